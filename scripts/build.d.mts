@@ -1,0 +1,2 @@
+export function entryPoints(): Promise<{ name: string; file: string }[]>;
+export function sourceHash(): Promise<string>;

@@ -1,0 +1,102 @@
+// Bundles every entry point in src/actions/ (and the CLI) into dist/<name>/index.js with ncc.
+// `node scripts/build.mjs snapshot-db smoke-test` builds only those, for speed while developing;
+// only a full build writes dist/source.sha256, the stamp the dist freshness test compares against.
+import { createHash } from 'node:crypto';
+import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { dirname, join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import ncc from '@vercel/ncc';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+
+export async function entryPoints() {
+  const names = (await readdir(join(root, 'src/actions')))
+    .filter((f) => f.endsWith('.ts'))
+    .map((f) => f.slice(0, -3))
+    .sort();
+  return names.map((name) => ({ name, file: join(root, 'src/actions', `${name}.ts`) }));
+}
+
+async function listFiles(dir) {
+  const out = [];
+  for (const entry of await readdir(dir, { withFileTypes: true })) {
+    const p = join(dir, entry.name);
+    if (entry.isDirectory()) out.push(...(await listFiles(p)));
+    else out.push(p);
+  }
+  return out;
+}
+
+/** A hash of everything a bundle is built from: sources, lockfile, compiler settings, this script. */
+export async function sourceHash() {
+  const files = [
+    ...(await listFiles(join(root, 'src'))),
+    join(root, 'package-lock.json'),
+    join(root, 'tsconfig.json'),
+    join(root, 'scripts/build.mjs'),
+  ].sort();
+  const hash = createHash('sha256');
+  for (const f of files) {
+    hash.update(relative(root, f).split('\\').join('/'));
+    hash.update('\0');
+    hash.update(await readFile(f));
+    hash.update('\0');
+  }
+  return hash.digest('hex');
+}
+
+async function build(entry) {
+  const { code, assets } = await ncc(entry.file, {
+    minify: false,
+    sourceMap: false,
+    quiet: true,
+    // ESM in, ESM out: @actions/* 3.x are ESM-only.
+    target: 'es2022',
+  });
+  const out = join(root, 'dist', entry.name);
+  await rm(out, { recursive: true, force: true });
+  await mkdir(out, { recursive: true });
+  await writeFile(join(out, 'index.js'), code);
+  for (const [name, asset] of Object.entries(assets ?? {})) {
+    const target = join(out, name);
+    await mkdir(dirname(target), { recursive: true });
+    await writeFile(target, asset.source);
+  }
+  // ncc emits ESM; Node must be told so for the folder the runner loads it from.
+  await writeFile(join(out, 'package.json'), '{\n  "type": "module"\n}\n');
+  return out;
+}
+
+async function main() {
+  const wanted = process.argv.slice(2);
+  const all = await entryPoints();
+  const unknown = wanted.filter((w) => !all.some((e) => e.name === w));
+  if (unknown.length) {
+    console.error(`unknown entry point(s): ${unknown.join(', ')}; known: ${all.map((e) => e.name).join(', ')}`);
+    process.exit(2);
+  }
+  const selected = wanted.length ? all.filter((e) => wanted.includes(e.name)) : all;
+  if (!wanted.length) {
+    // A full build owns dist/: drop bundles whose entry point is gone.
+    const keep = new Set(all.map((e) => e.name));
+    for (const d of await readdir(join(root, 'dist')).catch(() => [])) {
+      if (!keep.has(d) && d !== 'source.sha256') await rm(join(root, 'dist', d), { recursive: true, force: true });
+    }
+  }
+  for (const entry of selected) {
+    const started = Date.now();
+    await build(entry);
+    console.log(`dist/${entry.name}/index.js (${Date.now() - started} ms)`);
+  }
+  if (!wanted.length) {
+    await mkdir(join(root, 'dist'), { recursive: true });
+    await writeFile(join(root, 'dist/source.sha256'), `${await sourceHash()}\n`);
+  }
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  main().catch((err) => {
+    console.error(err);
+    process.exit(1);
+  });
+}

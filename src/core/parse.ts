@@ -1,0 +1,54 @@
+/** Parsing of the string values actions and the CLI receive; every error names the input. */
+import { RollbackKitError } from './errors.js';
+
+export function parseBoolean(raw: string | undefined, name: string, fallback: boolean): boolean {
+  const value = (raw ?? '').trim().toLowerCase();
+  if (!value) return fallback;
+  if (value === 'true') return true;
+  if (value === 'false') return false;
+  throw new RollbackKitError(`Input ${name} must be true or false, got "${raw}".`);
+}
+
+export function parseNumber(
+  raw: string | undefined,
+  name: string,
+  opts: { default?: number; min?: number; max?: number; integer?: boolean } = {},
+): number | undefined {
+  const value = (raw ?? '').trim();
+  if (!value) return opts.default;
+  const n = Number(value);
+  const kind = opts.integer ? 'a whole number' : 'a number';
+  if (!Number.isFinite(n) || (opts.integer && !Number.isInteger(n))) {
+    throw new RollbackKitError(`Input ${name} must be ${kind}, got "${raw}".`);
+  }
+  if (opts.min !== undefined && n < opts.min) throw new RollbackKitError(`Input ${name} must be at least ${opts.min}, got ${n}.`);
+  if (opts.max !== undefined && n > opts.max) throw new RollbackKitError(`Input ${name} must be at most ${opts.max}, got ${n}.`);
+  return n;
+}
+
+export function parseInteger(
+  raw: string | undefined,
+  name: string,
+  opts: { default?: number; min?: number; max?: number } = {},
+): number | undefined {
+  return parseNumber(raw, name, { ...opts, integer: true });
+}
+
+/** Lists accept commas or newlines; blanks are dropped. */
+export function parseList(raw: string | undefined): string[] {
+  return (raw ?? '')
+    .split(/[\n,]/)
+    .map((s) => s.trim())
+    .filter(Boolean);
+}
+
+/** An ISO 8601 time; the error shows the shape expected. */
+export function parseTime(raw: string | undefined, name: string): Date | undefined {
+  const value = (raw ?? '').trim();
+  if (!value) return undefined;
+  const d = new Date(value);
+  if (Number.isNaN(d.getTime()) || !/^\d{4}-\d{2}-\d{2}/.test(value)) {
+    throw new RollbackKitError(`Input ${name} must be an ISO 8601 time such as 2026-11-22T09:30:00Z, got "${raw}".`);
+  }
+  return d;
+}

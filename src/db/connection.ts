@@ -1,0 +1,193 @@
+/**
+ * Connection strings, the one way every module learns where a database is. Parses URLs and libpq
+ * key=value strings, registers the password as a secret before anything can print it, describes a
+ * target as host:port/db for messages, and builds what node-postgres and the pg_* tools need,
+ * passing the password through the environment so it never shows in a process list.
+ */
+import { readFileSync } from 'node:fs';
+import type { ClientConfig } from 'pg';
+import { RollbackKitError } from '../core/errors.js';
+import type { Log } from '../core/log.js';
+
+export interface ConnectionTarget {
+  host: string;
+  port: number;
+  database: string;
+  user: string;
+  password?: string;
+  /** Other libpq parameters (sslmode, application_name, options, pgbouncer, …). */
+  params: Record<string, string>;
+}
+
+const DEFAULT_PORT = 5432;
+
+/** Parses a `postgres://` URL or a `key=value` string and masks its password in `log`. */
+export function parseConnectionString(raw: string, log?: Log): ConnectionTarget {
+  const text = raw.trim();
+  // Mask the whole string too: users paste it into other inputs and messages.
+  log?.secret(text);
+  if (!text) throw new RollbackKitError('The connection string is empty.', 'Pass a URL such as postgres://user:password@host:5432/dbname.');
+  const target = /^postgres(ql)?:\/\//i.test(text) ? parseUrl(text) : parseKeyValue(text);
+  log?.secret(target.password);
+  return target;
+}
+
+function parseUrl(text: string): ConnectionTarget {
+  let url: URL;
+  try {
+    // URL cannot parse several comma-separated hosts; we support one.
+    url = new URL(text.replace(/^postgres(ql)?:/i, 'http:'));
+  } catch {
+    throw new RollbackKitError(
+      'The connection string is not a valid URL.',
+      'Expected postgres://user:password@host:5432/dbname (percent-encode special characters in the password).',
+    );
+  }
+  const params: Record<string, string> = {};
+  url.searchParams.forEach((v, k) => (params[k] = v));
+  const host = params.host ?? decodeURIComponent(url.hostname).replace(/^\[(.*)\]$/, '$1');
+  delete params.host;
+  const port = params.port ?? url.port;
+  delete params.port;
+  const database = decodeURIComponent(url.pathname.replace(/^\//, '')) || params.dbname || '';
+  delete params.dbname;
+  const user = decodeURIComponent(url.username) || params.user || '';
+  delete params.user;
+  const password = url.password ? decodeURIComponent(url.password) : params.password;
+  delete params.password;
+  return finish({ host, port, database, user, password, params });
+}
+
+/** libpq key=value syntax: values may be single-quoted, with backslash escapes. */
+function parseKeyValue(text: string): ConnectionTarget {
+  const params: Record<string, string> = {};
+  let i = 0;
+  while (i < text.length) {
+    while (i < text.length && /\s/.test(text[i]!)) i++;
+    if (i >= text.length) break;
+    const keyMatch = /^([A-Za-z_][A-Za-z0-9_]*)\s*=\s*/.exec(text.slice(i));
+    if (!keyMatch) {
+      throw new RollbackKitError(
+        'The connection string is neither a postgres:// URL nor key=value pairs.',
+        'Expected postgres://user:password@host:5432/dbname or host=... port=... dbname=... user=... password=....',
+      );
+    }
+    const key = keyMatch[1]!.toLowerCase();
+    i += keyMatch[0].length;
+    let value = '';
+    if (text[i] === "'") {
+      i++;
+      while (i < text.length && text[i] !== "'") {
+        if (text[i] === '\\' && i + 1 < text.length) i++;
+        value += text[i];
+        i++;
+      }
+      if (text[i] !== "'") throw new RollbackKitError(`The connection string has an unterminated quote in the value of ${key}.`);
+      i++;
+    } else {
+      while (i < text.length && !/\s/.test(text[i]!)) {
+        if (text[i] === '\\' && i + 1 < text.length) i++;
+        value += text[i];
+        i++;
+      }
+    }
+    params[key] = value;
+  }
+  const { host = '', port, dbname = '', user = '', password, ...rest } = params;
+  return finish({ host, port, database: dbname, user, password, params: rest });
+}
+
+function finish(t: { host: string; port?: string; database: string; user: string; password?: string; params: Record<string, string> }): ConnectionTarget {
+  const port = t.port ? Number(t.port) : DEFAULT_PORT;
+  if (!Number.isInteger(port) || port <= 0 || port > 65535) {
+    throw new RollbackKitError(`The connection string has an invalid port "${t.port}".`);
+  }
+  const host = t.host || 'localhost';
+  const user = t.user || 'postgres';
+  // libpq's default database is the user's name.
+  const database = t.database || user;
+  return { host, port, database, user, password: t.password || undefined, params: t.params };
+}
+
+/** `host:port/db`, for every message that names the database; never contains a secret. */
+export function describeTarget(t: ConnectionTarget): string {
+  const host = t.host.includes(':') ? `[${t.host}]` : t.host;
+  return `${host}:${t.port}/${t.database}`;
+}
+
+/**
+ * Transaction-mode poolers (Supabase's port 6543, pgbouncer with pool_mode=transaction) hand each
+ * transaction to another server session: session advisory locks, SET and pg_dump do not hold there.
+ */
+export function isTransactionPooler(t: ConnectionTarget): boolean {
+  return t.port === 6543 || t.params.pgbouncer?.toLowerCase() === 'true';
+}
+
+export function withDatabase(t: ConnectionTarget, database: string): ConnectionTarget {
+  return { ...t, database };
+}
+
+/** Options for node-postgres. `connectTimeoutMs` bounds an unreachable host. */
+export function pgClientConfig(t: ConnectionTarget, opts: { connectTimeoutMs?: number; applicationName?: string } = {}): ClientConfig {
+  const config: ClientConfig = {
+    host: t.host,
+    port: t.port,
+    database: t.database,
+    user: t.user,
+    password: t.password,
+    connectionTimeoutMillis: opts.connectTimeoutMs ?? connectTimeoutMs(t),
+    application_name: t.params.application_name ?? opts.applicationName ?? 'rollback-kit',
+    ssl: sslConfig(t),
+  };
+  if (t.params.options) config.options = t.params.options;
+  return config;
+}
+
+function connectTimeoutMs(t: ConnectionTarget): number {
+  const seconds = Number(t.params.connect_timeout);
+  return Number.isFinite(seconds) && seconds > 0 ? seconds * 1000 : 10_000;
+}
+
+function sslConfig(t: ConnectionTarget): ClientConfig['ssl'] {
+  const mode = (t.params.sslmode ?? '').toLowerCase();
+  // libpq's "require" encrypts without checking the certificate; verify-* check it.
+  if (mode === 'require') return { rejectUnauthorized: false };
+  if (mode === 'verify-ca' || mode === 'verify-full') {
+    const ca = t.params.sslrootcert ? readFileSync(t.params.sslrootcert, 'utf8') : undefined;
+    return { rejectUnauthorized: true, ca, ...(mode === 'verify-ca' ? { checkServerIdentity: () => undefined } : {}) };
+  }
+  return false;
+}
+
+const LIBPQ_ENV: Record<string, string> = {
+  sslmode: 'PGSSLMODE',
+  sslrootcert: 'PGSSLROOTCERT',
+  sslcert: 'PGSSLCERT',
+  sslkey: 'PGSSLKEY',
+  application_name: 'PGAPPNAME',
+  options: 'PGOPTIONS',
+  connect_timeout: 'PGCONNECT_TIMEOUT',
+  target_session_attrs: 'PGTARGETSESSIONATTRS',
+  gssencmode: 'PGGSSENCMODE',
+};
+
+/**
+ * Environment for pg_dump, pg_restore and psql. Everything goes through variables, the password
+ * included, so no secret is ever in an argument list.
+ */
+export function libpqEnv(t: ConnectionTarget): Record<string, string> {
+  const env: Record<string, string> = {
+    PGHOST: t.host,
+    PGPORT: String(t.port),
+    PGDATABASE: t.database,
+    PGUSER: t.user,
+    PGCONNECT_TIMEOUT: String(Math.round(connectTimeoutMs(t) / 1000)),
+    PGAPPNAME: 'rollback-kit',
+  };
+  if (t.password) env.PGPASSWORD = t.password;
+  for (const [param, name] of Object.entries(LIBPQ_ENV)) {
+    const value = t.params[param];
+    if (value) env[name] = value;
+  }
+  return env;
+}

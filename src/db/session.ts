@@ -1,0 +1,62 @@
+/**
+ * Opening a database session, with PostgreSQL's and the network's failures turned into messages
+ * that name the target (host:port/db) and say what to check. Never includes the password.
+ */
+import pg from 'pg';
+import { RollbackKitError } from '../core/errors.js';
+import { describeTarget, pgClientConfig, type ConnectionTarget } from './connection.js';
+
+export type Session = pg.Client;
+
+export async function connect(target: ConnectionTarget, opts: { connectTimeoutMs?: number } = {}): Promise<Session> {
+  const client = new pg.Client(pgClientConfig(target, opts));
+  // A dropped connection must surface on the next query, not crash the process.
+  client.on('error', () => undefined);
+  try {
+    await client.connect();
+  } catch (err) {
+    await client.end().catch(() => undefined);
+    throw connectionError(target, err);
+  }
+  return client;
+}
+
+/** Runs `fn` with a session and always closes it. */
+export async function withSession<T>(target: ConnectionTarget, fn: (s: Session) => Promise<T>, opts: { connectTimeoutMs?: number } = {}): Promise<T> {
+  const session = await connect(target, opts);
+  try {
+    return await fn(session);
+  } finally {
+    await session.end().catch(() => undefined);
+  }
+}
+
+export function connectionError(target: ConnectionTarget, err: unknown): RollbackKitError {
+  const where = describeTarget(target);
+  const e = err as { code?: string; message?: string };
+  const code = e?.code ?? '';
+  const message = e?.message ?? String(err);
+  switch (code) {
+    case 'ECONNREFUSED':
+      return new RollbackKitError(`Cannot reach PostgreSQL at ${where}: connection refused.`, 'Check the host and port in database-url and that the server is running.');
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+      return new RollbackKitError(`Cannot reach PostgreSQL at ${where}: host "${target.host}" not found.`, 'Check the host name in database-url.');
+    case 'ETIMEDOUT':
+    case 'EHOSTUNREACH':
+    case 'ENETUNREACH':
+      return new RollbackKitError(`Cannot reach PostgreSQL at ${where}: no answer (${code}).`, 'Check the host, port and firewall; GitHub-hosted runners reach only IPv4 addresses.');
+    case '28P01':
+      return new RollbackKitError(`PostgreSQL at ${where} rejected the password for user "${target.user}".`, 'Check the password in database-url (special characters must be percent-encoded).');
+    case '28000':
+      return new RollbackKitError(`PostgreSQL at ${where} refused user "${target.user}": ${message}.`, 'Check the user name and the server\'s pg_hba.conf / SSL requirements (sslmode=require).');
+    case '3D000':
+      return new RollbackKitError(`Database "${target.database}" does not exist on ${target.host}:${target.port}.`, 'Check the database name in database-url.');
+    case '53300':
+      return new RollbackKitError(`PostgreSQL at ${where} has no free connection slots.`, 'Use a session pooler or free connections, then retry.');
+  }
+  if (/timeout/i.test(message)) {
+    return new RollbackKitError(`Cannot reach PostgreSQL at ${where}: no answer within the connect timeout.`, 'Check the host, port and firewall; GitHub-hosted runners reach only IPv4 addresses.');
+  }
+  return new RollbackKitError(`Cannot connect to PostgreSQL at ${where}: ${message}.`);
+}

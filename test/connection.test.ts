@@ -1,0 +1,50 @@
+import { describe, expect, it } from 'vitest';
+import { describeTarget, isTransactionPooler, libpqEnv, parseConnectionString } from '../src/db/connection.js';
+import { RollbackKitError } from '../src/core/errors.js';
+import { memoryLog } from '../src/core/log.js';
+
+describe('parseConnectionString', () => {
+  it('parses a URL with an encoded password and masks both forms', () => {
+    const log = memoryLog();
+    const t = parseConnectionString('postgresql://app:p%40ss%2Fw0rd@db.example.com:6543/shop?sslmode=require&pgbouncer=true', log);
+    expect(t).toMatchObject({ host: 'db.example.com', port: 6543, database: 'shop', user: 'app', password: 'p@ss/w0rd' });
+    expect(t.params).toEqual({ sslmode: 'require', pgbouncer: 'true' });
+    expect(describeTarget(t)).toBe('db.example.com:6543/shop');
+    expect(isTransactionPooler(t)).toBe(true);
+    log.info('url is postgresql://app:p%40ss%2Fw0rd@db.example.com and password p@ss/w0rd');
+    expect(log.lines.join('\n')).not.toContain('p@ss/w0rd');
+    expect(log.lines.join('\n')).not.toContain('p%40ss%2Fw0rd');
+  });
+
+  it('parses key=value strings with quoted values', () => {
+    const log = memoryLog();
+    const t = parseConnectionString("host=10.0.0.5 port=5433 dbname=orders user=ops password='it\\'s secret' sslmode=disable", log);
+    expect(t).toMatchObject({ host: '10.0.0.5', port: 5433, database: 'orders', user: 'ops', password: "it's secret" });
+    expect(t.params).toEqual({ sslmode: 'disable' });
+    log.warning("it's secret");
+    expect(log.lines[0]).toBe('warning: ***');
+  });
+
+  it('fills libpq defaults and describes IPv6 hosts', () => {
+    const t = parseConnectionString('postgres://[::1]/');
+    expect(t).toMatchObject({ host: '::1', port: 5432, user: 'postgres', database: 'postgres' });
+    expect(describeTarget(t)).toBe('[::1]:5432/postgres');
+    expect(isTransactionPooler(t)).toBe(false);
+  });
+
+  it('passes the password to tools through the environment only', () => {
+    const env = libpqEnv(parseConnectionString('postgres://u:pw123@h:5432/d?sslmode=require&application_name=x'));
+    expect(env).toMatchObject({ PGHOST: 'h', PGPORT: '5432', PGDATABASE: 'd', PGUSER: 'u', PGPASSWORD: 'pw123', PGSSLMODE: 'require', PGAPPNAME: 'x' });
+  });
+
+  it.each([
+    ['', /empty/],
+    ['postgres://u:p@h/d?port=abc', /invalid port/],
+    ['postgres://u:p@h:99999/d', /not a valid URL/],
+    ['not a connection string', /neither a postgres:\/\/ URL nor key=value/],
+    ["host=h password='open", /unterminated quote/],
+  ])('rejects %j clearly', (raw, message) => {
+    expect(() => parseConnectionString(raw)).toThrow(RollbackKitError);
+    expect(() => parseConnectionString(raw)).toThrow(message);
+  });
+});

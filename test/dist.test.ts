@@ -1,0 +1,30 @@
+// The runner executes dist/ as committed: a bundle that was not rebuilt after a source change must fail here.
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { entryPoints, sourceHash } from '../scripts/build.mjs';
+import { ROOT } from './helpers/run-action.js';
+
+describe('dist/', () => {
+  it('was built from the current sources (npm run build)', async () => {
+    const stamp = join(ROOT, 'dist/source.sha256');
+    expect(existsSync(stamp), 'dist/source.sha256 missing: run npm run build').toBe(true);
+    expect(readFileSync(stamp, 'utf8').trim(), 'dist/ is older than src/: run npm run build and commit dist/').toBe(await sourceHash());
+  });
+
+  it('has an ESM bundle for every entry point, and every action.yml points at one', async () => {
+    const entries = await entryPoints();
+    expect(entries.length).toBeGreaterThan(0);
+    for (const { name } of entries) {
+      expect(existsSync(join(ROOT, 'dist', name, 'index.js')), `dist/${name}/index.js`).toBe(true);
+      expect(JSON.parse(readFileSync(join(ROOT, 'dist', name, 'package.json'), 'utf8'))).toEqual({ type: 'module' });
+    }
+    for (const { name } of entries) {
+      const yml = join(ROOT, 'actions', name, 'action.yml');
+      if (!existsSync(yml)) continue;
+      const text = readFileSync(yml, 'utf8');
+      expect(text).toContain(`main: ../../dist/${name}/index.js`);
+      expect(text).toMatch(/using: ['"]?node24/);
+    }
+  });
+});

@@ -1,0 +1,72 @@
+/**
+ * Real PostgreSQL for tests: DATABASE_URL if set, else 127.0.0.1:5432 as postgres. Each test file
+ * gets databases of its own, created here and dropped when the file ends.
+ */
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import { afterAll } from 'vitest';
+
+import { ADMIN_URL, HOW_TO_START } from './pg-env.js';
+
+export { ADMIN_URL, HOW_TO_START };
+
+function urlFor(database: string): string {
+  const u = new URL(ADMIN_URL);
+  u.pathname = `/${database}`;
+  return u.toString();
+}
+
+export async function adminQuery<T extends pg.QueryResultRow = pg.QueryResultRow>(sql: string, params: unknown[] = []): Promise<pg.QueryResult<T>> {
+  const client = new pg.Client({ connectionString: ADMIN_URL, connectionTimeoutMillis: 5000 });
+  try {
+    await client.connect();
+  } catch (err) {
+    throw new Error(`${HOW_TO_START} (${(err as Error).message})`);
+  }
+  try {
+    return await client.query<T>(sql, params);
+  } finally {
+    await client.end();
+  }
+}
+
+export interface TestDatabase {
+  name: string;
+  url: string;
+  query<T extends pg.QueryResultRow = pg.QueryResultRow>(sql: string, params?: unknown[]): Promise<pg.QueryResult<T>>;
+  drop(): Promise<void>;
+}
+
+const created: TestDatabase[] = [];
+let registered = false;
+
+/** Creates an empty database, dropped after the test file's last test. */
+export async function createTestDatabase(prefix = 'rk_test'): Promise<TestDatabase> {
+  const name = `${prefix}_${randomBytes(5).toString('hex')}`;
+  await adminQuery(`CREATE DATABASE "${name}"`);
+  const url = urlFor(name);
+  const db: TestDatabase = {
+    name,
+    url,
+    async query(sql, params = []) {
+      const client = new pg.Client({ connectionString: url });
+      await client.connect();
+      try {
+        return await client.query(sql, params);
+      } finally {
+        await client.end();
+      }
+    },
+    async drop() {
+      await adminQuery(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+    },
+  };
+  created.push(db);
+  if (!registered) {
+    registered = true;
+    afterAll(async () => {
+      for (const d of created.splice(0)) await d.drop();
+    });
+  }
+  return db;
+}
