@@ -1,0 +1,96 @@
+/**
+ * A snapshot's integrity: its sha256 and size (a file, or every file of a directory-format dump),
+ * and a full read. `pg_restore --list` alone passes an archive whose data section was cut short;
+ * reading it whole (`pg_restore -f /dev/null`) catches that.
+ */
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { open, readdir, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { RollbackKitError } from '../core/errors.js';
+import { runProcess } from '../core/process.js';
+
+export type SnapshotFormat = 'custom' | 'directory' | 'plain';
+
+export const FORMATS: readonly SnapshotFormat[] = ['custom', 'directory', 'plain'];
+
+const PLAIN_HEADER = '-- PostgreSQL database dump';
+const PLAIN_TRAILER = '-- PostgreSQL database dump complete';
+
+export interface Fingerprint {
+  sha256: string;
+  sizeBytes: number;
+}
+
+async function hashFile(path: string, hash: ReturnType<typeof createHash>): Promise<void> {
+  for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 })) hash.update(chunk as Buffer);
+}
+
+/** sha256 of a file; of a directory, over its sorted file names and contents. */
+export async function fingerprint(path: string): Promise<Fingerprint> {
+  const info = await stat(path);
+  const hash = createHash('sha256');
+  if (!info.isDirectory()) {
+    await hashFile(path, hash);
+    return { sha256: hash.digest('hex'), sizeBytes: info.size };
+  }
+  let size = 0;
+  for (const name of (await readdir(path)).sort()) {
+    const file = join(path, name);
+    const s = await stat(file);
+    if (!s.isFile()) continue;
+    hash.update(name);
+    hash.update('\0');
+    await hashFile(file, hash);
+    hash.update('\0');
+    size += s.size;
+  }
+  return { sha256: hash.digest('hex'), sizeBytes: size };
+}
+
+export async function detectFormat(path: string): Promise<SnapshotFormat> {
+  const info = await stat(path);
+  if (info.isDirectory()) return 'directory';
+  const fd = await open(path, 'r');
+  try {
+    const buf = Buffer.alloc(64);
+    const { bytesRead } = await fd.read(buf, 0, 64, 0);
+    const head = buf.subarray(0, bytesRead).toString('latin1');
+    if (head.startsWith('PGDMP')) return 'custom';
+    if (head.startsWith('--')) return 'plain';
+  } finally {
+    await fd.close();
+  }
+  throw new RollbackKitError(`${path} is not a PostgreSQL dump (neither a custom-format archive, a directory dump, nor plain SQL from pg_dump).`);
+}
+
+function firstError(stderr: string): string {
+  const line = stderr.split('\n').map((l) => l.trim()).find((l) => /error|could not|fatal/i.test(l)) ?? stderr.trim().split('\n')[0] ?? '';
+  return line.replace(/^pg_restore:\s*(error:\s*)?/, '');
+}
+
+/** Reads the whole snapshot; throws naming the problem when any part of it cannot be read. */
+export async function readWhole(path: string, format: SnapshotFormat, pgRestore: string): Promise<void> {
+  const corrupt = (why: string) =>
+    new RollbackKitError(`Snapshot ${path} is corrupt or truncated: ${why}.`, 'Do not restore it; take or pick another snapshot.');
+  if (format === 'plain') {
+    const info = await stat(path);
+    const fd = await open(path, 'r');
+    try {
+      const headBuf = Buffer.alloc(256);
+      await fd.read(headBuf, 0, 256, 0);
+      const tailLen = Math.min(info.size, 512);
+      const tailBuf = Buffer.alloc(tailLen);
+      await fd.read(tailBuf, 0, tailLen, info.size - tailLen);
+      if (!headBuf.toString('utf8').includes(PLAIN_HEADER)) throw corrupt('it does not start like a pg_dump SQL script');
+      if (!tailBuf.toString('utf8').includes(PLAIN_TRAILER)) throw corrupt(`it does not end with "${PLAIN_TRAILER}"`);
+    } finally {
+      await fd.close();
+    }
+    return;
+  }
+  const list = await runProcess(pgRestore, ['--list', path], { timeoutMs: 10 * 60_000 });
+  if (list.code !== 0) throw corrupt(firstError(list.stderr) || 'pg_restore --list failed');
+  const read = await runProcess(pgRestore, ['--file', '/dev/null', path], { timeoutMs: 60 * 60_000 });
+  if (read.code !== 0) throw corrupt(firstError(read.stderr) || 'pg_restore could not read it');
+}

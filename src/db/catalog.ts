@@ -1,0 +1,137 @@
+/**
+ * What a database holds, as the snapshot manifest records it and restore-db compares it: each
+ * table's row count, and counts of the objects a restore must bring back (views, functions,
+ * triggers, sequences, RLS policies). Objects owned by extensions are left out, as pg_dump does.
+ */
+import type { Session } from './session.js';
+
+export interface SchemaFilter {
+  /** Only these schemas (exact names, `*` as a wildcard); empty = all user schemas. */
+  schemas: string[];
+  excludeSchemas: string[];
+}
+
+export interface TableCount {
+  schema: string;
+  name: string;
+  /** null when the table's data is not in the snapshot (exclude-table-data). */
+  rows: number | null;
+}
+
+export interface ObjectCounts {
+  schemas: number;
+  tables: number;
+  views: number;
+  materializedViews: number;
+  functions: number;
+  triggers: number;
+  sequences: number;
+  policies: number;
+}
+
+export interface Catalog {
+  tables: TableCount[];
+  objects: ObjectCounts;
+}
+
+export function quoteIdent(name: string): string {
+  return `"${name.replace(/"/g, '""')}"`;
+}
+
+export function qualified(schema: string, name: string): string {
+  return `${quoteIdent(schema)}.${quoteIdent(name)}`;
+}
+
+function globToRegex(glob: string): string {
+  return '^' + glob.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*') + '$';
+}
+
+/** A SQL condition on `n.nspname` for the user schemas the filter selects; params appended to `params`. */
+function schemaCondition(filter: SchemaFilter, params: unknown[]): string {
+  const parts = [
+    "n.nspname NOT IN ('pg_catalog', 'information_schema')",
+    "n.nspname NOT LIKE 'pg\\_toast%'",
+    "n.nspname NOT LIKE 'pg\\_temp\\_%'",
+  ];
+  if (filter.schemas.length) {
+    params.push(filter.schemas.map(globToRegex));
+    parts.push(`n.nspname ~ ANY($${params.length}::text[])`);
+  }
+  if (filter.excludeSchemas.length) {
+    params.push(filter.excludeSchemas.map(globToRegex));
+    parts.push(`NOT (n.nspname ~ ANY($${params.length}::text[]))`);
+  }
+  return parts.join(' AND ');
+}
+
+const NOT_FROM_EXTENSION = (oidExpr: string, classExpr: string) =>
+  `NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = '${classExpr}'::regclass AND d.objid = ${oidExpr} AND d.deptype = 'e')`;
+
+export async function listTables(session: Session, filter: SchemaFilter): Promise<{ schema: string; name: string }[]> {
+  const params: unknown[] = [];
+  const { rows } = await session.query<{ schema: string; name: string }>(
+    `SELECT n.nspname AS schema, c.relname AS name
+       FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+      WHERE c.relkind = 'r' AND ${schemaCondition(filter, params)} AND ${NOT_FROM_EXTENSION('c.oid', 'pg_class')}
+      ORDER BY 1, 2`,
+    params,
+  );
+  return rows;
+}
+
+/** `schema.table` or `table` (meaning public) → the table's parts. */
+export function splitTableName(name: string): { schema: string; name: string } {
+  const at = name.indexOf('.');
+  return at < 0 ? { schema: 'public', name } : { schema: name.slice(0, at), name: name.slice(at + 1) };
+}
+
+/** Exact row counts. Runs in the caller's transaction, so it sees the same snapshot as pg_dump. */
+export async function countRows(session: Session, tables: { schema: string; name: string }[], excludeData: string[] = []): Promise<TableCount[]> {
+  const excluded = new Set(excludeData.map((t) => {
+    const s = splitTableName(t);
+    return `${s.schema}.${s.name}`;
+  }));
+  const out: TableCount[] = [];
+  for (const t of tables) {
+    if (excluded.has(`${t.schema}.${t.name}`)) {
+      out.push({ ...t, rows: null });
+      continue;
+    }
+    const { rows } = await session.query<{ n: string }>(`SELECT count(*) AS n FROM ${qualified(t.schema, t.name)}`);
+    out.push({ ...t, rows: Number(rows[0]!.n) });
+  }
+  return out;
+}
+
+export async function countObjects(session: Session, filter: SchemaFilter): Promise<ObjectCounts> {
+  const params: unknown[] = [];
+  const cond = schemaCondition(filter, params);
+  const { rows } = await session.query<Record<keyof ObjectCounts, string>>(
+    `SELECT
+       (SELECT count(*) FROM pg_namespace n WHERE ${cond} AND ${NOT_FROM_EXTENSION('n.oid', 'pg_namespace')}) AS schemas,
+       (SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.relkind IN ('r','p') AND ${cond} AND ${NOT_FROM_EXTENSION('c.oid', 'pg_class')}) AS tables,
+       (SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.relkind = 'v' AND ${cond} AND ${NOT_FROM_EXTENSION('c.oid', 'pg_class')}) AS views,
+       (SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.relkind = 'm' AND ${cond} AND ${NOT_FROM_EXTENSION('c.oid', 'pg_class')}) AS "materializedViews",
+       (SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.relkind = 'S' AND ${cond} AND ${NOT_FROM_EXTENSION('c.oid', 'pg_class')}) AS sequences,
+       (SELECT count(*) FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace WHERE ${cond} AND ${NOT_FROM_EXTENSION('p.oid', 'pg_proc')}) AS functions,
+       (SELECT count(*) FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid JOIN pg_namespace n ON n.oid = c.relnamespace WHERE NOT t.tgisinternal AND ${cond}) AS triggers,
+       (SELECT count(*) FROM pg_policy p JOIN pg_class c ON c.oid = p.polrelid JOIN pg_namespace n ON n.oid = c.relnamespace WHERE ${cond}) AS policies`,
+    params,
+  );
+  const r = rows[0]!;
+  return {
+    schemas: Number(r.schemas),
+    tables: Number(r.tables),
+    views: Number(r.views),
+    materializedViews: Number(r.materializedViews),
+    functions: Number(r.functions),
+    triggers: Number(r.triggers),
+    sequences: Number(r.sequences),
+    policies: Number(r.policies),
+  };
+}
+
+export async function readCatalog(session: Session, filter: SchemaFilter, excludeData: string[] = []): Promise<Catalog> {
+  const tables = await countRows(session, await listTables(session, filter), excludeData);
+  return { tables, objects: await countObjects(session, filter) };
+}

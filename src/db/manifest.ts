@@ -1,0 +1,61 @@
+/**
+ * The manifest written next to every snapshot: what was dumped, from which server, its sha256, and
+ * the catalogue (row counts per table, object counts) that restore-db and smoke checks compare with.
+ */
+import { readFile, writeFile } from 'node:fs/promises';
+import { RollbackKitError } from '../core/errors.js';
+import type { SnapshotFormat } from './archive.js';
+import type { ObjectCounts, TableCount } from './catalog.js';
+
+export interface ExportedTable {
+  table: string;
+  file: string;
+  rows: number;
+}
+
+export interface SnapshotManifest {
+  tool: 'rollback-kit';
+  manifestVersion: 1;
+  createdAt: string;
+  label: string | null;
+  database: string;
+  /** host:port/db; never a secret. */
+  target: string;
+  server: { version: string; versionNum: number; major: number };
+  pgDump: { version: string; major: number };
+  format: SnapshotFormat;
+  /** The snapshot's file or folder name, beside this manifest. */
+  file: string;
+  sizeBytes: number;
+  sha256: string;
+  filter: { schemas: string[]; excludeSchemas: string[]; excludeTableData: string[] };
+  tables: TableCount[];
+  objects: ObjectCounts;
+  exports: { since: string; column: string; dir: string; tables: ExportedTable[] } | null;
+  durationMs: number;
+}
+
+export function manifestPathFor(snapshotPath: string): string {
+  return `${snapshotPath.replace(/\/+$/, '')}.manifest.json`;
+}
+
+export async function writeManifest(snapshotPath: string, manifest: SnapshotManifest): Promise<string> {
+  const path = manifestPathFor(snapshotPath);
+  await writeFile(path, `${JSON.stringify(manifest, null, 2)}\n`);
+  return path;
+}
+
+export async function readManifest(path: string): Promise<SnapshotManifest> {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(await readFile(path, 'utf8'));
+  } catch (err) {
+    const why = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'it does not exist' : 'it is not valid JSON';
+    throw new RollbackKitError(`Cannot read the snapshot manifest ${path}: ${why}.`, 'snapshot-db writes it next to each snapshot; keep the two together.');
+  }
+  const m = parsed as Partial<SnapshotManifest>;
+  if (m?.tool !== 'rollback-kit' || typeof m.sha256 !== 'string' || !Array.isArray(m.tables) || !m.format) {
+    throw new RollbackKitError(`${path} is not a rollback-kit snapshot manifest.`);
+  }
+  return m as SnapshotManifest;
+}

@@ -1,0 +1,105 @@
+/**
+ * Finding pg_dump / pg_restore / psql whose major version fits the server. pg_dump refuses a newer
+ * server ("aborting because of server version mismatch"), and runners often ship one older client,
+ * so we look on PATH and in Debian's versioned folders and say which package to install if none fits.
+ */
+import { accessSync, constants, readdirSync } from 'node:fs';
+import { delimiter, join } from 'node:path';
+import { RollbackKitError } from '../core/errors.js';
+import { runProcess } from '../core/process.js';
+
+export type PgToolName = 'pg_dump' | 'pg_restore' | 'psql';
+
+export interface PgTool {
+  name: PgToolName;
+  path: string;
+  major: number;
+  version: string;
+}
+
+export interface FindToolOptions {
+  /** An explicit path (the pg-dump-path input): used as given, never searched past. */
+  explicitPath?: string;
+  /** The PATH to search, as the entry point read it. */
+  searchPath?: string;
+  /** Where versioned installs live; Debian/Ubuntu's postgresql-client-NN put them here. */
+  versionedRoot?: string;
+}
+
+export const DEFAULT_VERSIONED_ROOT = '/usr/lib/postgresql';
+
+/** `SHOW server_version_num` (e.g. 150020) → 15; before PostgreSQL 10 the major had two parts. */
+export function majorFromVersionNum(num: number): number {
+  return num >= 100000 ? Math.floor(num / 10000) : Math.floor(num / 100) / 100;
+}
+
+export async function toolVersion(path: string): Promise<{ major: number; version: string } | undefined> {
+  try {
+    const { code, stdout } = await runProcess(path, ['--version'], { timeoutMs: 15_000 });
+    const m = /\(PostgreSQL\)\s+(\d+)(?:\.(\d+))?/.exec(stdout);
+    if (code !== 0 || !m) return undefined;
+    return { major: Number(m[1]), version: m[2] ? `${m[1]}.${m[2]}` : m[1]! };
+  } catch {
+    return undefined;
+  }
+}
+
+function executable(path: string): boolean {
+  try {
+    accessSync(path, constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function candidates(name: PgToolName, opts: FindToolOptions): string[] {
+  const found: string[] = [];
+  for (const dir of (opts.searchPath ?? '').split(delimiter).filter(Boolean)) found.push(join(dir, name));
+  // Without a PATH from the caller, let the system resolve the bare name as a shell would.
+  if (opts.searchPath === undefined) found.push(name);
+  const root = opts.versionedRoot ?? DEFAULT_VERSIONED_ROOT;
+  try {
+    for (const v of readdirSync(root)) found.push(join(root, v, 'bin', name));
+  } catch {
+    // No versioned installs on this machine.
+  }
+  return [...new Set(found)].filter((p) => p === name || executable(p));
+}
+
+/**
+ * The newest tool whose major is at least the server's: a newer pg_dump reads older servers, and
+ * the archive it writes is then read back by a pg_restore of the same version or newer.
+ */
+export async function findPgTool(name: PgToolName, serverMajor: number, opts: FindToolOptions = {}): Promise<PgTool> {
+  const installHint =
+    `Install the client for PostgreSQL ${serverMajor}: sudo apt-get install -y postgresql-client-${serverMajor} ` +
+    `(from the PGDG apt repository, apt.postgresql.org), then it is found in ${DEFAULT_VERSIONED_ROOT}/${serverMajor}/bin; or pass its path in pg-dump-path.`;
+  if (opts.explicitPath) {
+    const v = executable(opts.explicitPath) ? await toolVersion(opts.explicitPath) : undefined;
+    if (!v) throw new RollbackKitError(`${name} at ${opts.explicitPath} does not exist or is not a PostgreSQL ${name}.`, installHint);
+    if (v.major < serverMajor) {
+      throw new RollbackKitError(`${name} ${v.version} at ${opts.explicitPath} is older than the server (PostgreSQL ${serverMajor}) and would refuse to run.`, installHint);
+    }
+    return { name, path: opts.explicitPath, ...v };
+  }
+  const seen: PgTool[] = [];
+  for (const path of candidates(name, opts)) {
+    const v = await toolVersion(path);
+    if (v) seen.push({ name, path, ...v });
+  }
+  const fit = seen.filter((t) => t.major >= serverMajor).sort((a, b) => b.major - a.major)[0];
+  if (fit) return fit;
+  const found = seen.length ? `found only ${seen.map((t) => `${t.version} (${t.path})`).join(', ')}` : 'none found on PATH or in ' + DEFAULT_VERSIONED_ROOT;
+  throw new RollbackKitError(`No ${name} of version ${serverMajor} or newer: ${found}.`, installHint);
+}
+
+/** The tool of the same installation as another one (pg_restore beside the chosen pg_dump). */
+export async function siblingTool(of: PgTool, name: PgToolName, serverMajor: number, opts: FindToolOptions = {}): Promise<PgTool> {
+  const beside = join(of.path, '..', name);
+  if (executable(beside)) {
+    const v = await toolVersion(beside);
+    if (v && v.major >= serverMajor) return { name, path: beside, ...v };
+  }
+  return findPgTool(name, serverMajor, { ...opts, explicitPath: undefined });
+}

@@ -1,0 +1,53 @@
+/**
+ * Whether a snapshot can be trusted before anything destructive relies on it: its manifest is there,
+ * its sha256 is the one recorded when it was taken, and pg_restore can read every byte of it.
+ */
+import { existsSync } from 'node:fs';
+import { RollbackKitError } from '../core/errors.js';
+import type { Log } from '../core/log.js';
+import { detectFormat, fingerprint, readWhole } from './archive.js';
+import { manifestPathFor, readManifest, type SnapshotManifest } from './manifest.js';
+import { findPgTool, type FindToolOptions } from './pg-tools.js';
+
+export interface VerifiedSnapshot {
+  path: string;
+  manifestPath: string;
+  manifest: SnapshotManifest;
+  sha256: string;
+  sizeBytes: number;
+}
+
+export interface VerifyOptions extends FindToolOptions {
+  /** An explicit pg_restore to read the archive with. */
+  pgRestorePath?: string;
+}
+
+export async function verifySnapshot(snapshotPath: string, log: Log, opts: VerifyOptions = {}): Promise<VerifiedSnapshot> {
+  const path = snapshotPath.replace(/\/+$/, '');
+  if (!existsSync(path)) {
+    throw new RollbackKitError(`Snapshot ${path} does not exist.`, 'Pass the path output of snapshot-db (download the artifact first if it was uploaded).');
+  }
+  const manifestPath = manifestPathFor(path);
+  if (!existsSync(manifestPath)) {
+    throw new RollbackKitError(
+      `Snapshot ${path} has no manifest (${manifestPath}), so its integrity cannot be checked.`,
+      'Use a snapshot taken by snapshot-db and keep its .manifest.json beside it.',
+    );
+  }
+  const manifest = await readManifest(manifestPath);
+  const format = await detectFormat(path);
+  if (format !== manifest.format) {
+    throw new RollbackKitError(`Snapshot ${path} is in ${format} format but its manifest says ${manifest.format}: it was replaced.`, 'Do not restore it; take or pick another snapshot.');
+  }
+  const { sha256, sizeBytes } = await fingerprint(path);
+  if (sha256 !== manifest.sha256) {
+    throw new RollbackKitError(
+      `Snapshot ${path} changed since it was taken: sha256 ${sha256.slice(0, 12)}… (${sizeBytes} bytes), manifest says ${manifest.sha256.slice(0, 12)}… (${manifest.sizeBytes} bytes).`,
+      'It is corrupt, truncated or replaced: do not restore it; take or pick another snapshot.',
+    );
+  }
+  const pgRestore = format === 'plain' ? undefined : await findPgTool('pg_restore', manifest.pgDump.major, { ...opts, explicitPath: opts.pgRestorePath });
+  await readWhole(path, format, pgRestore?.path ?? 'pg_restore');
+  log.info(`Snapshot ${path} verified: sha256 ${sha256.slice(0, 12)}…, ${sizeBytes} bytes, read in full.`);
+  return { path, manifestPath, manifest, sha256, sizeBytes };
+}
