@@ -1,0 +1,53 @@
+import * as core from '@actions/core';
+import { join } from 'node:path';
+import { input, runAction, setOutputs } from '../core/action.js';
+import { RollbackKitError } from '../core/errors.js';
+import { parseTime } from '../core/parse.js';
+import { FORMATS, type SnapshotFormat } from '../db/archive.js';
+import { parseConnectionString } from '../db/connection.js';
+import { takeSnapshot } from '../db/snapshot.js';
+import { uploadSnapshotArtifact } from '../github/artifact.js';
+import { snapshotSummary } from '../report/db-summary.js';
+
+await runAction(async (log) => {
+  const target = parseConnectionString(input.required('database-url'), log);
+  const format = (input.string('format') ?? 'custom') as SnapshotFormat;
+  if (!FORMATS.includes(format)) throw new RollbackKitError(`Input format must be one of ${FORMATS.join(', ')}, got "${format}".`);
+  const upload = input.boolean('upload-artifact', false);
+  const retentionDays = input.integer('retention-days', { min: 1, max: 90 });
+  const result = await takeSnapshot(
+    {
+      target,
+      format,
+      jobs: input.integer('jobs', { default: 1, min: 1, max: 64 })!,
+      outputDir: input.string('output-dir') ?? join(process.env.RUNNER_TEMP || process.cwd(), 'rollback-kit', 'snapshots'),
+      label: input.string('label'),
+      filter: { schemas: input.list('schemas'), excludeSchemas: input.list('exclude-schemas') },
+      excludeTableData: input.list('exclude-table-data'),
+      exportSince: parseTime(input.string('export-since'), 'export-since'),
+      exportTables: input.list('export-tables'),
+      exportColumn: input.string('export-column') ?? 'created_at',
+      pgDumpPath: input.string('pg-dump-path'),
+      tools: { searchPath: process.env.PATH ?? '' },
+    },
+    log,
+  );
+  setOutputs({
+    path: result.path,
+    format: result.format,
+    'size-bytes': result.sizeBytes,
+    sha256: result.sha256,
+    'manifest-path': result.manifestPath,
+    'server-version': result.serverVersion,
+    'duration-ms': result.durationMs,
+    'exports-dir': result.exportsDir ?? '',
+  });
+  let summary = snapshotSummary(result);
+  if (upload) {
+    const paths = [result.path, result.manifestPath, ...(result.exportsDir ? [result.exportsDir] : [])];
+    const artifact = await uploadSnapshotArtifact(paths, retentionDays, { available: Boolean(process.env.ACTIONS_RUNTIME_TOKEN) });
+    log.info(`Uploaded artifact ${artifact.name}${retentionDays ? `, kept ${retentionDays} days` : ''}.`);
+    summary += `\nUploaded as artifact \`${artifact.name}\`${retentionDays ? ` (kept ${retentionDays} days)` : ''}.\n`;
+  }
+  await core.summary.addRaw(summary).write();
+});

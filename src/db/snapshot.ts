@@ -1,0 +1,269 @@
+/**
+ * snapshot-db: a pg_dump that can be trusted mid-incident. The manifest's row counts and the CSV
+ * exports are read in the very snapshot pg_dump dumps (pg_export_snapshot + --snapshot), while
+ * pg_dump runs, so they describe exactly what the archive holds and cost no extra wall time.
+ * Nothing is reported as a snapshot until it has been read back in full.
+ */
+import { createWriteStream } from 'node:fs';
+import { access, mkdir, rm, unlink, writeFile } from 'node:fs/promises';
+import { basename, join } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { to as copyTo } from 'pg-copy-streams';
+import { RollbackKitError } from '../core/errors.js';
+import type { Log } from '../core/log.js';
+import { runProcess } from '../core/process.js';
+import { fingerprint, readWhole, type SnapshotFormat } from './archive.js';
+import { qualified, readCatalog, splitTableName, type Catalog, type SchemaFilter } from './catalog.js';
+import { describeTarget, isTransactionPooler, libpqEnv, type ConnectionTarget } from './connection.js';
+import { writeManifest, type ExportedTable, type SnapshotManifest } from './manifest.js';
+import { findPgTool, majorFromVersionNum, siblingTool, type FindToolOptions, type PgTool } from './pg-tools.js';
+import { connect, type Session } from './session.js';
+
+/** Schemas that hold migration history: kept even when `schemas` names only the app's own. */
+export const MIGRATION_HISTORY_SCHEMAS = ['supabase_migrations', 'drizzle', 'sqitch'];
+
+export interface SnapshotRequest {
+  target: ConnectionTarget;
+  format: SnapshotFormat;
+  /** Parallel pg_dump workers; directory format only. */
+  jobs: number;
+  outputDir: string;
+  label?: string;
+  filter: SchemaFilter;
+  excludeTableData: string[];
+  exportSince?: Date;
+  exportTables: string[];
+  exportColumn: string;
+  pgDumpPath?: string;
+  tools?: FindToolOptions;
+  now?: () => Date;
+}
+
+export interface SnapshotResult {
+  path: string;
+  format: SnapshotFormat;
+  sizeBytes: number;
+  sha256: string;
+  manifestPath: string;
+  manifest: SnapshotManifest;
+  serverVersion: string;
+  exportsDir?: string;
+  pgDump: PgTool;
+  durationMs: number;
+  /** Where the time went: the dump itself and the full read that verifies it. */
+  timings: { dumpMs: number; verifyMs: number };
+}
+
+const EXTENSIONS: Record<SnapshotFormat, string> = { custom: '.dump', directory: '', plain: '.sql' };
+
+function safeName(text: string): string {
+  return text.replace(/[^A-Za-z0-9_.-]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 60) || 'db';
+}
+
+/** `<db>-<label>-<UTC time>`: sorts by time, says what it is, and holds no secret. */
+export function snapshotBaseName(database: string, label: string | undefined, at: Date): string {
+  const time = at.toISOString().replace(/[-:]/g, '').replace('.', '');
+  return [safeName(database), label ? safeName(label) : undefined, time].filter(Boolean).join('-');
+}
+
+export function validateRequest(req: SnapshotRequest): void {
+  if (req.jobs > 1 && req.format !== 'directory') {
+    throw new RollbackKitError(`jobs: ${req.jobs} needs format: directory (pg_dump dumps in parallel only into a directory).`, 'Set format: directory, or leave jobs empty.');
+  }
+  if (req.exportSince && !req.exportTables.length) {
+    throw new RollbackKitError('export-since is set but export-tables is empty.', 'List the tables whose new rows to keep, e.g. export-tables: orders, public.payments.');
+  }
+  if (req.exportTables.length && !req.exportSince) {
+    throw new RollbackKitError('export-tables is set but export-since is empty.', 'Set export-since to the bad deploy\'s time (ISO 8601).');
+  }
+  if (!/^[A-Za-z_][A-Za-z0-9_$]*$/.test(req.exportColumn)) {
+    throw new RollbackKitError(`export-column "${req.exportColumn}" is not a plain column name.`);
+  }
+}
+
+async function prepareOutputDir(dir: string): Promise<void> {
+  try {
+    await mkdir(dir, { recursive: true });
+    const probe = join(dir, `.rollback-kit-write-test-${process.pid}`);
+    await writeFile(probe, '');
+    await unlink(probe);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code ?? 'error';
+    throw new RollbackKitError(`output-dir ${dir} is not writable (${code}).`, 'Point output-dir at a writable folder, such as one under $RUNNER_TEMP.');
+  }
+}
+
+async function freePath(dir: string, base: string, ext: string): Promise<string> {
+  for (let n = 1; ; n++) {
+    const candidate = join(dir, `${base}${n > 1 ? `-${n}` : ''}${ext}`);
+    try {
+      await access(candidate);
+    } catch {
+      return candidate;
+    }
+  }
+}
+
+function pgDumpArgs(req: SnapshotRequest, path: string, snapshotId: string, schemas: string[]): string[] {
+  const formatFlag = { custom: 'c', directory: 'd', plain: 'p' }[req.format];
+  const args = [`--format=${formatFlag}`, '--file', path, '--no-password', `--snapshot=${snapshotId}`];
+  if (req.format === 'directory' && req.jobs > 1) args.push('--jobs', String(req.jobs));
+  // A plain script must be able to replace what is there when restore-db feeds it to psql.
+  if (req.format === 'plain') args.push('--clean', '--if-exists');
+  for (const s of schemas) args.push('--schema', s);
+  for (const s of req.filter.excludeSchemas) args.push('--exclude-schema', s);
+  for (const t of req.excludeTableData) args.push('--exclude-table-data', t);
+  return args;
+}
+
+function pgError(stderr: string): string {
+  const lines = stderr.split('\n').map((l) => l.trim()).filter(Boolean);
+  const line = lines.find((l) => /error|fatal|could not/i.test(l)) ?? lines[0] ?? 'no message';
+  return line.replace(/^pg_dump:\s*(error:\s*)?/, '');
+}
+
+/** Schemas to pass to pg_dump: the user's, plus migration history that exists, so a restore keeps it. */
+async function effectiveSchemas(session: Session, req: SnapshotRequest, log: Log): Promise<string[]> {
+  if (!req.filter.schemas.length) return [];
+  const { rows } = await session.query<{ nspname: string }>('SELECT nspname FROM pg_namespace WHERE nspname = ANY($1)', [MIGRATION_HISTORY_SCHEMAS]);
+  const extra = rows.map((r) => r.nspname).filter((s) => !req.filter.schemas.includes(s) && !req.filter.excludeSchemas.includes(s));
+  if (extra.length) log.info(`Also dumping migration history schema(s) ${extra.join(', ')} so a restore keeps it.`);
+  return [...req.filter.schemas, ...extra];
+}
+
+async function checkExportTables(session: Session, req: SnapshotRequest): Promise<{ schema: string; name: string }[]> {
+  const tables = req.exportTables.map(splitTableName);
+  for (const t of tables) {
+    const { rows } = await session.query<{ has_table: boolean; has_column: boolean }>(
+      `SELECT EXISTS (SELECT 1 FROM information_schema.tables WHERE table_schema = $1 AND table_name = $2) AS has_table,
+              EXISTS (SELECT 1 FROM information_schema.columns WHERE table_schema = $1 AND table_name = $2 AND column_name = $3) AS has_column`,
+      [t.schema, t.name, req.exportColumn],
+    );
+    if (!rows[0]!.has_table) throw new RollbackKitError(`export-tables names ${t.schema}.${t.name}, which does not exist in ${describeTarget(req.target)}.`);
+    if (!rows[0]!.has_column) {
+      throw new RollbackKitError(`Table ${t.schema}.${t.name} has no column "${req.exportColumn}" to select new rows by.`, 'Set export-column to its creation-time column.');
+    }
+  }
+  return tables;
+}
+
+async function exportRows(session: Session, tables: { schema: string; name: string }[], column: string, since: Date, dir: string): Promise<ExportedTable[]> {
+  await mkdir(dir, { recursive: true });
+  const out: ExportedTable[] = [];
+  for (const t of tables) {
+    const file = `${safeName(t.schema)}.${safeName(t.name)}.csv`;
+    // toISOString() is digits and punctuation only: safe to inline where COPY takes no parameters.
+    const sql = `COPY (SELECT * FROM ${qualified(t.schema, t.name)} WHERE ${qualified(t.schema, t.name)}.${JSON.stringify(column)} > '${since.toISOString()}' ORDER BY 1) TO STDOUT WITH (FORMAT csv, HEADER true)`;
+    const stream = session.query(copyTo(sql));
+    await pipeline(stream, createWriteStream(join(dir, file)));
+    out.push({ table: `${t.schema}.${t.name}`, file, rows: stream.rowCount ?? 0 });
+  }
+  return out;
+}
+
+export async function takeSnapshot(req: SnapshotRequest, log: Log): Promise<SnapshotResult> {
+  const started = Date.now();
+  const now = req.now ?? (() => new Date());
+  validateRequest(req);
+  const where = describeTarget(req.target);
+  if (isTransactionPooler(req.target)) {
+    throw new RollbackKitError(
+      `${where} is a transaction-mode pooler: pg_dump needs one server session for the whole dump.`,
+      'Use the session pooler or direct connection (on Supabase: port 5432 of the pooler host).',
+    );
+  }
+  await prepareOutputDir(req.outputDir);
+
+  const session = await connect(req.target);
+  let path: string | undefined;
+  let exportsDir: string | undefined;
+  try {
+    const { rows } = await session.query<{ num: string; version: string }>("SELECT current_setting('server_version_num') AS num, current_setting('server_version') AS version");
+    const versionNum = Number(rows[0]!.num);
+    const serverVersion = rows[0]!.version.split(' ')[0]!;
+    const major = majorFromVersionNum(versionNum);
+    const pgDump = await findPgTool('pg_dump', major, { ...req.tools, explicitPath: req.pgDumpPath });
+    const pgRestore = req.format === 'plain' ? undefined : await siblingTool(pgDump, 'pg_restore', major, req.tools);
+    log.info(`Server ${where} runs PostgreSQL ${serverVersion}; using pg_dump ${pgDump.version} (${pgDump.path}).`);
+
+    const schemas = await effectiveSchemas(session, req, log);
+    const exportTables = req.exportSince ? await checkExportTables(session, req) : [];
+
+    const at = now();
+    const base = snapshotBaseName(req.target.database, req.label, at);
+    path = await freePath(req.outputDir, base, EXTENSIONS[req.format]);
+
+    await session.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+    const snapshotId = (await session.query<{ id: string }>('SELECT pg_export_snapshot() AS id')).rows[0]!.id;
+    log.info(`Dumping ${where} (${req.format} format${req.jobs > 1 ? `, ${req.jobs} jobs` : ''}) to ${path} …`);
+
+    const dumpStarted = Date.now();
+    const dump = runProcess(pgDump.path, pgDumpArgs(req, path, snapshotId, schemas), { env: libpqEnv(req.target) });
+    // Counting and exporting in the exported snapshot while pg_dump copies the same rows.
+    const filter: SchemaFilter = { schemas, excludeSchemas: req.filter.excludeSchemas };
+    const sideWork = (async (): Promise<{ catalog: Catalog; exported: ExportedTable[] }> => {
+      const catalog = await readCatalog(session, filter, req.excludeTableData);
+      let exported: ExportedTable[] = [];
+      if (req.exportSince) {
+        exportsDir = join(req.outputDir, `${basename(path!)}.exports`);
+        exported = await exportRows(session, exportTables, req.exportColumn, req.exportSince, exportsDir);
+      }
+      return { catalog, exported };
+    })();
+    const [dumped, side] = await Promise.allSettled([dump, sideWork]);
+    await session.query('COMMIT').catch(() => undefined);
+    if (dumped.status === 'rejected') throw new RollbackKitError(`Could not run pg_dump (${pgDump.path}): ${(dumped.reason as Error).message}.`);
+    if (dumped.value.code !== 0) {
+      throw new RollbackKitError(`pg_dump of ${where} failed: ${log.redact(pgError(dumped.value.stderr))}.`, 'Nothing was kept; fix the cause and run again.');
+    }
+    if (side.status === 'rejected') throw side.reason;
+    const dumpMs = Date.now() - dumpStarted;
+
+    const verifyStarted = Date.now();
+    const { sha256, sizeBytes } = await fingerprint(path);
+    await readWhole(path, req.format, pgRestore?.path ?? 'pg_restore');
+    const verifyMs = Date.now() - verifyStarted;
+
+    const manifest: SnapshotManifest = {
+      tool: 'rollback-kit',
+      manifestVersion: 1,
+      createdAt: at.toISOString(),
+      label: req.label ?? null,
+      database: req.target.database,
+      target: where,
+      server: { version: serverVersion, versionNum, major },
+      pgDump: { version: pgDump.version, major: pgDump.major },
+      format: req.format,
+      file: basename(path),
+      sizeBytes,
+      sha256,
+      filter: { schemas, excludeSchemas: req.filter.excludeSchemas, excludeTableData: req.excludeTableData },
+      tables: side.value.catalog.tables,
+      objects: side.value.catalog.objects,
+      exports: req.exportSince ? { since: req.exportSince.toISOString(), column: req.exportColumn, dir: basename(exportsDir!), tables: side.value.exported } : null,
+      durationMs: Date.now() - started,
+    };
+    const manifestPath = await writeManifest(path, manifest);
+    log.info(`Snapshot verified: ${sizeBytes} bytes, sha256 ${sha256}, ${manifest.tables.length} tables.`);
+    return {
+      path,
+      format: req.format,
+      sizeBytes,
+      sha256,
+      manifestPath,
+      manifest,
+      serverVersion,
+      exportsDir,
+      pgDump,
+      durationMs: Date.now() - started,
+      timings: { dumpMs, verifyMs },
+    };
+  } catch (err) {
+    // Nothing half-done: a snapshot that did not verify is not left where someone could trust it.
+    if (path) await rm(path, { recursive: true, force: true }).catch(() => undefined);
+    if (exportsDir) await rm(exportsDir, { recursive: true, force: true }).catch(() => undefined);
+    throw err;
+  } finally {
+    await session.end().catch(() => undefined);
+  }
+}

@@ -1,0 +1,37 @@
+/** Uploading a snapshot as a workflow artifact, so it outlives the runner that took it. */
+import { DefaultArtifactClient } from '@actions/artifact';
+import { readdir, stat } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import { RollbackKitError } from '../core/errors.js';
+
+export interface UploadedArtifact {
+  name: string;
+  id?: number;
+  size?: number;
+}
+
+async function filesOf(path: string): Promise<string[]> {
+  const info = await stat(path);
+  if (!info.isDirectory()) return [path];
+  const out: string[] = [];
+  for (const entry of await readdir(path)) out.push(...(await filesOf(join(path, entry))));
+  return out;
+}
+
+/** Uploads the snapshot, its manifest and any exports under one artifact named after the snapshot. */
+export async function uploadSnapshotArtifact(paths: string[], retentionDays: number | undefined, runtime: { available: boolean }): Promise<UploadedArtifact> {
+  const name = basename(paths[0]!);
+  if (!runtime.available) {
+    throw new RollbackKitError(
+      `upload-artifact needs the GitHub Actions runtime (ACTIONS_RUNTIME_TOKEN), which this run does not have; the snapshot is kept at ${paths[0]}.`,
+      'Run inside a GitHub Actions job, or set upload-artifact: false.',
+    );
+  }
+  const files = (await Promise.all(paths.map(filesOf))).flat();
+  try {
+    const { id, size } = await new DefaultArtifactClient().uploadArtifact(name, files, dirname(paths[0]!), retentionDays ? { retentionDays } : {});
+    return { name, id, size };
+  } catch (err) {
+    throw new RollbackKitError(`Uploading artifact ${name} failed: ${(err as Error).message}; the snapshot is kept at ${paths[0]}.`, 'Retry the job, or download nothing and use the path on this runner.');
+  }
+}

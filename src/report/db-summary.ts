@@ -1,0 +1,62 @@
+/** Job summaries of snapshot-db and restore-db: what happened, where it is, what to do next. */
+import type { RestoreResult } from '../db/restore.js';
+import type { SnapshotResult } from '../db/snapshot.js';
+import { formatBytes, formatDuration, table } from './markdown.js';
+
+export function snapshotSummary(r: SnapshotResult): string {
+  const m = r.manifest;
+  const rows = m.tables.reduce((n, t) => n + (t.rows ?? 0), 0);
+  const parts = [
+    `## Snapshot of ${m.target}: verified`,
+    table(
+      ['', ''],
+      [
+        ['Snapshot', `\`${r.path}\``],
+        ['Format', r.format],
+        ['Size', formatBytes(r.sizeBytes)],
+        ['sha256', `\`${r.sha256}\``],
+        ['Tables / rows', `${m.tables.length} / ${rows}`],
+        ['Views, functions, triggers, sequences, RLS policies', `${m.objects.views + m.objects.materializedViews}, ${m.objects.functions}, ${m.objects.triggers}, ${m.objects.sequences}, ${m.objects.policies}`],
+        ['Server / pg_dump', `PostgreSQL ${m.server.version} / ${r.pgDump.version}`],
+        ['Time', `${formatDuration(r.durationMs)} (dump ${formatDuration(r.timings.dumpMs)}, verification ${formatDuration(r.timings.verifyMs)})`],
+        ['Manifest', `\`${r.manifestPath}\``],
+      ],
+    ),
+  ];
+  if (m.exports) {
+    parts.push(
+      `### Rows newer than ${m.exports.since} (by \`${m.exports.column}\`)`,
+      table(['Table', 'Rows', 'File'], m.exports.tables.map((t) => [t.table, t.rows, `\`${r.exportsDir}/${t.file}\``])),
+    );
+  }
+  return parts.join('\n\n') + '\n';
+}
+
+export function restoreSummary(r: RestoreResult): string {
+  const parts = [
+    `## Restore of ${r.target} from snapshot: ${r.verified ? 'verified' : 'NOT verified'}`,
+    table(
+      ['', ''],
+      [
+        ['Snapshot', `\`${r.snapshotPath}\` (taken ${r.snapshotTakenAt})`],
+        ['Pre-restore snapshot', r.preRestoreSnapshotPath ? `\`${r.preRestoreSnapshotPath}\`` : 'not taken (pre-restore-snapshot: false)'],
+        ['Tables restored', String(r.tablesRestored)],
+        ['Mode', r.mode],
+        ['Time', formatDuration(r.durationMs)],
+      ],
+    ),
+  ];
+  if (r.differences.length) {
+    parts.push(
+      '### Tables that differ from the snapshot',
+      table(['Table', 'Rows in snapshot', 'Rows now'], r.differences.map((d) => [d.table, d.expected ?? '', d.actual ?? 'missing'])),
+    );
+  }
+  if (r.extraTables.length) {
+    parts.push(`### Tables the snapshot does not have (left as they are)\n\n${r.extraTables.map((t) => `- \`${t}\``).join('\n')}`);
+  }
+  if (r.preRestoreSnapshotPath) {
+    parts.push(`To undo this restore, restore \`${r.preRestoreSnapshotPath}\` the same way.`);
+  }
+  return parts.join('\n\n') + '\n';
+}
