@@ -1,0 +1,80 @@
+/**
+ * The assertions of an HTTP check against one response. Returns what failed, in words an on-call
+ * engineer can act on; an empty list means the response passed. Bodies are never quoted back: they
+ * may hold personal data or tokens.
+ */
+import { lookupJsonPath, parseJsonPath } from './json-path.js';
+import { formatRange, inRange, type HttpCheck, type JsonAssertion } from './spec.js';
+
+export interface ObservedResponse {
+  status: number;
+  headers: Headers;
+  body: string;
+  ms: number;
+}
+
+export function assertResponse(check: HttpCheck, res: ObservedResponse): string[] {
+  const failures: string[] = [];
+  if (!check.status.some((r) => inRange(res.status, r))) {
+    failures.push(`status ${res.status}, expected ${check.status.map(formatRange).join(' or ')}`);
+  }
+  if (check.maxMs !== undefined && res.ms > check.maxMs) failures.push(`took ${Math.round(res.ms)} ms, more than max-ms ${check.maxMs}`);
+  for (const text of check.bodyContains) if (!res.body.includes(text)) failures.push(`body does not contain ${show(text)}`);
+  for (const text of check.bodyNotContains) if (res.body.includes(text)) failures.push(`body contains ${show(text)}`);
+  if (check.bodyMatches && !check.bodyMatches.test(res.body)) failures.push(`body does not match /${check.bodyMatches.source}/`);
+  if (check.json.length) failures.push(...assertJson(check.json, res.body));
+  for (const h of check.header) {
+    const actual = res.headers.get(h.name);
+    if (h.op === 'exists') {
+      if ((actual !== null) !== h.value) failures.push(`header "${h.name}" is ${actual === null ? 'missing' : 'present'}, expected it ${h.value ? 'present' : 'absent'}`);
+    } else if (actual === null) failures.push(`header "${h.name}" is missing`);
+    else if (h.op === 'equals' && actual !== h.value) failures.push(`header "${h.name}" is ${show(actual)}, expected ${show(h.value as string)}`);
+    else if (h.op === 'contains' && !actual.includes(h.value as string)) failures.push(`header "${h.name}" is ${show(actual)}, expected it to contain ${show(h.value as string)}`);
+    else if (h.op === 'matches' && !(h.value as RegExp).test(actual)) failures.push(`header "${h.name}" is ${show(actual)}, expected it to match /${(h.value as RegExp).source}/`);
+  }
+  return failures;
+}
+
+function assertJson(assertions: JsonAssertion[], body: string): string[] {
+  let doc: unknown;
+  try {
+    doc = JSON.parse(body);
+  } catch {
+    return [`body is not JSON (${body.length ? `${body.length} bytes` : 'empty'}), so json assertions cannot hold`];
+  }
+  const failures: string[] = [];
+  for (const a of assertions) {
+    const { found, value } = lookupJsonPath(doc, parseJsonPath(a.path));
+    const where = `json "${a.path}"`;
+    if (a.op === 'exists') {
+      if (found !== a.value) failures.push(`${where} is ${found ? 'present' : 'missing'}, expected it ${a.value ? 'present' : 'absent'}`);
+      continue;
+    }
+    if (!found) {
+      failures.push(`${where} is missing`);
+      continue;
+    }
+    if (a.op === 'equals') {
+      if (!deepEqual(value, a.value)) failures.push(`${where} is ${show(value)}, expected ${show(a.value)}`);
+    } else if (typeof value !== 'number') failures.push(`${where} is ${show(value)}, not a number`);
+    else if (a.op === 'less-than' && !(value < (a.value as number))) failures.push(`${where} is ${value}, expected less than ${String(a.value)}`);
+    else if (a.op === 'greater-than' && !(value > (a.value as number))) failures.push(`${where} is ${value}, expected greater than ${String(a.value)}`);
+  }
+  return failures;
+}
+
+export function deepEqual(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (a === null || b === null || typeof a !== 'object' || typeof b !== 'object') return false;
+  if (Array.isArray(a) !== Array.isArray(b)) return false;
+  if (Array.isArray(a) && Array.isArray(b)) return a.length === b.length && a.every((v, i) => deepEqual(v, b[i]));
+  const ka = Object.keys(a);
+  const kb = Object.keys(b);
+  return ka.length === kb.length && ka.every((k) => Object.prototype.hasOwnProperty.call(b, k) && deepEqual((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]));
+}
+
+/** A value as JSON, cut short: a report line, not a dump. */
+export function show(value: unknown): string {
+  const text = value === undefined ? 'undefined' : JSON.stringify(value);
+  return text.length > 80 ? `${text.slice(0, 77)}...` : text;
+}

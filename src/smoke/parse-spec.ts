@@ -1,0 +1,473 @@
+/**
+ * YAML check spec → validated checks. Every mistake is collected with its place (line, check name,
+ * field) and reported together before anything runs: a spec that is half right measures nothing
+ * useful, and fixing one mistake per run is slow when production may be broken.
+ */
+import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document } from 'yaml';
+import { RollbackKitError } from '../core/errors.js';
+import { parseJsonPath } from './json-path.js';
+import type { Backoff, Check, HeaderAssertion, HeaderOp, HttpCheck, JsonAssertion, JsonOp, Measuring, Range, SqlCheck } from './spec.js';
+
+export interface SpecContext {
+  /** The base-url input; relative check URLs are joined to it. */
+  baseUrl?: string;
+  /** Whether database-url was given: SQL checks need it. */
+  hasDatabase: boolean;
+  /** Named in messages: "checks" input or the checks-file path. */
+  source?: string;
+}
+
+export interface SpecProblem {
+  line?: number;
+  check?: string;
+  field?: string;
+  message: string;
+}
+
+export function formatProblem(p: SpecProblem): string {
+  const place = [p.line !== undefined ? `line ${p.line}` : '', p.check !== undefined ? `check "${p.check}"` : '', p.field ? `field "${p.field}"` : '']
+    .filter(Boolean)
+    .join(', ');
+  return place ? `${place}: ${p.message}` : p.message;
+}
+
+export class SpecError extends RollbackKitError {
+  constructor(
+    readonly problems: SpecProblem[],
+    source: string,
+  ) {
+    super(
+      `The smoke check spec (${source}) has ${problems.length} problem${problems.length === 1 ? '' : 's'}, so nothing was run: ${problems.map(formatProblem).join('; ')}.`,
+      'Fix the spec; docs/smoke-test.md lists every field.',
+    );
+  }
+}
+
+const COMMON_FIELDS = ['name', 'critical', 'attempts', 'interval-seconds', 'backoff', 'timeout-seconds'];
+const HTTP_FIELDS = ['url', 'method', 'headers', 'body', 'status', 'body-contains', 'body-not-contains', 'body-matches', 'json', 'header', 'max-ms', 'samples'];
+const SQL_FIELDS = ['query', 'expect-rows', 'expect-value', 'expect-error'];
+const JSON_OPS: JsonOp[] = ['equals', 'exists', 'less-than', 'greater-than'];
+const HEADER_OPS: HeaderOp[] = ['equals', 'contains', 'matches', 'exists'];
+const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'];
+const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+
+type YamlPath = (string | number)[];
+
+/** Parses and validates; throws SpecError with every problem found. */
+export function parseChecks(text: string, ctx: SpecContext): Check[] {
+  const source = ctx.source ?? 'checks';
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, uniqueKeys: true, prettyErrors: false });
+  if (doc.errors.length) {
+    throw new SpecError(
+      doc.errors.map((e) => ({ line: lineCounter.linePos(e.pos[0]).line, message: `invalid YAML: ${e.message.split('\n')[0]}` })),
+      source,
+    );
+  }
+  const problems: SpecProblem[] = [];
+  const lineOf = (path: YamlPath, keyOf?: string) => locate(doc, lineCounter, path, keyOf);
+  const root: unknown = doc.toJS();
+
+  let items: unknown[] | undefined;
+  let base: YamlPath = [];
+  if (Array.isArray(root)) items = root;
+  else if (isPlainObject(root)) {
+    for (const key of Object.keys(root)) {
+      if (key !== 'checks') problems.push({ line: lineOf([], key), field: key, message: 'unknown top-level field (the spec is a list of checks, or `checks:` with that list)' });
+    }
+    if (Array.isArray(root.checks)) {
+      items = root.checks;
+      base = ['checks'];
+    } else if ('checks' in root) problems.push({ line: lineOf(['checks']), field: 'checks', message: 'must be a list of checks' });
+  }
+  if (!items) {
+    if (!problems.length) problems.push({ line: 1, message: 'the spec must be a YAML list of checks (each starting with "- name: ...")' });
+    throw new SpecError(problems, source);
+  }
+  if (!items.length) throw new SpecError([{ line: lineOf(base), message: 'the spec has no checks' }], source);
+
+  const checks: Check[] = [];
+  const names = new Map<string, number>();
+  items.forEach((item, index) => {
+    const path = [...base, index];
+    const reader = new CheckReader(item, index, ctx, problems, (field) => lineOf(field ? [...path, field] : path, undefined), (field) => lineOf(path, field));
+    const check = reader.read();
+    if (!check) return;
+    const earlier = names.get(check.name);
+    if (earlier !== undefined) {
+      problems.push({ line: reader.keyLine('name'), check: check.name, field: 'name', message: `the name is already used by check #${earlier + 1}; names must be unique (they name the report rows)` });
+    } else names.set(check.name, index);
+    checks.push(check);
+  });
+  // In file order, so the list reads top to bottom next to the YAML (sort is stable).
+  problems.sort((a, b) => (a.line ?? 0) - (b.line ?? 0));
+  if (problems.length) throw new SpecError(problems, source);
+  return checks;
+}
+
+/** Line of the node at `path`, or of the key `keyOf` in the map at `path` (for unknown fields). */
+function locate(doc: Document, lines: LineCounter, path: YamlPath, keyOf?: string): number | undefined {
+  let node: unknown = doc.contents;
+  for (const seg of path) {
+    if (isMap(node)) node = node.items.find((p) => isPair(p) && isScalar(p.key) && p.key.value === seg)?.value;
+    else if (isSeq(node) && typeof seg === 'number') node = node.items[seg];
+    else return undefined;
+  }
+  if (keyOf !== undefined && isMap(node)) {
+    const pair = node.items.find((p) => isPair(p) && isScalar(p.key) && p.key.value === keyOf);
+    const key = pair?.key as { range?: [number, number, number] } | undefined;
+    if (key?.range) return lines.linePos(key.range[0]).line;
+  }
+  const range = (node as { range?: [number, number, number] } | null | undefined)?.range;
+  return range ? lines.linePos(range[0]).line : undefined;
+}
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return v !== null && typeof v === 'object' && !Array.isArray(v) && !(v instanceof Date);
+}
+
+/** Reads one check, pushing a problem for each mistake; returns undefined when it cannot be typed. */
+class CheckReader {
+  private name: string;
+  private readonly obj: Record<string, unknown>;
+
+  constructor(
+    item: unknown,
+    index: number,
+    private readonly ctx: SpecContext,
+    private readonly problems: SpecProblem[],
+    private readonly valueLine: (field?: string) => number | undefined,
+    readonly keyLine: (field: string) => number | undefined,
+  ) {
+    this.obj = isPlainObject(item) ? item : {};
+    this.name = typeof this.obj.name === 'string' && this.obj.name.trim() ? this.obj.name.trim() : `#${index + 1}`;
+    if (!isPlainObject(item)) this.problem(undefined, 'each check must be a mapping of fields (name, url or query, assertions)');
+  }
+
+  private problem(field: string | undefined, message: string, atKey = false): void {
+    this.problems.push({ line: field && atKey ? this.keyLine(field) : this.valueLine(field), check: this.name, field, message });
+  }
+
+  read(): Check | undefined {
+    if (!Object.keys(this.obj).length) return undefined;
+    if (typeof this.obj.name !== 'string' || !this.obj.name.trim()) this.problem('name' in this.obj ? 'name' : undefined, 'every check needs a name (a non-empty string)');
+    const isHttp = 'url' in this.obj;
+    const isSql = 'query' in this.obj;
+    if (isHttp && isSql) {
+      this.problem('query', 'a check has either url (HTTP) or query (SQL), not both', true);
+      return undefined;
+    }
+    if (!isHttp && !isSql) {
+      this.problem(undefined, 'a check needs url (an HTTP check) or query (an SQL check)');
+      return undefined;
+    }
+    this.unknownFields(isHttp ? HTTP_FIELDS : SQL_FIELDS, isHttp ? SQL_FIELDS : HTTP_FIELDS, isHttp ? 'SQL' : 'HTTP');
+    const common = { name: this.name, critical: this.bool('critical') ?? false, ...this.measuring() };
+    return isHttp ? this.http(common) : this.sql(common);
+  }
+
+  private unknownFields(own: string[], other: string[], otherKind: string): void {
+    for (const key of Object.keys(this.obj)) {
+      if (COMMON_FIELDS.includes(key) || own.includes(key)) continue;
+      if (other.includes(key)) this.problem(key, `is for ${otherKind} checks only`, true);
+      else {
+        const guess = closest(key, [...COMMON_FIELDS, ...own]);
+        this.problem(key, `unknown field${guess ? ` (did you mean "${guess}"?)` : ''}`, true);
+      }
+    }
+  }
+
+  private measuring(): Measuring {
+    const m: Measuring = {};
+    m.attempts = this.number('attempts', { integer: true, min: 1, max: 100 });
+    m.intervalSeconds = this.number('interval-seconds', { min: 0, max: 3600 });
+    m.timeoutSeconds = this.number('timeout-seconds', { min: 0.001, max: 3600 });
+    const backoff = this.obj.backoff;
+    if (backoff !== undefined) {
+      if (backoff === 'fixed' || backoff === 'exponential') m.backoff = backoff as Backoff;
+      else this.problem('backoff', 'must be fixed or exponential');
+    }
+    return m;
+  }
+
+  private http(common: Pick<HttpCheck, 'name' | 'critical'> & Measuring): HttpCheck {
+    const check: HttpCheck = {
+      kind: 'http',
+      ...common,
+      url: '',
+      method: 'GET',
+      headers: {},
+      status: [{ min: 200, max: 299 }],
+      bodyContains: this.strings('body-contains'),
+      bodyNotContains: this.strings('body-not-contains'),
+      json: this.json(),
+      header: this.headerAssertions(),
+      maxMs: this.number('max-ms', { min: 0.001 }),
+      samples: this.number('samples', { integer: true, min: 1, max: 10000 }),
+    };
+    this.url(check);
+    this.headers(check);
+    this.methodAndBody(check);
+    const status = this.status();
+    if (status) check.status = status;
+    const pattern = this.obj['body-matches'];
+    if (pattern !== undefined) {
+      if (typeof pattern !== 'string' || !pattern) this.problem('body-matches', 'must be a regular expression written as a string');
+      else {
+        try {
+          check.bodyMatches = new RegExp(pattern);
+        } catch (err) {
+          this.problem('body-matches', `is not a valid regular expression: ${(err as Error).message}`);
+        }
+      }
+    }
+    return check;
+  }
+
+  private url(check: HttpCheck): void {
+    const raw = this.obj.url;
+    if (typeof raw !== 'string' || !raw.trim()) {
+      this.problem('url', 'must be an absolute URL (https://...) or a path joined to base-url (/api/health)');
+      return;
+    }
+    const text = raw.trim();
+    if (/^[a-z][a-z0-9+.-]*:/i.test(text)) {
+      if (!/^https?:\/\//i.test(text)) return this.problem('url', `must use http or https, got "${text}"`);
+      try {
+        check.url = new URL(text).toString();
+      } catch {
+        this.problem('url', `is not a valid URL: "${text}"`);
+      }
+      return;
+    }
+    if (!this.ctx.baseUrl) {
+      this.problem('url', `"${text}" is relative, and the base-url input is not set: set base-url or write an absolute URL`);
+      return;
+    }
+    check.path = text.startsWith('/') ? text : `/${text}`;
+    check.url = joinUrl(this.ctx.baseUrl, check.path);
+  }
+
+  private headers(check: HttpCheck): void {
+    const raw = this.obj.headers;
+    if (raw === undefined) return;
+    if (!isPlainObject(raw)) return this.problem('headers', 'must be a mapping of header name to value');
+    for (const [name, value] of Object.entries(raw)) {
+      if (!HEADER_NAME.test(name)) this.problem('headers', `"${name}" is not a valid header name`);
+      else if (typeof value !== 'string' && typeof value !== 'number' && typeof value !== 'boolean') this.problem('headers', `the value of "${name}" must be a string`);
+      else check.headers[name] = String(value);
+    }
+  }
+
+  private methodAndBody(check: HttpCheck): void {
+    const method = this.obj.method;
+    if (method !== undefined) {
+      if (typeof method !== 'string' || !METHODS.includes(method.toUpperCase())) this.problem('method', `must be one of ${METHODS.join(', ')}`);
+      else check.method = method.toUpperCase();
+    }
+    const body = this.obj.body;
+    if (body === undefined || body === null) return;
+    if (check.method === 'GET' || check.method === 'HEAD') {
+      this.problem('body', `a ${check.method} request cannot have a body: set method (POST, PUT, PATCH)`);
+      return;
+    }
+    if (typeof body === 'string') check.body = body;
+    else {
+      check.body = JSON.stringify(body);
+      if (!Object.keys(check.headers).some((h) => h.toLowerCase() === 'content-type')) check.headers['content-type'] = 'application/json';
+    }
+  }
+
+  private status(): Range[] | undefined {
+    const raw = this.obj.status;
+    if (raw === undefined) return undefined;
+    const list = Array.isArray(raw) ? raw : [raw];
+    const ranges: Range[] = [];
+    for (const entry of list) {
+      const range = parseStatus(entry);
+      if (range) ranges.push(range);
+      else this.problem('status', `"${String(entry)}" is not a status: use a code (200), a class (2xx), a range (200..299) or a list of them`);
+    }
+    if (!list.length) this.problem('status', 'the list is empty');
+    return ranges;
+  }
+
+  private json(): JsonAssertion[] {
+    const raw = this.obj.json;
+    if (raw === undefined) return [];
+    if (!isPlainObject(raw)) {
+      this.problem('json', 'must be a mapping of JSON path to expected value (status: ok) or to assertions (latency: {less-than: 200})');
+      return [];
+    }
+    const out: JsonAssertion[] = [];
+    for (const [path, expected] of Object.entries(raw)) {
+      try {
+        parseJsonPath(path);
+      } catch (err) {
+        this.problem('json', `bad path: ${(err as Error).message}`);
+        continue;
+      }
+      if (!isPlainObject(expected)) {
+        out.push({ path, op: 'equals', value: expected });
+        continue;
+      }
+      const ops = Object.entries(expected);
+      if (!ops.length) this.problem('json', `"${path}" has an empty mapping: write a value, or {equals: {...}} to compare an object`);
+      for (const [op, value] of ops) {
+        if (!JSON_OPS.includes(op as JsonOp)) {
+          this.problem('json', `unknown assertion "${op}" for "${path}" (use ${JSON_OPS.join(', ')}; to compare an object write {equals: {...}})`);
+        } else if (op === 'exists' && typeof value !== 'boolean') this.problem('json', `"${path}": exists must be true or false`);
+        else if ((op === 'less-than' || op === 'greater-than') && typeof value !== 'number') this.problem('json', `"${path}": ${op} must be a number`);
+        else out.push({ path, op: op as JsonOp, value });
+      }
+    }
+    return out;
+  }
+
+  private headerAssertions(): HeaderAssertion[] {
+    const raw = this.obj.header;
+    if (raw === undefined) return [];
+    if (!isPlainObject(raw)) {
+      this.problem('header', 'must be a mapping of response header name to expected value or to assertions ({contains: json})');
+      return [];
+    }
+    const out: HeaderAssertion[] = [];
+    for (const [rawName, expected] of Object.entries(raw)) {
+      const name = rawName.toLowerCase();
+      if (!HEADER_NAME.test(rawName)) {
+        this.problem('header', `"${rawName}" is not a valid header name`);
+        continue;
+      }
+      if (!isPlainObject(expected)) {
+        if (typeof expected === 'string' || typeof expected === 'number') out.push({ name, op: 'equals', value: String(expected) });
+        else this.problem('header', `"${rawName}" must be a string or a mapping of assertions`);
+        continue;
+      }
+      for (const [op, value] of Object.entries(expected)) {
+        if (!HEADER_OPS.includes(op as HeaderOp)) this.problem('header', `unknown assertion "${op}" for "${rawName}" (use ${HEADER_OPS.join(', ')})`);
+        else if (op === 'exists') {
+          if (typeof value === 'boolean') out.push({ name, op, value });
+          else this.problem('header', `"${rawName}": exists must be true or false`);
+        } else if (op === 'matches') {
+          try {
+            out.push({ name, op, value: new RegExp(String(value)) });
+          } catch (err) {
+            this.problem('header', `"${rawName}": not a valid regular expression: ${(err as Error).message}`);
+          }
+        } else if (typeof value === 'string' || typeof value === 'number') out.push({ name, op: op as HeaderOp, value: String(value) });
+        else this.problem('header', `"${rawName}": ${op} must be a string`);
+      }
+    }
+    return out;
+  }
+
+  private sql(common: Pick<SqlCheck, 'name' | 'critical'> & Measuring): SqlCheck {
+    const check: SqlCheck = { kind: 'sql', ...common, query: '' };
+    const query = this.obj.query;
+    if (typeof query !== 'string' || !query.trim()) this.problem('query', 'must be an SQL statement (a string)');
+    else check.query = query.trim();
+    if (!this.ctx.hasDatabase) this.problem('query', 'SQL checks need the database-url input, which is not set', true);
+
+    const rows = this.obj['expect-rows'];
+    if (rows !== undefined) {
+      const range = parseCountRange(rows);
+      if (range) check.expectRows = range;
+      else this.problem('expect-rows', 'must be a row count (3) or a range (1.., ..10, 1..10)');
+    }
+    if ('expect-value' in this.obj) check.expectValue = { value: this.obj['expect-value'] };
+    const error = this.obj['expect-error'];
+    if (error !== undefined) {
+      if (error === true || (typeof error === 'string' && error.trim())) check.expectError = error === true ? true : (error as string).trim();
+      else this.problem('expect-error', 'must be true (any error) or the text the error must contain (does not exist, or a SQLSTATE such as 42P01)');
+      if (rows !== undefined || 'expect-value' in this.obj) this.problem('expect-error', 'cannot be combined with expect-rows or expect-value: a query that must fail returns no rows', true);
+    }
+    return check;
+  }
+
+  private bool(field: string): boolean | undefined {
+    const v = this.obj[field];
+    if (v === undefined) return undefined;
+    if (typeof v === 'boolean') return v;
+    this.problem(field, 'must be true or false');
+    return undefined;
+  }
+
+  private number(field: string, opts: { integer?: boolean; min?: number; max?: number }): number | undefined {
+    const v = this.obj[field];
+    if (v === undefined) return undefined;
+    const ok = typeof v === 'number' && Number.isFinite(v) && (!opts.integer || Number.isInteger(v)) && (opts.min === undefined || v >= opts.min) && (opts.max === undefined || v <= opts.max);
+    if (ok) return v;
+    const bounds = [opts.min !== undefined ? `at least ${opts.min}` : '', opts.max !== undefined ? `at most ${opts.max}` : ''].filter(Boolean).join(' and ');
+    this.problem(field, `must be ${opts.integer ? 'a whole number' : 'a number'}${bounds ? ` ${bounds}` : ''}, got ${JSON.stringify(v)}`);
+    return undefined;
+  }
+
+  private strings(field: string): string[] {
+    const v = this.obj[field];
+    if (v === undefined) return [];
+    const list = Array.isArray(v) ? v : [v];
+    if (!list.length || list.some((s) => typeof s !== 'string' || !s)) {
+      this.problem(field, 'must be a non-empty string or a list of them');
+      return [];
+    }
+    return list as string[];
+  }
+}
+
+/** Joins like a person reads it: base-url's own path is kept (https://x/app + /health → https://x/app/health). */
+export function joinUrl(base: string, path: string): string {
+  return base.replace(/\/+$/, '') + (path.startsWith('/') ? path : `/${path}`);
+}
+
+function parseStatus(entry: unknown): Range | undefined {
+  if (typeof entry === 'number') return Number.isInteger(entry) && entry >= 100 && entry <= 599 ? { min: entry, max: entry } : undefined;
+  if (typeof entry !== 'string') return undefined;
+  const text = entry.trim().toLowerCase();
+  const cls = /^([1-5])xx$/.exec(text);
+  if (cls) return { min: Number(cls[1]) * 100, max: Number(cls[1]) * 100 + 99 };
+  if (/^\d{3}$/.test(text)) return parseStatus(Number(text));
+  const range = /^(\d{3})\s*(?:\.\.|-)\s*(\d{3})$/.exec(text);
+  if (range) {
+    const min = Number(range[1]);
+    const max = Number(range[2]);
+    if (min >= 100 && max <= 599 && min <= max) return { min, max };
+  }
+  return undefined;
+}
+
+function parseCountRange(v: unknown): Range | undefined {
+  if (typeof v === 'number') return Number.isInteger(v) && v >= 0 ? { min: v, max: v } : undefined;
+  if (typeof v !== 'string') return undefined;
+  const m = /^\s*(\d*)\s*\.\.\s*(\d*)\s*$/.exec(v);
+  if (!m || (!m[1] && !m[2])) return /^\s*\d+\s*$/.test(v) ? parseCountRange(Number(v)) : undefined;
+  const range: Range = { min: m[1] ? Number(m[1]) : undefined, max: m[2] ? Number(m[2]) : undefined };
+  return range.min !== undefined && range.max !== undefined && range.min > range.max ? undefined : range;
+}
+
+/** The known word nearest to a typo, if it is near enough to be a likely meaning. */
+function closest(word: string, known: string[]): string | undefined {
+  let best: string | undefined;
+  let bestDistance = Infinity;
+  for (const k of known) {
+    const d = editDistance(word.toLowerCase(), k);
+    if (d < bestDistance) {
+      best = k;
+      bestDistance = d;
+    }
+  }
+  return bestDistance <= Math.max(2, Math.floor(word.length / 3)) ? best : undefined;
+}
+
+function editDistance(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    let prev = row[0]!;
+    row[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const tmp = row[j]!;
+      row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
+      prev = tmp;
+    }
+  }
+  return row[b.length]!;
+}

@@ -1,0 +1,156 @@
+/**
+ * What people and tools read after a smoke test: a JSON report (everything measured), a JUnit XML
+ * file (for test-report viewers), a job-summary table and one annotation line per failure. Every
+ * text goes through the log's redaction before it is written anywhere.
+ */
+import { mkdir, writeFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import type { Log } from '../core/log.js';
+import type { CheckResult, SmokeOptions } from './run-checks.js';
+import type { Verdict } from './verdict.js';
+
+export interface SmokeReport {
+  tool: 'rollback-kit smoke-test';
+  startedAt: string;
+  durationMs: number;
+  verdict: Omit<Verdict, 'worst'> & { worstCheck?: string };
+  settings: Omit<SmokeOptions, 'bypassToken' | 'database' | 'checkConcurrency' | 'sampleConcurrency'> & { database?: string };
+  checks: CheckResult[];
+}
+
+export function buildReport(args: { startedAt: Date; durationMs: number; verdict: Verdict; results: CheckResult[]; options: SmokeOptions; database?: string }): SmokeReport {
+  const { worst, ...verdict } = args.verdict;
+  const o = args.options;
+  return {
+    tool: 'rollback-kit smoke-test',
+    startedAt: args.startedAt.toISOString(),
+    durationMs: args.durationMs,
+    verdict: { ...verdict, worstCheck: worst?.name },
+    settings: {
+      attempts: o.attempts,
+      intervalSeconds: o.intervalSeconds,
+      backoff: o.backoff,
+      timeoutSeconds: o.timeoutSeconds,
+      samples: o.samples,
+      maxErrorRate: o.maxErrorRate,
+      maxP95Ms: o.maxP95Ms,
+      deadlineSeconds: o.deadlineSeconds,
+      baselineUrl: o.baselineUrl,
+      database: args.database,
+    },
+    checks: args.results,
+  };
+}
+
+export async function writeReportFiles(report: SmokeReport, paths: { json: string; junit: string }, log: Log): Promise<void> {
+  for (const [path, text] of [
+    [paths.json, `${JSON.stringify(report, null, 2)}\n`],
+    [paths.junit, junitXml(report)],
+  ] as const) {
+    await mkdir(dirname(path), { recursive: true });
+    await writeFile(path, log.redact(text));
+  }
+}
+
+export function junitXml(report: SmokeReport): string {
+  const failures = report.checks.filter((c) => !c.passed).length;
+  const seconds = (ms: number) => (ms / 1000).toFixed(3);
+  const v = report.verdict;
+  const cases = report.checks.map((c) => {
+    const out = [
+      `attempts: ${c.attempts}`,
+      `samples: ${c.samples} (${c.failedSamples} failed, error rate ${c.errorRate}%)`,
+      `latency ms: p50 ${c.p50Ms ?? '-'}, p95 ${c.p95Ms ?? '-'}, max ${c.maxMs ?? '-'}`,
+      ...(c.status !== undefined ? [`status: ${c.status}`] : []),
+      ...(c.baseline ? [`baseline p95 ms: ${c.baseline.p95Ms ?? '-'}${c.baseline.regression ? ' (regression)' : ''}${c.baseline.note ? ` (${c.baseline.note})` : ''}`] : []),
+      ...c.failures.map((f) => `failure: ${f}`),
+    ].join('\n');
+    const failure = c.passed
+      ? ''
+      : `\n      <failure message="${xml(c.reason ?? 'failed')}" type="${c.critical ? 'critical' : 'failure'}">${xml(c.failures.join('\n') || c.reason || '')}</failure>`;
+    return `    <testcase classname="smoke-test.${c.kind}" name="${xml(c.name)}" time="${seconds(c.durationMs)}">${failure}\n      <system-out>${xml(out)}</system-out>\n    </testcase>`;
+  });
+  return [
+    '<?xml version="1.0" encoding="UTF-8"?>',
+    `<testsuites name="smoke-test" tests="${report.checks.length}" failures="${failures}" errors="0" time="${seconds(report.durationMs)}">`,
+    `  <testsuite name="smoke-test" tests="${report.checks.length}" failures="${failures}" errors="0" skipped="0" time="${seconds(report.durationMs)}" timestamp="${report.startedAt}">`,
+    '    <properties>',
+    `      <property name="severity" value="${v.severity}"/>`,
+    `      <property name="decision" value="${v.decision}"/>`,
+    `      <property name="error-rate" value="${v.errorRate}"/>`,
+    `      <property name="p95-ms" value="${v.p95Ms ?? ''}"/>`,
+    '    </properties>',
+    ...cases,
+    '  </testsuite>',
+    '</testsuites>',
+    '',
+  ].join('\n');
+}
+
+function xml(text: string): string {
+  return (
+    text
+      // Characters XML 1.0 cannot carry at all, even escaped.
+      // eslint-disable-next-line no-control-regex
+      .replace(/[\u0000-\u0008\u000B\u000C\u000E-\u001F]/g, '')
+      .replace(/&/g, '&amp;')
+      .replace(/</g, '&lt;')
+      .replace(/>/g, '&gt;')
+      .replace(/"/g, '&quot;')
+      .replace(/'/g, '&apos;')
+  );
+}
+
+const ICON = { passed: '✅', failed: '❌', slower: '⚠️' };
+
+/** The job summary: the verdict in one line, why, then one row per check. */
+export function summaryMarkdown(report: SmokeReport): string {
+  const v = report.verdict;
+  const headline = v.passed
+    ? `${v.severity === 'minor' ? ICON.slower : ICON.passed} Smoke test passed: severity **${v.severity}**, decision **${v.decision}**`
+    : `${ICON.failed} Smoke test failed: severity **${v.severity}**, decision **${v.decision}** (${v.failed} of ${report.checks.length} checks failed)`;
+  const withBaseline = report.checks.some((c) => c.baseline);
+  const head = ['Check', 'Result', 'Attempts', 'Status', 'Latency p50 / p95 / max (ms)', ...(withBaseline ? ['Baseline p95 (ms)'] : []), 'Reason'];
+  const rows = report.checks.map((c) => {
+    const result = c.passed ? (c.baseline?.regression ? `${ICON.slower} slower` : `${ICON.passed} passed`) : `${ICON.failed} failed${c.critical ? ' (critical)' : ''}`;
+    const samples = c.samples > 1 ? ` · ${c.samples} samples, ${c.errorRate}% errors` : '';
+    const latency = `${c.p50Ms ?? '-'} / ${c.p95Ms ?? '-'} / ${c.maxMs ?? '-'}${samples}`;
+    const baseline = c.baseline ? [`${c.baseline.p95Ms ?? '-'}${c.baseline.regression ? ' (regression)' : ''}`] : withBaseline ? ['-'] : [];
+    return [c.name, result, String(c.attempts), c.status !== undefined ? String(c.status) : c.kind === 'sql' ? 'SQL' : '-', latency, ...baseline, c.reason ?? ''];
+  });
+  const line = (cells: string[]) => `| ${cells.map(cell).join(' | ')} |`;
+  return [
+    '### Smoke test',
+    '',
+    headline,
+    '',
+    ...(v.reasons.length ? [...v.reasons.map((r) => `- ${r}`), ''] : []),
+    line(head),
+    line(head.map(() => '---')),
+    ...rows.map(line),
+    '',
+    `Thresholds: error rate ≤ ${report.settings.maxErrorRate}%, p95 ≤ ${report.settings.maxP95Ms} ms. Reported error rate ${v.errorRate}% and p95 ${v.p95Ms ?? '-'} ms are those of "${v.worstCheck ?? '-'}".`,
+    '',
+  ].join('\n');
+}
+
+function cell(text: string): string {
+  return text.replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
+}
+
+/** One annotation per failed check (errors) and per latency regression (warnings). */
+export function annotations(report: SmokeReport): { level: 'error' | 'warning'; title: string; message: string }[] {
+  const out: { level: 'error' | 'warning'; title: string; message: string }[] = [];
+  for (const c of report.checks) {
+    if (!c.passed) {
+      out.push({
+        level: 'error',
+        title: `Smoke check failed: ${c.name}`,
+        message: `${c.critical ? 'Critical check' : 'Check'} "${c.name}" (${c.target}) failed after ${c.attempts} attempt${c.attempts === 1 ? '' : 's'}: ${c.reason}`,
+      });
+    } else if (c.baseline?.regression) {
+      out.push({ level: 'warning', title: `Slower than baseline: ${c.name}`, message: `"${c.name}" p95 ${c.p95Ms} ms against the baseline's ${c.baseline.p95Ms} ms` });
+    }
+  }
+  return out;
+}

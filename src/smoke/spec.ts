@@ -1,0 +1,80 @@
+/**
+ * The smoke-check spec after validation: what each check sends and what it asserts. Everything here
+ * is already checked (URLs absolute, regexes compiled, ranges ordered), so the probes never have to
+ * second-guess a value.
+ */
+
+/** An inclusive numeric range; a missing side is open. */
+export interface Range {
+  min?: number;
+  max?: number;
+}
+
+export type Backoff = 'fixed' | 'exponential';
+
+/** How often and how long a check measures; a check may override the step's defaults. */
+export interface Measuring {
+  attempts?: number;
+  intervalSeconds?: number;
+  backoff?: Backoff;
+  timeoutSeconds?: number;
+}
+
+export type JsonOp = 'equals' | 'exists' | 'less-than' | 'greater-than';
+export interface JsonAssertion {
+  path: string;
+  op: JsonOp;
+  value: unknown;
+}
+
+export type HeaderOp = 'equals' | 'contains' | 'matches' | 'exists';
+export interface HeaderAssertion {
+  /** Lower-cased: HTTP header names are case-insensitive. */
+  name: string;
+  op: HeaderOp;
+  value: string | boolean | RegExp;
+}
+
+export interface HttpCheck extends Measuring {
+  kind: 'http';
+  name: string;
+  critical: boolean;
+  url: string;
+  /** The path the check was written with when it was relative to base-url: what baseline-url reuses. */
+  path?: string;
+  method: string;
+  headers: Record<string, string>;
+  body?: string;
+  /** Accepted statuses (after redirects); by default any 2xx. */
+  status: Range[];
+  bodyContains: string[];
+  bodyNotContains: string[];
+  bodyMatches?: RegExp;
+  json: JsonAssertion[];
+  header: HeaderAssertion[];
+  maxMs?: number;
+  samples?: number;
+}
+
+export interface SqlCheck extends Measuring {
+  kind: 'sql';
+  name: string;
+  critical: boolean;
+  query: string;
+  expectRows?: Range;
+  /** Wrapped so that `expect-value: null` is distinguishable from "not given". */
+  expectValue?: { value: unknown };
+  /** `true`: any query error; a string: the error message contains it, or it equals the SQLSTATE. */
+  expectError?: string | true;
+}
+
+export type Check = HttpCheck | SqlCheck;
+
+export function formatRange(r: Range): string {
+  if (r.min !== undefined && r.min === r.max) return String(r.min);
+  return `${r.min ?? ''}..${r.max ?? ''}`;
+}
+
+export function inRange(n: number, r: Range): boolean {
+  return (r.min === undefined || n >= r.min) && (r.max === undefined || n <= r.max);
+}

@@ -1,0 +1,227 @@
+import { describe, expect, it } from 'vitest';
+import { parseChecks, SpecError, type SpecProblem } from '../../src/smoke/parse-spec.js';
+import type { HttpCheck, SqlCheck } from '../../src/smoke/spec.js';
+
+const ctx = { baseUrl: 'https://shop.example.com', hasDatabase: true };
+
+function problems(yaml: string, context = ctx): SpecProblem[] {
+  try {
+    parseChecks(yaml, context);
+  } catch (err) {
+    expect(err).toBeInstanceOf(SpecError);
+    return (err as SpecError).problems;
+  }
+  throw new Error('the spec was accepted');
+}
+
+describe('parseChecks: a valid spec', () => {
+  it('reads HTTP checks with every assertion, joining paths to base-url', () => {
+    const [check] = parseChecks(
+      `
+- name: health
+  url: /api/health
+  critical: true
+  headers: {accept: application/json}
+  status: [200, 3xx, "204..206"]
+  body-contains: ok
+  body-not-contains: [error, exception]
+  body-matches: '"version":"\\d+'
+  json:
+    status: ok
+    checks.db.latency_ms: {less-than: 200, greater-than: 0}
+    version: {exists: true}
+    regions[0]: fra1
+  header:
+    content-type: {contains: json}
+    x-release: v1.4.2
+    server: {exists: false}
+  max-ms: 500
+  samples: 20
+  attempts: 2
+  interval-seconds: 0.5
+  backoff: exponential
+  timeout-seconds: 2
+`,
+      ctx,
+    ) as HttpCheck[];
+    expect(check).toMatchObject({
+      kind: 'http',
+      name: 'health',
+      url: 'https://shop.example.com/api/health',
+      path: '/api/health',
+      method: 'GET',
+      critical: true,
+      status: [{ min: 200, max: 200 }, { min: 300, max: 399 }, { min: 204, max: 206 }],
+      bodyContains: ['ok'],
+      bodyNotContains: ['error', 'exception'],
+      maxMs: 500,
+      samples: 20,
+      attempts: 2,
+      intervalSeconds: 0.5,
+      backoff: 'exponential',
+      timeoutSeconds: 2,
+    });
+    expect(check!.bodyMatches?.test('{"version":"1')).toBe(true);
+    expect(check!.json).toEqual([
+      { path: 'status', op: 'equals', value: 'ok' },
+      { path: 'checks.db.latency_ms', op: 'less-than', value: 200 },
+      { path: 'checks.db.latency_ms', op: 'greater-than', value: 0 },
+      { path: 'version', op: 'exists', value: true },
+      { path: 'regions[0]', op: 'equals', value: 'fra1' },
+    ]);
+    expect(check!.header.map((h) => [h.name, h.op])).toEqual([
+      ['content-type', 'contains'],
+      ['x-release', 'equals'],
+      ['server', 'exists'],
+    ]);
+  });
+
+  it('accepts `checks:` as the top level, absolute URLs, and JSON bodies', () => {
+    const checks = parseChecks(
+      `checks:
+  - name: create
+    url: https://api.example.com/v1/ping
+    method: post
+    body: {hello: world}
+`,
+      { hasDatabase: false },
+    ) as HttpCheck[];
+    expect(checks[0]).toMatchObject({ url: 'https://api.example.com/v1/ping', method: 'POST', body: '{"hello":"world"}', headers: { 'content-type': 'application/json' } });
+    expect(checks[0]!.path).toBeUndefined();
+  });
+
+  it('keeps the path of base-url when joining', () => {
+    const [c] = parseChecks('- {name: h, url: health}', { baseUrl: 'https://x.example.com/app/', hasDatabase: false }) as HttpCheck[];
+    expect(c!.url).toBe('https://x.example.com/app/health');
+  });
+
+  it('reads SQL checks', () => {
+    const checks = parseChecks(
+      `
+- name: tickets exist
+  query: select count(*) from service_tickets
+  expect-value: 3
+- name: some rows
+  query: select * from customers
+  expect-rows: "1.."
+- name: phase 2 gone
+  query: select count(*) from task_templates
+  expect-error: does not exist
+  critical: true
+`,
+      ctx,
+    ) as SqlCheck[];
+    expect(checks.map((c) => c.kind)).toEqual(['sql', 'sql', 'sql']);
+    expect(checks[0]!.expectValue).toEqual({ value: 3 });
+    expect(checks[1]!.expectRows).toEqual({ min: 1, max: undefined });
+    expect(checks[2]).toMatchObject({ expectError: 'does not exist', critical: true });
+  });
+});
+
+describe('parseChecks: malformed specs report every mistake with its place', () => {
+  it('bad YAML names the line', () => {
+    const p = problems('- name: health\n  url: /h\n   status: 200\n');
+    expect(p[0]!.message).toMatch(/invalid YAML/);
+    // The parser notices at the value that the next, over-indented line makes it a mapping.
+    expect(p[0]!.line).toBe(2);
+  });
+
+  it('duplicate keys are invalid YAML', () => {
+    expect(problems('- name: a\n  url: /a\n  url: /b\n')[0]!.message).toMatch(/invalid YAML.*unique/i);
+  });
+
+  it('unknown field, with a suggestion and the key line', () => {
+    const p = problems('- name: health\n  url: /api/health\n  staus: 200\n');
+    expect(p).toEqual([{ line: 3, check: 'health', field: 'staus', message: 'unknown field (did you mean "status"?)' }]);
+  });
+
+  it('a field of the other kind of check', () => {
+    const p = problems('- name: health\n  url: /api/health\n  expect-rows: 1\n');
+    expect(p[0]).toMatchObject({ check: 'health', field: 'expect-rows', message: 'is for SQL checks only' });
+  });
+
+  it('unknown json and header assertions', () => {
+    const p = problems('- name: health\n  url: /h\n  json:\n    latency: {lessthan: 5}\n  header:\n    etag: {starts-with: W}\n');
+    expect(p.map((x) => [x.check, x.field])).toEqual([
+      ['health', 'json'],
+      ['health', 'header'],
+    ]);
+    expect(p[0]!.message).toMatch(/unknown assertion "lessthan"/);
+    expect(p[0]!.line).toBe(4);
+    expect(p[1]!.message).toMatch(/unknown assertion "starts-with"/);
+  });
+
+  it('bad regex, in body-matches and in header matches', () => {
+    const p = problems('- name: home\n  url: /\n  body-matches: "([a-z"\n  header:\n    etag: {matches: "(["}\n');
+    expect(p[0]).toMatchObject({ line: 3, check: 'home', field: 'body-matches' });
+    expect(p[0]!.message).toMatch(/not a valid regular expression/);
+    expect(p[1]).toMatchObject({ check: 'home', field: 'header' });
+  });
+
+  it('relative URL without base-url', () => {
+    const p = problems('- name: health\n  url: /api/health\n', { hasDatabase: false });
+    expect(p).toEqual([{ line: 2, check: 'health', field: 'url', message: expect.stringMatching(/relative.*base-url/) }]);
+  });
+
+  it('SQL check without database-url', () => {
+    const p = problems('- name: gone\n  query: select 1 from task_templates\n  expect-error: true\n', { baseUrl: 'https://x.example.com', hasDatabase: false });
+    expect(p).toEqual([{ line: 2, check: 'gone', field: 'query', message: expect.stringMatching(/database-url/) }]);
+  });
+
+  it('collects all problems of all checks in one error, nothing half-read', () => {
+    const p = problems(`
+- name: a
+  url: ftp://example.com/x
+  status: 999
+  method: FETCH
+- url: /b
+  samples: 0
+  attempts: 1.5
+  critical: yes please
+- name: a
+  query: ""
+  expect-rows: "5..1"
+  expect-error: 42
+- name: both
+  url: /c
+  query: select 1
+- name: neither
+  json: {status: ok}
+`);
+    const places = p.map((x) => `${x.check}/${x.field ?? ''}`);
+    expect(places).toEqual([
+      'a/url',
+      'a/status',
+      'a/method',
+      '#2/',
+      '#2/samples',
+      '#2/attempts',
+      '#2/critical',
+      'a/name',
+      'a/query',
+      'a/expect-rows',
+      'a/expect-error',
+      'a/expect-error',
+      'both/query',
+      'neither/',
+    ]);
+    expect(p.every((x) => typeof x.line === 'number')).toBe(true);
+    const err = (() => {
+      try {
+        parseChecks('- {name: a, url: /a, staus: 1}\n- {name: b, url: /b, jsn: {}}', ctx);
+      } catch (e) {
+        return e as SpecError;
+      }
+    })();
+    expect(err?.message).toMatch(/2 problems, so nothing was run: line 1, check "a", field "staus": unknown field.*; line 2, check "b", field "jsn"/);
+  });
+
+  it('refuses a GET with a body, bad JSON paths, empty specs, and a scalar spec', () => {
+    expect(problems('- {name: a, url: /a, body: x}')[0]).toMatchObject({ field: 'body' });
+    expect(problems('- {name: a, url: /a, json: {"a..b": 1}}')[0]!.message).toMatch(/bad path/);
+    expect(problems('[]')[0]!.message).toMatch(/no checks/);
+    expect(problems('hello')[0]!.message).toMatch(/list of checks/);
+    expect(problems('- {name: a, url: /a, json: {x: {}}}')[0]!.message).toMatch(/empty mapping/);
+    expect(problems('- {name: a, url: /a, json: {x: {less-than: "5"}}}')[0]!.message).toMatch(/less-than must be a number/);
+  });
+});
