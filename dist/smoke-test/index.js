@@ -34982,2078 +34982,6 @@ function extend(target) {
 
 /***/ }),
 
-/***/ 9899:
-/***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
-
-__nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var node_os__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8161);
-/* harmony import */ var node_os__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_os__WEBPACK_IMPORTED_MODULE_0__);
-/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(6760);
-/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_1___default = /*#__PURE__*/__nccwpck_require__.n(node_path__WEBPACK_IMPORTED_MODULE_1__);
-/* harmony import */ var node_crypto__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(7598);
-/* harmony import */ var node_crypto__WEBPACK_IMPORTED_MODULE_2___default = /*#__PURE__*/__nccwpck_require__.n(node_crypto__WEBPACK_IMPORTED_MODULE_2__);
-/* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(1804);
-/* harmony import */ var _core_action_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(6325);
-/* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(4296);
-/* harmony import */ var _db_connection_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(7216);
-/* harmony import */ var _smoke_parse_spec_js__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(3036);
-/* harmony import */ var _smoke_report_js__WEBPACK_IMPORTED_MODULE_8__ = __nccwpck_require__(2711);
-/* harmony import */ var _smoke_smoke_test_js__WEBPACK_IMPORTED_MODULE_9__ = __nccwpck_require__(3023);
-/**
- * smoke-test: decide with evidence whether production is healthy, and whether to roll back.
- * Reads inputs, runs src/smoke, writes outputs, reports, the job summary and annotations.
- */
-
-
-
-
-
-
-
-
-
-
-function httpUrl(name) {
-    const raw = _core_action_js__WEBPACK_IMPORTED_MODULE_4__/* .input */ .hF.string(name);
-    if (!raw)
-        return undefined;
-    let url;
-    try {
-        url = new URL(raw);
-    }
-    catch {
-        url = undefined;
-    }
-    if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:')) {
-        throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_5__/* .RollbackKitError */ .d(`Input ${name} must be an absolute http(s) URL such as https://my-app.vercel.app, got "${raw}".`);
-    }
-    return raw;
-}
-function backoffInput() {
-    const raw = (_core_action_js__WEBPACK_IMPORTED_MODULE_4__/* .input */ .hF.string('backoff') ?? 'fixed').toLowerCase();
-    if (raw !== 'fixed' && raw !== 'exponential')
-        throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_5__/* .RollbackKitError */ .d(`Input backoff must be fixed or exponential, got "${raw}".`);
-    return raw;
-}
-async function writeSpecSummary(err, log) {
-    const lines = ['### Smoke test', '', '❌ The check spec is invalid, so nothing was run:', '', ...err.problems.map((p) => `- ${(0,_smoke_parse_spec_js__WEBPACK_IMPORTED_MODULE_7__/* .formatProblem */ .Vw)(p)}`), ''];
-    await _actions_core__WEBPACK_IMPORTED_MODULE_3__/* .summary */ .z.addRaw(log.redact(lines.join('\n'))).write();
-}
-await (0,_core_action_js__WEBPACK_IMPORTED_MODULE_4__/* .runAction */ .Cs)(async (log) => {
-    // Secrets first: nothing below may print them.
-    const bypassToken = _core_action_js__WEBPACK_IMPORTED_MODULE_4__/* .input */ .hF.secret('bypass-token', log);
-    const databaseUrl = _core_action_js__WEBPACK_IMPORTED_MODULE_4__/* .input */ .hF.secret('database-url', log);
-    const database = databaseUrl ? (0,_db_connection_js__WEBPACK_IMPORTED_MODULE_6__/* .parseConnectionString */ .HH)(databaseUrl, log) : undefined;
-    const baseUrl = httpUrl('base-url');
-    const baselineUrl = httpUrl('baseline-url');
-    const options = {
-        attempts: _core_action_js__WEBPACK_IMPORTED_MODULE_4__/* .input */ .hF.integer('attempts', { default: 3, min: 1, max: 100 }),
-        intervalSeconds: _core_action_js__WEBPACK_IMPORTED_MODULE_4__/* .input */ .hF.number('interval-seconds', { default: 5, min: 0, max: 3600 }),
-        backoff: backoffInput(),
-        timeoutSeconds: _core_action_js__WEBPACK_IMPORTED_MODULE_4__/* .input */ .hF.number('timeout-seconds', { default: 10, min: 0.001, max: 3600 }),
-        samples: _core_action_js__WEBPACK_IMPORTED_MODULE_4__/* .input */ .hF.integer('samples', { default: 1, min: 1, max: 10000 }),
-        maxErrorRate: _core_action_js__WEBPACK_IMPORTED_MODULE_4__/* .input */ .hF.number('max-error-rate', { default: 5, min: 0, max: 100 }),
-        maxP95Ms: _core_action_js__WEBPACK_IMPORTED_MODULE_4__/* .input */ .hF.number('max-p95-ms', { default: 3000, min: 1 }),
-        deadlineSeconds: _core_action_js__WEBPACK_IMPORTED_MODULE_4__/* .input */ .hF.number('deadline-seconds', { default: 300, min: 0.1, max: 21600 }),
-        baselineUrl,
-        bypassToken,
-        database,
-    };
-    const failStep = _core_action_js__WEBPACK_IMPORTED_MODULE_4__/* .input */ .hF.boolean('fail-step', true);
-    let checks;
-    try {
-        checks = await (0,_smoke_smoke_test_js__WEBPACK_IMPORTED_MODULE_9__/* .loadChecks */ .o)({ checks: _core_action_js__WEBPACK_IMPORTED_MODULE_4__/* .input */ .hF.string('checks'), checksFile: _core_action_js__WEBPACK_IMPORTED_MODULE_4__/* .input */ .hF.string('checks-file'), cwd: process.env.GITHUB_WORKSPACE }, { baseUrl, hasDatabase: Boolean(database) });
-    }
-    catch (err) {
-        // An invalid spec fails even with fail-step false: nothing was measured, there is no verdict.
-        if (err instanceof _smoke_parse_spec_js__WEBPACK_IMPORTED_MODULE_7__/* .SpecError */ .G8)
-            await writeSpecSummary(err, log);
-        throw err;
-    }
-    if (baselineUrl && !checks.some((c) => c.kind === 'http' && c.path)) {
-        log.warning('baseline-url is set, but no HTTP check is written as a path (/api/health), so there is nothing to compare.');
-    }
-    const { verdict, report } = await (0,_smoke_smoke_test_js__WEBPACK_IMPORTED_MODULE_9__/* .runSmokeTest */ .p)(checks, options, log);
-    const dir = (0,node_path__WEBPACK_IMPORTED_MODULE_1__.join)(process.env.RUNNER_TEMP || (0,node_os__WEBPACK_IMPORTED_MODULE_0__.tmpdir)(), 'rollback-kit', 'smoke-test', `${new Date().toISOString().replace(/[:.]/g, '-')}-${(0,node_crypto__WEBPACK_IMPORTED_MODULE_2__.randomBytes)(3).toString('hex')}`);
-    const paths = { json: (0,node_path__WEBPACK_IMPORTED_MODULE_1__.join)(dir, 'report.json'), junit: (0,node_path__WEBPACK_IMPORTED_MODULE_1__.join)(dir, 'junit.xml') };
-    await (0,_smoke_report_js__WEBPACK_IMPORTED_MODULE_8__/* .writeReportFiles */ .t4)(report, paths, log);
-    for (const a of (0,_smoke_report_js__WEBPACK_IMPORTED_MODULE_8__/* .annotations */ .hk)(report)) {
-        const message = log.redact(a.message);
-        const title = log.redact(a.title);
-        if (a.level === 'error')
-            _actions_core__WEBPACK_IMPORTED_MODULE_3__/* .error */ .z3(message, { title });
-        else
-            _actions_core__WEBPACK_IMPORTED_MODULE_3__/* .warning */ .$e(message, { title });
-    }
-    await _actions_core__WEBPACK_IMPORTED_MODULE_3__/* .summary */ .z.addRaw(log.redact((0,_smoke_report_js__WEBPACK_IMPORTED_MODULE_8__/* .summaryMarkdown */ .eH)(report))).write();
-    (0,_core_action_js__WEBPACK_IMPORTED_MODULE_4__/* .setOutputs */ .n0)({
-        passed: verdict.passed,
-        severity: verdict.severity,
-        decision: verdict.decision,
-        failed: verdict.failed,
-        'error-rate': verdict.errorRate,
-        'p95-ms': verdict.p95Ms ?? '',
-        'report-path': paths.json,
-        'junit-path': paths.junit,
-    });
-    if (!verdict.passed) {
-        const line = `Smoke test failed: ${verdict.failed} of ${report.checks.length} checks failed; severity ${verdict.severity}, decision ${verdict.decision}. ${verdict.reasons[0] ?? ''}`.trim();
-        if (failStep)
-            throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_5__/* .RollbackKitError */ .d(line, 'See the job summary and the report; with fail-step: false the step stays green and a later step can act on the decision output.');
-        log.warning(`${line} (fail-step is false: the step stays green; act on the decision output)`);
-    }
-});
-
-__webpack_async_result__();
-} catch(e) { __webpack_async_result__(e); } }, 1);
-
-/***/ }),
-
-/***/ 6325:
-/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
-
-
-// EXPORTS
-__nccwpck_require__.d(__webpack_exports__, {
-  hF: () => (/* binding */ input),
-  Cs: () => (/* binding */ runAction),
-  n0: () => (/* binding */ setOutputs)
-});
-
-// UNUSED EXPORTS: actionLog
-
-// EXTERNAL MODULE: ./node_modules/@actions/core/lib/core.js + 17 modules
-var core = __nccwpck_require__(1804);
-// EXTERNAL MODULE: ./src/core/errors.ts
-var errors = __nccwpck_require__(4296);
-;// CONCATENATED MODULE: ./src/core/log.ts
-const REDACTED = '***';
-function createLog(sink) {
-    const secrets = new Set();
-    const redact = (text) => {
-        let out = text;
-        // Longest first, so a secret that contains another is replaced whole.
-        for (const s of [...secrets].sort((a, b) => b.length - a.length))
-            out = out.split(s).join(REDACTED);
-        return out;
-    };
-    return {
-        info: (m) => sink.info(redact(m)),
-        warning: (m) => sink.warning(redact(m)),
-        debug: (m) => sink.debug(redact(m)),
-        secret(value) {
-            // Very short values would redact ordinary words and say nothing about the secret anyway.
-            if (!value || value.length < 3 || secrets.has(value))
-                return;
-            secrets.add(value);
-            sink.mask?.(value);
-            const encoded = encodeURIComponent(value);
-            if (encoded !== value && !secrets.has(encoded)) {
-                secrets.add(encoded);
-                sink.mask?.(encoded);
-            }
-        },
-        redact,
-    };
-}
-/** A log that keeps its lines in memory: for library tests. */
-function memoryLog() {
-    const lines = [];
-    const log = createLog({
-        info: (m) => lines.push(m),
-        warning: (m) => lines.push(`warning: ${m}`),
-        debug: (m) => lines.push(`debug: ${m}`),
-    });
-    return Object.assign(log, { lines });
-}
-/** A log for the terminal (the CLI): warnings to stderr, debug only when asked for. */
-function consoleLog(opts = {}) {
-    return createLog({
-        info: (m) => console.log(m),
-        warning: (m) => console.error(`warning: ${m}`),
-        debug: (m) => {
-            if (opts.debug)
-                console.error(`debug: ${m}`);
-        },
-    });
-}
-
-;// CONCATENATED MODULE: ./src/core/parse.ts
-/** Parsing of the string values actions and the CLI receive; every error names the input. */
-
-function parseBoolean(raw, name, fallback) {
-    const value = (raw ?? '').trim().toLowerCase();
-    if (!value)
-        return fallback;
-    if (value === 'true')
-        return true;
-    if (value === 'false')
-        return false;
-    throw new errors/* RollbackKitError */.d(`Input ${name} must be true or false, got "${raw}".`);
-}
-function parseNumber(raw, name, opts = {}) {
-    const value = (raw ?? '').trim();
-    if (!value)
-        return opts.default;
-    const n = Number(value);
-    const kind = opts.integer ? 'a whole number' : 'a number';
-    if (!Number.isFinite(n) || (opts.integer && !Number.isInteger(n))) {
-        throw new errors/* RollbackKitError */.d(`Input ${name} must be ${kind}, got "${raw}".`);
-    }
-    if (opts.min !== undefined && n < opts.min)
-        throw new errors/* RollbackKitError */.d(`Input ${name} must be at least ${opts.min}, got ${n}.`);
-    if (opts.max !== undefined && n > opts.max)
-        throw new errors/* RollbackKitError */.d(`Input ${name} must be at most ${opts.max}, got ${n}.`);
-    return n;
-}
-function parseInteger(raw, name, opts = {}) {
-    return parseNumber(raw, name, { ...opts, integer: true });
-}
-/** Lists accept commas or newlines; blanks are dropped. */
-function parseList(raw) {
-    return (raw ?? '')
-        .split(/[\n,]/)
-        .map((s) => s.trim())
-        .filter(Boolean);
-}
-/** An ISO 8601 time; the error shows the shape expected. */
-function parseTime(raw, name) {
-    const value = (raw ?? '').trim();
-    if (!value)
-        return undefined;
-    const d = new Date(value);
-    if (Number.isNaN(d.getTime()) || !/^\d{4}-\d{2}-\d{2}/.test(value)) {
-        throw new RollbackKitError(`Input ${name} must be an ISO 8601 time such as 2026-11-22T09:30:00Z, got "${raw}".`);
-    }
-    return d;
-}
-
-;// CONCATENATED MODULE: ./src/core/action.ts
-/**
- * What every action entry point shares: typed input reading, a redacting log on the runner,
- * outputs, and the rule that a failure is one clear `::error::` line and a non-zero exit.
- */
-
-
-
-
-function actionLog() {
-    return createLog({
-        info: (m) => core/* info */.pq(m),
-        warning: (m) => core/* warning */.$e(m),
-        debug: (m) => core/* debug */.Yz(m),
-        mask: (v) => core/* setSecret */.Pq(v),
-    });
-}
-/** Reads inputs by their public names; every parse error names the input. */
-const input = {
-    string(name, opts = {}) {
-        const value = core/* getInput */.V4(name).trim();
-        if (value)
-            return value;
-        if (opts.required)
-            throw new errors/* RollbackKitError */.d(`Input required and not supplied: ${name}.`);
-        return opts.default;
-    },
-    required(name) {
-        return input.string(name, { required: true });
-    },
-    /** A secret input: masked before anything else can print it. */
-    secret(name, log, opts = {}) {
-        const value = input.string(name, opts);
-        log.secret(value);
-        return value;
-    },
-    boolean(name, fallback) {
-        return parseBoolean(core/* getInput */.V4(name), name, fallback);
-    },
-    integer(name, opts = {}) {
-        return parseInteger(core/* getInput */.V4(name), name, opts);
-    },
-    number(name, opts = {}) {
-        return parseNumber(core/* getInput */.V4(name), name, opts);
-    },
-    list(name) {
-        return parseList(core/* getInput */.V4(name));
-    },
-};
-function setOutputs(outputs) {
-    for (const [name, value] of Object.entries(outputs)) {
-        if (value !== undefined)
-            core/* setOutput */.uH(name, typeof value === 'string' ? value : String(value));
-    }
-}
-/**
- * Runs an action body. Errors become one redacted `::error::` line; unexpected ones keep their
- * stack in the debug log so a bug report has it without frightening the reader.
- */
-async function runAction(body) {
-    const log = actionLog();
-    try {
-        await body(log);
-    }
-    catch (err) {
-        if (!(err instanceof errors/* RollbackKitError */.d) && err instanceof Error && err.stack)
-            log.debug(err.stack);
-        core/* setFailed */.C1(log.redact((0,errors/* errorLine */.B)(err)));
-    }
-}
-
-
-/***/ }),
-
-/***/ 4296:
-/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
-
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   B: () => (/* binding */ errorLine),
-/* harmony export */   d: () => (/* binding */ RollbackKitError)
-/* harmony export */ });
-/**
- * An error the user can act on: `message` says what failed and why, `hint` what to do next.
- * Entry points print it as one `::error::` line; anything else is treated as a bug.
- */
-class RollbackKitError extends Error {
-    hint;
-    constructor(message, hint) {
-        super(message);
-        this.hint = hint;
-        this.name = 'RollbackKitError';
-    }
-    /** The single line shown to the on-call engineer. */
-    get line() {
-        return this.hint ? `${this.message} ${this.hint}` : this.message;
-    }
-}
-function errorLine(err) {
-    if (err instanceof RollbackKitError)
-        return err.line;
-    if (err instanceof Error)
-        return `Unexpected error: ${err.message}`;
-    return `Unexpected error: ${String(err)}`;
-}
-
-
-/***/ }),
-
-/***/ 7216:
-/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
-
-
-// EXPORTS
-__nccwpck_require__.d(__webpack_exports__, {
-  ff: () => (/* binding */ describeTarget),
-  HH: () => (/* binding */ parseConnectionString),
-  f3: () => (/* binding */ pgClientConfig)
-});
-
-// UNUSED EXPORTS: isTransactionPooler, libpqEnv, withDatabase
-
-;// CONCATENATED MODULE: external "node:fs"
-const external_node_fs_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs");
-// EXTERNAL MODULE: ./src/core/errors.ts
-var errors = __nccwpck_require__(4296);
-;// CONCATENATED MODULE: ./src/db/connection.ts
-/**
- * Connection strings, the one way every module learns where a database is. Parses URLs and libpq
- * key=value strings, registers the password as a secret before anything can print it, describes a
- * target as host:port/db for messages, and builds what node-postgres and the pg_* tools need,
- * passing the password through the environment so it never shows in a process list.
- */
-
-
-const DEFAULT_PORT = 5432;
-/** Parses a `postgres://` URL or a `key=value` string and masks its password in `log`. */
-function parseConnectionString(raw, log) {
-    const text = raw.trim();
-    // Mask the whole string too: users paste it into other inputs and messages.
-    log?.secret(text);
-    if (!text)
-        throw new errors/* RollbackKitError */.d('The connection string is empty.', 'Pass a URL such as postgres://user:password@host:5432/dbname.');
-    const target = /^postgres(ql)?:\/\//i.test(text) ? parseUrl(text) : parseKeyValue(text);
-    log?.secret(target.password);
-    return target;
-}
-function parseUrl(text) {
-    let url;
-    try {
-        // URL cannot parse several comma-separated hosts; we support one.
-        url = new URL(text.replace(/^postgres(ql)?:/i, 'http:'));
-    }
-    catch {
-        throw new errors/* RollbackKitError */.d('The connection string is not a valid URL.', 'Expected postgres://user:password@host:5432/dbname (percent-encode special characters in the password).');
-    }
-    const params = {};
-    url.searchParams.forEach((v, k) => (params[k] = v));
-    const host = params.host ?? decodeURIComponent(url.hostname).replace(/^\[(.*)\]$/, '$1');
-    delete params.host;
-    const port = params.port ?? url.port;
-    delete params.port;
-    const database = decodeURIComponent(url.pathname.replace(/^\//, '')) || params.dbname || '';
-    delete params.dbname;
-    const user = decodeURIComponent(url.username) || params.user || '';
-    delete params.user;
-    const password = url.password ? decodeURIComponent(url.password) : params.password;
-    delete params.password;
-    return finish({ host, port, database, user, password, params });
-}
-/** libpq key=value syntax: values may be single-quoted, with backslash escapes. */
-function parseKeyValue(text) {
-    const params = {};
-    let i = 0;
-    while (i < text.length) {
-        while (i < text.length && /\s/.test(text[i]))
-            i++;
-        if (i >= text.length)
-            break;
-        const keyMatch = /^([A-Za-z_][A-Za-z0-9_]*)\s*=\s*/.exec(text.slice(i));
-        if (!keyMatch) {
-            throw new errors/* RollbackKitError */.d('The connection string is neither a postgres:// URL nor key=value pairs.', 'Expected postgres://user:password@host:5432/dbname or host=... port=... dbname=... user=... password=....');
-        }
-        const key = keyMatch[1].toLowerCase();
-        i += keyMatch[0].length;
-        let value = '';
-        if (text[i] === "'") {
-            i++;
-            while (i < text.length && text[i] !== "'") {
-                if (text[i] === '\\' && i + 1 < text.length)
-                    i++;
-                value += text[i];
-                i++;
-            }
-            if (text[i] !== "'")
-                throw new errors/* RollbackKitError */.d(`The connection string has an unterminated quote in the value of ${key}.`);
-            i++;
-        }
-        else {
-            while (i < text.length && !/\s/.test(text[i])) {
-                if (text[i] === '\\' && i + 1 < text.length)
-                    i++;
-                value += text[i];
-                i++;
-            }
-        }
-        params[key] = value;
-    }
-    const { host = '', port, dbname = '', user = '', password, ...rest } = params;
-    return finish({ host, port, database: dbname, user, password, params: rest });
-}
-function finish(t) {
-    const port = t.port ? Number(t.port) : DEFAULT_PORT;
-    if (!Number.isInteger(port) || port <= 0 || port > 65535) {
-        throw new errors/* RollbackKitError */.d(`The connection string has an invalid port "${t.port}".`);
-    }
-    const host = t.host || 'localhost';
-    const user = t.user || 'postgres';
-    // libpq's default database is the user's name.
-    const database = t.database || user;
-    return { host, port, database, user, password: t.password || undefined, params: t.params };
-}
-/** `host:port/db`, for every message that names the database; never contains a secret. */
-function describeTarget(t) {
-    const host = t.host.includes(':') ? `[${t.host}]` : t.host;
-    return `${host}:${t.port}/${t.database}`;
-}
-/**
- * Transaction-mode poolers (Supabase's port 6543, pgbouncer with pool_mode=transaction) hand each
- * transaction to another server session: session advisory locks, SET and pg_dump do not hold there.
- */
-function isTransactionPooler(t) {
-    return t.port === 6543 || t.params.pgbouncer?.toLowerCase() === 'true';
-}
-function withDatabase(t, database) {
-    return { ...t, database };
-}
-/** Options for node-postgres. `connectTimeoutMs` bounds an unreachable host. */
-function pgClientConfig(t, opts = {}) {
-    const config = {
-        host: t.host,
-        port: t.port,
-        database: t.database,
-        user: t.user,
-        password: t.password,
-        connectionTimeoutMillis: opts.connectTimeoutMs ?? connectTimeoutMs(t),
-        application_name: t.params.application_name ?? opts.applicationName ?? 'rollback-kit',
-        ssl: sslConfig(t),
-    };
-    if (t.params.options)
-        config.options = t.params.options;
-    return config;
-}
-function connectTimeoutMs(t) {
-    const seconds = Number(t.params.connect_timeout);
-    return Number.isFinite(seconds) && seconds > 0 ? seconds * 1000 : 10_000;
-}
-function sslConfig(t) {
-    const mode = (t.params.sslmode ?? '').toLowerCase();
-    // libpq's "require" encrypts without checking the certificate; verify-* check it.
-    if (mode === 'require')
-        return { rejectUnauthorized: false };
-    if (mode === 'verify-ca' || mode === 'verify-full') {
-        const ca = t.params.sslrootcert ? (0,external_node_fs_namespaceObject.readFileSync)(t.params.sslrootcert, 'utf8') : undefined;
-        return { rejectUnauthorized: true, ca, ...(mode === 'verify-ca' ? { checkServerIdentity: () => undefined } : {}) };
-    }
-    return false;
-}
-const LIBPQ_ENV = {
-    sslmode: 'PGSSLMODE',
-    sslrootcert: 'PGSSLROOTCERT',
-    sslcert: 'PGSSLCERT',
-    sslkey: 'PGSSLKEY',
-    application_name: 'PGAPPNAME',
-    options: 'PGOPTIONS',
-    connect_timeout: 'PGCONNECT_TIMEOUT',
-    target_session_attrs: 'PGTARGETSESSIONATTRS',
-    gssencmode: 'PGGSSENCMODE',
-};
-/**
- * Environment for pg_dump, pg_restore and psql. Everything goes through variables, the password
- * included, so no secret is ever in an argument list.
- */
-function libpqEnv(t) {
-    const env = {
-        PGHOST: t.host,
-        PGPORT: String(t.port),
-        PGDATABASE: t.database,
-        PGUSER: t.user,
-        PGCONNECT_TIMEOUT: String(Math.round(connectTimeoutMs(t) / 1000)),
-        PGAPPNAME: 'rollback-kit',
-    };
-    if (t.password)
-        env.PGPASSWORD = t.password;
-    for (const [param, name] of Object.entries(LIBPQ_ENV)) {
-        const value = t.params[param];
-        if (value)
-            env[name] = value;
-    }
-    return env;
-}
-
-
-/***/ }),
-
-/***/ 4459:
-/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
-
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   H: () => (/* binding */ parseJsonPath),
-/* harmony export */   c: () => (/* binding */ lookupJsonPath)
-/* harmony export */ });
-/**
- * The small JSON path language of `json` assertions: `status`, `checks.db.ok`, `items[0].id`,
- * `$.data["dotted.key"]`, and `items.length` for the size of an array. Enough for health payloads,
- * without pulling a JSONPath engine (and its filter expressions) into every bundle.
- */
-/** Parses a path; throws an Error whose message says what is wrong (validation turns it into a problem). */
-function parseJsonPath(path) {
-    const text = path.trim();
-    if (!text)
-        throw new Error('the path is empty');
-    const segments = [];
-    let i = 0;
-    if (text[0] === '$') {
-        i = 1;
-        if (text.length === 1)
-            return segments;
-        if (text[1] !== '.' && text[1] !== '[')
-            throw new Error(`expected "." or "[" after "$" in "${path}"`);
-        if (text[1] === '.')
-            i = 2;
-    }
-    let expectName = true;
-    while (i < text.length) {
-        const ch = text[i];
-        if (ch === '[') {
-            const close = findClosingBracket(text, i);
-            if (close < 0)
-                throw new Error(`unclosed "[" in "${path}"`);
-            const inner = text.slice(i + 1, close).trim();
-            if (/^\d+$/.test(inner))
-                segments.push(Number(inner));
-            else if (/^(["']).*\1$/.test(inner) && inner.length >= 2)
-                segments.push(inner.slice(1, -1));
-            else
-                throw new Error(`"[${inner}]" in "${path}" must be an index like [0] or a quoted key like ["a.b"]`);
-            i = close + 1;
-            expectName = false;
-        }
-        else if (ch === '.') {
-            if (expectName)
-                throw new Error(`empty segment in "${path}"`);
-            i++;
-            expectName = true;
-            if (i >= text.length)
-                throw new Error(`"${path}" ends with "."`);
-        }
-        else {
-            if (!expectName)
-                throw new Error(`expected "." or "[" before "${text.slice(i)}" in "${path}"`);
-            let end = i;
-            while (end < text.length && text[end] !== '.' && text[end] !== '[')
-                end++;
-            segments.push(text.slice(i, end));
-            i = end;
-            expectName = false;
-        }
-    }
-    return segments;
-}
-function findClosingBracket(text, open) {
-    const quote = text[open + 1] === '"' || text[open + 1] === "'" ? text[open + 1] : undefined;
-    if (!quote)
-        return text.indexOf(']', open);
-    const endQuote = text.indexOf(quote, open + 2);
-    return endQuote < 0 ? -1 : text.indexOf(']', endQuote);
-}
-function lookupJsonPath(doc, segments) {
-    let current = doc;
-    for (const seg of segments) {
-        if (Array.isArray(current)) {
-            if (seg === 'length') {
-                current = current.length;
-                continue;
-            }
-            const index = typeof seg === 'number' ? seg : /^\d+$/.test(seg) ? Number(seg) : -1;
-            if (index < 0 || index >= current.length)
-                return { found: false };
-            current = current[index];
-        }
-        else if (current !== null && typeof current === 'object') {
-            const key = String(seg);
-            if (!Object.prototype.hasOwnProperty.call(current, key))
-                return { found: false };
-            current = current[key];
-        }
-        else {
-            return { found: false };
-        }
-    }
-    return { found: true, value: current };
-}
-
-
-/***/ }),
-
-/***/ 3036:
-/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
-
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   B2: () => (/* binding */ parseChecks),
-/* harmony export */   G8: () => (/* binding */ SpecError),
-/* harmony export */   Vw: () => (/* binding */ formatProblem),
-/* harmony export */   we: () => (/* binding */ joinUrl)
-/* harmony export */ });
-/* harmony import */ var yaml__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8815);
-/* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(4296);
-/* harmony import */ var _json_path_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(4459);
-/**
- * YAML check spec → validated checks. Every mistake is collected with its place (line, check name,
- * field) and reported together before anything runs: a spec that is half right measures nothing
- * useful, and fixing one mistake per run is slow when production may be broken.
- */
-
-
-
-function formatProblem(p) {
-    const place = [p.line !== undefined ? `line ${p.line}` : '', p.check !== undefined ? `check "${p.check}"` : '', p.field ? `field "${p.field}"` : '']
-        .filter(Boolean)
-        .join(', ');
-    return place ? `${place}: ${p.message}` : p.message;
-}
-class SpecError extends _core_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .RollbackKitError */ .d {
-    problems;
-    constructor(problems, source) {
-        super(`The smoke check spec (${source}) has ${problems.length} problem${problems.length === 1 ? '' : 's'}, so nothing was run: ${problems.map(formatProblem).join('; ')}.`, 'Fix the spec; docs/smoke-test.md lists every field.');
-        this.problems = problems;
-    }
-}
-const COMMON_FIELDS = ['name', 'critical', 'attempts', 'interval-seconds', 'backoff', 'timeout-seconds'];
-const HTTP_FIELDS = ['url', 'method', 'headers', 'body', 'status', 'body-contains', 'body-not-contains', 'body-matches', 'json', 'header', 'max-ms', 'samples'];
-const SQL_FIELDS = ['query', 'expect-rows', 'expect-value', 'expect-error'];
-const JSON_OPS = ['equals', 'exists', 'less-than', 'greater-than'];
-const HEADER_OPS = ['equals', 'contains', 'matches', 'exists'];
-const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'];
-const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
-/** Parses and validates; throws SpecError with every problem found. */
-function parseChecks(text, ctx) {
-    const source = ctx.source ?? 'checks';
-    const lineCounter = new yaml__WEBPACK_IMPORTED_MODULE_0__/* .LineCounter */ .HN();
-    const doc = (0,yaml__WEBPACK_IMPORTED_MODULE_0__/* .parseDocument */ .Tp)(text, { lineCounter, uniqueKeys: true, prettyErrors: false });
-    if (doc.errors.length) {
-        throw new SpecError(doc.errors.map((e) => ({ line: e.linePos?.[0]?.line, message: `invalid YAML: ${e.message.split('\n')[0]}` })), source);
-    }
-    const problems = [];
-    const lineOf = (path, keyOf) => locate(doc, lineCounter, path, keyOf);
-    const root = doc.toJS();
-    let items;
-    let base = [];
-    if (Array.isArray(root))
-        items = root;
-    else if (isPlainObject(root)) {
-        for (const key of Object.keys(root)) {
-            if (key !== 'checks')
-                problems.push({ line: lineOf([], key), field: key, message: 'unknown top-level field (the spec is a list of checks, or `checks:` with that list)' });
-        }
-        if (Array.isArray(root.checks)) {
-            items = root.checks;
-            base = ['checks'];
-        }
-        else if ('checks' in root)
-            problems.push({ line: lineOf(['checks']), field: 'checks', message: 'must be a list of checks' });
-    }
-    if (!items) {
-        if (!problems.length)
-            problems.push({ line: 1, message: 'the spec must be a YAML list of checks (each starting with "- name: ...")' });
-        throw new SpecError(problems, source);
-    }
-    if (!items.length)
-        throw new SpecError([{ line: lineOf(base), message: 'the spec has no checks' }], source);
-    const checks = [];
-    const names = new Map();
-    items.forEach((item, index) => {
-        const path = [...base, index];
-        const reader = new CheckReader(item, index, ctx, problems, (field) => lineOf(field ? [...path, field] : path, undefined), (field) => lineOf(path, field));
-        const check = reader.read();
-        if (!check)
-            return;
-        const earlier = names.get(check.name);
-        if (earlier !== undefined) {
-            problems.push({ line: reader.keyLine('name'), check: check.name, field: 'name', message: `the name is already used by check #${earlier + 1}; names must be unique (they name the report rows)` });
-        }
-        else
-            names.set(check.name, index);
-        checks.push(check);
-    });
-    if (problems.length)
-        throw new SpecError(problems, source);
-    return checks;
-}
-/** Line of the node at `path`, or of the key `keyOf` in the map at `path` (for unknown fields). */
-function locate(doc, lines, path, keyOf) {
-    let node = doc.contents;
-    for (const seg of path) {
-        if ((0,yaml__WEBPACK_IMPORTED_MODULE_0__/* .isMap */ .jh)(node))
-            node = node.items.find((p) => (0,yaml__WEBPACK_IMPORTED_MODULE_0__/* .isPair */ .tO)(p) && (0,yaml__WEBPACK_IMPORTED_MODULE_0__/* .isScalar */ .jn)(p.key) && p.key.value === seg)?.value;
-        else if ((0,yaml__WEBPACK_IMPORTED_MODULE_0__/* .isSeq */ .oP)(node) && typeof seg === 'number')
-            node = node.items[seg];
-        else
-            return undefined;
-    }
-    if (keyOf !== undefined && (0,yaml__WEBPACK_IMPORTED_MODULE_0__/* .isMap */ .jh)(node)) {
-        const pair = node.items.find((p) => (0,yaml__WEBPACK_IMPORTED_MODULE_0__/* .isPair */ .tO)(p) && (0,yaml__WEBPACK_IMPORTED_MODULE_0__/* .isScalar */ .jn)(p.key) && p.key.value === keyOf);
-        const key = pair?.key;
-        if (key?.range)
-            return lines.linePos(key.range[0]).line;
-    }
-    const range = node?.range;
-    return range ? lines.linePos(range[0]).line : undefined;
-}
-function isPlainObject(v) {
-    return v !== null && typeof v === 'object' && !Array.isArray(v) && !(v instanceof Date);
-}
-/** Reads one check, pushing a problem for each mistake; returns undefined when it cannot be typed. */
-class CheckReader {
-    ctx;
-    problems;
-    valueLine;
-    keyLine;
-    name;
-    obj;
-    constructor(item, index, ctx, problems, valueLine, keyLine) {
-        this.ctx = ctx;
-        this.problems = problems;
-        this.valueLine = valueLine;
-        this.keyLine = keyLine;
-        this.obj = isPlainObject(item) ? item : {};
-        this.name = typeof this.obj.name === 'string' && this.obj.name.trim() ? this.obj.name.trim() : `#${index + 1}`;
-        if (!isPlainObject(item))
-            this.problem(undefined, 'each check must be a mapping of fields (name, url or query, assertions)');
-    }
-    problem(field, message, atKey = false) {
-        this.problems.push({ line: field && atKey ? this.keyLine(field) : this.valueLine(field), check: this.name, field, message });
-    }
-    read() {
-        if (!Object.keys(this.obj).length)
-            return undefined;
-        if (typeof this.obj.name !== 'string' || !this.obj.name.trim())
-            this.problem('name' in this.obj ? 'name' : undefined, 'every check needs a name (a non-empty string)');
-        const isHttp = 'url' in this.obj;
-        const isSql = 'query' in this.obj;
-        if (isHttp && isSql) {
-            this.problem('query', 'a check has either url (HTTP) or query (SQL), not both', true);
-            return undefined;
-        }
-        if (!isHttp && !isSql) {
-            this.problem(undefined, 'a check needs url (an HTTP check) or query (an SQL check)');
-            return undefined;
-        }
-        this.unknownFields(isHttp ? HTTP_FIELDS : SQL_FIELDS, isHttp ? SQL_FIELDS : HTTP_FIELDS, isHttp ? 'SQL' : 'HTTP');
-        const common = { name: this.name, critical: this.bool('critical') ?? false, ...this.measuring() };
-        return isHttp ? this.http(common) : this.sql(common);
-    }
-    unknownFields(own, other, otherKind) {
-        for (const key of Object.keys(this.obj)) {
-            if (COMMON_FIELDS.includes(key) || own.includes(key))
-                continue;
-            if (other.includes(key))
-                this.problem(key, `is for ${otherKind} checks only`, true);
-            else {
-                const guess = closest(key, [...COMMON_FIELDS, ...own]);
-                this.problem(key, `unknown field${guess ? ` (did you mean "${guess}"?)` : ''}`, true);
-            }
-        }
-    }
-    measuring() {
-        const m = {};
-        m.attempts = this.number('attempts', { integer: true, min: 1, max: 100 });
-        m.intervalSeconds = this.number('interval-seconds', { min: 0, max: 3600 });
-        m.timeoutSeconds = this.number('timeout-seconds', { min: 0.001, max: 3600 });
-        const backoff = this.obj.backoff;
-        if (backoff !== undefined) {
-            if (backoff === 'fixed' || backoff === 'exponential')
-                m.backoff = backoff;
-            else
-                this.problem('backoff', 'must be fixed or exponential');
-        }
-        return m;
-    }
-    http(common) {
-        const check = {
-            kind: 'http',
-            ...common,
-            url: '',
-            method: 'GET',
-            headers: {},
-            status: [{ min: 200, max: 299 }],
-            bodyContains: this.strings('body-contains'),
-            bodyNotContains: this.strings('body-not-contains'),
-            json: this.json(),
-            header: this.headerAssertions(),
-            maxMs: this.number('max-ms', { min: 0.001 }),
-            samples: this.number('samples', { integer: true, min: 1, max: 10000 }),
-        };
-        this.url(check);
-        this.headers(check);
-        this.methodAndBody(check);
-        const status = this.status();
-        if (status)
-            check.status = status;
-        const pattern = this.obj['body-matches'];
-        if (pattern !== undefined) {
-            if (typeof pattern !== 'string' || !pattern)
-                this.problem('body-matches', 'must be a regular expression written as a string');
-            else {
-                try {
-                    check.bodyMatches = new RegExp(pattern);
-                }
-                catch (err) {
-                    this.problem('body-matches', `is not a valid regular expression: ${err.message}`);
-                }
-            }
-        }
-        return check;
-    }
-    url(check) {
-        const raw = this.obj.url;
-        if (typeof raw !== 'string' || !raw.trim()) {
-            this.problem('url', 'must be an absolute URL (https://...) or a path joined to base-url (/api/health)');
-            return;
-        }
-        const text = raw.trim();
-        if (/^[a-z][a-z0-9+.-]*:/i.test(text)) {
-            if (!/^https?:\/\//i.test(text))
-                return this.problem('url', `must use http or https, got "${text}"`);
-            try {
-                check.url = new URL(text).toString();
-            }
-            catch {
-                this.problem('url', `is not a valid URL: "${text}"`);
-            }
-            return;
-        }
-        if (!this.ctx.baseUrl) {
-            this.problem('url', `"${text}" is relative, and the base-url input is not set: set base-url or write an absolute URL`);
-            return;
-        }
-        check.path = text.startsWith('/') ? text : `/${text}`;
-        check.url = joinUrl(this.ctx.baseUrl, check.path);
-    }
-    headers(check) {
-        const raw = this.obj.headers;
-        if (raw === undefined)
-            return;
-        if (!isPlainObject(raw))
-            return this.problem('headers', 'must be a mapping of header name to value');
-        for (const [name, value] of Object.entries(raw)) {
-            if (!HEADER_NAME.test(name))
-                this.problem('headers', `"${name}" is not a valid header name`);
-            else if (typeof value !== 'string' && typeof value !== 'number' && typeof value !== 'boolean')
-                this.problem('headers', `the value of "${name}" must be a string`);
-            else
-                check.headers[name] = String(value);
-        }
-    }
-    methodAndBody(check) {
-        const method = this.obj.method;
-        if (method !== undefined) {
-            if (typeof method !== 'string' || !METHODS.includes(method.toUpperCase()))
-                this.problem('method', `must be one of ${METHODS.join(', ')}`);
-            else
-                check.method = method.toUpperCase();
-        }
-        const body = this.obj.body;
-        if (body === undefined || body === null)
-            return;
-        if (check.method === 'GET' || check.method === 'HEAD') {
-            this.problem('body', `a ${check.method} request cannot have a body: set method (POST, PUT, PATCH)`);
-            return;
-        }
-        if (typeof body === 'string')
-            check.body = body;
-        else {
-            check.body = JSON.stringify(body);
-            if (!Object.keys(check.headers).some((h) => h.toLowerCase() === 'content-type'))
-                check.headers['content-type'] = 'application/json';
-        }
-    }
-    status() {
-        const raw = this.obj.status;
-        if (raw === undefined)
-            return undefined;
-        const list = Array.isArray(raw) ? raw : [raw];
-        const ranges = [];
-        for (const entry of list) {
-            const range = parseStatus(entry);
-            if (range)
-                ranges.push(range);
-            else
-                this.problem('status', `"${String(entry)}" is not a status: use a code (200), a class (2xx), a range (200..299) or a list of them`);
-        }
-        if (!list.length)
-            this.problem('status', 'the list is empty');
-        return ranges;
-    }
-    json() {
-        const raw = this.obj.json;
-        if (raw === undefined)
-            return [];
-        if (!isPlainObject(raw)) {
-            this.problem('json', 'must be a mapping of JSON path to expected value (status: ok) or to assertions (latency: {less-than: 200})');
-            return [];
-        }
-        const out = [];
-        for (const [path, expected] of Object.entries(raw)) {
-            try {
-                (0,_json_path_js__WEBPACK_IMPORTED_MODULE_2__/* .parseJsonPath */ .H)(path);
-            }
-            catch (err) {
-                this.problem('json', `bad path: ${err.message}`);
-                continue;
-            }
-            if (!isPlainObject(expected)) {
-                out.push({ path, op: 'equals', value: expected });
-                continue;
-            }
-            const ops = Object.entries(expected);
-            if (!ops.length)
-                this.problem('json', `"${path}" has an empty mapping: write a value, or {equals: {...}} to compare an object`);
-            for (const [op, value] of ops) {
-                if (!JSON_OPS.includes(op)) {
-                    this.problem('json', `unknown assertion "${op}" for "${path}" (use ${JSON_OPS.join(', ')}; to compare an object write {equals: {...}})`);
-                }
-                else if (op === 'exists' && typeof value !== 'boolean')
-                    this.problem('json', `"${path}": exists must be true or false`);
-                else if ((op === 'less-than' || op === 'greater-than') && typeof value !== 'number')
-                    this.problem('json', `"${path}": ${op} must be a number`);
-                else
-                    out.push({ path, op: op, value });
-            }
-        }
-        return out;
-    }
-    headerAssertions() {
-        const raw = this.obj.header;
-        if (raw === undefined)
-            return [];
-        if (!isPlainObject(raw)) {
-            this.problem('header', 'must be a mapping of response header name to expected value or to assertions ({contains: json})');
-            return [];
-        }
-        const out = [];
-        for (const [rawName, expected] of Object.entries(raw)) {
-            const name = rawName.toLowerCase();
-            if (!HEADER_NAME.test(rawName)) {
-                this.problem('header', `"${rawName}" is not a valid header name`);
-                continue;
-            }
-            if (!isPlainObject(expected)) {
-                if (typeof expected === 'string' || typeof expected === 'number')
-                    out.push({ name, op: 'equals', value: String(expected) });
-                else
-                    this.problem('header', `"${rawName}" must be a string or a mapping of assertions`);
-                continue;
-            }
-            for (const [op, value] of Object.entries(expected)) {
-                if (!HEADER_OPS.includes(op))
-                    this.problem('header', `unknown assertion "${op}" for "${rawName}" (use ${HEADER_OPS.join(', ')})`);
-                else if (op === 'exists') {
-                    if (typeof value === 'boolean')
-                        out.push({ name, op, value });
-                    else
-                        this.problem('header', `"${rawName}": exists must be true or false`);
-                }
-                else if (op === 'matches') {
-                    try {
-                        out.push({ name, op, value: new RegExp(String(value)) });
-                    }
-                    catch (err) {
-                        this.problem('header', `"${rawName}": not a valid regular expression: ${err.message}`);
-                    }
-                }
-                else if (typeof value === 'string' || typeof value === 'number')
-                    out.push({ name, op: op, value: String(value) });
-                else
-                    this.problem('header', `"${rawName}": ${op} must be a string`);
-            }
-        }
-        return out;
-    }
-    sql(common) {
-        const check = { kind: 'sql', ...common, query: '' };
-        const query = this.obj.query;
-        if (typeof query !== 'string' || !query.trim())
-            this.problem('query', 'must be an SQL statement (a string)');
-        else
-            check.query = query.trim();
-        if (!this.ctx.hasDatabase)
-            this.problem('query', 'SQL checks need the database-url input, which is not set', true);
-        const rows = this.obj['expect-rows'];
-        if (rows !== undefined) {
-            const range = parseCountRange(rows);
-            if (range)
-                check.expectRows = range;
-            else
-                this.problem('expect-rows', 'must be a row count (3) or a range (1.., ..10, 1..10)');
-        }
-        if ('expect-value' in this.obj)
-            check.expectValue = { value: this.obj['expect-value'] };
-        const error = this.obj['expect-error'];
-        if (error !== undefined) {
-            if (error === true || (typeof error === 'string' && error.trim()))
-                check.expectError = error === true ? true : error.trim();
-            else
-                this.problem('expect-error', 'must be true (any error) or the text the error must contain (does not exist, or a SQLSTATE such as 42P01)');
-            if (rows !== undefined || 'expect-value' in this.obj)
-                this.problem('expect-error', 'cannot be combined with expect-rows or expect-value: a query that must fail returns no rows', true);
-        }
-        return check;
-    }
-    bool(field) {
-        const v = this.obj[field];
-        if (v === undefined)
-            return undefined;
-        if (typeof v === 'boolean')
-            return v;
-        this.problem(field, 'must be true or false');
-        return undefined;
-    }
-    number(field, opts) {
-        const v = this.obj[field];
-        if (v === undefined)
-            return undefined;
-        const ok = typeof v === 'number' && Number.isFinite(v) && (!opts.integer || Number.isInteger(v)) && (opts.min === undefined || v >= opts.min) && (opts.max === undefined || v <= opts.max);
-        if (ok)
-            return v;
-        const bounds = [opts.min !== undefined ? `at least ${opts.min}` : '', opts.max !== undefined ? `at most ${opts.max}` : ''].filter(Boolean).join(' and ');
-        this.problem(field, `must be ${opts.integer ? 'a whole number' : 'a number'}${bounds ? ` ${bounds}` : ''}, got ${JSON.stringify(v)}`);
-        return undefined;
-    }
-    strings(field) {
-        const v = this.obj[field];
-        if (v === undefined)
-            return [];
-        const list = Array.isArray(v) ? v : [v];
-        if (!list.length || list.some((s) => typeof s !== 'string' || !s)) {
-            this.problem(field, 'must be a non-empty string or a list of them');
-            return [];
-        }
-        return list;
-    }
-}
-/** Joins like a person reads it: base-url's own path is kept (https://x/app + /health → https://x/app/health). */
-function joinUrl(base, path) {
-    return base.replace(/\/+$/, '') + (path.startsWith('/') ? path : `/${path}`);
-}
-function parseStatus(entry) {
-    if (typeof entry === 'number')
-        return Number.isInteger(entry) && entry >= 100 && entry <= 599 ? { min: entry, max: entry } : undefined;
-    if (typeof entry !== 'string')
-        return undefined;
-    const text = entry.trim().toLowerCase();
-    const cls = /^([1-5])xx$/.exec(text);
-    if (cls)
-        return { min: Number(cls[1]) * 100, max: Number(cls[1]) * 100 + 99 };
-    if (/^\d{3}$/.test(text))
-        return parseStatus(Number(text));
-    const range = /^(\d{3})\s*(?:\.\.|-)\s*(\d{3})$/.exec(text);
-    if (range) {
-        const min = Number(range[1]);
-        const max = Number(range[2]);
-        if (min >= 100 && max <= 599 && min <= max)
-            return { min, max };
-    }
-    return undefined;
-}
-function parseCountRange(v) {
-    if (typeof v === 'number')
-        return Number.isInteger(v) && v >= 0 ? { min: v, max: v } : undefined;
-    if (typeof v !== 'string')
-        return undefined;
-    const m = /^\s*(\d*)\s*\.\.\s*(\d*)\s*$/.exec(v);
-    if (!m || (!m[1] && !m[2]))
-        return /^\s*\d+\s*$/.test(v) ? parseCountRange(Number(v)) : undefined;
-    const range = { min: m[1] ? Number(m[1]) : undefined, max: m[2] ? Number(m[2]) : undefined };
-    return range.min !== undefined && range.max !== undefined && range.min > range.max ? undefined : range;
-}
-/** The known word nearest to a typo, if it is near enough to be a likely meaning. */
-function closest(word, known) {
-    let best;
-    let bestDistance = Infinity;
-    for (const k of known) {
-        const d = editDistance(word.toLowerCase(), k);
-        if (d < bestDistance) {
-            best = k;
-            bestDistance = d;
-        }
-    }
-    return bestDistance <= Math.max(2, Math.floor(word.length / 3)) ? best : undefined;
-}
-function editDistance(a, b) {
-    const row = Array.from({ length: b.length + 1 }, (_, j) => j);
-    for (let i = 1; i <= a.length; i++) {
-        let prev = row[0];
-        row[0] = i;
-        for (let j = 1; j <= b.length; j++) {
-            const tmp = row[j];
-            row[j] = Math.min(row[j] + 1, row[j - 1] + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
-            prev = tmp;
-        }
-    }
-    return row[b.length];
-}
-
-
-/***/ }),
-
-/***/ 2711:
-/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
-
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   FK: () => (/* binding */ buildReport),
-/* harmony export */   eH: () => (/* binding */ summaryMarkdown),
-/* harmony export */   hk: () => (/* binding */ annotations),
-/* harmony export */   t4: () => (/* binding */ writeReportFiles)
-/* harmony export */ });
-/* unused harmony export junitXml */
-/* harmony import */ var node_fs_promises__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1455);
-/* harmony import */ var node_fs_promises__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_fs_promises__WEBPACK_IMPORTED_MODULE_0__);
-/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(6760);
-/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_1___default = /*#__PURE__*/__nccwpck_require__.n(node_path__WEBPACK_IMPORTED_MODULE_1__);
-/**
- * What people and tools read after a smoke test: a JSON report (everything measured), a JUnit XML
- * file (for test-report viewers), a job-summary table and one annotation line per failure. Every
- * text goes through the log's redaction before it is written anywhere.
- */
-
-
-function buildReport(args) {
-    const { worst, ...verdict } = args.verdict;
-    const o = args.options;
-    return {
-        tool: 'rollback-kit smoke-test',
-        startedAt: args.startedAt.toISOString(),
-        durationMs: args.durationMs,
-        verdict: { ...verdict, worstCheck: worst?.name },
-        settings: {
-            attempts: o.attempts,
-            intervalSeconds: o.intervalSeconds,
-            backoff: o.backoff,
-            timeoutSeconds: o.timeoutSeconds,
-            samples: o.samples,
-            maxErrorRate: o.maxErrorRate,
-            maxP95Ms: o.maxP95Ms,
-            deadlineSeconds: o.deadlineSeconds,
-            baselineUrl: o.baselineUrl,
-            database: args.database,
-        },
-        checks: args.results,
-    };
-}
-async function writeReportFiles(report, paths, log) {
-    for (const [path, text] of [
-        [paths.json, `${JSON.stringify(report, null, 2)}\n`],
-        [paths.junit, junitXml(report)],
-    ]) {
-        await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_0__.mkdir)((0,node_path__WEBPACK_IMPORTED_MODULE_1__.dirname)(path), { recursive: true });
-        await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_0__.writeFile)(path, log.redact(text));
-    }
-}
-function junitXml(report) {
-    const failures = report.checks.filter((c) => !c.passed).length;
-    const seconds = (ms) => (ms / 1000).toFixed(3);
-    const v = report.verdict;
-    const cases = report.checks.map((c) => {
-        const out = [
-            `attempts: ${c.attempts}`,
-            `samples: ${c.samples} (${c.failedSamples} failed, error rate ${c.errorRate}%)`,
-            `latency ms: p50 ${c.p50Ms ?? '-'}, p95 ${c.p95Ms ?? '-'}, max ${c.maxMs ?? '-'}`,
-            ...(c.status !== undefined ? [`status: ${c.status}`] : []),
-            ...(c.baseline ? [`baseline p95 ms: ${c.baseline.p95Ms ?? '-'}${c.baseline.regression ? ' (regression)' : ''}${c.baseline.note ? ` (${c.baseline.note})` : ''}`] : []),
-            ...c.failures.map((f) => `failure: ${f}`),
-        ].join('\n');
-        const failure = c.passed
-            ? ''
-            : `\n      <failure message="${xml(c.reason ?? 'failed')}" type="${c.critical ? 'critical' : 'failure'}">${xml(c.failures.join('\n') || c.reason || '')}</failure>`;
-        return `    <testcase classname="smoke-test.${c.kind}" name="${xml(c.name)}" time="${seconds(c.durationMs)}">${failure}\n      <system-out>${xml(out)}</system-out>\n    </testcase>`;
-    });
-    return [
-        '<?xml version="1.0" encoding="UTF-8"?>',
-        `<testsuites name="smoke-test" tests="${report.checks.length}" failures="${failures}" errors="0" time="${seconds(report.durationMs)}">`,
-        `  <testsuite name="smoke-test" tests="${report.checks.length}" failures="${failures}" errors="0" skipped="0" time="${seconds(report.durationMs)}" timestamp="${report.startedAt}">`,
-        '    <properties>',
-        `      <property name="severity" value="${v.severity}"/>`,
-        `      <property name="decision" value="${v.decision}"/>`,
-        `      <property name="error-rate" value="${v.errorRate}"/>`,
-        `      <property name="p95-ms" value="${v.p95Ms ?? ''}"/>`,
-        '    </properties>',
-        ...cases,
-        '  </testsuite>',
-        '</testsuites>',
-        '',
-    ].join('\n');
-}
-function xml(text) {
-    return (text
-        // Characters XML 1.0 cannot carry at all, even escaped.
-        // eslint-disable-next-line no-control-regex
-        .replace(/[\u0000-\u0008\u000B\u000C\u000E-\u001F]/g, '')
-        .replace(/&/g, '&amp;')
-        .replace(/</g, '&lt;')
-        .replace(/>/g, '&gt;')
-        .replace(/"/g, '&quot;')
-        .replace(/'/g, '&apos;'));
-}
-const ICON = { passed: '✅', failed: '❌', slower: '⚠️' };
-/** The job summary: the verdict in one line, why, then one row per check. */
-function summaryMarkdown(report) {
-    const v = report.verdict;
-    const headline = v.passed
-        ? `${v.severity === 'minor' ? ICON.slower : ICON.passed} Smoke test passed: severity **${v.severity}**, decision **${v.decision}**`
-        : `${ICON.failed} Smoke test failed: severity **${v.severity}**, decision **${v.decision}** (${v.failed} of ${report.checks.length} checks failed)`;
-    const withBaseline = report.checks.some((c) => c.baseline);
-    const head = ['Check', 'Result', 'Attempts', 'Status', 'Latency p50 / p95 / max (ms)', ...(withBaseline ? ['Baseline p95 (ms)'] : []), 'Reason'];
-    const rows = report.checks.map((c) => {
-        const result = c.passed ? (c.baseline?.regression ? `${ICON.slower} slower` : `${ICON.passed} passed`) : `${ICON.failed} failed${c.critical ? ' (critical)' : ''}`;
-        const samples = c.samples > 1 ? ` · ${c.samples} samples, ${c.errorRate}% errors` : '';
-        const latency = `${c.p50Ms ?? '-'} / ${c.p95Ms ?? '-'} / ${c.maxMs ?? '-'}${samples}`;
-        const baseline = c.baseline ? [`${c.baseline.p95Ms ?? '-'}${c.baseline.regression ? ' (regression)' : ''}`] : withBaseline ? ['-'] : [];
-        return [c.name, result, String(c.attempts), c.status !== undefined ? String(c.status) : c.kind === 'sql' ? 'SQL' : '-', latency, ...baseline, c.reason ?? ''];
-    });
-    const line = (cells) => `| ${cells.map(cell).join(' | ')} |`;
-    return [
-        '### Smoke test',
-        '',
-        headline,
-        '',
-        ...(v.reasons.length ? [...v.reasons.map((r) => `- ${r}`), ''] : []),
-        line(head),
-        line(head.map(() => '---')),
-        ...rows.map(line),
-        '',
-        `Thresholds: error rate ≤ ${report.settings.maxErrorRate}%, p95 ≤ ${report.settings.maxP95Ms} ms. Reported error rate ${v.errorRate}% and p95 ${v.p95Ms ?? '-'} ms are those of "${v.worstCheck ?? '-'}".`,
-        '',
-    ].join('\n');
-}
-function cell(text) {
-    return text.replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
-}
-/** One annotation per failed check (errors) and per latency regression (warnings). */
-function annotations(report) {
-    const out = [];
-    for (const c of report.checks) {
-        if (!c.passed) {
-            out.push({
-                level: 'error',
-                title: `Smoke check failed: ${c.name}`,
-                message: `${c.critical ? 'Critical check' : 'Check'} "${c.name}" (${c.target}) failed after ${c.attempts} attempt${c.attempts === 1 ? '' : 's'}: ${c.reason}`,
-            });
-        }
-        else if (c.baseline?.regression) {
-            out.push({ level: 'warning', title: `Slower than baseline: ${c.name}`, message: `"${c.name}" p95 ${c.p95Ms} ms against the baseline's ${c.baseline.p95Ms} ms` });
-        }
-    }
-    return out;
-}
-
-
-/***/ }),
-
-/***/ 3023:
-/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
-
-
-// EXPORTS
-__nccwpck_require__.d(__webpack_exports__, {
-  o: () => (/* binding */ loadChecks),
-  p: () => (/* binding */ runSmokeTest)
-});
-
-// EXTERNAL MODULE: external "node:fs/promises"
-var promises_ = __nccwpck_require__(1455);
-// EXTERNAL MODULE: external "node:path"
-var external_node_path_ = __nccwpck_require__(6760);
-// EXTERNAL MODULE: ./src/core/errors.ts
-var errors = __nccwpck_require__(4296);
-// EXTERNAL MODULE: ./src/db/connection.ts + 1 modules
-var connection = __nccwpck_require__(7216);
-// EXTERNAL MODULE: ./src/smoke/parse-spec.ts
-var parse_spec = __nccwpck_require__(3036);
-// EXTERNAL MODULE: ./src/smoke/report.ts
-var smoke_report = __nccwpck_require__(2711);
-// EXTERNAL MODULE: ./src/smoke/json-path.ts
-var json_path = __nccwpck_require__(4459);
-;// CONCATENATED MODULE: ./src/smoke/spec.ts
-/**
- * The smoke-check spec after validation: what each check sends and what it asserts. Everything here
- * is already checked (URLs absolute, regexes compiled, ranges ordered), so the probes never have to
- * second-guess a value.
- */
-function formatRange(r) {
-    if (r.min !== undefined && r.min === r.max)
-        return String(r.min);
-    return `${r.min ?? ''}..${r.max ?? ''}`;
-}
-function inRange(n, r) {
-    return (r.min === undefined || n >= r.min) && (r.max === undefined || n <= r.max);
-}
-
-;// CONCATENATED MODULE: ./src/smoke/assertions.ts
-/**
- * The assertions of an HTTP check against one response. Returns what failed, in words an on-call
- * engineer can act on; an empty list means the response passed. Bodies are never quoted back: they
- * may hold personal data or tokens.
- */
-
-
-function assertResponse(check, res) {
-    const failures = [];
-    if (!check.status.some((r) => inRange(res.status, r))) {
-        failures.push(`status ${res.status}, expected ${check.status.map(formatRange).join(' or ')}`);
-    }
-    if (check.maxMs !== undefined && res.ms > check.maxMs)
-        failures.push(`took ${Math.round(res.ms)} ms, more than max-ms ${check.maxMs}`);
-    for (const text of check.bodyContains)
-        if (!res.body.includes(text))
-            failures.push(`body does not contain ${show(text)}`);
-    for (const text of check.bodyNotContains)
-        if (res.body.includes(text))
-            failures.push(`body contains ${show(text)}`);
-    if (check.bodyMatches && !check.bodyMatches.test(res.body))
-        failures.push(`body does not match /${check.bodyMatches.source}/`);
-    if (check.json.length)
-        failures.push(...assertJson(check.json, res.body));
-    for (const h of check.header) {
-        const actual = res.headers.get(h.name);
-        if (h.op === 'exists') {
-            if ((actual !== null) !== h.value)
-                failures.push(`header "${h.name}" is ${actual === null ? 'missing' : 'present'}, expected it ${h.value ? 'present' : 'absent'}`);
-        }
-        else if (actual === null)
-            failures.push(`header "${h.name}" is missing`);
-        else if (h.op === 'equals' && actual !== h.value)
-            failures.push(`header "${h.name}" is ${show(actual)}, expected ${show(h.value)}`);
-        else if (h.op === 'contains' && !actual.includes(h.value))
-            failures.push(`header "${h.name}" is ${show(actual)}, expected it to contain ${show(h.value)}`);
-        else if (h.op === 'matches' && !h.value.test(actual))
-            failures.push(`header "${h.name}" is ${show(actual)}, expected it to match /${h.value.source}/`);
-    }
-    return failures;
-}
-function assertJson(assertions, body) {
-    let doc;
-    try {
-        doc = JSON.parse(body);
-    }
-    catch {
-        return [`body is not JSON (${body.length ? `${body.length} bytes` : 'empty'}), so json assertions cannot hold`];
-    }
-    const failures = [];
-    for (const a of assertions) {
-        const { found, value } = (0,json_path/* lookupJsonPath */.c)(doc, (0,json_path/* parseJsonPath */.H)(a.path));
-        const where = `json "${a.path}"`;
-        if (a.op === 'exists') {
-            if (found !== a.value)
-                failures.push(`${where} is ${found ? 'present' : 'missing'}, expected it ${a.value ? 'present' : 'absent'}`);
-            continue;
-        }
-        if (!found) {
-            failures.push(`${where} is missing`);
-            continue;
-        }
-        if (a.op === 'equals') {
-            if (!deepEqual(value, a.value))
-                failures.push(`${where} is ${show(value)}, expected ${show(a.value)}`);
-        }
-        else if (typeof value !== 'number')
-            failures.push(`${where} is ${show(value)}, not a number`);
-        else if (a.op === 'less-than' && !(value < a.value))
-            failures.push(`${where} is ${value}, expected less than ${String(a.value)}`);
-        else if (a.op === 'greater-than' && !(value > a.value))
-            failures.push(`${where} is ${value}, expected greater than ${String(a.value)}`);
-    }
-    return failures;
-}
-function deepEqual(a, b) {
-    if (a === b)
-        return true;
-    if (a === null || b === null || typeof a !== 'object' || typeof b !== 'object')
-        return false;
-    if (Array.isArray(a) !== Array.isArray(b))
-        return false;
-    if (Array.isArray(a) && Array.isArray(b))
-        return a.length === b.length && a.every((v, i) => deepEqual(v, b[i]));
-    const ka = Object.keys(a);
-    const kb = Object.keys(b);
-    return ka.length === kb.length && ka.every((k) => Object.prototype.hasOwnProperty.call(b, k) && deepEqual(a[k], b[k]));
-}
-/** A value as JSON, cut short: a report line, not a dump. */
-function show(value) {
-    const text = value === undefined ? 'undefined' : JSON.stringify(value);
-    return text.length > 80 ? `${text.slice(0, 77)}...` : text;
-}
-
-;// CONCATENATED MODULE: ./src/smoke/http-probe.ts
-/**
- * One HTTP request of a check: sent with a timeout, redirects followed by hand so that the bypass
- * token and the check's own headers never travel to another origin, the body read up to a cap, and
- * network failures named (refused, DNS, timeout) instead of "fetch failed".
- */
-
-const BYPASS_HEADER = 'x-vercel-protection-bypass';
-const MAX_REDIRECTS = 5;
-/** Assertions see at most this much body; a health endpoint that sends more is read no further. */
-const MAX_BODY_BYTES = 5 * 1024 * 1024;
-async function probeHttp(check, url, opts) {
-    const timeout = AbortSignal.timeout(opts.timeoutMs);
-    const signal = opts.deadline ? AbortSignal.any([timeout, opts.deadline]) : timeout;
-    const started = performance.now();
-    const elapsed = () => performance.now() - started;
-    try {
-        const origin = new URL(url).origin;
-        let current = url;
-        let method = check.method;
-        let body = check.body;
-        for (let hop = 0;; hop++) {
-            const sameOrigin = new URL(current).origin === origin;
-            const headers = sameOrigin ? { ...check.headers } : {};
-            if (sameOrigin && opts.bypassToken)
-                headers[BYPASS_HEADER] = opts.bypassToken;
-            const res = await fetch(current, { method, headers, body, redirect: 'manual', signal });
-            const location = res.headers.get('location');
-            if (res.status >= 300 && res.status < 400 && location && hop < MAX_REDIRECTS) {
-                await res.body?.cancel().catch(() => undefined);
-                current = new URL(location, current).toString();
-                // 303, and 301/302 after a POST, turn into a GET as browsers do.
-                if (res.status === 303 || ((res.status === 301 || res.status === 302) && method === 'POST')) {
-                    method = 'GET';
-                    body = undefined;
-                }
-                continue;
-            }
-            const text = method === 'HEAD' ? '' : await readCapped(res);
-            const ms = elapsed();
-            const failures = assertResponse(check, { status: res.status, headers: res.headers, body: text, ms });
-            return { ok: failures.length === 0, ms, status: res.status, failures };
-        }
-    }
-    catch (err) {
-        const network = classify(err, timeout, opts.deadline);
-        return { ok: false, ms: elapsed(), failures: [describeFailure(network, err, opts.timeoutMs, url)], network };
-    }
-}
-async function readCapped(res) {
-    if (!res.body)
-        return '';
-    const reader = res.body.getReader();
-    const chunks = [];
-    let size = 0;
-    for (;;) {
-        const { done, value } = await reader.read();
-        if (done)
-            break;
-        chunks.push(value);
-        size += value.byteLength;
-        if (size >= MAX_BODY_BYTES) {
-            await reader.cancel().catch(() => undefined);
-            break;
-        }
-    }
-    return new TextDecoder().decode(Buffer.concat(chunks));
-}
-function classify(err, timeout, deadline) {
-    if (deadline?.aborted)
-        return 'deadline';
-    if (timeout.aborted)
-        return 'timeout';
-    const cause = err?.cause;
-    const code = cause?.code ?? err?.code ?? '';
-    if (code === 'ECONNREFUSED')
-        return 'refused';
-    if (code === 'ENOTFOUND' || code === 'EAI_AGAIN')
-        return 'dns';
-    if (code === 'UND_ERR_CONNECT_TIMEOUT' || code === 'ETIMEDOUT' || code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT')
-        return 'timeout';
-    if (code === 'ECONNRESET' || code === 'UND_ERR_SOCKET' || code === 'EPIPE')
-        return 'reset';
-    if (/CERT|TLS|SSL/.test(code))
-        return 'tls';
-    return 'other';
-}
-function describeFailure(kind, err, timeoutMs, url) {
-    const host = new URL(url).host;
-    switch (kind) {
-        case 'refused':
-            return `connection refused by ${host}`;
-        case 'dns':
-            return `host ${new URL(url).hostname} not found (DNS)`;
-        case 'timeout':
-            return `no answer from ${host} within ${timeoutMs / 1000} s`;
-        case 'reset':
-            return `connection to ${host} closed before the response ended`;
-        case 'tls':
-            return `TLS error with ${host}: ${causeMessage(err)}`;
-        case 'deadline':
-            return 'cut short by the overall deadline (deadline-seconds)';
-        default:
-            return `request to ${host} failed: ${causeMessage(err)}`;
-    }
-}
-function causeMessage(err) {
-    const e = err;
-    return e?.cause?.message ?? e?.message ?? String(err);
-}
-
-;// CONCATENATED MODULE: ./src/smoke/pool.ts
-/** Bounded concurrency and interruptible waits for the sampling loops. */
-/** Maps `items` with at most `limit` calls in flight; results keep the input order. */
-async function mapLimit(items, limit, fn) {
-    const results = new Array(items.length);
-    let next = 0;
-    const worker = async () => {
-        while (next < items.length) {
-            const index = next++;
-            results[index] = await fn(items[index], index);
-        }
-    };
-    await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
-    return results;
-}
-/** Waits `ms`, or less when `signal` aborts first (the overall deadline); never rejects. */
-function sleep(ms, signal) {
-    if (ms <= 0 || signal?.aborted)
-        return Promise.resolve();
-    return new Promise((resolve) => {
-        const done = () => {
-            clearTimeout(timer);
-            signal?.removeEventListener('abort', done);
-            resolve();
-        };
-        const timer = setTimeout(done, ms);
-        signal?.addEventListener('abort', done, { once: true });
-    });
-}
-
-// EXTERNAL MODULE: ./node_modules/pg/lib/index.js
-var lib = __nccwpck_require__(3273);
-;// CONCATENATED MODULE: ./node_modules/pg/esm/index.mjs
-// ESM wrapper for pg
-
-
-// Re-export all the properties
-const Client = lib.Client
-const Pool = lib.Pool
-const Connection = lib.Connection
-const types = lib.types
-const Query = lib.Query
-const DatabaseError = lib.DatabaseError
-const escapeIdentifier = lib.escapeIdentifier
-const escapeLiteral = lib.escapeLiteral
-const Result = lib.Result
-const TypeOverrides = lib.TypeOverrides
-
-// Also export the defaults
-const defaults = lib.defaults
-
-// Re-export the default
-/* harmony default export */ const esm = (lib);
-
-;// CONCATENATED MODULE: ./src/db/session.ts
-/**
- * Opening a database session, with PostgreSQL's and the network's failures turned into messages
- * that name the target (host:port/db) and say what to check. Never includes the password.
- */
-
-
-
-async function connect(target, opts = {}) {
-    const client = new esm.Client((0,connection/* pgClientConfig */.f3)(target, opts));
-    // A dropped connection must surface on the next query, not crash the process.
-    client.on('error', () => undefined);
-    try {
-        await client.connect();
-    }
-    catch (err) {
-        await client.end().catch(() => undefined);
-        throw connectionError(target, err);
-    }
-    return client;
-}
-/** Runs `fn` with a session and always closes it. */
-async function withSession(target, fn, opts = {}) {
-    const session = await connect(target, opts);
-    try {
-        return await fn(session);
-    }
-    finally {
-        await session.end().catch(() => undefined);
-    }
-}
-function connectionError(target, err) {
-    const where = (0,connection/* describeTarget */.ff)(target);
-    const e = err;
-    const code = e?.code ?? '';
-    const message = e?.message ?? String(err);
-    switch (code) {
-        case 'ECONNREFUSED':
-            return new errors/* RollbackKitError */.d(`Cannot reach PostgreSQL at ${where}: connection refused.`, 'Check the host and port in database-url and that the server is running.');
-        case 'ENOTFOUND':
-        case 'EAI_AGAIN':
-            return new errors/* RollbackKitError */.d(`Cannot reach PostgreSQL at ${where}: host "${target.host}" not found.`, 'Check the host name in database-url.');
-        case 'ETIMEDOUT':
-        case 'EHOSTUNREACH':
-        case 'ENETUNREACH':
-            return new errors/* RollbackKitError */.d(`Cannot reach PostgreSQL at ${where}: no answer (${code}).`, 'Check the host, port and firewall; GitHub-hosted runners reach only IPv4 addresses.');
-        case '28P01':
-            return new errors/* RollbackKitError */.d(`PostgreSQL at ${where} rejected the password for user "${target.user}".`, 'Check the password in database-url (special characters must be percent-encoded).');
-        case '28000':
-            return new errors/* RollbackKitError */.d(`PostgreSQL at ${where} refused user "${target.user}": ${message}.`, 'Check the user name and the server\'s pg_hba.conf / SSL requirements (sslmode=require).');
-        case '3D000':
-            return new errors/* RollbackKitError */.d(`Database "${target.database}" does not exist on ${target.host}:${target.port}.`, 'Check the database name in database-url.');
-        case '53300':
-            return new errors/* RollbackKitError */.d(`PostgreSQL at ${where} has no free connection slots.`, 'Use a session pooler or free connections, then retry.');
-    }
-    if (/timeout/i.test(message)) {
-        return new errors/* RollbackKitError */.d(`Cannot reach PostgreSQL at ${where}: no answer within the connect timeout.`, 'Check the host, port and firewall; GitHub-hosted runners reach only IPv4 addresses.');
-    }
-    return new errors/* RollbackKitError */.d(`Cannot connect to PostgreSQL at ${where}: ${message}.`);
-}
-
-;// CONCATENATED MODULE: ./src/smoke/sql-probe.ts
-/**
- * One attempt of an SQL check. The query runs in a READ ONLY transaction that is always rolled
- * back, with a statement timeout: a smoke check looks, it never changes production. A database that
- * cannot be reached is a failure to measure, never the error an `expect-error` check waits for.
- */
-
-
-
-/** SQLSTATE classes that say the server could not run the query at all (timeouts, connections, resources). */
-const NOT_AN_ANSWER = /^(08|53|57)/;
-async function probeSql(check, target, opts) {
-    const started = performance.now();
-    const timeoutMs = Math.max(1, Math.round(opts.timeoutMs));
-    try {
-        return await withSession(target, async (session) => {
-            await session.query('BEGIN TRANSACTION READ ONLY');
-            await session.query(`SET LOCAL statement_timeout = ${timeoutMs}`);
-            let rows;
-            let error;
-            try {
-                const result = await session.query({ text: check.query, rowMode: 'array' });
-                const last = Array.isArray(result) ? result[result.length - 1] : result;
-                rows = (last?.rows ?? []);
-            }
-            catch (err) {
-                const e = err;
-                error = { code: e.code, message: e.message ?? String(err) };
-            }
-            finally {
-                await session.query('ROLLBACK').catch(() => undefined);
-            }
-            const ms = performance.now() - started;
-            const failures = judge(check, rows, error, timeoutMs);
-            return { ok: failures.length === 0, ms, failures };
-        }, { connectTimeoutMs: timeoutMs });
-    }
-    catch (err) {
-        // withSession turns connection failures into messages that name host:port/db and no secret.
-        const message = err instanceof Error ? err.message : String(err);
-        return { ok: false, ms: performance.now() - started, failures: [message], unreachable: true };
-    }
-}
-function judge(check, rows, error, timeoutMs) {
-    if (check.expectError !== undefined) {
-        if (!error)
-            return [`the query succeeded (${rows?.length ?? 0} rows), expected an error${check.expectError === true ? '' : ` containing ${show(check.expectError)}`}`];
-        const expected = check.expectError;
-        const code = error.code ?? '';
-        if (expected !== true && code === expected.toUpperCase())
-            return [];
-        if (NOT_AN_ANSWER.test(code))
-            return [`the query could not run (${describeError(error, timeoutMs)}), so the expected error was not observed`];
-        if (expected === true || error.message.toLowerCase().includes(expected.toLowerCase()))
-            return [];
-        return [`the query failed with ${show(error.message)}${code ? ` (SQLSTATE ${code})` : ''}, expected an error containing ${show(expected)}`];
-    }
-    if (error)
-        return [`the query failed: ${describeError(error, timeoutMs)}`];
-    const failures = [];
-    const count = rows?.length ?? 0;
-    if (check.expectRows && !inRange(count, check.expectRows))
-        failures.push(`${count} rows, expected ${formatRange(check.expectRows)}`);
-    if (check.expectValue) {
-        if (!count)
-            failures.push(`no rows, expected the value ${show(check.expectValue.value)}`);
-        else {
-            const actual = rows[0][0];
-            if (!sameValue(actual, check.expectValue.value))
-                failures.push(`the value is ${show(actual)}, expected ${show(check.expectValue.value)}`);
-        }
-    }
-    return failures;
-}
-function describeError(error, timeoutMs) {
-    if (error.code === '57014')
-        return `cancelled after ${timeoutMs / 1000} s (timeout-seconds)`;
-    return `${error.message}${error.code ? ` (SQLSTATE ${error.code})` : ''}`;
-}
-/** node-postgres returns bigint and numeric as strings: compare numbers by value, the rest exactly. */
-function sameValue(actual, expected) {
-    if (typeof expected === 'number')
-        return actual !== null && actual !== '' && Number(actual) === expected;
-    if (typeof expected === 'string')
-        return actual instanceof Date ? actual.toISOString() === expected : actual !== null && typeof actual !== 'object' && String(actual) === expected;
-    return deepEqual(actual, expected);
-}
-
-;// CONCATENATED MODULE: ./src/smoke/stats.ts
-/** Latency percentiles and error rates over the samples of one attempt. */
-/** Nearest-rank percentile (k6 and most dashboards agree on it for small sample counts). */
-function percentile(sorted, p) {
-    if (!sorted.length)
-        return undefined;
-    const rank = Math.ceil((p / 100) * sorted.length);
-    return sorted[Math.min(sorted.length, Math.max(1, rank)) - 1];
-}
-function latencyStats(ms) {
-    const sorted = [...ms].sort((a, b) => a - b);
-    const round = (v) => (v === undefined ? undefined : Math.round(v * 10) / 10);
-    return { p50Ms: round(percentile(sorted, 50)), p95Ms: round(percentile(sorted, 95)), maxMs: round(sorted[sorted.length - 1]) };
-}
-/** Failed samples as a percentage (0–100), to two decimals. */
-function errorRate(failed, total) {
-    return total ? Math.round((failed / total) * 10000) / 100 : 0;
-}
-
-;// CONCATENATED MODULE: ./src/smoke/run-checks.ts
-
-
-
-
-
-const REGRESSION_FACTOR = 2;
-/** Below this difference a "2× slower" is noise (2 ms against 0.9 ms), not a regression. */
-const REGRESSION_FLOOR_MS = 50;
-const MAX_BACKOFF_SECONDS = 60;
-async function runChecks(checks, opts, log) {
-    const deadline = new AbortController();
-    const timer = setTimeout(() => deadline.abort(), opts.deadlineSeconds * 1000);
-    try {
-        return await mapLimit(checks, opts.checkConcurrency ?? 4, (check) => runCheck(check, opts, deadline.signal, log));
-    }
-    finally {
-        clearTimeout(timer);
-    }
-}
-async function runCheck(check, opts, deadline, log) {
-    const started = performance.now();
-    const attempts = check.attempts ?? opts.attempts;
-    const interval = check.intervalSeconds ?? opts.intervalSeconds;
-    const backoff = check.backoff ?? opts.backoff;
-    let outcome;
-    let made = 0;
-    for (let attempt = 1; attempt <= attempts; attempt++) {
-        if (deadline.aborted)
-            break;
-        made = attempt;
-        outcome = check.kind === 'http' ? await httpAttempt(check, check.url, opts, deadline) : await sqlAttempt(check, opts);
-        if (outcome.passed) {
-            log.info(`✓ ${check.name}: passed${attempts > 1 ? ` on attempt ${attempt}/${attempts}` : ''}${describeNumbers(outcome)}`);
-            break;
-        }
-        const wait = attempt < attempts ? delaySeconds(interval, backoff, attempt) : 0;
-        log.info(`✗ ${check.name}: attempt ${attempt}/${attempts} failed: ${outcome.reason}${wait && !deadline.aborted ? `; next attempt in ${wait} s` : ''}`);
-        if (wait)
-            await sleep(wait * 1000, deadline);
-    }
-    if (!outcome) {
-        outcome = {
-            passed: false,
-            samples: 0,
-            failedSamples: 0,
-            errorRate: 100,
-            latency: {},
-            failures: [],
-            reason: `not measured: the overall deadline (${opts.deadlineSeconds} s) passed first`,
-            unreachable: false,
-            thresholdBroken: false,
-        };
-    }
-    const result = {
-        name: check.name,
-        kind: check.kind,
-        critical: check.critical,
-        target: check.kind === 'http' ? check.url : 'SQL',
-        passed: outcome.passed,
-        attempts: made,
-        samples: outcome.samples,
-        failedSamples: outcome.failedSamples,
-        errorRate: outcome.errorRate,
-        ...outcome.latency,
-        status: outcome.status,
-        reason: outcome.reason,
-        failures: outcome.failures,
-        unreachable: outcome.unreachable,
-        thresholdBroken: outcome.thresholdBroken,
-        durationMs: 0,
-    };
-    if (check.kind === 'http' && opts.baselineUrl && check.path) {
-        result.baseline = await measureBaseline(check, result, opts, deadline);
-        if (result.baseline.regression) {
-            log.warning(`${check.name}: p95 ${result.p95Ms} ms is more than ${REGRESSION_FACTOR}× the baseline's ${result.baseline.p95Ms} ms`);
-        }
-    }
-    result.durationMs = Math.round(performance.now() - started);
-    return result;
-}
-function delaySeconds(interval, backoff, attempt) {
-    const seconds = backoff === 'exponential' ? interval * 2 ** (attempt - 1) : interval;
-    return Math.min(seconds, Math.max(interval, MAX_BACKOFF_SECONDS));
-}
-async function httpAttempt(check, url, opts, deadline) {
-    const count = check.samples ?? opts.samples;
-    const timeoutMs = (check.timeoutSeconds ?? opts.timeoutSeconds) * 1000;
-    const samples = await mapLimit(Array.from({ length: count }), opts.sampleConcurrency ?? 5, () => probeHttp(check, url, { timeoutMs, deadline, bypassToken: opts.bypassToken }));
-    return judgeAttempt(samples, opts);
-}
-/** Turns an attempt's samples into pass/fail against max-error-rate and max-p95-ms. */
-function judgeAttempt(samples, opts) {
-    const failed = samples.filter((s) => !s.ok);
-    const rate = errorRate(failed.length, samples.length);
-    // Latency is what answered requests took: a refused connection is fast, not healthy.
-    const latency = latencyStats(samples.filter((s) => !s.network).map((s) => s.ms));
-    const failures = rankFailures(failed.flatMap((s) => s.failures));
-    const unreachable = samples.length > 0 && samples.every((s) => s.network && s.network !== 'deadline');
-    const reasons = [];
-    let thresholdBroken = false;
-    if (rate > opts.maxErrorRate) {
-        if (samples.length === 1)
-            reasons.push(failed[0].failures.join('; '));
-        else {
-            thresholdBroken = true;
-            reasons.push(`error rate ${rate}% (${failed.length}/${samples.length}) above max-error-rate ${opts.maxErrorRate}%: ${failures[0]}`);
-        }
-    }
-    if (latency.p95Ms !== undefined && latency.p95Ms > opts.maxP95Ms) {
-        thresholdBroken = true;
-        reasons.push(`p95 ${latency.p95Ms} ms above max-p95-ms ${opts.maxP95Ms}`);
-    }
-    return {
-        passed: reasons.length === 0,
-        samples: samples.length,
-        failedSamples: failed.length,
-        errorRate: rate,
-        latency,
-        status: mostCommon(samples.map((s) => s.status).filter((s) => s !== undefined)),
-        failures,
-        reason: reasons.length ? reasons.join('; ') : failures.length ? `${failed.length}/${samples.length} samples failed (within max-error-rate): ${failures[0]}` : undefined,
-        unreachable,
-        thresholdBroken,
-    };
-}
-async function sqlAttempt(check, opts) {
-    // Validation refuses SQL checks without database-url, so the target is there.
-    const outcome = await probeSql(check, opts.database, { timeoutMs: (check.timeoutSeconds ?? opts.timeoutSeconds) * 1000 });
-    return {
-        passed: outcome.ok,
-        samples: 1,
-        failedSamples: outcome.ok ? 0 : 1,
-        errorRate: outcome.ok ? 0 : 100,
-        latency: latencyStats([outcome.ms]),
-        failures: outcome.failures,
-        reason: outcome.failures.join('; ') || undefined,
-        unreachable: outcome.unreachable ?? false,
-        thresholdBroken: false,
-    };
-}
-async function measureBaseline(check, result, opts, deadline) {
-    const url = (0,parse_spec/* joinUrl */.we)(opts.baselineUrl, check.path);
-    const outcome = await httpAttempt(check, url, opts, deadline);
-    const baseline = { url, errorRate: outcome.errorRate, ...outcome.latency, regression: false };
-    if (outcome.latency.p95Ms === undefined)
-        baseline.note = `baseline did not answer (${outcome.failures[0] ?? 'no samples'}): no comparison`;
-    else if (result.p95Ms !== undefined) {
-        baseline.regression = result.p95Ms > REGRESSION_FACTOR * outcome.latency.p95Ms && result.p95Ms - outcome.latency.p95Ms >= REGRESSION_FLOOR_MS;
-    }
-    return baseline;
-}
-function rankFailures(failures) {
-    const counts = new Map();
-    for (const f of failures)
-        counts.set(f, (counts.get(f) ?? 0) + 1);
-    return [...counts.entries()]
-        .sort((a, b) => b[1] - a[1])
-        .slice(0, 5)
-        .map(([f, n]) => (n > 1 ? `${f} (×${n})` : f));
-}
-function mostCommon(values) {
-    const counts = new Map();
-    for (const v of values)
-        counts.set(v, (counts.get(v) ?? 0) + 1);
-    let best;
-    for (const [v, n] of counts)
-        if (best === undefined || n > counts.get(best))
-            best = v;
-    return best;
-}
-function describeNumbers(o) {
-    if (o.samples <= 1)
-        return o.latency.p95Ms !== undefined ? ` (${o.latency.p95Ms} ms)` : '';
-    return ` (${o.samples} samples, ${o.errorRate}% errors, p95 ${o.latency.p95Ms ?? '-'} ms)`;
-}
-
-;// CONCATENATED MODULE: ./src/smoke/verdict.ts
-const DECISION_MATRIX = {
-    critical: 'rollback',
-    major: 'rollback',
-    minor: 'fix-forward',
-    none: 'none',
-};
-function decide(results) {
-    const failed = results.filter((r) => !r.passed);
-    const http = results.filter((r) => r.kind === 'http');
-    const probed = http.length ? http : results;
-    const unreachable = probed.length > 0 && probed.every((r) => r.unreachable);
-    const regressions = results.filter((r) => r.baseline?.regression);
-    const reasons = [];
-    if (unreachable)
-        reasons.push(`the service is unreachable: ${probed.length === 1 ? 'its check' : `all ${probed.length} ${http.length ? 'HTTP' : 'SQL'} checks`} got no answer (${probed[0].reason})`);
-    for (const r of failed.filter((r) => r.critical))
-        reasons.push(`critical check "${r.name}" failed: ${r.reason}`);
-    for (const r of failed.filter((r) => !r.critical))
-        reasons.push(`check "${r.name}" failed: ${r.reason}`);
-    for (const r of regressions)
-        reasons.push(`"${r.name}" is slower than the baseline: p95 ${r.p95Ms} ms against ${r.baseline.p95Ms} ms`);
-    const severity = unreachable || failed.some((r) => r.critical) ? 'critical' : failed.length ? 'major' : regressions.length ? 'minor' : 'none';
-    const worst = worstCheck(results);
-    return {
-        passed: failed.length === 0,
-        severity,
-        decision: DECISION_MATRIX[severity],
-        failed: failed.length,
-        reasons,
-        worst,
-        errorRate: worst?.errorRate ?? 0,
-        p95Ms: worst?.p95Ms,
-        unreachable,
-    };
-}
-/** Failed before passed, critical before not, then the highest error rate, then the slowest p95. */
-function worstCheck(results) {
-    const rank = (r) => [r.passed ? 0 : 1, r.critical && !r.passed ? 1 : 0, r.errorRate, r.p95Ms ?? -1];
-    let worst;
-    for (const r of results) {
-        if (!worst)
-            worst = r;
-        else {
-            const a = rank(r);
-            const b = rank(worst);
-            const i = a.findIndex((v, k) => v !== b[k]);
-            if (i >= 0 && a[i] > b[i])
-                worst = r;
-        }
-    }
-    return worst;
-}
-
-;// CONCATENATED MODULE: ./src/smoke/smoke-test.ts
-/**
- * The smoke test as one call, shared by the action, the root rollback action and the CLI: load and
- * validate the spec (nothing runs if it is wrong), measure every check, decide, and build the report.
- */
-
-
-
-
-
-
-
-
-/** Reads the spec from exactly one of `checks` and `checks-file`, then validates it. */
-async function loadChecks(source, ctx) {
-    if (source.checks && source.checksFile) {
-        throw new errors/* RollbackKitError */.d('Both checks and checks-file are set.', 'Give the checks inline in checks, or in a YAML file named by checks-file, not both.');
-    }
-    if (source.checksFile) {
-        const path = (0,external_node_path_.resolve)(source.cwd ?? '.', source.checksFile);
-        let text;
-        try {
-            text = await (0,promises_.readFile)(path, 'utf8');
-        }
-        catch (err) {
-            const code = err.code;
-            throw new errors/* RollbackKitError */.d(`Cannot read checks-file "${source.checksFile}": ${code === 'ENOENT' ? 'no such file' : err.message}.`, 'The path is relative to the workspace; check out the repository first (actions/checkout).');
-        }
-        return (0,parse_spec/* parseChecks */.B2)(text, { ...ctx, source: `checks-file ${source.checksFile}` });
-    }
-    if (source.checks)
-        return (0,parse_spec/* parseChecks */.B2)(source.checks, { ...ctx, source: 'checks input' });
-    throw new errors/* RollbackKitError */.d('No checks given.', 'Set checks (YAML) or checks-file; docs/smoke-test.md has examples.');
-}
-async function runSmokeTest(checks, options, log) {
-    log.secret(options.bypassToken);
-    const startedAt = new Date();
-    const started = performance.now();
-    log.info(`Running ${checks.length} smoke check${checks.length === 1 ? '' : 's'} (attempts ${options.attempts}, samples ${options.samples}, deadline ${options.deadlineSeconds} s)`);
-    const results = await runChecks(checks, options, log);
-    const verdict = decide(results);
-    const report = (0,smoke_report/* buildReport */.FK)({
-        startedAt,
-        durationMs: Math.round(performance.now() - started),
-        verdict,
-        results,
-        options,
-        database: options.database ? (0,connection/* describeTarget */.ff)(options.database) : undefined,
-    });
-    log.info(`Verdict: ${verdict.passed ? 'passed' : `${verdict.failed} failed`}, severity ${verdict.severity}, decision ${verdict.decision}`);
-    for (const reason of verdict.reasons)
-        log.info(`  - ${reason}`);
-    return { results, verdict, report };
-}
-
-
-/***/ }),
-
 /***/ 4390:
 /***/ ((module) => {
 
@@ -45902,6 +43830,2075 @@ exports.visitAsync = visitAsync;
 
 /***/ }),
 
+/***/ 6818:
+/***/ ((__webpack_module__, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
+
+__nccwpck_require__.a(__webpack_module__, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
+/* harmony import */ var node_os__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8161);
+/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(6760);
+/* harmony import */ var node_crypto__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(7598);
+/* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(1804);
+/* harmony import */ var _core_action_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(8661);
+/* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(9979);
+/* harmony import */ var _db_connection_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(6644);
+/* harmony import */ var _smoke_parse_spec_js__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(2289);
+/* harmony import */ var _smoke_report_js__WEBPACK_IMPORTED_MODULE_8__ = __nccwpck_require__(9130);
+/* harmony import */ var _smoke_smoke_test_js__WEBPACK_IMPORTED_MODULE_9__ = __nccwpck_require__(7613);
+/**
+ * smoke-test: decide with evidence whether production is healthy, and whether to roll back.
+ * Reads inputs, runs src/smoke, writes outputs, reports, the job summary and annotations.
+ */
+
+
+
+
+
+
+
+
+
+
+function httpUrl(name) {
+    const raw = _core_action_js__WEBPACK_IMPORTED_MODULE_4__/* .input */ .hF.string(name);
+    if (!raw)
+        return undefined;
+    let url;
+    try {
+        url = new URL(raw);
+    }
+    catch {
+        url = undefined;
+    }
+    if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:')) {
+        throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_5__/* .RollbackKitError */ .d(`Input ${name} must be an absolute http(s) URL such as https://my-app.vercel.app, got "${raw}".`);
+    }
+    return raw;
+}
+function backoffInput() {
+    const raw = (_core_action_js__WEBPACK_IMPORTED_MODULE_4__/* .input */ .hF.string('backoff') ?? 'fixed').toLowerCase();
+    if (raw !== 'fixed' && raw !== 'exponential')
+        throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_5__/* .RollbackKitError */ .d(`Input backoff must be fixed or exponential, got "${raw}".`);
+    return raw;
+}
+async function writeSpecSummary(err, log) {
+    const lines = ['### Smoke test', '', '❌ The check spec is invalid, so nothing was run:', '', ...err.problems.map((p) => `- ${(0,_smoke_parse_spec_js__WEBPACK_IMPORTED_MODULE_7__/* .formatProblem */ .Vw)(p)}`), ''];
+    await _actions_core__WEBPACK_IMPORTED_MODULE_3__/* .summary */ .z.addRaw(log.redact(lines.join('\n'))).write();
+}
+await (0,_core_action_js__WEBPACK_IMPORTED_MODULE_4__/* .runAction */ .Cs)(async (log) => {
+    // Secrets first: nothing below may print them.
+    const bypassToken = _core_action_js__WEBPACK_IMPORTED_MODULE_4__/* .input */ .hF.secret('bypass-token', log);
+    const databaseUrl = _core_action_js__WEBPACK_IMPORTED_MODULE_4__/* .input */ .hF.secret('database-url', log);
+    const database = databaseUrl ? (0,_db_connection_js__WEBPACK_IMPORTED_MODULE_6__/* .parseConnectionString */ .HH)(databaseUrl, log) : undefined;
+    const baseUrl = httpUrl('base-url');
+    const baselineUrl = httpUrl('baseline-url');
+    const options = {
+        attempts: _core_action_js__WEBPACK_IMPORTED_MODULE_4__/* .input */ .hF.integer('attempts', { default: 3, min: 1, max: 100 }),
+        intervalSeconds: _core_action_js__WEBPACK_IMPORTED_MODULE_4__/* .input */ .hF.number('interval-seconds', { default: 5, min: 0, max: 3600 }),
+        backoff: backoffInput(),
+        timeoutSeconds: _core_action_js__WEBPACK_IMPORTED_MODULE_4__/* .input */ .hF.number('timeout-seconds', { default: 10, min: 0.001, max: 3600 }),
+        samples: _core_action_js__WEBPACK_IMPORTED_MODULE_4__/* .input */ .hF.integer('samples', { default: 1, min: 1, max: 10000 }),
+        maxErrorRate: _core_action_js__WEBPACK_IMPORTED_MODULE_4__/* .input */ .hF.number('max-error-rate', { default: 5, min: 0, max: 100 }),
+        maxP95Ms: _core_action_js__WEBPACK_IMPORTED_MODULE_4__/* .input */ .hF.number('max-p95-ms', { default: 3000, min: 1 }),
+        deadlineSeconds: _core_action_js__WEBPACK_IMPORTED_MODULE_4__/* .input */ .hF.number('deadline-seconds', { default: 300, min: 0.1, max: 21600 }),
+        baselineUrl,
+        bypassToken,
+        database,
+    };
+    const failStep = _core_action_js__WEBPACK_IMPORTED_MODULE_4__/* .input */ .hF.boolean('fail-step', true);
+    let checks;
+    try {
+        checks = await (0,_smoke_smoke_test_js__WEBPACK_IMPORTED_MODULE_9__/* .loadChecks */ .o)({ checks: _core_action_js__WEBPACK_IMPORTED_MODULE_4__/* .input */ .hF.string('checks'), checksFile: _core_action_js__WEBPACK_IMPORTED_MODULE_4__/* .input */ .hF.string('checks-file'), cwd: process.env.GITHUB_WORKSPACE }, { baseUrl, hasDatabase: Boolean(database) });
+    }
+    catch (err) {
+        // An invalid spec fails even with fail-step false: nothing was measured, there is no verdict.
+        if (err instanceof _smoke_parse_spec_js__WEBPACK_IMPORTED_MODULE_7__/* .SpecError */ .G8)
+            await writeSpecSummary(err, log);
+        throw err;
+    }
+    if (baselineUrl && !checks.some((c) => c.kind === 'http' && c.path)) {
+        log.warning('baseline-url is set, but no HTTP check is written as a path (/api/health), so there is nothing to compare.');
+    }
+    const { verdict, report } = await (0,_smoke_smoke_test_js__WEBPACK_IMPORTED_MODULE_9__/* .runSmokeTest */ .p)(checks, options, log);
+    const dir = (0,node_path__WEBPACK_IMPORTED_MODULE_1__.join)(process.env.RUNNER_TEMP || (0,node_os__WEBPACK_IMPORTED_MODULE_0__.tmpdir)(), 'rollback-kit', 'smoke-test', `${new Date().toISOString().replace(/[:.]/g, '-')}-${(0,node_crypto__WEBPACK_IMPORTED_MODULE_2__.randomBytes)(3).toString('hex')}`);
+    const paths = { json: (0,node_path__WEBPACK_IMPORTED_MODULE_1__.join)(dir, 'report.json'), junit: (0,node_path__WEBPACK_IMPORTED_MODULE_1__.join)(dir, 'junit.xml') };
+    await (0,_smoke_report_js__WEBPACK_IMPORTED_MODULE_8__/* .writeReportFiles */ .t4)(report, paths, log);
+    for (const a of (0,_smoke_report_js__WEBPACK_IMPORTED_MODULE_8__/* .annotations */ .hk)(report)) {
+        const message = log.redact(a.message);
+        const title = log.redact(a.title);
+        if (a.level === 'error')
+            _actions_core__WEBPACK_IMPORTED_MODULE_3__/* .error */ .z3(message, { title });
+        else
+            _actions_core__WEBPACK_IMPORTED_MODULE_3__/* .warning */ .$e(message, { title });
+    }
+    await _actions_core__WEBPACK_IMPORTED_MODULE_3__/* .summary */ .z.addRaw(log.redact((0,_smoke_report_js__WEBPACK_IMPORTED_MODULE_8__/* .summaryMarkdown */ .eH)(report))).write();
+    (0,_core_action_js__WEBPACK_IMPORTED_MODULE_4__/* .setOutputs */ .n0)({
+        passed: verdict.passed,
+        severity: verdict.severity,
+        decision: verdict.decision,
+        failed: verdict.failed,
+        'error-rate': verdict.errorRate,
+        'p95-ms': verdict.p95Ms ?? '',
+        'report-path': paths.json,
+        'junit-path': paths.junit,
+    });
+    if (!verdict.passed) {
+        const line = `Smoke test failed: ${verdict.failed} of ${report.checks.length} checks failed; severity ${verdict.severity}, decision ${verdict.decision}. ${verdict.reasons[0] ?? ''}`.trim();
+        if (failStep)
+            throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_5__/* .RollbackKitError */ .d(line, 'See the job summary and the report; with fail-step: false the step stays green and a later step can act on the decision output.');
+        log.warning(`${line} (fail-step is false: the step stays green; act on the decision output)`);
+    }
+});
+
+__webpack_async_result__();
+} catch(e) { __webpack_async_result__(e); } }, 1);
+
+/***/ }),
+
+/***/ 8661:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+
+
+// EXPORTS
+__nccwpck_require__.d(__webpack_exports__, {
+  hF: () => (/* binding */ input),
+  Cs: () => (/* binding */ runAction),
+  n0: () => (/* binding */ setOutputs)
+});
+
+// UNUSED EXPORTS: actionLog
+
+// EXTERNAL MODULE: ./node_modules/@actions/core/lib/core.js + 17 modules
+var core = __nccwpck_require__(1804);
+// EXTERNAL MODULE: ./node_modules/.cache/rollback-kit-build/core/errors.js
+var errors = __nccwpck_require__(9979);
+;// CONCATENATED MODULE: ./node_modules/.cache/rollback-kit-build/core/log.js
+const REDACTED = '***';
+function createLog(sink) {
+    const secrets = new Set();
+    const redact = (text) => {
+        let out = text;
+        // Longest first, so a secret that contains another is replaced whole.
+        for (const s of [...secrets].sort((a, b) => b.length - a.length))
+            out = out.split(s).join(REDACTED);
+        return out;
+    };
+    return {
+        info: (m) => sink.info(redact(m)),
+        warning: (m) => sink.warning(redact(m)),
+        debug: (m) => sink.debug(redact(m)),
+        secret(value) {
+            // Very short values would redact ordinary words and say nothing about the secret anyway.
+            if (!value || value.length < 3 || secrets.has(value))
+                return;
+            secrets.add(value);
+            sink.mask?.(value);
+            const encoded = encodeURIComponent(value);
+            if (encoded !== value && !secrets.has(encoded)) {
+                secrets.add(encoded);
+                sink.mask?.(encoded);
+            }
+        },
+        redact,
+    };
+}
+/** A log that keeps its lines in memory: for library tests. */
+function memoryLog() {
+    const lines = [];
+    const log = createLog({
+        info: (m) => lines.push(m),
+        warning: (m) => lines.push(`warning: ${m}`),
+        debug: (m) => lines.push(`debug: ${m}`),
+    });
+    return Object.assign(log, { lines });
+}
+/** A log for the terminal (the CLI): warnings to stderr, debug only when asked for. */
+function consoleLog(opts = {}) {
+    return createLog({
+        info: (m) => console.log(m),
+        warning: (m) => console.error(`warning: ${m}`),
+        debug: (m) => {
+            if (opts.debug)
+                console.error(`debug: ${m}`);
+        },
+    });
+}
+
+;// CONCATENATED MODULE: ./node_modules/.cache/rollback-kit-build/core/parse.js
+/** Parsing of the string values actions and the CLI receive; every error names the input. */
+
+function parseBoolean(raw, name, fallback) {
+    const value = (raw ?? '').trim().toLowerCase();
+    if (!value)
+        return fallback;
+    if (value === 'true')
+        return true;
+    if (value === 'false')
+        return false;
+    throw new errors/* RollbackKitError */.d(`Input ${name} must be true or false, got "${raw}".`);
+}
+function parseNumber(raw, name, opts = {}) {
+    const value = (raw ?? '').trim();
+    if (!value)
+        return opts.default;
+    const n = Number(value);
+    const kind = opts.integer ? 'a whole number' : 'a number';
+    if (!Number.isFinite(n) || (opts.integer && !Number.isInteger(n))) {
+        throw new errors/* RollbackKitError */.d(`Input ${name} must be ${kind}, got "${raw}".`);
+    }
+    if (opts.min !== undefined && n < opts.min)
+        throw new errors/* RollbackKitError */.d(`Input ${name} must be at least ${opts.min}, got ${n}.`);
+    if (opts.max !== undefined && n > opts.max)
+        throw new errors/* RollbackKitError */.d(`Input ${name} must be at most ${opts.max}, got ${n}.`);
+    return n;
+}
+function parseInteger(raw, name, opts = {}) {
+    return parseNumber(raw, name, { ...opts, integer: true });
+}
+/** Lists accept commas or newlines; blanks are dropped. */
+function parseList(raw) {
+    return (raw ?? '')
+        .split(/[\n,]/)
+        .map((s) => s.trim())
+        .filter(Boolean);
+}
+/** An ISO 8601 time; the error shows the shape expected. */
+function parseTime(raw, name) {
+    const value = (raw ?? '').trim();
+    if (!value)
+        return undefined;
+    const d = new Date(value);
+    if (Number.isNaN(d.getTime()) || !/^\d{4}-\d{2}-\d{2}/.test(value)) {
+        throw new RollbackKitError(`Input ${name} must be an ISO 8601 time such as 2026-11-22T09:30:00Z, got "${raw}".`);
+    }
+    return d;
+}
+
+;// CONCATENATED MODULE: ./node_modules/.cache/rollback-kit-build/core/action.js
+/**
+ * What every action entry point shares: typed input reading, a redacting log on the runner,
+ * outputs, and the rule that a failure is one clear `::error::` line and a non-zero exit.
+ */
+
+
+
+
+function actionLog() {
+    return createLog({
+        info: (m) => core/* info */.pq(m),
+        warning: (m) => core/* warning */.$e(m),
+        debug: (m) => core/* debug */.Yz(m),
+        mask: (v) => core/* setSecret */.Pq(v),
+    });
+}
+/** Reads inputs by their public names; every parse error names the input. */
+const input = {
+    string(name, opts = {}) {
+        const value = core/* getInput */.V4(name).trim();
+        if (value)
+            return value;
+        if (opts.required)
+            throw new errors/* RollbackKitError */.d(`Input required and not supplied: ${name}.`);
+        return opts.default;
+    },
+    required(name) {
+        return input.string(name, { required: true });
+    },
+    /** A secret input: masked before anything else can print it. */
+    secret(name, log, opts = {}) {
+        const value = input.string(name, opts);
+        log.secret(value);
+        return value;
+    },
+    boolean(name, fallback) {
+        return parseBoolean(core/* getInput */.V4(name), name, fallback);
+    },
+    integer(name, opts = {}) {
+        return parseInteger(core/* getInput */.V4(name), name, opts);
+    },
+    number(name, opts = {}) {
+        return parseNumber(core/* getInput */.V4(name), name, opts);
+    },
+    list(name) {
+        return parseList(core/* getInput */.V4(name));
+    },
+};
+function setOutputs(outputs) {
+    for (const [name, value] of Object.entries(outputs)) {
+        if (value !== undefined)
+            core/* setOutput */.uH(name, typeof value === 'string' ? value : String(value));
+    }
+}
+/**
+ * Runs an action body. Errors become one redacted `::error::` line; unexpected ones keep their
+ * stack in the debug log so a bug report has it without frightening the reader.
+ */
+async function runAction(body) {
+    const log = actionLog();
+    try {
+        await body(log);
+    }
+    catch (err) {
+        if (!(err instanceof errors/* RollbackKitError */.d) && err instanceof Error && err.stack)
+            log.debug(err.stack);
+        core/* setFailed */.C1(log.redact((0,errors/* errorLine */.B)(err)));
+    }
+}
+
+
+/***/ }),
+
+/***/ 9979:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   B: () => (/* binding */ errorLine),
+/* harmony export */   d: () => (/* binding */ RollbackKitError)
+/* harmony export */ });
+/**
+ * An error the user can act on: `message` says what failed and why, `hint` what to do next.
+ * Entry points print it as one `::error::` line; anything else is treated as a bug.
+ */
+class RollbackKitError extends Error {
+    hint;
+    constructor(message, hint) {
+        super(message);
+        this.hint = hint;
+        this.name = 'RollbackKitError';
+    }
+    /** The single line shown to the on-call engineer. */
+    get line() {
+        return this.hint ? `${this.message} ${this.hint}` : this.message;
+    }
+}
+function errorLine(err) {
+    if (err instanceof RollbackKitError)
+        return err.line;
+    if (err instanceof Error)
+        return `Unexpected error: ${err.message}`;
+    return `Unexpected error: ${String(err)}`;
+}
+
+
+/***/ }),
+
+/***/ 6644:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+
+
+// EXPORTS
+__nccwpck_require__.d(__webpack_exports__, {
+  ff: () => (/* binding */ describeTarget),
+  HH: () => (/* binding */ parseConnectionString),
+  f3: () => (/* binding */ pgClientConfig)
+});
+
+// UNUSED EXPORTS: isTransactionPooler, libpqEnv, withDatabase
+
+;// CONCATENATED MODULE: external "node:fs"
+const external_node_fs_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs");
+// EXTERNAL MODULE: ./node_modules/.cache/rollback-kit-build/core/errors.js
+var errors = __nccwpck_require__(9979);
+;// CONCATENATED MODULE: ./node_modules/.cache/rollback-kit-build/db/connection.js
+/**
+ * Connection strings, the one way every module learns where a database is. Parses URLs and libpq
+ * key=value strings, registers the password as a secret before anything can print it, describes a
+ * target as host:port/db for messages, and builds what node-postgres and the pg_* tools need,
+ * passing the password through the environment so it never shows in a process list.
+ */
+
+
+const DEFAULT_PORT = 5432;
+/** Parses a `postgres://` URL or a `key=value` string and masks its password in `log`. */
+function parseConnectionString(raw, log) {
+    const text = raw.trim();
+    // Mask the whole string too: users paste it into other inputs and messages.
+    log?.secret(text);
+    if (!text)
+        throw new errors/* RollbackKitError */.d('The connection string is empty.', 'Pass a URL such as postgres://user:password@host:5432/dbname.');
+    const target = /^postgres(ql)?:\/\//i.test(text) ? parseUrl(text) : parseKeyValue(text);
+    log?.secret(target.password);
+    return target;
+}
+function parseUrl(text) {
+    let url;
+    try {
+        // URL cannot parse several comma-separated hosts; we support one.
+        url = new URL(text.replace(/^postgres(ql)?:/i, 'http:'));
+    }
+    catch {
+        throw new errors/* RollbackKitError */.d('The connection string is not a valid URL.', 'Expected postgres://user:password@host:5432/dbname (percent-encode special characters in the password).');
+    }
+    const params = {};
+    url.searchParams.forEach((v, k) => (params[k] = v));
+    const host = params.host ?? decodeURIComponent(url.hostname).replace(/^\[(.*)\]$/, '$1');
+    delete params.host;
+    const port = params.port ?? url.port;
+    delete params.port;
+    const database = decodeURIComponent(url.pathname.replace(/^\//, '')) || params.dbname || '';
+    delete params.dbname;
+    const user = decodeURIComponent(url.username) || params.user || '';
+    delete params.user;
+    const password = url.password ? decodeURIComponent(url.password) : params.password;
+    delete params.password;
+    return finish({ host, port, database, user, password, params });
+}
+/** libpq key=value syntax: values may be single-quoted, with backslash escapes. */
+function parseKeyValue(text) {
+    const params = {};
+    let i = 0;
+    while (i < text.length) {
+        while (i < text.length && /\s/.test(text[i]))
+            i++;
+        if (i >= text.length)
+            break;
+        const keyMatch = /^([A-Za-z_][A-Za-z0-9_]*)\s*=\s*/.exec(text.slice(i));
+        if (!keyMatch) {
+            throw new errors/* RollbackKitError */.d('The connection string is neither a postgres:// URL nor key=value pairs.', 'Expected postgres://user:password@host:5432/dbname or host=... port=... dbname=... user=... password=....');
+        }
+        const key = keyMatch[1].toLowerCase();
+        i += keyMatch[0].length;
+        let value = '';
+        if (text[i] === "'") {
+            i++;
+            while (i < text.length && text[i] !== "'") {
+                if (text[i] === '\\' && i + 1 < text.length)
+                    i++;
+                value += text[i];
+                i++;
+            }
+            if (text[i] !== "'")
+                throw new errors/* RollbackKitError */.d(`The connection string has an unterminated quote in the value of ${key}.`);
+            i++;
+        }
+        else {
+            while (i < text.length && !/\s/.test(text[i])) {
+                if (text[i] === '\\' && i + 1 < text.length)
+                    i++;
+                value += text[i];
+                i++;
+            }
+        }
+        params[key] = value;
+    }
+    const { host = '', port, dbname = '', user = '', password, ...rest } = params;
+    return finish({ host, port, database: dbname, user, password, params: rest });
+}
+function finish(t) {
+    const port = t.port ? Number(t.port) : DEFAULT_PORT;
+    if (!Number.isInteger(port) || port <= 0 || port > 65535) {
+        throw new errors/* RollbackKitError */.d(`The connection string has an invalid port "${t.port}".`);
+    }
+    const host = t.host || 'localhost';
+    const user = t.user || 'postgres';
+    // libpq's default database is the user's name.
+    const database = t.database || user;
+    return { host, port, database, user, password: t.password || undefined, params: t.params };
+}
+/** `host:port/db`, for every message that names the database; never contains a secret. */
+function describeTarget(t) {
+    const host = t.host.includes(':') ? `[${t.host}]` : t.host;
+    return `${host}:${t.port}/${t.database}`;
+}
+/**
+ * Transaction-mode poolers (Supabase's port 6543, pgbouncer with pool_mode=transaction) hand each
+ * transaction to another server session: session advisory locks, SET and pg_dump do not hold there.
+ */
+function isTransactionPooler(t) {
+    return t.port === 6543 || t.params.pgbouncer?.toLowerCase() === 'true';
+}
+function withDatabase(t, database) {
+    return { ...t, database };
+}
+/** Options for node-postgres. `connectTimeoutMs` bounds an unreachable host. */
+function pgClientConfig(t, opts = {}) {
+    const config = {
+        host: t.host,
+        port: t.port,
+        database: t.database,
+        user: t.user,
+        password: t.password,
+        connectionTimeoutMillis: opts.connectTimeoutMs ?? connectTimeoutMs(t),
+        application_name: t.params.application_name ?? opts.applicationName ?? 'rollback-kit',
+        ssl: sslConfig(t),
+    };
+    if (t.params.options)
+        config.options = t.params.options;
+    return config;
+}
+function connectTimeoutMs(t) {
+    const seconds = Number(t.params.connect_timeout);
+    return Number.isFinite(seconds) && seconds > 0 ? seconds * 1000 : 10_000;
+}
+function sslConfig(t) {
+    const mode = (t.params.sslmode ?? '').toLowerCase();
+    // libpq's "require" encrypts without checking the certificate; verify-* check it.
+    if (mode === 'require')
+        return { rejectUnauthorized: false };
+    if (mode === 'verify-ca' || mode === 'verify-full') {
+        const ca = t.params.sslrootcert ? (0,external_node_fs_namespaceObject.readFileSync)(t.params.sslrootcert, 'utf8') : undefined;
+        return { rejectUnauthorized: true, ca, ...(mode === 'verify-ca' ? { checkServerIdentity: () => undefined } : {}) };
+    }
+    return false;
+}
+const LIBPQ_ENV = {
+    sslmode: 'PGSSLMODE',
+    sslrootcert: 'PGSSLROOTCERT',
+    sslcert: 'PGSSLCERT',
+    sslkey: 'PGSSLKEY',
+    application_name: 'PGAPPNAME',
+    options: 'PGOPTIONS',
+    connect_timeout: 'PGCONNECT_TIMEOUT',
+    target_session_attrs: 'PGTARGETSESSIONATTRS',
+    gssencmode: 'PGGSSENCMODE',
+};
+/**
+ * Environment for pg_dump, pg_restore and psql. Everything goes through variables, the password
+ * included, so no secret is ever in an argument list.
+ */
+function libpqEnv(t) {
+    const env = {
+        PGHOST: t.host,
+        PGPORT: String(t.port),
+        PGDATABASE: t.database,
+        PGUSER: t.user,
+        PGCONNECT_TIMEOUT: String(Math.round(connectTimeoutMs(t) / 1000)),
+        PGAPPNAME: 'rollback-kit',
+    };
+    if (t.password)
+        env.PGPASSWORD = t.password;
+    for (const [param, name] of Object.entries(LIBPQ_ENV)) {
+        const value = t.params[param];
+        if (value)
+            env[name] = value;
+    }
+    return env;
+}
+
+
+/***/ }),
+
+/***/ 7956:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   H: () => (/* binding */ parseJsonPath),
+/* harmony export */   c: () => (/* binding */ lookupJsonPath)
+/* harmony export */ });
+/**
+ * The small JSON path language of `json` assertions: `status`, `checks.db.ok`, `items[0].id`,
+ * `$.data["dotted.key"]`, and `items.length` for the size of an array. Enough for health payloads,
+ * without pulling a JSONPath engine (and its filter expressions) into every bundle.
+ */
+/** Parses a path; throws an Error whose message says what is wrong (validation turns it into a problem). */
+function parseJsonPath(path) {
+    const text = path.trim();
+    if (!text)
+        throw new Error('the path is empty');
+    const segments = [];
+    let i = 0;
+    if (text[0] === '$') {
+        i = 1;
+        if (text.length === 1)
+            return segments;
+        if (text[1] !== '.' && text[1] !== '[')
+            throw new Error(`expected "." or "[" after "$" in "${path}"`);
+        if (text[1] === '.')
+            i = 2;
+    }
+    let expectName = true;
+    while (i < text.length) {
+        const ch = text[i];
+        if (ch === '[') {
+            const close = findClosingBracket(text, i);
+            if (close < 0)
+                throw new Error(`unclosed "[" in "${path}"`);
+            const inner = text.slice(i + 1, close).trim();
+            if (/^\d+$/.test(inner))
+                segments.push(Number(inner));
+            else if (/^(["']).*\1$/.test(inner) && inner.length >= 2)
+                segments.push(inner.slice(1, -1));
+            else
+                throw new Error(`"[${inner}]" in "${path}" must be an index like [0] or a quoted key like ["a.b"]`);
+            i = close + 1;
+            expectName = false;
+        }
+        else if (ch === '.') {
+            if (expectName)
+                throw new Error(`empty segment in "${path}"`);
+            i++;
+            expectName = true;
+            if (i >= text.length)
+                throw new Error(`"${path}" ends with "."`);
+        }
+        else {
+            if (!expectName)
+                throw new Error(`expected "." or "[" before "${text.slice(i)}" in "${path}"`);
+            let end = i;
+            while (end < text.length && text[end] !== '.' && text[end] !== '[')
+                end++;
+            segments.push(text.slice(i, end));
+            i = end;
+            expectName = false;
+        }
+    }
+    return segments;
+}
+function findClosingBracket(text, open) {
+    const quote = text[open + 1] === '"' || text[open + 1] === "'" ? text[open + 1] : undefined;
+    if (!quote)
+        return text.indexOf(']', open);
+    const endQuote = text.indexOf(quote, open + 2);
+    return endQuote < 0 ? -1 : text.indexOf(']', endQuote);
+}
+function lookupJsonPath(doc, segments) {
+    let current = doc;
+    for (const seg of segments) {
+        if (Array.isArray(current)) {
+            if (seg === 'length') {
+                current = current.length;
+                continue;
+            }
+            const index = typeof seg === 'number' ? seg : /^\d+$/.test(seg) ? Number(seg) : -1;
+            if (index < 0 || index >= current.length)
+                return { found: false };
+            current = current[index];
+        }
+        else if (current !== null && typeof current === 'object') {
+            const key = String(seg);
+            if (!Object.prototype.hasOwnProperty.call(current, key))
+                return { found: false };
+            current = current[key];
+        }
+        else {
+            return { found: false };
+        }
+    }
+    return { found: true, value: current };
+}
+
+
+/***/ }),
+
+/***/ 2289:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   B2: () => (/* binding */ parseChecks),
+/* harmony export */   G8: () => (/* binding */ SpecError),
+/* harmony export */   Vw: () => (/* binding */ formatProblem),
+/* harmony export */   we: () => (/* binding */ joinUrl)
+/* harmony export */ });
+/* harmony import */ var yaml__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8815);
+/* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(9979);
+/* harmony import */ var _json_path_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(7956);
+/**
+ * YAML check spec → validated checks. Every mistake is collected with its place (line, check name,
+ * field) and reported together before anything runs: a spec that is half right measures nothing
+ * useful, and fixing one mistake per run is slow when production may be broken.
+ */
+
+
+
+function formatProblem(p) {
+    const place = [p.line !== undefined ? `line ${p.line}` : '', p.check !== undefined ? `check "${p.check}"` : '', p.field ? `field "${p.field}"` : '']
+        .filter(Boolean)
+        .join(', ');
+    return place ? `${place}: ${p.message}` : p.message;
+}
+class SpecError extends _core_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .RollbackKitError */ .d {
+    problems;
+    constructor(problems, source) {
+        super(`The smoke check spec (${source}) has ${problems.length} problem${problems.length === 1 ? '' : 's'}, so nothing was run: ${problems.map(formatProblem).join('; ')}.`, 'Fix the spec; docs/smoke-test.md lists every field.');
+        this.problems = problems;
+    }
+}
+const COMMON_FIELDS = ['name', 'critical', 'attempts', 'interval-seconds', 'backoff', 'timeout-seconds'];
+const HTTP_FIELDS = ['url', 'method', 'headers', 'body', 'status', 'body-contains', 'body-not-contains', 'body-matches', 'json', 'header', 'max-ms', 'samples'];
+const SQL_FIELDS = ['query', 'expect-rows', 'expect-value', 'expect-error'];
+const JSON_OPS = ['equals', 'exists', 'less-than', 'greater-than'];
+const HEADER_OPS = ['equals', 'contains', 'matches', 'exists'];
+const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'];
+const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+/** Parses and validates; throws SpecError with every problem found. */
+function parseChecks(text, ctx) {
+    const source = ctx.source ?? 'checks';
+    const lineCounter = new yaml__WEBPACK_IMPORTED_MODULE_0__/* .LineCounter */ .HN();
+    const doc = (0,yaml__WEBPACK_IMPORTED_MODULE_0__/* .parseDocument */ .Tp)(text, { lineCounter, uniqueKeys: true, prettyErrors: false });
+    if (doc.errors.length) {
+        throw new SpecError(doc.errors.map((e) => ({ line: lineCounter.linePos(e.pos[0]).line, message: `invalid YAML: ${e.message.split('\n')[0]}` })), source);
+    }
+    const problems = [];
+    const lineOf = (path, keyOf) => locate(doc, lineCounter, path, keyOf);
+    const root = doc.toJS();
+    let items;
+    let base = [];
+    if (Array.isArray(root))
+        items = root;
+    else if (isPlainObject(root)) {
+        for (const key of Object.keys(root)) {
+            if (key !== 'checks')
+                problems.push({ line: lineOf([], key), field: key, message: 'unknown top-level field (the spec is a list of checks, or `checks:` with that list)' });
+        }
+        if (Array.isArray(root.checks)) {
+            items = root.checks;
+            base = ['checks'];
+        }
+        else if ('checks' in root)
+            problems.push({ line: lineOf(['checks']), field: 'checks', message: 'must be a list of checks' });
+    }
+    if (!items) {
+        if (!problems.length)
+            problems.push({ line: 1, message: 'the spec must be a YAML list of checks (each starting with "- name: ...")' });
+        throw new SpecError(problems, source);
+    }
+    if (!items.length)
+        throw new SpecError([{ line: lineOf(base), message: 'the spec has no checks' }], source);
+    const checks = [];
+    const names = new Map();
+    items.forEach((item, index) => {
+        const path = [...base, index];
+        const reader = new CheckReader(item, index, ctx, problems, (field) => lineOf(field ? [...path, field] : path, undefined), (field) => lineOf(path, field));
+        const check = reader.read();
+        if (!check)
+            return;
+        const earlier = names.get(check.name);
+        if (earlier !== undefined) {
+            problems.push({ line: reader.keyLine('name'), check: check.name, field: 'name', message: `the name is already used by check #${earlier + 1}; names must be unique (they name the report rows)` });
+        }
+        else
+            names.set(check.name, index);
+        checks.push(check);
+    });
+    // In file order, so the list reads top to bottom next to the YAML (sort is stable).
+    problems.sort((a, b) => (a.line ?? 0) - (b.line ?? 0));
+    if (problems.length)
+        throw new SpecError(problems, source);
+    return checks;
+}
+/** Line of the node at `path`, or of the key `keyOf` in the map at `path` (for unknown fields). */
+function locate(doc, lines, path, keyOf) {
+    let node = doc.contents;
+    for (const seg of path) {
+        if ((0,yaml__WEBPACK_IMPORTED_MODULE_0__/* .isMap */ .jh)(node))
+            node = node.items.find((p) => (0,yaml__WEBPACK_IMPORTED_MODULE_0__/* .isPair */ .tO)(p) && (0,yaml__WEBPACK_IMPORTED_MODULE_0__/* .isScalar */ .jn)(p.key) && p.key.value === seg)?.value;
+        else if ((0,yaml__WEBPACK_IMPORTED_MODULE_0__/* .isSeq */ .oP)(node) && typeof seg === 'number')
+            node = node.items[seg];
+        else
+            return undefined;
+    }
+    if (keyOf !== undefined && (0,yaml__WEBPACK_IMPORTED_MODULE_0__/* .isMap */ .jh)(node)) {
+        const pair = node.items.find((p) => (0,yaml__WEBPACK_IMPORTED_MODULE_0__/* .isPair */ .tO)(p) && (0,yaml__WEBPACK_IMPORTED_MODULE_0__/* .isScalar */ .jn)(p.key) && p.key.value === keyOf);
+        const key = pair?.key;
+        if (key?.range)
+            return lines.linePos(key.range[0]).line;
+    }
+    const range = node?.range;
+    return range ? lines.linePos(range[0]).line : undefined;
+}
+function isPlainObject(v) {
+    return v !== null && typeof v === 'object' && !Array.isArray(v) && !(v instanceof Date);
+}
+/** Reads one check, pushing a problem for each mistake; returns undefined when it cannot be typed. */
+class CheckReader {
+    ctx;
+    problems;
+    valueLine;
+    keyLine;
+    name;
+    obj;
+    constructor(item, index, ctx, problems, valueLine, keyLine) {
+        this.ctx = ctx;
+        this.problems = problems;
+        this.valueLine = valueLine;
+        this.keyLine = keyLine;
+        this.obj = isPlainObject(item) ? item : {};
+        this.name = typeof this.obj.name === 'string' && this.obj.name.trim() ? this.obj.name.trim() : `#${index + 1}`;
+        if (!isPlainObject(item))
+            this.problem(undefined, 'each check must be a mapping of fields (name, url or query, assertions)');
+    }
+    problem(field, message, atKey = false) {
+        this.problems.push({ line: field && atKey ? this.keyLine(field) : this.valueLine(field), check: this.name, field, message });
+    }
+    read() {
+        if (!Object.keys(this.obj).length)
+            return undefined;
+        if (typeof this.obj.name !== 'string' || !this.obj.name.trim())
+            this.problem('name' in this.obj ? 'name' : undefined, 'every check needs a name (a non-empty string)');
+        const isHttp = 'url' in this.obj;
+        const isSql = 'query' in this.obj;
+        if (isHttp && isSql) {
+            this.problem('query', 'a check has either url (HTTP) or query (SQL), not both', true);
+            return undefined;
+        }
+        if (!isHttp && !isSql) {
+            this.problem(undefined, 'a check needs url (an HTTP check) or query (an SQL check)');
+            return undefined;
+        }
+        this.unknownFields(isHttp ? HTTP_FIELDS : SQL_FIELDS, isHttp ? SQL_FIELDS : HTTP_FIELDS, isHttp ? 'SQL' : 'HTTP');
+        const common = { name: this.name, critical: this.bool('critical') ?? false, ...this.measuring() };
+        return isHttp ? this.http(common) : this.sql(common);
+    }
+    unknownFields(own, other, otherKind) {
+        for (const key of Object.keys(this.obj)) {
+            if (COMMON_FIELDS.includes(key) || own.includes(key))
+                continue;
+            if (other.includes(key))
+                this.problem(key, `is for ${otherKind} checks only`, true);
+            else {
+                const guess = closest(key, [...COMMON_FIELDS, ...own]);
+                this.problem(key, `unknown field${guess ? ` (did you mean "${guess}"?)` : ''}`, true);
+            }
+        }
+    }
+    measuring() {
+        const m = {};
+        m.attempts = this.number('attempts', { integer: true, min: 1, max: 100 });
+        m.intervalSeconds = this.number('interval-seconds', { min: 0, max: 3600 });
+        m.timeoutSeconds = this.number('timeout-seconds', { min: 0.001, max: 3600 });
+        const backoff = this.obj.backoff;
+        if (backoff !== undefined) {
+            if (backoff === 'fixed' || backoff === 'exponential')
+                m.backoff = backoff;
+            else
+                this.problem('backoff', 'must be fixed or exponential');
+        }
+        return m;
+    }
+    http(common) {
+        const check = {
+            kind: 'http',
+            ...common,
+            url: '',
+            method: 'GET',
+            headers: {},
+            status: [{ min: 200, max: 299 }],
+            bodyContains: this.strings('body-contains'),
+            bodyNotContains: this.strings('body-not-contains'),
+            json: this.json(),
+            header: this.headerAssertions(),
+            maxMs: this.number('max-ms', { min: 0.001 }),
+            samples: this.number('samples', { integer: true, min: 1, max: 10000 }),
+        };
+        this.url(check);
+        this.headers(check);
+        this.methodAndBody(check);
+        const status = this.status();
+        if (status)
+            check.status = status;
+        const pattern = this.obj['body-matches'];
+        if (pattern !== undefined) {
+            if (typeof pattern !== 'string' || !pattern)
+                this.problem('body-matches', 'must be a regular expression written as a string');
+            else {
+                try {
+                    check.bodyMatches = new RegExp(pattern);
+                }
+                catch (err) {
+                    this.problem('body-matches', `is not a valid regular expression: ${err.message}`);
+                }
+            }
+        }
+        return check;
+    }
+    url(check) {
+        const raw = this.obj.url;
+        if (typeof raw !== 'string' || !raw.trim()) {
+            this.problem('url', 'must be an absolute URL (https://...) or a path joined to base-url (/api/health)');
+            return;
+        }
+        const text = raw.trim();
+        if (/^[a-z][a-z0-9+.-]*:/i.test(text)) {
+            if (!/^https?:\/\//i.test(text))
+                return this.problem('url', `must use http or https, got "${text}"`);
+            try {
+                check.url = new URL(text).toString();
+            }
+            catch {
+                this.problem('url', `is not a valid URL: "${text}"`);
+            }
+            return;
+        }
+        if (!this.ctx.baseUrl) {
+            this.problem('url', `"${text}" is relative, and the base-url input is not set: set base-url or write an absolute URL`);
+            return;
+        }
+        check.path = text.startsWith('/') ? text : `/${text}`;
+        check.url = joinUrl(this.ctx.baseUrl, check.path);
+    }
+    headers(check) {
+        const raw = this.obj.headers;
+        if (raw === undefined)
+            return;
+        if (!isPlainObject(raw))
+            return this.problem('headers', 'must be a mapping of header name to value');
+        for (const [name, value] of Object.entries(raw)) {
+            if (!HEADER_NAME.test(name))
+                this.problem('headers', `"${name}" is not a valid header name`);
+            else if (typeof value !== 'string' && typeof value !== 'number' && typeof value !== 'boolean')
+                this.problem('headers', `the value of "${name}" must be a string`);
+            else
+                check.headers[name] = String(value);
+        }
+    }
+    methodAndBody(check) {
+        const method = this.obj.method;
+        if (method !== undefined) {
+            if (typeof method !== 'string' || !METHODS.includes(method.toUpperCase()))
+                this.problem('method', `must be one of ${METHODS.join(', ')}`);
+            else
+                check.method = method.toUpperCase();
+        }
+        const body = this.obj.body;
+        if (body === undefined || body === null)
+            return;
+        if (check.method === 'GET' || check.method === 'HEAD') {
+            this.problem('body', `a ${check.method} request cannot have a body: set method (POST, PUT, PATCH)`);
+            return;
+        }
+        if (typeof body === 'string')
+            check.body = body;
+        else {
+            check.body = JSON.stringify(body);
+            if (!Object.keys(check.headers).some((h) => h.toLowerCase() === 'content-type'))
+                check.headers['content-type'] = 'application/json';
+        }
+    }
+    status() {
+        const raw = this.obj.status;
+        if (raw === undefined)
+            return undefined;
+        const list = Array.isArray(raw) ? raw : [raw];
+        const ranges = [];
+        for (const entry of list) {
+            const range = parseStatus(entry);
+            if (range)
+                ranges.push(range);
+            else
+                this.problem('status', `"${String(entry)}" is not a status: use a code (200), a class (2xx), a range (200..299) or a list of them`);
+        }
+        if (!list.length)
+            this.problem('status', 'the list is empty');
+        return ranges;
+    }
+    json() {
+        const raw = this.obj.json;
+        if (raw === undefined)
+            return [];
+        if (!isPlainObject(raw)) {
+            this.problem('json', 'must be a mapping of JSON path to expected value (status: ok) or to assertions (latency: {less-than: 200})');
+            return [];
+        }
+        const out = [];
+        for (const [path, expected] of Object.entries(raw)) {
+            try {
+                (0,_json_path_js__WEBPACK_IMPORTED_MODULE_2__/* .parseJsonPath */ .H)(path);
+            }
+            catch (err) {
+                this.problem('json', `bad path: ${err.message}`);
+                continue;
+            }
+            if (!isPlainObject(expected)) {
+                out.push({ path, op: 'equals', value: expected });
+                continue;
+            }
+            const ops = Object.entries(expected);
+            if (!ops.length)
+                this.problem('json', `"${path}" has an empty mapping: write a value, or {equals: {...}} to compare an object`);
+            for (const [op, value] of ops) {
+                if (!JSON_OPS.includes(op)) {
+                    this.problem('json', `unknown assertion "${op}" for "${path}" (use ${JSON_OPS.join(', ')}; to compare an object write {equals: {...}})`);
+                }
+                else if (op === 'exists' && typeof value !== 'boolean')
+                    this.problem('json', `"${path}": exists must be true or false`);
+                else if ((op === 'less-than' || op === 'greater-than') && typeof value !== 'number')
+                    this.problem('json', `"${path}": ${op} must be a number`);
+                else
+                    out.push({ path, op: op, value });
+            }
+        }
+        return out;
+    }
+    headerAssertions() {
+        const raw = this.obj.header;
+        if (raw === undefined)
+            return [];
+        if (!isPlainObject(raw)) {
+            this.problem('header', 'must be a mapping of response header name to expected value or to assertions ({contains: json})');
+            return [];
+        }
+        const out = [];
+        for (const [rawName, expected] of Object.entries(raw)) {
+            const name = rawName.toLowerCase();
+            if (!HEADER_NAME.test(rawName)) {
+                this.problem('header', `"${rawName}" is not a valid header name`);
+                continue;
+            }
+            if (!isPlainObject(expected)) {
+                if (typeof expected === 'string' || typeof expected === 'number')
+                    out.push({ name, op: 'equals', value: String(expected) });
+                else
+                    this.problem('header', `"${rawName}" must be a string or a mapping of assertions`);
+                continue;
+            }
+            for (const [op, value] of Object.entries(expected)) {
+                if (!HEADER_OPS.includes(op))
+                    this.problem('header', `unknown assertion "${op}" for "${rawName}" (use ${HEADER_OPS.join(', ')})`);
+                else if (op === 'exists') {
+                    if (typeof value === 'boolean')
+                        out.push({ name, op, value });
+                    else
+                        this.problem('header', `"${rawName}": exists must be true or false`);
+                }
+                else if (op === 'matches') {
+                    try {
+                        out.push({ name, op, value: new RegExp(String(value)) });
+                    }
+                    catch (err) {
+                        this.problem('header', `"${rawName}": not a valid regular expression: ${err.message}`);
+                    }
+                }
+                else if (typeof value === 'string' || typeof value === 'number')
+                    out.push({ name, op: op, value: String(value) });
+                else
+                    this.problem('header', `"${rawName}": ${op} must be a string`);
+            }
+        }
+        return out;
+    }
+    sql(common) {
+        const check = { kind: 'sql', ...common, query: '' };
+        const query = this.obj.query;
+        if (typeof query !== 'string' || !query.trim())
+            this.problem('query', 'must be an SQL statement (a string)');
+        else
+            check.query = query.trim();
+        if (!this.ctx.hasDatabase)
+            this.problem('query', 'SQL checks need the database-url input, which is not set', true);
+        const rows = this.obj['expect-rows'];
+        if (rows !== undefined) {
+            const range = parseCountRange(rows);
+            if (range)
+                check.expectRows = range;
+            else
+                this.problem('expect-rows', 'must be a row count (3) or a range (1.., ..10, 1..10)');
+        }
+        if ('expect-value' in this.obj)
+            check.expectValue = { value: this.obj['expect-value'] };
+        const error = this.obj['expect-error'];
+        if (error !== undefined) {
+            if (error === true || (typeof error === 'string' && error.trim()))
+                check.expectError = error === true ? true : error.trim();
+            else
+                this.problem('expect-error', 'must be true (any error) or the text the error must contain (does not exist, or a SQLSTATE such as 42P01)');
+            if (rows !== undefined || 'expect-value' in this.obj)
+                this.problem('expect-error', 'cannot be combined with expect-rows or expect-value: a query that must fail returns no rows', true);
+        }
+        return check;
+    }
+    bool(field) {
+        const v = this.obj[field];
+        if (v === undefined)
+            return undefined;
+        if (typeof v === 'boolean')
+            return v;
+        this.problem(field, 'must be true or false');
+        return undefined;
+    }
+    number(field, opts) {
+        const v = this.obj[field];
+        if (v === undefined)
+            return undefined;
+        const ok = typeof v === 'number' && Number.isFinite(v) && (!opts.integer || Number.isInteger(v)) && (opts.min === undefined || v >= opts.min) && (opts.max === undefined || v <= opts.max);
+        if (ok)
+            return v;
+        const bounds = [opts.min !== undefined ? `at least ${opts.min}` : '', opts.max !== undefined ? `at most ${opts.max}` : ''].filter(Boolean).join(' and ');
+        this.problem(field, `must be ${opts.integer ? 'a whole number' : 'a number'}${bounds ? ` ${bounds}` : ''}, got ${JSON.stringify(v)}`);
+        return undefined;
+    }
+    strings(field) {
+        const v = this.obj[field];
+        if (v === undefined)
+            return [];
+        const list = Array.isArray(v) ? v : [v];
+        if (!list.length || list.some((s) => typeof s !== 'string' || !s)) {
+            this.problem(field, 'must be a non-empty string or a list of them');
+            return [];
+        }
+        return list;
+    }
+}
+/** Joins like a person reads it: base-url's own path is kept (https://x/app + /health → https://x/app/health). */
+function joinUrl(base, path) {
+    return base.replace(/\/+$/, '') + (path.startsWith('/') ? path : `/${path}`);
+}
+function parseStatus(entry) {
+    if (typeof entry === 'number')
+        return Number.isInteger(entry) && entry >= 100 && entry <= 599 ? { min: entry, max: entry } : undefined;
+    if (typeof entry !== 'string')
+        return undefined;
+    const text = entry.trim().toLowerCase();
+    const cls = /^([1-5])xx$/.exec(text);
+    if (cls)
+        return { min: Number(cls[1]) * 100, max: Number(cls[1]) * 100 + 99 };
+    if (/^\d{3}$/.test(text))
+        return parseStatus(Number(text));
+    const range = /^(\d{3})\s*(?:\.\.|-)\s*(\d{3})$/.exec(text);
+    if (range) {
+        const min = Number(range[1]);
+        const max = Number(range[2]);
+        if (min >= 100 && max <= 599 && min <= max)
+            return { min, max };
+    }
+    return undefined;
+}
+function parseCountRange(v) {
+    if (typeof v === 'number')
+        return Number.isInteger(v) && v >= 0 ? { min: v, max: v } : undefined;
+    if (typeof v !== 'string')
+        return undefined;
+    const m = /^\s*(\d*)\s*\.\.\s*(\d*)\s*$/.exec(v);
+    if (!m || (!m[1] && !m[2]))
+        return /^\s*\d+\s*$/.test(v) ? parseCountRange(Number(v)) : undefined;
+    const range = { min: m[1] ? Number(m[1]) : undefined, max: m[2] ? Number(m[2]) : undefined };
+    return range.min !== undefined && range.max !== undefined && range.min > range.max ? undefined : range;
+}
+/** The known word nearest to a typo, if it is near enough to be a likely meaning. */
+function closest(word, known) {
+    let best;
+    let bestDistance = Infinity;
+    for (const k of known) {
+        const d = editDistance(word.toLowerCase(), k);
+        if (d < bestDistance) {
+            best = k;
+            bestDistance = d;
+        }
+    }
+    return bestDistance <= Math.max(2, Math.floor(word.length / 3)) ? best : undefined;
+}
+function editDistance(a, b) {
+    const row = Array.from({ length: b.length + 1 }, (_, j) => j);
+    for (let i = 1; i <= a.length; i++) {
+        let prev = row[0];
+        row[0] = i;
+        for (let j = 1; j <= b.length; j++) {
+            const tmp = row[j];
+            row[j] = Math.min(row[j] + 1, row[j - 1] + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
+            prev = tmp;
+        }
+    }
+    return row[b.length];
+}
+
+
+/***/ }),
+
+/***/ 9130:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   FK: () => (/* binding */ buildReport),
+/* harmony export */   eH: () => (/* binding */ summaryMarkdown),
+/* harmony export */   hk: () => (/* binding */ annotations),
+/* harmony export */   t4: () => (/* binding */ writeReportFiles)
+/* harmony export */ });
+/* unused harmony export junitXml */
+/* harmony import */ var node_fs_promises__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1455);
+/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(6760);
+/**
+ * What people and tools read after a smoke test: a JSON report (everything measured), a JUnit XML
+ * file (for test-report viewers), a job-summary table and one annotation line per failure. Every
+ * text goes through the log's redaction before it is written anywhere.
+ */
+
+
+function buildReport(args) {
+    const { worst, ...verdict } = args.verdict;
+    const o = args.options;
+    return {
+        tool: 'rollback-kit smoke-test',
+        startedAt: args.startedAt.toISOString(),
+        durationMs: args.durationMs,
+        verdict: { ...verdict, worstCheck: worst?.name },
+        settings: {
+            attempts: o.attempts,
+            intervalSeconds: o.intervalSeconds,
+            backoff: o.backoff,
+            timeoutSeconds: o.timeoutSeconds,
+            samples: o.samples,
+            maxErrorRate: o.maxErrorRate,
+            maxP95Ms: o.maxP95Ms,
+            deadlineSeconds: o.deadlineSeconds,
+            baselineUrl: o.baselineUrl,
+            database: args.database,
+        },
+        checks: args.results,
+    };
+}
+async function writeReportFiles(report, paths, log) {
+    for (const [path, text] of [
+        [paths.json, `${JSON.stringify(report, null, 2)}\n`],
+        [paths.junit, junitXml(report)],
+    ]) {
+        await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_0__.mkdir)((0,node_path__WEBPACK_IMPORTED_MODULE_1__.dirname)(path), { recursive: true });
+        await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_0__.writeFile)(path, log.redact(text));
+    }
+}
+function junitXml(report) {
+    const failures = report.checks.filter((c) => !c.passed).length;
+    const seconds = (ms) => (ms / 1000).toFixed(3);
+    const v = report.verdict;
+    const cases = report.checks.map((c) => {
+        const out = [
+            `attempts: ${c.attempts}`,
+            `samples: ${c.samples} (${c.failedSamples} failed, error rate ${c.errorRate}%)`,
+            `latency ms: p50 ${c.p50Ms ?? '-'}, p95 ${c.p95Ms ?? '-'}, max ${c.maxMs ?? '-'}`,
+            ...(c.status !== undefined ? [`status: ${c.status}`] : []),
+            ...(c.baseline ? [`baseline p95 ms: ${c.baseline.p95Ms ?? '-'}${c.baseline.regression ? ' (regression)' : ''}${c.baseline.note ? ` (${c.baseline.note})` : ''}`] : []),
+            ...c.failures.map((f) => `failure: ${f}`),
+        ].join('\n');
+        const failure = c.passed
+            ? ''
+            : `\n      <failure message="${xml(c.reason ?? 'failed')}" type="${c.critical ? 'critical' : 'failure'}">${xml(c.failures.join('\n') || c.reason || '')}</failure>`;
+        return `    <testcase classname="smoke-test.${c.kind}" name="${xml(c.name)}" time="${seconds(c.durationMs)}">${failure}\n      <system-out>${xml(out)}</system-out>\n    </testcase>`;
+    });
+    return [
+        '<?xml version="1.0" encoding="UTF-8"?>',
+        `<testsuites name="smoke-test" tests="${report.checks.length}" failures="${failures}" errors="0" time="${seconds(report.durationMs)}">`,
+        `  <testsuite name="smoke-test" tests="${report.checks.length}" failures="${failures}" errors="0" skipped="0" time="${seconds(report.durationMs)}" timestamp="${report.startedAt}">`,
+        '    <properties>',
+        `      <property name="severity" value="${v.severity}"/>`,
+        `      <property name="decision" value="${v.decision}"/>`,
+        `      <property name="error-rate" value="${v.errorRate}"/>`,
+        `      <property name="p95-ms" value="${v.p95Ms ?? ''}"/>`,
+        '    </properties>',
+        ...cases,
+        '  </testsuite>',
+        '</testsuites>',
+        '',
+    ].join('\n');
+}
+function xml(text) {
+    return (text
+        // Characters XML 1.0 cannot carry at all, even escaped.
+        // eslint-disable-next-line no-control-regex
+        .replace(/[\u0000-\u0008\u000B\u000C\u000E-\u001F]/g, '')
+        .replace(/&/g, '&amp;')
+        .replace(/</g, '&lt;')
+        .replace(/>/g, '&gt;')
+        .replace(/"/g, '&quot;')
+        .replace(/'/g, '&apos;'));
+}
+const ICON = { passed: '✅', failed: '❌', slower: '⚠️' };
+/** The job summary: the verdict in one line, why, then one row per check. */
+function summaryMarkdown(report) {
+    const v = report.verdict;
+    const headline = v.passed
+        ? `${v.severity === 'minor' ? ICON.slower : ICON.passed} Smoke test passed: severity **${v.severity}**, decision **${v.decision}**`
+        : `${ICON.failed} Smoke test failed: severity **${v.severity}**, decision **${v.decision}** (${v.failed} of ${report.checks.length} checks failed)`;
+    const withBaseline = report.checks.some((c) => c.baseline);
+    const head = ['Check', 'Result', 'Attempts', 'Status', 'Latency p50 / p95 / max (ms)', ...(withBaseline ? ['Baseline p95 (ms)'] : []), 'Reason'];
+    const rows = report.checks.map((c) => {
+        const result = c.passed ? (c.baseline?.regression ? `${ICON.slower} slower` : `${ICON.passed} passed`) : `${ICON.failed} failed${c.critical ? ' (critical)' : ''}`;
+        const samples = c.samples > 1 ? ` · ${c.samples} samples, ${c.errorRate}% errors` : '';
+        const latency = `${c.p50Ms ?? '-'} / ${c.p95Ms ?? '-'} / ${c.maxMs ?? '-'}${samples}`;
+        const baseline = c.baseline ? [`${c.baseline.p95Ms ?? '-'}${c.baseline.regression ? ' (regression)' : ''}`] : withBaseline ? ['-'] : [];
+        return [c.name, result, String(c.attempts), c.status !== undefined ? String(c.status) : c.kind === 'sql' ? 'SQL' : '-', latency, ...baseline, c.reason ?? ''];
+    });
+    const line = (cells) => `| ${cells.map(cell).join(' | ')} |`;
+    return [
+        '### Smoke test',
+        '',
+        headline,
+        '',
+        ...(v.reasons.length ? [...v.reasons.map((r) => `- ${r}`), ''] : []),
+        line(head),
+        line(head.map(() => '---')),
+        ...rows.map(line),
+        '',
+        `Thresholds: error rate ≤ ${report.settings.maxErrorRate}%, p95 ≤ ${report.settings.maxP95Ms} ms. Reported error rate ${v.errorRate}% and p95 ${v.p95Ms ?? '-'} ms are those of "${v.worstCheck ?? '-'}".`,
+        '',
+    ].join('\n');
+}
+function cell(text) {
+    return text.replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
+}
+/** One annotation per failed check (errors) and per latency regression (warnings). */
+function annotations(report) {
+    const out = [];
+    for (const c of report.checks) {
+        if (!c.passed) {
+            out.push({
+                level: 'error',
+                title: `Smoke check failed: ${c.name}`,
+                message: `${c.critical ? 'Critical check' : 'Check'} "${c.name}" (${c.target}) failed after ${c.attempts} attempt${c.attempts === 1 ? '' : 's'}: ${c.reason}`,
+            });
+        }
+        else if (c.baseline?.regression) {
+            out.push({ level: 'warning', title: `Slower than baseline: ${c.name}`, message: `"${c.name}" p95 ${c.p95Ms} ms against the baseline's ${c.baseline.p95Ms} ms` });
+        }
+    }
+    return out;
+}
+
+
+/***/ }),
+
+/***/ 7613:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+
+
+// EXPORTS
+__nccwpck_require__.d(__webpack_exports__, {
+  o: () => (/* binding */ loadChecks),
+  p: () => (/* binding */ runSmokeTest)
+});
+
+// EXTERNAL MODULE: external "node:fs/promises"
+var promises_ = __nccwpck_require__(1455);
+// EXTERNAL MODULE: external "node:path"
+var external_node_path_ = __nccwpck_require__(6760);
+// EXTERNAL MODULE: ./node_modules/.cache/rollback-kit-build/core/errors.js
+var errors = __nccwpck_require__(9979);
+// EXTERNAL MODULE: ./node_modules/.cache/rollback-kit-build/db/connection.js + 1 modules
+var connection = __nccwpck_require__(6644);
+// EXTERNAL MODULE: ./node_modules/.cache/rollback-kit-build/smoke/parse-spec.js
+var parse_spec = __nccwpck_require__(2289);
+// EXTERNAL MODULE: ./node_modules/.cache/rollback-kit-build/smoke/report.js
+var smoke_report = __nccwpck_require__(9130);
+// EXTERNAL MODULE: ./node_modules/.cache/rollback-kit-build/smoke/json-path.js
+var json_path = __nccwpck_require__(7956);
+;// CONCATENATED MODULE: ./node_modules/.cache/rollback-kit-build/smoke/spec.js
+/**
+ * The smoke-check spec after validation: what each check sends and what it asserts. Everything here
+ * is already checked (URLs absolute, regexes compiled, ranges ordered), so the probes never have to
+ * second-guess a value.
+ */
+function formatRange(r) {
+    if (r.min !== undefined && r.min === r.max)
+        return String(r.min);
+    return `${r.min ?? ''}..${r.max ?? ''}`;
+}
+function inRange(n, r) {
+    return (r.min === undefined || n >= r.min) && (r.max === undefined || n <= r.max);
+}
+
+;// CONCATENATED MODULE: ./node_modules/.cache/rollback-kit-build/smoke/assertions.js
+/**
+ * The assertions of an HTTP check against one response. Returns what failed, in words an on-call
+ * engineer can act on; an empty list means the response passed. Bodies are never quoted back: they
+ * may hold personal data or tokens.
+ */
+
+
+function assertResponse(check, res) {
+    const failures = [];
+    if (!check.status.some((r) => inRange(res.status, r))) {
+        failures.push(`status ${res.status}, expected ${check.status.map(formatRange).join(' or ')}`);
+    }
+    if (check.maxMs !== undefined && res.ms > check.maxMs)
+        failures.push(`took ${Math.round(res.ms)} ms, more than max-ms ${check.maxMs}`);
+    for (const text of check.bodyContains)
+        if (!res.body.includes(text))
+            failures.push(`body does not contain ${show(text)}`);
+    for (const text of check.bodyNotContains)
+        if (res.body.includes(text))
+            failures.push(`body contains ${show(text)}`);
+    if (check.bodyMatches && !check.bodyMatches.test(res.body))
+        failures.push(`body does not match /${check.bodyMatches.source}/`);
+    if (check.json.length)
+        failures.push(...assertJson(check.json, res.body));
+    for (const h of check.header) {
+        const actual = res.headers.get(h.name);
+        if (h.op === 'exists') {
+            if ((actual !== null) !== h.value)
+                failures.push(`header "${h.name}" is ${actual === null ? 'missing' : 'present'}, expected it ${h.value ? 'present' : 'absent'}`);
+        }
+        else if (actual === null)
+            failures.push(`header "${h.name}" is missing`);
+        else if (h.op === 'equals' && actual !== h.value)
+            failures.push(`header "${h.name}" is ${show(actual)}, expected ${show(h.value)}`);
+        else if (h.op === 'contains' && !actual.includes(h.value))
+            failures.push(`header "${h.name}" is ${show(actual)}, expected it to contain ${show(h.value)}`);
+        else if (h.op === 'matches' && !h.value.test(actual))
+            failures.push(`header "${h.name}" is ${show(actual)}, expected it to match /${h.value.source}/`);
+    }
+    return failures;
+}
+function assertJson(assertions, body) {
+    let doc;
+    try {
+        doc = JSON.parse(body);
+    }
+    catch {
+        return [`body is not JSON (${body.length ? `${body.length} bytes` : 'empty'}), so json assertions cannot hold`];
+    }
+    const failures = [];
+    for (const a of assertions) {
+        const { found, value } = (0,json_path/* lookupJsonPath */.c)(doc, (0,json_path/* parseJsonPath */.H)(a.path));
+        const where = `json "${a.path}"`;
+        if (a.op === 'exists') {
+            if (found !== a.value)
+                failures.push(`${where} is ${found ? 'present' : 'missing'}, expected it ${a.value ? 'present' : 'absent'}`);
+            continue;
+        }
+        if (!found) {
+            failures.push(`${where} is missing`);
+            continue;
+        }
+        if (a.op === 'equals') {
+            if (!deepEqual(value, a.value))
+                failures.push(`${where} is ${show(value)}, expected ${show(a.value)}`);
+        }
+        else if (typeof value !== 'number')
+            failures.push(`${where} is ${show(value)}, not a number`);
+        else if (a.op === 'less-than' && !(value < a.value))
+            failures.push(`${where} is ${value}, expected less than ${String(a.value)}`);
+        else if (a.op === 'greater-than' && !(value > a.value))
+            failures.push(`${where} is ${value}, expected greater than ${String(a.value)}`);
+    }
+    return failures;
+}
+function deepEqual(a, b) {
+    if (a === b)
+        return true;
+    if (a === null || b === null || typeof a !== 'object' || typeof b !== 'object')
+        return false;
+    if (Array.isArray(a) !== Array.isArray(b))
+        return false;
+    if (Array.isArray(a) && Array.isArray(b))
+        return a.length === b.length && a.every((v, i) => deepEqual(v, b[i]));
+    const ka = Object.keys(a);
+    const kb = Object.keys(b);
+    return ka.length === kb.length && ka.every((k) => Object.prototype.hasOwnProperty.call(b, k) && deepEqual(a[k], b[k]));
+}
+/** A value as JSON, cut short: a report line, not a dump. */
+function show(value) {
+    const text = value === undefined ? 'undefined' : JSON.stringify(value);
+    return text.length > 80 ? `${text.slice(0, 77)}...` : text;
+}
+
+;// CONCATENATED MODULE: ./node_modules/.cache/rollback-kit-build/smoke/http-probe.js
+/**
+ * One HTTP request of a check: sent with a timeout, redirects followed by hand so that the bypass
+ * token and the check's own headers never travel to another origin, the body read up to a cap, and
+ * network failures named (refused, DNS, timeout) instead of "fetch failed".
+ */
+
+const BYPASS_HEADER = 'x-vercel-protection-bypass';
+const MAX_REDIRECTS = 5;
+/** Assertions see at most this much body; a health endpoint that sends more is read no further. */
+const MAX_BODY_BYTES = 5 * 1024 * 1024;
+async function probeHttp(check, url, opts) {
+    const timeout = AbortSignal.timeout(opts.timeoutMs);
+    const signal = opts.deadline ? AbortSignal.any([timeout, opts.deadline]) : timeout;
+    const started = performance.now();
+    const elapsed = () => performance.now() - started;
+    try {
+        const origin = new URL(url).origin;
+        let current = url;
+        let method = check.method;
+        let body = check.body;
+        for (let hop = 0;; hop++) {
+            const sameOrigin = new URL(current).origin === origin;
+            const headers = sameOrigin ? { ...check.headers } : {};
+            if (sameOrigin && opts.bypassToken)
+                headers[BYPASS_HEADER] = opts.bypassToken;
+            const res = await fetch(current, { method, headers, body, redirect: 'manual', signal });
+            const location = res.headers.get('location');
+            if (res.status >= 300 && res.status < 400 && location && hop < MAX_REDIRECTS) {
+                await res.body?.cancel().catch(() => undefined);
+                current = new URL(location, current).toString();
+                // 303, and 301/302 after a POST, turn into a GET as browsers do.
+                if (res.status === 303 || ((res.status === 301 || res.status === 302) && method === 'POST')) {
+                    method = 'GET';
+                    body = undefined;
+                }
+                continue;
+            }
+            const text = method === 'HEAD' ? '' : await readCapped(res);
+            const ms = elapsed();
+            const failures = assertResponse(check, { status: res.status, headers: res.headers, body: text, ms });
+            return { ok: failures.length === 0, ms, status: res.status, failures };
+        }
+    }
+    catch (err) {
+        const network = classify(err, timeout, opts.deadline);
+        return { ok: false, ms: elapsed(), failures: [describeFailure(network, err, opts.timeoutMs, url)], network };
+    }
+}
+async function readCapped(res) {
+    if (!res.body)
+        return '';
+    const reader = res.body.getReader();
+    const chunks = [];
+    let size = 0;
+    for (;;) {
+        const { done, value } = await reader.read();
+        if (done)
+            break;
+        chunks.push(value);
+        size += value.byteLength;
+        if (size >= MAX_BODY_BYTES) {
+            await reader.cancel().catch(() => undefined);
+            break;
+        }
+    }
+    return new TextDecoder().decode(Buffer.concat(chunks));
+}
+function classify(err, timeout, deadline) {
+    if (deadline?.aborted)
+        return 'deadline';
+    if (timeout.aborted)
+        return 'timeout';
+    const cause = err?.cause;
+    const code = cause?.code ?? err?.code ?? '';
+    if (code === 'ECONNREFUSED')
+        return 'refused';
+    if (code === 'ENOTFOUND' || code === 'EAI_AGAIN')
+        return 'dns';
+    if (code === 'UND_ERR_CONNECT_TIMEOUT' || code === 'ETIMEDOUT' || code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT')
+        return 'timeout';
+    if (code === 'ECONNRESET' || code === 'UND_ERR_SOCKET' || code === 'EPIPE')
+        return 'reset';
+    if (/CERT|TLS|SSL/.test(code))
+        return 'tls';
+    return 'other';
+}
+function describeFailure(kind, err, timeoutMs, url) {
+    const host = new URL(url).host;
+    switch (kind) {
+        case 'refused':
+            return `connection refused by ${host}`;
+        case 'dns':
+            return `host ${new URL(url).hostname} not found (DNS)`;
+        case 'timeout':
+            return `no answer from ${host} within ${timeoutMs / 1000} s`;
+        case 'reset':
+            return `connection to ${host} closed before the response ended`;
+        case 'tls':
+            return `TLS error with ${host}: ${causeMessage(err)}`;
+        case 'deadline':
+            return 'cut short by the overall deadline (deadline-seconds)';
+        default:
+            return `request to ${host} failed: ${causeMessage(err)}`;
+    }
+}
+function causeMessage(err) {
+    const e = err;
+    return e?.cause?.message ?? e?.message ?? String(err);
+}
+
+;// CONCATENATED MODULE: ./node_modules/.cache/rollback-kit-build/smoke/pool.js
+/** Bounded concurrency and interruptible waits for the sampling loops. */
+/** Maps `items` with at most `limit` calls in flight; results keep the input order. */
+async function mapLimit(items, limit, fn) {
+    const results = new Array(items.length);
+    let next = 0;
+    const worker = async () => {
+        while (next < items.length) {
+            const index = next++;
+            results[index] = await fn(items[index], index);
+        }
+    };
+    await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
+    return results;
+}
+/** Waits `ms`, or less when `signal` aborts first (the overall deadline); never rejects. */
+function sleep(ms, signal) {
+    if (ms <= 0 || signal?.aborted)
+        return Promise.resolve();
+    return new Promise((resolve) => {
+        const done = () => {
+            clearTimeout(timer);
+            signal?.removeEventListener('abort', done);
+            resolve();
+        };
+        const timer = setTimeout(done, ms);
+        signal?.addEventListener('abort', done, { once: true });
+    });
+}
+
+// EXTERNAL MODULE: ./node_modules/pg/lib/index.js
+var lib = __nccwpck_require__(3273);
+;// CONCATENATED MODULE: ./node_modules/pg/esm/index.mjs
+// ESM wrapper for pg
+
+
+// Re-export all the properties
+const Client = lib.Client
+const Pool = lib.Pool
+const Connection = lib.Connection
+const types = lib.types
+const Query = lib.Query
+const DatabaseError = lib.DatabaseError
+const escapeIdentifier = lib.escapeIdentifier
+const escapeLiteral = lib.escapeLiteral
+const Result = lib.Result
+const TypeOverrides = lib.TypeOverrides
+
+// Also export the defaults
+const defaults = lib.defaults
+
+// Re-export the default
+/* harmony default export */ const esm = (lib);
+
+;// CONCATENATED MODULE: ./node_modules/.cache/rollback-kit-build/db/session.js
+/**
+ * Opening a database session, with PostgreSQL's and the network's failures turned into messages
+ * that name the target (host:port/db) and say what to check. Never includes the password.
+ */
+
+
+
+async function connect(target, opts = {}) {
+    const client = new esm.Client((0,connection/* pgClientConfig */.f3)(target, opts));
+    // A dropped connection must surface on the next query, not crash the process.
+    client.on('error', () => undefined);
+    try {
+        await client.connect();
+    }
+    catch (err) {
+        await client.end().catch(() => undefined);
+        throw connectionError(target, err);
+    }
+    return client;
+}
+/** Runs `fn` with a session and always closes it. */
+async function withSession(target, fn, opts = {}) {
+    const session = await connect(target, opts);
+    try {
+        return await fn(session);
+    }
+    finally {
+        await session.end().catch(() => undefined);
+    }
+}
+function connectionError(target, err) {
+    const where = (0,connection/* describeTarget */.ff)(target);
+    const e = err;
+    const code = e?.code ?? '';
+    const message = e?.message ?? String(err);
+    switch (code) {
+        case 'ECONNREFUSED':
+            return new errors/* RollbackKitError */.d(`Cannot reach PostgreSQL at ${where}: connection refused.`, 'Check the host and port in database-url and that the server is running.');
+        case 'ENOTFOUND':
+        case 'EAI_AGAIN':
+            return new errors/* RollbackKitError */.d(`Cannot reach PostgreSQL at ${where}: host "${target.host}" not found.`, 'Check the host name in database-url.');
+        case 'ETIMEDOUT':
+        case 'EHOSTUNREACH':
+        case 'ENETUNREACH':
+            return new errors/* RollbackKitError */.d(`Cannot reach PostgreSQL at ${where}: no answer (${code}).`, 'Check the host, port and firewall; GitHub-hosted runners reach only IPv4 addresses.');
+        case '28P01':
+            return new errors/* RollbackKitError */.d(`PostgreSQL at ${where} rejected the password for user "${target.user}".`, 'Check the password in database-url (special characters must be percent-encoded).');
+        case '28000':
+            return new errors/* RollbackKitError */.d(`PostgreSQL at ${where} refused user "${target.user}": ${message}.`, 'Check the user name and the server\'s pg_hba.conf / SSL requirements (sslmode=require).');
+        case '3D000':
+            return new errors/* RollbackKitError */.d(`Database "${target.database}" does not exist on ${target.host}:${target.port}.`, 'Check the database name in database-url.');
+        case '53300':
+            return new errors/* RollbackKitError */.d(`PostgreSQL at ${where} has no free connection slots.`, 'Use a session pooler or free connections, then retry.');
+    }
+    if (/timeout/i.test(message)) {
+        return new errors/* RollbackKitError */.d(`Cannot reach PostgreSQL at ${where}: no answer within the connect timeout.`, 'Check the host, port and firewall; GitHub-hosted runners reach only IPv4 addresses.');
+    }
+    return new errors/* RollbackKitError */.d(`Cannot connect to PostgreSQL at ${where}: ${message}.`);
+}
+
+;// CONCATENATED MODULE: ./node_modules/.cache/rollback-kit-build/smoke/sql-probe.js
+/**
+ * One attempt of an SQL check. The query runs in a READ ONLY transaction that is always rolled
+ * back, with a statement timeout: a smoke check looks, it never changes production. A database that
+ * cannot be reached is a failure to measure, never the error an `expect-error` check waits for.
+ */
+
+
+
+/** SQLSTATE classes that say the server could not run the query at all (timeouts, connections, resources). */
+const NOT_AN_ANSWER = /^(08|53|57)/;
+async function probeSql(check, target, opts) {
+    const started = performance.now();
+    const timeoutMs = Math.max(1, Math.round(opts.timeoutMs));
+    try {
+        return await withSession(target, async (session) => {
+            await session.query('BEGIN TRANSACTION READ ONLY');
+            await session.query(`SET LOCAL statement_timeout = ${timeoutMs}`);
+            let rows;
+            let error;
+            try {
+                const result = await session.query({ text: check.query, rowMode: 'array' });
+                const last = Array.isArray(result) ? result[result.length - 1] : result;
+                rows = (last?.rows ?? []);
+            }
+            catch (err) {
+                const e = err;
+                error = { code: e.code, message: e.message ?? String(err) };
+            }
+            finally {
+                await session.query('ROLLBACK').catch(() => undefined);
+            }
+            const ms = performance.now() - started;
+            const failures = judge(check, rows, error, timeoutMs);
+            return { ok: failures.length === 0, ms, failures };
+        }, { connectTimeoutMs: timeoutMs });
+    }
+    catch (err) {
+        // withSession turns connection failures into messages that name host:port/db and no secret.
+        const message = err instanceof Error ? err.message : String(err);
+        return { ok: false, ms: performance.now() - started, failures: [message], unreachable: true };
+    }
+}
+function judge(check, rows, error, timeoutMs) {
+    if (check.expectError !== undefined) {
+        if (!error)
+            return [`the query succeeded (${rows?.length ?? 0} rows), expected an error${check.expectError === true ? '' : ` containing ${show(check.expectError)}`}`];
+        const expected = check.expectError;
+        const code = error.code ?? '';
+        if (expected !== true && code === expected.toUpperCase())
+            return [];
+        if (NOT_AN_ANSWER.test(code))
+            return [`the query could not run (${describeError(error, timeoutMs)}), so the expected error was not observed`];
+        if (expected === true || error.message.toLowerCase().includes(expected.toLowerCase()))
+            return [];
+        return [`the query failed with ${show(error.message)}${code ? ` (SQLSTATE ${code})` : ''}, expected an error containing ${show(expected)}`];
+    }
+    if (error)
+        return [`the query failed: ${describeError(error, timeoutMs)}`];
+    const failures = [];
+    const count = rows?.length ?? 0;
+    if (check.expectRows && !inRange(count, check.expectRows))
+        failures.push(`${count} rows, expected ${formatRange(check.expectRows)}`);
+    if (check.expectValue) {
+        if (!count)
+            failures.push(`no rows, expected the value ${show(check.expectValue.value)}`);
+        else {
+            const actual = rows[0][0];
+            if (!sameValue(actual, check.expectValue.value))
+                failures.push(`the value is ${show(actual)}, expected ${show(check.expectValue.value)}`);
+        }
+    }
+    return failures;
+}
+function describeError(error, timeoutMs) {
+    if (error.code === '57014')
+        return `cancelled after ${timeoutMs / 1000} s (timeout-seconds)`;
+    return `${error.message}${error.code ? ` (SQLSTATE ${error.code})` : ''}`;
+}
+/** node-postgres returns bigint and numeric as strings: compare numbers by value, the rest exactly. */
+function sameValue(actual, expected) {
+    if (typeof expected === 'number')
+        return actual !== null && actual !== '' && Number(actual) === expected;
+    if (typeof expected === 'string')
+        return actual instanceof Date ? actual.toISOString() === expected : actual !== null && typeof actual !== 'object' && String(actual) === expected;
+    return deepEqual(actual, expected);
+}
+
+;// CONCATENATED MODULE: ./node_modules/.cache/rollback-kit-build/smoke/stats.js
+/** Latency percentiles and error rates over the samples of one attempt. */
+/** Nearest-rank percentile (k6 and most dashboards agree on it for small sample counts). */
+function percentile(sorted, p) {
+    if (!sorted.length)
+        return undefined;
+    const rank = Math.ceil((p / 100) * sorted.length);
+    return sorted[Math.min(sorted.length, Math.max(1, rank)) - 1];
+}
+function latencyStats(ms) {
+    const sorted = [...ms].sort((a, b) => a - b);
+    const round = (v) => (v === undefined ? undefined : Math.round(v * 10) / 10);
+    return { p50Ms: round(percentile(sorted, 50)), p95Ms: round(percentile(sorted, 95)), maxMs: round(sorted[sorted.length - 1]) };
+}
+/** Failed samples as a percentage (0–100), to two decimals. */
+function errorRate(failed, total) {
+    return total ? Math.round((failed / total) * 10000) / 100 : 0;
+}
+
+;// CONCATENATED MODULE: ./node_modules/.cache/rollback-kit-build/smoke/run-checks.js
+
+
+
+
+
+const REGRESSION_FACTOR = 2;
+/** Below this difference a "2× slower" is noise (2 ms against 0.9 ms), not a regression. */
+const REGRESSION_FLOOR_MS = 50;
+const MAX_BACKOFF_SECONDS = 60;
+async function runChecks(checks, opts, log) {
+    const deadline = new AbortController();
+    const timer = setTimeout(() => deadline.abort(), opts.deadlineSeconds * 1000);
+    try {
+        return await mapLimit(checks, opts.checkConcurrency ?? 4, (check) => runCheck(check, opts, deadline.signal, log));
+    }
+    finally {
+        clearTimeout(timer);
+    }
+}
+async function runCheck(check, opts, deadline, log) {
+    const started = performance.now();
+    const attempts = check.attempts ?? opts.attempts;
+    const interval = check.intervalSeconds ?? opts.intervalSeconds;
+    const backoff = check.backoff ?? opts.backoff;
+    let outcome;
+    let made = 0;
+    for (let attempt = 1; attempt <= attempts; attempt++) {
+        if (deadline.aborted)
+            break;
+        made = attempt;
+        outcome = check.kind === 'http' ? await httpAttempt(check, check.url, opts, deadline) : await sqlAttempt(check, opts);
+        if (outcome.passed) {
+            log.info(`✓ ${check.name}: passed${attempts > 1 ? ` on attempt ${attempt}/${attempts}` : ''}${describeNumbers(outcome)}`);
+            break;
+        }
+        const wait = attempt < attempts ? delaySeconds(interval, backoff, attempt) : 0;
+        log.info(`✗ ${check.name}: attempt ${attempt}/${attempts} failed: ${outcome.reason}${wait && !deadline.aborted ? `; next attempt in ${wait} s` : ''}`);
+        if (wait)
+            await sleep(wait * 1000, deadline);
+    }
+    if (!outcome) {
+        outcome = {
+            passed: false,
+            samples: 0,
+            failedSamples: 0,
+            errorRate: 100,
+            latency: {},
+            failures: [],
+            reason: `not measured: the overall deadline (${opts.deadlineSeconds} s) passed first`,
+            unreachable: false,
+            thresholdBroken: false,
+        };
+    }
+    const result = {
+        name: check.name,
+        kind: check.kind,
+        critical: check.critical,
+        target: check.kind === 'http' ? check.url : 'SQL',
+        passed: outcome.passed,
+        attempts: made,
+        samples: outcome.samples,
+        failedSamples: outcome.failedSamples,
+        errorRate: outcome.errorRate,
+        ...outcome.latency,
+        status: outcome.status,
+        reason: outcome.reason,
+        failures: outcome.failures,
+        unreachable: outcome.unreachable,
+        thresholdBroken: outcome.thresholdBroken,
+        durationMs: 0,
+    };
+    if (check.kind === 'http' && opts.baselineUrl && check.path) {
+        result.baseline = await measureBaseline(check, result, opts, deadline);
+        if (result.baseline.regression) {
+            log.warning(`${check.name}: p95 ${result.p95Ms} ms is more than ${REGRESSION_FACTOR}× the baseline's ${result.baseline.p95Ms} ms`);
+        }
+    }
+    result.durationMs = Math.round(performance.now() - started);
+    return result;
+}
+function delaySeconds(interval, backoff, attempt) {
+    const seconds = backoff === 'exponential' ? interval * 2 ** (attempt - 1) : interval;
+    return Math.min(seconds, Math.max(interval, MAX_BACKOFF_SECONDS));
+}
+async function httpAttempt(check, url, opts, deadline) {
+    const count = check.samples ?? opts.samples;
+    const timeoutMs = (check.timeoutSeconds ?? opts.timeoutSeconds) * 1000;
+    const samples = await mapLimit(Array.from({ length: count }), opts.sampleConcurrency ?? 5, () => probeHttp(check, url, { timeoutMs, deadline, bypassToken: opts.bypassToken }));
+    return judgeAttempt(samples, opts);
+}
+/** Turns an attempt's samples into pass/fail against max-error-rate and max-p95-ms. */
+function judgeAttempt(samples, opts) {
+    const failed = samples.filter((s) => !s.ok);
+    const rate = errorRate(failed.length, samples.length);
+    // Latency is what answered requests took: a refused connection is fast, not healthy.
+    const latency = latencyStats(samples.filter((s) => !s.network).map((s) => s.ms));
+    const failures = rankFailures(failed.flatMap((s) => s.failures));
+    const unreachable = samples.length > 0 && samples.every((s) => s.network && s.network !== 'deadline');
+    const reasons = [];
+    let thresholdBroken = false;
+    if (rate > opts.maxErrorRate) {
+        if (samples.length === 1)
+            reasons.push(failed[0].failures.join('; '));
+        else {
+            thresholdBroken = true;
+            reasons.push(`error rate ${rate}% (${failed.length}/${samples.length}) above max-error-rate ${opts.maxErrorRate}%: ${failures[0]}`);
+        }
+    }
+    if (latency.p95Ms !== undefined && latency.p95Ms > opts.maxP95Ms) {
+        thresholdBroken = true;
+        reasons.push(`p95 ${latency.p95Ms} ms above max-p95-ms ${opts.maxP95Ms}`);
+    }
+    return {
+        passed: reasons.length === 0,
+        samples: samples.length,
+        failedSamples: failed.length,
+        errorRate: rate,
+        latency,
+        status: mostCommon(samples.map((s) => s.status).filter((s) => s !== undefined)),
+        failures,
+        reason: reasons.length ? reasons.join('; ') : failures.length ? `${failed.length}/${samples.length} samples failed (within max-error-rate): ${failures[0]}` : undefined,
+        unreachable,
+        thresholdBroken,
+    };
+}
+async function sqlAttempt(check, opts) {
+    // Validation refuses SQL checks without database-url, so the target is there.
+    const outcome = await probeSql(check, opts.database, { timeoutMs: (check.timeoutSeconds ?? opts.timeoutSeconds) * 1000 });
+    return {
+        passed: outcome.ok,
+        samples: 1,
+        failedSamples: outcome.ok ? 0 : 1,
+        errorRate: outcome.ok ? 0 : 100,
+        latency: latencyStats([outcome.ms]),
+        failures: outcome.failures,
+        reason: outcome.failures.join('; ') || undefined,
+        unreachable: outcome.unreachable ?? false,
+        thresholdBroken: false,
+    };
+}
+async function measureBaseline(check, result, opts, deadline) {
+    const url = (0,parse_spec/* joinUrl */.we)(opts.baselineUrl, check.path);
+    const outcome = await httpAttempt(check, url, opts, deadline);
+    const baseline = { url, errorRate: outcome.errorRate, ...outcome.latency, regression: false };
+    if (outcome.latency.p95Ms === undefined)
+        baseline.note = `baseline did not answer (${outcome.failures[0] ?? 'no samples'}): no comparison`;
+    else if (result.p95Ms !== undefined) {
+        baseline.regression = result.p95Ms > REGRESSION_FACTOR * outcome.latency.p95Ms && result.p95Ms - outcome.latency.p95Ms >= REGRESSION_FLOOR_MS;
+    }
+    return baseline;
+}
+function rankFailures(failures) {
+    const counts = new Map();
+    for (const f of failures)
+        counts.set(f, (counts.get(f) ?? 0) + 1);
+    return [...counts.entries()]
+        .sort((a, b) => b[1] - a[1])
+        .slice(0, 5)
+        .map(([f, n]) => (n > 1 ? `${f} (×${n})` : f));
+}
+function mostCommon(values) {
+    const counts = new Map();
+    for (const v of values)
+        counts.set(v, (counts.get(v) ?? 0) + 1);
+    let best;
+    for (const [v, n] of counts)
+        if (best === undefined || n > counts.get(best))
+            best = v;
+    return best;
+}
+function describeNumbers(o) {
+    if (o.samples <= 1)
+        return o.latency.p95Ms !== undefined ? ` (${o.latency.p95Ms} ms)` : '';
+    return ` (${o.samples} samples, ${o.errorRate}% errors, p95 ${o.latency.p95Ms ?? '-'} ms)`;
+}
+
+;// CONCATENATED MODULE: ./node_modules/.cache/rollback-kit-build/smoke/verdict.js
+const DECISION_MATRIX = {
+    critical: 'rollback',
+    major: 'rollback',
+    minor: 'fix-forward',
+    none: 'none',
+};
+function decide(results) {
+    const failed = results.filter((r) => !r.passed);
+    const http = results.filter((r) => r.kind === 'http');
+    const probed = http.length ? http : results;
+    const unreachable = probed.length > 0 && probed.every((r) => r.unreachable);
+    const regressions = results.filter((r) => r.baseline?.regression);
+    const reasons = [];
+    if (unreachable)
+        reasons.push(`the service is unreachable: ${probed.length === 1 ? 'its check' : `all ${probed.length} ${http.length ? 'HTTP' : 'SQL'} checks`} got no answer (${probed[0].reason})`);
+    for (const r of failed.filter((r) => r.critical))
+        reasons.push(`critical check "${r.name}" failed: ${r.reason}`);
+    for (const r of failed.filter((r) => !r.critical))
+        reasons.push(`check "${r.name}" failed: ${r.reason}`);
+    for (const r of regressions)
+        reasons.push(`"${r.name}" is slower than the baseline: p95 ${r.p95Ms} ms against ${r.baseline.p95Ms} ms`);
+    const severity = unreachable || failed.some((r) => r.critical) ? 'critical' : failed.length ? 'major' : regressions.length ? 'minor' : 'none';
+    const worst = worstCheck(results);
+    return {
+        passed: failed.length === 0,
+        severity,
+        decision: DECISION_MATRIX[severity],
+        failed: failed.length,
+        reasons,
+        worst,
+        errorRate: worst?.errorRate ?? 0,
+        p95Ms: worst?.p95Ms,
+        unreachable,
+    };
+}
+/** Failed before passed, critical before not, then the highest error rate, then the slowest p95. */
+function worstCheck(results) {
+    const rank = (r) => [r.passed ? 0 : 1, r.critical && !r.passed ? 1 : 0, r.errorRate, r.p95Ms ?? -1];
+    let worst;
+    for (const r of results) {
+        if (!worst)
+            worst = r;
+        else {
+            const a = rank(r);
+            const b = rank(worst);
+            const i = a.findIndex((v, k) => v !== b[k]);
+            if (i >= 0 && a[i] > b[i])
+                worst = r;
+        }
+    }
+    return worst;
+}
+
+;// CONCATENATED MODULE: ./node_modules/.cache/rollback-kit-build/smoke/smoke-test.js
+/**
+ * The smoke test as one call, shared by the action, the root rollback action and the CLI: load and
+ * validate the spec (nothing runs if it is wrong), measure every check, decide, and build the report.
+ */
+
+
+
+
+
+
+
+
+/** Reads the spec from exactly one of `checks` and `checks-file`, then validates it. */
+async function loadChecks(source, ctx) {
+    if (source.checks && source.checksFile) {
+        throw new errors/* RollbackKitError */.d('Both checks and checks-file are set.', 'Give the checks inline in checks, or in a YAML file named by checks-file, not both.');
+    }
+    if (source.checksFile) {
+        const path = (0,external_node_path_.resolve)(source.cwd ?? '.', source.checksFile);
+        let text;
+        try {
+            text = await (0,promises_.readFile)(path, 'utf8');
+        }
+        catch (err) {
+            const code = err.code;
+            throw new errors/* RollbackKitError */.d(`Cannot read checks-file "${source.checksFile}": ${code === 'ENOENT' ? 'no such file' : err.message}.`, 'The path is relative to the workspace; check out the repository first (actions/checkout).');
+        }
+        return (0,parse_spec/* parseChecks */.B2)(text, { ...ctx, source: `checks-file ${source.checksFile}` });
+    }
+    if (source.checks)
+        return (0,parse_spec/* parseChecks */.B2)(source.checks, { ...ctx, source: 'checks input' });
+    throw new errors/* RollbackKitError */.d('No checks given.', 'Set checks (YAML) or checks-file; docs/smoke-test.md has examples.');
+}
+async function runSmokeTest(checks, options, log) {
+    log.secret(options.bypassToken);
+    const startedAt = new Date();
+    const started = performance.now();
+    log.info(`Running ${checks.length} smoke check${checks.length === 1 ? '' : 's'} (attempts ${options.attempts}, samples ${options.samples}, deadline ${options.deadlineSeconds} s)`);
+    const results = await runChecks(checks, options, log);
+    const verdict = decide(results);
+    const report = (0,smoke_report/* buildReport */.FK)({
+        startedAt,
+        durationMs: Math.round(performance.now() - started),
+        verdict,
+        results,
+        options,
+        database: options.database ? (0,connection/* describeTarget */.ff)(options.database) : undefined,
+    });
+    log.info(`Verdict: ${verdict.passed ? 'passed' : `${verdict.failed} failed`}, severity ${verdict.severity}, decision ${verdict.decision}`);
+    for (const reason of verdict.reasons)
+        log.info(`  - ${reason}`);
+    return { results, verdict, report };
+}
+
+
+/***/ }),
+
 /***/ 1804:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
@@ -48974,18 +48971,6 @@ function getIDToken(aud) {
 /******/ 	};
 /******/ })();
 /******/ 
-/******/ /* webpack/runtime/compat get default export */
-/******/ (() => {
-/******/ 	// getDefaultExport function for compatibility with non-harmony modules
-/******/ 	__nccwpck_require__.n = (module) => {
-/******/ 		var getter = module && module.__esModule ?
-/******/ 			() => (module['default']) :
-/******/ 			() => (module);
-/******/ 		__nccwpck_require__.d(getter, { a: getter });
-/******/ 		return getter;
-/******/ 	};
-/******/ })();
-/******/ 
 /******/ /* webpack/runtime/define property getters */
 /******/ (() => {
 /******/ 	// define getter functions for harmony exports
@@ -49008,6 +48993,6 @@ function getIDToken(aud) {
 /******/ // startup
 /******/ // Load entry module and return exports
 /******/ // This entry module used 'module' so it can't be inlined
-/******/ var __webpack_exports__ = __nccwpck_require__(9899);
+/******/ var __webpack_exports__ = __nccwpck_require__(6818);
 /******/ __webpack_exports__ = await __webpack_exports__;
 /******/ 

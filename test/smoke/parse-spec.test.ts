@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { parseChecks, SpecError, type SpecProblem } from '../../src/smoke/parse-spec.js';
+import { parseChecks, SpecError, type SpecContext, type SpecProblem } from '../../src/smoke/parse-spec.js';
 import type { HttpCheck, SqlCheck } from '../../src/smoke/spec.js';
 
 const ctx = { baseUrl: 'https://shop.example.com', hasDatabase: true };
 
-function problems(yaml: string, context = ctx): SpecProblem[] {
+function problems(yaml: string, context: SpecContext = ctx): SpecProblem[] {
   try {
     parseChecks(yaml, context);
   } catch (err) {
