@@ -1,0 +1,62 @@
+/** The Vercel endpoints a rollback uses (see the API reference): one function each, parsed tolerantly. */
+import type { VercelClient } from './client.js';
+import { parseAliasPage, parseDeployment, parseDeploymentPage, parseProject, type Deployment, type FailedAlias, type Project } from './model.js';
+
+export async function getProject(client: VercelClient, idOrName: string, rollbackInfo = false): Promise<Project> {
+  const data = await client.get(`/v9/projects/${encodeURIComponent(idOrName)}`, { rollbackInfo: rollbackInfo || undefined });
+  return parseProject(data);
+}
+
+export async function getDeployment(client: VercelClient, idOrUrl: string): Promise<Deployment> {
+  return parseDeployment(await client.get(`/v13/deployments/${encodeURIComponent(idOrUrl)}`));
+}
+
+export const PAGE_SIZE = 100;
+
+/**
+ * Production deployments of a project, newest first, one page per iteration; stops when Vercel
+ * says there is no next page or after `maxPages` (a bound on a runaway listing).
+ */
+export async function* productionDeployments(
+  client: VercelClient,
+  projectId: string,
+  opts: { until?: number; maxPages?: number } = {},
+): AsyncGenerator<Deployment[]> {
+  let until = opts.until;
+  for (let page = 0; page < (opts.maxPages ?? 50); page++) {
+    const data = await client.get('/v6/deployments', { projectId, target: 'production', limit: PAGE_SIZE, until });
+    const { deployments, next } = parseDeploymentPage(data);
+    yield deployments;
+    if (next === undefined || deployments.length === 0) return;
+    until = next;
+  }
+}
+
+/** Instant rollback; `description` is shown in the dashboard as the reason. */
+export async function requestRollback(client: VercelClient, projectId: string, deploymentId: string, description?: string): Promise<number> {
+  const res = await client.request('POST', `/v1/projects/${encodeURIComponent(projectId)}/rollback/${encodeURIComponent(deploymentId)}`, {
+    query: { description: description || undefined },
+    body: {},
+  });
+  return res.status;
+}
+
+/** Promotion without rebuild: 201 started, 202 queued behind a rolling release. */
+export async function requestPromote(client: VercelClient, projectId: string, deploymentId: string): Promise<number> {
+  const res = await client.request('POST', `/v10/projects/${encodeURIComponent(projectId)}/promote/${encodeURIComponent(deploymentId)}`, { body: {} });
+  return res.status;
+}
+
+/** The aliases a failed alias job could not move, all pages. */
+export async function failedAliases(client: VercelClient, projectId: string, kind: 'rollback' | 'promote'): Promise<FailedAlias[]> {
+  const out: FailedAlias[] = [];
+  let until: number | undefined;
+  for (let page = 0; page < 20; page++) {
+    const data = await client.get(`/v9/projects/${encodeURIComponent(projectId)}/${kind}/aliases`, { failedOnly: true, limit: 20, until });
+    const { aliases, next } = parseAliasPage(data);
+    out.push(...aliases);
+    if (next === undefined || aliases.length === 0) break;
+    until = next;
+  }
+  return out;
+}

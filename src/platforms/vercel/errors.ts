@@ -1,0 +1,69 @@
+/**
+ * Turns a failed Vercel call into the one line the on-call engineer reads: the status mapped to its
+ * likely cause, the project and deployment named, and the next step. Never the token: it is not in
+ * anything these messages are built from.
+ */
+import { RollbackKitError } from '../../core/errors.js';
+import { VercelApiError, VercelNetworkError } from './client.js';
+import { UnexpectedResponse } from './model.js';
+
+export interface ErrorContext {
+  /** What we were doing, e.g. "looking up project shop". */
+  doing: string;
+  project: string;
+  team?: string;
+  deployment?: string;
+}
+
+const scopeName = (ctx: ErrorContext) => (ctx.team ? `team ${ctx.team}` : 'the personal account of the token');
+
+export function vercelError(err: unknown, ctx: ErrorContext): Error {
+  if (err instanceof RollbackKitError) return err;
+  if (err instanceof VercelNetworkError) {
+    return new RollbackKitError(
+      `Vercel could not be reached while ${ctx.doing}: ${err.message} (retried).`,
+      'Check the runner network and api-url; re-running the step is safe.',
+    );
+  }
+  if (err instanceof UnexpectedResponse) {
+    return new RollbackKitError(`${err.message} while ${ctx.doing}.`, 'Check that api-url points at the Vercel API.');
+  }
+  if (!(err instanceof VercelApiError)) return err instanceof Error ? err : new Error(String(err));
+  const said = err.serverMessage ? ` Vercel said: "${err.serverMessage}"` : '';
+  switch (err.status) {
+    case 401:
+      return new RollbackKitError(`Vercel rejected the token (401) while ${ctx.doing}.${said}`, 'Check the vercel-token secret: it may be expired, revoked or empty.');
+    case 403:
+      return err.invalidToken
+        ? new RollbackKitError(`Vercel rejected the token (403) while ${ctx.doing}.${said}`, 'Check the vercel-token secret: create a new token at https://vercel.com/account/tokens.')
+        : new RollbackKitError(
+            `Vercel refused access (403) to project ${ctx.project} in ${scopeName(ctx)} while ${ctx.doing}.${said}`,
+            'Check the team input (team_… id or slug of the team that owns the project) and that the token was created with access to that team.',
+          );
+    case 404:
+      return ctx.deployment
+        ? new RollbackKitError(`Deployment ${ctx.deployment} was not found in project ${ctx.project} (404) while ${ctx.doing}.${said}`, 'Check the target/from input: a deployment id (dpl_…), URL or commit SHA of this project.')
+        : new RollbackKitError(
+            `Project ${ctx.project} was not found in ${scopeName(ctx)} (404) while ${ctx.doing}.${said}`,
+            'Check the project input (name or prj_… id) and the team input: a team project is invisible without team.',
+          );
+    case 402:
+      return new RollbackKitError(
+        `Vercel refused ${ctx.deployment ? `deployment ${ctx.deployment}` : 'the request'} for project ${ctx.project} because of the plan (402): the Hobby plan can roll back only to the immediately previous production deployment.${said}`,
+        'Pick the previous production deployment as target, use method: promote, or upgrade the plan.',
+      );
+    case 409:
+    case 422:
+      return new RollbackKitError(
+        `Vercel refused the change for project ${ctx.project}${ctx.deployment ? ` to deployment ${ctx.deployment}` : ''} (${err.status} conflict) while ${ctx.doing}.${said}`,
+        'Another rollback or promotion may be running, or the deployment is not eligible: check the project in the Vercel dashboard, then re-run.',
+      );
+    case 429:
+      return new RollbackKitError(`Vercel kept rate-limiting the requests (429) while ${ctx.doing} for project ${ctx.project}.${said}`, 'Wait a minute and re-run the step; it is safe to repeat.');
+    default:
+      if (err.status >= 500) {
+        return new RollbackKitError(`Vercel failed with ${err.status} while ${ctx.doing} for project ${ctx.project}, after retries.${said}`, 'Check https://www.vercel-status.com and re-run the step; it is safe to repeat.');
+      }
+      return new RollbackKitError(`Vercel answered ${err.status} while ${ctx.doing} for project ${ctx.project}.${said}`, 'Check the inputs; re-running the step is safe.');
+  }
+}

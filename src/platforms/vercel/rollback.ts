@@ -1,0 +1,205 @@
+/**
+ * Puts a good deployment back into Vercel production: find what serves production now, choose the
+ * target, ask Vercel for an instant rollback (or a promotion), wait for the alias job, and confirm
+ * production serves the target. Safe to repeat: a target that already serves production, or a
+ * `from` deployment that no longer does, is reported as already-current and nothing is changed.
+ */
+import { RollbackKitError } from '../../core/errors.js';
+import type { Log } from '../../core/log.js';
+import { getDeployment, getProject, productionDeployments, requestPromote, requestRollback } from './api.js';
+import { sleep as realSleep, VercelApiError, VercelClient } from './client.js';
+import { vercelError, type ErrorContext } from './errors.js';
+import { describeDeployment, type Deployment, type Project } from './model.js';
+import type { RetryPolicy } from './retry.js';
+import { checkExplicitTarget, describeRef, findPrevious, parseDeploymentRef, refMatches, type DeploymentRef, type Skipped } from './target.js';
+import { waitForAliasJob } from './wait.js';
+
+export interface VercelPromoteOptions {
+  token: string;
+  /** Project name or id. */
+  project: string;
+  team?: string;
+  apiUrl: string;
+  /** "previous", a deployment id, URL or commit SHA. */
+  target: string;
+  from?: string;
+  method: 'rollback' | 'promote';
+  reason?: string;
+  timeoutSeconds: number;
+  dryRun: boolean;
+  /** How often to poll the alias job; the CLI uses 250 ms. */
+  pollIntervalMs?: number;
+  retry?: Partial<RetryPolicy>;
+  requestTimeoutMs?: number;
+  sleep?: (ms: number) => Promise<void>;
+}
+
+export const DEFAULT_POLL_INTERVAL_MS = 250;
+
+export interface DeploymentInfo {
+  id?: string;
+  url?: string;
+  commitSha?: string;
+}
+
+export interface VercelPromoteResult {
+  status: 'rolled-back' | 'promoted' | 'already-current' | 'dry-run';
+  from: DeploymentInfo;
+  to: DeploymentInfo;
+  /** Vercel turned automatic production domain assignment off (after a rollback). */
+  autoAssignDisabled: boolean;
+  /** A promotion Vercel queued behind a rolling release (202): not live yet. */
+  queued: boolean;
+  skipped: Skipped[];
+  /** Plain sentences for the job summary. */
+  notes: string[];
+}
+
+const info = (d: Deployment | undefined): DeploymentInfo => ({ id: d?.id, url: d?.url ? `https://${d.url}` : undefined, commitSha: d?.commitSha });
+
+export async function promoteOnVercel(opts: VercelPromoteOptions, log: Log): Promise<VercelPromoteResult> {
+  log.secret(opts.token);
+  // Every input is checked before the first request, so a typo never half-runs anything.
+  const targetRef = parseDeploymentRef(opts.target || 'previous', 'target');
+  const fromRef = opts.from ? parseDeploymentRef(opts.from, 'from') : undefined;
+  const sleep = opts.sleep ?? realSleep;
+  const client = new VercelClient({ token: opts.token, apiUrl: opts.apiUrl, team: opts.team, log, retry: opts.retry, requestTimeoutMs: opts.requestTimeoutMs, sleep });
+  const ctx = (doing: string, deployment?: string): ErrorContext => ({ doing, project: opts.project, team: opts.team, deployment });
+  const call = async <T>(c: ErrorContext, fn: () => Promise<T>): Promise<T> => {
+    try {
+      return await fn();
+    } catch (err) {
+      throw vercelError(err, c);
+    }
+  };
+
+  const project = await call(ctx(`looking up project ${opts.project}`), () => getProject(client, opts.project, true));
+  const current = project.production;
+  if (!current) {
+    throw new RollbackKitError(`Project ${project.name} has no production deployment yet, so there is nothing to roll back.`, 'Deploy to production first, or check the project input.');
+  }
+  log.info(`Production of ${project.name} serves ${describeDeployment(current)}.`);
+  const base: Omit<VercelPromoteResult, 'status' | 'from' | 'to'> = { autoAssignDisabled: project.autoAssignCustomDomains === false, queued: false, skipped: [], notes: [] };
+
+  if (fromRef && !(fromRef.kind === 'sha' && !current.commitSha) && !refMatches(fromRef, current)) {
+    const note = `Production no longer serves ${describeRef(fromRef)}; it serves ${current.id}. Nothing to do.`;
+    log.info(note);
+    return { ...base, status: 'already-current', from: info(current), to: info(current), notes: [note] };
+  }
+
+  const { target, skipped } = await chooseTarget(client, project, current, targetRef, opts, ctx, log);
+  if (target.id === current.id) {
+    const note = `${describeDeployment(target)} already serves production. Nothing to do.`;
+    log.info(note);
+    return { ...base, status: 'already-current', from: info(current), to: info(target), skipped, notes: [note] };
+  }
+
+  log.info(`Plan: ${opts.method} project ${project.name}`);
+  log.info(`  from ${describeDeployment(current)}`);
+  log.info(`  to   ${describeDeployment(target)}`);
+  for (const s of skipped) log.info(`  skipped ${describeDeployment(s.deployment)}: ${s.reason}`);
+  if (opts.dryRun) {
+    return { ...base, status: 'dry-run', from: info(current), to: info(target), skipped, notes: [`Dry run: nothing was changed. A real run would ${opts.method} to ${target.id}.`] };
+  }
+
+  const requestedAt = Date.now();
+  const deadline = requestedAt + opts.timeoutSeconds * 1000;
+  let answer: number;
+  try {
+    answer = opts.method === 'rollback' ? await requestRollback(client, project.id, target.id, opts.reason) : await requestPromote(client, project.id, target.id);
+  } catch (err) {
+    if (err instanceof VercelApiError && err.status === 409) {
+      // "already the current production deployment": confirm rather than trust the wording.
+      const now = await call(ctx('checking production after a 409'), () => getProject(client, project.id, true));
+      if (now.production?.id === target.id) {
+        const note = `${describeDeployment(target)} already serves production (Vercel answered 409). Nothing to do.`;
+        log.info(note);
+        return { ...base, autoAssignDisabled: now.autoAssignCustomDomains === false, status: 'already-current', from: info(now.production), to: info(target), skipped, notes: [note] };
+      }
+    }
+    throw vercelError(err, ctx(`requesting the ${opts.method}`, target.id));
+  }
+  log.info(`Vercel accepted the ${opts.method} request (${answer}).`);
+
+  const notes: string[] = [];
+  if (answer === 202) {
+    const note = `Vercel queued the promotion of ${target.id} behind a rolling release (202 queued): production still serves ${current.id} until the release moves on.`;
+    log.warning(note);
+    notes.push(note);
+    return { ...base, status: 'promoted', queued: true, from: info(current), to: info(target), skipped, notes };
+  }
+
+  const final = await waitForAliasJob(client, project, target, { kind: opts.method, requestedAt, deadline, pollIntervalMs: opts.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS, team: opts.team, sleep }, log);
+  const verb = opts.method === 'rollback' ? 'rolled back' : 'promoted';
+  notes.push(`Production of ${project.name} now serves ${describeDeployment(target)} (${verb} from ${current.id} in ${((Date.now() - requestedAt) / 1000).toFixed(1)} s).`);
+  log.info(notes[0]!);
+  const autoAssignDisabled = final.autoAssignCustomDomains === false;
+  if (autoAssignDisabled) {
+    const warning =
+      `Vercel has switched off automatic domain assignment for ${project.name} after the rollback: new pushes will build but will NOT go live until a deployment is promoted. ` +
+      `When a fixed deployment is ready, promote it with this action (method: promote, target: <deployment id>), or run \`vercel promote <deployment>\`.`;
+    log.warning(warning);
+    notes.push(warning);
+  }
+  return { ...base, status: opts.method === 'rollback' ? 'rolled-back' : 'promoted', autoAssignDisabled, from: info(current), to: info(target), skipped, notes };
+}
+
+async function chooseTarget(
+  client: VercelClient,
+  project: Project,
+  current: Deployment,
+  ref: DeploymentRef,
+  opts: VercelPromoteOptions,
+  ctx: (doing: string, deployment?: string) => ErrorContext,
+  log: Log,
+): Promise<{ target: Deployment; skipped: Skipped[] }> {
+  const doing = `choosing the ${opts.method} target`;
+  try {
+    if (ref.kind === 'previous') {
+      // Only deployments older than production's are candidates: start the listing there.
+      const found = await findPrevious(current, productionDeployments(client, project.id, { until: current.createdAt }));
+      if (!found.chosen) {
+        const why = found.skipped.length ? ` Passed over: ${found.skipped.slice(0, 5).map((s) => `${s.deployment.id} (${s.reason})`).join('; ')}${found.skipped.length > 5 ? `; and ${found.skipped.length - 5} more` : ''}.` : '';
+        throw new RollbackKitError(
+          `No earlier production deployment of project ${project.name} can take over from ${current.id}: ${found.seen} older production deployment(s) checked, none READY, previously in production and built from another commit.${why}`,
+          'Name the deployment to return to in target (deployment id, URL or commit SHA), or use provider git-revert to build the previous code again.',
+        );
+      }
+      return { target: found.chosen, skipped: found.skipped };
+    }
+    let target: Deployment | undefined;
+    if (ref.kind === 'sha') {
+      let matched: Deployment | undefined;
+      for await (const page of productionDeployments(client, project.id)) {
+        for (const d of page) {
+          if (!refMatches(ref, d)) continue;
+          matched ??= d;
+          if (d.readyState === 'READY') {
+            target = d;
+            break;
+          }
+        }
+        if (target) break;
+      }
+      if (!target && matched) target = matched; // reported as not READY by the check below
+      if (!target) {
+        throw new RollbackKitError(`No production deployment of project ${project.name} was built from commit ${ref.sha}.`, 'Check the SHA, or give the deployment id or URL instead.');
+      }
+    } else {
+      const key = ref.kind === 'id' ? ref.id : ref.host;
+      try {
+        target = await getDeployment(client, key);
+      } catch (err) {
+        throw vercelError(err, ctx(doing, key));
+      }
+      if (target.projectId && target.projectId !== project.id) {
+        throw new RollbackKitError(`Deployment ${target.id} belongs to another project (${target.projectId}), not to ${project.name}.`, 'Check the target and project inputs.');
+      }
+    }
+    if (target.id !== current.id) checkExplicitTarget(target, project.name, opts.method);
+    log.debug(`target resolved: ${describeDeployment(target)}`);
+    return { target, skipped: [] };
+  } catch (err) {
+    throw vercelError(err, ctx(doing));
+  }
+}

@@ -1,0 +1,116 @@
+/**
+ * Which deployment to put back: the `target` and `from` inputs parsed into references, the rules
+ * that make a deployment a fit rollback target, and the search for "previous" that records why
+ * each newer deployment was passed over (the dry-run plan prints it).
+ */
+import { RollbackKitError } from '../../core/errors.js';
+import type { Deployment } from './model.js';
+
+export type DeploymentRef = { kind: 'previous' } | { kind: 'id'; id: string } | { kind: 'url'; host: string } | { kind: 'sha'; sha: string };
+
+const SHAPES = '"previous", a deployment id (dpl_…), a deployment URL (https://…vercel.app) or a commit SHA (7 to 40 hex characters)';
+
+export function parseDeploymentRef(raw: string, inputName: 'target' | 'from'): DeploymentRef {
+  const value = raw.trim();
+  if (inputName === 'target' && value.toLowerCase() === 'previous') return { kind: 'previous' };
+  if (/^dpl_[A-Za-z0-9]+$/.test(value)) return { kind: 'id', id: value };
+  if (/^[0-9a-f]{7,40}$/i.test(value)) return { kind: 'sha', sha: value.toLowerCase() };
+  const hostLike = /^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+$/i;
+  if (/^https?:\/\//i.test(value)) {
+    try {
+      const host = new URL(value).host.toLowerCase();
+      if (hostLike.test(host)) return { kind: 'url', host };
+    } catch {
+      // reported below with the accepted shapes
+    }
+  } else if (hostLike.test(value)) {
+    return { kind: 'url', host: value.toLowerCase() };
+  }
+  const shapes = inputName === 'target' ? SHAPES : SHAPES.replace('"previous", ', '');
+  throw new RollbackKitError(`Input ${inputName} must be ${shapes}; got "${raw}".`, `Copy the id or URL from the Vercel dashboard, or leave ${inputName} ${inputName === 'target' ? 'as previous' : 'empty'}.`);
+}
+
+export function describeRef(ref: DeploymentRef): string {
+  switch (ref.kind) {
+    case 'previous':
+      return 'the previous production deployment';
+    case 'id':
+      return ref.id;
+    case 'url':
+      return ref.host;
+    case 'sha':
+      return `commit ${ref.sha}`;
+  }
+}
+
+/** Whether a deployment is the one a reference names (without asking Vercel). */
+export function refMatches(ref: DeploymentRef, d: Deployment): boolean {
+  switch (ref.kind) {
+    case 'previous':
+      return false;
+    case 'id':
+      return d.id === ref.id;
+    case 'url':
+      return d.url?.toLowerCase() === ref.host || d.aliases.some((a) => a.toLowerCase() === ref.host);
+    case 'sha':
+      return !!d.commitSha && d.commitSha.toLowerCase().startsWith(ref.sha);
+  }
+}
+
+/** Served production before: Vercel's own flag when present, else the substate (STAGED never did). */
+export function hasServedProduction(d: Deployment): boolean {
+  if (d.isRollbackCandidate !== undefined) return d.isRollbackCandidate || d.readySubstate === 'PROMOTED';
+  return d.readySubstate !== 'STAGED';
+}
+
+/** Why a deployment cannot be what `previous` means, or undefined when it can. */
+export function skipReason(d: Deployment, current: Deployment): string | undefined {
+  if (d.id === current.id) return 'serves production now';
+  if (d.target !== 'production') return d.target ? `target is ${d.target}, not production` : 'preview deployment';
+  if (d.readyState !== 'READY') return `state is ${d.readyState ?? 'unknown'}, not READY`;
+  if (!hasServedProduction(d)) return `never served production (${d.readySubstate ?? 'not a rollback candidate'})`;
+  if (current.commitSha && d.commitSha && d.commitSha === current.commitSha) return `built from the same commit ${d.commitSha.slice(0, 7)} as production`;
+  if (d.createdAt >= current.createdAt) return 'newer than the deployment serving production';
+  return undefined;
+}
+
+export interface Skipped {
+  deployment: Deployment;
+  reason: string;
+}
+
+/** Walks pages (newest first) to the first fit deployment, keeping the reasons for the rest. */
+export async function findPrevious(current: Deployment, pages: AsyncIterable<Deployment[]>): Promise<{ chosen?: Deployment; skipped: Skipped[]; seen: number }> {
+  const skipped: Skipped[] = [];
+  let seen = 0;
+  for await (const page of pages) {
+    for (const d of page) {
+      seen++;
+      if (d.id === current.id) continue;
+      const reason = skipReason(d, current);
+      if (!reason) return { chosen: d, skipped, seen };
+      skipped.push({ deployment: d, reason });
+    }
+  }
+  return { skipped, seen };
+}
+
+/** Refuses an explicit target that cannot safely be put into production by this method. */
+export function checkExplicitTarget(d: Deployment, projectName: string, method: 'rollback' | 'promote'): void {
+  const name = `${d.id}${d.url ? ` (${d.url})` : ''}`;
+  if (d.target !== 'production') {
+    throw new RollbackKitError(
+      `Deployment ${name} is a ${d.target ? `${d.target}` : 'preview'} deployment of project ${projectName}, not a production one: promoting it would start a new production build, not a rollback.`,
+      'Choose a production deployment as target (or leave target as previous).',
+    );
+  }
+  if (d.readyState !== 'READY') {
+    throw new RollbackKitError(`Deployment ${name} of project ${projectName} is ${d.readyState ?? 'in an unknown state'}, not READY: it cannot serve traffic.`, 'Choose a READY production deployment as target.');
+  }
+  if (method === 'rollback' && !hasServedProduction(d)) {
+    throw new RollbackKitError(
+      `Deployment ${name} of project ${projectName} has never served production (${d.readySubstate ?? 'not a rollback candidate'}), so Vercel does not allow an instant rollback to it.`,
+      'Use method: promote to put it into production.',
+    );
+  }
+}

@@ -1,0 +1,341 @@
+// A local stand-in for the Vercel REST API, faithful to the reference contract: bearer auth, team
+// scope by teamId or slug, paginated deployment lists (`until` / `pagination.next`), READY and
+// non-READY, preview and production deployments, readySubstate, alias jobs that move
+// pending → in-progress → succeeded/failed/skipped over several polls of
+// GET /v9/projects/{id}?rollbackInfo=true, 402 on Hobby beyond the previous deployment, 409 when the
+// deployment is already current, and injectable faults: 429 + Retry-After, plain-text 500, `err`
+// bodies, dropped connections. Plain JavaScript so the benchmark can load it without a compiler.
+import { createServer } from 'node:http';
+import { performance } from 'node:perf_hooks';
+
+const now = () => performance.timeOrigin + performance.now();
+
+function send(res, status, body, headers = {}) {
+  if (body === undefined) {
+    res.writeHead(status, headers);
+    res.end();
+    return;
+  }
+  const text = typeof body === 'string' ? body : JSON.stringify(body);
+  res.writeHead(status, { 'content-type': typeof body === 'string' ? 'text/plain' : 'application/json; charset=utf-8', ...headers });
+  res.end(text);
+}
+
+const apiError = (code, message, extra = {}) => ({ error: { code, message, ...extra } });
+
+export async function startFakeVercel() {
+  const state = {
+    /** token -> { user, teams: [team ids] } */
+    tokens: new Map(),
+    /** team id -> { id, slug, plan } */
+    teams: new Map(),
+    /** user id -> { plan } */
+    users: new Map(),
+    projects: [],
+    deployments: [],
+  };
+  const requests = [];
+  const faults = [];
+  let seq = 0;
+  let clock = Date.UTC(2026, 10, 1);
+
+  const fake = {
+    requests,
+    state,
+    url: '',
+    addToken(token, user, teams = []) {
+      state.tokens.set(token, { user, teams });
+      if (!state.users.has(user)) state.users.set(user, { plan: 'pro' });
+    },
+    addTeam(id, slug, plan = 'pro') {
+      state.teams.set(id, { id, slug, plan });
+    },
+    setUserPlan(user, plan) {
+      state.users.set(user, { plan });
+    },
+    addProject(opts) {
+      const project = {
+        id: opts.id ?? `prj_${(++seq).toString(36).padStart(8, '0')}`,
+        name: opts.name,
+        owner: opts.owner,
+        autoAssignCustomDomains: true,
+        productionId: undefined,
+        rollingRelease: false,
+        domains: opts.domains ?? [`${opts.name}.example.com`],
+        lastAliasRequest: undefined,
+        rollbackDescription: undefined,
+        job: { pendingPolls: 2, inProgressPolls: 2, outcome: 'succeeded', failedAliases: [], polls: 0 },
+      };
+      state.projects.push(project);
+      return project;
+    },
+    /** Adds a deployment; each new one is one minute newer than the last unless createdAt is given. */
+    addDeployment(project, opts = {}) {
+      clock += 60_000;
+      const n = ++seq;
+      const d = {
+        uid: opts.id ?? `dpl_${n.toString(36).padStart(10, 'x')}`,
+        projectId: project.id,
+        name: project.name,
+        url: opts.url ?? `${project.name}-${n.toString(36)}-acme.vercel.app`,
+        createdAt: opts.createdAt ?? clock,
+        readyState: opts.state ?? 'READY',
+        readySubstate: opts.substate ?? ((opts.state ?? 'READY') === 'READY' ? 'PROMOTED' : undefined),
+        target: opts.target === undefined ? 'production' : opts.target,
+        sha: opts.sha ?? n.toString(16).padStart(40, 'a'),
+      };
+      state.deployments.push(d);
+      if (opts.production) fake.setProduction(project, d);
+      return d;
+    },
+    setProduction(project, d) {
+      project.productionId = d.uid;
+      d.readySubstate = 'PROMOTED';
+    },
+    production(project) {
+      return state.deployments.find((d) => d.uid === project.productionId);
+    },
+    /** The next `times` requests whose "METHOD /path" matches get this answer instead. */
+    fault(match, answer, times = 1) {
+      faults.push({ match, answer, times });
+    },
+    requestsTo(pattern) {
+      return requests.filter((r) => pattern.test(`${r.method} ${r.path}`));
+    },
+    close: () => new Promise((done) => server.close(() => done())),
+  };
+
+  const listView = (d) => ({
+    uid: d.uid,
+    name: d.name,
+    url: d.url,
+    created: d.createdAt,
+    createdAt: d.createdAt,
+    buildingAt: d.createdAt - 30_000,
+    ready: d.readyState === 'READY' ? d.createdAt + 45_000 : undefined,
+    state: d.readyState,
+    readyState: d.readyState,
+    readySubstate: d.readySubstate,
+    type: 'LAMBDAS',
+    target: d.target,
+    source: 'git',
+    aliasAssigned: d.readySubstate === 'PROMOTED' ? d.createdAt + 50_000 : null,
+    isRollbackCandidate: d.target === 'production' && d.readyState === 'READY' && d.readySubstate === 'PROMOTED',
+    inspectorUrl: `https://vercel.com/acme/${d.name}/${d.uid.slice(4)}`,
+    creator: { uid: 'user_creator', username: 'ci' },
+    meta: { githubCommitSha: d.sha, githubCommitRef: 'main', githubCommitMessage: `commit ${d.sha.slice(0, 7)}` },
+    // Fields a future API may add: clients must ignore them.
+    checksState: 'completed',
+    someFutureField: { nested: [1, 2, 3] },
+  });
+
+  const fullView = (d, project) => ({
+    ...listView(d),
+    id: d.uid,
+    uid: undefined,
+    projectId: d.projectId,
+    alias: project && project.productionId === d.uid ? [...project.domains, `${project.name}.vercel.app`] : [],
+  });
+
+  const projectView = (project, rollbackInfo) => {
+    const prod = fake.production(project);
+    return {
+      id: project.id,
+      name: project.name,
+      accountId: project.owner,
+      framework: 'nextjs',
+      autoAssignCustomDomains: project.autoAssignCustomDomains,
+      targets: prod ? { production: { ...fullView(prod, project), uid: undefined } } : {},
+      ...(rollbackInfo ? { lastAliasRequest: project.lastAliasRequest ?? null, rollbackDescription: project.rollbackDescription } : {}),
+      lastRollbackTarget: null,
+      futureFlag: 'UNKNOWN_ENUM_VALUE',
+    };
+  };
+
+  /** Moves the alias job one step per status poll, as a real job moves with time. */
+  const advanceJob = (project) => {
+    const req = project.lastAliasRequest;
+    if (!req || (req.jobStatus !== 'pending' && req.jobStatus !== 'in-progress')) return;
+    const job = project.job;
+    job.polls++;
+    if (job.polls <= job.pendingPolls) req.jobStatus = 'pending';
+    else if (job.polls <= job.pendingPolls + job.inProgressPolls || job.outcome === 'stuck') req.jobStatus = 'in-progress';
+    else {
+      req.jobStatus = job.outcome;
+      if (job.outcome === 'succeeded' || job.outcome === 'skipped') {
+        const to = state.deployments.find((d) => d.uid === req.toDeploymentId);
+        fake.setProduction(project, to);
+        // After a rollback Vercel stops assigning production domains to new deployments.
+        project.autoAssignCustomDomains = req.type !== 'rollback';
+      }
+    }
+  };
+
+  /** The deployment that served production just before the current one (Hobby's only target). */
+  const previousProduction = (project) => {
+    const current = fake.production(project);
+    return state.deployments
+      .filter((d) => d.projectId === project.id && d.target === 'production' && d.readySubstate === 'PROMOTED' && d.createdAt < current.createdAt)
+      .sort((a, b) => b.createdAt - a.createdAt)[0];
+  };
+
+  function scope(req, url) {
+    const auth = req.headers.authorization ?? '';
+    const token = /^Bearer (.+)$/.exec(auth)?.[1];
+    const who = token ? state.tokens.get(token) : undefined;
+    if (!who) {
+      return { fail: [403, apiError('forbidden', token ? 'Not authorized' : 'The request is missing an authentication token', { invalidToken: true })] };
+    }
+    const teamId = url.searchParams.get('teamId');
+    const slug = url.searchParams.get('slug');
+    if (teamId || slug) {
+      const team = teamId ? state.teams.get(teamId) : [...state.teams.values()].find((t) => t.slug === slug);
+      if (!team || !who.teams.includes(team.id)) return { fail: [403, apiError('forbidden', 'Not authorized', { invalidToken: false })] };
+      return { owner: team.id, plan: team.plan };
+    }
+    return { owner: who.user, plan: state.users.get(who.user)?.plan ?? 'pro' };
+  }
+
+  function route(req, url, body) {
+    const path = url.pathname;
+    const q = url.searchParams;
+    const s = scope(req, url);
+    if (s.fail) return s.fail;
+    const projectIn = (idOrName) => state.projects.find((p) => p.owner === s.owner && (p.id === idOrName || p.name === idOrName));
+    const projectNotFound = [404, apiError('not_found', 'Project not found.')];
+    let m;
+
+    if (req.method === 'GET' && (m = /^\/v9\/projects\/([^/]+)$/.exec(path))) {
+      const project = projectIn(decodeURIComponent(m[1]));
+      if (!project) return projectNotFound;
+      const rollbackInfo = q.get('rollbackInfo') === 'true';
+      if (rollbackInfo) advanceJob(project);
+      return [200, projectView(project, rollbackInfo)];
+    }
+
+    if (req.method === 'GET' && /^\/v[67]\/deployments$/.test(path)) {
+      const limit = Number(q.get('limit') ?? 20);
+      if (!Number.isInteger(limit) || limit < 1 || limit > 100) return [400, apiError('bad_request', 'Invalid request: `limit` should be <= 100.')];
+      const projectId = q.get('projectId');
+      const owned = new Set(state.projects.filter((p) => p.owner === s.owner).map((p) => p.id));
+      let list = state.deployments.filter((d) => owned.has(d.projectId));
+      if (projectId) {
+        const project = projectIn(projectId);
+        if (!project) return projectNotFound;
+        list = list.filter((d) => d.projectId === project.id);
+      }
+      const target = q.get('target');
+      if (target === 'production') list = list.filter((d) => d.target === 'production');
+      else if (target === 'preview') list = list.filter((d) => d.target === null);
+      const states = q.get('state')?.split(',');
+      if (states) list = list.filter((d) => states.includes(d.readyState));
+      if (q.get('sha')) list = list.filter((d) => d.sha === q.get('sha'));
+      if (q.get('rollbackCandidate') === 'true') list = list.filter((d) => listView(d).isRollbackCandidate);
+      if (q.get('until')) list = list.filter((d) => d.createdAt < Number(q.get('until')));
+      if (q.get('since')) list = list.filter((d) => d.createdAt > Number(q.get('since')));
+      list.sort((a, b) => b.createdAt - a.createdAt);
+      const page = list.slice(0, limit);
+      const more = list.length > limit;
+      return [200, { deployments: page.map(listView), pagination: { count: page.length, next: more ? page.at(-1).createdAt : null, prev: page[0]?.createdAt ?? null } }];
+    }
+
+    if (req.method === 'GET' && (m = /^\/v13\/deployments\/([^/]+)$/.exec(path))) {
+      const key = decodeURIComponent(m[1]);
+      const owned = new Set(state.projects.filter((p) => p.owner === s.owner).map((p) => p.id));
+      const d = state.deployments.find((x) => owned.has(x.projectId) && (x.uid === key || x.url === key));
+      if (!d) return [404, apiError('not_found', 'The deployment could not be found.')];
+      return [200, fullView(d, state.projects.find((p) => p.id === d.projectId))];
+    }
+
+    if (req.method === 'POST' && (m = /^\/v(?:1|9)\/projects\/([^/]+)\/rollback\/([^/]+)$/.exec(path))) {
+      return changeProduction('rollback', projectIn(decodeURIComponent(m[1])), decodeURIComponent(m[2]), q.get('description') ?? body?.description);
+    }
+    if (req.method === 'POST' && (m = /^\/v10\/projects\/([^/]+)\/promote\/([^/]+)$/.exec(path))) {
+      return changeProduction('promote', projectIn(decodeURIComponent(m[1])), decodeURIComponent(m[2]));
+    }
+
+    if (req.method === 'GET' && (m = /^\/v9\/projects\/([^/]+)\/(rollback|promote)\/aliases$/.exec(path))) {
+      const project = projectIn(decodeURIComponent(m[1]));
+      if (!project) return projectNotFound;
+      const limit = Number(q.get('limit') ?? 20);
+      let aliases = project.job.failedAliases.map((alias, i) => ({ id: `alias_${i}`, status: 'failed', createdAt: 1000 + i, alias: { alias, deploymentId: project.lastAliasRequest?.toDeploymentId } }));
+      aliases.sort((a, b) => b.createdAt - a.createdAt);
+      if (q.get('until')) aliases = aliases.filter((a) => a.createdAt < Number(q.get('until')));
+      const page = aliases.slice(0, limit);
+      const more = aliases.length > limit;
+      return [200, { aliases: page.map(({ createdAt: _c, ...rest }) => rest), pagination: { count: page.length, next: more ? page.at(-1).createdAt : null, prev: null } }];
+    }
+
+    return [404, apiError('not_found', 'The requested path was not found.')];
+
+    function changeProduction(type, project, deploymentId, description) {
+      if (!project) return projectNotFound;
+      const d = state.deployments.find((x) => x.uid === deploymentId && x.projectId === project.id);
+      if (!d) return [404, apiError('not_found', 'Deployment not found.')];
+      if (project.productionId === d.uid) {
+        return [409, apiError('conflict', `The provided deploymentId (${d.uid}) is already the current production deployment.`)];
+      }
+      const job = project.lastAliasRequest?.jobStatus;
+      if (job === 'pending' || job === 'in-progress') return [409, apiError('conflict', 'Another alias change is already in progress for this project.')];
+      if (d.readyState !== 'READY') return [422, apiError('bad_request', `Deployment ${d.uid} is not ready (${d.readyState}).`)];
+      if (d.target !== 'production') return [422, apiError('bad_request', 'Only production deployments can be used.')];
+      if (type === 'rollback') {
+        if (d.readySubstate !== 'PROMOTED') return [422, apiError('bad_request', 'This deployment is not eligible for rollback.')];
+        if (s.plan === 'hobby' && previousProduction(project)?.uid !== d.uid) {
+          return [402, apiError('payment_required', 'To roll back further than the previous production deployment, upgrade to pro')];
+        }
+      }
+      project.job.polls = 0;
+      project.lastAliasRequest = { fromDeploymentId: project.productionId, toDeploymentId: d.uid, jobStatus: 'pending', requestedAt: Date.now(), type };
+      if (type === 'rollback') project.rollbackDescription = description ?? null;
+      if (type === 'promote' && project.rollingRelease) return [202, undefined];
+      return [201, undefined];
+    }
+  }
+
+  function answerFault(res, answer) {
+    answer.effect?.();
+    if (answer.reset) {
+      res.socket?.destroy();
+      return answer.status ?? 0;
+    }
+    const headers = answer.retryAfter !== undefined ? { 'retry-after': String(answer.retryAfter) } : {};
+    if (answer.text !== undefined) send(res, answer.status, answer.text, headers);
+    else if (answer.status === 429) {
+      send(res, 429, apiError('rate_limited', 'Rate limit exceeded', { limit: { remaining: 0, reset: Math.ceil(Date.now() / 1000) + 1, resetMs: Date.now() + 1000, total: 100 } }), headers);
+    } else if (answer.err) send(res, answer.status, { err: { code: answer.err, message: answer.message ?? 'failed' } }, headers);
+    else send(res, answer.status, apiError(answer.code ?? 'internal_server_error', answer.message ?? 'An unexpected error occurred.'), headers);
+    return answer.status;
+  }
+
+  const server = createServer((req, res) => {
+    let raw = '';
+    req.on('data', (c) => (raw += c));
+    req.on('end', () => {
+      const url = new URL(req.url ?? '/', 'http://localhost');
+      const entry = { method: req.method, path: url.pathname, query: Object.fromEntries(url.searchParams), at: now(), status: 0, authorization: req.headers.authorization };
+      requests.push(entry);
+      const key = `${req.method} ${url.pathname}`;
+      const fault = faults.find((f) => f.times > 0 && (typeof f.match === 'string' ? key.startsWith(f.match) : f.match.test(key)));
+      if (fault) {
+        fault.times--;
+        entry.status = answerFault(res, fault.answer);
+        return;
+      }
+      let body;
+      try {
+        body = raw ? JSON.parse(raw) : undefined;
+      } catch {
+        entry.status = 400;
+        send(res, 400, apiError('bad_request', 'Invalid JSON body'));
+        return;
+      }
+      const [status, payload] = route(req, url, body);
+      entry.status = status;
+      send(res, status, payload);
+    });
+  });
+  await new Promise((done) => server.listen(0, '127.0.0.1', () => done()));
+  fake.url = `http://127.0.0.1:${server.address().port}`;
+  return fake;
+}
