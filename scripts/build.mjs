@@ -1,13 +1,25 @@
-// Bundles every entry point in src/actions/ (and the CLI) into dist/<name>/index.js with ncc.
+// Bundles every entry point in src/actions/ into dist/<name>/index.js: tsc compiles src/ to
+// JavaScript, then ncc bundles each entry. Types are checked by `npm run typecheck`, not here, so a
+// type error in one module never stops another action's bundle from being built.
 // `node scripts/build.mjs snapshot-db smoke-test` builds only those, for speed while developing;
 // only a full build writes dist/source.sha256, the stamp the dist freshness test compares against.
 import { createHash } from 'node:crypto';
 import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { spawnSync } from 'node:child_process';
 import ncc from '@vercel/ncc';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const compiled = join(root, 'node_modules/.cache/rollback-kit-build');
+
+async function compile() {
+  await rm(compiled, { recursive: true, force: true });
+  const tsc = spawnSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', join(root, 'tsconfig.build.json')], { encoding: 'utf8' });
+  if (tsc.status !== 0) console.warn('tsc reported type errors (bundles still built; run npm run typecheck):\n' + tsc.stdout);
+  // ncc must see the compiled files as ES modules, as src/ is.
+  await writeFile(join(compiled, 'package.json'), '{"type":"module"}\n');
+}
 
 export async function entryPoints() {
   const names = (await readdir(join(root, 'src/actions')))
@@ -33,6 +45,7 @@ export async function sourceHash() {
     ...(await listFiles(join(root, 'src'))),
     join(root, 'package-lock.json'),
     join(root, 'tsconfig.json'),
+    join(root, 'tsconfig.build.json'),
     join(root, 'scripts/build.mjs'),
   ].sort();
   const hash = createHash('sha256');
@@ -46,7 +59,7 @@ export async function sourceHash() {
 }
 
 async function build(entry) {
-  const { code, assets } = await ncc(entry.file, {
+  const { code, assets } = await ncc(join(compiled, 'actions', `${entry.name}.js`), {
     minify: false,
     sourceMap: false,
     quiet: true,
@@ -76,6 +89,7 @@ async function main() {
     process.exit(2);
   }
   const selected = wanted.length ? all.filter((e) => wanted.includes(e.name)) : all;
+  await compile();
   if (!wanted.length) {
     // A full build owns dist/: drop bundles whose entry point is gone.
     const keep = new Set(all.map((e) => e.name));

@@ -36062,1407 +36062,6 @@ function extend(target) {
 
 /***/ }),
 
-/***/ 2864:
-/***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
-
-__nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1804);
-/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(6760);
-/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_1___default = /*#__PURE__*/__nccwpck_require__.n(node_path__WEBPACK_IMPORTED_MODULE_1__);
-/* harmony import */ var _core_action_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(6325);
-/* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(4296);
-/* harmony import */ var _db_connection_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(8152);
-/* harmony import */ var _db_restore_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(8490);
-/* harmony import */ var _report_db_summary_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(179);
-
-
-
-
-
-
-
-await (0,_core_action_js__WEBPACK_IMPORTED_MODULE_2__/* .runAction */ .Cs)(async (log) => {
-    const target = (0,_db_connection_js__WEBPACK_IMPORTED_MODULE_4__/* .parseConnectionString */ .HH)(_core_action_js__WEBPACK_IMPORTED_MODULE_2__/* .input */ .hF.required('database-url'), log);
-    const result = await (0,_db_restore_js__WEBPACK_IMPORTED_MODULE_5__/* .restoreSnapshot */ .n)({
-        target,
-        snapshotPath: _core_action_js__WEBPACK_IMPORTED_MODULE_2__/* .input */ .hF.required('snapshot-path'),
-        confirm: _core_action_js__WEBPACK_IMPORTED_MODULE_2__/* .input */ .hF.string('confirm'),
-        preRestoreSnapshot: _core_action_js__WEBPACK_IMPORTED_MODULE_2__/* .input */ .hF.boolean('pre-restore-snapshot', true),
-        jobs: _core_action_js__WEBPACK_IMPORTED_MODULE_2__/* .input */ .hF.integer('jobs', { default: 1, min: 1, max: 64 }),
-        clean: _core_action_js__WEBPACK_IMPORTED_MODULE_2__/* .input */ .hF.boolean('clean', true),
-        outputDir: (0,node_path__WEBPACK_IMPORTED_MODULE_1__.join)(process.env.RUNNER_TEMP || process.cwd(), 'rollback-kit', 'snapshots'),
-        tools: { searchPath: process.env.PATH ?? '' },
-    }, log);
-    (0,_core_action_js__WEBPACK_IMPORTED_MODULE_2__/* .setOutputs */ .n0)({
-        'pre-restore-snapshot-path': result.preRestoreSnapshotPath ?? '',
-        verified: result.verified,
-        'tables-restored': result.tablesRestored,
-        'duration-ms': result.durationMs,
-    });
-    await _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .summary */ .z.addRaw((0,_report_db_summary_js__WEBPACK_IMPORTED_MODULE_6__/* .restoreSummary */ .r)(result)).write();
-    if (!result.verified) {
-        throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_3__/* .RollbackKitError */ .d(`Restore finished but ${result.differences.length} table(s) differ from the snapshot's row counts: ${result.differences.map((d) => d.table).join(', ')}.`, 'See the job summary; something wrote to the database during the restore, or the snapshot was filtered.');
-    }
-});
-
-__webpack_async_result__();
-} catch(e) { __webpack_async_result__(e); } }, 1);
-
-/***/ }),
-
-/***/ 6325:
-/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
-
-
-// EXPORTS
-__nccwpck_require__.d(__webpack_exports__, {
-  hF: () => (/* binding */ input),
-  Cs: () => (/* binding */ runAction),
-  n0: () => (/* binding */ setOutputs)
-});
-
-// UNUSED EXPORTS: actionLog
-
-// EXTERNAL MODULE: ./node_modules/@actions/core/lib/core.js + 17 modules
-var core = __nccwpck_require__(1804);
-// EXTERNAL MODULE: ./src/core/errors.ts
-var errors = __nccwpck_require__(4296);
-;// CONCATENATED MODULE: ./src/core/log.ts
-const REDACTED = '***';
-function createLog(sink) {
-    const secrets = new Set();
-    const redact = (text) => {
-        let out = text;
-        // Longest first, so a secret that contains another is replaced whole.
-        for (const s of [...secrets].sort((a, b) => b.length - a.length))
-            out = out.split(s).join(REDACTED);
-        return out;
-    };
-    return {
-        info: (m) => sink.info(redact(m)),
-        warning: (m) => sink.warning(redact(m)),
-        debug: (m) => sink.debug(redact(m)),
-        secret(value) {
-            // Very short values would redact ordinary words and say nothing about the secret anyway.
-            if (!value || value.length < 3 || secrets.has(value))
-                return;
-            secrets.add(value);
-            sink.mask?.(value);
-            const encoded = encodeURIComponent(value);
-            if (encoded !== value && !secrets.has(encoded)) {
-                secrets.add(encoded);
-                sink.mask?.(encoded);
-            }
-        },
-        redact,
-    };
-}
-/** A log that keeps its lines in memory: for library tests. */
-function memoryLog() {
-    const lines = [];
-    const log = createLog({
-        info: (m) => lines.push(m),
-        warning: (m) => lines.push(`warning: ${m}`),
-        debug: (m) => lines.push(`debug: ${m}`),
-    });
-    return Object.assign(log, { lines });
-}
-/** A log for the terminal (the CLI): warnings to stderr, debug only when asked for. */
-function consoleLog(opts = {}) {
-    return createLog({
-        info: (m) => console.log(m),
-        warning: (m) => console.error(`warning: ${m}`),
-        debug: (m) => {
-            if (opts.debug)
-                console.error(`debug: ${m}`);
-        },
-    });
-}
-
-;// CONCATENATED MODULE: ./src/core/parse.ts
-/** Parsing of the string values actions and the CLI receive; every error names the input. */
-
-function parseBoolean(raw, name, fallback) {
-    const value = (raw ?? '').trim().toLowerCase();
-    if (!value)
-        return fallback;
-    if (value === 'true')
-        return true;
-    if (value === 'false')
-        return false;
-    throw new errors/* RollbackKitError */.d(`Input ${name} must be true or false, got "${raw}".`);
-}
-function parseNumber(raw, name, opts = {}) {
-    const value = (raw ?? '').trim();
-    if (!value)
-        return opts.default;
-    const n = Number(value);
-    const kind = opts.integer ? 'a whole number' : 'a number';
-    if (!Number.isFinite(n) || (opts.integer && !Number.isInteger(n))) {
-        throw new errors/* RollbackKitError */.d(`Input ${name} must be ${kind}, got "${raw}".`);
-    }
-    if (opts.min !== undefined && n < opts.min)
-        throw new errors/* RollbackKitError */.d(`Input ${name} must be at least ${opts.min}, got ${n}.`);
-    if (opts.max !== undefined && n > opts.max)
-        throw new errors/* RollbackKitError */.d(`Input ${name} must be at most ${opts.max}, got ${n}.`);
-    return n;
-}
-function parseInteger(raw, name, opts = {}) {
-    return parseNumber(raw, name, { ...opts, integer: true });
-}
-/** Lists accept commas or newlines; blanks are dropped. */
-function parseList(raw) {
-    return (raw ?? '')
-        .split(/[\n,]/)
-        .map((s) => s.trim())
-        .filter(Boolean);
-}
-/** An ISO 8601 time; the error shows the shape expected. */
-function parseTime(raw, name) {
-    const value = (raw ?? '').trim();
-    if (!value)
-        return undefined;
-    const d = new Date(value);
-    if (Number.isNaN(d.getTime()) || !/^\d{4}-\d{2}-\d{2}/.test(value)) {
-        throw new RollbackKitError(`Input ${name} must be an ISO 8601 time such as 2026-11-22T09:30:00Z, got "${raw}".`);
-    }
-    return d;
-}
-
-;// CONCATENATED MODULE: ./src/core/action.ts
-/**
- * What every action entry point shares: typed input reading, a redacting log on the runner,
- * outputs, and the rule that a failure is one clear `::error::` line and a non-zero exit.
- */
-
-
-
-
-function actionLog() {
-    return createLog({
-        info: (m) => core/* info */.pq(m),
-        warning: (m) => core/* warning */.$e(m),
-        debug: (m) => core/* debug */.Yz(m),
-        mask: (v) => core/* setSecret */.Pq(v),
-    });
-}
-/** Reads inputs by their public names; every parse error names the input. */
-const input = {
-    string(name, opts = {}) {
-        const value = core/* getInput */.V4(name).trim();
-        if (value)
-            return value;
-        if (opts.required)
-            throw new errors/* RollbackKitError */.d(`Input required and not supplied: ${name}.`);
-        return opts.default;
-    },
-    required(name) {
-        return input.string(name, { required: true });
-    },
-    /** A secret input: masked before anything else can print it. */
-    secret(name, log, opts = {}) {
-        const value = input.string(name, opts);
-        log.secret(value);
-        return value;
-    },
-    boolean(name, fallback) {
-        return parseBoolean(core/* getInput */.V4(name), name, fallback);
-    },
-    integer(name, opts = {}) {
-        return parseInteger(core/* getInput */.V4(name), name, opts);
-    },
-    number(name, opts = {}) {
-        return parseNumber(core/* getInput */.V4(name), name, opts);
-    },
-    list(name) {
-        return parseList(core/* getInput */.V4(name));
-    },
-};
-function setOutputs(outputs) {
-    for (const [name, value] of Object.entries(outputs)) {
-        if (value !== undefined)
-            core/* setOutput */.uH(name, typeof value === 'string' ? value : String(value));
-    }
-}
-/**
- * Runs an action body. Errors become one redacted `::error::` line; unexpected ones keep their
- * stack in the debug log so a bug report has it without frightening the reader.
- */
-async function runAction(body) {
-    const log = actionLog();
-    try {
-        await body(log);
-    }
-    catch (err) {
-        if (!(err instanceof errors/* RollbackKitError */.d) && err instanceof Error && err.stack)
-            log.debug(err.stack);
-        core/* setFailed */.C1(log.redact((0,errors/* errorLine */.B)(err)));
-    }
-}
-
-
-/***/ }),
-
-/***/ 4296:
-/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
-
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   B: () => (/* binding */ errorLine),
-/* harmony export */   d: () => (/* binding */ RollbackKitError)
-/* harmony export */ });
-/**
- * An error the user can act on: `message` says what failed and why, `hint` what to do next.
- * Entry points print it as one `::error::` line; anything else is treated as a bug.
- */
-class RollbackKitError extends Error {
-    hint;
-    constructor(message, hint) {
-        super(message);
-        this.hint = hint;
-        this.name = 'RollbackKitError';
-    }
-    /** The single line shown to the on-call engineer. */
-    get line() {
-        return this.hint ? `${this.message} ${this.hint}` : this.message;
-    }
-}
-function errorLine(err) {
-    if (err instanceof RollbackKitError)
-        return err.line;
-    if (err instanceof Error)
-        return `Unexpected error: ${err.message}`;
-    return `Unexpected error: ${String(err)}`;
-}
-
-
-/***/ }),
-
-/***/ 8152:
-/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
-
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   HH: () => (/* binding */ parseConnectionString),
-/* harmony export */   ex: () => (/* binding */ isTransactionPooler),
-/* harmony export */   f3: () => (/* binding */ pgClientConfig),
-/* harmony export */   ff: () => (/* binding */ describeTarget),
-/* harmony export */   kY: () => (/* binding */ libpqEnv)
-/* harmony export */ });
-/* unused harmony export withDatabase */
-/* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3024);
-/* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_fs__WEBPACK_IMPORTED_MODULE_0__);
-/* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(4296);
-/**
- * Connection strings, the one way every module learns where a database is. Parses URLs and libpq
- * key=value strings, registers the password as a secret before anything can print it, describes a
- * target as host:port/db for messages, and builds what node-postgres and the pg_* tools need,
- * passing the password through the environment so it never shows in a process list.
- */
-
-
-const DEFAULT_PORT = 5432;
-/** Parses a `postgres://` URL or a `key=value` string and masks its password in `log`. */
-function parseConnectionString(raw, log) {
-    const text = raw.trim();
-    // Mask the whole string too: users paste it into other inputs and messages.
-    log?.secret(text);
-    if (!text)
-        throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .RollbackKitError */ .d('The connection string is empty.', 'Pass a URL such as postgres://user:password@host:5432/dbname.');
-    const target = /^postgres(ql)?:\/\//i.test(text) ? parseUrl(text) : parseKeyValue(text);
-    log?.secret(target.password);
-    return target;
-}
-function parseUrl(text) {
-    let url;
-    try {
-        // URL cannot parse several comma-separated hosts; we support one.
-        url = new URL(text.replace(/^postgres(ql)?:/i, 'http:'));
-    }
-    catch {
-        throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .RollbackKitError */ .d('The connection string is not a valid URL.', 'Expected postgres://user:password@host:5432/dbname (percent-encode special characters in the password).');
-    }
-    const params = {};
-    url.searchParams.forEach((v, k) => (params[k] = v));
-    const host = params.host ?? decodeURIComponent(url.hostname).replace(/^\[(.*)\]$/, '$1');
-    delete params.host;
-    const port = params.port ?? url.port;
-    delete params.port;
-    const database = decodeURIComponent(url.pathname.replace(/^\//, '')) || params.dbname || '';
-    delete params.dbname;
-    const user = decodeURIComponent(url.username) || params.user || '';
-    delete params.user;
-    const password = url.password ? decodeURIComponent(url.password) : params.password;
-    delete params.password;
-    return finish({ host, port, database, user, password, params });
-}
-/** libpq key=value syntax: values may be single-quoted, with backslash escapes. */
-function parseKeyValue(text) {
-    const params = {};
-    let i = 0;
-    while (i < text.length) {
-        while (i < text.length && /\s/.test(text[i]))
-            i++;
-        if (i >= text.length)
-            break;
-        const keyMatch = /^([A-Za-z_][A-Za-z0-9_]*)\s*=\s*/.exec(text.slice(i));
-        if (!keyMatch) {
-            throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .RollbackKitError */ .d('The connection string is neither a postgres:// URL nor key=value pairs.', 'Expected postgres://user:password@host:5432/dbname or host=... port=... dbname=... user=... password=....');
-        }
-        const key = keyMatch[1].toLowerCase();
-        i += keyMatch[0].length;
-        let value = '';
-        if (text[i] === "'") {
-            i++;
-            while (i < text.length && text[i] !== "'") {
-                if (text[i] === '\\' && i + 1 < text.length)
-                    i++;
-                value += text[i];
-                i++;
-            }
-            if (text[i] !== "'")
-                throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .RollbackKitError */ .d(`The connection string has an unterminated quote in the value of ${key}.`);
-            i++;
-        }
-        else {
-            while (i < text.length && !/\s/.test(text[i])) {
-                if (text[i] === '\\' && i + 1 < text.length)
-                    i++;
-                value += text[i];
-                i++;
-            }
-        }
-        params[key] = value;
-    }
-    const { host = '', port, dbname = '', user = '', password, ...rest } = params;
-    return finish({ host, port, database: dbname, user, password, params: rest });
-}
-function finish(t) {
-    const port = t.port ? Number(t.port) : DEFAULT_PORT;
-    if (!Number.isInteger(port) || port <= 0 || port > 65535) {
-        throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .RollbackKitError */ .d(`The connection string has an invalid port "${t.port}".`);
-    }
-    const host = t.host || 'localhost';
-    const user = t.user || 'postgres';
-    // libpq's default database is the user's name.
-    const database = t.database || user;
-    return { host, port, database, user, password: t.password || undefined, params: t.params };
-}
-/** `host:port/db`, for every message that names the database; never contains a secret. */
-function describeTarget(t) {
-    const host = t.host.includes(':') ? `[${t.host}]` : t.host;
-    return `${host}:${t.port}/${t.database}`;
-}
-/**
- * Transaction-mode poolers (Supabase's port 6543, pgbouncer with pool_mode=transaction) hand each
- * transaction to another server session: session advisory locks, SET and pg_dump do not hold there.
- */
-function isTransactionPooler(t) {
-    return t.port === 6543 || t.params.pgbouncer?.toLowerCase() === 'true';
-}
-function withDatabase(t, database) {
-    return { ...t, database };
-}
-/** Options for node-postgres. `connectTimeoutMs` bounds an unreachable host. */
-function pgClientConfig(t, opts = {}) {
-    const config = {
-        host: t.host,
-        port: t.port,
-        database: t.database,
-        user: t.user,
-        password: t.password,
-        connectionTimeoutMillis: opts.connectTimeoutMs ?? connectTimeoutMs(t),
-        application_name: t.params.application_name ?? opts.applicationName ?? 'rollback-kit',
-        ssl: sslConfig(t),
-    };
-    if (t.params.options)
-        config.options = t.params.options;
-    return config;
-}
-function connectTimeoutMs(t) {
-    const seconds = Number(t.params.connect_timeout);
-    return Number.isFinite(seconds) && seconds > 0 ? seconds * 1000 : 10_000;
-}
-function sslConfig(t) {
-    const mode = (t.params.sslmode ?? '').toLowerCase();
-    // libpq's "require" encrypts without checking the certificate; verify-* check it.
-    if (mode === 'require')
-        return { rejectUnauthorized: false };
-    if (mode === 'verify-ca' || mode === 'verify-full') {
-        const ca = t.params.sslrootcert ? (0,node_fs__WEBPACK_IMPORTED_MODULE_0__.readFileSync)(t.params.sslrootcert, 'utf8') : undefined;
-        return { rejectUnauthorized: true, ca, ...(mode === 'verify-ca' ? { checkServerIdentity: () => undefined } : {}) };
-    }
-    return false;
-}
-const LIBPQ_ENV = {
-    sslmode: 'PGSSLMODE',
-    sslrootcert: 'PGSSLROOTCERT',
-    sslcert: 'PGSSLCERT',
-    sslkey: 'PGSSLKEY',
-    application_name: 'PGAPPNAME',
-    options: 'PGOPTIONS',
-    connect_timeout: 'PGCONNECT_TIMEOUT',
-    target_session_attrs: 'PGTARGETSESSIONATTRS',
-    gssencmode: 'PGGSSENCMODE',
-};
-/**
- * Environment for pg_dump, pg_restore and psql. Everything goes through variables, the password
- * included, so no secret is ever in an argument list.
- */
-function libpqEnv(t) {
-    const env = {
-        PGHOST: t.host,
-        PGPORT: String(t.port),
-        PGDATABASE: t.database,
-        PGUSER: t.user,
-        PGCONNECT_TIMEOUT: String(Math.round(connectTimeoutMs(t) / 1000)),
-        PGAPPNAME: 'rollback-kit',
-    };
-    if (t.password)
-        env.PGPASSWORD = t.password;
-    for (const [param, name] of Object.entries(LIBPQ_ENV)) {
-        const value = t.params[param];
-        if (value)
-            env[name] = value;
-    }
-    return env;
-}
-
-
-/***/ }),
-
-/***/ 8490:
-/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
-
-
-// EXPORTS
-__nccwpck_require__.d(__webpack_exports__, {
-  n: () => (/* binding */ restoreSnapshot)
-});
-
-// UNUSED EXPORTS: checkConfirmation
-
-// EXTERNAL MODULE: ./src/core/errors.ts
-var errors = __nccwpck_require__(4296);
-;// CONCATENATED MODULE: external "node:child_process"
-const external_node_child_process_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:child_process");
-;// CONCATENATED MODULE: ./src/core/process.ts
-/** Running an external program (pg_dump, pg_restore, psql, git) with a bounded wait and captured output. */
-
-/** Output beyond this is cut: pg_restore -v can be chatty, and memory is not a log store. */
-const MAX_CAPTURE = 1 << 20;
-function runProcess(command, args, opts = {}) {
-    return new Promise((resolve, reject) => {
-        const child = (0,external_node_child_process_namespaceObject.spawn)(command, args, {
-            cwd: opts.cwd,
-            // eslint-disable-next-line no-restricted-properties -- children inherit PATH and HOME, not inputs
-            env: { ...process.env, ...opts.env },
-            stdio: ['ignore', 'pipe', 'pipe'],
-        });
-        let stdout = '';
-        let stderr = '';
-        let timedOut = false;
-        const timer = opts.timeoutMs
-            ? setTimeout(() => {
-                timedOut = true;
-                child.kill('SIGTERM');
-                setTimeout(() => child.kill('SIGKILL'), 5000).unref();
-            }, opts.timeoutMs)
-            : undefined;
-        child.stdout.on('data', (d) => {
-            if (stdout.length < MAX_CAPTURE)
-                stdout += d.toString();
-        });
-        child.stderr.on('data', (d) => {
-            const text = d.toString();
-            if (stderr.length < MAX_CAPTURE)
-                stderr += text;
-            opts.onStderr?.(text);
-        });
-        child.on('error', (err) => {
-            if (timer)
-                clearTimeout(timer);
-            reject(err);
-        });
-        child.on('close', (code, signal) => {
-            if (timer)
-                clearTimeout(timer);
-            resolve({ code, signal, stdout, stderr, timedOut });
-        });
-    });
-}
-
-;// CONCATENATED MODULE: ./src/db/catalog.ts
-function quoteIdent(name) {
-    return `"${name.replace(/"/g, '""')}"`;
-}
-function qualified(schema, name) {
-    return `${quoteIdent(schema)}.${quoteIdent(name)}`;
-}
-function globToRegex(glob) {
-    return '^' + glob.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*') + '$';
-}
-/** A SQL condition on `n.nspname` for the user schemas the filter selects; params appended to `params`. */
-function schemaCondition(filter, params) {
-    const parts = [
-        "n.nspname NOT IN ('pg_catalog', 'information_schema')",
-        "n.nspname NOT LIKE 'pg\\_toast%'",
-        "n.nspname NOT LIKE 'pg\\_temp\\_%'",
-    ];
-    if (filter.schemas.length) {
-        params.push(filter.schemas.map(globToRegex));
-        parts.push(`n.nspname ~ ANY($${params.length}::text[])`);
-    }
-    if (filter.excludeSchemas.length) {
-        params.push(filter.excludeSchemas.map(globToRegex));
-        parts.push(`NOT (n.nspname ~ ANY($${params.length}::text[]))`);
-    }
-    return parts.join(' AND ');
-}
-const NOT_FROM_EXTENSION = (oidExpr, classExpr) => `NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = '${classExpr}'::regclass AND d.objid = ${oidExpr} AND d.deptype = 'e')`;
-async function listTables(session, filter) {
-    const params = [];
-    const { rows } = await session.query(`SELECT n.nspname AS schema, c.relname AS name
-       FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-      WHERE c.relkind = 'r' AND ${schemaCondition(filter, params)} AND ${NOT_FROM_EXTENSION('c.oid', 'pg_class')}
-      ORDER BY 1, 2`, params);
-    return rows;
-}
-/** `schema.table` or `table` (meaning public) → the table's parts. */
-function splitTableName(name) {
-    const at = name.indexOf('.');
-    return at < 0 ? { schema: 'public', name } : { schema: name.slice(0, at), name: name.slice(at + 1) };
-}
-/** Exact row counts. Runs in the caller's transaction, so it sees the same snapshot as pg_dump. */
-async function countRows(session, tables, excludeData = []) {
-    const excluded = new Set(excludeData.map((t) => {
-        const s = splitTableName(t);
-        return `${s.schema}.${s.name}`;
-    }));
-    const out = [];
-    for (const t of tables) {
-        if (excluded.has(`${t.schema}.${t.name}`)) {
-            out.push({ ...t, rows: null });
-            continue;
-        }
-        const { rows } = await session.query(`SELECT count(*) AS n FROM ${qualified(t.schema, t.name)}`);
-        out.push({ ...t, rows: Number(rows[0].n) });
-    }
-    return out;
-}
-async function countObjects(session, filter) {
-    const params = [];
-    const cond = schemaCondition(filter, params);
-    const { rows } = await session.query(`SELECT
-       (SELECT count(*) FROM pg_namespace n WHERE ${cond} AND ${NOT_FROM_EXTENSION('n.oid', 'pg_namespace')}) AS schemas,
-       (SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.relkind IN ('r','p') AND ${cond} AND ${NOT_FROM_EXTENSION('c.oid', 'pg_class')}) AS tables,
-       (SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.relkind = 'v' AND ${cond} AND ${NOT_FROM_EXTENSION('c.oid', 'pg_class')}) AS views,
-       (SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.relkind = 'm' AND ${cond} AND ${NOT_FROM_EXTENSION('c.oid', 'pg_class')}) AS "materializedViews",
-       (SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.relkind = 'S' AND ${cond} AND ${NOT_FROM_EXTENSION('c.oid', 'pg_class')}) AS sequences,
-       (SELECT count(*) FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace WHERE ${cond} AND ${NOT_FROM_EXTENSION('p.oid', 'pg_proc')}) AS functions,
-       (SELECT count(*) FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid JOIN pg_namespace n ON n.oid = c.relnamespace WHERE NOT t.tgisinternal AND ${cond}) AS triggers,
-       (SELECT count(*) FROM pg_policy p JOIN pg_class c ON c.oid = p.polrelid JOIN pg_namespace n ON n.oid = c.relnamespace WHERE ${cond}) AS policies`, params);
-    const r = rows[0];
-    return {
-        schemas: Number(r.schemas),
-        tables: Number(r.tables),
-        views: Number(r.views),
-        materializedViews: Number(r.materializedViews),
-        functions: Number(r.functions),
-        triggers: Number(r.triggers),
-        sequences: Number(r.sequences),
-        policies: Number(r.policies),
-    };
-}
-async function readCatalog(session, filter, excludeData = []) {
-    const tables = await countRows(session, await listTables(session, filter), excludeData);
-    return { tables, objects: await countObjects(session, filter) };
-}
-
-// EXTERNAL MODULE: ./src/db/connection.ts
-var connection = __nccwpck_require__(8152);
-// EXTERNAL MODULE: external "node:fs"
-var external_node_fs_ = __nccwpck_require__(3024);
-// EXTERNAL MODULE: external "node:path"
-var external_node_path_ = __nccwpck_require__(6760);
-;// CONCATENATED MODULE: ./src/db/pg-tools.ts
-/**
- * Finding pg_dump / pg_restore / psql whose major version fits the server. pg_dump refuses a newer
- * server ("aborting because of server version mismatch"), and runners often ship one older client,
- * so we look on PATH and in Debian's versioned folders and say which package to install if none fits.
- */
-
-
-
-
-const DEFAULT_VERSIONED_ROOT = '/usr/lib/postgresql';
-/** `SHOW server_version_num` (e.g. 150020) → 15; before PostgreSQL 10 the major had two parts. */
-function majorFromVersionNum(num) {
-    return num >= 100000 ? Math.floor(num / 10000) : Math.floor(num / 100) / 100;
-}
-async function toolVersion(path) {
-    try {
-        const { code, stdout } = await runProcess(path, ['--version'], { timeoutMs: 15_000 });
-        const m = /\(PostgreSQL\)\s+(\d+)(?:\.(\d+))?/.exec(stdout);
-        if (code !== 0 || !m)
-            return undefined;
-        return { major: Number(m[1]), version: m[2] ? `${m[1]}.${m[2]}` : m[1] };
-    }
-    catch {
-        return undefined;
-    }
-}
-function executable(path) {
-    try {
-        (0,external_node_fs_.accessSync)(path, external_node_fs_.constants.X_OK);
-        return true;
-    }
-    catch {
-        return false;
-    }
-}
-function candidates(name, opts) {
-    const found = [];
-    for (const dir of (opts.searchPath ?? '').split(external_node_path_.delimiter).filter(Boolean))
-        found.push((0,external_node_path_.join)(dir, name));
-    // Without a PATH from the caller, let the system resolve the bare name as a shell would.
-    if (opts.searchPath === undefined)
-        found.push(name);
-    const root = opts.versionedRoot ?? DEFAULT_VERSIONED_ROOT;
-    try {
-        for (const v of (0,external_node_fs_.readdirSync)(root))
-            found.push((0,external_node_path_.join)(root, v, 'bin', name));
-    }
-    catch {
-        // No versioned installs on this machine.
-    }
-    return [...new Set(found)].filter((p) => p === name || executable(p));
-}
-/**
- * The newest tool whose major is at least the server's: a newer pg_dump reads older servers, and
- * the archive it writes is then read back by a pg_restore of the same version or newer.
- */
-async function findPgTool(name, serverMajor, opts = {}) {
-    const installHint = `Install the client for PostgreSQL ${serverMajor}: sudo apt-get install -y postgresql-client-${serverMajor} ` +
-        `(from the PGDG apt repository, apt.postgresql.org), then it is found in ${DEFAULT_VERSIONED_ROOT}/${serverMajor}/bin; or pass its path in pg-dump-path.`;
-    if (opts.explicitPath) {
-        const v = executable(opts.explicitPath) ? await toolVersion(opts.explicitPath) : undefined;
-        if (!v)
-            throw new errors/* RollbackKitError */.d(`${name} at ${opts.explicitPath} does not exist or is not a PostgreSQL ${name}.`, installHint);
-        if (v.major < serverMajor) {
-            throw new errors/* RollbackKitError */.d(`${name} ${v.version} at ${opts.explicitPath} is older than the server (PostgreSQL ${serverMajor}) and would refuse to run.`, installHint);
-        }
-        return { name, path: opts.explicitPath, ...v };
-    }
-    const seen = [];
-    for (const path of candidates(name, opts)) {
-        const v = await toolVersion(path);
-        if (v)
-            seen.push({ name, path, ...v });
-    }
-    const fit = seen.filter((t) => t.major >= serverMajor).sort((a, b) => b.major - a.major)[0];
-    if (fit)
-        return fit;
-    const found = seen.length ? `found only ${seen.map((t) => `${t.version} (${t.path})`).join(', ')}` : 'none found on PATH or in ' + DEFAULT_VERSIONED_ROOT;
-    throw new errors/* RollbackKitError */.d(`No ${name} of version ${serverMajor} or newer: ${found}.`, installHint);
-}
-/** The tool of the same installation as another one (pg_restore beside the chosen pg_dump). */
-async function siblingTool(of, name, serverMajor, opts = {}) {
-    const beside = (0,external_node_path_.join)(of.path, '..', name);
-    if (executable(beside)) {
-        const v = await toolVersion(beside);
-        if (v && v.major >= serverMajor)
-            return { name, path: beside, ...v };
-    }
-    return findPgTool(name, serverMajor, { ...opts, explicitPath: undefined });
-}
-
-// EXTERNAL MODULE: ./node_modules/pg/lib/index.js
-var lib = __nccwpck_require__(3273);
-;// CONCATENATED MODULE: ./node_modules/pg/esm/index.mjs
-// ESM wrapper for pg
-
-
-// Re-export all the properties
-const Client = lib.Client
-const Pool = lib.Pool
-const Connection = lib.Connection
-const types = lib.types
-const Query = lib.Query
-const DatabaseError = lib.DatabaseError
-const escapeIdentifier = lib.escapeIdentifier
-const escapeLiteral = lib.escapeLiteral
-const Result = lib.Result
-const TypeOverrides = lib.TypeOverrides
-
-// Also export the defaults
-const defaults = lib.defaults
-
-// Re-export the default
-/* harmony default export */ const esm = (lib);
-
-;// CONCATENATED MODULE: ./src/db/session.ts
-/**
- * Opening a database session, with PostgreSQL's and the network's failures turned into messages
- * that name the target (host:port/db) and say what to check. Never includes the password.
- */
-
-
-
-async function connect(target, opts = {}) {
-    const client = new esm.Client((0,connection/* pgClientConfig */.f3)(target, opts));
-    // A dropped connection must surface on the next query, not crash the process.
-    client.on('error', () => undefined);
-    try {
-        await client.connect();
-    }
-    catch (err) {
-        await client.end().catch(() => undefined);
-        throw connectionError(target, err);
-    }
-    return client;
-}
-/** Runs `fn` with a session and always closes it. */
-async function withSession(target, fn, opts = {}) {
-    const session = await connect(target, opts);
-    try {
-        return await fn(session);
-    }
-    finally {
-        await session.end().catch(() => undefined);
-    }
-}
-function connectionError(target, err) {
-    const where = (0,connection/* describeTarget */.ff)(target);
-    const e = err;
-    const code = e?.code ?? '';
-    const message = e?.message ?? String(err);
-    switch (code) {
-        case 'ECONNREFUSED':
-            return new errors/* RollbackKitError */.d(`Cannot reach PostgreSQL at ${where}: connection refused.`, 'Check the host and port in database-url and that the server is running.');
-        case 'ENOTFOUND':
-        case 'EAI_AGAIN':
-            return new errors/* RollbackKitError */.d(`Cannot reach PostgreSQL at ${where}: host "${target.host}" not found.`, 'Check the host name in database-url.');
-        case 'ETIMEDOUT':
-        case 'EHOSTUNREACH':
-        case 'ENETUNREACH':
-            return new errors/* RollbackKitError */.d(`Cannot reach PostgreSQL at ${where}: no answer (${code}).`, 'Check the host, port and firewall; GitHub-hosted runners reach only IPv4 addresses.');
-        case '28P01':
-            return new errors/* RollbackKitError */.d(`PostgreSQL at ${where} rejected the password for user "${target.user}".`, 'Check the password in database-url (special characters must be percent-encoded).');
-        case '28000':
-            return new errors/* RollbackKitError */.d(`PostgreSQL at ${where} refused user "${target.user}": ${message}.`, 'Check the user name and the server\'s pg_hba.conf / SSL requirements (sslmode=require).');
-        case '3D000':
-            return new errors/* RollbackKitError */.d(`Database "${target.database}" does not exist on ${target.host}:${target.port}.`, 'Check the database name in database-url.');
-        case '53300':
-            return new errors/* RollbackKitError */.d(`PostgreSQL at ${where} has no free connection slots.`, 'Use a session pooler or free connections, then retry.');
-    }
-    if (/timeout/i.test(message)) {
-        return new errors/* RollbackKitError */.d(`Cannot reach PostgreSQL at ${where}: no answer within the connect timeout.`, 'Check the host, port and firewall; GitHub-hosted runners reach only IPv4 addresses.');
-    }
-    return new errors/* RollbackKitError */.d(`Cannot connect to PostgreSQL at ${where}: ${message}.`);
-}
-
-;// CONCATENATED MODULE: external "node:fs/promises"
-const promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs/promises");
-;// CONCATENATED MODULE: external "node:stream/promises"
-const external_node_stream_promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:stream/promises");
-// EXTERNAL MODULE: ./node_modules/pg-copy-streams/index.js
-var pg_copy_streams = __nccwpck_require__(6901);
-// EXTERNAL MODULE: external "node:crypto"
-var external_node_crypto_ = __nccwpck_require__(7598);
-;// CONCATENATED MODULE: ./src/db/archive.ts
-/**
- * A snapshot's integrity: its sha256 and size (a file, or every file of a directory-format dump),
- * and a full read. `pg_restore --list` alone passes an archive whose data section was cut short;
- * reading it whole (`pg_restore -f /dev/null`) catches that.
- */
-
-
-
-
-
-
-const FORMATS = (/* unused pure expression or super */ null && (['custom', 'directory', 'plain']));
-const PLAIN_HEADER = '-- PostgreSQL database dump';
-const PLAIN_TRAILER = '-- PostgreSQL database dump complete';
-async function hashFile(path, hash) {
-    for await (const chunk of (0,external_node_fs_.createReadStream)(path, { highWaterMark: 1 << 20 }))
-        hash.update(chunk);
-}
-/** sha256 of a file; of a directory, over its sorted file names and contents. */
-async function fingerprint(path) {
-    const info = await (0,promises_namespaceObject.stat)(path);
-    const hash = (0,external_node_crypto_.createHash)('sha256');
-    if (!info.isDirectory()) {
-        await hashFile(path, hash);
-        return { sha256: hash.digest('hex'), sizeBytes: info.size };
-    }
-    let size = 0;
-    for (const name of (await (0,promises_namespaceObject.readdir)(path)).sort()) {
-        const file = (0,external_node_path_.join)(path, name);
-        const s = await (0,promises_namespaceObject.stat)(file);
-        if (!s.isFile())
-            continue;
-        hash.update(name);
-        hash.update('\0');
-        await hashFile(file, hash);
-        hash.update('\0');
-        size += s.size;
-    }
-    return { sha256: hash.digest('hex'), sizeBytes: size };
-}
-async function detectFormat(path) {
-    const info = await (0,promises_namespaceObject.stat)(path);
-    if (info.isDirectory())
-        return 'directory';
-    const fd = await (0,promises_namespaceObject.open)(path, 'r');
-    try {
-        const buf = Buffer.alloc(64);
-        const { bytesRead } = await fd.read(buf, 0, 64, 0);
-        const head = buf.subarray(0, bytesRead).toString('latin1');
-        if (head.startsWith('PGDMP'))
-            return 'custom';
-        if (head.startsWith('--'))
-            return 'plain';
-    }
-    finally {
-        await fd.close();
-    }
-    throw new errors/* RollbackKitError */.d(`${path} is not a PostgreSQL dump (neither a custom-format archive, a directory dump, nor plain SQL from pg_dump).`);
-}
-function firstError(stderr) {
-    const line = stderr.split('\n').map((l) => l.trim()).find((l) => /error|could not|fatal/i.test(l)) ?? stderr.trim().split('\n')[0] ?? '';
-    return line.replace(/^pg_restore:\s*(error:\s*)?/, '');
-}
-/** Reads the whole snapshot; throws naming the problem when any part of it cannot be read. */
-async function readWhole(path, format, pgRestore) {
-    const corrupt = (why) => new errors/* RollbackKitError */.d(`Snapshot ${path} is corrupt or truncated: ${why}.`, 'Do not restore it; take or pick another snapshot.');
-    if (format === 'plain') {
-        const info = await (0,promises_namespaceObject.stat)(path);
-        const fd = await (0,promises_namespaceObject.open)(path, 'r');
-        try {
-            const headBuf = Buffer.alloc(256);
-            await fd.read(headBuf, 0, 256, 0);
-            const tailLen = Math.min(info.size, 512);
-            const tailBuf = Buffer.alloc(tailLen);
-            await fd.read(tailBuf, 0, tailLen, info.size - tailLen);
-            if (!headBuf.toString('utf8').includes(PLAIN_HEADER))
-                throw corrupt('it does not start like a pg_dump SQL script');
-            if (!tailBuf.toString('utf8').includes(PLAIN_TRAILER))
-                throw corrupt(`it does not end with "${PLAIN_TRAILER}"`);
-        }
-        finally {
-            await fd.close();
-        }
-        return;
-    }
-    const list = await runProcess(pgRestore, ['--list', path], { timeoutMs: 10 * 60_000 });
-    if (list.code !== 0)
-        throw corrupt(firstError(list.stderr) || 'pg_restore --list failed');
-    const read = await runProcess(pgRestore, ['--file', '/dev/null', path], { timeoutMs: 60 * 60_000 });
-    if (read.code !== 0)
-        throw corrupt(firstError(read.stderr) || 'pg_restore could not read it');
-}
-
-;// CONCATENATED MODULE: ./src/db/manifest.ts
-/**
- * The manifest written next to every snapshot: what was dumped, from which server, its sha256, and
- * the catalogue (row counts per table, object counts) that restore-db and smoke checks compare with.
- */
-
-
-function manifestPathFor(snapshotPath) {
-    return `${snapshotPath.replace(/\/+$/, '')}.manifest.json`;
-}
-async function writeManifest(snapshotPath, manifest) {
-    const path = manifestPathFor(snapshotPath);
-    await (0,promises_namespaceObject.writeFile)(path, `${JSON.stringify(manifest, null, 2)}\n`);
-    return path;
-}
-async function readManifest(path) {
-    let parsed;
-    try {
-        parsed = JSON.parse(await (0,promises_namespaceObject.readFile)(path, 'utf8'));
-    }
-    catch (err) {
-        const why = err.code === 'ENOENT' ? 'it does not exist' : 'it is not valid JSON';
-        throw new errors/* RollbackKitError */.d(`Cannot read the snapshot manifest ${path}: ${why}.`, 'snapshot-db writes it next to each snapshot; keep the two together.');
-    }
-    const m = parsed;
-    if (m?.tool !== 'rollback-kit' || typeof m.sha256 !== 'string' || !Array.isArray(m.tables) || !m.format) {
-        throw new errors/* RollbackKitError */.d(`${path} is not a rollback-kit snapshot manifest.`);
-    }
-    return m;
-}
-
-;// CONCATENATED MODULE: ./src/db/snapshot.ts
-/**
- * snapshot-db: a pg_dump that can be trusted mid-incident. The manifest's row counts and the CSV
- * exports are read in the very snapshot pg_dump dumps (pg_export_snapshot + --snapshot), while
- * pg_dump runs, so they describe exactly what the archive holds and cost no extra wall time.
- * Nothing is reported as a snapshot until it has been read back in full.
- */
-
-
-
-
-
-
-
-
-
-
-
-
-
-/** Schemas that hold migration history: kept even when `schemas` names only the app's own. */
-const MIGRATION_HISTORY_SCHEMAS = ['supabase_migrations', 'drizzle', 'sqitch'];
-const EXTENSIONS = { custom: '.dump', directory: '', plain: '.sql' };
-function safeName(text) {
-    return text.replace(/[^A-Za-z0-9_.-]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 60) || 'db';
-}
-/** `<db>-<label>-<UTC time>`: sorts by time, says what it is, and holds no secret. */
-function snapshotBaseName(database, label, at) {
-    const time = at.toISOString().replace(/[-:]/g, '').replace('.', '');
-    return [safeName(database), label ? safeName(label) : undefined, time].filter(Boolean).join('-');
-}
-function validateRequest(req) {
-    if (req.jobs > 1 && req.format !== 'directory') {
-        throw new errors/* RollbackKitError */.d(`jobs: ${req.jobs} needs format: directory (pg_dump dumps in parallel only into a directory).`, 'Set format: directory, or leave jobs empty.');
-    }
-    if (req.exportSince && !req.exportTables.length) {
-        throw new errors/* RollbackKitError */.d('export-since is set but export-tables is empty.', 'List the tables whose new rows to keep, e.g. export-tables: orders, public.payments.');
-    }
-    if (req.exportTables.length && !req.exportSince) {
-        throw new errors/* RollbackKitError */.d('export-tables is set but export-since is empty.', 'Set export-since to the bad deploy\'s time (ISO 8601).');
-    }
-    if (!/^[A-Za-z_][A-Za-z0-9_$]*$/.test(req.exportColumn)) {
-        throw new errors/* RollbackKitError */.d(`export-column "${req.exportColumn}" is not a plain column name.`);
-    }
-}
-async function prepareOutputDir(dir) {
-    try {
-        await (0,promises_namespaceObject.mkdir)(dir, { recursive: true });
-        const probe = (0,external_node_path_.join)(dir, `.rollback-kit-write-test-${process.pid}`);
-        await (0,promises_namespaceObject.writeFile)(probe, '');
-        await (0,promises_namespaceObject.unlink)(probe);
-    }
-    catch (err) {
-        const code = err.code ?? 'error';
-        throw new errors/* RollbackKitError */.d(`output-dir ${dir} is not writable (${code}).`, 'Point output-dir at a writable folder, such as one under $RUNNER_TEMP.');
-    }
-}
-async function freePath(dir, base, ext) {
-    for (let n = 1;; n++) {
-        const candidate = (0,external_node_path_.join)(dir, `${base}${n > 1 ? `-${n}` : ''}${ext}`);
-        try {
-            await (0,promises_namespaceObject.access)(candidate);
-        }
-        catch {
-            return candidate;
-        }
-    }
-}
-function pgDumpArgs(req, path, snapshotId, schemas) {
-    const formatFlag = { custom: 'c', directory: 'd', plain: 'p' }[req.format];
-    const args = [`--format=${formatFlag}`, '--file', path, '--no-password', `--snapshot=${snapshotId}`];
-    if (req.format === 'directory' && req.jobs > 1)
-        args.push('--jobs', String(req.jobs));
-    // A plain script must be able to replace what is there when restore-db feeds it to psql.
-    if (req.format === 'plain')
-        args.push('--clean', '--if-exists');
-    for (const s of schemas)
-        args.push('--schema', s);
-    for (const s of req.filter.excludeSchemas)
-        args.push('--exclude-schema', s);
-    for (const t of req.excludeTableData)
-        args.push('--exclude-table-data', t);
-    return args;
-}
-function pgError(stderr) {
-    const lines = stderr.split('\n').map((l) => l.trim()).filter(Boolean);
-    const line = lines.find((l) => /error|fatal|could not/i.test(l)) ?? lines[0] ?? 'no message';
-    return line.replace(/^pg_dump:\s*(error:\s*)?/, '');
-}
-/** Schemas to pass to pg_dump: the user's, plus migration history that exists, so a restore keeps it. */
-async function effectiveSchemas(session, req, log) {
-    if (!req.filter.schemas.length)
-        return [];
-    const { rows } = await session.query('SELECT nspname FROM pg_namespace WHERE nspname = ANY($1)', [MIGRATION_HISTORY_SCHEMAS]);
-    const extra = rows.map((r) => r.nspname).filter((s) => !req.filter.schemas.includes(s) && !req.filter.excludeSchemas.includes(s));
-    if (extra.length)
-        log.info(`Also dumping migration history schema(s) ${extra.join(', ')} so a restore keeps it.`);
-    return [...req.filter.schemas, ...extra];
-}
-async function checkExportTables(session, req) {
-    const tables = req.exportTables.map(splitTableName);
-    for (const t of tables) {
-        const { rows } = await session.query(`SELECT EXISTS (SELECT 1 FROM information_schema.tables WHERE table_schema = $1 AND table_name = $2) AS has_table,
-              EXISTS (SELECT 1 FROM information_schema.columns WHERE table_schema = $1 AND table_name = $2 AND column_name = $3) AS has_column`, [t.schema, t.name, req.exportColumn]);
-        if (!rows[0].has_table)
-            throw new errors/* RollbackKitError */.d(`export-tables names ${t.schema}.${t.name}, which does not exist in ${(0,connection/* describeTarget */.ff)(req.target)}.`);
-        if (!rows[0].has_column) {
-            throw new errors/* RollbackKitError */.d(`Table ${t.schema}.${t.name} has no column "${req.exportColumn}" to select new rows by.`, 'Set export-column to its creation-time column.');
-        }
-    }
-    return tables;
-}
-async function exportRows(session, tables, column, since, dir) {
-    await (0,promises_namespaceObject.mkdir)(dir, { recursive: true });
-    const out = [];
-    for (const t of tables) {
-        const file = `${safeName(t.schema)}.${safeName(t.name)}.csv`;
-        // toISOString() is digits and punctuation only: safe to inline where COPY takes no parameters.
-        const sql = `COPY (SELECT * FROM ${qualified(t.schema, t.name)} WHERE ${qualified(t.schema, t.name)}.${JSON.stringify(column)} > '${since.toISOString()}' ORDER BY 1) TO STDOUT WITH (FORMAT csv, HEADER true)`;
-        const stream = session.query((0,pg_copy_streams.to)(sql));
-        await (0,external_node_stream_promises_namespaceObject.pipeline)(stream, (0,external_node_fs_.createWriteStream)((0,external_node_path_.join)(dir, file)));
-        out.push({ table: `${t.schema}.${t.name}`, file, rows: stream.rowCount ?? 0 });
-    }
-    return out;
-}
-async function takeSnapshot(req, log) {
-    const started = Date.now();
-    const now = req.now ?? (() => new Date());
-    validateRequest(req);
-    const where = (0,connection/* describeTarget */.ff)(req.target);
-    if ((0,connection/* isTransactionPooler */.ex)(req.target)) {
-        throw new errors/* RollbackKitError */.d(`${where} is a transaction-mode pooler: pg_dump needs one server session for the whole dump.`, 'Use the session pooler or direct connection (on Supabase: port 5432 of the pooler host).');
-    }
-    await prepareOutputDir(req.outputDir);
-    const session = await connect(req.target);
-    let path;
-    let exportsDir;
-    try {
-        const { rows } = await session.query("SELECT current_setting('server_version_num') AS num, current_setting('server_version') AS version");
-        const versionNum = Number(rows[0].num);
-        const serverVersion = rows[0].version.split(' ')[0];
-        const major = majorFromVersionNum(versionNum);
-        const pgDump = await findPgTool('pg_dump', major, { ...req.tools, explicitPath: req.pgDumpPath });
-        const pgRestore = req.format === 'plain' ? undefined : await siblingTool(pgDump, 'pg_restore', major, req.tools);
-        log.info(`Server ${where} runs PostgreSQL ${serverVersion}; using pg_dump ${pgDump.version} (${pgDump.path}).`);
-        const schemas = await effectiveSchemas(session, req, log);
-        const exportTables = req.exportSince ? await checkExportTables(session, req) : [];
-        const at = now();
-        const base = snapshotBaseName(req.target.database, req.label, at);
-        path = await freePath(req.outputDir, base, EXTENSIONS[req.format]);
-        await session.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
-        const snapshotId = (await session.query('SELECT pg_export_snapshot() AS id')).rows[0].id;
-        log.info(`Dumping ${where} (${req.format} format${req.jobs > 1 ? `, ${req.jobs} jobs` : ''}) to ${path} …`);
-        const dumpStarted = Date.now();
-        const dump = runProcess(pgDump.path, pgDumpArgs(req, path, snapshotId, schemas), { env: (0,connection/* libpqEnv */.kY)(req.target) });
-        // Counting and exporting in the exported snapshot while pg_dump copies the same rows.
-        const filter = { schemas, excludeSchemas: req.filter.excludeSchemas };
-        const sideWork = (async () => {
-            const catalog = await readCatalog(session, filter, req.excludeTableData);
-            let exported = [];
-            if (req.exportSince) {
-                exportsDir = (0,external_node_path_.join)(req.outputDir, `${(0,external_node_path_.basename)(path)}.exports`);
-                exported = await exportRows(session, exportTables, req.exportColumn, req.exportSince, exportsDir);
-            }
-            return { catalog, exported };
-        })();
-        const [dumped, side] = await Promise.allSettled([dump, sideWork]);
-        await session.query('COMMIT').catch(() => undefined);
-        if (dumped.status === 'rejected')
-            throw new errors/* RollbackKitError */.d(`Could not run pg_dump (${pgDump.path}): ${dumped.reason.message}.`);
-        if (dumped.value.code !== 0) {
-            throw new errors/* RollbackKitError */.d(`pg_dump of ${where} failed: ${log.redact(pgError(dumped.value.stderr))}.`, 'Nothing was kept; fix the cause and run again.');
-        }
-        if (side.status === 'rejected')
-            throw side.reason;
-        const dumpMs = Date.now() - dumpStarted;
-        const verifyStarted = Date.now();
-        const { sha256, sizeBytes } = await fingerprint(path);
-        await readWhole(path, req.format, pgRestore?.path ?? 'pg_restore');
-        const verifyMs = Date.now() - verifyStarted;
-        const manifest = {
-            tool: 'rollback-kit',
-            manifestVersion: 1,
-            createdAt: at.toISOString(),
-            label: req.label ?? null,
-            database: req.target.database,
-            target: where,
-            server: { version: serverVersion, versionNum, major },
-            pgDump: { version: pgDump.version, major: pgDump.major },
-            format: req.format,
-            file: (0,external_node_path_.basename)(path),
-            sizeBytes,
-            sha256,
-            filter: { schemas, excludeSchemas: req.filter.excludeSchemas, excludeTableData: req.excludeTableData },
-            tables: side.value.catalog.tables,
-            objects: side.value.catalog.objects,
-            exports: req.exportSince ? { since: req.exportSince.toISOString(), column: req.exportColumn, dir: (0,external_node_path_.basename)(exportsDir), tables: side.value.exported } : null,
-            durationMs: Date.now() - started,
-        };
-        const manifestPath = await writeManifest(path, manifest);
-        log.info(`Snapshot verified: ${sizeBytes} bytes, sha256 ${sha256}, ${manifest.tables.length} tables.`);
-        return {
-            path,
-            format: req.format,
-            sizeBytes,
-            sha256,
-            manifestPath,
-            manifest,
-            serverVersion,
-            exportsDir,
-            pgDump,
-            durationMs: Date.now() - started,
-            timings: { dumpMs, verifyMs },
-        };
-    }
-    catch (err) {
-        // Nothing half-done: a snapshot that did not verify is not left where someone could trust it.
-        if (path)
-            await (0,promises_namespaceObject.rm)(path, { recursive: true, force: true }).catch(() => undefined);
-        if (exportsDir)
-            await (0,promises_namespaceObject.rm)(exportsDir, { recursive: true, force: true }).catch(() => undefined);
-        throw err;
-    }
-    finally {
-        await session.end().catch(() => undefined);
-    }
-}
-
-;// CONCATENATED MODULE: ./src/db/verify.ts
-/**
- * Whether a snapshot can be trusted before anything destructive relies on it: its manifest is there,
- * its sha256 is the one recorded when it was taken, and pg_restore can read every byte of it.
- */
-
-
-
-
-
-async function verifySnapshot(snapshotPath, log, opts = {}) {
-    const path = snapshotPath.replace(/\/+$/, '');
-    if (!(0,external_node_fs_.existsSync)(path)) {
-        throw new errors/* RollbackKitError */.d(`Snapshot ${path} does not exist.`, 'Pass the path output of snapshot-db (download the artifact first if it was uploaded).');
-    }
-    const manifestPath = manifestPathFor(path);
-    if (!(0,external_node_fs_.existsSync)(manifestPath)) {
-        throw new errors/* RollbackKitError */.d(`Snapshot ${path} has no manifest (${manifestPath}), so its integrity cannot be checked.`, 'Use a snapshot taken by snapshot-db and keep its .manifest.json beside it.');
-    }
-    const manifest = await readManifest(manifestPath);
-    const format = await detectFormat(path);
-    if (format !== manifest.format) {
-        throw new errors/* RollbackKitError */.d(`Snapshot ${path} is in ${format} format but its manifest says ${manifest.format}: it was replaced.`, 'Do not restore it; take or pick another snapshot.');
-    }
-    const { sha256, sizeBytes } = await fingerprint(path);
-    if (sha256 !== manifest.sha256) {
-        throw new errors/* RollbackKitError */.d(`Snapshot ${path} changed since it was taken: sha256 ${sha256.slice(0, 12)}… (${sizeBytes} bytes), manifest says ${manifest.sha256.slice(0, 12)}… (${manifest.sizeBytes} bytes).`, 'It is corrupt, truncated or replaced: do not restore it; take or pick another snapshot.');
-    }
-    const pgRestore = format === 'plain' ? undefined : await findPgTool('pg_restore', manifest.pgDump.major, { ...opts, explicitPath: opts.pgRestorePath });
-    await readWhole(path, format, pgRestore?.path ?? 'pg_restore');
-    log.info(`Snapshot ${path} verified: sha256 ${sha256.slice(0, 12)}…, ${sizeBytes} bytes, read in full.`);
-    return { path, manifestPath, manifest, sha256, sizeBytes };
-}
-
-;// CONCATENATED MODULE: ./src/db/restore.ts
-/**
- * restore-db: put a verified snapshot back. Refuses unless `confirm` names the target database,
- * refuses a snapshot that does not verify, keeps the current state in a pre-restore snapshot, restores
- * in one transaction where it can (a failure leaves the database as it was), and then compares every
- * table's row count with the manifest.
- */
-
-
-
-
-
-
-
-
-function checkConfirmation(target, confirm) {
-    if (confirm === target.database)
-        return;
-    const got = confirm ? `got "${confirm}"` : 'it is empty';
-    throw new errors/* RollbackKitError */.d(`restore-db refuses to overwrite ${(0,connection/* describeTarget */.ff)(target)}: confirm must be the target database's name "${target.database}", ${got}.`, `Set confirm: ${target.database} to restore over it. Nothing was changed.`);
-}
-function restoreError(stderr) {
-    const lines = stderr.split('\n').map((l) => l.trim()).filter(Boolean);
-    const line = lines.find((l) => /error|fatal/i.test(l)) ?? lines[0] ?? 'no message';
-    return line.replace(/^(pg_restore|psql):\s*(error:\s*)?/, '');
-}
-async function restoreSnapshot(req, log) {
-    const started = Date.now();
-    const where = (0,connection/* describeTarget */.ff)(req.target);
-    checkConfirmation(req.target, req.confirm);
-    if ((0,connection/* isTransactionPooler */.ex)(req.target)) {
-        throw new errors/* RollbackKitError */.d(`${where} is a transaction-mode pooler: a restore needs one server session.`, 'Use the session pooler or direct connection (on Supabase: port 5432).');
-    }
-    const snapshot = await verifySnapshot(req.snapshotPath, log, req.tools);
-    const manifest = snapshot.manifest;
-    if (manifest.database !== req.target.database) {
-        log.warning(`The snapshot was taken of database "${manifest.database}" and is being restored into "${req.target.database}".`);
-    }
-    const serverMajor = await withSession(req.target, async (s) => majorFromVersionNum(Number((await s.query("SELECT current_setting('server_version_num') AS n")).rows[0].n)));
-    let preRestoreSnapshotPath;
-    if (req.preRestoreSnapshot) {
-        log.info(`Keeping the current state of ${where} in a pre-restore snapshot first …`);
-        const pre = await takeSnapshot({
-            target: req.target,
-            format: 'custom',
-            jobs: 1,
-            outputDir: req.outputDir,
-            label: 'pre-restore',
-            filter: { schemas: [], excludeSchemas: [] },
-            excludeTableData: [],
-            exportTables: [],
-            exportColumn: 'created_at',
-            tools: req.tools,
-        }, log);
-        preRestoreSnapshotPath = pre.path;
-    }
-    const single = req.jobs <= 1;
-    const mode = manifest.format === 'plain' ? 'psql, one transaction' : single ? 'pg_restore, one transaction' : `pg_restore, ${req.jobs} parallel jobs`;
-    log.info(`Restoring ${snapshot.path} into ${where} (${mode}) …`);
-    const env = (0,connection/* libpqEnv */.kY)(req.target);
-    const result = manifest.format === 'plain'
-        ? await runProcess((await findPgTool('psql', 0, req.tools)).path, ['-X', '--no-password', '-q', '-v', 'ON_ERROR_STOP=1', '--single-transaction', '-f', snapshot.path], { env })
-        : await runProcess((await findPgTool('pg_restore', Math.max(serverMajor, manifest.pgDump.major), req.tools)).path, [
-            '--no-password',
-            '--exit-on-error',
-            ...(req.clean ? ['--clean', '--if-exists'] : []),
-            ...(single ? ['--single-transaction'] : ['--jobs', String(req.jobs)]),
-            '--dbname',
-            req.target.database,
-            snapshot.path,
-        ], { env });
-    if (result.code !== 0) {
-        const state = single
-            ? 'The restore ran in one transaction, so the database is as it was before.'
-            : 'Parallel restore is not one transaction: the database may be partly restored.';
-        const undo = preRestoreSnapshotPath ? ` The state before is in ${preRestoreSnapshotPath}.` : '';
-        throw new errors/* RollbackKitError */.d(`Restore into ${where} failed: ${log.redact(restoreError(result.stderr))}.`, `${state}${undo}`);
-    }
-    const { differences, extraTables } = await withSession(req.target, async (s) => {
-        const expected = manifest.tables;
-        const present = await listTables(s, { schemas: manifest.filter.schemas, excludeSchemas: manifest.filter.excludeSchemas });
-        const key = (t) => `${t.schema}.${t.name}`;
-        const presentKeys = new Set(present.map(key));
-        const expectedKeys = new Set(expected.map(key));
-        const counted = await countRows(s, expected.filter((t) => t.rows !== null && presentKeys.has(key(t))));
-        const actual = new Map(counted.map((t) => [key(t), t.rows]));
-        const diffs = [];
-        for (const t of expected) {
-            if (!presentKeys.has(key(t)))
-                diffs.push({ table: key(t), expected: t.rows, actual: null });
-            else if (t.rows !== null && actual.get(key(t)) !== t.rows)
-                diffs.push({ table: key(t), expected: t.rows, actual: actual.get(key(t)) ?? null });
-        }
-        return { differences: diffs, extraTables: present.map(key).filter((k) => !expectedKeys.has(k)) };
-    });
-    const verified = differences.length === 0;
-    if (verified)
-        log.info(`Restore verified: all ${manifest.tables.length} tables have the row counts of the snapshot.`);
-    else
-        log.warning(`Restore finished but ${differences.length} table(s) differ from the snapshot: ${differences.map((d) => d.table).join(', ')}.`);
-    if (extraTables.length)
-        log.warning(`Tables the snapshot does not have were left as they are: ${extraTables.join(', ')}.`);
-    return {
-        target: where,
-        snapshotPath: snapshot.path,
-        snapshotTakenAt: manifest.createdAt,
-        preRestoreSnapshotPath,
-        verified,
-        tablesRestored: manifest.tables.length,
-        differences,
-        extraTables,
-        mode,
-        durationMs: Date.now() - started,
-    };
-}
-
-
-/***/ }),
-
-/***/ 179:
-/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
-
-
-// EXPORTS
-__nccwpck_require__.d(__webpack_exports__, {
-  r: () => (/* binding */ restoreSummary)
-});
-
-// UNUSED EXPORTS: snapshotSummary
-
-;// CONCATENATED MODULE: ./src/report/markdown.ts
-/** Small pieces of the Markdown every job summary is made of. */
-function escapeCell(text) {
-    return text.replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
-}
-function markdown_table(headers, rows) {
-    const line = (cells) => `| ${cells.map((c) => escapeCell(String(c))).join(' | ')} |`;
-    return [line(headers), `|${headers.map(() => ' --- ').join('|')}|`, ...rows.map(line)].join('\n');
-}
-function markdown_formatBytes(bytes) {
-    const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-    let n = bytes;
-    let u = 0;
-    while (n >= 1024 && u < units.length - 1) {
-        n /= 1024;
-        u++;
-    }
-    return `${u === 0 ? n : n.toFixed(1)} ${units[u]}`;
-}
-function markdown_formatDuration(ms) {
-    if (ms < 1000)
-        return `${ms} ms`;
-    const s = ms / 1000;
-    if (s < 60)
-        return `${s.toFixed(1)} s`;
-    return `${Math.floor(s / 60)} min ${Math.round(s % 60)} s`;
-}
-
-;// CONCATENATED MODULE: ./src/report/db-summary.ts
-
-function snapshotSummary(r) {
-    const m = r.manifest;
-    const rows = m.tables.reduce((n, t) => n + (t.rows ?? 0), 0);
-    const parts = [
-        `## Snapshot of ${m.target}: verified`,
-        table(['', ''], [
-            ['Snapshot', `\`${r.path}\``],
-            ['Format', r.format],
-            ['Size', formatBytes(r.sizeBytes)],
-            ['sha256', `\`${r.sha256}\``],
-            ['Tables / rows', `${m.tables.length} / ${rows}`],
-            ['Views, functions, triggers, sequences, RLS policies', `${m.objects.views + m.objects.materializedViews}, ${m.objects.functions}, ${m.objects.triggers}, ${m.objects.sequences}, ${m.objects.policies}`],
-            ['Server / pg_dump', `PostgreSQL ${m.server.version} / ${r.pgDump.version}`],
-            ['Time', `${formatDuration(r.durationMs)} (dump ${formatDuration(r.timings.dumpMs)}, verification ${formatDuration(r.timings.verifyMs)})`],
-            ['Manifest', `\`${r.manifestPath}\``],
-        ]),
-    ];
-    if (m.exports) {
-        parts.push(`### Rows newer than ${m.exports.since} (by \`${m.exports.column}\`)`, table(['Table', 'Rows', 'File'], m.exports.tables.map((t) => [t.table, t.rows, `\`${r.exportsDir}/${t.file}\``])));
-    }
-    return parts.join('\n\n') + '\n';
-}
-function restoreSummary(r) {
-    const parts = [
-        `## Restore of ${r.target} from snapshot: ${r.verified ? 'verified' : 'NOT verified'}`,
-        markdown_table(['', ''], [
-            ['Snapshot', `\`${r.snapshotPath}\` (taken ${r.snapshotTakenAt})`],
-            ['Pre-restore snapshot', r.preRestoreSnapshotPath ? `\`${r.preRestoreSnapshotPath}\`` : 'not taken (pre-restore-snapshot: false)'],
-            ['Tables restored', String(r.tablesRestored)],
-            ['Mode', r.mode],
-            ['Time', markdown_formatDuration(r.durationMs)],
-        ]),
-    ];
-    if (r.differences.length) {
-        parts.push('### Tables that differ from the snapshot', markdown_table(['Table', 'Rows in snapshot', 'Rows now'], r.differences.map((d) => [d.table, d.expected ?? '', d.actual ?? 'missing'])));
-    }
-    if (r.extraTables.length) {
-        parts.push(`### Tables the snapshot does not have (left as they are)\n\n${r.extraTables.map((t) => `- \`${t}\``).join('\n')}`);
-    }
-    if (r.preRestoreSnapshotPath) {
-        parts.push(`To undo this restore, restore \`${r.preRestoreSnapshotPath}\` the same way.`);
-    }
-    return parts.join('\n\n') + '\n';
-}
-
-
-/***/ }),
-
 /***/ 4390:
 /***/ ((module) => {
 
@@ -37727,6 +36326,1405 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("util");
 /***/ ((module) => {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("util/types");
+
+/***/ }),
+
+/***/ 8361:
+/***/ ((__webpack_module__, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
+
+__nccwpck_require__.a(__webpack_module__, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
+/* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1804);
+/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(6760);
+/* harmony import */ var _core_action_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(8661);
+/* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(9979);
+/* harmony import */ var _db_connection_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(9423);
+/* harmony import */ var _db_restore_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(3091);
+/* harmony import */ var _report_db_summary_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(6048);
+
+
+
+
+
+
+
+await (0,_core_action_js__WEBPACK_IMPORTED_MODULE_2__/* .runAction */ .Cs)(async (log) => {
+    const target = (0,_db_connection_js__WEBPACK_IMPORTED_MODULE_4__/* .parseConnectionString */ .HH)(_core_action_js__WEBPACK_IMPORTED_MODULE_2__/* .input */ .hF.required('database-url'), log);
+    const result = await (0,_db_restore_js__WEBPACK_IMPORTED_MODULE_5__/* .restoreSnapshot */ .n)({
+        target,
+        snapshotPath: _core_action_js__WEBPACK_IMPORTED_MODULE_2__/* .input */ .hF.required('snapshot-path'),
+        confirm: _core_action_js__WEBPACK_IMPORTED_MODULE_2__/* .input */ .hF.string('confirm'),
+        preRestoreSnapshot: _core_action_js__WEBPACK_IMPORTED_MODULE_2__/* .input */ .hF.boolean('pre-restore-snapshot', true),
+        jobs: _core_action_js__WEBPACK_IMPORTED_MODULE_2__/* .input */ .hF.integer('jobs', { default: 1, min: 1, max: 64 }),
+        clean: _core_action_js__WEBPACK_IMPORTED_MODULE_2__/* .input */ .hF.boolean('clean', true),
+        outputDir: (0,node_path__WEBPACK_IMPORTED_MODULE_1__.join)(process.env.RUNNER_TEMP || process.cwd(), 'rollback-kit', 'snapshots'),
+        tools: { searchPath: process.env.PATH ?? '' },
+    }, log);
+    (0,_core_action_js__WEBPACK_IMPORTED_MODULE_2__/* .setOutputs */ .n0)({
+        'pre-restore-snapshot-path': result.preRestoreSnapshotPath ?? '',
+        verified: result.verified,
+        'tables-restored': result.tablesRestored,
+        'duration-ms': result.durationMs,
+    });
+    await _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .summary */ .z.addRaw((0,_report_db_summary_js__WEBPACK_IMPORTED_MODULE_6__/* .restoreSummary */ .r)(result)).write();
+    if (!result.verified) {
+        throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_3__/* .RollbackKitError */ .d(`Restore finished but ${result.differences.length} table(s) differ from the snapshot's row counts: ${result.differences.map((d) => d.table).join(', ')}.`, 'See the job summary; something wrote to the database during the restore, or the snapshot was filtered.');
+    }
+});
+
+__webpack_async_result__();
+} catch(e) { __webpack_async_result__(e); } }, 1);
+
+/***/ }),
+
+/***/ 8661:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+
+
+// EXPORTS
+__nccwpck_require__.d(__webpack_exports__, {
+  hF: () => (/* binding */ input),
+  Cs: () => (/* binding */ runAction),
+  n0: () => (/* binding */ setOutputs)
+});
+
+// UNUSED EXPORTS: actionLog
+
+// EXTERNAL MODULE: ./node_modules/@actions/core/lib/core.js + 17 modules
+var core = __nccwpck_require__(1804);
+// EXTERNAL MODULE: ./node_modules/.cache/rollback-kit-build/core/errors.js
+var errors = __nccwpck_require__(9979);
+;// CONCATENATED MODULE: ./node_modules/.cache/rollback-kit-build/core/log.js
+const REDACTED = '***';
+function createLog(sink) {
+    const secrets = new Set();
+    const redact = (text) => {
+        let out = text;
+        // Longest first, so a secret that contains another is replaced whole.
+        for (const s of [...secrets].sort((a, b) => b.length - a.length))
+            out = out.split(s).join(REDACTED);
+        return out;
+    };
+    return {
+        info: (m) => sink.info(redact(m)),
+        warning: (m) => sink.warning(redact(m)),
+        debug: (m) => sink.debug(redact(m)),
+        secret(value) {
+            // Very short values would redact ordinary words and say nothing about the secret anyway.
+            if (!value || value.length < 3 || secrets.has(value))
+                return;
+            secrets.add(value);
+            sink.mask?.(value);
+            const encoded = encodeURIComponent(value);
+            if (encoded !== value && !secrets.has(encoded)) {
+                secrets.add(encoded);
+                sink.mask?.(encoded);
+            }
+        },
+        redact,
+    };
+}
+/** A log that keeps its lines in memory: for library tests. */
+function memoryLog() {
+    const lines = [];
+    const log = createLog({
+        info: (m) => lines.push(m),
+        warning: (m) => lines.push(`warning: ${m}`),
+        debug: (m) => lines.push(`debug: ${m}`),
+    });
+    return Object.assign(log, { lines });
+}
+/** A log for the terminal (the CLI): warnings to stderr, debug only when asked for. */
+function consoleLog(opts = {}) {
+    return createLog({
+        info: (m) => console.log(m),
+        warning: (m) => console.error(`warning: ${m}`),
+        debug: (m) => {
+            if (opts.debug)
+                console.error(`debug: ${m}`);
+        },
+    });
+}
+
+;// CONCATENATED MODULE: ./node_modules/.cache/rollback-kit-build/core/parse.js
+/** Parsing of the string values actions and the CLI receive; every error names the input. */
+
+function parseBoolean(raw, name, fallback) {
+    const value = (raw ?? '').trim().toLowerCase();
+    if (!value)
+        return fallback;
+    if (value === 'true')
+        return true;
+    if (value === 'false')
+        return false;
+    throw new errors/* RollbackKitError */.d(`Input ${name} must be true or false, got "${raw}".`);
+}
+function parseNumber(raw, name, opts = {}) {
+    const value = (raw ?? '').trim();
+    if (!value)
+        return opts.default;
+    const n = Number(value);
+    const kind = opts.integer ? 'a whole number' : 'a number';
+    if (!Number.isFinite(n) || (opts.integer && !Number.isInteger(n))) {
+        throw new errors/* RollbackKitError */.d(`Input ${name} must be ${kind}, got "${raw}".`);
+    }
+    if (opts.min !== undefined && n < opts.min)
+        throw new errors/* RollbackKitError */.d(`Input ${name} must be at least ${opts.min}, got ${n}.`);
+    if (opts.max !== undefined && n > opts.max)
+        throw new errors/* RollbackKitError */.d(`Input ${name} must be at most ${opts.max}, got ${n}.`);
+    return n;
+}
+function parseInteger(raw, name, opts = {}) {
+    return parseNumber(raw, name, { ...opts, integer: true });
+}
+/** Lists accept commas or newlines; blanks are dropped. */
+function parseList(raw) {
+    return (raw ?? '')
+        .split(/[\n,]/)
+        .map((s) => s.trim())
+        .filter(Boolean);
+}
+/** An ISO 8601 time; the error shows the shape expected. */
+function parseTime(raw, name) {
+    const value = (raw ?? '').trim();
+    if (!value)
+        return undefined;
+    const d = new Date(value);
+    if (Number.isNaN(d.getTime()) || !/^\d{4}-\d{2}-\d{2}/.test(value)) {
+        throw new RollbackKitError(`Input ${name} must be an ISO 8601 time such as 2026-11-22T09:30:00Z, got "${raw}".`);
+    }
+    return d;
+}
+
+;// CONCATENATED MODULE: ./node_modules/.cache/rollback-kit-build/core/action.js
+/**
+ * What every action entry point shares: typed input reading, a redacting log on the runner,
+ * outputs, and the rule that a failure is one clear `::error::` line and a non-zero exit.
+ */
+
+
+
+
+function actionLog() {
+    return createLog({
+        info: (m) => core/* info */.pq(m),
+        warning: (m) => core/* warning */.$e(m),
+        debug: (m) => core/* debug */.Yz(m),
+        mask: (v) => core/* setSecret */.Pq(v),
+    });
+}
+/** Reads inputs by their public names; every parse error names the input. */
+const input = {
+    string(name, opts = {}) {
+        const value = core/* getInput */.V4(name).trim();
+        if (value)
+            return value;
+        if (opts.required)
+            throw new errors/* RollbackKitError */.d(`Input required and not supplied: ${name}.`);
+        return opts.default;
+    },
+    required(name) {
+        return input.string(name, { required: true });
+    },
+    /** A secret input: masked before anything else can print it. */
+    secret(name, log, opts = {}) {
+        const value = input.string(name, opts);
+        log.secret(value);
+        return value;
+    },
+    boolean(name, fallback) {
+        return parseBoolean(core/* getInput */.V4(name), name, fallback);
+    },
+    integer(name, opts = {}) {
+        return parseInteger(core/* getInput */.V4(name), name, opts);
+    },
+    number(name, opts = {}) {
+        return parseNumber(core/* getInput */.V4(name), name, opts);
+    },
+    list(name) {
+        return parseList(core/* getInput */.V4(name));
+    },
+};
+function setOutputs(outputs) {
+    for (const [name, value] of Object.entries(outputs)) {
+        if (value !== undefined)
+            core/* setOutput */.uH(name, typeof value === 'string' ? value : String(value));
+    }
+}
+/**
+ * Runs an action body. Errors become one redacted `::error::` line; unexpected ones keep their
+ * stack in the debug log so a bug report has it without frightening the reader.
+ */
+async function runAction(body) {
+    const log = actionLog();
+    try {
+        await body(log);
+    }
+    catch (err) {
+        if (!(err instanceof errors/* RollbackKitError */.d) && err instanceof Error && err.stack)
+            log.debug(err.stack);
+        core/* setFailed */.C1(log.redact((0,errors/* errorLine */.B)(err)));
+    }
+}
+
+
+/***/ }),
+
+/***/ 9979:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   B: () => (/* binding */ errorLine),
+/* harmony export */   d: () => (/* binding */ RollbackKitError)
+/* harmony export */ });
+/**
+ * An error the user can act on: `message` says what failed and why, `hint` what to do next.
+ * Entry points print it as one `::error::` line; anything else is treated as a bug.
+ */
+class RollbackKitError extends Error {
+    hint;
+    constructor(message, hint) {
+        super(message);
+        this.hint = hint;
+        this.name = 'RollbackKitError';
+    }
+    /** The single line shown to the on-call engineer. */
+    get line() {
+        return this.hint ? `${this.message} ${this.hint}` : this.message;
+    }
+}
+function errorLine(err) {
+    if (err instanceof RollbackKitError)
+        return err.line;
+    if (err instanceof Error)
+        return `Unexpected error: ${err.message}`;
+    return `Unexpected error: ${String(err)}`;
+}
+
+
+/***/ }),
+
+/***/ 9423:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   HH: () => (/* binding */ parseConnectionString),
+/* harmony export */   ex: () => (/* binding */ isTransactionPooler),
+/* harmony export */   f3: () => (/* binding */ pgClientConfig),
+/* harmony export */   ff: () => (/* binding */ describeTarget),
+/* harmony export */   kY: () => (/* binding */ libpqEnv)
+/* harmony export */ });
+/* unused harmony export withDatabase */
+/* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3024);
+/* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(9979);
+/**
+ * Connection strings, the one way every module learns where a database is. Parses URLs and libpq
+ * key=value strings, registers the password as a secret before anything can print it, describes a
+ * target as host:port/db for messages, and builds what node-postgres and the pg_* tools need,
+ * passing the password through the environment so it never shows in a process list.
+ */
+
+
+const DEFAULT_PORT = 5432;
+/** Parses a `postgres://` URL or a `key=value` string and masks its password in `log`. */
+function parseConnectionString(raw, log) {
+    const text = raw.trim();
+    // Mask the whole string too: users paste it into other inputs and messages.
+    log?.secret(text);
+    if (!text)
+        throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .RollbackKitError */ .d('The connection string is empty.', 'Pass a URL such as postgres://user:password@host:5432/dbname.');
+    const target = /^postgres(ql)?:\/\//i.test(text) ? parseUrl(text) : parseKeyValue(text);
+    log?.secret(target.password);
+    return target;
+}
+function parseUrl(text) {
+    let url;
+    try {
+        // URL cannot parse several comma-separated hosts; we support one.
+        url = new URL(text.replace(/^postgres(ql)?:/i, 'http:'));
+    }
+    catch {
+        throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .RollbackKitError */ .d('The connection string is not a valid URL.', 'Expected postgres://user:password@host:5432/dbname (percent-encode special characters in the password).');
+    }
+    const params = {};
+    url.searchParams.forEach((v, k) => (params[k] = v));
+    const host = params.host ?? decodeURIComponent(url.hostname).replace(/^\[(.*)\]$/, '$1');
+    delete params.host;
+    const port = params.port ?? url.port;
+    delete params.port;
+    const database = decodeURIComponent(url.pathname.replace(/^\//, '')) || params.dbname || '';
+    delete params.dbname;
+    const user = decodeURIComponent(url.username) || params.user || '';
+    delete params.user;
+    const password = url.password ? decodeURIComponent(url.password) : params.password;
+    delete params.password;
+    return finish({ host, port, database, user, password, params });
+}
+/** libpq key=value syntax: values may be single-quoted, with backslash escapes. */
+function parseKeyValue(text) {
+    const params = {};
+    let i = 0;
+    while (i < text.length) {
+        while (i < text.length && /\s/.test(text[i]))
+            i++;
+        if (i >= text.length)
+            break;
+        const keyMatch = /^([A-Za-z_][A-Za-z0-9_]*)\s*=\s*/.exec(text.slice(i));
+        if (!keyMatch) {
+            throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .RollbackKitError */ .d('The connection string is neither a postgres:// URL nor key=value pairs.', 'Expected postgres://user:password@host:5432/dbname or host=... port=... dbname=... user=... password=....');
+        }
+        const key = keyMatch[1].toLowerCase();
+        i += keyMatch[0].length;
+        let value = '';
+        if (text[i] === "'") {
+            i++;
+            while (i < text.length && text[i] !== "'") {
+                if (text[i] === '\\' && i + 1 < text.length)
+                    i++;
+                value += text[i];
+                i++;
+            }
+            if (text[i] !== "'")
+                throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .RollbackKitError */ .d(`The connection string has an unterminated quote in the value of ${key}.`);
+            i++;
+        }
+        else {
+            while (i < text.length && !/\s/.test(text[i])) {
+                if (text[i] === '\\' && i + 1 < text.length)
+                    i++;
+                value += text[i];
+                i++;
+            }
+        }
+        params[key] = value;
+    }
+    const { host = '', port, dbname = '', user = '', password, ...rest } = params;
+    return finish({ host, port, database: dbname, user, password, params: rest });
+}
+function finish(t) {
+    const port = t.port ? Number(t.port) : DEFAULT_PORT;
+    if (!Number.isInteger(port) || port <= 0 || port > 65535) {
+        throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .RollbackKitError */ .d(`The connection string has an invalid port "${t.port}".`);
+    }
+    const host = t.host || 'localhost';
+    const user = t.user || 'postgres';
+    // libpq's default database is the user's name.
+    const database = t.database || user;
+    return { host, port, database, user, password: t.password || undefined, params: t.params };
+}
+/** `host:port/db`, for every message that names the database; never contains a secret. */
+function describeTarget(t) {
+    const host = t.host.includes(':') ? `[${t.host}]` : t.host;
+    return `${host}:${t.port}/${t.database}`;
+}
+/**
+ * Transaction-mode poolers (Supabase's port 6543, pgbouncer with pool_mode=transaction) hand each
+ * transaction to another server session: session advisory locks, SET and pg_dump do not hold there.
+ */
+function isTransactionPooler(t) {
+    return t.port === 6543 || t.params.pgbouncer?.toLowerCase() === 'true';
+}
+function withDatabase(t, database) {
+    return { ...t, database };
+}
+/** Options for node-postgres. `connectTimeoutMs` bounds an unreachable host. */
+function pgClientConfig(t, opts = {}) {
+    const config = {
+        host: t.host,
+        port: t.port,
+        database: t.database,
+        user: t.user,
+        password: t.password,
+        connectionTimeoutMillis: opts.connectTimeoutMs ?? connectTimeoutMs(t),
+        application_name: t.params.application_name ?? opts.applicationName ?? 'rollback-kit',
+        ssl: sslConfig(t),
+    };
+    if (t.params.options)
+        config.options = t.params.options;
+    return config;
+}
+function connectTimeoutMs(t) {
+    const seconds = Number(t.params.connect_timeout);
+    return Number.isFinite(seconds) && seconds > 0 ? seconds * 1000 : 10_000;
+}
+function sslConfig(t) {
+    const mode = (t.params.sslmode ?? '').toLowerCase();
+    // libpq's "require" encrypts without checking the certificate; verify-* check it.
+    if (mode === 'require')
+        return { rejectUnauthorized: false };
+    if (mode === 'verify-ca' || mode === 'verify-full') {
+        const ca = t.params.sslrootcert ? (0,node_fs__WEBPACK_IMPORTED_MODULE_0__.readFileSync)(t.params.sslrootcert, 'utf8') : undefined;
+        return { rejectUnauthorized: true, ca, ...(mode === 'verify-ca' ? { checkServerIdentity: () => undefined } : {}) };
+    }
+    return false;
+}
+const LIBPQ_ENV = {
+    sslmode: 'PGSSLMODE',
+    sslrootcert: 'PGSSLROOTCERT',
+    sslcert: 'PGSSLCERT',
+    sslkey: 'PGSSLKEY',
+    application_name: 'PGAPPNAME',
+    options: 'PGOPTIONS',
+    connect_timeout: 'PGCONNECT_TIMEOUT',
+    target_session_attrs: 'PGTARGETSESSIONATTRS',
+    gssencmode: 'PGGSSENCMODE',
+};
+/**
+ * Environment for pg_dump, pg_restore and psql. Everything goes through variables, the password
+ * included, so no secret is ever in an argument list.
+ */
+function libpqEnv(t) {
+    const env = {
+        PGHOST: t.host,
+        PGPORT: String(t.port),
+        PGDATABASE: t.database,
+        PGUSER: t.user,
+        PGCONNECT_TIMEOUT: String(Math.round(connectTimeoutMs(t) / 1000)),
+        PGAPPNAME: 'rollback-kit',
+    };
+    if (t.password)
+        env.PGPASSWORD = t.password;
+    for (const [param, name] of Object.entries(LIBPQ_ENV)) {
+        const value = t.params[param];
+        if (value)
+            env[name] = value;
+    }
+    return env;
+}
+
+
+/***/ }),
+
+/***/ 3091:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+
+
+// EXPORTS
+__nccwpck_require__.d(__webpack_exports__, {
+  n: () => (/* binding */ restoreSnapshot)
+});
+
+// UNUSED EXPORTS: checkConfirmation
+
+// EXTERNAL MODULE: ./node_modules/.cache/rollback-kit-build/core/errors.js
+var errors = __nccwpck_require__(9979);
+;// CONCATENATED MODULE: external "node:child_process"
+const external_node_child_process_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:child_process");
+;// CONCATENATED MODULE: ./node_modules/.cache/rollback-kit-build/core/process.js
+/** Running an external program (pg_dump, pg_restore, psql, git) with a bounded wait and captured output. */
+
+/** Output beyond this is cut: pg_restore -v can be chatty, and memory is not a log store. */
+const MAX_CAPTURE = 1 << 20;
+function runProcess(command, args, opts = {}) {
+    return new Promise((resolve, reject) => {
+        const child = (0,external_node_child_process_namespaceObject.spawn)(command, args, {
+            cwd: opts.cwd,
+            // eslint-disable-next-line no-restricted-properties -- children inherit PATH and HOME, not inputs
+            env: { ...process.env, ...opts.env },
+            stdio: ['ignore', 'pipe', 'pipe'],
+        });
+        let stdout = '';
+        let stderr = '';
+        let timedOut = false;
+        const timer = opts.timeoutMs
+            ? setTimeout(() => {
+                timedOut = true;
+                child.kill('SIGTERM');
+                setTimeout(() => child.kill('SIGKILL'), 5000).unref();
+            }, opts.timeoutMs)
+            : undefined;
+        child.stdout.on('data', (d) => {
+            if (stdout.length < MAX_CAPTURE)
+                stdout += d.toString();
+        });
+        child.stderr.on('data', (d) => {
+            const text = d.toString();
+            if (stderr.length < MAX_CAPTURE)
+                stderr += text;
+            opts.onStderr?.(text);
+        });
+        child.on('error', (err) => {
+            if (timer)
+                clearTimeout(timer);
+            reject(err);
+        });
+        child.on('close', (code, signal) => {
+            if (timer)
+                clearTimeout(timer);
+            resolve({ code, signal, stdout, stderr, timedOut });
+        });
+    });
+}
+
+;// CONCATENATED MODULE: ./node_modules/.cache/rollback-kit-build/db/catalog.js
+function quoteIdent(name) {
+    return `"${name.replace(/"/g, '""')}"`;
+}
+function qualified(schema, name) {
+    return `${quoteIdent(schema)}.${quoteIdent(name)}`;
+}
+function globToRegex(glob) {
+    return '^' + glob.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*') + '$';
+}
+/** A SQL condition on `n.nspname` for the user schemas the filter selects; params appended to `params`. */
+function schemaCondition(filter, params) {
+    const parts = [
+        "n.nspname NOT IN ('pg_catalog', 'information_schema')",
+        "n.nspname NOT LIKE 'pg\\_toast%'",
+        "n.nspname NOT LIKE 'pg\\_temp\\_%'",
+    ];
+    if (filter.schemas.length) {
+        params.push(filter.schemas.map(globToRegex));
+        parts.push(`n.nspname ~ ANY($${params.length}::text[])`);
+    }
+    if (filter.excludeSchemas.length) {
+        params.push(filter.excludeSchemas.map(globToRegex));
+        parts.push(`NOT (n.nspname ~ ANY($${params.length}::text[]))`);
+    }
+    return parts.join(' AND ');
+}
+const NOT_FROM_EXTENSION = (oidExpr, classExpr) => `NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = '${classExpr}'::regclass AND d.objid = ${oidExpr} AND d.deptype = 'e')`;
+async function listTables(session, filter) {
+    const params = [];
+    const { rows } = await session.query(`SELECT n.nspname AS schema, c.relname AS name
+       FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+      WHERE c.relkind = 'r' AND ${schemaCondition(filter, params)} AND ${NOT_FROM_EXTENSION('c.oid', 'pg_class')}
+      ORDER BY 1, 2`, params);
+    return rows;
+}
+/** `schema.table` or `table` (meaning public) → the table's parts. */
+function splitTableName(name) {
+    const at = name.indexOf('.');
+    return at < 0 ? { schema: 'public', name } : { schema: name.slice(0, at), name: name.slice(at + 1) };
+}
+/** Exact row counts. Runs in the caller's transaction, so it sees the same snapshot as pg_dump. */
+async function countRows(session, tables, excludeData = []) {
+    const excluded = new Set(excludeData.map((t) => {
+        const s = splitTableName(t);
+        return `${s.schema}.${s.name}`;
+    }));
+    const out = [];
+    for (const t of tables) {
+        if (excluded.has(`${t.schema}.${t.name}`)) {
+            out.push({ ...t, rows: null });
+            continue;
+        }
+        const { rows } = await session.query(`SELECT count(*) AS n FROM ${qualified(t.schema, t.name)}`);
+        out.push({ ...t, rows: Number(rows[0].n) });
+    }
+    return out;
+}
+async function countObjects(session, filter) {
+    const params = [];
+    const cond = schemaCondition(filter, params);
+    const { rows } = await session.query(`SELECT
+       (SELECT count(*) FROM pg_namespace n WHERE ${cond} AND ${NOT_FROM_EXTENSION('n.oid', 'pg_namespace')}) AS schemas,
+       (SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.relkind IN ('r','p') AND ${cond} AND ${NOT_FROM_EXTENSION('c.oid', 'pg_class')}) AS tables,
+       (SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.relkind = 'v' AND ${cond} AND ${NOT_FROM_EXTENSION('c.oid', 'pg_class')}) AS views,
+       (SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.relkind = 'm' AND ${cond} AND ${NOT_FROM_EXTENSION('c.oid', 'pg_class')}) AS "materializedViews",
+       (SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.relkind = 'S' AND ${cond} AND ${NOT_FROM_EXTENSION('c.oid', 'pg_class')}) AS sequences,
+       (SELECT count(*) FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace WHERE ${cond} AND ${NOT_FROM_EXTENSION('p.oid', 'pg_proc')}) AS functions,
+       (SELECT count(*) FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid JOIN pg_namespace n ON n.oid = c.relnamespace WHERE NOT t.tgisinternal AND ${cond}) AS triggers,
+       (SELECT count(*) FROM pg_policy p JOIN pg_class c ON c.oid = p.polrelid JOIN pg_namespace n ON n.oid = c.relnamespace WHERE ${cond}) AS policies`, params);
+    const r = rows[0];
+    return {
+        schemas: Number(r.schemas),
+        tables: Number(r.tables),
+        views: Number(r.views),
+        materializedViews: Number(r.materializedViews),
+        functions: Number(r.functions),
+        triggers: Number(r.triggers),
+        sequences: Number(r.sequences),
+        policies: Number(r.policies),
+    };
+}
+async function readCatalog(session, filter, excludeData = []) {
+    const tables = await countRows(session, await listTables(session, filter), excludeData);
+    return { tables, objects: await countObjects(session, filter) };
+}
+
+// EXTERNAL MODULE: ./node_modules/.cache/rollback-kit-build/db/connection.js
+var connection = __nccwpck_require__(9423);
+// EXTERNAL MODULE: external "node:fs"
+var external_node_fs_ = __nccwpck_require__(3024);
+// EXTERNAL MODULE: external "node:path"
+var external_node_path_ = __nccwpck_require__(6760);
+;// CONCATENATED MODULE: ./node_modules/.cache/rollback-kit-build/db/pg-tools.js
+/**
+ * Finding pg_dump / pg_restore / psql whose major version fits the server. pg_dump refuses a newer
+ * server ("aborting because of server version mismatch"), and runners often ship one older client,
+ * so we look on PATH and in Debian's versioned folders and say which package to install if none fits.
+ */
+
+
+
+
+const DEFAULT_VERSIONED_ROOT = '/usr/lib/postgresql';
+/** `SHOW server_version_num` (e.g. 150020) → 15; before PostgreSQL 10 the major had two parts. */
+function majorFromVersionNum(num) {
+    return num >= 100000 ? Math.floor(num / 10000) : Math.floor(num / 100) / 100;
+}
+async function toolVersion(path) {
+    try {
+        const { code, stdout } = await runProcess(path, ['--version'], { timeoutMs: 15_000 });
+        const m = /\(PostgreSQL\)\s+(\d+)(?:\.(\d+))?/.exec(stdout);
+        if (code !== 0 || !m)
+            return undefined;
+        return { major: Number(m[1]), version: m[2] ? `${m[1]}.${m[2]}` : m[1] };
+    }
+    catch {
+        return undefined;
+    }
+}
+function executable(path) {
+    try {
+        (0,external_node_fs_.accessSync)(path, external_node_fs_.constants.X_OK);
+        return true;
+    }
+    catch {
+        return false;
+    }
+}
+function candidates(name, opts) {
+    const found = [];
+    for (const dir of (opts.searchPath ?? '').split(external_node_path_.delimiter).filter(Boolean))
+        found.push((0,external_node_path_.join)(dir, name));
+    // Without a PATH from the caller, let the system resolve the bare name as a shell would.
+    if (opts.searchPath === undefined)
+        found.push(name);
+    const root = opts.versionedRoot ?? DEFAULT_VERSIONED_ROOT;
+    try {
+        for (const v of (0,external_node_fs_.readdirSync)(root))
+            found.push((0,external_node_path_.join)(root, v, 'bin', name));
+    }
+    catch {
+        // No versioned installs on this machine.
+    }
+    return [...new Set(found)].filter((p) => p === name || executable(p));
+}
+/**
+ * The newest tool whose major is at least the server's: a newer pg_dump reads older servers, and
+ * the archive it writes is then read back by a pg_restore of the same version or newer.
+ */
+async function findPgTool(name, serverMajor, opts = {}) {
+    const installHint = `Install the client for PostgreSQL ${serverMajor}: sudo apt-get install -y postgresql-client-${serverMajor} ` +
+        `(from the PGDG apt repository, apt.postgresql.org), then it is found in ${DEFAULT_VERSIONED_ROOT}/${serverMajor}/bin; or pass its path in pg-dump-path.`;
+    if (opts.explicitPath) {
+        const v = executable(opts.explicitPath) ? await toolVersion(opts.explicitPath) : undefined;
+        if (!v)
+            throw new errors/* RollbackKitError */.d(`${name} at ${opts.explicitPath} does not exist or is not a PostgreSQL ${name}.`, installHint);
+        if (v.major < serverMajor) {
+            throw new errors/* RollbackKitError */.d(`${name} ${v.version} at ${opts.explicitPath} is older than the server (PostgreSQL ${serverMajor}) and would refuse to run.`, installHint);
+        }
+        return { name, path: opts.explicitPath, ...v };
+    }
+    const seen = [];
+    for (const path of candidates(name, opts)) {
+        const v = await toolVersion(path);
+        if (v)
+            seen.push({ name, path, ...v });
+    }
+    const fit = seen.filter((t) => t.major >= serverMajor).sort((a, b) => b.major - a.major)[0];
+    if (fit)
+        return fit;
+    const found = seen.length ? `found only ${seen.map((t) => `${t.version} (${t.path})`).join(', ')}` : 'none found on PATH or in ' + DEFAULT_VERSIONED_ROOT;
+    throw new errors/* RollbackKitError */.d(`No ${name} of version ${serverMajor} or newer: ${found}.`, installHint);
+}
+/** The tool of the same installation as another one (pg_restore beside the chosen pg_dump). */
+async function siblingTool(of, name, serverMajor, opts = {}) {
+    const beside = (0,external_node_path_.join)(of.path, '..', name);
+    if (executable(beside)) {
+        const v = await toolVersion(beside);
+        if (v && v.major >= serverMajor)
+            return { name, path: beside, ...v };
+    }
+    return findPgTool(name, serverMajor, { ...opts, explicitPath: undefined });
+}
+
+// EXTERNAL MODULE: ./node_modules/pg/lib/index.js
+var lib = __nccwpck_require__(3273);
+;// CONCATENATED MODULE: ./node_modules/pg/esm/index.mjs
+// ESM wrapper for pg
+
+
+// Re-export all the properties
+const Client = lib.Client
+const Pool = lib.Pool
+const Connection = lib.Connection
+const types = lib.types
+const Query = lib.Query
+const DatabaseError = lib.DatabaseError
+const escapeIdentifier = lib.escapeIdentifier
+const escapeLiteral = lib.escapeLiteral
+const Result = lib.Result
+const TypeOverrides = lib.TypeOverrides
+
+// Also export the defaults
+const defaults = lib.defaults
+
+// Re-export the default
+/* harmony default export */ const esm = (lib);
+
+;// CONCATENATED MODULE: ./node_modules/.cache/rollback-kit-build/db/session.js
+/**
+ * Opening a database session, with PostgreSQL's and the network's failures turned into messages
+ * that name the target (host:port/db) and say what to check. Never includes the password.
+ */
+
+
+
+async function connect(target, opts = {}) {
+    const client = new esm.Client((0,connection/* pgClientConfig */.f3)(target, opts));
+    // A dropped connection must surface on the next query, not crash the process.
+    client.on('error', () => undefined);
+    try {
+        await client.connect();
+    }
+    catch (err) {
+        await client.end().catch(() => undefined);
+        throw connectionError(target, err);
+    }
+    return client;
+}
+/** Runs `fn` with a session and always closes it. */
+async function withSession(target, fn, opts = {}) {
+    const session = await connect(target, opts);
+    try {
+        return await fn(session);
+    }
+    finally {
+        await session.end().catch(() => undefined);
+    }
+}
+function connectionError(target, err) {
+    const where = (0,connection/* describeTarget */.ff)(target);
+    const e = err;
+    const code = e?.code ?? '';
+    const message = e?.message ?? String(err);
+    switch (code) {
+        case 'ECONNREFUSED':
+            return new errors/* RollbackKitError */.d(`Cannot reach PostgreSQL at ${where}: connection refused.`, 'Check the host and port in database-url and that the server is running.');
+        case 'ENOTFOUND':
+        case 'EAI_AGAIN':
+            return new errors/* RollbackKitError */.d(`Cannot reach PostgreSQL at ${where}: host "${target.host}" not found.`, 'Check the host name in database-url.');
+        case 'ETIMEDOUT':
+        case 'EHOSTUNREACH':
+        case 'ENETUNREACH':
+            return new errors/* RollbackKitError */.d(`Cannot reach PostgreSQL at ${where}: no answer (${code}).`, 'Check the host, port and firewall; GitHub-hosted runners reach only IPv4 addresses.');
+        case '28P01':
+            return new errors/* RollbackKitError */.d(`PostgreSQL at ${where} rejected the password for user "${target.user}".`, 'Check the password in database-url (special characters must be percent-encoded).');
+        case '28000':
+            return new errors/* RollbackKitError */.d(`PostgreSQL at ${where} refused user "${target.user}": ${message}.`, 'Check the user name and the server\'s pg_hba.conf / SSL requirements (sslmode=require).');
+        case '3D000':
+            return new errors/* RollbackKitError */.d(`Database "${target.database}" does not exist on ${target.host}:${target.port}.`, 'Check the database name in database-url.');
+        case '53300':
+            return new errors/* RollbackKitError */.d(`PostgreSQL at ${where} has no free connection slots.`, 'Use a session pooler or free connections, then retry.');
+    }
+    if (/timeout/i.test(message)) {
+        return new errors/* RollbackKitError */.d(`Cannot reach PostgreSQL at ${where}: no answer within the connect timeout.`, 'Check the host, port and firewall; GitHub-hosted runners reach only IPv4 addresses.');
+    }
+    return new errors/* RollbackKitError */.d(`Cannot connect to PostgreSQL at ${where}: ${message}.`);
+}
+
+;// CONCATENATED MODULE: external "node:fs/promises"
+const promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs/promises");
+;// CONCATENATED MODULE: external "node:stream/promises"
+const external_node_stream_promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:stream/promises");
+// EXTERNAL MODULE: ./node_modules/pg-copy-streams/index.js
+var pg_copy_streams = __nccwpck_require__(6901);
+// EXTERNAL MODULE: external "node:crypto"
+var external_node_crypto_ = __nccwpck_require__(7598);
+;// CONCATENATED MODULE: ./node_modules/.cache/rollback-kit-build/db/archive.js
+/**
+ * A snapshot's integrity: its sha256 and size (a file, or every file of a directory-format dump),
+ * and a full read. `pg_restore --list` alone passes an archive whose data section was cut short;
+ * reading it whole (`pg_restore -f /dev/null`) catches that.
+ */
+
+
+
+
+
+
+const FORMATS = (/* unused pure expression or super */ null && (['custom', 'directory', 'plain']));
+const PLAIN_HEADER = '-- PostgreSQL database dump';
+const PLAIN_TRAILER = '-- PostgreSQL database dump complete';
+async function hashFile(path, hash) {
+    for await (const chunk of (0,external_node_fs_.createReadStream)(path, { highWaterMark: 1 << 20 }))
+        hash.update(chunk);
+}
+/** sha256 of a file; of a directory, over its sorted file names and contents. */
+async function fingerprint(path) {
+    const info = await (0,promises_namespaceObject.stat)(path);
+    const hash = (0,external_node_crypto_.createHash)('sha256');
+    if (!info.isDirectory()) {
+        await hashFile(path, hash);
+        return { sha256: hash.digest('hex'), sizeBytes: info.size };
+    }
+    let size = 0;
+    for (const name of (await (0,promises_namespaceObject.readdir)(path)).sort()) {
+        const file = (0,external_node_path_.join)(path, name);
+        const s = await (0,promises_namespaceObject.stat)(file);
+        if (!s.isFile())
+            continue;
+        hash.update(name);
+        hash.update('\0');
+        await hashFile(file, hash);
+        hash.update('\0');
+        size += s.size;
+    }
+    return { sha256: hash.digest('hex'), sizeBytes: size };
+}
+async function detectFormat(path) {
+    const info = await (0,promises_namespaceObject.stat)(path);
+    if (info.isDirectory())
+        return 'directory';
+    const fd = await (0,promises_namespaceObject.open)(path, 'r');
+    try {
+        const buf = Buffer.alloc(64);
+        const { bytesRead } = await fd.read(buf, 0, 64, 0);
+        const head = buf.subarray(0, bytesRead).toString('latin1');
+        if (head.startsWith('PGDMP'))
+            return 'custom';
+        if (head.startsWith('--'))
+            return 'plain';
+    }
+    finally {
+        await fd.close();
+    }
+    throw new errors/* RollbackKitError */.d(`${path} is not a PostgreSQL dump (neither a custom-format archive, a directory dump, nor plain SQL from pg_dump).`);
+}
+function firstError(stderr) {
+    const line = stderr.split('\n').map((l) => l.trim()).find((l) => /error|could not|fatal/i.test(l)) ?? stderr.trim().split('\n')[0] ?? '';
+    return line.replace(/^pg_restore:\s*(error:\s*)?/, '');
+}
+/** Reads the whole snapshot; throws naming the problem when any part of it cannot be read. */
+async function readWhole(path, format, pgRestore) {
+    const corrupt = (why) => new errors/* RollbackKitError */.d(`Snapshot ${path} is corrupt or truncated: ${why}.`, 'Do not restore it; take or pick another snapshot.');
+    if (format === 'plain') {
+        const info = await (0,promises_namespaceObject.stat)(path);
+        const fd = await (0,promises_namespaceObject.open)(path, 'r');
+        try {
+            const headBuf = Buffer.alloc(256);
+            await fd.read(headBuf, 0, 256, 0);
+            const tailLen = Math.min(info.size, 512);
+            const tailBuf = Buffer.alloc(tailLen);
+            await fd.read(tailBuf, 0, tailLen, info.size - tailLen);
+            if (!headBuf.toString('utf8').includes(PLAIN_HEADER))
+                throw corrupt('it does not start like a pg_dump SQL script');
+            if (!tailBuf.toString('utf8').includes(PLAIN_TRAILER))
+                throw corrupt(`it does not end with "${PLAIN_TRAILER}"`);
+        }
+        finally {
+            await fd.close();
+        }
+        return;
+    }
+    const list = await runProcess(pgRestore, ['--list', path], { timeoutMs: 10 * 60_000 });
+    if (list.code !== 0)
+        throw corrupt(firstError(list.stderr) || 'pg_restore --list failed');
+    const read = await runProcess(pgRestore, ['--file', '/dev/null', path], { timeoutMs: 60 * 60_000 });
+    if (read.code !== 0)
+        throw corrupt(firstError(read.stderr) || 'pg_restore could not read it');
+}
+
+;// CONCATENATED MODULE: ./node_modules/.cache/rollback-kit-build/db/manifest.js
+/**
+ * The manifest written next to every snapshot: what was dumped, from which server, its sha256, and
+ * the catalogue (row counts per table, object counts) that restore-db and smoke checks compare with.
+ */
+
+
+function manifestPathFor(snapshotPath) {
+    return `${snapshotPath.replace(/\/+$/, '')}.manifest.json`;
+}
+async function writeManifest(snapshotPath, manifest) {
+    const path = manifestPathFor(snapshotPath);
+    await (0,promises_namespaceObject.writeFile)(path, `${JSON.stringify(manifest, null, 2)}\n`);
+    return path;
+}
+async function readManifest(path) {
+    let parsed;
+    try {
+        parsed = JSON.parse(await (0,promises_namespaceObject.readFile)(path, 'utf8'));
+    }
+    catch (err) {
+        const why = err.code === 'ENOENT' ? 'it does not exist' : 'it is not valid JSON';
+        throw new errors/* RollbackKitError */.d(`Cannot read the snapshot manifest ${path}: ${why}.`, 'snapshot-db writes it next to each snapshot; keep the two together.');
+    }
+    const m = parsed;
+    if (m?.tool !== 'rollback-kit' || typeof m.sha256 !== 'string' || !Array.isArray(m.tables) || !m.format) {
+        throw new errors/* RollbackKitError */.d(`${path} is not a rollback-kit snapshot manifest.`);
+    }
+    return m;
+}
+
+;// CONCATENATED MODULE: ./node_modules/.cache/rollback-kit-build/db/snapshot.js
+/**
+ * snapshot-db: a pg_dump that can be trusted mid-incident. The manifest's row counts and the CSV
+ * exports are read in the very snapshot pg_dump dumps (pg_export_snapshot + --snapshot), while
+ * pg_dump runs, so they describe exactly what the archive holds and cost no extra wall time.
+ * Nothing is reported as a snapshot until it has been read back in full.
+ */
+
+
+
+
+
+
+
+
+
+
+
+
+
+/** Schemas that hold migration history: kept even when `schemas` names only the app's own. */
+const MIGRATION_HISTORY_SCHEMAS = ['supabase_migrations', 'drizzle', 'sqitch'];
+const EXTENSIONS = { custom: '.dump', directory: '', plain: '.sql' };
+function safeName(text) {
+    return text.replace(/[^A-Za-z0-9_.-]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 60) || 'db';
+}
+/** `<db>-<label>-<UTC time>`: sorts by time, says what it is, and holds no secret. */
+function snapshotBaseName(database, label, at) {
+    const time = at.toISOString().replace(/[-:]/g, '').replace('.', '');
+    return [safeName(database), label ? safeName(label) : undefined, time].filter(Boolean).join('-');
+}
+function validateRequest(req) {
+    if (req.jobs > 1 && req.format !== 'directory') {
+        throw new errors/* RollbackKitError */.d(`jobs: ${req.jobs} needs format: directory (pg_dump dumps in parallel only into a directory).`, 'Set format: directory, or leave jobs empty.');
+    }
+    if (req.exportSince && !req.exportTables.length) {
+        throw new errors/* RollbackKitError */.d('export-since is set but export-tables is empty.', 'List the tables whose new rows to keep, e.g. export-tables: orders, public.payments.');
+    }
+    if (req.exportTables.length && !req.exportSince) {
+        throw new errors/* RollbackKitError */.d('export-tables is set but export-since is empty.', 'Set export-since to the bad deploy\'s time (ISO 8601).');
+    }
+    if (!/^[A-Za-z_][A-Za-z0-9_$]*$/.test(req.exportColumn)) {
+        throw new errors/* RollbackKitError */.d(`export-column "${req.exportColumn}" is not a plain column name.`);
+    }
+}
+async function prepareOutputDir(dir) {
+    try {
+        await (0,promises_namespaceObject.mkdir)(dir, { recursive: true });
+        const probe = (0,external_node_path_.join)(dir, `.rollback-kit-write-test-${process.pid}`);
+        await (0,promises_namespaceObject.writeFile)(probe, '');
+        await (0,promises_namespaceObject.unlink)(probe);
+    }
+    catch (err) {
+        const code = err.code ?? 'error';
+        throw new errors/* RollbackKitError */.d(`output-dir ${dir} is not writable (${code}).`, 'Point output-dir at a writable folder, such as one under $RUNNER_TEMP.');
+    }
+}
+async function freePath(dir, base, ext) {
+    for (let n = 1;; n++) {
+        const candidate = (0,external_node_path_.join)(dir, `${base}${n > 1 ? `-${n}` : ''}${ext}`);
+        try {
+            await (0,promises_namespaceObject.access)(candidate);
+        }
+        catch {
+            return candidate;
+        }
+    }
+}
+function pgDumpArgs(req, path, snapshotId, schemas) {
+    const formatFlag = { custom: 'c', directory: 'd', plain: 'p' }[req.format];
+    const args = [`--format=${formatFlag}`, '--file', path, '--no-password', `--snapshot=${snapshotId}`];
+    if (req.format === 'directory' && req.jobs > 1)
+        args.push('--jobs', String(req.jobs));
+    // A plain script must be able to replace what is there when restore-db feeds it to psql.
+    if (req.format === 'plain')
+        args.push('--clean', '--if-exists');
+    for (const s of schemas)
+        args.push('--schema', s);
+    for (const s of req.filter.excludeSchemas)
+        args.push('--exclude-schema', s);
+    for (const t of req.excludeTableData)
+        args.push('--exclude-table-data', t);
+    return args;
+}
+function pgError(stderr) {
+    const lines = stderr.split('\n').map((l) => l.trim()).filter(Boolean);
+    const line = lines.find((l) => /error|fatal|could not/i.test(l)) ?? lines[0] ?? 'no message';
+    return line.replace(/^pg_dump:\s*(error:\s*)?/, '');
+}
+/** Schemas to pass to pg_dump: the user's, plus migration history that exists, so a restore keeps it. */
+async function effectiveSchemas(session, req, log) {
+    if (!req.filter.schemas.length)
+        return [];
+    const { rows } = await session.query('SELECT nspname FROM pg_namespace WHERE nspname = ANY($1)', [MIGRATION_HISTORY_SCHEMAS]);
+    const extra = rows.map((r) => r.nspname).filter((s) => !req.filter.schemas.includes(s) && !req.filter.excludeSchemas.includes(s));
+    if (extra.length)
+        log.info(`Also dumping migration history schema(s) ${extra.join(', ')} so a restore keeps it.`);
+    return [...req.filter.schemas, ...extra];
+}
+async function checkExportTables(session, req) {
+    const tables = req.exportTables.map(splitTableName);
+    for (const t of tables) {
+        const { rows } = await session.query(`SELECT EXISTS (SELECT 1 FROM information_schema.tables WHERE table_schema = $1 AND table_name = $2) AS has_table,
+              EXISTS (SELECT 1 FROM information_schema.columns WHERE table_schema = $1 AND table_name = $2 AND column_name = $3) AS has_column`, [t.schema, t.name, req.exportColumn]);
+        if (!rows[0].has_table)
+            throw new errors/* RollbackKitError */.d(`export-tables names ${t.schema}.${t.name}, which does not exist in ${(0,connection/* describeTarget */.ff)(req.target)}.`);
+        if (!rows[0].has_column) {
+            throw new errors/* RollbackKitError */.d(`Table ${t.schema}.${t.name} has no column "${req.exportColumn}" to select new rows by.`, 'Set export-column to its creation-time column.');
+        }
+    }
+    return tables;
+}
+async function exportRows(session, tables, column, since, dir) {
+    await (0,promises_namespaceObject.mkdir)(dir, { recursive: true });
+    const out = [];
+    for (const t of tables) {
+        const file = `${safeName(t.schema)}.${safeName(t.name)}.csv`;
+        // toISOString() is digits and punctuation only: safe to inline where COPY takes no parameters.
+        const sql = `COPY (SELECT * FROM ${qualified(t.schema, t.name)} WHERE ${qualified(t.schema, t.name)}.${JSON.stringify(column)} > '${since.toISOString()}' ORDER BY 1) TO STDOUT WITH (FORMAT csv, HEADER true)`;
+        const stream = session.query((0,pg_copy_streams.to)(sql));
+        await (0,external_node_stream_promises_namespaceObject.pipeline)(stream, (0,external_node_fs_.createWriteStream)((0,external_node_path_.join)(dir, file)));
+        out.push({ table: `${t.schema}.${t.name}`, file, rows: stream.rowCount ?? 0 });
+    }
+    return out;
+}
+async function takeSnapshot(req, log) {
+    const started = Date.now();
+    const now = req.now ?? (() => new Date());
+    validateRequest(req);
+    const where = (0,connection/* describeTarget */.ff)(req.target);
+    if ((0,connection/* isTransactionPooler */.ex)(req.target)) {
+        throw new errors/* RollbackKitError */.d(`${where} is a transaction-mode pooler: pg_dump needs one server session for the whole dump.`, 'Use the session pooler or direct connection (on Supabase: port 5432 of the pooler host).');
+    }
+    await prepareOutputDir(req.outputDir);
+    const session = await connect(req.target);
+    let path;
+    let exportsDir;
+    try {
+        const { rows } = await session.query("SELECT current_setting('server_version_num') AS num, current_setting('server_version') AS version");
+        const versionNum = Number(rows[0].num);
+        const serverVersion = rows[0].version.split(' ')[0];
+        const major = majorFromVersionNum(versionNum);
+        const pgDump = await findPgTool('pg_dump', major, { ...req.tools, explicitPath: req.pgDumpPath });
+        const pgRestore = req.format === 'plain' ? undefined : await siblingTool(pgDump, 'pg_restore', major, req.tools);
+        log.info(`Server ${where} runs PostgreSQL ${serverVersion}; using pg_dump ${pgDump.version} (${pgDump.path}).`);
+        const schemas = await effectiveSchemas(session, req, log);
+        const exportTables = req.exportSince ? await checkExportTables(session, req) : [];
+        const at = now();
+        const base = snapshotBaseName(req.target.database, req.label, at);
+        path = await freePath(req.outputDir, base, EXTENSIONS[req.format]);
+        await session.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+        const snapshotId = (await session.query('SELECT pg_export_snapshot() AS id')).rows[0].id;
+        log.info(`Dumping ${where} (${req.format} format${req.jobs > 1 ? `, ${req.jobs} jobs` : ''}) to ${path} …`);
+        const dumpStarted = Date.now();
+        const dump = runProcess(pgDump.path, pgDumpArgs(req, path, snapshotId, schemas), { env: (0,connection/* libpqEnv */.kY)(req.target) });
+        // Counting and exporting in the exported snapshot while pg_dump copies the same rows.
+        const filter = { schemas, excludeSchemas: req.filter.excludeSchemas };
+        const sideWork = (async () => {
+            const catalog = await readCatalog(session, filter, req.excludeTableData);
+            let exported = [];
+            if (req.exportSince) {
+                exportsDir = (0,external_node_path_.join)(req.outputDir, `${(0,external_node_path_.basename)(path)}.exports`);
+                exported = await exportRows(session, exportTables, req.exportColumn, req.exportSince, exportsDir);
+            }
+            return { catalog, exported };
+        })();
+        const [dumped, side] = await Promise.allSettled([dump, sideWork]);
+        await session.query('COMMIT').catch(() => undefined);
+        if (dumped.status === 'rejected')
+            throw new errors/* RollbackKitError */.d(`Could not run pg_dump (${pgDump.path}): ${dumped.reason.message}.`);
+        if (dumped.value.code !== 0) {
+            throw new errors/* RollbackKitError */.d(`pg_dump of ${where} failed: ${log.redact(pgError(dumped.value.stderr))}.`, 'Nothing was kept; fix the cause and run again.');
+        }
+        if (side.status === 'rejected')
+            throw side.reason;
+        const dumpMs = Date.now() - dumpStarted;
+        const verifyStarted = Date.now();
+        const { sha256, sizeBytes } = await fingerprint(path);
+        await readWhole(path, req.format, pgRestore?.path ?? 'pg_restore');
+        const verifyMs = Date.now() - verifyStarted;
+        const manifest = {
+            tool: 'rollback-kit',
+            manifestVersion: 1,
+            createdAt: at.toISOString(),
+            label: req.label ?? null,
+            database: req.target.database,
+            target: where,
+            server: { version: serverVersion, versionNum, major },
+            pgDump: { version: pgDump.version, major: pgDump.major },
+            format: req.format,
+            file: (0,external_node_path_.basename)(path),
+            sizeBytes,
+            sha256,
+            filter: { schemas, excludeSchemas: req.filter.excludeSchemas, excludeTableData: req.excludeTableData },
+            tables: side.value.catalog.tables,
+            objects: side.value.catalog.objects,
+            exports: req.exportSince ? { since: req.exportSince.toISOString(), column: req.exportColumn, dir: (0,external_node_path_.basename)(exportsDir), tables: side.value.exported } : null,
+            durationMs: Date.now() - started,
+        };
+        const manifestPath = await writeManifest(path, manifest);
+        log.info(`Snapshot verified: ${sizeBytes} bytes, sha256 ${sha256}, ${manifest.tables.length} tables (dump ${dumpMs} ms, verification ${verifyMs} ms).`);
+        return {
+            path,
+            format: req.format,
+            sizeBytes,
+            sha256,
+            manifestPath,
+            manifest,
+            serverVersion,
+            exportsDir,
+            pgDump,
+            durationMs: Date.now() - started,
+            timings: { dumpMs, verifyMs },
+        };
+    }
+    catch (err) {
+        // Nothing half-done: a snapshot that did not verify is not left where someone could trust it.
+        if (path)
+            await (0,promises_namespaceObject.rm)(path, { recursive: true, force: true }).catch(() => undefined);
+        if (exportsDir)
+            await (0,promises_namespaceObject.rm)(exportsDir, { recursive: true, force: true }).catch(() => undefined);
+        throw err;
+    }
+    finally {
+        await session.end().catch(() => undefined);
+    }
+}
+
+;// CONCATENATED MODULE: ./node_modules/.cache/rollback-kit-build/db/verify.js
+/**
+ * Whether a snapshot can be trusted before anything destructive relies on it: its manifest is there,
+ * its sha256 is the one recorded when it was taken, and pg_restore can read every byte of it.
+ */
+
+
+
+
+
+async function verifySnapshot(snapshotPath, log, opts = {}) {
+    const path = snapshotPath.replace(/\/+$/, '');
+    if (!(0,external_node_fs_.existsSync)(path)) {
+        throw new errors/* RollbackKitError */.d(`Snapshot ${path} does not exist.`, 'Pass the path output of snapshot-db (download the artifact first if it was uploaded).');
+    }
+    const manifestPath = manifestPathFor(path);
+    if (!(0,external_node_fs_.existsSync)(manifestPath)) {
+        throw new errors/* RollbackKitError */.d(`Snapshot ${path} has no manifest (${manifestPath}), so its integrity cannot be checked.`, 'Use a snapshot taken by snapshot-db and keep its .manifest.json beside it.');
+    }
+    const manifest = await readManifest(manifestPath);
+    const format = await detectFormat(path);
+    if (format !== manifest.format) {
+        throw new errors/* RollbackKitError */.d(`Snapshot ${path} is in ${format} format but its manifest says ${manifest.format}: it was replaced.`, 'Do not restore it; take or pick another snapshot.');
+    }
+    const { sha256, sizeBytes } = await fingerprint(path);
+    if (sha256 !== manifest.sha256) {
+        throw new errors/* RollbackKitError */.d(`Snapshot ${path} changed since it was taken: sha256 ${sha256.slice(0, 12)}… (${sizeBytes} bytes), manifest says ${manifest.sha256.slice(0, 12)}… (${manifest.sizeBytes} bytes).`, 'It is corrupt, truncated or replaced: do not restore it; take or pick another snapshot.');
+    }
+    const pgRestore = format === 'plain' ? undefined : await findPgTool('pg_restore', manifest.pgDump.major, { ...opts, explicitPath: opts.pgRestorePath });
+    await readWhole(path, format, pgRestore?.path ?? 'pg_restore');
+    log.info(`Snapshot ${path} verified: sha256 ${sha256.slice(0, 12)}…, ${sizeBytes} bytes, read in full.`);
+    return { path, manifestPath, manifest, sha256, sizeBytes };
+}
+
+;// CONCATENATED MODULE: ./node_modules/.cache/rollback-kit-build/db/restore.js
+/**
+ * restore-db: put a verified snapshot back. Refuses unless `confirm` names the target database,
+ * refuses a snapshot that does not verify, keeps the current state in a pre-restore snapshot, restores
+ * in one transaction where it can (a failure leaves the database as it was), and then compares every
+ * table's row count with the manifest.
+ */
+
+
+
+
+
+
+
+
+function checkConfirmation(target, confirm) {
+    if (confirm === target.database)
+        return;
+    const got = confirm ? `got "${confirm}"` : 'it is empty';
+    throw new errors/* RollbackKitError */.d(`restore-db refuses to overwrite ${(0,connection/* describeTarget */.ff)(target)}: confirm must be the target database's name "${target.database}", ${got}.`, `Set confirm: ${target.database} to restore over it. Nothing was changed.`);
+}
+function restoreError(stderr) {
+    const lines = stderr.split('\n').map((l) => l.trim()).filter(Boolean);
+    const line = lines.find((l) => /error|fatal/i.test(l)) ?? lines[0] ?? 'no message';
+    return line.replace(/^(pg_restore|psql):\s*(error:\s*)?/, '');
+}
+async function restoreSnapshot(req, log) {
+    const started = Date.now();
+    const where = (0,connection/* describeTarget */.ff)(req.target);
+    checkConfirmation(req.target, req.confirm);
+    if ((0,connection/* isTransactionPooler */.ex)(req.target)) {
+        throw new errors/* RollbackKitError */.d(`${where} is a transaction-mode pooler: a restore needs one server session.`, 'Use the session pooler or direct connection (on Supabase: port 5432).');
+    }
+    const snapshot = await verifySnapshot(req.snapshotPath, log, req.tools);
+    const manifest = snapshot.manifest;
+    if (manifest.database !== req.target.database) {
+        log.warning(`The snapshot was taken of database "${manifest.database}" and is being restored into "${req.target.database}".`);
+    }
+    const serverMajor = await withSession(req.target, async (s) => majorFromVersionNum(Number((await s.query("SELECT current_setting('server_version_num') AS n")).rows[0].n)));
+    let preRestoreSnapshotPath;
+    if (req.preRestoreSnapshot) {
+        log.info(`Keeping the current state of ${where} in a pre-restore snapshot first …`);
+        const pre = await takeSnapshot({
+            target: req.target,
+            format: 'custom',
+            jobs: 1,
+            outputDir: req.outputDir,
+            label: 'pre-restore',
+            filter: { schemas: [], excludeSchemas: [] },
+            excludeTableData: [],
+            exportTables: [],
+            exportColumn: 'created_at',
+            tools: req.tools,
+        }, log);
+        preRestoreSnapshotPath = pre.path;
+    }
+    const single = req.jobs <= 1;
+    const mode = manifest.format === 'plain' ? 'psql, one transaction' : single ? 'pg_restore, one transaction' : `pg_restore, ${req.jobs} parallel jobs`;
+    log.info(`Restoring ${snapshot.path} into ${where} (${mode}) …`);
+    const env = (0,connection/* libpqEnv */.kY)(req.target);
+    const result = manifest.format === 'plain'
+        ? await runProcess((await findPgTool('psql', 0, req.tools)).path, ['-X', '--no-password', '-q', '-v', 'ON_ERROR_STOP=1', '--single-transaction', '-f', snapshot.path], { env })
+        : await runProcess((await findPgTool('pg_restore', Math.max(serverMajor, manifest.pgDump.major), req.tools)).path, [
+            '--no-password',
+            '--exit-on-error',
+            ...(req.clean ? ['--clean', '--if-exists'] : []),
+            ...(single ? ['--single-transaction'] : ['--jobs', String(req.jobs)]),
+            '--dbname',
+            req.target.database,
+            snapshot.path,
+        ], { env });
+    if (result.code !== 0) {
+        const state = single
+            ? 'The restore ran in one transaction, so the database is as it was before.'
+            : 'Parallel restore is not one transaction: the database may be partly restored.';
+        const undo = preRestoreSnapshotPath ? ` The state before is in ${preRestoreSnapshotPath}.` : '';
+        throw new errors/* RollbackKitError */.d(`Restore into ${where} failed: ${log.redact(restoreError(result.stderr))}.`, `${state}${undo}`);
+    }
+    const { differences, extraTables } = await withSession(req.target, async (s) => {
+        const expected = manifest.tables;
+        const present = await listTables(s, { schemas: manifest.filter.schemas, excludeSchemas: manifest.filter.excludeSchemas });
+        const key = (t) => `${t.schema}.${t.name}`;
+        const presentKeys = new Set(present.map(key));
+        const expectedKeys = new Set(expected.map(key));
+        const counted = await countRows(s, expected.filter((t) => t.rows !== null && presentKeys.has(key(t))));
+        const actual = new Map(counted.map((t) => [key(t), t.rows]));
+        const diffs = [];
+        for (const t of expected) {
+            if (!presentKeys.has(key(t)))
+                diffs.push({ table: key(t), expected: t.rows, actual: null });
+            else if (t.rows !== null && actual.get(key(t)) !== t.rows)
+                diffs.push({ table: key(t), expected: t.rows, actual: actual.get(key(t)) ?? null });
+        }
+        return { differences: diffs, extraTables: present.map(key).filter((k) => !expectedKeys.has(k)) };
+    });
+    const verified = differences.length === 0;
+    if (verified)
+        log.info(`Restore verified: all ${manifest.tables.length} tables have the row counts of the snapshot.`);
+    else
+        log.warning(`Restore finished but ${differences.length} table(s) differ from the snapshot: ${differences.map((d) => d.table).join(', ')}.`);
+    if (extraTables.length)
+        log.warning(`Tables the snapshot does not have were left as they are: ${extraTables.join(', ')}.`);
+    return {
+        target: where,
+        snapshotPath: snapshot.path,
+        snapshotTakenAt: manifest.createdAt,
+        preRestoreSnapshotPath,
+        verified,
+        tablesRestored: manifest.tables.length,
+        differences,
+        extraTables,
+        mode,
+        durationMs: Date.now() - started,
+    };
+}
+
+
+/***/ }),
+
+/***/ 6048:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+
+
+// EXPORTS
+__nccwpck_require__.d(__webpack_exports__, {
+  r: () => (/* binding */ restoreSummary)
+});
+
+// UNUSED EXPORTS: snapshotSummary
+
+;// CONCATENATED MODULE: ./node_modules/.cache/rollback-kit-build/report/markdown.js
+/** Small pieces of the Markdown every job summary is made of. */
+function escapeCell(text) {
+    return text.replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
+}
+function markdown_table(headers, rows) {
+    const line = (cells) => `| ${cells.map((c) => escapeCell(String(c))).join(' | ')} |`;
+    return [line(headers), `|${headers.map(() => ' --- ').join('|')}|`, ...rows.map(line)].join('\n');
+}
+function markdown_formatBytes(bytes) {
+    const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+    let n = bytes;
+    let u = 0;
+    while (n >= 1024 && u < units.length - 1) {
+        n /= 1024;
+        u++;
+    }
+    return `${u === 0 ? n : n.toFixed(1)} ${units[u]}`;
+}
+function markdown_formatDuration(ms) {
+    if (ms < 1000)
+        return `${ms} ms`;
+    const s = ms / 1000;
+    if (s < 60)
+        return `${s.toFixed(1)} s`;
+    return `${Math.floor(s / 60)} min ${Math.round(s % 60)} s`;
+}
+
+;// CONCATENATED MODULE: ./node_modules/.cache/rollback-kit-build/report/db-summary.js
+
+function snapshotSummary(r) {
+    const m = r.manifest;
+    const rows = m.tables.reduce((n, t) => n + (t.rows ?? 0), 0);
+    const parts = [
+        `## Snapshot of ${m.target}: verified`,
+        table(['', ''], [
+            ['Snapshot', `\`${r.path}\``],
+            ['Format', r.format],
+            ['Size', formatBytes(r.sizeBytes)],
+            ['sha256', `\`${r.sha256}\``],
+            ['Tables / rows', `${m.tables.length} / ${rows}`],
+            ['Views, functions, triggers, sequences, RLS policies', `${m.objects.views + m.objects.materializedViews}, ${m.objects.functions}, ${m.objects.triggers}, ${m.objects.sequences}, ${m.objects.policies}`],
+            ['Server / pg_dump', `PostgreSQL ${m.server.version} / ${r.pgDump.version}`],
+            ['Time', `${formatDuration(r.durationMs)} (dump ${formatDuration(r.timings.dumpMs)}, verification ${formatDuration(r.timings.verifyMs)})`],
+            ['Manifest', `\`${r.manifestPath}\``],
+        ]),
+    ];
+    if (m.exports) {
+        parts.push(`### Rows newer than ${m.exports.since} (by \`${m.exports.column}\`)`, table(['Table', 'Rows', 'File'], m.exports.tables.map((t) => [t.table, t.rows, `\`${r.exportsDir}/${t.file}\``])));
+    }
+    return parts.join('\n\n') + '\n';
+}
+function restoreSummary(r) {
+    const parts = [
+        `## Restore of ${r.target} from snapshot: ${r.verified ? 'verified' : 'NOT verified'}`,
+        markdown_table(['', ''], [
+            ['Snapshot', `\`${r.snapshotPath}\` (taken ${r.snapshotTakenAt})`],
+            ['Pre-restore snapshot', r.preRestoreSnapshotPath ? `\`${r.preRestoreSnapshotPath}\`` : 'not taken (pre-restore-snapshot: false)'],
+            ['Tables restored', String(r.tablesRestored)],
+            ['Mode', r.mode],
+            ['Time', markdown_formatDuration(r.durationMs)],
+        ]),
+    ];
+    if (r.differences.length) {
+        parts.push('### Tables that differ from the snapshot', markdown_table(['Table', 'Rows in snapshot', 'Rows now'], r.differences.map((d) => [d.table, d.expected ?? '', d.actual ?? 'missing'])));
+    }
+    if (r.extraTables.length) {
+        parts.push(`### Tables the snapshot does not have (left as they are)\n\n${r.extraTables.map((t) => `- \`${t}\``).join('\n')}`);
+    }
+    if (r.preRestoreSnapshotPath) {
+        parts.push(`To undo this restore, restore \`${r.preRestoreSnapshotPath}\` the same way.`);
+    }
+    return parts.join('\n\n') + '\n';
+}
+
 
 /***/ }),
 
@@ -40801,18 +40799,6 @@ function getIDToken(aud) {
 /******/ 	};
 /******/ })();
 /******/ 
-/******/ /* webpack/runtime/compat get default export */
-/******/ (() => {
-/******/ 	// getDefaultExport function for compatibility with non-harmony modules
-/******/ 	__nccwpck_require__.n = (module) => {
-/******/ 		var getter = module && module.__esModule ?
-/******/ 			() => (module['default']) :
-/******/ 			() => (module);
-/******/ 		__nccwpck_require__.d(getter, { a: getter });
-/******/ 		return getter;
-/******/ 	};
-/******/ })();
-/******/ 
 /******/ /* webpack/runtime/define property getters */
 /******/ (() => {
 /******/ 	// define getter functions for harmony exports
@@ -40835,6 +40821,6 @@ function getIDToken(aud) {
 /******/ // startup
 /******/ // Load entry module and return exports
 /******/ // This entry module used 'module' so it can't be inlined
-/******/ var __webpack_exports__ = __nccwpck_require__(2864);
+/******/ var __webpack_exports__ = __nccwpck_require__(8361);
 /******/ __webpack_exports__ = await __webpack_exports__;
 /******/ 

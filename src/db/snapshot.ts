@@ -244,7 +244,7 @@ export async function takeSnapshot(req: SnapshotRequest, log: Log): Promise<Snap
       durationMs: Date.now() - started,
     };
     const manifestPath = await writeManifest(path, manifest);
-    log.info(`Snapshot verified: ${sizeBytes} bytes, sha256 ${sha256}, ${manifest.tables.length} tables.`);
+    log.info(`Snapshot verified: ${sizeBytes} bytes, sha256 ${sha256}, ${manifest.tables.length} tables (dump ${dumpMs} ms, verification ${verifyMs} ms).`);
     return {
       path,
       format: req.format,

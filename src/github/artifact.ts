@@ -1,5 +1,4 @@
 /** Uploading a snapshot as a workflow artifact, so it outlives the runner that took it. */
-import { DefaultArtifactClient } from '@actions/artifact';
 import { readdir, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { RollbackKitError } from '../core/errors.js';
@@ -29,6 +28,8 @@ export async function uploadSnapshotArtifact(paths: string[], retentionDays: num
   }
   const files = (await Promise.all(paths.map(filesOf))).flat();
   try {
+    // Loaded only when asked for: it is most of the bundle and slows every cold start.
+    const { DefaultArtifactClient } = await import('@actions/artifact');
     const { id, size } = await new DefaultArtifactClient().uploadArtifact(name, files, dirname(paths[0]!), retentionDays ? { retentionDays } : {});
     return { name, id, size };
   } catch (err) {
