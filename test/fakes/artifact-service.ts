@@ -34,10 +34,9 @@ const b64url = (s: string) => Buffer.from(s).toString('base64url');
 
 export async function startArtifactService(): Promise<FakeArtifactService> {
   const artifacts: UploadedArtifact[] = [];
-  let server: Server;
   let base = '';
   const azureHeaders = () => ({ 'x-ms-request-id': randomUUID(), 'x-ms-version': '2024-11-04', date: new Date().toUTCString(), etag: `"0x${Date.now().toString(16)}"` });
-  server = createServer(async (req, res) => {
+  const server: Server = createServer(async (req, res) => {
     const url = new URL(req.url ?? '/', base);
     const data = await body(req);
     const twirp = /\/twirp\/github\.actions\.results\.api\.v1\.ArtifactService\/(\w+)$/.exec(url.pathname);
