@@ -1,0 +1,52 @@
+/** Reading a migrations folder: the helpers every format shares. */
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+
+/** Names in `dir` (files and folders), hidden ones left out, as the tools do. */
+export async function listNames(dir: string): Promise<string[]> {
+  const entries = await readdir(dir, { withFileTypes: true }).catch(() => []);
+  return entries.filter((e) => !e.name.startsWith('.')).map((e) => e.name);
+}
+
+export async function listFiles(dir: string): Promise<string[]> {
+  const entries = await readdir(dir, { withFileTypes: true }).catch(() => []);
+  return entries.filter((e) => !e.name.startsWith('.') && (e.isFile() || e.isSymbolicLink())).map((e) => e.name);
+}
+
+export async function listFolders(dir: string): Promise<string[]> {
+  const entries = await readdir(dir, { withFileTypes: true }).catch(() => []);
+  return entries.filter((e) => !e.name.startsWith('.') && e.isDirectory()).map((e) => e.name);
+}
+
+export async function readText(dir: string, name: string): Promise<string | undefined> {
+  return readFile(join(dir, name), 'utf8').catch(() => undefined);
+}
+
+/** The leading digits every tool uses as the version (`20240101120000_add_users.sql` → 20240101120000). */
+export function leadingVersion(name: string): string | undefined {
+  return /^(\d+)/.exec(name)?.[1];
+}
+
+/** Numeric order of versions (they outgrow Number), then by name. */
+export function compareVersions(a: { version: string; name: string }, b: { version: string; name: string }): number {
+  if (/^\d+$/.test(a.version) && /^\d+$/.test(b.version)) {
+    const x = BigInt(a.version);
+    const y = BigInt(b.version);
+    if (x !== y) return x < y ? -1 : 1;
+  } else if (a.version !== b.version) return a.version < b.version ? -1 : 1;
+  return a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
+}
+
+/** Sorts tracking-table versions the way files are sorted. */
+export function sortVersions(versions: string[]): string[] {
+  return versions.sort((a, b) => compareVersions({ version: a, name: a }, { version: b, name: b }));
+}
+
+/** Whether any of the files contains text matching `pattern` (format detection). */
+export async function anyFileMatches(dir: string, names: string[], pattern: RegExp): Promise<boolean> {
+  for (const name of names) {
+    const text = await readText(dir, name);
+    if (text && pattern.test(text)) return true;
+  }
+  return false;
+}

@@ -1,0 +1,59 @@
+/**
+ * dbmate: one file per migration with `-- migrate:up` and `-- migrate:down` sections;
+ * `transaction:false` on the marker line opts out of the transaction. Its rollback deletes the
+ * version from schema_migrations in the same transaction as the down SQL; it takes no lock.
+ */
+import type { Session } from '../../db/session.js';
+import { anyFileMatches, compareVersions, sortVersions, leadingVersion, listFiles, readText } from '../files.js';
+import type { MigrationFile, MigrationFormat } from '../types.js';
+import { lineAt } from '../sql-split.js';
+
+const UP_MARKER = /^--\s*migrate:up\b.*$/m;
+const DOWN_MARKER = /^--\s*migrate:down\b(.*)$/m;
+
+export function parseDbmate(text: string): { downSql?: string; downLine: number; noTransaction: boolean } {
+  const down = DOWN_MARKER.exec(text);
+  if (!down) return { downLine: 1, noTransaction: false };
+  const options = down[1] ?? '';
+  const start = down.index + down[0].length;
+  const rest = text.slice(start);
+  const up = UP_MARKER.exec(rest);
+  const downSql = up ? rest.slice(0, up.index) : rest;
+  return { downSql, downLine: lineAt(text, start), noTransaction: /\btransaction:false\b/.test(options) };
+}
+
+async function load(dir: string): Promise<MigrationFile[]> {
+  const out: MigrationFile[] = [];
+  for (const name of await listFiles(dir)) {
+    const version = leadingVersion(name);
+    if (!version || !name.endsWith('.sql')) continue;
+    const text = (await readText(dir, name)) ?? '';
+    const parsed = parseDbmate(text);
+    out.push({ version, id: version, name, addedPath: name, downFile: parsed.downSql === undefined ? undefined : name, ...parsed });
+  }
+  return out.sort(compareVersions);
+}
+
+export const dbmate: MigrationFormat = {
+  name: 'dbmate',
+  defaultDirs: ['db/migrations'],
+  async detect(dir, entries) {
+    const sql = entries.filter((n) => n.endsWith('.sql'));
+    return (await anyFileMatches(dir, sql, UP_MARKER)) ? 10 : 0;
+  },
+  load,
+  tracking: {
+    table: 'schema_migrations',
+    lockKey: async () => undefined,
+    async readApplied(session: Session) {
+      // dbmate names the table unqualified: it lives in the first schema of the search path.
+      const exists = await session.query<{ t: string | null }>(`SELECT to_regclass('schema_migrations')::text AS t`);
+      if (!exists.rows[0]?.t) return undefined;
+      const rows = await session.query<{ version: string }>('SELECT version FROM schema_migrations');
+      return sortVersions(rows.rows.map((r) => r.version));
+    },
+    async markReverted(session, m) {
+      await session.query('DELETE FROM schema_migrations WHERE version = $1', [m.id]);
+    },
+  },
+};

@@ -1,0 +1,50 @@
+/**
+ * Plain SQL: `<version>_name.down.sql` files (with `<version>_name.sql` or `.up.sql` beside them
+ * when the up is kept too) and a tracking table of our own, rollback_kit.schema_migrations, that
+ * the deploy fills as it applies migrations.
+ */
+import { compareVersions, sortVersions, listFiles, readText } from '../files.js';
+import type { MigrationFile, MigrationFormat } from '../types.js';
+
+const DOWN_FILE = /^(\d+)_(.*)\.down\.sql$/;
+
+export const PLAIN_TRACKING_DDL = `CREATE SCHEMA IF NOT EXISTS rollback_kit;
+CREATE TABLE IF NOT EXISTS rollback_kit.schema_migrations (
+  version text PRIMARY KEY,
+  name text NOT NULL DEFAULT '',
+  applied_at timestamptz NOT NULL DEFAULT now()
+);`;
+
+export const plain: MigrationFormat = {
+  name: 'plain',
+  defaultDirs: ['migrations'],
+  async detect(_dir, entries) {
+    return entries.some((n) => DOWN_FILE.test(n)) ? 1 : 0;
+  },
+  async load(dir) {
+    const files = await listFiles(dir);
+    const out: MigrationFile[] = [];
+    for (const downFile of files) {
+      const m = DOWN_FILE.exec(downFile);
+      if (!m) continue;
+      const stem = `${m[1]}_${m[2]}`;
+      const up = [`${stem}.up.sql`, `${stem}.sql`].find((f) => files.includes(f));
+      const downSql = await readText(dir, downFile);
+      out.push({ version: m[1]!, id: m[1]!, name: downFile, addedPath: up ?? downFile, downFile, downSql, downLine: 1, noTransaction: false });
+    }
+    return out.sort(compareVersions);
+  },
+  tracking: {
+    table: 'rollback_kit.schema_migrations',
+    lockKey: async () => undefined,
+    async readApplied(session) {
+      const exists = await session.query<{ t: string | null }>(`SELECT to_regclass('rollback_kit.schema_migrations')::text AS t`);
+      if (!exists.rows[0]?.t) return undefined;
+      const rows = await session.query<{ version: string }>('SELECT version FROM rollback_kit.schema_migrations');
+      return sortVersions(rows.rows.map((r) => r.version));
+    },
+    async markReverted(session, m) {
+      await session.query('DELETE FROM rollback_kit.schema_migrations WHERE version = $1', [m.id]);
+    },
+  },
+};

@@ -1,0 +1,56 @@
+/**
+ * Prisma Migrate: `prisma/migrations/<timestamp>_name/migration.sql`, with `down.sql` beside it as
+ * in Prisma's documented down-migration workflow. Reverting sets `rolled_back_at` on the
+ * migration's row, which is what `prisma migrate resolve --rolled-back` does; `migrate deploy` then
+ * applies it again. A row neither finished nor rolled back is a migration that failed midway (the
+ * partial deploy the runbooks describe): it counts as applied, so its down SQL can clean it up.
+ * Prisma locks with pg_advisory_lock(72707369).
+ */
+import { compareVersions, leadingVersion, listFolders, readText } from '../files.js';
+import type { MigrationFile, MigrationFormat } from '../types.js';
+
+export const PRISMA_LOCK_KEY = '72707369';
+
+export const prisma: MigrationFormat = {
+  name: 'prisma',
+  defaultDirs: ['prisma/migrations'],
+  async detect(dir, entries) {
+    for (const name of entries) if ((await readText(dir, `${name}/migration.sql`)) !== undefined) return 12;
+    return 0;
+  },
+  async load(dir) {
+    const out: MigrationFile[] = [];
+    for (const folder of await listFolders(dir)) {
+      if ((await readText(dir, `${folder}/migration.sql`)) === undefined) continue;
+      const downSql = await readText(dir, `${folder}/down.sql`);
+      out.push({
+        version: leadingVersion(folder) ?? '0',
+        id: folder,
+        name: `${folder}/migration.sql`,
+        addedPath: `${folder}/migration.sql`,
+        downFile: downSql === undefined ? undefined : `${folder}/down.sql`,
+        downSql,
+        downLine: 1,
+        noTransaction: false,
+      });
+    }
+    return out.sort(compareVersions);
+  },
+  tracking: {
+    table: '_prisma_migrations',
+    lockKey: async () => PRISMA_LOCK_KEY,
+    async readApplied(session, files) {
+      const exists = await session.query<{ t: string | null }>(`SELECT to_regclass('_prisma_migrations')::text AS t`);
+      if (!exists.rows[0]?.t) return undefined;
+      const rows = await session.query<{ migration_name: string }>('SELECT DISTINCT migration_name FROM _prisma_migrations WHERE rolled_back_at IS NULL');
+      // Prisma orders migrations by folder name.
+      const order = new Map(files.map((f, i) => [f.id, i]));
+      return rows.rows
+        .map((r) => r.migration_name)
+        .sort((a, b) => (order.get(a) ?? Infinity) - (order.get(b) ?? Infinity) || (a < b ? -1 : a > b ? 1 : 0));
+    },
+    async markReverted(session, m) {
+      await session.query('UPDATE _prisma_migrations SET rolled_back_at = now() WHERE migration_name = $1 AND rolled_back_at IS NULL', [m.id]);
+    },
+  },
+};

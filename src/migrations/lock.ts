@@ -1,0 +1,77 @@
+/**
+ * One migration run at a time: a session advisory lock, on the tool's own key where it has one so
+ * the tool and this action exclude each other. Polled with pg_try_advisory_lock so the wait is
+ * bounded, and when it runs out the error says who holds the lock.
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import { RollbackKitError } from '../core/errors.js';
+import type { Log } from '../core/log.js';
+import type { Session } from '../db/session.js';
+
+/** Ours, for tools that take no lock of their own (dbmate, Supabase, plain). */
+export const ROLLBACK_KIT_LOCK_KEY = '5290377542401023';
+
+const POLL_MS = 250;
+
+export interface LockHolder {
+  pid: number;
+  application: string;
+  client: string;
+  user: string;
+  since: string;
+  state: string;
+}
+
+async function tryLock(session: Session, key: string): Promise<boolean> {
+  const r = await session.query<{ ok: boolean }>('SELECT pg_try_advisory_lock($1::bigint) AS ok', [key]);
+  return r.rows[0]?.ok === true;
+}
+
+/** Who holds the advisory lock `key` in this database (a bigint key shows as classid = high 32 bits, objid = low 32 bits). */
+export async function lockHolders(session: Session, key: string): Promise<LockHolder[]> {
+  const r = await session.query<{ pid: number; application: string | null; client: string | null; usename: string | null; since: Date | null; state: string | null }>(
+    `SELECT l.pid, a.application_name AS application, host(a.client_addr) AS client, a.usename,
+            coalesce(a.xact_start, a.backend_start) AS since, a.state
+       FROM pg_locks l LEFT JOIN pg_stat_activity a ON a.pid = l.pid
+      WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 1
+        AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
+        AND ((l.classid::bigint << 32) | l.objid::bigint) = $1::bigint
+        AND l.pid <> pg_backend_pid()`,
+    [key],
+  );
+  return r.rows.map((row) => ({
+    pid: row.pid,
+    application: row.application || '(no application_name)',
+    client: row.client ?? 'local socket',
+    user: row.usename ?? '?',
+    since: row.since ? row.since.toISOString() : '?',
+    state: row.state ?? '?',
+  }));
+}
+
+export function describeHolder(h: LockHolder): string {
+  return `pid ${h.pid} (application "${h.application}", user ${h.user}, client ${h.client}, since ${h.since}, ${h.state})`;
+}
+
+/** Waits up to `timeoutSeconds` for the lock; throws naming the holder when it does not come. */
+export async function acquireMigrationLock(session: Session, key: string, timeoutSeconds: number, log: Log, what: string): Promise<void> {
+  if (await tryLock(session, key)) return;
+  const first = await lockHolders(session, key);
+  log.info(`Waiting up to ${timeoutSeconds} s for the migration lock (${what}, key ${key}), held by ${first.map(describeHolder).join(', ') || 'another session'}.`);
+  const deadline = Date.now() + timeoutSeconds * 1000;
+  while (Date.now() < deadline) {
+    await sleep(Math.min(POLL_MS, Math.max(0, deadline - Date.now())));
+    if (await tryLock(session, key)) return;
+  }
+  const holders = await lockHolders(session, key);
+  throw new RollbackKitError(
+    `Another migration run holds the migration lock (${what}, advisory key ${key}) and did not release it within ${timeoutSeconds} s: ${holders.map(describeHolder).join(', ') || 'a session that has just ended'}.`,
+    holders.length
+      ? `Wait for it to finish and re-run. If it is stuck (its runner was killed), end it with SELECT pg_terminate_backend(${holders[0]!.pid}); a session lock dies with its session.`
+      : 'Re-run: the lock was released as the wait ended.',
+  );
+}
+
+export async function releaseMigrationLock(session: Session, key: string): Promise<void> {
+  await session.query('SELECT pg_advisory_unlock($1::bigint)', [key]).catch(() => undefined);
+}

@@ -1,0 +1,125 @@
+/**
+ * Which migrations to revert, newest first, and how each one runs. Everything that could stop the
+ * run (a version that is not applied, a migration without down SQL, a transaction statement that
+ * would break ours) is found here, before a single statement executes.
+ */
+import { RollbackKitError } from '../core/errors.js';
+import { hasCode, lineAt, needsOwnTransaction, splitStatements, transactionControl, type Statement } from './sql-split.js';
+import type { FormatName, MigrationFile, MigrationFormat } from './types.js';
+
+export type Selector = { kind: 'steps'; steps: number } | { kind: 'to-version'; version: string } | { kind: 'since-ref'; ref: string; added: Set<string> };
+
+export interface PlannedStatement extends Statement {
+  /** Line in the migration's down file where the statement starts. */
+  line: number;
+}
+
+export interface PlannedMigration {
+  file: MigrationFile;
+  statements: PlannedStatement[];
+  /** False when the format opts out or a statement cannot run inside a transaction block. */
+  transactional: boolean;
+}
+
+export interface Plan {
+  format: FormatName;
+  /** Newest first: the order they run in. */
+  toRevert: PlannedMigration[];
+  /** Applied before the run, oldest first. */
+  applied: MigrationFile[];
+}
+
+/** Applied ids matched to files; an id with no file gets a stand-in that cannot be reverted. */
+export function appliedMigrations(files: MigrationFile[], appliedIds: string[]): MigrationFile[] {
+  const byId = new Map(files.map((f) => [f.id, f]));
+  return appliedIds.map(
+    (id) => byId.get(id) ?? { version: id, id, name: id, addedPath: id, downLine: 1, noTransaction: false, missingReason: 'no file for it in the migrations folder' },
+  );
+}
+
+function sameVersion(f: MigrationFile, v: string): boolean {
+  if (f.version === v || f.id === v) return true;
+  return /^\d+$/.test(v) && /^\d+$/.test(f.version) && BigInt(v) === BigInt(f.version);
+}
+
+function select(format: MigrationFormat, files: MigrationFile[], applied: MigrationFile[], selector: Selector): MigrationFile[] {
+  if (selector.kind === 'steps') {
+    if (selector.steps > applied.length) {
+      throw new RollbackKitError(
+        `steps is ${selector.steps}, but only ${applied.length} migration(s) are applied according to ${format.tracking.table}.`,
+        'Lower steps, or use to-version to name the last migration to keep.',
+      );
+    }
+    return applied.slice(applied.length - selector.steps).reverse();
+  }
+  if (selector.kind === 'to-version') {
+    const at = applied.findIndex((f) => sameVersion(f, selector.version));
+    if (at < 0) {
+      const known = files.some((f) => sameVersion(f, selector.version));
+      const newest = applied.at(-1);
+      throw new RollbackKitError(
+        known
+          ? `Version ${selector.version} is not applied according to ${format.tracking.table}, so there is nothing to revert back to.`
+          : `No migration has version ${selector.version}.`,
+        `to-version must name an applied migration to keep${newest ? `; the newest applied is ${newest.version} (${newest.name})` : '; none is applied'}.`,
+      );
+    }
+    return applied.slice(at + 1).reverse();
+  }
+  const chosen = applied.filter((f) => selector.added.has(f.addedPath)).reverse();
+  if (format.linearHistory && chosen.length > 0) {
+    const oldest = applied.indexOf(chosen[chosen.length - 1]!);
+    const skipped = applied.slice(oldest).filter((f) => !chosen.includes(f));
+    if (skipped.length > 0) {
+      throw new RollbackKitError(
+        `since-ref ${selector.ref} selects ${chosen.map((f) => f.name).join(', ')}, but ${skipped.map((f) => f.name).join(', ')} (applied after them, not added since ${selector.ref}) would have to stay: ${format.name} can only revert the newest migrations.`,
+        'Use to-version to revert everything after the last migration to keep.',
+      );
+    }
+  }
+  return chosen;
+}
+
+const DOWN_HINTS: Record<FormatName, string> = {
+  dbmate: 'Add a "-- migrate:down" section with the SQL that undoes the migration.',
+  'golang-migrate': 'Add the <version>_<title>.down.sql file beside the .up.sql.',
+  'node-pg-migrate': 'Add a "-- Down Migration" section with the SQL that undoes the migration.',
+  supabase: 'Add <timestamp>_name.down.sql beside the migration (or in a down/ folder).',
+  prisma: 'Add down.sql beside migration.sql (prisma migrate diff --script can write it).',
+  plain: 'Add the <version>_name.down.sql file.',
+};
+
+function prepare(file: MigrationFile): PlannedMigration {
+  const sql = file.downSql ?? '';
+  let statements: PlannedStatement[] = splitStatements(sql).map((s) => ({ ...s, line: file.downLine + lineAt(sql, s.offset) - 1 }));
+  // A down file wrapped in BEGIN … COMMIT (golang-migrate's docs suggest it): we supply that transaction.
+  if (statements.length >= 2 && transactionControl(statements[0]!.text) === 'begin' && transactionControl(statements.at(-1)!.text) === 'commit') {
+    statements = statements.slice(1, -1);
+  }
+  const control = statements.find((s) => transactionControl(s.text));
+  if (control) {
+    throw new RollbackKitError(
+      `${file.downFile ?? file.name} line ${control.line}: "${firstLine(control.text)}" inside a down migration would break the transaction each migration runs in. Nothing was run.`,
+      'Remove transaction statements from the down SQL: each migration runs in a transaction of its own (or statement by statement when it holds CONCURRENTLY and similar).',
+    );
+  }
+  return { file, statements, transactional: !file.noTransaction && !statements.some((s) => needsOwnTransaction(s.text)) };
+}
+
+/** The statement's first line of code (comment lines skipped), shortened: how messages name a statement. */
+export function firstLine(text: string, max = 100): string {
+  const lines = text.split('\n').filter((l) => l.trim());
+  const line = lines.find((l) => !l.trim().startsWith('--')) ?? lines[0] ?? '';
+  return line.length > max ? `${line.slice(0, max - 1)}…` : line.trim();
+}
+
+export function planReverts(format: MigrationFormat, files: MigrationFile[], appliedIds: string[], selector: Selector): Plan {
+  const applied = appliedMigrations(files, appliedIds);
+  const chosen = select(format, files, applied, selector);
+  const missing = chosen.filter((f) => f.downSql === undefined || !hasCode(f.downSql));
+  if (missing.length > 0) {
+    const list = missing.map((f) => `${f.name} (${f.missingReason ?? (f.downSql === undefined ? 'no down SQL' : 'the down SQL is empty')})`).join(', ');
+    throw new RollbackKitError(`Cannot revert ${list}: nothing to run, and marking it reverted would lie. Nothing was run.`, DOWN_HINTS[format.name]);
+  }
+  return { format: format.name, toRevert: chosen.map(prepare), applied };
+}

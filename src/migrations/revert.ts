@@ -1,0 +1,208 @@
+/**
+ * run-down-migrations as a library call: find the folder and its format, decide what to revert,
+ * check the way back (a verified snapshot), then lock, plan against the tracking table and run.
+ */
+import { performance } from 'node:perf_hooks';
+import { RollbackKitError } from '../core/errors.js';
+import type { Log } from '../core/log.js';
+import { describeTarget, isTransactionPooler, type ConnectionTarget } from '../db/connection.js';
+import type { FindToolOptions } from '../db/pg-tools.js';
+import { connect, type Session } from '../db/session.js';
+import { verifySnapshot } from '../db/verify.js';
+import { filesAddedSince } from './git-added.js';
+import { acquireMigrationLock, releaseMigrationLock, ROLLBACK_KIT_LOCK_KEY } from './lock.js';
+import { firstLine, planReverts, type Plan, type Selector } from './planner.js';
+import { PLAIN_TRACKING_DDL } from './formats/plain.js';
+import { readProgress } from './progress.js';
+import { pickFormat, resolveMigrationsDir } from './registry.js';
+import { runPlan, type RevertedMigration } from './runner.js';
+import type { FormatName, MigrationFile, MigrationFormat } from './types.js';
+
+export type Choice = { steps: number } | { toVersion: string } | { sinceRef: string };
+
+export interface RevertOptions {
+  target: ConnectionTarget;
+  /** Where relative paths start (the workspace). */
+  root: string;
+  migrationsDir?: string;
+  format: FormatName | 'auto';
+  choice: Choice;
+  dryRun: boolean;
+  snapshotPath?: string;
+  requireSnapshot: boolean;
+  lockTimeoutSeconds: number;
+  statementTimeoutSeconds: number;
+  /** Where to look for pg_restore when verifying the snapshot (the entry point's PATH). */
+  tools?: FindToolOptions;
+}
+
+export interface PlanEntry {
+  version: string;
+  id: string;
+  file: string;
+  transactional: boolean;
+  statements: number;
+}
+
+export interface RevertResult {
+  status: 'reverted' | 'nothing-to-do' | 'dry-run';
+  format: FormatName;
+  dir: string;
+  plan: PlanEntry[];
+  reverted: RevertedMigration[];
+  /** Still applied after the run, newest first. */
+  stillApplied: { version: string; name: string }[];
+  durationMs: number;
+}
+
+/** A failure after some migrations were reverted: carries what was done, for the outputs and summary. */
+export class RevertFailed extends RollbackKitError {
+  constructor(
+    cause: RollbackKitError,
+    readonly partial: RevertResult,
+  ) {
+    super(partial.reverted.length ? `${cause.message} Reverted before the failure: ${partial.reverted.map((r) => r.file).join(', ')}.` : cause.message, cause.hint);
+  }
+}
+
+const APPLICATION_NAME = 'rollback-kit run-down-migrations';
+
+function planEntries(plan: Plan): PlanEntry[] {
+  return plan.toRevert.map((m) => ({ version: m.file.version, id: m.file.id, file: m.file.downFile ?? m.file.name, transactional: m.transactional, statements: m.statements.length }));
+}
+
+function printPlan(plan: Plan, log: Log): void {
+  for (const [n, m] of plan.toRevert.entries()) {
+    log.info(`${n + 1}. ${m.file.downFile ?? m.file.name} (version ${m.file.version}, ${m.statements.length} statement(s)${m.transactional ? '' : ', non-transactional'})`);
+    for (const s of m.statements.slice(0, 3)) log.info(`     ${firstLine(s.text, 120)}`);
+    if (m.statements.length > 3) log.info(`     … ${m.statements.length - 3} more`);
+  }
+}
+
+async function requireVerifiedSnapshot(opts: RevertOptions, log: Log): Promise<void> {
+  if (!opts.requireSnapshot) {
+    log.warning('require-snapshot is false: reverting without a verified snapshot to go back to.');
+    return;
+  }
+  if (!opts.snapshotPath) {
+    throw new RollbackKitError(
+      'run-down-migrations refuses to change the database without a verified snapshot: snapshot-path is empty.',
+      'Take one with the snapshot-db action first and pass its path output as snapshot-path (or set require-snapshot: false to go without).',
+    );
+  }
+  const snapshot = await verifySnapshot(opts.snapshotPath, log, { ...opts.tools });
+  if (snapshot.manifest.database !== opts.target.database) {
+    throw new RollbackKitError(
+      `Snapshot ${snapshot.path} is of database "${snapshot.manifest.database}", not "${opts.target.database}" that this run would change.`,
+      'Pass a snapshot of the database in database-url.',
+    );
+  }
+}
+
+async function prepareSession(session: Session, opts: RevertOptions): Promise<void> {
+  // A rollback must not queue production behind its locks for long, nor run unbounded.
+  await session.query(`SET lock_timeout = ${Math.round(opts.lockTimeoutSeconds * 1000)}`);
+  await session.query(`SET statement_timeout = ${Math.round(opts.statementTimeoutSeconds * 1000)}`);
+  if (!opts.target.params.application_name) await session.query(`SET application_name = '${APPLICATION_NAME}'`);
+}
+
+async function readAppliedIds(session: Session, format: MigrationFormat, files: MigrationFile[], target: string): Promise<string[]> {
+  const ids = await format.tracking.readApplied(session, files);
+  if (ids === undefined) {
+    throw new RollbackKitError(
+      `The ${format.name} tracking table ${format.tracking.table} does not exist in ${target}: nothing was ever applied there with ${format.name}.`,
+      format.name === 'plain'
+        ? `Check database-url. The plain format reads the table your deploy fills: ${PLAIN_TRACKING_DDL.replace(/\s+/g, ' ')}`
+        : 'Check database-url, migrations-dir and format.',
+    );
+  }
+  const dirty = await format.tracking.dirtyVersion?.(session);
+  if (dirty === undefined) return ids;
+  // A dirty version we can resume is one of ours: a non-transactional step that stopped midway.
+  const progress = await readProgress(session, format.tracking.table);
+  const resumable = files.find((f, i) => progress.has(f.id) && (i > 0 ? files[i - 1]!.id : '-1') === dirty);
+  if (!resumable) {
+    throw new RollbackKitError(
+      `${format.tracking.table} is dirty at version ${dirty}: a migration stopped midway, so the schema may be half changed.`,
+      `Check the schema by hand and finish or undo that migration, then run \`migrate force <version>\` (golang-migrate refuses to run until then too), and re-run.`,
+    );
+  }
+  return [...ids, resumable.id];
+}
+
+export async function revertMigrations(opts: RevertOptions, log: Log): Promise<RevertResult> {
+  const started = performance.now();
+  const dir = resolveMigrationsDir(opts.root, opts.migrationsDir, opts.format);
+  const format = await pickFormat(dir, opts.format);
+  const files = await format.load(dir);
+  if (files.length === 0) {
+    throw new RollbackKitError(`The migrations folder ${dir} holds no ${format.name} migrations.`, 'Check migrations-dir and format.');
+  }
+  log.info(`Migrations: ${files.length} ${format.name} migration(s) in ${dir}.`);
+  const added = 'sinceRef' in opts.choice ? await filesAddedSince(dir, opts.choice.sinceRef) : undefined;
+  const where = describeTarget(opts.target);
+  if (isTransactionPooler(opts.target)) {
+    throw new RollbackKitError(
+      `${where} is a transaction-mode pooler: it hands each transaction to another server session, so the migration lock and the session timeouts would not hold.`,
+      'Use the direct connection or the session pooler (port 5432; on Supabase the "Session pooler" connection string).',
+    );
+  }
+  if (!opts.dryRun) await requireVerifiedSnapshot(opts, log);
+
+  const session = await connect(opts.target);
+  const result: RevertResult = { status: 'reverted', format: format.name, dir, plan: [], reverted: [], stillApplied: [], durationMs: 0 };
+  let lockKey: string | undefined;
+  let applied: MigrationFile[] = [];
+  try {
+    await prepareSession(session, opts);
+    if (!opts.dryRun) {
+      lockKey = (await format.tracking.lockKey(session)) ?? ROLLBACK_KIT_LOCK_KEY;
+      await acquireMigrationLock(session, lockKey, opts.lockTimeoutSeconds, log, `${format.name}, ${format.tracking.table}`);
+    }
+    const appliedIds = await readAppliedIds(session, format, files, where);
+    const selector: Selector =
+      'steps' in opts.choice
+        ? { kind: 'steps', steps: opts.choice.steps }
+        : 'toVersion' in opts.choice
+          ? { kind: 'to-version', version: opts.choice.toVersion }
+          : { kind: 'since-ref', ref: opts.choice.sinceRef, added: added! };
+    const plan = planReverts(format, files, appliedIds, selector);
+    applied = plan.applied;
+    result.plan = planEntries(plan);
+    if (plan.toRevert.length === 0) {
+      log.info(`Nothing to do: none of the selected migrations is applied on ${where}.`);
+      result.status = 'nothing-to-do';
+    } else if (opts.dryRun) {
+      log.info(`Dry run: would revert ${plan.toRevert.length} migration(s) on ${where}, in this order:`);
+      printPlan(plan, log);
+      result.status = 'dry-run';
+    } else {
+      log.info(`Reverting ${plan.toRevert.length} migration(s) on ${where}, newest first.`);
+      await runPlan(plan.toRevert, {
+        session,
+        tracking: format.tracking,
+        applied,
+        log,
+        target: where,
+        onReverted: (r) => result.reverted.push(r),
+      });
+    }
+  } catch (err) {
+    if (err instanceof RollbackKitError && result.reverted.length > 0) throw new RevertFailed(err, finish(result, applied, started));
+    throw err;
+  } finally {
+    if (lockKey) await releaseMigrationLock(session, lockKey);
+    await session.end().catch(() => undefined);
+  }
+  return finish(result, applied, started);
+}
+
+function finish(result: RevertResult, applied: MigrationFile[], started: number): RevertResult {
+  const gone = new Set(result.reverted.map((r) => r.id));
+  result.stillApplied = applied
+    .filter((f) => !gone.has(f.id))
+    .reverse()
+    .map((f) => ({ version: f.version, name: f.name }));
+  result.durationMs = Math.round(performance.now() - started);
+  return result;
+}

@@ -1,0 +1,166 @@
+/**
+ * Runs a plan: each migration's down SQL and its bookkeeping in one transaction, or, for a
+ * non-transactional migration, statement by statement with each completed statement recorded so a
+ * re-run resumes. Stops at the first failure with the file, statement, line and PostgreSQL's message.
+ */
+import { performance } from 'node:perf_hooks';
+import { RollbackKitError } from '../core/errors.js';
+import type { Log } from '../core/log.js';
+import type { Session } from '../db/session.js';
+import { firstLine, type PlannedMigration, type PlannedStatement } from './planner.js';
+import { clearProgress, readProgress, recordStatement, startProgress, statementHash, statementsAlreadyRun, type Progress } from './progress.js';
+import { lineAt } from './sql-split.js';
+import type { MigrationFile, Tracking } from './types.js';
+
+export interface RevertedMigration {
+  version: string;
+  id: string;
+  file: string;
+  transactional: boolean;
+  statements: number;
+  durationMs: number;
+}
+
+interface PgError {
+  code?: string;
+  message?: string;
+  position?: string;
+  detail?: string;
+  hint?: string;
+}
+
+/** The connection went away (terminated, network): PostgreSQL has rolled back whatever transaction was open. */
+export function isConnectionLoss(err: unknown): boolean {
+  const e = err as PgError;
+  if (e?.code && /^(57P0[1-3]|08\d{3}|ECONNRESET|EPIPE|ETIMEDOUT)$/.test(e.code)) return true;
+  return !e?.code && /connection (terminated|ended)|not queryable|Client has encountered a connection error/i.test(e?.message ?? '');
+}
+
+class StatementFailed extends Error {
+  constructor(
+    readonly statement: PlannedStatement | undefined,
+    readonly index: number,
+    readonly error: unknown,
+  ) {
+    super((error as Error)?.message ?? String(error));
+  }
+}
+
+function where(m: PlannedMigration, s: PlannedStatement | undefined, err: PgError, table: string): string {
+  const file = m.file.downFile ?? m.file.name;
+  if (!s) return `${file} (bookkeeping in ${table})`;
+  const pos = Number(err.position);
+  const line = Number.isInteger(pos) && pos > 0 ? s.line + lineAt(s.text, pos - 1) - 1 : s.line;
+  return `${file} line ${line}, statement "${firstLine(s.text)}"`;
+}
+
+function failure(m: PlannedMigration, f: StatementFailed, skipped: number, tracking: Tracking, target: string): RollbackKitError {
+  const err = f.error as PgError;
+  const pgMessage = `${err.message ?? String(f.error)}${err.code && !/^E[A-Z]/.test(err.code) ? ` [${err.code}]` : ''}${err.detail ? ` (${err.detail})` : ''}`;
+  const at = where(m, f.statement, err, tracking.table);
+  const lost = isConnectionLoss(f.error);
+  const head = lost ? `Lost the connection to ${target} while reverting ${m.file.name} at ${at}: ${pgMessage}.` : `Reverting ${m.file.name} failed at ${at}: ${pgMessage}.`;
+  let state: string;
+  if (m.transactional) {
+    state = `Its transaction was rolled back: ${m.file.name} is still applied and unchanged in the schema and in ${tracking.table}.`;
+  } else {
+    const ran = Math.max(skipped, f.index);
+    state = `It runs statement by statement (non-transactional): ${ran} of ${m.statements.length} statement(s) ran and are recorded in rollback_kit.down_progress; ${tracking.table} still lists it as applied until all have run.`;
+  }
+  let hint = 'Fix the down SQL (or what blocks it) and re-run: the run continues from this migration.';
+  if (err.code === '55P03') hint = `A table lock was not granted within lock-timeout-seconds: a long transaction or query holds it (see pg_stat_activity). Re-run when it is gone, or raise lock-timeout-seconds.`;
+  else if (err.code === '57014') hint = 'The statement ran longer than statement-timeout-seconds. Raise it if the statement is expected to take that long, then re-run.';
+  else if (lost) hint = 'Check the database is up and reachable, then re-run: the run continues from this migration.';
+  return new RollbackKitError(`${head} ${state}`, hint);
+}
+
+async function exec(session: Session, statements: PlannedStatement[], from: number, after?: (s: PlannedStatement) => Promise<void>): Promise<void> {
+  for (let i = from; i < statements.length; i++) {
+    const s = statements[i]!;
+    try {
+      await session.query(s.text);
+    } catch (err) {
+      throw new StatementFailed(s, i, err);
+    }
+    if (after) await after(s);
+  }
+}
+
+async function bookkeeping(fn: () => Promise<void>, index: number): Promise<void> {
+  try {
+    await fn();
+  } catch (err) {
+    throw new StatementFailed(undefined, index, err);
+  }
+}
+
+async function revertInTransaction(session: Session, tracking: Tracking, m: PlannedMigration, previous: MigrationFile | undefined): Promise<void> {
+  await session.query('BEGIN');
+  try {
+    await bookkeeping(async () => tracking.markStarted?.(session, m.file, previous), 0);
+    await exec(session, m.statements, 0);
+    await bookkeeping(() => tracking.markReverted(session, m.file, previous), m.statements.length);
+    await bookkeeping(async () => void (await session.query('COMMIT')), m.statements.length);
+  } catch (err) {
+    await session.query('ROLLBACK').catch(() => undefined);
+    throw err;
+  }
+}
+
+async function revertStatementByStatement(session: Session, tracking: Tracking, m: PlannedMigration, previous: MigrationFile | undefined, skip: number, log: Log): Promise<void> {
+  const id = m.file.id;
+  await bookkeeping(async () => {
+    await startProgress(session, tracking.table, id);
+    // golang-migrate: (previous, dirty) is committed before the first statement, as the tool does.
+    await tracking.markStarted?.(session, m.file, previous);
+  }, skip);
+  if (skip > 0) log.info(`  resuming ${m.file.name} at statement ${skip + 1} of ${m.statements.length}: the first ${skip} ran in an earlier run`);
+  await exec(session, m.statements, skip, (s) => recordStatement(session, tracking.table, id, statementHash(s.text)));
+  await session.query('BEGIN');
+  try {
+    await bookkeeping(async () => {
+      await tracking.markReverted(session, m.file, previous);
+      await clearProgress(session, tracking.table, id);
+      await session.query('COMMIT');
+    }, m.statements.length);
+  } catch (err) {
+    await session.query('ROLLBACK').catch(() => undefined);
+    throw err;
+  }
+}
+
+export interface RunPlanOptions {
+  session: Session;
+  tracking: Tracking;
+  /** Applied before the run, oldest first; updated as migrations are reverted. */
+  applied: MigrationFile[];
+  log: Log;
+  /** host:port/db for messages. */
+  target: string;
+  /** Receives each migration as it is reverted, so a later failure still reports what was done. */
+  onReverted(r: RevertedMigration): void;
+}
+
+export async function runPlan(plan: PlannedMigration[], opts: RunPlanOptions): Promise<void> {
+  const { session, tracking, log } = opts;
+  const progress: Map<string, Progress> = await readProgress(session, tracking.table);
+  const applied = [...opts.applied];
+  for (const [n, m] of plan.entries()) {
+    const at = applied.findIndex((f) => f.id === m.file.id);
+    const previous = at > 0 ? applied[at - 1] : undefined;
+    const skip = m.transactional ? 0 : statementsAlreadyRun(progress.get(m.file.id), m.statements.map((s) => statementHash(s.text)), m.file.name);
+    log.info(`[${n + 1}/${plan.length}] reverting ${m.file.name}${m.transactional ? '' : ' (non-transactional: statement by statement)'}`);
+    const started = performance.now();
+    try {
+      if (m.transactional) await revertInTransaction(session, tracking, m, previous);
+      else await revertStatementByStatement(session, tracking, m, previous, skip, log);
+    } catch (err) {
+      if (err instanceof StatementFailed) throw failure(m, err, skip, tracking, opts.target);
+      throw err;
+    }
+    const durationMs = Math.round(performance.now() - started);
+    applied.splice(at, 1);
+    log.info(`  reverted ${m.file.name} in ${durationMs} ms`);
+    opts.onReverted({ version: m.file.version, id: m.file.id, file: m.file.downFile ?? m.file.name, transactional: m.transactional, statements: m.statements.length, durationMs });
+  }
+}

@@ -1,0 +1,164 @@
+/**
+ * Splits migration SQL into statements the way psql does, so each one can run alone: needed for
+ * non-transactional migrations (PostgreSQL refuses CONCURRENTLY inside any transaction block,
+ * including the implicit one of a multi-statement query) and to name the statement that failed.
+ */
+
+export interface Statement {
+  text: string;
+  /** Offset of the statement's first character in the text that was split. */
+  offset: number;
+}
+
+/**
+ * Semicolons end a statement only outside quotes, dollar quotes, comments and `BEGIN ATOMIC`
+ * function bodies. Statements that are only comments or blanks are dropped.
+ */
+export function splitStatements(sql: string): Statement[] {
+  const out: Statement[] = [];
+  let start = 0;
+  let i = 0;
+  // Inside BEGIN ATOMIC … END (SQL-standard function bodies) semicolons belong to the body.
+  let atomicDepth = 0;
+  let lastWords: string[] = [];
+  const push = (end: number) => {
+    const raw = sql.slice(start, end);
+    if (hasCode(raw)) {
+      const lead = raw.length - raw.trimStart().length;
+      out.push({ text: raw.trim(), offset: start + lead });
+    }
+  };
+  while (i < sql.length) {
+    const c = sql[i]!;
+    const next = sql[i + 1];
+    if (c === '-' && next === '-') {
+      const nl = sql.indexOf('\n', i);
+      i = nl < 0 ? sql.length : nl + 1;
+    } else if (c === '/' && next === '*') {
+      i = skipBlockComment(sql, i);
+    } else if (c === "'") {
+      const escapes = i > 0 && /[eE]/.test(sql[i - 1]!) && !/\w/.test(sql[i - 2] ?? '');
+      i = skipQuoted(sql, i, "'", escapes);
+    } else if (c === '"') {
+      i = skipQuoted(sql, i, '"', false);
+    } else if (c === '$' && !/\w/.test(sql[i - 1] ?? '')) {
+      const tag = /^\$([A-Za-z_][A-Za-z0-9_]*)?\$/.exec(sql.slice(i));
+      if (tag) {
+        const close = sql.indexOf(tag[0], i + tag[0].length);
+        i = close < 0 ? sql.length : close + tag[0].length;
+      } else i++;
+    } else if (/[A-Za-z_]/.test(c)) {
+      const word = /^[A-Za-z_][A-Za-z0-9_$]*/.exec(sql.slice(i))![0].toLowerCase();
+      lastWords = [...lastWords.slice(-1), word];
+      if (lastWords[0] === 'begin' && word === 'atomic') atomicDepth++;
+      else if (atomicDepth > 0 && word === 'case') atomicDepth++;
+      else if (atomicDepth > 0 && word === 'end') atomicDepth--;
+      i += word.length;
+    } else if (c === ';' && atomicDepth === 0) {
+      push(i);
+      start = i + 1;
+      lastWords = [];
+      i++;
+    } else {
+      i++;
+    }
+  }
+  push(sql.length);
+  return out;
+}
+
+function skipBlockComment(sql: string, from: number): number {
+  // PostgreSQL block comments nest.
+  let depth = 0;
+  let i = from;
+  while (i < sql.length) {
+    if (sql[i] === '/' && sql[i + 1] === '*') {
+      depth++;
+      i += 2;
+    } else if (sql[i] === '*' && sql[i + 1] === '/') {
+      depth--;
+      i += 2;
+      if (depth === 0) return i;
+    } else i++;
+  }
+  return i;
+}
+
+function skipQuoted(sql: string, from: number, quote: string, backslashEscapes: boolean): number {
+  let i = from + 1;
+  while (i < sql.length) {
+    if (backslashEscapes && sql[i] === '\\') i += 2;
+    else if (sql[i] === quote && sql[i + 1] === quote) i += 2;
+    else if (sql[i] === quote) return i + 1;
+    else i++;
+  }
+  return i;
+}
+
+/** True when the text holds something other than whitespace and comments. */
+export function hasCode(sql: string): boolean {
+  return stripComments(sql).trim().length > 0;
+}
+
+/** The statement without its comments, for classifying it (never for running it). */
+export function stripComments(sql: string): string {
+  let out = '';
+  let i = 0;
+  while (i < sql.length) {
+    if (sql[i] === '-' && sql[i + 1] === '-') {
+      const nl = sql.indexOf('\n', i);
+      i = nl < 0 ? sql.length : nl;
+    } else if (sql[i] === '/' && sql[i + 1] === '*') {
+      i = skipBlockComment(sql, i);
+      out += ' ';
+    } else if (sql[i] === "'" || sql[i] === '"') {
+      const end = skipQuoted(sql, i, sql[i]!, false);
+      out += sql.slice(i, end);
+      i = end;
+    } else {
+      out += sql[i];
+      i++;
+    }
+  }
+  return out;
+}
+
+/** The statement's leading words, lower-cased: enough to classify it. */
+function leadingWords(text: string, n: number): string[] {
+  return stripComments(text).trim().toLowerCase().split(/[\s(;]+/).filter(Boolean).slice(0, n);
+}
+
+/**
+ * Statements PostgreSQL refuses inside a transaction block (error 25001): a migration holding one
+ * must run statement by statement, each of these alone.
+ */
+export function needsOwnTransaction(text: string): boolean {
+  const words = leadingWords(text, 4);
+  const flat = ` ${stripComments(text).toLowerCase().replace(/\s+/g, ' ')} `;
+  const [a, b] = words;
+  if (a === 'vacuum') return true;
+  if ((a === 'create' || a === 'drop') && (b === 'database' || b === 'tablespace')) return true;
+  if (a === 'alter' && b === 'system') return true;
+  if ((a === 'create' || a === 'drop' || a === 'reindex') && flat.includes(' concurrently ')) return true;
+  if (a === 'create' && b === 'unique' && flat.includes(' concurrently ')) return true;
+  if (a === 'alter' && b === 'table' && / detach partition .* concurrently /.test(flat)) return true;
+  return false;
+}
+
+export type TransactionControl = 'begin' | 'commit' | 'other';
+
+/** BEGIN / COMMIT / ROLLBACK / SAVEPOINT …: statements that would break the transaction we wrap a migration in. */
+export function transactionControl(text: string): TransactionControl | undefined {
+  const [a, b] = leadingWords(text, 2);
+  if (a === 'begin' || (a === 'start' && b === 'transaction')) return 'begin';
+  if (a === 'commit' || a === 'end') return 'commit';
+  if (a === 'rollback' || a === 'abort' || a === 'savepoint' || a === 'release' || (a === 'prepare' && b === 'transaction')) return 'other';
+  return undefined;
+}
+
+/** 1-based line of an offset, for messages that point into a file. */
+export function lineAt(text: string, offset: number): number {
+  let line = 1;
+  for (let i = 0; i < offset && i < text.length; i++) if (text.charCodeAt(i) === 10) line++;
+  return line;
+}

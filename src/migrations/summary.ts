@@ -1,0 +1,32 @@
+/** The job summary of a run: what was reverted and how long each took, and what is still applied. */
+import type { RevertResult } from './revert.js';
+
+const STILL_APPLIED_SHOWN = 15;
+
+function cell(text: string): string {
+  return text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
+}
+
+export function revertSummary(result: RevertResult, error?: string): string {
+  const lines: string[] = ['## run-down-migrations', ''];
+  const headline =
+    result.status === 'dry-run'
+      ? `Dry run: ${result.plan.length} migration(s) would be reverted; nothing was changed.`
+      : result.status === 'nothing-to-do'
+        ? 'Nothing to do: none of the selected migrations is applied.'
+        : `Reverted ${result.reverted.length} of ${result.plan.length} ${result.format} migration(s) in ${result.durationMs} ms.`;
+  lines.push(error ? `**Failed** after reverting ${result.reverted.length} of ${result.plan.length}: ${cell(error)}` : headline, '');
+  const rows = result.status === 'dry-run' ? result.plan.map((p) => ({ ...p, durationMs: undefined })) : result.reverted;
+  if (rows.length > 0) {
+    lines.push('| # | version | down file | mode | time |', '|---|---|---|---|---|');
+    rows.forEach((r, i) => {
+      const time = 'durationMs' in r && r.durationMs !== undefined ? `${r.durationMs} ms` : '—';
+      lines.push(`| ${i + 1} | ${cell(r.version)} | \`${cell(r.file)}\` | ${r.transactional ? 'transaction' : 'statement by statement'} | ${time} |`);
+    });
+    lines.push('');
+  }
+  const still = result.stillApplied;
+  lines.push(`**Still applied** (${still.length}${still.length > STILL_APPLIED_SHOWN ? `, newest ${STILL_APPLIED_SHOWN} shown` : ''}):${still.length ? '' : ' none'}`, '');
+  for (const m of still.slice(0, STILL_APPLIED_SHOWN)) lines.push(`- ${cell(m.version)} \`${cell(m.name)}\``);
+  return `${lines.join('\n')}\n`;
+}

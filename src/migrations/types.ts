@@ -1,0 +1,67 @@
+/** What every migration format gives the planner and the runner. */
+import type { Session } from '../db/session.js';
+
+export const FORMAT_NAMES = ['dbmate', 'golang-migrate', 'node-pg-migrate', 'supabase', 'prisma', 'plain'] as const;
+export type FormatName = (typeof FORMAT_NAMES)[number];
+
+export interface MigrationFile {
+  /** The numeric prefix users call the version (20240101120000, 3, 1700000000000). */
+  version: string;
+  /** The key the tool's tracking table stores (dbmate: version; node-pg-migrate: file name; prisma: folder name). */
+  id: string;
+  /** Path relative to the migrations folder, for messages: the file a reader opens. */
+  name: string;
+  /**
+   * Path (relative to the migrations folder) whose addition in git means the migration arrived
+   * with that commit: the up file, never the down file, which is often written after the fact.
+   */
+  addedPath: string;
+  /** The file holding the down SQL, relative to the migrations folder; undefined when there is none. */
+  downFile?: string;
+  /** The down SQL; undefined (or only comments) when there is none. */
+  downSql?: string;
+  /** The line of downFile where downSql starts (1-based), so errors give the file's own line numbers. */
+  downLine: number;
+  /** Why there is no down SQL to run, when the reason is not simply a missing file or section. */
+  missingReason?: string;
+  /** The format itself opts out of a transaction (dbmate's `transaction:false`). */
+  noTransaction: boolean;
+}
+
+/** The tool's bookkeeping, read and written exactly as the tool's own rollback does. */
+export interface Tracking {
+  /** The tracking table as messages name it. */
+  table: string;
+  /**
+   * The advisory-lock key the tool itself takes, so the tool and this action exclude each other;
+   * undefined when the tool takes none (we then use our own).
+   */
+  lockKey(session: Session): Promise<string | undefined>;
+  /** Ids recorded as applied, oldest first; undefined when the tracking table does not exist. */
+  readApplied(session: Session, files: MigrationFile[]): Promise<string[] | undefined>;
+  /**
+   * Run inside the migration's transaction (or, for a non-transactional one, committed before its
+   * first statement): golang-migrate marks the target version dirty here.
+   */
+  markStarted?(session: Session, m: MigrationFile, previous: MigrationFile | undefined): Promise<void>;
+  /** Records the migration as reverted; runs in the same transaction as the down SQL. */
+  markReverted(session: Session, m: MigrationFile, previous: MigrationFile | undefined): Promise<void>;
+  /**
+   * A version the tool left dirty (a step that failed midway), if the tool has that notion; the
+   * runner refuses to touch such a database unless the dirty step is one of ours it can resume.
+   */
+  dirtyVersion?(session: Session): Promise<string | undefined>;
+}
+
+export interface MigrationFormat {
+  name: FormatName;
+  /** Where the tool keeps migrations by default, relative to the repository root. */
+  defaultDirs: string[];
+  /** How sure we are that `dir` holds this format: 0 = not at all. */
+  detect(dir: string, entries: string[]): Promise<number>;
+  /** The folder's migrations, oldest first. */
+  load(dir: string): Promise<MigrationFile[]>;
+  tracking: Tracking;
+  /** Only a suffix of the applied list can be reverted (golang-migrate keeps one version number). */
+  linearHistory?: boolean;
+}
