@@ -18,7 +18,7 @@ export interface Step {
   up: string;
   /** undefined = no down SQL at all. */
   down?: string;
-  /** dbmate: mark the down section transaction:false. */
+  /** dbmate: mark both sections transaction:false. */
   noTransaction?: boolean;
 }
 
@@ -60,7 +60,7 @@ export async function writeMigrations(ws: string, format: FormatName, steps: Ste
     const base = `${s.version}_${s.name}`;
     switch (format) {
       case 'dbmate':
-        await writeFile(join(dir, `${base}.sql`), `-- migrate:up\n${s.up}\n\n${s.down === undefined ? '' : `-- migrate:down${s.noTransaction ? ' transaction:false' : ''}\n${s.down}\n`}`);
+        await writeFile(join(dir, `${base}.sql`), `-- migrate:up${s.noTransaction ? ' transaction:false' : ''}\n${s.up}\n\n${s.down === undefined ? '' : `-- migrate:down${s.noTransaction ? ' transaction:false' : ''}\n${s.down}\n`}`);
         break;
       case 'node-pg-migrate':
         await writeFile(join(dir, `${base}.sql`), `-- Up Migration\n${s.up}\n${s.down === undefined ? '' : `-- Down Migration\n${s.down}\n`}`);
