@@ -112,6 +112,15 @@ describe('snapshot-db options', () => {
     expect(run.summary).toContain('Rows newer than 2026-01-03T00:00:00.000Z');
   });
 
+  it('accepts a libpq key=value connection string and keeps its password out of everything', async () => {
+    const outputDir = await mkdtemp(join(tmpdir(), 'rk-snaps-'));
+    const u = new URL(db.url);
+    const run = await runAction('snapshot-db', { 'database-url': `host=${u.hostname} port=${u.port || 5432} dbname=${db.name} user=postgres password='${PASSWORD}'`, 'output-dir': outputDir });
+    expect(run.errors).toEqual([]);
+    expect(run.outputs.path).toContain(db.name);
+    expect(await findSecret(run, PASSWORD, [outputDir])).toEqual([]);
+  });
+
   it('keeps migration history when only some schemas are dumped, and honours exclude-table-data', async () => {
     const outputDir = await mkdtemp(join(tmpdir(), 'rk-snaps-'));
     const run = await runAction('snapshot-db', {
