@@ -6,6 +6,8 @@ import * as core from '@actions/core';
 import { input, runAction, setOutputs } from '../core/action.js';
 import { RollbackKitError } from '../core/errors.js';
 import type { Log } from '../core/log.js';
+import { runRollbackCommand } from '../platforms/command/run.js';
+import { revertWithPullRequest } from '../platforms/git-revert/revert.js';
 import { promoteOnVercel, type DeploymentInfo } from '../platforms/vercel/rollback.js';
 
 const PROVIDERS = ['vercel', 'git-revert', 'command'] as const;
@@ -17,8 +19,8 @@ interface Outcome {
   to: DeploymentInfo;
   autoAssignDisabled?: boolean;
   notes: string[];
-  /** Extra rows for the summary table. */
-  details?: [string, string][];
+  /** A second summary table: the deployments passed over, or the commits reverted. */
+  details?: { header: [string, string]; rows: [string, string][] };
 }
 
 function choice<T extends string>(name: string, allowed: readonly T[], fallback: T): T {
@@ -40,7 +42,7 @@ function apiUrl(): string {
   throw new RollbackKitError(`Input api-url must be an http(s) URL such as https://api.vercel.com; got "${raw}".`);
 }
 
-async function vercel(log: Log, common: { target: string; from?: string; reason?: string; timeoutSeconds: number; dryRun: boolean }): Promise<Outcome> {
+async function vercel(log: Log, common: Common): Promise<Outcome> {
   const token = input.secret('vercel-token', log);
   if (!token) throw new RollbackKitError('Input vercel-token is required when provider is vercel.', 'Pass a Vercel access token from a secret: vercel-token: ${{ secrets.VERCEL_TOKEN }}.');
   const project = input.string('project');
@@ -56,8 +58,38 @@ async function vercel(log: Log, common: { target: string; from?: string; reason?
     },
     log,
   );
-  const details: [string, string][] = result.skipped.slice(0, 20).map((s) => [`skipped ${s.deployment.id}`, s.reason]);
-  return { ...result, details };
+  const rows = result.skipped.slice(0, 50).map((s): [string, string] => [s.deployment.id, s.reason]);
+  return { ...result, details: { header: ['passed over', 'why'], rows } };
+}
+
+type Common = { target: string; from?: string; reason?: string; timeoutSeconds: number; dryRun: boolean };
+
+async function gitRevert(log: Log, common: Common): Promise<Outcome> {
+  const githubToken = input.secret('github-token', log);
+  if (!githubToken) throw new RollbackKitError('Input github-token is required when provider is git-revert.', 'Pass github-token: ${{ secrets.GITHUB_TOKEN }} and grant contents: write and pull-requests: write.');
+  const result = await revertWithPullRequest(
+    {
+      ...common,
+      githubToken,
+      repoDir: process.env.GITHUB_WORKSPACE || process.cwd(),
+      repository: process.env.GITHUB_REPOSITORY ?? '',
+      apiUrl: process.env.GITHUB_API_URL || 'https://api.github.com',
+      baseBranch: process.env.GITHUB_REF_NAME || undefined,
+    },
+    log,
+  );
+  return {
+    status: result.status,
+    from: { commitSha: result.fromSha },
+    to: { commitSha: result.toSha, url: result.pullRequestUrl },
+    notes: result.notes,
+    details: { header: ['reverted commit', 'subject'], rows: result.reverted.map((c): [string, string] => [c.sha, c.subject]) },
+  };
+}
+
+async function command(log: Log, common: Common): Promise<Outcome> {
+  const result = await runRollbackCommand({ ...common, command: input.string('command') ?? '', cwd: process.env.GITHUB_WORKSPACE || undefined, baseEnv: process.env }, log);
+  return { status: result.status, from: { id: common.from }, to: { id: common.target }, notes: result.notes };
 }
 
 async function summarize(outcome: Outcome, provider: Provider, durationMs: number): Promise<void> {
@@ -75,14 +107,15 @@ async function summarize(outcome: Outcome, provider: Provider, durationMs: numbe
       ['to', ...row(outcome.to)],
     ])
     .addList([...outcome.notes, `provider ${provider}, ${(durationMs / 1000).toFixed(1)} s`]);
-  if (outcome.details?.length) summary.addTable([[{ data: 'passed over', header: true }, { data: 'why', header: true }], ...outcome.details]);
+  const details = outcome.details;
+  if (details?.rows.length) summary.addTable([details.header.map((data) => ({ data, header: true })), ...details.rows]);
   await summary.write();
 }
 
 await runAction(async (log) => {
   const started = Date.now();
   const provider = choice('provider', PROVIDERS, 'vercel');
-  const common = {
+  const common: Common = {
     target: input.string('target', { default: 'previous' })!,
     from: input.string('from'),
     reason: input.string('reason'),
@@ -94,8 +127,12 @@ await runAction(async (log) => {
     case 'vercel':
       outcome = await vercel(log, common);
       break;
-    default:
-      throw new RollbackKitError(`Provider ${provider} is not available in this build.`);
+    case 'git-revert':
+      outcome = await gitRevert(log, common);
+      break;
+    case 'command':
+      outcome = await command(log, common);
+      break;
   }
   const durationMs = Date.now() - started;
   setOutputs({

@@ -1,0 +1,62 @@
+/**
+ * command: the rollback is the user's own command (docker, pm2, flyctl, railway…). It runs under
+ * bash with the target in its environment, its output streamed to the log, and a time limit
+ * enforced by coreutils `timeout`, which also kills what the command started.
+ */
+import { exec } from '@actions/exec';
+import { RollbackKitError } from '../../core/errors.js';
+import type { Log } from '../../core/log.js';
+
+export interface CommandOptions {
+  command: string;
+  target: string;
+  from?: string;
+  reason?: string;
+  timeoutSeconds: number;
+  dryRun: boolean;
+  cwd?: string;
+  /** The environment the command inherits (the entry point passes the runner's). */
+  baseEnv: Record<string, string | undefined>;
+}
+
+export interface CommandResult {
+  status: 'rolled-back' | 'dry-run';
+  exitCode?: number;
+  notes: string[];
+}
+
+/** `timeout` exits 124 when the limit hit (137 after the follow-up KILL). */
+const TIMED_OUT = new Set([124, 137]);
+const KILL_AFTER_SECONDS = 10;
+
+export async function runRollbackCommand(opts: CommandOptions, log: Log): Promise<CommandResult> {
+  const command = opts.command.trim();
+  if (!command) throw new RollbackKitError('Input command is required when provider is command.', 'Set command to the shell command that rolls back, e.g. docker compose up -d app@"$ROLLBACK_TARGET".');
+  const vars = { ROLLBACK_TARGET: opts.target, ROLLBACK_FROM: opts.from ?? '', ROLLBACK_REASON: opts.reason ?? '' };
+  log.info(`Rollback command (bash, limit ${opts.timeoutSeconds} s) with ROLLBACK_TARGET=${vars.ROLLBACK_TARGET}${opts.from ? ` ROLLBACK_FROM=${opts.from}` : ''}:`);
+  log.info(`  ${command}`);
+  if (opts.dryRun) return { status: 'dry-run', notes: ['Dry run: the command was not run.'] };
+
+  const env: Record<string, string> = {};
+  for (const [k, v] of Object.entries(opts.baseEnv)) if (v !== undefined) env[k] = v;
+  Object.assign(env, vars);
+  let code: number;
+  try {
+    code = await exec('timeout', [`--kill-after=${KILL_AFTER_SECONDS}`, String(opts.timeoutSeconds), 'bash', '-eo', 'pipefail', '-c', command], {
+      cwd: opts.cwd,
+      env,
+      ignoreReturnCode: true,
+    });
+  } catch (err) {
+    throw new RollbackKitError(`Could not start the rollback command: ${(err as Error).message}.`, 'The runner needs bash and coreutils timeout (Linux runners have both).');
+  }
+  if (TIMED_OUT.has(code)) {
+    throw new RollbackKitError(`The rollback command did not finish within ${opts.timeoutSeconds} s and was stopped.`, 'Raise timeout-seconds, or make the command faster; check what it changed before re-running.');
+  }
+  if (code !== 0) {
+    throw new RollbackKitError(`The rollback command exited with status ${code}.`, 'Its output is above; fix the cause and re-run the step.');
+  }
+  const note = `The rollback command finished (exit 0) for target ${opts.target}.`;
+  log.info(note);
+  return { status: 'rolled-back', exitCode: code, notes: [note] };
+}

@@ -1,0 +1,47 @@
+/** Runs git in the checkout with a bounded wait; failures carry git's own words, redacted. */
+import { RollbackKitError } from '../../core/errors.js';
+import type { Log } from '../../core/log.js';
+import { runProcess, type ProcessResult } from '../../core/process.js';
+
+export interface Git {
+  /** Runs git; throws a RollbackKitError (with `what` as the description) unless it exits 0. */
+  run(args: string[], what: string): Promise<string>;
+  /** Runs git and returns the result whatever the exit code. */
+  try(args: string[]): Promise<ProcessResult>;
+}
+
+/** A CI checkout often has no identity configured; reverts need one to commit. */
+const BOT_IDENTITY = {
+  GIT_AUTHOR_NAME: 'github-actions[bot]',
+  GIT_AUTHOR_EMAIL: '41898283+github-actions[bot]@users.noreply.github.com',
+  GIT_COMMITTER_NAME: 'github-actions[bot]',
+  GIT_COMMITTER_EMAIL: '41898283+github-actions[bot]@users.noreply.github.com',
+};
+
+export async function openGit(cwd: string, log: Log, timeoutMs = 120_000): Promise<Git> {
+  const env: Record<string, string> = { GIT_TERMINAL_PROMPT: '0', LC_ALL: 'C' };
+  const exec = async (args: string[], extra: Record<string, string> = {}): Promise<ProcessResult> => {
+    log.debug(`git ${args.join(' ')}`);
+    try {
+      return await runProcess('git', args, { cwd, env: { ...env, ...extra }, timeoutMs });
+    } catch (err) {
+      throw new RollbackKitError(`Could not run git: ${(err as Error).message}.`, 'Install git on the runner.');
+    }
+  };
+  const git: Git = {
+    try: (args) => exec(args),
+    async run(args, what) {
+      const r = await exec(args);
+      if (r.code === 0) return r.stdout.trim();
+      const said = (r.stderr || r.stdout).trim().split('\n').slice(-3).join(' ');
+      throw new RollbackKitError(`${what} failed: git ${args[0]} ${r.timedOut ? 'timed out' : `exited with ${r.code}`}: ${log.redact(said)}`);
+    },
+  };
+  const inside = await git.try(['rev-parse', '--is-inside-work-tree']);
+  if (inside.code !== 0 || inside.stdout.trim() !== 'true') {
+    throw new RollbackKitError(`The workspace ${cwd} is not a git checkout.`, 'Run actions/checkout with fetch-depth: 0 before this step.');
+  }
+  const email = await git.try(['config', 'user.email']);
+  if (email.code !== 0 || !email.stdout.trim()) Object.assign(env, BOT_IDENTITY);
+  return git;
+}

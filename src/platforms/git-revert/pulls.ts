@@ -1,0 +1,75 @@
+/** The pull request side of git-revert, on @actions/github (which honours GITHUB_API_URL's value passed in). */
+import { getOctokit } from '@actions/github';
+import { RollbackKitError } from '../../core/errors.js';
+
+export interface PullRequest {
+  number: number;
+  url: string;
+}
+
+export interface Repo {
+  owner: string;
+  repo: string;
+}
+
+export function parseRepository(full: string): Repo {
+  const m = /^([A-Za-z0-9_.-]+)\/([A-Za-z0-9_.-]+)$/.exec(full.trim());
+  if (!m) throw new RollbackKitError(`GITHUB_REPOSITORY must look like owner/name; got "${full}".`, 'Run the step in GitHub Actions, or set GITHUB_REPOSITORY.');
+  return { owner: m[1]!, repo: m[2]! };
+}
+
+const status = (err: unknown): number | undefined => (typeof (err as { status?: unknown })?.status === 'number' ? (err as { status: number }).status : undefined);
+
+function apiError(err: unknown, doing: string, repo: Repo): RollbackKitError {
+  const code = status(err);
+  const name = `${repo.owner}/${repo.repo}`;
+  if (code === 401) return new RollbackKitError(`GitHub rejected the github-token (401) while ${doing} in ${name}.`, 'Pass secrets.GITHUB_TOKEN or a token that is still valid.');
+  if (code === 403) return new RollbackKitError(`GitHub refused (403) ${doing} in ${name}: the token lacks permission.`, 'Grant the job permissions contents: write and pull-requests: write.');
+  if (code === 404) return new RollbackKitError(`GitHub repository ${name} was not found (404) while ${doing}.`, 'Check that the token can see the repository.');
+  const message = (err as Error)?.message ?? String(err);
+  return new RollbackKitError(`GitHub failed while ${doing} in ${name}${code ? ` (${code})` : ''}: ${message}`, 'Re-run the step; it is safe to repeat.');
+}
+
+export interface PullRequests {
+  /** Fails fast, before anything is pushed, when the token cannot see the repository. */
+  checkAccess(): Promise<void>;
+  findOpen(branch: string): Promise<PullRequest | undefined>;
+  /** Opens the pull request, or returns the one already open for the branch. */
+  open(opts: { branch: string; base: string; title: string; body: string }): Promise<PullRequest>;
+}
+
+export function pullRequests(token: string, apiUrl: string, repo: Repo): PullRequests {
+  const octokit = getOctokit(token, { baseUrl: apiUrl.replace(/\/$/, '') });
+  const api: PullRequests = {
+    async checkAccess() {
+      try {
+        await octokit.rest.repos.get({ ...repo });
+      } catch (err) {
+        throw apiError(err, 'checking access to the repository', repo);
+      }
+    },
+    async findOpen(branch) {
+      try {
+        const { data } = await octokit.rest.pulls.list({ ...repo, state: 'open', head: `${repo.owner}:${branch}` });
+        const pr = data[0];
+        return pr ? { number: pr.number, url: pr.html_url } : undefined;
+      } catch (err) {
+        throw apiError(err, 'looking for an open pull request', repo);
+      }
+    },
+    async open({ branch, base, title, body }) {
+      try {
+        const { data } = await octokit.rest.pulls.create({ ...repo, head: branch, base, title, body });
+        return { number: data.number, url: data.html_url };
+      } catch (err) {
+        // 422 "A pull request already exists for owner:branch": a re-run, not a failure.
+        if (status(err) === 422) {
+          const existing = await api.findOpen(branch);
+          if (existing) return existing;
+        }
+        throw apiError(err, 'opening the pull request', repo);
+      }
+    },
+  };
+  return api;
+}

@@ -1,0 +1,189 @@
+/**
+ * git-revert: undo the commits after the last good one on a new branch `rollback/<short-sha>`,
+ * push it, and open a pull request whose merge redeploys the good code. Either all of that
+ * happens or nothing is pushed: a conflict stops with the commit named and the checkout restored.
+ */
+import { RollbackKitError } from '../../core/errors.js';
+import type { Log } from '../../core/log.js';
+import { openGit, type Git } from './git.js';
+import { parseRepository, pullRequests } from './pulls.js';
+
+export interface GitRevertOptions {
+  /** The checkout (GITHUB_WORKSPACE). */
+  repoDir: string;
+  /** Last good commit (SHA or tag), or "previous" for the first parent of HEAD. */
+  target: string;
+  /** The bad commit: when HEAD no longer contains it, nothing is done. */
+  from?: string;
+  reason?: string;
+  dryRun: boolean;
+  githubToken: string;
+  /** owner/name (GITHUB_REPOSITORY). */
+  repository: string;
+  /** GITHUB_API_URL. */
+  apiUrl: string;
+  /** Used when the checkout is on a detached HEAD (GITHUB_REF_NAME). */
+  baseBranch?: string;
+  remote?: string;
+  timeoutSeconds: number;
+}
+
+export interface GitRevertResult {
+  status: 'rolled-back' | 'already-current' | 'dry-run';
+  fromSha: string;
+  toSha: string;
+  branch?: string;
+  pullRequestUrl?: string;
+  reverted: { sha: string; subject: string }[];
+  notes: string[];
+}
+
+/** A revision the user named: a SHA or a ref name, never something git could read as an option. */
+function checkRevision(raw: string, input: 'target' | 'from'): string {
+  const value = raw.trim();
+  if (!/^[A-Za-z0-9][A-Za-z0-9._/~^-]*$/.test(value) || value.includes('..')) {
+    throw new RollbackKitError(`Input ${input} must be a commit SHA or tag for provider git-revert; got "${raw}".`, 'Give the SHA of the last good commit.');
+  }
+  return value;
+}
+
+async function resolveCommit(git: Git, rev: string, input: 'target' | 'from'): Promise<string> {
+  const r = await git.try(['rev-parse', '--verify', '--quiet', `${rev}^{commit}`]);
+  if (r.code !== 0) {
+    throw new RollbackKitError(`Commit ${rev} (input ${input}) is not in the checkout.`, 'Check the SHA, and run actions/checkout with fetch-depth: 0 so the whole history is there.');
+  }
+  return r.stdout.trim();
+}
+
+const isAncestor = async (git: Git, a: string, b: string) => (await git.try(['merge-base', '--is-ancestor', a, b])).code === 0;
+
+export async function revertWithPullRequest(opts: GitRevertOptions, log: Log): Promise<GitRevertResult> {
+  log.secret(opts.githubToken);
+  const remote = opts.remote ?? 'origin';
+  const targetRev = opts.target.trim().toLowerCase() === 'previous' ? 'HEAD^' : checkRevision(opts.target, 'target');
+  const fromRev = opts.from ? checkRevision(opts.from, 'from') : undefined;
+  const repo = parseRepository(opts.repository);
+  const git = await openGit(opts.repoDir, log, opts.timeoutSeconds * 1000);
+
+  const head = await resolveCommit(git, 'HEAD', 'target');
+  const target = await resolveCommit(git, targetRev, 'target');
+  const base = (await git.try(['symbolic-ref', '--short', '-q', 'HEAD'])).stdout.trim() || opts.baseBranch;
+  if (!base) throw new RollbackKitError('The checkout is on a detached HEAD and no branch is known to open the pull request against.', 'Check out the branch that deploys production (actions/checkout with ref: main).');
+  const notes: string[] = [];
+  const done = (note: string): GitRevertResult => {
+    log.info(note);
+    return { status: 'already-current', fromSha: head, toSha: target, reverted: [], notes: [note] };
+  };
+
+  if (fromRev) {
+    const from = await resolveCommit(git, fromRev, 'from');
+    if (!(await isAncestor(git, from, head))) return done(`${base} (${head.slice(0, 7)}) does not contain ${from.slice(0, 7)}: nothing to revert.`);
+  }
+  if (!(await isAncestor(git, target, head))) {
+    throw new RollbackKitError(`Commit ${target.slice(0, 7)} is not an ancestor of ${base} (${head.slice(0, 7)}): there is no range to revert.`, 'Give a commit from the history of the deployed branch as target.');
+  }
+  if ((await git.try(['diff', '--quiet', target, head])).code === 0) {
+    return done(`${base} (${head.slice(0, 7)}) already has the same files as ${target.slice(0, 7)}: nothing to revert.`);
+  }
+  if ((await git.run(['status', '--porcelain', '--untracked-files=no'], 'Checking the working tree')) !== '') {
+    throw new RollbackKitError('The checkout has uncommitted changes, so the revert cannot start from a clean state.', 'Run this step on a fresh checkout.');
+  }
+
+  // First-parent history: a merged pull request is reverted as one commit (-m 1), not twice.
+  const log_ = await git.run(['log', '--first-parent', '--format=%H%x09%P%x09%s', `${target}..${head}`], 'Listing the commits to revert');
+  const commits = log_
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => {
+      const [sha, parents, ...subject] = line.split('\t');
+      return { sha: sha!, merge: (parents ?? '').trim().split(' ').length > 1, subject: subject.join('\t') };
+    });
+  const branch = `rollback/${target.slice(0, 7)}`;
+  log.info(`Plan: revert ${commits.length} commit(s) on ${base} back to ${target.slice(0, 7)}, on branch ${branch}, and open a pull request:`);
+  for (const c of commits) log.info(`  revert ${c.sha.slice(0, 7)} ${c.subject}`);
+  const reverted = commits.map(({ sha, subject }) => ({ sha, subject }));
+  if (opts.dryRun) {
+    return { status: 'dry-run', fromSha: head, toSha: target, branch, reverted, notes: [`Dry run: nothing was changed. A real run would revert ${commits.length} commit(s) on ${branch}.`] };
+  }
+
+  const prs = pullRequests(opts.githubToken, opts.apiUrl, repo);
+  await prs.checkAccess();
+  const onRemote = await git.run(['ls-remote', '--heads', remote, `refs/heads/${branch}`], `Looking for ${branch} on ${remote}`);
+  if (onRemote) {
+    // A previous run pushed it: make sure its pull request is open, and change nothing else.
+    const pr = await prs.open({ branch, base, title: title(target, opts.reason), body: body(target, head, reverted, opts.reason) });
+    notes.push(`Branch ${branch} was already pushed; its pull request is ${pr.url}.`);
+    log.info(notes[0]!);
+    return { status: 'already-current', fromSha: head, toSha: target, branch, pullRequestUrl: pr.url, reverted, notes };
+  }
+
+  await git.run(['checkout', '-q', '-b', branch], `Creating branch ${branch}`);
+  try {
+    for (const c of commits) {
+      // An empty commit ("redeploy") has nothing to undo, and git revert refuses it.
+      if ((await git.try(['diff', '--quiet', `${c.sha}^1`, c.sha])).code === 0) {
+        log.info(`  ${c.sha.slice(0, 7)} changes no file: nothing to revert.`);
+        continue;
+      }
+      const r = await git.try(['revert', '--no-edit', ...(c.merge ? ['-m', '1'] : []), c.sha]);
+      if (r.code !== 0) {
+        const files = (await git.try(['diff', '--name-only', '--diff-filter=U'])).stdout.trim().split('\n').filter(Boolean);
+        // git ends with "Aborting" / "fatal: revert failed"; the cause is in the lines before.
+        const said = log.redact(
+          (r.stderr + r.stdout)
+            .split('\n')
+            .map((l) => l.trim())
+            .filter((l) => l && !/^(hint:|Aborting$|fatal: revert failed)/.test(l))
+            .slice(0, 4)
+            .join(' ') || 'git revert failed',
+        );
+        await git.try(['revert', '--abort']);
+        throw new RollbackKitError(
+          `Reverting ${c.sha.slice(0, 7)} ("${c.subject}") failed${files.length ? ` with conflicts in ${files.join(', ')}` : ''}: ${said}. Nothing was pushed and the checkout is back on ${base}.`,
+          'Revert that commit by hand, or roll back the deployment with provider vercel or command.',
+        );
+      }
+    }
+    if ((await git.try(['diff', '--quiet', target, 'HEAD'])).code !== 0) {
+      const warning = `After the reverts, ${branch} still differs from ${target.slice(0, 7)} (changes that did not come through ${base}'s first-parent history); review the pull request.`;
+      log.warning(warning);
+      notes.push(warning);
+    }
+    await git.run(['push', '-q', remote, `refs/heads/${branch}:refs/heads/${branch}`], `Pushing ${branch} to ${remote}`);
+  } catch (err) {
+    await git.try(['checkout', '-q', '-f', base]);
+    await git.try(['branch', '-D', branch]);
+    throw err;
+  }
+  await git.try(['checkout', '-q', base]);
+
+  let url: string;
+  try {
+    url = (await prs.open({ branch, base, title: title(target, opts.reason), body: body(target, head, reverted, opts.reason) })).url;
+  } catch (err) {
+    // Leave nothing behind that looks like a rollback in progress.
+    await git.try(['push', '-q', remote, '--delete', branch]);
+    await git.try(['branch', '-D', branch]);
+    throw err;
+  }
+  notes.unshift(`Opened ${url}: merging it reverts ${commits.length} commit(s) and deploys ${target.slice(0, 7)}'s code again.`);
+  log.info(notes[0]!);
+  return { status: 'rolled-back', fromSha: head, toSha: target, branch, pullRequestUrl: url, reverted, notes };
+}
+
+function title(target: string, reason?: string): string {
+  return `Rollback to ${target.slice(0, 7)}${reason ? `: ${reason}` : ''}`;
+}
+
+function body(target: string, head: string, reverted: { sha: string; subject: string }[], reason?: string): string {
+  return [
+    `Reverts production to ${target} (from ${head}).`,
+    '',
+    `**Reason:** ${reason || 'not given'}`,
+    '',
+    '**Reverted commits** (newest first):',
+    ...reverted.map((c) => `- ${c.sha} ${c.subject}`),
+    '',
+    'Opened by rollback-kit promote-previous (provider git-revert).',
+  ].join('\n');
+}

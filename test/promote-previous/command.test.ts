@@ -1,0 +1,71 @@
+// promote-previous with provider command, through the bundle: a real bash command.
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { runAction } from '../helpers/run-action.js';
+
+const dirs: string[] = [];
+afterEach(async () => {
+  for (const d of dirs.splice(0)) await rm(d, { recursive: true, force: true });
+});
+
+async function workspace(): Promise<string> {
+  const d = await mkdtemp(join(tmpdir(), 'rk-command-'));
+  dirs.push(d);
+  return d;
+}
+
+describe('promote-previous (command)', () => {
+  it('runs the command with the target, from and reason in its environment and streams its output', async () => {
+    const cwd = await workspace();
+    const r = await runAction(
+      'promote-previous',
+      {
+        provider: 'command',
+        target: 'service-center:v1.4.2',
+        from: 'service-center:v1.5.0',
+        reason: 'tickets page 500s',
+        command: 'echo "switching to $ROLLBACK_TARGET"; printf "%s|%s|%s" "$ROLLBACK_TARGET" "$ROLLBACK_FROM" "$ROLLBACK_REASON" > rolled-back.txt',
+      },
+      { cwd },
+    );
+    expect(r.errors).toEqual([]);
+    expect(r.code).toBe(0);
+    expect(r.log).toContain('switching to service-center:v1.4.2');
+    expect(await readFile(join(cwd, 'rolled-back.txt'), 'utf8')).toBe('service-center:v1.4.2|service-center:v1.5.0|tickets page 500s');
+    expect(r.outputs).toMatchObject({ status: 'rolled-back', 'to-deployment-id': 'service-center:v1.4.2', 'from-deployment-id': 'service-center:v1.5.0', 'auto-assign-disabled': 'false' });
+  });
+
+  it('fails the step with the exit status when the command fails, including inside a pipeline', async () => {
+    const cwd = await workspace();
+    const r = await runAction('promote-previous', { provider: 'command', command: 'false | cat; echo "not reached" > after.txt' }, { cwd });
+    expect(r.code).toBe(1);
+    expect(r.errors).toEqual(['The rollback command exited with status 1. Its output is above; fix the cause and re-run the step.']);
+    await expect(readFile(join(cwd, 'after.txt'), 'utf8')).rejects.toThrow();
+    expect(r.outputs.status).toBeUndefined();
+  });
+
+  it('stops a command that outlives timeout-seconds', async () => {
+    const cwd = await workspace();
+    const r = await runAction('promote-previous', { provider: 'command', command: 'sleep 30; touch finished.txt', 'timeout-seconds': '1' }, { cwd });
+    expect(r.code).toBe(1);
+    expect(r.errors[0]).toMatch(/did not finish within 1 s and was stopped/);
+    await expect(readFile(join(cwd, 'finished.txt'), 'utf8')).rejects.toThrow();
+  });
+
+  it('dry-run prints the command and does not run it', async () => {
+    const cwd = await workspace();
+    const r = await runAction('promote-previous', { provider: 'command', command: 'touch ran.txt', 'dry-run': 'true' }, { cwd });
+    expect(r.code).toBe(0);
+    expect(r.outputs.status).toBe('dry-run');
+    expect(r.log).toContain('touch ran.txt');
+    await expect(readFile(join(cwd, 'ran.txt'), 'utf8')).rejects.toThrow();
+  });
+
+  it('refuses to run without a command', async () => {
+    const r = await runAction('promote-previous', { provider: 'command' });
+    expect(r.code).toBe(1);
+    expect(r.errors[0]).toMatch(/Input command is required when provider is command/);
+  });
+});
