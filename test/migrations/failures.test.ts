@@ -183,7 +183,7 @@ describe('run-down-migrations failures', () => {
     expect(await existingTables(db)).toEqual(['t1', 't2', 't3', 't4']);
     expect(await trackingState(db, 'plain')).toEqual(steps.slice(0, 4).map((s) => s.version));
     // No lock left behind: the session lock died with the session.
-    expect((await db.query(`SELECT 1 FROM pg_locks WHERE locktype = 'advisory'`)).rows).toEqual([]);
+    expect((await db.query(`SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`)).rows).toEqual([]);
 
     const rerun = await down(db, ws, { 'to-version': steps[2]!.version });
     expect(rerun.errors).toEqual([]);
