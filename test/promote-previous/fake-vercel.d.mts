@@ -52,6 +52,8 @@ export interface FaultAnswer {
   retryAfter?: string | number;
   /** Drop the connection without an answer. */
   reset?: boolean;
+  /** Handle the request normally, then drop the connection instead of answering. */
+  dropAfterHandling?: boolean;
   /** Runs when the fault fires: a change made by someone else at that moment. */
   effect?: () => void;
 }

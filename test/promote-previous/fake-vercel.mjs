@@ -317,7 +317,7 @@ export async function startFakeVercel() {
       requests.push(entry);
       const key = `${req.method} ${url.pathname}`;
       const fault = faults.find((f) => f.times > 0 && (typeof f.match === 'string' ? key.startsWith(f.match) : f.match.test(key)));
-      if (fault) {
+      if (fault && !fault.answer.dropAfterHandling) {
         fault.times--;
         entry.status = answerFault(res, fault.answer);
         return;
@@ -332,6 +332,13 @@ export async function startFakeVercel() {
       }
       const [status, payload] = route(req, url, body);
       entry.status = status;
+      if (fault) {
+        // The request took effect but its answer is lost on the way back.
+        fault.times--;
+        entry.status = 0;
+        res.socket?.destroy();
+        return;
+      }
       send(res, status, payload);
     });
   });

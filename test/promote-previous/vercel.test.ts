@@ -173,6 +173,16 @@ describe('promote-previous (vercel): rolling back', () => {
     expect(project[1]!.at - project[0]!.at).toBeGreaterThanOrEqual(1000);
   });
 
+  it('waits for its own job when a retried rollback request meets 409 because the first one got through', async () => {
+    const f = await setup();
+    f.vercel.fault(/^POST \/v1\/projects\/[^/]+\/rollback\//, { dropAfterHandling: true });
+    const r = await run(vercelInputs(f));
+    expect(r.errors).toEqual([]);
+    expect(r.outputs).toMatchObject({ status: 'rolled-back', 'to-deployment-id': f.good.uid });
+    expect(rollbackPosts(f).map((q) => q.status)).toEqual([0, 409]);
+    expect(r.log).toContain('already in progress (Vercel answered 409); waiting for it');
+  });
+
   it('fails the step and lists every failed alias (paged) when the alias job fails', async () => {
     const f = await setup();
     f.project.job.outcome = 'failed';

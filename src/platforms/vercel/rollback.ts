@@ -107,19 +107,25 @@ export async function promoteOnVercel(opts: VercelPromoteOptions, log: Log): Pro
   let answer: number;
   try {
     answer = opts.method === 'rollback' ? await requestRollback(client, project.id, target.id, opts.reason) : await requestPromote(client, project.id, target.id);
+    log.info(`Vercel accepted the ${opts.method} request (${answer}).`);
   } catch (err) {
-    if (err instanceof VercelApiError && err.status === 409) {
-      // "already the current production deployment": confirm rather than trust the wording.
-      const now = await call(ctx('checking production after a 409'), () => getProject(client, project.id, true));
-      if (now.production?.id === target.id) {
-        const note = `${describeDeployment(target)} already serves production (Vercel answered 409). Nothing to do.`;
-        log.info(note);
-        return { ...base, autoAssignDisabled: now.autoAssignCustomDomains === false, status: 'already-current', from: info(now.production), to: info(target), skipped, notes: [note] };
-      }
+    if (!(err instanceof VercelApiError && err.status === 409)) throw vercelError(err, ctx(`requesting the ${opts.method}`, target.id));
+    // Look at the project rather than trust the wording of the 409.
+    const now = await call(ctx('checking production after a 409'), () => getProject(client, project.id, true));
+    const job = now.lastAliasRequest;
+    if (now.production?.id === target.id) {
+      const note = `${describeDeployment(target)} already serves production (Vercel answered 409). Nothing to do.`;
+      log.info(note);
+      return { ...base, autoAssignDisabled: now.autoAssignCustomDomains === false, status: 'already-current', from: info(now.production), to: info(target), skipped, notes: [note] };
     }
-    throw vercelError(err, ctx(`requesting the ${opts.method}`, target.id));
+    if (job?.toDeploymentId === target.id && (job.jobStatus === 'pending' || job.jobStatus === 'in-progress')) {
+      // Our own earlier attempt got through before its answer was lost: wait for that job.
+      log.info(`A ${opts.method} to ${target.id} is already in progress (Vercel answered 409); waiting for it.`);
+      answer = 201;
+    } else {
+      throw vercelError(err, ctx(`requesting the ${opts.method}`, target.id));
+    }
   }
-  log.info(`Vercel accepted the ${opts.method} request (${answer}).`);
 
   const notes: string[] = [];
   if (answer === 202) {
