@@ -43843,7 +43843,7 @@ __nccwpck_require__.a(__webpack_module__, async (__webpack_handle_async_dependen
 /* harmony import */ var _db_connection_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(6644);
 /* harmony import */ var _smoke_parse_spec_js__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(2289);
 /* harmony import */ var _smoke_report_js__WEBPACK_IMPORTED_MODULE_8__ = __nccwpck_require__(9130);
-/* harmony import */ var _smoke_smoke_test_js__WEBPACK_IMPORTED_MODULE_9__ = __nccwpck_require__(7613);
+/* harmony import */ var _smoke_smoke_test_js__WEBPACK_IMPORTED_MODULE_9__ = __nccwpck_require__(3865);
 /**
  * smoke-test: decide with evidence whether production is healthy, and whether to roll back.
  * Reads inputs, runs src/smoke, writes outputs, reports, the job summary and annotations.
@@ -45143,7 +45143,7 @@ function annotations(report) {
 
 /***/ }),
 
-/***/ 7613:
+/***/ 3865:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -45536,7 +45536,7 @@ async function probeSql(check, target, opts) {
                 await session.query('ROLLBACK').catch(() => undefined);
             }
             const ms = performance.now() - started;
-            const failures = judge(check, rows, error, timeoutMs);
+            const failures = judge(check, rows, error, opts.cutByDeadline ? 'the overall deadline (deadline-seconds)' : `${timeoutMs / 1000} s (timeout-seconds)`);
             return { ok: failures.length === 0, ms, failures };
         }, { connectTimeoutMs: timeoutMs });
     }
@@ -45546,7 +45546,7 @@ async function probeSql(check, target, opts) {
         return { ok: false, ms: performance.now() - started, failures: [message], unreachable: true };
     }
 }
-function judge(check, rows, error, timeoutMs) {
+function judge(check, rows, error, limit) {
     if (check.expectError !== undefined) {
         if (!error)
             return [`the query succeeded (${rows?.length ?? 0} rows), expected an error${check.expectError === true ? '' : ` containing ${show(check.expectError)}`}`];
@@ -45555,13 +45555,13 @@ function judge(check, rows, error, timeoutMs) {
         if (expected !== true && code === expected.toUpperCase())
             return [];
         if (NOT_AN_ANSWER.test(code))
-            return [`the query could not run (${describeError(error, timeoutMs)}), so the expected error was not observed`];
+            return [`the query could not run (${describeError(error, limit)}), so the expected error was not observed`];
         if (expected === true || error.message.toLowerCase().includes(expected.toLowerCase()))
             return [];
         return [`the query failed with ${show(error.message)}${code ? ` (SQLSTATE ${code})` : ''}, expected an error containing ${show(expected)}`];
     }
     if (error)
-        return [`the query failed: ${describeError(error, timeoutMs)}`];
+        return [`the query failed: ${describeError(error, limit)}`];
     const failures = [];
     const count = rows?.length ?? 0;
     if (check.expectRows && !inRange(count, check.expectRows))
@@ -45577,9 +45577,9 @@ function judge(check, rows, error, timeoutMs) {
     }
     return failures;
 }
-function describeError(error, timeoutMs) {
+function describeError(error, limit) {
     if (error.code === '57014')
-        return `cancelled after ${timeoutMs / 1000} s (timeout-seconds)`;
+        return `cancelled by ${limit}`;
     return `${error.message}${error.code ? ` (SQLSTATE ${error.code})` : ''}`;
 }
 /** node-postgres returns bigint and numeric as strings: compare numbers by value, the rest exactly. */
@@ -45623,14 +45623,16 @@ const MAX_BACKOFF_SECONDS = 60;
 async function runChecks(checks, opts, log) {
     const deadline = new AbortController();
     const timer = setTimeout(() => deadline.abort(), opts.deadlineSeconds * 1000);
+    const deadlineAt = performance.now() + opts.deadlineSeconds * 1000;
     try {
-        return await mapLimit(checks, opts.checkConcurrency ?? 4, (check) => runCheck(check, opts, deadline.signal, log));
+        return await mapLimit(checks, opts.checkConcurrency ?? 4, (check) => runCheck(check, opts, { signal: deadline.signal, at: deadlineAt }, log));
     }
     finally {
         clearTimeout(timer);
     }
 }
-async function runCheck(check, opts, deadline, log) {
+async function runCheck(check, opts, until, log) {
+    const deadline = until.signal;
     const started = performance.now();
     const attempts = check.attempts ?? opts.attempts;
     const interval = check.intervalSeconds ?? opts.intervalSeconds;
@@ -45641,7 +45643,7 @@ async function runCheck(check, opts, deadline, log) {
         if (deadline.aborted)
             break;
         made = attempt;
-        outcome = check.kind === 'http' ? await httpAttempt(check, check.url, opts, deadline) : await sqlAttempt(check, opts);
+        outcome = check.kind === 'http' ? await httpAttempt(check, check.url, opts, deadline) : await sqlAttempt(check, opts, until.at);
         if (outcome.passed) {
             log.info(`✓ ${check.name}: passed${attempts > 1 ? ` on attempt ${attempt}/${attempts}` : ''}${describeNumbers(outcome)}`);
             break;
@@ -45736,9 +45738,12 @@ function judgeAttempt(samples, opts) {
         thresholdBroken,
     };
 }
-async function sqlAttempt(check, opts) {
+async function sqlAttempt(check, opts, deadlineAt) {
+    // A query cannot be aborted from here, so its timeout is cut to what is left before the deadline.
+    const configured = (check.timeoutSeconds ?? opts.timeoutSeconds) * 1000;
+    const left = Math.max(1, deadlineAt - performance.now());
     // Validation refuses SQL checks without database-url, so the target is there.
-    const outcome = await probeSql(check, opts.database, { timeoutMs: (check.timeoutSeconds ?? opts.timeoutSeconds) * 1000 });
+    const outcome = await probeSql(check, opts.database, { timeoutMs: Math.min(configured, left), cutByDeadline: left < configured });
     return {
         passed: outcome.ok,
         samples: 1,
@@ -45785,6 +45790,27 @@ function describeNumbers(o) {
     if (o.samples <= 1)
         return o.latency.p95Ms !== undefined ? ` (${o.latency.p95Ms} ms)` : '';
     return ` (${o.samples} samples, ${o.errorRate}% errors, p95 ${o.latency.p95Ms ?? '-'} ms)`;
+}
+
+;// CONCATENATED MODULE: ./node_modules/.cache/rollback-kit-build/smoke/sensitive.js
+const SENSITIVE_NAME = /auth|cookie|token|secret|password|passwd|api[-_]?key|apikey|^key$|signature|^sig$|session|credential/i;
+function registerSpecSecrets(checks, log) {
+    for (const check of checks) {
+        if (check.kind !== 'http')
+            continue;
+        for (const [name, value] of Object.entries(check.headers)) {
+            if (!SENSITIVE_NAME.test(name))
+                continue;
+            log.secret(value);
+            // "Bearer abc…": the credential alone may show up elsewhere (an echo, an error).
+            const credential = /^\S+\s+(\S.*)$/.exec(value)?.[1];
+            log.secret(credential);
+        }
+        for (const [name, value] of new URL(check.url).searchParams) {
+            if (SENSITIVE_NAME.test(name))
+                log.secret(value);
+        }
+    }
 }
 
 ;// CONCATENATED MODULE: ./node_modules/.cache/rollback-kit-build/smoke/verdict.js
@@ -45854,6 +45880,7 @@ function worstCheck(results) {
 
 
 
+
 /** Reads the spec from exactly one of `checks` and `checks-file`, then validates it. */
 async function loadChecks(source, ctx) {
     if (source.checks && source.checksFile) {
@@ -45877,6 +45904,7 @@ async function loadChecks(source, ctx) {
 }
 async function runSmokeTest(checks, options, log) {
     log.secret(options.bypassToken);
+    registerSpecSecrets(checks, log);
     const startedAt = new Date();
     const started = performance.now();
     log.info(`Running ${checks.length} smoke check${checks.length === 1 ? '' : 's'} (attempts ${options.attempts}, samples ${options.samples}, deadline ${options.deadlineSeconds} s)`);

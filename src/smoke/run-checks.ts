@@ -73,8 +73,9 @@ const MAX_BACKOFF_SECONDS = 60;
 export async function runChecks(checks: Check[], opts: SmokeOptions, log: Log): Promise<CheckResult[]> {
   const deadline = new AbortController();
   const timer = setTimeout(() => deadline.abort(), opts.deadlineSeconds * 1000);
+  const deadlineAt = performance.now() + opts.deadlineSeconds * 1000;
   try {
-    return await mapLimit(checks, opts.checkConcurrency ?? 4, (check) => runCheck(check, opts, deadline.signal, log));
+    return await mapLimit(checks, opts.checkConcurrency ?? 4, (check) => runCheck(check, opts, { signal: deadline.signal, at: deadlineAt }, log));
   } finally {
     clearTimeout(timer);
   }
@@ -93,7 +94,14 @@ interface AttemptOutcome {
   thresholdBroken: boolean;
 }
 
-async function runCheck(check: Check, opts: SmokeOptions, deadline: AbortSignal, log: Log): Promise<CheckResult> {
+/** The overall deadline: a signal for requests (they can be aborted), a time for queries (they cannot). */
+interface Deadline {
+  signal: AbortSignal;
+  at: number;
+}
+
+async function runCheck(check: Check, opts: SmokeOptions, until: Deadline, log: Log): Promise<CheckResult> {
+  const deadline = until.signal;
   const started = performance.now();
   const attempts = check.attempts ?? opts.attempts;
   const interval = check.intervalSeconds ?? opts.intervalSeconds;
@@ -103,7 +111,7 @@ async function runCheck(check: Check, opts: SmokeOptions, deadline: AbortSignal,
   for (let attempt = 1; attempt <= attempts; attempt++) {
     if (deadline.aborted) break;
     made = attempt;
-    outcome = check.kind === 'http' ? await httpAttempt(check, check.url, opts, deadline) : await sqlAttempt(check, opts);
+    outcome = check.kind === 'http' ? await httpAttempt(check, check.url, opts, deadline) : await sqlAttempt(check, opts, until.at);
     if (outcome.passed) {
       log.info(`✓ ${check.name}: passed${attempts > 1 ? ` on attempt ${attempt}/${attempts}` : ''}${describeNumbers(outcome)}`);
       break;
@@ -202,9 +210,12 @@ export function judgeAttempt(samples: Sample[], opts: Pick<SmokeOptions, 'maxErr
   };
 }
 
-async function sqlAttempt(check: SqlCheck, opts: SmokeOptions): Promise<AttemptOutcome> {
+async function sqlAttempt(check: SqlCheck, opts: SmokeOptions, deadlineAt: number): Promise<AttemptOutcome> {
+  // A query cannot be aborted from here, so its timeout is cut to what is left before the deadline.
+  const configured = (check.timeoutSeconds ?? opts.timeoutSeconds) * 1000;
+  const left = Math.max(1, deadlineAt - performance.now());
   // Validation refuses SQL checks without database-url, so the target is there.
-  const outcome = await probeSql(check, opts.database!, { timeoutMs: (check.timeoutSeconds ?? opts.timeoutSeconds) * 1000 });
+  const outcome = await probeSql(check, opts.database!, { timeoutMs: Math.min(configured, left), cutByDeadline: left < configured });
   return {
     passed: outcome.ok,
     samples: 1,

@@ -10,6 +10,7 @@ import { describeTarget } from '../db/connection.js';
 import { parseChecks } from './parse-spec.js';
 import { buildReport, type SmokeReport } from './report.js';
 import { runChecks, type CheckResult, type SmokeOptions } from './run-checks.js';
+import { registerSpecSecrets } from './sensitive.js';
 import type { Check } from './spec.js';
 import { decide, type Verdict } from './verdict.js';
 
@@ -52,6 +53,7 @@ export interface SmokeOutcome {
 
 export async function runSmokeTest(checks: Check[], options: SmokeOptions, log: Log): Promise<SmokeOutcome> {
   log.secret(options.bypassToken);
+  registerSpecSecrets(checks, log);
   const startedAt = new Date();
   const started = performance.now();
   log.info(`Running ${checks.length} smoke check${checks.length === 1 ? '' : 's'} (attempts ${options.attempts}, samples ${options.samples}, deadline ${options.deadlineSeconds} s)`);

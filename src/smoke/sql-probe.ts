@@ -19,7 +19,7 @@ export interface SqlOutcome {
 /** SQLSTATE classes that say the server could not run the query at all (timeouts, connections, resources). */
 const NOT_AN_ANSWER = /^(08|53|57)/;
 
-export async function probeSql(check: SqlCheck, target: ConnectionTarget, opts: { timeoutMs: number }): Promise<SqlOutcome> {
+export async function probeSql(check: SqlCheck, target: ConnectionTarget, opts: { timeoutMs: number; cutByDeadline?: boolean }): Promise<SqlOutcome> {
   const started = performance.now();
   const timeoutMs = Math.max(1, Math.round(opts.timeoutMs));
   try {
@@ -41,7 +41,7 @@ export async function probeSql(check: SqlCheck, target: ConnectionTarget, opts: 
           await session.query('ROLLBACK').catch(() => undefined);
         }
         const ms = performance.now() - started;
-        const failures = judge(check, rows, error, timeoutMs);
+        const failures = judge(check, rows, error, opts.cutByDeadline ? 'the overall deadline (deadline-seconds)' : `${timeoutMs / 1000} s (timeout-seconds)`);
         return { ok: failures.length === 0, ms, failures };
       },
       { connectTimeoutMs: timeoutMs },
@@ -53,17 +53,17 @@ export async function probeSql(check: SqlCheck, target: ConnectionTarget, opts: 
   }
 }
 
-function judge(check: SqlCheck, rows: unknown[][] | undefined, error: { code?: string; message: string } | undefined, timeoutMs: number): string[] {
+function judge(check: SqlCheck, rows: unknown[][] | undefined, error: { code?: string; message: string } | undefined, limit: string): string[] {
   if (check.expectError !== undefined) {
     if (!error) return [`the query succeeded (${rows?.length ?? 0} rows), expected an error${check.expectError === true ? '' : ` containing ${show(check.expectError)}`}`];
     const expected = check.expectError;
     const code = error.code ?? '';
     if (expected !== true && code === expected.toUpperCase()) return [];
-    if (NOT_AN_ANSWER.test(code)) return [`the query could not run (${describeError(error, timeoutMs)}), so the expected error was not observed`];
+    if (NOT_AN_ANSWER.test(code)) return [`the query could not run (${describeError(error, limit)}), so the expected error was not observed`];
     if (expected === true || error.message.toLowerCase().includes(expected.toLowerCase())) return [];
     return [`the query failed with ${show(error.message)}${code ? ` (SQLSTATE ${code})` : ''}, expected an error containing ${show(expected)}`];
   }
-  if (error) return [`the query failed: ${describeError(error, timeoutMs)}`];
+  if (error) return [`the query failed: ${describeError(error, limit)}`];
   const failures: string[] = [];
   const count = rows?.length ?? 0;
   if (check.expectRows && !inRange(count, check.expectRows)) failures.push(`${count} rows, expected ${formatRange(check.expectRows)}`);
@@ -77,8 +77,8 @@ function judge(check: SqlCheck, rows: unknown[][] | undefined, error: { code?: s
   return failures;
 }
 
-function describeError(error: { code?: string; message: string }, timeoutMs: number): string {
-  if (error.code === '57014') return `cancelled after ${timeoutMs / 1000} s (timeout-seconds)`;
+function describeError(error: { code?: string; message: string }, limit: string): string {
+  if (error.code === '57014') return `cancelled by ${limit}`;
   return `${error.message}${error.code ? ` (SQLSTATE ${error.code})` : ''}`;
 }
 

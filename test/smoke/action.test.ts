@@ -109,6 +109,22 @@ describe('smoke-test action', () => {
     expect(await findSecret(run, token)).toEqual([]);
   });
 
+  it('secrets written into the spec (authorization header, token in the query) stay out of every file', async () => {
+    const apiToken = 'apitok-Rr55kVq2';
+    const queryKey = 'qkey-Wn3pX0aa';
+    const run = await runAction('smoke-test', {
+      'base-url': server.url,
+      checks: `- {name: api, url: "/status/500?api_key=${queryKey}", headers: {authorization: "Bearer ${apiToken}"}}`,
+      'fail-step': false,
+      ...fast,
+    });
+    expect(run.outputs.failed).toBe('1');
+    // The failing check's URL is in the annotation, the summary and both reports: redacted there too.
+    expect(run.errors[0]).toContain('/status/500?api_key=***');
+    expect(await findSecret(run, apiToken)).toEqual([]);
+    expect(await findSecret(run, queryKey)).toEqual([]);
+  });
+
   it('SQL checks on PostgreSQL; the database password never printed, even when the database is down', async () => {
     const password = 'pw-Hk29xQm7Vd';
     const url = new URL(db.url);

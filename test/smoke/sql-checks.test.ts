@@ -76,10 +76,15 @@ describe('SQL checks', () => {
 
   it('a statement timeout is a failure, for expect-error checks too', async () => {
     const r = await one('- {name: slow, query: select pg_sleep(2), timeout-seconds: 0.2}');
-    expect(r.reason).toBe('the query failed: cancelled after 0.2 s (timeout-seconds)');
+    expect(r.reason).toBe('the query failed: cancelled by 0.2 s (timeout-seconds)');
     const e = await one('- {name: slow, query: select pg_sleep(2), expect-error: true, timeout-seconds: 0.2}');
     expect(e.passed).toBe(false);
-    expect(e.reason).toMatch(/could not run \(cancelled after 0\.2 s.*so the expected error was not observed/);
+    expect(e.reason).toMatch(/could not run \(cancelled by 0\.2 s \(timeout-seconds\)\), so the expected error was not observed/);
+  });
+
+  it('a query cannot outlive the overall deadline', async () => {
+    const r = await one('- {name: slow, query: select pg_sleep(30)}', { timeoutSeconds: 60, deadlineSeconds: 0.3 });
+    expect(r).toMatchObject({ passed: false, attempts: 1, reason: 'the query failed: cancelled by the overall deadline (deadline-seconds)' });
   });
 
   it('runs read-only and changes nothing', async () => {
