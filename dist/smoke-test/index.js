@@ -44513,7 +44513,7 @@ class SpecError extends _core_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .Rollback
     }
 }
 const COMMON_FIELDS = ['name', 'critical', 'attempts', 'interval-seconds', 'backoff', 'timeout-seconds'];
-const HTTP_FIELDS = ['url', 'method', 'headers', 'body', 'status', 'body-contains', 'body-not-contains', 'body-matches', 'json', 'header', 'max-ms', 'samples'];
+const HTTP_FIELDS = ['url', 'method', 'headers', 'body', 'status', 'body-contains', 'body-not-contains', 'body-matches', 'json', 'header', 'max-ms', 'samples', 'max-error-rate', 'max-p95-ms'];
 const SQL_FIELDS = ['query', 'expect-rows', 'expect-value', 'expect-error'];
 const JSON_OPS = ['equals', 'exists', 'less-than', 'greater-than'];
 const HEADER_OPS = ['equals', 'contains', 'matches', 'exists'];
@@ -44678,6 +44678,8 @@ class CheckReader {
             header: this.headerAssertions(),
             maxMs: this.number('max-ms', { min: 0.001 }),
             samples: this.number('samples', { integer: true, min: 1, max: 10000 }),
+            maxErrorRate: this.number('max-error-rate', { min: 0, max: 100 }),
+            maxP95Ms: this.number('max-p95-ms', { min: 0.001 }),
         };
         this.url(check);
         this.headers(check);
@@ -45701,7 +45703,7 @@ async function httpAttempt(check, url, opts, deadline) {
     const count = check.samples ?? opts.samples;
     const timeoutMs = (check.timeoutSeconds ?? opts.timeoutSeconds) * 1000;
     const samples = await mapLimit(Array.from({ length: count }), opts.sampleConcurrency ?? 5, () => probeHttp(check, url, { timeoutMs, deadline, bypassToken: opts.bypassToken }));
-    return judgeAttempt(samples, opts);
+    return judgeAttempt(samples, { maxErrorRate: check.maxErrorRate ?? opts.maxErrorRate, maxP95Ms: check.maxP95Ms ?? opts.maxP95Ms });
 }
 /** Turns an attempt's samples into pass/fail against max-error-rate and max-p95-ms. */
 function judgeAttempt(samples, opts) {

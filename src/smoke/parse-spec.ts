@@ -44,7 +44,7 @@ export class SpecError extends RollbackKitError {
 }
 
 const COMMON_FIELDS = ['name', 'critical', 'attempts', 'interval-seconds', 'backoff', 'timeout-seconds'];
-const HTTP_FIELDS = ['url', 'method', 'headers', 'body', 'status', 'body-contains', 'body-not-contains', 'body-matches', 'json', 'header', 'max-ms', 'samples'];
+const HTTP_FIELDS = ['url', 'method', 'headers', 'body', 'status', 'body-contains', 'body-not-contains', 'body-matches', 'json', 'header', 'max-ms', 'samples', 'max-error-rate', 'max-p95-ms'];
 const SQL_FIELDS = ['query', 'expect-rows', 'expect-value', 'expect-error'];
 const JSON_OPS: JsonOp[] = ['equals', 'exists', 'less-than', 'greater-than'];
 const HEADER_OPS: HeaderOp[] = ['equals', 'contains', 'matches', 'exists'];
@@ -204,6 +204,8 @@ class CheckReader {
       header: this.headerAssertions(),
       maxMs: this.number('max-ms', { min: 0.001 }),
       samples: this.number('samples', { integer: true, min: 1, max: 10000 }),
+      maxErrorRate: this.number('max-error-rate', { min: 0, max: 100 }),
+      maxP95Ms: this.number('max-p95-ms', { min: 0.001 }),
     };
     this.url(check);
     this.headers(check);

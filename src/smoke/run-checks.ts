@@ -172,7 +172,7 @@ async function httpAttempt(check: HttpCheck, url: string, opts: SmokeOptions, de
   const samples = await mapLimit(Array.from({ length: count }), opts.sampleConcurrency ?? 5, () =>
     probeHttp(check, url, { timeoutMs, deadline, bypassToken: opts.bypassToken }),
   );
-  return judgeAttempt(samples, opts);
+  return judgeAttempt(samples, { maxErrorRate: check.maxErrorRate ?? opts.maxErrorRate, maxP95Ms: check.maxP95Ms ?? opts.maxP95Ms });
 }
 
 /** Turns an attempt's samples into pass/fail against max-error-rate and max-p95-ms. */

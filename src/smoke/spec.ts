@@ -54,6 +54,9 @@ export interface HttpCheck extends Measuring {
   header: HeaderAssertion[];
   maxMs?: number;
   samples?: number;
+  /** Per-check thresholds over the samples of an attempt; the inputs of the same name by default. */
+  maxErrorRate?: number;
+  maxP95Ms?: number;
 }
 
 export interface SqlCheck extends Measuring {

@@ -230,6 +230,12 @@ describe('samples', () => {
     expect(r).toMatchObject({ passed: true, attempts: 2, samples: 4, failedSamples: 0, errorRate: 0 });
   });
 
+  it('a check may set its own max-error-rate and max-p95-ms', async () => {
+    expect((await one('- {name: e, url: /errors10/own, max-error-rate: 10}', { samples: 20 })).passed).toBe(true);
+    const slow = await one('- {name: s, url: /slow/60, samples: 2, max-p95-ms: 30}', { maxP95Ms: 3000 });
+    expect(slow.reason).toMatch(/above max-p95-ms 30$/);
+  });
+
   it('p95 above max-p95-ms fails the attempt (a threshold, not an assertion)', async () => {
     const r = await one('- {name: slow, url: /slow/120, samples: 4}', { maxP95Ms: 50 });
     expect(r).toMatchObject({ passed: false, errorRate: 0, thresholdBroken: true });
