@@ -89,6 +89,7 @@ describe('smoke-test action', () => {
     expect(run.code).toBe(0);
     expect(run.outputs).toMatchObject({ passed: 'true', severity: 'minor', decision: 'fix-forward' });
     expect(run.stdout).toMatch(/::warning title=Slower than baseline%3A health::"health" p95 \d+/);
+    expect(run.stdout.split('\n').filter((l) => l.startsWith('::warning'))).toHaveLength(1);
   });
 
   it('the bypass token is sent, and never printed anywhere', async () => {
