@@ -45778,7 +45778,7 @@ function rankFailures(failures) {
         counts.set(f, (counts.get(f) ?? 0) + 1);
     return [...counts.entries()]
         .sort((a, b) => b[1] - a[1])
-        .slice(0, 5)
+        .slice(0, 10)
         .map(([f, n]) => (n > 1 ? `${f} (×${n})` : f));
 }
 function mostCommon(values) {

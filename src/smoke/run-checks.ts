@@ -55,7 +55,7 @@ export interface CheckResult extends LatencyStats {
   status?: number;
   /** One line: why it failed (or what was slow). */
   reason?: string;
-  /** Distinct failures of the deciding attempt, most frequent first. */
+  /** Distinct failures of the deciding attempt, most frequent first (at most 10). */
   failures: string[];
   /** Nothing answered in the deciding attempt: refused, DNS, timeouts, database down. */
   unreachable: boolean;
@@ -247,7 +247,7 @@ function rankFailures(failures: string[]): string[] {
   for (const f of failures) counts.set(f, (counts.get(f) ?? 0) + 1);
   return [...counts.entries()]
     .sort((a, b) => b[1] - a[1])
-    .slice(0, 5)
+    .slice(0, 10)
     .map(([f, n]) => (n > 1 ? `${f} (×${n})` : f));
 }
 

@@ -74,6 +74,7 @@ describe('assertions, each passing and failing', () => {
     regions.length: {greater-than: 0}
     uptime: {exists: true}
     version: {greater-than: 1}
+    checks: {exists: false}
 `);
     expect(wrong.passed).toBe(false);
     expect(wrong.failures).toEqual([
@@ -82,6 +83,7 @@ describe('assertions, each passing and failing', () => {
       'json "regions.length" is 0, expected greater than 0',
       'json "uptime" is missing, expected it present',
       'json "version" is "1.5.0", not a number',
+      'json "checks" is present, expected it absent',
     ]);
     expect(wrong.reason).toBe(wrong.failures.join('; '));
   });
