@@ -29510,8 +29510,10 @@ async function command(log, common) {
     const result = await (0,_platforms_command_run_js__WEBPACK_IMPORTED_MODULE_3__/* .runRollbackCommand */ .r)({ ...common, command: _core_action_js__WEBPACK_IMPORTED_MODULE_1__/* .input */ .hF.string('command') ?? '', cwd: process.env.GITHUB_WORKSPACE || undefined, baseEnv: process.env }, log);
     return { status: result.status, from: { id: common.from }, to: { id: common.target }, notes: result.notes };
 }
-async function summarize(outcome, provider, durationMs) {
-    const row = (d) => [d.id ?? '', d.url ?? '', d.commitSha ?? ''];
+/** The job summary: what serves production now and why; every cell passes through the redactor. */
+async function summarize(outcome, provider, durationMs, log) {
+    const r = (text) => log.redact(text ?? '');
+    const row = (d) => [r(d.id), r(d.url), r(d.commitSha)];
     const summary = _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .summary */ .z
         .addHeading(`promote-previous: ${outcome.status}`, 3)
         .addTable([
@@ -29524,13 +29526,31 @@ async function summarize(outcome, provider, durationMs) {
         ['from', ...row(outcome.from)],
         ['to', ...row(outcome.to)],
     ])
-        .addList([...outcome.notes, `provider ${provider}, ${(durationMs / 1000).toFixed(1)} s`]);
+        .addList([...outcome.notes.map(r), `provider ${provider}, ${(durationMs / 1000).toFixed(1)} s`]);
     const details = outcome.details;
     if (details?.rows.length)
-        summary.addTable([details.header.map((data) => ({ data, header: true })), ...details.rows]);
+        summary.addTable([details.header.map((data) => ({ data, header: true })), ...details.rows.map((cells) => cells.map(r))]);
     await summary.write();
 }
+/** A failed step still leaves a summary, so the incident record shows what stopped the rollback. */
+async function summarizeFailure(err, log) {
+    try {
+        await _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .summary */ .z.addHeading('promote-previous: failed', 3).addRaw(log.redact((0,_core_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .errorLine */ .B)(err)), true).write();
+    }
+    catch {
+        // No summary file (outside Actions): the error line says it all.
+    }
+}
 await (0,_core_action_js__WEBPACK_IMPORTED_MODULE_1__/* .runAction */ .Cs)(async (log) => {
+    try {
+        await promote(log);
+    }
+    catch (err) {
+        await summarizeFailure(err, log);
+        throw err;
+    }
+});
+async function promote(log) {
     const started = Date.now();
     const provider = choice('provider', PROVIDERS, 'vercel');
     const common = {
@@ -29564,8 +29584,8 @@ await (0,_core_action_js__WEBPACK_IMPORTED_MODULE_1__/* .runAction */ .Cs)(async
         'auto-assign-disabled': outcome.autoAssignDisabled ?? false,
         'duration-ms': durationMs,
     });
-    await summarize(outcome, provider, durationMs);
-});
+    await summarize(outcome, provider, durationMs, log);
+}
 
 __webpack_async_result__();
 } catch(e) { __webpack_async_result__(e); } }, 1);
@@ -35156,8 +35176,11 @@ async function revertWithPullRequest(opts, log) {
     log.info(notes[0]);
     return { status: 'rolled-back', fromSha: head, toSha: target, branch, pullRequestUrl: url, reverted, notes };
 }
+/** A title is one line: the first line of the reason, cut to a readable length. */
 function title(target, reason) {
-    return `Rollback to ${target.slice(0, 7)}${reason ? `: ${reason}` : ''}`;
+    const first = (reason ?? '').split('\n')[0].trim();
+    const short = first.length > 100 ? `${first.slice(0, 99)}…` : first;
+    return `Rollback to ${target.slice(0, 7)}${short ? `: ${short}` : ''}`;
 }
 function body(target, head, reverted, reason) {
     return [
@@ -35762,7 +35785,10 @@ async function promoteOnVercel(opts, log) {
     }
     log.info(`Production of ${project.name} serves ${describeDeployment(current)}.`);
     const base = { autoAssignDisabled: project.autoAssignCustomDomains === false, queued: false, skipped: [], notes: [] };
-    if (fromRef && !(fromRef.kind === 'sha' && !current.commitSha) && !refMatches(fromRef, current)) {
+    if (fromRef?.kind === 'sha' && !current.commitSha) {
+        log.warning(`The deployment in production (${current.id}) carries no commit SHA, so from (${fromRef.sha}) cannot be compared with it; going ahead.`);
+    }
+    else if (fromRef && !refMatches(fromRef, current)) {
         const note = `Production no longer serves ${describeRef(fromRef)}; it serves ${current.id}. Nothing to do.`;
         log.info(note);
         return { ...base, status: 'already-current', from: info(current), to: info(current), notes: [note] };

@@ -4,7 +4,7 @@
  */
 import * as core from '@actions/core';
 import { input, runAction, setOutputs } from '../core/action.js';
-import { RollbackKitError } from '../core/errors.js';
+import { errorLine, RollbackKitError } from '../core/errors.js';
 import type { Log } from '../core/log.js';
 import { runRollbackCommand } from '../platforms/command/run.js';
 import { revertWithPullRequest } from '../platforms/git-revert/revert.js';
@@ -92,8 +92,10 @@ async function command(log: Log, common: Common): Promise<Outcome> {
   return { status: result.status, from: { id: common.from }, to: { id: common.target }, notes: result.notes };
 }
 
-async function summarize(outcome: Outcome, provider: Provider, durationMs: number): Promise<void> {
-  const row = (d: DeploymentInfo) => [d.id ?? '', d.url ?? '', d.commitSha ?? ''];
+/** The job summary: what serves production now and why; every cell passes through the redactor. */
+async function summarize(outcome: Outcome, provider: Provider, durationMs: number, log: Log): Promise<void> {
+  const r = (text: string | undefined) => log.redact(text ?? '');
+  const row = (d: DeploymentInfo) => [r(d.id), r(d.url), r(d.commitSha)];
   const summary = core.summary
     .addHeading(`promote-previous: ${outcome.status}`, 3)
     .addTable([
@@ -106,13 +108,31 @@ async function summarize(outcome: Outcome, provider: Provider, durationMs: numbe
       ['from', ...row(outcome.from)],
       ['to', ...row(outcome.to)],
     ])
-    .addList([...outcome.notes, `provider ${provider}, ${(durationMs / 1000).toFixed(1)} s`]);
+    .addList([...outcome.notes.map(r), `provider ${provider}, ${(durationMs / 1000).toFixed(1)} s`]);
   const details = outcome.details;
-  if (details?.rows.length) summary.addTable([details.header.map((data) => ({ data, header: true })), ...details.rows]);
+  if (details?.rows.length) summary.addTable([details.header.map((data) => ({ data, header: true })), ...details.rows.map((cells) => cells.map(r))]);
   await summary.write();
 }
 
+/** A failed step still leaves a summary, so the incident record shows what stopped the rollback. */
+async function summarizeFailure(err: unknown, log: Log): Promise<void> {
+  try {
+    await core.summary.addHeading('promote-previous: failed', 3).addRaw(log.redact(errorLine(err)), true).write();
+  } catch {
+    // No summary file (outside Actions): the error line says it all.
+  }
+}
+
 await runAction(async (log) => {
+  try {
+    await promote(log);
+  } catch (err) {
+    await summarizeFailure(err, log);
+    throw err;
+  }
+});
+
+async function promote(log: Log): Promise<void> {
   const started = Date.now();
   const provider = choice('provider', PROVIDERS, 'vercel');
   const common: Common = {
@@ -146,5 +166,5 @@ await runAction(async (log) => {
     'auto-assign-disabled': outcome.autoAssignDisabled ?? false,
     'duration-ms': durationMs,
   });
-  await summarize(outcome, provider, durationMs);
-});
+  await summarize(outcome, provider, durationMs, log);
+}

@@ -87,7 +87,7 @@ const remoteBranches = (repo: Repo) => git(repo.bare, 'for-each-ref', '--format=
 describe('promote-previous (git-revert)', () => {
   it('reverts everything after the good commit on rollback/<sha>, pushes it and opens a pull request', async () => {
     const repo = await makeRepo();
-    const r = await run(repo, { target: repo.sha.good, reason: 'checkout returns 500' });
+    const r = await run(repo, { target: repo.sha.good, reason: 'checkout returns 500\nsee incident #12' });
     expect(r.errors).toEqual([]);
     expect(r.code).toBe(0);
     const branch = `rollback/${repo.sha.good.slice(0, 7)}`;
@@ -102,7 +102,7 @@ describe('promote-previous (git-revert)', () => {
     expect(git(repo.bare, 'log', '-1', '--format=%ae', branch)).toBe('41898283+github-actions[bot]@users.noreply.github.com');
     const pr = repo.github.pulls[0]!;
     expect(pr).toMatchObject({ head: branch, base: 'main', title: `Rollback to ${repo.sha.good.slice(0, 7)}: checkout returns 500` });
-    expect(pr.body).toContain('checkout returns 500');
+    expect(pr.body).toContain('checkout returns 500\nsee incident #12');
     for (const sha of [repo.sha.bad, repo.sha.merge, repo.sha.empty]) expect(pr.body).toContain(sha);
     expect(repo.github.requests.every((q) => q.authorization === `token ${GH_TOKEN}`)).toBe(true);
     // main itself is untouched and the checkout is back on it.

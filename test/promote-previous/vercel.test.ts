@@ -183,6 +183,15 @@ describe('promote-previous (vercel): rolling back', () => {
     expect(r.log).toContain('already in progress (Vercel answered 409); waiting for it');
   });
 
+  it('treats a skipped alias job as done once production serves the target', async () => {
+    const f = await setup();
+    f.project.job.outcome = 'skipped';
+    const r = await run(vercelInputs(f));
+    expect(r.errors).toEqual([]);
+    expect(r.outputs).toMatchObject({ status: 'rolled-back', 'to-deployment-id': f.good.uid });
+    expect(r.log).toContain('Vercel rollback job: skipped.');
+  });
+
   it('fails the step and lists every failed alias (paged) when the alias job fails', async () => {
     const f = await setup();
     f.project.job.outcome = 'failed';
@@ -243,6 +252,8 @@ describe('promote-previous (vercel): refusals', () => {
       expect(rollbackPosts(f)).toEqual([]);
       expect(f.vercel.production(f.project)?.uid).toBe(f.bad.uid);
       expect(r.outputs.status).toBeUndefined();
+      expect(r.summary).toContain('promote-previous: failed');
+      expect(r.summary).toContain(r.errors[0]!.split(' ')[0]);
     });
   }
 

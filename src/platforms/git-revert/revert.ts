@@ -171,8 +171,11 @@ export async function revertWithPullRequest(opts: GitRevertOptions, log: Log): P
   return { status: 'rolled-back', fromSha: head, toSha: target, branch, pullRequestUrl: url, reverted, notes };
 }
 
+/** A title is one line: the first line of the reason, cut to a readable length. */
 function title(target: string, reason?: string): string {
-  return `Rollback to ${target.slice(0, 7)}${reason ? `: ${reason}` : ''}`;
+  const first = (reason ?? '').split('\n')[0]!.trim();
+  const short = first.length > 100 ? `${first.slice(0, 99)}…` : first;
+  return `Rollback to ${target.slice(0, 7)}${short ? `: ${short}` : ''}`;
 }
 
 function body(target: string, head: string, reverted: { sha: string; subject: string }[], reason?: string): string {

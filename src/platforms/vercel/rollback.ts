@@ -81,7 +81,9 @@ export async function promoteOnVercel(opts: VercelPromoteOptions, log: Log): Pro
   log.info(`Production of ${project.name} serves ${describeDeployment(current)}.`);
   const base: Omit<VercelPromoteResult, 'status' | 'from' | 'to'> = { autoAssignDisabled: project.autoAssignCustomDomains === false, queued: false, skipped: [], notes: [] };
 
-  if (fromRef && !(fromRef.kind === 'sha' && !current.commitSha) && !refMatches(fromRef, current)) {
+  if (fromRef?.kind === 'sha' && !current.commitSha) {
+    log.warning(`The deployment in production (${current.id}) carries no commit SHA, so from (${fromRef.sha}) cannot be compared with it; going ahead.`);
+  } else if (fromRef && !refMatches(fromRef, current)) {
     const note = `Production no longer serves ${describeRef(fromRef)}; it serves ${current.id}. Nothing to do.`;
     log.info(note);
     return { ...base, status: 'already-current', from: info(current), to: info(current), notes: [note] };
