@@ -84,7 +84,7 @@ describe('smoke-test action', () => {
   });
 
   it('a baseline regression alone: minor, fix-forward, step green', async () => {
-    const slow = await startServer({ delayMs: 120 });
+    const slow = await startServer({ delayMs: 300 });
     const run = await runAction('smoke-test', { 'base-url': slow.url, 'baseline-url': server.url, checks: '- {name: health, url: /health}', ...fast });
     expect(run.code).toBe(0);
     expect(run.outputs).toMatchObject({ passed: 'true', severity: 'minor', decision: 'fix-forward' });

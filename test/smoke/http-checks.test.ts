@@ -267,7 +267,7 @@ describe('redirects and the bypass token', () => {
 
 describe('baseline', () => {
   it('flags a regression when p95 is more than 2x the baseline, and not otherwise', async () => {
-    const slow = await startServer({ delayMs: 150 });
+    const slow = await startServer({ delayMs: 300 });
     const fast = await startServer();
     const [regressed] = await run('- {name: h, url: /health, samples: 3}', { baselineUrl: fast.url }, slow.url);
     expect(regressed).toMatchObject({ passed: true, baseline: { url: `${fast.url}/health`, regression: true } });

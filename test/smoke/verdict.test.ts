@@ -62,7 +62,7 @@ describe('verdict and decision', () => {
   });
 
   it('only slower than the baseline, within thresholds: minor / fix-forward, and the checks passed', async () => {
-    const slow = await startServer({ delayMs: 120 });
+    const slow = await startServer({ delayMs: 300 });
     const v = await verdict('- {name: health, url: /health}', { baselineUrl: server.url }, slow.url);
     expect(v).toMatchObject({ passed: true, severity: 'minor', decision: 'fix-forward', failed: 0 });
     expect(v.reasons[0]).toMatch(/^"health" is slower than the baseline: p95 \d+/);
