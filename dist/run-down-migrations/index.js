@@ -35258,7 +35258,7 @@ __nccwpck_require__.a(__webpack_module__, async (__webpack_handle_async_dependen
 /* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(9979);
 /* harmony import */ var _db_connection_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(9423);
 /* harmony import */ var _migrations_registry_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(8226);
-/* harmony import */ var _migrations_revert_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(6674);
+/* harmony import */ var _migrations_revert_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(5461);
 /* harmony import */ var _migrations_summary_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(4716);
 
 
@@ -35815,11 +35815,13 @@ async function anyFileMatches(dir, names, pattern) {
 /* harmony export */   q: () => (/* binding */ PLAIN_TRACKING_DDL)
 /* harmony export */ });
 /* harmony import */ var _files_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3907);
+/* harmony import */ var _sql_split_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(4653);
 /**
  * Plain SQL: `<version>_name.down.sql` files (with `<version>_name.sql` or `.up.sql` beside them
  * when the up is kept too) and a tracking table of our own, rollback_kit.schema_migrations, that
  * the deploy fills as it applies migrations.
  */
+
 
 const DOWN_FILE = /^(\d+)_(.*)\.down\.sql$/;
 const PLAIN_TRACKING_DDL = `CREATE SCHEMA IF NOT EXISTS rollback_kit;
@@ -35858,9 +35860,7 @@ const plain = {
             const rows = await session.query('SELECT version FROM rollback_kit.schema_migrations');
             return (0,_files_js__WEBPACK_IMPORTED_MODULE_0__/* .sortVersions */ .M7)(rows.rows.map((r) => r.version));
         },
-        async markReverted(session, m) {
-            await session.query('DELETE FROM rollback_kit.schema_migrations WHERE version = $1', [m.id]);
-        },
+        revertSql: (m) => [`DELETE FROM rollback_kit.schema_migrations WHERE version = ${(0,_sql_split_js__WEBPACK_IMPORTED_MODULE_1__/* .literal */ .eu)(m.id)}`],
     },
 };
 
@@ -35937,9 +35937,7 @@ const dbmate = {
             const rows = await session.query('SELECT version FROM schema_migrations');
             return (0,migrations_files/* sortVersions */.M7)(rows.rows.map((r) => r.version));
         },
-        async markReverted(session, m) {
-            await session.query('DELETE FROM schema_migrations WHERE version = $1', [m.id]);
-        },
+        revertSql: (m) => [`DELETE FROM schema_migrations WHERE version = ${(0,sql_split/* literal */.eu)(m.id)}`],
     },
 };
 
@@ -35952,6 +35950,7 @@ var external_node_zlib_ = __nccwpck_require__(8522);
  * the SQL and (previous version, clean) after; reverting the first migration empties the table.
  * The tool locks with pg_advisory_lock on crc32(schema, table, database) times a salt.
  */
+
 
 
 
@@ -35990,11 +35989,12 @@ async function table(session) {
     const row = r.rows[0];
     return { schema: row.schema, database: row.database, exists: row.t !== null };
 }
-async function setVersion(session, version, dirty) {
-    // The tool's SetVersion: TRUNCATE, then one row unless it is "no version" and clean.
-    await session.query('TRUNCATE schema_migrations');
+/** The tool's SetVersion: TRUNCATE, then one row unless it is "no version" and clean. */
+function setVersion(version, dirty) {
+    const sql = ['TRUNCATE schema_migrations'];
     if (version !== undefined || dirty)
-        await session.query('INSERT INTO schema_migrations (version, dirty) VALUES ($1, $2)', [version ?? '-1', dirty]);
+        sql.push(`INSERT INTO schema_migrations (version, dirty) VALUES (${(0,sql_split/* literal */.eu)(version ?? '-1')}, ${dirty})`);
+    return sql;
 }
 const golangMigrate = {
     name: 'golang-migrate',
@@ -36022,12 +36022,8 @@ const golangMigrate = {
             }
             return files.filter((f) => BigInt(f.id) <= BigInt(current)).map((f) => f.id);
         },
-        async markStarted(session, _m, previous) {
-            await setVersion(session, previous?.id, true);
-        },
-        async markReverted(session, _m, previous) {
-            await setVersion(session, previous?.id, false);
-        },
+        startSql: (_m, previous) => setVersion(previous?.id, true),
+        revertSql: (_m, previous) => setVersion(previous?.id, false),
         async dirtyVersion(session) {
             if (!(await table(session)).exists)
                 return undefined;
@@ -36100,9 +36096,7 @@ const nodePgMigrate = {
             const rows = await session.query('SELECT name FROM public.pgmigrations ORDER BY run_on, id');
             return rows.rows.map((r) => r.name);
         },
-        async markReverted(session, m) {
-            await session.query('DELETE FROM public.pgmigrations WHERE name = $1', [m.id]);
-        },
+        revertSql: (m) => [`DELETE FROM public.pgmigrations WHERE name = ${(0,sql_split/* literal */.eu)(m.id)}`],
     },
 };
 
@@ -36117,6 +36111,7 @@ var plain = __nccwpck_require__(8195);
  * partial deploy the runbooks describe): it counts as applied, so its down SQL can clean it up.
  * Prisma locks with pg_advisory_lock(72707369).
  */
+
 
 const PRISMA_LOCK_KEY = '72707369';
 const prisma = {
@@ -36161,9 +36156,7 @@ const prisma = {
                 .map((r) => r.migration_name)
                 .sort((a, b) => (order.get(a) ?? Infinity) - (order.get(b) ?? Infinity) || (a < b ? -1 : a > b ? 1 : 0));
         },
-        async markReverted(session, m) {
-            await session.query('UPDATE _prisma_migrations SET rolled_back_at = now() WHERE migration_name = $1 AND rolled_back_at IS NULL', [m.id]);
-        },
+        revertSql: (m) => [`UPDATE _prisma_migrations SET rolled_back_at = now() WHERE migration_name = ${(0,sql_split/* literal */.eu)(m.id)} AND rolled_back_at IS NULL`],
     },
 };
 
@@ -36173,6 +36166,7 @@ const prisma = {
  * down SQL from `<timestamp>_name.down.sql` beside it or from a `down/` folder. Reverting deletes
  * the row from supabase_migrations.schema_migrations, as `migration repair --status reverted` does.
  */
+
 
 const UP_FILE = /^(\d+)_(.*)\.sql$/;
 const supabase = {
@@ -36209,9 +36203,7 @@ const supabase = {
             const rows = await session.query('SELECT version FROM supabase_migrations.schema_migrations');
             return (0,migrations_files/* sortVersions */.M7)(rows.rows.map((r) => r.version));
         },
-        async markReverted(session, m) {
-            await session.query('DELETE FROM supabase_migrations.schema_migrations WHERE version = $1', [m.id]);
-        },
+        revertSql: (m) => [`DELETE FROM supabase_migrations.schema_migrations WHERE version = ${(0,sql_split/* literal */.eu)(m.id)}`],
     },
 };
 
@@ -36286,7 +36278,7 @@ async function pickFormat(dir, format) {
 
 /***/ }),
 
-/***/ 6674:
+/***/ 5461:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -36302,30 +36294,8 @@ var external_node_perf_hooks_ = __nccwpck_require__(643);
 var errors = __nccwpck_require__(9979);
 // EXTERNAL MODULE: ./node_modules/.cache/rollback-kit-build/db/connection.js
 var connection = __nccwpck_require__(9423);
-// EXTERNAL MODULE: ./node_modules/pg/lib/index.js
-var lib = __nccwpck_require__(3273);
-;// CONCATENATED MODULE: ./node_modules/pg/esm/index.mjs
-// ESM wrapper for pg
-
-
-// Re-export all the properties
-const Client = lib.Client
-const Pool = lib.Pool
-const Connection = lib.Connection
-const types = lib.types
-const Query = lib.Query
-const DatabaseError = lib.DatabaseError
-const escapeIdentifier = lib.escapeIdentifier
-const escapeLiteral = lib.escapeLiteral
-const Result = lib.Result
-const TypeOverrides = lib.TypeOverrides
-
-// Also export the defaults
-const defaults = lib.defaults
-
-// Re-export the default
-/* harmony default export */ const esm = (lib);
-
+// EXTERNAL MODULE: ./node_modules/pg/esm/index.mjs
+var esm = __nccwpck_require__(3849);
 ;// CONCATENATED MODULE: ./node_modules/.cache/rollback-kit-build/db/session.js
 /**
  * Opening a database session, with PostgreSQL's and the network's failures turned into messages
@@ -36335,7 +36305,7 @@ const defaults = lib.defaults
 
 
 async function connect(target, opts = {}) {
-    const client = new esm.Client((0,connection/* pgClientConfig */.f3)(target, opts));
+    const client = new esm/* default.Client */.Ay.Client((0,connection/* pgClientConfig */.f3)(target, opts));
     // A dropped connection must surface on the next query, not crash the process.
     client.on('error', () => undefined);
     try {
@@ -36840,7 +36810,11 @@ const DOWN_HINTS = {
 };
 function prepare(file) {
     const sql = file.downSql ?? '';
-    let statements = (0,sql_split/* splitStatements */.Xd)(sql).map((s) => ({ ...s, line: file.downLine + (0,sql_split/* lineAt */.mh)(sql, s.offset) - 1 }));
+    let statements = (0,sql_split/* splitStatements */.Xd)(sql).map((s) => ({
+        ...s,
+        line: file.downLine + (0,sql_split/* lineAt */.mh)(sql, s.offset + (0,sql_split/* codeStart */.iy)(s.text)) - 1,
+        textLine: file.downLine + (0,sql_split/* lineAt */.mh)(sql, s.offset) - 1,
+    }));
     // A down file wrapped in BEGIN … COMMIT (golang-migrate's docs suggest it): we supply that transaction.
     if (statements.length >= 2 && (0,sql_split/* transactionControl */.my)(statements[0].text) === 'begin' && (0,sql_split/* transactionControl */.my)(statements.at(-1).text) === 'commit') {
         statements = statements.slice(1, -1);
@@ -36952,18 +36926,19 @@ class StatementFailed extends Error {
         this.error = error;
     }
 }
-function where(m, s, err, table) {
+function where(m, f, err, table) {
     const file = m.file.downFile ?? m.file.name;
+    const s = f.statement;
     if (!s)
-        return `${file} (bookkeeping in ${table})`;
+        return f.index < 0 ? file : `${file} (bookkeeping in ${table})`;
     const pos = Number(err.position);
-    const line = Number.isInteger(pos) && pos > 0 ? s.line + (0,sql_split/* lineAt */.mh)(s.text, pos - 1) - 1 : s.line;
+    const line = Number.isInteger(pos) && pos > 0 ? s.textLine + (0,sql_split/* lineAt */.mh)(s.text, pos - 1) - 1 : s.line;
     return `${file} line ${line}, statement "${firstLine(s.text)}"`;
 }
 function failure(m, f, skipped, tracking, target) {
     const err = f.error;
     const pgMessage = `${err.message ?? String(f.error)}${err.code && !/^E[A-Z]/.test(err.code) ? ` [${err.code}]` : ''}${err.detail ? ` (${err.detail})` : ''}`;
-    const at = where(m, f.statement, err, tracking.table);
+    const at = where(m, f, err, tracking.table);
     const lost = isConnectionLoss(f.error);
     const head = lost ? `Lost the connection to ${target} while reverting ${m.file.name} at ${at}: ${pgMessage}.` : `Reverting ${m.file.name} failed at ${at}: ${pgMessage}.`;
     let state;
@@ -36996,48 +36971,108 @@ async function exec(session, statements, from, after) {
             await after(s);
     }
 }
-async function bookkeeping(fn, index) {
+async function bookkeeping(session, sql, index) {
     try {
-        await fn();
+        for (const text of sql)
+            await session.query(text);
     }
     catch (err) {
         throw new StatementFailed(undefined, index, err);
     }
 }
-async function revertInTransaction(session, tracking, m, previous) {
-    await session.query('BEGIN');
+/**
+ * The whole migration as one query: BEGIN, bookkeeping, down statements, bookkeeping, COMMIT. One
+ * round trip instead of one per statement; PostgreSQL still runs the statements one after the
+ * other and skips the rest after an error, leaving the transaction to roll back.
+ */
+function oneQuery(m, start, end) {
+    const parts = [];
+    let text = '';
+    const add = (sql, statement, index) => {
+        parts.push({ offset: text.length, statement, index });
+        // The newline keeps the semicolon out of a trailing "--" comment.
+        text += `${sql}\n;\n`;
+    };
+    add('BEGIN', undefined, 0);
+    for (const sql of start)
+        add(sql, undefined, 0);
+    m.statements.forEach((s, i) => add(s.text, s, i));
+    for (const sql of [...end, 'COMMIT'])
+        add(sql, undefined, m.statements.length);
+    return { text, parts };
+}
+/** The part an error position (1-based, in the whole query) falls in. */
+function partAt(parts, position) {
+    let found;
+    for (const p of parts)
+        if (p.offset <= position - 1)
+            found = p;
+    return found;
+}
+/**
+ * PostgreSQL gives no position for many errors (a missing table, a constraint): run the migration
+ * again statement by statement in a transaction that is always rolled back, to name the statement.
+ */
+async function diagnose(session, m, start, end, original) {
+    const code = original.code;
     try {
-        await bookkeeping(async () => tracking.markStarted?.(session, m.file, previous), 0);
+        await session.query('BEGIN');
+        await bookkeeping(session, start, 0);
         await exec(session, m.statements, 0);
-        await bookkeeping(() => tracking.markReverted(session, m.file, previous), m.statements.length);
-        await bookkeeping(async () => void (await session.query('COMMIT')), m.statements.length);
+        await bookkeeping(session, end, m.statements.length);
     }
     catch (err) {
+        if (err instanceof StatementFailed && err.error.code === code)
+            return new StatementFailed(err.statement, err.index, original);
+    }
+    finally {
         await session.query('ROLLBACK').catch(() => undefined);
-        throw err;
+    }
+    return new StatementFailed(undefined, -1, original);
+}
+async function revertInTransaction(session, tracking, m, previous) {
+    const start = tracking.startSql?.(m.file, previous) ?? [];
+    const end = tracking.revertSql(m.file, previous);
+    const { text, parts } = oneQuery(m, start, end);
+    try {
+        await session.query(text);
+    }
+    catch (err) {
+        if (isConnectionLoss(err))
+            throw new StatementFailed(undefined, -1, err);
+        await session.query('ROLLBACK').catch(() => undefined);
+        const position = Number(err.position);
+        const part = Number.isInteger(position) && position > 0 ? partAt(parts, position) : undefined;
+        if (!part)
+            throw await diagnose(session, m, start, end, err);
+        const e = err;
+        // The position is in the whole query: make it the statement's own.
+        const statementError = part.statement ? { code: e.code, message: e.message, detail: e.detail, hint: e.hint, position: String(position - part.offset) } : e;
+        throw new StatementFailed(part.statement, part.index, statementError);
     }
 }
 async function revertStatementByStatement(session, tracking, m, previous, skip, log) {
     const id = m.file.id;
-    await bookkeeping(async () => {
+    try {
         await startProgress(session, tracking.table, id);
-        // golang-migrate: (previous, dirty) is committed before the first statement, as the tool does.
-        await tracking.markStarted?.(session, m.file, previous);
-    }, skip);
+    }
+    catch (err) {
+        throw new StatementFailed(undefined, skip, err);
+    }
+    // golang-migrate: (previous, dirty) is committed before the first statement, as the tool does.
+    await bookkeeping(session, tracking.startSql?.(m.file, previous) ?? [], skip);
     if (skip > 0)
         log.info(`  resuming ${m.file.name} at statement ${skip + 1} of ${m.statements.length}: the first ${skip} ran in an earlier run`);
     await exec(session, m.statements, skip, (s) => recordStatement(session, tracking.table, id, statementHash(s.text)));
     await session.query('BEGIN');
     try {
-        await bookkeeping(async () => {
-            await tracking.markReverted(session, m.file, previous);
-            await clearProgress(session, tracking.table, id);
-            await session.query('COMMIT');
-        }, m.statements.length);
+        await bookkeeping(session, tracking.revertSql(m.file, previous), m.statements.length);
+        await clearProgress(session, tracking.table, id);
+        await session.query('COMMIT');
     }
     catch (err) {
         await session.query('ROLLBACK').catch(() => undefined);
-        throw err;
+        throw err instanceof StatementFailed ? err : new StatementFailed(undefined, m.statements.length, err);
     }
 }
 async function runPlan(plan, opts) {
@@ -37230,17 +37265,21 @@ function finish(result, applied, started) {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
 /* harmony export */   Xd: () => (/* binding */ splitStatements),
+/* harmony export */   eu: () => (/* binding */ literal),
 /* harmony export */   i7: () => (/* binding */ needsOwnTransaction),
+/* harmony export */   iy: () => (/* binding */ codeStart),
 /* harmony export */   mh: () => (/* binding */ lineAt),
 /* harmony export */   my: () => (/* binding */ transactionControl),
 /* harmony export */   up: () => (/* binding */ hasCode)
 /* harmony export */ });
 /* unused harmony export stripComments */
+/* harmony import */ var pg__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3849);
 /**
  * Splits migration SQL into statements the way psql does, so each one can run alone: needed for
  * non-transactional migrations (PostgreSQL refuses CONCURRENTLY inside any transaction block,
  * including the implicit one of a multi-statement query) and to name the statement that failed.
  */
+
 /**
  * Semicolons end a statement only outside quotes, dollar quotes, comments and `BEGIN ATOMIC`
  * function bodies. Statements that are only comments or blanks are dropped.
@@ -37343,6 +37382,22 @@ function skipQuoted(sql, from, quote, backslashEscapes) {
     }
     return i;
 }
+/** Offset of the first character that is neither whitespace nor comment. */
+function codeStart(sql) {
+    let i = 0;
+    for (;;) {
+        while (i < sql.length && /\s/.test(sql[i]))
+            i++;
+        if (sql.startsWith('--', i)) {
+            const nl = sql.indexOf('\n', i);
+            i = nl < 0 ? sql.length : nl + 1;
+        }
+        else if (sql.startsWith('/*', i))
+            i = skipBlockComment(sql, i);
+        else
+            return i;
+    }
+}
 /** True when the text holds something other than whitespace and comments. */
 function hasCode(sql) {
     return stripComments(sql).trim().length > 0;
@@ -37416,6 +37471,10 @@ function lineAt(text, offset) {
         if (text.charCodeAt(i) === 10)
             line++;
     return line;
+}
+/** A string literal for SQL text we build ourselves (bookkeeping), quoted the way node-postgres does. */
+function literal(value) {
+    return pg__WEBPACK_IMPORTED_MODULE_0__/* ["default"].escapeLiteral */ .Ay.escapeLiteral(value);
 }
 
 
@@ -40421,6 +40480,38 @@ function getIDToken(aud) {
  */
 
 //# sourceMappingURL=core.js.map
+
+/***/ }),
+
+/***/ 3849:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   Ay: () => (__WEBPACK_DEFAULT_EXPORT__)
+/* harmony export */ });
+/* unused harmony exports Client, Pool, Connection, types, Query, DatabaseError, escapeIdentifier, escapeLiteral, Result, TypeOverrides, defaults */
+/* harmony import */ var _lib_index_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3273);
+// ESM wrapper for pg
+
+
+// Re-export all the properties
+const Client = _lib_index_js__WEBPACK_IMPORTED_MODULE_0__.Client
+const Pool = _lib_index_js__WEBPACK_IMPORTED_MODULE_0__.Pool
+const Connection = _lib_index_js__WEBPACK_IMPORTED_MODULE_0__.Connection
+const types = _lib_index_js__WEBPACK_IMPORTED_MODULE_0__.types
+const Query = _lib_index_js__WEBPACK_IMPORTED_MODULE_0__.Query
+const DatabaseError = _lib_index_js__WEBPACK_IMPORTED_MODULE_0__.DatabaseError
+const escapeIdentifier = _lib_index_js__WEBPACK_IMPORTED_MODULE_0__.escapeIdentifier
+const escapeLiteral = _lib_index_js__WEBPACK_IMPORTED_MODULE_0__.escapeLiteral
+const Result = _lib_index_js__WEBPACK_IMPORTED_MODULE_0__.Result
+const TypeOverrides = _lib_index_js__WEBPACK_IMPORTED_MODULE_0__.TypeOverrides
+
+// Also export the defaults
+const defaults = _lib_index_js__WEBPACK_IMPORTED_MODULE_0__.defaults
+
+// Re-export the default
+/* harmony default export */ const __WEBPACK_DEFAULT_EXPORT__ = (_lib_index_js__WEBPACK_IMPORTED_MODULE_0__);
+
 
 /***/ })
 

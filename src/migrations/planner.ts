@@ -4,14 +4,16 @@
  * would break ours) is found here, before a single statement executes.
  */
 import { RollbackKitError } from '../core/errors.js';
-import { hasCode, lineAt, needsOwnTransaction, splitStatements, transactionControl, type Statement } from './sql-split.js';
+import { codeStart, hasCode, lineAt, needsOwnTransaction, splitStatements, transactionControl, type Statement } from './sql-split.js';
 import type { FormatName, MigrationFile, MigrationFormat } from './types.js';
 
 export type Selector = { kind: 'steps'; steps: number } | { kind: 'to-version'; version: string } | { kind: 'since-ref'; ref: string; added: Set<string> };
 
 export interface PlannedStatement extends Statement {
-  /** Line in the migration's down file where the statement starts. */
+  /** Line in the migration's down file where the statement's code starts (after leading comments). */
   line: number;
+  /** Line in the down file where `text` starts, for turning PostgreSQL's error position into a line. */
+  textLine: number;
 }
 
 export interface PlannedMigration {
@@ -91,7 +93,11 @@ const DOWN_HINTS: Record<FormatName, string> = {
 
 function prepare(file: MigrationFile): PlannedMigration {
   const sql = file.downSql ?? '';
-  let statements: PlannedStatement[] = splitStatements(sql).map((s) => ({ ...s, line: file.downLine + lineAt(sql, s.offset) - 1 }));
+  let statements: PlannedStatement[] = splitStatements(sql).map((s) => ({
+    ...s,
+    line: file.downLine + lineAt(sql, s.offset + codeStart(s.text)) - 1,
+    textLine: file.downLine + lineAt(sql, s.offset) - 1,
+  }));
   // A down file wrapped in BEGIN … COMMIT (golang-migrate's docs suggest it): we supply that transaction.
   if (statements.length >= 2 && transactionControl(statements[0]!.text) === 'begin' && transactionControl(statements.at(-1)!.text) === 'commit') {
     statements = statements.slice(1, -1);

@@ -46,18 +46,19 @@ class StatementFailed extends Error {
   }
 }
 
-function where(m: PlannedMigration, s: PlannedStatement | undefined, err: PgError, table: string): string {
+function where(m: PlannedMigration, f: StatementFailed, err: PgError, table: string): string {
   const file = m.file.downFile ?? m.file.name;
-  if (!s) return `${file} (bookkeeping in ${table})`;
+  const s = f.statement;
+  if (!s) return f.index < 0 ? file : `${file} (bookkeeping in ${table})`;
   const pos = Number(err.position);
-  const line = Number.isInteger(pos) && pos > 0 ? s.line + lineAt(s.text, pos - 1) - 1 : s.line;
+  const line = Number.isInteger(pos) && pos > 0 ? s.textLine + lineAt(s.text, pos - 1) - 1 : s.line;
   return `${file} line ${line}, statement "${firstLine(s.text)}"`;
 }
 
 function failure(m: PlannedMigration, f: StatementFailed, skipped: number, tracking: Tracking, target: string): RollbackKitError {
   const err = f.error as PgError;
   const pgMessage = `${err.message ?? String(f.error)}${err.code && !/^E[A-Z]/.test(err.code) ? ` [${err.code}]` : ''}${err.detail ? ` (${err.detail})` : ''}`;
-  const at = where(m, f.statement, err, tracking.table);
+  const at = where(m, f, err, tracking.table);
   const lost = isConnectionLoss(f.error);
   const head = lost ? `Lost the connection to ${target} while reverting ${m.file.name} at ${at}: ${pgMessage}.` : `Reverting ${m.file.name} failed at ${at}: ${pgMessage}.`;
   let state: string;
@@ -86,46 +87,105 @@ async function exec(session: Session, statements: PlannedStatement[], from: numb
   }
 }
 
-async function bookkeeping(fn: () => Promise<void>, index: number): Promise<void> {
+async function bookkeeping(session: Session, sql: string[], index: number): Promise<void> {
   try {
-    await fn();
+    for (const text of sql) await session.query(text);
   } catch (err) {
     throw new StatementFailed(undefined, index, err);
   }
 }
 
-async function revertInTransaction(session: Session, tracking: Tracking, m: PlannedMigration, previous: MigrationFile | undefined): Promise<void> {
-  await session.query('BEGIN');
+interface Part {
+  offset: number;
+  /** The down statement, or undefined for bookkeeping and transaction control. */
+  statement?: PlannedStatement;
+  index: number;
+}
+
+/**
+ * The whole migration as one query: BEGIN, bookkeeping, down statements, bookkeeping, COMMIT. One
+ * round trip instead of one per statement; PostgreSQL still runs the statements one after the
+ * other and skips the rest after an error, leaving the transaction to roll back.
+ */
+function oneQuery(m: PlannedMigration, start: string[], end: string[]): { text: string; parts: Part[] } {
+  const parts: Part[] = [];
+  let text = '';
+  const add = (sql: string, statement: PlannedStatement | undefined, index: number) => {
+    parts.push({ offset: text.length, statement, index });
+    // The newline keeps the semicolon out of a trailing "--" comment.
+    text += `${sql}\n;\n`;
+  };
+  add('BEGIN', undefined, 0);
+  for (const sql of start) add(sql, undefined, 0);
+  m.statements.forEach((s, i) => add(s.text, s, i));
+  for (const sql of [...end, 'COMMIT']) add(sql, undefined, m.statements.length);
+  return { text, parts };
+}
+
+/** The part an error position (1-based, in the whole query) falls in. */
+function partAt(parts: Part[], position: number): Part | undefined {
+  let found: Part | undefined;
+  for (const p of parts) if (p.offset <= position - 1) found = p;
+  return found;
+}
+
+/**
+ * PostgreSQL gives no position for many errors (a missing table, a constraint): run the migration
+ * again statement by statement in a transaction that is always rolled back, to name the statement.
+ */
+async function diagnose(session: Session, m: PlannedMigration, start: string[], end: string[], original: unknown): Promise<StatementFailed> {
+  const code = (original as PgError).code;
   try {
-    await bookkeeping(async () => tracking.markStarted?.(session, m.file, previous), 0);
+    await session.query('BEGIN');
+    await bookkeeping(session, start, 0);
     await exec(session, m.statements, 0);
-    await bookkeeping(() => tracking.markReverted(session, m.file, previous), m.statements.length);
-    await bookkeeping(async () => void (await session.query('COMMIT')), m.statements.length);
+    await bookkeeping(session, end, m.statements.length);
   } catch (err) {
+    if (err instanceof StatementFailed && (err.error as PgError).code === code) return new StatementFailed(err.statement, err.index, original);
+  } finally {
     await session.query('ROLLBACK').catch(() => undefined);
-    throw err;
+  }
+  return new StatementFailed(undefined, -1, original);
+}
+
+async function revertInTransaction(session: Session, tracking: Tracking, m: PlannedMigration, previous: MigrationFile | undefined): Promise<void> {
+  const start = tracking.startSql?.(m.file, previous) ?? [];
+  const end = tracking.revertSql(m.file, previous);
+  const { text, parts } = oneQuery(m, start, end);
+  try {
+    await session.query(text);
+  } catch (err) {
+    if (isConnectionLoss(err)) throw new StatementFailed(undefined, -1, err);
+    await session.query('ROLLBACK').catch(() => undefined);
+    const position = Number((err as PgError).position);
+    const part = Number.isInteger(position) && position > 0 ? partAt(parts, position) : undefined;
+    if (!part) throw await diagnose(session, m, start, end, err);
+    const e = err as PgError;
+    // The position is in the whole query: make it the statement's own.
+    const statementError: PgError = part.statement ? { code: e.code, message: e.message, detail: e.detail, hint: e.hint, position: String(position - part.offset) } : e;
+    throw new StatementFailed(part.statement, part.index, statementError);
   }
 }
 
 async function revertStatementByStatement(session: Session, tracking: Tracking, m: PlannedMigration, previous: MigrationFile | undefined, skip: number, log: Log): Promise<void> {
   const id = m.file.id;
-  await bookkeeping(async () => {
+  try {
     await startProgress(session, tracking.table, id);
-    // golang-migrate: (previous, dirty) is committed before the first statement, as the tool does.
-    await tracking.markStarted?.(session, m.file, previous);
-  }, skip);
+  } catch (err) {
+    throw new StatementFailed(undefined, skip, err);
+  }
+  // golang-migrate: (previous, dirty) is committed before the first statement, as the tool does.
+  await bookkeeping(session, tracking.startSql?.(m.file, previous) ?? [], skip);
   if (skip > 0) log.info(`  resuming ${m.file.name} at statement ${skip + 1} of ${m.statements.length}: the first ${skip} ran in an earlier run`);
   await exec(session, m.statements, skip, (s) => recordStatement(session, tracking.table, id, statementHash(s.text)));
   await session.query('BEGIN');
   try {
-    await bookkeeping(async () => {
-      await tracking.markReverted(session, m.file, previous);
-      await clearProgress(session, tracking.table, id);
-      await session.query('COMMIT');
-    }, m.statements.length);
+    await bookkeeping(session, tracking.revertSql(m.file, previous), m.statements.length);
+    await clearProgress(session, tracking.table, id);
+    await session.query('COMMIT');
   } catch (err) {
     await session.query('ROLLBACK').catch(() => undefined);
-    throw err;
+    throw err instanceof StatementFailed ? err : new StatementFailed(undefined, m.statements.length, err);
   }
 }
 

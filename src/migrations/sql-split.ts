@@ -3,6 +3,7 @@
  * non-transactional migrations (PostgreSQL refuses CONCURRENTLY inside any transaction block,
  * including the implicit one of a multi-statement query) and to name the statement that failed.
  */
+import pg from 'pg';
 
 export interface Statement {
   text: string;
@@ -95,6 +96,19 @@ function skipQuoted(sql: string, from: number, quote: string, backslashEscapes: 
   return i;
 }
 
+/** Offset of the first character that is neither whitespace nor comment. */
+export function codeStart(sql: string): number {
+  let i = 0;
+  for (;;) {
+    while (i < sql.length && /\s/.test(sql[i]!)) i++;
+    if (sql.startsWith('--', i)) {
+      const nl = sql.indexOf('\n', i);
+      i = nl < 0 ? sql.length : nl + 1;
+    } else if (sql.startsWith('/*', i)) i = skipBlockComment(sql, i);
+    else return i;
+  }
+}
+
 /** True when the text holds something other than whitespace and comments. */
 export function hasCode(sql: string): boolean {
   return stripComments(sql).trim().length > 0;
@@ -161,4 +175,9 @@ export function lineAt(text: string, offset: number): number {
   let line = 1;
   for (let i = 0; i < offset && i < text.length; i++) if (text.charCodeAt(i) === 10) line++;
   return line;
+}
+
+/** A string literal for SQL text we build ourselves (bookkeeping), quoted the way node-postgres does. */
+export function literal(value: string): string {
+  return pg.escapeLiteral(value);
 }

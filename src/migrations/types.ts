@@ -40,12 +40,13 @@ export interface Tracking {
   /** Ids recorded as applied, oldest first; undefined when the tracking table does not exist. */
   readApplied(session: Session, files: MigrationFile[]): Promise<string[] | undefined>;
   /**
-   * Run inside the migration's transaction (or, for a non-transactional one, committed before its
-   * first statement): golang-migrate marks the target version dirty here.
+   * Statements (literals inlined) run before the down SQL, inside the migration's transaction, or
+   * committed before the first statement of a non-transactional one: golang-migrate marks the
+   * target version dirty here.
    */
-  markStarted?(session: Session, m: MigrationFile, previous: MigrationFile | undefined): Promise<void>;
-  /** Records the migration as reverted; runs in the same transaction as the down SQL. */
-  markReverted(session: Session, m: MigrationFile, previous: MigrationFile | undefined): Promise<void>;
+  startSql?(m: MigrationFile, previous: MigrationFile | undefined): string[];
+  /** Statements (literals inlined) that record the migration as reverted, in the same transaction as the down SQL. */
+  revertSql(m: MigrationFile, previous: MigrationFile | undefined): string[];
   /**
    * A version the tool left dirty (a step that failed midway), if the tool has that notion; the
    * runner refuses to touch such a database unless the dirty step is one of ours it can resume.

@@ -65,6 +65,21 @@ describe('run-down-migrations failures', () => {
     expect(await trackingState(db, 'dbmate')).toEqual([steps[0]!.version]);
   });
 
+  it('names the failing statement when PostgreSQL gives no position, and keeps trailing comments harmless', async () => {
+    const db = await createTestDatabase('rk_down_nopos');
+    const ws = await workspace();
+    const steps = tables(2);
+    steps[1]!.down = 'ALTER TABLE t2 ADD COLUMN c int -- a trailing comment\n;\n-- the next one fails without a position\nDROP TABLE missing_table;\nDROP TABLE t2;';
+    const dir = await writeMigrations(ws, 'plain', steps);
+    await applyMigrations(db, 'plain', dir, steps);
+    const run = await down(db, ws, { steps: '1' });
+    expect(run.code).not.toBe(0);
+    expect(run.errors[0]).toContain(`${steps[1]!.version}_create_t2.down.sql line 4, statement "DROP TABLE missing_table"`);
+    expect(run.errors[0]).toContain('table "missing_table" does not exist [42P01]');
+    expect(await columns(db, 't2')).toEqual(['id']);
+    expect(await trackingState(db, 'plain')).toEqual(steps.map((s) => s.version));
+  });
+
   it('runs a migration holding CREATE/DROP INDEX CONCURRENTLY statement by statement, resumes after a failure, and keeps golang-migrate dirty meanwhile', async () => {
     const db = await createTestDatabase('rk_down_conc');
     const ws = await workspace();

@@ -6,7 +6,7 @@
 import type { Session } from '../../db/session.js';
 import { anyFileMatches, compareVersions, sortVersions, leadingVersion, listFiles, readText } from '../files.js';
 import type { MigrationFile, MigrationFormat } from '../types.js';
-import { lineAt } from '../sql-split.js';
+import { lineAt, literal } from '../sql-split.js';
 
 const UP_MARKER = /^--\s*migrate:up\b.*$/m;
 const DOWN_MARKER = /^--\s*migrate:down\b(.*)$/m;
@@ -52,8 +52,6 @@ export const dbmate: MigrationFormat = {
       const rows = await session.query<{ version: string }>('SELECT version FROM schema_migrations');
       return sortVersions(rows.rows.map((r) => r.version));
     },
-    async markReverted(session, m) {
-      await session.query('DELETE FROM schema_migrations WHERE version = $1', [m.id]);
-    },
+    revertSql: (m) => [`DELETE FROM schema_migrations WHERE version = ${literal(m.id)}`],
   },
 };

@@ -8,6 +8,7 @@ import { crc32 } from 'node:zlib';
 import { RollbackKitError } from '../../core/errors.js';
 import type { Session } from '../../db/session.js';
 import { compareVersions, listFiles, readText } from '../files.js';
+import { literal } from '../sql-split.js';
 import type { MigrationFile, MigrationFormat } from '../types.js';
 
 const FILE = /^(\d+)_(.*)\.(up|down)\.sql$/;
@@ -48,10 +49,11 @@ async function table(session: Session): Promise<{ schema: string; database: stri
   return { schema: row.schema, database: row.database, exists: row.t !== null };
 }
 
-async function setVersion(session: Session, version: string | undefined, dirty: boolean): Promise<void> {
-  // The tool's SetVersion: TRUNCATE, then one row unless it is "no version" and clean.
-  await session.query('TRUNCATE schema_migrations');
-  if (version !== undefined || dirty) await session.query('INSERT INTO schema_migrations (version, dirty) VALUES ($1, $2)', [version ?? '-1', dirty]);
+/** The tool's SetVersion: TRUNCATE, then one row unless it is "no version" and clean. */
+function setVersion(version: string | undefined, dirty: boolean): string[] {
+  const sql = ['TRUNCATE schema_migrations'];
+  if (version !== undefined || dirty) sql.push(`INSERT INTO schema_migrations (version, dirty) VALUES (${literal(version ?? '-1')}, ${dirty})`);
+  return sql;
 }
 
 export const golangMigrate: MigrationFormat = {
@@ -81,12 +83,8 @@ export const golangMigrate: MigrationFormat = {
       }
       return files.filter((f) => BigInt(f.id) <= BigInt(current)).map((f) => f.id);
     },
-    async markStarted(session, _m, previous) {
-      await setVersion(session, previous?.id, true);
-    },
-    async markReverted(session, _m, previous) {
-      await setVersion(session, previous?.id, false);
-    },
+    startSql: (_m, previous) => setVersion(previous?.id, true),
+    revertSql: (_m, previous) => setVersion(previous?.id, false),
     async dirtyVersion(session) {
       if (!(await table(session)).exists) return undefined;
       const r = await session.query<{ version: string }>('SELECT version::text AS version FROM schema_migrations WHERE dirty LIMIT 1');

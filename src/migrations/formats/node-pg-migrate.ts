@@ -8,7 +8,7 @@
 import { extname } from 'node:path';
 import { anyFileMatches, leadingVersion, listFiles, readText } from '../files.js';
 import type { MigrationFile, MigrationFormat } from '../types.js';
-import { lineAt } from '../sql-split.js';
+import { lineAt, literal } from '../sql-split.js';
 
 export const NODE_PG_MIGRATE_LOCK_KEY = '7241865325823964';
 
@@ -63,8 +63,6 @@ export const nodePgMigrate: MigrationFormat = {
       const rows = await session.query<{ name: string }>('SELECT name FROM public.pgmigrations ORDER BY run_on, id');
       return rows.rows.map((r) => r.name);
     },
-    async markReverted(session, m) {
-      await session.query('DELETE FROM public.pgmigrations WHERE name = $1', [m.id]);
-    },
+    revertSql: (m) => [`DELETE FROM public.pgmigrations WHERE name = ${literal(m.id)}`],
   },
 };

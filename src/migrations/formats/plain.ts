@@ -4,6 +4,7 @@
  * the deploy fills as it applies migrations.
  */
 import { compareVersions, sortVersions, listFiles, readText } from '../files.js';
+import { literal } from '../sql-split.js';
 import type { MigrationFile, MigrationFormat } from '../types.js';
 
 const DOWN_FILE = /^(\d+)_(.*)\.down\.sql$/;
@@ -43,8 +44,6 @@ export const plain: MigrationFormat = {
       const rows = await session.query<{ version: string }>('SELECT version FROM rollback_kit.schema_migrations');
       return sortVersions(rows.rows.map((r) => r.version));
     },
-    async markReverted(session, m) {
-      await session.query('DELETE FROM rollback_kit.schema_migrations WHERE version = $1', [m.id]);
-    },
+    revertSql: (m) => [`DELETE FROM rollback_kit.schema_migrations WHERE version = ${literal(m.id)}`],
   },
 };

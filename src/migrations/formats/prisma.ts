@@ -7,6 +7,7 @@
  * Prisma locks with pg_advisory_lock(72707369).
  */
 import { compareVersions, leadingVersion, listFolders, readText } from '../files.js';
+import { literal } from '../sql-split.js';
 import type { MigrationFile, MigrationFormat } from '../types.js';
 
 export const PRISMA_LOCK_KEY = '72707369';
@@ -49,8 +50,6 @@ export const prisma: MigrationFormat = {
         .map((r) => r.migration_name)
         .sort((a, b) => (order.get(a) ?? Infinity) - (order.get(b) ?? Infinity) || (a < b ? -1 : a > b ? 1 : 0));
     },
-    async markReverted(session, m) {
-      await session.query('UPDATE _prisma_migrations SET rolled_back_at = now() WHERE migration_name = $1 AND rolled_back_at IS NULL', [m.id]);
-    },
+    revertSql: (m) => [`UPDATE _prisma_migrations SET rolled_back_at = now() WHERE migration_name = ${literal(m.id)} AND rolled_back_at IS NULL`],
   },
 };

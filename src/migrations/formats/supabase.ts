@@ -4,6 +4,7 @@
  * the row from supabase_migrations.schema_migrations, as `migration repair --status reverted` does.
  */
 import { compareVersions, sortVersions, listFiles, readText } from '../files.js';
+import { literal } from '../sql-split.js';
 import type { MigrationFile, MigrationFormat } from '../types.js';
 
 const UP_FILE = /^(\d+)_(.*)\.sql$/;
@@ -40,8 +41,6 @@ export const supabase: MigrationFormat = {
       const rows = await session.query<{ version: string }>('SELECT version FROM supabase_migrations.schema_migrations');
       return sortVersions(rows.rows.map((r) => r.version));
     },
-    async markReverted(session, m) {
-      await session.query('DELETE FROM supabase_migrations.schema_migrations WHERE version = $1', [m.id]);
-    },
+    revertSql: (m) => [`DELETE FROM supabase_migrations.schema_migrations WHERE version = ${literal(m.id)}`],
   },
 };
