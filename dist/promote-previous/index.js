@@ -29846,9 +29846,11 @@ async function runRollbackCommand(opts, log) {
     log.info(`  ${command}`);
     if (opts.dryRun)
         return { status: 'dry-run', notes: ['Dry run: the command was not run.'] };
+    // The command gets the runner's environment but not this step's inputs: those include tokens
+    // it has no business reading (INPUT_VERCEL-TOKEN, INPUT_GITHUB-TOKEN).
     const env = {};
     for (const [k, v] of Object.entries(opts.baseEnv))
-        if (v !== undefined)
+        if (v !== undefined && !k.startsWith('INPUT_'))
             env[k] = v;
     Object.assign(env, vars);
     let code;

@@ -3,7 +3,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { runAction } from '../helpers/run-action.js';
+import { findSecret, runAction } from '../helpers/run-action.js';
 
 const dirs: string[] = [];
 afterEach(async () => {
@@ -35,6 +35,18 @@ describe('promote-previous (command)', () => {
     expect(r.log).toContain('switching to service-center:v1.4.2');
     expect(await readFile(join(cwd, 'rolled-back.txt'), 'utf8')).toBe('service-center:v1.4.2|service-center:v1.5.0|tickets page 500s');
     expect(r.outputs).toMatchObject({ status: 'rolled-back', 'to-deployment-id': 'service-center:v1.4.2', 'from-deployment-id': 'service-center:v1.5.0', 'auto-assign-disabled': 'false' });
+  });
+
+  it("does not hand the step's inputs (tokens) to the command", async () => {
+    const cwd = await workspace();
+    const token = 'vercel_tok_must_not_reach_the_command_42';
+    const r = await runAction('promote-previous', { provider: 'command', 'vercel-token': token, command: 'env > seen-env.txt; echo "PATH is set: ${PATH:+yes}"' }, { cwd });
+    expect(r.code).toBe(0);
+    expect(r.log).toContain('PATH is set: yes');
+    const seen = await readFile(join(cwd, 'seen-env.txt'), 'utf8');
+    expect(seen).toContain('ROLLBACK_TARGET=previous');
+    expect(seen).not.toMatch(/^INPUT_/m);
+    expect(await findSecret(r, token, [cwd])).toEqual([]);
   });
 
   it('fails the step with the exit status when the command fails, including inside a pipeline', async () => {

@@ -37,8 +37,10 @@ export async function runRollbackCommand(opts: CommandOptions, log: Log): Promis
   log.info(`  ${command}`);
   if (opts.dryRun) return { status: 'dry-run', notes: ['Dry run: the command was not run.'] };
 
+  // The command gets the runner's environment but not this step's inputs: those include tokens
+  // it has no business reading (INPUT_VERCEL-TOKEN, INPUT_GITHUB-TOKEN).
   const env: Record<string, string> = {};
-  for (const [k, v] of Object.entries(opts.baseEnv)) if (v !== undefined) env[k] = v;
+  for (const [k, v] of Object.entries(opts.baseEnv)) if (v !== undefined && !k.startsWith('INPUT_')) env[k] = v;
   Object.assign(env, vars);
   let code: number;
   try {
