@@ -43835,15 +43835,13 @@ exports.visitAsync = visitAsync;
 
 __nccwpck_require__.a(__webpack_module__, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var node_os__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8161);
-/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(6760);
-/* harmony import */ var node_crypto__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(7598);
-/* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(1804);
-/* harmony import */ var _core_action_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(8661);
-/* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(9979);
-/* harmony import */ var _db_connection_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(6644);
-/* harmony import */ var _smoke_parse_spec_js__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(2289);
-/* harmony import */ var _smoke_report_js__WEBPACK_IMPORTED_MODULE_8__ = __nccwpck_require__(9130);
-/* harmony import */ var _smoke_smoke_test_js__WEBPACK_IMPORTED_MODULE_9__ = __nccwpck_require__(3865);
+/* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(1804);
+/* harmony import */ var _core_action_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(8661);
+/* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(9979);
+/* harmony import */ var _db_connection_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(6644);
+/* harmony import */ var _smoke_parse_spec_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(2289);
+/* harmony import */ var _smoke_report_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(9130);
+/* harmony import */ var _smoke_smoke_test_js__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(3865);
 /**
  * smoke-test: decide with evidence whether production is healthy, and whether to roll back.
  * Reads inputs, runs src/smoke, writes outputs, reports, the job summary and annotations.
@@ -43856,10 +43854,8 @@ __nccwpck_require__.a(__webpack_module__, async (__webpack_handle_async_dependen
 
 
 
-
-
 function httpUrl(name) {
-    const raw = _core_action_js__WEBPACK_IMPORTED_MODULE_4__/* .input */ .hF.string(name);
+    const raw = _core_action_js__WEBPACK_IMPORTED_MODULE_2__/* .input */ .hF.string(name);
     if (!raw)
         return undefined;
     let url;
@@ -43870,68 +43866,67 @@ function httpUrl(name) {
         url = undefined;
     }
     if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:')) {
-        throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_5__/* .RollbackKitError */ .d(`Input ${name} must be an absolute http(s) URL such as https://my-app.vercel.app, got "${raw}".`);
+        throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_3__/* .RollbackKitError */ .d(`Input ${name} must be an absolute http(s) URL such as https://my-app.vercel.app, got "${raw}".`);
     }
     return raw;
 }
 function backoffInput() {
-    const raw = (_core_action_js__WEBPACK_IMPORTED_MODULE_4__/* .input */ .hF.string('backoff') ?? 'fixed').toLowerCase();
+    const raw = (_core_action_js__WEBPACK_IMPORTED_MODULE_2__/* .input */ .hF.string('backoff') ?? 'fixed').toLowerCase();
     if (raw !== 'fixed' && raw !== 'exponential')
-        throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_5__/* .RollbackKitError */ .d(`Input backoff must be fixed or exponential, got "${raw}".`);
+        throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_3__/* .RollbackKitError */ .d(`Input backoff must be fixed or exponential, got "${raw}".`);
     return raw;
 }
 async function writeSpecSummary(err, log) {
-    const lines = ['### Smoke test', '', '❌ The check spec is invalid, so nothing was run:', '', ...err.problems.map((p) => `- ${(0,_smoke_parse_spec_js__WEBPACK_IMPORTED_MODULE_7__/* .formatProblem */ .Vw)(p)}`), ''];
-    await _actions_core__WEBPACK_IMPORTED_MODULE_3__/* .summary */ .z.addRaw(log.redact(lines.join('\n'))).write();
+    const lines = ['### Smoke test', '', '❌ The check spec is invalid, so nothing was run:', '', ...err.problems.map((p) => `- ${(0,_smoke_parse_spec_js__WEBPACK_IMPORTED_MODULE_5__/* .formatProblem */ .Vw)(p)}`), ''];
+    await _actions_core__WEBPACK_IMPORTED_MODULE_1__/* .summary */ .z.addRaw(log.redact(lines.join('\n'))).write();
 }
-await (0,_core_action_js__WEBPACK_IMPORTED_MODULE_4__/* .runAction */ .Cs)(async (log) => {
+await (0,_core_action_js__WEBPACK_IMPORTED_MODULE_2__/* .runAction */ .Cs)(async (log) => {
     // Secrets first: nothing below may print them.
-    const bypassToken = _core_action_js__WEBPACK_IMPORTED_MODULE_4__/* .input */ .hF.secret('bypass-token', log);
-    const databaseUrl = _core_action_js__WEBPACK_IMPORTED_MODULE_4__/* .input */ .hF.secret('database-url', log);
-    const database = databaseUrl ? (0,_db_connection_js__WEBPACK_IMPORTED_MODULE_6__/* .parseConnectionString */ .HH)(databaseUrl, log) : undefined;
+    const bypassToken = _core_action_js__WEBPACK_IMPORTED_MODULE_2__/* .input */ .hF.secret('bypass-token', log);
+    const databaseUrl = _core_action_js__WEBPACK_IMPORTED_MODULE_2__/* .input */ .hF.secret('database-url', log);
+    const database = databaseUrl ? (0,_db_connection_js__WEBPACK_IMPORTED_MODULE_4__/* .parseConnectionString */ .HH)(databaseUrl, log) : undefined;
     const baseUrl = httpUrl('base-url');
     const baselineUrl = httpUrl('baseline-url');
     const options = {
-        attempts: _core_action_js__WEBPACK_IMPORTED_MODULE_4__/* .input */ .hF.integer('attempts', { default: 3, min: 1, max: 100 }),
-        intervalSeconds: _core_action_js__WEBPACK_IMPORTED_MODULE_4__/* .input */ .hF.number('interval-seconds', { default: 5, min: 0, max: 3600 }),
+        attempts: _core_action_js__WEBPACK_IMPORTED_MODULE_2__/* .input */ .hF.integer('attempts', { default: 3, min: 1, max: 100 }),
+        intervalSeconds: _core_action_js__WEBPACK_IMPORTED_MODULE_2__/* .input */ .hF.number('interval-seconds', { default: 5, min: 0, max: 3600 }),
         backoff: backoffInput(),
-        timeoutSeconds: _core_action_js__WEBPACK_IMPORTED_MODULE_4__/* .input */ .hF.number('timeout-seconds', { default: 10, min: 0.001, max: 3600 }),
-        samples: _core_action_js__WEBPACK_IMPORTED_MODULE_4__/* .input */ .hF.integer('samples', { default: 1, min: 1, max: 10000 }),
-        maxErrorRate: _core_action_js__WEBPACK_IMPORTED_MODULE_4__/* .input */ .hF.number('max-error-rate', { default: 5, min: 0, max: 100 }),
-        maxP95Ms: _core_action_js__WEBPACK_IMPORTED_MODULE_4__/* .input */ .hF.number('max-p95-ms', { default: 3000, min: 1 }),
-        deadlineSeconds: _core_action_js__WEBPACK_IMPORTED_MODULE_4__/* .input */ .hF.number('deadline-seconds', { default: 300, min: 0.1, max: 21600 }),
+        timeoutSeconds: _core_action_js__WEBPACK_IMPORTED_MODULE_2__/* .input */ .hF.number('timeout-seconds', { default: 10, min: 0.001, max: 3600 }),
+        samples: _core_action_js__WEBPACK_IMPORTED_MODULE_2__/* .input */ .hF.integer('samples', { default: 1, min: 1, max: 10000 }),
+        maxErrorRate: _core_action_js__WEBPACK_IMPORTED_MODULE_2__/* .input */ .hF.number('max-error-rate', { default: 5, min: 0, max: 100 }),
+        maxP95Ms: _core_action_js__WEBPACK_IMPORTED_MODULE_2__/* .input */ .hF.number('max-p95-ms', { default: 3000, min: 1 }),
+        deadlineSeconds: _core_action_js__WEBPACK_IMPORTED_MODULE_2__/* .input */ .hF.number('deadline-seconds', { default: 300, min: 0.1, max: 21600 }),
         baselineUrl,
         bypassToken,
         database,
     };
-    const failStep = _core_action_js__WEBPACK_IMPORTED_MODULE_4__/* .input */ .hF.boolean('fail-step', true);
+    const failStep = _core_action_js__WEBPACK_IMPORTED_MODULE_2__/* .input */ .hF.boolean('fail-step', true);
     let checks;
     try {
-        checks = await (0,_smoke_smoke_test_js__WEBPACK_IMPORTED_MODULE_9__/* .loadChecks */ .o)({ checks: _core_action_js__WEBPACK_IMPORTED_MODULE_4__/* .input */ .hF.string('checks'), checksFile: _core_action_js__WEBPACK_IMPORTED_MODULE_4__/* .input */ .hF.string('checks-file'), cwd: process.env.GITHUB_WORKSPACE }, { baseUrl, hasDatabase: Boolean(database) });
+        checks = await (0,_smoke_smoke_test_js__WEBPACK_IMPORTED_MODULE_7__/* .loadChecks */ .o)({ checks: _core_action_js__WEBPACK_IMPORTED_MODULE_2__/* .input */ .hF.string('checks'), checksFile: _core_action_js__WEBPACK_IMPORTED_MODULE_2__/* .input */ .hF.string('checks-file'), cwd: process.env.GITHUB_WORKSPACE }, { baseUrl, hasDatabase: Boolean(database) });
     }
     catch (err) {
         // An invalid spec fails even with fail-step false: nothing was measured, there is no verdict.
-        if (err instanceof _smoke_parse_spec_js__WEBPACK_IMPORTED_MODULE_7__/* .SpecError */ .G8)
+        if (err instanceof _smoke_parse_spec_js__WEBPACK_IMPORTED_MODULE_5__/* .SpecError */ .G8)
             await writeSpecSummary(err, log);
         throw err;
     }
     if (baselineUrl && !checks.some((c) => c.kind === 'http' && c.path)) {
         log.warning('baseline-url is set, but no HTTP check is written as a path (/api/health), so there is nothing to compare.');
     }
-    const { verdict, report } = await (0,_smoke_smoke_test_js__WEBPACK_IMPORTED_MODULE_9__/* .runSmokeTest */ .p)(checks, options, log);
-    const dir = (0,node_path__WEBPACK_IMPORTED_MODULE_1__.join)(process.env.RUNNER_TEMP || (0,node_os__WEBPACK_IMPORTED_MODULE_0__.tmpdir)(), 'rollback-kit', 'smoke-test', `${new Date().toISOString().replace(/[:.]/g, '-')}-${(0,node_crypto__WEBPACK_IMPORTED_MODULE_2__.randomBytes)(3).toString('hex')}`);
-    const paths = { json: (0,node_path__WEBPACK_IMPORTED_MODULE_1__.join)(dir, 'report.json'), junit: (0,node_path__WEBPACK_IMPORTED_MODULE_1__.join)(dir, 'junit.xml') };
-    await (0,_smoke_report_js__WEBPACK_IMPORTED_MODULE_8__/* .writeReportFiles */ .t4)(report, paths, log);
-    for (const a of (0,_smoke_report_js__WEBPACK_IMPORTED_MODULE_8__/* .annotations */ .hk)(report)) {
+    const { verdict, report } = await (0,_smoke_smoke_test_js__WEBPACK_IMPORTED_MODULE_7__/* .runSmokeTest */ .p)(checks, options, log);
+    const paths = (0,_smoke_report_js__WEBPACK_IMPORTED_MODULE_6__/* .reportPaths */ .Rs)(process.env.RUNNER_TEMP || (0,node_os__WEBPACK_IMPORTED_MODULE_0__.tmpdir)());
+    await (0,_smoke_report_js__WEBPACK_IMPORTED_MODULE_6__/* .writeReportFiles */ .t4)(report, paths, log);
+    for (const a of (0,_smoke_report_js__WEBPACK_IMPORTED_MODULE_6__/* .annotations */ .hk)(report)) {
         const message = log.redact(a.message);
         const title = log.redact(a.title);
         if (a.level === 'error')
-            _actions_core__WEBPACK_IMPORTED_MODULE_3__/* .error */ .z3(message, { title });
+            _actions_core__WEBPACK_IMPORTED_MODULE_1__/* .error */ .z3(message, { title });
         else
-            _actions_core__WEBPACK_IMPORTED_MODULE_3__/* .warning */ .$e(message, { title });
+            _actions_core__WEBPACK_IMPORTED_MODULE_1__/* .warning */ .$e(message, { title });
     }
-    await _actions_core__WEBPACK_IMPORTED_MODULE_3__/* .summary */ .z.addRaw(log.redact((0,_smoke_report_js__WEBPACK_IMPORTED_MODULE_8__/* .summaryMarkdown */ .eH)(report))).write();
-    (0,_core_action_js__WEBPACK_IMPORTED_MODULE_4__/* .setOutputs */ .n0)({
+    await _actions_core__WEBPACK_IMPORTED_MODULE_1__/* .summary */ .z.addRaw(log.redact((0,_smoke_report_js__WEBPACK_IMPORTED_MODULE_6__/* .summaryMarkdown */ .eH)(report))).write();
+    (0,_core_action_js__WEBPACK_IMPORTED_MODULE_2__/* .setOutputs */ .n0)({
         passed: verdict.passed,
         severity: verdict.severity,
         decision: verdict.decision,
@@ -43944,7 +43939,7 @@ await (0,_core_action_js__WEBPACK_IMPORTED_MODULE_4__/* .runAction */ .Cs)(async
     if (!verdict.passed) {
         const line = `Smoke test failed: ${verdict.failed} of ${report.checks.length} checks failed; severity ${verdict.severity}, decision ${verdict.decision}. ${verdict.reasons[0] ?? ''}`.trim();
         if (failStep)
-            throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_5__/* .RollbackKitError */ .d(line, 'See the job summary and the report; with fail-step: false the step stays green and a later step can act on the decision output.');
+            throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_3__/* .RollbackKitError */ .d(line, 'See the job summary and the report; with fail-step: false the step stays green and a later step can act on the decision output.');
         log.warning(`${line} (fail-step is false: the step stays green; act on the decision output)`);
     }
 });
@@ -44999,18 +44994,21 @@ function editDistance(a, b) {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
 /* harmony export */   FK: () => (/* binding */ buildReport),
+/* harmony export */   Rs: () => (/* binding */ reportPaths),
 /* harmony export */   eH: () => (/* binding */ summaryMarkdown),
 /* harmony export */   hk: () => (/* binding */ annotations),
 /* harmony export */   t4: () => (/* binding */ writeReportFiles)
 /* harmony export */ });
 /* unused harmony export junitXml */
-/* harmony import */ var node_fs_promises__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1455);
-/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(6760);
+/* harmony import */ var node_crypto__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7598);
+/* harmony import */ var node_fs_promises__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(1455);
+/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(6760);
 /**
  * What people and tools read after a smoke test: a JSON report (everything measured), a JUnit XML
  * file (for test-report viewers), a job-summary table and one annotation line per failure. Every
  * text goes through the log's redaction before it is written anywhere.
  */
+
 
 
 function buildReport(args) {
@@ -45036,13 +45034,21 @@ function buildReport(args) {
         checks: args.results,
     };
 }
+/**
+ * Where a run's reports go: a folder of their own under `baseDir` (RUNNER_TEMP), so a job that
+ * smoke-tests twice (after the deploy, after the rollback) keeps both.
+ */
+function reportPaths(baseDir, now = new Date()) {
+    const dir = (0,node_path__WEBPACK_IMPORTED_MODULE_2__.join)(baseDir, 'rollback-kit', 'smoke-test', `${now.toISOString().replace(/[:.]/g, '-')}-${(0,node_crypto__WEBPACK_IMPORTED_MODULE_0__.randomBytes)(3).toString('hex')}`);
+    return { json: (0,node_path__WEBPACK_IMPORTED_MODULE_2__.join)(dir, 'report.json'), junit: (0,node_path__WEBPACK_IMPORTED_MODULE_2__.join)(dir, 'junit.xml') };
+}
 async function writeReportFiles(report, paths, log) {
     for (const [path, text] of [
         [paths.json, `${JSON.stringify(report, null, 2)}\n`],
         [paths.junit, junitXml(report)],
     ]) {
-        await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_0__.mkdir)((0,node_path__WEBPACK_IMPORTED_MODULE_1__.dirname)(path), { recursive: true });
-        await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_0__.writeFile)(path, log.redact(text));
+        await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_1__.mkdir)((0,node_path__WEBPACK_IMPORTED_MODULE_2__.dirname)(path), { recursive: true });
+        await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_1__.writeFile)(path, log.redact(text));
     }
 }
 function junitXml(report) {

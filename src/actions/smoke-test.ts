@@ -3,15 +3,13 @@
  * Reads inputs, runs src/smoke, writes outputs, reports, the job summary and annotations.
  */
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { randomBytes } from 'node:crypto';
 import * as core from '@actions/core';
 import { input, runAction, setOutputs } from '../core/action.js';
 import { RollbackKitError } from '../core/errors.js';
 import type { Log } from '../core/log.js';
 import { parseConnectionString } from '../db/connection.js';
 import { formatProblem, SpecError } from '../smoke/parse-spec.js';
-import { annotations, summaryMarkdown, writeReportFiles } from '../smoke/report.js';
+import { annotations, reportPaths, summaryMarkdown, writeReportFiles } from '../smoke/report.js';
 import type { Backoff } from '../smoke/spec.js';
 import { loadChecks, runSmokeTest } from '../smoke/smoke-test.js';
 
@@ -81,8 +79,7 @@ await runAction(async (log) => {
 
   const { verdict, report } = await runSmokeTest(checks, options, log);
 
-  const dir = join(process.env.RUNNER_TEMP || tmpdir(), 'rollback-kit', 'smoke-test', `${new Date().toISOString().replace(/[:.]/g, '-')}-${randomBytes(3).toString('hex')}`);
-  const paths = { json: join(dir, 'report.json'), junit: join(dir, 'junit.xml') };
+  const paths = reportPaths(process.env.RUNNER_TEMP || tmpdir());
   await writeReportFiles(report, paths, log);
 
   for (const a of annotations(report)) {

@@ -3,8 +3,9 @@
  * file (for test-report viewers), a job-summary table and one annotation line per failure. Every
  * text goes through the log's redaction before it is written anywhere.
  */
+import { randomBytes } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { Log } from '../core/log.js';
 import type { CheckResult, SmokeOptions } from './run-checks.js';
 import type { Verdict } from './verdict.js';
@@ -40,6 +41,15 @@ export function buildReport(args: { startedAt: Date; durationMs: number; verdict
     },
     checks: args.results,
   };
+}
+
+/**
+ * Where a run's reports go: a folder of their own under `baseDir` (RUNNER_TEMP), so a job that
+ * smoke-tests twice (after the deploy, after the rollback) keeps both.
+ */
+export function reportPaths(baseDir: string, now = new Date()): { json: string; junit: string } {
+  const dir = join(baseDir, 'rollback-kit', 'smoke-test', `${now.toISOString().replace(/[:.]/g, '-')}-${randomBytes(3).toString('hex')}`);
+  return { json: join(dir, 'report.json'), junit: join(dir, 'junit.xml') };
 }
 
 export async function writeReportFiles(report: SmokeReport, paths: { json: string; junit: string }, log: Log): Promise<void> {

@@ -155,6 +155,15 @@ describe('smoke-test action', () => {
     expect(await findSecret(downRun, password)).toEqual([]);
   });
 
+  it('two runs in one job keep both reports (after the deploy, after the rollback)', async () => {
+    const runnerTemp = await mkdtemp(join(tmpdir(), 'rk-smoke-temp-'));
+    const first = await runAction('smoke-test', { 'base-url': server.url, checks: HEALTHY, ...fast }, { runnerTemp });
+    const second = await runAction('smoke-test', { 'base-url': server.url, checks: '- {name: gone, url: /status/404, status: 404}', ...fast }, { runnerTemp });
+    expect(first.outputs['report-path']).not.toBe(second.outputs['report-path']);
+    expect(JSON.parse(await readFile(first.outputs['report-path']!, 'utf8')).checks).toHaveLength(2);
+    expect(JSON.parse(await readFile(second.outputs['report-path']!, 'utf8')).checks).toHaveLength(1);
+  });
+
   it('reads checks-file relative to the workspace', async () => {
     const workspace = await mkdtemp(join(tmpdir(), 'rk-smoke-ws-'));
     await writeFile(join(workspace, 'smoke.yml'), `checks:\n${HEALTHY.replace(/^/gm, '  ')}`);
