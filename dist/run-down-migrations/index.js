@@ -37156,7 +37156,8 @@ async function requireVerifiedSnapshot(opts, log) {
 }
 async function prepareSession(session, opts) {
     // A rollback must not queue production behind its locks for long, nor run unbounded.
-    await session.query(`SET lock_timeout = ${Math.round(opts.lockTimeoutSeconds * 1000)}`);
+    // 0 would mean "wait forever" to PostgreSQL; here it means "do not wait".
+    await session.query(`SET lock_timeout = ${Math.max(1, Math.round(opts.lockTimeoutSeconds * 1000))}`);
     await session.query(`SET statement_timeout = ${Math.round(opts.statementTimeoutSeconds * 1000)}`);
     if (!opts.target.params.application_name)
         await session.query(`SET application_name = '${APPLICATION_NAME}'`);
@@ -37236,7 +37237,7 @@ async function revertMigrations(opts, log) {
         }
     }
     catch (err) {
-        if (err instanceof errors/* RollbackKitError */.d && result.reverted.length > 0)
+        if (err instanceof errors/* RollbackKitError */.d && result.plan.length > 0)
             throw new RevertFailed(err, finish(result, applied, started));
         throw err;
     }

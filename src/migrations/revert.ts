@@ -101,7 +101,8 @@ async function requireVerifiedSnapshot(opts: RevertOptions, log: Log): Promise<v
 
 async function prepareSession(session: Session, opts: RevertOptions): Promise<void> {
   // A rollback must not queue production behind its locks for long, nor run unbounded.
-  await session.query(`SET lock_timeout = ${Math.round(opts.lockTimeoutSeconds * 1000)}`);
+  // 0 would mean "wait forever" to PostgreSQL; here it means "do not wait".
+  await session.query(`SET lock_timeout = ${Math.max(1, Math.round(opts.lockTimeoutSeconds * 1000))}`);
   await session.query(`SET statement_timeout = ${Math.round(opts.statementTimeoutSeconds * 1000)}`);
   if (!opts.target.params.application_name) await session.query(`SET application_name = '${APPLICATION_NAME}'`);
 }
@@ -188,7 +189,7 @@ export async function revertMigrations(opts: RevertOptions, log: Log): Promise<R
       });
     }
   } catch (err) {
-    if (err instanceof RollbackKitError && result.reverted.length > 0) throw new RevertFailed(err, finish(result, applied, started));
+    if (err instanceof RollbackKitError && result.plan.length > 0) throw new RevertFailed(err, finish(result, applied, started));
     throw err;
   } finally {
     if (lockKey) await releaseMigrationLock(session, lockKey);

@@ -76,6 +76,8 @@ describe('run-down-migrations failures', () => {
     expect(run.code).not.toBe(0);
     expect(run.errors[0]).toContain(`${steps[1]!.version}_create_t2.down.sql line 4, statement "DROP TABLE missing_table"`);
     expect(run.errors[0]).toContain('table "missing_table" does not exist [42P01]');
+    expect(run.outputs.count).toBe('0');
+    expect(run.outputs.reverted).toBe('[]');
     expect(await columns(db, 't2')).toEqual(['id']);
     expect(await trackingState(db, 'plain')).toEqual(steps.map((s) => s.version));
   });
@@ -225,6 +227,24 @@ describe('run-down-migrations failures', () => {
     expect(run.errors[0]).toContain('lock-timeout-seconds');
     expect(await existingTables(db)).toEqual(['t1', 't2']);
     expect(await trackingState(db, 'supabase')).toEqual(steps.map((s) => s.version));
+  });
+
+  it("cleans up a Prisma migration that failed midway and marks it rolled back, as migrate resolve --rolled-back does", async () => {
+    const db = await createTestDatabase('rk_down_prisma_failed');
+    const ws = await workspace();
+    const steps = tables(3);
+    steps[2]!.down = 'DROP TABLE IF EXISTS t3;';
+    const dir = await writeMigrations(ws, 'prisma', steps);
+    await applyMigrations(db, 'prisma', dir, steps);
+    // The deploy's last migration failed partway: its row has neither finished_at nor rolled_back_at,
+    // which blocks `prisma migrate deploy` until it is resolved.
+    await db.query(`UPDATE _prisma_migrations SET finished_at = NULL, logs = 'failed' WHERE migration_name = $1`, [`${steps[2]!.version}_${steps[2]!.name}`]);
+    const run = await down(db, ws, { steps: '1' });
+    expect(run.errors).toEqual([]);
+    expect(await existingTables(db)).toEqual(['t1', 't2']);
+    const rows = await db.query(`SELECT migration_name FROM _prisma_migrations WHERE finished_at IS NULL AND rolled_back_at IS NULL`);
+    expect(rows.rows).toEqual([]);
+    expect(await trackingState(db, 'prisma')).toEqual(steps.slice(0, 2).map((s) => `${s.version}_${s.name}`));
   });
 
   it('refuses transaction statements inside a down migration before running anything', async () => {
