@@ -35795,6 +35795,20 @@ async function promoteOnVercel(opts, log) {
         log.info(note);
         return { ...base, status: 'already-current', from: info(current), to: info(current), notes: [note] };
     }
+    // A second "roll back to previous" must not walk one more step back: when production is the
+    // result of a rollback nobody has superseded (no promotion since, so automatic assignment is
+    // still off), it already is "previous". Going further back takes an explicit target.
+    const last = project.lastAliasRequest;
+    if (targetRef.kind === 'previous' &&
+        project.autoAssignCustomDomains === false &&
+        last?.type === 'rollback' &&
+        last.toDeploymentId === current.id &&
+        (last.jobStatus === 'succeeded' || last.jobStatus === 'skipped')) {
+        const when = last.requestedAt ? ` at ${new Date(last.requestedAt).toISOString()}` : '';
+        const note = `Production of ${project.name} was already rolled back to ${current.id}${when} and nothing has been promoted since. Nothing to do; to go further back, name the deployment in target.`;
+        log.info(note);
+        return { ...base, status: 'already-current', from: info(current), to: info(current), notes: [note] };
+    }
     const { target, skipped } = await chooseTarget(client, project, current, targetRef, opts, ctx, log);
     if (target.id === current.id) {
         const note = `${describeDeployment(target)} already serves production. Nothing to do.`;

@@ -98,6 +98,25 @@ describe('promote-previous (vercel): rolling back', () => {
     expect(rollbackPosts(f).length).toBe(posts);
   });
 
+  it('does not roll back a second step when re-run with target previous and no from', async () => {
+    const f = await setup();
+    expect((await run(vercelInputs(f))).outputs.status).toBe('rolled-back');
+    const second = await run(vercelInputs(f));
+    expect(second.code).toBe(0);
+    expect(second.outputs).toMatchObject({ status: 'already-current', 'to-deployment-id': f.good.uid });
+    expect(second.log).toContain('was already rolled back to');
+    expect(rollbackPosts(f)).toHaveLength(1);
+    // Going further back takes an explicit target.
+    const further = f.history.at(-1)!;
+    const third = await run(vercelInputs(f, { target: further.uid }));
+    expect(third.outputs).toMatchObject({ status: 'rolled-back', 'from-deployment-id': f.good.uid, 'to-deployment-id': further.uid });
+    // After a promotion (automatic assignment back on), previous means previous again.
+    const promoted = await run(vercelInputs(f, { method: 'promote', target: f.good.uid }));
+    expect(promoted.outputs).toMatchObject({ status: 'promoted', 'auto-assign-disabled': 'false' });
+    const again = await run(vercelInputs(f, { 'dry-run': 'true' }));
+    expect(again.outputs).toMatchObject({ status: 'dry-run', 'from-deployment-id': f.good.uid, 'to-deployment-id': further.uid });
+  });
+
   it('reports already-current when the explicit target serves production already', async () => {
     const f = await setup();
     const r = await run(vercelInputs(f, { target: f.bad.uid }));
