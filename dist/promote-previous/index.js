@@ -29552,6 +29552,10 @@ await (0,_core_action_js__WEBPACK_IMPORTED_MODULE_1__/* .runAction */ .Cs)(async
 });
 async function promote(log) {
     const started = Date.now();
+    // Mask every secret input first, whichever provider reads it: a command's output or an error
+    // from another provider can then never show one.
+    _core_action_js__WEBPACK_IMPORTED_MODULE_1__/* .input */ .hF.secret('vercel-token', log);
+    _core_action_js__WEBPACK_IMPORTED_MODULE_1__/* .input */ .hF.secret('github-token', log);
     const provider = choice('provider', PROVIDERS, 'vercel');
     const common = {
         target: _core_action_js__WEBPACK_IMPORTED_MODULE_1__/* .input */ .hF.string('target', { default: 'previous' }),

@@ -134,6 +134,10 @@ await runAction(async (log) => {
 
 async function promote(log: Log): Promise<void> {
   const started = Date.now();
+  // Mask every secret input first, whichever provider reads it: a command's output or an error
+  // from another provider can then never show one.
+  input.secret('vercel-token', log);
+  input.secret('github-token', log);
   const provider = choice('provider', PROVIDERS, 'vercel');
   const common: Common = {
     target: input.string('target', { default: 'previous' })!,

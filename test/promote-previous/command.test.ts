@@ -49,6 +49,14 @@ describe('promote-previous (command)', () => {
     expect(await findSecret(r, token, [cwd])).toEqual([]);
   });
 
+  it('masks the tokens even when this provider does not use them', async () => {
+    const cwd = await workspace();
+    const token = 'ghs_unused_by_command_but_masked_77';
+    const r = await runAction('promote-previous', { provider: 'command', 'github-token': token, command: `echo "oops ${token}"` }, { cwd });
+    expect(r.code).toBe(0);
+    expect(r.masked).toContain(token);
+  });
+
   it('fails the step with the exit status when the command fails, including inside a pipeline', async () => {
     const cwd = await workspace();
     const r = await runAction('promote-previous', { provider: 'command', command: 'false | cat; echo "not reached" > after.txt' }, { cwd });
