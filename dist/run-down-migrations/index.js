@@ -37245,6 +37245,9 @@ async function revertMigrations(opts, log) {
                 target: where,
                 onReverted: (r) => result.reverted.push(r),
             });
+            const reverted = new Set(plan.toRevert.map((m) => m.file.id));
+            const still = plan.applied.filter((f) => !reverted.has(f.id));
+            log.info(`Reverted ${plan.toRevert.length} migration(s); ${still.length} still applied${still.length ? `, the newest ${still.at(-1).name}` : ''}.`);
         }
     }
     catch (err) {
@@ -37439,6 +37442,12 @@ function stripComments(sql) {
     }
     return out;
 }
+/** The statement's keywords and names only: comments, string literals and dollar-quoted bodies blanked. */
+function codeOnly(text) {
+    return stripComments(text)
+        .replace(/\$([A-Za-z_][A-Za-z0-9_]*)?\$[\s\S]*?\$\1\$/g, ' ')
+        .replace(/'(?:[^']|'')*'/g, ' ');
+}
 /** The statement's leading words, lower-cased: enough to classify it. */
 function leadingWords(text, n) {
     return stripComments(text).trim().toLowerCase().split(/[\s(;]+/).filter(Boolean).slice(0, n);
@@ -37449,7 +37458,7 @@ function leadingWords(text, n) {
  */
 function needsOwnTransaction(text) {
     const words = leadingWords(text, 4);
-    const flat = ` ${stripComments(text).toLowerCase().replace(/\s+/g, ' ')} `;
+    const flat = ` ${codeOnly(text).toLowerCase().replace(/\s+/g, ' ')} `;
     const [a, b] = words;
     if (a === 'vacuum')
         return true;

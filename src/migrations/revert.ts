@@ -187,6 +187,9 @@ export async function revertMigrations(opts: RevertOptions, log: Log): Promise<R
         target: where,
         onReverted: (r) => result.reverted.push(r),
       });
+      const reverted = new Set(plan.toRevert.map((m) => m.file.id));
+      const still = plan.applied.filter((f) => !reverted.has(f.id));
+      log.info(`Reverted ${plan.toRevert.length} migration(s); ${still.length} still applied${still.length ? `, the newest ${still.at(-1)!.name}` : ''}.`);
     }
   } catch (err) {
     if (err instanceof RollbackKitError && result.plan.length > 0) throw new RevertFailed(err, finish(result, applied, started));

@@ -137,6 +137,13 @@ export function stripComments(sql: string): string {
   return out;
 }
 
+/** The statement's keywords and names only: comments, string literals and dollar-quoted bodies blanked. */
+function codeOnly(text: string): string {
+  return stripComments(text)
+    .replace(/\$([A-Za-z_][A-Za-z0-9_]*)?\$[\s\S]*?\$\1\$/g, ' ')
+    .replace(/'(?:[^']|'')*'/g, ' ');
+}
+
 /** The statement's leading words, lower-cased: enough to classify it. */
 function leadingWords(text: string, n: number): string[] {
   return stripComments(text).trim().toLowerCase().split(/[\s(;]+/).filter(Boolean).slice(0, n);
@@ -148,7 +155,7 @@ function leadingWords(text: string, n: number): string[] {
  */
 export function needsOwnTransaction(text: string): boolean {
   const words = leadingWords(text, 4);
-  const flat = ` ${stripComments(text).toLowerCase().replace(/\s+/g, ' ')} `;
+  const flat = ` ${codeOnly(text).toLowerCase().replace(/\s+/g, ' ')} `;
   const [a, b] = words;
   if (a === 'vacuum') return true;
   if ((a === 'create' || a === 'drop') && (b === 'database' || b === 'tablespace')) return true;

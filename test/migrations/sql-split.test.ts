@@ -45,7 +45,14 @@ describe('statement classification', () => {
     for (const s of ['CREATE INDEX CONCURRENTLY i ON t (a)', 'create unique index concurrently i on t (a)', 'DROP INDEX CONCURRENTLY IF EXISTS i', 'REINDEX INDEX CONCURRENTLY i', 'VACUUM t', 'ALTER TABLE p DETACH PARTITION c CONCURRENTLY', 'ALTER SYSTEM SET x = 1']) {
       expect(needsOwnTransaction(s), s).toBe(true);
     }
-    for (const s of ['CREATE INDEX i ON t (a)', "COMMENT ON TABLE t IS 'drop index concurrently'", '-- CREATE INDEX CONCURRENTLY\nDROP TABLE t']) {
+    for (const s of [
+      'CREATE INDEX i ON t (a)',
+      "COMMENT ON TABLE t IS 'drop index concurrently'",
+      '-- CREATE INDEX CONCURRENTLY\nDROP TABLE t',
+      "CREATE FUNCTION f() RETURNS void AS $$ BEGIN EXECUTE 'x'; END; $$ LANGUAGE plpgsql -- create index concurrently",
+      'CREATE FUNCTION f() RETURNS text AS $body$ SELECT $q$ drop index concurrently $q$ $body$ LANGUAGE sql',
+      "CREATE TABLE t (note text DEFAULT ' concurrently ')",
+    ]) {
       expect(needsOwnTransaction(s), s).toBe(false);
     }
   });
