@@ -35312,6 +35312,10 @@ await (0,_core_action_js__WEBPACK_IMPORTED_MODULE_1__/* .runAction */ .Cs)(async
             outputs(err.partial);
             await _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .summary */ .z.addRaw(log.redact((0,_migrations_summary_js__WEBPACK_IMPORTED_MODULE_6__/* .revertSummary */ .L)(err.partial, err.message))).write();
         }
+        else if (err instanceof _core_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .RollbackKitError */ .d) {
+            // Stopped before planning (snapshot, lock, inputs): nothing was changed; say so where people look.
+            await _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .summary */ .z.addRaw(log.redact(`## run-down-migrations\n\n**Failed before changing anything:** ${err.line}\n`)).write();
+        }
         throw err;
     }
     outputs(result);

@@ -53,6 +53,9 @@ await runAction(async (log) => {
     if (err instanceof RevertFailed) {
       outputs(err.partial);
       await core.summary.addRaw(log.redact(revertSummary(err.partial, err.message))).write();
+    } else if (err instanceof RollbackKitError) {
+      // Stopped before planning (snapshot, lock, inputs): nothing was changed; say so where people look.
+      await core.summary.addRaw(log.redact(`## run-down-migrations\n\n**Failed before changing anything:** ${err.line}\n`)).write();
     }
     throw err;
   }

@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { ROLLBACK_KIT_LOCK_KEY } from '../../src/migrations/lock.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/pg.js';
 import { runAction } from '../helpers/run-action.js';
-import { applyMigrations, existingTables, tables, trackingState, workspace, writeMigrations, type Step } from './fixtures.js';
+import { applyMigrations, existingTables, git, tables, trackingState, workspace, writeMigrations, type Step } from './fixtures.js';
 
 const APP = 'rollback-kit run-down-migrations';
 
@@ -114,6 +114,27 @@ describe('run-down-migrations failures', () => {
     const all = await down(db, ws, { steps: '2' });
     expect(all.errors).toEqual([]);
     expect(await trackingState(db, 'golang-migrate')).toEqual([]);
+  });
+
+  it('refuses a since-ref that would leave a newer migration applied above a reverted one (golang-migrate keeps one version)', async () => {
+    const db = await createTestDatabase('rk_down_gap');
+    const ws = await workspace();
+    const steps = tables(3, String);
+    await git(ws, 'init', '-q');
+    const dir = await writeMigrations(ws, 'golang-migrate', [steps[0]!, steps[2]!]);
+    await git(ws, 'add', '.');
+    await git(ws, 'commit', '-q', '-m', 'good');
+    await git(ws, 'tag', 'good');
+    // The deploy added version 2, older than version 3 that was already there.
+    await writeMigrations(ws, 'golang-migrate', steps);
+    await git(ws, 'add', '.');
+    await git(ws, 'commit', '-q', '-m', 'bad');
+    await applyMigrations(db, 'golang-migrate', dir, steps);
+    const run = await down(db, ws, { 'since-ref': 'good' });
+    expect(run.code).not.toBe(0);
+    expect(run.errors[0]).toContain('selects 2_create_t2.up.sql, but 3_create_t3.up.sql');
+    expect(run.errors[0]).toContain('to-version');
+    expect(await existingTables(db)).toEqual(['t1', 't2', 't3']);
   });
 
   it('refuses a database golang-migrate itself left dirty', async () => {

@@ -102,6 +102,7 @@ describe('interop with node-pg-migrate', () => {
       expect(run.errors[0]).toContain('node-pg-migrate-stuck');
       expect(run.errors[0]).toContain('7241865325823964');
       expect(run.errors[0]).toContain(`pg_terminate_backend(${pid})`);
+      expect(run.summary).toContain('Failed before changing anything');
       expect(await existingTables(db)).toEqual(['t1', 't2', 't3']);
     } finally {
       await holder.end();
