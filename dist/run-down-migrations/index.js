@@ -36957,12 +36957,18 @@ function failure(m, f, skipped, tracking, target) {
     const lost = isConnectionLoss(f.error);
     const head = lost ? `Lost the connection to ${target} while reverting ${m.file.name} at ${at}: ${pgMessage}.` : `Reverting ${m.file.name} failed at ${at}: ${pgMessage}.`;
     let state;
-    if (m.transactional) {
+    if (m.transactional && lost) {
+        // A COMMIT in flight when the connection died may or may not have landed; either way the down
+        // SQL and its bookkeeping landed together or not at all.
+        state = `Its down SQL and its bookkeeping in ${tracking.table} commit together, so the database is consistent either way; the re-run reads ${tracking.table} and continues.`;
+    }
+    else if (m.transactional) {
         state = `Its transaction was rolled back: ${m.file.name} is still applied and unchanged in the schema and in ${tracking.table}.`;
     }
     else {
         const ran = Math.max(skipped, f.index);
-        state = `It runs statement by statement (non-transactional): ${ran} of ${m.statements.length} statement(s) ran and are recorded in rollback_kit.down_progress; ${tracking.table} still lists it as applied until all have run.`;
+        const marked = tracking.startSql ? 'is marked dirty until all have run' : 'still lists it as applied until all have run';
+        state = `It runs statement by statement (non-transactional): ${ran} of ${m.statements.length} statement(s) ran and are recorded in rollback_kit.down_progress; ${tracking.table} ${marked}.`;
     }
     let hint = 'Fix the down SQL (or what blocks it) and re-run: the run continues from this migration.';
     if (err.code === '55P03')
@@ -37074,8 +37080,17 @@ async function revertStatementByStatement(session, tracking, m, previous, skip, 
     catch (err) {
         throw new StatementFailed(undefined, skip, err);
     }
-    // golang-migrate: (previous, dirty) is committed before the first statement, as the tool does.
-    await bookkeeping(session, tracking.startSql?.(m.file, previous) ?? [], skip);
+    // golang-migrate: (previous, dirty) is committed before the first statement, in one transaction as the tool does.
+    const start = tracking.startSql?.(m.file, previous) ?? [];
+    if (start.length > 0) {
+        try {
+            await bookkeeping(session, ['BEGIN', ...start, 'COMMIT'], skip);
+        }
+        catch (err) {
+            await session.query('ROLLBACK').catch(() => undefined);
+            throw err;
+        }
+    }
     if (skip > 0)
         log.info(`  resuming ${m.file.name} at statement ${skip + 1} of ${m.statements.length}: the first ${skip} ran in an earlier run`);
     await exec(session, m.statements, skip, (s) => recordStatement(session, tracking.table, id, statementHash(s.text)));
