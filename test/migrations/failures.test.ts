@@ -180,7 +180,7 @@ describe('run-down-migrations failures', () => {
     await holder.query('SELECT pg_advisory_lock($1::bigint)', [ROLLBACK_KIT_LOCK_KEY]);
     const inputs = { 'to-version': steps[2]!.version, 'lock-timeout-seconds': '100' };
     const runs = Promise.all([down(db, ws, inputs), down(db, ws, inputs)]);
-    await waitFor(db, `SELECT 1 FROM pg_stat_activity WHERE application_name = '${APP}' HAVING count(*) = 2`);
+    await waitFor(db, `SELECT 1 FROM pg_stat_activity WHERE application_name = '${APP}' AND datname = current_database() HAVING count(*) = 2`);
     await holder.end();
     const [a, b] = await runs;
 
@@ -207,7 +207,7 @@ describe('run-down-migrations failures', () => {
     await blocker.query('BEGIN');
     await blocker.query('LOCK TABLE t4 IN ACCESS SHARE MODE');
     const running = down(db, ws, { 'to-version': steps[2]!.version, 'lock-timeout-seconds': '100' });
-    const victim = await waitFor(db, `SELECT pid FROM pg_stat_activity WHERE application_name = '${APP}' AND wait_event_type = 'Lock'`);
+    const victim = await waitFor(db, `SELECT pid FROM pg_stat_activity WHERE application_name = '${APP}' AND datname = current_database() AND wait_event_type = 'Lock'`);
     await db.query('SELECT pg_terminate_backend($1)', [victim.pid]);
     const run = await running;
     await blocker.query('ROLLBACK');
