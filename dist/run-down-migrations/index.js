@@ -37174,7 +37174,7 @@ function printPlan(plan, log) {
 async function requireVerifiedSnapshot(opts, log) {
     if (!opts.requireSnapshot) {
         log.warning('require-snapshot is false: reverting without a verified snapshot to go back to.');
-        return;
+        return undefined;
     }
     if (!opts.snapshotPath) {
         throw new errors/* RollbackKitError */.d('run-down-migrations refuses to change the database without a verified snapshot: snapshot-path is empty.', 'Take one with the snapshot-db action first and pass its path output as snapshot-path (or set require-snapshot: false to go without).');
@@ -37183,6 +37183,7 @@ async function requireVerifiedSnapshot(opts, log) {
     if (snapshot.manifest.database !== opts.target.database) {
         throw new errors/* RollbackKitError */.d(`Snapshot ${snapshot.path} is of database "${snapshot.manifest.database}", not "${opts.target.database}" that this run would change.`, 'Pass a snapshot of the database in database-url.');
     }
+    return { path: snapshot.path, sha256: snapshot.sha256 };
 }
 async function prepareSession(session, opts) {
     // A rollback must not queue production behind its locks for long, nor run unbounded.
@@ -37224,10 +37225,9 @@ async function revertMigrations(opts, log) {
     if ((0,connection/* isTransactionPooler */.ex)(opts.target)) {
         throw new errors/* RollbackKitError */.d(`${where} is a transaction-mode pooler: it hands each transaction to another server session, so the migration lock and the session timeouts would not hold.`, 'Use the direct connection or the session pooler (port 5432; on Supabase the "Session pooler" connection string).');
     }
-    if (!opts.dryRun)
-        await requireVerifiedSnapshot(opts, log);
+    const snapshot = opts.dryRun ? undefined : await requireVerifiedSnapshot(opts, log);
     const session = await connect(opts.target);
-    const result = { status: 'reverted', format: format.name, dir, plan: [], reverted: [], stillApplied: [], durationMs: 0 };
+    const result = { status: 'reverted', format: format.name, target: where, snapshot, dir, plan: [], reverted: [], stillApplied: [], durationMs: 0 };
     let lockKey;
     let applied = [];
     try {
@@ -37538,6 +37538,8 @@ function revertSummary(result, error) {
             ? 'Nothing to do: none of the selected migrations is applied.'
             : `Reverted ${result.reverted.length} of ${result.plan.length} ${result.format} migration(s) in ${result.durationMs} ms.`;
     lines.push(error ? `**Failed** after reverting ${result.reverted.length} of ${result.plan.length}: ${cell(error)}` : headline, '');
+    lines.push(`Database \`${result.target}\`, ${result.format} migrations in \`${result.dir}\`.`);
+    lines.push(result.snapshot ? `Way back: snapshot \`${result.snapshot.path}\` (sha256 ${result.snapshot.sha256.slice(0, 12)}…), verified before the run.` : result.status === 'dry-run' ? '' : 'No snapshot was required (require-snapshot: false).', '');
     const rows = result.status === 'dry-run' ? result.plan.map((p) => ({ ...p, durationMs: undefined })) : result.reverted;
     if (rows.length > 0) {
         lines.push('| # | version | down file | mode | time |', '|---|---|---|---|---|');

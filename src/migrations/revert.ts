@@ -47,6 +47,10 @@ export interface PlanEntry {
 export interface RevertResult {
   status: 'reverted' | 'nothing-to-do' | 'dry-run';
   format: FormatName;
+  /** host:port/db; never a secret. */
+  target: string;
+  /** The verified snapshot this run could go back to; undefined for dry runs and require-snapshot: false. */
+  snapshot?: { path: string; sha256: string };
   dir: string;
   plan: PlanEntry[];
   reverted: RevertedMigration[];
@@ -79,10 +83,10 @@ function printPlan(plan: Plan, log: Log): void {
   }
 }
 
-async function requireVerifiedSnapshot(opts: RevertOptions, log: Log): Promise<void> {
+async function requireVerifiedSnapshot(opts: RevertOptions, log: Log): Promise<RevertResult['snapshot']> {
   if (!opts.requireSnapshot) {
     log.warning('require-snapshot is false: reverting without a verified snapshot to go back to.');
-    return;
+    return undefined;
   }
   if (!opts.snapshotPath) {
     throw new RollbackKitError(
@@ -97,6 +101,7 @@ async function requireVerifiedSnapshot(opts: RevertOptions, log: Log): Promise<v
       'Pass a snapshot of the database in database-url.',
     );
   }
+  return { path: snapshot.path, sha256: snapshot.sha256 };
 }
 
 async function prepareSession(session: Session, opts: RevertOptions): Promise<void> {
@@ -148,10 +153,10 @@ export async function revertMigrations(opts: RevertOptions, log: Log): Promise<R
       'Use the direct connection or the session pooler (port 5432; on Supabase the "Session pooler" connection string).',
     );
   }
-  if (!opts.dryRun) await requireVerifiedSnapshot(opts, log);
+  const snapshot = opts.dryRun ? undefined : await requireVerifiedSnapshot(opts, log);
 
   const session = await connect(opts.target);
-  const result: RevertResult = { status: 'reverted', format: format.name, dir, plan: [], reverted: [], stillApplied: [], durationMs: 0 };
+  const result: RevertResult = { status: 'reverted', format: format.name, target: where, snapshot, dir, plan: [], reverted: [], stillApplied: [], durationMs: 0 };
   let lockKey: string | undefined;
   let applied: MigrationFile[] = [];
   try {

@@ -16,6 +16,8 @@ export function revertSummary(result: RevertResult, error?: string): string {
         ? 'Nothing to do: none of the selected migrations is applied.'
         : `Reverted ${result.reverted.length} of ${result.plan.length} ${result.format} migration(s) in ${result.durationMs} ms.`;
   lines.push(error ? `**Failed** after reverting ${result.reverted.length} of ${result.plan.length}: ${cell(error)}` : headline, '');
+  lines.push(`Database \`${result.target}\`, ${result.format} migrations in \`${result.dir}\`.`);
+  lines.push(result.snapshot ? `Way back: snapshot \`${result.snapshot.path}\` (sha256 ${result.snapshot.sha256.slice(0, 12)}…), verified before the run.` : result.status === 'dry-run' ? '' : 'No snapshot was required (require-snapshot: false).', '');
   const rows = result.status === 'dry-run' ? result.plan.map((p) => ({ ...p, durationMs: undefined })) : result.reverted;
   if (rows.length > 0) {
     lines.push('| # | version | down file | mode | time |', '|---|---|---|---|---|');

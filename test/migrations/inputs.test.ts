@@ -119,6 +119,7 @@ describe('run-down-migrations inputs', () => {
     const ok = await runAction('run-down-migrations', { ...base, 'snapshot-path': path }, { cwd: ws });
     expect(ok.errors).toEqual([]);
     expect(ok.log).toContain('verified');
+    expect(ok.summary).toContain(`Way back: snapshot \`${path}\``);
     expect(await existingTables(db)).toEqual(['t1', 't2']);
     expect(await findSecret(ok, PASSWORD)).toEqual([]);
 
