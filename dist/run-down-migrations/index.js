@@ -36923,6 +36923,7 @@ var registry = __nccwpck_require__(8226);
 
 
 
+
 /** The connection went away (terminated, network): PostgreSQL has rolled back whatever transaction was open. */
 function isConnectionLoss(err) {
     const e = err;
@@ -36934,6 +36935,8 @@ class StatementFailed extends Error {
     statement;
     index;
     error;
+    /** How many times the migration was tried (lock timeouts and deadlocks are retried). */
+    attempts = 1;
     constructor(statement, index, error) {
         super(error?.message ?? String(error));
         this.statement = statement;
@@ -36971,8 +36974,11 @@ function failure(m, f, skipped, tracking, target) {
         state = `It runs statement by statement (non-transactional): ${ran} of ${m.statements.length} statement(s) ran and are recorded in rollback_kit.down_progress; ${tracking.table} ${marked}.`;
     }
     let hint = 'Fix the down SQL (or what blocks it) and re-run: the run continues from this migration.';
+    const tried = f.attempts > 1 ? ` (tried ${f.attempts} times)` : '';
     if (err.code === '55P03')
-        hint = `A table lock was not granted within lock-timeout-seconds: a long transaction or query holds it (see pg_stat_activity). Re-run when it is gone, or raise lock-timeout-seconds.`;
+        hint = `A table lock was not granted within lock-timeout-seconds${tried}: a long transaction or query holds it (see pg_stat_activity). Re-run when it is gone, or raise lock-timeout-seconds.`;
+    else if (err.code === '40P01')
+        hint = `It deadlocked with another session${tried}. Re-run when traffic on those tables is lower.`;
     else if (err.code === '57014')
         hint = 'The statement ran longer than statement-timeout-seconds. Raise it if the statement is expected to take that long, then re-run.';
     else if (lost)
@@ -37105,6 +37111,32 @@ async function revertStatementByStatement(session, tracking, m, previous, skip, 
         throw err instanceof StatementFailed ? err : new StatementFailed(undefined, m.statements.length, err);
     }
 }
+/**
+ * A lock not granted within lock_timeout, or a deadlock with production traffic, rolls the whole
+ * migration back and leaves nothing behind, so it is safe to try again after a pause. Short lock
+ * waits retried beat one long wait that queues every production query behind the rollback.
+ */
+const RETRYABLE = new Set(['55P03', '40P01']);
+const RETRY_DELAYS_MS = [500, 1000, 2000];
+async function revertWithRetries(session, tracking, m, previous, log) {
+    for (let attempt = 0;; attempt++) {
+        try {
+            await revertInTransaction(session, tracking, m, previous);
+            return;
+        }
+        catch (err) {
+            const code = err instanceof StatementFailed ? err.error.code : undefined;
+            const delay = RETRY_DELAYS_MS[attempt];
+            if (!code || !RETRYABLE.has(code) || delay === undefined) {
+                if (err instanceof StatementFailed)
+                    err.attempts = attempt + 1;
+                throw err;
+            }
+            log.info(`  ${code === '40P01' ? 'deadlock with another session' : 'a table lock was not granted within lock-timeout-seconds'}; nothing was changed; trying again in ${delay} ms (attempt ${attempt + 2} of ${RETRY_DELAYS_MS.length + 1})`);
+            await (0,external_node_timers_promises_namespaceObject.setTimeout)(delay);
+        }
+    }
+}
 async function runPlan(plan, opts) {
     const { session, tracking, log } = opts;
     const progress = await readProgress(session, tracking.table);
@@ -37117,7 +37149,7 @@ async function runPlan(plan, opts) {
         const started = external_node_perf_hooks_.performance.now();
         try {
             if (m.transactional)
-                await revertInTransaction(session, tracking, m, previous);
+                await revertWithRetries(session, tracking, m, previous, log);
             else
                 await revertStatementByStatement(session, tracking, m, previous, skip, log);
         }

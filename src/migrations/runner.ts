@@ -4,6 +4,7 @@
  * re-run resumes. Stops at the first failure with the file, statement, line and PostgreSQL's message.
  */
 import { performance } from 'node:perf_hooks';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { RollbackKitError } from '../core/errors.js';
 import type { Log } from '../core/log.js';
 import type { Session } from '../db/session.js';
@@ -37,6 +38,9 @@ export function isConnectionLoss(err: unknown): boolean {
 }
 
 class StatementFailed extends Error {
+  /** How many times the migration was tried (lock timeouts and deadlocks are retried). */
+  attempts = 1;
+
   constructor(
     readonly statement: PlannedStatement | undefined,
     readonly index: number,
@@ -74,7 +78,9 @@ function failure(m: PlannedMigration, f: StatementFailed, skipped: number, track
     state = `It runs statement by statement (non-transactional): ${ran} of ${m.statements.length} statement(s) ran and are recorded in rollback_kit.down_progress; ${tracking.table} ${marked}.`;
   }
   let hint = 'Fix the down SQL (or what blocks it) and re-run: the run continues from this migration.';
-  if (err.code === '55P03') hint = `A table lock was not granted within lock-timeout-seconds: a long transaction or query holds it (see pg_stat_activity). Re-run when it is gone, or raise lock-timeout-seconds.`;
+  const tried = f.attempts > 1 ? ` (tried ${f.attempts} times)` : '';
+  if (err.code === '55P03') hint = `A table lock was not granted within lock-timeout-seconds${tried}: a long transaction or query holds it (see pg_stat_activity). Re-run when it is gone, or raise lock-timeout-seconds.`;
+  else if (err.code === '40P01') hint = `It deadlocked with another session${tried}. Re-run when traffic on those tables is lower.`;
   else if (err.code === '57014') hint = 'The statement ran longer than statement-timeout-seconds. Raise it if the statement is expected to take that long, then re-run.';
   else if (lost) hint = 'Check the database is up and reachable, then re-run: the run continues from this migration.';
   return new RollbackKitError(`${head} ${state}`, hint);
@@ -202,6 +208,32 @@ async function revertStatementByStatement(session: Session, tracking: Tracking, 
   }
 }
 
+/**
+ * A lock not granted within lock_timeout, or a deadlock with production traffic, rolls the whole
+ * migration back and leaves nothing behind, so it is safe to try again after a pause. Short lock
+ * waits retried beat one long wait that queues every production query behind the rollback.
+ */
+const RETRYABLE = new Set(['55P03', '40P01']);
+export const RETRY_DELAYS_MS = [500, 1000, 2000];
+
+async function revertWithRetries(session: Session, tracking: Tracking, m: PlannedMigration, previous: MigrationFile | undefined, log: Log): Promise<void> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await revertInTransaction(session, tracking, m, previous);
+      return;
+    } catch (err) {
+      const code = err instanceof StatementFailed ? (err.error as PgError).code : undefined;
+      const delay = RETRY_DELAYS_MS[attempt];
+      if (!code || !RETRYABLE.has(code) || delay === undefined) {
+        if (err instanceof StatementFailed) err.attempts = attempt + 1;
+        throw err;
+      }
+      log.info(`  ${code === '40P01' ? 'deadlock with another session' : 'a table lock was not granted within lock-timeout-seconds'}; nothing was changed; trying again in ${delay} ms (attempt ${attempt + 2} of ${RETRY_DELAYS_MS.length + 1})`);
+      await sleep(delay);
+    }
+  }
+}
+
 export interface RunPlanOptions {
   session: Session;
   tracking: Tracking;
@@ -225,7 +257,7 @@ export async function runPlan(plan: PlannedMigration[], opts: RunPlanOptions): P
     log.info(`[${n + 1}/${plan.length}] reverting ${m.file.name}${m.transactional ? '' : ' (non-transactional: statement by statement)'}`);
     const started = performance.now();
     try {
-      if (m.transactional) await revertInTransaction(session, tracking, m, previous);
+      if (m.transactional) await revertWithRetries(session, tracking, m, previous, log);
       else await revertStatementByStatement(session, tracking, m, previous, skip, log);
     } catch (err) {
       if (err instanceof StatementFailed) throw failure(m, err, skip, tracking, opts.target);

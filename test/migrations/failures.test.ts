@@ -245,7 +245,8 @@ describe('run-down-migrations failures', () => {
     await blocker.end();
     expect(run.code).not.toBe(0);
     expect(run.errors[0]).toContain('lock timeout');
-    expect(run.errors[0]).toContain('lock-timeout-seconds');
+    expect(run.errors[0]).toContain('lock-timeout-seconds (tried 4 times)');
+    expect(run.log.match(/trying again in \d+ ms/g)).toHaveLength(3);
     expect(await existingTables(db)).toEqual(['t1', 't2']);
     expect(await trackingState(db, 'supabase')).toEqual(steps.map((s) => s.version));
   });
@@ -266,6 +267,29 @@ describe('run-down-migrations failures', () => {
     const rows = await db.query(`SELECT migration_name FROM _prisma_migrations WHERE finished_at IS NULL AND rolled_back_at IS NULL`);
     expect(rows.rows).toEqual([]);
     expect(await trackingState(db, 'prisma')).toEqual(steps.slice(0, 2).map((s) => `${s.version}_${s.name}`));
+  });
+
+  it('tries again after a lock timeout, so a short lock wait still gets through once the blocker is gone', async () => {
+    const db = await createTestDatabase('rk_down_lockretry');
+    const ws = await workspace();
+    const steps = tables(2);
+    const dir = await writeMigrations(ws, 'supabase', steps);
+    await applyMigrations(db, 'supabase', dir, steps);
+    const blocker = new pg.Client({ connectionString: db.url });
+    await blocker.connect();
+    await blocker.query('BEGIN');
+    await blocker.query('LOCK TABLE t2 IN ACCESS SHARE MODE');
+    const running = down(db, ws, { steps: '1', 'lock-timeout-seconds': '0.2' });
+    // Let the first attempt time out (its lock wait shows in pg_locks), then release the table.
+    await waitFor(db, `SELECT 1 FROM pg_locks l JOIN pg_class c ON c.oid = l.relation WHERE c.relname = 't2' AND NOT l.granted`);
+    await waitFor(db, `SELECT 1 FROM pg_locks l JOIN pg_class c ON c.oid = l.relation WHERE c.relname = 't2' AND NOT l.granted HAVING count(*) = 0`);
+    await blocker.query('ROLLBACK');
+    await blocker.end();
+    const run = await running;
+    expect(run.errors).toEqual([]);
+    expect(run.log).toContain('a table lock was not granted within lock-timeout-seconds; nothing was changed; trying again');
+    expect(await existingTables(db)).toEqual(['t1']);
+    expect(await trackingState(db, 'supabase')).toEqual([steps[0]!.version]);
   });
 
   it('refuses transaction statements inside a down migration before running anything', async () => {
