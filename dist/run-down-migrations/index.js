@@ -37265,8 +37265,9 @@ async function revertMigrations(opts, log) {
     try {
         await prepareSession(session, opts);
         if (!opts.dryRun) {
-            lockKey = (await format.tracking.lockKey(session)) ?? ROLLBACK_KIT_LOCK_KEY;
-            await acquireMigrationLock(session, lockKey, opts.lockTimeoutSeconds, log, `${format.name}, ${format.tracking.table}`);
+            const key = (await format.tracking.lockKey(session)) ?? ROLLBACK_KIT_LOCK_KEY;
+            await acquireMigrationLock(session, key, opts.lockTimeoutSeconds, log, `${format.name}, ${format.tracking.table}`);
+            lockKey = key;
         }
         const appliedIds = await readAppliedIds(session, format, files, where);
         const selector = 'steps' in opts.choice

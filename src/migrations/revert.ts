@@ -162,8 +162,9 @@ export async function revertMigrations(opts: RevertOptions, log: Log): Promise<R
   try {
     await prepareSession(session, opts);
     if (!opts.dryRun) {
-      lockKey = (await format.tracking.lockKey(session)) ?? ROLLBACK_KIT_LOCK_KEY;
-      await acquireMigrationLock(session, lockKey, opts.lockTimeoutSeconds, log, `${format.name}, ${format.tracking.table}`);
+      const key = (await format.tracking.lockKey(session)) ?? ROLLBACK_KIT_LOCK_KEY;
+      await acquireMigrationLock(session, key, opts.lockTimeoutSeconds, log, `${format.name}, ${format.tracking.table}`);
+      lockKey = key;
     }
     const appliedIds = await readAppliedIds(session, format, files, where);
     const selector: Selector =
