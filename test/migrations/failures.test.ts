@@ -8,13 +8,17 @@ import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { ROLLBACK_KIT_LOCK_KEY } from '../../src/migrations/lock.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/pg.js';
-import { runAction } from '../helpers/run-action.js';
+import { findSecret, runAction } from '../helpers/run-action.js';
 import { applyMigrations, existingTables, git, tables, trackingState, workspace, writeMigrations, type Step } from './fixtures.js';
 
 const APP = 'rollback-kit run-down-migrations';
 
+// Local PostgreSQL trusts every password: each run carries one, to prove no failure message leaks it.
+const PASSWORD = 'Failing-Down-P4ssword';
+const withPassword = (url: string) => Object.assign(new URL(url), { password: PASSWORD }).toString();
+
 const down = (db: TestDatabase, ws: string, inputs: Record<string, string>) =>
-  runAction('run-down-migrations', { 'database-url': db.url, 'require-snapshot': 'false', ...inputs }, { cwd: ws });
+  runAction('run-down-migrations', { 'database-url': withPassword(db.url), 'require-snapshot': 'false', ...inputs }, { cwd: ws });
 
 async function columns(db: TestDatabase, table: string): Promise<string[]> {
   const r = await db.query(`SELECT column_name FROM information_schema.columns WHERE table_name = $1 ORDER BY ordinal_position`, [table]);
@@ -51,6 +55,7 @@ describe('run-down-migrations failures', () => {
     expect(JSON.parse(run.outputs.reverted!)).toEqual([steps[4]!.version, steps[3]!.version]);
     expect(run.outputs.count).toBe('2');
     expect(run.summary).toContain('Failed');
+    expect(await findSecret(run, PASSWORD)).toEqual([]);
     // Nothing of the third is left: not the column its first statement added, not its bookkeeping.
     expect(await existingTables(db)).toEqual(['t1', 't2', 't3']);
     expect(await columns(db, 't3')).toEqual(['id']);
@@ -215,6 +220,7 @@ describe('run-down-migrations failures', () => {
 
     expect(run.code).not.toBe(0);
     expect(run.errors[0]).toContain('Lost the connection');
+    expect(await findSecret(run, PASSWORD)).toEqual([]);
     expect(run.errors[0]).toContain(`${steps[3]!.version}_create_t4.down.sql`);
     expect(JSON.parse(run.outputs.reverted!)).toEqual([steps[4]!.version]);
     // t5 reverted and recorded so; t4 untouched and still recorded as applied.
