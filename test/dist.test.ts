@@ -21,9 +21,9 @@ describe('dist/', () => {
     }
     for (const { name } of entries) {
       const yml = join(ROOT, 'actions', name, 'action.yml');
-      if (!existsSync(yml)) continue;
+      expect(existsSync(yml), `actions/${name}/action.yml`).toBe(true);
       const text = readFileSync(yml, 'utf8');
-      expect(text).toContain(`main: ../../dist/${name}/index.js`);
+      expect(text).toMatch(new RegExp(`main: ['"]?\\.\\./\\.\\./dist/${name}/index\\.js['"]?`));
       expect(text).toMatch(/using: ['"]?node24/);
     }
   });
