@@ -44503,7 +44503,7 @@ function formatProblem(p) {
 class SpecError extends _core_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .RollbackKitError */ .d {
     problems;
     constructor(problems, source) {
-        super(`The smoke check spec (${source}) has ${problems.length} problem${problems.length === 1 ? '' : 's'}, so nothing was run: ${problems.map(formatProblem).join('; ')}.`, 'Fix the spec; docs/smoke-test.md lists every field.');
+        super(`The smoke check spec (${source}) has ${problems.length} problem${problems.length === 1 ? '' : 's'}, so nothing was run: ${problems.map(formatProblem).join('; ')}.`, 'Fix the spec; the smoke-test section of the rollback-kit README lists every field.');
         this.problems = problems;
     }
 }
@@ -45911,7 +45911,7 @@ async function loadChecks(source, ctx) {
     }
     if (source.checks)
         return (0,parse_spec/* parseChecks */.B2)(source.checks, { ...ctx, source: 'checks input' });
-    throw new errors/* RollbackKitError */.d('No checks given.', 'Set checks (YAML) or checks-file; docs/smoke-test.md has examples.');
+    throw new errors/* RollbackKitError */.d('No checks given.', 'Set checks (YAML) or checks-file; the smoke-test section of the rollback-kit README has examples.');
 }
 async function runSmokeTest(checks, options, log) {
     log.secret(options.bypassToken);

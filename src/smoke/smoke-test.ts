@@ -42,7 +42,7 @@ export async function loadChecks(source: SpecSource, ctx: { baseUrl?: string; ha
     return parseChecks(text, { ...ctx, source: `checks-file ${source.checksFile}` });
   }
   if (source.checks) return parseChecks(source.checks, { ...ctx, source: 'checks input' });
-  throw new RollbackKitError('No checks given.', 'Set checks (YAML) or checks-file; docs/smoke-test.md has examples.');
+  throw new RollbackKitError('No checks given.', 'Set checks (YAML) or checks-file; the smoke-test section of the rollback-kit README has examples.');
 }
 
 export interface SmokeOutcome {
