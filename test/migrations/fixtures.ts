@@ -4,6 +4,7 @@
  * tracking tables exactly as those tools do (their CLIs are not on npm).
  */
 import { randomUUID } from 'node:crypto';
+import { dbmatePath } from '../../scripts/dbmate-path.mjs';
 import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -91,7 +92,7 @@ const bin = (name: string) => join(ROOT, 'node_modules/.bin', name);
 
 export async function dbmate(db: TestDatabase, dir: string, ...args: string[]) {
   const url = `${db.url}${db.url.includes('?') ? '&' : '?'}sslmode=disable`;
-  const r = await runProcess(bin('dbmate'), ['--no-dump-schema', '--migrations-dir', dir, ...args], { env: { DATABASE_URL: url } });
+  const r = await runProcess(dbmatePath(), ['--no-dump-schema', '--migrations-dir', dir, ...args], { env: { DATABASE_URL: url } });
   if (r.code !== 0) throw new Error(`dbmate ${args.join(' ')} failed: ${r.stderr}${r.stdout}`);
   return r.stdout;
 }
