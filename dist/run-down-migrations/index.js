@@ -35830,12 +35830,14 @@ async function anyFileMatches(dir, names, pattern) {
 /* harmony export */   q: () => (/* binding */ PLAIN_TRACKING_DDL)
 /* harmony export */ });
 /* harmony import */ var _files_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3907);
-/* harmony import */ var _sql_split_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(4653);
+/* harmony import */ var _tracking_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(2855);
+/* harmony import */ var _sql_split_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(4653);
 /**
  * Plain SQL: `<version>_name.down.sql` files (with `<version>_name.sql` or `.up.sql` beside them
  * when the up is kept too) and a tracking table of our own, rollback_kit.schema_migrations, that
  * the deploy fills as it applies migrations.
  */
+
 
 
 const DOWN_FILE = /^(\d+)_(.*)\.down\.sql$/;
@@ -35868,14 +35870,8 @@ const plain = {
     tracking: {
         table: 'rollback_kit.schema_migrations',
         lockKey: async () => undefined,
-        async readApplied(session) {
-            const exists = await session.query(`SELECT to_regclass('rollback_kit.schema_migrations')::text AS t`);
-            if (!exists.rows[0]?.t)
-                return undefined;
-            const rows = await session.query('SELECT version FROM rollback_kit.schema_migrations');
-            return (0,_files_js__WEBPACK_IMPORTED_MODULE_0__/* .sortVersions */ .M7)(rows.rows.map((r) => r.version));
-        },
-        revertSql: (m) => [`DELETE FROM rollback_kit.schema_migrations WHERE version = ${(0,_sql_split_js__WEBPACK_IMPORTED_MODULE_1__/* .literal */ .eu)(m.id)}`],
+        readApplied: (session) => (0,_tracking_js__WEBPACK_IMPORTED_MODULE_1__/* .readVersionTable */ .H)(session, 'rollback_kit.schema_migrations'),
+        revertSql: (m) => [`DELETE FROM rollback_kit.schema_migrations WHERE version = ${(0,_sql_split_js__WEBPACK_IMPORTED_MODULE_2__/* .literal */ .eu)(m.id)}`],
     },
 };
 
@@ -35903,9 +35899,17 @@ var external_node_path_ = __nccwpck_require__(6760);
 var errors = __nccwpck_require__(9979);
 // EXTERNAL MODULE: ./node_modules/.cache/rollback-kit-build/migrations/files.js
 var migrations_files = __nccwpck_require__(3907);
+// EXTERNAL MODULE: ./node_modules/.cache/rollback-kit-build/migrations/tracking.js
+var tracking = __nccwpck_require__(2855);
 // EXTERNAL MODULE: ./node_modules/.cache/rollback-kit-build/migrations/sql-split.js
 var sql_split = __nccwpck_require__(4653);
 ;// CONCATENATED MODULE: ./node_modules/.cache/rollback-kit-build/migrations/formats/dbmate.js
+/**
+ * dbmate: one file per migration with `-- migrate:up` and `-- migrate:down` sections;
+ * `transaction:false` on the marker line opts out of the transaction. Its rollback deletes the
+ * version from schema_migrations in the same transaction as the down SQL; it takes no lock.
+ */
+
 
 
 const UP_MARKER = /^--\s*migrate:up\b.*$/m;
@@ -35944,14 +35948,8 @@ const dbmate = {
     tracking: {
         table: 'schema_migrations',
         lockKey: async () => undefined,
-        async readApplied(session) {
-            // dbmate names the table unqualified: it lives in the first schema of the search path.
-            const exists = await session.query(`SELECT to_regclass('schema_migrations')::text AS t`);
-            if (!exists.rows[0]?.t)
-                return undefined;
-            const rows = await session.query('SELECT version FROM schema_migrations');
-            return (0,migrations_files/* sortVersions */.M7)(rows.rows.map((r) => r.version));
-        },
+        // dbmate names the table unqualified: it lives in the first schema of the search path.
+        readApplied: (session) => (0,tracking/* readVersionTable */.H)(session, 'schema_migrations'),
         revertSql: (m) => [`DELETE FROM schema_migrations WHERE version = ${(0,sql_split/* literal */.eu)(m.id)}`],
     },
 };
@@ -36183,6 +36181,7 @@ const prisma = {
  */
 
 
+
 const UP_FILE = /^(\d+)_(.*)\.sql$/;
 const supabase = {
     name: 'supabase',
@@ -36211,13 +36210,7 @@ const supabase = {
     tracking: {
         table: 'supabase_migrations.schema_migrations',
         lockKey: async () => undefined,
-        async readApplied(session) {
-            const exists = await session.query(`SELECT to_regclass('supabase_migrations.schema_migrations')::text AS t`);
-            if (!exists.rows[0]?.t)
-                return undefined;
-            const rows = await session.query('SELECT version FROM supabase_migrations.schema_migrations');
-            return (0,migrations_files/* sortVersions */.M7)(rows.rows.map((r) => r.version));
-        },
+        readApplied: (session) => (0,tracking/* readVersionTable */.H)(session, 'supabase_migrations.schema_migrations'),
         revertSql: (m) => [`DELETE FROM supabase_migrations.schema_migrations WHERE version = ${(0,sql_split/* literal */.eu)(m.id)}`],
     },
 };
@@ -37587,6 +37580,29 @@ function revertSummary(result, error) {
     for (const m of still.slice(0, STILL_APPLIED_SHOWN))
         lines.push(`- ${cell(m.version)} \`${cell(m.name)}\``);
     return `${lines.join('\n')}\n`;
+}
+
+
+/***/ }),
+
+/***/ 2855:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   H: () => (/* binding */ readVersionTable)
+/* harmony export */ });
+/* harmony import */ var _files_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3907);
+
+/**
+ * The versions recorded in `table` (as written in SQL, schema-qualified or not), oldest first;
+ * undefined when the table does not exist, i.e. the tool never applied anything here.
+ */
+async function readVersionTable(session, table) {
+    const exists = await session.query('SELECT to_regclass($1)::text AS t', [table]);
+    if (!exists.rows[0]?.t)
+        return undefined;
+    const rows = await session.query(`SELECT version FROM ${table}`);
+    return (0,_files_js__WEBPACK_IMPORTED_MODULE_0__/* .sortVersions */ .M7)(rows.rows.map((r) => r.version));
 }
 
 

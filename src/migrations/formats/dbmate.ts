@@ -3,9 +3,9 @@
  * `transaction:false` on the marker line opts out of the transaction. Its rollback deletes the
  * version from schema_migrations in the same transaction as the down SQL; it takes no lock.
  */
-import type { Session } from '../../db/session.js';
-import { anyFileMatches, compareVersions, sortVersions, leadingVersion, listFiles, readText } from '../files.js';
+import { anyFileMatches, compareVersions, leadingVersion, listFiles, readText } from '../files.js';
 import type { MigrationFile, MigrationFormat } from '../types.js';
+import { readVersionTable } from '../tracking.js';
 import { lineAt, literal } from '../sql-split.js';
 
 const UP_MARKER = /^--\s*migrate:up\b.*$/m;
@@ -45,13 +45,8 @@ export const dbmate: MigrationFormat = {
   tracking: {
     table: 'schema_migrations',
     lockKey: async () => undefined,
-    async readApplied(session: Session) {
-      // dbmate names the table unqualified: it lives in the first schema of the search path.
-      const exists = await session.query<{ t: string | null }>(`SELECT to_regclass('schema_migrations')::text AS t`);
-      if (!exists.rows[0]?.t) return undefined;
-      const rows = await session.query<{ version: string }>('SELECT version FROM schema_migrations');
-      return sortVersions(rows.rows.map((r) => r.version));
-    },
+    // dbmate names the table unqualified: it lives in the first schema of the search path.
+    readApplied: (session) => readVersionTable(session, 'schema_migrations'),
     revertSql: (m) => [`DELETE FROM schema_migrations WHERE version = ${literal(m.id)}`],
   },
 };

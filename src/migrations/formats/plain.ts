@@ -3,7 +3,8 @@
  * when the up is kept too) and a tracking table of our own, rollback_kit.schema_migrations, that
  * the deploy fills as it applies migrations.
  */
-import { compareVersions, sortVersions, listFiles, readText } from '../files.js';
+import { compareVersions, listFiles, readText } from '../files.js';
+import { readVersionTable } from '../tracking.js';
 import { literal } from '../sql-split.js';
 import type { MigrationFile, MigrationFormat } from '../types.js';
 
@@ -38,12 +39,7 @@ export const plain: MigrationFormat = {
   tracking: {
     table: 'rollback_kit.schema_migrations',
     lockKey: async () => undefined,
-    async readApplied(session) {
-      const exists = await session.query<{ t: string | null }>(`SELECT to_regclass('rollback_kit.schema_migrations')::text AS t`);
-      if (!exists.rows[0]?.t) return undefined;
-      const rows = await session.query<{ version: string }>('SELECT version FROM rollback_kit.schema_migrations');
-      return sortVersions(rows.rows.map((r) => r.version));
-    },
+    readApplied: (session) => readVersionTable(session, 'rollback_kit.schema_migrations'),
     revertSql: (m) => [`DELETE FROM rollback_kit.schema_migrations WHERE version = ${literal(m.id)}`],
   },
 };

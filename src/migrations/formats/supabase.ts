@@ -3,7 +3,8 @@
  * down SQL from `<timestamp>_name.down.sql` beside it or from a `down/` folder. Reverting deletes
  * the row from supabase_migrations.schema_migrations, as `migration repair --status reverted` does.
  */
-import { compareVersions, sortVersions, listFiles, readText } from '../files.js';
+import { compareVersions, listFiles, readText } from '../files.js';
+import { readVersionTable } from '../tracking.js';
 import { literal } from '../sql-split.js';
 import type { MigrationFile, MigrationFormat } from '../types.js';
 
@@ -35,12 +36,7 @@ export const supabase: MigrationFormat = {
   tracking: {
     table: 'supabase_migrations.schema_migrations',
     lockKey: async () => undefined,
-    async readApplied(session) {
-      const exists = await session.query<{ t: string | null }>(`SELECT to_regclass('supabase_migrations.schema_migrations')::text AS t`);
-      if (!exists.rows[0]?.t) return undefined;
-      const rows = await session.query<{ version: string }>('SELECT version FROM supabase_migrations.schema_migrations');
-      return sortVersions(rows.rows.map((r) => r.version));
-    },
+    readApplied: (session) => readVersionTable(session, 'supabase_migrations.schema_migrations'),
     revertSql: (m) => [`DELETE FROM supabase_migrations.schema_migrations WHERE version = ${literal(m.id)}`],
   },
 };
