@@ -38,7 +38,12 @@ export interface TestDatabase {
 }
 
 const created: TestDatabase[] = [];
-let registered = false;
+
+// Registered when a test file imports this module (collection time): a hook added later, from
+// inside beforeAll or a test, would never run and leave databases behind.
+afterAll(async () => {
+  for (const d of created.splice(0)) await d.drop();
+});
 
 /** Creates an empty database, dropped after the test file's last test. */
 export async function createTestDatabase(prefix = 'rk_test'): Promise<TestDatabase> {
@@ -62,11 +67,5 @@ export async function createTestDatabase(prefix = 'rk_test'): Promise<TestDataba
     },
   };
   created.push(db);
-  if (!registered) {
-    registered = true;
-    afterAll(async () => {
-      for (const d of created.splice(0)) await d.drop();
-    });
-  }
   return db;
 }
