@@ -36338,7 +36338,7 @@ __nccwpck_require__.a(__webpack_module__, async (__webpack_handle_async_dependen
 /* harmony import */ var _core_action_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(8661);
 /* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(9979);
 /* harmony import */ var _db_connection_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(9423);
-/* harmony import */ var _db_restore_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(3091);
+/* harmony import */ var _db_restore_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(2644);
 /* harmony import */ var _report_db_summary_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(6048);
 
 
@@ -36794,7 +36794,7 @@ function libpqEnv(t) {
 
 /***/ }),
 
-/***/ 3091:
+/***/ 2644:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -36862,46 +36862,23 @@ function quoteIdent(name) {
 function qualified(schema, name) {
     return `${quoteIdent(schema)}.${quoteIdent(name)}`;
 }
-function globToRegex(glob) {
-    return '^' + glob.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*') + '$';
-}
-/** A SQL condition on `n.nspname` for the user schemas the filter selects; params appended to `params`. */
-function schemaCondition(filter, params) {
-    const parts = [
-        "n.nspname NOT IN ('pg_catalog', 'information_schema')",
-        "n.nspname NOT LIKE 'pg\\_toast%'",
-        "n.nspname NOT LIKE 'pg\\_temp\\_%'",
-    ];
-    if (filter.schemas.length) {
-        params.push(filter.schemas.map(globToRegex));
-        parts.push(`n.nspname ~ ANY($${params.length}::text[])`);
-    }
-    if (filter.excludeSchemas.length) {
-        params.push(filter.excludeSchemas.map(globToRegex));
-        parts.push(`NOT (n.nspname ~ ANY($${params.length}::text[]))`);
-    }
-    return parts.join(' AND ');
+/** A SQL condition selecting exactly the given schemas; the list is appended to `params`. */
+function schemaCondition(schemas, params) {
+    params.push(schemas);
+    return `n.nspname = ANY($${params.length}::text[])`;
 }
 const NOT_FROM_EXTENSION = (oidExpr, classExpr) => `NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = '${classExpr}'::regclass AND d.objid = ${oidExpr} AND d.deptype = 'e')`;
-async function listTables(session, filter) {
+async function listTables(session, schemas) {
     const params = [];
     const { rows } = await session.query(`SELECT n.nspname AS schema, c.relname AS name
        FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-      WHERE c.relkind = 'r' AND ${schemaCondition(filter, params)} AND ${NOT_FROM_EXTENSION('c.oid', 'pg_class')}
+      WHERE c.relkind = 'r' AND ${schemaCondition(schemas, params)} AND ${NOT_FROM_EXTENSION('c.oid', 'pg_class')}
       ORDER BY 1, 2`, params);
     return rows;
 }
-/** `schema.table` or `table` (meaning public) → the table's parts. */
-function splitTableName(name) {
-    const at = name.indexOf('.');
-    return at < 0 ? { schema: 'public', name } : { schema: name.slice(0, at), name: name.slice(at + 1) };
-}
 /** Exact row counts. Runs in the caller's transaction, so it sees the same snapshot as pg_dump. */
 async function countRows(session, tables, excludeData = []) {
-    const excluded = new Set(excludeData.map((t) => {
-        const s = splitTableName(t);
-        return `${s.schema}.${s.name}`;
-    }));
+    const excluded = new Set(excludeData.map((t) => `${t.schema}.${t.name}`));
     const out = [];
     for (const t of tables) {
         if (excluded.has(`${t.schema}.${t.name}`)) {
@@ -36913,9 +36890,9 @@ async function countRows(session, tables, excludeData = []) {
     }
     return out;
 }
-async function countObjects(session, filter) {
+async function countObjects(session, schemas) {
     const params = [];
-    const cond = schemaCondition(filter, params);
+    const cond = schemaCondition(schemas, params);
     const { rows } = await session.query(`SELECT
        (SELECT count(*) FROM pg_namespace n WHERE ${cond} AND ${NOT_FROM_EXTENSION('n.oid', 'pg_namespace')}) AS schemas,
        (SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.relkind IN ('r','p') AND ${cond} AND ${NOT_FROM_EXTENSION('c.oid', 'pg_class')}) AS tables,
@@ -36937,9 +36914,10 @@ async function countObjects(session, filter) {
         policies: Number(r.policies),
     };
 }
-async function readCatalog(session, filter, excludeData = []) {
-    const tables = await countRows(session, await listTables(session, filter), excludeData);
-    return { tables, objects: await countObjects(session, filter) };
+/** The catalogue of exactly these schemas, with the data of `excludeData` counted as absent. */
+async function readCatalog(session, schemas, excludeData = []) {
+    const tables = await countRows(session, await listTables(session, schemas), excludeData);
+    return { tables, objects: await countObjects(session, schemas) };
 }
 
 // EXTERNAL MODULE: ./node_modules/.cache/rollback-kit-build/db/connection.js
@@ -37258,6 +37236,125 @@ async function readManifest(path) {
     return m;
 }
 
+;// CONCATENATED MODULE: ./node_modules/.cache/rollback-kit-build/db/patterns.js
+/**
+ * Schema and table names as pg_dump reads them (`-n`, `-N`, `--exclude-table-data`), resolved to
+ * the exact objects of one database. pg_dump folds unquoted names to lower case and treats `*` and
+ * `?` as wildcards; double quotes keep case and make every character literal. We resolve the
+ * user's patterns ourselves, under those same rules, and hand pg_dump only exact quoted names, so
+ * the manifest and the archive can never disagree about what was dumped.
+ */
+
+
+/** One dot-separated part of a pattern → an anchored regular expression, as psql/pg_dump build it. */
+function partToRegex(part) {
+    let out = '';
+    let quoted = false;
+    for (let i = 0; i < part.length; i++) {
+        const ch = part[i];
+        if (ch === '"') {
+            if (quoted && part[i + 1] === '"') {
+                out += '"';
+                i++;
+            }
+            else
+                quoted = !quoted;
+        }
+        else if (!quoted && ch === '*')
+            out += '.*';
+        else if (!quoted && ch === '?')
+            out += '.';
+        else
+            out += (quoted ? ch : ch.toLowerCase()).replace(/[.+^${}()|[\]\\*?]/g, '\\$&');
+    }
+    return `^(${out})$`;
+}
+/** Splits on dots outside double quotes. */
+function splitParts(pattern) {
+    const parts = [];
+    let current = '';
+    let quoted = false;
+    for (const ch of pattern) {
+        if (ch === '"')
+            quoted = !quoted;
+        if (ch === '.' && !quoted) {
+            parts.push(current);
+            current = '';
+        }
+        else
+            current += ch;
+    }
+    parts.push(current);
+    return parts;
+}
+/** A table as a pg_dump pattern that matches exactly it: a quoted identifier is taken literally. */
+function exactTablePattern(t) {
+    return qualified(t.schema, t.name);
+}
+const USER_SCHEMA = "n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_toast%' AND n.nspname NOT LIKE 'pg\\_temp\\_%'";
+async function userSchemas(session) {
+    const { rows } = await session.query(`SELECT n.nspname FROM pg_namespace n WHERE ${USER_SCHEMA}
+        AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_namespace'::regclass AND d.objid = n.oid AND d.deptype = 'e')
+      ORDER BY 1`);
+    return rows.map((r) => r.nspname);
+}
+/** A hint for a pattern that matches nothing only because pg_dump folds it to lower case. */
+function caseHint(pattern, candidates) {
+    const exact = candidates.find((c) => c === pattern.replace(/"/g, ''));
+    return exact && !pattern.includes('"') && exact !== exact.toLowerCase()
+        ? ` Unquoted names are folded to lower case, as pg_dump does: write "${exact}" in double quotes to match it.`
+        : '';
+}
+/** Schema names matching one pattern (`input` names the input for messages). */
+async function resolveSchemaPattern(session, pattern, input) {
+    const parts = splitParts(pattern);
+    if (parts.length !== 1)
+        throw new errors/* RollbackKitError */.d(`${input}: "${pattern}" is not a schema name (it has a dot).`);
+    const all = await userSchemas(session);
+    const re = new RegExp(partToRegex(parts[0]));
+    const found = all.filter((s) => re.test(s));
+    if (!found.length && input === 'schemas') {
+        throw new errors/* RollbackKitError */.d(`schemas: "${pattern}" matches no schema; there are ${all.join(', ') || 'none'}.${caseHint(pattern, all)}`);
+    }
+    return found;
+}
+/**
+ * Tables matching one pattern: `schema.table`, or `table` meaning tables visible on the search path
+ * (usually public), as pg_dump resolves it.
+ */
+async function resolveTablePattern(session, pattern) {
+    const parts = splitParts(pattern);
+    if (parts.length > 2 || parts.some((p) => !p))
+        throw new errors/* RollbackKitError */.d(`"${pattern}" is not a table name: write table or schema.table.`);
+    const [schemaPart, namePart] = parts.length === 2 ? parts : [undefined, parts[0]];
+    const params = [partToRegex(namePart)];
+    let where = 'c.relname ~ $1';
+    if (schemaPart !== undefined) {
+        params.push(partToRegex(schemaPart));
+        where += ' AND n.nspname ~ $2';
+    }
+    else
+        where += ' AND pg_catalog.pg_table_is_visible(c.oid)';
+    const { rows } = await session.query(`SELECT n.nspname AS schema, c.relname AS name FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+      WHERE c.relkind IN ('r', 'p') AND ${USER_SCHEMA} AND ${where} ORDER BY 1, 2`, params);
+    return rows;
+}
+/** Like resolveTablePattern, but a pattern that matches nothing is an error naming it. */
+async function resolveTablesStrict(session, patterns, input) {
+    const out = [];
+    for (const pattern of patterns) {
+        const found = await resolveTablePattern(session, pattern);
+        if (!found.length) {
+            const { rows } = await session.query("SELECT relname FROM pg_class WHERE relkind IN ('r','p') AND lower(relname) = lower($1) LIMIT 5", [pattern.split('.').pop().replace(/"/g, '')]);
+            throw new errors/* RollbackKitError */.d(`${input} names ${pattern}, which matches no table.${caseHint(pattern.split('.').pop(), rows.map((r) => r.relname))}`);
+        }
+        for (const t of found)
+            if (!out.some((o) => o.schema === t.schema && o.name === t.name))
+                out.push(t);
+    }
+    return out;
+}
+
 ;// CONCATENATED MODULE: ./node_modules/.cache/rollback-kit-build/db/snapshot.js
 /**
  * snapshot-db: a pg_dump that can be trusted mid-incident. The manifest's row counts and the CSV
@@ -37265,6 +37362,7 @@ async function readManifest(path) {
  * pg_dump runs, so they describe exactly what the archive holds and cost no extra wall time.
  * Nothing is reported as a snapshot until it has been read back in full.
  */
+
 
 
 
@@ -37326,7 +37424,7 @@ async function freePath(dir, base, ext) {
         }
     }
 }
-function pgDumpArgs(req, path, snapshotId, schemas) {
+function pgDumpArgs(req, path, snapshotId, sel) {
     const formatFlag = { custom: 'c', directory: 'd', plain: 'p' }[req.format];
     const args = [`--format=${formatFlag}`, '--file', path, '--no-password', `--snapshot=${snapshotId}`];
     if (req.format === 'directory' && req.jobs > 1)
@@ -37334,12 +37432,13 @@ function pgDumpArgs(req, path, snapshotId, schemas) {
     // A plain script must be able to replace what is there when restore-db feeds it to psql.
     if (req.format === 'plain')
         args.push('--clean', '--if-exists');
-    for (const s of schemas)
-        args.push('--schema', s);
-    for (const s of req.filter.excludeSchemas)
-        args.push('--exclude-schema', s);
-    for (const t of req.excludeTableData)
-        args.push('--exclude-table-data', t);
+    // Exact quoted names only: pg_dump then dumps precisely what the manifest describes.
+    for (const s of sel.include)
+        args.push('--schema', quoteIdent(s));
+    for (const s of sel.exclude)
+        args.push('--exclude-schema', quoteIdent(s));
+    for (const t of sel.excludeData)
+        args.push('--exclude-table-data', exactTablePattern(t));
     return args;
 }
 function pgError(stderr) {
@@ -37347,28 +37446,45 @@ function pgError(stderr) {
     const line = lines.find((l) => /error|fatal|could not/i.test(l)) ?? lines[0] ?? 'no message';
     return line.replace(/^pg_dump:\s*(error:\s*)?/, '');
 }
-/** Schemas to pass to pg_dump: the user's, plus migration history that exists, so a restore keeps it. */
-async function effectiveSchemas(session, req, log) {
-    if (!req.filter.schemas.length)
-        return [];
-    const { rows } = await session.query('SELECT nspname FROM pg_namespace WHERE nspname = ANY($1)', [MIGRATION_HISTORY_SCHEMAS]);
-    const extra = rows.map((r) => r.nspname).filter((s) => !req.filter.schemas.includes(s) && !req.filter.excludeSchemas.includes(s));
-    if (extra.length)
-        log.info(`Also dumping migration history schema(s) ${extra.join(', ')} so a restore keeps it.`);
-    return [...req.filter.schemas, ...extra];
-}
-async function checkExportTables(session, req) {
-    const tables = req.exportTables.map(splitTableName);
-    for (const t of tables) {
-        const { rows } = await session.query(`SELECT EXISTS (SELECT 1 FROM information_schema.tables WHERE table_schema = $1 AND table_name = $2) AS has_table,
-              EXISTS (SELECT 1 FROM information_schema.columns WHERE table_schema = $1 AND table_name = $2 AND column_name = $3) AS has_column`, [t.schema, t.name, req.exportColumn]);
-        if (!rows[0].has_table)
-            throw new errors/* RollbackKitError */.d(`export-tables names ${t.schema}.${t.name}, which does not exist in ${(0,connection/* describeTarget */.ff)(req.target)}.`);
-        if (!rows[0].has_column) {
-            throw new errors/* RollbackKitError */.d(`Table ${t.schema}.${t.name} has no column "${req.exportColumn}" to select new rows by.`, 'Set export-column to its creation-time column.');
-        }
+async function resolveSelection(session, req, log) {
+    const all = await userSchemas(session);
+    const add = (list, items) => items.forEach((i) => list.includes(i) || list.push(i));
+    const include = [];
+    for (const p of req.filter.schemas)
+        add(include, await resolveSchemaPattern(session, p, 'schemas'));
+    const exclude = [];
+    for (const p of req.filter.excludeSchemas) {
+        const found = await resolveSchemaPattern(session, p, 'exclude-schemas');
+        if (!found.length)
+            log.warning(`exclude-schemas: "${p}" matches no schema, so it leaves nothing out.`);
+        add(exclude, found);
     }
-    return tables;
+    if (include.length) {
+        // Migration history goes with the app's schemas, so a restore remembers which migrations ran.
+        const history = MIGRATION_HISTORY_SCHEMAS.filter((s) => all.includes(s) && !include.includes(s) && !exclude.includes(s));
+        if (history.length)
+            log.info(`Also dumping migration history schema(s) ${history.join(', ')} so a restore keeps it.`);
+        add(include, history);
+    }
+    const schemas = (include.length ? include : all).filter((s) => !exclude.includes(s));
+    const excludeData = [];
+    for (const p of req.excludeTableData) {
+        const found = await resolveTablePattern(session, p);
+        if (!found.length)
+            log.warning(`exclude-table-data: "${p}" matches no table, so all its rows are dumped.`);
+        for (const t of found)
+            if (!excludeData.some((e) => e.schema === t.schema && e.name === t.name))
+                excludeData.push(t);
+    }
+    const exportTables = req.exportSince ? await resolveTablesStrict(session, req.exportTables, 'export-tables') : [];
+    return { schemas, include, exclude, excludeData, exportTables };
+}
+async function checkExportColumn(session, tables, column) {
+    for (const t of tables) {
+        const { rows } = await session.query('SELECT EXISTS (SELECT 1 FROM information_schema.columns WHERE table_schema = $1 AND table_name = $2 AND column_name = $3) AS ok', [t.schema, t.name, column]);
+        if (!rows[0].ok)
+            throw new errors/* RollbackKitError */.d(`Table ${t.schema}.${t.name} has no column "${column}" to select new rows by.`, 'Set export-column to its creation-time column.');
+    }
 }
 async function exportRows(session, tables, column, since, dir) {
     await (0,promises_namespaceObject.mkdir)(dir, { recursive: true });
@@ -37403,8 +37519,8 @@ async function takeSnapshot(req, log) {
         const pgDump = await findPgTool('pg_dump', major, { ...req.tools, explicitPath: req.pgDumpPath });
         const pgRestore = req.format === 'plain' ? undefined : await siblingTool(pgDump, 'pg_restore', major, req.tools);
         log.info(`Server ${where} runs PostgreSQL ${serverVersion}; using pg_dump ${pgDump.version} (${pgDump.path}).`);
-        const schemas = await effectiveSchemas(session, req, log);
-        const exportTables = req.exportSince ? await checkExportTables(session, req) : [];
+        const selection = await resolveSelection(session, req, log);
+        await checkExportColumn(session, selection.exportTables, req.exportColumn);
         const at = now();
         const base = snapshotBaseName(req.target.database, req.label, at);
         path = await freePath(req.outputDir, base, EXTENSIONS[req.format]);
@@ -37412,15 +37528,14 @@ async function takeSnapshot(req, log) {
         const snapshotId = (await session.query('SELECT pg_export_snapshot() AS id')).rows[0].id;
         log.info(`Dumping ${where} (${req.format} format${req.jobs > 1 ? `, ${req.jobs} jobs` : ''}) to ${path} …`);
         const dumpStarted = Date.now();
-        const dump = runProcess(pgDump.path, pgDumpArgs(req, path, snapshotId, schemas), { env: (0,connection/* libpqEnv */.kY)(req.target) });
+        const dump = runProcess(pgDump.path, pgDumpArgs(req, path, snapshotId, selection), { env: (0,connection/* libpqEnv */.kY)(req.target) });
         // Counting and exporting in the exported snapshot while pg_dump copies the same rows.
-        const filter = { schemas, excludeSchemas: req.filter.excludeSchemas };
         const sideWork = (async () => {
-            const catalog = await readCatalog(session, filter, req.excludeTableData);
+            const catalog = await readCatalog(session, selection.schemas, selection.excludeData);
             let exported = [];
             if (req.exportSince) {
                 exportsDir = (0,external_node_path_.join)(req.outputDir, `${(0,external_node_path_.basename)(path)}.exports`);
-                exported = await exportRows(session, exportTables, req.exportColumn, req.exportSince, exportsDir);
+                exported = await exportRows(session, selection.exportTables, req.exportColumn, req.exportSince, exportsDir);
             }
             return { catalog, exported };
         })();
@@ -37451,7 +37566,7 @@ async function takeSnapshot(req, log) {
             file: (0,external_node_path_.basename)(path),
             sizeBytes,
             sha256,
-            filter: { schemas, excludeSchemas: req.filter.excludeSchemas, excludeTableData: req.excludeTableData },
+            filter: { schemas: selection.schemas, excludeSchemas: selection.exclude, excludeTableData: selection.excludeData.map((t) => `${t.schema}.${t.name}`) },
             tables: side.value.catalog.tables,
             objects: side.value.catalog.objects,
             exports: req.exportSince ? { since: req.exportSince.toISOString(), column: req.exportColumn, dir: (0,external_node_path_.basename)(exportsDir), tables: side.value.exported } : null,
@@ -37558,6 +37673,11 @@ async function restoreSnapshot(req, log) {
     if (manifest.database !== req.target.database) {
         log.warning(`The snapshot was taken of database "${manifest.database}" and is being restored into "${req.target.database}".`);
     }
+    // Tables dumped without their rows come back empty: only a pre-restore snapshot keeps those rows.
+    const withoutRows = manifest.tables.filter((t) => t.rows === null).map((t) => `${t.schema}.${t.name}`);
+    if (withoutRows.length && !req.preRestoreSnapshot) {
+        throw new errors/* RollbackKitError */.d(`The snapshot holds no rows for ${withoutRows.join(', ')} (exclude-table-data), so restoring it empties them, and pre-restore-snapshot is false.`, 'Set pre-restore-snapshot: true so their rows are kept, or restore a snapshot that has them. Nothing was changed.');
+    }
     const serverMajor = await withSession(req.target, async (s) => majorFromVersionNum(Number((await s.query("SELECT current_setting('server_version_num') AS n")).rows[0].n)));
     let preRestoreSnapshotPath;
     if (req.preRestoreSnapshot) {
@@ -37575,6 +37695,9 @@ async function restoreSnapshot(req, log) {
             tools: req.tools,
         }, log);
         preRestoreSnapshotPath = pre.path;
+    }
+    if (withoutRows.length) {
+        log.warning(`The snapshot holds no rows for ${withoutRows.join(', ')}: the restore leaves them empty; their rows from before are in ${preRestoreSnapshotPath}.`);
     }
     const single = req.jobs <= 1;
     const mode = manifest.format === 'plain' ? 'psql, one transaction' : single ? 'pg_restore, one transaction' : `pg_restore, ${req.jobs} parallel jobs`;
@@ -37600,7 +37723,7 @@ async function restoreSnapshot(req, log) {
     }
     const { differences, extraTables } = await withSession(req.target, async (s) => {
         const expected = manifest.tables;
-        const present = await listTables(s, { schemas: manifest.filter.schemas, excludeSchemas: manifest.filter.excludeSchemas });
+        const present = await listTables(s, manifest.filter.schemas);
         const key = (t) => `${t.schema}.${t.name}`;
         const presentKeys = new Set(present.map(key));
         const expectedKeys = new Set(expected.map(key));
@@ -37631,6 +37754,7 @@ async function restoreSnapshot(req, log) {
         tablesRestored: manifest.tables.length,
         differences,
         extraTables,
+        restoredEmpty: withoutRows,
         mode,
         durationMs: Date.now() - started,
     };
@@ -37715,6 +37839,9 @@ function restoreSummary(r) {
     ];
     if (r.differences.length) {
         parts.push('### Tables that differ from the snapshot', markdown_table(['Table', 'Rows in snapshot', 'Rows now'], r.differences.map((d) => [d.table, d.expected ?? '', d.actual ?? 'missing'])));
+    }
+    if (r.restoredEmpty.length) {
+        parts.push(`### Restored without rows (the snapshot left their data out)\n\n${r.restoredEmpty.map((t) => `- \`${t}\``).join('\n')}\n\nTheir rows from before the restore are in the pre-restore snapshot.`);
     }
     if (r.extraTables.length) {
         parts.push(`### Tables the snapshot does not have (left as they are)\n\n${r.extraTables.map((t) => `- \`${t}\``).join('\n')}`);

@@ -3,13 +3,8 @@
  * table's row count, and counts of the objects a restore must bring back (views, functions,
  * triggers, sequences, RLS policies). Objects owned by extensions are left out, as pg_dump does.
  */
+import type { TableName } from './patterns.js';
 import type { Session } from './session.js';
-
-export interface SchemaFilter {
-  /** Only these schemas (exact names, `*` as a wildcard); empty = all user schemas. */
-  schemas: string[];
-  excludeSchemas: string[];
-}
 
 export interface TableCount {
   schema: string;
@@ -42,55 +37,30 @@ export function qualified(schema: string, name: string): string {
   return `${quoteIdent(schema)}.${quoteIdent(name)}`;
 }
 
-function globToRegex(glob: string): string {
-  return '^' + glob.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*') + '$';
-}
-
-/** A SQL condition on `n.nspname` for the user schemas the filter selects; params appended to `params`. */
-function schemaCondition(filter: SchemaFilter, params: unknown[]): string {
-  const parts = [
-    "n.nspname NOT IN ('pg_catalog', 'information_schema')",
-    "n.nspname NOT LIKE 'pg\\_toast%'",
-    "n.nspname NOT LIKE 'pg\\_temp\\_%'",
-  ];
-  if (filter.schemas.length) {
-    params.push(filter.schemas.map(globToRegex));
-    parts.push(`n.nspname ~ ANY($${params.length}::text[])`);
-  }
-  if (filter.excludeSchemas.length) {
-    params.push(filter.excludeSchemas.map(globToRegex));
-    parts.push(`NOT (n.nspname ~ ANY($${params.length}::text[]))`);
-  }
-  return parts.join(' AND ');
+/** A SQL condition selecting exactly the given schemas; the list is appended to `params`. */
+function schemaCondition(schemas: string[], params: unknown[]): string {
+  params.push(schemas);
+  return `n.nspname = ANY($${params.length}::text[])`;
 }
 
 const NOT_FROM_EXTENSION = (oidExpr: string, classExpr: string) =>
   `NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = '${classExpr}'::regclass AND d.objid = ${oidExpr} AND d.deptype = 'e')`;
 
-export async function listTables(session: Session, filter: SchemaFilter): Promise<{ schema: string; name: string }[]> {
+export async function listTables(session: Session, schemas: string[]): Promise<TableName[]> {
   const params: unknown[] = [];
   const { rows } = await session.query<{ schema: string; name: string }>(
     `SELECT n.nspname AS schema, c.relname AS name
        FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-      WHERE c.relkind = 'r' AND ${schemaCondition(filter, params)} AND ${NOT_FROM_EXTENSION('c.oid', 'pg_class')}
+      WHERE c.relkind = 'r' AND ${schemaCondition(schemas, params)} AND ${NOT_FROM_EXTENSION('c.oid', 'pg_class')}
       ORDER BY 1, 2`,
     params,
   );
   return rows;
 }
 
-/** `schema.table` or `table` (meaning public) → the table's parts. */
-export function splitTableName(name: string): { schema: string; name: string } {
-  const at = name.indexOf('.');
-  return at < 0 ? { schema: 'public', name } : { schema: name.slice(0, at), name: name.slice(at + 1) };
-}
-
 /** Exact row counts. Runs in the caller's transaction, so it sees the same snapshot as pg_dump. */
-export async function countRows(session: Session, tables: { schema: string; name: string }[], excludeData: string[] = []): Promise<TableCount[]> {
-  const excluded = new Set(excludeData.map((t) => {
-    const s = splitTableName(t);
-    return `${s.schema}.${s.name}`;
-  }));
+export async function countRows(session: Session, tables: TableName[], excludeData: TableName[] = []): Promise<TableCount[]> {
+  const excluded = new Set(excludeData.map((t) => `${t.schema}.${t.name}`));
   const out: TableCount[] = [];
   for (const t of tables) {
     if (excluded.has(`${t.schema}.${t.name}`)) {
@@ -103,9 +73,9 @@ export async function countRows(session: Session, tables: { schema: string; name
   return out;
 }
 
-export async function countObjects(session: Session, filter: SchemaFilter): Promise<ObjectCounts> {
+export async function countObjects(session: Session, schemas: string[]): Promise<ObjectCounts> {
   const params: unknown[] = [];
-  const cond = schemaCondition(filter, params);
+  const cond = schemaCondition(schemas, params);
   const { rows } = await session.query<Record<keyof ObjectCounts, string>>(
     `SELECT
        (SELECT count(*) FROM pg_namespace n WHERE ${cond} AND ${NOT_FROM_EXTENSION('n.oid', 'pg_namespace')}) AS schemas,
@@ -131,7 +101,8 @@ export async function countObjects(session: Session, filter: SchemaFilter): Prom
   };
 }
 
-export async function readCatalog(session: Session, filter: SchemaFilter, excludeData: string[] = []): Promise<Catalog> {
-  const tables = await countRows(session, await listTables(session, filter), excludeData);
-  return { tables, objects: await countObjects(session, filter) };
+/** The catalogue of exactly these schemas, with the data of `excludeData` counted as absent. */
+export async function readCatalog(session: Session, schemas: string[], excludeData: TableName[] = []): Promise<Catalog> {
+  const tables = await countRows(session, await listTables(session, schemas), excludeData);
+  return { tables, objects: await countObjects(session, schemas) };
 }

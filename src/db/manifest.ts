@@ -28,6 +28,7 @@ export interface SnapshotManifest {
   file: string;
   sizeBytes: number;
   sha256: string;
+  /** Exactly what was dumped: every schema, the schemas left out, tables whose rows were left out. */
   filter: { schemas: string[]; excludeSchemas: string[]; excludeTableData: string[] };
   tables: TableCount[];
   objects: ObjectCounts;

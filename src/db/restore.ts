@@ -43,6 +43,8 @@ export interface RestoreResult {
   tablesRestored: number;
   differences: TableDifference[];
   extraTables: string[];
+  /** Tables the snapshot has no rows for (exclude-table-data): restored empty. */
+  restoredEmpty: string[];
   mode: string;
   durationMs: number;
 }
@@ -75,6 +77,15 @@ export async function restoreSnapshot(req: RestoreRequest, log: Log): Promise<Re
     log.warning(`The snapshot was taken of database "${manifest.database}" and is being restored into "${req.target.database}".`);
   }
 
+  // Tables dumped without their rows come back empty: only a pre-restore snapshot keeps those rows.
+  const withoutRows = manifest.tables.filter((t) => t.rows === null).map((t) => `${t.schema}.${t.name}`);
+  if (withoutRows.length && !req.preRestoreSnapshot) {
+    throw new RollbackKitError(
+      `The snapshot holds no rows for ${withoutRows.join(', ')} (exclude-table-data), so restoring it empties them, and pre-restore-snapshot is false.`,
+      'Set pre-restore-snapshot: true so their rows are kept, or restore a snapshot that has them. Nothing was changed.',
+    );
+  }
+
   const serverMajor = await withSession(req.target, async (s) => majorFromVersionNum(Number((await s.query<{ n: string }>("SELECT current_setting('server_version_num') AS n")).rows[0]!.n)));
 
   let preRestoreSnapshotPath: string | undefined;
@@ -96,6 +107,10 @@ export async function restoreSnapshot(req: RestoreRequest, log: Log): Promise<Re
       log,
     );
     preRestoreSnapshotPath = pre.path;
+  }
+
+  if (withoutRows.length) {
+    log.warning(`The snapshot holds no rows for ${withoutRows.join(', ')}: the restore leaves them empty; their rows from before are in ${preRestoreSnapshotPath}.`);
   }
 
   const single = req.jobs <= 1;
@@ -128,7 +143,7 @@ export async function restoreSnapshot(req: RestoreRequest, log: Log): Promise<Re
 
   const { differences, extraTables } = await withSession(req.target, async (s) => {
     const expected = manifest.tables;
-    const present = await listTables(s, { schemas: manifest.filter.schemas, excludeSchemas: manifest.filter.excludeSchemas });
+    const present = await listTables(s, manifest.filter.schemas);
     const key = (t: { schema: string; name: string }) => `${t.schema}.${t.name}`;
     const presentKeys = new Set(present.map(key));
     const expectedKeys = new Set(expected.map(key));
@@ -155,6 +170,7 @@ export async function restoreSnapshot(req: RestoreRequest, log: Log): Promise<Re
     tablesRestored: manifest.tables.length,
     differences,
     extraTables,
+    restoredEmpty: withoutRows,
     mode,
     durationMs: Date.now() - started,
   };

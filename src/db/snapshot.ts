@@ -13,9 +13,10 @@ import { RollbackKitError } from '../core/errors.js';
 import type { Log } from '../core/log.js';
 import { runProcess } from '../core/process.js';
 import { fingerprint, readWhole, type SnapshotFormat } from './archive.js';
-import { qualified, readCatalog, splitTableName, type Catalog, type SchemaFilter } from './catalog.js';
+import { qualified, quoteIdent, readCatalog, type Catalog } from './catalog.js';
 import { describeTarget, isTransactionPooler, libpqEnv, type ConnectionTarget } from './connection.js';
 import { writeManifest, type ExportedTable, type SnapshotManifest } from './manifest.js';
+import { exactTablePattern, resolveSchemaPattern, resolveTablePattern, resolveTablesStrict, userSchemas, type TableName } from './patterns.js';
 import { findPgTool, majorFromVersionNum, siblingTool, type FindToolOptions, type PgTool } from './pg-tools.js';
 import { connect, type Session } from './session.js';
 
@@ -29,7 +30,9 @@ export interface SnapshotRequest {
   jobs: number;
   outputDir: string;
   label?: string;
-  filter: SchemaFilter;
+  /** Schema patterns as pg_dump reads -n / -N: unquoted names fold to lower case, `*` and `?` are wildcards. */
+  filter: { schemas: string[]; excludeSchemas: string[] };
+  /** Table patterns (table or schema.table) whose rows are left out. */
   excludeTableData: string[];
   exportSince?: Date;
   exportTables: string[];
@@ -104,15 +107,27 @@ async function freePath(dir: string, base: string, ext: string): Promise<string>
   }
 }
 
-function pgDumpArgs(req: SnapshotRequest, path: string, snapshotId: string, schemas: string[]): string[] {
+/** What the patterns select in this database, resolved once, so pg_dump and the manifest agree. */
+interface Selection {
+  /** Every schema dumped. */
+  schemas: string[];
+  /** Passed as --schema (empty: no include filter). */
+  include: string[];
+  exclude: string[];
+  excludeData: TableName[];
+  exportTables: TableName[];
+}
+
+function pgDumpArgs(req: SnapshotRequest, path: string, snapshotId: string, sel: Selection): string[] {
   const formatFlag = { custom: 'c', directory: 'd', plain: 'p' }[req.format];
   const args = [`--format=${formatFlag}`, '--file', path, '--no-password', `--snapshot=${snapshotId}`];
   if (req.format === 'directory' && req.jobs > 1) args.push('--jobs', String(req.jobs));
   // A plain script must be able to replace what is there when restore-db feeds it to psql.
   if (req.format === 'plain') args.push('--clean', '--if-exists');
-  for (const s of schemas) args.push('--schema', s);
-  for (const s of req.filter.excludeSchemas) args.push('--exclude-schema', s);
-  for (const t of req.excludeTableData) args.push('--exclude-table-data', t);
+  // Exact quoted names only: pg_dump then dumps precisely what the manifest describes.
+  for (const s of sel.include) args.push('--schema', quoteIdent(s));
+  for (const s of sel.exclude) args.push('--exclude-schema', quoteIdent(s));
+  for (const t of sel.excludeData) args.push('--exclude-table-data', exactTablePattern(t));
   return args;
 }
 
@@ -122,29 +137,42 @@ function pgError(stderr: string): string {
   return line.replace(/^pg_dump:\s*(error:\s*)?/, '');
 }
 
-/** Schemas to pass to pg_dump: the user's, plus migration history that exists, so a restore keeps it. */
-async function effectiveSchemas(session: Session, req: SnapshotRequest, log: Log): Promise<string[]> {
-  if (!req.filter.schemas.length) return [];
-  const { rows } = await session.query<{ nspname: string }>('SELECT nspname FROM pg_namespace WHERE nspname = ANY($1)', [MIGRATION_HISTORY_SCHEMAS]);
-  const extra = rows.map((r) => r.nspname).filter((s) => !req.filter.schemas.includes(s) && !req.filter.excludeSchemas.includes(s));
-  if (extra.length) log.info(`Also dumping migration history schema(s) ${extra.join(', ')} so a restore keeps it.`);
-  return [...req.filter.schemas, ...extra];
+async function resolveSelection(session: Session, req: SnapshotRequest, log: Log): Promise<Selection> {
+  const all = await userSchemas(session);
+  const add = (list: string[], items: string[]) => items.forEach((i) => list.includes(i) || list.push(i));
+  const include: string[] = [];
+  for (const p of req.filter.schemas) add(include, await resolveSchemaPattern(session, p, 'schemas'));
+  const exclude: string[] = [];
+  for (const p of req.filter.excludeSchemas) {
+    const found = await resolveSchemaPattern(session, p, 'exclude-schemas');
+    if (!found.length) log.warning(`exclude-schemas: "${p}" matches no schema, so it leaves nothing out.`);
+    add(exclude, found);
+  }
+  if (include.length) {
+    // Migration history goes with the app's schemas, so a restore remembers which migrations ran.
+    const history = MIGRATION_HISTORY_SCHEMAS.filter((s) => all.includes(s) && !include.includes(s) && !exclude.includes(s));
+    if (history.length) log.info(`Also dumping migration history schema(s) ${history.join(', ')} so a restore keeps it.`);
+    add(include, history);
+  }
+  const schemas = (include.length ? include : all).filter((s) => !exclude.includes(s));
+  const excludeData: TableName[] = [];
+  for (const p of req.excludeTableData) {
+    const found = await resolveTablePattern(session, p);
+    if (!found.length) log.warning(`exclude-table-data: "${p}" matches no table, so all its rows are dumped.`);
+    for (const t of found) if (!excludeData.some((e) => e.schema === t.schema && e.name === t.name)) excludeData.push(t);
+  }
+  const exportTables = req.exportSince ? await resolveTablesStrict(session, req.exportTables, 'export-tables') : [];
+  return { schemas, include, exclude, excludeData, exportTables };
 }
 
-async function checkExportTables(session: Session, req: SnapshotRequest): Promise<{ schema: string; name: string }[]> {
-  const tables = req.exportTables.map(splitTableName);
+async function checkExportColumn(session: Session, tables: TableName[], column: string): Promise<void> {
   for (const t of tables) {
-    const { rows } = await session.query<{ has_table: boolean; has_column: boolean }>(
-      `SELECT EXISTS (SELECT 1 FROM information_schema.tables WHERE table_schema = $1 AND table_name = $2) AS has_table,
-              EXISTS (SELECT 1 FROM information_schema.columns WHERE table_schema = $1 AND table_name = $2 AND column_name = $3) AS has_column`,
-      [t.schema, t.name, req.exportColumn],
+    const { rows } = await session.query<{ ok: boolean }>(
+      'SELECT EXISTS (SELECT 1 FROM information_schema.columns WHERE table_schema = $1 AND table_name = $2 AND column_name = $3) AS ok',
+      [t.schema, t.name, column],
     );
-    if (!rows[0]!.has_table) throw new RollbackKitError(`export-tables names ${t.schema}.${t.name}, which does not exist in ${describeTarget(req.target)}.`);
-    if (!rows[0]!.has_column) {
-      throw new RollbackKitError(`Table ${t.schema}.${t.name} has no column "${req.exportColumn}" to select new rows by.`, 'Set export-column to its creation-time column.');
-    }
+    if (!rows[0]!.ok) throw new RollbackKitError(`Table ${t.schema}.${t.name} has no column "${column}" to select new rows by.`, 'Set export-column to its creation-time column.');
   }
-  return tables;
 }
 
 async function exportRows(session: Session, tables: { schema: string; name: string }[], column: string, since: Date, dir: string): Promise<ExportedTable[]> {
@@ -186,8 +214,8 @@ export async function takeSnapshot(req: SnapshotRequest, log: Log): Promise<Snap
     const pgRestore = req.format === 'plain' ? undefined : await siblingTool(pgDump, 'pg_restore', major, req.tools);
     log.info(`Server ${where} runs PostgreSQL ${serverVersion}; using pg_dump ${pgDump.version} (${pgDump.path}).`);
 
-    const schemas = await effectiveSchemas(session, req, log);
-    const exportTables = req.exportSince ? await checkExportTables(session, req) : [];
+    const selection = await resolveSelection(session, req, log);
+    await checkExportColumn(session, selection.exportTables, req.exportColumn);
 
     const at = now();
     const base = snapshotBaseName(req.target.database, req.label, at);
@@ -198,15 +226,14 @@ export async function takeSnapshot(req: SnapshotRequest, log: Log): Promise<Snap
     log.info(`Dumping ${where} (${req.format} format${req.jobs > 1 ? `, ${req.jobs} jobs` : ''}) to ${path} …`);
 
     const dumpStarted = Date.now();
-    const dump = runProcess(pgDump.path, pgDumpArgs(req, path, snapshotId, schemas), { env: libpqEnv(req.target) });
+    const dump = runProcess(pgDump.path, pgDumpArgs(req, path, snapshotId, selection), { env: libpqEnv(req.target) });
     // Counting and exporting in the exported snapshot while pg_dump copies the same rows.
-    const filter: SchemaFilter = { schemas, excludeSchemas: req.filter.excludeSchemas };
     const sideWork = (async (): Promise<{ catalog: Catalog; exported: ExportedTable[] }> => {
-      const catalog = await readCatalog(session, filter, req.excludeTableData);
+      const catalog = await readCatalog(session, selection.schemas, selection.excludeData);
       let exported: ExportedTable[] = [];
       if (req.exportSince) {
         exportsDir = join(req.outputDir, `${basename(path!)}.exports`);
-        exported = await exportRows(session, exportTables, req.exportColumn, req.exportSince, exportsDir);
+        exported = await exportRows(session, selection.exportTables, req.exportColumn, req.exportSince, exportsDir);
       }
       return { catalog, exported };
     })();
@@ -237,7 +264,7 @@ export async function takeSnapshot(req: SnapshotRequest, log: Log): Promise<Snap
       file: basename(path),
       sizeBytes,
       sha256,
-      filter: { schemas, excludeSchemas: req.filter.excludeSchemas, excludeTableData: req.excludeTableData },
+      filter: { schemas: selection.schemas, excludeSchemas: selection.exclude, excludeTableData: selection.excludeData.map((t) => `${t.schema}.${t.name}`) },
       tables: side.value.catalog.tables,
       objects: side.value.catalog.objects,
       exports: req.exportSince ? { since: req.exportSince.toISOString(), column: req.exportColumn, dir: basename(exportsDir!), tables: side.value.exported } : null,

@@ -52,6 +52,9 @@ export function restoreSummary(r: RestoreResult): string {
       table(['Table', 'Rows in snapshot', 'Rows now'], r.differences.map((d) => [d.table, d.expected ?? '', d.actual ?? 'missing'])),
     );
   }
+  if (r.restoredEmpty.length) {
+    parts.push(`### Restored without rows (the snapshot left their data out)\n\n${r.restoredEmpty.map((t) => `- \`${t}\``).join('\n')}\n\nTheir rows from before the restore are in the pre-restore snapshot.`);
+  }
   if (r.extraTables.length) {
     parts.push(`### Tables the snapshot does not have (left as they are)\n\n${r.extraTables.map((t) => `- \`${t}\``).join('\n')}`);
   }
