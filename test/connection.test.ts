@@ -37,6 +37,26 @@ describe('parseConnectionString', () => {
     expect(env).toMatchObject({ PGHOST: 'h', PGPORT: '5432', PGDATABASE: 'd', PGUSER: 'u', PGPASSWORD: 'pw123', PGSSLMODE: 'require', PGAPPNAME: 'x' });
   });
 
+  it.each(['postgres://postgres:hunter2@secret/word@127.0.0.1:5432/db', 'postgres://app:p@ss/w#rd%1@db.example.com/shop', 'postgres://u:pa?ss@h/d'])(
+    'refuses a URL whose password has a raw @ / # ?, without repeating any of it: %s',
+    (raw) => {
+      const err = (() => {
+        try {
+          parseConnectionString(raw);
+        } catch (e) {
+          return e as RollbackKitError;
+        }
+      })();
+      expect(err).toBeInstanceOf(RollbackKitError);
+      expect(err!.line).toMatch(/password \(or user name\) holds a character .* Percent-encode/);
+      for (const piece of ['hunter2', 'secret', '127.0.0.1', 'p@ss', 'w#rd', 'pa?ss', 'db.example.com']) expect(err!.line).not.toContain(piece);
+    },
+  );
+
+  it('refuses a stray % with the same advice instead of an unexpected error', () => {
+    expect(() => parseConnectionString('postgres://postgres:100%sure@127.0.0.1:5432/db')).toThrow(/% that does not start a percent-encoded character/);
+  });
+
   it.each([
     ['', /empty/],
     ['postgres://u:p@h/d?port=abc', /invalid port/],

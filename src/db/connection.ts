@@ -32,7 +32,33 @@ export function parseConnectionString(raw: string, log?: Log): ConnectionTarget 
   return target;
 }
 
+const ENCODE_HINT = 'Percent-encode special characters in the user name and password (@ as %40, / as %2F, # as %23, ? as %3F, % as %25, : as %3A).';
+
+/**
+ * A password with a raw @, /, # or ? makes the URL mean something else (part of the password
+ * becomes the host or the path), and the message would then show pieces of it. Refuse such a URL
+ * without repeating any of it.
+ */
+function checkUserInfo(text: string): void {
+  const rest = text.slice(text.indexOf('//') + 2);
+  const lastAt = rest.lastIndexOf('@');
+  if (lastAt < 0) return;
+  const authorityEnd = rest.search(/[/?#]/);
+  if (authorityEnd >= 0 && authorityEnd < lastAt) {
+    throw new RollbackKitError('The connection string\'s password (or user name) holds a character that ends the host part of a URL, so it cannot be read safely.', ENCODE_HINT);
+  }
+}
+
+function decode(part: string): string {
+  try {
+    return decodeURIComponent(part);
+  } catch {
+    throw new RollbackKitError('The connection string has a % that does not start a percent-encoded character.', ENCODE_HINT);
+  }
+}
+
 function parseUrl(text: string): ConnectionTarget {
+  checkUserInfo(text);
   let url: URL;
   try {
     // URL cannot parse several comma-separated hosts; we support one.
@@ -40,20 +66,20 @@ function parseUrl(text: string): ConnectionTarget {
   } catch {
     throw new RollbackKitError(
       'The connection string is not a valid URL.',
-      'Expected postgres://user:password@host:5432/dbname (percent-encode special characters in the password).',
+      `Expected postgres://user:password@host:5432/dbname. ${ENCODE_HINT}`,
     );
   }
   const params: Record<string, string> = {};
   url.searchParams.forEach((v, k) => (params[k] = v));
-  const host = params.host ?? decodeURIComponent(url.hostname).replace(/^\[(.*)\]$/, '$1');
+  const host = params.host ?? decode(url.hostname).replace(/^\[(.*)\]$/, '$1');
   delete params.host;
   const port = params.port ?? url.port;
   delete params.port;
-  const database = decodeURIComponent(url.pathname.replace(/^\//, '')) || params.dbname || '';
+  const database = decode(url.pathname.replace(/^\//, '')) || params.dbname || '';
   delete params.dbname;
-  const user = decodeURIComponent(url.username) || params.user || '';
+  const user = decode(url.username) || params.user || '';
   delete params.user;
-  const password = url.password ? decodeURIComponent(url.password) : params.password;
+  const password = url.password ? decode(url.password) : params.password;
   delete params.password;
   return finish({ host, port, database, user, password, params });
 }

@@ -87,6 +87,16 @@ describe('snapshot-db refuses bad input', () => {
     expect(snapshotsIn(dir)).toEqual([]);
   });
 
+  it('a password with a raw @ and /: refused without showing any piece of it', async () => {
+    const run = await runAction('snapshot-db', { 'database-url': 'postgres://postgres:hunter2@secret/word@127.0.0.1:5432/shop', 'output-dir': await mkdtemp(join(tmpdir(), 'rk-bad-')) });
+    for (const piece of ['hunter2', 'secret', 'hunter2@secret/word']) await expectCleanFailure(run, /password \(or user name\) holds a character .* Percent-encode/, piece);
+  });
+
+  it('a stray % in the password: the same advice, not an unexpected error', async () => {
+    const run = await runAction('snapshot-db', { 'database-url': 'postgres://postgres:100%sure@127.0.0.1:5432/shop', 'output-dir': await mkdtemp(join(tmpdir(), 'rk-bad-')) });
+    await expectCleanFailure(run, /% that does not start a percent-encoded character/, '100%sure');
+  });
+
   it('unknown database', async () => {
     const run = await runAction('snapshot-db', { 'database-url': withPassword(db.url.replace(db.name, 'no_such_db_xyz')), 'output-dir': await mkdtemp(join(tmpdir(), 'rk-bad-')) });
     await expectCleanFailure(run, /Database "no_such_db_xyz" does not exist on 127\.0\.0\.1:5432/);
