@@ -37638,6 +37638,9 @@ async function takeSnapshot(req, log) {
 
 async function verifySnapshot(snapshotPath, log, opts = {}) {
     const path = snapshotPath.replace(/\/+$/, '');
+    if (path.endsWith('.manifest.json')) {
+        throw new errors/* RollbackKitError */.d(`${path} is a snapshot's manifest, not the snapshot.`, `Pass the snapshot beside it: ${path.slice(0, -'.manifest.json'.length)}.`);
+    }
     if (!(0,external_node_fs_.existsSync)(path)) {
         throw new errors/* RollbackKitError */.d(`Snapshot ${path} does not exist.`, 'Pass the path output of snapshot-db (download the artifact first if it was uploaded).');
     }
@@ -37766,8 +37769,6 @@ async function restoreSnapshot(req, log) {
     const verified = differences.length === 0;
     if (verified)
         log.info(`Restore verified: all ${manifest.tables.length} tables have the row counts of the snapshot.`);
-    else
-        log.warning(`Restore finished but ${differences.length} table(s) differ from the snapshot: ${differences.map((d) => d.table).join(', ')}.`);
     if (extraTables.length)
         log.warning(`Tables the snapshot does not have were left as they are: ${extraTables.join(', ')}.`);
     return {

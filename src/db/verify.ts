@@ -24,6 +24,9 @@ export interface VerifyOptions extends FindToolOptions {
 
 export async function verifySnapshot(snapshotPath: string, log: Log, opts: VerifyOptions = {}): Promise<VerifiedSnapshot> {
   const path = snapshotPath.replace(/\/+$/, '');
+  if (path.endsWith('.manifest.json')) {
+    throw new RollbackKitError(`${path} is a snapshot's manifest, not the snapshot.`, `Pass the snapshot beside it: ${path.slice(0, -'.manifest.json'.length)}.`);
+  }
   if (!existsSync(path)) {
     throw new RollbackKitError(`Snapshot ${path} does not exist.`, 'Pass the path output of snapshot-db (download the artifact first if it was uploaded).');
   }

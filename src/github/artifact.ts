@@ -17,15 +17,19 @@ async function filesOf(path: string): Promise<string[]> {
   return out;
 }
 
-/** Uploads the snapshot, its manifest and any exports under one artifact named after the snapshot. */
-export async function uploadSnapshotArtifact(paths: string[], retentionDays: number | undefined, runtime: { available: boolean }): Promise<UploadedArtifact> {
-  const name = basename(paths[0]!);
-  if (!runtime.available) {
+/** Checked before any work: an upload that cannot happen should not wait for a long dump to say so. */
+export function requireArtifactRuntime(available: boolean): void {
+  if (!available) {
     throw new RollbackKitError(
-      `upload-artifact needs the GitHub Actions runtime (ACTIONS_RUNTIME_TOKEN), which this run does not have; the snapshot is kept at ${paths[0]}.`,
-      'Run inside a GitHub Actions job, or set upload-artifact: false.',
+      'upload-artifact needs the GitHub Actions runtime (ACTIONS_RUNTIME_TOKEN), which this run does not have.',
+      'Run inside a GitHub Actions job, or set upload-artifact: false. Nothing was dumped.',
     );
   }
+}
+
+/** Uploads the snapshot, its manifest and any exports under one artifact named after the snapshot. */
+export async function uploadSnapshotArtifact(paths: string[], retentionDays: number | undefined): Promise<UploadedArtifact> {
+  const name = basename(paths[0]!);
   const files = (await Promise.all(paths.map(filesOf))).flat();
   try {
     // Loaded only when asked for: it is most of the bundle and slows every cold start.

@@ -148,11 +148,16 @@ describe('snapshot-db refuses bad input', () => {
     expect(run.errors).toEqual(['Input required and not supplied: database-url.']);
   });
 
-  it('upload-artifact outside GitHub Actions says so and keeps the snapshot', async () => {
+  it('upload-artifact outside GitHub Actions says so before dumping anything', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'rk-bad-'));
     const run = await runAction('snapshot-db', { 'database-url': withPassword(db.url), 'output-dir': dir, 'upload-artifact': 'true' });
-    await expectCleanFailure(run, /upload-artifact needs the GitHub Actions runtime .* the snapshot is kept at /);
-    expect(existsSync(run.outputs.path!)).toBe(true);
+    await expectCleanFailure(run, /upload-artifact needs the GitHub Actions runtime .* Nothing was dumped/);
+    expect(snapshotsIn(dir)).toEqual([]);
+  });
+
+  it('the manifest given as snapshot-path: says to pass the snapshot beside it', async () => {
+    const run = await runAction('restore-db', { 'database-url': withPassword(db.url), 'snapshot-path': manifestPath, confirm: db.name });
+    await expectCleanFailure(run, new RegExp(`is a snapshot's manifest, not the snapshot\\. Pass the snapshot beside it: ${snapshotPath.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\.`));
   });
 });
 
