@@ -31,31 +31,41 @@ function outputs(result: RevertResult): void {
   });
 }
 
+/** What a failed step says: `failed`, with what was reverted before the failure (nothing, if it stopped before running). */
+function failedOutputs(partial?: RevertResult): void {
+  if (partial) outputs(partial);
+  else setOutputs({ status: 'failed', reverted: '[]', count: 0 });
+}
+
 await runAction(async (log) => {
-  const target = parseConnectionString(input.required('database-url'), log);
-  const options = {
-    target,
-    root: process.env.GITHUB_WORKSPACE || process.cwd(),
-    migrationsDir: input.string('migrations-dir'),
-    format: parseFormatName(input.string('format')),
-    choice: readChoice(),
-    dryRun: input.boolean('dry-run', false),
-    snapshotPath: input.string('snapshot-path'),
-    requireSnapshot: input.boolean('require-snapshot', true),
-    lockTimeoutSeconds: input.number('lock-timeout-seconds', { default: 10, min: 0, max: 3600 })!,
-    statementTimeoutSeconds: input.number('statement-timeout-seconds', { default: 300, min: 1, max: 86_400 })!,
-    tools: { searchPath: process.env.PATH ?? '' },
-  };
   let result: RevertResult;
   try {
+    const target = parseConnectionString(input.required('database-url'), log);
+    const options = {
+      target,
+      root: process.env.GITHUB_WORKSPACE || process.cwd(),
+      migrationsDir: input.string('migrations-dir'),
+      format: parseFormatName(input.string('format')),
+      choice: readChoice(),
+      dryRun: input.boolean('dry-run', false),
+      snapshotPath: input.string('snapshot-path'),
+      requireSnapshot: input.boolean('require-snapshot', true),
+      lockTimeoutSeconds: input.number('lock-timeout-seconds', { default: 10, min: 0, max: 3600 })!,
+      statementTimeoutSeconds: input.number('statement-timeout-seconds', { default: 300, min: 1, max: 86_400 })!,
+      tools: { searchPath: process.env.PATH ?? '' },
+    };
     result = await revertMigrations(options, log);
   } catch (err) {
+    // Every failure says status=failed: a later `if: always()` step must never read "reverted" here.
     if (err instanceof RevertFailed) {
-      outputs(err.partial);
+      failedOutputs(err.partial);
       await core.summary.addRaw(log.redact(revertSummary(err.partial, err.message))).write();
-    } else if (err instanceof RollbackKitError) {
-      // Stopped before planning (snapshot, lock, inputs): nothing was changed; say so where people look.
-      await core.summary.addRaw(log.redact(`## run-down-migrations\n\n**Failed before changing anything:** ${err.line}\n`)).write();
+    } else {
+      failedOutputs();
+      if (err instanceof RollbackKitError) {
+        // Stopped before planning (snapshot, lock, inputs): nothing was changed; say so where people look.
+        await core.summary.addRaw(log.redact(`## run-down-migrations\n\n**Failed before changing anything:** ${err.line}\n`)).write();
+      }
     }
     throw err;
   }

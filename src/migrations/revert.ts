@@ -45,7 +45,8 @@ export interface PlanEntry {
 }
 
 export interface RevertResult {
-  status: 'reverted' | 'nothing-to-do' | 'dry-run';
+  /** `failed` only on the partial result a RevertFailed carries: the step failed, whatever ran before. */
+  status: 'reverted' | 'nothing-to-do' | 'dry-run' | 'failed';
   format: FormatName;
   /** host:port/db; never a secret. */
   target: string;
@@ -198,7 +199,11 @@ export async function revertMigrations(opts: RevertOptions, log: Log): Promise<R
       log.info(`Reverted ${plan.toRevert.length} migration(s); ${still.length} still applied${still.length ? `, the newest ${still.at(-1)!.name}` : ''}.`);
     }
   } catch (err) {
-    if (err instanceof RollbackKitError && result.plan.length > 0) throw new RevertFailed(err, finish(result, applied, started));
+    if (err instanceof RollbackKitError && result.plan.length > 0) {
+      // Never "reverted" for a run that failed: a later `if: always()` step reads this status.
+      result.status = 'failed';
+      throw new RevertFailed(err, finish(result, applied, started));
+    }
     throw err;
   } finally {
     if (lockKey) await releaseMigrationLock(session, lockKey);

@@ -54,6 +54,8 @@ describe('run-down-migrations failures', () => {
     expect(error).toContain('transaction was rolled back');
     expect(JSON.parse(run.outputs.reverted!)).toEqual([steps[4]!.version, steps[3]!.version]);
     expect(run.outputs.count).toBe('2');
+    // Two were reverted, but the step failed: the status says so, reverted says what was done.
+    expect(run.outputs.status).toBe('failed');
     expect(run.summary).toContain('Failed');
     expect(await findSecret(run, PASSWORD)).toEqual([]);
     // Nothing of the third is left: not the column its first statement added, not its bookkeeping.
@@ -68,6 +70,29 @@ describe('run-down-migrations failures', () => {
     expect(JSON.parse(rerun.outputs.reverted!)).toEqual([steps[2]!.version, steps[1]!.version]);
     expect(await existingTables(db)).toEqual(['t1']);
     expect(await trackingState(db, 'dbmate')).toEqual([steps[0]!.version]);
+  });
+
+  it('says status=failed, not reverted, when the first down fails (a later if: always() step reads it)', async () => {
+    const db = await createTestDatabase('rk_down_status');
+    const ws = await workspace();
+    const steps = tables(3);
+    steps[2]!.down = 'drop tabel three;';
+    const dir = await writeMigrations(ws, 'dbmate', steps);
+    await applyMigrations(db, 'dbmate', dir, steps);
+    const snap = await runAction('snapshot-db', { 'database-url': db.url, 'output-dir': join(ws, 'snapshots') });
+    expect(snap.errors).toEqual([]);
+
+    const run = await runAction('run-down-migrations', { 'database-url': withPassword(db.url), steps: '2', 'snapshot-path': snap.outputs.path! }, { cwd: ws });
+    expect(run.code).not.toBe(0);
+    expect(run.errors).toHaveLength(1);
+    expect(run.errors[0]).toContain('syntax error at or near "tabel" [42601]');
+    expect(run.outputs.status).toBe('failed');
+    expect(JSON.parse(run.outputs.reverted!)).toEqual([]);
+    expect(run.outputs.count).toBe('0');
+    expect(JSON.parse(run.outputs.plan!).map((p: { version: string }) => p.version)).toEqual([steps[2]!.version, steps[1]!.version]);
+    expect(await findSecret(run, PASSWORD)).toEqual([]);
+    expect(await existingTables(db)).toEqual(['t1', 't2', 't3']);
+    expect(await trackingState(db, 'dbmate')).toEqual(steps.map((s) => s.version));
   });
 
   it('names the failing statement when PostgreSQL gives no position, and keeps trailing comments harmless', async () => {

@@ -39,6 +39,8 @@ async function expectCleanFailure(run: ActionRun, text: string | RegExp): Promis
   expect(run.code).not.toBe(0);
   expect(run.errors).toHaveLength(1);
   expect(run.errors[0]).toMatch(text);
+  // Stopped before anything ran: the outputs say the step failed and nothing was reverted.
+  expect([run.outputs.status, run.outputs.reverted, run.outputs.count]).toEqual(['failed', '[]', '0']);
   expect(run.stdout).not.toMatch(/\n\s+at /);
   expect(await findSecret(run, PASSWORD)).toEqual([]);
 }
