@@ -59,6 +59,10 @@ export function parseChecks(text: string, ctx: SpecContext): Check[] {
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, uniqueKeys: true, prettyErrors: false });
   if (doc.errors.length) {
+    // The YAML library's words for a tab ("Unexpected scalar at node end", "map-value-ind token")
+    // name no cause; a tab in the indentation is the usual one, so say that instead.
+    const tabs = tabIndentedLines(text);
+    if (tabs.length) throw new SpecError(tabs.map((line) => ({ line, message: 'tabs are not allowed for indentation in YAML; use spaces' })), source);
     throw new SpecError(
       doc.errors.map((e) => ({ line: lineCounter.linePos(e.pos[0]).line, message: `invalid YAML: ${e.message.split('\n')[0]}` })),
       source,
@@ -103,6 +107,16 @@ export function parseChecks(text: string, ctx: SpecContext): Check[] {
   problems.sort((a, b) => (a.line ?? 0) - (b.line ?? 0));
   if (problems.length) throw new SpecError(problems, source);
   return checks;
+}
+
+/** 1-based numbers of the lines whose indentation (the whitespace before the first character) holds a tab. */
+function tabIndentedLines(text: string): number[] {
+  const lines: number[] = [];
+  text.split(/\r?\n/).forEach((line, i) => {
+    const indent = /^[ \t]*/.exec(line)![0];
+    if (indent.includes('\t') && indent.length < line.length) lines.push(i + 1);
+  });
+  return lines;
 }
 
 /** Line of the node at `path`, or of the key `keyOf` in the map at `path` (for unknown fields). */
@@ -287,8 +301,11 @@ class CheckReader {
     const ranges: Range[] = [];
     for (const entry of list) {
       const range = parseStatus(entry);
+      const reversed = typeof entry === 'string' ? /^\s*(\d{3})\s*(?:\.\.|-)\s*(\d{3})\s*$/.exec(entry) : null;
       if (range) ranges.push(range);
-      else this.problem('status', `"${String(entry)}" is not a status: use a code (200), a class (2xx), a range (200..299) or a list of them`);
+      else if (reversed && Number(reversed[1]) > Number(reversed[2])) {
+        this.problem('status', `the range ${reversed[1]}..${reversed[2]} is reversed: its minimum is greater than its maximum (write ${reversed[2]}..${reversed[1]})`);
+      } else this.problem('status', `"${String(entry)}" is not a status: use a code (200), a class (2xx), a range (200..299) or a list of them`);
     }
     if (!list.length) this.problem('status', 'the list is empty');
     return ranges;
@@ -373,7 +390,9 @@ class CheckReader {
     const rows = this.obj['expect-rows'];
     if (rows !== undefined) {
       const range = parseCountRange(rows);
-      if (range) check.expectRows = range;
+      if (range && range.min !== undefined && range.max !== undefined && range.min > range.max) {
+        this.problem('expect-rows', `the range ${range.min}..${range.max} is reversed: its minimum is greater than its maximum (write ${range.max}..${range.min})`);
+      } else if (range) check.expectRows = range;
       else this.problem('expect-rows', 'must be a row count (3) or a range (1.., ..10, 1..10)');
     }
     if ('expect-value' in this.obj) check.expectValue = { value: this.obj['expect-value'] };
@@ -442,8 +461,8 @@ function parseCountRange(v: unknown): Range | undefined {
   if (typeof v !== 'string') return undefined;
   const m = /^\s*(\d*)\s*\.\.\s*(\d*)\s*$/.exec(v);
   if (!m || (!m[1] && !m[2])) return /^\s*\d+\s*$/.test(v) ? parseCountRange(Number(v)) : undefined;
-  const range: Range = { min: m[1] ? Number(m[1]) : undefined, max: m[2] ? Number(m[2]) : undefined };
-  return range.min !== undefined && range.max !== undefined && range.min > range.max ? undefined : range;
+  // A reversed range (5..1) is returned as written: the caller names that mistake.
+  return { min: m[1] ? Number(m[1]) : undefined, max: m[2] ? Number(m[2]) : undefined };
 }
 
 /** The known word nearest to a typo, if it is near enough to be a likely meaning. */

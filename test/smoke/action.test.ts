@@ -203,6 +203,15 @@ describe('smoke-test action: an invalid spec fails before anything runs, even wi
     expect(run.code).toBe(1);
     expect(run.errors[0]).toMatch(/^The smoke check spec \(checks input\) has \d+ problems?, so nothing was run: line \d+: invalid YAML/);
   });
+
+  it('a tab in the indentation: one line that says so, not the YAML parser\'s tokens', async () => {
+    const run = await runAction('smoke-test', { 'base-url': server.url, checks: '- name: health\n\turl: /health\n', 'fail-step': false });
+    expect(run.code).toBe(1);
+    expect(run.outputs).toEqual({});
+    expect(run.errors).toEqual([
+      'The smoke check spec (checks input) has 1 problem, so nothing was run: line 2: tabs are not allowed for indentation in YAML; use spaces. Fix the spec; the smoke-test section of the rollback-kit README lists every field.',
+    ]);
+  });
 });
 
 describe('smoke-test action: bad inputs', () => {

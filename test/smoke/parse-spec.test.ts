@@ -126,6 +126,27 @@ describe('parseChecks: malformed specs report every mistake with its place', () 
     expect(p[0]!.line).toBe(2);
   });
 
+  it('a tab in the indentation: one plain problem per line, not the YAML library\'s token jargon', () => {
+    expect(problems('- name: health\n\turl: /health\n')).toEqual([{ line: 2, message: 'tabs are not allowed for indentation in YAML; use spaces' }]);
+    expect(problems('- name: health\n  url: /health\n  json:\n  \tstatus: ok\n  \tversion: {exists: true}\n')).toEqual([
+      { line: 4, message: 'tabs are not allowed for indentation in YAML; use spaces' },
+      { line: 5, message: 'tabs are not allowed for indentation in YAML; use spaces' },
+    ]);
+    // A tab inside a block scalar's text is content, not indentation: the spec is valid.
+    const [check] = parseChecks('- name: q\n  query: |\n    select 1\n    \t from pg_class\n  expect-rows: 1\n', ctx);
+    expect((check as SqlCheck).query).toBe('select 1\n\t from pg_class');
+  });
+
+  it('a reversed range says it is reversed', () => {
+    expect(problems('- {name: q, query: select 1, expect-rows: "1..0"}')).toEqual([
+      { line: 1, check: 'q', field: 'expect-rows', message: 'the range 1..0 is reversed: its minimum is greater than its maximum (write 0..1)' },
+    ]);
+    expect(problems('- {name: h, url: /h, status: "299..200"}')[0]).toMatchObject({
+      field: 'status',
+      message: 'the range 299..200 is reversed: its minimum is greater than its maximum (write 200..299)',
+    });
+  });
+
   it('duplicate keys are invalid YAML', () => {
     expect(problems('- name: a\n  url: /a\n  url: /b\n')[0]!.message).toMatch(/invalid YAML.*unique/i);
   });
