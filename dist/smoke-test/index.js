@@ -43937,7 +43937,9 @@ await (0,_core_action_js__WEBPACK_IMPORTED_MODULE_2__/* .runAction */ .Cs)(async
         'junit-path': paths.junit,
     });
     if (!verdict.passed) {
-        const line = `Smoke test failed: ${verdict.failed} of ${report.checks.length} checks failed; severity ${verdict.severity}, decision ${verdict.decision}. ${verdict.reasons[0] ?? ''}`.trim();
+        // The reason often ends in "(SQLSTATE 42P01)" or a quote: end it as a sentence before the hint.
+        const reason = verdict.reasons[0]?.trim();
+        const line = `Smoke test failed: ${verdict.failed} of ${report.checks.length} checks failed; severity ${verdict.severity}, decision ${verdict.decision}.${reason ? ` ${/[.!?]$/.test(reason) ? reason : `${reason}.`}` : ''}`;
         if (failStep)
             throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_3__/* .RollbackKitError */ .d(line, 'See the job summary and the report; with fail-step: false the step stays green and a later step can act on the decision output.');
         log.warning(`${line} (fail-step is false: the step stays green; act on the decision output)`);

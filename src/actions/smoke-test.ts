@@ -102,7 +102,9 @@ await runAction(async (log) => {
   });
 
   if (!verdict.passed) {
-    const line = `Smoke test failed: ${verdict.failed} of ${report.checks.length} checks failed; severity ${verdict.severity}, decision ${verdict.decision}. ${verdict.reasons[0] ?? ''}`.trim();
+    // The reason often ends in "(SQLSTATE 42P01)" or a quote: end it as a sentence before the hint.
+    const reason = verdict.reasons[0]?.trim();
+    const line = `Smoke test failed: ${verdict.failed} of ${report.checks.length} checks failed; severity ${verdict.severity}, decision ${verdict.decision}.${reason ? ` ${/[.!?]$/.test(reason) ? reason : `${reason}.`}` : ''}`;
     if (failStep) throw new RollbackKitError(line, 'See the job summary and the report; with fail-step: false the step stays green and a later step can act on the decision output.');
     log.warning(`${line} (fail-step is false: the step stays green; act on the decision output)`);
   }

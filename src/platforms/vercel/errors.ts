@@ -29,7 +29,7 @@ export function vercelError(err: unknown, ctx: ErrorContext): Error {
     return new RollbackKitError(`${err.message} while ${ctx.doing}.`, 'Check that api-url points at the Vercel API.');
   }
   if (!(err instanceof VercelApiError)) return err instanceof Error ? err : new Error(String(err));
-  const said = err.serverMessage ? ` Vercel said: "${err.serverMessage}"` : '';
+  const said = err.serverMessage ? ` Vercel said: "${err.serverMessage}".` : '';
   switch (err.status) {
     case 401:
       return new RollbackKitError(`Vercel rejected the token (401) while ${ctx.doing}.${said}`, 'Check the vercel-token secret: it may be expired, revoked or empty.');
