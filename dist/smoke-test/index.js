@@ -43841,11 +43841,13 @@ __nccwpck_require__.a(__webpack_module__, async (__webpack_handle_async_dependen
 /* harmony import */ var _db_connection_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(9899);
 /* harmony import */ var _smoke_parse_spec_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(7810);
 /* harmony import */ var _smoke_report_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(8837);
-/* harmony import */ var _smoke_smoke_test_js__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(5382);
+/* harmony import */ var _smoke_smoke_test_js__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(7883);
+/* harmony import */ var _smoke_sql_probe_js__WEBPACK_IMPORTED_MODULE_8__ = __nccwpck_require__(5072);
 /**
  * smoke-test: decide with evidence whether production is healthy, and whether to roll back.
  * Reads inputs, runs src/smoke, writes outputs, reports, the job summary and annotations.
  */
+
 
 
 
@@ -43914,7 +43916,19 @@ await (0,_core_action_js__WEBPACK_IMPORTED_MODULE_2__/* .runAction */ .Cs)(async
     if (baselineUrl && !checks.some((c) => c.kind === 'http' && c.path)) {
         log.warning('baseline-url is set, but no HTTP check is written as a path (/api/health), so there is nothing to compare.');
     }
-    const { verdict, report } = await (0,_smoke_smoke_test_js__WEBPACK_IMPORTED_MODULE_7__/* .runSmokeTest */ .p)(checks, options, log);
+    let outcome;
+    try {
+        outcome = await (0,_smoke_smoke_test_js__WEBPACK_IMPORTED_MODULE_7__/* .runSmokeTest */ .p)(checks, options, log);
+    }
+    catch (err) {
+        // A wrong database-url (password, user, database name) fails like an invalid spec, whatever
+        // fail-step says: it is a typo in a secret, not an outage, so no verdict and no decision output.
+        if (err instanceof _smoke_sql_probe_js__WEBPACK_IMPORTED_MODULE_8__/* .DatabaseConfigError */ .o) {
+            await _actions_core__WEBPACK_IMPORTED_MODULE_1__/* .summary */ .z.addRaw(log.redact(`### Smoke test\n\n❌ ${err.message}\n\n${err.hint ?? ''}\n`)).write();
+        }
+        throw err;
+    }
+    const { verdict, report } = outcome;
     const paths = (0,_smoke_report_js__WEBPACK_IMPORTED_MODULE_6__/* .reportPaths */ .Rs)(process.env.RUNNER_TEMP || (0,node_os__WEBPACK_IMPORTED_MODULE_0__.tmpdir)());
     await (0,_smoke_report_js__WEBPACK_IMPORTED_MODULE_6__/* .writeReportFiles */ .t4)(report, paths, log);
     for (const a of (0,_smoke_report_js__WEBPACK_IMPORTED_MODULE_6__/* .annotations */ .hk)(report)) {
@@ -44394,6 +44408,113 @@ function libpqEnv(t) {
             env[name] = value;
     }
     return env;
+}
+
+
+/***/ }),
+
+/***/ 2990:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   WU: () => (/* binding */ show),
+/* harmony export */   bD: () => (/* binding */ deepEqual),
+/* harmony export */   m6: () => (/* binding */ assertResponse)
+/* harmony export */ });
+/* harmony import */ var _json_path_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(2705);
+/* harmony import */ var _spec_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(9640);
+/**
+ * The assertions of an HTTP check against one response. Returns what failed, in words an on-call
+ * engineer can act on; an empty list means the response passed. Bodies are never quoted back: they
+ * may hold personal data or tokens.
+ */
+
+
+function assertResponse(check, res) {
+    const failures = [];
+    if (!check.status.some((r) => (0,_spec_js__WEBPACK_IMPORTED_MODULE_0__/* .inRange */ .r)(res.status, r))) {
+        failures.push(`status ${res.status}, expected ${check.status.map(_spec_js__WEBPACK_IMPORTED_MODULE_0__/* .formatRange */ .L).join(' or ')}`);
+    }
+    if (check.maxMs !== undefined && res.ms > check.maxMs)
+        failures.push(`took ${Math.round(res.ms)} ms, more than max-ms ${check.maxMs}`);
+    for (const text of check.bodyContains)
+        if (!res.body.includes(text))
+            failures.push(`body does not contain ${show(text)}`);
+    for (const text of check.bodyNotContains)
+        if (res.body.includes(text))
+            failures.push(`body contains ${show(text)}`);
+    if (check.bodyMatches && !check.bodyMatches.test(res.body))
+        failures.push(`body does not match /${check.bodyMatches.source}/`);
+    if (check.json.length)
+        failures.push(...assertJson(check.json, res.body));
+    for (const h of check.header) {
+        const actual = res.headers.get(h.name);
+        if (h.op === 'exists') {
+            if ((actual !== null) !== h.value)
+                failures.push(`header "${h.name}" is ${actual === null ? 'missing' : 'present'}, expected it ${h.value ? 'present' : 'absent'}`);
+        }
+        else if (actual === null)
+            failures.push(`header "${h.name}" is missing`);
+        else if (h.op === 'equals' && actual !== h.value)
+            failures.push(`header "${h.name}" is ${show(actual)}, expected ${show(h.value)}`);
+        else if (h.op === 'contains' && !actual.includes(h.value))
+            failures.push(`header "${h.name}" is ${show(actual)}, expected it to contain ${show(h.value)}`);
+        else if (h.op === 'matches' && !h.value.test(actual))
+            failures.push(`header "${h.name}" is ${show(actual)}, expected it to match /${h.value.source}/`);
+    }
+    return failures;
+}
+function assertJson(assertions, body) {
+    let doc;
+    try {
+        doc = JSON.parse(body);
+    }
+    catch {
+        return [`body is not JSON (${body.length ? `${body.length} bytes` : 'empty'}), so json assertions cannot hold`];
+    }
+    const failures = [];
+    for (const a of assertions) {
+        const { found, value } = (0,_json_path_js__WEBPACK_IMPORTED_MODULE_1__/* .lookupJsonPath */ .c)(doc, (0,_json_path_js__WEBPACK_IMPORTED_MODULE_1__/* .parseJsonPath */ .H)(a.path));
+        const where = `json "${a.path}"`;
+        if (a.op === 'exists') {
+            if (found !== a.value)
+                failures.push(`${where} is ${found ? 'present' : 'missing'}, expected it ${a.value ? 'present' : 'absent'}`);
+            continue;
+        }
+        if (!found) {
+            failures.push(`${where} is missing`);
+            continue;
+        }
+        if (a.op === 'equals') {
+            if (!deepEqual(value, a.value))
+                failures.push(`${where} is ${show(value)}, expected ${show(a.value)}`);
+        }
+        else if (typeof value !== 'number')
+            failures.push(`${where} is ${show(value)}, not a number`);
+        else if (a.op === 'less-than' && !(value < a.value))
+            failures.push(`${where} is ${value}, expected less than ${String(a.value)}`);
+        else if (a.op === 'greater-than' && !(value > a.value))
+            failures.push(`${where} is ${value}, expected greater than ${String(a.value)}`);
+    }
+    return failures;
+}
+function deepEqual(a, b) {
+    if (a === b)
+        return true;
+    if (a === null || b === null || typeof a !== 'object' || typeof b !== 'object')
+        return false;
+    if (Array.isArray(a) !== Array.isArray(b))
+        return false;
+    if (Array.isArray(a) && Array.isArray(b))
+        return a.length === b.length && a.every((v, i) => deepEqual(v, b[i]));
+    const ka = Object.keys(a);
+    const kb = Object.keys(b);
+    return ka.length === kb.length && ka.every((k) => Object.prototype.hasOwnProperty.call(b, k) && deepEqual(a[k], b[k]));
+}
+/** A value as JSON, cut short: a report line, not a dump. */
+function show(value) {
+    const text = value === undefined ? 'undefined' : JSON.stringify(value);
+    return text.length > 80 ? `${text.slice(0, 77)}...` : text;
 }
 
 
@@ -45200,7 +45321,7 @@ function annotations(report) {
 
 /***/ }),
 
-/***/ 5382:
+/***/ 7883:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -45222,118 +45343,8 @@ var connection = __nccwpck_require__(9899);
 var parse_spec = __nccwpck_require__(7810);
 // EXTERNAL MODULE: ./node_modules/.cache/rollback-kit-build/smoke/report.js
 var smoke_report = __nccwpck_require__(8837);
-// EXTERNAL MODULE: ./node_modules/.cache/rollback-kit-build/smoke/json-path.js
-var json_path = __nccwpck_require__(2705);
-;// CONCATENATED MODULE: ./node_modules/.cache/rollback-kit-build/smoke/spec.js
-/**
- * The smoke-check spec after validation: what each check sends and what it asserts. Everything here
- * is already checked (URLs absolute, regexes compiled, ranges ordered), so the probes never have to
- * second-guess a value.
- */
-function formatRange(r) {
-    if (r.min !== undefined && r.min === r.max)
-        return String(r.min);
-    return `${r.min ?? ''}..${r.max ?? ''}`;
-}
-function inRange(n, r) {
-    return (r.min === undefined || n >= r.min) && (r.max === undefined || n <= r.max);
-}
-
-;// CONCATENATED MODULE: ./node_modules/.cache/rollback-kit-build/smoke/assertions.js
-/**
- * The assertions of an HTTP check against one response. Returns what failed, in words an on-call
- * engineer can act on; an empty list means the response passed. Bodies are never quoted back: they
- * may hold personal data or tokens.
- */
-
-
-function assertResponse(check, res) {
-    const failures = [];
-    if (!check.status.some((r) => inRange(res.status, r))) {
-        failures.push(`status ${res.status}, expected ${check.status.map(formatRange).join(' or ')}`);
-    }
-    if (check.maxMs !== undefined && res.ms > check.maxMs)
-        failures.push(`took ${Math.round(res.ms)} ms, more than max-ms ${check.maxMs}`);
-    for (const text of check.bodyContains)
-        if (!res.body.includes(text))
-            failures.push(`body does not contain ${show(text)}`);
-    for (const text of check.bodyNotContains)
-        if (res.body.includes(text))
-            failures.push(`body contains ${show(text)}`);
-    if (check.bodyMatches && !check.bodyMatches.test(res.body))
-        failures.push(`body does not match /${check.bodyMatches.source}/`);
-    if (check.json.length)
-        failures.push(...assertJson(check.json, res.body));
-    for (const h of check.header) {
-        const actual = res.headers.get(h.name);
-        if (h.op === 'exists') {
-            if ((actual !== null) !== h.value)
-                failures.push(`header "${h.name}" is ${actual === null ? 'missing' : 'present'}, expected it ${h.value ? 'present' : 'absent'}`);
-        }
-        else if (actual === null)
-            failures.push(`header "${h.name}" is missing`);
-        else if (h.op === 'equals' && actual !== h.value)
-            failures.push(`header "${h.name}" is ${show(actual)}, expected ${show(h.value)}`);
-        else if (h.op === 'contains' && !actual.includes(h.value))
-            failures.push(`header "${h.name}" is ${show(actual)}, expected it to contain ${show(h.value)}`);
-        else if (h.op === 'matches' && !h.value.test(actual))
-            failures.push(`header "${h.name}" is ${show(actual)}, expected it to match /${h.value.source}/`);
-    }
-    return failures;
-}
-function assertJson(assertions, body) {
-    let doc;
-    try {
-        doc = JSON.parse(body);
-    }
-    catch {
-        return [`body is not JSON (${body.length ? `${body.length} bytes` : 'empty'}), so json assertions cannot hold`];
-    }
-    const failures = [];
-    for (const a of assertions) {
-        const { found, value } = (0,json_path/* lookupJsonPath */.c)(doc, (0,json_path/* parseJsonPath */.H)(a.path));
-        const where = `json "${a.path}"`;
-        if (a.op === 'exists') {
-            if (found !== a.value)
-                failures.push(`${where} is ${found ? 'present' : 'missing'}, expected it ${a.value ? 'present' : 'absent'}`);
-            continue;
-        }
-        if (!found) {
-            failures.push(`${where} is missing`);
-            continue;
-        }
-        if (a.op === 'equals') {
-            if (!deepEqual(value, a.value))
-                failures.push(`${where} is ${show(value)}, expected ${show(a.value)}`);
-        }
-        else if (typeof value !== 'number')
-            failures.push(`${where} is ${show(value)}, not a number`);
-        else if (a.op === 'less-than' && !(value < a.value))
-            failures.push(`${where} is ${value}, expected less than ${String(a.value)}`);
-        else if (a.op === 'greater-than' && !(value > a.value))
-            failures.push(`${where} is ${value}, expected greater than ${String(a.value)}`);
-    }
-    return failures;
-}
-function deepEqual(a, b) {
-    if (a === b)
-        return true;
-    if (a === null || b === null || typeof a !== 'object' || typeof b !== 'object')
-        return false;
-    if (Array.isArray(a) !== Array.isArray(b))
-        return false;
-    if (Array.isArray(a) && Array.isArray(b))
-        return a.length === b.length && a.every((v, i) => deepEqual(v, b[i]));
-    const ka = Object.keys(a);
-    const kb = Object.keys(b);
-    return ka.length === kb.length && ka.every((k) => Object.prototype.hasOwnProperty.call(b, k) && deepEqual(a[k], b[k]));
-}
-/** A value as JSON, cut short: a report line, not a dump. */
-function show(value) {
-    const text = value === undefined ? 'undefined' : JSON.stringify(value);
-    return text.length > 80 ? `${text.slice(0, 77)}...` : text;
-}
-
+// EXTERNAL MODULE: ./node_modules/.cache/rollback-kit-build/smoke/assertions.js
+var assertions = __nccwpck_require__(2990);
 ;// CONCATENATED MODULE: ./node_modules/.cache/rollback-kit-build/smoke/http-probe.js
 /**
  * One HTTP request of a check: sent with a timeout, redirects followed by hand so that the bypass
@@ -45374,7 +45385,7 @@ async function probeHttp(check, url, opts) {
             }
             const text = method === 'HEAD' ? '' : await readCapped(res);
             const ms = elapsed();
-            const failures = assertResponse(check, { status: res.status, headers: res.headers, body: text, ms });
+            const failures = (0,assertions/* assertResponse */.m6)(check, { status: res.status, headers: res.headers, body: text, ms });
             return { ok: failures.length === 0, ms, status: res.status, failures };
         }
     }
@@ -45475,179 +45486,8 @@ function sleep(ms, signal) {
     });
 }
 
-// EXTERNAL MODULE: ../../work/main/node_modules/pg/lib/index.js
-var lib = __nccwpck_require__(2969);
-;// CONCATENATED MODULE: ../../work/main/node_modules/pg/esm/index.mjs
-// ESM wrapper for pg
-
-
-// Re-export all the properties
-const Client = lib.Client
-const Pool = lib.Pool
-const Connection = lib.Connection
-const types = lib.types
-const Query = lib.Query
-const DatabaseError = lib.DatabaseError
-const escapeIdentifier = lib.escapeIdentifier
-const escapeLiteral = lib.escapeLiteral
-const Result = lib.Result
-const TypeOverrides = lib.TypeOverrides
-
-// Also export the defaults
-const defaults = lib.defaults
-
-// Re-export the default
-/* harmony default export */ const esm = (lib);
-
-;// CONCATENATED MODULE: ./node_modules/.cache/rollback-kit-build/db/session.js
-/**
- * Opening a database session, with PostgreSQL's and the network's failures turned into messages
- * that name the target (host:port/db) and say what to check. Never includes the password.
- */
-
-
-
-async function connect(target, opts = {}) {
-    const client = new esm.Client((0,connection/* pgClientConfig */.f3)(target, opts));
-    // A dropped connection must surface on the next query, not crash the process.
-    client.on('error', () => undefined);
-    try {
-        await client.connect();
-    }
-    catch (err) {
-        await client.end().catch(() => undefined);
-        throw connectionError(target, err);
-    }
-    return client;
-}
-/** Runs `fn` with a session and always closes it. */
-async function withSession(target, fn, opts = {}) {
-    const session = await connect(target, opts);
-    try {
-        return await fn(session);
-    }
-    finally {
-        await session.end().catch(() => undefined);
-    }
-}
-function connectionError(target, err) {
-    const where = (0,connection/* describeTarget */.ff)(target);
-    const e = err;
-    const code = e?.code ?? '';
-    const message = e?.message ?? String(err);
-    switch (code) {
-        case 'ECONNREFUSED':
-            return new errors/* RollbackKitError */.d(`Cannot reach PostgreSQL at ${where}: connection refused.`, 'Check the host and port in database-url and that the server is running.');
-        case 'ENOTFOUND':
-        case 'EAI_AGAIN':
-            return new errors/* RollbackKitError */.d(`Cannot reach PostgreSQL at ${where}: host "${target.host}" not found.`, 'Check the host name in database-url.');
-        case 'ETIMEDOUT':
-        case 'EHOSTUNREACH':
-        case 'ENETUNREACH':
-            return new errors/* RollbackKitError */.d(`Cannot reach PostgreSQL at ${where}: no answer (${code}).`, 'Check the host, port and firewall; GitHub-hosted runners reach only IPv4 addresses.');
-        case '28P01':
-            return new errors/* RollbackKitError */.d(`PostgreSQL at ${where} rejected the password for user "${target.user}".`, 'Check the password in database-url (special characters must be percent-encoded).');
-        case '28000':
-            return new errors/* RollbackKitError */.d(`PostgreSQL at ${where} refused user "${target.user}": ${message}.`, 'Check the user name and the server\'s pg_hba.conf / SSL requirements (sslmode=require).');
-        case '3D000':
-            return new errors/* RollbackKitError */.d(`Database "${target.database}" does not exist on ${target.host}:${target.port}.`, 'Check the database name in database-url.');
-        case '53300':
-            return new errors/* RollbackKitError */.d(`PostgreSQL at ${where} has no free connection slots.`, 'Use a session pooler or free connections, then retry.');
-    }
-    if (/timeout/i.test(message)) {
-        return new errors/* RollbackKitError */.d(`Cannot reach PostgreSQL at ${where}: no answer within the connect timeout.`, 'Check the host, port and firewall; GitHub-hosted runners reach only IPv4 addresses.');
-    }
-    return new errors/* RollbackKitError */.d(`Cannot connect to PostgreSQL at ${where}: ${message}.`);
-}
-
-;// CONCATENATED MODULE: ./node_modules/.cache/rollback-kit-build/smoke/sql-probe.js
-/**
- * One attempt of an SQL check. The query runs in a READ ONLY transaction that is always rolled
- * back, with a statement timeout: a smoke check looks, it never changes production. A database that
- * cannot be reached is a failure to measure, never the error an `expect-error` check waits for.
- */
-
-
-
-/** SQLSTATE classes that say the server could not run the query at all (timeouts, connections, resources). */
-const NOT_AN_ANSWER = /^(08|53|57)/;
-async function probeSql(check, target, opts) {
-    const started = performance.now();
-    const timeoutMs = Math.max(1, Math.round(opts.timeoutMs));
-    try {
-        return await withSession(target, async (session) => {
-            await session.query('BEGIN TRANSACTION READ ONLY');
-            await session.query(`SET LOCAL statement_timeout = ${timeoutMs}`);
-            let rows;
-            let error;
-            try {
-                const result = await session.query({ text: check.query, rowMode: 'array' });
-                const last = Array.isArray(result) ? result[result.length - 1] : result;
-                rows = (last?.rows ?? []);
-            }
-            catch (err) {
-                const e = err;
-                error = { code: e.code, message: e.message ?? String(err) };
-            }
-            finally {
-                await session.query('ROLLBACK').catch(() => undefined);
-            }
-            const ms = performance.now() - started;
-            const failures = judge(check, rows, error, opts.cutByDeadline ? 'the overall deadline (deadline-seconds)' : `${timeoutMs / 1000} s (timeout-seconds)`);
-            return { ok: failures.length === 0, ms, failures };
-        }, { connectTimeoutMs: timeoutMs });
-    }
-    catch (err) {
-        // withSession turns connection failures into messages that name host:port/db and no secret.
-        const message = err instanceof Error ? err.message : String(err);
-        return { ok: false, ms: performance.now() - started, failures: [message], unreachable: true };
-    }
-}
-function judge(check, rows, error, limit) {
-    if (check.expectError !== undefined) {
-        if (!error)
-            return [`the query succeeded (${rows?.length ?? 0} rows), expected an error${check.expectError === true ? '' : ` containing ${show(check.expectError)}`}`];
-        const expected = check.expectError;
-        const code = error.code ?? '';
-        if (expected !== true && code === expected.toUpperCase())
-            return [];
-        if (NOT_AN_ANSWER.test(code))
-            return [`the query could not run (${describeError(error, limit)}), so the expected error was not observed`];
-        if (expected === true || error.message.toLowerCase().includes(expected.toLowerCase()))
-            return [];
-        return [`the query failed with ${show(error.message)}${code ? ` (SQLSTATE ${code})` : ''}, expected an error containing ${show(expected)}`];
-    }
-    if (error)
-        return [`the query failed: ${describeError(error, limit)}`];
-    const failures = [];
-    const count = rows?.length ?? 0;
-    if (check.expectRows && !inRange(count, check.expectRows))
-        failures.push(`${count} rows, expected ${formatRange(check.expectRows)}`);
-    if (check.expectValue) {
-        if (!count)
-            failures.push(`no rows, expected the value ${show(check.expectValue.value)}`);
-        else {
-            const actual = rows[0][0];
-            if (!sameValue(actual, check.expectValue.value))
-                failures.push(`the value is ${show(actual)}, expected ${show(check.expectValue.value)}`);
-        }
-    }
-    return failures;
-}
-function describeError(error, limit) {
-    if (error.code === '57014')
-        return `cancelled by ${limit}`;
-    return `${error.message}${error.code ? ` (SQLSTATE ${error.code})` : ''}`;
-}
-/** node-postgres returns bigint and numeric as strings: compare numbers by value, the rest exactly. */
-function sameValue(actual, expected) {
-    if (typeof expected === 'number')
-        return actual !== null && actual !== '' && Number(actual) === expected;
-    if (typeof expected === 'string')
-        return actual instanceof Date ? actual.toISOString() === expected : actual !== null && typeof actual !== 'object' && String(actual) === expected;
-    return deepEqual(actual, expected);
-}
-
+// EXTERNAL MODULE: ./node_modules/.cache/rollback-kit-build/smoke/sql-probe.js + 2 modules
+var sql_probe = __nccwpck_require__(5072);
 ;// CONCATENATED MODULE: ./node_modules/.cache/rollback-kit-build/smoke/stats.js
 /** Latency percentiles and error rates over the samples of one attempt. */
 /** Nearest-rank percentile (k6 and most dashboards agree on it for small sample counts). */
@@ -45677,12 +45517,18 @@ const REGRESSION_FACTOR = 2;
 /** Below this difference a "2× slower" is noise (2 ms against 0.9 ms), not a regression. */
 const REGRESSION_FLOOR_MS = 50;
 const MAX_BACKOFF_SECONDS = 60;
+/** The abort reason when a check threw: the run has no verdict, so the others stop without a word. */
+const STOPPED = Symbol('stopped');
 async function runChecks(checks, opts, log) {
     const deadline = new AbortController();
     const timer = setTimeout(() => deadline.abort(), opts.deadlineSeconds * 1000);
     const deadlineAt = performance.now() + opts.deadlineSeconds * 1000;
     try {
-        return await mapLimit(checks, opts.checkConcurrency ?? 4, (check) => runCheck(check, opts, { signal: deadline.signal, at: deadlineAt }, log));
+        return await mapLimit(checks, opts.checkConcurrency ?? 4, (check) => runCheck(check, opts, { signal: deadline.signal, at: deadlineAt }, log).catch((err) => {
+            // A wrong database-url (DatabaseConfigError) means there will be no verdict: stop measuring.
+            deadline.abort(STOPPED);
+            throw err;
+        }));
     }
     finally {
         clearTimeout(timer);
@@ -45701,6 +45547,8 @@ async function runCheck(check, opts, until, log) {
             break;
         made = attempt;
         outcome = check.kind === 'http' ? await httpAttempt(check, check.url, opts, deadline) : await sqlAttempt(check, opts, until.at);
+        if (deadline.reason === STOPPED)
+            break;
         if (outcome.passed) {
             log.info(`✓ ${check.name}: passed${attempts > 1 ? ` on attempt ${attempt}/${attempts}` : ''}${describeNumbers(outcome)}`);
             break;
@@ -45741,7 +45589,7 @@ async function runCheck(check, opts, until, log) {
         thresholdBroken: outcome.thresholdBroken,
         durationMs: 0,
     };
-    if (check.kind === 'http' && opts.baselineUrl && check.path) {
+    if (check.kind === 'http' && opts.baselineUrl && check.path && deadline.reason !== STOPPED) {
         result.baseline = await measureBaseline(check, result, opts, deadline);
         if (result.baseline.regression) {
             // Info, not warning: the entry point annotates regressions once, from the report.
@@ -45801,7 +45649,7 @@ async function sqlAttempt(check, opts, deadlineAt) {
     const configured = (check.timeoutSeconds ?? opts.timeoutSeconds) * 1000;
     const left = Math.max(1, deadlineAt - performance.now());
     // Validation refuses SQL checks without database-url, so the target is there.
-    const outcome = await probeSql(check, opts.database, { timeoutMs: Math.min(configured, left), cutByDeadline: left < configured });
+    const outcome = await (0,sql_probe/* probeSql */.D)(check, opts.database, { timeoutMs: Math.min(configured, left), cutByDeadline: left < configured });
     return {
         passed: outcome.ok,
         samples: 1,
@@ -45982,6 +45830,270 @@ async function runSmokeTest(checks, options, log) {
     for (const reason of verdict.reasons)
         log.info(`  - ${reason}`);
     return { results, verdict, report };
+}
+
+
+/***/ }),
+
+/***/ 9640:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   L: () => (/* binding */ formatRange),
+/* harmony export */   r: () => (/* binding */ inRange)
+/* harmony export */ });
+/**
+ * The smoke-check spec after validation: what each check sends and what it asserts. Everything here
+ * is already checked (URLs absolute, regexes compiled, ranges ordered), so the probes never have to
+ * second-guess a value.
+ */
+function formatRange(r) {
+    if (r.min !== undefined && r.min === r.max)
+        return String(r.min);
+    return `${r.min ?? ''}..${r.max ?? ''}`;
+}
+function inRange(n, r) {
+    return (r.min === undefined || n >= r.min) && (r.max === undefined || n <= r.max);
+}
+
+
+/***/ }),
+
+/***/ 5072:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+
+
+// EXPORTS
+__nccwpck_require__.d(__webpack_exports__, {
+  o: () => (/* binding */ DatabaseConfigError),
+  D: () => (/* binding */ probeSql)
+});
+
+// EXTERNAL MODULE: ../../work/main/node_modules/pg/lib/index.js
+var lib = __nccwpck_require__(2969);
+;// CONCATENATED MODULE: ../../work/main/node_modules/pg/esm/index.mjs
+// ESM wrapper for pg
+
+
+// Re-export all the properties
+const Client = lib.Client
+const Pool = lib.Pool
+const Connection = lib.Connection
+const types = lib.types
+const Query = lib.Query
+const DatabaseError = lib.DatabaseError
+const escapeIdentifier = lib.escapeIdentifier
+const escapeLiteral = lib.escapeLiteral
+const Result = lib.Result
+const TypeOverrides = lib.TypeOverrides
+
+// Also export the defaults
+const defaults = lib.defaults
+
+// Re-export the default
+/* harmony default export */ const esm = (lib);
+
+// EXTERNAL MODULE: ./node_modules/.cache/rollback-kit-build/core/errors.js
+var errors = __nccwpck_require__(518);
+// EXTERNAL MODULE: ./node_modules/.cache/rollback-kit-build/db/connection.js + 1 modules
+var connection = __nccwpck_require__(9899);
+;// CONCATENATED MODULE: ./node_modules/.cache/rollback-kit-build/db/session.js
+/**
+ * Opening a database session, with PostgreSQL's and the network's failures turned into messages
+ * that name the target (host:port/db) and say what to check. Never includes the password.
+ */
+
+
+
+async function connect(target, opts = {}) {
+    const client = new pg.Client(pgClientConfig(target, opts));
+    // A dropped connection must surface on the next query, not crash the process.
+    client.on('error', () => undefined);
+    try {
+        await client.connect();
+    }
+    catch (err) {
+        await client.end().catch(() => undefined);
+        throw connectionError(target, err);
+    }
+    return client;
+}
+/** Runs `fn` with a session and always closes it. */
+async function withSession(target, fn, opts = {}) {
+    const session = await connect(target, opts);
+    try {
+        return await fn(session);
+    }
+    finally {
+        await session.end().catch(() => undefined);
+    }
+}
+function connectionError(target, err) {
+    const where = (0,connection/* describeTarget */.ff)(target);
+    const e = err;
+    const code = e?.code ?? '';
+    const message = e?.message ?? String(err);
+    switch (code) {
+        case 'ECONNREFUSED':
+            return new errors/* RollbackKitError */.d(`Cannot reach PostgreSQL at ${where}: connection refused.`, 'Check the host and port in database-url and that the server is running.');
+        case 'ENOTFOUND':
+        case 'EAI_AGAIN':
+            return new errors/* RollbackKitError */.d(`Cannot reach PostgreSQL at ${where}: host "${target.host}" not found.`, 'Check the host name in database-url.');
+        case 'ETIMEDOUT':
+        case 'EHOSTUNREACH':
+        case 'ENETUNREACH':
+            return new errors/* RollbackKitError */.d(`Cannot reach PostgreSQL at ${where}: no answer (${code}).`, 'Check the host, port and firewall; GitHub-hosted runners reach only IPv4 addresses.');
+        case '28P01':
+            return new errors/* RollbackKitError */.d(`PostgreSQL at ${where} rejected the password for user "${target.user}".`, 'Check the password in database-url (special characters must be percent-encoded).');
+        case '28000':
+            return new errors/* RollbackKitError */.d(`PostgreSQL at ${where} refused user "${target.user}": ${message}.`, 'Check the user name and the server\'s pg_hba.conf / SSL requirements (sslmode=require).');
+        case '3D000':
+            return new errors/* RollbackKitError */.d(`Database "${target.database}" does not exist on ${target.host}:${target.port}.`, 'Check the database name in database-url.');
+        case '53300':
+            return new errors/* RollbackKitError */.d(`PostgreSQL at ${where} has no free connection slots.`, 'Use a session pooler or free connections, then retry.');
+    }
+    if (/timeout/i.test(message)) {
+        return new errors/* RollbackKitError */.d(`Cannot reach PostgreSQL at ${where}: no answer within the connect timeout.`, 'Check the host, port and firewall; GitHub-hosted runners reach only IPv4 addresses.');
+    }
+    return new errors/* RollbackKitError */.d(`Cannot connect to PostgreSQL at ${where}: ${message}.`);
+}
+
+// EXTERNAL MODULE: ./node_modules/.cache/rollback-kit-build/smoke/assertions.js
+var assertions = __nccwpck_require__(2990);
+// EXTERNAL MODULE: ./node_modules/.cache/rollback-kit-build/smoke/spec.js
+var spec = __nccwpck_require__(9640);
+;// CONCATENATED MODULE: ./node_modules/.cache/rollback-kit-build/smoke/sql-probe.js
+/**
+ * One attempt of an SQL check. The query runs in a READ ONLY transaction that is always rolled
+ * back, with a statement timeout: a smoke check looks, it never changes production. A database that
+ * cannot be reached is a failure to measure, never the error an `expect-error` check waits for. A
+ * database that rejects database-url (password, user, database name) throws DatabaseConfigError.
+ */
+
+
+
+
+
+
+/**
+ * PostgreSQL answered, and said database-url is wrong: a bad password or user (28P01, 28000) or a
+ * database that does not exist (3D000). The service is up; a typo in a secret is not an outage, so
+ * this never becomes an observation (and never a rollback decision).
+ */
+const CONFIGURATION_ERRORS = new Set(['28P01', '28000', '3D000']);
+/** database-url is wrong: the step must fail with no verdict at all, whatever fail-step says. */
+class DatabaseConfigError extends errors/* RollbackKitError */.d {
+    constructor(cause) {
+        super(`The SQL checks cannot run because database-url is wrong: ${cause.message.replace(/\.$/, '')}. This is a configuration error, not an outage: nothing was decided (no verdict, no decision output).`, cause.hint);
+        this.name = 'DatabaseConfigError';
+    }
+}
+/** SQLSTATE classes that say the server could not run the query at all (timeouts, connections, resources). */
+const NOT_AN_ANSWER = /^(08|53|57)/;
+async function probeSql(check, target, opts) {
+    const started = performance.now();
+    const timeoutMs = Math.max(1, Math.round(opts.timeoutMs));
+    let session;
+    try {
+        session = await sql_probe_open(target, timeoutMs);
+    }
+    catch (err) {
+        if (err instanceof DatabaseConfigError)
+            throw err;
+        // Messages that name host:port/db and no secret: refused, DNS, timeouts, server starting up.
+        const message = err instanceof Error ? err.message : String(err);
+        return { ok: false, ms: performance.now() - started, failures: [message], unreachable: true };
+    }
+    try {
+        await session.query('BEGIN TRANSACTION READ ONLY');
+        await session.query(`SET LOCAL statement_timeout = ${timeoutMs}`);
+        let rows;
+        let error;
+        try {
+            const result = await session.query({ text: check.query, rowMode: 'array' });
+            const last = Array.isArray(result) ? result[result.length - 1] : result;
+            rows = (last?.rows ?? []);
+        }
+        catch (err) {
+            const e = err;
+            error = { code: e.code, message: e.message ?? String(err) };
+        }
+        finally {
+            await session.query('ROLLBACK').catch(() => undefined);
+        }
+        const ms = performance.now() - started;
+        const failures = judge(check, rows, error, opts.cutByDeadline ? 'the overall deadline (deadline-seconds)' : `${timeoutMs / 1000} s (timeout-seconds)`);
+        return { ok: failures.length === 0, ms, failures };
+    }
+    catch (err) {
+        // The connection broke around the query (BEGIN failed): nothing was measured.
+        const message = err instanceof Error ? err.message : String(err);
+        return { ok: false, ms: performance.now() - started, failures: [message], unreachable: true };
+    }
+    finally {
+        await session.end().catch(() => undefined);
+    }
+}
+/**
+ * Opens a session as db/session's connect does, but keeps PostgreSQL's SQLSTATE: a rejected password
+ * or an unknown database is a DatabaseConfigError, anything else a failure to reach the database.
+ */
+async function sql_probe_open(target, timeoutMs) {
+    const client = new esm.Client((0,connection/* pgClientConfig */.f3)(target, { connectTimeoutMs: timeoutMs }));
+    client.on('error', () => undefined);
+    try {
+        await client.connect();
+    }
+    catch (err) {
+        await client.end().catch(() => undefined);
+        const problem = connectionError(target, err);
+        throw CONFIGURATION_ERRORS.has(err?.code ?? '') ? new DatabaseConfigError(problem) : problem;
+    }
+    return client;
+}
+function judge(check, rows, error, limit) {
+    if (check.expectError !== undefined) {
+        if (!error)
+            return [`the query succeeded (${rows?.length ?? 0} rows), expected an error${check.expectError === true ? '' : ` containing ${(0,assertions/* show */.WU)(check.expectError)}`}`];
+        const expected = check.expectError;
+        const code = error.code ?? '';
+        if (expected !== true && code === expected.toUpperCase())
+            return [];
+        if (NOT_AN_ANSWER.test(code))
+            return [`the query could not run (${describeError(error, limit)}), so the expected error was not observed`];
+        if (expected === true || error.message.toLowerCase().includes(expected.toLowerCase()))
+            return [];
+        return [`the query failed with ${(0,assertions/* show */.WU)(error.message)}${code ? ` (SQLSTATE ${code})` : ''}, expected an error containing ${(0,assertions/* show */.WU)(expected)}`];
+    }
+    if (error)
+        return [`the query failed: ${describeError(error, limit)}`];
+    const failures = [];
+    const count = rows?.length ?? 0;
+    if (check.expectRows && !(0,spec/* inRange */.r)(count, check.expectRows))
+        failures.push(`${count} rows, expected ${(0,spec/* formatRange */.L)(check.expectRows)}`);
+    if (check.expectValue) {
+        if (!count)
+            failures.push(`no rows, expected the value ${(0,assertions/* show */.WU)(check.expectValue.value)}`);
+        else {
+            const actual = rows[0][0];
+            if (!sameValue(actual, check.expectValue.value))
+                failures.push(`the value is ${(0,assertions/* show */.WU)(actual)}, expected ${(0,assertions/* show */.WU)(check.expectValue.value)}`);
+        }
+    }
+    return failures;
+}
+function describeError(error, limit) {
+    if (error.code === '57014')
+        return `cancelled by ${limit}`;
+    return `${error.message}${error.code ? ` (SQLSTATE ${error.code})` : ''}`;
+}
+/** node-postgres returns bigint and numeric as strings: compare numbers by value, the rest exactly. */
+function sameValue(actual, expected) {
+    if (typeof expected === 'number')
+        return actual !== null && actual !== '' && Number(actual) === expected;
+    if (typeof expected === 'string')
+        return actual instanceof Date ? actual.toISOString() === expected : actual !== null && typeof actual !== 'object' && String(actual) === expected;
+    return (0,assertions/* deepEqual */.bD)(actual, expected);
 }
 
 

@@ -12,6 +12,7 @@ import { formatProblem, SpecError } from '../smoke/parse-spec.js';
 import { annotations, reportPaths, summaryMarkdown, writeReportFiles } from '../smoke/report.js';
 import type { Backoff } from '../smoke/spec.js';
 import { loadChecks, runSmokeTest } from '../smoke/smoke-test.js';
+import { DatabaseConfigError } from '../smoke/sql-probe.js';
 
 function httpUrl(name: string): string | undefined {
   const raw = input.string(name);
@@ -77,7 +78,18 @@ await runAction(async (log) => {
     log.warning('baseline-url is set, but no HTTP check is written as a path (/api/health), so there is nothing to compare.');
   }
 
-  const { verdict, report } = await runSmokeTest(checks, options, log);
+  let outcome;
+  try {
+    outcome = await runSmokeTest(checks, options, log);
+  } catch (err) {
+    // A wrong database-url (password, user, database name) fails like an invalid spec, whatever
+    // fail-step says: it is a typo in a secret, not an outage, so no verdict and no decision output.
+    if (err instanceof DatabaseConfigError) {
+      await core.summary.addRaw(log.redact(`### Smoke test\n\n❌ ${err.message}\n\n${err.hint ?? ''}\n`)).write();
+    }
+    throw err;
+  }
+  const { verdict, report } = outcome;
 
   const paths = reportPaths(process.env.RUNNER_TEMP || tmpdir());
   await writeReportFiles(report, paths, log);

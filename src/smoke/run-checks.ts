@@ -69,13 +69,21 @@ export const REGRESSION_FACTOR = 2;
 /** Below this difference a "2× slower" is noise (2 ms against 0.9 ms), not a regression. */
 export const REGRESSION_FLOOR_MS = 50;
 const MAX_BACKOFF_SECONDS = 60;
+/** The abort reason when a check threw: the run has no verdict, so the others stop without a word. */
+const STOPPED = Symbol('stopped');
 
 export async function runChecks(checks: Check[], opts: SmokeOptions, log: Log): Promise<CheckResult[]> {
   const deadline = new AbortController();
   const timer = setTimeout(() => deadline.abort(), opts.deadlineSeconds * 1000);
   const deadlineAt = performance.now() + opts.deadlineSeconds * 1000;
   try {
-    return await mapLimit(checks, opts.checkConcurrency ?? 4, (check) => runCheck(check, opts, { signal: deadline.signal, at: deadlineAt }, log));
+    return await mapLimit(checks, opts.checkConcurrency ?? 4, (check) =>
+      runCheck(check, opts, { signal: deadline.signal, at: deadlineAt }, log).catch((err: unknown) => {
+        // A wrong database-url (DatabaseConfigError) means there will be no verdict: stop measuring.
+        deadline.abort(STOPPED);
+        throw err;
+      }),
+    );
   } finally {
     clearTimeout(timer);
   }
@@ -112,6 +120,7 @@ async function runCheck(check: Check, opts: SmokeOptions, until: Deadline, log: 
     if (deadline.aborted) break;
     made = attempt;
     outcome = check.kind === 'http' ? await httpAttempt(check, check.url, opts, deadline) : await sqlAttempt(check, opts, until.at);
+    if (deadline.reason === STOPPED) break;
     if (outcome.passed) {
       log.info(`✓ ${check.name}: passed${attempts > 1 ? ` on attempt ${attempt}/${attempts}` : ''}${describeNumbers(outcome)}`);
       break;
@@ -151,7 +160,7 @@ async function runCheck(check: Check, opts: SmokeOptions, until: Deadline, log: 
     thresholdBroken: outcome.thresholdBroken,
     durationMs: 0,
   };
-  if (check.kind === 'http' && opts.baselineUrl && check.path) {
+  if (check.kind === 'http' && opts.baselineUrl && check.path && deadline.reason !== STOPPED) {
     result.baseline = await measureBaseline(check, result, opts, deadline);
     if (result.baseline.regression) {
       // Info, not warning: the entry point annotates regressions once, from the report.

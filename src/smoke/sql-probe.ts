@@ -1,12 +1,15 @@
 /**
  * One attempt of an SQL check. The query runs in a READ ONLY transaction that is always rolled
  * back, with a statement timeout: a smoke check looks, it never changes production. A database that
- * cannot be reached is a failure to measure, never the error an `expect-error` check waits for.
+ * cannot be reached is a failure to measure, never the error an `expect-error` check waits for. A
+ * database that rejects database-url (password, user, database name) throws DatabaseConfigError.
  */
+import pg from 'pg';
+import { RollbackKitError } from '../core/errors.js';
+import { pgClientConfig, type ConnectionTarget } from '../db/connection.js';
+import { connectionError, type Session } from '../db/session.js';
 import { deepEqual, show } from './assertions.js';
 import { formatRange, inRange, type SqlCheck } from './spec.js';
-import type { ConnectionTarget } from '../db/connection.js';
-import { withSession } from '../db/session.js';
 
 export interface SqlOutcome {
   ok: boolean;
@@ -16,41 +19,81 @@ export interface SqlOutcome {
   unreachable?: boolean;
 }
 
+/**
+ * PostgreSQL answered, and said database-url is wrong: a bad password or user (28P01, 28000) or a
+ * database that does not exist (3D000). The service is up; a typo in a secret is not an outage, so
+ * this never becomes an observation (and never a rollback decision).
+ */
+const CONFIGURATION_ERRORS = new Set(['28P01', '28000', '3D000']);
+
+/** database-url is wrong: the step must fail with no verdict at all, whatever fail-step says. */
+export class DatabaseConfigError extends RollbackKitError {
+  constructor(cause: RollbackKitError) {
+    super(
+      `The SQL checks cannot run because database-url is wrong: ${cause.message.replace(/\.$/, '')}. This is a configuration error, not an outage: nothing was decided (no verdict, no decision output).`,
+      cause.hint,
+    );
+    this.name = 'DatabaseConfigError';
+  }
+}
+
 /** SQLSTATE classes that say the server could not run the query at all (timeouts, connections, resources). */
 const NOT_AN_ANSWER = /^(08|53|57)/;
 
 export async function probeSql(check: SqlCheck, target: ConnectionTarget, opts: { timeoutMs: number; cutByDeadline?: boolean }): Promise<SqlOutcome> {
   const started = performance.now();
   const timeoutMs = Math.max(1, Math.round(opts.timeoutMs));
+  let session: Session;
   try {
-    return await withSession(
-      target,
-      async (session) => {
-        await session.query('BEGIN TRANSACTION READ ONLY');
-        await session.query(`SET LOCAL statement_timeout = ${timeoutMs}`);
-        let rows: unknown[][] | undefined;
-        let error: { code?: string; message: string } | undefined;
-        try {
-          const result = await session.query({ text: check.query, rowMode: 'array' });
-          const last = Array.isArray(result) ? result[result.length - 1] : result;
-          rows = (last?.rows ?? []) as unknown[][];
-        } catch (err) {
-          const e = err as { code?: string; message?: string };
-          error = { code: e.code, message: e.message ?? String(err) };
-        } finally {
-          await session.query('ROLLBACK').catch(() => undefined);
-        }
-        const ms = performance.now() - started;
-        const failures = judge(check, rows, error, opts.cutByDeadline ? 'the overall deadline (deadline-seconds)' : `${timeoutMs / 1000} s (timeout-seconds)`);
-        return { ok: failures.length === 0, ms, failures };
-      },
-      { connectTimeoutMs: timeoutMs },
-    );
+    session = await open(target, timeoutMs);
   } catch (err) {
-    // withSession turns connection failures into messages that name host:port/db and no secret.
+    if (err instanceof DatabaseConfigError) throw err;
+    // Messages that name host:port/db and no secret: refused, DNS, timeouts, server starting up.
     const message = err instanceof Error ? err.message : String(err);
     return { ok: false, ms: performance.now() - started, failures: [message], unreachable: true };
   }
+  try {
+    await session.query('BEGIN TRANSACTION READ ONLY');
+    await session.query(`SET LOCAL statement_timeout = ${timeoutMs}`);
+    let rows: unknown[][] | undefined;
+    let error: { code?: string; message: string } | undefined;
+    try {
+      const result = await session.query({ text: check.query, rowMode: 'array' });
+      const last = Array.isArray(result) ? result[result.length - 1] : result;
+      rows = (last?.rows ?? []) as unknown[][];
+    } catch (err) {
+      const e = err as { code?: string; message?: string };
+      error = { code: e.code, message: e.message ?? String(err) };
+    } finally {
+      await session.query('ROLLBACK').catch(() => undefined);
+    }
+    const ms = performance.now() - started;
+    const failures = judge(check, rows, error, opts.cutByDeadline ? 'the overall deadline (deadline-seconds)' : `${timeoutMs / 1000} s (timeout-seconds)`);
+    return { ok: failures.length === 0, ms, failures };
+  } catch (err) {
+    // The connection broke around the query (BEGIN failed): nothing was measured.
+    const message = err instanceof Error ? err.message : String(err);
+    return { ok: false, ms: performance.now() - started, failures: [message], unreachable: true };
+  } finally {
+    await session.end().catch(() => undefined);
+  }
+}
+
+/**
+ * Opens a session as db/session's connect does, but keeps PostgreSQL's SQLSTATE: a rejected password
+ * or an unknown database is a DatabaseConfigError, anything else a failure to reach the database.
+ */
+async function open(target: ConnectionTarget, timeoutMs: number): Promise<Session> {
+  const client = new pg.Client(pgClientConfig(target, { connectTimeoutMs: timeoutMs }));
+  client.on('error', () => undefined);
+  try {
+    await client.connect();
+  } catch (err) {
+    await client.end().catch(() => undefined);
+    const problem = connectionError(target, err);
+    throw CONFIGURATION_ERRORS.has((err as { code?: string })?.code ?? '') ? new DatabaseConfigError(problem) : problem;
+  }
+  return client;
 }
 
 function judge(check: SqlCheck, rows: unknown[][] | undefined, error: { code?: string; message: string } | undefined, limit: string): string[] {
