@@ -8,6 +8,23 @@ import { describeTarget, pgClientConfig, type ConnectionTarget } from './connect
 
 export type Session = pg.Client;
 
+/** A failure to open a session; `code` keeps the driver's or PostgreSQL's code (ECONNREFUSED, 28P01, …). */
+export class ConnectionError extends RollbackKitError {
+  constructor(
+    message: string,
+    hint: string | undefined,
+    readonly code: string,
+  ) {
+    super(message, hint);
+    this.name = 'ConnectionError';
+  }
+
+  /** The server answered and refused us: bad password or user (28P01, 28000) or no such database (3D000), not an outage. */
+  get isConfiguration(): boolean {
+    return ['28P01', '28000', '3D000'].includes(this.code);
+  }
+}
+
 export async function connect(target: ConnectionTarget, opts: { connectTimeoutMs?: number } = {}): Promise<Session> {
   const client = new pg.Client(pgClientConfig(target, opts));
   // A dropped connection must surface on the next query, not crash the process.
@@ -31,32 +48,33 @@ export async function withSession<T>(target: ConnectionTarget, fn: (s: Session) 
   }
 }
 
-export function connectionError(target: ConnectionTarget, err: unknown): RollbackKitError {
+export function connectionError(target: ConnectionTarget, err: unknown): ConnectionError {
   const where = describeTarget(target);
   const e = err as { code?: string; message?: string };
   const code = e?.code ?? '';
   const message = e?.message ?? String(err);
+  const fail = (text: string, hint?: string) => new ConnectionError(text, hint, code);
   switch (code) {
     case 'ECONNREFUSED':
-      return new RollbackKitError(`Cannot reach PostgreSQL at ${where}: connection refused.`, 'Check the host and port in database-url and that the server is running.');
+      return fail(`Cannot reach PostgreSQL at ${where}: connection refused.`, 'Check the host and port in database-url and that the server is running.');
     case 'ENOTFOUND':
     case 'EAI_AGAIN':
-      return new RollbackKitError(`Cannot reach PostgreSQL at ${where}: host "${target.host}" not found.`, 'Check the host name in database-url.');
+      return fail(`Cannot reach PostgreSQL at ${where}: host "${target.host}" not found.`, 'Check the host name in database-url.');
     case 'ETIMEDOUT':
     case 'EHOSTUNREACH':
     case 'ENETUNREACH':
-      return new RollbackKitError(`Cannot reach PostgreSQL at ${where}: no answer (${code}).`, 'Check the host, port and firewall; GitHub-hosted runners reach only IPv4 addresses.');
+      return fail(`Cannot reach PostgreSQL at ${where}: no answer (${code}).`, 'Check the host, port and firewall; GitHub-hosted runners reach only IPv4 addresses.');
     case '28P01':
-      return new RollbackKitError(`PostgreSQL at ${where} rejected the password for user "${target.user}".`, 'Check the password in database-url (special characters must be percent-encoded).');
+      return fail(`PostgreSQL at ${where} rejected the password for user "${target.user}".`, 'Check the password in database-url (special characters must be percent-encoded).');
     case '28000':
-      return new RollbackKitError(`PostgreSQL at ${where} refused user "${target.user}": ${message}.`, 'Check the user name and the server\'s pg_hba.conf / SSL requirements (sslmode=require).');
+      return fail(`PostgreSQL at ${where} refused user "${target.user}": ${message}.`, 'Check the user name and the server\'s pg_hba.conf / SSL requirements (sslmode=require).');
     case '3D000':
-      return new RollbackKitError(`Database "${target.database}" does not exist on ${target.host}:${target.port}.`, 'Check the database name in database-url.');
+      return fail(`Database "${target.database}" does not exist on ${target.host}:${target.port}.`, 'Check the database name in database-url.');
     case '53300':
-      return new RollbackKitError(`PostgreSQL at ${where} has no free connection slots.`, 'Use a session pooler or free connections, then retry.');
+      return fail(`PostgreSQL at ${where} has no free connection slots.`, 'Use a session pooler or free connections, then retry.');
   }
   if (/timeout/i.test(message)) {
-    return new RollbackKitError(`Cannot reach PostgreSQL at ${where}: no answer within the connect timeout.`, 'Check the host, port and firewall; GitHub-hosted runners reach only IPv4 addresses.');
+    return fail(`Cannot reach PostgreSQL at ${where}: no answer within the connect timeout.`, 'Check the host, port and firewall; GitHub-hosted runners reach only IPv4 addresses.');
   }
-  return new RollbackKitError(`Cannot connect to PostgreSQL at ${where}: ${message}.`);
+  return fail(`Cannot connect to PostgreSQL at ${where}: ${message}.`);
 }

@@ -4,10 +4,9 @@
  * cannot be reached is a failure to measure, never the error an `expect-error` check waits for. A
  * database that rejects database-url (password, user, database name) throws DatabaseConfigError.
  */
-import pg from 'pg';
 import { RollbackKitError } from '../core/errors.js';
-import { pgClientConfig, type ConnectionTarget } from '../db/connection.js';
-import { connectionError, type Session } from '../db/session.js';
+import type { ConnectionTarget } from '../db/connection.js';
+import { connect, ConnectionError, type Session } from '../db/session.js';
 import { deepEqual, show } from './assertions.js';
 import { formatRange, inRange, type SqlCheck } from './spec.js';
 
@@ -20,13 +19,10 @@ export interface SqlOutcome {
 }
 
 /**
- * PostgreSQL answered, and said database-url is wrong: a bad password or user (28P01, 28000) or a
- * database that does not exist (3D000). The service is up; a typo in a secret is not an outage, so
- * this never becomes an observation (and never a rollback decision).
+ * database-url is wrong: PostgreSQL answered and refused the credentials or the database. The
+ * service is up, and a typo in a secret is not an outage, so this is never an observation (never a
+ * rollback decision): the step fails with no verdict at all, whatever fail-step says.
  */
-const CONFIGURATION_ERRORS = new Set(['28P01', '28000', '3D000']);
-
-/** database-url is wrong: the step must fail with no verdict at all, whatever fail-step says. */
 export class DatabaseConfigError extends RollbackKitError {
   constructor(cause: RollbackKitError) {
     super(
@@ -79,21 +75,13 @@ export async function probeSql(check: SqlCheck, target: ConnectionTarget, opts: 
   }
 }
 
-/**
- * Opens a session as db/session's connect does, but keeps PostgreSQL's SQLSTATE: a rejected password
- * or an unknown database is a DatabaseConfigError, anything else a failure to reach the database.
- */
+/** A rejected password or an unknown database is a DatabaseConfigError; anything else a failure to reach the database. */
 async function open(target: ConnectionTarget, timeoutMs: number): Promise<Session> {
-  const client = new pg.Client(pgClientConfig(target, { connectTimeoutMs: timeoutMs }));
-  client.on('error', () => undefined);
   try {
-    await client.connect();
+    return await connect(target, { connectTimeoutMs: timeoutMs });
   } catch (err) {
-    await client.end().catch(() => undefined);
-    const problem = connectionError(target, err);
-    throw CONFIGURATION_ERRORS.has((err as { code?: string })?.code ?? '') ? new DatabaseConfigError(problem) : problem;
+    throw err instanceof ConnectionError && err.isConfiguration ? new DatabaseConfigError(err) : err;
   }
-  return client;
 }
 
 function judge(check: SqlCheck, rows: unknown[][] | undefined, error: { code?: string; message: string } | undefined, limit: string): string[] {
