@@ -34,6 +34,19 @@ async function waitFor(db: TestDatabase, sql: string): Promise<pg.QueryResultRow
   }
 }
 
+
+/** Another session holding a table lock, as a busy production would; returns its release. */
+async function holdTableLock(db: TestDatabase, table: string): Promise<() => Promise<void>> {
+  const blocker = new pg.Client({ connectionString: db.url });
+  await blocker.connect();
+  await blocker.query('BEGIN');
+  await blocker.query(`LOCK TABLE ${table} IN ACCESS SHARE MODE`);
+  return async () => {
+    await blocker.query('ROLLBACK');
+    await blocker.end();
+  };
+}
+
 describe('run-down-migrations failures', () => {
   it('stops in the middle of the third of five: that one rolled back whole, the two before stay reverted; the re-run continues', async () => {
     const db = await createTestDatabase('rk_down_fail');
@@ -232,16 +245,12 @@ describe('run-down-migrations failures', () => {
     await applyMigrations(db, 'plain', dir, steps);
 
     // Another session holds t4, so the rollback's DROP TABLE t4 waits: we kill it there.
-    const blocker = new pg.Client({ connectionString: db.url });
-    await blocker.connect();
-    await blocker.query('BEGIN');
-    await blocker.query('LOCK TABLE t4 IN ACCESS SHARE MODE');
+    const release = await holdTableLock(db, 't4');
     const running = down(db, ws, { 'to-version': steps[2]!.version, 'lock-timeout-seconds': '100' });
     const victim = await waitFor(db, `SELECT pid FROM pg_stat_activity WHERE application_name = '${APP}' AND datname = current_database() AND wait_event_type = 'Lock'`);
     await db.query('SELECT pg_terminate_backend($1)', [victim.pid]);
     const run = await running;
-    await blocker.query('ROLLBACK');
-    await blocker.end();
+    await release();
 
     expect(run.code).not.toBe(0);
     expect(run.errors[0]).toContain('Lost the connection');
@@ -267,13 +276,9 @@ describe('run-down-migrations failures', () => {
     const steps = tables(2);
     const dir = await writeMigrations(ws, 'supabase', steps);
     await applyMigrations(db, 'supabase', dir, steps);
-    const blocker = new pg.Client({ connectionString: db.url });
-    await blocker.connect();
-    await blocker.query('BEGIN');
-    await blocker.query('LOCK TABLE t2 IN ACCESS SHARE MODE');
+    const release = await holdTableLock(db, 't2');
     const run = await down(db, ws, { steps: '1', 'lock-timeout-seconds': '0.2' });
-    await blocker.query('ROLLBACK');
-    await blocker.end();
+    await release();
     expect(run.code).not.toBe(0);
     expect(run.errors[0]).toContain('lock timeout');
     expect(run.errors[0]).toContain('lock-timeout-seconds (tried 4 times)');
@@ -306,16 +311,12 @@ describe('run-down-migrations failures', () => {
     const steps = tables(2);
     const dir = await writeMigrations(ws, 'supabase', steps);
     await applyMigrations(db, 'supabase', dir, steps);
-    const blocker = new pg.Client({ connectionString: db.url });
-    await blocker.connect();
-    await blocker.query('BEGIN');
-    await blocker.query('LOCK TABLE t2 IN ACCESS SHARE MODE');
+    const release = await holdTableLock(db, 't2');
     const running = down(db, ws, { steps: '1', 'lock-timeout-seconds': '0.2' });
     // Let the first attempt time out (its lock wait shows in pg_locks), then release the table.
     await waitFor(db, `SELECT 1 FROM pg_locks l JOIN pg_class c ON c.oid = l.relation WHERE c.relname = 't2' AND NOT l.granted`);
     await waitFor(db, `SELECT 1 FROM pg_locks l JOIN pg_class c ON c.oid = l.relation WHERE c.relname = 't2' AND NOT l.granted HAVING count(*) = 0`);
-    await blocker.query('ROLLBACK');
-    await blocker.end();
+    await release();
     const run = await running;
     expect(run.errors).toEqual([]);
     expect(run.log).toContain('a table lock was not granted within lock-timeout-seconds; nothing was changed; trying again');
