@@ -37042,6 +37042,15 @@ async function siblingTool(of, name, serverMajor, opts = {}) {
     }
     return findPgTool(name, serverMajor, { ...opts, explicitPath: undefined });
 }
+/**
+ * The line of a pg_dump / pg_restore / psql stderr worth showing: the first that reports an error,
+ * else the first at all, without the tool's `name: error:` prefix. Empty when stderr is.
+ */
+function toolErrorLine(stderr) {
+    const lines = stderr.split('\n').map((l) => l.trim()).filter(Boolean);
+    const line = lines.find((l) => /error|fatal|could not/i.test(l)) ?? lines[0] ?? '';
+    return line.replace(/^(pg_dump|pg_restore|psql):\s*(error:\s*)?/, '');
+}
 
 // EXTERNAL MODULE: ./node_modules/pg/lib/index.js
 var lib = __nccwpck_require__(3273);
@@ -37162,6 +37171,7 @@ var external_node_crypto_ = __nccwpck_require__(7598);
 
 
 
+
 const FORMATS = (/* unused pure expression or super */ null && (['custom', 'directory', 'plain']));
 const PLAIN_HEADER = '-- PostgreSQL database dump';
 const PLAIN_TRAILER = '-- PostgreSQL database dump complete';
@@ -37210,10 +37220,6 @@ async function detectFormat(path) {
     }
     throw new errors/* RollbackKitError */.d(`${path} is not a PostgreSQL dump (neither a custom-format archive, a directory dump, nor plain SQL from pg_dump).`);
 }
-function firstError(stderr) {
-    const line = stderr.split('\n').map((l) => l.trim()).find((l) => /error|could not|fatal/i.test(l)) ?? stderr.trim().split('\n')[0] ?? '';
-    return line.replace(/^pg_restore:\s*(error:\s*)?/, '');
-}
 /** Reads the whole snapshot; throws naming the problem when any part of it cannot be read. */
 async function readWhole(path, format, pgRestore) {
     const corrupt = (why) => new errors/* RollbackKitError */.d(`Snapshot ${path} is corrupt or truncated: ${why}.`, 'Do not restore it; take or pick another snapshot.');
@@ -37238,10 +37244,10 @@ async function readWhole(path, format, pgRestore) {
     }
     const list = await runProcess(pgRestore, ['--list', path], { timeoutMs: 10 * 60_000 });
     if (list.code !== 0)
-        throw corrupt(firstError(list.stderr) || 'pg_restore --list failed');
+        throw corrupt(toolErrorLine(list.stderr) || 'pg_restore --list failed');
     const read = await runProcess(pgRestore, ['--file', '/dev/null', path], { timeoutMs: 60 * 60_000 });
     if (read.code !== 0)
-        throw corrupt(firstError(read.stderr) || 'pg_restore could not read it');
+        throw corrupt(toolErrorLine(read.stderr) || 'pg_restore could not read it');
 }
 
 ;// CONCATENATED MODULE: ./node_modules/.cache/rollback-kit-build/db/manifest.js
@@ -37480,11 +37486,6 @@ function pgDumpArgs(req, path, snapshotId, sel) {
         args.push('--exclude-table-data', exactTablePattern(t));
     return args;
 }
-function pgError(stderr) {
-    const lines = stderr.split('\n').map((l) => l.trim()).filter(Boolean);
-    const line = lines.find((l) => /error|fatal|could not/i.test(l)) ?? lines[0] ?? 'no message';
-    return line.replace(/^pg_dump:\s*(error:\s*)?/, '');
-}
 async function resolveSelection(session, req, log) {
     const all = await userSchemas(session);
     const add = (list, items) => items.forEach((i) => list.includes(i) || list.push(i));
@@ -37583,7 +37584,7 @@ async function takeSnapshot(req, log) {
         if (dumped.status === 'rejected')
             throw new errors/* RollbackKitError */.d(`Could not run pg_dump (${pgDump.path}): ${dumped.reason.message}.`);
         if (dumped.value.code !== 0) {
-            throw new errors/* RollbackKitError */.d(`pg_dump of ${where} failed: ${log.redact(pgError(dumped.value.stderr))}.`, 'Nothing was kept; fix the cause and run again.');
+            throw new errors/* RollbackKitError */.d(`pg_dump of ${where} failed: ${log.redact(toolErrorLine(dumped.value.stderr) || 'no message')}.`, 'Nothing was kept; fix the cause and run again.');
         }
         if (side.status === 'rejected')
             throw side.reason;
@@ -37698,11 +37699,6 @@ function checkConfirmation(target, confirm) {
     const got = confirm ? `got "${confirm}"` : 'it is empty';
     throw new errors/* RollbackKitError */.d(`restore-db refuses to overwrite ${(0,connection/* describeTarget */.ff)(target)}: confirm must be the target database's name "${target.database}", ${got}.`, `Set confirm: ${target.database} to restore over it. Nothing was changed.`);
 }
-function restoreError(stderr) {
-    const lines = stderr.split('\n').map((l) => l.trim()).filter(Boolean);
-    const line = lines.find((l) => /error|fatal/i.test(l)) ?? lines[0] ?? 'no message';
-    return line.replace(/^(pg_restore|psql):\s*(error:\s*)?/, '');
-}
 async function restoreSnapshot(req, log) {
     const started = Date.now();
     const where = (0,connection/* describeTarget */.ff)(req.target);
@@ -37761,7 +37757,7 @@ async function restoreSnapshot(req, log) {
             ? 'The restore ran in one transaction, so the database is as it was before.'
             : 'Parallel restore is not one transaction: the database may be partly restored.';
         const undo = preRestoreSnapshotPath ? ` The state before is in ${preRestoreSnapshotPath}.` : '';
-        throw new errors/* RollbackKitError */.d(`Restore into ${where} failed: ${log.redact(restoreError(result.stderr))}.`, `${state}${undo}`);
+        throw new errors/* RollbackKitError */.d(`Restore into ${where} failed: ${log.redact(toolErrorLine(result.stderr) || 'no message')}.`, `${state}${undo}`);
     }
     const { differences, extraTables } = await withSession(req.target, async (s) => {
         const expected = manifest.tables;

@@ -36471,131 +36471,6 @@ function runProcess(command, args, opts = {}) {
     });
 }
 
-;// CONCATENATED MODULE: ./node_modules/.cache/rollback-kit-build/db/archive.js
-/**
- * A snapshot's integrity: its sha256 and size (a file, or every file of a directory-format dump),
- * and a full read. `pg_restore --list` alone passes an archive whose data section was cut short;
- * reading it whole (`pg_restore -f /dev/null`) catches that.
- */
-
-
-
-
-
-
-const FORMATS = (/* unused pure expression or super */ null && (['custom', 'directory', 'plain']));
-const PLAIN_HEADER = '-- PostgreSQL database dump';
-const PLAIN_TRAILER = '-- PostgreSQL database dump complete';
-async function hashFile(path, hash) {
-    for await (const chunk of (0,external_node_fs_.createReadStream)(path, { highWaterMark: 1 << 20 }))
-        hash.update(chunk);
-}
-/** sha256 of a file; of a directory, over its sorted file names and contents. */
-async function fingerprint(path) {
-    const info = await (0,promises_.stat)(path);
-    const hash = (0,external_node_crypto_.createHash)('sha256');
-    if (!info.isDirectory()) {
-        await hashFile(path, hash);
-        return { sha256: hash.digest('hex'), sizeBytes: info.size };
-    }
-    let size = 0;
-    for (const name of (await (0,promises_.readdir)(path)).sort()) {
-        const file = (0,external_node_path_.join)(path, name);
-        const s = await (0,promises_.stat)(file);
-        if (!s.isFile())
-            continue;
-        hash.update(name);
-        hash.update('\0');
-        await hashFile(file, hash);
-        hash.update('\0');
-        size += s.size;
-    }
-    return { sha256: hash.digest('hex'), sizeBytes: size };
-}
-async function detectFormat(path) {
-    const info = await (0,promises_.stat)(path);
-    if (info.isDirectory())
-        return 'directory';
-    const fd = await (0,promises_.open)(path, 'r');
-    try {
-        const buf = Buffer.alloc(64);
-        const { bytesRead } = await fd.read(buf, 0, 64, 0);
-        const head = buf.subarray(0, bytesRead).toString('latin1');
-        if (head.startsWith('PGDMP'))
-            return 'custom';
-        if (head.startsWith('--'))
-            return 'plain';
-    }
-    finally {
-        await fd.close();
-    }
-    throw new errors/* RollbackKitError */.d(`${path} is not a PostgreSQL dump (neither a custom-format archive, a directory dump, nor plain SQL from pg_dump).`);
-}
-function firstError(stderr) {
-    const line = stderr.split('\n').map((l) => l.trim()).find((l) => /error|could not|fatal/i.test(l)) ?? stderr.trim().split('\n')[0] ?? '';
-    return line.replace(/^pg_restore:\s*(error:\s*)?/, '');
-}
-/** Reads the whole snapshot; throws naming the problem when any part of it cannot be read. */
-async function readWhole(path, format, pgRestore) {
-    const corrupt = (why) => new errors/* RollbackKitError */.d(`Snapshot ${path} is corrupt or truncated: ${why}.`, 'Do not restore it; take or pick another snapshot.');
-    if (format === 'plain') {
-        const info = await (0,promises_.stat)(path);
-        const fd = await (0,promises_.open)(path, 'r');
-        try {
-            const headBuf = Buffer.alloc(256);
-            await fd.read(headBuf, 0, 256, 0);
-            const tailLen = Math.min(info.size, 512);
-            const tailBuf = Buffer.alloc(tailLen);
-            await fd.read(tailBuf, 0, tailLen, info.size - tailLen);
-            if (!headBuf.toString('utf8').includes(PLAIN_HEADER))
-                throw corrupt('it does not start like a pg_dump SQL script');
-            if (!tailBuf.toString('utf8').includes(PLAIN_TRAILER))
-                throw corrupt(`it does not end with "${PLAIN_TRAILER}"`);
-        }
-        finally {
-            await fd.close();
-        }
-        return;
-    }
-    const list = await runProcess(pgRestore, ['--list', path], { timeoutMs: 10 * 60_000 });
-    if (list.code !== 0)
-        throw corrupt(firstError(list.stderr) || 'pg_restore --list failed');
-    const read = await runProcess(pgRestore, ['--file', '/dev/null', path], { timeoutMs: 60 * 60_000 });
-    if (read.code !== 0)
-        throw corrupt(firstError(read.stderr) || 'pg_restore could not read it');
-}
-
-;// CONCATENATED MODULE: ./node_modules/.cache/rollback-kit-build/db/manifest.js
-/**
- * The manifest written next to every snapshot: what was dumped, from which server, its sha256, and
- * the catalogue (row counts per table, object counts) that restore-db and smoke checks compare with.
- */
-
-
-function manifestPathFor(snapshotPath) {
-    return `${snapshotPath.replace(/\/+$/, '')}.manifest.json`;
-}
-async function writeManifest(snapshotPath, manifest) {
-    const path = manifestPathFor(snapshotPath);
-    await writeFile(path, `${JSON.stringify(manifest, null, 2)}\n`);
-    return path;
-}
-async function readManifest(path) {
-    let parsed;
-    try {
-        parsed = JSON.parse(await (0,promises_.readFile)(path, 'utf8'));
-    }
-    catch (err) {
-        const why = err.code === 'ENOENT' ? 'it does not exist' : 'it is not valid JSON';
-        throw new errors/* RollbackKitError */.d(`Cannot read the snapshot manifest ${path}: ${why}.`, 'snapshot-db writes it next to each snapshot; keep the two together.');
-    }
-    const m = parsed;
-    if (m?.tool !== 'rollback-kit' || typeof m.sha256 !== 'string' || !Array.isArray(m.tables) || !m.format) {
-        throw new errors/* RollbackKitError */.d(`${path} is not a rollback-kit snapshot manifest.`);
-    }
-    return m;
-}
-
 ;// CONCATENATED MODULE: ./node_modules/.cache/rollback-kit-build/db/pg-tools.js
 /**
  * Finding pg_dump / pg_restore / psql whose major version fits the server. pg_dump refuses a newer
@@ -36686,6 +36561,137 @@ async function siblingTool(of, name, serverMajor, opts = {}) {
             return { name, path: beside, ...v };
     }
     return findPgTool(name, serverMajor, { ...opts, explicitPath: undefined });
+}
+/**
+ * The line of a pg_dump / pg_restore / psql stderr worth showing: the first that reports an error,
+ * else the first at all, without the tool's `name: error:` prefix. Empty when stderr is.
+ */
+function toolErrorLine(stderr) {
+    const lines = stderr.split('\n').map((l) => l.trim()).filter(Boolean);
+    const line = lines.find((l) => /error|fatal|could not/i.test(l)) ?? lines[0] ?? '';
+    return line.replace(/^(pg_dump|pg_restore|psql):\s*(error:\s*)?/, '');
+}
+
+;// CONCATENATED MODULE: ./node_modules/.cache/rollback-kit-build/db/archive.js
+/**
+ * A snapshot's integrity: its sha256 and size (a file, or every file of a directory-format dump),
+ * and a full read. `pg_restore --list` alone passes an archive whose data section was cut short;
+ * reading it whole (`pg_restore -f /dev/null`) catches that.
+ */
+
+
+
+
+
+
+
+const FORMATS = (/* unused pure expression or super */ null && (['custom', 'directory', 'plain']));
+const PLAIN_HEADER = '-- PostgreSQL database dump';
+const PLAIN_TRAILER = '-- PostgreSQL database dump complete';
+async function hashFile(path, hash) {
+    for await (const chunk of (0,external_node_fs_.createReadStream)(path, { highWaterMark: 1 << 20 }))
+        hash.update(chunk);
+}
+/** sha256 of a file; of a directory, over its sorted file names and contents. */
+async function fingerprint(path) {
+    const info = await (0,promises_.stat)(path);
+    const hash = (0,external_node_crypto_.createHash)('sha256');
+    if (!info.isDirectory()) {
+        await hashFile(path, hash);
+        return { sha256: hash.digest('hex'), sizeBytes: info.size };
+    }
+    let size = 0;
+    for (const name of (await (0,promises_.readdir)(path)).sort()) {
+        const file = (0,external_node_path_.join)(path, name);
+        const s = await (0,promises_.stat)(file);
+        if (!s.isFile())
+            continue;
+        hash.update(name);
+        hash.update('\0');
+        await hashFile(file, hash);
+        hash.update('\0');
+        size += s.size;
+    }
+    return { sha256: hash.digest('hex'), sizeBytes: size };
+}
+async function detectFormat(path) {
+    const info = await (0,promises_.stat)(path);
+    if (info.isDirectory())
+        return 'directory';
+    const fd = await (0,promises_.open)(path, 'r');
+    try {
+        const buf = Buffer.alloc(64);
+        const { bytesRead } = await fd.read(buf, 0, 64, 0);
+        const head = buf.subarray(0, bytesRead).toString('latin1');
+        if (head.startsWith('PGDMP'))
+            return 'custom';
+        if (head.startsWith('--'))
+            return 'plain';
+    }
+    finally {
+        await fd.close();
+    }
+    throw new errors/* RollbackKitError */.d(`${path} is not a PostgreSQL dump (neither a custom-format archive, a directory dump, nor plain SQL from pg_dump).`);
+}
+/** Reads the whole snapshot; throws naming the problem when any part of it cannot be read. */
+async function readWhole(path, format, pgRestore) {
+    const corrupt = (why) => new errors/* RollbackKitError */.d(`Snapshot ${path} is corrupt or truncated: ${why}.`, 'Do not restore it; take or pick another snapshot.');
+    if (format === 'plain') {
+        const info = await (0,promises_.stat)(path);
+        const fd = await (0,promises_.open)(path, 'r');
+        try {
+            const headBuf = Buffer.alloc(256);
+            await fd.read(headBuf, 0, 256, 0);
+            const tailLen = Math.min(info.size, 512);
+            const tailBuf = Buffer.alloc(tailLen);
+            await fd.read(tailBuf, 0, tailLen, info.size - tailLen);
+            if (!headBuf.toString('utf8').includes(PLAIN_HEADER))
+                throw corrupt('it does not start like a pg_dump SQL script');
+            if (!tailBuf.toString('utf8').includes(PLAIN_TRAILER))
+                throw corrupt(`it does not end with "${PLAIN_TRAILER}"`);
+        }
+        finally {
+            await fd.close();
+        }
+        return;
+    }
+    const list = await runProcess(pgRestore, ['--list', path], { timeoutMs: 10 * 60_000 });
+    if (list.code !== 0)
+        throw corrupt(toolErrorLine(list.stderr) || 'pg_restore --list failed');
+    const read = await runProcess(pgRestore, ['--file', '/dev/null', path], { timeoutMs: 60 * 60_000 });
+    if (read.code !== 0)
+        throw corrupt(toolErrorLine(read.stderr) || 'pg_restore could not read it');
+}
+
+;// CONCATENATED MODULE: ./node_modules/.cache/rollback-kit-build/db/manifest.js
+/**
+ * The manifest written next to every snapshot: what was dumped, from which server, its sha256, and
+ * the catalogue (row counts per table, object counts) that restore-db and smoke checks compare with.
+ */
+
+
+function manifestPathFor(snapshotPath) {
+    return `${snapshotPath.replace(/\/+$/, '')}.manifest.json`;
+}
+async function writeManifest(snapshotPath, manifest) {
+    const path = manifestPathFor(snapshotPath);
+    await writeFile(path, `${JSON.stringify(manifest, null, 2)}\n`);
+    return path;
+}
+async function readManifest(path) {
+    let parsed;
+    try {
+        parsed = JSON.parse(await (0,promises_.readFile)(path, 'utf8'));
+    }
+    catch (err) {
+        const why = err.code === 'ENOENT' ? 'it does not exist' : 'it is not valid JSON';
+        throw new errors/* RollbackKitError */.d(`Cannot read the snapshot manifest ${path}: ${why}.`, 'snapshot-db writes it next to each snapshot; keep the two together.');
+    }
+    const m = parsed;
+    if (m?.tool !== 'rollback-kit' || typeof m.sha256 !== 'string' || !Array.isArray(m.tables) || !m.format) {
+        throw new errors/* RollbackKitError */.d(`${path} is not a rollback-kit snapshot manifest.`);
+    }
+    return m;
 }
 
 ;// CONCATENATED MODULE: ./node_modules/.cache/rollback-kit-build/db/verify.js

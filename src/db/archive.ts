@@ -9,6 +9,7 @@ import { open, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { RollbackKitError } from '../core/errors.js';
 import { runProcess } from '../core/process.js';
+import { toolErrorLine } from './pg-tools.js';
 
 export type SnapshotFormat = 'custom' | 'directory' | 'plain';
 
@@ -64,11 +65,6 @@ export async function detectFormat(path: string): Promise<SnapshotFormat> {
   throw new RollbackKitError(`${path} is not a PostgreSQL dump (neither a custom-format archive, a directory dump, nor plain SQL from pg_dump).`);
 }
 
-function firstError(stderr: string): string {
-  const line = stderr.split('\n').map((l) => l.trim()).find((l) => /error|could not|fatal/i.test(l)) ?? stderr.trim().split('\n')[0] ?? '';
-  return line.replace(/^pg_restore:\s*(error:\s*)?/, '');
-}
-
 /** Reads the whole snapshot; throws naming the problem when any part of it cannot be read. */
 export async function readWhole(path: string, format: SnapshotFormat, pgRestore: string): Promise<void> {
   const corrupt = (why: string) =>
@@ -90,7 +86,7 @@ export async function readWhole(path: string, format: SnapshotFormat, pgRestore:
     return;
   }
   const list = await runProcess(pgRestore, ['--list', path], { timeoutMs: 10 * 60_000 });
-  if (list.code !== 0) throw corrupt(firstError(list.stderr) || 'pg_restore --list failed');
+  if (list.code !== 0) throw corrupt(toolErrorLine(list.stderr) || 'pg_restore --list failed');
   const read = await runProcess(pgRestore, ['--file', '/dev/null', path], { timeoutMs: 60 * 60_000 });
-  if (read.code !== 0) throw corrupt(firstError(read.stderr) || 'pg_restore could not read it');
+  if (read.code !== 0) throw corrupt(toolErrorLine(read.stderr) || 'pg_restore could not read it');
 }

@@ -103,3 +103,13 @@ export async function siblingTool(of: PgTool, name: PgToolName, serverMajor: num
   }
   return findPgTool(name, serverMajor, { ...opts, explicitPath: undefined });
 }
+
+/**
+ * The line of a pg_dump / pg_restore / psql stderr worth showing: the first that reports an error,
+ * else the first at all, without the tool's `name: error:` prefix. Empty when stderr is.
+ */
+export function toolErrorLine(stderr: string): string {
+  const lines = stderr.split('\n').map((l) => l.trim()).filter(Boolean);
+  const line = lines.find((l) => /error|fatal|could not/i.test(l)) ?? lines[0] ?? '';
+  return line.replace(/^(pg_dump|pg_restore|psql):\s*(error:\s*)?/, '');
+}

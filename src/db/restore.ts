@@ -9,7 +9,7 @@ import type { Log } from '../core/log.js';
 import { runProcess } from '../core/process.js';
 import { countRows, listTables } from './catalog.js';
 import { describeTarget, isTransactionPooler, libpqEnv, type ConnectionTarget } from './connection.js';
-import { findPgTool, majorFromVersionNum, type FindToolOptions } from './pg-tools.js';
+import { findPgTool, majorFromVersionNum, toolErrorLine, type FindToolOptions } from './pg-tools.js';
 import { withSession } from './session.js';
 import { takeSnapshot } from './snapshot.js';
 import { verifySnapshot } from './verify.js';
@@ -56,12 +56,6 @@ export function checkConfirmation(target: ConnectionTarget, confirm: string | un
     `restore-db refuses to overwrite ${describeTarget(target)}: confirm must be the target database's name "${target.database}", ${got}.`,
     `Set confirm: ${target.database} to restore over it. Nothing was changed.`,
   );
-}
-
-function restoreError(stderr: string): string {
-  const lines = stderr.split('\n').map((l) => l.trim()).filter(Boolean);
-  const line = lines.find((l) => /error|fatal/i.test(l)) ?? lines[0] ?? 'no message';
-  return line.replace(/^(pg_restore|psql):\s*(error:\s*)?/, '');
 }
 
 export async function restoreSnapshot(req: RestoreRequest, log: Log): Promise<RestoreResult> {
@@ -138,7 +132,7 @@ export async function restoreSnapshot(req: RestoreRequest, log: Log): Promise<Re
       ? 'The restore ran in one transaction, so the database is as it was before.'
       : 'Parallel restore is not one transaction: the database may be partly restored.';
     const undo = preRestoreSnapshotPath ? ` The state before is in ${preRestoreSnapshotPath}.` : '';
-    throw new RollbackKitError(`Restore into ${where} failed: ${log.redact(restoreError(result.stderr))}.`, `${state}${undo}`);
+    throw new RollbackKitError(`Restore into ${where} failed: ${log.redact(toolErrorLine(result.stderr) || 'no message')}.`, `${state}${undo}`);
   }
 
   const { differences, extraTables } = await withSession(req.target, async (s) => {

@@ -17,7 +17,7 @@ import { qualified, quoteIdent, readCatalog, type Catalog } from './catalog.js';
 import { describeTarget, isTransactionPooler, libpqEnv, type ConnectionTarget } from './connection.js';
 import { writeManifest, type ExportedTable, type SnapshotManifest } from './manifest.js';
 import { exactTablePattern, resolveSchemaPattern, resolveTablePattern, resolveTablesStrict, userSchemas, type TableName } from './patterns.js';
-import { findPgTool, majorFromVersionNum, siblingTool, type FindToolOptions, type PgTool } from './pg-tools.js';
+import { findPgTool, majorFromVersionNum, siblingTool, toolErrorLine, type FindToolOptions, type PgTool } from './pg-tools.js';
 import { connect, type Session } from './session.js';
 
 /** Schemas that hold migration history: kept even when `schemas` names only the app's own. */
@@ -131,12 +131,6 @@ function pgDumpArgs(req: SnapshotRequest, path: string, snapshotId: string, sel:
   return args;
 }
 
-function pgError(stderr: string): string {
-  const lines = stderr.split('\n').map((l) => l.trim()).filter(Boolean);
-  const line = lines.find((l) => /error|fatal|could not/i.test(l)) ?? lines[0] ?? 'no message';
-  return line.replace(/^pg_dump:\s*(error:\s*)?/, '');
-}
-
 async function resolveSelection(session: Session, req: SnapshotRequest, log: Log): Promise<Selection> {
   const all = await userSchemas(session);
   const add = (list: string[], items: string[]) => items.forEach((i) => list.includes(i) || list.push(i));
@@ -241,7 +235,7 @@ export async function takeSnapshot(req: SnapshotRequest, log: Log): Promise<Snap
     await session.query('COMMIT').catch(() => undefined);
     if (dumped.status === 'rejected') throw new RollbackKitError(`Could not run pg_dump (${pgDump.path}): ${(dumped.reason as Error).message}.`);
     if (dumped.value.code !== 0) {
-      throw new RollbackKitError(`pg_dump of ${where} failed: ${log.redact(pgError(dumped.value.stderr))}.`, 'Nothing was kept; fix the cause and run again.');
+      throw new RollbackKitError(`pg_dump of ${where} failed: ${log.redact(toolErrorLine(dumped.value.stderr) || 'no message')}.`, 'Nothing was kept; fix the cause and run again.');
     }
     if (side.status === 'rejected') throw side.reason;
     const dumpMs = Date.now() - dumpStarted;
