@@ -2,13 +2,21 @@
  * Where library code reports progress. Every line passes through `redact`, so a secret registered
  * with `secret()` never reaches a log, whichever sink (GitHub runner, terminal, test) is behind it.
  */
+import { clip, MIN_SECRET_LENGTH, SecretSet, type SecretSource } from './secrets.js';
+
 export interface Log {
   info(message: string): void;
   warning(message: string): void;
   debug(message: string): void;
-  /** Registers a value that must never be printed: masked by the runner and redacted here. */
-  secret(value: string | undefined): void;
+  /**
+   * Registers a value that must never be printed, in its encoded forms too: masked by the runner and
+   * redacted here. `guessed`: a value we only think is secret from its name (`?token=`); short or
+   * common ones are then ignored. The rule is SecretSet's (src/core/secrets.ts).
+   */
+  secret(value: string | undefined, source?: SecretSource): void;
   redact(text: string): string;
+  /** Outside text cut to `max` characters, redacted before the cut so no secret's prefix survives it. */
+  excerpt(text: string, max: number): string;
 }
 
 export interface LogSink {
@@ -19,32 +27,28 @@ export interface LogSink {
   mask?(value: string): void;
 }
 
-const REDACTED = '***';
-
 export function createLog(sink: LogSink): Log {
-  const secrets = new Set<string>();
-  const redact = (text: string): string => {
-    let out = text;
-    // Longest first, so a secret that contains another is replaced whole.
-    for (const s of [...secrets].sort((a, b) => b.length - a.length)) out = out.split(s).join(REDACTED);
-    return out;
-  };
+  const secrets = new SecretSet();
+  const redact = (text: string): string => secrets.redact(text);
+  let warnedWeak = false;
   return {
     info: (m) => sink.info(redact(m)),
     warning: (m) => sink.warning(redact(m)),
     debug: (m) => sink.debug(redact(m)),
-    secret(value) {
-      // Very short values would redact ordinary words and say nothing about the secret anyway.
-      if (!value || value.length < 3 || secrets.has(value)) return;
-      secrets.add(value);
-      sink.mask?.(value);
-      const encoded = encodeURIComponent(value);
-      if (encoded !== value && !secrets.has(encoded)) {
-        secrets.add(encoded);
-        sink.mask?.(encoded);
+    secret(value, source = 'declared') {
+      const added = secrets.add(value, source);
+      if (!added) return;
+      for (const form of added.maskable) sink.mask?.(form);
+      if (added.strength === 'weak' && !warnedWeak) {
+        // Said once, so a short password is never protected less without anyone knowing.
+        warnedWeak = true;
+        sink.warning(
+          redact(`A secret given to this step is shorter than ${MIN_SECRET_LENGTH} characters, a number or a common word: rollback-kit keeps it out of its own output, but does not ask the runner to mask it everywhere in the job log (that would hide every such word). Use a longer secret.`),
+        );
       }
     },
     redact,
+    excerpt: (text, max) => clip(redact(text), max),
   };
 }
 
