@@ -6,6 +6,7 @@ import * as core from '@actions/core';
 import { input, runAction, setOutputs } from '../core/action.js';
 import { errorLine, RollbackKitError } from '../core/errors.js';
 import type { Log } from '../core/log.js';
+import { displayUrl, registerUrlSecrets } from '../core/url-secrets.js';
 import { runRollbackCommand } from '../platforms/command/run.js';
 import { revertWithPullRequest } from '../platforms/git-revert/revert.js';
 import { promoteOnVercel, type DeploymentInfo } from '../platforms/vercel/rollback.js';
@@ -31,15 +32,26 @@ function choice<T extends string>(name: string, allowed: readonly T[], fallback:
   return value as T;
 }
 
-function apiUrl(): string {
+function apiUrl(log: Log): string {
   const raw = input.string('api-url', { default: 'https://api.vercel.com' })!;
+  registerUrlSecrets(raw, log);
+  let url: URL | undefined;
   try {
-    const url = new URL(raw);
-    if (url.protocol === 'https:' || url.protocol === 'http:') return raw;
+    url = new URL(raw);
   } catch {
-    // reported below
+    url = undefined;
   }
-  throw new RollbackKitError(`Input api-url must be an http(s) URL such as https://api.vercel.com; got "${raw}".`);
+  if (!url || (url.protocol !== 'https:' && url.protocol !== 'http:')) {
+    throw new RollbackKitError(`Input api-url must be an http(s) URL such as https://api.vercel.com; got "${displayUrl(raw)}".`);
+  }
+  if (url.username || url.password) {
+    // The Authorization header already carries the Vercel token: a proxy's user and password cannot travel too.
+    throw new RollbackKitError(
+      `Input api-url holds a user name and password (${displayUrl(raw)}), but requests to the Vercel API authenticate with the token in the Authorization header, so they cannot be sent.`,
+      'Remove the user name and password from api-url; a proxy in front of the API must accept the Vercel token itself.',
+    );
+  }
+  return raw;
 }
 
 async function vercel(log: Log, common: Common): Promise<Outcome> {
@@ -52,7 +64,7 @@ async function vercel(log: Log, common: Common): Promise<Outcome> {
       token,
       project,
       team: input.string('team'),
-      apiUrl: apiUrl(),
+      apiUrl: apiUrl(log),
       method: choice('method', ['rollback', 'promote'] as const, 'rollback'),
       ...common,
     },
@@ -138,6 +150,8 @@ async function promote(log: Log): Promise<void> {
   // from another provider can then never show one.
   input.secret('vercel-token', log);
   input.secret('github-token', log);
+  // target and from may be deployment URLs; api-url is read (and registered) before the first request.
+  for (const name of ['target', 'from', 'api-url']) registerUrlSecrets(input.string(name), log);
   const provider = choice('provider', PROVIDERS, 'vercel');
   const common: Common = {
     target: input.string('target', { default: 'previous' })!,

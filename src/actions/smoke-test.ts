@@ -13,10 +13,13 @@ import { annotations, reportPaths, summaryMarkdown, writeReportFiles } from '../
 import type { Backoff } from '../smoke/spec.js';
 import { loadChecks, runSmokeTest } from '../smoke/smoke-test.js';
 import { DatabaseConfigError } from '../smoke/sql-probe.js';
+import { displayUrl, registerUrlSecrets, splitCredentials } from '../core/url-secrets.js';
 
-function httpUrl(name: string): string | undefined {
+/** A URL input; its user name, password and secret parameters are registered before anything can print them. */
+function httpUrl(name: string, log: Log): string | undefined {
   const raw = input.string(name);
   if (!raw) return undefined;
+  registerUrlSecrets(raw, log);
   let url: URL | undefined;
   try {
     url = new URL(raw);
@@ -24,7 +27,7 @@ function httpUrl(name: string): string | undefined {
     url = undefined;
   }
   if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:')) {
-    throw new RollbackKitError(`Input ${name} must be an absolute http(s) URL such as https://my-app.vercel.app, got "${raw}".`);
+    throw new RollbackKitError(`Input ${name} must be an absolute http(s) URL such as https://my-app.vercel.app, got "${displayUrl(raw)}".`);
   }
   return raw;
 }
@@ -46,8 +49,9 @@ await runAction(async (log) => {
   const databaseUrl = input.secret('database-url', log);
   const database = databaseUrl ? parseConnectionString(databaseUrl, log) : undefined;
 
-  const baseUrl = httpUrl('base-url');
-  const baselineUrl = httpUrl('baseline-url');
+  const baseUrl = httpUrl('base-url', log);
+  const baseline = httpUrl('baseline-url', log);
+  const { url: baselineUrl, authorization: baselineCredentials } = baseline ? splitCredentials(baseline) : { url: undefined, authorization: undefined };
   const options = {
     attempts: input.integer('attempts', { default: 3, min: 1, max: 100 })!,
     intervalSeconds: input.number('interval-seconds', { default: 5, min: 0, max: 3600 })!,
@@ -58,6 +62,7 @@ await runAction(async (log) => {
     maxP95Ms: input.number('max-p95-ms', { default: 3000, min: 1 })!,
     deadlineSeconds: input.number('deadline-seconds', { default: 300, min: 0.1, max: 21600 })!,
     baselineUrl,
+    baselineCredentials,
     bypassToken,
     database,
   };

@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import type { ClientConfig } from 'pg';
 import { RollbackKitError } from '../core/errors.js';
 import type { Log } from '../core/log.js';
+import { registerUrlSecrets } from '../core/url-secrets.js';
 
 export interface ConnectionTarget {
   host: string;
@@ -27,7 +28,10 @@ export function parseConnectionString(raw: string, log?: Log): ConnectionTarget 
   // Mask the whole string too: users paste it into other inputs and messages.
   log?.secret(text);
   if (!text) throw new RollbackKitError('The connection string is empty.', 'Pass a URL such as postgres://user:password@host:5432/dbname.');
-  const target = /^postgres(ql)?:\/\//i.test(text) ? parseUrl(text) : parseKeyValue(text);
+  const isUrl = /^postgres(ql)?:\/\//i.test(text);
+  // The password as written (percent-encoded) and in the query (?password=), before any message can show it.
+  if (isUrl && log) registerUrlSecrets(text, log);
+  const target = isUrl ? parseUrl(text) : parseKeyValue(text);
   log?.secret(target.password);
   return target;
 }

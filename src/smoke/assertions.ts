@@ -3,6 +3,7 @@
  * engineer can act on; an empty list means the response passed. Bodies are never quoted back: they
  * may hold personal data or tokens.
  */
+import type { Log } from '../core/log.js';
 import { lookupJsonPath, parseJsonPath } from './json-path.js';
 import { formatRange, inRange, type HttpCheck, type JsonAssertion } from './spec.js';
 
@@ -13,29 +14,30 @@ export interface ObservedResponse {
   ms: number;
 }
 
-export function assertResponse(check: HttpCheck, res: ObservedResponse): string[] {
+/** `log` redacts what the response said before a failure line cuts it. */
+export function assertResponse(check: HttpCheck, res: ObservedResponse, log: Pick<Log, 'excerpt'>): string[] {
   const failures: string[] = [];
   if (!check.status.some((r) => inRange(res.status, r))) {
     failures.push(`status ${res.status}, expected ${check.status.map(formatRange).join(' or ')}`);
   }
   if (check.maxMs !== undefined && res.ms > check.maxMs) failures.push(`took ${Math.round(res.ms)} ms, more than max-ms ${check.maxMs}`);
-  for (const text of check.bodyContains) if (!res.body.includes(text)) failures.push(`body does not contain ${show(text)}`);
-  for (const text of check.bodyNotContains) if (res.body.includes(text)) failures.push(`body contains ${show(text)}`);
+  for (const text of check.bodyContains) if (!res.body.includes(text)) failures.push(`body does not contain ${show(text, log)}`);
+  for (const text of check.bodyNotContains) if (res.body.includes(text)) failures.push(`body contains ${show(text, log)}`);
   if (check.bodyMatches && !check.bodyMatches.test(res.body)) failures.push(`body does not match /${check.bodyMatches.source}/`);
-  if (check.json.length) failures.push(...assertJson(check.json, res.body));
+  if (check.json.length) failures.push(...assertJson(check.json, res.body, log));
   for (const h of check.header) {
     const actual = res.headers.get(h.name);
     if (h.op === 'exists') {
       if ((actual !== null) !== h.value) failures.push(`header "${h.name}" is ${actual === null ? 'missing' : 'present'}, expected it ${h.value ? 'present' : 'absent'}`);
     } else if (actual === null) failures.push(`header "${h.name}" is missing`);
-    else if (h.op === 'equals' && actual !== h.value) failures.push(`header "${h.name}" is ${show(actual)}, expected ${show(h.value as string)}`);
-    else if (h.op === 'contains' && !actual.includes(h.value as string)) failures.push(`header "${h.name}" is ${show(actual)}, expected it to contain ${show(h.value as string)}`);
-    else if (h.op === 'matches' && !(h.value as RegExp).test(actual)) failures.push(`header "${h.name}" is ${show(actual)}, expected it to match /${(h.value as RegExp).source}/`);
+    else if (h.op === 'equals' && actual !== h.value) failures.push(`header "${h.name}" is ${show(actual, log)}, expected ${show(h.value as string, log)}`);
+    else if (h.op === 'contains' && !actual.includes(h.value as string)) failures.push(`header "${h.name}" is ${show(actual, log)}, expected it to contain ${show(h.value as string, log)}`);
+    else if (h.op === 'matches' && !(h.value as RegExp).test(actual)) failures.push(`header "${h.name}" is ${show(actual, log)}, expected it to match /${(h.value as RegExp).source}/`);
   }
   return failures;
 }
 
-function assertJson(assertions: JsonAssertion[], body: string): string[] {
+function assertJson(assertions: JsonAssertion[], body: string, log: Pick<Log, 'excerpt'>): string[] {
   let doc: unknown;
   try {
     doc = JSON.parse(body);
@@ -55,8 +57,8 @@ function assertJson(assertions: JsonAssertion[], body: string): string[] {
       continue;
     }
     if (a.op === 'equals') {
-      if (!deepEqual(value, a.value)) failures.push(`${where} is ${show(value)}, expected ${show(a.value)}`);
-    } else if (typeof value !== 'number') failures.push(`${where} is ${show(value)}, not a number`);
+      if (!deepEqual(value, a.value)) failures.push(`${where} is ${show(value, log)}, expected ${show(a.value, log)}`);
+    } else if (typeof value !== 'number') failures.push(`${where} is ${show(value, log)}, not a number`);
     else if (a.op === 'less-than' && !(value < (a.value as number))) failures.push(`${where} is ${value}, expected less than ${String(a.value)}`);
     else if (a.op === 'greater-than' && !(value > (a.value as number))) failures.push(`${where} is ${value}, expected greater than ${String(a.value)}`);
   }
@@ -73,8 +75,7 @@ export function deepEqual(a: unknown, b: unknown): boolean {
   return ka.length === kb.length && ka.every((k) => Object.prototype.hasOwnProperty.call(b, k) && deepEqual((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]));
 }
 
-/** A value as JSON, cut short: a report line, not a dump. */
-export function show(value: unknown): string {
-  const text = value === undefined ? 'undefined' : JSON.stringify(value);
-  return text.length > 80 ? `${text.slice(0, 77)}...` : text;
+/** A value as JSON, cut short: a report line, not a dump. Redacted before the cut. */
+export function show(value: unknown, log: Pick<Log, 'excerpt'>): string {
+  return log.excerpt(value === undefined ? 'undefined' : JSON.stringify(value), 80);
 }

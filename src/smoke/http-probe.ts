@@ -3,6 +3,7 @@
  * token and the check's own headers never travel to another origin, the body read up to a cap, and
  * network failures named (refused, DNS, timeout) instead of "fetch failed".
  */
+import type { Log } from '../core/log.js';
 import { assertResponse } from './assertions.js';
 import type { HttpCheck } from './spec.js';
 
@@ -23,6 +24,10 @@ export interface ProbeOptions {
   /** The overall deadline: aborts the request and marks the sample as cut short. */
   deadline?: AbortSignal;
   bypassToken?: string;
+  /** Basic Authorization from the URL's userinfo; an Authorization header the check sets wins. */
+  credentials?: string;
+  /** Redacts response text before failure lines cut it. */
+  log: Pick<Log, 'excerpt'>;
 }
 
 export const BYPASS_HEADER = 'x-vercel-protection-bypass';
@@ -44,6 +49,7 @@ export async function probeHttp(check: HttpCheck, url: string, opts: ProbeOption
       const sameOrigin = new URL(current).origin === origin;
       const headers: Record<string, string> = sameOrigin ? { ...check.headers } : {};
       if (sameOrigin && opts.bypassToken) headers[BYPASS_HEADER] = opts.bypassToken;
+      if (sameOrigin && opts.credentials && !Object.keys(headers).some((h) => h.toLowerCase() === 'authorization')) headers.authorization = opts.credentials;
       const res = await fetch(current, { method, headers, body, redirect: 'manual', signal });
       const location = res.headers.get('location');
       if (res.status >= 300 && res.status < 400 && location && hop < MAX_REDIRECTS) {
@@ -58,7 +64,7 @@ export async function probeHttp(check: HttpCheck, url: string, opts: ProbeOption
       }
       const text = method === 'HEAD' ? '' : await readCapped(res);
       const ms = elapsed();
-      const failures = assertResponse(check, { status: res.status, headers: res.headers, body: text, ms });
+      const failures = assertResponse(check, { status: res.status, headers: res.headers, body: text, ms }, opts.log);
       return { ok: failures.length === 0, ms, status: res.status, failures };
     }
   } catch (err) {

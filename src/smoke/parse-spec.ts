@@ -5,6 +5,7 @@
  */
 import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document } from 'yaml';
 import { RollbackKitError } from '../core/errors.js';
+import { displayUrl, splitCredentials, urlSecrets } from '../core/url-secrets.js';
 import { parseJsonPath } from './json-path.js';
 import type { Backoff, Check, HeaderAssertion, HeaderOp, HttpCheck, JsonAssertion, JsonOp, Measuring, Range, SqlCheck } from './spec.js';
 
@@ -209,6 +210,7 @@ class CheckReader {
       kind: 'http',
       ...common,
       url: '',
+      secrets: { declared: [], guessed: [] },
       method: 'GET',
       headers: {},
       status: [{ min: 200, max: 299 }],
@@ -248,20 +250,28 @@ class CheckReader {
     }
     const text = raw.trim();
     if (/^[a-z][a-z0-9+.-]*:/i.test(text)) {
-      if (!/^https?:\/\//i.test(text)) return this.problem('url', `must use http or https, got "${text}"`);
+      if (!/^https?:\/\//i.test(text)) return this.problem('url', `must use http or https, got "${displayUrl(text)}"`);
       try {
-        check.url = new URL(text).toString();
+        this.setUrl(check, new URL(text).toString());
       } catch {
-        this.problem('url', `is not a valid URL: "${text}"`);
+        this.problem('url', `is not a valid URL: "${displayUrl(text)}"`);
       }
       return;
     }
     if (!this.ctx.baseUrl) {
-      this.problem('url', `"${text}" is relative, and the base-url input is not set: set base-url or write an absolute URL`);
+      this.problem('url', `"${displayUrl(text)}" is relative, and the base-url input is not set: set base-url or write an absolute URL`);
       return;
     }
     check.path = text.startsWith('/') ? text : `/${text}`;
-    check.url = joinUrl(this.ctx.baseUrl, check.path);
+    this.setUrl(check, joinUrl(this.ctx.baseUrl, check.path));
+  }
+
+  /** The URL as requested and printed carries no userinfo: it travels as an Authorization header. */
+  private setUrl(check: HttpCheck, url: string): void {
+    check.secrets = urlSecrets(url);
+    const { url: requested, authorization } = splitCredentials(url);
+    check.url = requested;
+    check.credentials = authorization;
   }
 
   private headers(check: HttpCheck): void {

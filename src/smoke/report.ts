@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { Log } from '../core/log.js';
+import { redactDeep } from '../core/secrets.js';
 import type { CheckResult, SmokeOptions } from './run-checks.js';
 import type { Verdict } from './verdict.js';
 
@@ -15,7 +16,7 @@ export interface SmokeReport {
   startedAt: string;
   durationMs: number;
   verdict: Omit<Verdict, 'worst'> & { worstCheck?: string };
-  settings: Omit<SmokeOptions, 'bypassToken' | 'database' | 'checkConcurrency' | 'sampleConcurrency'> & { database?: string };
+  settings: Omit<SmokeOptions, 'bypassToken' | 'baselineCredentials' | 'database' | 'checkConcurrency' | 'sampleConcurrency'> & { database?: string };
   checks: CheckResult[];
 }
 
@@ -52,13 +53,19 @@ export function reportPaths(baseDir: string, now = new Date()): { json: string; 
   return { json: join(dir, 'report.json'), junit: join(dir, 'junit.xml') };
 }
 
+/** Redacts every text of the report before it is serialised (see redactDeep); numbers and booleans stay as they are. */
+export function redactReport(report: SmokeReport, log: Log): SmokeReport {
+  return redactDeep(report, log.redact);
+}
+
 export async function writeReportFiles(report: SmokeReport, paths: { json: string; junit: string }, log: Log): Promise<void> {
+  const safe = redactReport(report, log);
   for (const [path, text] of [
-    [paths.json, `${JSON.stringify(report, null, 2)}\n`],
-    [paths.junit, junitXml(report)],
+    [paths.json, `${JSON.stringify(safe, null, 2)}\n`],
+    [paths.junit, junitXml(safe)],
   ] as const) {
     await mkdir(dirname(path), { recursive: true });
-    await writeFile(path, log.redact(text));
+    await writeFile(path, text);
   }
 }
 

@@ -23,7 +23,10 @@ export interface SmokeOptions {
   maxErrorRate: number;
   maxP95Ms: number;
   deadlineSeconds: number;
+  /** Without userinfo: that travels as `baselineCredentials`. */
   baselineUrl?: string;
+  /** Basic Authorization from baseline-url's user name and password. */
+  baselineCredentials?: string;
   bypassToken?: string;
   database?: ConnectionTarget;
   /** Checks measured at the same time, and requests in flight per check. */
@@ -119,7 +122,7 @@ async function runCheck(check: Check, opts: SmokeOptions, until: Deadline, log: 
   for (let attempt = 1; attempt <= attempts; attempt++) {
     if (deadline.aborted) break;
     made = attempt;
-    outcome = check.kind === 'http' ? await httpAttempt(check, check.url, opts, deadline) : await sqlAttempt(check, opts, until.at);
+    outcome = check.kind === 'http' ? await httpAttempt(check, { url: check.url, credentials: check.credentials }, opts, deadline, log) : await sqlAttempt(check, opts, until.at, log);
     if (deadline.reason === STOPPED) break;
     if (outcome.passed) {
       log.info(`✓ ${check.name}: passed${attempts > 1 ? ` on attempt ${attempt}/${attempts}` : ''}${describeNumbers(outcome)}`);
@@ -161,7 +164,7 @@ async function runCheck(check: Check, opts: SmokeOptions, until: Deadline, log: 
     durationMs: 0,
   };
   if (check.kind === 'http' && opts.baselineUrl && check.path && deadline.reason !== STOPPED) {
-    result.baseline = await measureBaseline(check, result, opts, deadline);
+    result.baseline = await measureBaseline(check, result, opts, deadline, log);
     if (result.baseline.regression) {
       // Info, not warning: the entry point annotates regressions once, from the report.
       log.info(`⚠ ${check.name}: p95 ${result.p95Ms} ms is more than ${REGRESSION_FACTOR}× the baseline's ${result.baseline.p95Ms} ms`);
@@ -176,11 +179,17 @@ export function delaySeconds(interval: number, backoff: Backoff, attempt: number
   return Math.min(seconds, Math.max(interval, MAX_BACKOFF_SECONDS));
 }
 
-async function httpAttempt(check: HttpCheck, url: string, opts: SmokeOptions, deadline: AbortSignal): Promise<AttemptOutcome> {
+/** Where an attempt sends the check: its own URL, or the baseline's; each with its own credentials. */
+interface Destination {
+  url: string;
+  credentials?: string;
+}
+
+async function httpAttempt(check: HttpCheck, to: Destination, opts: SmokeOptions, deadline: AbortSignal, log: Log): Promise<AttemptOutcome> {
   const count = check.samples ?? opts.samples;
   const timeoutMs = (check.timeoutSeconds ?? opts.timeoutSeconds) * 1000;
   const samples = await mapLimit(Array.from({ length: count }), opts.sampleConcurrency ?? 5, () =>
-    probeHttp(check, url, { timeoutMs, deadline, bypassToken: opts.bypassToken }),
+    probeHttp(check, to.url, { timeoutMs, deadline, bypassToken: opts.bypassToken, credentials: to.credentials, log }),
   );
   return judgeAttempt(samples, { maxErrorRate: check.maxErrorRate ?? opts.maxErrorRate, maxP95Ms: check.maxP95Ms ?? opts.maxP95Ms });
 }
@@ -220,12 +229,12 @@ export function judgeAttempt(samples: Sample[], opts: Pick<SmokeOptions, 'maxErr
   };
 }
 
-async function sqlAttempt(check: SqlCheck, opts: SmokeOptions, deadlineAt: number): Promise<AttemptOutcome> {
+async function sqlAttempt(check: SqlCheck, opts: SmokeOptions, deadlineAt: number, log: Log): Promise<AttemptOutcome> {
   // A query cannot be aborted from here, so its timeout is cut to what is left before the deadline.
   const configured = (check.timeoutSeconds ?? opts.timeoutSeconds) * 1000;
   const left = Math.max(1, deadlineAt - performance.now());
   // Validation refuses SQL checks without database-url, so the target is there.
-  const outcome = await probeSql(check, opts.database!, { timeoutMs: Math.min(configured, left), cutByDeadline: left < configured });
+  const outcome = await probeSql(check, opts.database!, { timeoutMs: Math.min(configured, left), cutByDeadline: left < configured, log });
   return {
     passed: outcome.ok,
     samples: 1,
@@ -239,10 +248,10 @@ async function sqlAttempt(check: SqlCheck, opts: SmokeOptions, deadlineAt: numbe
   };
 }
 
-async function measureBaseline(check: HttpCheck, result: CheckResult, opts: SmokeOptions, deadline: AbortSignal): Promise<BaselineResult> {
+async function measureBaseline(check: HttpCheck, result: CheckResult, opts: SmokeOptions, deadline: AbortSignal, log: Log): Promise<BaselineResult> {
   const url = joinUrl(opts.baselineUrl!, check.path!);
   if (deadline.aborted) return { url, errorRate: 0, regression: false, note: 'not measured: the overall deadline passed first' };
-  const outcome = await httpAttempt(check, url, opts, deadline);
+  const outcome = await httpAttempt(check, { url, credentials: opts.baselineCredentials }, opts, deadline, log);
   const baseline: BaselineResult = { url, errorRate: outcome.errorRate, ...outcome.latency, regression: false };
   if (outcome.latency.p95Ms === undefined) baseline.note = `baseline did not answer (${outcome.failures[0] ?? 'no samples'}): no comparison`;
   else if (result.p95Ms !== undefined) {

@@ -8,7 +8,7 @@ import { RollbackKitError } from '../core/errors.js';
 import type { Log } from '../core/log.js';
 import { describeTarget } from '../db/connection.js';
 import { parseChecks } from './parse-spec.js';
-import { buildReport, type SmokeReport } from './report.js';
+import { buildReport, redactReport, type SmokeReport } from './report.js';
 import { runChecks, type CheckResult, type SmokeOptions } from './run-checks.js';
 import { registerSpecSecrets } from './sensitive.js';
 import type { Check } from './spec.js';
@@ -59,14 +59,15 @@ export async function runSmokeTest(checks: Check[], options: SmokeOptions, log: 
   log.info(`Running ${checks.length} smoke check${checks.length === 1 ? '' : 's'} (attempts ${options.attempts}, samples ${options.samples}, deadline ${options.deadlineSeconds} s)`);
   const results = await runChecks(checks, options, log);
   const verdict = decide(results);
-  const report = buildReport({
+  // Redacted once here, so every consumer (files, summary, annotations, the CLI) gets the safe report.
+  const report = redactReport(buildReport({
     startedAt,
     durationMs: Math.round(performance.now() - started),
     verdict,
     results,
     options,
     database: options.database ? describeTarget(options.database) : undefined,
-  });
+  }), log);
   log.info(`Verdict: ${verdict.passed ? 'passed' : `${verdict.failed} failed`}, severity ${verdict.severity}, decision ${verdict.decision}`);
   for (const reason of verdict.reasons) log.info(`  - ${reason}`);
   return { results, verdict, report };

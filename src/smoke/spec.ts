@@ -4,6 +4,8 @@
  * second-guess a value.
  */
 
+import type { UrlSecrets } from '../core/url-secrets.js';
+
 /** An inclusive numeric range; a missing side is open. */
 export interface Range {
   min?: number;
@@ -42,6 +44,10 @@ export interface HttpCheck extends Measuring {
   url: string;
   /** The path the check was written with when it was relative to base-url: what baseline-url reuses. */
   path?: string;
+  /** The URL's user name and password as a Basic Authorization value (never part of `url`). */
+  credentials?: string;
+  /** The secrets written in the URL, registered with the log before anything runs. */
+  secrets: UrlSecrets;
   method: string;
   headers: Record<string, string>;
   body?: string;

@@ -5,6 +5,7 @@
  * database that rejects database-url (password, user, database name) throws DatabaseConfigError.
  */
 import { RollbackKitError } from '../core/errors.js';
+import type { Log } from '../core/log.js';
 import type { ConnectionTarget } from '../db/connection.js';
 import { connect, ConnectionError, type Session } from '../db/session.js';
 import { deepEqual, show } from './assertions.js';
@@ -36,7 +37,7 @@ export class DatabaseConfigError extends RollbackKitError {
 /** SQLSTATE classes that say the server could not run the query at all (timeouts, connections, resources). */
 const NOT_AN_ANSWER = /^(08|53|57)/;
 
-export async function probeSql(check: SqlCheck, target: ConnectionTarget, opts: { timeoutMs: number; cutByDeadline?: boolean }): Promise<SqlOutcome> {
+export async function probeSql(check: SqlCheck, target: ConnectionTarget, opts: { timeoutMs: number; cutByDeadline?: boolean; log: Pick<Log, 'excerpt'> }): Promise<SqlOutcome> {
   const started = performance.now();
   const timeoutMs = Math.max(1, Math.round(opts.timeoutMs));
   let session: Session;
@@ -64,7 +65,7 @@ export async function probeSql(check: SqlCheck, target: ConnectionTarget, opts: 
       await session.query('ROLLBACK').catch(() => undefined);
     }
     const ms = performance.now() - started;
-    const failures = judge(check, rows, error, opts.cutByDeadline ? 'the overall deadline (deadline-seconds)' : `${timeoutMs / 1000} s (timeout-seconds)`);
+    const failures = judge(check, rows, error, opts.cutByDeadline ? 'the overall deadline (deadline-seconds)' : `${timeoutMs / 1000} s (timeout-seconds)`, opts.log);
     return { ok: failures.length === 0, ms, failures };
   } catch (err) {
     // The connection broke around the query (BEGIN failed): nothing was measured.
@@ -84,25 +85,25 @@ async function open(target: ConnectionTarget, timeoutMs: number): Promise<Sessio
   }
 }
 
-function judge(check: SqlCheck, rows: unknown[][] | undefined, error: { code?: string; message: string } | undefined, limit: string): string[] {
+function judge(check: SqlCheck, rows: unknown[][] | undefined, error: { code?: string; message: string } | undefined, limit: string, log: Pick<Log, 'excerpt'>): string[] {
   if (check.expectError !== undefined) {
-    if (!error) return [`the query succeeded (${rows?.length ?? 0} rows), expected an error${check.expectError === true ? '' : ` containing ${show(check.expectError)}`}`];
+    if (!error) return [`the query succeeded (${rows?.length ?? 0} rows), expected an error${check.expectError === true ? '' : ` containing ${show(check.expectError, log)}`}`];
     const expected = check.expectError;
     const code = error.code ?? '';
     if (expected !== true && code === expected.toUpperCase()) return [];
     if (NOT_AN_ANSWER.test(code)) return [`the query could not run (${describeError(error, limit)}), so the expected error was not observed`];
     if (expected === true || error.message.toLowerCase().includes(expected.toLowerCase())) return [];
-    return [`the query failed with ${show(error.message)}${code ? ` (SQLSTATE ${code})` : ''}, expected an error containing ${show(expected)}`];
+    return [`the query failed with ${show(error.message, log)}${code ? ` (SQLSTATE ${code})` : ''}, expected an error containing ${show(expected, log)}`];
   }
   if (error) return [`the query failed: ${describeError(error, limit)}`];
   const failures: string[] = [];
   const count = rows?.length ?? 0;
   if (check.expectRows && !inRange(count, check.expectRows)) failures.push(`${count} rows, expected ${formatRange(check.expectRows)}`);
   if (check.expectValue) {
-    if (!count) failures.push(`no rows, expected the value ${show(check.expectValue.value)}`);
+    if (!count) failures.push(`no rows, expected the value ${show(check.expectValue.value, log)}`);
     else {
       const actual = rows![0]![0];
-      if (!sameValue(actual, check.expectValue.value)) failures.push(`the value is ${show(actual)}, expected ${show(check.expectValue.value)}`);
+      if (!sameValue(actual, check.expectValue.value)) failures.push(`the value is ${show(actual, log)}, expected ${show(check.expectValue.value, log)}`);
     }
   }
   return failures;

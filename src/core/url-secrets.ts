@@ -1,0 +1,123 @@
+/**
+ * The secrets inside a URL: a user name and password (`https://admin:pw@host`), and query or
+ * fragment values whose names say secret (`?token=…`, `?x-vercel-protection-bypass=…`). Every URL
+ * input of every action goes through here before anything can print it, and requests never carry
+ * userinfo: it is sent as an Authorization header instead (fetch refuses URLs with credentials).
+ */
+import type { Log } from './log.js';
+
+const SENSITIVE_NAME = /auth|cookie|token|secret|passw|^pass$|^pwd$|api[-_]?key|apikey|^key$|signature|^sig$|session|credential|bypass/i;
+/** Names that look sensitive but carry a switch: Vercel's `x-vercel-set-bypass-cookie=true|samesitenone`. */
+const NOT_SENSITIVE = /^x-vercel-set-bypass-cookie$/i;
+
+/** Whether a header, query or fragment parameter of this name carries a secret. */
+export function isSensitiveName(name: string): boolean {
+  return SENSITIVE_NAME.test(name) && !NOT_SENSITIVE.test(name);
+}
+
+/** `scheme://` then the authority up to its last `@`, as the WHATWG URL parser reads it. */
+const USERINFO = /^[a-z][a-z0-9+.-]*:\/\/([^/?#\\]*)@/i;
+
+const decode = (text: string): string | undefined => {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return undefined;
+  }
+};
+
+export interface UrlSecrets {
+  /** The user name and password, in every form: secrets however short (redacted, see SecretSet). */
+  declared: string[];
+  /** Values of sensitive-looking parameters: secrets if they look like one. */
+  guessed: string[];
+}
+
+/**
+ * Every form the URL's secrets can take in text: as written, as the URL parser serialises them,
+ * percent-decoded (with and without `+` as a space); Log.secret adds the re-encoded forms.
+ */
+export function urlSecrets(text: string): UrlSecrets {
+  const declared: string[] = [];
+  const guessed: string[] = [];
+  let serialised: string | undefined;
+  try {
+    serialised = new URL(text).href;
+  } catch {
+    serialised = undefined;
+  }
+  for (const written of new Set([text, ...(serialised ? [serialised] : [])])) {
+    const userinfo = USERINFO.exec(written)?.[1];
+    if (userinfo) {
+      const colon = userinfo.indexOf(':');
+      const user = colon < 0 ? userinfo : userinfo.slice(0, colon);
+      const password = colon < 0 ? '' : userinfo.slice(colon + 1);
+      // Without a password the user name is the credential (https://<token>@host).
+      const parts = password ? [userinfo, password, `${decode(user) ?? user}:${decode(password) ?? password}`] : [user];
+      for (const part of parts) declared.push(part, ...[decode(part)].filter((d): d is string => d !== undefined));
+    }
+    for (const [name, value] of rawParameters(written)) {
+      if (!isSensitiveName(decode(name) ?? name)) continue;
+      guessed.push(value, ...[decode(value), decode(value.replace(/\+/g, ' '))].filter((d): d is string => d !== undefined));
+    }
+  }
+  const basic = basicAuthorization(text);
+  if (basic) declared.push(basic, basic.slice('Basic '.length));
+  return { declared: [...new Set(declared)], guessed: [...new Set(guessed)] };
+}
+
+export function registerUrlSecrets(text: string | undefined, log: Log): void {
+  if (!text) return;
+  const found = urlSecrets(text);
+  for (const value of found.declared) log.secret(value);
+  for (const value of found.guessed) log.secret(value, 'guessed');
+}
+
+/** `name=value` pairs of the query and the fragment, exactly as written. */
+function rawParameters(text: string): [string, string][] {
+  const hash = text.indexOf('#');
+  const question = text.indexOf('?');
+  const query = question >= 0 && (hash < 0 || question < hash) ? text.slice(question + 1, hash > question ? hash : undefined) : '';
+  const fragment = hash >= 0 ? text.slice(hash + 1) : '';
+  const pairs: [string, string][] = [];
+  for (const part of [...query.split('&'), ...fragment.split('&')]) {
+    const eq = part.indexOf('=');
+    if (eq > 0) pairs.push([part.slice(0, eq), part.slice(eq + 1)]);
+  }
+  return pairs;
+}
+
+/** The URL's user name and password as an HTTP Basic Authorization value, percent-decoded as curl does. */
+function basicAuthorization(text: string): string | undefined {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    return undefined;
+  }
+  if (!url.username && !url.password) return undefined;
+  const credentials = `${decode(url.username) ?? url.username}:${decode(url.password) ?? url.password}`;
+  return `Basic ${Buffer.from(credentials).toString('base64')}`;
+}
+
+/**
+ * Splits a URL into what is requested and printed (no userinfo) and the Basic Authorization value
+ * its userinfo stands for. A URL without userinfo comes back unchanged.
+ */
+export function splitCredentials(text: string): { url: string; authorization?: string } {
+  const authorization = basicAuthorization(text);
+  if (!authorization) return { url: text };
+  const url = new URL(text);
+  url.username = '';
+  url.password = '';
+  return { url: url.href, authorization };
+}
+
+/**
+ * A URL fit for an error message about that very URL, when its secrets may not be registered yet:
+ * no userinfo, and sensitive parameter values shown as `***`. Works on text that is not a valid URL.
+ */
+export function displayUrl(text: string): string {
+  const noUserinfo = text.replace(USERINFO, (match, userinfo: string) => match.slice(0, match.length - userinfo.length - 1));
+  return noUserinfo.replace(/([?&#])([^=&#]+)=([^&#]*)/g, (match, sep: string, name: string) => (isSensitiveName(decode(name) ?? name) ? `${sep}${name}=***` : match));
+}
