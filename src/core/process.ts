@@ -38,12 +38,15 @@ export function runProcess(command: string, args: string[], opts: RunOptions = {
           setTimeout(() => child.kill('SIGKILL'), 5000).unref();
         }, opts.timeoutMs)
       : undefined;
+    const cut = { stdout: false, stderr: false };
     child.stdout.on('data', (d: Buffer) => {
       if (stdout.length < MAX_CAPTURE) stdout += d.toString();
+      else cut.stdout = true;
     });
     child.stderr.on('data', (d: Buffer) => {
       const text = d.toString();
       if (stderr.length < MAX_CAPTURE) stderr += text;
+      else cut.stderr = true;
       opts.onStderr?.(text);
     });
     child.on('error', (err) => {
@@ -52,7 +55,12 @@ export function runProcess(command: string, args: string[], opts: RunOptions = {
     });
     child.on('close', (code, signal) => {
       if (timer) clearTimeout(timer);
-      resolve({ code, signal, stdout, stderr, timedOut });
+      resolve({ code, signal, stdout: wholeLines(stdout, cut.stdout), stderr: wholeLines(stderr, cut.stderr), timedOut });
     });
   });
+}
+
+/** Capture that was cut ends at a line end: a line cut mid-way could end in a secret's prefix, which no redaction matches. */
+function wholeLines(text: string, wasCut: boolean): string {
+  return wasCut ? text.slice(0, text.lastIndexOf('\n') + 1) : text;
 }

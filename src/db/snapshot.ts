@@ -212,7 +212,8 @@ export async function takeSnapshot(req: SnapshotRequest, log: Log): Promise<Snap
     await checkExportColumn(session, selection.exportTables, req.exportColumn);
 
     const at = now();
-    const base = snapshotBaseName(req.target.database, req.label, at);
+    // A file name is printed and uploaded: built from redacted text, so it can never carry a secret.
+    const base = snapshotBaseName(log.redact(req.target.database), req.label && log.redact(req.label), at);
     path = await freePath(req.outputDir, base, EXTENSIONS[req.format]);
 
     await session.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');

@@ -3,6 +3,7 @@
  * run (a version that is not applied, a migration without down SQL, a transaction statement that
  * would break ours) is found here, before a single statement executes.
  */
+import { clip } from '../core/secrets.js';
 import { RollbackKitError } from '../core/errors.js';
 import { codeStart, hasCode, lineAt, needsOwnTransaction, splitStatements, transactionControl, type Statement } from './sql-split.js';
 import type { FormatName, MigrationFile, MigrationFormat } from './types.js';
@@ -112,11 +113,15 @@ function prepare(file: MigrationFile): PlannedMigration {
   return { file, statements, transactional: !file.noTransaction && !statements.some((s) => needsOwnTransaction(s.text)) };
 }
 
-/** The statement's first line of code (comment lines skipped), shortened: how messages name a statement. */
-export function firstLine(text: string, max = 100): string {
+/** The statement's first line of code (comment lines skipped): how messages name a statement. */
+export function firstCodeLine(text: string): string {
   const lines = text.split('\n').filter((l) => l.trim());
-  const line = lines.find((l) => !l.trim().startsWith('--')) ?? lines[0] ?? '';
-  return line.length > max ? `${line.slice(0, max - 1)}…` : line.trim();
+  return (lines.find((l) => !l.trim().startsWith('--')) ?? lines[0] ?? '').trim();
+}
+
+/** firstCodeLine shortened at a word boundary; where a log is at hand, prefer `log.excerpt(firstCodeLine(…))`. */
+export function firstLine(text: string, max = 100): string {
+  return clip(firstCodeLine(text), max);
 }
 
 export function planReverts(format: MigrationFormat, files: MigrationFile[], appliedIds: string[], selector: Selector): Plan {

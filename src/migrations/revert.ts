@@ -11,7 +11,7 @@ import { connect, type Session } from '../db/session.js';
 import { verifySnapshot } from '../db/verify.js';
 import { filesAddedSince } from './git-added.js';
 import { acquireMigrationLock, releaseMigrationLock, ROLLBACK_KIT_LOCK_KEY } from './lock.js';
-import { firstLine, planReverts, type Plan, type Selector } from './planner.js';
+import { firstCodeLine, planReverts, type Plan, type Selector } from './planner.js';
 import { PLAIN_TRACKING_DDL } from './formats/plain.js';
 import { readProgress } from './progress.js';
 import { pickFormat, resolveMigrationsDir } from './registry.js';
@@ -79,7 +79,7 @@ function planEntries(plan: Plan): PlanEntry[] {
 function printPlan(plan: Plan, log: Log): void {
   for (const [n, m] of plan.toRevert.entries()) {
     log.info(`${n + 1}. ${m.file.downFile ?? m.file.name} (version ${m.file.version}, ${m.statements.length} statement(s)${m.transactional ? '' : ', non-transactional'})`);
-    for (const s of m.statements.slice(0, 3)) log.info(`     ${firstLine(s.text, 120)}`);
+    for (const s of m.statements.slice(0, 3)) log.info(`     ${log.excerpt(firstCodeLine(s.text), 120)}`);
     if (m.statements.length > 3) log.info(`     … ${m.statements.length - 3} more`);
   }
 }

@@ -132,10 +132,10 @@ describe('tolerant parsing', () => {
   });
 
   it('reads error bodies shaped error, err, or plain text', () => {
-    expect(readErrorBody('{"error":{"code":"forbidden","message":"Not authorized","invalidToken":true}}')).toEqual({ code: 'forbidden', message: 'Not authorized', invalidToken: true });
-    expect(readErrorBody('{"err":{"code":"x","message":"y"}}')).toMatchObject({ code: 'x', message: 'y' });
-    expect(readErrorBody('<html>\n 502 Bad Gateway </html>')).toEqual({ message: '<html> 502 Bad Gateway </html>', invalidToken: false });
-    expect(readErrorBody('')).toMatchObject({ message: '(empty body)' });
+    expect(readErrorBody('{"error":{"code":"forbidden","message":"Not authorized","invalidToken":true}}', memoryLog())).toEqual({ code: 'forbidden', message: 'Not authorized', invalidToken: true });
+    expect(readErrorBody('{"err":{"code":"x","message":"y"}}', memoryLog())).toMatchObject({ code: 'x', message: 'y' });
+    expect(readErrorBody('<html>\n 502 Bad Gateway </html>', memoryLog())).toEqual({ message: '<html> 502 Bad Gateway </html>', invalidToken: false });
+    expect(readErrorBody('', memoryLog())).toMatchObject({ message: '(empty body)' });
   });
 });
 

@@ -3,6 +3,7 @@
  * push it, and open a pull request whose merge redeploys the good code. Either all of that
  * happens or nothing is pushed: a conflict stops with the commit named and the checkout restored.
  */
+import { clip } from '../../core/secrets.js';
 import { RollbackKitError } from '../../core/errors.js';
 import type { Log } from '../../core/log.js';
 import { openGit, type Git } from './git.js';
@@ -174,7 +175,7 @@ export async function revertWithPullRequest(opts: GitRevertOptions, log: Log): P
 /** A title is one line: the first line of the reason, cut to a readable length. */
 function title(target: string, reason?: string): string {
   const first = (reason ?? '').split('\n')[0]!.trim();
-  const short = first.length > 100 ? `${first.slice(0, 99)}…` : first;
+  const short = clip(first, 100);
   return `Rollback to ${target.slice(0, 7)}${short ? `: ${short}` : ''}`;
 }
 

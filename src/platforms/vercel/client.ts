@@ -56,24 +56,31 @@ export interface VercelResponse {
 
 export const sleep = (ms: number): Promise<void> => new Promise((done) => setTimeout(done, ms));
 
-/** Error bodies come as `{error:{…}}`, `{err:{…}}` or plain text (5xx from the edge). */
-export function readErrorBody(text: string): { code?: string; message: string; invalidToken: boolean } {
+/** What of an error body a message quotes: enough to explain, never a dump. */
+const MAX_ERROR_TEXT = 300;
+
+/**
+ * Error bodies come as `{error:{…}}`, `{err:{…}}` or plain text (5xx from the edge). A body may echo
+ * the token (a proxy, a debug page): `log` redacts each text before it is cut, or the cut would
+ * leave a prefix of the token that no longer matches it.
+ */
+export function readErrorBody(text: string, log: Pick<Log, 'excerpt'>): { code?: string; message: string; invalidToken: boolean } {
+  const quote = (t: string) => log.excerpt(t.replace(/\s+/g, ' ').trim(), MAX_ERROR_TEXT);
   try {
     const parsed = JSON.parse(text) as Record<string, unknown>;
     const inner = (parsed?.error ?? parsed?.err) as Record<string, unknown> | undefined;
     if (inner && typeof inner === 'object') {
       return {
-        code: typeof inner.code === 'string' ? inner.code : undefined,
-        message: typeof inner.message === 'string' ? inner.message : JSON.stringify(inner).slice(0, 300),
+        code: typeof inner.code === 'string' ? quote(inner.code) : undefined,
+        message: quote(typeof inner.message === 'string' ? inner.message : JSON.stringify(inner)),
         invalidToken: inner.invalidToken === true,
       };
     }
-    if (typeof parsed?.message === 'string') return { message: parsed.message, invalidToken: false };
+    if (typeof parsed?.message === 'string') return { message: quote(parsed.message), invalidToken: false };
   } catch {
     // not JSON: fall through to the text itself
   }
-  const plain = text.replace(/\s+/g, ' ').trim().slice(0, 300);
-  return { message: plain || '(empty body)', invalidToken: false };
+  return { message: quote(text) || '(empty body)', invalidToken: false };
 }
 
 export class VercelClient {
@@ -138,7 +145,7 @@ export class VercelClient {
           }
           return { status: res.status, data };
         }
-        const body = readErrorBody(text);
+        const body = readErrorBody(text, this.opts.log);
         lastError = new VercelApiError(res.status, body.code, body.message, body.invalidToken, label);
         failure = { kind: 'status', status: res.status, retryAfter: res.headers.get('retry-after') };
       } catch (err) {
