@@ -1,11 +1,11 @@
 /**
  * Runs a bundle the way the GitHub runner does: `node dist/<name>/index.js` with inputs as
  * INPUT_<NAME> variables (hyphens kept) and temp files for the file commands. Returns the parsed
- * outputs, exit code, logs and summary, and everything the run wrote, for secret searches.
+ * outputs, exit code, logs and summary, and everything the run wrote (searched by leak-scan.ts).
  */
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
@@ -140,42 +140,5 @@ export async function runAction(name: string, inputs: Record<string, string | nu
   };
 }
 
-/** Every file path below `dir` (for searching names and contents for secrets). */
-export async function listTree(dir: string): Promise<string[]> {
-  const out: string[] = [];
-  for (const entry of await readdir(dir, { withFileTypes: true }).catch(() => [])) {
-    const p = join(dir, entry.name);
-    out.push(p);
-    if (entry.isDirectory()) out.push(...(await listTree(p)));
-  }
-  return out;
-}
-
-/**
- * Where a secret shows up in what a run produced: logs (less the mask commands the runner consumes),
- * stderr, outputs, summary, env/state files, and the names and text contents of every file it wrote.
- */
-export async function findSecret(run: ActionRun, secret: string, extraDirs: string[] = []): Promise<string[]> {
-  const hits: string[] = [];
-  const variants = [secret, encodeURIComponent(secret)];
-  const check = (where: string, text: string) => {
-    if (variants.some((v) => text.includes(v))) hits.push(where);
-  };
-  check('log', run.log);
-  check('stderr', run.stderr);
-  check('outputs', JSON.stringify(run.outputs));
-  check('summary', run.summary);
-  check('env', run.env);
-  check('state', run.state);
-  for (const dir of [run.workDir, run.runnerTemp, ...extraDirs]) {
-    for (const p of await listTree(dir)) {
-      check(`file name ${p}`, p);
-      const s = await stat(p);
-      if (s.isFile() && s.size < 50 * 1024 * 1024) {
-        const buf = await readFile(p);
-        if (variants.some((v) => buf.includes(v))) hits.push(`file ${p}`);
-      }
-    }
-  }
-  return hits;
-}
+// The secret search lives in leak-scan.ts; re-exported for the tests that import it from here.
+export { findSecret, listTree } from './leak-scan.js';

@@ -50,6 +50,8 @@ export interface FaultAnswer {
   code?: string;
   message?: string;
   retryAfter?: string | number;
+  /** Appends this rendering of the request's Authorization header to the message or text, as a proxy or debug page may. */
+  echoAuthorization?: (authorization: string) => string;
   /** Drop the connection without an answer. */
   reset?: boolean;
   /** Handle the request normally, then drop the connection instead of answering. */

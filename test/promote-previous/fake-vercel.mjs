@@ -293,18 +293,20 @@ export async function startFakeVercel() {
     }
   }
 
-  function answerFault(res, answer) {
+  function answerFault(res, answer, req) {
     answer.effect?.();
     if (answer.reset) {
       res.socket?.destroy();
       return answer.status ?? 0;
     }
     const headers = answer.retryAfter !== undefined ? { 'retry-after': String(answer.retryAfter) } : {};
-    if (answer.text !== undefined) send(res, answer.status, answer.text, headers);
+    // A proxy or debug page in front of the API that repeats the request's Authorization header.
+    const echo = answer.echoAuthorization ? answer.echoAuthorization(req.headers.authorization ?? '') : '';
+    if (answer.text !== undefined) send(res, answer.status, answer.text + echo, headers);
     else if (answer.status === 429) {
       send(res, 429, apiError('rate_limited', 'Rate limit exceeded', { limit: { remaining: 0, reset: Math.ceil(Date.now() / 1000) + 1, resetMs: Date.now() + 1000, total: 100 } }), headers);
-    } else if (answer.err) send(res, answer.status, { err: { code: answer.err, message: answer.message ?? 'failed' } }, headers);
-    else send(res, answer.status, apiError(answer.code ?? 'internal_server_error', answer.message ?? 'An unexpected error occurred.'), headers);
+    } else if (answer.err) send(res, answer.status, { err: { code: answer.err, message: (answer.message ?? 'failed') + echo } }, headers);
+    else send(res, answer.status, apiError(answer.code ?? 'internal_server_error', (answer.message ?? 'An unexpected error occurred.') + echo), headers);
     return answer.status;
   }
 
@@ -319,7 +321,7 @@ export async function startFakeVercel() {
       const fault = faults.find((f) => f.times > 0 && (typeof f.match === 'string' ? key.startsWith(f.match) : f.match.test(key)));
       if (fault && !fault.answer.dropAfterHandling) {
         fault.times--;
-        entry.status = answerFault(res, fault.answer);
+        entry.status = answerFault(res, fault.answer, req);
         return;
       }
       let body;

@@ -1,0 +1,228 @@
+// Secrets in every form, through every action's bundle, searched for in everything the run produced:
+// URL userinfo (used as Basic auth, never printed), query parameters as written and decoded, a token
+// the Vercel API echoes across the point where an error is cut, and database passwords. And the
+// other side of the rule: "true" and other short, common values are never masked.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { mkdtemp, readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { expectNoLeaks } from '../helpers/leak-scan.js';
+import { createTestDatabase, type TestDatabase } from '../helpers/pg.js';
+import { runAction } from '../helpers/run-action.js';
+import { applyMigrations, tables, workspace, writeMigrations } from '../migrations/fixtures.js';
+import { shopFixture, TOKEN, vercelInputs, type ShopFixture } from '../promote-previous/fixture.js';
+import { startServer, type ScriptedServer } from '../smoke/servers.js';
+
+const basic = (user: string, password: string) => `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
+
+/** Every form a URL password takes: as written (percent-encoded), decoded, with the user, as Basic auth. */
+function userinfoForms(user: string, password: string): string[] {
+  const written = encodeURIComponent(password);
+  return [written, password, `${user}:${written}`, `${user}:${password}`, basic(user, password), basic(user, password).slice(6)];
+}
+
+describe('smoke-test: secrets in URLs, the spec, the responses and database-url', () => {
+  const CHECK_PW = 'Ch3ck-P@ss:word';
+  const BASE_PW = 'B4se-Url-Secret';
+  const BASELINE_PW = 'Baseline-Secret-9';
+  // As written in the URL: "+" and "/" and "=" raw, which URLSearchParams would read as "QtK 9xZ/Tok3n=".
+  const QUERY_TOKEN = 'QtK+9xZ/Tok3n=';
+  const QUERY_TOKEN_FORMS = [QUERY_TOKEN, 'QtK 9xZ/Tok3n=', 'QtK%2B9xZ%2FTok3n%3D', 'QtK%209xZ%2FTok3n%3D', 'QtK+9xZ%2FTok3n%3D'];
+  const BYPASS_IN_QUERY = 'Vercel-Bypass-Query-42abc';
+  const BYPASS_INPUT = 'Bypass-Input-Token-123456';
+  const API_KEY = 'ApiKey-Echoed-0123456789';
+  const SPEC_BEARER = 'Spec-Bearer-Token-xyz';
+  const DB_PW = 'Db-Pa$$word/77';
+
+  let server: ScriptedServer;
+  let db: TestDatabase;
+  const accepted = new Set([basic('admin', CHECK_PW), basic('ops', BASE_PW), basic('base', BASELINE_PW)]);
+  beforeAll(async () => {
+    server = await startServer({
+      handler: (req: IncomingMessage, res: ServerResponse) => {
+        const path = new URL(req.url ?? '/', 'http://x').pathname;
+        if (path.startsWith('/basic')) {
+          res.writeHead(accepted.has(req.headers.authorization ?? '') ? 200 : 401);
+          return res.end();
+        }
+        if (path === '/echo-header') {
+          // A debug header that repeats the request's API key after 70 characters: the failure line
+          // quoting it is cut at 80, right across the key.
+          res.writeHead(200, { 'x-debug': `${'k'.repeat(70)}${String(req.headers['x-api-key'])}` });
+          return res.end();
+        }
+        res.writeHead(500);
+        res.end();
+      },
+    });
+    db = await createTestDatabase('rk_secret_channels');
+  });
+
+  it('uses URL credentials as Basic auth, prints none of them, and never masks "true"', async () => {
+    const port = new URL(server.url).port;
+    const checks = `
+- name: credentials in the check URL
+  url: http://admin:${encodeURIComponent(CHECK_PW)}@127.0.0.1:${port}/basic
+  critical: true
+- name: credentials from base-url
+  url: /basic-base
+- name: secrets in the query
+  url: /fail?token=${QUERY_TOKEN}&x-vercel-protection-bypass=${BYPASS_IN_QUERY}&x-vercel-set-bypass-cookie=true
+- name: a header that echoes the key
+  url: /echo-header
+  headers: {x-api-key: ${API_KEY}, Authorization: Bearer ${SPEC_BEARER}}
+  header: {x-debug: expected}
+- name: database
+  query: SELECT 1
+  expect-value: 1
+`;
+    const dbUrl = Object.assign(new URL(db.url), { username: 'postgres', password: '' }).toString().replace('postgres@', `postgres:${encodeURIComponent(DB_PW)}@`);
+    const run = await runAction('smoke-test', {
+      'base-url': `http://ops:${BASE_PW}@127.0.0.1:${port}`,
+      'baseline-url': `http://base:${BASELINE_PW}@127.0.0.1:${port}`,
+      'bypass-token': BYPASS_INPUT,
+      'database-url': dbUrl,
+      checks,
+      attempts: 1,
+      'timeout-seconds': 5,
+      'fail-step': false,
+    });
+    expect(run.code).toBe(0);
+
+    // The credentials were used: each check with userinfo got in, the baseline with its own.
+    const report = JSON.parse(await readFile(run.outputs['report-path']!, 'utf8'));
+    const byName = Object.fromEntries(report.checks.map((c: { name: string }) => [c.name, c]));
+    expect(byName['credentials in the check URL']).toMatchObject({ passed: true, status: 200, target: `http://127.0.0.1:${port}/basic` });
+    expect(byName['credentials from base-url']).toMatchObject({ passed: true, status: 200 });
+    expect(byName['credentials from base-url'].baseline).toMatchObject({ url: `http://127.0.0.1:${port}/basic-base`, errorRate: 0 });
+    expect(byName['database']).toMatchObject({ passed: true });
+    expect(server.requests.filter((r) => r.path === '/basic-base').map((r) => r.headers.authorization)).toEqual([basic('ops', BASE_PW), basic('base', BASELINE_PW)]);
+    // The check's own Authorization header wins over base-url's credentials.
+    expect(server.requests.find((r) => r.path === '/echo-header')?.headers.authorization).toBe(`Bearer ${SPEC_BEARER}`);
+    expect(run.outputs).toMatchObject({ passed: 'false', failed: '2', decision: 'rollback' });
+
+    // The failures that quote outside text were written, and say something.
+    expect(byName['a header that echoes the key'].reason).toMatch(/^header "x-debug" is "k{70}\*\*\*/);
+    expect(run.errors.join('\n')).toContain('secrets in the query');
+
+    await expectNoLeaks(run, [
+      ...userinfoForms('admin', CHECK_PW),
+      ...userinfoForms('ops', BASE_PW),
+      ...userinfoForms('base', BASELINE_PW),
+      ...QUERY_TOKEN_FORMS,
+      BYPASS_IN_QUERY,
+      BYPASS_INPUT,
+      API_KEY,
+      SPEC_BEARER,
+      // The cut-off prefix a failure line would have kept had it been cut before redaction.
+      API_KEY.slice(0, 8),
+      DB_PW,
+      encodeURIComponent(DB_PW),
+    ]);
+
+    // "true" is a switch, not a secret: not masked, and still readable where the URL is shown.
+    expect(run.masked).not.toContain('true');
+    expect(run.masked.every((m) => m.length >= 6)).toBe(true);
+    expect(run.errors.join('\n')).toContain('x-vercel-set-bypass-cookie=true');
+    expect(run.errors.join('\n')).toContain('token=***&x-vercel-protection-bypass=***&');
+    expect(run.summary).toContain('decision **rollback**');
+  });
+
+  it('a short database password is still redacted (as a whole word), not masked job-wide, and said so', async () => {
+    const dbUrl = new URL(db.url);
+    dbUrl.username = 'postgres';
+    dbUrl.password = 'pw';
+    const run = await runAction('smoke-test', {
+      'database-url': dbUrl.toString(),
+      checks: "- {name: echoes the password, query: \"SELECT 'pw' AS v\", expect-value: other}",
+      attempts: 1,
+      'fail-step': false,
+    });
+    expect(run.code).toBe(0);
+    expect(run.masked).not.toContain('pw');
+    expect(run.log).toMatch(/shorter than 6 characters, a number or a common word/);
+    const report = await readFile(run.outputs['report-path']!, 'utf8');
+    expect(JSON.parse(report).checks[0].reason).toBe('the value is "***", expected "other"');
+    await expectNoLeaks(run, ['"pw"', ':pw@']);
+  });
+});
+
+describe('promote-previous: a token the API echoes, and a proxy password in api-url', () => {
+  let fixture: ShopFixture | undefined;
+  afterEach(async () => {
+    await fixture?.vercel.close();
+    fixture = undefined;
+  });
+
+  // An echo without spaces, so nothing but redaction keeps the token out when the text is cut.
+  const echo = (authorization: string) => `;authorization=${encodeURIComponent(authorization)}`;
+  /** Padding that puts the token's first 10 characters before the 300-character cut. */
+  const padding = 'x'.repeat(299 - 10 - echo('Bearer ').length);
+
+  it('an error body echoing the token across the cut: redacted, then cut', async () => {
+    const f = (fixture = await shopFixture({ historySize: 3 }));
+    f.vercel.fault('GET /v9/projects/', { status: 400, code: 'bad_request', message: padding, echoAuthorization: echo });
+    const run = await runAction('promote-previous', vercelInputs(f));
+    expect(run.code).toBe(1);
+    expect(run.errors[0]).toMatch(/Vercel answered 400 .*Vercel said: "x{200,}.*\*\*\*/);
+    await expectNoLeaks(run, [TOKEN, TOKEN.slice(0, 8)]);
+  });
+
+  it('a plain-text 502 echoing the token, printed on the retry: redacted, then cut', async () => {
+    const f = (fixture = await shopFixture({ historySize: 3 }));
+    f.vercel.fault('GET /v9/projects/', { status: 502, text: padding, echoAuthorization: echo });
+    const run = await runAction('promote-previous', vercelInputs(f, { 'dry-run': 'true' }));
+    expect(run.code).toBe(0);
+    expect(run.log).toMatch(/Vercel: GET \/v9\/projects\/shop answered 502: x{200,}.*\*\*\*.*retrying/);
+    await expectNoLeaks(run, [TOKEN, TOKEN.slice(0, 8)]);
+  });
+
+  it('api-url with a user name and password: refused before any request, the password nowhere', async () => {
+    const f = (fixture = await shopFixture({ historySize: 3 }));
+    const password = 'Pr0xy-P@ss/word';
+    const apiUrl = f.vercel.url.replace('http://', `http://proxyuser:${encodeURIComponent(password)}@`);
+    const run = await runAction('promote-previous', vercelInputs(f, { 'api-url': apiUrl }));
+    expect(run.code).toBe(1);
+    expect(run.errors).toHaveLength(1);
+    expect(run.errors[0]).toContain('Input api-url holds a user name and password');
+    expect(f.vercel.requests).toEqual([]);
+    await expectNoLeaks(run, [...userinfoForms('proxyuser', password), TOKEN]);
+  });
+});
+
+describe('database actions: the password in every form, in every file they write', () => {
+  const PASSWORD = 'Pg-Pa$$/w0rd?x';
+  const forms = [PASSWORD, encodeURIComponent(PASSWORD), `postgres:${encodeURIComponent(PASSWORD)}`];
+  /** The password in the userinfo, percent-encoded as it must be. */
+  const inUserinfo = (url: string) => Object.assign(new URL(url), { username: 'postgres', password: '' }).toString().replace('postgres@', `postgres:${encodeURIComponent(PASSWORD)}@`);
+  /** The password as a query parameter, as libpq also reads it. */
+  const inQuery = (url: string) => `${url}${url.includes('?') ? '&' : '?'}password=${encodeURIComponent(PASSWORD)}`;
+
+  it('snapshot-db, then restore-db from that snapshot', async () => {
+    const db = await createTestDatabase('rk_secret_db');
+    await db.query('CREATE TABLE orders (id int PRIMARY KEY, note text)');
+    await db.query('INSERT INTO orders VALUES (1, $1)', ['first']);
+    const outputDir = await mkdtemp(join(tmpdir(), 'rk-secret-snap-'));
+    const snap = await runAction('snapshot-db', { 'database-url': inUserinfo(db.url), 'output-dir': outputDir, label: 'before-deploy' });
+    expect(snap.code).toBe(0);
+    await expectNoLeaks(snap, forms, [outputDir]);
+
+    const restore = await runAction('restore-db', { 'database-url': inQuery(db.url), 'snapshot-path': snap.outputs.path!, confirm: db.name });
+    expect(restore.errors).toEqual([]);
+    expect(restore.code).toBe(0);
+    await expectNoLeaks(restore, forms, [outputDir]);
+  });
+
+  it('run-down-migrations', async () => {
+    const db = await createTestDatabase('rk_secret_down');
+    const ws = await workspace();
+    const steps = tables(2);
+    const dir = await writeMigrations(ws, 'dbmate', steps);
+    await applyMigrations(db, 'dbmate', dir, steps);
+    const run = await runAction('run-down-migrations', { 'database-url': inQuery(db.url), steps: 1, 'require-snapshot': 'false' }, { cwd: ws });
+    expect(run.errors).toEqual([]);
+    expect(run.outputs.status).toBe('reverted');
+    await expectNoLeaks(run, forms, [ws]);
+  });
+});
