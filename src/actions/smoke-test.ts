@@ -7,13 +7,13 @@ import * as core from '@actions/core';
 import { input, runAction, setOutputs } from '../core/action.js';
 import { RollbackKitError } from '../core/errors.js';
 import type { Log } from '../core/log.js';
+import { displayUrl, registerUrlSecrets, splitCredentials } from '../core/url-secrets.js';
 import { parseConnectionString } from '../db/connection.js';
 import { formatProblem, SpecError } from '../smoke/parse-spec.js';
 import { annotations, reportPaths, summaryMarkdown, writeReportFiles } from '../smoke/report.js';
 import type { Backoff } from '../smoke/spec.js';
 import { loadChecks, runSmokeTest } from '../smoke/smoke-test.js';
 import { DatabaseConfigError } from '../smoke/sql-probe.js';
-import { displayUrl, registerUrlSecrets, splitCredentials } from '../core/url-secrets.js';
 
 /** A URL input; its user name, password and secret parameters are registered before anything can print them. */
 function httpUrl(name: string, log: Log): string | undefined {

@@ -3,8 +3,8 @@
  * run (a version that is not applied, a migration without down SQL, a transaction statement that
  * would break ours) is found here, before a single statement executes.
  */
-import { clip } from '../core/secrets.js';
 import { RollbackKitError } from '../core/errors.js';
+import { clip } from '../core/secrets.js';
 import { codeStart, hasCode, lineAt, needsOwnTransaction, splitStatements, transactionControl, type Statement } from './sql-split.js';
 import type { FormatName, MigrationFile, MigrationFormat } from './types.js';
 

@@ -4,6 +4,7 @@
  * network failures named (refused, DNS, timeout) instead of "fetch failed".
  */
 import type { Log } from '../core/log.js';
+import { splitCredentials } from '../core/url-secrets.js';
 import { assertResponse } from './assertions.js';
 import type { HttpCheck } from './spec.js';
 
@@ -54,7 +55,8 @@ export async function probeHttp(check: HttpCheck, url: string, opts: ProbeOption
       const location = res.headers.get('location');
       if (res.status >= 300 && res.status < 400 && location && hop < MAX_REDIRECTS) {
         await res.body?.cancel().catch(() => undefined);
-        current = new URL(location, current).toString();
+        // A Location with userinfo would make fetch refuse (and print it): it is dropped, never sent.
+        current = splitCredentials(new URL(location, current).toString()).url;
         // 303, and 301/302 after a POST, turn into a GET as browsers do.
         if (res.status === 303 || ((res.status === 301 || res.status === 302) && method === 'POST')) {
           method = 'GET';

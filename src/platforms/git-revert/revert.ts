@@ -3,9 +3,9 @@
  * push it, and open a pull request whose merge redeploys the good code. Either all of that
  * happens or nothing is pushed: a conflict stops with the commit named and the checkout restored.
  */
-import { clip } from '../../core/secrets.js';
 import { RollbackKitError } from '../../core/errors.js';
 import type { Log } from '../../core/log.js';
+import { clip } from '../../core/secrets.js';
 import { openGit, type Git } from './git.js';
 import { parseRepository, pullRequests } from './pulls.js';
 
