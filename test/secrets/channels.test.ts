@@ -34,6 +34,7 @@ describe('smoke-test: secrets in URLs, the spec, the responses and database-url'
   const API_KEY = 'ApiKey-Echoed-0123456789';
   const SPEC_BEARER = 'Spec-Bearer-Token-xyz';
   const DB_PW = 'Db-Pa$$word/77';
+  const REDIRECT_PW = 'Redirect-Pw-1';
 
   let server: ScriptedServer;
   let db: TestDatabase;
@@ -44,6 +45,10 @@ describe('smoke-test: secrets in URLs, the spec, the responses and database-url'
         const path = new URL(req.url ?? '/', 'http://x').pathname;
         if (path.startsWith('/basic')) {
           res.writeHead(accepted.has(req.headers.authorization ?? '') ? 200 : 401);
+          return res.end();
+        }
+        if (path === '/redirect-with-userinfo') {
+          res.writeHead(302, { location: `http://evil:${REDIRECT_PW}@127.0.0.1:${new URL(server.url).port}/basic` });
           return res.end();
         }
         if (path === '/echo-header') {
@@ -127,6 +132,15 @@ describe('smoke-test: secrets in URLs, the spec, the responses and database-url'
     expect(run.errors.join('\n')).toContain('x-vercel-set-bypass-cookie=true');
     expect(run.errors.join('\n')).toContain('token=***&x-vercel-protection-bypass=***&');
     expect(run.summary).toContain('decision **rollback**');
+  });
+
+  it('a redirect to a URL with userinfo: followed without it, not judged unreachable, not printed', async () => {
+    const run = await runAction('smoke-test', { 'base-url': server.url, checks: '- {name: redirected, url: /redirect-with-userinfo}', attempts: 1, 'fail-step': false });
+    expect(run.code).toBe(0);
+    const report = JSON.parse(await readFile(run.outputs['report-path']!, 'utf8'));
+    expect(report.checks[0]).toMatchObject({ passed: false, status: 401, unreachable: false });
+    expect(server.requests.filter((r) => r.path === '/basic').at(-1)?.headers.authorization).toBeUndefined();
+    await expectNoLeaks(run, [REDIRECT_PW]);
   });
 
   it('a short database password is still redacted (as a whole word), not masked job-wide, and said so', async () => {
