@@ -252,7 +252,7 @@ class CheckReader {
     if (/^[a-z][a-z0-9+.-]*:/i.test(text)) {
       if (!/^https?:\/\//i.test(text)) return this.problem('url', `must use http or https, got "${displayUrl(text)}"`);
       try {
-        this.setUrl(check, new URL(text).toString());
+        this.setUrl(check, text, new URL(text).toString());
       } catch {
         this.problem('url', `is not a valid URL: "${displayUrl(text)}"`);
       }
@@ -263,12 +263,16 @@ class CheckReader {
       return;
     }
     check.path = text.startsWith('/') ? text : `/${text}`;
-    this.setUrl(check, joinUrl(this.ctx.baseUrl, check.path));
+    const joined = joinUrl(this.ctx.baseUrl, check.path);
+    this.setUrl(check, joined, joined);
   }
 
-  /** The URL as requested and printed carries no userinfo: it travels as an Authorization header. */
-  private setUrl(check: HttpCheck, url: string): void {
-    check.secrets = urlSecrets(url);
+  /**
+   * The URL as requested and printed carries no userinfo: it travels as an Authorization header.
+   * Its secrets are read from the text as written too, which the URL parser may re-encode.
+   */
+  private setUrl(check: HttpCheck, written: string, url: string): void {
+    check.secrets = urlSecrets(written);
     const { url: requested, authorization } = splitCredentials(url);
     check.url = requested;
     check.credentials = authorization;
