@@ -6,6 +6,7 @@
 import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document } from 'yaml';
 import { RollbackKitError } from '../core/errors.js';
 import { parseJsonPath } from './json-path.js';
+import { sqlStatementProblem } from './sql-statement.js';
 import type { Backoff, Check, HeaderAssertion, HeaderOp, HttpCheck, JsonAssertion, JsonOp, Measuring, Range, SqlCheck } from './spec.js';
 
 export interface SpecContext {
@@ -384,7 +385,11 @@ class CheckReader {
     const check: SqlCheck = { kind: 'sql', ...common, query: '' };
     const query = this.obj.query;
     if (typeof query !== 'string' || !query.trim()) this.problem('query', 'must be an SQL statement (a string)');
-    else check.query = query.trim();
+    else {
+      check.query = query.trim();
+      const problem = sqlStatementProblem(check.query);
+      if (problem) this.problem('query', problem);
+    }
     if (!this.ctx.hasDatabase) this.problem('query', 'SQL checks need the database-url input, which is not set', true);
 
     const rows = this.obj['expect-rows'];

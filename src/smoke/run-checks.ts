@@ -79,7 +79,7 @@ export async function runChecks(checks: Check[], opts: SmokeOptions, log: Log): 
   try {
     return await mapLimit(checks, opts.checkConcurrency ?? 4, (check) =>
       runCheck(check, opts, { signal: deadline.signal, at: deadlineAt }, log).catch((err: unknown) => {
-        // A wrong database-url (DatabaseConfigError) means there will be no verdict: stop measuring.
+        // A check that cannot run as written (CheckConfigError) means there will be no verdict: stop measuring.
         deadline.abort(STOPPED);
         throw err;
       }),
