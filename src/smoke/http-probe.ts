@@ -4,6 +4,7 @@
  * network failures named (refused, DNS, timeout) instead of "fetch failed".
  */
 import { assertResponse } from './assertions.js';
+import { CheckConfigError } from './config-error.js';
 import type { HttpCheck } from './spec.js';
 
 export type NetworkFailure = 'refused' | 'dns' | 'timeout' | 'reset' | 'tls' | 'deadline' | 'other';
@@ -44,7 +45,7 @@ export async function probeHttp(check: HttpCheck, url: string, opts: ProbeOption
       const sameOrigin = new URL(current).origin === origin;
       const headers: Record<string, string> = sameOrigin ? { ...check.headers } : {};
       if (sameOrigin && opts.bypassToken) headers[BYPASS_HEADER] = opts.bypassToken;
-      const res = await fetch(current, { method, headers, body, redirect: 'manual', signal });
+      const res = await send(check, current, { method, headers, body, redirect: 'manual', signal });
       const location = res.headers.get('location');
       if (res.status >= 300 && res.status < 400 && location && hop < MAX_REDIRECTS) {
         await res.body?.cancel().catch(() => undefined);
@@ -62,9 +63,46 @@ export async function probeHttp(check: HttpCheck, url: string, opts: ProbeOption
       return { ok: failures.length === 0, ms, status: res.status, failures };
     }
   } catch (err) {
+    if (err instanceof CheckConfigError) throw err;
     const network = classify(err, timeout, opts.deadline);
     return { ok: false, ms: elapsed(), failures: [describeFailure(network, err, opts.timeoutMs, url)], network };
   }
+}
+
+/**
+ * fetch, with the requests it refuses to send told apart from the ones that got no answer: a port
+ * the Fetch standard blocks (10080, 6000, …: "bad port"), a scheme it cannot send, a URL it cannot
+ * use, a header it cannot carry. Nothing went over the network, so the service's health is
+ * unknown: a CheckConfigError, never an outage. Network failures carry a code (ECONNREFUSED,
+ * UND_ERR_SOCKET, …); fetch's own refusals do not.
+ */
+async function send(check: HttpCheck, url: string, init: RequestInit): Promise<Response> {
+  try {
+    return await fetch(url, init);
+  } catch (err) {
+    const why = refusal(err, new URL(url));
+    if (why) {
+      throw new CheckConfigError(
+        `The HTTP check "${check.name}" cannot be sent: ${why}, so no request went out`,
+        'Point the check at a URL fetch can send (another port, http or https, no user name or password in it, header values on one line), or put a proxy in front.',
+      );
+    }
+    throw err;
+  }
+}
+
+function refusal(err: unknown, url: URL): string | undefined {
+  if (!(err instanceof TypeError)) return undefined;
+  const cause = err.cause as { code?: string; message?: string } | undefined;
+  if (cause?.code === 'ERR_INVALID_URL') return `fetch cannot parse the URL for ${url.host}`;
+  if (cause && cause.code !== undefined) return undefined;
+  const message = cause?.message ?? err.message;
+  if (message === 'bad port') return `Node's fetch refuses to connect to port ${url.port} of ${url.hostname} (a port the Fetch standard blocks, "bad port")`;
+  if (message === 'unknown scheme') return `fetch cannot send ${url.protocol} URLs`;
+  if (/credentials/i.test(message)) return `fetch refuses a URL with a user name or password (for ${url.host})`;
+  if (/header/i.test(message)) return 'fetch refuses one of its headers (a name or value it cannot send)';
+  // The message may quote the URL or a header value: name the refusal, not the text.
+  return `fetch refused to build the request for ${url.host}`;
 }
 
 async function readCapped(res: Response): Promise<string> {
