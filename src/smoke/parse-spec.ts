@@ -3,7 +3,8 @@
  * field) and reported together before anything runs: a spec that is half right measures nothing
  * useful, and fixing one mistake per run is slow when production may be broken.
  */
-import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document } from 'yaml';
+import { isMap, isPair, isScalar, isSeq, type Document, type LineCounter } from 'yaml';
+import { readYaml, YamlError, type YamlDocument } from '../core/yaml.js';
 import { RollbackKitError } from '../core/errors.js';
 import { parseJsonPath } from './json-path.js';
 import { sqlStatementProblem } from './sql-statement.js';
@@ -57,21 +58,17 @@ type YamlPath = (string | number)[];
 /** Parses and validates; throws SpecError with every problem found. */
 export function parseChecks(text: string, ctx: SpecContext): Check[] {
   const source = ctx.source ?? 'checks';
-  const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, uniqueKeys: true, prettyErrors: false });
-  if (doc.errors.length) {
-    // The YAML library's words for a tab ("Unexpected scalar at node end", "map-value-ind token")
-    // name no cause; a tab in the indentation is the usual one, so say that instead.
-    const tabs = tabIndentedLines(text);
-    if (tabs.length) throw new SpecError(tabs.map((line) => ({ line, message: 'tabs are not allowed for indentation in YAML; use spaces' })), source);
-    throw new SpecError(
-      doc.errors.map((e) => ({ line: lineCounter.linePos(e.pos[0]).line, message: `invalid YAML: ${e.message.split('\n')[0]}` })),
-      source,
-    );
+  let yaml: YamlDocument;
+  try {
+    yaml = readYaml(text);
+  } catch (err) {
+    if (err instanceof YamlError) throw new SpecError(err.problems, source);
+    throw err;
   }
+  const { doc, lines: lineCounter } = yaml;
   const problems: SpecProblem[] = [];
   const lineOf = (path: YamlPath, keyOf?: string) => locate(doc, lineCounter, path, keyOf);
-  const root: unknown = doc.toJS();
+  const root = yaml.value;
 
   let items: unknown[] | undefined;
   let base: YamlPath = [];
@@ -108,16 +105,6 @@ export function parseChecks(text: string, ctx: SpecContext): Check[] {
   problems.sort((a, b) => (a.line ?? 0) - (b.line ?? 0));
   if (problems.length) throw new SpecError(problems, source);
   return checks;
-}
-
-/** 1-based numbers of the lines whose indentation (the whitespace before the first character) holds a tab. */
-function tabIndentedLines(text: string): number[] {
-  const lines: number[] = [];
-  text.split(/\r?\n/).forEach((line, i) => {
-    const indent = /^[ \t]*/.exec(line)![0];
-    if (indent.includes('\t') && indent.length < line.length) lines.push(i + 1);
-  });
-  return lines;
 }
 
 /** Line of the node at `path`, or of the key `keyOf` in the map at `path` (for unknown fields). */
