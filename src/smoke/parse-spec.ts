@@ -74,8 +74,13 @@ export function parseChecks(text: string, ctx: SpecContext): Check[] {
   let base: YamlPath = [];
   if (Array.isArray(root)) items = root;
   else if (isPlainObject(root)) {
-    for (const key of Object.keys(root)) {
-      if (key !== 'checks') problems.push({ line: lineOf([], key), field: key, message: 'unknown top-level field (the spec is a list of checks, or `checks:` with that list)' });
+    // Without a checks field this is not a spec at all (another YAML file): its keys are its
+    // contents, so say what a spec is instead of naming them.
+    if (!('checks' in root)) problems.push({ line: 1, message: 'the spec must be a YAML list of checks, or a mapping with `checks:` holding that list; this mapping has no checks field' });
+    else {
+      for (const key of Object.keys(root)) {
+        if (key !== 'checks') problems.push({ line: lineOf([], key), field: key, message: 'unknown top-level field (the spec is a list of checks, or `checks:` with that list)' });
+      }
     }
     if (Array.isArray(root.checks)) {
       items = root.checks;
@@ -221,7 +226,7 @@ class CheckReader {
         try {
           check.bodyMatches = new RegExp(pattern);
         } catch (err) {
-          this.problem('body-matches', `is not a valid regular expression: ${(err as Error).message}`);
+          this.problem('body-matches', `is not a valid regular expression: ${regexReason(err)}`);
         }
       }
     }
@@ -236,16 +241,16 @@ class CheckReader {
     }
     const text = raw.trim();
     if (/^[a-z][a-z0-9+.-]*:/i.test(text)) {
-      if (!/^https?:\/\//i.test(text)) return this.problem('url', `must use http or https, got "${text}"`);
+      if (!/^https?:\/\//i.test(text)) return this.problem('url', `must use http or https, not ${/^[a-z][a-z0-9+.-]*:/i.exec(text)![0]}`);
       try {
         check.url = new URL(text).toString();
       } catch {
-        this.problem('url', `is not a valid URL: "${text}"`);
+        this.problem('url', 'is not a valid URL');
       }
       return;
     }
     if (!this.ctx.baseUrl) {
-      this.problem('url', `"${text}" is relative, and the base-url input is not set: set base-url or write an absolute URL`);
+      this.problem('url', 'is relative, and the base-url input is not set: set base-url or write an absolute URL');
       return;
     }
     check.path = text.startsWith('/') ? text : `/${text}`;
@@ -293,7 +298,7 @@ class CheckReader {
       if (range) ranges.push(range);
       else if (reversed && Number(reversed[1]) > Number(reversed[2])) {
         this.problem('status', `the range ${reversed[1]}..${reversed[2]} is reversed: its minimum is greater than its maximum (write ${reversed[2]}..${reversed[1]})`);
-      } else this.problem('status', `"${String(entry)}" is not a status: use a code (200), a class (2xx), a range (200..299) or a list of them`);
+      } else this.problem('status', 'is not a status: use a code (200), a class (2xx), a range (200..299) or a list of them');
     }
     if (!list.length) this.problem('status', 'the list is empty');
     return ranges;
@@ -359,7 +364,7 @@ class CheckReader {
           try {
             out.push({ name, op, value: new RegExp(String(value)) });
           } catch (err) {
-            this.problem('header', `"${rawName}": not a valid regular expression: ${(err as Error).message}`);
+            this.problem('header', `"${rawName}": not a valid regular expression: ${regexReason(err)}`);
           }
         } else if (typeof value === 'string' || typeof value === 'number') out.push({ name, op: op as HeaderOp, value: String(value) });
         else this.problem('header', `"${rawName}": ${op} must be a string`);
@@ -411,7 +416,7 @@ class CheckReader {
     const ok = typeof v === 'number' && Number.isFinite(v) && (!opts.integer || Number.isInteger(v)) && (opts.min === undefined || v >= opts.min) && (opts.max === undefined || v <= opts.max);
     if (ok) return v;
     const bounds = [opts.min !== undefined ? `at least ${opts.min}` : '', opts.max !== undefined ? `at most ${opts.max}` : ''].filter(Boolean).join(' and ');
-    this.problem(field, `must be ${opts.integer ? 'a whole number' : 'a number'}${bounds ? ` ${bounds}` : ''}, got ${JSON.stringify(v)}`);
+    this.problem(field, `must be ${opts.integer ? 'a whole number' : 'a number'}${bounds ? ` ${bounds}` : ''}`);
     return undefined;
   }
 
@@ -425,6 +430,15 @@ class CheckReader {
     }
     return list as string[];
   }
+}
+
+/**
+ * Why a pattern is not a regular expression, without the pattern: V8 writes
+ * "Invalid regular expression: /<pattern>/: <reason>", and a spec error never repeats a value.
+ */
+function regexReason(err: unknown): string {
+  const message = (err as Error).message;
+  return message.slice(message.lastIndexOf(': ') + 2);
 }
 
 /** Joins like a person reads it: base-url's own path is kept (https://x/app + /health → https://x/app/health). */
