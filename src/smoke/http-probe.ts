@@ -3,7 +3,7 @@
  * token and the check's own headers never travel to another origin, the body read up to a cap, and
  * network failures named (refused, DNS, timeout) instead of "fetch failed".
  */
-import { assertResponse } from './assertions.js';
+import { assertResponse, DEADLINE_FAILURE } from './assertions.js';
 import { CheckConfigError } from './config-error.js';
 import type { HttpCheck } from './spec.js';
 
@@ -23,6 +23,8 @@ export interface ProbeOptions {
   timeoutMs: number;
   /** The overall deadline: aborts the request and marks the sample as cut short. */
   deadline?: AbortSignal;
+  /** The same deadline as a performance.now() time, for work a signal cannot stop (regex matching). */
+  deadlineAt?: number;
   bypassToken?: string;
 }
 
@@ -59,7 +61,8 @@ export async function probeHttp(check: HttpCheck, url: string, opts: ProbeOption
       }
       const text = method === 'HEAD' ? '' : await readCapped(res);
       const ms = elapsed();
-      const failures = assertResponse(check, { status: res.status, headers: res.headers, body: text, ms });
+      const matchBudgetMs = opts.deadlineAt === undefined ? undefined : opts.deadlineAt - performance.now();
+      const failures = assertResponse(check, { status: res.status, headers: res.headers, body: text, ms }, { matchBudgetMs });
       return { ok: failures.length === 0, ms, status: res.status, failures };
     }
   } catch (err) {
@@ -150,7 +153,7 @@ function describeFailure(kind: NetworkFailure, err: unknown, timeoutMs: number, 
     case 'tls':
       return `TLS error with ${host}: ${causeMessage(err)}`;
     case 'deadline':
-      return 'cut short by the overall deadline (deadline-seconds)';
+      return DEADLINE_FAILURE;
     default:
       return `request to ${host} failed: ${causeMessage(err)}`;
   }

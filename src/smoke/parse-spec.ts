@@ -465,8 +465,10 @@ function parseStatus(entry: unknown): Range | undefined {
 function parseCountRange(v: unknown): Range | undefined {
   if (typeof v === 'number') return Number.isInteger(v) && v >= 0 ? { min: v, max: v } : undefined;
   if (typeof v !== 'string') return undefined;
-  const m = /^\s*(\d*)\s*\.\.\s*(\d*)\s*$/.exec(v);
-  if (!m || (!m[1] && !m[2])) return /^\s*\d+\s*$/.test(v) ? parseCountRange(Number(v)) : undefined;
+  // Trimmed first: `\s*(\d*)\s*` can match the same spaces two ways and backtracks quadratically.
+  const text = v.trim();
+  const m = /^(\d*)\s*\.\.\s*(\d*)$/.exec(text);
+  if (!m || (!m[1] && !m[2])) return /^\d+$/.test(text) ? parseCountRange(Number(text)) : undefined;
   // A reversed range (5..1) is returned as written: the caller names that mistake.
   return { min: m[1] ? Number(m[1]) : undefined, max: m[2] ? Number(m[2]) : undefined };
 }

@@ -102,7 +102,7 @@ interface AttemptOutcome {
   thresholdBroken: boolean;
 }
 
-/** The overall deadline: a signal for requests (they can be aborted), a time for queries (they cannot). */
+/** The overall deadline: a signal for requests (they can be aborted), a time for queries and regex matching (they cannot). */
 interface Deadline {
   signal: AbortSignal;
   at: number;
@@ -119,7 +119,7 @@ async function runCheck(check: Check, opts: SmokeOptions, until: Deadline, log: 
   for (let attempt = 1; attempt <= attempts; attempt++) {
     if (deadline.aborted) break;
     made = attempt;
-    outcome = check.kind === 'http' ? await httpAttempt(check, check.url, opts, deadline) : await sqlAttempt(check, opts, until.at);
+    outcome = check.kind === 'http' ? await httpAttempt(check, check.url, opts, until) : await sqlAttempt(check, opts, until.at);
     if (deadline.reason === STOPPED) break;
     if (outcome.passed) {
       log.info(`✓ ${check.name}: passed${attempts > 1 ? ` on attempt ${attempt}/${attempts}` : ''}${describeNumbers(outcome)}`);
@@ -161,7 +161,7 @@ async function runCheck(check: Check, opts: SmokeOptions, until: Deadline, log: 
     durationMs: 0,
   };
   if (check.kind === 'http' && opts.baselineUrl && check.path && deadline.reason !== STOPPED) {
-    result.baseline = await measureBaseline(check, result, opts, deadline);
+    result.baseline = await measureBaseline(check, result, opts, until);
     if (result.baseline.regression) {
       // Info, not warning: the entry point annotates regressions once, from the report.
       log.info(`⚠ ${check.name}: p95 ${result.p95Ms} ms is more than ${REGRESSION_FACTOR}× the baseline's ${result.baseline.p95Ms} ms`);
@@ -176,11 +176,11 @@ export function delaySeconds(interval: number, backoff: Backoff, attempt: number
   return Math.min(seconds, Math.max(interval, MAX_BACKOFF_SECONDS));
 }
 
-async function httpAttempt(check: HttpCheck, url: string, opts: SmokeOptions, deadline: AbortSignal): Promise<AttemptOutcome> {
+async function httpAttempt(check: HttpCheck, url: string, opts: SmokeOptions, deadline: Deadline): Promise<AttemptOutcome> {
   const count = check.samples ?? opts.samples;
   const timeoutMs = (check.timeoutSeconds ?? opts.timeoutSeconds) * 1000;
   const samples = await mapLimit(Array.from({ length: count }), opts.sampleConcurrency ?? 5, () =>
-    probeHttp(check, url, { timeoutMs, deadline, bypassToken: opts.bypassToken }),
+    probeHttp(check, url, { timeoutMs, deadline: deadline.signal, deadlineAt: deadline.at, bypassToken: opts.bypassToken }),
   );
   return judgeAttempt(samples, { maxErrorRate: check.maxErrorRate ?? opts.maxErrorRate, maxP95Ms: check.maxP95Ms ?? opts.maxP95Ms });
 }
@@ -239,9 +239,9 @@ async function sqlAttempt(check: SqlCheck, opts: SmokeOptions, deadlineAt: numbe
   };
 }
 
-async function measureBaseline(check: HttpCheck, result: CheckResult, opts: SmokeOptions, deadline: AbortSignal): Promise<BaselineResult> {
+async function measureBaseline(check: HttpCheck, result: CheckResult, opts: SmokeOptions, deadline: Deadline): Promise<BaselineResult> {
   const url = joinUrl(opts.baselineUrl!, check.path!);
-  if (deadline.aborted) return { url, errorRate: 0, regression: false, note: 'not measured: the overall deadline passed first' };
+  if (deadline.signal.aborted) return { url, errorRate: 0, regression: false, note: 'not measured: the overall deadline passed first' };
   const outcome = await httpAttempt(check, url, opts, deadline);
   const baseline: BaselineResult = { url, errorRate: outcome.errorRate, ...outcome.latency, regression: false };
   if (outcome.latency.p95Ms === undefined) baseline.note = `baseline did not answer (${outcome.failures[0] ?? 'no samples'}): no comparison`;
