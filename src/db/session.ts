@@ -4,7 +4,7 @@
  */
 import pg from 'pg';
 import { RollbackKitError } from '../core/errors.js';
-import { describeTarget, pgClientConfig, type ConnectionTarget } from './connection.js';
+import { describeTarget, isTransactionPooler, pgClientConfig, type ConnectionTarget } from './connection.js';
 
 export type Session = pg.Client;
 
@@ -38,7 +38,9 @@ const READ_ONLY_OPTION = '-c default_transaction_read_only=on';
 
 export async function connect(target: ConnectionTarget, opts: ConnectOptions = {}): Promise<Session> {
   const config = pgClientConfig(target, opts);
-  if (!opts.readOnly) return open(target, config);
+  // A transaction pooler hands the session's startup options to server sessions others share
+  // (or refuses them): there the caller's own READ ONLY transaction is what holds.
+  if (!opts.readOnly || isTransactionPooler(target)) return open(target, config);
   try {
     // After the URL's own options, so that a `-c default_transaction_read_only=off` there loses.
     return await open(target, { ...config, options: [config.options, READ_ONLY_OPTION].filter(Boolean).join(' ') });

@@ -76,9 +76,7 @@ export async function probeSql(check: SqlCheck, target: ConnectionTarget, opts: 
       // The first query of the transaction: from here on, SET TRANSACTION READ WRITE is refused.
       before = await transactionState(session);
     } catch (err) {
-      // The connection broke around the query (BEGIN failed): nothing was measured.
-      const message = err instanceof Error ? err.message : String(err);
-      return { ok: false, ms: performance.now() - started, failures: [message], unreachable: true };
+      return brokeAround(err, started);
     }
     if (before.readOnly !== 'on') throw new CheckConfigError(`The SQL check "${check.name}" cannot run: the database did not open a read-only transaction`, READ_ONLY_HINT);
     let rows: unknown[][] | undefined;
@@ -95,7 +93,12 @@ export async function probeSql(check: SqlCheck, target: ConnectionTarget, opts: 
       throw new CheckConfigError(`The SQL check "${check.name}" is not a read-only query: ${error.message}${error.code ? ` (SQLSTATE ${error.code})` : ''}; nothing was changed`, READ_ONLY_HINT);
     }
     if (!error) {
-      const after = await transactionState(session);
+      let after: TransactionState;
+      try {
+        after = await transactionState(session);
+      } catch (err) {
+        return brokeAround(err, started);
+      }
       if (after.readOnly !== 'on' || after.started !== before.started) {
         throw new CheckConfigError(`The SQL check "${check.name}" left its read-only transaction`, READ_ONLY_HINT);
       }
@@ -107,6 +110,12 @@ export async function probeSql(check: SqlCheck, target: ConnectionTarget, opts: 
     await session.query('ROLLBACK').catch(() => undefined);
     await session.end().catch(() => undefined);
   }
+}
+
+/** The connection broke around the query (BEGIN failed, or the check after it): nothing was measured. */
+function brokeAround(err: unknown, started: number): SqlOutcome {
+  const message = err instanceof Error ? err.message : String(err);
+  return { ok: false, ms: performance.now() - started, failures: [message], unreachable: true };
 }
 
 /** Whether the transaction is read-only, and when it started: a query that committed it would change both. */
