@@ -9,11 +9,11 @@ import { RollbackKitError } from '../core/errors.js';
 import type { Log } from '../core/log.js';
 import { displayUrl, registerUrlSecrets, splitCredentials } from '../core/url-secrets.js';
 import { parseConnectionString } from '../db/connection.js';
+import { CheckConfigError } from '../smoke/config-error.js';
 import { formatProblem, SpecError } from '../smoke/parse-spec.js';
 import { annotations, reportPaths, summaryMarkdown, writeReportFiles } from '../smoke/report.js';
 import type { Backoff } from '../smoke/spec.js';
 import { loadChecks, runSmokeTest } from '../smoke/smoke-test.js';
-import { DatabaseConfigError } from '../smoke/sql-probe.js';
 
 /** A URL input; its user name, password and secret parameters are registered before anything can print them. */
 function httpUrl(name: string, log: Log): string | undefined {
@@ -87,9 +87,10 @@ await runAction(async (log) => {
   try {
     outcome = await runSmokeTest(checks, options, log);
   } catch (err) {
-    // A wrong database-url (password, user, database name) fails like an invalid spec, whatever
-    // fail-step says: it is a typo in a secret, not an outage, so no verdict and no decision output.
-    if (err instanceof DatabaseConfigError) {
+    // A check that cannot run as written (a wrong database-url, a query that tries to write, a
+    // request fetch refuses to send) fails like an invalid spec, whatever fail-step says: it is a
+    // mistake in the configuration, not an outage, so no verdict and no decision output.
+    if (err instanceof CheckConfigError) {
       await core.summary.addRaw(log.redact(`### Smoke test\n\n❌ ${err.message}\n\n${err.hint ?? ''}\n`)).write();
     }
     throw err;

@@ -14,22 +14,57 @@ export interface TableName {
   name: string;
 }
 
-/** One dot-separated part of a pattern → an anchored regular expression, as psql/pg_dump build it. */
-function partToRegex(part: string): string {
-  let out = '';
+/** A pattern part as pg_dump reads it: literal characters, `?` (any one) and `*` (any run). */
+type GlobToken = { char: string } | '?' | '*';
+
+function tokenize(part: string): GlobToken[] {
+  const tokens: GlobToken[] = [];
   let quoted = false;
   for (let i = 0; i < part.length; i++) {
     const ch = part[i]!;
     if (ch === '"') {
       if (quoted && part[i + 1] === '"') {
-        out += '"';
+        tokens.push({ char: '"' });
         i++;
       } else quoted = !quoted;
-    } else if (!quoted && ch === '*') out += '.*';
-    else if (!quoted && ch === '?') out += '.';
-    else out += (quoted ? ch : ch.toLowerCase()).replace(/[.+^${}()|[\]\\*?]/g, '\\$&');
+    } else if (!quoted && ch === '*') {
+      // "**" means what "*" means; keeping one keeps matching linear.
+      if (tokens.at(-1) !== '*') tokens.push('*');
+    } else if (!quoted && ch === '?') tokens.push('?');
+    else tokens.push({ char: quoted ? ch : ch.toLowerCase() });
   }
-  return `^(${out})$`;
+  return tokens;
+}
+
+/**
+ * One dot-separated part of a pattern → a test of a whole name, with psql/pg_dump's meaning. Not
+ * a regular expression: "a*a*a*…" against a long name backtracks exponentially there. This is the
+ * classic wildcard match (retry from the last `*` only), at most name × pattern steps.
+ */
+function partMatcher(part: string): (name: string) => boolean {
+  const tokens = tokenize(part);
+  return (name) => {
+    const chars = [...name];
+    let t = 0;
+    let c = 0;
+    let starAt = -1;
+    let resumeAt = 0;
+    while (c < chars.length) {
+      const token = tokens[t];
+      if (token === '*') {
+        starAt = t++;
+        resumeAt = c;
+      } else if (token !== undefined && (token === '?' || token.char === chars[c])) {
+        t++;
+        c++;
+      } else if (starAt >= 0) {
+        t = starAt + 1;
+        c = ++resumeAt;
+      } else return false;
+    }
+    while (tokens[t] === '*') t++;
+    return t === tokens.length;
+  };
 }
 
 /** Splits on dots outside double quotes. */
@@ -77,8 +112,8 @@ export async function resolveSchemaPattern(session: Session, pattern: string, in
   const parts = splitParts(pattern);
   if (parts.length !== 1) throw new RollbackKitError(`${input}: "${pattern}" is not a schema name (it has a dot).`);
   const all = await userSchemas(session);
-  const re = new RegExp(partToRegex(parts[0]!));
-  const found = all.filter((s) => re.test(s));
+  const matches = partMatcher(parts[0]!);
+  const found = all.filter(matches);
   if (!found.length && input === 'schemas') {
     throw new RollbackKitError(`schemas: "${pattern}" matches no schema; there are ${all.join(', ') || 'none'}.${caseHint(pattern, all)}`);
   }
@@ -93,18 +128,17 @@ export async function resolveTablePattern(session: Session, pattern: string): Pr
   const parts = splitParts(pattern);
   if (parts.length > 2 || parts.some((p) => !p)) throw new RollbackKitError(`"${pattern}" is not a table name: write table or schema.table.`);
   const [schemaPart, namePart] = parts.length === 2 ? parts : [undefined, parts[0]!];
-  const params: string[] = [partToRegex(namePart!)];
-  let where = 'c.relname ~ $1';
-  if (schemaPart !== undefined) {
-    params.push(partToRegex(schemaPart));
-    where += ' AND n.nspname ~ $2';
-  } else where += ' AND pg_catalog.pg_table_is_visible(c.oid)';
-  const { rows } = await session.query<TableName>(
-    `SELECT n.nspname AS schema, c.relname AS name FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-      WHERE c.relkind IN ('r', 'p') AND ${USER_SCHEMA} AND ${where} ORDER BY 1, 2`,
-    params,
+  const nameMatches = partMatcher(namePart!);
+  const schemaMatches = schemaPart === undefined ? undefined : partMatcher(schemaPart);
+  const { rows } = await session.query<TableName & { visible: boolean }>(
+    `SELECT n.nspname AS schema, c.relname AS name, pg_catalog.pg_table_is_visible(c.oid) AS visible
+       FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+      WHERE c.relkind IN ('r', 'p') AND ${USER_SCHEMA} ORDER BY 1, 2`,
   );
-  return rows;
+  // Without a schema, a name means the tables visible on the search path, as in pg_dump.
+  return rows
+    .filter((r) => nameMatches(r.name) && (schemaMatches ? schemaMatches(r.schema) : r.visible))
+    .map(({ schema, name }) => ({ schema, name }));
 }
 
 /** Like resolveTablePattern, but a pattern that matches nothing is an error naming it. */

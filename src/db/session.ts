@@ -4,7 +4,7 @@
  */
 import pg from 'pg';
 import { RollbackKitError } from '../core/errors.js';
-import { describeTarget, pgClientConfig, type ConnectionTarget } from './connection.js';
+import { describeTarget, isTransactionPooler, pgClientConfig, type ConnectionTarget } from './connection.js';
 
 export type Session = pg.Client;
 
@@ -25,8 +25,35 @@ export class ConnectionError extends RollbackKitError {
   }
 }
 
-export async function connect(target: ConnectionTarget, opts: { connectTimeoutMs?: number } = {}): Promise<Session> {
-  const client = new pg.Client(pgClientConfig(target, opts));
+export interface ConnectOptions {
+  connectTimeoutMs?: number;
+  /**
+   * Every transaction of the session is read-only unless it asks otherwise
+   * (default_transaction_read_only=on as a startup option).
+   */
+  readOnly?: boolean;
+}
+
+const READ_ONLY_OPTION = '-c default_transaction_read_only=on';
+
+export async function connect(target: ConnectionTarget, opts: ConnectOptions = {}): Promise<Session> {
+  const config = pgClientConfig(target, opts);
+  // A transaction pooler hands the session's startup options to server sessions others share
+  // (or refuses them): there the caller's own READ ONLY transaction is what holds.
+  if (!opts.readOnly || isTransactionPooler(target)) return open(target, config);
+  try {
+    // After the URL's own options, so that a `-c default_transaction_read_only=off` there loses.
+    return await open(target, { ...config, options: [config.options, READ_ONLY_OPTION].filter(Boolean).join(' ') });
+  } catch (err) {
+    // Poolers such as pgbouncer refuse startup parameters they do not know. The caller's own
+    // READ ONLY transaction still holds there; the session default is a second line only.
+    if (err instanceof ConnectionError && /unsupported startup parameter/i.test(err.message)) return open(target, config);
+    throw err;
+  }
+}
+
+async function open(target: ConnectionTarget, config: pg.ClientConfig): Promise<Session> {
+  const client = new pg.Client(config);
   // A dropped connection must surface on the next query, not crash the process.
   client.on('error', () => undefined);
   try {

@@ -4,6 +4,8 @@
  * may hold personal data or tokens.
  */
 import type { Log } from '../core/log.js';
+import { boundedTest, MATCH_TIMEOUT_MS, MatchTimeout } from './bounded-match.js';
+import { CheckConfigError } from './config-error.js';
 import { lookupJsonPath, parseJsonPath } from './json-path.js';
 import { formatRange, inRange, type HttpCheck, type JsonAssertion } from './spec.js';
 
@@ -14,16 +16,36 @@ export interface ObservedResponse {
   ms: number;
 }
 
-/** `log` redacts what the response said before a failure line cuts it. */
-export function assertResponse(check: HttpCheck, res: ObservedResponse, log: Pick<Log, 'excerpt'>): string[] {
+/**
+ * `log` redacts what the response said before a failure line cuts it. `matchBudgetMs`: how long a
+ * regular expression may run, MATCH_TIMEOUT_MS unless the overall deadline is nearer. A pattern
+ * stopped at the full MATCH_TIMEOUT_MS is a CheckConfigError.
+ */
+export function assertResponse(check: HttpCheck, res: ObservedResponse, log: Pick<Log, 'excerpt'>, opts: { matchBudgetMs?: number } = {}): string[] {
   const failures: string[] = [];
+  const budget = Math.min(MATCH_TIMEOUT_MS, opts.matchBudgetMs ?? MATCH_TIMEOUT_MS);
+  const matches = (field: string, pattern: RegExp, text: string): boolean | undefined => {
+    try {
+      return boundedTest(pattern, text, budget);
+    } catch (err) {
+      if (!(err instanceof MatchTimeout)) throw err;
+      if (budget < MATCH_TIMEOUT_MS) {
+        failures.push(DEADLINE_FAILURE);
+        return undefined;
+      }
+      throw new CheckConfigError(
+        `The HTTP check "${check.name}" cannot be judged: its ${field} pattern ran for ${MATCH_TIMEOUT_MS / 1000} s on a ${text.length}-character text and was stopped, so it backtracks without bound (nested or overlapping quantifiers such as (a+)+ or (.*)*)`,
+        'Rewrite the regular expression without nested or overlapping quantifiers, or use body-contains / header contains.',
+      );
+    }
+  };
   if (!check.status.some((r) => inRange(res.status, r))) {
     failures.push(`status ${res.status}, expected ${check.status.map(formatRange).join(' or ')}`);
   }
   if (check.maxMs !== undefined && res.ms > check.maxMs) failures.push(`took ${Math.round(res.ms)} ms, more than max-ms ${check.maxMs}`);
   for (const text of check.bodyContains) if (!res.body.includes(text)) failures.push(`body does not contain ${show(text, log)}`);
   for (const text of check.bodyNotContains) if (res.body.includes(text)) failures.push(`body contains ${show(text, log)}`);
-  if (check.bodyMatches && !check.bodyMatches.test(res.body)) failures.push(`body does not match /${check.bodyMatches.source}/`);
+  if (check.bodyMatches && matches('body-matches', check.bodyMatches, res.body) === false) failures.push(`body does not match /${check.bodyMatches.source}/`);
   if (check.json.length) failures.push(...assertJson(check.json, res.body, log));
   for (const h of check.header) {
     const actual = res.headers.get(h.name);
@@ -32,7 +54,7 @@ export function assertResponse(check: HttpCheck, res: ObservedResponse, log: Pic
     } else if (actual === null) failures.push(`header "${h.name}" is missing`);
     else if (h.op === 'equals' && actual !== h.value) failures.push(`header "${h.name}" is ${show(actual, log)}, expected ${show(h.value as string, log)}`);
     else if (h.op === 'contains' && !actual.includes(h.value as string)) failures.push(`header "${h.name}" is ${show(actual, log)}, expected it to contain ${show(h.value as string, log)}`);
-    else if (h.op === 'matches' && !(h.value as RegExp).test(actual)) failures.push(`header "${h.name}" is ${show(actual, log)}, expected it to match /${(h.value as RegExp).source}/`);
+    else if (h.op === 'matches' && matches(`header "${h.name}" matches`, h.value as RegExp, actual) === false) failures.push(`header "${h.name}" is ${show(actual, log)}, expected it to match /${(h.value as RegExp).source}/`);
   }
   return failures;
 }
@@ -64,6 +86,9 @@ function assertJson(assertions: JsonAssertion[], body: string, log: Pick<Log, 'e
   }
   return failures;
 }
+
+/** What a sample says when the overall deadline stopped it. */
+export const DEADLINE_FAILURE = 'cut short by the overall deadline (deadline-seconds)';
 
 export function deepEqual(a: unknown, b: unknown): boolean {
   if (a === b) return true;

@@ -5,7 +5,8 @@
  */
 import type { Log } from '../core/log.js';
 import { splitCredentials } from '../core/url-secrets.js';
-import { assertResponse } from './assertions.js';
+import { assertResponse, DEADLINE_FAILURE } from './assertions.js';
+import { CheckConfigError } from './config-error.js';
 import type { HttpCheck } from './spec.js';
 
 export type NetworkFailure = 'refused' | 'dns' | 'timeout' | 'reset' | 'tls' | 'deadline' | 'other';
@@ -24,6 +25,8 @@ export interface ProbeOptions {
   timeoutMs: number;
   /** The overall deadline: aborts the request and marks the sample as cut short. */
   deadline?: AbortSignal;
+  /** The same deadline as a performance.now() time, for work a signal cannot stop (regex matching). */
+  deadlineAt?: number;
   bypassToken?: string;
   /** Basic Authorization from the URL's userinfo; an Authorization header the check sets wins. */
   credentials?: string;
@@ -51,7 +54,7 @@ export async function probeHttp(check: HttpCheck, url: string, opts: ProbeOption
       const headers: Record<string, string> = sameOrigin ? { ...check.headers } : {};
       if (sameOrigin && opts.bypassToken) headers[BYPASS_HEADER] = opts.bypassToken;
       if (sameOrigin && opts.credentials && !Object.keys(headers).some((h) => h.toLowerCase() === 'authorization')) headers.authorization = opts.credentials;
-      const res = await fetch(current, { method, headers, body, redirect: 'manual', signal });
+      const res = await send(check, current, { method, headers, body, redirect: 'manual', signal });
       const location = res.headers.get('location');
       if (res.status >= 300 && res.status < 400 && location && hop < MAX_REDIRECTS) {
         await res.body?.cancel().catch(() => undefined);
@@ -66,13 +69,51 @@ export async function probeHttp(check: HttpCheck, url: string, opts: ProbeOption
       }
       const text = method === 'HEAD' ? '' : await readCapped(res);
       const ms = elapsed();
-      const failures = assertResponse(check, { status: res.status, headers: res.headers, body: text, ms }, opts.log);
+      const matchBudgetMs = opts.deadlineAt === undefined ? undefined : opts.deadlineAt - performance.now();
+      const failures = assertResponse(check, { status: res.status, headers: res.headers, body: text, ms }, opts.log, { matchBudgetMs });
       return { ok: failures.length === 0, ms, status: res.status, failures };
     }
   } catch (err) {
+    if (err instanceof CheckConfigError) throw err;
     const network = classify(err, timeout, opts.deadline);
     return { ok: false, ms: elapsed(), failures: [describeFailure(network, err, opts.timeoutMs, url)], network };
   }
+}
+
+/**
+ * fetch, with the requests it refuses to send told apart from the ones that got no answer: a port
+ * the Fetch standard blocks (10080, 6000, …: "bad port"), a scheme it cannot send, a URL it cannot
+ * use, a header it cannot carry. Nothing went over the network, so the service's health is
+ * unknown: a CheckConfigError, never an outage. Network failures carry a code (ECONNREFUSED,
+ * UND_ERR_SOCKET, …); fetch's own refusals do not.
+ */
+async function send(check: HttpCheck, url: string, init: RequestInit): Promise<Response> {
+  try {
+    return await fetch(url, init);
+  } catch (err) {
+    const why = refusal(err, new URL(url));
+    if (why) {
+      throw new CheckConfigError(
+        `The HTTP check "${check.name}" cannot be sent: ${why}, so no request went out`,
+        'Point the check at a URL fetch can send (another port, http or https, no user name or password in it, header values on one line), or put a proxy in front.',
+      );
+    }
+    throw err;
+  }
+}
+
+function refusal(err: unknown, url: URL): string | undefined {
+  if (!(err instanceof TypeError)) return undefined;
+  const cause = err.cause as { code?: string; message?: string } | undefined;
+  if (cause?.code === 'ERR_INVALID_URL') return `fetch cannot parse the URL for ${url.host}`;
+  if (cause && cause.code !== undefined) return undefined;
+  const message = cause?.message ?? err.message;
+  if (message === 'bad port') return `Node's fetch refuses to connect to port ${url.port} of ${url.hostname} (a port the Fetch standard blocks, "bad port")`;
+  if (message === 'unknown scheme') return `fetch cannot send ${url.protocol} URLs`;
+  if (/credentials/i.test(message)) return `fetch refuses a URL with a user name or password (for ${url.host})`;
+  if (/header/i.test(message)) return 'fetch refuses one of its headers (a name or value it cannot send)';
+  // The message may quote the URL or a header value: name the refusal, not the text.
+  return `fetch refused to build the request for ${url.host}`;
 }
 
 async function readCapped(res: Response): Promise<string> {
@@ -120,7 +161,7 @@ function describeFailure(kind: NetworkFailure, err: unknown, timeoutMs: number, 
     case 'tls':
       return `TLS error with ${host}: ${causeMessage(err)}`;
     case 'deadline':
-      return 'cut short by the overall deadline (deadline-seconds)';
+      return DEADLINE_FAILURE;
     default:
       return `request to ${host} failed: ${causeMessage(err)}`;
   }

@@ -3,10 +3,12 @@
  * field) and reported together before anything runs: a spec that is half right measures nothing
  * useful, and fixing one mistake per run is slow when production may be broken.
  */
-import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document } from 'yaml';
+import { isMap, isPair, isScalar, isSeq, type Document, type LineCounter } from 'yaml';
+import { readYaml, YamlError, type YamlDocument } from '../core/yaml.js';
 import { RollbackKitError } from '../core/errors.js';
-import { displayUrl, splitCredentials, urlSecrets } from '../core/url-secrets.js';
+import { splitCredentials, urlSecrets } from '../core/url-secrets.js';
 import { parseJsonPath } from './json-path.js';
+import { sqlStatementProblem } from './sql-statement.js';
 import type { Backoff, Check, HeaderAssertion, HeaderOp, HttpCheck, JsonAssertion, JsonOp, Measuring, Range, SqlCheck } from './spec.js';
 
 export interface SpecContext {
@@ -57,28 +59,29 @@ type YamlPath = (string | number)[];
 /** Parses and validates; throws SpecError with every problem found. */
 export function parseChecks(text: string, ctx: SpecContext): Check[] {
   const source = ctx.source ?? 'checks';
-  const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, uniqueKeys: true, prettyErrors: false });
-  if (doc.errors.length) {
-    // The YAML library's words for a tab ("Unexpected scalar at node end", "map-value-ind token")
-    // name no cause; a tab in the indentation is the usual one, so say that instead.
-    const tabs = tabIndentedLines(text);
-    if (tabs.length) throw new SpecError(tabs.map((line) => ({ line, message: 'tabs are not allowed for indentation in YAML; use spaces' })), source);
-    throw new SpecError(
-      doc.errors.map((e) => ({ line: lineCounter.linePos(e.pos[0]).line, message: `invalid YAML: ${e.message.split('\n')[0]}` })),
-      source,
-    );
+  let yaml: YamlDocument;
+  try {
+    yaml = readYaml(text);
+  } catch (err) {
+    if (err instanceof YamlError) throw new SpecError(err.problems, source);
+    throw err;
   }
+  const { doc, lines: lineCounter } = yaml;
   const problems: SpecProblem[] = [];
   const lineOf = (path: YamlPath, keyOf?: string) => locate(doc, lineCounter, path, keyOf);
-  const root: unknown = doc.toJS();
+  const root = yaml.value;
 
   let items: unknown[] | undefined;
   let base: YamlPath = [];
   if (Array.isArray(root)) items = root;
   else if (isPlainObject(root)) {
-    for (const key of Object.keys(root)) {
-      if (key !== 'checks') problems.push({ line: lineOf([], key), field: key, message: 'unknown top-level field (the spec is a list of checks, or `checks:` with that list)' });
+    // Without a checks field this is not a spec at all (another YAML file): its keys are its
+    // contents, so say what a spec is instead of naming them.
+    if (!('checks' in root)) problems.push({ line: 1, message: 'the spec must be a YAML list of checks, or a mapping with `checks:` holding that list; this mapping has no checks field' });
+    else {
+      for (const key of Object.keys(root)) {
+        if (key !== 'checks') problems.push({ line: lineOf([], key), field: key, message: 'unknown top-level field (the spec is a list of checks, or `checks:` with that list)' });
+      }
     }
     if (Array.isArray(root.checks)) {
       items = root.checks;
@@ -108,16 +111,6 @@ export function parseChecks(text: string, ctx: SpecContext): Check[] {
   problems.sort((a, b) => (a.line ?? 0) - (b.line ?? 0));
   if (problems.length) throw new SpecError(problems, source);
   return checks;
-}
-
-/** 1-based numbers of the lines whose indentation (the whitespace before the first character) holds a tab. */
-function tabIndentedLines(text: string): number[] {
-  const lines: number[] = [];
-  text.split(/\r?\n/).forEach((line, i) => {
-    const indent = /^[ \t]*/.exec(line)![0];
-    if (indent.includes('\t') && indent.length < line.length) lines.push(i + 1);
-  });
-  return lines;
 }
 
 /** Line of the node at `path`, or of the key `keyOf` in the map at `path` (for unknown fields). */
@@ -235,7 +228,7 @@ class CheckReader {
         try {
           check.bodyMatches = new RegExp(pattern);
         } catch (err) {
-          this.problem('body-matches', `is not a valid regular expression: ${(err as Error).message}`);
+          this.problem('body-matches', `is not a valid regular expression: ${regexReason(err)}`);
         }
       }
     }
@@ -250,16 +243,16 @@ class CheckReader {
     }
     const text = raw.trim();
     if (/^[a-z][a-z0-9+.-]*:/i.test(text)) {
-      if (!/^https?:\/\//i.test(text)) return this.problem('url', `must use http or https, got "${displayUrl(text)}"`);
+      if (!/^https?:\/\//i.test(text)) return this.problem('url', `must use http or https, not ${/^[a-z][a-z0-9+.-]*:/i.exec(text)![0]}`);
       try {
         this.setUrl(check, text, new URL(text).toString());
       } catch {
-        this.problem('url', `is not a valid URL: "${displayUrl(text)}"`);
+        this.problem('url', 'is not a valid URL');
       }
       return;
     }
     if (!this.ctx.baseUrl) {
-      this.problem('url', `"${displayUrl(text)}" is relative, and the base-url input is not set: set base-url or write an absolute URL`);
+      this.problem('url', 'is relative, and the base-url input is not set: set base-url or write an absolute URL');
       return;
     }
     check.path = text.startsWith('/') ? text : `/${text}`;
@@ -319,7 +312,7 @@ class CheckReader {
       if (range) ranges.push(range);
       else if (reversed && Number(reversed[1]) > Number(reversed[2])) {
         this.problem('status', `the range ${reversed[1]}..${reversed[2]} is reversed: its minimum is greater than its maximum (write ${reversed[2]}..${reversed[1]})`);
-      } else this.problem('status', `"${String(entry)}" is not a status: use a code (200), a class (2xx), a range (200..299) or a list of them`);
+      } else this.problem('status', 'is not a status: use a code (200), a class (2xx), a range (200..299) or a list of them');
     }
     if (!list.length) this.problem('status', 'the list is empty');
     return ranges;
@@ -385,7 +378,7 @@ class CheckReader {
           try {
             out.push({ name, op, value: new RegExp(String(value)) });
           } catch (err) {
-            this.problem('header', `"${rawName}": not a valid regular expression: ${(err as Error).message}`);
+            this.problem('header', `"${rawName}": not a valid regular expression: ${regexReason(err)}`);
           }
         } else if (typeof value === 'string' || typeof value === 'number') out.push({ name, op: op as HeaderOp, value: String(value) });
         else this.problem('header', `"${rawName}": ${op} must be a string`);
@@ -398,7 +391,11 @@ class CheckReader {
     const check: SqlCheck = { kind: 'sql', ...common, query: '' };
     const query = this.obj.query;
     if (typeof query !== 'string' || !query.trim()) this.problem('query', 'must be an SQL statement (a string)');
-    else check.query = query.trim();
+    else {
+      check.query = query.trim();
+      const problem = sqlStatementProblem(check.query);
+      if (problem) this.problem('query', problem);
+    }
     if (!this.ctx.hasDatabase) this.problem('query', 'SQL checks need the database-url input, which is not set', true);
 
     const rows = this.obj['expect-rows'];
@@ -433,7 +430,7 @@ class CheckReader {
     const ok = typeof v === 'number' && Number.isFinite(v) && (!opts.integer || Number.isInteger(v)) && (opts.min === undefined || v >= opts.min) && (opts.max === undefined || v <= opts.max);
     if (ok) return v;
     const bounds = [opts.min !== undefined ? `at least ${opts.min}` : '', opts.max !== undefined ? `at most ${opts.max}` : ''].filter(Boolean).join(' and ');
-    this.problem(field, `must be ${opts.integer ? 'a whole number' : 'a number'}${bounds ? ` ${bounds}` : ''}, got ${JSON.stringify(v)}`);
+    this.problem(field, `must be ${opts.integer ? 'a whole number' : 'a number'}${bounds ? ` ${bounds}` : ''}`);
     return undefined;
   }
 
@@ -447,6 +444,15 @@ class CheckReader {
     }
     return list as string[];
   }
+}
+
+/**
+ * Why a pattern is not a regular expression, without the pattern: V8 writes
+ * "Invalid regular expression: /<pattern>/: <reason>", and a spec error never repeats a value.
+ */
+function regexReason(err: unknown): string {
+  const message = (err as Error).message;
+  return message.slice(message.lastIndexOf(': ') + 2);
 }
 
 /** Joins like a person reads it: base-url's own path is kept (https://x/app + /health → https://x/app/health). */
@@ -473,8 +479,10 @@ function parseStatus(entry: unknown): Range | undefined {
 function parseCountRange(v: unknown): Range | undefined {
   if (typeof v === 'number') return Number.isInteger(v) && v >= 0 ? { min: v, max: v } : undefined;
   if (typeof v !== 'string') return undefined;
-  const m = /^\s*(\d*)\s*\.\.\s*(\d*)\s*$/.exec(v);
-  if (!m || (!m[1] && !m[2])) return /^\s*\d+\s*$/.test(v) ? parseCountRange(Number(v)) : undefined;
+  // Trimmed first: `\s*(\d*)\s*` can match the same spaces two ways and backtracks quadratically.
+  const text = v.trim();
+  const m = /^(\d*)\s*\.\.\s*(\d*)$/.exec(text);
+  if (!m || (!m[1] && !m[2])) return /^\d+$/.test(text) ? parseCountRange(Number(text)) : undefined;
   // A reversed range (5..1) is returned as written: the caller names that mistake.
   return { min: m[1] ? Number(m[1]) : undefined, max: m[2] ? Number(m[2]) : undefined };
 }

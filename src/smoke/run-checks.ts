@@ -82,7 +82,7 @@ export async function runChecks(checks: Check[], opts: SmokeOptions, log: Log): 
   try {
     return await mapLimit(checks, opts.checkConcurrency ?? 4, (check) =>
       runCheck(check, opts, { signal: deadline.signal, at: deadlineAt }, log).catch((err: unknown) => {
-        // A wrong database-url (DatabaseConfigError) means there will be no verdict: stop measuring.
+        // A check that cannot run as written (CheckConfigError) means there will be no verdict: stop measuring.
         deadline.abort(STOPPED);
         throw err;
       }),
@@ -105,7 +105,7 @@ interface AttemptOutcome {
   thresholdBroken: boolean;
 }
 
-/** The overall deadline: a signal for requests (they can be aborted), a time for queries (they cannot). */
+/** The overall deadline: a signal for requests (they can be aborted), a time for queries and regex matching (they cannot). */
 interface Deadline {
   signal: AbortSignal;
   at: number;
@@ -122,7 +122,7 @@ async function runCheck(check: Check, opts: SmokeOptions, until: Deadline, log: 
   for (let attempt = 1; attempt <= attempts; attempt++) {
     if (deadline.aborted) break;
     made = attempt;
-    outcome = check.kind === 'http' ? await httpAttempt(check, { url: check.url, credentials: check.credentials }, opts, deadline, log) : await sqlAttempt(check, opts, until.at, log);
+    outcome = check.kind === 'http' ? await httpAttempt(check, { url: check.url, credentials: check.credentials }, opts, until, log) : await sqlAttempt(check, opts, until.at, log);
     if (deadline.reason === STOPPED) break;
     if (outcome.passed) {
       log.info(`✓ ${check.name}: passed${attempts > 1 ? ` on attempt ${attempt}/${attempts}` : ''}${describeNumbers(outcome)}`);
@@ -164,7 +164,7 @@ async function runCheck(check: Check, opts: SmokeOptions, until: Deadline, log: 
     durationMs: 0,
   };
   if (check.kind === 'http' && opts.baselineUrl && check.path && deadline.reason !== STOPPED) {
-    result.baseline = await measureBaseline(check, result, opts, deadline, log);
+    result.baseline = await measureBaseline(check, result, opts, until, log);
     if (result.baseline.regression) {
       // Info, not warning: the entry point annotates regressions once, from the report.
       log.info(`⚠ ${check.name}: p95 ${result.p95Ms} ms is more than ${REGRESSION_FACTOR}× the baseline's ${result.baseline.p95Ms} ms`);
@@ -185,11 +185,11 @@ interface Destination {
   credentials?: string;
 }
 
-async function httpAttempt(check: HttpCheck, to: Destination, opts: SmokeOptions, deadline: AbortSignal, log: Log): Promise<AttemptOutcome> {
+async function httpAttempt(check: HttpCheck, to: Destination, opts: SmokeOptions, deadline: Deadline, log: Log): Promise<AttemptOutcome> {
   const count = check.samples ?? opts.samples;
   const timeoutMs = (check.timeoutSeconds ?? opts.timeoutSeconds) * 1000;
   const samples = await mapLimit(Array.from({ length: count }), opts.sampleConcurrency ?? 5, () =>
-    probeHttp(check, to.url, { timeoutMs, deadline, bypassToken: opts.bypassToken, credentials: to.credentials, log }),
+    probeHttp(check, to.url, { timeoutMs, deadline: deadline.signal, deadlineAt: deadline.at, bypassToken: opts.bypassToken, credentials: to.credentials, log }),
   );
   return judgeAttempt(samples, { maxErrorRate: check.maxErrorRate ?? opts.maxErrorRate, maxP95Ms: check.maxP95Ms ?? opts.maxP95Ms });
 }
@@ -248,9 +248,9 @@ async function sqlAttempt(check: SqlCheck, opts: SmokeOptions, deadlineAt: numbe
   };
 }
 
-async function measureBaseline(check: HttpCheck, result: CheckResult, opts: SmokeOptions, deadline: AbortSignal, log: Log): Promise<BaselineResult> {
+async function measureBaseline(check: HttpCheck, result: CheckResult, opts: SmokeOptions, deadline: Deadline, log: Log): Promise<BaselineResult> {
   const url = joinUrl(opts.baselineUrl!, check.path!);
-  if (deadline.aborted) return { url, errorRate: 0, regression: false, note: 'not measured: the overall deadline passed first' };
+  if (deadline.signal.aborted) return { url, errorRate: 0, regression: false, note: 'not measured: the overall deadline passed first' };
   const outcome = await httpAttempt(check, { url, credentials: opts.baselineCredentials }, opts, deadline, log);
   const baseline: BaselineResult = { url, errorRate: outcome.errorRate, ...outcome.latency, regression: false };
   if (outcome.latency.p95Ms === undefined) baseline.note = `baseline did not answer (${outcome.failures[0] ?? 'no samples'}): no comparison`;

@@ -2,8 +2,8 @@
  * The smoke test as one call, shared by the action, the root rollback action and the CLI: load and
  * validate the spec (nothing runs if it is wrong), measure every check, decide, and build the report.
  */
-import { readFile } from 'node:fs/promises';
-import { resolve } from 'node:path';
+import { readFile, realpath } from 'node:fs/promises';
+import { isAbsolute, relative, resolve, sep } from 'node:path';
 import { RollbackKitError } from '../core/errors.js';
 import type { Log } from '../core/log.js';
 import { describeTarget } from '../db/connection.js';
@@ -28,21 +28,56 @@ export async function loadChecks(source: SpecSource, ctx: { baseUrl?: string; ha
     throw new RollbackKitError('Both checks and checks-file are set.', 'Give the checks inline in checks, or in a YAML file named by checks-file, not both.');
   }
   if (source.checksFile) {
-    const path = resolve(source.cwd ?? '.', source.checksFile);
-    let text: string;
-    try {
-      text = await readFile(path, 'utf8');
-    } catch (err) {
-      const code = (err as { code?: string }).code;
-      throw new RollbackKitError(
-        `Cannot read checks-file "${source.checksFile}": ${code === 'ENOENT' ? 'no such file' : (err as Error).message}.`,
-        'The path is relative to the workspace; check out the repository first (actions/checkout).',
-      );
-    }
+    const text = await readChecksFile(source.checksFile, source.cwd ?? '.');
     return parseChecks(text, { ...ctx, source: `checks-file ${source.checksFile}` });
   }
   if (source.checks) return parseChecks(source.checks, { ...ctx, source: 'checks input' });
   throw new RollbackKitError('No checks given.', 'Set checks (YAML) or checks-file; the smoke-test section of the rollback-kit README has examples.');
+}
+
+const CHECKOUT_HINT = 'The path is relative to the workspace; check out the repository first (actions/checkout).';
+
+/**
+ * The checks-file, which must be a file inside the workspace: the path is an input anyone who edits
+ * the workflow sets, and a spec error names lines of the file, so it must not reach /etc/passwd or
+ * a secrets file elsewhere on the runner. Symbolic links are followed before the check, so a link
+ * in the repository that points outside is refused too.
+ */
+async function readChecksFile(checksFile: string, workspace: string): Promise<string> {
+  const cannotRead = (why: string, hint = CHECKOUT_HINT) => new RollbackKitError(`Cannot read checks-file "${checksFile}": ${why}.`, hint);
+  let root: string;
+  let path: string;
+  try {
+    root = await realpath(workspace);
+    path = await realpath(resolve(workspace, checksFile));
+  } catch (err) {
+    throw cannotRead(describeFsError(err));
+  }
+  const inside = relative(root, path);
+  if (inside === '..' || inside.startsWith(`..${sep}`) || isAbsolute(inside)) {
+    throw cannotRead('it is outside the workspace', 'checks-file must name a file in the repository (the workspace), such as .github/smoke.yml; symbolic links are followed before this check.');
+  }
+  try {
+    return await readFile(path, 'utf8');
+  } catch (err) {
+    throw cannotRead(describeFsError(err));
+  }
+}
+
+function describeFsError(err: unknown): string {
+  switch ((err as { code?: string }).code) {
+    case 'ENOENT':
+      return 'no such file';
+    case 'EISDIR':
+      return 'it is a directory';
+    case 'EACCES':
+    case 'EPERM':
+      return 'permission denied';
+    case 'ELOOP':
+      return 'too many symbolic links';
+    default:
+      return `${(err as { code?: string }).code ?? 'the file cannot be read'}`;
+  }
 }
 
 export interface SmokeOutcome {

@@ -1,14 +1,21 @@
 /**
- * One attempt of an SQL check. The query runs in a READ ONLY transaction that is always rolled
- * back, with a statement timeout: a smoke check looks, it never changes production. A database that
+ * One attempt of an SQL check. A smoke check looks, it never changes production, whatever its text:
+ * the session is read-only by default (default_transaction_read_only=on), the query runs in a READ
+ * ONLY transaction that is always rolled back, with a statement timeout, and it is sent with the
+ * extended query protocol, so PostgreSQL itself refuses a second statement (`COMMIT; DELETE …`).
+ * The transaction takes its snapshot before the query, which pins it read-only, and is checked
+ * again after the query. A query that tries to write, to leave the transaction or to run several
+ * statements is a CheckConfigError: a mistake in the spec, never an observation. A database that
  * cannot be reached is a failure to measure, never the error an `expect-error` check waits for. A
  * database that rejects database-url (password, user, database name) throws DatabaseConfigError.
  */
-import { RollbackKitError } from '../core/errors.js';
+import type { QueryArrayConfig } from 'pg';
+import type { RollbackKitError } from '../core/errors.js';
 import type { Log } from '../core/log.js';
 import type { ConnectionTarget } from '../db/connection.js';
 import { connect, ConnectionError, type Session } from '../db/session.js';
 import { deepEqual, show } from './assertions.js';
+import { CheckConfigError } from './config-error.js';
 import { formatRange, inRange, type SqlCheck } from './spec.js';
 
 export interface SqlOutcome {
@@ -24,18 +31,31 @@ export interface SqlOutcome {
  * service is up, and a typo in a secret is not an outage, so this is never an observation (never a
  * rollback decision): the step fails with no verdict at all, whatever fail-step says.
  */
-export class DatabaseConfigError extends RollbackKitError {
+export class DatabaseConfigError extends CheckConfigError {
   constructor(cause: RollbackKitError) {
-    super(
-      `The SQL checks cannot run because database-url is wrong: ${cause.message.replace(/\.$/, '')}. This is a configuration error, not an outage: nothing was decided (no verdict, no decision output).`,
-      cause.hint,
-    );
+    super(`The SQL checks cannot run because database-url is wrong: ${cause.message}`, cause.hint);
     this.name = 'DatabaseConfigError';
   }
 }
 
+const READ_ONLY_HINT =
+  'An SQL check is one read-only statement (a SELECT, or SHOW); it may not write, run several statements, or control the transaction or the session. Change the query in the spec.';
+
 /** SQLSTATE classes that say the server could not run the query at all (timeouts, connections, resources). */
 const NOT_AN_ANSWER = /^(08|53|57)/;
+/**
+ * The query tried to write (25006), to end or reshape the transaction (class 25, 2D), or held
+ * several statements (42601 with the extended protocol's words): the check is wrong, not the service.
+ */
+function notReadOnly(error: { code?: string; message: string }): boolean {
+  const code = error.code ?? '';
+  return /^(25|2D)/.test(code) || (code === '42601' && /multiple commands/.test(error.message));
+}
+
+interface TransactionState {
+  readOnly: string;
+  started: string;
+}
 
 export async function probeSql(check: SqlCheck, target: ConnectionTarget, opts: { timeoutMs: number; cutByDeadline?: boolean; log: Pick<Log, 'excerpt'> }): Promise<SqlOutcome> {
   const started = performance.now();
@@ -50,36 +70,65 @@ export async function probeSql(check: SqlCheck, target: ConnectionTarget, opts: 
     return { ok: false, ms: performance.now() - started, failures: [message], unreachable: true };
   }
   try {
-    await session.query('BEGIN TRANSACTION READ ONLY');
-    await session.query(`SET LOCAL statement_timeout = ${timeoutMs}`);
+    let before: TransactionState;
+    try {
+      await session.query('BEGIN TRANSACTION READ ONLY');
+      await session.query(`SET LOCAL statement_timeout = ${timeoutMs}`);
+      // The first query of the transaction: from here on, SET TRANSACTION READ WRITE is refused.
+      before = await transactionState(session);
+    } catch (err) {
+      return brokeAround(err, started);
+    }
+    if (before.readOnly !== 'on') throw new CheckConfigError(`The SQL check "${check.name}" cannot run: the database did not open a read-only transaction`, READ_ONLY_HINT);
     let rows: unknown[][] | undefined;
     let error: { code?: string; message: string } | undefined;
     try {
-      const result = await session.query({ text: check.query, rowMode: 'array' });
-      const last = Array.isArray(result) ? result[result.length - 1] : result;
-      rows = (last?.rows ?? []) as unknown[][];
+      // Extended protocol: one statement only, refused by the server otherwise (queryMode is not in @types/pg).
+      const result = await session.query({ text: check.query, rowMode: 'array', queryMode: 'extended' } as QueryArrayConfig);
+      rows = (result.rows ?? []) as unknown[][];
     } catch (err) {
       const e = err as { code?: string; message?: string };
       error = { code: e.code, message: e.message ?? String(err) };
-    } finally {
-      await session.query('ROLLBACK').catch(() => undefined);
+    }
+    if (error && notReadOnly(error)) {
+      throw new CheckConfigError(`The SQL check "${check.name}" is not a read-only query: ${error.message}${error.code ? ` (SQLSTATE ${error.code})` : ''}; nothing was changed`, READ_ONLY_HINT);
+    }
+    if (!error) {
+      let after: TransactionState;
+      try {
+        after = await transactionState(session);
+      } catch (err) {
+        return brokeAround(err, started);
+      }
+      if (after.readOnly !== 'on' || after.started !== before.started) {
+        throw new CheckConfigError(`The SQL check "${check.name}" left its read-only transaction`, READ_ONLY_HINT);
+      }
     }
     const ms = performance.now() - started;
     const failures = judge(check, rows, error, opts.cutByDeadline ? 'the overall deadline (deadline-seconds)' : `${timeoutMs / 1000} s (timeout-seconds)`, opts.log);
     return { ok: failures.length === 0, ms, failures };
-  } catch (err) {
-    // The connection broke around the query (BEGIN failed): nothing was measured.
-    const message = err instanceof Error ? err.message : String(err);
-    return { ok: false, ms: performance.now() - started, failures: [message], unreachable: true };
   } finally {
+    await session.query('ROLLBACK').catch(() => undefined);
     await session.end().catch(() => undefined);
   }
+}
+
+/** The connection broke around the query (BEGIN failed, or the check after it): nothing was measured. */
+function brokeAround(err: unknown, started: number): SqlOutcome {
+  const message = err instanceof Error ? err.message : String(err);
+  return { ok: false, ms: performance.now() - started, failures: [message], unreachable: true };
+}
+
+/** Whether the transaction is read-only, and when it started: a query that committed it would change both. */
+async function transactionState(session: Session): Promise<TransactionState> {
+  const { rows } = await session.query<TransactionState>("SELECT current_setting('transaction_read_only') AS \"readOnly\", now()::text AS started");
+  return rows[0]!;
 }
 
 /** A rejected password or an unknown database is a DatabaseConfigError; anything else a failure to reach the database. */
 async function open(target: ConnectionTarget, timeoutMs: number): Promise<Session> {
   try {
-    return await connect(target, { connectTimeoutMs: timeoutMs });
+    return await connect(target, { connectTimeoutMs: timeoutMs, readOnly: true });
   } catch (err) {
     throw err instanceof ConnectionError && err.isConfiguration ? new DatabaseConfigError(err) : err;
   }

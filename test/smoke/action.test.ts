@@ -187,7 +187,7 @@ describe('smoke-test action: an invalid spec fails before anything runs, even wi
     const error = run.errors[0]!;
     expect(error).toMatch(/^The smoke check spec \(checks input\) has 5 problems, so nothing was run:/);
     for (const part of [
-      'line 2, check "health", field "url": "/health" is relative, and the base-url input is not set',
+      'line 2, check "health", field "url": is relative, and the base-url input is not set',
       'line 3, check "health", field "staus": unknown field (did you mean "status"?)',
       'line 5, check "gone", field "query": SQL checks need the database-url input',
       'line 9, check "home", field "body-matches": is not a valid regular expression',

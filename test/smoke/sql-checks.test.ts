@@ -87,9 +87,8 @@ describe('SQL checks', () => {
     expect(r).toMatchObject({ passed: false, attempts: 1, reason: 'the query failed: cancelled by the overall deadline (deadline-seconds)' });
   });
 
-  it('runs read-only and changes nothing', async () => {
-    const r = await one("- {name: w, query: \"insert into customers (name) values ('x')\"}");
-    expect(r.reason).toMatch(/read-only transaction/);
+  it('runs read-only and changes nothing: a write is a configuration error, not a failed check', async () => {
+    await expect(one("- {name: w, query: \"insert into customers (name) values ('x')\"}")).rejects.toThrow(/^The SQL check "w" is not a read-only query: cannot execute INSERT in a read-only transaction \(SQLSTATE 25006\)/);
     expect((await db.query('select count(*)::int as n from customers')).rows[0]!.n).toBe(0);
   });
 
