@@ -80,7 +80,10 @@ export function compareSource(snapshot: ServerIdentity, target: ServerIdentity):
     return { same, basis, message: same ? `The snapshot is of this database ${sides}.` : `The snapshot is of a database of the same name on another server ${sides}.` };
   }
   const same = sameHost(snapshot.host, target.host) && snapshot.port === target.port;
-  const why = snapshot.systemIdentifier === null ? 'the manifest records no system identifier (a snapshot taken before it was recorded)' : 'this user cannot read the server\'s system identifier';
+  const why =
+    snapshot.systemIdentifier === null
+      ? 'the manifest records no system identifier (taken before it was recorded, or by a user the server did not let read it)'
+      : 'the server does not let this user read its system identifier';
   return {
     same,
     basis,

@@ -206,6 +206,9 @@ export async function takeSnapshot(req: SnapshotRequest, log: Log): Promise<Snap
     const serverVersion = rows[0]!.version.split(' ')[0]!;
     const major = majorFromVersionNum(versionNum);
     const identity = await readServerIdentity(session, req.target);
+    if (identity.systemIdentifier === null) {
+      log.warning(`${where} does not let user "${req.target.user}" read its system identifier (pg_control_system()): the manifest records host, port and database only, so a later run can match this snapshot to a database only by those.`);
+    }
     const pgDump = await findPgTool('pg_dump', major, { ...req.tools, explicitPath: req.pgDumpPath });
     const pgRestore = req.format === 'plain' ? undefined : await siblingTool(pgDump, 'pg_restore', major, req.tools);
     log.info(`Server ${where} runs PostgreSQL ${serverVersion}; using pg_dump ${pgDump.version} (${pgDump.path}).`);

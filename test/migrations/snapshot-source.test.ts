@@ -4,7 +4,10 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { createTestDatabase, type TestDatabase } from '../helpers/pg.js';
+import { randomBytes } from 'node:crypto';
+import { dbmatePath } from '../../scripts/dbmate-path.mjs';
+import { runProcess } from '../../src/core/process.js';
+import { adminQuery, createTestDatabase, type TestDatabase } from '../helpers/pg.js';
 import { runAction, type ActionRun } from '../helpers/run-action.js';
 import { applyMigrations, existingTables, tables, trackingState, workspace, writeMigrations } from './fixtures.js';
 
@@ -96,6 +99,43 @@ describe('the snapshot must be of the database run-down-migrations changes', () 
     expect(same.errors).toEqual([]);
     expect(same.log).toMatch(/::warning::The snapshot is taken to be of this database by host, port and name, because the manifest records no system identifier/);
     expect(await existingTables(db)).toEqual(['t1']);
+  });
+});
+
+describe('a server that does not let the user read its system identifier', () => {
+  it('snapshot-db records null and says so; run-down-migrations then needs host and port to match', async () => {
+    const db = await createTestDatabase('rk_src_noid');
+    const role = `rk_noid_${randomBytes(4).toString('hex')}`;
+    await adminQuery(`CREATE ROLE ${role} LOGIN`);
+    try {
+      await adminQuery(`ALTER DATABASE "${db.name}" OWNER TO ${role}`);
+      // As a managed service may do: only in this database, so the shared server is untouched.
+      await db.query('REVOKE EXECUTE ON FUNCTION pg_control_system() FROM PUBLIC');
+      const u = new URL(db.url);
+      u.username = role;
+      const url = u.toString();
+      const ws = await workspace();
+      const steps = tables(2);
+      const dir = await writeMigrations(ws, 'dbmate', steps);
+      const up = await runProcess(dbmatePath(), ['--no-dump-schema', '--migrations-dir', dir, 'up'], { env: { DATABASE_URL: `${url}?sslmode=disable` } });
+      expect(up.code, up.stderr).toBe(0);
+
+      const snap = await runAction('snapshot-db', { 'database-url': url, 'output-dir': join(ws, 'snapshots') });
+      expect(snap.errors).toEqual([]);
+      expect(snap.log).toContain(`::warning::127.0.0.1:5432/${db.name} does not let user "${role}" read its system identifier`);
+      const manifest = JSON.parse(await readFile(snap.outputs['manifest-path']!, 'utf8'));
+      expect(manifest.server).toMatchObject({ host: '127.0.0.1', port: 5432, systemIdentifier: null });
+
+      refusedBeforeChanging(await down(viaLocalhost(url), ws, snap.outputs.path!));
+      expect(await existingTables(db)).toEqual(['t1', 't2']);
+      const same = await down(url, ws, snap.outputs.path!);
+      expect(same.errors).toEqual([]);
+      expect(same.log).toMatch(/::warning::The snapshot is taken to be of this database by host, port and name/);
+      expect(await existingTables(db)).toEqual(['t1']);
+    } finally {
+      await db.drop();
+      await adminQuery(`DROP ROLE IF EXISTS ${role}`);
+    }
   });
 });
 
