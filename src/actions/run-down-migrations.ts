@@ -46,6 +46,7 @@ await runAction(async (log) => {
       root: process.env.GITHUB_WORKSPACE || process.cwd(),
       migrationsDir: input.string('migrations-dir'),
       format: parseFormatName(input.string('format')),
+      migrationsTable: input.string('migrations-table'),
       choice: readChoice(),
       dryRun: input.boolean('dry-run', false),
       snapshotPath: input.string('snapshot-path'),

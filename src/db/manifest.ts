@@ -21,7 +21,12 @@ export interface SnapshotManifest {
   database: string;
   /** host:port/db; never a secret. */
   target: string;
-  server: { version: string; versionNum: number; major: number };
+  /**
+   * The server the snapshot came from. host, port and systemIdentifier (pg_control_system(); null
+   * when the server did not let the user read it) are absent from manifests written before they
+   * were recorded.
+   */
+  server: { version: string; versionNum: number; major: number; host?: string; port?: number; systemIdentifier?: string | null };
   pgDump: { version: string; major: number };
   format: SnapshotFormat;
   /** The snapshot's file or folder name, beside this manifest. */

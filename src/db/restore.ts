@@ -10,6 +10,7 @@ import { runProcess } from '../core/process.js';
 import { countRows, listTables } from './catalog.js';
 import { describeTarget, isTransactionPooler, libpqEnv, type ConnectionTarget } from './connection.js';
 import { findPgTool, majorFromVersionNum, toolErrorLine, type FindToolOptions } from './pg-tools.js';
+import { compareSource, readServerIdentity, snapshotSource } from './server-identity.js';
 import { withSession } from './session.js';
 import { takeSnapshot } from './snapshot.js';
 import { verifySnapshot } from './verify.js';
@@ -67,9 +68,8 @@ export async function restoreSnapshot(req: RestoreRequest, log: Log): Promise<Re
   }
   const snapshot = await verifySnapshot(req.snapshotPath, log, req.tools);
   const manifest = snapshot.manifest;
-  if (manifest.database !== req.target.database) {
-    log.warning(`The snapshot was taken of database "${manifest.database}" and is being restored into "${req.target.database}".`);
-  }
+  const source = await withSession(req.target, async (s) => compareSource(snapshotSource(manifest), await readServerIdentity(s, req.target)));
+  if (!source.same) log.warning(`${source.message} It is being restored into the target all the same: confirm names the target, not the source.`);
 
   // Tables dumped without their rows come back empty: only a pre-restore snapshot keeps those rows.
   const withoutRows = manifest.tables.filter((t) => t.rows === null).map((t) => `${t.schema}.${t.name}`);

@@ -19,6 +19,7 @@ import { writeManifest, type ExportedTable, type SnapshotManifest } from './mani
 import { exactTablePattern, resolveSchemaPattern, resolveTablePattern, resolveTablesStrict, userSchemas, type TableName } from './patterns.js';
 import { findPgTool, majorFromVersionNum, siblingTool, toolErrorLine, type FindToolOptions, type PgTool } from './pg-tools.js';
 import { connect, type Session } from './session.js';
+import { readServerIdentity } from './server-identity.js';
 
 /** Schemas that hold migration history: kept even when `schemas` names only the app's own. */
 export const MIGRATION_HISTORY_SCHEMAS = ['supabase_migrations', 'drizzle', 'sqitch'];
@@ -204,6 +205,10 @@ export async function takeSnapshot(req: SnapshotRequest, log: Log): Promise<Snap
     const versionNum = Number(rows[0]!.num);
     const serverVersion = rows[0]!.version.split(' ')[0]!;
     const major = majorFromVersionNum(versionNum);
+    const identity = await readServerIdentity(session, req.target);
+    if (identity.systemIdentifier === null) {
+      log.warning(`${where} does not let user "${req.target.user}" read its system identifier (pg_control_system()): the manifest records host, port and database only, so a later run can match this snapshot to a database only by those.`);
+    }
     const pgDump = await findPgTool('pg_dump', major, { ...req.tools, explicitPath: req.pgDumpPath });
     const pgRestore = req.format === 'plain' ? undefined : await siblingTool(pgDump, 'pg_restore', major, req.tools);
     log.info(`Server ${where} runs PostgreSQL ${serverVersion}; using pg_dump ${pgDump.version} (${pgDump.path}).`);
@@ -253,7 +258,7 @@ export async function takeSnapshot(req: SnapshotRequest, log: Log): Promise<Snap
       label: req.label ?? null,
       database: req.target.database,
       target: where,
-      server: { version: serverVersion, versionNum, major },
+      server: { version: serverVersion, versionNum, major, host: identity.host, port: identity.port, systemIdentifier: identity.systemIdentifier },
       pgDump: { version: pgDump.version, major: pgDump.major },
       format: req.format,
       file: basename(path),

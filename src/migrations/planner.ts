@@ -45,11 +45,11 @@ function sameVersion(f: MigrationFile, v: string): boolean {
   return /^\d+$/.test(v) && /^\d+$/.test(f.version) && BigInt(v) === BigInt(f.version);
 }
 
-function select(format: MigrationFormat, files: MigrationFile[], applied: MigrationFile[], selector: Selector): MigrationFile[] {
+function select(format: MigrationFormat, table: string, files: MigrationFile[], applied: MigrationFile[], selector: Selector): MigrationFile[] {
   if (selector.kind === 'steps') {
     if (selector.steps > applied.length) {
       throw new RollbackKitError(
-        `steps is ${selector.steps}, but only ${applied.length} migration(s) are applied according to ${format.tracking.table}.`,
+        `steps is ${selector.steps}, but only ${applied.length} migration(s) are applied according to ${table}.`,
         'Lower steps, or use to-version to name the last migration to keep.',
       );
     }
@@ -62,7 +62,7 @@ function select(format: MigrationFormat, files: MigrationFile[], applied: Migrat
       const newest = applied.at(-1);
       throw new RollbackKitError(
         known
-          ? `Version ${selector.version} is not applied according to ${format.tracking.table}, so there is nothing to revert back to.`
+          ? `Version ${selector.version} is not applied according to ${table}, so there is nothing to revert back to.`
           : `No migration has version ${selector.version}.`,
         `to-version must name an applied migration to keep${newest ? `; the newest applied is ${newest.version} (${newest.name})` : '; none is applied'}.`,
       );
@@ -87,7 +87,7 @@ const DOWN_HINTS: Record<FormatName, string> = {
   dbmate: 'Add a "-- migrate:down" section with the SQL that undoes the migration.',
   'golang-migrate': 'Add the <version>_<title>.down.sql file beside the .up.sql.',
   'node-pg-migrate': 'Add a "-- Down Migration" section with the SQL that undoes the migration.',
-  supabase: 'Add <timestamp>_name.down.sql beside the migration (or in a down/ folder).',
+  supabase: 'Add supabase/migrations/down/<timestamp>_name.sql (a folder the Supabase CLI does not read).',
   prisma: 'Add down.sql beside migration.sql (prisma migrate diff --script can write it).',
   plain: 'Add the <version>_name.down.sql file.',
 };
@@ -124,13 +124,23 @@ export function firstLine(text: string, max = 100): string {
   return clip(firstCodeLine(text), max);
 }
 
-export function planReverts(format: MigrationFormat, files: MigrationFile[], appliedIds: string[], selector: Selector): Plan {
+export interface PlanContext {
+  /** The tracking table as messages name it. */
+  table: string;
+  /** The tool's own command that reverts the newest `count` migrations, when the format has one. */
+  ownDown?: (count: number) => string;
+}
+
+export function planReverts(format: MigrationFormat, files: MigrationFile[], appliedIds: string[], selector: Selector, context: PlanContext): Plan {
   const applied = appliedMigrations(files, appliedIds);
-  const chosen = select(format, files, applied, selector);
+  const chosen = select(format, context.table, files, applied, selector);
   const missing = chosen.filter((f) => f.downSql === undefined || !hasCode(f.downSql));
   if (missing.length > 0) {
     const list = missing.map((f) => `${f.name} (${f.missingReason ?? (f.downSql === undefined ? 'no down SQL' : 'the down SQL is empty')})`).join(', ');
-    throw new RollbackKitError(`Cannot revert ${list}: nothing to run, and marking it reverted would lie. Nothing was run.`, DOWN_HINTS[format.name]);
+    // A down in code (node-pg-migrate's JS/TS) runs only in the tool: the whole plan goes through it, in its order.
+    const inCode = missing.some((f) => f.downCode) && context.ownDown;
+    const hint = inCode ? `Revert with the tool's own down, which runs that code: ${context.ownDown!(chosen.length)} (with the DATABASE_URL and options your deploy uses).` : DOWN_HINTS[format.name];
+    throw new RollbackKitError(`Cannot revert ${list}: nothing to run, and marking it reverted would lie. Nothing was run.`, hint);
   }
   return { format: format.name, toRevert: chosen.map(prepare), applied };
 }

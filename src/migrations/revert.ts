@@ -2,13 +2,15 @@
  * run-down-migrations as a library call: find the folder and its format, decide what to revert,
  * check the way back (a verified snapshot), then lock, plan against the tracking table and run.
  */
+import { relative } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { RollbackKitError } from '../core/errors.js';
 import type { Log } from '../core/log.js';
 import { describeTarget, isTransactionPooler, type ConnectionTarget } from '../db/connection.js';
 import type { FindToolOptions } from '../db/pg-tools.js';
 import { connect, type Session } from '../db/session.js';
-import { verifySnapshot } from '../db/verify.js';
+import { compareSource, readServerIdentity, snapshotSource } from '../db/server-identity.js';
+import { verifySnapshot, type VerifiedSnapshot } from '../db/verify.js';
 import { filesAddedSince } from './git-added.js';
 import { acquireMigrationLock, releaseMigrationLock, ROLLBACK_KIT_LOCK_KEY } from './lock.js';
 import { firstCodeLine, planReverts, type Plan, type Selector } from './planner.js';
@@ -16,7 +18,7 @@ import { PLAIN_TRACKING_DDL } from './formats/plain.js';
 import { readProgress } from './progress.js';
 import { pickFormat, resolveMigrationsDir } from './registry.js';
 import { runPlan, type RevertedMigration } from './runner.js';
-import type { FormatName, MigrationFile, MigrationFormat } from './types.js';
+import type { FormatName, MigrationFile, MigrationFormat, Tracking } from './types.js';
 
 export type Choice = { steps: number } | { toVersion: string } | { sinceRef: string };
 
@@ -26,6 +28,8 @@ export interface RevertOptions {
   root: string;
   migrationsDir?: string;
   format: FormatName | 'auto';
+  /** The tool's own tracking-table option (dbmate --migrations-table, …), schema-qualified or not. */
+  migrationsTable?: string;
   choice: Choice;
   dryRun: boolean;
   snapshotPath?: string;
@@ -84,7 +88,7 @@ function printPlan(plan: Plan, log: Log): void {
   }
 }
 
-async function requireVerifiedSnapshot(opts: RevertOptions, log: Log): Promise<RevertResult['snapshot']> {
+async function requireVerifiedSnapshot(opts: RevertOptions, log: Log): Promise<VerifiedSnapshot | undefined> {
   if (!opts.requireSnapshot) {
     log.warning('require-snapshot is false: reverting without a verified snapshot to go back to.');
     return undefined;
@@ -95,14 +99,31 @@ async function requireVerifiedSnapshot(opts: RevertOptions, log: Log): Promise<R
       'Take one with the snapshot-db action first and pass its path output as snapshot-path (or set require-snapshot: false to go without).',
     );
   }
-  const snapshot = await verifySnapshot(opts.snapshotPath, log, { ...opts.tools });
-  if (snapshot.manifest.database !== opts.target.database) {
+  return verifySnapshot(opts.snapshotPath, log, { ...opts.tools });
+}
+
+/** A snapshot of another database (or of the same name on another server) is no way back for this one. */
+async function requireSameDatabase(session: Session, opts: RevertOptions, snapshot: VerifiedSnapshot, log: Log): Promise<void> {
+  const source = compareSource(snapshotSource(snapshot.manifest), await readServerIdentity(session, opts.target));
+  if (!source.same) {
     throw new RollbackKitError(
-      `Snapshot ${snapshot.path} is of database "${snapshot.manifest.database}", not "${opts.target.database}" that this run would change.`,
-      'Pass a snapshot of the database in database-url.',
+      `Snapshot ${snapshot.path} is no way back for the database this run would change. ${source.message}`,
+      source.basis === 'system-identifier'
+        ? 'Pass a snapshot that snapshot-db took of the database in database-url. Nothing was changed.'
+        : 'Pass a snapshot that snapshot-db took of the database in database-url, with the same host and port as database-url (snapshots taken now record the server\'s identifier, which any host name for it matches). Nothing was changed.',
     );
   }
-  return { path: snapshot.path, sha256: snapshot.sha256 };
+  if (source.basis === 'host-port-database') log.warning(source.message);
+}
+
+/** The search_path the tool's own session has, set as the tool's connection sets it: for the whole session. */
+async function applySearchPath(session: Session, searchPath: string | undefined): Promise<void> {
+  if (searchPath === undefined) return;
+  try {
+    await session.query("SELECT set_config('search_path', $1, false)", [searchPath]);
+  } catch (err) {
+    throw new RollbackKitError(`The search_path in database-url ("${searchPath}") is not one PostgreSQL accepts: ${(err as Error).message}.`, 'Give it as the tool reads it: comma-separated schema names.');
+  }
 }
 
 async function prepareSession(session: Session, opts: RevertOptions): Promise<void> {
@@ -113,24 +134,24 @@ async function prepareSession(session: Session, opts: RevertOptions): Promise<vo
   if (!opts.target.params.application_name) await session.query(`SET application_name = '${APPLICATION_NAME}'`);
 }
 
-async function readAppliedIds(session: Session, format: MigrationFormat, files: MigrationFile[], target: string): Promise<string[]> {
-  const ids = await format.tracking.readApplied(session, files);
+async function readAppliedIds(session: Session, format: MigrationFormat, tracking: Tracking, files: MigrationFile[], target: string): Promise<string[]> {
+  const ids = await tracking.readApplied(session, files);
   if (ids === undefined) {
     throw new RollbackKitError(
-      `The ${format.name} tracking table ${format.tracking.table} does not exist in ${target}: nothing was ever applied there with ${format.name}.`,
+      `The ${format.name} tracking table ${tracking.table} does not exist in ${target}: nothing was ever applied there with ${format.name}.`,
       format.name === 'plain'
         ? `Check database-url. The plain format reads the table your deploy fills: ${PLAIN_TRACKING_DDL.replace(/\s+/g, ' ')}`
-        : 'Check database-url, migrations-dir and format.',
+        : `Check database-url (its search_path and other parameters, as the tool reads them), migrations-dir, format, and migrations-table if the tool is told another table.`,
     );
   }
-  const dirty = await format.tracking.dirtyVersion?.(session);
+  const dirty = await tracking.dirtyVersion?.(session);
   if (dirty === undefined) return ids;
   // A dirty version we can resume is one of ours: a non-transactional step that stopped midway.
-  const progress = await readProgress(session, format.tracking.table);
+  const progress = await readProgress(session, tracking.table);
   const resumable = files.find((f, i) => progress.has(f.id) && (i > 0 ? files[i - 1]!.id : '-1') === dirty);
   if (!resumable) {
     throw new RollbackKitError(
-      `${format.tracking.table} is dirty at version ${dirty}: a migration stopped midway, so the schema may be half changed.`,
+      `${tracking.table} is dirty at version ${dirty}: a migration stopped midway, so the schema may be half changed.`,
       `Check the schema by hand and finish or undo that migration, then run \`migrate force <version>\` (golang-migrate refuses to run until then too), and re-run.`,
     );
   }
@@ -146,6 +167,8 @@ export async function revertMigrations(opts: RevertOptions, log: Log): Promise<R
     throw new RollbackKitError(`The migrations folder ${dir} holds no ${format.name} migrations.`, 'Check migrations-dir and format.');
   }
   log.info(`Migrations: ${files.length} ${format.name} migration(s) in ${dir}.`);
+  for (const warning of format.layoutWarnings?.(dir, files) ?? []) log.warning(warning);
+  const settings = format.settings({ params: opts.target.params, migrationsTable: opts.migrationsTable });
   const added = 'sinceRef' in opts.choice ? await filesAddedSince(dir, opts.choice.sinceRef) : undefined;
   const where = describeTarget(opts.target);
   if (isTransactionPooler(opts.target)) {
@@ -154,27 +177,34 @@ export async function revertMigrations(opts: RevertOptions, log: Log): Promise<R
       'Use the direct connection or the session pooler (port 5432; on Supabase the "Session pooler" connection string).',
     );
   }
-  const snapshot = opts.dryRun ? undefined : await requireVerifiedSnapshot(opts, log);
+  const verified = opts.dryRun ? undefined : await requireVerifiedSnapshot(opts, log);
+  const snapshot = verified && { path: verified.path, sha256: verified.sha256 };
 
   const session = await connect(opts.target);
   const result: RevertResult = { status: 'reverted', format: format.name, target: where, snapshot, dir, plan: [], reverted: [], stillApplied: [], durationMs: 0 };
   let lockKey: string | undefined;
   let applied: MigrationFile[] = [];
   try {
+    if (verified) await requireSameDatabase(session, opts, verified, log);
     await prepareSession(session, opts);
+    await applySearchPath(session, settings.searchPath);
+    const table = await settings.trackingTable(session);
+    const tracking = format.tracking(table);
+    log.info(`Tracking table ${tracking.table}${settings.searchPath === undefined ? '' : `, search_path ${settings.searchPath}`}.`);
     if (!opts.dryRun) {
-      const key = (await format.tracking.lockKey(session)) ?? ROLLBACK_KIT_LOCK_KEY;
-      await acquireMigrationLock(session, key, opts.lockTimeoutSeconds, log, `${format.name}, ${format.tracking.table}`);
+      const key = (await tracking.lockKey(session)) ?? ROLLBACK_KIT_LOCK_KEY;
+      await acquireMigrationLock(session, key, opts.lockTimeoutSeconds, log, `${format.name}, ${tracking.table}`);
       lockKey = key;
     }
-    const appliedIds = await readAppliedIds(session, format, files, where);
+    const appliedIds = await readAppliedIds(session, format, tracking, files, where);
     const selector: Selector =
       'steps' in opts.choice
         ? { kind: 'steps', steps: opts.choice.steps }
         : 'toVersion' in opts.choice
           ? { kind: 'to-version', version: opts.choice.toVersion }
           : { kind: 'since-ref', ref: opts.choice.sinceRef, added: added! };
-    const plan = planReverts(format, files, appliedIds, selector);
+    const ownDown = format.ownDownCommand && ((count: number) => format.ownDownCommand!(count, relative(opts.root, dir) || '.', table));
+    const plan = planReverts(format, files, appliedIds, selector, { table: tracking.table, ownDown });
     applied = plan.applied;
     result.plan = planEntries(plan);
     if (plan.toRevert.length === 0) {
@@ -188,7 +218,7 @@ export async function revertMigrations(opts: RevertOptions, log: Log): Promise<R
       log.info(`Reverting ${plan.toRevert.length} migration(s) on ${where}, newest first.`);
       await runPlan(plan.toRevert, {
         session,
-        tracking: format.tracking,
+        tracking,
         applied,
         log,
         target: where,

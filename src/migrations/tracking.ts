@@ -1,14 +1,66 @@
-/** Reading the tracking tables that keep one row per applied migration under a `version` column. */
+/**
+ * Tracking tables: naming them as SQL and in messages, finding the schema a tool puts them in, and
+ * reading the ones that keep one row per applied migration under a `version` column.
+ */
+import { RollbackKitError } from '../core/errors.js';
+import { qualified } from '../db/catalog.js';
 import type { Session } from '../db/session.js';
 import { sortVersions } from './files.js';
+import type { FormatName, TableName, ToolConfig } from './types.js';
+
+/** The table as SQL: each part quoted, so case and odd characters mean what the tool meant. */
+export function sqlTable(t: TableName): string {
+  return qualified(t.schema, t.name);
+}
+
+const PLAIN_NAME = /^[a-z_][a-z0-9_$]*$/;
+
+/** The table as messages name it: `schema.table`, parts quoted only where PostgreSQL would need it. */
+export function describeTable(t: TableName): string {
+  const part = (p: string) => (PLAIN_NAME.test(p) ? p : `"${p.replace(/"/g, '""')}"`);
+  return `${part(t.schema)}.${part(t.name)}`;
+}
+
+/** The session's current schema (the first schema of its search_path that exists), or `public` when none does. */
+export async function currentSchema(session: Session): Promise<string> {
+  const r = await session.query<{ schema: string | null }>('SELECT current_schema() AS schema');
+  return r.rows[0]?.schema || 'public';
+}
+
+/** The first entry of a search_path value, trimmed, as dbmate takes it; undefined when there is none. */
+export function firstSearchPathSchema(searchPath: string | undefined): string | undefined {
+  return searchPath?.split(',')[0]?.trim() || undefined;
+}
 
 /**
- * The versions recorded in `table` (as written in SQL, schema-qualified or not), oldest first;
- * undefined when the table does not exist, i.e. the tool never applied anything here.
+ * A `schema.table` or `table` option, split as dbmate and node-pg-migrate split it (at the dot);
+ * more than one dot, or an empty part, is refused.
  */
-export async function readVersionTable(session: Session, table: string): Promise<string[] | undefined> {
-  const exists = await session.query<{ t: string | null }>('SELECT to_regclass($1)::text AS t', [table]);
+export function splitTableOption(option: string, format: FormatName): { schema?: string; name: string } {
+  const parts = option.trim().split('.');
+  if (parts.length > 2 || parts.some((p) => !p)) {
+    throw new RollbackKitError(`migrations-table "${option}" is not a table name: give table or schema.table, as ${format} takes it.`);
+  }
+  return parts.length === 2 ? { schema: parts[0]!, name: parts[1]! } : { name: parts[0]! };
+}
+
+/** For tools whose tracking table is fixed: a migrations-table input would be read by nobody. */
+export function refuseTableOption(config: ToolConfig, format: FormatName, table: string): void {
+  if (config.migrationsTable) {
+    throw new RollbackKitError(
+      `migrations-table is set, but ${format} has no option for its tracking table: it always uses ${table}.`,
+      'Remove migrations-table, or set format if the migrations belong to another tool.',
+    );
+  }
+}
+
+/**
+ * The versions recorded in `table`, oldest first; undefined when the table does not exist, i.e.
+ * the tool never applied anything there.
+ */
+export async function readVersionTable(session: Session, table: TableName): Promise<string[] | undefined> {
+  const exists = await session.query<{ t: string | null }>('SELECT to_regclass($1)::text AS t', [sqlTable(table)]);
   if (!exists.rows[0]?.t) return undefined;
-  const rows = await session.query<{ version: string }>(`SELECT version FROM ${table}`);
+  const rows = await session.query<{ version: string }>(`SELECT version FROM ${sqlTable(table)}`);
   return sortVersions(rows.rows.map((r) => r.version));
 }

@@ -24,13 +24,37 @@ export interface MigrationFile {
   downLine: number;
   /** Why there is no down SQL to run, when the reason is not simply a missing file or section. */
   missingReason?: string;
+  /** The down is code (a JS/TS migration) that only the tool itself runs. */
+  downCode?: boolean;
   /** The format itself opts out of a transaction (dbmate's `transaction:false`). */
   noTransaction: boolean;
 }
 
+/** What the tool reads from its settings, given to us as the connection string and the migrations-table input. */
+export interface ToolConfig {
+  /** The connection string's parameters (search_path, schema, x-migrations-table, …). */
+  params: Record<string, string>;
+  /** The tool's own tracking-table option (dbmate --migrations-table, …), schema-qualified or not. */
+  migrationsTable?: string;
+}
+
+/** A table by its schema and name, both as PostgreSQL stores them (case kept, unquoted). */
+export interface TableName {
+  schema: string;
+  name: string;
+}
+
+/** Where the tool's session differs from a plain connection, resolved from its settings. */
+export interface ToolSettings {
+  /** The search_path the tool's own session runs migrations with; undefined leaves the server's. */
+  searchPath?: string;
+  /** Where the tool keeps its tracking table; some tools ask the session (current_schema()). */
+  trackingTable(session: Session): Promise<TableName>;
+}
+
 /** The tool's bookkeeping, read and written exactly as the tool's own rollback does. */
 export interface Tracking {
-  /** The tracking table as messages name it. */
+  /** The tracking table as messages name it (schema-qualified). */
   table: string;
   /**
    * The advisory-lock key the tool itself takes, so the tool and this action exclude each other;
@@ -62,7 +86,17 @@ export interface MigrationFormat {
   detect(dir: string, entries: string[]): Promise<number>;
   /** The folder's migrations, oldest first. */
   load(dir: string): Promise<MigrationFile[]>;
-  tracking: Tracking;
+  /** The tool's settings as the tool reads them; throws for a setting the tool does not have. */
+  settings(config: ToolConfig): ToolSettings;
+  /** The tool's bookkeeping in `table`. */
+  tracking(table: TableName): Tracking;
+  /**
+   * What is wrong with the folder's layout for the tool itself (a file the tool would take for a
+   * migration of its own), each with what to do; the run goes on.
+   */
+  layoutWarnings?(dir: string, files: MigrationFile[]): string[];
+  /** The tool's own command that reverts the newest `count` migrations, for those whose down is code we do not run. */
+  ownDownCommand?(count: number, dir: string, table: TableName): string;
   /** Only a suffix of the applied list can be reverted (golang-migrate keeps one version number). */
   linearHistory?: boolean;
 }

@@ -2,10 +2,13 @@
  * dbmate: one file per migration with `-- migrate:up` and `-- migrate:down` sections;
  * `transaction:false` on the marker line opts out of the transaction. Its rollback deletes the
  * version from schema_migrations in the same transaction as the down SQL; it takes no lock.
+ * The table is `--migrations-table` (DBMATE_MIGRATIONS_TABLE), in its own schema when qualified,
+ * else in the first schema of the URL's search_path, else the current schema (pkg/driver/postgres).
+ * The URL's search_path reaches the server as a session setting, so the migrations run under it.
  */
 import { anyFileMatches, compareVersions, leadingVersion, listFiles, readText } from '../files.js';
 import type { MigrationFile, MigrationFormat } from '../types.js';
-import { readVersionTable } from '../tracking.js';
+import { currentSchema, firstSearchPathSchema, readVersionTable, splitTableOption, sqlTable, describeTable } from '../tracking.js';
 import { lineAt, literal } from '../sql-split.js';
 
 const UP_MARKER = /^--\s*migrate:up\b.*$/m;
@@ -42,11 +45,18 @@ export const dbmate: MigrationFormat = {
     return (await anyFileMatches(dir, sql, UP_MARKER)) ? 10 : 0;
   },
   load,
-  tracking: {
-    table: 'schema_migrations',
-    lockKey: async () => undefined,
-    // dbmate names the table unqualified: it lives in the first schema of the search path.
-    readApplied: (session) => readVersionTable(session, 'schema_migrations'),
-    revertSql: (m) => [`DELETE FROM schema_migrations WHERE version = ${literal(m.id)}`],
+  settings(config) {
+    const option = splitTableOption(config.migrationsTable ?? 'schema_migrations', 'dbmate');
+    const searchPath = config.params.search_path;
+    return {
+      searchPath,
+      trackingTable: async (session) => ({ schema: option.schema ?? firstSearchPathSchema(searchPath) ?? (await currentSchema(session)), name: option.name }),
+    };
   },
+  tracking: (table) => ({
+    table: describeTable(table),
+    lockKey: async () => undefined,
+    readApplied: (session) => readVersionTable(session, table),
+    revertSql: (m) => [`DELETE FROM ${sqlTable(table)} WHERE version = ${literal(m.id)}`],
+  }),
 };

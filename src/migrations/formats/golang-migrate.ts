@@ -2,14 +2,18 @@
  * golang-migrate: `<version>_<title>.up.sql` / `.down.sql`. schema_migrations holds one row, the
  * current version and a dirty flag. A down step writes (previous version, dirty) before running
  * the SQL and (previous version, clean) after; reverting the first migration empties the table.
- * The tool locks with pg_advisory_lock on crc32(schema, table, database) times a salt.
+ * The tool locks with pg_advisory_lock on crc32(schema, table, database) times a salt. The URL's
+ * `x-migrations-table` names the table (one identifier; with `x-migrations-table-quoted=true` it is
+ * `"schema"."table"`), in the current schema unless quoted with one; the rest of the URL, search_path
+ * included, reaches the server as session settings (database/postgres/postgres.go).
  */
 import { crc32 } from 'node:zlib';
 import { RollbackKitError } from '../../core/errors.js';
 import type { Session } from '../../db/session.js';
 import { compareVersions, listFiles, readText } from '../files.js';
 import { literal } from '../sql-split.js';
-import type { MigrationFile, MigrationFormat } from '../types.js';
+import { currentSchema, describeTable, sqlTable } from '../tracking.js';
+import type { MigrationFile, MigrationFormat, TableName, ToolConfig } from '../types.js';
 
 const FILE = /^(\d+)_(.*)\.(up|down)\.sql$/;
 const LOCK_SALT = 1486364155;
@@ -41,18 +45,38 @@ async function load(dir: string): Promise<MigrationFile[]> {
   return out.sort(compareVersions);
 }
 
-async function table(session: Session): Promise<{ schema: string; database: string; exists: boolean }> {
-  const r = await session.query<{ schema: string; database: string; t: string | null }>(
-    `SELECT current_schema() AS schema, current_database() AS database, to_regclass(quote_ident(current_schema()) || '.schema_migrations')::text AS t`,
-  );
-  const row = r.rows[0]!;
-  return { schema: row.schema, database: row.database, exists: row.t !== null };
+async function exists(session: Session, table: TableName): Promise<boolean> {
+  const r = await session.query<{ t: string | null }>('SELECT to_regclass($1)::text AS t', [sqlTable(table)]);
+  return r.rows[0]?.t != null;
+}
+
+/** Go's strconv.ParseBool, which the tool reads x-migrations-table-quoted with. */
+function parseGoBool(value: string): boolean {
+  if (['1', 't', 'T', 'TRUE', 'true', 'True'].includes(value)) return true;
+  if (['0', 'f', 'F', 'FALSE', 'false', 'False'].includes(value)) return false;
+  throw new RollbackKitError(`x-migrations-table-quoted in database-url is "${value}", which golang-migrate cannot read as true or false.`);
+}
+
+/** The table option as the tool reads it: { schema } only when quoted as "schema"."table". */
+function tableOption(config: ToolConfig): { schema?: string; name: string } {
+  const fromUrl = config.params['x-migrations-table'];
+  if (config.migrationsTable && fromUrl && config.migrationsTable !== fromUrl) {
+    throw new RollbackKitError(`migrations-table "${config.migrationsTable}" and x-migrations-table "${fromUrl}" in database-url disagree.`, 'golang-migrate reads x-migrations-table: give the table once.');
+  }
+  const option = config.migrationsTable || fromUrl || 'schema_migrations';
+  const quoted = config.params['x-migrations-table-quoted'] ? parseGoBool(config.params['x-migrations-table-quoted']) : false;
+  if (!quoted) return { name: option };
+  const parts = [...option.matchAll(/"(.*?)"/g)].map((m) => m[1]!);
+  if (!option.startsWith('"') || !option.endsWith('"') || parts.length === 0 || parts.length > 2) {
+    throw new RollbackKitError(`x-migrations-table is "${option}", but with x-migrations-table-quoted it must read "schema"."table" or "table".`);
+  }
+  return parts.length === 2 ? { schema: parts[0]!, name: parts[1]! } : { name: parts[0]! };
 }
 
 /** The tool's SetVersion: TRUNCATE, then one row unless it is "no version" and clean. */
-function setVersion(version: string | undefined, dirty: boolean): string[] {
-  const sql = ['TRUNCATE schema_migrations'];
-  if (version !== undefined || dirty) sql.push(`INSERT INTO schema_migrations (version, dirty) VALUES (${literal(version ?? '-1')}, ${dirty})`);
+function setVersion(table: TableName, version: string | undefined, dirty: boolean): string[] {
+  const sql = [`TRUNCATE ${sqlTable(table)}`];
+  if (version !== undefined || dirty) sql.push(`INSERT INTO ${sqlTable(table)} (version, dirty) VALUES (${literal(version ?? '-1')}, ${dirty})`);
   return sql;
 }
 
@@ -64,31 +88,38 @@ export const golangMigrate: MigrationFormat = {
     return entries.some((n) => FILE.exec(n)?.[3] === 'up') ? 8 : 0;
   },
   load,
-  tracking: {
-    table: 'schema_migrations',
+  settings(config) {
+    const option = tableOption(config);
+    return {
+      searchPath: config.params.search_path,
+      trackingTable: async (session) => ({ schema: option.schema ?? (await currentSchema(session)), name: option.name }),
+    };
+  },
+  tracking: (table) => ({
+    table: describeTable(table),
     async lockKey(session) {
-      const t = await table(session);
-      return golangMigrateLockKey(t.database, t.schema, 'schema_migrations');
+      const r = await session.query<{ database: string }>('SELECT current_database() AS database');
+      return golangMigrateLockKey(r.rows[0]!.database, table.schema, table.name);
     },
     async readApplied(session, files) {
-      if (!(await table(session)).exists) return undefined;
-      const r = await session.query<{ version: string }>('SELECT version::text AS version FROM schema_migrations LIMIT 1');
+      if (!(await exists(session, table))) return undefined;
+      const r = await session.query<{ version: string }>(`SELECT version::text AS version FROM ${sqlTable(table)} LIMIT 1`);
       const current = r.rows[0]?.version;
       if (current === undefined || current === '-1') return [];
       if (!files.some((f) => f.id === current)) {
         throw new RollbackKitError(
-          `schema_migrations says version ${current} is applied, but the migrations folder has no file for version ${current}.`,
+          `${describeTable(table)} says version ${current} is applied, but the migrations folder has no file for version ${current}.`,
           'Check that migrations-dir points at the folder this database was migrated from (and that the checkout is the deployed commit).',
         );
       }
       return files.filter((f) => BigInt(f.id) <= BigInt(current)).map((f) => f.id);
     },
-    startSql: (_m, previous) => setVersion(previous?.id, true),
-    revertSql: (_m, previous) => setVersion(previous?.id, false),
+    startSql: (_m, previous) => setVersion(table, previous?.id, true),
+    revertSql: (_m, previous) => setVersion(table, previous?.id, false),
     async dirtyVersion(session) {
-      if (!(await table(session)).exists) return undefined;
-      const r = await session.query<{ version: string }>('SELECT version::text AS version FROM schema_migrations WHERE dirty LIMIT 1');
+      if (!(await exists(session, table))) return undefined;
+      const r = await session.query<{ version: string }>(`SELECT version::text AS version FROM ${sqlTable(table)} WHERE dirty LIMIT 1`);
       return r.rows[0]?.version;
     },
-  },
+  }),
 };

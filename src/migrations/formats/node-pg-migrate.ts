@@ -3,12 +3,15 @@
  * migrations hold their down in code, which we do not run). `pgmigrations` records the file name
  * without extension; the tool's down deletes that row in the same transaction and locks with
  * pg_try_advisory_lock(7241865325823964). Its next `up` refuses a gap (checkOrder), so only the
- * newest applied migrations can be reverted.
+ * newest applied migrations can be reverted. Its table is `--migrations-schema`.`--migrations-table`
+ * (default public.pgmigrations); it connects with node-postgres, which does not read a URL's
+ * search_path, so neither do we for this format.
  */
 import { extname } from 'node:path';
 import { anyFileMatches, leadingVersion, listFiles, readText } from '../files.js';
 import type { MigrationFile, MigrationFormat } from '../types.js';
 import { lineAt, literal } from '../sql-split.js';
+import { describeTable, splitTableOption, sqlTable } from '../tracking.js';
 
 export const NODE_PG_MIGRATE_LOCK_KEY = '7241865325823964';
 
@@ -16,6 +19,10 @@ export const NODE_PG_MIGRATE_LOCK_KEY = '7241865325823964';
 const marker = (direction: string) => new RegExp(`^\\s*--[\\s-]*${direction}\\s+migration`, 'im');
 const UP = marker('up');
 const DOWN = marker('down');
+/** Migrations in code, named as the tool names them: a numeric (timestamp) prefix. */
+const CODE_MIGRATION = /^\d+.*\.(js|cjs|mjs|ts|cts|mts)$/;
+/** The argument every node-pg-migrate migration in code receives. */
+const PGM = /\bpgm\b/;
 
 export function parseNodePgMigrate(text: string): { downSql?: string; downLine: number } {
   const up = text.search(UP);
@@ -37,7 +44,11 @@ export const nodePgMigrate: MigrationFormat = {
   defaultDirs: ['migrations'],
   linearHistory: true,
   async detect(dir, entries) {
-    return (await anyFileMatches(dir, entries.filter((n) => n.endsWith('.sql')), UP)) ? 9 : 0;
+    if (await anyFileMatches(dir, entries.filter((n) => n.endsWith('.sql')), UP)) return 9;
+    const code = entries.filter((n) => CODE_MIGRATION.test(n));
+    if (code.length === 0) return 0;
+    // Timestamped JS/TS files are the tool's layout; the pgm argument makes it certain.
+    return (await anyFileMatches(dir, code, PGM)) ? 7 : 2;
   },
   async load(dir) {
     const out: MigrationFile[] = [];
@@ -45,7 +56,7 @@ export const nodePgMigrate: MigrationFormat = {
       const id = name.slice(0, name.length - extname(name).length);
       const version = leadingVersion(name) ?? '';
       if (extname(name) !== '.sql') {
-        out.push({ version, id, name, addedPath: name, downLine: 1, noTransaction: false, missingReason: 'a JavaScript/TypeScript migration: its down is code, not SQL' });
+        out.push({ version, id, name, addedPath: name, downLine: 1, noTransaction: false, missingReason: 'a JavaScript/TypeScript migration: its down is code, not SQL', downCode: true });
         continue;
       }
       const parsed = parseNodePgMigrate((await readText(dir, name)) ?? '');
@@ -53,16 +64,31 @@ export const nodePgMigrate: MigrationFormat = {
     }
     return out.sort(compare);
   },
-  tracking: {
-    table: 'public.pgmigrations',
+  settings(config) {
+    const option = splitTableOption(config.migrationsTable ?? 'pgmigrations', 'node-pg-migrate');
+    return { trackingTable: async () => ({ schema: option.schema ?? 'public', name: option.name }) };
+  },
+  tracking: (table) => ({
+    table: describeTable(table),
     lockKey: async () => NODE_PG_MIGRATE_LOCK_KEY,
     async readApplied(session) {
-      const exists = await session.query<{ t: string | null }>(`SELECT to_regclass('public.pgmigrations')::text AS t`);
+      const exists = await session.query<{ t: string | null }>('SELECT to_regclass($1)::text AS t', [sqlTable(table)]);
       if (!exists.rows[0]?.t) return undefined;
       // The tool's own order of what ran (runner.ts getRunMigrations).
-      const rows = await session.query<{ name: string }>('SELECT name FROM public.pgmigrations ORDER BY run_on, id');
+      const rows = await session.query<{ name: string }>(`SELECT name FROM ${sqlTable(table)} ORDER BY run_on, id`);
       return rows.rows.map((r) => r.name);
     },
-    revertSql: (m) => [`DELETE FROM public.pgmigrations WHERE name = ${literal(m.id)}`],
+    revertSql: (m) => [`DELETE FROM ${sqlTable(table)} WHERE name = ${literal(m.id)}`],
+  }),
+  ownDownCommand(count, dir, table) {
+    const options = [`-m ${shellWord(dir)}`];
+    if (table.schema !== 'public') options.push(`--migrations-schema ${shellWord(table.schema)}`);
+    if (table.name !== 'pgmigrations') options.push(`--migrations-table ${shellWord(table.name)}`);
+    return `npx node-pg-migrate down ${count} ${options.join(' ')}`;
   },
 };
+
+/** A word for a shell command line: quoted when it holds anything but plain path characters. */
+function shellWord(word: string): string {
+  return /^[\w./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
+}

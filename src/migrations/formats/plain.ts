@@ -4,11 +4,12 @@
  * the deploy fills as it applies migrations.
  */
 import { compareVersions, listFiles, readText } from '../files.js';
-import { readVersionTable } from '../tracking.js';
+import { describeTable, readVersionTable, refuseTableOption, sqlTable } from '../tracking.js';
 import { literal } from '../sql-split.js';
-import type { MigrationFile, MigrationFormat } from '../types.js';
+import type { MigrationFile, MigrationFormat, TableName } from '../types.js';
 
 const DOWN_FILE = /^(\d+)_(.*)\.down\.sql$/;
+const TABLE: TableName = { schema: 'rollback_kit', name: 'schema_migrations' };
 
 export const PLAIN_TRACKING_DDL = `CREATE SCHEMA IF NOT EXISTS rollback_kit;
 CREATE TABLE IF NOT EXISTS rollback_kit.schema_migrations (
@@ -36,10 +37,15 @@ export const plain: MigrationFormat = {
     }
     return out.sort(compareVersions);
   },
-  tracking: {
-    table: 'rollback_kit.schema_migrations',
-    lockKey: async () => undefined,
-    readApplied: (session) => readVersionTable(session, 'rollback_kit.schema_migrations'),
-    revertSql: (m) => [`DELETE FROM rollback_kit.schema_migrations WHERE version = ${literal(m.id)}`],
+  settings(config) {
+    refuseTableOption(config, 'plain', describeTable(TABLE));
+    // Our own format: the search_path the URL asks for is the one the down SQL means.
+    return { searchPath: config.params.search_path, trackingTable: async () => TABLE };
   },
+  tracking: (table) => ({
+    table: describeTable(table),
+    lockKey: async () => undefined,
+    readApplied: (session) => readVersionTable(session, table),
+    revertSql: (m) => [`DELETE FROM ${sqlTable(table)} WHERE version = ${literal(m.id)}`],
+  }),
 };

@@ -4,10 +4,13 @@
  * migration's row, which is what `prisma migrate resolve --rolled-back` does; `migrate deploy` then
  * applies it again. A row neither finished nor rolled back is a migration that failed midway (the
  * partial deploy the runbooks describe): it counts as applied, so its down SQL can clean it up.
- * Prisma locks with pg_advisory_lock(72707369).
+ * Prisma locks with pg_advisory_lock(72707369). The URL's `schema` parameter (default public) is
+ * where Prisma keeps _prisma_migrations and the search_path its migrations run with.
  */
 import { compareVersions, leadingVersion, listFolders, readText } from '../files.js';
 import { literal } from '../sql-split.js';
+import { describeTable, refuseTableOption, sqlTable } from '../tracking.js';
+import { quoteIdent } from '../../db/catalog.js';
 import type { MigrationFile, MigrationFormat } from '../types.js';
 
 export const PRISMA_LOCK_KEY = '72707369';
@@ -37,19 +40,24 @@ export const prisma: MigrationFormat = {
     }
     return out.sort(compareVersions);
   },
-  tracking: {
-    table: '_prisma_migrations',
+  settings(config) {
+    const schema = config.params.schema || 'public';
+    refuseTableOption(config, 'prisma', describeTable({ schema, name: '_prisma_migrations' }));
+    return { searchPath: quoteIdent(schema), trackingTable: async () => ({ schema, name: '_prisma_migrations' }) };
+  },
+  tracking: (table) => ({
+    table: describeTable(table),
     lockKey: async () => PRISMA_LOCK_KEY,
     async readApplied(session, files) {
-      const exists = await session.query<{ t: string | null }>(`SELECT to_regclass('_prisma_migrations')::text AS t`);
+      const exists = await session.query<{ t: string | null }>('SELECT to_regclass($1)::text AS t', [sqlTable(table)]);
       if (!exists.rows[0]?.t) return undefined;
-      const rows = await session.query<{ migration_name: string }>('SELECT DISTINCT migration_name FROM _prisma_migrations WHERE rolled_back_at IS NULL');
+      const rows = await session.query<{ migration_name: string }>(`SELECT DISTINCT migration_name FROM ${sqlTable(table)} WHERE rolled_back_at IS NULL`);
       // Prisma orders migrations by folder name.
       const order = new Map(files.map((f, i) => [f.id, i]));
       return rows.rows
         .map((r) => r.migration_name)
         .sort((a, b) => (order.get(a) ?? Infinity) - (order.get(b) ?? Infinity) || (a < b ? -1 : a > b ? 1 : 0));
     },
-    revertSql: (m) => [`UPDATE _prisma_migrations SET rolled_back_at = now() WHERE migration_name = ${literal(m.id)} AND rolled_back_at IS NULL`],
-  },
+    revertSql: (m) => [`UPDATE ${sqlTable(table)} SET rolled_back_at = now() WHERE migration_name = ${literal(m.id)} AND rolled_back_at IS NULL`],
+  }),
 };

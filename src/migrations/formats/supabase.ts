@@ -1,14 +1,19 @@
 /**
  * Supabase CLI: `supabase/migrations/<timestamp>_name.sql`, no down files of its own; we read the
- * down SQL from `<timestamp>_name.down.sql` beside it or from a `down/` folder. Reverting deletes
- * the row from supabase_migrations.schema_migrations, as `migration repair --status reverted` does.
+ * down SQL from a `down/` folder (which the CLI does not read) or, for folders written before that
+ * was recommended, from `<timestamp>_name.down.sql` beside the migration. The CLI takes that second
+ * file for a migration of its own with the same version, so it is read with a warning. Reverting
+ * deletes the row from supabase_migrations.schema_migrations, as `migration repair --status
+ * reverted` does.
  */
 import { compareVersions, listFiles, readText } from '../files.js';
-import { readVersionTable } from '../tracking.js';
+import { describeTable, readVersionTable, refuseTableOption, sqlTable } from '../tracking.js';
 import { literal } from '../sql-split.js';
-import type { MigrationFile, MigrationFormat } from '../types.js';
+import type { MigrationFile, MigrationFormat, TableName } from '../types.js';
 
+// The CLI's own migration pattern: every file in the folder that matches it is a migration to the CLI.
 const UP_FILE = /^(\d+)_(.*)\.sql$/;
+const TABLE: TableName = { schema: 'supabase_migrations', name: 'schema_migrations' };
 
 export const supabase: MigrationFormat = {
   name: 'supabase',
@@ -33,10 +38,24 @@ export const supabase: MigrationFormat = {
     }
     return out.sort(compareVersions);
   },
-  tracking: {
-    table: 'supabase_migrations.schema_migrations',
-    lockKey: async () => undefined,
-    readApplied: (session) => readVersionTable(session, 'supabase_migrations.schema_migrations'),
-    revertSql: (m) => [`DELETE FROM supabase_migrations.schema_migrations WHERE version = ${literal(m.id)}`],
+  settings(config) {
+    refuseTableOption(config, 'supabase', describeTable(TABLE));
+    // The CLI connects with pgx, which sends the URL's search_path as a session setting.
+    return { searchPath: config.params.search_path, trackingTable: async () => TABLE };
   },
+  layoutWarnings(_dir, files) {
+    const beside = files.map((f) => f.downFile).filter((f): f is string => f !== undefined && !f.startsWith('down/'));
+    if (beside.length === 0) return [];
+    const shown = beside.slice(0, 3).join(', ') + (beside.length > 3 ? ` and ${beside.length - 3} more` : '');
+    return [
+      `Down files ${shown} sit beside the migrations, where the Supabase CLI takes every <timestamp>_name.sql file for a migration: \`supabase db push\` would see each as a second migration with the version of the one it undoes, and could apply it. ` +
+        'Move them to supabase/migrations/down/<timestamp>_name.sql (the CLI does not read that folder); this run reads them where they are.',
+    ];
+  },
+  tracking: (table) => ({
+    table: describeTable(table),
+    lockKey: async () => undefined,
+    readApplied: (session) => readVersionTable(session, table),
+    revertSql: (m) => [`DELETE FROM ${sqlTable(table)} WHERE version = ${literal(m.id)}`],
+  }),
 };
