@@ -52,8 +52,10 @@ export function urlSecrets(text: string): UrlSecrets {
       const colon = userinfo.indexOf(':');
       const user = colon < 0 ? userinfo : userinfo.slice(0, colon);
       const password = colon < 0 ? '' : userinfo.slice(colon + 1);
-      // Without a password the user name is the credential (https://<token>@host).
-      const parts = password ? [userinfo, password, `${decode(user) ?? user}:${decode(password) ?? password}`] : [user];
+      // Without a password an HTTP user name is the credential (https://<token>@host); a database
+      // user name alone is an identity (its password comes from PGPASSWORD, a passfile or trust).
+      const userIsCredential = !/^postgres(ql)?:/i.test(written);
+      const parts = password ? [userinfo, password, `${decode(user) ?? user}:${decode(password) ?? password}`] : userIsCredential ? [user] : [];
       for (const part of parts) declared.push(part, ...[decode(part)].filter((d): d is string => d !== undefined));
     }
     for (const [name, value] of rawParameters(written)) {

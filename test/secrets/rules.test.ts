@@ -38,6 +38,12 @@ describe('the secrets inside a URL', () => {
     expect(urlSecrets('https://ghp_abcdef123456@github.com/x').declared).toContain('ghp_abcdef123456');
   });
 
+  it('a user name alone is the credential of an HTTP URL, not of a database URL', () => {
+    expect(urlSecrets('https://ghp_tokenAsUser1@example.com/x').declared).toContain('ghp_tokenAsUser1');
+    expect(urlSecrets('postgres://rk_reader@127.0.0.1:5432/app').declared).toEqual([]);
+    expect(urlSecrets('postgresql://rk_reader:s3cret-pw@127.0.0.1/app').declared).toContain('s3cret-pw');
+  });
+
   it('query and fragment values with sensitive names, as written and decoded both ways', () => {
     const found = urlSecrets('https://x.example/a?token=QtK+9xZ/Tok3n=&x-vercel-protection-bypass=byp4ss-value&x-vercel-set-bypass-cookie=samesitenone&page=2#access_token=frag-token-1');
     expect(found.guessed).toEqual(expect.arrayContaining(['QtK+9xZ/Tok3n=', 'QtK 9xZ/Tok3n=', 'byp4ss-value', 'frag-token-1']));
