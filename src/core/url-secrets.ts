@@ -63,7 +63,8 @@ export function urlSecrets(text: string): UrlSecrets {
       guessed.push(value, ...[decode(value), decode(value.replace(/\+/g, ' '))].filter((d): d is string => d !== undefined));
     }
   }
-  const basic = basicAuthorization(text);
+  // Only HTTP sends userinfo as Basic authorization; a database URL never does.
+  const basic = /^https?:/i.test(text.trim()) ? basicAuthorization(text) : undefined;
   if (basic) declared.push(basic, basic.slice('Basic '.length));
   return { declared: [...new Set(declared)], guessed: [...new Set(guessed)] };
 }
