@@ -120,9 +120,12 @@ export class HttpClient {
     return this.base.host;
   }
 
-  /** Paths are relative to the base URL (its own path kept), so a proxy prefix survives. */
+  /**
+   * Paths are relative to the base URL (its own path kept), so a proxy prefix survives; an empty
+   * path is the base URL exactly as given (a GraphQL endpoint).
+   */
   url(path: string, query: Query = {}): URL {
-    const url = new URL(path.replace(/^\//, ''), this.base);
+    const url = path ? new URL(path.replace(/^\//, ''), this.base) : new URL(this.opts.baseUrl);
     for (const [k, v] of Object.entries({ ...query, ...this.opts.scope?.() })) if (v !== undefined) url.searchParams.set(k, String(v));
     return url;
   }
