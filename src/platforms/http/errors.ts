@@ -41,7 +41,7 @@ export function platformError(err: unknown, ctx: PlatformErrorContext): Error {
   if (err instanceof GraphQLError) {
     const said = `${err.service} said: "${err.messages.join('; ')}".`;
     const text = err.messages.join(' ').toLowerCase();
-    if (err.code === 'UNAUTHENTICATED' || /not authori[sz]ed|unauthori[sz]ed|invalid token|authentication/.test(text)) {
+    if (err.code === 'UNAUTHENTICATED' || /not authori[sz]ed|unauthori[sz]ed|invalid token|authenticat/.test(text)) {
       return new RollbackKitError(`${err.service} rejected the token while ${ctx.doing}. ${said}`, `Check the ${ctx.tokenInput} secret: it may be expired, revoked, empty, or of a kind without access to this project.`);
     }
     if (err.code === 'NOT_FOUND' || /not found|could not find|does not exist/.test(text)) {
