@@ -182,6 +182,16 @@ describe('promoteOnRailway', () => {
     expect(f.requests).toHaveLength(2);
   });
 
+  it('keeps the token out of an error when Railway echoes it back', async () => {
+    const { f } = await history();
+    f.fault(/^deployments$/, { graphqlErrors: [{ message: `Not Authorized: token ${PROJECT_TOKEN}` }] });
+    f.fault(/^deployments$/, { status: 401, json: { errors: [{ message: `token ${PROJECT_TOKEN} is not valid` }] } });
+    const log = memoryLog();
+    const err = await failure(run(f, {}, log));
+    expect(err.message).toContain('token *** is not valid');
+    expectNoToken(log, err.line);
+  });
+
   it('names an unknown service and checks ids before any request', async () => {
     const { f } = await history();
     const err = await failure(run(f, { service: 'svc-nope' }));

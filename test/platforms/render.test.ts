@@ -110,6 +110,10 @@ describe('promoteOnRender', () => {
     expect(err.message).toMatch(/Render rejected the token \(401\) while looking up service/);
     expect(err.hint).toMatch(/render-token/);
     expect(`${err.line}${log.lines.join('')}`).not.toContain(wrong);
+    f.fault(/^GET /, { status: 403, json: { id: 'forbidden', message: `key ${TOKEN} has no access` } });
+    const echoed = await failure(run(f));
+    expect(echoed.message).toContain('key *** has no access');
+    expect(echoed.line).not.toContain(TOKEN);
     const unknown = await failure(run(f, { service: 'srv-nope' }));
     expect(unknown.message).toMatch(/Service srv-nope was not found \(404\).*service not found/);
     await expect(run(f, { service: 'backend' })).rejects.toThrow(/Input service must be a Render service id/);

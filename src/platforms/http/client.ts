@@ -120,6 +120,11 @@ export class HttpClient {
     return this.base.host;
   }
 
+  /** Replaces every registered secret in text that came from the platform. */
+  redact(text: string): string {
+    return this.opts.log.redact(text);
+  }
+
   /**
    * Paths are relative to the base URL (its own path kept), so a proxy prefix survives; an empty
    * path is the base URL exactly as given (a GraphQL endpoint).
@@ -148,18 +153,20 @@ export class HttpClient {
           body: opts.body !== undefined ? JSON.stringify(opts.body) : undefined,
           signal: AbortSignal.timeout(this.timeoutMs),
         });
-        const text = await res.text();
+        const raw = await res.text();
         if (res.ok) {
           let data: unknown = undefined;
-          if (text.trim()) {
+          if (raw.trim()) {
             try {
-              data = JSON.parse(text);
+              data = JSON.parse(raw);
             } catch {
-              data = text;
+              data = raw;
             }
           }
           return { status: res.status, data };
         }
+        // Some APIs echo what they were sent; an error message must never carry the token on.
+        const text = this.redact(raw);
         lastError = this.opts.apiError ? this.opts.apiError(res.status, text, label) : defaultApiError(this.service, res.status, text, label);
         failure = { kind: 'status', status: res.status, retryAfter: res.headers.get('retry-after') };
       } catch (err) {

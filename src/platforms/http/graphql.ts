@@ -25,7 +25,7 @@ export async function graphql(client: HttpClient, path: string, operation: strin
   const body = (res.data && typeof res.data === 'object' ? res.data : {}) as Obj;
   if (Array.isArray(body.errors) && body.errors.length > 0) {
     const errors = body.errors as Obj[];
-    const messages = errors.map((e) => (typeof e?.message === 'string' ? e.message : JSON.stringify(e)).slice(0, 300));
+    const messages = errors.map((e) => client.redact(typeof e?.message === 'string' ? e.message : JSON.stringify(e)).slice(0, 300));
     const ext = errors[0]?.extensions as Obj | undefined;
     throw new GraphQLError(client.service, messages, typeof ext?.code === 'string' ? ext.code : undefined, operation);
   }
