@@ -4,6 +4,8 @@
 // 200, or a dropped connection.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { expect } from 'vitest';
+import { RollbackKitError } from '../../src/core/errors.js';
 
 export interface RecordedRequest {
   method: string;
@@ -125,4 +127,14 @@ export function fakeClock(start = Date.UTC(2026, 11, 1, 12)): { now: () => numbe
       t += ms;
     },
   };
+}
+
+/** The RollbackKitError a promise rejects with (the test fails if it resolves or rejects otherwise). */
+export async function failure(p: Promise<unknown>): Promise<RollbackKitError> {
+  const err = await p.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(err).toBeInstanceOf(RollbackKitError);
+  return err as RollbackKitError;
 }

@@ -6,7 +6,7 @@ import { RollbackKitError } from '../../src/core/errors.js';
 import { memoryLog } from '../../src/core/log.js';
 import { parseReleaseRef, promoteOnFly, type FlyPromoteOptions } from '../../src/platforms/fly/rollback.js';
 import { splitImage } from '../../src/platforms/fly/model.js';
-import { fakeClock } from './fake-http.js';
+import { failure, fakeClock } from './fake-http.js';
 import { startFakeFly, type FakeFly, type FakeRelease } from './fake-fly.js';
 
 const TOKEN = 'FlyV1 fm2_lJPECAAAAAAAAsecretdeploytoken==';
@@ -45,14 +45,6 @@ function run(f: FakeFly, extra: Partial<FlyPromoteOptions> = {}, log = memoryLog
   );
 }
 
-const failure = async (p: Promise<unknown>): Promise<RollbackKitError> => {
-  const err = await p.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(RollbackKitError);
-  return err as RollbackKitError;
-};
 
 const updates = (f: FakeFly) => f.requestsTo(/^POST \/v1\/apps\/hotdash\/machines\/[^/]+$/);
 

@@ -1,10 +1,9 @@
 // The Netlify provider as a library against the local API stand-in: the previous ready production
 // deploy restored, the site's published deploy confirmed, the deploy locked (and how to unlock said).
 import { afterEach, describe, expect, it } from 'vitest';
-import { RollbackKitError } from '../../src/core/errors.js';
 import { memoryLog } from '../../src/core/log.js';
 import { promoteOnNetlify, type NetlifyPromoteOptions } from '../../src/platforms/netlify/rollback.js';
-import { fakeClock } from './fake-http.js';
+import { failure, fakeClock } from './fake-http.js';
 import { SITE_ID, startFakeNetlify, type FakeNetlify, type FakeNetlifyDeploy } from './fake-netlify.js';
 
 const TOKEN = 'nfp_Secret9aXy7PersonalAccessToken';
@@ -30,14 +29,6 @@ function run(f: FakeNetlify, extra: Partial<NetlifyPromoteOptions> = {}, log = m
   return promoteOnNetlify({ token: TOKEN, apiUrl: f.url, site: SITE_ID, target: 'previous', timeoutSeconds: 60, dryRun: false, pollIntervalMs: 500, sleep: clock.sleep, now: clock.now, retry: { jitterMs: 0 }, ...extra }, log);
 }
 
-const failure = async (p: Promise<unknown>): Promise<RollbackKitError> => {
-  const err = await p.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(RollbackKitError);
-  return err as RollbackKitError;
-};
 const restores = (f: FakeNetlify) => f.requestsTo(/\/restore$/);
 
 describe('promoteOnNetlify', () => {

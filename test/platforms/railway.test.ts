@@ -2,10 +2,9 @@
 // both token kinds, the rollback polled to SUCCESS, failures named by deployment, and the token in
 // no log line or error.
 import { afterEach, describe, expect, it } from 'vitest';
-import { RollbackKitError } from '../../src/core/errors.js';
 import { memoryLog } from '../../src/core/log.js';
 import { promoteOnRailway, type RailwayPromoteOptions } from '../../src/platforms/railway/rollback.js';
-import { fakeClock } from './fake-http.js';
+import { failure, fakeClock } from './fake-http.js';
 import { ENVIRONMENT, PROJECT, SERVICE, startFakeRailway, type FakeDeployment, type FakeRailway } from './fake-railway.js';
 
 const PROJECT_TOKEN = 'rwy-proj-6f1c0a9e-4b7d-4d0e-9a55-secret';
@@ -46,14 +45,6 @@ function run(f: FakeRailway, extra: Partial<RailwayPromoteOptions> = {}, log = m
   );
 }
 
-const failure = async (p: Promise<unknown>): Promise<RollbackKitError> => {
-  const err = await p.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(RollbackKitError);
-  return err as RollbackKitError;
-};
 
 function expectNoToken(log: { lines: string[] }, ...texts: string[]) {
   const all = [...log.lines, ...texts].join('\n');

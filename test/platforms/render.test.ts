@@ -1,10 +1,9 @@
 // The Render provider as a library against the local REST stand-in: previous live deploy, the new
 // deploy polled to live, auto-deploy turned off (and how to undo it said), failures named by deploy.
 import { afterEach, describe, expect, it } from 'vitest';
-import { RollbackKitError } from '../../src/core/errors.js';
 import { memoryLog } from '../../src/core/log.js';
 import { promoteOnRender, type RenderPromoteOptions } from '../../src/platforms/render/rollback.js';
-import { fakeClock } from './fake-http.js';
+import { failure, fakeClock } from './fake-http.js';
 import { SERVICE_ID, startFakeRender, type FakeDeploy, type FakeRender } from './fake-render.js';
 
 const TOKEN = 'rnd_Zx81secretApiKeyForRender0000';
@@ -29,14 +28,6 @@ function run(f: FakeRender, extra: Partial<RenderPromoteOptions> = {}, log = mem
   return promoteOnRender({ token: TOKEN, apiUrl: f.url, service: SERVICE_ID, target: 'previous', timeoutSeconds: 120, dryRun: false, pollIntervalMs: 1000, sleep: clock.sleep, now: clock.now, retry: { jitterMs: 0 }, ...extra }, log);
 }
 
-const failure = async (p: Promise<unknown>): Promise<RollbackKitError> => {
-  const err = await p.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(RollbackKitError);
-  return err as RollbackKitError;
-};
 const rollbacks = (f: FakeRender) => f.requestsTo(/^POST \/v1\/services\/[^/]+\/rollback$/);
 
 describe('promoteOnRender', () => {

@@ -4,6 +4,7 @@
  * only parse error.
  */
 import { UnexpectedShape } from '../http/errors.js';
+import { obj, str } from '../http/read.js';
 
 export interface FlyRelease {
   id: string;
@@ -25,10 +26,6 @@ export interface FlyMachine {
   config: Record<string, unknown>;
   image?: string;
 }
-
-type Obj = Record<string, unknown>;
-const obj = (v: unknown): Obj | undefined => (v && typeof v === 'object' && !Array.isArray(v) ? (v as Obj) : undefined);
-const str = (v: unknown): string | undefined => (typeof v === 'string' && v ? v : undefined);
 
 export function parseRelease(raw: unknown): FlyRelease {
   const o = obj(raw);

@@ -18,7 +18,7 @@ export class GraphQLError extends Error {
   }
 }
 
-type Obj = Record<string, unknown>;
+import type { Obj } from './read.js';
 
 export async function graphql(client: HttpClient, path: string, operation: string, query: string, variables: Obj = {}): Promise<Obj> {
   const res = await client.request('POST', path, { body: { query, variables } });

@@ -7,6 +7,7 @@ import type { Log } from '../../core/log.js';
 import { HttpClient } from '../http/client.js';
 import { UnexpectedShape } from '../http/errors.js';
 import type { RetryPolicy } from '../http/retry.js';
+import { obj, str } from '../http/read.js';
 
 export const NETLIFY_API_URL = 'https://api.netlify.com';
 
@@ -28,10 +29,6 @@ export interface NetlifySite {
   url?: string;
   published?: NetlifyDeploy;
 }
-
-type Obj = Record<string, unknown>;
-const obj = (v: unknown): Obj | undefined => (v && typeof v === 'object' && !Array.isArray(v) ? (v as Obj) : undefined);
-const str = (v: unknown): string | undefined => (typeof v === 'string' && v ? v : undefined);
 
 export function parseDeploy(raw: unknown): NetlifyDeploy {
   const o = obj(raw);

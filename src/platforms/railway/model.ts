@@ -3,6 +3,7 @@
  * unknown statuses kept as strings; a deployment without an id is the only parse error.
  */
 import { UnexpectedShape } from '../http/errors.js';
+import { obj, str, type Obj } from '../http/read.js';
 
 export interface RailwayDeployment {
   id: string;
@@ -14,10 +15,6 @@ export interface RailwayDeployment {
   image?: string;
   url?: string;
 }
-
-type Obj = Record<string, unknown>;
-const obj = (v: unknown): Obj | undefined => (v && typeof v === 'object' && !Array.isArray(v) ? (v as Obj) : undefined);
-const str = (v: unknown): string | undefined => (typeof v === 'string' && v ? v : undefined);
 
 export function parseDeployment(raw: unknown): RailwayDeployment {
   const o = obj(raw);
