@@ -8,7 +8,7 @@ import { memoryLog } from '../../src/core/log.js';
 import { readErrorBody, VercelApiError, VercelClient, VercelNetworkError } from '../../src/platforms/vercel/client.js';
 import { vercelError } from '../../src/platforms/vercel/errors.js';
 import { parseDeployment, parseProject } from '../../src/platforms/vercel/model.js';
-import { parseRetryAfter, retryDelay, DEFAULT_RETRY } from '../../src/platforms/vercel/retry.js';
+import { parseRetryAfter, retryDelay, DEFAULT_RETRY } from '../../src/platforms/http/retry.js';
 import { promoteOnVercel } from '../../src/platforms/vercel/rollback.js';
 import { parseDeploymentRef } from '../../src/platforms/vercel/target.js';
 import { shopFixture, TEAM_ID, TOKEN, type ShopFixture } from './fixture.js';

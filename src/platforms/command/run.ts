@@ -1,7 +1,9 @@
 /**
- * command: the rollback is the user's own command (docker, pm2, flyctl, railway…). It runs under
- * bash with the target in its environment, its output streamed to the log, and a time limit
- * enforced by coreutils `timeout`, which also kills what the command started.
+ * command: the rollback is the user's own command (docker, pm2, kubectl…). It runs under bash with
+ * the target in its environment, its output streamed to the log, and a time limit enforced by
+ * coreutils `timeout`, which also kills what the command started. An optional verify command
+ * (`kubectl rollout status`, a health check) runs after it within the same time limit: the rollback
+ * is done only when that passes too.
  */
 import { exec } from '@actions/exec';
 import { RollbackKitError } from '../../core/errors.js';
@@ -9,6 +11,8 @@ import type { Log } from '../../core/log.js';
 
 export interface CommandOptions {
   command: string;
+  /** Runs after the command succeeds; its failure fails the rollback. */
+  verifyCommand?: string;
   target: string;
   from?: string;
   reason?: string;
@@ -22,6 +26,8 @@ export interface CommandOptions {
 export interface CommandResult {
   status: 'rolled-back' | 'dry-run';
   exitCode?: number;
+  /** Whether a verify command ran and passed. */
+  verified: boolean;
   notes: string[];
 }
 
@@ -32,33 +38,54 @@ const KILL_AFTER_SECONDS = 10;
 export async function runRollbackCommand(opts: CommandOptions, log: Log): Promise<CommandResult> {
   const command = opts.command.trim();
   if (!command) throw new RollbackKitError('Input command is required when provider is command.', 'Set command to the shell command that rolls back, e.g. docker compose up -d app@"$ROLLBACK_TARGET".');
+  const verify = opts.verifyCommand?.trim() || undefined;
   const vars = { ROLLBACK_TARGET: opts.target, ROLLBACK_FROM: opts.from ?? '', ROLLBACK_REASON: opts.reason ?? '' };
   log.info(`Rollback command (bash, limit ${opts.timeoutSeconds} s) with ROLLBACK_TARGET=${vars.ROLLBACK_TARGET}${opts.from ? ` ROLLBACK_FROM=${opts.from}` : ''}:`);
   log.info(`  ${command}`);
-  if (opts.dryRun) return { status: 'dry-run', notes: ['Dry run: the command was not run.'] };
+  if (verify) {
+    log.info('Then the verify command, within the same limit:');
+    log.info(`  ${verify}`);
+  }
+  if (opts.dryRun) return { status: 'dry-run', verified: false, notes: [`Dry run: the command${verify ? ' and the verify command were' : ' was'} not run.`] };
 
   // The command gets the runner's environment but not this step's inputs: those include tokens
   // it has no business reading (INPUT_VERCEL-TOKEN, INPUT_GITHUB-TOKEN).
   const env: Record<string, string> = {};
   for (const [k, v] of Object.entries(opts.baseEnv)) if (v !== undefined && !k.startsWith('INPUT_')) env[k] = v;
   Object.assign(env, vars);
-  let code: number;
-  try {
-    code = await exec('timeout', [`--kill-after=${KILL_AFTER_SECONDS}`, String(opts.timeoutSeconds), 'bash', '-eo', 'pipefail', '-c', command], {
-      cwd: opts.cwd,
-      env,
-      ignoreReturnCode: true,
-    });
-  } catch (err) {
-    throw new RollbackKitError(`Could not start the rollback command: ${(err as Error).message}.`, 'The runner needs bash and coreutils timeout (Linux runners have both).');
-  }
+  const deadline = Date.now() + opts.timeoutSeconds * 1000;
+  const code = await runBash(command, opts.timeoutSeconds, env, opts.cwd);
   if (TIMED_OUT.has(code)) {
     throw new RollbackKitError(`The rollback command did not finish within ${opts.timeoutSeconds} s and was stopped.`, 'Raise timeout-seconds, or make the command faster; check what it changed before re-running.');
   }
   if (code !== 0) {
     throw new RollbackKitError(`The rollback command exited with status ${code}.`, 'Its output is above; fix the cause and re-run the step.');
   }
-  const note = `The rollback command finished (exit 0) for target ${opts.target}.`;
-  log.info(note);
-  return { status: 'rolled-back', exitCode: code, notes: [note] };
+  const notes = [`The rollback command finished (exit 0) for target ${opts.target}.`];
+  log.info(notes[0]!);
+  if (!verify) return { status: 'rolled-back', exitCode: code, verified: false, notes };
+
+  const left = Math.ceil((deadline - Date.now()) / 1000);
+  if (left <= 0) {
+    throw new RollbackKitError(`The rollback command used the whole ${opts.timeoutSeconds} s, so the verify command could not run: the rollback is not confirmed.`, 'Raise timeout-seconds and re-run the step.');
+  }
+  log.info(`Verify command (limit ${left} s):`);
+  const verifyCode = await runBash(verify, left, env, opts.cwd);
+  if (TIMED_OUT.has(verifyCode)) {
+    throw new RollbackKitError(`The rollback command finished, but the verify command did not pass within the ${opts.timeoutSeconds} s limit and was stopped: the rollback is not confirmed.`, 'Check the service now; raise timeout-seconds if it needs longer to become healthy, then re-run the step.');
+  }
+  if (verifyCode !== 0) {
+    throw new RollbackKitError(`The rollback command finished, but the verify command exited with status ${verifyCode}: the rollback is not confirmed.`, 'Its output is above; check the service now, fix the cause and re-run the step.');
+  }
+  notes.push('The verify command passed (exit 0).');
+  log.info(notes[1]!);
+  return { status: 'rolled-back', exitCode: code, verified: true, notes };
+}
+
+async function runBash(command: string, seconds: number, env: Record<string, string>, cwd: string | undefined): Promise<number> {
+  try {
+    return await exec('timeout', [`--kill-after=${KILL_AFTER_SECONDS}`, String(seconds), 'bash', '-eo', 'pipefail', '-c', command], { cwd, env, ignoreReturnCode: true });
+  } catch (err) {
+    throw new RollbackKitError(`Could not start the rollback command: ${(err as Error).message}.`, 'The runner needs bash and coreutils timeout (Linux runners have both).');
+  }
 }

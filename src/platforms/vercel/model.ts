@@ -3,6 +3,7 @@
  * unknown fields are ignored, unknown enum values are kept as strings, missing fields stay
  * undefined. A response that lacks what we cannot do without (an id) is the only parse error.
  */
+import { obj, str } from '../http/read.js';
 
 export interface Deployment {
   id: string;
@@ -46,10 +47,6 @@ export interface FailedAlias {
   status?: string;
 }
 
-type Obj = Record<string, unknown>;
-
-const obj = (v: unknown): Obj | undefined => (v && typeof v === 'object' && !Array.isArray(v) ? (v as Obj) : undefined);
-const str = (v: unknown): string | undefined => (typeof v === 'string' && v ? v : undefined);
 const num = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
 
 export class UnexpectedResponse extends Error {

@@ -10,7 +10,7 @@ import { getDeployment, getProject, productionDeployments, requestPromote, reque
 import { sleep as realSleep, VercelApiError, VercelClient } from './client.js';
 import { vercelError, type ErrorContext } from './errors.js';
 import { describeDeployment, type Deployment, type Project } from './model.js';
-import type { RetryPolicy } from './retry.js';
+import type { RetryPolicy } from '../http/retry.js';
 import { checkExplicitTarget, describeRef, findPrevious, parseDeploymentRef, refMatches, type DeploymentRef, type Skipped } from './target.js';
 import { waitForAliasJob } from './wait.js';
 

@@ -1,6 +1,6 @@
 /**
- * When a failed Vercel request is worth repeating, and how long to wait first. The rules follow the
- * Vercel CLI: 429 and 503 wait for `Retry-After` plus jitter (limits use one-minute buckets, so many
+ * When a failed platform API request is worth repeating, and how long to wait first. The rules follow
+ * the Vercel CLI (and agree with flyctl and the Railway CLI: 5xx yes, 4xx never): 429 and 503 wait for `Retry-After` plus jitter (limits use one-minute buckets, so many
  * clients waking at once would collide again), other 5xx and network errors back off a few times,
  * every other 4xx is final.
  */

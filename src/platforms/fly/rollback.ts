@@ -1,0 +1,239 @@
+/**
+ * Puts an earlier Fly release back. Fly has no rollback call: what serves is whatever image the
+ * app's machines run (updating machines creates no release), so this compares the machines' images
+ * with the release list, picks the newest completed, stable release below the one being served,
+ * checks its image is still in the registry, then updates every machine to that image (full config,
+ * only the image changed) and waits for each to start on its new instance. A machine left on
+ * another image makes the app half rolled back: reported by machine id, and a re-run updates only
+ * the machines still left.
+ */
+import { RollbackKitError } from '../../core/errors.js';
+import type { Log } from '../../core/log.js';
+import { HttpApiError, sleep as realSleep } from '../http/client.js';
+import { calling, platformError, type PlatformErrorContext } from '../http/errors.js';
+import type { RetryPolicy } from '../http/retry.js';
+import { describeSkipped, type Frozen, type ProviderOutcome, type ReleaseInfo, type SkippedRelease } from '../outcome.js';
+import { flyClients, imageInRegistry, listMachines, releases, updateImage, waitForState, type FlyClients } from './api.js';
+import { describeRelease, RELEASE_DONE, type FlyMachine, type FlyRelease } from './model.js';
+
+export interface FlyPromoteOptions {
+  token: string;
+  app: string;
+  /** Base of the GraphQL API that lists releases (`https://api.fly.io`). */
+  apiUrl?: string;
+  /** Base of the Machines API (`https://api.machines.dev`). */
+  machinesApiUrl?: string;
+  /** Registry base for the image check; by default the image's own host over https. */
+  registryUrl?: string;
+  /** "previous", a release version (v12 or 12) or a release id. */
+  target: string;
+  /** The release (version or id) or image believed bad: when no machine runs it, nothing is done. */
+  from?: string;
+  timeoutSeconds: number;
+  dryRun: boolean;
+  retry?: Partial<RetryPolicy>;
+  requestTimeoutMs?: number;
+  sleep?: (ms: number) => Promise<void>;
+  now?: () => number;
+  /** Longest single wait call; flyctl caps it at 60 s, ours stays below the request timeout. */
+  waitSliceSeconds?: number;
+}
+
+export const FLY_NOTHING_FROZEN: Frozen = {
+  frozen: false,
+  what: 'Fly has nothing to freeze: the next `fly deploy` (or deploy workflow run) ships a new release to every machine as usual, so hold deploys until the fix is ready.',
+};
+
+type ReleaseRef = { kind: 'previous' } | { kind: 'version'; version: number } | { kind: 'id'; id: string } | { kind: 'image'; image: string };
+
+export function parseReleaseRef(raw: string, input: 'target' | 'from'): ReleaseRef {
+  const v = raw.trim();
+  if (input === 'target' && (v === '' || v.toLowerCase() === 'previous')) return { kind: 'previous' };
+  const version = /^v?(\d{1,9})$/i.exec(v);
+  if (version) return { kind: 'version', version: Number(version[1]) };
+  if (input === 'from' && /^[a-z0-9.:-]+(\/[a-z0-9._-]+)+([:@][A-Za-z0-9._:-]+)?$/i.test(v)) return { kind: 'image', image: v };
+  if (/^[A-Za-z0-9_-]{4,}$/.test(v)) return { kind: 'id', id: v };
+  throw new RollbackKitError(
+    `Input ${input} must be ${input === 'target' ? '"previous", ' : ''}a Fly release version (v12), a release id${input === 'from' ? ' or an image reference' : ''}; got "${raw}".`,
+    'Copy it from `fly releases --image`.',
+  );
+}
+
+const matches = (ref: ReleaseRef, r: FlyRelease): boolean =>
+  (ref.kind === 'version' && r.version === ref.version) || (ref.kind === 'id' && r.id === ref.id) || (ref.kind === 'image' && r.imageRef === ref.image);
+
+const info = (r: FlyRelease | undefined, image?: string): ReleaseInfo => ({ id: r?.id, version: r?.version, image: r?.imageRef ?? image });
+
+/** Why an older release cannot be what "previous" means, or undefined when it can. */
+export function skipReason(r: FlyRelease, current: FlyRelease): string | undefined {
+  if (!RELEASE_DONE.has(r.status)) return `status ${r.status}, not complete`;
+  if (!r.stable) return 'not marked stable';
+  if (!r.imageRef) return 'no image recorded';
+  if (r.imageRef === current.imageRef) return 'same image as the release being served';
+  return undefined;
+}
+
+const STOPPED = new Set(['stopped', 'suspended']);
+
+export async function promoteOnFly(opts: FlyPromoteOptions, log: Log): Promise<ProviderOutcome> {
+  log.secret(opts.token);
+  const app = opts.app.trim();
+  if (!app) throw new RollbackKitError('Input app is required when provider is fly.', 'Set app to the Fly app name (as in fly.toml).');
+  if (!/^[a-z0-9][a-z0-9-]*$/i.test(app)) throw new RollbackKitError(`Input app must be a Fly app name; got "${opts.app}".`, 'Use the app name from fly.toml.');
+  const targetRef = parseReleaseRef(opts.target || 'previous', 'target');
+  const fromRef = opts.from?.trim() ? parseReleaseRef(opts.from, 'from') : undefined;
+  const sleep = opts.sleep ?? realSleep;
+  const now = opts.now ?? Date.now;
+  const c = flyClients({ token: opts.token, apiUrl: opts.apiUrl, machinesApiUrl: opts.machinesApiUrl, registryUrl: opts.registryUrl, log, retry: opts.retry, requestTimeoutMs: opts.requestTimeoutMs, sleep });
+  const ctx = (doing: string): PlatformErrorContext => ({ doing, tokenInput: 'fly-token', notFound: `App ${app}`, notFoundHint: 'Check the app input and that the token (a deploy token is scoped to one app) belongs to it.', statusPage: 'https://status.flyio.net' });
+  const base = { skipped: [] as SkippedRelease[], frozen: FLY_NOTHING_FROZEN };
+
+  const machines = await calling(ctx(`listing the machines of app ${app}`), () => listMachines(c, app));
+  if (!machines.length) throw new RollbackKitError(`App ${app} has no machines, so nothing serves and there is nothing to roll back.`, 'Check the app input.');
+  const all: FlyRelease[] = [];
+  await calling(ctx(`listing the releases of app ${app}`), async () => {
+    for await (const page of releases(c, app)) all.push(...page);
+  });
+  all.sort((a, b) => b.version - a.version);
+  const releaseOf = (image: string | undefined) => all.find((r) => r.imageRef === image);
+  const images = [...new Set(machines.map((m) => m.image))];
+  const served = images.map((image) => ({ image, release: releaseOf(image) }));
+  for (const s of served) {
+    const on = machines.filter((m) => m.image === s.image).map((m) => m.id);
+    log.info(`Machines ${on.join(', ')} run ${s.release ? `release ${describeRelease(s.release)}` : `image ${s.image ?? '(none)'}, which matches no release`}.`);
+  }
+  // The newest code still serving is what is being rolled back from.
+  const current = served.map((s) => s.release).filter((r): r is FlyRelease => !!r).sort((a, b) => b.version - a.version)[0];
+
+  if (fromRef) {
+    const from = all.find((r) => matches(fromRef, r));
+    const fromImage = fromRef.kind === 'image' ? fromRef.image : from?.imageRef;
+    if (!fromImage) throw new RollbackKitError(`Release ${opts.from} (input from) is not among the ${all.length} releases of app ${app}.`, 'Check the from input: a release version (v12), id or image.');
+    if (!machines.some((m) => m.image === fromImage)) {
+      const note = `No machine of app ${app} runs ${opts.from!.trim()} (${fromImage}) any more. Nothing to do.`;
+      log.info(note);
+      return { ...base, status: 'already-current', from: info(current, images[0]), to: info(current, images[0]), notes: [note] };
+    }
+  }
+
+  let target: FlyRelease | undefined;
+  const skipped: SkippedRelease[] = [];
+  if (targetRef.kind !== 'previous') {
+    target = all.find((r) => matches(targetRef, r));
+    if (!target) throw new RollbackKitError(`Release ${opts.target.trim()} is not among the ${all.length} releases of app ${app}.`, 'Check the target input against `fly releases --image`.');
+    if (!RELEASE_DONE.has(target.status) || !target.imageRef) {
+      throw new RollbackKitError(`Release ${describeRelease(target)} of app ${app} did not complete${target.imageRef ? '' : ' and has no image'}: it cannot be put back.`, 'Choose a completed release as target.');
+    }
+    if (!target.stable) log.warning(`Release v${target.version} is not marked stable; going ahead because it was named explicitly.`);
+  } else {
+    if (!current) {
+      throw new RollbackKitError(`The machines of app ${app} run images that match no release (${images.join(', ')}), so "previous" has no meaning here.`, 'Name the release to put back in target (v12).');
+    }
+    const newest = all.find((r) => RELEASE_DONE.has(r.status));
+    if (images.length === 1 && newest && newest.version > current.version) {
+      const note = `App ${app} serves release v${current.version} although release v${newest.version} is newer: an earlier rollback has already moved it back. Nothing to do; to go further back, name the release in target.`;
+      log.info(note);
+      return { ...base, status: 'already-current', from: info(current), to: info(current), notes: [note] };
+    }
+    for (const r of all) {
+      if (r.version >= current.version) continue;
+      const reason = skipReason(r, current);
+      if (!reason) {
+        target = r;
+        break;
+      }
+      skipped.push({ id: `v${r.version}`, reason });
+    }
+    if (!target) {
+      throw new RollbackKitError(
+        `No earlier release of app ${app} can take over from v${current.version}: none below it completed, is stable and has another image.${describeSkipped(skipped)}`,
+        'Name the release to put back in target, or deploy a fix.',
+      );
+    }
+  }
+  const image = target.imageRef!;
+  const todo = machines.filter((m) => m.image !== image);
+  if (!todo.length) {
+    const note = `Every machine of app ${app} already runs release ${describeRelease(target)}. Nothing to do.`;
+    log.info(note);
+    return { ...base, status: 'already-current', from: info(current), to: info(target), skipped, notes: [note] };
+  }
+
+  log.info(`Plan: roll back app ${app}`);
+  log.info(`  from ${current ? describeRelease(current) : images.join(', ')}`);
+  log.info(`  to   ${describeRelease(target)}`);
+  log.info(`  machines to update: ${todo.map((m) => m.id).join(', ')}${todo.length < machines.length ? ` (already on it: ${machines.filter((m) => m.image === image).map((m) => m.id).join(', ')})` : ''}`);
+  for (const s of skipped) log.info(`  skipped ${s.id}: ${s.reason}`);
+  if (opts.dryRun) {
+    return { ...base, status: 'dry-run', from: info(current), to: info(target), skipped, notes: [`Dry run: nothing was changed. A real run would update ${todo.length} machine(s) to release v${target.version}.`] };
+  }
+
+  // Before any machine changes: an image gone from the registry would leave machines unable to start.
+  const check = await imageInRegistry(c, image);
+  if (check.found === false) {
+    throw new RollbackKitError(
+      `The image of release v${target.version} (${image}) is no longer in the registry, so app ${app} cannot be rolled back to it. No machine was changed.`,
+      'Choose an older release whose image still exists (target: v<N>), or rebuild and deploy the good commit.',
+    );
+  }
+  if (check.found === 'unknown') log.warning(`Could not confirm that ${image} is still in the registry (${check.why}); going ahead.`);
+
+  const startedAt = now();
+  const deadline = startedAt + opts.timeoutSeconds * 1000;
+  const problems = new Map<string, string>();
+  for (const m of todo) {
+    if (now() >= deadline) {
+      problems.set(m.id, 'not updated: the time limit was reached first');
+      continue;
+    }
+    const problem = await rollMachine(c, app, m, image, { deadline, now, sleep, slice: opts.waitSliceSeconds ?? 15 }, log).catch((err: unknown) => {
+      if (err instanceof HttpApiError) return `${err.service} answered ${err.status}: ${err.serverMessage}`;
+      return platformError(err, ctx(`updating machine ${m.id}`)).message;
+    });
+    if (problem) {
+      problems.set(m.id, problem);
+      log.warning(`Machine ${m.id}: ${problem}`);
+    }
+  }
+
+  // Confirm from Fly's own view, not from what we sent.
+  const after = await calling(ctx(`checking the machines of app ${app}`), () => listMachines(c, app));
+  const left = after.filter((m) => m.image !== image || problems.has(m.id));
+  if (left.length) {
+    const done = after.filter((m) => !left.includes(m));
+    const lines = left.map((m) => `${m.id} (${m.image === image ? 'on the target image but' : `still on ${m.image ?? 'no image'}`}${problems.has(m.id) ? `: ${problems.get(m.id)}` : ''})`);
+    throw new RollbackKitError(
+      `App ${app} is half rolled back to release v${target.version}: ${done.length} of ${after.length} machine(s) run it (${done.map((m) => m.id).join(', ') || 'none'}); not done: ${lines.join('; ')}.`,
+      `Re-run the step with target v${target.version}: it updates only the machines left. Check them with \`fly machine status <id> -a ${app}\`.`,
+    );
+  }
+  const note = `App ${app} now serves release ${describeRelease(target)} on all ${after.length} machine(s) (rolled back from ${current ? `v${current.version}` : images.join(', ')} in ${((now() - startedAt) / 1000).toFixed(1)} s).`;
+  log.info(note);
+  return { ...base, status: 'rolled-back', from: info(current), to: info(target), skipped, notes: [note, FLY_NOTHING_FROZEN.what] };
+}
+
+/** Updates one machine and waits for its new instance; returns a problem, or undefined when it is up. */
+async function rollMachine(
+  c: FlyClients,
+  app: string,
+  m: FlyMachine,
+  image: string,
+  t: { deadline: number; now: () => number; sleep: (ms: number) => Promise<void>; slice: number },
+  log: Log,
+): Promise<string | undefined> {
+  // A machine that was stopped (autostop) stays stopped: starting it is Fly's proxy's job.
+  const wasStopped = STOPPED.has(m.state);
+  const updated = await updateImage(c, app, m, image, wasStopped);
+  const state = wasStopped ? 'stopped' : 'started';
+  log.info(`Machine ${m.id} updated to ${image} (instance ${updated.instanceId ?? 'unknown'}); waiting for it to be ${state}.`);
+  for (;;) {
+    const remaining = Math.floor((t.deadline - t.now()) / 1000);
+    if (remaining <= 0) return `updated, but not ${state} on its new instance within the time limit`;
+    const slice = Math.min(t.slice, remaining);
+    const asked = t.now();
+    if (await waitForState(c, app, m.id, updated.instanceId, state, slice)) return undefined;
+    // Fly held the call for the slice before its 408; one that answers sooner is not asked again
+    // before the slice is over, so the loop never spins.
+    await t.sleep(Math.max(0, asked + slice * 1000 - t.now()));
+  }
+}

@@ -1,0 +1,197 @@
+/**
+ * A small JSON-over-HTTP client for platform APIs on Node's fetch: fixed auth headers, a timeout on
+ * every call, the shared retry rules (429/503 after Retry-After, other 5xx and network errors with
+ * backoff, other 4xx never), and error bodies read defensively. It returns parsed JSON as
+ * `unknown`: callers read only the fields they need. The caller registers its token with the log
+ * before building the headers, so no retry line can print it.
+ */
+import type { Log } from '../../core/log.js';
+import { DEFAULT_RETRY, retryDelay, type Failure, type RetryPolicy } from './retry.js';
+
+export type Query = Record<string, string | number | boolean | undefined>;
+export type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'HEAD';
+
+export interface HttpClientOptions {
+  /** The platform's name for log lines and errors: "Vercel", "Railway", … */
+  service: string;
+  baseUrl: string;
+  /** Sent with every request (authorization). */
+  headers: Record<string, string>;
+  log: Log;
+  requestTimeoutMs?: number;
+  retry?: Partial<RetryPolicy>;
+  /** Injected so tests need not wait for real backoffs. */
+  sleep?: (ms: number) => Promise<void>;
+  random?: () => number;
+  /** Builds the error for a non-2xx answer; platforms with richer error bodies subclass HttpApiError. */
+  apiError?: (status: number, text: string, request: string) => HttpApiError;
+  /** Query parameters added to every request (Vercel's team scope). */
+  scope?: () => Query;
+}
+
+export const DEFAULT_REQUEST_TIMEOUT_MS = 20_000;
+
+/** The platform answered with a non-2xx status (after any retries). */
+export class HttpApiError extends Error {
+  constructor(
+    readonly service: string,
+    readonly status: number,
+    readonly code: string | undefined,
+    readonly serverMessage: string,
+    readonly request: string,
+  ) {
+    super(`${request} answered ${status}${code ? ` ${code}` : ''}: ${serverMessage}`);
+    this.name = 'HttpApiError';
+  }
+}
+
+/** The platform could not be reached, or did not answer within the request timeout. */
+export class HttpNetworkError extends Error {
+  constructor(
+    readonly host: string,
+    readonly underlying: unknown,
+    readonly timedOut: boolean,
+  ) {
+    super(timedOut ? `no answer from ${host} in time` : `cannot reach ${host}: ${(underlying as Error)?.message ?? String(underlying)}`);
+    this.name = 'HttpNetworkError';
+  }
+}
+
+export interface HttpResponse {
+  status: number;
+  data: unknown;
+}
+
+/** What of an error body a message quotes: enough to explain, never a dump. */
+const MAX_ERROR_TEXT = 300;
+
+export const sleep = (ms: number): Promise<void> => new Promise((done) => setTimeout(done, ms));
+
+export interface ErrorBody {
+  code?: string;
+  message: string;
+  /** The object the message came from, for platform-specific flags. */
+  inner?: Record<string, unknown>;
+}
+
+const str = (v: unknown): string | undefined => (typeof v === 'string' && v ? v : typeof v === 'number' ? String(v) : undefined);
+
+/**
+ * Error bodies differ by platform and even by endpoint: `{error:{code,message}}` and `{err:{…}}`
+ * (Vercel), `{error:"…"}` (Fly Machines), `{code,message}` (Netlify), `{id,message}` (Render),
+ * `{errors:[{message}]}` (GraphQL), or plain text / HTML from a proxy.
+ */
+export function readErrorBody(text: string, log: Pick<Log, 'excerpt'>): ErrorBody {
+  // Redact, then cut: a cut first would leave a prefix of an echoed token that no longer matches it.
+  const quote = (t: string, max = MAX_ERROR_TEXT) => log.excerpt(t.replace(/\s+/g, ' ').trim(), max);
+  try {
+    const parsed = JSON.parse(text) as Record<string, unknown>;
+    const inner = (parsed?.error ?? parsed?.err) as unknown;
+    const code = (v: unknown) => (str(v) === undefined ? undefined : quote(str(v)!, 100));
+    if (inner && typeof inner === 'object' && !Array.isArray(inner)) {
+      const o = inner as Record<string, unknown>;
+      return { code: code(o.code), message: quote(str(o.message) ?? JSON.stringify(o)), inner: o };
+    }
+    if (typeof inner === 'string') return { code: code(parsed.code), message: quote(inner) };
+    if (Array.isArray(parsed?.errors) && parsed.errors.length) {
+      const messages = parsed.errors.map((e: unknown) => str((e as Record<string, unknown>)?.message) ?? JSON.stringify(e));
+      return { message: quote(messages.join('; '), 500) };
+    }
+    if (typeof parsed?.message === 'string') return { code: code(parsed.code), message: quote(parsed.message) };
+  } catch {
+    // not JSON: fall through to the text itself
+  }
+  return { message: quote(text) || '(empty body)' };
+}
+
+export class HttpClient {
+  readonly service: string;
+  private readonly base: URL;
+  private readonly retry: RetryPolicy;
+  private readonly timeoutMs: number;
+  private readonly wait: (ms: number) => Promise<void>;
+  private readonly random: () => number;
+
+  constructor(private readonly opts: HttpClientOptions) {
+    this.service = opts.service;
+    this.base = new URL(opts.baseUrl.endsWith('/') ? opts.baseUrl : `${opts.baseUrl}/`);
+    this.retry = { ...DEFAULT_RETRY, ...opts.retry };
+    this.timeoutMs = opts.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
+    this.wait = opts.sleep ?? sleep;
+    this.random = opts.random ?? Math.random;
+  }
+
+  get host(): string {
+    return this.base.host;
+  }
+
+  /** Replaces every registered secret in text that came from the platform. */
+  redact(text: string): string {
+    return this.opts.log.redact(text);
+  }
+
+  /**
+   * Paths are relative to the base URL (its own path kept), so a proxy prefix survives; an empty
+   * path is the base URL exactly as given (a GraphQL endpoint).
+   */
+  url(path: string, query: Query = {}): URL {
+    const url = path ? new URL(path.replace(/^\//, ''), this.base) : new URL(this.opts.baseUrl);
+    for (const [k, v] of Object.entries({ ...query, ...this.opts.scope?.() })) if (v !== undefined) url.searchParams.set(k, String(v));
+    return url;
+  }
+
+  async request(method: Method, path: string, opts: { query?: Query; body?: unknown; headers?: Record<string, string> } = {}): Promise<HttpResponse> {
+    const url = this.url(path, opts.query);
+    const label = `${method} ${url.pathname}`;
+    for (let attempt = 0; ; attempt++) {
+      let failure: Failure;
+      let lastError: HttpApiError | HttpNetworkError;
+      try {
+        const res = await fetch(url, {
+          method,
+          headers: {
+            ...this.opts.headers,
+            Accept: 'application/json',
+            ...(opts.body !== undefined ? { 'Content-Type': 'application/json' } : {}),
+            ...opts.headers,
+          },
+          body: opts.body !== undefined ? JSON.stringify(opts.body) : undefined,
+          signal: AbortSignal.timeout(this.timeoutMs),
+        });
+        const raw = await res.text();
+        if (res.ok) {
+          let data: unknown = undefined;
+          if (raw.trim()) {
+            try {
+              data = JSON.parse(raw);
+            } catch {
+              data = raw;
+            }
+          }
+          return { status: res.status, data };
+        }
+        // Some APIs echo what they were sent; an error message must never carry the token on.
+        const text = this.redact(raw);
+        lastError = this.opts.apiError ? this.opts.apiError(res.status, text, label) : defaultApiError(this.service, res.status, text, label, this.opts.log);
+        failure = { kind: 'status', status: res.status, retryAfter: res.headers.get('retry-after') };
+      } catch (err) {
+        const timedOut = (err as Error)?.name === 'TimeoutError' || (err as Error)?.name === 'AbortError';
+        lastError = new HttpNetworkError(this.base.host, (err as { cause?: unknown })?.cause ?? err, timedOut);
+        failure = { kind: 'network' };
+      }
+      const delay = retryDelay(failure, attempt, this.retry, this.random);
+      if (delay === undefined) throw lastError;
+      this.opts.log.info(`${this.service}: ${lastError.message}; retrying in ${(delay / 1000).toFixed(1)} s (attempt ${attempt + 2}).`);
+      await this.wait(delay);
+    }
+  }
+
+  async get(path: string, query: Query = {}): Promise<unknown> {
+    return (await this.request('GET', path, { query })).data;
+  }
+}
+
+function defaultApiError(service: string, status: number, text: string, request: string, log: Log): HttpApiError {
+  const body = readErrorBody(text, log);
+  return new HttpApiError(service, status, body.code, body.message, request);
+}

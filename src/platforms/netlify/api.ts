@@ -1,0 +1,86 @@
+/**
+ * The Netlify endpoints a rollback uses (netlify/open-api): the site and its published deploy, the
+ * ready production deploys (page/per_page), restoring a deploy, and locking a deploy so that new
+ * builds stop publishing.
+ */
+import type { Log } from '../../core/log.js';
+import { HttpClient } from '../http/client.js';
+import { UnexpectedShape } from '../http/errors.js';
+import type { RetryPolicy } from '../http/retry.js';
+import { obj, str } from '../http/read.js';
+
+export const NETLIFY_API_URL = 'https://api.netlify.com';
+
+export interface NetlifyDeploy {
+  id: string;
+  /** ready, error, building, … */
+  state: string;
+  /** production, deploy-preview, branch-deploy */
+  context?: string;
+  commitRef?: string;
+  url?: string;
+  createdAt: number;
+  locked?: boolean;
+}
+
+export interface NetlifySite {
+  id: string;
+  name?: string;
+  url?: string;
+  published?: NetlifyDeploy;
+}
+
+export function parseDeploy(raw: unknown): NetlifyDeploy {
+  const o = obj(raw);
+  const id = str(o?.id);
+  if (!o || !id) throw new UnexpectedShape('a Netlify deploy');
+  const created = Date.parse(String(o.created_at ?? ''));
+  return {
+    id,
+    state: (str(o.state) ?? 'unknown').toLowerCase(),
+    context: str(o.context),
+    commitRef: str(o.commit_ref),
+    url: str(o.deploy_ssl_url) ?? str(o.deploy_url),
+    createdAt: Number.isNaN(created) ? 0 : created,
+    locked: typeof o.locked === 'boolean' ? o.locked : undefined,
+  };
+}
+
+export function netlifyClient(opts: { token: string; apiUrl?: string; log: Log; retry?: Partial<RetryPolicy>; requestTimeoutMs?: number; sleep?: (ms: number) => Promise<void> }): HttpClient {
+  opts.log.secret(opts.token);
+  return new HttpClient({ service: 'Netlify', baseUrl: opts.apiUrl || NETLIFY_API_URL, headers: { Authorization: `Bearer ${opts.token}` }, log: opts.log, retry: opts.retry, requestTimeoutMs: opts.requestTimeoutMs, sleep: opts.sleep });
+}
+
+const site = (id: string) => `/api/v1/sites/${encodeURIComponent(id)}`;
+
+export async function getSite(c: HttpClient, id: string): Promise<NetlifySite> {
+  const o = obj(await c.get(site(id)));
+  if (!o || !str(o.id)) throw new UnexpectedShape('a Netlify site');
+  const published = obj(o.published_deploy);
+  return { id: str(o.id)!, name: str(o.name), url: str(o.ssl_url) ?? str(o.url), published: published?.id ? parseDeploy(published) : undefined };
+}
+
+export const PER_PAGE = 50;
+
+/** Ready production deploys, newest first, a page per iteration. */
+export async function* readyProductionDeploys(c: HttpClient, siteId: string, maxPages = 20): AsyncGenerator<NetlifyDeploy[]> {
+  for (let page = 1; page <= maxPages; page++) {
+    const data = await c.get(`${site(siteId)}/deploys`, { production: true, state: 'ready', page, per_page: PER_PAGE });
+    if (!Array.isArray(data)) throw new UnexpectedShape('the Netlify deploy list');
+    const list = data.map(parseDeploy);
+    yield list;
+    if (list.length < PER_PAGE) return;
+  }
+}
+
+export async function getDeploy(c: HttpClient, deployId: string): Promise<NetlifyDeploy> {
+  return parseDeploy(await c.get(`/api/v1/deploys/${encodeURIComponent(deployId)}`));
+}
+
+export async function restore(c: HttpClient, siteId: string, deployId: string): Promise<NetlifyDeploy> {
+  return parseDeploy((await c.request('POST', `${site(siteId)}/deploys/${encodeURIComponent(deployId)}/restore`)).data);
+}
+
+export async function lockDeploy(c: HttpClient, deployId: string): Promise<NetlifyDeploy> {
+  return parseDeploy((await c.request('POST', `/api/v1/deploys/${encodeURIComponent(deployId)}/lock`)).data);
+}

@@ -1,0 +1,185 @@
+/**
+ * Puts the previous ready production deploy of a Netlify site back: find the published deploy,
+ * choose the newest older ready production deploy with other code, restore it, confirm the site
+ * publishes it, then lock it so that new builds stop publishing over the rollback. Safe to repeat:
+ * a `from` that is no longer published, a target that is, or a published deploy older than the
+ * newest ready one (an earlier rollback) is reported as already-current and nothing is changed.
+ */
+import { RollbackKitError } from '../../core/errors.js';
+import type { Log } from '../../core/log.js';
+import { sleep as realSleep } from '../http/client.js';
+import { calling, type PlatformErrorContext } from '../http/errors.js';
+import type { RetryPolicy } from '../http/retry.js';
+import { describeSkipped, nextPoll, type Frozen, type ProviderOutcome, type ReleaseInfo, type SkippedRelease } from '../outcome.js';
+import { getDeploy, getSite, lockDeploy, netlifyClient, readyProductionDeploys, restore, type NetlifyDeploy, type NetlifySite } from './api.js';
+
+export interface NetlifyPromoteOptions {
+  token: string;
+  apiUrl?: string;
+  /** Site id or its Netlify domain (name.netlify.app). */
+  site: string;
+  /** "previous" or a deploy id. */
+  target: string;
+  from?: string;
+  timeoutSeconds: number;
+  dryRun: boolean;
+  pollIntervalMs?: number;
+  retry?: Partial<RetryPolicy>;
+  requestTimeoutMs?: number;
+  sleep?: (ms: number) => Promise<void>;
+  now?: () => number;
+}
+
+export const DEFAULT_POLL_INTERVAL_MS = 1000;
+
+const unlockHint = (deployId: string) =>
+  `When the fix is ready, start auto publishing again: Netlify → the site → Deploys → "Start auto publishing", or POST /api/v1/deploys/${deployId}/unlock.`;
+
+function frozenState(siteName: string, published: NetlifyDeploy | undefined): Frozen {
+  if (published?.locked) return { frozen: true, what: `Auto publishing of Netlify site ${siteName} is stopped (deploy ${published.id} is locked): new builds will not go live.`, undo: unlockHint(published.id) };
+  return { frozen: false, what: `Auto publishing of Netlify site ${siteName} is on: the next production build goes live.` };
+}
+
+const info = (d: NetlifyDeploy | undefined): ReleaseInfo => ({ id: d?.id, url: d?.url, commitSha: d?.commitRef });
+const describe = (d: NetlifyDeploy) => `${d.id} (${d.state}${d.commitRef ? `, commit ${d.commitRef.slice(0, 7)}` : ''}${d.createdAt ? `, created ${new Date(d.createdAt).toISOString()}` : ''})`;
+const HEX_ID = /^[a-f0-9]{24}$/i;
+
+/** Why an older deploy cannot be what "previous" means, or undefined when it can. */
+export function skipReason(d: NetlifyDeploy, published: NetlifyDeploy): string | undefined {
+  if (d.state !== 'ready') return `state ${d.state}, not ready`;
+  if (d.context && d.context !== 'production') return `a ${d.context} deploy, not production`;
+  if (d.commitRef && d.commitRef === published.commitRef) return 'same commit as the published deploy';
+  return undefined;
+}
+
+export async function promoteOnNetlify(opts: NetlifyPromoteOptions, log: Log): Promise<ProviderOutcome> {
+  log.secret(opts.token);
+  const siteId = opts.site.trim();
+  if (!siteId) throw new RollbackKitError('Input site is required when provider is netlify.', 'Set site to the site id (Site configuration → Site details) or its name.netlify.app domain.');
+  if (!/^[a-z0-9][a-z0-9.-]*$/i.test(siteId)) throw new RollbackKitError(`Input site must be a Netlify site id or domain; got "${opts.site}".`, 'Copy the site id from Site configuration → Site details.');
+  const targetInput = (opts.target || 'previous').trim();
+  const targetId = targetInput.toLowerCase() === 'previous' ? undefined : targetInput;
+  for (const [input, v] of [
+    ['target', targetId],
+    ['from', opts.from?.trim() || undefined],
+  ] as const) {
+    if (v && !HEX_ID.test(v)) throw new RollbackKitError(`Input ${input} must be a Netlify deploy id (24 hex characters); got "${v}".`, 'Copy the deploy id from the deploy page URL.');
+  }
+  const fromId = opts.from?.trim() || undefined;
+  const sleep = opts.sleep ?? realSleep;
+  const now = opts.now ?? Date.now;
+  const c = netlifyClient({ token: opts.token, apiUrl: opts.apiUrl, log, retry: opts.retry, requestTimeoutMs: opts.requestTimeoutMs, sleep });
+  const ctx = (doing: string, deploy?: string): PlatformErrorContext => ({
+    doing,
+    tokenInput: 'netlify-token',
+    notFound: deploy ? `Deploy ${deploy} of site ${siteId}` : `Site ${siteId}`,
+    notFoundHint: deploy ? 'Check the target/from input: a deploy id of this site.' : 'Check the site input (site id or name.netlify.app) and that the token belongs to a member of its team.',
+    statusPage: 'https://www.netlifystatus.com',
+  });
+
+  const site: NetlifySite = await calling(ctx(`looking up site ${siteId}`), () => getSite(c, siteId));
+  const name = site.name ?? site.id;
+  const published = site.published;
+  if (!published) throw new RollbackKitError(`Site ${name} has no published deploy, so there is nothing to roll back.`, 'Check the site input.');
+  log.info(`Netlify site ${name} publishes ${describe(published)}${published.locked ? ' (locked)' : ''}.`);
+  const base = { skipped: [] as SkippedRelease[], frozen: frozenState(name, published) };
+
+  // When the goal state is already reached (an earlier run restored but could not lock, or the
+  // target is simply published), finish the freeze rather than report a site that still publishes.
+  const alreadyCurrent = async (note: string): Promise<ProviderOutcome> => {
+    log.info(note);
+    if (published.locked || opts.dryRun) return { ...base, status: 'already-current', from: info(published), to: info(published), notes: [note] };
+    const locked = await calling(ctx(`locking deploy ${published.id}`), () => lockDeploy(c, published.id));
+    const frozen = frozenState(name, { ...published, locked: locked.locked ?? true });
+    log.warning(`${frozen.what} ${frozen.undo ?? ''}`.trim());
+    return { ...base, frozen, status: 'already-current', from: info(published), to: info(published), notes: [note, `${frozen.what} ${frozen.undo ?? ''}`.trim()] };
+  };
+
+  if (fromId && fromId !== published.id) {
+    const note = `Site ${name} no longer publishes ${fromId}; it publishes ${published.id}. Nothing to do.`;
+    log.info(note);
+    return { ...base, status: 'already-current', from: info(published), to: info(published), notes: [note] };
+  }
+
+  let target: NetlifyDeploy | undefined;
+  const skipped: SkippedRelease[] = [];
+  if (targetId) {
+    if (targetId === published.id) {
+      return alreadyCurrent(`${describe(published)} is already published. Nothing to restore.`);
+    }
+    target = await calling(ctx('looking up the target deploy', targetId), () => getDeploy(c, targetId));
+    if (target.state !== 'ready') throw new RollbackKitError(`Deploy ${describe(target)} of site ${name} is not ready, so it cannot be published.`, 'Choose a ready production deploy.');
+  } else {
+    let seen = 0;
+    let newest: NetlifyDeploy | undefined;
+    let below = false;
+    await calling(ctx(`listing the ready production deploys of site ${name}`), async () => {
+      for await (const page of readyProductionDeploys(c, site.id)) {
+        for (const d of page) {
+          newest ??= d;
+          if (d.id === published.id) {
+            below = true;
+            continue;
+          }
+          if (!below) continue;
+          seen++;
+          const reason = skipReason(d, published);
+          if (!reason) {
+            target = d;
+            return;
+          }
+          skipped.push({ id: d.id, reason });
+        }
+      }
+    });
+    // Publishing an older deploy leaves newer ready ones above it: that is an earlier rollback.
+    if (newest && newest.id !== published.id && newest.createdAt > published.createdAt) {
+      return alreadyCurrent(`Site ${name} publishes ${published.id} although ${newest.id} is newer and ready: an earlier rollback has already put it back. Nothing to restore; to go further back, name the deploy in target.`);
+    }
+    if (!target) {
+      throw new RollbackKitError(
+        `No earlier ready production deploy of site ${name} can take over from ${published.id}: ${seen} older one(s) read, none with other code.${describeSkipped(skipped)}`,
+        'Name the deploy to return to in target, or use provider git-revert to build the previous code again.',
+      );
+    }
+  }
+  const to: NetlifyDeploy = target;
+
+  log.info(`Plan: restore Netlify site ${name}`);
+  log.info(`  from ${describe(published)}`);
+  log.info(`  to   ${describe(to)}`);
+  for (const s of skipped) log.info(`  skipped ${s.id}: ${s.reason}`);
+  log.info('  then lock it so new builds stop publishing');
+  if (opts.dryRun) {
+    return { ...base, status: 'dry-run', from: info(published), to: info(to), skipped, notes: [`Dry run: nothing was changed. A real run would restore ${to.id} and lock it.`] };
+  }
+
+  const requestedAt = now();
+  const deadline = requestedAt + opts.timeoutSeconds * 1000;
+  await calling(ctx('restoring the deploy', to.id), () => restore(c, site.id, to.id));
+  log.info(`Netlify accepted the restore of ${to.id}; waiting for the site to publish it.`);
+  for (;;) {
+    const s = await calling(ctx(`checking what site ${name} publishes`), () => getSite(c, site.id));
+    if (s.published?.id === to.id) break;
+    if (now() >= deadline) {
+      throw new RollbackKitError(
+        `Site ${name} did not publish ${to.id} within ${opts.timeoutSeconds} s of the restore; it publishes ${s.published?.id ?? 'nothing'}.`,
+        'Check the site in the Netlify dashboard (Deploys); re-running the step is safe.',
+      );
+    }
+    await sleep(nextPoll(opts.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS, deadline, now()));
+  }
+  const restored = `Site ${name} now publishes ${describe(to)} (restored from ${published.id} in ${((now() - requestedAt) / 1000).toFixed(1)} s).`;
+  log.info(restored);
+
+  const locked = await calling(ctx(`locking deploy ${to.id}`), () => lockDeploy(c, to.id)).catch((err: unknown) => {
+    const e = err as RollbackKitError;
+    throw new RollbackKitError(
+      `${restored} But locking it failed, so the next production build will publish over it: ${e.message}`,
+      `Stop auto publishing now: Netlify → the site → Deploys → "Stop auto publishing", or re-run the step (it locks the published deploy).`,
+    );
+  });
+  const frozen = frozenState(name, { ...to, locked: locked.locked ?? true });
+  log.warning(`${frozen.what} ${frozen.undo ?? ''}`.trim());
+  return { status: 'rolled-back', from: info(published), to: info(to), skipped, frozen, notes: [restored, `${frozen.what}${frozen.undo ? ` ${frozen.undo}` : ''}`] };
+}

@@ -1,0 +1,218 @@
+/**
+ * Puts an earlier Railway deployment of a service back: find the live deployment, choose the
+ * target (the newest older deployment Railway allows a rollback to), ask for `deploymentRollback`,
+ * then poll the service's latest deployment until it is SUCCESS. Safe to repeat: a `from` that is no
+ * longer live, a target that already is, or a live deployment that already runs the code below the
+ * target (an earlier rollback) is reported as already-current and nothing is changed.
+ */
+import { RollbackKitError } from '../../core/errors.js';
+import type { Log } from '../../core/log.js';
+import { sleep as realSleep } from '../http/client.js';
+import { calling, type PlatformErrorContext } from '../http/errors.js';
+import type { RetryPolicy } from '../http/retry.js';
+import { describeSkipped, nextPoll, type Frozen, type ProviderOutcome, type ReleaseInfo, type SkippedRelease } from '../outcome.js';
+import { deployments, getDeployment, latestDeployment, rollback, type ServiceRef } from './api.js';
+import { RAILWAY_API_URL, RailwayClient, type RailwayTokenKind } from './client.js';
+import { codeOf, describeDeployment, type RailwayDeployment } from './model.js';
+
+export interface RailwayPromoteOptions {
+  token: string;
+  tokenKind?: RailwayTokenKind;
+  /** The GraphQL endpoint; Railway's own unless a proxy or test server stands in. */
+  apiUrl?: string;
+  /** Project, environment and service ids (as in the dashboard URL). */
+  project: string;
+  environment: string;
+  service: string;
+  /** "previous" or a deployment id. */
+  target: string;
+  /** The deployment believed bad: when it no longer is live, nothing is done. */
+  from?: string;
+  timeoutSeconds: number;
+  dryRun: boolean;
+  pollIntervalMs?: number;
+  retry?: Partial<RetryPolicy>;
+  requestTimeoutMs?: number;
+  sleep?: (ms: number) => Promise<void>;
+  now?: () => number;
+}
+
+export const DEFAULT_POLL_INTERVAL_MS = 2000;
+
+/** A deployment in one of these has replaced its predecessor (CRASHED did, then died). */
+const TOOK_OVER = new Set(['SUCCESS', 'SLEEPING', 'CRASHED']);
+const FAILED = new Set(['FAILED', 'CRASHED']);
+const IN_FLIGHT = new Set(['BUILDING', 'DEPLOYING', 'INITIALIZING', 'QUEUED', 'WAITING', 'NEEDS_APPROVAL']);
+
+export const RAILWAY_NOTHING_FROZEN: Frozen = {
+  frozen: false,
+  what: 'Railway has nothing to freeze: the next push or `railway up` to this service deploys and goes live as usual, so hold merges to the deploy branch until the fix is ready.',
+};
+
+const ID = /^[A-Za-z0-9][A-Za-z0-9_-]*$/;
+
+function checkId(value: string, input: string, what: string): string {
+  const v = value.trim();
+  if (!v) throw new RollbackKitError(`Input ${input} is required when provider is railway.`, `Set ${input} to the ${what} id (from the Railway dashboard URL or \`railway status --json\`).`);
+  if (!ID.test(v)) throw new RollbackKitError(`Input ${input} must be a Railway ${what} id; got "${value}".`, `Copy the ${what} id from the Railway dashboard URL.`);
+  return v;
+}
+
+const info = (d: RailwayDeployment | undefined): ReleaseInfo => ({ id: d?.id, url: d?.url, commitSha: d?.commitHash, image: d?.image });
+
+/** Why an older deployment cannot be what "previous" means, or undefined when it can. */
+export function skipReason(d: RailwayDeployment, live: RailwayDeployment): string | undefined {
+  if (FAILED.has(d.status)) return `status ${d.status}: it never served well`;
+  if (d.canRollback === false) return `Railway does not allow a rollback to it (status ${d.status}; past the plan's retention or never deployed)`;
+  if (d.canRollback === undefined && d.status !== 'REMOVED') return `status ${d.status}: it never served`;
+  const code = codeOf(d);
+  if (code && code === codeOf(live)) return 'same code as the live deployment';
+  return undefined;
+}
+
+export async function promoteOnRailway(opts: RailwayPromoteOptions, log: Log): Promise<ProviderOutcome> {
+  log.secret(opts.token);
+  // Every input is checked before the first request, so a typo never half-runs anything.
+  const ref: ServiceRef = { projectId: checkId(opts.project, 'project', 'project'), environmentId: checkId(opts.environment, 'environment', 'environment'), serviceId: checkId(opts.service, 'service', 'service') };
+  const targetInput = (opts.target || 'previous').trim();
+  const targetId = targetInput.toLowerCase() === 'previous' ? undefined : checkId(targetInput, 'target', 'deployment');
+  const fromId = opts.from?.trim() ? checkId(opts.from, 'from', 'deployment') : undefined;
+  const sleep = opts.sleep ?? realSleep;
+  const now = opts.now ?? Date.now;
+  const client = new RailwayClient({ token: opts.token, tokenKind: opts.tokenKind, apiUrl: opts.apiUrl || RAILWAY_API_URL, log, retry: opts.retry, requestTimeoutMs: opts.requestTimeoutMs, sleep });
+  const where = `service ${ref.serviceId} in environment ${ref.environmentId} of project ${ref.projectId}`;
+  const ctx = (doing: string, deployment?: string): PlatformErrorContext => ({
+    doing,
+    tokenInput: 'railway-token',
+    notFound: deployment ? `Deployment ${deployment} of ${where}` : `The ${where}`,
+    notFoundHint: deployment ? 'Check the target/from input: a deployment id of this service.' : 'Check the project, environment and service inputs (ids), and that the token belongs to that project or workspace.',
+    statusPage: 'https://status.railway.com',
+  });
+  const base = { skipped: [] as SkippedRelease[], frozen: RAILWAY_NOTHING_FROZEN };
+
+  // One walk over the listing, newest first: what is newer than the live one, the live one, then
+  // the older ones until the first fit and the one below it.
+  const listing = deployments(client, ref);
+  const walk = async function* (): AsyncGenerator<RailwayDeployment> {
+    for await (const page of listing) yield* page;
+  };
+  const it = walk();
+  const next = () => calling(ctx(`listing the deployments of ${where}`), () => it.next());
+  let live: RailwayDeployment | undefined;
+  let newest: RailwayDeployment | undefined;
+  const newer: RailwayDeployment[] = [];
+  for (let r = await next(); !r.done; r = await next()) {
+    newest ??= r.value;
+    if (TOOK_OVER.has(r.value.status)) {
+      live = r.value;
+      break;
+    }
+    newer.push(r.value);
+  }
+  if (!live) {
+    throw new RollbackKitError(`The ${where} has no live deployment (${newer.length} deployment(s) listed, none SUCCESS), so there is nothing to roll back.`, 'Check the project, environment and service inputs.');
+  }
+  log.info(`Railway ${where} serves ${describeDeployment(live)}${live.status === 'CRASHED' ? ' — it has crashed' : ''}.`);
+  for (const d of newer) if (IN_FLIGHT.has(d.status)) log.warning(`A newer deployment ${describeDeployment(d)} is in progress: when it finishes it replaces whatever this step puts back. Cancel it in the Railway dashboard if it carries the bad code.`);
+
+  if (fromId && fromId !== live.id) {
+    const note = `The ${where} no longer serves ${fromId}; it serves ${live.id}. Nothing to do.`;
+    log.info(note);
+    return { ...base, status: 'already-current', from: info(live), to: info(live), notes: [note] };
+  }
+
+  let target: RailwayDeployment | undefined;
+  const skipped: SkippedRelease[] = newer.map((d) => ({ id: d.id, reason: `newer than the live deployment, status ${d.status}` }));
+  if (targetId) {
+    if (targetId === live.id) {
+      const note = `${describeDeployment(live)} is already live. Nothing to do.`;
+      log.info(note);
+      return { ...base, status: 'already-current', from: info(live), to: info(live), notes: [note] };
+    }
+    const found = await calling(ctx('looking up the target deployment', targetId), () => getDeployment(client, targetId));
+    if ((found.serviceId && found.serviceId !== ref.serviceId) || (found.environmentId && found.environmentId !== ref.environmentId)) {
+      throw new RollbackKitError(`Deployment ${found.id} belongs to another service or environment, not to the ${where}.`, 'Check the target, service and environment inputs.');
+    }
+    if (FAILED.has(found.status) || found.canRollback === false) {
+      throw new RollbackKitError(
+        `Railway cannot roll the ${where} back to ${describeDeployment(found)}: ${FAILED.has(found.status) ? `it is ${found.status}` : 'canRollback is false (past the plan\'s retention, or it never deployed)'}.`,
+        'Choose a deployment the dashboard offers to roll back to, or leave target as previous.',
+      );
+    }
+    target = found;
+  } else {
+    let seen = 0;
+    for (let r = await next(); !r.done; r = await next()) {
+      seen++;
+      const reason = skipReason(r.value, live);
+      if (!reason) {
+        target = r.value;
+        break;
+      }
+      skipped.push({ id: r.value.id, reason });
+    }
+    if (!target) {
+      throw new RollbackKitError(
+        `No earlier deployment of the ${where} can take over from ${live.id}: ${seen} older deployment(s) checked, none that Railway allows a rollback to with other code.${describeSkipped(skipped)}`,
+        'Name the deployment to return to in target, or use provider git-revert to build the previous code again.',
+      );
+    }
+    // A rollback leaves the live deployment running the code of the one below the bad release. A
+    // second "previous" would then pick the bad release again: stop, and ask for an explicit target.
+    for (let r = await next(); !r.done; r = await next()) {
+      if (FAILED.has(r.value.status)) continue;
+      const code = codeOf(r.value);
+      if (code && code === codeOf(live)) {
+        const note = `The live deployment ${live.id} runs the same code as ${r.value.id}, the release before ${target.id}: an earlier rollback has already put it back. Nothing to do; to go elsewhere, name the deployment in target.`;
+        log.info(note);
+        return { ...base, status: 'already-current', from: info(live), to: info(live), skipped, notes: [note] };
+      }
+      break;
+    }
+  }
+
+  log.info(`Plan: roll back the ${where}`);
+  log.info(`  from ${describeDeployment(live)}`);
+  log.info(`  to   ${describeDeployment(target)}`);
+  for (const s of skipped) log.info(`  skipped ${s.id}: ${s.reason}`);
+  if (opts.dryRun) {
+    return { ...base, status: 'dry-run', from: info(live), to: info(target), skipped, notes: [`Dry run: nothing was changed. A real run would roll back to ${target.id}.`] };
+  }
+
+  const requestedAt = now();
+  const deadline = requestedAt + opts.timeoutSeconds * 1000;
+  const accepted = await calling(ctx('requesting the rollback', target.id), () => rollback(client, target.id));
+  if (!accepted) {
+    throw new RollbackKitError(`Railway did not accept the rollback of the ${where} to ${target.id} (deploymentRollback returned false).`, 'Check the deployment in the Railway dashboard; re-running the step is safe.');
+  }
+  log.info(`Railway accepted the rollback to ${target.id}; waiting for the new deployment to be SUCCESS.`);
+
+  const before = newest?.id;
+  let last = 'not started yet';
+  for (;;) {
+    const latest = await calling(ctx('checking the rollback'), () => latestDeployment(client, ref));
+    const ours = latest && (latest.id !== before || latest.id === target.id);
+    if (ours && latest.status !== last) {
+      log.info(`Railway deployment ${latest.id}: ${latest.status}.`);
+      last = latest.status;
+    }
+    if (ours && latest.status === 'SUCCESS') {
+      const note = `The ${where} now serves deployment ${latest.id}, a rollback to ${target.id} (from ${live.id} in ${((now() - requestedAt) / 1000).toFixed(1)} s).`;
+      log.info(note);
+      return { ...base, status: 'rolled-back', from: info(live), to: info(target), skipped, notes: [note, RAILWAY_NOTHING_FROZEN.what] };
+    }
+    if (ours && (FAILED.has(latest.status) || latest.status === 'REMOVED' || latest.status === 'REMOVING' || latest.status === 'SKIPPED')) {
+      throw new RollbackKitError(
+        `The rollback of the ${where} to ${target.id} failed: Railway deployment ${latest.id} is ${latest.status}.`,
+        `Read the deployment's logs in the Railway dashboard (deployment ${latest.id}); the service may be down. Re-run the step with target ${target.id}, or pick another target.`,
+      );
+    }
+    if (now() >= deadline) {
+      throw new RollbackKitError(
+        `The rollback of the ${where} to ${target.id} did not finish within ${opts.timeoutSeconds} s (last status: ${last}).`,
+        'Raise timeout-seconds or watch the deployment in the Railway dashboard; re-running the step is safe.',
+      );
+    }
+    await sleep(nextPoll(opts.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS, deadline, now()));
+  }
+}

@@ -1,0 +1,196 @@
+/**
+ * Puts the previous live deploy of a Render service back: find the live deploy, choose the newest
+ * older deploy that was live before (deactivated), turn auto-deploy off (an API rollback leaves it
+ * on, so the next push would re-ship the bad code), ask Render to roll back, and poll the new deploy
+ * until it is live. Safe to repeat: a `from` that is no longer live, a target that is, or a live
+ * deploy that is itself a rollback is reported as already-current and nothing is changed.
+ */
+import { RollbackKitError } from '../../core/errors.js';
+import type { Log } from '../../core/log.js';
+import type { HttpClient } from '../http/client.js';
+import { sleep as realSleep } from '../http/client.js';
+import { calling, type PlatformErrorContext } from '../http/errors.js';
+import type { RetryPolicy } from '../http/retry.js';
+import { describeSkipped, nextPoll, type Frozen, type ProviderOutcome, type ReleaseInfo, type SkippedRelease } from '../outcome.js';
+import { deploys, getDeploy, getService, renderClient, rollback, setAutoDeploy, type RenderDeploy, type RenderService } from './api.js';
+
+export interface RenderPromoteOptions {
+  token: string;
+  apiUrl?: string;
+  /** Service id (srv-…). */
+  service: string;
+  /** "previous" or a deploy id (dep-…). */
+  target: string;
+  from?: string;
+  timeoutSeconds: number;
+  dryRun: boolean;
+  pollIntervalMs?: number;
+  retry?: Partial<RetryPolicy>;
+  requestTimeoutMs?: number;
+  sleep?: (ms: number) => Promise<void>;
+  now?: () => number;
+}
+
+export const DEFAULT_POLL_INTERVAL_MS = 3000;
+const FAILED = new Set(['build_failed', 'update_failed', 'pre_deploy_failed', 'canceled', 'deactivated']);
+const NEVER_LIVE = new Set(['build_failed', 'update_failed', 'pre_deploy_failed', 'canceled', 'created', 'build_in_progress', 'update_in_progress', 'pre_deploy_in_progress']);
+
+const undoHint = (serviceId: string) =>
+  `When the fix is ready, turn auto-deploy back on: Render dashboard → the service → Settings → Auto-Deploy: Yes, or PATCH /v1/services/${serviceId} with {"autoDeploy":"yes"}.`;
+
+function frozenState(service: RenderService, changedNow: boolean): Frozen {
+  if (service.autoDeploy === 'no') {
+    return { frozen: true, what: `Auto-deploy of Render service ${service.name ?? service.id} is off${changedNow ? '' : ' (it already was)'}: new pushes will not deploy.`, undo: undoHint(service.id) };
+  }
+  return { frozen: false, what: `Auto-deploy of Render service ${service.name ?? service.id} is ${service.autoDeploy ?? 'in an unknown state'}: the next push deploys.` };
+}
+
+const info = (d: RenderDeploy | undefined): ReleaseInfo => ({ id: d?.id, commitSha: d?.commitId, image: d?.image });
+const describe = (d: RenderDeploy) => `${d.id} (${d.status}${d.trigger ? `, trigger ${d.trigger}` : ''}${d.commitId ? `, commit ${d.commitId.slice(0, 7)}` : ''})`;
+
+function checkId(value: string, input: string, prefix: string, what: string): string {
+  const v = value.trim();
+  if (!v) throw new RollbackKitError(`Input ${input} is required when provider is render.`, `Set ${input} to the ${what} id (${prefix}-…), shown in the Render dashboard URL.`);
+  if (!new RegExp(`^${prefix}-[a-z0-9]+$`, 'i').test(v)) throw new RollbackKitError(`Input ${input} must be a Render ${what} id (${prefix}-…); got "${value}".`, `Copy the ${what} id from the Render dashboard.`);
+  return v;
+}
+
+/** Why an older deploy cannot be what "previous" means, or undefined when it can. */
+export function skipReason(d: RenderDeploy, live: RenderDeploy): string | undefined {
+  if (NEVER_LIVE.has(d.status)) return `status ${d.status}: it never went live`;
+  if (d.status !== 'deactivated') return `status ${d.status}`;
+  if (d.commitId && d.commitId === live.commitId && !d.image) return 'same commit as the live deploy';
+  return undefined;
+}
+
+export async function promoteOnRender(opts: RenderPromoteOptions, log: Log): Promise<ProviderOutcome> {
+  log.secret(opts.token);
+  const serviceId = checkId(opts.service, 'service', 'srv', 'service');
+  const targetInput = (opts.target || 'previous').trim();
+  const targetId = targetInput.toLowerCase() === 'previous' ? undefined : checkId(targetInput, 'target', 'dep', 'deploy');
+  const fromId = opts.from?.trim() ? checkId(opts.from, 'from', 'dep', 'deploy') : undefined;
+  const sleep = opts.sleep ?? realSleep;
+  const now = opts.now ?? Date.now;
+  const c: HttpClient = renderClient({ token: opts.token, apiUrl: opts.apiUrl, log, retry: opts.retry, requestTimeoutMs: opts.requestTimeoutMs, sleep });
+  const ctx = (doing: string, deploy?: string): PlatformErrorContext => ({
+    doing,
+    tokenInput: 'render-token',
+    notFound: deploy ? `Deploy ${deploy} of service ${serviceId}` : `Service ${serviceId}`,
+    notFoundHint: deploy ? 'Check the target/from input: a deploy id (dep-…) of this service.' : 'Check the service input (srv-…) and that the API key belongs to the workspace that owns it.',
+    statusPage: 'https://status.render.com',
+  });
+
+  const service = await calling(ctx(`looking up service ${serviceId}`), () => getService(c, serviceId));
+  const name = service.name ? `${service.name} (${service.id})` : service.id;
+  const all: RenderDeploy[] = [];
+  let live: RenderDeploy | undefined;
+  let target: RenderDeploy | undefined;
+  const skipped: SkippedRelease[] = [];
+  // Read pages until the live deploy and (for "previous") the first fit one below it are known.
+  await calling(ctx(`listing the deploys of service ${name}`), async () => {
+    for await (const page of deploys(c, serviceId)) {
+      for (const d of page) {
+        all.push(d);
+        if (!live) {
+          if (d.status === 'live') live = d;
+          continue;
+        }
+        if (targetId) continue;
+        const reason = skipReason(d, live);
+        if (!reason) {
+          target = d;
+          return;
+        }
+        skipped.push({ id: d.id, reason });
+      }
+      if (live && targetId) return;
+    }
+  });
+  if (!live) throw new RollbackKitError(`Service ${name} has no live deploy (${all.length} deploy(s) listed), so there is nothing to roll back.`, 'Check the service input, or deploy it first.');
+  log.info(`Render service ${name} serves ${describe(live)}.`);
+  const base = { skipped: [] as SkippedRelease[], frozen: frozenState(service, false) };
+
+  if (fromId && fromId !== live.id) {
+    const note = `Service ${name} no longer serves ${fromId}; it serves ${live.id}. Nothing to do.`;
+    log.info(note);
+    return { ...base, status: 'already-current', from: info(live), to: info(live), notes: [note] };
+  }
+  if (targetId) {
+    if (targetId === live.id) {
+      const note = `${describe(live)} is already live. Nothing to do.`;
+      log.info(note);
+      return { ...base, status: 'already-current', from: info(live), to: info(live), notes: [note] };
+    }
+    target = await calling(ctx('looking up the target deploy', targetId), () => getDeploy(c, serviceId, targetId));
+    if (NEVER_LIVE.has(target.status)) throw new RollbackKitError(`Deploy ${describe(target)} of service ${name} never went live, so Render cannot roll back to it.`, 'Choose a deploy that was live before (status deactivated).');
+  } else {
+    // A rollback deploy that is live already is "previous": going on would re-ship the bad deploy.
+    if (live.trigger === 'rollback') {
+      const note = `Service ${name} already serves ${live.id}, a rollback, and nothing has been deployed since. Nothing to do; to go further back, name the deploy in target.`;
+      log.info(note);
+      return { ...base, status: 'already-current', from: info(live), to: info(live), notes: [note] };
+    }
+    if (!target) {
+      throw new RollbackKitError(
+        `No earlier deploy of service ${name} can take over from ${live.id}: none of the ${all.length - 1} older deploy(s) read was live before with other code.${describeSkipped(skipped)}`,
+        'Name the deploy to return to in target (dep-…), or use provider git-revert to build the previous code again.',
+      );
+    }
+  }
+
+  const to: RenderDeploy = target;
+  log.info(`Plan: roll back Render service ${name}`);
+  log.info(`  from ${describe(live)}`);
+  log.info(`  to   ${describe(to)}`);
+  for (const s of skipped) log.info(`  skipped ${s.id}: ${s.reason}`);
+  log.info(`  then keep auto-deploy off (now ${service.autoDeploy ?? 'unknown'})`);
+  if (opts.dryRun) {
+    return { ...base, status: 'dry-run', from: info(live), to: info(to), skipped, notes: [`Dry run: nothing was changed. A real run would turn auto-deploy off and roll back to ${to.id}.`] };
+  }
+
+  // Freeze first: a push that lands while the rollback builds would otherwise replace it.
+  let frozen = base.frozen;
+  if (service.autoDeploy !== 'no') {
+    const after = await calling(ctx(`turning auto-deploy off for service ${name}`), () => setAutoDeploy(c, serviceId, 'no'));
+    frozen = frozenState({ ...service, autoDeploy: after.autoDeploy ?? 'no' }, true);
+    log.info(frozen.what);
+  }
+  const frozenNote = frozen.frozen ? ` Auto-deploy stays off. ${undoHint(serviceId)}` : '';
+  const failing = (err: unknown): never => {
+    if (err instanceof RollbackKitError) throw new RollbackKitError(err.message, `${err.hint ?? ''}${frozenNote}`.trim());
+    throw err;
+  };
+
+  const requestedAt = now();
+  const deadline = requestedAt + opts.timeoutSeconds * 1000;
+  const started = await calling(ctx('requesting the rollback', to.id), () => rollback(c, serviceId, to.id)).catch(failing);
+  log.info(`Render started deploy ${started.id} (a rollback to ${to.id}); waiting for it to be live.`);
+  let last = started.status;
+  for (;;) {
+    if (last === 'live') break;
+    if (FAILED.has(last)) {
+      failing(
+        new RollbackKitError(
+          `The rollback of service ${name} to ${to.id} failed: Render deploy ${started.id} is ${last}.`,
+          `Read deploy ${started.id}'s logs in the Render dashboard; the service still serves ${live.id} unless that says otherwise. Re-run the step to try again.`,
+        ),
+      );
+    }
+    if (now() >= deadline) {
+      failing(
+        new RollbackKitError(
+          `The rollback of service ${name} to ${to.id} did not finish within ${opts.timeoutSeconds} s (deploy ${started.id} is ${last}).`,
+          'Raise timeout-seconds or watch the deploy in the Render dashboard; re-running the step is safe.',
+        ),
+      );
+    }
+    await sleep(nextPoll(opts.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS, deadline, now()));
+    const d = await calling(ctx('checking the rollback deploy', started.id), () => getDeploy(c, serviceId, started.id)).catch(failing);
+    if (d.status !== last) log.info(`Render deploy ${d.id}: ${d.status}.`);
+    last = d.status;
+  }
+  const note = `Service ${name} now serves deploy ${started.id}, a rollback to ${to.id} (from ${live.id} in ${((now() - requestedAt) / 1000).toFixed(1)} s).`;
+  log.info(note);
+  if (frozen.frozen) log.warning(`${frozen.what} ${frozen.undo}`);
+  return { status: 'rolled-back', from: info(live), to: info(to), skipped, frozen, notes: [note, `${frozen.what}${frozen.undo ? ` ${frozen.undo}` : ''}`] };
+}

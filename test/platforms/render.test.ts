@@ -1,0 +1,149 @@
+// The Render provider as a library against the local REST stand-in: previous live deploy, the new
+// deploy polled to live, auto-deploy turned off (and how to undo it said), failures named by deploy.
+import { afterEach, describe, expect, it } from 'vitest';
+import { memoryLog } from '../../src/core/log.js';
+import { promoteOnRender, type RenderPromoteOptions } from '../../src/platforms/render/rollback.js';
+import { failure, fakeClock } from './fake-http.js';
+import { SERVICE_ID, startFakeRender, type FakeDeploy, type FakeRender } from './fake-render.js';
+
+const TOKEN = 'rnd_Zx81secretApiKeyForRender0000';
+let fake: FakeRender | undefined;
+afterEach(async () => {
+  await fake?.close();
+  fake = undefined;
+});
+
+async function history(): Promise<{ f: FakeRender; good: FakeDeploy; failed: FakeDeploy; canceled: FakeDeploy; bad: FakeDeploy }> {
+  const f = (fake = await startFakeRender());
+  f.addToken(TOKEN);
+  f.deploy();
+  const good = f.deploy();
+  const failed = f.deploy({ status: 'build_failed' });
+  const canceled = f.deploy({ status: 'canceled' });
+  const bad = f.deploy();
+  return { f, good, failed, canceled, bad };
+}
+
+function run(f: FakeRender, extra: Partial<RenderPromoteOptions> = {}, log = memoryLog(), clock = fakeClock()) {
+  return promoteOnRender({ token: TOKEN, apiUrl: f.url, service: SERVICE_ID, target: 'previous', timeoutSeconds: 120, dryRun: false, pollIntervalMs: 1000, sleep: clock.sleep, now: clock.now, retry: { jitterMs: 0 }, ...extra }, log);
+}
+
+const rollbacks = (f: FakeRender) => f.requestsTo(/^POST \/v1\/services\/[^/]+\/rollback$/);
+
+describe('promoteOnRender', () => {
+  it('rolls back to the previous live deploy, turns auto-deploy off first and says how to undo it', async () => {
+    const { f, good, failed, canceled, bad } = await history();
+    const log = memoryLog();
+    const r = await run(f, {}, log);
+    expect(r).toMatchObject({ status: 'rolled-back', from: { id: bad.id }, to: { id: good.id, commitSha: good.commit.id } });
+    expect(r.skipped).toEqual([
+      { id: canceled.id, reason: 'status canceled: it never went live' },
+      { id: failed.id, reason: 'status build_failed: it never went live' },
+    ]);
+    expect(r.frozen).toMatchObject({ frozen: true, what: 'Auto-deploy of Render service backend is off: new pushes will not deploy.' });
+    expect(r.frozen.undo).toContain(`PATCH /v1/services/${SERVICE_ID} with {"autoDeploy":"yes"}`);
+    expect(f.service.autoDeploy).toBe('no');
+    const live = f.live()!;
+    expect(live).toMatchObject({ trigger: 'rollback', commit: { id: good.commit.id } });
+    expect(bad.status).toBe('deactivated');
+    const order = f.requests.map((q) => `${q.method} ${q.path}`);
+    expect(order.indexOf(`PATCH /v1/services/${SERVICE_ID}`)).toBeLessThan(order.indexOf(`POST /v1/services/${SERVICE_ID}/rollback`));
+    expect(f.requestsTo(new RegExp(`^GET /v1/services/${SERVICE_ID}/deploys/${live.id}$`)).length).toBe(3);
+    expect(log.lines.join('\n')).not.toContain(TOKEN);
+  });
+
+  it('takes an explicit target, and refuses one that never went live', async () => {
+    const { f, failed } = await history();
+    const first = f.deploys[0]!;
+    expect((await run(f, { target: first.id })).to.id).toBe(first.id);
+    await expect(run(f, { target: failed.id })).rejects.toThrow(/never went live/);
+    const missing = await failure(run(f, { target: 'dep-doesnotexist' }));
+    expect(missing.message).toMatch(/Deploy dep-doesnotexist of service .* was not found \(404\).*deploy not found/);
+  });
+
+  it('is a no-op on a re-run: by from, by a live rollback deploy, and by a target already live', async () => {
+    const { f, bad } = await history();
+    await run(f, { from: bad.id });
+    expect(rollbacks(f)).toHaveLength(1);
+    expect((await run(f, { from: bad.id })).status).toBe('already-current');
+    const again = await run(f);
+    expect(again).toMatchObject({ status: 'already-current', frozen: { frozen: true } });
+    expect(again.frozen.what).toMatch(/\(it already was\)/);
+    expect(again.notes[0]).toMatch(/a rollback, and nothing has been deployed since/);
+    expect((await run(f, { target: f.live()!.id })).status).toBe('already-current');
+    expect(rollbacks(f)).toHaveLength(1);
+  });
+
+  it('plans only in a dry run, auto-deploy untouched', async () => {
+    const { f, good } = await history();
+    const r = await run(f, { dryRun: true });
+    expect(r).toMatchObject({ status: 'dry-run', to: { id: good.id }, frozen: { frozen: false } });
+    expect(f.requests.every((q) => q.method === 'GET')).toBe(true);
+    expect(f.service.autoDeploy).toBe('yes');
+  });
+
+  it('says why nothing is eligible, across pages', async () => {
+    const f = (fake = await startFakeRender());
+    f.addToken(TOKEN);
+    for (let i = 0; i < 25; i++) f.deploy({ status: 'build_failed' });
+    f.deploy();
+    const err = await failure(run(f));
+    expect(err.message).toMatch(/No earlier deploy of service backend \(srv-[a-z0-9]+\) can take over .* 25 older deploy\(s\) read/);
+    expect(err.message).toMatch(/and 20 more/);
+    expect(f.requestsTo(/deploys$/).length).toBe(2);
+  });
+
+  it('reports a bad API key and an unknown service, without the key', async () => {
+    const { f } = await history();
+    const log = memoryLog();
+    const wrong = 'rnd_wrongwrongwrong';
+    const err = await failure(run(f, { token: wrong }, log));
+    expect(err.message).toMatch(/Render rejected the token \(401\) while looking up service/);
+    expect(err.hint).toMatch(/render-token/);
+    expect(`${err.line}${log.lines.join('')}`).not.toContain(wrong);
+    f.fault(/^GET /, { status: 403, json: { id: 'forbidden', message: `key ${TOKEN} has no access` } });
+    const echoed = await failure(run(f));
+    expect(echoed.message).toContain('key *** has no access');
+    expect(echoed.line).not.toContain(TOKEN);
+    const unknown = await failure(run(f, { service: 'srv-nope' }));
+    expect(unknown.message).toMatch(/Service srv-nope was not found \(404\).*service not found/);
+    await expect(run(f, { service: 'backend' })).rejects.toThrow(/Input service must be a Render service id/);
+  });
+
+  it('fails with the deploy id when the rollback deploy fails midway, keeping auto-deploy off and saying so', async () => {
+    const { f, good, bad } = await history();
+    f.rollbackSteps = ['build_in_progress', 'update_failed'];
+    const err = await failure(run(f));
+    const started = f.deploys[f.deploys.length - 1]!;
+    expect(err.message).toBe(`The rollback of service backend (${SERVICE_ID}) to ${good.id} failed: Render deploy ${started.id} is update_failed.`);
+    expect(err.hint).toMatch(/Auto-deploy stays off\. When the fix is ready, turn auto-deploy back on/);
+    expect(f.live()!.id).toBe(bad.id);
+  });
+
+  it('gives up at the deadline', async () => {
+    const { f } = await history();
+    f.rollbackSteps = ['build_in_progress'];
+    const clock = fakeClock();
+    const err = await failure(run(f, { timeoutSeconds: 20 }, memoryLog(), clock));
+    expect(err.message).toMatch(/did not finish within 20 s \(deploy dep-[a-z0-9]+ is build_in_progress\)/);
+    expect(clock.waits.reduce((a, b) => a + b, 0)).toBe(20_000);
+  });
+
+  it('retries 429 after Retry-After and 5xx, never 4xx', async () => {
+    const { f } = await history();
+    const clock = fakeClock();
+    f.fault(/^GET \/v1\/services\/[^/]+$/, { status: 429, retryAfter: 3, json: { id: 'rate', message: 'rate limit exceeded' } });
+    f.fault(/^POST .*\/rollback$/, { status: 502, text: 'Bad Gateway' });
+    expect((await run(f, { retry: { jitterMs: 0, baseDelayMs: 10 } }, memoryLog(), clock)).status).toBe('rolled-back');
+    expect(clock.waits.slice(0, 1)).toEqual([3000]);
+    expect(clock.waits).toContain(10);
+
+    const g = await history();
+    g.f.fault(/^PATCH /, { status: 400, json: { id: 'bad', message: 'invalid autoDeploy' } });
+    const err = await failure(run(g.f));
+    expect(err.message).toMatch(/Render answered 400 while turning auto-deploy off .*invalid autoDeploy/);
+    expect(g.f.requestsTo(/^PATCH /)).toHaveLength(1);
+    expect(rollbacks(g.f)).toHaveLength(0);
+    await f.close();
+  });
+});
