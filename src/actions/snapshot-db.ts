@@ -31,7 +31,7 @@ await runAction(async (log) => {
       exportColumn: input.string('export-column') ?? 'created_at',
       pgDumpPath: input.string('pg-dump-path'),
       lockTimeoutSeconds: input.number('lock-timeout-seconds', { default: DEFAULT_LOCK_TIMEOUT_SECONDS, min: 0, max: 3600 })!,
-      tools: { searchPath: process.env.PATH ?? '' },
+      tools: { searchPath: process.env.PATH ?? '', pathInput: 'pg-dump-path' },
     },
     log,
   );

@@ -39,7 +39,8 @@ export interface Blocker {
 /** A lock timeout, from a PostgreSQL error code or from a pg_* tool's stderr. */
 export function isLockTimeout(codeOrText: string | undefined): boolean {
   if (!codeOrText) return false;
-  return codeOrText === '55P03' || /lock timeout|could not obtain lock on/i.test(codeOrText);
+  // pg_dump waits for its table locks under statement_timeout (--lock-wait-timeout), the others under lock_timeout.
+  return codeOrText === '55P03' || /lock timeout|could not obtain lock on|statement timeout[\s\S]*Query was: LOCK TABLE/i.test(codeOrText);
 }
 
 export interface BlockerWatch {

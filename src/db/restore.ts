@@ -261,11 +261,15 @@ async function applySnapshot(a: Apply, log: Log): Promise<void> {
   if (isLockTimeout(error)) throw lockTimeoutError(`Restore into ${where}`, req.lockTimeoutSeconds, blockers, `${state}${undo}`, log);
   if (feedError instanceof RollbackKitError && !error) throw new RollbackKitError(log.redact(feedError.message), `${state}${undo}`);
   const reason = error || (feedError instanceof Error ? feedError.message : '') || (applied.signal ? `psql ended by ${applied.signal}` : 'psql exited before the restore committed');
-  throw new RollbackKitError(`Restore into ${where} failed: ${log.redact(reason)}.`, `${state}${undo}${lockAdvice(reason)}`);
+  throw new RollbackKitError(`Restore into ${where} failed: ${log.redact(reason).replace(/\.$/, '')}.`, `${state}${undo}${advice(reason, a.plan)}`);
 }
 
-/** A transaction that touches every table needs a lock for each: say what to change when there are not enough. */
-function lockAdvice(reason: string): string {
+/** What to change, for the failures whose cause is known. */
+function advice(reason: string, plan: RestorePlan): string {
+  if (/violates foreign key constraint/.test(reason) && plan.keptForeignKeys.length) {
+    return ' Rows of tables the snapshot does not have point at rows it does not have, so their foreign keys cannot be re-created: delete those rows (or the foreign key), then run again.';
+  }
+  // A transaction that touches every table needs a lock for each.
   if (!/max_locks_per_transaction|out of shared memory/i.test(reason)) return '';
   return ' A one-transaction restore holds a lock on every table, index and sequence it drops or creates: raise max_locks_per_transaction (a server setting; it takes a restart) so that max_locks_per_transaction × max_connections covers them, then run again.';
 }
