@@ -12,47 +12,97 @@ export const COMMITTED = 'rollback-kit: restore committed';
 const isQuiet = (line: string) => line === '' || line.startsWith('--') || line.startsWith('\\unrestrict') || line.startsWith('\\restrict');
 
 /**
- * The lines of `pg_restore --single-transaction -f -` without its own BEGIN (the first statement)
- * and COMMIT (the last): restore-db's transaction wraps them with its own statements.
+ * A schema the snapshot holds may also hold objects it does not have (a table a bad deploy added):
+ * the schema is kept rather than dropped and created again. Its owner, comment and grants are still
+ * set by the script.
  */
-async function* withoutOwnTransaction(source: AsyncIterable<Buffer | string>): AsyncGenerator<string> {
-  let rest = '';
-  let begun = false;
+function keepSchema(line: string): string | undefined {
+  if (/^DROP SCHEMA IF EXISTS .+;$/.test(line)) return undefined;
+  const create = /^CREATE SCHEMA (.+);$/.exec(line);
+  return create ? `CREATE SCHEMA IF NOT EXISTS ${create[1]};` : line;
+}
+
+/**
+ * The snapshot's script as restore-db runs it: schemas kept (see keepSchema), and with `unwrap`,
+ * without the BEGIN (first statement) and COMMIT (last) of `pg_restore --single-transaction -f -`:
+ * restore-db's transaction wraps them with its own statements. Statements are read line by line;
+ * COPY data, nearly all of a large script, passes through untouched in whole slices.
+ */
+async function* scriptLines(source: AsyncIterable<Buffer | string>, unwrap: boolean): AsyncGenerator<string> {
+  let begun = !unwrap;
+  let copying = false;
   // The COMMIT seen last and the quiet lines after it, held until we know whether more SQL follows.
   let held: string[] = [];
-  const lines = async function* () {
-    for await (const chunk of source) {
-      const parts = (rest + chunk.toString()).split('\n');
-      rest = parts.pop()!;
-      yield* parts;
-    }
-    if (rest) yield rest;
-  };
   let out: string[] = [];
-  for await (const line of lines()) {
-    if (!begun && !isQuiet(line)) {
+  let size = 0;
+  const emit = (text: string) => {
+    out.push(text);
+    size += text.length;
+  };
+  const statementLine = (line: string) => {
+    const kept = keepSchema(line);
+    if (kept === undefined) return;
+    if (!begun && !isQuiet(kept)) {
       begun = true;
-      if (line === 'BEGIN;') continue;
+      if (kept === 'BEGIN;') return;
       throw new RollbackKitError('pg_restore --single-transaction did not start its script with BEGIN: restore-db cannot wrap it in its own transaction. Nothing was changed.');
     }
     if (held.length) {
-      if (isQuiet(line)) {
-        held.push(line);
-        continue;
+      if (isQuiet(kept)) {
+        held.push(kept);
+        return;
       }
-      out.push(...held);
+      for (const h of held) emit(`${h}\n`);
       held = [];
     }
-    if (line === 'COMMIT;') held.push(line);
-    else out.push(line);
-    if (out.length >= 512) {
-      yield `${out.join('\n')}\n`;
+    if (unwrap && kept === 'COMMIT;') held.push(kept);
+    else emit(`${kept}\n`);
+    if (/^COPY .+ FROM stdin;$/.test(kept)) copying = true;
+  };
+  let buffer = '';
+  for await (const chunk of source) {
+    buffer += chunk.toString();
+    let pos = 0;
+    for (;;) {
+      if (copying) {
+        // The data ends at a line that is exactly \. ; everything before it goes as it is.
+        let end = buffer.indexOf('\\.\n', pos);
+        while (end > pos && buffer[end - 1] !== '\n') end = buffer.indexOf('\\.\n', end + 1);
+        if (end < 0) {
+          const last = buffer.lastIndexOf('\n');
+          if (last >= pos) {
+            emit(buffer.slice(pos, last + 1));
+            pos = last + 1;
+          }
+          break;
+        }
+        emit(buffer.slice(pos, end + 3));
+        pos = end + 3;
+        copying = false;
+      } else {
+        const nl = buffer.indexOf('\n', pos);
+        if (nl < 0) break;
+        statementLine(buffer.slice(pos, nl));
+        pos = nl + 1;
+      }
+    }
+    buffer = buffer.slice(pos);
+    if (size >= 1 << 16) {
+      yield out.join('');
       out = [];
+      size = 0;
     }
   }
-  if (held[0] !== 'COMMIT;') throw new RollbackKitError('The snapshot\'s restore script did not end with its COMMIT: it was cut short. Nothing was changed.');
-  out.push(...held.slice(1));
-  if (out.length) yield `${out.join('\n')}\n`;
+  if (buffer) {
+    if (copying) emit(buffer);
+    else statementLine(buffer);
+  }
+  if (unwrap) {
+    if (held[0] !== 'COMMIT;') throw new RollbackKitError('The snapshot\'s restore script did not end with its COMMIT: it was cut short. Nothing was changed.');
+    held.shift();
+  }
+  for (const h of held) emit(`${h}\n`);
+  if (out.length) yield out.join('');
 }
 
 export interface ScriptParts {
@@ -67,8 +117,7 @@ export interface ScriptParts {
 
 export async function* restoreScript(parts: ScriptParts): AsyncGenerator<string> {
   yield ['BEGIN;', ...parts.prelude, ''].join('\n');
-  if (parts.unwrap) yield* withoutOwnTransaction(parts.source);
-  else for await (const chunk of parts.source) yield chunk.toString();
+  yield* scriptLines(parts.source, parts.unwrap);
   await parts.sourceDone();
   yield ['', ...parts.epilogue, 'COMMIT;', `\\echo '${COMMITTED}'`, ''].join('\n');
 }

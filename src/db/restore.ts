@@ -10,7 +10,6 @@ import { PassThrough, Readable } from 'node:stream';
 import { RollbackKitError } from '../core/errors.js';
 import type { Log } from '../core/log.js';
 import { runProcess, type ProcessResult } from '../core/process.js';
-import type { SnapshotFormat } from './archive.js';
 import { countRows, listTables } from './catalog.js';
 import { describeTarget, isTransactionPooler, libpqEnv, type ConnectionTarget } from './connection.js';
 import { isLockTimeout, lockTimeoutError, lockTimeoutMs, sessionTag, watchBlockers } from './lock-wait.js';
@@ -141,7 +140,7 @@ export async function restoreSnapshot(req: RestoreRequest, log: Log): Promise<Re
   }
   const mode = manifest.format === 'plain' ? 'psql, one transaction' : 'pg_restore into psql, one transaction';
   log.info(`Restoring ${snapshot.path} into ${where} (${mode}) …`);
-  await applySnapshot({ req, snapshot: snapshot.path, format: manifest.format, pgRestore, plan, serverMajor, preRestoreSnapshotPath }, log);
+  await applySnapshot({ req, snapshot: snapshot.path, pgRestore, plan, serverMajor, preRestoreSnapshotPath }, log);
 
   const { differences, extraTables } = await withSession(req.target, async (s) => {
     const expected = manifest.tables;
@@ -180,7 +179,7 @@ export async function restoreSnapshot(req: RestoreRequest, log: Log): Promise<Re
 interface Apply {
   req: RestoreRequest;
   snapshot: string;
-  format: SnapshotFormat;
+  /** Reads a custom or directory archive; undefined for a plain script, which psql reads as it is. */
   pgRestore: PgTool | undefined;
   plan: RestorePlan;
   serverMajor: number;

@@ -51,7 +51,9 @@ async function badDeploy(db: TestDatabase): Promise<void> {
     INSERT INTO public.refunds (customer_id, payment_id, paid_at) VALUES (3, 1, '2026-01-02'), (4, 2, '2026-01-03');
     CREATE VIEW public.refund_report AS SELECT r.id, c.email FROM public.refunds r JOIN public.customers c ON c.id = r.customer_id;
     CREATE VIEW public.big_payments AS SELECT * FROM public.payment WHERE amount > 40;
-    CREATE MATERIALIZED VIEW public.payment_count AS SELECT count(*) AS n FROM public.big_payments;`);
+    CREATE MATERIALIZED VIEW public.payment_count AS SELECT count(*) AS n FROM public.big_payments;
+    CREATE TABLE inventory.suppliers (id int PRIMARY KEY, name text);
+    INSERT INTO inventory.suppliers VALUES (1, 'Acme'), (2, 'Globex');`);
 }
 
 function restore(shop: Shop, inputs: Record<string, string> = {}): Promise<ActionRun> {
@@ -79,6 +81,8 @@ describe.each(['1', '4'])('jobs: %s', (jobs) => {
     // What the bad deploy added is still there and still works, rows and constraints included.
     const db = shop.db;
     expect((await db.query('SELECT count(*)::int AS n FROM public.refund_report')).rows[0]!.n).toBe(2);
+    // A table added to a schema the snapshot holds: the schema is kept, not dropped and created again.
+    expect((await db.query('SELECT count(*)::int AS n FROM inventory.suppliers')).rows[0]!.n).toBe(2);
     expect((await db.query('SELECT n::int FROM public.payment_count')).rows[0]!.n).toBe(
       (await db.query('SELECT count(*)::int AS n FROM public.payment WHERE amount > 40')).rows[0]!.n,
     );
@@ -87,7 +91,7 @@ describe.each(['1', '4'])('jobs: %s', (jobs) => {
     await expect(db.query('INSERT INTO public.refunds (customer_id) VALUES (999999)')).rejects.toThrow(/violates foreign key constraint/);
 
     // Without them, the database is the snapshot: catalogue, schema and every row.
-    await db.query('DROP MATERIALIZED VIEW public.payment_count; DROP VIEW public.big_payments, public.refund_report; DROP TABLE public.refunds');
+    await db.query('DROP MATERIALIZED VIEW public.payment_count; DROP VIEW public.big_payments, public.refund_report; DROP TABLE public.refunds, inventory.suppliers');
     expect(await fingerprintDatabase(db)).toEqual(shop.original);
     expect(await schemaDump(db)).toEqual(shop.originalSchema);
     await expectNoSecret(run);
