@@ -5,6 +5,7 @@ import { RollbackKitError } from '../core/errors.js';
 import { parseTime } from '../core/parse.js';
 import { FORMATS, type SnapshotFormat } from '../db/archive.js';
 import { parseConnectionString } from '../db/connection.js';
+import { DEFAULT_LOCK_TIMEOUT_SECONDS } from '../db/lock-wait.js';
 import { takeSnapshot } from '../db/snapshot.js';
 import { requireArtifactRuntime, uploadSnapshotArtifact } from '../github/artifact.js';
 import { snapshotSummary } from '../report/db-summary.js';
@@ -29,7 +30,8 @@ await runAction(async (log) => {
       exportTables: input.list('export-tables'),
       exportColumn: input.string('export-column') ?? 'created_at',
       pgDumpPath: input.string('pg-dump-path'),
-      tools: { searchPath: process.env.PATH ?? '' },
+      lockTimeoutSeconds: input.number('lock-timeout-seconds', { default: DEFAULT_LOCK_TIMEOUT_SECONDS, min: 0, max: 3600 })!,
+      tools: { searchPath: process.env.PATH ?? '', pathInput: 'pg-dump-path' },
     },
     log,
   );

@@ -1,5 +1,6 @@
 /** Running an external program (pg_dump, pg_restore, psql, git) with a bounded wait and captured output. */
 import { spawn } from 'node:child_process';
+import type { Readable, Writable } from 'node:stream';
 
 export interface ProcessResult {
   code: number | null;
@@ -15,6 +16,12 @@ export interface RunOptions {
   timeoutMs?: number;
   /** Called with each chunk of stderr as it arrives (progress for long dumps). */
   onStderr?: (chunk: string) => void;
+  /** Fed to the program's stdin (otherwise stdin is closed). */
+  stdin?: Readable;
+  /** Receives stdout instead of capturing it (a script streamed into another program). */
+  stdout?: Writable;
+  /** Ends the program (SIGTERM) when aborted. */
+  signal?: AbortSignal;
 }
 
 /** Output beyond this is cut: pg_restore -v can be chatty, and memory is not a log store. */
@@ -26,8 +33,14 @@ export function runProcess(command: string, args: string[], opts: RunOptions = {
       cwd: opts.cwd,
       // eslint-disable-next-line no-restricted-properties -- children inherit PATH and HOME, not inputs
       env: { ...process.env, ...opts.env } as NodeJS.ProcessEnv,
-      stdio: ['ignore', 'pipe', 'pipe'],
+      stdio: [opts.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'],
+      signal: opts.signal,
     });
+    if (opts.stdin) {
+      // The program may exit before reading everything (an error stops psql): not our failure.
+      child.stdin!.on('error', () => undefined);
+      opts.stdin.pipe(child.stdin!);
+    }
     let stdout = '';
     let stderr = '';
     let timedOut = false;
@@ -39,17 +52,21 @@ export function runProcess(command: string, args: string[], opts: RunOptions = {
         }, opts.timeoutMs)
       : undefined;
     const cut = { stdout: false, stderr: false };
-    child.stdout.on('data', (d: Buffer) => {
-      if (stdout.length < MAX_CAPTURE) stdout += d.toString();
-      else cut.stdout = true;
-    });
-    child.stderr.on('data', (d: Buffer) => {
+    if (opts.stdout) child.stdout!.pipe(opts.stdout);
+    else
+      child.stdout!.on('data', (d: Buffer) => {
+        if (stdout.length < MAX_CAPTURE) stdout += d.toString();
+        else cut.stdout = true;
+      });
+    child.stderr!.on('data', (d: Buffer) => {
       const text = d.toString();
       if (stderr.length < MAX_CAPTURE) stderr += text;
       else cut.stderr = true;
       opts.onStderr?.(text);
     });
     child.on('error', (err) => {
+      // An abort is reported by the exit below (signal SIGTERM), not as a failure to start.
+      if ((err as NodeJS.ErrnoException).name === 'AbortError') return;
       if (timer) clearTimeout(timer);
       reject(err);
     });

@@ -24,6 +24,8 @@ export interface FindToolOptions {
   searchPath?: string;
   /** Where versioned installs live; Debian/Ubuntu's postgresql-client-NN put them here. */
   versionedRoot?: string;
+  /** The action's input that takes an explicit path (snapshot-db's pg-dump-path); hints name only an input the action has. */
+  pathInput?: string;
 }
 
 export const DEFAULT_VERSIONED_ROOT = '/usr/lib/postgresql';
@@ -74,7 +76,7 @@ function candidates(name: PgToolName, opts: FindToolOptions): string[] {
 export async function findPgTool(name: PgToolName, serverMajor: number, opts: FindToolOptions = {}): Promise<PgTool> {
   const installHint =
     `Install the client for PostgreSQL ${serverMajor}: sudo apt-get install -y postgresql-client-${serverMajor} ` +
-    `(from the PGDG apt repository, apt.postgresql.org), then it is found in ${DEFAULT_VERSIONED_ROOT}/${serverMajor}/bin; or pass its path in pg-dump-path.`;
+    `(from the PGDG apt repository, apt.postgresql.org), then it is found in ${DEFAULT_VERSIONED_ROOT}/${serverMajor}/bin${opts.pathInput ? `; or pass its path in ${opts.pathInput}` : ''}.`;
   if (opts.explicitPath) {
     const v = executable(opts.explicitPath) ? await toolVersion(opts.explicitPath) : undefined;
     if (!v) throw new RollbackKitError(`${name} at ${opts.explicitPath} does not exist or is not a PostgreSQL ${name}.`, installHint);

@@ -1,18 +1,25 @@
 /**
  * restore-db: put a verified snapshot back. Refuses unless `confirm` names the target database,
- * refuses a snapshot that does not verify, keeps the current state in a pre-restore snapshot, restores
- * in one transaction where it can (a failure leaves the database as it was), and then compares every
- * table's row count with the manifest.
+ * refuses a snapshot that does not verify, keeps the current state in a pre-restore snapshot, and
+ * restores in place in one transaction: its own drops (see restore-plan.ts), the snapshot's script,
+ * and what it keeps put back, all or nothing. Then it compares every table's row count with the
+ * manifest.
  */
+import { createReadStream } from 'node:fs';
+import { PassThrough, Readable } from 'node:stream';
 import { RollbackKitError } from '../core/errors.js';
 import type { Log } from '../core/log.js';
-import { runProcess } from '../core/process.js';
+import { runProcess, type ProcessResult } from '../core/process.js';
 import { countRows, listTables } from './catalog.js';
 import { describeTarget, isTransactionPooler, libpqEnv, type ConnectionTarget } from './connection.js';
-import { findPgTool, majorFromVersionNum, toolErrorLine, type FindToolOptions } from './pg-tools.js';
+import { isLockTimeout, lockTimeoutError, lockTimeoutMs, sessionTag, watchBlockers } from './lock-wait.js';
+import { exactTablePattern } from './patterns.js';
+import { findPgTool, majorFromVersionNum, toolErrorLine, type FindToolOptions, type PgTool } from './pg-tools.js';
+import { dropStatements, foreignKeyStatements, planRestore, readSnapshotContents, type RestorePlan } from './restore-plan.js';
+import { COMMITTED, psqlError, restoreScript } from './restore-script.js';
 import { compareSource, readServerIdentity, snapshotSource } from './server-identity.js';
 import { withSession } from './session.js';
-import { takeSnapshot } from './snapshot.js';
+import { takeSnapshot, type SnapshotResult } from './snapshot.js';
 import { verifySnapshot } from './verify.js';
 
 export interface RestoreRequest {
@@ -20,11 +27,16 @@ export interface RestoreRequest {
   snapshotPath: string;
   confirm: string | undefined;
   preRestoreSnapshot: boolean;
-  /** Parallel pg_restore workers; more than one gives up the single transaction. */
+  /** Asked-for parallel workers: not used, an in-place restore runs in one transaction (a warning says so). */
   jobs: number;
   clean: boolean;
-  /** Where the pre-restore snapshot goes. */
-  outputDir: string;
+  /** Where the pre-restore snapshot goes, and the input that says so (named in messages). */
+  preRestoreDir: string;
+  preRestoreDirInput: string;
+  /** PostgreSQL's lock_timeout for every lock the restore (and the pre-restore snapshot) waits for. */
+  lockTimeoutSeconds: number;
+  /** Called as soon as the pre-restore snapshot exists, so it is reported even when the restore then fails. */
+  onPreRestoreSnapshot?: (snapshot: SnapshotResult) => Promise<void>;
   tools?: FindToolOptions;
 }
 
@@ -81,6 +93,19 @@ export async function restoreSnapshot(req: RestoreRequest, log: Log): Promise<Re
   }
 
   const serverMajor = await withSession(req.target, async (s) => majorFromVersionNum(Number((await s.query<{ n: string }>("SELECT current_setting('server_version_num') AS n")).rows[0]!.n)));
+  const pgRestore = manifest.format === 'plain' ? undefined : await findPgTool('pg_restore', Math.max(serverMajor, manifest.pgDump.major), req.tools);
+
+  // Planned before anything is written: a dependent that cannot be put back refuses the restore here.
+  const contents = await readSnapshotContents(snapshot.path, manifest.format, pgRestore?.path);
+  if (contents.largeObjects && manifest.format === 'plain') {
+    throw new RollbackKitError(
+      `Snapshot ${snapshot.path} is a plain SQL script with large objects, which the script commits on their own: it cannot be restored in one transaction.`,
+      'Restore a custom or directory format snapshot of this database. Nothing was changed.',
+    );
+  }
+  const plan: RestorePlan = req.clean ? await withSession(req.target, (s) => planRestore(s, contents, where)) : { dropped: [], keptForeignKeys: [], keptViews: [] };
+  for (const fk of plan.keptForeignKeys) log.info(`Keeping foreign key ${fk.name} of ${fk.table} (not in the snapshot): dropped for the restore and re-created after it.`);
+  for (const v of plan.keptViews) log.info(`Keeping ${v.relkind === 'm' ? 'materialized view' : 'view'} ${v.schema}.${v.name} (not in the snapshot): dropped for the restore and re-created after it.`);
 
   let preRestoreSnapshotPath: string | undefined;
   if (req.preRestoreSnapshot) {
@@ -90,7 +115,9 @@ export async function restoreSnapshot(req: RestoreRequest, log: Log): Promise<Re
         target: req.target,
         format: 'custom',
         jobs: 1,
-        outputDir: req.outputDir,
+        outputDir: req.preRestoreDir,
+        outputDirInput: req.preRestoreDirInput,
+        lockTimeoutSeconds: req.lockTimeoutSeconds,
         label: 'pre-restore',
         filter: { schemas: [], excludeSchemas: [] },
         excludeTableData: [],
@@ -101,39 +128,19 @@ export async function restoreSnapshot(req: RestoreRequest, log: Log): Promise<Re
       log,
     );
     preRestoreSnapshotPath = pre.path;
+    await req.onPreRestoreSnapshot?.(pre);
   }
 
   if (withoutRows.length) {
     log.warning(`The snapshot holds no rows for ${withoutRows.join(', ')}: the restore leaves them empty; their rows from before are in ${preRestoreSnapshotPath}.`);
   }
 
-  const single = req.jobs <= 1;
-  const mode = manifest.format === 'plain' ? 'psql, one transaction' : single ? 'pg_restore, one transaction' : `pg_restore, ${req.jobs} parallel jobs`;
-  log.info(`Restoring ${snapshot.path} into ${where} (${mode}) …`);
-  const env = libpqEnv(req.target);
-  const result =
-    manifest.format === 'plain'
-      ? await runProcess((await findPgTool('psql', 0, req.tools)).path, ['-X', '--no-password', '-q', '-v', 'ON_ERROR_STOP=1', '--single-transaction', '-f', snapshot.path], { env })
-      : await runProcess(
-          (await findPgTool('pg_restore', Math.max(serverMajor, manifest.pgDump.major), req.tools)).path,
-          [
-            '--no-password',
-            '--exit-on-error',
-            ...(req.clean ? ['--clean', '--if-exists'] : []),
-            ...(single ? ['--single-transaction'] : ['--jobs', String(req.jobs)]),
-            '--dbname',
-            req.target.database,
-            snapshot.path,
-          ],
-          { env },
-        );
-  if (result.code !== 0) {
-    const state = single
-      ? 'The restore ran in one transaction, so the database is as it was before.'
-      : 'Parallel restore is not one transaction: the database may be partly restored.';
-    const undo = preRestoreSnapshotPath ? ` The state before is in ${preRestoreSnapshotPath}.` : '';
-    throw new RollbackKitError(`Restore into ${where} failed: ${log.redact(toolErrorLine(result.stderr) || 'no message')}.`, `${state}${undo}`);
+  if (req.jobs > 1) {
+    log.warning(`jobs: ${req.jobs} is not used: the restore runs in one transaction, so that a failure changes nothing, and PostgreSQL cannot share one transaction between parallel workers.`);
   }
+  const mode = manifest.format === 'plain' ? 'psql, one transaction' : 'pg_restore into psql, one transaction';
+  log.info(`Restoring ${snapshot.path} into ${where} (${mode}) …`);
+  await applySnapshot({ req, snapshot: snapshot.path, pgRestore, plan, serverMajor, preRestoreSnapshotPath }, log);
 
   const { differences, extraTables } = await withSession(req.target, async (s) => {
     const expected = manifest.tables;
@@ -167,4 +174,101 @@ export async function restoreSnapshot(req: RestoreRequest, log: Log): Promise<Re
     mode,
     durationMs: Date.now() - started,
   };
+}
+
+interface Apply {
+  req: RestoreRequest;
+  snapshot: string;
+  /** Reads a custom or directory archive; undefined for a plain script, which psql reads as it is. */
+  pgRestore: PgTool | undefined;
+  plan: RestorePlan;
+  serverMajor: number;
+  preRestoreSnapshotPath: string | undefined;
+}
+
+/** What put back kept views and materialized views exactly (definition, owner, grants, comments, data): pg_dump of just them. */
+async function keptViewsScript(a: Apply, env: Record<string, string>, log: Log): Promise<string> {
+  if (!a.plan.keptViews.length) return '';
+  const pgDump = await findPgTool('pg_dump', a.serverMajor, a.req.tools);
+  const args = ['--no-password', `--lock-wait-timeout=${lockTimeoutMs(a.req.lockTimeoutSeconds)}`];
+  for (const v of a.plan.keptViews) args.push('--table', exactTablePattern(v));
+  const dumped = await runProcess(pgDump.path, args, { env });
+  if (dumped.code !== 0) {
+    throw new RollbackKitError(`Could not save the definitions of the views restore-db keeps: ${log.redact(toolErrorLine(dumped.stderr) || 'pg_dump failed')}.`, 'Nothing was changed.');
+  }
+  return dumped.stdout;
+}
+
+/** Runs the whole restore through one psql session, in one transaction; throws (nothing changed) when it did not commit. */
+async function applySnapshot(a: Apply, log: Log): Promise<void> {
+  const { req } = a;
+  const where = describeTarget(req.target);
+  const tag = sessionTag('restore');
+  const env = { ...libpqEnv(req.target), PGAPPNAME: tag };
+  const lockTimeout = `SET lock_timeout = ${lockTimeoutMs(req.lockTimeoutSeconds)};`;
+  const views = await keptViewsScript(a, env, log);
+  const psql = await findPgTool('psql', Math.max(a.serverMajor, a.pgRestore?.major ?? 0), req.tools);
+
+  const stopRestore = new AbortController();
+  const stopPsql = new AbortController();
+  const archiveOut = new PassThrough();
+  let restoring: Promise<ProcessResult> | undefined;
+  if (a.pgRestore) {
+    restoring = runProcess(a.pgRestore.path, ['--single-transaction', ...(req.clean ? ['--clean', '--if-exists'] : []), '--file', '-', a.snapshot], { stdout: archiveOut, signal: stopRestore.signal });
+    restoring.catch(() => undefined);
+  }
+  const script = Readable.from(
+    restoreScript({
+      prelude: [
+        // The snapshot's script turns lock_timeout off again: every lock that may wait is taken here, first.
+        lockTimeout,
+        'SET client_min_messages = warning;',
+        ...(req.clean ? dropStatements(a.plan) : []),
+      ],
+      source: a.pgRestore ? archiveOut : createReadStream(a.snapshot),
+      unwrap: Boolean(a.pgRestore),
+      sourceDone: async () => {
+        if (!restoring) return;
+        const r = await restoring;
+        if (r.code !== 0) throw new RollbackKitError(`pg_restore could not read ${a.snapshot}: ${toolErrorLine(r.stderr) || 'no message'}.`);
+      },
+      epilogue: [views, lockTimeout, ...foreignKeyStatements(a.plan)],
+    }),
+  );
+  let feedError: unknown;
+  script.on('error', (err) => {
+    // No COMMIT was written: ending psql now makes the server roll the transaction back.
+    feedError = err;
+    stopPsql.abort();
+  });
+
+  const watch = await watchBlockers(req.target, tag, log);
+  let applied: ProcessResult;
+  try {
+    applied = await runProcess(psql.path, ['-X', '--no-password', '-q', '-v', 'ON_ERROR_STOP=1', '-f', '-'], { env, stdin: script, signal: stopPsql.signal });
+  } finally {
+    stopRestore.abort();
+    script.destroy();
+  }
+  const blockers = await watch.stop();
+  if (restoring) await restoring.catch(() => undefined);
+
+  if (applied.code === 0 && !feedError && applied.stdout.includes(COMMITTED)) return;
+  const state = 'The restore ran in one transaction, so the database is as it was before.';
+  const undo = a.preRestoreSnapshotPath ? ` The state before is also kept in ${a.preRestoreSnapshotPath}.` : '';
+  const error = psqlError(applied.stderr);
+  if (isLockTimeout(error)) throw lockTimeoutError(`Restore into ${where}`, req.lockTimeoutSeconds, blockers, `${state}${undo}`, log);
+  if (feedError instanceof RollbackKitError && !error) throw new RollbackKitError(log.redact(feedError.message), `${state}${undo}`);
+  const reason = error || (feedError instanceof Error ? feedError.message : '') || (applied.signal ? `psql ended by ${applied.signal}` : 'psql exited before the restore committed');
+  throw new RollbackKitError(`Restore into ${where} failed: ${log.redact(reason).replace(/\.$/, '')}.`, `${state}${undo}${advice(reason, a.plan)}`);
+}
+
+/** What to change, for the failures whose cause is known. */
+function advice(reason: string, plan: RestorePlan): string {
+  if (/violates foreign key constraint/.test(reason) && plan.keptForeignKeys.length) {
+    return ' Rows of tables the snapshot does not have point at rows it does not have, so their foreign keys cannot be re-created: delete those rows (or the foreign key), then run again.';
+  }
+  // A transaction that touches every table needs a lock for each.
+  if (!/max_locks_per_transaction|out of shared memory/i.test(reason)) return '';
+  return ' A one-transaction restore holds a lock on every table, index and sequence it drops or creates: raise max_locks_per_transaction (a server setting; it takes a restart) so that max_locks_per_transaction × max_connections covers them, then run again.';
 }

@@ -15,6 +15,7 @@ import { runProcess } from '../core/process.js';
 import { fingerprint, readWhole, type SnapshotFormat } from './archive.js';
 import { qualified, quoteIdent, readCatalog, type Catalog } from './catalog.js';
 import { describeTarget, isTransactionPooler, libpqEnv, type ConnectionTarget } from './connection.js';
+import { DEFAULT_LOCK_TIMEOUT_SECONDS, isLockTimeout, lockTimeoutError, lockTimeoutMs, sessionTag, watchBlockers } from './lock-wait.js';
 import { writeManifest, type ExportedTable, type SnapshotManifest } from './manifest.js';
 import { exactTablePattern, resolveSchemaPattern, resolveTablePattern, resolveTablesStrict, userSchemas, type TableName } from './patterns.js';
 import { findPgTool, majorFromVersionNum, siblingTool, toolErrorLine, type FindToolOptions, type PgTool } from './pg-tools.js';
@@ -30,6 +31,10 @@ export interface SnapshotRequest {
   /** Parallel pg_dump workers; directory format only. */
   jobs: number;
   outputDir: string;
+  /** The input that sets outputDir, named in messages (restore-db's pre-restore snapshot has its own). */
+  outputDirInput?: string;
+  /** How long to wait for a table lock another session holds before failing, naming that session. */
+  lockTimeoutSeconds?: number;
   label?: string;
   /** Schema patterns as pg_dump reads -n / -N: unquoted names fold to lower case, `*` and `?` are wildcards. */
   filter: { schemas: string[]; excludeSchemas: string[] };
@@ -85,7 +90,7 @@ export function validateRequest(req: SnapshotRequest): void {
   }
 }
 
-async function prepareOutputDir(dir: string): Promise<void> {
+async function prepareOutputDir(dir: string, input: string): Promise<void> {
   try {
     await mkdir(dir, { recursive: true });
     const probe = join(dir, `.rollback-kit-write-test-${process.pid}`);
@@ -93,7 +98,7 @@ async function prepareOutputDir(dir: string): Promise<void> {
     await unlink(probe);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code ?? 'error';
-    throw new RollbackKitError(`output-dir ${dir} is not writable (${code}).`, 'Point output-dir at a writable folder, such as one under $RUNNER_TEMP.');
+    throw new RollbackKitError(`${input} ${dir} is not writable (${code}).`, `Point ${input} at a writable folder, such as one under $RUNNER_TEMP.`);
   }
 }
 
@@ -119,9 +124,9 @@ interface Selection {
   exportTables: TableName[];
 }
 
-function pgDumpArgs(req: SnapshotRequest, path: string, snapshotId: string, sel: Selection): string[] {
+function pgDumpArgs(req: SnapshotRequest, path: string, snapshotId: string, sel: Selection, lockTimeout: number): string[] {
   const formatFlag = { custom: 'c', directory: 'd', plain: 'p' }[req.format];
-  const args = [`--format=${formatFlag}`, '--file', path, '--no-password', `--snapshot=${snapshotId}`];
+  const args = [`--format=${formatFlag}`, '--file', path, '--no-password', `--snapshot=${snapshotId}`, `--lock-wait-timeout=${lockTimeout}`];
   if (req.format === 'directory' && req.jobs > 1) args.push('--jobs', String(req.jobs));
   // A plain script must be able to replace what is there when restore-db feeds it to psql.
   if (req.format === 'plain') args.push('--clean', '--if-exists');
@@ -195,12 +200,17 @@ export async function takeSnapshot(req: SnapshotRequest, log: Log): Promise<Snap
       'Use the session pooler or direct connection (on Supabase: port 5432 of the pooler host).',
     );
   }
-  await prepareOutputDir(req.outputDir);
+  await prepareOutputDir(req.outputDir, req.outputDirInput ?? 'output-dir');
+  const lockTimeoutSeconds = req.lockTimeoutSeconds ?? DEFAULT_LOCK_TIMEOUT_SECONDS;
+  const lockTimeout = lockTimeoutMs(lockTimeoutSeconds);
+  // pg_dump and our counting session carry one name, so a watcher can see who blocks them.
+  const tag = sessionTag('snapshot');
 
   const session = await connect(req.target);
   let path: string | undefined;
   let exportsDir: string | undefined;
   try {
+    await session.query(`SELECT set_config('application_name', $1, false), set_config('lock_timeout', $2, false)`, [tag, String(lockTimeout)]);
     const { rows } = await session.query<{ num: string; version: string }>("SELECT current_setting('server_version_num') AS num, current_setting('server_version') AS version");
     const versionNum = Number(rows[0]!.num);
     const serverVersion = rows[0]!.version.split(' ')[0]!;
@@ -226,7 +236,8 @@ export async function takeSnapshot(req: SnapshotRequest, log: Log): Promise<Snap
     log.info(`Dumping ${where} (${req.format} format${req.jobs > 1 ? `, ${req.jobs} jobs` : ''}) to ${path} …`);
 
     const dumpStarted = Date.now();
-    const dump = runProcess(pgDump.path, pgDumpArgs(req, path, snapshotId, selection), { env: libpqEnv(req.target) });
+    const watch = await watchBlockers(req.target, tag, log);
+    const dump = runProcess(pgDump.path, pgDumpArgs(req, path, snapshotId, selection, lockTimeout), { env: { ...libpqEnv(req.target), PGAPPNAME: tag } });
     // Counting and exporting in the exported snapshot while pg_dump copies the same rows.
     const sideWork = (async (): Promise<{ catalog: Catalog; exported: ExportedTable[] }> => {
       const catalog = await readCatalog(session, selection.schemas, selection.excludeData);
@@ -238,7 +249,12 @@ export async function takeSnapshot(req: SnapshotRequest, log: Log): Promise<Snap
       return { catalog, exported };
     })();
     const [dumped, side] = await Promise.allSettled([dump, sideWork]);
+    const blockers = await watch.stop();
     await session.query('COMMIT').catch(() => undefined);
+    const lockWait =
+      (dumped.status === 'fulfilled' && dumped.value.code !== 0 && isLockTimeout(dumped.value.stderr)) ||
+      (side.status === 'rejected' && isLockTimeout((side.reason as { code?: string }).code));
+    if (lockWait) throw lockTimeoutError(`Snapshot of ${where}`, lockTimeoutSeconds, blockers, 'Nothing was kept.', log);
     if (dumped.status === 'rejected') throw new RollbackKitError(`Could not run pg_dump (${pgDump.path}): ${(dumped.reason as Error).message}.`);
     if (dumped.value.code !== 0) {
       throw new RollbackKitError(`pg_dump of ${where} failed: ${log.redact(toolErrorLine(dumped.value.stderr) || 'no message')}.`, 'Nothing was kept; fix the cause and run again.');

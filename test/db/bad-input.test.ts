@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../helpers/pg.js';
 import { startPasswordServer, type PasswordServer } from '../helpers/password-pg.js';
 import { findSecret, runAction, type ActionRun } from '../helpers/run-action.js';
-import { buildShopDatabase, fingerprintDatabase } from './fixture.js';
+import { buildShopDatabase, failWhenCreated, fingerprintDatabase } from './fixture.js';
 
 const PASSWORD = 'Wr0ng-but-s3cret#pw';
 
@@ -235,16 +235,16 @@ describe('restore-db refuses bad input and changes nothing', () => {
   });
 
   it('a restore that fails midway rolls back whole: the database is as it was', async () => {
-    // A view in the target that depends on a table the restore must drop and recreate makes
-    // DROP ... fail inside pg_restore's single transaction.
-    await db.query('CREATE VIEW public.blocker AS SELECT id FROM public.customers');
+    // Fails once the restore has dropped the snapshot's tables and created some of them again.
+    const remove = await failWhenCreated(db, 'public.service_tickets');
     try {
       const mid = await fingerprintDatabase(db);
       const run = await restoreWith(snapshotPath, { 'pre-restore-snapshot': 'true' });
-      await expectCleanFailure(run, /Restore into 127\.0\.0\.1:5432\/.* failed: .*The restore ran in one transaction, so the database is as it was before\. The state before is in /);
+      await expectCleanFailure(run, /Restore into 127\.0\.0\.1:5432\/.* failed: injected failure: public\.service_tickets created\. The restore ran in one transaction, so the database is as it was before\. The state before is also kept in /);
+      expect(existsSync(run.outputs['pre-restore-snapshot-path']!)).toBe(true);
       expect(await fingerprintDatabase(db)).toEqual(mid);
     } finally {
-      await db.query('DROP VIEW public.blocker');
+      await remove();
     }
   });
 });

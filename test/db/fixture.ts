@@ -61,3 +61,46 @@ export async function fingerprintDatabase(db: TestDatabase): Promise<Record<stri
   const seq = await db.query(`SELECT last_value FROM public.invoice_no`);
   return { objects: objects.rows.map((r) => r.o), data, invoiceNo: seq.rows[0]!.last_value };
 }
+
+/**
+ * What real schemas add (Pagila's payments): a table partitioned by month with a primary key over
+ * the partitions and a foreign key to customers, a view and a trigger on it.
+ */
+export async function addPartitionedPayments(db: TestDatabase): Promise<void> {
+  await db.query(`
+    CREATE TABLE public.payment (
+      id int NOT NULL, customer_id int NOT NULL REFERENCES public.customers(id), amount numeric(8,2) NOT NULL,
+      paid_at date NOT NULL, note text, updated_at timestamptz, PRIMARY KEY (id, paid_at)) PARTITION BY RANGE (paid_at);
+    CREATE TABLE public.payment_2026_01 PARTITION OF public.payment FOR VALUES FROM ('2026-01-01') TO ('2026-02-01');
+    CREATE TABLE public.payment_2026_02 PARTITION OF public.payment FOR VALUES FROM ('2026-02-01') TO ('2026-03-01');
+    CREATE INDEX payment_customer ON public.payment (customer_id);
+    CREATE TRIGGER payment_touch BEFORE UPDATE ON public.payment FOR EACH ROW EXECUTE FUNCTION public.touch();
+    CREATE VIEW public.monthly_revenue AS SELECT date_trunc('month', paid_at) AS month, sum(amount) AS total FROM public.payment GROUP BY 1;
+    INSERT INTO public.payment SELECT g, 1 + g % 30, (g % 50) + 0.5, date '2026-01-01' + (g % 59), 'p' || g FROM generate_series(1, 1200) g;
+  `);
+}
+
+/** `pg_dump --schema-only` of the whole database, without the random key of its \restrict lines. */
+export async function schemaDump(db: TestDatabase): Promise<string> {
+  const { execFileSync } = await import('node:child_process');
+  const out = execFileSync('pg_dump', ['--schema-only', '--no-password', db.url], { encoding: 'utf8', maxBuffer: 64 << 20 });
+  return out.replace(/^\\(un)?restrict .*$/gm, '');
+}
+
+/**
+ * Makes the next restore fail halfway: an event trigger (not part of any snapshot) that raises when
+ * `table` is created, after the restore has dropped and re-created what comes before it.
+ */
+export async function failWhenCreated(db: TestDatabase, table: string): Promise<() => Promise<void>> {
+  await db.query(`
+    CREATE FUNCTION public.rk_fail_on_create() RETURNS event_trigger LANGUAGE plpgsql AS $$
+    BEGIN
+      IF EXISTS (SELECT 1 FROM pg_event_trigger_ddl_commands() WHERE object_identity = '${table}') THEN
+        RAISE EXCEPTION 'injected failure: % created', '${table}';
+      END IF;
+    END $$;
+    CREATE EVENT TRIGGER rk_fail_on_create ON ddl_command_end WHEN TAG IN ('CREATE TABLE') EXECUTE FUNCTION public.rk_fail_on_create();`);
+  return async () => {
+    await db.query('DROP EVENT TRIGGER rk_fail_on_create; DROP FUNCTION public.rk_fail_on_create()');
+  };
+}

@@ -58,10 +58,26 @@ export async function startPasswordServer(): Promise<PasswordServer> {
     return { url: ADMIN_URL, urlWithPassword: (p) => withPassword(ADMIN_URL, p), stop: async () => undefined };
   }
   const password = 'the-right-password-9f2c';
+  const server = await startPrivateServer({ password });
+  return { url: server.url, urlWithPassword: (p) => withPassword(server.url, p), stop: server.stop };
+}
+
+export interface PrivateServer {
+  /** postgres://postgres[:password]@127.0.0.1:<port>/postgres */
+  url: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * A throwaway cluster of our own, from the server binaries (initdb/pg_ctl), on a free loopback port:
+ * scram-sha-256 with `password`, trust without; `settings` are passed as -c name=value (say, a small
+ * max_locks_per_transaction, which the shared server cannot be restarted with).
+ */
+export async function startPrivateServer(opts: { password?: string; settings?: Record<string, string> } = {}): Promise<PrivateServer> {
   const dir = mkdtempSync(join(tmpdir(), 'rk-pwpg-'));
   const data = join(dir, 'data');
   const pwfile = join(dir, 'pw');
-  writeFileSync(pwfile, `${password}\n`);
+  if (opts.password) writeFileSync(pwfile, `${opts.password}\n`);
   const asRoot = process.getuid?.() === 0;
   // initdb and postgres refuse to run as root: hand the cluster to the postgres user.
   const run = (bin: string, args: string[]) =>
@@ -70,15 +86,16 @@ export async function startPasswordServer(): Promise<PasswordServer> {
     const uid = Number(execFileSync('id', ['-u', 'postgres']).toString().trim());
     const gid = Number(execFileSync('id', ['-g', 'postgres']).toString().trim());
     chownSync(dir, uid, gid);
-    chownSync(pwfile, uid, gid);
+    if (opts.password) chownSync(pwfile, uid, gid);
   }
-  run(serverBin('initdb'), ['-D', data, '-U', 'postgres', '-A', 'scram-sha-256', `--pwfile=${pwfile}`, '--no-sync']);
+  const auth = opts.password ? ['-A', 'scram-sha-256', `--pwfile=${pwfile}`] : ['-A', 'trust'];
+  run(serverBin('initdb'), ['-D', data, '-U', 'postgres', ...auth, '--no-sync']);
   const port = await freePort();
-  run(serverBin('pg_ctl'), ['-D', data, '-w', '-l', join(dir, 'log'), '-o', `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off`, 'start']);
-  const url = `postgres://postgres:${password}@127.0.0.1:${port}/postgres`;
+  const settings = Object.entries(opts.settings ?? {}).map(([k, v]) => ` -c ${k}=${v}`).join('');
+  run(serverBin('pg_ctl'), ['-D', data, '-w', '-l', join(dir, 'log'), '-o', `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off${settings}`, 'start']);
+  const user = opts.password ? `postgres:${opts.password}` : 'postgres';
   return {
-    url,
-    urlWithPassword: (p) => withPassword(url, p),
+    url: `postgres://${user}@127.0.0.1:${port}/postgres`,
     async stop() {
       try {
         run(serverBin('pg_ctl'), ['-D', data, '-m', 'immediate', 'stop']);

@@ -69,3 +69,28 @@ export async function createTestDatabase(prefix = 'rk_test'): Promise<TestDataba
   created.push(db);
   return db;
 }
+
+export interface HeldLock {
+  /** The holding session's backend pid. */
+  pid: number;
+  release(): Promise<void>;
+}
+
+/**
+ * Another session holding a table lock and sitting idle in its transaction, as a busy production or
+ * a stuck migration would; `release` rolls it back. ACCESS SHARE blocks DROP and ALTER; ACCESS
+ * EXCLUSIVE blocks even reads (pg_dump).
+ */
+export async function holdTableLock(db: TestDatabase, table: string, mode = 'ACCESS SHARE'): Promise<HeldLock & (() => Promise<void>)> {
+  const blocker = new pg.Client({ connectionString: db.url });
+  await blocker.connect();
+  const pid = (await blocker.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid;
+  await blocker.query('BEGIN');
+  // Its last query, as pg_stat_activity shows it to whoever it blocks.
+  await blocker.query(`LOCK TABLE ${table} IN ${mode} MODE`);
+  const release = async () => {
+    await blocker.query('ROLLBACK');
+    await blocker.end();
+  };
+  return Object.assign(release, { pid, release });
+}

@@ -7,7 +7,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { ROLLBACK_KIT_LOCK_KEY } from '../../src/migrations/lock.js';
-import { createTestDatabase, type TestDatabase } from '../helpers/pg.js';
+import { createTestDatabase, holdTableLock, type TestDatabase } from '../helpers/pg.js';
 import { findSecret, runAction } from '../helpers/run-action.js';
 import { applyMigrations, existingTables, git, tables, trackingState, workspace, writeMigrations, type Step } from './fixtures.js';
 
@@ -34,18 +34,6 @@ async function waitFor(db: TestDatabase, sql: string): Promise<pg.QueryResultRow
   }
 }
 
-
-/** Another session holding a table lock, as a busy production would; returns its release. */
-async function holdTableLock(db: TestDatabase, table: string): Promise<() => Promise<void>> {
-  const blocker = new pg.Client({ connectionString: db.url });
-  await blocker.connect();
-  await blocker.query('BEGIN');
-  await blocker.query(`LOCK TABLE ${table} IN ACCESS SHARE MODE`);
-  return async () => {
-    await blocker.query('ROLLBACK');
-    await blocker.end();
-  };
-}
 
 describe('run-down-migrations failures', () => {
   it('stops in the middle of the third of five: that one rolled back whole, the two before stay reverted; the re-run continues', async () => {

@@ -1,0 +1,112 @@
+/**
+ * Lock waits. A snapshot or a restore must never wait forever behind another session (an idle
+ * transaction, a stuck migration): our sessions run under a lock timeout, and while they run a
+ * watcher on a separate connection notes which sessions block them, so the error can name the
+ * blocking pid and what it is doing. The watcher has to look while the wait lasts: once the lock
+ * timeout has fired, pg_blocking_pids has nothing left to say.
+ */
+import { randomBytes } from 'node:crypto';
+import { RollbackKitError } from '../core/errors.js';
+import type { Log } from '../core/log.js';
+import type { ConnectionTarget } from './connection.js';
+import { connect, type Session } from './session.js';
+
+export const DEFAULT_LOCK_TIMEOUT_SECONDS = 30;
+
+/** A blocker's query is cut to this: enough to recognise it, little room for literals it holds. */
+const QUERY_CHARS = 80;
+const POLL_MS = 200;
+
+/** PostgreSQL's lock_timeout for `seconds`; 0 means "do not wait", which for PostgreSQL is 1 ms (its 0 is "forever"). */
+export function lockTimeoutMs(seconds: number): number {
+  return Math.max(1, Math.round(seconds * 1000));
+}
+
+/** An application_name that picks out this run's sessions in pg_stat_activity. */
+export function sessionTag(kind: string): string {
+  return `rollback-kit-${kind}-${randomBytes(4).toString('hex')}`;
+}
+
+export interface Blocker {
+  pid: number;
+  user: string;
+  state: string;
+  /** Seconds since its transaction (or query) started. */
+  seconds: number | null;
+  query: string;
+}
+
+/** A lock timeout, from a PostgreSQL error code or from a pg_* tool's stderr. */
+export function isLockTimeout(codeOrText: string | undefined): boolean {
+  if (!codeOrText) return false;
+  // pg_dump waits for its table locks under statement_timeout (--lock-wait-timeout), the others under lock_timeout.
+  return codeOrText === '55P03' || /lock timeout|could not obtain lock on|statement timeout[\s\S]*Query was: LOCK TABLE/i.test(codeOrText);
+}
+
+export interface BlockerWatch {
+  /** Stops watching; returns the sessions last seen blocking ours (empty when none was seen). */
+  stop(): Promise<Blocker[]>;
+}
+
+/**
+ * Watches, from its own connection, for sessions that block any session named `applicationName`.
+ * A watcher that cannot connect watches nothing: the lock timeout still bounds the wait.
+ */
+export async function watchBlockers(target: ConnectionTarget, applicationName: string, log: Log): Promise<BlockerWatch> {
+  let session: Session;
+  try {
+    session = await connect(target);
+  } catch (err) {
+    log.debug(`Not watching for blocking sessions: ${(err as Error).message}`);
+    return { stop: async () => [] };
+  }
+  let last: Blocker[] = [];
+  let polling: Promise<void> = Promise.resolve();
+  const poll = async () => {
+    const { rows } = await session.query<{ pid: number; user: string | null; state: string | null; seconds: number | null; query: string | null }>(
+      `SELECT DISTINCT b.pid, b.usename AS user, b.state, extract(epoch FROM now() - coalesce(b.xact_start, b.query_start))::int AS seconds,
+              left(regexp_replace(b.query, '\\s+', ' ', 'g'), ${QUERY_CHARS + 1}) AS query
+         FROM pg_stat_activity w
+        CROSS JOIN LATERAL unnest(pg_blocking_pids(w.pid)) AS bp(pid)
+         JOIN pg_stat_activity b ON b.pid = bp.pid
+        WHERE w.application_name = $1 AND b.application_name IS DISTINCT FROM $1
+        ORDER BY b.pid`,
+      [applicationName],
+    );
+    if (rows.length) last = rows.map((r) => ({ pid: r.pid, user: r.user ?? '?', state: r.state ?? 'unknown', seconds: r.seconds, query: r.query ?? '' }));
+  };
+  const timer = setInterval(() => {
+    polling = polling.then(poll).catch(() => undefined);
+  }, POLL_MS);
+  return {
+    async stop() {
+      clearInterval(timer);
+      await polling;
+      await session.end().catch(() => undefined);
+      return last;
+    },
+  };
+}
+
+/** `pid 4242 (user app, idle in transaction for 35 s): "LOCK TABLE …"`, redacted and cut short. */
+export function describeBlockers(blockers: Blocker[], log: Log): string {
+  return blockers
+    .map((b) => {
+      const query = b.query.length > QUERY_CHARS ? `${b.query.slice(0, QUERY_CHARS)}…` : b.query;
+      const since = b.seconds === null ? '' : ` for ${b.seconds} s`;
+      return `pid ${b.pid} (user ${b.user}, ${b.state}${since}${query ? `, last query "${log.redact(query)}"` : ''})`;
+    })
+    .join('; ');
+}
+
+/** The error for a lock that was not granted in time: who holds it, what was (not) changed, what to do. */
+export function lockTimeoutError(what: string, seconds: number, blockers: Blocker[], state: string, log: Log): RollbackKitError {
+  const who = blockers.length
+    ? `held by ${blockers.length > 1 ? 'sessions' : 'session'} ${describeBlockers(blockers, log)}`
+    : 'another session holds it (it ended or was not seen in pg_stat_activity in time)';
+  const end = blockers.length ? ` (SELECT pg_terminate_backend(${blockers[0]!.pid}) ends it)` : '';
+  return new RollbackKitError(
+    `${what} stopped: a lock was not granted within lock-timeout-seconds (${seconds} s), ${who}.`,
+    `${state} Once that session has finished or been ended${end}, run again; or raise lock-timeout-seconds.`,
+  );
+}

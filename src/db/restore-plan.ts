@@ -1,0 +1,220 @@
+/**
+ * What an in-place restore must remove first, and what it must put back after. pg_restore --clean
+ * drops object by object and fails on real schemas (a partition's inherited primary key cannot be
+ * dropped on its own; a table added after the snapshot with a foreign key to a snapshot table, or a
+ * view over one, blocks the drop). So restore-db drops the snapshot's relations itself, whole, in the
+ * restore's own transaction: views first, then every table in one DROP (partitions, foreign keys
+ * between them and all), then sequences. Objects the snapshot does not have are kept: a foreign key
+ * from a kept table, or a kept view, that depends on a dropped relation is dropped with it and
+ * re-created after the restore, in the same transaction. Anything else that depends on a snapshot
+ * relation is named and the restore refused before anything changes. Nothing is dropped with
+ * CASCADE: an object nobody planned for makes the transaction fail, and the database stays as it was.
+ */
+import { createReadStream } from 'node:fs';
+import { Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { RollbackKitError } from '../core/errors.js';
+import { runProcess } from '../core/process.js';
+import type { SnapshotFormat } from './archive.js';
+import { qualified, quoteIdent } from './catalog.js';
+import { toolErrorLine } from './pg-tools.js';
+import type { Session } from './session.js';
+
+/** A relation the snapshot creates, as its table of contents names it, in creation order. */
+export interface SnapshotRelation {
+  schema: string;
+  name: string;
+  type: string;
+}
+
+export interface SnapshotContents {
+  relations: SnapshotRelation[];
+  /** The snapshot holds large objects (a plain script commits those on its own). */
+  largeObjects: boolean;
+}
+
+const RELATION_TYPES = new Set(['TABLE', 'VIEW', 'MATERIALIZED VIEW', 'SEQUENCE', 'FOREIGN TABLE']);
+const TOC_COMMENT = /^-- Name: (.*); Type: (.*); Schema: (.*); Owner: .*$/;
+
+/** Collects the `-- Name: …; Type: …; Schema: …` comments pg_dump writes before every object. */
+function tocReader(into: SnapshotContents): Writable {
+  let rest = '';
+  const take = (line: string) => {
+    const m = TOC_COMMENT.exec(line);
+    if (!m) return;
+    const [, name, type, schema] = m as unknown as [string, string, string, string];
+    if (RELATION_TYPES.has(type)) into.relations.push({ schema, name, type });
+    else if (/^(BLOB|BLOBS|LARGE OBJECT)/.test(type)) into.largeObjects = true;
+  };
+  return new Writable({
+    write(chunk: Buffer, _enc, done) {
+      const lines = (rest + chunk.toString('utf8')).split('\n');
+      rest = lines.pop()!;
+      for (const line of lines) if (line.startsWith('-- ')) take(line);
+      done();
+    },
+    final(done) {
+      take(rest);
+      done();
+    },
+  });
+}
+
+/** The relations a snapshot creates: from its schema script (archives) or the script itself (plain). */
+export async function readSnapshotContents(path: string, format: SnapshotFormat, pgRestore: string | undefined): Promise<SnapshotContents> {
+  const contents: SnapshotContents = { relations: [], largeObjects: false };
+  const sink = tocReader(contents);
+  if (format === 'plain') {
+    await pipeline(createReadStream(path), sink);
+    return contents;
+  }
+  const listed = await runProcess(pgRestore!, ['--schema-only', '--file', '-', path], { stdout: sink });
+  await new Promise<void>((resolve) => (sink.writableFinished ? resolve() : sink.on('finish', () => resolve())));
+  if (listed.code !== 0) throw new RollbackKitError(`Cannot read the table of contents of ${path}: ${toolErrorLine(listed.stderr) || 'pg_restore failed'}.`);
+  return contents;
+}
+
+interface CurrentRelation {
+  oid: number;
+  schema: string;
+  name: string;
+  relkind: string;
+}
+
+export interface KeptForeignKey {
+  table: string;
+  name: string;
+  definition: string;
+}
+
+export interface RestorePlan {
+  /** Snapshot relations that exist now and are dropped before the snapshot's objects are created. */
+  dropped: CurrentRelation[];
+  /** Foreign keys of kept tables that point at a dropped relation: re-created after the restore. */
+  keptForeignKeys: KeptForeignKey[];
+  /** Views and materialized views the snapshot does not have, over a dropped relation: re-created after. */
+  keptViews: { schema: string; name: string; relkind: string }[];
+}
+
+const DROP_KIND: Record<string, string> = { v: 'VIEW', m: 'MATERIALIZED VIEW' };
+
+interface Dependent {
+  cls: string;
+  objid: number;
+  what: string;
+  owner: number | null;
+  owner_kind: string | null;
+  owner_name: string | null;
+  contype: string | null;
+  conname: string | null;
+  condef: string | null;
+}
+
+/**
+ * Objects that need a relation in `oids` (through the relation, its indexes or its row type) and
+ * would stop a DROP without CASCADE, each with the relation it belongs to.
+ */
+async function dependentsOf(session: Session, oids: number[]): Promise<Dependent[]> {
+  const { rows } = await session.query<Dependent>(
+    `WITH targets AS (
+       SELECT 'pg_class'::regclass AS cls, c.oid FROM pg_class c WHERE c.oid = ANY($1::oid[])
+       UNION ALL SELECT 'pg_class'::regclass, i.indexrelid FROM pg_index i WHERE i.indrelid = ANY($1::oid[])
+       UNION ALL SELECT 'pg_type'::regclass, c.reltype FROM pg_class c WHERE c.oid = ANY($1::oid[]) AND c.reltype <> 0
+     ), deps AS (
+       SELECT DISTINCT d.classid, d.objid, d.objsubid FROM pg_depend d JOIN targets t ON t.cls = d.refclassid AND t.oid = d.refobjid
+        WHERE d.deptype = 'n'
+     ), owned AS (
+       SELECT d.classid::regclass::text AS cls, d.objid::int AS objid, pg_describe_object(d.classid, d.objid, d.objsubid) AS what,
+              CASE d.classid
+                WHEN 'pg_class'::regclass THEN coalesce((SELECT i.indrelid FROM pg_index i WHERE i.indexrelid = d.objid), d.objid)
+                WHEN 'pg_constraint'::regclass THEN (SELECT nullif(k.conrelid, 0) FROM pg_constraint k WHERE k.oid = d.objid)
+                WHEN 'pg_trigger'::regclass THEN (SELECT g.tgrelid FROM pg_trigger g WHERE g.oid = d.objid)
+                WHEN 'pg_rewrite'::regclass THEN (SELECT r.ev_class FROM pg_rewrite r WHERE r.oid = d.objid)
+                WHEN 'pg_attrdef'::regclass THEN (SELECT a.adrelid FROM pg_attrdef a WHERE a.oid = d.objid)
+                WHEN 'pg_policy'::regclass THEN (SELECT p.polrelid FROM pg_policy p WHERE p.oid = d.objid)
+              END AS owner,
+              k.contype::text AS contype, k.conname::text AS conname, k.conparentid,
+              CASE WHEN k.contype = 'f' THEN pg_get_constraintdef(k.oid) END AS condef
+         FROM deps d LEFT JOIN pg_constraint k ON d.classid = 'pg_constraint'::regclass AND k.oid = d.objid
+     )
+     SELECT o.cls, o.objid, o.what, o.owner::int AS owner, c.relkind::text AS owner_kind,
+            CASE WHEN c.oid IS NOT NULL THEN quote_ident(n.nspname) || '.' || quote_ident(c.relname) END AS owner_name,
+            o.contype, o.conname, o.condef
+       FROM owned o LEFT JOIN pg_class c ON c.oid = o.owner LEFT JOIN pg_namespace n ON n.oid = c.relnamespace
+      -- A partition's copy of a foreign key goes and comes back with its parent's.
+      WHERE o.conparentid IS NULL OR o.conparentid = 0
+      ORDER BY o.what`,
+    [oids],
+  );
+  return rows;
+}
+
+/** Plans the drop of what the snapshot holds; refuses, naming them, objects it could not put back. */
+export async function planRestore(session: Session, contents: SnapshotContents, where: string): Promise<RestorePlan> {
+  // Definitions read with an empty search_path name every object with its schema, as the restore script needs.
+  await session.query("SELECT set_config('search_path', '', false)");
+  const { rows: dropped } = await session.query<CurrentRelation>(
+    `SELECT c.oid::int AS oid, n.nspname AS schema, c.relname AS name, c.relkind::text AS relkind
+       FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS t(schema, name, pos)
+       JOIN pg_namespace n ON n.nspname = t.schema
+       JOIN pg_class c ON c.relnamespace = n.oid AND c.relname = t.name AND c.relkind IN ('r','p','v','m','S','f')
+      ORDER BY t.pos`,
+    [contents.relations.map((r) => r.schema), contents.relations.map((r) => r.name)],
+  );
+  const dropSet = new Set(dropped.map((r) => r.oid));
+  const keptForeignKeys: KeptForeignKey[] = [];
+  const keptViews: RestorePlan['keptViews'] = [];
+  const unsupported: string[] = [];
+  const seenKeys = new Set<number>();
+  let frontier = dropped.map((r) => r.oid);
+  while (frontier.length) {
+    const next: number[] = [];
+    for (const d of await dependentsOf(session, frontier)) {
+      if (d.owner !== null && dropSet.has(d.owner)) continue;
+      if (d.cls === 'pg_constraint' && d.contype === 'f' && d.owner_name) {
+        if (!seenKeys.has(d.objid)) keptForeignKeys.push({ table: d.owner_name, name: d.conname!, definition: d.condef! });
+        seenKeys.add(d.objid);
+      } else if (d.cls === 'pg_rewrite' && d.owner !== null && (d.owner_kind === 'v' || d.owner_kind === 'm')) {
+        const [schema, name] = await session
+          .query<{ s: string; n: string }>('SELECT n.nspname AS s, c.relname AS n FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = $1', [d.owner])
+          .then((r) => [r.rows[0]!.s, r.rows[0]!.n]);
+        keptViews.push({ schema: schema!, name: name!, relkind: d.owner_kind });
+        dropSet.add(d.owner);
+        next.push(d.owner);
+      } else if (!unsupported.includes(d.what)) unsupported.push(d.what);
+    }
+    frontier = next;
+  }
+  if (unsupported.length) {
+    throw new RollbackKitError(
+      `The restore would have to drop objects the snapshot does not have, which restore-db cannot put back: ${unsupported.join('; ')}. Nothing was changed.`,
+      `These were created after the snapshot and depend on its tables. Drop them (or undo their migration with run-down-migrations) and run again; ${where} keeps them until then.`,
+    );
+  }
+  return { dropped, keptForeignKeys, keptViews };
+}
+
+/** The statements that remove what the snapshot will create, and what depends on it, in an order that needs no CASCADE. */
+export function dropStatements(plan: RestorePlan): string[] {
+  const out: string[] = [];
+  for (const fk of plan.keptForeignKeys) out.push(`ALTER TABLE ${fk.table} DROP CONSTRAINT ${quoteIdent(fk.name)};`);
+  // Kept views were found dependents-first from the snapshot's tables: drop the last found first.
+  for (const v of [...plan.keptViews].reverse()) out.push(`DROP ${DROP_KIND[v.relkind]} ${qualified(v.schema, v.name)};`);
+  // The table of contents lists views in creation order: dropping in reverse never drops one another needs.
+  for (const r of [...plan.dropped].reverse().filter((r) => DROP_KIND[r.relkind])) out.push(`DROP ${DROP_KIND[r.relkind]} IF EXISTS ${qualified(r.schema, r.name)};`);
+  const list = (kinds: string[]) => plan.dropped.filter((r) => kinds.includes(r.relkind)).map((r) => qualified(r.schema, r.name));
+  // One statement for every table: partitions with their parent, foreign keys between them, no order needed.
+  const tables = list(['r', 'p']);
+  if (tables.length) out.push(`DROP TABLE IF EXISTS ${tables.join(', ')};`);
+  const foreign = list(['f']);
+  if (foreign.length) out.push(`DROP FOREIGN TABLE IF EXISTS ${foreign.join(', ')};`);
+  // After the tables: a sequence a table owned is gone with it, one a default used is free now.
+  const sequences = list(['S']);
+  if (sequences.length) out.push(`DROP SEQUENCE IF EXISTS ${sequences.join(', ')};`);
+  return out;
+}
+
+/** Puts back the kept foreign keys (the views come from pg_dump, see restore.ts). */
+export function foreignKeyStatements(plan: RestorePlan): string[] {
+  return plan.keptForeignKeys.map((fk) => `ALTER TABLE ${fk.table} ADD CONSTRAINT ${quoteIdent(fk.name)} ${fk.definition};`);
+}

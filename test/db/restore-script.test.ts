@@ -1,0 +1,109 @@
+// The SQL stream restore-db sends to psql: its own BEGIN/COMMIT around the snapshot's script, the
+// script's own transaction removed, snapshot schemas kept, COPY data untouched however it is cut.
+import { describe, expect, it } from 'vitest';
+import { COMMITTED, psqlError, restoreScript } from '../../src/db/restore-script.js';
+
+async function* chunks(text: string, size: number): AsyncGenerator<string> {
+  for (let i = 0; i < text.length; i += size) yield text.slice(i, i + size);
+}
+
+async function render(script: string, opts: { unwrap: boolean; size?: number; sourceDone?: () => Promise<void> }): Promise<string> {
+  let out = '';
+  for await (const part of restoreScript({
+    prelude: ['-- prelude'],
+    source: chunks(script, opts.size ?? 7),
+    unwrap: opts.unwrap,
+    sourceDone: opts.sourceDone ?? (async () => undefined),
+    epilogue: ['-- epilogue'],
+  }))
+    out += part;
+  return out;
+}
+
+const ARCHIVE_SCRIPT = [
+  '--',
+  '-- PostgreSQL database dump',
+  '--',
+  '\\restrict abc',
+  'BEGIN;',
+  'SET lock_timeout = 0;',
+  'DROP SCHEMA IF EXISTS inventory;',
+  'CREATE SCHEMA inventory;',
+  'CREATE FUNCTION p() RETURNS void LANGUAGE plpgsql AS $$',
+  'BEGIN',
+  'COMMIT;',
+  'END $$;',
+  'COPY public.t (v) FROM stdin;',
+  'COMMIT;',
+  'CREATE SCHEMA inventory;',
+  'x\\\\.',
+  '\\.',
+  'COMMIT;',
+  '',
+  '--',
+  '-- PostgreSQL database dump complete',
+  '--',
+  '\\unrestrict abc',
+  '',
+].join('\n');
+
+describe('restoreScript', () => {
+  it.each([1, 7, 4096])('wraps a pg_restore -1 script in one transaction of its own (chunks of %i)', async (size) => {
+    const out = await render(ARCHIVE_SCRIPT, { unwrap: true, size });
+    const lines = out.split('\n');
+    expect(lines.slice(0, 2)).toEqual(['BEGIN;', '-- prelude']);
+    // The script's own BEGIN and final COMMIT are gone; a COMMIT inside a function body or COPY data stays.
+    expect(lines.filter((l) => l === 'BEGIN;')).toHaveLength(1);
+    expect(out).toContain('BEGIN\nCOMMIT;\nEND $$;');
+    expect(out).toContain('COPY public.t (v) FROM stdin;\nCOMMIT;\nCREATE SCHEMA inventory;\nx\\\\.\n\\.\n');
+    // The schema is kept, not dropped and created.
+    expect(out).not.toContain('DROP SCHEMA');
+    expect(out).toContain('SET lock_timeout = 0;\nCREATE SCHEMA IF NOT EXISTS inventory;\nCREATE FUNCTION');
+    expect(out.endsWith(`\\unrestrict abc\n\n-- epilogue\nCOMMIT;\n\\echo '${COMMITTED}'\n`)).toBe(true);
+    expect(lines.filter((l) => l === 'COMMIT;')).toHaveLength(3);
+  });
+
+  it('writes no COMMIT when the script was cut short or its producer failed', async () => {
+    const cut = ARCHIVE_SCRIPT.slice(0, ARCHIVE_SCRIPT.indexOf('x\\\\.'));
+    await expect(render(cut, { unwrap: true })).rejects.toThrow(/did not end with its COMMIT: it was cut short/);
+    const seen: string[] = [];
+    const failing = restoreScript({
+      prelude: [],
+      source: chunks(ARCHIVE_SCRIPT, 64),
+      unwrap: true,
+      sourceDone: async () => {
+        throw new Error('pg_restore failed');
+      },
+      epilogue: ['-- epilogue'],
+    });
+    await expect(
+      (async () => {
+        for await (const part of failing) seen.push(part);
+      })(),
+    ).rejects.toThrow('pg_restore failed');
+    expect(seen.join('')).not.toContain(COMMITTED);
+    expect(seen.join('').split('\n')).not.toContain('-- epilogue');
+  });
+
+  it('passes a plain script through (no wrapper to remove)', async () => {
+    const plain = 'SET x = 1;\nDROP SCHEMA IF EXISTS s;\nCREATE SCHEMA s;\nCOPY t FROM stdin;\n1\n\\.\n';
+    const out = await render(plain, { unwrap: false });
+    expect(out).toBe(`BEGIN;\n-- prelude\nSET x = 1;\nCREATE SCHEMA IF NOT EXISTS s;\nCOPY t FROM stdin;\n1\n\\.\n\n-- epilogue\nCOMMIT;\n\\echo '${COMMITTED}'\n`);
+  });
+});
+
+describe('psqlError', () => {
+  it('keeps the ERROR with its DETAIL and HINT, without psql\'s prefix, LINE or CONTEXT', () => {
+    const stderr = [
+      'psql:<stdin>:12: ERROR:  cannot drop table public.t because other objects depend on it',
+      'LINE 1: DROP TABLE public.t',
+      'DETAIL:  view public.v depends on table public.t',
+      'view public.w depends on view public.v',
+      'HINT:  Use DROP ... CASCADE to drop the dependent objects too.',
+      'CONTEXT:  COPY t, line 3: "secret row"',
+    ].join('\n');
+    expect(psqlError(stderr)).toBe(
+      'cannot drop table public.t because other objects depend on it DETAIL: view public.v depends on table public.t view public.w depends on view public.v HINT: Use DROP ... CASCADE to drop the dependent objects too.',
+    );
+  });
+});
