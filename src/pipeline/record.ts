@@ -103,4 +103,9 @@ export interface RollbackRecord {
   runUrl?: string;
   incidentIssueUrl?: string;
   labels: string[];
+  /**
+   * Names this incident across re-runs and jobs: the environment plus the bad deployment(s) rolled
+   * back from. A re-run with the same key comments on the open incident issue instead of opening one.
+   */
+  incidentKey: string;
 }
