@@ -97,6 +97,8 @@ export interface RollbackRecord {
   database?: DatabaseRecord;
   snapshot?: SnapshotRecord;
   verify?: VerifyRecord;
+  /** Names of the checks the verify phase will run, as `plan` resolved them (shown before verify runs, e.g. in a dry run). */
+  plannedChecks?: string[];
   /** What a person should do now, plain sentences. */
   nextSteps: string[];
   /** Link to the workflow run, when running on GitHub. */
