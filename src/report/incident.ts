@@ -10,7 +10,7 @@ import type { RollbackRecord } from '../pipeline/record.js';
 import { parseRetryAfter } from '../platforms/vercel/retry.js';
 import { sleep } from '../smoke/pool.js';
 import { codeSpan, formatDuration, inlineText, linkText, table } from './markdown.js';
-import { budgetText, changedEnv, checksTable, deploymentLabel, deploymentMarkdown, statusLine, STATUS_EMOJI, timeText, verdictText } from './rollback-summary.js';
+import { budgetText, changedEnv, checksTable, deploymentLabel, deploymentMarkdown, redactStrings, statusLine, STATUS_EMOJI, timeText, verdictText } from './rollback-summary.js';
 
 export interface GitHubTarget {
   apiUrl: string;
@@ -86,7 +86,7 @@ function timelineRows(record: RollbackRecord): string[][] {
   }
   const db = phaseEnd(record, 'database');
   if (db && record.database) rows.push({ at: db.at, event: `Database: ${inlineText(record.database.status)}, ${record.database.reverted.length} migration(s) reverted` });
-  rows.push({ at: endTime(record), event: `Rollback ${record.status === 'failed' ? `failed${record.failedPhase ? ` in ${record.failedPhase}` : ''}` : 'completed'}: ${inlineText(statusLine(record))}` });
+  rows.push({ at: endTime(record), event: inlineText(statusLine(record)) });
   const verify = phaseEnd(record, 'verify');
   if (verify && record.verify) {
     rows.push({ at: verify.at, event: record.verify.passed && record.verify.decision !== 'rollback' ? 'System verified stable by the smoke checks' : `Verification: ${verdictText(record)}` });
@@ -340,9 +340,11 @@ interface IssueItem {
  * Opens the incident issue, or comments on the open one carrying record.incidentKey; never throws
  * (a warning, and undefined).
  */
-export async function recordIncident(target: GitHubTarget, record: RollbackRecord, log: Log, options: IncidentOptions = {}): Promise<{ url: string; created: boolean } | undefined> {
+export async function recordIncident(target: GitHubTarget, input: RollbackRecord, log: Log, options: IncidentOptions = {}): Promise<{ url: string; created: boolean } | undefined> {
   try {
     log.secret(target.token);
+    // Redacted before it is escaped into Markdown, where a secret would no longer read as itself.
+    const record = redactStrings(input, log.redact);
     const repo = parseRepository(target.repository);
     if (!repo) {
       log.warning(`The incident issue was not recorded: the repository must look like owner/name (got "${plain(target.repository).slice(0, 100)}").`);

@@ -36,16 +36,18 @@ function oneLine(text: string): string {
 }
 
 /**
- * Outside text (a reason, a name, a provider's message) made inert in Markdown: on one line, and
- * every character that could open HTML, a link, emphasis, a code span, a heading or a table cell
- * written as an entity, so it renders as itself and nothing else.
+ * Outside text (a reason, a name, a provider's message) made inert in Markdown: on one line, HTML
+ * and table pipes written as entities (no raw `|` is left for a table row to split on), and every
+ * character that could open a link, emphasis, a code span or a heading backslash-escaped, so it
+ * renders as itself and nothing else.
  */
 export function inlineText(text: string): string {
   return oneLine(text)
+    .replace(/[\\`*_[\]#!~]/g, (c) => `\\${c}`)
     .replace(/&/g, '&amp;')
     .replace(/</g, '&lt;')
     .replace(/>/g, '&gt;')
-    .replace(/[\\`*_[\]|#!~]/g, (c) => `&#${c.charCodeAt(0)};`);
+    .replace(/\|/g, '&#124;');
 }
 
 /** Outside text as a code span (paths, ids, SHAs): on one line, fenced so no backtick inside can close it. */

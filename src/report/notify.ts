@@ -9,7 +9,7 @@ import { PHASES, type RollbackRecord, type Severity, type TimelineEntry } from '
 import { parseRetryAfter } from '../platforms/vercel/retry.js';
 import { sleep } from '../smoke/pool.js';
 import { formatDuration } from './markdown.js';
-import { budgetText, deploymentLabel, STATUS_EMOJI, statusLine, timeText } from './rollback-summary.js';
+import { budgetText, deploymentLabel, redactStrings, STATUS_EMOJI, statusLine, timeText } from './rollback-summary.js';
 
 export type ChatEvent = { kind: 'start' } | { kind: 'phase'; entry: TimelineEntry } | { kind: 'end' };
 
@@ -173,18 +173,12 @@ function endMessage(record: RollbackRecord): ChatMessage {
   );
 }
 
-export function chatMessage(event: ChatEvent, record: RollbackRecord): ChatMessage {
+/** With `log`, the record is redacted before anything is escaped (see redactStrings). */
+export function chatMessage(event: ChatEvent, input: RollbackRecord, log?: Log): ChatMessage {
+  const record = log ? redactStrings(input, log.redact) : input;
   if (event.kind === 'start') return startMessage(record);
   if (event.kind === 'phase') return phaseMessage(event.entry, record);
   return endMessage(record);
-}
-
-/** Every string in a JSON value passed through `redact`, before it is serialised (escaping would hide a secret from it). */
-function redactDeep(value: unknown, redact: (s: string) => string): unknown {
-  if (typeof value === 'string') return redact(value);
-  if (Array.isArray(value)) return value.map((v) => redactDeep(v, redact));
-  if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, redactDeep(v, redact)]));
-  return value;
 }
 
 export interface SendOptions {
@@ -245,7 +239,7 @@ export async function sendChatMessage(webhookUrl: string, message: ChatMessage, 
       log.warning(`notify-webhook-url must be an http(s) URL (got ${url.protocol.replace(/[^a-z+.-]/gi, '')}); no chat message was sent. The rollback goes on.`);
       return false;
     }
-    const body = JSON.stringify(redactDeep(message, log.redact));
+    const body = JSON.stringify(redactStrings(message, log.redact));
     const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     let last = await post(url, body, timeoutMs);
     if (!last.ok && last.retryable) {

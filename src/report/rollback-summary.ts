@@ -5,8 +5,21 @@
  * Everything that came from outside (names, reasons, provider messages) goes through
  * inlineText / codeSpan / linkText, so it renders as text and cannot add HTML or break a table.
  */
+import type { Log } from '../core/log.js';
 import type { ComponentRecord, DeploymentRef, RollbackRecord, TimelineEntry } from '../pipeline/record.js';
 import { codeSpan, formatBytes, formatDuration, inlineText, linkText, table } from './markdown.js';
+
+/**
+ * Every string in a value passed through `redact`. Reports redact the record before they escape
+ * it: escaping rewrites characters (`_`, `#`, `&`) a password may hold, and a redaction of the
+ * finished text would then no longer find it.
+ */
+export function redactStrings<T>(value: T, redact: (text: string) => string): T {
+  if (typeof value === 'string') return redact(value) as T;
+  if (Array.isArray(value)) return value.map((v) => redactStrings(v, redact)) as T;
+  if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, redactStrings(v, redact)])) as T;
+  return value;
+}
 
 const STATUS_ICON: Record<string, string> = {
   ok: '✅',
@@ -88,6 +101,17 @@ export function budgetText(durationMs: number, budgetMs: number): string {
   const over = durationMs - budgetMs;
   const verdict = over > 0 ? `over budget by ${formatDuration(over)}` : 'within budget';
   return `${formatDuration(durationMs)} of ${formatDuration(budgetMs)} budget (${verdict})`;
+}
+
+/** Each part's state, one phrase each: "web rolled-back, on dpl_2 (abc1234)". Plain text. */
+export function stateNow(record: RollbackRecord): string[] {
+  const out = record.components.map((c) => {
+    const on = deploymentLabel(c.status === 'failed' || c.status === 'skipped' ? c.from : (c.to ?? c.from));
+    return `${c.name} ${c.status}${on ? `, on ${on}` : ''}`;
+  });
+  const db = record.database;
+  if (db) out.push(`database ${db.status}, ${db.reverted.length} of ${db.planned.length} planned migration${db.planned.length === 1 ? '' : 's'} reverted`);
+  return out;
 }
 
 export function componentsTable(components: ComponentRecord[]): string {
@@ -253,7 +277,9 @@ export function ganttChart(timeline: TimelineEntry[]): string | undefined {
   return lines.join('\n');
 }
 
-export function rollbackSummaryMarkdown(record: RollbackRecord): string {
+/** With `log`, the record is redacted before anything is escaped (see redactStrings). */
+export function rollbackSummaryMarkdown(input: RollbackRecord, log?: Log): string {
+  const record = log ? redactStrings(input, log.redact) : input;
   const heading = `## ${STATUS_EMOJI[record.status]} ${inlineText(statusLine(record))}`;
   const facts = [
     `Reason: ${inlineText(record.reason)}`,
@@ -264,6 +290,11 @@ export function rollbackSummaryMarkdown(record: RollbackRecord): string {
   ].filter(Boolean);
   const links = [record.runUrl && `Run: ${linkText(record.runUrl)}`, record.incidentIssueUrl && `Incident issue: ${linkText(record.incidentIssueUrl)}`].filter(Boolean);
   const parts: string[] = [heading, `${facts.join(' · ')}.`];
+  const failed = record.timeline.filter((e) => e.status === 'failed');
+  if (record.status === 'failed' || record.status === 'unverified') {
+    const why = failed.map((e) => `**${e.phase}${e.component ? ` (${inlineText(e.component)})` : ''} failed**: ${inlineText(e.detail)}`);
+    parts.push([...why, `**State now**: ${stateNow(record).map((s) => inlineText(s)).join('; ')}.`].join('  \n'));
+  }
   if (record.status === 'unverified') {
     parts.push('> [!CAUTION]\n> The rollback ran but the checks still fail: production is still broken. Act now; see the next steps below.');
   }
