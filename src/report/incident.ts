@@ -274,9 +274,9 @@ class GitHubIssues {
         const exhausted = res.headers.get('x-ratelimit-remaining') === '0';
         // GitHub's secondary limits may come without headers, saying so only in the message.
         if ((res.status === 403 || res.status === 429) && (retryAfter !== null || exhausted || /rate limit/i.test(message))) {
-          // A rate limit: wait as told (Retry-After, or until the window resets), or a minute when not told.
+          // A rate limit: wait as told (Retry-After, or until an exhausted window resets), or the minute GitHub's docs ask for.
           const reset = Number(res.headers.get('x-ratelimit-reset'));
-          wait = retryAfter !== null ? parseRetryAfter(retryAfter) : Number.isFinite(reset) && reset > 0 ? Math.max(0, reset * 1000 - Date.now()) : 60_000;
+          wait = retryAfter !== null ? parseRetryAfter(retryAfter) : exhausted && Number.isFinite(reset) && reset > 0 ? Math.max(0, reset * 1000 - Date.now()) : 60_000;
           reply.why = `rate limited (HTTP ${res.status}${message ? ` ${message}` : ''})`;
           reply.rateLimited = true;
         } else if (res.status >= 500) {

@@ -150,7 +150,7 @@ export async function startGitHubIssues(opts: GitHubIssuesOptions): Promise<GitH
     ...(i.pullRequest ? { pull_request: { url: `${base}/repos/${owner}/${repo}/pulls/${i.number}`, html_url: i.html_url } } : {}),
   });
 
-  const list = (res: ServerResponse, url: URL, listPath: string) => {
+  const list = (res: ServerResponse, url: URL) => {
     const q = url.searchParams;
     const state = q.get('state') ?? 'open';
     const wanted = (q.get('labels') ?? '').split(',').map((l) => l.trim().toLowerCase()).filter(Boolean);
@@ -162,7 +162,7 @@ export async function startGitHubIssues(opts: GitHubIssuesOptions): Promise<GitH
       .sort((a, b) => b.number - a.number);
     const last = Math.max(1, Math.ceil(all.length / perPage));
     const pageUrl = (n: number) => {
-      const u = new URL(`${fake.linkOrigin ?? base}${listPath}`);
+      const u = new URL(`${fake.linkOrigin ?? base}/repositories/${repositoryId}/issues`);
       for (const [k, v] of q) if (k !== 'page') u.searchParams.set(k, v);
       u.searchParams.set('page', String(n));
       return u.href;
@@ -208,7 +208,7 @@ export async function startGitHubIssues(opts: GitHubIssuesOptions): Promise<GitH
     const rest = (byName ? byName[3] : byId![2]) ?? '';
     if (rest.startsWith('/issues') && fake.issuesDisabled) return error(res, 410, 'Issues are disabled for this repo', { documentation_url: 'https://docs.github.com/v3/issues/' });
 
-    if (req.method === 'GET' && rest === '/issues') return list(res, url, url.pathname);
+    if (req.method === 'GET' && rest === '/issues') return list(res, url);
     if (req.method === 'POST' && rest === '/issues') {
       if (fake.readOnly) return error(res, 403, 'Resource not accessible by integration');
       const b = (body ?? {}) as { title?: unknown; body?: unknown; labels?: unknown };
