@@ -7,6 +7,7 @@
  */
 import type { Log } from '../core/log.js';
 import type { RollbackRecord } from '../pipeline/record.js';
+import { parseRepository, type Repo } from '../platforms/git-revert/pulls.js';
 import { parseRetryAfter } from '../platforms/vercel/retry.js';
 import { sleep } from '../smoke/pool.js';
 import { codeSpan, formatDuration, inlineText, linkText, table } from './markdown.js';
@@ -324,11 +325,6 @@ function advice(reply: Extract<Reply, { ok: false }>, repository: string, doing:
   }
 }
 
-function parseRepository(full: string): { owner: string; repo: string } | undefined {
-  const m = /^([A-Za-z0-9_.-]+)\/([A-Za-z0-9_.-]+)$/.exec(full.trim());
-  return m ? { owner: m[1]!, repo: m[2]! } : undefined;
-}
-
 interface IssueItem {
   number?: unknown;
   html_url?: unknown;
@@ -345,8 +341,10 @@ export async function recordIncident(target: GitHubTarget, input: RollbackRecord
     log.secret(target.token);
     // Redacted before it is escaped into Markdown, where a secret would no longer read as itself.
     const record = redactStrings(input, log.redact);
-    const repo = parseRepository(target.repository);
-    if (!repo) {
+    let repo: Repo;
+    try {
+      repo = parseRepository(target.repository);
+    } catch {
       log.warning(`The incident issue was not recorded: the repository must look like owner/name (got "${plain(target.repository).slice(0, 100)}").`);
       return undefined;
     }
