@@ -35,11 +35,11 @@ function clip(text: string, max: number): string {
  * (`<!channel>`, `<url|label>`), and `@everyone` / `@here` would page a whole Discord server.
  */
 export function chatText(text: string): string {
-  return text
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
-    .replace(/@(everyone|here|channel)/gi, '@\u200b$1');
+  return noBroadcast(text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;'));
+}
+
+function noBroadcast(text: string): string {
+  return text.replace(/@(everyone|here|channel)/gi, '@\u200b$1');
 }
 
 /** One line of outside text: newlines in a reason or a provider message cannot fake another field. */
@@ -91,9 +91,14 @@ interface Field {
   value: string;
 }
 
-/** The same facts as `text` (one line per field) and as Slack blocks. Values are already escaped. */
-function build(title: string, fields: Field[], footer: string[]): ChatMessage {
-  const text = [title, '', ...fields.map((f) => `${f.label}: ${f.value}`), ...(footer.length ? ['', ...footer] : [])].join('\n');
+/**
+ * The same facts as `text` (one line per field) and as Slack blocks. Field values are already
+ * escaped; the title is not, since a header's plain_text shows entities as typed and parses no
+ * mention, so it is escaped for `text` only.
+ */
+function build(rawTitle: string, fields: Field[], footer: string[]): ChatMessage {
+  const title = noBroadcast(rawTitle.replace(/\s*[\r\n]+\s*/g, ' '));
+  const text = [chatText(title), '', ...fields.map((f) => `${f.label}: ${f.value}`), ...(footer.length ? ['', ...footer] : [])].join('\n');
   const short = fields.filter((f) => f.value.length <= 80 && !f.value.includes('\n'));
   const long = fields.filter((f) => !short.includes(f));
   const blocks: unknown[] = [{ type: 'header', text: { type: 'plain_text', text: clip(title, HEADER_MAX), emoji: true } }];
@@ -116,7 +121,7 @@ function links(record: RollbackRecord): string[] {
 function startMessage(record: RollbackRecord): ChatMessage {
   const env = record.environment.toUpperCase();
   const targets = record.components.map((c) => `${c.name} → ${deploymentLabel(c.to) ?? 'previous'}${c.to?.createdAt ? ` (from ${timeText(c.to.createdAt, true)})` : ''}`);
-  const title = `${record.dryRun ? '📝 DRY RUN: ' : '🚨 '}${line(env)} ROLLBACK IN PROGRESS`;
+  const title = `${record.dryRun ? '📝 DRY RUN: ' : '🚨 '}${env} ROLLBACK IN PROGRESS`;
   return build(
     title,
     [
@@ -143,7 +148,7 @@ function phaseMessage(entry: TimelineEntry, record: RollbackRecord): ChatMessage
   const subject = `${entry.phase}${entry.component ? ` (${entry.component})` : ''}`;
   const next = nextPhase(entry);
   return build(
-    `⏱️ UPDATE${at}: ${line(subject)} ${line(entry.status)}`,
+    `⏱️ UPDATE${at}: ${subject} ${entry.status}`,
     [
       { label: 'Status', value: blocked ? 'Blocked' : 'In Progress' },
       { label: 'Progress', value: line(`${subject}: ${entry.status}${entry.detail ? ` — ${entry.detail}` : ''}`) },
@@ -156,10 +161,10 @@ function phaseMessage(entry: TimelineEntry, record: RollbackRecord): ChatMessage
 }
 
 function endMessage(record: RollbackRecord): ChatMessage {
-  const title = `${STATUS_EMOJI[record.status]} ${line(statusLine(record))}`;
+  const title = `${STATUS_EMOJI[record.status]} ${statusLine(record)}`;
   const steps = record.nextSteps.map((s, i) => `${i + 1}. ${line(s)}`).join('\n');
   return build(
-    clip(title, HEADER_MAX),
+    title,
     [
       { label: 'Issue', value: line(record.reason) },
       { label: 'Severity', value: line(severityText(record)) },

@@ -60,7 +60,7 @@ export function whereNow(record: RollbackRecord): string {
   const parts = record.components.map((c) => `${c.name} ${deploymentLabel(c.to ?? c.from) ?? c.status}`);
   if (record.database) {
     const n = record.database.reverted.length;
-    parts.push(`database with ${n} migration${n === 1 ? '' : 's'} reverted`);
+    parts.push(n ? `database with ${n} migration${n === 1 ? '' : 's'} reverted` : 'database unchanged');
   }
   return parts.length ? parts.join(', ') : 'the same deployments';
 }

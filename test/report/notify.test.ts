@@ -97,7 +97,9 @@ describe('chat messages in the runbook templates', () => {
     r.components[0]!.name = '@here <@U123>';
     for (const m of [chatMessage({ kind: 'start' }, r), chatMessage({ kind: 'end' }, r), chatMessage({ kind: 'phase', entry: r.timeline[2]! }, r)]) {
       const all = `${m.text}\n${blockText(m)}`;
-      expect(all).not.toMatch(/<!channel>|<https:\/\/evil|<@U123>/);
+      // The header is plain_text, where Slack parses no <…> at all: only mrkdwn and `text` must escape it.
+      const parsed = `${m.text}\n${JSON.stringify(m.blocks.slice(1))}`;
+      expect(parsed).not.toMatch(/<!channel>|<https:\/\/evil|<@U123>/);
       expect(all).not.toMatch(/@(everyone|here)/);
       expect(m.text.split('\n').filter((l) => l.startsWith('Severity:')).length).toBeLessThanOrEqual(1);
     }
@@ -247,5 +249,16 @@ describe('sending a chat message', () => {
       expect((receiver.delivered as ChatMessage[]).map((m) => m.text).join('\n')).not.toContain(secret);
     }
     expect(decoded).toContain('***');
+  });
+});
+
+describe('the chat header', () => {
+  it('is plain text on one line: no entities shown to people, no mention parsed', () => {
+    const r = fullRecord();
+    r.environment = 'prod <eu>\n& more';
+    const m = chatMessage({ kind: 'start' }, r);
+    const header = (m.blocks[0] as { text: { text: string } }).text.text;
+    expect(header).toBe('🚨 PROD <EU> & MORE ROLLBACK IN PROGRESS');
+    expect(m.text.split('\n')[0]).toBe('🚨 PROD &lt;EU&gt; &amp; MORE ROLLBACK IN PROGRESS');
   });
 });

@@ -130,7 +130,7 @@ describe('the rollback job summary', () => {
 
   it('says a re-run found nothing to do', () => {
     const md = rollbackSummaryMarkdown(nothingToDoRecord());
-    expect(md.split('\n')[0]).toBe('## ✅ Nothing to roll back: production is already on web dpl\\_good4790 (beefcaf), api deploy 75, database with 0 migrations reverted');
+    expect(md.split('\n')[0]).toBe('## ✅ Nothing to roll back: production is already on web dpl\\_good4790 (beefcaf), api deploy 75, database unchanged');
     expect(md).toContain('| app | web | 09:26:55 UTC | 900 ms | 3 min 0 s | ✔️ nothing-to-do | already current |');
     expect(md).toContain('No migration was reverted.');
   });
