@@ -29,9 +29,11 @@ export interface IncidentOptions {
   maxWaitMs?: number;
   /** First pause after a 5xx or network error; doubles each time. */
   backoffMs?: number;
+  /** Everything (search, pages, retries, the write) within this, so the report phase stays bounded. */
+  deadlineMs?: number;
 }
 
-const DEFAULTS: Required<IncidentOptions> = { timeoutMs: 10_000, retries: 3, maxWaitMs: 20_000, backoffMs: 1000 };
+const DEFAULTS: Required<IncidentOptions> = { timeoutMs: 10_000, retries: 3, maxWaitMs: 20_000, backoffMs: 1000, deadlineMs: 60_000 };
 /** GitHub refuses bodies longer than 65,536 characters. */
 const BODY_MAX = 65_000;
 const TITLE_MAX = 120;
@@ -214,6 +216,7 @@ type Reply = { ok: true; status: number; data: unknown; next?: string } | { ok: 
 class GitHubIssues {
   readonly host: string;
   private readonly base: URL;
+  private readonly deadline: number;
 
   constructor(
     apiUrl: string,
@@ -223,6 +226,7 @@ class GitHubIssues {
   ) {
     this.base = new URL(apiUrl.replace(/\/*$/, '/'));
     this.host = this.base.host;
+    this.deadline = Date.now() + opts.deadlineMs;
   }
 
   url(path: string, query: Record<string, string> = {}): URL {
@@ -247,6 +251,7 @@ class GitHubIssues {
     for (let attempt = 0; ; attempt++) {
       let reply: Reply;
       let wait: number | undefined;
+      const timeoutMs = Math.max(1, Math.min(this.opts.timeoutMs, this.deadline - Date.now()));
       try {
         const res = await fetch(url, {
           method,
@@ -258,8 +263,9 @@ class GitHubIssues {
             ...(body !== undefined ? { 'Content-Type': 'application/json' } : {}),
           },
           body: body !== undefined ? JSON.stringify(body) : undefined,
-          redirect: 'error',
-          signal: AbortSignal.timeout(this.opts.timeoutMs),
+          // GitHub redirects a renamed repository; fetch drops the token on a redirect to another origin.
+          redirect: 'follow',
+          signal: AbortSignal.timeout(timeoutMs),
         });
         const text = await res.text();
         let data: unknown;
@@ -286,12 +292,13 @@ class GitHubIssues {
       } catch (err) {
         const name = (err as Error)?.name;
         const code = (err as { cause?: { code?: unknown } })?.cause?.code;
-        const why = name === 'TimeoutError' || name === 'AbortError' ? `no answer within ${formatDuration(this.opts.timeoutMs)}` : typeof code === 'string' ? code : 'network error';
+        const why = name === 'TimeoutError' || name === 'AbortError' ? `no answer within ${formatDuration(timeoutMs)}` : typeof code === 'string' ? code : 'network error';
         reply = { ok: false, message: '', why };
         wait = this.opts.backoffMs * 2 ** attempt;
       }
       if (wait === undefined || attempt >= this.opts.retries) return reply;
       if (wait > this.opts.maxWaitMs) return { ...reply, why: `${reply.why}; GitHub asks to wait ${formatDuration(wait)}, longer than a rollback should` };
+      if (Date.now() + wait >= this.deadline) return { ...reply, why: `${reply.why}; out of the ${formatDuration(this.opts.deadlineMs)} allowed for the incident issue` };
       this.log.debug(`GitHub at ${this.host}: ${reply.why}; retrying in ${formatDuration(wait)}.`);
       await sleep(wait);
     }

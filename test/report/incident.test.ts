@@ -225,6 +225,15 @@ describe('recording the incident on GitHub', () => {
     expect(warnings(log.lines)[0]).toContain('no answer within 200 ms');
   });
 
+  it('keeps the whole call within its deadline, whatever the per-request timeout and retries', async () => {
+    const { fake, target } = await github();
+    fake.hang(100);
+    const log = memoryLog();
+    expect(await recordIncident(target, fullRecord(), log, { timeoutMs: 10_000, retries: 3, backoffMs: 10, deadlineMs: 400 })).toBeUndefined();
+    expect(fake.requests).toHaveLength(1);
+    expect(warnings(log.lines)[0]).toMatch(/no answer within \d+ ms; out of the 400 ms allowed for the incident issue/);
+  });
+
   it('does not follow a pagination link to another host with the token', async () => {
     const { fake, target } = await github();
     const other = await startGitHubIssues({ token: TOKEN, repository: REPO });
