@@ -136,9 +136,11 @@ function startMessage(record: RollbackRecord): ChatMessage {
   );
 }
 
-function nextPhase(entry: TimelineEntry): string | undefined {
+/** The phase that runs next: without a database in the plan, snapshot and database do not run. */
+function nextPhase(entry: TimelineEntry, record: RollbackRecord): string | undefined {
   const i = PHASES.indexOf(entry.phase);
-  return i >= 0 ? PHASES[i + 1] : undefined;
+  if (i < 0) return undefined;
+  return PHASES.slice(i + 1).find((p) => record.database || (p !== 'snapshot' && p !== 'database'));
 }
 
 function phaseMessage(entry: TimelineEntry, record: RollbackRecord): ChatMessage {
@@ -146,7 +148,7 @@ function phaseMessage(entry: TimelineEntry, record: RollbackRecord): ChatMessage
   const at = Number.isNaN(finished) ? '' : ` ${timeText(new Date(finished).toISOString()).slice(0, 5)}`;
   const blocked = entry.status === 'failed';
   const subject = `${entry.phase}${entry.component ? ` (${entry.component})` : ''}`;
-  const next = nextPhase(entry);
+  const next = nextPhase(entry, record);
   return build(
     `⏱️ UPDATE${at}: ${subject} ${entry.status}`,
     [

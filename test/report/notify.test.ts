@@ -53,6 +53,10 @@ describe('chat messages in the runbook templates', () => {
     expect(m.text).toContain('Took: 41.0 s of 3 min 0 s budget (within budget)');
     expect(m.text).toContain('Next: snapshot');
 
+    const appOnly = fullRecord();
+    appOnly.database = undefined;
+    expect(chatMessage({ kind: 'phase', entry: appOnly.timeline[2]! }, appOnly).text).toContain('Next: environment');
+
     const f = failedRecord();
     const blocked = chatMessage({ kind: 'phase', entry: f.timeline.find((e) => e.status === 'failed')! }, f);
     expect(blocked.text).toContain('Status: Blocked');
