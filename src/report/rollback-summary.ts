@@ -141,7 +141,7 @@ export function checksTable(record: RollbackRecord): string | undefined {
 /** The verify phase's verdict in one sentence. */
 export function verdictText(record: RollbackRecord): string {
   const v = record.verify;
-  if (!v) return 'Not verified: the verify phase did not run.';
+  if (!v) return record.status === 'nothing-to-do' ? 'Not run: nothing changed.' : 'Not verified: the verify phase did not run.';
   const failed = v.checks.filter((c) => !c.passed).length;
   const counts = `${v.checks.length - failed} of ${v.checks.length} checks passed`;
   if (v.decision === 'rollback') return `Production still looks broken after the rollback (severity ${inlineText(v.severity)}, ${counts}).`;
@@ -213,12 +213,13 @@ function databaseSection(record: RollbackRecord): string[] {
     out.push('### Snapshot taken before the database changed', table(['', ''], [['Path', codeSpan(s.path)], ['sha256', codeSpan(s.sha256)], ['Size', formatBytes(s.sizeBytes)]]));
   }
   const db = record.database;
-  if (db) {
+  // A dry run's migrations are in the plan; there is nothing reverted to show.
+  if (db && record.status !== 'dry-run') {
     const head = `### Database: ${inlineText(db.status)}${db.error ? ` — ${inlineText(db.error)}` : ''}`;
     const reverted = db.reverted.length ? `Reverted, in order:\n\n${db.reverted.map((m, i) => `${i + 1}. ${codeSpan(m)}`).join('\n')}` : 'No migration was reverted.';
     const left = db.planned.filter((m) => !db.reverted.includes(m));
     out.push(head, reverted);
-    if (left.length && record.status !== 'dry-run') out.push(`Planned but not reverted: ${left.map((m) => codeSpan(m)).join(', ')}.`);
+    if (left.length) out.push(`Planned but not reverted: ${left.map((m) => codeSpan(m)).join(', ')}.`);
   }
   return out;
 }

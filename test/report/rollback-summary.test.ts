@@ -125,6 +125,7 @@ describe('the rollback job summary', () => {
     expect(md).toContain('migrations to revert in this order');
     expect(md).not.toContain('### Verification');
     expect(md).not.toContain('Planned but not reverted');
+    expect(md).not.toContain('### Database');
     expect(md).toContain('dry run.');
   });
 
@@ -133,6 +134,7 @@ describe('the rollback job summary', () => {
     expect(md.split('\n')[0]).toBe('## ✅ Nothing to roll back: production is already on web dpl\\_good4790 (beefcaf), api deploy 75, database unchanged');
     expect(md).toContain('| app | web | 09:26:55 UTC | 900 ms | 3 min 0 s | ✔️ nothing-to-do | already current |');
     expect(md).toContain('No migration was reverted.');
+    expect(section(md, 'Verification')).toContain('Not run: nothing changed.');
   });
 
   it('keeps hostile names, reasons and details inert: no HTML, no extra cells, no workflow commands, no links', () => {
