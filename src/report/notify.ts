@@ -200,6 +200,13 @@ const DEFAULT_RETRY_DELAY_MS = 1000;
 /** A receiver asking for a longer wait than this is not waited for: the rollback goes on. */
 const MAX_RETRY_AFTER_MS = 2000;
 
+/**
+ * Webhooks that failed their last message in this process. A rollback sends a message per phase and
+ * waits for each: a receiver that hangs would cost it 11 s a message, so after one failed message
+ * the next ones get a single attempt, and a success restores the retry.
+ */
+const failing = new Set<string>();
+
 type Attempt = { ok: true } | { ok: false; why: string; retryable: boolean; retryAfterMs?: number };
 
 async function post(url: URL, body: string, timeoutMs: number): Promise<Attempt> {
@@ -249,7 +256,7 @@ export async function sendChatMessage(webhookUrl: string, message: ChatMessage, 
     const body = JSON.stringify(redactStrings(message, log.redact));
     const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     let last = await post(url, body, timeoutMs);
-    if (!last.ok && last.retryable) {
+    if (!last.ok && last.retryable && !failing.has(url.href)) {
       const wait = last.retryAfterMs || (opts.retryDelayMs ?? DEFAULT_RETRY_DELAY_MS);
       if (wait <= MAX_RETRY_AFTER_MS) {
         await sleep(wait);
@@ -258,7 +265,11 @@ export async function sendChatMessage(webhookUrl: string, message: ChatMessage, 
         last = { ...last, why: `${last.why}, asked to wait ${formatDuration(wait)}` };
       }
     }
-    if (last.ok) return true;
+    if (last.ok) {
+      failing.delete(url.href);
+      return true;
+    }
+    failing.add(url.href);
     log.warning(`The chat message to ${url.host} was not delivered: ${last.why}. The rollback goes on; tell the team another way.`);
     return false;
   } catch (err) {

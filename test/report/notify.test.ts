@@ -173,6 +173,22 @@ describe('sending a chat message', () => {
     expect(receiver.delivered).toHaveLength(1);
   });
 
+  it('after a failed message, the next ones to that webhook get one attempt until one gets through', async () => {
+    receiver = await startWebhookReceiver();
+    const log = memoryLog();
+    receiver.hangNext(2);
+    expect(await sendChatMessage(receiver.url, message(), log, { timeoutMs: 200, retryDelayMs: 10 })).toBe(false);
+    expect(receiver.requests).toHaveLength(2);
+    receiver.hangNext(1);
+    expect(await sendChatMessage(receiver.url, message(), log, { timeoutMs: 200, retryDelayMs: 10 })).toBe(false);
+    expect(receiver.requests).toHaveLength(3);
+    expect(await sendChatMessage(receiver.url, message(), log, { timeoutMs: 200, retryDelayMs: 10 })).toBe(true);
+    // Delivered again: the retry is back.
+    receiver.failNext(1, 500);
+    expect(await sendChatMessage(receiver.url, message(), log, { timeoutMs: 200, retryDelayMs: 10 })).toBe(true);
+    expect(receiver.requests).toHaveLength(6);
+  });
+
   it('two 500s: a warning with the status, false', async () => {
     receiver = await startWebhookReceiver();
     receiver.failNext(2, 503);
