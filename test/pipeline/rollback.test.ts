@@ -123,6 +123,30 @@ describe('rollback (root action)', () => {
     expect(json(again.outputs.reverted)).toEqual(['20240101000003']);
   });
 
+  it('two runs at once: one reverts, the other waits for it and finds nothing left to do', async () => {
+    await writePlan(w, planYaml(w, { verify: '  checks: "- {name: t1 is there, query: SELECT count(*) FROM t1, expect-value: 1}"' }));
+    const [a, b] = await Promise.all([rollback(w, { scope: 'db' }), rollback(w, { scope: 'db' })]);
+    expect([a.errors, b.errors]).toEqual([[], []]);
+    expect([a.outputs.status, b.outputs.status].sort()).toEqual(['nothing-to-do', 'rolled-back']);
+    expect(await appliedVersions(w.db)).toEqual(['20240101000001', '20240101000002']);
+  });
+
+  it('a run that stopped after the app phase goes on with the database when re-run', async () => {
+    await writePlan(w, planYaml(w, { api: false }));
+    const stopped = await rollback(w, { scope: 'full', from: w.shop.bad.uid }, { RUNNER_TEMP: '/dev/null/runner-temp' });
+    expect(stopped.outputs['failed-phase']).toBe('snapshot');
+    expect(w.shop.vercel.production(w.shop.project)?.uid).toBe(w.shop.good.uid);
+    expect(await appliedVersions(w.db)).toHaveLength(3);
+
+    const resumed = await rollback(w, { scope: 'full', from: w.shop.bad.uid });
+    expect(resumed.errors).toEqual([]);
+    expect(resumed.outputs.status).toBe('rolled-back');
+    expect(json(resumed.outputs.components)).toMatchObject({ web: { status: 'already-current' } });
+    expect(phases(resumed)).toEqual(expect.arrayContaining(['app:web=nothing-to-do', 'snapshot=ok', 'database=ok', 'verify=ok']));
+    expect(await appliedVersions(w.db)).toEqual(['20240101000001', '20240101000002']);
+    expect(w.issues.created().filter((i) => i.title)).toHaveLength(1);
+  });
+
   it('dry run resolves everything and changes nothing', async () => {
     await writePlan(w, planYaml(w));
     const run = await rollback(w, { scope: 'full', 'dry-run': true });
