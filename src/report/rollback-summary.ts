@@ -6,7 +6,8 @@
  * inlineText / codeSpan / linkText, so it renders as text and cannot add HTML or break a table.
  */
 import type { Log } from '../core/log.js';
-import type { ComponentRecord, DeploymentRef, RollbackRecord, TimelineEntry } from '../pipeline/record.js';
+import { budgets, OFF_CRITICAL_PATH } from '../pipeline/budgets.js';
+import { PHASES, type ComponentRecord, type DeploymentRef, type RollbackRecord, type TimelineEntry } from '../pipeline/record.js';
 import { codeSpan, formatBytes, formatDuration, inlineText, linkText, table } from './markdown.js';
 
 /**
@@ -181,9 +182,18 @@ function planSection(record: RollbackRecord): string[] {
   }
   const checks = record.plannedChecks ?? record.verify?.checks.map((c) => c.name) ?? [];
   out.push(checks.length ? `Checks: ${checks.map((c) => inlineText(c)).join(', ')}.` : 'Checks: none configured.');
-  out.push(`Budget: ${formatDuration(record.budgetMs)} in total; each phase's share is in the timeline.`);
+  out.push(budgetPlan(record));
   if (record.scope.length) out.push(`Scope: ${record.scope.map((s) => inlineText(s)).join(', ')}.`);
   return out;
+}
+
+/** "Budget: 15 min 0 s: plan 30.0 s, …" — each phase's share of the budget, as the pipeline scales it. */
+function budgetPlan(record: RollbackRecord): string {
+  const b = budgets(record.budgetMs / 60_000);
+  const runs = PHASES.filter((p) => record.database || (p !== 'snapshot' && p !== 'database'));
+  const critical = runs.filter((p) => !OFF_CRITICAL_PATH.includes(p)).map((p) => `${p} ${formatDuration(b.phase(p))}`);
+  const off = runs.filter((p) => OFF_CRITICAL_PATH.includes(p)).map((p) => `${p} ${formatDuration(b.phase(p))}`);
+  return `Budget: ${formatDuration(record.budgetMs)} in total: ${critical.join(', ')}${off.length ? `; off the critical path: ${off.join(', ')}` : ''}.`;
 }
 
 function timelineSection(record: RollbackRecord): string[] {

@@ -63,7 +63,12 @@ describe('the rollback job summary', () => {
     expect(plan).toContain('`dpl_err4805`: state ERROR; `dpl_prev4801`: preview deployment, not production');
     expect(plan).toContain('1. `20260314_add_coupons`\n2. `20260313_orders_index`');
     expect(plan).toContain('Checks: health, checkout, orders table.');
-    expect(plan).toContain('Budget: 15 min 0 s in total');
+    expect(plan).toContain('Budget: 15 min 0 s in total: plan 30.0 s, notify-start 30.0 s, app 3 min 0 s, snapshot 2 min 0 s, database 6 min 0 s, environment 1 min 0 s, verify 2 min 0 s; off the critical path: report 30.0 s, notify-end 30.0 s.');
+    // Scaled with the budget, and without database phases when the plan has no database.
+    const short = fullRecord();
+    short.budgetMs = 300_000;
+    short.database = undefined;
+    expect(rollbackSummaryMarkdown(short)).toContain('Budget: 5 min 0 s in total: plan 10.0 s, notify-start 10.0 s, app 1 min 0 s, environment 20.0 s, verify 40.0 s;');
 
     const timeline = section(md, 'Timeline');
     expect(timeline).toContain('| Phase | Component | Start | Duration | Budget | Status | Detail |');
