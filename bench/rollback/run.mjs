@@ -7,18 +7,14 @@
 //   node bench/rollback/run.mjs [runs]
 import { spawn } from 'node:child_process';
 import { createServer } from 'node:http';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
+import { median, runnerEnv } from '../runner.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '../..');
 const runs = Number(process.argv[2] ?? 15);
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
 
 function timeProcess(command, args, env = process.env) {
   return new Promise((done, fail) => {
@@ -27,21 +23,6 @@ function timeProcess(command, args, env = process.env) {
     child.on('error', fail);
     child.on('close', (code) => done({ ms: performance.now() - started, code }));
   });
-}
-
-/** A runner-like environment: file commands in a temp dir, inputs as INPUT_<NAME> with hyphens kept. */
-async function runnerEnv(inputs) {
-  const dir = await mkdtemp(join(tmpdir(), 'rk-bench-rollback-'));
-  const env = {};
-  for (const [k, v] of Object.entries(process.env)) if (!/^(INPUT_|GITHUB_|RUNNER_)/.test(k)) env[k] = v;
-  for (const name of ['GITHUB_OUTPUT', 'GITHUB_STEP_SUMMARY', 'GITHUB_ENV', 'GITHUB_STATE']) {
-    env[name] = join(dir, name.toLowerCase());
-    await writeFile(env[name], '');
-  }
-  env.RUNNER_TEMP = dir;
-  env.GITHUB_WORKSPACE = dir;
-  for (const [k, v] of Object.entries(inputs)) env[`INPUT_${k.toUpperCase()}`] = v;
-  return { env, dir };
 }
 
 const server = createServer((req, res) => {
