@@ -10,7 +10,7 @@ import { RollbackKitError } from '../core/errors.js';
 import { parseList } from '../core/parse.js';
 import type { Choice } from '../migrations/revert.js';
 import { FORMAT_NAMES, type FormatName } from '../migrations/types.js';
-import { DEFAULT_VERCEL_API_URL, METHODS, PROVIDERS, type Provider } from '../platforms/promote.js';
+import { DEFAULT_VERCEL_API_URL, isHttpUrl, METHODS, PROVIDERS, type Provider } from '../platforms/promote.js';
 import { locate, tabIndentedLines, type YamlPath } from '../smoke/parse-spec.js';
 import { MAX_BUDGET_MINUTES, MIN_BUDGET_MINUTES, RUNBOOK_MINUTES } from './budgets.js';
 import { findSecretValues } from './secret-values.js';
@@ -224,15 +224,6 @@ class Reader {
         return undefined;
       }
     }
-  }
-}
-
-export function isHttpUrl(text: string): boolean {
-  try {
-    const url = new URL(text);
-    return url.protocol === 'http:' || url.protocol === 'https:';
-  } catch {
-    return false;
   }
 }
 

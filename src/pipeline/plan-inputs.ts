@@ -5,12 +5,11 @@
  * the file; inputs that describe a component belong in the file once there is one, so setting them
  * beside it is a mistake named by its input rather than a silent choice between the two.
  */
-import { RollbackKitError } from '../core/errors.js';
 import type { Choice } from '../migrations/revert.js';
 import { FORMAT_NAMES } from '../migrations/types.js';
-import { DEFAULT_VERCEL_API_URL, METHODS, PROVIDERS, type Provider } from '../platforms/promote.js';
+import { DEFAULT_VERCEL_API_URL, isHttpUrl, METHODS, PROVIDERS, type Provider } from '../platforms/promote.js';
 import { RUNBOOK_MINUTES } from './budgets.js';
-import { DB_METHODS, defaultVerify, isHttpUrl, PlanError, RESERVED_NAMES, type ComponentPlan, type DatabasePlan, type PlanProblem, type RollbackPlan } from './plan-file.js';
+import { DB_METHODS, defaultVerify, PlanError, RESERVED_NAMES, type ComponentPlan, type DatabasePlan, type PlanProblem, type RollbackPlan } from './plan-file.js';
 
 /** The root action's plan inputs, by their public names, already trimmed (undefined when empty). */
 export interface PlanInputs {
@@ -61,7 +60,7 @@ export function resolvePlan(file: RollbackPlan | undefined, inputs: PlanInputs, 
   applyFrom(components, inputs.from, bad);
 
   const database = mergeDatabase(file?.database, inputs, opts.hasDatabaseUrl || Boolean(file?.database), bad);
-  const verify = mergeVerify(file, inputs);
+  const verify = mergeVerify(file, inputs, bad);
   if (!components.length && !database) {
     problems.push({
       place: source === 'inputs' ? 'inputs' : source,
@@ -153,13 +152,11 @@ function mergeDatabase(file: DatabasePlan | undefined, inputs: PlanInputs, wante
   };
 }
 
-function mergeVerify(file: RollbackPlan | undefined, inputs: PlanInputs): RollbackPlan['verify'] {
+function mergeVerify(file: RollbackPlan | undefined, inputs: PlanInputs, bad: (name: string, message: string) => void): RollbackPlan['verify'] {
   const fromInputs = inputs['base-url'] !== undefined || inputs.checks !== undefined || inputs['checks-file'] !== undefined;
   if (!file?.verify && !fromInputs) return undefined;
   const base = file?.verify ?? defaultVerify();
-  if (inputs['base-url'] !== undefined && !isHttpUrl(inputs['base-url'])) {
-    throw new RollbackKitError(`Input base-url must be an absolute http(s) URL such as https://my-app.vercel.app, got "${inputs['base-url']}".`);
-  }
+  if (inputs['base-url'] !== undefined && !isHttpUrl(inputs['base-url'])) bad('base-url', 'must be an absolute http(s) URL such as https://my-app.vercel.app');
   // Inline checks and a checks file are alternatives: an input of either kind replaces both.
   const checksGiven = inputs.checks !== undefined || inputs['checks-file'] !== undefined;
   return {

@@ -89,14 +89,17 @@ export function checkPromoteRequest(request: PromoteRequest, where: (field: stri
   }
 }
 
-export function checkHttpUrl(raw: string, what: string, example: string): void {
+export function isHttpUrl(text: string): boolean {
   try {
-    const url = new URL(raw);
-    if (url.protocol === 'https:' || url.protocol === 'http:') return;
+    const url = new URL(text);
+    return url.protocol === 'http:' || url.protocol === 'https:';
   } catch {
-    // reported below
+    return false;
   }
-  throw new RollbackKitError(`${what} must be an http(s) URL such as ${example}; got "${raw}".`);
+}
+
+export function checkHttpUrl(raw: string, what: string, example: string): void {
+  if (!isHttpUrl(raw)) throw new RollbackKitError(`${what} must be an http(s) URL such as ${example}; got "${raw}".`);
 }
 
 /** Puts the last good deployment back (or, with dryRun, only says which one it would be). */

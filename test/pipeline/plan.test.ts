@@ -144,6 +144,12 @@ describe('plan from inputs', () => {
   it('refuses a plan with nothing to roll back', () => {
     expect(() => resolvePlan(undefined, {}, { hasDatabaseUrl: false })).toThrow(/nothing to roll back/);
   });
+
+  it('names every bad input together', () => {
+    expect(() => resolvePlan(undefined, { provider: 'heroku', 'base-url': 'shop', steps: 1, 'since-ref': 'abc', 'db-method': 'pitr' }, { hasDatabaseUrl: true })).toThrow(
+      /the root action inputs\) has 4 problems.*input provider: must be one of vercel, git-revert, command, got "heroku"; input db-method: must be one of down-migrations, restore, got "pitr"; input since-ref: conflicts with steps.*; input base-url: must be an absolute http\(s\) URL/,
+    );
+  });
 });
 
 describe('scope', () => {
