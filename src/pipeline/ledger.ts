@@ -11,6 +11,7 @@
  * session) makes a second concurrent run wait and then find the row finished.
  */
 import type { Log } from '../core/log.js';
+import type { Choice } from '../migrations/revert.js';
 import type { Session } from '../db/session.js';
 import { acquireMigrationLock, releaseMigrationLock, ROLLBACK_KIT_LOCK_KEY } from '../migrations/lock.js';
 
@@ -62,4 +63,15 @@ export async function writeLedger(session: Session, row: LedgerRow): Promise<voi
      ON CONFLICT (incident_key) DO UPDATE SET method = $2, keep_version = $3, planned = $4, reverted = $5, status = $6, updated_at = now()`,
     [row.incidentKey, row.method, row.keepVersion ?? null, row.planned, row.reverted, row.status],
   );
+}
+
+/**
+ * Which migrations a run reverts, given what an earlier run for the same incident wrote down: the
+ * fixed version when there is one; `steps` less what was already reverted when every migration was
+ * to go (there is no version to keep then); otherwise what was asked.
+ */
+export function resumeChoice(row: LedgerRow | undefined, asked: Choice | undefined): Choice | undefined {
+  if (row?.keepVersion) return { toVersion: row.keepVersion };
+  if (row && asked && 'steps' in asked) return { steps: Math.max(0, row.planned.length - row.reverted.length) };
+  return asked;
 }

@@ -23,7 +23,7 @@ import { changedProductionEnv } from '../platforms/vercel/env.js';
 import { loadChecks, runSmokeTest } from '../smoke/smoke-test.js';
 import type { Check } from '../smoke/spec.js';
 import { budgets } from './budgets.js';
-import { lockRollback, readLedger, unlockRollback, writeLedger, type LedgerRow } from './ledger.js';
+import { lockRollback, readLedger, resumeChoice, unlockRollback, writeLedger, type LedgerRow } from './ledger.js';
 import type { ComponentPlan, RollbackPlan } from './plan-file.js';
 import type { ComponentRecord, PhaseName, RollbackRecord, Severity, TimelineEntry } from './record.js';
 import { DATABASE } from './scope.js';
@@ -148,7 +148,7 @@ export async function runRollback(request: RollbackRequest, deps: RollbackDeps, 
         if (!db.snapshotPath) throw new RollbackKitError('The database method is restore, but no snapshot-path says which snapshot to restore.', 'Pass snapshot-path (the pre-deploy snapshot), or use method down-migrations.');
         if (!existsSync(db.snapshotPath)) throw new RollbackKitError(`The snapshot to restore (${db.snapshotPath}) does not exist on this runner.`, 'Download the artifact that holds it first, or check snapshot-path.');
       } else {
-        databaseChoice = ledger?.keepVersion ? { toVersion: ledger.keepVersion } : db.choice;
+        databaseChoice = resumeChoice(ledger, db.choice);
         if (!databaseChoice) {
           throw new RollbackKitError('The database is in scope, but nothing says which migrations to revert.', 'Give exactly one of steps, to-version or since-ref (inputs, or the database section of rollback-kit.yml).');
         }
@@ -160,7 +160,7 @@ export async function runRollback(request: RollbackRequest, deps: RollbackDeps, 
       }
     }
     const parts = [
-      ...record.components.map((c) => `${c.name}: ${c.status === 'already-current' ? 'already current' : `${c.from?.id ?? c.from?.commitSha ?? '?'} → ${c.to?.id ?? c.to?.commitSha ?? '?'}`}`),
+      ...record.components.map((c) => `${c.name}: ${c.status === 'already-current' ? 'already current' : `${c.from?.id ?? c.from?.commitSha ?? 'what serves now'} → ${c.to?.id ?? c.to?.commitSha ?? '?'}`}`),
       ...(record.database ? [`database: ${record.database.status === 'nothing-to-do' ? 'nothing to do' : record.database.method === 'restore' ? 'restore the snapshot' : `revert ${record.database.planned.join(', ') || 'nothing'}`}`] : []),
       ...(checks ? [`verify: ${checks.length} check(s)`] : []),
     ];
@@ -452,20 +452,22 @@ async function databasePhase(
       return { status: 'restored', reverted: [], detail: `restored ${result.tablesRestored} table(s) from ${db.snapshotPath}` };
     }
     // Fix "steps" into an absolute version before the first statement runs (see ledger.ts).
-    const keep = row?.keepVersion ?? plannedKeep;
-    const choice: Choice = keep ? { toVersion: keep } : plannedChoice!;
+    const keep = row?.keepVersion ?? (row ? undefined : plannedKeep);
+    const choice: Choice = (keep ? { toVersion: keep } : resumeChoice(row, plannedChoice))!;
     const already = row?.reverted ?? [];
-    await writeLedger(session, { incidentKey: record.incidentKey, method: 'down-migrations', keepVersion: keep, planned: record.database!.planned, reverted: already, status: 'started' });
+    // The first run's plan stays the plan: a resumed run only reverts what is left of it.
+    const planned = row?.planned ?? record.database!.planned;
+    await writeLedger(session, { incidentKey: record.incidentKey, method: 'down-migrations', keepVersion: keep, planned, reverted: already, status: 'started' });
     try {
       const result = await revertMigrations(revertOptions(request, choice, { dryRun: false, snapshotPath: record.snapshot!.path }), log);
       const reverted = [...already, ...result.reverted.map((r) => r.version)];
-      await writeLedger(session, { incidentKey: record.incidentKey, method: 'down-migrations', keepVersion: keep, planned: record.database!.planned, reverted, status: 'done' });
+      await writeLedger(session, { incidentKey: record.incidentKey, method: 'down-migrations', keepVersion: keep, planned, reverted, status: 'done' });
       if (result.status === 'nothing-to-do') return { status: 'nothing-to-do', reverted, detail: 'none of the selected migrations is applied any more' };
       return { status: 'reverted', reverted, detail: `reverted ${result.reverted.map((r) => r.version).join(', ')}; ${result.stillApplied.length} still applied` };
     } catch (err) {
       if (err instanceof RevertFailed) {
         const reverted = [...already, ...err.partial.reverted.map((r) => r.version)];
-        await writeLedger(session, { incidentKey: record.incidentKey, method: 'down-migrations', keepVersion: keep, planned: record.database!.planned, reverted, status: 'started' }).catch(() => undefined);
+        await writeLedger(session, { incidentKey: record.incidentKey, method: 'down-migrations', keepVersion: keep, planned, reverted, status: 'started' }).catch(() => undefined);
       }
       throw err;
     }

@@ -2,6 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { budgets } from '../../src/pipeline/budgets.js';
 import { formatPlanProblem, parsePlanFile, PlanError } from '../../src/pipeline/plan-file.js';
+import { resumeChoice } from '../../src/pipeline/ledger.js';
 import { resolvePlan } from '../../src/pipeline/plan-inputs.js';
 import { selectScope } from '../../src/pipeline/scope.js';
 import { parseTimeline, Timeline } from '../../src/pipeline/timeline.js';
@@ -211,5 +212,15 @@ describe('timeline', () => {
     ['[{"phase":"app","started":"2026-12-01T00:00:00Z","duration-ms":-1,"budget-ms":1,"status":"ok","detail":""}]', /row 1: duration-ms must be a number/],
   ])('refuses a bad timeline input: %s', (raw, message) => {
     expect(() => parseTimeline(raw)).toThrow(message);
+  });
+});
+
+describe('ledger', () => {
+  it('resumes from what an earlier run for the same incident wrote down', () => {
+    const row = { incidentKey: 'production:run-1', method: 'down-migrations', planned: ['3', '2'], reverted: ['3'], status: 'started' as const };
+    expect(resumeChoice(undefined, { steps: 2 })).toEqual({ steps: 2 });
+    expect(resumeChoice({ ...row, keepVersion: '1' }, { steps: 2 })).toEqual({ toVersion: '1' });
+    expect(resumeChoice(row, { steps: 2 })).toEqual({ steps: 1 });
+    expect(resumeChoice(row, { toVersion: '1' })).toEqual({ toVersion: '1' });
   });
 });

@@ -6,6 +6,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { findSecret, type ActionRun } from '../helpers/run-action.js';
 import { TOKEN } from '../promote-previous/fixture.js';
 import { downWebhookUrl } from '../fakes/webhook-receiver.js';
+import { tables, writeMigrations } from '../migrations/fixtures.js';
 import { appliedVersions, DB_PASSWORD, GITHUB_TOKEN, planYaml, rollback, startWorld, writePlan, type World } from './world.js';
 
 let w: World;
@@ -121,6 +122,25 @@ describe('rollback (root action)', () => {
     expect(again.outputs.status).toBe('nothing-to-do');
     expect(await appliedVersions(w.db)).toEqual(['20240101000001', '20240101000002']);
     expect(json(again.outputs.reverted)).toEqual(['20240101000003']);
+  });
+
+  it('steps after a failure midway: the re-run reverts only what is left of the first plan', async () => {
+    const sqlCheck = '  checks: "- {name: t1 is there, query: SELECT count(*) FROM t1, expect-value: 1}"';
+    await writePlan(w, planYaml(w, { verify: sqlCheck, database: '  migrations-dir: db/migrations\n  format: dbmate\n  steps: 2' }));
+    const broken = tables(3).map((s) => (s.version.endsWith('2') ? { ...s, down: 'DROP TABLE no_such_table;' } : s));
+    await writeMigrations(w.workspace, 'dbmate', broken);
+    const first = await rollback(w, { scope: 'db' });
+    expect(first.outputs.status).toBe('failed');
+    expect(first.outputs['failed-phase']).toBe('database');
+    expect(await appliedVersions(w.db)).toEqual(['20240101000001', '20240101000002']);
+
+    await writeMigrations(w.workspace, 'dbmate', tables(3));
+    const again = await rollback(w, { scope: 'db' });
+    expect(again.errors).toEqual([]);
+    expect(again.outputs.status).toBe('rolled-back');
+    // steps: 2 of the first plan, not two more.
+    expect(await appliedVersions(w.db)).toEqual(['20240101000001']);
+    expect(json(again.outputs.reverted)).toEqual(['20240101000003', '20240101000002']);
   });
 
   it('two runs at once: one reverts, the other waits for it and finds nothing left to do', async () => {
