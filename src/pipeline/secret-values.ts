@@ -48,7 +48,12 @@ export function findSecretValues(root: unknown): { path: ValuePath; kind: string
     if (Array.isArray(value)) {
       value.forEach((v, i) => walk(v, [...path, i], underSecretKey));
     } else if (value !== null && typeof value === 'object' && !(value instanceof Date)) {
-      for (const [k, v] of Object.entries(value)) walk(v, [...path, k], underSecretKey || SECRET_KEY.test(k));
+      for (const [k, v] of Object.entries(value)) {
+        // A pasted token can land as a key, too; its place is then named by its parent alone.
+        const keyKind = secretKind(k);
+        if (keyKind) found.push({ path: [...path, '(a key)'], kind: keyKind });
+        else walk(v, [...path, k], underSecretKey || SECRET_KEY.test(k));
+      }
     } else if (typeof value === 'string' || typeof value === 'number') {
       const text = String(value);
       const kind = secretKind(text) ?? (underSecretKey && text.trim() ? 'a secret (its key names one)' : undefined);

@@ -112,6 +112,13 @@ verify:
     for (const secret of [ghp, pw, jwt, 'abc12345']) expect(err!.message).not.toContain(secret);
   });
 
+  it('refuses a secret pasted as a key without naming the key', () => {
+    const ghp = 'ghp_' + 'Zz9Yy8Xx7Ww6Vv5Uu4Tt3Ss2Rr1Qq0Pp9Oo8';
+    const found = problems(`components:\n  web: { provider: vercel, project: shop }\n  ${ghp}: 1\n`);
+    expect(found).toEqual([expect.stringMatching(/^components\.\(a key\): looks like a GitHub token/)]);
+    expect(found.join(' ')).not.toContain(ghp);
+  });
+
   it('bounds YAML aliases', () => {
     const bomb = ['a: &a [x, x, x, x, x, x, x, x, x, x]', ...Array.from({ length: 8 }, (_, i) => `${String.fromCharCode(98 + i)}: &${String.fromCharCode(98 + i)} [*${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}]`)].join('\n');
     expect(problems(bomb)[0]).toMatch(/^\(YAML\): cannot be read/);
