@@ -20,10 +20,13 @@ describe('dist/', () => {
       expect(JSON.parse(readFileSync(join(ROOT, 'dist', name, 'package.json'), 'utf8'))).toEqual({ type: 'module' });
     }
     for (const { name } of entries) {
-      const yml = join(ROOT, 'actions', name, 'action.yml');
-      expect(existsSync(yml), `actions/${name}/action.yml`).toBe(true);
+      // The whole rollback is the repository's own action (`uses: owner/rollback-kit@v1`).
+      const root = name === 'rollback';
+      const yml = root ? join(ROOT, 'action.yml') : join(ROOT, 'actions', name, 'action.yml');
+      expect(existsSync(yml), root ? 'action.yml' : `actions/${name}/action.yml`).toBe(true);
       const text = readFileSync(yml, 'utf8');
-      expect(text).toMatch(new RegExp(`main: ['"]?\\.\\./\\.\\./dist/${name}/index\\.js['"]?`));
+      const main = root ? 'dist/rollback/index\\.js' : `\\.\\./\\.\\./dist/${name}/index\\.js`;
+      expect(text).toMatch(new RegExp(`main: ['"]?${main}['"]?`));
       expect(text).toMatch(/using: ['"]?node24/);
     }
   });

@@ -7,35 +7,16 @@
 //   node bench/promote/bench.mjs [runs]
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readdir, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
+import { median, runnerEnv } from '../runner.mjs';
 import { startFakeVercel } from '../../test/promote-previous/fake-vercel.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '../..');
 const runs = Number(process.argv[2] ?? 15);
 const now = () => performance.timeOrigin + performance.now();
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
-
-/** A runner-like environment: file commands in a temp dir, inputs as INPUT_<NAME> with hyphens kept. */
-async function runnerEnv(inputs) {
-  const dir = await mkdtemp(join(tmpdir(), 'rk-bench-'));
-  const env = {};
-  for (const [k, v] of Object.entries(process.env)) if (!/^(INPUT_|GITHUB_|RUNNER_)/.test(k)) env[k] = v;
-  for (const name of ['GITHUB_OUTPUT', 'GITHUB_STEP_SUMMARY', 'GITHUB_ENV', 'GITHUB_STATE']) {
-    env[name] = join(dir, name.toLowerCase());
-    await writeFile(env[name], '');
-  }
-  env.RUNNER_TEMP = dir;
-  for (const [k, v] of Object.entries(inputs)) env[`INPUT_${k.toUpperCase()}`] = v;
-  return { env, dir };
-}
-
 function timeProcess(args, env) {
   return new Promise((done, fail) => {
     const started = now();

@@ -6,23 +6,9 @@ import * as core from '@actions/core';
 import { input, runAction, setOutputs } from '../core/action.js';
 import { errorLine, RollbackKitError } from '../core/errors.js';
 import type { Log } from '../core/log.js';
-import { displayUrl, registerUrlSecrets } from '../core/url-secrets.js';
-import { runRollbackCommand } from '../platforms/command/run.js';
-import { revertWithPullRequest } from '../platforms/git-revert/revert.js';
-import { promoteOnVercel, type DeploymentInfo } from '../platforms/vercel/rollback.js';
-
-const PROVIDERS = ['vercel', 'git-revert', 'command'] as const;
-type Provider = (typeof PROVIDERS)[number];
-
-interface Outcome {
-  status: 'rolled-back' | 'promoted' | 'already-current' | 'dry-run';
-  from: DeploymentInfo;
-  to: DeploymentInfo;
-  autoAssignDisabled?: boolean;
-  notes: string[];
-  /** A second summary table: the deployments passed over, or the commits reverted. */
-  details?: { header: [string, string]; rows: [string, string][] };
-}
+import { registerUrlSecrets } from '../core/url-secrets.js';
+import { DEFAULT_VERCEL_API_URL, METHODS, promotePrevious, PROVIDERS, type PromoteCommon, type PromoteOutcome, type PromoteRequest, type Provider } from '../platforms/promote.js';
+import type { DeploymentInfo } from '../platforms/vercel/rollback.js';
 
 function choice<T extends string>(name: string, allowed: readonly T[], fallback: T): T {
   const value = (input.string(name) ?? fallback).toLowerCase();
@@ -32,80 +18,49 @@ function choice<T extends string>(name: string, allowed: readonly T[], fallback:
   return value as T;
 }
 
-function apiUrl(log: Log): string {
-  const raw = input.string('api-url', { default: 'https://api.vercel.com' })!;
-  registerUrlSecrets(raw, log);
-  let url: URL | undefined;
-  try {
-    url = new URL(raw);
-  } catch {
-    url = undefined;
-  }
-  if (!url || (url.protocol !== 'https:' && url.protocol !== 'http:')) {
-    throw new RollbackKitError(`Input api-url must be an http(s) URL such as https://api.vercel.com; got "${displayUrl(raw)}".`);
-  }
-  if (url.username || url.password) {
-    // The Authorization header already carries the Vercel token: a proxy's user and password cannot travel too.
-    throw new RollbackKitError(
-      `Input api-url holds a user name and password (${displayUrl(raw)}), but requests to the Vercel API authenticate with the token in the Authorization header, so they cannot be sent.`,
-      'Remove the user name and password from api-url; a proxy in front of the API must accept the Vercel token itself.',
-    );
-  }
-  return raw;
-}
-
-async function vercel(log: Log, common: Common): Promise<Outcome> {
-  const token = input.secret('vercel-token', log);
-  if (!token) throw new RollbackKitError('Input vercel-token is required when provider is vercel.', 'Pass a Vercel access token from a secret: vercel-token: ${{ secrets.VERCEL_TOKEN }}.');
-  const project = input.string('project');
-  if (!project) throw new RollbackKitError('Input project is required when provider is vercel.', 'Set project to the Vercel project name or its prj_… id.');
-  const result = await promoteOnVercel(
-    {
-      token,
-      project,
-      team: input.string('team'),
-      apiUrl: apiUrl(log),
-      method: choice('method', ['rollback', 'promote'] as const, 'rollback'),
-      ...common,
-    },
-    log,
-  );
-  const rows = result.skipped.slice(0, 50).map((s): [string, string] => [s.deployment.id, s.reason]);
-  return { ...result, details: { header: ['passed over', 'why'], rows } };
-}
-
-type Common = { target: string; from?: string; reason?: string; timeoutSeconds: number; dryRun: boolean };
-
-async function gitRevert(log: Log, common: Common): Promise<Outcome> {
+function readRequest(log: Log): PromoteRequest {
+  // Mask every secret input first, whichever provider reads it: a command's output or an error
+  // from another provider can then never show one.
+  const vercelToken = input.secret('vercel-token', log);
   const githubToken = input.secret('github-token', log);
-  if (!githubToken) throw new RollbackKitError('Input github-token is required when provider is git-revert.', 'Pass github-token: ${{ secrets.GITHUB_TOKEN }} and grant contents: write and pull-requests: write.');
-  const result = await revertWithPullRequest(
-    {
-      ...common,
-      githubToken,
-      repoDir: process.env.GITHUB_WORKSPACE || process.cwd(),
-      repository: process.env.GITHUB_REPOSITORY ?? '',
-      apiUrl: process.env.GITHUB_API_URL || 'https://api.github.com',
-      baseBranch: process.env.GITHUB_REF_NAME || undefined,
-    },
-    log,
-  );
-  return {
-    status: result.status,
-    from: { commitSha: result.fromSha },
-    to: { commitSha: result.toSha, url: result.pullRequestUrl },
-    notes: result.notes,
-    details: { header: ['reverted commit', 'subject'], rows: result.reverted.map((c): [string, string] => [c.sha, c.subject]) },
+  // target and from may be deployment URLs; api-url may carry a user name and password.
+  for (const name of ['target', 'from', 'api-url']) registerUrlSecrets(input.string(name), log);
+  const provider = choice('provider', PROVIDERS, 'vercel');
+  const common: PromoteCommon = {
+    target: input.string('target', { default: 'previous' })!,
+    from: input.string('from'),
+    reason: input.string('reason'),
+    timeoutSeconds: input.integer('timeout-seconds', { default: 180, min: 1, max: 3600 })!,
+    dryRun: input.boolean('dry-run', false),
   };
-}
-
-async function command(log: Log, common: Common): Promise<Outcome> {
-  const result = await runRollbackCommand({ ...common, command: input.string('command') ?? '', cwd: process.env.GITHUB_WORKSPACE || undefined, baseEnv: process.env }, log);
-  return { status: result.status, from: { id: common.from }, to: { id: common.target }, notes: result.notes };
+  switch (provider) {
+    case 'vercel':
+      return {
+        ...common,
+        provider,
+        token: vercelToken,
+        project: input.string('project'),
+        team: input.string('team'),
+        apiUrl: input.string('api-url', { default: DEFAULT_VERCEL_API_URL })!,
+        method: choice('method', METHODS, 'rollback'),
+      };
+    case 'git-revert':
+      return {
+        ...common,
+        provider,
+        githubToken,
+        repoDir: process.env.GITHUB_WORKSPACE || process.cwd(),
+        repository: process.env.GITHUB_REPOSITORY ?? '',
+        apiUrl: process.env.GITHUB_API_URL || 'https://api.github.com',
+        baseBranch: process.env.GITHUB_REF_NAME || undefined,
+      };
+    case 'command':
+      return { ...common, provider, command: input.string('command'), cwd: process.env.GITHUB_WORKSPACE || undefined, baseEnv: process.env };
+  }
 }
 
 /** The job summary: what serves production now and why; every cell passes through the redactor. */
-async function summarize(outcome: Outcome, provider: Provider, durationMs: number, log: Log): Promise<void> {
+async function summarize(outcome: PromoteOutcome, provider: Provider, durationMs: number, log: Log): Promise<void> {
   const r = (text: string | undefined) => log.redact(text ?? '');
   const row = (d: DeploymentInfo) => [r(d.id), r(d.url), r(d.commitSha)];
   const summary = core.summary
@@ -146,32 +101,8 @@ await runAction(async (log) => {
 
 async function promote(log: Log): Promise<void> {
   const started = Date.now();
-  // Mask every secret input first, whichever provider reads it: a command's output or an error
-  // from another provider can then never show one.
-  input.secret('vercel-token', log);
-  input.secret('github-token', log);
-  // target and from may be deployment URLs; api-url is read (and registered) before the first request.
-  for (const name of ['target', 'from', 'api-url']) registerUrlSecrets(input.string(name), log);
-  const provider = choice('provider', PROVIDERS, 'vercel');
-  const common: Common = {
-    target: input.string('target', { default: 'previous' })!,
-    from: input.string('from'),
-    reason: input.string('reason'),
-    timeoutSeconds: input.integer('timeout-seconds', { default: 180, min: 1, max: 3600 })!,
-    dryRun: input.boolean('dry-run', false),
-  };
-  let outcome: Outcome;
-  switch (provider) {
-    case 'vercel':
-      outcome = await vercel(log, common);
-      break;
-    case 'git-revert':
-      outcome = await gitRevert(log, common);
-      break;
-    case 'command':
-      outcome = await command(log, common);
-      break;
-  }
+  const request = readRequest(log);
+  const outcome = await promotePrevious(request, log);
   const durationMs = Date.now() - started;
   setOutputs({
     status: outcome.status,
@@ -181,8 +112,8 @@ async function promote(log: Log): Promise<void> {
     'to-deployment-id': outcome.to.id,
     'to-url': outcome.to.url,
     'to-commit-sha': outcome.to.commitSha,
-    'auto-assign-disabled': outcome.autoAssignDisabled ?? false,
+    'auto-assign-disabled': outcome.autoAssignDisabled,
     'duration-ms': durationMs,
   });
-  await summarize(outcome, provider, durationMs, log);
+  await summarize(outcome, request.provider, durationMs, log);
 }

@@ -26,3 +26,49 @@ export function formatDuration(ms: number): string {
   if (s < 60) return `${s.toFixed(1)} s`;
   return `${Math.floor(s / 60)} min ${Math.round(s % 60)} s`;
 }
+
+// Control characters, and the bidirectional overrides that make text read differently than it is.
+// eslint-disable-next-line no-control-regex
+const INVISIBLE = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F\u202A-\u202E\u2066-\u2069]/g;
+
+function oneLine(text: string): string {
+  return text.replace(/\r\n|[\r\n\t]/g, ' ').replace(INVISIBLE, '');
+}
+
+/**
+ * Outside text (a reason, a name, a provider's message) made inert in Markdown: on one line, HTML
+ * and table pipes written as entities (no raw `|` is left for a table row to split on), and every
+ * character that could open a link, emphasis, a code span or a heading backslash-escaped, so it
+ * renders as itself and nothing else.
+ */
+export function inlineText(text: string): string {
+  return oneLine(text)
+    .replace(/[\\`*_[\]#!~]/g, (c) => `\\${c}`)
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/\|/g, '&#124;');
+}
+
+/** Outside text as a code span (paths, ids, SHAs): on one line, fenced so no backtick inside can close it. */
+export function codeSpan(text: string): string {
+  const value = oneLine(text);
+  const longest = Math.max(0, ...[...value.matchAll(/`+/g)].map((m) => m[0].length));
+  const fence = '`'.repeat(longest + 1);
+  const pad = value.startsWith('`') || value.endsWith('`') || longest > 0 ? ' ' : '';
+  return `${fence}${pad}${value}${pad}${fence}`;
+}
+
+/** An http(s) URL as a link a person can click; anything else as a code span. */
+export function linkText(url: string): string {
+  try {
+    const parsed = new URL(url.trim());
+    if (parsed.protocol === 'https:' || parsed.protocol === 'http:') {
+      // The parser percent-encodes spaces, quotes and angle brackets; what is left cannot end the autolink.
+      return `<${parsed.href.replace(/[<>\s]/g, encodeURIComponent)}>`;
+    }
+  } catch {
+    // not a URL: shown as text below
+  }
+  return codeSpan(url);
+}

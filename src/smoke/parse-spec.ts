@@ -54,7 +54,7 @@ const HEADER_OPS: HeaderOp[] = ['equals', 'contains', 'matches', 'exists'];
 const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'];
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 
-type YamlPath = (string | number)[];
+export type YamlPath = (string | number)[];
 
 /** Parses and validates; throws SpecError with every problem found. */
 export function parseChecks(text: string, ctx: SpecContext): Check[] {
@@ -114,7 +114,7 @@ export function parseChecks(text: string, ctx: SpecContext): Check[] {
 }
 
 /** Line of the node at `path`, or of the key `keyOf` in the map at `path` (for unknown fields). */
-function locate(doc: Document, lines: LineCounter, path: YamlPath, keyOf?: string): number | undefined {
+export function locate(doc: Document, lines: LineCounter, path: YamlPath, keyOf?: string): number | undefined {
   let node: unknown = doc.contents;
   for (const seg of path) {
     if (isMap(node)) node = node.items.find((p) => isPair(p) && isScalar(p.key) && p.key.value === seg)?.value;

@@ -29,6 +29,17 @@ export interface FakeProject {
   lastAliasRequest?: { fromDeploymentId?: string; toDeploymentId: string; jobStatus: string; requestedAt: number; type: 'rollback' | 'promote' };
   rollbackDescription?: string | null;
   job: FakeJob;
+  envs: FakeEnv[];
+}
+
+export interface FakeEnv {
+  id: string;
+  key: string;
+  value: string;
+  type: string;
+  target: string | string[];
+  createdAt: number;
+  updatedAt: number;
 }
 
 export interface RecordedRequest {
@@ -71,6 +82,7 @@ export interface FakeVercel {
     project: FakeProject,
     opts?: { id?: string; url?: string; sha?: string; state?: string; substate?: string; target?: string | null; createdAt?: number; production?: boolean },
   ): FakeDeployment;
+  addEnv(project: FakeProject, opts: { key: string; value: string; type?: string; target?: string | string[]; createdAt?: number; updatedAt?: number }): FakeEnv;
   setProduction(project: FakeProject, d: FakeDeployment): void;
   production(project: FakeProject): FakeDeployment | undefined;
   fault(match: string | RegExp, answer: FaultAnswer, times?: number): void;

@@ -65,6 +65,7 @@ export async function startFakeVercel() {
         lastAliasRequest: undefined,
         rollbackDescription: undefined,
         job: { pendingPolls: 2, inProgressPolls: 2, outcome: 'succeeded', failedAliases: [], polls: 0 },
+        envs: [],
       };
       state.projects.push(project);
       return project;
@@ -87,6 +88,21 @@ export async function startFakeVercel() {
       state.deployments.push(d);
       if (opts.production) fake.setProduction(project, d);
       return d;
+    },
+    /** An environment variable of the project; `target` is where it applies (production, preview, development). */
+    addEnv(project, opts) {
+      const at = opts.updatedAt ?? opts.createdAt ?? Date.now();
+      const env = {
+        id: `env_${(++seq).toString(36).padStart(12, '0')}`,
+        key: opts.key,
+        value: opts.value,
+        type: opts.type ?? 'encrypted',
+        target: opts.target ?? ['production', 'preview'],
+        createdAt: opts.createdAt ?? at,
+        updatedAt: at,
+      };
+      project.envs.push(env);
+      return env;
     },
     setProduction(project, d) {
       project.productionId = d.uid;
@@ -211,6 +227,16 @@ export async function startFakeVercel() {
       const rollbackInfo = q.get('rollbackInfo') === 'true';
       if (rollbackInfo) advanceJob(project);
       return [200, projectView(project, rollbackInfo)];
+    }
+
+    // The project's environment variables. Vercel returns encrypted values unless decrypt=true is
+    // asked for (and the token may read them); the fields a client may rely on are key, target,
+    // type, createdAt and updatedAt.
+    if (req.method === 'GET' && (m = /^\/v10\/projects\/([^/]+)\/env$/.exec(path))) {
+      const project = projectIn(decodeURIComponent(m[1]));
+      if (!project) return projectNotFound;
+      const decrypt = q.get('decrypt') === 'true';
+      return [200, { envs: project.envs.map((e) => ({ ...e, value: decrypt ? e.value : `enc:${Buffer.from(e.value).toString('base64')}`, decrypted: decrypt, configurationId: null })) }];
     }
 
     if (req.method === 'GET' && /^\/v[67]\/deployments$/.test(path)) {

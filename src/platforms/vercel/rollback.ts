@@ -40,6 +40,8 @@ export interface DeploymentInfo {
   id?: string;
   url?: string;
   commitSha?: string;
+  /** ISO time Vercel created (built) the deployment. */
+  createdAt?: string;
 }
 
 export interface VercelPromoteResult {
@@ -55,7 +57,12 @@ export interface VercelPromoteResult {
   notes: string[];
 }
 
-const info = (d: Deployment | undefined): DeploymentInfo => ({ id: d?.id, url: d?.url ? `https://${d.url}` : undefined, commitSha: d?.commitSha });
+const info = (d: Deployment | undefined): DeploymentInfo => ({
+  id: d?.id,
+  url: d?.url ? `https://${d.url}` : undefined,
+  commitSha: d?.commitSha,
+  createdAt: d?.createdAt ? new Date(d.createdAt).toISOString() : undefined,
+});
 
 export async function promoteOnVercel(opts: VercelPromoteOptions, log: Log): Promise<VercelPromoteResult> {
   log.secret(opts.token);

@@ -1,0 +1,173 @@
+/**
+ * The root action: the whole rollback. Reads the inputs and the rollback plan, hands them to the
+ * pipeline, and wires what people see: the job summary, the chat messages and the incident issue.
+ */
+import { readFile, stat } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import * as core from '@actions/core';
+import { input, runAction, setOutputs } from '../core/action.js';
+import { errorLine, RollbackKitError } from '../core/errors.js';
+import type { Log } from '../core/log.js';
+import { parseConnectionString } from '../db/connection.js';
+import { MAX_BUDGET_MINUTES, MIN_BUDGET_MINUTES } from '../pipeline/budgets.js';
+import { parsePlanFile, PLAN_FILE, type RollbackPlan } from '../pipeline/plan-file.js';
+import { resolvePlan, type PlanInputs } from '../pipeline/plan-inputs.js';
+import type { RollbackRecord, Severity } from '../pipeline/record.js';
+import { runRollback, type RollbackDeps } from '../pipeline/rollback.js';
+import { selectScope } from '../pipeline/scope.js';
+import { parseTimeline } from '../pipeline/timeline.js';
+import { recordIncident } from '../report/incident.js';
+import { chatMessage, sendChatMessage } from '../report/notify.js';
+import { rollbackSummaryMarkdown } from '../report/rollback-summary.js';
+
+const SEVERITIES: Severity[] = ['critical', 'major', 'minor'];
+/** A plan is a page of YAML; anything this large is the wrong file. */
+const MAX_PLAN_BYTES = 256 * 1024;
+
+/** A secret from its input or, failing that, its documented environment variable; masked at once. */
+function secret(name: string, envName: string | undefined, log: Log): string | undefined {
+  const value = input.secret(name, log) ?? (envName ? process.env[envName]?.trim() || undefined : undefined);
+  log.secret(value);
+  return value;
+}
+
+async function readPlanFile(workspace: string): Promise<RollbackPlan | undefined> {
+  const given = input.string('config');
+  const path = resolve(workspace, given ?? PLAN_FILE);
+  const info = await stat(path).catch(() => undefined);
+  if (!info) {
+    if (given) throw new RollbackKitError(`The rollback plan ${given} (input config) does not exist in the workspace.`, 'Check the path (relative to the repository root) and that actions/checkout ran first.');
+    return undefined;
+  }
+  if (!info.isFile() || info.size > MAX_PLAN_BYTES) throw new RollbackKitError(`The rollback plan ${given ?? PLAN_FILE} is not a file of at most ${MAX_PLAN_BYTES / 1024} KB.`);
+  return parsePlanFile(await readFile(path, 'utf8'), given ?? PLAN_FILE);
+}
+
+function planInputs(): PlanInputs {
+  return {
+    provider: input.string('provider'),
+    project: input.string('project'),
+    team: input.string('team'),
+    target: input.string('target'),
+    from: input.string('from'),
+    'api-url': input.string('api-url'),
+    method: input.string('method'),
+    command: input.string('command'),
+    'timeout-seconds': input.integer('timeout-seconds', { min: 1, max: 3600 }),
+    'migrations-dir': input.string('migrations-dir'),
+    format: input.string('format'),
+    steps: input.integer('steps', { min: 1, max: 1000 }),
+    'to-version': input.string('to-version'),
+    'since-ref': input.string('since-ref'),
+    'db-method': input.string('db-method'),
+    'snapshot-path': input.string('snapshot-path'),
+    'base-url': input.string('base-url'),
+    checks: input.string('checks'),
+    'checks-file': input.string('checks-file'),
+    'budget-minutes': input.number('budget-minutes', { min: MIN_BUDGET_MINUTES, max: MAX_BUDGET_MINUTES }),
+    environment: input.string('environment'),
+  };
+}
+
+function outputs(record: RollbackRecord): void {
+  const ref = (d?: { id?: string; commitSha?: string; url?: string }) => d?.id ?? d?.commitSha ?? d?.url ?? null;
+  setOutputs({
+    status: record.status,
+    'failed-phase': record.failedPhase ?? '',
+    timeline: JSON.stringify(record.timeline),
+    'duration-ms': record.durationMs,
+    components: JSON.stringify(Object.fromEntries(record.components.map((c) => [c.name, { status: c.status, from: ref(c.from), to: ref(c.to) }]))),
+    'snapshot-path': record.snapshot?.path ?? '',
+    reverted: JSON.stringify(record.database?.reverted ?? []),
+    decision: record.verify?.decision ?? '',
+    'incident-issue-url': record.incidentIssueUrl ?? '',
+  });
+}
+
+function deps(log: Log, webhookUrl: string | undefined, githubToken: string | undefined): RollbackDeps {
+  const wanted = input.boolean('incident-issue', Boolean(githubToken));
+  if (wanted && !githubToken) log.warning('incident-issue is true but no github-token (or GITHUB_TOKEN) was given: no incident issue will be written.');
+  const repository = process.env.GITHUB_REPOSITORY ?? '';
+  return {
+    notify: webhookUrl
+      ? async (event, record) => {
+          try {
+            await sendChatMessage(webhookUrl, chatMessage(event, record), log);
+          } catch (err) {
+            log.warning(`The chat message could not be built or sent (${errorLine(err)}); the rollback goes on.`);
+          }
+        }
+      : undefined,
+    report:
+      wanted && githubToken && repository
+        ? async (record) => (await recordIncident({ apiUrl: process.env.GITHUB_API_URL || 'https://api.github.com', repository, token: githubToken }, record, log))?.url
+        : undefined,
+  };
+}
+
+async function failureSummary(err: unknown, log: Log): Promise<void> {
+  try {
+    await core.summary.addRaw(log.redact(`## Rollback: failed before it started\n\n${errorLine(err)}\n\nNothing was changed.\n`)).write();
+  } catch {
+    // No summary file (outside Actions): the error line says it all.
+  }
+}
+
+await runAction(async (log) => {
+  // Every secret is masked before anything else is read: nothing below can print one.
+  const vercelToken = secret('vercel-token', 'VERCEL_TOKEN', log);
+  for (const [name, env] of [['fly-token', 'FLY_API_TOKEN'], ['railway-token', 'RAILWAY_TOKEN'], ['render-token', 'RENDER_API_KEY'], ['netlify-token', 'NETLIFY_AUTH_TOKEN']] as const) secret(name, env, log);
+  const githubToken = secret('github-token', 'GITHUB_TOKEN', log);
+  const databaseUrl = secret('database-url', 'DATABASE_URL', log);
+  const webhookUrl = secret('notify-webhook-url', 'ROLLBACK_WEBHOOK_URL', log);
+
+  let record: RollbackRecord;
+  try {
+    const workspace = process.env.GITHUB_WORKSPACE || process.cwd();
+    const database = databaseUrl ? parseConnectionString(databaseUrl, log) : undefined;
+    const reason = input.required('reason');
+    const severity = (input.string('severity') ?? 'major').toLowerCase() as Severity;
+    if (!SEVERITIES.includes(severity)) throw new RollbackKitError(`Input severity must be one of ${SEVERITIES.join(', ')}, got "${severity}".`);
+    const plan = resolvePlan(await readPlanFile(workspace), planInputs(), { hasDatabaseUrl: Boolean(database) });
+    const scope = selectScope(plan, input.string('scope'));
+    const { GITHUB_SERVER_URL: server, GITHUB_REPOSITORY: repository, GITHUB_RUN_ID: runId } = process.env;
+    const request = {
+      plan,
+      scope,
+      reason,
+      severity,
+      dryRun: input.boolean('dry-run', false),
+      earlierTimeline: parseTimeline(input.string('timeline')),
+      secrets: { vercelToken, githubToken },
+      database,
+      workspace,
+      snapshotDir: join(process.env.RUNNER_TEMP || process.cwd(), 'rollback-kit', 'snapshots'),
+      github: {
+        repository: repository ?? '',
+        apiUrl: process.env.GITHUB_API_URL || 'https://api.github.com',
+        baseBranch: process.env.GITHUB_REF_NAME || undefined,
+        runId,
+        runUrl: server && repository && runId ? `${server}/${repository}/actions/runs/${runId}` : undefined,
+      },
+      commandEnv: process.env,
+      tools: { searchPath: process.env.PATH ?? '' },
+    };
+    record = await runRollback(request, deps(log, webhookUrl, githubToken), log);
+  } catch (err) {
+    await failureSummary(err, log);
+    throw err;
+  }
+
+  outputs(record);
+  await core.summary.addRaw(log.redact(rollbackSummaryMarkdown(record))).write();
+  if (record.status === 'unverified') {
+    throw new RollbackKitError(
+      'Rollback unverified: production still looks broken after the rollback; a person must act now.',
+      'Look at the failing checks in the job summary, check the platform dashboards, and escalate to the deployment lead.',
+    );
+  }
+  if (record.status === 'failed') {
+    const row = [...record.timeline].reverse().find((e) => e.phase === record.failedPhase && e.status === 'failed');
+    throw new RollbackKitError(`Rollback failed in ${record.failedPhase ?? 'an unknown phase'}: ${row?.detail ?? 'see the job summary'}`, record.nextSteps.find((s) => !row || !s.includes(row.detail)) ?? 'See the job summary.');
+  }
+});

@@ -1,0 +1,366 @@
+/**
+ * The rollback plan (`rollback-kit.yml`): what the system is made of. Read and validated before
+ * anything runs, every mistake reported at once with its place (line and dotted path), like a smoke
+ * check spec: a half-right plan must not half-run a rollback. It never holds a secret: a value that
+ * looks like one is refused by place, never echoed. Without a file, the root action's inputs
+ * describe one component and the database (`planFromInputs`).
+ */
+import { RollbackKitError } from '../core/errors.js';
+import { parseList } from '../core/parse.js';
+import type { Choice } from '../migrations/revert.js';
+import { FORMAT_NAMES, type FormatName } from '../migrations/types.js';
+import { DEFAULT_VERCEL_API_URL, isHttpUrl, METHODS, PROVIDERS, type Provider } from '../platforms/promote.js';
+import { readYaml, YamlError, type YamlDocument } from '../core/yaml.js';
+import { locate, type YamlPath } from '../smoke/parse-spec.js';
+import { MAX_BUDGET_MINUTES, MIN_BUDGET_MINUTES, RUNBOOK_MINUTES } from './budgets.js';
+import { findSecretValues } from './secret-values.js';
+
+export const PLAN_FILE = 'rollback-kit.yml';
+/** Platforms DESIGN names that promote-previous cannot roll back yet. */
+const PLANNED_PROVIDERS = ['fly', 'railway', 'render', 'netlify'];
+/** Words `scope` gives a meaning of its own, so no component may be called that. */
+export const RESERVED_NAMES = ['app', 'db', 'full', 'database'];
+export const DB_METHODS = ['down-migrations', 'restore'] as const;
+
+export interface ComponentPlan {
+  name: string;
+  provider: Provider;
+  project?: string;
+  team?: string;
+  target: string;
+  from?: string;
+  method: (typeof METHODS)[number];
+  apiUrl: string;
+  timeoutSeconds: number;
+  command?: string;
+}
+
+export interface DatabasePlan {
+  method: (typeof DB_METHODS)[number];
+  migrationsDir?: string;
+  format: FormatName | 'auto';
+  /** Which migrations to revert (down-migrations); undefined until the inputs or file say. */
+  choice?: Choice;
+  /** The snapshot to restore (restore). */
+  snapshotPath?: string;
+  lockTimeoutSeconds: number;
+}
+
+export interface VerifyPlan {
+  baseUrl?: string;
+  checks?: string;
+  checksFile?: string;
+  attempts: number;
+  intervalSeconds: number;
+  timeoutSeconds: number;
+  samples: number;
+  maxErrorRate: number;
+  maxP95Ms: number;
+  deadlineSeconds: number;
+}
+
+export interface RollbackPlan {
+  /** Where it came from: the file's path, or "inputs". */
+  source: string;
+  environment: string;
+  budgetMinutes: number;
+  components: ComponentPlan[];
+  database?: DatabasePlan;
+  verify?: VerifyPlan;
+  labels: string[];
+}
+
+export interface PlanProblem {
+  line?: number;
+  /** Dotted path (`components.web.project`) or the input's name (`input steps`). */
+  place: string;
+  message: string;
+}
+
+export function formatPlanProblem(p: PlanProblem): string {
+  return `${p.line !== undefined ? `line ${p.line}, ` : ''}${p.place}: ${p.message}`;
+}
+
+export class PlanError extends RollbackKitError {
+  constructor(
+    readonly problems: PlanProblem[],
+    source: string,
+  ) {
+    super(
+      `The rollback plan (${source}) has ${problems.length} problem${problems.length === 1 ? '' : 's'}, so nothing was run: ${problems.map(formatPlanProblem).join('; ')}.`,
+      'Fix them and re-run; the "rollback plan" section of the rollback-kit README lists every field.',
+    );
+  }
+}
+
+type Kind =
+  | { type: 'string' }
+  | { type: 'version' }
+  | { type: 'url' }
+  | { type: 'int' | 'number'; min: number; max: number }
+  | { type: 'enum'; values: readonly string[] }
+  | { type: 'list' };
+
+const STRING: Kind = { type: 'string' };
+const int = (min: number, max: number): Kind => ({ type: 'int', min, max });
+const num = (min: number, max: number): Kind => ({ type: 'number', min, max });
+
+const COMPONENT_FIELDS: Record<string, Kind> = {
+  provider: { type: 'enum', values: [...PROVIDERS, ...PLANNED_PROVIDERS] },
+  project: STRING,
+  team: STRING,
+  target: STRING,
+  from: STRING,
+  method: { type: 'enum', values: METHODS },
+  'api-url': { type: 'url' },
+  'timeout-seconds': int(1, 3600),
+  command: STRING,
+  // DESIGN's other platforms' keys, so a plan written for them gets "not supported yet", not "unknown field".
+  environment: STRING,
+  service: STRING,
+  app: STRING,
+  site: STRING,
+};
+const DATABASE_FIELDS: Record<string, Kind> = {
+  method: { type: 'enum', values: DB_METHODS },
+  'migrations-dir': STRING,
+  format: { type: 'enum', values: ['auto', ...FORMAT_NAMES] },
+  steps: int(1, 1000),
+  'to-version': { type: 'version' },
+  'since-ref': STRING,
+  'snapshot-path': STRING,
+  'lock-timeout-seconds': num(0, 3600),
+};
+const VERIFY_FIELDS: Record<string, Kind> = {
+  'base-url': { type: 'url' },
+  checks: STRING,
+  'checks-file': STRING,
+  attempts: int(1, 100),
+  'interval-seconds': num(0, 3600),
+  'timeout-seconds': num(0.001, 3600),
+  samples: int(1, 10_000),
+  'max-error-rate': num(0, 100),
+  'max-p95-ms': num(1, 3_600_000),
+  'deadline-seconds': num(0.1, 21_600),
+};
+const TOP_FIELDS = ['budget-minutes', 'environment', 'components', 'database', 'verify', 'incident'];
+
+type Raw = Record<string, unknown>;
+const isObject = (v: unknown): v is Raw => v !== null && typeof v === 'object' && !Array.isArray(v) && !(v instanceof Date);
+
+/** Collects problems while reading one parsed document. */
+class Reader {
+  readonly problems: PlanProblem[] = [];
+  constructor(private readonly lineOf: (path: YamlPath, keyOf?: string) => number | undefined) {}
+
+  problem(path: YamlPath, message: string, keyOf?: string): void {
+    this.problems.push({ line: this.lineOf(path, keyOf), place: [...path, ...(keyOf !== undefined ? [keyOf] : [])].join('.') || '(top level)', message });
+  }
+
+  /** A map's fields against `fields`; unknown keys are problems. Returns the values read. */
+  section(raw: unknown, path: YamlPath, fields: Record<string, Kind>): Map<string, string | number | string[]> {
+    const out = new Map<string, string | number | string[]>();
+    if (raw === undefined || raw === null) return out;
+    if (!isObject(raw)) {
+      this.problem(path, 'must be a mapping of fields (key: value)');
+      return out;
+    }
+    for (const [key, value] of Object.entries(raw)) {
+      const kind = fields[key];
+      if (!kind) {
+        this.problem(path, `unknown field; known fields: ${Object.keys(fields).join(', ')}`, key);
+        continue;
+      }
+      const read = this.value(value, [...path, key], kind);
+      if (read !== undefined) out.set(key, read);
+    }
+    return out;
+  }
+
+  value(value: unknown, path: YamlPath, kind: Kind): string | number | string[] | undefined {
+    if (value === null || value === undefined) return undefined;
+    switch (kind.type) {
+      case 'string':
+      case 'url':
+      case 'version': {
+        if (typeof value !== 'string' && !(kind.type === 'version' && typeof value === 'number' && Number.isInteger(value))) {
+          this.problem(path, `must be ${kind.type === 'url' ? 'a URL' : 'text'}`);
+          return undefined;
+        }
+        const text = String(value).trim();
+        if (kind.type === 'url' && !isHttpUrl(text)) {
+          this.problem(path, 'must be an absolute http(s) URL');
+          return undefined;
+        }
+        return text || undefined;
+      }
+      case 'int':
+      case 'number': {
+        const n = typeof value === 'number' ? value : typeof value === 'string' && value.trim() ? Number(value) : NaN;
+        if (!Number.isFinite(n) || (kind.type === 'int' && !Number.isInteger(n))) {
+          this.problem(path, `must be ${kind.type === 'int' ? 'a whole number' : 'a number'}`);
+          return undefined;
+        }
+        if (n < kind.min || n > kind.max) {
+          this.problem(path, `must be between ${kind.min} and ${kind.max}, got ${n}`);
+          return undefined;
+        }
+        return n;
+      }
+      case 'enum': {
+        const text = typeof value === 'string' ? value.trim().toLowerCase() : undefined;
+        if (!text || !kind.values.includes(text)) {
+          this.problem(path, `must be one of ${kind.values.join(', ')}`);
+          return undefined;
+        }
+        return text;
+      }
+      case 'list': {
+        if (typeof value === 'string') return parseList(value);
+        if (Array.isArray(value) && value.every((v) => typeof v === 'string')) return value.map((v: string) => v.trim()).filter(Boolean);
+        this.problem(path, 'must be a list of text values');
+        return undefined;
+      }
+    }
+  }
+}
+
+const str = (m: Map<string, unknown>, k: string) => m.get(k) as string | undefined;
+const n = (m: Map<string, unknown>, k: string) => m.get(k) as number | undefined;
+
+/** Parses and validates a rollback plan file; throws PlanError with every problem found. */
+export function parsePlanFile(text: string, source: string = PLAN_FILE): RollbackPlan {
+  let yaml: YamlDocument;
+  try {
+    yaml = readYaml(text);
+  } catch (err) {
+    // The shared reader never quotes the text: a plan file that fails to parse may still hold a secret.
+    if (err instanceof YamlError) throw new PlanError(err.problems.map((p) => ({ line: p.line, place: '(YAML)', message: p.message })), source);
+    throw err;
+  }
+  const { doc, lines: lineCounter, value: root } = yaml;
+  const reader = new Reader((path, keyOf) => locate(doc, lineCounter, path, keyOf));
+
+  // Secrets first, and alone: a value that looks like one is never echoed, and nothing else about
+  // the file matters until it is out of the repository.
+  const secrets = findSecretValues(root);
+  if (secrets.length) {
+    for (const s of secrets) {
+      reader.problem(
+        s.path,
+        `looks like ${s.kind}. Secrets never go in the rollback plan (it is committed); pass them as the root action's inputs from secrets (vercel-token, database-url, github-token, notify-webhook-url) or the documented environment variables, and rotate this one: it is in your git history`,
+      );
+    }
+    throw new PlanError(sortProblems(reader.problems), source);
+  }
+
+  if (root === null || root === undefined) throw new PlanError([{ line: 1, place: '(top level)', message: 'the file is empty; it needs at least components or database' }], source);
+  if (!isObject(root)) throw new PlanError([{ line: 1, place: '(top level)', message: 'must be a mapping with components, database, verify, …' }], source);
+  for (const key of Object.keys(root)) if (!TOP_FIELDS.includes(key)) reader.problem([], `unknown top-level field; known fields: ${TOP_FIELDS.join(', ')}`, key);
+
+  const top = reader.section(
+    { 'budget-minutes': root['budget-minutes'], environment: root.environment },
+    [],
+    { 'budget-minutes': num(MIN_BUDGET_MINUTES, MAX_BUDGET_MINUTES), environment: STRING },
+  );
+  const components = readComponents(reader, root.components);
+  const database = readDatabase(reader, root.database);
+  const verify = root.verify === undefined || root.verify === null ? undefined : readVerify(reader.section(root.verify, ['verify'], VERIFY_FIELDS));
+  const incident = reader.section(root.incident, ['incident'], { labels: { type: 'list' } });
+  if (!components.length && !database) reader.problem([], 'the plan names no components and no database, so there is nothing to roll back');
+  if (reader.problems.length) throw new PlanError(sortProblems(reader.problems), source);
+  return {
+    source,
+    environment: str(top, 'environment') ?? 'production',
+    budgetMinutes: n(top, 'budget-minutes') ?? RUNBOOK_MINUTES,
+    components,
+    database,
+    verify,
+    labels: (incident.get('labels') as string[] | undefined) ?? ['incident', 'rollback'],
+  };
+}
+
+function sortProblems(problems: PlanProblem[]): PlanProblem[] {
+  return [...problems].sort((a, b) => (a.line ?? 0) - (b.line ?? 0));
+}
+
+function readComponents(reader: Reader, raw: unknown): ComponentPlan[] {
+  if (raw === undefined || raw === null) return [];
+  if (!isObject(raw)) {
+    reader.problem(['components'], 'must be a mapping of component names to their settings (web: { provider: vercel, project: … })');
+    return [];
+  }
+  const out: ComponentPlan[] = [];
+  for (const [name, body] of Object.entries(raw)) {
+    const path = ['components', name];
+    if (!/^[A-Za-z0-9][A-Za-z0-9_-]*$/.test(name)) reader.problem(['components'], 'a component name may hold only letters, digits, - and _', name);
+    else if (RESERVED_NAMES.includes(name.toLowerCase())) reader.problem(['components'], `"${name}" is a scope word (${RESERVED_NAMES.join(', ')}); call the component something else`, name);
+    const fields = reader.section(body, path, COMPONENT_FIELDS);
+    const provider = str(fields, 'provider');
+    if (!isObject(body)) continue;
+    if (!provider) {
+      if (!('provider' in body)) reader.problem(path, `provider is required (${PROVIDERS.join(', ')})`);
+      continue;
+    }
+    if (PLANNED_PROVIDERS.includes(provider)) {
+      reader.problem([...path, 'provider'], `${provider} is not supported by promote-previous yet; use ${PROVIDERS.join(', ')} (command runs your own rollback command)`);
+      continue;
+    }
+    const component: ComponentPlan = {
+      name,
+      provider: provider as Provider,
+      project: str(fields, 'project'),
+      team: str(fields, 'team'),
+      target: str(fields, 'target') ?? 'previous',
+      from: str(fields, 'from'),
+      method: (str(fields, 'method') as ComponentPlan['method']) ?? 'rollback',
+      apiUrl: str(fields, 'api-url') ?? DEFAULT_VERCEL_API_URL,
+      timeoutSeconds: n(fields, 'timeout-seconds') ?? 180,
+      command: str(fields, 'command'),
+    };
+    if (component.provider === 'vercel' && !component.project) reader.problem(path, 'project is required for provider vercel (the project name or its prj_… id)');
+    if (component.provider === 'command' && !component.command) reader.problem(path, 'command is required for provider command');
+    for (const key of ['environment', 'service', 'app', 'site']) if (fields.has(key)) reader.problem(path, `not a field of provider ${provider}`, key);
+    out.push(component);
+  }
+  return out;
+}
+
+function readDatabase(reader: Reader, raw: unknown): DatabasePlan | undefined {
+  if (raw === undefined || raw === null) return undefined;
+  const fields = reader.section(raw, ['database'], DATABASE_FIELDS);
+  const steps = n(fields, 'steps');
+  const toVersion = str(fields, 'to-version');
+  const sinceRef = str(fields, 'since-ref');
+  const method = (str(fields, 'method') as DatabasePlan['method']) ?? 'down-migrations';
+  const given = [steps !== undefined && 'steps', toVersion && 'to-version', sinceRef && 'since-ref'].filter(Boolean) as string[];
+  if (given.length > 1) reader.problem(['database'], `${given.join(' and ')} conflict: give exactly one of steps, to-version and since-ref`);
+  if (method === 'restore' && given.length) reader.problem(['database'], `${given.join(', ')} select migrations to revert, but method is restore`);
+  if (method === 'down-migrations' && fields.has('snapshot-path')) reader.problem(['database'], 'snapshot-path is for method restore; down migrations use the snapshot the rollback takes', 'snapshot-path');
+  return {
+    method,
+    migrationsDir: str(fields, 'migrations-dir'),
+    format: (str(fields, 'format') as DatabasePlan['format']) ?? 'auto',
+    choice: steps !== undefined ? { steps } : toVersion ? { toVersion } : sinceRef ? { sinceRef } : undefined,
+    snapshotPath: str(fields, 'snapshot-path'),
+    lockTimeoutSeconds: n(fields, 'lock-timeout-seconds') ?? 10,
+  };
+}
+
+function readVerify(fields: Map<string, string | number | string[]>): VerifyPlan {
+  return {
+    baseUrl: str(fields, 'base-url'),
+    checks: str(fields, 'checks'),
+    checksFile: str(fields, 'checks-file'),
+    attempts: n(fields, 'attempts') ?? 3,
+    intervalSeconds: n(fields, 'interval-seconds') ?? 5,
+    timeoutSeconds: n(fields, 'timeout-seconds') ?? 10,
+    samples: n(fields, 'samples') ?? 1,
+    maxErrorRate: n(fields, 'max-error-rate') ?? 5,
+    maxP95Ms: n(fields, 'max-p95-ms') ?? 3000,
+    deadlineSeconds: n(fields, 'deadline-seconds') ?? 90,
+  };
+}
+
+/** The verify section's defaults, for a plan whose checks come from inputs. */
+export const defaultVerify = (): VerifyPlan => readVerify(new Map());

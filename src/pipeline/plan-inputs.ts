@@ -1,0 +1,168 @@
+/**
+ * The plan a run acts on: the rollback plan file merged with the root action's inputs, or, without
+ * a file, one component and the database described by the inputs alone. Inputs that change from
+ * one incident to the next (`from`, which migrations, the snapshot, the checks, the budget) override
+ * the file; inputs that describe a component belong in the file once there is one, so setting them
+ * beside it is a mistake named by its input rather than a silent choice between the two.
+ */
+import type { Choice } from '../migrations/revert.js';
+import { FORMAT_NAMES } from '../migrations/types.js';
+import { DEFAULT_VERCEL_API_URL, isHttpUrl, METHODS, PROVIDERS, type Provider } from '../platforms/promote.js';
+import { RUNBOOK_MINUTES } from './budgets.js';
+import { DB_METHODS, defaultVerify, PlanError, RESERVED_NAMES, type ComponentPlan, type DatabasePlan, type PlanProblem, type RollbackPlan } from './plan-file.js';
+
+/** The root action's plan inputs, by their public names, already trimmed (undefined when empty). */
+export interface PlanInputs {
+  provider?: string;
+  project?: string;
+  team?: string;
+  target?: string;
+  from?: string;
+  'api-url'?: string;
+  method?: string;
+  command?: string;
+  'timeout-seconds'?: number;
+  'migrations-dir'?: string;
+  format?: string;
+  steps?: number;
+  'to-version'?: string;
+  'since-ref'?: string;
+  'db-method'?: string;
+  'snapshot-path'?: string;
+  'base-url'?: string;
+  checks?: string;
+  'checks-file'?: string;
+  'budget-minutes'?: number;
+  environment?: string;
+}
+
+const COMPONENT_INPUTS = ['provider', 'project', 'team', 'target', 'api-url', 'method', 'command'] as const;
+const DATABASE_INPUTS = ['migrations-dir', 'format', 'steps', 'to-version', 'since-ref', 'db-method', 'snapshot-path'] as const;
+
+/**
+ * `file` is the plan file's parsed content (or undefined); `hasDatabaseUrl` says whether a database
+ * connection was given, which is what puts the database into a plan without a file.
+ */
+export function resolvePlan(file: RollbackPlan | undefined, inputs: PlanInputs, opts: { hasDatabaseUrl: boolean }): RollbackPlan {
+  const problems: PlanProblem[] = [];
+  const bad = (name: string, message: string) => problems.push({ place: `input ${name}`, message });
+  const source = file?.source ?? 'inputs';
+
+  let components: ComponentPlan[];
+  if (file) {
+    for (const name of COMPONENT_INPUTS) {
+      if (inputs[name] !== undefined) bad(name, `describes a component only when there is no rollback plan file; ${file.source} describes the components, so set it there`);
+    }
+    components = file.components.map((c) => ({ ...c }));
+  } else {
+    components = componentFromInputs(inputs, bad);
+  }
+  applyFrom(components, inputs.from, bad);
+
+  const database = mergeDatabase(file?.database, inputs, opts.hasDatabaseUrl || Boolean(file?.database), bad);
+  const verify = mergeVerify(file, inputs, bad);
+  if (!components.length && !database) {
+    problems.push({
+      place: source === 'inputs' ? 'inputs' : source,
+      message: 'nothing to roll back: no component (provider, project or command) and no database (database-url). Add a rollback-kit.yml, or set the single-component inputs',
+    });
+  }
+  if (problems.length) throw new PlanError(problems, source === 'inputs' ? 'the root action inputs' : `${source} and the inputs`);
+  return {
+    source,
+    environment: inputs.environment ?? file?.environment ?? 'production',
+    budgetMinutes: inputs['budget-minutes'] ?? file?.budgetMinutes ?? RUNBOOK_MINUTES,
+    components,
+    database,
+    verify,
+    labels: file?.labels ?? ['incident', 'rollback'],
+  };
+}
+
+function componentFromInputs(inputs: PlanInputs, bad: (name: string, message: string) => void): ComponentPlan[] {
+  if (!inputs.provider && !inputs.project && !inputs.command) return [];
+  const provider = (inputs.provider ?? (inputs.command ? 'command' : 'vercel')).toLowerCase();
+  if (!(PROVIDERS as readonly string[]).includes(provider)) {
+    bad('provider', `must be one of ${PROVIDERS.join(', ')}, got "${inputs.provider}"`);
+    return [];
+  }
+  const method = (inputs.method ?? 'rollback').toLowerCase();
+  if (!(METHODS as readonly string[]).includes(method)) bad('method', `must be one of ${METHODS.join(', ')}, got "${inputs.method}"`);
+  const apiUrl = inputs['api-url'] ?? DEFAULT_VERCEL_API_URL;
+  if (!isHttpUrl(apiUrl)) bad('api-url', `must be an http(s) URL such as ${DEFAULT_VERCEL_API_URL}`);
+  if (provider === 'vercel' && !inputs.project) bad('project', 'is required when provider is vercel (the project name or its prj_… id)');
+  if (provider === 'command' && !inputs.command) bad('command', 'is required when provider is command');
+  // The component's name shows in every report: the project says most, the provider otherwise.
+  const fromProject = inputs.project && /^[A-Za-z0-9][A-Za-z0-9_-]*$/.test(inputs.project) && !RESERVED_NAMES.includes(inputs.project.toLowerCase()) ? inputs.project : undefined;
+  return [
+    {
+      name: fromProject ?? provider,
+      provider: provider as Provider,
+      project: inputs.project,
+      team: inputs.team,
+      target: inputs.target ?? 'previous',
+      method: method as ComponentPlan['method'],
+      apiUrl,
+      timeoutSeconds: inputs['timeout-seconds'] ?? 180,
+      command: inputs.command,
+    },
+  ];
+}
+
+/** `from` is one bad deployment (one component) or `name=ref` pairs, comma separated. */
+function applyFrom(components: ComponentPlan[], raw: string | undefined, bad: (name: string, message: string) => void): void {
+  if (!raw) return;
+  const parts = raw.split(',').map((s) => s.trim()).filter(Boolean);
+  const pairs = parts.map((p) => /^([A-Za-z0-9][A-Za-z0-9_-]*)=(.+)$/.exec(p));
+  if (pairs.every(Boolean) && parts.length) {
+    for (const m of pairs) {
+      const component = components.find((c) => c.name === m![1]);
+      if (!component) bad('from', `names component "${m![1]}", which the plan does not have (${components.map((c) => c.name).join(', ') || 'none'})`);
+      else component.from = m![2]!.trim();
+    }
+    return;
+  }
+  if (components.length !== 1) {
+    bad('from', components.length ? `is one deployment, but the plan has ${components.length} components; write it as name=deployment pairs (${components.map((c) => `${c.name}=…`).join(', ')})` : 'is set, but the plan has no component');
+    return;
+  }
+  components[0]!.from = raw.trim();
+}
+
+function mergeDatabase(file: DatabasePlan | undefined, inputs: PlanInputs, wanted: boolean, bad: (name: string, message: string) => void): DatabasePlan | undefined {
+  const anyInput = DATABASE_INPUTS.some((name) => inputs[name] !== undefined);
+  if (!file && !wanted && !anyInput) return undefined;
+  const method = (inputs['db-method'] ?? file?.method ?? 'down-migrations').toLowerCase();
+  if (!(DB_METHODS as readonly string[]).includes(method)) bad('db-method', `must be one of ${DB_METHODS.join(', ')}, got "${inputs['db-method']}"`);
+  const format = (inputs.format ?? file?.format ?? 'auto').toLowerCase();
+  if (format !== 'auto' && !(FORMAT_NAMES as readonly string[]).includes(format)) bad('format', `must be auto or one of ${FORMAT_NAMES.join(', ')}, got "${inputs.format}"`);
+  const given = (['steps', 'to-version', 'since-ref'] as const).filter((k) => inputs[k] !== undefined);
+  if (given.length > 1) bad(given[1]!, `conflicts with ${given[0]}: give exactly one of steps, to-version and since-ref`);
+  let choice: Choice | undefined = file?.choice;
+  if (inputs.steps !== undefined) choice = { steps: inputs.steps };
+  else if (inputs['to-version'] !== undefined) choice = { toVersion: inputs['to-version'] };
+  else if (inputs['since-ref'] !== undefined) choice = { sinceRef: inputs['since-ref'] };
+  return {
+    method: method as DatabasePlan['method'],
+    migrationsDir: inputs['migrations-dir'] ?? file?.migrationsDir,
+    format: format as DatabasePlan['format'],
+    choice,
+    snapshotPath: inputs['snapshot-path'] ?? file?.snapshotPath,
+    lockTimeoutSeconds: file?.lockTimeoutSeconds ?? 10,
+  };
+}
+
+function mergeVerify(file: RollbackPlan | undefined, inputs: PlanInputs, bad: (name: string, message: string) => void): RollbackPlan['verify'] {
+  const fromInputs = inputs['base-url'] !== undefined || inputs.checks !== undefined || inputs['checks-file'] !== undefined;
+  if (!file?.verify && !fromInputs) return undefined;
+  const base = file?.verify ?? defaultVerify();
+  if (inputs['base-url'] !== undefined && !isHttpUrl(inputs['base-url'])) bad('base-url', 'must be an absolute http(s) URL such as https://my-app.vercel.app');
+  // Inline checks and a checks file are alternatives: an input of either kind replaces both.
+  const checksGiven = inputs.checks !== undefined || inputs['checks-file'] !== undefined;
+  return {
+    ...base,
+    baseUrl: inputs['base-url'] ?? base.baseUrl,
+    checks: checksGiven ? inputs.checks : base.checks,
+    checksFile: checksGiven ? inputs['checks-file'] : base.checksFile,
+  };
+}

@@ -1,0 +1,113 @@
+/**
+ * What a whole rollback knows about itself: the plan it resolved, every phase's timing against its
+ * budget, and what each part ended as. The pipeline fills it in; the job summary, the chat messages
+ * and the incident issue are all written from it, so they can never tell different stories.
+ */
+
+/** Phase names are public interface (DESIGN, "The whole rollback"), in the order they run. */
+export const PHASES = ['plan', 'notify-start', 'app', 'snapshot', 'database', 'environment', 'verify', 'report', 'notify-end'] as const;
+export type PhaseName = (typeof PHASES)[number];
+
+export type PhaseStatus = 'ok' | 'failed' | 'skipped' | 'warning' | 'nothing-to-do' | 'dry-run';
+
+/** One row of the `timeline` output; field names are public interface. */
+export interface TimelineEntry {
+  phase: PhaseName;
+  component?: string;
+  /** ISO time the phase started. */
+  started: string;
+  'duration-ms': number;
+  'budget-ms': number;
+  status: PhaseStatus;
+  /** One line for people: what happened, or why it was skipped or failed. Already redacted. */
+  detail: string;
+}
+
+export type RollbackStatus = 'rolled-back' | 'nothing-to-do' | 'dry-run' | 'failed' | 'unverified';
+export type Severity = 'critical' | 'major' | 'minor';
+
+export interface DeploymentRef {
+  id?: string;
+  url?: string;
+  commitSha?: string;
+  /** ISO time the deployment was created, when the provider says. */
+  createdAt?: string;
+}
+
+export interface ComponentRecord {
+  name: string;
+  provider: string;
+  /** rolled-back | promoted | already-current | dry-run | failed | skipped | planned */
+  status: string;
+  from?: DeploymentRef;
+  to?: DeploymentRef;
+  /** Newer deployments passed over, with the reason for each. */
+  skipped: { id: string; reason: string }[];
+  notes: string[];
+  /** Production environment variable names changed after the target was built (never values). */
+  changedEnv: string[];
+  error?: string;
+}
+
+export interface DatabaseRecord {
+  method: 'down-migrations' | 'restore';
+  /** What the plan said would be reverted, oldest last (the order they run). */
+  planned: string[];
+  reverted: string[];
+  status: string;
+  error?: string;
+}
+
+export interface SnapshotRecord {
+  path: string;
+  sha256: string;
+  sizeBytes: number;
+}
+
+export interface CheckRecord {
+  name: string;
+  passed: boolean;
+  severity: string;
+  detail: string;
+}
+
+export interface VerifyRecord {
+  decision: 'rollback' | 'fix-forward' | 'none' | 'inconclusive';
+  severity: string;
+  passed: boolean;
+  checks: CheckRecord[];
+}
+
+export interface RollbackRecord {
+  reason: string;
+  severity: Severity;
+  /** The deploy environment rolled back (e.g. production). */
+  environment: string;
+  /** What was asked: component names and/or "database". */
+  scope: string[];
+  dryRun: boolean;
+  budgetMs: number;
+  startedAt: string;
+  finishedAt?: string;
+  durationMs: number;
+  status: RollbackStatus;
+  failedPhase?: PhaseName;
+  timeline: TimelineEntry[];
+  components: ComponentRecord[];
+  database?: DatabaseRecord;
+  snapshot?: SnapshotRecord;
+  verify?: VerifyRecord;
+  /** Names of the checks the verify phase will run, as `plan` resolved them (shown before verify runs, e.g. in a dry run). */
+  plannedChecks?: string[];
+  /** What a person should do now, plain sentences. */
+  nextSteps: string[];
+  /** Link to the workflow run, when running on GitHub. */
+  runUrl?: string;
+  incidentIssueUrl?: string;
+  labels: string[];
+  /**
+   * Names this incident across re-runs and jobs: the environment plus the bad deployment(s) rolled
+   * back from. A re-run with the same key comments on the open incident issue instead of opening one.
+   */
+  incidentKey: string;
+}

@@ -1,0 +1,552 @@
+/**
+ * The whole rollback as the runbook runs it: plan, notify-start, app, snapshot, database,
+ * environment, verify, report, notify-end. Every phase is a library call the single actions make
+ * too (promote-previous, snapshot-db, run-down-migrations, restore-db, smoke-test); this module only
+ * decides what runs, in which order, what stops what, and writes it all into one RollbackRecord.
+ *
+ * The rules, in the runbook's words: nothing changes before everything is resolved (plan); the app
+ * goes back first because it restores service fastest; no database change without a fresh snapshot
+ * or under an app that failed to roll back; verify whenever anything changed; a verify that still
+ * says "roll back" means a person must act now; telling people never stops the rollback.
+ */
+import { existsSync } from 'node:fs';
+import { errorLine, RollbackKitError } from '../core/errors.js';
+import type { Log } from '../core/log.js';
+import { describeTarget, type ConnectionTarget } from '../db/connection.js';
+import type { FindToolOptions } from '../db/pg-tools.js';
+import { restoreSnapshot } from '../db/restore.js';
+import { connect, withSession } from '../db/session.js';
+import { takeSnapshot } from '../db/snapshot.js';
+import { RevertFailed, revertMigrations, type Choice, type RevertOptions } from '../migrations/revert.js';
+import { checkPromoteRequest, promotePrevious, type PromoteOutcome, type PromoteRequest } from '../platforms/promote.js';
+import { changedProductionEnv } from '../platforms/vercel/env.js';
+import { loadChecks, runSmokeTest } from '../smoke/smoke-test.js';
+import type { Check } from '../smoke/spec.js';
+import { budgets } from './budgets.js';
+import { lockRollback, readLedger, resumeChoice, unlockRollback, writeLedger, type LedgerRow } from './ledger.js';
+import type { ComponentPlan, RollbackPlan } from './plan-file.js';
+import type { ComponentRecord, PhaseName, RollbackRecord, Severity, TimelineEntry } from './record.js';
+import { DATABASE } from './scope.js';
+import { Timeline } from './timeline.js';
+
+export interface RollbackRequest {
+  plan: RollbackPlan;
+  /** Component names and/or "database" (selectScope). */
+  scope: string[];
+  reason: string;
+  severity: Severity;
+  dryRun: boolean;
+  /** Rows of earlier jobs of the same rollback (the `timeline` input). */
+  earlierTimeline: TimelineEntry[];
+  secrets: { vercelToken?: string; githubToken?: string };
+  database?: ConnectionTarget;
+  /** The checkout: relative paths in the plan start here. */
+  workspace: string;
+  /** Where the snapshot goes. */
+  snapshotDir: string;
+  github: { repository: string; apiUrl: string; baseBranch?: string; runId?: string; runUrl?: string };
+  /** The environment a `command` provider inherits. */
+  commandEnv: Record<string, string | undefined>;
+  tools?: FindToolOptions;
+  /** Faster alias-job polling (tests, the CLI). */
+  vercelPollIntervalMs?: number;
+}
+
+/** Same shape as the report module's ChatEvent. */
+export type RollbackEvent = { kind: 'start' } | { kind: 'phase'; entry: TimelineEntry } | { kind: 'end' };
+
+export interface RollbackDeps {
+  /** Tells people; must never throw (a failed message is the sender's warning). */
+  notify?: (event: RollbackEvent, record: RollbackRecord) => Promise<void>;
+  /** Records the incident (issue or comment); returns its URL; must never throw. */
+  report?: (record: RollbackRecord) => Promise<string | undefined>;
+  now?: () => number;
+}
+
+/** How long a second run waits for the first to finish the database before giving up (bounded). */
+const MIN_LOCK_WAIT_SECONDS = 30;
+
+const CHANGED = new Set(['rolled-back', 'promoted']);
+
+export async function runRollback(request: RollbackRequest, deps: RollbackDeps, log: Log): Promise<RollbackRecord> {
+  const now = deps.now ?? Date.now;
+  const plan = request.plan;
+  const budget = budgets(plan.budgetMinutes);
+  log.secret(request.secrets.vercelToken);
+  log.secret(request.secrets.githubToken);
+  const started = now();
+  const inScope = plan.components.filter((c) => request.scope.includes(c.name));
+  const wantsDatabase = request.scope.includes(DATABASE) && Boolean(plan.database);
+  const record: RollbackRecord = {
+    reason: request.reason,
+    severity: request.severity,
+    environment: plan.environment,
+    scope: request.scope,
+    dryRun: request.dryRun,
+    budgetMs: budget.totalMs,
+    startedAt: new Date(started).toISOString(),
+    durationMs: 0,
+    status: 'failed',
+    timeline: [],
+    components: inScope.map((c) => ({ name: c.name, provider: c.provider, status: 'planned', skipped: [], notes: [], changedEnv: [] })),
+    nextSteps: [],
+    runUrl: request.github.runUrl,
+    labels: plan.labels,
+    incidentKey: `${plan.environment}:unresolved`,
+  };
+  const notify = async (event: RollbackEvent) => {
+    if (deps.notify) await deps.notify(event, record);
+  };
+  const timeline = new Timeline(budget, request.earlierTimeline, undefined, now);
+  record.timeline = timeline.entries;
+  const redact = (err: unknown) => log.redact(errorLine(err));
+  let told = false;
+  const finished = async (entry: TimelineEntry) => {
+    log.info(`[${entry.phase}${entry.component ? ` ${entry.component}` : ''}] ${entry.status} in ${(entry['duration-ms'] / 1000).toFixed(1)} s (budget ${Math.round(entry['budget-ms'] / 1000)} s): ${entry.detail}`);
+    // People hear of phases only once they were told a rollback started (never in a dry run).
+    if (told) await notify({ kind: 'phase', entry });
+  };
+  const finish = (): RollbackRecord => {
+    record.durationMs = Math.max(0, Math.round(now() - started));
+    record.finishedAt = new Date(now()).toISOString();
+    return record;
+  };
+  // A function, not a comparison: phases run in closures the compiler cannot follow.
+  const hasFailed = () => record.status === 'failed';
+  const fail = (phase: PhaseName) => {
+    record.failedPhase ??= phase;
+    record.status = 'failed';
+  };
+
+  // ── plan ──────────────────────────────────────────────────────────────────────────────────
+  const planTimer = timeline.start('plan');
+  let checks: Check[] | undefined;
+  let ledger: LedgerRow | undefined;
+  let databaseChoice: Choice | undefined;
+  let keepVersion: string | undefined;
+  try {
+    for (const c of inScope) checkPromoteRequest(promoteRequest(c, request, true), placeOf(c, plan));
+    if (wantsDatabase && !request.database) {
+      throw new RollbackKitError('The scope includes the database, but no database connection was given.', 'Pass database-url from a secret (or set DATABASE_URL), or leave database out of scope.');
+    }
+    if (plan.verify) {
+      checks = await loadChecks({ checks: plan.verify.checks, checksFile: plan.verify.checksFile, cwd: request.workspace }, { baseUrl: plan.verify.baseUrl, hasDatabase: Boolean(request.database) });
+      record.plannedChecks = checks.map((c) => c.name);
+    }
+    const outcomes = await Promise.all(inScope.map((c) => promotePrevious(promoteRequest(c, request, true), log)));
+    outcomes.forEach((o, i) => applyOutcome(record.components[i]!, o));
+    record.incidentKey = incidentKey(plan.environment, plan.components, inScope, outcomes, request);
+
+    if (wantsDatabase) {
+      const db = plan.database!;
+      const target = request.database!;
+      ledger = await withSession(target, (s) => readLedger(s, record.incidentKey));
+      record.database = { method: db.method, planned: ledger?.planned ?? [], reverted: ledger?.reverted ?? [], status: 'planned' };
+      if (ledger?.status === 'done') {
+        record.database.status = 'nothing-to-do';
+      } else if (db.method === 'restore') {
+        if (!db.snapshotPath) throw new RollbackKitError('The database method is restore, but no snapshot-path says which snapshot to restore.', 'Pass snapshot-path (the pre-deploy snapshot), or use method down-migrations.');
+        if (!existsSync(db.snapshotPath)) throw new RollbackKitError(`The snapshot to restore (${db.snapshotPath}) does not exist on this runner.`, 'Download the artifact that holds it first, or check snapshot-path.');
+      } else {
+        databaseChoice = resumeChoice(ledger, db.choice);
+        if (!databaseChoice) {
+          throw new RollbackKitError('The database is in scope, but nothing says which migrations to revert.', 'Give exactly one of steps, to-version or since-ref (inputs, or the database section of rollback-kit.yml).');
+        }
+        const dry = await revertMigrations(revertOptions(request, databaseChoice, { dryRun: true }), log);
+        record.database.planned = dry.plan.map((p) => p.version);
+        // stillApplied is newest first and, in a dry run, starts with the planned ones.
+        keepVersion = ledger?.keepVersion ?? dry.stillApplied[dry.plan.length]?.version;
+        if (dry.status === 'nothing-to-do') record.database.status = 'nothing-to-do';
+      }
+    }
+    const parts = [
+      ...record.components.map((c) => `${c.name}: ${c.status === 'already-current' ? 'already current' : `${c.from?.id ?? c.from?.commitSha ?? 'what serves now'} → ${c.to?.id ?? c.to?.commitSha ?? '?'}`}`),
+      ...(record.database ? [`database: ${record.database.status === 'nothing-to-do' ? 'nothing to do' : record.database.method === 'restore' ? 'restore the snapshot' : `revert ${record.database.planned.join(', ') || 'nothing'}`}`] : []),
+      ...(checks ? [`verify: ${checks.length} check(s)`] : []),
+    ];
+    await finished(planTimer.end(request.dryRun ? 'dry-run' : 'ok', `${parts.join('; ') || 'nothing in scope'}; budget ${plan.budgetMinutes} min.`));
+  } catch (err) {
+    fail('plan');
+    await finished(planTimer.end('failed', `${redact(err)} Nothing was changed.`));
+    for (const phase of ['notify-start', 'app', 'snapshot', 'database', 'environment', 'verify'] as const) timeline.skip(phase, 'the rollback stopped while planning');
+    record.nextSteps.push('Nothing was changed: the rollback stopped while planning. Fix what the plan row says and run it again.');
+    return await closeOut(record, timeline, notify, deps, finish);
+  }
+
+  if (request.dryRun) {
+    for (const c of record.components) if (c.status === 'planned') c.status = 'dry-run';
+    if (record.database && record.database.status === 'planned') record.database.status = 'dry-run';
+    record.status = 'dry-run';
+    record.nextSteps.push('Dry run: nothing was changed. Run again with dry-run false to do what the plan says.');
+    return finish();
+  }
+
+  const nothingPlanned = record.components.every((c) => c.status === 'already-current') && (!record.database || record.database.status === 'nothing-to-do');
+  if (nothingPlanned) {
+    record.status = 'nothing-to-do';
+    for (const phase of ['notify-start', 'app', 'snapshot', 'database', 'environment', 'verify'] as const) timeline.skip(phase, 'an earlier run already rolled this back; nothing to do');
+    record.nextSteps.push('An earlier run already did this rollback; nothing was changed. If production is still broken, look at what the earlier run reported.');
+    return await closeOut(record, timeline, notify, deps, finish);
+  }
+
+  // ── notify-start ──────────────────────────────────────────────────────────────────────────
+  {
+    const t = timeline.start('notify-start');
+    record.status = 'rolled-back'; // provisional, so the "in progress" message reads right
+    await notify({ kind: 'start' });
+    told = true;
+    t.end('ok', 'told the team a rollback is in progress');
+  }
+
+  // ── app ───────────────────────────────────────────────────────────────────────────────────
+  let changed = false;
+  if (!inScope.length) {
+    timeline.skip('app', 'no component in scope');
+  } else {
+    await Promise.all(
+      inScope.map(async (c, i) => {
+        const rec = record.components[i]!;
+        const t = timeline.start('app', c.name);
+        try {
+          const outcome = await promotePrevious(promoteRequest(c, request, false), log);
+          applyOutcome(rec, outcome);
+          if (CHANGED.has(outcome.status)) changed = true;
+          await finished(t.end(outcome.status === 'already-current' ? 'nothing-to-do' : 'ok', log.redact(outcome.notes[0] ?? outcome.status)));
+        } catch (err) {
+          rec.status = 'failed';
+          rec.error = redact(err);
+          await finished(t.end('failed', rec.error));
+        }
+      }),
+    );
+    if (record.components.some((c) => c.status === 'failed')) fail('app');
+  }
+
+  // ── snapshot, database ────────────────────────────────────────────────────────────────────
+  const db = record.database;
+  if (!wantsDatabase || !db) {
+    timeline.skip('snapshot', 'the database is not in scope');
+    timeline.skip('database', 'the database is not in scope');
+  } else if (db.status === 'nothing-to-do') {
+    timeline.skip('snapshot', 'nothing to change in the database');
+    await finished(timeline.start('database').end('nothing-to-do', ledger?.status === 'done' ? 'an earlier run already rolled the database back for this incident' : 'none of the selected migrations is applied'));
+  } else if (hasFailed()) {
+    const why = 'an app component failed to roll back; changing the database under it would make things worse';
+    db.status = 'skipped';
+    timeline.skip('snapshot', why);
+    timeline.skip('database', why);
+  } else {
+    const target = request.database!;
+    const st = timeline.start('snapshot');
+    try {
+      const snap = await takeSnapshot(
+        {
+          target,
+          format: 'custom',
+          jobs: 1,
+          outputDir: request.snapshotDir,
+          // The root action has no output-dir input: its snapshots go under $RUNNER_TEMP.
+          outputDirInput: 'RUNNER_TEMP',
+          label: 'before-rollback',
+          filter: { schemas: [], excludeSchemas: [] },
+          excludeTableData: [],
+          exportTables: [],
+          exportColumn: 'created_at',
+          tools: request.tools,
+        },
+        log,
+      );
+      record.snapshot = { path: snap.path, sha256: snap.sha256, sizeBytes: snap.sizeBytes };
+      await finished(st.end('ok', `verified snapshot of ${describeTarget(target)}, ${snap.sizeBytes} bytes`));
+    } catch (err) {
+      fail('snapshot');
+      db.status = 'skipped';
+      await finished(st.end('failed', redact(err)));
+      timeline.skip('database', 'no verified snapshot to go back to, so the database was not changed');
+    }
+    if (record.snapshot) {
+      const dt = timeline.start('database');
+      try {
+        const result = await databasePhase(request, record, databaseChoice, keepVersion, budget.phase('database'), log);
+        db.status = result.status;
+        db.reverted = result.reverted;
+        if (result.status === 'reverted' || result.status === 'restored') changed = true;
+        await finished(dt.end(result.status === 'nothing-to-do' ? 'nothing-to-do' : 'ok', result.detail));
+      } catch (err) {
+        fail('database');
+        db.status = 'failed';
+        db.error = redact(err);
+        if (err instanceof RevertFailed) {
+          db.reverted = [...new Set([...db.reverted, ...err.partial.reverted.map((r) => r.version)])];
+          if (err.partial.reverted.length) changed = true;
+        }
+        await finished(dt.end('failed', db.error));
+      }
+    }
+  }
+
+  // ── environment ───────────────────────────────────────────────────────────────────────────
+  await environmentPhase(request, inScope, record, timeline, finished, log);
+
+  // ── verify ────────────────────────────────────────────────────────────────────────────────
+  if (!changed) {
+    timeline.skip('verify', 'nothing was changed, so there is nothing new to verify');
+  } else if (!checks || !plan.verify) {
+    await finished(timeline.start('verify').end('warning', 'no checks are configured (verify in rollback-kit.yml, or base-url / checks inputs): production was not verified'));
+    record.nextSteps.push('No smoke checks are configured, so nobody has verified production yet: check it by hand now, and add a verify section to rollback-kit.yml.');
+  } else {
+    const vt = timeline.start('verify');
+    try {
+      const v = plan.verify;
+      const { verdict, results } = await runSmokeTest(
+        checks,
+        {
+          attempts: v.attempts,
+          intervalSeconds: v.intervalSeconds,
+          backoff: 'fixed',
+          timeoutSeconds: v.timeoutSeconds,
+          samples: v.samples,
+          maxErrorRate: v.maxErrorRate,
+          maxP95Ms: v.maxP95Ms,
+          deadlineSeconds: v.deadlineSeconds,
+          database: request.database,
+        },
+        log,
+      );
+      record.verify = {
+        decision: verdict.decision,
+        severity: verdict.severity,
+        passed: verdict.passed,
+        checks: results.map((r) => ({ name: r.name, passed: r.passed, severity: r.critical ? 'critical' : 'normal', detail: log.redact(r.reason ?? (r.passed ? 'passed' : 'failed')) })),
+      };
+      const summary = `${results.length - verdict.failed} of ${results.length} checks passed; severity ${verdict.severity}, decision ${verdict.decision}`;
+      if (verdict.decision === 'rollback') {
+        if (!hasFailed()) {
+          record.status = 'unverified';
+          record.failedPhase = 'verify';
+        }
+        await finished(vt.end('failed', `${summary}: production still looks broken after the rollback`));
+      } else {
+        await finished(vt.end(verdict.passed ? 'ok' : 'warning', summary));
+      }
+    } catch (err) {
+      fail('verify');
+      await finished(vt.end('failed', redact(err)));
+    }
+  }
+  if (record.status === 'rolled-back' && !changed) record.status = 'nothing-to-do';
+  return await closeOut(record, timeline, notify, deps, finish);
+}
+
+/** report and notify-end: always run (except dry runs), never change the outcome. */
+async function closeOut(record: RollbackRecord, timeline: Timeline, notify: (event: RollbackEvent) => Promise<void>, deps: RollbackDeps, finish: () => RollbackRecord): Promise<RollbackRecord> {
+  record.nextSteps.unshift(...nextSteps(record));
+  finish();
+  const rt = timeline.start('report');
+  if (deps.report) {
+    const url = await deps.report(record);
+    if (url) record.incidentIssueUrl = url;
+    rt.end(url ? 'ok' : 'warning', url ? 'incident recorded' : 'the incident issue could not be written (see the warning in the log)');
+  } else {
+    rt.end('skipped', 'no incident issue (no github-token, or incident-issue is false)');
+  }
+  const nt = timeline.start('notify-end');
+  await notify({ kind: 'end' });
+  nt.end('ok', 'told the team how it ended');
+  return finish();
+}
+
+function placeOf(c: ComponentPlan, plan: RollbackPlan): (field: string) => string {
+  return (field) => (field.endsWith('-token') || plan.source === 'inputs' ? `Input ${field}` : `components.${c.name}.${field} in ${plan.source}`);
+}
+
+function promoteRequest(c: ComponentPlan, request: RollbackRequest, dryRun: boolean): PromoteRequest {
+  const common = { target: c.target, from: c.from, reason: request.reason, timeoutSeconds: c.timeoutSeconds, dryRun };
+  switch (c.provider) {
+    case 'vercel':
+      return { ...common, provider: 'vercel', token: request.secrets.vercelToken, project: c.project, team: c.team, apiUrl: c.apiUrl, method: c.method, pollIntervalMs: request.vercelPollIntervalMs };
+    case 'git-revert':
+      return { ...common, provider: 'git-revert', githubToken: request.secrets.githubToken, repoDir: request.workspace, repository: request.github.repository, apiUrl: request.github.apiUrl, baseBranch: request.github.baseBranch };
+    case 'command':
+      return { ...common, provider: 'command', command: c.command, cwd: request.workspace, baseEnv: request.commandEnv };
+  }
+}
+
+function applyOutcome(rec: ComponentRecord, o: PromoteOutcome): void {
+  rec.status = o.status === 'dry-run' ? 'planned' : o.status;
+  rec.from = { ...o.from };
+  rec.to = { ...o.to };
+  rec.skipped = o.skipped;
+  rec.notes = o.notes;
+}
+
+/**
+ * Names this incident across re-runs and jobs. The bad deployment (`from`) says it best; without
+ * it, the workflow run (a "Re-run jobs" keeps GITHUB_RUN_ID); without that (the CLI), what
+ * production served when this run planned.
+ */
+function incidentKey(environment: string, all: ComponentPlan[], components: ComponentPlan[], outcomes: PromoteOutcome[], request: RollbackRequest): string {
+  // Every component's `from`, in scope or not: the app job and the database job of one rollback
+  // share the key.
+  const explicit = all.filter((c) => c.from).map((c) => `${c.name}@${c.from}`);
+  if (explicit.length) return `${environment}:${explicit.join(',')}`;
+  if (request.github.runId) return `${environment}:run-${request.github.runId}`;
+  const resolved = components.map((c, i) => `${c.name}@${outcomes[i]?.from.id ?? outcomes[i]?.from.commitSha ?? '?'}`);
+  return `${environment}:${resolved.join(',') || 'database'}`;
+}
+
+function revertOptions(request: RollbackRequest, choice: Choice, opts: { dryRun: boolean; snapshotPath?: string }): RevertOptions {
+  const db = request.plan.database!;
+  return {
+    target: request.database!,
+    root: request.workspace,
+    migrationsDir: db.migrationsDir,
+    format: db.format,
+    choice,
+    dryRun: opts.dryRun,
+    snapshotPath: opts.snapshotPath,
+    requireSnapshot: !opts.dryRun,
+    lockTimeoutSeconds: db.lockTimeoutSeconds,
+    statementTimeoutSeconds: 300,
+    tools: request.tools,
+  };
+}
+
+/** The database change under the whole-rollback lock, written down in the ledger as it goes. */
+async function databasePhase(
+  request: RollbackRequest,
+  record: RollbackRecord,
+  plannedChoice: Choice | undefined,
+  plannedKeep: string | undefined,
+  budgetMs: number,
+  log: Log,
+): Promise<{ status: 'reverted' | 'restored' | 'nothing-to-do'; reverted: string[]; detail: string }> {
+  const db = request.plan.database!;
+  const session = await connect(request.database!);
+  let locked = false;
+  try {
+    await lockRollback(session, Math.max(MIN_LOCK_WAIT_SECONDS, Math.round(budgetMs / 1000)), log);
+    locked = true;
+    // Read again under the lock: a run that started at the same time may have finished it meanwhile.
+    const row = await readLedger(session, record.incidentKey);
+    if (row?.status === 'done') return { status: 'nothing-to-do', reverted: row.reverted, detail: 'another run already rolled the database back for this incident' };
+    if (db.method === 'restore') {
+      await writeLedger(session, { incidentKey: record.incidentKey, method: 'restore', planned: [], reverted: [], status: 'started' });
+      const result = await restoreSnapshot(
+        {
+          target: request.database!,
+          snapshotPath: db.snapshotPath!,
+          // Putting the database in scope with method restore is the deliberate choice restore-db's
+          // confirm stands for, and the snapshot phase has just kept the current state.
+          confirm: request.database!.database,
+          preRestoreSnapshot: false,
+          jobs: 1,
+          clean: true,
+          preRestoreDir: request.snapshotDir,
+          preRestoreDirInput: 'RUNNER_TEMP',
+          lockTimeoutSeconds: db.lockTimeoutSeconds,
+          tools: request.tools,
+        },
+        log,
+      );
+      await writeLedger(session, { incidentKey: record.incidentKey, method: 'restore', planned: [], reverted: [], status: 'done' });
+      if (!result.verified) {
+        throw new RollbackKitError(`The restore finished but ${result.differences.length} table(s) differ from the snapshot's row counts: ${result.differences.map((d) => d.table).join(', ')}.`, 'Something wrote to the database during the restore; check those tables.');
+      }
+      return { status: 'restored', reverted: [], detail: `restored ${result.tablesRestored} table(s) from ${db.snapshotPath}` };
+    }
+    // Fix "steps" into an absolute version before the first statement runs (see ledger.ts).
+    const keep = row?.keepVersion ?? (row ? undefined : plannedKeep);
+    const choice: Choice = (keep ? { toVersion: keep } : resumeChoice(row, plannedChoice))!;
+    const already = row?.reverted ?? [];
+    // The first run's plan stays the plan: a resumed run only reverts what is left of it.
+    const planned = row?.planned ?? record.database!.planned;
+    await writeLedger(session, { incidentKey: record.incidentKey, method: 'down-migrations', keepVersion: keep, planned, reverted: already, status: 'started' });
+    try {
+      const result = await revertMigrations(revertOptions(request, choice, { dryRun: false, snapshotPath: record.snapshot!.path }), log);
+      const reverted = [...already, ...result.reverted.map((r) => r.version)];
+      await writeLedger(session, { incidentKey: record.incidentKey, method: 'down-migrations', keepVersion: keep, planned, reverted, status: 'done' });
+      if (result.status === 'nothing-to-do') return { status: 'nothing-to-do', reverted, detail: 'none of the selected migrations is applied any more' };
+      return { status: 'reverted', reverted, detail: `reverted ${result.reverted.map((r) => r.version).join(', ')}; ${result.stillApplied.length} still applied` };
+    } catch (err) {
+      if (err instanceof RevertFailed) {
+        const reverted = [...already, ...err.partial.reverted.map((r) => r.version)];
+        await writeLedger(session, { incidentKey: record.incidentKey, method: 'down-migrations', keepVersion: keep, planned, reverted, status: 'started' }).catch(() => undefined);
+      }
+      throw err;
+    }
+  } finally {
+    if (locked) await unlockRollback(session);
+    await session.end().catch(() => undefined);
+  }
+}
+
+/** Names (never values) of production variables changed after each Vercel target was built: a warning. */
+async function environmentPhase(
+  request: RollbackRequest,
+  components: ComponentPlan[],
+  record: RollbackRecord,
+  timeline: Timeline,
+  finished: (entry: TimelineEntry) => Promise<void>,
+  log: Log,
+): Promise<void> {
+  const vercel = components.map((c, i) => ({ c, rec: record.components[i]! })).filter(({ c, rec }) => c.provider === 'vercel' && rec.status !== 'failed' && rec.to?.createdAt);
+  if (!vercel.length) {
+    timeline.skip('environment', components.some((c) => c.provider === 'vercel') ? 'no Vercel component reached its target' : 'no Vercel component: environment variables are not tracked for other providers');
+    return;
+  }
+  const t = timeline.start('environment');
+  const lines: string[] = [];
+  let warn = false;
+  for (const { c, rec } of vercel) {
+    try {
+      rec.changedEnv = await changedProductionEnv({ token: request.secrets.vercelToken!, project: c.project!, team: c.team, apiUrl: c.apiUrl, since: rec.to!.createdAt! }, log);
+      if (rec.changedEnv.length) {
+        warn = true;
+        const line = `${c.name}: ${rec.changedEnv.join(', ')} changed after ${rec.to!.id} was built; production runs the old values now, the next redeploy picks up the new ones`;
+        log.warning(line);
+        lines.push(line);
+      } else lines.push(`${c.name}: no production variable changed since ${rec.to!.id} was built`);
+    } catch (err) {
+      warn = true;
+      lines.push(`${c.name}: could not list environment variables (${log.redact(errorLine(err))})`);
+    }
+  }
+  await finished(t.end(warn ? 'warning' : 'ok', lines.join('; ')));
+}
+
+/** What a person should do now, from what the record says. */
+function nextSteps(record: RollbackRecord): string[] {
+  const steps: string[] = [];
+  const failedParts = record.components.filter((c) => c.status === 'failed');
+  switch (record.status) {
+    case 'unverified':
+      steps.push('Production still looks broken after the rollback: a person must act now. Look at the failing checks below, check the platform dashboards, and escalate to the deployment lead.');
+      break;
+    case 'failed':
+      if (record.failedPhase === 'app') {
+        steps.push(`${failedParts.map((c) => c.name).join(', ')} did not roll back: ${failedParts.map((c) => c.error).join(' ')} Fix that and re-run: parts already rolled back are recognised and left alone.`);
+        if (record.database) steps.push('The database was not touched, because changing it under an app that did not roll back makes things worse.');
+      } else if (record.failedPhase === 'snapshot') {
+        steps.push('No verified snapshot could be taken, so the database was not changed. Fix the snapshot error and re-run with scope db.');
+      } else if (record.failedPhase === 'database') {
+        steps.push(`The database rollback failed: ${record.database?.error ?? ''} ${record.snapshot ? `The snapshot taken just before is the way back: ${record.snapshot.path} (restore-db).` : ''}`.trim());
+      } else if (record.failedPhase === 'verify') {
+        steps.push('The rollback ran but the checks could not be run: verify production by hand now.');
+      }
+      break;
+    case 'nothing-to-do':
+    case 'dry-run':
+      break;
+    case 'rolled-back':
+      steps.push('Production is back on the previous version. Keep the bad change out of the next deploy, and fill in the post-mortem.');
+      break;
+  }
+  for (const c of record.components) {
+    if (c.changedEnv.length) steps.push(`Before the next redeploy of ${c.name}, check the production environment variables ${c.changedEnv.join(', ')}: they changed after the deployment now serving was built.`);
+    if (c.notes.some((n) => n.includes('automatic domain assignment'))) steps.push(`Vercel will not put new pushes of ${c.name} live until a deployment is promoted: promote the fixed deployment when it is ready.`);
+  }
+  if (record.database?.reverted.length) steps.push(`Migrations ${record.database.reverted.join(', ')} were reverted: remove or fix them before the next deploy, or it will apply them again.`);
+  if (record.snapshot && record.status !== 'failed') steps.push(`Keep the snapshot taken before the rollback (${record.snapshot.path}) until the incident is closed.`);
+  return steps;
+}

@@ -1,0 +1,37 @@
+/**
+ * What `scope` selects: `app` (every component: the default, so a database change stays a
+ * deliberate choice), `db` (the database only), `full` (both), or a comma list of component names
+ * and `database`. Seed 003's frontend | backend | database | full maps onto this directly.
+ */
+import { RollbackKitError } from '../core/errors.js';
+import { parseList } from '../core/parse.js';
+import type { RollbackPlan } from './plan-file.js';
+
+export const DATABASE = 'database';
+
+/** The component names and/or "database" this run rolls back, in plan order. */
+export function selectScope(plan: RollbackPlan, raw: string | undefined): string[] {
+  const names = plan.components.map((c) => c.name);
+  const words = parseList(raw ?? '').map((w) => w.trim());
+  const wanted = new Set<string>();
+  const unknown: string[] = [];
+  for (const word of words.length ? words : ['app']) {
+    const lower = word.toLowerCase();
+    if (lower === 'app') names.forEach((n) => wanted.add(n));
+    else if (lower === 'db' || lower === DATABASE) wanted.add(DATABASE);
+    else if (lower === 'full') [...names, DATABASE].forEach((n) => wanted.add(n));
+    else if (names.includes(word)) wanted.add(word);
+    else unknown.push(word);
+  }
+  const valid = `app, db, full, ${[...names, DATABASE].join(', ')}`;
+  if (unknown.length) {
+    throw new RollbackKitError(`Input scope names ${unknown.map((u) => `"${u}"`).join(', ')}, which the rollback plan (${plan.source}) does not have; valid: ${valid}.`, 'Give one of them, or several separated by commas.');
+  }
+  if (wanted.has(DATABASE) && !plan.database) {
+    throw new RollbackKitError(`Input scope includes the database, but the rollback plan (${plan.source}) has none.`, 'Add a database section to rollback-kit.yml, or set database-url (and migrations-dir / steps) as inputs.');
+  }
+  if (!wanted.size) {
+    throw new RollbackKitError(`Input scope "${raw ?? 'app'}" selects nothing: the rollback plan (${plan.source}) has no components.`, `Valid: ${valid}; for the database alone use scope: db.`);
+  }
+  return [...names.filter((n) => wanted.has(n)), ...(wanted.has(DATABASE) ? [DATABASE] : [])];
+}

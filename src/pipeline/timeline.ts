@@ -1,0 +1,90 @@
+/**
+ * The rollback's timeline: one row per phase (per component in `app`), timed against its budget.
+ * A rollback split across jobs hands the `timeline` output of one job to the next, which reads it
+ * back here (validated: it crosses a job boundary as text anyone could have edited) and appends.
+ */
+import { RollbackKitError } from '../core/errors.js';
+import type { Budgets } from './budgets.js';
+import { PHASES, type PhaseName, type PhaseStatus, type TimelineEntry } from './record.js';
+
+const STATUSES: readonly PhaseStatus[] = ['ok', 'failed', 'skipped', 'warning', 'nothing-to-do', 'dry-run'];
+/** A whole rollback has nine phases and a few components per job; more rows than this is not a timeline. */
+const MAX_ENTRIES = 500;
+const MAX_TEXT = 1000;
+
+export class Timeline {
+  readonly entries: TimelineEntry[];
+
+  constructor(
+    private readonly budgets: Budgets,
+    earlier: TimelineEntry[] = [],
+    private readonly onEntry: (entry: TimelineEntry) => void = () => undefined,
+    private readonly now: () => number = Date.now,
+  ) {
+    this.entries = [...earlier];
+  }
+
+  /** Starts timing a phase; `end` records its row (and returns it). */
+  start(phase: PhaseName, component?: string): { end(status: PhaseStatus, detail: string): TimelineEntry } {
+    const started = this.now();
+    return {
+      end: (status, detail) => {
+        const entry: TimelineEntry = {
+          phase,
+          ...(component !== undefined ? { component } : {}),
+          started: new Date(started).toISOString(),
+          'duration-ms': Math.max(0, Math.round(this.now() - started)),
+          'budget-ms': this.budgets.phase(phase),
+          status,
+          detail,
+        };
+        this.entries.push(entry);
+        this.onEntry(entry);
+        return entry;
+      },
+    };
+  }
+
+  /** A phase that did not run: recorded so every report shows why. */
+  skip(phase: PhaseName, detail: string, component?: string): TimelineEntry {
+    return this.start(phase, component).end('skipped', detail);
+  }
+}
+
+/** Reads the `timeline` input: a JSON array of rows as the `timeline` output writes them. */
+export function parseTimeline(raw: string | undefined): TimelineEntry[] {
+  const text = (raw ?? '').trim();
+  if (!text) return [];
+  const fail = (why: string) =>
+    new RollbackKitError(`Input timeline is not a rollback timeline: ${why}.`, 'Pass the timeline output of the earlier job unchanged: timeline: ${{ needs.<job>.outputs.timeline }}.');
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch {
+    throw fail('it is not valid JSON');
+  }
+  if (!Array.isArray(data)) throw fail('it must be a JSON array of rows');
+  if (data.length > MAX_ENTRIES) throw fail(`it has ${data.length} rows, more than ${MAX_ENTRIES}`);
+  return data.map((row: unknown, i) => {
+    const at = `row ${i + 1}`;
+    if (!row || typeof row !== 'object' || Array.isArray(row)) throw fail(`${at} is not an object`);
+    const r = row as Record<string, unknown>;
+    if (!PHASES.includes(r.phase as PhaseName)) throw fail(`${at}: phase must be one of ${PHASES.join(', ')}`);
+    if (!STATUSES.includes(r.status as PhaseStatus)) throw fail(`${at}: status must be one of ${STATUSES.join(', ')}`);
+    if (typeof r.started !== 'string' || Number.isNaN(Date.parse(r.started))) throw fail(`${at}: started must be an ISO time`);
+    for (const k of ['duration-ms', 'budget-ms']) {
+      if (typeof r[k] !== 'number' || !Number.isFinite(r[k]) || (r[k] as number) < 0) throw fail(`${at}: ${k} must be a number of milliseconds`);
+    }
+    if (r.component !== undefined && (typeof r.component !== 'string' || r.component.length > 100)) throw fail(`${at}: component must be a short text`);
+    if (typeof r.detail !== 'string') throw fail(`${at}: detail must be text`);
+    return {
+      phase: r.phase as PhaseName,
+      ...(r.component !== undefined ? { component: r.component as string } : {}),
+      started: new Date(r.started).toISOString(),
+      'duration-ms': r['duration-ms'] as number,
+      'budget-ms': r['budget-ms'] as number,
+      status: r.status as PhaseStatus,
+      detail: r.detail.slice(0, MAX_TEXT),
+    };
+  });
+}

@@ -1,0 +1,416 @@
+/**
+ * The incident issue: the runbook's post-mortem template, opened on GitHub with every fact the run
+ * knows filled in and the human sections left as headed blanks. A hidden marker carries the
+ * incident key, so a re-run (or the next job of the same rollback) comments on the open issue
+ * instead of opening a second one. Recording the incident never stops a rollback: every failure
+ * is a warning that says what to change.
+ */
+import type { Log } from '../core/log.js';
+import type { RollbackRecord } from '../pipeline/record.js';
+import { parseRepository, type Repo } from '../platforms/git-revert/pulls.js';
+import { parseRetryAfter } from '../platforms/http/retry.js';
+import { sleep } from '../smoke/pool.js';
+import { codeSpan, formatDuration, inlineText, linkText, table } from './markdown.js';
+import { budgetText, changedEnv, checksTable, deploymentLabel, deploymentMarkdown, redactStrings, statusLine, STATUS_EMOJI, timeText, verdictText } from './rollback-summary.js';
+
+export interface GitHubTarget {
+  apiUrl: string;
+  /** owner/name */
+  repository: string;
+  token: string;
+}
+
+export interface IncidentOptions {
+  /** Per request. */
+  timeoutMs?: number;
+  /** Extra attempts after a 5xx, a network error or a rate limit. */
+  retries?: number;
+  /** A Retry-After longer than this is not waited for: the incident is left for a re-run. */
+  maxWaitMs?: number;
+  /** First pause after a 5xx or network error; doubles each time. */
+  backoffMs?: number;
+  /** Everything (search, pages, retries, the write) within this, so the report phase stays bounded. */
+  deadlineMs?: number;
+}
+
+const DEFAULTS: Required<IncidentOptions> = { timeoutMs: 10_000, retries: 3, maxWaitMs: 20_000, backoffMs: 1000, deadlineMs: 60_000 };
+/** GitHub refuses bodies longer than 65,536 characters. */
+const BODY_MAX = 65_000;
+const TITLE_MAX = 120;
+/** 100 open issues a page: more than ten pages of open incidents is not a list to search further. */
+const MAX_PAGES = 10;
+
+const PRIORITY: Record<string, string> = { critical: 'P0', major: 'P1', minor: 'P2' };
+const BLANK = '_To be filled in._';
+
+/** The key as an HTML comment can carry it: nothing that could close the comment or hide in it. */
+export function incidentMarker(key: string): string {
+  const safe = key.replace(/[^A-Za-z0-9._:/@+=-]/g, '_').replace(/-{2,}/g, (m) => '-_'.repeat(m.length).slice(0, m.length));
+  return `<!-- rollback-kit:incident ${safe} -->`;
+}
+
+function plain(text: string): string {
+  // eslint-disable-next-line no-control-regex
+  return text.replace(/[\u0000-\u001F\u007F\u202A-\u202E\u2066-\u2069]+/g, ' ').replace(/\s+/g, ' ').trim();
+}
+
+export function incidentTitle(record: RollbackRecord): string {
+  const env = plain(record.environment) || 'production';
+  const tail = ` (${env.slice(0, 40)})`;
+  const room = TITLE_MAX - 'Rollback: '.length - tail.length;
+  const reason = plain(record.reason) || 'no reason given';
+  return `Rollback: ${reason.length > room ? `${reason.slice(0, room - 1)}…` : reason}${tail}`;
+}
+
+function endTime(record: RollbackRecord): string | undefined {
+  if (record.finishedAt) return record.finishedAt;
+  const start = Date.parse(record.startedAt);
+  return Number.isNaN(start) ? undefined : new Date(start + record.durationMs).toISOString();
+}
+
+function phaseEnd(record: RollbackRecord, phase: string, component?: string): { at: string; status: string; detail: string } | undefined {
+  const e = record.timeline.filter((t) => t.phase === phase && (component === undefined || t.component === component)).at(-1);
+  if (!e) return undefined;
+  const start = Date.parse(e.started);
+  return { at: Number.isNaN(start) ? e.started : new Date(start + e['duration-ms']).toISOString(), status: e.status, detail: e.detail };
+}
+
+/** The template's timeline: what the run knows, in time order, and the rows only a person can fill. */
+function timelineRows(record: RollbackRecord): string[][] {
+  const rows: { at?: string; event: string }[] = [];
+  for (const c of record.components) {
+    if (c.from?.createdAt) rows.push({ at: c.from.createdAt, event: `${inlineText(c.name)}: bad deployment ${deploymentMarkdown({ ...c.from, createdAt: undefined })} created` });
+  }
+  rows.push({ event: `First error detected: ${BLANK}` }, { event: `Incident declared: ${BLANK}` });
+  rows.push({ at: record.startedAt, event: `Rollback initiated by rollback-kit: ${inlineText(record.reason)}` });
+  for (const c of record.components) {
+    const done = phaseEnd(record, 'app', c.name);
+    if (done) rows.push({ at: done.at, event: `${inlineText(c.name)}: ${inlineText(c.status)}${c.to ? `, now on ${deploymentMarkdown({ ...c.to, createdAt: undefined })}` : ''}` });
+  }
+  const db = phaseEnd(record, 'database');
+  if (db && record.database) rows.push({ at: db.at, event: `Database: ${inlineText(record.database.status)}, ${record.database.reverted.length} migration(s) reverted` });
+  rows.push({ at: endTime(record), event: inlineText(statusLine(record)) });
+  const verify = phaseEnd(record, 'verify');
+  if (verify && record.verify) {
+    rows.push({ at: verify.at, event: record.verify.passed && record.verify.decision !== 'rollback' ? 'System verified stable by the smoke checks' : `Verification: ${verdictText(record)}` });
+  } else {
+    rows.push({ event: `System verified stable: ${BLANK} (the run did not verify)` });
+  }
+  // Known times in order; the rows a person fills in stay where the runbook puts them.
+  const known = rows.filter((r) => r.at).sort((a, b) => Date.parse(a.at!) - Date.parse(b.at!));
+  const firstRollback = known.findIndex((r) => r.at === record.startedAt && r.event.startsWith('Rollback initiated'));
+  const manual = rows.filter((r) => !r.at && !r.event.startsWith('System verified'));
+  const tail = rows.filter((r) => !r.at && r.event.startsWith('System verified'));
+  const ordered = [...known.slice(0, firstRollback), ...manual, ...known.slice(firstRollback), ...tail];
+  return ordered.map((r) => [r.at ? inlineText(timeText(r.at, true)) : 'HH:MM', r.event]);
+}
+
+function resolution(record: RollbackRecord): string[] {
+  const out: string[] = [];
+  const methods = [...new Set(record.components.map((c) => c.provider))].map((p) => inlineText(p));
+  if (record.database) methods.push(record.database.method === 'restore' ? 'database restore from a snapshot' : 'down migrations');
+  out.push(`**Method**: ${methods.join(', ') || 'none'} (rollback-kit, status ${inlineText(record.status)}).`);
+  for (const c of record.components) {
+    out.push(`- **${inlineText(c.name)}** (${inlineText(c.provider)}): ${inlineText(c.status)}${c.error ? ` — ${inlineText(c.error)}` : ''}\n  - from: ${deploymentMarkdown(c.from)}\n  - to: ${deploymentMarkdown(c.to)}`);
+  }
+  if (record.snapshot) out.push(`**Snapshot before the database changed**: ${codeSpan(record.snapshot.path)}, sha256 ${codeSpan(record.snapshot.sha256)}, ${record.snapshot.sizeBytes} bytes.`);
+  if (record.database) {
+    const db = record.database;
+    out.push(
+      db.reverted.length
+        ? `**Reverted migrations** (in order): ${db.reverted.map((m) => codeSpan(m)).join(', ')}.`
+        : `**Database**: ${inlineText(db.status)}, no migration reverted${db.error ? ` — ${inlineText(db.error)}` : ''}.`,
+    );
+  }
+  out.push(`**Smoke checks**: ${verdictText(record)}`);
+  const checks = checksTable(record);
+  if (checks) out.push(checks);
+  const env = changedEnv(record);
+  if (env.length) {
+    out.push(`**Environment variables changed after the target was built** (the next redeploy picks up their new values): ${env.map((c) => `${inlineText(c.component)}: ${c.names.map((n) => codeSpan(n)).join(', ')}`).join('; ')}.`);
+  }
+  if (record.runUrl) out.push(`**Run**: ${linkText(record.runUrl)}`);
+  return out;
+}
+
+function phasesTable(record: RollbackRecord): string {
+  return table(
+    ['Phase', 'Component', 'Start', 'Took / budget', 'Status', 'Detail'],
+    record.timeline.map((e) => [e.phase, e.component ? inlineText(e.component) : '', inlineText(timeText(e.started)), `${formatDuration(e['duration-ms'])} / ${formatDuration(e['budget-ms'])}`, inlineText(e.status), inlineText(e.detail)]),
+  );
+}
+
+export function incidentBody(record: RollbackRecord): string {
+  const start = timeText(record.startedAt, true);
+  const badSince = record.components.map((c) => c.from?.createdAt).filter((t): t is string => !!t && !Number.isNaN(Date.parse(t))).sort((a, b) => Date.parse(a) - Date.parse(b))[0];
+  const end = endTime(record);
+  const impact = badSince && end ? `${inlineText(timeText(badSince, true))} – ${inlineText(timeText(end, true))} at most (from the bad deployment's creation to the end of the rollback; confirm)` : BLANK;
+  const moved = record.components.filter((c) => c.from || c.to).map((c) => `${c.name} from ${deploymentLabel(c.from) ?? '?'} to ${deploymentLabel(c.to) ?? '?'}`);
+  const summary = [
+    `rollback-kit rolled ${inlineText(record.environment)} back because: ${inlineText(record.reason)}.`,
+    moved.length ? `${inlineText(moved.join('; '))}.` : '',
+    `Outcome: ${STATUS_EMOJI[record.status]} ${inlineText(statusLine(record))}.`,
+  ]
+    .filter(Boolean)
+    .join(' ');
+  const steps = record.nextSteps.length ? record.nextSteps.map((s, i) => `${i + 1}. ${inlineText(s)}`).join('\n') : '';
+  const parts = [
+    incidentMarker(record.incidentKey),
+    `# Incident Post-Mortem: ${inlineText(incidentTitle(record))}`,
+    [
+      `**Date**: ${inlineText(start.slice(0, 10))}`,
+      `**Duration**: rollback ${inlineText(budgetText(record.durationMs, record.budgetMs))}; impact ${impact}`,
+      `**Severity**: ${PRIORITY[record.severity] ?? ''} (${inlineText(record.severity)})`,
+      `**Environment**: ${inlineText(record.environment)}`,
+      `**Incident Commander**: ${BLANK}`,
+    ].join('  \n'),
+    '## Summary',
+    `${summary}\n\n${BLANK}`,
+    '## Impact',
+    [`- **Users Affected**: ${BLANK}`, `- **Features Affected**: ${BLANK}`, `- **Financial Impact**: ${BLANK}`, `- **Duration**: ${impact}`].join('\n'),
+    '## Timeline',
+    table(['Time', 'Event'], timelineRows(record)),
+    ...(record.timeline.length ? ['<details><summary>Every phase of the rollback</summary>', phasesTable(record), '</details>'] : []),
+    '## Root Cause',
+    BLANK,
+    '## Contributing Factors',
+    `- ${BLANK}`,
+    '## Resolution',
+    resolution(record).join('\n\n'),
+    ...(steps ? ['### Next steps the run suggested', steps] : []),
+    '## What Went Well',
+    `- ${BLANK}`,
+    "## What Didn't Go Well",
+    `- ${BLANK}`,
+    '## Action Items',
+    table(['Action', 'Owner', 'Due Date', 'Status'], [[BLANK, '', '', '[ ]']]),
+    '## Lessons Learned',
+    `- ${BLANK}`,
+    '## Prevention',
+    `1. ${BLANK}`,
+    '---',
+    `Opened by rollback-kit${record.runUrl ? ` from ${linkText(record.runUrl)}` : ''}. Re-runs of this rollback add a comment here instead of opening another issue.`,
+  ];
+  const body = parts.join('\n\n') + '\n';
+  return body.length <= BODY_MAX ? body : `${body.slice(0, BODY_MAX)}\n\n_(Cut to GitHub's size limit: the run's job summary has everything.)_\n`;
+}
+
+/** The short comment a re-run adds to the open incident issue. */
+export function incidentComment(record: RollbackRecord): string {
+  const lines = [
+    `**${STATUS_EMOJI[record.status]} Rollback run ${inlineText(timeText(record.startedAt, true))}**: ${inlineText(statusLine(record))}.`,
+    '',
+    ...record.components.map((c) => `- ${inlineText(c.name)}: ${inlineText(c.status)}${c.to ? ` (on ${deploymentMarkdown({ ...c.to, createdAt: undefined })})` : ''}`),
+    ...(record.database ? [`- database: ${inlineText(record.database.status)}, ${record.database.reverted.length} migration(s) reverted in this run`] : []),
+    ...(record.verify ? [`- verify: ${verdictText(record)}`] : []),
+    '',
+    `Took ${inlineText(budgetText(record.durationMs, record.budgetMs))}.${record.runUrl ? ` Run: ${linkText(record.runUrl)}` : ''}`,
+  ];
+  return lines.join('\n') + '\n';
+}
+
+// ---- GitHub REST -------------------------------------------------------------------------------
+
+type Reply = { ok: true; status: number; data: unknown; next?: string } | { ok: false; status?: number; message: string; why: string; rateLimited?: boolean };
+
+class GitHubIssues {
+  readonly host: string;
+  private readonly base: URL;
+  private readonly deadline: number;
+
+  constructor(
+    apiUrl: string,
+    private readonly token: string,
+    private readonly opts: Required<IncidentOptions>,
+    private readonly log: Log,
+  ) {
+    this.base = new URL(apiUrl.replace(/\/*$/, '/'));
+    this.host = this.base.host;
+    this.deadline = Date.now() + opts.deadlineMs;
+  }
+
+  url(path: string, query: Record<string, string> = {}): URL {
+    const url = new URL(path.replace(/^\//, ''), this.base);
+    for (const [k, v] of Object.entries(query)) url.searchParams.set(k, v);
+    return url;
+  }
+
+  /** A Link header's next page, only when it stays on the API's own origin (the token goes with it). */
+  private nextLink(link: string | null): string | undefined {
+    const m = link && /<([^>]+)>\s*;\s*rel="next"/.exec(link);
+    if (!m) return undefined;
+    try {
+      const next = new URL(m[1]!, this.base);
+      return next.origin === this.base.origin ? next.href : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  async request(method: 'GET' | 'POST', url: URL | string, body?: unknown): Promise<Reply> {
+    for (let attempt = 0; ; attempt++) {
+      let reply: Reply;
+      let wait: number | undefined;
+      const timeoutMs = Math.max(1, Math.min(this.opts.timeoutMs, this.deadline - Date.now()));
+      try {
+        const res = await fetch(url, {
+          method,
+          headers: {
+            Authorization: `Bearer ${this.token}`,
+            Accept: 'application/vnd.github+json',
+            'X-GitHub-Api-Version': '2022-11-28',
+            'User-Agent': 'rollback-kit',
+            ...(body !== undefined ? { 'Content-Type': 'application/json' } : {}),
+          },
+          body: body !== undefined ? JSON.stringify(body) : undefined,
+          // GitHub redirects a renamed repository; fetch drops the token on a redirect to another origin.
+          redirect: 'follow',
+          signal: AbortSignal.timeout(timeoutMs),
+        });
+        const text = await res.text();
+        let data: unknown;
+        try {
+          data = text ? JSON.parse(text) : undefined;
+        } catch {
+          data = undefined;
+        }
+        if (res.ok) return { ok: true, status: res.status, data, next: this.nextLink(res.headers.get('link')) };
+        const message = plainMessage(data);
+        reply = { ok: false, status: res.status, message, why: `HTTP ${res.status}${message ? ` ${message}` : ''}` };
+        const retryAfter = res.headers.get('retry-after');
+        const exhausted = res.headers.get('x-ratelimit-remaining') === '0';
+        // GitHub's secondary limits may come without headers, saying so only in the message.
+        if ((res.status === 403 || res.status === 429) && (retryAfter !== null || exhausted || /rate limit/i.test(message))) {
+          // A rate limit: wait as told (Retry-After, or until an exhausted window resets), or the minute GitHub's docs ask for.
+          const reset = Number(res.headers.get('x-ratelimit-reset'));
+          wait = retryAfter !== null ? parseRetryAfter(retryAfter) : exhausted && Number.isFinite(reset) && reset > 0 ? Math.max(0, reset * 1000 - Date.now()) : 60_000;
+          reply.why = `rate limited (HTTP ${res.status}${message ? ` ${message}` : ''})`;
+          reply.rateLimited = true;
+        } else if (res.status >= 500) {
+          wait = this.opts.backoffMs * 2 ** attempt;
+        }
+      } catch (err) {
+        const name = (err as Error)?.name;
+        const code = (err as { cause?: { code?: unknown } })?.cause?.code;
+        const why = name === 'TimeoutError' || name === 'AbortError' ? `no answer within ${formatDuration(timeoutMs)}` : typeof code === 'string' ? code : 'network error';
+        reply = { ok: false, message: '', why };
+        wait = this.opts.backoffMs * 2 ** attempt;
+      }
+      if (wait === undefined || attempt >= this.opts.retries) return reply;
+      if (wait > this.opts.maxWaitMs) return { ...reply, why: `${reply.why}; GitHub asks to wait ${formatDuration(wait)}, longer than a rollback should` };
+      if (Date.now() + wait >= this.deadline) return { ...reply, why: `${reply.why}; out of the ${formatDuration(this.opts.deadlineMs)} allowed for the incident issue` };
+      this.log.debug(`GitHub at ${this.host}: ${reply.why}; retrying in ${formatDuration(wait)}.`);
+      await sleep(wait);
+    }
+  }
+}
+
+function plainMessage(data: unknown): string {
+  const d = data as { message?: unknown; errors?: { message?: unknown; code?: unknown; field?: unknown }[] } | undefined;
+  const message = typeof d?.message === 'string' ? d.message : '';
+  const details = Array.isArray(d?.errors) ? d.errors.map((e) => [e.field, e.code, e.message].filter((x) => typeof x === 'string').join(' ')).filter(Boolean) : [];
+  return plain([message, ...details].join(': ')).slice(0, 200);
+}
+
+/** What to change, per refusal, so the next run records the incident. */
+function advice(reply: Extract<Reply, { ok: false }>, repository: string, doing: string): string {
+  const head = `The incident issue was not recorded (${doing} in ${repository}: ${reply.why}).`;
+  if (reply.rateLimited) return `${head} GitHub's rate limit: re-run the step later to record it; the rollback itself is not affected.`;
+  switch (reply.status) {
+    case 401:
+      return `${head} The github-token was rejected: pass secrets.GITHUB_TOKEN or a token that is still valid.`;
+    case 403:
+      return `${head} The token may not write issues: grant the job \`permissions: issues: write\` (a fine-grained token needs Issues: read and write).`;
+    case 404:
+      return `${head} The repository was not found with this token: check GITHUB_REPOSITORY and that the token can see it (a fine-grained token must include this repository).`;
+    case 410:
+      return `${head} Issues are disabled on this repository: enable them in the repository settings, or set incident-issue: false.`;
+    case 422:
+      return `${head} GitHub refused the issue's content: check the incident labels in the rollback plan.`;
+    default:
+      return `${head} Re-run the step later to record it; the rollback itself is not affected.`;
+  }
+}
+
+interface IssueItem {
+  number?: unknown;
+  html_url?: unknown;
+  body?: unknown;
+  pull_request?: unknown;
+}
+
+/**
+ * Opens the incident issue, or comments on the open one carrying record.incidentKey; never throws
+ * (a warning, and undefined).
+ */
+export async function recordIncident(target: GitHubTarget, input: RollbackRecord, log: Log, options: IncidentOptions = {}): Promise<{ url: string; created: boolean } | undefined> {
+  try {
+    log.secret(target.token);
+    // Redacted before it is escaped into Markdown, where a secret would no longer read as itself.
+    const record = redactStrings(input, log.redact);
+    let repo: Repo;
+    try {
+      repo = parseRepository(target.repository);
+    } catch {
+      log.warning(`The incident issue was not recorded: the repository must look like owner/name (got "${plain(target.repository).slice(0, 100)}").`);
+      return undefined;
+    }
+    if (!target.token) {
+      log.warning('The incident issue was not recorded: no github-token was given.');
+      return undefined;
+    }
+    let gh: GitHubIssues;
+    try {
+      gh = new GitHubIssues(target.apiUrl, target.token, { ...DEFAULTS, ...options }, log);
+    } catch {
+      log.warning('The incident issue was not recorded: GITHUB_API_URL is not a URL.');
+      return undefined;
+    }
+    const name = `${repo.owner}/${repo.repo}`;
+    const issues = `repos/${encodeURIComponent(repo.owner)}/${encodeURIComponent(repo.repo)}/issues`;
+    const marker = incidentMarker(record.incidentKey);
+
+    const query: Record<string, string> = { state: 'open', per_page: '100' };
+    if (record.labels.length) query.labels = record.labels.join(',');
+    let page: string | undefined = gh.url(issues, query).href;
+    let found: { number: number; url: string } | undefined;
+    for (let n = 0; page && n < MAX_PAGES && !found; n++) {
+      const reply = await gh.request('GET', page);
+      if (!reply.ok) {
+        log.warning(advice(reply, name, 'looking for an open incident issue'));
+        return undefined;
+      }
+      const list = Array.isArray(reply.data) ? (reply.data as IssueItem[]) : [];
+      const hit = list.find((i) => !i.pull_request && typeof i.body === 'string' && i.body.includes(marker) && typeof i.number === 'number');
+      if (hit) found = { number: hit.number as number, url: String(hit.html_url ?? '') };
+      page = reply.next;
+    }
+
+    if (found) {
+      const reply = await gh.request('POST', gh.url(`${issues}/${found.number}/comments`), { body: log.redact(incidentComment(record)) });
+      if (!reply.ok) {
+        log.warning(advice(reply, name, `commenting on incident issue #${found.number}`));
+        return undefined;
+      }
+      log.info(`Incident issue #${found.number} already open for this rollback: added a comment (${found.url}).`);
+      return { url: found.url, created: false };
+    }
+
+    const reply = await gh.request('POST', gh.url(issues), {
+      title: log.redact(incidentTitle(record)),
+      body: log.redact(incidentBody(record)),
+      ...(record.labels.length ? { labels: record.labels.map((l) => log.redact(l)) } : {}),
+    });
+    if (!reply.ok) {
+      log.warning(advice(reply, name, 'opening the incident issue'));
+      return undefined;
+    }
+    const created = reply.data as IssueItem | undefined;
+    const url = typeof created?.html_url === 'string' ? created.html_url : '';
+    log.info(`Opened incident issue #${String(created?.number ?? '?')}: ${url}`);
+    return { url, created: true };
+  } catch (err) {
+    log.warning(`The incident issue was not recorded: ${(err as Error)?.name ?? 'error'}. The rollback itself is not affected.`);
+    return undefined;
+  }
+}

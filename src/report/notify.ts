@@ -1,0 +1,280 @@
+/**
+ * Chat messages while a rollback runs, in the runbook's communication templates: "rollback in
+ * progress" when it starts, an update per finished phase, and "rollback complete" / "failed" /
+ * "unverified" at the end. Slack-compatible JSON: `text` (all Discord-style receivers read) plus
+ * `blocks` (what Slack shows). Sending never stops a rollback: a failure is a warning.
+ */
+import type { Log } from '../core/log.js';
+import { PHASES, type RollbackRecord, type Severity, type TimelineEntry } from '../pipeline/record.js';
+import { parseRetryAfter } from '../platforms/http/retry.js';
+import { sleep } from '../smoke/pool.js';
+import { formatDuration } from './markdown.js';
+import { budgetText, deploymentLabel, redactStrings, STATUS_EMOJI, statusLine, timeText } from './rollback-summary.js';
+
+export type ChatEvent = { kind: 'start' } | { kind: 'phase'; entry: TimelineEntry } | { kind: 'end' };
+
+export interface ChatMessage {
+  text: string;
+  blocks: unknown[];
+}
+
+/** The runbook speaks of P0–P2. */
+const PRIORITY: Record<Severity, string> = { critical: 'P0', major: 'P1', minor: 'P2' };
+
+// Slack's limits: a header block's text, a section's text, a field's text.
+const HEADER_MAX = 150;
+const SECTION_MAX = 3000;
+const FIELD_MAX = 2000;
+
+function clip(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
+}
+
+/**
+ * Outside text for Slack mrkdwn (and Discord): `&`, `<`, `>` are Slack's only control characters
+ * (`<!channel>`, `<url|label>`), and `@everyone` / `@here` would page a whole Discord server.
+ */
+export function chatText(text: string): string {
+  return noBroadcast(text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;'));
+}
+
+function noBroadcast(text: string): string {
+  return text.replace(/@(everyone|here|channel)/gi, '@\u200b$1');
+}
+
+/** One line of outside text: newlines in a reason or a provider message cannot fake another field. */
+function line(text: string): string {
+  return chatText(text.replace(/\s*[\r\n]+\s*/g, ' '));
+}
+
+function severityText(record: RollbackRecord): string {
+  return `${PRIORITY[record.severity] ?? ''} (${record.severity})`.trim();
+}
+
+function eta(record: RollbackRecord): string {
+  const start = Date.parse(record.startedAt);
+  if (Number.isNaN(start) || !record.budgetMs) return '-';
+  return `${timeText(new Date(start + record.budgetMs).toISOString())} (budget ${formatDuration(record.budgetMs)})`;
+}
+
+function componentsText(record: RollbackRecord): string {
+  const names = record.components.map((c) => c.name);
+  if (record.database || record.scope.includes('database')) names.push('database');
+  return names.length ? names.join(', ') : record.scope.join(', ') || '-';
+}
+
+function methodText(record: RollbackRecord): string {
+  const methods = [...new Set(record.components.map((c) => c.provider))];
+  if (record.database) methods.push(record.database.method === 'restore' ? 'database restore' : 'down migrations');
+  return methods.join(', ') || '-';
+}
+
+/** Each part's state at the end: "web: rolled-back dpl_bad → dpl_good (abc1234)". */
+function stateLines(record: RollbackRecord): string[] {
+  const lines = record.components.map((c) => {
+    const from = deploymentLabel(c.from);
+    const to = deploymentLabel(c.to);
+    const move = from || to ? ` ${from ?? '?'} → ${to ?? '?'}` : '';
+    return `${c.name}: ${c.status}${move}${c.error ? ` (${c.error})` : ''}`;
+  });
+  const db = record.database;
+  if (db) lines.push(`database: ${db.status}, ${db.reverted.length} of ${db.planned.length} migration(s) reverted${db.error ? ` (${db.error})` : ''}`);
+  if (record.verify) {
+    const failed = record.verify.checks.filter((c) => !c.passed).map((c) => c.name);
+    lines.push(`verify: ${record.verify.decision}${failed.length ? `, failing: ${failed.join(', ')}` : ', all checks pass'}`);
+  }
+  return lines;
+}
+
+interface Field {
+  label: string;
+  value: string;
+}
+
+/**
+ * The same facts as `text` (one line per field) and as Slack blocks. Field values are already
+ * escaped; the title is not, since a header's plain_text shows entities as typed and parses no
+ * mention, so it is escaped for `text` only.
+ */
+function build(rawTitle: string, fields: Field[], footer: string[]): ChatMessage {
+  const title = noBroadcast(rawTitle.replace(/\s*[\r\n]+\s*/g, ' '));
+  const text = [chatText(title), '', ...fields.map((f) => `${f.label}: ${f.value}`), ...(footer.length ? ['', ...footer] : [])].join('\n');
+  const short = fields.filter((f) => f.value.length <= 80 && !f.value.includes('\n'));
+  const long = fields.filter((f) => !short.includes(f));
+  const blocks: unknown[] = [{ type: 'header', text: { type: 'plain_text', text: clip(title, HEADER_MAX), emoji: true } }];
+  for (let i = 0; i < short.length; i += 10) {
+    blocks.push({ type: 'section', fields: short.slice(i, i + 10).map((f) => ({ type: 'mrkdwn', text: clip(`*${f.label}*\n${f.value}`, FIELD_MAX) })) });
+  }
+  for (const f of long) blocks.push({ type: 'section', text: { type: 'mrkdwn', text: clip(`*${f.label}*\n${f.value}`, SECTION_MAX) } });
+  if (footer.length) blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: clip(footer.join(' · '), SECTION_MAX) }] });
+  return { text: clip(text, 39_000), blocks };
+}
+
+function links(record: RollbackRecord): string[] {
+  const out: string[] = [];
+  // Links are written as plain text: Slack and Discord link a bare URL themselves.
+  if (record.runUrl) out.push(`Run: ${line(record.runUrl)}`);
+  if (record.incidentIssueUrl) out.push(`Incident issue: ${line(record.incidentIssueUrl)}`);
+  return out;
+}
+
+function startMessage(record: RollbackRecord): ChatMessage {
+  const env = record.environment.toUpperCase();
+  const targets = record.components.map((c) => `${c.name} → ${deploymentLabel(c.to) ?? 'previous'}${c.to?.createdAt ? ` (from ${timeText(c.to.createdAt, true)})` : ''}`);
+  const title = `${record.dryRun ? '📝 DRY RUN: ' : '🚨 '}${env} ROLLBACK IN PROGRESS`;
+  return build(
+    title,
+    [
+      { label: 'Issue', value: line(record.reason) },
+      { label: 'Severity', value: line(severityText(record)) },
+      { label: 'Components', value: line(componentsText(record)) },
+      { label: 'Started', value: line(timeText(record.startedAt, true)) },
+      { label: 'ETA', value: line(eta(record)) },
+      ...(targets.length ? [{ label: 'Action', value: targets.map(line).join('\n') }] : []),
+    ],
+    ['Updates will be posted here as each phase finishes.', ...links(record)],
+  );
+}
+
+/** The phase that runs next: without a database in the plan, snapshot and database do not run. */
+function nextPhase(entry: TimelineEntry, record: RollbackRecord): string | undefined {
+  const i = PHASES.indexOf(entry.phase);
+  if (i < 0) return undefined;
+  return PHASES.slice(i + 1).find((p) => record.database || (p !== 'snapshot' && p !== 'database'));
+}
+
+function phaseMessage(entry: TimelineEntry, record: RollbackRecord): ChatMessage {
+  const finished = Date.parse(entry.started) + entry['duration-ms'];
+  const at = Number.isNaN(finished) ? '' : ` ${timeText(new Date(finished).toISOString()).slice(0, 5)}`;
+  const blocked = entry.status === 'failed';
+  const subject = `${entry.phase}${entry.component ? ` (${entry.component})` : ''}`;
+  const next = nextPhase(entry, record);
+  return build(
+    `⏱️ UPDATE${at}: ${subject} ${entry.status}`,
+    [
+      { label: 'Status', value: blocked ? 'Blocked' : 'In Progress' },
+      { label: 'Progress', value: line(`${subject}: ${entry.status}${entry.detail ? ` — ${entry.detail}` : ''}`) },
+      { label: 'Took', value: line(budgetText(entry['duration-ms'], entry['budget-ms'])) },
+      ...(next && !blocked ? [{ label: 'Next', value: next }] : []),
+      { label: 'ETA', value: line(eta(record)) },
+    ],
+    links(record),
+  );
+}
+
+function endMessage(record: RollbackRecord): ChatMessage {
+  const title = `${STATUS_EMOJI[record.status]} ${statusLine(record)}`;
+  const steps = record.nextSteps.map((s, i) => `${i + 1}. ${line(s)}`).join('\n');
+  return build(
+    title,
+    [
+      { label: 'Issue', value: line(record.reason) },
+      { label: 'Severity', value: line(severityText(record)) },
+      { label: 'Rollback Method', value: line(methodText(record)) },
+      { label: 'Duration', value: line(budgetText(record.durationMs, record.budgetMs)) },
+      ...(record.failedPhase ? [{ label: 'Failed phase', value: record.failedPhase }] : []),
+      { label: 'Current State', value: stateLines(record).map(line).join('\n') || '-' },
+      ...(steps ? [{ label: 'Next Steps', value: steps }] : []),
+    ],
+    links(record),
+  );
+}
+
+/** With `log`, the record is redacted before anything is escaped (see redactStrings). */
+export function chatMessage(event: ChatEvent, input: RollbackRecord, log?: Log): ChatMessage {
+  const record = log ? redactStrings(input, log.redact) : input;
+  if (event.kind === 'start') return startMessage(record);
+  if (event.kind === 'phase') return phaseMessage(event.entry, record);
+  return endMessage(record);
+}
+
+export interface SendOptions {
+  /** Per attempt; the runbook's 5 seconds by default. */
+  timeoutMs?: number;
+  /** Pause before the one retry. */
+  retryDelayMs?: number;
+}
+
+const DEFAULT_TIMEOUT_MS = 5000;
+const DEFAULT_RETRY_DELAY_MS = 1000;
+/** A receiver asking for a longer wait than this is not waited for: the rollback goes on. */
+const MAX_RETRY_AFTER_MS = 2000;
+
+/**
+ * Webhooks that failed their last message in this process. A rollback sends a message per phase and
+ * waits for each: a receiver that hangs would cost it 11 s a message, so after one failed message
+ * the next ones get a single attempt, and a success restores the retry.
+ */
+const failing = new Set<string>();
+
+type Attempt = { ok: true } | { ok: false; why: string; retryable: boolean; retryAfterMs?: number };
+
+async function post(url: URL, body: string, timeoutMs: number): Promise<Attempt> {
+  try {
+    const res = await fetch(url, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', 'User-Agent': 'rollback-kit' },
+      body,
+      redirect: 'error',
+      signal: AbortSignal.timeout(timeoutMs),
+    });
+    const answer = (await res.text()).replace(/\s+/g, ' ').trim().slice(0, 100);
+    if (res.ok) return { ok: true };
+    const why = `HTTP ${res.status}${answer ? ` (${answer})` : ''}`;
+    if (res.status === 429) return { ok: false, why, retryable: true, retryAfterMs: parseRetryAfter(res.headers.get('retry-after')) };
+    return { ok: false, why, retryable: res.status >= 500 || res.status === 408 };
+  } catch (err) {
+    const name = (err as Error)?.name;
+    if (name === 'TimeoutError' || name === 'AbortError') return { ok: false, why: `no answer within ${formatDuration(timeoutMs)}`, retryable: true };
+    // Only the error code: a network error's message can carry the whole URL.
+    const code = (err as { cause?: { code?: unknown } })?.cause?.code;
+    return { ok: false, why: typeof code === 'string' ? code : 'network error', retryable: true };
+  }
+}
+
+/**
+ * Posts a message to a Slack-compatible incoming webhook. The URL is a secret (its path is the
+ * credential): it is registered with the log and only its host is ever printed.
+ */
+export async function sendChatMessage(webhookUrl: string, message: ChatMessage, log: Log, opts: SendOptions = {}): Promise<boolean> {
+  try {
+    log.secret(webhookUrl);
+    let url: URL;
+    try {
+      url = new URL(webhookUrl.trim());
+    } catch {
+      log.warning('notify-webhook-url is not a URL; no chat message was sent. The rollback goes on.');
+      return false;
+    }
+    log.secret(url.href);
+    log.secret(`${url.pathname}${url.search}`);
+    log.secret(url.password);
+    if (url.protocol !== 'https:' && url.protocol !== 'http:') {
+      log.warning(`notify-webhook-url must be an http(s) URL (got ${url.protocol.replace(/[^a-z+.-]/gi, '')}); no chat message was sent. The rollback goes on.`);
+      return false;
+    }
+    const body = JSON.stringify(redactStrings(message, log.redact));
+    const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    let last = await post(url, body, timeoutMs);
+    if (!last.ok && last.retryable && !failing.has(url.href)) {
+      const wait = last.retryAfterMs || (opts.retryDelayMs ?? DEFAULT_RETRY_DELAY_MS);
+      if (wait <= MAX_RETRY_AFTER_MS) {
+        await sleep(wait);
+        last = await post(url, body, timeoutMs);
+      } else {
+        last = { ...last, why: `${last.why}, asked to wait ${formatDuration(wait)}` };
+      }
+    }
+    if (last.ok) {
+      failing.delete(url.href);
+      return true;
+    }
+    failing.add(url.href);
+    log.warning(`The chat message to ${url.host} was not delivered: ${last.why}. The rollback goes on; tell the team another way.`);
+    return false;
+  } catch (err) {
+    // Nothing above should throw; if it does, a message is still not worth a rollback.
+    log.warning(`The chat message could not be sent: ${(err as Error)?.name ?? 'error'}. The rollback goes on.`);
+    return false;
+  }
+}

@@ -1,0 +1,319 @@
+/**
+ * The whole rollback's job summary: what happened in one heading, then the plan, the timeline
+ * against the budget, where every part went from and to, the snapshot, the database, the
+ * verification, what to do next, and a Mermaid chart of the phases against their budgets.
+ * Everything that came from outside (names, reasons, provider messages) goes through
+ * inlineText / codeSpan / linkText, so it renders as text and cannot add HTML or break a table.
+ */
+import type { Log } from '../core/log.js';
+import { budgets, OFF_CRITICAL_PATH } from '../pipeline/budgets.js';
+import { PHASES, type ComponentRecord, type DeploymentRef, type RollbackRecord, type TimelineEntry } from '../pipeline/record.js';
+import { codeSpan, formatBytes, formatDuration, inlineText, linkText, table } from './markdown.js';
+
+/**
+ * Every string in a value passed through `redact`. Reports redact the record before they escape
+ * it: escaping rewrites characters (`_`, `#`, `&`) a password may hold, and a redaction of the
+ * finished text would then no longer find it.
+ */
+export function redactStrings<T>(value: T, redact: (text: string) => string): T {
+  if (typeof value === 'string') return redact(value) as T;
+  if (Array.isArray(value)) return value.map((v) => redactStrings(v, redact)) as T;
+  if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, redactStrings(v, redact)])) as T;
+  return value;
+}
+
+const STATUS_ICON: Record<string, string> = {
+  ok: '✅',
+  failed: '❌',
+  skipped: '⏭️',
+  warning: '⚠️',
+  'nothing-to-do': '✔️',
+  'dry-run': '📝',
+};
+
+/** The outcome in plain words, as the heading of every report and message. */
+export function statusLine(record: RollbackRecord): string {
+  const env = record.environment || 'production';
+  switch (record.status) {
+    case 'rolled-back':
+      return `Rollback complete: ${env} is on ${whereNow(record)}`;
+    case 'unverified':
+      return `Rollback UNVERIFIED: ${env} still looks broken — a person must act now`;
+    case 'failed':
+      return `Rollback failed${record.failedPhase ? ` in ${record.failedPhase}` : ''}`;
+    case 'nothing-to-do':
+      return `Nothing to roll back: ${env} is already on ${whereNow(record)}`;
+    case 'dry-run':
+      return `Rollback plan (dry run): nothing was changed in ${env}`;
+  }
+}
+
+export const STATUS_EMOJI: Record<RollbackRecord['status'], string> = {
+  'rolled-back': '✅',
+  unverified: '🚨',
+  failed: '❌',
+  'nothing-to-do': '✅',
+  'dry-run': '📝',
+};
+
+/** "web dpl_2 (abc1234), database before 20240102" — where each part ended. Plain text (callers escape). */
+export function whereNow(record: RollbackRecord): string {
+  const parts = record.components.map((c) => `${c.name} ${deploymentLabel(c.to ?? c.from) ?? c.status}`);
+  if (record.database) {
+    const n = record.database.reverted.length;
+    parts.push(n ? `database with ${n} migration${n === 1 ? '' : 's'} reverted` : 'database unchanged');
+  }
+  return parts.length ? parts.join(', ') : 'the same deployments';
+}
+
+/** A deployment in one short phrase: its id (or URL) and the first 7 characters of its commit. */
+export function deploymentLabel(ref: DeploymentRef | undefined): string | undefined {
+  if (!ref) return undefined;
+  const name = ref.id ?? ref.url;
+  const sha = ref.commitSha ? ref.commitSha.slice(0, 7) : undefined;
+  if (!name && !sha) return undefined;
+  return [name, sha && `(${sha})`].filter(Boolean).join(' ');
+}
+
+/** A deployment for Markdown: id, link and commit, each escaped. */
+export function deploymentMarkdown(ref: DeploymentRef | undefined): string {
+  if (!ref) return '-';
+  const parts = [
+    ref.id && codeSpan(ref.id),
+    ref.url && linkText(ref.url),
+    ref.commitSha && `commit ${codeSpan(ref.commitSha)}`,
+    ref.createdAt && `created ${inlineText(timeText(ref.createdAt, true))}`,
+  ].filter(Boolean);
+  return parts.length ? parts.join(' · ') : '-';
+}
+
+/** "14:03:07 UTC" (or with the date), or the text as given when it is no ISO time. */
+export function timeText(iso: string | undefined, withDate = false): string {
+  if (!iso) return '-';
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return iso;
+  const s = d.toISOString();
+  return withDate ? `${s.slice(0, 10)} ${s.slice(11, 19)} UTC` : `${s.slice(11, 19)} UTC`;
+}
+
+/** "2 min 3 s of 15 min 0 s budget (within budget)". */
+export function budgetText(durationMs: number, budgetMs: number): string {
+  if (!budgetMs) return formatDuration(durationMs);
+  const over = durationMs - budgetMs;
+  const verdict = over > 0 ? `over budget by ${formatDuration(over)}` : 'within budget';
+  return `${formatDuration(durationMs)} of ${formatDuration(budgetMs)} budget (${verdict})`;
+}
+
+/** Each part's state, one phrase each: "web rolled-back, on dpl_2 (abc1234)". Plain text. */
+export function stateNow(record: RollbackRecord): string[] {
+  const out = record.components.map((c) => {
+    const on = deploymentLabel(c.status === 'failed' || c.status === 'skipped' ? c.from : (c.to ?? c.from));
+    return `${c.name} ${c.status}${on ? `, on ${on}` : ''}`;
+  });
+  const db = record.database;
+  if (db) out.push(`database ${db.status}, ${db.reverted.length} of ${db.planned.length} planned migration${db.planned.length === 1 ? '' : 's'} reverted`);
+  return out;
+}
+
+export function componentsTable(components: ComponentRecord[]): string {
+  return table(
+    ['Component', 'Provider', 'Status', 'From', 'To'],
+    components.map((c) => [
+      inlineText(c.name),
+      inlineText(c.provider),
+      `${c.status === 'failed' ? '❌ ' : ''}${inlineText(c.status)}${c.error ? `: ${inlineText(c.error)}` : ''}`,
+      deploymentMarkdown(c.from),
+      deploymentMarkdown(c.to),
+    ]),
+  );
+}
+
+/** The smoke checks the verify phase ran, failing ones first. */
+export function checksTable(record: RollbackRecord): string | undefined {
+  const checks = record.verify?.checks ?? [];
+  if (!checks.length) return undefined;
+  const ordered = [...checks.filter((c) => !c.passed), ...checks.filter((c) => c.passed)];
+  return table(
+    ['Check', 'Result', 'Severity', 'Detail'],
+    ordered.map((c) => [inlineText(c.name), c.passed ? '✅ passed' : '❌ failed', inlineText(c.severity), inlineText(c.detail)]),
+  );
+}
+
+/** The verify phase's verdict in one sentence. */
+export function verdictText(record: RollbackRecord): string {
+  const v = record.verify;
+  if (!v) return record.status === 'nothing-to-do' ? 'Not run: nothing changed.' : 'Not verified: the verify phase did not run.';
+  const failed = v.checks.filter((c) => !c.passed).length;
+  const counts = `${v.checks.length - failed} of ${v.checks.length} checks passed`;
+  if (v.decision === 'rollback') return `Production still looks broken after the rollback (severity ${inlineText(v.severity)}, ${counts}).`;
+  if (v.passed) return `Healthy: ${counts} (decision ${inlineText(v.decision)}).`;
+  return `Decision ${inlineText(v.decision)}, severity ${inlineText(v.severity)}: ${counts}.`;
+}
+
+export function changedEnv(record: RollbackRecord): { component: string; names: string[] }[] {
+  return record.components.filter((c) => c.changedEnv.length).map((c) => ({ component: c.name, names: c.changedEnv }));
+}
+
+function planSection(record: RollbackRecord): string[] {
+  const out = ['### Plan'];
+  if (record.components.length) {
+    out.push(
+      table(
+        ['Component', 'Provider', 'Target', 'Newer deployments skipped, and why'],
+        record.components.map((c) => [
+          inlineText(c.name),
+          inlineText(c.provider),
+          deploymentMarkdown(c.to),
+          c.skipped.length ? c.skipped.map((s) => `${codeSpan(s.id)}: ${inlineText(s.reason)}`).join('; ') : 'none',
+        ]),
+      ),
+    );
+  } else {
+    out.push('No application component is in scope.');
+  }
+  const db = record.database;
+  if (db) {
+    const method = db.method === 'restore' ? 'restore from the snapshot' : 'down migrations';
+    out.push(
+      db.planned.length
+        ? `Database (${method}), migrations to revert in this order:\n\n${db.planned.map((m, i) => `${i + 1}. ${codeSpan(m)}`).join('\n')}`
+        : `Database (${method}): no migration to revert.`,
+    );
+  }
+  const checks = record.plannedChecks ?? record.verify?.checks.map((c) => c.name) ?? [];
+  out.push(checks.length ? `Checks: ${checks.map((c) => inlineText(c)).join(', ')}.` : 'Checks: none configured.');
+  out.push(budgetPlan(record));
+  if (record.scope.length) out.push(`Scope: ${record.scope.map((s) => inlineText(s)).join(', ')}.`);
+  return out;
+}
+
+/** "Budget: 15 min 0 s: plan 30.0 s, …" — each phase's share of the budget, as the pipeline scales it. */
+function budgetPlan(record: RollbackRecord): string {
+  const b = budgets(record.budgetMs / 60_000);
+  const runs = PHASES.filter((p) => record.database || (p !== 'snapshot' && p !== 'database'));
+  const critical = runs.filter((p) => !OFF_CRITICAL_PATH.includes(p)).map((p) => `${p} ${formatDuration(b.phase(p))}`);
+  const off = runs.filter((p) => OFF_CRITICAL_PATH.includes(p)).map((p) => `${p} ${formatDuration(b.phase(p))}`);
+  return `Budget: ${formatDuration(record.budgetMs)} in total: ${critical.join(', ')}${off.length ? `; off the critical path: ${off.join(', ')}` : ''}.`;
+}
+
+function timelineSection(record: RollbackRecord): string[] {
+  if (!record.timeline.length) return [];
+  return [
+    '### Timeline',
+    table(
+      ['Phase', 'Component', 'Start', 'Duration', 'Budget', 'Status', 'Detail'],
+      record.timeline.map((e) => [
+        e.phase,
+        e.component ? inlineText(e.component) : '',
+        inlineText(timeText(e.started)),
+        formatDuration(e['duration-ms']),
+        formatDuration(e['budget-ms']),
+        `${STATUS_ICON[e.status] ?? ''} ${inlineText(e.status)}${e['duration-ms'] > e['budget-ms'] && e['budget-ms'] > 0 ? ' (over budget)' : ''}`.trim(),
+        inlineText(e.detail),
+      ]),
+    ),
+    `**Total: ${budgetText(record.durationMs, record.budgetMs)}.**`,
+  ];
+}
+
+function databaseSection(record: RollbackRecord): string[] {
+  const out: string[] = [];
+  if (record.snapshot) {
+    const s = record.snapshot;
+    out.push('### Snapshot taken before the database changed', table(['', ''], [['Path', codeSpan(s.path)], ['sha256', codeSpan(s.sha256)], ['Size', formatBytes(s.sizeBytes)]]));
+  }
+  const db = record.database;
+  // A dry run's migrations are in the plan; there is nothing reverted to show.
+  if (db && record.status !== 'dry-run') {
+    const head = `### Database: ${inlineText(db.status)}${db.error ? ` — ${inlineText(db.error)}` : ''}`;
+    const reverted = db.reverted.length ? `Reverted, in order:\n\n${db.reverted.map((m, i) => `${i + 1}. ${codeSpan(m)}`).join('\n')}` : 'No migration was reverted.';
+    const left = db.planned.filter((m) => !db.reverted.includes(m));
+    out.push(head, reverted);
+    if (left.length) out.push(`Planned but not reverted: ${left.map((m) => codeSpan(m)).join(', ')}.`);
+  }
+  return out;
+}
+
+function verifySection(record: RollbackRecord): string[] {
+  if (!record.verify && record.status === 'dry-run') return [];
+  const out = ['### Verification', verdictText(record)];
+  const checks = checksTable(record);
+  if (checks) out.push(checks);
+  return out;
+}
+
+function envSection(record: RollbackRecord): string[] {
+  const changed = changedEnv(record);
+  if (!changed.length) return [];
+  return [
+    '### Environment variables changed after the target was built',
+    'The rolled-back deployment keeps its own values, but the next redeploy picks up the new ones: check these before redeploying.',
+    changed.map((c) => `- ${inlineText(c.component)}: ${c.names.map((n) => codeSpan(n)).join(', ')}`).join('\n'),
+  ];
+}
+
+function nextStepsSection(record: RollbackRecord): string[] {
+  if (!record.nextSteps.length) return [];
+  return ['### Next steps', record.nextSteps.map((s, i) => `${i + 1}. ${inlineText(s)}`).join('\n')];
+}
+
+/** Mermaid's gantt grammar splits task lines on `:` and `;`, and `#` starts an entity: keep names to plain words. */
+export function mermaidName(text: string): string {
+  const cleaned = text
+    .replace(/[^A-Za-z0-9 ._()/-]+/g, ' ')
+    .replace(/\s+/g, ' ')
+    .trim()
+    .slice(0, 60);
+  return cleaned || 'unnamed';
+}
+
+/**
+ * Each phase that ran as two bars on the real clock: its budget and what it took (red when it
+ * failed or ran over). Times are epoch milliseconds (`dateFormat x`), so no date text is parsed.
+ */
+export function ganttChart(timeline: TimelineEntry[]): string | undefined {
+  const rows = timeline.filter((e) => e.status !== 'skipped' || e['duration-ms'] > 0).filter((e) => !Number.isNaN(Date.parse(e.started)));
+  if (!rows.length) return undefined;
+  const lines = ['```mermaid', 'gantt', '  title Phases against their budgets', '  dateFormat x', '  axisFormat %H:%M:%S'];
+  rows.forEach((e, i) => {
+    const start = Date.parse(e.started);
+    const took = Math.max(0, Math.round(e['duration-ms']));
+    const budget = Math.max(0, Math.round(e['budget-ms']));
+    const late = e.status === 'failed' || (budget > 0 && took > budget);
+    lines.push(`  section ${mermaidName(e.component ? `${e.phase} ${e.component}` : e.phase)}`);
+    lines.push(`  budget :b${i}, ${start}, ${start + budget}`);
+    lines.push(`  took ${mermaidName(formatDuration(took))} :${late ? 'crit, ' : ''}t${i}, ${start}, ${start + Math.max(took, 1)}`);
+  });
+  lines.push('```');
+  return lines.join('\n');
+}
+
+/** With `log`, the record is redacted before anything is escaped (see redactStrings). */
+export function rollbackSummaryMarkdown(input: RollbackRecord, log?: Log): string {
+  const record = log ? redactStrings(input, log.redact) : input;
+  const heading = `## ${STATUS_EMOJI[record.status]} ${inlineText(statusLine(record))}`;
+  const facts = [
+    `Reason: ${inlineText(record.reason)}`,
+    `severity ${inlineText(record.severity)}`,
+    `environment ${inlineText(record.environment)}`,
+    `started ${inlineText(timeText(record.startedAt, true))}`,
+    record.dryRun ? 'dry run' : undefined,
+  ].filter(Boolean);
+  const links = [record.runUrl && `Run: ${linkText(record.runUrl)}`, record.incidentIssueUrl && `Incident issue: ${linkText(record.incidentIssueUrl)}`].filter(Boolean);
+  const parts: string[] = [heading, `${facts.join(' · ')}.`];
+  const failed = record.timeline.filter((e) => e.status === 'failed');
+  if (record.status === 'failed' || record.status === 'unverified') {
+    const why = failed.map((e) => `**${e.phase}${e.component ? ` (${inlineText(e.component)})` : ''} failed**: ${inlineText(e.detail)}`);
+    parts.push([...why, `**State now**: ${stateNow(record).map((s) => inlineText(s)).join('; ')}.`].join('  \n'));
+  }
+  if (record.status === 'unverified') {
+    parts.push('> [!CAUTION]\n> The rollback ran but the checks still fail: production is still broken. Act now; see the next steps below.');
+  }
+  parts.push(...planSection(record), ...timelineSection(record));
+  if (record.components.length) parts.push('### Components: from and to', componentsTable(record.components));
+  parts.push(...databaseSection(record), ...verifySection(record), ...envSection(record), ...nextStepsSection(record));
+  const chart = ganttChart(record.timeline);
+  if (chart) parts.push('### Phases against their budgets', chart);
+  if (links.length) parts.push(links.join(' · '));
+  return parts.join('\n\n') + '\n';
+}

@@ -1,0 +1,233 @@
+// The rollback plan, the scope and the budgets: validated before anything runs, every mistake by its place.
+import { describe, expect, it } from 'vitest';
+import { budgets } from '../../src/pipeline/budgets.js';
+import { formatPlanProblem, parsePlanFile, PlanError } from '../../src/pipeline/plan-file.js';
+import { resumeChoice } from '../../src/pipeline/ledger.js';
+import { resolvePlan } from '../../src/pipeline/plan-inputs.js';
+import { selectScope } from '../../src/pipeline/scope.js';
+import { parseTimeline, Timeline } from '../../src/pipeline/timeline.js';
+
+const GOOD = `budget-minutes: 15
+components:
+  web:  { provider: vercel, project: prj_123, team: team_456 }
+  api:  { provider: command, command: ./deploy.sh "$ROLLBACK_TARGET" }
+database:
+  migrations-dir: db/migrations
+  format: dbmate
+  steps: 1
+verify:
+  base-url: https://shop.example.com
+  checks-file: .github/smoke-checks.yml
+incident:
+  labels: [incident, rollback, sev]
+`;
+
+function problems(text: string): string[] {
+  try {
+    parsePlanFile(text);
+  } catch (err) {
+    expect(err).toBeInstanceOf(PlanError);
+    return (err as PlanError).problems.map(formatPlanProblem);
+  }
+  throw new Error('expected a PlanError');
+}
+
+describe('rollback plan file', () => {
+  it('reads a whole plan', () => {
+    const plan = parsePlanFile(GOOD);
+    expect(plan.components.map((c) => [c.name, c.provider, c.target])).toEqual([
+      ['web', 'vercel', 'previous'],
+      ['api', 'command', 'previous'],
+    ]);
+    expect(plan.database).toMatchObject({ method: 'down-migrations', format: 'dbmate', choice: { steps: 1 }, migrationsDir: 'db/migrations' });
+    expect(plan.verify).toMatchObject({ baseUrl: 'https://shop.example.com', checksFile: '.github/smoke-checks.yml', attempts: 3 });
+    expect(plan.labels).toEqual(['incident', 'rollback', 'sev']);
+    expect(plan.environment).toBe('production');
+  });
+
+  it('names every bad field with its line and place, all at once', () => {
+    const found = problems(`budget-minutes: 0
+componets: {}
+components:
+  web: { provider: vercel }
+  api: { provider: railway, project: p_1, environment: e_1, service: s_1 }
+  db: { provider: command, command: x }
+  w3b: { provider: vercel, project: p, colour: blue, timeout-seconds: 5.5, api-url: ftp://x }
+database:
+  steps: two
+  to-version: 3
+  method: snapshot
+verify:
+  base-url: not a url
+  attempts: 0
+incident:
+  labels: { a: 1 }
+`);
+    expect(found).toEqual([
+      'line 1, budget-minutes: must be between 1 and 240, got 0',
+      expect.stringMatching(/^line 2, componets: unknown top-level field/),
+      'line 4, components.web: project is required for provider vercel (the project name or its prj_… id)',
+      expect.stringMatching(/^line 5, components\.api\.provider: railway is not supported by promote-previous yet/),
+      expect.stringMatching(/^line 6, components\.db: "db" is a scope word/),
+      expect.stringMatching(/^line 7, components\.w3b\.colour: unknown field; known fields: provider, project/),
+      'line 7, components.w3b.timeout-seconds: must be a whole number',
+      'line 7, components.w3b.api-url: must be an absolute http(s) URL',
+      'line 9, database.steps: must be a whole number',
+      expect.stringMatching(/^line 11, database\.method: must be one of down-migrations, restore/),
+      'line 13, verify.base-url: must be an absolute http(s) URL',
+      'line 14, verify.attempts: must be between 1 and 100, got 0',
+      'line 16, incident.labels: must be a list of text values',
+    ]);
+  });
+
+  it('refuses secret-looking values by place and never echoes them', () => {
+    const ghp = 'ghp_' + 'a1B2c3D4e5F6g7H8i9J0k1L2m3N4o5P6q7R8';
+    const pw = 'hunter2-Very-Secret';
+    const jwt = 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.sig';
+    const text = `components:
+  web: { provider: vercel, project: shop, team: ${ghp} }
+  api: { provider: command, command: "curl https://deploy:${pw}@ci.example.com/rollback" }
+database:
+  migrations-dir: db
+  steps: 1
+verify:
+  base-url: https://shop.example.com
+  checks: "- name: x\\n  url: /\\n  headers: { Authorization: Bearer ${jwt} }"
+  vercel-token: abc12345
+`;
+    let err: PlanError | undefined;
+    try {
+      parsePlanFile(text);
+    } catch (e) {
+      err = e as PlanError;
+    }
+    expect(err).toBeInstanceOf(PlanError);
+    const lines = err!.problems.map(formatPlanProblem);
+    expect(lines).toEqual([
+      expect.stringMatching(/^line 2, components\.web\.team: looks like a GitHub token\. Secrets never go in the rollback plan/),
+      expect.stringMatching(/^line 3, components\.api\.command: looks like a URL with a password in it/),
+      expect.stringMatching(/^line 9, verify\.checks: looks like a JSON Web Token/),
+      expect.stringMatching(/^line 10, verify\.vercel-token: looks like a secret \(its key names one\)/),
+    ]);
+    for (const secret of [ghp, pw, jwt, 'abc12345']) expect(err!.message).not.toContain(secret);
+  });
+
+  it('refuses a secret pasted as a key without naming the key', () => {
+    const ghp = 'ghp_' + 'Zz9Yy8Xx7Ww6Vv5Uu4Tt3Ss2Rr1Qq0Pp9Oo8';
+    const found = problems(`components:\n  web: { provider: vercel, project: shop }\n  ${ghp}: 1\n`);
+    expect(found).toEqual([expect.stringMatching(/^components\.\(a key\): looks like a GitHub token/)]);
+    expect(found.join(' ')).not.toContain(ghp);
+  });
+
+  it('bounds YAML aliases', () => {
+    const bomb = ['a: &a [x, x, x, x, x, x, x, x, x, x]', ...Array.from({ length: 8 }, (_, i) => `${String.fromCharCode(98 + i)}: &${String.fromCharCode(98 + i)} [*${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}]`)].join('\n');
+    expect(problems(bomb)[0]).toMatch(/^\(YAML\): cannot be read/);
+  });
+
+  it('says where a tab breaks the YAML', () => {
+    expect(problems('components:\n\tweb: { provider: vercel, project: p }\n')).toEqual(['line 2, (indentation): tabs are not allowed for indentation in YAML; use spaces']);
+  });
+});
+
+describe('plan from inputs', () => {
+  it('describes one component and the database without a file', () => {
+    const plan = resolvePlan(undefined, { provider: 'vercel', project: 'shop', steps: 2, 'migrations-dir': 'db/migrations', 'base-url': 'https://shop.example.com', checks: '- url: /' }, { hasDatabaseUrl: true });
+    expect(plan.components).toMatchObject([{ name: 'shop', provider: 'vercel', project: 'shop', target: 'previous' }]);
+    expect(plan.database).toMatchObject({ method: 'down-migrations', choice: { steps: 2 } });
+    expect(plan.verify).toMatchObject({ baseUrl: 'https://shop.example.com', checks: '- url: /' });
+  });
+
+  it('lets inputs override what changes per incident, and refuses component inputs beside a file', () => {
+    const file = parsePlanFile(GOOD);
+    const plan = resolvePlan(file, { from: 'web=dpl_bad,api=v1.5.0', 'to-version': '20240101000000', 'budget-minutes': 30 }, { hasDatabaseUrl: true });
+    expect(plan.components.map((c) => c.from)).toEqual(['dpl_bad', 'v1.5.0']);
+    expect(plan.database?.choice).toEqual({ toVersion: '20240101000000' });
+    expect(plan.budgetMinutes).toBe(30);
+    expect(() => resolvePlan(file, { project: 'other', from: 'dpl_x' }, { hasDatabaseUrl: false })).toThrow(
+      /input project: describes a component only when there is no rollback plan file.*input from: is one deployment, but the plan has 2 components; write it as name=deployment pairs \(web=…, api=…\)/,
+    );
+    expect(() => resolvePlan(file, { from: 'wbe=dpl_x' }, { hasDatabaseUrl: false })).toThrow(/input from: names component "wbe", which the plan does not have \(web, api\)/);
+  });
+
+  it('refuses a plan with nothing to roll back', () => {
+    expect(() => resolvePlan(undefined, {}, { hasDatabaseUrl: false })).toThrow(/nothing to roll back/);
+  });
+
+  it('names every bad input together', () => {
+    expect(() => resolvePlan(undefined, { provider: 'heroku', 'base-url': 'shop', steps: 1, 'since-ref': 'abc', 'db-method': 'pitr' }, { hasDatabaseUrl: true })).toThrow(
+      /the root action inputs\) has 4 problems.*input provider: must be one of vercel, git-revert, command, got "heroku"; input db-method: must be one of down-migrations, restore, got "pitr"; input since-ref: conflicts with steps.*; input base-url: must be an absolute http\(s\) URL/,
+    );
+  });
+});
+
+describe('scope', () => {
+  const plan = resolvePlan(parsePlanFile(GOOD), {}, { hasDatabaseUrl: true });
+  it.each([
+    [undefined, ['web', 'api']],
+    ['app', ['web', 'api']],
+    ['db', ['database']],
+    ['full', ['web', 'api', 'database']],
+    ['api, database', ['api', 'database']],
+    ['database,web', ['web', 'database']],
+  ])('%s → %j', (scope, expected) => {
+    expect(selectScope(plan, scope)).toEqual(expected);
+  });
+
+  it('names the valid scopes for an unknown one', () => {
+    expect(() => selectScope(plan, 'frontend,api')).toThrow('Input scope names "frontend", which the rollback plan (rollback-kit.yml) does not have; valid: app, db, full, web, api, database.');
+  });
+
+  it('refuses the database when the plan has none', () => {
+    const noDb = resolvePlan(undefined, { provider: 'command', command: 'true' }, { hasDatabaseUrl: false });
+    expect(() => selectScope(noDb, 'full')).toThrow(/scope includes the database, but the rollback plan \(inputs\) has none/);
+  });
+});
+
+describe('budgets', () => {
+  it("split the runbook's 15 minutes, critical path first", () => {
+    const b = budgets(15);
+    expect(b.totalMs).toBe(900_000);
+    const critical = (['plan', 'notify-start', 'app', 'snapshot', 'database', 'environment', 'verify'] as const).reduce((sum, p) => sum + b.phase(p), 0);
+    expect(critical).toBe(900_000);
+    expect(b.phase('app')).toBe(180_000);
+    expect(b.phase('snapshot') + b.phase('database')).toBe(480_000);
+    expect(b.phase('report') + b.phase('notify-end')).toBe(60_000);
+  });
+
+  it('scale with budget-minutes', () => {
+    expect(budgets(30).phase('verify')).toBe(240_000);
+    expect(budgets(7.5).phase('app')).toBe(90_000);
+  });
+});
+
+describe('timeline', () => {
+  it('times phases against their budgets and appends to an earlier job', () => {
+    let t = Date.UTC(2026, 11, 1, 9, 0, 0);
+    const earlier = parseTimeline(JSON.stringify([{ phase: 'app', component: 'web', started: '2026-12-01T08:59:00.000Z', 'duration-ms': 4000, 'budget-ms': 180000, status: 'ok', detail: 'rolled back' }]));
+    const timeline = new Timeline(budgets(15), earlier, undefined, () => t);
+    const phase = timeline.start('database');
+    t += 2500;
+    phase.end('ok', 'reverted 2');
+    expect(timeline.entries).toEqual([earlier[0], { phase: 'database', started: '2026-12-01T09:00:00.000Z', 'duration-ms': 2500, 'budget-ms': 360000, status: 'ok', detail: 'reverted 2' }]);
+  });
+
+  it.each([
+    ['not json', /not valid JSON/],
+    ['{}', /must be a JSON array/],
+    ['[{"phase":"deploy","started":"2026-12-01T00:00:00Z","duration-ms":1,"budget-ms":1,"status":"ok","detail":""}]', /row 1: phase must be one of plan, notify-start/],
+    ['[{"phase":"app","started":"yesterday","duration-ms":1,"budget-ms":1,"status":"ok","detail":""}]', /row 1: started must be an ISO time/],
+    ['[{"phase":"app","started":"2026-12-01T00:00:00Z","duration-ms":-1,"budget-ms":1,"status":"ok","detail":""}]', /row 1: duration-ms must be a number/],
+  ])('refuses a bad timeline input: %s', (raw, message) => {
+    expect(() => parseTimeline(raw)).toThrow(message);
+  });
+});
+
+describe('ledger', () => {
+  it('resumes from what an earlier run for the same incident wrote down', () => {
+    const row = { incidentKey: 'production:run-1', method: 'down-migrations', planned: ['3', '2'], reverted: ['3'], status: 'started' as const };
+    expect(resumeChoice(undefined, { steps: 2 })).toEqual({ steps: 2 });
+    expect(resumeChoice({ ...row, keepVersion: '1' }, { steps: 2 })).toEqual({ toVersion: '1' });
+    expect(resumeChoice(row, { steps: 2 })).toEqual({ steps: 1 });
+    expect(resumeChoice(row, { toVersion: '1' })).toEqual({ toVersion: '1' });
+  });
+});

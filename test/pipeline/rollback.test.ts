@@ -1,0 +1,304 @@
+// The whole rollback through dist/rollback, as GitHub runs it: real PostgreSQL and dbmate
+// migrations, the fake Vercel API, an app whose health follows production, GitHub issues and a webhook.
+import { readFile, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { findSecret, type ActionRun } from '../helpers/run-action.js';
+import { TOKEN } from '../promote-previous/fixture.js';
+import { downWebhookUrl } from '../fakes/webhook-receiver.js';
+import { tables, writeMigrations } from '../migrations/fixtures.js';
+import { appliedVersions, DB_PASSWORD, GITHUB_TOKEN, planYaml, rollback, startWorld, writePlan, type World } from './world.js';
+
+let w: World;
+beforeEach(async () => {
+  w = await startWorld();
+});
+afterEach(async () => {
+  await w.close();
+  await rm(w.workspace, { recursive: true, force: true });
+});
+
+const json = <T = unknown>(text: string | undefined): T => JSON.parse(text ?? 'null') as T;
+type Row = { phase: string; component?: string; status: string; detail: string; 'budget-ms': number };
+const phases = (run: ActionRun) => json<Row[]>(run.outputs.timeline).map((r) => `${r.phase}${r.component ? `:${r.component}` : ''}=${r.status}`);
+const texts = (w: World) => w.webhook.delivered.map((m) => (m as { text: string }).text);
+
+/** Nothing secret in anything the run produced, sent or filed. */
+async function expectNoSecrets(run: ActionRun, w: World): Promise<void> {
+  const sent = JSON.stringify(w.webhook.requests.map((r) => r.raw)) + JSON.stringify(w.issues.requests.map((r) => r.body ?? null));
+  for (const secret of [TOKEN, GITHUB_TOKEN, DB_PASSWORD, w.webhook.secretPath]) {
+    expect(await findSecret(run, secret, [w.workspace]), secret.slice(0, 6)).toEqual([]);
+    expect(sent.includes(secret), `${secret.slice(0, 6)} in a message or issue`).toBe(false);
+  }
+}
+
+describe('rollback (root action)', () => {
+  it('scope full: app in parallel, snapshot, down migration, environment, verify, incident issue and messages', async () => {
+    await writePlan(w, planYaml(w));
+    // Changed after the good deployment was built: the next redeploy would pick it up.
+    w.shop.vercel.addEnv(w.shop.project, { key: 'PAYMENTS_API_KEY', value: 'sk_live_not_to_be_seen_000', createdAt: w.shop.bad.createdAt });
+    w.shop.vercel.addEnv(w.shop.project, { key: 'OLD_FLAG', value: 'on', createdAt: w.shop.history[0]!.createdAt });
+    w.shop.vercel.addEnv(w.shop.project, { key: 'PREVIEW_ONLY', value: 'x', target: ['preview'], createdAt: w.shop.bad.createdAt });
+    expect(w.app.healthy()).toBe(false);
+
+    const run = await rollback(w, { scope: 'full', from: `web=${w.shop.bad.uid}` });
+    expect(run.errors).toEqual([]);
+    expect(run.code).toBe(0);
+    expect(run.outputs.status).toBe('rolled-back');
+    expect(run.outputs['failed-phase']).toBe('');
+    expect(w.shop.vercel.production(w.shop.project)?.uid).toBe(w.shop.good.uid);
+    expect(w.app.healthy()).toBe(true);
+    expect(await readFile(join(w.workspace, 'api-rollbacks.txt'), 'utf8')).toBe('api-v1\n');
+    expect(await appliedVersions(w.db)).toEqual(['20240101000001', '20240101000002']);
+    expect(json(run.outputs.reverted)).toEqual(['20240101000003']);
+    expect(json(run.outputs.components)).toEqual({
+      web: { status: 'rolled-back', from: w.shop.bad.uid, to: w.shop.good.uid },
+      api: { status: 'rolled-back', from: null, to: 'api-v1' },
+    });
+    expect(run.outputs['snapshot-path']).toMatch(/before-rollback.*\.dump$/);
+    expect(run.outputs.decision).toBe('none');
+    expect(phases(run)).toEqual([
+      'plan=ok',
+      'notify-start=ok',
+      expect.stringMatching(/^app:(web|api)=ok$/),
+      expect.stringMatching(/^app:(web|api)=ok$/),
+      'snapshot=ok',
+      'database=ok',
+      'environment=warning',
+      'verify=ok',
+      'report=ok',
+      'notify-end=ok',
+    ]);
+    const env = json<Row[]>(run.outputs.timeline).find((r) => r.phase === 'environment')!;
+    expect(env.detail).toContain('PAYMENTS_API_KEY');
+    expect(env.detail).not.toMatch(/OLD_FLAG|PREVIEW_ONLY/);
+    expect(run.log).not.toContain('sk_live_not_to_be_seen_000');
+    expect(json<Row[]>(run.outputs.timeline).find((r) => r.phase === 'app')!['budget-ms']).toBe(180_000);
+
+    // The incident issue and the messages.
+    expect(w.issues.created()).toHaveLength(1);
+    expect(run.outputs['incident-issue-url']).toBe(w.issues.created()[0]!.html_url);
+    expect(w.issues.created()[0]!.labels).toEqual(expect.arrayContaining(['incident', 'rollback']));
+    const messages = texts(w);
+    expect(messages.length).toBeGreaterThanOrEqual(3);
+    expect(messages[0]).toMatch(/in progress/i);
+    expect(messages.at(-1)).toMatch(/complete/i);
+    expect(run.summary).toContain('PAYMENTS_API_KEY');
+    await expectNoSecrets(run, w);
+  });
+
+  it('scope app (the default) leaves the database alone; a re-run changes nothing and comments on the issue', async () => {
+    await writePlan(w, planYaml(w, { api: false }));
+    const first = await rollback(w, { from: w.shop.bad.uid });
+    expect(first.errors).toEqual([]);
+    expect(first.outputs.status).toBe('rolled-back');
+    expect(await appliedVersions(w.db)).toHaveLength(3);
+    expect(phases(first)).toEqual(expect.arrayContaining(['app:web=ok', 'snapshot=skipped', 'database=skipped', 'verify=ok']));
+    const rollbackRequests = w.shop.vercel.requestsTo(/^POST .*\/rollback\//).length;
+
+    const again = await rollback(w, { from: w.shop.bad.uid });
+    expect(again.errors).toEqual([]);
+    expect(again.code).toBe(0);
+    expect(again.outputs.status).toBe('nothing-to-do');
+    expect(w.shop.vercel.requestsTo(/^POST .*\/rollback\//)).toHaveLength(rollbackRequests);
+    expect(w.issues.created().filter((i) => i.title)).toHaveLength(1);
+    expect(w.issues.issues[0]!.comments).toHaveLength(1);
+    expect(again.outputs['incident-issue-url']).toContain(w.issues.issues[0]!.html_url);
+    expect(phases(again)).toEqual(expect.arrayContaining(['plan=ok', 'app=skipped', 'verify=skipped', 'report=ok']));
+  });
+
+  it('scope db with steps: a re-run never reverts one more migration', async () => {
+    // The app stays broken (not in scope): verify the database only.
+    await writePlan(w, planYaml(w, { verify: '  checks: "- {name: t1 is there, query: SELECT count(*) FROM t1, expect-value: 1}"' }));
+    const first = await rollback(w, { scope: 'db' });
+    expect(first.errors).toEqual([]);
+    expect(first.outputs.status).toBe('rolled-back');
+    expect(await appliedVersions(w.db)).toEqual(['20240101000001', '20240101000002']);
+    expect(w.shop.vercel.production(w.shop.project)?.uid).toBe(w.shop.bad.uid);
+
+    // "Re-run jobs" keeps the run id: the same incident.
+    const again = await rollback(w, { scope: 'db' });
+    expect(again.errors).toEqual([]);
+    expect(again.outputs.status).toBe('nothing-to-do');
+    expect(await appliedVersions(w.db)).toEqual(['20240101000001', '20240101000002']);
+    expect(json(again.outputs.reverted)).toEqual(['20240101000003']);
+  });
+
+  it('steps after a failure midway: the re-run reverts only what is left of the first plan', async () => {
+    const sqlCheck = '  checks: "- {name: t1 is there, query: SELECT count(*) FROM t1, expect-value: 1}"';
+    await writePlan(w, planYaml(w, { verify: sqlCheck, database: '  migrations-dir: db/migrations\n  format: dbmate\n  steps: 2' }));
+    const broken = tables(3).map((s) => (s.version.endsWith('2') ? { ...s, down: 'DROP TABLE no_such_table;' } : s));
+    await writeMigrations(w.workspace, 'dbmate', broken);
+    const first = await rollback(w, { scope: 'db' });
+    expect(first.outputs.status).toBe('failed');
+    expect(first.outputs['failed-phase']).toBe('database');
+    expect(await appliedVersions(w.db)).toEqual(['20240101000001', '20240101000002']);
+
+    await writeMigrations(w.workspace, 'dbmate', tables(3));
+    const again = await rollback(w, { scope: 'db' });
+    expect(again.errors).toEqual([]);
+    expect(again.outputs.status).toBe('rolled-back');
+    // steps: 2 of the first plan, not two more.
+    expect(await appliedVersions(w.db)).toEqual(['20240101000001']);
+    expect(json(again.outputs.reverted)).toEqual(['20240101000003', '20240101000002']);
+  });
+
+  it('two runs at once: one reverts, the other waits for it and finds nothing left to do', async () => {
+    await writePlan(w, planYaml(w, { verify: '  checks: "- {name: t1 is there, query: SELECT count(*) FROM t1, expect-value: 1}"' }));
+    const [a, b] = await Promise.all([rollback(w, { scope: 'db' }), rollback(w, { scope: 'db' })]);
+    expect([a.errors, b.errors]).toEqual([[], []]);
+    expect([a.outputs.status, b.outputs.status].sort()).toEqual(['nothing-to-do', 'rolled-back']);
+    expect(await appliedVersions(w.db)).toEqual(['20240101000001', '20240101000002']);
+  });
+
+  it('a run that stopped after the app phase goes on with the database when re-run', async () => {
+    await writePlan(w, planYaml(w, { api: false }));
+    const stopped = await rollback(w, { scope: 'full', from: w.shop.bad.uid }, { RUNNER_TEMP: '/dev/null/runner-temp' });
+    expect(stopped.outputs['failed-phase']).toBe('snapshot');
+    expect(w.shop.vercel.production(w.shop.project)?.uid).toBe(w.shop.good.uid);
+    expect(await appliedVersions(w.db)).toHaveLength(3);
+
+    const resumed = await rollback(w, { scope: 'full', from: w.shop.bad.uid });
+    expect(resumed.errors).toEqual([]);
+    expect(resumed.outputs.status).toBe('rolled-back');
+    expect(json(resumed.outputs.components)).toMatchObject({ web: { status: 'already-current' } });
+    expect(phases(resumed)).toEqual(expect.arrayContaining(['app:web=nothing-to-do', 'snapshot=ok', 'database=ok', 'verify=ok']));
+    expect(await appliedVersions(w.db)).toEqual(['20240101000001', '20240101000002']);
+    expect(w.issues.created().filter((i) => i.title)).toHaveLength(1);
+  });
+
+  it('dry run resolves everything and changes nothing', async () => {
+    await writePlan(w, planYaml(w));
+    const run = await rollback(w, { scope: 'full', 'dry-run': true });
+    expect(run.errors).toEqual([]);
+    expect(run.outputs.status).toBe('dry-run');
+    expect(phases(run)).toEqual(['plan=dry-run']);
+    const plan = json<Row[]>(run.outputs.timeline)[0]!;
+    expect(plan.detail).toContain(`web: ${w.shop.bad.uid} → ${w.shop.good.uid}`);
+    expect(plan.detail).toContain('database: revert 20240101000003');
+    expect(plan.detail).toContain('verify: 1 check(s)');
+    expect(w.shop.vercel.production(w.shop.project)?.uid).toBe(w.shop.bad.uid);
+    expect(await appliedVersions(w.db)).toHaveLength(3);
+    expect(w.shop.vercel.requestsTo(/^POST /)).toEqual([]);
+    expect(w.issues.created()).toEqual([]);
+    expect(w.webhook.requests).toEqual([]);
+    expect(run.summary).toMatch(/dry run/i);
+  });
+
+  it('a failing snapshot: no database phase, the incident and the messages still go out', async () => {
+    await writePlan(w, planYaml(w, { api: false }));
+    // The snapshot folder cannot be created (RUNNER_TEMP is under a file).
+    const run = await rollback(w, { scope: 'full' }, { RUNNER_TEMP: '/dev/null/runner-temp' });
+    expect(run.code).not.toBe(0);
+    expect(run.outputs.status).toBe('failed');
+    expect(run.outputs['failed-phase']).toBe('snapshot');
+    expect(run.errors[0]).toMatch(/^Rollback failed in snapshot: /);
+    expect(phases(run)).toEqual(expect.arrayContaining(['app:web=ok', 'snapshot=failed', 'database=skipped', 'verify=ok', 'report=ok', 'notify-end=ok']));
+    expect(await appliedVersions(w.db)).toHaveLength(3);
+    expect(w.issues.created()).toHaveLength(1);
+    expect(texts(w).at(-1)).toMatch(/failed/i);
+    await expectNoSecrets(run, w);
+  });
+
+  it('a failing component: the others still roll back, the database is not touched', async () => {
+    await writePlan(w, planYaml(w).replace('>> api-rollbacks.txt', '>> api-rollbacks.txt; exit 3'));
+    const run = await rollback(w, { scope: 'full' });
+    expect(run.code).not.toBe(0);
+    expect(run.outputs.status).toBe('failed');
+    expect(run.outputs['failed-phase']).toBe('app');
+    expect(json(run.outputs.components)).toMatchObject({ web: { status: 'rolled-back' }, api: { status: 'failed' } });
+    expect(phases(run)).toEqual(expect.arrayContaining(['app:api=failed', 'app:web=ok', 'snapshot=skipped', 'database=skipped', 'verify=ok']));
+    expect(await appliedVersions(w.db)).toHaveLength(3);
+    expect(run.errors[0]).toMatch(/Rollback failed in app: .*exited with status 3/);
+  });
+
+  it('a verify that still fails ends unverified: a person must act now', async () => {
+    await writePlan(w, planYaml(w, { api: false, verify: '  checks: "- {name: checkout, url: /api/health, critical: true, status: 204}"' }));
+    const run = await rollback(w, {});
+    expect(run.code).not.toBe(0);
+    expect(run.outputs.status).toBe('unverified');
+    expect(run.outputs['failed-phase']).toBe('verify');
+    expect(run.outputs.decision).toBe('rollback');
+    expect(run.errors[0]).toMatch(/production still looks broken.*a person must act now/);
+    expect(texts(w).at(-1)).toMatch(/UNVERIFIED|act now/i);
+  });
+
+  it('a webhook that is down is a warning, never a failure', async () => {
+    await writePlan(w, planYaml(w, { api: false }));
+    const run = await rollback(w, { 'notify-webhook-url': await downWebhookUrl() });
+    expect(run.errors).toEqual([]);
+    expect(run.code).toBe(0);
+    expect(run.outputs.status).toBe('rolled-back');
+    expect(run.stdout).toMatch(/::warning::/);
+  });
+
+  it('hands the timeline from the app job to the database job', async () => {
+    await writePlan(w, planYaml(w, { api: false }));
+    const appJob = await rollback(w, { scope: 'app', from: w.shop.bad.uid });
+    expect(appJob.outputs.status).toBe('rolled-back');
+    const dbJob = await rollback(w, { scope: 'db', from: w.shop.bad.uid, timeline: appJob.outputs.timeline });
+    expect(dbJob.errors).toEqual([]);
+    expect(dbJob.outputs.status).toBe('rolled-back');
+    const rows = phases(dbJob);
+    expect(rows.slice(0, phases(appJob).length)).toEqual(phases(appJob));
+    expect(rows.slice(phases(appJob).length)).toEqual(expect.arrayContaining(['plan=ok', 'snapshot=ok', 'database=ok']));
+    expect(dbJob.summary).toContain('app');
+    // One incident: the database job comments on the app job's issue.
+    expect(w.issues.created().filter((i) => i.title)).toHaveLength(1);
+    expect(w.issues.issues[0]!.comments).toHaveLength(1);
+  });
+});
+
+describe('rollback: bad plans and inputs', () => {
+  it('names every bad field of the plan with its place, and changes nothing', async () => {
+    await writePlan(w, `components:\n  web: { provider: vercel }\n  api: { provider: fly, app: x }\ndatabase:\n  steps: 0\nverify:\n  base-url: shop\n`);
+    const run = await rollback(w, { scope: 'full' });
+    expect(run.code).not.toBe(0);
+    expect(run.errors[0]).toMatch(/rollback plan \(rollback-kit\.yml\) has 4 problems, so nothing was run/);
+    expect(run.errors[0]).toContain('line 2, components.web: project is required');
+    expect(run.errors[0]).toContain('line 3, components.api.provider: fly is not supported');
+    expect(run.errors[0]).toContain('line 5, database.steps: must be between 1 and 1000, got 0');
+    expect(run.errors[0]).toContain('line 7, verify.base-url: must be an absolute http(s) URL');
+    expect(run.summary).toContain('Nothing was changed');
+    expect(w.shop.vercel.requests).toEqual([]);
+    expect(w.webhook.requests).toEqual([]);
+  });
+
+  it('refuses a secret in the plan without echoing it', async () => {
+    const leaked = 'vercel_' + 'AbCdEf0123456789XyZ';
+    await writePlan(w, planYaml(w).replace('team: ', `token: ${leaked}, team: `));
+    const run = await rollback(w, {});
+    expect(run.code).not.toBe(0);
+    expect(run.errors[0]).toMatch(/components\.web\.token: looks like a Vercel token\. Secrets never go in the rollback plan/);
+    expect(await findSecret(run, leaked)).toEqual([]);
+    expect(w.shop.vercel.requests).toEqual([]);
+  });
+
+  it('names the valid scopes for an unknown one', async () => {
+    await writePlan(w, planYaml(w));
+    const run = await rollback(w, { scope: 'frontend' });
+    expect(run.code).not.toBe(0);
+    expect(run.errors[0]).toContain('Input scope names "frontend", which the rollback plan (rollback-kit.yml) does not have; valid: app, db, full, web, api, database.');
+  });
+
+  it('without a plan file, the inputs describe one component and the database', async () => {
+    const run = await rollback(w, {
+      provider: 'vercel',
+      project: 'shop',
+      team: 'team_acme0123456789',
+      'api-url': w.shop.vercel.url,
+      scope: 'full',
+      steps: 2,
+      'migrations-dir': 'db/migrations',
+      'base-url': w.app.url,
+      checks: '- {name: health, url: /api/health}',
+      'github-token': '',
+    });
+    expect(run.errors).toEqual([]);
+    expect(run.outputs.status).toBe('rolled-back');
+    expect(json(run.outputs.components)).toMatchObject({ shop: { status: 'rolled-back' } });
+    expect(await appliedVersions(w.db)).toEqual(['20240101000001']);
+    expect(run.outputs['incident-issue-url']).toBe('');
+    expect(w.issues.requests).toEqual([]);
+  });
+});

@@ -1,0 +1,284 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { memoryLog } from '../../src/core/log.js';
+import { chatMessage, sendChatMessage, type ChatMessage } from '../../src/report/notify.js';
+import { downWebhookUrl, startWebhookReceiver, type WebhookReceiver } from '../fakes/webhook-receiver.js';
+import { failedRecord, fullRecord, unverifiedRecord } from './records.js';
+
+type Block = { type: string; text?: { type: string; text: string }; fields?: { type: string; text: string }[]; elements?: { type: string; text: string }[] };
+
+/** The shapes and limits Slack's Block Kit accepts for the blocks these messages use. */
+function expectSlackBlocks(message: ChatMessage): void {
+  const blocks = message.blocks as Block[];
+  expect(blocks.length).toBeGreaterThan(0);
+  expect(blocks.length).toBeLessThanOrEqual(50);
+  expect(blocks[0]!.type).toBe('header');
+  expect(blocks[0]!.text!.type).toBe('plain_text');
+  expect(blocks[0]!.text!.text.length).toBeLessThanOrEqual(150);
+  for (const b of blocks.slice(1)) {
+    expect(['section', 'context']).toContain(b.type);
+    if (b.type === 'section') {
+      expect(!!b.text !== !!b.fields, 'a section has text or fields').toBe(true);
+      if (b.text) expect(b.text.text.length).toBeLessThanOrEqual(3000);
+      if (b.fields) {
+        expect(b.fields.length).toBeLessThanOrEqual(10);
+        for (const f of b.fields) expect(f.text.length).toBeLessThanOrEqual(2000);
+      }
+    }
+  }
+  expect(typeof message.text).toBe('string');
+  expect(message.text.length).toBeGreaterThan(0);
+}
+
+const blockText = (m: ChatMessage) => JSON.stringify(m.blocks);
+
+describe('chat messages in the runbook templates', () => {
+  it('"rollback in progress": reason, severity, components, start and the ETA from the budget', () => {
+    const m = chatMessage({ kind: 'start' }, fullRecord());
+    expectSlackBlocks(m);
+    expect(m.text.split('\n')[0]).toBe('🚨 PRODUCTION ROLLBACK IN PROGRESS');
+    for (const line of ['Issue: Checkout returns 500 after deploy 4812', 'Severity: P0 (critical)', 'Components: web, api, database', 'Started: 2026-03-14 09:26:53 UTC', 'ETA: 09:41:53 UTC (budget 15 min 0 s)']) {
+      expect(m.text).toContain(line);
+    }
+    expect(m.text).toContain('web → dpl_good4790 (beefcaf) (from 2026-03-13 16:02:00 UTC)');
+    expect(blockText(m)).toContain('*ETA*\\n09:41:53 UTC');
+  });
+
+  it('an update per finished phase: what was done, against its budget, and what comes next', () => {
+    const r = fullRecord();
+    const m = chatMessage({ kind: 'phase', entry: r.timeline.find((e) => e.phase === 'app' && e.component === 'web')! }, r);
+    expectSlackBlocks(m);
+    expect(m.text.split('\n')[0]).toBe('⏱️ UPDATE 09:27: app (web) ok');
+    expect(m.text).toContain('Status: In Progress');
+    expect(m.text).toContain('Progress: app (web): ok — dpl_bad4812 → dpl_good4790');
+    expect(m.text).toContain('Took: 41.0 s of 3 min 0 s budget (within budget)');
+    expect(m.text).toContain('Next: snapshot');
+
+    const appOnly = fullRecord();
+    appOnly.database = undefined;
+    expect(chatMessage({ kind: 'phase', entry: appOnly.timeline[2]! }, appOnly).text).toContain('Next: environment');
+
+    const f = failedRecord();
+    const blocked = chatMessage({ kind: 'phase', entry: f.timeline.find((e) => e.status === 'failed')! }, f);
+    expect(blocked.text).toContain('Status: Blocked');
+    expect(blocked.text).not.toContain('Next:');
+  });
+
+  it('"rollback complete": duration, method, state of each part, next steps', () => {
+    const m = chatMessage({ kind: 'end' }, fullRecord());
+    expectSlackBlocks(m);
+    expect(m.text.split('\n')[0]).toBe('✅ Rollback complete: production is on web dpl_good4790 (beefcaf), api deploy 75, database with 2 migrations reverted');
+    for (const line of [
+      'Rollback Method: vercel, command, down migrations',
+      'Duration: 5 min 0 s of 15 min 0 s budget (within budget)',
+      'web: rolled-back dpl_bad4812 (c0ffee1) → dpl_good4790 (beefcaf)',
+      'database: reverted, 2 of 2 migration(s) reverted',
+      '1. Watch the error rate for the next 2 hours.',
+      'Run: https://github.com/acme/shop/actions/runs/123456789',
+    ]) {
+      expect(m.text).toContain(line);
+    }
+  });
+
+  it('"rollback failed" names the phase and what is left', () => {
+    const m = chatMessage({ kind: 'end' }, failedRecord());
+    expectSlackBlocks(m);
+    expect(m.text.split('\n')[0]).toBe('❌ Rollback failed in snapshot');
+    expect(m.text).toContain('Failed phase: snapshot');
+    expect(m.text).toContain('database: skipped, 0 of 1 migration(s) reverted');
+    expect(m.text).toContain('1. Fix the database connection');
+  });
+
+  it('an unverified rollback says a person must act now, and which checks fail', () => {
+    const m = chatMessage({ kind: 'end' }, unverifiedRecord());
+    expectSlackBlocks(m);
+    expect(m.text.split('\n')[0]).toBe('🚨 Rollback UNVERIFIED: production still looks broken — a person must act now');
+    expect(m.text).toContain('verify: rollback, failing: checkout');
+  });
+
+  it('outside text cannot ping everyone, add links or fake another field', () => {
+    const r = fullRecord();
+    r.reason = '<!channel> @everyone & <https://evil.example|click here>\nSeverity: P3 (nothing to see)';
+    r.components[0]!.name = '@here <@U123>';
+    for (const m of [chatMessage({ kind: 'start' }, r), chatMessage({ kind: 'end' }, r), chatMessage({ kind: 'phase', entry: r.timeline[2]! }, r)]) {
+      const all = `${m.text}\n${blockText(m)}`;
+      // The header is plain_text, where Slack parses no <…> at all: only mrkdwn and `text` must escape it.
+      const parsed = `${m.text}\n${JSON.stringify(m.blocks.slice(1))}`;
+      expect(parsed).not.toMatch(/<!channel>|<https:\/\/evil|<@U123>/);
+      expect(all).not.toMatch(/@(everyone|here)/);
+      expect(m.text.split('\n').filter((l) => l.startsWith('Severity:')).length).toBeLessThanOrEqual(1);
+    }
+    expect(chatMessage({ kind: 'start' }, r).text).toContain('Issue: &lt;!channel&gt; @\u200beveryone &amp; &lt;https://evil.example|click here&gt; Severity: P3');
+  });
+
+  it('keeps to Slack\'s limits with a very long reason and many checks', () => {
+    const r = unverifiedRecord();
+    r.reason = 'x'.repeat(10_000);
+    r.verify!.checks = Array.from({ length: 400 }, (_, i) => ({ name: `check-${i}-${'y'.repeat(40)}`, passed: false, severity: 'critical', detail: 'down' }));
+    for (const m of [chatMessage({ kind: 'start' }, r), chatMessage({ kind: 'end' }, r)]) expectSlackBlocks(m);
+  });
+});
+
+describe('sending a chat message', () => {
+  let receiver: WebhookReceiver | undefined;
+  afterEach(async () => {
+    await receiver?.close();
+    receiver = undefined;
+  });
+  const message = () => chatMessage({ kind: 'end' }, fullRecord());
+  const noUrlIn = (lines: string[], r: { secretPath: string }) => {
+    const all = lines.join('\n');
+    expect(all).not.toContain(r.secretPath);
+    expect(all).not.toContain(r.secretPath.split('/').at(-1)!);
+  };
+
+  it('posts JSON with text and blocks', async () => {
+    receiver = await startWebhookReceiver();
+    const log = memoryLog();
+    expect(await sendChatMessage(receiver.url, message(), log)).toBe(true);
+    expect(receiver.delivered).toHaveLength(1);
+    expect(receiver.requests[0]!.headers['content-type']).toBe('application/json');
+    const body = receiver.delivered[0] as ChatMessage;
+    expect(body.text).toContain('Rollback complete');
+    expect(Array.isArray(body.blocks)).toBe(true);
+    expect(log.lines.filter((l) => l.startsWith('warning'))).toEqual([]);
+  });
+
+  it('retries once after a 500 and delivers', async () => {
+    receiver = await startWebhookReceiver();
+    receiver.failNext(1, 500);
+    const log = memoryLog();
+    expect(await sendChatMessage(receiver.url, message(), log, { retryDelayMs: 10 })).toBe(true);
+    expect(receiver.requests).toHaveLength(2);
+    expect(receiver.delivered).toHaveLength(1);
+    expect(log.lines.filter((l) => l.startsWith('warning'))).toEqual([]);
+  });
+
+  it('a receiver that hangs: timeout, one retry, then a warning naming the host only; never throws', async () => {
+    receiver = await startWebhookReceiver();
+    receiver.hangNext(2);
+    const log = memoryLog();
+    expect(await sendChatMessage(receiver.url, message(), log, { timeoutMs: 300, retryDelayMs: 10 })).toBe(false);
+    expect(receiver.requests).toHaveLength(2);
+    const warnings = log.lines.filter((l) => l.startsWith('warning'));
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toContain(`The chat message to ${new URL(receiver.url).host} was not delivered: no answer within 300 ms`);
+    noUrlIn(log.lines, receiver);
+  });
+
+  it('a timeout then an answer on the retry delivers', async () => {
+    receiver = await startWebhookReceiver();
+    receiver.hangNext(1);
+    const log = memoryLog();
+    expect(await sendChatMessage(receiver.url, message(), log, { timeoutMs: 300, retryDelayMs: 10 })).toBe(true);
+    expect(receiver.delivered).toHaveLength(1);
+  });
+
+  it('after a failed message, the next ones to that webhook get one attempt until one gets through', async () => {
+    receiver = await startWebhookReceiver();
+    const log = memoryLog();
+    receiver.hangNext(2);
+    expect(await sendChatMessage(receiver.url, message(), log, { timeoutMs: 200, retryDelayMs: 10 })).toBe(false);
+    expect(receiver.requests).toHaveLength(2);
+    receiver.hangNext(1);
+    expect(await sendChatMessage(receiver.url, message(), log, { timeoutMs: 200, retryDelayMs: 10 })).toBe(false);
+    expect(receiver.requests).toHaveLength(3);
+    expect(await sendChatMessage(receiver.url, message(), log, { timeoutMs: 200, retryDelayMs: 10 })).toBe(true);
+    // Delivered again: the retry is back.
+    receiver.failNext(1, 500);
+    expect(await sendChatMessage(receiver.url, message(), log, { timeoutMs: 200, retryDelayMs: 10 })).toBe(true);
+    expect(receiver.requests).toHaveLength(6);
+  });
+
+  it('two 500s: a warning with the status, false', async () => {
+    receiver = await startWebhookReceiver();
+    receiver.failNext(2, 503);
+    const log = memoryLog();
+    expect(await sendChatMessage(receiver.url, message(), log, { retryDelayMs: 10 })).toBe(false);
+    expect(log.lines.join('\n')).toContain('HTTP 503 (internal_error)');
+    noUrlIn(log.lines, receiver);
+  });
+
+  it('a revoked webhook (404) is not retried', async () => {
+    receiver = await startWebhookReceiver();
+    const log = memoryLog();
+    const revoked = receiver.url.replace(receiver.secretPath, '/services/T0001/B0002/RevokedSecret42');
+    expect(await sendChatMessage(revoked, message(), log, { retryDelayMs: 10 })).toBe(false);
+    expect(receiver.requests).toHaveLength(1);
+    expect(log.lines.join('\n')).toContain('HTTP 404 (no_service)');
+    expect(log.lines.join('\n')).not.toContain('RevokedSecret42');
+  });
+
+  it('honours a short Retry-After on 429, and does not wait for a long one', async () => {
+    receiver = await startWebhookReceiver();
+    receiver.failNext(1, 429, { 'retry-after': '1' });
+    expect(await sendChatMessage(receiver.url, message(), memoryLog(), { retryDelayMs: 10 })).toBe(true);
+    expect(receiver.requests).toHaveLength(2);
+
+    receiver.failNext(1, 429, { 'retry-after': '120' });
+    const log = memoryLog();
+    const before = receiver.requests.length;
+    expect(await sendChatMessage(receiver.url, message(), log, { retryDelayMs: 10 })).toBe(false);
+    expect(receiver.requests.length - before).toBe(1);
+    expect(log.lines.join('\n')).toContain('asked to wait 2 min 0 s');
+  });
+
+  it('a receiver that is down: a warning, false, no URL in the log', async () => {
+    const url = await downWebhookUrl();
+    const log = memoryLog();
+    expect(await sendChatMessage(url, message(), log, { retryDelayMs: 10 })).toBe(false);
+    const warnings = log.lines.filter((l) => l.startsWith('warning'));
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toContain('ECONNREFUSED');
+    noUrlIn(log.lines, { secretPath: new URL(url).pathname });
+  });
+
+  it('a webhook URL that is no URL, or not http(s), is a warning that does not repeat it', async () => {
+    const log = memoryLog();
+    expect(await sendChatMessage('hooks.slack.com/services/T1/B2/NotAUrlSecret', message(), log)).toBe(false);
+    expect(await sendChatMessage('ftp://hooks.example/services/FtpSecret99', message(), log)).toBe(false);
+    const all = log.lines.join('\n');
+    expect(all).toContain('notify-webhook-url is not a URL');
+    expect(all).toContain('must be an http(s) URL (got ftp)');
+    expect(all).not.toMatch(/NotAUrlSecret|FtpSecret99/);
+  });
+
+  it('no registered secret and not the webhook URL itself reaches the receiver', async () => {
+    receiver = await startWebhookReceiver();
+    const log = memoryLog();
+    const password = 'pa55-w0rd"with\\quotes';
+    log.secret(password);
+    log.secret('ghp_0123456789abcdefTOKEN');
+    const r = failedRecord();
+    r.reason = `db down: postgres://app:${password}@db.internal:5432/shop; token ghp_0123456789abcdefTOKEN; hook ${receiver.url}`;
+    r.components[1]!.error = `connection to postgres://app:${encodeURIComponent(password)}@db.internal/shop refused`;
+    // A password with characters chat escaping rewrites: the record is redacted before it is escaped.
+    const escapable = 'P&ss<w>_#rd!';
+    log.secret(escapable);
+    r.components[0]!.error = `login as admin:${escapable} failed`;
+    for (const kind of ['start', 'end'] as const) expect(await sendChatMessage(receiver.url, chatMessage({ kind }, r, log), log, { retryDelayMs: 10 })).toBe(true);
+    // Without the log, the sender still redacts every string of the payload it is given.
+    const plainOnly = fullRecord();
+    plainOnly.reason = `token ghp_0123456789abcdefTOKEN leaked`;
+    expect(await sendChatMessage(receiver.url, chatMessage({ kind: 'start' }, plainOnly), log, { retryDelayMs: 10 })).toBe(true);
+    const raw = receiver.requests.map((q) => q.raw).join('\n');
+    const decoded = JSON.stringify(receiver.delivered);
+    expect(receiver.delivered).toHaveLength(3);
+    for (const secret of [password, encodeURIComponent(password), 'ghp_0123456789abcdefTOKEN', receiver.secretPath, escapable, 'P&amp;ss&lt;w&gt;_#rd!']) {
+      expect(raw).not.toContain(secret);
+      expect(decoded).not.toContain(secret);
+      expect((receiver.delivered as ChatMessage[]).map((m) => m.text).join('\n')).not.toContain(secret);
+    }
+    expect(decoded).toContain('***');
+  });
+});
+
+describe('the chat header', () => {
+  it('is plain text on one line: no entities shown to people, no mention parsed', () => {
+    const r = fullRecord();
+    r.environment = 'prod <eu>\n& more';
+    const m = chatMessage({ kind: 'start' }, r);
+    const header = (m.blocks[0] as { text: { text: string } }).text.text;
+    expect(header).toBe('🚨 PROD <EU> & MORE ROLLBACK IN PROGRESS');
+    expect(m.text.split('\n')[0]).toBe('🚨 PROD &lt;EU&gt; &amp; MORE ROLLBACK IN PROGRESS');
+  });
+});

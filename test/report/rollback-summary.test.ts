@@ -1,0 +1,219 @@
+import { describe, expect, it } from 'vitest';
+import type { RollbackRecord } from '../../src/pipeline/record.js';
+import { codeSpan, inlineText, linkText } from '../../src/report/markdown.js';
+import { ganttChart, mermaidName, rollbackSummaryMarkdown } from '../../src/report/rollback-summary.js';
+import { dryRunRecord, failedRecord, fullRecord, nothingToDoRecord, unverifiedRecord } from './records.js';
+
+/** Table rows (lines starting with a pipe), each as its count of unescaped cell separators. */
+function tableShapes(markdown: string): number[][] {
+  const tables: number[][] = [];
+  let current: number[] | undefined;
+  for (const line of markdown.split('\n')) {
+    if (line.startsWith('|')) {
+      current ??= [];
+      current.push((line.match(/(?<!\\)\|/g) ?? []).length);
+    } else if (current) {
+      tables.push(current);
+      current = undefined;
+    }
+  }
+  if (current) tables.push(current);
+  return tables;
+}
+
+function section(markdown: string, heading: string): string {
+  const start = markdown.indexOf(`### ${heading}`);
+  expect(start, `section "${heading}"`).toBeGreaterThanOrEqual(0);
+  const next = markdown.indexOf('\n### ', start + 4);
+  return markdown.slice(start, next < 0 ? undefined : next);
+}
+
+function mermaidBlock(markdown: string): string[] {
+  const m = /```mermaid\n([\s\S]*?)\n```/.exec(markdown);
+  expect(m, 'a mermaid block').not.toBeNull();
+  return m![1]!.split('\n');
+}
+
+/** The gantt grammar this report uses, line by line, with bars that end after they start. */
+function expectSaneGantt(lines: string[]): void {
+  expect(lines[0]).toBe('gantt');
+  expect(lines).toContain('  dateFormat x');
+  const ids = new Set<string>();
+  let tasks = 0;
+  for (const line of lines.slice(1)) {
+    if (/^ {2}(title|dateFormat) [^:#;]+$/.test(line) || /^ {2}axisFormat [%A-Za-z:]+$/.test(line)) continue;
+    if (/^ {2}section [A-Za-z0-9 ._()/-]+$/.test(line)) continue;
+    const task = /^ {2}([A-Za-z0-9 ._()/-]+) :(crit, )?([bt]\d+), (\d+), (\d+)$/.exec(line);
+    expect(task, `a valid gantt line: ${JSON.stringify(line)}`).not.toBeNull();
+    const [, , , id, start, end] = task!;
+    expect(ids.has(id!), `unique task id ${id}`).toBe(false);
+    ids.add(id!);
+    expect(Number(end)).toBeGreaterThanOrEqual(Number(start));
+    tasks++;
+  }
+  expect(tasks).toBeGreaterThan(0);
+}
+
+describe('the rollback job summary', () => {
+  it('tells a complete rollback: plan, timeline, from and to, snapshot, migrations, verdict, env, next steps', () => {
+    const md = rollbackSummaryMarkdown(fullRecord());
+    expect(md.split('\n')[0]).toBe('## ✅ Rollback complete: production is on web dpl\\_good4790 (beefcaf), api deploy 75, database with 2 migrations reverted');
+
+    const plan = section(md, 'Plan');
+    expect(plan).toContain('`dpl_err4805`: state ERROR; `dpl_prev4801`: preview deployment, not production');
+    expect(plan).toContain('1. `20260314_add_coupons`\n2. `20260313_orders_index`');
+    expect(plan).toContain('Checks: health, checkout, orders table.');
+    expect(plan).toContain('Budget: 15 min 0 s in total: plan 30.0 s, notify-start 30.0 s, app 3 min 0 s, snapshot 2 min 0 s, database 6 min 0 s, environment 1 min 0 s, verify 2 min 0 s; off the critical path: report 30.0 s, notify-end 30.0 s.');
+    // Scaled with the budget, and without database phases when the plan has no database.
+    const short = fullRecord();
+    short.budgetMs = 300_000;
+    short.database = undefined;
+    expect(rollbackSummaryMarkdown(short)).toContain('Budget: 5 min 0 s in total: plan 10.0 s, notify-start 10.0 s, app 1 min 0 s, environment 20.0 s, verify 40.0 s;');
+
+    const timeline = section(md, 'Timeline');
+    expect(timeline).toContain('| Phase | Component | Start | Duration | Budget | Status | Detail |');
+    expect(timeline).toContain('| app | web | 09:26:57 UTC | 41.0 s | 3 min 0 s | ✅ ok |');
+    expect(timeline).toContain('| environment | web | 09:28:54 UTC | 800 ms | 1 min 0 s | ⚠️ warning |');
+    expect(timeline.split('\n').filter((l) => l.startsWith('| ') && !l.startsWith('| Phase') && !l.startsWith('| ---')).length).toBe(fullRecord().timeline.length);
+    expect(timeline).toContain('**Total: 5 min 0 s of 15 min 0 s budget (within budget).**');
+
+    const components = section(md, 'Components: from and to');
+    for (const text of ['<https://shop-bad4812.vercel.app/>', '<https://shop-good4790.vercel.app/>', '`c0ffee1234567890c0ffee1234567890c0ffee12`', '`beefcafe00112233445566778899aabbccddeeff`', '`deploy 77`']) {
+      expect(components).toContain(text);
+    }
+
+    const snapshot = section(md, 'Snapshot taken before the database changed');
+    expect(snapshot).toContain('`/home/runner/work/_temp/rollback-kit/snapshots/shop-20260314T092803Z.dump`');
+    expect(snapshot).toContain('`9f2c1e0d8b7a69584736251403f2e1d0c9b8a79685746352413f2e1d0c9b8a79`');
+    expect(snapshot).toContain('| Size | 46.0 MiB |');
+
+    expect(section(md, 'Database: reverted')).toContain('1. `20260314_add_coupons`\n2. `20260313_orders_index`');
+    expect(section(md, 'Verification')).toContain('Healthy: 3 of 3 checks passed');
+    expect(section(md, 'Environment variables changed after the target was built')).toContain('- web: `STRIPE_WEBHOOK_SECRET`, `FEATURE_CHECKOUT_V2`');
+    expect(section(md, 'Next steps')).toContain('1. Watch the error rate for the next 2 hours.');
+    expect(md).toContain('Run: <https://github.com/acme/shop/actions/runs/123456789>');
+    for (const rows of tableShapes(md)) expect(new Set(rows).size, 'every row of a table has as many cells as its header').toBe(1);
+    expectSaneGantt(mermaidBlock(md));
+  });
+
+  it('names the failed phase, why, and the state each part is left in', () => {
+    const md = rollbackSummaryMarkdown(failedRecord());
+    expect(md.split('\n')[0]).toBe('## ❌ Rollback failed in snapshot');
+    expect(md).toContain('**snapshot failed**: pg\\_dump: error: connection to server failed: FATAL: too many connections');
+    expect(md).toContain('**State now**: web rolled-back, on dpl\\_good4790 (beefcaf); api rolled-back, on deploy 75; database skipped, 0 of 1 planned migration reverted.');
+    expect(md).toContain('| database |  | 09:29:04 UTC | 0 ms | 6 min 0 s | ⏭️ skipped | no database change without a verified snapshot |');
+    expect(md).toContain('Planned but not reverted: `20260314_add_coupons`.');
+    expect(md).not.toContain('### Snapshot');
+    expect(md).toContain('1. Fix the database connection');
+    // The failed phase is drawn as critical in the chart.
+    expect(mermaidBlock(md).some((l) => /^ {2}took .* :crit, t\d+/.test(l))).toBe(true);
+  });
+
+  it('says plainly when production still looks broken after the rollback', () => {
+    const md = rollbackSummaryMarkdown(unverifiedRecord());
+    expect(md.split('\n')[0]).toBe('## 🚨 Rollback UNVERIFIED: production still looks broken — a person must act now');
+    expect(md).toContain('> [!CAUTION]');
+    const verification = section(md, 'Verification');
+    expect(verification).toContain('Production still looks broken after the rollback (severity critical, 1 of 2 checks passed).');
+    // The failing check comes first.
+    const rows = verification.split('\n').filter((l) => l.startsWith('| ') && !l.startsWith('| Check') && !l.startsWith('| ---'));
+    expect(rows[0]).toBe('| checkout | ❌ failed | critical | 500 Internal Server Error on 5 of 5 attempts |');
+    expect(md).toContain('**verify failed**: checkout still fails');
+    expect(md).toContain('1. Production is still broken: page the incident commander now.');
+  });
+
+  it('shows a dry run as the plan, with nothing changed and no verdict', () => {
+    const md = rollbackSummaryMarkdown(dryRunRecord());
+    expect(md.split('\n')[0]).toBe('## 📝 Rollback plan (dry run): nothing was changed in production');
+    expect(section(md, 'Plan')).toContain('| web | vercel | `dpl_good4790`');
+    expect(md).toContain('Checks: health, checkout, orders table.');
+    expect(md).toContain('migrations to revert in this order');
+    expect(md).not.toContain('### Verification');
+    expect(md).not.toContain('Planned but not reverted');
+    expect(md).not.toContain('### Database');
+    expect(md).toContain('dry run.');
+  });
+
+  it('says a re-run found nothing to do', () => {
+    const md = rollbackSummaryMarkdown(nothingToDoRecord());
+    expect(md.split('\n')[0]).toBe('## ✅ Nothing to roll back: production is already on web dpl\\_good4790 (beefcaf), api deploy 75, database unchanged');
+    expect(md).toContain('| app | web | 09:26:55 UTC | 900 ms | 3 min 0 s | ✔️ nothing-to-do | already current |');
+    expect(md).toContain('No migration was reverted.');
+    expect(section(md, 'Verification')).toContain('Not run: nothing changed.');
+  });
+
+  it('keeps hostile names, reasons and details inert: no HTML, no extra cells, no workflow commands, no links', () => {
+    const hostile = 'x|y\n## pwned <script>alert(1)</script> <img src=x onerror=alert(1)> ::error::bad [click](https://evil.example) `code` *b* _i_ # \\|';
+    const r: RollbackRecord = fullRecord();
+    r.reason = hostile;
+    r.environment = `prod\n::warning::${hostile}`;
+    r.components[0]!.name = hostile;
+    r.components[0]!.provider = hostile;
+    r.components[0]!.status = hostile;
+    r.components[0]!.error = hostile;
+    r.components[0]!.skipped = [{ id: 'dpl_`x`|y', reason: hostile }];
+    r.components[0]!.changedEnv = ['A|B`C'];
+    r.components[0]!.from = { id: hostile, url: 'javascript:alert(1)', commitSha: '``|<b>', createdAt: hostile };
+    r.components[0]!.to = { id: 'ok', url: 'https://evil.example/a"><script>|x' };
+    r.database!.planned = [hostile];
+    r.database!.reverted = [hostile];
+    r.database!.status = hostile;
+    r.snapshot!.path = `/tmp/${hostile}`;
+    r.timeline = r.timeline.map((e) => ({ ...e, component: hostile, detail: hostile }));
+    r.verify!.checks[0] = { name: hostile, passed: false, severity: hostile, detail: hostile };
+    r.plannedChecks = [hostile];
+    r.nextSteps = [hostile];
+    r.runUrl = 'https://github.com/acme/shop/actions/runs/1?x=<script>';
+    r.status = 'failed';
+    r.failedPhase = 'app';
+    r.timeline[2]!.status = 'failed';
+    const md = rollbackSummaryMarkdown(r);
+
+    // Inside a code span HTML is shown as text; everywhere else none may survive.
+    const outsideCode = md.replace(/(`+)[\s\S]*?\1/g, '');
+    expect(outsideCode).not.toMatch(/<script|<img|<b>/i);
+    expect(outsideCode).not.toMatch(/(?<!\\)\]\(https:\/\/evil/);
+    expect(outsideCode).not.toContain('## pwned');
+    for (const line of md.split('\n')) expect(line.startsWith('::'), line).toBe(false);
+    for (const rows of tableShapes(md)) expect(new Set(rows).size, 'every row keeps its header\'s cells').toBe(1);
+    // Only the report's own headings start a line with #.
+    const headings = md.split('\n').filter((l) => l.startsWith('#'));
+    expect(headings.every((h) => /^#{2,3} /.test(h) && !h.includes('pwned <'))).toBe(true);
+    expect(headings.length).toBeLessThan(15);
+    expectSaneGantt(mermaidBlock(md));
+    // What was said is still readable.
+    expect(md).toContain('alert(1)');
+    expect(md).toContain('`javascript:alert(1)`');
+  });
+});
+
+describe('Markdown pieces for outside text', () => {
+  it('inlineText leaves no raw HTML, pipe, newline or Markdown opener', () => {
+    const out = inlineText('a|b\r\nc <i>&amp; `x` [l](u) *s* _t_ #h !i ~~d~~ \\ \u202Eevil');
+    expect(out).toBe('a&#124;b c &lt;i&gt;&amp;amp; \\`x\\` \\[l\\](u) \\*s\\* \\_t\\_ \\#h \\!i \\~\\~d\\~\\~ \\\\ evil');
+  });
+
+  it('codeSpan fences past any backticks inside and stays on one line', () => {
+    expect(codeSpan('plain')).toBe('`plain`');
+    expect(codeSpan('a`b')).toBe('`` a`b ``');
+    expect(codeSpan('``x``\ny')).toBe('``` ``x`` y ```');
+  });
+
+  it('linkText links only http(s) URLs and encodes what could end the link', () => {
+    expect(linkText('https://a.example/x y')).toBe('<https://a.example/x%20y>');
+    expect(linkText('javascript:alert(1)')).toBe('`javascript:alert(1)`');
+    expect(linkText('not a url')).toBe('`not a url`');
+    expect(linkText('https://a.example/?q=<b>')).not.toMatch(/<b>/);
+  });
+
+  it('mermaidName keeps task names to characters the gantt grammar cannot misread', () => {
+    expect(mermaidName('app web:prod #1; x')).toBe('app web prod 1 x');
+    expect(mermaidName('::error::')).toBe('error');
+    expect(mermaidName('#;:')).toBe('unnamed');
+  });
+
+  it('draws no chart when no phase has a readable start', () => {
+    expect(ganttChart([])).toBeUndefined();
+    expect(ganttChart([{ phase: 'plan', started: 'soon', 'duration-ms': 1, 'budget-ms': 2, status: 'ok', detail: '' }])).toBeUndefined();
+  });
+});
