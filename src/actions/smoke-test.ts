@@ -7,12 +7,14 @@ import * as core from '@actions/core';
 import { input, runAction, setOutputs } from '../core/action.js';
 import { RollbackKitError } from '../core/errors.js';
 import type { Log } from '../core/log.js';
+import { output } from '../core/output.js';
 import { parseConnectionString } from '../db/connection.js';
 import { formatProblem, SpecError } from '../smoke/parse-spec.js';
 import { annotations, reportPaths, summaryMarkdown, writeReportFiles } from '../smoke/report.js';
 import type { Backoff } from '../smoke/spec.js';
 import { loadChecks, runSmokeTest } from '../smoke/smoke-test.js';
 import { DatabaseConfigError } from '../smoke/sql-probe.js';
+import { text } from '../report/markdown.js';
 
 function httpUrl(name: string): string | undefined {
   const raw = input.string(name);
@@ -36,7 +38,7 @@ function backoffInput(): Backoff {
 }
 
 async function writeSpecSummary(err: SpecError, log: Log): Promise<void> {
-  const lines = ['### Smoke test', '', '❌ The check spec is invalid, so nothing was run:', '', ...err.problems.map((p) => `- ${formatProblem(p)}`), ''];
+  const lines = ['### Smoke test', '', '❌ The check spec is invalid, so nothing was run:', '', ...err.problems.map((p) => `- ${text(formatProblem(p))}`), ''];
   await core.summary.addRaw(log.redact(lines.join('\n'))).write();
 }
 
@@ -85,7 +87,7 @@ await runAction(async (log) => {
     // A wrong database-url (password, user, database name) fails like an invalid spec, whatever
     // fail-step says: it is a typo in a secret, not an outage, so no verdict and no decision output.
     if (err instanceof DatabaseConfigError) {
-      await core.summary.addRaw(log.redact(`### Smoke test\n\n❌ ${err.message}\n\n${err.hint ?? ''}\n`)).write();
+      await core.summary.addRaw(log.redact(`### Smoke test\n\n❌ ${text(err.message)}\n\n${text(err.hint ?? '')}\n`)).write();
     }
     throw err;
   }
@@ -97,8 +99,7 @@ await runAction(async (log) => {
   for (const a of annotations(report)) {
     const message = log.redact(a.message);
     const title = log.redact(a.title);
-    if (a.level === 'error') core.error(message, { title });
-    else core.warning(message, { title });
+    output.annotate(a.level, message, { title });
   }
   await core.summary.addRaw(log.redact(summaryMarkdown(report))).write();
 

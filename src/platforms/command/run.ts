@@ -1,9 +1,11 @@
 /**
  * command: the rollback is the user's own command (docker, pm2, flyctl, railway…). It runs under
  * bash with the target in its environment, its output streamed to the log, and a time limit
- * enforced by coreutils `timeout`, which also kills what the command started.
+ * enforced by coreutils `timeout`, which also kills what the command started. Its output passes
+ * through the Log like every other line, so a line it prints cannot act as a workflow command.
  */
 import { exec } from '@actions/exec';
+import { StringDecoder } from 'node:string_decoder';
 import { RollbackKitError } from '../../core/errors.js';
 import type { Log } from '../../core/log.js';
 
@@ -42,15 +44,23 @@ export async function runRollbackCommand(opts: CommandOptions, log: Log): Promis
   const env: Record<string, string> = {};
   for (const [k, v] of Object.entries(opts.baseEnv)) if (v !== undefined && !k.startsWith('INPUT_')) env[k] = v;
   Object.assign(env, vars);
+  const out = lineBuffer((line) => log.info(line));
+  const err = lineBuffer((line) => log.info(line));
   let code: number;
   try {
     code = await exec('timeout', [`--kill-after=${KILL_AFTER_SECONDS}`, String(opts.timeoutSeconds), 'bash', '-eo', 'pipefail', '-c', command], {
       cwd: opts.cwd,
       env,
       ignoreReturnCode: true,
+      // Its output reaches the log through our writer, line by line: what a deploy tool prints
+      // (image labels, server messages) must not become a workflow command of this step.
+      silent: true,
+      listeners: { stdout: out.write, stderr: err.write },
     });
-  } catch (err) {
-    throw new RollbackKitError(`Could not start the rollback command: ${(err as Error).message}.`, 'The runner needs bash and coreutils timeout (Linux runners have both).');
+    out.flush();
+    err.flush();
+  } catch (error) {
+    throw new RollbackKitError(`Could not start the rollback command: ${(error as Error).message}.`, 'The runner needs bash and coreutils timeout (Linux runners have both).');
   }
   if (TIMED_OUT.has(code)) {
     throw new RollbackKitError(`The rollback command did not finish within ${opts.timeoutSeconds} s and was stopped.`, 'Raise timeout-seconds, or make the command faster; check what it changed before re-running.');
@@ -61,4 +71,26 @@ export async function runRollbackCommand(opts: CommandOptions, log: Log): Promis
   const note = `The rollback command finished (exit 0) for target ${opts.target}.`;
   log.info(note);
   return { status: 'rolled-back', exitCode: code, notes: [note] };
+}
+
+/**
+ * Whole lines out of a child's output chunks; the last line is kept even without a newline
+ * (@actions/exec's own line listeners drop it).
+ */
+function lineBuffer(emit: (line: string) => void): { write: (chunk: Buffer) => void; flush: () => void } {
+  // A chunk can end inside a multi-byte character: the decoder keeps it for the next one.
+  const decoder = new StringDecoder('utf8');
+  let pending = '';
+  return {
+    write(chunk) {
+      const lines = (pending + decoder.write(chunk)).split('\n');
+      pending = lines.pop() ?? '';
+      for (const line of lines) emit(line);
+    },
+    flush() {
+      pending += decoder.end();
+      if (pending) emit(pending);
+      pending = '';
+    },
+  };
 }
