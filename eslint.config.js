@@ -16,6 +16,20 @@ export default tseslint.config(
     },
   },
   {
+    // Every line for the runner's log goes through src/core/output.ts, which keeps outside text
+    // from being read as a workflow command.
+    files: ['src/**'],
+    ignores: ['src/core/output.ts'],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        { selector: "MemberExpression[object.name='core'][property.name=/^(info|warning|error|notice|debug|setFailed|setSecret|startGroup|endGroup|group)$/]", message: 'Write to the log through src/core/output.ts (or the Log).' },
+        { selector: "MemberExpression[object.name='console']", message: 'Write to the log through src/core/output.ts (or the Log).' },
+        { selector: "MemberExpression[object.name='process'][property.name=/^(stdout|stderr)$/]", message: 'Write to the log through src/core/output.ts (or the Log).' },
+      ],
+    },
+  },
+  {
     files: ['src/actions/**', 'src/cli/**', 'test/**', 'bench/**', 'scripts/**', 'bin/**', 'vitest.config.ts'],
     rules: { 'no-restricted-properties': 'off' },
   },

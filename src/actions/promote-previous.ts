@@ -9,6 +9,7 @@ import type { Log } from '../core/log.js';
 import { registerUrlSecrets } from '../core/url-secrets.js';
 import { DEFAULT_VERCEL_API_URL, METHODS, promotePrevious, PROVIDERS, type PromoteCommon, type PromoteOutcome, type PromoteRequest, type Provider } from '../platforms/promote.js';
 import type { DeploymentInfo } from '../platforms/vercel/rollback.js';
+import { table, text } from '../report/markdown.js';
 
 function choice<T extends string>(name: string, allowed: readonly T[], fallback: T): T {
   const value = (input.string(name) ?? fallback).toLowerCase();
@@ -61,30 +62,22 @@ function readRequest(log: Log): PromoteRequest {
 
 /** The job summary: what serves production now and why; every cell passes through the redactor. */
 async function summarize(outcome: PromoteOutcome, provider: Provider, durationMs: number, log: Log): Promise<void> {
-  const r = (text: string | undefined) => log.redact(text ?? '');
+  const r = (value: string | undefined) => text(log.redact(value ?? ''));
   const row = (d: DeploymentInfo) => [r(d.id), r(d.url), r(d.commitSha)];
-  const summary = core.summary
-    .addHeading(`promote-previous: ${outcome.status}`, 3)
-    .addTable([
-      [
-        { data: '', header: true },
-        { data: 'deployment', header: true },
-        { data: 'url', header: true },
-        { data: 'commit', header: true },
-      ],
-      ['from', ...row(outcome.from)],
-      ['to', ...row(outcome.to)],
-    ])
-    .addList([...outcome.notes.map(r), `provider ${provider}, ${(durationMs / 1000).toFixed(1)} s`]);
+  const parts = [
+    `### promote-previous: ${outcome.status}`,
+    table(['', 'deployment', 'url', 'commit'], [['from', ...row(outcome.from)], ['to', ...row(outcome.to)]]),
+    [...outcome.notes.map(r), `provider ${provider}, ${(durationMs / 1000).toFixed(1)} s`].map((note) => `- ${note}`).join('\n'),
+  ];
   const details = outcome.details;
-  if (details?.rows.length) summary.addTable([details.header.map((data) => ({ data, header: true })), ...details.rows.map((cells) => cells.map(r))]);
-  await summary.write();
+  if (details?.rows.length) parts.push(table(details.header, details.rows.map((cells) => cells.map(r))));
+  await core.summary.addRaw(`${parts.join('\n\n')}\n`).write();
 }
 
 /** A failed step still leaves a summary, so the incident record shows what stopped the rollback. */
 async function summarizeFailure(err: unknown, log: Log): Promise<void> {
   try {
-    await core.summary.addHeading('promote-previous: failed', 3).addRaw(log.redact(errorLine(err)), true).write();
+    await core.summary.addRaw(`### promote-previous: failed\n\n${text(log.redact(errorLine(err)))}\n`).write();
   } catch {
     // No summary file (outside Actions): the error line says it all.
   }

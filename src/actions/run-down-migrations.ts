@@ -5,6 +5,7 @@ import { parseConnectionString } from '../db/connection.js';
 import { parseFormatName } from '../migrations/registry.js';
 import { RevertFailed, revertMigrations, type Choice, type RevertResult } from '../migrations/revert.js';
 import { revertSummary } from '../migrations/summary.js';
+import { text } from '../report/markdown.js';
 
 function readChoice(): Choice {
   const steps = input.integer('steps', { min: 1 });
@@ -65,7 +66,7 @@ await runAction(async (log) => {
       failedOutputs();
       if (err instanceof RollbackKitError) {
         // Stopped before planning (snapshot, lock, inputs): nothing was changed; say so where people look.
-        await core.summary.addRaw(log.redact(`## run-down-migrations\n\n**Failed before changing anything:** ${err.line}\n`)).write();
+        await core.summary.addRaw(log.redact(`## run-down-migrations\n\n**Failed before changing anything:** ${text(err.line)}\n`)).write();
       }
     }
     throw err;

@@ -7,6 +7,7 @@ import * as core from '@actions/core';
 import { input, runAction, setOutputs } from '../core/action.js';
 import { RollbackKitError } from '../core/errors.js';
 import type { Log } from '../core/log.js';
+import { output } from '../core/output.js';
 import { displayUrl, registerUrlSecrets, splitCredentials } from '../core/url-secrets.js';
 import { parseConnectionString } from '../db/connection.js';
 import { CheckConfigError } from '../smoke/config-error.js';
@@ -14,6 +15,7 @@ import { formatProblem, SpecError } from '../smoke/parse-spec.js';
 import { annotations, reportPaths, summaryMarkdown, writeReportFiles } from '../smoke/report.js';
 import type { Backoff } from '../smoke/spec.js';
 import { loadChecks, runSmokeTest } from '../smoke/smoke-test.js';
+import { text } from '../report/markdown.js';
 
 /** A URL input; its user name, password and secret parameters are registered before anything can print them. */
 function httpUrl(name: string, log: Log): string | undefined {
@@ -39,7 +41,7 @@ function backoffInput(): Backoff {
 }
 
 async function writeSpecSummary(err: SpecError, log: Log): Promise<void> {
-  const lines = ['### Smoke test', '', '❌ The check spec is invalid, so nothing was run:', '', ...err.problems.map((p) => `- ${formatProblem(p)}`), ''];
+  const lines = ['### Smoke test', '', '❌ The check spec is invalid, so nothing was run:', '', ...err.problems.map((p) => `- ${text(formatProblem(p))}`), ''];
   await core.summary.addRaw(log.redact(lines.join('\n'))).write();
 }
 
@@ -91,7 +93,8 @@ await runAction(async (log) => {
     // request fetch refuses to send) fails like an invalid spec, whatever fail-step says: it is a
     // mistake in the configuration, not an outage, so no verdict and no decision output.
     if (err instanceof CheckConfigError) {
-      await core.summary.addRaw(log.redact(`### Smoke test\n\n❌ ${err.message}\n\n${err.hint ?? ''}\n`)).write();
+      // Redact first: escaping could split a secret so the redactor no longer sees it.
+      await core.summary.addRaw(`### Smoke test\n\n❌ ${text(log.redact(err.message))}\n\n${text(log.redact(err.hint ?? ''))}\n`).write();
     }
     throw err;
   }
@@ -103,8 +106,7 @@ await runAction(async (log) => {
   for (const a of annotations(report)) {
     const message = log.redact(a.message);
     const title = log.redact(a.title);
-    if (a.level === 'error') core.error(message, { title });
-    else core.warning(message, { title });
+    output.annotate(a.level, message, { title });
   }
   await core.summary.addRaw(log.redact(summaryMarkdown(report))).write();
 

@@ -9,6 +9,7 @@ import { DEFAULT_LOCK_TIMEOUT_SECONDS } from '../db/lock-wait.js';
 import { takeSnapshot } from '../db/snapshot.js';
 import { requireArtifactRuntime, uploadSnapshotArtifact } from '../github/artifact.js';
 import { snapshotSummary } from '../report/db-summary.js';
+import { code } from '../report/markdown.js';
 
 await runAction(async (log) => {
   const target = parseConnectionString(input.required('database-url'), log);
@@ -50,7 +51,7 @@ await runAction(async (log) => {
     const paths = [result.path, result.manifestPath, ...(result.exportsDir ? [result.exportsDir] : [])];
     const artifact = await uploadSnapshotArtifact(paths, retentionDays);
     log.info(`Uploaded artifact ${artifact.name}${retentionDays ? `, kept ${retentionDays} days` : ''}.`);
-    summary += `\nUploaded as artifact \`${artifact.name}\`${retentionDays ? ` (kept ${retentionDays} days)` : ''}.\n`;
+    summary += `\nUploaded as artifact ${code(artifact.name)}${retentionDays ? ` (kept ${retentionDays} days)` : ''}.\n`;
   }
   await core.summary.addRaw(summary).write();
 });

@@ -5,14 +5,15 @@
 import * as core from '@actions/core';
 import { RollbackKitError, errorLine } from './errors.js';
 import { createLog, type Log } from './log.js';
+import { output } from './output.js';
 import { parseBoolean, parseInteger, parseList, parseNumber } from './parse.js';
 
 export function actionLog(): Log {
   return createLog({
-    info: (m) => core.info(m),
-    warning: (m) => core.warning(m),
-    debug: (m) => core.debug(m),
-    mask: (v) => core.setSecret(v),
+    info: (m) => output.info(m),
+    warning: (m) => output.annotate('warning', m),
+    debug: (m) => output.debug(m),
+    mask: (v) => output.mask(v),
   });
 }
 
@@ -63,6 +64,6 @@ export async function runAction(body: (log: Log) => Promise<void>): Promise<void
     await body(log);
   } catch (err) {
     if (!(err instanceof RollbackKitError) && err instanceof Error && err.stack) log.debug(err.stack);
-    core.setFailed(log.redact(errorLine(err)));
+    output.fail(log.redact(errorLine(err)));
   }
 }

@@ -62,14 +62,3 @@ export function memoryLog(): Log & { lines: string[] } {
   });
   return Object.assign(log, { lines });
 }
-
-/** A log for the terminal (the CLI): warnings to stderr, debug only when asked for. */
-export function consoleLog(opts: { debug?: boolean } = {}): Log {
-  return createLog({
-    info: (m) => console.log(m),
-    warning: (m) => console.error(`warning: ${m}`),
-    debug: (m) => {
-      if (opts.debug) console.error(`debug: ${m}`);
-    },
-  });
-}

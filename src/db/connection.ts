@@ -4,9 +4,9 @@
  * target as host:port/db for messages, and builds what node-postgres and the pg_* tools need,
  * passing the password through the environment so it never shows in a process list.
  */
-import { readFileSync } from 'node:fs';
+import { accessSync, constants, readFileSync, statSync } from 'node:fs';
 import type { ClientConfig } from 'pg';
-import { RollbackKitError } from '../core/errors.js';
+import { RollbackKitError, systemErrorMeaning } from '../core/errors.js';
 import type { Log } from '../core/log.js';
 import { registerUrlSecrets } from '../core/url-secrets.js';
 
@@ -33,7 +33,36 @@ export function parseConnectionString(raw: string, log?: Log): ConnectionTarget 
   if (isUrl && log) registerUrlSecrets(text, log);
   const target = isUrl ? parseUrl(text) : parseKeyValue(text);
   log?.secret(target.password);
+  checkReferencedFiles(target);
   return target;
+}
+
+/** Connection parameters that name a file libpq (and we) will read. */
+const FILE_PARAMS = ['sslrootcert', 'sslcert', 'sslkey', 'passfile'];
+
+/**
+ * A missing or unreadable certificate, key or password file fails here, up front and named,
+ * instead of deep inside a connection attempt or a pg_dump run.
+ */
+function checkReferencedFiles(t: ConnectionTarget): void {
+  for (const param of FILE_PARAMS) {
+    const path = t.params[param];
+    // sslrootcert=system means the system's certificate store (libpq 16), not a file.
+    if (!path || (param === 'sslrootcert' && path === 'system')) continue;
+    let problem: string | undefined;
+    try {
+      if (!statSync(path).isFile()) problem = 'it is not a file';
+      else accessSync(path, constants.R_OK);
+    } catch (err) {
+      problem = systemErrorMeaning(err) ?? 'it cannot be read';
+    }
+    if (problem) {
+      throw new RollbackKitError(
+        `The connection string's ${param} file ${path} cannot be used: ${problem}.`,
+        `Write the file to that path in an earlier step of the job (from a secret), or fix the ${param} parameter.`,
+      );
+    }
+  }
 }
 
 const ENCODE_HINT = 'Percent-encode special characters in the user name and password (@ as %40, / as %2F, # as %23, ? as %3F, % as %25, : as %3A).';

@@ -2,8 +2,9 @@
  * The manifest written next to every snapshot: what was dumped, from which server, its sha256, and
  * the catalogue (row counts per table, object counts) that restore-db and smoke checks compare with.
  */
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { RollbackKitError } from '../core/errors.js';
+import { writeFileAtomic } from '../core/files.js';
 import type { SnapshotFormat } from './archive.js';
 import type { ObjectCounts, TableCount } from './catalog.js';
 
@@ -45,9 +46,10 @@ export function manifestPathFor(snapshotPath: string): string {
   return `${snapshotPath.replace(/\/+$/, '')}.manifest.json`;
 }
 
+/** Written whole or not at all: a truncated manifest must never sit beside a snapshot. */
 export async function writeManifest(snapshotPath: string, manifest: SnapshotManifest): Promise<string> {
   const path = manifestPathFor(snapshotPath);
-  await writeFile(path, `${JSON.stringify(manifest, null, 2)}\n`);
+  await writeFileAtomic(path, `${JSON.stringify(manifest, null, 2)}\n`);
   return path;
 }
 

@@ -99,12 +99,19 @@ export async function userSchemas(session: Session): Promise<string[]> {
   return rows.map((r) => r.nspname);
 }
 
-/** A hint for a pattern that matches nothing only because pg_dump folds it to lower case. */
+/**
+ * A hint for a pattern that matches nothing only because of letter case: `billing` or `Billing`
+ * (folded to lower case, as pg_dump does) or `"billing"` (quoted, but in the wrong case) for a
+ * schema or table named `Billing`. Names the real name and how to write it.
+ */
 function caseHint(pattern: string, candidates: string[]): string {
-  const exact = candidates.find((c) => c === pattern.replace(/"/g, ''));
-  return exact && !pattern.includes('"') && exact !== exact.toLowerCase()
-    ? ` Unquoted names are folded to lower case, as pg_dump does: write "${exact}" in double quotes to match it.`
-    : '';
+  const bare = pattern.replace(/"/g, '');
+  const real = candidates.find((c) => c.toLowerCase() === bare.toLowerCase() && c !== (pattern.includes('"') ? bare : bare.toLowerCase()));
+  if (!real) return '';
+  const quoted = `"${real.replace(/"/g, '""')}"`;
+  return pattern.includes('"')
+    ? ` Quoted names match exactly and the name is ${real}: write ${quoted} to match it.`
+    : ` Unquoted names are folded to lower case, as pg_dump does, and the name is ${real}: write ${quoted} in double quotes to match it.`;
 }
 
 /** Schema names matching one pattern (`input` names the input for messages). */

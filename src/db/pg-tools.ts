@@ -106,12 +106,25 @@ export async function siblingTool(of: PgTool, name: PgToolName, serverMajor: num
   return findPgTool(name, serverMajor, { ...opts, explicitPath: undefined });
 }
 
+const TOOL_PREFIX = /^(pg_dump|pg_restore|psql):\s*/;
+
 /**
  * The line of a pg_dump / pg_restore / psql stderr worth showing: the first that reports an error,
- * else the first at all, without the tool's `name: error:` prefix. Empty when stderr is.
+ * else the first at all, without the tool's `name: error:` prefix, followed by the server's own
+ * reason and hint that the tool printed after it ("detail: Error message from server: FATAL: …",
+ * "HINT: …"): "PQgetCopyData() failed" alone does not say the connection was terminated.
+ * Empty when stderr is.
  */
 export function toolErrorLine(stderr: string): string {
-  const lines = stderr.split('\n').map((l) => l.trim()).filter(Boolean);
-  const line = lines.find((l) => /error|fatal|could not/i.test(l)) ?? lines[0] ?? '';
-  return line.replace(/^(pg_dump|pg_restore|psql):\s*(error:\s*)?/, '');
+  const lines = stderr.split('\n').map((l) => l.trim().replace(/\s+/g, ' ')).filter(Boolean);
+  const at = Math.max(0, lines.findIndex((l) => /error|fatal|could not/i.test(l)));
+  const main = (lines[at] ?? '').replace(TOOL_PREFIX, '').replace(/^error:\s*/, '');
+  const reasons: string[] = [];
+  for (const line of lines.slice(at + 1)) {
+    const rest = line.replace(TOOL_PREFIX, '');
+    if (/^error:/.test(rest)) break;
+    const reason = /^detail: Error message from server: (.+)$/.exec(rest)?.[1] ?? /^(?:hint|HINT|DETAIL): (.+)$/.exec(rest)?.[0];
+    if (reason && !main.includes(reason) && !reasons.includes(reason)) reasons.push(reason.replace(/^hint: /, 'HINT: '));
+  }
+  return [main, ...reasons].map((part) => part.replace(/\.+$/, '')).join('; ');
 }

@@ -5,11 +5,12 @@
  * Nothing is reported as a snapshot until it has been read back in full.
  */
 import { createWriteStream } from 'node:fs';
-import { access, mkdir, rm, unlink, writeFile } from 'node:fs/promises';
+import { access, mkdir, rm } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { to as copyTo } from 'pg-copy-streams';
 import { RollbackKitError } from '../core/errors.js';
+import { asFileError, makeDirectory, probeWritable } from '../core/files.js';
 import type { Log } from '../core/log.js';
 import { runProcess } from '../core/process.js';
 import { fingerprint, readWhole, type SnapshotFormat } from './archive.js';
@@ -91,15 +92,8 @@ export function validateRequest(req: SnapshotRequest): void {
 }
 
 async function prepareOutputDir(dir: string, input: string): Promise<void> {
-  try {
-    await mkdir(dir, { recursive: true });
-    const probe = join(dir, `.rollback-kit-write-test-${process.pid}`);
-    await writeFile(probe, '');
-    await unlink(probe);
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code ?? 'error';
-    throw new RollbackKitError(`${input} ${dir} is not writable (${code}).`, `Point ${input} at a writable folder, such as one under $RUNNER_TEMP.`);
-  }
+  await makeDirectory(dir, input);
+  await probeWritable(dir, input);
 }
 
 async function freePath(dir: string, base: string, ext: string): Promise<string> {
@@ -305,7 +299,7 @@ export async function takeSnapshot(req: SnapshotRequest, log: Log): Promise<Snap
     // Nothing half-done: a snapshot that did not verify is not left where someone could trust it.
     if (path) await rm(path, { recursive: true, force: true }).catch(() => undefined);
     if (exportsDir) await rm(exportsDir, { recursive: true, force: true }).catch(() => undefined);
-    throw err;
+    throw asFileError(err, 'output-dir');
   } finally {
     await session.end().catch(() => undefined);
   }

@@ -1,7 +1,34 @@
-/** Small pieces of the Markdown every job summary is made of. */
+/**
+ * Small pieces of the Markdown every job summary is made of. Outside text (paths, table and check
+ * names, server messages) goes in through `text` or `code`, so it cannot end a table row, start a
+ * heading, or bring in HTML, a link or an image.
+ */
 
-export function escapeCell(text: string): string {
-  return text.replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
+const LINE_BREAKS = /\r\n|\r|\n/g;
+
+/** Outside text as inline Markdown: one line, no HTML, no links or images, no code spans. */
+export function text(value: string): string {
+  return value
+    .replace(LINE_BREAKS, ' ')
+    .replace(/[\\`[\]]/g, '\\$&')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/^(\s*)#/, '$1\\#');
+}
+
+/** Outside text as an inline code span whose fence no backtick inside can close. */
+export function code(value: string): string {
+  const oneLine = value.replace(LINE_BREAKS, ' ');
+  const longestRun = Math.max(0, ...(oneLine.match(/`+/g) ?? []).map((run) => run.length));
+  const fence = '`'.repeat(longestRun + 1);
+  // A span that starts or ends with a backtick needs a space between it and the fence.
+  const pad = /^`|`$/.test(oneLine) ? ' ' : '';
+  return `${fence}${pad}${oneLine}${pad}${fence}`;
+}
+
+/** A table cell: `|` escaped (also inside code spans, as GFM reads it) and on one line. */
+export function escapeCell(value: string): string {
+  return value.replace(/\|/g, '\\|').replace(LINE_BREAKS, ' ');
 }
 
 export function table(headers: string[], rows: (string | number)[][]): string {

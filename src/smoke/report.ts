@@ -8,6 +8,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { Log } from '../core/log.js';
 import { redactDeep } from '../core/secrets.js';
+import { escapeCell, text } from '../report/markdown.js';
 import type { CheckResult, SmokeOptions } from './run-checks.js';
 import type { Verdict } from './verdict.js';
 
@@ -133,26 +134,22 @@ export function summaryMarkdown(report: SmokeReport): string {
     const samples = c.samples > 1 ? ` · ${c.samples} samples, ${c.errorRate}% errors` : '';
     const latency = `${c.p50Ms ?? '-'} / ${c.p95Ms ?? '-'} / ${c.maxMs ?? '-'}${samples}`;
     const baseline = c.baseline ? [`${c.baseline.p95Ms ?? '-'}${c.baseline.regression ? ' (regression)' : ''}`] : withBaseline ? ['-'] : [];
-    return [c.name, result, String(c.attempts), c.status !== undefined ? String(c.status) : c.kind === 'sql' ? 'SQL' : '-', latency, ...baseline, c.reason ?? ''];
+    return [text(c.name), result, String(c.attempts), c.status !== undefined ? String(c.status) : c.kind === 'sql' ? 'SQL' : '-', latency, ...baseline, text(c.reason ?? '')];
   });
-  const line = (cells: string[]) => `| ${cells.map(cell).join(' | ')} |`;
+  const line = (cells: string[]) => `| ${cells.map(escapeCell).join(' | ')} |`;
   return [
     '### Smoke test',
     '',
     headline,
     '',
-    ...(v.reasons.length ? [...v.reasons.map((r) => `- ${r}`), ''] : []),
+    ...(v.reasons.length ? [...v.reasons.map((r) => `- ${text(r)}`), ''] : []),
     line(head),
     line(head.map(() => '---')),
     ...rows.map(line),
     '',
-    `Thresholds: error rate ≤ ${report.settings.maxErrorRate}%, p95 ≤ ${report.settings.maxP95Ms} ms. Reported error rate ${v.errorRate}% and p95 ${v.p95Ms ?? '-'} ms are those of "${v.worstCheck ?? '-'}".`,
+    `Thresholds: error rate ≤ ${report.settings.maxErrorRate}%, p95 ≤ ${report.settings.maxP95Ms} ms. Reported error rate ${v.errorRate}% and p95 ${v.p95Ms ?? '-'} ms are those of "${text(v.worstCheck ?? '-')}".`,
     '',
   ].join('\n');
-}
-
-function cell(text: string): string {
-  return text.replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
 }
 
 /** One annotation per failed check (errors) and per latency regression (warnings). */

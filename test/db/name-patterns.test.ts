@@ -54,10 +54,14 @@ describe.each([
   });
 });
 
-it('says how to match a mixed-case schema that an unquoted name misses', async () => {
-  const run = await runAction('snapshot-db', { 'database-url': db.url, schemas: 'Billing', 'output-dir': await mkdtemp(join(tmpdir(), 'rk-names-')) });
+it.each([
+  ['Billing', /schemas: "Billing" matches no schema; there are .*Billing.* Unquoted names are folded to lower case, as pg_dump does, and the name is Billing: write "Billing" in double quotes/],
+  ['billing', /schemas: "billing" matches no schema; there are .*Billing.* Unquoted names are folded to lower case, as pg_dump does, and the name is Billing: write "Billing" in double quotes/],
+  ['"billing"', /schemas: ""billing"" matches no schema; .* Quoted names match exactly and the name is Billing: write "Billing" to match it/],
+])('says how to match a mixed-case schema that %s misses', async (pattern, message) => {
+  const run = await runAction('snapshot-db', { 'database-url': db.url, schemas: pattern, 'output-dir': await mkdtemp(join(tmpdir(), 'rk-names-')) });
   expect(run.code).not.toBe(0);
-  expect(run.errors).toEqual([expect.stringMatching(/schemas: "Billing" matches no schema; there are .*Billing.*write "Billing" in double quotes/)]);
+  expect(run.errors).toEqual([expect.stringMatching(message)]);
 });
 
 it('restore-db will not empty tables a snapshot has no rows for unless their rows are kept first', async () => {

@@ -242,8 +242,8 @@ describe('promote-previous (vercel): refusals', () => {
   const cases: [string, (f: ShopFixture) => Record<string, string | undefined>, RegExp][] = [
     ['missing token', (f) => vercelInputs(f, { 'vercel-token': undefined }), /vercel-token is required when provider is vercel/],
     ['bad token', (f) => vercelInputs(f, { 'vercel-token': 'vercel_tok_not_a_real_token_123' }), /Vercel rejected the token \(403\).*vercel-token/],
-    ['token without the team', (f) => vercelInputs(f, { 'vercel-token': OTHER_TOKEN }), /refused access \(403\) to project shop in team team_acme0123456789.*team input/],
-    ['unknown team', (f) => vercelInputs(f, { team: 'nope' }), /refused access \(403\) to project shop in team nope/],
+    ['token without the team', (f) => vercelInputs(f, { 'vercel-token': OTHER_TOKEN }), /refused access \(403\) to project shop in team team_acme0123456789 while .*: the token is valid but has no access there\..*Check the vercel-token secret first: it must belong to a member of team team_acme0123456789.*Then check the team input/],
+    ['unknown team', (f) => vercelInputs(f, { team: 'nope' }), /refused access \(403\) to project shop in team nope.*vercel-token secret first.*team input/],
     ['unknown project', (f) => vercelInputs(f, { project: 'shoop' }), /Project shoop was not found in team team_acme0123456789 \(404\)/],
     ['team project without team', (f) => vercelInputs(f, { team: undefined }), /Project shop was not found in the personal account of the token \(404\)/],
     ['unknown deployment', (f) => vercelInputs(f, { target: 'dpl_doesnotexist' }), /Deployment dpl_doesnotexist was not found in project shop \(404\)/],

@@ -1,11 +1,13 @@
 /**
  * command: the rollback is the user's own command (docker, pm2, kubectl…). It runs under bash with
  * the target in its environment, its output streamed to the log, and a time limit enforced by
- * coreutils `timeout`, which also kills what the command started. An optional verify command
- * (`kubectl rollout status`, a health check) runs after it within the same time limit: the rollback
- * is done only when that passes too.
+ * coreutils `timeout`, which also kills what the command started. Its output passes through the Log
+ * like every other line, so a line it prints cannot act as a workflow command. An optional verify
+ * command (`kubectl rollout status`, a health check) runs after it within the same time limit: the
+ * rollback is done only when that passes too.
  */
 import { exec } from '@actions/exec';
+import { StringDecoder } from 'node:string_decoder';
 import { RollbackKitError } from '../../core/errors.js';
 import type { Log } from '../../core/log.js';
 
@@ -54,7 +56,7 @@ export async function runRollbackCommand(opts: CommandOptions, log: Log): Promis
   for (const [k, v] of Object.entries(opts.baseEnv)) if (v !== undefined && !k.startsWith('INPUT_')) env[k] = v;
   Object.assign(env, vars);
   const deadline = Date.now() + opts.timeoutSeconds * 1000;
-  const code = await runBash(command, opts.timeoutSeconds, env, opts.cwd);
+  const code = await runBash(command, opts.timeoutSeconds, env, opts.cwd, log);
   if (TIMED_OUT.has(code)) {
     throw new RollbackKitError(`The rollback command did not finish within ${opts.timeoutSeconds} s and was stopped.`, 'Raise timeout-seconds, or make the command faster; check what it changed before re-running.');
   }
@@ -70,7 +72,7 @@ export async function runRollbackCommand(opts: CommandOptions, log: Log): Promis
     throw new RollbackKitError(`The rollback command used the whole ${opts.timeoutSeconds} s, so the verify command could not run: the rollback is not confirmed.`, 'Raise timeout-seconds and re-run the step.');
   }
   log.info(`Verify command (limit ${left} s):`);
-  const verifyCode = await runBash(verify, left, env, opts.cwd);
+  const verifyCode = await runBash(verify, left, env, opts.cwd, log);
   if (TIMED_OUT.has(verifyCode)) {
     throw new RollbackKitError(`The rollback command finished, but the verify command did not pass within the ${opts.timeoutSeconds} s limit and was stopped: the rollback is not confirmed.`, 'Check the service now; raise timeout-seconds if it needs longer to become healthy, then re-run the step.');
   }
@@ -82,10 +84,45 @@ export async function runRollbackCommand(opts: CommandOptions, log: Log): Promis
   return { status: 'rolled-back', exitCode: code, verified: true, notes };
 }
 
-async function runBash(command: string, seconds: number, env: Record<string, string>, cwd: string | undefined): Promise<number> {
+async function runBash(command: string, seconds: number, env: Record<string, string>, cwd: string | undefined, log: Log): Promise<number> {
+  const out = lineBuffer((line) => log.info(line));
+  const err = lineBuffer((line) => log.info(line));
   try {
-    return await exec('timeout', [`--kill-after=${KILL_AFTER_SECONDS}`, String(seconds), 'bash', '-eo', 'pipefail', '-c', command], { cwd, env, ignoreReturnCode: true });
-  } catch (err) {
-    throw new RollbackKitError(`Could not start the rollback command: ${(err as Error).message}.`, 'The runner needs bash and coreutils timeout (Linux runners have both).');
+    const code = await exec('timeout', [`--kill-after=${KILL_AFTER_SECONDS}`, String(seconds), 'bash', '-eo', 'pipefail', '-c', command], {
+      cwd,
+      env,
+      ignoreReturnCode: true,
+      // Its output reaches the log through our writer, line by line: what a deploy tool prints
+      // (image labels, server messages) must not become a workflow command of this step.
+      silent: true,
+      listeners: { stdout: out.write, stderr: err.write },
+    });
+    out.flush();
+    err.flush();
+    return code;
+  } catch (error) {
+    throw new RollbackKitError(`Could not start the rollback command: ${(error as Error).message}.`, 'The runner needs bash and coreutils timeout (Linux runners have both).');
   }
+}
+
+/**
+ * Whole lines out of a child's output chunks; the last line is kept even without a newline
+ * (@actions/exec's own line listeners drop it).
+ */
+function lineBuffer(emit: (line: string) => void): { write: (chunk: Buffer) => void; flush: () => void } {
+  // A chunk can end inside a multi-byte character: the decoder keeps it for the next one.
+  const decoder = new StringDecoder('utf8');
+  let pending = '';
+  return {
+    write(chunk) {
+      const lines = (pending + decoder.write(chunk)).split('\n');
+      pending = lines.pop() ?? '';
+      for (const line of lines) emit(line);
+    },
+    flush() {
+      pending += decoder.end();
+      if (pending) emit(pending);
+      pending = '';
+    },
+  };
 }

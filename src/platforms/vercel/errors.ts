@@ -36,9 +36,11 @@ export function vercelError(err: unknown, ctx: ErrorContext): Error {
     case 403:
       return err.invalidToken
         ? new RollbackKitError(`Vercel rejected the token (403) while ${ctx.doing}.${said}`, 'Check the vercel-token secret: create a new token at https://vercel.com/account/tokens.')
-        : new RollbackKitError(
-            `Vercel refused access (403) to project ${ctx.project} in ${scopeName(ctx)} while ${ctx.doing}.${said}`,
-            'Check the team input (team_… id or slug of the team that owns the project) and that the token was created with access to that team.',
+        : // A valid token without access to the scope is the usual cause (a personal token, or one
+          // scoped to other teams); a wrong team input gives the same answer, so name both, token first.
+          new RollbackKitError(
+            `Vercel refused access (403) to project ${ctx.project} in ${scopeName(ctx)} while ${ctx.doing}: the token is valid but has no access there.${said}`,
+            `Check the vercel-token secret first: it must belong to a member of ${ctx.team ? `team ${ctx.team}` : "the project's team"} or be scoped to it. Then check the team input: the team_… id or slug of the team that owns the project.`,
           );
     case 404:
       return ctx.deployment

@@ -1,0 +1,58 @@
+/**
+ * The one writer between rollback-kit and the runner's log. The runner reads every line a step
+ * prints (stdout and stderr) as a possible workflow command: a line whose first non-blank
+ * characters are `::` (`::set-output`, `::add-mask::`, `::stop-commands::`…), and, in the old
+ * form, `##[name]` anywhere in a line. Our lines carry outside text (paths, migration file names,
+ * check names, server messages, a command's output), and a newline inside such text would start a
+ * new line that the runner obeys. So plain lines are split where the runner splits them (\n, \r)
+ * and each one is made inert; our own commands (annotations, masks, failure) are issued by
+ * @actions/core, which escapes their data and properties so they stay one line.
+ */
+import * as core from '@actions/core';
+import { EOL } from 'node:os';
+
+/** Where the runner splits lines (.NET ReadLine: \r\n, \r or \n). */
+const LINE_BREAK = /\r\n|\r|\n/;
+/** The runner trims leading whitespace (.NET's definition, which includes U+0085) before looking for `::`. */
+const LEADING_COMMAND = /^([\s\u0085]*)::/;
+const OLD_FORM_COMMAND = /##\[/g;
+
+/**
+ * One line the runner will not read as a command: a leading `::` and any `##[` are written with
+ * the runner's own percent escapes (`%3A%3A`, `##%5B`), so the text stays readable.
+ */
+export function inertLine(line: string): string {
+  return line.replace(LEADING_COMMAND, '$1%3A%3A').replace(OLD_FORM_COMMAND, '##%5B');
+}
+
+/** Text of any number of lines, as the inert lines the runner will see. */
+export function inertLines(text: string): string[] {
+  return text.split(LINE_BREAK).map(inertLine);
+}
+
+export type AnnotationLevel = 'error' | 'warning' | 'notice';
+
+export const output = {
+  /** Plain log lines; nothing in `text` can become a workflow command. */
+  info(text: string): void {
+    process.stdout.write(inertLines(text).join(EOL) + EOL);
+  },
+  /** An annotation: @actions/core escapes the message and the properties (title) into one line. */
+  annotate(level: AnnotationLevel, message: string, props: { title?: string } = {}): void {
+    if (level === 'error') core.error(message, props);
+    else if (level === 'warning') core.warning(message, props);
+    else core.notice(message, props);
+  },
+  /** Only shown with step debug logging; escaped by @actions/core like an annotation. */
+  debug(message: string): void {
+    core.debug(message);
+  },
+  /** Asks the runner to mask a value (`::add-mask::`, escaped by @actions/core). */
+  mask(value: string): void {
+    core.setSecret(value);
+  },
+  /** The step's one `::error::` line and a non-zero exit code. */
+  fail(message: string): void {
+    core.setFailed(message);
+  },
+};

@@ -1,0 +1,44 @@
+// A pg_dump whose server connection is terminated mid-COPY (an administrator, a failover, an OOM
+// kill): the error keeps the server's reason, not just "PQgetCopyData() failed".
+import { readdir } from 'node:fs/promises';
+import { describe, expect, it } from 'vitest';
+import { toolErrorLine } from '../../src/db/pg-tools.js';
+import { adminQuery, createTestDatabase } from '../helpers/pg.js';
+import { runAction } from '../helpers/run-action.js';
+
+describe('a pg_dump killed mid-dump', () => {
+  it('reports the reason the server gave, and keeps nothing', async () => {
+    const db = await createTestDatabase('rk_killed');
+    // About 500 MB of COPY output from a small (compressed) table: the dump is busy long enough to be stopped.
+    await db.query(`CREATE TABLE big AS SELECT g AS id, repeat(md5(g::text), 160) AS pad FROM generate_series(1, 100000) g`);
+    let done = false;
+    let terminated = 0;
+    const stopper = (async () => {
+      while (!done && terminated === 0) {
+        const r = await adminQuery<{ n: number }>(
+          `SELECT count(pg_terminate_backend(pid))::int AS n FROM pg_stat_activity WHERE datname = $1 AND query LIKE 'COPY public.big%' AND state = 'active'`,
+          [db.name],
+        );
+        terminated = r.rows[0]!.n;
+      }
+    })();
+    const run = await runAction('snapshot-db', { 'database-url': db.url });
+    done = true;
+    await stopper;
+    expect(terminated).toBe(1);
+    expect(run.code).not.toBe(0);
+    expect(run.errors).toHaveLength(1);
+    expect(run.errors[0]).toMatch(/pg_dump of .* failed: Dumping the contents of table "big" failed: PQget\w+\(\) failed; FATAL: terminating connection due to administrator command\. Nothing was kept/);
+    expect(await readdir(`${run.runnerTemp}/rollback-kit/snapshots`)).toEqual([]);
+  });
+
+  it('keeps server DETAIL and HINT lines and drops the command text', () => {
+    const stderr = [
+      'pg_restore: error: could not execute query: ERROR:  out of shared memory',
+      'HINT:  You might need to increase max_locks_per_transaction.',
+      'Command was: DROP TABLE public.t1;',
+      'pg_restore: error: another one',
+    ].join('\n');
+    expect(toolErrorLine(stderr)).toBe('could not execute query: ERROR: out of shared memory; HINT: You might need to increase max_locks_per_transaction');
+  });
+});
