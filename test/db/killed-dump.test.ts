@@ -28,7 +28,11 @@ describe('a pg_dump killed mid-dump', () => {
     expect(terminated).toBe(1);
     expect(run.code).not.toBe(0);
     expect(run.errors).toHaveLength(1);
-    expect(run.errors[0]).toMatch(/pg_dump of .* failed: Dumping the contents of table "big" failed: PQget\w+\(\) failed; FATAL: terminating connection due to administrator command\. Nothing was kept/);
+    // Whether the server's FATAL reaches pg_dump before the socket closes is a race on a loaded
+    // machine; either way the line carries what pg_dump was told after the bare "PQget…() failed".
+    expect(run.errors[0]).toMatch(
+      /pg_dump of .* failed: Dumping the contents of table "big" failed: PQget\w+\(\) failed; (FATAL: terminating connection due to administrator command|server closed the connection unexpectedly)\. Nothing was kept/,
+    );
     expect(await readdir(`${run.runnerTemp}/rollback-kit/snapshots`)).toEqual([]);
   });
 

@@ -198,7 +198,7 @@ it('pre-restore-dir that cannot be written: the error names pre-restore-dir, the
   writeFileSync(join(dir, 'a-file'), 'x');
   const run = await restore(shop, { 'pre-restore-dir': join(dir, 'a-file', 'keep') });
   expect(run.code).not.toBe(0);
-  expect(run.errors).toEqual([expect.stringMatching(/^pre-restore-dir .*a-file\/keep is not writable \(ENOTDIR\)\. Point pre-restore-dir at a writable folder/)]);
+  expect(run.errors).toEqual([expect.stringMatching(/^Cannot create pre-restore-dir .*a-file\/keep: .*a-file is a file, not a folder\. Point pre-restore-dir at a writable folder/)]);
   expect(run.errors[0]).not.toContain('output-dir');
 });
 
