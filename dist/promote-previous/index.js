@@ -29433,11 +29433,11 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("util");
 
 __nccwpck_require__.a(__webpack_module__, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3360);
-/* harmony import */ var _core_action_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(8661);
+/* harmony import */ var _core_action_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(3373);
 /* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(9979);
-/* harmony import */ var _platforms_command_run_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(5648);
-/* harmony import */ var _platforms_git_revert_revert_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(6579);
-/* harmony import */ var _platforms_vercel_rollback_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(2230);
+/* harmony import */ var _core_url_secrets_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(5979);
+/* harmony import */ var _platforms_promote_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(2352);
+/* harmony import */ var _report_markdown_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(6714);
 /**
  * promote-previous: put the last good deployment back into production. Reads the inputs, hands
  * them to the provider (Vercel, git revert, or the user's command), writes outputs and a summary.
@@ -29448,94 +29448,72 @@ __nccwpck_require__.a(__webpack_module__, async (__webpack_handle_async_dependen
 
 
 
-const PROVIDERS = ['vercel', 'git-revert', 'command'];
 function choice(name, allowed, fallback) {
     const value = (_core_action_js__WEBPACK_IMPORTED_MODULE_1__/* .input */ .hF.string(name) ?? fallback).toLowerCase();
     if (!allowed.includes(value)) {
-        throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .RollbackKitError */ .d(`Input ${name} must be one of ${allowed.join(', ')}; got "${value}".`);
+        throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .RollbackKitError */ .dp(`Input ${name} must be one of ${allowed.join(', ')}; got "${value}".`);
     }
     return value;
 }
-function apiUrl() {
-    const raw = _core_action_js__WEBPACK_IMPORTED_MODULE_1__/* .input */ .hF.string('api-url', { default: 'https://api.vercel.com' });
-    try {
-        const url = new URL(raw);
-        if (url.protocol === 'https:' || url.protocol === 'http:')
-            return raw;
-    }
-    catch {
-        // reported below
-    }
-    throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .RollbackKitError */ .d(`Input api-url must be an http(s) URL such as https://api.vercel.com; got "${raw}".`);
-}
-async function vercel(log, common) {
-    const token = _core_action_js__WEBPACK_IMPORTED_MODULE_1__/* .input */ .hF.secret('vercel-token', log);
-    if (!token)
-        throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .RollbackKitError */ .d('Input vercel-token is required when provider is vercel.', 'Pass a Vercel access token from a secret: vercel-token: ${{ secrets.VERCEL_TOKEN }}.');
-    const project = _core_action_js__WEBPACK_IMPORTED_MODULE_1__/* .input */ .hF.string('project');
-    if (!project)
-        throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .RollbackKitError */ .d('Input project is required when provider is vercel.', 'Set project to the Vercel project name or its prj_… id.');
-    const result = await (0,_platforms_vercel_rollback_js__WEBPACK_IMPORTED_MODULE_5__/* .promoteOnVercel */ .l)({
-        token,
-        project,
-        team: _core_action_js__WEBPACK_IMPORTED_MODULE_1__/* .input */ .hF.string('team'),
-        apiUrl: apiUrl(),
-        method: choice('method', ['rollback', 'promote'], 'rollback'),
-        ...common,
-    }, log);
-    const rows = result.skipped.slice(0, 50).map((s) => [s.deployment.id, s.reason]);
-    return { ...result, details: { header: ['passed over', 'why'], rows } };
-}
-async function gitRevert(log, common) {
+function readRequest(log) {
+    // Mask every secret input first, whichever provider reads it: a command's output or an error
+    // from another provider can then never show one.
+    const vercelToken = _core_action_js__WEBPACK_IMPORTED_MODULE_1__/* .input */ .hF.secret('vercel-token', log);
     const githubToken = _core_action_js__WEBPACK_IMPORTED_MODULE_1__/* .input */ .hF.secret('github-token', log);
-    if (!githubToken)
-        throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .RollbackKitError */ .d('Input github-token is required when provider is git-revert.', 'Pass github-token: ${{ secrets.GITHUB_TOKEN }} and grant contents: write and pull-requests: write.');
-    const result = await (0,_platforms_git_revert_revert_js__WEBPACK_IMPORTED_MODULE_4__/* .revertWithPullRequest */ .J)({
-        ...common,
-        githubToken,
-        repoDir: process.env.GITHUB_WORKSPACE || process.cwd(),
-        repository: process.env.GITHUB_REPOSITORY ?? '',
-        apiUrl: process.env.GITHUB_API_URL || 'https://api.github.com',
-        baseBranch: process.env.GITHUB_REF_NAME || undefined,
-    }, log);
-    return {
-        status: result.status,
-        from: { commitSha: result.fromSha },
-        to: { commitSha: result.toSha, url: result.pullRequestUrl },
-        notes: result.notes,
-        details: { header: ['reverted commit', 'subject'], rows: result.reverted.map((c) => [c.sha, c.subject]) },
+    // target and from may be deployment URLs; api-url may carry a user name and password.
+    for (const name of ['target', 'from', 'api-url'])
+        (0,_core_url_secrets_js__WEBPACK_IMPORTED_MODULE_4__/* .registerUrlSecrets */ .AI)(_core_action_js__WEBPACK_IMPORTED_MODULE_1__/* .input */ .hF.string(name), log);
+    const provider = choice('provider', _platforms_promote_js__WEBPACK_IMPORTED_MODULE_3__/* .PROVIDERS */ .xq, 'vercel');
+    const common = {
+        target: _core_action_js__WEBPACK_IMPORTED_MODULE_1__/* .input */ .hF.string('target', { default: 'previous' }),
+        from: _core_action_js__WEBPACK_IMPORTED_MODULE_1__/* .input */ .hF.string('from'),
+        reason: _core_action_js__WEBPACK_IMPORTED_MODULE_1__/* .input */ .hF.string('reason'),
+        timeoutSeconds: _core_action_js__WEBPACK_IMPORTED_MODULE_1__/* .input */ .hF.integer('timeout-seconds', { default: 180, min: 1, max: 3600 }),
+        dryRun: _core_action_js__WEBPACK_IMPORTED_MODULE_1__/* .input */ .hF.boolean('dry-run', false),
     };
-}
-async function command(log, common) {
-    const result = await (0,_platforms_command_run_js__WEBPACK_IMPORTED_MODULE_3__/* .runRollbackCommand */ .r)({ ...common, command: _core_action_js__WEBPACK_IMPORTED_MODULE_1__/* .input */ .hF.string('command') ?? '', cwd: process.env.GITHUB_WORKSPACE || undefined, baseEnv: process.env }, log);
-    return { status: result.status, from: { id: common.from }, to: { id: common.target }, notes: result.notes };
+    switch (provider) {
+        case 'vercel':
+            return {
+                ...common,
+                provider,
+                token: vercelToken,
+                project: _core_action_js__WEBPACK_IMPORTED_MODULE_1__/* .input */ .hF.string('project'),
+                team: _core_action_js__WEBPACK_IMPORTED_MODULE_1__/* .input */ .hF.string('team'),
+                apiUrl: _core_action_js__WEBPACK_IMPORTED_MODULE_1__/* .input */ .hF.string('api-url', { default: _platforms_promote_js__WEBPACK_IMPORTED_MODULE_3__/* .DEFAULT_VERCEL_API_URL */ .Hn }),
+                method: choice('method', _platforms_promote_js__WEBPACK_IMPORTED_MODULE_3__/* .METHODS */ .J8, 'rollback'),
+            };
+        case 'git-revert':
+            return {
+                ...common,
+                provider,
+                githubToken,
+                repoDir: process.env.GITHUB_WORKSPACE || process.cwd(),
+                repository: process.env.GITHUB_REPOSITORY ?? '',
+                apiUrl: process.env.GITHUB_API_URL || 'https://api.github.com',
+                baseBranch: process.env.GITHUB_REF_NAME || undefined,
+            };
+        case 'command':
+            return { ...common, provider, command: _core_action_js__WEBPACK_IMPORTED_MODULE_1__/* .input */ .hF.string('command'), cwd: process.env.GITHUB_WORKSPACE || undefined, baseEnv: process.env };
+    }
 }
 /** The job summary: what serves production now and why; every cell passes through the redactor. */
 async function summarize(outcome, provider, durationMs, log) {
-    const r = (text) => log.redact(text ?? '');
+    const r = (value) => (0,_report_markdown_js__WEBPACK_IMPORTED_MODULE_5__/* .text */ .Qq)(log.redact(value ?? ''));
     const row = (d) => [r(d.id), r(d.url), r(d.commitSha)];
-    const summary = _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .summary */ .z
-        .addHeading(`promote-previous: ${outcome.status}`, 3)
-        .addTable([
-        [
-            { data: '', header: true },
-            { data: 'deployment', header: true },
-            { data: 'url', header: true },
-            { data: 'commit', header: true },
-        ],
-        ['from', ...row(outcome.from)],
-        ['to', ...row(outcome.to)],
-    ])
-        .addList([...outcome.notes.map(r), `provider ${provider}, ${(durationMs / 1000).toFixed(1)} s`]);
+    const parts = [
+        `### promote-previous: ${outcome.status}`,
+        (0,_report_markdown_js__WEBPACK_IMPORTED_MODULE_5__/* .table */ .tp)(['', 'deployment', 'url', 'commit'], [['from', ...row(outcome.from)], ['to', ...row(outcome.to)]]),
+        [...outcome.notes.map(r), `provider ${provider}, ${(durationMs / 1000).toFixed(1)} s`].map((note) => `- ${note}`).join('\n'),
+    ];
     const details = outcome.details;
     if (details?.rows.length)
-        summary.addTable([details.header.map((data) => ({ data, header: true })), ...details.rows.map((cells) => cells.map(r))]);
-    await summary.write();
+        parts.push((0,_report_markdown_js__WEBPACK_IMPORTED_MODULE_5__/* .table */ .tp)(details.header, details.rows.map((cells) => cells.map(r))));
+    await _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .summary */ .z.addRaw(`${parts.join('\n\n')}\n`).write();
 }
 /** A failed step still leaves a summary, so the incident record shows what stopped the rollback. */
 async function summarizeFailure(err, log) {
     try {
-        await _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .summary */ .z.addHeading('promote-previous: failed', 3).addRaw(log.redact((0,_core_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .errorLine */ .B)(err)), true).write();
+        await _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .summary */ .z.addRaw(`### promote-previous: failed\n\n${(0,_report_markdown_js__WEBPACK_IMPORTED_MODULE_5__/* .text */ .Qq)(log.redact((0,_core_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .errorLine */ .BP)(err)))}\n`).write();
     }
     catch {
         // No summary file (outside Actions): the error line says it all.
@@ -29552,30 +29530,8 @@ await (0,_core_action_js__WEBPACK_IMPORTED_MODULE_1__/* .runAction */ .Cs)(async
 });
 async function promote(log) {
     const started = Date.now();
-    // Mask every secret input first, whichever provider reads it: a command's output or an error
-    // from another provider can then never show one.
-    _core_action_js__WEBPACK_IMPORTED_MODULE_1__/* .input */ .hF.secret('vercel-token', log);
-    _core_action_js__WEBPACK_IMPORTED_MODULE_1__/* .input */ .hF.secret('github-token', log);
-    const provider = choice('provider', PROVIDERS, 'vercel');
-    const common = {
-        target: _core_action_js__WEBPACK_IMPORTED_MODULE_1__/* .input */ .hF.string('target', { default: 'previous' }),
-        from: _core_action_js__WEBPACK_IMPORTED_MODULE_1__/* .input */ .hF.string('from'),
-        reason: _core_action_js__WEBPACK_IMPORTED_MODULE_1__/* .input */ .hF.string('reason'),
-        timeoutSeconds: _core_action_js__WEBPACK_IMPORTED_MODULE_1__/* .input */ .hF.integer('timeout-seconds', { default: 180, min: 1, max: 3600 }),
-        dryRun: _core_action_js__WEBPACK_IMPORTED_MODULE_1__/* .input */ .hF.boolean('dry-run', false),
-    };
-    let outcome;
-    switch (provider) {
-        case 'vercel':
-            outcome = await vercel(log, common);
-            break;
-        case 'git-revert':
-            outcome = await gitRevert(log, common);
-            break;
-        case 'command':
-            outcome = await command(log, common);
-            break;
-    }
+    const request = readRequest(log);
+    const outcome = await (0,_platforms_promote_js__WEBPACK_IMPORTED_MODULE_3__/* .promotePrevious */ .Ay)(request, log);
     const durationMs = Date.now() - started;
     (0,_core_action_js__WEBPACK_IMPORTED_MODULE_1__/* .setOutputs */ .n0)({
         status: outcome.status,
@@ -29585,10 +29541,10 @@ async function promote(log) {
         'to-deployment-id': outcome.to.id,
         'to-url': outcome.to.url,
         'to-commit-sha': outcome.to.commitSha,
-        'auto-assign-disabled': outcome.autoAssignDisabled ?? false,
+        'auto-assign-disabled': outcome.autoAssignDisabled,
         'duration-ms': durationMs,
     });
-    await summarize(outcome, provider, durationMs, log);
+    await summarize(outcome, request.provider, durationMs, log);
 }
 
 __webpack_async_result__();
@@ -29596,7 +29552,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 8661:
+/***/ 3373:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -29613,34 +29569,36 @@ __nccwpck_require__.d(__webpack_exports__, {
 var core = __nccwpck_require__(3360);
 // EXTERNAL MODULE: ./node_modules/.cache/rollback-kit-build/core/errors.js
 var errors = __nccwpck_require__(9979);
+// EXTERNAL MODULE: ./node_modules/.cache/rollback-kit-build/core/secrets.js
+var core_secrets = __nccwpck_require__(4419);
 ;// CONCATENATED MODULE: ./node_modules/.cache/rollback-kit-build/core/log.js
-const REDACTED = '***';
+/**
+ * Where library code reports progress. Every line passes through `redact`, so a secret registered
+ * with `secret()` never reaches a log, whichever sink (GitHub runner, terminal, test) is behind it.
+ */
+
 function createLog(sink) {
-    const secrets = new Set();
-    const redact = (text) => {
-        let out = text;
-        // Longest first, so a secret that contains another is replaced whole.
-        for (const s of [...secrets].sort((a, b) => b.length - a.length))
-            out = out.split(s).join(REDACTED);
-        return out;
-    };
+    const secrets = new core_secrets/* SecretSet */.rE();
+    const redact = (text) => secrets.redact(text);
+    let warnedWeak = false;
     return {
         info: (m) => sink.info(redact(m)),
         warning: (m) => sink.warning(redact(m)),
         debug: (m) => sink.debug(redact(m)),
-        secret(value) {
-            // Very short values would redact ordinary words and say nothing about the secret anyway.
-            if (!value || value.length < 3 || secrets.has(value))
+        secret(value, source = 'declared') {
+            const added = secrets.add(value, source);
+            if (!added)
                 return;
-            secrets.add(value);
-            sink.mask?.(value);
-            const encoded = encodeURIComponent(value);
-            if (encoded !== value && !secrets.has(encoded)) {
-                secrets.add(encoded);
-                sink.mask?.(encoded);
+            for (const form of added.maskable)
+                sink.mask?.(form);
+            if (added.strength === 'weak' && !warnedWeak) {
+                // Said once, so a short password is never protected less without anyone knowing.
+                warnedWeak = true;
+                sink.warning(redact(`A secret given to this step is shorter than ${core_secrets/* MIN_SECRET_LENGTH */.vb} characters, a number or a common word: rollback-kit keeps it out of its own output, but does not ask the runner to mask it everywhere in the job log (that would hide every such word). Use a longer secret.`));
             }
         },
         redact,
+        excerpt: (text, max) => (0,core_secrets/* clip */.$Q)(redact(text), max),
     };
 }
 /** A log that keeps its lines in memory: for library tests. */
@@ -29653,17 +29611,65 @@ function memoryLog() {
     });
     return Object.assign(log, { lines });
 }
-/** A log for the terminal (the CLI): warnings to stderr, debug only when asked for. */
-function consoleLog(opts = {}) {
-    return createLog({
-        info: (m) => console.log(m),
-        warning: (m) => console.error(`warning: ${m}`),
-        debug: (m) => {
-            if (opts.debug)
-                console.error(`debug: ${m}`);
-        },
-    });
+
+;// CONCATENATED MODULE: external "node:os"
+const external_node_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:os");
+;// CONCATENATED MODULE: ./node_modules/.cache/rollback-kit-build/core/output.js
+/**
+ * The one writer between rollback-kit and the runner's log. The runner reads every line a step
+ * prints (stdout and stderr) as a possible workflow command: a line whose first non-blank
+ * characters are `::` (`::set-output`, `::add-mask::`, `::stop-commands::`…), and, in the old
+ * form, `##[name]` anywhere in a line. Our lines carry outside text (paths, migration file names,
+ * check names, server messages, a command's output), and a newline inside such text would start a
+ * new line that the runner obeys. So plain lines are split where the runner splits them (\n, \r)
+ * and each one is made inert; our own commands (annotations, masks, failure) are issued by
+ * @actions/core, which escapes their data and properties so they stay one line.
+ */
+
+
+/** Where the runner splits lines (.NET ReadLine: \r\n, \r or \n). */
+const LINE_BREAK = /\r\n|\r|\n/;
+/** The runner trims leading whitespace (.NET's definition, which includes U+0085) before looking for `::`. */
+const LEADING_COMMAND = /^([\s\u0085]*)::/;
+const OLD_FORM_COMMAND = /##\[/g;
+/**
+ * One line the runner will not read as a command: a leading `::` and any `##[` are written with
+ * the runner's own percent escapes (`%3A%3A`, `##%5B`), so the text stays readable.
+ */
+function inertLine(line) {
+    return line.replace(LEADING_COMMAND, '$1%3A%3A').replace(OLD_FORM_COMMAND, '##%5B');
 }
+/** Text of any number of lines, as the inert lines the runner will see. */
+function inertLines(text) {
+    return text.split(LINE_BREAK).map(inertLine);
+}
+const output = {
+    /** Plain log lines; nothing in `text` can become a workflow command. */
+    info(text) {
+        process.stdout.write(inertLines(text).join(external_node_os_namespaceObject.EOL) + external_node_os_namespaceObject.EOL);
+    },
+    /** An annotation: @actions/core escapes the message and the properties (title) into one line. */
+    annotate(level, message, props = {}) {
+        if (level === 'error')
+            core/* error */.z3(message, props);
+        else if (level === 'warning')
+            core/* warning */.$e(message, props);
+        else
+            core/* notice */.lm(message, props);
+    },
+    /** Only shown with step debug logging; escaped by @actions/core like an annotation. */
+    debug(message) {
+        core/* debug */.Yz(message);
+    },
+    /** Asks the runner to mask a value (`::add-mask::`, escaped by @actions/core). */
+    mask(value) {
+        core/* setSecret */.Pq(value);
+    },
+    /** The step's one `::error::` line and a non-zero exit code. */
+    fail(message) {
+        core/* setFailed */.C1(message);
+    },
+};
 
 ;// CONCATENATED MODULE: ./node_modules/.cache/rollback-kit-build/core/parse.js
 /** Parsing of the string values actions and the CLI receive; every error names the input. */
@@ -29676,7 +29682,7 @@ function parseBoolean(raw, name, fallback) {
         return true;
     if (value === 'false')
         return false;
-    throw new errors/* RollbackKitError */.d(`Input ${name} must be true or false, got "${raw}".`);
+    throw new errors/* RollbackKitError */.dp(`Input ${name} must be true or false, got "${raw}".`);
 }
 function parseNumber(raw, name, opts = {}) {
     const value = (raw ?? '').trim();
@@ -29685,12 +29691,12 @@ function parseNumber(raw, name, opts = {}) {
     const n = Number(value);
     const kind = opts.integer ? 'a whole number' : 'a number';
     if (!Number.isFinite(n) || (opts.integer && !Number.isInteger(n))) {
-        throw new errors/* RollbackKitError */.d(`Input ${name} must be ${kind}, got "${raw}".`);
+        throw new errors/* RollbackKitError */.dp(`Input ${name} must be ${kind}, got "${raw}".`);
     }
     if (opts.min !== undefined && n < opts.min)
-        throw new errors/* RollbackKitError */.d(`Input ${name} must be at least ${opts.min}, got ${n}.`);
+        throw new errors/* RollbackKitError */.dp(`Input ${name} must be at least ${opts.min}, got ${n}.`);
     if (opts.max !== undefined && n > opts.max)
-        throw new errors/* RollbackKitError */.d(`Input ${name} must be at most ${opts.max}, got ${n}.`);
+        throw new errors/* RollbackKitError */.dp(`Input ${name} must be at most ${opts.max}, got ${n}.`);
     return n;
 }
 function parseInteger(raw, name, opts = {}) {
@@ -29724,12 +29730,13 @@ function parseTime(raw, name) {
 
 
 
+
 function actionLog() {
     return createLog({
-        info: (m) => core/* info */.pq(m),
-        warning: (m) => core/* warning */.$e(m),
-        debug: (m) => core/* debug */.Yz(m),
-        mask: (v) => core/* setSecret */.Pq(v),
+        info: (m) => output.info(m),
+        warning: (m) => output.annotate('warning', m),
+        debug: (m) => output.debug(m),
+        mask: (v) => output.mask(v),
     });
 }
 /** Reads inputs by their public names; every parse error names the input. */
@@ -29739,7 +29746,7 @@ const input = {
         if (value)
             return value;
         if (opts.required)
-            throw new errors/* RollbackKitError */.d(`Input required and not supplied: ${name}.`);
+            throw new errors/* RollbackKitError */.dp(`Input required and not supplied: ${name}.`);
         return opts.default;
     },
     required(name) {
@@ -29780,9 +29787,9 @@ async function runAction(body) {
         await body(log);
     }
     catch (err) {
-        if (!(err instanceof errors/* RollbackKitError */.d) && err instanceof Error && err.stack)
+        if (!(err instanceof errors/* RollbackKitError */.dp) && err instanceof Error && err.stack)
             log.debug(err.stack);
-        core/* setFailed */.C1(log.redact((0,errors/* errorLine */.B)(err)));
+        output.fail(log.redact((0,errors/* errorLine */.BP)(err)));
     }
 }
 
@@ -29793,9 +29800,10 @@ async function runAction(body) {
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   B: () => (/* binding */ errorLine),
-/* harmony export */   d: () => (/* binding */ RollbackKitError)
+/* harmony export */   BP: () => (/* binding */ errorLine),
+/* harmony export */   dp: () => (/* binding */ RollbackKitError)
 /* harmony export */ });
+/* unused harmony exports systemErrorMeaning, systemErrorLine */
 /**
  * An error the user can act on: `message` says what failed and why, `hint` what to do next.
  * Entry points print it as one `::error::` line; anything else is treated as a bug.
@@ -29812,9 +29820,70 @@ class RollbackKitError extends Error {
         return this.hint ? `${this.message} ${this.hint}` : this.message;
     }
 }
+/** What a Node system error code means, in words an on-call engineer can act on. */
+const SYSTEM_ERRORS = {
+    ENOSPC: 'the disk is full',
+    EDQUOT: 'the disk quota is used up',
+    EACCES: 'permission denied',
+    EPERM: 'the operation is not permitted',
+    EROFS: 'the file system is read-only',
+    ENOENT: 'it does not exist',
+    EISDIR: 'it is a folder, not a file',
+    ENOTDIR: 'part of the path is a file, not a folder',
+    EEXIST: 'it already exists',
+    ENAMETOOLONG: 'the name is too long',
+    ELOOP: 'too many symbolic links',
+    EMFILE: 'too many open files',
+    ENFILE: 'too many open files',
+    EIO: 'an input/output error',
+    EBUSY: 'it is busy',
+};
+const OPERATIONS = {
+    open: 'open',
+    read: 'read',
+    write: 'write to',
+    mkdir: 'create the folder',
+    rename: 'move into place',
+    unlink: 'remove',
+    rmdir: 'remove',
+    stat: 'read',
+    lstat: 'read',
+    scandir: 'list',
+    access: 'access',
+    copyfile: 'copy',
+    realpath: 'resolve',
+};
+function isSystemError(err) {
+    return err instanceof Error && typeof err.code === 'string' && /^E[A-Z]+$/.test(err.code);
+}
+/** "the disk is full (ENOSPC)" for a Node system error, or undefined when `err` is not one. */
+function systemErrorMeaning(err) {
+    if (!isSystemError(err))
+        return undefined;
+    const meaning = SYSTEM_ERRORS[err.code] ?? err.message.replace(/^E[A-Z]+: /, '').split(',')[0] ?? err.code;
+    return `${meaning} (${err.code})`;
+}
+/**
+ * A Node system error (fs, spawn) as "Could not <operation> <path>: <meaning> (<code>).", or
+ * undefined when `err` is not one.
+ */
+function systemErrorLine(err) {
+    const meaning = systemErrorMeaning(err);
+    if (!meaning || !isSystemError(err))
+        return undefined;
+    const operation = err.syscall ? (OPERATIONS[err.syscall] ?? err.syscall.replace(/^spawn$/, 'start')) : undefined;
+    if (operation && err.path)
+        return `Could not ${operation} ${err.path}: ${meaning}.`;
+    if (operation)
+        return `Could not ${operation}: ${meaning}.`;
+    return `${meaning[0].toUpperCase()}${meaning.slice(1)}.`;
+}
 function errorLine(err) {
     if (err instanceof RollbackKitError)
         return err.line;
+    const system = systemErrorLine(err);
+    if (system)
+        return system;
     if (err instanceof Error)
         return `Unexpected error: ${err.message}`;
     return `Unexpected error: ${String(err)}`;
@@ -29823,19 +29892,276 @@ function errorLine(err) {
 
 /***/ }),
 
-/***/ 5648:
+/***/ 4419:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   r: () => (/* binding */ runRollbackCommand)
+/* harmony export */   $Q: () => (/* binding */ clip),
+/* harmony export */   rE: () => (/* binding */ SecretSet),
+/* harmony export */   vb: () => (/* binding */ MIN_SECRET_LENGTH)
 /* harmony export */ });
-/* harmony import */ var _actions_exec__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(2876);
-/* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(9979);
+/* unused harmony exports secretStrength, encodedForms, redactDeep */
 /**
- * command: the rollback is the user's own command (docker, pm2, flyctl, railway…). It runs under
- * bash with the target in its environment, its output streamed to the log, and a time limit
- * enforced by coreutils `timeout`, which also kills what the command started.
+ * What counts as a secret, in which written forms it can turn up, and how it is taken out of text.
+ * The one rule for every value registered anywhere (inputs, passwords, URLs, spec headers), used by
+ * the log: call sites never decide for themselves whether a value is long enough to hide.
  */
+/** Shorter values are "weak": too short to mask in the whole job log without masking ordinary text. */
+const MIN_SECRET_LENGTH = 6;
+/** Values that are switches or placeholders, never credentials: `?x-vercel-set-bypass-cookie=true`. */
+const COMMON_WORDS = new Set(['true', 'false', 'null', 'none', 'nil', 'undefined', 'yes', 'no', 'on', 'off', 'enabled', 'disabled']);
+const NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i;
+function secretStrength(value) {
+    const word = value.trim();
+    if (!word)
+        return undefined;
+    if (value.length < MIN_SECRET_LENGTH || COMMON_WORDS.has(word.toLowerCase()) || NUMBER.test(word))
+        return 'weak';
+    return 'strong';
+}
+/** The forms a value takes once written into a URL, a form body or a JSON string. */
+function encodedForms(value) {
+    const uri = encodeURIComponent(value);
+    const form = new URLSearchParams({ v: value }).toString().slice(2);
+    const json = JSON.stringify(value).slice(1, -1);
+    return [...new Set([value, uri, form, json])];
+}
+/**
+ * Cuts text to at most `max` characters with an ellipsis, at a space when there is one in the
+ * second half, so a word (a token) is kept whole or left out. Still redact first (`Log.excerpt`):
+ * text without spaces is cut where it must be, and a cut secret no longer matches the redactor.
+ */
+function clip(text, max) {
+    if (text.length <= max)
+        return text;
+    let cut = text.slice(0, Math.max(0, max - 1));
+    const space = cut.search(/\s\S*$/);
+    if (space >= max / 2)
+        cut = cut.slice(0, space);
+    return `${cut.trimEnd()}…`;
+}
+/**
+ * Every string inside a JSON-like value redacted, before it is serialised: escaping (JSON's \",
+ * XML's &quot;, a Markdown \|) would otherwise turn a secret into a form the redactor does not know.
+ */
+function redactDeep(value, redact) {
+    if (typeof value === 'string')
+        return redact(value);
+    if (Array.isArray(value))
+        return value.map((v) => redactDeep(v, redact));
+    if (value && typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype) {
+        return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, redactDeep(v, redact)]));
+    }
+    return value;
+}
+const REDACTED = '***';
+const escapeRegExp = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+/** The registered values and one pattern that replaces them all. */
+class SecretSet {
+    strong = new Set();
+    weak = new Set();
+    pattern;
+    /**
+     * Registers `value` and its encoded forms. Returns what the runner may mask (strong forms only),
+     * or undefined when nothing was registered.
+     *
+     * The choice for weak values: a guessed one (`?x-vercel-set-bypass-cookie=true`, `?token=abc`)
+     * is not a secret at all. A declared one (a 4-character database password) is still a secret,
+     * so it must not leak silently: our own redactor removes it where it stands as a whole word
+     * (`admin:pw@host`, not the "pw" inside "pwd"), but the runner is not asked to mask it, because
+     * `::add-mask::` would mask every occurrence in every later step of the job ("true", "admin").
+     * The runner masks `${{ secrets.* }}` values by itself in any case.
+     */
+    add(value, source) {
+        if (value === undefined)
+            return undefined;
+        const strength = secretStrength(value);
+        if (!strength || (strength === 'weak' && source === 'guessed'))
+            return undefined;
+        const set = strength === 'strong' ? this.strong : this.weak;
+        const fresh = encodedForms(value).filter((form) => !this.strong.has(form) && !set.has(form));
+        if (!fresh.length)
+            return { strength, maskable: [] };
+        for (const form of fresh)
+            set.add(form);
+        this.pattern = undefined;
+        return { strength, maskable: strength === 'strong' ? fresh : [] };
+    }
+    redact(text) {
+        if (!this.strong.size && !this.weak.size)
+            return text;
+        this.pattern ??= this.compile();
+        return text.replace(this.pattern, REDACTED);
+    }
+    compile() {
+        // Longest first, so a secret that contains another is replaced whole.
+        const all = [...[...this.strong].map((s) => ({ s, weak: false })), ...[...this.weak].map((s) => ({ s, weak: true }))].sort((a, b) => b.s.length - a.s.length);
+        const alternatives = all.map(({ s, weak }) => (weak ? `(?<![\\p{L}\\p{N}])${escapeRegExp(s)}(?![\\p{L}\\p{N}])` : escapeRegExp(s)));
+        return new RegExp(alternatives.join('|'), 'gu');
+    }
+}
+
+
+/***/ }),
+
+/***/ 5979:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   AI: () => (/* binding */ registerUrlSecrets),
+/* harmony export */   Qy: () => (/* binding */ displayUrl)
+/* harmony export */ });
+/* unused harmony exports isSensitiveName, urlSecrets, splitCredentials */
+const SENSITIVE_NAME = /auth|cookie|token|secret|passw|^pass$|^pwd$|api[-_]?key|apikey|^key$|signature|^sig$|session|credential|bypass/i;
+/** Names that look sensitive but carry a switch: Vercel's `x-vercel-set-bypass-cookie=true|samesitenone`. */
+const NOT_SENSITIVE = /^x-vercel-set-bypass-cookie$/i;
+/** Whether a header, query or fragment parameter of this name carries a secret. */
+function isSensitiveName(name) {
+    return SENSITIVE_NAME.test(name) && !NOT_SENSITIVE.test(name);
+}
+/** `scheme://` then the authority up to its last `@`, as the WHATWG URL parser reads it. */
+const USERINFO = /^[a-z][a-z0-9+.-]*:\/\/([^/?#\\]*)@/i;
+const decode = (text) => {
+    try {
+        return decodeURIComponent(text);
+    }
+    catch {
+        return undefined;
+    }
+};
+/**
+ * Every form the URL's secrets can take in text: as written, as the URL parser serialises them,
+ * percent-decoded (with and without `+` as a space); Log.secret adds the re-encoded forms.
+ */
+function urlSecrets(text) {
+    const declared = [];
+    const guessed = [];
+    let serialised;
+    try {
+        serialised = new URL(text).href;
+    }
+    catch {
+        serialised = undefined;
+    }
+    for (const written of new Set([text, ...(serialised ? [serialised] : [])])) {
+        const userinfo = USERINFO.exec(written)?.[1];
+        if (userinfo) {
+            const colon = userinfo.indexOf(':');
+            const user = colon < 0 ? userinfo : userinfo.slice(0, colon);
+            const password = colon < 0 ? '' : userinfo.slice(colon + 1);
+            // Without a password an HTTP user name is the credential (https://<token>@host); a database
+            // user name alone is an identity (its password comes from PGPASSWORD, a passfile or trust).
+            const userIsCredential = !/^postgres(ql)?:/i.test(written);
+            const parts = password ? [userinfo, password, `${decode(user) ?? user}:${decode(password) ?? password}`] : userIsCredential ? [user] : [];
+            for (const part of parts)
+                declared.push(part, ...[decode(part)].filter((d) => d !== undefined));
+        }
+        for (const [name, value] of rawParameters(written)) {
+            if (!isSensitiveName(decode(name) ?? name))
+                continue;
+            guessed.push(value, ...[decode(value), decode(value.replace(/\+/g, ' '))].filter((d) => d !== undefined));
+        }
+    }
+    // Only HTTP sends userinfo as Basic authorization; a database URL never does.
+    const basic = /^https?:/i.test(text.trim()) ? basicAuthorization(text) : undefined;
+    if (basic)
+        declared.push(basic, basic.slice('Basic '.length));
+    return { declared: [...new Set(declared)], guessed: [...new Set(guessed)] };
+}
+function registerUrlSecrets(text, log) {
+    if (!text)
+        return;
+    const found = urlSecrets(text);
+    for (const value of found.declared)
+        log.secret(value);
+    for (const value of found.guessed)
+        log.secret(value, 'guessed');
+}
+/** `name=value` pairs of the query and the fragment, exactly as written. */
+function rawParameters(text) {
+    const hash = text.indexOf('#');
+    const question = text.indexOf('?');
+    const query = question >= 0 && (hash < 0 || question < hash) ? text.slice(question + 1, hash > question ? hash : undefined) : '';
+    const fragment = hash >= 0 ? text.slice(hash + 1) : '';
+    const pairs = [];
+    for (const part of [...query.split('&'), ...fragment.split('&')]) {
+        const eq = part.indexOf('=');
+        if (eq > 0)
+            pairs.push([part.slice(0, eq), part.slice(eq + 1)]);
+    }
+    return pairs;
+}
+/** The URL's user name and password as an HTTP Basic Authorization value, percent-decoded as curl does. */
+function basicAuthorization(text) {
+    let url;
+    try {
+        url = new URL(text);
+    }
+    catch {
+        return undefined;
+    }
+    if (!url.username && !url.password)
+        return undefined;
+    const credentials = `${decode(url.username) ?? url.username}:${decode(url.password) ?? url.password}`;
+    return `Basic ${Buffer.from(credentials).toString('base64')}`;
+}
+/**
+ * Splits a URL into what is requested and printed (no userinfo) and the Basic Authorization value
+ * its userinfo stands for. A URL without userinfo comes back unchanged.
+ */
+function splitCredentials(text) {
+    const authorization = basicAuthorization(text);
+    if (!authorization)
+        return { url: text };
+    const url = new URL(text);
+    url.username = '';
+    url.password = '';
+    return { url: url.href, authorization };
+}
+/**
+ * A URL fit for an error message about that very URL, when its secrets may not be registered yet:
+ * no userinfo, and sensitive parameter values shown as `***`. Works on text that is not a valid URL.
+ */
+function displayUrl(text) {
+    const noUserinfo = text.replace(USERINFO, (match, userinfo) => match.slice(0, match.length - userinfo.length - 1));
+    return noUserinfo.replace(/([?&#])([^=&#]+)=([^&#]*)/g, (match, sep, name) => (isSensitiveName(decode(name) ?? name) ? `${sep}${name}=***` : match));
+}
+
+
+/***/ }),
+
+/***/ 2352:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+
+
+// EXPORTS
+__nccwpck_require__.d(__webpack_exports__, {
+  Hn: () => (/* binding */ DEFAULT_VERCEL_API_URL),
+  J8: () => (/* binding */ METHODS),
+  xq: () => (/* binding */ PROVIDERS),
+  Ay: () => (/* binding */ promotePrevious)
+});
+
+// UNUSED EXPORTS: checkApiUrl, checkHttpUrl, checkPromoteRequest, isHttpUrl
+
+// EXTERNAL MODULE: ./node_modules/.cache/rollback-kit-build/core/errors.js
+var errors = __nccwpck_require__(9979);
+// EXTERNAL MODULE: ./node_modules/.cache/rollback-kit-build/core/url-secrets.js
+var url_secrets = __nccwpck_require__(5979);
+// EXTERNAL MODULE: ./node_modules/@actions/exec/lib/exec.js + 5 modules
+var exec = __nccwpck_require__(2876);
+;// CONCATENATED MODULE: external "node:string_decoder"
+const external_node_string_decoder_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:string_decoder");
+;// CONCATENATED MODULE: ./node_modules/.cache/rollback-kit-build/platforms/command/run.js
+/**
+ * command: the rollback is the user's own command (docker, pm2, kubectl…). It runs under bash with
+ * the target in its environment, its output streamed to the log, and a time limit enforced by
+ * coreutils `timeout`, which also kills what the command started. Its output passes through the Log
+ * like every other line, so a line it prints cannot act as a workflow command. An optional verify
+ * command (`kubectl rollout status`, a health check) runs after it within the same time limit: the
+ * rollback is done only when that passes too.
+ */
+
 
 
 /** `timeout` exits 124 when the limit hit (137 after the follow-up KILL). */
@@ -29844,12 +30170,17 @@ const KILL_AFTER_SECONDS = 10;
 async function runRollbackCommand(opts, log) {
     const command = opts.command.trim();
     if (!command)
-        throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .RollbackKitError */ .d('Input command is required when provider is command.', 'Set command to the shell command that rolls back, e.g. docker compose up -d app@"$ROLLBACK_TARGET".');
+        throw new errors/* RollbackKitError */.dp('Input command is required when provider is command.', 'Set command to the shell command that rolls back, e.g. docker compose up -d app@"$ROLLBACK_TARGET".');
+    const verify = opts.verifyCommand?.trim() || undefined;
     const vars = { ROLLBACK_TARGET: opts.target, ROLLBACK_FROM: opts.from ?? '', ROLLBACK_REASON: opts.reason ?? '' };
     log.info(`Rollback command (bash, limit ${opts.timeoutSeconds} s) with ROLLBACK_TARGET=${vars.ROLLBACK_TARGET}${opts.from ? ` ROLLBACK_FROM=${opts.from}` : ''}:`);
     log.info(`  ${command}`);
+    if (verify) {
+        log.info('Then the verify command, within the same limit:');
+        log.info(`  ${verify}`);
+    }
     if (opts.dryRun)
-        return { status: 'dry-run', notes: ['Dry run: the command was not run.'] };
+        return { status: 'dry-run', verified: false, notes: [`Dry run: the command${verify ? ' and the verify command were' : ' was'} not run.`] };
     // The command gets the runner's environment but not this step's inputs: those include tokens
     // it has no business reading (INPUT_VERCEL-TOKEN, INPUT_GITHUB-TOKEN).
     const env = {};
@@ -29857,42 +30188,81 @@ async function runRollbackCommand(opts, log) {
         if (v !== undefined && !k.startsWith('INPUT_'))
             env[k] = v;
     Object.assign(env, vars);
-    let code;
-    try {
-        code = await (0,_actions_exec__WEBPACK_IMPORTED_MODULE_0__/* .exec */ .m)('timeout', [`--kill-after=${KILL_AFTER_SECONDS}`, String(opts.timeoutSeconds), 'bash', '-eo', 'pipefail', '-c', command], {
-            cwd: opts.cwd,
-            env,
-            ignoreReturnCode: true,
-        });
-    }
-    catch (err) {
-        throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .RollbackKitError */ .d(`Could not start the rollback command: ${err.message}.`, 'The runner needs bash and coreutils timeout (Linux runners have both).');
-    }
+    const deadline = Date.now() + opts.timeoutSeconds * 1000;
+    const code = await runBash(command, opts.timeoutSeconds, env, opts.cwd, log);
     if (TIMED_OUT.has(code)) {
-        throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .RollbackKitError */ .d(`The rollback command did not finish within ${opts.timeoutSeconds} s and was stopped.`, 'Raise timeout-seconds, or make the command faster; check what it changed before re-running.');
+        throw new errors/* RollbackKitError */.dp(`The rollback command did not finish within ${opts.timeoutSeconds} s and was stopped.`, 'Raise timeout-seconds, or make the command faster; check what it changed before re-running.');
     }
     if (code !== 0) {
-        throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .RollbackKitError */ .d(`The rollback command exited with status ${code}.`, 'Its output is above; fix the cause and re-run the step.');
+        throw new errors/* RollbackKitError */.dp(`The rollback command exited with status ${code}.`, 'Its output is above; fix the cause and re-run the step.');
     }
-    const note = `The rollback command finished (exit 0) for target ${opts.target}.`;
-    log.info(note);
-    return { status: 'rolled-back', exitCode: code, notes: [note] };
+    const notes = [`The rollback command finished (exit 0) for target ${opts.target}.`];
+    log.info(notes[0]);
+    if (!verify)
+        return { status: 'rolled-back', exitCode: code, verified: false, notes };
+    const left = Math.ceil((deadline - Date.now()) / 1000);
+    if (left <= 0) {
+        throw new errors/* RollbackKitError */.dp(`The rollback command used the whole ${opts.timeoutSeconds} s, so the verify command could not run: the rollback is not confirmed.`, 'Raise timeout-seconds and re-run the step.');
+    }
+    log.info(`Verify command (limit ${left} s):`);
+    const verifyCode = await runBash(verify, left, env, opts.cwd, log);
+    if (TIMED_OUT.has(verifyCode)) {
+        throw new errors/* RollbackKitError */.dp(`The rollback command finished, but the verify command did not pass within the ${opts.timeoutSeconds} s limit and was stopped: the rollback is not confirmed.`, 'Check the service now; raise timeout-seconds if it needs longer to become healthy, then re-run the step.');
+    }
+    if (verifyCode !== 0) {
+        throw new errors/* RollbackKitError */.dp(`The rollback command finished, but the verify command exited with status ${verifyCode}: the rollback is not confirmed.`, 'Its output is above; check the service now, fix the cause and re-run the step.');
+    }
+    notes.push('The verify command passed (exit 0).');
+    log.info(notes[1]);
+    return { status: 'rolled-back', exitCode: code, verified: true, notes };
+}
+async function runBash(command, seconds, env, cwd, log) {
+    const out = lineBuffer((line) => log.info(line));
+    const err = lineBuffer((line) => log.info(line));
+    try {
+        const code = await (0,exec/* exec */.m)('timeout', [`--kill-after=${KILL_AFTER_SECONDS}`, String(seconds), 'bash', '-eo', 'pipefail', '-c', command], {
+            cwd,
+            env,
+            ignoreReturnCode: true,
+            // Its output reaches the log through our writer, line by line: what a deploy tool prints
+            // (image labels, server messages) must not become a workflow command of this step.
+            silent: true,
+            listeners: { stdout: out.write, stderr: err.write },
+        });
+        out.flush();
+        err.flush();
+        return code;
+    }
+    catch (error) {
+        throw new errors/* RollbackKitError */.dp(`Could not start the rollback command: ${error.message}.`, 'The runner needs bash and coreutils timeout (Linux runners have both).');
+    }
+}
+/**
+ * Whole lines out of a child's output chunks; the last line is kept even without a newline
+ * (@actions/exec's own line listeners drop it).
+ */
+function lineBuffer(emit) {
+    // A chunk can end inside a multi-byte character: the decoder keeps it for the next one.
+    const decoder = new external_node_string_decoder_namespaceObject.StringDecoder('utf8');
+    let pending = '';
+    return {
+        write(chunk) {
+            const lines = (pending + decoder.write(chunk)).split('\n');
+            pending = lines.pop() ?? '';
+            for (const line of lines)
+                emit(line);
+        },
+        flush() {
+            pending += decoder.end();
+            if (pending)
+                emit(pending);
+            pending = '';
+        },
+    };
 }
 
-
-/***/ }),
-
-/***/ 6579:
-/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
-
-
-// EXPORTS
-__nccwpck_require__.d(__webpack_exports__, {
-  J: () => (/* binding */ revertWithPullRequest)
-});
-
-// EXTERNAL MODULE: ./node_modules/.cache/rollback-kit-build/core/errors.js
-var errors = __nccwpck_require__(9979);
+// EXTERNAL MODULE: ./node_modules/.cache/rollback-kit-build/core/secrets.js
+var secrets = __nccwpck_require__(4419);
 ;// CONCATENATED MODULE: external "node:child_process"
 const external_node_child_process_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:child_process");
 ;// CONCATENATED MODULE: ./node_modules/.cache/rollback-kit-build/core/process.js
@@ -29906,8 +30276,14 @@ function runProcess(command, args, opts = {}) {
             cwd: opts.cwd,
             // eslint-disable-next-line no-restricted-properties -- children inherit PATH and HOME, not inputs
             env: { ...process.env, ...opts.env },
-            stdio: ['ignore', 'pipe', 'pipe'],
+            stdio: [opts.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'],
+            signal: opts.signal,
         });
+        if (opts.stdin) {
+            // The program may exit before reading everything (an error stops psql): not our failure.
+            child.stdin.on('error', () => undefined);
+            opts.stdin.pipe(child.stdin);
+        }
         let stdout = '';
         let stderr = '';
         let timedOut = false;
@@ -29918,17 +30294,28 @@ function runProcess(command, args, opts = {}) {
                 setTimeout(() => child.kill('SIGKILL'), 5000).unref();
             }, opts.timeoutMs)
             : undefined;
-        child.stdout.on('data', (d) => {
-            if (stdout.length < MAX_CAPTURE)
-                stdout += d.toString();
-        });
+        const cut = { stdout: false, stderr: false };
+        if (opts.stdout)
+            child.stdout.pipe(opts.stdout);
+        else
+            child.stdout.on('data', (d) => {
+                if (stdout.length < MAX_CAPTURE)
+                    stdout += d.toString();
+                else
+                    cut.stdout = true;
+            });
         child.stderr.on('data', (d) => {
             const text = d.toString();
             if (stderr.length < MAX_CAPTURE)
                 stderr += text;
+            else
+                cut.stderr = true;
             opts.onStderr?.(text);
         });
         child.on('error', (err) => {
+            // An abort is reported by the exit below (signal SIGTERM), not as a failure to start.
+            if (err.name === 'AbortError')
+                return;
             if (timer)
                 clearTimeout(timer);
             reject(err);
@@ -29936,9 +30323,13 @@ function runProcess(command, args, opts = {}) {
         child.on('close', (code, signal) => {
             if (timer)
                 clearTimeout(timer);
-            resolve({ code, signal, stdout, stderr, timedOut });
+            resolve({ code, signal, stdout: wholeLines(stdout, cut.stdout), stderr: wholeLines(stderr, cut.stderr), timedOut });
         });
     });
+}
+/** Capture that was cut ends at a line end: a line cut mid-way could end in a secret's prefix, which no redaction matches. */
+function wholeLines(text, wasCut) {
+    return wasCut ? text.slice(0, text.lastIndexOf('\n') + 1) : text;
 }
 
 ;// CONCATENATED MODULE: ./node_modules/.cache/rollback-kit-build/platforms/git-revert/git.js
@@ -29960,7 +30351,7 @@ async function openGit(cwd, log, timeoutMs = 120_000) {
             return await runProcess('git', args, { cwd, env: { ...env, ...extra }, timeoutMs });
         }
         catch (err) {
-            throw new errors/* RollbackKitError */.d(`Could not run git: ${err.message}.`, 'Install git on the runner.');
+            throw new errors/* RollbackKitError */.dp(`Could not run git: ${err.message}.`, 'Install git on the runner.');
         }
     };
     const git = {
@@ -29970,12 +30361,12 @@ async function openGit(cwd, log, timeoutMs = 120_000) {
             if (r.code === 0)
                 return r.stdout.trim();
             const said = (r.stderr || r.stdout).trim().split('\n').slice(-3).join(' ');
-            throw new errors/* RollbackKitError */.d(`${what} failed: git ${args[0]} ${r.timedOut ? 'timed out' : `exited with ${r.code}`}: ${log.redact(said)}`);
+            throw new errors/* RollbackKitError */.dp(`${what} failed: git ${args[0]} ${r.timedOut ? 'timed out' : `exited with ${r.code}`}: ${log.redact(said)}`);
         },
     };
     const inside = await git.try(['rev-parse', '--is-inside-work-tree']);
     if (inside.code !== 0 || inside.stdout.trim() !== 'true') {
-        throw new errors/* RollbackKitError */.d(`The workspace ${cwd} is not a git checkout.`, 'Run actions/checkout with fetch-depth: 0 before this step.');
+        throw new errors/* RollbackKitError */.dp(`The workspace ${cwd} is not a git checkout.`, 'Run actions/checkout with fetch-depth: 0 before this step.');
     }
     const email = await git.try(['config', 'user.email']);
     if (email.code !== 0 || !email.stdout.trim())
@@ -34994,7 +35385,7 @@ function getOctokit(token, options, ...additionalPlugins) {
 function parseRepository(full) {
     const m = /^([A-Za-z0-9_.-]+)\/([A-Za-z0-9_.-]+)$/.exec(full.trim());
     if (!m)
-        throw new errors/* RollbackKitError */.d(`GITHUB_REPOSITORY must look like owner/name; got "${full}".`, 'Run the step in GitHub Actions, or set GITHUB_REPOSITORY.');
+        throw new errors/* RollbackKitError */.dp(`GITHUB_REPOSITORY must look like owner/name; got "${full}".`, 'Run the step in GitHub Actions, or set GITHUB_REPOSITORY.');
     return { owner: m[1], repo: m[2] };
 }
 const pulls_status = (err) => (typeof err?.status === 'number' ? err.status : undefined);
@@ -35002,13 +35393,13 @@ function apiError(err, doing, repo) {
     const code = pulls_status(err);
     const name = `${repo.owner}/${repo.repo}`;
     if (code === 401)
-        return new errors/* RollbackKitError */.d(`GitHub rejected the github-token (401) while ${doing} in ${name}.`, 'Pass secrets.GITHUB_TOKEN or a token that is still valid.');
+        return new errors/* RollbackKitError */.dp(`GitHub rejected the github-token (401) while ${doing} in ${name}.`, 'Pass secrets.GITHUB_TOKEN or a token that is still valid.');
     if (code === 403)
-        return new errors/* RollbackKitError */.d(`GitHub refused (403) ${doing} in ${name}: the token lacks permission.`, 'Grant the job permissions contents: write and pull-requests: write.');
+        return new errors/* RollbackKitError */.dp(`GitHub refused (403) ${doing} in ${name}: the token lacks permission.`, 'Grant the job permissions contents: write and pull-requests: write.');
     if (code === 404)
-        return new errors/* RollbackKitError */.d(`GitHub repository ${name} was not found (404) while ${doing}.`, 'Check that the token can see the repository.');
+        return new errors/* RollbackKitError */.dp(`GitHub repository ${name} was not found (404) while ${doing}.`, 'Check that the token can see the repository.');
     const message = err?.message ?? String(err);
-    return new errors/* RollbackKitError */.d(`GitHub failed while ${doing} in ${name}${code ? ` (${code})` : ''}: ${message}`, 'Re-run the step; it is safe to repeat.');
+    return new errors/* RollbackKitError */.dp(`GitHub failed while ${doing} in ${name}${code ? ` (${code})` : ''}: ${message}`, 'Re-run the step; it is safe to repeat.');
 }
 function pullRequests(token, apiUrl, repo) {
     const octokit = getOctokit(token, { baseUrl: apiUrl.replace(/\/$/, '') });
@@ -35059,18 +35450,19 @@ function pullRequests(token, apiUrl, repo) {
 
 
 
+
 /** A revision the user named: a SHA or a ref name, never something git could read as an option. */
 function checkRevision(raw, input) {
     const value = raw.trim();
     if (!/^[A-Za-z0-9][A-Za-z0-9._/~^-]*$/.test(value) || value.includes('..')) {
-        throw new errors/* RollbackKitError */.d(`Input ${input} must be a commit SHA or tag for provider git-revert; got "${raw}".`, 'Give the SHA of the last good commit.');
+        throw new errors/* RollbackKitError */.dp(`Input ${input} must be a commit SHA or tag for provider git-revert; got "${raw}".`, 'Give the SHA of the last good commit.');
     }
     return value;
 }
 async function resolveCommit(git, rev, input) {
     const r = await git.try(['rev-parse', '--verify', '--quiet', `${rev}^{commit}`]);
     if (r.code !== 0) {
-        throw new errors/* RollbackKitError */.d(`Commit ${rev} (input ${input}) is not in the checkout.`, 'Check the SHA, and run actions/checkout with fetch-depth: 0 so the whole history is there.');
+        throw new errors/* RollbackKitError */.dp(`Commit ${rev} (input ${input}) is not in the checkout.`, 'Check the SHA, and run actions/checkout with fetch-depth: 0 so the whole history is there.');
     }
     return r.stdout.trim();
 }
@@ -35086,7 +35478,7 @@ async function revertWithPullRequest(opts, log) {
     const target = await resolveCommit(git, targetRev, 'target');
     const base = (await git.try(['symbolic-ref', '--short', '-q', 'HEAD'])).stdout.trim() || opts.baseBranch;
     if (!base)
-        throw new errors/* RollbackKitError */.d('The checkout is on a detached HEAD and no branch is known to open the pull request against.', 'Check out the branch that deploys production (actions/checkout with ref: main).');
+        throw new errors/* RollbackKitError */.dp('The checkout is on a detached HEAD and no branch is known to open the pull request against.', 'Check out the branch that deploys production (actions/checkout with ref: main).');
     const notes = [];
     const done = (note) => {
         log.info(note);
@@ -35098,13 +35490,13 @@ async function revertWithPullRequest(opts, log) {
             return done(`${base} (${head.slice(0, 7)}) does not contain ${from.slice(0, 7)}: nothing to revert.`);
     }
     if (!(await isAncestor(git, target, head))) {
-        throw new errors/* RollbackKitError */.d(`Commit ${target.slice(0, 7)} is not an ancestor of ${base} (${head.slice(0, 7)}): there is no range to revert.`, 'Give a commit from the history of the deployed branch as target.');
+        throw new errors/* RollbackKitError */.dp(`Commit ${target.slice(0, 7)} is not an ancestor of ${base} (${head.slice(0, 7)}): there is no range to revert.`, 'Give a commit from the history of the deployed branch as target.');
     }
     if ((await git.try(['diff', '--quiet', target, head])).code === 0) {
         return done(`${base} (${head.slice(0, 7)}) already has the same files as ${target.slice(0, 7)}: nothing to revert.`);
     }
     if ((await git.run(['status', '--porcelain', '--untracked-files=no'], 'Checking the working tree')) !== '') {
-        throw new errors/* RollbackKitError */.d('The checkout has uncommitted changes, so the revert cannot start from a clean state.', 'Run this step on a fresh checkout.');
+        throw new errors/* RollbackKitError */.dp('The checkout has uncommitted changes, so the revert cannot start from a clean state.', 'Run this step on a fresh checkout.');
     }
     // First-parent history: a merged pull request is reverted as one commit (-m 1), not twice.
     const log_ = await git.run(['log', '--first-parent', '--format=%H%x09%P%x09%s', `${target}..${head}`], 'Listing the commits to revert');
@@ -35152,7 +35544,7 @@ async function revertWithPullRequest(opts, log) {
                     .slice(0, 4)
                     .join(' ') || 'git revert failed');
                 await git.try(['revert', '--abort']);
-                throw new errors/* RollbackKitError */.d(`Reverting ${c.sha.slice(0, 7)} ("${c.subject}") failed${files.length ? ` with conflicts in ${files.join(', ')}` : ''}: ${said}. Nothing was pushed and the checkout is back on ${base}.`, 'Revert that commit by hand, or roll back the deployment with provider vercel or command.');
+                throw new errors/* RollbackKitError */.dp(`Reverting ${c.sha.slice(0, 7)} ("${c.subject}") failed${files.length ? ` with conflicts in ${files.join(', ')}` : ''}: ${said}. Nothing was pushed and the checkout is back on ${base}.`, 'Revert that commit by hand, or roll back the deployment with provider vercel or command.');
             }
         }
         if ((await git.try(['diff', '--quiet', target, 'HEAD'])).code !== 0) {
@@ -35185,7 +35577,7 @@ async function revertWithPullRequest(opts, log) {
 /** A title is one line: the first line of the reason, cut to a readable length. */
 function title(target, reason) {
     const first = (reason ?? '').split('\n')[0].trim();
-    const short = first.length > 100 ? `${first.slice(0, 99)}…` : first;
+    const short = (0,secrets/* clip */.$Q)(first, 100);
     return `Rollback to ${target.slice(0, 7)}${short ? `: ${short}` : ''}`;
 }
 function body(target, head, reverted, reason) {
@@ -35201,30 +35593,23 @@ function body(target, head, reverted, reason) {
     ].join('\n');
 }
 
+;// CONCATENATED MODULE: ./node_modules/.cache/rollback-kit-build/platforms/http/read.js
+/**
+ * Tolerant readers for platform JSON: a field is used only when it has the expected type, so an
+ * API that adds, drops or retypes a field degrades to "unknown" instead of a crash.
+ */
+/** A plain object, or undefined (arrays and null are not objects here). */
+const obj = (v) => (v && typeof v === 'object' && !Array.isArray(v) ? v : undefined);
+/** A non-empty string, or undefined. */
+const str = (v) => (typeof v === 'string' && v ? v : undefined);
 
-/***/ }),
-
-/***/ 2230:
-/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
-
-
-// EXPORTS
-__nccwpck_require__.d(__webpack_exports__, {
-  l: () => (/* binding */ promoteOnVercel)
-});
-
-// UNUSED EXPORTS: DEFAULT_POLL_INTERVAL_MS
-
-// EXTERNAL MODULE: ./node_modules/.cache/rollback-kit-build/core/errors.js
-var errors = __nccwpck_require__(9979);
 ;// CONCATENATED MODULE: ./node_modules/.cache/rollback-kit-build/platforms/vercel/model.js
 /**
  * The few fields of Vercel's project and deployment objects a rollback needs, read tolerantly:
  * unknown fields are ignored, unknown enum values are kept as strings, missing fields stay
  * undefined. A response that lacks what we cannot do without (an id) is the only parse error.
  */
-const obj = (v) => (v && typeof v === 'object' && !Array.isArray(v) ? v : undefined);
-const str = (v) => (typeof v === 'string' && v ? v : undefined);
+
 const num = (v) => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
 class UnexpectedResponse extends Error {
     constructor(what) {
@@ -35358,10 +35743,10 @@ async function failedAliases(client, projectId, kind) {
     return out;
 }
 
-;// CONCATENATED MODULE: ./node_modules/.cache/rollback-kit-build/platforms/vercel/retry.js
+;// CONCATENATED MODULE: ./node_modules/.cache/rollback-kit-build/platforms/http/retry.js
 /**
- * When a failed Vercel request is worth repeating, and how long to wait first. The rules follow the
- * Vercel CLI: 429 and 503 wait for `Retry-After` plus jitter (limits use one-minute buckets, so many
+ * When a failed platform API request is worth repeating, and how long to wait first. The rules follow
+ * the Vercel CLI (and agree with flyctl and the Railway CLI: 5xx yes, 4xx never): 429 and 503 wait for `Retry-After` plus jitter (limits use one-minute buckets, so many
  * clients waking at once would collide again), other 5xx and network errors back off a few times,
  * every other 4xx is final.
  */
@@ -35401,30 +35786,28 @@ function retryDelay(failure, attempt, policy, random = Math.random) {
     return undefined;
 }
 
-;// CONCATENATED MODULE: ./node_modules/.cache/rollback-kit-build/platforms/vercel/client.js
+;// CONCATENATED MODULE: ./node_modules/.cache/rollback-kit-build/platforms/http/client.js
 
 const DEFAULT_REQUEST_TIMEOUT_MS = 20_000;
-/** Vercel answered with a non-2xx status (after any retries). */
-class VercelApiError extends Error {
+/** The platform answered with a non-2xx status (after any retries). */
+class HttpApiError extends Error {
+    service;
     status;
     code;
     serverMessage;
-    invalidToken;
     request;
-    constructor(status, code, serverMessage, 
-    /** Vercel sets `invalidToken: true` on a 403 caused by the token rather than the scope. */
-    invalidToken, request) {
+    constructor(service, status, code, serverMessage, request) {
         super(`${request} answered ${status}${code ? ` ${code}` : ''}: ${serverMessage}`);
+        this.service = service;
         this.status = status;
         this.code = code;
         this.serverMessage = serverMessage;
-        this.invalidToken = invalidToken;
         this.request = request;
-        this.name = 'VercelApiError';
+        this.name = 'HttpApiError';
     }
 }
-/** Vercel could not be reached, or did not answer within the request timeout. */
-class VercelNetworkError extends Error {
+/** The platform could not be reached, or did not answer within the request timeout. */
+class HttpNetworkError extends Error {
     host;
     underlying;
     timedOut;
@@ -35433,33 +35816,46 @@ class VercelNetworkError extends Error {
         this.host = host;
         this.underlying = underlying;
         this.timedOut = timedOut;
-        this.name = 'VercelNetworkError';
+        this.name = 'HttpNetworkError';
     }
 }
+/** What of an error body a message quotes: enough to explain, never a dump. */
+const MAX_ERROR_TEXT = 300;
 const client_sleep = (ms) => new Promise((done) => setTimeout(done, ms));
-/** Error bodies come as `{error:{…}}`, `{err:{…}}` or plain text (5xx from the edge). */
-function readErrorBody(text) {
+const client_str = (v) => (typeof v === 'string' && v ? v : typeof v === 'number' ? String(v) : undefined);
+/**
+ * Error bodies differ by platform and even by endpoint: `{error:{code,message}}` and `{err:{…}}`
+ * (Vercel), `{error:"…"}` (Fly Machines), `{code,message}` (Netlify), `{id,message}` (Render),
+ * `{errors:[{message}]}` (GraphQL), or plain text / HTML from a proxy.
+ */
+function readErrorBody(text, log) {
+    // Redact, then cut: a cut first would leave a prefix of an echoed token that no longer matches it.
+    const quote = (t, max = MAX_ERROR_TEXT) => log.excerpt(t.replace(/\s+/g, ' ').trim(), max);
     try {
         const parsed = JSON.parse(text);
         const inner = (parsed?.error ?? parsed?.err);
-        if (inner && typeof inner === 'object') {
-            return {
-                code: typeof inner.code === 'string' ? inner.code : undefined,
-                message: typeof inner.message === 'string' ? inner.message : JSON.stringify(inner).slice(0, 300),
-                invalidToken: inner.invalidToken === true,
-            };
+        const code = (v) => (client_str(v) === undefined ? undefined : quote(client_str(v), 100));
+        if (inner && typeof inner === 'object' && !Array.isArray(inner)) {
+            const o = inner;
+            return { code: code(o.code), message: quote(client_str(o.message) ?? JSON.stringify(o)), inner: o };
+        }
+        if (typeof inner === 'string')
+            return { code: code(parsed.code), message: quote(inner) };
+        if (Array.isArray(parsed?.errors) && parsed.errors.length) {
+            const messages = parsed.errors.map((e) => client_str(e?.message) ?? JSON.stringify(e));
+            return { message: quote(messages.join('; '), 500) };
         }
         if (typeof parsed?.message === 'string')
-            return { message: parsed.message, invalidToken: false };
+            return { code: code(parsed.code), message: quote(parsed.message) };
     }
     catch {
         // not JSON: fall through to the text itself
     }
-    const plain = text.replace(/\s+/g, ' ').trim().slice(0, 300);
-    return { message: plain || '(empty body)', invalidToken: false };
+    return { message: quote(text) || '(empty body)' };
 }
-class VercelClient {
+class HttpClient {
     opts;
+    service;
     base;
     retry;
     timeoutMs;
@@ -35467,8 +35863,8 @@ class VercelClient {
     random;
     constructor(opts) {
         this.opts = opts;
-        opts.log.secret(opts.token);
-        this.base = new URL(opts.apiUrl.endsWith('/') ? opts.apiUrl : `${opts.apiUrl}/`);
+        this.service = opts.service;
+        this.base = new URL(opts.baseUrl.endsWith('/') ? opts.baseUrl : `${opts.baseUrl}/`);
         this.retry = { ...DEFAULT_RETRY, ...opts.retry };
         this.timeoutMs = opts.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
         this.wait = opts.sleep ?? client_sleep;
@@ -35477,19 +35873,23 @@ class VercelClient {
     get host() {
         return this.base.host;
     }
-    /** The CLI sends `teamId` for `team_…` ids; anything else is a team slug. */
-    scoped(path, query) {
-        const url = new URL(path.replace(/^\//, ''), this.base);
-        for (const [k, v] of Object.entries(query))
+    /** Replaces every registered secret in text that came from the platform. */
+    redact(text) {
+        return this.opts.log.redact(text);
+    }
+    /**
+     * Paths are relative to the base URL (its own path kept), so a proxy prefix survives; an empty
+     * path is the base URL exactly as given (a GraphQL endpoint).
+     */
+    url(path, query = {}) {
+        const url = path ? new URL(path.replace(/^\//, ''), this.base) : new URL(this.opts.baseUrl);
+        for (const [k, v] of Object.entries({ ...query, ...this.opts.scope?.() }))
             if (v !== undefined)
                 url.searchParams.set(k, String(v));
-        const team = this.opts.team?.trim();
-        if (team)
-            url.searchParams.set(team.startsWith('team_') ? 'teamId' : 'slug', team);
         return url;
     }
     async request(method, path, opts = {}) {
-        const url = this.scoped(path, opts.query ?? {});
+        const url = this.url(path, opts.query);
         const label = `${method} ${url.pathname}`;
         for (let attempt = 0;; attempt++) {
             let failure;
@@ -35498,44 +35898,103 @@ class VercelClient {
                 const res = await fetch(url, {
                     method,
                     headers: {
-                        Authorization: `Bearer ${this.opts.token}`,
+                        ...this.opts.headers,
                         Accept: 'application/json',
                         ...(opts.body !== undefined ? { 'Content-Type': 'application/json' } : {}),
+                        ...opts.headers,
                     },
                     body: opts.body !== undefined ? JSON.stringify(opts.body) : undefined,
                     signal: AbortSignal.timeout(this.timeoutMs),
                 });
-                const text = await res.text();
+                const raw = await res.text();
                 if (res.ok) {
                     let data = undefined;
-                    if (text.trim()) {
+                    if (raw.trim()) {
                         try {
-                            data = JSON.parse(text);
+                            data = JSON.parse(raw);
                         }
                         catch {
-                            data = text;
+                            data = raw;
                         }
                     }
                     return { status: res.status, data };
                 }
-                const body = readErrorBody(text);
-                lastError = new VercelApiError(res.status, body.code, body.message, body.invalidToken, label);
+                // Some APIs echo what they were sent; an error message must never carry the token on.
+                const text = this.redact(raw);
+                lastError = this.opts.apiError ? this.opts.apiError(res.status, text, label) : defaultApiError(this.service, res.status, text, label, this.opts.log);
                 failure = { kind: 'status', status: res.status, retryAfter: res.headers.get('retry-after') };
             }
             catch (err) {
                 const timedOut = err?.name === 'TimeoutError' || err?.name === 'AbortError';
-                lastError = new VercelNetworkError(this.base.host, err?.cause ?? err, timedOut);
+                lastError = new HttpNetworkError(this.base.host, err?.cause ?? err, timedOut);
                 failure = { kind: 'network' };
             }
             const delay = retryDelay(failure, attempt, this.retry, this.random);
             if (delay === undefined)
                 throw lastError;
-            this.opts.log.info(`Vercel: ${lastError.message}; retrying in ${(delay / 1000).toFixed(1)} s (attempt ${attempt + 2}).`);
+            this.opts.log.info(`${this.service}: ${lastError.message}; retrying in ${(delay / 1000).toFixed(1)} s (attempt ${attempt + 2}).`);
             await this.wait(delay);
         }
     }
     async get(path, query = {}) {
         return (await this.request('GET', path, { query })).data;
+    }
+}
+function defaultApiError(service, status, text, request, log) {
+    const body = readErrorBody(text, log);
+    return new HttpApiError(service, status, body.code, body.message, request);
+}
+
+;// CONCATENATED MODULE: ./node_modules/.cache/rollback-kit-build/platforms/vercel/client.js
+
+
+/** Vercel answered with a non-2xx status (after any retries). */
+class VercelApiError extends HttpApiError {
+    invalidToken;
+    constructor(status, code, serverMessage, 
+    /** Vercel sets `invalidToken: true` on a 403 caused by the token rather than the scope. */
+    invalidToken, request) {
+        super('Vercel', status, code, serverMessage, request);
+        this.invalidToken = invalidToken;
+        this.name = 'VercelApiError';
+    }
+}
+/** Vercel could not be reached, or did not answer within the request timeout. */
+const VercelNetworkError = HttpNetworkError;
+function client_readErrorBody(text, log) {
+    const body = readErrorBody(text, log);
+    return { code: body.code, message: body.message, invalidToken: body.inner?.invalidToken === true };
+}
+class VercelClient {
+    http;
+    constructor(opts) {
+        opts.log.secret(opts.token);
+        const team = opts.team?.trim();
+        this.http = new HttpClient({
+            service: 'Vercel',
+            baseUrl: opts.apiUrl,
+            headers: { Authorization: `Bearer ${opts.token}` },
+            log: opts.log,
+            requestTimeoutMs: opts.requestTimeoutMs,
+            retry: opts.retry,
+            sleep: opts.sleep,
+            random: opts.random,
+            apiError: (status, text, request) => {
+                const body = client_readErrorBody(text, opts.log);
+                return new VercelApiError(status, body.code, body.message, body.invalidToken, request);
+            },
+            // The CLI sends `teamId` for `team_…` ids; anything else is a team slug.
+            scope: () => (team ? { [team.startsWith('team_') ? 'teamId' : 'slug']: team } : {}),
+        });
+    }
+    get host() {
+        return this.http.host;
+    }
+    request(method, path, opts = {}) {
+        return this.http.request(method, path, opts);
+    }
+    get(path, query = {}) {
+        return this.http.get(path, query);
     }
 }
 
@@ -35550,40 +36009,42 @@ class VercelClient {
 
 const scopeName = (ctx) => (ctx.team ? `team ${ctx.team}` : 'the personal account of the token');
 function vercelError(err, ctx) {
-    if (err instanceof errors/* RollbackKitError */.d)
+    if (err instanceof errors/* RollbackKitError */.dp)
         return err;
     if (err instanceof VercelNetworkError) {
-        return new errors/* RollbackKitError */.d(`Vercel could not be reached while ${ctx.doing}: ${err.message} (retried).`, 'Check the runner network and api-url; re-running the step is safe.');
+        return new errors/* RollbackKitError */.dp(`Vercel could not be reached while ${ctx.doing}: ${err.message} (retried).`, 'Check the runner network and api-url; re-running the step is safe.');
     }
     if (err instanceof UnexpectedResponse) {
-        return new errors/* RollbackKitError */.d(`${err.message} while ${ctx.doing}.`, 'Check that api-url points at the Vercel API.');
+        return new errors/* RollbackKitError */.dp(`${err.message} while ${ctx.doing}.`, 'Check that api-url points at the Vercel API.');
     }
     if (!(err instanceof VercelApiError))
         return err instanceof Error ? err : new Error(String(err));
     const said = err.serverMessage ? ` Vercel said: "${err.serverMessage}".` : '';
     switch (err.status) {
         case 401:
-            return new errors/* RollbackKitError */.d(`Vercel rejected the token (401) while ${ctx.doing}.${said}`, 'Check the vercel-token secret: it may be expired, revoked or empty.');
+            return new errors/* RollbackKitError */.dp(`Vercel rejected the token (401) while ${ctx.doing}.${said}`, 'Check the vercel-token secret: it may be expired, revoked or empty.');
         case 403:
             return err.invalidToken
-                ? new errors/* RollbackKitError */.d(`Vercel rejected the token (403) while ${ctx.doing}.${said}`, 'Check the vercel-token secret: create a new token at https://vercel.com/account/tokens.')
-                : new errors/* RollbackKitError */.d(`Vercel refused access (403) to project ${ctx.project} in ${scopeName(ctx)} while ${ctx.doing}.${said}`, 'Check the team input (team_… id or slug of the team that owns the project) and that the token was created with access to that team.');
+                ? new errors/* RollbackKitError */.dp(`Vercel rejected the token (403) while ${ctx.doing}.${said}`, 'Check the vercel-token secret: create a new token at https://vercel.com/account/tokens.')
+                : // A valid token without access to the scope is the usual cause (a personal token, or one
+                    // scoped to other teams); a wrong team input gives the same answer, so name both, token first.
+                    new errors/* RollbackKitError */.dp(`Vercel refused access (403) to project ${ctx.project} in ${scopeName(ctx)} while ${ctx.doing}: the token is valid but has no access there.${said}`, `Check the vercel-token secret first: it must belong to a member of ${ctx.team ? `team ${ctx.team}` : "the project's team"} or be scoped to it. Then check the team input: the team_… id or slug of the team that owns the project.`);
         case 404:
             return ctx.deployment
-                ? new errors/* RollbackKitError */.d(`Deployment ${ctx.deployment} was not found in project ${ctx.project} (404) while ${ctx.doing}.${said}`, 'Check the target/from input: a deployment id (dpl_…), URL or commit SHA of this project.')
-                : new errors/* RollbackKitError */.d(`Project ${ctx.project} was not found in ${scopeName(ctx)} (404) while ${ctx.doing}.${said}`, 'Check the project input (name or prj_… id) and the team input: a team project is invisible without team.');
+                ? new errors/* RollbackKitError */.dp(`Deployment ${ctx.deployment} was not found in project ${ctx.project} (404) while ${ctx.doing}.${said}`, 'Check the target/from input: a deployment id (dpl_…), URL or commit SHA of this project.')
+                : new errors/* RollbackKitError */.dp(`Project ${ctx.project} was not found in ${scopeName(ctx)} (404) while ${ctx.doing}.${said}`, 'Check the project input (name or prj_… id) and the team input: a team project is invisible without team.');
         case 402:
-            return new errors/* RollbackKitError */.d(`Vercel refused ${ctx.deployment ? `deployment ${ctx.deployment}` : 'the request'} for project ${ctx.project} because of the plan (402): the Hobby plan can roll back only to the immediately previous production deployment.${said}`, 'Pick the previous production deployment as target, use method: promote, or upgrade the plan.');
+            return new errors/* RollbackKitError */.dp(`Vercel refused ${ctx.deployment ? `deployment ${ctx.deployment}` : 'the request'} for project ${ctx.project} because of the plan (402): the Hobby plan can roll back only to the immediately previous production deployment.${said}`, 'Pick the previous production deployment as target, use method: promote, or upgrade the plan.');
         case 409:
         case 422:
-            return new errors/* RollbackKitError */.d(`Vercel refused the change for project ${ctx.project}${ctx.deployment ? ` to deployment ${ctx.deployment}` : ''} (${err.status} conflict) while ${ctx.doing}.${said}`, 'Another rollback or promotion may be running, or the deployment is not eligible: check the project in the Vercel dashboard, then re-run.');
+            return new errors/* RollbackKitError */.dp(`Vercel refused the change for project ${ctx.project}${ctx.deployment ? ` to deployment ${ctx.deployment}` : ''} (${err.status} conflict) while ${ctx.doing}.${said}`, 'Another rollback or promotion may be running, or the deployment is not eligible: check the project in the Vercel dashboard, then re-run.');
         case 429:
-            return new errors/* RollbackKitError */.d(`Vercel kept rate-limiting the requests (429) while ${ctx.doing} for project ${ctx.project}.${said}`, 'Wait a minute and re-run the step; it is safe to repeat.');
+            return new errors/* RollbackKitError */.dp(`Vercel kept rate-limiting the requests (429) while ${ctx.doing} for project ${ctx.project}.${said}`, 'Wait a minute and re-run the step; it is safe to repeat.');
         default:
             if (err.status >= 500) {
-                return new errors/* RollbackKitError */.d(`Vercel failed with ${err.status} while ${ctx.doing} for project ${ctx.project}, after retries.${said}`, 'Check https://www.vercel-status.com and re-run the step; it is safe to repeat.');
+                return new errors/* RollbackKitError */.dp(`Vercel failed with ${err.status} while ${ctx.doing} for project ${ctx.project}, after retries.${said}`, 'Check https://www.vercel-status.com and re-run the step; it is safe to repeat.');
             }
-            return new errors/* RollbackKitError */.d(`Vercel answered ${err.status} while ${ctx.doing} for project ${ctx.project}.${said}`, 'Check the inputs; re-running the step is safe.');
+            return new errors/* RollbackKitError */.dp(`Vercel answered ${err.status} while ${ctx.doing} for project ${ctx.project}.${said}`, 'Check the inputs; re-running the step is safe.');
     }
 }
 
@@ -35618,7 +36079,7 @@ function parseDeploymentRef(raw, inputName) {
         return { kind: 'url', host: value.toLowerCase() };
     }
     const shapes = inputName === 'target' ? SHAPES : SHAPES.replace('"previous", ', '');
-    throw new errors/* RollbackKitError */.d(`Input ${inputName} must be ${shapes}; got "${raw}".`, `Copy the id or URL from the Vercel dashboard, or leave ${inputName} ${inputName === 'target' ? 'as previous' : 'empty'}.`);
+    throw new errors/* RollbackKitError */.dp(`Input ${inputName} must be ${shapes}; got "${raw}".`, `Copy the id or URL from the Vercel dashboard, or leave ${inputName} ${inputName === 'target' ? 'as previous' : 'empty'}.`);
 }
 function describeRef(ref) {
     switch (ref.kind) {
@@ -35688,13 +36149,13 @@ async function findPrevious(current, pages) {
 function checkExplicitTarget(d, projectName, method) {
     const name = `${d.id}${d.url ? ` (${d.url})` : ''}`;
     if (d.target !== 'production') {
-        throw new errors/* RollbackKitError */.d(`Deployment ${name} is a ${d.target ? `${d.target}` : 'preview'} deployment of project ${projectName}, not a production one: promoting it would start a new production build, not a rollback.`, 'Choose a production deployment as target (or leave target as previous).');
+        throw new errors/* RollbackKitError */.dp(`Deployment ${name} is a ${d.target ? `${d.target}` : 'preview'} deployment of project ${projectName}, not a production one: promoting it would start a new production build, not a rollback.`, 'Choose a production deployment as target (or leave target as previous).');
     }
     if (d.readyState !== 'READY') {
-        throw new errors/* RollbackKitError */.d(`Deployment ${name} of project ${projectName} is ${d.readyState ?? 'in an unknown state'}, not READY: it cannot serve traffic.`, 'Choose a READY production deployment as target.');
+        throw new errors/* RollbackKitError */.dp(`Deployment ${name} of project ${projectName} is ${d.readyState ?? 'in an unknown state'}, not READY: it cannot serve traffic.`, 'Choose a READY production deployment as target.');
     }
     if (method === 'rollback' && !hasServedProduction(d)) {
-        throw new errors/* RollbackKitError */.d(`Deployment ${name} of project ${projectName} has never served production (${d.readySubstate ?? 'not a rollback candidate'}), so Vercel does not allow an instant rollback to it.`, 'Use method: promote to put it into production.');
+        throw new errors/* RollbackKitError */.dp(`Deployment ${name} of project ${projectName} has never served production (${d.readySubstate ?? 'not a rollback candidate'}), so Vercel does not allow an instant rollback to it.`, 'Use method: promote to put it into production.');
     }
 }
 
@@ -35735,7 +36196,7 @@ async function waitForAliasJob(client, project, target, opts, log) {
                 return [];
             });
             const list = aliases.length ? aliases.map((a) => `${a.alias}${a.status ? ` (${a.status})` : ''}`).join(', ') : 'Vercel did not list them';
-            throw new errors/* RollbackKitError */.d(`Vercel's ${opts.kind} of project ${project.name} to ${target.id} failed: not every alias could be moved. Failed aliases: ${list}.`, `Check those domains in the Vercel dashboard (Project → Domains), then re-run the step; production currently serves ${p.production?.id ?? 'an unknown deployment'}.`);
+            throw new errors/* RollbackKitError */.dp(`Vercel's ${opts.kind} of project ${project.name} to ${target.id} failed: not every alias could be moved. Failed aliases: ${list}.`, `Check those domains in the Vercel dashboard (Project → Domains), then re-run the step; production currently serves ${p.production?.id ?? 'an unknown deployment'}.`);
         }
         // Done means the job finished (skipped counts, as in the CLI) and production serves the target;
         // a missing or foreign job with production already switched is done as well.
@@ -35744,7 +36205,7 @@ async function waitForAliasJob(client, project, target, opts, log) {
             return p;
         if (now() >= opts.deadline) {
             const where = serving ? '' : ` Production still serves ${p.production?.id ?? 'an unknown deployment'}.`;
-            throw new errors/* RollbackKitError */.d(`The ${opts.kind} of project ${project.name} to ${target.id} did not finish within the time limit (last job status: ${lastStatus}).${where}`, 'Raise timeout-seconds or check the project in the Vercel dashboard; re-running the step is safe (it reports already-current once production serves the target).');
+            throw new errors/* RollbackKitError */.dp(`The ${opts.kind} of project ${project.name} to ${target.id} did not finish within the time limit (last job status: ${lastStatus}).${where}`, 'Raise timeout-seconds or check the project in the Vercel dashboard; re-running the step is safe (it reports already-current once production serves the target).');
         }
         if (poll > 0 && poll % 20 === 0)
             log.info(`Still waiting for the ${opts.kind} (job: ${lastStatus}).`);
@@ -35767,7 +36228,12 @@ async function waitForAliasJob(client, project, target, opts, log) {
 
 
 const DEFAULT_POLL_INTERVAL_MS = 250;
-const info = (d) => ({ id: d?.id, url: d?.url ? `https://${d.url}` : undefined, commitSha: d?.commitSha });
+const info = (d) => ({
+    id: d?.id,
+    url: d?.url ? `https://${d.url}` : undefined,
+    commitSha: d?.commitSha,
+    createdAt: d?.createdAt ? new Date(d.createdAt).toISOString() : undefined,
+});
 async function promoteOnVercel(opts, log) {
     log.secret(opts.token);
     // Every input is checked before the first request, so a typo never half-runs anything.
@@ -35787,7 +36253,7 @@ async function promoteOnVercel(opts, log) {
     const project = await call(ctx(`looking up project ${opts.project}`), () => getProject(client, opts.project, true));
     const current = project.production;
     if (!current) {
-        throw new errors/* RollbackKitError */.d(`Project ${project.name} has no production deployment yet, so there is nothing to roll back.`, 'Deploy to production first, or check the project input.');
+        throw new errors/* RollbackKitError */.dp(`Project ${project.name} has no production deployment yet, so there is nothing to roll back.`, 'Deploy to production first, or check the project input.');
     }
     log.info(`Production of ${project.name} serves ${describeDeployment(current)}.`);
     const base = { autoAssignDisabled: project.autoAssignCustomDomains === false, queued: false, skipped: [], notes: [] };
@@ -35882,7 +36348,7 @@ async function chooseTarget(client, project, current, ref, opts, ctx, log) {
             const found = await findPrevious(current, productionDeployments(client, project.id, { until: current.createdAt }));
             if (!found.chosen) {
                 const why = found.skipped.length ? ` Passed over: ${found.skipped.slice(0, 5).map((s) => `${s.deployment.id} (${s.reason})`).join('; ')}${found.skipped.length > 5 ? `; and ${found.skipped.length - 5} more` : ''}.` : '';
-                throw new errors/* RollbackKitError */.d(`No earlier production deployment of project ${project.name} can take over from ${current.id}: ${found.seen} older production deployment(s) checked, none READY, previously in production and built from another commit.${why}`, 'Name the deployment to return to in target (deployment id, URL or commit SHA), or use provider git-revert to build the previous code again.');
+                throw new errors/* RollbackKitError */.dp(`No earlier production deployment of project ${project.name} can take over from ${current.id}: ${found.seen} older production deployment(s) checked, none READY, previously in production and built from another commit.${why}`, 'Name the deployment to return to in target (deployment id, URL or commit SHA), or use provider git-revert to build the previous code again.');
             }
             return { target: found.chosen, skipped: found.skipped };
         }
@@ -35905,7 +36371,7 @@ async function chooseTarget(client, project, current, ref, opts, ctx, log) {
             if (!target && matched)
                 target = matched; // reported as not READY by the check below
             if (!target) {
-                throw new errors/* RollbackKitError */.d(`No production deployment of project ${project.name} was built from commit ${ref.sha}.`, 'Check the SHA, or give the deployment id or URL instead.');
+                throw new errors/* RollbackKitError */.dp(`No production deployment of project ${project.name} was built from commit ${ref.sha}.`, 'Check the SHA, or give the deployment id or URL instead.');
             }
         }
         else {
@@ -35917,7 +36383,7 @@ async function chooseTarget(client, project, current, ref, opts, ctx, log) {
                 throw vercelError(err, ctx(doing, key));
             }
             if (target.projectId && target.projectId !== project.id) {
-                throw new errors/* RollbackKitError */.d(`Deployment ${target.id} belongs to another project (${target.projectId}), not to ${project.name}.`, 'Check the target and project inputs.');
+                throw new errors/* RollbackKitError */.dp(`Deployment ${target.id} belongs to another project (${target.projectId}), not to ${project.name}.`, 'Check the target and project inputs.');
             }
         }
         if (target.id !== current.id)
@@ -35930,6 +36396,209 @@ async function chooseTarget(client, project, current, ref, opts, ctx, log) {
     }
 }
 
+;// CONCATENATED MODULE: ./node_modules/.cache/rollback-kit-build/platforms/promote.js
+/**
+ * promote-previous as a library call: one request keyed by provider in, one outcome out. The
+ * promote-previous action and the whole rollback both go through here, so a component rolled back
+ * by the root action behaves exactly as the single action would. Secrets arrive as values; the
+ * caller decides where they came from (inputs, environment variables).
+ */
+
+
+
+
+
+const PROVIDERS = ['vercel', 'git-revert', 'command'];
+const METHODS = ['rollback', 'promote'];
+const DEFAULT_VERCEL_API_URL = 'https://api.vercel.com';
+/**
+ * The checks that need no network, so a whole rollback can refuse a bad request before anything
+ * runs. `where` names the place the value came from ("Input vercel-token", "components.web.project").
+ */
+function checkPromoteRequest(request, where = (f) => `Input ${f}`) {
+    switch (request.provider) {
+        case 'vercel': {
+            if (!request.token)
+                throw new errors/* RollbackKitError */.dp(`${where('vercel-token')} is required when provider is vercel.`, 'Pass a Vercel access token from a secret: vercel-token: ${{ secrets.VERCEL_TOKEN }}.');
+            if (!request.project)
+                throw new errors/* RollbackKitError */.dp(`${where('project')} is required when provider is vercel.`, 'Set project to the Vercel project name or its prj_… id.');
+            checkApiUrl(request.apiUrl, where('api-url'), DEFAULT_VERCEL_API_URL);
+            return;
+        }
+        case 'git-revert':
+            if (!request.githubToken)
+                throw new errors/* RollbackKitError */.dp(`${where('github-token')} is required when provider is git-revert.`, 'Pass github-token: ${{ secrets.GITHUB_TOKEN }} and grant contents: write and pull-requests: write.');
+            return;
+        case 'command':
+            if (!request.command?.trim())
+                throw new errors/* RollbackKitError */.dp(`${where('command')} is required when provider is command.`, 'Set command to the shell command that rolls back, e.g. docker compose up -d app@"$ROLLBACK_TARGET".');
+            return;
+    }
+}
+function isHttpUrl(text) {
+    try {
+        const url = new URL(text);
+        return url.protocol === 'http:' || url.protocol === 'https:';
+    }
+    catch {
+        return false;
+    }
+}
+function checkHttpUrl(raw, what, example) {
+    if (!isHttpUrl(raw))
+        throw new errors/* RollbackKitError */.dp(`${what} must be an http(s) URL such as ${example}; got "${(0,url_secrets/* displayUrl */.Qy)(raw)}".`);
+}
+/** An API base URL: http(s), and no user name and password, since the token travels in Authorization. */
+function checkApiUrl(raw, what, example) {
+    checkHttpUrl(raw, what, example);
+    const url = new URL(raw);
+    if (url.username || url.password) {
+        throw new errors/* RollbackKitError */.dp(`${what} holds a user name and password (${(0,url_secrets/* displayUrl */.Qy)(raw)}), but requests to the API authenticate with the token in the Authorization header, so they cannot be sent.`, `Remove the user name and password from ${what.replace(/^Input /, '')}; a proxy in front of the API must accept the token itself.`);
+    }
+}
+/** Puts the last good deployment back (or, with dryRun, only says which one it would be). */
+async function promotePrevious(request, log) {
+    for (const url of [request.target, request.from, 'apiUrl' in request ? request.apiUrl : undefined])
+        (0,url_secrets/* registerUrlSecrets */.AI)(url, log);
+    checkPromoteRequest(request);
+    const common = { target: request.target, from: request.from, reason: request.reason, timeoutSeconds: request.timeoutSeconds, dryRun: request.dryRun };
+    switch (request.provider) {
+        case 'vercel': {
+            const result = await promoteOnVercel({ ...common, token: request.token, project: request.project, team: request.team, apiUrl: request.apiUrl, method: request.method, pollIntervalMs: request.pollIntervalMs }, log);
+            const skipped = result.skipped.map((s) => ({ id: s.deployment.id, reason: s.reason }));
+            return {
+                status: result.status,
+                from: result.from,
+                to: result.to,
+                autoAssignDisabled: result.autoAssignDisabled,
+                notes: result.notes,
+                skipped,
+                details: { header: ['passed over', 'why'], rows: skipped.slice(0, 50).map((s) => [s.id, s.reason]) },
+            };
+        }
+        case 'git-revert': {
+            const result = await revertWithPullRequest({ ...common, githubToken: request.githubToken, repoDir: request.repoDir, repository: request.repository, apiUrl: request.apiUrl, baseBranch: request.baseBranch }, log);
+            return {
+                status: result.status,
+                from: { commitSha: result.fromSha },
+                to: { commitSha: result.toSha, url: result.pullRequestUrl },
+                autoAssignDisabled: false,
+                notes: result.notes,
+                skipped: [],
+                details: { header: ['reverted commit', 'subject'], rows: result.reverted.map((c) => [c.sha, c.subject]) },
+            };
+        }
+        case 'command': {
+            const result = await runRollbackCommand({ ...common, command: request.command ?? '', cwd: request.cwd, baseEnv: request.baseEnv }, log);
+            return { status: result.status, from: { id: common.from }, to: { id: common.target }, autoAssignDisabled: false, notes: result.notes, skipped: [] };
+        }
+    }
+}
+
+
+/***/ }),
+
+/***/ 6714:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   Qq: () => (/* binding */ text),
+/* harmony export */   tp: () => (/* binding */ table)
+/* harmony export */ });
+/* unused harmony exports code, escapeCell, formatBytes, formatDuration, inlineText, codeSpan, linkText */
+/**
+ * Small pieces of the Markdown every job summary is made of. Outside text (paths, table and check
+ * names, server messages) goes in through `text` or `code`, so it cannot end a table row, start a
+ * heading, or bring in HTML, a link or an image.
+ */
+const LINE_BREAKS = /\r\n|\r|\n/g;
+/** Outside text as inline Markdown: one line, no HTML, no links or images, no code spans. */
+function text(value) {
+    return value
+        .replace(LINE_BREAKS, ' ')
+        .replace(/[\\`[\]]/g, '\\$&')
+        .replace(/</g, '&lt;')
+        .replace(/>/g, '&gt;')
+        .replace(/^(\s*)#/, '$1\\#');
+}
+/** Outside text as an inline code span whose fence no backtick inside can close. */
+function code(value) {
+    const oneLine = value.replace(LINE_BREAKS, ' ');
+    const longestRun = Math.max(0, ...(oneLine.match(/`+/g) ?? []).map((run) => run.length));
+    const fence = '`'.repeat(longestRun + 1);
+    // A span that starts or ends with a backtick needs a space between it and the fence.
+    const pad = /^`|`$/.test(oneLine) ? ' ' : '';
+    return `${fence}${pad}${oneLine}${pad}${fence}`;
+}
+/** A table cell: `|` escaped (also inside code spans, as GFM reads it) and on one line. */
+function escapeCell(value) {
+    return value.replace(/\|/g, '\\|').replace(LINE_BREAKS, ' ');
+}
+function table(headers, rows) {
+    const line = (cells) => `| ${cells.map((c) => escapeCell(String(c))).join(' | ')} |`;
+    return [line(headers), `|${headers.map(() => ' --- ').join('|')}|`, ...rows.map(line)].join('\n');
+}
+function formatBytes(bytes) {
+    const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+    let n = bytes;
+    let u = 0;
+    while (n >= 1024 && u < units.length - 1) {
+        n /= 1024;
+        u++;
+    }
+    return `${u === 0 ? n : n.toFixed(1)} ${units[u]}`;
+}
+function formatDuration(ms) {
+    if (ms < 1000)
+        return `${ms} ms`;
+    const s = ms / 1000;
+    if (s < 60)
+        return `${s.toFixed(1)} s`;
+    return `${Math.floor(s / 60)} min ${Math.round(s % 60)} s`;
+}
+// Control characters, and the bidirectional overrides that make text read differently than it is.
+// eslint-disable-next-line no-control-regex
+const INVISIBLE = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F\u202A-\u202E\u2066-\u2069]/g;
+function oneLine(text) {
+    return text.replace(/\r\n|[\r\n\t]/g, ' ').replace(INVISIBLE, '');
+}
+/**
+ * Outside text (a reason, a name, a provider's message) made inert in Markdown: on one line, HTML
+ * and table pipes written as entities (no raw `|` is left for a table row to split on), and every
+ * character that could open a link, emphasis, a code span or a heading backslash-escaped, so it
+ * renders as itself and nothing else.
+ */
+function inlineText(text) {
+    return oneLine(text)
+        .replace(/[\\`*_[\]#!~]/g, (c) => `\\${c}`)
+        .replace(/&/g, '&amp;')
+        .replace(/</g, '&lt;')
+        .replace(/>/g, '&gt;')
+        .replace(/\|/g, '&#124;');
+}
+/** Outside text as a code span (paths, ids, SHAs): on one line, fenced so no backtick inside can close it. */
+function codeSpan(text) {
+    const value = oneLine(text);
+    const longest = Math.max(0, ...[...value.matchAll(/`+/g)].map((m) => m[0].length));
+    const fence = '`'.repeat(longest + 1);
+    const pad = value.startsWith('`') || value.endsWith('`') || longest > 0 ? ' ' : '';
+    return `${fence}${pad}${value}${pad}${fence}`;
+}
+/** An http(s) URL as a link a person can click; anything else as a code span. */
+function linkText(url) {
+    try {
+        const parsed = new URL(url.trim());
+        if (parsed.protocol === 'https:' || parsed.protocol === 'http:') {
+            // The parser percent-encodes spaces, quotes and angle brackets; what is left cannot end the autolink.
+            return `<${parsed.href.replace(/[<>\s]/g, encodeURIComponent)}>`;
+        }
+    }
+    catch {
+        // not a URL: shown as text below
+    }
+    return codeSpan(url);
+}
+
 
 /***/ }),
 
@@ -35940,8 +36609,9 @@ async function chooseTarget(client, project, current, ref, opts, ctx, log) {
 // EXPORTS
 __nccwpck_require__.d(__webpack_exports__, {
   Yz: () => (/* binding */ core_debug),
+  z3: () => (/* binding */ error),
   V4: () => (/* binding */ getInput),
-  pq: () => (/* binding */ info),
+  lm: () => (/* binding */ notice),
   C1: () => (/* binding */ setFailed),
   uH: () => (/* binding */ setOutput),
   Pq: () => (/* binding */ core_setSecret),
@@ -35949,7 +36619,7 @@ __nccwpck_require__.d(__webpack_exports__, {
   $e: () => (/* binding */ warning)
 });
 
-// UNUSED EXPORTS: ExitCode, addPath, endGroup, error, exportVariable, getBooleanInput, getIDToken, getMultilineInput, getState, group, isDebug, markdownSummary, notice, platform, saveState, setCommandEcho, startGroup, toPlatformPath, toPosixPath, toWin32Path
+// UNUSED EXPORTS: ExitCode, addPath, endGroup, exportVariable, getBooleanInput, getIDToken, getMultilineInput, getState, group, info, isDebug, markdownSummary, platform, saveState, setCommandEcho, startGroup, toPlatformPath, toPosixPath, toWin32Path
 
 // EXTERNAL MODULE: external "os"
 var external_os_ = __nccwpck_require__(857);
@@ -35975,7 +36645,7 @@ function utils_toCommandValue(input) {
  * @returns The command properties to send with the actual annotation command
  * See IssueCommandProperties: https://github.com/actions/runner/blob/main/src/Runner.Worker/ActionCommandManager.cs#L646
  */
-function utils_toCommandProperties(annotationProperties) {
+function toCommandProperties(annotationProperties) {
     if (!Object.keys(annotationProperties).length) {
         return {};
     }
@@ -37658,7 +38328,7 @@ function core_debug(message) {
  * @param properties optional properties to add to the annotation.
  */
 function error(message, properties = {}) {
-    command_issueCommand('error', utils_toCommandProperties(properties), message instanceof Error ? message.toString() : message);
+    command_issueCommand('error', toCommandProperties(properties), message instanceof Error ? message.toString() : message);
 }
 /**
  * Adds a warning issue
@@ -37666,7 +38336,7 @@ function error(message, properties = {}) {
  * @param properties optional properties to add to the annotation.
  */
 function warning(message, properties = {}) {
-    command_issueCommand('warning', utils_toCommandProperties(properties), message instanceof Error ? message.toString() : message);
+    command_issueCommand('warning', toCommandProperties(properties), message instanceof Error ? message.toString() : message);
 }
 /**
  * Adds a notice issue
@@ -37674,14 +38344,14 @@ function warning(message, properties = {}) {
  * @param properties optional properties to add to the annotation.
  */
 function notice(message, properties = {}) {
-    issueCommand('notice', toCommandProperties(properties), message instanceof Error ? message.toString() : message);
+    command_issueCommand('notice', toCommandProperties(properties), message instanceof Error ? message.toString() : message);
 }
 /**
  * Writes info to log with console.log.
  * @param message info message
  */
 function info(message) {
-    process.stdout.write(message + external_os_.EOL);
+    process.stdout.write(message + os.EOL);
 }
 /**
  * Begin an output group.

@@ -13,7 +13,7 @@ exports["default"] = {};
 
 /***/ }),
 
-/***/ 6122:
+/***/ 26122:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -103,7 +103,7 @@ function parse(str, options = {}) {
   }
 
   // Only try to load fs if we expect to read from the disk
-  const fs = config.sslcert || config.sslkey || config.sslrootcert ? __nccwpck_require__(9896) : null
+  const fs = config.sslcert || config.sslkey || config.sslrootcert ? __nccwpck_require__(79896) : null
 
   if (config.sslcert) {
     config.ssl.cert = fs.readFileSync(config.sslcert).toString()
@@ -257,7 +257,7 @@ parse.parseIntoClientConfig = parseIntoClientConfig
 
 /***/ }),
 
-/***/ 3874:
+/***/ 83874:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -267,9 +267,9 @@ module.exports = function (txt, options) {
 }
 
 const { Duplex } = __nccwpck_require__(2203)
-const assert = __nccwpck_require__(2613)
-const BufferList = __nccwpck_require__(1147)
-const code = __nccwpck_require__(5983)
+const assert = __nccwpck_require__(42613)
+const BufferList = __nccwpck_require__(91147)
+const code = __nccwpck_require__(55983)
 
 // Readable decoder states
 const PG_CODE = 0
@@ -531,7 +531,7 @@ class CopyStreamQuery extends Duplex {
 
 /***/ }),
 
-/***/ 6473:
+/***/ 96473:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -541,7 +541,7 @@ module.exports = function (txt, options) {
 }
 
 const { Writable } = __nccwpck_require__(2203)
-const code = __nccwpck_require__(5983)
+const code = __nccwpck_require__(55983)
 
 class CopyStreamQuery extends Writable {
   constructor(text, options) {
@@ -711,7 +711,7 @@ class CopyStreamQuery extends Writable {
 
 /***/ }),
 
-/***/ 4820:
+/***/ 24820:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -721,9 +721,9 @@ module.exports = function (txt, options) {
 }
 
 const { Readable } = __nccwpck_require__(2203)
-const assert = __nccwpck_require__(2613)
-const BufferList = __nccwpck_require__(1147)
-const code = __nccwpck_require__(5983)
+const assert = __nccwpck_require__(42613)
+const BufferList = __nccwpck_require__(91147)
+const code = __nccwpck_require__(55983)
 
 // decoder states
 const PG_CODE = 0
@@ -895,15 +895,15 @@ class CopyStreamQuery extends Readable {
 
 /***/ }),
 
-/***/ 6901:
+/***/ 26901:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 var __webpack_unused_export__;
 
 
-const CopyToQueryStream = __nccwpck_require__(4820)
-const CopyFromQueryStream = __nccwpck_require__(6473)
-const CopyBothQueryStream = __nccwpck_require__(3874)
+const CopyToQueryStream = __nccwpck_require__(24820)
+const CopyFromQueryStream = __nccwpck_require__(96473)
+const CopyBothQueryStream = __nccwpck_require__(83874)
 
 exports.to = function copyTo(txt, options) {
   return new CopyToQueryStream(txt, options)
@@ -920,7 +920,7 @@ __webpack_unused_export__ = function copyBoth(txt, options) {
 
 /***/ }),
 
-/***/ 5983:
+/***/ 55983:
 /***/ ((module) => {
 
 /**
@@ -954,10 +954,10 @@ module.exports = {
 
 /***/ }),
 
-/***/ 1147:
+/***/ 91147:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
-const Buffer = (__nccwpck_require__(181).Buffer)
+const Buffer = (__nccwpck_require__(20181).Buffer)
 
 function OffsetBuffer() {
   this.offset = 0
@@ -1337,7 +1337,7 @@ OffsetBuffer.prototype.readInt32LE = function readInt32LE() {
 
 /***/ }),
 
-/***/ 2299:
+/***/ 62299:
 /***/ ((module) => {
 
 
@@ -1444,11 +1444,11 @@ module.exports = readInt8;
 
 /***/ }),
 
-/***/ 7558:
+/***/ 17558:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
-const EventEmitter = (__nccwpck_require__(4434).EventEmitter)
+const EventEmitter = (__nccwpck_require__(24434).EventEmitter)
 
 const NOOP = function () {}
 
@@ -1541,7 +1541,7 @@ class Pool extends EventEmitter {
     this.options.allowExitOnIdle = this.options.allowExitOnIdle || false
     this.options.maxLifetimeSeconds = this.options.maxLifetimeSeconds || 0
     this.log = this.options.log || function () {}
-    this.Client = this.options.Client || Client || (__nccwpck_require__(3273).Client)
+    this.Client = this.options.Client || Client || (__nccwpck_require__(13273).Client)
     this.Promise = this.options.Promise || global.Promise
 
     if (typeof this.options.idleTimeoutMillis === 'undefined') {
@@ -1968,7 +1968,7 @@ module.exports = Pool
 
 /***/ }),
 
-/***/ 9971:
+/***/ 19971:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -2029,7 +2029,7 @@ exports.BufferReader = BufferReader;
 
 /***/ }),
 
-/***/ 9315:
+/***/ 49315:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -2148,18 +2148,18 @@ exports.Writer = Writer;
 
 /***/ }),
 
-/***/ 4233:
+/***/ 74233:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.DatabaseError = exports.serialize = void 0;
 exports.parse = parse;
-const messages_1 = __nccwpck_require__(5809);
+const messages_1 = __nccwpck_require__(85809);
 Object.defineProperty(exports, "DatabaseError", ({ enumerable: true, get: function () { return messages_1.DatabaseError; } }));
-const serializer_1 = __nccwpck_require__(6513);
+const serializer_1 = __nccwpck_require__(76513);
 Object.defineProperty(exports, "serialize", ({ enumerable: true, get: function () { return serializer_1.serialize; } }));
-const parser_1 = __nccwpck_require__(3318);
+const parser_1 = __nccwpck_require__(43318);
 function parse(stream, callback) {
     const parser = new parser_1.Parser();
     stream.on('data', (buffer) => parser.parse(buffer, callback));
@@ -2169,7 +2169,7 @@ function parse(stream, callback) {
 
 /***/ }),
 
-/***/ 5809:
+/***/ 85809:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -2335,14 +2335,14 @@ exports.NoticeMessage = NoticeMessage;
 
 /***/ }),
 
-/***/ 3318:
+/***/ 43318:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.Parser = void 0;
-const messages_1 = __nccwpck_require__(5809);
-const buffer_reader_1 = __nccwpck_require__(9971);
+const messages_1 = __nccwpck_require__(85809);
+const buffer_reader_1 = __nccwpck_require__(19971);
 // every message is prefixed with a single byte
 const CODE_LENGTH = 1;
 // every message has an int32 length which includes itself but does
@@ -2666,13 +2666,13 @@ const parseErrorMessage = (reader, name) => {
 
 /***/ }),
 
-/***/ 6513:
+/***/ 76513:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.serialize = void 0;
-const buffer_writer_1 = __nccwpck_require__(9315);
+const buffer_writer_1 = __nccwpck_require__(49315);
 const writer = new buffer_writer_1.Writer();
 const startup = (opts) => {
     // protocol version
@@ -2870,13 +2870,13 @@ exports.serialize = serialize;
 
 /***/ }),
 
-/***/ 1549:
+/***/ 11549:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-var textParsers = __nccwpck_require__(4784);
-var binaryParsers = __nccwpck_require__(7522);
-var arrayParser = __nccwpck_require__(6471);
-var builtinTypes = __nccwpck_require__(6345);
+var textParsers = __nccwpck_require__(74784);
+var binaryParsers = __nccwpck_require__(87522);
+var arrayParser = __nccwpck_require__(76471);
+var builtinTypes = __nccwpck_require__(16345);
 
 exports.getTypeParser = getTypeParser;
 exports.setTypeParser = setTypeParser;
@@ -2924,7 +2924,7 @@ binaryParsers.init(function(oid, converter) {
 
 /***/ }),
 
-/***/ 6471:
+/***/ 76471:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 var array = __nccwpck_require__(3879);
@@ -2942,10 +2942,10 @@ module.exports = {
 
 /***/ }),
 
-/***/ 7522:
+/***/ 87522:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
-var parseInt64 = __nccwpck_require__(2299);
+var parseInt64 = __nccwpck_require__(62299);
 
 var parseBits = function(data, bits, offset, invert, callback) {
   offset = offset || 0;
@@ -3206,7 +3206,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 6345:
+/***/ 16345:
 /***/ ((module) => {
 
 /**
@@ -3286,13 +3286,13 @@ module.exports = {
 
 /***/ }),
 
-/***/ 4784:
+/***/ 74784:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 var array = __nccwpck_require__(3879)
-var arrayParser = __nccwpck_require__(6471);
-var parseDate = __nccwpck_require__(2690);
-var parseInterval = __nccwpck_require__(8755);
+var arrayParser = __nccwpck_require__(76471);
+var parseDate = __nccwpck_require__(92690);
+var parseInterval = __nccwpck_require__(68755);
 var parseByteA = __nccwpck_require__(463);
 
 function allowNull (fn) {
@@ -3508,20 +3508,20 @@ module.exports = {
 
 /***/ }),
 
-/***/ 5042:
+/***/ 75042:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
-const EventEmitter = (__nccwpck_require__(4434).EventEmitter)
-const utils = __nccwpck_require__(9652)
-const nodeUtils = __nccwpck_require__(9023)
-const sasl = __nccwpck_require__(948)
-const TypeOverrides = __nccwpck_require__(365)
+const EventEmitter = (__nccwpck_require__(24434).EventEmitter)
+const utils = __nccwpck_require__(69652)
+const nodeUtils = __nccwpck_require__(39023)
+const sasl = __nccwpck_require__(20948)
+const TypeOverrides = __nccwpck_require__(50365)
 
 const ConnectionParameters = __nccwpck_require__(646)
-const Query = __nccwpck_require__(4473)
-const defaults = __nccwpck_require__(8995)
+const Query = __nccwpck_require__(84473)
+const defaults = __nccwpck_require__(68995)
 const Connection = __nccwpck_require__(9809)
-const crypto = __nccwpck_require__(4150)
+const crypto = __nccwpck_require__(84150)
 
 const activeQueryDeprecationNotice = nodeUtils.deprecate(
   () => {},
@@ -3809,7 +3809,7 @@ class Client extends EventEmitter {
       cb()
     } else {
       try {
-        const pgPass = __nccwpck_require__(3272)
+        const pgPass = __nccwpck_require__(13272)
         pgPass(this.connectionParameters, (pass) => {
           if (undefined !== pass) {
             pgPassDeprecationNotice()
@@ -4366,11 +4366,11 @@ module.exports = Client
 
 
 
-const dns = __nccwpck_require__(2250)
+const dns = __nccwpck_require__(72250)
 
-const defaults = __nccwpck_require__(8995)
+const defaults = __nccwpck_require__(68995)
 
-const parse = (__nccwpck_require__(6122).parse) // parses a connection string
+const parse = (__nccwpck_require__(26122).parse) // parses a connection string
 
 const val = function (key, config, envVar) {
   if (config[key]) {
@@ -4557,10 +4557,10 @@ module.exports = ConnectionParameters
 
 
 
-const EventEmitter = (__nccwpck_require__(4434).EventEmitter)
+const EventEmitter = (__nccwpck_require__(24434).EventEmitter)
 
-const { parse, serialize } = __nccwpck_require__(4233)
-const stream = __nccwpck_require__(829)
+const { parse, serialize } = __nccwpck_require__(74233)
+const stream = __nccwpck_require__(30829)
 const { getStream } = stream
 
 const flushBuffer = serialize.flush()
@@ -4676,7 +4676,7 @@ class Connection extends EventEmitter {
     }
 
     // SNI must not be set to an IP address (RFC 6066 section 3)
-    const net = __nccwpck_require__(9278)
+    const net = __nccwpck_require__(69278)
     if (net.isIP && net.isIP(host) === 0) {
       options.servername = host
     }
@@ -4938,11 +4938,11 @@ module.exports = { signatureAlgorithmHashFromCertificate }
 
 /***/ }),
 
-/***/ 948:
+/***/ 20948:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
-const crypto = __nccwpck_require__(4150)
+const crypto = __nccwpck_require__(84150)
 const { signatureAlgorithmHashFromCertificate } = __nccwpck_require__(9765)
 
 // SASLprep (RFC 4013) — minimal in-tree implementation.
@@ -5207,10 +5207,10 @@ module.exports = {
 
 /***/ }),
 
-/***/ 4150:
+/***/ 84150:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
-const nodeCrypto = __nccwpck_require__(6982)
+const nodeCrypto = __nccwpck_require__(76982)
 
 module.exports = {
   postgresMd5PasswordHash,
@@ -5303,7 +5303,7 @@ async function deriveKey(password, salt, iterations) {
 
 /***/ }),
 
-/***/ 8995:
+/***/ 68995:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -5390,7 +5390,7 @@ module.exports = {
   keepalives_idle: 0,
 }
 
-const pgTypes = __nccwpck_require__(1549)
+const pgTypes = __nccwpck_require__(11549)
 // save default parsers
 const parseBigInteger = pgTypes.getTypeParser(20, 'text')
 const parseBigIntegerArray = pgTypes.getTypeParser(1016, 'text')
@@ -5404,20 +5404,20 @@ module.exports.__defineSetter__('parseInt8', function (val) {
 
 /***/ }),
 
-/***/ 3273:
+/***/ 13273:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const Client = __nccwpck_require__(5042)
-const defaults = __nccwpck_require__(8995)
+const Client = __nccwpck_require__(75042)
+const defaults = __nccwpck_require__(68995)
 const Connection = __nccwpck_require__(9809)
-const Result = __nccwpck_require__(6424)
-const utils = __nccwpck_require__(9652)
-const Pool = __nccwpck_require__(7558)
-const TypeOverrides = __nccwpck_require__(365)
-const { DatabaseError } = __nccwpck_require__(4233)
-const { escapeIdentifier, escapeLiteral } = __nccwpck_require__(9652)
+const Result = __nccwpck_require__(26424)
+const utils = __nccwpck_require__(69652)
+const Pool = __nccwpck_require__(17558)
+const TypeOverrides = __nccwpck_require__(50365)
+const { DatabaseError } = __nccwpck_require__(74233)
+const { escapeIdentifier, escapeLiteral } = __nccwpck_require__(69652)
 
 const poolFactory = (Client) => {
   return class BoundPool extends Pool {
@@ -5434,7 +5434,7 @@ const PG = function (clientConstructor) {
   this.Pool = poolFactory(this.Client)
   this._pools = []
   this.Connection = Connection
-  this.types = __nccwpck_require__(1549)
+  this.types = __nccwpck_require__(11549)
   this.DatabaseError = DatabaseError
   this.TypeOverrides = TypeOverrides
   this.escapeIdentifier = escapeIdentifier
@@ -5453,7 +5453,7 @@ try {
 }
 
 if (forceNative) {
-  clientConstructor = __nccwpck_require__(5301)
+  clientConstructor = __nccwpck_require__(45301)
 }
 
 module.exports = new PG(clientConstructor)
@@ -5465,7 +5465,7 @@ Object.defineProperty(module.exports, "native", ({
   get() {
     let native = null
     try {
-      native = new PG(__nccwpck_require__(5301))
+      native = new PG(__nccwpck_require__(45301))
     } catch (err) {
       if (err.code !== 'MODULE_NOT_FOUND') {
         throw err
@@ -5484,25 +5484,25 @@ Object.defineProperty(module.exports, "native", ({
 
 /***/ }),
 
-/***/ 8942:
+/***/ 28942:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
-const nodeUtils = __nccwpck_require__(9023)
+const nodeUtils = __nccwpck_require__(39023)
 // eslint-disable-next-line
 var Native
 // eslint-disable-next-line no-useless-catch
 try {
   // Wrap this `require()` in a try-catch to avoid upstream bundlers from complaining that this might not be available since it is an optional import
-  Native = __nccwpck_require__(4390)
+  Native = __nccwpck_require__(84390)
 } catch (e) {
   throw e
 }
-const TypeOverrides = __nccwpck_require__(365)
-const EventEmitter = (__nccwpck_require__(4434).EventEmitter)
-const util = __nccwpck_require__(9023)
+const TypeOverrides = __nccwpck_require__(50365)
+const EventEmitter = (__nccwpck_require__(24434).EventEmitter)
+const util = __nccwpck_require__(39023)
 const ConnectionParameters = __nccwpck_require__(646)
 
-const NativeQuery = __nccwpck_require__(7581)
+const NativeQuery = __nccwpck_require__(17581)
 
 const queryQueueLengthDeprecationNotice = nodeUtils.deprecate(
   () => {},
@@ -5818,7 +5818,7 @@ Client.prototype._pulsePipelinedQueryQueue = function () {
   const self = this
   const queries = []
   const nativeQueries = []
-  const utils = __nccwpck_require__(9652)
+  const utils = __nccwpck_require__(69652)
 
   while (this._queryQueue.length > 0) {
     const query = this._queryQueue.shift()
@@ -5919,23 +5919,23 @@ Client.prototype.getTransactionStatus = function () {
 
 /***/ }),
 
-/***/ 5301:
+/***/ 45301:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
-module.exports = __nccwpck_require__(8942)
+module.exports = __nccwpck_require__(28942)
 
 
 /***/ }),
 
-/***/ 7581:
+/***/ 17581:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const EventEmitter = (__nccwpck_require__(4434).EventEmitter)
-const util = __nccwpck_require__(9023)
-const utils = __nccwpck_require__(9652)
+const EventEmitter = (__nccwpck_require__(24434).EventEmitter)
+const util = __nccwpck_require__(39023)
+const utils = __nccwpck_require__(69652)
 
 const NativeQuery = (module.exports = function (config, values, callback) {
   EventEmitter.call(this)
@@ -6102,15 +6102,15 @@ NativeQuery.prototype.submit = function (client) {
 
 /***/ }),
 
-/***/ 4473:
+/***/ 84473:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { EventEmitter } = __nccwpck_require__(4434)
+const { EventEmitter } = __nccwpck_require__(24434)
 
-const Result = __nccwpck_require__(6424)
-const utils = __nccwpck_require__(9652)
+const Result = __nccwpck_require__(26424)
+const utils = __nccwpck_require__(69652)
 
 class Query extends EventEmitter {
   constructor(config, values, callback) {
@@ -6372,12 +6372,12 @@ module.exports = Query
 
 /***/ }),
 
-/***/ 6424:
+/***/ 26424:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const types = __nccwpck_require__(1549)
+const types = __nccwpck_require__(11549)
 
 const matchRegexp = /^([A-Za-z]+)(?: (\d+))?(?: (\d+))?/
 
@@ -6488,7 +6488,7 @@ module.exports = Result
 
 /***/ }),
 
-/***/ 829:
+/***/ 30829:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 const { getStream, getSecureStream } = getStreamFuncs()
@@ -6512,12 +6512,12 @@ module.exports = {
  */
 function getNodejsStreamFuncs() {
   function getStream(ssl) {
-    const net = __nccwpck_require__(9278)
+    const net = __nccwpck_require__(69278)
     return new net.Socket()
   }
 
   function getSecureStream(options) {
-    const tls = __nccwpck_require__(4756)
+    const tls = __nccwpck_require__(64756)
     return tls.connect(options)
   }
   return {
@@ -6578,12 +6578,12 @@ function getStreamFuncs() {
 
 /***/ }),
 
-/***/ 365:
+/***/ 50365:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const types = __nccwpck_require__(1549)
+const types = __nccwpck_require__(11549)
 
 function TypeOverrides(userTypes) {
   this._types = userTypes || types
@@ -6620,15 +6620,15 @@ module.exports = TypeOverrides
 
 /***/ }),
 
-/***/ 9652:
+/***/ 69652:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const defaults = __nccwpck_require__(8995)
-const nodeUtils = __nccwpck_require__(9023)
+const defaults = __nccwpck_require__(68995)
+const nodeUtils = __nccwpck_require__(39023)
 
-const { isDate } = __nccwpck_require__(8253)
+const { isDate } = __nccwpck_require__(98253)
 
 const invalidDateDeprecationNotice = nodeUtils.deprecate(
   () => {},
@@ -6852,15 +6852,15 @@ module.exports = {
 
 /***/ }),
 
-/***/ 8702:
+/***/ 98702:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-var path = __nccwpck_require__(6928)
+var path = __nccwpck_require__(16928)
   , Stream = (__nccwpck_require__(2203).Stream)
-  , split = __nccwpck_require__(5286)
-  , util = __nccwpck_require__(9023)
+  , split = __nccwpck_require__(35286)
+  , util = __nccwpck_require__(39023)
   , defaultPort = 5432
   , isWin = (process.platform === 'win32')
   , warnStream = process.stderr
@@ -7092,14 +7092,14 @@ var isValidEntry = module.exports.isValidEntry = function(entry){
 
 /***/ }),
 
-/***/ 3272:
+/***/ 13272:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-var path = __nccwpck_require__(6928)
-  , fs = __nccwpck_require__(9896)
-  , helper = __nccwpck_require__(8702)
+var path = __nccwpck_require__(16928)
+  , fs = __nccwpck_require__(79896)
+  , helper = __nccwpck_require__(98702)
 ;
 
 
@@ -7266,7 +7266,7 @@ module.exports = function parseBytea (input) {
 
 /***/ }),
 
-/***/ 2690:
+/***/ 92690:
 /***/ ((module) => {
 
 
@@ -7389,12 +7389,12 @@ function is0To99 (num) {
 
 /***/ }),
 
-/***/ 8755:
+/***/ 68755:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-var extend = __nccwpck_require__(223)
+var extend = __nccwpck_require__(80223)
 
 module.exports = PostgresInterval
 
@@ -7521,7 +7521,7 @@ function parse (interval) {
 
 /***/ }),
 
-/***/ 5286:
+/***/ 35286:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 /*
@@ -7543,7 +7543,7 @@ IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
 
 
 const { Transform } = __nccwpck_require__(2203)
-const { StringDecoder } = __nccwpck_require__(3193)
+const { StringDecoder } = __nccwpck_require__(13193)
 const kLast = Symbol('last')
 const kDecoder = Symbol('decoder')
 
@@ -7669,33 +7669,32 @@ module.exports = split
 
 /***/ }),
 
-/***/ 770:
+/***/ 20770:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
-/* unused reexport */ __nccwpck_require__(218);
+module.exports = __nccwpck_require__(20218);
 
 
 /***/ }),
 
-/***/ 218:
+/***/ 20218:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-var __webpack_unused_export__;
 
 
-var net = __nccwpck_require__(9278);
-var tls = __nccwpck_require__(4756);
-var http = __nccwpck_require__(8611);
-var https = __nccwpck_require__(5692);
-var events = __nccwpck_require__(4434);
-var assert = __nccwpck_require__(2613);
-var util = __nccwpck_require__(9023);
+var net = __nccwpck_require__(69278);
+var tls = __nccwpck_require__(64756);
+var http = __nccwpck_require__(58611);
+var https = __nccwpck_require__(65692);
+var events = __nccwpck_require__(24434);
+var assert = __nccwpck_require__(42613);
+var util = __nccwpck_require__(39023);
 
 
-__webpack_unused_export__ = httpOverHttp;
-__webpack_unused_export__ = httpsOverHttp;
-__webpack_unused_export__ = httpOverHttps;
-__webpack_unused_export__ = httpsOverHttps;
+exports.httpOverHttp = httpOverHttp;
+exports.httpsOverHttp = httpsOverHttp;
+exports.httpOverHttps = httpOverHttps;
+exports.httpsOverHttps = httpsOverHttps;
 
 
 function httpOverHttp(options) {
@@ -7944,65 +7943,64 @@ if (process.env.NODE_DEBUG && /\btunnel\b/.test(process.env.NODE_DEBUG)) {
 } else {
   debug = function() {};
 }
-__webpack_unused_export__ = debug; // for test
+exports.debug = debug; // for test
 
 
 /***/ }),
 
-/***/ 6752:
+/***/ 46752:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
-var __webpack_unused_export__;
 
 
-const Client = __nccwpck_require__(3701)
-const Dispatcher = __nccwpck_require__(883)
-const Pool = __nccwpck_require__(628)
+const Client = __nccwpck_require__(23701)
+const Dispatcher = __nccwpck_require__(30883)
+const Pool = __nccwpck_require__(30628)
 const BalancedPool = __nccwpck_require__(837)
-const Agent = __nccwpck_require__(7405)
-const ProxyAgent = __nccwpck_require__(6672)
-const EnvHttpProxyAgent = __nccwpck_require__(3137)
-const RetryAgent = __nccwpck_require__(50)
-const errors = __nccwpck_require__(8707)
+const Agent = __nccwpck_require__(57405)
+const ProxyAgent = __nccwpck_require__(76672)
+const EnvHttpProxyAgent = __nccwpck_require__(53137)
+const RetryAgent = __nccwpck_require__(30050)
+const errors = __nccwpck_require__(68707)
 const util = __nccwpck_require__(3440)
 const { InvalidArgumentError } = errors
-const api = __nccwpck_require__(6615)
-const buildConnector = __nccwpck_require__(9136)
-const MockClient = __nccwpck_require__(7365)
-const MockAgent = __nccwpck_require__(7501)
-const MockPool = __nccwpck_require__(4004)
-const mockErrors = __nccwpck_require__(2429)
-const RetryHandler = __nccwpck_require__(7816)
-const { getGlobalDispatcher, setGlobalDispatcher } = __nccwpck_require__(2581)
-const DecoratorHandler = __nccwpck_require__(8155)
+const api = __nccwpck_require__(56615)
+const buildConnector = __nccwpck_require__(59136)
+const MockClient = __nccwpck_require__(47365)
+const MockAgent = __nccwpck_require__(47501)
+const MockPool = __nccwpck_require__(94004)
+const mockErrors = __nccwpck_require__(52429)
+const RetryHandler = __nccwpck_require__(17816)
+const { getGlobalDispatcher, setGlobalDispatcher } = __nccwpck_require__(32581)
+const DecoratorHandler = __nccwpck_require__(58155)
 const RedirectHandler = __nccwpck_require__(8754)
-const createRedirectInterceptor = __nccwpck_require__(5092)
+const createRedirectInterceptor = __nccwpck_require__(25092)
 
 Object.assign(Dispatcher.prototype, api)
 
-__webpack_unused_export__ = Dispatcher
-__webpack_unused_export__ = Client
-__webpack_unused_export__ = Pool
-__webpack_unused_export__ = BalancedPool
-__webpack_unused_export__ = Agent
-__webpack_unused_export__ = ProxyAgent
-__webpack_unused_export__ = EnvHttpProxyAgent
-__webpack_unused_export__ = RetryAgent
-__webpack_unused_export__ = RetryHandler
+module.exports.Dispatcher = Dispatcher
+module.exports.Client = Client
+module.exports.Pool = Pool
+module.exports.BalancedPool = BalancedPool
+module.exports.Agent = Agent
+module.exports.ProxyAgent = ProxyAgent
+module.exports.EnvHttpProxyAgent = EnvHttpProxyAgent
+module.exports.RetryAgent = RetryAgent
+module.exports.RetryHandler = RetryHandler
 
-__webpack_unused_export__ = DecoratorHandler
-__webpack_unused_export__ = RedirectHandler
-__webpack_unused_export__ = createRedirectInterceptor
-__webpack_unused_export__ = {
-  redirect: __nccwpck_require__(1514),
-  retry: __nccwpck_require__(2026),
-  dump: __nccwpck_require__(8060),
-  dns: __nccwpck_require__(379)
+module.exports.DecoratorHandler = DecoratorHandler
+module.exports.RedirectHandler = RedirectHandler
+module.exports.createRedirectInterceptor = createRedirectInterceptor
+module.exports.interceptors = {
+  redirect: __nccwpck_require__(21514),
+  retry: __nccwpck_require__(92026),
+  dump: __nccwpck_require__(88060),
+  dns: __nccwpck_require__(70379)
 }
 
-__webpack_unused_export__ = buildConnector
-__webpack_unused_export__ = errors
-__webpack_unused_export__ = {
+module.exports.buildConnector = buildConnector
+module.exports.errors = errors
+module.exports.util = {
   parseHeaders: util.parseHeaders,
   headerNameToString: util.headerNameToString
 }
@@ -8056,11 +8054,11 @@ function makeDispatcher (fn) {
   }
 }
 
-__webpack_unused_export__ = setGlobalDispatcher
-__webpack_unused_export__ = getGlobalDispatcher
+module.exports.setGlobalDispatcher = setGlobalDispatcher
+module.exports.getGlobalDispatcher = getGlobalDispatcher
 
-const fetchImpl = (__nccwpck_require__(4398).fetch)
-__webpack_unused_export__ = async function fetch (init, options = undefined) {
+const fetchImpl = (__nccwpck_require__(54398).fetch)
+module.exports.fetch = async function fetch (init, options = undefined) {
   try {
     return await fetchImpl(init, options)
   } catch (err) {
@@ -8071,66 +8069,66 @@ __webpack_unused_export__ = async function fetch (init, options = undefined) {
     throw err
   }
 }
-/* unused reexport */ __nccwpck_require__(660).Headers
-/* unused reexport */ __nccwpck_require__(9051).Response
-/* unused reexport */ __nccwpck_require__(9967).Request
-/* unused reexport */ __nccwpck_require__(5910).FormData
-__webpack_unused_export__ = globalThis.File ?? (__nccwpck_require__(4573).File)
-/* unused reexport */ __nccwpck_require__(8355).FileReader
+module.exports.Headers = __nccwpck_require__(60660).Headers
+module.exports.Response = __nccwpck_require__(99051).Response
+module.exports.Request = __nccwpck_require__(9967).Request
+module.exports.FormData = __nccwpck_require__(35910).FormData
+module.exports.File = globalThis.File ?? (__nccwpck_require__(4573).File)
+module.exports.FileReader = __nccwpck_require__(48355).FileReader
 
-const { setGlobalOrigin, getGlobalOrigin } = __nccwpck_require__(1059)
+const { setGlobalOrigin, getGlobalOrigin } = __nccwpck_require__(51059)
 
-__webpack_unused_export__ = setGlobalOrigin
-__webpack_unused_export__ = getGlobalOrigin
+module.exports.setGlobalOrigin = setGlobalOrigin
+module.exports.getGlobalOrigin = getGlobalOrigin
 
 const { CacheStorage } = __nccwpck_require__(3245)
-const { kConstruct } = __nccwpck_require__(109)
+const { kConstruct } = __nccwpck_require__(20109)
 
 // Cache & CacheStorage are tightly coupled with fetch. Even if it may run
 // in an older version of Node, it doesn't have any use without fetch.
-__webpack_unused_export__ = new CacheStorage(kConstruct)
+module.exports.caches = new CacheStorage(kConstruct)
 
-const { deleteCookie, getCookies, getSetCookies, setCookie } = __nccwpck_require__(9061)
+const { deleteCookie, getCookies, getSetCookies, setCookie } = __nccwpck_require__(79061)
 
-__webpack_unused_export__ = deleteCookie
-__webpack_unused_export__ = getCookies
-__webpack_unused_export__ = getSetCookies
-__webpack_unused_export__ = setCookie
+module.exports.deleteCookie = deleteCookie
+module.exports.getCookies = getCookies
+module.exports.getSetCookies = getSetCookies
+module.exports.setCookie = setCookie
 
-const { parseMIMEType, serializeAMimeType } = __nccwpck_require__(1900)
+const { parseMIMEType, serializeAMimeType } = __nccwpck_require__(51900)
 
-__webpack_unused_export__ = parseMIMEType
-__webpack_unused_export__ = serializeAMimeType
+module.exports.parseMIMEType = parseMIMEType
+module.exports.serializeAMimeType = serializeAMimeType
 
-const { CloseEvent, ErrorEvent, MessageEvent } = __nccwpck_require__(5188)
-/* unused reexport */ __nccwpck_require__(3726).WebSocket
-__webpack_unused_export__ = CloseEvent
-__webpack_unused_export__ = ErrorEvent
-__webpack_unused_export__ = MessageEvent
+const { CloseEvent, ErrorEvent, MessageEvent } = __nccwpck_require__(15188)
+module.exports.WebSocket = __nccwpck_require__(13726).WebSocket
+module.exports.CloseEvent = CloseEvent
+module.exports.ErrorEvent = ErrorEvent
+module.exports.MessageEvent = MessageEvent
 
-__webpack_unused_export__ = makeDispatcher(api.request)
-__webpack_unused_export__ = makeDispatcher(api.stream)
-__webpack_unused_export__ = makeDispatcher(api.pipeline)
-__webpack_unused_export__ = makeDispatcher(api.connect)
-__webpack_unused_export__ = makeDispatcher(api.upgrade)
+module.exports.request = makeDispatcher(api.request)
+module.exports.stream = makeDispatcher(api.stream)
+module.exports.pipeline = makeDispatcher(api.pipeline)
+module.exports.connect = makeDispatcher(api.connect)
+module.exports.upgrade = makeDispatcher(api.upgrade)
 
-__webpack_unused_export__ = MockClient
-__webpack_unused_export__ = MockPool
-__webpack_unused_export__ = MockAgent
-__webpack_unused_export__ = mockErrors
+module.exports.MockClient = MockClient
+module.exports.MockPool = MockPool
+module.exports.MockAgent = MockAgent
+module.exports.mockErrors = mockErrors
 
-const { EventSource } = __nccwpck_require__(1238)
+const { EventSource } = __nccwpck_require__(21238)
 
-__webpack_unused_export__ = EventSource
+module.exports.EventSource = EventSource
 
 
 /***/ }),
 
-/***/ 158:
+/***/ 80158:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 const { addAbortListener } = __nccwpck_require__(3440)
-const { RequestAbortedError } = __nccwpck_require__(8707)
+const { RequestAbortedError } = __nccwpck_require__(68707)
 
 const kListener = Symbol('kListener')
 const kSignal = Symbol('kSignal')
@@ -8190,16 +8188,16 @@ module.exports = {
 
 /***/ }),
 
-/***/ 2279:
+/***/ 34660:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const assert = __nccwpck_require__(4589)
-const { AsyncResource } = __nccwpck_require__(6698)
-const { InvalidArgumentError, SocketError } = __nccwpck_require__(8707)
+const assert = __nccwpck_require__(34589)
+const { AsyncResource } = __nccwpck_require__(16698)
+const { InvalidArgumentError, SocketError } = __nccwpck_require__(68707)
 const util = __nccwpck_require__(3440)
-const { addSignal, removeSignal } = __nccwpck_require__(158)
+const { addSignal, removeSignal } = __nccwpck_require__(80158)
 
 class ConnectHandler extends AsyncResource {
   constructor (opts, callback) {
@@ -8305,7 +8303,7 @@ module.exports = connect
 
 /***/ }),
 
-/***/ 6862:
+/***/ 76862:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -8314,16 +8312,16 @@ const {
   Readable,
   Duplex,
   PassThrough
-} = __nccwpck_require__(7075)
+} = __nccwpck_require__(57075)
 const {
   InvalidArgumentError,
   InvalidReturnValueError,
   RequestAbortedError
-} = __nccwpck_require__(8707)
+} = __nccwpck_require__(68707)
 const util = __nccwpck_require__(3440)
-const { AsyncResource } = __nccwpck_require__(6698)
-const { addSignal, removeSignal } = __nccwpck_require__(158)
-const assert = __nccwpck_require__(4589)
+const { AsyncResource } = __nccwpck_require__(16698)
+const { addSignal, removeSignal } = __nccwpck_require__(80158)
+const assert = __nccwpck_require__(34589)
 
 const kResume = Symbol('resume')
 
@@ -8563,17 +8561,17 @@ module.exports = pipeline
 
 /***/ }),
 
-/***/ 4043:
+/***/ 14043:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const assert = __nccwpck_require__(4589)
-const { Readable } = __nccwpck_require__(9927)
-const { InvalidArgumentError, RequestAbortedError } = __nccwpck_require__(8707)
+const assert = __nccwpck_require__(34589)
+const { Readable } = __nccwpck_require__(49927)
+const { InvalidArgumentError, RequestAbortedError } = __nccwpck_require__(68707)
 const util = __nccwpck_require__(3440)
-const { getResolveErrorBodyCallback } = __nccwpck_require__(7655)
-const { AsyncResource } = __nccwpck_require__(6698)
+const { getResolveErrorBodyCallback } = __nccwpck_require__(87655)
+const { AsyncResource } = __nccwpck_require__(16698)
 
 class RequestHandler extends AsyncResource {
   constructor (opts, callback) {
@@ -8789,13 +8787,13 @@ module.exports.RequestHandler = RequestHandler
 
 
 
-const assert = __nccwpck_require__(4589)
-const { finished, PassThrough } = __nccwpck_require__(7075)
-const { InvalidArgumentError, InvalidReturnValueError } = __nccwpck_require__(8707)
+const assert = __nccwpck_require__(34589)
+const { finished, PassThrough } = __nccwpck_require__(57075)
+const { InvalidArgumentError, InvalidReturnValueError } = __nccwpck_require__(68707)
 const util = __nccwpck_require__(3440)
-const { getResolveErrorBodyCallback } = __nccwpck_require__(7655)
-const { AsyncResource } = __nccwpck_require__(6698)
-const { addSignal, removeSignal } = __nccwpck_require__(158)
+const { getResolveErrorBodyCallback } = __nccwpck_require__(87655)
+const { AsyncResource } = __nccwpck_require__(16698)
+const { addSignal, removeSignal } = __nccwpck_require__(80158)
 
 class StreamHandler extends AsyncResource {
   constructor (opts, factory, callback) {
@@ -9011,16 +9009,16 @@ module.exports = stream
 
 /***/ }),
 
-/***/ 1882:
+/***/ 61882:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { InvalidArgumentError, SocketError } = __nccwpck_require__(8707)
-const { AsyncResource } = __nccwpck_require__(6698)
+const { InvalidArgumentError, SocketError } = __nccwpck_require__(68707)
+const { AsyncResource } = __nccwpck_require__(16698)
 const util = __nccwpck_require__(3440)
-const { addSignal, removeSignal } = __nccwpck_require__(158)
-const assert = __nccwpck_require__(4589)
+const { addSignal, removeSignal } = __nccwpck_require__(80158)
+const assert = __nccwpck_require__(34589)
 
 class UpgradeHandler extends AsyncResource {
   constructor (opts, callback) {
@@ -9126,30 +9124,30 @@ module.exports = upgrade
 
 /***/ }),
 
-/***/ 6615:
+/***/ 56615:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-module.exports.request = __nccwpck_require__(4043)
+module.exports.request = __nccwpck_require__(14043)
 module.exports.stream = __nccwpck_require__(3560)
-module.exports.pipeline = __nccwpck_require__(6862)
-module.exports.upgrade = __nccwpck_require__(1882)
-module.exports.connect = __nccwpck_require__(2279)
+module.exports.pipeline = __nccwpck_require__(76862)
+module.exports.upgrade = __nccwpck_require__(61882)
+module.exports.connect = __nccwpck_require__(34660)
 
 
 /***/ }),
 
-/***/ 9927:
+/***/ 49927:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 // Ported from https://github.com/nodejs/undici/pull/907
 
 
 
-const assert = __nccwpck_require__(4589)
-const { Readable } = __nccwpck_require__(7075)
-const { RequestAbortedError, NotSupportedError, InvalidArgumentError, AbortError } = __nccwpck_require__(8707)
+const assert = __nccwpck_require__(34589)
+const { Readable } = __nccwpck_require__(57075)
+const { RequestAbortedError, NotSupportedError, InvalidArgumentError, AbortError } = __nccwpck_require__(68707)
 const util = __nccwpck_require__(3440)
 const { ReadableStreamFrom } = __nccwpck_require__(3440)
 
@@ -9532,15 +9530,15 @@ module.exports = { Readable: BodyReadable, chunksDecode }
 
 /***/ }),
 
-/***/ 7655:
+/***/ 87655:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
-const assert = __nccwpck_require__(4589)
+const assert = __nccwpck_require__(34589)
 const {
   ResponseStatusCodeError
-} = __nccwpck_require__(8707)
+} = __nccwpck_require__(68707)
 
-const { chunksDecode } = __nccwpck_require__(9927)
+const { chunksDecode } = __nccwpck_require__(49927)
 const CHUNK_LIMIT = 128 * 1024
 
 async function getResolveErrorBodyCallback ({ callback, body, contentType, statusCode, statusMessage, headers }) {
@@ -9632,16 +9630,16 @@ module.exports = {
 
 /***/ }),
 
-/***/ 9136:
+/***/ 59136:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const net = __nccwpck_require__(7030)
-const assert = __nccwpck_require__(4589)
+const net = __nccwpck_require__(77030)
+const assert = __nccwpck_require__(34589)
 const util = __nccwpck_require__(3440)
-const { InvalidArgumentError, ConnectTimeoutError } = __nccwpck_require__(8707)
-const timers = __nccwpck_require__(6603)
+const { InvalidArgumentError, ConnectTimeoutError } = __nccwpck_require__(68707)
+const timers = __nccwpck_require__(96603)
 
 function noop () {}
 
@@ -9726,7 +9724,7 @@ function buildConnector ({ allowH2, maxCachedSessions, socketPath, timeout, sess
     let socket
     if (protocol === 'https:') {
       if (!tls) {
-        tls = __nccwpck_require__(1692)
+        tls = __nccwpck_require__(41692)
       }
       servername = servername || options.servername || util.getServerName(host) || null
 
@@ -9879,7 +9877,7 @@ module.exports = buildConnector
 
 /***/ }),
 
-/***/ 735:
+/***/ 10735:
 /***/ ((module) => {
 
 
@@ -10004,12 +10002,12 @@ module.exports = {
 
 /***/ }),
 
-/***/ 2414:
+/***/ 42414:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
-const diagnosticsChannel = __nccwpck_require__(3053)
-const util = __nccwpck_require__(7975)
+const diagnosticsChannel = __nccwpck_require__(53053)
+const util = __nccwpck_require__(57975)
 
 const undiciDebugLog = util.debuglog('undici')
 const fetchDebuglog = util.debuglog('fetch')
@@ -10213,7 +10211,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 8707:
+/***/ 68707:
 /***/ ((module) => {
 
 
@@ -10645,7 +10643,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 4655:
+/***/ 44655:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -10653,8 +10651,8 @@ module.exports = {
 const {
   InvalidArgumentError,
   NotSupportedError
-} = __nccwpck_require__(8707)
-const assert = __nccwpck_require__(4589)
+} = __nccwpck_require__(68707)
+const assert = __nccwpck_require__(34589)
 const {
   isValidHTTPToken,
   isValidHeaderValue,
@@ -10669,8 +10667,8 @@ const {
   getServerName,
   normalizedMethodRecords
 } = __nccwpck_require__(3440)
-const { channels } = __nccwpck_require__(2414)
-const { headerNameLowerCasedRecord } = __nccwpck_require__(735)
+const { channels } = __nccwpck_require__(42414)
+const { headerNameLowerCasedRecord } = __nccwpck_require__(10735)
 
 // Verifies that a given path is valid does not contain control chars \x00 to \x20
 const invalidPathRegex = /[^\u0021-\u00ff]/
@@ -11134,7 +11132,7 @@ module.exports = Request
 
 /***/ }),
 
-/***/ 6443:
+/***/ 36443:
 /***/ ((module) => {
 
 module.exports = {
@@ -11208,7 +11206,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 7752:
+/***/ 67752:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -11216,7 +11214,7 @@ module.exports = {
 const {
   wellknownHeaderNames,
   headerNameLowerCasedRecord
-} = __nccwpck_require__(735)
+} = __nccwpck_require__(10735)
 
 class TstNode {
   /** @type {any} */
@@ -11372,18 +11370,18 @@ module.exports = {
 
 
 
-const assert = __nccwpck_require__(4589)
-const { kDestroyed, kBodyUsed, kListeners, kBody } = __nccwpck_require__(6443)
-const { IncomingMessage } = __nccwpck_require__(7067)
-const stream = __nccwpck_require__(7075)
-const net = __nccwpck_require__(7030)
+const assert = __nccwpck_require__(34589)
+const { kDestroyed, kBodyUsed, kListeners, kBody } = __nccwpck_require__(36443)
+const { IncomingMessage } = __nccwpck_require__(37067)
+const stream = __nccwpck_require__(57075)
+const net = __nccwpck_require__(77030)
 const { Blob } = __nccwpck_require__(4573)
-const nodeUtil = __nccwpck_require__(7975)
-const { stringify } = __nccwpck_require__(1792)
-const { EventEmitter: EE } = __nccwpck_require__(8474)
-const { InvalidArgumentError } = __nccwpck_require__(8707)
-const { headerNameLowerCasedRecord } = __nccwpck_require__(735)
-const { tree } = __nccwpck_require__(7752)
+const nodeUtil = __nccwpck_require__(57975)
+const { stringify } = __nccwpck_require__(41792)
+const { EventEmitter: EE } = __nccwpck_require__(78474)
+const { InvalidArgumentError } = __nccwpck_require__(68707)
+const { headerNameLowerCasedRecord } = __nccwpck_require__(10735)
+const { tree } = __nccwpck_require__(67752)
 
 const [nodeMajor, nodeMinor] = process.versions.node.split('.').map(v => Number(v))
 
@@ -12093,18 +12091,18 @@ module.exports = {
 
 /***/ }),
 
-/***/ 7405:
+/***/ 57405:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { InvalidArgumentError } = __nccwpck_require__(8707)
-const { kClients, kRunning, kClose, kDestroy, kDispatch, kInterceptors } = __nccwpck_require__(6443)
-const DispatcherBase = __nccwpck_require__(1841)
-const Pool = __nccwpck_require__(628)
-const Client = __nccwpck_require__(3701)
+const { InvalidArgumentError } = __nccwpck_require__(68707)
+const { kClients, kRunning, kClose, kDestroy, kDispatch, kInterceptors } = __nccwpck_require__(36443)
+const DispatcherBase = __nccwpck_require__(21841)
+const Pool = __nccwpck_require__(30628)
+const Client = __nccwpck_require__(23701)
 const util = __nccwpck_require__(3440)
-const createRedirectInterceptor = __nccwpck_require__(5092)
+const createRedirectInterceptor = __nccwpck_require__(25092)
 
 const kOnConnect = Symbol('onConnect')
 const kOnDisconnect = Symbol('onDisconnect')
@@ -12241,7 +12239,7 @@ module.exports = Agent
 const {
   BalancedPoolMissingUpstreamError,
   InvalidArgumentError
-} = __nccwpck_require__(8707)
+} = __nccwpck_require__(68707)
 const {
   PoolBase,
   kClients,
@@ -12249,9 +12247,9 @@ const {
   kAddClient,
   kRemoveClient,
   kGetDispatcher
-} = __nccwpck_require__(2128)
-const Pool = __nccwpck_require__(628)
-const { kUrl, kInterceptors } = __nccwpck_require__(6443)
+} = __nccwpck_require__(42128)
+const Pool = __nccwpck_require__(30628)
+const { kUrl, kInterceptors } = __nccwpck_require__(36443)
 const { parseOrigin } = __nccwpck_require__(3440)
 const kFactory = Symbol('factory')
 
@@ -12456,10 +12454,10 @@ module.exports = BalancedPool
 
 /* global WebAssembly */
 
-const assert = __nccwpck_require__(4589)
+const assert = __nccwpck_require__(34589)
 const util = __nccwpck_require__(3440)
-const { channels } = __nccwpck_require__(2414)
-const timers = __nccwpck_require__(6603)
+const { channels } = __nccwpck_require__(42414)
+const timers = __nccwpck_require__(96603)
 const {
   RequestContentLengthMismatchError,
   ResponseContentLengthMismatchError,
@@ -12472,7 +12470,7 @@ const {
   BodyTimeoutError,
   HTTPParserError,
   ResponseExceededMaxSizeError
-} = __nccwpck_require__(8707)
+} = __nccwpck_require__(68707)
 const {
   kUrl,
   kReset,
@@ -12505,9 +12503,9 @@ const {
   kOnError,
   kResume,
   kHTTPContext
-} = __nccwpck_require__(6443)
+} = __nccwpck_require__(36443)
 
-const constants = __nccwpck_require__(2824)
+const constants = __nccwpck_require__(52824)
 const EMPTY_BUF = Buffer.alloc(0)
 const FastBuffer = Buffer[Symbol.species]
 const addListener = util.addListener
@@ -12519,11 +12517,11 @@ const kSocketUsed = Symbol('kSocketUsed')
 let extractBody
 
 async function lazyllhttp () {
-  const llhttpWasmData = process.env.JEST_WORKER_ID ? __nccwpck_require__(3870) : undefined
+  const llhttpWasmData = process.env.JEST_WORKER_ID ? __nccwpck_require__(63870) : undefined
 
   let mod
   try {
-    mod = await WebAssembly.compile(__nccwpck_require__(3434))
+    mod = await WebAssembly.compile(__nccwpck_require__(53434))
   } catch (e) {
     /* istanbul ignore next */
 
@@ -12531,7 +12529,7 @@ async function lazyllhttp () {
     // being enabled, but the occurring of this other error
     // * https://github.com/emscripten-core/emscripten/issues/11495
     // got me to remove that check to avoid breaking Node 12.
-    mod = await WebAssembly.compile(llhttpWasmData || __nccwpck_require__(3870))
+    mod = await WebAssembly.compile(llhttpWasmData || __nccwpck_require__(63870))
   }
 
   return await WebAssembly.instantiate(mod, {
@@ -13446,7 +13444,7 @@ function writeH1 (client, request) {
 
   if (util.isFormDataLike(body)) {
     if (!extractBody) {
-      extractBody = (__nccwpck_require__(4492).extractBody)
+      extractBody = (__nccwpck_require__(84492).extractBody)
     }
 
     const [bodyStream, contentType] = extractBody(body)
@@ -13969,21 +13967,21 @@ module.exports = connectH1
 
 /***/ }),
 
-/***/ 8788:
+/***/ 88788:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const assert = __nccwpck_require__(4589)
-const { errorMonitor } = __nccwpck_require__(8474)
-const { pipeline } = __nccwpck_require__(7075)
+const assert = __nccwpck_require__(34589)
+const { errorMonitor } = __nccwpck_require__(78474)
+const { pipeline } = __nccwpck_require__(57075)
 const util = __nccwpck_require__(3440)
 const {
   RequestContentLengthMismatchError,
   RequestAbortedError,
   SocketError,
   InformationalError
-} = __nccwpck_require__(8707)
+} = __nccwpck_require__(68707)
 const {
   kUrl,
   kReset,
@@ -14002,7 +14000,7 @@ const {
   kResume,
   kSize,
   kHTTPContext
-} = __nccwpck_require__(6443)
+} = __nccwpck_require__(36443)
 
 const kOpenStreams = Symbol('open streams')
 
@@ -14014,7 +14012,7 @@ let h2ExperimentalWarned = false
 /** @type {import('http2')} */
 let http2
 try {
-  http2 = __nccwpck_require__(2467)
+  http2 = __nccwpck_require__(32467)
 } catch {
   // @ts-ignore
   http2 = { constants: {} }
@@ -14408,7 +14406,7 @@ function writeH2 (client, request) {
   let contentLength = util.bodyLength(body)
 
   if (util.isFormDataLike(body)) {
-    extractBody ??= (__nccwpck_require__(4492).extractBody)
+    extractBody ??= (__nccwpck_require__(84492).extractBody)
 
     const [bodyStream, contentType] = extractBody(body)
     headers['content-type'] = contentType
@@ -14768,26 +14766,26 @@ module.exports = connectH2
 
 /***/ }),
 
-/***/ 3701:
+/***/ 23701:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 // @ts-check
 
 
 
-const assert = __nccwpck_require__(4589)
-const net = __nccwpck_require__(7030)
-const http = __nccwpck_require__(7067)
+const assert = __nccwpck_require__(34589)
+const net = __nccwpck_require__(77030)
+const http = __nccwpck_require__(37067)
 const util = __nccwpck_require__(3440)
-const { channels } = __nccwpck_require__(2414)
-const Request = __nccwpck_require__(4655)
-const DispatcherBase = __nccwpck_require__(1841)
+const { channels } = __nccwpck_require__(42414)
+const Request = __nccwpck_require__(44655)
+const DispatcherBase = __nccwpck_require__(21841)
 const {
   InvalidArgumentError,
   InformationalError,
   ClientDestroyedError
-} = __nccwpck_require__(8707)
-const buildConnector = __nccwpck_require__(9136)
+} = __nccwpck_require__(68707)
+const buildConnector = __nccwpck_require__(59136)
 const {
   kUrl,
   kServerName,
@@ -14829,9 +14827,9 @@ const {
   kHTTPContext,
   kMaxConcurrentStreams,
   kResume
-} = __nccwpck_require__(6443)
+} = __nccwpck_require__(36443)
 const connectH1 = __nccwpck_require__(637)
-const connectH2 = __nccwpck_require__(8788)
+const connectH2 = __nccwpck_require__(88788)
 let deprecatedInterceptorWarned = false
 
 const kClosedResolve = Symbol('kClosedResolve')
@@ -15139,7 +15137,7 @@ class Client extends DispatcherBase {
   }
 }
 
-const createRedirectInterceptor = __nccwpck_require__(5092)
+const createRedirectInterceptor = __nccwpck_require__(25092)
 
 function onError (client, err) {
   if (
@@ -15399,19 +15397,19 @@ module.exports = Client
 
 /***/ }),
 
-/***/ 1841:
+/***/ 21841:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const buffer = __nccwpck_require__(4573)
-const Dispatcher = __nccwpck_require__(883)
+const Dispatcher = __nccwpck_require__(30883)
 const {
   ClientDestroyedError,
   ClientClosedError,
   InvalidArgumentError
-} = __nccwpck_require__(8707)
-const { kDestroy, kClose, kClosed, kDestroyed, kDispatch, kInterceptors } = __nccwpck_require__(6443)
+} = __nccwpck_require__(68707)
+const { kDestroy, kClose, kClosed, kDestroyed, kDispatch, kInterceptors } = __nccwpck_require__(36443)
 
 const kOnDestroyed = Symbol('onDestroyed')
 const kOnClosed = Symbol('onClosed')
@@ -15614,11 +15612,11 @@ module.exports = DispatcherBase
 
 /***/ }),
 
-/***/ 883:
+/***/ 30883:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
-const EventEmitter = __nccwpck_require__(8474)
+const EventEmitter = __nccwpck_require__(78474)
 
 class Dispatcher extends EventEmitter {
   dispatch () {
@@ -15686,15 +15684,15 @@ module.exports = Dispatcher
 
 /***/ }),
 
-/***/ 3137:
+/***/ 53137:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const DispatcherBase = __nccwpck_require__(1841)
-const { kClose, kDestroy, kClosed, kDestroyed, kDispatch, kNoProxyAgent, kHttpProxyAgent, kHttpsProxyAgent } = __nccwpck_require__(6443)
-const ProxyAgent = __nccwpck_require__(6672)
-const Agent = __nccwpck_require__(7405)
+const DispatcherBase = __nccwpck_require__(21841)
+const { kClose, kDestroy, kClosed, kDestroyed, kDispatch, kNoProxyAgent, kHttpProxyAgent, kHttpsProxyAgent } = __nccwpck_require__(36443)
+const ProxyAgent = __nccwpck_require__(76672)
+const Agent = __nccwpck_require__(57405)
 
 const DEFAULT_PORTS = {
   'http:': 80,
@@ -15853,7 +15851,7 @@ module.exports = EnvHttpProxyAgent
 
 /***/ }),
 
-/***/ 4660:
+/***/ 64660:
 /***/ ((module) => {
 
 /* eslint-disable */
@@ -15977,15 +15975,15 @@ module.exports = class FixedQueue {
 
 /***/ }),
 
-/***/ 2128:
+/***/ 42128:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const DispatcherBase = __nccwpck_require__(1841)
-const FixedQueue = __nccwpck_require__(4660)
-const { kConnected, kSize, kRunning, kPending, kQueued, kBusy, kFree, kUrl, kClose, kDestroy, kDispatch } = __nccwpck_require__(6443)
-const PoolStats = __nccwpck_require__(3246)
+const DispatcherBase = __nccwpck_require__(21841)
+const FixedQueue = __nccwpck_require__(64660)
+const { kConnected, kSize, kRunning, kPending, kQueued, kBusy, kFree, kUrl, kClose, kDestroy, kDispatch } = __nccwpck_require__(36443)
+const PoolStats = __nccwpck_require__(43246)
 
 const kClients = Symbol('clients')
 const kNeedDrain = Symbol('needDrain')
@@ -16178,10 +16176,10 @@ module.exports = {
 
 /***/ }),
 
-/***/ 3246:
+/***/ 43246:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
-const { kFree, kConnected, kPending, kQueued, kRunning, kSize } = __nccwpck_require__(6443)
+const { kFree, kConnected, kPending, kQueued, kRunning, kSize } = __nccwpck_require__(36443)
 const kPool = Symbol('pool')
 
 class PoolStats {
@@ -16219,7 +16217,7 @@ module.exports = PoolStats
 
 /***/ }),
 
-/***/ 628:
+/***/ 30628:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -16230,14 +16228,14 @@ const {
   kNeedDrain,
   kAddClient,
   kGetDispatcher
-} = __nccwpck_require__(2128)
-const Client = __nccwpck_require__(3701)
+} = __nccwpck_require__(42128)
+const Client = __nccwpck_require__(23701)
 const {
   InvalidArgumentError
-} = __nccwpck_require__(8707)
+} = __nccwpck_require__(68707)
 const util = __nccwpck_require__(3440)
-const { kUrl, kInterceptors } = __nccwpck_require__(6443)
-const buildConnector = __nccwpck_require__(9136)
+const { kUrl, kInterceptors } = __nccwpck_require__(36443)
+const buildConnector = __nccwpck_require__(59136)
 
 const kOptions = Symbol('options')
 const kConnections = Symbol('connections')
@@ -16333,19 +16331,19 @@ module.exports = Pool
 
 /***/ }),
 
-/***/ 6672:
+/***/ 76672:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { kProxy, kClose, kDestroy, kDispatch, kInterceptors } = __nccwpck_require__(6443)
-const { URL } = __nccwpck_require__(3136)
-const Agent = __nccwpck_require__(7405)
-const Pool = __nccwpck_require__(628)
-const DispatcherBase = __nccwpck_require__(1841)
-const { InvalidArgumentError, RequestAbortedError, SecureProxyConnectionError } = __nccwpck_require__(8707)
-const buildConnector = __nccwpck_require__(9136)
-const Client = __nccwpck_require__(3701)
+const { kProxy, kClose, kDestroy, kDispatch, kInterceptors } = __nccwpck_require__(36443)
+const { URL } = __nccwpck_require__(73136)
+const Agent = __nccwpck_require__(57405)
+const Pool = __nccwpck_require__(30628)
+const DispatcherBase = __nccwpck_require__(21841)
+const { InvalidArgumentError, RequestAbortedError, SecureProxyConnectionError } = __nccwpck_require__(68707)
+const buildConnector = __nccwpck_require__(59136)
+const Client = __nccwpck_require__(23701)
 
 const kAgent = Symbol('proxy agent')
 const kClient = Symbol('proxy client')
@@ -16614,13 +16612,13 @@ module.exports = ProxyAgent
 
 /***/ }),
 
-/***/ 50:
+/***/ 30050:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const Dispatcher = __nccwpck_require__(883)
-const RetryHandler = __nccwpck_require__(7816)
+const Dispatcher = __nccwpck_require__(30883)
+const RetryHandler = __nccwpck_require__(17816)
 
 class RetryAgent extends Dispatcher {
   #agent = null
@@ -16656,7 +16654,7 @@ module.exports = RetryAgent
 
 /***/ }),
 
-/***/ 2581:
+/***/ 32581:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -16664,8 +16662,8 @@ module.exports = RetryAgent
 // We include a version number for the Dispatcher API. In case of breaking changes,
 // this version number must be increased to avoid conflicts.
 const globalDispatcher = Symbol.for('undici.globalDispatcher.1')
-const { InvalidArgumentError } = __nccwpck_require__(8707)
-const Agent = __nccwpck_require__(7405)
+const { InvalidArgumentError } = __nccwpck_require__(68707)
+const Agent = __nccwpck_require__(57405)
 
 if (getGlobalDispatcher() === undefined) {
   setGlobalDispatcher(new Agent())
@@ -16695,7 +16693,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 8155:
+/***/ 58155:
 /***/ ((module) => {
 
 
@@ -16752,10 +16750,10 @@ module.exports = class DecoratorHandler {
 
 
 const util = __nccwpck_require__(3440)
-const { kBodyUsed } = __nccwpck_require__(6443)
-const assert = __nccwpck_require__(4589)
-const { InvalidArgumentError } = __nccwpck_require__(8707)
-const EE = __nccwpck_require__(8474)
+const { kBodyUsed } = __nccwpck_require__(36443)
+const assert = __nccwpck_require__(34589)
+const { InvalidArgumentError } = __nccwpck_require__(68707)
+const EE = __nccwpck_require__(78474)
 
 const redirectableStatusCodes = [300, 301, 302, 303, 307, 308]
 
@@ -16985,14 +16983,14 @@ module.exports = RedirectHandler
 
 /***/ }),
 
-/***/ 7816:
+/***/ 17816:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
-const assert = __nccwpck_require__(4589)
+const assert = __nccwpck_require__(34589)
 
-const { kRetryHandlerDefaultRetry } = __nccwpck_require__(6443)
-const { RequestRetryError } = __nccwpck_require__(8707)
+const { kRetryHandlerDefaultRetry } = __nccwpck_require__(36443)
+const { RequestRetryError } = __nccwpck_require__(68707)
 const {
   isDisturbed,
   parseHeaders,
@@ -17429,14 +17427,14 @@ module.exports = RetryHandler
 
 /***/ }),
 
-/***/ 379:
+/***/ 70379:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
-const { isIP } = __nccwpck_require__(7030)
-const { lookup } = __nccwpck_require__(610)
-const DecoratorHandler = __nccwpck_require__(8155)
-const { InvalidArgumentError, InformationalError } = __nccwpck_require__(8707)
+const { isIP } = __nccwpck_require__(77030)
+const { lookup } = __nccwpck_require__(40610)
+const DecoratorHandler = __nccwpck_require__(58155)
+const { InvalidArgumentError, InformationalError } = __nccwpck_require__(68707)
 const maxInt = Math.pow(2, 31) - 1
 
 class DNSInstance {
@@ -17811,14 +17809,14 @@ module.exports = interceptorOpts => {
 
 /***/ }),
 
-/***/ 8060:
+/***/ 88060:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const util = __nccwpck_require__(3440)
-const { InvalidArgumentError, RequestAbortedError } = __nccwpck_require__(8707)
-const DecoratorHandler = __nccwpck_require__(8155)
+const { InvalidArgumentError, RequestAbortedError } = __nccwpck_require__(68707)
+const DecoratorHandler = __nccwpck_require__(58155)
 
 class DumpHandler extends DecoratorHandler {
   #maxSize = 1024 * 1024
@@ -17941,7 +17939,7 @@ module.exports = createDumpInterceptor
 
 /***/ }),
 
-/***/ 5092:
+/***/ 25092:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -17969,7 +17967,7 @@ module.exports = createRedirectInterceptor
 
 /***/ }),
 
-/***/ 1514:
+/***/ 21514:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -18000,11 +17998,11 @@ module.exports = opts => {
 
 /***/ }),
 
-/***/ 2026:
+/***/ 92026:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
-const RetryHandler = __nccwpck_require__(7816)
+const RetryHandler = __nccwpck_require__(17816)
 
 module.exports = globalOpts => {
   return dispatch => {
@@ -18026,13 +18024,13 @@ module.exports = globalOpts => {
 
 /***/ }),
 
-/***/ 2824:
+/***/ 52824:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.SPECIAL_HEADERS = exports.HEADER_STATE = exports.MINOR = exports.MAJOR = exports.CONNECTION_TOKEN_CHARS = exports.HEADER_CHARS = exports.TOKEN = exports.STRICT_TOKEN = exports.HEX = exports.URL_CHAR = exports.STRICT_URL_CHAR = exports.USERINFO_CHARS = exports.MARK = exports.ALPHANUM = exports.NUM = exports.HEX_MAP = exports.NUM_MAP = exports.ALPHA = exports.FINISH = exports.H_METHOD_MAP = exports.METHOD_MAP = exports.METHODS_RTSP = exports.METHODS_ICE = exports.METHODS_HTTP = exports.METHODS = exports.LENIENT_FLAGS = exports.FLAGS = exports.TYPE = exports.ERROR = void 0;
-const utils_1 = __nccwpck_require__(172);
+const utils_1 = __nccwpck_require__(50172);
 // C headers
 var ERROR;
 (function (ERROR) {
@@ -18310,7 +18308,7 @@ exports.SPECIAL_HEADERS = {
 
 /***/ }),
 
-/***/ 3870:
+/***/ 63870:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -18322,7 +18320,7 @@ module.exports = Buffer.from('AGFzbQEAAAABJwdgAX8Bf2ADf39/AX9gAX8AYAJ/fwBgBH9/f3
 
 /***/ }),
 
-/***/ 3434:
+/***/ 53434:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -18334,7 +18332,7 @@ module.exports = Buffer.from('AGFzbQEAAAABJwdgAX8Bf2ADf39/AX9gAX8AYAJ/fwBgBH9/f3
 
 /***/ }),
 
-/***/ 172:
+/***/ 50172:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -18355,13 +18353,13 @@ exports.enumToMap = enumToMap;
 
 /***/ }),
 
-/***/ 7501:
+/***/ 47501:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { kClients } = __nccwpck_require__(6443)
-const Agent = __nccwpck_require__(7405)
+const { kClients } = __nccwpck_require__(36443)
+const Agent = __nccwpck_require__(57405)
 const {
   kAgent,
   kMockAgentSet,
@@ -18372,14 +18370,14 @@ const {
   kGetNetConnect,
   kOptions,
   kFactory
-} = __nccwpck_require__(1117)
-const MockClient = __nccwpck_require__(7365)
-const MockPool = __nccwpck_require__(4004)
-const { matchValue, buildMockOptions } = __nccwpck_require__(3397)
-const { InvalidArgumentError, UndiciError } = __nccwpck_require__(8707)
-const Dispatcher = __nccwpck_require__(883)
-const Pluralizer = __nccwpck_require__(1529)
-const PendingInterceptorsFormatter = __nccwpck_require__(6142)
+} = __nccwpck_require__(91117)
+const MockClient = __nccwpck_require__(47365)
+const MockPool = __nccwpck_require__(94004)
+const { matchValue, buildMockOptions } = __nccwpck_require__(53397)
+const { InvalidArgumentError, UndiciError } = __nccwpck_require__(68707)
+const Dispatcher = __nccwpck_require__(30883)
+const Pluralizer = __nccwpck_require__(91529)
+const PendingInterceptorsFormatter = __nccwpck_require__(56142)
 
 class MockAgent extends Dispatcher {
   constructor (opts) {
@@ -18522,14 +18520,14 @@ module.exports = MockAgent
 
 /***/ }),
 
-/***/ 7365:
+/***/ 47365:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { promisify } = __nccwpck_require__(7975)
-const Client = __nccwpck_require__(3701)
-const { buildMockDispatch } = __nccwpck_require__(3397)
+const { promisify } = __nccwpck_require__(57975)
+const Client = __nccwpck_require__(23701)
+const { buildMockDispatch } = __nccwpck_require__(53397)
 const {
   kDispatches,
   kMockAgent,
@@ -18538,10 +18536,10 @@ const {
   kOrigin,
   kOriginalDispatch,
   kConnected
-} = __nccwpck_require__(1117)
-const { MockInterceptor } = __nccwpck_require__(1511)
-const Symbols = __nccwpck_require__(6443)
-const { InvalidArgumentError } = __nccwpck_require__(8707)
+} = __nccwpck_require__(91117)
+const { MockInterceptor } = __nccwpck_require__(31511)
+const Symbols = __nccwpck_require__(36443)
+const { InvalidArgumentError } = __nccwpck_require__(68707)
 
 /**
  * MockClient provides an API that extends the Client to influence the mockDispatches.
@@ -18588,12 +18586,12 @@ module.exports = MockClient
 
 /***/ }),
 
-/***/ 2429:
+/***/ 52429:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { UndiciError } = __nccwpck_require__(8707)
+const { UndiciError } = __nccwpck_require__(68707)
 
 const kMockNotMatchedError = Symbol.for('undici.error.UND_MOCK_ERR_MOCK_NOT_MATCHED')
 
@@ -18623,12 +18621,12 @@ module.exports = {
 
 /***/ }),
 
-/***/ 1511:
+/***/ 31511:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { getResponseData, buildKey, addMockDispatch } = __nccwpck_require__(3397)
+const { getResponseData, buildKey, addMockDispatch } = __nccwpck_require__(53397)
 const {
   kDispatches,
   kDispatchKey,
@@ -18636,8 +18634,8 @@ const {
   kDefaultTrailers,
   kContentLength,
   kMockDispatch
-} = __nccwpck_require__(1117)
-const { InvalidArgumentError } = __nccwpck_require__(8707)
+} = __nccwpck_require__(91117)
+const { InvalidArgumentError } = __nccwpck_require__(68707)
 const { buildURL } = __nccwpck_require__(3440)
 
 /**
@@ -18837,14 +18835,14 @@ module.exports.MockScope = MockScope
 
 /***/ }),
 
-/***/ 4004:
+/***/ 94004:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { promisify } = __nccwpck_require__(7975)
-const Pool = __nccwpck_require__(628)
-const { buildMockDispatch } = __nccwpck_require__(3397)
+const { promisify } = __nccwpck_require__(57975)
+const Pool = __nccwpck_require__(30628)
+const { buildMockDispatch } = __nccwpck_require__(53397)
 const {
   kDispatches,
   kMockAgent,
@@ -18853,10 +18851,10 @@ const {
   kOrigin,
   kOriginalDispatch,
   kConnected
-} = __nccwpck_require__(1117)
-const { MockInterceptor } = __nccwpck_require__(1511)
-const Symbols = __nccwpck_require__(6443)
-const { InvalidArgumentError } = __nccwpck_require__(8707)
+} = __nccwpck_require__(91117)
+const { MockInterceptor } = __nccwpck_require__(31511)
+const Symbols = __nccwpck_require__(36443)
+const { InvalidArgumentError } = __nccwpck_require__(68707)
 
 /**
  * MockPool provides an API that extends the Pool to influence the mockDispatches.
@@ -18903,7 +18901,7 @@ module.exports = MockPool
 
 /***/ }),
 
-/***/ 1117:
+/***/ 91117:
 /***/ ((module) => {
 
 
@@ -18933,26 +18931,26 @@ module.exports = {
 
 /***/ }),
 
-/***/ 3397:
+/***/ 53397:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { MockNotMatchedError } = __nccwpck_require__(2429)
+const { MockNotMatchedError } = __nccwpck_require__(52429)
 const {
   kDispatches,
   kMockAgent,
   kOriginalDispatch,
   kOrigin,
   kGetNetConnect
-} = __nccwpck_require__(1117)
+} = __nccwpck_require__(91117)
 const { buildURL } = __nccwpck_require__(3440)
-const { STATUS_CODES } = __nccwpck_require__(7067)
+const { STATUS_CODES } = __nccwpck_require__(37067)
 const {
   types: {
     isPromise
   }
-} = __nccwpck_require__(7975)
+} = __nccwpck_require__(57975)
 
 function matchValue (match, value) {
   if (typeof match === 'string') {
@@ -19307,13 +19305,13 @@ module.exports = {
 
 /***/ }),
 
-/***/ 6142:
+/***/ 56142:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { Transform } = __nccwpck_require__(7075)
-const { Console } = __nccwpck_require__(7540)
+const { Transform } = __nccwpck_require__(57075)
+const { Console } = __nccwpck_require__(37540)
 
 const PERSISTENT = process.versions.icu ? '✅' : 'Y '
 const NOT_PERSISTENT = process.versions.icu ? '❌' : 'N '
@@ -19357,7 +19355,7 @@ module.exports = class PendingInterceptorsFormatter {
 
 /***/ }),
 
-/***/ 1529:
+/***/ 91529:
 /***/ ((module) => {
 
 
@@ -19393,7 +19391,7 @@ module.exports = class Pluralizer {
 
 /***/ }),
 
-/***/ 6603:
+/***/ 96603:
 /***/ ((module) => {
 
 
@@ -19823,21 +19821,21 @@ module.exports = {
 
 /***/ }),
 
-/***/ 9634:
+/***/ 89634:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { kConstruct } = __nccwpck_require__(109)
-const { urlEquals, getFieldValues } = __nccwpck_require__(6798)
+const { kConstruct } = __nccwpck_require__(20109)
+const { urlEquals, getFieldValues } = __nccwpck_require__(76798)
 const { kEnumerableProperty, isDisturbed } = __nccwpck_require__(3440)
-const { webidl } = __nccwpck_require__(5893)
-const { Response, cloneResponse, fromInnerResponse } = __nccwpck_require__(9051)
+const { webidl } = __nccwpck_require__(45893)
+const { Response, cloneResponse, fromInnerResponse } = __nccwpck_require__(99051)
 const { Request, fromInnerRequest } = __nccwpck_require__(9967)
-const { kState } = __nccwpck_require__(3627)
-const { fetching } = __nccwpck_require__(4398)
-const { urlIsHttpHttpsScheme, createDeferredPromise, readAllBytes } = __nccwpck_require__(3168)
-const assert = __nccwpck_require__(4589)
+const { kState } = __nccwpck_require__(93627)
+const { fetching } = __nccwpck_require__(54398)
+const { urlIsHttpHttpsScheme, createDeferredPromise, readAllBytes } = __nccwpck_require__(73168)
+const assert = __nccwpck_require__(34589)
 
 /**
  * @see https://w3c.github.io/ServiceWorker/#dfn-cache-batch-operation
@@ -20694,9 +20692,9 @@ module.exports = {
 
 
 
-const { kConstruct } = __nccwpck_require__(109)
-const { Cache } = __nccwpck_require__(9634)
-const { webidl } = __nccwpck_require__(5893)
+const { kConstruct } = __nccwpck_require__(20109)
+const { Cache } = __nccwpck_require__(89634)
+const { webidl } = __nccwpck_require__(45893)
 const { kEnumerableProperty } = __nccwpck_require__(3440)
 
 class CacheStorage {
@@ -20848,26 +20846,26 @@ module.exports = {
 
 /***/ }),
 
-/***/ 109:
+/***/ 20109:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 module.exports = {
-  kConstruct: (__nccwpck_require__(6443).kConstruct)
+  kConstruct: (__nccwpck_require__(36443).kConstruct)
 }
 
 
 /***/ }),
 
-/***/ 6798:
+/***/ 76798:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const assert = __nccwpck_require__(4589)
-const { URLSerializer } = __nccwpck_require__(1900)
-const { isValidHeaderName } = __nccwpck_require__(3168)
+const assert = __nccwpck_require__(34589)
+const { URLSerializer } = __nccwpck_require__(51900)
+const { isValidHeaderName } = __nccwpck_require__(73168)
 
 /**
  * @see https://url.spec.whatwg.org/#concept-url-equals
@@ -20912,7 +20910,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 1276:
+/***/ 71276:
 /***/ ((module) => {
 
 
@@ -20931,15 +20929,15 @@ module.exports = {
 
 /***/ }),
 
-/***/ 9061:
+/***/ 79061:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { parseSetCookie } = __nccwpck_require__(1978)
-const { stringify } = __nccwpck_require__(7797)
-const { webidl } = __nccwpck_require__(5893)
-const { Headers } = __nccwpck_require__(660)
+const { parseSetCookie } = __nccwpck_require__(11978)
+const { stringify } = __nccwpck_require__(57797)
+const { webidl } = __nccwpck_require__(45893)
+const { Headers } = __nccwpck_require__(60660)
 
 /**
  * @typedef {Object} Cookie
@@ -21122,15 +21120,15 @@ module.exports = {
 
 /***/ }),
 
-/***/ 1978:
+/***/ 11978:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { maxNameValuePairSize, maxAttributeValueSize } = __nccwpck_require__(1276)
-const { isCTLExcludingHtab } = __nccwpck_require__(7797)
-const { collectASequenceOfCodePointsFast } = __nccwpck_require__(1900)
-const assert = __nccwpck_require__(4589)
+const { maxNameValuePairSize, maxAttributeValueSize } = __nccwpck_require__(71276)
+const { isCTLExcludingHtab } = __nccwpck_require__(57797)
+const { collectASequenceOfCodePointsFast } = __nccwpck_require__(51900)
+const assert = __nccwpck_require__(34589)
 
 /**
  * @description Parses the field-value attributes of a set-cookie header string.
@@ -21439,7 +21437,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 7797:
+/***/ 57797:
 /***/ ((module) => {
 
 
@@ -21798,13 +21796,13 @@ module.exports = {
 
 /***/ }),
 
-/***/ 4031:
+/***/ 24031:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 const buffer = __nccwpck_require__(4573)
-const { Transform } = __nccwpck_require__(7075)
-const { isASCIINumber, isValidLastEventId } = __nccwpck_require__(4811)
+const { Transform } = __nccwpck_require__(57075)
+const { isASCIINumber, isValidLastEventId } = __nccwpck_require__(94811)
 
 /**
  * @type {number[]} BOM
@@ -22379,23 +22377,23 @@ module.exports = {
 
 /***/ }),
 
-/***/ 1238:
+/***/ 21238:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { pipeline } = __nccwpck_require__(7075)
-const { fetching } = __nccwpck_require__(4398)
+const { pipeline } = __nccwpck_require__(57075)
+const { fetching } = __nccwpck_require__(54398)
 const { makeRequest } = __nccwpck_require__(9967)
-const { webidl } = __nccwpck_require__(5893)
-const { EventSourceStream } = __nccwpck_require__(4031)
-const { parseMIMEType } = __nccwpck_require__(1900)
-const { createFastMessageEvent } = __nccwpck_require__(5188)
-const { isNetworkError } = __nccwpck_require__(9051)
-const { delay } = __nccwpck_require__(4811)
+const { webidl } = __nccwpck_require__(45893)
+const { EventSourceStream } = __nccwpck_require__(24031)
+const { parseMIMEType } = __nccwpck_require__(51900)
+const { createFastMessageEvent } = __nccwpck_require__(15188)
+const { isNetworkError } = __nccwpck_require__(99051)
+const { delay } = __nccwpck_require__(94811)
 const { kEnumerableProperty } = __nccwpck_require__(3440)
-const { environmentSettingsObject } = __nccwpck_require__(3168)
-const { getGlobalDispatcher } = __nccwpck_require__(2581)
+const { environmentSettingsObject } = __nccwpck_require__(73168)
+const { getGlobalDispatcher } = __nccwpck_require__(32581)
 
 let experimentalWarned = false
 
@@ -22869,7 +22867,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 4811:
+/***/ 94811:
 /***/ ((module) => {
 
 
@@ -22913,7 +22911,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 4492:
+/***/ 84492:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -22928,20 +22926,20 @@ const {
   fullyReadBody,
   extractMimeType,
   utf8DecodeBytes
-} = __nccwpck_require__(3168)
-const { FormData } = __nccwpck_require__(5910)
-const { kState } = __nccwpck_require__(3627)
-const { webidl } = __nccwpck_require__(5893)
+} = __nccwpck_require__(73168)
+const { FormData } = __nccwpck_require__(35910)
+const { kState } = __nccwpck_require__(93627)
+const { webidl } = __nccwpck_require__(45893)
 const { Blob } = __nccwpck_require__(4573)
-const assert = __nccwpck_require__(4589)
-const { isErrored, isDisturbed } = __nccwpck_require__(7075)
-const { isArrayBuffer } = __nccwpck_require__(3429)
-const { serializeAMimeType } = __nccwpck_require__(1900)
-const { multipartFormDataParser } = __nccwpck_require__(116)
+const assert = __nccwpck_require__(34589)
+const { isErrored, isDisturbed } = __nccwpck_require__(57075)
+const { isArrayBuffer } = __nccwpck_require__(73429)
+const { serializeAMimeType } = __nccwpck_require__(51900)
+const { multipartFormDataParser } = __nccwpck_require__(50116)
 let random
 
 try {
-  const crypto = __nccwpck_require__(7598)
+  const crypto = __nccwpck_require__(77598)
   random = (max) => crypto.randomInt(0, max)
 } catch {
   random = (max) => Math.floor(Math.random(max))
@@ -23580,12 +23578,12 @@ module.exports = {
 
 /***/ }),
 
-/***/ 1900:
+/***/ 51900:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const assert = __nccwpck_require__(4589)
+const assert = __nccwpck_require__(34589)
 
 const encoder = new TextEncoder()
 
@@ -24331,12 +24329,12 @@ module.exports = {
 
 /***/ }),
 
-/***/ 6653:
+/***/ 66653:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { kConnected, kSize } = __nccwpck_require__(6443)
+const { kConnected, kSize } = __nccwpck_require__(36443)
 
 class CompatWeakRef {
   constructor (value) {
@@ -24384,14 +24382,14 @@ module.exports = function () {
 
 /***/ }),
 
-/***/ 7114:
+/***/ 27114:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const { Blob, File } = __nccwpck_require__(4573)
-const { kState } = __nccwpck_require__(3627)
-const { webidl } = __nccwpck_require__(5893)
+const { kState } = __nccwpck_require__(93627)
+const { webidl } = __nccwpck_require__(45893)
 
 // TODO(@KhafraDev): remove
 class FileLike {
@@ -24517,17 +24515,17 @@ module.exports = { FileLike, isFileLike }
 
 /***/ }),
 
-/***/ 116:
+/***/ 50116:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const { isUSVString, bufferToLowerCasedHeaderName } = __nccwpck_require__(3440)
-const { utf8DecodeBytes } = __nccwpck_require__(3168)
-const { HTTP_TOKEN_CODEPOINTS, isomorphicDecode } = __nccwpck_require__(1900)
-const { isFileLike } = __nccwpck_require__(7114)
-const { makeEntry } = __nccwpck_require__(5910)
-const assert = __nccwpck_require__(4589)
+const { utf8DecodeBytes } = __nccwpck_require__(73168)
+const { HTTP_TOKEN_CODEPOINTS, isomorphicDecode } = __nccwpck_require__(51900)
+const { isFileLike } = __nccwpck_require__(27114)
+const { makeEntry } = __nccwpck_require__(35910)
+const assert = __nccwpck_require__(34589)
 const { File: NodeFile } = __nccwpck_require__(4573)
 
 const File = globalThis.File ?? NodeFile
@@ -24998,18 +24996,18 @@ module.exports = {
 
 /***/ }),
 
-/***/ 5910:
+/***/ 35910:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { isBlobLike, iteratorMixin } = __nccwpck_require__(3168)
-const { kState } = __nccwpck_require__(3627)
+const { isBlobLike, iteratorMixin } = __nccwpck_require__(73168)
+const { kState } = __nccwpck_require__(93627)
 const { kEnumerableProperty } = __nccwpck_require__(3440)
-const { FileLike, isFileLike } = __nccwpck_require__(7114)
-const { webidl } = __nccwpck_require__(5893)
+const { FileLike, isFileLike } = __nccwpck_require__(27114)
+const { webidl } = __nccwpck_require__(45893)
 const { File: NativeFile } = __nccwpck_require__(4573)
-const nodeUtil = __nccwpck_require__(7975)
+const nodeUtil = __nccwpck_require__(57975)
 
 /** @type {globalThis['File']} */
 const File = globalThis.File ?? NativeFile
@@ -25257,7 +25255,7 @@ module.exports = { FormData, makeEntry }
 
 /***/ }),
 
-/***/ 1059:
+/***/ 51059:
 /***/ ((module) => {
 
 
@@ -25304,23 +25302,23 @@ module.exports = {
 
 /***/ }),
 
-/***/ 660:
+/***/ 60660:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 // https://github.com/Ethan-Arrowood/undici-fetch
 
 
 
-const { kConstruct } = __nccwpck_require__(6443)
+const { kConstruct } = __nccwpck_require__(36443)
 const { kEnumerableProperty } = __nccwpck_require__(3440)
 const {
   iteratorMixin,
   isValidHeaderName,
   isValidHeaderValue
-} = __nccwpck_require__(3168)
-const { webidl } = __nccwpck_require__(5893)
-const assert = __nccwpck_require__(4589)
-const util = __nccwpck_require__(7975)
+} = __nccwpck_require__(73168)
+const { webidl } = __nccwpck_require__(45893)
+const assert = __nccwpck_require__(34589)
+const util = __nccwpck_require__(57975)
 
 const kHeadersMap = Symbol('headers map')
 const kHeadersSortedMap = Symbol('headers map sorted')
@@ -25998,7 +25996,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 4398:
+/***/ 54398:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 // https://github.com/Ethan-Arrowood/undici-fetch
@@ -26011,10 +26009,10 @@ const {
   filterResponse,
   makeResponse,
   fromInnerResponse
-} = __nccwpck_require__(9051)
-const { HeadersList } = __nccwpck_require__(660)
+} = __nccwpck_require__(99051)
+const { HeadersList } = __nccwpck_require__(60660)
 const { Request, cloneRequest } = __nccwpck_require__(9967)
-const zlib = __nccwpck_require__(8522)
+const zlib = __nccwpck_require__(38522)
 const {
   bytesMatch,
   makePolicyContainer,
@@ -26049,10 +26047,10 @@ const {
   buildContentRange,
   createInflate,
   extractMimeType
-} = __nccwpck_require__(3168)
-const { kState, kDispatcher } = __nccwpck_require__(3627)
-const assert = __nccwpck_require__(4589)
-const { safelyExtractBody, extractBody } = __nccwpck_require__(4492)
+} = __nccwpck_require__(73168)
+const { kState, kDispatcher } = __nccwpck_require__(93627)
+const assert = __nccwpck_require__(34589)
+const { safelyExtractBody, extractBody } = __nccwpck_require__(84492)
 const {
   redirectStatusSet,
   nullBodyStatus,
@@ -26060,13 +26058,13 @@ const {
   requestBodyHeader,
   subresourceSet
 } = __nccwpck_require__(4495)
-const EE = __nccwpck_require__(8474)
-const { Readable, pipeline, finished } = __nccwpck_require__(7075)
+const EE = __nccwpck_require__(78474)
+const { Readable, pipeline, finished } = __nccwpck_require__(57075)
 const { addAbortListener, isErrored, isReadable, bufferToLowerCasedHeaderName } = __nccwpck_require__(3440)
-const { dataURLProcessor, serializeAMimeType, minimizeSupportedMimeType } = __nccwpck_require__(1900)
-const { getGlobalDispatcher } = __nccwpck_require__(2581)
-const { webidl } = __nccwpck_require__(5893)
-const { STATUS_CODES } = __nccwpck_require__(7067)
+const { dataURLProcessor, serializeAMimeType, minimizeSupportedMimeType } = __nccwpck_require__(51900)
+const { getGlobalDispatcher } = __nccwpck_require__(32581)
+const { webidl } = __nccwpck_require__(45893)
+const { STATUS_CODES } = __nccwpck_require__(37067)
 const GET_OR_HEAD = ['GET', 'HEAD']
 
 const defaultUserAgent = typeof __UNDICI_IS_NODE__ !== 'undefined' || typeof esbuildDetection !== 'undefined'
@@ -28282,16 +28280,16 @@ module.exports = {
 
 
 
-const { extractBody, mixinBody, cloneBody, bodyUnusable } = __nccwpck_require__(4492)
-const { Headers, fill: fillHeaders, HeadersList, setHeadersGuard, getHeadersGuard, setHeadersList, getHeadersList } = __nccwpck_require__(660)
-const { FinalizationRegistry } = __nccwpck_require__(6653)()
+const { extractBody, mixinBody, cloneBody, bodyUnusable } = __nccwpck_require__(84492)
+const { Headers, fill: fillHeaders, HeadersList, setHeadersGuard, getHeadersGuard, setHeadersList, getHeadersList } = __nccwpck_require__(60660)
+const { FinalizationRegistry } = __nccwpck_require__(66653)()
 const util = __nccwpck_require__(3440)
-const nodeUtil = __nccwpck_require__(7975)
+const nodeUtil = __nccwpck_require__(57975)
 const {
   isValidHTTPToken,
   sameOrigin,
   environmentSettingsObject
-} = __nccwpck_require__(3168)
+} = __nccwpck_require__(73168)
 const {
   forbiddenMethodsSet,
   corsSafeListedMethodsSet,
@@ -28303,12 +28301,12 @@ const {
   requestDuplex
 } = __nccwpck_require__(4495)
 const { kEnumerableProperty, normalizedMethodRecordsBase, normalizedMethodRecords } = util
-const { kHeaders, kSignal, kState, kDispatcher } = __nccwpck_require__(3627)
-const { webidl } = __nccwpck_require__(5893)
-const { URLSerializer } = __nccwpck_require__(1900)
-const { kConstruct } = __nccwpck_require__(6443)
-const assert = __nccwpck_require__(4589)
-const { getMaxListeners, setMaxListeners, getEventListeners, defaultMaxListeners } = __nccwpck_require__(8474)
+const { kHeaders, kSignal, kState, kDispatcher } = __nccwpck_require__(93627)
+const { webidl } = __nccwpck_require__(45893)
+const { URLSerializer } = __nccwpck_require__(51900)
+const { kConstruct } = __nccwpck_require__(36443)
+const assert = __nccwpck_require__(34589)
+const { getMaxListeners, setMaxListeners, getEventListeners, defaultMaxListeners } = __nccwpck_require__(78474)
 
 const kAbortController = Symbol('abortController')
 
@@ -29319,15 +29317,15 @@ module.exports = { Request, makeRequest, fromInnerRequest, cloneRequest }
 
 /***/ }),
 
-/***/ 9051:
+/***/ 99051:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { Headers, HeadersList, fill, getHeadersGuard, setHeadersGuard, setHeadersList } = __nccwpck_require__(660)
-const { extractBody, cloneBody, mixinBody, hasFinalizationRegistry, streamRegistry, bodyUnusable } = __nccwpck_require__(4492)
+const { Headers, HeadersList, fill, getHeadersGuard, setHeadersGuard, setHeadersList } = __nccwpck_require__(60660)
+const { extractBody, cloneBody, mixinBody, hasFinalizationRegistry, streamRegistry, bodyUnusable } = __nccwpck_require__(84492)
 const util = __nccwpck_require__(3440)
-const nodeUtil = __nccwpck_require__(7975)
+const nodeUtil = __nccwpck_require__(57975)
 const { kEnumerableProperty } = util
 const {
   isValidReasonPhrase,
@@ -29338,18 +29336,18 @@ const {
   isErrorLike,
   isomorphicEncode,
   environmentSettingsObject: relevantRealm
-} = __nccwpck_require__(3168)
+} = __nccwpck_require__(73168)
 const {
   redirectStatusSet,
   nullBodyStatus
 } = __nccwpck_require__(4495)
-const { kState, kHeaders } = __nccwpck_require__(3627)
-const { webidl } = __nccwpck_require__(5893)
-const { FormData } = __nccwpck_require__(5910)
-const { URLSerializer } = __nccwpck_require__(1900)
-const { kConstruct } = __nccwpck_require__(6443)
-const assert = __nccwpck_require__(4589)
-const { types } = __nccwpck_require__(7975)
+const { kState, kHeaders } = __nccwpck_require__(93627)
+const { webidl } = __nccwpck_require__(45893)
+const { FormData } = __nccwpck_require__(35910)
+const { URLSerializer } = __nccwpck_require__(51900)
+const { kConstruct } = __nccwpck_require__(36443)
+const assert = __nccwpck_require__(34589)
+const { types } = __nccwpck_require__(57975)
 
 const textEncoder = new TextEncoder('utf-8')
 
@@ -29936,7 +29934,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 3627:
+/***/ 93627:
 /***/ ((module) => {
 
 
@@ -29952,21 +29950,21 @@ module.exports = {
 
 /***/ }),
 
-/***/ 3168:
+/***/ 73168:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { Transform } = __nccwpck_require__(7075)
-const zlib = __nccwpck_require__(8522)
+const { Transform } = __nccwpck_require__(57075)
+const zlib = __nccwpck_require__(38522)
 const { redirectStatusSet, referrerPolicySet: referrerPolicyTokens, badPortsSet } = __nccwpck_require__(4495)
-const { getGlobalOrigin } = __nccwpck_require__(1059)
-const { collectASequenceOfCodePoints, collectAnHTTPQuotedString, removeChars, parseMIMEType } = __nccwpck_require__(1900)
+const { getGlobalOrigin } = __nccwpck_require__(51059)
+const { collectASequenceOfCodePoints, collectAnHTTPQuotedString, removeChars, parseMIMEType } = __nccwpck_require__(51900)
 const { performance } = __nccwpck_require__(643)
 const { isBlobLike, ReadableStreamFrom, isValidHTTPToken, normalizedMethodRecordsBase } = __nccwpck_require__(3440)
-const assert = __nccwpck_require__(4589)
-const { isUint8Array } = __nccwpck_require__(3429)
-const { webidl } = __nccwpck_require__(5893)
+const assert = __nccwpck_require__(34589)
+const { isUint8Array } = __nccwpck_require__(73429)
+const { webidl } = __nccwpck_require__(45893)
 
 let supportedHashes = []
 
@@ -29974,7 +29972,7 @@ let supportedHashes = []
 /** @type {import('crypto')} */
 let crypto
 try {
-  crypto = __nccwpck_require__(7598)
+  crypto = __nccwpck_require__(77598)
   const possibleRelevantHashes = ['sha256', 'sha384', 'sha512']
   supportedHashes = crypto.getHashes().filter((hash) => possibleRelevantHashes.includes(hash))
 /* c8 ignore next 3 */
@@ -31591,13 +31589,13 @@ module.exports = {
 
 /***/ }),
 
-/***/ 5893:
+/***/ 45893:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { types, inspect } = __nccwpck_require__(7975)
-const { markAsUncloneable } = __nccwpck_require__(5919)
+const { types, inspect } = __nccwpck_require__(57975)
+const { markAsUncloneable } = __nccwpck_require__(75919)
 const { toUSVString } = __nccwpck_require__(3440)
 
 /** @type {import('../../../types/webidl').Webidl} */
@@ -32293,7 +32291,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 2607:
+/***/ 22607:
 /***/ ((module) => {
 
 
@@ -32590,7 +32588,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 8355:
+/***/ 48355:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -32599,15 +32597,15 @@ const {
   staticPropertyDescriptors,
   readOperation,
   fireAProgressEvent
-} = __nccwpck_require__(3610)
+} = __nccwpck_require__(53610)
 const {
   kState,
   kError,
   kResult,
   kEvents,
   kAborted
-} = __nccwpck_require__(961)
-const { webidl } = __nccwpck_require__(5893)
+} = __nccwpck_require__(20961)
+const { webidl } = __nccwpck_require__(45893)
 const { kEnumerableProperty } = __nccwpck_require__(3440)
 
 class FileReader extends EventTarget {
@@ -32941,12 +32939,12 @@ module.exports = {
 
 /***/ }),
 
-/***/ 8573:
+/***/ 88573:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { webidl } = __nccwpck_require__(5893)
+const { webidl } = __nccwpck_require__(45893)
 
 const kState = Symbol('ProgressEvent state')
 
@@ -33026,7 +33024,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 961:
+/***/ 20961:
 /***/ ((module) => {
 
 
@@ -33043,7 +33041,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 3610:
+/***/ 53610:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -33054,12 +33052,12 @@ const {
   kResult,
   kAborted,
   kLastProgressEventFired
-} = __nccwpck_require__(961)
-const { ProgressEvent } = __nccwpck_require__(8573)
-const { getEncoding } = __nccwpck_require__(2607)
-const { serializeAMimeType, parseMIMEType } = __nccwpck_require__(1900)
-const { types } = __nccwpck_require__(7975)
-const { StringDecoder } = __nccwpck_require__(3193)
+} = __nccwpck_require__(20961)
+const { ProgressEvent } = __nccwpck_require__(88573)
+const { getEncoding } = __nccwpck_require__(22607)
+const { serializeAMimeType, parseMIMEType } = __nccwpck_require__(51900)
+const { types } = __nccwpck_require__(57975)
+const { StringDecoder } = __nccwpck_require__(13193)
 const { btoa } = __nccwpck_require__(4573)
 
 /** @type {PropertyDescriptor} */
@@ -33441,32 +33439,32 @@ module.exports = {
 
 /***/ }),
 
-/***/ 6897:
+/***/ 86897:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { uid, states, sentCloseFrameState, emptyBuffer, opcodes } = __nccwpck_require__(736)
+const { uid, states, sentCloseFrameState, emptyBuffer, opcodes } = __nccwpck_require__(20736)
 const {
   kReadyState,
   kSentClose,
   kByteParser,
   kReceivedClose,
   kResponse
-} = __nccwpck_require__(1216)
-const { fireEvent, failWebsocketConnection, isClosing, isClosed, isEstablished, parseExtensions } = __nccwpck_require__(8625)
-const { channels } = __nccwpck_require__(2414)
-const { CloseEvent } = __nccwpck_require__(5188)
+} = __nccwpck_require__(61216)
+const { fireEvent, failWebsocketConnection, isClosing, isClosed, isEstablished, parseExtensions } = __nccwpck_require__(98625)
+const { channels } = __nccwpck_require__(42414)
+const { CloseEvent } = __nccwpck_require__(15188)
 const { makeRequest } = __nccwpck_require__(9967)
-const { fetching } = __nccwpck_require__(4398)
-const { Headers, getHeadersList } = __nccwpck_require__(660)
-const { getDecodeSplit } = __nccwpck_require__(3168)
+const { fetching } = __nccwpck_require__(54398)
+const { Headers, getHeadersList } = __nccwpck_require__(60660)
+const { getDecodeSplit } = __nccwpck_require__(73168)
 const { WebsocketFrameSend } = __nccwpck_require__(3264)
 
 /** @type {import('crypto')} */
 let crypto
 try {
-  crypto = __nccwpck_require__(7598)
+  crypto = __nccwpck_require__(77598)
 /* c8 ignore next 3 */
 } catch {
 
@@ -33819,7 +33817,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 736:
+/***/ 20736:
 /***/ ((module) => {
 
 
@@ -33892,15 +33890,15 @@ module.exports = {
 
 /***/ }),
 
-/***/ 5188:
+/***/ 15188:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { webidl } = __nccwpck_require__(5893)
+const { webidl } = __nccwpck_require__(45893)
 const { kEnumerableProperty } = __nccwpck_require__(3440)
-const { kConstruct } = __nccwpck_require__(6443)
-const { MessagePort } = __nccwpck_require__(5919)
+const { kConstruct } = __nccwpck_require__(36443)
+const { MessagePort } = __nccwpck_require__(75919)
 
 /**
  * @see https://html.spec.whatwg.org/multipage/comms.html#messageevent
@@ -34233,7 +34231,7 @@ module.exports = {
 
 
 
-const { maxUnsigned16Bit } = __nccwpck_require__(736)
+const { maxUnsigned16Bit } = __nccwpck_require__(20736)
 
 const BUFFER_SIZE = 16386
 
@@ -34243,7 +34241,7 @@ let buffer = null
 let bufIdx = BUFFER_SIZE
 
 try {
-  crypto = __nccwpck_require__(7598)
+  crypto = __nccwpck_require__(77598)
 /* c8 ignore next 3 */
 } catch {
   crypto = {
@@ -34331,14 +34329,14 @@ module.exports = {
 
 /***/ }),
 
-/***/ 9469:
+/***/ 19469:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { createInflateRaw, Z_DEFAULT_WINDOWBITS } = __nccwpck_require__(8522)
-const { isValidClientWindowBits } = __nccwpck_require__(8625)
-const { MessageSizeExceededError } = __nccwpck_require__(8707)
+const { createInflateRaw, Z_DEFAULT_WINDOWBITS } = __nccwpck_require__(38522)
+const { isValidClientWindowBits } = __nccwpck_require__(98625)
+const { MessageSizeExceededError } = __nccwpck_require__(68707)
 
 const tail = Buffer.from([0x00, 0x00, 0xff, 0xff])
 const kBuffer = Symbol('kBuffer')
@@ -34443,16 +34441,16 @@ module.exports = { PerMessageDeflate }
 
 /***/ }),
 
-/***/ 1652:
+/***/ 81652:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { Writable } = __nccwpck_require__(7075)
-const assert = __nccwpck_require__(4589)
-const { parserStates, opcodes, states, emptyBuffer, sentCloseFrameState } = __nccwpck_require__(736)
-const { kReadyState, kSentClose, kResponse, kReceivedClose } = __nccwpck_require__(1216)
-const { channels } = __nccwpck_require__(2414)
+const { Writable } = __nccwpck_require__(57075)
+const assert = __nccwpck_require__(34589)
+const { parserStates, opcodes, states, emptyBuffer, sentCloseFrameState } = __nccwpck_require__(20736)
+const { kReadyState, kSentClose, kResponse, kReceivedClose } = __nccwpck_require__(61216)
+const { channels } = __nccwpck_require__(42414)
 const {
   isValidStatusCode,
   isValidOpcode,
@@ -34462,11 +34460,11 @@ const {
   isControlFrame,
   isTextBinaryFrame,
   isContinuationFrame
-} = __nccwpck_require__(8625)
+} = __nccwpck_require__(98625)
 const { WebsocketFrameSend } = __nccwpck_require__(3264)
-const { closeWebSocketConnection } = __nccwpck_require__(6897)
-const { PerMessageDeflate } = __nccwpck_require__(9469)
-const { MessageSizeExceededError } = __nccwpck_require__(8707)
+const { closeWebSocketConnection } = __nccwpck_require__(86897)
+const { PerMessageDeflate } = __nccwpck_require__(19469)
+const { MessageSizeExceededError } = __nccwpck_require__(68707)
 
 function failWebsocketConnectionWithCode (ws, code, reason) {
   closeWebSocketConnection(ws, code, reason, Buffer.byteLength(reason))
@@ -34977,14 +34975,14 @@ module.exports = {
 
 /***/ }),
 
-/***/ 3900:
+/***/ 13900:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const { WebsocketFrameSend } = __nccwpck_require__(3264)
-const { opcodes, sendHints } = __nccwpck_require__(736)
-const FixedQueue = __nccwpck_require__(4660)
+const { opcodes, sendHints } = __nccwpck_require__(20736)
+const FixedQueue = __nccwpck_require__(64660)
 
 /** @type {typeof Uint8Array} */
 const FastBuffer = Buffer[Symbol.species]
@@ -35088,7 +35086,7 @@ module.exports = { SendQueue }
 
 /***/ }),
 
-/***/ 1216:
+/***/ 61216:
 /***/ ((module) => {
 
 
@@ -35107,16 +35105,16 @@ module.exports = {
 
 /***/ }),
 
-/***/ 8625:
+/***/ 98625:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { kReadyState, kController, kResponse, kBinaryType, kWebSocketURL } = __nccwpck_require__(1216)
-const { states, opcodes } = __nccwpck_require__(736)
-const { ErrorEvent, createFastMessageEvent } = __nccwpck_require__(5188)
+const { kReadyState, kController, kResponse, kBinaryType, kWebSocketURL } = __nccwpck_require__(61216)
+const { states, opcodes } = __nccwpck_require__(20736)
+const { ErrorEvent, createFastMessageEvent } = __nccwpck_require__(15188)
 const { isUtf8 } = __nccwpck_require__(4573)
-const { collectASequenceOfCodePointsFast, removeHTTPWhitespace } = __nccwpck_require__(1900)
+const { collectASequenceOfCodePointsFast, removeHTTPWhitespace } = __nccwpck_require__(51900)
 
 /* globals Blob */
 
@@ -35436,15 +35434,15 @@ module.exports = {
 
 /***/ }),
 
-/***/ 3726:
+/***/ 13726:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { webidl } = __nccwpck_require__(5893)
-const { URLSerializer } = __nccwpck_require__(1900)
-const { environmentSettingsObject } = __nccwpck_require__(3168)
-const { staticPropertyDescriptors, states, sentCloseFrameState, sendHints } = __nccwpck_require__(736)
+const { webidl } = __nccwpck_require__(45893)
+const { URLSerializer } = __nccwpck_require__(51900)
+const { environmentSettingsObject } = __nccwpck_require__(73168)
+const { staticPropertyDescriptors, states, sentCloseFrameState, sendHints } = __nccwpck_require__(20736)
 const {
   kWebSocketURL,
   kReadyState,
@@ -35453,21 +35451,21 @@ const {
   kResponse,
   kSentClose,
   kByteParser
-} = __nccwpck_require__(1216)
+} = __nccwpck_require__(61216)
 const {
   isConnecting,
   isEstablished,
   isClosing,
   isValidSubprotocol,
   fireEvent
-} = __nccwpck_require__(8625)
-const { establishWebSocketConnection, closeWebSocketConnection } = __nccwpck_require__(6897)
-const { ByteParser } = __nccwpck_require__(1652)
+} = __nccwpck_require__(98625)
+const { establishWebSocketConnection, closeWebSocketConnection } = __nccwpck_require__(86897)
+const { ByteParser } = __nccwpck_require__(81652)
 const { kEnumerableProperty, isBlobLike } = __nccwpck_require__(3440)
-const { getGlobalDispatcher } = __nccwpck_require__(2581)
-const { types } = __nccwpck_require__(7975)
-const { ErrorEvent, CloseEvent } = __nccwpck_require__(5188)
-const { SendQueue } = __nccwpck_require__(3900)
+const { getGlobalDispatcher } = __nccwpck_require__(32581)
+const { types } = __nccwpck_require__(57975)
+const { ErrorEvent, CloseEvent } = __nccwpck_require__(15188)
+const { SendQueue } = __nccwpck_require__(13900)
 
 // https://websockets.spec.whatwg.org/#interface-definition
 class WebSocket extends EventTarget {
@@ -36038,7 +36036,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 223:
+/***/ 80223:
 /***/ ((module) => {
 
 module.exports = extend
@@ -36062,7 +36060,7 @@ function extend(target) {
 
 /***/ }),
 
-/***/ 4390:
+/***/ 84390:
 /***/ ((module) => {
 
 module.exports = eval("require")("pg-native");
@@ -36070,77 +36068,91 @@ module.exports = eval("require")("pg-native");
 
 /***/ }),
 
-/***/ 2613:
+/***/ 42613:
 /***/ ((module) => {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("assert");
 
 /***/ }),
 
-/***/ 181:
+/***/ 20181:
 /***/ ((module) => {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("buffer");
 
 /***/ }),
 
-/***/ 6982:
+/***/ 49140:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("constants");
+
+/***/ }),
+
+/***/ 76982:
 /***/ ((module) => {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("crypto");
 
 /***/ }),
 
-/***/ 2250:
+/***/ 72250:
 /***/ ((module) => {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("dns");
 
 /***/ }),
 
-/***/ 4434:
+/***/ 24434:
 /***/ ((module) => {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("events");
 
 /***/ }),
 
-/***/ 9896:
+/***/ 79896:
 /***/ ((module) => {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("fs");
 
 /***/ }),
 
-/***/ 8611:
+/***/ 91943:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("fs/promises");
+
+/***/ }),
+
+/***/ 58611:
 /***/ ((module) => {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("http");
 
 /***/ }),
 
-/***/ 5692:
+/***/ 65692:
 /***/ ((module) => {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("https");
 
 /***/ }),
 
-/***/ 9278:
+/***/ 69278:
 /***/ ((module) => {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("net");
 
 /***/ }),
 
-/***/ 4589:
+/***/ 34589:
 /***/ ((module) => {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:assert");
 
 /***/ }),
 
-/***/ 6698:
+/***/ 16698:
 /***/ ((module) => {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:async_hooks");
@@ -36154,70 +36166,98 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:buffer"
 
 /***/ }),
 
-/***/ 7540:
+/***/ 37540:
 /***/ ((module) => {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:console");
 
 /***/ }),
 
-/***/ 7598:
+/***/ 77598:
 /***/ ((module) => {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:crypto");
 
 /***/ }),
 
-/***/ 3053:
+/***/ 53053:
 /***/ ((module) => {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:diagnostics_channel");
 
 /***/ }),
 
-/***/ 610:
+/***/ 40610:
 /***/ ((module) => {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:dns");
 
 /***/ }),
 
-/***/ 8474:
+/***/ 78474:
 /***/ ((module) => {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:events");
 
 /***/ }),
 
-/***/ 3024:
+/***/ 73024:
 /***/ ((module) => {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs");
 
 /***/ }),
 
-/***/ 7067:
+/***/ 51455:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs/promises");
+
+/***/ }),
+
+/***/ 37067:
 /***/ ((module) => {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:http");
 
 /***/ }),
 
-/***/ 2467:
+/***/ 32467:
 /***/ ((module) => {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:http2");
 
 /***/ }),
 
-/***/ 7030:
+/***/ 44708:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:https");
+
+/***/ }),
+
+/***/ 98995:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:module");
+
+/***/ }),
+
+/***/ 77030:
 /***/ ((module) => {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:net");
 
 /***/ }),
 
-/***/ 6760:
+/***/ 48161:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:os");
+
+/***/ }),
+
+/***/ 76760:
 /***/ ((module) => {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:path");
@@ -36231,63 +36271,84 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:perf_ho
 
 /***/ }),
 
-/***/ 1792:
+/***/ 1708:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:process");
+
+/***/ }),
+
+/***/ 41792:
 /***/ ((module) => {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:querystring");
 
 /***/ }),
 
-/***/ 7075:
+/***/ 57075:
 /***/ ((module) => {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:stream");
 
 /***/ }),
 
-/***/ 1692:
+/***/ 46193:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:string_decoder");
+
+/***/ }),
+
+/***/ 41692:
 /***/ ((module) => {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:tls");
 
 /***/ }),
 
-/***/ 3136:
+/***/ 73136:
 /***/ ((module) => {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:url");
 
 /***/ }),
 
-/***/ 7975:
+/***/ 57975:
 /***/ ((module) => {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:util");
 
 /***/ }),
 
-/***/ 3429:
+/***/ 73429:
 /***/ ((module) => {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:util/types");
 
 /***/ }),
 
-/***/ 5919:
+/***/ 75919:
 /***/ ((module) => {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:worker_threads");
 
 /***/ }),
 
-/***/ 8522:
+/***/ 38522:
 /***/ ((module) => {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:zlib");
 
 /***/ }),
 
-/***/ 6928:
+/***/ 70857:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("os");
+
+/***/ }),
+
+/***/ 16928:
 /***/ ((module) => {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("path");
@@ -36301,45 +36362,70 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("stream");
 
 /***/ }),
 
-/***/ 3193:
+/***/ 13193:
 /***/ ((module) => {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("string_decoder");
 
 /***/ }),
 
-/***/ 4756:
+/***/ 64756:
 /***/ ((module) => {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("tls");
 
 /***/ }),
 
-/***/ 9023:
+/***/ 52018:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("tty");
+
+/***/ }),
+
+/***/ 87016:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("url");
+
+/***/ }),
+
+/***/ 39023:
 /***/ ((module) => {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("util");
 
 /***/ }),
 
-/***/ 8253:
+/***/ 98253:
 /***/ ((module) => {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("util/types");
 
 /***/ }),
 
-/***/ 8361:
+/***/ 43106:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("zlib");
+
+/***/ }),
+
+/***/ 28361:
 /***/ ((__webpack_module__, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(__webpack_module__, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1804);
-/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(6760);
-/* harmony import */ var _core_action_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(8661);
-/* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(9979);
-/* harmony import */ var _db_connection_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(9423);
-/* harmony import */ var _db_restore_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(2644);
-/* harmony import */ var _report_db_summary_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(6048);
+/* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(77094);
+/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(76760);
+/* harmony import */ var _core_action_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(11798);
+/* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(49979);
+/* harmony import */ var _db_connection_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(18995);
+/* harmony import */ var _db_lock_wait_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(25800);
+/* harmony import */ var _db_restore_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(24206);
+/* harmony import */ var _github_artifact_js__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(82806);
+/* harmony import */ var _report_db_summary_js__WEBPACK_IMPORTED_MODULE_8__ = __nccwpck_require__(86048);
+
+
 
 
 
@@ -36349,14 +36435,31 @@ __nccwpck_require__.a(__webpack_module__, async (__webpack_handle_async_dependen
 
 await (0,_core_action_js__WEBPACK_IMPORTED_MODULE_2__/* .runAction */ .Cs)(async (log) => {
     const target = (0,_db_connection_js__WEBPACK_IMPORTED_MODULE_4__/* .parseConnectionString */ .HH)(_core_action_js__WEBPACK_IMPORTED_MODULE_2__/* .input */ .hF.required('database-url'), log);
-    const result = await (0,_db_restore_js__WEBPACK_IMPORTED_MODULE_5__/* .restoreSnapshot */ .n)({
+    const upload = _core_action_js__WEBPACK_IMPORTED_MODULE_2__/* .input */ .hF.boolean('upload-artifact', false);
+    const retentionDays = _core_action_js__WEBPACK_IMPORTED_MODULE_2__/* .input */ .hF.integer('retention-days', { min: 1, max: 90 });
+    const preRestoreSnapshot = _core_action_js__WEBPACK_IMPORTED_MODULE_2__/* .input */ .hF.boolean('pre-restore-snapshot', true);
+    if (upload && !preRestoreSnapshot)
+        throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_3__/* .RollbackKitError */ .dp('upload-artifact uploads the pre-restore snapshot, and pre-restore-snapshot is false.', 'Set pre-restore-snapshot: true, or upload-artifact: false. Nothing was changed.');
+    if (upload)
+        (0,_github_artifact_js__WEBPACK_IMPORTED_MODULE_7__/* .requireArtifactRuntime */ ._)(Boolean(process.env.ACTIONS_RUNTIME_TOKEN));
+    const result = await (0,_db_restore_js__WEBPACK_IMPORTED_MODULE_6__/* .restoreSnapshot */ .n)({
         target,
         snapshotPath: _core_action_js__WEBPACK_IMPORTED_MODULE_2__/* .input */ .hF.required('snapshot-path'),
         confirm: _core_action_js__WEBPACK_IMPORTED_MODULE_2__/* .input */ .hF.string('confirm'),
-        preRestoreSnapshot: _core_action_js__WEBPACK_IMPORTED_MODULE_2__/* .input */ .hF.boolean('pre-restore-snapshot', true),
+        preRestoreSnapshot,
         jobs: _core_action_js__WEBPACK_IMPORTED_MODULE_2__/* .input */ .hF.integer('jobs', { default: 1, min: 1, max: 64 }),
         clean: _core_action_js__WEBPACK_IMPORTED_MODULE_2__/* .input */ .hF.boolean('clean', true),
-        outputDir: (0,node_path__WEBPACK_IMPORTED_MODULE_1__.join)(process.env.RUNNER_TEMP || process.cwd(), 'rollback-kit', 'snapshots'),
+        preRestoreDir: _core_action_js__WEBPACK_IMPORTED_MODULE_2__/* .input */ .hF.string('pre-restore-dir') ?? (0,node_path__WEBPACK_IMPORTED_MODULE_1__.join)(process.env.RUNNER_TEMP || process.cwd(), 'rollback-kit', 'snapshots'),
+        preRestoreDirInput: 'pre-restore-dir',
+        lockTimeoutSeconds: _core_action_js__WEBPACK_IMPORTED_MODULE_2__/* .input */ .hF.number('lock-timeout-seconds', { default: _db_lock_wait_js__WEBPACK_IMPORTED_MODULE_5__/* .DEFAULT_LOCK_TIMEOUT_SECONDS */ .sK, min: 0, max: 3600 }),
+        // Reported the moment it exists: a restore that fails after this still says where the way back is.
+        onPreRestoreSnapshot: async (pre) => {
+            (0,_core_action_js__WEBPACK_IMPORTED_MODULE_2__/* .setOutputs */ .n0)({ 'pre-restore-snapshot-path': pre.path });
+            if (!upload)
+                return;
+            const artifact = await (0,_github_artifact_js__WEBPACK_IMPORTED_MODULE_7__/* .uploadSnapshotArtifact */ .e)([pre.path, pre.manifestPath], retentionDays);
+            log.info(`Uploaded the pre-restore snapshot as artifact ${artifact.name}${retentionDays ? `, kept ${retentionDays} days` : ''}.`);
+        },
         tools: { searchPath: process.env.PATH ?? '' },
     }, log);
     (0,_core_action_js__WEBPACK_IMPORTED_MODULE_2__/* .setOutputs */ .n0)({
@@ -36365,9 +36468,9 @@ await (0,_core_action_js__WEBPACK_IMPORTED_MODULE_2__/* .runAction */ .Cs)(async
         'tables-restored': result.tablesRestored,
         'duration-ms': result.durationMs,
     });
-    await _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .summary */ .z.addRaw((0,_report_db_summary_js__WEBPACK_IMPORTED_MODULE_6__/* .restoreSummary */ .r)(result)).write();
+    await _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .summary */ .z.addRaw((0,_report_db_summary_js__WEBPACK_IMPORTED_MODULE_8__/* .restoreSummary */ .r)(result)).write();
     if (!result.verified) {
-        throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_3__/* .RollbackKitError */ .d(`Restore finished but ${result.differences.length} table(s) differ from the snapshot's row counts: ${result.differences.map((d) => d.table).join(', ')}.`, 'See the job summary; something wrote to the database during the restore, or the snapshot was filtered.');
+        throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_3__/* .RollbackKitError */ .dp(`Restore finished but ${result.differences.length} table(s) differ from the snapshot's row counts: ${result.differences.map((d) => d.table).join(', ')}.`, 'See the job summary; something wrote to the database during the restore, or the snapshot was filtered.');
     }
 });
 
@@ -36376,7 +36479,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 8661:
+/***/ 11798:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -36389,38 +36492,139 @@ __nccwpck_require__.d(__webpack_exports__, {
 
 // UNUSED EXPORTS: actionLog
 
-// EXTERNAL MODULE: ./node_modules/@actions/core/lib/core.js + 17 modules
-var core = __nccwpck_require__(1804);
+// EXTERNAL MODULE: ./node_modules/@actions/core/lib/core.js + 13 modules
+var core = __nccwpck_require__(77094);
 // EXTERNAL MODULE: ./node_modules/.cache/rollback-kit-build/core/errors.js
-var errors = __nccwpck_require__(9979);
-;// CONCATENATED MODULE: ./node_modules/.cache/rollback-kit-build/core/log.js
+var errors = __nccwpck_require__(49979);
+;// CONCATENATED MODULE: ./node_modules/.cache/rollback-kit-build/core/secrets.js
+/**
+ * What counts as a secret, in which written forms it can turn up, and how it is taken out of text.
+ * The one rule for every value registered anywhere (inputs, passwords, URLs, spec headers), used by
+ * the log: call sites never decide for themselves whether a value is long enough to hide.
+ */
+/** Shorter values are "weak": too short to mask in the whole job log without masking ordinary text. */
+const MIN_SECRET_LENGTH = 6;
+/** Values that are switches or placeholders, never credentials: `?x-vercel-set-bypass-cookie=true`. */
+const COMMON_WORDS = new Set(['true', 'false', 'null', 'none', 'nil', 'undefined', 'yes', 'no', 'on', 'off', 'enabled', 'disabled']);
+const NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i;
+function secretStrength(value) {
+    const word = value.trim();
+    if (!word)
+        return undefined;
+    if (value.length < MIN_SECRET_LENGTH || COMMON_WORDS.has(word.toLowerCase()) || NUMBER.test(word))
+        return 'weak';
+    return 'strong';
+}
+/** The forms a value takes once written into a URL, a form body or a JSON string. */
+function encodedForms(value) {
+    const uri = encodeURIComponent(value);
+    const form = new URLSearchParams({ v: value }).toString().slice(2);
+    const json = JSON.stringify(value).slice(1, -1);
+    return [...new Set([value, uri, form, json])];
+}
+/**
+ * Cuts text to at most `max` characters with an ellipsis, at a space when there is one in the
+ * second half, so a word (a token) is kept whole or left out. Still redact first (`Log.excerpt`):
+ * text without spaces is cut where it must be, and a cut secret no longer matches the redactor.
+ */
+function clip(text, max) {
+    if (text.length <= max)
+        return text;
+    let cut = text.slice(0, Math.max(0, max - 1));
+    const space = cut.search(/\s\S*$/);
+    if (space >= max / 2)
+        cut = cut.slice(0, space);
+    return `${cut.trimEnd()}…`;
+}
+/**
+ * Every string inside a JSON-like value redacted, before it is serialised: escaping (JSON's \",
+ * XML's &quot;, a Markdown \|) would otherwise turn a secret into a form the redactor does not know.
+ */
+function redactDeep(value, redact) {
+    if (typeof value === 'string')
+        return redact(value);
+    if (Array.isArray(value))
+        return value.map((v) => redactDeep(v, redact));
+    if (value && typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype) {
+        return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, redactDeep(v, redact)]));
+    }
+    return value;
+}
 const REDACTED = '***';
-function createLog(sink) {
-    const secrets = new Set();
-    const redact = (text) => {
-        let out = text;
+const escapeRegExp = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+/** The registered values and one pattern that replaces them all. */
+class SecretSet {
+    strong = new Set();
+    weak = new Set();
+    pattern;
+    /**
+     * Registers `value` and its encoded forms. Returns what the runner may mask (strong forms only),
+     * or undefined when nothing was registered.
+     *
+     * The choice for weak values: a guessed one (`?x-vercel-set-bypass-cookie=true`, `?token=abc`)
+     * is not a secret at all. A declared one (a 4-character database password) is still a secret,
+     * so it must not leak silently: our own redactor removes it where it stands as a whole word
+     * (`admin:pw@host`, not the "pw" inside "pwd"), but the runner is not asked to mask it, because
+     * `::add-mask::` would mask every occurrence in every later step of the job ("true", "admin").
+     * The runner masks `${{ secrets.* }}` values by itself in any case.
+     */
+    add(value, source) {
+        if (value === undefined)
+            return undefined;
+        const strength = secretStrength(value);
+        if (!strength || (strength === 'weak' && source === 'guessed'))
+            return undefined;
+        const set = strength === 'strong' ? this.strong : this.weak;
+        const fresh = encodedForms(value).filter((form) => !this.strong.has(form) && !set.has(form));
+        if (!fresh.length)
+            return { strength, maskable: [] };
+        for (const form of fresh)
+            set.add(form);
+        this.pattern = undefined;
+        return { strength, maskable: strength === 'strong' ? fresh : [] };
+    }
+    redact(text) {
+        if (!this.strong.size && !this.weak.size)
+            return text;
+        this.pattern ??= this.compile();
+        return text.replace(this.pattern, REDACTED);
+    }
+    compile() {
         // Longest first, so a secret that contains another is replaced whole.
-        for (const s of [...secrets].sort((a, b) => b.length - a.length))
-            out = out.split(s).join(REDACTED);
-        return out;
-    };
+        const all = [...[...this.strong].map((s) => ({ s, weak: false })), ...[...this.weak].map((s) => ({ s, weak: true }))].sort((a, b) => b.s.length - a.s.length);
+        const alternatives = all.map(({ s, weak }) => (weak ? `(?<![\\p{L}\\p{N}])${escapeRegExp(s)}(?![\\p{L}\\p{N}])` : escapeRegExp(s)));
+        return new RegExp(alternatives.join('|'), 'gu');
+    }
+}
+
+;// CONCATENATED MODULE: ./node_modules/.cache/rollback-kit-build/core/log.js
+/**
+ * Where library code reports progress. Every line passes through `redact`, so a secret registered
+ * with `secret()` never reaches a log, whichever sink (GitHub runner, terminal, test) is behind it.
+ */
+
+function createLog(sink) {
+    const secrets = new SecretSet();
+    const redact = (text) => secrets.redact(text);
+    let warnedWeak = false;
     return {
         info: (m) => sink.info(redact(m)),
         warning: (m) => sink.warning(redact(m)),
         debug: (m) => sink.debug(redact(m)),
-        secret(value) {
-            // Very short values would redact ordinary words and say nothing about the secret anyway.
-            if (!value || value.length < 3 || secrets.has(value))
+        secret(value, source = 'declared') {
+            const added = secrets.add(value, source);
+            if (!added)
                 return;
-            secrets.add(value);
-            sink.mask?.(value);
-            const encoded = encodeURIComponent(value);
-            if (encoded !== value && !secrets.has(encoded)) {
-                secrets.add(encoded);
-                sink.mask?.(encoded);
+            for (const form of added.maskable)
+                sink.mask?.(form);
+            if (added.strength === 'weak' && !warnedWeak) {
+                // Said once, so a short password is never protected less without anyone knowing.
+                warnedWeak = true;
+                sink.warning(redact(`A secret given to this step is shorter than ${MIN_SECRET_LENGTH} characters, a number or a common word: rollback-kit keeps it out of its own output, but does not ask the runner to mask it everywhere in the job log (that would hide every such word). Use a longer secret.`));
             }
         },
         redact,
+        excerpt: (text, max) => clip(redact(text), max),
     };
 }
 /** A log that keeps its lines in memory: for library tests. */
@@ -36433,17 +36637,65 @@ function memoryLog() {
     });
     return Object.assign(log, { lines });
 }
-/** A log for the terminal (the CLI): warnings to stderr, debug only when asked for. */
-function consoleLog(opts = {}) {
-    return createLog({
-        info: (m) => console.log(m),
-        warning: (m) => console.error(`warning: ${m}`),
-        debug: (m) => {
-            if (opts.debug)
-                console.error(`debug: ${m}`);
-        },
-    });
+
+// EXTERNAL MODULE: external "node:os"
+var external_node_os_ = __nccwpck_require__(48161);
+;// CONCATENATED MODULE: ./node_modules/.cache/rollback-kit-build/core/output.js
+/**
+ * The one writer between rollback-kit and the runner's log. The runner reads every line a step
+ * prints (stdout and stderr) as a possible workflow command: a line whose first non-blank
+ * characters are `::` (`::set-output`, `::add-mask::`, `::stop-commands::`…), and, in the old
+ * form, `##[name]` anywhere in a line. Our lines carry outside text (paths, migration file names,
+ * check names, server messages, a command's output), and a newline inside such text would start a
+ * new line that the runner obeys. So plain lines are split where the runner splits them (\n, \r)
+ * and each one is made inert; our own commands (annotations, masks, failure) are issued by
+ * @actions/core, which escapes their data and properties so they stay one line.
+ */
+
+
+/** Where the runner splits lines (.NET ReadLine: \r\n, \r or \n). */
+const LINE_BREAK = /\r\n|\r|\n/;
+/** The runner trims leading whitespace (.NET's definition, which includes U+0085) before looking for `::`. */
+const LEADING_COMMAND = /^([\s\u0085]*)::/;
+const OLD_FORM_COMMAND = /##\[/g;
+/**
+ * One line the runner will not read as a command: a leading `::` and any `##[` are written with
+ * the runner's own percent escapes (`%3A%3A`, `##%5B`), so the text stays readable.
+ */
+function inertLine(line) {
+    return line.replace(LEADING_COMMAND, '$1%3A%3A').replace(OLD_FORM_COMMAND, '##%5B');
 }
+/** Text of any number of lines, as the inert lines the runner will see. */
+function inertLines(text) {
+    return text.split(LINE_BREAK).map(inertLine);
+}
+const output = {
+    /** Plain log lines; nothing in `text` can become a workflow command. */
+    info(text) {
+        process.stdout.write(inertLines(text).join(external_node_os_.EOL) + external_node_os_.EOL);
+    },
+    /** An annotation: @actions/core escapes the message and the properties (title) into one line. */
+    annotate(level, message, props = {}) {
+        if (level === 'error')
+            core/* error */.z3(message, props);
+        else if (level === 'warning')
+            core/* warning */.$e(message, props);
+        else
+            core/* notice */.lm(message, props);
+    },
+    /** Only shown with step debug logging; escaped by @actions/core like an annotation. */
+    debug(message) {
+        core/* debug */.Yz(message);
+    },
+    /** Asks the runner to mask a value (`::add-mask::`, escaped by @actions/core). */
+    mask(value) {
+        core/* setSecret */.Pq(value);
+    },
+    /** The step's one `::error::` line and a non-zero exit code. */
+    fail(message) {
+        core/* setFailed */.C1(message);
+    },
+};
 
 ;// CONCATENATED MODULE: ./node_modules/.cache/rollback-kit-build/core/parse.js
 /** Parsing of the string values actions and the CLI receive; every error names the input. */
@@ -36456,7 +36708,7 @@ function parseBoolean(raw, name, fallback) {
         return true;
     if (value === 'false')
         return false;
-    throw new errors/* RollbackKitError */.d(`Input ${name} must be true or false, got "${raw}".`);
+    throw new errors/* RollbackKitError */.dp(`Input ${name} must be true or false, got "${raw}".`);
 }
 function parseNumber(raw, name, opts = {}) {
     const value = (raw ?? '').trim();
@@ -36465,12 +36717,12 @@ function parseNumber(raw, name, opts = {}) {
     const n = Number(value);
     const kind = opts.integer ? 'a whole number' : 'a number';
     if (!Number.isFinite(n) || (opts.integer && !Number.isInteger(n))) {
-        throw new errors/* RollbackKitError */.d(`Input ${name} must be ${kind}, got "${raw}".`);
+        throw new errors/* RollbackKitError */.dp(`Input ${name} must be ${kind}, got "${raw}".`);
     }
     if (opts.min !== undefined && n < opts.min)
-        throw new errors/* RollbackKitError */.d(`Input ${name} must be at least ${opts.min}, got ${n}.`);
+        throw new errors/* RollbackKitError */.dp(`Input ${name} must be at least ${opts.min}, got ${n}.`);
     if (opts.max !== undefined && n > opts.max)
-        throw new errors/* RollbackKitError */.d(`Input ${name} must be at most ${opts.max}, got ${n}.`);
+        throw new errors/* RollbackKitError */.dp(`Input ${name} must be at most ${opts.max}, got ${n}.`);
     return n;
 }
 function parseInteger(raw, name, opts = {}) {
@@ -36504,12 +36756,13 @@ function parseTime(raw, name) {
 
 
 
+
 function actionLog() {
     return createLog({
-        info: (m) => core/* info */.pq(m),
-        warning: (m) => core/* warning */.$e(m),
-        debug: (m) => core/* debug */.Yz(m),
-        mask: (v) => core/* setSecret */.Pq(v),
+        info: (m) => output.info(m),
+        warning: (m) => output.annotate('warning', m),
+        debug: (m) => output.debug(m),
+        mask: (v) => output.mask(v),
     });
 }
 /** Reads inputs by their public names; every parse error names the input. */
@@ -36519,7 +36772,7 @@ const input = {
         if (value)
             return value;
         if (opts.required)
-            throw new errors/* RollbackKitError */.d(`Input required and not supplied: ${name}.`);
+            throw new errors/* RollbackKitError */.dp(`Input required and not supplied: ${name}.`);
         return opts.default;
     },
     required(name) {
@@ -36560,21 +36813,23 @@ async function runAction(body) {
         await body(log);
     }
     catch (err) {
-        if (!(err instanceof errors/* RollbackKitError */.d) && err instanceof Error && err.stack)
+        if (!(err instanceof errors/* RollbackKitError */.dp) && err instanceof Error && err.stack)
             log.debug(err.stack);
-        core/* setFailed */.C1(log.redact((0,errors/* errorLine */.B)(err)));
+        output.fail(log.redact((0,errors/* errorLine */.BP)(err)));
     }
 }
 
 
 /***/ }),
 
-/***/ 9979:
+/***/ 49979:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   B: () => (/* binding */ errorLine),
-/* harmony export */   d: () => (/* binding */ RollbackKitError)
+/* harmony export */   BP: () => (/* binding */ errorLine),
+/* harmony export */   dp: () => (/* binding */ RollbackKitError),
+/* harmony export */   o3: () => (/* binding */ systemErrorLine),
+/* harmony export */   rZ: () => (/* binding */ systemErrorMeaning)
 /* harmony export */ });
 /**
  * An error the user can act on: `message` says what failed and why, `hint` what to do next.
@@ -36592,9 +36847,70 @@ class RollbackKitError extends Error {
         return this.hint ? `${this.message} ${this.hint}` : this.message;
     }
 }
+/** What a Node system error code means, in words an on-call engineer can act on. */
+const SYSTEM_ERRORS = {
+    ENOSPC: 'the disk is full',
+    EDQUOT: 'the disk quota is used up',
+    EACCES: 'permission denied',
+    EPERM: 'the operation is not permitted',
+    EROFS: 'the file system is read-only',
+    ENOENT: 'it does not exist',
+    EISDIR: 'it is a folder, not a file',
+    ENOTDIR: 'part of the path is a file, not a folder',
+    EEXIST: 'it already exists',
+    ENAMETOOLONG: 'the name is too long',
+    ELOOP: 'too many symbolic links',
+    EMFILE: 'too many open files',
+    ENFILE: 'too many open files',
+    EIO: 'an input/output error',
+    EBUSY: 'it is busy',
+};
+const OPERATIONS = {
+    open: 'open',
+    read: 'read',
+    write: 'write to',
+    mkdir: 'create the folder',
+    rename: 'move into place',
+    unlink: 'remove',
+    rmdir: 'remove',
+    stat: 'read',
+    lstat: 'read',
+    scandir: 'list',
+    access: 'access',
+    copyfile: 'copy',
+    realpath: 'resolve',
+};
+function isSystemError(err) {
+    return err instanceof Error && typeof err.code === 'string' && /^E[A-Z]+$/.test(err.code);
+}
+/** "the disk is full (ENOSPC)" for a Node system error, or undefined when `err` is not one. */
+function systemErrorMeaning(err) {
+    if (!isSystemError(err))
+        return undefined;
+    const meaning = SYSTEM_ERRORS[err.code] ?? err.message.replace(/^E[A-Z]+: /, '').split(',')[0] ?? err.code;
+    return `${meaning} (${err.code})`;
+}
+/**
+ * A Node system error (fs, spawn) as "Could not <operation> <path>: <meaning> (<code>).", or
+ * undefined when `err` is not one.
+ */
+function systemErrorLine(err) {
+    const meaning = systemErrorMeaning(err);
+    if (!meaning || !isSystemError(err))
+        return undefined;
+    const operation = err.syscall ? (OPERATIONS[err.syscall] ?? err.syscall.replace(/^spawn$/, 'start')) : undefined;
+    if (operation && err.path)
+        return `Could not ${operation} ${err.path}: ${meaning}.`;
+    if (operation)
+        return `Could not ${operation}: ${meaning}.`;
+    return `${meaning[0].toUpperCase()}${meaning.slice(1)}.`;
+}
 function errorLine(err) {
     if (err instanceof RollbackKitError)
         return err.line;
+    const system = systemErrorLine(err);
+    if (system)
+        return system;
     if (err instanceof Error)
         return `Unexpected error: ${err.message}`;
     return `Unexpected error: ${String(err)}`;
@@ -36603,25 +36919,149 @@ function errorLine(err) {
 
 /***/ }),
 
-/***/ 9423:
+/***/ 18995:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   HH: () => (/* binding */ parseConnectionString),
-/* harmony export */   ex: () => (/* binding */ isTransactionPooler),
-/* harmony export */   f3: () => (/* binding */ pgClientConfig),
-/* harmony export */   ff: () => (/* binding */ describeTarget),
-/* harmony export */   kY: () => (/* binding */ libpqEnv)
-/* harmony export */ });
-/* unused harmony export withDatabase */
-/* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3024);
-/* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(9979);
+
+// EXPORTS
+__nccwpck_require__.d(__webpack_exports__, {
+  ff: () => (/* binding */ describeTarget),
+  ex: () => (/* binding */ isTransactionPooler),
+  kY: () => (/* binding */ libpqEnv),
+  HH: () => (/* binding */ parseConnectionString),
+  f3: () => (/* binding */ pgClientConfig)
+});
+
+// UNUSED EXPORTS: withDatabase
+
+// EXTERNAL MODULE: external "node:fs"
+var external_node_fs_ = __nccwpck_require__(73024);
+// EXTERNAL MODULE: ./node_modules/.cache/rollback-kit-build/core/errors.js
+var errors = __nccwpck_require__(49979);
+;// CONCATENATED MODULE: ./node_modules/.cache/rollback-kit-build/core/url-secrets.js
+const SENSITIVE_NAME = /auth|cookie|token|secret|passw|^pass$|^pwd$|api[-_]?key|apikey|^key$|signature|^sig$|session|credential|bypass/i;
+/** Names that look sensitive but carry a switch: Vercel's `x-vercel-set-bypass-cookie=true|samesitenone`. */
+const NOT_SENSITIVE = /^x-vercel-set-bypass-cookie$/i;
+/** Whether a header, query or fragment parameter of this name carries a secret. */
+function isSensitiveName(name) {
+    return SENSITIVE_NAME.test(name) && !NOT_SENSITIVE.test(name);
+}
+/** `scheme://` then the authority up to its last `@`, as the WHATWG URL parser reads it. */
+const USERINFO = /^[a-z][a-z0-9+.-]*:\/\/([^/?#\\]*)@/i;
+const decode = (text) => {
+    try {
+        return decodeURIComponent(text);
+    }
+    catch {
+        return undefined;
+    }
+};
+/**
+ * Every form the URL's secrets can take in text: as written, as the URL parser serialises them,
+ * percent-decoded (with and without `+` as a space); Log.secret adds the re-encoded forms.
+ */
+function urlSecrets(text) {
+    const declared = [];
+    const guessed = [];
+    let serialised;
+    try {
+        serialised = new URL(text).href;
+    }
+    catch {
+        serialised = undefined;
+    }
+    for (const written of new Set([text, ...(serialised ? [serialised] : [])])) {
+        const userinfo = USERINFO.exec(written)?.[1];
+        if (userinfo) {
+            const colon = userinfo.indexOf(':');
+            const user = colon < 0 ? userinfo : userinfo.slice(0, colon);
+            const password = colon < 0 ? '' : userinfo.slice(colon + 1);
+            // Without a password an HTTP user name is the credential (https://<token>@host); a database
+            // user name alone is an identity (its password comes from PGPASSWORD, a passfile or trust).
+            const userIsCredential = !/^postgres(ql)?:/i.test(written);
+            const parts = password ? [userinfo, password, `${decode(user) ?? user}:${decode(password) ?? password}`] : userIsCredential ? [user] : [];
+            for (const part of parts)
+                declared.push(part, ...[decode(part)].filter((d) => d !== undefined));
+        }
+        for (const [name, value] of rawParameters(written)) {
+            if (!isSensitiveName(decode(name) ?? name))
+                continue;
+            guessed.push(value, ...[decode(value), decode(value.replace(/\+/g, ' '))].filter((d) => d !== undefined));
+        }
+    }
+    // Only HTTP sends userinfo as Basic authorization; a database URL never does.
+    const basic = /^https?:/i.test(text.trim()) ? basicAuthorization(text) : undefined;
+    if (basic)
+        declared.push(basic, basic.slice('Basic '.length));
+    return { declared: [...new Set(declared)], guessed: [...new Set(guessed)] };
+}
+function registerUrlSecrets(text, log) {
+    if (!text)
+        return;
+    const found = urlSecrets(text);
+    for (const value of found.declared)
+        log.secret(value);
+    for (const value of found.guessed)
+        log.secret(value, 'guessed');
+}
+/** `name=value` pairs of the query and the fragment, exactly as written. */
+function rawParameters(text) {
+    const hash = text.indexOf('#');
+    const question = text.indexOf('?');
+    const query = question >= 0 && (hash < 0 || question < hash) ? text.slice(question + 1, hash > question ? hash : undefined) : '';
+    const fragment = hash >= 0 ? text.slice(hash + 1) : '';
+    const pairs = [];
+    for (const part of [...query.split('&'), ...fragment.split('&')]) {
+        const eq = part.indexOf('=');
+        if (eq > 0)
+            pairs.push([part.slice(0, eq), part.slice(eq + 1)]);
+    }
+    return pairs;
+}
+/** The URL's user name and password as an HTTP Basic Authorization value, percent-decoded as curl does. */
+function basicAuthorization(text) {
+    let url;
+    try {
+        url = new URL(text);
+    }
+    catch {
+        return undefined;
+    }
+    if (!url.username && !url.password)
+        return undefined;
+    const credentials = `${decode(url.username) ?? url.username}:${decode(url.password) ?? url.password}`;
+    return `Basic ${Buffer.from(credentials).toString('base64')}`;
+}
+/**
+ * Splits a URL into what is requested and printed (no userinfo) and the Basic Authorization value
+ * its userinfo stands for. A URL without userinfo comes back unchanged.
+ */
+function splitCredentials(text) {
+    const authorization = basicAuthorization(text);
+    if (!authorization)
+        return { url: text };
+    const url = new URL(text);
+    url.username = '';
+    url.password = '';
+    return { url: url.href, authorization };
+}
+/**
+ * A URL fit for an error message about that very URL, when its secrets may not be registered yet:
+ * no userinfo, and sensitive parameter values shown as `***`. Works on text that is not a valid URL.
+ */
+function displayUrl(text) {
+    const noUserinfo = text.replace(USERINFO, (match, userinfo) => match.slice(0, match.length - userinfo.length - 1));
+    return noUserinfo.replace(/([?&#])([^=&#]+)=([^&#]*)/g, (match, sep, name) => (isSensitiveName(decode(name) ?? name) ? `${sep}${name}=***` : match));
+}
+
+;// CONCATENATED MODULE: ./node_modules/.cache/rollback-kit-build/db/connection.js
 /**
  * Connection strings, the one way every module learns where a database is. Parses URLs and libpq
  * key=value strings, registers the password as a secret before anything can print it, describes a
  * target as host:port/db for messages, and builds what node-postgres and the pg_* tools need,
  * passing the password through the environment so it never shows in a process list.
  */
+
 
 
 const DEFAULT_PORT = 5432;
@@ -36631,10 +37071,42 @@ function parseConnectionString(raw, log) {
     // Mask the whole string too: users paste it into other inputs and messages.
     log?.secret(text);
     if (!text)
-        throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .RollbackKitError */ .d('The connection string is empty.', 'Pass a URL such as postgres://user:password@host:5432/dbname.');
-    const target = /^postgres(ql)?:\/\//i.test(text) ? parseUrl(text) : parseKeyValue(text);
+        throw new errors/* RollbackKitError */.dp('The connection string is empty.', 'Pass a URL such as postgres://user:password@host:5432/dbname.');
+    const isUrl = /^postgres(ql)?:\/\//i.test(text);
+    // The password as written (percent-encoded) and in the query (?password=), before any message can show it.
+    if (isUrl && log)
+        registerUrlSecrets(text, log);
+    const target = isUrl ? parseUrl(text) : parseKeyValue(text);
     log?.secret(target.password);
+    checkReferencedFiles(target);
     return target;
+}
+/** Connection parameters that name a file libpq (and we) will read. */
+const FILE_PARAMS = ['sslrootcert', 'sslcert', 'sslkey', 'passfile'];
+/**
+ * A missing or unreadable certificate, key or password file fails here, up front and named,
+ * instead of deep inside a connection attempt or a pg_dump run.
+ */
+function checkReferencedFiles(t) {
+    for (const param of FILE_PARAMS) {
+        const path = t.params[param];
+        // sslrootcert=system means the system's certificate store (libpq 16), not a file.
+        if (!path || (param === 'sslrootcert' && path === 'system'))
+            continue;
+        let problem;
+        try {
+            if (!(0,external_node_fs_.statSync)(path).isFile())
+                problem = 'it is not a file';
+            else
+                (0,external_node_fs_.accessSync)(path, external_node_fs_.constants.R_OK);
+        }
+        catch (err) {
+            problem = (0,errors/* systemErrorMeaning */.rZ)(err) ?? 'it cannot be read';
+        }
+        if (problem) {
+            throw new errors/* RollbackKitError */.dp(`The connection string's ${param} file ${path} cannot be used: ${problem}.`, `Write the file to that path in an earlier step of the job (from a secret), or fix the ${param} parameter.`);
+        }
+    }
 }
 const ENCODE_HINT = 'Percent-encode special characters in the user name and password (@ as %40, / as %2F, # as %23, ? as %3F, % as %25, : as %3A).';
 /**
@@ -36649,15 +37121,15 @@ function checkUserInfo(text) {
         return;
     const authorityEnd = rest.search(/[/?#]/);
     if (authorityEnd >= 0 && authorityEnd < lastAt) {
-        throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .RollbackKitError */ .d('The connection string\'s password (or user name) holds a character that ends the host part of a URL, so it cannot be read safely.', ENCODE_HINT);
+        throw new errors/* RollbackKitError */.dp('The connection string\'s password (or user name) holds a character that ends the host part of a URL, so it cannot be read safely.', ENCODE_HINT);
     }
 }
-function decode(part) {
+function connection_decode(part) {
     try {
         return decodeURIComponent(part);
     }
     catch {
-        throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .RollbackKitError */ .d('The connection string has a % that does not start a percent-encoded character.', ENCODE_HINT);
+        throw new errors/* RollbackKitError */.dp('The connection string has a % that does not start a percent-encoded character.', ENCODE_HINT);
     }
 }
 function parseUrl(text) {
@@ -36668,19 +37140,19 @@ function parseUrl(text) {
         url = new URL(text.replace(/^postgres(ql)?:/i, 'http:'));
     }
     catch {
-        throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .RollbackKitError */ .d('The connection string is not a valid URL.', `Expected postgres://user:password@host:5432/dbname. ${ENCODE_HINT}`);
+        throw new errors/* RollbackKitError */.dp('The connection string is not a valid URL.', `Expected postgres://user:password@host:5432/dbname. ${ENCODE_HINT}`);
     }
     const params = {};
     url.searchParams.forEach((v, k) => (params[k] = v));
-    const host = params.host ?? decode(url.hostname).replace(/^\[(.*)\]$/, '$1');
+    const host = params.host ?? connection_decode(url.hostname).replace(/^\[(.*)\]$/, '$1');
     delete params.host;
     const port = params.port ?? url.port;
     delete params.port;
-    const database = decode(url.pathname.replace(/^\//, '')) || params.dbname || '';
+    const database = connection_decode(url.pathname.replace(/^\//, '')) || params.dbname || '';
     delete params.dbname;
-    const user = decode(url.username) || params.user || '';
+    const user = connection_decode(url.username) || params.user || '';
     delete params.user;
-    const password = url.password ? decode(url.password) : params.password;
+    const password = url.password ? connection_decode(url.password) : params.password;
     delete params.password;
     return finish({ host, port, database, user, password, params });
 }
@@ -36695,7 +37167,7 @@ function parseKeyValue(text) {
             break;
         const keyMatch = /^([A-Za-z_][A-Za-z0-9_]*)\s*=\s*/.exec(text.slice(i));
         if (!keyMatch) {
-            throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .RollbackKitError */ .d('The connection string is neither a postgres:// URL nor key=value pairs.', 'Expected postgres://user:password@host:5432/dbname or host=... port=... dbname=... user=... password=....');
+            throw new errors/* RollbackKitError */.dp('The connection string is neither a postgres:// URL nor key=value pairs.', 'Expected postgres://user:password@host:5432/dbname or host=... port=... dbname=... user=... password=....');
         }
         const key = keyMatch[1].toLowerCase();
         i += keyMatch[0].length;
@@ -36709,7 +37181,7 @@ function parseKeyValue(text) {
                 i++;
             }
             if (text[i] !== "'")
-                throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .RollbackKitError */ .d(`The connection string has an unterminated quote in the value of ${key}.`);
+                throw new errors/* RollbackKitError */.dp(`The connection string has an unterminated quote in the value of ${key}.`);
             i++;
         }
         else {
@@ -36728,7 +37200,7 @@ function parseKeyValue(text) {
 function finish(t) {
     const port = t.port ? Number(t.port) : DEFAULT_PORT;
     if (!Number.isInteger(port) || port <= 0 || port > 65535) {
-        throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .RollbackKitError */ .d(`The connection string has an invalid port "${t.port}".`);
+        throw new errors/* RollbackKitError */.dp(`The connection string has an invalid port "${t.port}".`);
     }
     const host = t.host || 'localhost';
     const user = t.user || 'postgres';
@@ -36777,7 +37249,7 @@ function sslConfig(t) {
     if (mode === 'require')
         return { rejectUnauthorized: false };
     if (mode === 'verify-ca' || mode === 'verify-full') {
-        const ca = t.params.sslrootcert ? (0,node_fs__WEBPACK_IMPORTED_MODULE_0__.readFileSync)(t.params.sslrootcert, 'utf8') : undefined;
+        const ca = t.params.sslrootcert ? (0,external_node_fs_.readFileSync)(t.params.sslrootcert, 'utf8') : undefined;
         return { rejectUnauthorized: true, ca, ...(mode === 'verify-ca' ? { checkServerIdentity: () => undefined } : {}) };
     }
     return false;
@@ -36819,7 +37291,111 @@ function libpqEnv(t) {
 
 /***/ }),
 
-/***/ 2644:
+/***/ 25800:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   D5: () => (/* binding */ lockTimeoutMs),
+/* harmony export */   Td: () => (/* binding */ isLockTimeout),
+/* harmony export */   rB: () => (/* binding */ lockTimeoutError),
+/* harmony export */   sK: () => (/* binding */ DEFAULT_LOCK_TIMEOUT_SECONDS),
+/* harmony export */   v2: () => (/* binding */ watchBlockers),
+/* harmony export */   vZ: () => (/* binding */ sessionTag)
+/* harmony export */ });
+/* unused harmony export describeBlockers */
+/* harmony import */ var node_crypto__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(77598);
+/* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(49979);
+/* harmony import */ var _session_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(49039);
+/**
+ * Lock waits. A snapshot or a restore must never wait forever behind another session (an idle
+ * transaction, a stuck migration): our sessions run under a lock timeout, and while they run a
+ * watcher on a separate connection notes which sessions block them, so the error can name the
+ * blocking pid and what it is doing. The watcher has to look while the wait lasts: once the lock
+ * timeout has fired, pg_blocking_pids has nothing left to say.
+ */
+
+
+
+const DEFAULT_LOCK_TIMEOUT_SECONDS = 30;
+/** A blocker's query is cut to this: enough to recognise it, little room for literals it holds. */
+const QUERY_CHARS = 80;
+const POLL_MS = 200;
+/** PostgreSQL's lock_timeout for `seconds`; 0 means "do not wait", which for PostgreSQL is 1 ms (its 0 is "forever"). */
+function lockTimeoutMs(seconds) {
+    return Math.max(1, Math.round(seconds * 1000));
+}
+/** An application_name that picks out this run's sessions in pg_stat_activity. */
+function sessionTag(kind) {
+    return `rollback-kit-${kind}-${(0,node_crypto__WEBPACK_IMPORTED_MODULE_0__.randomBytes)(4).toString('hex')}`;
+}
+/** A lock timeout, from a PostgreSQL error code or from a pg_* tool's stderr. */
+function isLockTimeout(codeOrText) {
+    if (!codeOrText)
+        return false;
+    // pg_dump waits for its table locks under statement_timeout (--lock-wait-timeout), the others under lock_timeout.
+    return codeOrText === '55P03' || /lock timeout|could not obtain lock on|statement timeout[\s\S]*Query was: LOCK TABLE/i.test(codeOrText);
+}
+/**
+ * Watches, from its own connection, for sessions that block any session named `applicationName`.
+ * A watcher that cannot connect watches nothing: the lock timeout still bounds the wait.
+ */
+async function watchBlockers(target, applicationName, log) {
+    let session;
+    try {
+        session = await (0,_session_js__WEBPACK_IMPORTED_MODULE_2__/* .connect */ .Ng)(target);
+    }
+    catch (err) {
+        log.debug(`Not watching for blocking sessions: ${err.message}`);
+        return { stop: async () => [] };
+    }
+    let last = [];
+    let polling = Promise.resolve();
+    const poll = async () => {
+        const { rows } = await session.query(`SELECT DISTINCT b.pid, b.usename AS user, b.state, extract(epoch FROM now() - coalesce(b.xact_start, b.query_start))::int AS seconds,
+              left(regexp_replace(b.query, '\\s+', ' ', 'g'), ${QUERY_CHARS + 1}) AS query
+         FROM pg_stat_activity w
+        CROSS JOIN LATERAL unnest(pg_blocking_pids(w.pid)) AS bp(pid)
+         JOIN pg_stat_activity b ON b.pid = bp.pid
+        WHERE w.application_name = $1 AND b.application_name IS DISTINCT FROM $1
+        ORDER BY b.pid`, [applicationName]);
+        if (rows.length)
+            last = rows.map((r) => ({ pid: r.pid, user: r.user ?? '?', state: r.state ?? 'unknown', seconds: r.seconds, query: r.query ?? '' }));
+    };
+    const timer = setInterval(() => {
+        polling = polling.then(poll).catch(() => undefined);
+    }, POLL_MS);
+    return {
+        async stop() {
+            clearInterval(timer);
+            await polling;
+            await session.end().catch(() => undefined);
+            return last;
+        },
+    };
+}
+/** `pid 4242 (user app, idle in transaction for 35 s): "LOCK TABLE …"`, redacted and cut short. */
+function describeBlockers(blockers, log) {
+    return blockers
+        .map((b) => {
+        const query = b.query.length > QUERY_CHARS ? `${b.query.slice(0, QUERY_CHARS)}…` : b.query;
+        const since = b.seconds === null ? '' : ` for ${b.seconds} s`;
+        return `pid ${b.pid} (user ${b.user}, ${b.state}${since}${query ? `, last query "${log.redact(query)}"` : ''})`;
+    })
+        .join('; ');
+}
+/** The error for a lock that was not granted in time: who holds it, what was (not) changed, what to do. */
+function lockTimeoutError(what, seconds, blockers, state, log) {
+    const who = blockers.length
+        ? `held by ${blockers.length > 1 ? 'sessions' : 'session'} ${describeBlockers(blockers, log)}`
+        : 'another session holds it (it ended or was not seen in pg_stat_activity in time)';
+    const end = blockers.length ? ` (SELECT pg_terminate_backend(${blockers[0].pid}) ends it)` : '';
+    return new _core_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .RollbackKitError */ .dp(`${what} stopped: a lock was not granted within lock-timeout-seconds (${seconds} s), ${who}.`, `${state} Once that session has finished or been ended${end}, run again; or raise lock-timeout-seconds.`);
+}
+
+
+/***/ }),
+
+/***/ 24206:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -36830,8 +37406,12 @@ __nccwpck_require__.d(__webpack_exports__, {
 
 // UNUSED EXPORTS: checkConfirmation
 
+// EXTERNAL MODULE: external "node:fs"
+var external_node_fs_ = __nccwpck_require__(73024);
+// EXTERNAL MODULE: external "node:stream"
+var external_node_stream_ = __nccwpck_require__(57075);
 // EXTERNAL MODULE: ./node_modules/.cache/rollback-kit-build/core/errors.js
-var errors = __nccwpck_require__(9979);
+var errors = __nccwpck_require__(49979);
 ;// CONCATENATED MODULE: external "node:child_process"
 const external_node_child_process_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:child_process");
 ;// CONCATENATED MODULE: ./node_modules/.cache/rollback-kit-build/core/process.js
@@ -36845,8 +37425,14 @@ function runProcess(command, args, opts = {}) {
             cwd: opts.cwd,
             // eslint-disable-next-line no-restricted-properties -- children inherit PATH and HOME, not inputs
             env: { ...process.env, ...opts.env },
-            stdio: ['ignore', 'pipe', 'pipe'],
+            stdio: [opts.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'],
+            signal: opts.signal,
         });
+        if (opts.stdin) {
+            // The program may exit before reading everything (an error stops psql): not our failure.
+            child.stdin.on('error', () => undefined);
+            opts.stdin.pipe(child.stdin);
+        }
         let stdout = '';
         let stderr = '';
         let timedOut = false;
@@ -36857,17 +37443,28 @@ function runProcess(command, args, opts = {}) {
                 setTimeout(() => child.kill('SIGKILL'), 5000).unref();
             }, opts.timeoutMs)
             : undefined;
-        child.stdout.on('data', (d) => {
-            if (stdout.length < MAX_CAPTURE)
-                stdout += d.toString();
-        });
+        const cut = { stdout: false, stderr: false };
+        if (opts.stdout)
+            child.stdout.pipe(opts.stdout);
+        else
+            child.stdout.on('data', (d) => {
+                if (stdout.length < MAX_CAPTURE)
+                    stdout += d.toString();
+                else
+                    cut.stdout = true;
+            });
         child.stderr.on('data', (d) => {
             const text = d.toString();
             if (stderr.length < MAX_CAPTURE)
                 stderr += text;
+            else
+                cut.stderr = true;
             opts.onStderr?.(text);
         });
         child.on('error', (err) => {
+            // An abort is reported by the exit below (signal SIGTERM), not as a failure to start.
+            if (err.name === 'AbortError')
+                return;
             if (timer)
                 clearTimeout(timer);
             reject(err);
@@ -36875,9 +37472,13 @@ function runProcess(command, args, opts = {}) {
         child.on('close', (code, signal) => {
             if (timer)
                 clearTimeout(timer);
-            resolve({ code, signal, stdout, stderr, timedOut });
+            resolve({ code, signal, stdout: wholeLines(stdout, cut.stdout), stderr: wholeLines(stderr, cut.stderr), timedOut });
         });
     });
+}
+/** Capture that was cut ends at a line end: a line cut mid-way could end in a secret's prefix, which no redaction matches. */
+function wholeLines(text, wasCut) {
+    return wasCut ? text.slice(0, text.lastIndexOf('\n') + 1) : text;
 }
 
 ;// CONCATENATED MODULE: ./node_modules/.cache/rollback-kit-build/db/catalog.js
@@ -36945,12 +37546,174 @@ async function readCatalog(session, schemas, excludeData = []) {
     return { tables, objects: await countObjects(session, schemas) };
 }
 
-// EXTERNAL MODULE: ./node_modules/.cache/rollback-kit-build/db/connection.js
-var connection = __nccwpck_require__(9423);
-// EXTERNAL MODULE: external "node:fs"
-var external_node_fs_ = __nccwpck_require__(3024);
+// EXTERNAL MODULE: ./node_modules/.cache/rollback-kit-build/db/connection.js + 1 modules
+var connection = __nccwpck_require__(18995);
+// EXTERNAL MODULE: ./node_modules/.cache/rollback-kit-build/db/lock-wait.js
+var lock_wait = __nccwpck_require__(25800);
+;// CONCATENATED MODULE: ./node_modules/.cache/rollback-kit-build/db/patterns.js
+/**
+ * Schema and table names as pg_dump reads them (`-n`, `-N`, `--exclude-table-data`), resolved to
+ * the exact objects of one database. pg_dump folds unquoted names to lower case and treats `*` and
+ * `?` as wildcards; double quotes keep case and make every character literal. We resolve the
+ * user's patterns ourselves, under those same rules, and hand pg_dump only exact quoted names, so
+ * the manifest and the archive can never disagree about what was dumped.
+ */
+
+
+function tokenize(part) {
+    const tokens = [];
+    let quoted = false;
+    for (let i = 0; i < part.length; i++) {
+        const ch = part[i];
+        if (ch === '"') {
+            if (quoted && part[i + 1] === '"') {
+                tokens.push({ char: '"' });
+                i++;
+            }
+            else
+                quoted = !quoted;
+        }
+        else if (!quoted && ch === '*') {
+            // "**" means what "*" means; keeping one keeps matching linear.
+            if (tokens.at(-1) !== '*')
+                tokens.push('*');
+        }
+        else if (!quoted && ch === '?')
+            tokens.push('?');
+        else
+            tokens.push({ char: quoted ? ch : ch.toLowerCase() });
+    }
+    return tokens;
+}
+/**
+ * One dot-separated part of a pattern → a test of a whole name, with psql/pg_dump's meaning. Not
+ * a regular expression: "a*a*a*…" against a long name backtracks exponentially there. This is the
+ * classic wildcard match (retry from the last `*` only), at most name × pattern steps.
+ */
+function partMatcher(part) {
+    const tokens = tokenize(part);
+    return (name) => {
+        const chars = [...name];
+        let t = 0;
+        let c = 0;
+        let starAt = -1;
+        let resumeAt = 0;
+        while (c < chars.length) {
+            const token = tokens[t];
+            if (token === '*') {
+                starAt = t++;
+                resumeAt = c;
+            }
+            else if (token !== undefined && (token === '?' || token.char === chars[c])) {
+                t++;
+                c++;
+            }
+            else if (starAt >= 0) {
+                t = starAt + 1;
+                c = ++resumeAt;
+            }
+            else
+                return false;
+        }
+        while (tokens[t] === '*')
+            t++;
+        return t === tokens.length;
+    };
+}
+/** Splits on dots outside double quotes. */
+function splitParts(pattern) {
+    const parts = [];
+    let current = '';
+    let quoted = false;
+    for (const ch of pattern) {
+        if (ch === '"')
+            quoted = !quoted;
+        if (ch === '.' && !quoted) {
+            parts.push(current);
+            current = '';
+        }
+        else
+            current += ch;
+    }
+    parts.push(current);
+    return parts;
+}
+/** A table as a pg_dump pattern that matches exactly it: a quoted identifier is taken literally. */
+function exactTablePattern(t) {
+    return qualified(t.schema, t.name);
+}
+const USER_SCHEMA = "n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_toast%' AND n.nspname NOT LIKE 'pg\\_temp\\_%'";
+async function userSchemas(session) {
+    const { rows } = await session.query(`SELECT n.nspname FROM pg_namespace n WHERE ${USER_SCHEMA}
+        AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_namespace'::regclass AND d.objid = n.oid AND d.deptype = 'e')
+      ORDER BY 1`);
+    return rows.map((r) => r.nspname);
+}
+/**
+ * A hint for a pattern that matches nothing only because of letter case: `billing` or `Billing`
+ * (folded to lower case, as pg_dump does) or `"billing"` (quoted, but in the wrong case) for a
+ * schema or table named `Billing`. Names the real name and how to write it.
+ */
+function caseHint(pattern, candidates) {
+    const bare = pattern.replace(/"/g, '');
+    const real = candidates.find((c) => c.toLowerCase() === bare.toLowerCase() && c !== (pattern.includes('"') ? bare : bare.toLowerCase()));
+    if (!real)
+        return '';
+    const quoted = `"${real.replace(/"/g, '""')}"`;
+    return pattern.includes('"')
+        ? ` Quoted names match exactly and the name is ${real}: write ${quoted} to match it.`
+        : ` Unquoted names are folded to lower case, as pg_dump does, and the name is ${real}: write ${quoted} in double quotes to match it.`;
+}
+/** Schema names matching one pattern (`input` names the input for messages). */
+async function resolveSchemaPattern(session, pattern, input) {
+    const parts = splitParts(pattern);
+    if (parts.length !== 1)
+        throw new errors/* RollbackKitError */.dp(`${input}: "${pattern}" is not a schema name (it has a dot).`);
+    const all = await userSchemas(session);
+    const matches = partMatcher(parts[0]);
+    const found = all.filter(matches);
+    if (!found.length && input === 'schemas') {
+        throw new errors/* RollbackKitError */.dp(`schemas: "${pattern}" matches no schema; there are ${all.join(', ') || 'none'}.${caseHint(pattern, all)}`);
+    }
+    return found;
+}
+/**
+ * Tables matching one pattern: `schema.table`, or `table` meaning tables visible on the search path
+ * (usually public), as pg_dump resolves it.
+ */
+async function resolveTablePattern(session, pattern) {
+    const parts = splitParts(pattern);
+    if (parts.length > 2 || parts.some((p) => !p))
+        throw new errors/* RollbackKitError */.dp(`"${pattern}" is not a table name: write table or schema.table.`);
+    const [schemaPart, namePart] = parts.length === 2 ? parts : [undefined, parts[0]];
+    const nameMatches = partMatcher(namePart);
+    const schemaMatches = schemaPart === undefined ? undefined : partMatcher(schemaPart);
+    const { rows } = await session.query(`SELECT n.nspname AS schema, c.relname AS name, pg_catalog.pg_table_is_visible(c.oid) AS visible
+       FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+      WHERE c.relkind IN ('r', 'p') AND ${USER_SCHEMA} ORDER BY 1, 2`);
+    // Without a schema, a name means the tables visible on the search path, as in pg_dump.
+    return rows
+        .filter((r) => nameMatches(r.name) && (schemaMatches ? schemaMatches(r.schema) : r.visible))
+        .map(({ schema, name }) => ({ schema, name }));
+}
+/** Like resolveTablePattern, but a pattern that matches nothing is an error naming it. */
+async function resolveTablesStrict(session, patterns, input) {
+    const out = [];
+    for (const pattern of patterns) {
+        const found = await resolveTablePattern(session, pattern);
+        if (!found.length) {
+            const { rows } = await session.query("SELECT relname FROM pg_class WHERE relkind IN ('r','p') AND lower(relname) = lower($1) LIMIT 5", [pattern.split('.').pop().replace(/"/g, '')]);
+            throw new errors/* RollbackKitError */.dp(`${input} names ${pattern}, which matches no table.${caseHint(pattern.split('.').pop(), rows.map((r) => r.relname))}`);
+        }
+        for (const t of found)
+            if (!out.some((o) => o.schema === t.schema && o.name === t.name))
+                out.push(t);
+    }
+    return out;
+}
+
 // EXTERNAL MODULE: external "node:path"
-var external_node_path_ = __nccwpck_require__(6760);
+var external_node_path_ = __nccwpck_require__(76760);
 ;// CONCATENATED MODULE: ./node_modules/.cache/rollback-kit-build/db/pg-tools.js
 /**
  * Finding pg_dump / pg_restore / psql whose major version fits the server. pg_dump refuses a newer
@@ -37010,13 +37773,13 @@ function candidates(name, opts) {
  */
 async function findPgTool(name, serverMajor, opts = {}) {
     const installHint = `Install the client for PostgreSQL ${serverMajor}: sudo apt-get install -y postgresql-client-${serverMajor} ` +
-        `(from the PGDG apt repository, apt.postgresql.org), then it is found in ${DEFAULT_VERSIONED_ROOT}/${serverMajor}/bin; or pass its path in pg-dump-path.`;
+        `(from the PGDG apt repository, apt.postgresql.org), then it is found in ${DEFAULT_VERSIONED_ROOT}/${serverMajor}/bin${opts.pathInput ? `; or pass its path in ${opts.pathInput}` : ''}.`;
     if (opts.explicitPath) {
         const v = executable(opts.explicitPath) ? await toolVersion(opts.explicitPath) : undefined;
         if (!v)
-            throw new errors/* RollbackKitError */.d(`${name} at ${opts.explicitPath} does not exist or is not a PostgreSQL ${name}.`, installHint);
+            throw new errors/* RollbackKitError */.dp(`${name} at ${opts.explicitPath} does not exist or is not a PostgreSQL ${name}.`, installHint);
         if (v.major < serverMajor) {
-            throw new errors/* RollbackKitError */.d(`${name} ${v.version} at ${opts.explicitPath} is older than the server (PostgreSQL ${serverMajor}) and would refuse to run.`, installHint);
+            throw new errors/* RollbackKitError */.dp(`${name} ${v.version} at ${opts.explicitPath} is older than the server (PostgreSQL ${serverMajor}) and would refuse to run.`, installHint);
         }
         return { name, path: opts.explicitPath, ...v };
     }
@@ -37030,7 +37793,7 @@ async function findPgTool(name, serverMajor, opts = {}) {
     if (fit)
         return fit;
     const found = seen.length ? `found only ${seen.map((t) => `${t.version} (${t.path})`).join(', ')}` : 'none found on PATH or in ' + DEFAULT_VERSIONED_ROOT;
-    throw new errors/* RollbackKitError */.d(`No ${name} of version ${serverMajor} or newer: ${found}.`, installHint);
+    throw new errors/* RollbackKitError */.dp(`No ${name} of version ${serverMajor} or newer: ${found}.`, installHint);
 }
 /** The tool of the same installation as another one (pg_restore beside the chosen pg_dump). */
 async function siblingTool(of, name, serverMajor, opts = {}) {
@@ -37042,18 +37805,1176 @@ async function siblingTool(of, name, serverMajor, opts = {}) {
     }
     return findPgTool(name, serverMajor, { ...opts, explicitPath: undefined });
 }
+const TOOL_PREFIX = /^(pg_dump|pg_restore|psql):\s*/;
 /**
  * The line of a pg_dump / pg_restore / psql stderr worth showing: the first that reports an error,
- * else the first at all, without the tool's `name: error:` prefix. Empty when stderr is.
+ * else the first at all, without the tool's `name: error:` prefix, followed by the server's own
+ * reason and hint that the tool printed after it ("detail: Error message from server: FATAL: …",
+ * "HINT: …"): "PQgetCopyData() failed" alone does not say the connection was terminated.
+ * Empty when stderr is.
  */
 function toolErrorLine(stderr) {
-    const lines = stderr.split('\n').map((l) => l.trim()).filter(Boolean);
-    const line = lines.find((l) => /error|fatal|could not/i.test(l)) ?? lines[0] ?? '';
-    return line.replace(/^(pg_dump|pg_restore|psql):\s*(error:\s*)?/, '');
+    const lines = stderr.split('\n').map((l) => l.trim().replace(/\s+/g, ' ')).filter(Boolean);
+    const at = Math.max(0, lines.findIndex((l) => /error|fatal|could not/i.test(l)));
+    const main = (lines[at] ?? '').replace(TOOL_PREFIX, '').replace(/^error:\s*/, '');
+    const reasons = [];
+    for (const line of lines.slice(at + 1)) {
+        const rest = line.replace(TOOL_PREFIX, '');
+        if (/^error:/.test(rest))
+            break;
+        const reason = /^detail: Error message from server: (.+)$/.exec(rest)?.[1] ?? /^(?:hint|HINT|DETAIL): (.+)$/.exec(rest)?.[0];
+        if (reason && !main.includes(reason) && !reasons.includes(reason))
+            reasons.push(reason.replace(/^hint: /, 'HINT: '));
+    }
+    return [main, ...reasons].map((part) => part.replace(/\.+$/, '')).join('; ');
 }
 
+;// CONCATENATED MODULE: external "node:stream/promises"
+const promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:stream/promises");
+;// CONCATENATED MODULE: ./node_modules/.cache/rollback-kit-build/db/restore-plan.js
+/**
+ * What an in-place restore must remove first, and what it must put back after. pg_restore --clean
+ * drops object by object and fails on real schemas (a partition's inherited primary key cannot be
+ * dropped on its own; a table added after the snapshot with a foreign key to a snapshot table, or a
+ * view over one, blocks the drop). So restore-db drops the snapshot's relations itself, whole, in the
+ * restore's own transaction: views first, then every table in one DROP (partitions, foreign keys
+ * between them and all), then sequences. Objects the snapshot does not have are kept: a foreign key
+ * from a kept table, or a kept view, that depends on a dropped relation is dropped with it and
+ * re-created after the restore, in the same transaction. Anything else that depends on a snapshot
+ * relation is named and the restore refused before anything changes. Nothing is dropped with
+ * CASCADE: an object nobody planned for makes the transaction fail, and the database stays as it was.
+ */
+
+
+
+
+
+
+
+const RELATION_TYPES = new Set(['TABLE', 'VIEW', 'MATERIALIZED VIEW', 'SEQUENCE', 'FOREIGN TABLE']);
+const TOC_COMMENT = /^-- Name: (.*); Type: (.*); Schema: (.*); Owner: .*$/;
+/** Collects the `-- Name: …; Type: …; Schema: …` comments pg_dump writes before every object. */
+function tocReader(into) {
+    let rest = '';
+    const take = (line) => {
+        const m = TOC_COMMENT.exec(line);
+        if (!m)
+            return;
+        const [, name, type, schema] = m;
+        if (RELATION_TYPES.has(type))
+            into.relations.push({ schema, name, type });
+        else if (/^(BLOB|BLOBS|LARGE OBJECT)/.test(type))
+            into.largeObjects = true;
+    };
+    return new external_node_stream_.Writable({
+        write(chunk, _enc, done) {
+            const lines = (rest + chunk.toString('utf8')).split('\n');
+            rest = lines.pop();
+            for (const line of lines)
+                if (line.startsWith('-- '))
+                    take(line);
+            done();
+        },
+        final(done) {
+            take(rest);
+            done();
+        },
+    });
+}
+/** The relations a snapshot creates: from its schema script (archives) or the script itself (plain). */
+async function readSnapshotContents(path, format, pgRestore) {
+    const contents = { relations: [], largeObjects: false };
+    const sink = tocReader(contents);
+    if (format === 'plain') {
+        await (0,promises_namespaceObject.pipeline)((0,external_node_fs_.createReadStream)(path), sink);
+        return contents;
+    }
+    const listed = await runProcess(pgRestore, ['--schema-only', '--file', '-', path], { stdout: sink });
+    await new Promise((resolve) => (sink.writableFinished ? resolve() : sink.on('finish', () => resolve())));
+    if (listed.code !== 0)
+        throw new errors/* RollbackKitError */.dp(`Cannot read the table of contents of ${path}: ${toolErrorLine(listed.stderr) || 'pg_restore failed'}.`);
+    return contents;
+}
+const DROP_KIND = { v: 'VIEW', m: 'MATERIALIZED VIEW' };
+/**
+ * Objects that need a relation in `oids` (through the relation, its indexes or its row type) and
+ * would stop a DROP without CASCADE, each with the relation it belongs to.
+ */
+async function dependentsOf(session, oids) {
+    const { rows } = await session.query(`WITH targets AS (
+       SELECT 'pg_class'::regclass AS cls, c.oid FROM pg_class c WHERE c.oid = ANY($1::oid[])
+       UNION ALL SELECT 'pg_class'::regclass, i.indexrelid FROM pg_index i WHERE i.indrelid = ANY($1::oid[])
+       UNION ALL SELECT 'pg_type'::regclass, c.reltype FROM pg_class c WHERE c.oid = ANY($1::oid[]) AND c.reltype <> 0
+     ), deps AS (
+       SELECT DISTINCT d.classid, d.objid, d.objsubid FROM pg_depend d JOIN targets t ON t.cls = d.refclassid AND t.oid = d.refobjid
+        WHERE d.deptype = 'n'
+     ), owned AS (
+       SELECT d.classid::regclass::text AS cls, d.objid::int AS objid, pg_describe_object(d.classid, d.objid, d.objsubid) AS what,
+              CASE d.classid
+                WHEN 'pg_class'::regclass THEN coalesce((SELECT i.indrelid FROM pg_index i WHERE i.indexrelid = d.objid), d.objid)
+                WHEN 'pg_constraint'::regclass THEN (SELECT nullif(k.conrelid, 0) FROM pg_constraint k WHERE k.oid = d.objid)
+                WHEN 'pg_trigger'::regclass THEN (SELECT g.tgrelid FROM pg_trigger g WHERE g.oid = d.objid)
+                WHEN 'pg_rewrite'::regclass THEN (SELECT r.ev_class FROM pg_rewrite r WHERE r.oid = d.objid)
+                WHEN 'pg_attrdef'::regclass THEN (SELECT a.adrelid FROM pg_attrdef a WHERE a.oid = d.objid)
+                WHEN 'pg_policy'::regclass THEN (SELECT p.polrelid FROM pg_policy p WHERE p.oid = d.objid)
+              END AS owner,
+              k.contype::text AS contype, k.conname::text AS conname, k.conparentid,
+              CASE WHEN k.contype = 'f' THEN pg_get_constraintdef(k.oid) END AS condef
+         FROM deps d LEFT JOIN pg_constraint k ON d.classid = 'pg_constraint'::regclass AND k.oid = d.objid
+     )
+     SELECT o.cls, o.objid, o.what, o.owner::int AS owner, c.relkind::text AS owner_kind,
+            CASE WHEN c.oid IS NOT NULL THEN quote_ident(n.nspname) || '.' || quote_ident(c.relname) END AS owner_name,
+            o.contype, o.conname, o.condef
+       FROM owned o LEFT JOIN pg_class c ON c.oid = o.owner LEFT JOIN pg_namespace n ON n.oid = c.relnamespace
+      -- A partition's copy of a foreign key goes and comes back with its parent's.
+      WHERE o.conparentid IS NULL OR o.conparentid = 0
+      ORDER BY o.what`, [oids]);
+    return rows;
+}
+/** Plans the drop of what the snapshot holds; refuses, naming them, objects it could not put back. */
+async function planRestore(session, contents, where) {
+    // Definitions read with an empty search_path name every object with its schema, as the restore script needs.
+    await session.query("SELECT set_config('search_path', '', false)");
+    const { rows: dropped } = await session.query(`SELECT c.oid::int AS oid, n.nspname AS schema, c.relname AS name, c.relkind::text AS relkind
+       FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS t(schema, name, pos)
+       JOIN pg_namespace n ON n.nspname = t.schema
+       JOIN pg_class c ON c.relnamespace = n.oid AND c.relname = t.name AND c.relkind IN ('r','p','v','m','S','f')
+      ORDER BY t.pos`, [contents.relations.map((r) => r.schema), contents.relations.map((r) => r.name)]);
+    const dropSet = new Set(dropped.map((r) => r.oid));
+    const keptForeignKeys = [];
+    const keptViews = [];
+    const unsupported = [];
+    const seenKeys = new Set();
+    let frontier = dropped.map((r) => r.oid);
+    while (frontier.length) {
+        const next = [];
+        for (const d of await dependentsOf(session, frontier)) {
+            if (d.owner !== null && dropSet.has(d.owner))
+                continue;
+            if (d.cls === 'pg_constraint' && d.contype === 'f' && d.owner_name) {
+                if (!seenKeys.has(d.objid))
+                    keptForeignKeys.push({ table: d.owner_name, name: d.conname, definition: d.condef });
+                seenKeys.add(d.objid);
+            }
+            else if (d.cls === 'pg_rewrite' && d.owner !== null && (d.owner_kind === 'v' || d.owner_kind === 'm')) {
+                const [schema, name] = await session
+                    .query('SELECT n.nspname AS s, c.relname AS n FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = $1', [d.owner])
+                    .then((r) => [r.rows[0].s, r.rows[0].n]);
+                keptViews.push({ schema: schema, name: name, relkind: d.owner_kind });
+                dropSet.add(d.owner);
+                next.push(d.owner);
+            }
+            else if (!unsupported.includes(d.what))
+                unsupported.push(d.what);
+        }
+        frontier = next;
+    }
+    if (unsupported.length) {
+        throw new errors/* RollbackKitError */.dp(`The restore would have to drop objects the snapshot does not have, which restore-db cannot put back: ${unsupported.join('; ')}. Nothing was changed.`, `These were created after the snapshot and depend on its tables. Drop them (or undo their migration with run-down-migrations) and run again; ${where} keeps them until then.`);
+    }
+    return { dropped, keptForeignKeys, keptViews };
+}
+/** The statements that remove what the snapshot will create, and what depends on it, in an order that needs no CASCADE. */
+function dropStatements(plan) {
+    const out = [];
+    for (const fk of plan.keptForeignKeys)
+        out.push(`ALTER TABLE ${fk.table} DROP CONSTRAINT ${quoteIdent(fk.name)};`);
+    // Kept views were found dependents-first from the snapshot's tables: drop the last found first.
+    for (const v of [...plan.keptViews].reverse())
+        out.push(`DROP ${DROP_KIND[v.relkind]} ${qualified(v.schema, v.name)};`);
+    // The table of contents lists views in creation order: dropping in reverse never drops one another needs.
+    for (const r of [...plan.dropped].reverse().filter((r) => DROP_KIND[r.relkind]))
+        out.push(`DROP ${DROP_KIND[r.relkind]} IF EXISTS ${qualified(r.schema, r.name)};`);
+    const list = (kinds) => plan.dropped.filter((r) => kinds.includes(r.relkind)).map((r) => qualified(r.schema, r.name));
+    // One statement for every table: partitions with their parent, foreign keys between them, no order needed.
+    const tables = list(['r', 'p']);
+    if (tables.length)
+        out.push(`DROP TABLE IF EXISTS ${tables.join(', ')};`);
+    const foreign = list(['f']);
+    if (foreign.length)
+        out.push(`DROP FOREIGN TABLE IF EXISTS ${foreign.join(', ')};`);
+    // After the tables: a sequence a table owned is gone with it, one a default used is free now.
+    const sequences = list(['S']);
+    if (sequences.length)
+        out.push(`DROP SEQUENCE IF EXISTS ${sequences.join(', ')};`);
+    return out;
+}
+/** Puts back the kept foreign keys (the views come from pg_dump, see restore.ts). */
+function foreignKeyStatements(plan) {
+    return plan.keptForeignKeys.map((fk) => `ALTER TABLE ${fk.table} ADD CONSTRAINT ${quoteIdent(fk.name)} ${fk.definition};`);
+}
+
+;// CONCATENATED MODULE: ./node_modules/.cache/rollback-kit-build/db/restore-script.js
+/**
+ * The one SQL stream an in-place restore sends to psql: BEGIN, the drops restore-db planned, the
+ * snapshot's own script, what it puts back, COMMIT. The COMMIT is only ever written after the
+ * snapshot's script was read to its end without error, so a pg_restore that fails or a psql that
+ * stops early can never commit half a restore: the server rolls the open transaction back.
+ */
+
+/** psql prints this after COMMIT succeeded; without it the restore did not happen. */
+const COMMITTED = 'rollback-kit: restore committed';
+const isQuiet = (line) => line === '' || line.startsWith('--') || line.startsWith('\\unrestrict') || line.startsWith('\\restrict');
+/**
+ * A schema the snapshot holds may also hold objects it does not have (a table a bad deploy added):
+ * the schema is kept rather than dropped and created again. Its owner, comment and grants are still
+ * set by the script.
+ */
+function keepSchema(line) {
+    if (/^DROP SCHEMA IF EXISTS .+;$/.test(line))
+        return undefined;
+    const create = /^CREATE SCHEMA (.+);$/.exec(line);
+    return create ? `CREATE SCHEMA IF NOT EXISTS ${create[1]};` : line;
+}
+/**
+ * The snapshot's script as restore-db runs it: schemas kept (see keepSchema), and with `unwrap`,
+ * without the BEGIN (first statement) and COMMIT (last) of `pg_restore --single-transaction -f -`:
+ * restore-db's transaction wraps them with its own statements. Statements are read line by line;
+ * COPY data, nearly all of a large script, passes through untouched in whole slices.
+ */
+async function* scriptLines(source, unwrap) {
+    let begun = !unwrap;
+    let copying = false;
+    // The COMMIT seen last and the quiet lines after it, held until we know whether more SQL follows.
+    let held = [];
+    let out = [];
+    let size = 0;
+    const emit = (text) => {
+        out.push(text);
+        size += text.length;
+    };
+    const statementLine = (line) => {
+        const kept = keepSchema(line);
+        if (kept === undefined)
+            return;
+        if (!begun && !isQuiet(kept)) {
+            begun = true;
+            if (kept === 'BEGIN;')
+                return;
+            throw new errors/* RollbackKitError */.dp('pg_restore --single-transaction did not start its script with BEGIN: restore-db cannot wrap it in its own transaction. Nothing was changed.');
+        }
+        if (held.length) {
+            if (isQuiet(kept)) {
+                held.push(kept);
+                return;
+            }
+            for (const h of held)
+                emit(`${h}\n`);
+            held = [];
+        }
+        if (unwrap && kept === 'COMMIT;')
+            held.push(kept);
+        else
+            emit(`${kept}\n`);
+        if (/^COPY .+ FROM stdin;$/.test(kept))
+            copying = true;
+    };
+    let buffer = '';
+    for await (const chunk of source) {
+        buffer += chunk.toString();
+        let pos = 0;
+        for (;;) {
+            if (copying) {
+                // The data ends at a line that is exactly \. ; everything before it goes as it is.
+                let end = buffer.indexOf('\\.\n', pos);
+                while (end > pos && buffer[end - 1] !== '\n')
+                    end = buffer.indexOf('\\.\n', end + 1);
+                if (end < 0) {
+                    const last = buffer.lastIndexOf('\n');
+                    if (last >= pos) {
+                        emit(buffer.slice(pos, last + 1));
+                        pos = last + 1;
+                    }
+                    break;
+                }
+                emit(buffer.slice(pos, end + 3));
+                pos = end + 3;
+                copying = false;
+            }
+            else {
+                const nl = buffer.indexOf('\n', pos);
+                if (nl < 0)
+                    break;
+                statementLine(buffer.slice(pos, nl));
+                pos = nl + 1;
+            }
+        }
+        buffer = buffer.slice(pos);
+        if (size >= 1 << 16) {
+            yield out.join('');
+            out = [];
+            size = 0;
+        }
+    }
+    if (buffer) {
+        if (copying)
+            emit(buffer);
+        else
+            statementLine(buffer);
+    }
+    if (unwrap) {
+        if (held[0] !== 'COMMIT;')
+            throw new errors/* RollbackKitError */.dp('The snapshot\'s restore script did not end with its COMMIT: it was cut short. Nothing was changed.');
+        held.shift();
+    }
+    for (const h of held)
+        emit(`${h}\n`);
+    if (out.length)
+        yield out.join('');
+}
+async function* restoreScript(parts) {
+    yield ['BEGIN;', ...parts.prelude, ''].join('\n');
+    yield* scriptLines(parts.source, parts.unwrap);
+    await parts.sourceDone();
+    yield ['', ...parts.epilogue, 'COMMIT;', `\\echo '${COMMITTED}'`, ''].join('\n');
+}
+/**
+ * PostgreSQL's own words from psql's stderr: the ERROR, with the DETAIL (which objects) and HINT
+ * (what to change) lines that follow it, without psql's `psql:<stdin>:123:` prefix.
+ */
+function psqlError(stderr) {
+    const lines = stderr.split('\n').map((l) => l.replace(/^psql:[^:]*:\d+:\s*/, '').trim());
+    const at = lines.findIndex((l) => /^(ERROR|FATAL):/.test(l));
+    if (at < 0)
+        return lines.find((l) => /error|fatal|could not/i.test(l)) ?? lines.find(Boolean) ?? '';
+    const out = [lines[at].replace(/^(ERROR|FATAL):\s*/, '')];
+    let field;
+    for (const l of lines.slice(at + 1)) {
+        const m = /^([A-Z]+):\s*(.*)$/.exec(l);
+        if (m && /^(ERROR|FATAL)$/.test(m[1]))
+            break;
+        // DETAIL (which objects) may run over several lines; LINE, QUERY and CONTEXT (row data) are left out.
+        if (m)
+            field = m[1] === 'DETAIL' || m[1] === 'HINT' ? m[1] : undefined;
+        if (field && l)
+            out.push(m ? `${m[1]}: ${m[2]}` : l);
+    }
+    const text = out.join(' ');
+    return text.length > 600 ? `${text.slice(0, 600)}…` : text;
+}
+
+;// CONCATENATED MODULE: ./node_modules/.cache/rollback-kit-build/db/server-identity.js
+/**
+ * The live server's identity. pg_control_system() is executable by every role on a stock server;
+ * a managed service may revoke it, and then the comparison falls back to host, port and database.
+ */
+async function readServerIdentity(session, target) {
+    let systemIdentifier = null;
+    try {
+        const r = await session.query('SELECT system_identifier::text AS id FROM pg_control_system()');
+        systemIdentifier = r.rows[0]?.id ?? null;
+    }
+    catch {
+        systemIdentifier = null;
+    }
+    return { host: target.host, port: target.port, database: target.database, systemIdentifier };
+}
+/** `host:port/db (system identifier N)`: how messages name each side; never holds a secret. */
+function describeIdentity(i) {
+    const host = i.host.includes(':') ? `[${i.host}]` : i.host;
+    return `${host}:${i.port}/${i.database} (system identifier ${i.systemIdentifier ?? 'unknown'})`;
+}
+/**
+ * The snapshot's source as its manifest records it. Manifests written before the server was
+ * recorded hold only `target` ("host:port/db"): their identifier is null.
+ */
+function snapshotSource(manifest) {
+    const s = manifest.server;
+    if (typeof s.host === 'string' && typeof s.port === 'number') {
+        return { host: s.host, port: s.port, database: manifest.database, systemIdentifier: s.systemIdentifier ?? null };
+    }
+    const m = /^(?:\[(.*)\]|([^:]*)):(\d+)\//.exec(manifest.target ?? '');
+    return { host: m?.[1] ?? m?.[2] ?? '', port: Number(m?.[3] ?? 0), database: manifest.database, systemIdentifier: null };
+}
+function sameHost(a, b) {
+    return a.toLowerCase() === b.toLowerCase();
+}
+/**
+ * The rule: a different database name is another database. Otherwise, when both sides have a
+ * system identifier it decides (same identifier = same database, whatever host name reached it);
+ * when either lacks one, host and port must match too.
+ */
+function compareSource(snapshot, target) {
+    const sides = `(snapshot: ${describeIdentity(snapshot)}; target: ${describeIdentity(target)})`;
+    const haveIds = snapshot.systemIdentifier !== null && target.systemIdentifier !== null;
+    const basis = haveIds ? 'system-identifier' : 'host-port-database';
+    if (snapshot.database !== target.database) {
+        return { same: false, basis, message: `The snapshot is of another database ${sides}.` };
+    }
+    if (haveIds) {
+        const same = snapshot.systemIdentifier === target.systemIdentifier;
+        return { same, basis, message: same ? `The snapshot is of this database ${sides}.` : `The snapshot is of a database of the same name on another server ${sides}.` };
+    }
+    const same = sameHost(snapshot.host, target.host) && snapshot.port === target.port;
+    const why = snapshot.systemIdentifier === null
+        ? 'the manifest records no system identifier (taken before it was recorded, or by a user the server did not let read it)'
+        : 'the server does not let this user read its system identifier';
+    return {
+        same,
+        basis,
+        message: same
+            ? `The snapshot is taken to be of this database by host, port and name, because ${why} ${sides}.`
+            : `The snapshot cannot be shown to be of this database: host or port differ, and ${why} ${sides}.`,
+    };
+}
+
+// EXTERNAL MODULE: ./node_modules/.cache/rollback-kit-build/db/session.js + 1 modules
+var db_session = __nccwpck_require__(49039);
+// EXTERNAL MODULE: external "node:fs/promises"
+var promises_ = __nccwpck_require__(51455);
+// EXTERNAL MODULE: ./node_modules/pg-copy-streams/index.js
+var pg_copy_streams = __nccwpck_require__(26901);
+// EXTERNAL MODULE: external "node:crypto"
+var external_node_crypto_ = __nccwpck_require__(77598);
+;// CONCATENATED MODULE: ./node_modules/.cache/rollback-kit-build/core/files.js
+/**
+ * Files the actions write where a user pointed them (output-dir, reports): folders created one
+ * level at a time, refused on kernel pseudo file systems, and files written whole or not at all.
+ */
+
+
+
+
+/** /proc, /sys and /dev hold no files to keep; Node's recursive mkdir loops forever on /proc. */
+const PSEUDO_FILE_SYSTEMS = ['/proc', '/sys', '/dev'];
+function onPseudoFileSystem(path) {
+    return PSEUDO_FILE_SYSTEMS.find((root) => path === root || path.startsWith(`${root}/`));
+}
+/** The deepest part of `path` that exists, resolved through symbolic links. */
+async function existingAncestor(path) {
+    for (let current = path;; current = (0,external_node_path_.dirname)(current)) {
+        try {
+            return await (0,promises_.realpath)(current);
+        }
+        catch (err) {
+            if ((0,external_node_path_.dirname)(current) === current || err.code !== 'ENOENT')
+                return current;
+        }
+    }
+}
+/**
+ * Creates `dir` and its missing parents, one mkdir each (so the work is bounded by the path's
+ * depth), after refusing paths that are, or lead through a link to, /proc, /sys or /dev.
+ * `input` names the input the path came from, for the error.
+ */
+async function makeDirectory(dir, input) {
+    const absolute = (0,external_node_path_.resolve)(dir);
+    const pseudo = onPseudoFileSystem(absolute) ?? onPseudoFileSystem(await existingAncestor(absolute));
+    if (pseudo) {
+        throw new errors/* RollbackKitError */.dp(`${input} ${dir} is under ${pseudo}, a kernel file system that cannot keep files.`, `Point ${input} at a writable folder, such as one under $RUNNER_TEMP.`);
+    }
+    const cannot = (why) => new errors/* RollbackKitError */.dp(`Cannot create ${input} ${dir}: ${why}.`, `Point ${input} at a writable folder, such as one under $RUNNER_TEMP.`);
+    const missing = [];
+    for (let current = absolute;; current = (0,external_node_path_.dirname)(current)) {
+        let isDirectory;
+        try {
+            isDirectory = (await (0,promises_.stat)(current)).isDirectory();
+        }
+        catch (err) {
+            // ENOTDIR: a parent is a file; the walk up finds it and says so.
+            const code = err.code;
+            if ((code !== 'ENOENT' && code !== 'ENOTDIR') || (0,external_node_path_.dirname)(current) === current)
+                throw cannot(`${current}: ${(0,errors/* systemErrorMeaning */.rZ)(err) ?? err.message}`);
+            missing.unshift(current);
+            continue;
+        }
+        if (!isDirectory)
+            throw cannot(`${current} is a file, not a folder`);
+        break;
+    }
+    for (const d of missing) {
+        await (0,promises_.mkdir)(d).catch((err) => {
+            if (err.code !== 'EEXIST')
+                throw cannot(`${d}: ${(0,errors/* systemErrorMeaning */.rZ)(err) ?? err.message}`);
+        });
+    }
+}
+/** Checks that files can be created in `dir` (permissions, read-only mounts) before any work starts. */
+async function probeWritable(dir, input) {
+    const probe = (0,external_node_path_.join)(dir, `.rollback-kit-write-test-${process.pid}-${(0,external_node_crypto_.randomBytes)(3).toString('hex')}`);
+    try {
+        await (0,promises_.writeFile)(probe, '');
+    }
+    catch (err) {
+        throw new errors/* RollbackKitError */.dp(`Cannot write files in ${input} ${dir}: ${(0,errors/* systemErrorMeaning */.rZ)(err) ?? err.message}.`, `Point ${input} at a writable folder, such as one under $RUNNER_TEMP.`);
+    }
+    await (0,promises_.unlink)(probe).catch(() => undefined);
+}
+/**
+ * Writes a file whole or not at all: a temporary file beside it, then a rename. A full disk or a
+ * crash leaves the old file (or none), never a truncated one someone could trust.
+ */
+async function writeFileAtomic(path, data) {
+    const temporary = (0,external_node_path_.join)((0,external_node_path_.dirname)(path), `.${(0,external_node_path_.basename)(path)}.${(0,external_node_crypto_.randomBytes)(4).toString('hex')}.tmp`);
+    try {
+        await (0,promises_.writeFile)(temporary, data, { flag: 'wx' });
+        await (0,promises_.rename)(temporary, path);
+    }
+    catch (err) {
+        await (0,promises_.rm)(temporary, { force: true }).catch(() => undefined);
+        // Name the file the user will look for, not the temporary one.
+        const e = err;
+        if (!e.path || e.path === temporary)
+            Object.assign(e, { path, syscall: e.syscall === 'rename' ? 'rename' : 'write' });
+        throw asFileError(e);
+    }
+}
+/** A Node file-system error as one the user can act on: the operation, the path, what to do. */
+function asFileError(err, input) {
+    if (err instanceof errors/* RollbackKitError */.dp || !err.path)
+        return err;
+    const line = (0,errors/* systemErrorLine */.o3)(err);
+    if (!line)
+        return err;
+    const code = err.code;
+    const where = input ? `Point ${input} at a writable folder with free space, such as one under $RUNNER_TEMP.` : undefined;
+    const hint = code === 'ENOSPC' || code === 'EDQUOT' ? `Free space on that disk${input ? ` or point ${input} elsewhere` : ''}, then run again.` : where;
+    return new errors/* RollbackKitError */.dp(line, hint);
+}
+
+;// CONCATENATED MODULE: ./node_modules/.cache/rollback-kit-build/db/archive.js
+/**
+ * A snapshot's integrity: its sha256 and size (a file, or every file of a directory-format dump),
+ * and a full read. `pg_restore --list` alone passes an archive whose data section was cut short;
+ * reading it whole (`pg_restore -f /dev/null`) catches that.
+ */
+
+
+
+
+
+
+
+const FORMATS = (/* unused pure expression or super */ null && (['custom', 'directory', 'plain']));
+const PLAIN_HEADER = '-- PostgreSQL database dump';
+const PLAIN_TRAILER = '-- PostgreSQL database dump complete';
+async function hashFile(path, hash) {
+    for await (const chunk of (0,external_node_fs_.createReadStream)(path, { highWaterMark: 1 << 20 }))
+        hash.update(chunk);
+}
+/** sha256 of a file; of a directory, over its sorted file names and contents. */
+async function fingerprint(path) {
+    const info = await (0,promises_.stat)(path);
+    const hash = (0,external_node_crypto_.createHash)('sha256');
+    if (!info.isDirectory()) {
+        await hashFile(path, hash);
+        return { sha256: hash.digest('hex'), sizeBytes: info.size };
+    }
+    let size = 0;
+    for (const name of (await (0,promises_.readdir)(path)).sort()) {
+        const file = (0,external_node_path_.join)(path, name);
+        const s = await (0,promises_.stat)(file);
+        if (!s.isFile())
+            continue;
+        hash.update(name);
+        hash.update('\0');
+        await hashFile(file, hash);
+        hash.update('\0');
+        size += s.size;
+    }
+    return { sha256: hash.digest('hex'), sizeBytes: size };
+}
+async function detectFormat(path) {
+    const info = await (0,promises_.stat)(path);
+    if (info.isDirectory())
+        return 'directory';
+    const fd = await (0,promises_.open)(path, 'r');
+    try {
+        const buf = Buffer.alloc(64);
+        const { bytesRead } = await fd.read(buf, 0, 64, 0);
+        const head = buf.subarray(0, bytesRead).toString('latin1');
+        if (head.startsWith('PGDMP'))
+            return 'custom';
+        if (head.startsWith('--'))
+            return 'plain';
+    }
+    finally {
+        await fd.close();
+    }
+    throw new errors/* RollbackKitError */.dp(`${path} is not a PostgreSQL dump (neither a custom-format archive, a directory dump, nor plain SQL from pg_dump).`);
+}
+/** Reads the whole snapshot; throws naming the problem when any part of it cannot be read. */
+async function readWhole(path, format, pgRestore) {
+    const corrupt = (why) => new errors/* RollbackKitError */.dp(`Snapshot ${path} is corrupt or truncated: ${why}.`, 'Do not restore it; take or pick another snapshot.');
+    if (format === 'plain') {
+        const info = await (0,promises_.stat)(path);
+        const fd = await (0,promises_.open)(path, 'r');
+        try {
+            const headBuf = Buffer.alloc(256);
+            await fd.read(headBuf, 0, 256, 0);
+            const tailLen = Math.min(info.size, 512);
+            const tailBuf = Buffer.alloc(tailLen);
+            await fd.read(tailBuf, 0, tailLen, info.size - tailLen);
+            if (!headBuf.toString('utf8').includes(PLAIN_HEADER))
+                throw corrupt('it does not start like a pg_dump SQL script');
+            if (!tailBuf.toString('utf8').includes(PLAIN_TRAILER))
+                throw corrupt(`it does not end with "${PLAIN_TRAILER}"`);
+        }
+        finally {
+            await fd.close();
+        }
+        return;
+    }
+    const list = await runProcess(pgRestore, ['--list', path], { timeoutMs: 10 * 60_000 });
+    if (list.code !== 0)
+        throw corrupt(toolErrorLine(list.stderr) || 'pg_restore --list failed');
+    const read = await runProcess(pgRestore, ['--file', '/dev/null', path], { timeoutMs: 60 * 60_000 });
+    if (read.code !== 0)
+        throw corrupt(toolErrorLine(read.stderr) || 'pg_restore could not read it');
+}
+
+;// CONCATENATED MODULE: ./node_modules/.cache/rollback-kit-build/db/manifest.js
+/**
+ * The manifest written next to every snapshot: what was dumped, from which server, its sha256, and
+ * the catalogue (row counts per table, object counts) that restore-db and smoke checks compare with.
+ */
+
+
+
+function manifestPathFor(snapshotPath) {
+    return `${snapshotPath.replace(/\/+$/, '')}.manifest.json`;
+}
+/** Written whole or not at all: a truncated manifest must never sit beside a snapshot. */
+async function writeManifest(snapshotPath, manifest) {
+    const path = manifestPathFor(snapshotPath);
+    await writeFileAtomic(path, `${JSON.stringify(manifest, null, 2)}\n`);
+    return path;
+}
+async function readManifest(path) {
+    let parsed;
+    try {
+        parsed = JSON.parse(await (0,promises_.readFile)(path, 'utf8'));
+    }
+    catch (err) {
+        const why = err.code === 'ENOENT' ? 'it does not exist' : 'it is not valid JSON';
+        throw new errors/* RollbackKitError */.dp(`Cannot read the snapshot manifest ${path}: ${why}.`, 'snapshot-db writes it next to each snapshot; keep the two together.');
+    }
+    const m = parsed;
+    if (m?.tool !== 'rollback-kit' || typeof m.sha256 !== 'string' || !Array.isArray(m.tables) || !m.format) {
+        throw new errors/* RollbackKitError */.dp(`${path} is not a rollback-kit snapshot manifest.`);
+    }
+    return m;
+}
+
+;// CONCATENATED MODULE: ./node_modules/.cache/rollback-kit-build/db/snapshot.js
+/**
+ * snapshot-db: a pg_dump that can be trusted mid-incident. The manifest's row counts and the CSV
+ * exports are read in the very snapshot pg_dump dumps (pg_export_snapshot + --snapshot), while
+ * pg_dump runs, so they describe exactly what the archive holds and cost no extra wall time.
+ * Nothing is reported as a snapshot until it has been read back in full.
+ */
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+/** Schemas that hold migration history: kept even when `schemas` names only the app's own. */
+const MIGRATION_HISTORY_SCHEMAS = ['supabase_migrations', 'drizzle', 'sqitch'];
+const EXTENSIONS = { custom: '.dump', directory: '', plain: '.sql' };
+function safeName(text) {
+    return text.replace(/[^A-Za-z0-9_.-]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 60) || 'db';
+}
+/** `<db>-<label>-<UTC time>`: sorts by time, says what it is, and holds no secret. */
+function snapshotBaseName(database, label, at) {
+    const time = at.toISOString().replace(/[-:]/g, '').replace('.', '');
+    return [safeName(database), label ? safeName(label) : undefined, time].filter(Boolean).join('-');
+}
+function validateRequest(req) {
+    if (req.jobs > 1 && req.format !== 'directory') {
+        throw new errors/* RollbackKitError */.dp(`jobs: ${req.jobs} needs format: directory (pg_dump dumps in parallel only into a directory).`, 'Set format: directory, or leave jobs empty.');
+    }
+    if (req.exportSince && !req.exportTables.length) {
+        throw new errors/* RollbackKitError */.dp('export-since is set but export-tables is empty.', 'List the tables whose new rows to keep, e.g. export-tables: orders, public.payments.');
+    }
+    if (req.exportTables.length && !req.exportSince) {
+        throw new errors/* RollbackKitError */.dp('export-tables is set but export-since is empty.', 'Set export-since to the bad deploy\'s time (ISO 8601).');
+    }
+    if (!/^[A-Za-z_][A-Za-z0-9_$]*$/.test(req.exportColumn)) {
+        throw new errors/* RollbackKitError */.dp(`export-column "${req.exportColumn}" is not a plain column name.`);
+    }
+}
+async function prepareOutputDir(dir, input) {
+    await makeDirectory(dir, input);
+    await probeWritable(dir, input);
+}
+async function freePath(dir, base, ext) {
+    for (let n = 1;; n++) {
+        const candidate = (0,external_node_path_.join)(dir, `${base}${n > 1 ? `-${n}` : ''}${ext}`);
+        try {
+            await (0,promises_.access)(candidate);
+        }
+        catch {
+            return candidate;
+        }
+    }
+}
+function pgDumpArgs(req, path, snapshotId, sel, lockTimeout) {
+    const formatFlag = { custom: 'c', directory: 'd', plain: 'p' }[req.format];
+    const args = [`--format=${formatFlag}`, '--file', path, '--no-password', `--snapshot=${snapshotId}`, `--lock-wait-timeout=${lockTimeout}`];
+    if (req.format === 'directory' && req.jobs > 1)
+        args.push('--jobs', String(req.jobs));
+    // A plain script must be able to replace what is there when restore-db feeds it to psql.
+    if (req.format === 'plain')
+        args.push('--clean', '--if-exists');
+    // Exact quoted names only: pg_dump then dumps precisely what the manifest describes.
+    for (const s of sel.include)
+        args.push('--schema', quoteIdent(s));
+    for (const s of sel.exclude)
+        args.push('--exclude-schema', quoteIdent(s));
+    for (const t of sel.excludeData)
+        args.push('--exclude-table-data', exactTablePattern(t));
+    return args;
+}
+async function resolveSelection(session, req, log) {
+    const all = await userSchemas(session);
+    const add = (list, items) => items.forEach((i) => list.includes(i) || list.push(i));
+    const include = [];
+    for (const p of req.filter.schemas)
+        add(include, await resolveSchemaPattern(session, p, 'schemas'));
+    const exclude = [];
+    for (const p of req.filter.excludeSchemas) {
+        const found = await resolveSchemaPattern(session, p, 'exclude-schemas');
+        if (!found.length)
+            log.warning(`exclude-schemas: "${p}" matches no schema, so it leaves nothing out.`);
+        add(exclude, found);
+    }
+    if (include.length) {
+        // Migration history goes with the app's schemas, so a restore remembers which migrations ran.
+        const history = MIGRATION_HISTORY_SCHEMAS.filter((s) => all.includes(s) && !include.includes(s) && !exclude.includes(s));
+        if (history.length)
+            log.info(`Also dumping migration history schema(s) ${history.join(', ')} so a restore keeps it.`);
+        add(include, history);
+    }
+    const schemas = (include.length ? include : all).filter((s) => !exclude.includes(s));
+    const excludeData = [];
+    for (const p of req.excludeTableData) {
+        const found = await resolveTablePattern(session, p);
+        if (!found.length)
+            log.warning(`exclude-table-data: "${p}" matches no table, so all its rows are dumped.`);
+        for (const t of found)
+            if (!excludeData.some((e) => e.schema === t.schema && e.name === t.name))
+                excludeData.push(t);
+    }
+    const exportTables = req.exportSince ? await resolveTablesStrict(session, req.exportTables, 'export-tables') : [];
+    return { schemas, include, exclude, excludeData, exportTables };
+}
+async function checkExportColumn(session, tables, column) {
+    for (const t of tables) {
+        const { rows } = await session.query('SELECT EXISTS (SELECT 1 FROM information_schema.columns WHERE table_schema = $1 AND table_name = $2 AND column_name = $3) AS ok', [t.schema, t.name, column]);
+        if (!rows[0].ok)
+            throw new errors/* RollbackKitError */.dp(`Table ${t.schema}.${t.name} has no column "${column}" to select new rows by.`, 'Set export-column to its creation-time column.');
+    }
+}
+async function exportRows(session, tables, column, since, dir) {
+    await (0,promises_.mkdir)(dir, { recursive: true });
+    const out = [];
+    for (const t of tables) {
+        const file = `${safeName(t.schema)}.${safeName(t.name)}.csv`;
+        // toISOString() is digits and punctuation only: safe to inline where COPY takes no parameters.
+        const sql = `COPY (SELECT * FROM ${qualified(t.schema, t.name)} WHERE ${qualified(t.schema, t.name)}.${JSON.stringify(column)} > '${since.toISOString()}' ORDER BY 1) TO STDOUT WITH (FORMAT csv, HEADER true)`;
+        const stream = session.query((0,pg_copy_streams.to)(sql));
+        await (0,promises_namespaceObject.pipeline)(stream, (0,external_node_fs_.createWriteStream)((0,external_node_path_.join)(dir, file)));
+        out.push({ table: `${t.schema}.${t.name}`, file, rows: stream.rowCount ?? 0 });
+    }
+    return out;
+}
+async function takeSnapshot(req, log) {
+    const started = Date.now();
+    const now = req.now ?? (() => new Date());
+    validateRequest(req);
+    const where = (0,connection/* describeTarget */.ff)(req.target);
+    if ((0,connection/* isTransactionPooler */.ex)(req.target)) {
+        throw new errors/* RollbackKitError */.dp(`${where} is a transaction-mode pooler: pg_dump needs one server session for the whole dump.`, 'Use the session pooler or direct connection (on Supabase: port 5432 of the pooler host).');
+    }
+    await prepareOutputDir(req.outputDir, req.outputDirInput ?? 'output-dir');
+    const lockTimeoutSeconds = req.lockTimeoutSeconds ?? lock_wait/* DEFAULT_LOCK_TIMEOUT_SECONDS */.sK;
+    const lockTimeout = (0,lock_wait/* lockTimeoutMs */.D5)(lockTimeoutSeconds);
+    // pg_dump and our counting session carry one name, so a watcher can see who blocks them.
+    const tag = (0,lock_wait/* sessionTag */.vZ)('snapshot');
+    const session = await (0,db_session/* connect */.Ng)(req.target);
+    let path;
+    let exportsDir;
+    try {
+        await session.query(`SELECT set_config('application_name', $1, false), set_config('lock_timeout', $2, false)`, [tag, String(lockTimeout)]);
+        const { rows } = await session.query("SELECT current_setting('server_version_num') AS num, current_setting('server_version') AS version");
+        const versionNum = Number(rows[0].num);
+        const serverVersion = rows[0].version.split(' ')[0];
+        const major = majorFromVersionNum(versionNum);
+        const identity = await readServerIdentity(session, req.target);
+        if (identity.systemIdentifier === null) {
+            log.warning(`${where} does not let user "${req.target.user}" read its system identifier (pg_control_system()): the manifest records host, port and database only, so a later run can match this snapshot to a database only by those.`);
+        }
+        const pgDump = await findPgTool('pg_dump', major, { ...req.tools, explicitPath: req.pgDumpPath });
+        const pgRestore = req.format === 'plain' ? undefined : await siblingTool(pgDump, 'pg_restore', major, req.tools);
+        log.info(`Server ${where} runs PostgreSQL ${serverVersion}; using pg_dump ${pgDump.version} (${pgDump.path}).`);
+        const selection = await resolveSelection(session, req, log);
+        await checkExportColumn(session, selection.exportTables, req.exportColumn);
+        const at = now();
+        // A file name is printed and uploaded: built from redacted text, so it can never carry a secret.
+        const base = snapshotBaseName(log.redact(req.target.database), req.label && log.redact(req.label), at);
+        path = await freePath(req.outputDir, base, EXTENSIONS[req.format]);
+        await session.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+        const snapshotId = (await session.query('SELECT pg_export_snapshot() AS id')).rows[0].id;
+        log.info(`Dumping ${where} (${req.format} format${req.jobs > 1 ? `, ${req.jobs} jobs` : ''}) to ${path} …`);
+        const dumpStarted = Date.now();
+        const watch = await (0,lock_wait/* watchBlockers */.v2)(req.target, tag, log);
+        const dump = runProcess(pgDump.path, pgDumpArgs(req, path, snapshotId, selection, lockTimeout), { env: { ...(0,connection/* libpqEnv */.kY)(req.target), PGAPPNAME: tag } });
+        // Counting and exporting in the exported snapshot while pg_dump copies the same rows.
+        const sideWork = (async () => {
+            const catalog = await readCatalog(session, selection.schemas, selection.excludeData);
+            let exported = [];
+            if (req.exportSince) {
+                exportsDir = (0,external_node_path_.join)(req.outputDir, `${(0,external_node_path_.basename)(path)}.exports`);
+                exported = await exportRows(session, selection.exportTables, req.exportColumn, req.exportSince, exportsDir);
+            }
+            return { catalog, exported };
+        })();
+        const [dumped, side] = await Promise.allSettled([dump, sideWork]);
+        const blockers = await watch.stop();
+        await session.query('COMMIT').catch(() => undefined);
+        const lockWait = (dumped.status === 'fulfilled' && dumped.value.code !== 0 && (0,lock_wait/* isLockTimeout */.Td)(dumped.value.stderr)) ||
+            (side.status === 'rejected' && (0,lock_wait/* isLockTimeout */.Td)(side.reason.code));
+        if (lockWait)
+            throw (0,lock_wait/* lockTimeoutError */.rB)(`Snapshot of ${where}`, lockTimeoutSeconds, blockers, 'Nothing was kept.', log);
+        if (dumped.status === 'rejected')
+            throw new errors/* RollbackKitError */.dp(`Could not run pg_dump (${pgDump.path}): ${dumped.reason.message}.`);
+        if (dumped.value.code !== 0) {
+            throw new errors/* RollbackKitError */.dp(`pg_dump of ${where} failed: ${log.redact(toolErrorLine(dumped.value.stderr) || 'no message')}.`, 'Nothing was kept; fix the cause and run again.');
+        }
+        if (side.status === 'rejected')
+            throw side.reason;
+        const dumpMs = Date.now() - dumpStarted;
+        const verifyStarted = Date.now();
+        // Hashing here and pg_restore's full read in its own process use two cores at once.
+        const [{ sha256, sizeBytes }] = await Promise.all([fingerprint(path), readWhole(path, req.format, pgRestore?.path ?? 'pg_restore')]);
+        const verifyMs = Date.now() - verifyStarted;
+        const manifest = {
+            tool: 'rollback-kit',
+            manifestVersion: 1,
+            createdAt: at.toISOString(),
+            label: req.label ?? null,
+            database: req.target.database,
+            target: where,
+            server: { version: serverVersion, versionNum, major, host: identity.host, port: identity.port, systemIdentifier: identity.systemIdentifier },
+            pgDump: { version: pgDump.version, major: pgDump.major },
+            format: req.format,
+            file: (0,external_node_path_.basename)(path),
+            sizeBytes,
+            sha256,
+            filter: { schemas: selection.schemas, excludeSchemas: selection.exclude, excludeTableData: selection.excludeData.map((t) => `${t.schema}.${t.name}`) },
+            tables: side.value.catalog.tables,
+            objects: side.value.catalog.objects,
+            exports: req.exportSince ? { since: req.exportSince.toISOString(), column: req.exportColumn, dir: (0,external_node_path_.basename)(exportsDir), tables: side.value.exported } : null,
+            durationMs: Date.now() - started,
+        };
+        const manifestPath = await writeManifest(path, manifest);
+        log.info(`Snapshot verified: ${sizeBytes} bytes, sha256 ${sha256}, ${manifest.tables.length} tables (dump ${dumpMs} ms, verification ${verifyMs} ms).`);
+        return {
+            path,
+            format: req.format,
+            sizeBytes,
+            sha256,
+            manifestPath,
+            manifest,
+            serverVersion,
+            exportsDir,
+            pgDump,
+            durationMs: Date.now() - started,
+            timings: { dumpMs, verifyMs },
+        };
+    }
+    catch (err) {
+        // Nothing half-done: a snapshot that did not verify is not left where someone could trust it.
+        if (path)
+            await (0,promises_.rm)(path, { recursive: true, force: true }).catch(() => undefined);
+        if (exportsDir)
+            await (0,promises_.rm)(exportsDir, { recursive: true, force: true }).catch(() => undefined);
+        throw asFileError(err, 'output-dir');
+    }
+    finally {
+        await session.end().catch(() => undefined);
+    }
+}
+
+;// CONCATENATED MODULE: ./node_modules/.cache/rollback-kit-build/db/verify.js
+/**
+ * Whether a snapshot can be trusted before anything destructive relies on it: its manifest is there,
+ * its sha256 is the one recorded when it was taken, and pg_restore can read every byte of it.
+ */
+
+
+
+
+
+async function verifySnapshot(snapshotPath, log, opts = {}) {
+    const path = snapshotPath.replace(/\/+$/, '');
+    if (path.endsWith('.manifest.json')) {
+        throw new errors/* RollbackKitError */.dp(`${path} is a snapshot's manifest, not the snapshot.`, `Pass the snapshot beside it: ${path.slice(0, -'.manifest.json'.length)}.`);
+    }
+    if (!(0,external_node_fs_.existsSync)(path)) {
+        throw new errors/* RollbackKitError */.dp(`Snapshot ${path} does not exist.`, 'Pass the path output of snapshot-db (download the artifact first if it was uploaded).');
+    }
+    const manifestPath = manifestPathFor(path);
+    if (!(0,external_node_fs_.existsSync)(manifestPath)) {
+        throw new errors/* RollbackKitError */.dp(`Snapshot ${path} has no manifest (${manifestPath}), so its integrity cannot be checked.`, 'Use a snapshot taken by snapshot-db and keep its .manifest.json beside it.');
+    }
+    const manifest = await readManifest(manifestPath);
+    const format = await detectFormat(path);
+    if (format !== manifest.format) {
+        throw new errors/* RollbackKitError */.dp(`Snapshot ${path} is in ${format} format but its manifest says ${manifest.format}: it was replaced.`, 'Do not restore it; take or pick another snapshot.');
+    }
+    const { sha256, sizeBytes } = await fingerprint(path);
+    if (sha256 !== manifest.sha256) {
+        throw new errors/* RollbackKitError */.dp(`Snapshot ${path} changed since it was taken: sha256 ${sha256.slice(0, 12)}… (${sizeBytes} bytes), manifest says ${manifest.sha256.slice(0, 12)}… (${manifest.sizeBytes} bytes).`, 'It is corrupt, truncated or replaced: do not restore it; take or pick another snapshot.');
+    }
+    const pgRestore = format === 'plain' ? undefined : await findPgTool('pg_restore', manifest.pgDump.major, { ...opts, explicitPath: opts.pgRestorePath });
+    await readWhole(path, format, pgRestore?.path ?? 'pg_restore');
+    log.info(`Snapshot ${path} verified: sha256 ${sha256.slice(0, 12)}…, ${sizeBytes} bytes, read in full.`);
+    return { path, manifestPath, manifest, sha256, sizeBytes };
+}
+
+;// CONCATENATED MODULE: ./node_modules/.cache/rollback-kit-build/db/restore.js
+/**
+ * restore-db: put a verified snapshot back. Refuses unless `confirm` names the target database,
+ * refuses a snapshot that does not verify, keeps the current state in a pre-restore snapshot, and
+ * restores in place in one transaction: its own drops (see restore-plan.ts), the snapshot's script,
+ * and what it keeps put back, all or nothing. Then it compares every table's row count with the
+ * manifest.
+ */
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+function checkConfirmation(target, confirm) {
+    if (confirm === target.database)
+        return;
+    const got = confirm ? `got "${confirm}"` : 'it is empty';
+    throw new errors/* RollbackKitError */.dp(`restore-db refuses to overwrite ${(0,connection/* describeTarget */.ff)(target)}: confirm must be the target database's name "${target.database}", ${got}.`, `Set confirm: ${target.database} to restore over it. Nothing was changed.`);
+}
+async function restoreSnapshot(req, log) {
+    const started = Date.now();
+    const where = (0,connection/* describeTarget */.ff)(req.target);
+    checkConfirmation(req.target, req.confirm);
+    if ((0,connection/* isTransactionPooler */.ex)(req.target)) {
+        throw new errors/* RollbackKitError */.dp(`${where} is a transaction-mode pooler: a restore needs one server session.`, 'Use the session pooler or direct connection (on Supabase: port 5432).');
+    }
+    const snapshot = await verifySnapshot(req.snapshotPath, log, req.tools);
+    const manifest = snapshot.manifest;
+    const source = await (0,db_session/* withSession */.fQ)(req.target, async (s) => compareSource(snapshotSource(manifest), await readServerIdentity(s, req.target)));
+    if (!source.same)
+        log.warning(`${source.message} It is being restored into the target all the same: confirm names the target, not the source.`);
+    // Tables dumped without their rows come back empty: only a pre-restore snapshot keeps those rows.
+    const withoutRows = manifest.tables.filter((t) => t.rows === null).map((t) => `${t.schema}.${t.name}`);
+    if (withoutRows.length && !req.preRestoreSnapshot) {
+        throw new errors/* RollbackKitError */.dp(`The snapshot holds no rows for ${withoutRows.join(', ')} (exclude-table-data), so restoring it empties them, and pre-restore-snapshot is false.`, 'Set pre-restore-snapshot: true so their rows are kept, or restore a snapshot that has them. Nothing was changed.');
+    }
+    const serverMajor = await (0,db_session/* withSession */.fQ)(req.target, async (s) => majorFromVersionNum(Number((await s.query("SELECT current_setting('server_version_num') AS n")).rows[0].n)));
+    const pgRestore = manifest.format === 'plain' ? undefined : await findPgTool('pg_restore', Math.max(serverMajor, manifest.pgDump.major), req.tools);
+    // Planned before anything is written: a dependent that cannot be put back refuses the restore here.
+    const contents = await readSnapshotContents(snapshot.path, manifest.format, pgRestore?.path);
+    if (contents.largeObjects && manifest.format === 'plain') {
+        throw new errors/* RollbackKitError */.dp(`Snapshot ${snapshot.path} is a plain SQL script with large objects, which the script commits on their own: it cannot be restored in one transaction.`, 'Restore a custom or directory format snapshot of this database. Nothing was changed.');
+    }
+    const plan = req.clean ? await (0,db_session/* withSession */.fQ)(req.target, (s) => planRestore(s, contents, where)) : { dropped: [], keptForeignKeys: [], keptViews: [] };
+    for (const fk of plan.keptForeignKeys)
+        log.info(`Keeping foreign key ${fk.name} of ${fk.table} (not in the snapshot): dropped for the restore and re-created after it.`);
+    for (const v of plan.keptViews)
+        log.info(`Keeping ${v.relkind === 'm' ? 'materialized view' : 'view'} ${v.schema}.${v.name} (not in the snapshot): dropped for the restore and re-created after it.`);
+    let preRestoreSnapshotPath;
+    if (req.preRestoreSnapshot) {
+        log.info(`Keeping the current state of ${where} in a pre-restore snapshot first …`);
+        const pre = await takeSnapshot({
+            target: req.target,
+            format: 'custom',
+            jobs: 1,
+            outputDir: req.preRestoreDir,
+            outputDirInput: req.preRestoreDirInput,
+            lockTimeoutSeconds: req.lockTimeoutSeconds,
+            label: 'pre-restore',
+            filter: { schemas: [], excludeSchemas: [] },
+            excludeTableData: [],
+            exportTables: [],
+            exportColumn: 'created_at',
+            tools: req.tools,
+        }, log);
+        preRestoreSnapshotPath = pre.path;
+        await req.onPreRestoreSnapshot?.(pre);
+    }
+    if (withoutRows.length) {
+        log.warning(`The snapshot holds no rows for ${withoutRows.join(', ')}: the restore leaves them empty; their rows from before are in ${preRestoreSnapshotPath}.`);
+    }
+    if (req.jobs > 1) {
+        log.warning(`jobs: ${req.jobs} is not used: the restore runs in one transaction, so that a failure changes nothing, and PostgreSQL cannot share one transaction between parallel workers.`);
+    }
+    const mode = manifest.format === 'plain' ? 'psql, one transaction' : 'pg_restore into psql, one transaction';
+    log.info(`Restoring ${snapshot.path} into ${where} (${mode}) …`);
+    await applySnapshot({ req, snapshot: snapshot.path, pgRestore, plan, serverMajor, preRestoreSnapshotPath }, log);
+    const { differences, extraTables } = await (0,db_session/* withSession */.fQ)(req.target, async (s) => {
+        const expected = manifest.tables;
+        const present = await listTables(s, manifest.filter.schemas);
+        const key = (t) => `${t.schema}.${t.name}`;
+        const presentKeys = new Set(present.map(key));
+        const expectedKeys = new Set(expected.map(key));
+        const counted = await countRows(s, expected.filter((t) => t.rows !== null && presentKeys.has(key(t))));
+        const actual = new Map(counted.map((t) => [key(t), t.rows]));
+        const diffs = [];
+        for (const t of expected) {
+            if (!presentKeys.has(key(t)))
+                diffs.push({ table: key(t), expected: t.rows, actual: null });
+            else if (t.rows !== null && actual.get(key(t)) !== t.rows)
+                diffs.push({ table: key(t), expected: t.rows, actual: actual.get(key(t)) ?? null });
+        }
+        return { differences: diffs, extraTables: present.map(key).filter((k) => !expectedKeys.has(k)) };
+    });
+    const verified = differences.length === 0;
+    if (verified)
+        log.info(`Restore verified: all ${manifest.tables.length} tables have the row counts of the snapshot.`);
+    if (extraTables.length)
+        log.warning(`Tables the snapshot does not have were left as they are: ${extraTables.join(', ')}.`);
+    return {
+        target: where,
+        snapshotPath: snapshot.path,
+        snapshotTakenAt: manifest.createdAt,
+        preRestoreSnapshotPath,
+        verified,
+        tablesRestored: manifest.tables.length,
+        differences,
+        extraTables,
+        restoredEmpty: withoutRows,
+        mode,
+        durationMs: Date.now() - started,
+    };
+}
+/** What put back kept views and materialized views exactly (definition, owner, grants, comments, data): pg_dump of just them. */
+async function keptViewsScript(a, env, log) {
+    if (!a.plan.keptViews.length)
+        return '';
+    const pgDump = await findPgTool('pg_dump', a.serverMajor, a.req.tools);
+    const args = ['--no-password', `--lock-wait-timeout=${(0,lock_wait/* lockTimeoutMs */.D5)(a.req.lockTimeoutSeconds)}`];
+    for (const v of a.plan.keptViews)
+        args.push('--table', exactTablePattern(v));
+    const dumped = await runProcess(pgDump.path, args, { env });
+    if (dumped.code !== 0) {
+        throw new errors/* RollbackKitError */.dp(`Could not save the definitions of the views restore-db keeps: ${log.redact(toolErrorLine(dumped.stderr) || 'pg_dump failed')}.`, 'Nothing was changed.');
+    }
+    return dumped.stdout;
+}
+/** Runs the whole restore through one psql session, in one transaction; throws (nothing changed) when it did not commit. */
+async function applySnapshot(a, log) {
+    const { req } = a;
+    const where = (0,connection/* describeTarget */.ff)(req.target);
+    const tag = (0,lock_wait/* sessionTag */.vZ)('restore');
+    const env = { ...(0,connection/* libpqEnv */.kY)(req.target), PGAPPNAME: tag };
+    const lockTimeout = `SET lock_timeout = ${(0,lock_wait/* lockTimeoutMs */.D5)(req.lockTimeoutSeconds)};`;
+    const views = await keptViewsScript(a, env, log);
+    const psql = await findPgTool('psql', Math.max(a.serverMajor, a.pgRestore?.major ?? 0), req.tools);
+    const stopRestore = new AbortController();
+    const stopPsql = new AbortController();
+    const archiveOut = new external_node_stream_.PassThrough();
+    let restoring;
+    if (a.pgRestore) {
+        restoring = runProcess(a.pgRestore.path, ['--single-transaction', ...(req.clean ? ['--clean', '--if-exists'] : []), '--file', '-', a.snapshot], { stdout: archiveOut, signal: stopRestore.signal });
+        restoring.catch(() => undefined);
+    }
+    const script = external_node_stream_.Readable.from(restoreScript({
+        prelude: [
+            // The snapshot's script turns lock_timeout off again: every lock that may wait is taken here, first.
+            lockTimeout,
+            'SET client_min_messages = warning;',
+            ...(req.clean ? dropStatements(a.plan) : []),
+        ],
+        source: a.pgRestore ? archiveOut : (0,external_node_fs_.createReadStream)(a.snapshot),
+        unwrap: Boolean(a.pgRestore),
+        sourceDone: async () => {
+            if (!restoring)
+                return;
+            const r = await restoring;
+            if (r.code !== 0)
+                throw new errors/* RollbackKitError */.dp(`pg_restore could not read ${a.snapshot}: ${toolErrorLine(r.stderr) || 'no message'}.`);
+        },
+        epilogue: [views, lockTimeout, ...foreignKeyStatements(a.plan)],
+    }));
+    let feedError;
+    script.on('error', (err) => {
+        // No COMMIT was written: ending psql now makes the server roll the transaction back.
+        feedError = err;
+        stopPsql.abort();
+    });
+    const watch = await (0,lock_wait/* watchBlockers */.v2)(req.target, tag, log);
+    let applied;
+    try {
+        applied = await runProcess(psql.path, ['-X', '--no-password', '-q', '-v', 'ON_ERROR_STOP=1', '-f', '-'], { env, stdin: script, signal: stopPsql.signal });
+    }
+    finally {
+        stopRestore.abort();
+        script.destroy();
+    }
+    const blockers = await watch.stop();
+    if (restoring)
+        await restoring.catch(() => undefined);
+    if (applied.code === 0 && !feedError && applied.stdout.includes(COMMITTED))
+        return;
+    const state = 'The restore ran in one transaction, so the database is as it was before.';
+    const undo = a.preRestoreSnapshotPath ? ` The state before is also kept in ${a.preRestoreSnapshotPath}.` : '';
+    const error = psqlError(applied.stderr);
+    if ((0,lock_wait/* isLockTimeout */.Td)(error))
+        throw (0,lock_wait/* lockTimeoutError */.rB)(`Restore into ${where}`, req.lockTimeoutSeconds, blockers, `${state}${undo}`, log);
+    if (feedError instanceof errors/* RollbackKitError */.dp && !error)
+        throw new errors/* RollbackKitError */.dp(log.redact(feedError.message), `${state}${undo}`);
+    const reason = error || (feedError instanceof Error ? feedError.message : '') || (applied.signal ? `psql ended by ${applied.signal}` : 'psql exited before the restore committed');
+    throw new errors/* RollbackKitError */.dp(`Restore into ${where} failed: ${log.redact(reason).replace(/\.$/, '')}.`, `${state}${undo}${advice(reason, a.plan)}`);
+}
+/** What to change, for the failures whose cause is known. */
+function advice(reason, plan) {
+    if (/violates foreign key constraint/.test(reason) && plan.keptForeignKeys.length) {
+        return ' Rows of tables the snapshot does not have point at rows it does not have, so their foreign keys cannot be re-created: delete those rows (or the foreign key), then run again.';
+    }
+    // A transaction that touches every table needs a lock for each.
+    if (!/max_locks_per_transaction|out of shared memory/i.test(reason))
+        return '';
+    return ' A one-transaction restore holds a lock on every table, index and sequence it drops or creates: raise max_locks_per_transaction (a server setting; it takes a restart) so that max_locks_per_transaction × max_connections covers them, then run again.';
+}
+
+
+/***/ }),
+
+/***/ 49039:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+
+
+// EXPORTS
+__nccwpck_require__.d(__webpack_exports__, {
+  Ng: () => (/* binding */ connect),
+  fQ: () => (/* binding */ withSession)
+});
+
+// UNUSED EXPORTS: ConnectionError, connectionError
+
 // EXTERNAL MODULE: ./node_modules/pg/lib/index.js
-var lib = __nccwpck_require__(3273);
+var lib = __nccwpck_require__(13273);
 ;// CONCATENATED MODULE: ./node_modules/pg/esm/index.mjs
 // ESM wrapper for pg
 
@@ -37076,6 +38997,10 @@ const defaults = lib.defaults
 // Re-export the default
 /* harmony default export */ const esm = (lib);
 
+// EXTERNAL MODULE: ./node_modules/.cache/rollback-kit-build/core/errors.js
+var errors = __nccwpck_require__(49979);
+// EXTERNAL MODULE: ./node_modules/.cache/rollback-kit-build/db/connection.js + 1 modules
+var connection = __nccwpck_require__(18995);
 ;// CONCATENATED MODULE: ./node_modules/.cache/rollback-kit-build/db/session.js
 /**
  * Opening a database session, with PostgreSQL's and the network's failures turned into messages
@@ -37085,7 +39010,7 @@ const defaults = lib.defaults
 
 
 /** A failure to open a session; `code` keeps the driver's or PostgreSQL's code (ECONNREFUSED, 28P01, …). */
-class ConnectionError extends errors/* RollbackKitError */.d {
+class ConnectionError extends errors/* RollbackKitError */.dp {
     code;
     constructor(message, hint, code) {
         super(message, hint);
@@ -37097,8 +39022,27 @@ class ConnectionError extends errors/* RollbackKitError */.d {
         return ['28P01', '28000', '3D000'].includes(this.code);
     }
 }
+const READ_ONLY_OPTION = '-c default_transaction_read_only=on';
 async function connect(target, opts = {}) {
-    const client = new esm.Client((0,connection/* pgClientConfig */.f3)(target, opts));
+    const config = (0,connection/* pgClientConfig */.f3)(target, opts);
+    // A transaction pooler hands the session's startup options to server sessions others share
+    // (or refuses them): there the caller's own READ ONLY transaction is what holds.
+    if (!opts.readOnly || (0,connection/* isTransactionPooler */.ex)(target))
+        return session_open(target, config);
+    try {
+        // After the URL's own options, so that a `-c default_transaction_read_only=off` there loses.
+        return await session_open(target, { ...config, options: [config.options, READ_ONLY_OPTION].filter(Boolean).join(' ') });
+    }
+    catch (err) {
+        // Poolers such as pgbouncer refuse startup parameters they do not know. The caller's own
+        // READ ONLY transaction still holds there; the session default is a second line only.
+        if (err instanceof ConnectionError && /unsupported startup parameter/i.test(err.message))
+            return session_open(target, config);
+        throw err;
+    }
+}
+async function session_open(target, config) {
+    const client = new esm.Client(config);
     // A dropped connection must surface on the next query, not crash the process.
     client.on('error', () => undefined);
     try {
@@ -37151,655 +39095,57 @@ function connectionError(target, err) {
     return fail(`Cannot connect to PostgreSQL at ${where}: ${message}.`);
 }
 
-;// CONCATENATED MODULE: external "node:fs/promises"
-const promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs/promises");
-;// CONCATENATED MODULE: external "node:stream/promises"
-const external_node_stream_promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:stream/promises");
-// EXTERNAL MODULE: ./node_modules/pg-copy-streams/index.js
-var pg_copy_streams = __nccwpck_require__(6901);
-// EXTERNAL MODULE: external "node:crypto"
-var external_node_crypto_ = __nccwpck_require__(7598);
-;// CONCATENATED MODULE: ./node_modules/.cache/rollback-kit-build/db/archive.js
-/**
- * A snapshot's integrity: its sha256 and size (a file, or every file of a directory-format dump),
- * and a full read. `pg_restore --list` alone passes an archive whose data section was cut short;
- * reading it whole (`pg_restore -f /dev/null`) catches that.
- */
+
+/***/ }),
+
+/***/ 82806:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   _: () => (/* binding */ requireArtifactRuntime),
+/* harmony export */   e: () => (/* binding */ uploadSnapshotArtifact)
+/* harmony export */ });
+/* harmony import */ var node_fs_promises__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(51455);
+/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(76760);
+/* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(49979);
+/** Uploading a snapshot as a workflow artifact, so it outlives the runner that took it. */
 
 
 
-
-
-
-
-const FORMATS = (/* unused pure expression or super */ null && (['custom', 'directory', 'plain']));
-const PLAIN_HEADER = '-- PostgreSQL database dump';
-const PLAIN_TRAILER = '-- PostgreSQL database dump complete';
-async function hashFile(path, hash) {
-    for await (const chunk of (0,external_node_fs_.createReadStream)(path, { highWaterMark: 1 << 20 }))
-        hash.update(chunk);
-}
-/** sha256 of a file; of a directory, over its sorted file names and contents. */
-async function fingerprint(path) {
-    const info = await (0,promises_namespaceObject.stat)(path);
-    const hash = (0,external_node_crypto_.createHash)('sha256');
-    if (!info.isDirectory()) {
-        await hashFile(path, hash);
-        return { sha256: hash.digest('hex'), sizeBytes: info.size };
-    }
-    let size = 0;
-    for (const name of (await (0,promises_namespaceObject.readdir)(path)).sort()) {
-        const file = (0,external_node_path_.join)(path, name);
-        const s = await (0,promises_namespaceObject.stat)(file);
-        if (!s.isFile())
-            continue;
-        hash.update(name);
-        hash.update('\0');
-        await hashFile(file, hash);
-        hash.update('\0');
-        size += s.size;
-    }
-    return { sha256: hash.digest('hex'), sizeBytes: size };
-}
-async function detectFormat(path) {
-    const info = await (0,promises_namespaceObject.stat)(path);
-    if (info.isDirectory())
-        return 'directory';
-    const fd = await (0,promises_namespaceObject.open)(path, 'r');
-    try {
-        const buf = Buffer.alloc(64);
-        const { bytesRead } = await fd.read(buf, 0, 64, 0);
-        const head = buf.subarray(0, bytesRead).toString('latin1');
-        if (head.startsWith('PGDMP'))
-            return 'custom';
-        if (head.startsWith('--'))
-            return 'plain';
-    }
-    finally {
-        await fd.close();
-    }
-    throw new errors/* RollbackKitError */.d(`${path} is not a PostgreSQL dump (neither a custom-format archive, a directory dump, nor plain SQL from pg_dump).`);
-}
-/** Reads the whole snapshot; throws naming the problem when any part of it cannot be read. */
-async function readWhole(path, format, pgRestore) {
-    const corrupt = (why) => new errors/* RollbackKitError */.d(`Snapshot ${path} is corrupt or truncated: ${why}.`, 'Do not restore it; take or pick another snapshot.');
-    if (format === 'plain') {
-        const info = await (0,promises_namespaceObject.stat)(path);
-        const fd = await (0,promises_namespaceObject.open)(path, 'r');
-        try {
-            const headBuf = Buffer.alloc(256);
-            await fd.read(headBuf, 0, 256, 0);
-            const tailLen = Math.min(info.size, 512);
-            const tailBuf = Buffer.alloc(tailLen);
-            await fd.read(tailBuf, 0, tailLen, info.size - tailLen);
-            if (!headBuf.toString('utf8').includes(PLAIN_HEADER))
-                throw corrupt('it does not start like a pg_dump SQL script');
-            if (!tailBuf.toString('utf8').includes(PLAIN_TRAILER))
-                throw corrupt(`it does not end with "${PLAIN_TRAILER}"`);
-        }
-        finally {
-            await fd.close();
-        }
-        return;
-    }
-    const list = await runProcess(pgRestore, ['--list', path], { timeoutMs: 10 * 60_000 });
-    if (list.code !== 0)
-        throw corrupt(toolErrorLine(list.stderr) || 'pg_restore --list failed');
-    const read = await runProcess(pgRestore, ['--file', '/dev/null', path], { timeoutMs: 60 * 60_000 });
-    if (read.code !== 0)
-        throw corrupt(toolErrorLine(read.stderr) || 'pg_restore could not read it');
-}
-
-;// CONCATENATED MODULE: ./node_modules/.cache/rollback-kit-build/db/manifest.js
-/**
- * The manifest written next to every snapshot: what was dumped, from which server, its sha256, and
- * the catalogue (row counts per table, object counts) that restore-db and smoke checks compare with.
- */
-
-
-function manifestPathFor(snapshotPath) {
-    return `${snapshotPath.replace(/\/+$/, '')}.manifest.json`;
-}
-async function writeManifest(snapshotPath, manifest) {
-    const path = manifestPathFor(snapshotPath);
-    await (0,promises_namespaceObject.writeFile)(path, `${JSON.stringify(manifest, null, 2)}\n`);
-    return path;
-}
-async function readManifest(path) {
-    let parsed;
-    try {
-        parsed = JSON.parse(await (0,promises_namespaceObject.readFile)(path, 'utf8'));
-    }
-    catch (err) {
-        const why = err.code === 'ENOENT' ? 'it does not exist' : 'it is not valid JSON';
-        throw new errors/* RollbackKitError */.d(`Cannot read the snapshot manifest ${path}: ${why}.`, 'snapshot-db writes it next to each snapshot; keep the two together.');
-    }
-    const m = parsed;
-    if (m?.tool !== 'rollback-kit' || typeof m.sha256 !== 'string' || !Array.isArray(m.tables) || !m.format) {
-        throw new errors/* RollbackKitError */.d(`${path} is not a rollback-kit snapshot manifest.`);
-    }
-    return m;
-}
-
-;// CONCATENATED MODULE: ./node_modules/.cache/rollback-kit-build/db/patterns.js
-/**
- * Schema and table names as pg_dump reads them (`-n`, `-N`, `--exclude-table-data`), resolved to
- * the exact objects of one database. pg_dump folds unquoted names to lower case and treats `*` and
- * `?` as wildcards; double quotes keep case and make every character literal. We resolve the
- * user's patterns ourselves, under those same rules, and hand pg_dump only exact quoted names, so
- * the manifest and the archive can never disagree about what was dumped.
- */
-
-
-/** One dot-separated part of a pattern → an anchored regular expression, as psql/pg_dump build it. */
-function partToRegex(part) {
-    let out = '';
-    let quoted = false;
-    for (let i = 0; i < part.length; i++) {
-        const ch = part[i];
-        if (ch === '"') {
-            if (quoted && part[i + 1] === '"') {
-                out += '"';
-                i++;
-            }
-            else
-                quoted = !quoted;
-        }
-        else if (!quoted && ch === '*')
-            out += '.*';
-        else if (!quoted && ch === '?')
-            out += '.';
-        else
-            out += (quoted ? ch : ch.toLowerCase()).replace(/[.+^${}()|[\]\\*?]/g, '\\$&');
-    }
-    return `^(${out})$`;
-}
-/** Splits on dots outside double quotes. */
-function splitParts(pattern) {
-    const parts = [];
-    let current = '';
-    let quoted = false;
-    for (const ch of pattern) {
-        if (ch === '"')
-            quoted = !quoted;
-        if (ch === '.' && !quoted) {
-            parts.push(current);
-            current = '';
-        }
-        else
-            current += ch;
-    }
-    parts.push(current);
-    return parts;
-}
-/** A table as a pg_dump pattern that matches exactly it: a quoted identifier is taken literally. */
-function exactTablePattern(t) {
-    return qualified(t.schema, t.name);
-}
-const USER_SCHEMA = "n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_toast%' AND n.nspname NOT LIKE 'pg\\_temp\\_%'";
-async function userSchemas(session) {
-    const { rows } = await session.query(`SELECT n.nspname FROM pg_namespace n WHERE ${USER_SCHEMA}
-        AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_namespace'::regclass AND d.objid = n.oid AND d.deptype = 'e')
-      ORDER BY 1`);
-    return rows.map((r) => r.nspname);
-}
-/** A hint for a pattern that matches nothing only because pg_dump folds it to lower case. */
-function caseHint(pattern, candidates) {
-    const exact = candidates.find((c) => c === pattern.replace(/"/g, ''));
-    return exact && !pattern.includes('"') && exact !== exact.toLowerCase()
-        ? ` Unquoted names are folded to lower case, as pg_dump does: write "${exact}" in double quotes to match it.`
-        : '';
-}
-/** Schema names matching one pattern (`input` names the input for messages). */
-async function resolveSchemaPattern(session, pattern, input) {
-    const parts = splitParts(pattern);
-    if (parts.length !== 1)
-        throw new errors/* RollbackKitError */.d(`${input}: "${pattern}" is not a schema name (it has a dot).`);
-    const all = await userSchemas(session);
-    const re = new RegExp(partToRegex(parts[0]));
-    const found = all.filter((s) => re.test(s));
-    if (!found.length && input === 'schemas') {
-        throw new errors/* RollbackKitError */.d(`schemas: "${pattern}" matches no schema; there are ${all.join(', ') || 'none'}.${caseHint(pattern, all)}`);
-    }
-    return found;
-}
-/**
- * Tables matching one pattern: `schema.table`, or `table` meaning tables visible on the search path
- * (usually public), as pg_dump resolves it.
- */
-async function resolveTablePattern(session, pattern) {
-    const parts = splitParts(pattern);
-    if (parts.length > 2 || parts.some((p) => !p))
-        throw new errors/* RollbackKitError */.d(`"${pattern}" is not a table name: write table or schema.table.`);
-    const [schemaPart, namePart] = parts.length === 2 ? parts : [undefined, parts[0]];
-    const params = [partToRegex(namePart)];
-    let where = 'c.relname ~ $1';
-    if (schemaPart !== undefined) {
-        params.push(partToRegex(schemaPart));
-        where += ' AND n.nspname ~ $2';
-    }
-    else
-        where += ' AND pg_catalog.pg_table_is_visible(c.oid)';
-    const { rows } = await session.query(`SELECT n.nspname AS schema, c.relname AS name FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-      WHERE c.relkind IN ('r', 'p') AND ${USER_SCHEMA} AND ${where} ORDER BY 1, 2`, params);
-    return rows;
-}
-/** Like resolveTablePattern, but a pattern that matches nothing is an error naming it. */
-async function resolveTablesStrict(session, patterns, input) {
+async function filesOf(path) {
+    const info = await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_0__.stat)(path);
+    if (!info.isDirectory())
+        return [path];
     const out = [];
-    for (const pattern of patterns) {
-        const found = await resolveTablePattern(session, pattern);
-        if (!found.length) {
-            const { rows } = await session.query("SELECT relname FROM pg_class WHERE relkind IN ('r','p') AND lower(relname) = lower($1) LIMIT 5", [pattern.split('.').pop().replace(/"/g, '')]);
-            throw new errors/* RollbackKitError */.d(`${input} names ${pattern}, which matches no table.${caseHint(pattern.split('.').pop(), rows.map((r) => r.relname))}`);
-        }
-        for (const t of found)
-            if (!out.some((o) => o.schema === t.schema && o.name === t.name))
-                out.push(t);
-    }
+    for (const entry of await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_0__.readdir)(path))
+        out.push(...(await filesOf((0,node_path__WEBPACK_IMPORTED_MODULE_1__.join)(path, entry))));
     return out;
 }
-
-;// CONCATENATED MODULE: ./node_modules/.cache/rollback-kit-build/db/snapshot.js
-/**
- * snapshot-db: a pg_dump that can be trusted mid-incident. The manifest's row counts and the CSV
- * exports are read in the very snapshot pg_dump dumps (pg_export_snapshot + --snapshot), while
- * pg_dump runs, so they describe exactly what the archive holds and cost no extra wall time.
- * Nothing is reported as a snapshot until it has been read back in full.
- */
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-/** Schemas that hold migration history: kept even when `schemas` names only the app's own. */
-const MIGRATION_HISTORY_SCHEMAS = ['supabase_migrations', 'drizzle', 'sqitch'];
-const EXTENSIONS = { custom: '.dump', directory: '', plain: '.sql' };
-function safeName(text) {
-    return text.replace(/[^A-Za-z0-9_.-]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 60) || 'db';
-}
-/** `<db>-<label>-<UTC time>`: sorts by time, says what it is, and holds no secret. */
-function snapshotBaseName(database, label, at) {
-    const time = at.toISOString().replace(/[-:]/g, '').replace('.', '');
-    return [safeName(database), label ? safeName(label) : undefined, time].filter(Boolean).join('-');
-}
-function validateRequest(req) {
-    if (req.jobs > 1 && req.format !== 'directory') {
-        throw new errors/* RollbackKitError */.d(`jobs: ${req.jobs} needs format: directory (pg_dump dumps in parallel only into a directory).`, 'Set format: directory, or leave jobs empty.');
-    }
-    if (req.exportSince && !req.exportTables.length) {
-        throw new errors/* RollbackKitError */.d('export-since is set but export-tables is empty.', 'List the tables whose new rows to keep, e.g. export-tables: orders, public.payments.');
-    }
-    if (req.exportTables.length && !req.exportSince) {
-        throw new errors/* RollbackKitError */.d('export-tables is set but export-since is empty.', 'Set export-since to the bad deploy\'s time (ISO 8601).');
-    }
-    if (!/^[A-Za-z_][A-Za-z0-9_$]*$/.test(req.exportColumn)) {
-        throw new errors/* RollbackKitError */.d(`export-column "${req.exportColumn}" is not a plain column name.`);
+/** Checked before any work: an upload that cannot happen should not wait for a long dump to say so. */
+function requireArtifactRuntime(available) {
+    if (!available) {
+        throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .RollbackKitError */ .dp('upload-artifact needs the GitHub Actions runtime (ACTIONS_RUNTIME_TOKEN), which this run does not have.', 'Run inside a GitHub Actions job, or set upload-artifact: false. Nothing was dumped.');
     }
 }
-async function prepareOutputDir(dir) {
+/** Uploads the snapshot, its manifest and any exports under one artifact named after the snapshot. */
+async function uploadSnapshotArtifact(paths, retentionDays) {
+    const name = (0,node_path__WEBPACK_IMPORTED_MODULE_1__.basename)(paths[0]);
+    const files = (await Promise.all(paths.map(filesOf))).flat();
     try {
-        await (0,promises_namespaceObject.mkdir)(dir, { recursive: true });
-        const probe = (0,external_node_path_.join)(dir, `.rollback-kit-write-test-${process.pid}`);
-        await (0,promises_namespaceObject.writeFile)(probe, '');
-        await (0,promises_namespaceObject.unlink)(probe);
+        // Loaded only when asked for: it is most of the bundle and slows every cold start.
+        const { DefaultArtifactClient } = await __nccwpck_require__.e(/* import() */ 584).then(__nccwpck_require__.bind(__nccwpck_require__, 20584));
+        const { id, size } = await new DefaultArtifactClient().uploadArtifact(name, files, (0,node_path__WEBPACK_IMPORTED_MODULE_1__.dirname)(paths[0]), retentionDays ? { retentionDays } : {});
+        return { name, id, size };
     }
     catch (err) {
-        const code = err.code ?? 'error';
-        throw new errors/* RollbackKitError */.d(`output-dir ${dir} is not writable (${code}).`, 'Point output-dir at a writable folder, such as one under $RUNNER_TEMP.');
+        throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .RollbackKitError */ .dp(`Uploading artifact ${name} failed: ${err.message}; the snapshot is kept at ${paths[0]}.`, 'Retry the job, or download nothing and use the path on this runner.');
     }
-}
-async function freePath(dir, base, ext) {
-    for (let n = 1;; n++) {
-        const candidate = (0,external_node_path_.join)(dir, `${base}${n > 1 ? `-${n}` : ''}${ext}`);
-        try {
-            await (0,promises_namespaceObject.access)(candidate);
-        }
-        catch {
-            return candidate;
-        }
-    }
-}
-function pgDumpArgs(req, path, snapshotId, sel) {
-    const formatFlag = { custom: 'c', directory: 'd', plain: 'p' }[req.format];
-    const args = [`--format=${formatFlag}`, '--file', path, '--no-password', `--snapshot=${snapshotId}`];
-    if (req.format === 'directory' && req.jobs > 1)
-        args.push('--jobs', String(req.jobs));
-    // A plain script must be able to replace what is there when restore-db feeds it to psql.
-    if (req.format === 'plain')
-        args.push('--clean', '--if-exists');
-    // Exact quoted names only: pg_dump then dumps precisely what the manifest describes.
-    for (const s of sel.include)
-        args.push('--schema', quoteIdent(s));
-    for (const s of sel.exclude)
-        args.push('--exclude-schema', quoteIdent(s));
-    for (const t of sel.excludeData)
-        args.push('--exclude-table-data', exactTablePattern(t));
-    return args;
-}
-async function resolveSelection(session, req, log) {
-    const all = await userSchemas(session);
-    const add = (list, items) => items.forEach((i) => list.includes(i) || list.push(i));
-    const include = [];
-    for (const p of req.filter.schemas)
-        add(include, await resolveSchemaPattern(session, p, 'schemas'));
-    const exclude = [];
-    for (const p of req.filter.excludeSchemas) {
-        const found = await resolveSchemaPattern(session, p, 'exclude-schemas');
-        if (!found.length)
-            log.warning(`exclude-schemas: "${p}" matches no schema, so it leaves nothing out.`);
-        add(exclude, found);
-    }
-    if (include.length) {
-        // Migration history goes with the app's schemas, so a restore remembers which migrations ran.
-        const history = MIGRATION_HISTORY_SCHEMAS.filter((s) => all.includes(s) && !include.includes(s) && !exclude.includes(s));
-        if (history.length)
-            log.info(`Also dumping migration history schema(s) ${history.join(', ')} so a restore keeps it.`);
-        add(include, history);
-    }
-    const schemas = (include.length ? include : all).filter((s) => !exclude.includes(s));
-    const excludeData = [];
-    for (const p of req.excludeTableData) {
-        const found = await resolveTablePattern(session, p);
-        if (!found.length)
-            log.warning(`exclude-table-data: "${p}" matches no table, so all its rows are dumped.`);
-        for (const t of found)
-            if (!excludeData.some((e) => e.schema === t.schema && e.name === t.name))
-                excludeData.push(t);
-    }
-    const exportTables = req.exportSince ? await resolveTablesStrict(session, req.exportTables, 'export-tables') : [];
-    return { schemas, include, exclude, excludeData, exportTables };
-}
-async function checkExportColumn(session, tables, column) {
-    for (const t of tables) {
-        const { rows } = await session.query('SELECT EXISTS (SELECT 1 FROM information_schema.columns WHERE table_schema = $1 AND table_name = $2 AND column_name = $3) AS ok', [t.schema, t.name, column]);
-        if (!rows[0].ok)
-            throw new errors/* RollbackKitError */.d(`Table ${t.schema}.${t.name} has no column "${column}" to select new rows by.`, 'Set export-column to its creation-time column.');
-    }
-}
-async function exportRows(session, tables, column, since, dir) {
-    await (0,promises_namespaceObject.mkdir)(dir, { recursive: true });
-    const out = [];
-    for (const t of tables) {
-        const file = `${safeName(t.schema)}.${safeName(t.name)}.csv`;
-        // toISOString() is digits and punctuation only: safe to inline where COPY takes no parameters.
-        const sql = `COPY (SELECT * FROM ${qualified(t.schema, t.name)} WHERE ${qualified(t.schema, t.name)}.${JSON.stringify(column)} > '${since.toISOString()}' ORDER BY 1) TO STDOUT WITH (FORMAT csv, HEADER true)`;
-        const stream = session.query((0,pg_copy_streams.to)(sql));
-        await (0,external_node_stream_promises_namespaceObject.pipeline)(stream, (0,external_node_fs_.createWriteStream)((0,external_node_path_.join)(dir, file)));
-        out.push({ table: `${t.schema}.${t.name}`, file, rows: stream.rowCount ?? 0 });
-    }
-    return out;
-}
-async function takeSnapshot(req, log) {
-    const started = Date.now();
-    const now = req.now ?? (() => new Date());
-    validateRequest(req);
-    const where = (0,connection/* describeTarget */.ff)(req.target);
-    if ((0,connection/* isTransactionPooler */.ex)(req.target)) {
-        throw new errors/* RollbackKitError */.d(`${where} is a transaction-mode pooler: pg_dump needs one server session for the whole dump.`, 'Use the session pooler or direct connection (on Supabase: port 5432 of the pooler host).');
-    }
-    await prepareOutputDir(req.outputDir);
-    const session = await connect(req.target);
-    let path;
-    let exportsDir;
-    try {
-        const { rows } = await session.query("SELECT current_setting('server_version_num') AS num, current_setting('server_version') AS version");
-        const versionNum = Number(rows[0].num);
-        const serverVersion = rows[0].version.split(' ')[0];
-        const major = majorFromVersionNum(versionNum);
-        const pgDump = await findPgTool('pg_dump', major, { ...req.tools, explicitPath: req.pgDumpPath });
-        const pgRestore = req.format === 'plain' ? undefined : await siblingTool(pgDump, 'pg_restore', major, req.tools);
-        log.info(`Server ${where} runs PostgreSQL ${serverVersion}; using pg_dump ${pgDump.version} (${pgDump.path}).`);
-        const selection = await resolveSelection(session, req, log);
-        await checkExportColumn(session, selection.exportTables, req.exportColumn);
-        const at = now();
-        const base = snapshotBaseName(req.target.database, req.label, at);
-        path = await freePath(req.outputDir, base, EXTENSIONS[req.format]);
-        await session.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
-        const snapshotId = (await session.query('SELECT pg_export_snapshot() AS id')).rows[0].id;
-        log.info(`Dumping ${where} (${req.format} format${req.jobs > 1 ? `, ${req.jobs} jobs` : ''}) to ${path} …`);
-        const dumpStarted = Date.now();
-        const dump = runProcess(pgDump.path, pgDumpArgs(req, path, snapshotId, selection), { env: (0,connection/* libpqEnv */.kY)(req.target) });
-        // Counting and exporting in the exported snapshot while pg_dump copies the same rows.
-        const sideWork = (async () => {
-            const catalog = await readCatalog(session, selection.schemas, selection.excludeData);
-            let exported = [];
-            if (req.exportSince) {
-                exportsDir = (0,external_node_path_.join)(req.outputDir, `${(0,external_node_path_.basename)(path)}.exports`);
-                exported = await exportRows(session, selection.exportTables, req.exportColumn, req.exportSince, exportsDir);
-            }
-            return { catalog, exported };
-        })();
-        const [dumped, side] = await Promise.allSettled([dump, sideWork]);
-        await session.query('COMMIT').catch(() => undefined);
-        if (dumped.status === 'rejected')
-            throw new errors/* RollbackKitError */.d(`Could not run pg_dump (${pgDump.path}): ${dumped.reason.message}.`);
-        if (dumped.value.code !== 0) {
-            throw new errors/* RollbackKitError */.d(`pg_dump of ${where} failed: ${log.redact(toolErrorLine(dumped.value.stderr) || 'no message')}.`, 'Nothing was kept; fix the cause and run again.');
-        }
-        if (side.status === 'rejected')
-            throw side.reason;
-        const dumpMs = Date.now() - dumpStarted;
-        const verifyStarted = Date.now();
-        // Hashing here and pg_restore's full read in its own process use two cores at once.
-        const [{ sha256, sizeBytes }] = await Promise.all([fingerprint(path), readWhole(path, req.format, pgRestore?.path ?? 'pg_restore')]);
-        const verifyMs = Date.now() - verifyStarted;
-        const manifest = {
-            tool: 'rollback-kit',
-            manifestVersion: 1,
-            createdAt: at.toISOString(),
-            label: req.label ?? null,
-            database: req.target.database,
-            target: where,
-            server: { version: serverVersion, versionNum, major },
-            pgDump: { version: pgDump.version, major: pgDump.major },
-            format: req.format,
-            file: (0,external_node_path_.basename)(path),
-            sizeBytes,
-            sha256,
-            filter: { schemas: selection.schemas, excludeSchemas: selection.exclude, excludeTableData: selection.excludeData.map((t) => `${t.schema}.${t.name}`) },
-            tables: side.value.catalog.tables,
-            objects: side.value.catalog.objects,
-            exports: req.exportSince ? { since: req.exportSince.toISOString(), column: req.exportColumn, dir: (0,external_node_path_.basename)(exportsDir), tables: side.value.exported } : null,
-            durationMs: Date.now() - started,
-        };
-        const manifestPath = await writeManifest(path, manifest);
-        log.info(`Snapshot verified: ${sizeBytes} bytes, sha256 ${sha256}, ${manifest.tables.length} tables (dump ${dumpMs} ms, verification ${verifyMs} ms).`);
-        return {
-            path,
-            format: req.format,
-            sizeBytes,
-            sha256,
-            manifestPath,
-            manifest,
-            serverVersion,
-            exportsDir,
-            pgDump,
-            durationMs: Date.now() - started,
-            timings: { dumpMs, verifyMs },
-        };
-    }
-    catch (err) {
-        // Nothing half-done: a snapshot that did not verify is not left where someone could trust it.
-        if (path)
-            await (0,promises_namespaceObject.rm)(path, { recursive: true, force: true }).catch(() => undefined);
-        if (exportsDir)
-            await (0,promises_namespaceObject.rm)(exportsDir, { recursive: true, force: true }).catch(() => undefined);
-        throw err;
-    }
-    finally {
-        await session.end().catch(() => undefined);
-    }
-}
-
-;// CONCATENATED MODULE: ./node_modules/.cache/rollback-kit-build/db/verify.js
-/**
- * Whether a snapshot can be trusted before anything destructive relies on it: its manifest is there,
- * its sha256 is the one recorded when it was taken, and pg_restore can read every byte of it.
- */
-
-
-
-
-
-async function verifySnapshot(snapshotPath, log, opts = {}) {
-    const path = snapshotPath.replace(/\/+$/, '');
-    if (path.endsWith('.manifest.json')) {
-        throw new errors/* RollbackKitError */.d(`${path} is a snapshot's manifest, not the snapshot.`, `Pass the snapshot beside it: ${path.slice(0, -'.manifest.json'.length)}.`);
-    }
-    if (!(0,external_node_fs_.existsSync)(path)) {
-        throw new errors/* RollbackKitError */.d(`Snapshot ${path} does not exist.`, 'Pass the path output of snapshot-db (download the artifact first if it was uploaded).');
-    }
-    const manifestPath = manifestPathFor(path);
-    if (!(0,external_node_fs_.existsSync)(manifestPath)) {
-        throw new errors/* RollbackKitError */.d(`Snapshot ${path} has no manifest (${manifestPath}), so its integrity cannot be checked.`, 'Use a snapshot taken by snapshot-db and keep its .manifest.json beside it.');
-    }
-    const manifest = await readManifest(manifestPath);
-    const format = await detectFormat(path);
-    if (format !== manifest.format) {
-        throw new errors/* RollbackKitError */.d(`Snapshot ${path} is in ${format} format but its manifest says ${manifest.format}: it was replaced.`, 'Do not restore it; take or pick another snapshot.');
-    }
-    const { sha256, sizeBytes } = await fingerprint(path);
-    if (sha256 !== manifest.sha256) {
-        throw new errors/* RollbackKitError */.d(`Snapshot ${path} changed since it was taken: sha256 ${sha256.slice(0, 12)}… (${sizeBytes} bytes), manifest says ${manifest.sha256.slice(0, 12)}… (${manifest.sizeBytes} bytes).`, 'It is corrupt, truncated or replaced: do not restore it; take or pick another snapshot.');
-    }
-    const pgRestore = format === 'plain' ? undefined : await findPgTool('pg_restore', manifest.pgDump.major, { ...opts, explicitPath: opts.pgRestorePath });
-    await readWhole(path, format, pgRestore?.path ?? 'pg_restore');
-    log.info(`Snapshot ${path} verified: sha256 ${sha256.slice(0, 12)}…, ${sizeBytes} bytes, read in full.`);
-    return { path, manifestPath, manifest, sha256, sizeBytes };
-}
-
-;// CONCATENATED MODULE: ./node_modules/.cache/rollback-kit-build/db/restore.js
-/**
- * restore-db: put a verified snapshot back. Refuses unless `confirm` names the target database,
- * refuses a snapshot that does not verify, keeps the current state in a pre-restore snapshot, restores
- * in one transaction where it can (a failure leaves the database as it was), and then compares every
- * table's row count with the manifest.
- */
-
-
-
-
-
-
-
-
-function checkConfirmation(target, confirm) {
-    if (confirm === target.database)
-        return;
-    const got = confirm ? `got "${confirm}"` : 'it is empty';
-    throw new errors/* RollbackKitError */.d(`restore-db refuses to overwrite ${(0,connection/* describeTarget */.ff)(target)}: confirm must be the target database's name "${target.database}", ${got}.`, `Set confirm: ${target.database} to restore over it. Nothing was changed.`);
-}
-async function restoreSnapshot(req, log) {
-    const started = Date.now();
-    const where = (0,connection/* describeTarget */.ff)(req.target);
-    checkConfirmation(req.target, req.confirm);
-    if ((0,connection/* isTransactionPooler */.ex)(req.target)) {
-        throw new errors/* RollbackKitError */.d(`${where} is a transaction-mode pooler: a restore needs one server session.`, 'Use the session pooler or direct connection (on Supabase: port 5432).');
-    }
-    const snapshot = await verifySnapshot(req.snapshotPath, log, req.tools);
-    const manifest = snapshot.manifest;
-    if (manifest.database !== req.target.database) {
-        log.warning(`The snapshot was taken of database "${manifest.database}" and is being restored into "${req.target.database}".`);
-    }
-    // Tables dumped without their rows come back empty: only a pre-restore snapshot keeps those rows.
-    const withoutRows = manifest.tables.filter((t) => t.rows === null).map((t) => `${t.schema}.${t.name}`);
-    if (withoutRows.length && !req.preRestoreSnapshot) {
-        throw new errors/* RollbackKitError */.d(`The snapshot holds no rows for ${withoutRows.join(', ')} (exclude-table-data), so restoring it empties them, and pre-restore-snapshot is false.`, 'Set pre-restore-snapshot: true so their rows are kept, or restore a snapshot that has them. Nothing was changed.');
-    }
-    const serverMajor = await withSession(req.target, async (s) => majorFromVersionNum(Number((await s.query("SELECT current_setting('server_version_num') AS n")).rows[0].n)));
-    let preRestoreSnapshotPath;
-    if (req.preRestoreSnapshot) {
-        log.info(`Keeping the current state of ${where} in a pre-restore snapshot first …`);
-        const pre = await takeSnapshot({
-            target: req.target,
-            format: 'custom',
-            jobs: 1,
-            outputDir: req.outputDir,
-            label: 'pre-restore',
-            filter: { schemas: [], excludeSchemas: [] },
-            excludeTableData: [],
-            exportTables: [],
-            exportColumn: 'created_at',
-            tools: req.tools,
-        }, log);
-        preRestoreSnapshotPath = pre.path;
-    }
-    if (withoutRows.length) {
-        log.warning(`The snapshot holds no rows for ${withoutRows.join(', ')}: the restore leaves them empty; their rows from before are in ${preRestoreSnapshotPath}.`);
-    }
-    const single = req.jobs <= 1;
-    const mode = manifest.format === 'plain' ? 'psql, one transaction' : single ? 'pg_restore, one transaction' : `pg_restore, ${req.jobs} parallel jobs`;
-    log.info(`Restoring ${snapshot.path} into ${where} (${mode}) …`);
-    const env = (0,connection/* libpqEnv */.kY)(req.target);
-    const result = manifest.format === 'plain'
-        ? await runProcess((await findPgTool('psql', 0, req.tools)).path, ['-X', '--no-password', '-q', '-v', 'ON_ERROR_STOP=1', '--single-transaction', '-f', snapshot.path], { env })
-        : await runProcess((await findPgTool('pg_restore', Math.max(serverMajor, manifest.pgDump.major), req.tools)).path, [
-            '--no-password',
-            '--exit-on-error',
-            ...(req.clean ? ['--clean', '--if-exists'] : []),
-            ...(single ? ['--single-transaction'] : ['--jobs', String(req.jobs)]),
-            '--dbname',
-            req.target.database,
-            snapshot.path,
-        ], { env });
-    if (result.code !== 0) {
-        const state = single
-            ? 'The restore ran in one transaction, so the database is as it was before.'
-            : 'Parallel restore is not one transaction: the database may be partly restored.';
-        const undo = preRestoreSnapshotPath ? ` The state before is in ${preRestoreSnapshotPath}.` : '';
-        throw new errors/* RollbackKitError */.d(`Restore into ${where} failed: ${log.redact(toolErrorLine(result.stderr) || 'no message')}.`, `${state}${undo}`);
-    }
-    const { differences, extraTables } = await withSession(req.target, async (s) => {
-        const expected = manifest.tables;
-        const present = await listTables(s, manifest.filter.schemas);
-        const key = (t) => `${t.schema}.${t.name}`;
-        const presentKeys = new Set(present.map(key));
-        const expectedKeys = new Set(expected.map(key));
-        const counted = await countRows(s, expected.filter((t) => t.rows !== null && presentKeys.has(key(t))));
-        const actual = new Map(counted.map((t) => [key(t), t.rows]));
-        const diffs = [];
-        for (const t of expected) {
-            if (!presentKeys.has(key(t)))
-                diffs.push({ table: key(t), expected: t.rows, actual: null });
-            else if (t.rows !== null && actual.get(key(t)) !== t.rows)
-                diffs.push({ table: key(t), expected: t.rows, actual: actual.get(key(t)) ?? null });
-        }
-        return { differences: diffs, extraTables: present.map(key).filter((k) => !expectedKeys.has(k)) };
-    });
-    const verified = differences.length === 0;
-    if (verified)
-        log.info(`Restore verified: all ${manifest.tables.length} tables have the row counts of the snapshot.`);
-    if (extraTables.length)
-        log.warning(`Tables the snapshot does not have were left as they are: ${extraTables.join(', ')}.`);
-    return {
-        target: where,
-        snapshotPath: snapshot.path,
-        snapshotTakenAt: manifest.createdAt,
-        preRestoreSnapshotPath,
-        verified,
-        tablesRestored: manifest.tables.length,
-        differences,
-        extraTables,
-        restoredEmpty: withoutRows,
-        mode,
-        durationMs: Date.now() - started,
-    };
 }
 
 
 /***/ }),
 
-/***/ 6048:
+/***/ 86048:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -37811,9 +39157,33 @@ __nccwpck_require__.d(__webpack_exports__, {
 // UNUSED EXPORTS: snapshotSummary
 
 ;// CONCATENATED MODULE: ./node_modules/.cache/rollback-kit-build/report/markdown.js
-/** Small pieces of the Markdown every job summary is made of. */
-function escapeCell(text) {
-    return text.replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
+/**
+ * Small pieces of the Markdown every job summary is made of. Outside text (paths, table and check
+ * names, server messages) goes in through `text` or `code`, so it cannot end a table row, start a
+ * heading, or bring in HTML, a link or an image.
+ */
+const LINE_BREAKS = /\r\n|\r|\n/g;
+/** Outside text as inline Markdown: one line, no HTML, no links or images, no code spans. */
+function markdown_text(value) {
+    return value
+        .replace(LINE_BREAKS, ' ')
+        .replace(/[\\`[\]]/g, '\\$&')
+        .replace(/</g, '&lt;')
+        .replace(/>/g, '&gt;')
+        .replace(/^(\s*)#/, '$1\\#');
+}
+/** Outside text as an inline code span whose fence no backtick inside can close. */
+function markdown_code(value) {
+    const oneLine = value.replace(LINE_BREAKS, ' ');
+    const longestRun = Math.max(0, ...(oneLine.match(/`+/g) ?? []).map((run) => run.length));
+    const fence = '`'.repeat(longestRun + 1);
+    // A span that starts or ends with a backtick needs a space between it and the fence.
+    const pad = /^`|`$/.test(oneLine) ? ' ' : '';
+    return `${fence}${pad}${oneLine}${pad}${fence}`;
+}
+/** A table cell: `|` escaped (also inside code spans, as GFM reads it) and on one line. */
+function escapeCell(value) {
+    return value.replace(/\|/g, '\\|').replace(LINE_BREAKS, ' ');
 }
 function markdown_table(headers, rows) {
     const line = (cells) => `| ${cells.map((c) => escapeCell(String(c))).join(' | ')} |`;
@@ -37837,6 +39207,48 @@ function markdown_formatDuration(ms) {
         return `${s.toFixed(1)} s`;
     return `${Math.floor(s / 60)} min ${Math.round(s % 60)} s`;
 }
+// Control characters, and the bidirectional overrides that make text read differently than it is.
+// eslint-disable-next-line no-control-regex
+const INVISIBLE = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F\u202A-\u202E\u2066-\u2069]/g;
+function oneLine(text) {
+    return text.replace(/\r\n|[\r\n\t]/g, ' ').replace(INVISIBLE, '');
+}
+/**
+ * Outside text (a reason, a name, a provider's message) made inert in Markdown: on one line, HTML
+ * and table pipes written as entities (no raw `|` is left for a table row to split on), and every
+ * character that could open a link, emphasis, a code span or a heading backslash-escaped, so it
+ * renders as itself and nothing else.
+ */
+function inlineText(text) {
+    return oneLine(text)
+        .replace(/[\\`*_[\]#!~]/g, (c) => `\\${c}`)
+        .replace(/&/g, '&amp;')
+        .replace(/</g, '&lt;')
+        .replace(/>/g, '&gt;')
+        .replace(/\|/g, '&#124;');
+}
+/** Outside text as a code span (paths, ids, SHAs): on one line, fenced so no backtick inside can close it. */
+function codeSpan(text) {
+    const value = oneLine(text);
+    const longest = Math.max(0, ...[...value.matchAll(/`+/g)].map((m) => m[0].length));
+    const fence = '`'.repeat(longest + 1);
+    const pad = value.startsWith('`') || value.endsWith('`') || longest > 0 ? ' ' : '';
+    return `${fence}${pad}${value}${pad}${fence}`;
+}
+/** An http(s) URL as a link a person can click; anything else as a code span. */
+function linkText(url) {
+    try {
+        const parsed = new URL(url.trim());
+        if (parsed.protocol === 'https:' || parsed.protocol === 'http:') {
+            // The parser percent-encodes spaces, quotes and angle brackets; what is left cannot end the autolink.
+            return `<${parsed.href.replace(/[<>\s]/g, encodeURIComponent)}>`;
+        }
+    }
+    catch {
+        // not a URL: shown as text below
+    }
+    return codeSpan(url);
+}
 
 ;// CONCATENATED MODULE: ./node_modules/.cache/rollback-kit-build/report/db-summary.js
 
@@ -37844,46 +39256,46 @@ function snapshotSummary(r) {
     const m = r.manifest;
     const rows = m.tables.reduce((n, t) => n + (t.rows ?? 0), 0);
     const parts = [
-        `## Snapshot of ${m.target}: verified`,
+        `## Snapshot of ${text(m.target)}: verified`,
         table(['', ''], [
-            ['Snapshot', `\`${r.path}\``],
+            ['Snapshot', code(r.path)],
             ['Format', r.format],
             ['Size', formatBytes(r.sizeBytes)],
-            ['sha256', `\`${r.sha256}\``],
+            ['sha256', code(r.sha256)],
             ['Tables / rows', `${m.tables.length} / ${rows}`],
             ['Views, functions, triggers, sequences, RLS policies', `${m.objects.views + m.objects.materializedViews}, ${m.objects.functions}, ${m.objects.triggers}, ${m.objects.sequences}, ${m.objects.policies}`],
-            ['Server / pg_dump', `PostgreSQL ${m.server.version} / ${r.pgDump.version}`],
+            ['Server / pg_dump', `PostgreSQL ${text(m.server.version)} / ${text(r.pgDump.version)}`],
             ['Time', `${formatDuration(r.durationMs)} (dump ${formatDuration(r.timings.dumpMs)}, verification ${formatDuration(r.timings.verifyMs)})`],
-            ['Manifest', `\`${r.manifestPath}\``],
+            ['Manifest', code(r.manifestPath)],
         ]),
     ];
     if (m.exports) {
-        parts.push(`### Rows newer than ${m.exports.since} (by \`${m.exports.column}\`)`, table(['Table', 'Rows', 'File'], m.exports.tables.map((t) => [t.table, t.rows, `\`${r.exportsDir}/${t.file}\``])));
+        parts.push(`### Rows newer than ${text(m.exports.since)} (by ${code(m.exports.column)})`, table(['Table', 'Rows', 'File'], m.exports.tables.map((t) => [text(t.table), t.rows, code(`${r.exportsDir}/${t.file}`)])));
     }
     return parts.join('\n\n') + '\n';
 }
 function restoreSummary(r) {
     const parts = [
-        `## Restore of ${r.target} from snapshot: ${r.verified ? 'verified' : 'NOT verified'}`,
+        `## Restore of ${markdown_text(r.target)} from snapshot: ${r.verified ? 'verified' : 'NOT verified'}`,
         markdown_table(['', ''], [
-            ['Snapshot', `\`${r.snapshotPath}\` (taken ${r.snapshotTakenAt})`],
-            ['Pre-restore snapshot', r.preRestoreSnapshotPath ? `\`${r.preRestoreSnapshotPath}\`` : 'not taken (pre-restore-snapshot: false)'],
+            ['Snapshot', `${markdown_code(r.snapshotPath)} (taken ${markdown_text(r.snapshotTakenAt)})`],
+            ['Pre-restore snapshot', r.preRestoreSnapshotPath ? markdown_code(r.preRestoreSnapshotPath) : 'not taken (pre-restore-snapshot: false)'],
             ['Tables restored', String(r.tablesRestored)],
             ['Mode', r.mode],
             ['Time', markdown_formatDuration(r.durationMs)],
         ]),
     ];
     if (r.differences.length) {
-        parts.push('### Tables that differ from the snapshot', markdown_table(['Table', 'Rows in snapshot', 'Rows now'], r.differences.map((d) => [d.table, d.expected ?? '', d.actual ?? 'missing'])));
+        parts.push('### Tables that differ from the snapshot', markdown_table(['Table', 'Rows in snapshot', 'Rows now'], r.differences.map((d) => [markdown_text(d.table), d.expected ?? '', d.actual ?? 'missing'])));
     }
     if (r.restoredEmpty.length) {
-        parts.push(`### Restored without rows (the snapshot left their data out)\n\n${r.restoredEmpty.map((t) => `- \`${t}\``).join('\n')}\n\nTheir rows from before the restore are in the pre-restore snapshot.`);
+        parts.push(`### Restored without rows (the snapshot left their data out)\n\n${r.restoredEmpty.map((t) => `- ${markdown_code(t)}`).join('\n')}\n\nTheir rows from before the restore are in the pre-restore snapshot.`);
     }
     if (r.extraTables.length) {
-        parts.push(`### Tables the snapshot does not have (left as they are)\n\n${r.extraTables.map((t) => `- \`${t}\``).join('\n')}`);
+        parts.push(`### Tables the snapshot does not have (left as they are)\n\n${r.extraTables.map((t) => `- ${markdown_code(t)}`).join('\n')}`);
     }
     if (r.preRestoreSnapshotPath) {
-        parts.push(`To undo this restore, restore \`${r.preRestoreSnapshotPath}\` the same way.`);
+        parts.push(`To undo this restore, restore ${markdown_code(r.preRestoreSnapshotPath)} the same way.`);
     }
     return parts.join('\n\n') + '\n';
 }
@@ -37891,15 +39303,17 @@ function restoreSummary(r) {
 
 /***/ }),
 
-/***/ 1804:
+/***/ 77094:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 
 // EXPORTS
 __nccwpck_require__.d(__webpack_exports__, {
   Yz: () => (/* binding */ core_debug),
+  z3: () => (/* binding */ error),
   V4: () => (/* binding */ getInput),
   pq: () => (/* binding */ info),
+  lm: () => (/* binding */ notice),
   C1: () => (/* binding */ setFailed),
   uH: () => (/* binding */ setOutput),
   Pq: () => (/* binding */ core_setSecret),
@@ -37907,10 +39321,10 @@ __nccwpck_require__.d(__webpack_exports__, {
   $e: () => (/* binding */ warning)
 });
 
-// UNUSED EXPORTS: ExitCode, addPath, endGroup, error, exportVariable, getBooleanInput, getIDToken, getMultilineInput, getState, group, isDebug, markdownSummary, notice, platform, saveState, setCommandEcho, startGroup, toPlatformPath, toPosixPath, toWin32Path
+// UNUSED EXPORTS: ExitCode, addPath, endGroup, exportVariable, getBooleanInput, getIDToken, getMultilineInput, getState, group, isDebug, markdownSummary, platform, saveState, setCommandEcho, startGroup, toPlatformPath, toPosixPath, toWin32Path
 
-;// CONCATENATED MODULE: external "os"
-const external_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("os");
+// EXTERNAL MODULE: external "os"
+var external_os_ = __nccwpck_require__(70857);
 ;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/utils.js
 // We use any as a valid input type
 /* eslint-disable @typescript-eslint/no-explicit-any */
@@ -37933,7 +39347,7 @@ function utils_toCommandValue(input) {
  * @returns The command properties to send with the actual annotation command
  * See IssueCommandProperties: https://github.com/actions/runner/blob/main/src/Runner.Worker/ActionCommandManager.cs#L646
  */
-function utils_toCommandProperties(annotationProperties) {
+function toCommandProperties(annotationProperties) {
     if (!Object.keys(annotationProperties).length) {
         return {};
     }
@@ -37985,7 +39399,7 @@ function utils_toCommandProperties(annotationProperties) {
  */
 function command_issueCommand(command, properties, message) {
     const cmd = new Command(command, properties, message);
-    process.stdout.write(cmd.toString() + external_os_namespaceObject.EOL);
+    process.stdout.write(cmd.toString() + external_os_.EOL);
 }
 function command_issue(name, message = '') {
     command_issueCommand(name, {}, message);
@@ -38040,9 +39454,9 @@ function escapeProperty(s) {
 }
 //# sourceMappingURL=command.js.map
 // EXTERNAL MODULE: external "crypto"
-var external_crypto_ = __nccwpck_require__(6982);
+var external_crypto_ = __nccwpck_require__(76982);
 // EXTERNAL MODULE: external "fs"
-var external_fs_ = __nccwpck_require__(9896);
+var external_fs_ = __nccwpck_require__(79896);
 ;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/file-command.js
 // For internal use, subject to change.
 // We use any as a valid input type
@@ -38059,7 +39473,7 @@ function file_command_issueFileCommand(command, message) {
     if (!external_fs_.existsSync(filePath)) {
         throw new Error(`Missing file at path: ${filePath}`);
     }
-    external_fs_.appendFileSync(filePath, `${utils_toCommandValue(message)}${external_os_namespaceObject.EOL}`, {
+    external_fs_.appendFileSync(filePath, `${utils_toCommandValue(message)}${external_os_.EOL}`, {
         encoding: 'utf8'
     });
 }
@@ -38075,885 +39489,17 @@ function file_command_prepareKeyValueMessage(key, value) {
     if (convertedValue.includes(delimiter)) {
         throw new Error(`Unexpected input: value should not contain the delimiter "${delimiter}"`);
     }
-    return `${key}<<${delimiter}${external_os_namespaceObject.EOL}${convertedValue}${external_os_namespaceObject.EOL}${delimiter}`;
+    return `${key}<<${delimiter}${external_os_.EOL}${convertedValue}${external_os_.EOL}${delimiter}`;
 }
 //# sourceMappingURL=file-command.js.map
 // EXTERNAL MODULE: external "path"
-var external_path_ = __nccwpck_require__(6928);
-// EXTERNAL MODULE: external "http"
-var external_http_ = __nccwpck_require__(8611);
-// EXTERNAL MODULE: external "https"
-var external_https_ = __nccwpck_require__(5692);
-;// CONCATENATED MODULE: ./node_modules/@actions/http-client/lib/proxy.js
-function getProxyUrl(reqUrl) {
-    const usingSsl = reqUrl.protocol === 'https:';
-    if (checkBypass(reqUrl)) {
-        return undefined;
-    }
-    const proxyVar = (() => {
-        if (usingSsl) {
-            return process.env['https_proxy'] || process.env['HTTPS_PROXY'];
-        }
-        else {
-            return process.env['http_proxy'] || process.env['HTTP_PROXY'];
-        }
-    })();
-    if (proxyVar) {
-        try {
-            return new DecodedURL(proxyVar);
-        }
-        catch (_a) {
-            if (!proxyVar.startsWith('http://') && !proxyVar.startsWith('https://'))
-                return new DecodedURL(`http://${proxyVar}`);
-        }
-    }
-    else {
-        return undefined;
-    }
-}
-function checkBypass(reqUrl) {
-    if (!reqUrl.hostname) {
-        return false;
-    }
-    const reqHost = reqUrl.hostname;
-    if (isLoopbackAddress(reqHost)) {
-        return true;
-    }
-    const noProxy = process.env['no_proxy'] || process.env['NO_PROXY'] || '';
-    if (!noProxy) {
-        return false;
-    }
-    // Determine the request port
-    let reqPort;
-    if (reqUrl.port) {
-        reqPort = Number(reqUrl.port);
-    }
-    else if (reqUrl.protocol === 'http:') {
-        reqPort = 80;
-    }
-    else if (reqUrl.protocol === 'https:') {
-        reqPort = 443;
-    }
-    // Format the request hostname and hostname with port
-    const upperReqHosts = [reqUrl.hostname.toUpperCase()];
-    if (typeof reqPort === 'number') {
-        upperReqHosts.push(`${upperReqHosts[0]}:${reqPort}`);
-    }
-    // Compare request host against noproxy
-    for (const upperNoProxyItem of noProxy
-        .split(',')
-        .map(x => x.trim().toUpperCase())
-        .filter(x => x)) {
-        if (upperNoProxyItem === '*' ||
-            upperReqHosts.some(x => x === upperNoProxyItem ||
-                x.endsWith(`.${upperNoProxyItem}`) ||
-                (upperNoProxyItem.startsWith('.') &&
-                    x.endsWith(`${upperNoProxyItem}`)))) {
-            return true;
-        }
-    }
-    return false;
-}
-function isLoopbackAddress(host) {
-    const hostLower = host.toLowerCase();
-    return (hostLower === 'localhost' ||
-        hostLower.startsWith('127.') ||
-        hostLower.startsWith('[::1]') ||
-        hostLower.startsWith('[0:0:0:0:0:0:0:1]'));
-}
-class DecodedURL extends URL {
-    constructor(url, base) {
-        super(url, base);
-        this._decodedUsername = decodeURIComponent(super.username);
-        this._decodedPassword = decodeURIComponent(super.password);
-    }
-    get username() {
-        return this._decodedUsername;
-    }
-    get password() {
-        return this._decodedPassword;
-    }
-}
-//# sourceMappingURL=proxy.js.map
-// EXTERNAL MODULE: ./node_modules/tunnel/index.js
-var node_modules_tunnel = __nccwpck_require__(770);
-// EXTERNAL MODULE: ./node_modules/undici/index.js
-var undici = __nccwpck_require__(6752);
-;// CONCATENATED MODULE: ./node_modules/@actions/http-client/lib/index.js
-/* eslint-disable @typescript-eslint/no-explicit-any */
-var __awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
-    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
-    return new (P || (P = Promise))(function (resolve, reject) {
-        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
-        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
-        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
-        step((generator = generator.apply(thisArg, _arguments || [])).next());
-    });
-};
-
-
-
-
-
-var HttpCodes;
-(function (HttpCodes) {
-    HttpCodes[HttpCodes["OK"] = 200] = "OK";
-    HttpCodes[HttpCodes["MultipleChoices"] = 300] = "MultipleChoices";
-    HttpCodes[HttpCodes["MovedPermanently"] = 301] = "MovedPermanently";
-    HttpCodes[HttpCodes["ResourceMoved"] = 302] = "ResourceMoved";
-    HttpCodes[HttpCodes["SeeOther"] = 303] = "SeeOther";
-    HttpCodes[HttpCodes["NotModified"] = 304] = "NotModified";
-    HttpCodes[HttpCodes["UseProxy"] = 305] = "UseProxy";
-    HttpCodes[HttpCodes["SwitchProxy"] = 306] = "SwitchProxy";
-    HttpCodes[HttpCodes["TemporaryRedirect"] = 307] = "TemporaryRedirect";
-    HttpCodes[HttpCodes["PermanentRedirect"] = 308] = "PermanentRedirect";
-    HttpCodes[HttpCodes["BadRequest"] = 400] = "BadRequest";
-    HttpCodes[HttpCodes["Unauthorized"] = 401] = "Unauthorized";
-    HttpCodes[HttpCodes["PaymentRequired"] = 402] = "PaymentRequired";
-    HttpCodes[HttpCodes["Forbidden"] = 403] = "Forbidden";
-    HttpCodes[HttpCodes["NotFound"] = 404] = "NotFound";
-    HttpCodes[HttpCodes["MethodNotAllowed"] = 405] = "MethodNotAllowed";
-    HttpCodes[HttpCodes["NotAcceptable"] = 406] = "NotAcceptable";
-    HttpCodes[HttpCodes["ProxyAuthenticationRequired"] = 407] = "ProxyAuthenticationRequired";
-    HttpCodes[HttpCodes["RequestTimeout"] = 408] = "RequestTimeout";
-    HttpCodes[HttpCodes["Conflict"] = 409] = "Conflict";
-    HttpCodes[HttpCodes["Gone"] = 410] = "Gone";
-    HttpCodes[HttpCodes["TooManyRequests"] = 429] = "TooManyRequests";
-    HttpCodes[HttpCodes["InternalServerError"] = 500] = "InternalServerError";
-    HttpCodes[HttpCodes["NotImplemented"] = 501] = "NotImplemented";
-    HttpCodes[HttpCodes["BadGateway"] = 502] = "BadGateway";
-    HttpCodes[HttpCodes["ServiceUnavailable"] = 503] = "ServiceUnavailable";
-    HttpCodes[HttpCodes["GatewayTimeout"] = 504] = "GatewayTimeout";
-})(HttpCodes || (HttpCodes = {}));
-var Headers;
-(function (Headers) {
-    Headers["Accept"] = "accept";
-    Headers["ContentType"] = "content-type";
-})(Headers || (Headers = {}));
-var MediaTypes;
-(function (MediaTypes) {
-    MediaTypes["ApplicationJson"] = "application/json";
-})(MediaTypes || (MediaTypes = {}));
-/**
- * Returns the proxy URL, depending upon the supplied url and proxy environment variables.
- * @param serverUrl  The server URL where the request will be sent. For example, https://api.github.com
- */
-function lib_getProxyUrl(serverUrl) {
-    const proxyUrl = pm.getProxyUrl(new URL(serverUrl));
-    return proxyUrl ? proxyUrl.href : '';
-}
-const HttpRedirectCodes = [
-    HttpCodes.MovedPermanently,
-    HttpCodes.ResourceMoved,
-    HttpCodes.SeeOther,
-    HttpCodes.TemporaryRedirect,
-    HttpCodes.PermanentRedirect
-];
-const HttpResponseRetryCodes = [
-    HttpCodes.BadGateway,
-    HttpCodes.ServiceUnavailable,
-    HttpCodes.GatewayTimeout
-];
-const RetryableHttpVerbs = (/* unused pure expression or super */ null && (['OPTIONS', 'GET', 'DELETE', 'HEAD']));
-const ExponentialBackoffCeiling = 10;
-const ExponentialBackoffTimeSlice = 5;
-class HttpClientError extends Error {
-    constructor(message, statusCode) {
-        super(message);
-        this.name = 'HttpClientError';
-        this.statusCode = statusCode;
-        Object.setPrototypeOf(this, HttpClientError.prototype);
-    }
-}
-class HttpClientResponse {
-    constructor(message) {
-        this.message = message;
-    }
-    readBody() {
-        return __awaiter(this, void 0, void 0, function* () {
-            return new Promise((resolve) => __awaiter(this, void 0, void 0, function* () {
-                let output = Buffer.alloc(0);
-                this.message.on('data', (chunk) => {
-                    output = Buffer.concat([output, chunk]);
-                });
-                this.message.on('end', () => {
-                    resolve(output.toString());
-                });
-            }));
-        });
-    }
-    readBodyBuffer() {
-        return __awaiter(this, void 0, void 0, function* () {
-            return new Promise((resolve) => __awaiter(this, void 0, void 0, function* () {
-                const chunks = [];
-                this.message.on('data', (chunk) => {
-                    chunks.push(chunk);
-                });
-                this.message.on('end', () => {
-                    resolve(Buffer.concat(chunks));
-                });
-            }));
-        });
-    }
-}
-function isHttps(requestUrl) {
-    const parsedUrl = new URL(requestUrl);
-    return parsedUrl.protocol === 'https:';
-}
-class lib_HttpClient {
-    constructor(userAgent, handlers, requestOptions) {
-        this._ignoreSslError = false;
-        this._allowRedirects = true;
-        this._allowRedirectDowngrade = false;
-        this._maxRedirects = 50;
-        this._allowRetries = false;
-        this._maxRetries = 1;
-        this._keepAlive = false;
-        this._disposed = false;
-        this.userAgent = this._getUserAgentWithOrchestrationId(userAgent);
-        this.handlers = handlers || [];
-        this.requestOptions = requestOptions;
-        if (requestOptions) {
-            if (requestOptions.ignoreSslError != null) {
-                this._ignoreSslError = requestOptions.ignoreSslError;
-            }
-            this._socketTimeout = requestOptions.socketTimeout;
-            if (requestOptions.allowRedirects != null) {
-                this._allowRedirects = requestOptions.allowRedirects;
-            }
-            if (requestOptions.allowRedirectDowngrade != null) {
-                this._allowRedirectDowngrade = requestOptions.allowRedirectDowngrade;
-            }
-            if (requestOptions.maxRedirects != null) {
-                this._maxRedirects = Math.max(requestOptions.maxRedirects, 0);
-            }
-            if (requestOptions.keepAlive != null) {
-                this._keepAlive = requestOptions.keepAlive;
-            }
-            if (requestOptions.allowRetries != null) {
-                this._allowRetries = requestOptions.allowRetries;
-            }
-            if (requestOptions.maxRetries != null) {
-                this._maxRetries = requestOptions.maxRetries;
-            }
-        }
-    }
-    options(requestUrl, additionalHeaders) {
-        return __awaiter(this, void 0, void 0, function* () {
-            return this.request('OPTIONS', requestUrl, null, additionalHeaders || {});
-        });
-    }
-    get(requestUrl, additionalHeaders) {
-        return __awaiter(this, void 0, void 0, function* () {
-            return this.request('GET', requestUrl, null, additionalHeaders || {});
-        });
-    }
-    del(requestUrl, additionalHeaders) {
-        return __awaiter(this, void 0, void 0, function* () {
-            return this.request('DELETE', requestUrl, null, additionalHeaders || {});
-        });
-    }
-    post(requestUrl, data, additionalHeaders) {
-        return __awaiter(this, void 0, void 0, function* () {
-            return this.request('POST', requestUrl, data, additionalHeaders || {});
-        });
-    }
-    patch(requestUrl, data, additionalHeaders) {
-        return __awaiter(this, void 0, void 0, function* () {
-            return this.request('PATCH', requestUrl, data, additionalHeaders || {});
-        });
-    }
-    put(requestUrl, data, additionalHeaders) {
-        return __awaiter(this, void 0, void 0, function* () {
-            return this.request('PUT', requestUrl, data, additionalHeaders || {});
-        });
-    }
-    head(requestUrl, additionalHeaders) {
-        return __awaiter(this, void 0, void 0, function* () {
-            return this.request('HEAD', requestUrl, null, additionalHeaders || {});
-        });
-    }
-    sendStream(verb, requestUrl, stream, additionalHeaders) {
-        return __awaiter(this, void 0, void 0, function* () {
-            return this.request(verb, requestUrl, stream, additionalHeaders);
-        });
-    }
-    /**
-     * Gets a typed object from an endpoint
-     * Be aware that not found returns a null.  Other errors (4xx, 5xx) reject the promise
-     */
-    getJson(requestUrl_1) {
-        return __awaiter(this, arguments, void 0, function* (requestUrl, additionalHeaders = {}) {
-            additionalHeaders[Headers.Accept] = this._getExistingOrDefaultHeader(additionalHeaders, Headers.Accept, MediaTypes.ApplicationJson);
-            const res = yield this.get(requestUrl, additionalHeaders);
-            return this._processResponse(res, this.requestOptions);
-        });
-    }
-    postJson(requestUrl_1, obj_1) {
-        return __awaiter(this, arguments, void 0, function* (requestUrl, obj, additionalHeaders = {}) {
-            const data = JSON.stringify(obj, null, 2);
-            additionalHeaders[Headers.Accept] = this._getExistingOrDefaultHeader(additionalHeaders, Headers.Accept, MediaTypes.ApplicationJson);
-            additionalHeaders[Headers.ContentType] =
-                this._getExistingOrDefaultContentTypeHeader(additionalHeaders, MediaTypes.ApplicationJson);
-            const res = yield this.post(requestUrl, data, additionalHeaders);
-            return this._processResponse(res, this.requestOptions);
-        });
-    }
-    putJson(requestUrl_1, obj_1) {
-        return __awaiter(this, arguments, void 0, function* (requestUrl, obj, additionalHeaders = {}) {
-            const data = JSON.stringify(obj, null, 2);
-            additionalHeaders[Headers.Accept] = this._getExistingOrDefaultHeader(additionalHeaders, Headers.Accept, MediaTypes.ApplicationJson);
-            additionalHeaders[Headers.ContentType] =
-                this._getExistingOrDefaultContentTypeHeader(additionalHeaders, MediaTypes.ApplicationJson);
-            const res = yield this.put(requestUrl, data, additionalHeaders);
-            return this._processResponse(res, this.requestOptions);
-        });
-    }
-    patchJson(requestUrl_1, obj_1) {
-        return __awaiter(this, arguments, void 0, function* (requestUrl, obj, additionalHeaders = {}) {
-            const data = JSON.stringify(obj, null, 2);
-            additionalHeaders[Headers.Accept] = this._getExistingOrDefaultHeader(additionalHeaders, Headers.Accept, MediaTypes.ApplicationJson);
-            additionalHeaders[Headers.ContentType] =
-                this._getExistingOrDefaultContentTypeHeader(additionalHeaders, MediaTypes.ApplicationJson);
-            const res = yield this.patch(requestUrl, data, additionalHeaders);
-            return this._processResponse(res, this.requestOptions);
-        });
-    }
-    /**
-     * Makes a raw http request.
-     * All other methods such as get, post, patch, and request ultimately call this.
-     * Prefer get, del, post and patch
-     */
-    request(verb, requestUrl, data, headers) {
-        return __awaiter(this, void 0, void 0, function* () {
-            if (this._disposed) {
-                throw new Error('Client has already been disposed.');
-            }
-            const parsedUrl = new URL(requestUrl);
-            let info = this._prepareRequest(verb, parsedUrl, headers);
-            // Only perform retries on reads since writes may not be idempotent.
-            const maxTries = this._allowRetries && RetryableHttpVerbs.includes(verb)
-                ? this._maxRetries + 1
-                : 1;
-            let numTries = 0;
-            let response;
-            do {
-                response = yield this.requestRaw(info, data);
-                // Check if it's an authentication challenge
-                if (response &&
-                    response.message &&
-                    response.message.statusCode === HttpCodes.Unauthorized) {
-                    let authenticationHandler;
-                    for (const handler of this.handlers) {
-                        if (handler.canHandleAuthentication(response)) {
-                            authenticationHandler = handler;
-                            break;
-                        }
-                    }
-                    if (authenticationHandler) {
-                        return authenticationHandler.handleAuthentication(this, info, data);
-                    }
-                    else {
-                        // We have received an unauthorized response but have no handlers to handle it.
-                        // Let the response return to the caller.
-                        return response;
-                    }
-                }
-                let redirectsRemaining = this._maxRedirects;
-                while (response.message.statusCode &&
-                    HttpRedirectCodes.includes(response.message.statusCode) &&
-                    this._allowRedirects &&
-                    redirectsRemaining > 0) {
-                    const redirectUrl = response.message.headers['location'];
-                    if (!redirectUrl) {
-                        // if there's no location to redirect to, we won't
-                        break;
-                    }
-                    const parsedRedirectUrl = new URL(redirectUrl);
-                    if (parsedUrl.protocol === 'https:' &&
-                        parsedUrl.protocol !== parsedRedirectUrl.protocol &&
-                        !this._allowRedirectDowngrade) {
-                        throw new Error('Redirect from HTTPS to HTTP protocol. This downgrade is not allowed for security reasons. If you want to allow this behavior, set the allowRedirectDowngrade option to true.');
-                    }
-                    // we need to finish reading the response before reassigning response
-                    // which will leak the open socket.
-                    yield response.readBody();
-                    // strip authorization header if redirected to a different hostname
-                    if (parsedRedirectUrl.hostname !== parsedUrl.hostname) {
-                        for (const header in headers) {
-                            // header names are case insensitive
-                            if (header.toLowerCase() === 'authorization') {
-                                delete headers[header];
-                            }
-                        }
-                    }
-                    // let's make the request with the new redirectUrl
-                    info = this._prepareRequest(verb, parsedRedirectUrl, headers);
-                    response = yield this.requestRaw(info, data);
-                    redirectsRemaining--;
-                }
-                if (!response.message.statusCode ||
-                    !HttpResponseRetryCodes.includes(response.message.statusCode)) {
-                    // If not a retry code, return immediately instead of retrying
-                    return response;
-                }
-                numTries += 1;
-                if (numTries < maxTries) {
-                    yield response.readBody();
-                    yield this._performExponentialBackoff(numTries);
-                }
-            } while (numTries < maxTries);
-            return response;
-        });
-    }
-    /**
-     * Needs to be called if keepAlive is set to true in request options.
-     */
-    dispose() {
-        if (this._agent) {
-            this._agent.destroy();
-        }
-        this._disposed = true;
-    }
-    /**
-     * Raw request.
-     * @param info
-     * @param data
-     */
-    requestRaw(info, data) {
-        return __awaiter(this, void 0, void 0, function* () {
-            return new Promise((resolve, reject) => {
-                function callbackForResult(err, res) {
-                    if (err) {
-                        reject(err);
-                    }
-                    else if (!res) {
-                        // If `err` is not passed, then `res` must be passed.
-                        reject(new Error('Unknown error'));
-                    }
-                    else {
-                        resolve(res);
-                    }
-                }
-                this.requestRawWithCallback(info, data, callbackForResult);
-            });
-        });
-    }
-    /**
-     * Raw request with callback.
-     * @param info
-     * @param data
-     * @param onResult
-     */
-    requestRawWithCallback(info, data, onResult) {
-        if (typeof data === 'string') {
-            if (!info.options.headers) {
-                info.options.headers = {};
-            }
-            info.options.headers['Content-Length'] = Buffer.byteLength(data, 'utf8');
-        }
-        let callbackCalled = false;
-        function handleResult(err, res) {
-            if (!callbackCalled) {
-                callbackCalled = true;
-                onResult(err, res);
-            }
-        }
-        const req = info.httpModule.request(info.options, (msg) => {
-            const res = new HttpClientResponse(msg);
-            handleResult(undefined, res);
-        });
-        let socket;
-        req.on('socket', sock => {
-            socket = sock;
-        });
-        // If we ever get disconnected, we want the socket to timeout eventually
-        req.setTimeout(this._socketTimeout || 3 * 60000, () => {
-            if (socket) {
-                socket.end();
-            }
-            handleResult(new Error(`Request timeout: ${info.options.path}`));
-        });
-        req.on('error', function (err) {
-            // err has statusCode property
-            // res should have headers
-            handleResult(err);
-        });
-        if (data && typeof data === 'string') {
-            req.write(data, 'utf8');
-        }
-        if (data && typeof data !== 'string') {
-            data.on('close', function () {
-                req.end();
-            });
-            data.pipe(req);
-        }
-        else {
-            req.end();
-        }
-    }
-    /**
-     * Gets an http agent. This function is useful when you need an http agent that handles
-     * routing through a proxy server - depending upon the url and proxy environment variables.
-     * @param serverUrl  The server URL where the request will be sent. For example, https://api.github.com
-     */
-    getAgent(serverUrl) {
-        const parsedUrl = new URL(serverUrl);
-        return this._getAgent(parsedUrl);
-    }
-    getAgentDispatcher(serverUrl) {
-        const parsedUrl = new URL(serverUrl);
-        const proxyUrl = pm.getProxyUrl(parsedUrl);
-        const useProxy = proxyUrl && proxyUrl.hostname;
-        if (!useProxy) {
-            return;
-        }
-        return this._getProxyAgentDispatcher(parsedUrl, proxyUrl);
-    }
-    _prepareRequest(method, requestUrl, headers) {
-        const info = {};
-        info.parsedUrl = requestUrl;
-        const usingSsl = info.parsedUrl.protocol === 'https:';
-        info.httpModule = usingSsl ? https : http;
-        const defaultPort = usingSsl ? 443 : 80;
-        info.options = {};
-        info.options.host = info.parsedUrl.hostname;
-        info.options.port = info.parsedUrl.port
-            ? parseInt(info.parsedUrl.port)
-            : defaultPort;
-        info.options.path =
-            (info.parsedUrl.pathname || '') + (info.parsedUrl.search || '');
-        info.options.method = method;
-        info.options.headers = this._mergeHeaders(headers);
-        if (this.userAgent != null) {
-            info.options.headers['user-agent'] = this.userAgent;
-        }
-        info.options.agent = this._getAgent(info.parsedUrl);
-        // gives handlers an opportunity to participate
-        if (this.handlers) {
-            for (const handler of this.handlers) {
-                handler.prepareRequest(info.options);
-            }
-        }
-        return info;
-    }
-    _mergeHeaders(headers) {
-        if (this.requestOptions && this.requestOptions.headers) {
-            return Object.assign({}, lowercaseKeys(this.requestOptions.headers), lowercaseKeys(headers || {}));
-        }
-        return lowercaseKeys(headers || {});
-    }
-    /**
-     * Gets an existing header value or returns a default.
-     * Handles converting number header values to strings since HTTP headers must be strings.
-     * Note: This returns string | string[] since some headers can have multiple values.
-     * For headers that must always be a single string (like Content-Type), use the
-     * specialized _getExistingOrDefaultContentTypeHeader method instead.
-     */
-    _getExistingOrDefaultHeader(additionalHeaders, header, _default) {
-        let clientHeader;
-        if (this.requestOptions && this.requestOptions.headers) {
-            const headerValue = lowercaseKeys(this.requestOptions.headers)[header];
-            if (headerValue) {
-                clientHeader =
-                    typeof headerValue === 'number' ? headerValue.toString() : headerValue;
-            }
-        }
-        const additionalValue = additionalHeaders[header];
-        if (additionalValue !== undefined) {
-            return typeof additionalValue === 'number'
-                ? additionalValue.toString()
-                : additionalValue;
-        }
-        if (clientHeader !== undefined) {
-            return clientHeader;
-        }
-        return _default;
-    }
-    /**
-     * Specialized version of _getExistingOrDefaultHeader for Content-Type header.
-     * Always returns a single string (not an array) since Content-Type should be a single value.
-     * Converts arrays to comma-separated strings and numbers to strings to ensure type safety.
-     * This was split from _getExistingOrDefaultHeader to provide stricter typing for callers
-     * that assign the result to places expecting a string (e.g., additionalHeaders[Headers.ContentType]).
-     */
-    _getExistingOrDefaultContentTypeHeader(additionalHeaders, _default) {
-        let clientHeader;
-        if (this.requestOptions && this.requestOptions.headers) {
-            const headerValue = lowercaseKeys(this.requestOptions.headers)[Headers.ContentType];
-            if (headerValue) {
-                if (typeof headerValue === 'number') {
-                    clientHeader = String(headerValue);
-                }
-                else if (Array.isArray(headerValue)) {
-                    clientHeader = headerValue.join(', ');
-                }
-                else {
-                    clientHeader = headerValue;
-                }
-            }
-        }
-        const additionalValue = additionalHeaders[Headers.ContentType];
-        // Return the first non-undefined value, converting numbers or arrays to strings if necessary
-        if (additionalValue !== undefined) {
-            if (typeof additionalValue === 'number') {
-                return String(additionalValue);
-            }
-            else if (Array.isArray(additionalValue)) {
-                return additionalValue.join(', ');
-            }
-            else {
-                return additionalValue;
-            }
-        }
-        if (clientHeader !== undefined) {
-            return clientHeader;
-        }
-        return _default;
-    }
-    _getAgent(parsedUrl) {
-        let agent;
-        const proxyUrl = pm.getProxyUrl(parsedUrl);
-        const useProxy = proxyUrl && proxyUrl.hostname;
-        if (this._keepAlive && useProxy) {
-            agent = this._proxyAgent;
-        }
-        if (!useProxy) {
-            agent = this._agent;
-        }
-        // if agent is already assigned use that agent.
-        if (agent) {
-            return agent;
-        }
-        const usingSsl = parsedUrl.protocol === 'https:';
-        let maxSockets = 100;
-        if (this.requestOptions) {
-            maxSockets = this.requestOptions.maxSockets || http.globalAgent.maxSockets;
-        }
-        // This is `useProxy` again, but we need to check `proxyURl` directly for TypeScripts's flow analysis.
-        if (proxyUrl && proxyUrl.hostname) {
-            const agentOptions = {
-                maxSockets,
-                keepAlive: this._keepAlive,
-                proxy: Object.assign(Object.assign({}, ((proxyUrl.username || proxyUrl.password) && {
-                    proxyAuth: `${proxyUrl.username}:${proxyUrl.password}`
-                })), { host: proxyUrl.hostname, port: proxyUrl.port })
-            };
-            let tunnelAgent;
-            const overHttps = proxyUrl.protocol === 'https:';
-            if (usingSsl) {
-                tunnelAgent = overHttps ? tunnel.httpsOverHttps : tunnel.httpsOverHttp;
-            }
-            else {
-                tunnelAgent = overHttps ? tunnel.httpOverHttps : tunnel.httpOverHttp;
-            }
-            agent = tunnelAgent(agentOptions);
-            this._proxyAgent = agent;
-        }
-        // if tunneling agent isn't assigned create a new agent
-        if (!agent) {
-            const options = { keepAlive: this._keepAlive, maxSockets };
-            agent = usingSsl ? new https.Agent(options) : new http.Agent(options);
-            this._agent = agent;
-        }
-        if (usingSsl && this._ignoreSslError) {
-            // we don't want to set NODE_TLS_REJECT_UNAUTHORIZED=0 since that will affect request for entire process
-            // http.RequestOptions doesn't expose a way to modify RequestOptions.agent.options
-            // we have to cast it to any and change it directly
-            agent.options = Object.assign(agent.options || {}, {
-                rejectUnauthorized: false
-            });
-        }
-        return agent;
-    }
-    _getProxyAgentDispatcher(parsedUrl, proxyUrl) {
-        let proxyAgent;
-        if (this._keepAlive) {
-            proxyAgent = this._proxyAgentDispatcher;
-        }
-        // if agent is already assigned use that agent.
-        if (proxyAgent) {
-            return proxyAgent;
-        }
-        const usingSsl = parsedUrl.protocol === 'https:';
-        proxyAgent = new ProxyAgent(Object.assign({ uri: proxyUrl.href, pipelining: !this._keepAlive ? 0 : 1 }, ((proxyUrl.username || proxyUrl.password) && {
-            token: `Basic ${Buffer.from(`${proxyUrl.username}:${proxyUrl.password}`).toString('base64')}`
-        })));
-        this._proxyAgentDispatcher = proxyAgent;
-        if (usingSsl && this._ignoreSslError) {
-            // we don't want to set NODE_TLS_REJECT_UNAUTHORIZED=0 since that will affect request for entire process
-            // http.RequestOptions doesn't expose a way to modify RequestOptions.agent.options
-            // we have to cast it to any and change it directly
-            proxyAgent.options = Object.assign(proxyAgent.options.requestTls || {}, {
-                rejectUnauthorized: false
-            });
-        }
-        return proxyAgent;
-    }
-    _getUserAgentWithOrchestrationId(userAgent) {
-        const baseUserAgent = userAgent || 'actions/http-client';
-        const orchId = process.env['ACTIONS_ORCHESTRATION_ID'];
-        if (orchId) {
-            // Sanitize the orchestration ID to ensure it contains only valid characters
-            // Valid characters: 0-9, a-z, _, -, .
-            const sanitizedId = orchId.replace(/[^a-z0-9_.-]/gi, '_');
-            return `${baseUserAgent} actions_orchestration_id/${sanitizedId}`;
-        }
-        return baseUserAgent;
-    }
-    _performExponentialBackoff(retryNumber) {
-        return __awaiter(this, void 0, void 0, function* () {
-            retryNumber = Math.min(ExponentialBackoffCeiling, retryNumber);
-            const ms = ExponentialBackoffTimeSlice * Math.pow(2, retryNumber);
-            return new Promise(resolve => setTimeout(() => resolve(), ms));
-        });
-    }
-    _processResponse(res, options) {
-        return __awaiter(this, void 0, void 0, function* () {
-            return new Promise((resolve, reject) => __awaiter(this, void 0, void 0, function* () {
-                const statusCode = res.message.statusCode || 0;
-                const response = {
-                    statusCode,
-                    result: null,
-                    headers: {}
-                };
-                // not found leads to null obj returned
-                if (statusCode === HttpCodes.NotFound) {
-                    resolve(response);
-                }
-                // get the result from the body
-                function dateTimeDeserializer(key, value) {
-                    if (typeof value === 'string') {
-                        const a = new Date(value);
-                        if (!isNaN(a.valueOf())) {
-                            return a;
-                        }
-                    }
-                    return value;
-                }
-                let obj;
-                let contents;
-                try {
-                    contents = yield res.readBody();
-                    if (contents && contents.length > 0) {
-                        if (options && options.deserializeDates) {
-                            obj = JSON.parse(contents, dateTimeDeserializer);
-                        }
-                        else {
-                            obj = JSON.parse(contents);
-                        }
-                        response.result = obj;
-                    }
-                    response.headers = res.message.headers;
-                }
-                catch (err) {
-                    // Invalid resource (contents not json);  leaving result obj null
-                }
-                // note that 3xx redirects are handled by the http layer.
-                if (statusCode > 299) {
-                    let msg;
-                    // if exception/error in body, attempt to get better error
-                    if (obj && obj.message) {
-                        msg = obj.message;
-                    }
-                    else if (contents && contents.length > 0) {
-                        // it may be the case that the exception is in the body message as string
-                        msg = contents;
-                    }
-                    else {
-                        msg = `Failed request: (${statusCode})`;
-                    }
-                    const err = new HttpClientError(msg, statusCode);
-                    err.result = response.result;
-                    reject(err);
-                }
-                else {
-                    resolve(response);
-                }
-            }));
-        });
-    }
-}
-const lowercaseKeys = (obj) => Object.keys(obj).reduce((c, k) => ((c[k.toLowerCase()] = obj[k]), c), {});
-//# sourceMappingURL=index.js.map
-;// CONCATENATED MODULE: ./node_modules/@actions/http-client/lib/auth.js
-var auth_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
-    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
-    return new (P || (P = Promise))(function (resolve, reject) {
-        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
-        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
-        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
-        step((generator = generator.apply(thisArg, _arguments || [])).next());
-    });
-};
-class BasicCredentialHandler {
-    constructor(username, password) {
-        this.username = username;
-        this.password = password;
-    }
-    prepareRequest(options) {
-        if (!options.headers) {
-            throw Error('The request has no headers');
-        }
-        options.headers['Authorization'] = `Basic ${Buffer.from(`${this.username}:${this.password}`).toString('base64')}`;
-    }
-    // This handler cannot handle 401
-    canHandleAuthentication() {
-        return false;
-    }
-    handleAuthentication() {
-        return auth_awaiter(this, void 0, void 0, function* () {
-            throw new Error('not implemented');
-        });
-    }
-}
-class auth_BearerCredentialHandler {
-    constructor(token) {
-        this.token = token;
-    }
-    // currently implements pre-authorization
-    // TODO: support preAuth = false where it hooks on 401
-    prepareRequest(options) {
-        if (!options.headers) {
-            throw Error('The request has no headers');
-        }
-        options.headers['Authorization'] = `Bearer ${this.token}`;
-    }
-    // This handler cannot handle 401
-    canHandleAuthentication() {
-        return false;
-    }
-    handleAuthentication() {
-        return auth_awaiter(this, void 0, void 0, function* () {
-            throw new Error('not implemented');
-        });
-    }
-}
-class PersonalAccessTokenCredentialHandler {
-    constructor(token) {
-        this.token = token;
-    }
-    // currently implements pre-authorization
-    // TODO: support preAuth = false where it hooks on 401
-    prepareRequest(options) {
-        if (!options.headers) {
-            throw Error('The request has no headers');
-        }
-        options.headers['Authorization'] = `Basic ${Buffer.from(`PAT:${this.token}`).toString('base64')}`;
-    }
-    // This handler cannot handle 401
-    canHandleAuthentication() {
-        return false;
-    }
-    handleAuthentication() {
-        return auth_awaiter(this, void 0, void 0, function* () {
-            throw new Error('not implemented');
-        });
-    }
-}
-//# sourceMappingURL=auth.js.map
+var external_path_ = __nccwpck_require__(16928);
+// EXTERNAL MODULE: ./node_modules/@actions/http-client/lib/index.js + 1 modules
+var lib = __nccwpck_require__(44942);
+// EXTERNAL MODULE: ./node_modules/@actions/http-client/lib/auth.js
+var auth = __nccwpck_require__(92145);
 ;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/oidc-utils.js
-var oidc_utils_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
+var __awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
     function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
     return new (P || (P = Promise))(function (resolve, reject) {
         function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
@@ -38988,7 +39534,7 @@ class oidc_utils_OidcClient {
         return runtimeUrl;
     }
     static getCall(id_token_url) {
-        return oidc_utils_awaiter(this, void 0, void 0, function* () {
+        return __awaiter(this, void 0, void 0, function* () {
             var _a;
             const httpclient = oidc_utils_OidcClient.createHttpClient();
             const res = yield httpclient
@@ -39006,7 +39552,7 @@ class oidc_utils_OidcClient {
         });
     }
     static getIDToken(audience) {
-        return oidc_utils_awaiter(this, void 0, void 0, function* () {
+        return __awaiter(this, void 0, void 0, function* () {
             try {
                 // New ID Token is requested from action service
                 let id_token_url = oidc_utils_OidcClient.getIDTokenUrl();
@@ -39157,7 +39703,7 @@ class Summary {
      * @returns {Summary} summary instance
      */
     addEOL() {
-        return this.addRaw(external_os_namespaceObject.EOL);
+        return this.addRaw(external_os_.EOL);
     }
     /**
      * Adds an HTML codeblock to the summary buffer
@@ -39342,13 +39888,13 @@ function toPlatformPath(pth) {
 }
 //# sourceMappingURL=path-utils.js.map
 // EXTERNAL MODULE: external "string_decoder"
-var external_string_decoder_ = __nccwpck_require__(3193);
+var external_string_decoder_ = __nccwpck_require__(13193);
 // EXTERNAL MODULE: external "events"
-var external_events_ = __nccwpck_require__(4434);
+var external_events_ = __nccwpck_require__(24434);
 ;// CONCATENATED MODULE: external "child_process"
 const external_child_process_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("child_process");
 // EXTERNAL MODULE: external "assert"
-var external_assert_ = __nccwpck_require__(2613);
+var external_assert_ = __nccwpck_require__(42613);
 ;// CONCATENATED MODULE: ./node_modules/@actions/io/lib/io-util.js
 var io_util_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
     function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
@@ -39881,13 +40427,13 @@ class ToolRunner extends external_events_.EventEmitter {
     _processLineBuffer(data, strBuffer, onLine) {
         try {
             let s = strBuffer + data.toString();
-            let n = s.indexOf(external_os_namespaceObject.EOL);
+            let n = s.indexOf(external_os_.EOL);
             while (n > -1) {
                 const line = s.substring(0, n);
                 onLine(line);
                 // the rest of the string ...
-                s = s.substring(n + external_os_namespaceObject.EOL.length);
-                n = s.indexOf(external_os_namespaceObject.EOL);
+                s = s.substring(n + external_os_.EOL.length);
+                n = s.indexOf(external_os_.EOL);
             }
             return s;
         }
@@ -40178,7 +40724,7 @@ class ToolRunner extends external_events_.EventEmitter {
                 }
                 const optionsNonNull = this._cloneExecOptions(this.options);
                 if (!optionsNonNull.silent && optionsNonNull.outStream) {
-                    optionsNonNull.outStream.write(this._getCommandString(optionsNonNull) + external_os_namespaceObject.EOL);
+                    optionsNonNull.outStream.write(this._getCommandString(optionsNonNull) + external_os_.EOL);
                 }
                 const state = new ExecState(optionsNonNull, this.toolPath);
                 state.on('debug', (message) => {
@@ -40517,8 +41063,8 @@ const getLinuxInfo = () => platform_awaiter(void 0, void 0, void 0, function* ()
         version
     };
 });
-const platform = external_os_namespaceObject.platform();
-const arch = external_os_namespaceObject.arch();
+const platform = external_os_.platform();
+const arch = external_os_.arch();
 const isWindows = platform === 'win32';
 const isMacOS = platform === 'darwin';
 const isLinux = platform === 'linux';
@@ -40699,7 +41245,7 @@ function setOutput(name, value) {
     if (filePath) {
         return file_command_issueFileCommand('OUTPUT', file_command_prepareKeyValueMessage(name, value));
     }
-    process.stdout.write(external_os_namespaceObject.EOL);
+    process.stdout.write(external_os_.EOL);
     command_issueCommand('set-output', { name }, utils_toCommandValue(value));
 }
 /**
@@ -40744,7 +41290,7 @@ function core_debug(message) {
  * @param properties optional properties to add to the annotation.
  */
 function error(message, properties = {}) {
-    command_issueCommand('error', utils_toCommandProperties(properties), message instanceof Error ? message.toString() : message);
+    command_issueCommand('error', toCommandProperties(properties), message instanceof Error ? message.toString() : message);
 }
 /**
  * Adds a warning issue
@@ -40752,7 +41298,7 @@ function error(message, properties = {}) {
  * @param properties optional properties to add to the annotation.
  */
 function warning(message, properties = {}) {
-    command_issueCommand('warning', utils_toCommandProperties(properties), message instanceof Error ? message.toString() : message);
+    command_issueCommand('warning', toCommandProperties(properties), message instanceof Error ? message.toString() : message);
 }
 /**
  * Adds a notice issue
@@ -40760,14 +41306,14 @@ function warning(message, properties = {}) {
  * @param properties optional properties to add to the annotation.
  */
 function notice(message, properties = {}) {
-    issueCommand('notice', toCommandProperties(properties), message instanceof Error ? message.toString() : message);
+    command_issueCommand('notice', toCommandProperties(properties), message instanceof Error ? message.toString() : message);
 }
 /**
  * Writes info to log with console.log.
  * @param message info message
  */
 function info(message) {
-    process.stdout.write(message + external_os_namespaceObject.EOL);
+    process.stdout.write(message + external_os_.EOL);
 }
 /**
  * Begin an output group.
@@ -40855,6 +41401,904 @@ function getIDToken(aud) {
 
 //# sourceMappingURL=core.js.map
 
+/***/ }),
+
+/***/ 92145:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   tZ: () => (/* binding */ BearerCredentialHandler)
+/* harmony export */ });
+/* unused harmony exports BasicCredentialHandler, PersonalAccessTokenCredentialHandler */
+var __awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
+    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
+    return new (P || (P = Promise))(function (resolve, reject) {
+        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
+        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
+        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
+        step((generator = generator.apply(thisArg, _arguments || [])).next());
+    });
+};
+class BasicCredentialHandler {
+    constructor(username, password) {
+        this.username = username;
+        this.password = password;
+    }
+    prepareRequest(options) {
+        if (!options.headers) {
+            throw Error('The request has no headers');
+        }
+        options.headers['Authorization'] = `Basic ${Buffer.from(`${this.username}:${this.password}`).toString('base64')}`;
+    }
+    // This handler cannot handle 401
+    canHandleAuthentication() {
+        return false;
+    }
+    handleAuthentication() {
+        return __awaiter(this, void 0, void 0, function* () {
+            throw new Error('not implemented');
+        });
+    }
+}
+class BearerCredentialHandler {
+    constructor(token) {
+        this.token = token;
+    }
+    // currently implements pre-authorization
+    // TODO: support preAuth = false where it hooks on 401
+    prepareRequest(options) {
+        if (!options.headers) {
+            throw Error('The request has no headers');
+        }
+        options.headers['Authorization'] = `Bearer ${this.token}`;
+    }
+    // This handler cannot handle 401
+    canHandleAuthentication() {
+        return false;
+    }
+    handleAuthentication() {
+        return __awaiter(this, void 0, void 0, function* () {
+            throw new Error('not implemented');
+        });
+    }
+}
+class PersonalAccessTokenCredentialHandler {
+    constructor(token) {
+        this.token = token;
+    }
+    // currently implements pre-authorization
+    // TODO: support preAuth = false where it hooks on 401
+    prepareRequest(options) {
+        if (!options.headers) {
+            throw Error('The request has no headers');
+        }
+        options.headers['Authorization'] = `Basic ${Buffer.from(`PAT:${this.token}`).toString('base64')}`;
+    }
+    // This handler cannot handle 401
+    canHandleAuthentication() {
+        return false;
+    }
+    handleAuthentication() {
+        return __awaiter(this, void 0, void 0, function* () {
+            throw new Error('not implemented');
+        });
+    }
+}
+//# sourceMappingURL=auth.js.map
+
+/***/ }),
+
+/***/ 44942:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+
+
+// EXPORTS
+__nccwpck_require__.d(__webpack_exports__, {
+  Qq: () => (/* binding */ HttpClient),
+  Hv: () => (/* binding */ HttpCodes)
+});
+
+// UNUSED EXPORTS: Headers, HttpClientError, HttpClientResponse, MediaTypes, getProxyUrl, isHttps
+
+// EXTERNAL MODULE: external "http"
+var external_http_ = __nccwpck_require__(58611);
+var external_http_namespaceObject = /*#__PURE__*/__nccwpck_require__.t(external_http_, 2);
+// EXTERNAL MODULE: external "https"
+var external_https_ = __nccwpck_require__(65692);
+var external_https_namespaceObject = /*#__PURE__*/__nccwpck_require__.t(external_https_, 2);
+;// CONCATENATED MODULE: ./node_modules/@actions/http-client/lib/proxy.js
+function getProxyUrl(reqUrl) {
+    const usingSsl = reqUrl.protocol === 'https:';
+    if (checkBypass(reqUrl)) {
+        return undefined;
+    }
+    const proxyVar = (() => {
+        if (usingSsl) {
+            return process.env['https_proxy'] || process.env['HTTPS_PROXY'];
+        }
+        else {
+            return process.env['http_proxy'] || process.env['HTTP_PROXY'];
+        }
+    })();
+    if (proxyVar) {
+        try {
+            return new DecodedURL(proxyVar);
+        }
+        catch (_a) {
+            if (!proxyVar.startsWith('http://') && !proxyVar.startsWith('https://'))
+                return new DecodedURL(`http://${proxyVar}`);
+        }
+    }
+    else {
+        return undefined;
+    }
+}
+function checkBypass(reqUrl) {
+    if (!reqUrl.hostname) {
+        return false;
+    }
+    const reqHost = reqUrl.hostname;
+    if (isLoopbackAddress(reqHost)) {
+        return true;
+    }
+    const noProxy = process.env['no_proxy'] || process.env['NO_PROXY'] || '';
+    if (!noProxy) {
+        return false;
+    }
+    // Determine the request port
+    let reqPort;
+    if (reqUrl.port) {
+        reqPort = Number(reqUrl.port);
+    }
+    else if (reqUrl.protocol === 'http:') {
+        reqPort = 80;
+    }
+    else if (reqUrl.protocol === 'https:') {
+        reqPort = 443;
+    }
+    // Format the request hostname and hostname with port
+    const upperReqHosts = [reqUrl.hostname.toUpperCase()];
+    if (typeof reqPort === 'number') {
+        upperReqHosts.push(`${upperReqHosts[0]}:${reqPort}`);
+    }
+    // Compare request host against noproxy
+    for (const upperNoProxyItem of noProxy
+        .split(',')
+        .map(x => x.trim().toUpperCase())
+        .filter(x => x)) {
+        if (upperNoProxyItem === '*' ||
+            upperReqHosts.some(x => x === upperNoProxyItem ||
+                x.endsWith(`.${upperNoProxyItem}`) ||
+                (upperNoProxyItem.startsWith('.') &&
+                    x.endsWith(`${upperNoProxyItem}`)))) {
+            return true;
+        }
+    }
+    return false;
+}
+function isLoopbackAddress(host) {
+    const hostLower = host.toLowerCase();
+    return (hostLower === 'localhost' ||
+        hostLower.startsWith('127.') ||
+        hostLower.startsWith('[::1]') ||
+        hostLower.startsWith('[0:0:0:0:0:0:0:1]'));
+}
+class DecodedURL extends URL {
+    constructor(url, base) {
+        super(url, base);
+        this._decodedUsername = decodeURIComponent(super.username);
+        this._decodedPassword = decodeURIComponent(super.password);
+    }
+    get username() {
+        return this._decodedUsername;
+    }
+    get password() {
+        return this._decodedPassword;
+    }
+}
+//# sourceMappingURL=proxy.js.map
+// EXTERNAL MODULE: ./node_modules/tunnel/index.js
+var tunnel = __nccwpck_require__(20770);
+// EXTERNAL MODULE: ./node_modules/undici/index.js
+var undici = __nccwpck_require__(46752);
+;// CONCATENATED MODULE: ./node_modules/@actions/http-client/lib/index.js
+/* eslint-disable @typescript-eslint/no-explicit-any */
+var __awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
+    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
+    return new (P || (P = Promise))(function (resolve, reject) {
+        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
+        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
+        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
+        step((generator = generator.apply(thisArg, _arguments || [])).next());
+    });
+};
+
+
+
+
+
+var HttpCodes;
+(function (HttpCodes) {
+    HttpCodes[HttpCodes["OK"] = 200] = "OK";
+    HttpCodes[HttpCodes["MultipleChoices"] = 300] = "MultipleChoices";
+    HttpCodes[HttpCodes["MovedPermanently"] = 301] = "MovedPermanently";
+    HttpCodes[HttpCodes["ResourceMoved"] = 302] = "ResourceMoved";
+    HttpCodes[HttpCodes["SeeOther"] = 303] = "SeeOther";
+    HttpCodes[HttpCodes["NotModified"] = 304] = "NotModified";
+    HttpCodes[HttpCodes["UseProxy"] = 305] = "UseProxy";
+    HttpCodes[HttpCodes["SwitchProxy"] = 306] = "SwitchProxy";
+    HttpCodes[HttpCodes["TemporaryRedirect"] = 307] = "TemporaryRedirect";
+    HttpCodes[HttpCodes["PermanentRedirect"] = 308] = "PermanentRedirect";
+    HttpCodes[HttpCodes["BadRequest"] = 400] = "BadRequest";
+    HttpCodes[HttpCodes["Unauthorized"] = 401] = "Unauthorized";
+    HttpCodes[HttpCodes["PaymentRequired"] = 402] = "PaymentRequired";
+    HttpCodes[HttpCodes["Forbidden"] = 403] = "Forbidden";
+    HttpCodes[HttpCodes["NotFound"] = 404] = "NotFound";
+    HttpCodes[HttpCodes["MethodNotAllowed"] = 405] = "MethodNotAllowed";
+    HttpCodes[HttpCodes["NotAcceptable"] = 406] = "NotAcceptable";
+    HttpCodes[HttpCodes["ProxyAuthenticationRequired"] = 407] = "ProxyAuthenticationRequired";
+    HttpCodes[HttpCodes["RequestTimeout"] = 408] = "RequestTimeout";
+    HttpCodes[HttpCodes["Conflict"] = 409] = "Conflict";
+    HttpCodes[HttpCodes["Gone"] = 410] = "Gone";
+    HttpCodes[HttpCodes["TooManyRequests"] = 429] = "TooManyRequests";
+    HttpCodes[HttpCodes["InternalServerError"] = 500] = "InternalServerError";
+    HttpCodes[HttpCodes["NotImplemented"] = 501] = "NotImplemented";
+    HttpCodes[HttpCodes["BadGateway"] = 502] = "BadGateway";
+    HttpCodes[HttpCodes["ServiceUnavailable"] = 503] = "ServiceUnavailable";
+    HttpCodes[HttpCodes["GatewayTimeout"] = 504] = "GatewayTimeout";
+})(HttpCodes || (HttpCodes = {}));
+var Headers;
+(function (Headers) {
+    Headers["Accept"] = "accept";
+    Headers["ContentType"] = "content-type";
+})(Headers || (Headers = {}));
+var MediaTypes;
+(function (MediaTypes) {
+    MediaTypes["ApplicationJson"] = "application/json";
+})(MediaTypes || (MediaTypes = {}));
+/**
+ * Returns the proxy URL, depending upon the supplied url and proxy environment variables.
+ * @param serverUrl  The server URL where the request will be sent. For example, https://api.github.com
+ */
+function lib_getProxyUrl(serverUrl) {
+    const proxyUrl = pm.getProxyUrl(new URL(serverUrl));
+    return proxyUrl ? proxyUrl.href : '';
+}
+const HttpRedirectCodes = [
+    HttpCodes.MovedPermanently,
+    HttpCodes.ResourceMoved,
+    HttpCodes.SeeOther,
+    HttpCodes.TemporaryRedirect,
+    HttpCodes.PermanentRedirect
+];
+const HttpResponseRetryCodes = [
+    HttpCodes.BadGateway,
+    HttpCodes.ServiceUnavailable,
+    HttpCodes.GatewayTimeout
+];
+const RetryableHttpVerbs = ['OPTIONS', 'GET', 'DELETE', 'HEAD'];
+const ExponentialBackoffCeiling = 10;
+const ExponentialBackoffTimeSlice = 5;
+class HttpClientError extends Error {
+    constructor(message, statusCode) {
+        super(message);
+        this.name = 'HttpClientError';
+        this.statusCode = statusCode;
+        Object.setPrototypeOf(this, HttpClientError.prototype);
+    }
+}
+class HttpClientResponse {
+    constructor(message) {
+        this.message = message;
+    }
+    readBody() {
+        return __awaiter(this, void 0, void 0, function* () {
+            return new Promise((resolve) => __awaiter(this, void 0, void 0, function* () {
+                let output = Buffer.alloc(0);
+                this.message.on('data', (chunk) => {
+                    output = Buffer.concat([output, chunk]);
+                });
+                this.message.on('end', () => {
+                    resolve(output.toString());
+                });
+            }));
+        });
+    }
+    readBodyBuffer() {
+        return __awaiter(this, void 0, void 0, function* () {
+            return new Promise((resolve) => __awaiter(this, void 0, void 0, function* () {
+                const chunks = [];
+                this.message.on('data', (chunk) => {
+                    chunks.push(chunk);
+                });
+                this.message.on('end', () => {
+                    resolve(Buffer.concat(chunks));
+                });
+            }));
+        });
+    }
+}
+function isHttps(requestUrl) {
+    const parsedUrl = new URL(requestUrl);
+    return parsedUrl.protocol === 'https:';
+}
+class HttpClient {
+    constructor(userAgent, handlers, requestOptions) {
+        this._ignoreSslError = false;
+        this._allowRedirects = true;
+        this._allowRedirectDowngrade = false;
+        this._maxRedirects = 50;
+        this._allowRetries = false;
+        this._maxRetries = 1;
+        this._keepAlive = false;
+        this._disposed = false;
+        this.userAgent = this._getUserAgentWithOrchestrationId(userAgent);
+        this.handlers = handlers || [];
+        this.requestOptions = requestOptions;
+        if (requestOptions) {
+            if (requestOptions.ignoreSslError != null) {
+                this._ignoreSslError = requestOptions.ignoreSslError;
+            }
+            this._socketTimeout = requestOptions.socketTimeout;
+            if (requestOptions.allowRedirects != null) {
+                this._allowRedirects = requestOptions.allowRedirects;
+            }
+            if (requestOptions.allowRedirectDowngrade != null) {
+                this._allowRedirectDowngrade = requestOptions.allowRedirectDowngrade;
+            }
+            if (requestOptions.maxRedirects != null) {
+                this._maxRedirects = Math.max(requestOptions.maxRedirects, 0);
+            }
+            if (requestOptions.keepAlive != null) {
+                this._keepAlive = requestOptions.keepAlive;
+            }
+            if (requestOptions.allowRetries != null) {
+                this._allowRetries = requestOptions.allowRetries;
+            }
+            if (requestOptions.maxRetries != null) {
+                this._maxRetries = requestOptions.maxRetries;
+            }
+        }
+    }
+    options(requestUrl, additionalHeaders) {
+        return __awaiter(this, void 0, void 0, function* () {
+            return this.request('OPTIONS', requestUrl, null, additionalHeaders || {});
+        });
+    }
+    get(requestUrl, additionalHeaders) {
+        return __awaiter(this, void 0, void 0, function* () {
+            return this.request('GET', requestUrl, null, additionalHeaders || {});
+        });
+    }
+    del(requestUrl, additionalHeaders) {
+        return __awaiter(this, void 0, void 0, function* () {
+            return this.request('DELETE', requestUrl, null, additionalHeaders || {});
+        });
+    }
+    post(requestUrl, data, additionalHeaders) {
+        return __awaiter(this, void 0, void 0, function* () {
+            return this.request('POST', requestUrl, data, additionalHeaders || {});
+        });
+    }
+    patch(requestUrl, data, additionalHeaders) {
+        return __awaiter(this, void 0, void 0, function* () {
+            return this.request('PATCH', requestUrl, data, additionalHeaders || {});
+        });
+    }
+    put(requestUrl, data, additionalHeaders) {
+        return __awaiter(this, void 0, void 0, function* () {
+            return this.request('PUT', requestUrl, data, additionalHeaders || {});
+        });
+    }
+    head(requestUrl, additionalHeaders) {
+        return __awaiter(this, void 0, void 0, function* () {
+            return this.request('HEAD', requestUrl, null, additionalHeaders || {});
+        });
+    }
+    sendStream(verb, requestUrl, stream, additionalHeaders) {
+        return __awaiter(this, void 0, void 0, function* () {
+            return this.request(verb, requestUrl, stream, additionalHeaders);
+        });
+    }
+    /**
+     * Gets a typed object from an endpoint
+     * Be aware that not found returns a null.  Other errors (4xx, 5xx) reject the promise
+     */
+    getJson(requestUrl_1) {
+        return __awaiter(this, arguments, void 0, function* (requestUrl, additionalHeaders = {}) {
+            additionalHeaders[Headers.Accept] = this._getExistingOrDefaultHeader(additionalHeaders, Headers.Accept, MediaTypes.ApplicationJson);
+            const res = yield this.get(requestUrl, additionalHeaders);
+            return this._processResponse(res, this.requestOptions);
+        });
+    }
+    postJson(requestUrl_1, obj_1) {
+        return __awaiter(this, arguments, void 0, function* (requestUrl, obj, additionalHeaders = {}) {
+            const data = JSON.stringify(obj, null, 2);
+            additionalHeaders[Headers.Accept] = this._getExistingOrDefaultHeader(additionalHeaders, Headers.Accept, MediaTypes.ApplicationJson);
+            additionalHeaders[Headers.ContentType] =
+                this._getExistingOrDefaultContentTypeHeader(additionalHeaders, MediaTypes.ApplicationJson);
+            const res = yield this.post(requestUrl, data, additionalHeaders);
+            return this._processResponse(res, this.requestOptions);
+        });
+    }
+    putJson(requestUrl_1, obj_1) {
+        return __awaiter(this, arguments, void 0, function* (requestUrl, obj, additionalHeaders = {}) {
+            const data = JSON.stringify(obj, null, 2);
+            additionalHeaders[Headers.Accept] = this._getExistingOrDefaultHeader(additionalHeaders, Headers.Accept, MediaTypes.ApplicationJson);
+            additionalHeaders[Headers.ContentType] =
+                this._getExistingOrDefaultContentTypeHeader(additionalHeaders, MediaTypes.ApplicationJson);
+            const res = yield this.put(requestUrl, data, additionalHeaders);
+            return this._processResponse(res, this.requestOptions);
+        });
+    }
+    patchJson(requestUrl_1, obj_1) {
+        return __awaiter(this, arguments, void 0, function* (requestUrl, obj, additionalHeaders = {}) {
+            const data = JSON.stringify(obj, null, 2);
+            additionalHeaders[Headers.Accept] = this._getExistingOrDefaultHeader(additionalHeaders, Headers.Accept, MediaTypes.ApplicationJson);
+            additionalHeaders[Headers.ContentType] =
+                this._getExistingOrDefaultContentTypeHeader(additionalHeaders, MediaTypes.ApplicationJson);
+            const res = yield this.patch(requestUrl, data, additionalHeaders);
+            return this._processResponse(res, this.requestOptions);
+        });
+    }
+    /**
+     * Makes a raw http request.
+     * All other methods such as get, post, patch, and request ultimately call this.
+     * Prefer get, del, post and patch
+     */
+    request(verb, requestUrl, data, headers) {
+        return __awaiter(this, void 0, void 0, function* () {
+            if (this._disposed) {
+                throw new Error('Client has already been disposed.');
+            }
+            const parsedUrl = new URL(requestUrl);
+            let info = this._prepareRequest(verb, parsedUrl, headers);
+            // Only perform retries on reads since writes may not be idempotent.
+            const maxTries = this._allowRetries && RetryableHttpVerbs.includes(verb)
+                ? this._maxRetries + 1
+                : 1;
+            let numTries = 0;
+            let response;
+            do {
+                response = yield this.requestRaw(info, data);
+                // Check if it's an authentication challenge
+                if (response &&
+                    response.message &&
+                    response.message.statusCode === HttpCodes.Unauthorized) {
+                    let authenticationHandler;
+                    for (const handler of this.handlers) {
+                        if (handler.canHandleAuthentication(response)) {
+                            authenticationHandler = handler;
+                            break;
+                        }
+                    }
+                    if (authenticationHandler) {
+                        return authenticationHandler.handleAuthentication(this, info, data);
+                    }
+                    else {
+                        // We have received an unauthorized response but have no handlers to handle it.
+                        // Let the response return to the caller.
+                        return response;
+                    }
+                }
+                let redirectsRemaining = this._maxRedirects;
+                while (response.message.statusCode &&
+                    HttpRedirectCodes.includes(response.message.statusCode) &&
+                    this._allowRedirects &&
+                    redirectsRemaining > 0) {
+                    const redirectUrl = response.message.headers['location'];
+                    if (!redirectUrl) {
+                        // if there's no location to redirect to, we won't
+                        break;
+                    }
+                    const parsedRedirectUrl = new URL(redirectUrl);
+                    if (parsedUrl.protocol === 'https:' &&
+                        parsedUrl.protocol !== parsedRedirectUrl.protocol &&
+                        !this._allowRedirectDowngrade) {
+                        throw new Error('Redirect from HTTPS to HTTP protocol. This downgrade is not allowed for security reasons. If you want to allow this behavior, set the allowRedirectDowngrade option to true.');
+                    }
+                    // we need to finish reading the response before reassigning response
+                    // which will leak the open socket.
+                    yield response.readBody();
+                    // strip authorization header if redirected to a different hostname
+                    if (parsedRedirectUrl.hostname !== parsedUrl.hostname) {
+                        for (const header in headers) {
+                            // header names are case insensitive
+                            if (header.toLowerCase() === 'authorization') {
+                                delete headers[header];
+                            }
+                        }
+                    }
+                    // let's make the request with the new redirectUrl
+                    info = this._prepareRequest(verb, parsedRedirectUrl, headers);
+                    response = yield this.requestRaw(info, data);
+                    redirectsRemaining--;
+                }
+                if (!response.message.statusCode ||
+                    !HttpResponseRetryCodes.includes(response.message.statusCode)) {
+                    // If not a retry code, return immediately instead of retrying
+                    return response;
+                }
+                numTries += 1;
+                if (numTries < maxTries) {
+                    yield response.readBody();
+                    yield this._performExponentialBackoff(numTries);
+                }
+            } while (numTries < maxTries);
+            return response;
+        });
+    }
+    /**
+     * Needs to be called if keepAlive is set to true in request options.
+     */
+    dispose() {
+        if (this._agent) {
+            this._agent.destroy();
+        }
+        this._disposed = true;
+    }
+    /**
+     * Raw request.
+     * @param info
+     * @param data
+     */
+    requestRaw(info, data) {
+        return __awaiter(this, void 0, void 0, function* () {
+            return new Promise((resolve, reject) => {
+                function callbackForResult(err, res) {
+                    if (err) {
+                        reject(err);
+                    }
+                    else if (!res) {
+                        // If `err` is not passed, then `res` must be passed.
+                        reject(new Error('Unknown error'));
+                    }
+                    else {
+                        resolve(res);
+                    }
+                }
+                this.requestRawWithCallback(info, data, callbackForResult);
+            });
+        });
+    }
+    /**
+     * Raw request with callback.
+     * @param info
+     * @param data
+     * @param onResult
+     */
+    requestRawWithCallback(info, data, onResult) {
+        if (typeof data === 'string') {
+            if (!info.options.headers) {
+                info.options.headers = {};
+            }
+            info.options.headers['Content-Length'] = Buffer.byteLength(data, 'utf8');
+        }
+        let callbackCalled = false;
+        function handleResult(err, res) {
+            if (!callbackCalled) {
+                callbackCalled = true;
+                onResult(err, res);
+            }
+        }
+        const req = info.httpModule.request(info.options, (msg) => {
+            const res = new HttpClientResponse(msg);
+            handleResult(undefined, res);
+        });
+        let socket;
+        req.on('socket', sock => {
+            socket = sock;
+        });
+        // If we ever get disconnected, we want the socket to timeout eventually
+        req.setTimeout(this._socketTimeout || 3 * 60000, () => {
+            if (socket) {
+                socket.end();
+            }
+            handleResult(new Error(`Request timeout: ${info.options.path}`));
+        });
+        req.on('error', function (err) {
+            // err has statusCode property
+            // res should have headers
+            handleResult(err);
+        });
+        if (data && typeof data === 'string') {
+            req.write(data, 'utf8');
+        }
+        if (data && typeof data !== 'string') {
+            data.on('close', function () {
+                req.end();
+            });
+            data.pipe(req);
+        }
+        else {
+            req.end();
+        }
+    }
+    /**
+     * Gets an http agent. This function is useful when you need an http agent that handles
+     * routing through a proxy server - depending upon the url and proxy environment variables.
+     * @param serverUrl  The server URL where the request will be sent. For example, https://api.github.com
+     */
+    getAgent(serverUrl) {
+        const parsedUrl = new URL(serverUrl);
+        return this._getAgent(parsedUrl);
+    }
+    getAgentDispatcher(serverUrl) {
+        const parsedUrl = new URL(serverUrl);
+        const proxyUrl = getProxyUrl(parsedUrl);
+        const useProxy = proxyUrl && proxyUrl.hostname;
+        if (!useProxy) {
+            return;
+        }
+        return this._getProxyAgentDispatcher(parsedUrl, proxyUrl);
+    }
+    _prepareRequest(method, requestUrl, headers) {
+        const info = {};
+        info.parsedUrl = requestUrl;
+        const usingSsl = info.parsedUrl.protocol === 'https:';
+        info.httpModule = usingSsl ? external_https_namespaceObject : external_http_namespaceObject;
+        const defaultPort = usingSsl ? 443 : 80;
+        info.options = {};
+        info.options.host = info.parsedUrl.hostname;
+        info.options.port = info.parsedUrl.port
+            ? parseInt(info.parsedUrl.port)
+            : defaultPort;
+        info.options.path =
+            (info.parsedUrl.pathname || '') + (info.parsedUrl.search || '');
+        info.options.method = method;
+        info.options.headers = this._mergeHeaders(headers);
+        if (this.userAgent != null) {
+            info.options.headers['user-agent'] = this.userAgent;
+        }
+        info.options.agent = this._getAgent(info.parsedUrl);
+        // gives handlers an opportunity to participate
+        if (this.handlers) {
+            for (const handler of this.handlers) {
+                handler.prepareRequest(info.options);
+            }
+        }
+        return info;
+    }
+    _mergeHeaders(headers) {
+        if (this.requestOptions && this.requestOptions.headers) {
+            return Object.assign({}, lowercaseKeys(this.requestOptions.headers), lowercaseKeys(headers || {}));
+        }
+        return lowercaseKeys(headers || {});
+    }
+    /**
+     * Gets an existing header value or returns a default.
+     * Handles converting number header values to strings since HTTP headers must be strings.
+     * Note: This returns string | string[] since some headers can have multiple values.
+     * For headers that must always be a single string (like Content-Type), use the
+     * specialized _getExistingOrDefaultContentTypeHeader method instead.
+     */
+    _getExistingOrDefaultHeader(additionalHeaders, header, _default) {
+        let clientHeader;
+        if (this.requestOptions && this.requestOptions.headers) {
+            const headerValue = lowercaseKeys(this.requestOptions.headers)[header];
+            if (headerValue) {
+                clientHeader =
+                    typeof headerValue === 'number' ? headerValue.toString() : headerValue;
+            }
+        }
+        const additionalValue = additionalHeaders[header];
+        if (additionalValue !== undefined) {
+            return typeof additionalValue === 'number'
+                ? additionalValue.toString()
+                : additionalValue;
+        }
+        if (clientHeader !== undefined) {
+            return clientHeader;
+        }
+        return _default;
+    }
+    /**
+     * Specialized version of _getExistingOrDefaultHeader for Content-Type header.
+     * Always returns a single string (not an array) since Content-Type should be a single value.
+     * Converts arrays to comma-separated strings and numbers to strings to ensure type safety.
+     * This was split from _getExistingOrDefaultHeader to provide stricter typing for callers
+     * that assign the result to places expecting a string (e.g., additionalHeaders[Headers.ContentType]).
+     */
+    _getExistingOrDefaultContentTypeHeader(additionalHeaders, _default) {
+        let clientHeader;
+        if (this.requestOptions && this.requestOptions.headers) {
+            const headerValue = lowercaseKeys(this.requestOptions.headers)[Headers.ContentType];
+            if (headerValue) {
+                if (typeof headerValue === 'number') {
+                    clientHeader = String(headerValue);
+                }
+                else if (Array.isArray(headerValue)) {
+                    clientHeader = headerValue.join(', ');
+                }
+                else {
+                    clientHeader = headerValue;
+                }
+            }
+        }
+        const additionalValue = additionalHeaders[Headers.ContentType];
+        // Return the first non-undefined value, converting numbers or arrays to strings if necessary
+        if (additionalValue !== undefined) {
+            if (typeof additionalValue === 'number') {
+                return String(additionalValue);
+            }
+            else if (Array.isArray(additionalValue)) {
+                return additionalValue.join(', ');
+            }
+            else {
+                return additionalValue;
+            }
+        }
+        if (clientHeader !== undefined) {
+            return clientHeader;
+        }
+        return _default;
+    }
+    _getAgent(parsedUrl) {
+        let agent;
+        const proxyUrl = getProxyUrl(parsedUrl);
+        const useProxy = proxyUrl && proxyUrl.hostname;
+        if (this._keepAlive && useProxy) {
+            agent = this._proxyAgent;
+        }
+        if (!useProxy) {
+            agent = this._agent;
+        }
+        // if agent is already assigned use that agent.
+        if (agent) {
+            return agent;
+        }
+        const usingSsl = parsedUrl.protocol === 'https:';
+        let maxSockets = 100;
+        if (this.requestOptions) {
+            maxSockets = this.requestOptions.maxSockets || external_http_.globalAgent.maxSockets;
+        }
+        // This is `useProxy` again, but we need to check `proxyURl` directly for TypeScripts's flow analysis.
+        if (proxyUrl && proxyUrl.hostname) {
+            const agentOptions = {
+                maxSockets,
+                keepAlive: this._keepAlive,
+                proxy: Object.assign(Object.assign({}, ((proxyUrl.username || proxyUrl.password) && {
+                    proxyAuth: `${proxyUrl.username}:${proxyUrl.password}`
+                })), { host: proxyUrl.hostname, port: proxyUrl.port })
+            };
+            let tunnelAgent;
+            const overHttps = proxyUrl.protocol === 'https:';
+            if (usingSsl) {
+                tunnelAgent = overHttps ? tunnel.httpsOverHttps : tunnel.httpsOverHttp;
+            }
+            else {
+                tunnelAgent = overHttps ? tunnel.httpOverHttps : tunnel.httpOverHttp;
+            }
+            agent = tunnelAgent(agentOptions);
+            this._proxyAgent = agent;
+        }
+        // if tunneling agent isn't assigned create a new agent
+        if (!agent) {
+            const options = { keepAlive: this._keepAlive, maxSockets };
+            agent = usingSsl ? new external_https_.Agent(options) : new external_http_.Agent(options);
+            this._agent = agent;
+        }
+        if (usingSsl && this._ignoreSslError) {
+            // we don't want to set NODE_TLS_REJECT_UNAUTHORIZED=0 since that will affect request for entire process
+            // http.RequestOptions doesn't expose a way to modify RequestOptions.agent.options
+            // we have to cast it to any and change it directly
+            agent.options = Object.assign(agent.options || {}, {
+                rejectUnauthorized: false
+            });
+        }
+        return agent;
+    }
+    _getProxyAgentDispatcher(parsedUrl, proxyUrl) {
+        let proxyAgent;
+        if (this._keepAlive) {
+            proxyAgent = this._proxyAgentDispatcher;
+        }
+        // if agent is already assigned use that agent.
+        if (proxyAgent) {
+            return proxyAgent;
+        }
+        const usingSsl = parsedUrl.protocol === 'https:';
+        proxyAgent = new undici.ProxyAgent(Object.assign({ uri: proxyUrl.href, pipelining: !this._keepAlive ? 0 : 1 }, ((proxyUrl.username || proxyUrl.password) && {
+            token: `Basic ${Buffer.from(`${proxyUrl.username}:${proxyUrl.password}`).toString('base64')}`
+        })));
+        this._proxyAgentDispatcher = proxyAgent;
+        if (usingSsl && this._ignoreSslError) {
+            // we don't want to set NODE_TLS_REJECT_UNAUTHORIZED=0 since that will affect request for entire process
+            // http.RequestOptions doesn't expose a way to modify RequestOptions.agent.options
+            // we have to cast it to any and change it directly
+            proxyAgent.options = Object.assign(proxyAgent.options.requestTls || {}, {
+                rejectUnauthorized: false
+            });
+        }
+        return proxyAgent;
+    }
+    _getUserAgentWithOrchestrationId(userAgent) {
+        const baseUserAgent = userAgent || 'actions/http-client';
+        const orchId = process.env['ACTIONS_ORCHESTRATION_ID'];
+        if (orchId) {
+            // Sanitize the orchestration ID to ensure it contains only valid characters
+            // Valid characters: 0-9, a-z, _, -, .
+            const sanitizedId = orchId.replace(/[^a-z0-9_.-]/gi, '_');
+            return `${baseUserAgent} actions_orchestration_id/${sanitizedId}`;
+        }
+        return baseUserAgent;
+    }
+    _performExponentialBackoff(retryNumber) {
+        return __awaiter(this, void 0, void 0, function* () {
+            retryNumber = Math.min(ExponentialBackoffCeiling, retryNumber);
+            const ms = ExponentialBackoffTimeSlice * Math.pow(2, retryNumber);
+            return new Promise(resolve => setTimeout(() => resolve(), ms));
+        });
+    }
+    _processResponse(res, options) {
+        return __awaiter(this, void 0, void 0, function* () {
+            return new Promise((resolve, reject) => __awaiter(this, void 0, void 0, function* () {
+                const statusCode = res.message.statusCode || 0;
+                const response = {
+                    statusCode,
+                    result: null,
+                    headers: {}
+                };
+                // not found leads to null obj returned
+                if (statusCode === HttpCodes.NotFound) {
+                    resolve(response);
+                }
+                // get the result from the body
+                function dateTimeDeserializer(key, value) {
+                    if (typeof value === 'string') {
+                        const a = new Date(value);
+                        if (!isNaN(a.valueOf())) {
+                            return a;
+                        }
+                    }
+                    return value;
+                }
+                let obj;
+                let contents;
+                try {
+                    contents = yield res.readBody();
+                    if (contents && contents.length > 0) {
+                        if (options && options.deserializeDates) {
+                            obj = JSON.parse(contents, dateTimeDeserializer);
+                        }
+                        else {
+                            obj = JSON.parse(contents);
+                        }
+                        response.result = obj;
+                    }
+                    response.headers = res.message.headers;
+                }
+                catch (err) {
+                    // Invalid resource (contents not json);  leaving result obj null
+                }
+                // note that 3xx redirects are handled by the http layer.
+                if (statusCode > 299) {
+                    let msg;
+                    // if exception/error in body, attempt to get better error
+                    if (obj && obj.message) {
+                        msg = obj.message;
+                    }
+                    else if (contents && contents.length > 0) {
+                        // it may be the case that the exception is in the body message as string
+                        msg = contents;
+                    }
+                    else {
+                        msg = `Failed request: (${statusCode})`;
+                    }
+                    const err = new HttpClientError(msg, statusCode);
+                    err.result = response.result;
+                    reject(err);
+                }
+                else {
+                    resolve(response);
+                }
+            }));
+        });
+    }
+}
+const lowercaseKeys = (obj) => Object.keys(obj).reduce((c, k) => ((c[k.toLowerCase()] = obj[k]), c), {});
+//# sourceMappingURL=index.js.map
+
 /***/ })
 
 /******/ });
@@ -40871,23 +42315,29 @@ function getIDToken(aud) {
 /******/ 	}
 /******/ 	// Create a new module (and put it into the cache)
 /******/ 	var module = __webpack_module_cache__[moduleId] = {
-/******/ 		// no module.id needed
-/******/ 		// no module.loaded needed
+/******/ 		id: moduleId,
+/******/ 		loaded: false,
 /******/ 		exports: {}
 /******/ 	};
 /******/ 
 /******/ 	// Execute the module function
 /******/ 	var threw = true;
 /******/ 	try {
-/******/ 		__webpack_modules__[moduleId](module, module.exports, __nccwpck_require__);
+/******/ 		__webpack_modules__[moduleId].call(module.exports, module, module.exports, __nccwpck_require__);
 /******/ 		threw = false;
 /******/ 	} finally {
 /******/ 		if(threw) delete __webpack_module_cache__[moduleId];
 /******/ 	}
 /******/ 
+/******/ 	// Flag the module as loaded
+/******/ 	module.loaded = true;
+/******/ 
 /******/ 	// Return the exports of the module
 /******/ 	return module.exports;
 /******/ }
+/******/ 
+/******/ // expose the modules object (__webpack_modules__)
+/******/ __nccwpck_require__.m = __webpack_modules__;
 /******/ 
 /************************************************************************/
 /******/ /* webpack/runtime/asset-relocator-loader */
@@ -40962,6 +42412,36 @@ function getIDToken(aud) {
 /******/ 	};
 /******/ })();
 /******/ 
+/******/ /* webpack/runtime/create fake namespace object */
+/******/ (() => {
+/******/ 	var getProto = Object.getPrototypeOf ? (obj) => (Object.getPrototypeOf(obj)) : (obj) => (obj.__proto__);
+/******/ 	var leafPrototypes;
+/******/ 	// create a fake namespace object
+/******/ 	// mode & 1: value is a module id, require it
+/******/ 	// mode & 2: merge all properties of value into the ns
+/******/ 	// mode & 4: return value when already ns object
+/******/ 	// mode & 16: return value when it's Promise-like
+/******/ 	// mode & 8|1: behave like require
+/******/ 	__nccwpck_require__.t = function(value, mode) {
+/******/ 		if(mode & 1) value = this(value);
+/******/ 		if(mode & 8) return value;
+/******/ 		if(typeof value === 'object' && value) {
+/******/ 			if((mode & 4) && value.__esModule) return value;
+/******/ 			if((mode & 16) && typeof value.then === 'function') return value;
+/******/ 		}
+/******/ 		var ns = Object.create(null);
+/******/ 		__nccwpck_require__.r(ns);
+/******/ 		var def = {};
+/******/ 		leafPrototypes = leafPrototypes || [null, getProto({}), getProto([]), getProto(getProto)];
+/******/ 		for(var current = mode & 2 && value; typeof current == 'object' && !~leafPrototypes.indexOf(current); current = getProto(current)) {
+/******/ 			Object.getOwnPropertyNames(current).forEach((key) => (def[key] = () => (value[key])));
+/******/ 		}
+/******/ 		def['default'] = () => (value);
+/******/ 		__nccwpck_require__.d(ns, def);
+/******/ 		return ns;
+/******/ 	};
+/******/ })();
+/******/ 
 /******/ /* webpack/runtime/define property getters */
 /******/ (() => {
 /******/ 	// define getter functions for harmony exports
@@ -40974,9 +42454,114 @@ function getIDToken(aud) {
 /******/ 	};
 /******/ })();
 /******/ 
+/******/ /* webpack/runtime/ensure chunk */
+/******/ (() => {
+/******/ 	__nccwpck_require__.f = {};
+/******/ 	// This file contains only the entry chunk.
+/******/ 	// The chunk loading function for additional chunks
+/******/ 	__nccwpck_require__.e = (chunkId) => {
+/******/ 		return Promise.all(Object.keys(__nccwpck_require__.f).reduce((promises, key) => {
+/******/ 			__nccwpck_require__.f[key](chunkId, promises);
+/******/ 			return promises;
+/******/ 		}, []));
+/******/ 	};
+/******/ })();
+/******/ 
+/******/ /* webpack/runtime/get javascript chunk filename */
+/******/ (() => {
+/******/ 	// This function allow to reference async chunks
+/******/ 	__nccwpck_require__.u = (chunkId) => {
+/******/ 		// return url for filenames based on template
+/******/ 		return "" + chunkId + ".index.js";
+/******/ 	};
+/******/ })();
+/******/ 
 /******/ /* webpack/runtime/hasOwnProperty shorthand */
 /******/ (() => {
 /******/ 	__nccwpck_require__.o = (obj, prop) => (Object.prototype.hasOwnProperty.call(obj, prop))
+/******/ })();
+/******/ 
+/******/ /* webpack/runtime/make namespace object */
+/******/ (() => {
+/******/ 	// define __esModule on exports
+/******/ 	__nccwpck_require__.r = (exports) => {
+/******/ 		if(typeof Symbol !== 'undefined' && Symbol.toStringTag) {
+/******/ 			Object.defineProperty(exports, Symbol.toStringTag, { value: 'Module' });
+/******/ 		}
+/******/ 		Object.defineProperty(exports, '__esModule', { value: true });
+/******/ 	};
+/******/ })();
+/******/ 
+/******/ /* webpack/runtime/node module decorator */
+/******/ (() => {
+/******/ 	__nccwpck_require__.nmd = (module) => {
+/******/ 		module.paths = [];
+/******/ 		if (!module.children) module.children = [];
+/******/ 		return module;
+/******/ 	};
+/******/ })();
+/******/ 
+/******/ /* webpack/runtime/import chunk loading */
+/******/ (() => {
+/******/ 	// no baseURI
+/******/ 	
+/******/ 	// object to store loaded and loading chunks
+/******/ 	// undefined = chunk not loaded, null = chunk preloaded/prefetched
+/******/ 	// [resolve, Promise] = chunk loading, 0 = chunk loaded
+/******/ 	var installedChunks = {
+/******/ 		792: 0
+/******/ 	};
+/******/ 	
+/******/ 	var installChunk = (data) => {
+/******/ 		var {ids, modules, runtime} = data;
+/******/ 		// add "modules" to the modules object,
+/******/ 		// then flag all "ids" as loaded and fire callback
+/******/ 		var moduleId, chunkId, i = 0;
+/******/ 		for(moduleId in modules) {
+/******/ 			if(__nccwpck_require__.o(modules, moduleId)) {
+/******/ 				__nccwpck_require__.m[moduleId] = modules[moduleId];
+/******/ 			}
+/******/ 		}
+/******/ 		if(runtime) runtime(__nccwpck_require__);
+/******/ 		for(;i < ids.length; i++) {
+/******/ 			chunkId = ids[i];
+/******/ 			if(__nccwpck_require__.o(installedChunks, chunkId) && installedChunks[chunkId]) {
+/******/ 				installedChunks[chunkId][0]();
+/******/ 			}
+/******/ 			installedChunks[ids[i]] = 0;
+/******/ 		}
+/******/ 	
+/******/ 	}
+/******/ 	
+/******/ 	__nccwpck_require__.f.j = (chunkId, promises) => {
+/******/ 			// import() chunk loading for javascript
+/******/ 			var installedChunkData = __nccwpck_require__.o(installedChunks, chunkId) ? installedChunks[chunkId] : undefined;
+/******/ 			if(installedChunkData !== 0) { // 0 means "already installed".
+/******/ 	
+/******/ 				// a Promise means "currently loading".
+/******/ 				if(installedChunkData) {
+/******/ 					promises.push(installedChunkData[1]);
+/******/ 				} else {
+/******/ 					if(true) { // all chunks have JS
+/******/ 						// setup Promise in chunk cache
+/******/ 						var promise = import("./" + __nccwpck_require__.u(chunkId)).then(installChunk, (e) => {
+/******/ 							if(installedChunks[chunkId] !== 0) installedChunks[chunkId] = undefined;
+/******/ 							throw e;
+/******/ 						});
+/******/ 						var promise = Promise.race([promise, new Promise((resolve) => (installedChunkData = installedChunks[chunkId] = [resolve]))])
+/******/ 						promises.push(installedChunkData[1] = promise);
+/******/ 					}
+/******/ 				}
+/******/ 			}
+/******/ 	};
+/******/ 	
+/******/ 	// no prefetching
+/******/ 	
+/******/ 	// no preloaded
+/******/ 	
+/******/ 	// no external install chunk
+/******/ 	
+/******/ 	// no on chunks loaded
 /******/ })();
 /******/ 
 /************************************************************************/
@@ -40984,6 +42569,6 @@ function getIDToken(aud) {
 /******/ // startup
 /******/ // Load entry module and return exports
 /******/ // This entry module used 'module' so it can't be inlined
-/******/ var __webpack_exports__ = __nccwpck_require__(8361);
+/******/ var __webpack_exports__ = __nccwpck_require__(28361);
 /******/ __webpack_exports__ = await __webpack_exports__;
 /******/ 

@@ -2439,7 +2439,7 @@ const TypeOverrides = __nccwpck_require__(365)
 
 const ConnectionParameters = __nccwpck_require__(646)
 const Query = __nccwpck_require__(4473)
-const defaults = __nccwpck_require__(8995)
+const defaults = __nccwpck_require__(1376)
 const Connection = __nccwpck_require__(9809)
 const crypto = __nccwpck_require__(4150)
 
@@ -3288,7 +3288,7 @@ module.exports = Client
 
 const dns = __nccwpck_require__(2250)
 
-const defaults = __nccwpck_require__(8995)
+const defaults = __nccwpck_require__(1376)
 
 const parse = (__nccwpck_require__(6122).parse) // parses a connection string
 
@@ -4223,7 +4223,7 @@ async function deriveKey(password, salt, iterations) {
 
 /***/ }),
 
-/***/ 8995:
+/***/ 1376:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -4330,7 +4330,7 @@ module.exports.__defineSetter__('parseInt8', function (val) {
 
 
 const Client = __nccwpck_require__(5042)
-const defaults = __nccwpck_require__(8995)
+const defaults = __nccwpck_require__(1376)
 const Connection = __nccwpck_require__(9809)
 const Result = __nccwpck_require__(6424)
 const utils = __nccwpck_require__(9652)
@@ -5545,7 +5545,7 @@ module.exports = TypeOverrides
 
 
 
-const defaults = __nccwpck_require__(8995)
+const defaults = __nccwpck_require__(1376)
 const nodeUtils = __nccwpck_require__(9023)
 
 const { isDate } = __nccwpck_require__(8253)
@@ -35254,12 +35254,14 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("util/types")
 
 __nccwpck_require__.a(__webpack_module__, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1804);
-/* harmony import */ var _core_action_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(8661);
+/* harmony import */ var _core_action_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(3373);
 /* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(9979);
-/* harmony import */ var _db_connection_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(9423);
+/* harmony import */ var _db_connection_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(8995);
 /* harmony import */ var _migrations_registry_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(8226);
-/* harmony import */ var _migrations_revert_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(5461);
+/* harmony import */ var _migrations_revert_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(1024);
 /* harmony import */ var _migrations_summary_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(4716);
+/* harmony import */ var _report_markdown_js__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(6714);
+
 
 
 
@@ -35273,7 +35275,7 @@ function readChoice() {
     const sinceRef = _core_action_js__WEBPACK_IMPORTED_MODULE_1__/* .input */ .hF.string('since-ref');
     const given = [steps !== undefined && 'steps', toVersion && 'to-version', sinceRef && 'since-ref'].filter(Boolean);
     if (given.length !== 1) {
-        throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .RollbackKitError */ .d(given.length === 0 ? 'Nothing says which migrations to revert.' : `Inputs ${given.join(' and ')} conflict: they select migrations in different ways.`, 'Give exactly one of steps (how many of the newest), to-version (the last migration to keep) or since-ref (the last good commit).');
+        throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .RollbackKitError */ .dp(given.length === 0 ? 'Nothing says which migrations to revert.' : `Inputs ${given.join(' and ')} conflict: they select migrations in different ways.`, 'Give exactly one of steps (how many of the newest), to-version (the last migration to keep) or since-ref (the last good commit).');
     }
     if (steps !== undefined)
         return { steps };
@@ -35304,6 +35306,7 @@ await (0,_core_action_js__WEBPACK_IMPORTED_MODULE_1__/* .runAction */ .Cs)(async
             root: process.env.GITHUB_WORKSPACE || process.cwd(),
             migrationsDir: _core_action_js__WEBPACK_IMPORTED_MODULE_1__/* .input */ .hF.string('migrations-dir'),
             format: (0,_migrations_registry_js__WEBPACK_IMPORTED_MODULE_4__/* .parseFormatName */ .EP)(_core_action_js__WEBPACK_IMPORTED_MODULE_1__/* .input */ .hF.string('format')),
+            migrationsTable: _core_action_js__WEBPACK_IMPORTED_MODULE_1__/* .input */ .hF.string('migrations-table'),
             choice: readChoice(),
             dryRun: _core_action_js__WEBPACK_IMPORTED_MODULE_1__/* .input */ .hF.boolean('dry-run', false),
             snapshotPath: _core_action_js__WEBPACK_IMPORTED_MODULE_1__/* .input */ .hF.string('snapshot-path'),
@@ -35322,9 +35325,9 @@ await (0,_core_action_js__WEBPACK_IMPORTED_MODULE_1__/* .runAction */ .Cs)(async
         }
         else {
             failedOutputs();
-            if (err instanceof _core_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .RollbackKitError */ .d) {
+            if (err instanceof _core_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .RollbackKitError */ .dp) {
                 // Stopped before planning (snapshot, lock, inputs): nothing was changed; say so where people look.
-                await _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .summary */ .z.addRaw(log.redact(`## run-down-migrations\n\n**Failed before changing anything:** ${err.line}\n`)).write();
+                await _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .summary */ .z.addRaw(log.redact(`## run-down-migrations\n\n**Failed before changing anything:** ${(0,_report_markdown_js__WEBPACK_IMPORTED_MODULE_7__/* .text */ .Qq)(err.line)}\n`)).write();
             }
         }
         throw err;
@@ -35338,7 +35341,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 8661:
+/***/ 3373:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -35355,34 +35358,36 @@ __nccwpck_require__.d(__webpack_exports__, {
 var core = __nccwpck_require__(1804);
 // EXTERNAL MODULE: ./node_modules/.cache/rollback-kit-build/core/errors.js
 var errors = __nccwpck_require__(9979);
+// EXTERNAL MODULE: ./node_modules/.cache/rollback-kit-build/core/secrets.js
+var core_secrets = __nccwpck_require__(4419);
 ;// CONCATENATED MODULE: ./node_modules/.cache/rollback-kit-build/core/log.js
-const REDACTED = '***';
+/**
+ * Where library code reports progress. Every line passes through `redact`, so a secret registered
+ * with `secret()` never reaches a log, whichever sink (GitHub runner, terminal, test) is behind it.
+ */
+
 function createLog(sink) {
-    const secrets = new Set();
-    const redact = (text) => {
-        let out = text;
-        // Longest first, so a secret that contains another is replaced whole.
-        for (const s of [...secrets].sort((a, b) => b.length - a.length))
-            out = out.split(s).join(REDACTED);
-        return out;
-    };
+    const secrets = new core_secrets/* SecretSet */.rE();
+    const redact = (text) => secrets.redact(text);
+    let warnedWeak = false;
     return {
         info: (m) => sink.info(redact(m)),
         warning: (m) => sink.warning(redact(m)),
         debug: (m) => sink.debug(redact(m)),
-        secret(value) {
-            // Very short values would redact ordinary words and say nothing about the secret anyway.
-            if (!value || value.length < 3 || secrets.has(value))
+        secret(value, source = 'declared') {
+            const added = secrets.add(value, source);
+            if (!added)
                 return;
-            secrets.add(value);
-            sink.mask?.(value);
-            const encoded = encodeURIComponent(value);
-            if (encoded !== value && !secrets.has(encoded)) {
-                secrets.add(encoded);
-                sink.mask?.(encoded);
+            for (const form of added.maskable)
+                sink.mask?.(form);
+            if (added.strength === 'weak' && !warnedWeak) {
+                // Said once, so a short password is never protected less without anyone knowing.
+                warnedWeak = true;
+                sink.warning(redact(`A secret given to this step is shorter than ${core_secrets/* MIN_SECRET_LENGTH */.vb} characters, a number or a common word: rollback-kit keeps it out of its own output, but does not ask the runner to mask it everywhere in the job log (that would hide every such word). Use a longer secret.`));
             }
         },
         redact,
+        excerpt: (text, max) => (0,core_secrets/* clip */.$Q)(redact(text), max),
     };
 }
 /** A log that keeps its lines in memory: for library tests. */
@@ -35395,17 +35400,65 @@ function memoryLog() {
     });
     return Object.assign(log, { lines });
 }
-/** A log for the terminal (the CLI): warnings to stderr, debug only when asked for. */
-function consoleLog(opts = {}) {
-    return createLog({
-        info: (m) => console.log(m),
-        warning: (m) => console.error(`warning: ${m}`),
-        debug: (m) => {
-            if (opts.debug)
-                console.error(`debug: ${m}`);
-        },
-    });
+
+;// CONCATENATED MODULE: external "node:os"
+const external_node_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:os");
+;// CONCATENATED MODULE: ./node_modules/.cache/rollback-kit-build/core/output.js
+/**
+ * The one writer between rollback-kit and the runner's log. The runner reads every line a step
+ * prints (stdout and stderr) as a possible workflow command: a line whose first non-blank
+ * characters are `::` (`::set-output`, `::add-mask::`, `::stop-commands::`…), and, in the old
+ * form, `##[name]` anywhere in a line. Our lines carry outside text (paths, migration file names,
+ * check names, server messages, a command's output), and a newline inside such text would start a
+ * new line that the runner obeys. So plain lines are split where the runner splits them (\n, \r)
+ * and each one is made inert; our own commands (annotations, masks, failure) are issued by
+ * @actions/core, which escapes their data and properties so they stay one line.
+ */
+
+
+/** Where the runner splits lines (.NET ReadLine: \r\n, \r or \n). */
+const LINE_BREAK = /\r\n|\r|\n/;
+/** The runner trims leading whitespace (.NET's definition, which includes U+0085) before looking for `::`. */
+const LEADING_COMMAND = /^([\s\u0085]*)::/;
+const OLD_FORM_COMMAND = /##\[/g;
+/**
+ * One line the runner will not read as a command: a leading `::` and any `##[` are written with
+ * the runner's own percent escapes (`%3A%3A`, `##%5B`), so the text stays readable.
+ */
+function inertLine(line) {
+    return line.replace(LEADING_COMMAND, '$1%3A%3A').replace(OLD_FORM_COMMAND, '##%5B');
 }
+/** Text of any number of lines, as the inert lines the runner will see. */
+function inertLines(text) {
+    return text.split(LINE_BREAK).map(inertLine);
+}
+const output = {
+    /** Plain log lines; nothing in `text` can become a workflow command. */
+    info(text) {
+        process.stdout.write(inertLines(text).join(external_node_os_namespaceObject.EOL) + external_node_os_namespaceObject.EOL);
+    },
+    /** An annotation: @actions/core escapes the message and the properties (title) into one line. */
+    annotate(level, message, props = {}) {
+        if (level === 'error')
+            core/* error */.z3(message, props);
+        else if (level === 'warning')
+            core/* warning */.$e(message, props);
+        else
+            core/* notice */.lm(message, props);
+    },
+    /** Only shown with step debug logging; escaped by @actions/core like an annotation. */
+    debug(message) {
+        core/* debug */.Yz(message);
+    },
+    /** Asks the runner to mask a value (`::add-mask::`, escaped by @actions/core). */
+    mask(value) {
+        core/* setSecret */.Pq(value);
+    },
+    /** The step's one `::error::` line and a non-zero exit code. */
+    fail(message) {
+        core/* setFailed */.C1(message);
+    },
+};
 
 ;// CONCATENATED MODULE: ./node_modules/.cache/rollback-kit-build/core/parse.js
 /** Parsing of the string values actions and the CLI receive; every error names the input. */
@@ -35418,7 +35471,7 @@ function parseBoolean(raw, name, fallback) {
         return true;
     if (value === 'false')
         return false;
-    throw new errors/* RollbackKitError */.d(`Input ${name} must be true or false, got "${raw}".`);
+    throw new errors/* RollbackKitError */.dp(`Input ${name} must be true or false, got "${raw}".`);
 }
 function parseNumber(raw, name, opts = {}) {
     const value = (raw ?? '').trim();
@@ -35427,12 +35480,12 @@ function parseNumber(raw, name, opts = {}) {
     const n = Number(value);
     const kind = opts.integer ? 'a whole number' : 'a number';
     if (!Number.isFinite(n) || (opts.integer && !Number.isInteger(n))) {
-        throw new errors/* RollbackKitError */.d(`Input ${name} must be ${kind}, got "${raw}".`);
+        throw new errors/* RollbackKitError */.dp(`Input ${name} must be ${kind}, got "${raw}".`);
     }
     if (opts.min !== undefined && n < opts.min)
-        throw new errors/* RollbackKitError */.d(`Input ${name} must be at least ${opts.min}, got ${n}.`);
+        throw new errors/* RollbackKitError */.dp(`Input ${name} must be at least ${opts.min}, got ${n}.`);
     if (opts.max !== undefined && n > opts.max)
-        throw new errors/* RollbackKitError */.d(`Input ${name} must be at most ${opts.max}, got ${n}.`);
+        throw new errors/* RollbackKitError */.dp(`Input ${name} must be at most ${opts.max}, got ${n}.`);
     return n;
 }
 function parseInteger(raw, name, opts = {}) {
@@ -35466,12 +35519,13 @@ function parseTime(raw, name) {
 
 
 
+
 function actionLog() {
     return createLog({
-        info: (m) => core/* info */.pq(m),
-        warning: (m) => core/* warning */.$e(m),
-        debug: (m) => core/* debug */.Yz(m),
-        mask: (v) => core/* setSecret */.Pq(v),
+        info: (m) => output.info(m),
+        warning: (m) => output.annotate('warning', m),
+        debug: (m) => output.debug(m),
+        mask: (v) => output.mask(v),
     });
 }
 /** Reads inputs by their public names; every parse error names the input. */
@@ -35481,7 +35535,7 @@ const input = {
         if (value)
             return value;
         if (opts.required)
-            throw new errors/* RollbackKitError */.d(`Input required and not supplied: ${name}.`);
+            throw new errors/* RollbackKitError */.dp(`Input required and not supplied: ${name}.`);
         return opts.default;
     },
     required(name) {
@@ -35522,9 +35576,9 @@ async function runAction(body) {
         await body(log);
     }
     catch (err) {
-        if (!(err instanceof errors/* RollbackKitError */.d) && err instanceof Error && err.stack)
+        if (!(err instanceof errors/* RollbackKitError */.dp) && err instanceof Error && err.stack)
             log.debug(err.stack);
-        core/* setFailed */.C1(log.redact((0,errors/* errorLine */.B)(err)));
+        output.fail(log.redact((0,errors/* errorLine */.BP)(err)));
     }
 }
 
@@ -35535,9 +35589,11 @@ async function runAction(body) {
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   B: () => (/* binding */ errorLine),
-/* harmony export */   d: () => (/* binding */ RollbackKitError)
+/* harmony export */   BP: () => (/* binding */ errorLine),
+/* harmony export */   dp: () => (/* binding */ RollbackKitError),
+/* harmony export */   rZ: () => (/* binding */ systemErrorMeaning)
 /* harmony export */ });
+/* unused harmony export systemErrorLine */
 /**
  * An error the user can act on: `message` says what failed and why, `hint` what to do next.
  * Entry points print it as one `::error::` line; anything else is treated as a bug.
@@ -35554,9 +35610,70 @@ class RollbackKitError extends Error {
         return this.hint ? `${this.message} ${this.hint}` : this.message;
     }
 }
+/** What a Node system error code means, in words an on-call engineer can act on. */
+const SYSTEM_ERRORS = {
+    ENOSPC: 'the disk is full',
+    EDQUOT: 'the disk quota is used up',
+    EACCES: 'permission denied',
+    EPERM: 'the operation is not permitted',
+    EROFS: 'the file system is read-only',
+    ENOENT: 'it does not exist',
+    EISDIR: 'it is a folder, not a file',
+    ENOTDIR: 'part of the path is a file, not a folder',
+    EEXIST: 'it already exists',
+    ENAMETOOLONG: 'the name is too long',
+    ELOOP: 'too many symbolic links',
+    EMFILE: 'too many open files',
+    ENFILE: 'too many open files',
+    EIO: 'an input/output error',
+    EBUSY: 'it is busy',
+};
+const OPERATIONS = {
+    open: 'open',
+    read: 'read',
+    write: 'write to',
+    mkdir: 'create the folder',
+    rename: 'move into place',
+    unlink: 'remove',
+    rmdir: 'remove',
+    stat: 'read',
+    lstat: 'read',
+    scandir: 'list',
+    access: 'access',
+    copyfile: 'copy',
+    realpath: 'resolve',
+};
+function isSystemError(err) {
+    return err instanceof Error && typeof err.code === 'string' && /^E[A-Z]+$/.test(err.code);
+}
+/** "the disk is full (ENOSPC)" for a Node system error, or undefined when `err` is not one. */
+function systemErrorMeaning(err) {
+    if (!isSystemError(err))
+        return undefined;
+    const meaning = SYSTEM_ERRORS[err.code] ?? err.message.replace(/^E[A-Z]+: /, '').split(',')[0] ?? err.code;
+    return `${meaning} (${err.code})`;
+}
+/**
+ * A Node system error (fs, spawn) as "Could not <operation> <path>: <meaning> (<code>).", or
+ * undefined when `err` is not one.
+ */
+function systemErrorLine(err) {
+    const meaning = systemErrorMeaning(err);
+    if (!meaning || !isSystemError(err))
+        return undefined;
+    const operation = err.syscall ? (OPERATIONS[err.syscall] ?? err.syscall.replace(/^spawn$/, 'start')) : undefined;
+    if (operation && err.path)
+        return `Could not ${operation} ${err.path}: ${meaning}.`;
+    if (operation)
+        return `Could not ${operation}: ${meaning}.`;
+    return `${meaning[0].toUpperCase()}${meaning.slice(1)}.`;
+}
 function errorLine(err) {
     if (err instanceof RollbackKitError)
         return err.line;
+    const system = systemErrorLine(err);
+    if (system)
+        return system;
     if (err instanceof Error)
         return `Unexpected error: ${err.message}`;
     return `Unexpected error: ${String(err)}`;
@@ -35565,24 +35682,335 @@ function errorLine(err) {
 
 /***/ }),
 
-/***/ 9423:
+/***/ 4419:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   HH: () => (/* binding */ parseConnectionString),
-/* harmony export */   ex: () => (/* binding */ isTransactionPooler),
-/* harmony export */   f3: () => (/* binding */ pgClientConfig),
-/* harmony export */   ff: () => (/* binding */ describeTarget)
+/* harmony export */   $Q: () => (/* binding */ clip),
+/* harmony export */   rE: () => (/* binding */ SecretSet),
+/* harmony export */   vb: () => (/* binding */ MIN_SECRET_LENGTH)
 /* harmony export */ });
-/* unused harmony exports withDatabase, libpqEnv */
-/* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3024);
-/* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(9979);
+/* unused harmony exports secretStrength, encodedForms, redactDeep */
+/**
+ * What counts as a secret, in which written forms it can turn up, and how it is taken out of text.
+ * The one rule for every value registered anywhere (inputs, passwords, URLs, spec headers), used by
+ * the log: call sites never decide for themselves whether a value is long enough to hide.
+ */
+/** Shorter values are "weak": too short to mask in the whole job log without masking ordinary text. */
+const MIN_SECRET_LENGTH = 6;
+/** Values that are switches or placeholders, never credentials: `?x-vercel-set-bypass-cookie=true`. */
+const COMMON_WORDS = new Set(['true', 'false', 'null', 'none', 'nil', 'undefined', 'yes', 'no', 'on', 'off', 'enabled', 'disabled']);
+const NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i;
+function secretStrength(value) {
+    const word = value.trim();
+    if (!word)
+        return undefined;
+    if (value.length < MIN_SECRET_LENGTH || COMMON_WORDS.has(word.toLowerCase()) || NUMBER.test(word))
+        return 'weak';
+    return 'strong';
+}
+/** The forms a value takes once written into a URL, a form body or a JSON string. */
+function encodedForms(value) {
+    const uri = encodeURIComponent(value);
+    const form = new URLSearchParams({ v: value }).toString().slice(2);
+    const json = JSON.stringify(value).slice(1, -1);
+    return [...new Set([value, uri, form, json])];
+}
+/**
+ * Cuts text to at most `max` characters with an ellipsis, at a space when there is one in the
+ * second half, so a word (a token) is kept whole or left out. Still redact first (`Log.excerpt`):
+ * text without spaces is cut where it must be, and a cut secret no longer matches the redactor.
+ */
+function clip(text, max) {
+    if (text.length <= max)
+        return text;
+    let cut = text.slice(0, Math.max(0, max - 1));
+    const space = cut.search(/\s\S*$/);
+    if (space >= max / 2)
+        cut = cut.slice(0, space);
+    return `${cut.trimEnd()}…`;
+}
+/**
+ * Every string inside a JSON-like value redacted, before it is serialised: escaping (JSON's \",
+ * XML's &quot;, a Markdown \|) would otherwise turn a secret into a form the redactor does not know.
+ */
+function redactDeep(value, redact) {
+    if (typeof value === 'string')
+        return redact(value);
+    if (Array.isArray(value))
+        return value.map((v) => redactDeep(v, redact));
+    if (value && typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype) {
+        return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, redactDeep(v, redact)]));
+    }
+    return value;
+}
+const REDACTED = '***';
+const escapeRegExp = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+/** The registered values and one pattern that replaces them all. */
+class SecretSet {
+    strong = new Set();
+    weak = new Set();
+    pattern;
+    /**
+     * Registers `value` and its encoded forms. Returns what the runner may mask (strong forms only),
+     * or undefined when nothing was registered.
+     *
+     * The choice for weak values: a guessed one (`?x-vercel-set-bypass-cookie=true`, `?token=abc`)
+     * is not a secret at all. A declared one (a 4-character database password) is still a secret,
+     * so it must not leak silently: our own redactor removes it where it stands as a whole word
+     * (`admin:pw@host`, not the "pw" inside "pwd"), but the runner is not asked to mask it, because
+     * `::add-mask::` would mask every occurrence in every later step of the job ("true", "admin").
+     * The runner masks `${{ secrets.* }}` values by itself in any case.
+     */
+    add(value, source) {
+        if (value === undefined)
+            return undefined;
+        const strength = secretStrength(value);
+        if (!strength || (strength === 'weak' && source === 'guessed'))
+            return undefined;
+        const set = strength === 'strong' ? this.strong : this.weak;
+        const fresh = encodedForms(value).filter((form) => !this.strong.has(form) && !set.has(form));
+        if (!fresh.length)
+            return { strength, maskable: [] };
+        for (const form of fresh)
+            set.add(form);
+        this.pattern = undefined;
+        return { strength, maskable: strength === 'strong' ? fresh : [] };
+    }
+    redact(text) {
+        if (!this.strong.size && !this.weak.size)
+            return text;
+        this.pattern ??= this.compile();
+        return text.replace(this.pattern, REDACTED);
+    }
+    compile() {
+        // Longest first, so a secret that contains another is replaced whole.
+        const all = [...[...this.strong].map((s) => ({ s, weak: false })), ...[...this.weak].map((s) => ({ s, weak: true }))].sort((a, b) => b.s.length - a.s.length);
+        const alternatives = all.map(({ s, weak }) => (weak ? `(?<![\\p{L}\\p{N}])${escapeRegExp(s)}(?![\\p{L}\\p{N}])` : escapeRegExp(s)));
+        return new RegExp(alternatives.join('|'), 'gu');
+    }
+}
+
+
+/***/ }),
+
+/***/ 5044:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   LX: () => (/* binding */ qualified),
+/* harmony export */   v4: () => (/* binding */ quoteIdent)
+/* harmony export */ });
+/* unused harmony exports listTables, countRows, countObjects, readCatalog */
+function quoteIdent(name) {
+    return `"${name.replace(/"/g, '""')}"`;
+}
+function qualified(schema, name) {
+    return `${quoteIdent(schema)}.${quoteIdent(name)}`;
+}
+/** A SQL condition selecting exactly the given schemas; the list is appended to `params`. */
+function schemaCondition(schemas, params) {
+    params.push(schemas);
+    return `n.nspname = ANY($${params.length}::text[])`;
+}
+const NOT_FROM_EXTENSION = (oidExpr, classExpr) => `NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = '${classExpr}'::regclass AND d.objid = ${oidExpr} AND d.deptype = 'e')`;
+async function listTables(session, schemas) {
+    const params = [];
+    const { rows } = await session.query(`SELECT n.nspname AS schema, c.relname AS name
+       FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+      WHERE c.relkind = 'r' AND ${schemaCondition(schemas, params)} AND ${NOT_FROM_EXTENSION('c.oid', 'pg_class')}
+      ORDER BY 1, 2`, params);
+    return rows;
+}
+/** Exact row counts. Runs in the caller's transaction, so it sees the same snapshot as pg_dump. */
+async function countRows(session, tables, excludeData = []) {
+    const excluded = new Set(excludeData.map((t) => `${t.schema}.${t.name}`));
+    const out = [];
+    for (const t of tables) {
+        if (excluded.has(`${t.schema}.${t.name}`)) {
+            out.push({ ...t, rows: null });
+            continue;
+        }
+        const { rows } = await session.query(`SELECT count(*) AS n FROM ${qualified(t.schema, t.name)}`);
+        out.push({ ...t, rows: Number(rows[0].n) });
+    }
+    return out;
+}
+async function countObjects(session, schemas) {
+    const params = [];
+    const cond = schemaCondition(schemas, params);
+    const { rows } = await session.query(`SELECT
+       (SELECT count(*) FROM pg_namespace n WHERE ${cond} AND ${NOT_FROM_EXTENSION('n.oid', 'pg_namespace')}) AS schemas,
+       (SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.relkind IN ('r','p') AND ${cond} AND ${NOT_FROM_EXTENSION('c.oid', 'pg_class')}) AS tables,
+       (SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.relkind = 'v' AND ${cond} AND ${NOT_FROM_EXTENSION('c.oid', 'pg_class')}) AS views,
+       (SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.relkind = 'm' AND ${cond} AND ${NOT_FROM_EXTENSION('c.oid', 'pg_class')}) AS "materializedViews",
+       (SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.relkind = 'S' AND ${cond} AND ${NOT_FROM_EXTENSION('c.oid', 'pg_class')}) AS sequences,
+       (SELECT count(*) FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace WHERE ${cond} AND ${NOT_FROM_EXTENSION('p.oid', 'pg_proc')}) AS functions,
+       (SELECT count(*) FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid JOIN pg_namespace n ON n.oid = c.relnamespace WHERE NOT t.tgisinternal AND ${cond}) AS triggers,
+       (SELECT count(*) FROM pg_policy p JOIN pg_class c ON c.oid = p.polrelid JOIN pg_namespace n ON n.oid = c.relnamespace WHERE ${cond}) AS policies`, params);
+    const r = rows[0];
+    return {
+        schemas: Number(r.schemas),
+        tables: Number(r.tables),
+        views: Number(r.views),
+        materializedViews: Number(r.materializedViews),
+        functions: Number(r.functions),
+        triggers: Number(r.triggers),
+        sequences: Number(r.sequences),
+        policies: Number(r.policies),
+    };
+}
+/** The catalogue of exactly these schemas, with the data of `excludeData` counted as absent. */
+async function readCatalog(session, schemas, excludeData = []) {
+    const tables = await countRows(session, await listTables(session, schemas), excludeData);
+    return { tables, objects: await countObjects(session, schemas) };
+}
+
+
+/***/ }),
+
+/***/ 8995:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+
+
+// EXPORTS
+__nccwpck_require__.d(__webpack_exports__, {
+  ff: () => (/* binding */ describeTarget),
+  ex: () => (/* binding */ isTransactionPooler),
+  HH: () => (/* binding */ parseConnectionString),
+  f3: () => (/* binding */ pgClientConfig)
+});
+
+// UNUSED EXPORTS: libpqEnv, withDatabase
+
+// EXTERNAL MODULE: external "node:fs"
+var external_node_fs_ = __nccwpck_require__(3024);
+// EXTERNAL MODULE: ./node_modules/.cache/rollback-kit-build/core/errors.js
+var errors = __nccwpck_require__(9979);
+;// CONCATENATED MODULE: ./node_modules/.cache/rollback-kit-build/core/url-secrets.js
+const SENSITIVE_NAME = /auth|cookie|token|secret|passw|^pass$|^pwd$|api[-_]?key|apikey|^key$|signature|^sig$|session|credential|bypass/i;
+/** Names that look sensitive but carry a switch: Vercel's `x-vercel-set-bypass-cookie=true|samesitenone`. */
+const NOT_SENSITIVE = /^x-vercel-set-bypass-cookie$/i;
+/** Whether a header, query or fragment parameter of this name carries a secret. */
+function isSensitiveName(name) {
+    return SENSITIVE_NAME.test(name) && !NOT_SENSITIVE.test(name);
+}
+/** `scheme://` then the authority up to its last `@`, as the WHATWG URL parser reads it. */
+const USERINFO = /^[a-z][a-z0-9+.-]*:\/\/([^/?#\\]*)@/i;
+const decode = (text) => {
+    try {
+        return decodeURIComponent(text);
+    }
+    catch {
+        return undefined;
+    }
+};
+/**
+ * Every form the URL's secrets can take in text: as written, as the URL parser serialises them,
+ * percent-decoded (with and without `+` as a space); Log.secret adds the re-encoded forms.
+ */
+function urlSecrets(text) {
+    const declared = [];
+    const guessed = [];
+    let serialised;
+    try {
+        serialised = new URL(text).href;
+    }
+    catch {
+        serialised = undefined;
+    }
+    for (const written of new Set([text, ...(serialised ? [serialised] : [])])) {
+        const userinfo = USERINFO.exec(written)?.[1];
+        if (userinfo) {
+            const colon = userinfo.indexOf(':');
+            const user = colon < 0 ? userinfo : userinfo.slice(0, colon);
+            const password = colon < 0 ? '' : userinfo.slice(colon + 1);
+            // Without a password an HTTP user name is the credential (https://<token>@host); a database
+            // user name alone is an identity (its password comes from PGPASSWORD, a passfile or trust).
+            const userIsCredential = !/^postgres(ql)?:/i.test(written);
+            const parts = password ? [userinfo, password, `${decode(user) ?? user}:${decode(password) ?? password}`] : userIsCredential ? [user] : [];
+            for (const part of parts)
+                declared.push(part, ...[decode(part)].filter((d) => d !== undefined));
+        }
+        for (const [name, value] of rawParameters(written)) {
+            if (!isSensitiveName(decode(name) ?? name))
+                continue;
+            guessed.push(value, ...[decode(value), decode(value.replace(/\+/g, ' '))].filter((d) => d !== undefined));
+        }
+    }
+    // Only HTTP sends userinfo as Basic authorization; a database URL never does.
+    const basic = /^https?:/i.test(text.trim()) ? basicAuthorization(text) : undefined;
+    if (basic)
+        declared.push(basic, basic.slice('Basic '.length));
+    return { declared: [...new Set(declared)], guessed: [...new Set(guessed)] };
+}
+function registerUrlSecrets(text, log) {
+    if (!text)
+        return;
+    const found = urlSecrets(text);
+    for (const value of found.declared)
+        log.secret(value);
+    for (const value of found.guessed)
+        log.secret(value, 'guessed');
+}
+/** `name=value` pairs of the query and the fragment, exactly as written. */
+function rawParameters(text) {
+    const hash = text.indexOf('#');
+    const question = text.indexOf('?');
+    const query = question >= 0 && (hash < 0 || question < hash) ? text.slice(question + 1, hash > question ? hash : undefined) : '';
+    const fragment = hash >= 0 ? text.slice(hash + 1) : '';
+    const pairs = [];
+    for (const part of [...query.split('&'), ...fragment.split('&')]) {
+        const eq = part.indexOf('=');
+        if (eq > 0)
+            pairs.push([part.slice(0, eq), part.slice(eq + 1)]);
+    }
+    return pairs;
+}
+/** The URL's user name and password as an HTTP Basic Authorization value, percent-decoded as curl does. */
+function basicAuthorization(text) {
+    let url;
+    try {
+        url = new URL(text);
+    }
+    catch {
+        return undefined;
+    }
+    if (!url.username && !url.password)
+        return undefined;
+    const credentials = `${decode(url.username) ?? url.username}:${decode(url.password) ?? url.password}`;
+    return `Basic ${Buffer.from(credentials).toString('base64')}`;
+}
+/**
+ * Splits a URL into what is requested and printed (no userinfo) and the Basic Authorization value
+ * its userinfo stands for. A URL without userinfo comes back unchanged.
+ */
+function splitCredentials(text) {
+    const authorization = basicAuthorization(text);
+    if (!authorization)
+        return { url: text };
+    const url = new URL(text);
+    url.username = '';
+    url.password = '';
+    return { url: url.href, authorization };
+}
+/**
+ * A URL fit for an error message about that very URL, when its secrets may not be registered yet:
+ * no userinfo, and sensitive parameter values shown as `***`. Works on text that is not a valid URL.
+ */
+function displayUrl(text) {
+    const noUserinfo = text.replace(USERINFO, (match, userinfo) => match.slice(0, match.length - userinfo.length - 1));
+    return noUserinfo.replace(/([?&#])([^=&#]+)=([^&#]*)/g, (match, sep, name) => (isSensitiveName(decode(name) ?? name) ? `${sep}${name}=***` : match));
+}
+
+;// CONCATENATED MODULE: ./node_modules/.cache/rollback-kit-build/db/connection.js
 /**
  * Connection strings, the one way every module learns where a database is. Parses URLs and libpq
  * key=value strings, registers the password as a secret before anything can print it, describes a
  * target as host:port/db for messages, and builds what node-postgres and the pg_* tools need,
  * passing the password through the environment so it never shows in a process list.
  */
+
 
 
 const DEFAULT_PORT = 5432;
@@ -35592,10 +36020,42 @@ function parseConnectionString(raw, log) {
     // Mask the whole string too: users paste it into other inputs and messages.
     log?.secret(text);
     if (!text)
-        throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .RollbackKitError */ .d('The connection string is empty.', 'Pass a URL such as postgres://user:password@host:5432/dbname.');
-    const target = /^postgres(ql)?:\/\//i.test(text) ? parseUrl(text) : parseKeyValue(text);
+        throw new errors/* RollbackKitError */.dp('The connection string is empty.', 'Pass a URL such as postgres://user:password@host:5432/dbname.');
+    const isUrl = /^postgres(ql)?:\/\//i.test(text);
+    // The password as written (percent-encoded) and in the query (?password=), before any message can show it.
+    if (isUrl && log)
+        registerUrlSecrets(text, log);
+    const target = isUrl ? parseUrl(text) : parseKeyValue(text);
     log?.secret(target.password);
+    checkReferencedFiles(target);
     return target;
+}
+/** Connection parameters that name a file libpq (and we) will read. */
+const FILE_PARAMS = ['sslrootcert', 'sslcert', 'sslkey', 'passfile'];
+/**
+ * A missing or unreadable certificate, key or password file fails here, up front and named,
+ * instead of deep inside a connection attempt or a pg_dump run.
+ */
+function checkReferencedFiles(t) {
+    for (const param of FILE_PARAMS) {
+        const path = t.params[param];
+        // sslrootcert=system means the system's certificate store (libpq 16), not a file.
+        if (!path || (param === 'sslrootcert' && path === 'system'))
+            continue;
+        let problem;
+        try {
+            if (!(0,external_node_fs_.statSync)(path).isFile())
+                problem = 'it is not a file';
+            else
+                (0,external_node_fs_.accessSync)(path, external_node_fs_.constants.R_OK);
+        }
+        catch (err) {
+            problem = (0,errors/* systemErrorMeaning */.rZ)(err) ?? 'it cannot be read';
+        }
+        if (problem) {
+            throw new errors/* RollbackKitError */.dp(`The connection string's ${param} file ${path} cannot be used: ${problem}.`, `Write the file to that path in an earlier step of the job (from a secret), or fix the ${param} parameter.`);
+        }
+    }
 }
 const ENCODE_HINT = 'Percent-encode special characters in the user name and password (@ as %40, / as %2F, # as %23, ? as %3F, % as %25, : as %3A).';
 /**
@@ -35610,15 +36070,15 @@ function checkUserInfo(text) {
         return;
     const authorityEnd = rest.search(/[/?#]/);
     if (authorityEnd >= 0 && authorityEnd < lastAt) {
-        throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .RollbackKitError */ .d('The connection string\'s password (or user name) holds a character that ends the host part of a URL, so it cannot be read safely.', ENCODE_HINT);
+        throw new errors/* RollbackKitError */.dp('The connection string\'s password (or user name) holds a character that ends the host part of a URL, so it cannot be read safely.', ENCODE_HINT);
     }
 }
-function decode(part) {
+function connection_decode(part) {
     try {
         return decodeURIComponent(part);
     }
     catch {
-        throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .RollbackKitError */ .d('The connection string has a % that does not start a percent-encoded character.', ENCODE_HINT);
+        throw new errors/* RollbackKitError */.dp('The connection string has a % that does not start a percent-encoded character.', ENCODE_HINT);
     }
 }
 function parseUrl(text) {
@@ -35629,19 +36089,19 @@ function parseUrl(text) {
         url = new URL(text.replace(/^postgres(ql)?:/i, 'http:'));
     }
     catch {
-        throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .RollbackKitError */ .d('The connection string is not a valid URL.', `Expected postgres://user:password@host:5432/dbname. ${ENCODE_HINT}`);
+        throw new errors/* RollbackKitError */.dp('The connection string is not a valid URL.', `Expected postgres://user:password@host:5432/dbname. ${ENCODE_HINT}`);
     }
     const params = {};
     url.searchParams.forEach((v, k) => (params[k] = v));
-    const host = params.host ?? decode(url.hostname).replace(/^\[(.*)\]$/, '$1');
+    const host = params.host ?? connection_decode(url.hostname).replace(/^\[(.*)\]$/, '$1');
     delete params.host;
     const port = params.port ?? url.port;
     delete params.port;
-    const database = decode(url.pathname.replace(/^\//, '')) || params.dbname || '';
+    const database = connection_decode(url.pathname.replace(/^\//, '')) || params.dbname || '';
     delete params.dbname;
-    const user = decode(url.username) || params.user || '';
+    const user = connection_decode(url.username) || params.user || '';
     delete params.user;
-    const password = url.password ? decode(url.password) : params.password;
+    const password = url.password ? connection_decode(url.password) : params.password;
     delete params.password;
     return finish({ host, port, database, user, password, params });
 }
@@ -35656,7 +36116,7 @@ function parseKeyValue(text) {
             break;
         const keyMatch = /^([A-Za-z_][A-Za-z0-9_]*)\s*=\s*/.exec(text.slice(i));
         if (!keyMatch) {
-            throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .RollbackKitError */ .d('The connection string is neither a postgres:// URL nor key=value pairs.', 'Expected postgres://user:password@host:5432/dbname or host=... port=... dbname=... user=... password=....');
+            throw new errors/* RollbackKitError */.dp('The connection string is neither a postgres:// URL nor key=value pairs.', 'Expected postgres://user:password@host:5432/dbname or host=... port=... dbname=... user=... password=....');
         }
         const key = keyMatch[1].toLowerCase();
         i += keyMatch[0].length;
@@ -35670,7 +36130,7 @@ function parseKeyValue(text) {
                 i++;
             }
             if (text[i] !== "'")
-                throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .RollbackKitError */ .d(`The connection string has an unterminated quote in the value of ${key}.`);
+                throw new errors/* RollbackKitError */.dp(`The connection string has an unterminated quote in the value of ${key}.`);
             i++;
         }
         else {
@@ -35689,7 +36149,7 @@ function parseKeyValue(text) {
 function finish(t) {
     const port = t.port ? Number(t.port) : DEFAULT_PORT;
     if (!Number.isInteger(port) || port <= 0 || port > 65535) {
-        throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .RollbackKitError */ .d(`The connection string has an invalid port "${t.port}".`);
+        throw new errors/* RollbackKitError */.dp(`The connection string has an invalid port "${t.port}".`);
     }
     const host = t.host || 'localhost';
     const user = t.user || 'postgres';
@@ -35738,7 +36198,7 @@ function sslConfig(t) {
     if (mode === 'require')
         return { rejectUnauthorized: false };
     if (mode === 'verify-ca' || mode === 'verify-full') {
-        const ca = t.params.sslrootcert ? (0,node_fs__WEBPACK_IMPORTED_MODULE_0__.readFileSync)(t.params.sslrootcert, 'utf8') : undefined;
+        const ca = t.params.sslrootcert ? (0,external_node_fs_.readFileSync)(t.params.sslrootcert, 'utf8') : undefined;
         return { rejectUnauthorized: true, ca, ...(mode === 'verify-ca' ? { checkServerIdentity: () => undefined } : {}) };
     }
     return false;
@@ -35877,6 +36337,7 @@ async function anyFileMatches(dir, names, pattern) {
 
 
 const DOWN_FILE = /^(\d+)_(.*)\.down\.sql$/;
+const TABLE = { schema: 'rollback_kit', name: 'schema_migrations' };
 const PLAIN_TRACKING_DDL = `CREATE SCHEMA IF NOT EXISTS rollback_kit;
 CREATE TABLE IF NOT EXISTS rollback_kit.schema_migrations (
   version text PRIMARY KEY,
@@ -35903,12 +36364,17 @@ const plain = {
         }
         return out.sort(_files_js__WEBPACK_IMPORTED_MODULE_0__/* .compareVersions */ .Zy);
     },
-    tracking: {
-        table: 'rollback_kit.schema_migrations',
-        lockKey: async () => undefined,
-        readApplied: (session) => (0,_tracking_js__WEBPACK_IMPORTED_MODULE_1__/* .readVersionTable */ .H)(session, 'rollback_kit.schema_migrations'),
-        revertSql: (m) => [`DELETE FROM rollback_kit.schema_migrations WHERE version = ${(0,_sql_split_js__WEBPACK_IMPORTED_MODULE_2__/* .literal */ .eu)(m.id)}`],
+    settings(config) {
+        (0,_tracking_js__WEBPACK_IMPORTED_MODULE_1__/* .refuseTableOption */ .iX)(config, 'plain', (0,_tracking_js__WEBPACK_IMPORTED_MODULE_1__/* .describeTable */ .uq)(TABLE));
+        // Our own format: the search_path the URL asks for is the one the down SQL means.
+        return { searchPath: config.params.search_path, trackingTable: async () => TABLE };
     },
+    tracking: (table) => ({
+        table: (0,_tracking_js__WEBPACK_IMPORTED_MODULE_1__/* .describeTable */ .uq)(table),
+        lockKey: async () => undefined,
+        readApplied: (session) => (0,_tracking_js__WEBPACK_IMPORTED_MODULE_1__/* .readVersionTable */ .Hx)(session, table),
+        revertSql: (m) => [`DELETE FROM ${(0,_tracking_js__WEBPACK_IMPORTED_MODULE_1__/* .sqlTable */ .XJ)(table)} WHERE version = ${(0,_sql_split_js__WEBPACK_IMPORTED_MODULE_2__/* .literal */ .eu)(m.id)}`],
+    }),
 };
 
 
@@ -35944,6 +36410,9 @@ var sql_split = __nccwpck_require__(4653);
  * dbmate: one file per migration with `-- migrate:up` and `-- migrate:down` sections;
  * `transaction:false` on the marker line opts out of the transaction. Its rollback deletes the
  * version from schema_migrations in the same transaction as the down SQL; it takes no lock.
+ * The table is `--migrations-table` (DBMATE_MIGRATIONS_TABLE), in its own schema when qualified,
+ * else in the first schema of the URL's search_path, else the current schema (pkg/driver/postgres).
+ * The URL's search_path reaches the server as a session setting, so the migrations run under it.
  */
 
 
@@ -35981,13 +36450,20 @@ const dbmate = {
         return (await (0,migrations_files/* anyFileMatches */.Af)(dir, sql, UP_MARKER)) ? 10 : 0;
     },
     load,
-    tracking: {
-        table: 'schema_migrations',
-        lockKey: async () => undefined,
-        // dbmate names the table unqualified: it lives in the first schema of the search path.
-        readApplied: (session) => (0,tracking/* readVersionTable */.H)(session, 'schema_migrations'),
-        revertSql: (m) => [`DELETE FROM schema_migrations WHERE version = ${(0,sql_split/* literal */.eu)(m.id)}`],
+    settings(config) {
+        const option = (0,tracking/* splitTableOption */.yE)(config.migrationsTable ?? 'schema_migrations', 'dbmate');
+        const searchPath = config.params.search_path;
+        return {
+            searchPath,
+            trackingTable: async (session) => ({ schema: option.schema ?? (0,tracking/* firstSearchPathSchema */.By)(searchPath) ?? (await (0,tracking/* currentSchema */.r9)(session)), name: option.name }),
+        };
     },
+    tracking: (table) => ({
+        table: (0,tracking/* describeTable */.uq)(table),
+        lockKey: async () => undefined,
+        readApplied: (session) => (0,tracking/* readVersionTable */.Hx)(session, table),
+        revertSql: (m) => [`DELETE FROM ${(0,tracking/* sqlTable */.XJ)(table)} WHERE version = ${(0,sql_split/* literal */.eu)(m.id)}`],
+    }),
 };
 
 // EXTERNAL MODULE: external "node:zlib"
@@ -35997,8 +36473,12 @@ var external_node_zlib_ = __nccwpck_require__(8522);
  * golang-migrate: `<version>_<title>.up.sql` / `.down.sql`. schema_migrations holds one row, the
  * current version and a dirty flag. A down step writes (previous version, dirty) before running
  * the SQL and (previous version, clean) after; reverting the first migration empties the table.
- * The tool locks with pg_advisory_lock on crc32(schema, table, database) times a salt.
+ * The tool locks with pg_advisory_lock on crc32(schema, table, database) times a salt. The URL's
+ * `x-migrations-table` names the table (one identifier; with `x-migrations-table-quoted=true` it is
+ * `"schema"."table"`), in the current schema unless quoted with one; the rest of the URL, search_path
+ * included, reaches the server as session settings (database/postgres/postgres.go).
  */
+
 
 
 
@@ -36033,16 +36513,39 @@ async function golang_migrate_load(dir) {
     }
     return out.sort(migrations_files/* compareVersions */.Zy);
 }
-async function table(session) {
-    const r = await session.query(`SELECT current_schema() AS schema, current_database() AS database, to_regclass(quote_ident(current_schema()) || '.schema_migrations')::text AS t`);
-    const row = r.rows[0];
-    return { schema: row.schema, database: row.database, exists: row.t !== null };
+async function exists(session, table) {
+    const r = await session.query('SELECT to_regclass($1)::text AS t', [(0,tracking/* sqlTable */.XJ)(table)]);
+    return r.rows[0]?.t != null;
+}
+/** Go's strconv.ParseBool, which the tool reads x-migrations-table-quoted with. */
+function parseGoBool(value) {
+    if (['1', 't', 'T', 'TRUE', 'true', 'True'].includes(value))
+        return true;
+    if (['0', 'f', 'F', 'FALSE', 'false', 'False'].includes(value))
+        return false;
+    throw new errors/* RollbackKitError */.dp(`x-migrations-table-quoted in database-url is "${value}", which golang-migrate cannot read as true or false.`);
+}
+/** The table option as the tool reads it: { schema } only when quoted as "schema"."table". */
+function tableOption(config) {
+    const fromUrl = config.params['x-migrations-table'];
+    if (config.migrationsTable && fromUrl && config.migrationsTable !== fromUrl) {
+        throw new errors/* RollbackKitError */.dp(`migrations-table "${config.migrationsTable}" and x-migrations-table "${fromUrl}" in database-url disagree.`, 'golang-migrate reads x-migrations-table: give the table once.');
+    }
+    const option = config.migrationsTable || fromUrl || 'schema_migrations';
+    const quoted = config.params['x-migrations-table-quoted'] ? parseGoBool(config.params['x-migrations-table-quoted']) : false;
+    if (!quoted)
+        return { name: option };
+    const parts = [...option.matchAll(/"(.*?)"/g)].map((m) => m[1]);
+    if (!option.startsWith('"') || !option.endsWith('"') || parts.length === 0 || parts.length > 2) {
+        throw new errors/* RollbackKitError */.dp(`x-migrations-table is "${option}", but with x-migrations-table-quoted it must read "schema"."table" or "table".`);
+    }
+    return parts.length === 2 ? { schema: parts[0], name: parts[1] } : { name: parts[0] };
 }
 /** The tool's SetVersion: TRUNCATE, then one row unless it is "no version" and clean. */
-function setVersion(version, dirty) {
-    const sql = ['TRUNCATE schema_migrations'];
+function setVersion(table, version, dirty) {
+    const sql = [`TRUNCATE ${(0,tracking/* sqlTable */.XJ)(table)}`];
     if (version !== undefined || dirty)
-        sql.push(`INSERT INTO schema_migrations (version, dirty) VALUES (${(0,sql_split/* literal */.eu)(version ?? '-1')}, ${dirty})`);
+        sql.push(`INSERT INTO ${(0,tracking/* sqlTable */.XJ)(table)} (version, dirty) VALUES (${(0,sql_split/* literal */.eu)(version ?? '-1')}, ${dirty})`);
     return sql;
 }
 const golangMigrate = {
@@ -36053,33 +36556,40 @@ const golangMigrate = {
         return entries.some((n) => FILE.exec(n)?.[3] === 'up') ? 8 : 0;
     },
     load: golang_migrate_load,
-    tracking: {
-        table: 'schema_migrations',
+    settings(config) {
+        const option = tableOption(config);
+        return {
+            searchPath: config.params.search_path,
+            trackingTable: async (session) => ({ schema: option.schema ?? (await (0,tracking/* currentSchema */.r9)(session)), name: option.name }),
+        };
+    },
+    tracking: (table) => ({
+        table: (0,tracking/* describeTable */.uq)(table),
         async lockKey(session) {
-            const t = await table(session);
-            return golangMigrateLockKey(t.database, t.schema, 'schema_migrations');
+            const r = await session.query('SELECT current_database() AS database');
+            return golangMigrateLockKey(r.rows[0].database, table.schema, table.name);
         },
         async readApplied(session, files) {
-            if (!(await table(session)).exists)
+            if (!(await exists(session, table)))
                 return undefined;
-            const r = await session.query('SELECT version::text AS version FROM schema_migrations LIMIT 1');
+            const r = await session.query(`SELECT version::text AS version FROM ${(0,tracking/* sqlTable */.XJ)(table)} LIMIT 1`);
             const current = r.rows[0]?.version;
             if (current === undefined || current === '-1')
                 return [];
             if (!files.some((f) => f.id === current)) {
-                throw new errors/* RollbackKitError */.d(`schema_migrations says version ${current} is applied, but the migrations folder has no file for version ${current}.`, 'Check that migrations-dir points at the folder this database was migrated from (and that the checkout is the deployed commit).');
+                throw new errors/* RollbackKitError */.dp(`${(0,tracking/* describeTable */.uq)(table)} says version ${current} is applied, but the migrations folder has no file for version ${current}.`, 'Check that migrations-dir points at the folder this database was migrated from (and that the checkout is the deployed commit).');
             }
             return files.filter((f) => BigInt(f.id) <= BigInt(current)).map((f) => f.id);
         },
-        startSql: (_m, previous) => setVersion(previous?.id, true),
-        revertSql: (_m, previous) => setVersion(previous?.id, false),
+        startSql: (_m, previous) => setVersion(table, previous?.id, true),
+        revertSql: (_m, previous) => setVersion(table, previous?.id, false),
         async dirtyVersion(session) {
-            if (!(await table(session)).exists)
+            if (!(await exists(session, table)))
                 return undefined;
-            const r = await session.query('SELECT version::text AS version FROM schema_migrations WHERE dirty LIMIT 1');
+            const r = await session.query(`SELECT version::text AS version FROM ${(0,tracking/* sqlTable */.XJ)(table)} WHERE dirty LIMIT 1`);
             return r.rows[0]?.version;
         },
-    },
+    }),
 };
 
 ;// CONCATENATED MODULE: ./node_modules/.cache/rollback-kit-build/migrations/formats/node-pg-migrate.js
@@ -36088,8 +36598,11 @@ const golangMigrate = {
  * migrations hold their down in code, which we do not run). `pgmigrations` records the file name
  * without extension; the tool's down deletes that row in the same transaction and locks with
  * pg_try_advisory_lock(7241865325823964). Its next `up` refuses a gap (checkOrder), so only the
- * newest applied migrations can be reverted.
+ * newest applied migrations can be reverted. Its table is `--migrations-schema`.`--migrations-table`
+ * (default public.pgmigrations); it connects with node-postgres, which does not read a URL's
+ * search_path, so neither do we for this format.
  */
+
 
 
 
@@ -36098,6 +36611,10 @@ const NODE_PG_MIGRATE_LOCK_KEY = '7241865325823964';
 const marker = (direction) => new RegExp(`^\\s*--[\\s-]*${direction}\\s+migration`, 'im');
 const UP = marker('up');
 const DOWN = marker('down');
+/** Migrations in code, named as the tool names them: a numeric (timestamp) prefix. */
+const CODE_MIGRATION = /^\d+.*\.(js|cjs|mjs|ts|cts|mts)$/;
+/** The argument every node-pg-migrate migration in code receives. */
+const PGM = /\bpgm\b/;
 function parseNodePgMigrate(text) {
     const up = text.search(UP);
     const down = text.search(DOWN);
@@ -36118,7 +36635,13 @@ const nodePgMigrate = {
     defaultDirs: ['migrations'],
     linearHistory: true,
     async detect(dir, entries) {
-        return (await (0,migrations_files/* anyFileMatches */.Af)(dir, entries.filter((n) => n.endsWith('.sql')), UP)) ? 9 : 0;
+        if (await (0,migrations_files/* anyFileMatches */.Af)(dir, entries.filter((n) => n.endsWith('.sql')), UP))
+            return 9;
+        const code = entries.filter((n) => CODE_MIGRATION.test(n));
+        if (code.length === 0)
+            return 0;
+        // Timestamped JS/TS files are the tool's layout; the pgm argument makes it certain.
+        return (await (0,migrations_files/* anyFileMatches */.Af)(dir, code, PGM)) ? 7 : 2;
     },
     async load(dir) {
         const out = [];
@@ -36126,7 +36649,7 @@ const nodePgMigrate = {
             const id = name.slice(0, name.length - (0,external_node_path_.extname)(name).length);
             const version = (0,migrations_files/* leadingVersion */.tP)(name) ?? '';
             if ((0,external_node_path_.extname)(name) !== '.sql') {
-                out.push({ version, id, name, addedPath: name, downLine: 1, noTransaction: false, missingReason: 'a JavaScript/TypeScript migration: its down is code, not SQL' });
+                out.push({ version, id, name, addedPath: name, downLine: 1, noTransaction: false, missingReason: 'a JavaScript/TypeScript migration: its down is code, not SQL', downCode: true });
                 continue;
             }
             const parsed = parseNodePgMigrate((await (0,migrations_files/* readText */.yR)(dir, name)) ?? '');
@@ -36134,23 +36657,41 @@ const nodePgMigrate = {
         }
         return out.sort(compare);
     },
-    tracking: {
-        table: 'public.pgmigrations',
+    settings(config) {
+        const option = (0,tracking/* splitTableOption */.yE)(config.migrationsTable ?? 'pgmigrations', 'node-pg-migrate');
+        return { trackingTable: async () => ({ schema: option.schema ?? 'public', name: option.name }) };
+    },
+    tracking: (table) => ({
+        table: (0,tracking/* describeTable */.uq)(table),
         lockKey: async () => NODE_PG_MIGRATE_LOCK_KEY,
         async readApplied(session) {
-            const exists = await session.query(`SELECT to_regclass('public.pgmigrations')::text AS t`);
+            const exists = await session.query('SELECT to_regclass($1)::text AS t', [(0,tracking/* sqlTable */.XJ)(table)]);
             if (!exists.rows[0]?.t)
                 return undefined;
             // The tool's own order of what ran (runner.ts getRunMigrations).
-            const rows = await session.query('SELECT name FROM public.pgmigrations ORDER BY run_on, id');
+            const rows = await session.query(`SELECT name FROM ${(0,tracking/* sqlTable */.XJ)(table)} ORDER BY run_on, id`);
             return rows.rows.map((r) => r.name);
         },
-        revertSql: (m) => [`DELETE FROM public.pgmigrations WHERE name = ${(0,sql_split/* literal */.eu)(m.id)}`],
+        revertSql: (m) => [`DELETE FROM ${(0,tracking/* sqlTable */.XJ)(table)} WHERE name = ${(0,sql_split/* literal */.eu)(m.id)}`],
+    }),
+    ownDownCommand(count, dir, table) {
+        const options = [`-m ${shellWord(dir)}`];
+        if (table.schema !== 'public')
+            options.push(`--migrations-schema ${shellWord(table.schema)}`);
+        if (table.name !== 'pgmigrations')
+            options.push(`--migrations-table ${shellWord(table.name)}`);
+        return `npx node-pg-migrate down ${count} ${options.join(' ')}`;
     },
 };
+/** A word for a shell command line: quoted when it holds anything but plain path characters. */
+function shellWord(word) {
+    return /^[\w./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
+}
 
 // EXTERNAL MODULE: ./node_modules/.cache/rollback-kit-build/migrations/formats/plain.js
 var plain = __nccwpck_require__(8195);
+// EXTERNAL MODULE: ./node_modules/.cache/rollback-kit-build/db/catalog.js
+var catalog = __nccwpck_require__(5044);
 ;// CONCATENATED MODULE: ./node_modules/.cache/rollback-kit-build/migrations/formats/prisma.js
 /**
  * Prisma Migrate: `prisma/migrations/<timestamp>_name/migration.sql`, with `down.sql` beside it as
@@ -36158,8 +36699,11 @@ var plain = __nccwpck_require__(8195);
  * migration's row, which is what `prisma migrate resolve --rolled-back` does; `migrate deploy` then
  * applies it again. A row neither finished nor rolled back is a migration that failed midway (the
  * partial deploy the runbooks describe): it counts as applied, so its down SQL can clean it up.
- * Prisma locks with pg_advisory_lock(72707369).
+ * Prisma locks with pg_advisory_lock(72707369). The URL's `schema` parameter (default public) is
+ * where Prisma keeps _prisma_migrations and the search_path its migrations run with.
  */
+
+
 
 
 const PRISMA_LOCK_KEY = '72707369';
@@ -36191,34 +36735,44 @@ const prisma = {
         }
         return out.sort(migrations_files/* compareVersions */.Zy);
     },
-    tracking: {
-        table: '_prisma_migrations',
+    settings(config) {
+        const schema = config.params.schema || 'public';
+        (0,tracking/* refuseTableOption */.iX)(config, 'prisma', (0,tracking/* describeTable */.uq)({ schema, name: '_prisma_migrations' }));
+        return { searchPath: (0,catalog/* quoteIdent */.v4)(schema), trackingTable: async () => ({ schema, name: '_prisma_migrations' }) };
+    },
+    tracking: (table) => ({
+        table: (0,tracking/* describeTable */.uq)(table),
         lockKey: async () => PRISMA_LOCK_KEY,
         async readApplied(session, files) {
-            const exists = await session.query(`SELECT to_regclass('_prisma_migrations')::text AS t`);
+            const exists = await session.query('SELECT to_regclass($1)::text AS t', [(0,tracking/* sqlTable */.XJ)(table)]);
             if (!exists.rows[0]?.t)
                 return undefined;
-            const rows = await session.query('SELECT DISTINCT migration_name FROM _prisma_migrations WHERE rolled_back_at IS NULL');
+            const rows = await session.query(`SELECT DISTINCT migration_name FROM ${(0,tracking/* sqlTable */.XJ)(table)} WHERE rolled_back_at IS NULL`);
             // Prisma orders migrations by folder name.
             const order = new Map(files.map((f, i) => [f.id, i]));
             return rows.rows
                 .map((r) => r.migration_name)
                 .sort((a, b) => (order.get(a) ?? Infinity) - (order.get(b) ?? Infinity) || (a < b ? -1 : a > b ? 1 : 0));
         },
-        revertSql: (m) => [`UPDATE _prisma_migrations SET rolled_back_at = now() WHERE migration_name = ${(0,sql_split/* literal */.eu)(m.id)} AND rolled_back_at IS NULL`],
-    },
+        revertSql: (m) => [`UPDATE ${(0,tracking/* sqlTable */.XJ)(table)} SET rolled_back_at = now() WHERE migration_name = ${(0,sql_split/* literal */.eu)(m.id)} AND rolled_back_at IS NULL`],
+    }),
 };
 
 ;// CONCATENATED MODULE: ./node_modules/.cache/rollback-kit-build/migrations/formats/supabase.js
 /**
  * Supabase CLI: `supabase/migrations/<timestamp>_name.sql`, no down files of its own; we read the
- * down SQL from `<timestamp>_name.down.sql` beside it or from a `down/` folder. Reverting deletes
- * the row from supabase_migrations.schema_migrations, as `migration repair --status reverted` does.
+ * down SQL from a `down/` folder (which the CLI does not read) or, for folders written before that
+ * was recommended, from `<timestamp>_name.down.sql` beside the migration. The CLI takes that second
+ * file for a migration of its own with the same version, so it is read with a warning. Reverting
+ * deletes the row from supabase_migrations.schema_migrations, as `migration repair --status
+ * reverted` does.
  */
 
 
 
+// The CLI's own migration pattern: every file in the folder that matches it is a migration to the CLI.
 const UP_FILE = /^(\d+)_(.*)\.sql$/;
+const TABLE = { schema: 'supabase_migrations', name: 'schema_migrations' };
 const supabase = {
     name: 'supabase',
     defaultDirs: ['supabase/migrations'],
@@ -36243,12 +36797,27 @@ const supabase = {
         }
         return out.sort(migrations_files/* compareVersions */.Zy);
     },
-    tracking: {
-        table: 'supabase_migrations.schema_migrations',
-        lockKey: async () => undefined,
-        readApplied: (session) => (0,tracking/* readVersionTable */.H)(session, 'supabase_migrations.schema_migrations'),
-        revertSql: (m) => [`DELETE FROM supabase_migrations.schema_migrations WHERE version = ${(0,sql_split/* literal */.eu)(m.id)}`],
+    settings(config) {
+        (0,tracking/* refuseTableOption */.iX)(config, 'supabase', (0,tracking/* describeTable */.uq)(TABLE));
+        // The CLI connects with pgx, which sends the URL's search_path as a session setting.
+        return { searchPath: config.params.search_path, trackingTable: async () => TABLE };
     },
+    layoutWarnings(_dir, files) {
+        const beside = files.map((f) => f.downFile).filter((f) => f !== undefined && !f.startsWith('down/'));
+        if (beside.length === 0)
+            return [];
+        const shown = beside.slice(0, 3).join(', ') + (beside.length > 3 ? ` and ${beside.length - 3} more` : '');
+        return [
+            `Down files ${shown} sit beside the migrations, where the Supabase CLI takes every <timestamp>_name.sql file for a migration: \`supabase db push\` would see each as a second migration with the version of the one it undoes, and could apply it. ` +
+                'Move them to supabase/migrations/down/<timestamp>_name.sql (the CLI does not read that folder); this run reads them where they are.',
+        ];
+    },
+    tracking: (table) => ({
+        table: (0,tracking/* describeTable */.uq)(table),
+        lockKey: async () => undefined,
+        readApplied: (session) => (0,tracking/* readVersionTable */.Hx)(session, table),
+        revertSql: (m) => [`DELETE FROM ${(0,tracking/* sqlTable */.XJ)(table)} WHERE version = ${(0,sql_split/* literal */.eu)(m.id)}`],
+    }),
 };
 
 ;// CONCATENATED MODULE: ./node_modules/.cache/rollback-kit-build/migrations/types.js
@@ -36279,24 +36848,24 @@ function parseFormatName(raw) {
     const value = (raw ?? '').trim().toLowerCase() || 'auto';
     if (value === 'auto' || FORMAT_NAMES.includes(value))
         return value;
-    throw new errors/* RollbackKitError */.d(`Input format must be auto or one of ${FORMAT_NAMES.join(', ')}, got "${raw}".`);
+    throw new errors/* RollbackKitError */.dp(`Input format must be auto or one of ${FORMAT_NAMES.join(', ')}, got "${raw}".`);
 }
 /** The folder to read: the one given, or the first of the tools' default folders that exists under `root`. */
 function resolveMigrationsDir(root, given, format) {
     if (given) {
         const dir = (0,external_node_path_.resolve)(root, given);
         if (!(0,external_node_fs_.existsSync)(dir) || !(0,external_node_fs_.statSync)(dir).isDirectory()) {
-            throw new errors/* RollbackKitError */.d(`migrations-dir ${given} is not a folder in ${root}.`, 'Check the path (relative to the workspace) and that actions/checkout ran before this step.');
+            throw new errors/* RollbackKitError */.dp(`migrations-dir ${given} is not a folder in ${root}.`, 'Check the path (relative to the workspace) and that actions/checkout ran before this step.');
         }
         return dir;
     }
     const candidates = format === 'auto' ? [...new Set(Object.values(FORMATS).flatMap((f) => f.defaultDirs))] : FORMATS[format].defaultDirs;
     const found = candidates.map((c) => (0,external_node_path_.join)(root, c)).filter((d) => (0,external_node_fs_.existsSync)(d) && (0,external_node_fs_.statSync)(d).isDirectory());
     if (found.length === 0) {
-        throw new errors/* RollbackKitError */.d(`No migrations folder found: none of ${candidates.join(', ')} exists in the workspace.`, 'Set migrations-dir to the folder holding your migrations.');
+        throw new errors/* RollbackKitError */.dp(`No migrations folder found: none of ${candidates.join(', ')} exists in the workspace.`, 'Set migrations-dir to the folder holding your migrations.');
     }
     if (found.length > 1 && format === 'auto') {
-        throw new errors/* RollbackKitError */.d(`Several migrations folders exist (${found.map((d) => d.slice(root.length + 1)).join(', ')}), so which one to revert is unclear.`, 'Set migrations-dir (and format) explicitly.');
+        throw new errors/* RollbackKitError */.dp(`Several migrations folders exist (${found.map((d) => d.slice(root.length + 1)).join(', ')}), so which one to revert is unclear.`, 'Set migrations-dir (and format) explicitly.');
     }
     return found[0];
 }
@@ -36305,7 +36874,7 @@ async function pickFormat(dir, format) {
         return FORMATS[format];
     const entries = await (0,migrations_files/* listNames */.Zv)(dir);
     if (entries.length === 0) {
-        throw new errors/* RollbackKitError */.d(`The migrations folder ${dir} is empty.`, 'Point migrations-dir at the folder that holds the migration files.');
+        throw new errors/* RollbackKitError */.dp(`The migrations folder ${dir} is empty.`, 'Point migrations-dir at the folder that holds the migration files.');
     }
     let best;
     for (const f of Object.values(FORMATS)) {
@@ -36314,7 +36883,7 @@ async function pickFormat(dir, format) {
             best = { format: f, score };
     }
     if (!best) {
-        throw new errors/* RollbackKitError */.d(`Cannot tell which migration tool the files in ${dir} belong to.`, `Set format to one of ${FORMAT_NAMES.join(', ')} (see the docs for the file layout each expects).`);
+        throw new errors/* RollbackKitError */.dp(`Cannot tell which migration tool the files in ${dir} belong to.`, `Set format to one of ${FORMAT_NAMES.join(', ')} (see the docs for the file layout each expects).`);
     }
     return best.format;
 }
@@ -36322,7 +36891,7 @@ async function pickFormat(dir, format) {
 
 /***/ }),
 
-/***/ 5461:
+/***/ 1024:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -36332,12 +36901,14 @@ __nccwpck_require__.d(__webpack_exports__, {
   a: () => (/* binding */ revertMigrations)
 });
 
+// EXTERNAL MODULE: external "node:path"
+var external_node_path_ = __nccwpck_require__(6760);
 // EXTERNAL MODULE: external "node:perf_hooks"
 var external_node_perf_hooks_ = __nccwpck_require__(643);
 // EXTERNAL MODULE: ./node_modules/.cache/rollback-kit-build/core/errors.js
 var errors = __nccwpck_require__(9979);
-// EXTERNAL MODULE: ./node_modules/.cache/rollback-kit-build/db/connection.js
-var connection = __nccwpck_require__(9423);
+// EXTERNAL MODULE: ./node_modules/.cache/rollback-kit-build/db/connection.js + 1 modules
+var connection = __nccwpck_require__(8995);
 // EXTERNAL MODULE: ./node_modules/pg/esm/index.mjs
 var esm = __nccwpck_require__(3849);
 ;// CONCATENATED MODULE: ./node_modules/.cache/rollback-kit-build/db/session.js
@@ -36349,7 +36920,7 @@ var esm = __nccwpck_require__(3849);
 
 
 /** A failure to open a session; `code` keeps the driver's or PostgreSQL's code (ECONNREFUSED, 28P01, …). */
-class ConnectionError extends errors/* RollbackKitError */.d {
+class ConnectionError extends errors/* RollbackKitError */.dp {
     code;
     constructor(message, hint, code) {
         super(message, hint);
@@ -36361,8 +36932,27 @@ class ConnectionError extends errors/* RollbackKitError */.d {
         return ['28P01', '28000', '3D000'].includes(this.code);
     }
 }
+const READ_ONLY_OPTION = '-c default_transaction_read_only=on';
 async function connect(target, opts = {}) {
-    const client = new esm/* default.Client */.Ay.Client((0,connection/* pgClientConfig */.f3)(target, opts));
+    const config = (0,connection/* pgClientConfig */.f3)(target, opts);
+    // A transaction pooler hands the session's startup options to server sessions others share
+    // (or refuses them): there the caller's own READ ONLY transaction is what holds.
+    if (!opts.readOnly || (0,connection/* isTransactionPooler */.ex)(target))
+        return session_open(target, config);
+    try {
+        // After the URL's own options, so that a `-c default_transaction_read_only=off` there loses.
+        return await session_open(target, { ...config, options: [config.options, READ_ONLY_OPTION].filter(Boolean).join(' ') });
+    }
+    catch (err) {
+        // Poolers such as pgbouncer refuse startup parameters they do not know. The caller's own
+        // READ ONLY transaction still holds there; the session default is a second line only.
+        if (err instanceof ConnectionError && /unsupported startup parameter/i.test(err.message))
+            return session_open(target, config);
+        throw err;
+    }
+}
+async function session_open(target, config) {
+    const client = new esm/* default.Client */.Ay.Client(config);
     // A dropped connection must surface on the next query, not crash the process.
     client.on('error', () => undefined);
     try {
@@ -36415,14 +37005,77 @@ function connectionError(target, err) {
     return fail(`Cannot connect to PostgreSQL at ${where}: ${message}.`);
 }
 
+;// CONCATENATED MODULE: ./node_modules/.cache/rollback-kit-build/db/server-identity.js
+/**
+ * The live server's identity. pg_control_system() is executable by every role on a stock server;
+ * a managed service may revoke it, and then the comparison falls back to host, port and database.
+ */
+async function readServerIdentity(session, target) {
+    let systemIdentifier = null;
+    try {
+        const r = await session.query('SELECT system_identifier::text AS id FROM pg_control_system()');
+        systemIdentifier = r.rows[0]?.id ?? null;
+    }
+    catch {
+        systemIdentifier = null;
+    }
+    return { host: target.host, port: target.port, database: target.database, systemIdentifier };
+}
+/** `host:port/db (system identifier N)`: how messages name each side; never holds a secret. */
+function describeIdentity(i) {
+    const host = i.host.includes(':') ? `[${i.host}]` : i.host;
+    return `${host}:${i.port}/${i.database} (system identifier ${i.systemIdentifier ?? 'unknown'})`;
+}
+/**
+ * The snapshot's source as its manifest records it. Manifests written before the server was
+ * recorded hold only `target` ("host:port/db"): their identifier is null.
+ */
+function snapshotSource(manifest) {
+    const s = manifest.server;
+    if (typeof s.host === 'string' && typeof s.port === 'number') {
+        return { host: s.host, port: s.port, database: manifest.database, systemIdentifier: s.systemIdentifier ?? null };
+    }
+    const m = /^(?:\[(.*)\]|([^:]*)):(\d+)\//.exec(manifest.target ?? '');
+    return { host: m?.[1] ?? m?.[2] ?? '', port: Number(m?.[3] ?? 0), database: manifest.database, systemIdentifier: null };
+}
+function sameHost(a, b) {
+    return a.toLowerCase() === b.toLowerCase();
+}
+/**
+ * The rule: a different database name is another database. Otherwise, when both sides have a
+ * system identifier it decides (same identifier = same database, whatever host name reached it);
+ * when either lacks one, host and port must match too.
+ */
+function compareSource(snapshot, target) {
+    const sides = `(snapshot: ${describeIdentity(snapshot)}; target: ${describeIdentity(target)})`;
+    const haveIds = snapshot.systemIdentifier !== null && target.systemIdentifier !== null;
+    const basis = haveIds ? 'system-identifier' : 'host-port-database';
+    if (snapshot.database !== target.database) {
+        return { same: false, basis, message: `The snapshot is of another database ${sides}.` };
+    }
+    if (haveIds) {
+        const same = snapshot.systemIdentifier === target.systemIdentifier;
+        return { same, basis, message: same ? `The snapshot is of this database ${sides}.` : `The snapshot is of a database of the same name on another server ${sides}.` };
+    }
+    const same = sameHost(snapshot.host, target.host) && snapshot.port === target.port;
+    const why = snapshot.systemIdentifier === null
+        ? 'the manifest records no system identifier (taken before it was recorded, or by a user the server did not let read it)'
+        : 'the server does not let this user read its system identifier';
+    return {
+        same,
+        basis,
+        message: same
+            ? `The snapshot is taken to be of this database by host, port and name, because ${why} ${sides}.`
+            : `The snapshot cannot be shown to be of this database: host or port differ, and ${why} ${sides}.`,
+    };
+}
+
 // EXTERNAL MODULE: external "node:fs"
 var external_node_fs_ = __nccwpck_require__(3024);
 // EXTERNAL MODULE: external "node:crypto"
 var external_node_crypto_ = __nccwpck_require__(7598);
 // EXTERNAL MODULE: external "node:fs/promises"
 var promises_ = __nccwpck_require__(1455);
-// EXTERNAL MODULE: external "node:path"
-var external_node_path_ = __nccwpck_require__(6760);
 ;// CONCATENATED MODULE: external "node:child_process"
 const external_node_child_process_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:child_process");
 ;// CONCATENATED MODULE: ./node_modules/.cache/rollback-kit-build/core/process.js
@@ -36436,8 +37089,14 @@ function runProcess(command, args, opts = {}) {
             cwd: opts.cwd,
             // eslint-disable-next-line no-restricted-properties -- children inherit PATH and HOME, not inputs
             env: { ...process.env, ...opts.env },
-            stdio: ['ignore', 'pipe', 'pipe'],
+            stdio: [opts.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'],
+            signal: opts.signal,
         });
+        if (opts.stdin) {
+            // The program may exit before reading everything (an error stops psql): not our failure.
+            child.stdin.on('error', () => undefined);
+            opts.stdin.pipe(child.stdin);
+        }
         let stdout = '';
         let stderr = '';
         let timedOut = false;
@@ -36448,17 +37107,28 @@ function runProcess(command, args, opts = {}) {
                 setTimeout(() => child.kill('SIGKILL'), 5000).unref();
             }, opts.timeoutMs)
             : undefined;
-        child.stdout.on('data', (d) => {
-            if (stdout.length < MAX_CAPTURE)
-                stdout += d.toString();
-        });
+        const cut = { stdout: false, stderr: false };
+        if (opts.stdout)
+            child.stdout.pipe(opts.stdout);
+        else
+            child.stdout.on('data', (d) => {
+                if (stdout.length < MAX_CAPTURE)
+                    stdout += d.toString();
+                else
+                    cut.stdout = true;
+            });
         child.stderr.on('data', (d) => {
             const text = d.toString();
             if (stderr.length < MAX_CAPTURE)
                 stderr += text;
+            else
+                cut.stderr = true;
             opts.onStderr?.(text);
         });
         child.on('error', (err) => {
+            // An abort is reported by the exit below (signal SIGTERM), not as a failure to start.
+            if (err.name === 'AbortError')
+                return;
             if (timer)
                 clearTimeout(timer);
             reject(err);
@@ -36466,9 +37136,13 @@ function runProcess(command, args, opts = {}) {
         child.on('close', (code, signal) => {
             if (timer)
                 clearTimeout(timer);
-            resolve({ code, signal, stdout, stderr, timedOut });
+            resolve({ code, signal, stdout: wholeLines(stdout, cut.stdout), stderr: wholeLines(stderr, cut.stderr), timedOut });
         });
     });
+}
+/** Capture that was cut ends at a line end: a line cut mid-way could end in a secret's prefix, which no redaction matches. */
+function wholeLines(text, wasCut) {
+    return wasCut ? text.slice(0, text.lastIndexOf('\n') + 1) : text;
 }
 
 ;// CONCATENATED MODULE: ./node_modules/.cache/rollback-kit-build/db/pg-tools.js
@@ -36530,13 +37204,13 @@ function candidates(name, opts) {
  */
 async function findPgTool(name, serverMajor, opts = {}) {
     const installHint = `Install the client for PostgreSQL ${serverMajor}: sudo apt-get install -y postgresql-client-${serverMajor} ` +
-        `(from the PGDG apt repository, apt.postgresql.org), then it is found in ${DEFAULT_VERSIONED_ROOT}/${serverMajor}/bin; or pass its path in pg-dump-path.`;
+        `(from the PGDG apt repository, apt.postgresql.org), then it is found in ${DEFAULT_VERSIONED_ROOT}/${serverMajor}/bin${opts.pathInput ? `; or pass its path in ${opts.pathInput}` : ''}.`;
     if (opts.explicitPath) {
         const v = executable(opts.explicitPath) ? await toolVersion(opts.explicitPath) : undefined;
         if (!v)
-            throw new errors/* RollbackKitError */.d(`${name} at ${opts.explicitPath} does not exist or is not a PostgreSQL ${name}.`, installHint);
+            throw new errors/* RollbackKitError */.dp(`${name} at ${opts.explicitPath} does not exist or is not a PostgreSQL ${name}.`, installHint);
         if (v.major < serverMajor) {
-            throw new errors/* RollbackKitError */.d(`${name} ${v.version} at ${opts.explicitPath} is older than the server (PostgreSQL ${serverMajor}) and would refuse to run.`, installHint);
+            throw new errors/* RollbackKitError */.dp(`${name} ${v.version} at ${opts.explicitPath} is older than the server (PostgreSQL ${serverMajor}) and would refuse to run.`, installHint);
         }
         return { name, path: opts.explicitPath, ...v };
     }
@@ -36550,7 +37224,7 @@ async function findPgTool(name, serverMajor, opts = {}) {
     if (fit)
         return fit;
     const found = seen.length ? `found only ${seen.map((t) => `${t.version} (${t.path})`).join(', ')}` : 'none found on PATH or in ' + DEFAULT_VERSIONED_ROOT;
-    throw new errors/* RollbackKitError */.d(`No ${name} of version ${serverMajor} or newer: ${found}.`, installHint);
+    throw new errors/* RollbackKitError */.dp(`No ${name} of version ${serverMajor} or newer: ${found}.`, installHint);
 }
 /** The tool of the same installation as another one (pg_restore beside the chosen pg_dump). */
 async function siblingTool(of, name, serverMajor, opts = {}) {
@@ -36562,14 +37236,28 @@ async function siblingTool(of, name, serverMajor, opts = {}) {
     }
     return findPgTool(name, serverMajor, { ...opts, explicitPath: undefined });
 }
+const TOOL_PREFIX = /^(pg_dump|pg_restore|psql):\s*/;
 /**
  * The line of a pg_dump / pg_restore / psql stderr worth showing: the first that reports an error,
- * else the first at all, without the tool's `name: error:` prefix. Empty when stderr is.
+ * else the first at all, without the tool's `name: error:` prefix, followed by the server's own
+ * reason and hint that the tool printed after it ("detail: Error message from server: FATAL: …",
+ * "HINT: …"): "PQgetCopyData() failed" alone does not say the connection was terminated.
+ * Empty when stderr is.
  */
 function toolErrorLine(stderr) {
-    const lines = stderr.split('\n').map((l) => l.trim()).filter(Boolean);
-    const line = lines.find((l) => /error|fatal|could not/i.test(l)) ?? lines[0] ?? '';
-    return line.replace(/^(pg_dump|pg_restore|psql):\s*(error:\s*)?/, '');
+    const lines = stderr.split('\n').map((l) => l.trim().replace(/\s+/g, ' ')).filter(Boolean);
+    const at = Math.max(0, lines.findIndex((l) => /error|fatal|could not/i.test(l)));
+    const main = (lines[at] ?? '').replace(TOOL_PREFIX, '').replace(/^error:\s*/, '');
+    const reasons = [];
+    for (const line of lines.slice(at + 1)) {
+        const rest = line.replace(TOOL_PREFIX, '');
+        if (/^error:/.test(rest))
+            break;
+        const reason = /^detail: Error message from server: (.+)$/.exec(rest)?.[1] ?? /^(?:hint|HINT|DETAIL): (.+)$/.exec(rest)?.[0];
+        if (reason && !main.includes(reason) && !reasons.includes(reason))
+            reasons.push(reason.replace(/^hint: /, 'HINT: '));
+    }
+    return [main, ...reasons].map((part) => part.replace(/\.+$/, '')).join('; ');
 }
 
 ;// CONCATENATED MODULE: ./node_modules/.cache/rollback-kit-build/db/archive.js
@@ -36631,11 +37319,11 @@ async function detectFormat(path) {
     finally {
         await fd.close();
     }
-    throw new errors/* RollbackKitError */.d(`${path} is not a PostgreSQL dump (neither a custom-format archive, a directory dump, nor plain SQL from pg_dump).`);
+    throw new errors/* RollbackKitError */.dp(`${path} is not a PostgreSQL dump (neither a custom-format archive, a directory dump, nor plain SQL from pg_dump).`);
 }
 /** Reads the whole snapshot; throws naming the problem when any part of it cannot be read. */
 async function readWhole(path, format, pgRestore) {
-    const corrupt = (why) => new errors/* RollbackKitError */.d(`Snapshot ${path} is corrupt or truncated: ${why}.`, 'Do not restore it; take or pick another snapshot.');
+    const corrupt = (why) => new errors/* RollbackKitError */.dp(`Snapshot ${path} is corrupt or truncated: ${why}.`, 'Do not restore it; take or pick another snapshot.');
     if (format === 'plain') {
         const info = await (0,promises_.stat)(path);
         const fd = await (0,promises_.open)(path, 'r');
@@ -36663,6 +37351,112 @@ async function readWhole(path, format, pgRestore) {
         throw corrupt(toolErrorLine(read.stderr) || 'pg_restore could not read it');
 }
 
+;// CONCATENATED MODULE: ./node_modules/.cache/rollback-kit-build/core/files.js
+/**
+ * Files the actions write where a user pointed them (output-dir, reports): folders created one
+ * level at a time, refused on kernel pseudo file systems, and files written whole or not at all.
+ */
+
+
+
+
+/** /proc, /sys and /dev hold no files to keep; Node's recursive mkdir loops forever on /proc. */
+const PSEUDO_FILE_SYSTEMS = (/* unused pure expression or super */ null && (['/proc', '/sys', '/dev']));
+function onPseudoFileSystem(path) {
+    return PSEUDO_FILE_SYSTEMS.find((root) => path === root || path.startsWith(`${root}/`));
+}
+/** The deepest part of `path` that exists, resolved through symbolic links. */
+async function existingAncestor(path) {
+    for (let current = path;; current = dirname(current)) {
+        try {
+            return await realpath(current);
+        }
+        catch (err) {
+            if (dirname(current) === current || err.code !== 'ENOENT')
+                return current;
+        }
+    }
+}
+/**
+ * Creates `dir` and its missing parents, one mkdir each (so the work is bounded by the path's
+ * depth), after refusing paths that are, or lead through a link to, /proc, /sys or /dev.
+ * `input` names the input the path came from, for the error.
+ */
+async function makeDirectory(dir, input) {
+    const absolute = resolve(dir);
+    const pseudo = onPseudoFileSystem(absolute) ?? onPseudoFileSystem(await existingAncestor(absolute));
+    if (pseudo) {
+        throw new RollbackKitError(`${input} ${dir} is under ${pseudo}, a kernel file system that cannot keep files.`, `Point ${input} at a writable folder, such as one under $RUNNER_TEMP.`);
+    }
+    const cannot = (why) => new RollbackKitError(`Cannot create ${input} ${dir}: ${why}.`, `Point ${input} at a writable folder, such as one under $RUNNER_TEMP.`);
+    const missing = [];
+    for (let current = absolute;; current = dirname(current)) {
+        let isDirectory;
+        try {
+            isDirectory = (await stat(current)).isDirectory();
+        }
+        catch (err) {
+            // ENOTDIR: a parent is a file; the walk up finds it and says so.
+            const code = err.code;
+            if ((code !== 'ENOENT' && code !== 'ENOTDIR') || dirname(current) === current)
+                throw cannot(`${current}: ${systemErrorMeaning(err) ?? err.message}`);
+            missing.unshift(current);
+            continue;
+        }
+        if (!isDirectory)
+            throw cannot(`${current} is a file, not a folder`);
+        break;
+    }
+    for (const d of missing) {
+        await mkdir(d).catch((err) => {
+            if (err.code !== 'EEXIST')
+                throw cannot(`${d}: ${systemErrorMeaning(err) ?? err.message}`);
+        });
+    }
+}
+/** Checks that files can be created in `dir` (permissions, read-only mounts) before any work starts. */
+async function probeWritable(dir, input) {
+    const probe = join(dir, `.rollback-kit-write-test-${process.pid}-${randomBytes(3).toString('hex')}`);
+    try {
+        await writeFile(probe, '');
+    }
+    catch (err) {
+        throw new RollbackKitError(`Cannot write files in ${input} ${dir}: ${systemErrorMeaning(err) ?? err.message}.`, `Point ${input} at a writable folder, such as one under $RUNNER_TEMP.`);
+    }
+    await unlink(probe).catch(() => undefined);
+}
+/**
+ * Writes a file whole or not at all: a temporary file beside it, then a rename. A full disk or a
+ * crash leaves the old file (or none), never a truncated one someone could trust.
+ */
+async function files_writeFileAtomic(path, data) {
+    const temporary = join(dirname(path), `.${basename(path)}.${randomBytes(4).toString('hex')}.tmp`);
+    try {
+        await writeFile(temporary, data, { flag: 'wx' });
+        await rename(temporary, path);
+    }
+    catch (err) {
+        await rm(temporary, { force: true }).catch(() => undefined);
+        // Name the file the user will look for, not the temporary one.
+        const e = err;
+        if (!e.path || e.path === temporary)
+            Object.assign(e, { path, syscall: e.syscall === 'rename' ? 'rename' : 'write' });
+        throw asFileError(e);
+    }
+}
+/** A Node file-system error as one the user can act on: the operation, the path, what to do. */
+function asFileError(err, input) {
+    if (err instanceof RollbackKitError || !err.path)
+        return err;
+    const line = systemErrorLine(err);
+    if (!line)
+        return err;
+    const code = err.code;
+    const where = input ? `Point ${input} at a writable folder with free space, such as one under $RUNNER_TEMP.` : undefined;
+    const hint = code === 'ENOSPC' || code === 'EDQUOT' ? `Free space on that disk${input ? ` or point ${input} elsewhere` : ''}, then run again.` : where;
+    return new RollbackKitError(line, hint);
+}
+
 ;// CONCATENATED MODULE: ./node_modules/.cache/rollback-kit-build/db/manifest.js
 /**
  * The manifest written next to every snapshot: what was dumped, from which server, its sha256, and
@@ -36670,12 +37464,14 @@ async function readWhole(path, format, pgRestore) {
  */
 
 
+
 function manifestPathFor(snapshotPath) {
     return `${snapshotPath.replace(/\/+$/, '')}.manifest.json`;
 }
+/** Written whole or not at all: a truncated manifest must never sit beside a snapshot. */
 async function writeManifest(snapshotPath, manifest) {
     const path = manifestPathFor(snapshotPath);
-    await writeFile(path, `${JSON.stringify(manifest, null, 2)}\n`);
+    await writeFileAtomic(path, `${JSON.stringify(manifest, null, 2)}\n`);
     return path;
 }
 async function readManifest(path) {
@@ -36685,11 +37481,11 @@ async function readManifest(path) {
     }
     catch (err) {
         const why = err.code === 'ENOENT' ? 'it does not exist' : 'it is not valid JSON';
-        throw new errors/* RollbackKitError */.d(`Cannot read the snapshot manifest ${path}: ${why}.`, 'snapshot-db writes it next to each snapshot; keep the two together.');
+        throw new errors/* RollbackKitError */.dp(`Cannot read the snapshot manifest ${path}: ${why}.`, 'snapshot-db writes it next to each snapshot; keep the two together.');
     }
     const m = parsed;
     if (m?.tool !== 'rollback-kit' || typeof m.sha256 !== 'string' || !Array.isArray(m.tables) || !m.format) {
-        throw new errors/* RollbackKitError */.d(`${path} is not a rollback-kit snapshot manifest.`);
+        throw new errors/* RollbackKitError */.dp(`${path} is not a rollback-kit snapshot manifest.`);
     }
     return m;
 }
@@ -36707,23 +37503,23 @@ async function readManifest(path) {
 async function verifySnapshot(snapshotPath, log, opts = {}) {
     const path = snapshotPath.replace(/\/+$/, '');
     if (path.endsWith('.manifest.json')) {
-        throw new errors/* RollbackKitError */.d(`${path} is a snapshot's manifest, not the snapshot.`, `Pass the snapshot beside it: ${path.slice(0, -'.manifest.json'.length)}.`);
+        throw new errors/* RollbackKitError */.dp(`${path} is a snapshot's manifest, not the snapshot.`, `Pass the snapshot beside it: ${path.slice(0, -'.manifest.json'.length)}.`);
     }
     if (!(0,external_node_fs_.existsSync)(path)) {
-        throw new errors/* RollbackKitError */.d(`Snapshot ${path} does not exist.`, 'Pass the path output of snapshot-db (download the artifact first if it was uploaded).');
+        throw new errors/* RollbackKitError */.dp(`Snapshot ${path} does not exist.`, 'Pass the path output of snapshot-db (download the artifact first if it was uploaded).');
     }
     const manifestPath = manifestPathFor(path);
     if (!(0,external_node_fs_.existsSync)(manifestPath)) {
-        throw new errors/* RollbackKitError */.d(`Snapshot ${path} has no manifest (${manifestPath}), so its integrity cannot be checked.`, 'Use a snapshot taken by snapshot-db and keep its .manifest.json beside it.');
+        throw new errors/* RollbackKitError */.dp(`Snapshot ${path} has no manifest (${manifestPath}), so its integrity cannot be checked.`, 'Use a snapshot taken by snapshot-db and keep its .manifest.json beside it.');
     }
     const manifest = await readManifest(manifestPath);
     const format = await detectFormat(path);
     if (format !== manifest.format) {
-        throw new errors/* RollbackKitError */.d(`Snapshot ${path} is in ${format} format but its manifest says ${manifest.format}: it was replaced.`, 'Do not restore it; take or pick another snapshot.');
+        throw new errors/* RollbackKitError */.dp(`Snapshot ${path} is in ${format} format but its manifest says ${manifest.format}: it was replaced.`, 'Do not restore it; take or pick another snapshot.');
     }
     const { sha256, sizeBytes } = await fingerprint(path);
     if (sha256 !== manifest.sha256) {
-        throw new errors/* RollbackKitError */.d(`Snapshot ${path} changed since it was taken: sha256 ${sha256.slice(0, 12)}… (${sizeBytes} bytes), manifest says ${manifest.sha256.slice(0, 12)}… (${manifest.sizeBytes} bytes).`, 'It is corrupt, truncated or replaced: do not restore it; take or pick another snapshot.');
+        throw new errors/* RollbackKitError */.dp(`Snapshot ${path} changed since it was taken: sha256 ${sha256.slice(0, 12)}… (${sizeBytes} bytes), manifest says ${manifest.sha256.slice(0, 12)}… (${manifest.sizeBytes} bytes).`, 'It is corrupt, truncated or replaced: do not restore it; take or pick another snapshot.');
     }
     const pgRestore = format === 'plain' ? undefined : await findPgTool('pg_restore', manifest.pgDump.major, { ...opts, explicitPath: opts.pgRestorePath });
     await readWhole(path, format, pgRestore?.path ?? 'pg_restore');
@@ -36743,19 +37539,19 @@ const GIT_TIMEOUT_MS = 60_000;
 async function filesAddedSince(dir, ref) {
     // A ref that starts with "-" would be read as an option.
     if (!ref || ref.startsWith('-') || /\s/.test(ref)) {
-        throw new errors/* RollbackKitError */.d(`Input since-ref "${ref}" is not a git ref.`, 'Pass a commit SHA, tag or branch name: the last good deploy.');
+        throw new errors/* RollbackKitError */.dp(`Input since-ref "${ref}" is not a git ref.`, 'Pass a commit SHA, tag or branch name: the last good deploy.');
     }
     const git = (args) => runProcess('git', args, { cwd: dir, timeoutMs: GIT_TIMEOUT_MS }).catch((err) => {
-        throw new errors/* RollbackKitError */.d(`Cannot run git for since-ref: ${err.message}.`, 'since-ref needs git on the runner and a checkout of the repository.');
+        throw new errors/* RollbackKitError */.dp(`Cannot run git for since-ref: ${err.message}.`, 'since-ref needs git on the runner and a checkout of the repository.');
     });
     const verify = await git(['rev-parse', '--verify', '--quiet', '--end-of-options', `${ref}^{commit}`]);
     if (verify.code !== 0) {
         const notRepo = /not a git repository/i.test(verify.stderr);
-        throw new errors/* RollbackKitError */.d(notRepo ? `since-ref needs a git checkout, but ${dir} is not in one.` : `since-ref ${ref} is not a commit this checkout knows.`, notRepo ? 'Run actions/checkout before this step.' : 'Check the ref; a shallow clone lacks older commits: use actions/checkout with fetch-depth: 0.');
+        throw new errors/* RollbackKitError */.dp(notRepo ? `since-ref needs a git checkout, but ${dir} is not in one.` : `since-ref ${ref} is not a commit this checkout knows.`, notRepo ? 'Run actions/checkout before this step.' : 'Check the ref; a shallow clone lacks older commits: use actions/checkout with fetch-depth: 0.');
     }
     const diff = await git(['diff', '--diff-filter=A', '--name-only', '--relative', '-z', `${ref}..HEAD`, '--', '.']);
     if (diff.code !== 0) {
-        throw new errors/* RollbackKitError */.d(`git diff ${ref}..HEAD failed: ${diff.stderr.trim()}.`, 'Check since-ref and that the checkout has the history (fetch-depth: 0).');
+        throw new errors/* RollbackKitError */.dp(`git diff ${ref}..HEAD failed: ${diff.stderr.trim()}.`, 'Check since-ref and that the checkout has the history (fetch-depth: 0).');
     }
     return new Set(diff.stdout.split('\0').filter(Boolean));
 }
@@ -36811,7 +37607,7 @@ async function acquireMigrationLock(session, key, timeoutSeconds, log, what) {
             return;
     }
     const holders = await lockHolders(session, key);
-    throw new errors/* RollbackKitError */.d(`Another migration run holds the migration lock (${what}, advisory key ${key}) and did not release it within ${timeoutSeconds} s: ${holders.map(describeHolder).join(', ') || 'a session that has just ended'}.`, holders.length
+    throw new errors/* RollbackKitError */.dp(`Another migration run holds the migration lock (${what}, advisory key ${key}) and did not release it within ${timeoutSeconds} s: ${holders.map(describeHolder).join(', ') || 'a session that has just ended'}.`, holders.length
         ? `Wait for it to finish and re-run. If it is stuck (its runner was killed), end it with SELECT pg_terminate_backend(${holders[0].pid}); a session lock dies with its session.`
         : 'Re-run: the lock was released as the wait ended.');
 }
@@ -36819,6 +37615,8 @@ async function releaseMigrationLock(session, key) {
     await session.query('SELECT pg_advisory_unlock($1::bigint)', [key]).catch(() => undefined);
 }
 
+// EXTERNAL MODULE: ./node_modules/.cache/rollback-kit-build/core/secrets.js
+var secrets = __nccwpck_require__(4419);
 // EXTERNAL MODULE: ./node_modules/.cache/rollback-kit-build/migrations/sql-split.js
 var sql_split = __nccwpck_require__(4653);
 ;// CONCATENATED MODULE: ./node_modules/.cache/rollback-kit-build/migrations/planner.js
@@ -36827,6 +37625,7 @@ var sql_split = __nccwpck_require__(4653);
  * run (a version that is not applied, a migration without down SQL, a transaction statement that
  * would break ours) is found here, before a single statement executes.
  */
+
 
 
 /** Applied ids matched to files; an id with no file gets a stand-in that cannot be reverted. */
@@ -36839,10 +37638,10 @@ function sameVersion(f, v) {
         return true;
     return /^\d+$/.test(v) && /^\d+$/.test(f.version) && BigInt(v) === BigInt(f.version);
 }
-function planner_select(format, files, applied, selector) {
+function planner_select(format, table, files, applied, selector) {
     if (selector.kind === 'steps') {
         if (selector.steps > applied.length) {
-            throw new errors/* RollbackKitError */.d(`steps is ${selector.steps}, but only ${applied.length} migration(s) are applied according to ${format.tracking.table}.`, 'Lower steps, or use to-version to name the last migration to keep.');
+            throw new errors/* RollbackKitError */.dp(`steps is ${selector.steps}, but only ${applied.length} migration(s) are applied according to ${table}.`, 'Lower steps, or use to-version to name the last migration to keep.');
         }
         return applied.slice(applied.length - selector.steps).reverse();
     }
@@ -36851,8 +37650,8 @@ function planner_select(format, files, applied, selector) {
         if (at < 0) {
             const known = files.some((f) => sameVersion(f, selector.version));
             const newest = applied.at(-1);
-            throw new errors/* RollbackKitError */.d(known
-                ? `Version ${selector.version} is not applied according to ${format.tracking.table}, so there is nothing to revert back to.`
+            throw new errors/* RollbackKitError */.dp(known
+                ? `Version ${selector.version} is not applied according to ${table}, so there is nothing to revert back to.`
                 : `No migration has version ${selector.version}.`, `to-version must name an applied migration to keep${newest ? `; the newest applied is ${newest.version} (${newest.name})` : '; none is applied'}.`);
         }
         return applied.slice(at + 1).reverse();
@@ -36862,7 +37661,7 @@ function planner_select(format, files, applied, selector) {
         const oldest = applied.indexOf(chosen[chosen.length - 1]);
         const skipped = applied.slice(oldest).filter((f) => !chosen.includes(f));
         if (skipped.length > 0) {
-            throw new errors/* RollbackKitError */.d(`since-ref ${selector.ref} selects ${chosen.map((f) => f.name).join(', ')}, but ${skipped.map((f) => f.name).join(', ')} (applied after them, not added since ${selector.ref}) would have to stay: ${format.name} can only revert the newest migrations.`, 'Use to-version to revert everything after the last migration to keep.');
+            throw new errors/* RollbackKitError */.dp(`since-ref ${selector.ref} selects ${chosen.map((f) => f.name).join(', ')}, but ${skipped.map((f) => f.name).join(', ')} (applied after them, not added since ${selector.ref}) would have to stay: ${format.name} can only revert the newest migrations.`, 'Use to-version to revert everything after the last migration to keep.');
         }
     }
     return chosen;
@@ -36871,7 +37670,7 @@ const DOWN_HINTS = {
     dbmate: 'Add a "-- migrate:down" section with the SQL that undoes the migration.',
     'golang-migrate': 'Add the <version>_<title>.down.sql file beside the .up.sql.',
     'node-pg-migrate': 'Add a "-- Down Migration" section with the SQL that undoes the migration.',
-    supabase: 'Add <timestamp>_name.down.sql beside the migration (or in a down/ folder).',
+    supabase: 'Add supabase/migrations/down/<timestamp>_name.sql (a folder the Supabase CLI does not read).',
     prisma: 'Add down.sql beside migration.sql (prisma migrate diff --script can write it).',
     plain: 'Add the <version>_name.down.sql file.',
 };
@@ -36888,23 +37687,29 @@ function prepare(file) {
     }
     const control = statements.find((s) => (0,sql_split/* transactionControl */.my)(s.text));
     if (control) {
-        throw new errors/* RollbackKitError */.d(`${file.downFile ?? file.name} line ${control.line}: "${firstLine(control.text)}" inside a down migration would break the transaction each migration runs in. Nothing was run.`, 'Remove transaction statements from the down SQL: each migration runs in a transaction of its own (or statement by statement when it holds CONCURRENTLY and similar).');
+        throw new errors/* RollbackKitError */.dp(`${file.downFile ?? file.name} line ${control.line}: "${firstLine(control.text)}" inside a down migration would break the transaction each migration runs in. Nothing was run.`, 'Remove transaction statements from the down SQL: each migration runs in a transaction of its own (or statement by statement when it holds CONCURRENTLY and similar).');
     }
     return { file, statements, transactional: !file.noTransaction && !statements.some((s) => (0,sql_split/* needsOwnTransaction */.i7)(s.text)) };
 }
-/** The statement's first line of code (comment lines skipped), shortened: how messages name a statement. */
-function firstLine(text, max = 100) {
+/** The statement's first line of code (comment lines skipped): how messages name a statement. */
+function firstCodeLine(text) {
     const lines = text.split('\n').filter((l) => l.trim());
-    const line = lines.find((l) => !l.trim().startsWith('--')) ?? lines[0] ?? '';
-    return line.length > max ? `${line.slice(0, max - 1)}…` : line.trim();
+    return (lines.find((l) => !l.trim().startsWith('--')) ?? lines[0] ?? '').trim();
 }
-function planReverts(format, files, appliedIds, selector) {
+/** firstCodeLine shortened at a word boundary; where a log is at hand, prefer `log.excerpt(firstCodeLine(…))`. */
+function firstLine(text, max = 100) {
+    return (0,secrets/* clip */.$Q)(firstCodeLine(text), max);
+}
+function planReverts(format, files, appliedIds, selector, context) {
     const applied = appliedMigrations(files, appliedIds);
-    const chosen = planner_select(format, files, applied, selector);
+    const chosen = planner_select(format, context.table, files, applied, selector);
     const missing = chosen.filter((f) => f.downSql === undefined || !(0,sql_split/* hasCode */.up)(f.downSql));
     if (missing.length > 0) {
         const list = missing.map((f) => `${f.name} (${f.missingReason ?? (f.downSql === undefined ? 'no down SQL' : 'the down SQL is empty')})`).join(', ');
-        throw new errors/* RollbackKitError */.d(`Cannot revert ${list}: nothing to run, and marking it reverted would lie. Nothing was run.`, DOWN_HINTS[format.name]);
+        // A down in code (node-pg-migrate's JS/TS) runs only in the tool: the whole plan goes through it, in its order.
+        const inCode = missing.some((f) => f.downCode) && context.ownDown;
+        const hint = inCode ? `Revert with the tool's own down, which runs that code: ${context.ownDown(chosen.length)} (with the DATABASE_URL and options your deploy uses).` : DOWN_HINTS[format.name];
+        throw new errors/* RollbackKitError */.dp(`Cannot revert ${list}: nothing to run, and marking it reverted would lie. Nothing was run.`, hint);
     }
     return { format: format.name, toRevert: chosen.map(prepare), applied };
 }
@@ -36957,7 +37762,7 @@ function statementsAlreadyRun(progress, hashes, file) {
         return 0;
     const matching = progress.done.findIndex((h, i) => h !== hashes[i]);
     if (matching >= 0) {
-        throw new errors/* RollbackKitError */.d(`${file} was partly reverted by an earlier run (${progress.done.length} statement(s) ran), but statement ${matching + 1}, which already ran, has changed since.`, 'Edit only the statements that have not run yet (the one that failed and after). Check the schema by hand; then delete its row from rollback_kit.down_progress to start that migration over.');
+        throw new errors/* RollbackKitError */.dp(`${file} was partly reverted by an earlier run (${progress.done.length} statement(s) ran), but statement ${matching + 1}, which already ran, has changed since.`, 'Edit only the statements that have not run yet (the one that failed and after). Check the schema by hand; then delete its row from rollback_kit.down_progress to start that migration over.');
     }
     return progress.done.length;
 }
@@ -37035,7 +37840,7 @@ function failure(m, f, skipped, tracking, target) {
         hint = 'The statement ran longer than statement-timeout-seconds. Raise it if the statement is expected to take that long, then re-run.';
     else if (lost)
         hint = 'Check the database is up and reachable, then re-run: the run continues from this migration.';
-    return new errors/* RollbackKitError */.d(`${head} ${state}`, hint);
+    return new errors/* RollbackKitError */.dp(`${head} ${state}`, hint);
 }
 async function exec(session, statements, from, after) {
     for (let i = from; i < statements.length; i++) {
@@ -37234,8 +38039,10 @@ async function runPlan(plan, opts) {
 
 
 
+
+
 /** A failure after some migrations were reverted: carries what was done, for the outputs and summary. */
-class RevertFailed extends errors/* RollbackKitError */.d {
+class RevertFailed extends errors/* RollbackKitError */.dp {
     partial;
     constructor(cause, partial) {
         super(partial.reverted.length ? `${cause.message} Reverted before the failure: ${partial.reverted.map((r) => r.file).join(', ')}.` : cause.message, cause.hint);
@@ -37250,7 +38057,7 @@ function printPlan(plan, log) {
     for (const [n, m] of plan.toRevert.entries()) {
         log.info(`${n + 1}. ${m.file.downFile ?? m.file.name} (version ${m.file.version}, ${m.statements.length} statement(s)${m.transactional ? '' : ', non-transactional'})`);
         for (const s of m.statements.slice(0, 3))
-            log.info(`     ${firstLine(s.text, 120)}`);
+            log.info(`     ${log.excerpt(firstCodeLine(s.text), 120)}`);
         if (m.statements.length > 3)
             log.info(`     … ${m.statements.length - 3} more`);
     }
@@ -37261,13 +38068,31 @@ async function requireVerifiedSnapshot(opts, log) {
         return undefined;
     }
     if (!opts.snapshotPath) {
-        throw new errors/* RollbackKitError */.d('run-down-migrations refuses to change the database without a verified snapshot: snapshot-path is empty.', 'Take one with the snapshot-db action first and pass its path output as snapshot-path (or set require-snapshot: false to go without).');
+        throw new errors/* RollbackKitError */.dp('run-down-migrations refuses to change the database without a verified snapshot: snapshot-path is empty.', 'Take one with the snapshot-db action first and pass its path output as snapshot-path (or set require-snapshot: false to go without).');
     }
-    const snapshot = await verifySnapshot(opts.snapshotPath, log, { ...opts.tools });
-    if (snapshot.manifest.database !== opts.target.database) {
-        throw new errors/* RollbackKitError */.d(`Snapshot ${snapshot.path} is of database "${snapshot.manifest.database}", not "${opts.target.database}" that this run would change.`, 'Pass a snapshot of the database in database-url.');
+    return verifySnapshot(opts.snapshotPath, log, { ...opts.tools });
+}
+/** A snapshot of another database (or of the same name on another server) is no way back for this one. */
+async function requireSameDatabase(session, opts, snapshot, log) {
+    const source = compareSource(snapshotSource(snapshot.manifest), await readServerIdentity(session, opts.target));
+    if (!source.same) {
+        throw new errors/* RollbackKitError */.dp(`Snapshot ${snapshot.path} is no way back for the database this run would change. ${source.message}`, source.basis === 'system-identifier'
+            ? 'Pass a snapshot that snapshot-db took of the database in database-url. Nothing was changed.'
+            : 'Pass a snapshot that snapshot-db took of the database in database-url, with the same host and port as database-url (snapshots taken now record the server\'s identifier, which any host name for it matches). Nothing was changed.');
     }
-    return { path: snapshot.path, sha256: snapshot.sha256 };
+    if (source.basis === 'host-port-database')
+        log.warning(source.message);
+}
+/** The search_path the tool's own session has, set as the tool's connection sets it: for the whole session. */
+async function applySearchPath(session, searchPath) {
+    if (searchPath === undefined)
+        return;
+    try {
+        await session.query("SELECT set_config('search_path', $1, false)", [searchPath]);
+    }
+    catch (err) {
+        throw new errors/* RollbackKitError */.dp(`The search_path in database-url ("${searchPath}") is not one PostgreSQL accepts: ${err.message}.`, 'Give it as the tool reads it: comma-separated schema names.');
+    }
 }
 async function prepareSession(session, opts) {
     // A rollback must not queue production behind its locks for long, nor run unbounded.
@@ -37277,21 +38102,21 @@ async function prepareSession(session, opts) {
     if (!opts.target.params.application_name)
         await session.query(`SET application_name = '${APPLICATION_NAME}'`);
 }
-async function readAppliedIds(session, format, files, target) {
-    const ids = await format.tracking.readApplied(session, files);
+async function readAppliedIds(session, format, tracking, files, target) {
+    const ids = await tracking.readApplied(session, files);
     if (ids === undefined) {
-        throw new errors/* RollbackKitError */.d(`The ${format.name} tracking table ${format.tracking.table} does not exist in ${target}: nothing was ever applied there with ${format.name}.`, format.name === 'plain'
+        throw new errors/* RollbackKitError */.dp(`The ${format.name} tracking table ${tracking.table} does not exist in ${target}: nothing was ever applied there with ${format.name}.`, format.name === 'plain'
             ? `Check database-url. The plain format reads the table your deploy fills: ${plain/* PLAIN_TRACKING_DDL */.q.replace(/\s+/g, ' ')}`
-            : 'Check database-url, migrations-dir and format.');
+            : `Check database-url (its search_path and other parameters, as the tool reads them), migrations-dir, format, and migrations-table if the tool is told another table.`);
     }
-    const dirty = await format.tracking.dirtyVersion?.(session);
+    const dirty = await tracking.dirtyVersion?.(session);
     if (dirty === undefined)
         return ids;
     // A dirty version we can resume is one of ours: a non-transactional step that stopped midway.
-    const progress = await readProgress(session, format.tracking.table);
+    const progress = await readProgress(session, tracking.table);
     const resumable = files.find((f, i) => progress.has(f.id) && (i > 0 ? files[i - 1].id : '-1') === dirty);
     if (!resumable) {
-        throw new errors/* RollbackKitError */.d(`${format.tracking.table} is dirty at version ${dirty}: a migration stopped midway, so the schema may be half changed.`, `Check the schema by hand and finish or undo that migration, then run \`migrate force <version>\` (golang-migrate refuses to run until then too), and re-run.`);
+        throw new errors/* RollbackKitError */.dp(`${tracking.table} is dirty at version ${dirty}: a migration stopped midway, so the schema may be half changed.`, `Check the schema by hand and finish or undo that migration, then run \`migrate force <version>\` (golang-migrate refuses to run until then too), and re-run.`);
     }
     return [...ids, resumable.id];
 }
@@ -37301,33 +38126,44 @@ async function revertMigrations(opts, log) {
     const format = await (0,registry/* pickFormat */.NV)(dir, opts.format);
     const files = await format.load(dir);
     if (files.length === 0) {
-        throw new errors/* RollbackKitError */.d(`The migrations folder ${dir} holds no ${format.name} migrations.`, 'Check migrations-dir and format.');
+        throw new errors/* RollbackKitError */.dp(`The migrations folder ${dir} holds no ${format.name} migrations.`, 'Check migrations-dir and format.');
     }
     log.info(`Migrations: ${files.length} ${format.name} migration(s) in ${dir}.`);
+    for (const warning of format.layoutWarnings?.(dir, files) ?? [])
+        log.warning(warning);
+    const settings = format.settings({ params: opts.target.params, migrationsTable: opts.migrationsTable });
     const added = 'sinceRef' in opts.choice ? await filesAddedSince(dir, opts.choice.sinceRef) : undefined;
     const where = (0,connection/* describeTarget */.ff)(opts.target);
     if ((0,connection/* isTransactionPooler */.ex)(opts.target)) {
-        throw new errors/* RollbackKitError */.d(`${where} is a transaction-mode pooler: it hands each transaction to another server session, so the migration lock and the session timeouts would not hold.`, 'Use the direct connection or the session pooler (port 5432; on Supabase the "Session pooler" connection string).');
+        throw new errors/* RollbackKitError */.dp(`${where} is a transaction-mode pooler: it hands each transaction to another server session, so the migration lock and the session timeouts would not hold.`, 'Use the direct connection or the session pooler (port 5432; on Supabase the "Session pooler" connection string).');
     }
-    const snapshot = opts.dryRun ? undefined : await requireVerifiedSnapshot(opts, log);
+    const verified = opts.dryRun ? undefined : await requireVerifiedSnapshot(opts, log);
+    const snapshot = verified && { path: verified.path, sha256: verified.sha256 };
     const session = await connect(opts.target);
     const result = { status: 'reverted', format: format.name, target: where, snapshot, dir, plan: [], reverted: [], stillApplied: [], durationMs: 0 };
     let lockKey;
     let applied = [];
     try {
+        if (verified)
+            await requireSameDatabase(session, opts, verified, log);
         await prepareSession(session, opts);
+        await applySearchPath(session, settings.searchPath);
+        const table = await settings.trackingTable(session);
+        const tracking = format.tracking(table);
+        log.info(`Tracking table ${tracking.table}${settings.searchPath === undefined ? '' : `, search_path ${settings.searchPath}`}.`);
         if (!opts.dryRun) {
-            const key = (await format.tracking.lockKey(session)) ?? ROLLBACK_KIT_LOCK_KEY;
-            await acquireMigrationLock(session, key, opts.lockTimeoutSeconds, log, `${format.name}, ${format.tracking.table}`);
+            const key = (await tracking.lockKey(session)) ?? ROLLBACK_KIT_LOCK_KEY;
+            await acquireMigrationLock(session, key, opts.lockTimeoutSeconds, log, `${format.name}, ${tracking.table}`);
             lockKey = key;
         }
-        const appliedIds = await readAppliedIds(session, format, files, where);
+        const appliedIds = await readAppliedIds(session, format, tracking, files, where);
         const selector = 'steps' in opts.choice
             ? { kind: 'steps', steps: opts.choice.steps }
             : 'toVersion' in opts.choice
                 ? { kind: 'to-version', version: opts.choice.toVersion }
                 : { kind: 'since-ref', ref: opts.choice.sinceRef, added: added };
-        const plan = planReverts(format, files, appliedIds, selector);
+        const ownDown = format.ownDownCommand && ((count) => format.ownDownCommand(count, (0,external_node_path_.relative)(opts.root, dir) || '.', table));
+        const plan = planReverts(format, files, appliedIds, selector, { table: tracking.table, ownDown });
         applied = plan.applied;
         result.plan = planEntries(plan);
         if (plan.toRevert.length === 0) {
@@ -37343,7 +38179,7 @@ async function revertMigrations(opts, log) {
             log.info(`Reverting ${plan.toRevert.length} migration(s) on ${where}, newest first.`);
             await runPlan(plan.toRevert, {
                 session,
-                tracking: format.tracking,
+                tracking,
                 applied,
                 log,
                 target: where,
@@ -37355,7 +38191,7 @@ async function revertMigrations(opts, log) {
         }
     }
     catch (err) {
-        if (err instanceof errors/* RollbackKitError */.d && result.plan.length > 0) {
+        if (err instanceof errors/* RollbackKitError */.dp && result.plan.length > 0) {
             // Never "reverted" for a run that failed: a later `if: always()` step reads this status.
             result.status = 'failed';
             throw new RevertFailed(err, finish(result, applied, started));
@@ -37614,10 +38450,10 @@ function literal(value) {
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
 /* harmony export */   L: () => (/* binding */ revertSummary)
 /* harmony export */ });
+/* harmony import */ var _report_markdown_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6714);
+/** The job summary of a run: what was reverted and how long each took, and what is still applied. */
+
 const STILL_APPLIED_SHOWN = 15;
-function cell(text) {
-    return text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
-}
 function revertSummary(result, error) {
     const lines = ['## run-down-migrations', ''];
     const headline = result.status === 'dry-run'
@@ -37625,22 +38461,21 @@ function revertSummary(result, error) {
         : result.status === 'nothing-to-do'
             ? 'Nothing to do: none of the selected migrations is applied.'
             : `Reverted ${result.reverted.length} of ${result.plan.length} ${result.format} migration(s) in ${result.durationMs} ms.`;
-    lines.push(error ? `**Failed** after reverting ${result.reverted.length} of ${result.plan.length}: ${cell(error)}` : headline, '');
-    lines.push(`Database \`${result.target}\`, ${result.format} migrations in \`${result.dir}\`.`);
-    lines.push(result.snapshot ? `Way back: snapshot \`${result.snapshot.path}\` (sha256 ${result.snapshot.sha256.slice(0, 12)}…), verified before the run.` : result.status === 'dry-run' ? '' : 'No snapshot was required (require-snapshot: false).', '');
+    lines.push(error ? `**Failed** after reverting ${result.reverted.length} of ${result.plan.length}: ${(0,_report_markdown_js__WEBPACK_IMPORTED_MODULE_0__/* .text */ .Qq)(error)}` : headline, '');
+    lines.push(`Database ${(0,_report_markdown_js__WEBPACK_IMPORTED_MODULE_0__/* .code */ .aY)(result.target)}, ${result.format} migrations in ${(0,_report_markdown_js__WEBPACK_IMPORTED_MODULE_0__/* .code */ .aY)(result.dir)}.`);
+    lines.push(result.snapshot ? `Way back: snapshot ${(0,_report_markdown_js__WEBPACK_IMPORTED_MODULE_0__/* .code */ .aY)(result.snapshot.path)} (sha256 ${result.snapshot.sha256.slice(0, 12)}…), verified before the run.` : result.status === 'dry-run' ? '' : 'No snapshot was required (require-snapshot: false).', '');
     const rows = result.status === 'dry-run' ? result.plan.map((p) => ({ ...p, durationMs: undefined })) : result.reverted;
     if (rows.length > 0) {
-        lines.push('| # | version | down file | mode | time |', '|---|---|---|---|---|');
-        rows.forEach((r, i) => {
+        const cells = rows.map((r, i) => {
             const time = 'durationMs' in r && r.durationMs !== undefined ? `${r.durationMs} ms` : '—';
-            lines.push(`| ${i + 1} | ${cell(r.version)} | \`${cell(r.file)}\` | ${r.transactional ? 'transaction' : 'statement by statement'} | ${time} |`);
+            return [i + 1, (0,_report_markdown_js__WEBPACK_IMPORTED_MODULE_0__/* .text */ .Qq)(r.version), (0,_report_markdown_js__WEBPACK_IMPORTED_MODULE_0__/* .code */ .aY)(r.file), r.transactional ? 'transaction' : 'statement by statement', time];
         });
-        lines.push('');
+        lines.push((0,_report_markdown_js__WEBPACK_IMPORTED_MODULE_0__/* .table */ .tp)(['#', 'version', 'down file', 'mode', 'time'], cells), '');
     }
     const still = result.stillApplied;
     lines.push(`**Still applied** (${still.length}${still.length > STILL_APPLIED_SHOWN ? `, newest ${STILL_APPLIED_SHOWN} shown` : ''}):${still.length ? '' : ' none'}`, '');
     for (const m of still.slice(0, STILL_APPLIED_SHOWN))
-        lines.push(`- ${cell(m.version)} \`${cell(m.name)}\``);
+        lines.push(`- ${(0,_report_markdown_js__WEBPACK_IMPORTED_MODULE_0__/* .text */ .Qq)(m.version)} ${(0,_report_markdown_js__WEBPACK_IMPORTED_MODULE_0__/* .code */ .aY)(m.name)}`);
     return `${lines.join('\n')}\n`;
 }
 
@@ -37651,20 +38486,175 @@ function revertSummary(result, error) {
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   H: () => (/* binding */ readVersionTable)
+/* harmony export */   By: () => (/* binding */ firstSearchPathSchema),
+/* harmony export */   Hx: () => (/* binding */ readVersionTable),
+/* harmony export */   XJ: () => (/* binding */ sqlTable),
+/* harmony export */   iX: () => (/* binding */ refuseTableOption),
+/* harmony export */   r9: () => (/* binding */ currentSchema),
+/* harmony export */   uq: () => (/* binding */ describeTable),
+/* harmony export */   yE: () => (/* binding */ splitTableOption)
 /* harmony export */ });
-/* harmony import */ var _files_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3907);
-
+/* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(9979);
+/* harmony import */ var _db_catalog_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(5044);
+/* harmony import */ var _files_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(3907);
 /**
- * The versions recorded in `table` (as written in SQL, schema-qualified or not), oldest first;
- * undefined when the table does not exist, i.e. the tool never applied anything here.
+ * Tracking tables: naming them as SQL and in messages, finding the schema a tool puts them in, and
+ * reading the ones that keep one row per applied migration under a `version` column.
+ */
+
+
+
+/** The table as SQL: each part quoted, so case and odd characters mean what the tool meant. */
+function sqlTable(t) {
+    return (0,_db_catalog_js__WEBPACK_IMPORTED_MODULE_2__/* .qualified */ .LX)(t.schema, t.name);
+}
+const PLAIN_NAME = /^[a-z_][a-z0-9_$]*$/;
+/** The table as messages name it: `schema.table`, parts quoted only where PostgreSQL would need it. */
+function describeTable(t) {
+    const part = (p) => (PLAIN_NAME.test(p) ? p : `"${p.replace(/"/g, '""')}"`);
+    return `${part(t.schema)}.${part(t.name)}`;
+}
+/** The session's current schema (the first schema of its search_path that exists), or `public` when none does. */
+async function currentSchema(session) {
+    const r = await session.query('SELECT current_schema() AS schema');
+    return r.rows[0]?.schema || 'public';
+}
+/** The first entry of a search_path value, trimmed, as dbmate takes it; undefined when there is none. */
+function firstSearchPathSchema(searchPath) {
+    return searchPath?.split(',')[0]?.trim() || undefined;
+}
+/**
+ * A `schema.table` or `table` option, split as dbmate and node-pg-migrate split it (at the dot);
+ * more than one dot, or an empty part, is refused.
+ */
+function splitTableOption(option, format) {
+    const parts = option.trim().split('.');
+    if (parts.length > 2 || parts.some((p) => !p)) {
+        throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .RollbackKitError */ .dp(`migrations-table "${option}" is not a table name: give table or schema.table, as ${format} takes it.`);
+    }
+    return parts.length === 2 ? { schema: parts[0], name: parts[1] } : { name: parts[0] };
+}
+/** For tools whose tracking table is fixed: a migrations-table input would be read by nobody. */
+function refuseTableOption(config, format, table) {
+    if (config.migrationsTable) {
+        throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .RollbackKitError */ .dp(`migrations-table is set, but ${format} has no option for its tracking table: it always uses ${table}.`, 'Remove migrations-table, or set format if the migrations belong to another tool.');
+    }
+}
+/**
+ * The versions recorded in `table`, oldest first; undefined when the table does not exist, i.e.
+ * the tool never applied anything there.
  */
 async function readVersionTable(session, table) {
-    const exists = await session.query('SELECT to_regclass($1)::text AS t', [table]);
+    const exists = await session.query('SELECT to_regclass($1)::text AS t', [sqlTable(table)]);
     if (!exists.rows[0]?.t)
         return undefined;
-    const rows = await session.query(`SELECT version FROM ${table}`);
-    return (0,_files_js__WEBPACK_IMPORTED_MODULE_0__/* .sortVersions */ .M7)(rows.rows.map((r) => r.version));
+    const rows = await session.query(`SELECT version FROM ${sqlTable(table)}`);
+    return (0,_files_js__WEBPACK_IMPORTED_MODULE_1__/* .sortVersions */ .M7)(rows.rows.map((r) => r.version));
+}
+
+
+/***/ }),
+
+/***/ 6714:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   Qq: () => (/* binding */ text),
+/* harmony export */   aY: () => (/* binding */ code),
+/* harmony export */   tp: () => (/* binding */ table)
+/* harmony export */ });
+/* unused harmony exports escapeCell, formatBytes, formatDuration, inlineText, codeSpan, linkText */
+/**
+ * Small pieces of the Markdown every job summary is made of. Outside text (paths, table and check
+ * names, server messages) goes in through `text` or `code`, so it cannot end a table row, start a
+ * heading, or bring in HTML, a link or an image.
+ */
+const LINE_BREAKS = /\r\n|\r|\n/g;
+/** Outside text as inline Markdown: one line, no HTML, no links or images, no code spans. */
+function text(value) {
+    return value
+        .replace(LINE_BREAKS, ' ')
+        .replace(/[\\`[\]]/g, '\\$&')
+        .replace(/</g, '&lt;')
+        .replace(/>/g, '&gt;')
+        .replace(/^(\s*)#/, '$1\\#');
+}
+/** Outside text as an inline code span whose fence no backtick inside can close. */
+function code(value) {
+    const oneLine = value.replace(LINE_BREAKS, ' ');
+    const longestRun = Math.max(0, ...(oneLine.match(/`+/g) ?? []).map((run) => run.length));
+    const fence = '`'.repeat(longestRun + 1);
+    // A span that starts or ends with a backtick needs a space between it and the fence.
+    const pad = /^`|`$/.test(oneLine) ? ' ' : '';
+    return `${fence}${pad}${oneLine}${pad}${fence}`;
+}
+/** A table cell: `|` escaped (also inside code spans, as GFM reads it) and on one line. */
+function escapeCell(value) {
+    return value.replace(/\|/g, '\\|').replace(LINE_BREAKS, ' ');
+}
+function table(headers, rows) {
+    const line = (cells) => `| ${cells.map((c) => escapeCell(String(c))).join(' | ')} |`;
+    return [line(headers), `|${headers.map(() => ' --- ').join('|')}|`, ...rows.map(line)].join('\n');
+}
+function formatBytes(bytes) {
+    const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+    let n = bytes;
+    let u = 0;
+    while (n >= 1024 && u < units.length - 1) {
+        n /= 1024;
+        u++;
+    }
+    return `${u === 0 ? n : n.toFixed(1)} ${units[u]}`;
+}
+function formatDuration(ms) {
+    if (ms < 1000)
+        return `${ms} ms`;
+    const s = ms / 1000;
+    if (s < 60)
+        return `${s.toFixed(1)} s`;
+    return `${Math.floor(s / 60)} min ${Math.round(s % 60)} s`;
+}
+// Control characters, and the bidirectional overrides that make text read differently than it is.
+// eslint-disable-next-line no-control-regex
+const INVISIBLE = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F\u202A-\u202E\u2066-\u2069]/g;
+function oneLine(text) {
+    return text.replace(/\r\n|[\r\n\t]/g, ' ').replace(INVISIBLE, '');
+}
+/**
+ * Outside text (a reason, a name, a provider's message) made inert in Markdown: on one line, HTML
+ * and table pipes written as entities (no raw `|` is left for a table row to split on), and every
+ * character that could open a link, emphasis, a code span or a heading backslash-escaped, so it
+ * renders as itself and nothing else.
+ */
+function inlineText(text) {
+    return oneLine(text)
+        .replace(/[\\`*_[\]#!~]/g, (c) => `\\${c}`)
+        .replace(/&/g, '&amp;')
+        .replace(/</g, '&lt;')
+        .replace(/>/g, '&gt;')
+        .replace(/\|/g, '&#124;');
+}
+/** Outside text as a code span (paths, ids, SHAs): on one line, fenced so no backtick inside can close it. */
+function codeSpan(text) {
+    const value = oneLine(text);
+    const longest = Math.max(0, ...[...value.matchAll(/`+/g)].map((m) => m[0].length));
+    const fence = '`'.repeat(longest + 1);
+    const pad = value.startsWith('`') || value.endsWith('`') || longest > 0 ? ' ' : '';
+    return `${fence}${pad}${value}${pad}${fence}`;
+}
+/** An http(s) URL as a link a person can click; anything else as a code span. */
+function linkText(url) {
+    try {
+        const parsed = new URL(url.trim());
+        if (parsed.protocol === 'https:' || parsed.protocol === 'http:') {
+            // The parser percent-encodes spaces, quotes and angle brackets; what is left cannot end the autolink.
+            return `<${parsed.href.replace(/[<>\s]/g, encodeURIComponent)}>`;
+        }
+    }
+    catch {
+        // not a URL: shown as text below
+    }
+    return codeSpan(url);
 }
 
 
@@ -37677,8 +38667,9 @@ async function readVersionTable(session, table) {
 // EXPORTS
 __nccwpck_require__.d(__webpack_exports__, {
   Yz: () => (/* binding */ core_debug),
+  z3: () => (/* binding */ error),
   V4: () => (/* binding */ getInput),
-  pq: () => (/* binding */ info),
+  lm: () => (/* binding */ notice),
   C1: () => (/* binding */ setFailed),
   uH: () => (/* binding */ setOutput),
   Pq: () => (/* binding */ core_setSecret),
@@ -37686,7 +38677,7 @@ __nccwpck_require__.d(__webpack_exports__, {
   $e: () => (/* binding */ warning)
 });
 
-// UNUSED EXPORTS: ExitCode, addPath, endGroup, error, exportVariable, getBooleanInput, getIDToken, getMultilineInput, getState, group, isDebug, markdownSummary, notice, platform, saveState, setCommandEcho, startGroup, toPlatformPath, toPosixPath, toWin32Path
+// UNUSED EXPORTS: ExitCode, addPath, endGroup, exportVariable, getBooleanInput, getIDToken, getMultilineInput, getState, group, info, isDebug, markdownSummary, platform, saveState, setCommandEcho, startGroup, toPlatformPath, toPosixPath, toWin32Path
 
 ;// CONCATENATED MODULE: external "os"
 const external_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("os");
@@ -37712,7 +38703,7 @@ function utils_toCommandValue(input) {
  * @returns The command properties to send with the actual annotation command
  * See IssueCommandProperties: https://github.com/actions/runner/blob/main/src/Runner.Worker/ActionCommandManager.cs#L646
  */
-function utils_toCommandProperties(annotationProperties) {
+function toCommandProperties(annotationProperties) {
     if (!Object.keys(annotationProperties).length) {
         return {};
     }
@@ -40523,7 +41514,7 @@ function core_debug(message) {
  * @param properties optional properties to add to the annotation.
  */
 function error(message, properties = {}) {
-    command_issueCommand('error', utils_toCommandProperties(properties), message instanceof Error ? message.toString() : message);
+    command_issueCommand('error', toCommandProperties(properties), message instanceof Error ? message.toString() : message);
 }
 /**
  * Adds a warning issue
@@ -40531,7 +41522,7 @@ function error(message, properties = {}) {
  * @param properties optional properties to add to the annotation.
  */
 function warning(message, properties = {}) {
-    command_issueCommand('warning', utils_toCommandProperties(properties), message instanceof Error ? message.toString() : message);
+    command_issueCommand('warning', toCommandProperties(properties), message instanceof Error ? message.toString() : message);
 }
 /**
  * Adds a notice issue
@@ -40539,14 +41530,14 @@ function warning(message, properties = {}) {
  * @param properties optional properties to add to the annotation.
  */
 function notice(message, properties = {}) {
-    issueCommand('notice', toCommandProperties(properties), message instanceof Error ? message.toString() : message);
+    command_issueCommand('notice', toCommandProperties(properties), message instanceof Error ? message.toString() : message);
 }
 /**
  * Writes info to log with console.log.
  * @param message info message
  */
 function info(message) {
-    process.stdout.write(message + external_os_namespaceObject.EOL);
+    process.stdout.write(message + os.EOL);
 }
 /**
  * Begin an output group.

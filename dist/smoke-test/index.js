@@ -37896,7 +37896,7 @@ __webpack_unused_export__ = errors.YAMLError;
 __webpack_unused_export__ = errors.YAMLParseError;
 __webpack_unused_export__ = errors.YAMLWarning;
 __webpack_unused_export__ = Alias.Alias;
-__webpack_unused_export__ = identity.isAlias;
+exports.Vj = identity.isAlias;
 __webpack_unused_export__ = identity.isCollection;
 __webpack_unused_export__ = identity.isDocument;
 exports.jh = identity.isMap;
@@ -43838,11 +43838,14 @@ __nccwpck_require__.a(__webpack_module__, async (__webpack_handle_async_dependen
 /* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(1804);
 /* harmony import */ var _core_action_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(8661);
 /* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(9979);
-/* harmony import */ var _db_connection_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(6644);
-/* harmony import */ var _smoke_parse_spec_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(2289);
-/* harmony import */ var _smoke_report_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(9130);
-/* harmony import */ var _smoke_smoke_test_js__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(7582);
-/* harmony import */ var _smoke_sql_probe_js__WEBPACK_IMPORTED_MODULE_8__ = __nccwpck_require__(3956);
+/* harmony import */ var _core_output_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(5373);
+/* harmony import */ var _core_url_secrets_js__WEBPACK_IMPORTED_MODULE_10__ = __nccwpck_require__(5979);
+/* harmony import */ var _db_connection_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(6644);
+/* harmony import */ var _smoke_config_error_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(369);
+/* harmony import */ var _smoke_parse_spec_js__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(5207);
+/* harmony import */ var _smoke_report_js__WEBPACK_IMPORTED_MODULE_8__ = __nccwpck_require__(9130);
+/* harmony import */ var _smoke_smoke_test_js__WEBPACK_IMPORTED_MODULE_9__ = __nccwpck_require__(4857);
+/* harmony import */ var _report_markdown_js__WEBPACK_IMPORTED_MODULE_11__ = __nccwpck_require__(6714);
 /**
  * smoke-test: decide with evidence whether production is healthy, and whether to roll back.
  * Reads inputs, runs src/smoke, writes outputs, reports, the job summary and annotations.
@@ -43856,10 +43859,15 @@ __nccwpck_require__.a(__webpack_module__, async (__webpack_handle_async_dependen
 
 
 
-function httpUrl(name) {
+
+
+
+/** A URL input; its user name, password and secret parameters are registered before anything can print them. */
+function httpUrl(name, log) {
     const raw = _core_action_js__WEBPACK_IMPORTED_MODULE_2__/* .input */ .hF.string(name);
     if (!raw)
         return undefined;
+    (0,_core_url_secrets_js__WEBPACK_IMPORTED_MODULE_10__/* .registerUrlSecrets */ .AI)(raw, log);
     let url;
     try {
         url = new URL(raw);
@@ -43868,27 +43876,28 @@ function httpUrl(name) {
         url = undefined;
     }
     if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:')) {
-        throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_3__/* .RollbackKitError */ .d(`Input ${name} must be an absolute http(s) URL such as https://my-app.vercel.app, got "${raw}".`);
+        throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_3__/* .RollbackKitError */ .dp(`Input ${name} must be an absolute http(s) URL such as https://my-app.vercel.app, got "${(0,_core_url_secrets_js__WEBPACK_IMPORTED_MODULE_10__/* .displayUrl */ .Qy)(raw)}".`);
     }
     return raw;
 }
 function backoffInput() {
     const raw = (_core_action_js__WEBPACK_IMPORTED_MODULE_2__/* .input */ .hF.string('backoff') ?? 'fixed').toLowerCase();
     if (raw !== 'fixed' && raw !== 'exponential')
-        throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_3__/* .RollbackKitError */ .d(`Input backoff must be fixed or exponential, got "${raw}".`);
+        throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_3__/* .RollbackKitError */ .dp(`Input backoff must be fixed or exponential, got "${raw}".`);
     return raw;
 }
 async function writeSpecSummary(err, log) {
-    const lines = ['### Smoke test', '', '❌ The check spec is invalid, so nothing was run:', '', ...err.problems.map((p) => `- ${(0,_smoke_parse_spec_js__WEBPACK_IMPORTED_MODULE_5__/* .formatProblem */ .Vw)(p)}`), ''];
+    const lines = ['### Smoke test', '', '❌ The check spec is invalid, so nothing was run:', '', ...err.problems.map((p) => `- ${(0,_report_markdown_js__WEBPACK_IMPORTED_MODULE_11__/* .text */ .Qq)((0,_smoke_parse_spec_js__WEBPACK_IMPORTED_MODULE_7__/* .formatProblem */ .Vw)(p))}`), ''];
     await _actions_core__WEBPACK_IMPORTED_MODULE_1__/* .summary */ .z.addRaw(log.redact(lines.join('\n'))).write();
 }
 await (0,_core_action_js__WEBPACK_IMPORTED_MODULE_2__/* .runAction */ .Cs)(async (log) => {
     // Secrets first: nothing below may print them.
     const bypassToken = _core_action_js__WEBPACK_IMPORTED_MODULE_2__/* .input */ .hF.secret('bypass-token', log);
     const databaseUrl = _core_action_js__WEBPACK_IMPORTED_MODULE_2__/* .input */ .hF.secret('database-url', log);
-    const database = databaseUrl ? (0,_db_connection_js__WEBPACK_IMPORTED_MODULE_4__/* .parseConnectionString */ .HH)(databaseUrl, log) : undefined;
-    const baseUrl = httpUrl('base-url');
-    const baselineUrl = httpUrl('baseline-url');
+    const database = databaseUrl ? (0,_db_connection_js__WEBPACK_IMPORTED_MODULE_5__/* .parseConnectionString */ .HH)(databaseUrl, log) : undefined;
+    const baseUrl = httpUrl('base-url', log);
+    const baseline = httpUrl('baseline-url', log);
+    const { url: baselineUrl, authorization: baselineCredentials } = baseline ? (0,_core_url_secrets_js__WEBPACK_IMPORTED_MODULE_10__/* .splitCredentials */ .JD)(baseline) : { url: undefined, authorization: undefined };
     const options = {
         attempts: _core_action_js__WEBPACK_IMPORTED_MODULE_2__/* .input */ .hF.integer('attempts', { default: 3, min: 1, max: 100 }),
         intervalSeconds: _core_action_js__WEBPACK_IMPORTED_MODULE_2__/* .input */ .hF.number('interval-seconds', { default: 5, min: 0, max: 3600 }),
@@ -43899,17 +43908,18 @@ await (0,_core_action_js__WEBPACK_IMPORTED_MODULE_2__/* .runAction */ .Cs)(async
         maxP95Ms: _core_action_js__WEBPACK_IMPORTED_MODULE_2__/* .input */ .hF.number('max-p95-ms', { default: 3000, min: 1 }),
         deadlineSeconds: _core_action_js__WEBPACK_IMPORTED_MODULE_2__/* .input */ .hF.number('deadline-seconds', { default: 300, min: 0.1, max: 21600 }),
         baselineUrl,
+        baselineCredentials,
         bypassToken,
         database,
     };
     const failStep = _core_action_js__WEBPACK_IMPORTED_MODULE_2__/* .input */ .hF.boolean('fail-step', true);
     let checks;
     try {
-        checks = await (0,_smoke_smoke_test_js__WEBPACK_IMPORTED_MODULE_7__/* .loadChecks */ .o)({ checks: _core_action_js__WEBPACK_IMPORTED_MODULE_2__/* .input */ .hF.string('checks'), checksFile: _core_action_js__WEBPACK_IMPORTED_MODULE_2__/* .input */ .hF.string('checks-file'), cwd: process.env.GITHUB_WORKSPACE }, { baseUrl, hasDatabase: Boolean(database) });
+        checks = await (0,_smoke_smoke_test_js__WEBPACK_IMPORTED_MODULE_9__/* .loadChecks */ .o)({ checks: _core_action_js__WEBPACK_IMPORTED_MODULE_2__/* .input */ .hF.string('checks'), checksFile: _core_action_js__WEBPACK_IMPORTED_MODULE_2__/* .input */ .hF.string('checks-file'), cwd: process.env.GITHUB_WORKSPACE }, { baseUrl, hasDatabase: Boolean(database) });
     }
     catch (err) {
         // An invalid spec fails even with fail-step false: nothing was measured, there is no verdict.
-        if (err instanceof _smoke_parse_spec_js__WEBPACK_IMPORTED_MODULE_5__/* .SpecError */ .G8)
+        if (err instanceof _smoke_parse_spec_js__WEBPACK_IMPORTED_MODULE_7__/* .SpecError */ .G8)
             await writeSpecSummary(err, log);
         throw err;
     }
@@ -43918,28 +43928,27 @@ await (0,_core_action_js__WEBPACK_IMPORTED_MODULE_2__/* .runAction */ .Cs)(async
     }
     let outcome;
     try {
-        outcome = await (0,_smoke_smoke_test_js__WEBPACK_IMPORTED_MODULE_7__/* .runSmokeTest */ .p)(checks, options, log);
+        outcome = await (0,_smoke_smoke_test_js__WEBPACK_IMPORTED_MODULE_9__/* .runSmokeTest */ .p)(checks, options, log);
     }
     catch (err) {
-        // A wrong database-url (password, user, database name) fails like an invalid spec, whatever
-        // fail-step says: it is a typo in a secret, not an outage, so no verdict and no decision output.
-        if (err instanceof _smoke_sql_probe_js__WEBPACK_IMPORTED_MODULE_8__/* .DatabaseConfigError */ .o) {
-            await _actions_core__WEBPACK_IMPORTED_MODULE_1__/* .summary */ .z.addRaw(log.redact(`### Smoke test\n\n❌ ${err.message}\n\n${err.hint ?? ''}\n`)).write();
+        // A check that cannot run as written (a wrong database-url, a query that tries to write, a
+        // request fetch refuses to send) fails like an invalid spec, whatever fail-step says: it is a
+        // mistake in the configuration, not an outage, so no verdict and no decision output.
+        if (err instanceof _smoke_config_error_js__WEBPACK_IMPORTED_MODULE_6__/* .CheckConfigError */ .R) {
+            // Redact first: escaping could split a secret so the redactor no longer sees it.
+            await _actions_core__WEBPACK_IMPORTED_MODULE_1__/* .summary */ .z.addRaw(`### Smoke test\n\n❌ ${(0,_report_markdown_js__WEBPACK_IMPORTED_MODULE_11__/* .text */ .Qq)(log.redact(err.message))}\n\n${(0,_report_markdown_js__WEBPACK_IMPORTED_MODULE_11__/* .text */ .Qq)(log.redact(err.hint ?? ''))}\n`).write();
         }
         throw err;
     }
     const { verdict, report } = outcome;
-    const paths = (0,_smoke_report_js__WEBPACK_IMPORTED_MODULE_6__/* .reportPaths */ .Rs)(process.env.RUNNER_TEMP || (0,node_os__WEBPACK_IMPORTED_MODULE_0__.tmpdir)());
-    await (0,_smoke_report_js__WEBPACK_IMPORTED_MODULE_6__/* .writeReportFiles */ .t4)(report, paths, log);
-    for (const a of (0,_smoke_report_js__WEBPACK_IMPORTED_MODULE_6__/* .annotations */ .hk)(report)) {
+    const paths = (0,_smoke_report_js__WEBPACK_IMPORTED_MODULE_8__/* .reportPaths */ .Rs)(process.env.RUNNER_TEMP || (0,node_os__WEBPACK_IMPORTED_MODULE_0__.tmpdir)());
+    await (0,_smoke_report_js__WEBPACK_IMPORTED_MODULE_8__/* .writeReportFiles */ .t4)(report, paths, log);
+    for (const a of (0,_smoke_report_js__WEBPACK_IMPORTED_MODULE_8__/* .annotations */ .hk)(report)) {
         const message = log.redact(a.message);
         const title = log.redact(a.title);
-        if (a.level === 'error')
-            _actions_core__WEBPACK_IMPORTED_MODULE_1__/* .error */ .z3(message, { title });
-        else
-            _actions_core__WEBPACK_IMPORTED_MODULE_1__/* .warning */ .$e(message, { title });
+        _core_output_js__WEBPACK_IMPORTED_MODULE_4__/* .output */ .CG.annotate(a.level, message, { title });
     }
-    await _actions_core__WEBPACK_IMPORTED_MODULE_1__/* .summary */ .z.addRaw(log.redact((0,_smoke_report_js__WEBPACK_IMPORTED_MODULE_6__/* .summaryMarkdown */ .eH)(report))).write();
+    await _actions_core__WEBPACK_IMPORTED_MODULE_1__/* .summary */ .z.addRaw(log.redact((0,_smoke_report_js__WEBPACK_IMPORTED_MODULE_8__/* .summaryMarkdown */ .eH)(report))).write();
     (0,_core_action_js__WEBPACK_IMPORTED_MODULE_2__/* .setOutputs */ .n0)({
         passed: verdict.passed,
         severity: verdict.severity,
@@ -43955,7 +43964,7 @@ await (0,_core_action_js__WEBPACK_IMPORTED_MODULE_2__/* .runAction */ .Cs)(async
         const reason = verdict.reasons[0]?.trim();
         const line = `Smoke test failed: ${verdict.failed} of ${report.checks.length} checks failed; severity ${verdict.severity}, decision ${verdict.decision}.${reason ? ` ${/[.!?]$/.test(reason) ? reason : `${reason}.`}` : ''}`;
         if (failStep)
-            throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_3__/* .RollbackKitError */ .d(line, 'See the job summary and the report; with fail-step: false the step stays green and a later step can act on the decision output.');
+            throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_3__/* .RollbackKitError */ .dp(line, 'See the job summary and the report; with fail-step: false the step stays green and a later step can act on the decision output.');
         log.warning(`${line} (fail-step is false: the step stays green; act on the decision output)`);
     }
 });
@@ -43982,34 +43991,36 @@ __nccwpck_require__.d(__webpack_exports__, {
 var core = __nccwpck_require__(1804);
 // EXTERNAL MODULE: ./node_modules/.cache/rollback-kit-build/core/errors.js
 var errors = __nccwpck_require__(9979);
+// EXTERNAL MODULE: ./node_modules/.cache/rollback-kit-build/core/secrets.js
+var core_secrets = __nccwpck_require__(4419);
 ;// CONCATENATED MODULE: ./node_modules/.cache/rollback-kit-build/core/log.js
-const REDACTED = '***';
+/**
+ * Where library code reports progress. Every line passes through `redact`, so a secret registered
+ * with `secret()` never reaches a log, whichever sink (GitHub runner, terminal, test) is behind it.
+ */
+
 function createLog(sink) {
-    const secrets = new Set();
-    const redact = (text) => {
-        let out = text;
-        // Longest first, so a secret that contains another is replaced whole.
-        for (const s of [...secrets].sort((a, b) => b.length - a.length))
-            out = out.split(s).join(REDACTED);
-        return out;
-    };
+    const secrets = new core_secrets/* SecretSet */.rE();
+    const redact = (text) => secrets.redact(text);
+    let warnedWeak = false;
     return {
         info: (m) => sink.info(redact(m)),
         warning: (m) => sink.warning(redact(m)),
         debug: (m) => sink.debug(redact(m)),
-        secret(value) {
-            // Very short values would redact ordinary words and say nothing about the secret anyway.
-            if (!value || value.length < 3 || secrets.has(value))
+        secret(value, source = 'declared') {
+            const added = secrets.add(value, source);
+            if (!added)
                 return;
-            secrets.add(value);
-            sink.mask?.(value);
-            const encoded = encodeURIComponent(value);
-            if (encoded !== value && !secrets.has(encoded)) {
-                secrets.add(encoded);
-                sink.mask?.(encoded);
+            for (const form of added.maskable)
+                sink.mask?.(form);
+            if (added.strength === 'weak' && !warnedWeak) {
+                // Said once, so a short password is never protected less without anyone knowing.
+                warnedWeak = true;
+                sink.warning(redact(`A secret given to this step is shorter than ${core_secrets/* MIN_SECRET_LENGTH */.vb} characters, a number or a common word: rollback-kit keeps it out of its own output, but does not ask the runner to mask it everywhere in the job log (that would hide every such word). Use a longer secret.`));
             }
         },
         redact,
+        excerpt: (text, max) => (0,core_secrets/* clip */.$Q)(redact(text), max),
     };
 }
 /** A log that keeps its lines in memory: for library tests. */
@@ -44022,18 +44033,9 @@ function memoryLog() {
     });
     return Object.assign(log, { lines });
 }
-/** A log for the terminal (the CLI): warnings to stderr, debug only when asked for. */
-function consoleLog(opts = {}) {
-    return createLog({
-        info: (m) => console.log(m),
-        warning: (m) => console.error(`warning: ${m}`),
-        debug: (m) => {
-            if (opts.debug)
-                console.error(`debug: ${m}`);
-        },
-    });
-}
 
+// EXTERNAL MODULE: ./node_modules/.cache/rollback-kit-build/core/output.js
+var output = __nccwpck_require__(5373);
 ;// CONCATENATED MODULE: ./node_modules/.cache/rollback-kit-build/core/parse.js
 /** Parsing of the string values actions and the CLI receive; every error names the input. */
 
@@ -44045,7 +44047,7 @@ function parseBoolean(raw, name, fallback) {
         return true;
     if (value === 'false')
         return false;
-    throw new errors/* RollbackKitError */.d(`Input ${name} must be true or false, got "${raw}".`);
+    throw new errors/* RollbackKitError */.dp(`Input ${name} must be true or false, got "${raw}".`);
 }
 function parseNumber(raw, name, opts = {}) {
     const value = (raw ?? '').trim();
@@ -44054,12 +44056,12 @@ function parseNumber(raw, name, opts = {}) {
     const n = Number(value);
     const kind = opts.integer ? 'a whole number' : 'a number';
     if (!Number.isFinite(n) || (opts.integer && !Number.isInteger(n))) {
-        throw new errors/* RollbackKitError */.d(`Input ${name} must be ${kind}, got "${raw}".`);
+        throw new errors/* RollbackKitError */.dp(`Input ${name} must be ${kind}, got "${raw}".`);
     }
     if (opts.min !== undefined && n < opts.min)
-        throw new errors/* RollbackKitError */.d(`Input ${name} must be at least ${opts.min}, got ${n}.`);
+        throw new errors/* RollbackKitError */.dp(`Input ${name} must be at least ${opts.min}, got ${n}.`);
     if (opts.max !== undefined && n > opts.max)
-        throw new errors/* RollbackKitError */.d(`Input ${name} must be at most ${opts.max}, got ${n}.`);
+        throw new errors/* RollbackKitError */.dp(`Input ${name} must be at most ${opts.max}, got ${n}.`);
     return n;
 }
 function parseInteger(raw, name, opts = {}) {
@@ -44093,12 +44095,13 @@ function parseTime(raw, name) {
 
 
 
+
 function actionLog() {
     return createLog({
-        info: (m) => core/* info */.pq(m),
-        warning: (m) => core/* warning */.$e(m),
-        debug: (m) => core/* debug */.Yz(m),
-        mask: (v) => core/* setSecret */.Pq(v),
+        info: (m) => output/* output */.CG.info(m),
+        warning: (m) => output/* output */.CG.annotate('warning', m),
+        debug: (m) => output/* output */.CG.debug(m),
+        mask: (v) => output/* output */.CG.mask(v),
     });
 }
 /** Reads inputs by their public names; every parse error names the input. */
@@ -44108,7 +44111,7 @@ const input = {
         if (value)
             return value;
         if (opts.required)
-            throw new errors/* RollbackKitError */.d(`Input required and not supplied: ${name}.`);
+            throw new errors/* RollbackKitError */.dp(`Input required and not supplied: ${name}.`);
         return opts.default;
     },
     required(name) {
@@ -44149,9 +44152,9 @@ async function runAction(body) {
         await body(log);
     }
     catch (err) {
-        if (!(err instanceof errors/* RollbackKitError */.d) && err instanceof Error && err.stack)
+        if (!(err instanceof errors/* RollbackKitError */.dp) && err instanceof Error && err.stack)
             log.debug(err.stack);
-        core/* setFailed */.C1(log.redact((0,errors/* errorLine */.B)(err)));
+        output/* output */.CG.fail(log.redact((0,errors/* errorLine */.BP)(err)));
     }
 }
 
@@ -44162,9 +44165,11 @@ async function runAction(body) {
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   B: () => (/* binding */ errorLine),
-/* harmony export */   d: () => (/* binding */ RollbackKitError)
+/* harmony export */   BP: () => (/* binding */ errorLine),
+/* harmony export */   dp: () => (/* binding */ RollbackKitError),
+/* harmony export */   rZ: () => (/* binding */ systemErrorMeaning)
 /* harmony export */ });
+/* unused harmony export systemErrorLine */
 /**
  * An error the user can act on: `message` says what failed and why, `hint` what to do next.
  * Entry points print it as one `::error::` line; anything else is treated as a bug.
@@ -44181,12 +44186,382 @@ class RollbackKitError extends Error {
         return this.hint ? `${this.message} ${this.hint}` : this.message;
     }
 }
+/** What a Node system error code means, in words an on-call engineer can act on. */
+const SYSTEM_ERRORS = {
+    ENOSPC: 'the disk is full',
+    EDQUOT: 'the disk quota is used up',
+    EACCES: 'permission denied',
+    EPERM: 'the operation is not permitted',
+    EROFS: 'the file system is read-only',
+    ENOENT: 'it does not exist',
+    EISDIR: 'it is a folder, not a file',
+    ENOTDIR: 'part of the path is a file, not a folder',
+    EEXIST: 'it already exists',
+    ENAMETOOLONG: 'the name is too long',
+    ELOOP: 'too many symbolic links',
+    EMFILE: 'too many open files',
+    ENFILE: 'too many open files',
+    EIO: 'an input/output error',
+    EBUSY: 'it is busy',
+};
+const OPERATIONS = {
+    open: 'open',
+    read: 'read',
+    write: 'write to',
+    mkdir: 'create the folder',
+    rename: 'move into place',
+    unlink: 'remove',
+    rmdir: 'remove',
+    stat: 'read',
+    lstat: 'read',
+    scandir: 'list',
+    access: 'access',
+    copyfile: 'copy',
+    realpath: 'resolve',
+};
+function isSystemError(err) {
+    return err instanceof Error && typeof err.code === 'string' && /^E[A-Z]+$/.test(err.code);
+}
+/** "the disk is full (ENOSPC)" for a Node system error, or undefined when `err` is not one. */
+function systemErrorMeaning(err) {
+    if (!isSystemError(err))
+        return undefined;
+    const meaning = SYSTEM_ERRORS[err.code] ?? err.message.replace(/^E[A-Z]+: /, '').split(',')[0] ?? err.code;
+    return `${meaning} (${err.code})`;
+}
+/**
+ * A Node system error (fs, spawn) as "Could not <operation> <path>: <meaning> (<code>).", or
+ * undefined when `err` is not one.
+ */
+function systemErrorLine(err) {
+    const meaning = systemErrorMeaning(err);
+    if (!meaning || !isSystemError(err))
+        return undefined;
+    const operation = err.syscall ? (OPERATIONS[err.syscall] ?? err.syscall.replace(/^spawn$/, 'start')) : undefined;
+    if (operation && err.path)
+        return `Could not ${operation} ${err.path}: ${meaning}.`;
+    if (operation)
+        return `Could not ${operation}: ${meaning}.`;
+    return `${meaning[0].toUpperCase()}${meaning.slice(1)}.`;
+}
 function errorLine(err) {
     if (err instanceof RollbackKitError)
         return err.line;
+    const system = systemErrorLine(err);
+    if (system)
+        return system;
     if (err instanceof Error)
         return `Unexpected error: ${err.message}`;
     return `Unexpected error: ${String(err)}`;
+}
+
+
+/***/ }),
+
+/***/ 5373:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   CG: () => (/* binding */ output)
+/* harmony export */ });
+/* unused harmony exports inertLine, inertLines */
+/* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1804);
+/* harmony import */ var node_os__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(8161);
+/**
+ * The one writer between rollback-kit and the runner's log. The runner reads every line a step
+ * prints (stdout and stderr) as a possible workflow command: a line whose first non-blank
+ * characters are `::` (`::set-output`, `::add-mask::`, `::stop-commands::`…), and, in the old
+ * form, `##[name]` anywhere in a line. Our lines carry outside text (paths, migration file names,
+ * check names, server messages, a command's output), and a newline inside such text would start a
+ * new line that the runner obeys. So plain lines are split where the runner splits them (\n, \r)
+ * and each one is made inert; our own commands (annotations, masks, failure) are issued by
+ * @actions/core, which escapes their data and properties so they stay one line.
+ */
+
+
+/** Where the runner splits lines (.NET ReadLine: \r\n, \r or \n). */
+const LINE_BREAK = /\r\n|\r|\n/;
+/** The runner trims leading whitespace (.NET's definition, which includes U+0085) before looking for `::`. */
+const LEADING_COMMAND = /^([\s\u0085]*)::/;
+const OLD_FORM_COMMAND = /##\[/g;
+/**
+ * One line the runner will not read as a command: a leading `::` and any `##[` are written with
+ * the runner's own percent escapes (`%3A%3A`, `##%5B`), so the text stays readable.
+ */
+function inertLine(line) {
+    return line.replace(LEADING_COMMAND, '$1%3A%3A').replace(OLD_FORM_COMMAND, '##%5B');
+}
+/** Text of any number of lines, as the inert lines the runner will see. */
+function inertLines(text) {
+    return text.split(LINE_BREAK).map(inertLine);
+}
+const output = {
+    /** Plain log lines; nothing in `text` can become a workflow command. */
+    info(text) {
+        process.stdout.write(inertLines(text).join(node_os__WEBPACK_IMPORTED_MODULE_1__.EOL) + node_os__WEBPACK_IMPORTED_MODULE_1__.EOL);
+    },
+    /** An annotation: @actions/core escapes the message and the properties (title) into one line. */
+    annotate(level, message, props = {}) {
+        if (level === 'error')
+            _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .error */ .z3(message, props);
+        else if (level === 'warning')
+            _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .warning */ .$e(message, props);
+        else
+            _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .notice */ .lm(message, props);
+    },
+    /** Only shown with step debug logging; escaped by @actions/core like an annotation. */
+    debug(message) {
+        _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .debug */ .Yz(message);
+    },
+    /** Asks the runner to mask a value (`::add-mask::`, escaped by @actions/core). */
+    mask(value) {
+        _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setSecret */ .Pq(value);
+    },
+    /** The step's one `::error::` line and a non-zero exit code. */
+    fail(message) {
+        _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setFailed */ .C1(message);
+    },
+};
+
+
+/***/ }),
+
+/***/ 4419:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   $Q: () => (/* binding */ clip),
+/* harmony export */   KL: () => (/* binding */ redactDeep),
+/* harmony export */   rE: () => (/* binding */ SecretSet),
+/* harmony export */   vb: () => (/* binding */ MIN_SECRET_LENGTH)
+/* harmony export */ });
+/* unused harmony exports secretStrength, encodedForms */
+/**
+ * What counts as a secret, in which written forms it can turn up, and how it is taken out of text.
+ * The one rule for every value registered anywhere (inputs, passwords, URLs, spec headers), used by
+ * the log: call sites never decide for themselves whether a value is long enough to hide.
+ */
+/** Shorter values are "weak": too short to mask in the whole job log without masking ordinary text. */
+const MIN_SECRET_LENGTH = 6;
+/** Values that are switches or placeholders, never credentials: `?x-vercel-set-bypass-cookie=true`. */
+const COMMON_WORDS = new Set(['true', 'false', 'null', 'none', 'nil', 'undefined', 'yes', 'no', 'on', 'off', 'enabled', 'disabled']);
+const NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i;
+function secretStrength(value) {
+    const word = value.trim();
+    if (!word)
+        return undefined;
+    if (value.length < MIN_SECRET_LENGTH || COMMON_WORDS.has(word.toLowerCase()) || NUMBER.test(word))
+        return 'weak';
+    return 'strong';
+}
+/** The forms a value takes once written into a URL, a form body or a JSON string. */
+function encodedForms(value) {
+    const uri = encodeURIComponent(value);
+    const form = new URLSearchParams({ v: value }).toString().slice(2);
+    const json = JSON.stringify(value).slice(1, -1);
+    return [...new Set([value, uri, form, json])];
+}
+/**
+ * Cuts text to at most `max` characters with an ellipsis, at a space when there is one in the
+ * second half, so a word (a token) is kept whole or left out. Still redact first (`Log.excerpt`):
+ * text without spaces is cut where it must be, and a cut secret no longer matches the redactor.
+ */
+function clip(text, max) {
+    if (text.length <= max)
+        return text;
+    let cut = text.slice(0, Math.max(0, max - 1));
+    const space = cut.search(/\s\S*$/);
+    if (space >= max / 2)
+        cut = cut.slice(0, space);
+    return `${cut.trimEnd()}…`;
+}
+/**
+ * Every string inside a JSON-like value redacted, before it is serialised: escaping (JSON's \",
+ * XML's &quot;, a Markdown \|) would otherwise turn a secret into a form the redactor does not know.
+ */
+function redactDeep(value, redact) {
+    if (typeof value === 'string')
+        return redact(value);
+    if (Array.isArray(value))
+        return value.map((v) => redactDeep(v, redact));
+    if (value && typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype) {
+        return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, redactDeep(v, redact)]));
+    }
+    return value;
+}
+const REDACTED = '***';
+const escapeRegExp = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+/** The registered values and one pattern that replaces them all. */
+class SecretSet {
+    strong = new Set();
+    weak = new Set();
+    pattern;
+    /**
+     * Registers `value` and its encoded forms. Returns what the runner may mask (strong forms only),
+     * or undefined when nothing was registered.
+     *
+     * The choice for weak values: a guessed one (`?x-vercel-set-bypass-cookie=true`, `?token=abc`)
+     * is not a secret at all. A declared one (a 4-character database password) is still a secret,
+     * so it must not leak silently: our own redactor removes it where it stands as a whole word
+     * (`admin:pw@host`, not the "pw" inside "pwd"), but the runner is not asked to mask it, because
+     * `::add-mask::` would mask every occurrence in every later step of the job ("true", "admin").
+     * The runner masks `${{ secrets.* }}` values by itself in any case.
+     */
+    add(value, source) {
+        if (value === undefined)
+            return undefined;
+        const strength = secretStrength(value);
+        if (!strength || (strength === 'weak' && source === 'guessed'))
+            return undefined;
+        const set = strength === 'strong' ? this.strong : this.weak;
+        const fresh = encodedForms(value).filter((form) => !this.strong.has(form) && !set.has(form));
+        if (!fresh.length)
+            return { strength, maskable: [] };
+        for (const form of fresh)
+            set.add(form);
+        this.pattern = undefined;
+        return { strength, maskable: strength === 'strong' ? fresh : [] };
+    }
+    redact(text) {
+        if (!this.strong.size && !this.weak.size)
+            return text;
+        this.pattern ??= this.compile();
+        return text.replace(this.pattern, REDACTED);
+    }
+    compile() {
+        // Longest first, so a secret that contains another is replaced whole.
+        const all = [...[...this.strong].map((s) => ({ s, weak: false })), ...[...this.weak].map((s) => ({ s, weak: true }))].sort((a, b) => b.s.length - a.s.length);
+        const alternatives = all.map(({ s, weak }) => (weak ? `(?<![\\p{L}\\p{N}])${escapeRegExp(s)}(?![\\p{L}\\p{N}])` : escapeRegExp(s)));
+        return new RegExp(alternatives.join('|'), 'gu');
+    }
+}
+
+
+/***/ }),
+
+/***/ 5979:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   AI: () => (/* binding */ registerUrlSecrets),
+/* harmony export */   Fn: () => (/* binding */ urlSecrets),
+/* harmony export */   JD: () => (/* binding */ splitCredentials),
+/* harmony export */   Qy: () => (/* binding */ displayUrl),
+/* harmony export */   eq: () => (/* binding */ isSensitiveName)
+/* harmony export */ });
+const SENSITIVE_NAME = /auth|cookie|token|secret|passw|^pass$|^pwd$|api[-_]?key|apikey|^key$|signature|^sig$|session|credential|bypass/i;
+/** Names that look sensitive but carry a switch: Vercel's `x-vercel-set-bypass-cookie=true|samesitenone`. */
+const NOT_SENSITIVE = /^x-vercel-set-bypass-cookie$/i;
+/** Whether a header, query or fragment parameter of this name carries a secret. */
+function isSensitiveName(name) {
+    return SENSITIVE_NAME.test(name) && !NOT_SENSITIVE.test(name);
+}
+/** `scheme://` then the authority up to its last `@`, as the WHATWG URL parser reads it. */
+const USERINFO = /^[a-z][a-z0-9+.-]*:\/\/([^/?#\\]*)@/i;
+const decode = (text) => {
+    try {
+        return decodeURIComponent(text);
+    }
+    catch {
+        return undefined;
+    }
+};
+/**
+ * Every form the URL's secrets can take in text: as written, as the URL parser serialises them,
+ * percent-decoded (with and without `+` as a space); Log.secret adds the re-encoded forms.
+ */
+function urlSecrets(text) {
+    const declared = [];
+    const guessed = [];
+    let serialised;
+    try {
+        serialised = new URL(text).href;
+    }
+    catch {
+        serialised = undefined;
+    }
+    for (const written of new Set([text, ...(serialised ? [serialised] : [])])) {
+        const userinfo = USERINFO.exec(written)?.[1];
+        if (userinfo) {
+            const colon = userinfo.indexOf(':');
+            const user = colon < 0 ? userinfo : userinfo.slice(0, colon);
+            const password = colon < 0 ? '' : userinfo.slice(colon + 1);
+            // Without a password an HTTP user name is the credential (https://<token>@host); a database
+            // user name alone is an identity (its password comes from PGPASSWORD, a passfile or trust).
+            const userIsCredential = !/^postgres(ql)?:/i.test(written);
+            const parts = password ? [userinfo, password, `${decode(user) ?? user}:${decode(password) ?? password}`] : userIsCredential ? [user] : [];
+            for (const part of parts)
+                declared.push(part, ...[decode(part)].filter((d) => d !== undefined));
+        }
+        for (const [name, value] of rawParameters(written)) {
+            if (!isSensitiveName(decode(name) ?? name))
+                continue;
+            guessed.push(value, ...[decode(value), decode(value.replace(/\+/g, ' '))].filter((d) => d !== undefined));
+        }
+    }
+    // Only HTTP sends userinfo as Basic authorization; a database URL never does.
+    const basic = /^https?:/i.test(text.trim()) ? basicAuthorization(text) : undefined;
+    if (basic)
+        declared.push(basic, basic.slice('Basic '.length));
+    return { declared: [...new Set(declared)], guessed: [...new Set(guessed)] };
+}
+function registerUrlSecrets(text, log) {
+    if (!text)
+        return;
+    const found = urlSecrets(text);
+    for (const value of found.declared)
+        log.secret(value);
+    for (const value of found.guessed)
+        log.secret(value, 'guessed');
+}
+/** `name=value` pairs of the query and the fragment, exactly as written. */
+function rawParameters(text) {
+    const hash = text.indexOf('#');
+    const question = text.indexOf('?');
+    const query = question >= 0 && (hash < 0 || question < hash) ? text.slice(question + 1, hash > question ? hash : undefined) : '';
+    const fragment = hash >= 0 ? text.slice(hash + 1) : '';
+    const pairs = [];
+    for (const part of [...query.split('&'), ...fragment.split('&')]) {
+        const eq = part.indexOf('=');
+        if (eq > 0)
+            pairs.push([part.slice(0, eq), part.slice(eq + 1)]);
+    }
+    return pairs;
+}
+/** The URL's user name and password as an HTTP Basic Authorization value, percent-decoded as curl does. */
+function basicAuthorization(text) {
+    let url;
+    try {
+        url = new URL(text);
+    }
+    catch {
+        return undefined;
+    }
+    if (!url.username && !url.password)
+        return undefined;
+    const credentials = `${decode(url.username) ?? url.username}:${decode(url.password) ?? url.password}`;
+    return `Basic ${Buffer.from(credentials).toString('base64')}`;
+}
+/**
+ * Splits a URL into what is requested and printed (no userinfo) and the Basic Authorization value
+ * its userinfo stands for. A URL without userinfo comes back unchanged.
+ */
+function splitCredentials(text) {
+    const authorization = basicAuthorization(text);
+    if (!authorization)
+        return { url: text };
+    const url = new URL(text);
+    url.username = '';
+    url.password = '';
+    return { url: url.href, authorization };
+}
+/**
+ * A URL fit for an error message about that very URL, when its secrets may not be registered yet:
+ * no userinfo, and sensitive parameter values shown as `***`. Works on text that is not a valid URL.
+ */
+function displayUrl(text) {
+    const noUserinfo = text.replace(USERINFO, (match, userinfo) => match.slice(0, match.length - userinfo.length - 1));
+    return noUserinfo.replace(/([?&#])([^=&#]+)=([^&#]*)/g, (match, sep, name) => (isSensitiveName(decode(name) ?? name) ? `${sep}${name}=***` : match));
 }
 
 
@@ -44199,16 +44574,19 @@ function errorLine(err) {
 // EXPORTS
 __nccwpck_require__.d(__webpack_exports__, {
   ff: () => (/* binding */ describeTarget),
+  ex: () => (/* binding */ isTransactionPooler),
   HH: () => (/* binding */ parseConnectionString),
   f3: () => (/* binding */ pgClientConfig)
 });
 
-// UNUSED EXPORTS: isTransactionPooler, libpqEnv, withDatabase
+// UNUSED EXPORTS: libpqEnv, withDatabase
 
 ;// CONCATENATED MODULE: external "node:fs"
 const external_node_fs_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs");
 // EXTERNAL MODULE: ./node_modules/.cache/rollback-kit-build/core/errors.js
 var errors = __nccwpck_require__(9979);
+// EXTERNAL MODULE: ./node_modules/.cache/rollback-kit-build/core/url-secrets.js
+var url_secrets = __nccwpck_require__(5979);
 ;// CONCATENATED MODULE: ./node_modules/.cache/rollback-kit-build/db/connection.js
 /**
  * Connection strings, the one way every module learns where a database is. Parses URLs and libpq
@@ -44218,6 +44596,7 @@ var errors = __nccwpck_require__(9979);
  */
 
 
+
 const DEFAULT_PORT = 5432;
 /** Parses a `postgres://` URL or a `key=value` string and masks its password in `log`. */
 function parseConnectionString(raw, log) {
@@ -44225,10 +44604,42 @@ function parseConnectionString(raw, log) {
     // Mask the whole string too: users paste it into other inputs and messages.
     log?.secret(text);
     if (!text)
-        throw new errors/* RollbackKitError */.d('The connection string is empty.', 'Pass a URL such as postgres://user:password@host:5432/dbname.');
-    const target = /^postgres(ql)?:\/\//i.test(text) ? parseUrl(text) : parseKeyValue(text);
+        throw new errors/* RollbackKitError */.dp('The connection string is empty.', 'Pass a URL such as postgres://user:password@host:5432/dbname.');
+    const isUrl = /^postgres(ql)?:\/\//i.test(text);
+    // The password as written (percent-encoded) and in the query (?password=), before any message can show it.
+    if (isUrl && log)
+        (0,url_secrets/* registerUrlSecrets */.AI)(text, log);
+    const target = isUrl ? parseUrl(text) : parseKeyValue(text);
     log?.secret(target.password);
+    checkReferencedFiles(target);
     return target;
+}
+/** Connection parameters that name a file libpq (and we) will read. */
+const FILE_PARAMS = ['sslrootcert', 'sslcert', 'sslkey', 'passfile'];
+/**
+ * A missing or unreadable certificate, key or password file fails here, up front and named,
+ * instead of deep inside a connection attempt or a pg_dump run.
+ */
+function checkReferencedFiles(t) {
+    for (const param of FILE_PARAMS) {
+        const path = t.params[param];
+        // sslrootcert=system means the system's certificate store (libpq 16), not a file.
+        if (!path || (param === 'sslrootcert' && path === 'system'))
+            continue;
+        let problem;
+        try {
+            if (!(0,external_node_fs_namespaceObject.statSync)(path).isFile())
+                problem = 'it is not a file';
+            else
+                (0,external_node_fs_namespaceObject.accessSync)(path, external_node_fs_namespaceObject.constants.R_OK);
+        }
+        catch (err) {
+            problem = (0,errors/* systemErrorMeaning */.rZ)(err) ?? 'it cannot be read';
+        }
+        if (problem) {
+            throw new errors/* RollbackKitError */.dp(`The connection string's ${param} file ${path} cannot be used: ${problem}.`, `Write the file to that path in an earlier step of the job (from a secret), or fix the ${param} parameter.`);
+        }
+    }
 }
 const ENCODE_HINT = 'Percent-encode special characters in the user name and password (@ as %40, / as %2F, # as %23, ? as %3F, % as %25, : as %3A).';
 /**
@@ -44243,7 +44654,7 @@ function checkUserInfo(text) {
         return;
     const authorityEnd = rest.search(/[/?#]/);
     if (authorityEnd >= 0 && authorityEnd < lastAt) {
-        throw new errors/* RollbackKitError */.d('The connection string\'s password (or user name) holds a character that ends the host part of a URL, so it cannot be read safely.', ENCODE_HINT);
+        throw new errors/* RollbackKitError */.dp('The connection string\'s password (or user name) holds a character that ends the host part of a URL, so it cannot be read safely.', ENCODE_HINT);
     }
 }
 function decode(part) {
@@ -44251,7 +44662,7 @@ function decode(part) {
         return decodeURIComponent(part);
     }
     catch {
-        throw new errors/* RollbackKitError */.d('The connection string has a % that does not start a percent-encoded character.', ENCODE_HINT);
+        throw new errors/* RollbackKitError */.dp('The connection string has a % that does not start a percent-encoded character.', ENCODE_HINT);
     }
 }
 function parseUrl(text) {
@@ -44262,7 +44673,7 @@ function parseUrl(text) {
         url = new URL(text.replace(/^postgres(ql)?:/i, 'http:'));
     }
     catch {
-        throw new errors/* RollbackKitError */.d('The connection string is not a valid URL.', `Expected postgres://user:password@host:5432/dbname. ${ENCODE_HINT}`);
+        throw new errors/* RollbackKitError */.dp('The connection string is not a valid URL.', `Expected postgres://user:password@host:5432/dbname. ${ENCODE_HINT}`);
     }
     const params = {};
     url.searchParams.forEach((v, k) => (params[k] = v));
@@ -44289,7 +44700,7 @@ function parseKeyValue(text) {
             break;
         const keyMatch = /^([A-Za-z_][A-Za-z0-9_]*)\s*=\s*/.exec(text.slice(i));
         if (!keyMatch) {
-            throw new errors/* RollbackKitError */.d('The connection string is neither a postgres:// URL nor key=value pairs.', 'Expected postgres://user:password@host:5432/dbname or host=... port=... dbname=... user=... password=....');
+            throw new errors/* RollbackKitError */.dp('The connection string is neither a postgres:// URL nor key=value pairs.', 'Expected postgres://user:password@host:5432/dbname or host=... port=... dbname=... user=... password=....');
         }
         const key = keyMatch[1].toLowerCase();
         i += keyMatch[0].length;
@@ -44303,7 +44714,7 @@ function parseKeyValue(text) {
                 i++;
             }
             if (text[i] !== "'")
-                throw new errors/* RollbackKitError */.d(`The connection string has an unterminated quote in the value of ${key}.`);
+                throw new errors/* RollbackKitError */.dp(`The connection string has an unterminated quote in the value of ${key}.`);
             i++;
         }
         else {
@@ -44322,7 +44733,7 @@ function parseKeyValue(text) {
 function finish(t) {
     const port = t.port ? Number(t.port) : DEFAULT_PORT;
     if (!Number.isInteger(port) || port <= 0 || port > 65535) {
-        throw new errors/* RollbackKitError */.d(`The connection string has an invalid port "${t.port}".`);
+        throw new errors/* RollbackKitError */.dp(`The connection string has an invalid port "${t.port}".`);
     }
     const host = t.host || 'localhost';
     const user = t.user || 'postgres';
@@ -44413,108 +44824,132 @@ function libpqEnv(t) {
 
 /***/ }),
 
-/***/ 5785:
+/***/ 6714:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   WU: () => (/* binding */ show),
-/* harmony export */   bD: () => (/* binding */ deepEqual),
-/* harmony export */   m6: () => (/* binding */ assertResponse)
+/* harmony export */   Qq: () => (/* binding */ text),
+/* harmony export */   kq: () => (/* binding */ escapeCell)
 /* harmony export */ });
-/* harmony import */ var _json_path_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(7956);
-/* harmony import */ var _spec_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(4167);
+/* unused harmony exports code, table, formatBytes, formatDuration, inlineText, codeSpan, linkText */
 /**
- * The assertions of an HTTP check against one response. Returns what failed, in words an on-call
- * engineer can act on; an empty list means the response passed. Bodies are never quoted back: they
- * may hold personal data or tokens.
+ * Small pieces of the Markdown every job summary is made of. Outside text (paths, table and check
+ * names, server messages) goes in through `text` or `code`, so it cannot end a table row, start a
+ * heading, or bring in HTML, a link or an image.
  */
-
-
-function assertResponse(check, res) {
-    const failures = [];
-    if (!check.status.some((r) => (0,_spec_js__WEBPACK_IMPORTED_MODULE_0__/* .inRange */ .r)(res.status, r))) {
-        failures.push(`status ${res.status}, expected ${check.status.map(_spec_js__WEBPACK_IMPORTED_MODULE_0__/* .formatRange */ .L).join(' or ')}`);
-    }
-    if (check.maxMs !== undefined && res.ms > check.maxMs)
-        failures.push(`took ${Math.round(res.ms)} ms, more than max-ms ${check.maxMs}`);
-    for (const text of check.bodyContains)
-        if (!res.body.includes(text))
-            failures.push(`body does not contain ${show(text)}`);
-    for (const text of check.bodyNotContains)
-        if (res.body.includes(text))
-            failures.push(`body contains ${show(text)}`);
-    if (check.bodyMatches && !check.bodyMatches.test(res.body))
-        failures.push(`body does not match /${check.bodyMatches.source}/`);
-    if (check.json.length)
-        failures.push(...assertJson(check.json, res.body));
-    for (const h of check.header) {
-        const actual = res.headers.get(h.name);
-        if (h.op === 'exists') {
-            if ((actual !== null) !== h.value)
-                failures.push(`header "${h.name}" is ${actual === null ? 'missing' : 'present'}, expected it ${h.value ? 'present' : 'absent'}`);
-        }
-        else if (actual === null)
-            failures.push(`header "${h.name}" is missing`);
-        else if (h.op === 'equals' && actual !== h.value)
-            failures.push(`header "${h.name}" is ${show(actual)}, expected ${show(h.value)}`);
-        else if (h.op === 'contains' && !actual.includes(h.value))
-            failures.push(`header "${h.name}" is ${show(actual)}, expected it to contain ${show(h.value)}`);
-        else if (h.op === 'matches' && !h.value.test(actual))
-            failures.push(`header "${h.name}" is ${show(actual)}, expected it to match /${h.value.source}/`);
-    }
-    return failures;
+const LINE_BREAKS = /\r\n|\r|\n/g;
+/** Outside text as inline Markdown: one line, no HTML, no links or images, no code spans. */
+function text(value) {
+    return value
+        .replace(LINE_BREAKS, ' ')
+        .replace(/[\\`[\]]/g, '\\$&')
+        .replace(/</g, '&lt;')
+        .replace(/>/g, '&gt;')
+        .replace(/^(\s*)#/, '$1\\#');
 }
-function assertJson(assertions, body) {
-    let doc;
+/** Outside text as an inline code span whose fence no backtick inside can close. */
+function code(value) {
+    const oneLine = value.replace(LINE_BREAKS, ' ');
+    const longestRun = Math.max(0, ...(oneLine.match(/`+/g) ?? []).map((run) => run.length));
+    const fence = '`'.repeat(longestRun + 1);
+    // A span that starts or ends with a backtick needs a space between it and the fence.
+    const pad = /^`|`$/.test(oneLine) ? ' ' : '';
+    return `${fence}${pad}${oneLine}${pad}${fence}`;
+}
+/** A table cell: `|` escaped (also inside code spans, as GFM reads it) and on one line. */
+function escapeCell(value) {
+    return value.replace(/\|/g, '\\|').replace(LINE_BREAKS, ' ');
+}
+function table(headers, rows) {
+    const line = (cells) => `| ${cells.map((c) => escapeCell(String(c))).join(' | ')} |`;
+    return [line(headers), `|${headers.map(() => ' --- ').join('|')}|`, ...rows.map(line)].join('\n');
+}
+function formatBytes(bytes) {
+    const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+    let n = bytes;
+    let u = 0;
+    while (n >= 1024 && u < units.length - 1) {
+        n /= 1024;
+        u++;
+    }
+    return `${u === 0 ? n : n.toFixed(1)} ${units[u]}`;
+}
+function formatDuration(ms) {
+    if (ms < 1000)
+        return `${ms} ms`;
+    const s = ms / 1000;
+    if (s < 60)
+        return `${s.toFixed(1)} s`;
+    return `${Math.floor(s / 60)} min ${Math.round(s % 60)} s`;
+}
+// Control characters, and the bidirectional overrides that make text read differently than it is.
+// eslint-disable-next-line no-control-regex
+const INVISIBLE = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F\u202A-\u202E\u2066-\u2069]/g;
+function oneLine(text) {
+    return text.replace(/\r\n|[\r\n\t]/g, ' ').replace(INVISIBLE, '');
+}
+/**
+ * Outside text (a reason, a name, a provider's message) made inert in Markdown: on one line, HTML
+ * and table pipes written as entities (no raw `|` is left for a table row to split on), and every
+ * character that could open a link, emphasis, a code span or a heading backslash-escaped, so it
+ * renders as itself and nothing else.
+ */
+function inlineText(text) {
+    return oneLine(text)
+        .replace(/[\\`*_[\]#!~]/g, (c) => `\\${c}`)
+        .replace(/&/g, '&amp;')
+        .replace(/</g, '&lt;')
+        .replace(/>/g, '&gt;')
+        .replace(/\|/g, '&#124;');
+}
+/** Outside text as a code span (paths, ids, SHAs): on one line, fenced so no backtick inside can close it. */
+function codeSpan(text) {
+    const value = oneLine(text);
+    const longest = Math.max(0, ...[...value.matchAll(/`+/g)].map((m) => m[0].length));
+    const fence = '`'.repeat(longest + 1);
+    const pad = value.startsWith('`') || value.endsWith('`') || longest > 0 ? ' ' : '';
+    return `${fence}${pad}${value}${pad}${fence}`;
+}
+/** An http(s) URL as a link a person can click; anything else as a code span. */
+function linkText(url) {
     try {
-        doc = JSON.parse(body);
+        const parsed = new URL(url.trim());
+        if (parsed.protocol === 'https:' || parsed.protocol === 'http:') {
+            // The parser percent-encodes spaces, quotes and angle brackets; what is left cannot end the autolink.
+            return `<${parsed.href.replace(/[<>\s]/g, encodeURIComponent)}>`;
+        }
     }
     catch {
-        return [`body is not JSON (${body.length ? `${body.length} bytes` : 'empty'}), so json assertions cannot hold`];
+        // not a URL: shown as text below
     }
-    const failures = [];
-    for (const a of assertions) {
-        const { found, value } = (0,_json_path_js__WEBPACK_IMPORTED_MODULE_1__/* .lookupJsonPath */ .c)(doc, (0,_json_path_js__WEBPACK_IMPORTED_MODULE_1__/* .parseJsonPath */ .H)(a.path));
-        const where = `json "${a.path}"`;
-        if (a.op === 'exists') {
-            if (found !== a.value)
-                failures.push(`${where} is ${found ? 'present' : 'missing'}, expected it ${a.value ? 'present' : 'absent'}`);
-            continue;
-        }
-        if (!found) {
-            failures.push(`${where} is missing`);
-            continue;
-        }
-        if (a.op === 'equals') {
-            if (!deepEqual(value, a.value))
-                failures.push(`${where} is ${show(value)}, expected ${show(a.value)}`);
-        }
-        else if (typeof value !== 'number')
-            failures.push(`${where} is ${show(value)}, not a number`);
-        else if (a.op === 'less-than' && !(value < a.value))
-            failures.push(`${where} is ${value}, expected less than ${String(a.value)}`);
-        else if (a.op === 'greater-than' && !(value > a.value))
-            failures.push(`${where} is ${value}, expected greater than ${String(a.value)}`);
+    return codeSpan(url);
+}
+
+
+/***/ }),
+
+/***/ 369:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   R: () => (/* binding */ CheckConfigError)
+/* harmony export */ });
+/* unused harmony export NO_VERDICT */
+/* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(9979);
+/**
+ * A check that cannot be run as written: a SQL check that tries to write or to leave its read-only
+ * transaction, a request fetch refuses to send (a blocked port, a URL it cannot use), a regular
+ * expression too slow to evaluate, a database-url the server rejects. None of these says anything
+ * about the service's health, so it is never an observation and never a rollback decision: the run
+ * stops and the step fails with no verdict, whatever fail-step says.
+ */
+
+const NO_VERDICT = 'This is a configuration error, not an outage: nothing was decided (no verdict, no decision output).';
+class CheckConfigError extends _core_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .RollbackKitError */ .dp {
+    constructor(problem, hint) {
+        super(`${problem.replace(/\.$/, '')}. ${NO_VERDICT}`, hint);
+        this.name = 'CheckConfigError';
     }
-    return failures;
-}
-function deepEqual(a, b) {
-    if (a === b)
-        return true;
-    if (a === null || b === null || typeof a !== 'object' || typeof b !== 'object')
-        return false;
-    if (Array.isArray(a) !== Array.isArray(b))
-        return false;
-    if (Array.isArray(a) && Array.isArray(b))
-        return a.length === b.length && a.every((v, i) => deepEqual(v, b[i]));
-    const ka = Object.keys(a);
-    const kb = Object.keys(b);
-    return ka.length === kb.length && ka.every((k) => Object.prototype.hasOwnProperty.call(b, k) && deepEqual(a[k], b[k]));
-}
-/** A value as JSON, cut short: a report line, not a dump. */
-function show(value) {
-    const text = value === undefined ? 'undefined' : JSON.stringify(value);
-    return text.length > 80 ? `${text.slice(0, 77)}...` : text;
 }
 
 
@@ -44622,23 +45057,414 @@ function lookupJsonPath(doc, segments) {
 
 /***/ }),
 
-/***/ 2289:
+/***/ 5207:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   B2: () => (/* binding */ parseChecks),
-/* harmony export */   G8: () => (/* binding */ SpecError),
-/* harmony export */   Vw: () => (/* binding */ formatProblem),
-/* harmony export */   we: () => (/* binding */ joinUrl)
-/* harmony export */ });
-/* harmony import */ var yaml__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8815);
-/* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(9979);
-/* harmony import */ var _json_path_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(7956);
+
+// EXPORTS
+__nccwpck_require__.d(__webpack_exports__, {
+  G8: () => (/* binding */ SpecError),
+  Vw: () => (/* binding */ formatProblem),
+  we: () => (/* binding */ joinUrl),
+  B2: () => (/* binding */ parseChecks)
+});
+
+// UNUSED EXPORTS: locate
+
+// EXTERNAL MODULE: ./node_modules/yaml/dist/index.js
+var dist = __nccwpck_require__(8815);
+;// CONCATENATED MODULE: ./node_modules/.cache/rollback-kit-build/core/yaml.js
+/**
+ * YAML that people write for us (smoke-test's check spec, the rollback plan), read in one place so
+ * every reader gets the same guarantees: syntax errors as a line and a fixed description that never
+ * quotes the text (it may be a file that holds secrets), a tab in the indentation named as such, and
+ * aliases (`*name`) allowed as freely as a spec needs but not as an alias bomb ("billion laughs"):
+ * the size the document would have with every alias written out is measured before anything is
+ * expanded, so the time and memory a document can take are bounded by its own length.
+ */
+
+/** Characters (and one per node) a document may grow by through its aliases. */
+const MAX_ALIAS_EXPANSION = 1_000_000;
+/** The document could not be read: each problem has its line, none quotes the text. */
+class YamlError extends Error {
+    problems;
+    constructor(problems) {
+        super(problems.map((p) => `line ${p.line}: ${p.message}`).join('; '));
+        this.problems = problems;
+        this.name = 'YamlError';
+    }
+}
+/** The yaml library's messages quote the text for some codes; these say the same without it. */
+const DESCRIPTIONS = {
+    ALIAS_PROPS: 'an alias (*name) cannot have an anchor or a tag',
+    BAD_ALIAS: 'an alias (*name) names no anchor (&name) defined before it',
+    BAD_DIRECTIVE: 'a % directive is not valid',
+    BAD_DQ_ESCAPE: 'a double-quoted string has an invalid escape sequence',
+    BAD_INDENT: 'the indentation is wrong',
+    BAD_PROP_ORDER: 'an anchor or tag is in the wrong place',
+    BAD_SCALAR_START: 'a plain value starts with a character YAML reserves (quote the value)',
+    BLOCK_AS_IMPLICIT_KEY: 'a block value cannot be a key',
+    BLOCK_IN_FLOW: 'a block value cannot be inside [ ] or { }',
+    DUPLICATE_KEY: 'a key appears twice in the same mapping (keys must be unique)',
+    KEY_OVER_1024_CHARS: 'a key is longer than 1024 characters',
+    MISSING_CHAR: 'a character is missing (a closing quote or bracket, a comma, or a space after ":")',
+    MULTILINE_IMPLICIT_KEY: 'a key spans several lines (a missing ":" or a wrong indentation)',
+    MULTIPLE_ANCHORS: 'a value has more than one anchor',
+    MULTIPLE_DOCS: 'there is more than one YAML document (a "---" line); give one',
+    MULTIPLE_TAGS: 'a value has more than one tag',
+    NON_STRING_KEY: 'a key is not a plain value',
+    TAB_AS_INDENT: 'tabs are not allowed for indentation in YAML; use spaces',
+    TAG_RESOLVE_FAILED: 'a tag (!name) is unknown or does not fit its value',
+    UNEXPECTED_TOKEN: 'something unexpected is here (a stray character, or a wrong indentation)',
+    BAD_COLLECTION_TYPE: 'a tag (!name) does not fit its value',
+};
+function readYaml(text) {
+    const lines = new dist/* LineCounter */.HN();
+    let doc;
+    try {
+        doc = (0,dist/* parseDocument */.Tp)(text, { lineCounter: lines, uniqueKeys: true, prettyErrors: false });
+    }
+    catch (err) {
+        throw err instanceof RangeError ? new YamlError([{ line: 1, message: 'invalid YAML: it is nested too deeply' }]) : err;
+    }
+    if (doc.errors.length) {
+        // The YAML library's words for a tab ("Unexpected scalar at node end", "map-value-ind token")
+        // name no cause; a tab in the indentation is the usual one, so say that instead.
+        const tabs = tabIndentedLines(text);
+        if (tabs.length)
+            throw new YamlError(tabs.map((line) => ({ line, message: DESCRIPTIONS.TAB_AS_INDENT })));
+        throw new YamlError(doc.errors.map((e) => ({ line: lines.linePos(e.pos[0]).line, message: `invalid YAML: ${DESCRIPTIONS[e.code] ?? 'the text is not valid YAML here'}` })));
+    }
+    const expansion = new AliasExpansion(doc, lines, text.length + MAX_ALIAS_EXPANSION);
+    expansion.measure();
+    // Aliases are bounded above; the library's own alias count (100 uses) would refuse ordinary specs.
+    return { value: doc.toJS({ maxAliasCount: -1 }), doc, lines };
+}
+/** 1-based numbers of the lines whose indentation (the whitespace before the first character) holds a tab. */
+function tabIndentedLines(text) {
+    const out = [];
+    text.split(/\r?\n/).forEach((line, i) => {
+        const indent = /^[ \t]*/.exec(line)[0];
+        if (indent.includes('\t') && indent.length < line.length)
+            out.push(i + 1);
+    });
+    return out;
+}
+/** The size of the document with its aliases written out, each anchored node measured once. */
+class AliasExpansion {
+    doc;
+    lines;
+    limit;
+    sizes = new Map();
+    open = new Set();
+    constructor(doc, lines, limit) {
+        this.doc = doc;
+        this.lines = lines;
+        this.limit = limit;
+    }
+    measure() {
+        try {
+            this.size(this.doc.contents);
+        }
+        catch (err) {
+            throw err instanceof RangeError ? new YamlError([{ line: 1, message: 'invalid YAML: it is nested too deeply' }]) : err;
+        }
+    }
+    size(node) {
+        if ((0,dist/* isAlias */.Vj)(node)) {
+            const target = node.resolve(this.doc);
+            if (!target)
+                return 1;
+            if (this.open.has(target))
+                this.fail(node, 'an alias (*name) refers to a value that contains it, so it has no end');
+            let size = this.sizes.get(target);
+            if (size === undefined) {
+                this.open.add(target);
+                size = this.size(target);
+                this.open.delete(target);
+                this.sizes.set(target, size);
+            }
+            return this.add(node, 1, size);
+        }
+        if ((0,dist/* isScalar */.jn)(node))
+            return 1 + String(node.value ?? '').length;
+        if ((0,dist/* isPair */.tO)(node))
+            return this.add(node.key, this.size(node.key), this.size(node.value));
+        if ((0,dist/* isMap */.jh)(node) || (0,dist/* isSeq */.oP)(node)) {
+            let total = 1;
+            for (const item of node.items)
+                total = this.add(node, total, this.size(item));
+            return total;
+        }
+        return 1;
+    }
+    add(node, a, b) {
+        if (a + b > this.limit) {
+            this.fail(node, `its aliases (*name) would expand it to more than ${this.limit.toLocaleString('en-US')} characters: an alias bomb, or aliases nested inside aliases; write the values out or use fewer levels of aliases`);
+        }
+        return a + b;
+    }
+    fail(node, message) {
+        const range = node?.range;
+        throw new YamlError([{ line: range ? this.lines.linePos(range[0]).line : 1, message: `invalid YAML: ${message}` }]);
+    }
+}
+
+// EXTERNAL MODULE: ./node_modules/.cache/rollback-kit-build/core/errors.js
+var errors = __nccwpck_require__(9979);
+// EXTERNAL MODULE: ./node_modules/.cache/rollback-kit-build/core/url-secrets.js
+var url_secrets = __nccwpck_require__(5979);
+// EXTERNAL MODULE: ./node_modules/.cache/rollback-kit-build/smoke/json-path.js
+var json_path = __nccwpck_require__(7956);
+// EXTERNAL MODULE: ./node_modules/pg/esm/index.mjs
+var esm = __nccwpck_require__(3849);
+;// CONCATENATED MODULE: ./node_modules/.cache/rollback-kit-build/migrations/sql-split.js
+/**
+ * Splits migration SQL into statements the way psql does, so each one can run alone: needed for
+ * non-transactional migrations (PostgreSQL refuses CONCURRENTLY inside any transaction block,
+ * including the implicit one of a multi-statement query) and to name the statement that failed.
+ */
+
+/**
+ * Semicolons end a statement only outside quotes, dollar quotes, comments and `BEGIN ATOMIC`
+ * function bodies. Statements that are only comments or blanks are dropped.
+ */
+function splitStatements(sql) {
+    const out = [];
+    let start = 0;
+    let i = 0;
+    // Inside BEGIN ATOMIC … END (SQL-standard function bodies) semicolons belong to the body.
+    let atomicDepth = 0;
+    let lastWords = [];
+    const push = (end) => {
+        const raw = sql.slice(start, end);
+        if (hasCode(raw)) {
+            const lead = raw.length - raw.trimStart().length;
+            out.push({ text: raw.trim(), offset: start + lead });
+        }
+    };
+    while (i < sql.length) {
+        const c = sql[i];
+        const next = sql[i + 1];
+        if (c === '-' && next === '-') {
+            const nl = sql.indexOf('\n', i);
+            i = nl < 0 ? sql.length : nl + 1;
+        }
+        else if (c === '/' && next === '*') {
+            i = skipBlockComment(sql, i);
+        }
+        else if (c === "'") {
+            const escapes = i > 0 && /[eE]/.test(sql[i - 1]) && !/\w/.test(sql[i - 2] ?? '');
+            i = skipQuoted(sql, i, "'", escapes);
+        }
+        else if (c === '"') {
+            i = skipQuoted(sql, i, '"', false);
+        }
+        else if (c === '$' && !/\w/.test(sql[i - 1] ?? '')) {
+            const tag = /^\$([A-Za-z_][A-Za-z0-9_]*)?\$/.exec(sql.slice(i));
+            if (tag) {
+                const close = sql.indexOf(tag[0], i + tag[0].length);
+                i = close < 0 ? sql.length : close + tag[0].length;
+            }
+            else
+                i++;
+        }
+        else if (/[A-Za-z_]/.test(c)) {
+            const word = /^[A-Za-z_][A-Za-z0-9_$]*/.exec(sql.slice(i))[0].toLowerCase();
+            lastWords = [...lastWords.slice(-1), word];
+            if (lastWords[0] === 'begin' && word === 'atomic')
+                atomicDepth++;
+            else if (atomicDepth > 0 && word === 'case')
+                atomicDepth++;
+            else if (atomicDepth > 0 && word === 'end')
+                atomicDepth--;
+            i += word.length;
+        }
+        else if (c === ';' && atomicDepth === 0) {
+            push(i);
+            start = i + 1;
+            lastWords = [];
+            i++;
+        }
+        else {
+            i++;
+        }
+    }
+    push(sql.length);
+    return out;
+}
+function skipBlockComment(sql, from) {
+    // PostgreSQL block comments nest.
+    let depth = 0;
+    let i = from;
+    while (i < sql.length) {
+        if (sql[i] === '/' && sql[i + 1] === '*') {
+            depth++;
+            i += 2;
+        }
+        else if (sql[i] === '*' && sql[i + 1] === '/') {
+            depth--;
+            i += 2;
+            if (depth === 0)
+                return i;
+        }
+        else
+            i++;
+    }
+    return i;
+}
+function skipQuoted(sql, from, quote, backslashEscapes) {
+    let i = from + 1;
+    while (i < sql.length) {
+        if (backslashEscapes && sql[i] === '\\')
+            i += 2;
+        else if (sql[i] === quote && sql[i + 1] === quote)
+            i += 2;
+        else if (sql[i] === quote)
+            return i + 1;
+        else
+            i++;
+    }
+    return i;
+}
+/** Offset of the first character that is neither whitespace nor comment. */
+function codeStart(sql) {
+    let i = 0;
+    for (;;) {
+        while (i < sql.length && /\s/.test(sql[i]))
+            i++;
+        if (sql.startsWith('--', i)) {
+            const nl = sql.indexOf('\n', i);
+            i = nl < 0 ? sql.length : nl + 1;
+        }
+        else if (sql.startsWith('/*', i))
+            i = skipBlockComment(sql, i);
+        else
+            return i;
+    }
+}
+/** True when the text holds something other than whitespace and comments. */
+function hasCode(sql) {
+    return stripComments(sql).trim().length > 0;
+}
+/** The statement without its comments, for classifying it (never for running it). */
+function stripComments(sql) {
+    let out = '';
+    let i = 0;
+    while (i < sql.length) {
+        if (sql[i] === '-' && sql[i + 1] === '-') {
+            const nl = sql.indexOf('\n', i);
+            i = nl < 0 ? sql.length : nl;
+        }
+        else if (sql[i] === '/' && sql[i + 1] === '*') {
+            i = skipBlockComment(sql, i);
+            out += ' ';
+        }
+        else if (sql[i] === "'" || sql[i] === '"') {
+            const end = skipQuoted(sql, i, sql[i], false);
+            out += sql.slice(i, end);
+            i = end;
+        }
+        else {
+            out += sql[i];
+            i++;
+        }
+    }
+    return out;
+}
+/** The statement's keywords and names only: comments, string literals and dollar-quoted bodies blanked. */
+function codeOnly(text) {
+    return stripComments(text)
+        .replace(/\$([A-Za-z_][A-Za-z0-9_]*)?\$[\s\S]*?\$\1\$/g, ' ')
+        .replace(/'(?:[^']|'')*'/g, ' ');
+}
+/** The statement's leading words, lower-cased: enough to classify it. */
+function leadingWords(text, n) {
+    return stripComments(text).trim().toLowerCase().split(/[\s(;]+/).filter(Boolean).slice(0, n);
+}
+/**
+ * Statements PostgreSQL refuses inside a transaction block (error 25001): a migration holding one
+ * must run statement by statement, each of these alone.
+ */
+function needsOwnTransaction(text) {
+    const words = leadingWords(text, 4);
+    const flat = ` ${codeOnly(text).toLowerCase().replace(/\s+/g, ' ')} `;
+    const [a, b] = words;
+    if (a === 'vacuum')
+        return true;
+    if ((a === 'create' || a === 'drop') && (b === 'database' || b === 'tablespace'))
+        return true;
+    if (a === 'alter' && b === 'system')
+        return true;
+    if ((a === 'create' || a === 'drop' || a === 'reindex') && flat.includes(' concurrently '))
+        return true;
+    if (a === 'create' && b === 'unique' && flat.includes(' concurrently '))
+        return true;
+    if (a === 'alter' && b === 'table' && / detach partition .* concurrently /.test(flat))
+        return true;
+    return false;
+}
+/** BEGIN / COMMIT / ROLLBACK / SAVEPOINT …: statements that would break the transaction we wrap a migration in. */
+function transactionControl(text) {
+    const [a, b] = leadingWords(text, 2);
+    if (a === 'begin' || (a === 'start' && b === 'transaction'))
+        return 'begin';
+    if (a === 'commit' || a === 'end')
+        return 'commit';
+    if (a === 'rollback' || a === 'abort' || a === 'savepoint' || a === 'release' || (a === 'prepare' && b === 'transaction'))
+        return 'other';
+    return undefined;
+}
+/** 1-based line of an offset, for messages that point into a file. */
+function lineAt(text, offset) {
+    let line = 1;
+    for (let i = 0; i < offset && i < text.length; i++)
+        if (text.charCodeAt(i) === 10)
+            line++;
+    return line;
+}
+/** A string literal for SQL text we build ourselves (bookkeeping), quoted the way node-postgres does. */
+function literal(value) {
+    return pg.escapeLiteral(value);
+}
+
+;// CONCATENATED MODULE: ./node_modules/.cache/rollback-kit-build/smoke/sql-statement.js
+/**
+ * What an SQL check may run: exactly one statement, and not one that controls the transaction or
+ * the session. The probe opens a read-only transaction and ends it; a check that could commit it,
+ * roll it back or change the session's settings could leave it and write (`COMMIT; DELETE …`).
+ * The probe's extended-protocol query and read-only session refuse the same at run time; this says
+ * so before anything runs, with the check's line.
+ */
+
+/**
+ * First keywords of statements that reshape the session (SET default_transaction_read_only = off,
+ * SET SESSION CHARACTERISTICS …) or move data in or out of the server (COPY … FROM / TO PROGRAM).
+ */
+const SESSION = new Set(['set', 'reset', 'discard', 'copy']);
+/** Why the query cannot be an SQL check, or undefined when it may run. Never quotes the query. */
+function sqlStatementProblem(query) {
+    const statements = splitStatements(query);
+    if (statements.length > 1) {
+        return `must be exactly one SQL statement, and this has ${statements.length} (separated by ";"): a check runs one statement inside a read-only transaction`;
+    }
+    const text = statements[0]?.text ?? '';
+    const word = /^[A-Za-z_]+/.exec(text.slice(codeStart(text)).replace(/^[(\s]+/, ''))?.[0]?.toLowerCase();
+    if (word && (SESSION.has(word) || transactionControl(text))) {
+        return `${word.toUpperCase()} is not allowed: a check runs one statement inside a read-only transaction that rollback-kit opens and ends, and may not control the transaction or the session`;
+    }
+    return undefined;
+}
+
+;// CONCATENATED MODULE: ./node_modules/.cache/rollback-kit-build/smoke/parse-spec.js
 /**
  * YAML check spec → validated checks. Every mistake is collected with its place (line, check name,
  * field) and reported together before anything runs: a spec that is half right measures nothing
  * useful, and fixing one mistake per run is slow when production may be broken.
  */
+
+
+
 
 
 
@@ -44648,7 +45474,7 @@ function formatProblem(p) {
         .join(', ');
     return place ? `${place}: ${p.message}` : p.message;
 }
-class SpecError extends _core_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .RollbackKitError */ .d {
+class SpecError extends errors/* RollbackKitError */.dp {
     problems;
     constructor(problems, source) {
         super(`The smoke check spec (${source}) has ${problems.length} problem${problems.length === 1 ? '' : 's'}, so nothing was run: ${problems.map(formatProblem).join('; ')}.`, 'Fix the spec; the smoke-test section of the rollback-kit README lists every field.');
@@ -44665,27 +45491,33 @@ const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 /** Parses and validates; throws SpecError with every problem found. */
 function parseChecks(text, ctx) {
     const source = ctx.source ?? 'checks';
-    const lineCounter = new yaml__WEBPACK_IMPORTED_MODULE_0__/* .LineCounter */ .HN();
-    const doc = (0,yaml__WEBPACK_IMPORTED_MODULE_0__/* .parseDocument */ .Tp)(text, { lineCounter, uniqueKeys: true, prettyErrors: false });
-    if (doc.errors.length) {
-        // The YAML library's words for a tab ("Unexpected scalar at node end", "map-value-ind token")
-        // name no cause; a tab in the indentation is the usual one, so say that instead.
-        const tabs = tabIndentedLines(text);
-        if (tabs.length)
-            throw new SpecError(tabs.map((line) => ({ line, message: 'tabs are not allowed for indentation in YAML; use spaces' })), source);
-        throw new SpecError(doc.errors.map((e) => ({ line: lineCounter.linePos(e.pos[0]).line, message: `invalid YAML: ${e.message.split('\n')[0]}` })), source);
+    let yaml;
+    try {
+        yaml = readYaml(text);
     }
+    catch (err) {
+        if (err instanceof YamlError)
+            throw new SpecError(err.problems, source);
+        throw err;
+    }
+    const { doc, lines: lineCounter } = yaml;
     const problems = [];
     const lineOf = (path, keyOf) => locate(doc, lineCounter, path, keyOf);
-    const root = doc.toJS();
+    const root = yaml.value;
     let items;
     let base = [];
     if (Array.isArray(root))
         items = root;
     else if (isPlainObject(root)) {
-        for (const key of Object.keys(root)) {
-            if (key !== 'checks')
-                problems.push({ line: lineOf([], key), field: key, message: 'unknown top-level field (the spec is a list of checks, or `checks:` with that list)' });
+        // Without a checks field this is not a spec at all (another YAML file): its keys are its
+        // contents, so say what a spec is instead of naming them.
+        if (!('checks' in root))
+            problems.push({ line: 1, message: 'the spec must be a YAML list of checks, or a mapping with `checks:` holding that list; this mapping has no checks field' });
+        else {
+            for (const key of Object.keys(root)) {
+                if (key !== 'checks')
+                    problems.push({ line: lineOf([], key), field: key, message: 'unknown top-level field (the spec is a list of checks, or `checks:` with that list)' });
+            }
         }
         if (Array.isArray(root.checks)) {
             items = root.checks;
@@ -44723,29 +45555,19 @@ function parseChecks(text, ctx) {
         throw new SpecError(problems, source);
     return checks;
 }
-/** 1-based numbers of the lines whose indentation (the whitespace before the first character) holds a tab. */
-function tabIndentedLines(text) {
-    const lines = [];
-    text.split(/\r?\n/).forEach((line, i) => {
-        const indent = /^[ \t]*/.exec(line)[0];
-        if (indent.includes('\t') && indent.length < line.length)
-            lines.push(i + 1);
-    });
-    return lines;
-}
 /** Line of the node at `path`, or of the key `keyOf` in the map at `path` (for unknown fields). */
 function locate(doc, lines, path, keyOf) {
     let node = doc.contents;
     for (const seg of path) {
-        if ((0,yaml__WEBPACK_IMPORTED_MODULE_0__/* .isMap */ .jh)(node))
-            node = node.items.find((p) => (0,yaml__WEBPACK_IMPORTED_MODULE_0__/* .isPair */ .tO)(p) && (0,yaml__WEBPACK_IMPORTED_MODULE_0__/* .isScalar */ .jn)(p.key) && p.key.value === seg)?.value;
-        else if ((0,yaml__WEBPACK_IMPORTED_MODULE_0__/* .isSeq */ .oP)(node) && typeof seg === 'number')
+        if ((0,dist/* isMap */.jh)(node))
+            node = node.items.find((p) => (0,dist/* isPair */.tO)(p) && (0,dist/* isScalar */.jn)(p.key) && p.key.value === seg)?.value;
+        else if ((0,dist/* isSeq */.oP)(node) && typeof seg === 'number')
             node = node.items[seg];
         else
             return undefined;
     }
-    if (keyOf !== undefined && (0,yaml__WEBPACK_IMPORTED_MODULE_0__/* .isMap */ .jh)(node)) {
-        const pair = node.items.find((p) => (0,yaml__WEBPACK_IMPORTED_MODULE_0__/* .isPair */ .tO)(p) && (0,yaml__WEBPACK_IMPORTED_MODULE_0__/* .isScalar */ .jn)(p.key) && p.key.value === keyOf);
+    if (keyOf !== undefined && (0,dist/* isMap */.jh)(node)) {
+        const pair = node.items.find((p) => (0,dist/* isPair */.tO)(p) && (0,dist/* isScalar */.jn)(p.key) && p.key.value === keyOf);
         const key = pair?.key;
         if (key?.range)
             return lines.linePos(key.range[0]).line;
@@ -44827,6 +45649,7 @@ class CheckReader {
             kind: 'http',
             ...common,
             url: '',
+            secrets: { declared: [], guessed: [] },
             method: 'GET',
             headers: {},
             status: [{ min: 200, max: 299 }],
@@ -44854,7 +45677,7 @@ class CheckReader {
                     check.bodyMatches = new RegExp(pattern);
                 }
                 catch (err) {
-                    this.problem('body-matches', `is not a valid regular expression: ${err.message}`);
+                    this.problem('body-matches', `is not a valid regular expression: ${regexReason(err)}`);
                 }
             }
         }
@@ -44869,21 +45692,32 @@ class CheckReader {
         const text = raw.trim();
         if (/^[a-z][a-z0-9+.-]*:/i.test(text)) {
             if (!/^https?:\/\//i.test(text))
-                return this.problem('url', `must use http or https, got "${text}"`);
+                return this.problem('url', `must use http or https, not ${/^[a-z][a-z0-9+.-]*:/i.exec(text)[0]}`);
             try {
-                check.url = new URL(text).toString();
+                this.setUrl(check, text, new URL(text).toString());
             }
             catch {
-                this.problem('url', `is not a valid URL: "${text}"`);
+                this.problem('url', 'is not a valid URL');
             }
             return;
         }
         if (!this.ctx.baseUrl) {
-            this.problem('url', `"${text}" is relative, and the base-url input is not set: set base-url or write an absolute URL`);
+            this.problem('url', 'is relative, and the base-url input is not set: set base-url or write an absolute URL');
             return;
         }
         check.path = text.startsWith('/') ? text : `/${text}`;
-        check.url = joinUrl(this.ctx.baseUrl, check.path);
+        const joined = joinUrl(this.ctx.baseUrl, check.path);
+        this.setUrl(check, joined, joined);
+    }
+    /**
+     * The URL as requested and printed carries no userinfo: it travels as an Authorization header.
+     * Its secrets are read from the text as written too, which the URL parser may re-encode.
+     */
+    setUrl(check, written, url) {
+        check.secrets = (0,url_secrets/* urlSecrets */.Fn)(written);
+        const { url: requested, authorization } = (0,url_secrets/* splitCredentials */.JD)(url);
+        check.url = requested;
+        check.credentials = authorization;
     }
     headers(check) {
         const raw = this.obj.headers;
@@ -44938,7 +45772,7 @@ class CheckReader {
                 this.problem('status', `the range ${reversed[1]}..${reversed[2]} is reversed: its minimum is greater than its maximum (write ${reversed[2]}..${reversed[1]})`);
             }
             else
-                this.problem('status', `"${String(entry)}" is not a status: use a code (200), a class (2xx), a range (200..299) or a list of them`);
+                this.problem('status', 'is not a status: use a code (200), a class (2xx), a range (200..299) or a list of them');
         }
         if (!list.length)
             this.problem('status', 'the list is empty');
@@ -44955,7 +45789,7 @@ class CheckReader {
         const out = [];
         for (const [path, expected] of Object.entries(raw)) {
             try {
-                (0,_json_path_js__WEBPACK_IMPORTED_MODULE_2__/* .parseJsonPath */ .H)(path);
+                (0,json_path/* parseJsonPath */.H)(path);
             }
             catch (err) {
                 this.problem('json', `bad path: ${err.message}`);
@@ -45018,7 +45852,7 @@ class CheckReader {
                         out.push({ name, op, value: new RegExp(String(value)) });
                     }
                     catch (err) {
-                        this.problem('header', `"${rawName}": not a valid regular expression: ${err.message}`);
+                        this.problem('header', `"${rawName}": not a valid regular expression: ${regexReason(err)}`);
                     }
                 }
                 else if (typeof value === 'string' || typeof value === 'number')
@@ -45034,8 +45868,12 @@ class CheckReader {
         const query = this.obj.query;
         if (typeof query !== 'string' || !query.trim())
             this.problem('query', 'must be an SQL statement (a string)');
-        else
+        else {
             check.query = query.trim();
+            const problem = sqlStatementProblem(check.query);
+            if (problem)
+                this.problem('query', problem);
+        }
         if (!this.ctx.hasDatabase)
             this.problem('query', 'SQL checks need the database-url input, which is not set', true);
         const rows = this.obj['expect-rows'];
@@ -45079,7 +45917,7 @@ class CheckReader {
         if (ok)
             return v;
         const bounds = [opts.min !== undefined ? `at least ${opts.min}` : '', opts.max !== undefined ? `at most ${opts.max}` : ''].filter(Boolean).join(' and ');
-        this.problem(field, `must be ${opts.integer ? 'a whole number' : 'a number'}${bounds ? ` ${bounds}` : ''}, got ${JSON.stringify(v)}`);
+        this.problem(field, `must be ${opts.integer ? 'a whole number' : 'a number'}${bounds ? ` ${bounds}` : ''}`);
         return undefined;
     }
     strings(field) {
@@ -45093,6 +45931,14 @@ class CheckReader {
         }
         return list;
     }
+}
+/**
+ * Why a pattern is not a regular expression, without the pattern: V8 writes
+ * "Invalid regular expression: /<pattern>/: <reason>", and a spec error never repeats a value.
+ */
+function regexReason(err) {
+    const message = err.message;
+    return message.slice(message.lastIndexOf(': ') + 2);
 }
 /** Joins like a person reads it: base-url's own path is kept (https://x/app + /health → https://x/app/health). */
 function joinUrl(base, path) {
@@ -45123,9 +45969,11 @@ function parseCountRange(v) {
         return Number.isInteger(v) && v >= 0 ? { min: v, max: v } : undefined;
     if (typeof v !== 'string')
         return undefined;
-    const m = /^\s*(\d*)\s*\.\.\s*(\d*)\s*$/.exec(v);
+    // Trimmed first: `\s*(\d*)\s*` can match the same spaces two ways and backtracks quadratically.
+    const text = v.trim();
+    const m = /^(\d*)\s*\.\.\s*(\d*)$/.exec(text);
     if (!m || (!m[1] && !m[2]))
-        return /^\s*\d+\s*$/.test(v) ? parseCountRange(Number(v)) : undefined;
+        return /^\d+$/.test(text) ? parseCountRange(Number(text)) : undefined;
     // A reversed range (5..1) is returned as written: the caller names that mistake.
     return { min: m[1] ? Number(m[1]) : undefined, max: m[2] ? Number(m[2]) : undefined };
 }
@@ -45165,6 +46013,7 @@ function editDistance(a, b) {
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
 /* harmony export */   FK: () => (/* binding */ buildReport),
 /* harmony export */   Rs: () => (/* binding */ reportPaths),
+/* harmony export */   a5: () => (/* binding */ redactReport),
 /* harmony export */   eH: () => (/* binding */ summaryMarkdown),
 /* harmony export */   hk: () => (/* binding */ annotations),
 /* harmony export */   t4: () => (/* binding */ writeReportFiles)
@@ -45173,11 +46022,15 @@ function editDistance(a, b) {
 /* harmony import */ var node_crypto__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7598);
 /* harmony import */ var node_fs_promises__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(1455);
 /* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(6760);
+/* harmony import */ var _core_secrets_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(4419);
+/* harmony import */ var _report_markdown_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(6714);
 /**
  * What people and tools read after a smoke test: a JSON report (everything measured), a JUnit XML
  * file (for test-report viewers), a job-summary table and one annotation line per failure. Every
  * text goes through the log's redaction before it is written anywhere.
  */
+
+
 
 
 
@@ -45212,13 +46065,18 @@ function reportPaths(baseDir, now = new Date()) {
     const dir = (0,node_path__WEBPACK_IMPORTED_MODULE_2__.join)(baseDir, 'rollback-kit', 'smoke-test', `${now.toISOString().replace(/[:.]/g, '-')}-${(0,node_crypto__WEBPACK_IMPORTED_MODULE_0__.randomBytes)(3).toString('hex')}`);
     return { json: (0,node_path__WEBPACK_IMPORTED_MODULE_2__.join)(dir, 'report.json'), junit: (0,node_path__WEBPACK_IMPORTED_MODULE_2__.join)(dir, 'junit.xml') };
 }
+/** Redacts every text of the report before it is serialised (see redactDeep); numbers and booleans stay as they are. */
+function redactReport(report, log) {
+    return (0,_core_secrets_js__WEBPACK_IMPORTED_MODULE_3__/* .redactDeep */ .KL)(report, log.redact);
+}
 async function writeReportFiles(report, paths, log) {
+    const safe = redactReport(report, log);
     for (const [path, text] of [
-        [paths.json, `${JSON.stringify(report, null, 2)}\n`],
-        [paths.junit, junitXml(report)],
+        [paths.json, `${JSON.stringify(safe, null, 2)}\n`],
+        [paths.junit, junitXml(safe)],
     ]) {
         await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_1__.mkdir)((0,node_path__WEBPACK_IMPORTED_MODULE_2__.dirname)(path), { recursive: true });
-        await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_1__.writeFile)(path, log.redact(text));
+        await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_1__.writeFile)(path, text);
     }
 }
 function junitXml(report) {
@@ -45280,25 +46138,22 @@ function summaryMarkdown(report) {
         const samples = c.samples > 1 ? ` · ${c.samples} samples, ${c.errorRate}% errors` : '';
         const latency = `${c.p50Ms ?? '-'} / ${c.p95Ms ?? '-'} / ${c.maxMs ?? '-'}${samples}`;
         const baseline = c.baseline ? [`${c.baseline.p95Ms ?? '-'}${c.baseline.regression ? ' (regression)' : ''}`] : withBaseline ? ['-'] : [];
-        return [c.name, result, String(c.attempts), c.status !== undefined ? String(c.status) : c.kind === 'sql' ? 'SQL' : '-', latency, ...baseline, c.reason ?? ''];
+        return [(0,_report_markdown_js__WEBPACK_IMPORTED_MODULE_4__/* .text */ .Qq)(c.name), result, String(c.attempts), c.status !== undefined ? String(c.status) : c.kind === 'sql' ? 'SQL' : '-', latency, ...baseline, (0,_report_markdown_js__WEBPACK_IMPORTED_MODULE_4__/* .text */ .Qq)(c.reason ?? '')];
     });
-    const line = (cells) => `| ${cells.map(cell).join(' | ')} |`;
+    const line = (cells) => `| ${cells.map(_report_markdown_js__WEBPACK_IMPORTED_MODULE_4__/* .escapeCell */ .kq).join(' | ')} |`;
     return [
         '### Smoke test',
         '',
         headline,
         '',
-        ...(v.reasons.length ? [...v.reasons.map((r) => `- ${r}`), ''] : []),
+        ...(v.reasons.length ? [...v.reasons.map((r) => `- ${(0,_report_markdown_js__WEBPACK_IMPORTED_MODULE_4__/* .text */ .Qq)(r)}`), ''] : []),
         line(head),
         line(head.map(() => '---')),
         ...rows.map(line),
         '',
-        `Thresholds: error rate ≤ ${report.settings.maxErrorRate}%, p95 ≤ ${report.settings.maxP95Ms} ms. Reported error rate ${v.errorRate}% and p95 ${v.p95Ms ?? '-'} ms are those of "${v.worstCheck ?? '-'}".`,
+        `Thresholds: error rate ≤ ${report.settings.maxErrorRate}%, p95 ≤ ${report.settings.maxP95Ms} ms. Reported error rate ${v.errorRate}% and p95 ${v.p95Ms ?? '-'} ms are those of "${(0,_report_markdown_js__WEBPACK_IMPORTED_MODULE_4__/* .text */ .Qq)(v.worstCheck ?? '-')}".`,
         '',
     ].join('\n');
-}
-function cell(text) {
-    return text.replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
 }
 /** One annotation per failed check (errors) and per latency regression (warnings). */
 function annotations(report) {
@@ -45321,7 +46176,7 @@ function annotations(report) {
 
 /***/ }),
 
-/***/ 7582:
+/***/ 4857:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -45339,18 +46194,187 @@ var external_node_path_ = __nccwpck_require__(6760);
 var errors = __nccwpck_require__(9979);
 // EXTERNAL MODULE: ./node_modules/.cache/rollback-kit-build/db/connection.js + 1 modules
 var connection = __nccwpck_require__(6644);
-// EXTERNAL MODULE: ./node_modules/.cache/rollback-kit-build/smoke/parse-spec.js
-var parse_spec = __nccwpck_require__(2289);
+// EXTERNAL MODULE: ./node_modules/.cache/rollback-kit-build/smoke/parse-spec.js + 3 modules
+var parse_spec = __nccwpck_require__(5207);
 // EXTERNAL MODULE: ./node_modules/.cache/rollback-kit-build/smoke/report.js
 var smoke_report = __nccwpck_require__(9130);
-// EXTERNAL MODULE: ./node_modules/.cache/rollback-kit-build/smoke/assertions.js
-var assertions = __nccwpck_require__(5785);
-;// CONCATENATED MODULE: ./node_modules/.cache/rollback-kit-build/smoke/http-probe.js
+// EXTERNAL MODULE: ./node_modules/.cache/rollback-kit-build/core/url-secrets.js
+var url_secrets = __nccwpck_require__(5979);
+;// CONCATENATED MODULE: external "node:vm"
+const external_node_vm_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:vm");
+;// CONCATENATED MODULE: ./node_modules/.cache/rollback-kit-build/smoke/bounded-match.js
 /**
- * One HTTP request of a check: sent with a timeout, redirects followed by hand so that the bypass
- * token and the check's own headers never travel to another origin, the body read up to a cap, and
- * network failures named (refused, DNS, timeout) instead of "fetch failed".
+ * Regular expressions from the spec (body-matches, header `matches`) run against what a server
+ * sent, and JavaScript's engine backtracks: `^(a+)+$` against a long body runs for hours and holds
+ * the whole process, past every timeout and the overall deadline. Each match runs in a vm script
+ * with a timeout, which V8 interrupts even inside the regex engine, so a match ends in bounded time
+ * whatever the pattern and the body.
  */
+
+/** Longest one match may take. A sound pattern needs milliseconds on the largest body we read (5 MB). */
+const MATCH_TIMEOUT_MS = 1000;
+const test = new external_node_vm_namespaceObject.Script('pattern.test(text)');
+const context = (0,external_node_vm_namespaceObject.createContext)({ pattern: /$^/, text: '' });
+/** The match took longer than it was allowed. */
+class MatchTimeout extends Error {
+    timeoutMs;
+    constructor(timeoutMs) {
+        super(`the regular expression did not finish within ${timeoutMs} ms`);
+        this.timeoutMs = timeoutMs;
+        this.name = 'MatchTimeout';
+    }
+}
+function boundedTest(pattern, text, timeoutMs) {
+    context.pattern = pattern;
+    context.text = text;
+    try {
+        return test.runInContext(context, { timeout: Math.max(1, Math.floor(timeoutMs)) }) === true;
+    }
+    catch (err) {
+        if (err.code === 'ERR_SCRIPT_EXECUTION_TIMEOUT')
+            throw new MatchTimeout(timeoutMs);
+        throw err;
+    }
+    finally {
+        context.text = '';
+    }
+}
+
+// EXTERNAL MODULE: ./node_modules/.cache/rollback-kit-build/smoke/config-error.js
+var config_error = __nccwpck_require__(369);
+// EXTERNAL MODULE: ./node_modules/.cache/rollback-kit-build/smoke/json-path.js
+var json_path = __nccwpck_require__(7956);
+;// CONCATENATED MODULE: ./node_modules/.cache/rollback-kit-build/smoke/spec.js
+/**
+ * The smoke-check spec after validation: what each check sends and what it asserts. Everything here
+ * is already checked (URLs absolute, regexes compiled, ranges ordered), so the probes never have to
+ * second-guess a value.
+ */
+function formatRange(r) {
+    if (r.min !== undefined && r.min === r.max)
+        return String(r.min);
+    return `${r.min ?? ''}..${r.max ?? ''}`;
+}
+function inRange(n, r) {
+    return (r.min === undefined || n >= r.min) && (r.max === undefined || n <= r.max);
+}
+
+;// CONCATENATED MODULE: ./node_modules/.cache/rollback-kit-build/smoke/assertions.js
+
+
+
+
+/**
+ * `log` redacts what the response said before a failure line cuts it. `matchBudgetMs`: how long a
+ * regular expression may run, MATCH_TIMEOUT_MS unless the overall deadline is nearer. A pattern
+ * stopped at the full MATCH_TIMEOUT_MS is a CheckConfigError.
+ */
+function assertResponse(check, res, log, opts = {}) {
+    const failures = [];
+    const budget = Math.min(MATCH_TIMEOUT_MS, opts.matchBudgetMs ?? MATCH_TIMEOUT_MS);
+    const matches = (field, pattern, text) => {
+        try {
+            return boundedTest(pattern, text, budget);
+        }
+        catch (err) {
+            if (!(err instanceof MatchTimeout))
+                throw err;
+            if (budget < MATCH_TIMEOUT_MS) {
+                failures.push(DEADLINE_FAILURE);
+                return undefined;
+            }
+            throw new config_error/* CheckConfigError */.R(`The HTTP check "${check.name}" cannot be judged: its ${field} pattern ran for ${MATCH_TIMEOUT_MS / 1000} s on a ${text.length}-character text and was stopped, so it backtracks without bound (nested or overlapping quantifiers such as (a+)+ or (.*)*)`, 'Rewrite the regular expression without nested or overlapping quantifiers, or use body-contains / header contains.');
+        }
+    };
+    if (!check.status.some((r) => inRange(res.status, r))) {
+        failures.push(`status ${res.status}, expected ${check.status.map(formatRange).join(' or ')}`);
+    }
+    if (check.maxMs !== undefined && res.ms > check.maxMs)
+        failures.push(`took ${Math.round(res.ms)} ms, more than max-ms ${check.maxMs}`);
+    for (const text of check.bodyContains)
+        if (!res.body.includes(text))
+            failures.push(`body does not contain ${show(text, log)}`);
+    for (const text of check.bodyNotContains)
+        if (res.body.includes(text))
+            failures.push(`body contains ${show(text, log)}`);
+    if (check.bodyMatches && matches('body-matches', check.bodyMatches, res.body) === false)
+        failures.push(`body does not match /${check.bodyMatches.source}/`);
+    if (check.json.length)
+        failures.push(...assertJson(check.json, res.body, log));
+    for (const h of check.header) {
+        const actual = res.headers.get(h.name);
+        if (h.op === 'exists') {
+            if ((actual !== null) !== h.value)
+                failures.push(`header "${h.name}" is ${actual === null ? 'missing' : 'present'}, expected it ${h.value ? 'present' : 'absent'}`);
+        }
+        else if (actual === null)
+            failures.push(`header "${h.name}" is missing`);
+        else if (h.op === 'equals' && actual !== h.value)
+            failures.push(`header "${h.name}" is ${show(actual, log)}, expected ${show(h.value, log)}`);
+        else if (h.op === 'contains' && !actual.includes(h.value))
+            failures.push(`header "${h.name}" is ${show(actual, log)}, expected it to contain ${show(h.value, log)}`);
+        else if (h.op === 'matches' && matches(`header "${h.name}" matches`, h.value, actual) === false)
+            failures.push(`header "${h.name}" is ${show(actual, log)}, expected it to match /${h.value.source}/`);
+    }
+    return failures;
+}
+function assertJson(assertions, body, log) {
+    let doc;
+    try {
+        doc = JSON.parse(body);
+    }
+    catch {
+        return [`body is not JSON (${body.length ? `${body.length} bytes` : 'empty'}), so json assertions cannot hold`];
+    }
+    const failures = [];
+    for (const a of assertions) {
+        const { found, value } = (0,json_path/* lookupJsonPath */.c)(doc, (0,json_path/* parseJsonPath */.H)(a.path));
+        const where = `json "${a.path}"`;
+        if (a.op === 'exists') {
+            if (found !== a.value)
+                failures.push(`${where} is ${found ? 'present' : 'missing'}, expected it ${a.value ? 'present' : 'absent'}`);
+            continue;
+        }
+        if (!found) {
+            failures.push(`${where} is missing`);
+            continue;
+        }
+        if (a.op === 'equals') {
+            if (!deepEqual(value, a.value))
+                failures.push(`${where} is ${show(value, log)}, expected ${show(a.value, log)}`);
+        }
+        else if (typeof value !== 'number')
+            failures.push(`${where} is ${show(value, log)}, not a number`);
+        else if (a.op === 'less-than' && !(value < a.value))
+            failures.push(`${where} is ${value}, expected less than ${String(a.value)}`);
+        else if (a.op === 'greater-than' && !(value > a.value))
+            failures.push(`${where} is ${value}, expected greater than ${String(a.value)}`);
+    }
+    return failures;
+}
+/** What a sample says when the overall deadline stopped it. */
+const DEADLINE_FAILURE = 'cut short by the overall deadline (deadline-seconds)';
+function deepEqual(a, b) {
+    if (a === b)
+        return true;
+    if (a === null || b === null || typeof a !== 'object' || typeof b !== 'object')
+        return false;
+    if (Array.isArray(a) !== Array.isArray(b))
+        return false;
+    if (Array.isArray(a) && Array.isArray(b))
+        return a.length === b.length && a.every((v, i) => deepEqual(v, b[i]));
+    const ka = Object.keys(a);
+    const kb = Object.keys(b);
+    return ka.length === kb.length && ka.every((k) => Object.prototype.hasOwnProperty.call(b, k) && deepEqual(a[k], b[k]));
+}
+/** A value as JSON, cut short: a report line, not a dump. Redacted before the cut. */
+function show(value, log) {
+    return log.excerpt(value === undefined ? 'undefined' : JSON.stringify(value), 80);
+}
+
+;// CONCATENATED MODULE: ./node_modules/.cache/rollback-kit-build/smoke/http-probe.js
+
+
 
 const BYPASS_HEADER = 'x-vercel-protection-bypass';
 const MAX_REDIRECTS = 5;
@@ -45371,11 +46395,14 @@ async function probeHttp(check, url, opts) {
             const headers = sameOrigin ? { ...check.headers } : {};
             if (sameOrigin && opts.bypassToken)
                 headers[BYPASS_HEADER] = opts.bypassToken;
-            const res = await fetch(current, { method, headers, body, redirect: 'manual', signal });
+            if (sameOrigin && opts.credentials && !Object.keys(headers).some((h) => h.toLowerCase() === 'authorization'))
+                headers.authorization = opts.credentials;
+            const res = await send(check, current, { method, headers, body, redirect: 'manual', signal });
             const location = res.headers.get('location');
             if (res.status >= 300 && res.status < 400 && location && hop < MAX_REDIRECTS) {
                 await res.body?.cancel().catch(() => undefined);
-                current = new URL(location, current).toString();
+                // A Location with userinfo would make fetch refuse (and print it): it is dropped, never sent.
+                current = (0,url_secrets/* splitCredentials */.JD)(new URL(location, current).toString()).url;
                 // 303, and 301/302 after a POST, turn into a GET as browsers do.
                 if (res.status === 303 || ((res.status === 301 || res.status === 302) && method === 'POST')) {
                     method = 'GET';
@@ -45385,14 +46412,56 @@ async function probeHttp(check, url, opts) {
             }
             const text = method === 'HEAD' ? '' : await readCapped(res);
             const ms = elapsed();
-            const failures = (0,assertions/* assertResponse */.m6)(check, { status: res.status, headers: res.headers, body: text, ms });
+            const matchBudgetMs = opts.deadlineAt === undefined ? undefined : opts.deadlineAt - performance.now();
+            const failures = assertResponse(check, { status: res.status, headers: res.headers, body: text, ms }, opts.log, { matchBudgetMs });
             return { ok: failures.length === 0, ms, status: res.status, failures };
         }
     }
     catch (err) {
+        if (err instanceof config_error/* CheckConfigError */.R)
+            throw err;
         const network = classify(err, timeout, opts.deadline);
         return { ok: false, ms: elapsed(), failures: [describeFailure(network, err, opts.timeoutMs, url)], network };
     }
+}
+/**
+ * fetch, with the requests it refuses to send told apart from the ones that got no answer: a port
+ * the Fetch standard blocks (10080, 6000, …: "bad port"), a scheme it cannot send, a URL it cannot
+ * use, a header it cannot carry. Nothing went over the network, so the service's health is
+ * unknown: a CheckConfigError, never an outage. Network failures carry a code (ECONNREFUSED,
+ * UND_ERR_SOCKET, …); fetch's own refusals do not.
+ */
+async function send(check, url, init) {
+    try {
+        return await fetch(url, init);
+    }
+    catch (err) {
+        const why = refusal(err, new URL(url));
+        if (why) {
+            throw new config_error/* CheckConfigError */.R(`The HTTP check "${check.name}" cannot be sent: ${why}, so no request went out`, 'Point the check at a URL fetch can send (another port, http or https, no user name or password in it, header values on one line), or put a proxy in front.');
+        }
+        throw err;
+    }
+}
+function refusal(err, url) {
+    if (!(err instanceof TypeError))
+        return undefined;
+    const cause = err.cause;
+    if (cause?.code === 'ERR_INVALID_URL')
+        return `fetch cannot parse the URL for ${url.host}`;
+    if (cause && cause.code !== undefined)
+        return undefined;
+    const message = cause?.message ?? err.message;
+    if (message === 'bad port')
+        return `Node's fetch refuses to connect to port ${url.port} of ${url.hostname} (a port the Fetch standard blocks, "bad port")`;
+    if (message === 'unknown scheme')
+        return `fetch cannot send ${url.protocol} URLs`;
+    if (/credentials/i.test(message))
+        return `fetch refuses a URL with a user name or password (for ${url.host})`;
+    if (/header/i.test(message))
+        return 'fetch refuses one of its headers (a name or value it cannot send)';
+    // The message may quote the URL or a header value: name the refusal, not the text.
+    return `fetch refused to build the request for ${url.host}`;
 }
 async function readCapped(res) {
     if (!res.body)
@@ -45446,7 +46515,7 @@ function describeFailure(kind, err, timeoutMs, url) {
         case 'tls':
             return `TLS error with ${host}: ${causeMessage(err)}`;
         case 'deadline':
-            return 'cut short by the overall deadline (deadline-seconds)';
+            return DEADLINE_FAILURE;
         default:
             return `request to ${host} failed: ${causeMessage(err)}`;
     }
@@ -45486,8 +46555,255 @@ function sleep(ms, signal) {
     });
 }
 
-// EXTERNAL MODULE: ./node_modules/.cache/rollback-kit-build/smoke/sql-probe.js + 2 modules
-var sql_probe = __nccwpck_require__(3956);
+// EXTERNAL MODULE: ./node_modules/pg/esm/index.mjs
+var esm = __nccwpck_require__(3849);
+;// CONCATENATED MODULE: ./node_modules/.cache/rollback-kit-build/db/session.js
+/**
+ * Opening a database session, with PostgreSQL's and the network's failures turned into messages
+ * that name the target (host:port/db) and say what to check. Never includes the password.
+ */
+
+
+
+/** A failure to open a session; `code` keeps the driver's or PostgreSQL's code (ECONNREFUSED, 28P01, …). */
+class ConnectionError extends errors/* RollbackKitError */.dp {
+    code;
+    constructor(message, hint, code) {
+        super(message, hint);
+        this.code = code;
+        this.name = 'ConnectionError';
+    }
+    /** The server answered and refused us: bad password or user (28P01, 28000) or no such database (3D000), not an outage. */
+    get isConfiguration() {
+        return ['28P01', '28000', '3D000'].includes(this.code);
+    }
+}
+const READ_ONLY_OPTION = '-c default_transaction_read_only=on';
+async function connect(target, opts = {}) {
+    const config = (0,connection/* pgClientConfig */.f3)(target, opts);
+    // A transaction pooler hands the session's startup options to server sessions others share
+    // (or refuses them): there the caller's own READ ONLY transaction is what holds.
+    if (!opts.readOnly || (0,connection/* isTransactionPooler */.ex)(target))
+        return session_open(target, config);
+    try {
+        // After the URL's own options, so that a `-c default_transaction_read_only=off` there loses.
+        return await session_open(target, { ...config, options: [config.options, READ_ONLY_OPTION].filter(Boolean).join(' ') });
+    }
+    catch (err) {
+        // Poolers such as pgbouncer refuse startup parameters they do not know. The caller's own
+        // READ ONLY transaction still holds there; the session default is a second line only.
+        if (err instanceof ConnectionError && /unsupported startup parameter/i.test(err.message))
+            return session_open(target, config);
+        throw err;
+    }
+}
+async function session_open(target, config) {
+    const client = new esm/* default.Client */.Ay.Client(config);
+    // A dropped connection must surface on the next query, not crash the process.
+    client.on('error', () => undefined);
+    try {
+        await client.connect();
+    }
+    catch (err) {
+        await client.end().catch(() => undefined);
+        throw connectionError(target, err);
+    }
+    return client;
+}
+/** Runs `fn` with a session and always closes it. */
+async function withSession(target, fn, opts = {}) {
+    const session = await connect(target, opts);
+    try {
+        return await fn(session);
+    }
+    finally {
+        await session.end().catch(() => undefined);
+    }
+}
+function connectionError(target, err) {
+    const where = (0,connection/* describeTarget */.ff)(target);
+    const e = err;
+    const code = e?.code ?? '';
+    const message = e?.message ?? String(err);
+    const fail = (text, hint) => new ConnectionError(text, hint, code);
+    switch (code) {
+        case 'ECONNREFUSED':
+            return fail(`Cannot reach PostgreSQL at ${where}: connection refused.`, 'Check the host and port in database-url and that the server is running.');
+        case 'ENOTFOUND':
+        case 'EAI_AGAIN':
+            return fail(`Cannot reach PostgreSQL at ${where}: host "${target.host}" not found.`, 'Check the host name in database-url.');
+        case 'ETIMEDOUT':
+        case 'EHOSTUNREACH':
+        case 'ENETUNREACH':
+            return fail(`Cannot reach PostgreSQL at ${where}: no answer (${code}).`, 'Check the host, port and firewall; GitHub-hosted runners reach only IPv4 addresses.');
+        case '28P01':
+            return fail(`PostgreSQL at ${where} rejected the password for user "${target.user}".`, 'Check the password in database-url (special characters must be percent-encoded).');
+        case '28000':
+            return fail(`PostgreSQL at ${where} refused user "${target.user}": ${message}.`, 'Check the user name and the server\'s pg_hba.conf / SSL requirements (sslmode=require).');
+        case '3D000':
+            return fail(`Database "${target.database}" does not exist on ${target.host}:${target.port}.`, 'Check the database name in database-url.');
+        case '53300':
+            return fail(`PostgreSQL at ${where} has no free connection slots.`, 'Use a session pooler or free connections, then retry.');
+    }
+    if (/timeout/i.test(message)) {
+        return fail(`Cannot reach PostgreSQL at ${where}: no answer within the connect timeout.`, 'Check the host, port and firewall; GitHub-hosted runners reach only IPv4 addresses.');
+    }
+    return fail(`Cannot connect to PostgreSQL at ${where}: ${message}.`);
+}
+
+;// CONCATENATED MODULE: ./node_modules/.cache/rollback-kit-build/smoke/sql-probe.js
+
+
+
+
+/**
+ * database-url is wrong: PostgreSQL answered and refused the credentials or the database. The
+ * service is up, and a typo in a secret is not an outage, so this is never an observation (never a
+ * rollback decision): the step fails with no verdict at all, whatever fail-step says.
+ */
+class DatabaseConfigError extends config_error/* CheckConfigError */.R {
+    constructor(cause) {
+        super(`The SQL checks cannot run because database-url is wrong: ${cause.message}`, cause.hint);
+        this.name = 'DatabaseConfigError';
+    }
+}
+const READ_ONLY_HINT = 'An SQL check is one read-only statement (a SELECT, or SHOW); it may not write, run several statements, or control the transaction or the session. Change the query in the spec.';
+/** SQLSTATE classes that say the server could not run the query at all (timeouts, connections, resources). */
+const NOT_AN_ANSWER = /^(08|53|57)/;
+/**
+ * The query tried to write (25006), to end or reshape the transaction (class 25, 2D), or held
+ * several statements (42601 with the extended protocol's words): the check is wrong, not the service.
+ */
+function notReadOnly(error) {
+    const code = error.code ?? '';
+    return /^(25|2D)/.test(code) || (code === '42601' && /multiple commands/.test(error.message));
+}
+async function probeSql(check, target, opts) {
+    const started = performance.now();
+    const timeoutMs = Math.max(1, Math.round(opts.timeoutMs));
+    let session;
+    try {
+        session = await sql_probe_open(target, timeoutMs);
+    }
+    catch (err) {
+        if (err instanceof DatabaseConfigError)
+            throw err;
+        // Messages that name host:port/db and no secret: refused, DNS, timeouts, server starting up.
+        const message = err instanceof Error ? err.message : String(err);
+        return { ok: false, ms: performance.now() - started, failures: [message], unreachable: true };
+    }
+    try {
+        let before;
+        try {
+            await session.query('BEGIN TRANSACTION READ ONLY');
+            await session.query(`SET LOCAL statement_timeout = ${timeoutMs}`);
+            // The first query of the transaction: from here on, SET TRANSACTION READ WRITE is refused.
+            before = await transactionState(session);
+        }
+        catch (err) {
+            return brokeAround(err, started);
+        }
+        if (before.readOnly !== 'on')
+            throw new config_error/* CheckConfigError */.R(`The SQL check "${check.name}" cannot run: the database did not open a read-only transaction`, READ_ONLY_HINT);
+        let rows;
+        let error;
+        try {
+            // Extended protocol: one statement only, refused by the server otherwise (queryMode is not in @types/pg).
+            const result = await session.query({ text: check.query, rowMode: 'array', queryMode: 'extended' });
+            rows = (result.rows ?? []);
+        }
+        catch (err) {
+            const e = err;
+            error = { code: e.code, message: e.message ?? String(err) };
+        }
+        if (error && notReadOnly(error)) {
+            throw new config_error/* CheckConfigError */.R(`The SQL check "${check.name}" is not a read-only query: ${error.message}${error.code ? ` (SQLSTATE ${error.code})` : ''}; nothing was changed`, READ_ONLY_HINT);
+        }
+        if (!error) {
+            let after;
+            try {
+                after = await transactionState(session);
+            }
+            catch (err) {
+                return brokeAround(err, started);
+            }
+            if (after.readOnly !== 'on' || after.started !== before.started) {
+                throw new config_error/* CheckConfigError */.R(`The SQL check "${check.name}" left its read-only transaction`, READ_ONLY_HINT);
+            }
+        }
+        const ms = performance.now() - started;
+        const failures = judge(check, rows, error, opts.cutByDeadline ? 'the overall deadline (deadline-seconds)' : `${timeoutMs / 1000} s (timeout-seconds)`, opts.log);
+        return { ok: failures.length === 0, ms, failures };
+    }
+    finally {
+        await session.query('ROLLBACK').catch(() => undefined);
+        await session.end().catch(() => undefined);
+    }
+}
+/** The connection broke around the query (BEGIN failed, or the check after it): nothing was measured. */
+function brokeAround(err, started) {
+    const message = err instanceof Error ? err.message : String(err);
+    return { ok: false, ms: performance.now() - started, failures: [message], unreachable: true };
+}
+/** Whether the transaction is read-only, and when it started: a query that committed it would change both. */
+async function transactionState(session) {
+    const { rows } = await session.query("SELECT current_setting('transaction_read_only') AS \"readOnly\", now()::text AS started");
+    return rows[0];
+}
+/** A rejected password or an unknown database is a DatabaseConfigError; anything else a failure to reach the database. */
+async function sql_probe_open(target, timeoutMs) {
+    try {
+        return await connect(target, { connectTimeoutMs: timeoutMs, readOnly: true });
+    }
+    catch (err) {
+        throw err instanceof ConnectionError && err.isConfiguration ? new DatabaseConfigError(err) : err;
+    }
+}
+function judge(check, rows, error, limit, log) {
+    if (check.expectError !== undefined) {
+        if (!error)
+            return [`the query succeeded (${rows?.length ?? 0} rows), expected an error${check.expectError === true ? '' : ` containing ${show(check.expectError, log)}`}`];
+        const expected = check.expectError;
+        const code = error.code ?? '';
+        if (expected !== true && code === expected.toUpperCase())
+            return [];
+        if (NOT_AN_ANSWER.test(code))
+            return [`the query could not run (${describeError(error, limit)}), so the expected error was not observed`];
+        if (expected === true || error.message.toLowerCase().includes(expected.toLowerCase()))
+            return [];
+        return [`the query failed with ${show(error.message, log)}${code ? ` (SQLSTATE ${code})` : ''}, expected an error containing ${show(expected, log)}`];
+    }
+    if (error)
+        return [`the query failed: ${describeError(error, limit)}`];
+    const failures = [];
+    const count = rows?.length ?? 0;
+    if (check.expectRows && !inRange(count, check.expectRows))
+        failures.push(`${count} rows, expected ${formatRange(check.expectRows)}`);
+    if (check.expectValue) {
+        if (!count)
+            failures.push(`no rows, expected the value ${show(check.expectValue.value, log)}`);
+        else {
+            const actual = rows[0][0];
+            if (!sameValue(actual, check.expectValue.value))
+                failures.push(`the value is ${show(actual, log)}, expected ${show(check.expectValue.value, log)}`);
+        }
+    }
+    return failures;
+}
+function describeError(error, limit) {
+    if (error.code === '57014')
+        return `cancelled by ${limit}`;
+    return `${error.message}${error.code ? ` (SQLSTATE ${error.code})` : ''}`;
+}
+/** node-postgres returns bigint and numeric as strings: compare numbers by value, the rest exactly. */
+function sameValue(actual, expected) {
+    if (typeof expected === 'number')
+        return actual !== null && actual !== '' && Number(actual) === expected;
+    if (typeof expected === 'string')
+        return actual instanceof Date ? actual.toISOString() === expected : actual !== null && typeof actual !== 'object' && String(actual) === expected;
+    return deepEqual(actual, expected);
+}
+
 ;// CONCATENATED MODULE: ./node_modules/.cache/rollback-kit-build/smoke/stats.js
 /** Latency percentiles and error rates over the samples of one attempt. */
 /** Nearest-rank percentile (k6 and most dashboards agree on it for small sample counts). */
@@ -45525,7 +46841,7 @@ async function runChecks(checks, opts, log) {
     const deadlineAt = performance.now() + opts.deadlineSeconds * 1000;
     try {
         return await mapLimit(checks, opts.checkConcurrency ?? 4, (check) => runCheck(check, opts, { signal: deadline.signal, at: deadlineAt }, log).catch((err) => {
-            // A wrong database-url (DatabaseConfigError) means there will be no verdict: stop measuring.
+            // A check that cannot run as written (CheckConfigError) means there will be no verdict: stop measuring.
             deadline.abort(STOPPED);
             throw err;
         }));
@@ -45546,7 +46862,7 @@ async function runCheck(check, opts, until, log) {
         if (deadline.aborted)
             break;
         made = attempt;
-        outcome = check.kind === 'http' ? await httpAttempt(check, check.url, opts, deadline) : await sqlAttempt(check, opts, until.at);
+        outcome = check.kind === 'http' ? await httpAttempt(check, { url: check.url, credentials: check.credentials }, opts, until, log) : await sqlAttempt(check, opts, until.at, log);
         if (deadline.reason === STOPPED)
             break;
         if (outcome.passed) {
@@ -45590,7 +46906,7 @@ async function runCheck(check, opts, until, log) {
         durationMs: 0,
     };
     if (check.kind === 'http' && opts.baselineUrl && check.path && deadline.reason !== STOPPED) {
-        result.baseline = await measureBaseline(check, result, opts, deadline);
+        result.baseline = await measureBaseline(check, result, opts, until, log);
         if (result.baseline.regression) {
             // Info, not warning: the entry point annotates regressions once, from the report.
             log.info(`⚠ ${check.name}: p95 ${result.p95Ms} ms is more than ${REGRESSION_FACTOR}× the baseline's ${result.baseline.p95Ms} ms`);
@@ -45603,10 +46919,10 @@ function delaySeconds(interval, backoff, attempt) {
     const seconds = backoff === 'exponential' ? interval * 2 ** (attempt - 1) : interval;
     return Math.min(seconds, Math.max(interval, MAX_BACKOFF_SECONDS));
 }
-async function httpAttempt(check, url, opts, deadline) {
+async function httpAttempt(check, to, opts, deadline, log) {
     const count = check.samples ?? opts.samples;
     const timeoutMs = (check.timeoutSeconds ?? opts.timeoutSeconds) * 1000;
-    const samples = await mapLimit(Array.from({ length: count }), opts.sampleConcurrency ?? 5, () => probeHttp(check, url, { timeoutMs, deadline, bypassToken: opts.bypassToken }));
+    const samples = await mapLimit(Array.from({ length: count }), opts.sampleConcurrency ?? 5, () => probeHttp(check, to.url, { timeoutMs, deadline: deadline.signal, deadlineAt: deadline.at, bypassToken: opts.bypassToken, credentials: to.credentials, log }));
     return judgeAttempt(samples, { maxErrorRate: check.maxErrorRate ?? opts.maxErrorRate, maxP95Ms: check.maxP95Ms ?? opts.maxP95Ms });
 }
 /** Turns an attempt's samples into pass/fail against max-error-rate and max-p95-ms. */
@@ -45644,12 +46960,12 @@ function judgeAttempt(samples, opts) {
         thresholdBroken,
     };
 }
-async function sqlAttempt(check, opts, deadlineAt) {
+async function sqlAttempt(check, opts, deadlineAt, log) {
     // A query cannot be aborted from here, so its timeout is cut to what is left before the deadline.
     const configured = (check.timeoutSeconds ?? opts.timeoutSeconds) * 1000;
     const left = Math.max(1, deadlineAt - performance.now());
     // Validation refuses SQL checks without database-url, so the target is there.
-    const outcome = await (0,sql_probe/* probeSql */.D)(check, opts.database, { timeoutMs: Math.min(configured, left), cutByDeadline: left < configured });
+    const outcome = await probeSql(check, opts.database, { timeoutMs: Math.min(configured, left), cutByDeadline: left < configured, log });
     return {
         passed: outcome.ok,
         samples: 1,
@@ -45662,11 +46978,11 @@ async function sqlAttempt(check, opts, deadlineAt) {
         thresholdBroken: false,
     };
 }
-async function measureBaseline(check, result, opts, deadline) {
+async function measureBaseline(check, result, opts, deadline, log) {
     const url = (0,parse_spec/* joinUrl */.we)(opts.baselineUrl, check.path);
-    if (deadline.aborted)
+    if (deadline.signal.aborted)
         return { url, errorRate: 0, regression: false, note: 'not measured: the overall deadline passed first' };
-    const outcome = await httpAttempt(check, url, opts, deadline);
+    const outcome = await httpAttempt(check, { url, credentials: opts.baselineCredentials }, opts, deadline, log);
     const baseline = { url, errorRate: outcome.errorRate, ...outcome.latency, regression: false };
     if (outcome.latency.p95Ms === undefined)
         baseline.note = `baseline did not answer (${outcome.failures[0] ?? 'no samples'}): no comparison`;
@@ -45701,22 +47017,22 @@ function describeNumbers(o) {
 }
 
 ;// CONCATENATED MODULE: ./node_modules/.cache/rollback-kit-build/smoke/sensitive.js
-const SENSITIVE_NAME = /auth|cookie|token|secret|password|passwd|api[-_]?key|apikey|^key$|signature|^sig$|session|credential/i;
+
 function registerSpecSecrets(checks, log) {
     for (const check of checks) {
         if (check.kind !== 'http')
             continue;
-        for (const [name, value] of Object.entries(check.headers)) {
-            if (!SENSITIVE_NAME.test(name))
-                continue;
+        for (const value of check.secrets.declared)
             log.secret(value);
+        for (const value of check.secrets.guessed)
+            log.secret(value, 'guessed');
+        for (const [name, value] of Object.entries(check.headers)) {
+            if (!(0,url_secrets/* isSensitiveName */.eq)(name))
+                continue;
+            log.secret(value, 'guessed');
             // "Bearer abc…": the credential alone may show up elsewhere (an echo, an error).
             const credential = /^\S+\s+(\S.*)$/.exec(value)?.[1];
-            log.secret(credential);
-        }
-        for (const [name, value] of new URL(check.url).searchParams) {
-            if (SENSITIVE_NAME.test(name))
-                log.secret(value);
+            log.secret(credential, 'guessed');
         }
     }
 }
@@ -45792,23 +47108,59 @@ function worstCheck(results) {
 /** Reads the spec from exactly one of `checks` and `checks-file`, then validates it. */
 async function loadChecks(source, ctx) {
     if (source.checks && source.checksFile) {
-        throw new errors/* RollbackKitError */.d('Both checks and checks-file are set.', 'Give the checks inline in checks, or in a YAML file named by checks-file, not both.');
+        throw new errors/* RollbackKitError */.dp('Both checks and checks-file are set.', 'Give the checks inline in checks, or in a YAML file named by checks-file, not both.');
     }
     if (source.checksFile) {
-        const path = (0,external_node_path_.resolve)(source.cwd ?? '.', source.checksFile);
-        let text;
-        try {
-            text = await (0,promises_.readFile)(path, 'utf8');
-        }
-        catch (err) {
-            const code = err.code;
-            throw new errors/* RollbackKitError */.d(`Cannot read checks-file "${source.checksFile}": ${code === 'ENOENT' ? 'no such file' : err.message}.`, 'The path is relative to the workspace; check out the repository first (actions/checkout).');
-        }
+        const text = await readChecksFile(source.checksFile, source.cwd ?? '.');
         return (0,parse_spec/* parseChecks */.B2)(text, { ...ctx, source: `checks-file ${source.checksFile}` });
     }
     if (source.checks)
         return (0,parse_spec/* parseChecks */.B2)(source.checks, { ...ctx, source: 'checks input' });
-    throw new errors/* RollbackKitError */.d('No checks given.', 'Set checks (YAML) or checks-file; the smoke-test section of the rollback-kit README has examples.');
+    throw new errors/* RollbackKitError */.dp('No checks given.', 'Set checks (YAML) or checks-file; the smoke-test section of the rollback-kit README has examples.');
+}
+const CHECKOUT_HINT = 'The path is relative to the workspace; check out the repository first (actions/checkout).';
+/**
+ * The checks-file, which must be a file inside the workspace: the path is an input anyone who edits
+ * the workflow sets, and a spec error names lines of the file, so it must not reach /etc/passwd or
+ * a secrets file elsewhere on the runner. Symbolic links are followed before the check, so a link
+ * in the repository that points outside is refused too.
+ */
+async function readChecksFile(checksFile, workspace) {
+    const cannotRead = (why, hint = CHECKOUT_HINT) => new errors/* RollbackKitError */.dp(`Cannot read checks-file "${checksFile}": ${why}.`, hint);
+    let root;
+    let path;
+    try {
+        root = await (0,promises_.realpath)(workspace);
+        path = await (0,promises_.realpath)((0,external_node_path_.resolve)(workspace, checksFile));
+    }
+    catch (err) {
+        throw cannotRead(describeFsError(err));
+    }
+    const inside = (0,external_node_path_.relative)(root, path);
+    if (inside === '..' || inside.startsWith(`..${external_node_path_.sep}`) || (0,external_node_path_.isAbsolute)(inside)) {
+        throw cannotRead('it is outside the workspace', 'checks-file must name a file in the repository (the workspace), such as .github/smoke.yml; symbolic links are followed before this check.');
+    }
+    try {
+        return await (0,promises_.readFile)(path, 'utf8');
+    }
+    catch (err) {
+        throw cannotRead(describeFsError(err));
+    }
+}
+function describeFsError(err) {
+    switch (err.code) {
+        case 'ENOENT':
+            return 'no such file';
+        case 'EISDIR':
+            return 'it is a directory';
+        case 'EACCES':
+        case 'EPERM':
+            return 'permission denied';
+        case 'ELOOP':
+            return 'too many symbolic links';
+        default:
+            return `${err.code ?? 'the file cannot be read'}`;
+    }
 }
 async function runSmokeTest(checks, options, log) {
     log.secret(options.bypassToken);
@@ -45818,284 +47170,19 @@ async function runSmokeTest(checks, options, log) {
     log.info(`Running ${checks.length} smoke check${checks.length === 1 ? '' : 's'} (attempts ${options.attempts}, samples ${options.samples}, deadline ${options.deadlineSeconds} s)`);
     const results = await runChecks(checks, options, log);
     const verdict = decide(results);
-    const report = (0,smoke_report/* buildReport */.FK)({
+    // Redacted once here, so every consumer (files, summary, annotations, the CLI) gets the safe report.
+    const report = (0,smoke_report/* redactReport */.a5)((0,smoke_report/* buildReport */.FK)({
         startedAt,
         durationMs: Math.round(performance.now() - started),
         verdict,
         results,
         options,
         database: options.database ? (0,connection/* describeTarget */.ff)(options.database) : undefined,
-    });
+    }), log);
     log.info(`Verdict: ${verdict.passed ? 'passed' : `${verdict.failed} failed`}, severity ${verdict.severity}, decision ${verdict.decision}`);
     for (const reason of verdict.reasons)
         log.info(`  - ${reason}`);
     return { results, verdict, report };
-}
-
-
-/***/ }),
-
-/***/ 4167:
-/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
-
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   L: () => (/* binding */ formatRange),
-/* harmony export */   r: () => (/* binding */ inRange)
-/* harmony export */ });
-/**
- * The smoke-check spec after validation: what each check sends and what it asserts. Everything here
- * is already checked (URLs absolute, regexes compiled, ranges ordered), so the probes never have to
- * second-guess a value.
- */
-function formatRange(r) {
-    if (r.min !== undefined && r.min === r.max)
-        return String(r.min);
-    return `${r.min ?? ''}..${r.max ?? ''}`;
-}
-function inRange(n, r) {
-    return (r.min === undefined || n >= r.min) && (r.max === undefined || n <= r.max);
-}
-
-
-/***/ }),
-
-/***/ 3956:
-/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
-
-
-// EXPORTS
-__nccwpck_require__.d(__webpack_exports__, {
-  o: () => (/* binding */ DatabaseConfigError),
-  D: () => (/* binding */ probeSql)
-});
-
-// EXTERNAL MODULE: ./node_modules/.cache/rollback-kit-build/core/errors.js
-var errors = __nccwpck_require__(9979);
-// EXTERNAL MODULE: ./node_modules/pg/lib/index.js
-var lib = __nccwpck_require__(3273);
-;// CONCATENATED MODULE: ./node_modules/pg/esm/index.mjs
-// ESM wrapper for pg
-
-
-// Re-export all the properties
-const Client = lib.Client
-const Pool = lib.Pool
-const Connection = lib.Connection
-const types = lib.types
-const Query = lib.Query
-const DatabaseError = lib.DatabaseError
-const escapeIdentifier = lib.escapeIdentifier
-const escapeLiteral = lib.escapeLiteral
-const Result = lib.Result
-const TypeOverrides = lib.TypeOverrides
-
-// Also export the defaults
-const defaults = lib.defaults
-
-// Re-export the default
-/* harmony default export */ const esm = (lib);
-
-// EXTERNAL MODULE: ./node_modules/.cache/rollback-kit-build/db/connection.js + 1 modules
-var connection = __nccwpck_require__(6644);
-;// CONCATENATED MODULE: ./node_modules/.cache/rollback-kit-build/db/session.js
-/**
- * Opening a database session, with PostgreSQL's and the network's failures turned into messages
- * that name the target (host:port/db) and say what to check. Never includes the password.
- */
-
-
-
-/** A failure to open a session; `code` keeps the driver's or PostgreSQL's code (ECONNREFUSED, 28P01, …). */
-class ConnectionError extends errors/* RollbackKitError */.d {
-    code;
-    constructor(message, hint, code) {
-        super(message, hint);
-        this.code = code;
-        this.name = 'ConnectionError';
-    }
-    /** The server answered and refused us: bad password or user (28P01, 28000) or no such database (3D000), not an outage. */
-    get isConfiguration() {
-        return ['28P01', '28000', '3D000'].includes(this.code);
-    }
-}
-async function connect(target, opts = {}) {
-    const client = new esm.Client((0,connection/* pgClientConfig */.f3)(target, opts));
-    // A dropped connection must surface on the next query, not crash the process.
-    client.on('error', () => undefined);
-    try {
-        await client.connect();
-    }
-    catch (err) {
-        await client.end().catch(() => undefined);
-        throw connectionError(target, err);
-    }
-    return client;
-}
-/** Runs `fn` with a session and always closes it. */
-async function withSession(target, fn, opts = {}) {
-    const session = await connect(target, opts);
-    try {
-        return await fn(session);
-    }
-    finally {
-        await session.end().catch(() => undefined);
-    }
-}
-function connectionError(target, err) {
-    const where = (0,connection/* describeTarget */.ff)(target);
-    const e = err;
-    const code = e?.code ?? '';
-    const message = e?.message ?? String(err);
-    const fail = (text, hint) => new ConnectionError(text, hint, code);
-    switch (code) {
-        case 'ECONNREFUSED':
-            return fail(`Cannot reach PostgreSQL at ${where}: connection refused.`, 'Check the host and port in database-url and that the server is running.');
-        case 'ENOTFOUND':
-        case 'EAI_AGAIN':
-            return fail(`Cannot reach PostgreSQL at ${where}: host "${target.host}" not found.`, 'Check the host name in database-url.');
-        case 'ETIMEDOUT':
-        case 'EHOSTUNREACH':
-        case 'ENETUNREACH':
-            return fail(`Cannot reach PostgreSQL at ${where}: no answer (${code}).`, 'Check the host, port and firewall; GitHub-hosted runners reach only IPv4 addresses.');
-        case '28P01':
-            return fail(`PostgreSQL at ${where} rejected the password for user "${target.user}".`, 'Check the password in database-url (special characters must be percent-encoded).');
-        case '28000':
-            return fail(`PostgreSQL at ${where} refused user "${target.user}": ${message}.`, 'Check the user name and the server\'s pg_hba.conf / SSL requirements (sslmode=require).');
-        case '3D000':
-            return fail(`Database "${target.database}" does not exist on ${target.host}:${target.port}.`, 'Check the database name in database-url.');
-        case '53300':
-            return fail(`PostgreSQL at ${where} has no free connection slots.`, 'Use a session pooler or free connections, then retry.');
-    }
-    if (/timeout/i.test(message)) {
-        return fail(`Cannot reach PostgreSQL at ${where}: no answer within the connect timeout.`, 'Check the host, port and firewall; GitHub-hosted runners reach only IPv4 addresses.');
-    }
-    return fail(`Cannot connect to PostgreSQL at ${where}: ${message}.`);
-}
-
-// EXTERNAL MODULE: ./node_modules/.cache/rollback-kit-build/smoke/assertions.js
-var assertions = __nccwpck_require__(5785);
-// EXTERNAL MODULE: ./node_modules/.cache/rollback-kit-build/smoke/spec.js
-var spec = __nccwpck_require__(4167);
-;// CONCATENATED MODULE: ./node_modules/.cache/rollback-kit-build/smoke/sql-probe.js
-/**
- * One attempt of an SQL check. The query runs in a READ ONLY transaction that is always rolled
- * back, with a statement timeout: a smoke check looks, it never changes production. A database that
- * cannot be reached is a failure to measure, never the error an `expect-error` check waits for. A
- * database that rejects database-url (password, user, database name) throws DatabaseConfigError.
- */
-
-
-
-
-/**
- * database-url is wrong: PostgreSQL answered and refused the credentials or the database. The
- * service is up, and a typo in a secret is not an outage, so this is never an observation (never a
- * rollback decision): the step fails with no verdict at all, whatever fail-step says.
- */
-class DatabaseConfigError extends errors/* RollbackKitError */.d {
-    constructor(cause) {
-        super(`The SQL checks cannot run because database-url is wrong: ${cause.message.replace(/\.$/, '')}. This is a configuration error, not an outage: nothing was decided (no verdict, no decision output).`, cause.hint);
-        this.name = 'DatabaseConfigError';
-    }
-}
-/** SQLSTATE classes that say the server could not run the query at all (timeouts, connections, resources). */
-const NOT_AN_ANSWER = /^(08|53|57)/;
-async function probeSql(check, target, opts) {
-    const started = performance.now();
-    const timeoutMs = Math.max(1, Math.round(opts.timeoutMs));
-    let session;
-    try {
-        session = await sql_probe_open(target, timeoutMs);
-    }
-    catch (err) {
-        if (err instanceof DatabaseConfigError)
-            throw err;
-        // Messages that name host:port/db and no secret: refused, DNS, timeouts, server starting up.
-        const message = err instanceof Error ? err.message : String(err);
-        return { ok: false, ms: performance.now() - started, failures: [message], unreachable: true };
-    }
-    try {
-        await session.query('BEGIN TRANSACTION READ ONLY');
-        await session.query(`SET LOCAL statement_timeout = ${timeoutMs}`);
-        let rows;
-        let error;
-        try {
-            const result = await session.query({ text: check.query, rowMode: 'array' });
-            const last = Array.isArray(result) ? result[result.length - 1] : result;
-            rows = (last?.rows ?? []);
-        }
-        catch (err) {
-            const e = err;
-            error = { code: e.code, message: e.message ?? String(err) };
-        }
-        finally {
-            await session.query('ROLLBACK').catch(() => undefined);
-        }
-        const ms = performance.now() - started;
-        const failures = judge(check, rows, error, opts.cutByDeadline ? 'the overall deadline (deadline-seconds)' : `${timeoutMs / 1000} s (timeout-seconds)`);
-        return { ok: failures.length === 0, ms, failures };
-    }
-    catch (err) {
-        // The connection broke around the query (BEGIN failed): nothing was measured.
-        const message = err instanceof Error ? err.message : String(err);
-        return { ok: false, ms: performance.now() - started, failures: [message], unreachable: true };
-    }
-    finally {
-        await session.end().catch(() => undefined);
-    }
-}
-/** A rejected password or an unknown database is a DatabaseConfigError; anything else a failure to reach the database. */
-async function sql_probe_open(target, timeoutMs) {
-    try {
-        return await connect(target, { connectTimeoutMs: timeoutMs });
-    }
-    catch (err) {
-        throw err instanceof ConnectionError && err.isConfiguration ? new DatabaseConfigError(err) : err;
-    }
-}
-function judge(check, rows, error, limit) {
-    if (check.expectError !== undefined) {
-        if (!error)
-            return [`the query succeeded (${rows?.length ?? 0} rows), expected an error${check.expectError === true ? '' : ` containing ${(0,assertions/* show */.WU)(check.expectError)}`}`];
-        const expected = check.expectError;
-        const code = error.code ?? '';
-        if (expected !== true && code === expected.toUpperCase())
-            return [];
-        if (NOT_AN_ANSWER.test(code))
-            return [`the query could not run (${describeError(error, limit)}), so the expected error was not observed`];
-        if (expected === true || error.message.toLowerCase().includes(expected.toLowerCase()))
-            return [];
-        return [`the query failed with ${(0,assertions/* show */.WU)(error.message)}${code ? ` (SQLSTATE ${code})` : ''}, expected an error containing ${(0,assertions/* show */.WU)(expected)}`];
-    }
-    if (error)
-        return [`the query failed: ${describeError(error, limit)}`];
-    const failures = [];
-    const count = rows?.length ?? 0;
-    if (check.expectRows && !(0,spec/* inRange */.r)(count, check.expectRows))
-        failures.push(`${count} rows, expected ${(0,spec/* formatRange */.L)(check.expectRows)}`);
-    if (check.expectValue) {
-        if (!count)
-            failures.push(`no rows, expected the value ${(0,assertions/* show */.WU)(check.expectValue.value)}`);
-        else {
-            const actual = rows[0][0];
-            if (!sameValue(actual, check.expectValue.value))
-                failures.push(`the value is ${(0,assertions/* show */.WU)(actual)}, expected ${(0,assertions/* show */.WU)(check.expectValue.value)}`);
-        }
-    }
-    return failures;
-}
-function describeError(error, limit) {
-    if (error.code === '57014')
-        return `cancelled by ${limit}`;
-    return `${error.message}${error.code ? ` (SQLSTATE ${error.code})` : ''}`;
-}
-/** node-postgres returns bigint and numeric as strings: compare numbers by value, the rest exactly. */
-function sameValue(actual, expected) {
-    if (typeof expected === 'number')
-        return actual !== null && actual !== '' && Number(actual) === expected;
-    if (typeof expected === 'string')
-        return actual instanceof Date ? actual.toISOString() === expected : actual !== null && typeof actual !== 'object' && String(actual) === expected;
-    return (0,assertions/* deepEqual */.bD)(actual, expected);
 }
 
 
@@ -46110,7 +47197,7 @@ __nccwpck_require__.d(__webpack_exports__, {
   Yz: () => (/* binding */ core_debug),
   z3: () => (/* binding */ error),
   V4: () => (/* binding */ getInput),
-  pq: () => (/* binding */ info),
+  lm: () => (/* binding */ notice),
   C1: () => (/* binding */ setFailed),
   uH: () => (/* binding */ setOutput),
   Pq: () => (/* binding */ core_setSecret),
@@ -46118,7 +47205,7 @@ __nccwpck_require__.d(__webpack_exports__, {
   $e: () => (/* binding */ warning)
 });
 
-// UNUSED EXPORTS: ExitCode, addPath, endGroup, exportVariable, getBooleanInput, getIDToken, getMultilineInput, getState, group, isDebug, markdownSummary, notice, platform, saveState, setCommandEcho, startGroup, toPlatformPath, toPosixPath, toWin32Path
+// UNUSED EXPORTS: ExitCode, addPath, endGroup, exportVariable, getBooleanInput, getIDToken, getMultilineInput, getState, group, info, isDebug, markdownSummary, platform, saveState, setCommandEcho, startGroup, toPlatformPath, toPosixPath, toWin32Path
 
 ;// CONCATENATED MODULE: external "os"
 const external_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("os");
@@ -46144,7 +47231,7 @@ function utils_toCommandValue(input) {
  * @returns The command properties to send with the actual annotation command
  * See IssueCommandProperties: https://github.com/actions/runner/blob/main/src/Runner.Worker/ActionCommandManager.cs#L646
  */
-function utils_toCommandProperties(annotationProperties) {
+function toCommandProperties(annotationProperties) {
     if (!Object.keys(annotationProperties).length) {
         return {};
     }
@@ -48955,7 +50042,7 @@ function core_debug(message) {
  * @param properties optional properties to add to the annotation.
  */
 function error(message, properties = {}) {
-    command_issueCommand('error', utils_toCommandProperties(properties), message instanceof Error ? message.toString() : message);
+    command_issueCommand('error', toCommandProperties(properties), message instanceof Error ? message.toString() : message);
 }
 /**
  * Adds a warning issue
@@ -48963,7 +50050,7 @@ function error(message, properties = {}) {
  * @param properties optional properties to add to the annotation.
  */
 function warning(message, properties = {}) {
-    command_issueCommand('warning', utils_toCommandProperties(properties), message instanceof Error ? message.toString() : message);
+    command_issueCommand('warning', toCommandProperties(properties), message instanceof Error ? message.toString() : message);
 }
 /**
  * Adds a notice issue
@@ -48971,14 +50058,14 @@ function warning(message, properties = {}) {
  * @param properties optional properties to add to the annotation.
  */
 function notice(message, properties = {}) {
-    issueCommand('notice', toCommandProperties(properties), message instanceof Error ? message.toString() : message);
+    command_issueCommand('notice', toCommandProperties(properties), message instanceof Error ? message.toString() : message);
 }
 /**
  * Writes info to log with console.log.
  * @param message info message
  */
 function info(message) {
-    process.stdout.write(message + external_os_namespaceObject.EOL);
+    process.stdout.write(message + os.EOL);
 }
 /**
  * Begin an output group.
@@ -49065,6 +50152,38 @@ function getIDToken(aud) {
  */
 
 //# sourceMappingURL=core.js.map
+
+/***/ }),
+
+/***/ 3849:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   Ay: () => (__WEBPACK_DEFAULT_EXPORT__)
+/* harmony export */ });
+/* unused harmony exports Client, Pool, Connection, types, Query, DatabaseError, escapeIdentifier, escapeLiteral, Result, TypeOverrides, defaults */
+/* harmony import */ var _lib_index_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3273);
+// ESM wrapper for pg
+
+
+// Re-export all the properties
+const Client = _lib_index_js__WEBPACK_IMPORTED_MODULE_0__.Client
+const Pool = _lib_index_js__WEBPACK_IMPORTED_MODULE_0__.Pool
+const Connection = _lib_index_js__WEBPACK_IMPORTED_MODULE_0__.Connection
+const types = _lib_index_js__WEBPACK_IMPORTED_MODULE_0__.types
+const Query = _lib_index_js__WEBPACK_IMPORTED_MODULE_0__.Query
+const DatabaseError = _lib_index_js__WEBPACK_IMPORTED_MODULE_0__.DatabaseError
+const escapeIdentifier = _lib_index_js__WEBPACK_IMPORTED_MODULE_0__.escapeIdentifier
+const escapeLiteral = _lib_index_js__WEBPACK_IMPORTED_MODULE_0__.escapeLiteral
+const Result = _lib_index_js__WEBPACK_IMPORTED_MODULE_0__.Result
+const TypeOverrides = _lib_index_js__WEBPACK_IMPORTED_MODULE_0__.TypeOverrides
+
+// Also export the defaults
+const defaults = _lib_index_js__WEBPACK_IMPORTED_MODULE_0__.defaults
+
+// Re-export the default
+/* harmony default export */ const __WEBPACK_DEFAULT_EXPORT__ = (_lib_index_js__WEBPACK_IMPORTED_MODULE_0__);
+
 
 /***/ })
 
