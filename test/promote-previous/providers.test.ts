@@ -20,6 +20,9 @@ interface World {
   badRef: string;
   badId: string;
   goodId: string;
+  /** An older good release, as `target` names it, and its id in the outputs. */
+  olderRef: string;
+  olderId: string;
   /** What production serves now, by the platform's own view. */
   serving(): string | undefined;
   /** Rollback requests the platform received. */
@@ -51,7 +54,7 @@ const CASES: ProviderCase[] = [
       const f = await startFakeFly();
       f.addToken(token, ['hotdash']);
       f.waitsBeforeUp = 0;
-      f.release({});
+      const older = f.release({});
       const good = f.release({});
       f.release({ stable: false });
       const bad = f.release({});
@@ -63,7 +66,9 @@ const CASES: ProviderCase[] = [
         badRef: `v${bad.version}`,
         badId: bad.id,
         goodId: good.id,
-        serving: () => (f.images().every((i) => i === good.imageRef) ? good.id : f.images().every((i) => i === bad.imageRef) ? bad.id : 'mixed'),
+        olderRef: `v${older.version}`,
+        olderId: older.id,
+        serving: () => [good, bad, older].find((r) => f.images().every((i) => i === r.imageRef))?.id ?? 'mixed',
         rollbacks: () => f.requestsTo(/^POST \/v1\/apps\/hotdash\/machines\/[^/]+$/).length,
         unknown: { app: 'nothere' },
         unknownError: /App nothere was not found/,
@@ -81,7 +86,7 @@ const CASES: ProviderCase[] = [
       const f = await startFakeRailway();
       f.addProjectToken(token, PROJECT, ENVIRONMENT);
       f.rollbackSteps = ['DEPLOYING', 'SUCCESS'];
-      f.deploy({});
+      const older = f.deploy({});
       const good = f.deploy({});
       f.deploy({ status: 'FAILED' });
       const bad = f.deploy({});
@@ -91,9 +96,11 @@ const CASES: ProviderCase[] = [
         badRef: bad.id,
         badId: bad.id,
         goodId: good.id,
+        olderRef: older.id,
+        olderId: older.id,
         serving: () => {
           const live = f.live();
-          return live?.meta.commitHash === good.meta.commitHash ? good.id : live?.id;
+          return [good, older].find((d) => d.meta.commitHash === live?.meta.commitHash)?.id ?? live?.id;
         },
         rollbacks: () => f.requestsTo(/^deploymentRollback$/).length,
         unknown: { service: 'svc-missing-00' },
@@ -112,7 +119,7 @@ const CASES: ProviderCase[] = [
       const f = await startFakeRender();
       f.addToken(token);
       f.rollbackSteps = ['update_in_progress', 'live'];
-      f.deploy();
+      const older = f.deploy();
       const good = f.deploy();
       f.deploy({ status: 'build_failed' });
       const bad = f.deploy();
@@ -122,9 +129,11 @@ const CASES: ProviderCase[] = [
         badRef: bad.id,
         badId: bad.id,
         goodId: good.id,
+        olderRef: older.id,
+        olderId: older.id,
         serving: () => {
           const live = f.live();
-          return live?.commit.id === good.commit.id ? good.id : live?.id;
+          return [good, older].find((d) => d.commit.id === live?.commit.id)?.id ?? live?.id;
         },
         rollbacks: () => f.requestsTo(/^POST \/v1\/services\/[^/]+\/rollback$/).length,
         unknown: { service: 'srv-doesnotexist0' },
@@ -142,7 +151,7 @@ const CASES: ProviderCase[] = [
     async world(token) {
       const f = await startFakeNetlify();
       f.addToken(token);
-      f.deploy();
+      const older = f.deploy();
       const good = f.deploy();
       f.deploy({ state: 'error' });
       const bad = f.deploy();
@@ -152,6 +161,8 @@ const CASES: ProviderCase[] = [
         badRef: bad.id,
         badId: bad.id,
         goodId: good.id,
+        olderRef: older.id,
+        olderId: older.id,
         serving: () => f.published()?.id,
         rollbacks: () => f.requestsTo(/\/restore$/).length,
         unknown: { site: 'no-such-site.netlify.app' },
@@ -205,6 +216,14 @@ describe.each(CASES)('promote-previous ($provider) through the bundle', (c) => {
     expect(again.summary).toContain('promote-previous: already-current');
     expect(w.rollbacks()).toBe(requests);
     expect(w.serving()).toBe(w.goodId);
+  });
+
+  it('puts back an explicitly named older release', async () => {
+    const w = await world();
+    const r = await run({ ...w.inputs, [c.tokenInput]: c.token, target: w.olderRef });
+    expect(r.errors).toEqual([]);
+    expect(r.outputs).toMatchObject({ status: 'rolled-back', 'from-deployment-id': w.badId, 'to-deployment-id': w.olderId });
+    expect(w.serving()).toBe(w.olderId);
   });
 
   it(`plans only in a dry run, with the token from ${c.tokenEnv}`, async () => {
