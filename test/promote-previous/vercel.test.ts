@@ -39,7 +39,10 @@ describe('promote-previous (vercel): rolling back', () => {
       'to-url': `https://${f.good.url}`,
       'to-commit-sha': f.good.sha,
       'auto-assign-disabled': 'true',
+      frozen: 'true',
     });
+    expect(r.outputs.unfreeze).toMatch(/promote-previous with method: promote/);
+    expect(r.summary).toContain('Frozen: Vercel has switched off automatic production domain assignment');
     expect(Number(r.outputs['duration-ms'])).toBeGreaterThan(0);
     expect(f.vercel.production(f.project)?.uid).toBe(f.good.uid);
     expect(f.project.rollbackDescription).toBe('checkout 500s after deploy');
@@ -67,7 +70,7 @@ describe('promote-previous (vercel): rolling back', () => {
     const f = await setup();
     const r = await run(vercelInputs(f, { 'dry-run': 'true', team: 'acme' }));
     expect(r.errors).toEqual([]);
-    expect(r.outputs).toMatchObject({ status: 'dry-run', 'from-deployment-id': f.bad.uid, 'to-deployment-id': f.good.uid, 'auto-assign-disabled': 'false' });
+    expect(r.outputs).toMatchObject({ status: 'dry-run', 'from-deployment-id': f.bad.uid, 'to-deployment-id': f.good.uid, 'auto-assign-disabled': 'false', frozen: 'false', unfreeze: '' });
     expect(r.log).toContain(`skipped ${f.sameCommit.uid}`);
     expect(r.log).toMatch(new RegExp(`skipped ${f.sameCommit.uid}.*same commit`));
     expect(r.log).toMatch(new RegExp(`skipped ${f.staged.uid}.*never served production`));
