@@ -7,7 +7,8 @@ import { input, runAction, setOutputs } from '../core/action.js';
 import { errorLine, RollbackKitError } from '../core/errors.js';
 import type { Log } from '../core/log.js';
 import { registerUrlSecrets } from '../core/url-secrets.js';
-import { DEFAULT_VERCEL_API_URL, METHODS, promotePrevious, PROVIDERS, type PromoteCommon, type PromoteOutcome, type PromoteRequest, type Provider } from '../platforms/promote.js';
+import { secretInput } from '../core/secret-input.js';
+import { defaultApiUrl, FLY_MACHINES_API_URL, frozenNotes, METHODS, promotePrevious, PROVIDERS, type PromoteCommon, type PromoteOutcome, type PromoteRequest, type Provider } from '../platforms/promote.js';
 import type { DeploymentInfo } from '../platforms/vercel/rollback.js';
 import { table, text } from '../report/markdown.js';
 
@@ -24,9 +25,15 @@ function readRequest(log: Log): PromoteRequest {
   // from another provider can then never show one.
   const vercelToken = input.secret('vercel-token', log);
   const githubToken = input.secret('github-token', log);
-  // target and from may be deployment URLs; api-url may carry a user name and password.
-  for (const name of ['target', 'from', 'api-url']) registerUrlSecrets(input.string(name), log);
+  const flyToken = secretInput('fly-token', process.env, log);
+  const railwayToken = secretInput('railway-token', process.env, log);
+  const renderToken = secretInput('render-token', process.env, log);
+  const netlifyToken = secretInput('netlify-token', process.env, log);
+  // target and from may be deployment URLs; the API bases may carry a user name and password.
+  for (const name of ['target', 'from', 'api-url', 'machines-api-url', 'registry-url']) registerUrlSecrets(input.string(name), log);
   const provider = choice('provider', PROVIDERS, 'vercel');
+  // Each platform has its own API base: Vercel's must never become another provider's default.
+  const apiUrl = input.string('api-url') ?? defaultApiUrl(provider) ?? '';
   const common: PromoteCommon = {
     target: input.string('target', { default: 'previous' })!,
     from: input.string('from'),
@@ -42,9 +49,25 @@ function readRequest(log: Log): PromoteRequest {
         token: vercelToken,
         project: input.string('project'),
         team: input.string('team'),
-        apiUrl: input.string('api-url', { default: DEFAULT_VERCEL_API_URL })!,
+        apiUrl,
         method: choice('method', METHODS, 'rollback'),
       };
+    case 'fly':
+      return {
+        ...common,
+        provider,
+        token: flyToken,
+        app: input.string('app'),
+        apiUrl,
+        machinesApiUrl: input.string('machines-api-url', { default: FLY_MACHINES_API_URL })!,
+        registryUrl: input.string('registry-url'),
+      };
+    case 'railway':
+      return { ...common, provider, token: railwayToken, project: input.string('project'), environment: input.string('environment'), service: input.string('service'), apiUrl };
+    case 'render':
+      return { ...common, provider, token: renderToken, service: input.string('service'), apiUrl };
+    case 'netlify':
+      return { ...common, provider, token: netlifyToken, site: input.string('site'), apiUrl };
     case 'git-revert':
       return {
         ...common,
@@ -56,7 +79,7 @@ function readRequest(log: Log): PromoteRequest {
         baseBranch: process.env.GITHUB_REF_NAME || undefined,
       };
     case 'command':
-      return { ...common, provider, command: input.string('command'), cwd: process.env.GITHUB_WORKSPACE || undefined, baseEnv: process.env };
+      return { ...common, provider, command: input.string('command'), verifyCommand: input.string('verify-command'), cwd: process.env.GITHUB_WORKSPACE || undefined, baseEnv: process.env };
   }
 }
 
@@ -67,7 +90,7 @@ async function summarize(outcome: PromoteOutcome, provider: Provider, durationMs
   const parts = [
     `### promote-previous: ${outcome.status}`,
     table(['', 'deployment', 'url', 'commit'], [['from', ...row(outcome.from)], ['to', ...row(outcome.to)]]),
-    [...outcome.notes.map(r), `provider ${provider}, ${(durationMs / 1000).toFixed(1)} s`].map((note) => `- ${note}`).join('\n'),
+    [...outcome.notes.map(r), ...frozenNotes(outcome).map(r), `provider ${provider}, ${(durationMs / 1000).toFixed(1)} s`].map((note) => `- ${note}`).join('\n'),
   ];
   const details = outcome.details;
   if (details?.rows.length) parts.push(table(details.header, details.rows.map((cells) => cells.map(r))));
@@ -106,6 +129,8 @@ async function promote(log: Log): Promise<void> {
     'to-url': outcome.to.url,
     'to-commit-sha': outcome.to.commitSha,
     'auto-assign-disabled': outcome.autoAssignDisabled,
+    frozen: outcome.frozen.frozen,
+    unfreeze: outcome.frozen.frozen ? outcome.frozen.undo : '',
     'duration-ms': durationMs,
   });
   await summarize(outcome, request.provider, durationMs, log);

@@ -8,6 +8,7 @@ import * as core from '@actions/core';
 import { input, runAction, setOutputs } from '../core/action.js';
 import { errorLine, RollbackKitError } from '../core/errors.js';
 import type { Log } from '../core/log.js';
+import { secretInput } from '../core/secret-input.js';
 import { parseConnectionString } from '../db/connection.js';
 import { MAX_BUDGET_MINUTES, MIN_BUDGET_MINUTES } from '../pipeline/budgets.js';
 import { parsePlanFile, PLAN_FILE, type RollbackPlan } from '../pipeline/plan-file.js';
@@ -23,13 +24,6 @@ import { rollbackSummaryMarkdown } from '../report/rollback-summary.js';
 const SEVERITIES: Severity[] = ['critical', 'major', 'minor'];
 /** A plan is a page of YAML; anything this large is the wrong file. */
 const MAX_PLAN_BYTES = 256 * 1024;
-
-/** A secret from its input or, failing that, its documented environment variable; masked at once. */
-function secret(name: string, envName: string | undefined, log: Log): string | undefined {
-  const value = input.secret(name, log) ?? (envName ? process.env[envName]?.trim() || undefined : undefined);
-  log.secret(value);
-  return value;
-}
 
 async function readPlanFile(workspace: string): Promise<RollbackPlan | undefined> {
   const given = input.string('config');
@@ -115,11 +109,14 @@ async function failureSummary(err: unknown, log: Log): Promise<void> {
 
 await runAction(async (log) => {
   // Every secret is masked before anything else is read: nothing below can print one.
-  const vercelToken = secret('vercel-token', 'VERCEL_TOKEN', log);
-  for (const [name, env] of [['fly-token', 'FLY_API_TOKEN'], ['railway-token', 'RAILWAY_TOKEN'], ['render-token', 'RENDER_API_KEY'], ['netlify-token', 'NETLIFY_AUTH_TOKEN']] as const) secret(name, env, log);
-  const githubToken = secret('github-token', 'GITHUB_TOKEN', log);
-  const databaseUrl = secret('database-url', 'DATABASE_URL', log);
-  const webhookUrl = secret('notify-webhook-url', 'ROLLBACK_WEBHOOK_URL', log);
+  const vercelToken = secretInput('vercel-token', process.env, log);
+  const flyToken = secretInput('fly-token', process.env, log);
+  const railwayToken = secretInput('railway-token', process.env, log);
+  const renderToken = secretInput('render-token', process.env, log);
+  const netlifyToken = secretInput('netlify-token', process.env, log);
+  const githubToken = secretInput('github-token', process.env, log);
+  const databaseUrl = secretInput('database-url', process.env, log);
+  const webhookUrl = secretInput('notify-webhook-url', process.env, log);
 
   let record: RollbackRecord;
   try {
@@ -138,7 +135,7 @@ await runAction(async (log) => {
       severity,
       dryRun: input.boolean('dry-run', false),
       earlierTimeline: parseTimeline(input.string('timeline')),
-      secrets: { vercelToken, githubToken },
+      secrets: { vercelToken, flyToken, railwayToken, renderToken, netlifyToken, githubToken },
       database,
       workspace,
       snapshotDir: join(process.env.RUNNER_TEMP || process.cwd(), 'rollback-kit', 'snapshots'),

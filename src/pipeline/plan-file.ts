@@ -9,15 +9,13 @@ import { RollbackKitError } from '../core/errors.js';
 import { parseList } from '../core/parse.js';
 import type { Choice } from '../migrations/revert.js';
 import { FORMAT_NAMES, type FormatName } from '../migrations/types.js';
-import { DEFAULT_VERCEL_API_URL, isHttpUrl, METHODS, PROVIDERS, type Provider } from '../platforms/promote.js';
+import { defaultApiUrl, isHttpUrl, METHODS, PROVIDERS, type Provider } from '../platforms/promote.js';
 import { readYaml, YamlError, type YamlDocument } from '../core/yaml.js';
 import { locate, type YamlPath } from '../smoke/parse-spec.js';
 import { MAX_BUDGET_MINUTES, MIN_BUDGET_MINUTES, RUNBOOK_MINUTES } from './budgets.js';
 import { findSecretValues } from './secret-values.js';
 
 export const PLAN_FILE = 'rollback-kit.yml';
-/** Platforms DESIGN names that promote-previous cannot roll back yet. */
-const PLANNED_PROVIDERS = ['fly', 'railway', 'render', 'netlify'];
 /** Words `scope` gives a meaning of its own, so no component may be called that. */
 export const RESERVED_NAMES = ['app', 'db', 'full', 'database'];
 export const DB_METHODS = ['down-migrations', 'restore'] as const;
@@ -30,9 +28,22 @@ export interface ComponentPlan {
   target: string;
   from?: string;
   method: (typeof METHODS)[number];
+  /** The platform's API base: the `api-url` key, or the provider's own. Empty for git-revert and command. */
   apiUrl: string;
   timeoutSeconds: number;
   command?: string;
+  verifyCommand?: string;
+  /** Fly app name. */
+  app?: string;
+  /** Fly Machines API and registry bases, when not the real ones. */
+  machinesApiUrl?: string;
+  registryUrl?: string;
+  /** Railway environment id (not the plan's environment name). */
+  environment?: string;
+  /** Railway service id, or Render service id (srv-…). */
+  service?: string;
+  /** Netlify site id or name.netlify.app domain. */
+  site?: string;
 }
 
 export interface DatabasePlan {
@@ -106,20 +117,41 @@ const int = (min: number, max: number): Kind => ({ type: 'int', min, max });
 const num = (min: number, max: number): Kind => ({ type: 'number', min, max });
 
 const COMPONENT_FIELDS: Record<string, Kind> = {
-  provider: { type: 'enum', values: [...PROVIDERS, ...PLANNED_PROVIDERS] },
+  provider: { type: 'enum', values: PROVIDERS },
   project: STRING,
   team: STRING,
   target: STRING,
   from: STRING,
   method: { type: 'enum', values: METHODS },
   'api-url': { type: 'url' },
+  'machines-api-url': { type: 'url' },
+  'registry-url': { type: 'url' },
   'timeout-seconds': int(1, 3600),
   command: STRING,
-  // DESIGN's other platforms' keys, so a plan written for them gets "not supported yet", not "unknown field".
+  'verify-command': STRING,
   environment: STRING,
   service: STRING,
   app: STRING,
   site: STRING,
+};
+/** Keys every component takes, whatever its provider. */
+const COMMON_COMPONENT_FIELDS = ['provider', 'target', 'from', 'timeout-seconds'];
+/** The keys each provider reads (promote-previous's inputs of the same names), required ones first. */
+const PROVIDER_FIELDS: Record<Provider, { required: [string, string][]; optional: string[] }> = {
+  vercel: { required: [['project', 'the project name or its prj_… id']], optional: ['team', 'method', 'api-url'] },
+  fly: { required: [['app', 'the Fly app name, as in fly.toml']], optional: ['api-url', 'machines-api-url', 'registry-url'] },
+  railway: {
+    required: [
+      ['project', 'the Railway project id'],
+      ['environment', 'the Railway environment id'],
+      ['service', 'the Railway service id'],
+    ],
+    optional: ['api-url'],
+  },
+  render: { required: [['service', 'the Render service id, srv-…']], optional: ['api-url'] },
+  netlify: { required: [['site', 'the Netlify site id or its name.netlify.app domain']], optional: ['api-url'] },
+  'git-revert': { required: [], optional: [] },
+  command: { required: [['command', 'the shell command that rolls back']], optional: ['verify-command'] },
 };
 const DATABASE_FIELDS: Record<string, Kind> = {
   method: { type: 'enum', values: DB_METHODS },
@@ -248,7 +280,7 @@ export function parsePlanFile(text: string, source: string = PLAN_FILE): Rollbac
     for (const s of secrets) {
       reader.problem(
         s.path,
-        `looks like ${s.kind}. Secrets never go in the rollback plan (it is committed); pass them as the root action's inputs from secrets (vercel-token, database-url, github-token, notify-webhook-url) or the documented environment variables, and rotate this one: it is in your git history`,
+        `looks like ${s.kind}. Secrets never go in the rollback plan (it is committed); pass them as the root action's inputs from secrets (vercel-token, fly-token, railway-token, render-token, netlify-token, database-url, github-token, notify-webhook-url) or the documented environment variables, and rotate this one: it is in your git history`,
       );
     }
     throw new PlanError(sortProblems(reader.problems), source);
@@ -302,25 +334,30 @@ function readComponents(reader: Reader, raw: unknown): ComponentPlan[] {
       if (!('provider' in body)) reader.problem(path, `provider is required (${PROVIDERS.join(', ')})`);
       continue;
     }
-    if (PLANNED_PROVIDERS.includes(provider)) {
-      reader.problem([...path, 'provider'], `${provider} is not supported by promote-previous yet; use ${PROVIDERS.join(', ')} (command runs your own rollback command)`);
-      continue;
-    }
+    const p = provider as Provider;
     const component: ComponentPlan = {
       name,
-      provider: provider as Provider,
+      provider: p,
       project: str(fields, 'project'),
       team: str(fields, 'team'),
       target: str(fields, 'target') ?? 'previous',
       from: str(fields, 'from'),
       method: (str(fields, 'method') as ComponentPlan['method']) ?? 'rollback',
-      apiUrl: str(fields, 'api-url') ?? DEFAULT_VERCEL_API_URL,
+      apiUrl: str(fields, 'api-url') ?? defaultApiUrl(p) ?? '',
       timeoutSeconds: n(fields, 'timeout-seconds') ?? 180,
       command: str(fields, 'command'),
+      verifyCommand: str(fields, 'verify-command'),
+      app: str(fields, 'app'),
+      machinesApiUrl: str(fields, 'machines-api-url'),
+      registryUrl: str(fields, 'registry-url'),
+      environment: str(fields, 'environment'),
+      service: str(fields, 'service'),
+      site: str(fields, 'site'),
     };
-    if (component.provider === 'vercel' && !component.project) reader.problem(path, 'project is required for provider vercel (the project name or its prj_… id)');
-    if (component.provider === 'command' && !component.command) reader.problem(path, 'command is required for provider command');
-    for (const key of ['environment', 'service', 'app', 'site']) if (fields.has(key)) reader.problem(path, `not a field of provider ${provider}`, key);
+    const own = PROVIDER_FIELDS[p];
+    for (const [key, what] of own.required) if (!fields.has(key)) reader.problem(path, `${key} is required for provider ${p} (${what})`);
+    const allowed = new Set([...COMMON_COMPONENT_FIELDS, ...own.required.map(([key]) => key), ...own.optional]);
+    for (const key of fields.keys()) if (!allowed.has(key)) reader.problem(path, `not a field of provider ${p}`, key);
     out.push(component);
   }
   return out;

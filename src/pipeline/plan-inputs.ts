@@ -7,7 +7,7 @@
  */
 import type { Choice } from '../migrations/revert.js';
 import { FORMAT_NAMES } from '../migrations/types.js';
-import { DEFAULT_VERCEL_API_URL, isHttpUrl, METHODS, PROVIDERS, type Provider } from '../platforms/promote.js';
+import { defaultApiUrl, isHttpUrl, METHODS, PROVIDERS, type Provider } from '../platforms/promote.js';
 import { RUNBOOK_MINUTES } from './budgets.js';
 import { DB_METHODS, defaultVerify, PlanError, RESERVED_NAMES, type ComponentPlan, type DatabasePlan, type PlanProblem, type RollbackPlan } from './plan-file.js';
 
@@ -36,6 +36,8 @@ export interface PlanInputs {
   environment?: string;
 }
 
+/** Providers the root action's single-component inputs can describe without a plan file. */
+const INPUT_PROVIDERS = ['vercel', 'git-revert', 'command'] as const;
 const COMPONENT_INPUTS = ['provider', 'project', 'team', 'target', 'api-url', 'method', 'command'] as const;
 const DATABASE_INPUTS = ['migrations-dir', 'format', 'steps', 'to-version', 'since-ref', 'db-method', 'snapshot-path'] as const;
 
@@ -86,10 +88,17 @@ function componentFromInputs(inputs: PlanInputs, bad: (name: string, message: st
     bad('provider', `must be one of ${PROVIDERS.join(', ')}, got "${inputs.provider}"`);
     return [];
   }
+  if (!(INPUT_PROVIDERS as readonly string[]).includes(provider)) {
+    // Their ids (app, service, site, Railway's environment) have no root action input: the root
+    // action's environment input is the plan's environment name, not a Railway environment id.
+    bad('provider', `${provider} components are described in the rollback plan file (components.<name>: { provider: ${provider}, … } in rollback-kit.yml); the single-component inputs describe ${INPUT_PROVIDERS.join(', ')}`);
+    return [];
+  }
   const method = (inputs.method ?? 'rollback').toLowerCase();
   if (!(METHODS as readonly string[]).includes(method)) bad('method', `must be one of ${METHODS.join(', ')}, got "${inputs.method}"`);
-  const apiUrl = inputs['api-url'] ?? DEFAULT_VERCEL_API_URL;
-  if (!isHttpUrl(apiUrl)) bad('api-url', `must be an http(s) URL such as ${DEFAULT_VERCEL_API_URL}`);
+  const defaultUrl = defaultApiUrl(provider as Provider);
+  const apiUrl = inputs['api-url'] ?? defaultUrl ?? '';
+  if (inputs['api-url'] !== undefined && !isHttpUrl(apiUrl)) bad('api-url', `must be an http(s) URL such as ${defaultUrl ?? 'https://api.vercel.com'}`);
   if (provider === 'vercel' && !inputs.project) bad('project', 'is required when provider is vercel (the project name or its prj_… id)');
   if (provider === 'command' && !inputs.command) bad('command', 'is required when provider is command');
   // The component's name shows in every report: the project says most, the provider otherwise.

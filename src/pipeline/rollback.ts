@@ -18,7 +18,7 @@ import { restoreSnapshot } from '../db/restore.js';
 import { connect, withSession } from '../db/session.js';
 import { takeSnapshot } from '../db/snapshot.js';
 import { RevertFailed, revertMigrations, type Choice, type RevertOptions } from '../migrations/revert.js';
-import { checkPromoteRequest, promotePrevious, type PromoteOutcome, type PromoteRequest } from '../platforms/promote.js';
+import { checkPromoteRequest, FLY_MACHINES_API_URL, frozenNotes, promotePrevious, type PromoteOutcome, type PromoteRequest } from '../platforms/promote.js';
 import { changedProductionEnv } from '../platforms/vercel/env.js';
 import { loadChecks, runSmokeTest } from '../smoke/smoke-test.js';
 import type { Check } from '../smoke/spec.js';
@@ -38,7 +38,7 @@ export interface RollbackRequest {
   dryRun: boolean;
   /** Rows of earlier jobs of the same rollback (the `timeline` input). */
   earlierTimeline: TimelineEntry[];
-  secrets: { vercelToken?: string; githubToken?: string };
+  secrets: { vercelToken?: string; flyToken?: string; railwayToken?: string; renderToken?: string; netlifyToken?: string; githubToken?: string };
   database?: ConnectionTarget;
   /** The checkout: relative paths in the plan start here. */
   workspace: string;
@@ -50,6 +50,8 @@ export interface RollbackRequest {
   tools?: FindToolOptions;
   /** Faster alias-job polling (tests, the CLI). */
   vercelPollIntervalMs?: number;
+  /** Faster deploy polling for Railway, Render and Netlify (tests, the CLI). */
+  pollIntervalMs?: number;
 }
 
 /** Same shape as the report module's ChatEvent. */
@@ -72,8 +74,7 @@ export async function runRollback(request: RollbackRequest, deps: RollbackDeps, 
   const now = deps.now ?? Date.now;
   const plan = request.plan;
   const budget = budgets(plan.budgetMinutes);
-  log.secret(request.secrets.vercelToken);
-  log.secret(request.secrets.githubToken);
+  for (const token of Object.values(request.secrets)) log.secret(token);
   const started = now();
   const inScope = plan.components.filter((c) => request.scope.includes(c.name));
   const wantsDatabase = request.scope.includes(DATABASE) && Boolean(plan.database);
@@ -365,10 +366,18 @@ function promoteRequest(c: ComponentPlan, request: RollbackRequest, dryRun: bool
   switch (c.provider) {
     case 'vercel':
       return { ...common, provider: 'vercel', token: request.secrets.vercelToken, project: c.project, team: c.team, apiUrl: c.apiUrl, method: c.method, pollIntervalMs: request.vercelPollIntervalMs };
+    case 'fly':
+      return { ...common, provider: 'fly', token: request.secrets.flyToken, app: c.app, apiUrl: c.apiUrl, machinesApiUrl: c.machinesApiUrl ?? FLY_MACHINES_API_URL, registryUrl: c.registryUrl };
+    case 'railway':
+      return { ...common, provider: 'railway', token: request.secrets.railwayToken, project: c.project, environment: c.environment, service: c.service, apiUrl: c.apiUrl, pollIntervalMs: request.pollIntervalMs };
+    case 'render':
+      return { ...common, provider: 'render', token: request.secrets.renderToken, service: c.service, apiUrl: c.apiUrl, pollIntervalMs: request.pollIntervalMs };
+    case 'netlify':
+      return { ...common, provider: 'netlify', token: request.secrets.netlifyToken, site: c.site, apiUrl: c.apiUrl, pollIntervalMs: request.pollIntervalMs };
     case 'git-revert':
       return { ...common, provider: 'git-revert', githubToken: request.secrets.githubToken, repoDir: request.workspace, repository: request.github.repository, apiUrl: request.github.apiUrl, baseBranch: request.github.baseBranch };
     case 'command':
-      return { ...common, provider: 'command', command: c.command, cwd: request.workspace, baseEnv: request.commandEnv };
+      return { ...common, provider: 'command', command: c.command, verifyCommand: c.verifyCommand, cwd: request.workspace, baseEnv: request.commandEnv };
   }
 }
 
@@ -377,7 +386,7 @@ function applyOutcome(rec: ComponentRecord, o: PromoteOutcome): void {
   rec.from = { ...o.from };
   rec.to = { ...o.to };
   rec.skipped = o.skipped;
-  rec.notes = o.notes;
+  rec.notes = [...o.notes, ...frozenNotes(o)];
 }
 
 /**
@@ -545,6 +554,9 @@ function nextSteps(record: RollbackRecord): string[] {
   for (const c of record.components) {
     if (c.changedEnv.length) steps.push(`Before the next redeploy of ${c.name}, check the production environment variables ${c.changedEnv.join(', ')}: they changed after the deployment now serving was built.`);
     if (c.notes.some((n) => n.includes('automatic domain assignment'))) steps.push(`Vercel will not put new pushes of ${c.name} live until a deployment is promoted: promote the fixed deployment when it is ready.`);
+    // Render's auto-deploy and Netlify's lock stay until someone undoes them (Vercel's is said above).
+    const frozen = c.provider === 'vercel' ? undefined : c.notes.find((n) => n.startsWith('Frozen: '));
+    if (frozen) steps.push(`${c.name}: ${frozen.slice('Frozen: '.length)} ${c.notes.find((n) => n.startsWith('To undo: ')) ?? ''}`.trim());
   }
   if (record.database?.reverted.length) steps.push(`Migrations ${record.database.reverted.join(', ')} were reverted: remove or fix them before the next deploy, or it will apply them again.`);
   if (record.snapshot && record.status !== 'failed') steps.push(`Keep the snapshot taken before the rollback (${record.snapshot.path}) until the incident is closed.`);

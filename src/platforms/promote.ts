@@ -8,13 +8,37 @@ import { RollbackKitError } from '../core/errors.js';
 import type { Log } from '../core/log.js';
 import { displayUrl, registerUrlSecrets } from '../core/url-secrets.js';
 import { runRollbackCommand } from './command/run.js';
+import { FLY_API_URL, FLY_MACHINES_API_URL } from './fly/api.js';
+import { promoteOnFly } from './fly/rollback.js';
 import { revertWithPullRequest } from './git-revert/revert.js';
+import { NETLIFY_API_URL } from './netlify/api.js';
+import { promoteOnNetlify } from './netlify/rollback.js';
+import type { Frozen, ProviderOutcome } from './outcome.js';
+import { RAILWAY_API_URL } from './railway/client.js';
+import { promoteOnRailway } from './railway/rollback.js';
+import { RENDER_API_URL } from './render/api.js';
+import { promoteOnRender } from './render/rollback.js';
 import { promoteOnVercel, type DeploymentInfo } from './vercel/rollback.js';
 
-export const PROVIDERS = ['vercel', 'git-revert', 'command'] as const;
+export const PROVIDERS = ['vercel', 'fly', 'railway', 'render', 'netlify', 'git-revert', 'command'] as const;
 export type Provider = (typeof PROVIDERS)[number];
 export const METHODS = ['rollback', 'promote'] as const;
 export const DEFAULT_VERCEL_API_URL = 'https://api.vercel.com';
+
+/** Each platform's own API base: what `api-url` means when it is not set. */
+export const DEFAULT_API_URLS = {
+  vercel: DEFAULT_VERCEL_API_URL,
+  fly: FLY_API_URL,
+  railway: RAILWAY_API_URL,
+  render: RENDER_API_URL,
+  netlify: NETLIFY_API_URL,
+} as const;
+export { FLY_MACHINES_API_URL };
+
+/** The default of `api-url` for a provider; undefined for those that take no API base. */
+export function defaultApiUrl(provider: Provider): string | undefined {
+  return provider in DEFAULT_API_URLS ? DEFAULT_API_URLS[provider as keyof typeof DEFAULT_API_URLS] : undefined;
+}
 
 /** What every provider takes: promote-previous's inputs of the same names. */
 export interface PromoteCommon {
@@ -47,21 +71,70 @@ export interface GitRevertPromoteRequest extends PromoteCommon {
   baseBranch?: string;
 }
 
+export interface FlyPromoteRequest extends PromoteCommon {
+  provider: 'fly';
+  token: string | undefined;
+  app: string | undefined;
+  /** Base of the GraphQL API that lists releases. */
+  apiUrl: string;
+  machinesApiUrl: string;
+  /** Registry base for the image check; undefined means the image's own host. */
+  registryUrl?: string;
+}
+
+export interface RailwayPromoteRequest extends PromoteCommon {
+  provider: 'railway';
+  token: string | undefined;
+  project: string | undefined;
+  environment: string | undefined;
+  service: string | undefined;
+  /** The GraphQL endpoint itself. */
+  apiUrl: string;
+  pollIntervalMs?: number;
+}
+
+export interface RenderPromoteRequest extends PromoteCommon {
+  provider: 'render';
+  token: string | undefined;
+  service: string | undefined;
+  apiUrl: string;
+  pollIntervalMs?: number;
+}
+
+export interface NetlifyPromoteRequest extends PromoteCommon {
+  provider: 'netlify';
+  token: string | undefined;
+  site: string | undefined;
+  apiUrl: string;
+  pollIntervalMs?: number;
+}
+
 export interface CommandPromoteRequest extends PromoteCommon {
   provider: 'command';
   command: string | undefined;
+  /** Runs after the command; its failure fails the rollback. */
+  verifyCommand?: string;
   cwd?: string;
   /** The environment the command inherits; INPUT_* variables are dropped by the runner module. */
   baseEnv: Record<string, string | undefined>;
 }
 
-export type PromoteRequest = VercelPromoteRequest | GitRevertPromoteRequest | CommandPromoteRequest;
+export type PromoteRequest =
+  | VercelPromoteRequest
+  | FlyPromoteRequest
+  | RailwayPromoteRequest
+  | RenderPromoteRequest
+  | NetlifyPromoteRequest
+  | GitRevertPromoteRequest
+  | CommandPromoteRequest;
 
 export interface PromoteOutcome {
   status: 'rolled-back' | 'promoted' | 'already-current' | 'dry-run';
   from: DeploymentInfo;
   to: DeploymentInfo;
   autoAssignDisabled: boolean;
+  /** What this leaves frozen so the bad release cannot come back, and how to undo it. */
+  frozen: Frozen;
   notes: string[];
   /** Newer deployments passed over, with the reason for each (Vercel). */
   skipped: { id: string; reason: string }[];
@@ -81,6 +154,30 @@ export function checkPromoteRequest(request: PromoteRequest, where: (field: stri
       checkApiUrl(request.apiUrl, where('api-url'), DEFAULT_VERCEL_API_URL);
       return;
     }
+    case 'fly':
+      requireToken(request.token, where('fly-token'), 'fly', 'Pass a Fly deploy token from a secret: fly-token: ${{ secrets.FLY_API_TOKEN }} (fly tokens create deploy), or set FLY_API_TOKEN.');
+      requireField(request.app, where('app'), 'fly', 'Set app to the Fly app name (as in fly.toml).');
+      checkApiUrl(request.apiUrl, where('api-url'), FLY_API_URL);
+      checkApiUrl(request.machinesApiUrl, where('machines-api-url'), FLY_MACHINES_API_URL);
+      if (request.registryUrl) checkApiUrl(request.registryUrl, where('registry-url'), 'https://registry.fly.io');
+      return;
+    case 'railway':
+      requireToken(request.token, where('railway-token'), 'railway', 'Pass a Railway project token (or account token) from a secret: railway-token: ${{ secrets.RAILWAY_TOKEN }}, or set RAILWAY_TOKEN.');
+      for (const [field, value] of [['project', request.project], ['environment', request.environment], ['service', request.service]] as const) {
+        requireField(value, where(field), 'railway', `Set ${field} to the ${field} id (from the Railway dashboard URL or \`railway status --json\`).`);
+      }
+      checkApiUrl(request.apiUrl, where('api-url'), RAILWAY_API_URL);
+      return;
+    case 'render':
+      requireToken(request.token, where('render-token'), 'render', 'Pass a Render API key from a secret: render-token: ${{ secrets.RENDER_API_KEY }}, or set RENDER_API_KEY.');
+      requireField(request.service, where('service'), 'render', 'Set service to the Render service id (srv-…), shown in the dashboard URL.');
+      checkApiUrl(request.apiUrl, where('api-url'), RENDER_API_URL);
+      return;
+    case 'netlify':
+      requireToken(request.token, where('netlify-token'), 'netlify', 'Pass a Netlify personal access token from a secret: netlify-token: ${{ secrets.NETLIFY_AUTH_TOKEN }}, or set NETLIFY_AUTH_TOKEN.');
+      requireField(request.site, where('site'), 'netlify', 'Set site to the site id (Site configuration → Site details) or its name.netlify.app domain.');
+      checkApiUrl(request.apiUrl, where('api-url'), NETLIFY_API_URL);
+      return;
     case 'git-revert':
       if (!request.githubToken) throw new RollbackKitError(`${where('github-token')} is required when provider is git-revert.`, 'Pass github-token: ${{ secrets.GITHUB_TOKEN }} and grant contents: write and pull-requests: write.');
       return;
@@ -88,6 +185,14 @@ export function checkPromoteRequest(request: PromoteRequest, where: (field: stri
       if (!request.command?.trim()) throw new RollbackKitError(`${where('command')} is required when provider is command.`, 'Set command to the shell command that rolls back, e.g. docker compose up -d app@"$ROLLBACK_TARGET".');
       return;
   }
+}
+
+function requireToken(token: string | undefined, what: string, provider: Provider, hint: string): void {
+  if (!token) throw new RollbackKitError(`${what} is required when provider is ${provider}.`, hint);
+}
+
+function requireField(value: string | undefined, what: string, provider: Provider, hint: string): void {
+  if (!value?.trim()) throw new RollbackKitError(`${what} is required when provider is ${provider}.`, hint);
 }
 
 export function isHttpUrl(text: string): boolean {
@@ -115,9 +220,46 @@ export function checkApiUrl(raw: string, what: string, example: string): void {
   }
 }
 
+/** What is frozen and how to undo it, for summaries and records, unless a note already says so. */
+export function frozenNotes(outcome: Pick<PromoteOutcome, 'frozen' | 'notes'>): string[] {
+  const { frozen, what, undo } = outcome.frozen;
+  const lines = outcome.notes.includes(what) ? [] : [`${frozen ? 'Frozen' : 'Nothing frozen'}: ${what}`];
+  if (frozen && undo) lines.push(`To undo: ${undo}`);
+  return lines;
+}
+
+/** What git-revert and command leave as it was: they change no platform setting. */
+const NOTHING_FROZEN: Record<'git-revert' | 'command', Frozen> = {
+  'git-revert': { frozen: false, what: 'git-revert freezes nothing: merging the revert pull request deploys the good code, and any other merge to the branch deploys as usual.' },
+  command: { frozen: false, what: 'The command provider freezes nothing itself: if your pipeline can ship the bad release again, hold it until the fix is ready.' },
+};
+
+/** Vercel's freeze is its own doing: an instant rollback switches off automatic domain assignment. */
+function vercelFrozen(project: string, autoAssignDisabled: boolean): Frozen {
+  if (!autoAssignDisabled) return { frozen: false, what: `Vercel assigns the production domains of ${project} automatically: the next production deployment goes live.` };
+  return {
+    frozen: true,
+    what: `Vercel has switched off automatic production domain assignment for ${project}: new deployments build but do not go live.`,
+    undo: 'When the fix is deployed, promote it: promote-previous with method: promote and target: <its deployment id> (or `vercel promote <url>`), which turns automatic assignment back on.',
+  };
+}
+
+const fromProvider = (o: ProviderOutcome): PromoteOutcome => ({
+  status: o.status,
+  from: o.from,
+  to: o.to,
+  autoAssignDisabled: false,
+  frozen: o.frozen,
+  notes: o.notes,
+  skipped: o.skipped,
+  details: { header: ['passed over', 'why'], rows: o.skipped.slice(0, 50).map((s): [string, string] => [s.id, s.reason]) },
+});
+
 /** Puts the last good deployment back (or, with dryRun, only says which one it would be). */
 export async function promotePrevious(request: PromoteRequest, log: Log): Promise<PromoteOutcome> {
-  for (const url of [request.target, request.from, 'apiUrl' in request ? request.apiUrl : undefined]) registerUrlSecrets(url, log);
+  const urls = [request.target, request.from, 'apiUrl' in request ? request.apiUrl : undefined];
+  if (request.provider === 'fly') urls.push(request.machinesApiUrl, request.registryUrl);
+  for (const url of urls) registerUrlSecrets(url, log);
   checkPromoteRequest(request);
   const common: PromoteCommon = { target: request.target, from: request.from, reason: request.reason, timeoutSeconds: request.timeoutSeconds, dryRun: request.dryRun };
   switch (request.provider) {
@@ -132,11 +274,27 @@ export async function promotePrevious(request: PromoteRequest, log: Log): Promis
         from: result.from,
         to: result.to,
         autoAssignDisabled: result.autoAssignDisabled,
+        frozen: vercelFrozen(request.project!, result.autoAssignDisabled),
         notes: result.notes,
         skipped,
         details: { header: ['passed over', 'why'], rows: skipped.slice(0, 50).map((s): [string, string] => [s.id, s.reason]) },
       };
     }
+    case 'fly':
+      return fromProvider(
+        await promoteOnFly({ ...common, token: request.token!, app: request.app!, apiUrl: request.apiUrl, machinesApiUrl: request.machinesApiUrl, registryUrl: request.registryUrl }, log),
+      );
+    case 'railway':
+      return fromProvider(
+        await promoteOnRailway(
+          { ...common, token: request.token!, project: request.project!, environment: request.environment!, service: request.service!, apiUrl: request.apiUrl, pollIntervalMs: request.pollIntervalMs },
+          log,
+        ),
+      );
+    case 'render':
+      return fromProvider(await promoteOnRender({ ...common, token: request.token!, service: request.service!, apiUrl: request.apiUrl, pollIntervalMs: request.pollIntervalMs }, log));
+    case 'netlify':
+      return fromProvider(await promoteOnNetlify({ ...common, token: request.token!, site: request.site!, apiUrl: request.apiUrl, pollIntervalMs: request.pollIntervalMs }, log));
     case 'git-revert': {
       const result = await revertWithPullRequest(
         { ...common, githubToken: request.githubToken!, repoDir: request.repoDir, repository: request.repository, apiUrl: request.apiUrl, baseBranch: request.baseBranch },
@@ -147,14 +305,15 @@ export async function promotePrevious(request: PromoteRequest, log: Log): Promis
         from: { commitSha: result.fromSha },
         to: { commitSha: result.toSha, url: result.pullRequestUrl },
         autoAssignDisabled: false,
+        frozen: NOTHING_FROZEN['git-revert'],
         notes: result.notes,
         skipped: [],
         details: { header: ['reverted commit', 'subject'], rows: result.reverted.map((c): [string, string] => [c.sha, c.subject]) },
       };
     }
     case 'command': {
-      const result = await runRollbackCommand({ ...common, command: request.command ?? '', cwd: request.cwd, baseEnv: request.baseEnv }, log);
-      return { status: result.status, from: { id: common.from }, to: { id: common.target }, autoAssignDisabled: false, notes: result.notes, skipped: [] };
+      const result = await runRollbackCommand({ ...common, command: request.command ?? '', verifyCommand: request.verifyCommand, cwd: request.cwd, baseEnv: request.baseEnv }, log);
+      return { status: result.status, from: { id: common.from }, to: { id: common.target }, autoAssignDisabled: false, frozen: NOTHING_FROZEN.command, notes: result.notes, skipped: [] };
     }
   }
 }

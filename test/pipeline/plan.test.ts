@@ -50,7 +50,7 @@ describe('rollback plan file', () => {
 componets: {}
 components:
   web: { provider: vercel }
-  api: { provider: railway, project: p_1, environment: e_1, service: s_1 }
+  api: { provider: railway, project: p_1, environment: e_1, site: s_1 }
   db: { provider: command, command: x }
   w3b: { provider: vercel, project: p, colour: blue, timeout-seconds: 5.5, api-url: ftp://x }
 database:
@@ -67,7 +67,8 @@ incident:
       'line 1, budget-minutes: must be between 1 and 240, got 0',
       expect.stringMatching(/^line 2, componets: unknown top-level field/),
       'line 4, components.web: project is required for provider vercel (the project name or its prj_… id)',
-      expect.stringMatching(/^line 5, components\.api\.provider: railway is not supported by promote-previous yet/),
+      'line 5, components.api: service is required for provider railway (the Railway service id)',
+      'line 5, components.api.site: not a field of provider railway',
       expect.stringMatching(/^line 6, components\.db: "db" is a scope word/),
       expect.stringMatching(/^line 7, components\.w3b\.colour: unknown field; known fields: provider, project/),
       'line 7, components.w3b.timeout-seconds: must be a whole number',
@@ -78,6 +79,57 @@ incident:
       'line 14, verify.attempts: must be between 1 and 100, got 0',
       'line 16, incident.labels: must be a list of text values',
     ]);
+  });
+
+  it('reads Fly, Railway, Render and Netlify components with their own keys and API defaults', () => {
+    const plan = parsePlanFile(`components:
+  edge: { provider: fly, app: hotdash, machines-api-url: "http://127.0.0.1:4280" }
+  api: { provider: railway, project: p_1, environment: e_1, service: s_1, api-url: "http://127.0.0.1:4281/graphql/v2" }
+  worker: { provider: render, service: srv-abc123, target: dep-xyz789 }
+  front: { provider: netlify, site: shop-front.netlify.app, from: 5f0c0ffee5f0c0ffee5f0c0f }
+  ops: { provider: command, command: kubectl rollout undo deploy/app, verify-command: kubectl rollout status deploy/app }
+`);
+    expect(plan.components).toEqual([
+      expect.objectContaining({ name: 'edge', provider: 'fly', app: 'hotdash', apiUrl: 'https://api.fly.io', machinesApiUrl: 'http://127.0.0.1:4280' }),
+      expect.objectContaining({ name: 'api', provider: 'railway', project: 'p_1', environment: 'e_1', service: 's_1', apiUrl: 'http://127.0.0.1:4281/graphql/v2' }),
+      expect.objectContaining({ name: 'worker', provider: 'render', service: 'srv-abc123', target: 'dep-xyz789', apiUrl: 'https://api.render.com' }),
+      expect.objectContaining({ name: 'front', provider: 'netlify', site: 'shop-front.netlify.app', from: '5f0c0ffee5f0c0ffee5f0c0f', apiUrl: 'https://api.netlify.com' }),
+      expect.objectContaining({ name: 'ops', provider: 'command', verifyCommand: 'kubectl rollout status deploy/app', apiUrl: '' }),
+    ]);
+  });
+
+  it("checks each provider's keys by place: the required ones, and none of another provider's", () => {
+    expect(
+      problems(`components:
+  edge: { provider: fly, project: p_1 }
+  api: { provider: railway, project: p_1, service: s_1, machines-api-url: "https://x.example" }
+  worker: { provider: render, site: s }
+  front: { provider: netlify, verify-command: "true" }
+  web: { provider: vercel, project: shop, service: s }
+`),
+    ).toEqual([
+      'line 2, components.edge: app is required for provider fly (the Fly app name, as in fly.toml)',
+      'line 2, components.edge.project: not a field of provider fly',
+      'line 3, components.api: environment is required for provider railway (the Railway environment id)',
+      'line 3, components.api.machines-api-url: not a field of provider railway',
+      'line 4, components.worker: service is required for provider render (the Render service id, srv-…)',
+      'line 4, components.worker.site: not a field of provider render',
+      'line 5, components.front: site is required for provider netlify (the Netlify site id or its name.netlify.app domain)',
+      'line 5, components.front.verify-command: not a field of provider netlify',
+      'line 6, components.web.service: not a field of provider vercel',
+    ]);
+  });
+
+  it('refuses a platform token pasted into a Railway or Render component, by place', () => {
+    const found = problems(`components:
+  api: { provider: railway, project: p_1, environment: e_1, service: s_1, railway-token: 6f1c0a9e-4b7d-4d0e }
+  worker: { provider: render, service: srv-abc, api-url: "https://ops:Hunter2-pass@render-proxy.example.com" }
+`);
+    expect(found).toEqual([
+      expect.stringMatching(/^line 2, components\.api\.railway-token: looks like a secret \(its key names one\).*railway-token, render-token/),
+      expect.stringMatching(/^line 3, components\.worker\.api-url: looks like a URL with a password in it/),
+    ]);
+    expect(found.join(' ')).not.toMatch(/6f1c0a9e|Hunter2/);
   });
 
   it('refuses secret-looking values by place and never echoes them', () => {
@@ -153,9 +205,15 @@ describe('plan from inputs', () => {
     expect(() => resolvePlan(undefined, {}, { hasDatabaseUrl: false })).toThrow(/nothing to roll back/);
   });
 
+  it('sends a Fly, Railway, Render or Netlify component to the plan file: its ids have no root action input', () => {
+    expect(() => resolvePlan(undefined, { provider: 'railway', project: 'p_1' }, { hasDatabaseUrl: false })).toThrow(
+      /input provider: railway components are described in the rollback plan file \(components\.<name>: \{ provider: railway, … \} in rollback-kit\.yml\)/,
+    );
+  });
+
   it('names every bad input together', () => {
     expect(() => resolvePlan(undefined, { provider: 'heroku', 'base-url': 'shop', steps: 1, 'since-ref': 'abc', 'db-method': 'pitr' }, { hasDatabaseUrl: true })).toThrow(
-      /the root action inputs\) has 4 problems.*input provider: must be one of vercel, git-revert, command, got "heroku"; input db-method: must be one of down-migrations, restore, got "pitr"; input since-ref: conflicts with steps.*; input base-url: must be an absolute http\(s\) URL/,
+      /the root action inputs\) has 4 problems.*input provider: must be one of vercel, fly, railway, render, netlify, git-revert, command, got "heroku"; input db-method: must be one of down-migrations, restore, got "pitr"; input since-ref: conflicts with steps.*; input base-url: must be an absolute http\(s\) URL/,
     );
   });
 });

@@ -7,6 +7,7 @@ import { findSecret, type ActionRun } from '../helpers/run-action.js';
 import { TOKEN } from '../promote-previous/fixture.js';
 import { downWebhookUrl } from '../fakes/webhook-receiver.js';
 import { tables, writeMigrations } from '../migrations/fixtures.js';
+import { ENVIRONMENT, PROJECT, SERVICE, startFakeRailway } from '../platforms/fake-railway.js';
 import { appliedVersions, DB_PASSWORD, GITHUB_TOKEN, planYaml, rollback, startWorld, writePlan, type World } from './world.js';
 
 let w: World;
@@ -249,14 +250,61 @@ describe('rollback (root action)', () => {
   });
 });
 
+describe('rollback (root action) with a Railway backend', () => {
+  it('rolls back a Vercel frontend and a Railway backend in parallel, the Railway token from RAILWAY_TOKEN', async () => {
+    const railwayToken = 'rwy-proj-' + 'root-action-9c41d2e0-secret';
+    const railway = await startFakeRailway();
+    try {
+      railway.addProjectToken(railwayToken, PROJECT, ENVIRONMENT);
+      railway.rollbackSteps = ['DEPLOYING', 'SUCCESS'];
+      const good = railway.deploy({});
+      railway.deploy({ status: 'CRASHED' });
+      const bad = railway.deploy({});
+      await writePlan(
+        w,
+        planYaml(w, { api: false }).replace(
+          'database:',
+          `  api: { provider: railway, project: ${PROJECT}, environment: ${ENVIRONMENT}, service: ${SERVICE}, api-url: "${railway.url}" }\ndatabase:`,
+        ),
+      );
+      const run = await rollback(w, { scope: 'app' }, { RAILWAY_TOKEN: railwayToken });
+      expect(run.errors).toEqual([]);
+      expect(run.code).toBe(0);
+      expect(run.outputs.status).toBe('rolled-back');
+      expect(json(run.outputs.components)).toEqual({
+        web: { status: 'rolled-back', from: w.shop.bad.uid, to: w.shop.good.uid },
+        api: { status: 'rolled-back', from: bad.id, to: good.id },
+      });
+      expect(w.shop.vercel.production(w.shop.project)?.uid).toBe(w.shop.good.uid);
+      expect(railway.live()?.meta.commitHash).toBe(good.meta.commitHash);
+      expect(bad.status).toBe('REMOVED');
+      // Both components ran in the same app phase, at the same time.
+      const rows = json<(Row & { started: string; 'duration-ms': number })[]>(run.outputs.timeline).filter((r) => r.phase === 'app');
+      expect(rows.map((r) => `${r.component}=${r.status}`).sort()).toEqual(['api=ok', 'web=ok']);
+      const [a, b] = rows.map((r) => ({ start: Date.parse(r.started), end: Date.parse(r.started) + r['duration-ms'] }));
+      expect(a!.start).toBeLessThanOrEqual(b!.end);
+      expect(b!.start).toBeLessThanOrEqual(a!.end);
+      expect(phases(run)).toContain('verify=ok');
+      expect(run.masked).toContain(railwayToken);
+      expect(railway.requestsTo(/^deploymentRollback$/)).toHaveLength(1);
+      await expectNoSecrets(run, w);
+      expect(await findSecret(run, railwayToken, [w.workspace])).toEqual([]);
+      const sent = JSON.stringify(w.webhook.requests.map((r) => r.raw)) + JSON.stringify(w.issues.requests.map((r) => r.body ?? null));
+      expect(sent).not.toContain(railwayToken);
+    } finally {
+      await railway.close();
+    }
+  });
+});
+
 describe('rollback: bad plans and inputs', () => {
   it('names every bad field of the plan with its place, and changes nothing', async () => {
-    await writePlan(w, `components:\n  web: { provider: vercel }\n  api: { provider: fly, app: x }\ndatabase:\n  steps: 0\nverify:\n  base-url: shop\n`);
+    await writePlan(w, `components:\n  web: { provider: vercel }\n  api: { provider: fly }\ndatabase:\n  steps: 0\nverify:\n  base-url: shop\n`);
     const run = await rollback(w, { scope: 'full' });
     expect(run.code).not.toBe(0);
     expect(run.errors[0]).toMatch(/rollback plan \(rollback-kit\.yml\) has 4 problems, so nothing was run/);
     expect(run.errors[0]).toContain('line 2, components.web: project is required');
-    expect(run.errors[0]).toContain('line 3, components.api.provider: fly is not supported');
+    expect(run.errors[0]).toContain('line 3, components.api: app is required for provider fly');
     expect(run.errors[0]).toContain('line 5, database.steps: must be between 1 and 1000, got 0');
     expect(run.errors[0]).toContain('line 7, verify.base-url: must be an absolute http(s) URL');
     expect(run.summary).toContain('Nothing was changed');

@@ -57,6 +57,33 @@ describe('promote-previous (command)', () => {
     expect(r.masked).toContain(token);
   });
 
+  it('runs verify-command after the command and reports success only when it passes', async () => {
+    const cwd = await workspace();
+    const r = await runAction(
+      'promote-previous',
+      { provider: 'command', target: 'app:v7', command: 'echo "$ROLLBACK_TARGET" > current.txt', 'verify-command': 'test "$(cat current.txt)" = "$ROLLBACK_TARGET" && echo "verified $ROLLBACK_TARGET"' },
+      { cwd },
+    );
+    expect(r.errors).toEqual([]);
+    expect(r.code).toBe(0);
+    expect(r.log).toContain('verified app:v7');
+    expect(r.outputs).toMatchObject({ status: 'rolled-back', frozen: 'false', unfreeze: '' });
+    expect(r.summary).toContain('The verify command passed (exit 0).');
+    expect(r.summary).toContain('Nothing frozen: The command provider freezes nothing itself');
+  });
+
+  it('fails the step when verify-command fails, after the command ran', async () => {
+    const cwd = await workspace();
+    const r = await runAction('promote-previous', { provider: 'command', target: 'app:v7', command: 'touch rolled.txt', 'verify-command': 'echo "health check: 503"; exit 3' }, { cwd });
+    expect(r.code).toBe(1);
+    expect(r.errors).toHaveLength(1);
+    expect(r.errors[0]).toMatch(/the verify command exited with status 3: the rollback is not confirmed/);
+    expect(r.log).toContain('health check: 503');
+    expect(await readFile(join(cwd, 'rolled.txt'), 'utf8')).toBe('');
+    expect(r.outputs.status).toBeUndefined();
+    expect(r.summary).toContain('promote-previous: failed');
+  });
+
   it('fails the step with the exit status when the command fails, including inside a pipeline', async () => {
     const cwd = await workspace();
     const r = await runAction('promote-previous', { provider: 'command', command: 'false | cat; echo "not reached" > after.txt' }, { cwd });

@@ -39,7 +39,10 @@ describe('promote-previous (vercel): rolling back', () => {
       'to-url': `https://${f.good.url}`,
       'to-commit-sha': f.good.sha,
       'auto-assign-disabled': 'true',
+      frozen: 'true',
     });
+    expect(r.outputs.unfreeze).toMatch(/promote-previous with method: promote/);
+    expect(r.summary).toContain('Frozen: Vercel has switched off automatic production domain assignment');
     expect(Number(r.outputs['duration-ms'])).toBeGreaterThan(0);
     expect(f.vercel.production(f.project)?.uid).toBe(f.good.uid);
     expect(f.project.rollbackDescription).toBe('checkout 500s after deploy');
@@ -67,7 +70,7 @@ describe('promote-previous (vercel): rolling back', () => {
     const f = await setup();
     const r = await run(vercelInputs(f, { 'dry-run': 'true', team: 'acme' }));
     expect(r.errors).toEqual([]);
-    expect(r.outputs).toMatchObject({ status: 'dry-run', 'from-deployment-id': f.bad.uid, 'to-deployment-id': f.good.uid, 'auto-assign-disabled': 'false' });
+    expect(r.outputs).toMatchObject({ status: 'dry-run', 'from-deployment-id': f.bad.uid, 'to-deployment-id': f.good.uid, 'auto-assign-disabled': 'false', frozen: 'false', unfreeze: '' });
     expect(r.log).toContain(`skipped ${f.sameCommit.uid}`);
     expect(r.log).toMatch(new RegExp(`skipped ${f.sameCommit.uid}.*same commit`));
     expect(r.log).toMatch(new RegExp(`skipped ${f.staged.uid}.*never served production`));
@@ -255,7 +258,7 @@ describe('promote-previous (vercel): refusals', () => {
     ['malformed from', (f) => vercelInputs(f, { from: 'the bad one' }), /Input from must be a deployment id/],
     ['SHA nobody deployed', (f) => vercelInputs(f, { target: 'abcdef1234' }), /No production deployment of project shop was built from commit abcdef1234/],
     ['bad method', (f) => vercelInputs(f, { method: 'revert' }), /Input method must be one of rollback, promote; got "revert"/],
-    ['bad provider', (f) => vercelInputs(f, { provider: 'heroku' }), /Input provider must be one of vercel, git-revert, command/],
+    ['bad provider', (f) => vercelInputs(f, { provider: 'heroku' }), /Input provider must be one of vercel, fly, railway, render, netlify, git-revert, command/],
     ['bad timeout', (f) => vercelInputs(f, { 'timeout-seconds': 'soon' }), /Input timeout-seconds must be a whole number/],
     ['bad dry-run', (f) => vercelInputs(f, { 'dry-run': 'yes' }), /Input dry-run must be true or false/],
     ['bad api-url', (f) => vercelInputs(f, { 'api-url': 'api.vercel.com' }), /Input api-url must be an http\(s\) URL/],

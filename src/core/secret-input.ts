@@ -1,0 +1,29 @@
+/**
+ * Platform tokens for the entry points: each from its input or, when that is empty, from the
+ * environment variable the platform's own CLI reads, so a workflow that already exports it for the
+ * CLI needs no second secret. Masked the moment it is read.
+ */
+import { input } from './action.js';
+import type { Log } from './log.js';
+
+/** The documented environment variable of each token input (DESIGN, "The whole rollback"). */
+export const TOKEN_ENV = {
+  'vercel-token': 'VERCEL_TOKEN',
+  'fly-token': 'FLY_API_TOKEN',
+  'railway-token': 'RAILWAY_TOKEN',
+  'render-token': 'RENDER_API_KEY',
+  'netlify-token': 'NETLIFY_AUTH_TOKEN',
+  'github-token': 'GITHUB_TOKEN',
+  'database-url': 'DATABASE_URL',
+  'notify-webhook-url': 'ROLLBACK_WEBHOOK_URL',
+} as const;
+
+/**
+ * A secret from its input or, failing that, its documented environment variable; masked at once.
+ * `env` is the entry point's process environment (only entry points read it).
+ */
+export function secretInput(name: keyof typeof TOKEN_ENV, env: Record<string, string | undefined>, log: Log): string | undefined {
+  const value = input.secret(name, log) ?? (env[TOKEN_ENV[name]]?.trim() || undefined);
+  log.secret(value);
+  return value;
+}
