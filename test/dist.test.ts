@@ -2,6 +2,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
 import { entryPoints, sourceHash } from '../scripts/build.mjs';
 import { ROOT } from './helpers/run-action.js';
 
@@ -24,10 +25,12 @@ describe('dist/', () => {
       const root = name === 'rollback';
       const yml = root ? join(ROOT, 'action.yml') : join(ROOT, 'actions', name, 'action.yml');
       expect(existsSync(yml), root ? 'action.yml' : `actions/${name}/action.yml`).toBe(true);
-      const text = readFileSync(yml, 'utf8');
-      const main = root ? 'dist/rollback/index\\.js' : `\\.\\./\\.\\./dist/${name}/index\\.js`;
-      expect(text).toMatch(new RegExp(`main: ['"]?${main}['"]?`));
-      expect(text).toMatch(/using: ['"]?node24/);
+      // Parsed as the runner parses it: a plain description holding ": " is a YAML error there,
+      // and the action would not load at all.
+      const meta = parse(readFileSync(yml, 'utf8')) as { runs?: { using?: string; main?: string }; inputs?: Record<string, { description?: unknown }> };
+      expect(meta.runs?.main).toBe(root ? 'dist/rollback/index.js' : `../../dist/${name}/index.js`);
+      expect(meta.runs?.using).toBe('node24');
+      for (const [input, spec] of Object.entries(meta.inputs ?? {})) expect(typeof spec.description, `${name}: input ${input} has a description`).toBe('string');
     }
   });
 });
