@@ -29435,13 +29435,15 @@ __nccwpck_require__.a(__webpack_module__, async (__webpack_handle_async_dependen
 /* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3360);
 /* harmony import */ var _core_action_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(3373);
 /* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(9979);
-/* harmony import */ var _core_url_secrets_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(5979);
-/* harmony import */ var _platforms_promote_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(2352);
-/* harmony import */ var _report_markdown_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(6714);
+/* harmony import */ var _core_url_secrets_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(5979);
+/* harmony import */ var _core_secret_input_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(9965);
+/* harmony import */ var _platforms_promote_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(4649);
+/* harmony import */ var _report_markdown_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(6714);
 /**
  * promote-previous: put the last good deployment back into production. Reads the inputs, hands
  * them to the provider (Vercel, git revert, or the user's command), writes outputs and a summary.
  */
+
 
 
 
@@ -29460,10 +29462,16 @@ function readRequest(log) {
     // from another provider can then never show one.
     const vercelToken = _core_action_js__WEBPACK_IMPORTED_MODULE_1__/* .input */ .hF.secret('vercel-token', log);
     const githubToken = _core_action_js__WEBPACK_IMPORTED_MODULE_1__/* .input */ .hF.secret('github-token', log);
-    // target and from may be deployment URLs; api-url may carry a user name and password.
-    for (const name of ['target', 'from', 'api-url'])
-        (0,_core_url_secrets_js__WEBPACK_IMPORTED_MODULE_4__/* .registerUrlSecrets */ .AI)(_core_action_js__WEBPACK_IMPORTED_MODULE_1__/* .input */ .hF.string(name), log);
-    const provider = choice('provider', _platforms_promote_js__WEBPACK_IMPORTED_MODULE_3__/* .PROVIDERS */ .xq, 'vercel');
+    const flyToken = (0,_core_secret_input_js__WEBPACK_IMPORTED_MODULE_3__/* .secretInput */ .j)('fly-token', process.env, log);
+    const railwayToken = (0,_core_secret_input_js__WEBPACK_IMPORTED_MODULE_3__/* .secretInput */ .j)('railway-token', process.env, log);
+    const renderToken = (0,_core_secret_input_js__WEBPACK_IMPORTED_MODULE_3__/* .secretInput */ .j)('render-token', process.env, log);
+    const netlifyToken = (0,_core_secret_input_js__WEBPACK_IMPORTED_MODULE_3__/* .secretInput */ .j)('netlify-token', process.env, log);
+    // target and from may be deployment URLs; the API bases may carry a user name and password.
+    for (const name of ['target', 'from', 'api-url', 'machines-api-url', 'registry-url'])
+        (0,_core_url_secrets_js__WEBPACK_IMPORTED_MODULE_5__/* .registerUrlSecrets */ .AI)(_core_action_js__WEBPACK_IMPORTED_MODULE_1__/* .input */ .hF.string(name), log);
+    const provider = choice('provider', _platforms_promote_js__WEBPACK_IMPORTED_MODULE_4__/* .PROVIDERS */ .xq, 'vercel');
+    // Each platform has its own API base: Vercel's must never become another provider's default.
+    const apiUrl = _core_action_js__WEBPACK_IMPORTED_MODULE_1__/* .input */ .hF.string('api-url') ?? (0,_platforms_promote_js__WEBPACK_IMPORTED_MODULE_4__/* .defaultApiUrl */ .zq)(provider) ?? '';
     const common = {
         target: _core_action_js__WEBPACK_IMPORTED_MODULE_1__/* .input */ .hF.string('target', { default: 'previous' }),
         from: _core_action_js__WEBPACK_IMPORTED_MODULE_1__/* .input */ .hF.string('from'),
@@ -29479,9 +29487,25 @@ function readRequest(log) {
                 token: vercelToken,
                 project: _core_action_js__WEBPACK_IMPORTED_MODULE_1__/* .input */ .hF.string('project'),
                 team: _core_action_js__WEBPACK_IMPORTED_MODULE_1__/* .input */ .hF.string('team'),
-                apiUrl: _core_action_js__WEBPACK_IMPORTED_MODULE_1__/* .input */ .hF.string('api-url', { default: _platforms_promote_js__WEBPACK_IMPORTED_MODULE_3__/* .DEFAULT_VERCEL_API_URL */ .Hn }),
-                method: choice('method', _platforms_promote_js__WEBPACK_IMPORTED_MODULE_3__/* .METHODS */ .J8, 'rollback'),
+                apiUrl,
+                method: choice('method', _platforms_promote_js__WEBPACK_IMPORTED_MODULE_4__/* .METHODS */ .J8, 'rollback'),
             };
+        case 'fly':
+            return {
+                ...common,
+                provider,
+                token: flyToken,
+                app: _core_action_js__WEBPACK_IMPORTED_MODULE_1__/* .input */ .hF.string('app'),
+                apiUrl,
+                machinesApiUrl: _core_action_js__WEBPACK_IMPORTED_MODULE_1__/* .input */ .hF.string('machines-api-url', { default: _platforms_promote_js__WEBPACK_IMPORTED_MODULE_4__/* .FLY_MACHINES_API_URL */ .wB }),
+                registryUrl: _core_action_js__WEBPACK_IMPORTED_MODULE_1__/* .input */ .hF.string('registry-url'),
+            };
+        case 'railway':
+            return { ...common, provider, token: railwayToken, project: _core_action_js__WEBPACK_IMPORTED_MODULE_1__/* .input */ .hF.string('project'), environment: _core_action_js__WEBPACK_IMPORTED_MODULE_1__/* .input */ .hF.string('environment'), service: _core_action_js__WEBPACK_IMPORTED_MODULE_1__/* .input */ .hF.string('service'), apiUrl };
+        case 'render':
+            return { ...common, provider, token: renderToken, service: _core_action_js__WEBPACK_IMPORTED_MODULE_1__/* .input */ .hF.string('service'), apiUrl };
+        case 'netlify':
+            return { ...common, provider, token: netlifyToken, site: _core_action_js__WEBPACK_IMPORTED_MODULE_1__/* .input */ .hF.string('site'), apiUrl };
         case 'git-revert':
             return {
                 ...common,
@@ -29493,27 +29517,27 @@ function readRequest(log) {
                 baseBranch: process.env.GITHUB_REF_NAME || undefined,
             };
         case 'command':
-            return { ...common, provider, command: _core_action_js__WEBPACK_IMPORTED_MODULE_1__/* .input */ .hF.string('command'), cwd: process.env.GITHUB_WORKSPACE || undefined, baseEnv: process.env };
+            return { ...common, provider, command: _core_action_js__WEBPACK_IMPORTED_MODULE_1__/* .input */ .hF.string('command'), verifyCommand: _core_action_js__WEBPACK_IMPORTED_MODULE_1__/* .input */ .hF.string('verify-command'), cwd: process.env.GITHUB_WORKSPACE || undefined, baseEnv: process.env };
     }
 }
 /** The job summary: what serves production now and why; every cell passes through the redactor. */
 async function summarize(outcome, provider, durationMs, log) {
-    const r = (value) => (0,_report_markdown_js__WEBPACK_IMPORTED_MODULE_5__/* .text */ .Qq)(log.redact(value ?? ''));
+    const r = (value) => (0,_report_markdown_js__WEBPACK_IMPORTED_MODULE_6__/* .text */ .Qq)(log.redact(value ?? ''));
     const row = (d) => [r(d.id), r(d.url), r(d.commitSha)];
     const parts = [
         `### promote-previous: ${outcome.status}`,
-        (0,_report_markdown_js__WEBPACK_IMPORTED_MODULE_5__/* .table */ .tp)(['', 'deployment', 'url', 'commit'], [['from', ...row(outcome.from)], ['to', ...row(outcome.to)]]),
-        [...outcome.notes.map(r), `provider ${provider}, ${(durationMs / 1000).toFixed(1)} s`].map((note) => `- ${note}`).join('\n'),
+        (0,_report_markdown_js__WEBPACK_IMPORTED_MODULE_6__/* .table */ .tp)(['', 'deployment', 'url', 'commit'], [['from', ...row(outcome.from)], ['to', ...row(outcome.to)]]),
+        [...outcome.notes.map(r), ...(0,_platforms_promote_js__WEBPACK_IMPORTED_MODULE_4__/* .frozenNotes */ .O0)(outcome).map(r), `provider ${provider}, ${(durationMs / 1000).toFixed(1)} s`].map((note) => `- ${note}`).join('\n'),
     ];
     const details = outcome.details;
     if (details?.rows.length)
-        parts.push((0,_report_markdown_js__WEBPACK_IMPORTED_MODULE_5__/* .table */ .tp)(details.header, details.rows.map((cells) => cells.map(r))));
+        parts.push((0,_report_markdown_js__WEBPACK_IMPORTED_MODULE_6__/* .table */ .tp)(details.header, details.rows.map((cells) => cells.map(r))));
     await _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .summary */ .z.addRaw(`${parts.join('\n\n')}\n`).write();
 }
 /** A failed step still leaves a summary, so the incident record shows what stopped the rollback. */
 async function summarizeFailure(err, log) {
     try {
-        await _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .summary */ .z.addRaw(`### promote-previous: failed\n\n${(0,_report_markdown_js__WEBPACK_IMPORTED_MODULE_5__/* .text */ .Qq)(log.redact((0,_core_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .errorLine */ .BP)(err)))}\n`).write();
+        await _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .summary */ .z.addRaw(`### promote-previous: failed\n\n${(0,_report_markdown_js__WEBPACK_IMPORTED_MODULE_6__/* .text */ .Qq)(log.redact((0,_core_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .errorLine */ .BP)(err)))}\n`).write();
     }
     catch {
         // No summary file (outside Actions): the error line says it all.
@@ -29531,7 +29555,7 @@ await (0,_core_action_js__WEBPACK_IMPORTED_MODULE_1__/* .runAction */ .Cs)(async
 async function promote(log) {
     const started = Date.now();
     const request = readRequest(log);
-    const outcome = await (0,_platforms_promote_js__WEBPACK_IMPORTED_MODULE_3__/* .promotePrevious */ .Ay)(request, log);
+    const outcome = await (0,_platforms_promote_js__WEBPACK_IMPORTED_MODULE_4__/* .promotePrevious */ .Ay)(request, log);
     const durationMs = Date.now() - started;
     (0,_core_action_js__WEBPACK_IMPORTED_MODULE_1__/* .setOutputs */ .n0)({
         status: outcome.status,
@@ -29542,6 +29566,8 @@ async function promote(log) {
         'to-url': outcome.to.url,
         'to-commit-sha': outcome.to.commitSha,
         'auto-assign-disabled': outcome.autoAssignDisabled,
+        frozen: outcome.frozen.frozen,
+        unfreeze: outcome.frozen.frozen ? outcome.frozen.undo : '',
         'duration-ms': durationMs,
     });
     await summarize(outcome, request.provider, durationMs, log);
@@ -29892,6 +29918,44 @@ function errorLine(err) {
 
 /***/ }),
 
+/***/ 9965:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   j: () => (/* binding */ secretInput)
+/* harmony export */ });
+/* unused harmony export TOKEN_ENV */
+/* harmony import */ var _action_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3373);
+/**
+ * Platform tokens for the entry points: each from its input or, when that is empty, from the
+ * environment variable the platform's own CLI reads, so a workflow that already exports it for the
+ * CLI needs no second secret. Masked the moment it is read.
+ */
+
+/** The documented environment variable of each token input (DESIGN, "The whole rollback"). */
+const TOKEN_ENV = {
+    'vercel-token': 'VERCEL_TOKEN',
+    'fly-token': 'FLY_API_TOKEN',
+    'railway-token': 'RAILWAY_TOKEN',
+    'render-token': 'RENDER_API_KEY',
+    'netlify-token': 'NETLIFY_AUTH_TOKEN',
+    'github-token': 'GITHUB_TOKEN',
+    'database-url': 'DATABASE_URL',
+    'notify-webhook-url': 'ROLLBACK_WEBHOOK_URL',
+};
+/**
+ * A secret from its input or, failing that, its documented environment variable; masked at once.
+ * `env` is the entry point's process environment (only entry points read it).
+ */
+function secretInput(name, env, log) {
+    const value = _action_js__WEBPACK_IMPORTED_MODULE_0__/* .input */ .hF.secret(name, log) ?? (env[TOKEN_ENV[name]]?.trim() || undefined);
+    log.secret(value);
+    return value;
+}
+
+
+/***/ }),
+
 /***/ 4419:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
@@ -30130,19 +30194,21 @@ function displayUrl(text) {
 
 /***/ }),
 
-/***/ 2352:
+/***/ 4649:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 
 // EXPORTS
 __nccwpck_require__.d(__webpack_exports__, {
-  Hn: () => (/* binding */ DEFAULT_VERCEL_API_URL),
+  wB: () => (/* reexport */ FLY_MACHINES_API_URL),
   J8: () => (/* binding */ METHODS),
   xq: () => (/* binding */ PROVIDERS),
+  zq: () => (/* binding */ defaultApiUrl),
+  O0: () => (/* binding */ frozenNotes),
   Ay: () => (/* binding */ promotePrevious)
 });
 
-// UNUSED EXPORTS: checkApiUrl, checkHttpUrl, checkPromoteRequest, isHttpUrl
+// UNUSED EXPORTS: DEFAULT_API_URLS, DEFAULT_VERCEL_API_URL, checkApiUrl, checkHttpUrl, checkPromoteRequest, isHttpUrl
 
 // EXTERNAL MODULE: ./node_modules/.cache/rollback-kit-build/core/errors.js
 var errors = __nccwpck_require__(9979);
@@ -30259,6 +30325,674 @@ function lineBuffer(emit) {
             pending = '';
         },
     };
+}
+
+;// CONCATENATED MODULE: ./node_modules/.cache/rollback-kit-build/platforms/http/retry.js
+/**
+ * When a failed platform API request is worth repeating, and how long to wait first. The rules follow
+ * the Vercel CLI (and agree with flyctl and the Railway CLI: 5xx yes, 4xx never): 429 and 503 wait for `Retry-After` plus jitter (limits use one-minute buckets, so many
+ * clients waking at once would collide again), other 5xx and network errors back off a few times,
+ * every other 4xx is final.
+ */
+const DEFAULT_RETRY = {
+    rateLimitRetries: 5,
+    serverErrorRetries: 3,
+    baseDelayMs: 500,
+    jitterMs: 1000,
+    maxDelayMs: 60_000,
+};
+/** `Retry-After` is seconds or an HTTP date; missing or unreadable counts as 0, as in the CLI. */
+function parseRetryAfter(value, now = Date.now()) {
+    if (!value)
+        return 0;
+    const trimmed = value.trim();
+    if (/^\d+(\.\d+)?$/.test(trimmed))
+        return Math.round(Number(trimmed) * 1000);
+    const at = Date.parse(trimmed);
+    return Number.isNaN(at) ? 0 : Math.max(0, at - now);
+}
+/**
+ * The wait before attempt number `attempt + 1` (attempt counts from 0), or undefined when the
+ * failure is final.
+ */
+function retryDelay(failure, attempt, policy, random = Math.random) {
+    const jitter = Math.floor(random() * policy.jitterMs);
+    if (failure.kind === 'status' && (failure.status === 429 || failure.status === 503)) {
+        if (attempt >= policy.rateLimitRetries)
+            return undefined;
+        return Math.min(parseRetryAfter(failure.retryAfter) + jitter, policy.maxDelayMs);
+    }
+    if (failure.kind === 'network' || failure.status >= 500) {
+        if (attempt >= policy.serverErrorRetries)
+            return undefined;
+        return Math.min(policy.baseDelayMs * 2 ** attempt + jitter, policy.maxDelayMs);
+    }
+    return undefined;
+}
+
+;// CONCATENATED MODULE: ./node_modules/.cache/rollback-kit-build/platforms/http/client.js
+
+const DEFAULT_REQUEST_TIMEOUT_MS = 20_000;
+/** The platform answered with a non-2xx status (after any retries). */
+class HttpApiError extends Error {
+    service;
+    status;
+    code;
+    serverMessage;
+    request;
+    constructor(service, status, code, serverMessage, request) {
+        super(`${request} answered ${status}${code ? ` ${code}` : ''}: ${serverMessage}`);
+        this.service = service;
+        this.status = status;
+        this.code = code;
+        this.serverMessage = serverMessage;
+        this.request = request;
+        this.name = 'HttpApiError';
+    }
+}
+/** The platform could not be reached, or did not answer within the request timeout. */
+class HttpNetworkError extends Error {
+    host;
+    underlying;
+    timedOut;
+    constructor(host, underlying, timedOut) {
+        super(timedOut ? `no answer from ${host} in time` : `cannot reach ${host}: ${underlying?.message ?? String(underlying)}`);
+        this.host = host;
+        this.underlying = underlying;
+        this.timedOut = timedOut;
+        this.name = 'HttpNetworkError';
+    }
+}
+/** What of an error body a message quotes: enough to explain, never a dump. */
+const MAX_ERROR_TEXT = 300;
+const client_sleep = (ms) => new Promise((done) => setTimeout(done, ms));
+const str = (v) => (typeof v === 'string' && v ? v : typeof v === 'number' ? String(v) : undefined);
+/**
+ * Error bodies differ by platform and even by endpoint: `{error:{code,message}}` and `{err:{…}}`
+ * (Vercel), `{error:"…"}` (Fly Machines), `{code,message}` (Netlify), `{id,message}` (Render),
+ * `{errors:[{message}]}` (GraphQL), or plain text / HTML from a proxy.
+ */
+function readErrorBody(text, log) {
+    // Redact, then cut: a cut first would leave a prefix of an echoed token that no longer matches it.
+    const quote = (t, max = MAX_ERROR_TEXT) => log.excerpt(t.replace(/\s+/g, ' ').trim(), max);
+    try {
+        const parsed = JSON.parse(text);
+        const inner = (parsed?.error ?? parsed?.err);
+        const code = (v) => (str(v) === undefined ? undefined : quote(str(v), 100));
+        if (inner && typeof inner === 'object' && !Array.isArray(inner)) {
+            const o = inner;
+            return { code: code(o.code), message: quote(str(o.message) ?? JSON.stringify(o)), inner: o };
+        }
+        if (typeof inner === 'string')
+            return { code: code(parsed.code), message: quote(inner) };
+        if (Array.isArray(parsed?.errors) && parsed.errors.length) {
+            const messages = parsed.errors.map((e) => str(e?.message) ?? JSON.stringify(e));
+            return { message: quote(messages.join('; '), 500) };
+        }
+        if (typeof parsed?.message === 'string')
+            return { code: code(parsed.code), message: quote(parsed.message) };
+    }
+    catch {
+        // not JSON: fall through to the text itself
+    }
+    return { message: quote(text) || '(empty body)' };
+}
+class HttpClient {
+    opts;
+    service;
+    base;
+    retry;
+    timeoutMs;
+    wait;
+    random;
+    constructor(opts) {
+        this.opts = opts;
+        this.service = opts.service;
+        this.base = new URL(opts.baseUrl.endsWith('/') ? opts.baseUrl : `${opts.baseUrl}/`);
+        this.retry = { ...DEFAULT_RETRY, ...opts.retry };
+        this.timeoutMs = opts.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
+        this.wait = opts.sleep ?? client_sleep;
+        this.random = opts.random ?? Math.random;
+    }
+    get host() {
+        return this.base.host;
+    }
+    /** Replaces every registered secret in text that came from the platform. */
+    redact(text) {
+        return this.opts.log.redact(text);
+    }
+    /**
+     * Paths are relative to the base URL (its own path kept), so a proxy prefix survives; an empty
+     * path is the base URL exactly as given (a GraphQL endpoint).
+     */
+    url(path, query = {}) {
+        const url = path ? new URL(path.replace(/^\//, ''), this.base) : new URL(this.opts.baseUrl);
+        for (const [k, v] of Object.entries({ ...query, ...this.opts.scope?.() }))
+            if (v !== undefined)
+                url.searchParams.set(k, String(v));
+        return url;
+    }
+    async request(method, path, opts = {}) {
+        const url = this.url(path, opts.query);
+        const label = `${method} ${url.pathname}`;
+        for (let attempt = 0;; attempt++) {
+            let failure;
+            let lastError;
+            try {
+                const res = await fetch(url, {
+                    method,
+                    headers: {
+                        ...this.opts.headers,
+                        Accept: 'application/json',
+                        ...(opts.body !== undefined ? { 'Content-Type': 'application/json' } : {}),
+                        ...opts.headers,
+                    },
+                    body: opts.body !== undefined ? JSON.stringify(opts.body) : undefined,
+                    signal: AbortSignal.timeout(this.timeoutMs),
+                });
+                const raw = await res.text();
+                if (res.ok) {
+                    let data = undefined;
+                    if (raw.trim()) {
+                        try {
+                            data = JSON.parse(raw);
+                        }
+                        catch {
+                            data = raw;
+                        }
+                    }
+                    return { status: res.status, data };
+                }
+                // Some APIs echo what they were sent; an error message must never carry the token on.
+                const text = this.redact(raw);
+                lastError = this.opts.apiError ? this.opts.apiError(res.status, text, label) : defaultApiError(this.service, res.status, text, label, this.opts.log);
+                failure = { kind: 'status', status: res.status, retryAfter: res.headers.get('retry-after') };
+            }
+            catch (err) {
+                const timedOut = err?.name === 'TimeoutError' || err?.name === 'AbortError';
+                lastError = new HttpNetworkError(this.base.host, err?.cause ?? err, timedOut);
+                failure = { kind: 'network' };
+            }
+            const delay = retryDelay(failure, attempt, this.retry, this.random);
+            if (delay === undefined)
+                throw lastError;
+            this.opts.log.info(`${this.service}: ${lastError.message}; retrying in ${(delay / 1000).toFixed(1)} s (attempt ${attempt + 2}).`);
+            await this.wait(delay);
+        }
+    }
+    async get(path, query = {}) {
+        return (await this.request('GET', path, { query })).data;
+    }
+}
+function defaultApiError(service, status, text, request, log) {
+    const body = readErrorBody(text, log);
+    return new HttpApiError(service, status, body.code, body.message, request);
+}
+
+;// CONCATENATED MODULE: ./node_modules/.cache/rollback-kit-build/platforms/http/graphql.js
+/** The server answered 200 with `errors` (and maybe partial data): the operation did not happen. */
+class GraphQLError extends Error {
+    service;
+    messages;
+    code;
+    operation;
+    constructor(service, messages, 
+    /** `extensions.code` of the first error when given (NOT_FOUND, UNAUTHENTICATED, …). */
+    code, operation) {
+        super(`${service} ${operation} failed: ${messages.join('; ')}`);
+        this.service = service;
+        this.messages = messages;
+        this.code = code;
+        this.operation = operation;
+        this.name = 'GraphQLError';
+    }
+}
+async function graphql(client, path, operation, query, variables = {}) {
+    const res = await client.request('POST', path, { body: { query, variables } });
+    const body = (res.data && typeof res.data === 'object' ? res.data : {});
+    if (Array.isArray(body.errors) && body.errors.length > 0) {
+        const errors = body.errors;
+        const messages = errors.map((e) => client.redact(typeof e?.message === 'string' ? e.message : JSON.stringify(e)).slice(0, 300));
+        const ext = errors[0]?.extensions;
+        throw new GraphQLError(client.service, messages, typeof ext?.code === 'string' ? ext.code : undefined, operation);
+    }
+    const data = body.data;
+    if (!data || typeof data !== 'object')
+        throw new GraphQLError(client.service, ['the answer carried no data'], undefined, operation);
+    return data;
+}
+
+;// CONCATENATED MODULE: ./node_modules/.cache/rollback-kit-build/platforms/http/errors.js
+/**
+ * Turns a failed platform call into the one line the on-call engineer reads: what we were doing,
+ * the status mapped to its likely cause, the platform's own words, and the next step. Built only
+ * from the platform's answer and names we chose, never from the token.
+ */
+
+
+
+/** A response that lacks what we cannot do without (an id): the API is not the one we expect. */
+class UnexpectedShape extends Error {
+    constructor(what) {
+        super(`unexpected shape of ${what}`);
+        this.name = 'UnexpectedShape';
+    }
+}
+const SAFE = 'Re-running the step is safe.';
+function platformError(err, ctx) {
+    if (err instanceof errors/* RollbackKitError */.dp)
+        return err;
+    if (err instanceof HttpNetworkError) {
+        return new errors/* RollbackKitError */.dp(`The platform API could not be reached while ${ctx.doing}: ${err.message} (retried).`, `Check the runner network and api-url. ${SAFE}`);
+    }
+    if (err instanceof UnexpectedShape) {
+        return new errors/* RollbackKitError */.dp(`The API answered with an ${err.message} while ${ctx.doing}.`, 'Check that api-url points at the platform API.');
+    }
+    if (err instanceof GraphQLError) {
+        const said = `${err.service} said: "${err.messages.join('; ')}".`;
+        const text = err.messages.join(' ').toLowerCase();
+        if (err.code === 'UNAUTHENTICATED' || /not authori[sz]ed|unauthori[sz]ed|invalid token|authenticat/.test(text)) {
+            return new errors/* RollbackKitError */.dp(`${err.service} rejected the token while ${ctx.doing}. ${said}`, `Check the ${ctx.tokenInput} secret: it may be expired, revoked, empty, or of a kind without access to this project.`);
+        }
+        if (err.code === 'NOT_FOUND' || /not found|could not find|does not exist/.test(text)) {
+            return new errors/* RollbackKitError */.dp(`${ctx.notFound} was not found while ${ctx.doing}. ${said}`, ctx.notFoundHint);
+        }
+        return new errors/* RollbackKitError */.dp(`${err.service} refused the request while ${ctx.doing}. ${said}`, `Check the inputs and the platform dashboard. ${SAFE}`);
+    }
+    if (!(err instanceof HttpApiError))
+        return err instanceof Error ? err : new Error(String(err));
+    const said = err.serverMessage ? ` ${err.service} said: "${err.serverMessage}".` : '';
+    switch (err.status) {
+        case 401:
+            return new errors/* RollbackKitError */.dp(`${err.service} rejected the token (401) while ${ctx.doing}.${said}`, `Check the ${ctx.tokenInput} secret: it may be expired, revoked or empty.`);
+        case 403:
+            return new errors/* RollbackKitError */.dp(`${err.service} refused access (403) while ${ctx.doing}.${said}`, `Check that the ${ctx.tokenInput} secret has access to it (a token scoped to another app, project or team is refused).`);
+        case 404:
+            return new errors/* RollbackKitError */.dp(`${ctx.notFound} was not found (404) while ${ctx.doing}.${said}`, ctx.notFoundHint);
+        case 409:
+        case 422:
+            return new errors/* RollbackKitError */.dp(`${err.service} refused the change (${err.status}) while ${ctx.doing}.${said}`, `Another deploy or rollback may be running: check the platform dashboard, then re-run the step.`);
+        case 429:
+            return new errors/* RollbackKitError */.dp(`${err.service} kept rate-limiting the requests (429) while ${ctx.doing}.${said}`, `Wait a minute and re-run the step; it is safe to repeat.`);
+        default:
+            if (err.status >= 500) {
+                return new errors/* RollbackKitError */.dp(`${err.service} failed with ${err.status} while ${ctx.doing}, after retries.${said}`, `${ctx.statusPage ? `Check ${ctx.statusPage} and re-run` : 'Re-run'} the step; it is safe to repeat.`);
+            }
+            return new errors/* RollbackKitError */.dp(`${err.service} answered ${err.status} while ${ctx.doing}.${said}`, `Check the inputs. ${SAFE}`);
+    }
+}
+/** Runs one platform call and maps its failure with the given context. */
+async function calling(ctx, fn) {
+    try {
+        return await fn();
+    }
+    catch (err) {
+        throw platformError(err, ctx);
+    }
+}
+
+;// CONCATENATED MODULE: ./node_modules/.cache/rollback-kit-build/platforms/http/read.js
+/**
+ * Tolerant readers for platform JSON: a field is used only when it has the expected type, so an
+ * API that adds, drops or retypes a field degrades to "unknown" instead of a crash.
+ */
+/** A plain object, or undefined (arrays and null are not objects here). */
+const obj = (v) => (v && typeof v === 'object' && !Array.isArray(v) ? v : undefined);
+/** A non-empty string, or undefined. */
+const read_str = (v) => (typeof v === 'string' && v ? v : undefined);
+
+;// CONCATENATED MODULE: ./node_modules/.cache/rollback-kit-build/platforms/fly/model.js
+/**
+ * The fields of Fly releases and machines a rollback needs, read tolerantly: unknown fields
+ * ignored, unknown statuses kept; a release without a version or a machine without an id is the
+ * only parse error.
+ */
+
+
+function parseRelease(raw) {
+    const o = obj(raw);
+    const version = typeof o?.version === 'number' ? o.version : Number(o?.version);
+    if (!o || !Number.isInteger(version))
+        throw new UnexpectedShape('a Fly release');
+    return {
+        id: read_str(o.id) ?? `v${version}`,
+        version,
+        status: (read_str(o.status) ?? 'unknown').toLowerCase(),
+        stable: o.stable === true,
+        imageRef: read_str(o.imageRef) ?? read_str(o.image_ref),
+        createdAt: read_str(o.createdAt) ?? read_str(o.created_at),
+    };
+}
+function parseMachine(raw) {
+    const o = obj(raw);
+    const id = read_str(o?.id);
+    if (!o || !id)
+        throw new UnexpectedShape('a Fly machine');
+    const config = obj(o.config) ?? {};
+    return { id, name: read_str(o.name), state: read_str(o.state) ?? 'unknown', region: read_str(o.region), instanceId: read_str(o.instance_id), config, image: read_str(config.image) };
+}
+const RELEASE_DONE = new Set(['complete', 'completed', 'succeeded', 'success']);
+const describeRelease = (r) => `v${r.version} (${r.id}, ${r.status}${r.stable ? ', stable' : ''}${r.imageRef ? `, image ${r.imageRef}` : ''})`;
+/** An image reference split for the registry API: host, repository and tag or digest. */
+function splitImage(ref) {
+    const at = ref.indexOf('@');
+    let name = ref;
+    let reference;
+    if (at >= 0) {
+        name = ref.slice(0, at);
+        reference = ref.slice(at + 1);
+    }
+    else {
+        const colon = ref.lastIndexOf(':');
+        if (colon > ref.lastIndexOf('/')) {
+            name = ref.slice(0, colon);
+            reference = ref.slice(colon + 1);
+        }
+    }
+    const slash = name.indexOf('/');
+    const first = slash >= 0 ? name.slice(0, slash) : '';
+    const hasHost = slash >= 0 && (first.includes('.') || first.includes(':') || first === 'localhost');
+    const repository = hasHost ? name.slice(slash + 1) : name;
+    if (!repository)
+        return undefined;
+    return { host: hasHost ? first : undefined, repository, reference: reference ?? 'latest' };
+}
+
+;// CONCATENATED MODULE: ./node_modules/.cache/rollback-kit-build/platforms/fly/api.js
+
+
+
+const FLY_API_URL = 'https://api.fly.io';
+const FLY_MACHINES_API_URL = 'https://api.machines.dev';
+function flyClients(opts) {
+    opts.log.secret(opts.token);
+    const common = { log: opts.log, retry: opts.retry, requestTimeoutMs: opts.requestTimeoutMs, sleep: opts.sleep };
+    const bearer = { Authorization: `Bearer ${opts.token}` };
+    // The registry takes the same token as a password (as `flyctl auth docker` sets it up).
+    const basic = `Basic ${Buffer.from(`x:${opts.token}`).toString('base64')}`;
+    opts.log.secret(basic.slice('Basic '.length));
+    return {
+        api: new HttpClient({ service: 'Fly', baseUrl: opts.apiUrl || FLY_API_URL, headers: bearer, ...common }),
+        machines: new HttpClient({ service: 'Fly Machines', baseUrl: opts.machinesApiUrl || FLY_MACHINES_API_URL, headers: bearer, ...common }),
+        registry: (host) => new HttpClient({ service: 'Fly registry', baseUrl: opts.registryUrl || `https://${host ?? 'registry.fly.io'}`, headers: { Authorization: basic }, ...common }),
+    };
+}
+const RELEASE_PAGE = 50;
+/** Releases, newest first, one page per iteration. */
+async function* releases(c, app, maxPages = 10) {
+    let after;
+    for (let page = 0; page < maxPages; page++) {
+        const data = await graphql(c.api, 'graphql', 'releases', `query releases($app: String!, $first: Int, $after: String) {
+        app(name: $app) { releasesUnprocessed(first: $first, after: $after) { nodes { id version status imageRef stable createdAt } pageInfo { hasNextPage endCursor } } }
+      }`, { app, first: RELEASE_PAGE, after });
+        const conn = data.app?.releasesUnprocessed;
+        const list = (conn?.nodes ?? []).map(parseRelease).sort((a, b) => b.version - a.version);
+        yield list;
+        if (!conn?.pageInfo?.hasNextPage || !conn.pageInfo.endCursor || list.length === 0)
+            return;
+        after = conn.pageInfo.endCursor;
+    }
+}
+const appPath = (app) => `/v1/apps/${encodeURIComponent(app)}/machines`;
+async function listMachines(c, app) {
+    const data = await c.machines.get(appPath(app));
+    return (Array.isArray(data) ? data : []).map(parseMachine);
+}
+/** Sends the machine's full config with only the image changed; Fly gives it a new instance. */
+async function updateImage(c, app, m, image, skipLaunch) {
+    const res = await c.machines.request('POST', `${appPath(app)}/${encodeURIComponent(m.id)}`, { body: { config: { ...m.config, image }, ...(skipLaunch ? { skip_launch: true } : {}) } });
+    return parseMachine(res.data);
+}
+/**
+ * One bounded wait for a machine instance to reach a state. True when it did, false when Fly's
+ * wait timed out (408) and the caller should ask again.
+ */
+async function waitForState(c, app, machineId, instanceId, state, timeoutSeconds) {
+    try {
+        await c.machines.request('GET', `${appPath(app)}/${encodeURIComponent(machineId)}/wait`, { query: { state, timeout: timeoutSeconds, instance_id: instanceId } });
+        return true;
+    }
+    catch (err) {
+        if (err instanceof HttpApiError && err.status === 408)
+            return false;
+        throw err;
+    }
+}
+/** Asks the registry for the image's manifest (Docker Registry HTTP API v2). */
+async function imageInRegistry(c, image) {
+    const parts = splitImage(image);
+    if (!parts)
+        return { found: 'unknown', why: `cannot read the image reference ${image}` };
+    try {
+        await c.registry(parts.host).request('HEAD', `/v2/${parts.repository}/manifests/${encodeURIComponent(parts.reference)}`, {
+            headers: { Accept: 'application/vnd.docker.distribution.manifest.v2+json, application/vnd.oci.image.manifest.v1+json, application/vnd.oci.image.index.v1+json, application/vnd.docker.distribution.manifest.list.v2+json' },
+        });
+        return { found: true };
+    }
+    catch (err) {
+        if (err instanceof HttpApiError && err.status === 404)
+            return { found: false };
+        return { found: 'unknown', why: err.message };
+    }
+}
+
+;// CONCATENATED MODULE: ./node_modules/.cache/rollback-kit-build/platforms/outcome.js
+/**
+ * What every promote-previous provider returns: the same shape as Vercel's result (status, from,
+ * to, the releases passed over with the reason, plain notes for the summary) plus what was frozen
+ * so the next push cannot re-ship the bad release, and how to undo that.
+ */
+/** Passed-over releases as one sentence for error messages: the first few, then a count. */
+function describeSkipped(skipped, max = 5) {
+    if (!skipped.length)
+        return '';
+    const shown = skipped.slice(0, max).map((s) => `${s.id} (${s.reason})`).join('; ');
+    return ` Passed over: ${shown}${skipped.length > max ? `; and ${skipped.length - max} more` : ''}.`;
+}
+/** Bounded polling: the wait before the next poll, never past the deadline. */
+function nextPoll(intervalMs, deadline, now) {
+    return Math.max(0, Math.min(intervalMs, deadline - now));
+}
+
+;// CONCATENATED MODULE: ./node_modules/.cache/rollback-kit-build/platforms/fly/rollback.js
+/**
+ * Puts an earlier Fly release back. Fly has no rollback call: what serves is whatever image the
+ * app's machines run (updating machines creates no release), so this compares the machines' images
+ * with the release list, picks the newest completed, stable release below the one being served,
+ * checks its image is still in the registry, then updates every machine to that image (full config,
+ * only the image changed) and waits for each to start on its new instance. A machine left on
+ * another image makes the app half rolled back: reported by machine id, and a re-run updates only
+ * the machines still left.
+ */
+
+
+
+
+
+
+const FLY_NOTHING_FROZEN = {
+    frozen: false,
+    what: 'Fly has nothing to freeze: the next `fly deploy` (or deploy workflow run) ships a new release to every machine as usual, so hold deploys until the fix is ready.',
+};
+function parseReleaseRef(raw, input) {
+    const v = raw.trim();
+    if (input === 'target' && (v === '' || v.toLowerCase() === 'previous'))
+        return { kind: 'previous' };
+    const version = /^v?(\d{1,9})$/i.exec(v);
+    if (version)
+        return { kind: 'version', version: Number(version[1]) };
+    if (input === 'from' && /^[a-z0-9.:-]+(\/[a-z0-9._-]+)+([:@][A-Za-z0-9._:-]+)?$/i.test(v))
+        return { kind: 'image', image: v };
+    if (/^[A-Za-z0-9_-]{4,}$/.test(v))
+        return { kind: 'id', id: v };
+    throw new errors/* RollbackKitError */.dp(`Input ${input} must be ${input === 'target' ? '"previous", ' : ''}a Fly release version (v12), a release id${input === 'from' ? ' or an image reference' : ''}; got "${raw}".`, 'Copy it from `fly releases --image`.');
+}
+const matches = (ref, r) => (ref.kind === 'version' && r.version === ref.version) || (ref.kind === 'id' && r.id === ref.id) || (ref.kind === 'image' && r.imageRef === ref.image);
+const info = (r, image) => ({ id: r?.id, version: r?.version, image: r?.imageRef ?? image });
+/** Why an older release cannot be what "previous" means, or undefined when it can. */
+function skipReason(r, current) {
+    if (!RELEASE_DONE.has(r.status))
+        return `status ${r.status}, not complete`;
+    if (!r.stable)
+        return 'not marked stable';
+    if (!r.imageRef)
+        return 'no image recorded';
+    if (r.imageRef === current.imageRef)
+        return 'same image as the release being served';
+    return undefined;
+}
+const STOPPED = new Set(['stopped', 'suspended']);
+async function promoteOnFly(opts, log) {
+    log.secret(opts.token);
+    const app = opts.app.trim();
+    if (!app)
+        throw new errors/* RollbackKitError */.dp('Input app is required when provider is fly.', 'Set app to the Fly app name (as in fly.toml).');
+    if (!/^[a-z0-9][a-z0-9-]*$/i.test(app))
+        throw new errors/* RollbackKitError */.dp(`Input app must be a Fly app name; got "${opts.app}".`, 'Use the app name from fly.toml.');
+    const targetRef = parseReleaseRef(opts.target || 'previous', 'target');
+    const fromRef = opts.from?.trim() ? parseReleaseRef(opts.from, 'from') : undefined;
+    const sleep = opts.sleep ?? client_sleep;
+    const now = opts.now ?? Date.now;
+    const c = flyClients({ token: opts.token, apiUrl: opts.apiUrl, machinesApiUrl: opts.machinesApiUrl, registryUrl: opts.registryUrl, log, retry: opts.retry, requestTimeoutMs: opts.requestTimeoutMs, sleep });
+    const ctx = (doing) => ({ doing, tokenInput: 'fly-token', notFound: `App ${app}`, notFoundHint: 'Check the app input and that the token (a deploy token is scoped to one app) belongs to it.', statusPage: 'https://status.flyio.net' });
+    const base = { skipped: [], frozen: FLY_NOTHING_FROZEN };
+    const machines = await calling(ctx(`listing the machines of app ${app}`), () => listMachines(c, app));
+    if (!machines.length)
+        throw new errors/* RollbackKitError */.dp(`App ${app} has no machines, so nothing serves and there is nothing to roll back.`, 'Check the app input.');
+    const all = [];
+    await calling(ctx(`listing the releases of app ${app}`), async () => {
+        for await (const page of releases(c, app))
+            all.push(...page);
+    });
+    all.sort((a, b) => b.version - a.version);
+    const releaseOf = (image) => all.find((r) => r.imageRef === image);
+    const images = [...new Set(machines.map((m) => m.image))];
+    const served = images.map((image) => ({ image, release: releaseOf(image) }));
+    for (const s of served) {
+        const on = machines.filter((m) => m.image === s.image).map((m) => m.id);
+        log.info(`Machines ${on.join(', ')} run ${s.release ? `release ${describeRelease(s.release)}` : `image ${s.image ?? '(none)'}, which matches no release`}.`);
+    }
+    // The newest code still serving is what is being rolled back from.
+    const current = served.map((s) => s.release).filter((r) => !!r).sort((a, b) => b.version - a.version)[0];
+    if (fromRef) {
+        const from = all.find((r) => matches(fromRef, r));
+        const fromImage = fromRef.kind === 'image' ? fromRef.image : from?.imageRef;
+        if (!fromImage)
+            throw new errors/* RollbackKitError */.dp(`Release ${opts.from} (input from) is not among the ${all.length} releases of app ${app}.`, 'Check the from input: a release version (v12), id or image.');
+        if (!machines.some((m) => m.image === fromImage)) {
+            const note = `No machine of app ${app} runs ${opts.from.trim()} (${fromImage}) any more. Nothing to do.`;
+            log.info(note);
+            return { ...base, status: 'already-current', from: info(current, images[0]), to: info(current, images[0]), notes: [note] };
+        }
+    }
+    let target;
+    const skipped = [];
+    if (targetRef.kind !== 'previous') {
+        target = all.find((r) => matches(targetRef, r));
+        if (!target)
+            throw new errors/* RollbackKitError */.dp(`Release ${opts.target.trim()} is not among the ${all.length} releases of app ${app}.`, 'Check the target input against `fly releases --image`.');
+        if (!RELEASE_DONE.has(target.status) || !target.imageRef) {
+            throw new errors/* RollbackKitError */.dp(`Release ${describeRelease(target)} of app ${app} did not complete${target.imageRef ? '' : ' and has no image'}: it cannot be put back.`, 'Choose a completed release as target.');
+        }
+        if (!target.stable)
+            log.warning(`Release v${target.version} is not marked stable; going ahead because it was named explicitly.`);
+    }
+    else {
+        if (!current) {
+            throw new errors/* RollbackKitError */.dp(`The machines of app ${app} run images that match no release (${images.join(', ')}), so "previous" has no meaning here.`, 'Name the release to put back in target (v12).');
+        }
+        const newest = all.find((r) => RELEASE_DONE.has(r.status));
+        if (images.length === 1 && newest && newest.version > current.version) {
+            const note = `App ${app} serves release v${current.version} although release v${newest.version} is newer: an earlier rollback has already moved it back. Nothing to do; to go further back, name the release in target.`;
+            log.info(note);
+            return { ...base, status: 'already-current', from: info(current), to: info(current), notes: [note] };
+        }
+        for (const r of all) {
+            if (r.version >= current.version)
+                continue;
+            const reason = skipReason(r, current);
+            if (!reason) {
+                target = r;
+                break;
+            }
+            skipped.push({ id: `v${r.version}`, reason });
+        }
+        if (!target) {
+            throw new errors/* RollbackKitError */.dp(`No earlier release of app ${app} can take over from v${current.version}: none below it completed, is stable and has another image.${describeSkipped(skipped)}`, 'Name the release to put back in target, or deploy a fix.');
+        }
+    }
+    const image = target.imageRef;
+    const todo = machines.filter((m) => m.image !== image);
+    if (!todo.length) {
+        const note = `Every machine of app ${app} already runs release ${describeRelease(target)}. Nothing to do.`;
+        log.info(note);
+        return { ...base, status: 'already-current', from: info(current), to: info(target), skipped, notes: [note] };
+    }
+    log.info(`Plan: roll back app ${app}`);
+    log.info(`  from ${current ? describeRelease(current) : images.join(', ')}`);
+    log.info(`  to   ${describeRelease(target)}`);
+    log.info(`  machines to update: ${todo.map((m) => m.id).join(', ')}${todo.length < machines.length ? ` (already on it: ${machines.filter((m) => m.image === image).map((m) => m.id).join(', ')})` : ''}`);
+    for (const s of skipped)
+        log.info(`  skipped ${s.id}: ${s.reason}`);
+    if (opts.dryRun) {
+        return { ...base, status: 'dry-run', from: info(current), to: info(target), skipped, notes: [`Dry run: nothing was changed. A real run would update ${todo.length} machine(s) to release v${target.version}.`] };
+    }
+    // Before any machine changes: an image gone from the registry would leave machines unable to start.
+    const check = await imageInRegistry(c, image);
+    if (check.found === false) {
+        throw new errors/* RollbackKitError */.dp(`The image of release v${target.version} (${image}) is no longer in the registry, so app ${app} cannot be rolled back to it. No machine was changed.`, 'Choose an older release whose image still exists (target: v<N>), or rebuild and deploy the good commit.');
+    }
+    if (check.found === 'unknown')
+        log.warning(`Could not confirm that ${image} is still in the registry (${check.why}); going ahead.`);
+    const startedAt = now();
+    const deadline = startedAt + opts.timeoutSeconds * 1000;
+    const problems = new Map();
+    for (const m of todo) {
+        if (now() >= deadline) {
+            problems.set(m.id, 'not updated: the time limit was reached first');
+            continue;
+        }
+        const problem = await rollMachine(c, app, m, image, { deadline, now, sleep, slice: opts.waitSliceSeconds ?? 15 }, log).catch((err) => {
+            if (err instanceof HttpApiError)
+                return `${err.service} answered ${err.status}: ${err.serverMessage}`;
+            return platformError(err, ctx(`updating machine ${m.id}`)).message;
+        });
+        if (problem) {
+            problems.set(m.id, problem);
+            log.warning(`Machine ${m.id}: ${problem}`);
+        }
+    }
+    // Confirm from Fly's own view, not from what we sent.
+    const after = await calling(ctx(`checking the machines of app ${app}`), () => listMachines(c, app));
+    const left = after.filter((m) => m.image !== image || problems.has(m.id));
+    if (left.length) {
+        const done = after.filter((m) => !left.includes(m));
+        const lines = left.map((m) => `${m.id} (${m.image === image ? 'on the target image but' : `still on ${m.image ?? 'no image'}`}${problems.has(m.id) ? `: ${problems.get(m.id)}` : ''})`);
+        throw new errors/* RollbackKitError */.dp(`App ${app} is half rolled back to release v${target.version}: ${done.length} of ${after.length} machine(s) run it (${done.map((m) => m.id).join(', ') || 'none'}); not done: ${lines.join('; ')}.`, `Re-run the step with target v${target.version}: it updates only the machines left. Check them with \`fly machine status <id> -a ${app}\`.`);
+    }
+    const note = `App ${app} now serves release ${describeRelease(target)} on all ${after.length} machine(s) (rolled back from ${current ? `v${current.version}` : images.join(', ')} in ${((now() - startedAt) / 1000).toFixed(1)} s).`;
+    log.info(note);
+    return { ...base, status: 'rolled-back', from: info(current), to: info(target), skipped, notes: [note, FLY_NOTHING_FROZEN.what] };
+}
+/** Updates one machine and waits for its new instance; returns a problem, or undefined when it is up. */
+async function rollMachine(c, app, m, image, t, log) {
+    // A machine that was stopped (autostop) stays stopped: starting it is Fly's proxy's job.
+    const wasStopped = STOPPED.has(m.state);
+    const updated = await updateImage(c, app, m, image, wasStopped);
+    const state = wasStopped ? 'stopped' : 'started';
+    log.info(`Machine ${m.id} updated to ${image} (instance ${updated.instanceId ?? 'unknown'}); waiting for it to be ${state}.`);
+    for (;;) {
+        const remaining = Math.floor((t.deadline - t.now()) / 1000);
+        if (remaining <= 0)
+            return `updated, but not ${state} on its new instance within the time limit`;
+        const slice = Math.min(t.slice, remaining);
+        const asked = t.now();
+        if (await waitForState(c, app, m.id, updated.instanceId, state, slice))
+            return undefined;
+        // Fly held the call for the slice before its 408; one that answers sooner is not asked again
+        // before the slice is over, so the loop never spins.
+        await t.sleep(Math.max(0, asked + slice * 1000 - t.now()));
+    }
 }
 
 // EXTERNAL MODULE: ./node_modules/.cache/rollback-kit-build/core/secrets.js
@@ -32187,7 +32921,7 @@ var NON_VARIABLE_OPTIONS = [
 ];
 var FORBIDDEN_VARIABLE_OPTIONS = ["query", "method", "url"];
 var GHES_V3_SUFFIX_REGEX = /\/api\/v3\/?$/;
-function graphql(request2, query, options) {
+function dist_bundle_graphql(request2, query, options) {
   if (options) {
     if (typeof query === "string" && "query" in options) {
       return Promise.reject(
@@ -32241,7 +32975,7 @@ function graphql(request2, query, options) {
 function graphql_dist_bundle_withDefaults(request2, newDefaults) {
   const newRequest = request2.defaults(newDefaults);
   const newApi = (query, options) => {
-    return graphql(newRequest, query, options);
+    return dist_bundle_graphql(newRequest, query, options);
   };
   return Object.assign(newApi, {
     defaults: graphql_dist_bundle_withDefaults.bind(null, newRequest),
@@ -35593,15 +36327,736 @@ function body(target, head, reverted, reason) {
     ].join('\n');
 }
 
-;// CONCATENATED MODULE: ./node_modules/.cache/rollback-kit-build/platforms/http/read.js
+;// CONCATENATED MODULE: ./node_modules/.cache/rollback-kit-build/platforms/netlify/api.js
+
+
+
+const NETLIFY_API_URL = 'https://api.netlify.com';
+function parseDeploy(raw) {
+    const o = obj(raw);
+    const id = read_str(o?.id);
+    if (!o || !id)
+        throw new UnexpectedShape('a Netlify deploy');
+    const created = Date.parse(String(o.created_at ?? ''));
+    return {
+        id,
+        state: (read_str(o.state) ?? 'unknown').toLowerCase(),
+        context: read_str(o.context),
+        commitRef: read_str(o.commit_ref),
+        url: read_str(o.deploy_ssl_url) ?? read_str(o.deploy_url),
+        createdAt: Number.isNaN(created) ? 0 : created,
+        locked: typeof o.locked === 'boolean' ? o.locked : undefined,
+    };
+}
+function netlifyClient(opts) {
+    opts.log.secret(opts.token);
+    return new HttpClient({ service: 'Netlify', baseUrl: opts.apiUrl || NETLIFY_API_URL, headers: { Authorization: `Bearer ${opts.token}` }, log: opts.log, retry: opts.retry, requestTimeoutMs: opts.requestTimeoutMs, sleep: opts.sleep });
+}
+const site = (id) => `/api/v1/sites/${encodeURIComponent(id)}`;
+async function getSite(c, id) {
+    const o = obj(await c.get(site(id)));
+    if (!o || !read_str(o.id))
+        throw new UnexpectedShape('a Netlify site');
+    const published = obj(o.published_deploy);
+    return { id: read_str(o.id), name: read_str(o.name), url: read_str(o.ssl_url) ?? read_str(o.url), published: published?.id ? parseDeploy(published) : undefined };
+}
+const PER_PAGE = 50;
+/** Ready production deploys, newest first, a page per iteration. */
+async function* readyProductionDeploys(c, siteId, maxPages = 20) {
+    for (let page = 1; page <= maxPages; page++) {
+        const data = await c.get(`${site(siteId)}/deploys`, { production: true, state: 'ready', page, per_page: PER_PAGE });
+        if (!Array.isArray(data))
+            throw new UnexpectedShape('the Netlify deploy list');
+        const list = data.map(parseDeploy);
+        yield list;
+        if (list.length < PER_PAGE)
+            return;
+    }
+}
+async function getDeploy(c, deployId) {
+    return parseDeploy(await c.get(`/api/v1/deploys/${encodeURIComponent(deployId)}`));
+}
+async function restore(c, siteId, deployId) {
+    return parseDeploy((await c.request('POST', `${site(siteId)}/deploys/${encodeURIComponent(deployId)}/restore`)).data);
+}
+async function lockDeploy(c, deployId) {
+    return parseDeploy((await c.request('POST', `/api/v1/deploys/${encodeURIComponent(deployId)}/lock`)).data);
+}
+
+;// CONCATENATED MODULE: ./node_modules/.cache/rollback-kit-build/platforms/netlify/rollback.js
 /**
- * Tolerant readers for platform JSON: a field is used only when it has the expected type, so an
- * API that adds, drops or retypes a field degrades to "unknown" instead of a crash.
+ * Puts the previous ready production deploy of a Netlify site back: find the published deploy,
+ * choose the newest older ready production deploy with other code, restore it, confirm the site
+ * publishes it, then lock it so that new builds stop publishing over the rollback. Safe to repeat:
+ * a `from` that is no longer published, a target that is, or a published deploy older than the
+ * newest ready one (an earlier rollback) is reported as already-current and nothing is changed.
  */
-/** A plain object, or undefined (arrays and null are not objects here). */
-const obj = (v) => (v && typeof v === 'object' && !Array.isArray(v) ? v : undefined);
-/** A non-empty string, or undefined. */
-const str = (v) => (typeof v === 'string' && v ? v : undefined);
+
+
+
+
+
+const DEFAULT_POLL_INTERVAL_MS = 1000;
+const unlockHint = (deployId) => `When the fix is ready, start auto publishing again: Netlify → the site → Deploys → "Start auto publishing", or POST /api/v1/deploys/${deployId}/unlock.`;
+function frozenState(siteName, published) {
+    if (published?.locked)
+        return { frozen: true, what: `Auto publishing of Netlify site ${siteName} is stopped (deploy ${published.id} is locked): new builds will not go live.`, undo: unlockHint(published.id) };
+    return { frozen: false, what: `Auto publishing of Netlify site ${siteName} is on: the next production build goes live.` };
+}
+const rollback_info = (d) => ({ id: d?.id, url: d?.url, commitSha: d?.commitRef });
+const describe = (d) => `${d.id} (${d.state}${d.commitRef ? `, commit ${d.commitRef.slice(0, 7)}` : ''}${d.createdAt ? `, created ${new Date(d.createdAt).toISOString()}` : ''})`;
+const HEX_ID = /^[a-f0-9]{24}$/i;
+/** Why an older deploy cannot be what "previous" means, or undefined when it can. */
+function rollback_skipReason(d, published) {
+    if (d.state !== 'ready')
+        return `state ${d.state}, not ready`;
+    if (d.context && d.context !== 'production')
+        return `a ${d.context} deploy, not production`;
+    if (d.commitRef && d.commitRef === published.commitRef)
+        return 'same commit as the published deploy';
+    return undefined;
+}
+async function promoteOnNetlify(opts, log) {
+    log.secret(opts.token);
+    const siteId = opts.site.trim();
+    if (!siteId)
+        throw new errors/* RollbackKitError */.dp('Input site is required when provider is netlify.', 'Set site to the site id (Site configuration → Site details) or its name.netlify.app domain.');
+    if (!/^[a-z0-9][a-z0-9.-]*$/i.test(siteId))
+        throw new errors/* RollbackKitError */.dp(`Input site must be a Netlify site id or domain; got "${opts.site}".`, 'Copy the site id from Site configuration → Site details.');
+    const targetInput = (opts.target || 'previous').trim();
+    const targetId = targetInput.toLowerCase() === 'previous' ? undefined : targetInput;
+    for (const [input, v] of [
+        ['target', targetId],
+        ['from', opts.from?.trim() || undefined],
+    ]) {
+        if (v && !HEX_ID.test(v))
+            throw new errors/* RollbackKitError */.dp(`Input ${input} must be a Netlify deploy id (24 hex characters); got "${v}".`, 'Copy the deploy id from the deploy page URL.');
+    }
+    const fromId = opts.from?.trim() || undefined;
+    const sleep = opts.sleep ?? client_sleep;
+    const now = opts.now ?? Date.now;
+    const c = netlifyClient({ token: opts.token, apiUrl: opts.apiUrl, log, retry: opts.retry, requestTimeoutMs: opts.requestTimeoutMs, sleep });
+    const ctx = (doing, deploy) => ({
+        doing,
+        tokenInput: 'netlify-token',
+        notFound: deploy ? `Deploy ${deploy} of site ${siteId}` : `Site ${siteId}`,
+        notFoundHint: deploy ? 'Check the target/from input: a deploy id of this site.' : 'Check the site input (site id or name.netlify.app) and that the token belongs to a member of its team.',
+        statusPage: 'https://www.netlifystatus.com',
+    });
+    const site = await calling(ctx(`looking up site ${siteId}`), () => getSite(c, siteId));
+    const name = site.name ?? site.id;
+    const published = site.published;
+    if (!published)
+        throw new errors/* RollbackKitError */.dp(`Site ${name} has no published deploy, so there is nothing to roll back.`, 'Check the site input.');
+    log.info(`Netlify site ${name} publishes ${describe(published)}${published.locked ? ' (locked)' : ''}.`);
+    const base = { skipped: [], frozen: frozenState(name, published) };
+    // When the goal state is already reached (an earlier run restored but could not lock, or the
+    // target is simply published), finish the freeze rather than report a site that still publishes.
+    const alreadyCurrent = async (note) => {
+        log.info(note);
+        if (published.locked || opts.dryRun)
+            return { ...base, status: 'already-current', from: rollback_info(published), to: rollback_info(published), notes: [note] };
+        const locked = await calling(ctx(`locking deploy ${published.id}`), () => lockDeploy(c, published.id));
+        const frozen = frozenState(name, { ...published, locked: locked.locked ?? true });
+        log.warning(`${frozen.what} ${frozen.undo ?? ''}`.trim());
+        return { ...base, frozen, status: 'already-current', from: rollback_info(published), to: rollback_info(published), notes: [note, `${frozen.what} ${frozen.undo ?? ''}`.trim()] };
+    };
+    if (fromId && fromId !== published.id) {
+        const note = `Site ${name} no longer publishes ${fromId}; it publishes ${published.id}. Nothing to do.`;
+        log.info(note);
+        return { ...base, status: 'already-current', from: rollback_info(published), to: rollback_info(published), notes: [note] };
+    }
+    let target;
+    const skipped = [];
+    if (targetId) {
+        if (targetId === published.id) {
+            return alreadyCurrent(`${describe(published)} is already published. Nothing to restore.`);
+        }
+        target = await calling(ctx('looking up the target deploy', targetId), () => getDeploy(c, targetId));
+        if (target.state !== 'ready')
+            throw new errors/* RollbackKitError */.dp(`Deploy ${describe(target)} of site ${name} is not ready, so it cannot be published.`, 'Choose a ready production deploy.');
+    }
+    else {
+        let seen = 0;
+        let newest;
+        let below = false;
+        await calling(ctx(`listing the ready production deploys of site ${name}`), async () => {
+            for await (const page of readyProductionDeploys(c, site.id)) {
+                for (const d of page) {
+                    newest ??= d;
+                    if (d.id === published.id) {
+                        below = true;
+                        continue;
+                    }
+                    if (!below)
+                        continue;
+                    seen++;
+                    const reason = rollback_skipReason(d, published);
+                    if (!reason) {
+                        target = d;
+                        return;
+                    }
+                    skipped.push({ id: d.id, reason });
+                }
+            }
+        });
+        // Publishing an older deploy leaves newer ready ones above it: that is an earlier rollback.
+        if (newest && newest.id !== published.id && newest.createdAt > published.createdAt) {
+            return alreadyCurrent(`Site ${name} publishes ${published.id} although ${newest.id} is newer and ready: an earlier rollback has already put it back. Nothing to restore; to go further back, name the deploy in target.`);
+        }
+        if (!target) {
+            throw new errors/* RollbackKitError */.dp(`No earlier ready production deploy of site ${name} can take over from ${published.id}: ${seen} older one(s) read, none with other code.${describeSkipped(skipped)}`, 'Name the deploy to return to in target, or use provider git-revert to build the previous code again.');
+        }
+    }
+    const to = target;
+    log.info(`Plan: restore Netlify site ${name}`);
+    log.info(`  from ${describe(published)}`);
+    log.info(`  to   ${describe(to)}`);
+    for (const s of skipped)
+        log.info(`  skipped ${s.id}: ${s.reason}`);
+    log.info('  then lock it so new builds stop publishing');
+    if (opts.dryRun) {
+        return { ...base, status: 'dry-run', from: rollback_info(published), to: rollback_info(to), skipped, notes: [`Dry run: nothing was changed. A real run would restore ${to.id} and lock it.`] };
+    }
+    const requestedAt = now();
+    const deadline = requestedAt + opts.timeoutSeconds * 1000;
+    await calling(ctx('restoring the deploy', to.id), () => restore(c, site.id, to.id));
+    log.info(`Netlify accepted the restore of ${to.id}; waiting for the site to publish it.`);
+    for (;;) {
+        const s = await calling(ctx(`checking what site ${name} publishes`), () => getSite(c, site.id));
+        if (s.published?.id === to.id)
+            break;
+        if (now() >= deadline) {
+            throw new errors/* RollbackKitError */.dp(`Site ${name} did not publish ${to.id} within ${opts.timeoutSeconds} s of the restore; it publishes ${s.published?.id ?? 'nothing'}.`, 'Check the site in the Netlify dashboard (Deploys); re-running the step is safe.');
+        }
+        await sleep(nextPoll(opts.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS, deadline, now()));
+    }
+    const restored = `Site ${name} now publishes ${describe(to)} (restored from ${published.id} in ${((now() - requestedAt) / 1000).toFixed(1)} s).`;
+    log.info(restored);
+    const locked = await calling(ctx(`locking deploy ${to.id}`), () => lockDeploy(c, to.id)).catch((err) => {
+        const e = err;
+        throw new errors/* RollbackKitError */.dp(`${restored} But locking it failed, so the next production build will publish over it: ${e.message}`, `Stop auto publishing now: Netlify → the site → Deploys → "Stop auto publishing", or re-run the step (it locks the published deploy).`);
+    });
+    const frozen = frozenState(name, { ...to, locked: locked.locked ?? true });
+    log.warning(`${frozen.what} ${frozen.undo ?? ''}`.trim());
+    return { status: 'rolled-back', from: rollback_info(published), to: rollback_info(to), skipped, frozen, notes: [restored, `${frozen.what}${frozen.undo ? ` ${frozen.undo}` : ''}`] };
+}
+
+;// CONCATENATED MODULE: ./node_modules/.cache/rollback-kit-build/platforms/railway/client.js
+
+
+const RAILWAY_API_URL = 'https://backboard.railway.com/graphql/v2';
+const isAuthFailure = (err) => (err instanceof HttpApiError && (err.status === 401 || err.status === 403)) ||
+    (err instanceof GraphQLError && (err.code === 'UNAUTHENTICATED' || /not authori[sz]ed|unauthori[sz]ed|invalid token/i.test(err.messages.join(' '))));
+class RailwayClient {
+    kind;
+    clients;
+    constructor(opts) {
+        opts.log.secret(opts.token);
+        this.kind = opts.tokenKind;
+        const http = (headers) => new HttpClient({ service: 'Railway', baseUrl: opts.apiUrl, headers, log: opts.log, requestTimeoutMs: opts.requestTimeoutMs, retry: opts.retry, sleep: opts.sleep, random: opts.random });
+        this.clients = { project: http({ 'Project-Access-Token': opts.token }), account: http({ Authorization: `Bearer ${opts.token}` }) };
+    }
+    /** The kind of token that worked, once a call has succeeded. */
+    get tokenKind() {
+        return this.kind;
+    }
+    async query(operation, query, variables = {}) {
+        if (this.kind)
+            return graphql(this.clients[this.kind], '', operation, query, variables);
+        try {
+            const data = await graphql(this.clients.project, '', operation, query, variables);
+            this.kind = 'project';
+            return data;
+        }
+        catch (err) {
+            if (!isAuthFailure(err))
+                throw err;
+        }
+        const data = await graphql(this.clients.account, '', operation, query, variables);
+        this.kind = 'account';
+        return data;
+    }
+}
+
+;// CONCATENATED MODULE: ./node_modules/.cache/rollback-kit-build/platforms/railway/model.js
+/**
+ * The fields of Railway deployments a rollback needs, read tolerantly: unknown fields ignored,
+ * unknown statuses kept as strings; a deployment without an id is the only parse error.
+ */
+
+
+function parseDeployment(raw) {
+    const o = obj(raw);
+    const id = read_str(o?.id);
+    if (!o || !id)
+        throw new UnexpectedShape('a Railway deployment');
+    const meta = obj(o.meta) ?? {};
+    const created = typeof o.createdAt === 'number' ? o.createdAt : Date.parse(String(o.createdAt ?? ''));
+    return {
+        id,
+        status: read_str(o.status)?.toUpperCase() ?? 'UNKNOWN',
+        createdAt: Number.isNaN(created) ? 0 : created,
+        canRollback: typeof o.canRollback === 'boolean' ? o.canRollback : undefined,
+        commitHash: read_str(meta.commitHash),
+        image: read_str(meta.image),
+        url: read_str(o.staticUrl) ? `https://${read_str(o.staticUrl)}` : undefined,
+    };
+}
+function parseDeploymentPage(data) {
+    const conn = obj(data.deployments);
+    if (!conn || !Array.isArray(conn.edges))
+        throw new UnexpectedShape('the Railway deployment list');
+    const deployments = conn.edges.map((e) => parseDeployment(obj(e)?.node));
+    const page = obj(conn.pageInfo);
+    return { deployments, next: page?.hasNextPage === true ? read_str(page.endCursor) : undefined };
+}
+/** What the code of a deployment is, to recognise a copy made by an earlier rollback. */
+const codeOf = (d) => d.commitHash ?? d.image;
+const describeDeployment = (d) => `${d.id} (${d.status}${d.commitHash ? `, commit ${d.commitHash.slice(0, 7)}` : d.image ? `, image ${d.image}` : ''}${d.createdAt ? `, created ${new Date(d.createdAt).toISOString()}` : ''})`;
+
+;// CONCATENATED MODULE: ./node_modules/.cache/rollback-kit-build/platforms/railway/api.js
+
+const FIELDS = 'id status createdAt canRollback staticUrl meta';
+const PAGE_SIZE = 50;
+/** The deployments of one service in one environment, newest first, a page per iteration. */
+async function* deployments(client, ref, maxPages = 20) {
+    let after;
+    for (let page = 0; page < maxPages; page++) {
+        const data = await client.query('deployments', `query deployments($input: DeploymentListInput!, $first: Int, $after: String) {
+        deployments(input: $input, first: $first, after: $after) { edges { node { ${FIELDS} } } pageInfo { hasNextPage endCursor } }
+      }`, { input: ref, first: PAGE_SIZE, after });
+        const { deployments: list, next } = parseDeploymentPage(data);
+        yield list;
+        if (!next || list.length === 0)
+            return;
+        after = next;
+    }
+}
+async function getDeployment(client, id) {
+    const data = await client.query('deployment', `query deployment($id: String!) { deployment(id: $id) { ${FIELDS} serviceId environmentId } }`, { id });
+    const raw = data.deployment;
+    return { ...parseDeployment(raw), serviceId: raw?.serviceId, environmentId: raw?.environmentId };
+}
+async function latestDeployment(client, ref) {
+    const data = await client.query('serviceInstance', `query serviceInstance($environmentId: String!, $serviceId: String!) { serviceInstance(environmentId: $environmentId, serviceId: $serviceId) { latestDeployment { ${FIELDS} } } }`, { environmentId: ref.environmentId, serviceId: ref.serviceId });
+    const latest = data.serviceInstance?.latestDeployment;
+    return latest ? parseDeployment(latest) : undefined;
+}
+/** Returns only a Boolean: success is seen by polling the service's latest deployment. */
+async function rollback(client, id) {
+    const data = await client.query('deploymentRollback', 'mutation deploymentRollback($id: String!) { deploymentRollback(id: $id) }', { id });
+    return data.deploymentRollback === true;
+}
+
+;// CONCATENATED MODULE: ./node_modules/.cache/rollback-kit-build/platforms/railway/rollback.js
+/**
+ * Puts an earlier Railway deployment of a service back: find the live deployment, choose the
+ * target (the newest older deployment Railway allows a rollback to), ask for `deploymentRollback`,
+ * then poll the service's latest deployment until it is SUCCESS. Safe to repeat: a `from` that is no
+ * longer live, a target that already is, or a live deployment that already runs the code below the
+ * target (an earlier rollback) is reported as already-current and nothing is changed.
+ */
+
+
+
+
+
+
+
+const rollback_DEFAULT_POLL_INTERVAL_MS = 2000;
+/** A deployment in one of these has replaced its predecessor (CRASHED did, then died). */
+const TOOK_OVER = new Set(['SUCCESS', 'SLEEPING', 'CRASHED']);
+const FAILED = new Set(['FAILED', 'CRASHED']);
+const IN_FLIGHT = new Set(['BUILDING', 'DEPLOYING', 'INITIALIZING', 'QUEUED', 'WAITING', 'NEEDS_APPROVAL']);
+const RAILWAY_NOTHING_FROZEN = {
+    frozen: false,
+    what: 'Railway has nothing to freeze: the next push or `railway up` to this service deploys and goes live as usual, so hold merges to the deploy branch until the fix is ready.',
+};
+const ID = /^[A-Za-z0-9][A-Za-z0-9_-]*$/;
+function checkId(value, input, what) {
+    const v = value.trim();
+    if (!v)
+        throw new errors/* RollbackKitError */.dp(`Input ${input} is required when provider is railway.`, `Set ${input} to the ${what} id (from the Railway dashboard URL or \`railway status --json\`).`);
+    if (!ID.test(v))
+        throw new errors/* RollbackKitError */.dp(`Input ${input} must be a Railway ${what} id; got "${value}".`, `Copy the ${what} id from the Railway dashboard URL.`);
+    return v;
+}
+const railway_rollback_info = (d) => ({ id: d?.id, url: d?.url, commitSha: d?.commitHash, image: d?.image });
+/** Why an older deployment cannot be what "previous" means, or undefined when it can. */
+function railway_rollback_skipReason(d, live) {
+    if (FAILED.has(d.status))
+        return `status ${d.status}: it never served well`;
+    if (d.canRollback === false)
+        return `Railway does not allow a rollback to it (status ${d.status}; past the plan's retention or never deployed)`;
+    if (d.canRollback === undefined && d.status !== 'REMOVED')
+        return `status ${d.status}: it never served`;
+    const code = codeOf(d);
+    if (code && code === codeOf(live))
+        return 'same code as the live deployment';
+    return undefined;
+}
+async function promoteOnRailway(opts, log) {
+    log.secret(opts.token);
+    // Every input is checked before the first request, so a typo never half-runs anything.
+    const ref = { projectId: checkId(opts.project, 'project', 'project'), environmentId: checkId(opts.environment, 'environment', 'environment'), serviceId: checkId(opts.service, 'service', 'service') };
+    const targetInput = (opts.target || 'previous').trim();
+    const targetId = targetInput.toLowerCase() === 'previous' ? undefined : checkId(targetInput, 'target', 'deployment');
+    const fromId = opts.from?.trim() ? checkId(opts.from, 'from', 'deployment') : undefined;
+    const sleep = opts.sleep ?? client_sleep;
+    const now = opts.now ?? Date.now;
+    const client = new RailwayClient({ token: opts.token, tokenKind: opts.tokenKind, apiUrl: opts.apiUrl || RAILWAY_API_URL, log, retry: opts.retry, requestTimeoutMs: opts.requestTimeoutMs, sleep });
+    const where = `service ${ref.serviceId} in environment ${ref.environmentId} of project ${ref.projectId}`;
+    const ctx = (doing, deployment) => ({
+        doing,
+        tokenInput: 'railway-token',
+        notFound: deployment ? `Deployment ${deployment} of ${where}` : `The ${where}`,
+        notFoundHint: deployment ? 'Check the target/from input: a deployment id of this service.' : 'Check the project, environment and service inputs (ids), and that the token belongs to that project or workspace.',
+        statusPage: 'https://status.railway.com',
+    });
+    const base = { skipped: [], frozen: RAILWAY_NOTHING_FROZEN };
+    // One walk over the listing, newest first: what is newer than the live one, the live one, then
+    // the older ones until the first fit and the one below it.
+    const listing = deployments(client, ref);
+    const walk = async function* () {
+        for await (const page of listing)
+            yield* page;
+    };
+    const it = walk();
+    const next = () => calling(ctx(`listing the deployments of ${where}`), () => it.next());
+    let live;
+    let newest;
+    const newer = [];
+    for (let r = await next(); !r.done; r = await next()) {
+        newest ??= r.value;
+        if (TOOK_OVER.has(r.value.status)) {
+            live = r.value;
+            break;
+        }
+        newer.push(r.value);
+    }
+    if (!live) {
+        throw new errors/* RollbackKitError */.dp(`The ${where} has no live deployment (${newer.length} deployment(s) listed, none SUCCESS), so there is nothing to roll back.`, 'Check the project, environment and service inputs.');
+    }
+    log.info(`Railway ${where} serves ${describeDeployment(live)}${live.status === 'CRASHED' ? ' — it has crashed' : ''}.`);
+    for (const d of newer)
+        if (IN_FLIGHT.has(d.status))
+            log.warning(`A newer deployment ${describeDeployment(d)} is in progress: when it finishes it replaces whatever this step puts back. Cancel it in the Railway dashboard if it carries the bad code.`);
+    if (fromId && fromId !== live.id) {
+        const note = `The ${where} no longer serves ${fromId}; it serves ${live.id}. Nothing to do.`;
+        log.info(note);
+        return { ...base, status: 'already-current', from: railway_rollback_info(live), to: railway_rollback_info(live), notes: [note] };
+    }
+    let target;
+    const skipped = newer.map((d) => ({ id: d.id, reason: `newer than the live deployment, status ${d.status}` }));
+    if (targetId) {
+        if (targetId === live.id) {
+            const note = `${describeDeployment(live)} is already live. Nothing to do.`;
+            log.info(note);
+            return { ...base, status: 'already-current', from: railway_rollback_info(live), to: railway_rollback_info(live), notes: [note] };
+        }
+        const found = await calling(ctx('looking up the target deployment', targetId), () => getDeployment(client, targetId));
+        if ((found.serviceId && found.serviceId !== ref.serviceId) || (found.environmentId && found.environmentId !== ref.environmentId)) {
+            throw new errors/* RollbackKitError */.dp(`Deployment ${found.id} belongs to another service or environment, not to the ${where}.`, 'Check the target, service and environment inputs.');
+        }
+        if (FAILED.has(found.status) || found.canRollback === false) {
+            throw new errors/* RollbackKitError */.dp(`Railway cannot roll the ${where} back to ${describeDeployment(found)}: ${FAILED.has(found.status) ? `it is ${found.status}` : 'canRollback is false (past the plan\'s retention, or it never deployed)'}.`, 'Choose a deployment the dashboard offers to roll back to, or leave target as previous.');
+        }
+        target = found;
+    }
+    else {
+        let seen = 0;
+        for (let r = await next(); !r.done; r = await next()) {
+            seen++;
+            const reason = railway_rollback_skipReason(r.value, live);
+            if (!reason) {
+                target = r.value;
+                break;
+            }
+            skipped.push({ id: r.value.id, reason });
+        }
+        if (!target) {
+            throw new errors/* RollbackKitError */.dp(`No earlier deployment of the ${where} can take over from ${live.id}: ${seen} older deployment(s) checked, none that Railway allows a rollback to with other code.${describeSkipped(skipped)}`, 'Name the deployment to return to in target, or use provider git-revert to build the previous code again.');
+        }
+        // A rollback leaves the live deployment running the code of the one below the bad release. A
+        // second "previous" would then pick the bad release again: stop, and ask for an explicit target.
+        for (let r = await next(); !r.done; r = await next()) {
+            if (FAILED.has(r.value.status))
+                continue;
+            const code = codeOf(r.value);
+            if (code && code === codeOf(live)) {
+                const note = `The live deployment ${live.id} runs the same code as ${r.value.id}, the release before ${target.id}: an earlier rollback has already put it back. Nothing to do; to go elsewhere, name the deployment in target.`;
+                log.info(note);
+                return { ...base, status: 'already-current', from: railway_rollback_info(live), to: railway_rollback_info(live), skipped, notes: [note] };
+            }
+            break;
+        }
+    }
+    log.info(`Plan: roll back the ${where}`);
+    log.info(`  from ${describeDeployment(live)}`);
+    log.info(`  to   ${describeDeployment(target)}`);
+    for (const s of skipped)
+        log.info(`  skipped ${s.id}: ${s.reason}`);
+    if (opts.dryRun) {
+        return { ...base, status: 'dry-run', from: railway_rollback_info(live), to: railway_rollback_info(target), skipped, notes: [`Dry run: nothing was changed. A real run would roll back to ${target.id}.`] };
+    }
+    const requestedAt = now();
+    const deadline = requestedAt + opts.timeoutSeconds * 1000;
+    const accepted = await calling(ctx('requesting the rollback', target.id), () => rollback(client, target.id));
+    if (!accepted) {
+        throw new errors/* RollbackKitError */.dp(`Railway did not accept the rollback of the ${where} to ${target.id} (deploymentRollback returned false).`, 'Check the deployment in the Railway dashboard; re-running the step is safe.');
+    }
+    log.info(`Railway accepted the rollback to ${target.id}; waiting for the new deployment to be SUCCESS.`);
+    const before = newest?.id;
+    let last = 'not started yet';
+    for (;;) {
+        const latest = await calling(ctx('checking the rollback'), () => latestDeployment(client, ref));
+        const ours = latest && (latest.id !== before || latest.id === target.id);
+        if (ours && latest.status !== last) {
+            log.info(`Railway deployment ${latest.id}: ${latest.status}.`);
+            last = latest.status;
+        }
+        if (ours && latest.status === 'SUCCESS') {
+            const note = `The ${where} now serves deployment ${latest.id}, a rollback to ${target.id} (from ${live.id} in ${((now() - requestedAt) / 1000).toFixed(1)} s).`;
+            log.info(note);
+            return { ...base, status: 'rolled-back', from: railway_rollback_info(live), to: railway_rollback_info(target), skipped, notes: [note, RAILWAY_NOTHING_FROZEN.what] };
+        }
+        if (ours && (FAILED.has(latest.status) || latest.status === 'REMOVED' || latest.status === 'REMOVING' || latest.status === 'SKIPPED')) {
+            throw new errors/* RollbackKitError */.dp(`The rollback of the ${where} to ${target.id} failed: Railway deployment ${latest.id} is ${latest.status}.`, `Read the deployment's logs in the Railway dashboard (deployment ${latest.id}); the service may be down. Re-run the step with target ${target.id}, or pick another target.`);
+        }
+        if (now() >= deadline) {
+            throw new errors/* RollbackKitError */.dp(`The rollback of the ${where} to ${target.id} did not finish within ${opts.timeoutSeconds} s (last status: ${last}).`, 'Raise timeout-seconds or watch the deployment in the Railway dashboard; re-running the step is safe.');
+        }
+        await sleep(nextPoll(opts.pollIntervalMs ?? rollback_DEFAULT_POLL_INTERVAL_MS, deadline, now()));
+    }
+}
+
+;// CONCATENATED MODULE: ./node_modules/.cache/rollback-kit-build/platforms/render/api.js
+
+
+
+const RENDER_API_URL = 'https://api.render.com';
+function api_parseDeploy(raw) {
+    const o = obj(raw);
+    const id = read_str(o?.id);
+    if (!o || !id)
+        throw new UnexpectedShape('a Render deploy');
+    const created = Date.parse(String(o.createdAt ?? ''));
+    return {
+        id,
+        status: (read_str(o.status) ?? 'unknown').toLowerCase(),
+        trigger: read_str(o.trigger),
+        commitId: read_str(obj(o.commit)?.id),
+        image: read_str(obj(o.image)?.sha) ?? read_str(obj(o.image)?.ref),
+        createdAt: Number.isNaN(created) ? 0 : created,
+    };
+}
+function renderClient(opts) {
+    opts.log.secret(opts.token);
+    return new HttpClient({ service: 'Render', baseUrl: opts.apiUrl || RENDER_API_URL, headers: { Authorization: `Bearer ${opts.token}` }, log: opts.log, retry: opts.retry, requestTimeoutMs: opts.requestTimeoutMs, sleep: opts.sleep });
+}
+const svc = (id) => `/v1/services/${encodeURIComponent(id)}`;
+async function getService(c, id) {
+    const o = obj(await c.get(svc(id)));
+    if (!o || !read_str(o.id))
+        throw new UnexpectedShape('a Render service');
+    return { id: read_str(o.id), name: read_str(o.name), autoDeploy: read_str(o.autoDeploy) };
+}
+const api_PAGE_SIZE = 20;
+/** Deploys newest first, a page per iteration; the list items are `{deploy, cursor}`. */
+async function* deploys(c, serviceId, maxPages = 25) {
+    let cursor;
+    for (let page = 0; page < maxPages; page++) {
+        const data = await c.get(`${svc(serviceId)}/deploys`, { limit: api_PAGE_SIZE, cursor });
+        if (!Array.isArray(data))
+            throw new UnexpectedShape('the Render deploy list');
+        const list = data.map((item) => api_parseDeploy(obj(item)?.deploy ?? item));
+        yield list;
+        const last = read_str(obj(data[data.length - 1])?.cursor);
+        if (list.length < api_PAGE_SIZE || !last)
+            return;
+        cursor = last;
+    }
+}
+async function api_getDeploy(c, serviceId, deployId) {
+    return api_parseDeploy(await c.get(`${svc(serviceId)}/deploys/${encodeURIComponent(deployId)}`));
+}
+/** Starts a new deploy of the target's build; answers with that new deploy. */
+async function api_rollback(c, serviceId, deployId) {
+    return api_parseDeploy((await c.request('POST', `${svc(serviceId)}/rollback`, { body: { deployId } })).data);
+}
+async function setAutoDeploy(c, serviceId, value) {
+    const o = obj((await c.request('PATCH', svc(serviceId), { body: { autoDeploy: value } })).data);
+    return { id: read_str(o?.id) ?? serviceId, name: read_str(o?.name), autoDeploy: read_str(o?.autoDeploy) };
+}
+
+;// CONCATENATED MODULE: ./node_modules/.cache/rollback-kit-build/platforms/render/rollback.js
+/**
+ * Puts the previous live deploy of a Render service back: find the live deploy, choose the newest
+ * older deploy that was live before (deactivated), turn auto-deploy off (an API rollback leaves it
+ * on, so the next push would re-ship the bad code), ask Render to roll back, and poll the new deploy
+ * until it is live. Safe to repeat: a `from` that is no longer live, a target that is, or a live
+ * deploy that is itself a rollback is reported as already-current and nothing is changed.
+ */
+
+
+
+
+
+const render_rollback_DEFAULT_POLL_INTERVAL_MS = 3000;
+const rollback_FAILED = new Set(['build_failed', 'update_failed', 'pre_deploy_failed', 'canceled', 'deactivated']);
+const NEVER_LIVE = new Set(['build_failed', 'update_failed', 'pre_deploy_failed', 'canceled', 'created', 'build_in_progress', 'update_in_progress', 'pre_deploy_in_progress']);
+const undoHint = (serviceId) => `When the fix is ready, turn auto-deploy back on: Render dashboard → the service → Settings → Auto-Deploy: Yes, or PATCH /v1/services/${serviceId} with {"autoDeploy":"yes"}.`;
+function rollback_frozenState(service, changedNow) {
+    if (service.autoDeploy === 'no') {
+        return { frozen: true, what: `Auto-deploy of Render service ${service.name ?? service.id} is off${changedNow ? '' : ' (it already was)'}: new pushes will not deploy.`, undo: undoHint(service.id) };
+    }
+    return { frozen: false, what: `Auto-deploy of Render service ${service.name ?? service.id} is ${service.autoDeploy ?? 'in an unknown state'}: the next push deploys.` };
+}
+const render_rollback_info = (d) => ({ id: d?.id, commitSha: d?.commitId, image: d?.image });
+const rollback_describe = (d) => `${d.id} (${d.status}${d.trigger ? `, trigger ${d.trigger}` : ''}${d.commitId ? `, commit ${d.commitId.slice(0, 7)}` : ''})`;
+function rollback_checkId(value, input, prefix, what) {
+    const v = value.trim();
+    if (!v)
+        throw new errors/* RollbackKitError */.dp(`Input ${input} is required when provider is render.`, `Set ${input} to the ${what} id (${prefix}-…), shown in the Render dashboard URL.`);
+    if (!new RegExp(`^${prefix}-[a-z0-9]+$`, 'i').test(v))
+        throw new errors/* RollbackKitError */.dp(`Input ${input} must be a Render ${what} id (${prefix}-…); got "${value}".`, `Copy the ${what} id from the Render dashboard.`);
+    return v;
+}
+/** Why an older deploy cannot be what "previous" means, or undefined when it can. */
+function render_rollback_skipReason(d, live) {
+    if (NEVER_LIVE.has(d.status))
+        return `status ${d.status}: it never went live`;
+    if (d.status !== 'deactivated')
+        return `status ${d.status}`;
+    if (d.commitId && d.commitId === live.commitId && !d.image)
+        return 'same commit as the live deploy';
+    return undefined;
+}
+async function promoteOnRender(opts, log) {
+    log.secret(opts.token);
+    const serviceId = rollback_checkId(opts.service, 'service', 'srv', 'service');
+    const targetInput = (opts.target || 'previous').trim();
+    const targetId = targetInput.toLowerCase() === 'previous' ? undefined : rollback_checkId(targetInput, 'target', 'dep', 'deploy');
+    const fromId = opts.from?.trim() ? rollback_checkId(opts.from, 'from', 'dep', 'deploy') : undefined;
+    const sleep = opts.sleep ?? client_sleep;
+    const now = opts.now ?? Date.now;
+    const c = renderClient({ token: opts.token, apiUrl: opts.apiUrl, log, retry: opts.retry, requestTimeoutMs: opts.requestTimeoutMs, sleep });
+    const ctx = (doing, deploy) => ({
+        doing,
+        tokenInput: 'render-token',
+        notFound: deploy ? `Deploy ${deploy} of service ${serviceId}` : `Service ${serviceId}`,
+        notFoundHint: deploy ? 'Check the target/from input: a deploy id (dep-…) of this service.' : 'Check the service input (srv-…) and that the API key belongs to the workspace that owns it.',
+        statusPage: 'https://status.render.com',
+    });
+    const service = await calling(ctx(`looking up service ${serviceId}`), () => getService(c, serviceId));
+    const name = service.name ? `${service.name} (${service.id})` : service.id;
+    const all = [];
+    let live;
+    let target;
+    const skipped = [];
+    // Read pages until the live deploy and (for "previous") the first fit one below it are known.
+    await calling(ctx(`listing the deploys of service ${name}`), async () => {
+        for await (const page of deploys(c, serviceId)) {
+            for (const d of page) {
+                all.push(d);
+                if (!live) {
+                    if (d.status === 'live')
+                        live = d;
+                    continue;
+                }
+                if (targetId)
+                    continue;
+                const reason = render_rollback_skipReason(d, live);
+                if (!reason) {
+                    target = d;
+                    return;
+                }
+                skipped.push({ id: d.id, reason });
+            }
+            if (live && targetId)
+                return;
+        }
+    });
+    if (!live)
+        throw new errors/* RollbackKitError */.dp(`Service ${name} has no live deploy (${all.length} deploy(s) listed), so there is nothing to roll back.`, 'Check the service input, or deploy it first.');
+    log.info(`Render service ${name} serves ${rollback_describe(live)}.`);
+    const base = { skipped: [], frozen: rollback_frozenState(service, false) };
+    if (fromId && fromId !== live.id) {
+        const note = `Service ${name} no longer serves ${fromId}; it serves ${live.id}. Nothing to do.`;
+        log.info(note);
+        return { ...base, status: 'already-current', from: render_rollback_info(live), to: render_rollback_info(live), notes: [note] };
+    }
+    if (targetId) {
+        if (targetId === live.id) {
+            const note = `${rollback_describe(live)} is already live. Nothing to do.`;
+            log.info(note);
+            return { ...base, status: 'already-current', from: render_rollback_info(live), to: render_rollback_info(live), notes: [note] };
+        }
+        target = await calling(ctx('looking up the target deploy', targetId), () => api_getDeploy(c, serviceId, targetId));
+        if (NEVER_LIVE.has(target.status))
+            throw new errors/* RollbackKitError */.dp(`Deploy ${rollback_describe(target)} of service ${name} never went live, so Render cannot roll back to it.`, 'Choose a deploy that was live before (status deactivated).');
+    }
+    else {
+        // A rollback deploy that is live already is "previous": going on would re-ship the bad deploy.
+        if (live.trigger === 'rollback') {
+            const note = `Service ${name} already serves ${live.id}, a rollback, and nothing has been deployed since. Nothing to do; to go further back, name the deploy in target.`;
+            log.info(note);
+            return { ...base, status: 'already-current', from: render_rollback_info(live), to: render_rollback_info(live), notes: [note] };
+        }
+        if (!target) {
+            throw new errors/* RollbackKitError */.dp(`No earlier deploy of service ${name} can take over from ${live.id}: none of the ${all.length - 1} older deploy(s) read was live before with other code.${describeSkipped(skipped)}`, 'Name the deploy to return to in target (dep-…), or use provider git-revert to build the previous code again.');
+        }
+    }
+    const to = target;
+    log.info(`Plan: roll back Render service ${name}`);
+    log.info(`  from ${rollback_describe(live)}`);
+    log.info(`  to   ${rollback_describe(to)}`);
+    for (const s of skipped)
+        log.info(`  skipped ${s.id}: ${s.reason}`);
+    log.info(`  then keep auto-deploy off (now ${service.autoDeploy ?? 'unknown'})`);
+    if (opts.dryRun) {
+        return { ...base, status: 'dry-run', from: render_rollback_info(live), to: render_rollback_info(to), skipped, notes: [`Dry run: nothing was changed. A real run would turn auto-deploy off and roll back to ${to.id}.`] };
+    }
+    // Freeze first: a push that lands while the rollback builds would otherwise replace it.
+    let frozen = base.frozen;
+    if (service.autoDeploy !== 'no') {
+        const after = await calling(ctx(`turning auto-deploy off for service ${name}`), () => setAutoDeploy(c, serviceId, 'no'));
+        frozen = rollback_frozenState({ ...service, autoDeploy: after.autoDeploy ?? 'no' }, true);
+        log.info(frozen.what);
+    }
+    const frozenNote = frozen.frozen ? ` Auto-deploy stays off. ${undoHint(serviceId)}` : '';
+    const failing = (err) => {
+        if (err instanceof errors/* RollbackKitError */.dp)
+            throw new errors/* RollbackKitError */.dp(err.message, `${err.hint ?? ''}${frozenNote}`.trim());
+        throw err;
+    };
+    const requestedAt = now();
+    const deadline = requestedAt + opts.timeoutSeconds * 1000;
+    const started = await calling(ctx('requesting the rollback', to.id), () => api_rollback(c, serviceId, to.id)).catch(failing);
+    log.info(`Render started deploy ${started.id} (a rollback to ${to.id}); waiting for it to be live.`);
+    let last = started.status;
+    for (;;) {
+        if (last === 'live')
+            break;
+        if (rollback_FAILED.has(last)) {
+            failing(new errors/* RollbackKitError */.dp(`The rollback of service ${name} to ${to.id} failed: Render deploy ${started.id} is ${last}.`, `Read deploy ${started.id}'s logs in the Render dashboard; the service still serves ${live.id} unless that says otherwise. Re-run the step to try again.`));
+        }
+        if (now() >= deadline) {
+            failing(new errors/* RollbackKitError */.dp(`The rollback of service ${name} to ${to.id} did not finish within ${opts.timeoutSeconds} s (deploy ${started.id} is ${last}).`, 'Raise timeout-seconds or watch the deploy in the Render dashboard; re-running the step is safe.'));
+        }
+        await sleep(nextPoll(opts.pollIntervalMs ?? render_rollback_DEFAULT_POLL_INTERVAL_MS, deadline, now()));
+        const d = await calling(ctx('checking the rollback deploy', started.id), () => api_getDeploy(c, serviceId, started.id)).catch(failing);
+        if (d.status !== last)
+            log.info(`Render deploy ${d.id}: ${d.status}.`);
+        last = d.status;
+    }
+    const note = `Service ${name} now serves deploy ${started.id}, a rollback to ${to.id} (from ${live.id} in ${((now() - requestedAt) / 1000).toFixed(1)} s).`;
+    log.info(note);
+    if (frozen.frozen)
+        log.warning(`${frozen.what} ${frozen.undo}`);
+    return { status: 'rolled-back', from: render_rollback_info(live), to: render_rollback_info(to), skipped, frozen, notes: [note, `${frozen.what}${frozen.undo ? ` ${frozen.undo}` : ''}`] };
+}
 
 ;// CONCATENATED MODULE: ./node_modules/.cache/rollback-kit-build/platforms/vercel/model.js
 /**
@@ -35617,58 +37072,58 @@ class UnexpectedResponse extends Error {
         this.name = 'UnexpectedResponse';
     }
 }
-function parseDeployment(raw) {
+function model_parseDeployment(raw) {
     const d = obj(raw);
     // The list view says `uid`, the single view `id`.
-    const id = str(d?.id) ?? str(d?.uid);
+    const id = read_str(d?.id) ?? read_str(d?.uid);
     if (!d || !id)
         throw new UnexpectedResponse('a deployment');
     const meta = obj(d.meta);
-    const target = d.target === null ? null : str(d.target);
+    const target = d.target === null ? null : read_str(d.target);
     const aliases = Array.isArray(d.alias) ? d.alias.filter((a) => typeof a === 'string') : [];
     return {
         id,
-        url: str(d.url)?.replace(/^https?:\/\//, ''),
+        url: read_str(d.url)?.replace(/^https?:\/\//, ''),
         createdAt: num(d.createdAt) ?? num(d.created) ?? 0,
-        readyState: str(d.readyState) ?? str(d.state),
-        readySubstate: str(d.readySubstate),
+        readyState: read_str(d.readyState) ?? read_str(d.state),
+        readySubstate: read_str(d.readySubstate),
         target,
         isRollbackCandidate: typeof d.isRollbackCandidate === 'boolean' ? d.isRollbackCandidate : undefined,
-        commitSha: str(meta?.githubCommitSha) ?? str(meta?.gitlabCommitSha) ?? str(meta?.bitbucketCommitSha),
-        commitRef: str(meta?.githubCommitRef) ?? str(meta?.gitlabCommitRef) ?? str(meta?.bitbucketCommitRef),
-        projectId: str(d.projectId),
+        commitSha: read_str(meta?.githubCommitSha) ?? read_str(meta?.gitlabCommitSha) ?? read_str(meta?.bitbucketCommitSha),
+        commitRef: read_str(meta?.githubCommitRef) ?? read_str(meta?.gitlabCommitRef) ?? read_str(meta?.bitbucketCommitRef),
+        projectId: read_str(d.projectId),
         aliases,
     };
 }
 function parseProject(raw) {
     const p = obj(raw);
-    const id = str(p?.id);
+    const id = read_str(p?.id);
     if (!p || !id)
         throw new UnexpectedResponse('a project');
     const prod = obj(obj(p.targets)?.production);
     const last = obj(p.lastAliasRequest);
     return {
         id,
-        name: str(p.name) ?? id,
-        production: prod && (str(prod.id) || str(prod.uid)) ? parseDeployment(prod) : undefined,
+        name: read_str(p.name) ?? id,
+        production: prod && (read_str(prod.id) || read_str(prod.uid)) ? model_parseDeployment(prod) : undefined,
         autoAssignCustomDomains: typeof p.autoAssignCustomDomains === 'boolean' ? p.autoAssignCustomDomains : undefined,
         lastAliasRequest: last
             ? {
-                fromDeploymentId: str(last.fromDeploymentId),
-                toDeploymentId: str(last.toDeploymentId),
-                jobStatus: str(last.jobStatus),
+                fromDeploymentId: read_str(last.fromDeploymentId),
+                toDeploymentId: read_str(last.toDeploymentId),
+                jobStatus: read_str(last.jobStatus),
                 requestedAt: num(last.requestedAt),
-                type: str(last.type),
+                type: read_str(last.type),
             }
             : undefined,
     };
 }
-function parseDeploymentPage(raw) {
+function model_parseDeploymentPage(raw) {
     const page = obj(raw);
     if (!page || !Array.isArray(page.deployments))
         throw new UnexpectedResponse('a deployment list');
     const next = num(obj(page.pagination)?.next);
-    return { deployments: page.deployments.map(parseDeployment), next };
+    return { deployments: page.deployments.map(model_parseDeployment), next };
 }
 function parseAliasPage(raw) {
     const page = obj(raw);
@@ -35677,14 +37132,14 @@ function parseAliasPage(raw) {
     for (const item of list) {
         const a = obj(item);
         const inner = obj(a?.alias);
-        const name = str(inner?.alias) ?? str(a?.alias);
+        const name = read_str(inner?.alias) ?? read_str(a?.alias);
         if (name)
-            aliases.push({ alias: name, deploymentId: str(inner?.deploymentId), status: str(a?.status) });
+            aliases.push({ alias: name, deploymentId: read_str(inner?.deploymentId), status: read_str(a?.status) });
     }
     return { aliases, next: num(obj(page?.pagination)?.next) };
 }
 /** A readable one-line name for a deployment in logs and errors. */
-function describeDeployment(d) {
+function model_describeDeployment(d) {
     const sha = d.commitSha ? ` commit ${d.commitSha.slice(0, 7)}` : '';
     const when = d.createdAt ? ` created ${new Date(d.createdAt).toISOString()}` : '';
     return `${d.id}${d.url ? ` (${d.url})` : ''}${sha}${when}`;
@@ -35696,10 +37151,10 @@ async function getProject(client, idOrName, rollbackInfo = false) {
     const data = await client.get(`/v9/projects/${encodeURIComponent(idOrName)}`, { rollbackInfo: rollbackInfo || undefined });
     return parseProject(data);
 }
-async function getDeployment(client, idOrUrl) {
-    return parseDeployment(await client.get(`/v13/deployments/${encodeURIComponent(idOrUrl)}`));
+async function api_getDeployment(client, idOrUrl) {
+    return model_parseDeployment(await client.get(`/v13/deployments/${encodeURIComponent(idOrUrl)}`));
 }
-const PAGE_SIZE = 100;
+const vercel_api_PAGE_SIZE = 100;
 /**
  * Production deployments of a project, newest first, one page per iteration; stops when Vercel
  * says there is no next page or after `maxPages` (a bound on a runaway listing).
@@ -35707,8 +37162,8 @@ const PAGE_SIZE = 100;
 async function* productionDeployments(client, projectId, opts = {}) {
     let until = opts.until;
     for (let page = 0; page < (opts.maxPages ?? 50); page++) {
-        const data = await client.get('/v6/deployments', { projectId, target: 'production', limit: PAGE_SIZE, until });
-        const { deployments, next } = parseDeploymentPage(data);
+        const data = await client.get('/v6/deployments', { projectId, target: 'production', limit: vercel_api_PAGE_SIZE, until });
+        const { deployments, next } = model_parseDeploymentPage(data);
         yield deployments;
         if (next === undefined || deployments.length === 0)
             return;
@@ -35741,208 +37196,6 @@ async function failedAliases(client, projectId, kind) {
         until = next;
     }
     return out;
-}
-
-;// CONCATENATED MODULE: ./node_modules/.cache/rollback-kit-build/platforms/http/retry.js
-/**
- * When a failed platform API request is worth repeating, and how long to wait first. The rules follow
- * the Vercel CLI (and agree with flyctl and the Railway CLI: 5xx yes, 4xx never): 429 and 503 wait for `Retry-After` plus jitter (limits use one-minute buckets, so many
- * clients waking at once would collide again), other 5xx and network errors back off a few times,
- * every other 4xx is final.
- */
-const DEFAULT_RETRY = {
-    rateLimitRetries: 5,
-    serverErrorRetries: 3,
-    baseDelayMs: 500,
-    jitterMs: 1000,
-    maxDelayMs: 60_000,
-};
-/** `Retry-After` is seconds or an HTTP date; missing or unreadable counts as 0, as in the CLI. */
-function parseRetryAfter(value, now = Date.now()) {
-    if (!value)
-        return 0;
-    const trimmed = value.trim();
-    if (/^\d+(\.\d+)?$/.test(trimmed))
-        return Math.round(Number(trimmed) * 1000);
-    const at = Date.parse(trimmed);
-    return Number.isNaN(at) ? 0 : Math.max(0, at - now);
-}
-/**
- * The wait before attempt number `attempt + 1` (attempt counts from 0), or undefined when the
- * failure is final.
- */
-function retryDelay(failure, attempt, policy, random = Math.random) {
-    const jitter = Math.floor(random() * policy.jitterMs);
-    if (failure.kind === 'status' && (failure.status === 429 || failure.status === 503)) {
-        if (attempt >= policy.rateLimitRetries)
-            return undefined;
-        return Math.min(parseRetryAfter(failure.retryAfter) + jitter, policy.maxDelayMs);
-    }
-    if (failure.kind === 'network' || failure.status >= 500) {
-        if (attempt >= policy.serverErrorRetries)
-            return undefined;
-        return Math.min(policy.baseDelayMs * 2 ** attempt + jitter, policy.maxDelayMs);
-    }
-    return undefined;
-}
-
-;// CONCATENATED MODULE: ./node_modules/.cache/rollback-kit-build/platforms/http/client.js
-
-const DEFAULT_REQUEST_TIMEOUT_MS = 20_000;
-/** The platform answered with a non-2xx status (after any retries). */
-class HttpApiError extends Error {
-    service;
-    status;
-    code;
-    serverMessage;
-    request;
-    constructor(service, status, code, serverMessage, request) {
-        super(`${request} answered ${status}${code ? ` ${code}` : ''}: ${serverMessage}`);
-        this.service = service;
-        this.status = status;
-        this.code = code;
-        this.serverMessage = serverMessage;
-        this.request = request;
-        this.name = 'HttpApiError';
-    }
-}
-/** The platform could not be reached, or did not answer within the request timeout. */
-class HttpNetworkError extends Error {
-    host;
-    underlying;
-    timedOut;
-    constructor(host, underlying, timedOut) {
-        super(timedOut ? `no answer from ${host} in time` : `cannot reach ${host}: ${underlying?.message ?? String(underlying)}`);
-        this.host = host;
-        this.underlying = underlying;
-        this.timedOut = timedOut;
-        this.name = 'HttpNetworkError';
-    }
-}
-/** What of an error body a message quotes: enough to explain, never a dump. */
-const MAX_ERROR_TEXT = 300;
-const client_sleep = (ms) => new Promise((done) => setTimeout(done, ms));
-const client_str = (v) => (typeof v === 'string' && v ? v : typeof v === 'number' ? String(v) : undefined);
-/**
- * Error bodies differ by platform and even by endpoint: `{error:{code,message}}` and `{err:{…}}`
- * (Vercel), `{error:"…"}` (Fly Machines), `{code,message}` (Netlify), `{id,message}` (Render),
- * `{errors:[{message}]}` (GraphQL), or plain text / HTML from a proxy.
- */
-function readErrorBody(text, log) {
-    // Redact, then cut: a cut first would leave a prefix of an echoed token that no longer matches it.
-    const quote = (t, max = MAX_ERROR_TEXT) => log.excerpt(t.replace(/\s+/g, ' ').trim(), max);
-    try {
-        const parsed = JSON.parse(text);
-        const inner = (parsed?.error ?? parsed?.err);
-        const code = (v) => (client_str(v) === undefined ? undefined : quote(client_str(v), 100));
-        if (inner && typeof inner === 'object' && !Array.isArray(inner)) {
-            const o = inner;
-            return { code: code(o.code), message: quote(client_str(o.message) ?? JSON.stringify(o)), inner: o };
-        }
-        if (typeof inner === 'string')
-            return { code: code(parsed.code), message: quote(inner) };
-        if (Array.isArray(parsed?.errors) && parsed.errors.length) {
-            const messages = parsed.errors.map((e) => client_str(e?.message) ?? JSON.stringify(e));
-            return { message: quote(messages.join('; '), 500) };
-        }
-        if (typeof parsed?.message === 'string')
-            return { code: code(parsed.code), message: quote(parsed.message) };
-    }
-    catch {
-        // not JSON: fall through to the text itself
-    }
-    return { message: quote(text) || '(empty body)' };
-}
-class HttpClient {
-    opts;
-    service;
-    base;
-    retry;
-    timeoutMs;
-    wait;
-    random;
-    constructor(opts) {
-        this.opts = opts;
-        this.service = opts.service;
-        this.base = new URL(opts.baseUrl.endsWith('/') ? opts.baseUrl : `${opts.baseUrl}/`);
-        this.retry = { ...DEFAULT_RETRY, ...opts.retry };
-        this.timeoutMs = opts.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
-        this.wait = opts.sleep ?? client_sleep;
-        this.random = opts.random ?? Math.random;
-    }
-    get host() {
-        return this.base.host;
-    }
-    /** Replaces every registered secret in text that came from the platform. */
-    redact(text) {
-        return this.opts.log.redact(text);
-    }
-    /**
-     * Paths are relative to the base URL (its own path kept), so a proxy prefix survives; an empty
-     * path is the base URL exactly as given (a GraphQL endpoint).
-     */
-    url(path, query = {}) {
-        const url = path ? new URL(path.replace(/^\//, ''), this.base) : new URL(this.opts.baseUrl);
-        for (const [k, v] of Object.entries({ ...query, ...this.opts.scope?.() }))
-            if (v !== undefined)
-                url.searchParams.set(k, String(v));
-        return url;
-    }
-    async request(method, path, opts = {}) {
-        const url = this.url(path, opts.query);
-        const label = `${method} ${url.pathname}`;
-        for (let attempt = 0;; attempt++) {
-            let failure;
-            let lastError;
-            try {
-                const res = await fetch(url, {
-                    method,
-                    headers: {
-                        ...this.opts.headers,
-                        Accept: 'application/json',
-                        ...(opts.body !== undefined ? { 'Content-Type': 'application/json' } : {}),
-                        ...opts.headers,
-                    },
-                    body: opts.body !== undefined ? JSON.stringify(opts.body) : undefined,
-                    signal: AbortSignal.timeout(this.timeoutMs),
-                });
-                const raw = await res.text();
-                if (res.ok) {
-                    let data = undefined;
-                    if (raw.trim()) {
-                        try {
-                            data = JSON.parse(raw);
-                        }
-                        catch {
-                            data = raw;
-                        }
-                    }
-                    return { status: res.status, data };
-                }
-                // Some APIs echo what they were sent; an error message must never carry the token on.
-                const text = this.redact(raw);
-                lastError = this.opts.apiError ? this.opts.apiError(res.status, text, label) : defaultApiError(this.service, res.status, text, label, this.opts.log);
-                failure = { kind: 'status', status: res.status, retryAfter: res.headers.get('retry-after') };
-            }
-            catch (err) {
-                const timedOut = err?.name === 'TimeoutError' || err?.name === 'AbortError';
-                lastError = new HttpNetworkError(this.base.host, err?.cause ?? err, timedOut);
-                failure = { kind: 'network' };
-            }
-            const delay = retryDelay(failure, attempt, this.retry, this.random);
-            if (delay === undefined)
-                throw lastError;
-            this.opts.log.info(`${this.service}: ${lastError.message}; retrying in ${(delay / 1000).toFixed(1)} s (attempt ${attempt + 2}).`);
-            await this.wait(delay);
-        }
-    }
-    async get(path, query = {}) {
-        return (await this.request('GET', path, { query })).data;
-    }
-}
-function defaultApiError(service, status, text, request, log) {
-    const body = readErrorBody(text, log);
-    return new HttpApiError(service, status, body.code, body.message, request);
 }
 
 ;// CONCATENATED MODULE: ./node_modules/.cache/rollback-kit-build/platforms/vercel/client.js
@@ -36113,7 +37366,7 @@ function hasServedProduction(d) {
     return d.readySubstate !== 'STAGED';
 }
 /** Why a deployment cannot be what `previous` means, or undefined when it can. */
-function skipReason(d, current) {
+function target_skipReason(d, current) {
     if (d.id === current.id)
         return 'serves production now';
     if (d.target !== 'production')
@@ -36137,7 +37390,7 @@ async function findPrevious(current, pages) {
             seen++;
             if (d.id === current.id)
                 continue;
-            const reason = skipReason(d, current);
+            const reason = target_skipReason(d, current);
             if (!reason)
                 return { chosen: d, skipped, seen };
             skipped.push({ deployment: d, reason });
@@ -36227,8 +37480,8 @@ async function waitForAliasJob(client, project, target, opts, log) {
 
 
 
-const DEFAULT_POLL_INTERVAL_MS = 250;
-const info = (d) => ({
+const vercel_rollback_DEFAULT_POLL_INTERVAL_MS = 250;
+const vercel_rollback_info = (d) => ({
     id: d?.id,
     url: d?.url ? `https://${d.url}` : undefined,
     commitSha: d?.commitSha,
@@ -36255,7 +37508,7 @@ async function promoteOnVercel(opts, log) {
     if (!current) {
         throw new errors/* RollbackKitError */.dp(`Project ${project.name} has no production deployment yet, so there is nothing to roll back.`, 'Deploy to production first, or check the project input.');
     }
-    log.info(`Production of ${project.name} serves ${describeDeployment(current)}.`);
+    log.info(`Production of ${project.name} serves ${model_describeDeployment(current)}.`);
     const base = { autoAssignDisabled: project.autoAssignCustomDomains === false, queued: false, skipped: [], notes: [] };
     if (fromRef?.kind === 'sha' && !current.commitSha) {
         log.warning(`The deployment in production (${current.id}) carries no commit SHA, so from (${fromRef.sha}) cannot be compared with it; going ahead.`);
@@ -36263,7 +37516,7 @@ async function promoteOnVercel(opts, log) {
     else if (fromRef && !refMatches(fromRef, current)) {
         const note = `Production no longer serves ${describeRef(fromRef)}; it serves ${current.id}. Nothing to do.`;
         log.info(note);
-        return { ...base, status: 'already-current', from: info(current), to: info(current), notes: [note] };
+        return { ...base, status: 'already-current', from: vercel_rollback_info(current), to: vercel_rollback_info(current), notes: [note] };
     }
     // A second "roll back to previous" must not walk one more step back: when production is the
     // result of a rollback nobody has superseded (no promotion since, so automatic assignment is
@@ -36277,21 +37530,21 @@ async function promoteOnVercel(opts, log) {
         const when = last.requestedAt ? ` at ${new Date(last.requestedAt).toISOString()}` : '';
         const note = `Production of ${project.name} was already rolled back to ${current.id}${when} and nothing has been promoted since. Nothing to do; to go further back, name the deployment in target.`;
         log.info(note);
-        return { ...base, status: 'already-current', from: info(current), to: info(current), notes: [note] };
+        return { ...base, status: 'already-current', from: vercel_rollback_info(current), to: vercel_rollback_info(current), notes: [note] };
     }
     const { target, skipped } = await chooseTarget(client, project, current, targetRef, opts, ctx, log);
     if (target.id === current.id) {
-        const note = `${describeDeployment(target)} already serves production. Nothing to do.`;
+        const note = `${model_describeDeployment(target)} already serves production. Nothing to do.`;
         log.info(note);
-        return { ...base, status: 'already-current', from: info(current), to: info(target), skipped, notes: [note] };
+        return { ...base, status: 'already-current', from: vercel_rollback_info(current), to: vercel_rollback_info(target), skipped, notes: [note] };
     }
     log.info(`Plan: ${opts.method} project ${project.name}`);
-    log.info(`  from ${describeDeployment(current)}`);
-    log.info(`  to   ${describeDeployment(target)}`);
+    log.info(`  from ${model_describeDeployment(current)}`);
+    log.info(`  to   ${model_describeDeployment(target)}`);
     for (const s of skipped)
-        log.info(`  skipped ${describeDeployment(s.deployment)}: ${s.reason}`);
+        log.info(`  skipped ${model_describeDeployment(s.deployment)}: ${s.reason}`);
     if (opts.dryRun) {
-        return { ...base, status: 'dry-run', from: info(current), to: info(target), skipped, notes: [`Dry run: nothing was changed. A real run would ${opts.method} to ${target.id}.`] };
+        return { ...base, status: 'dry-run', from: vercel_rollback_info(current), to: vercel_rollback_info(target), skipped, notes: [`Dry run: nothing was changed. A real run would ${opts.method} to ${target.id}.`] };
     }
     const requestedAt = Date.now();
     const deadline = requestedAt + opts.timeoutSeconds * 1000;
@@ -36307,9 +37560,9 @@ async function promoteOnVercel(opts, log) {
         const now = await call(ctx('checking production after a 409'), () => getProject(client, project.id, true));
         const job = now.lastAliasRequest;
         if (now.production?.id === target.id) {
-            const note = `${describeDeployment(target)} already serves production (Vercel answered 409). Nothing to do.`;
+            const note = `${model_describeDeployment(target)} already serves production (Vercel answered 409). Nothing to do.`;
             log.info(note);
-            return { ...base, autoAssignDisabled: now.autoAssignCustomDomains === false, status: 'already-current', from: info(now.production), to: info(target), skipped, notes: [note] };
+            return { ...base, autoAssignDisabled: now.autoAssignCustomDomains === false, status: 'already-current', from: vercel_rollback_info(now.production), to: vercel_rollback_info(target), skipped, notes: [note] };
         }
         if (job?.toDeploymentId === target.id && (job.jobStatus === 'pending' || job.jobStatus === 'in-progress')) {
             // Our own earlier attempt got through before its answer was lost: wait for that job.
@@ -36325,11 +37578,11 @@ async function promoteOnVercel(opts, log) {
         const note = `Vercel queued the promotion of ${target.id} behind a rolling release (202 queued): production still serves ${current.id} until the release moves on.`;
         log.warning(note);
         notes.push(note);
-        return { ...base, status: 'promoted', queued: true, from: info(current), to: info(target), skipped, notes };
+        return { ...base, status: 'promoted', queued: true, from: vercel_rollback_info(current), to: vercel_rollback_info(target), skipped, notes };
     }
-    const final = await waitForAliasJob(client, project, target, { kind: opts.method, requestedAt, deadline, pollIntervalMs: opts.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS, team: opts.team, sleep }, log);
+    const final = await waitForAliasJob(client, project, target, { kind: opts.method, requestedAt, deadline, pollIntervalMs: opts.pollIntervalMs ?? vercel_rollback_DEFAULT_POLL_INTERVAL_MS, team: opts.team, sleep }, log);
     const verb = opts.method === 'rollback' ? 'rolled back' : 'promoted';
-    notes.push(`Production of ${project.name} now serves ${describeDeployment(target)} (${verb} from ${current.id} in ${((Date.now() - requestedAt) / 1000).toFixed(1)} s).`);
+    notes.push(`Production of ${project.name} now serves ${model_describeDeployment(target)} (${verb} from ${current.id} in ${((Date.now() - requestedAt) / 1000).toFixed(1)} s).`);
     log.info(notes[0]);
     const autoAssignDisabled = final.autoAssignCustomDomains === false;
     if (autoAssignDisabled) {
@@ -36338,7 +37591,7 @@ async function promoteOnVercel(opts, log) {
         log.warning(warning);
         notes.push(warning);
     }
-    return { ...base, status: opts.method === 'rollback' ? 'rolled-back' : 'promoted', autoAssignDisabled, from: info(current), to: info(target), skipped, notes };
+    return { ...base, status: opts.method === 'rollback' ? 'rolled-back' : 'promoted', autoAssignDisabled, from: vercel_rollback_info(current), to: vercel_rollback_info(target), skipped, notes };
 }
 async function chooseTarget(client, project, current, ref, opts, ctx, log) {
     const doing = `choosing the ${opts.method} target`;
@@ -36377,7 +37630,7 @@ async function chooseTarget(client, project, current, ref, opts, ctx, log) {
         else {
             const key = ref.kind === 'id' ? ref.id : ref.host;
             try {
-                target = await getDeployment(client, key);
+                target = await api_getDeployment(client, key);
             }
             catch (err) {
                 throw vercelError(err, ctx(doing, key));
@@ -36388,7 +37641,7 @@ async function chooseTarget(client, project, current, ref, opts, ctx, log) {
         }
         if (target.id !== current.id)
             checkExplicitTarget(target, project.name, opts.method);
-        log.debug(`target resolved: ${describeDeployment(target)}`);
+        log.debug(`target resolved: ${model_describeDeployment(target)}`);
         return { target, skipped: [] };
     }
     catch (err) {
@@ -36408,9 +37661,30 @@ async function chooseTarget(client, project, current, ref, opts, ctx, log) {
 
 
 
-const PROVIDERS = ['vercel', 'git-revert', 'command'];
+
+
+
+
+
+
+
+
+const PROVIDERS = ['vercel', 'fly', 'railway', 'render', 'netlify', 'git-revert', 'command'];
 const METHODS = ['rollback', 'promote'];
 const DEFAULT_VERCEL_API_URL = 'https://api.vercel.com';
+/** Each platform's own API base: what `api-url` means when it is not set. */
+const DEFAULT_API_URLS = {
+    vercel: DEFAULT_VERCEL_API_URL,
+    fly: FLY_API_URL,
+    railway: RAILWAY_API_URL,
+    render: RENDER_API_URL,
+    netlify: NETLIFY_API_URL,
+};
+
+/** The default of `api-url` for a provider; undefined for those that take no API base. */
+function defaultApiUrl(provider) {
+    return provider in DEFAULT_API_URLS ? DEFAULT_API_URLS[provider] : undefined;
+}
 /**
  * The checks that need no network, so a whole rollback can refuse a bad request before anything
  * runs. `where` names the place the value came from ("Input vercel-token", "components.web.project").
@@ -36425,6 +37699,31 @@ function checkPromoteRequest(request, where = (f) => `Input ${f}`) {
             checkApiUrl(request.apiUrl, where('api-url'), DEFAULT_VERCEL_API_URL);
             return;
         }
+        case 'fly':
+            requireToken(request.token, where('fly-token'), 'fly', 'Pass a Fly deploy token from a secret: fly-token: ${{ secrets.FLY_API_TOKEN }} (fly tokens create deploy), or set FLY_API_TOKEN.');
+            requireField(request.app, where('app'), 'fly', 'Set app to the Fly app name (as in fly.toml).');
+            checkApiUrl(request.apiUrl, where('api-url'), FLY_API_URL);
+            checkApiUrl(request.machinesApiUrl, where('machines-api-url'), FLY_MACHINES_API_URL);
+            if (request.registryUrl)
+                checkApiUrl(request.registryUrl, where('registry-url'), 'https://registry.fly.io');
+            return;
+        case 'railway':
+            requireToken(request.token, where('railway-token'), 'railway', 'Pass a Railway project token (or account token) from a secret: railway-token: ${{ secrets.RAILWAY_TOKEN }}, or set RAILWAY_TOKEN.');
+            for (const [field, value] of [['project', request.project], ['environment', request.environment], ['service', request.service]]) {
+                requireField(value, where(field), 'railway', `Set ${field} to the ${field} id (from the Railway dashboard URL or \`railway status --json\`).`);
+            }
+            checkApiUrl(request.apiUrl, where('api-url'), RAILWAY_API_URL);
+            return;
+        case 'render':
+            requireToken(request.token, where('render-token'), 'render', 'Pass a Render API key from a secret: render-token: ${{ secrets.RENDER_API_KEY }}, or set RENDER_API_KEY.');
+            requireField(request.service, where('service'), 'render', 'Set service to the Render service id (srv-…), shown in the dashboard URL.');
+            checkApiUrl(request.apiUrl, where('api-url'), RENDER_API_URL);
+            return;
+        case 'netlify':
+            requireToken(request.token, where('netlify-token'), 'netlify', 'Pass a Netlify personal access token from a secret: netlify-token: ${{ secrets.NETLIFY_AUTH_TOKEN }}, or set NETLIFY_AUTH_TOKEN.');
+            requireField(request.site, where('site'), 'netlify', 'Set site to the site id (Site configuration → Site details) or its name.netlify.app domain.');
+            checkApiUrl(request.apiUrl, where('api-url'), NETLIFY_API_URL);
+            return;
         case 'git-revert':
             if (!request.githubToken)
                 throw new errors/* RollbackKitError */.dp(`${where('github-token')} is required when provider is git-revert.`, 'Pass github-token: ${{ secrets.GITHUB_TOKEN }} and grant contents: write and pull-requests: write.');
@@ -36434,6 +37733,14 @@ function checkPromoteRequest(request, where = (f) => `Input ${f}`) {
                 throw new errors/* RollbackKitError */.dp(`${where('command')} is required when provider is command.`, 'Set command to the shell command that rolls back, e.g. docker compose up -d app@"$ROLLBACK_TARGET".');
             return;
     }
+}
+function requireToken(token, what, provider, hint) {
+    if (!token)
+        throw new errors/* RollbackKitError */.dp(`${what} is required when provider is ${provider}.`, hint);
+}
+function requireField(value, what, provider, hint) {
+    if (!value?.trim())
+        throw new errors/* RollbackKitError */.dp(`${what} is required when provider is ${provider}.`, hint);
 }
 function isHttpUrl(text) {
     try {
@@ -36456,9 +37763,45 @@ function checkApiUrl(raw, what, example) {
         throw new errors/* RollbackKitError */.dp(`${what} holds a user name and password (${(0,url_secrets/* displayUrl */.Qy)(raw)}), but requests to the API authenticate with the token in the Authorization header, so they cannot be sent.`, `Remove the user name and password from ${what.replace(/^Input /, '')}; a proxy in front of the API must accept the token itself.`);
     }
 }
+/** What is frozen and how to undo it, for summaries and records, unless a note already says so. */
+function frozenNotes(outcome) {
+    const { frozen, what, undo } = outcome.frozen;
+    const lines = outcome.notes.includes(what) ? [] : [`${frozen ? 'Frozen' : 'Nothing frozen'}: ${what}`];
+    if (frozen && undo)
+        lines.push(`To undo: ${undo}`);
+    return lines;
+}
+/** What git-revert and command leave as it was: they change no platform setting. */
+const NOTHING_FROZEN = {
+    'git-revert': { frozen: false, what: 'git-revert freezes nothing: merging the revert pull request deploys the good code, and any other merge to the branch deploys as usual.' },
+    command: { frozen: false, what: 'The command provider freezes nothing itself: if your pipeline can ship the bad release again, hold it until the fix is ready.' },
+};
+/** Vercel's freeze is its own doing: an instant rollback switches off automatic domain assignment. */
+function vercelFrozen(project, autoAssignDisabled) {
+    if (!autoAssignDisabled)
+        return { frozen: false, what: `Vercel assigns the production domains of ${project} automatically: the next production deployment goes live.` };
+    return {
+        frozen: true,
+        what: `Vercel has switched off automatic production domain assignment for ${project}: new deployments build but do not go live.`,
+        undo: 'When the fix is deployed, promote it: promote-previous with method: promote and target: <its deployment id> (or `vercel promote <url>`), which turns automatic assignment back on.',
+    };
+}
+const fromProvider = (o) => ({
+    status: o.status,
+    from: o.from,
+    to: o.to,
+    autoAssignDisabled: false,
+    frozen: o.frozen,
+    notes: o.notes,
+    skipped: o.skipped,
+    details: { header: ['passed over', 'why'], rows: o.skipped.slice(0, 50).map((s) => [s.id, s.reason]) },
+});
 /** Puts the last good deployment back (or, with dryRun, only says which one it would be). */
 async function promotePrevious(request, log) {
-    for (const url of [request.target, request.from, 'apiUrl' in request ? request.apiUrl : undefined])
+    const urls = [request.target, request.from, 'apiUrl' in request ? request.apiUrl : undefined];
+    if (request.provider === 'fly')
+        urls.push(request.machinesApiUrl, request.registryUrl);
+    for (const url of urls)
         (0,url_secrets/* registerUrlSecrets */.AI)(url, log);
     checkPromoteRequest(request);
     const common = { target: request.target, from: request.from, reason: request.reason, timeoutSeconds: request.timeoutSeconds, dryRun: request.dryRun };
@@ -36471,11 +37814,20 @@ async function promotePrevious(request, log) {
                 from: result.from,
                 to: result.to,
                 autoAssignDisabled: result.autoAssignDisabled,
+                frozen: vercelFrozen(request.project, result.autoAssignDisabled),
                 notes: result.notes,
                 skipped,
                 details: { header: ['passed over', 'why'], rows: skipped.slice(0, 50).map((s) => [s.id, s.reason]) },
             };
         }
+        case 'fly':
+            return fromProvider(await promoteOnFly({ ...common, token: request.token, app: request.app, apiUrl: request.apiUrl, machinesApiUrl: request.machinesApiUrl, registryUrl: request.registryUrl }, log));
+        case 'railway':
+            return fromProvider(await promoteOnRailway({ ...common, token: request.token, project: request.project, environment: request.environment, service: request.service, apiUrl: request.apiUrl, pollIntervalMs: request.pollIntervalMs }, log));
+        case 'render':
+            return fromProvider(await promoteOnRender({ ...common, token: request.token, service: request.service, apiUrl: request.apiUrl, pollIntervalMs: request.pollIntervalMs }, log));
+        case 'netlify':
+            return fromProvider(await promoteOnNetlify({ ...common, token: request.token, site: request.site, apiUrl: request.apiUrl, pollIntervalMs: request.pollIntervalMs }, log));
         case 'git-revert': {
             const result = await revertWithPullRequest({ ...common, githubToken: request.githubToken, repoDir: request.repoDir, repository: request.repository, apiUrl: request.apiUrl, baseBranch: request.baseBranch }, log);
             return {
@@ -36483,14 +37835,15 @@ async function promotePrevious(request, log) {
                 from: { commitSha: result.fromSha },
                 to: { commitSha: result.toSha, url: result.pullRequestUrl },
                 autoAssignDisabled: false,
+                frozen: NOTHING_FROZEN['git-revert'],
                 notes: result.notes,
                 skipped: [],
                 details: { header: ['reverted commit', 'subject'], rows: result.reverted.map((c) => [c.sha, c.subject]) },
             };
         }
         case 'command': {
-            const result = await runRollbackCommand({ ...common, command: request.command ?? '', cwd: request.cwd, baseEnv: request.baseEnv }, log);
-            return { status: result.status, from: { id: common.from }, to: { id: common.target }, autoAssignDisabled: false, notes: result.notes, skipped: [] };
+            const result = await runRollbackCommand({ ...common, command: request.command ?? '', verifyCommand: request.verifyCommand, cwd: request.cwd, baseEnv: request.baseEnv }, log);
+            return { status: result.status, from: { id: common.from }, to: { id: common.target }, autoAssignDisabled: false, frozen: NOTHING_FROZEN.command, notes: result.notes, skipped: [] };
         }
     }
 }
