@@ -2,15 +2,14 @@
  * promote-previous: put the last good deployment back into production. Reads the inputs, hands
  * them to the provider (Vercel, git revert, or the user's command), writes outputs and a summary.
  */
-import * as core from '@actions/core';
 import { input, runAction, setOutputs } from '../core/action.js';
-import { errorLine, RollbackKitError } from '../core/errors.js';
+import { RollbackKitError } from '../core/errors.js';
 import type { Log } from '../core/log.js';
 import { registerUrlSecrets } from '../core/url-secrets.js';
 import { secretInput } from '../core/secret-input.js';
-import { defaultApiUrl, FLY_MACHINES_API_URL, frozenNotes, METHODS, promotePrevious, PROVIDERS, type PromoteCommon, type PromoteOutcome, type PromoteRequest, type Provider } from '../platforms/promote.js';
-import type { DeploymentInfo } from '../platforms/vercel/rollback.js';
-import { table, text } from '../report/markdown.js';
+import { defaultApiUrl, FLY_MACHINES_API_URL, METHODS, promotePrevious, PROVIDERS, type PromoteCommon, type PromoteRequest } from '../platforms/promote.js';
+import { promoteSummary } from '../report/promote-previous-summary.js';
+import { writeSummary } from '../report/write-summary.js';
 
 function choice<T extends string>(name: string, allowed: readonly T[], fallback: T): T {
   const value = (input.string(name) ?? fallback).toLowerCase();
@@ -83,37 +82,7 @@ function readRequest(log: Log): PromoteRequest {
   }
 }
 
-/** The job summary: what serves production now and why; every cell passes through the redactor. */
-async function summarize(outcome: PromoteOutcome, provider: Provider, durationMs: number, log: Log): Promise<void> {
-  const r = (value: string | undefined) => text(log.redact(value ?? ''));
-  const row = (d: DeploymentInfo) => [r(d.id), r(d.url), r(d.commitSha)];
-  const parts = [
-    `### promote-previous: ${outcome.status}`,
-    table(['', 'deployment', 'url', 'commit'], [['from', ...row(outcome.from)], ['to', ...row(outcome.to)]]),
-    [...outcome.notes.map(r), ...frozenNotes(outcome).map(r), `provider ${provider}, ${(durationMs / 1000).toFixed(1)} s`].map((note) => `- ${note}`).join('\n'),
-  ];
-  const details = outcome.details;
-  if (details?.rows.length) parts.push(table(details.header, details.rows.map((cells) => cells.map(r))));
-  await core.summary.addRaw(`${parts.join('\n\n')}\n`).write();
-}
-
-/** A failed step still leaves a summary, so the incident record shows what stopped the rollback. */
-async function summarizeFailure(err: unknown, log: Log): Promise<void> {
-  try {
-    await core.summary.addRaw(`### promote-previous: failed\n\n${text(log.redact(errorLine(err)))}\n`).write();
-  } catch {
-    // No summary file (outside Actions): the error line says it all.
-  }
-}
-
-await runAction(async (log) => {
-  try {
-    await promote(log);
-  } catch (err) {
-    await summarizeFailure(err, log);
-    throw err;
-  }
-});
+await runAction('promote-previous', promote);
 
 async function promote(log: Log): Promise<void> {
   const started = Date.now();
@@ -133,5 +102,5 @@ async function promote(log: Log): Promise<void> {
     unfreeze: outcome.frozen.frozen ? outcome.frozen.undo : '',
     'duration-ms': durationMs,
   });
-  await summarize(outcome, request.provider, durationMs, log);
+  await writeSummary(promoteSummary(outcome, request.provider, durationMs, log), log);
 }

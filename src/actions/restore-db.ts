@@ -1,4 +1,3 @@
-import * as core from '@actions/core';
 import { join } from 'node:path';
 import { input, runAction, setOutputs } from '../core/action.js';
 import { RollbackKitError } from '../core/errors.js';
@@ -6,9 +5,14 @@ import { parseConnectionString } from '../db/connection.js';
 import { DEFAULT_LOCK_TIMEOUT_SECONDS } from '../db/lock-wait.js';
 import { restoreSnapshot } from '../db/restore.js';
 import { requireArtifactRuntime, uploadSnapshotArtifact } from '../github/artifact.js';
-import { restoreSummary } from '../report/db-summary.js';
+import { preRestoreSnapshotDetails, restoreSummary } from '../report/restore-db-summary.js';
+import { writeSummary } from '../report/write-summary.js';
 
-await runAction(async (log) => {
+/** The pre-restore snapshot once it exists, and whether the summary already names it. */
+let preRestorePath: string | undefined;
+let summarized = false;
+
+await runAction('restore-db', async (log) => {
   const target = parseConnectionString(input.required('database-url'), log);
   const upload = input.boolean('upload-artifact', false);
   const retentionDays = input.integer('retention-days', { min: 1, max: 90 });
@@ -28,6 +32,7 @@ await runAction(async (log) => {
       lockTimeoutSeconds: input.number('lock-timeout-seconds', { default: DEFAULT_LOCK_TIMEOUT_SECONDS, min: 0, max: 3600 })!,
       // Reported the moment it exists: a restore that fails after this still says where the way back is.
       onPreRestoreSnapshot: async (pre) => {
+        preRestorePath = pre.path;
         setOutputs({ 'pre-restore-snapshot-path': pre.path });
         if (!upload) return;
         const artifact = await uploadSnapshotArtifact([pre.path, pre.manifestPath], retentionDays);
@@ -43,11 +48,13 @@ await runAction(async (log) => {
     'tables-restored': result.tablesRestored,
     'duration-ms': result.durationMs,
   });
-  await core.summary.addRaw(restoreSummary(result)).write();
+  await writeSummary(restoreSummary(result), log);
+  summarized = true;
   if (!result.verified) {
     throw new RollbackKitError(
       `Restore finished but ${result.differences.length} table(s) differ from the snapshot's row counts: ${result.differences.map((d) => d.table).join(', ')}.`,
       'See the job summary; something wrote to the database during the restore, or the snapshot was filtered.',
     );
   }
-});
+  // A restore that fails after its pre-restore snapshot still says where the way back is.
+}, () => (preRestorePath && !summarized ? preRestoreSnapshotDetails(preRestorePath) : undefined));

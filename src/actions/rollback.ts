@@ -4,7 +4,6 @@
  */
 import { readFile, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import * as core from '@actions/core';
 import { input, runAction, setOutputs } from '../core/action.js';
 import { errorLine, RollbackKitError } from '../core/errors.js';
 import type { Log } from '../core/log.js';
@@ -19,7 +18,8 @@ import { selectScope } from '../pipeline/scope.js';
 import { parseTimeline } from '../pipeline/timeline.js';
 import { recordIncident } from '../report/incident.js';
 import { chatMessage, sendChatMessage } from '../report/notify.js';
-import { rollbackSummaryMarkdown } from '../report/rollback-summary.js';
+import { NOTHING_CHANGED, rollbackSummaryMarkdown } from '../report/rollback-summary.js';
+import { writeSummary } from '../report/write-summary.js';
 
 const SEVERITIES: Severity[] = ['critical', 'major', 'minor'];
 /** A plan is a page of YAML; anything this large is the wrong file. */
@@ -99,15 +99,10 @@ function deps(log: Log, webhookUrl: string | undefined, githubToken: string | un
   };
 }
 
-async function failureSummary(err: unknown, log: Log): Promise<void> {
-  try {
-    await core.summary.addRaw(log.redact(`## Rollback: failed before it started\n\n${errorLine(err)}\n\nNothing was changed.\n`)).write();
-  } catch {
-    // No summary file (outside Actions): the error line says it all.
-  }
-}
+/** The run's record once the pipeline returns it: a failure before that changed nothing. */
+let finished: RollbackRecord | undefined;
 
-await runAction(async (log) => {
+await runAction('rollback', async (log) => {
   // Every secret is masked before anything else is read: nothing below can print one.
   const vercelToken = secretInput('vercel-token', process.env, log);
   const flyToken = secretInput('fly-token', process.env, log);
@@ -118,45 +113,40 @@ await runAction(async (log) => {
   const databaseUrl = secretInput('database-url', process.env, log);
   const webhookUrl = secretInput('notify-webhook-url', process.env, log);
 
-  let record: RollbackRecord;
-  try {
-    const workspace = process.env.GITHUB_WORKSPACE || process.cwd();
-    const database = databaseUrl ? parseConnectionString(databaseUrl, log) : undefined;
-    const reason = input.required('reason');
-    const severity = (input.string('severity') ?? 'major').toLowerCase() as Severity;
-    if (!SEVERITIES.includes(severity)) throw new RollbackKitError(`Input severity must be one of ${SEVERITIES.join(', ')}, got "${severity}".`);
-    const plan = resolvePlan(await readPlanFile(workspace), planInputs(), { hasDatabaseUrl: Boolean(database) });
-    const scope = selectScope(plan, input.string('scope'));
-    const { GITHUB_SERVER_URL: server, GITHUB_REPOSITORY: repository, GITHUB_RUN_ID: runId } = process.env;
-    const request = {
-      plan,
-      scope,
-      reason,
-      severity,
-      dryRun: input.boolean('dry-run', false),
-      earlierTimeline: parseTimeline(input.string('timeline')),
-      secrets: { vercelToken, flyToken, railwayToken, renderToken, netlifyToken, githubToken },
-      database,
-      workspace,
-      snapshotDir: join(process.env.RUNNER_TEMP || process.cwd(), 'rollback-kit', 'snapshots'),
-      github: {
-        repository: repository ?? '',
-        apiUrl: process.env.GITHUB_API_URL || 'https://api.github.com',
-        baseBranch: process.env.GITHUB_REF_NAME || undefined,
-        runId,
-        runUrl: server && repository && runId ? `${server}/${repository}/actions/runs/${runId}` : undefined,
-      },
-      commandEnv: process.env,
-      tools: { searchPath: process.env.PATH ?? '' },
-    };
-    record = await runRollback(request, deps(log, webhookUrl, githubToken), log);
-  } catch (err) {
-    await failureSummary(err, log);
-    throw err;
-  }
+  const workspace = process.env.GITHUB_WORKSPACE || process.cwd();
+  const database = databaseUrl ? parseConnectionString(databaseUrl, log) : undefined;
+  const reason = input.required('reason');
+  const severity = (input.string('severity') ?? 'major').toLowerCase() as Severity;
+  if (!SEVERITIES.includes(severity)) throw new RollbackKitError(`Input severity must be one of ${SEVERITIES.join(', ')}, got "${severity}".`);
+  const plan = resolvePlan(await readPlanFile(workspace), planInputs(), { hasDatabaseUrl: Boolean(database) });
+  const scope = selectScope(plan, input.string('scope'));
+  const { GITHUB_SERVER_URL: server, GITHUB_REPOSITORY: repository, GITHUB_RUN_ID: runId } = process.env;
+  const request = {
+    plan,
+    scope,
+    reason,
+    severity,
+    dryRun: input.boolean('dry-run', false),
+    earlierTimeline: parseTimeline(input.string('timeline')),
+    secrets: { vercelToken, flyToken, railwayToken, renderToken, netlifyToken, githubToken },
+    database,
+    workspace,
+    snapshotDir: join(process.env.RUNNER_TEMP || process.cwd(), 'rollback-kit', 'snapshots'),
+    github: {
+      repository: repository ?? '',
+      apiUrl: process.env.GITHUB_API_URL || 'https://api.github.com',
+      baseBranch: process.env.GITHUB_REF_NAME || undefined,
+      runId,
+      runUrl: server && repository && runId ? `${server}/${repository}/actions/runs/${runId}` : undefined,
+    },
+    commandEnv: process.env,
+    tools: { searchPath: process.env.PATH ?? '' },
+  };
+  const record = await runRollback(request, deps(log, webhookUrl, githubToken), log);
+  finished = record;
 
   outputs(record);
-  await core.summary.addRaw(log.redact(rollbackSummaryMarkdown(record))).write();
+  await writeSummary(rollbackSummaryMarkdown(record, log), log);
   if (record.status === 'unverified') {
     throw new RollbackKitError(
       'Rollback unverified: production still looks broken after the rollback; a person must act now.',
@@ -167,4 +157,4 @@ await runAction(async (log) => {
     const row = [...record.timeline].reverse().find((e) => e.phase === record.failedPhase && e.status === 'failed');
     throw new RollbackKitError(`Rollback failed in ${record.failedPhase ?? 'an unknown phase'}: ${row?.detail ?? 'see the job summary'}`, record.nextSteps.find((s) => !row || !s.includes(row.detail)) ?? 'See the job summary.');
   }
-});
+}, () => (finished ? undefined : NOTHING_CHANGED));

@@ -1,11 +1,10 @@
-import * as core from '@actions/core';
 import { input, runAction, setOutputs } from '../core/action.js';
 import { RollbackKitError } from '../core/errors.js';
 import { parseConnectionString } from '../db/connection.js';
 import { parseFormatName } from '../migrations/registry.js';
 import { RevertFailed, revertMigrations, type Choice, type RevertResult } from '../migrations/revert.js';
-import { revertSummary } from '../migrations/summary.js';
-import { text } from '../report/markdown.js';
+import { NOTHING_REVERTED, partialRevertDetails, revertSummary } from '../report/run-down-migrations-summary.js';
+import { writeSummary } from '../report/write-summary.js';
 
 function readChoice(): Choice {
   const steps = input.integer('steps', { min: 1 });
@@ -32,45 +31,37 @@ function outputs(result: RevertResult): void {
   });
 }
 
-/** What a failed step says: `failed`, with what was reverted before the failure (nothing, if it stopped before running). */
-function failedOutputs(partial?: RevertResult): void {
-  if (partial) outputs(partial);
-  else setOutputs({ status: 'failed', reverted: '[]', count: 0 });
+/**
+ * Every failure says status=failed (a later `if: always()` step must never read "reverted" here),
+ * with what was reverted before it; the summary shows those, or that nothing was changed.
+ */
+function failed(err: unknown): string | undefined {
+  if (err instanceof RevertFailed) {
+    outputs(err.partial);
+    return partialRevertDetails(err.partial);
+  }
+  setOutputs({ status: 'failed', reverted: '[]', count: 0 });
+  // Stopped before planning (snapshot, lock, inputs): nothing was changed; say so where people look.
+  return err instanceof RollbackKitError ? NOTHING_REVERTED : undefined;
 }
 
-await runAction(async (log) => {
-  let result: RevertResult;
-  try {
-    const target = parseConnectionString(input.required('database-url'), log);
-    const options = {
-      target,
-      root: process.env.GITHUB_WORKSPACE || process.cwd(),
-      migrationsDir: input.string('migrations-dir'),
-      format: parseFormatName(input.string('format')),
-      migrationsTable: input.string('migrations-table'),
-      choice: readChoice(),
-      dryRun: input.boolean('dry-run', false),
-      snapshotPath: input.string('snapshot-path'),
-      requireSnapshot: input.boolean('require-snapshot', true),
-      lockTimeoutSeconds: input.number('lock-timeout-seconds', { default: 10, min: 0, max: 3600 })!,
-      statementTimeoutSeconds: input.number('statement-timeout-seconds', { default: 300, min: 1, max: 86_400 })!,
-      tools: { searchPath: process.env.PATH ?? '' },
-    };
-    result = await revertMigrations(options, log);
-  } catch (err) {
-    // Every failure says status=failed: a later `if: always()` step must never read "reverted" here.
-    if (err instanceof RevertFailed) {
-      failedOutputs(err.partial);
-      await core.summary.addRaw(log.redact(revertSummary(err.partial, err.message))).write();
-    } else {
-      failedOutputs();
-      if (err instanceof RollbackKitError) {
-        // Stopped before planning (snapshot, lock, inputs): nothing was changed; say so where people look.
-        await core.summary.addRaw(log.redact(`## run-down-migrations\n\n**Failed before changing anything:** ${text(err.line)}\n`)).write();
-      }
-    }
-    throw err;
-  }
+await runAction('run-down-migrations', async (log) => {
+  const target = parseConnectionString(input.required('database-url'), log);
+  const options = {
+    target,
+    root: process.env.GITHUB_WORKSPACE || process.cwd(),
+    migrationsDir: input.string('migrations-dir'),
+    format: parseFormatName(input.string('format')),
+    migrationsTable: input.string('migrations-table'),
+    choice: readChoice(),
+    dryRun: input.boolean('dry-run', false),
+    snapshotPath: input.string('snapshot-path'),
+    requireSnapshot: input.boolean('require-snapshot', true),
+    lockTimeoutSeconds: input.number('lock-timeout-seconds', { default: 10, min: 0, max: 3600 })!,
+    statementTimeoutSeconds: input.number('statement-timeout-seconds', { default: 300, min: 1, max: 86_400 })!,
+    tools: { searchPath: process.env.PATH ?? '' },
+  };
+  const result = await revertMigrations(options, log);
   outputs(result);
-  await core.summary.addRaw(log.redact(revertSummary(result))).write();
-});
+  await writeSummary(revertSummary(result), log);
+}, failed);

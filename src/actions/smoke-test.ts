@@ -3,19 +3,18 @@
  * Reads inputs, runs src/smoke, writes outputs, reports, the job summary and annotations.
  */
 import { tmpdir } from 'node:os';
-import * as core from '@actions/core';
 import { input, runAction, setOutputs } from '../core/action.js';
 import { RollbackKitError } from '../core/errors.js';
 import type { Log } from '../core/log.js';
 import { output } from '../core/output.js';
 import { displayUrl, registerUrlSecrets, splitCredentials } from '../core/url-secrets.js';
 import { parseConnectionString } from '../db/connection.js';
-import { CheckConfigError } from '../smoke/config-error.js';
-import { formatProblem, SpecError } from '../smoke/parse-spec.js';
-import { annotations, reportPaths, summaryMarkdown, writeReportFiles } from '../smoke/report.js';
+import { SpecError } from '../smoke/parse-spec.js';
+import { annotations, reportPaths, writeReportFiles } from '../smoke/report.js';
 import type { Backoff } from '../smoke/spec.js';
 import { loadChecks, runSmokeTest } from '../smoke/smoke-test.js';
-import { text } from '../report/markdown.js';
+import { specProblemsDetails, summaryMarkdown } from '../report/smoke-test-summary.js';
+import { writeSummary } from '../report/write-summary.js';
 
 /** A URL input; its user name, password and secret parameters are registered before anything can print them. */
 function httpUrl(name: string, log: Log): string | undefined {
@@ -40,12 +39,7 @@ function backoffInput(): Backoff {
   return raw;
 }
 
-async function writeSpecSummary(err: SpecError, log: Log): Promise<void> {
-  const lines = ['### Smoke test', '', '❌ The check spec is invalid, so nothing was run:', '', ...err.problems.map((p) => `- ${text(formatProblem(p))}`), ''];
-  await core.summary.addRaw(log.redact(lines.join('\n'))).write();
-}
-
-await runAction(async (log) => {
+await runAction('smoke-test', async (log) => {
   // Secrets first: nothing below may print them.
   const bypassToken = input.secret('bypass-token', log);
   const databaseUrl = input.secret('database-url', log);
@@ -70,35 +64,20 @@ await runAction(async (log) => {
   };
   const failStep = input.boolean('fail-step', true);
 
-  let checks;
-  try {
-    checks = await loadChecks(
-      { checks: input.string('checks'), checksFile: input.string('checks-file'), cwd: process.env.GITHUB_WORKSPACE },
-      { baseUrl, hasDatabase: Boolean(database) },
-    );
-  } catch (err) {
-    // An invalid spec fails even with fail-step false: nothing was measured, there is no verdict.
-    if (err instanceof SpecError) await writeSpecSummary(err, log);
-    throw err;
-  }
+  // An invalid spec fails even with fail-step false: nothing was measured, there is no verdict.
+  const checks = await loadChecks(
+    { checks: input.string('checks'), checksFile: input.string('checks-file'), cwd: process.env.GITHUB_WORKSPACE },
+    { baseUrl, hasDatabase: Boolean(database) },
+  );
   if (baselineUrl && !checks.some((c) => c.kind === 'http' && c.path)) {
     log.warning('baseline-url is set, but no HTTP check is written as a path (/api/health), so there is nothing to compare.');
   }
 
-  let outcome;
-  try {
-    outcome = await runSmokeTest(checks, options, log);
-  } catch (err) {
-    // A check that cannot run as written (a wrong database-url, a query that tries to write, a
-    // request fetch refuses to send) fails like an invalid spec, whatever fail-step says: it is a
-    // mistake in the configuration, not an outage, so no verdict and no decision output.
-    if (err instanceof CheckConfigError) {
-      // Redact first: escaping could split a secret so the redactor no longer sees it.
-      await core.summary.addRaw(`### Smoke test\n\n❌ ${text(log.redact(err.message))}\n\n${text(log.redact(err.hint ?? ''))}\n`).write();
-    }
-    throw err;
-  }
-  const { verdict, report } = outcome;
+  // A check that cannot run as written (a wrong database-url, a query that tries to write, a
+  // request fetch refuses to send) throws a CheckConfigError and fails like an invalid spec,
+  // whatever fail-step says: it is a mistake in the configuration, not an outage, so no verdict
+  // and no decision output; its message and hint are the failure's error line.
+  const { verdict, report } = await runSmokeTest(checks, options, log);
 
   const paths = reportPaths(process.env.RUNNER_TEMP || tmpdir());
   await writeReportFiles(report, paths, log);
@@ -108,7 +87,7 @@ await runAction(async (log) => {
     const title = log.redact(a.title);
     output.annotate(a.level, message, { title });
   }
-  await core.summary.addRaw(log.redact(summaryMarkdown(report))).write();
+  await writeSummary(summaryMarkdown(report, log), log);
 
   setOutputs({
     passed: verdict.passed,
@@ -128,4 +107,4 @@ await runAction(async (log) => {
     if (failStep) throw new RollbackKitError(line, 'See the job summary and the report; with fail-step: false the step stays green and a later step can act on the decision output.');
     log.warning(`${line} (fail-step is false: the step stays green; act on the decision output)`);
   }
-});
+}, (err, log) => (err instanceof SpecError ? specProblemsDetails(err, log) : undefined));

@@ -1,4 +1,3 @@
-import * as core from '@actions/core';
 import { join } from 'node:path';
 import { input, runAction, setOutputs } from '../core/action.js';
 import { RollbackKitError } from '../core/errors.js';
@@ -6,19 +5,22 @@ import { parseTime } from '../core/parse.js';
 import { FORMATS, type SnapshotFormat } from '../db/archive.js';
 import { parseConnectionString } from '../db/connection.js';
 import { DEFAULT_LOCK_TIMEOUT_SECONDS } from '../db/lock-wait.js';
-import { takeSnapshot } from '../db/snapshot.js';
+import { takeSnapshot, type SnapshotResult } from '../db/snapshot.js';
 import { requireArtifactRuntime, uploadSnapshotArtifact } from '../github/artifact.js';
-import { snapshotSummary } from '../report/db-summary.js';
-import { code } from '../report/markdown.js';
+import { snapshotSummary } from '../report/snapshot-db-summary.js';
+import { writeSummary } from '../report/write-summary.js';
 
-await runAction(async (log) => {
+/** The verified snapshot once it exists: an upload that then fails still says where it is. */
+let snapshot: SnapshotResult | undefined;
+
+await runAction('snapshot-db', async (log) => {
   const target = parseConnectionString(input.required('database-url'), log);
   const format = (input.string('format') ?? 'custom') as SnapshotFormat;
   if (!FORMATS.includes(format)) throw new RollbackKitError(`Input format must be one of ${FORMATS.join(', ')}, got "${format}".`);
   const upload = input.boolean('upload-artifact', false);
   const retentionDays = input.integer('retention-days', { min: 1, max: 90 });
   if (upload) requireArtifactRuntime(Boolean(process.env.ACTIONS_RUNTIME_TOKEN));
-  const result = await takeSnapshot(
+  const result = (snapshot = await takeSnapshot(
     {
       target,
       format,
@@ -35,7 +37,7 @@ await runAction(async (log) => {
       tools: { searchPath: process.env.PATH ?? '', pathInput: 'pg-dump-path' },
     },
     log,
-  );
+  ));
   setOutputs({
     path: result.path,
     format: result.format,
@@ -46,12 +48,11 @@ await runAction(async (log) => {
     'duration-ms': result.durationMs,
     'exports-dir': result.exportsDir ?? '',
   });
-  let summary = snapshotSummary(result);
+  let artifact: { name: string; retentionDays?: number } | undefined;
   if (upload) {
     const paths = [result.path, result.manifestPath, ...(result.exportsDir ? [result.exportsDir] : [])];
-    const artifact = await uploadSnapshotArtifact(paths, retentionDays);
+    artifact = { name: (await uploadSnapshotArtifact(paths, retentionDays)).name, retentionDays };
     log.info(`Uploaded artifact ${artifact.name}${retentionDays ? `, kept ${retentionDays} days` : ''}.`);
-    summary += `\nUploaded as artifact ${code(artifact.name)}${retentionDays ? ` (kept ${retentionDays} days)` : ''}.\n`;
   }
-  await core.summary.addRaw(summary).write();
-});
+  await writeSummary(snapshotSummary(result, artifact), log);
+}, () => (snapshot ? snapshotSummary(snapshot) : undefined));

@@ -1,12 +1,15 @@
 /**
  * What every action entry point shares: typed input reading, a redacting log on the runner,
- * outputs, and the rule that a failure is one clear `::error::` line and a non-zero exit.
+ * outputs, and one failure path: the summary's failure heading, one clear `::error::` line and a
+ * non-zero exit.
  */
 import * as core from '@actions/core';
 import { RollbackKitError, errorLine } from './errors.js';
 import { createLog, type Log } from './log.js';
 import { output } from './output.js';
 import { parseBoolean, parseInteger, parseList, parseNumber } from './parse.js';
+import { failureSummary } from '../report/failure-summary.js';
+import { writeSummary } from '../report/write-summary.js';
 
 export function actionLog(): Log {
   return createLog({
@@ -55,15 +58,34 @@ export function setOutputs(outputs: Record<string, string | number | boolean | u
 }
 
 /**
- * Runs an action body. Errors become one redacted `::error::` line; unexpected ones keep their
- * stack in the debug log so a bug report has it without frightening the reader.
+ * What an action adds when it fails: outputs a later `if: always()` step still needs, and the
+ * Markdown returned is put under the failure's heading in the job summary.
  */
-export async function runAction(body: (log: Log) => Promise<void>): Promise<void> {
+export type FailureDetails = (err: unknown, log: Log) => string | undefined | Promise<string | undefined>;
+
+/**
+ * Runs an action body; every action fails the same way. The job summary gets "### <action>:
+ * failed", the redacted error line and the action's own details; the log gets one redacted
+ * `::error::` line. Unexpected errors keep their stack in the debug log so a bug report has it
+ * without frightening the reader.
+ */
+export async function runAction(action: string, body: (log: Log) => Promise<void>, details?: FailureDetails): Promise<void> {
   const log = actionLog();
   try {
     await body(log);
   } catch (err) {
     if (!(err instanceof RollbackKitError) && err instanceof Error && err.stack) log.debug(err.stack);
+    await writeSummary(failureSummary(action, err, log, await failureDetails(details, err, log)), log);
     output.fail(log.redact(errorLine(err)));
+  }
+}
+
+/** The action's details, or none: a failure while describing the failure must not hide the failure. */
+async function failureDetails(details: FailureDetails | undefined, err: unknown, log: Log): Promise<string | undefined> {
+  try {
+    return await details?.(err, log);
+  } catch (detailsErr) {
+    log.warning(`The failure's details could not be gathered: ${errorLine(detailsErr)}`);
+    return undefined;
   }
 }

@@ -22,6 +22,9 @@ export function redactStrings<T>(value: T, redact: (text: string) => string): T 
   return value;
 }
 
+/** Under the failure heading of a rollback that stopped before the pipeline returned a record. */
+export const NOTHING_CHANGED = 'The rollback stopped before it started. Nothing was changed.';
+
 const STATUS_ICON: Record<string, string> = {
   ok: '✅',
   failed: '❌',

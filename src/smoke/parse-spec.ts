@@ -41,7 +41,7 @@ export class SpecError extends RollbackKitError {
   ) {
     super(
       `The smoke check spec (${source}) has ${problems.length} problem${problems.length === 1 ? '' : 's'}, so nothing was run: ${problems.map(formatProblem).join('; ')}.`,
-      'Fix the spec; the smoke-test section of the rollback-kit README lists every field.',
+      'Fix the spec; the smoke-test README (actions/smoke-test/README.md) lists every field.',
     );
   }
 }

@@ -1,14 +1,14 @@
 /**
  * What people and tools read after a smoke test: a JSON report (everything measured), a JUnit XML
- * file (for test-report viewers), a job-summary table and one annotation line per failure. Every
- * text goes through the log's redaction before it is written anywhere.
+ * file (for test-report viewers) and one annotation line per failure (the job summary is
+ * src/report/smoke-test-summary.ts). Every text goes through the log's redaction before it is
+ * written anywhere.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { Log } from '../core/log.js';
 import { redactDeep } from '../core/secrets.js';
-import { escapeCell, text } from '../report/markdown.js';
 import type { CheckResult, SmokeOptions } from './run-checks.js';
 import type { Verdict } from './verdict.js';
 
@@ -117,39 +117,6 @@ function xml(text: string): string {
       .replace(/"/g, '&quot;')
       .replace(/'/g, '&apos;')
   );
-}
-
-const ICON = { passed: '✅', failed: '❌', slower: '⚠️' };
-
-/** The job summary: the verdict in one line, why, then one row per check. */
-export function summaryMarkdown(report: SmokeReport): string {
-  const v = report.verdict;
-  const headline = v.passed
-    ? `${v.severity === 'minor' ? ICON.slower : ICON.passed} Smoke test passed: severity **${v.severity}**, decision **${v.decision}**`
-    : `${ICON.failed} Smoke test failed: severity **${v.severity}**, decision **${v.decision}** (${v.failed} of ${report.checks.length} checks failed)`;
-  const withBaseline = report.checks.some((c) => c.baseline);
-  const head = ['Check', 'Result', 'Attempts', 'Status', 'Latency p50 / p95 / max (ms)', ...(withBaseline ? ['Baseline p95 (ms)'] : []), 'Reason'];
-  const rows = report.checks.map((c) => {
-    const result = c.passed ? (c.baseline?.regression ? `${ICON.slower} slower` : `${ICON.passed} passed`) : `${ICON.failed} failed${c.critical ? ' (critical)' : ''}`;
-    const samples = c.samples > 1 ? ` · ${c.samples} samples, ${c.errorRate}% errors` : '';
-    const latency = `${c.p50Ms ?? '-'} / ${c.p95Ms ?? '-'} / ${c.maxMs ?? '-'}${samples}`;
-    const baseline = c.baseline ? [`${c.baseline.p95Ms ?? '-'}${c.baseline.regression ? ' (regression)' : ''}`] : withBaseline ? ['-'] : [];
-    return [text(c.name), result, String(c.attempts), c.status !== undefined ? String(c.status) : c.kind === 'sql' ? 'SQL' : '-', latency, ...baseline, text(c.reason ?? '')];
-  });
-  const line = (cells: string[]) => `| ${cells.map(escapeCell).join(' | ')} |`;
-  return [
-    '### Smoke test',
-    '',
-    headline,
-    '',
-    ...(v.reasons.length ? [...v.reasons.map((r) => `- ${text(r)}`), ''] : []),
-    line(head),
-    line(head.map(() => '---')),
-    ...rows.map(line),
-    '',
-    `Thresholds: error rate ≤ ${report.settings.maxErrorRate}%, p95 ≤ ${report.settings.maxP95Ms} ms. Reported error rate ${v.errorRate}% and p95 ${v.p95Ms ?? '-'} ms are those of "${text(v.worstCheck ?? '-')}".`,
-    '',
-  ].join('\n');
 }
 
 /** One annotation per failed check (errors) and per latency regression (warnings). */

@@ -32,7 +32,7 @@ export async function loadChecks(source: SpecSource, ctx: { baseUrl?: string; ha
     return parseChecks(text, { ...ctx, source: `checks-file ${source.checksFile}` });
   }
   if (source.checks) return parseChecks(source.checks, { ...ctx, source: 'checks input' });
-  throw new RollbackKitError('No checks given.', 'Set checks (YAML) or checks-file; the smoke-test section of the rollback-kit README has examples.');
+  throw new RollbackKitError('No checks given.', 'Set checks (YAML) or checks-file; the smoke-test README (actions/smoke-test/README.md) has examples.');
 }
 
 const CHECKOUT_HINT = 'The path is relative to the workspace; check out the repository first (actions/checkout).';

@@ -113,6 +113,9 @@ describe('a restore that fails', () => {
     expect(run.outputs['pre-restore-snapshot-path']).toMatch(new RegExp(`^${preDir}/rk_inplace_fail_\\w+-pre-restore-\\d{8}T\\d{9}Z\\.dump$`));
     expect(existsSync(run.outputs['pre-restore-snapshot-path']!)).toBe(true);
     expect(existsSync(`${run.outputs['pre-restore-snapshot-path']}.manifest.json`)).toBe(true);
+    // The failure's summary says where the way back is, under the heading every failed step writes.
+    expect(run.summary).toContain('### restore-db: failed');
+    expect(run.summary).toContain(`Pre-restore snapshot (the database as it was before this step): \`${run.outputs['pre-restore-snapshot-path']}\``);
     expect(await fingerprintDatabase(shop.db)).toEqual(before);
     expect(await schemaDump(shop.db)).toEqual(beforeSchema);
     await removeTrigger();

@@ -209,7 +209,7 @@ describe('smoke-test action: an invalid spec fails before anything runs, even wi
     expect(run.code).toBe(1);
     expect(run.outputs).toEqual({});
     expect(run.errors).toEqual([
-      'The smoke check spec (checks input) has 1 problem, so nothing was run: line 2: tabs are not allowed for indentation in YAML; use spaces. Fix the spec; the smoke-test section of the rollback-kit README lists every field.',
+      'The smoke check spec (checks input) has 1 problem, so nothing was run: line 2: tabs are not allowed for indentation in YAML; use spaces. Fix the spec; the smoke-test README (actions/smoke-test/README.md) lists every field.',
     ]);
   });
 });

@@ -5,7 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { memoryLog } from '../../src/core/log.js';
-import { annotations, buildReport, junitXml, summaryMarkdown, writeReportFiles } from '../../src/smoke/report.js';
+import { annotations, buildReport, junitXml, writeReportFiles } from '../../src/smoke/report.js';
+import { summaryMarkdown } from '../../src/report/smoke-test-summary.js';
 import type { CheckResult, SmokeOptions } from '../../src/smoke/run-checks.js';
 import { decide } from '../../src/smoke/verdict.js';
 
@@ -29,7 +30,7 @@ describe('reports', () => {
   });
 
   it('the summary escapes pipes and newlines so the table keeps its columns', () => {
-    const md = summaryMarkdown(report([result({ name: 'a|b', passed: false, reason: 'line one\nline | two' })]));
+    const md = summaryMarkdown(report([result({ name: 'a|b', passed: false, reason: 'line one\nline | two' })]), memoryLog());
     const row = md.split('\n').find((l) => l.startsWith('| a'))!;
     expect(row).toBe('| a\\|b | ❌ failed | 1 | - | 5 / 5 / 5 | line one line \\| two |');
   });

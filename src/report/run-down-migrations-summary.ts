@@ -1,18 +1,29 @@
-/** The job summary of a run: what was reverted and how long each took, and what is still applied. */
-import { code, table, text } from '../report/markdown.js';
-import type { RevertResult } from './revert.js';
+/** run-down-migrations' job summary: what was reverted and how long each took, and what is still applied. */
+import type { RevertResult } from '../migrations/revert.js';
+import { code, table, text } from './markdown.js';
 
 const STILL_APPLIED_SHOWN = 15;
 
-export function revertSummary(result: RevertResult, error?: string): string {
-  const lines: string[] = ['## run-down-migrations', ''];
+export function revertSummary(result: RevertResult): string {
   const headline =
     result.status === 'dry-run'
       ? `Dry run: ${result.plan.length} migration(s) would be reverted; nothing was changed.`
       : result.status === 'nothing-to-do'
         ? 'Nothing to do: none of the selected migrations is applied.'
         : `Reverted ${result.reverted.length} of ${result.plan.length} ${result.format} migration(s) in ${result.durationMs} ms.`;
-  lines.push(error ? `**Failed** after reverting ${result.reverted.length} of ${result.plan.length}: ${text(error)}` : headline, '');
+  return `## run-down-migrations\n\n${headline}\n\n${details(result)}`;
+}
+
+/** Under a failed run's heading and error line: what was reverted before the failure, and what is still applied. */
+export function partialRevertDetails(partial: RevertResult): string {
+  return `**Failed** after reverting ${partial.reverted.length} of ${partial.plan.length}.\n\n${details(partial)}`;
+}
+
+/** Under the heading and error line of a run that stopped before planning (snapshot, lock, inputs). */
+export const NOTHING_REVERTED = '**Failed before changing anything:** no migration was reverted.';
+
+function details(result: RevertResult): string {
+  const lines: string[] = [];
   lines.push(`Database ${code(result.target)}, ${result.format} migrations in ${code(result.dir)}.`);
   lines.push(result.snapshot ? `Way back: snapshot ${code(result.snapshot.path)} (sha256 ${result.snapshot.sha256.slice(0, 12)}…), verified before the run.` : result.status === 'dry-run' ? '' : 'No snapshot was required (require-snapshot: false).', '');
   const rows = result.status === 'dry-run' ? result.plan.map((p) => ({ ...p, durationMs: undefined })) : result.reverted;

@@ -1,0 +1,44 @@
+/** smoke-test's job summary: the verdict in one line, why, then one row per check; and why nothing was run. */
+import type { Log } from '../core/log.js';
+import { formatProblem, type SpecError } from '../smoke/parse-spec.js';
+import { redactReport, type SmokeReport } from '../smoke/report.js';
+import { escapeCell, text } from './markdown.js';
+
+const ICON = { passed: '✅', failed: '❌', slower: '⚠️' };
+
+/** The job summary: the verdict in one line, why, then one row per check; redacted before it is escaped. */
+export function summaryMarkdown(measured: SmokeReport, log: Log): string {
+  const report = redactReport(measured, log);
+  const v = report.verdict;
+  const headline = v.passed
+    ? `${v.severity === 'minor' ? ICON.slower : ICON.passed} Smoke test passed: severity **${v.severity}**, decision **${v.decision}**`
+    : `${ICON.failed} Smoke test failed: severity **${v.severity}**, decision **${v.decision}** (${v.failed} of ${report.checks.length} checks failed)`;
+  const withBaseline = report.checks.some((c) => c.baseline);
+  const head = ['Check', 'Result', 'Attempts', 'Status', 'Latency p50 / p95 / max (ms)', ...(withBaseline ? ['Baseline p95 (ms)'] : []), 'Reason'];
+  const rows = report.checks.map((c) => {
+    const result = c.passed ? (c.baseline?.regression ? `${ICON.slower} slower` : `${ICON.passed} passed`) : `${ICON.failed} failed${c.critical ? ' (critical)' : ''}`;
+    const samples = c.samples > 1 ? ` · ${c.samples} samples, ${c.errorRate}% errors` : '';
+    const latency = `${c.p50Ms ?? '-'} / ${c.p95Ms ?? '-'} / ${c.maxMs ?? '-'}${samples}`;
+    const baseline = c.baseline ? [`${c.baseline.p95Ms ?? '-'}${c.baseline.regression ? ' (regression)' : ''}`] : withBaseline ? ['-'] : [];
+    return [text(c.name), result, String(c.attempts), c.status !== undefined ? String(c.status) : c.kind === 'sql' ? 'SQL' : '-', latency, ...baseline, text(c.reason ?? '')];
+  });
+  const line = (cells: string[]) => `| ${cells.map(escapeCell).join(' | ')} |`;
+  return [
+    '### Smoke test',
+    '',
+    headline,
+    '',
+    ...(v.reasons.length ? [...v.reasons.map((r) => `- ${text(r)}`), ''] : []),
+    line(head),
+    line(head.map(() => '---')),
+    ...rows.map(line),
+    '',
+    `Thresholds: error rate ≤ ${report.settings.maxErrorRate}%, p95 ≤ ${report.settings.maxP95Ms} ms. Reported error rate ${v.errorRate}% and p95 ${v.p95Ms ?? '-'} ms are those of "${text(v.worstCheck ?? '-')}".`,
+    '',
+  ].join('\n');
+}
+
+/** Under a failed run's heading and error line: every problem of an invalid spec, redacted, then escaped. */
+export function specProblemsDetails(err: SpecError, log: Log): string {
+  return ['❌ The check spec is invalid, so nothing was run:', '', ...err.problems.map((p) => `- ${text(log.redact(formatProblem(p)))}`)].join('\n');
+}

@@ -1,0 +1,18 @@
+/**
+ * The one way a job summary reaches GITHUB_STEP_SUMMARY: the Markdown is redacted as a whole (a
+ * last net: builders redact outside text before escaping it), and a summary that cannot be written
+ * is a warning, never the step's failure: the outputs and the log still say what happened.
+ */
+import * as core from '@actions/core';
+import { systemErrorLine } from '../core/errors.js';
+import type { Log } from '../core/log.js';
+
+export async function writeSummary(markdown: string, log: Log): Promise<void> {
+  try {
+    await core.summary.addRaw(log.redact(markdown)).write();
+  } catch (err) {
+    // The buffer keeps what failed to write; the next summary must not carry it along.
+    core.summary.emptyBuffer();
+    log.warning(`The job summary could not be written: ${systemErrorLine(err) ?? (err instanceof Error ? err.message : String(err))}`);
+  }
+}
