@@ -1,7 +1,7 @@
 // The local sandbox: the database side of a rollback on your own PostgreSQL, with no accounts. It
 // runs the committed action bundles exactly as GitHub runs them (INPUT_* variables, file commands),
 // so what you see here is what a workflow does. Two incidents from the runbooks:
-//   A. A bad migration (seed 000, appendix B, scenario 1): dbmate applies a release's migration,
+//   A. A bad migration (the six-phase runbook's bad-migration scenario): dbmate applies a release's migration,
 //      smoke-test says "rollback", snapshot-db keeps the current state, run-down-migrations undoes
 //      the migration (dbmate's own status agrees), smoke-test says "none".
 //   B. Damaged data: snapshot-db before the deploy, the deploy deletes rows and drops a table,
@@ -76,7 +76,7 @@ function dbmate(...args) {
   return run.stdout.trim();
 }
 
-// The verification checklist of seed 000, step 3.5, as smoke-test checks.
+// The six-phase runbook's verification checklist, as smoke-test checks.
 const CHECKLIST = `
 - name: critical tables exist
   query: SELECT count(*) FROM service_tickets

@@ -29432,13 +29432,13 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("util");
 /***/ ((__webpack_module__, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(__webpack_module__, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3360);
-/* harmony import */ var _core_action_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(3373);
-/* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(9979);
-/* harmony import */ var _core_url_secrets_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(5979);
-/* harmony import */ var _core_secret_input_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(9965);
-/* harmony import */ var _platforms_promote_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(4649);
-/* harmony import */ var _report_markdown_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(6714);
+/* harmony import */ var _core_action_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(4888);
+/* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(9979);
+/* harmony import */ var _core_url_secrets_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(5979);
+/* harmony import */ var _core_secret_input_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(9965);
+/* harmony import */ var _platforms_promote_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(4649);
+/* harmony import */ var _report_promote_previous_summary_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(4876);
+/* harmony import */ var _report_write_summary_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(1629);
 /**
  * promote-previous: put the last good deployment back into production. Reads the inputs, hands
  * them to the provider (Vercel, git revert, or the user's command), writes outputs and a summary.
@@ -29451,33 +29451,33 @@ __nccwpck_require__.a(__webpack_module__, async (__webpack_handle_async_dependen
 
 
 function choice(name, allowed, fallback) {
-    const value = (_core_action_js__WEBPACK_IMPORTED_MODULE_1__/* .input */ .hF.string(name) ?? fallback).toLowerCase();
+    const value = (_core_action_js__WEBPACK_IMPORTED_MODULE_0__/* .input */ .hF.string(name) ?? fallback).toLowerCase();
     if (!allowed.includes(value)) {
-        throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .RollbackKitError */ .dp(`Input ${name} must be one of ${allowed.join(', ')}; got "${value}".`);
+        throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .RollbackKitError */ .dp(`Input ${name} must be one of ${allowed.join(', ')}; got "${value}".`);
     }
     return value;
 }
 function readRequest(log) {
     // Mask every secret input first, whichever provider reads it: a command's output or an error
     // from another provider can then never show one.
-    const vercelToken = _core_action_js__WEBPACK_IMPORTED_MODULE_1__/* .input */ .hF.secret('vercel-token', log);
-    const githubToken = _core_action_js__WEBPACK_IMPORTED_MODULE_1__/* .input */ .hF.secret('github-token', log);
-    const flyToken = (0,_core_secret_input_js__WEBPACK_IMPORTED_MODULE_3__/* .secretInput */ .j)('fly-token', process.env, log);
-    const railwayToken = (0,_core_secret_input_js__WEBPACK_IMPORTED_MODULE_3__/* .secretInput */ .j)('railway-token', process.env, log);
-    const renderToken = (0,_core_secret_input_js__WEBPACK_IMPORTED_MODULE_3__/* .secretInput */ .j)('render-token', process.env, log);
-    const netlifyToken = (0,_core_secret_input_js__WEBPACK_IMPORTED_MODULE_3__/* .secretInput */ .j)('netlify-token', process.env, log);
+    const vercelToken = _core_action_js__WEBPACK_IMPORTED_MODULE_0__/* .input */ .hF.secret('vercel-token', log);
+    const githubToken = _core_action_js__WEBPACK_IMPORTED_MODULE_0__/* .input */ .hF.secret('github-token', log);
+    const flyToken = (0,_core_secret_input_js__WEBPACK_IMPORTED_MODULE_2__/* .secretInput */ .j)('fly-token', process.env, log);
+    const railwayToken = (0,_core_secret_input_js__WEBPACK_IMPORTED_MODULE_2__/* .secretInput */ .j)('railway-token', process.env, log);
+    const renderToken = (0,_core_secret_input_js__WEBPACK_IMPORTED_MODULE_2__/* .secretInput */ .j)('render-token', process.env, log);
+    const netlifyToken = (0,_core_secret_input_js__WEBPACK_IMPORTED_MODULE_2__/* .secretInput */ .j)('netlify-token', process.env, log);
     // target and from may be deployment URLs; the API bases may carry a user name and password.
     for (const name of ['target', 'from', 'api-url', 'machines-api-url', 'registry-url'])
-        (0,_core_url_secrets_js__WEBPACK_IMPORTED_MODULE_5__/* .registerUrlSecrets */ .AI)(_core_action_js__WEBPACK_IMPORTED_MODULE_1__/* .input */ .hF.string(name), log);
-    const provider = choice('provider', _platforms_promote_js__WEBPACK_IMPORTED_MODULE_4__/* .PROVIDERS */ .xq, 'vercel');
+        (0,_core_url_secrets_js__WEBPACK_IMPORTED_MODULE_6__/* .registerUrlSecrets */ .AI)(_core_action_js__WEBPACK_IMPORTED_MODULE_0__/* .input */ .hF.string(name), log);
+    const provider = choice('provider', _platforms_promote_js__WEBPACK_IMPORTED_MODULE_3__/* .PROVIDERS */ .xq, 'vercel');
     // Each platform has its own API base: Vercel's must never become another provider's default.
-    const apiUrl = _core_action_js__WEBPACK_IMPORTED_MODULE_1__/* .input */ .hF.string('api-url') ?? (0,_platforms_promote_js__WEBPACK_IMPORTED_MODULE_4__/* .defaultApiUrl */ .zq)(provider) ?? '';
+    const apiUrl = _core_action_js__WEBPACK_IMPORTED_MODULE_0__/* .input */ .hF.string('api-url') ?? (0,_platforms_promote_js__WEBPACK_IMPORTED_MODULE_3__/* .defaultApiUrl */ .zq)(provider) ?? '';
     const common = {
-        target: _core_action_js__WEBPACK_IMPORTED_MODULE_1__/* .input */ .hF.string('target', { default: 'previous' }),
-        from: _core_action_js__WEBPACK_IMPORTED_MODULE_1__/* .input */ .hF.string('from'),
-        reason: _core_action_js__WEBPACK_IMPORTED_MODULE_1__/* .input */ .hF.string('reason'),
-        timeoutSeconds: _core_action_js__WEBPACK_IMPORTED_MODULE_1__/* .input */ .hF.integer('timeout-seconds', { default: 180, min: 1, max: 3600 }),
-        dryRun: _core_action_js__WEBPACK_IMPORTED_MODULE_1__/* .input */ .hF.boolean('dry-run', false),
+        target: _core_action_js__WEBPACK_IMPORTED_MODULE_0__/* .input */ .hF.string('target', { default: 'previous' }),
+        from: _core_action_js__WEBPACK_IMPORTED_MODULE_0__/* .input */ .hF.string('from'),
+        reason: _core_action_js__WEBPACK_IMPORTED_MODULE_0__/* .input */ .hF.string('reason'),
+        timeoutSeconds: _core_action_js__WEBPACK_IMPORTED_MODULE_0__/* .input */ .hF.integer('timeout-seconds', { default: 180, min: 1, max: 3600 }),
+        dryRun: _core_action_js__WEBPACK_IMPORTED_MODULE_0__/* .input */ .hF.boolean('dry-run', false),
     };
     switch (provider) {
         case 'vercel':
@@ -29485,27 +29485,27 @@ function readRequest(log) {
                 ...common,
                 provider,
                 token: vercelToken,
-                project: _core_action_js__WEBPACK_IMPORTED_MODULE_1__/* .input */ .hF.string('project'),
-                team: _core_action_js__WEBPACK_IMPORTED_MODULE_1__/* .input */ .hF.string('team'),
+                project: _core_action_js__WEBPACK_IMPORTED_MODULE_0__/* .input */ .hF.string('project'),
+                team: _core_action_js__WEBPACK_IMPORTED_MODULE_0__/* .input */ .hF.string('team'),
                 apiUrl,
-                method: choice('method', _platforms_promote_js__WEBPACK_IMPORTED_MODULE_4__/* .METHODS */ .J8, 'rollback'),
+                method: choice('method', _platforms_promote_js__WEBPACK_IMPORTED_MODULE_3__/* .METHODS */ .J8, 'rollback'),
             };
         case 'fly':
             return {
                 ...common,
                 provider,
                 token: flyToken,
-                app: _core_action_js__WEBPACK_IMPORTED_MODULE_1__/* .input */ .hF.string('app'),
+                app: _core_action_js__WEBPACK_IMPORTED_MODULE_0__/* .input */ .hF.string('app'),
                 apiUrl,
-                machinesApiUrl: _core_action_js__WEBPACK_IMPORTED_MODULE_1__/* .input */ .hF.string('machines-api-url', { default: _platforms_promote_js__WEBPACK_IMPORTED_MODULE_4__/* .FLY_MACHINES_API_URL */ .wB }),
-                registryUrl: _core_action_js__WEBPACK_IMPORTED_MODULE_1__/* .input */ .hF.string('registry-url'),
+                machinesApiUrl: _core_action_js__WEBPACK_IMPORTED_MODULE_0__/* .input */ .hF.string('machines-api-url', { default: _platforms_promote_js__WEBPACK_IMPORTED_MODULE_3__/* .FLY_MACHINES_API_URL */ .wB }),
+                registryUrl: _core_action_js__WEBPACK_IMPORTED_MODULE_0__/* .input */ .hF.string('registry-url'),
             };
         case 'railway':
-            return { ...common, provider, token: railwayToken, project: _core_action_js__WEBPACK_IMPORTED_MODULE_1__/* .input */ .hF.string('project'), environment: _core_action_js__WEBPACK_IMPORTED_MODULE_1__/* .input */ .hF.string('environment'), service: _core_action_js__WEBPACK_IMPORTED_MODULE_1__/* .input */ .hF.string('service'), apiUrl };
+            return { ...common, provider, token: railwayToken, project: _core_action_js__WEBPACK_IMPORTED_MODULE_0__/* .input */ .hF.string('project'), environment: _core_action_js__WEBPACK_IMPORTED_MODULE_0__/* .input */ .hF.string('environment'), service: _core_action_js__WEBPACK_IMPORTED_MODULE_0__/* .input */ .hF.string('service'), apiUrl };
         case 'render':
-            return { ...common, provider, token: renderToken, service: _core_action_js__WEBPACK_IMPORTED_MODULE_1__/* .input */ .hF.string('service'), apiUrl };
+            return { ...common, provider, token: renderToken, service: _core_action_js__WEBPACK_IMPORTED_MODULE_0__/* .input */ .hF.string('service'), apiUrl };
         case 'netlify':
-            return { ...common, provider, token: netlifyToken, site: _core_action_js__WEBPACK_IMPORTED_MODULE_1__/* .input */ .hF.string('site'), apiUrl };
+            return { ...common, provider, token: netlifyToken, site: _core_action_js__WEBPACK_IMPORTED_MODULE_0__/* .input */ .hF.string('site'), apiUrl };
         case 'git-revert':
             return {
                 ...common,
@@ -29517,47 +29517,16 @@ function readRequest(log) {
                 baseBranch: process.env.GITHUB_REF_NAME || undefined,
             };
         case 'command':
-            return { ...common, provider, command: _core_action_js__WEBPACK_IMPORTED_MODULE_1__/* .input */ .hF.string('command'), verifyCommand: _core_action_js__WEBPACK_IMPORTED_MODULE_1__/* .input */ .hF.string('verify-command'), cwd: process.env.GITHUB_WORKSPACE || undefined, baseEnv: process.env };
+            return { ...common, provider, command: _core_action_js__WEBPACK_IMPORTED_MODULE_0__/* .input */ .hF.string('command'), verifyCommand: _core_action_js__WEBPACK_IMPORTED_MODULE_0__/* .input */ .hF.string('verify-command'), cwd: process.env.GITHUB_WORKSPACE || undefined, baseEnv: process.env };
     }
 }
-/** The job summary: what serves production now and why; every cell passes through the redactor. */
-async function summarize(outcome, provider, durationMs, log) {
-    const r = (value) => (0,_report_markdown_js__WEBPACK_IMPORTED_MODULE_6__/* .text */ .Qq)(log.redact(value ?? ''));
-    const row = (d) => [r(d.id), r(d.url), r(d.commitSha)];
-    const parts = [
-        `### promote-previous: ${outcome.status}`,
-        (0,_report_markdown_js__WEBPACK_IMPORTED_MODULE_6__/* .table */ .tp)(['', 'deployment', 'url', 'commit'], [['from', ...row(outcome.from)], ['to', ...row(outcome.to)]]),
-        [...outcome.notes.map(r), ...(0,_platforms_promote_js__WEBPACK_IMPORTED_MODULE_4__/* .frozenNotes */ .O0)(outcome).map(r), `provider ${provider}, ${(durationMs / 1000).toFixed(1)} s`].map((note) => `- ${note}`).join('\n'),
-    ];
-    const details = outcome.details;
-    if (details?.rows.length)
-        parts.push((0,_report_markdown_js__WEBPACK_IMPORTED_MODULE_6__/* .table */ .tp)(details.header, details.rows.map((cells) => cells.map(r))));
-    await _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .summary */ .z.addRaw(`${parts.join('\n\n')}\n`).write();
-}
-/** A failed step still leaves a summary, so the incident record shows what stopped the rollback. */
-async function summarizeFailure(err, log) {
-    try {
-        await _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .summary */ .z.addRaw(`### promote-previous: failed\n\n${(0,_report_markdown_js__WEBPACK_IMPORTED_MODULE_6__/* .text */ .Qq)(log.redact((0,_core_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .errorLine */ .BP)(err)))}\n`).write();
-    }
-    catch {
-        // No summary file (outside Actions): the error line says it all.
-    }
-}
-await (0,_core_action_js__WEBPACK_IMPORTED_MODULE_1__/* .runAction */ .Cs)(async (log) => {
-    try {
-        await promote(log);
-    }
-    catch (err) {
-        await summarizeFailure(err, log);
-        throw err;
-    }
-});
+await (0,_core_action_js__WEBPACK_IMPORTED_MODULE_0__/* .runAction */ .Cs)('promote-previous', promote);
 async function promote(log) {
     const started = Date.now();
     const request = readRequest(log);
-    const outcome = await (0,_platforms_promote_js__WEBPACK_IMPORTED_MODULE_4__/* .promotePrevious */ .Ay)(request, log);
+    const outcome = await (0,_platforms_promote_js__WEBPACK_IMPORTED_MODULE_3__/* .promotePrevious */ .Ay)(request, log);
     const durationMs = Date.now() - started;
-    (0,_core_action_js__WEBPACK_IMPORTED_MODULE_1__/* .setOutputs */ .n0)({
+    (0,_core_action_js__WEBPACK_IMPORTED_MODULE_0__/* .setOutputs */ .n0)({
         status: outcome.status,
         'from-deployment-id': outcome.from.id,
         'from-url': outcome.from.url,
@@ -29570,7 +29539,7 @@ async function promote(log) {
         unfreeze: outcome.frozen.frozen ? outcome.frozen.undo : '',
         'duration-ms': durationMs,
     });
-    await summarize(outcome, request.provider, durationMs, log);
+    await (0,_report_write_summary_js__WEBPACK_IMPORTED_MODULE_5__/* .writeSummary */ .S)((0,_report_promote_previous_summary_js__WEBPACK_IMPORTED_MODULE_4__/* .promoteSummary */ .h)(outcome, request.provider, durationMs, log), log);
 }
 
 __webpack_async_result__();
@@ -29578,7 +29547,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 3373:
+/***/ 4888:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -29747,11 +29716,30 @@ function parseTime(raw, name) {
     return d;
 }
 
+// EXTERNAL MODULE: ./node_modules/.cache/rollback-kit-build/report/markdown.js
+var markdown = __nccwpck_require__(6714);
+;// CONCATENATED MODULE: ./node_modules/.cache/rollback-kit-build/report/failure-summary.js
+/** What every failed step leaves in its job summary: the heading, the error line, then the action's own details. */
+
+
+function failureSummary(action, err, log, details) {
+    // Redact before escaping: escaping can split a secret so the redactor no longer sees it.
+    const parts = [`### ${action}: failed`, (0,markdown/* text */.Qq)(log.redact((0,errors/* errorLine */.BP)(err)))];
+    if (details?.trim())
+        parts.push(details.trim());
+    return `${parts.join('\n\n')}\n`;
+}
+
+// EXTERNAL MODULE: ./node_modules/.cache/rollback-kit-build/report/write-summary.js
+var write_summary = __nccwpck_require__(1629);
 ;// CONCATENATED MODULE: ./node_modules/.cache/rollback-kit-build/core/action.js
 /**
  * What every action entry point shares: typed input reading, a redacting log on the runner,
- * outputs, and the rule that a failure is one clear `::error::` line and a non-zero exit.
+ * outputs, and one failure path: the summary's failure heading, one clear `::error::` line and a
+ * non-zero exit.
  */
+
+
 
 
 
@@ -29804,10 +29792,12 @@ function setOutputs(outputs) {
     }
 }
 /**
- * Runs an action body. Errors become one redacted `::error::` line; unexpected ones keep their
- * stack in the debug log so a bug report has it without frightening the reader.
+ * Runs an action body; every action fails the same way. The job summary gets "### <action>:
+ * failed", the redacted error line and the action's own details; the log gets one redacted
+ * `::error::` line. Unexpected errors keep their stack in the debug log so a bug report has it
+ * without frightening the reader.
  */
-async function runAction(body) {
+async function runAction(action, body, details) {
     const log = actionLog();
     try {
         await body(log);
@@ -29815,7 +29805,18 @@ async function runAction(body) {
     catch (err) {
         if (!(err instanceof errors/* RollbackKitError */.dp) && err instanceof Error && err.stack)
             log.debug(err.stack);
+        await (0,write_summary/* writeSummary */.S)(failureSummary(action, err, log, await failureDetails(details, err, log)), log);
         output.fail(log.redact((0,errors/* errorLine */.BP)(err)));
+    }
+}
+/** The action's details, or none: a failure while describing the failure must not hide the failure. */
+async function failureDetails(details, err, log) {
+    try {
+        return await details?.(err, log);
+    }
+    catch (detailsErr) {
+        log.warning(`The failure's details could not be gathered: ${(0,errors/* errorLine */.BP)(detailsErr)}`);
+        return undefined;
     }
 }
 
@@ -29827,9 +29828,10 @@ async function runAction(body) {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
 /* harmony export */   BP: () => (/* binding */ errorLine),
-/* harmony export */   dp: () => (/* binding */ RollbackKitError)
+/* harmony export */   dp: () => (/* binding */ RollbackKitError),
+/* harmony export */   o3: () => (/* binding */ systemErrorLine)
 /* harmony export */ });
-/* unused harmony exports systemErrorMeaning, systemErrorLine */
+/* unused harmony export systemErrorMeaning */
 /**
  * An error the user can act on: `message` says what failed and why, `hint` what to do next.
  * Entry points print it as one `::error::` line; anything else is treated as a bug.
@@ -29925,7 +29927,7 @@ function errorLine(err) {
 /* harmony export */   j: () => (/* binding */ secretInput)
 /* harmony export */ });
 /* unused harmony export TOKEN_ENV */
-/* harmony import */ var _action_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3373);
+/* harmony import */ var _action_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(4888);
 /**
  * Platform tokens for the entry points: each from its input or, when that is empty, from the
  * environment variable the platform's own CLI reads, so a workflow that already exports it for the
@@ -37950,6 +37952,62 @@ function linkText(url) {
         // not a URL: shown as text below
     }
     return codeSpan(url);
+}
+
+
+/***/ }),
+
+/***/ 4876:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   h: () => (/* binding */ promoteSummary)
+/* harmony export */ });
+/* harmony import */ var _platforms_promote_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(4649);
+/* harmony import */ var _markdown_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(6714);
+
+
+function promoteSummary(outcome, provider, durationMs, log) {
+    const r = (value) => (0,_markdown_js__WEBPACK_IMPORTED_MODULE_1__/* .text */ .Qq)(log.redact(value ?? ''));
+    const row = (d) => [r(d.id), r(d.url), r(d.commitSha)];
+    const parts = [
+        `### promote-previous: ${outcome.status}`,
+        (0,_markdown_js__WEBPACK_IMPORTED_MODULE_1__/* .table */ .tp)(['', 'deployment', 'url', 'commit'], [['from', ...row(outcome.from)], ['to', ...row(outcome.to)]]),
+        [...outcome.notes.map(r), ...(0,_platforms_promote_js__WEBPACK_IMPORTED_MODULE_0__/* .frozenNotes */ .O0)(outcome).map(r), `provider ${provider}, ${(durationMs / 1000).toFixed(1)} s`].map((note) => `- ${note}`).join('\n'),
+    ];
+    const details = outcome.details;
+    if (details?.rows.length)
+        parts.push((0,_markdown_js__WEBPACK_IMPORTED_MODULE_1__/* .table */ .tp)(details.header, details.rows.map((cells) => cells.map(r))));
+    return `${parts.join('\n\n')}\n`;
+}
+
+
+/***/ }),
+
+/***/ 1629:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   S: () => (/* binding */ writeSummary)
+/* harmony export */ });
+/* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3360);
+/* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(9979);
+/**
+ * The one way a job summary reaches GITHUB_STEP_SUMMARY: the Markdown is redacted as a whole (a
+ * last net: builders redact outside text before escaping it), and a summary that cannot be written
+ * is a warning, never the step's failure: the outputs and the log still say what happened.
+ */
+
+
+async function writeSummary(markdown, log) {
+    try {
+        await _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .summary */ .z.addRaw(log.redact(markdown)).write();
+    }
+    catch (err) {
+        // The buffer keeps what failed to write; the next summary must not carry it along.
+        _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .summary */ .z.emptyBuffer();
+        log.warning(`The job summary could not be written: ${(0,_core_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .systemErrorLine */ .o3)(err) ?? (err instanceof Error ? err.message : String(err))}`);
+    }
 }
 
 

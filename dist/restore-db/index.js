@@ -36415,15 +36415,15 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("zlib");
 /***/ ((__webpack_module__, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(__webpack_module__, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(77094);
-/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(76760);
-/* harmony import */ var _core_action_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(11798);
-/* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(49979);
-/* harmony import */ var _db_connection_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(18995);
-/* harmony import */ var _db_lock_wait_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(25800);
-/* harmony import */ var _db_restore_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(24206);
-/* harmony import */ var _github_artifact_js__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(82806);
-/* harmony import */ var _report_db_summary_js__WEBPACK_IMPORTED_MODULE_8__ = __nccwpck_require__(86048);
+/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(76760);
+/* harmony import */ var _core_action_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(69777);
+/* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(49979);
+/* harmony import */ var _db_connection_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(18995);
+/* harmony import */ var _db_lock_wait_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(25800);
+/* harmony import */ var _db_restore_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(24206);
+/* harmony import */ var _github_artifact_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(82806);
+/* harmony import */ var _report_restore_db_summary_js__WEBPACK_IMPORTED_MODULE_8__ = __nccwpck_require__(54449);
+/* harmony import */ var _report_write_summary_js__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(51629);
 
 
 
@@ -36433,53 +36433,59 @@ __nccwpck_require__.a(__webpack_module__, async (__webpack_handle_async_dependen
 
 
 
-await (0,_core_action_js__WEBPACK_IMPORTED_MODULE_2__/* .runAction */ .Cs)(async (log) => {
-    const target = (0,_db_connection_js__WEBPACK_IMPORTED_MODULE_4__/* .parseConnectionString */ .HH)(_core_action_js__WEBPACK_IMPORTED_MODULE_2__/* .input */ .hF.required('database-url'), log);
-    const upload = _core_action_js__WEBPACK_IMPORTED_MODULE_2__/* .input */ .hF.boolean('upload-artifact', false);
-    const retentionDays = _core_action_js__WEBPACK_IMPORTED_MODULE_2__/* .input */ .hF.integer('retention-days', { min: 1, max: 90 });
-    const preRestoreSnapshot = _core_action_js__WEBPACK_IMPORTED_MODULE_2__/* .input */ .hF.boolean('pre-restore-snapshot', true);
+/** The pre-restore snapshot once it exists, and whether the summary already names it. */
+let preRestorePath;
+let summarized = false;
+await (0,_core_action_js__WEBPACK_IMPORTED_MODULE_1__/* .runAction */ .Cs)('restore-db', async (log) => {
+    const target = (0,_db_connection_js__WEBPACK_IMPORTED_MODULE_3__/* .parseConnectionString */ .HH)(_core_action_js__WEBPACK_IMPORTED_MODULE_1__/* .input */ .hF.required('database-url'), log);
+    const upload = _core_action_js__WEBPACK_IMPORTED_MODULE_1__/* .input */ .hF.boolean('upload-artifact', false);
+    const retentionDays = _core_action_js__WEBPACK_IMPORTED_MODULE_1__/* .input */ .hF.integer('retention-days', { min: 1, max: 90 });
+    const preRestoreSnapshot = _core_action_js__WEBPACK_IMPORTED_MODULE_1__/* .input */ .hF.boolean('pre-restore-snapshot', true);
     if (upload && !preRestoreSnapshot)
-        throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_3__/* .RollbackKitError */ .dp('upload-artifact uploads the pre-restore snapshot, and pre-restore-snapshot is false.', 'Set pre-restore-snapshot: true, or upload-artifact: false. Nothing was changed.');
+        throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .RollbackKitError */ .dp('upload-artifact uploads the pre-restore snapshot, and pre-restore-snapshot is false.', 'Set pre-restore-snapshot: true, or upload-artifact: false. Nothing was changed.');
     if (upload)
-        (0,_github_artifact_js__WEBPACK_IMPORTED_MODULE_7__/* .requireArtifactRuntime */ ._)(Boolean(process.env.ACTIONS_RUNTIME_TOKEN));
-    const result = await (0,_db_restore_js__WEBPACK_IMPORTED_MODULE_6__/* .restoreSnapshot */ .n)({
+        (0,_github_artifact_js__WEBPACK_IMPORTED_MODULE_6__/* .requireArtifactRuntime */ ._)(Boolean(process.env.ACTIONS_RUNTIME_TOKEN));
+    const result = await (0,_db_restore_js__WEBPACK_IMPORTED_MODULE_5__/* .restoreSnapshot */ .n)({
         target,
-        snapshotPath: _core_action_js__WEBPACK_IMPORTED_MODULE_2__/* .input */ .hF.required('snapshot-path'),
-        confirm: _core_action_js__WEBPACK_IMPORTED_MODULE_2__/* .input */ .hF.string('confirm'),
+        snapshotPath: _core_action_js__WEBPACK_IMPORTED_MODULE_1__/* .input */ .hF.required('snapshot-path'),
+        confirm: _core_action_js__WEBPACK_IMPORTED_MODULE_1__/* .input */ .hF.string('confirm'),
         preRestoreSnapshot,
-        jobs: _core_action_js__WEBPACK_IMPORTED_MODULE_2__/* .input */ .hF.integer('jobs', { default: 1, min: 1, max: 64 }),
-        clean: _core_action_js__WEBPACK_IMPORTED_MODULE_2__/* .input */ .hF.boolean('clean', true),
-        preRestoreDir: _core_action_js__WEBPACK_IMPORTED_MODULE_2__/* .input */ .hF.string('pre-restore-dir') ?? (0,node_path__WEBPACK_IMPORTED_MODULE_1__.join)(process.env.RUNNER_TEMP || process.cwd(), 'rollback-kit', 'snapshots'),
+        jobs: _core_action_js__WEBPACK_IMPORTED_MODULE_1__/* .input */ .hF.integer('jobs', { default: 1, min: 1, max: 64 }),
+        clean: _core_action_js__WEBPACK_IMPORTED_MODULE_1__/* .input */ .hF.boolean('clean', true),
+        preRestoreDir: _core_action_js__WEBPACK_IMPORTED_MODULE_1__/* .input */ .hF.string('pre-restore-dir') ?? (0,node_path__WEBPACK_IMPORTED_MODULE_0__.join)(process.env.RUNNER_TEMP || process.cwd(), 'rollback-kit', 'snapshots'),
         preRestoreDirInput: 'pre-restore-dir',
-        lockTimeoutSeconds: _core_action_js__WEBPACK_IMPORTED_MODULE_2__/* .input */ .hF.number('lock-timeout-seconds', { default: _db_lock_wait_js__WEBPACK_IMPORTED_MODULE_5__/* .DEFAULT_LOCK_TIMEOUT_SECONDS */ .sK, min: 0, max: 3600 }),
+        lockTimeoutSeconds: _core_action_js__WEBPACK_IMPORTED_MODULE_1__/* .input */ .hF.number('lock-timeout-seconds', { default: _db_lock_wait_js__WEBPACK_IMPORTED_MODULE_4__/* .DEFAULT_LOCK_TIMEOUT_SECONDS */ .sK, min: 0, max: 3600 }),
         // Reported the moment it exists: a restore that fails after this still says where the way back is.
         onPreRestoreSnapshot: async (pre) => {
-            (0,_core_action_js__WEBPACK_IMPORTED_MODULE_2__/* .setOutputs */ .n0)({ 'pre-restore-snapshot-path': pre.path });
+            preRestorePath = pre.path;
+            (0,_core_action_js__WEBPACK_IMPORTED_MODULE_1__/* .setOutputs */ .n0)({ 'pre-restore-snapshot-path': pre.path });
             if (!upload)
                 return;
-            const artifact = await (0,_github_artifact_js__WEBPACK_IMPORTED_MODULE_7__/* .uploadSnapshotArtifact */ .e)([pre.path, pre.manifestPath], retentionDays);
+            const artifact = await (0,_github_artifact_js__WEBPACK_IMPORTED_MODULE_6__/* .uploadSnapshotArtifact */ .e)([pre.path, pre.manifestPath], retentionDays);
             log.info(`Uploaded the pre-restore snapshot as artifact ${artifact.name}${retentionDays ? `, kept ${retentionDays} days` : ''}.`);
         },
         tools: { searchPath: process.env.PATH ?? '' },
     }, log);
-    (0,_core_action_js__WEBPACK_IMPORTED_MODULE_2__/* .setOutputs */ .n0)({
+    (0,_core_action_js__WEBPACK_IMPORTED_MODULE_1__/* .setOutputs */ .n0)({
         'pre-restore-snapshot-path': result.preRestoreSnapshotPath ?? '',
         verified: result.verified,
         'tables-restored': result.tablesRestored,
         'duration-ms': result.durationMs,
     });
-    await _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .summary */ .z.addRaw((0,_report_db_summary_js__WEBPACK_IMPORTED_MODULE_8__/* .restoreSummary */ .r)(result)).write();
+    await (0,_report_write_summary_js__WEBPACK_IMPORTED_MODULE_7__/* .writeSummary */ .S)((0,_report_restore_db_summary_js__WEBPACK_IMPORTED_MODULE_8__/* .restoreSummary */ .r)(result), log);
+    summarized = true;
     if (!result.verified) {
-        throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_3__/* .RollbackKitError */ .dp(`Restore finished but ${result.differences.length} table(s) differ from the snapshot's row counts: ${result.differences.map((d) => d.table).join(', ')}.`, 'See the job summary; something wrote to the database during the restore, or the snapshot was filtered.');
+        throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .RollbackKitError */ .dp(`Restore finished but ${result.differences.length} table(s) differ from the snapshot's row counts: ${result.differences.map((d) => d.table).join(', ')}.`, 'See the job summary; something wrote to the database during the restore, or the snapshot was filtered.');
     }
-});
+    // A restore that fails after its pre-restore snapshot still says where the way back is.
+}, () => (preRestorePath && !summarized ? (0,_report_restore_db_summary_js__WEBPACK_IMPORTED_MODULE_8__/* .preRestoreSnapshotDetails */ .E)(preRestorePath) : undefined));
 
 __webpack_async_result__();
 } catch(e) { __webpack_async_result__(e); } }, 1);
 
 /***/ }),
 
-/***/ 11798:
+/***/ 69777:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -36747,11 +36753,30 @@ function parseTime(raw, name) {
     return d;
 }
 
+// EXTERNAL MODULE: ./node_modules/.cache/rollback-kit-build/report/markdown.js
+var markdown = __nccwpck_require__(16714);
+;// CONCATENATED MODULE: ./node_modules/.cache/rollback-kit-build/report/failure-summary.js
+/** What every failed step leaves in its job summary: the heading, the error line, then the action's own details. */
+
+
+function failureSummary(action, err, log, details) {
+    // Redact before escaping: escaping can split a secret so the redactor no longer sees it.
+    const parts = [`### ${action}: failed`, (0,markdown/* text */.Qq)(log.redact((0,errors/* errorLine */.BP)(err)))];
+    if (details?.trim())
+        parts.push(details.trim());
+    return `${parts.join('\n\n')}\n`;
+}
+
+// EXTERNAL MODULE: ./node_modules/.cache/rollback-kit-build/report/write-summary.js
+var write_summary = __nccwpck_require__(51629);
 ;// CONCATENATED MODULE: ./node_modules/.cache/rollback-kit-build/core/action.js
 /**
  * What every action entry point shares: typed input reading, a redacting log on the runner,
- * outputs, and the rule that a failure is one clear `::error::` line and a non-zero exit.
+ * outputs, and one failure path: the summary's failure heading, one clear `::error::` line and a
+ * non-zero exit.
  */
+
+
 
 
 
@@ -36804,10 +36829,12 @@ function setOutputs(outputs) {
     }
 }
 /**
- * Runs an action body. Errors become one redacted `::error::` line; unexpected ones keep their
- * stack in the debug log so a bug report has it without frightening the reader.
+ * Runs an action body; every action fails the same way. The job summary gets "### <action>:
+ * failed", the redacted error line and the action's own details; the log gets one redacted
+ * `::error::` line. Unexpected errors keep their stack in the debug log so a bug report has it
+ * without frightening the reader.
  */
-async function runAction(body) {
+async function runAction(action, body, details) {
     const log = actionLog();
     try {
         await body(log);
@@ -36815,7 +36842,18 @@ async function runAction(body) {
     catch (err) {
         if (!(err instanceof errors/* RollbackKitError */.dp) && err instanceof Error && err.stack)
             log.debug(err.stack);
+        await (0,write_summary/* writeSummary */.S)(failureSummary(action, err, log, await failureDetails(details, err, log)), log);
         output.fail(log.redact((0,errors/* errorLine */.BP)(err)));
+    }
+}
+/** The action's details, or none: a failure while describing the failure must not hide the failure. */
+async function failureDetails(details, err, log) {
+    try {
+        return await details?.(err, log);
+    }
+    catch (detailsErr) {
+        log.warning(`The failure's details could not be gathered: ${(0,errors/* errorLine */.BP)(detailsErr)}`);
+        return undefined;
     }
 }
 
@@ -39145,18 +39183,16 @@ async function uploadSnapshotArtifact(paths, retentionDays) {
 
 /***/ }),
 
-/***/ 86048:
+/***/ 16714:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
-
-// EXPORTS
-__nccwpck_require__.d(__webpack_exports__, {
-  r: () => (/* binding */ restoreSummary)
-});
-
-// UNUSED EXPORTS: snapshotSummary
-
-;// CONCATENATED MODULE: ./node_modules/.cache/rollback-kit-build/report/markdown.js
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   Qq: () => (/* binding */ text),
+/* harmony export */   a3: () => (/* binding */ formatDuration),
+/* harmony export */   aY: () => (/* binding */ code),
+/* harmony export */   tp: () => (/* binding */ table)
+/* harmony export */ });
+/* unused harmony exports escapeCell, formatBytes, inlineText, codeSpan, linkText */
 /**
  * Small pieces of the Markdown every job summary is made of. Outside text (paths, table and check
  * names, server messages) goes in through `text` or `code`, so it cannot end a table row, start a
@@ -39164,7 +39200,7 @@ __nccwpck_require__.d(__webpack_exports__, {
  */
 const LINE_BREAKS = /\r\n|\r|\n/g;
 /** Outside text as inline Markdown: one line, no HTML, no links or images, no code spans. */
-function markdown_text(value) {
+function text(value) {
     return value
         .replace(LINE_BREAKS, ' ')
         .replace(/[\\`[\]]/g, '\\$&')
@@ -39173,7 +39209,7 @@ function markdown_text(value) {
         .replace(/^(\s*)#/, '$1\\#');
 }
 /** Outside text as an inline code span whose fence no backtick inside can close. */
-function markdown_code(value) {
+function code(value) {
     const oneLine = value.replace(LINE_BREAKS, ' ');
     const longestRun = Math.max(0, ...(oneLine.match(/`+/g) ?? []).map((run) => run.length));
     const fence = '`'.repeat(longestRun + 1);
@@ -39185,11 +39221,11 @@ function markdown_code(value) {
 function escapeCell(value) {
     return value.replace(/\|/g, '\\|').replace(LINE_BREAKS, ' ');
 }
-function markdown_table(headers, rows) {
+function table(headers, rows) {
     const line = (cells) => `| ${cells.map((c) => escapeCell(String(c))).join(' | ')} |`;
     return [line(headers), `|${headers.map(() => ' --- ').join('|')}|`, ...rows.map(line)].join('\n');
 }
-function markdown_formatBytes(bytes) {
+function formatBytes(bytes) {
     const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
     let n = bytes;
     let u = 0;
@@ -39199,7 +39235,7 @@ function markdown_formatBytes(bytes) {
     }
     return `${u === 0 ? n : n.toFixed(1)} ${units[u]}`;
 }
-function markdown_formatDuration(ms) {
+function formatDuration(ms) {
     if (ms < 1000)
         return `${ms} ms`;
     const s = ms / 1000;
@@ -39250,54 +39286,75 @@ function linkText(url) {
     return codeSpan(url);
 }
 
-;// CONCATENATED MODULE: ./node_modules/.cache/rollback-kit-build/report/db-summary.js
 
-function snapshotSummary(r) {
-    const m = r.manifest;
-    const rows = m.tables.reduce((n, t) => n + (t.rows ?? 0), 0);
-    const parts = [
-        `## Snapshot of ${text(m.target)}: verified`,
-        table(['', ''], [
-            ['Snapshot', code(r.path)],
-            ['Format', r.format],
-            ['Size', formatBytes(r.sizeBytes)],
-            ['sha256', code(r.sha256)],
-            ['Tables / rows', `${m.tables.length} / ${rows}`],
-            ['Views, functions, triggers, sequences, RLS policies', `${m.objects.views + m.objects.materializedViews}, ${m.objects.functions}, ${m.objects.triggers}, ${m.objects.sequences}, ${m.objects.policies}`],
-            ['Server / pg_dump', `PostgreSQL ${text(m.server.version)} / ${text(r.pgDump.version)}`],
-            ['Time', `${formatDuration(r.durationMs)} (dump ${formatDuration(r.timings.dumpMs)}, verification ${formatDuration(r.timings.verifyMs)})`],
-            ['Manifest', code(r.manifestPath)],
-        ]),
-    ];
-    if (m.exports) {
-        parts.push(`### Rows newer than ${text(m.exports.since)} (by ${code(m.exports.column)})`, table(['Table', 'Rows', 'File'], m.exports.tables.map((t) => [text(t.table), t.rows, code(`${r.exportsDir}/${t.file}`)])));
-    }
-    return parts.join('\n\n') + '\n';
-}
+/***/ }),
+
+/***/ 54449:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   E: () => (/* binding */ preRestoreSnapshotDetails),
+/* harmony export */   r: () => (/* binding */ restoreSummary)
+/* harmony export */ });
+/* harmony import */ var _markdown_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(16714);
+
 function restoreSummary(r) {
     const parts = [
-        `## Restore of ${markdown_text(r.target)} from snapshot: ${r.verified ? 'verified' : 'NOT verified'}`,
-        markdown_table(['', ''], [
-            ['Snapshot', `${markdown_code(r.snapshotPath)} (taken ${markdown_text(r.snapshotTakenAt)})`],
-            ['Pre-restore snapshot', r.preRestoreSnapshotPath ? markdown_code(r.preRestoreSnapshotPath) : 'not taken (pre-restore-snapshot: false)'],
+        `## Restore of ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_0__/* .text */ .Qq)(r.target)} from snapshot: ${r.verified ? 'verified' : 'NOT verified'}`,
+        (0,_markdown_js__WEBPACK_IMPORTED_MODULE_0__/* .table */ .tp)(['', ''], [
+            ['Snapshot', `${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_0__/* .code */ .aY)(r.snapshotPath)} (taken ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_0__/* .text */ .Qq)(r.snapshotTakenAt)})`],
+            ['Pre-restore snapshot', r.preRestoreSnapshotPath ? (0,_markdown_js__WEBPACK_IMPORTED_MODULE_0__/* .code */ .aY)(r.preRestoreSnapshotPath) : 'not taken (pre-restore-snapshot: false)'],
             ['Tables restored', String(r.tablesRestored)],
             ['Mode', r.mode],
-            ['Time', markdown_formatDuration(r.durationMs)],
+            ['Time', (0,_markdown_js__WEBPACK_IMPORTED_MODULE_0__/* .formatDuration */ .a3)(r.durationMs)],
         ]),
     ];
     if (r.differences.length) {
-        parts.push('### Tables that differ from the snapshot', markdown_table(['Table', 'Rows in snapshot', 'Rows now'], r.differences.map((d) => [markdown_text(d.table), d.expected ?? '', d.actual ?? 'missing'])));
+        parts.push('### Tables that differ from the snapshot', (0,_markdown_js__WEBPACK_IMPORTED_MODULE_0__/* .table */ .tp)(['Table', 'Rows in snapshot', 'Rows now'], r.differences.map((d) => [(0,_markdown_js__WEBPACK_IMPORTED_MODULE_0__/* .text */ .Qq)(d.table), d.expected ?? '', d.actual ?? 'missing'])));
     }
     if (r.restoredEmpty.length) {
-        parts.push(`### Restored without rows (the snapshot left their data out)\n\n${r.restoredEmpty.map((t) => `- ${markdown_code(t)}`).join('\n')}\n\nTheir rows from before the restore are in the pre-restore snapshot.`);
+        parts.push(`### Restored without rows (the snapshot left their data out)\n\n${r.restoredEmpty.map((t) => `- ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_0__/* .code */ .aY)(t)}`).join('\n')}\n\nTheir rows from before the restore are in the pre-restore snapshot.`);
     }
     if (r.extraTables.length) {
-        parts.push(`### Tables the snapshot does not have (left as they are)\n\n${r.extraTables.map((t) => `- ${markdown_code(t)}`).join('\n')}`);
+        parts.push(`### Tables the snapshot does not have (left as they are)\n\n${r.extraTables.map((t) => `- ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_0__/* .code */ .aY)(t)}`).join('\n')}`);
     }
     if (r.preRestoreSnapshotPath) {
-        parts.push(`To undo this restore, restore ${markdown_code(r.preRestoreSnapshotPath)} the same way.`);
+        parts.push(`To undo this restore, restore ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_0__/* .code */ .aY)(r.preRestoreSnapshotPath)} the same way.`);
     }
     return parts.join('\n\n') + '\n';
+}
+/** A restore that failed after its pre-restore snapshot was taken: where the way back is. */
+function preRestoreSnapshotDetails(path) {
+    return `Pre-restore snapshot (the database as it was before this step): ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_0__/* .code */ .aY)(path)}.`;
+}
+
+
+/***/ }),
+
+/***/ 51629:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   S: () => (/* binding */ writeSummary)
+/* harmony export */ });
+/* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(77094);
+/* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(49979);
+/**
+ * The one way a job summary reaches GITHUB_STEP_SUMMARY: the Markdown is redacted as a whole (a
+ * last net: builders redact outside text before escaping it), and a summary that cannot be written
+ * is a warning, never the step's failure: the outputs and the log still say what happened.
+ */
+
+
+async function writeSummary(markdown, log) {
+    try {
+        await _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .summary */ .z.addRaw(log.redact(markdown)).write();
+    }
+    catch (err) {
+        // The buffer keeps what failed to write; the next summary must not carry it along.
+        _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .summary */ .z.emptyBuffer();
+        log.warning(`The job summary could not be written: ${(0,_core_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .systemErrorLine */ .o3)(err) ?? (err instanceof Error ? err.message : String(err))}`);
+    }
 }
 
 

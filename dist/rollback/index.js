@@ -45764,20 +45764,20 @@ exports.visitAsync = visitAsync;
 __nccwpck_require__.a(__webpack_module__, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var node_fs_promises__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1455);
 /* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(6760);
-/* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(7264);
-/* harmony import */ var _core_action_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(2213);
-/* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(9979);
-/* harmony import */ var _core_secret_input_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(9965);
-/* harmony import */ var _db_connection_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(9423);
-/* harmony import */ var _pipeline_budgets_js__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(1457);
-/* harmony import */ var _pipeline_plan_file_js__WEBPACK_IMPORTED_MODULE_8__ = __nccwpck_require__(5616);
-/* harmony import */ var _pipeline_plan_inputs_js__WEBPACK_IMPORTED_MODULE_9__ = __nccwpck_require__(9308);
-/* harmony import */ var _pipeline_rollback_js__WEBPACK_IMPORTED_MODULE_10__ = __nccwpck_require__(1737);
-/* harmony import */ var _pipeline_scope_js__WEBPACK_IMPORTED_MODULE_11__ = __nccwpck_require__(5683);
-/* harmony import */ var _pipeline_timeline_js__WEBPACK_IMPORTED_MODULE_12__ = __nccwpck_require__(4216);
-/* harmony import */ var _report_incident_js__WEBPACK_IMPORTED_MODULE_13__ = __nccwpck_require__(8233);
-/* harmony import */ var _report_notify_js__WEBPACK_IMPORTED_MODULE_14__ = __nccwpck_require__(6602);
-/* harmony import */ var _report_rollback_summary_js__WEBPACK_IMPORTED_MODULE_15__ = __nccwpck_require__(6966);
+/* harmony import */ var _core_action_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(2552);
+/* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(9979);
+/* harmony import */ var _core_secret_input_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(9965);
+/* harmony import */ var _db_connection_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(9423);
+/* harmony import */ var _pipeline_budgets_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(1457);
+/* harmony import */ var _pipeline_plan_file_js__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(5616);
+/* harmony import */ var _pipeline_plan_inputs_js__WEBPACK_IMPORTED_MODULE_8__ = __nccwpck_require__(9308);
+/* harmony import */ var _pipeline_rollback_js__WEBPACK_IMPORTED_MODULE_9__ = __nccwpck_require__(1737);
+/* harmony import */ var _pipeline_scope_js__WEBPACK_IMPORTED_MODULE_10__ = __nccwpck_require__(5683);
+/* harmony import */ var _pipeline_timeline_js__WEBPACK_IMPORTED_MODULE_11__ = __nccwpck_require__(4216);
+/* harmony import */ var _report_incident_js__WEBPACK_IMPORTED_MODULE_12__ = __nccwpck_require__(8233);
+/* harmony import */ var _report_notify_js__WEBPACK_IMPORTED_MODULE_13__ = __nccwpck_require__(6602);
+/* harmony import */ var _report_rollback_summary_js__WEBPACK_IMPORTED_MODULE_14__ = __nccwpck_require__(6966);
+/* harmony import */ var _report_write_summary_js__WEBPACK_IMPORTED_MODULE_15__ = __nccwpck_require__(1629);
 /**
  * The root action: the whole rollback. Reads the inputs and the rollback plan, hands them to the
  * pipeline, and wires what people see: the job summary, the chat messages and the incident issue.
@@ -45802,46 +45802,46 @@ const SEVERITIES = ['critical', 'major', 'minor'];
 /** A plan is a page of YAML; anything this large is the wrong file. */
 const MAX_PLAN_BYTES = 256 * 1024;
 async function readPlanFile(workspace) {
-    const given = _core_action_js__WEBPACK_IMPORTED_MODULE_3__/* .input */ .hF.string('config');
-    const path = (0,node_path__WEBPACK_IMPORTED_MODULE_1__.resolve)(workspace, given ?? _pipeline_plan_file_js__WEBPACK_IMPORTED_MODULE_8__/* .PLAN_FILE */ .VI);
+    const given = _core_action_js__WEBPACK_IMPORTED_MODULE_2__/* .input */ .hF.string('config');
+    const path = (0,node_path__WEBPACK_IMPORTED_MODULE_1__.resolve)(workspace, given ?? _pipeline_plan_file_js__WEBPACK_IMPORTED_MODULE_7__/* .PLAN_FILE */ .VI);
     const info = await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_0__.stat)(path).catch(() => undefined);
     if (!info) {
         if (given)
-            throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_4__/* .RollbackKitError */ .dp(`The rollback plan ${given} (input config) does not exist in the workspace.`, 'Check the path (relative to the repository root) and that actions/checkout ran first.');
+            throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_3__/* .RollbackKitError */ .dp(`The rollback plan ${given} (input config) does not exist in the workspace.`, 'Check the path (relative to the repository root) and that actions/checkout ran first.');
         return undefined;
     }
     if (!info.isFile() || info.size > MAX_PLAN_BYTES)
-        throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_4__/* .RollbackKitError */ .dp(`The rollback plan ${given ?? _pipeline_plan_file_js__WEBPACK_IMPORTED_MODULE_8__/* .PLAN_FILE */ .VI} is not a file of at most ${MAX_PLAN_BYTES / 1024} KB.`);
-    return (0,_pipeline_plan_file_js__WEBPACK_IMPORTED_MODULE_8__/* .parsePlanFile */ .FU)(await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_0__.readFile)(path, 'utf8'), given ?? _pipeline_plan_file_js__WEBPACK_IMPORTED_MODULE_8__/* .PLAN_FILE */ .VI);
+        throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_3__/* .RollbackKitError */ .dp(`The rollback plan ${given ?? _pipeline_plan_file_js__WEBPACK_IMPORTED_MODULE_7__/* .PLAN_FILE */ .VI} is not a file of at most ${MAX_PLAN_BYTES / 1024} KB.`);
+    return (0,_pipeline_plan_file_js__WEBPACK_IMPORTED_MODULE_7__/* .parsePlanFile */ .FU)(await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_0__.readFile)(path, 'utf8'), given ?? _pipeline_plan_file_js__WEBPACK_IMPORTED_MODULE_7__/* .PLAN_FILE */ .VI);
 }
 function planInputs() {
     return {
-        provider: _core_action_js__WEBPACK_IMPORTED_MODULE_3__/* .input */ .hF.string('provider'),
-        project: _core_action_js__WEBPACK_IMPORTED_MODULE_3__/* .input */ .hF.string('project'),
-        team: _core_action_js__WEBPACK_IMPORTED_MODULE_3__/* .input */ .hF.string('team'),
-        target: _core_action_js__WEBPACK_IMPORTED_MODULE_3__/* .input */ .hF.string('target'),
-        from: _core_action_js__WEBPACK_IMPORTED_MODULE_3__/* .input */ .hF.string('from'),
-        'api-url': _core_action_js__WEBPACK_IMPORTED_MODULE_3__/* .input */ .hF.string('api-url'),
-        method: _core_action_js__WEBPACK_IMPORTED_MODULE_3__/* .input */ .hF.string('method'),
-        command: _core_action_js__WEBPACK_IMPORTED_MODULE_3__/* .input */ .hF.string('command'),
-        'timeout-seconds': _core_action_js__WEBPACK_IMPORTED_MODULE_3__/* .input */ .hF.integer('timeout-seconds', { min: 1, max: 3600 }),
-        'migrations-dir': _core_action_js__WEBPACK_IMPORTED_MODULE_3__/* .input */ .hF.string('migrations-dir'),
-        format: _core_action_js__WEBPACK_IMPORTED_MODULE_3__/* .input */ .hF.string('format'),
-        steps: _core_action_js__WEBPACK_IMPORTED_MODULE_3__/* .input */ .hF.integer('steps', { min: 1, max: 1000 }),
-        'to-version': _core_action_js__WEBPACK_IMPORTED_MODULE_3__/* .input */ .hF.string('to-version'),
-        'since-ref': _core_action_js__WEBPACK_IMPORTED_MODULE_3__/* .input */ .hF.string('since-ref'),
-        'db-method': _core_action_js__WEBPACK_IMPORTED_MODULE_3__/* .input */ .hF.string('db-method'),
-        'snapshot-path': _core_action_js__WEBPACK_IMPORTED_MODULE_3__/* .input */ .hF.string('snapshot-path'),
-        'base-url': _core_action_js__WEBPACK_IMPORTED_MODULE_3__/* .input */ .hF.string('base-url'),
-        checks: _core_action_js__WEBPACK_IMPORTED_MODULE_3__/* .input */ .hF.string('checks'),
-        'checks-file': _core_action_js__WEBPACK_IMPORTED_MODULE_3__/* .input */ .hF.string('checks-file'),
-        'budget-minutes': _core_action_js__WEBPACK_IMPORTED_MODULE_3__/* .input */ .hF.number('budget-minutes', { min: _pipeline_budgets_js__WEBPACK_IMPORTED_MODULE_7__/* .MIN_BUDGET_MINUTES */ .V9, max: _pipeline_budgets_js__WEBPACK_IMPORTED_MODULE_7__/* .MAX_BUDGET_MINUTES */ .jj }),
-        environment: _core_action_js__WEBPACK_IMPORTED_MODULE_3__/* .input */ .hF.string('environment'),
+        provider: _core_action_js__WEBPACK_IMPORTED_MODULE_2__/* .input */ .hF.string('provider'),
+        project: _core_action_js__WEBPACK_IMPORTED_MODULE_2__/* .input */ .hF.string('project'),
+        team: _core_action_js__WEBPACK_IMPORTED_MODULE_2__/* .input */ .hF.string('team'),
+        target: _core_action_js__WEBPACK_IMPORTED_MODULE_2__/* .input */ .hF.string('target'),
+        from: _core_action_js__WEBPACK_IMPORTED_MODULE_2__/* .input */ .hF.string('from'),
+        'api-url': _core_action_js__WEBPACK_IMPORTED_MODULE_2__/* .input */ .hF.string('api-url'),
+        method: _core_action_js__WEBPACK_IMPORTED_MODULE_2__/* .input */ .hF.string('method'),
+        command: _core_action_js__WEBPACK_IMPORTED_MODULE_2__/* .input */ .hF.string('command'),
+        'timeout-seconds': _core_action_js__WEBPACK_IMPORTED_MODULE_2__/* .input */ .hF.integer('timeout-seconds', { min: 1, max: 3600 }),
+        'migrations-dir': _core_action_js__WEBPACK_IMPORTED_MODULE_2__/* .input */ .hF.string('migrations-dir'),
+        format: _core_action_js__WEBPACK_IMPORTED_MODULE_2__/* .input */ .hF.string('format'),
+        steps: _core_action_js__WEBPACK_IMPORTED_MODULE_2__/* .input */ .hF.integer('steps', { min: 1, max: 1000 }),
+        'to-version': _core_action_js__WEBPACK_IMPORTED_MODULE_2__/* .input */ .hF.string('to-version'),
+        'since-ref': _core_action_js__WEBPACK_IMPORTED_MODULE_2__/* .input */ .hF.string('since-ref'),
+        'db-method': _core_action_js__WEBPACK_IMPORTED_MODULE_2__/* .input */ .hF.string('db-method'),
+        'snapshot-path': _core_action_js__WEBPACK_IMPORTED_MODULE_2__/* .input */ .hF.string('snapshot-path'),
+        'base-url': _core_action_js__WEBPACK_IMPORTED_MODULE_2__/* .input */ .hF.string('base-url'),
+        checks: _core_action_js__WEBPACK_IMPORTED_MODULE_2__/* .input */ .hF.string('checks'),
+        'checks-file': _core_action_js__WEBPACK_IMPORTED_MODULE_2__/* .input */ .hF.string('checks-file'),
+        'budget-minutes': _core_action_js__WEBPACK_IMPORTED_MODULE_2__/* .input */ .hF.number('budget-minutes', { min: _pipeline_budgets_js__WEBPACK_IMPORTED_MODULE_6__/* .MIN_BUDGET_MINUTES */ .V9, max: _pipeline_budgets_js__WEBPACK_IMPORTED_MODULE_6__/* .MAX_BUDGET_MINUTES */ .jj }),
+        environment: _core_action_js__WEBPACK_IMPORTED_MODULE_2__/* .input */ .hF.string('environment'),
     };
 }
 function outputs(record) {
     const ref = (d) => d?.id ?? d?.commitSha ?? d?.url ?? null;
-    (0,_core_action_js__WEBPACK_IMPORTED_MODULE_3__/* .setOutputs */ .n0)({
+    (0,_core_action_js__WEBPACK_IMPORTED_MODULE_2__/* .setOutputs */ .n0)({
         status: record.status,
         'failed-phase': record.failedPhase ?? '',
         timeline: JSON.stringify(record.timeline),
@@ -45854,7 +45854,7 @@ function outputs(record) {
     });
 }
 function deps(log, webhookUrl, githubToken) {
-    const wanted = _core_action_js__WEBPACK_IMPORTED_MODULE_3__/* .input */ .hF.boolean('incident-issue', Boolean(githubToken));
+    const wanted = _core_action_js__WEBPACK_IMPORTED_MODULE_2__/* .input */ .hF.boolean('incident-issue', Boolean(githubToken));
     if (wanted && !githubToken)
         log.warning('incident-issue is true but no github-token (or GITHUB_TOKEN) was given: no incident issue will be written.');
     const repository = process.env.GITHUB_REPOSITORY ?? '';
@@ -45862,91 +45862,79 @@ function deps(log, webhookUrl, githubToken) {
         notify: webhookUrl
             ? async (event, record) => {
                 try {
-                    await (0,_report_notify_js__WEBPACK_IMPORTED_MODULE_14__/* .sendChatMessage */ .gJ)(webhookUrl, (0,_report_notify_js__WEBPACK_IMPORTED_MODULE_14__/* .chatMessage */ .OT)(event, record), log);
+                    await (0,_report_notify_js__WEBPACK_IMPORTED_MODULE_13__/* .sendChatMessage */ .gJ)(webhookUrl, (0,_report_notify_js__WEBPACK_IMPORTED_MODULE_13__/* .chatMessage */ .OT)(event, record), log);
                 }
                 catch (err) {
-                    log.warning(`The chat message could not be built or sent (${(0,_core_errors_js__WEBPACK_IMPORTED_MODULE_4__/* .errorLine */ .BP)(err)}); the rollback goes on.`);
+                    log.warning(`The chat message could not be built or sent (${(0,_core_errors_js__WEBPACK_IMPORTED_MODULE_3__/* .errorLine */ .BP)(err)}); the rollback goes on.`);
                 }
             }
             : undefined,
         report: wanted && githubToken && repository
-            ? async (record) => (await (0,_report_incident_js__WEBPACK_IMPORTED_MODULE_13__/* .recordIncident */ .yv)({ apiUrl: process.env.GITHUB_API_URL || 'https://api.github.com', repository, token: githubToken }, record, log))?.url
+            ? async (record) => (await (0,_report_incident_js__WEBPACK_IMPORTED_MODULE_12__/* .recordIncident */ .yv)({ apiUrl: process.env.GITHUB_API_URL || 'https://api.github.com', repository, token: githubToken }, record, log))?.url
             : undefined,
     };
 }
-async function failureSummary(err, log) {
-    try {
-        await _actions_core__WEBPACK_IMPORTED_MODULE_2__/* .summary */ .z.addRaw(log.redact(`## Rollback: failed before it started\n\n${(0,_core_errors_js__WEBPACK_IMPORTED_MODULE_4__/* .errorLine */ .BP)(err)}\n\nNothing was changed.\n`)).write();
-    }
-    catch {
-        // No summary file (outside Actions): the error line says it all.
-    }
-}
-await (0,_core_action_js__WEBPACK_IMPORTED_MODULE_3__/* .runAction */ .Cs)(async (log) => {
+/** The run's record once the pipeline returns it: a failure before that changed nothing. */
+let finished;
+await (0,_core_action_js__WEBPACK_IMPORTED_MODULE_2__/* .runAction */ .Cs)('rollback', async (log) => {
     // Every secret is masked before anything else is read: nothing below can print one.
-    const vercelToken = (0,_core_secret_input_js__WEBPACK_IMPORTED_MODULE_5__/* .secretInput */ .j)('vercel-token', process.env, log);
-    const flyToken = (0,_core_secret_input_js__WEBPACK_IMPORTED_MODULE_5__/* .secretInput */ .j)('fly-token', process.env, log);
-    const railwayToken = (0,_core_secret_input_js__WEBPACK_IMPORTED_MODULE_5__/* .secretInput */ .j)('railway-token', process.env, log);
-    const renderToken = (0,_core_secret_input_js__WEBPACK_IMPORTED_MODULE_5__/* .secretInput */ .j)('render-token', process.env, log);
-    const netlifyToken = (0,_core_secret_input_js__WEBPACK_IMPORTED_MODULE_5__/* .secretInput */ .j)('netlify-token', process.env, log);
-    const githubToken = (0,_core_secret_input_js__WEBPACK_IMPORTED_MODULE_5__/* .secretInput */ .j)('github-token', process.env, log);
-    const databaseUrl = (0,_core_secret_input_js__WEBPACK_IMPORTED_MODULE_5__/* .secretInput */ .j)('database-url', process.env, log);
-    const webhookUrl = (0,_core_secret_input_js__WEBPACK_IMPORTED_MODULE_5__/* .secretInput */ .j)('notify-webhook-url', process.env, log);
-    let record;
-    try {
-        const workspace = process.env.GITHUB_WORKSPACE || process.cwd();
-        const database = databaseUrl ? (0,_db_connection_js__WEBPACK_IMPORTED_MODULE_6__/* .parseConnectionString */ .HH)(databaseUrl, log) : undefined;
-        const reason = _core_action_js__WEBPACK_IMPORTED_MODULE_3__/* .input */ .hF.required('reason');
-        const severity = (_core_action_js__WEBPACK_IMPORTED_MODULE_3__/* .input */ .hF.string('severity') ?? 'major').toLowerCase();
-        if (!SEVERITIES.includes(severity))
-            throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_4__/* .RollbackKitError */ .dp(`Input severity must be one of ${SEVERITIES.join(', ')}, got "${severity}".`);
-        const plan = (0,_pipeline_plan_inputs_js__WEBPACK_IMPORTED_MODULE_9__/* .resolvePlan */ .y)(await readPlanFile(workspace), planInputs(), { hasDatabaseUrl: Boolean(database) });
-        const scope = (0,_pipeline_scope_js__WEBPACK_IMPORTED_MODULE_11__/* .selectScope */ .D)(plan, _core_action_js__WEBPACK_IMPORTED_MODULE_3__/* .input */ .hF.string('scope'));
-        const { GITHUB_SERVER_URL: server, GITHUB_REPOSITORY: repository, GITHUB_RUN_ID: runId } = process.env;
-        const request = {
-            plan,
-            scope,
-            reason,
-            severity,
-            dryRun: _core_action_js__WEBPACK_IMPORTED_MODULE_3__/* .input */ .hF.boolean('dry-run', false),
-            earlierTimeline: (0,_pipeline_timeline_js__WEBPACK_IMPORTED_MODULE_12__/* .parseTimeline */ .p)(_core_action_js__WEBPACK_IMPORTED_MODULE_3__/* .input */ .hF.string('timeline')),
-            secrets: { vercelToken, flyToken, railwayToken, renderToken, netlifyToken, githubToken },
-            database,
-            workspace,
-            snapshotDir: (0,node_path__WEBPACK_IMPORTED_MODULE_1__.join)(process.env.RUNNER_TEMP || process.cwd(), 'rollback-kit', 'snapshots'),
-            github: {
-                repository: repository ?? '',
-                apiUrl: process.env.GITHUB_API_URL || 'https://api.github.com',
-                baseBranch: process.env.GITHUB_REF_NAME || undefined,
-                runId,
-                runUrl: server && repository && runId ? `${server}/${repository}/actions/runs/${runId}` : undefined,
-            },
-            commandEnv: process.env,
-            tools: { searchPath: process.env.PATH ?? '' },
-        };
-        record = await (0,_pipeline_rollback_js__WEBPACK_IMPORTED_MODULE_10__/* .runRollback */ .e)(request, deps(log, webhookUrl, githubToken), log);
-    }
-    catch (err) {
-        await failureSummary(err, log);
-        throw err;
-    }
+    const vercelToken = (0,_core_secret_input_js__WEBPACK_IMPORTED_MODULE_4__/* .secretInput */ .j)('vercel-token', process.env, log);
+    const flyToken = (0,_core_secret_input_js__WEBPACK_IMPORTED_MODULE_4__/* .secretInput */ .j)('fly-token', process.env, log);
+    const railwayToken = (0,_core_secret_input_js__WEBPACK_IMPORTED_MODULE_4__/* .secretInput */ .j)('railway-token', process.env, log);
+    const renderToken = (0,_core_secret_input_js__WEBPACK_IMPORTED_MODULE_4__/* .secretInput */ .j)('render-token', process.env, log);
+    const netlifyToken = (0,_core_secret_input_js__WEBPACK_IMPORTED_MODULE_4__/* .secretInput */ .j)('netlify-token', process.env, log);
+    const githubToken = (0,_core_secret_input_js__WEBPACK_IMPORTED_MODULE_4__/* .secretInput */ .j)('github-token', process.env, log);
+    const databaseUrl = (0,_core_secret_input_js__WEBPACK_IMPORTED_MODULE_4__/* .secretInput */ .j)('database-url', process.env, log);
+    const webhookUrl = (0,_core_secret_input_js__WEBPACK_IMPORTED_MODULE_4__/* .secretInput */ .j)('notify-webhook-url', process.env, log);
+    const workspace = process.env.GITHUB_WORKSPACE || process.cwd();
+    const database = databaseUrl ? (0,_db_connection_js__WEBPACK_IMPORTED_MODULE_5__/* .parseConnectionString */ .HH)(databaseUrl, log) : undefined;
+    const reason = _core_action_js__WEBPACK_IMPORTED_MODULE_2__/* .input */ .hF.required('reason');
+    const severity = (_core_action_js__WEBPACK_IMPORTED_MODULE_2__/* .input */ .hF.string('severity') ?? 'major').toLowerCase();
+    if (!SEVERITIES.includes(severity))
+        throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_3__/* .RollbackKitError */ .dp(`Input severity must be one of ${SEVERITIES.join(', ')}, got "${severity}".`);
+    const plan = (0,_pipeline_plan_inputs_js__WEBPACK_IMPORTED_MODULE_8__/* .resolvePlan */ .y)(await readPlanFile(workspace), planInputs(), { hasDatabaseUrl: Boolean(database) });
+    const scope = (0,_pipeline_scope_js__WEBPACK_IMPORTED_MODULE_10__/* .selectScope */ .D)(plan, _core_action_js__WEBPACK_IMPORTED_MODULE_2__/* .input */ .hF.string('scope'));
+    const { GITHUB_SERVER_URL: server, GITHUB_REPOSITORY: repository, GITHUB_RUN_ID: runId } = process.env;
+    const request = {
+        plan,
+        scope,
+        reason,
+        severity,
+        dryRun: _core_action_js__WEBPACK_IMPORTED_MODULE_2__/* .input */ .hF.boolean('dry-run', false),
+        earlierTimeline: (0,_pipeline_timeline_js__WEBPACK_IMPORTED_MODULE_11__/* .parseTimeline */ .p)(_core_action_js__WEBPACK_IMPORTED_MODULE_2__/* .input */ .hF.string('timeline')),
+        secrets: { vercelToken, flyToken, railwayToken, renderToken, netlifyToken, githubToken },
+        database,
+        workspace,
+        snapshotDir: (0,node_path__WEBPACK_IMPORTED_MODULE_1__.join)(process.env.RUNNER_TEMP || process.cwd(), 'rollback-kit', 'snapshots'),
+        github: {
+            repository: repository ?? '',
+            apiUrl: process.env.GITHUB_API_URL || 'https://api.github.com',
+            baseBranch: process.env.GITHUB_REF_NAME || undefined,
+            runId,
+            runUrl: server && repository && runId ? `${server}/${repository}/actions/runs/${runId}` : undefined,
+        },
+        commandEnv: process.env,
+        tools: { searchPath: process.env.PATH ?? '' },
+    };
+    const record = await (0,_pipeline_rollback_js__WEBPACK_IMPORTED_MODULE_9__/* .runRollback */ .e)(request, deps(log, webhookUrl, githubToken), log);
+    finished = record;
     outputs(record);
-    await _actions_core__WEBPACK_IMPORTED_MODULE_2__/* .summary */ .z.addRaw(log.redact((0,_report_rollback_summary_js__WEBPACK_IMPORTED_MODULE_15__/* .rollbackSummaryMarkdown */ .sy)(record))).write();
+    await (0,_report_write_summary_js__WEBPACK_IMPORTED_MODULE_15__/* .writeSummary */ .S)((0,_report_rollback_summary_js__WEBPACK_IMPORTED_MODULE_14__/* .rollbackSummaryMarkdown */ .sy)(record, log), log);
     if (record.status === 'unverified') {
-        throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_4__/* .RollbackKitError */ .dp('Rollback unverified: production still looks broken after the rollback; a person must act now.', 'Look at the failing checks in the job summary, check the platform dashboards, and escalate to the deployment lead.');
+        throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_3__/* .RollbackKitError */ .dp('Rollback unverified: production still looks broken after the rollback; a person must act now.', 'Look at the failing checks in the job summary, check the platform dashboards, and escalate to the deployment lead.');
     }
     if (record.status === 'failed') {
         const row = [...record.timeline].reverse().find((e) => e.phase === record.failedPhase && e.status === 'failed');
-        throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_4__/* .RollbackKitError */ .dp(`Rollback failed in ${record.failedPhase ?? 'an unknown phase'}: ${row?.detail ?? 'see the job summary'}`, record.nextSteps.find((s) => !row || !s.includes(row.detail)) ?? 'See the job summary.');
+        throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_3__/* .RollbackKitError */ .dp(`Rollback failed in ${record.failedPhase ?? 'an unknown phase'}: ${row?.detail ?? 'see the job summary'}`, record.nextSteps.find((s) => !row || !s.includes(row.detail)) ?? 'See the job summary.');
     }
-});
+}, () => (finished ? undefined : _report_rollback_summary_js__WEBPACK_IMPORTED_MODULE_14__/* .NOTHING_CHANGED */ .Dh));
 
 __webpack_async_result__();
 } catch(e) { __webpack_async_result__(e); } }, 1);
 
 /***/ }),
 
-/***/ 2213:
+/***/ 2552:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -46067,11 +46055,30 @@ const output = {
 
 // EXTERNAL MODULE: ./node_modules/.cache/rollback-kit-build/core/parse.js
 var parse = __nccwpck_require__(1509);
+// EXTERNAL MODULE: ./node_modules/.cache/rollback-kit-build/report/markdown.js
+var markdown = __nccwpck_require__(6714);
+;// CONCATENATED MODULE: ./node_modules/.cache/rollback-kit-build/report/failure-summary.js
+/** What every failed step leaves in its job summary: the heading, the error line, then the action's own details. */
+
+
+function failureSummary(action, err, log, details) {
+    // Redact before escaping: escaping can split a secret so the redactor no longer sees it.
+    const parts = [`### ${action}: failed`, (0,markdown/* text */.Qq)(log.redact((0,errors/* errorLine */.BP)(err)))];
+    if (details?.trim())
+        parts.push(details.trim());
+    return `${parts.join('\n\n')}\n`;
+}
+
+// EXTERNAL MODULE: ./node_modules/.cache/rollback-kit-build/report/write-summary.js
+var write_summary = __nccwpck_require__(1629);
 ;// CONCATENATED MODULE: ./node_modules/.cache/rollback-kit-build/core/action.js
 /**
  * What every action entry point shares: typed input reading, a redacting log on the runner,
- * outputs, and the rule that a failure is one clear `::error::` line and a non-zero exit.
+ * outputs, and one failure path: the summary's failure heading, one clear `::error::` line and a
+ * non-zero exit.
  */
+
+
 
 
 
@@ -46124,10 +46131,12 @@ function setOutputs(outputs) {
     }
 }
 /**
- * Runs an action body. Errors become one redacted `::error::` line; unexpected ones keep their
- * stack in the debug log so a bug report has it without frightening the reader.
+ * Runs an action body; every action fails the same way. The job summary gets "### <action>:
+ * failed", the redacted error line and the action's own details; the log gets one redacted
+ * `::error::` line. Unexpected errors keep their stack in the debug log so a bug report has it
+ * without frightening the reader.
  */
-async function runAction(body) {
+async function runAction(action, body, details) {
     const log = actionLog();
     try {
         await body(log);
@@ -46135,7 +46144,18 @@ async function runAction(body) {
     catch (err) {
         if (!(err instanceof errors/* RollbackKitError */.dp) && err instanceof Error && err.stack)
             log.debug(err.stack);
+        await (0,write_summary/* writeSummary */.S)(failureSummary(action, err, log, await failureDetails(details, err, log)), log);
         output.fail(log.redact((0,errors/* errorLine */.BP)(err)));
+    }
+}
+/** The action's details, or none: a failure while describing the failure must not hide the failure. */
+async function failureDetails(details, err, log) {
+    try {
+        return await details?.(err, log);
+    }
+    catch (detailsErr) {
+        log.warning(`The failure's details could not be gathered: ${(0,errors/* errorLine */.BP)(detailsErr)}`);
+        return undefined;
     }
 }
 
@@ -46390,7 +46410,7 @@ function wholeLines(text, wasCut) {
 /* harmony export */   j: () => (/* binding */ secretInput)
 /* harmony export */ });
 /* unused harmony export TOKEN_ENV */
-/* harmony import */ var _action_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(2213);
+/* harmony import */ var _action_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(2552);
 /**
  * Platform tokens for the entry points: each from its input or, when that is empty, from the
  * environment variable the platform's own CLI reads, so a workflow that already exports it for the
@@ -51005,10 +51025,10 @@ var parse_spec = __nccwpck_require__(5358);
 ;// CONCATENATED MODULE: ./node_modules/.cache/rollback-kit-build/smoke/report.js
 /**
  * What people and tools read after a smoke test: a JSON report (everything measured), a JUnit XML
- * file (for test-report viewers), a job-summary table and one annotation line per failure. Every
- * text goes through the log's redaction before it is written anywhere.
+ * file (for test-report viewers) and one annotation line per failure (the job summary is
+ * src/report/smoke-test-summary.ts). Every text goes through the log's redaction before it is
+ * written anywhere.
  */
-
 
 
 
@@ -51102,37 +51122,6 @@ function xml(text) {
         .replace(/>/g, '&gt;')
         .replace(/"/g, '&quot;')
         .replace(/'/g, '&apos;'));
-}
-const ICON = { passed: '✅', failed: '❌', slower: '⚠️' };
-/** The job summary: the verdict in one line, why, then one row per check. */
-function summaryMarkdown(report) {
-    const v = report.verdict;
-    const headline = v.passed
-        ? `${v.severity === 'minor' ? ICON.slower : ICON.passed} Smoke test passed: severity **${v.severity}**, decision **${v.decision}**`
-        : `${ICON.failed} Smoke test failed: severity **${v.severity}**, decision **${v.decision}** (${v.failed} of ${report.checks.length} checks failed)`;
-    const withBaseline = report.checks.some((c) => c.baseline);
-    const head = ['Check', 'Result', 'Attempts', 'Status', 'Latency p50 / p95 / max (ms)', ...(withBaseline ? ['Baseline p95 (ms)'] : []), 'Reason'];
-    const rows = report.checks.map((c) => {
-        const result = c.passed ? (c.baseline?.regression ? `${ICON.slower} slower` : `${ICON.passed} passed`) : `${ICON.failed} failed${c.critical ? ' (critical)' : ''}`;
-        const samples = c.samples > 1 ? ` · ${c.samples} samples, ${c.errorRate}% errors` : '';
-        const latency = `${c.p50Ms ?? '-'} / ${c.p95Ms ?? '-'} / ${c.maxMs ?? '-'}${samples}`;
-        const baseline = c.baseline ? [`${c.baseline.p95Ms ?? '-'}${c.baseline.regression ? ' (regression)' : ''}`] : withBaseline ? ['-'] : [];
-        return [text(c.name), result, String(c.attempts), c.status !== undefined ? String(c.status) : c.kind === 'sql' ? 'SQL' : '-', latency, ...baseline, text(c.reason ?? '')];
-    });
-    const line = (cells) => `| ${cells.map(escapeCell).join(' | ')} |`;
-    return [
-        '### Smoke test',
-        '',
-        headline,
-        '',
-        ...(v.reasons.length ? [...v.reasons.map((r) => `- ${text(r)}`), ''] : []),
-        line(head),
-        line(head.map(() => '---')),
-        ...rows.map(line),
-        '',
-        `Thresholds: error rate ≤ ${report.settings.maxErrorRate}%, p95 ≤ ${report.settings.maxP95Ms} ms. Reported error rate ${v.errorRate}% and p95 ${v.p95Ms ?? '-'} ms are those of "${text(v.worstCheck ?? '-')}".`,
-        '',
-    ].join('\n');
 }
 /** One annotation per failed check (errors) and per latency regression (warnings). */
 function annotations(report) {
@@ -51961,7 +51950,7 @@ async function loadChecks(source, ctx) {
     }
     if (source.checks)
         return (0,parse_spec/* parseChecks */.B2)(source.checks, { ...ctx, source: 'checks input' });
-    throw new errors/* RollbackKitError */.dp('No checks given.', 'Set checks (YAML) or checks-file; the smoke-test section of the rollback-kit README has examples.');
+    throw new errors/* RollbackKitError */.dp('No checks given.', 'Set checks (YAML) or checks-file; the smoke-test README (actions/smoke-test/README.md) has examples.');
 }
 const CHECKOUT_HINT = 'The path is relative to the workspace; check out the repository first (actions/checkout).';
 /**
@@ -52625,7 +52614,7 @@ function nextSteps(record) {
 /**
  * What `scope` selects: `app` (every component: the default, so a database change stays a
  * deliberate choice), `db` (the database only), `full` (both), or a comma list of component names
- * and `database`. Seed 003's frontend | backend | database | full maps onto this directly.
+ * and `database`. A frontend-and-backend runbook's frontend | backend | database | full maps onto this directly.
  */
 
 
@@ -60857,6 +60846,7 @@ async function recordIncident(target, input, log, options = {}) {
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   Qq: () => (/* binding */ text),
 /* harmony export */   SS: () => (/* binding */ codeSpan),
 /* harmony export */   a3: () => (/* binding */ formatDuration),
 /* harmony export */   ln: () => (/* binding */ inlineText),
@@ -60864,7 +60854,7 @@ async function recordIncident(target, input, log, options = {}) {
 /* harmony export */   yX: () => (/* binding */ linkText),
 /* harmony export */   z3: () => (/* binding */ formatBytes)
 /* harmony export */ });
-/* unused harmony exports text, code, escapeCell */
+/* unused harmony exports code, escapeCell */
 /**
  * Small pieces of the Markdown every job summary is made of. Outside text (paths, table and check
  * names, server messages) goes in through `text` or `code`, so it cannot end a table row, start a
@@ -61220,6 +61210,7 @@ async function sendChatMessage(webhookUrl, message, log, opts = {}) {
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
 /* harmony export */   $e: () => (/* binding */ budgetText),
 /* harmony export */   Bs: () => (/* binding */ statusLine),
+/* harmony export */   Dh: () => (/* binding */ NOTHING_CHANGED),
 /* harmony export */   Ec: () => (/* binding */ changedEnv),
 /* harmony export */   Et: () => (/* binding */ checksTable),
 /* harmony export */   Tc: () => (/* binding */ timeText),
@@ -61251,6 +61242,8 @@ function redactStrings(value, redact) {
         return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, redactStrings(v, redact)]));
     return value;
 }
+/** Under the failure heading of a rollback that stopped before the pipeline returned a record. */
+const NOTHING_CHANGED = 'The rollback stopped before it started. Nothing was changed.';
 const STATUS_ICON = {
     ok: '✅',
     failed: '❌',
@@ -61535,6 +61528,35 @@ function rollbackSummaryMarkdown(input, log) {
 
 /***/ }),
 
+/***/ 1629:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   S: () => (/* binding */ writeSummary)
+/* harmony export */ });
+/* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7264);
+/* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(9979);
+/**
+ * The one way a job summary reaches GITHUB_STEP_SUMMARY: the Markdown is redacted as a whole (a
+ * last net: builders redact outside text before escaping it), and a summary that cannot be written
+ * is a warning, never the step's failure: the outputs and the log still say what happened.
+ */
+
+
+async function writeSummary(markdown, log) {
+    try {
+        await _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .summary */ .z.addRaw(log.redact(markdown)).write();
+    }
+    catch (err) {
+        // The buffer keeps what failed to write; the next summary must not carry it along.
+        _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .summary */ .z.emptyBuffer();
+        log.warning(`The job summary could not be written: ${(0,_core_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .systemErrorLine */ .o3)(err) ?? (err instanceof Error ? err.message : String(err))}`);
+    }
+}
+
+
+/***/ }),
+
 /***/ 7956:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
@@ -61711,7 +61733,7 @@ function formatProblem(p) {
 class SpecError extends errors/* RollbackKitError */.dp {
     problems;
     constructor(problems, source) {
-        super(`The smoke check spec (${source}) has ${problems.length} problem${problems.length === 1 ? '' : 's'}, so nothing was run: ${problems.map(formatProblem).join('; ')}.`, 'Fix the spec; the smoke-test section of the rollback-kit README lists every field.');
+        super(`The smoke check spec (${source}) has ${problems.length} problem${problems.length === 1 ? '' : 's'}, so nothing was run: ${problems.map(formatProblem).join('; ')}.`, 'Fix the spec; the smoke-test README (actions/smoke-test/README.md) lists every field.');
         this.problems = problems;
     }
 }

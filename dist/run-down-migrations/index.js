@@ -35253,15 +35253,13 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("util/types")
 /***/ ((__webpack_module__, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(__webpack_module__, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1804);
-/* harmony import */ var _core_action_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(3373);
-/* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(9979);
-/* harmony import */ var _db_connection_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(8995);
-/* harmony import */ var _migrations_registry_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(8226);
-/* harmony import */ var _migrations_revert_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(1024);
-/* harmony import */ var _migrations_summary_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(4716);
-/* harmony import */ var _report_markdown_js__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(6714);
-
+/* harmony import */ var _core_action_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(4888);
+/* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(9979);
+/* harmony import */ var _db_connection_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(8995);
+/* harmony import */ var _migrations_registry_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(8226);
+/* harmony import */ var _migrations_revert_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(1024);
+/* harmony import */ var _report_run_down_migrations_summary_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(1920);
+/* harmony import */ var _report_write_summary_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(1629);
 
 
 
@@ -35270,19 +35268,19 @@ __nccwpck_require__.a(__webpack_module__, async (__webpack_handle_async_dependen
 
 
 function readChoice() {
-    const steps = _core_action_js__WEBPACK_IMPORTED_MODULE_1__/* .input */ .hF.integer('steps', { min: 1 });
-    const toVersion = _core_action_js__WEBPACK_IMPORTED_MODULE_1__/* .input */ .hF.string('to-version');
-    const sinceRef = _core_action_js__WEBPACK_IMPORTED_MODULE_1__/* .input */ .hF.string('since-ref');
+    const steps = _core_action_js__WEBPACK_IMPORTED_MODULE_0__/* .input */ .hF.integer('steps', { min: 1 });
+    const toVersion = _core_action_js__WEBPACK_IMPORTED_MODULE_0__/* .input */ .hF.string('to-version');
+    const sinceRef = _core_action_js__WEBPACK_IMPORTED_MODULE_0__/* .input */ .hF.string('since-ref');
     const given = [steps !== undefined && 'steps', toVersion && 'to-version', sinceRef && 'since-ref'].filter(Boolean);
     if (given.length !== 1) {
-        throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .RollbackKitError */ .dp(given.length === 0 ? 'Nothing says which migrations to revert.' : `Inputs ${given.join(' and ')} conflict: they select migrations in different ways.`, 'Give exactly one of steps (how many of the newest), to-version (the last migration to keep) or since-ref (the last good commit).');
+        throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .RollbackKitError */ .dp(given.length === 0 ? 'Nothing says which migrations to revert.' : `Inputs ${given.join(' and ')} conflict: they select migrations in different ways.`, 'Give exactly one of steps (how many of the newest), to-version (the last migration to keep) or since-ref (the last good commit).');
     }
     if (steps !== undefined)
         return { steps };
     return toVersion ? { toVersion } : { sinceRef: sinceRef };
 }
 function outputs(result) {
-    (0,_core_action_js__WEBPACK_IMPORTED_MODULE_1__/* .setOutputs */ .n0)({
+    (0,_core_action_js__WEBPACK_IMPORTED_MODULE_0__/* .setOutputs */ .n0)({
         status: result.status,
         reverted: JSON.stringify(result.reverted.map((r) => r.version)),
         count: result.reverted.length,
@@ -35290,58 +35288,46 @@ function outputs(result) {
         'duration-ms': result.durationMs,
     });
 }
-/** What a failed step says: `failed`, with what was reverted before the failure (nothing, if it stopped before running). */
-function failedOutputs(partial) {
-    if (partial)
-        outputs(partial);
-    else
-        (0,_core_action_js__WEBPACK_IMPORTED_MODULE_1__/* .setOutputs */ .n0)({ status: 'failed', reverted: '[]', count: 0 });
+/**
+ * Every failure says status=failed (a later `if: always()` step must never read "reverted" here),
+ * with what was reverted before it; the summary shows those, or that nothing was changed.
+ */
+function failed(err) {
+    if (err instanceof _migrations_revert_js__WEBPACK_IMPORTED_MODULE_4__/* .RevertFailed */ .s) {
+        outputs(err.partial);
+        return (0,_report_run_down_migrations_summary_js__WEBPACK_IMPORTED_MODULE_6__/* .partialRevertDetails */ .wC)(err.partial);
+    }
+    (0,_core_action_js__WEBPACK_IMPORTED_MODULE_0__/* .setOutputs */ .n0)({ status: 'failed', reverted: '[]', count: 0 });
+    // Stopped before planning (snapshot, lock, inputs): nothing was changed; say so where people look.
+    return err instanceof _core_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .RollbackKitError */ .dp ? _report_run_down_migrations_summary_js__WEBPACK_IMPORTED_MODULE_6__/* .NOTHING_REVERTED */ .CE : undefined;
 }
-await (0,_core_action_js__WEBPACK_IMPORTED_MODULE_1__/* .runAction */ .Cs)(async (log) => {
-    let result;
-    try {
-        const target = (0,_db_connection_js__WEBPACK_IMPORTED_MODULE_3__/* .parseConnectionString */ .HH)(_core_action_js__WEBPACK_IMPORTED_MODULE_1__/* .input */ .hF.required('database-url'), log);
-        const options = {
-            target,
-            root: process.env.GITHUB_WORKSPACE || process.cwd(),
-            migrationsDir: _core_action_js__WEBPACK_IMPORTED_MODULE_1__/* .input */ .hF.string('migrations-dir'),
-            format: (0,_migrations_registry_js__WEBPACK_IMPORTED_MODULE_4__/* .parseFormatName */ .EP)(_core_action_js__WEBPACK_IMPORTED_MODULE_1__/* .input */ .hF.string('format')),
-            migrationsTable: _core_action_js__WEBPACK_IMPORTED_MODULE_1__/* .input */ .hF.string('migrations-table'),
-            choice: readChoice(),
-            dryRun: _core_action_js__WEBPACK_IMPORTED_MODULE_1__/* .input */ .hF.boolean('dry-run', false),
-            snapshotPath: _core_action_js__WEBPACK_IMPORTED_MODULE_1__/* .input */ .hF.string('snapshot-path'),
-            requireSnapshot: _core_action_js__WEBPACK_IMPORTED_MODULE_1__/* .input */ .hF.boolean('require-snapshot', true),
-            lockTimeoutSeconds: _core_action_js__WEBPACK_IMPORTED_MODULE_1__/* .input */ .hF.number('lock-timeout-seconds', { default: 10, min: 0, max: 3600 }),
-            statementTimeoutSeconds: _core_action_js__WEBPACK_IMPORTED_MODULE_1__/* .input */ .hF.number('statement-timeout-seconds', { default: 300, min: 1, max: 86_400 }),
-            tools: { searchPath: process.env.PATH ?? '' },
-        };
-        result = await (0,_migrations_revert_js__WEBPACK_IMPORTED_MODULE_5__/* .revertMigrations */ .a)(options, log);
-    }
-    catch (err) {
-        // Every failure says status=failed: a later `if: always()` step must never read "reverted" here.
-        if (err instanceof _migrations_revert_js__WEBPACK_IMPORTED_MODULE_5__/* .RevertFailed */ .s) {
-            failedOutputs(err.partial);
-            await _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .summary */ .z.addRaw(log.redact((0,_migrations_summary_js__WEBPACK_IMPORTED_MODULE_6__/* .revertSummary */ .L)(err.partial, err.message))).write();
-        }
-        else {
-            failedOutputs();
-            if (err instanceof _core_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .RollbackKitError */ .dp) {
-                // Stopped before planning (snapshot, lock, inputs): nothing was changed; say so where people look.
-                await _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .summary */ .z.addRaw(log.redact(`## run-down-migrations\n\n**Failed before changing anything:** ${(0,_report_markdown_js__WEBPACK_IMPORTED_MODULE_7__/* .text */ .Qq)(err.line)}\n`)).write();
-            }
-        }
-        throw err;
-    }
+await (0,_core_action_js__WEBPACK_IMPORTED_MODULE_0__/* .runAction */ .Cs)('run-down-migrations', async (log) => {
+    const target = (0,_db_connection_js__WEBPACK_IMPORTED_MODULE_2__/* .parseConnectionString */ .HH)(_core_action_js__WEBPACK_IMPORTED_MODULE_0__/* .input */ .hF.required('database-url'), log);
+    const options = {
+        target,
+        root: process.env.GITHUB_WORKSPACE || process.cwd(),
+        migrationsDir: _core_action_js__WEBPACK_IMPORTED_MODULE_0__/* .input */ .hF.string('migrations-dir'),
+        format: (0,_migrations_registry_js__WEBPACK_IMPORTED_MODULE_3__/* .parseFormatName */ .EP)(_core_action_js__WEBPACK_IMPORTED_MODULE_0__/* .input */ .hF.string('format')),
+        migrationsTable: _core_action_js__WEBPACK_IMPORTED_MODULE_0__/* .input */ .hF.string('migrations-table'),
+        choice: readChoice(),
+        dryRun: _core_action_js__WEBPACK_IMPORTED_MODULE_0__/* .input */ .hF.boolean('dry-run', false),
+        snapshotPath: _core_action_js__WEBPACK_IMPORTED_MODULE_0__/* .input */ .hF.string('snapshot-path'),
+        requireSnapshot: _core_action_js__WEBPACK_IMPORTED_MODULE_0__/* .input */ .hF.boolean('require-snapshot', true),
+        lockTimeoutSeconds: _core_action_js__WEBPACK_IMPORTED_MODULE_0__/* .input */ .hF.number('lock-timeout-seconds', { default: 10, min: 0, max: 3600 }),
+        statementTimeoutSeconds: _core_action_js__WEBPACK_IMPORTED_MODULE_0__/* .input */ .hF.number('statement-timeout-seconds', { default: 300, min: 1, max: 86_400 }),
+        tools: { searchPath: process.env.PATH ?? '' },
+    };
+    const result = await (0,_migrations_revert_js__WEBPACK_IMPORTED_MODULE_4__/* .revertMigrations */ .a)(options, log);
     outputs(result);
-    await _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .summary */ .z.addRaw(log.redact((0,_migrations_summary_js__WEBPACK_IMPORTED_MODULE_6__/* .revertSummary */ .L)(result))).write();
-});
+    await (0,_report_write_summary_js__WEBPACK_IMPORTED_MODULE_5__/* .writeSummary */ .S)((0,_report_run_down_migrations_summary_js__WEBPACK_IMPORTED_MODULE_6__/* .revertSummary */ .LR)(result), log);
+}, failed);
 
 __webpack_async_result__();
 } catch(e) { __webpack_async_result__(e); } }, 1);
 
 /***/ }),
 
-/***/ 3373:
+/***/ 4888:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -35510,11 +35496,30 @@ function parseTime(raw, name) {
     return d;
 }
 
+// EXTERNAL MODULE: ./node_modules/.cache/rollback-kit-build/report/markdown.js
+var markdown = __nccwpck_require__(6714);
+;// CONCATENATED MODULE: ./node_modules/.cache/rollback-kit-build/report/failure-summary.js
+/** What every failed step leaves in its job summary: the heading, the error line, then the action's own details. */
+
+
+function failureSummary(action, err, log, details) {
+    // Redact before escaping: escaping can split a secret so the redactor no longer sees it.
+    const parts = [`### ${action}: failed`, (0,markdown/* text */.Qq)(log.redact((0,errors/* errorLine */.BP)(err)))];
+    if (details?.trim())
+        parts.push(details.trim());
+    return `${parts.join('\n\n')}\n`;
+}
+
+// EXTERNAL MODULE: ./node_modules/.cache/rollback-kit-build/report/write-summary.js
+var write_summary = __nccwpck_require__(1629);
 ;// CONCATENATED MODULE: ./node_modules/.cache/rollback-kit-build/core/action.js
 /**
  * What every action entry point shares: typed input reading, a redacting log on the runner,
- * outputs, and the rule that a failure is one clear `::error::` line and a non-zero exit.
+ * outputs, and one failure path: the summary's failure heading, one clear `::error::` line and a
+ * non-zero exit.
  */
+
+
 
 
 
@@ -35567,10 +35572,12 @@ function setOutputs(outputs) {
     }
 }
 /**
- * Runs an action body. Errors become one redacted `::error::` line; unexpected ones keep their
- * stack in the debug log so a bug report has it without frightening the reader.
+ * Runs an action body; every action fails the same way. The job summary gets "### <action>:
+ * failed", the redacted error line and the action's own details; the log gets one redacted
+ * `::error::` line. Unexpected errors keep their stack in the debug log so a bug report has it
+ * without frightening the reader.
  */
-async function runAction(body) {
+async function runAction(action, body, details) {
     const log = actionLog();
     try {
         await body(log);
@@ -35578,7 +35585,18 @@ async function runAction(body) {
     catch (err) {
         if (!(err instanceof errors/* RollbackKitError */.dp) && err instanceof Error && err.stack)
             log.debug(err.stack);
+        await (0,write_summary/* writeSummary */.S)(failureSummary(action, err, log, await failureDetails(details, err, log)), log);
         output.fail(log.redact((0,errors/* errorLine */.BP)(err)));
+    }
+}
+/** The action's details, or none: a failure while describing the failure must not hide the failure. */
+async function failureDetails(details, err, log) {
+    try {
+        return await details?.(err, log);
+    }
+    catch (detailsErr) {
+        log.warning(`The failure's details could not be gathered: ${(0,errors/* errorLine */.BP)(detailsErr)}`);
+        return undefined;
     }
 }
 
@@ -35591,9 +35609,9 @@ async function runAction(body) {
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
 /* harmony export */   BP: () => (/* binding */ errorLine),
 /* harmony export */   dp: () => (/* binding */ RollbackKitError),
+/* harmony export */   o3: () => (/* binding */ systemErrorLine),
 /* harmony export */   rZ: () => (/* binding */ systemErrorMeaning)
 /* harmony export */ });
-/* unused harmony export systemErrorLine */
 /**
  * An error the user can act on: `message` says what failed and why, `hint` what to do next.
  * Entry points print it as one `::error::` line; anything else is treated as a bug.
@@ -38444,44 +38462,6 @@ function literal(value) {
 
 /***/ }),
 
-/***/ 4716:
-/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
-
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   L: () => (/* binding */ revertSummary)
-/* harmony export */ });
-/* harmony import */ var _report_markdown_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6714);
-/** The job summary of a run: what was reverted and how long each took, and what is still applied. */
-
-const STILL_APPLIED_SHOWN = 15;
-function revertSummary(result, error) {
-    const lines = ['## run-down-migrations', ''];
-    const headline = result.status === 'dry-run'
-        ? `Dry run: ${result.plan.length} migration(s) would be reverted; nothing was changed.`
-        : result.status === 'nothing-to-do'
-            ? 'Nothing to do: none of the selected migrations is applied.'
-            : `Reverted ${result.reverted.length} of ${result.plan.length} ${result.format} migration(s) in ${result.durationMs} ms.`;
-    lines.push(error ? `**Failed** after reverting ${result.reverted.length} of ${result.plan.length}: ${(0,_report_markdown_js__WEBPACK_IMPORTED_MODULE_0__/* .text */ .Qq)(error)}` : headline, '');
-    lines.push(`Database ${(0,_report_markdown_js__WEBPACK_IMPORTED_MODULE_0__/* .code */ .aY)(result.target)}, ${result.format} migrations in ${(0,_report_markdown_js__WEBPACK_IMPORTED_MODULE_0__/* .code */ .aY)(result.dir)}.`);
-    lines.push(result.snapshot ? `Way back: snapshot ${(0,_report_markdown_js__WEBPACK_IMPORTED_MODULE_0__/* .code */ .aY)(result.snapshot.path)} (sha256 ${result.snapshot.sha256.slice(0, 12)}…), verified before the run.` : result.status === 'dry-run' ? '' : 'No snapshot was required (require-snapshot: false).', '');
-    const rows = result.status === 'dry-run' ? result.plan.map((p) => ({ ...p, durationMs: undefined })) : result.reverted;
-    if (rows.length > 0) {
-        const cells = rows.map((r, i) => {
-            const time = 'durationMs' in r && r.durationMs !== undefined ? `${r.durationMs} ms` : '—';
-            return [i + 1, (0,_report_markdown_js__WEBPACK_IMPORTED_MODULE_0__/* .text */ .Qq)(r.version), (0,_report_markdown_js__WEBPACK_IMPORTED_MODULE_0__/* .code */ .aY)(r.file), r.transactional ? 'transaction' : 'statement by statement', time];
-        });
-        lines.push((0,_report_markdown_js__WEBPACK_IMPORTED_MODULE_0__/* .table */ .tp)(['#', 'version', 'down file', 'mode', 'time'], cells), '');
-    }
-    const still = result.stillApplied;
-    lines.push(`**Still applied** (${still.length}${still.length > STILL_APPLIED_SHOWN ? `, newest ${STILL_APPLIED_SHOWN} shown` : ''}):${still.length ? '' : ' none'}`, '');
-    for (const m of still.slice(0, STILL_APPLIED_SHOWN))
-        lines.push(`- ${(0,_report_markdown_js__WEBPACK_IMPORTED_MODULE_0__/* .text */ .Qq)(m.version)} ${(0,_report_markdown_js__WEBPACK_IMPORTED_MODULE_0__/* .code */ .aY)(m.name)}`);
-    return `${lines.join('\n')}\n`;
-}
-
-
-/***/ }),
-
 /***/ 2855:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
@@ -38655,6 +38635,82 @@ function linkText(url) {
         // not a URL: shown as text below
     }
     return codeSpan(url);
+}
+
+
+/***/ }),
+
+/***/ 1920:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   CE: () => (/* binding */ NOTHING_REVERTED),
+/* harmony export */   LR: () => (/* binding */ revertSummary),
+/* harmony export */   wC: () => (/* binding */ partialRevertDetails)
+/* harmony export */ });
+/* harmony import */ var _markdown_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6714);
+
+const STILL_APPLIED_SHOWN = 15;
+function revertSummary(result) {
+    const headline = result.status === 'dry-run'
+        ? `Dry run: ${result.plan.length} migration(s) would be reverted; nothing was changed.`
+        : result.status === 'nothing-to-do'
+            ? 'Nothing to do: none of the selected migrations is applied.'
+            : `Reverted ${result.reverted.length} of ${result.plan.length} ${result.format} migration(s) in ${result.durationMs} ms.`;
+    return `## run-down-migrations\n\n${headline}\n\n${details(result)}`;
+}
+/** Under a failed run's heading and error line: what was reverted before the failure, and what is still applied. */
+function partialRevertDetails(partial) {
+    return `**Failed** after reverting ${partial.reverted.length} of ${partial.plan.length}.\n\n${details(partial)}`;
+}
+/** Under the heading and error line of a run that stopped before planning (snapshot, lock, inputs). */
+const NOTHING_REVERTED = '**Failed before changing anything:** no migration was reverted.';
+function details(result) {
+    const lines = [];
+    lines.push(`Database ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_0__/* .code */ .aY)(result.target)}, ${result.format} migrations in ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_0__/* .code */ .aY)(result.dir)}.`);
+    lines.push(result.snapshot ? `Way back: snapshot ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_0__/* .code */ .aY)(result.snapshot.path)} (sha256 ${result.snapshot.sha256.slice(0, 12)}…), verified before the run.` : result.status === 'dry-run' ? '' : 'No snapshot was required (require-snapshot: false).', '');
+    const rows = result.status === 'dry-run' ? result.plan.map((p) => ({ ...p, durationMs: undefined })) : result.reverted;
+    if (rows.length > 0) {
+        const cells = rows.map((r, i) => {
+            const time = 'durationMs' in r && r.durationMs !== undefined ? `${r.durationMs} ms` : '—';
+            return [i + 1, (0,_markdown_js__WEBPACK_IMPORTED_MODULE_0__/* .text */ .Qq)(r.version), (0,_markdown_js__WEBPACK_IMPORTED_MODULE_0__/* .code */ .aY)(r.file), r.transactional ? 'transaction' : 'statement by statement', time];
+        });
+        lines.push((0,_markdown_js__WEBPACK_IMPORTED_MODULE_0__/* .table */ .tp)(['#', 'version', 'down file', 'mode', 'time'], cells), '');
+    }
+    const still = result.stillApplied;
+    lines.push(`**Still applied** (${still.length}${still.length > STILL_APPLIED_SHOWN ? `, newest ${STILL_APPLIED_SHOWN} shown` : ''}):${still.length ? '' : ' none'}`, '');
+    for (const m of still.slice(0, STILL_APPLIED_SHOWN))
+        lines.push(`- ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_0__/* .text */ .Qq)(m.version)} ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_0__/* .code */ .aY)(m.name)}`);
+    return `${lines.join('\n')}\n`;
+}
+
+
+/***/ }),
+
+/***/ 1629:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   S: () => (/* binding */ writeSummary)
+/* harmony export */ });
+/* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1804);
+/* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(9979);
+/**
+ * The one way a job summary reaches GITHUB_STEP_SUMMARY: the Markdown is redacted as a whole (a
+ * last net: builders redact outside text before escaping it), and a summary that cannot be written
+ * is a warning, never the step's failure: the outputs and the log still say what happened.
+ */
+
+
+async function writeSummary(markdown, log) {
+    try {
+        await _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .summary */ .z.addRaw(log.redact(markdown)).write();
+    }
+    catch (err) {
+        // The buffer keeps what failed to write; the next summary must not carry it along.
+        _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .summary */ .z.emptyBuffer();
+        log.warning(`The job summary could not be written: ${(0,_core_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .systemErrorLine */ .o3)(err) ?? (err instanceof Error ? err.message : String(err))}`);
+    }
 }
 
 

@@ -43835,17 +43835,16 @@ exports.visitAsync = visitAsync;
 
 __nccwpck_require__.a(__webpack_module__, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var node_os__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8161);
-/* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(1804);
-/* harmony import */ var _core_action_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(8661);
-/* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(9979);
-/* harmony import */ var _core_output_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(5373);
+/* harmony import */ var _core_action_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(6304);
+/* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(9979);
+/* harmony import */ var _core_output_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(5373);
 /* harmony import */ var _core_url_secrets_js__WEBPACK_IMPORTED_MODULE_10__ = __nccwpck_require__(5979);
-/* harmony import */ var _db_connection_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(6644);
-/* harmony import */ var _smoke_config_error_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(369);
-/* harmony import */ var _smoke_parse_spec_js__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(5207);
-/* harmony import */ var _smoke_report_js__WEBPACK_IMPORTED_MODULE_8__ = __nccwpck_require__(9130);
-/* harmony import */ var _smoke_smoke_test_js__WEBPACK_IMPORTED_MODULE_9__ = __nccwpck_require__(4857);
-/* harmony import */ var _report_markdown_js__WEBPACK_IMPORTED_MODULE_11__ = __nccwpck_require__(6714);
+/* harmony import */ var _db_connection_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(6644);
+/* harmony import */ var _smoke_parse_spec_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(5207);
+/* harmony import */ var _smoke_report_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(9130);
+/* harmony import */ var _smoke_smoke_test_js__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(9936);
+/* harmony import */ var _report_smoke_test_summary_js__WEBPACK_IMPORTED_MODULE_8__ = __nccwpck_require__(3090);
+/* harmony import */ var _report_write_summary_js__WEBPACK_IMPORTED_MODULE_9__ = __nccwpck_require__(1629);
 /**
  * smoke-test: decide with evidence whether production is healthy, and whether to roll back.
  * Reads inputs, runs src/smoke, writes outputs, reports, the job summary and annotations.
@@ -43861,10 +43860,9 @@ __nccwpck_require__.a(__webpack_module__, async (__webpack_handle_async_dependen
 
 
 
-
 /** A URL input; its user name, password and secret parameters are registered before anything can print them. */
 function httpUrl(name, log) {
-    const raw = _core_action_js__WEBPACK_IMPORTED_MODULE_2__/* .input */ .hF.string(name);
+    const raw = _core_action_js__WEBPACK_IMPORTED_MODULE_1__/* .input */ .hF.string(name);
     if (!raw)
         return undefined;
     (0,_core_url_secrets_js__WEBPACK_IMPORTED_MODULE_10__/* .registerUrlSecrets */ .AI)(raw, log);
@@ -43876,80 +43874,58 @@ function httpUrl(name, log) {
         url = undefined;
     }
     if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:')) {
-        throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_3__/* .RollbackKitError */ .dp(`Input ${name} must be an absolute http(s) URL such as https://my-app.vercel.app, got "${(0,_core_url_secrets_js__WEBPACK_IMPORTED_MODULE_10__/* .displayUrl */ .Qy)(raw)}".`);
+        throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .RollbackKitError */ .dp(`Input ${name} must be an absolute http(s) URL such as https://my-app.vercel.app, got "${(0,_core_url_secrets_js__WEBPACK_IMPORTED_MODULE_10__/* .displayUrl */ .Qy)(raw)}".`);
     }
     return raw;
 }
 function backoffInput() {
-    const raw = (_core_action_js__WEBPACK_IMPORTED_MODULE_2__/* .input */ .hF.string('backoff') ?? 'fixed').toLowerCase();
+    const raw = (_core_action_js__WEBPACK_IMPORTED_MODULE_1__/* .input */ .hF.string('backoff') ?? 'fixed').toLowerCase();
     if (raw !== 'fixed' && raw !== 'exponential')
-        throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_3__/* .RollbackKitError */ .dp(`Input backoff must be fixed or exponential, got "${raw}".`);
+        throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .RollbackKitError */ .dp(`Input backoff must be fixed or exponential, got "${raw}".`);
     return raw;
 }
-async function writeSpecSummary(err, log) {
-    const lines = ['### Smoke test', '', '❌ The check spec is invalid, so nothing was run:', '', ...err.problems.map((p) => `- ${(0,_report_markdown_js__WEBPACK_IMPORTED_MODULE_11__/* .text */ .Qq)((0,_smoke_parse_spec_js__WEBPACK_IMPORTED_MODULE_7__/* .formatProblem */ .Vw)(p))}`), ''];
-    await _actions_core__WEBPACK_IMPORTED_MODULE_1__/* .summary */ .z.addRaw(log.redact(lines.join('\n'))).write();
-}
-await (0,_core_action_js__WEBPACK_IMPORTED_MODULE_2__/* .runAction */ .Cs)(async (log) => {
+await (0,_core_action_js__WEBPACK_IMPORTED_MODULE_1__/* .runAction */ .Cs)('smoke-test', async (log) => {
     // Secrets first: nothing below may print them.
-    const bypassToken = _core_action_js__WEBPACK_IMPORTED_MODULE_2__/* .input */ .hF.secret('bypass-token', log);
-    const databaseUrl = _core_action_js__WEBPACK_IMPORTED_MODULE_2__/* .input */ .hF.secret('database-url', log);
-    const database = databaseUrl ? (0,_db_connection_js__WEBPACK_IMPORTED_MODULE_5__/* .parseConnectionString */ .HH)(databaseUrl, log) : undefined;
+    const bypassToken = _core_action_js__WEBPACK_IMPORTED_MODULE_1__/* .input */ .hF.secret('bypass-token', log);
+    const databaseUrl = _core_action_js__WEBPACK_IMPORTED_MODULE_1__/* .input */ .hF.secret('database-url', log);
+    const database = databaseUrl ? (0,_db_connection_js__WEBPACK_IMPORTED_MODULE_4__/* .parseConnectionString */ .HH)(databaseUrl, log) : undefined;
     const baseUrl = httpUrl('base-url', log);
     const baseline = httpUrl('baseline-url', log);
     const { url: baselineUrl, authorization: baselineCredentials } = baseline ? (0,_core_url_secrets_js__WEBPACK_IMPORTED_MODULE_10__/* .splitCredentials */ .JD)(baseline) : { url: undefined, authorization: undefined };
     const options = {
-        attempts: _core_action_js__WEBPACK_IMPORTED_MODULE_2__/* .input */ .hF.integer('attempts', { default: 3, min: 1, max: 100 }),
-        intervalSeconds: _core_action_js__WEBPACK_IMPORTED_MODULE_2__/* .input */ .hF.number('interval-seconds', { default: 5, min: 0, max: 3600 }),
+        attempts: _core_action_js__WEBPACK_IMPORTED_MODULE_1__/* .input */ .hF.integer('attempts', { default: 3, min: 1, max: 100 }),
+        intervalSeconds: _core_action_js__WEBPACK_IMPORTED_MODULE_1__/* .input */ .hF.number('interval-seconds', { default: 5, min: 0, max: 3600 }),
         backoff: backoffInput(),
-        timeoutSeconds: _core_action_js__WEBPACK_IMPORTED_MODULE_2__/* .input */ .hF.number('timeout-seconds', { default: 10, min: 0.001, max: 3600 }),
-        samples: _core_action_js__WEBPACK_IMPORTED_MODULE_2__/* .input */ .hF.integer('samples', { default: 1, min: 1, max: 10000 }),
-        maxErrorRate: _core_action_js__WEBPACK_IMPORTED_MODULE_2__/* .input */ .hF.number('max-error-rate', { default: 5, min: 0, max: 100 }),
-        maxP95Ms: _core_action_js__WEBPACK_IMPORTED_MODULE_2__/* .input */ .hF.number('max-p95-ms', { default: 3000, min: 1 }),
-        deadlineSeconds: _core_action_js__WEBPACK_IMPORTED_MODULE_2__/* .input */ .hF.number('deadline-seconds', { default: 300, min: 0.1, max: 21600 }),
+        timeoutSeconds: _core_action_js__WEBPACK_IMPORTED_MODULE_1__/* .input */ .hF.number('timeout-seconds', { default: 10, min: 0.001, max: 3600 }),
+        samples: _core_action_js__WEBPACK_IMPORTED_MODULE_1__/* .input */ .hF.integer('samples', { default: 1, min: 1, max: 10000 }),
+        maxErrorRate: _core_action_js__WEBPACK_IMPORTED_MODULE_1__/* .input */ .hF.number('max-error-rate', { default: 5, min: 0, max: 100 }),
+        maxP95Ms: _core_action_js__WEBPACK_IMPORTED_MODULE_1__/* .input */ .hF.number('max-p95-ms', { default: 3000, min: 1 }),
+        deadlineSeconds: _core_action_js__WEBPACK_IMPORTED_MODULE_1__/* .input */ .hF.number('deadline-seconds', { default: 300, min: 0.1, max: 21600 }),
         baselineUrl,
         baselineCredentials,
         bypassToken,
         database,
     };
-    const failStep = _core_action_js__WEBPACK_IMPORTED_MODULE_2__/* .input */ .hF.boolean('fail-step', true);
-    let checks;
-    try {
-        checks = await (0,_smoke_smoke_test_js__WEBPACK_IMPORTED_MODULE_9__/* .loadChecks */ .o)({ checks: _core_action_js__WEBPACK_IMPORTED_MODULE_2__/* .input */ .hF.string('checks'), checksFile: _core_action_js__WEBPACK_IMPORTED_MODULE_2__/* .input */ .hF.string('checks-file'), cwd: process.env.GITHUB_WORKSPACE }, { baseUrl, hasDatabase: Boolean(database) });
-    }
-    catch (err) {
-        // An invalid spec fails even with fail-step false: nothing was measured, there is no verdict.
-        if (err instanceof _smoke_parse_spec_js__WEBPACK_IMPORTED_MODULE_7__/* .SpecError */ .G8)
-            await writeSpecSummary(err, log);
-        throw err;
-    }
+    const failStep = _core_action_js__WEBPACK_IMPORTED_MODULE_1__/* .input */ .hF.boolean('fail-step', true);
+    // An invalid spec fails even with fail-step false: nothing was measured, there is no verdict.
+    const checks = await (0,_smoke_smoke_test_js__WEBPACK_IMPORTED_MODULE_7__/* .loadChecks */ .o)({ checks: _core_action_js__WEBPACK_IMPORTED_MODULE_1__/* .input */ .hF.string('checks'), checksFile: _core_action_js__WEBPACK_IMPORTED_MODULE_1__/* .input */ .hF.string('checks-file'), cwd: process.env.GITHUB_WORKSPACE }, { baseUrl, hasDatabase: Boolean(database) });
     if (baselineUrl && !checks.some((c) => c.kind === 'http' && c.path)) {
         log.warning('baseline-url is set, but no HTTP check is written as a path (/api/health), so there is nothing to compare.');
     }
-    let outcome;
-    try {
-        outcome = await (0,_smoke_smoke_test_js__WEBPACK_IMPORTED_MODULE_9__/* .runSmokeTest */ .p)(checks, options, log);
-    }
-    catch (err) {
-        // A check that cannot run as written (a wrong database-url, a query that tries to write, a
-        // request fetch refuses to send) fails like an invalid spec, whatever fail-step says: it is a
-        // mistake in the configuration, not an outage, so no verdict and no decision output.
-        if (err instanceof _smoke_config_error_js__WEBPACK_IMPORTED_MODULE_6__/* .CheckConfigError */ .R) {
-            // Redact first: escaping could split a secret so the redactor no longer sees it.
-            await _actions_core__WEBPACK_IMPORTED_MODULE_1__/* .summary */ .z.addRaw(`### Smoke test\n\n❌ ${(0,_report_markdown_js__WEBPACK_IMPORTED_MODULE_11__/* .text */ .Qq)(log.redact(err.message))}\n\n${(0,_report_markdown_js__WEBPACK_IMPORTED_MODULE_11__/* .text */ .Qq)(log.redact(err.hint ?? ''))}\n`).write();
-        }
-        throw err;
-    }
-    const { verdict, report } = outcome;
-    const paths = (0,_smoke_report_js__WEBPACK_IMPORTED_MODULE_8__/* .reportPaths */ .Rs)(process.env.RUNNER_TEMP || (0,node_os__WEBPACK_IMPORTED_MODULE_0__.tmpdir)());
-    await (0,_smoke_report_js__WEBPACK_IMPORTED_MODULE_8__/* .writeReportFiles */ .t4)(report, paths, log);
-    for (const a of (0,_smoke_report_js__WEBPACK_IMPORTED_MODULE_8__/* .annotations */ .hk)(report)) {
+    // A check that cannot run as written (a wrong database-url, a query that tries to write, a
+    // request fetch refuses to send) throws a CheckConfigError and fails like an invalid spec,
+    // whatever fail-step says: it is a mistake in the configuration, not an outage, so no verdict
+    // and no decision output; its message and hint are the failure's error line.
+    const { verdict, report } = await (0,_smoke_smoke_test_js__WEBPACK_IMPORTED_MODULE_7__/* .runSmokeTest */ .p)(checks, options, log);
+    const paths = (0,_smoke_report_js__WEBPACK_IMPORTED_MODULE_6__/* .reportPaths */ .Rs)(process.env.RUNNER_TEMP || (0,node_os__WEBPACK_IMPORTED_MODULE_0__.tmpdir)());
+    await (0,_smoke_report_js__WEBPACK_IMPORTED_MODULE_6__/* .writeReportFiles */ .t4)(report, paths, log);
+    for (const a of (0,_smoke_report_js__WEBPACK_IMPORTED_MODULE_6__/* .annotations */ .hk)(report)) {
         const message = log.redact(a.message);
         const title = log.redact(a.title);
-        _core_output_js__WEBPACK_IMPORTED_MODULE_4__/* .output */ .CG.annotate(a.level, message, { title });
+        _core_output_js__WEBPACK_IMPORTED_MODULE_3__/* .output */ .CG.annotate(a.level, message, { title });
     }
-    await _actions_core__WEBPACK_IMPORTED_MODULE_1__/* .summary */ .z.addRaw(log.redact((0,_smoke_report_js__WEBPACK_IMPORTED_MODULE_8__/* .summaryMarkdown */ .eH)(report))).write();
-    (0,_core_action_js__WEBPACK_IMPORTED_MODULE_2__/* .setOutputs */ .n0)({
+    await (0,_report_write_summary_js__WEBPACK_IMPORTED_MODULE_9__/* .writeSummary */ .S)((0,_report_smoke_test_summary_js__WEBPACK_IMPORTED_MODULE_8__/* .summaryMarkdown */ .e)(report, log), log);
+    (0,_core_action_js__WEBPACK_IMPORTED_MODULE_1__/* .setOutputs */ .n0)({
         passed: verdict.passed,
         severity: verdict.severity,
         decision: verdict.decision,
@@ -43964,17 +43940,17 @@ await (0,_core_action_js__WEBPACK_IMPORTED_MODULE_2__/* .runAction */ .Cs)(async
         const reason = verdict.reasons[0]?.trim();
         const line = `Smoke test failed: ${verdict.failed} of ${report.checks.length} checks failed; severity ${verdict.severity}, decision ${verdict.decision}.${reason ? ` ${/[.!?]$/.test(reason) ? reason : `${reason}.`}` : ''}`;
         if (failStep)
-            throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_3__/* .RollbackKitError */ .dp(line, 'See the job summary and the report; with fail-step: false the step stays green and a later step can act on the decision output.');
+            throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .RollbackKitError */ .dp(line, 'See the job summary and the report; with fail-step: false the step stays green and a later step can act on the decision output.');
         log.warning(`${line} (fail-step is false: the step stays green; act on the decision output)`);
     }
-});
+}, (err, log) => (err instanceof _smoke_parse_spec_js__WEBPACK_IMPORTED_MODULE_5__/* .SpecError */ .G8 ? (0,_report_smoke_test_summary_js__WEBPACK_IMPORTED_MODULE_8__/* .specProblemsDetails */ .K)(err, log) : undefined));
 
 __webpack_async_result__();
 } catch(e) { __webpack_async_result__(e); } }, 1);
 
 /***/ }),
 
-/***/ 8661:
+/***/ 6304:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -44086,11 +44062,30 @@ function parseTime(raw, name) {
     return d;
 }
 
+// EXTERNAL MODULE: ./node_modules/.cache/rollback-kit-build/report/markdown.js
+var markdown = __nccwpck_require__(6714);
+;// CONCATENATED MODULE: ./node_modules/.cache/rollback-kit-build/report/failure-summary.js
+/** What every failed step leaves in its job summary: the heading, the error line, then the action's own details. */
+
+
+function failureSummary(action, err, log, details) {
+    // Redact before escaping: escaping can split a secret so the redactor no longer sees it.
+    const parts = [`### ${action}: failed`, (0,markdown/* text */.Qq)(log.redact((0,errors/* errorLine */.BP)(err)))];
+    if (details?.trim())
+        parts.push(details.trim());
+    return `${parts.join('\n\n')}\n`;
+}
+
+// EXTERNAL MODULE: ./node_modules/.cache/rollback-kit-build/report/write-summary.js
+var write_summary = __nccwpck_require__(1629);
 ;// CONCATENATED MODULE: ./node_modules/.cache/rollback-kit-build/core/action.js
 /**
  * What every action entry point shares: typed input reading, a redacting log on the runner,
- * outputs, and the rule that a failure is one clear `::error::` line and a non-zero exit.
+ * outputs, and one failure path: the summary's failure heading, one clear `::error::` line and a
+ * non-zero exit.
  */
+
+
 
 
 
@@ -44143,10 +44138,12 @@ function setOutputs(outputs) {
     }
 }
 /**
- * Runs an action body. Errors become one redacted `::error::` line; unexpected ones keep their
- * stack in the debug log so a bug report has it without frightening the reader.
+ * Runs an action body; every action fails the same way. The job summary gets "### <action>:
+ * failed", the redacted error line and the action's own details; the log gets one redacted
+ * `::error::` line. Unexpected errors keep their stack in the debug log so a bug report has it
+ * without frightening the reader.
  */
-async function runAction(body) {
+async function runAction(action, body, details) {
     const log = actionLog();
     try {
         await body(log);
@@ -44154,7 +44151,18 @@ async function runAction(body) {
     catch (err) {
         if (!(err instanceof errors/* RollbackKitError */.dp) && err instanceof Error && err.stack)
             log.debug(err.stack);
+        await (0,write_summary/* writeSummary */.S)(failureSummary(action, err, log, await failureDetails(details, err, log)), log);
         output/* output */.CG.fail(log.redact((0,errors/* errorLine */.BP)(err)));
+    }
+}
+/** The action's details, or none: a failure while describing the failure must not hide the failure. */
+async function failureDetails(details, err, log) {
+    try {
+        return await details?.(err, log);
+    }
+    catch (detailsErr) {
+        log.warning(`The failure's details could not be gathered: ${(0,errors/* errorLine */.BP)(detailsErr)}`);
+        return undefined;
     }
 }
 
@@ -44167,9 +44175,9 @@ async function runAction(body) {
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
 /* harmony export */   BP: () => (/* binding */ errorLine),
 /* harmony export */   dp: () => (/* binding */ RollbackKitError),
+/* harmony export */   o3: () => (/* binding */ systemErrorLine),
 /* harmony export */   rZ: () => (/* binding */ systemErrorMeaning)
 /* harmony export */ });
-/* unused harmony export systemErrorLine */
 /**
  * An error the user can act on: `message` says what failed and why, `hint` what to do next.
  * Entry points print it as one `::error::` line; anything else is treated as a bug.
@@ -44928,27 +44936,82 @@ function linkText(url) {
 
 /***/ }),
 
-/***/ 369:
+/***/ 3090:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   R: () => (/* binding */ CheckConfigError)
+/* harmony export */   K: () => (/* binding */ specProblemsDetails),
+/* harmony export */   e: () => (/* binding */ summaryMarkdown)
 /* harmony export */ });
-/* unused harmony export NO_VERDICT */
-/* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(9979);
+/* harmony import */ var _smoke_parse_spec_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5207);
+/* harmony import */ var _smoke_report_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(9130);
+/* harmony import */ var _markdown_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(6714);
+
+
+
+const ICON = { passed: '✅', failed: '❌', slower: '⚠️' };
+/** The job summary: the verdict in one line, why, then one row per check; redacted before it is escaped. */
+function summaryMarkdown(measured, log) {
+    const report = (0,_smoke_report_js__WEBPACK_IMPORTED_MODULE_1__/* .redactReport */ .a5)(measured, log);
+    const v = report.verdict;
+    const headline = v.passed
+        ? `${v.severity === 'minor' ? ICON.slower : ICON.passed} Smoke test passed: severity **${v.severity}**, decision **${v.decision}**`
+        : `${ICON.failed} Smoke test failed: severity **${v.severity}**, decision **${v.decision}** (${v.failed} of ${report.checks.length} checks failed)`;
+    const withBaseline = report.checks.some((c) => c.baseline);
+    const head = ['Check', 'Result', 'Attempts', 'Status', 'Latency p50 / p95 / max (ms)', ...(withBaseline ? ['Baseline p95 (ms)'] : []), 'Reason'];
+    const rows = report.checks.map((c) => {
+        const result = c.passed ? (c.baseline?.regression ? `${ICON.slower} slower` : `${ICON.passed} passed`) : `${ICON.failed} failed${c.critical ? ' (critical)' : ''}`;
+        const samples = c.samples > 1 ? ` · ${c.samples} samples, ${c.errorRate}% errors` : '';
+        const latency = `${c.p50Ms ?? '-'} / ${c.p95Ms ?? '-'} / ${c.maxMs ?? '-'}${samples}`;
+        const baseline = c.baseline ? [`${c.baseline.p95Ms ?? '-'}${c.baseline.regression ? ' (regression)' : ''}`] : withBaseline ? ['-'] : [];
+        return [(0,_markdown_js__WEBPACK_IMPORTED_MODULE_2__/* .text */ .Qq)(c.name), result, String(c.attempts), c.status !== undefined ? String(c.status) : c.kind === 'sql' ? 'SQL' : '-', latency, ...baseline, (0,_markdown_js__WEBPACK_IMPORTED_MODULE_2__/* .text */ .Qq)(c.reason ?? '')];
+    });
+    const line = (cells) => `| ${cells.map(_markdown_js__WEBPACK_IMPORTED_MODULE_2__/* .escapeCell */ .kq).join(' | ')} |`;
+    return [
+        '### Smoke test',
+        '',
+        headline,
+        '',
+        ...(v.reasons.length ? [...v.reasons.map((r) => `- ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_2__/* .text */ .Qq)(r)}`), ''] : []),
+        line(head),
+        line(head.map(() => '---')),
+        ...rows.map(line),
+        '',
+        `Thresholds: error rate ≤ ${report.settings.maxErrorRate}%, p95 ≤ ${report.settings.maxP95Ms} ms. Reported error rate ${v.errorRate}% and p95 ${v.p95Ms ?? '-'} ms are those of "${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_2__/* .text */ .Qq)(v.worstCheck ?? '-')}".`,
+        '',
+    ].join('\n');
+}
+/** Under a failed run's heading and error line: every problem of an invalid spec, redacted, then escaped. */
+function specProblemsDetails(err, log) {
+    return ['❌ The check spec is invalid, so nothing was run:', '', ...err.problems.map((p) => `- ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_2__/* .text */ .Qq)(log.redact((0,_smoke_parse_spec_js__WEBPACK_IMPORTED_MODULE_0__/* .formatProblem */ .Vw)(p)))}`)].join('\n');
+}
+
+
+/***/ }),
+
+/***/ 1629:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   S: () => (/* binding */ writeSummary)
+/* harmony export */ });
+/* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1804);
+/* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(9979);
 /**
- * A check that cannot be run as written: a SQL check that tries to write or to leave its read-only
- * transaction, a request fetch refuses to send (a blocked port, a URL it cannot use), a regular
- * expression too slow to evaluate, a database-url the server rejects. None of these says anything
- * about the service's health, so it is never an observation and never a rollback decision: the run
- * stops and the step fails with no verdict, whatever fail-step says.
+ * The one way a job summary reaches GITHUB_STEP_SUMMARY: the Markdown is redacted as a whole (a
+ * last net: builders redact outside text before escaping it), and a summary that cannot be written
+ * is a warning, never the step's failure: the outputs and the log still say what happened.
  */
 
-const NO_VERDICT = 'This is a configuration error, not an outage: nothing was decided (no verdict, no decision output).';
-class CheckConfigError extends _core_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .RollbackKitError */ .dp {
-    constructor(problem, hint) {
-        super(`${problem.replace(/\.$/, '')}. ${NO_VERDICT}`, hint);
-        this.name = 'CheckConfigError';
+
+async function writeSummary(markdown, log) {
+    try {
+        await _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .summary */ .z.addRaw(log.redact(markdown)).write();
+    }
+    catch (err) {
+        // The buffer keeps what failed to write; the next summary must not carry it along.
+        _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .summary */ .z.emptyBuffer();
+        log.warning(`The job summary could not be written: ${(0,_core_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .systemErrorLine */ .o3)(err) ?? (err instanceof Error ? err.message : String(err))}`);
     }
 }
 
@@ -45477,7 +45540,7 @@ function formatProblem(p) {
 class SpecError extends errors/* RollbackKitError */.dp {
     problems;
     constructor(problems, source) {
-        super(`The smoke check spec (${source}) has ${problems.length} problem${problems.length === 1 ? '' : 's'}, so nothing was run: ${problems.map(formatProblem).join('; ')}.`, 'Fix the spec; the smoke-test section of the rollback-kit README lists every field.');
+        super(`The smoke check spec (${source}) has ${problems.length} problem${problems.length === 1 ? '' : 's'}, so nothing was run: ${problems.map(formatProblem).join('; ')}.`, 'Fix the spec; the smoke-test README (actions/smoke-test/README.md) lists every field.');
         this.problems = problems;
     }
 }
@@ -46014,7 +46077,6 @@ function editDistance(a, b) {
 /* harmony export */   FK: () => (/* binding */ buildReport),
 /* harmony export */   Rs: () => (/* binding */ reportPaths),
 /* harmony export */   a5: () => (/* binding */ redactReport),
-/* harmony export */   eH: () => (/* binding */ summaryMarkdown),
 /* harmony export */   hk: () => (/* binding */ annotations),
 /* harmony export */   t4: () => (/* binding */ writeReportFiles)
 /* harmony export */ });
@@ -46023,13 +46085,12 @@ function editDistance(a, b) {
 /* harmony import */ var node_fs_promises__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(1455);
 /* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(6760);
 /* harmony import */ var _core_secrets_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(4419);
-/* harmony import */ var _report_markdown_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(6714);
 /**
  * What people and tools read after a smoke test: a JSON report (everything measured), a JUnit XML
- * file (for test-report viewers), a job-summary table and one annotation line per failure. Every
- * text goes through the log's redaction before it is written anywhere.
+ * file (for test-report viewers) and one annotation line per failure (the job summary is
+ * src/report/smoke-test-summary.ts). Every text goes through the log's redaction before it is
+ * written anywhere.
  */
-
 
 
 
@@ -46124,37 +46185,6 @@ function xml(text) {
         .replace(/"/g, '&quot;')
         .replace(/'/g, '&apos;'));
 }
-const ICON = { passed: '✅', failed: '❌', slower: '⚠️' };
-/** The job summary: the verdict in one line, why, then one row per check. */
-function summaryMarkdown(report) {
-    const v = report.verdict;
-    const headline = v.passed
-        ? `${v.severity === 'minor' ? ICON.slower : ICON.passed} Smoke test passed: severity **${v.severity}**, decision **${v.decision}**`
-        : `${ICON.failed} Smoke test failed: severity **${v.severity}**, decision **${v.decision}** (${v.failed} of ${report.checks.length} checks failed)`;
-    const withBaseline = report.checks.some((c) => c.baseline);
-    const head = ['Check', 'Result', 'Attempts', 'Status', 'Latency p50 / p95 / max (ms)', ...(withBaseline ? ['Baseline p95 (ms)'] : []), 'Reason'];
-    const rows = report.checks.map((c) => {
-        const result = c.passed ? (c.baseline?.regression ? `${ICON.slower} slower` : `${ICON.passed} passed`) : `${ICON.failed} failed${c.critical ? ' (critical)' : ''}`;
-        const samples = c.samples > 1 ? ` · ${c.samples} samples, ${c.errorRate}% errors` : '';
-        const latency = `${c.p50Ms ?? '-'} / ${c.p95Ms ?? '-'} / ${c.maxMs ?? '-'}${samples}`;
-        const baseline = c.baseline ? [`${c.baseline.p95Ms ?? '-'}${c.baseline.regression ? ' (regression)' : ''}`] : withBaseline ? ['-'] : [];
-        return [(0,_report_markdown_js__WEBPACK_IMPORTED_MODULE_4__/* .text */ .Qq)(c.name), result, String(c.attempts), c.status !== undefined ? String(c.status) : c.kind === 'sql' ? 'SQL' : '-', latency, ...baseline, (0,_report_markdown_js__WEBPACK_IMPORTED_MODULE_4__/* .text */ .Qq)(c.reason ?? '')];
-    });
-    const line = (cells) => `| ${cells.map(_report_markdown_js__WEBPACK_IMPORTED_MODULE_4__/* .escapeCell */ .kq).join(' | ')} |`;
-    return [
-        '### Smoke test',
-        '',
-        headline,
-        '',
-        ...(v.reasons.length ? [...v.reasons.map((r) => `- ${(0,_report_markdown_js__WEBPACK_IMPORTED_MODULE_4__/* .text */ .Qq)(r)}`), ''] : []),
-        line(head),
-        line(head.map(() => '---')),
-        ...rows.map(line),
-        '',
-        `Thresholds: error rate ≤ ${report.settings.maxErrorRate}%, p95 ≤ ${report.settings.maxP95Ms} ms. Reported error rate ${v.errorRate}% and p95 ${v.p95Ms ?? '-'} ms are those of "${(0,_report_markdown_js__WEBPACK_IMPORTED_MODULE_4__/* .text */ .Qq)(v.worstCheck ?? '-')}".`,
-        '',
-    ].join('\n');
-}
 /** One annotation per failed check (errors) and per latency regression (warnings). */
 function annotations(report) {
     const out = [];
@@ -46176,7 +46206,7 @@ function annotations(report) {
 
 /***/ }),
 
-/***/ 4857:
+/***/ 9936:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -46240,8 +46270,23 @@ function boundedTest(pattern, text, timeoutMs) {
     }
 }
 
-// EXTERNAL MODULE: ./node_modules/.cache/rollback-kit-build/smoke/config-error.js
-var config_error = __nccwpck_require__(369);
+;// CONCATENATED MODULE: ./node_modules/.cache/rollback-kit-build/smoke/config-error.js
+/**
+ * A check that cannot be run as written: a SQL check that tries to write or to leave its read-only
+ * transaction, a request fetch refuses to send (a blocked port, a URL it cannot use), a regular
+ * expression too slow to evaluate, a database-url the server rejects. None of these says anything
+ * about the service's health, so it is never an observation and never a rollback decision: the run
+ * stops and the step fails with no verdict, whatever fail-step says.
+ */
+
+const NO_VERDICT = 'This is a configuration error, not an outage: nothing was decided (no verdict, no decision output).';
+class CheckConfigError extends errors/* RollbackKitError */.dp {
+    constructor(problem, hint) {
+        super(`${problem.replace(/\.$/, '')}. ${NO_VERDICT}`, hint);
+        this.name = 'CheckConfigError';
+    }
+}
+
 // EXTERNAL MODULE: ./node_modules/.cache/rollback-kit-build/smoke/json-path.js
 var json_path = __nccwpck_require__(7956);
 ;// CONCATENATED MODULE: ./node_modules/.cache/rollback-kit-build/smoke/spec.js
@@ -46283,7 +46328,7 @@ function assertResponse(check, res, log, opts = {}) {
                 failures.push(DEADLINE_FAILURE);
                 return undefined;
             }
-            throw new config_error/* CheckConfigError */.R(`The HTTP check "${check.name}" cannot be judged: its ${field} pattern ran for ${MATCH_TIMEOUT_MS / 1000} s on a ${text.length}-character text and was stopped, so it backtracks without bound (nested or overlapping quantifiers such as (a+)+ or (.*)*)`, 'Rewrite the regular expression without nested or overlapping quantifiers, or use body-contains / header contains.');
+            throw new CheckConfigError(`The HTTP check "${check.name}" cannot be judged: its ${field} pattern ran for ${MATCH_TIMEOUT_MS / 1000} s on a ${text.length}-character text and was stopped, so it backtracks without bound (nested or overlapping quantifiers such as (a+)+ or (.*)*)`, 'Rewrite the regular expression without nested or overlapping quantifiers, or use body-contains / header contains.');
         }
     };
     if (!check.status.some((r) => inRange(res.status, r))) {
@@ -46418,7 +46463,7 @@ async function probeHttp(check, url, opts) {
         }
     }
     catch (err) {
-        if (err instanceof config_error/* CheckConfigError */.R)
+        if (err instanceof CheckConfigError)
             throw err;
         const network = classify(err, timeout, opts.deadline);
         return { ok: false, ms: elapsed(), failures: [describeFailure(network, err, opts.timeoutMs, url)], network };
@@ -46438,7 +46483,7 @@ async function send(check, url, init) {
     catch (err) {
         const why = refusal(err, new URL(url));
         if (why) {
-            throw new config_error/* CheckConfigError */.R(`The HTTP check "${check.name}" cannot be sent: ${why}, so no request went out`, 'Point the check at a URL fetch can send (another port, http or https, no user name or password in it, header values on one line), or put a proxy in front.');
+            throw new CheckConfigError(`The HTTP check "${check.name}" cannot be sent: ${why}, so no request went out`, 'Point the check at a URL fetch can send (another port, http or https, no user name or password in it, header values on one line), or put a proxy in front.');
         }
         throw err;
     }
@@ -46661,7 +46706,7 @@ function connectionError(target, err) {
  * service is up, and a typo in a secret is not an outage, so this is never an observation (never a
  * rollback decision): the step fails with no verdict at all, whatever fail-step says.
  */
-class DatabaseConfigError extends config_error/* CheckConfigError */.R {
+class DatabaseConfigError extends CheckConfigError {
     constructor(cause) {
         super(`The SQL checks cannot run because database-url is wrong: ${cause.message}`, cause.hint);
         this.name = 'DatabaseConfigError';
@@ -46704,7 +46749,7 @@ async function probeSql(check, target, opts) {
             return brokeAround(err, started);
         }
         if (before.readOnly !== 'on')
-            throw new config_error/* CheckConfigError */.R(`The SQL check "${check.name}" cannot run: the database did not open a read-only transaction`, READ_ONLY_HINT);
+            throw new CheckConfigError(`The SQL check "${check.name}" cannot run: the database did not open a read-only transaction`, READ_ONLY_HINT);
         let rows;
         let error;
         try {
@@ -46717,7 +46762,7 @@ async function probeSql(check, target, opts) {
             error = { code: e.code, message: e.message ?? String(err) };
         }
         if (error && notReadOnly(error)) {
-            throw new config_error/* CheckConfigError */.R(`The SQL check "${check.name}" is not a read-only query: ${error.message}${error.code ? ` (SQLSTATE ${error.code})` : ''}; nothing was changed`, READ_ONLY_HINT);
+            throw new CheckConfigError(`The SQL check "${check.name}" is not a read-only query: ${error.message}${error.code ? ` (SQLSTATE ${error.code})` : ''}; nothing was changed`, READ_ONLY_HINT);
         }
         if (!error) {
             let after;
@@ -46728,7 +46773,7 @@ async function probeSql(check, target, opts) {
                 return brokeAround(err, started);
             }
             if (after.readOnly !== 'on' || after.started !== before.started) {
-                throw new config_error/* CheckConfigError */.R(`The SQL check "${check.name}" left its read-only transaction`, READ_ONLY_HINT);
+                throw new CheckConfigError(`The SQL check "${check.name}" left its read-only transaction`, READ_ONLY_HINT);
             }
         }
         const ms = performance.now() - started;
@@ -47116,7 +47161,7 @@ async function loadChecks(source, ctx) {
     }
     if (source.checks)
         return (0,parse_spec/* parseChecks */.B2)(source.checks, { ...ctx, source: 'checks input' });
-    throw new errors/* RollbackKitError */.dp('No checks given.', 'Set checks (YAML) or checks-file; the smoke-test section of the rollback-kit README has examples.');
+    throw new errors/* RollbackKitError */.dp('No checks given.', 'Set checks (YAML) or checks-file; the smoke-test README (actions/smoke-test/README.md) has examples.');
 }
 const CHECKOUT_HINT = 'The path is relative to the workspace; check out the repository first (actions/checkout).';
 /**

@@ -1,7 +1,7 @@
 /**
  * What `scope` selects: `app` (every component: the default, so a database change stays a
  * deliberate choice), `db` (the database only), `full` (both), or a comma list of component names
- * and `database`. Seed 003's frontend | backend | database | full maps onto this directly.
+ * and `database`. A frontend-and-backend runbook's frontend | backend | database | full maps onto this directly.
  */
 import { RollbackKitError } from '../core/errors.js';
 import { parseList } from '../core/parse.js';

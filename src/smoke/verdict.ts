@@ -1,5 +1,5 @@
 /**
- * From check results to the verdict the seeds' decision matrix asks for (seeds 000 and 001):
+ * From check results to the verdict the runbooks' decision matrix asks for:
  * critical (a critical check failed, or the service does not answer) → immediate rollback;
  * major (a threshold broken, or any other check failed) → rollback; minor (only a latency
  * regression against the baseline, within thresholds) → fix forward; nothing wrong → none.
