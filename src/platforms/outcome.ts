@@ -4,6 +4,25 @@
  * so the next push cannot re-ship the bad release, and how to undo that.
  */
 
+import type { RetryPolicy } from './http/retry.js';
+
+/** What every provider's request shares, besides its own ids and token. */
+export interface ProviderRunOptions {
+  /** "previous", or a release the platform can name (see each provider). */
+  target: string;
+  /** The release believed bad: when it no longer serves, nothing is done. */
+  from?: string;
+  timeoutSeconds: number;
+  dryRun: boolean;
+  /** How often to poll for completion; each provider has its own default. */
+  pollIntervalMs?: number;
+  retry?: Partial<RetryPolicy>;
+  requestTimeoutMs?: number;
+  /** Injected so tests need not wait for real pauses and deadlines. */
+  sleep?: (ms: number) => Promise<void>;
+  now?: () => number;
+}
+
 export type PromoteStatus = 'rolled-back' | 'promoted' | 'already-current' | 'dry-run';
 
 export interface ReleaseInfo {

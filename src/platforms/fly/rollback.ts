@@ -11,12 +11,11 @@ import { RollbackKitError } from '../../core/errors.js';
 import type { Log } from '../../core/log.js';
 import { HttpApiError, sleep as realSleep } from '../http/client.js';
 import { calling, platformError, type PlatformErrorContext } from '../http/errors.js';
-import type { RetryPolicy } from '../http/retry.js';
-import { describeSkipped, type Frozen, type ProviderOutcome, type ReleaseInfo, type SkippedRelease } from '../outcome.js';
+import { describeSkipped, type Frozen, type ProviderOutcome, type ReleaseInfo, type SkippedRelease, type ProviderRunOptions } from '../outcome.js';
 import { flyClients, imageInRegistry, listMachines, releases, updateImage, waitForState, type FlyClients } from './api.js';
 import { describeRelease, RELEASE_DONE, type FlyMachine, type FlyRelease } from './model.js';
 
-export interface FlyPromoteOptions {
+export interface FlyPromoteOptions extends ProviderRunOptions {
   token: string;
   app: string;
   /** Base of the GraphQL API that lists releases (`https://api.fly.io`). */
@@ -29,12 +28,6 @@ export interface FlyPromoteOptions {
   target: string;
   /** The release (version or id) or image believed bad: when no machine runs it, nothing is done. */
   from?: string;
-  timeoutSeconds: number;
-  dryRun: boolean;
-  retry?: Partial<RetryPolicy>;
-  requestTimeoutMs?: number;
-  sleep?: (ms: number) => Promise<void>;
-  now?: () => number;
   /** Longest single wait call; flyctl caps it at 60 s, ours stays below the request timeout. */
   waitSliceSeconds?: number;
 }

@@ -9,25 +9,16 @@ import { RollbackKitError } from '../../core/errors.js';
 import type { Log } from '../../core/log.js';
 import { sleep as realSleep } from '../http/client.js';
 import { calling, type PlatformErrorContext } from '../http/errors.js';
-import type { RetryPolicy } from '../http/retry.js';
-import { describeSkipped, nextPoll, type Frozen, type ProviderOutcome, type ReleaseInfo, type SkippedRelease } from '../outcome.js';
+import { describeSkipped, nextPoll, type Frozen, type ProviderOutcome, type ReleaseInfo, type SkippedRelease, type ProviderRunOptions } from '../outcome.js';
 import { getDeploy, getSite, lockDeploy, netlifyClient, readyProductionDeploys, restore, type NetlifyDeploy, type NetlifySite } from './api.js';
 
-export interface NetlifyPromoteOptions {
+export interface NetlifyPromoteOptions extends ProviderRunOptions {
   token: string;
   apiUrl?: string;
   /** Site id or its Netlify domain (name.netlify.app). */
   site: string;
   /** "previous" or a deploy id. */
   target: string;
-  from?: string;
-  timeoutSeconds: number;
-  dryRun: boolean;
-  pollIntervalMs?: number;
-  retry?: Partial<RetryPolicy>;
-  requestTimeoutMs?: number;
-  sleep?: (ms: number) => Promise<void>;
-  now?: () => number;
 }
 
 export const DEFAULT_POLL_INTERVAL_MS = 1000;

@@ -9,13 +9,12 @@ import { RollbackKitError } from '../../core/errors.js';
 import type { Log } from '../../core/log.js';
 import { sleep as realSleep } from '../http/client.js';
 import { calling, type PlatformErrorContext } from '../http/errors.js';
-import type { RetryPolicy } from '../http/retry.js';
-import { describeSkipped, nextPoll, type Frozen, type ProviderOutcome, type ReleaseInfo, type SkippedRelease } from '../outcome.js';
+import { describeSkipped, nextPoll, type Frozen, type ProviderOutcome, type ReleaseInfo, type SkippedRelease, type ProviderRunOptions } from '../outcome.js';
 import { deployments, getDeployment, latestDeployment, rollback, type ServiceRef } from './api.js';
 import { RAILWAY_API_URL, RailwayClient, type RailwayTokenKind } from './client.js';
 import { codeOf, describeDeployment, type RailwayDeployment } from './model.js';
 
-export interface RailwayPromoteOptions {
+export interface RailwayPromoteOptions extends ProviderRunOptions {
   token: string;
   tokenKind?: RailwayTokenKind;
   /** The GraphQL endpoint; Railway's own unless a proxy or test server stands in. */
@@ -28,13 +27,6 @@ export interface RailwayPromoteOptions {
   target: string;
   /** The deployment believed bad: when it no longer is live, nothing is done. */
   from?: string;
-  timeoutSeconds: number;
-  dryRun: boolean;
-  pollIntervalMs?: number;
-  retry?: Partial<RetryPolicy>;
-  requestTimeoutMs?: number;
-  sleep?: (ms: number) => Promise<void>;
-  now?: () => number;
 }
 
 export const DEFAULT_POLL_INTERVAL_MS = 2000;

@@ -10,25 +10,16 @@ import type { Log } from '../../core/log.js';
 import type { HttpClient } from '../http/client.js';
 import { sleep as realSleep } from '../http/client.js';
 import { calling, type PlatformErrorContext } from '../http/errors.js';
-import type { RetryPolicy } from '../http/retry.js';
-import { describeSkipped, nextPoll, type Frozen, type ProviderOutcome, type ReleaseInfo, type SkippedRelease } from '../outcome.js';
+import { describeSkipped, nextPoll, type Frozen, type ProviderOutcome, type ReleaseInfo, type SkippedRelease, type ProviderRunOptions } from '../outcome.js';
 import { deploys, getDeploy, getService, renderClient, rollback, setAutoDeploy, type RenderDeploy, type RenderService } from './api.js';
 
-export interface RenderPromoteOptions {
+export interface RenderPromoteOptions extends ProviderRunOptions {
   token: string;
   apiUrl?: string;
   /** Service id (srv-…). */
   service: string;
   /** "previous" or a deploy id (dep-…). */
   target: string;
-  from?: string;
-  timeoutSeconds: number;
-  dryRun: boolean;
-  pollIntervalMs?: number;
-  retry?: Partial<RetryPolicy>;
-  requestTimeoutMs?: number;
-  sleep?: (ms: number) => Promise<void>;
-  now?: () => number;
 }
 
 export const DEFAULT_POLL_INTERVAL_MS = 3000;

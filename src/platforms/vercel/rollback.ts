@@ -10,11 +10,11 @@ import { getDeployment, getProject, productionDeployments, requestPromote, reque
 import { sleep as realSleep, VercelApiError, VercelClient } from './client.js';
 import { vercelError, type ErrorContext } from './errors.js';
 import { describeDeployment, type Deployment, type Project } from './model.js';
-import type { RetryPolicy } from '../http/retry.js';
+import type { ProviderRunOptions } from '../outcome.js';
 import { checkExplicitTarget, describeRef, findPrevious, parseDeploymentRef, refMatches, type DeploymentRef, type Skipped } from './target.js';
 import { waitForAliasJob } from './wait.js';
 
-export interface VercelPromoteOptions {
+export interface VercelPromoteOptions extends Omit<ProviderRunOptions, 'now'> {
   token: string;
   /** Project name or id. */
   project: string;
@@ -22,16 +22,10 @@ export interface VercelPromoteOptions {
   apiUrl: string;
   /** "previous", a deployment id, URL or commit SHA. */
   target: string;
-  from?: string;
   method: 'rollback' | 'promote';
   reason?: string;
-  timeoutSeconds: number;
-  dryRun: boolean;
   /** How often to poll the alias job; the CLI uses 250 ms. */
   pollIntervalMs?: number;
-  retry?: Partial<RetryPolicy>;
-  requestTimeoutMs?: number;
-  sleep?: (ms: number) => Promise<void>;
 }
 
 export const DEFAULT_POLL_INTERVAL_MS = 250;
