@@ -38170,7 +38170,8 @@ async function* restoreScript(parts) {
  * PostgreSQL's own words from psql's stderr: the ERROR, with the DETAIL (which objects) and HINT
  * (what to change) lines that follow it, without psql's `psql:<stdin>:123:` prefix.
  */
-function psqlError(stderr) {
+/** `log` redacts the reason before it is cut: a DETAIL may quote row data. */
+function psqlError(stderr, log) {
     const lines = stderr.split('\n').map((l) => l.replace(/^psql:[^:]*:\d+:\s*/, '').trim());
     const at = lines.findIndex((l) => /^(ERROR|FATAL):/.test(l));
     if (at < 0)
@@ -38187,8 +38188,7 @@ function psqlError(stderr) {
         if (field && l)
             out.push(m ? `${m[1]}: ${m[2]}` : l);
     }
-    const text = out.join(' ');
-    return text.length > 600 ? `${text.slice(0, 600)}…` : text;
+    return log.excerpt(out.join(' '), 600);
 }
 
 ;// CONCATENATED MODULE: ./node_modules/.cache/rollback-kit-build/db/server-identity.js
@@ -38977,7 +38977,7 @@ async function applySnapshot(a, log) {
         return;
     const state = 'The restore ran in one transaction, so the database is as it was before.';
     const undo = a.preRestoreSnapshotPath ? ` The state before is also kept in ${a.preRestoreSnapshotPath}.` : '';
-    const error = psqlError(applied.stderr);
+    const error = psqlError(applied.stderr, log);
     if ((0,lock_wait/* isLockTimeout */.Td)(error))
         throw (0,lock_wait/* lockTimeoutError */.rB)(`Restore into ${where}`, req.lockTimeoutSeconds, blockers, `${state}${undo}`, log);
     if (feedError instanceof errors/* RollbackKitError */.dp && !error)

@@ -48821,7 +48821,8 @@ async function* restoreScript(parts) {
  * PostgreSQL's own words from psql's stderr: the ERROR, with the DETAIL (which objects) and HINT
  * (what to change) lines that follow it, without psql's `psql:<stdin>:123:` prefix.
  */
-function psqlError(stderr) {
+/** `log` redacts the reason before it is cut: a DETAIL may quote row data. */
+function psqlError(stderr, log) {
     const lines = stderr.split('\n').map((l) => l.replace(/^psql:[^:]*:\d+:\s*/, '').trim());
     const at = lines.findIndex((l) => /^(ERROR|FATAL):/.test(l));
     if (at < 0)
@@ -48838,8 +48839,7 @@ function psqlError(stderr) {
         if (field && l)
             out.push(m ? `${m[1]}: ${m[2]}` : l);
     }
-    const text = out.join(' ');
-    return text.length > 600 ? `${text.slice(0, 600)}…` : text;
+    return log.excerpt(out.join(' '), 600);
 }
 
 ;// CONCATENATED MODULE: ./node_modules/.cache/rollback-kit-build/db/server-identity.js
@@ -49624,7 +49624,7 @@ async function applySnapshot(a, log) {
         return;
     const state = 'The restore ran in one transaction, so the database is as it was before.';
     const undo = a.preRestoreSnapshotPath ? ` The state before is also kept in ${a.preRestoreSnapshotPath}.` : '';
-    const error = psqlError(applied.stderr);
+    const error = psqlError(applied.stderr, log);
     if (isLockTimeout(error))
         throw lockTimeoutError(`Restore into ${where}`, req.lockTimeoutSeconds, blockers, `${state}${undo}`, log);
     if (feedError instanceof errors/* RollbackKitError */.dp && !error)
@@ -60701,7 +60701,7 @@ class GitHubIssues {
                 }
                 if (res.ok)
                     return { ok: true, status: res.status, data, next: this.nextLink(res.headers.get('link')) };
-                const message = plainMessage(data);
+                const message = plainMessage(data, this.log);
                 reply = { ok: false, status: res.status, message, why: `HTTP ${res.status}${message ? ` ${message}` : ''}` };
                 const retryAfter = res.headers.get('retry-after');
                 const exhausted = res.headers.get('x-ratelimit-remaining') === '0';
@@ -60735,11 +60735,12 @@ class GitHubIssues {
         }
     }
 }
-function plainMessage(data) {
+/** GitHub's error text, redacted before it is cut (an error may quote what it was sent). */
+function plainMessage(data, log) {
     const d = data;
     const message = typeof d?.message === 'string' ? d.message : '';
     const details = Array.isArray(d?.errors) ? d.errors.map((e) => [e.field, e.code, e.message].filter((x) => typeof x === 'string').join(' ')).filter(Boolean) : [];
-    return plain([message, ...details].join(': ')).slice(0, 200);
+    return log.excerpt(plain([message, ...details].join(': ')), 200);
 }
 /** What to change, per refusal, so the next run records the incident. */
 function advice(reply, repository, doing) {
@@ -61125,7 +61126,7 @@ const MAX_RETRY_AFTER_MS = 2000;
  * the next ones get a single attempt, and a success restores the retry.
  */
 const failing = new Set();
-async function post(url, body, timeoutMs) {
+async function post(url, body, timeoutMs, log) {
     try {
         const res = await fetch(url, {
             method: 'POST',
@@ -61134,7 +61135,8 @@ async function post(url, body, timeoutMs) {
             redirect: 'error',
             signal: AbortSignal.timeout(timeoutMs),
         });
-        const answer = (await res.text()).replace(/\s+/g, ' ').trim().slice(0, 100);
+        // Redact, then cut: a receiver may echo what it was sent.
+        const answer = log.excerpt((await res.text()).replace(/\s+/g, ' ').trim(), 100);
         if (res.ok)
             return { ok: true };
         const why = `HTTP ${res.status}${answer ? ` (${answer})` : ''}`;
@@ -61175,12 +61177,12 @@ async function sendChatMessage(webhookUrl, message, log, opts = {}) {
         }
         const body = JSON.stringify((0,_rollback_summary_js__WEBPACK_IMPORTED_MODULE_1__/* .redactStrings */ .eT)(message, log.redact));
         const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-        let last = await post(url, body, timeoutMs);
+        let last = await post(url, body, timeoutMs, log);
         if (!last.ok && last.retryable && !failing.has(url.href)) {
             const wait = last.retryAfterMs || (opts.retryDelayMs ?? DEFAULT_RETRY_DELAY_MS);
             if (wait <= MAX_RETRY_AFTER_MS) {
                 await (0,_smoke_pool_js__WEBPACK_IMPORTED_MODULE_4__/* .sleep */ .y)(wait);
-                last = await post(url, body, timeoutMs);
+                last = await post(url, body, timeoutMs, log);
             }
             else {
                 last = { ...last, why: `${last.why}, asked to wait ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_2__/* .formatDuration */ .a3)(wait)}` };

@@ -5,6 +5,7 @@
  * stops early can never commit half a restore: the server rolls the open transaction back.
  */
 import { RollbackKitError } from '../core/errors.js';
+import type { Log } from '../core/log.js';
 
 /** psql prints this after COMMIT succeeded; without it the restore did not happen. */
 export const COMMITTED = 'rollback-kit: restore committed';
@@ -126,7 +127,8 @@ export async function* restoreScript(parts: ScriptParts): AsyncGenerator<string>
  * PostgreSQL's own words from psql's stderr: the ERROR, with the DETAIL (which objects) and HINT
  * (what to change) lines that follow it, without psql's `psql:<stdin>:123:` prefix.
  */
-export function psqlError(stderr: string): string {
+/** `log` redacts the reason before it is cut: a DETAIL may quote row data. */
+export function psqlError(stderr: string, log: Pick<Log, 'excerpt'>): string {
   const lines = stderr.split('\n').map((l) => l.replace(/^psql:[^:]*:\d+:\s*/, '').trim());
   const at = lines.findIndex((l) => /^(ERROR|FATAL):/.test(l));
   if (at < 0) return lines.find((l) => /error|fatal|could not/i.test(l)) ?? lines.find(Boolean) ?? '';
@@ -139,6 +141,5 @@ export function psqlError(stderr: string): string {
     if (m) field = m[1] === 'DETAIL' || m[1] === 'HINT' ? m[1] : undefined;
     if (field && l) out.push(m ? `${m[1]}: ${m[2]}` : l);
   }
-  const text = out.join(' ');
-  return text.length > 600 ? `${text.slice(0, 600)}…` : text;
+  return log.excerpt(out.join(' '), 600);
 }

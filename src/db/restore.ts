@@ -256,7 +256,7 @@ async function applySnapshot(a: Apply, log: Log): Promise<void> {
   if (applied.code === 0 && !feedError && applied.stdout.includes(COMMITTED)) return;
   const state = 'The restore ran in one transaction, so the database is as it was before.';
   const undo = a.preRestoreSnapshotPath ? ` The state before is also kept in ${a.preRestoreSnapshotPath}.` : '';
-  const error = psqlError(applied.stderr);
+  const error = psqlError(applied.stderr, log);
   if (isLockTimeout(error)) throw lockTimeoutError(`Restore into ${where}`, req.lockTimeoutSeconds, blockers, `${state}${undo}`, log);
   if (feedError instanceof RollbackKitError && !error) throw new RollbackKitError(log.redact(feedError.message), `${state}${undo}`);
   const reason = error || (feedError instanceof Error ? feedError.message : '') || (applied.signal ? `psql ended by ${applied.signal}` : 'psql exited before the restore committed');

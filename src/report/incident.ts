@@ -275,7 +275,7 @@ class GitHubIssues {
           data = undefined;
         }
         if (res.ok) return { ok: true, status: res.status, data, next: this.nextLink(res.headers.get('link')) };
-        const message = plainMessage(data);
+        const message = plainMessage(data, this.log);
         reply = { ok: false, status: res.status, message, why: `HTTP ${res.status}${message ? ` ${message}` : ''}` };
         const retryAfter = res.headers.get('retry-after');
         const exhausted = res.headers.get('x-ratelimit-remaining') === '0';
@@ -305,11 +305,12 @@ class GitHubIssues {
   }
 }
 
-function plainMessage(data: unknown): string {
+/** GitHub's error text, redacted before it is cut (an error may quote what it was sent). */
+function plainMessage(data: unknown, log: Pick<Log, 'excerpt'>): string {
   const d = data as { message?: unknown; errors?: { message?: unknown; code?: unknown; field?: unknown }[] } | undefined;
   const message = typeof d?.message === 'string' ? d.message : '';
   const details = Array.isArray(d?.errors) ? d.errors.map((e) => [e.field, e.code, e.message].filter((x) => typeof x === 'string').join(' ')).filter(Boolean) : [];
-  return plain([message, ...details].join(': ')).slice(0, 200);
+  return log.excerpt(plain([message, ...details].join(': ')), 200);
 }
 
 /** What to change, per refusal, so the next run records the incident. */

@@ -209,7 +209,7 @@ const failing = new Set<string>();
 
 type Attempt = { ok: true } | { ok: false; why: string; retryable: boolean; retryAfterMs?: number };
 
-async function post(url: URL, body: string, timeoutMs: number): Promise<Attempt> {
+async function post(url: URL, body: string, timeoutMs: number, log: Pick<Log, 'excerpt'>): Promise<Attempt> {
   try {
     const res = await fetch(url, {
       method: 'POST',
@@ -218,7 +218,8 @@ async function post(url: URL, body: string, timeoutMs: number): Promise<Attempt>
       redirect: 'error',
       signal: AbortSignal.timeout(timeoutMs),
     });
-    const answer = (await res.text()).replace(/\s+/g, ' ').trim().slice(0, 100);
+    // Redact, then cut: a receiver may echo what it was sent.
+    const answer = log.excerpt((await res.text()).replace(/\s+/g, ' ').trim(), 100);
     if (res.ok) return { ok: true };
     const why = `HTTP ${res.status}${answer ? ` (${answer})` : ''}`;
     if (res.status === 429) return { ok: false, why, retryable: true, retryAfterMs: parseRetryAfter(res.headers.get('retry-after')) };
@@ -255,12 +256,12 @@ export async function sendChatMessage(webhookUrl: string, message: ChatMessage, 
     }
     const body = JSON.stringify(redactStrings(message, log.redact));
     const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-    let last = await post(url, body, timeoutMs);
+    let last = await post(url, body, timeoutMs, log);
     if (!last.ok && last.retryable && !failing.has(url.href)) {
       const wait = last.retryAfterMs || (opts.retryDelayMs ?? DEFAULT_RETRY_DELAY_MS);
       if (wait <= MAX_RETRY_AFTER_MS) {
         await sleep(wait);
-        last = await post(url, body, timeoutMs);
+        last = await post(url, body, timeoutMs, log);
       } else {
         last = { ...last, why: `${last.why}, asked to wait ${formatDuration(wait)}` };
       }

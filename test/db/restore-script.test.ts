@@ -1,6 +1,7 @@
 // The SQL stream restore-db sends to psql: its own BEGIN/COMMIT around the snapshot's script, the
 // script's own transaction removed, snapshot schemas kept, COPY data untouched however it is cut.
 import { describe, expect, it } from 'vitest';
+import { memoryLog } from '../../src/core/log.js';
 import { COMMITTED, psqlError, restoreScript } from '../../src/db/restore-script.js';
 
 async function* chunks(text: string, size: number): AsyncGenerator<string> {
@@ -102,7 +103,7 @@ describe('psqlError', () => {
       'HINT:  Use DROP ... CASCADE to drop the dependent objects too.',
       'CONTEXT:  COPY t, line 3: "secret row"',
     ].join('\n');
-    expect(psqlError(stderr)).toBe(
+    expect(psqlError(stderr, memoryLog())).toBe(
       'cannot drop table public.t because other objects depend on it DETAIL: view public.v depends on table public.t view public.w depends on view public.v HINT: Use DROP ... CASCADE to drop the dependent objects too.',
     );
   });
