@@ -194,11 +194,14 @@ describe('promoteOnRailway', () => {
   });
 
   it('gives up at the deadline when the new deployment never finishes', async () => {
-    const { f, good } = await history();
+    const { f, good, bad } = await history();
     f.rollbackSteps = ['INITIALIZING', 'DEPLOYING'];
     const clock = fakeClock();
     const err = await failure(run(f, { timeoutSeconds: 30 }, memoryLog(), clock));
-    expect(err.message).toMatch(new RegExp(`rollback .* to ${good.id} did not finish within 30 s \\(last status: DEPLOYING\\)`));
+    const started = f.deployments[f.deployments.length - 1]!;
+    expect(err.message).toMatch(new RegExp(`rollback .* to ${good.id} did not finish within 30 s: Railway deployment ${started.id} is DEPLOYING; ${bad.id} serves until it is SUCCESS\\.`));
+    expect(err.hint).toContain(`Watch deployment ${started.id}`);
+    expect(err.hint).toContain(`target ${good.id}`);
     expect(clock.waits.reduce((a, b) => a + b, 0)).toBe(30_000);
   });
 

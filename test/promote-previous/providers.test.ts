@@ -30,6 +30,27 @@ interface World {
   /** The inputs naming an app/service/site the token cannot see or that does not exist. */
   unknown: Record<string, string>;
   unknownError: RegExp;
+  /** Requests that change something on the platform (rollbacks, machine updates, freezes). */
+  writes(): number;
+  /** From now on the platform accepts the rollback but never completes it. */
+  stall(): void;
+  /** The error of a rollback that did not complete in time: the state it left and what to do. */
+  timeoutError: RegExp;
+  timeoutHint: RegExp;
+  /** After a stalled rollback: the target is not what production runs (the bad release still serves). */
+  notBack(): boolean;
+}
+
+/** A history with nothing the provider may go back to, and the error that must name each skip. */
+interface Barren {
+  fake: FakeHttp;
+  inputs: Record<string, string>;
+  badId: string;
+  serving(): string | undefined;
+  writes(): number;
+  error: RegExp;
+  /** Every release passed over appears in the error with its reason. */
+  skipped: string[];
 }
 
 interface ProviderCase {
@@ -40,6 +61,7 @@ interface ProviderCase {
   frozen: boolean;
   frozenText: RegExp;
   world(token: string): Promise<World>;
+  barren(token: string): Promise<Barren>;
 }
 
 const CASES: ProviderCase[] = [
@@ -72,6 +94,34 @@ const CASES: ProviderCase[] = [
         rollbacks: () => f.requestsTo(/^POST \/v1\/apps\/hotdash\/machines\/[^/]+$/).length,
         unknown: { app: 'nothere' },
         unknownError: /App nothere was not found/,
+        writes: () => f.requestsTo(/^POST \/v1\//).length,
+        stall: () => void (f.waitsBeforeUp = Infinity),
+        // The first machine is updated but never starts; the second is either updated with the
+        // last moments left or not touched, depending on when the first wait gives up.
+        timeoutError: new RegExp(
+          `App hotdash is half rolled back to release v${good.version}: 0 of 2 machine\\(s\\) run it \\(none\\); not done: \\S+ \\(on the target image but: updated, but not started on its new instance within the time limit\\); ` +
+            `\\S+ \\((on the target image but: updated, but not started|still on ${bad.imageRef.replace(/[.]/g, '\\.')}: not updated: the time limit was reached first)`,
+        ),
+        timeoutHint: new RegExp(`Re-run the step with target v${good.version}: it updates only the machines left`),
+        // A machine may carry the target image in its config yet never have started on it.
+        notBack: () => f.machines.some((m) => m.config.image !== good.imageRef || m.state !== 'started'),
+      };
+    },
+    async barren(token) {
+      const f = await startFakeFly();
+      f.addToken(token, ['hotdash']);
+      f.release({ status: 'failed' });
+      f.release({ stable: false });
+      const bad = f.release({});
+      f.machine(bad.imageRef);
+      return {
+        fake: f,
+        inputs: { provider: 'fly', app: 'hotdash', 'api-url': f.url, 'machines-api-url': f.url, 'registry-url': f.url },
+        badId: bad.id,
+        serving: () => (f.images().every((i) => i === bad.imageRef) ? bad.id : 'changed'),
+        writes: () => f.requestsTo(/^POST \/v1\//).length,
+        error: /No earlier release of app hotdash can take over from v3: none below it completed, is stable and has another image\./,
+        skipped: ['v2 (not marked stable)', 'v1 (status failed'],
       };
     },
   },
@@ -105,6 +155,27 @@ const CASES: ProviderCase[] = [
         rollbacks: () => f.requestsTo(/^deploymentRollback$/).length,
         unknown: { service: 'svc-missing-00' },
         unknownError: /svc-missing-00/,
+        writes: () => f.requests.filter((q) => /^\s*mutation/.test(String((q.body as { query?: string })?.query))).length,
+        stall: () => void (f.rollbackSteps = ['INITIALIZING', 'DEPLOYING']),
+        timeoutError: new RegExp(`rollback of the service ${SERVICE} .* to ${good.id} did not finish within 2 s: Railway deployment dep-\\S+ is (INITIALIZING|DEPLOYING); ${bad.id} serves until it is SUCCESS`),
+        timeoutHint: /Watch deployment dep-\S+ in the Railway dashboard.*do not request another rollback while it deploys/,
+        notBack: () => f.live()?.id === bad.id,
+      };
+    },
+    async barren(token) {
+      const f = await startFakeRailway();
+      f.addProjectToken(token, PROJECT, ENVIRONMENT);
+      const old = f.deploy({ canRollback: false });
+      const failed = f.deploy({ status: 'FAILED' });
+      const bad = f.deploy({});
+      return {
+        fake: f,
+        inputs: { provider: 'railway', project: PROJECT, environment: ENVIRONMENT, service: SERVICE, 'api-url': f.url },
+        badId: bad.id,
+        serving: () => f.live()?.id,
+        writes: () => f.requests.filter((q) => /^\s*mutation/.test(String((q.body as { query?: string })?.query))).length,
+        error: new RegExp(`No earlier deployment of the service ${SERVICE} .* can take over from ${bad.id}: 2 older deployment\\(s\\) checked`),
+        skipped: [`${failed.id} (status FAILED`, `${old.id} (Railway does not allow a rollback to it`],
       };
     },
   },
@@ -138,6 +209,27 @@ const CASES: ProviderCase[] = [
         rollbacks: () => f.requestsTo(/^POST \/v1\/services\/[^/]+\/rollback$/).length,
         unknown: { service: 'srv-doesnotexist0' },
         unknownError: /Service srv-doesnotexist0 was not found/,
+        writes: () => f.requests.filter((q) => q.method !== 'GET').length,
+        stall: () => void (f.rollbackSteps = ['build_in_progress']),
+        timeoutError: new RegExp(`The rollback of service backend \\(${SERVICE_ID}\\) to ${good.id} did not finish within 2 s \\(deploy dep-[a-z0-9]+ is build_in_progress\\)`),
+        timeoutHint: /Auto-deploy stays off/,
+        notBack: () => f.live()?.id === bad.id,
+      };
+    },
+    async barren(token) {
+      const f = await startFakeRender();
+      f.addToken(token);
+      const failed = f.deploy({ status: 'build_failed' });
+      const canceled = f.deploy({ status: 'canceled' });
+      const bad = f.deploy();
+      return {
+        fake: f,
+        inputs: { provider: 'render', service: SERVICE_ID, 'api-url': f.url },
+        badId: bad.id,
+        serving: () => f.live()?.id,
+        writes: () => f.requests.filter((q) => q.method !== 'GET').length,
+        error: new RegExp(`No earlier deploy of service backend \\(${SERVICE_ID}\\) can take over from ${bad.id}.* 2 older deploy\\(s\\) read`),
+        skipped: [`${canceled.id} (status canceled`, `${failed.id} (status build_failed`],
       };
     },
   },
@@ -167,6 +259,29 @@ const CASES: ProviderCase[] = [
         rollbacks: () => f.requestsTo(/\/restore$/).length,
         unknown: { site: 'no-such-site.netlify.app' },
         unknownError: /Site no-such-site\.netlify\.app was not found/,
+        writes: () => f.requests.filter((q) => q.method !== 'GET').length,
+        stall: () => void (f.publishAfterPolls = Infinity),
+        timeoutError: new RegExp(`Site shop-front did not publish ${good.id} within 2 s of the restore; it publishes ${bad.id}\\.`),
+        timeoutHint: new RegExp(`Nothing is locked yet.*re-run the step with target ${good.id}`),
+        notBack: () => f.published()?.id === bad.id,
+      };
+    },
+    async barren(token) {
+      const f = await startFakeNetlify();
+      f.addToken(token);
+      const commit = 'ab'.repeat(20);
+      const older = f.deploy({ commit });
+      f.deploy({ state: 'error' });
+      const same = f.deploy({ commit });
+      const bad = f.deploy({ commit });
+      return {
+        fake: f,
+        inputs: { provider: 'netlify', site: SITE_ID, 'api-url': f.url },
+        badId: bad.id,
+        serving: () => f.published()?.id,
+        writes: () => f.requests.filter((q) => q.method !== 'GET').length,
+        error: new RegExp(`No earlier ready production deploy of site shop-front can take over from ${bad.id}: 2 older one\\(s\\) read, none with other code`),
+        skipped: [`${same.id} (`, `${older.id} (`],
       };
     },
   },
@@ -257,6 +372,37 @@ describe.each(CASES)('promote-previous ($provider) through the bundle', (c) => {
     expect(r.errors).toHaveLength(1);
     expect(r.errors[0]).toMatch(w.unknownError);
     expect(w.rollbacks()).toBe(0);
+  });
+
+  it('says why nothing is eligible, naming each release passed over, and changes nothing', async () => {
+    const b = await c.barren(c.token);
+    open = b.fake;
+    const r = await run({ ...b.inputs, [c.tokenInput]: c.token, 'timeout-seconds': '60' });
+    expect(r.code).toBe(1);
+    expect(r.errors).toHaveLength(1);
+    expect(r.errors[0]).toMatch(b.error);
+    for (const s of b.skipped) expect(r.errors[0]).toContain(s);
+    expect(r.errors[0]).toMatch(/Name the (deployment|deploy|release) to (return to|put back) in target/);
+    expect(r.outputs.status).toBeUndefined();
+    expect(r.summary).toContain('promote-previous: failed');
+    expect(b.writes()).toBe(0);
+    expect(b.serving()).toBe(b.badId);
+  });
+
+  it('gives up at timeout-seconds when the platform never completes, saying what state it left and what to do', async () => {
+    const w = await world();
+    w.stall();
+    const r = await run({ ...w.inputs, [c.tokenInput]: c.token, 'timeout-seconds': '2' });
+    expect(r.code).toBe(1);
+    expect(r.errors).toHaveLength(1);
+    expect(r.errors[0]).toMatch(w.timeoutError);
+    expect(r.errors[0]).toMatch(w.timeoutHint);
+    // Nothing half-done is reported as done: no status output, a failed summary, not serving the target.
+    expect(r.outputs.status).toBeUndefined();
+    expect(r.summary).toContain('promote-previous: failed');
+    expect(r.summary).not.toContain('rolled-back');
+    expect(w.rollbacks()).toBeGreaterThan(0);
+    expect(w.notBack()).toBe(true);
   });
 
   it('refuses a missing token before any request, naming the input and the variable', async () => {

@@ -155,7 +155,8 @@ export async function promoteOnNetlify(opts: NetlifyPromoteOptions, log: Log): P
     if (now() >= deadline) {
       throw new RollbackKitError(
         `Site ${name} did not publish ${to.id} within ${opts.timeoutSeconds} s of the restore; it publishes ${s.published?.id ?? 'nothing'}.`,
-        'Check the site in the Netlify dashboard (Deploys); re-running the step is safe.',
+        // Locking comes after the publish, so a build pushed meanwhile could still go live.
+        `Nothing is locked yet. Check the site in the Netlify dashboard (Deploys), then re-run the step with target ${to.id}: it waits for the publish again and locks it.`,
       );
     }
     await sleep(nextPoll(opts.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS, deadline, now()));

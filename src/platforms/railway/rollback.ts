@@ -181,9 +181,11 @@ export async function promoteOnRailway(opts: RailwayPromoteOptions, log: Log): P
 
   const before = newest?.id;
   let last = 'not started yet';
+  let started: string | undefined;
   for (;;) {
     const latest = await calling(ctx('checking the rollback'), () => latestDeployment(client, ref));
     const ours = latest && (latest.id !== before || latest.id === target.id);
+    if (ours) started = latest.id;
     if (ours && latest.status !== last) {
       log.info(`Railway deployment ${latest.id}: ${latest.status}.`);
       last = latest.status;
@@ -200,9 +202,17 @@ export async function promoteOnRailway(opts: RailwayPromoteOptions, log: Log): P
       );
     }
     if (now() >= deadline) {
+      // Railway keeps the old deployment serving until the new one is healthy, so say which is which:
+      // a second rollback requested now would only queue behind this one.
+      if (!started) {
+        throw new RollbackKitError(
+          `The rollback of the ${where} to ${target.id} did not finish within ${opts.timeoutSeconds} s: Railway accepted it but has not started a new deployment yet; ${live.id} still serves.`,
+          `Watch the service in the Railway dashboard; do not request another rollback while it is queued. If nothing starts, re-run the step with target ${target.id} and a larger timeout-seconds.`,
+        );
+      }
       throw new RollbackKitError(
-        `The rollback of the ${where} to ${target.id} did not finish within ${opts.timeoutSeconds} s (last status: ${last}).`,
-        'Raise timeout-seconds or watch the deployment in the Railway dashboard; re-running the step is safe.',
+        `The rollback of the ${where} to ${target.id} did not finish within ${opts.timeoutSeconds} s: Railway deployment ${started} is ${last}; ${live.id} serves until it is SUCCESS.`,
+        `Watch deployment ${started} in the Railway dashboard and do not request another rollback while it deploys. If it ends FAILED or CRASHED, re-run the step with target ${target.id} and a larger timeout-seconds.`,
       );
     }
     await sleep(nextPoll(opts.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS, deadline, now()));
