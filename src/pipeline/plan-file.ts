@@ -153,6 +153,12 @@ const PROVIDER_FIELDS: Record<Provider, { required: [string, string][]; optional
   'git-revert': { required: [], optional: [] },
   command: { required: [['command', 'the shell command that rolls back']], optional: ['verify-command'] },
 };
+/** A plan-file component of this provider with its required keys, for errors that send users to the file. */
+export function componentExample(provider: Provider): string {
+  const keys = PROVIDER_FIELDS[provider].required.map(([key, what]) => `, ${key}: <${what}>`).join('');
+  return `components.<name>: { provider: ${provider}${keys} }`;
+}
+
 const DATABASE_FIELDS: Record<string, Kind> = {
   method: { type: 'enum', values: DB_METHODS },
   'migrations-dir': STRING,

@@ -9,7 +9,7 @@ import type { Choice } from '../migrations/revert.js';
 import { FORMAT_NAMES } from '../migrations/types.js';
 import { defaultApiUrl, isHttpUrl, METHODS, PROVIDERS, type Provider } from '../platforms/promote.js';
 import { RUNBOOK_MINUTES } from './budgets.js';
-import { DB_METHODS, defaultVerify, PlanError, RESERVED_NAMES, type ComponentPlan, type DatabasePlan, type PlanProblem, type RollbackPlan } from './plan-file.js';
+import { componentExample, DB_METHODS, defaultVerify, PlanError, RESERVED_NAMES, type ComponentPlan, type DatabasePlan, type PlanProblem, type RollbackPlan } from './plan-file.js';
 
 /** The root action's plan inputs, by their public names, already trimmed (undefined when empty). */
 export interface PlanInputs {
@@ -91,7 +91,7 @@ function componentFromInputs(inputs: PlanInputs, bad: (name: string, message: st
   if (!(INPUT_PROVIDERS as readonly string[]).includes(provider)) {
     // Their ids (app, service, site, Railway's environment) have no root action input: the root
     // action's environment input is the plan's environment name, not a Railway environment id.
-    bad('provider', `${provider} components are described in the rollback plan file (components.<name>: { provider: ${provider}, … } in rollback-kit.yml); the single-component inputs describe ${INPUT_PROVIDERS.join(', ')}`);
+    bad('provider', `${provider} components are described in the rollback plan file: add ${componentExample(provider as Provider)} to rollback-kit.yml (or the file config names); the single-component inputs describe ${INPUT_PROVIDERS.join(', ')} only`);
     return [];
   }
   const method = (inputs.method ?? 'rollback').toLowerCase();

@@ -207,7 +207,7 @@ describe('plan from inputs', () => {
 
   it('sends a Fly, Railway, Render or Netlify component to the plan file: its ids have no root action input', () => {
     expect(() => resolvePlan(undefined, { provider: 'railway', project: 'p_1' }, { hasDatabaseUrl: false })).toThrow(
-      /input provider: railway components are described in the rollback plan file \(components\.<name>: \{ provider: railway, … \} in rollback-kit\.yml\)/,
+      /input provider: railway components are described in the rollback plan file: add components\.<name>: \{ provider: railway, project: <the Railway project id>, environment: <the Railway environment id>, service: <the Railway service id> \} to rollback-kit\.yml/,
     );
   });
 

@@ -329,6 +329,26 @@ describe('rollback: bad plans and inputs', () => {
     expect(run.errors[0]).toContain('Input scope names "frontend", which the rollback plan (rollback-kit.yml) does not have; valid: app, db, full, web, api, database.');
   });
 
+  it.each([
+    ['fly', 'fly-token', 'app: <the Fly app name, as in fly.toml>'],
+    ['railway', 'railway-token', 'project: <the Railway project id>, environment: <the Railway environment id>, service: <the Railway service id>'],
+    ['render', 'render-token', 'service: <the Render service id, srv-…>'],
+    ['netlify', 'netlify-token', 'site: <the Netlify site id or its name.netlify.app domain>'],
+  ])('without a plan file, provider %s is sent to the plan file with the keys it needs, and nothing runs', async (provider, tokenInput, keys) => {
+    const token = `${provider}-root-token-` + '5f0e1d2c3b4a';
+    const run = await rollback(w, { provider, [tokenInput]: token, scope: 'app' });
+    expect(run.code).toBe(1);
+    expect(run.errors).toHaveLength(1);
+    expect(run.errors[0]).toContain(`input provider: ${provider} components are described in the rollback plan file: add components.<name>: { provider: ${provider}, ${keys} } to rollback-kit.yml`);
+    expect(run.errors[0]).toContain('the single-component inputs describe vercel, git-revert, command only');
+    expect(run.outputs.status).not.toBe('rolled-back');
+    expect(w.shop.vercel.requests).toEqual([]);
+    expect(w.webhook.requests).toEqual([]);
+    expect(w.issues.created()).toEqual([]);
+    expect(await findSecret(run, token, [w.workspace])).toEqual([]);
+    await expectNoSecrets(run, w);
+  });
+
   it('without a plan file, the inputs describe one component and the database', async () => {
     const run = await rollback(w, {
       provider: 'vercel',
