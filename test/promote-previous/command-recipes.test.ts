@@ -1,0 +1,132 @@
+// The command recipes of actions/promote-previous/README.md (Kubernetes, Docker Compose, pm2), read
+// from the README itself and run through the bundle with stand-in `kubectl`, `docker` and `pm2`
+// programs first on PATH. Each stand-in appends its arguments (and the variables a recipe sets) to
+// calls.log and keeps a little state, so a verify command passes only when the command before it
+// did what the recipe promises: this proves the recipes' commands and their verify-command wiring.
+import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { ROOT, runAction } from '../helpers/run-action.js';
+
+/** The recipe table's rows: platform → [command, verify-command], as a user would copy them. */
+async function recipes(): Promise<Map<string, [string, string]>> {
+  const text = await readFile(join(ROOT, 'actions/promote-previous/README.md'), 'utf8');
+  const start = text.indexOf('| Platform | `command` | `verify-command` |');
+  expect(start).toBeGreaterThan(0);
+  const rows = new Map<string, [string, string]>();
+  for (const line of text.slice(start).split('\n').slice(2)) {
+    if (!line.startsWith('|')) break;
+    // Cells are split on pipes not escaped with a backslash; `\|` inside a cell is a shell pipe.
+    const cells = line.split(/(?<!\\)\|/).slice(1, -1).map((c) => c.trim());
+    const code = (c: string) => /^`(.*)`$/.exec(c)![1]!.replace(/\\\|/g, '|');
+    rows.set(cells[0]!.split(' ')[0]!, [code(cells[1]!), code(cells[2]!)]);
+  }
+  return rows;
+}
+
+// Stand-ins: each records "<name> <args…>" and answers the way the real tool would for these calls.
+const STANDINS: Record<string, string> = {
+  kubectl: `#!/usr/bin/env bash
+echo "kubectl $*" >> "$PWD/calls.log"
+case "$1 $2" in
+  "rollout undo") echo "deployment.apps/\${3#deployment/} rolled back"; touch "$PWD/undone" ;;
+  "rollout status") [ -e "$PWD/undone" ] || { echo "error: rollout not finished" >&2; exit 1; }
+                    echo "deployment \\"\${3#deployment/}\\" successfully rolled out" ;;
+  *) echo "kubectl stand-in: unexpected $*" >&2; exit 2 ;;
+esac
+`,
+  docker: `#!/usr/bin/env bash
+echo "docker $* APP_TAG=\${APP_TAG-}" >> "$PWD/calls.log"
+case "$1 $2" in
+  "compose up") echo "shop/app:$APP_TAG" > "$PWD/running" ;;
+  "compose ps") cat "$PWD/running" ;;
+  *) echo "docker stand-in: unexpected $*" >&2; exit 2 ;;
+esac
+`,
+  pm2: `#!/usr/bin/env bash
+echo "pm2 $* current=$(readlink "$PWD/current" 2>/dev/null)" >> "$PWD/calls.log"
+case "$1" in
+  startOrReload) [ -d "$PWD/current" ] || { echo "[PM2][ERROR] Script not found" >&2; exit 1; }; echo online > "$PWD/pm2-status" ;;
+  describe) echo "│ status            │ $(cat "$PWD/pm2-status" 2>/dev/null || echo stopped) │" ;;
+  *) echo "pm2 stand-in: unexpected $*" >&2; exit 2 ;;
+esac
+`,
+};
+
+const dirs: string[] = [];
+afterEach(async () => {
+  for (const d of dirs.splice(0)) await rm(d, { recursive: true, force: true });
+});
+
+async function workspace(): Promise<{ cwd: string; env: Record<string, string> }> {
+  const cwd = await mkdtemp(join(tmpdir(), 'rk-recipe-'));
+  dirs.push(cwd);
+  const bin = join(cwd, '.bin');
+  await mkdir(bin);
+  for (const [name, script] of Object.entries(STANDINS)) {
+    await writeFile(join(bin, name), script);
+    await chmod(join(bin, name), 0o755);
+  }
+  return { cwd, env: { PATH: `${bin}:${process.env.PATH}` } };
+}
+
+const calls = async (cwd: string) => (await readFile(join(cwd, 'calls.log'), 'utf8')).trim().split('\n');
+
+describe('promote-previous command recipes from the README, through the bundle', () => {
+  it('Kubernetes: rollout undo, then rollout status confirms it', async () => {
+    const [command, verify] = (await recipes()).get('Kubernetes')!;
+    const { cwd, env } = await workspace();
+    const r = await runAction('promote-previous', { provider: 'command', command, 'verify-command': verify }, { cwd, env });
+    expect(r.errors).toEqual([]);
+    expect(r.outputs.status).toBe('rolled-back');
+    expect(await calls(cwd)).toEqual(['kubectl rollout undo deployment/api', 'kubectl rollout status deployment/api --timeout=120s']);
+    expect(r.log).toContain('deployment "api" successfully rolled out');
+  });
+
+  it('Kubernetes: a rollout that does not finish fails the step through verify-command', async () => {
+    const [, verify] = (await recipes()).get('Kubernetes')!;
+    const { cwd, env } = await workspace();
+    // The undo "happens" but never completes: the stand-in's status finds no finished rollout.
+    const r = await runAction('promote-previous', { provider: 'command', command: 'kubectl rollout undo deployment/api && rm undone', 'verify-command': verify }, { cwd, env });
+    expect(r.code).toBe(1);
+    expect(r.errors[0]).toMatch(/the verify command exited with status 1: the rollback is not confirmed/);
+    expect(r.outputs.status).toBeUndefined();
+  });
+
+  it('Docker Compose: brings the recorded previous tag up and verifies that image runs', async () => {
+    const [command, verify] = (await recipes()).get('Docker')!;
+    const { cwd, env } = await workspace();
+    const r = await runAction('promote-previous', { provider: 'command', target: '2026.11.30-7f3c', from: '2026.12.01-9a1b', command, 'verify-command': verify }, { cwd, env });
+    expect(r.errors).toEqual([]);
+    expect(r.outputs).toMatchObject({ status: 'rolled-back', 'to-deployment-id': '2026.11.30-7f3c', 'from-deployment-id': '2026.12.01-9a1b' });
+    expect(await calls(cwd)).toEqual(['docker compose up -d --wait --wait-timeout 120 app APP_TAG=2026.11.30-7f3c', 'docker compose ps app --format {{.Image}} APP_TAG=']);
+  });
+
+  it('Docker Compose: verify-command fails when another image runs', async () => {
+    const [, verify] = (await recipes()).get('Docker')!;
+    const { cwd, env } = await workspace();
+    const r = await runAction('promote-previous', { provider: 'command', target: '2026.11.30-7f3c', command: 'APP_TAG=2026.12.01-9a1b docker compose up -d app', 'verify-command': verify }, { cwd, env });
+    expect(r.code).toBe(1);
+    expect(r.errors[0]).toMatch(/the verify command exited with status 1/);
+  });
+
+  it('pm2: points current at the release and reloads, and verify sees it online', async () => {
+    const [command, verify] = (await recipes()).get('pm2')!;
+    const { cwd, env } = await workspace();
+    await mkdir(join(cwd, 'releases/v41'), { recursive: true });
+    const r = await runAction('promote-previous', { provider: 'command', target: 'v41', command, 'verify-command': verify }, { cwd, env });
+    expect(r.errors).toEqual([]);
+    expect(r.outputs.status).toBe('rolled-back');
+    expect(await calls(cwd)).toEqual(['pm2 startOrReload ecosystem.config.js --only api --update-env current=releases/v41', 'pm2 describe api current=releases/v41']);
+  });
+
+  it('pm2: a release that is not there fails the command, and verify never runs', async () => {
+    const [command, verify] = (await recipes()).get('pm2')!;
+    const { cwd, env } = await workspace();
+    const r = await runAction('promote-previous', { provider: 'command', target: 'v40', command, 'verify-command': verify }, { cwd, env });
+    expect(r.code).toBe(1);
+    expect(r.errors[0]).toMatch(/The rollback command exited with status 1/);
+    expect(await calls(cwd)).toEqual(['pm2 startOrReload ecosystem.config.js --only api --update-env current=releases/v40']);
+  });
+});
