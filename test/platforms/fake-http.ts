@@ -4,6 +4,7 @@
 // 200, or a dropped connection.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { performance } from 'node:perf_hooks';
 import { expect } from 'vitest';
 import { RollbackKitError } from '../../src/core/errors.js';
 
@@ -13,6 +14,8 @@ export interface RecordedRequest {
   query: Record<string, string>;
   headers: Record<string, string | string[] | undefined>;
   body: unknown;
+  /** When it arrived, on the clock bench/promote times process starts with. */
+  at: number;
 }
 
 export interface FaultAnswer {
@@ -72,7 +75,8 @@ export async function startFakeHttp(handler: Handler, key: (r: RecordedRequest) 
   const server = createServer((req, res) => {
     void (async () => {
       const u = new URL(req.url ?? '/', 'http://localhost');
-      const rec: RecordedRequest = { method: req.method ?? 'GET', path: u.pathname, query: Object.fromEntries(u.searchParams), headers: req.headers, body: await readBody(req) };
+      const at = performance.timeOrigin + performance.now();
+      const rec: RecordedRequest = { method: req.method ?? 'GET', path: u.pathname, query: Object.fromEntries(u.searchParams), headers: req.headers, body: await readBody(req), at };
       requests.push(rec);
       const k = key(rec);
       const fault = faults.find((f) => f.times > 0 && f.match.test(k));

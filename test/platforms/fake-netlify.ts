@@ -22,7 +22,7 @@ export interface FakeNetlify extends FakeHttp {
   site: { id: string; name: string; publishedId?: string; locked: boolean };
   deploys: FakeNetlifyDeploy[];
   addToken(token: string): void;
-  deploy(opts?: { state?: string; context?: string; commit?: string }): FakeNetlifyDeploy;
+  deploy(opts?: { state?: string; context?: string; commit?: string; id?: string }): FakeNetlifyDeploy;
   published(): FakeNetlifyDeploy | undefined;
   /** Site reads after a restore before it publishes; Infinity never. */
   publishAfterPolls: number;
@@ -92,9 +92,9 @@ export async function startFakeNetlify(): Promise<FakeNetlify> {
     deploys,
     publishAfterPolls: 2,
     addToken: (t: string) => void tokens.add(t),
-    deploy(opts: { state?: string; context?: string; commit?: string } = {}) {
+    deploy(opts: { state?: string; context?: string; commit?: string; id?: string } = {}) {
       clock += 60_000;
-      const id = randomBytes(12).toString('hex');
+      const id = opts.id ?? randomBytes(12).toString('hex');
       const d: FakeNetlifyDeploy = {
         id,
         site_id: SITE_ID,
