@@ -27,6 +27,8 @@ export interface FakeRailway extends FakeHttp {
   addProjectToken(token: string, projectId: string, environmentId: string): void;
   /** How the next rollback goes: statuses it reports poll after poll (the last one sticks). */
   rollbackSteps: string[];
+  /** Accept rollbacks (true) but leave them queued: no new deployment appears. */
+  queueRollbacks: boolean;
   live(service?: string): FakeDeployment | undefined;
   /** Operation names of the requests, in order. */
   operations(): string[];
@@ -137,6 +139,7 @@ export async function startFakeRailway(): Promise<FakeRailway> {
         const src = deployments.find((x) => x.id === vars.id);
         if (!src || !allowed(r, src.projectId, src.environmentId)) return gqlError('Deployment not found', 'NOT_FOUND');
         if (!src.canRollback) return gqlError('Deployment cannot be rolled back');
+        if (fake.queueRollbacks) return { status: 200, body: { data: { deploymentRollback: true } } };
         const replaced = fake.live(src.serviceId);
         clock += 60_000;
         const d: FakeDeployment = { ...src, id: `dep-${(++seq).toString().padStart(4, '0')}-rb`, status: 'INITIALIZING', createdAt: clock, canRollback: false, meta: { ...src.meta } };
@@ -154,6 +157,7 @@ export async function startFakeRailway(): Promise<FakeRailway> {
     url: `${http.url}/graphql/v2`,
     deployments,
     rollbackSteps: ['INITIALIZING', 'BUILDING', 'DEPLOYING', 'SUCCESS'],
+    queueRollbacks: false,
     deploy(opts: { service?: string; status?: string; commit?: string; canRollback?: boolean; id?: string }) {
       clock += 60_000;
       const n = ++seq;

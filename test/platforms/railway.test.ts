@@ -205,6 +205,18 @@ describe('promoteOnRailway', () => {
     expect(clock.waits.reduce((a, b) => a + b, 0)).toBe(30_000);
   });
 
+  it('says so when Railway accepts the rollback but starts no deployment before the deadline', async () => {
+    const { f, good, bad } = await history();
+    f.queueRollbacks = true;
+    const clock = fakeClock();
+    const err = await failure(run(f, { timeoutSeconds: 10 }, memoryLog(), clock));
+    expect(err.message).toBe(
+      `The rollback of the service ${SERVICE} in environment ${ENVIRONMENT} of project ${PROJECT} to ${good.id} did not finish within 10 s: Railway accepted it but has not started a new deployment yet; ${bad.id} still serves.`,
+    );
+    expect(err.hint).toMatch(new RegExp(`do not request another rollback while it is queued.*target ${good.id}`));
+    expect(f.live()!.id).toBe(bad.id);
+  });
+
   it('fails with the deployment id when the rollback crashes midway', async () => {
     const { f, good } = await history();
     f.rollbackSteps = ['BUILDING', 'DEPLOYING', 'CRASHED'];
