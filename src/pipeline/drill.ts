@@ -49,6 +49,12 @@ const WAY_BACK: readonly DrillPhase[] = ['readiness', 'snapshot', 'back', 'verif
 /** Writing the report never fails a drill on time, as in the rollback. */
 const OFF_CLOCK: readonly DrillPhase[] = ['report'];
 
+/**
+ * A drill may be given a budget far below a real rollback's (down to 0.06 s): a team can prove its
+ * alerting on a failed drill without waiting for a slow one.
+ */
+export const MIN_DRILL_BUDGET_MINUTES = 0.001;
+
 /** A token is checked for expiry this far ahead: past the next quarterly drill. */
 export const TOKEN_WARN_DAYS = 100;
 
@@ -369,7 +375,7 @@ async function readiness(request: RollbackRequest, components: ComponentPlan[], 
   // The database: a pg_dump (and pg_restore to verify) of the server's major version or newer.
   if (request.database) {
     try {
-      const major = await withSession(request.database, async (s) => majorFromVersionNum(Number((await s.query<{ v: string }>('SHOW server_version_num')).rows[0]!.v)));
+      const major = await withSession(request.database, async (s) => majorFromVersionNum(Number((await s.query<{ n: string }>("SELECT current_setting('server_version_num') AS n")).rows[0]!.n)));
       const dump = await findPgTool('pg_dump', major, request.tools);
       const restore = await siblingTool(dump, 'pg_restore', major, request.tools);
       add({ check: 'snapshot', status: 'ok', detail: `server PostgreSQL ${major}: pg_dump ${dump.version} and pg_restore ${restore.version} fit` });
