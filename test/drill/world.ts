@@ -38,7 +38,16 @@ export interface DrillWorld {
   close(): Promise<void>;
 }
 
-export async function startDrillWorld(opts: { lastMigration?: Partial<Step>; tokenExpiresAt?: number } = {}): Promise<DrillWorld> {
+export interface DrillWorldOptions {
+  lastMigration?: Partial<Step>;
+  tokenExpiresAt?: number;
+  /** No deployment before the current one may serve production again. */
+  noEligible?: boolean;
+  /** The app answers 500 while this deployment serves. */
+  unhealthy?: 'previous';
+}
+
+export async function startDrillWorld(opts: DrillWorldOptions = {}): Promise<DrillWorld> {
   const workspace = await mkdtemp(join(tmpdir(), 'rk-drill-ws-'));
   const steps = tables(3);
   steps[2] = { ...steps[2]!, ...opts.lastMigration };
@@ -64,16 +73,17 @@ export async function startDrillWorld(opts: { lastMigration?: Partial<Step>; tok
   vercel.addTeam(TEAM_ID, 'acme-staging');
   vercel.addToken(TOKEN, 'user_ci', [TEAM_ID], { expiresAt: opts.tokenExpiresAt });
   const project = vercel.addProject({ name: 'shop-staging', owner: TEAM_ID, domains: ['staging.shop.example.com'] });
-  for (let i = 0; i < 3; i++) vercel.addDeployment(project);
-  const previous = vercel.addDeployment(project, { sha: before });
+  if (!opts.noEligible) for (let i = 0; i < 3; i++) vercel.addDeployment(project);
+  const previous = vercel.addDeployment(project, { sha: before, ...(opts.noEligible ? { state: 'ERROR' } : {}) });
   const current = vercel.addDeployment(project, { sha: head, production: true });
 
   const served: string[] = [];
   const server: Server = createServer((_req, res) => {
     const uid = vercel.production(project)?.uid ?? 'none';
     served.push(uid);
-    res.writeHead(200, { 'content-type': 'application/json' });
-    res.end(JSON.stringify({ status: 'ok', deployment: uid }));
+    const ok = !(opts.unhealthy === 'previous' && uid === previous.uid);
+    res.writeHead(ok ? 200 : 500, { 'content-type': 'application/json' });
+    res.end(JSON.stringify({ status: ok ? 'ok' : 'error', deployment: uid }));
   });
   await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
   const app = {
