@@ -141,6 +141,13 @@ await runAction('rollback', async (log) => {
   if (!SEVERITIES.includes(severity)) throw new RollbackKitError(`Input severity must be one of ${SEVERITIES.join(', ')}, got "${severity}".`);
   const plan = resolvePlan(await readPlanFile(workspace), planInputs(drill ? MIN_DRILL_BUDGET_MINUTES : MIN_BUDGET_MINUTES), { hasDatabaseUrl: Boolean(database) });
   if (drill && !input.string('environment') && plan.source === 'inputs') plan.environment = 'staging';
+  // The default plan describes production: a drill must not roll production back by omission.
+  if (drill && plan.environment === 'production' && !input.string('environment')) {
+    throw new RollbackKitError(
+      `The drill would roll back production: ${plan.source} describes environment production. Nothing was changed.`,
+      'Point config at the staging plan (environment: staging in it), or set the environment input to production to drill production on purpose.',
+    );
+  }
   const scope = drill ? [] : selectScope(plan, input.string('scope'));
   const { GITHUB_SERVER_URL: server, GITHUB_REPOSITORY: repository, GITHUB_RUN_ID: runId } = process.env;
   const request = {

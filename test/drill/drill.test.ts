@@ -1,6 +1,8 @@
 // The rollback drill through dist/rollback (mode drill), as GitHub runs it: the fake Vercel API,
 // real PostgreSQL with dbmate migrations in a git checkout, a staging app and GitHub's issues API.
 import { existsSync } from 'node:fs';
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { expectNoLeaks } from '../helpers/leak-scan.js';
 import type { ActionRun } from '../helpers/run-action.js';
@@ -124,6 +126,15 @@ describe('rollback drill (root action, mode drill)', () => {
     expect(run.summary).toContain('not proven:');
     expect(run.summary).toContain('dry run: readiness only');
     await expectNothingLeaked(run, w);
+  });
+
+  it('refuses to drill a plan that describes production unless told so, and changes nothing', async () => {
+    await writeFile(join(w.workspace, 'rollback-kit.yml'), (await readFile(join(w.workspace, 'rollback-kit.yml'), 'utf8')).replace('environment: staging\n', ''));
+    const run = await drill(w);
+    expect(run.code).toBe(1);
+    expect(run.errors).toEqual([expect.stringMatching(/^The drill would roll back production: rollback-kit\.yml describes environment production\. Nothing was changed\. .*environment input/)]);
+    expect(changes(w)).toEqual([]);
+    expect(w.issues.requests).toEqual([]);
   });
 
   it('refuses an unknown mode with one error line and changes nothing', async () => {
