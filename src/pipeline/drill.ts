@@ -378,7 +378,12 @@ async function readiness(request: RollbackRequest, components: ComponentPlan[], 
       const major = await withSession(request.database, async (s) => majorFromVersionNum(Number((await s.query<{ n: string }>("SELECT current_setting('server_version_num') AS n")).rows[0]!.n)));
       const dump = await findPgTool('pg_dump', major, request.tools);
       const restore = await siblingTool(dump, 'pg_restore', major, request.tools);
-      add({ check: 'snapshot', status: 'ok', detail: `server PostgreSQL ${major}: pg_dump ${dump.version} and pg_restore ${restore.version} fit` });
+      add({
+        check: 'snapshot',
+        status: 'ok',
+        detail: `server PostgreSQL ${major}: pg_dump ${dump.version} and pg_restore ${restore.version} fit; the database-url connects`,
+        ...(request.dryRun ? { unproven: ['that its role may read every table (the full drill proves it with a verified snapshot)'] } : {}),
+      });
     } catch (err) {
       add({ check: 'snapshot', status: 'failed', detail: redact(err) });
     }
