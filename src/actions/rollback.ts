@@ -1,5 +1,5 @@
 /**
- * The root action: the whole rollback. Reads the inputs and the rollback plan, hands them to the
+ * The root action: the whole rollback, or (mode drill) its rehearsal against staging. Reads the inputs and the rollback plan, hands them to the
  * pipeline, and wires what people see: the job summary, the chat messages and the incident issue.
  */
 import { readFile, stat } from 'node:fs/promises';
@@ -10,6 +10,7 @@ import type { Log } from '../core/log.js';
 import { secretInput } from '../core/secret-input.js';
 import { parseConnectionString } from '../db/connection.js';
 import { MAX_BUDGET_MINUTES, MIN_BUDGET_MINUTES } from '../pipeline/budgets.js';
+import { MIN_DRILL_BUDGET_MINUTES, runDrill, type DrillRecord } from '../pipeline/drill.js';
 import { parsePlanFile, PLAN_FILE, type RollbackPlan } from '../pipeline/plan-file.js';
 import { resolvePlan, type PlanInputs } from '../pipeline/plan-inputs.js';
 import type { RollbackRecord, Severity } from '../pipeline/record.js';
@@ -17,6 +18,8 @@ import { runRollback, type RollbackDeps } from '../pipeline/rollback.js';
 import { selectScope } from '../pipeline/scope.js';
 import { parseTimeline } from '../pipeline/timeline.js';
 import { recordIncident } from '../report/incident.js';
+import { recordDrill } from '../report/drill-issue.js';
+import { drillSummaryMarkdown } from '../report/drill-summary.js';
 import { chatMessage, sendChatMessage } from '../report/notify.js';
 import { NOTHING_CHANGED, rollbackSummaryMarkdown } from '../report/rollback-summary.js';
 import { writeSummary } from '../report/write-summary.js';
@@ -37,7 +40,7 @@ async function readPlanFile(workspace: string): Promise<RollbackPlan | undefined
   return parsePlanFile(await readFile(path, 'utf8'), given ?? PLAN_FILE);
 }
 
-function planInputs(): PlanInputs {
+function planInputs(minBudgetMinutes: number): PlanInputs {
   return {
     provider: input.string('provider'),
     project: input.string('project'),
@@ -58,7 +61,7 @@ function planInputs(): PlanInputs {
     'base-url': input.string('base-url'),
     checks: input.string('checks'),
     'checks-file': input.string('checks-file'),
-    'budget-minutes': input.number('budget-minutes', { min: MIN_BUDGET_MINUTES, max: MAX_BUDGET_MINUTES }),
+    'budget-minutes': input.number('budget-minutes', { min: minBudgetMinutes, max: MAX_BUDGET_MINUTES }),
     environment: input.string('environment'),
   };
 }
@@ -99,8 +102,23 @@ function deps(log: Log, webhookUrl: string | undefined, githubToken: string | un
   };
 }
 
+function drillOutputs(record: DrillRecord): void {
+  const ref = (d?: { id?: string; commitSha?: string; url?: string }) => d?.id ?? d?.commitSha ?? d?.url ?? null;
+  setOutputs({
+    status: record.status,
+    'failed-phase': record.failedPhase ?? '',
+    timeline: JSON.stringify(record.timeline),
+    'duration-ms': record.durationMs,
+    components: JSON.stringify(Object.fromEntries(record.components.map((c) => [c.name, { status: c.forward === 'planned' ? c.back : c.forward, from: ref(c.original), to: ref(c.previous) }]))),
+    'snapshot-path': record.snapshot?.path ?? '',
+    'way-back-ms': record.wayBackMs,
+    readiness: JSON.stringify(record.readiness),
+    'drill-issue-url': record.issueUrl ?? '',
+  });
+}
+
 /** The run's record once the pipeline returns it: a failure before that changed nothing. */
-let finished: RollbackRecord | undefined;
+let finished: RollbackRecord | DrillRecord | undefined;
 
 await runAction('rollback', async (log) => {
   // Every secret is masked before anything else is read: nothing below can print one.
@@ -113,13 +131,24 @@ await runAction('rollback', async (log) => {
   const databaseUrl = secretInput('database-url', process.env, log);
   const webhookUrl = secretInput('notify-webhook-url', process.env, log);
 
+  const mode = (input.string('mode') ?? 'rollback').toLowerCase();
+  if (mode !== 'rollback' && mode !== 'drill') throw new RollbackKitError(`Input mode must be rollback or drill, got "${mode}".`, 'Leave mode empty for a rollback; use mode: drill for the rehearsal against staging.');
+  const drill = mode === 'drill';
   const workspace = process.env.GITHUB_WORKSPACE || process.cwd();
   const database = databaseUrl ? parseConnectionString(databaseUrl, log) : undefined;
-  const reason = input.required('reason');
+  const reason = drill ? (input.string('reason') ?? 'Rollback drill') : input.required('reason');
   const severity = (input.string('severity') ?? 'major').toLowerCase() as Severity;
   if (!SEVERITIES.includes(severity)) throw new RollbackKitError(`Input severity must be one of ${SEVERITIES.join(', ')}, got "${severity}".`);
-  const plan = resolvePlan(await readPlanFile(workspace), planInputs(), { hasDatabaseUrl: Boolean(database) });
-  const scope = selectScope(plan, input.string('scope'));
+  const plan = resolvePlan(await readPlanFile(workspace), planInputs(drill ? MIN_DRILL_BUDGET_MINUTES : MIN_BUDGET_MINUTES), { hasDatabaseUrl: Boolean(database) });
+  if (drill && !input.string('environment') && plan.source === 'inputs') plan.environment = 'staging';
+  // The default plan describes production: a drill must not roll production back by omission.
+  if (drill && plan.environment === 'production' && !input.string('environment')) {
+    throw new RollbackKitError(
+      `The drill would roll back production: ${plan.source} describes environment production. Nothing was changed.`,
+      'Point config at the staging plan (environment: staging in it), or set the environment input to production to drill production on purpose.',
+    );
+  }
+  const scope = drill ? [] : selectScope(plan, input.string('scope'));
   const { GITHUB_SERVER_URL: server, GITHUB_REPOSITORY: repository, GITHUB_RUN_ID: runId } = process.env;
   const request = {
     plan,
@@ -142,6 +171,18 @@ await runAction('rollback', async (log) => {
     commandEnv: process.env,
     tools: { searchPath: process.env.PATH ?? '' },
   };
+  if (drill) {
+    const wantsIssue = input.boolean('incident-issue', Boolean(githubToken));
+    const github = { apiUrl: request.github.apiUrl, repository: request.github.repository, token: githubToken ?? '' };
+    const result = await runDrill(request, { report: wantsIssue && githubToken && github.repository ? (r) => recordDrill(github, r, log) : undefined }, log);
+    finished = result;
+    drillOutputs(result);
+    await writeSummary(drillSummaryMarkdown(result, log), log);
+    if (result.status === 'failed') {
+      throw new RollbackKitError(`Rollback drill failed in ${result.failedPhase ?? 'an unknown phase'}: ${result.failures[0] ?? 'see the job summary'}`, result.nextSteps[0] ?? 'See the job summary: in an incident this rollback would not work as the runbook says.');
+    }
+    return;
+  }
   const record = await runRollback(request, deps(log, webhookUrl, githubToken), log);
   finished = record;
 

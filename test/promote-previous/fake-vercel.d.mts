@@ -74,7 +74,7 @@ export interface FaultAnswer {
 export interface FakeVercel {
   url: string;
   requests: RecordedRequest[];
-  addToken(token: string, user: string, teams?: string[]): void;
+  addToken(token: string, user: string, teams?: string[], meta?: { expiresAt?: number; fullAccount?: boolean }): void;
   addTeam(id: string, slug: string, plan?: 'hobby' | 'pro'): void;
   setUserPlan(user: string, plan: 'hobby' | 'pro'): void;
   addProject(opts: { name: string; owner: string; id?: string; domains?: string[] }): FakeProject;

@@ -1,0 +1,181 @@
+/**
+ * The drill's readiness checks: what a rollback needs, proven without changing anything, so a
+ * dry-run drill says whether the way back is open. Each check says what it proved and, where an
+ * API cannot tell (a token's permissions), what it could not.
+ */
+import { errorLine } from '../core/errors.js';
+import type { Log } from '../core/log.js';
+import { findPgTool, majorFromVersionNum, siblingTool } from '../db/pg-tools.js';
+import { withSession } from '../db/session.js';
+import { revertMigrations, type Choice } from '../migrations/revert.js';
+import { checkPromoteRequest, promotePrevious, type PromoteOutcome } from '../platforms/promote.js';
+import { vercelTokenReadiness } from '../platforms/vercel/token.js';
+import { loadChecks } from '../smoke/smoke-test.js';
+import type { Check } from '../smoke/spec.js';
+import type { DrillRecord } from './drill.js';
+import type { ComponentPlan } from './plan-file.js';
+import type { DeploymentRef } from './record.js';
+import { placeOf, promoteRequest, type RollbackRequest } from './rollback.js';
+
+/** A token is checked for expiry this far ahead: past the next quarterly drill. */
+export const TOKEN_WARN_DAYS = 100;
+
+export interface ReadinessCheck {
+  /** target | token | snapshot | down-migrations | checks */
+  check: string;
+  component?: string;
+  status: 'ok' | 'failed' | 'warning' | 'skipped';
+  detail: string;
+  /** What this check could not establish (a token's permissions, say). */
+  unproven?: string[];
+}
+
+export interface Ready {
+  checks?: Check[];
+}
+
+/** Every readiness check; none changes anything; failures land in record.readiness. */
+export async function readiness(request: RollbackRequest, components: ComponentPlan[], record: DrillRecord, log: Log): Promise<Ready> {
+  const plan = request.plan;
+  const add = (r: ReadinessCheck) => record.readiness.push(r);
+  const redact = (err: unknown) => log.redact(errorLine(err));
+  const out: Ready = {};
+  if (!components.length && !plan.database) add({ check: 'target', status: 'failed', detail: 'the plan has no component and no database: there is nothing to drill' });
+
+  // Targets (and with them: the token reads the project and its deployments).
+  const outcomes: (PromoteOutcome | undefined)[] = await Promise.all(
+    components.map(async (c, i) => {
+      const rec = record.components[i]!;
+      try {
+        const req = promoteRequest(c, request, true);
+        checkPromoteRequest(req, placeOf(c, plan));
+        const o = await promotePrevious(req, log);
+        rec.original = ref(o.from);
+        rec.previous = ref(o.to);
+        if (o.status === 'already-current') {
+          add({ check: 'target', component: c.name, status: 'failed', detail: `no eligible target: ${log.redact(o.notes[0] ?? 'nothing to roll back to')}` });
+        } else {
+          const skipped = o.skipped.length ? `; ${o.skipped.length} newer deployment(s) passed over` : '';
+          add({ check: 'target', component: c.name, status: 'ok', detail: `${label(rec.original)} can go back to ${label(rec.previous)} (eligible${skipped})` });
+        }
+        return o;
+      } catch (err) {
+        add({ check: 'target', component: c.name, status: 'failed', detail: redact(err) });
+        return undefined;
+      }
+    }),
+  );
+
+  // Tokens: what reading proved, and what only a write would.
+  for (const [i, c] of components.entries()) {
+    if (!outcomes[i]) continue;
+    if (c.provider === 'vercel' && request.secrets.vercelToken) {
+      try {
+        const t = await vercelTokenReadiness({ token: request.secrets.vercelToken, apiUrl: c.apiUrl, team: c.team, project: c.project!, warnDays: TOKEN_WARN_DAYS, now: Date.now() }, log);
+        const proven = ['it reads the project, its production deployment and its deployment list', ...t.proven];
+        add({
+          check: 'token',
+          component: c.name,
+          status: t.problems.length ? 'failed' : t.warnings.length ? 'warning' : 'ok',
+          detail: log.redact([...t.problems, ...t.warnings, `proven: ${proven.join('; ')}`].join('; ')),
+          unproven: t.unproven.map((u) => log.redact(u)),
+        });
+      } catch (err) {
+        add({ check: 'token', component: c.name, status: 'failed', detail: redact(err) });
+      }
+    } else if (c.provider !== 'command') {
+      add({
+        check: 'token',
+        component: c.name,
+        status: 'ok',
+        detail: `proven: the ${c.provider} credentials read the current and previous release`,
+        unproven: [`that they may put a release into production (${c.provider} has no endpoint that reports it: only a real rollback proves it, as the full drill does)`],
+      });
+    }
+  }
+
+  // The database: a pg_dump (and pg_restore to verify) of the server's major version or newer.
+  if (request.database) {
+    try {
+      const major = await withSession(request.database, async (s) => majorFromVersionNum(Number((await s.query<{ n: string }>("SELECT current_setting('server_version_num') AS n")).rows[0]!.n)));
+      const dump = await findPgTool('pg_dump', major, request.tools);
+      const restore = await siblingTool(dump, 'pg_restore', major, request.tools);
+      add({
+        check: 'snapshot',
+        status: 'ok',
+        detail: `server PostgreSQL ${major}: pg_dump ${dump.version} and pg_restore ${restore.version} fit; the database-url connects`,
+        ...(request.dryRun ? { unproven: ['that its role may read every table (the full drill proves it with a verified snapshot)'] } : {}),
+      });
+    } catch (err) {
+      add({ check: 'snapshot', status: 'failed', detail: redact(err) });
+    }
+  }
+
+  if (plan.database && !request.database) {
+    add({ check: 'snapshot', status: 'warning', detail: 'the plan has a database, but no database-url was given: the snapshot and the down migrations were not checked' });
+  }
+
+  // Down SQL for every migration the last deploy added.
+  if (plan.database && request.database) {
+    const db = plan.database;
+    if (db.method === 'restore') {
+      add({ check: 'down-migrations', status: 'skipped', detail: 'the database method is restore: no down migrations are used' });
+    } else {
+      const sha = record.components.map((c) => c.previous?.commitSha).find(Boolean);
+      const choice: Choice | undefined = db.choice ?? (sha ? { sinceRef: sha } : undefined);
+      if (!choice) {
+        add({ check: 'down-migrations', status: 'warning', detail: 'not checked: no steps, to-version or since-ref in the plan, and the previous deployment carries no commit SHA to diff against' });
+      } else {
+        try {
+          const dry = await revertMigrations(
+            {
+              target: request.database,
+              root: request.workspace,
+              migrationsDir: db.migrationsDir,
+              format: db.format,
+              choice,
+              dryRun: true,
+              requireSnapshot: false,
+              lockTimeoutSeconds: db.lockTimeoutSeconds,
+              statementTimeoutSeconds: 60,
+              tools: request.tools,
+            },
+            log,
+          );
+          const which = 'sinceRef' in choice ? `added since ${choice.sinceRef.slice(0, 12)}` : 'selected';
+          add({
+            check: 'down-migrations',
+            status: 'ok',
+            detail: dry.plan.length ? `every migration ${which} has its down SQL: ${dry.plan.map((p) => p.version).join(', ')}` : `no applied migration ${which}: nothing to revert`,
+          });
+        } catch (err) {
+          add({ check: 'down-migrations', status: 'failed', detail: redact(err) });
+        }
+      }
+    }
+  }
+
+  // Checks to verify with: a drill that cannot verify proves nothing.
+  if (!plan.verify) {
+    if (components.length) add({ check: 'checks', status: 'failed', detail: 'no smoke checks configured (verify in rollback-kit.yml, or base-url / checks inputs): the drill could not tell whether staging works' });
+  } else {
+    try {
+      out.checks = await loadChecks({ checks: plan.verify.checks, checksFile: plan.verify.checksFile, cwd: request.workspace }, { baseUrl: plan.verify.baseUrl, hasDatabase: Boolean(request.database) });
+      add({ check: 'checks', status: 'ok', detail: `${out.checks.length} smoke check(s) loaded` });
+    } catch (err) {
+      add({ check: 'checks', status: 'failed', detail: redact(err) });
+    }
+  }
+  return out;
+}
+
+
+/** The parts of a provider's deployment a report names. */
+export function ref(d: { id?: string; url?: string; commitSha?: string; createdAt?: string }): DeploymentRef {
+  return { id: d.id, url: d.url, commitSha: d.commitSha, createdAt: d.createdAt };
+}
+
+/** How a report names a deployment: its id, else its commit, else its URL. */
+export function label(d: DeploymentRef | undefined): string {
+  return d?.id ?? d?.commitSha?.slice(0, 12) ?? d?.url ?? '?';
+}
