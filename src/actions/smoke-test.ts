@@ -13,6 +13,7 @@ import { SpecError } from '../smoke/parse-spec.js';
 import { annotations, reportPaths, writeReportFiles } from '../smoke/report.js';
 import type { Backoff } from '../smoke/spec.js';
 import { loadChecks, runSmokeTest } from '../smoke/smoke-test.js';
+import { MAX_CONFIRM_AFTER_SECONDS } from '../smoke/confirm.js';
 import { specProblemsDetails, summaryMarkdown } from '../report/smoke-test-summary.js';
 import { writeSummary } from '../report/write-summary.js';
 
@@ -63,6 +64,7 @@ await runAction('smoke-test', async (log) => {
     database,
   };
   const failStep = input.boolean('fail-step', true);
+  const confirmAfterSeconds = input.number('confirm-after-seconds', { default: 0, min: 0, max: MAX_CONFIRM_AFTER_SECONDS })!;
 
   // An invalid spec fails even with fail-step false: nothing was measured, there is no verdict.
   const checks = await loadChecks(
@@ -77,7 +79,7 @@ await runAction('smoke-test', async (log) => {
   // request fetch refuses to send) throws a CheckConfigError and fails like an invalid spec,
   // whatever fail-step says: it is a mistake in the configuration, not an outage, so no verdict
   // and no decision output; its message and hint are the failure's error line.
-  const { verdict, report } = await runSmokeTest(checks, options, log);
+  const { verdict, report, confirmation } = await runSmokeTest(checks, options, log, { afterSeconds: confirmAfterSeconds });
 
   const paths = reportPaths(process.env.RUNNER_TEMP || tmpdir());
   await writeReportFiles(report, paths, log);
@@ -98,12 +100,16 @@ await runAction('smoke-test', async (log) => {
     'p95-ms': verdict.p95Ms ?? '',
     'report-path': paths.json,
     'junit-path': paths.junit,
+    flapped: JSON.stringify(confirmation?.flapped ?? []),
   });
 
   if (!verdict.passed) {
     // The reason often ends in "(SQLSTATE 42P01)" or a quote: end it as a sentence before the hint.
     const reason = verdict.reasons[0]?.trim();
-    const line = `Smoke test failed: ${verdict.failed} of ${report.checks.length} checks failed; severity ${verdict.severity}, decision ${verdict.decision}.${reason ? ` ${/[.!?]$/.test(reason) ? reason : `${reason}.`}` : ''}`;
+    const line =
+      verdict.decision === 'inconclusive'
+        ? `Smoke test inconclusive: ${reason}.`
+        : `Smoke test failed: ${verdict.failed} of ${report.checks.length} checks failed; severity ${verdict.severity}, decision ${verdict.decision}.${reason ? ` ${/[.!?]$/.test(reason) ? reason : `${reason}.`}` : ''}`;
     if (failStep) throw new RollbackKitError(line, 'See the job summary and the report; with fail-step: false the step stays green and a later step can act on the decision output.');
     log.warning(`${line} (fail-step is false: the step stays green; act on the decision output)`);
   }
