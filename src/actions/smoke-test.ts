@@ -14,6 +14,7 @@ import { annotations, reportPaths, writeReportFiles } from '../smoke/report.js';
 import type { Backoff } from '../smoke/spec.js';
 import { loadChecks, runSmokeTest } from '../smoke/smoke-test.js';
 import { MAX_CONFIRM_AFTER_SECONDS } from '../smoke/confirm.js';
+import { checkRecordVerified, recordVerified, type RecordVerifiedRequest } from '../smoke/record-verified.js';
 import { specProblemsDetails, summaryMarkdown } from '../report/smoke-test-summary.js';
 import { writeSummary } from '../report/write-summary.js';
 
@@ -43,6 +44,7 @@ function backoffInput(): Backoff {
 await runAction('smoke-test', async (log) => {
   // Secrets first: nothing below may print them.
   const bypassToken = input.secret('bypass-token', log);
+  const githubToken = input.secret('github-token', log);
   const databaseUrl = input.secret('database-url', log);
   const database = databaseUrl ? parseConnectionString(databaseUrl, log) : undefined;
 
@@ -65,6 +67,16 @@ await runAction('smoke-test', async (log) => {
   };
   const failStep = input.boolean('fail-step', true);
   const confirmAfterSeconds = input.number('confirm-after-seconds', { default: 0, min: 0, max: MAX_CONFIRM_AFTER_SECONDS })!;
+  const verifiedSha = input.string('verified-sha');
+  const env = process.env;
+  const verified: RecordVerifiedRequest | undefined = verifiedSha
+    ? {
+        sha: verifiedSha,
+        github: { token: githubToken, repository: env.GITHUB_REPOSITORY || undefined, apiUrl: env.GITHUB_API_URL || 'https://api.github.com' },
+        runUrl: env.GITHUB_SERVER_URL && env.GITHUB_REPOSITORY && env.GITHUB_RUN_ID ? `${env.GITHUB_SERVER_URL}/${env.GITHUB_REPOSITORY}/actions/runs/${env.GITHUB_RUN_ID}` : undefined,
+      }
+    : undefined;
+  if (verified) checkRecordVerified(verified);
 
   // An invalid spec fails even with fail-step false: nothing was measured, there is no verdict.
   const checks = await loadChecks(
@@ -89,7 +101,8 @@ await runAction('smoke-test', async (log) => {
     const title = log.redact(a.title);
     output.annotate(a.level, message, { title });
   }
-  await writeSummary(summaryMarkdown(report, log), log);
+  const recorded = verified ? await recordVerified(verified, verdict, report.checks.length, log) : false;
+  await writeSummary(summaryMarkdown(report, log, verified ? { sha: verified.sha, recorded } : undefined), log);
 
   setOutputs({
     passed: verdict.passed,
@@ -101,6 +114,7 @@ await runAction('smoke-test', async (log) => {
     'report-path': paths.json,
     'junit-path': paths.junit,
     flapped: JSON.stringify(confirmation?.flapped ?? []),
+    verified: recorded,
   });
 
   if (!verdict.passed) {

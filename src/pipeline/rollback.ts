@@ -365,7 +365,17 @@ function promoteRequest(c: ComponentPlan, request: RollbackRequest, dryRun: bool
   const common = { target: c.target, from: c.from, reason: request.reason, timeoutSeconds: c.timeoutSeconds, dryRun };
   switch (c.provider) {
     case 'vercel':
-      return { ...common, provider: 'vercel', token: request.secrets.vercelToken, project: c.project, team: c.team, apiUrl: c.apiUrl, method: c.method, pollIntervalMs: request.vercelPollIntervalMs };
+      return {
+        ...common,
+        provider: 'vercel',
+        token: request.secrets.vercelToken,
+        project: c.project,
+        team: c.team,
+        apiUrl: c.apiUrl,
+        method: c.method,
+        github: { token: request.secrets.githubToken, repository: request.github.repository || undefined, apiUrl: request.github.apiUrl },
+        pollIntervalMs: request.vercelPollIntervalMs,
+      };
     case 'fly':
       return { ...common, provider: 'fly', token: request.secrets.flyToken, app: c.app, apiUrl: c.apiUrl, machinesApiUrl: c.machinesApiUrl ?? FLY_MACHINES_API_URL, registryUrl: c.registryUrl };
     case 'railway':

@@ -2,12 +2,12 @@
 import type { Log } from '../core/log.js';
 import { formatProblem, type SpecError } from '../smoke/parse-spec.js';
 import { redactReport, type SmokeReport } from '../smoke/report.js';
-import { escapeCell, text } from './markdown.js';
+import { codeSpan, escapeCell, text } from './markdown.js';
 
 const ICON = { passed: '✅', failed: '❌', slower: '⚠️' };
 
 /** The job summary: the verdict in one line, why, then one row per check; redacted before it is escaped. */
-export function summaryMarkdown(measured: SmokeReport, log: Log): string {
+export function summaryMarkdown(measured: SmokeReport, log: Log, verified?: { sha: string; recorded: boolean }): string {
   const report = redactReport(measured, log);
   const v = report.verdict;
   const c = report.confirmation;
@@ -46,6 +46,14 @@ export function summaryMarkdown(measured: SmokeReport, log: Log): string {
     line(head.map(() => '---')),
     ...rows.map(line),
     '',
+    ...(verified
+      ? [
+          verified.recorded
+            ? `Recorded commit ${codeSpan(verified.sha.slice(0, 12))} as verified (commit status \`rollback-kit/verified\`): promote-previous with target last-verified can return to it.`
+            : `Commit ${codeSpan(verified.sha.slice(0, 12))} was not recorded as verified${v.passed ? ' (see the warning)' : ' (the checks did not pass)'}.`,
+          '',
+        ]
+      : []),
     `Thresholds: error rate ≤ ${report.settings.maxErrorRate}%, p95 ≤ ${report.settings.maxP95Ms} ms. Reported error rate ${v.errorRate}% and p95 ${v.p95Ms ?? '-'} ms are those of "${text(v.worstCheck ?? '-')}".`,
     '',
   ].join('\n');
