@@ -232,7 +232,7 @@ describe('scope', () => {
   });
 
   it('names the valid scopes for an unknown one', () => {
-    expect(() => selectScope(plan, 'frontend,api')).toThrow('Input scope names "frontend", which the rollback plan (rollback-kit.yml) does not have; valid: app, db, full, web, api, database.');
+    expect(() => selectScope(plan, 'frontend,api')).toThrow('Input scope names "frontend", which the rollback plan (rollback-kit.yml) does not have; valid: app, db, full, verify, web, api, database.');
   });
 
   it('refuses the database when the plan has none', () => {
