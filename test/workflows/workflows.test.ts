@@ -64,6 +64,7 @@ describe('workflows', () => {
     expect(wf.jobs.database!.environment).toBe('${{ inputs.environment }}-database');
     expect(wf.jobs.app!.if).toBe("inputs.scope != 'db'");
     expect(wf.jobs.database!.if).toContain("(inputs.scope == 'db' || inputs.scope == 'full')");
+    expect(wf.jobs.database!.if).toContain("needs.app.outputs.status == 'unverified'");
     expect(wf.jobs.verify!.if).toContain("inputs.scope == 'full'");
   });
 });
