@@ -286,6 +286,15 @@ describe('rollback (root action) scope verify: the final job of a split rollback
     expect(w.shop.vercel.production(w.shop.project)?.uid).toBe(w.shop.bad.uid);
   });
 
+  it('target overrides the plan file for this run (the Rollback workflow passes it through)', async () => {
+    await writePlan(w, planYaml(w, { api: false }));
+    const older = w.shop.history.at(-2)!;
+    const run = await rollback(w, { scope: 'app', target: older.uid });
+    expect(run.errors).toEqual([]);
+    expect(run.outputs.status).toBe('rolled-back');
+    expect(w.shop.vercel.production(w.shop.project)?.uid).toBe(older.uid);
+  });
+
   it('verify mixed with other names is refused before anything runs', async () => {
     await writePlan(w, planYaml(w, { api: false }));
     const run = await rollback(w, { scope: 'verify, app' });
