@@ -50,6 +50,7 @@ function readRequest(log: Log): PromoteRequest {
         team: input.string('team'),
         apiUrl,
         method: choice('method', METHODS, 'rollback'),
+        github: { token: githubToken, repository: process.env.GITHUB_REPOSITORY || undefined, apiUrl: process.env.GITHUB_API_URL || 'https://api.github.com' },
       };
     case 'fly':
       return {

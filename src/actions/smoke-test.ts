@@ -13,6 +13,8 @@ import { SpecError } from '../smoke/parse-spec.js';
 import { annotations, reportPaths, writeReportFiles } from '../smoke/report.js';
 import type { Backoff } from '../smoke/spec.js';
 import { loadChecks, runSmokeTest } from '../smoke/smoke-test.js';
+import { MAX_CONFIRM_AFTER_SECONDS } from '../smoke/confirm.js';
+import { checkRecordVerified, recordVerified, type RecordVerifiedRequest } from '../smoke/record-verified.js';
 import { specProblemsDetails, summaryMarkdown } from '../report/smoke-test-summary.js';
 import { writeSummary } from '../report/write-summary.js';
 
@@ -42,6 +44,7 @@ function backoffInput(): Backoff {
 await runAction('smoke-test', async (log) => {
   // Secrets first: nothing below may print them.
   const bypassToken = input.secret('bypass-token', log);
+  const githubToken = input.secret('github-token', log);
   const databaseUrl = input.secret('database-url', log);
   const database = databaseUrl ? parseConnectionString(databaseUrl, log) : undefined;
 
@@ -63,6 +66,17 @@ await runAction('smoke-test', async (log) => {
     database,
   };
   const failStep = input.boolean('fail-step', true);
+  const confirmAfterSeconds = input.number('confirm-after-seconds', { default: 0, min: 0, max: MAX_CONFIRM_AFTER_SECONDS })!;
+  const verifiedSha = input.string('verified-sha');
+  const env = process.env;
+  const verified: RecordVerifiedRequest | undefined = verifiedSha
+    ? {
+        sha: verifiedSha,
+        github: { token: githubToken, repository: env.GITHUB_REPOSITORY || undefined, apiUrl: env.GITHUB_API_URL || 'https://api.github.com' },
+        runUrl: env.GITHUB_SERVER_URL && env.GITHUB_REPOSITORY && env.GITHUB_RUN_ID ? `${env.GITHUB_SERVER_URL}/${env.GITHUB_REPOSITORY}/actions/runs/${env.GITHUB_RUN_ID}` : undefined,
+      }
+    : undefined;
+  if (verified) checkRecordVerified(verified);
 
   // An invalid spec fails even with fail-step false: nothing was measured, there is no verdict.
   const checks = await loadChecks(
@@ -77,7 +91,7 @@ await runAction('smoke-test', async (log) => {
   // request fetch refuses to send) throws a CheckConfigError and fails like an invalid spec,
   // whatever fail-step says: it is a mistake in the configuration, not an outage, so no verdict
   // and no decision output; its message and hint are the failure's error line.
-  const { verdict, report } = await runSmokeTest(checks, options, log);
+  const { verdict, report, confirmation } = await runSmokeTest(checks, options, log, { afterSeconds: confirmAfterSeconds });
 
   const paths = reportPaths(process.env.RUNNER_TEMP || tmpdir());
   await writeReportFiles(report, paths, log);
@@ -87,7 +101,8 @@ await runAction('smoke-test', async (log) => {
     const title = log.redact(a.title);
     output.annotate(a.level, message, { title });
   }
-  await writeSummary(summaryMarkdown(report, log), log);
+  const recorded = verified ? await recordVerified(verified, verdict, report.checks.length, log) : false;
+  await writeSummary(summaryMarkdown(report, log, verified ? { sha: verified.sha, recorded } : undefined), log);
 
   setOutputs({
     passed: verdict.passed,
@@ -98,12 +113,17 @@ await runAction('smoke-test', async (log) => {
     'p95-ms': verdict.p95Ms ?? '',
     'report-path': paths.json,
     'junit-path': paths.junit,
+    flapped: JSON.stringify(confirmation?.flapped ?? []),
+    verified: recorded,
   });
 
   if (!verdict.passed) {
     // The reason often ends in "(SQLSTATE 42P01)" or a quote: end it as a sentence before the hint.
     const reason = verdict.reasons[0]?.trim();
-    const line = `Smoke test failed: ${verdict.failed} of ${report.checks.length} checks failed; severity ${verdict.severity}, decision ${verdict.decision}.${reason ? ` ${/[.!?]$/.test(reason) ? reason : `${reason}.`}` : ''}`;
+    const line =
+      verdict.decision === 'inconclusive'
+        ? `Smoke test inconclusive: ${reason}.`
+        : `Smoke test failed: ${verdict.failed} of ${report.checks.length} checks failed; severity ${verdict.severity}, decision ${verdict.decision}.${reason ? ` ${/[.!?]$/.test(reason) ? reason : `${reason}.`}` : ''}`;
     if (failStep) throw new RollbackKitError(line, 'See the job summary and the report; with fail-step: false the step stays green and a later step can act on the decision output.');
     log.warning(`${line} (fail-step is false: the step stays green; act on the decision output)`);
   }

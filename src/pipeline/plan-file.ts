@@ -17,7 +17,7 @@ import { findSecretValues } from './secret-values.js';
 
 export const PLAN_FILE = 'rollback-kit.yml';
 /** Words `scope` gives a meaning of its own, so no component may be called that. */
-export const RESERVED_NAMES = ['app', 'db', 'full', 'database'];
+export const RESERVED_NAMES = ['app', 'db', 'full', 'database', 'verify'];
 export const DB_METHODS = ['down-migrations', 'restore'] as const;
 
 export interface ComponentPlan {

@@ -38,7 +38,7 @@ export interface PlanInputs {
 
 /** Providers the root action's single-component inputs can describe without a plan file. */
 const INPUT_PROVIDERS = ['vercel', 'git-revert', 'command'] as const;
-const COMPONENT_INPUTS = ['provider', 'project', 'team', 'target', 'api-url', 'method', 'command'] as const;
+const COMPONENT_INPUTS = ['provider', 'project', 'team', 'api-url', 'method', 'command'] as const;
 const DATABASE_INPUTS = ['migrations-dir', 'format', 'steps', 'to-version', 'since-ref', 'db-method', 'snapshot-path'] as const;
 
 /**
@@ -56,10 +56,13 @@ export function resolvePlan(file: RollbackPlan | undefined, inputs: PlanInputs, 
       if (inputs[name] !== undefined) bad(name, `describes a component only when there is no rollback plan file; ${file.source} describes the components, so set it there`);
     }
     components = file.components.map((c) => ({ ...c }));
+    // Where to go back to changes per incident ("that deployment, now"), so it overrides the file.
+    if (inputs.target && /^(previous|last-verified)$/i.test(inputs.target.trim())) for (const c of components) c.target = inputs.target.trim().toLowerCase();
+    else applyPerComponent(components, 'target', inputs.target, bad);
   } else {
     components = componentFromInputs(inputs, bad);
   }
-  applyFrom(components, inputs.from, bad);
+  applyPerComponent(components, 'from', inputs.from, bad);
 
   const database = mergeDatabase(file?.database, inputs, opts.hasDatabaseUrl || Boolean(file?.database), bad);
   const verify = mergeVerify(file, inputs, bad);
@@ -118,24 +121,24 @@ function componentFromInputs(inputs: PlanInputs, bad: (name: string, message: st
   ];
 }
 
-/** `from` is one bad deployment (one component) or `name=ref` pairs, comma separated. */
-function applyFrom(components: ComponentPlan[], raw: string | undefined, bad: (name: string, message: string) => void): void {
+/** `from` (or, with a plan file, `target`) is one deployment (one component) or `name=ref` pairs, comma separated. */
+function applyPerComponent(components: ComponentPlan[], field: 'from' | 'target', raw: string | undefined, bad: (name: string, message: string) => void): void {
   if (!raw) return;
   const parts = raw.split(',').map((s) => s.trim()).filter(Boolean);
   const pairs = parts.map((p) => /^([A-Za-z0-9][A-Za-z0-9_-]*)=(.+)$/.exec(p));
   if (pairs.every(Boolean) && parts.length) {
     for (const m of pairs) {
       const component = components.find((c) => c.name === m![1]);
-      if (!component) bad('from', `names component "${m![1]}", which the plan does not have (${components.map((c) => c.name).join(', ') || 'none'})`);
-      else component.from = m![2]!.trim();
+      if (!component) bad(field, `names component "${m![1]}", which the plan does not have (${components.map((c) => c.name).join(', ') || 'none'})`);
+      else component[field] = m![2]!.trim();
     }
     return;
   }
   if (components.length !== 1) {
-    bad('from', components.length ? `is one deployment, but the plan has ${components.length} components; write it as name=deployment pairs (${components.map((c) => `${c.name}=…`).join(', ')})` : 'is set, but the plan has no component');
+    bad(field, components.length ? `is one deployment, but the plan has ${components.length} components; write it as name=deployment pairs (${components.map((c) => `${c.name}=…`).join(', ')})` : 'is set, but the plan has no component');
     return;
   }
-  components[0]!.from = raw.trim();
+  components[0]![field] = raw.trim();
 }
 
 function mergeDatabase(file: DatabasePlan | undefined, inputs: PlanInputs, wanted: boolean, bad: (name: string, message: string) => void): DatabasePlan | undefined {

@@ -78,6 +78,8 @@ export async function runRollback(request: RollbackRequest, deps: RollbackDeps, 
   for (const token of Object.values(request.secrets)) log.secret(token);
   const started = now();
   const inScope = plan.components.filter((c) => request.scope.includes(c.name));
+  // scope verify (src/pipeline/scope.ts): change nothing, verify what earlier jobs of this rollback did.
+  const verifyOnly = request.scope.length === 0;
   const wantsDatabase = request.scope.includes(DATABASE) && Boolean(plan.database);
   const record: RollbackRecord = {
     reason: request.reason,
@@ -166,7 +168,7 @@ export async function runRollback(request: RollbackRequest, deps: RollbackDeps, 
       ...(record.database ? [`database: ${record.database.status === 'nothing-to-do' ? 'nothing to do' : record.database.method === 'restore' ? 'restore the snapshot' : `revert ${record.database.planned.join(', ') || 'nothing'}`}`] : []),
       ...(checks ? [`verify: ${checks.length} check(s)`] : []),
     ];
-    await finished(planTimer.end(request.dryRun ? 'dry-run' : 'ok', `${parts.join('; ') || 'nothing in scope'}; budget ${plan.budgetMinutes} min.`));
+    await finished(planTimer.end(request.dryRun ? 'dry-run' : 'ok', `${parts.join('; ') || (verifyOnly ? 'nothing to roll back (scope verify)' : 'nothing in scope')}; budget ${plan.budgetMinutes} min.`));
   } catch (err) {
     fail('plan');
     await finished(planTimer.end('failed', `${redact(err)} Nothing was changed.`));
@@ -184,7 +186,7 @@ export async function runRollback(request: RollbackRequest, deps: RollbackDeps, 
   }
 
   const nothingPlanned = record.components.every((c) => c.status === 'already-current') && (!record.database || record.database.status === 'nothing-to-do');
-  if (nothingPlanned) {
+  if (nothingPlanned && !verifyOnly) {
     record.status = 'nothing-to-do';
     for (const phase of ['notify-start', 'app', 'snapshot', 'database', 'environment', 'verify'] as const) timeline.skip(phase, 'an earlier run already rolled this back; nothing to do');
     record.nextSteps.push('An earlier run already did this rollback; nothing was changed. If production is still broken, look at what the earlier run reported.');
@@ -192,7 +194,11 @@ export async function runRollback(request: RollbackRequest, deps: RollbackDeps, 
   }
 
   // ── notify-start ──────────────────────────────────────────────────────────────────────────
-  {
+  if (verifyOnly) {
+    record.status = 'rolled-back'; // provisional, as below
+    told = true;
+    timeline.skip('notify-start', 'an earlier job of this rollback told the team');
+  } else {
     const t = timeline.start('notify-start');
     record.status = 'rolled-back'; // provisional, so the "in progress" message reads right
     await notify({ kind: 'start' });
@@ -201,7 +207,8 @@ export async function runRollback(request: RollbackRequest, deps: RollbackDeps, 
   }
 
   // ── app ───────────────────────────────────────────────────────────────────────────────────
-  let changed = false;
+  // A verify-only job verifies what the earlier jobs changed; its status says whether they did.
+  let changed = verifyOnly && request.earlierTimeline.some((e) => (e.phase === 'app' || e.phase === 'database') && e.status === 'ok');
   if (!inScope.length) {
     timeline.skip('app', 'no component in scope');
   } else {
@@ -291,7 +298,7 @@ export async function runRollback(request: RollbackRequest, deps: RollbackDeps, 
   await environmentPhase(request, inScope, record, timeline, finished, log);
 
   // ── verify ────────────────────────────────────────────────────────────────────────────────
-  if (!changed) {
+  if (!changed && !verifyOnly) {
     timeline.skip('verify', 'nothing was changed, so there is nothing new to verify');
   } else if (!checks || !plan.verify) {
     await finished(timeline.start('verify').end('warning', 'no checks are configured (verify in rollback-kit.yml, or base-url / checks inputs): production was not verified'));
@@ -345,7 +352,17 @@ export function promoteRequest(c: ComponentPlan, request: RollbackRequest, dryRu
   const common = { target: c.target, from: c.from, reason: request.reason, timeoutSeconds: c.timeoutSeconds, dryRun };
   switch (c.provider) {
     case 'vercel':
-      return { ...common, provider: 'vercel', token: request.secrets.vercelToken, project: c.project, team: c.team, apiUrl: c.apiUrl, method: c.method, pollIntervalMs: request.vercelPollIntervalMs };
+      return {
+        ...common,
+        provider: 'vercel',
+        token: request.secrets.vercelToken,
+        project: c.project,
+        team: c.team,
+        apiUrl: c.apiUrl,
+        method: c.method,
+        github: { token: request.secrets.githubToken, repository: request.github.repository || undefined, apiUrl: request.github.apiUrl },
+        pollIntervalMs: request.vercelPollIntervalMs,
+      };
     case 'fly':
       return { ...common, provider: 'fly', token: request.secrets.flyToken, app: c.app, apiUrl: c.apiUrl, machinesApiUrl: c.machinesApiUrl ?? FLY_MACHINES_API_URL, registryUrl: c.registryUrl };
     case 'railway':

@@ -1,6 +1,6 @@
 /**
  * What `scope` selects: `app` (every component: the default, so a database change stays a
- * deliberate choice), `db` (the database only), `full` (both), or a comma list of component names
+ * deliberate choice), `db` (the database only), `full` (both), `verify` (nothing: verify and report), or a comma list of component names
  * and `database`. A frontend-and-backend runbook's frontend | backend | database | full maps onto this directly.
  */
 import { RollbackKitError } from '../core/errors.js';
@@ -8,11 +8,21 @@ import { parseList } from '../core/parse.js';
 import type { RollbackPlan } from './plan-file.js';
 
 export const DATABASE = 'database';
+/**
+ * `verify`: roll nothing back, only verify and report: the last job of a rollback split across
+ * jobs (app, then the database behind reviewers), appending to the earlier jobs' timeline. It
+ * selects no component, so an empty scope means "verify only".
+ */
+export const VERIFY_ONLY = 'verify';
 
 /** The component names and/or "database" this run rolls back, in plan order. */
 export function selectScope(plan: RollbackPlan, raw: string | undefined): string[] {
   const names = plan.components.map((c) => c.name);
   const words = parseList(raw ?? '').map((w) => w.trim());
+  if (words.some((w) => w.toLowerCase() === VERIFY_ONLY)) {
+    if (words.length > 1) throw new RollbackKitError(`Input scope "${raw}" mixes verify with other names; verify rolls nothing back, so it stands alone.`, 'Use scope: verify in a final job, or list only what to roll back.');
+    return [];
+  }
   const wanted = new Set<string>();
   const unknown: string[] = [];
   for (const word of words.length ? words : ['app']) {
@@ -23,7 +33,7 @@ export function selectScope(plan: RollbackPlan, raw: string | undefined): string
     else if (names.includes(word)) wanted.add(word);
     else unknown.push(word);
   }
-  const valid = `app, db, full, ${[...names, DATABASE].join(', ')}`;
+  const valid = `app, db, full, verify, ${[...names, DATABASE].join(', ')}`;
   if (unknown.length) {
     throw new RollbackKitError(`Input scope names ${unknown.map((u) => `"${u}"`).join(', ')}, which the rollback plan (${plan.source}) does not have; valid: ${valid}.`, 'Give one of them, or several separated by commas.');
   }

@@ -19,6 +19,8 @@ import { promoteOnRailway } from './railway/rollback.js';
 import { RENDER_API_URL } from './render/api.js';
 import { promoteOnRender } from './render/rollback.js';
 import { promoteOnVercel, type DeploymentInfo } from './vercel/rollback.js';
+import type { VerifiedLookup } from './vercel/target.js';
+import { CommitStatuses } from '../github/commit-status.js';
 
 export const PROVIDERS = ['vercel', 'fly', 'railway', 'render', 'netlify', 'git-revert', 'command'] as const;
 export type Provider = (typeof PROVIDERS)[number];
@@ -58,6 +60,8 @@ export interface VercelPromoteRequest extends PromoteCommon {
   team?: string;
   apiUrl: string;
   method: (typeof METHODS)[number];
+  /** Where the rollback-kit/verified commit statuses live, for target last-verified. */
+  github?: { token?: string; repository?: string; apiUrl: string };
   /** Tests and the CLI poll faster than the default. */
   pollIntervalMs?: number;
 }
@@ -147,8 +151,16 @@ export interface PromoteOutcome {
  * runs. `where` names the place the value came from ("Input vercel-token", "components.web.project").
  */
 export function checkPromoteRequest(request: PromoteRequest, where: (field: string) => string = (f) => `Input ${f}`): void {
+  if (request.provider !== 'vercel' && isLastVerified(request.target)) {
+    throw new RollbackKitError(`${where('target')} last-verified works with provider vercel only; provider is ${request.provider}.`, 'Use target: previous, or name the release to return to.');
+  }
   switch (request.provider) {
     case 'vercel': {
+      if (isLastVerified(request.target)) {
+        if (!request.github?.token) throw new RollbackKitError(`${where('github-token')} is required with target last-verified: the rollback-kit/verified commit statuses are read from GitHub.`, 'Pass github-token: ${{ secrets.GITHUB_TOKEN }} and grant the job permissions: statuses: read.');
+        if (!request.github.repository) throw new RollbackKitError('target last-verified needs the repository whose commits carry rollback-kit/verified, and GITHUB_REPOSITORY is not set.', 'Run the step in GitHub Actions, which sets GITHUB_REPOSITORY.');
+        checkApiUrl(request.github.apiUrl, 'GITHUB_API_URL', 'https://api.github.com');
+      }
       if (!request.token) throw new RollbackKitError(`${where('vercel-token')} is required when provider is vercel.`, 'Pass a Vercel access token from a secret: vercel-token: ${{ secrets.VERCEL_TOKEN }}.');
       if (!request.project) throw new RollbackKitError(`${where('project')} is required when provider is vercel.`, 'Set project to the Vercel project name or its prj_… id.');
       checkApiUrl(request.apiUrl, where('api-url'), DEFAULT_VERCEL_API_URL);
@@ -185,6 +197,10 @@ export function checkPromoteRequest(request: PromoteRequest, where: (field: stri
       if (!request.command?.trim()) throw new RollbackKitError(`${where('command')} is required when provider is command.`, 'Set command to the shell command that rolls back, e.g. docker compose up -d app@"$ROLLBACK_TARGET".');
       return;
   }
+}
+
+function isLastVerified(target: string | undefined): boolean {
+  return target?.trim().toLowerCase() === 'last-verified';
 }
 
 function requireToken(token: string | undefined, what: string, provider: Provider, hint: string): void {
@@ -265,7 +281,7 @@ export async function promotePrevious(request: PromoteRequest, log: Log): Promis
   switch (request.provider) {
     case 'vercel': {
       const result = await promoteOnVercel(
-        { ...common, token: request.token!, project: request.project!, team: request.team, apiUrl: request.apiUrl, method: request.method, pollIntervalMs: request.pollIntervalMs },
+        { ...common, token: request.token!, project: request.project!, team: request.team, apiUrl: request.apiUrl, method: request.method, pollIntervalMs: request.pollIntervalMs, verified: verifiedLookup(request, log) },
         log,
       );
       const skipped = result.skipped.map((s) => ({ id: s.deployment.id, reason: s.reason }));
@@ -316,4 +332,12 @@ export async function promotePrevious(request: PromoteRequest, log: Log): Promis
       return { status: result.status, from: { id: common.from }, to: { id: common.target }, autoAssignDisabled: false, frozen: NOTHING_FROZEN.command, notes: result.notes, skipped: [] };
     }
   }
+}
+
+/** Reads rollback-kit/verified from GitHub, for target last-verified only (checked above: token and repository are set). */
+function verifiedLookup(request: VercelPromoteRequest, log: Log): VerifiedLookup | undefined {
+  const gh = request.github;
+  if (!isLastVerified(request.target) || !gh?.token || !gh.repository) return undefined;
+  const statuses = new CommitStatuses({ apiUrl: gh.apiUrl, repository: gh.repository, token: gh.token }, log);
+  return (sha) => statuses.verified(sha);
 }

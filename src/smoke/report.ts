@@ -11,6 +11,7 @@ import type { Log } from '../core/log.js';
 import { redactDeep } from '../core/secrets.js';
 import type { CheckResult, SmokeOptions } from './run-checks.js';
 import type { Verdict } from './verdict.js';
+import type { Confirmation } from './confirm.js';
 
 export interface SmokeReport {
   tool: 'rollback-kit smoke-test';
@@ -19,9 +20,11 @@ export interface SmokeReport {
   verdict: Omit<Verdict, 'worst'> & { worstCheck?: string };
   settings: Omit<SmokeOptions, 'bypassToken' | 'baselineCredentials' | 'database' | 'checkConcurrency' | 'sampleConcurrency'> & { database?: string };
   checks: CheckResult[];
+  /** The first run and the checks that flapped, when a rollback decision was measured twice. */
+  confirmation?: Confirmation;
 }
 
-export function buildReport(args: { startedAt: Date; durationMs: number; verdict: Verdict; results: CheckResult[]; options: SmokeOptions; database?: string }): SmokeReport {
+export function buildReport(args: { startedAt: Date; durationMs: number; verdict: Verdict; results: CheckResult[]; options: SmokeOptions; database?: string; confirmation?: Confirmation }): SmokeReport {
   const { worst, ...verdict } = args.verdict;
   const o = args.options;
   return {
@@ -42,6 +45,7 @@ export function buildReport(args: { startedAt: Date; durationMs: number; verdict
       database: args.database,
     },
     checks: args.results,
+    ...(args.confirmation ? { confirmation: args.confirmation } : {}),
   };
 }
 

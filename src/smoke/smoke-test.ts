@@ -13,6 +13,7 @@ import { runChecks, type CheckResult, type SmokeOptions } from './run-checks.js'
 import { registerSpecSecrets } from './sensitive.js';
 import type { Check } from './spec.js';
 import { decide, type Verdict } from './verdict.js';
+import { measureConfirmed, type Confirmation } from './confirm.js';
 
 export interface SpecSource {
   /** Inline YAML (the checks input). */
@@ -84,16 +85,28 @@ export interface SmokeOutcome {
   results: CheckResult[];
   verdict: Verdict;
   report: SmokeReport;
+  /** Set when a first run decided rollback and `confirm.afterSeconds` asked for a second. */
+  confirmation?: Confirmation;
 }
 
-export async function runSmokeTest(checks: Check[], options: SmokeOptions, log: Log): Promise<SmokeOutcome> {
+export interface ConfirmOptions {
+  /** Seconds to wait before measuring again when the first run decides rollback; 0 means never. */
+  afterSeconds: number;
+  /** Tests replace the wait. */
+  wait?: (ms: number) => Promise<void>;
+}
+
+export async function runSmokeTest(checks: Check[], options: SmokeOptions, log: Log, confirm?: ConfirmOptions): Promise<SmokeOutcome> {
   log.secret(options.bypassToken);
   registerSpecSecrets(checks, log);
   const startedAt = new Date();
   const started = performance.now();
   log.info(`Running ${checks.length} smoke check${checks.length === 1 ? '' : 's'} (attempts ${options.attempts}, samples ${options.samples}, deadline ${options.deadlineSeconds} s)`);
-  const results = await runChecks(checks, options, log);
-  const verdict = decide(results);
+  const measure = async () => {
+    const results = await runChecks(checks, options, log);
+    return { results, verdict: decide(results) };
+  };
+  const { results, verdict, confirmation } = await measureConfirmed(measure, confirm?.afterSeconds ?? 0, log, confirm?.wait);
   // Redacted once here, so every consumer (files, summary, annotations, the CLI) gets the safe report.
   const report = redactReport(buildReport({
     startedAt,
@@ -102,8 +115,9 @@ export async function runSmokeTest(checks: Check[], options: SmokeOptions, log: 
     results,
     options,
     database: options.database ? describeTarget(options.database) : undefined,
+    confirmation,
   }), log);
   log.info(`Verdict: ${verdict.passed ? 'passed' : `${verdict.failed} failed`}, severity ${verdict.severity}, decision ${verdict.decision}`);
   for (const reason of verdict.reasons) log.info(`  - ${reason}`);
-  return { results, verdict, report };
+  return { results, verdict, report, confirmation };
 }

@@ -7,9 +7,10 @@
 import type { CheckResult } from './run-checks.js';
 
 export type Severity = 'none' | 'minor' | 'major' | 'critical';
-export type Decision = 'rollback' | 'fix-forward' | 'none';
+/** `inconclusive` only comes from a confirming run that disagreed (src/smoke/confirm.ts). */
+export type Decision = 'rollback' | 'fix-forward' | 'none' | 'inconclusive';
 
-export const DECISION_MATRIX: Record<Severity, Decision> = {
+export const DECISION_MATRIX: Record<Severity, Exclude<Decision, 'inconclusive'>> = {
   critical: 'rollback',
   major: 'rollback',
   minor: 'fix-forward',

@@ -201,6 +201,16 @@ describe('plan from inputs', () => {
     expect(() => resolvePlan(file, { from: 'wbe=dpl_x' }, { hasDatabaseUrl: false })).toThrow(/input from: names component "wbe", which the plan does not have \(web, api\)/);
   });
 
+  it('target overrides the file per incident: a keyword for every component, a deployment per named component', () => {
+    const file = parsePlanFile(GOOD);
+    expect(resolvePlan(file, { target: 'last-verified' }, { hasDatabaseUrl: false }).components.map((c) => c.target)).toEqual(['last-verified', 'last-verified']);
+    expect(resolvePlan(file, { target: 'web=dpl_good' }, { hasDatabaseUrl: false }).components.map((c) => [c.name, c.target])).toEqual([
+      ['web', 'dpl_good'],
+      ['api', file.components[1]!.target],
+    ]);
+    expect(() => resolvePlan(file, { target: 'dpl_good' }, { hasDatabaseUrl: false })).toThrow(/input target: is one deployment, but the plan has 2 components; write it as name=deployment pairs \(web=…, api=…\)/);
+  });
+
   it('refuses a plan with nothing to roll back', () => {
     expect(() => resolvePlan(undefined, {}, { hasDatabaseUrl: false })).toThrow(/nothing to roll back/);
   });
@@ -232,7 +242,7 @@ describe('scope', () => {
   });
 
   it('names the valid scopes for an unknown one', () => {
-    expect(() => selectScope(plan, 'frontend,api')).toThrow('Input scope names "frontend", which the rollback plan (rollback-kit.yml) does not have; valid: app, db, full, web, api, database.');
+    expect(() => selectScope(plan, 'frontend,api')).toThrow('Input scope names "frontend", which the rollback plan (rollback-kit.yml) does not have; valid: app, db, full, verify, web, api, database.');
   });
 
   it('refuses the database when the plan has none', () => {

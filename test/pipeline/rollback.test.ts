@@ -250,6 +250,60 @@ describe('rollback (root action)', () => {
   });
 });
 
+describe('rollback (root action) scope verify: the final job of a split rollback', () => {
+  it('changes nothing, verifies what the earlier jobs did, and reports the whole timeline on one incident', async () => {
+    await writePlan(w, planYaml(w, { api: false }));
+    const appJob = await rollback(w, { scope: 'app', from: w.shop.bad.uid });
+    const dbJob = await rollback(w, { scope: 'db', from: w.shop.bad.uid, timeline: appJob.outputs.timeline });
+    expect(dbJob.outputs.status).toBe('rolled-back');
+    const vercelBefore = w.shop.vercel.requests.filter((q) => q.method !== 'GET').length;
+    const versionsBefore = await appliedVersions(w.db);
+    const messagesBefore = texts(w).length;
+
+    const verifyJob = await rollback(w, { scope: 'verify', from: w.shop.bad.uid, timeline: dbJob.outputs.timeline });
+    expect(verifyJob.errors).toEqual([]);
+    expect(verifyJob.code).toBe(0);
+    expect(verifyJob.outputs).toMatchObject({ status: 'rolled-back', decision: 'none' });
+    const own = phases(verifyJob).slice(phases(dbJob).length);
+    expect(own).toEqual(expect.arrayContaining(['plan=ok', 'notify-start=skipped', 'app=skipped', 'snapshot=skipped', 'database=skipped', 'verify=ok']));
+    // Nothing was changed: no request that writes to Vercel, the same migrations applied.
+    expect(w.shop.vercel.requests.filter((q) => q.method !== 'GET').length).toBe(vercelBefore);
+    expect(await appliedVersions(w.db)).toEqual(versionsBefore);
+    // The team hears the end, not a second start; the incident gets a comment, not a second issue.
+    expect(texts(w).slice(messagesBefore).map((t) => t.split('\n')[0])).toEqual([expect.stringMatching(/UPDATE .*: verify ok$/), expect.stringMatching(/Rollback complete/)]);
+    expect(w.issues.created().filter((i) => i.title)).toHaveLength(1);
+    expect(w.issues.issues[0]!.comments).toHaveLength(2);
+    await expectNoSecrets(verifyJob, w);
+  });
+
+  it('on a production that is still broken it ends unverified, and still changes nothing', async () => {
+    await writePlan(w, planYaml(w, { api: false }));
+    const run = await rollback(w, { scope: 'verify' });
+    expect(run.code).not.toBe(0);
+    expect(run.outputs).toMatchObject({ status: 'unverified', 'failed-phase': 'verify', decision: 'rollback' });
+    expect(phases(run)).toContain('verify=failed');
+    expect(w.shop.vercel.requests.filter((q) => q.method !== 'GET')).toEqual([]);
+    expect(w.shop.vercel.production(w.shop.project)?.uid).toBe(w.shop.bad.uid);
+  });
+
+  it('target overrides the plan file for this run (the Rollback workflow passes it through)', async () => {
+    await writePlan(w, planYaml(w, { api: false }));
+    const older = w.shop.history.at(-2)!;
+    const run = await rollback(w, { scope: 'app', target: older.uid });
+    expect(run.errors).toEqual([]);
+    expect(run.outputs.status).toBe('rolled-back');
+    expect(w.shop.vercel.production(w.shop.project)?.uid).toBe(older.uid);
+  });
+
+  it('verify mixed with other names is refused before anything runs', async () => {
+    await writePlan(w, planYaml(w, { api: false }));
+    const run = await rollback(w, { scope: 'verify, app' });
+    expect(run.code).not.toBe(0);
+    expect(run.errors).toEqual([expect.stringMatching(/^Input scope "verify, app" mixes verify with other names/)]);
+    expect(w.shop.vercel.requests.filter((q) => q.method !== 'GET')).toEqual([]);
+  });
+});
+
 describe('rollback (root action) with a Railway backend', () => {
   it('rolls back a Vercel frontend and a Railway backend in parallel, the Railway token from RAILWAY_TOKEN', async () => {
     const railwayToken = 'rwy-proj-' + 'root-action-9c41d2e0-secret';
@@ -326,7 +380,7 @@ describe('rollback: bad plans and inputs', () => {
     await writePlan(w, planYaml(w));
     const run = await rollback(w, { scope: 'frontend' });
     expect(run.code).not.toBe(0);
-    expect(run.errors[0]).toContain('Input scope names "frontend", which the rollback plan (rollback-kit.yml) does not have; valid: app, db, full, web, api, database.');
+    expect(run.errors[0]).toContain('Input scope names "frontend", which the rollback plan (rollback-kit.yml) does not have; valid: app, db, full, verify, web, api, database.');
   });
 
   it.each([

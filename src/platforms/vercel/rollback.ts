@@ -11,7 +11,7 @@ import { sleep as realSleep, VercelApiError, VercelClient } from './client.js';
 import { vercelError, type ErrorContext } from './errors.js';
 import { describeDeployment, type Deployment, type Project } from './model.js';
 import type { ProviderRunOptions } from '../outcome.js';
-import { checkExplicitTarget, describeRef, findPrevious, parseDeploymentRef, refMatches, type DeploymentRef, type Skipped } from './target.js';
+import { checkExplicitTarget, describeRef, findLastVerified, findPrevious, MAX_VERIFIED_LOOKUPS, parseDeploymentRef, refMatches, type DeploymentRef, type Skipped, type VerifiedLookup } from './target.js';
 import { waitForAliasJob } from './wait.js';
 
 export interface VercelPromoteOptions extends Omit<ProviderRunOptions, 'now'> {
@@ -20,8 +20,10 @@ export interface VercelPromoteOptions extends Omit<ProviderRunOptions, 'now'> {
   project: string;
   team?: string;
   apiUrl: string;
-  /** "previous", a deployment id, URL or commit SHA. */
+  /** "previous", "last-verified", a deployment id, URL or commit SHA. */
   target: string;
+  /** Reads a commit's rollback-kit/verified status; required for target last-verified. */
+  verified?: VerifiedLookup;
   method: 'rollback' | 'promote';
   reason?: string;
   /** How often to poll the alias job; the CLI uses 250 ms. */
@@ -62,6 +64,9 @@ export async function promoteOnVercel(opts: VercelPromoteOptions, log: Log): Pro
   log.secret(opts.token);
   // Every input is checked before the first request, so a typo never half-runs anything.
   const targetRef = parseDeploymentRef(opts.target || 'previous', 'target');
+  if (targetRef.kind === 'last-verified' && !opts.verified) {
+    throw new RollbackKitError('target last-verified needs GitHub access to read the rollback-kit/verified commit statuses, and none was given.', 'Pass github-token: ${{ secrets.GITHUB_TOKEN }} (permissions: statuses: read) and run in GitHub Actions (GITHUB_REPOSITORY).');
+  }
   const fromRef = opts.from ? parseDeploymentRef(opts.from, 'from') : undefined;
   const sleep = opts.sleep ?? realSleep;
   const client = new VercelClient({ token: opts.token, apiUrl: opts.apiUrl, team: opts.team, log, retry: opts.retry, requestTimeoutMs: opts.requestTimeoutMs, sleep });
@@ -95,7 +100,7 @@ export async function promoteOnVercel(opts: VercelPromoteOptions, log: Log): Pro
   // still off), it already is "previous". Going further back takes an explicit target.
   const last = project.lastAliasRequest;
   if (
-    targetRef.kind === 'previous' &&
+    (targetRef.kind === 'previous' || targetRef.kind === 'last-verified') &&
     project.autoAssignCustomDomains === false &&
     last?.type === 'rollback' &&
     last.toDeploymentId === current.id &&
@@ -107,7 +112,7 @@ export async function promoteOnVercel(opts: VercelPromoteOptions, log: Log): Pro
     return { ...base, status: 'already-current', from: info(current), to: info(current), notes: [note] };
   }
 
-  const { target, skipped } = await chooseTarget(client, project, current, targetRef, opts, ctx, log);
+  const { target, skipped, why } = await chooseTarget(client, project, current, targetRef, opts, ctx, log);
   if (target.id === current.id) {
     const note = `${describeDeployment(target)} already serves production. Nothing to do.`;
     log.info(note);
@@ -119,7 +124,7 @@ export async function promoteOnVercel(opts: VercelPromoteOptions, log: Log): Pro
   log.info(`  to   ${describeDeployment(target)}`);
   for (const s of skipped) log.info(`  skipped ${describeDeployment(s.deployment)}: ${s.reason}`);
   if (opts.dryRun) {
-    return { ...base, status: 'dry-run', from: info(current), to: info(target), skipped, notes: [`Dry run: nothing was changed. A real run would ${opts.method} to ${target.id}.`] };
+    return { ...base, status: 'dry-run', from: info(current), to: info(target), skipped, notes: [`Dry run: nothing was changed. A real run would ${opts.method} to ${target.id}.`, ...(why ? [why] : [])] };
   }
 
   const requestedAt = Date.now();
@@ -147,7 +152,7 @@ export async function promoteOnVercel(opts: VercelPromoteOptions, log: Log): Pro
     }
   }
 
-  const notes: string[] = [];
+  const notes: string[] = why ? [why] : [];
   if (answer === 202) {
     const note = `Vercel queued the promotion of ${target.id} behind a rolling release (202 queued): production still serves ${current.id} until the release moves on.`;
     log.warning(note);
@@ -158,7 +163,7 @@ export async function promoteOnVercel(opts: VercelPromoteOptions, log: Log): Pro
   const final = await waitForAliasJob(client, project, target, { kind: opts.method, requestedAt, deadline, pollIntervalMs: opts.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS, team: opts.team, sleep }, log);
   const verb = opts.method === 'rollback' ? 'rolled back' : 'promoted';
   notes.push(`Production of ${project.name} now serves ${describeDeployment(target)} (${verb} from ${current.id} in ${((Date.now() - requestedAt) / 1000).toFixed(1)} s).`);
-  log.info(notes[0]!);
+  log.info(notes.at(-1)!);
   const autoAssignDisabled = final.autoAssignCustomDomains === false;
   if (autoAssignDisabled) {
     const warning =
@@ -178,7 +183,7 @@ async function chooseTarget(
   opts: VercelPromoteOptions,
   ctx: (doing: string, deployment?: string) => ErrorContext,
   log: Log,
-): Promise<{ target: Deployment; skipped: Skipped[] }> {
+): Promise<{ target: Deployment; skipped: Skipped[]; why?: string }> {
   const doing = `choosing the ${opts.method} target`;
   try {
     if (ref.kind === 'previous') {
@@ -192,6 +197,20 @@ async function chooseTarget(
         );
       }
       return { target: found.chosen, skipped: found.skipped };
+    }
+    if (ref.kind === 'last-verified') {
+      const found = await findLastVerified(current, productionDeployments(client, project.id, { until: current.createdAt }), opts.verified!);
+      if (!found.chosen) {
+        const why = found.skipped.length ? ` Passed over: ${found.skipped.slice(0, 5).map((s) => `${s.deployment.id} (${s.reason})`).join('; ')}${found.skipped.length > 5 ? `; and ${found.skipped.length - 5} more` : ''}.` : '';
+        const stopped = found.lookups >= MAX_VERIFIED_LOOKUPS ? ` Stopped after asking GitHub about ${found.lookups} commits.` : '';
+        throw new RollbackKitError(
+          `No earlier production deployment of project ${project.name} carries the rollback-kit/verified status: ${found.seen} older production deployment(s) checked.${stopped}${why}`,
+          'Use target: previous (the newest eligible one, verified or not) or name the deployment in target; record passes with smoke-test verified-sha so that later rollbacks find one.',
+        );
+      }
+      const why = `last-verified: ${found.chosen.id} is the newest eligible production deployment whose commit ${found.chosen.commitSha!.slice(0, 7)} carries a successful rollback-kit/verified status${found.skipped.length ? ` (${found.skipped.length} newer passed over, listed below)` : ''}.`;
+      log.info(why);
+      return { target: found.chosen, skipped: found.skipped, why };
     }
     let target: Deployment | undefined;
     if (ref.kind === 'sha') {

@@ -6,13 +6,14 @@
 import { RollbackKitError } from '../../core/errors.js';
 import type { Deployment } from './model.js';
 
-export type DeploymentRef = { kind: 'previous' } | { kind: 'id'; id: string } | { kind: 'url'; host: string } | { kind: 'sha'; sha: string };
+export type DeploymentRef = { kind: 'previous' } | { kind: 'last-verified' } | { kind: 'id'; id: string } | { kind: 'url'; host: string } | { kind: 'sha'; sha: string };
 
-const SHAPES = '"previous", a deployment id (dpl_…), a deployment URL (https://…vercel.app) or a commit SHA (7 to 40 hex characters)';
+const SHAPES = '"previous", "last-verified", a deployment id (dpl_…), a deployment URL (https://…vercel.app) or a commit SHA (7 to 40 hex characters)';
 
 export function parseDeploymentRef(raw: string, inputName: 'target' | 'from'): DeploymentRef {
   const value = raw.trim();
   if (inputName === 'target' && value.toLowerCase() === 'previous') return { kind: 'previous' };
+  if (inputName === 'target' && value.toLowerCase() === 'last-verified') return { kind: 'last-verified' };
   if (/^dpl_[A-Za-z0-9]+$/.test(value)) return { kind: 'id', id: value };
   if (/^[0-9a-f]{7,40}$/i.test(value)) return { kind: 'sha', sha: value.toLowerCase() };
   const hostLike = /^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+$/i;
@@ -26,7 +27,7 @@ export function parseDeploymentRef(raw: string, inputName: 'target' | 'from'): D
   } else if (hostLike.test(value)) {
     return { kind: 'url', host: value.toLowerCase() };
   }
-  const shapes = inputName === 'target' ? SHAPES : SHAPES.replace('"previous", ', '');
+  const shapes = inputName === 'target' ? SHAPES : SHAPES.replace('"previous", "last-verified", ', '');
   throw new RollbackKitError(`Input ${inputName} must be ${shapes}; got "${raw}".`, `Copy the id or URL from the Vercel dashboard, or leave ${inputName} ${inputName === 'target' ? 'as previous' : 'empty'}.`);
 }
 
@@ -34,6 +35,8 @@ export function describeRef(ref: DeploymentRef): string {
   switch (ref.kind) {
     case 'previous':
       return 'the previous production deployment';
+    case 'last-verified':
+      return 'the newest production deployment whose commit carries the rollback-kit/verified status';
     case 'id':
       return ref.id;
     case 'url':
@@ -47,6 +50,7 @@ export function describeRef(ref: DeploymentRef): string {
 export function refMatches(ref: DeploymentRef, d: Deployment): boolean {
   switch (ref.kind) {
     case 'previous':
+    case 'last-verified':
       return false;
     case 'id':
       return d.id === ref.id;
@@ -113,4 +117,56 @@ export function checkExplicitTarget(d: Deployment, projectName: string, method: 
       'Use method: promote to put it into production.',
     );
   }
+}
+
+/** Reads a commit's rollback-kit/verified status (src/github/commit-status.ts). */
+export type VerifiedLookup = (sha: string) => Promise<{ verified: boolean; state?: string; description?: string }>;
+
+/** Commits asked about at most: each is one request, and a rollback must not wait on a long history. */
+export const MAX_VERIFIED_LOOKUPS = 50;
+
+/**
+ * Like findPrevious, and the commit must carry a successful rollback-kit/verified status: the
+ * newest deployment that passed its checks after going live. Every newer one is listed with why
+ * it was passed over (not eligible, no commit SHA, not verified, verification failed).
+ */
+export async function findLastVerified(
+  current: Deployment,
+  pages: AsyncIterable<Deployment[]>,
+  lookup: VerifiedLookup,
+  maxLookups = MAX_VERIFIED_LOOKUPS,
+): Promise<{ chosen?: Deployment; skipped: Skipped[]; seen: number; lookups: number }> {
+  const skipped: Skipped[] = [];
+  const known = new Map<string, Awaited<ReturnType<VerifiedLookup>>>();
+  let seen = 0;
+  for await (const page of pages) {
+    for (const d of page) {
+      seen++;
+      if (d.id === current.id) continue;
+      const reason = skipReason(d, current);
+      if (reason) {
+        skipped.push({ deployment: d, reason });
+        continue;
+      }
+      if (!d.commitSha) {
+        skipped.push({ deployment: d, reason: 'carries no commit SHA, so no verification can be recorded for it' });
+        continue;
+      }
+      const sha = d.commitSha.toLowerCase();
+      if (!known.has(sha)) {
+        if (known.size >= maxLookups) return { skipped, seen, lookups: known.size };
+        known.set(sha, await lookup(sha));
+      }
+      const state = known.get(sha)!;
+      if (state.verified) return { chosen: d, skipped, seen, lookups: known.size };
+      const short = sha.slice(0, 7);
+      skipped.push({
+        deployment: d,
+        reason: state.state
+          ? `commit ${short}'s rollback-kit/verified status is ${state.state}${state.description ? ` ("${state.description}")` : ''}`
+          : `commit ${short} carries no rollback-kit/verified status (never passed its checks after going live, or they were not recorded)`,
+      });
+    }
+  }
+  return { skipped, seen, lookups: known.size };
 }
