@@ -20,6 +20,7 @@ export class Timeline {
     earlier: TimelineEntry[] = [],
     private readonly onEntry: (entry: TimelineEntry) => void = () => undefined,
     private readonly now: () => number = Date.now,
+    private readonly onStart: (phase: PhaseName, component?: string) => void = () => undefined,
   ) {
     this.entries = [...earlier];
   }
@@ -27,6 +28,7 @@ export class Timeline {
   /** Starts timing a phase; `end` records its row (and returns it). */
   start(phase: PhaseName, component?: string): { end(status: PhaseStatus, detail: string): TimelineEntry } {
     const started = this.now();
+    this.onStart(phase, component);
     return {
       end: (status, detail) => {
         const entry: TimelineEntry = {
