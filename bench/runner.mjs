@@ -25,3 +25,17 @@ export async function runnerEnv(inputs) {
   for (const [k, v] of Object.entries(inputs)) env[`INPUT_${k.toUpperCase()}`] = v;
   return { env, dir };
 }
+
+/**
+ * A library module as `npm run build` compiled it (node_modules/.cache/rollback-kit-build): the
+ * benches load the same code the bundles hold without a TypeScript loader, e.g. the local Vercel
+ * API (src/sandbox/vercel-api.ts), the one stand-in the tests and the sandbox use too.
+ */
+export async function compiledModule(path) {
+  const { existsSync } = await import('node:fs');
+  const { pathToFileURL, fileURLToPath } = await import('node:url');
+  const { dirname } = await import('node:path');
+  const file = join(dirname(fileURLToPath(import.meta.url)), '..', 'node_modules/.cache/rollback-kit-build', path);
+  if (!existsSync(file)) throw new Error(`${path} is not compiled: run npm run build first.`);
+  return import(pathToFileURL(file).href);
+}

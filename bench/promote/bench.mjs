@@ -1,5 +1,5 @@
 // How fast promote-previous gets to the point that matters in an incident: the rollback request.
-// Spawns the promote-previous bundle against the local Vercel API server (the one the tests use)
+// Spawns the promote-previous bundle against the local Vercel API server (src/sandbox/vercel-api.ts, the one the tests and the sandbox use)
 // and measures process start → POST /v1/projects/…/rollback/… as the server saw it, then each
 // bundle's cold start (`node dist/<name>/index.js` with no inputs). Every number is also shown as
 // a ratio to `node -e 0` measured in the same run, so results compare across machines.
@@ -11,8 +11,9 @@ import { readdir, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
-import { median, runnerEnv } from '../runner.mjs';
-import { startFakeVercel } from '../../test/promote-previous/fake-vercel.mjs';
+import { compiledModule, median, runnerEnv } from '../runner.mjs';
+
+const { startFakeVercel } = await compiledModule('sandbox/vercel-api.js');
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '../..');
 const runs = Number(process.argv[2] ?? 15);

@@ -1,0 +1,85 @@
+/**
+ * `rollback-kit sandbox` (and `npm run demo`): the whole rollback of a bad release on this machine,
+ * with no accounts. Cleans up everything it started on success, on failure and on Ctrl-C.
+ */
+import { join, relative } from 'node:path';
+import { RollbackKitError } from '../../core/errors.js';
+import { Cleanup } from '../../sandbox/cleanup.js';
+import { runSandbox } from '../../sandbox/run.js';
+import type { CommandSpec } from '../command.js';
+import { seconds } from '../terminal.js';
+import { phaseProgress, reportRecord } from './rollback.js';
+
+const SIGNAL_EXIT: Record<string, number> = { SIGINT: 130, SIGTERM: 143 };
+
+export const sandbox: CommandSpec = {
+  name: 'sandbox',
+  summary: 'Play a bad release and its whole rollback on this machine (PostgreSQL, a two-release app, a local Vercel API); no accounts',
+  examples: ['rollback-kit sandbox', 'rollback-kit sandbox --report-dir ./incident-drill', 'rollback-kit sandbox --json'],
+  extra: [
+    { flags: '--report-dir <dir>', help: 'where the report goes (default ./rollback-kit-sandbox/<time>)' },
+    { flags: '--throwaway-postgres', help: 'use a throwaway cluster even when a server is running' },
+  ],
+  async run(cli, _argument, extra) {
+    const databaseUrl = cli.secret('database-url');
+    const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+    const reportDir = typeof extra.reportDir === 'string' && extra.reportDir ? join(cli.cwd, extra.reportDir) : join(cli.cwd, 'rollback-kit-sandbox', stamp);
+    cli.begin();
+    const t = cli.term;
+    const cleanup = new Cleanup();
+    const onSignal = (signal: NodeJS.Signals) => {
+      t.stopSpinner();
+      t.note(`${signal}: stopping the sandbox and removing what it started…`);
+      void cleanup.run().then((problems) => {
+        for (const p of problems) t.warn(`could not clean up ${p}`);
+        process.exit(SIGNAL_EXIT[signal] ?? 1);
+      });
+    };
+    process.once('SIGINT', onSignal);
+    process.once('SIGTERM', onSignal);
+    const progress = phaseProgress(cli);
+    let reported = false;
+    try {
+      t.say(t.paint('bold', 'rollback-kit sandbox: a bad release and its rollback, on this machine'));
+      const result = await runSandbox(
+        {
+          databaseUrl,
+          throwaway: extra.throwawayPostgres === true,
+          searchPath: cli.searchPath,
+          cwd: cli.cwd,
+          reportDir,
+          dryRun: cli.dryRun,
+          progress: { step: (text) => t.note(`${t.paint('blue', '›')} ${text}`), started: progress.started, finished: progress.finished },
+        },
+        cleanup,
+        cli.log,
+      );
+      const shown = reportRecord(cli, result.record);
+      const rel = relative(cli.cwd, reportDir) || '.';
+      t.say('');
+      t.say(`The app serves ${result.serving ?? 'nothing'} again; dbmate status afterwards:`);
+      for (const line of result.dbmateStatus.split('\n')) t.say(`  ${line}`);
+      t.say(`Report: ${rel}/report.html (timeline, plan, changes, checks), ${rel}/report.md${result.files.incident ? `, ${rel}/incident.md` : ''}`);
+      t.say(`The whole sandbox took ${seconds(result.totalMs)}; the rollback itself ${seconds(result.record.durationMs)} of its ${seconds(result.record.budgetMs)} budget.`);
+      const problems = await cleanup.run();
+      reported = true;
+      for (const p of problems) t.warn(`could not clean up ${p}`);
+      if (problems.length) throw new RollbackKitError(`The sandbox could not remove everything it started (${problems.length} item(s)).`, 'See the warnings above.');
+      return {
+        ...shown,
+        postgres: result.postgres,
+        serving: result.serving,
+        before: result.before,
+        dbmateStatus: result.dbmateStatus,
+        reportDir,
+        files: result.files,
+        totalMs: result.totalMs,
+      };
+    } finally {
+      const problems = await cleanup.run();
+      if (!reported) for (const p of problems) t.warn(`could not clean up ${p}`);
+      process.removeListener('SIGINT', onSignal);
+      process.removeListener('SIGTERM', onSignal);
+    }
+  },
+};
