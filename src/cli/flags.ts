@@ -85,7 +85,8 @@ const VERIFY = ['base-url', 'checks', 'checks-file'];
 
 /** Each command's flags, by input name: the same as its action's inputs, less GitHub-only ones (artifacts). */
 export const COMMAND_FLAGS = {
-  plan: ['config', 'scope', 'budget-minutes', 'environment', 'database-url', ...COMPONENT, ...DATABASE, ...VERIFY],
+  // plan never changes anything; --dry-run is accepted so every command takes it.
+  plan: ['config', 'scope', 'budget-minutes', 'environment', 'database-url', ...COMPONENT, ...DATABASE, ...VERIFY, 'dry-run'],
   rollback: ['config', 'scope', 'reason', 'severity', 'dry-run', 'budget-minutes', 'timeline', 'incident-issue', 'environment', ...TOKENS, 'database-url', 'notify-webhook-url', ...COMPONENT, ...DATABASE, ...VERIFY],
   snapshot: ['database-url', 'format', 'jobs', 'output-dir', 'label', 'schemas', 'exclude-schemas', 'exclude-table-data', 'export-since', 'export-tables', 'export-column', 'lock-timeout-seconds', 'pg-dump-path', 'dry-run'],
   restore: ['database-url', 'snapshot-path', 'confirm', 'pre-restore-snapshot', 'jobs', 'clean', 'pre-restore-dir', 'lock-timeout-seconds', 'dry-run'],

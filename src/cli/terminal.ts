@@ -66,6 +66,11 @@ export class Terminal {
     output.line(this.redact(text), 'stderr');
   }
 
+  /** A step of the command's own (the sandbox's deploys) on stderr; not in --json mode. */
+  step(text: string): void {
+    if (!this.options.json) this.note(`${this.paint('blue', '›')} ${text}`);
+  }
+
   /** Library progress lines: shown with --verbose only; the phase rows already say what happened. */
   detail(text: string): void {
     if (this.options.verbose && !this.options.json) this.note(this.paint('dim', text));

@@ -49,7 +49,7 @@ export const sandbox: CommandSpec = {
           cwd: cli.cwd,
           reportDir,
           dryRun: cli.dryRun,
-          progress: { step: (text) => t.note(`${t.paint('blue', '›')} ${text}`), started: progress.started, finished: progress.finished },
+          progress: { step: (text) => t.step(text), started: progress.started, finished: progress.finished },
         },
         cleanup,
         cli.log,
@@ -68,6 +68,7 @@ export const sandbox: CommandSpec = {
       return {
         ...shown,
         postgres: result.postgres,
+        started: result.started,
         serving: result.serving,
         before: result.before,
         dbmateStatus: result.dbmateStatus,
