@@ -1,5 +1,5 @@
 /**
- * The root action: the whole rollback. Reads the inputs and the rollback plan, hands them to the
+ * The root action: the whole rollback, or (mode drill) its rehearsal against staging. Reads the inputs and the rollback plan, hands them to the
  * pipeline, and wires what people see: the job summary, the chat messages and the incident issue.
  */
 import { join } from 'node:path';
@@ -7,10 +7,13 @@ import { input, runAction, setOutputs } from '../core/action.js';
 import { RollbackKitError } from '../core/errors.js';
 import { secretInput } from '../core/secret-input.js';
 import { parseConnectionString } from '../db/connection.js';
-import { readRollbackPlan, readSeverity } from '../pipeline/plan-source.js';
+import { runDrill, type DrillRecord } from '../pipeline/drill.js';
+import { readDrillPlan, readRollbackPlan, readSeverity } from '../pipeline/plan-source.js';
 import type { RollbackRecord } from '../pipeline/record.js';
 import { runRollback } from '../pipeline/rollback.js';
 import { parseTimeline } from '../pipeline/timeline.js';
+import { recordDrill } from '../report/drill-issue.js';
+import { drillSummaryMarkdown } from '../report/drill-summary.js';
 import { tellingDeps } from '../report/rollback-deps.js';
 import { NOTHING_CHANGED, rollbackSummaryMarkdown } from '../report/rollback-summary.js';
 import { writeSummary } from '../report/write-summary.js';
@@ -30,8 +33,23 @@ function outputs(record: RollbackRecord): void {
   });
 }
 
+function drillOutputs(record: DrillRecord): void {
+  const ref = (d?: { id?: string; commitSha?: string; url?: string }) => d?.id ?? d?.commitSha ?? d?.url ?? null;
+  setOutputs({
+    status: record.status,
+    'failed-phase': record.failedPhase ?? '',
+    timeline: JSON.stringify(record.timeline),
+    'duration-ms': record.durationMs,
+    components: JSON.stringify(Object.fromEntries(record.components.map((c) => [c.name, { status: c.forward === 'planned' ? c.back : c.forward, from: ref(c.original), to: ref(c.previous) }]))),
+    'snapshot-path': record.snapshot?.path ?? '',
+    'way-back-ms': record.wayBackMs,
+    readiness: JSON.stringify(record.readiness),
+    'drill-issue-url': record.issueUrl ?? '',
+  });
+}
+
 /** The run's record once the pipeline returns it: a failure before that changed nothing. */
-let finished: RollbackRecord | undefined;
+let finished: RollbackRecord | DrillRecord | undefined;
 
 await runAction('rollback', async (log) => {
   // Every secret is masked before anything else is read: nothing below can print one.
@@ -44,11 +62,14 @@ await runAction('rollback', async (log) => {
   const databaseUrl = secretInput('database-url', process.env, log);
   const webhookUrl = secretInput('notify-webhook-url', process.env, log);
 
+  const mode = (input.string('mode') ?? 'rollback').toLowerCase();
+  if (mode !== 'rollback' && mode !== 'drill') throw new RollbackKitError(`Input mode must be rollback or drill, got "${mode}".`, 'Leave mode empty for a rollback; use mode: drill for the rehearsal against staging.');
+  const drill = mode === 'drill';
   const workspace = process.env.GITHUB_WORKSPACE || process.cwd();
   const database = databaseUrl ? parseConnectionString(databaseUrl, log) : undefined;
-  const reason = input.required('reason');
+  const reason = drill ? (input.string('reason') ?? 'Rollback drill') : input.required('reason');
   const severity = readSeverity(input);
-  const { plan, scope } = await readRollbackPlan(input, workspace, { hasDatabaseUrl: Boolean(database) });
+  const { plan, scope } = drill ? { plan: await readDrillPlan(input, workspace, { hasDatabaseUrl: Boolean(database) }), scope: [] } : await readRollbackPlan(input, workspace, { hasDatabaseUrl: Boolean(database) });
   const { GITHUB_SERVER_URL: server, GITHUB_REPOSITORY: repository, GITHUB_RUN_ID: runId } = process.env;
   const request = {
     plan,
@@ -71,6 +92,18 @@ await runAction('rollback', async (log) => {
     commandEnv: process.env,
     tools: { searchPath: process.env.PATH ?? '' },
   };
+  if (drill) {
+    const wantsIssue = input.boolean('incident-issue', Boolean(githubToken));
+    const github = { apiUrl: request.github.apiUrl, repository: request.github.repository, token: githubToken ?? '' };
+    const result = await runDrill(request, { report: wantsIssue && githubToken && github.repository ? (r) => recordDrill(github, r, log) : undefined }, log);
+    finished = result;
+    drillOutputs(result);
+    await writeSummary(drillSummaryMarkdown(result, log), log);
+    if (result.status === 'failed') {
+      throw new RollbackKitError(`Rollback drill failed in ${result.failedPhase ?? 'an unknown phase'}: ${result.failures[0] ?? 'see the job summary'}`, result.nextSteps[0] ?? 'See the job summary: in an incident this rollback would not work as the runbook says.');
+    }
+    return;
+  }
   const telling = tellingDeps(
     {
       webhookUrl,

@@ -9,6 +9,7 @@ import { resolve } from 'node:path';
 import type { Inputs } from '../core/action.js';
 import { RollbackKitError } from '../core/errors.js';
 import { MAX_BUDGET_MINUTES, MIN_BUDGET_MINUTES } from './budgets.js';
+import { MIN_DRILL_BUDGET_MINUTES } from './drill.js';
 import { parsePlanFile, PLAN_FILE, type RollbackPlan } from './plan-file.js';
 import { resolvePlan, type PlanInputs } from './plan-inputs.js';
 import type { Severity } from './record.js';
@@ -32,7 +33,7 @@ export async function readPlanFile(inputs: Inputs, workspace: string): Promise<R
 }
 
 /** The root action's plan inputs (also the CLI's flags of the same names). */
-export function planInputs(inputs: Inputs): PlanInputs {
+export function planInputs(inputs: Inputs, minBudgetMinutes: number = MIN_BUDGET_MINUTES): PlanInputs {
   return {
     provider: inputs.string('provider'),
     project: inputs.string('project'),
@@ -53,7 +54,7 @@ export function planInputs(inputs: Inputs): PlanInputs {
     'base-url': inputs.string('base-url'),
     checks: inputs.string('checks'),
     'checks-file': inputs.string('checks-file'),
-    'budget-minutes': inputs.number('budget-minutes', { min: MIN_BUDGET_MINUTES, max: MAX_BUDGET_MINUTES }),
+    'budget-minutes': inputs.number('budget-minutes', { min: minBudgetMinutes, max: MAX_BUDGET_MINUTES }),
     environment: inputs.string('environment'),
   };
 }
@@ -68,4 +69,20 @@ export function readSeverity(inputs: Inputs): Severity {
 export async function readRollbackPlan(inputs: Inputs, workspace: string, opts: { hasDatabaseUrl: boolean; scope?: string }): Promise<{ plan: RollbackPlan; scope: string[] }> {
   const plan = resolvePlan(await readPlanFile(inputs, workspace), planInputs(inputs), opts);
   return { plan, scope: selectScope(plan, opts.scope ?? inputs.string('scope')) };
+}
+
+/**
+ * The plan a drill rehearses: staging unless told otherwise. The default plan describes production,
+ * and a drill must not roll production back by omission: that takes the environment input.
+ */
+export async function readDrillPlan(inputs: Inputs, workspace: string, opts: { hasDatabaseUrl: boolean }): Promise<RollbackPlan> {
+  const plan = resolvePlan(await readPlanFile(inputs, workspace), planInputs(inputs, MIN_DRILL_BUDGET_MINUTES), opts);
+  if (!inputs.string('environment') && plan.source === 'inputs') plan.environment = 'staging';
+  if (plan.environment === 'production' && !inputs.string('environment')) {
+    throw new RollbackKitError(
+      `The drill would roll back production: ${plan.source} describes environment production. Nothing was changed.`,
+      'Point config at the staging plan (environment: staging in it), or set the environment input to production to drill production on purpose.',
+    );
+  }
+  return plan;
 }

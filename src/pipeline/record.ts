@@ -10,9 +10,9 @@ export type PhaseName = (typeof PHASES)[number];
 
 export type PhaseStatus = 'ok' | 'failed' | 'skipped' | 'warning' | 'nothing-to-do' | 'dry-run';
 
-/** One row of the `timeline` output; field names are public interface. */
-export interface TimelineEntry {
-  phase: PhaseName;
+/** One row of the `timeline` output; field names are public interface. The drill times its own phases. */
+export interface TimelineEntry<P extends string = PhaseName> {
+  phase: P;
   component?: string;
   /** ISO time the phase started. */
   started: string;

@@ -20,7 +20,7 @@ import { takeSnapshot } from '../db/snapshot.js';
 import { RevertFailed, revertMigrations, type Choice, type RevertOptions } from '../migrations/revert.js';
 import { checkPromoteRequest, FLY_MACHINES_API_URL, frozenNotes, promotePrevious, type PromoteOutcome, type PromoteRequest } from '../platforms/promote.js';
 import { changedProductionEnv } from '../platforms/vercel/env.js';
-import { loadChecks, runSmokeTest } from '../smoke/smoke-test.js';
+import { loadChecks } from '../smoke/smoke-test.js';
 import type { Check } from '../smoke/spec.js';
 import { budgets } from './budgets.js';
 import { lockRollback, readLedger, resumeChoice, unlockRollback, writeLedger, type LedgerRow } from './ledger.js';
@@ -28,6 +28,7 @@ import type { ComponentPlan, RollbackPlan } from './plan-file.js';
 import type { ComponentRecord, PhaseName, RollbackRecord, Severity, TimelineEntry } from './record.js';
 import { DATABASE } from './scope.js';
 import { Timeline } from './timeline.js';
+import { verifyWithChecks } from './verify.js';
 
 export interface RollbackRequest {
   plan: RollbackPlan;
@@ -300,37 +301,16 @@ export async function runRollback(request: RollbackRequest, deps: RollbackDeps, 
   } else {
     const vt = timeline.start('verify');
     try {
-      const v = plan.verify;
-      const { verdict, results } = await runSmokeTest(
-        checks,
-        {
-          attempts: v.attempts,
-          intervalSeconds: v.intervalSeconds,
-          backoff: 'fixed',
-          timeoutSeconds: v.timeoutSeconds,
-          samples: v.samples,
-          maxErrorRate: v.maxErrorRate,
-          maxP95Ms: v.maxP95Ms,
-          deadlineSeconds: v.deadlineSeconds,
-          database: request.database,
-        },
-        log,
-      );
-      record.verify = {
-        decision: verdict.decision,
-        severity: verdict.severity,
-        passed: verdict.passed,
-        checks: results.map((r) => ({ name: r.name, passed: r.passed, severity: r.critical ? 'critical' : 'normal', detail: log.redact(r.reason ?? (r.passed ? 'passed' : 'failed')) })),
-      };
-      const summary = `${results.length - verdict.failed} of ${results.length} checks passed; severity ${verdict.severity}, decision ${verdict.decision}`;
-      if (verdict.decision === 'rollback') {
+      const { record: verified, summary } = await verifyWithChecks(checks, plan.verify, request.database, log);
+      record.verify = verified;
+      if (verified.decision === 'rollback') {
         if (!hasFailed()) {
           record.status = 'unverified';
           record.failedPhase = 'verify';
         }
         await finished(vt.end('failed', `${summary}: production still looks broken after the rollback`));
       } else {
-        await finished(vt.end(verdict.passed ? 'ok' : 'warning', summary));
+        await finished(vt.end(verified.passed ? 'ok' : 'warning', summary));
       }
     } catch (err) {
       fail('verify');
@@ -359,11 +339,11 @@ async function closeOut(record: RollbackRecord, timeline: Timeline, notify: (eve
   return finish();
 }
 
-function placeOf(c: ComponentPlan, plan: RollbackPlan): (field: string) => string {
+export function placeOf(c: ComponentPlan, plan: RollbackPlan): (field: string) => string {
   return (field) => (field.endsWith('-token') || plan.source === 'inputs' ? `Input ${field}` : `components.${c.name}.${field} in ${plan.source}`);
 }
 
-function promoteRequest(c: ComponentPlan, request: RollbackRequest, dryRun: boolean): PromoteRequest {
+export function promoteRequest(c: ComponentPlan, request: RollbackRequest, dryRun: boolean): PromoteRequest {
   const common = { target: c.target, from: c.from, reason: request.reason, timeoutSeconds: c.timeoutSeconds, dryRun };
   switch (c.provider) {
     case 'vercel':

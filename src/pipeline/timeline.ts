@@ -4,7 +4,6 @@
  * back here (validated: it crosses a job boundary as text anyone could have edited) and appends.
  */
 import { RollbackKitError } from '../core/errors.js';
-import type { Budgets } from './budgets.js';
 import { PHASES, type PhaseName, type PhaseStatus, type TimelineEntry } from './record.js';
 
 const STATUSES: readonly PhaseStatus[] = ['ok', 'failed', 'skipped', 'warning', 'nothing-to-do', 'dry-run'];
@@ -12,26 +11,26 @@ const STATUSES: readonly PhaseStatus[] = ['ok', 'failed', 'skipped', 'warning', 
 const MAX_ENTRIES = 500;
 const MAX_TEXT = 1000;
 
-export class Timeline {
-  readonly entries: TimelineEntry[];
+export class Timeline<P extends string = PhaseName> {
+  readonly entries: TimelineEntry<P>[];
 
   constructor(
-    private readonly budgets: Budgets,
-    earlier: TimelineEntry[] = [],
-    private readonly onEntry: (entry: TimelineEntry) => void = () => undefined,
+    private readonly budgets: { phase(name: P): number },
+    earlier: TimelineEntry<P>[] = [],
+    private readonly onEntry: (entry: TimelineEntry<P>) => void = () => undefined,
     private readonly now: () => number = Date.now,
-    private readonly onStart: (phase: PhaseName, component?: string) => void = () => undefined,
+    private readonly onStart: (phase: P, component?: string) => void = () => undefined,
   ) {
     this.entries = [...earlier];
   }
 
   /** Starts timing a phase; `end` records its row (and returns it). */
-  start(phase: PhaseName, component?: string): { end(status: PhaseStatus, detail: string): TimelineEntry } {
+  start(phase: P, component?: string): { end(status: PhaseStatus, detail: string): TimelineEntry<P> } {
     const started = this.now();
     this.onStart(phase, component);
     return {
       end: (status, detail) => {
-        const entry: TimelineEntry = {
+        const entry: TimelineEntry<P> = {
           phase,
           ...(component !== undefined ? { component } : {}),
           started: new Date(started).toISOString(),
@@ -48,7 +47,7 @@ export class Timeline {
   }
 
   /** A phase that did not run: recorded so every report shows why. */
-  skip(phase: PhaseName, detail: string, component?: string): TimelineEntry {
+  skip(phase: P, detail: string, component?: string): TimelineEntry<P> {
     return this.start(phase, component).end('skipped', detail);
   }
 }

@@ -33,7 +33,7 @@ export interface IncidentOptions {
   deadlineMs?: number;
 }
 
-const DEFAULTS: Required<IncidentOptions> = { timeoutMs: 10_000, retries: 3, maxWaitMs: 20_000, backoffMs: 1000, deadlineMs: 60_000 };
+export const DEFAULTS: Required<IncidentOptions> = { timeoutMs: 10_000, retries: 3, maxWaitMs: 20_000, backoffMs: 1000, deadlineMs: 60_000 };
 /** GitHub refuses bodies longer than 65,536 characters. */
 const BODY_MAX = 65_000;
 const TITLE_MAX = 120;
@@ -49,7 +49,7 @@ export function incidentMarker(key: string): string {
   return `<!-- rollback-kit:incident ${safe} -->`;
 }
 
-function plain(text: string): string {
+export function plain(text: string): string {
   // eslint-disable-next-line no-control-regex
   return text.replace(/[\u0000-\u001F\u007F\u202A-\u202E\u2066-\u2069]+/g, ' ').replace(/\s+/g, ' ').trim();
 }
@@ -211,9 +211,10 @@ export function incidentComment(record: RollbackRecord): string {
 
 // ---- GitHub REST -------------------------------------------------------------------------------
 
-type Reply = { ok: true; status: number; data: unknown; next?: string } | { ok: false; status?: number; message: string; why: string; rateLimited?: boolean };
+export type Reply = { ok: true; status: number; data: unknown; next?: string } | { ok: false; status?: number; message: string; why: string; rateLimited?: boolean };
 
-class GitHubIssues {
+/** GitHub's REST API as the incident and drill issues use it: bounded, retried, never throwing on a refusal. */
+export class GitHubIssues {
   readonly host: string;
   private readonly base: URL;
   private readonly deadline: number;
@@ -333,7 +334,7 @@ function advice(reply: Extract<Reply, { ok: false }>, repository: string, doing:
   }
 }
 
-interface IssueItem {
+export interface IssueItem {
   number?: unknown;
   html_url?: unknown;
   body?: unknown;

@@ -88,7 +88,7 @@ export interface FaultAnswer {
 export interface FakeVercel {
   url: string;
   requests: RecordedRequest[];
-  addToken(token: string, user: string, teams?: string[]): void;
+  addToken(token: string, user: string, teams?: string[], meta?: { expiresAt?: number; fullAccount?: boolean }): void;
   addTeam(id: string, slug: string, plan?: 'hobby' | 'pro'): void;
   setUserPlan(user: string, plan: 'hobby' | 'pro'): void;
   addProject(opts: { name: string; owner: string; id?: string; domains?: string[] }): FakeProject;
@@ -130,7 +130,7 @@ const apiError = (code: string, message: string, extra: Record<string, unknown> 
 export async function startFakeVercel(): Promise<FakeVercel> {
   const state = {
     /** token -> { user, teams: [team ids] } */
-    tokens: new Map<string, { user: string; teams: string[] }>(),
+    tokens: new Map<string, { user: string; teams: string[]; meta: { expiresAt?: number; fullAccount?: boolean }; id: string; createdAt: number }>(),
     /** team id -> { id, slug, plan } */
     teams: new Map<string, { id: string; slug: string; plan: string }>(),
     /** user id -> { plan } */
@@ -147,8 +147,9 @@ export async function startFakeVercel(): Promise<FakeVercel> {
     requests,
     state,
     url: '',
-    addToken(token, user, teams = []) {
-      state.tokens.set(token, { user, teams });
+    /** meta: `expiresAt` (ms), `fullAccount` (a user scope besides the team scopes; default: only without teams). */
+    addToken(token, user, teams = [], meta = {}) {
+      state.tokens.set(token, { user, teams, meta, id: `tok_${(++seq).toString(36).padStart(20, '0')}`, createdAt: clock });
       if (!state.users.has(user)) state.users.set(user, { plan: 'pro' });
     },
     addTeam(id, slug, plan = 'pro') {
@@ -326,6 +327,15 @@ export async function startFakeVercel(): Promise<FakeVercel> {
     const q = url.searchParams;
     const s = scope(req, url);
     if (s.fail) return s.fail;
+
+    // Get Auth Token Metadata: "current" describes the token the request is authenticated with.
+    // Its scopes say which account and teams it reaches, never what it may do there.
+    if (req.method === 'GET' && path === '/v5/user/tokens/current') {
+      const who = state.tokens.get(/^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1] ?? '')!;
+      const scopeOf = (type: string, teamId?: string) => ({ type, ...(teamId ? { teamId } : {}), origin: 'manual', createdAt: who.createdAt, ...(who.meta.expiresAt ? { expiresAt: who.meta.expiresAt } : {}) });
+      const scopes = [...(who.meta.fullAccount || !who.teams.length ? [scopeOf('user')] : []), ...who.teams.map((t) => scopeOf('team', t))];
+      return [200, { token: { id: who.id, name: 'rollback-kit', type: 'token', origin: 'manual', activeAt: Date.now(), createdAt: who.createdAt, scopes, ...(who.meta.expiresAt ? { expiresAt: who.meta.expiresAt } : {}) } }];
+    }
     const projectIn = (idOrName: string) => state.projects.find((p) => p.owner === s.owner && (p.id === idOrName || p.name === idOrName));
     const projectNotFound: Answer = [404, apiError('not_found', 'Project not found.')];
     let m: RegExpExecArray | null;

@@ -4,7 +4,8 @@
  * 410 when issues are disabled; lists open issues newest first, `labels` meaning "has all of
  * these", `per_page` up to 100, with a Link header whose next page goes through
  * `/repositories/{id}/issues` (as GitHub's does); lists pull requests among issues (with a
- * `pull_request` key); refuses a body over 65,536 characters (422); and can answer with a
+ * `pull_request` key); lists an issue's comments oldest first, paged the same way; refuses a body
+ * over 65,536 characters (422); and can answer with a
  * secondary rate limit (403 + Retry-After), a 5xx, a 403 for a token without issues: write, or
  * not at all (a hang past the client's timeout).
  * Every request is recorded with its parsed JSON body.
@@ -174,6 +175,25 @@ export async function startGitHubIssues(opts: GitHubIssuesOptions): Promise<GitH
     send(res, 200, all.slice((page - 1) * perPage, page * perPage).map(issueJson), links.length ? { link: links.join(', ') } : {});
   };
 
+  // Comments of an issue, oldest first, `per_page` up to 100, pages linked as GitHub links them.
+  const listComments = (res: ServerResponse, url: URL, issue: FakeIssue) => {
+    const q = url.searchParams;
+    const perPage = Math.min(100, Math.max(1, Number(q.get('per_page') ?? 30) || 30));
+    const page = Math.max(1, Number(q.get('page') ?? 1) || 1);
+    const last = Math.max(1, Math.ceil(issue.comments.length / perPage));
+    const pageUrl = (n: number) => {
+      const u = new URL(`${fake.linkOrigin ?? base}/repositories/${repositoryId}/issues/${issue.number}/comments`);
+      for (const [k, v] of q) if (k !== 'page') u.searchParams.set(k, v);
+      u.searchParams.set('page', String(n));
+      return u.href;
+    };
+    const links: string[] = [];
+    if (page < last) links.push(`<${pageUrl(page + 1)}>; rel="next"`, `<${pageUrl(last)}>; rel="last"`);
+    if (page > 1) links.push(`<${pageUrl(page - 1)}>; rel="prev"`, `<${pageUrl(1)}>; rel="first"`);
+    const rows = issue.comments.slice((page - 1) * perPage, page * perPage).map((c) => ({ id: c.id, body: c.body, html_url: c.html_url, issue_url: `${base}/repos/${owner}/${repo}/issues/${issue.number}`, user: { login: 'github-actions[bot]' } }));
+    send(res, 200, rows, links.length ? { link: links.join(', ') } : {});
+  };
+
   const handle = (req: IncomingMessage, res: ServerResponse, raw: string) => {
     const url = new URL(req.url ?? '/', base);
     let body: unknown;
@@ -222,6 +242,11 @@ export async function startGitHubIssues(opts: GitHubIssuesOptions): Promise<GitH
       return send(res, 201, issueJson(issue), { location: `${base}/repos/${owner}/${repo}/issues/${issue.number}` });
     }
     const comments = /^\/issues\/(\d+)\/comments$/.exec(rest);
+    if (req.method === 'GET' && comments) {
+      const issue = fake.issues.find((i) => i.number === Number(comments[1]));
+      if (!issue) return error(res, 404, 'Not Found');
+      return listComments(res, url, issue);
+    }
     if (req.method === 'POST' && comments) {
       if (fake.readOnly) return error(res, 403, 'Resource not accessible by integration');
       const issue = fake.issues.find((i) => i.number === Number(comments[1]));

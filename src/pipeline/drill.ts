@@ -1,0 +1,544 @@
+/**
+ * The rollback drill: the runbook rehearsed against a staging environment and a stopwatch. It
+ * proves the way back before anything moves (readiness: every target resolvable and eligible, the
+ * tokens usable, a matching pg_dump, down SQL for every migration the last deploy added, checks to
+ * verify with), then takes a verified snapshot, rolls every component back to its previous
+ * deployment, verifies, rolls forward to the deployment it started on (promoted back by id) and
+ * verifies again. Every phase is timed against its share of the runbook's budget, scaled by
+ * budget-minutes as the whole rollback's phases are.
+ *
+ * The database is snapshotted and its down migrations are planned, never run: rolling staging's
+ * schema back and then forward would need the up migrations, which belong to the deploy, not to a
+ * rollback tool. A drill that leaves staging on another deployment than it found says so in its
+ * next steps.
+ */
+import { errorLine, RollbackKitError } from '../core/errors.js';
+import type { Log } from '../core/log.js';
+import { describeTarget } from '../db/connection.js';
+import { findPgTool, majorFromVersionNum, siblingTool } from '../db/pg-tools.js';
+import { withSession } from '../db/session.js';
+import { takeSnapshot } from '../db/snapshot.js';
+import { revertMigrations, type Choice } from '../migrations/revert.js';
+import { checkPromoteRequest, promotePrevious, type PromoteOutcome } from '../platforms/promote.js';
+import { vercelTokenReadiness } from '../platforms/vercel/token.js';
+import { loadChecks } from '../smoke/smoke-test.js';
+import type { Check } from '../smoke/spec.js';
+import { budgets as rollbackBudgets } from './budgets.js';
+import type { ComponentPlan } from './plan-file.js';
+import type { DeploymentRef, PhaseName, SnapshotRecord, TimelineEntry, VerifyRecord } from './record.js';
+import { placeOf, promoteRequest, type RollbackRequest } from './rollback.js';
+import { Timeline } from './timeline.js';
+import { verifyWithChecks } from './verify.js';
+
+/** The drill's phases, in the order they run; names are public interface (the `timeline` output in mode drill). */
+export const DRILL_PHASES = ['readiness', 'snapshot', 'back', 'verify-back', 'forward', 'verify-forward', 'report'] as const;
+export type DrillPhase = (typeof DRILL_PHASES)[number];
+
+/** Each drill phase is timed against the runbook phase it rehearses. */
+const RUNBOOK_PHASE: Record<DrillPhase, PhaseName> = {
+  readiness: 'plan',
+  snapshot: 'snapshot',
+  back: 'app',
+  'verify-back': 'verify',
+  forward: 'app',
+  'verify-forward': 'verify',
+  report: 'report',
+};
+/** Phases whose time is the way back (what an incident would wait for). */
+const WAY_BACK: readonly DrillPhase[] = ['readiness', 'snapshot', 'back', 'verify-back'];
+/** Writing the report never fails a drill on time, as in the rollback. */
+const OFF_CLOCK: readonly DrillPhase[] = ['report'];
+
+/**
+ * A drill may be given a budget far below a real rollback's (down to 0.06 s): a team can prove its
+ * alerting on a failed drill without waiting for a slow one.
+ */
+export const MIN_DRILL_BUDGET_MINUTES = 0.001;
+
+/** A token is checked for expiry this far ahead: past the next quarterly drill. */
+export const TOKEN_WARN_DAYS = 100;
+
+export type DrillStatus = 'passed' | 'failed' | 'dry-run';
+
+export interface ReadinessCheck {
+  /** target | token | snapshot | down-migrations | checks */
+  check: string;
+  component?: string;
+  status: 'ok' | 'failed' | 'warning' | 'skipped';
+  detail: string;
+  /** What this check could not establish (a token's permissions, say). */
+  unproven?: string[];
+}
+
+export interface DrillComponent {
+  name: string;
+  provider: string;
+  /** What served staging when the drill started, and what it is rolled forward to. */
+  original?: DeploymentRef;
+  /** The deployment the drill rolled back to. */
+  previous?: DeploymentRef;
+  back: string;
+  forward: string;
+  error?: string;
+}
+
+/** One drill in the trend table of the drill issue. */
+export interface DrillTrendRow {
+  /** ISO time the drill started. */
+  at: string;
+  status: DrillStatus;
+  /** readiness + snapshot + back + verify-back. */
+  wayBackMs: number;
+  /** forward + verify-forward. */
+  forwardMs: number;
+  totalMs: number;
+  /** The budget of the way back. */
+  budgetMs: number;
+}
+
+export interface DrillRecord {
+  environment: string;
+  dryRun: boolean;
+  budgetMinutes: number;
+  /** Sum of the way back's phase budgets. */
+  wayBackBudgetMs: number;
+  startedAt: string;
+  finishedAt?: string;
+  durationMs: number;
+  wayBackMs: number;
+  forwardMs: number;
+  status: DrillStatus;
+  failedPhase?: DrillPhase;
+  /** Why the drill failed, one sentence each (over budget, a broken way back). */
+  failures: string[];
+  timeline: TimelineEntry<DrillPhase>[];
+  readiness: ReadinessCheck[];
+  components: DrillComponent[];
+  snapshot?: SnapshotRecord;
+  verifyBack?: VerifyRecord;
+  verifyForward?: VerifyRecord;
+  nextSteps: string[];
+  runUrl?: string;
+  issueUrl?: string;
+  /** Earlier drills and this one, oldest first, as the drill issue shows them. */
+  trend: DrillTrendRow[];
+}
+
+/** What a drill needs: the rollback's request without what only an incident has (scope, severity, earlier jobs). */
+export type DrillRequest = Omit<RollbackRequest, 'scope' | 'severity' | 'earlierTimeline'>;
+
+export interface DrillDeps {
+  /**
+   * Records the drill (the drill issue's comment); returns its URL and the trend including this
+   * drill; must never throw (a failed report is a warning, never a failed drill).
+   */
+  report?: (record: DrillRecord) => Promise<{ url: string; trend: DrillTrendRow[] } | undefined>;
+  now?: () => number;
+}
+
+const CHANGED = new Set(['rolled-back', 'promoted']);
+
+/** The drill's phase budgets: the rollback's, scaled by budget-minutes the same way. */
+export function drillBudgets(budgetMinutes: number): { phase(name: DrillPhase): number; wayBackMs: number } {
+  const b = rollbackBudgets(budgetMinutes);
+  const phase = (name: DrillPhase) => b.phase(RUNBOOK_PHASE[name]);
+  return { phase, wayBackMs: WAY_BACK.reduce((sum, p) => sum + phase(p), 0) };
+}
+
+/**
+ * Runs one drill. Callers (the root action in mode drill, the CLI's `rollback-kit drill`) supply:
+ * `request` as for runRollback (the plan from rollback-kit.yml or inputs, secrets as values, the
+ * staging database, the workspace for relative paths and since-ref, a snapshot directory, the
+ * GitHub context), and `deps.report`, e.g. `(r) => recordDrill(githubTarget, r, log)` from
+ * src/report/drill-issue.ts, or nothing to skip the issue. `request.dryRun` runs readiness only.
+ * Never throws for a failed drill: the record says what failed and what to do.
+ */
+export async function runDrill(request: DrillRequest, deps: DrillDeps, log: Log): Promise<DrillRecord> {
+  const now = deps.now ?? Date.now;
+  const plan = request.plan;
+  for (const token of Object.values(request.secrets)) log.secret(token);
+  const budget = drillBudgets(plan.budgetMinutes);
+  const started = now();
+  // A drill rehearses going back from what serves now: a configured `from` names an incident.
+  const components = plan.components.map((c) => ({ ...c, from: undefined }));
+  const asRollback: RollbackRequest = { ...request, plan: { ...plan, components }, scope: components.map((c) => c.name), severity: 'minor', earlierTimeline: [] };
+  const record: DrillRecord = {
+    environment: plan.environment,
+    dryRun: request.dryRun,
+    budgetMinutes: plan.budgetMinutes,
+    wayBackBudgetMs: budget.wayBackMs,
+    startedAt: new Date(started).toISOString(),
+    durationMs: 0,
+    wayBackMs: 0,
+    forwardMs: 0,
+    status: 'failed',
+    failures: [],
+    timeline: [],
+    readiness: [],
+    components: components.map((c) => ({ name: c.name, provider: c.provider, back: 'planned', forward: 'planned' })),
+    nextSteps: [],
+    runUrl: request.github.runUrl,
+    trend: [],
+  };
+  const timeline = new Timeline<DrillPhase>(budget, [], undefined, now);
+  record.timeline = timeline.entries;
+  const redact = (err: unknown) => log.redact(errorLine(err));
+  const finished = (entry: TimelineEntry<DrillPhase>) => {
+    log.info(`[drill ${entry.phase}${entry.component ? ` ${entry.component}` : ''}] ${entry.status} in ${(entry['duration-ms'] / 1000).toFixed(1)} s (budget ${(entry['budget-ms'] / 1000).toFixed(1)} s): ${entry.detail}`);
+  };
+  const fail = (phase: DrillPhase, why: string) => {
+    record.failedPhase ??= phase;
+    record.failures.push(why);
+  };
+
+  // ── readiness ─────────────────────────────────────────────────────────────────────────────
+  const rt = timeline.start('readiness');
+  const ready = await readiness(asRollback, components, record, log);
+  const readyFailed = record.readiness.filter((r) => r.status === 'failed');
+  finished(rt.end(readyFailed.length ? 'failed' : request.dryRun ? 'dry-run' : 'ok', readinessLine(record.readiness)));
+  if (readyFailed.length) {
+    fail('readiness', `The way back is broken: ${readyFailed.map((r) => `${r.component ? `${r.component} ` : ''}${r.check}: ${r.detail}`).join('; ')}`);
+    for (const phase of ['snapshot', 'back', 'verify-back', 'forward', 'verify-forward'] as const) timeline.skip(phase, 'readiness failed: nothing was changed');
+    record.nextSteps.push('Nothing was changed. Fix what the readiness checks say: in an incident, this rollback would have failed the same way.');
+    return closeOut(record, timeline, budget, deps, now, started);
+  }
+  if (request.dryRun) {
+    record.status = 'dry-run';
+    record.nextSteps.push('Dry run: readiness only, nothing was changed. Run the drill without dry-run to rehearse the rollback against the stopwatch.');
+    return finish(record, now, started);
+  }
+
+  // ── snapshot ──────────────────────────────────────────────────────────────────────────────
+  if (!request.database) {
+    timeline.skip('snapshot', 'no database in the plan');
+  } else {
+    const st = timeline.start('snapshot');
+    try {
+      const snap = await takeSnapshot(
+        {
+          target: request.database,
+          format: 'custom',
+          jobs: 1,
+          outputDir: request.snapshotDir,
+          outputDirInput: 'RUNNER_TEMP',
+          label: 'drill',
+          filter: { schemas: [], excludeSchemas: [] },
+          excludeTableData: [],
+          exportTables: [],
+          exportColumn: 'created_at',
+          tools: request.tools,
+        },
+        log,
+      );
+      record.snapshot = { path: snap.path, sha256: snap.sha256, sizeBytes: snap.sizeBytes };
+      finished(st.end('ok', `verified snapshot of ${describeTarget(request.database)}, ${snap.sizeBytes} bytes, read back in full`));
+    } catch (err) {
+      const why = redact(err);
+      finished(st.end('failed', why));
+      fail('snapshot', `No verified snapshot could be taken: ${why}`);
+      for (const phase of ['back', 'verify-back', 'forward', 'verify-forward'] as const) timeline.skip(phase, 'no verified snapshot: the drill changes nothing without one');
+      record.nextSteps.push('Fix the snapshot first: in an incident the database could not be rolled back safely.');
+      return closeOut(record, timeline, budget, deps, now, started);
+    }
+  }
+
+  // ── back ──────────────────────────────────────────────────────────────────────────────────
+  const wentBack: number[] = [];
+  if (!components.length) timeline.skip('back', 'no component in the plan');
+  await Promise.all(
+    components.map(async (c, i) => {
+      const rec = record.components[i]!;
+      const t = timeline.start('back', c.name);
+      try {
+        const outcome = await promotePrevious(promoteRequest(c, asRollback, false), log);
+        rec.original = ref(outcome.from);
+        rec.previous = ref(outcome.to);
+        rec.back = outcome.status;
+        if (CHANGED.has(outcome.status)) {
+          wentBack.push(i);
+          finished(t.end('ok', `${label(rec.original)} → ${label(rec.previous)}: ${log.redact(outcome.notes[0] ?? outcome.status)}`));
+        } else {
+          // Readiness resolved a target, so "nothing to do" now means someone changed staging meanwhile.
+          const why = `did not roll back (${outcome.status}): ${log.redact(outcome.notes[0] ?? '')}`;
+          finished(t.end('failed', why));
+          fail('back', `${c.name} ${why}`);
+        }
+      } catch (err) {
+        rec.back = 'failed';
+        rec.error = redact(err);
+        finished(t.end('failed', rec.error));
+        fail('back', `${c.name} did not roll back: ${rec.error}`);
+      }
+    }),
+  );
+
+  // ── verify-back ───────────────────────────────────────────────────────────────────────────
+  if (!wentBack.length) timeline.skip('verify-back', 'nothing was rolled back');
+  else record.verifyBack = await verifyPhase('verify-back', ready.checks!, request, timeline, finished, fail, log);
+
+  // ── forward: always attempted for what went back, so staging is left as it was found ──────
+  if (!wentBack.length) timeline.skip('forward', 'nothing was rolled back, so there is nothing to roll forward');
+  await Promise.all(
+    wentBack.map(async (i) => {
+      const c = components[i]!;
+      const rec = record.components[i]!;
+      const t = timeline.start('forward', c.name);
+      const original = rec.original?.id ?? rec.original?.commitSha;
+      try {
+        if (!original) throw new RollbackKitError(`The deployment ${c.name} started on has no id or commit SHA to promote back.`, 'Roll staging forward by hand.');
+        const forward: ComponentPlan = { ...c, target: original, method: 'promote', from: rec.previous?.id ?? rec.previous?.commitSha };
+        const outcome = await promotePrevious(promoteRequest(forward, asRollback, false), log);
+        rec.forward = outcome.status;
+        if (!CHANGED.has(outcome.status)) throw new RollbackKitError(`did not roll forward (${outcome.status}): ${outcome.notes[0] ?? ''}`);
+        finished(t.end('ok', `${label(rec.previous)} → ${label(ref(outcome.to))}: ${log.redact(outcome.notes[0] ?? outcome.status)}`));
+      } catch (err) {
+        rec.forward = 'failed';
+        rec.error = redact(err);
+        finished(t.end('failed', rec.error));
+        fail('forward', `${c.name} did not roll forward to ${original ?? 'the deployment it started on'}: ${rec.error}`);
+        record.nextSteps.push(`${c.name} is left on ${label(rec.previous)}: promote ${original ?? 'the deployment it served before the drill'} back by hand.`);
+      }
+    }),
+  );
+
+  // ── verify-forward ────────────────────────────────────────────────────────────────────────
+  if (!record.components.some((c) => CHANGED.has(c.forward))) timeline.skip('verify-forward', 'nothing was rolled forward');
+  else record.verifyForward = await verifyPhase('verify-forward', ready.checks!, request, timeline, finished, fail, log);
+
+  return closeOut(record, timeline, budget, deps, now, started);
+}
+
+interface Ready {
+  checks?: Check[];
+}
+
+/** Every readiness check; none changes anything; failures land in record.readiness. */
+async function readiness(request: RollbackRequest, components: ComponentPlan[], record: DrillRecord, log: Log): Promise<Ready> {
+  const plan = request.plan;
+  const add = (r: ReadinessCheck) => record.readiness.push(r);
+  const redact = (err: unknown) => log.redact(errorLine(err));
+  const out: Ready = {};
+  if (!components.length && !plan.database) add({ check: 'target', status: 'failed', detail: 'the plan has no component and no database: there is nothing to drill' });
+
+  // Targets (and with them: the token reads the project and its deployments).
+  const outcomes: (PromoteOutcome | undefined)[] = await Promise.all(
+    components.map(async (c, i) => {
+      const rec = record.components[i]!;
+      try {
+        const req = promoteRequest(c, request, true);
+        checkPromoteRequest(req, placeOf(c, plan));
+        const o = await promotePrevious(req, log);
+        rec.original = ref(o.from);
+        rec.previous = ref(o.to);
+        if (o.status === 'already-current') {
+          add({ check: 'target', component: c.name, status: 'failed', detail: `no eligible target: ${log.redact(o.notes[0] ?? 'nothing to roll back to')}` });
+        } else {
+          const skipped = o.skipped.length ? `; ${o.skipped.length} newer deployment(s) passed over` : '';
+          add({ check: 'target', component: c.name, status: 'ok', detail: `${label(rec.original)} can go back to ${label(rec.previous)} (eligible${skipped})` });
+        }
+        return o;
+      } catch (err) {
+        add({ check: 'target', component: c.name, status: 'failed', detail: redact(err) });
+        return undefined;
+      }
+    }),
+  );
+
+  // Tokens: what reading proved, and what only a write would.
+  for (const [i, c] of components.entries()) {
+    if (!outcomes[i]) continue;
+    if (c.provider === 'vercel' && request.secrets.vercelToken) {
+      try {
+        const t = await vercelTokenReadiness({ token: request.secrets.vercelToken, apiUrl: c.apiUrl, team: c.team, project: c.project!, warnDays: TOKEN_WARN_DAYS, now: Date.now() }, log);
+        const proven = ['it reads the project, its production deployment and its deployment list', ...t.proven];
+        add({
+          check: 'token',
+          component: c.name,
+          status: t.problems.length ? 'failed' : t.warnings.length ? 'warning' : 'ok',
+          detail: log.redact([...t.problems, ...t.warnings, `proven: ${proven.join('; ')}`].join('; ')),
+          unproven: t.unproven.map((u) => log.redact(u)),
+        });
+      } catch (err) {
+        add({ check: 'token', component: c.name, status: 'failed', detail: redact(err) });
+      }
+    } else if (c.provider !== 'command') {
+      add({
+        check: 'token',
+        component: c.name,
+        status: 'ok',
+        detail: `proven: the ${c.provider} credentials read the current and previous release`,
+        unproven: [`that they may put a release into production (${c.provider} has no endpoint that reports it: only a real rollback proves it, as the full drill does)`],
+      });
+    }
+  }
+
+  // The database: a pg_dump (and pg_restore to verify) of the server's major version or newer.
+  if (request.database) {
+    try {
+      const major = await withSession(request.database, async (s) => majorFromVersionNum(Number((await s.query<{ n: string }>("SELECT current_setting('server_version_num') AS n")).rows[0]!.n)));
+      const dump = await findPgTool('pg_dump', major, request.tools);
+      const restore = await siblingTool(dump, 'pg_restore', major, request.tools);
+      add({
+        check: 'snapshot',
+        status: 'ok',
+        detail: `server PostgreSQL ${major}: pg_dump ${dump.version} and pg_restore ${restore.version} fit; the database-url connects`,
+        ...(request.dryRun ? { unproven: ['that its role may read every table (the full drill proves it with a verified snapshot)'] } : {}),
+      });
+    } catch (err) {
+      add({ check: 'snapshot', status: 'failed', detail: redact(err) });
+    }
+  }
+
+  if (plan.database && !request.database) {
+    add({ check: 'snapshot', status: 'warning', detail: 'the plan has a database, but no database-url was given: the snapshot and the down migrations were not checked' });
+  }
+
+  // Down SQL for every migration the last deploy added.
+  if (plan.database && request.database) {
+    const db = plan.database;
+    if (db.method === 'restore') {
+      add({ check: 'down-migrations', status: 'skipped', detail: 'the database method is restore: no down migrations are used' });
+    } else {
+      const sha = record.components.map((c) => c.previous?.commitSha).find(Boolean);
+      const choice: Choice | undefined = db.choice ?? (sha ? { sinceRef: sha } : undefined);
+      if (!choice) {
+        add({ check: 'down-migrations', status: 'warning', detail: 'not checked: no steps, to-version or since-ref in the plan, and the previous deployment carries no commit SHA to diff against' });
+      } else {
+        try {
+          const dry = await revertMigrations(
+            {
+              target: request.database,
+              root: request.workspace,
+              migrationsDir: db.migrationsDir,
+              format: db.format,
+              choice,
+              dryRun: true,
+              requireSnapshot: false,
+              lockTimeoutSeconds: db.lockTimeoutSeconds,
+              statementTimeoutSeconds: 60,
+              tools: request.tools,
+            },
+            log,
+          );
+          const which = 'sinceRef' in choice ? `added since ${choice.sinceRef.slice(0, 12)}` : 'selected';
+          add({
+            check: 'down-migrations',
+            status: 'ok',
+            detail: dry.plan.length ? `every migration ${which} has its down SQL: ${dry.plan.map((p) => p.version).join(', ')}` : `no applied migration ${which}: nothing to revert`,
+          });
+        } catch (err) {
+          add({ check: 'down-migrations', status: 'failed', detail: redact(err) });
+        }
+      }
+    }
+  }
+
+  // Checks to verify with: a drill that cannot verify proves nothing.
+  if (!plan.verify) {
+    if (components.length) add({ check: 'checks', status: 'failed', detail: 'no smoke checks configured (verify in rollback-kit.yml, or base-url / checks inputs): the drill could not tell whether staging works' });
+  } else {
+    try {
+      out.checks = await loadChecks({ checks: plan.verify.checks, checksFile: plan.verify.checksFile, cwd: request.workspace }, { baseUrl: plan.verify.baseUrl, hasDatabase: Boolean(request.database) });
+      add({ check: 'checks', status: 'ok', detail: `${out.checks.length} smoke check(s) loaded` });
+    } catch (err) {
+      add({ check: 'checks', status: 'failed', detail: redact(err) });
+    }
+  }
+  return out;
+}
+
+async function verifyPhase(
+  phase: 'verify-back' | 'verify-forward',
+  checks: Check[],
+  request: DrillRequest,
+  timeline: Timeline<DrillPhase>,
+  finished: (entry: TimelineEntry<DrillPhase>) => void,
+  fail: (phase: DrillPhase, why: string) => void,
+  log: Log,
+): Promise<VerifyRecord | undefined> {
+  const t = timeline.start(phase);
+  const what = phase === 'verify-back' ? 'the previous deployment' : 'the original deployment, rolled forward';
+  try {
+    const { record, summary } = await verifyWithChecks(checks, request.plan.verify!, request.database, log);
+    if (record.decision === 'rollback' || !record.passed) {
+      finished(t.end('failed', `${summary}: ${what} does not pass the checks`));
+      fail(phase, `${what} does not pass the smoke checks (${summary})`);
+    } else finished(t.end('ok', summary));
+    return record;
+  } catch (err) {
+    const why = log.redact(errorLine(err));
+    finished(t.end('failed', why));
+    fail(phase, `the checks could not run: ${why}`);
+    return undefined;
+  }
+}
+
+/** Budgets, status, the report. */
+async function closeOut(
+  record: DrillRecord,
+  timeline: Timeline<DrillPhase>,
+  budget: { phase(name: DrillPhase): number },
+  deps: DrillDeps,
+  now: () => number,
+  started: number,
+): Promise<DrillRecord> {
+  const ran = (e: TimelineEntry<DrillPhase>) => e.status !== 'skipped';
+  // Components run in parallel: a phase took as long as its slowest row.
+  const phaseMs = (p: DrillPhase) => Math.max(0, ...record.timeline.filter((e) => e.phase === p && ran(e)).map((e) => e['duration-ms']));
+  record.wayBackMs = WAY_BACK.reduce((s, p) => s + phaseMs(p), 0);
+  record.forwardMs = phaseMs('forward') + phaseMs('verify-forward');
+  for (const p of DRILL_PHASES) {
+    if (OFF_CLOCK.includes(p)) continue;
+    const took = phaseMs(p);
+    if (took > budget.phase(p)) {
+      record.failedPhase ??= p;
+      record.failures.push(`${p} took ${seconds(took)}, over its budget of ${seconds(budget.phase(p))}`);
+    }
+  }
+  record.status = record.failures.length ? 'failed' : 'passed';
+  if (record.status === 'passed') {
+    record.nextSteps.push(`The way back works and took ${seconds(record.wayBackMs)} of its ${seconds(record.wayBackBudgetMs)} budget. Nothing to do until the next drill.`);
+  } else if (record.failures.some((f) => / over its budget /.test(f))) {
+    record.nextSteps.push('Over budget: in an incident the rollback would take longer than the runbook allows. Look at the slow phase in the table, and make it faster or raise budget-minutes deliberately.');
+  }
+  for (const r of record.readiness) {
+    if (r.status === 'warning') record.nextSteps.push(`${r.component ? `${r.component}: ` : ''}${r.detail}`);
+  }
+  finish(record, now, started);
+  const t = timeline.start('report');
+  if (deps.report) {
+    const reported = await deps.report(record);
+    if (reported) {
+      record.issueUrl = reported.url;
+      record.trend = reported.trend;
+    }
+    t.end(reported ? 'ok' : 'warning', reported ? 'drill recorded on the drill issue' : 'the drill issue could not be written (see the warning in the log)');
+  } else {
+    t.end('skipped', 'no drill issue (no github-token, or incident-issue is false)');
+  }
+  return finish(record, now, started);
+}
+
+function finish(record: DrillRecord, now: () => number, started: number): DrillRecord {
+  record.durationMs = Math.max(0, Math.round(now() - started));
+  record.finishedAt = new Date(now()).toISOString();
+  return record;
+}
+
+function readinessLine(checks: ReadinessCheck[]): string {
+  const failed = checks.filter((c) => c.status === 'failed');
+  const parts = (failed.length ? failed : checks).map((c) => `${c.component ? `${c.component} ` : ''}${c.check}: ${c.status}`);
+  return `${failed.length ? `${failed.length} of ${checks.length} checks failed` : `${checks.length} checks, none failed`} (${parts.join(', ')})`;
+}
+
+function ref(d: { id?: string; url?: string; commitSha?: string; createdAt?: string }): DeploymentRef {
+  return { id: d.id, url: d.url, commitSha: d.commitSha, createdAt: d.createdAt };
+}
+
+function label(d: DeploymentRef | undefined): string {
+  return d?.id ?? d?.commitSha?.slice(0, 12) ?? d?.url ?? '?';
+}
+
+function seconds(ms: number): string {
+  return ms < 1000 ? `${ms} ms` : `${(ms / 1000).toFixed(1)} s`;
+}

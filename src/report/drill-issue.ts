@@ -1,0 +1,146 @@
+/**
+ * The drill issue: one open "Rollback drill" issue per environment, found again by its label and a
+ * hidden marker, with one comment per drill. Each comment carries its own result in a second hidden
+ * marker, so the next drill reads the trend back from the comments themselves: nothing else to
+ * store, and a comment a person deletes simply drops out of the table. Like the incident issue,
+ * writing it never fails the drill: every refusal is a warning that says what to change.
+ */
+import type { Log } from '../core/log.js';
+import type { DrillRecord, DrillStatus, DrillTrendRow } from '../pipeline/drill.js';
+import { parseRepository } from '../platforms/git-revert/pulls.js';
+import { DEFAULTS, GitHubIssues, plain, type GitHubTarget, type IncidentOptions, type IssueItem, type Reply } from './incident.js';
+import { drillReportMarkdown } from './drill-summary.js';
+import { inlineText } from './markdown.js';
+import { redactStrings } from './rollback-summary.js';
+
+export const DRILL_LABEL = 'rollback-drill';
+/** Drills shown in the trend table, this one included. */
+export const TREND_ROWS = 8;
+/** 100 comments a page; a quarterly drill fills ten pages in 250 years. */
+const MAX_PAGES = 10;
+const STATUSES: readonly DrillStatus[] = ['passed', 'failed', 'dry-run'];
+
+/** The issue's marker: the environment as an HTML comment can carry it. */
+export function drillIssueMarker(environment: string): string {
+  return `<!-- rollback-kit:drill-issue ${environment.replace(/[^A-Za-z0-9._:/@+=]/g, '_')} -->`;
+}
+
+export function drillIssueTitle(environment: string): string {
+  return `Rollback drill (${plain(environment).slice(0, 60) || 'staging'})`;
+}
+
+/** One drill's result as its comment carries it: only numbers, an ISO time and a status word. */
+export function resultMarker(row: DrillTrendRow): string {
+  return `<!-- rollback-kit:drill-result at=${row.at} status=${row.status} back=${row.wayBackMs} forward=${row.forwardMs} total=${row.totalMs} budget=${row.budgetMs} -->`;
+}
+
+const RESULT = /<!-- rollback-kit:drill-result at=(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d{1,3})?Z) status=([a-z-]{1,10}) back=(\d{1,12}) forward=(\d{1,12}) total=(\d{1,12}) budget=(\d{1,12}) -->/;
+
+/** The result in a comment, or undefined for any other comment (a person's, or a tampered one). */
+export function parseResult(body: string): DrillTrendRow | undefined {
+  // Bounded: the pattern has no nested repetition, and a comment body is cut to GitHub's limit.
+  const m = RESULT.exec(body.slice(0, 70_000));
+  if (!m || !STATUSES.includes(m[2] as DrillStatus) || Number.isNaN(Date.parse(m[1]!))) return undefined;
+  return { at: m[1]!, status: m[2] as DrillStatus, wayBackMs: Number(m[3]), forwardMs: Number(m[4]), totalMs: Number(m[5]), budgetMs: Number(m[6]) };
+}
+
+export function trendRow(record: DrillRecord): DrillTrendRow {
+  return { at: record.startedAt, status: record.status, wayBackMs: record.wayBackMs, forwardMs: record.forwardMs, totalMs: record.durationMs, budgetMs: record.wayBackBudgetMs };
+}
+
+/** The comment for one drill: the report everyone sees, and its result marker for the next drill's trend. */
+export function drillComment(record: DrillRecord, trend: DrillTrendRow[]): string {
+  return `${drillReportMarkdown(record, trend)}\n${resultMarker(trendRow(record))}\n`;
+}
+
+function issueBody(record: DrillRecord): string {
+  return [
+    drillIssueMarker(record.environment),
+    `# Rollback drill: ${inlineText(record.environment)}`,
+    'rollback-kit rehearses the rollback here on a schedule: readiness checks, a verified snapshot, back to the previous deployment, verify, forward to the original, verify again, every phase against its budget.',
+    'Each drill adds a comment with its phases and the trend of the last drills. Keep this issue open: the next drill finds it by its label and comments here. Close it to start a fresh trend.',
+  ].join('\n\n') + '\n';
+}
+
+function why(reply: Extract<Reply, { ok: false }>, repository: string, doing: string): string {
+  const head = `The drill issue was not written (${doing} in ${repository}: ${reply.why}).`;
+  if (reply.status === 401) return `${head} The github-token was rejected: pass secrets.GITHUB_TOKEN.`;
+  if (reply.status === 403 && !reply.rateLimited) return `${head} Grant the job \`permissions: issues: write\`.`;
+  if (reply.status === 410) return `${head} Issues are disabled on this repository: enable them, or set incident-issue: false.`;
+  return `${head} The drill's result is in the job summary; the next drill's trend will miss this one.`;
+}
+
+/** Comments on the open drill issue (opening it first if there is none); returns the trend, this drill last. Never throws. */
+export async function recordDrill(target: GitHubTarget, input: DrillRecord, log: Log, options: IncidentOptions = {}): Promise<{ url: string; trend: DrillTrendRow[] } | undefined> {
+  try {
+    log.secret(target.token);
+    const record = redactStrings(input, log.redact);
+    let repo;
+    try {
+      repo = parseRepository(target.repository);
+    } catch {
+      log.warning(`The drill issue was not written: the repository must look like owner/name (got "${plain(target.repository).slice(0, 100)}").`);
+      return undefined;
+    }
+    const gh = new GitHubIssues(target.apiUrl, target.token, { ...DEFAULTS, ...options }, log);
+    const name = `${repo.owner}/${repo.repo}`;
+    const issues = `repos/${encodeURIComponent(repo.owner)}/${encodeURIComponent(repo.repo)}/issues`;
+    const marker = drillIssueMarker(record.environment);
+
+    let found: { number: number; url: string } | undefined;
+    let page: string | undefined = gh.url(issues, { state: 'open', labels: DRILL_LABEL, per_page: '100' }).href;
+    for (let n = 0; page && n < MAX_PAGES && !found; n++) {
+      const reply = await gh.request('GET', page);
+      if (!reply.ok) {
+        log.warning(why(reply, name, 'looking for the open drill issue'));
+        return undefined;
+      }
+      const hit = (Array.isArray(reply.data) ? (reply.data as IssueItem[]) : []).find((i) => !i.pull_request && typeof i.body === 'string' && i.body.includes(marker) && typeof i.number === 'number');
+      if (hit) found = { number: hit.number as number, url: String(hit.html_url ?? '') };
+      page = reply.next;
+    }
+
+    const earlier: DrillTrendRow[] = [];
+    if (found) {
+      let comments: string | undefined = gh.url(`${issues}/${found.number}/comments`, { per_page: '100' }).href;
+      for (let n = 0; comments && n < MAX_PAGES; n++) {
+        const reply = await gh.request('GET', comments);
+        if (!reply.ok) {
+          log.warning(why(reply, name, `reading the comments of drill issue #${found.number}`));
+          return undefined;
+        }
+        for (const c of Array.isArray(reply.data) ? (reply.data as { body?: unknown }[]) : []) {
+          const row = typeof c.body === 'string' ? parseResult(c.body) : undefined;
+          if (row) earlier.push(row);
+        }
+        comments = reply.next;
+      }
+    } else {
+      const reply = await gh.request('POST', gh.url(issues), { title: drillIssueTitle(record.environment), body: log.redact(issueBody(record)), labels: [DRILL_LABEL] });
+      if (!reply.ok) {
+        log.warning(why(reply, name, 'opening the drill issue'));
+        return undefined;
+      }
+      const created = reply.data as IssueItem | undefined;
+      if (typeof created?.number !== 'number') {
+        log.warning('The drill issue was not written: GitHub did not say which issue it opened.');
+        return undefined;
+      }
+      found = { number: created.number, url: typeof created.html_url === 'string' ? created.html_url : '' };
+      log.info(`Opened the drill issue #${found.number}: ${found.url}`);
+    }
+
+    const sorted = earlier.sort((a, b) => Date.parse(a.at) - Date.parse(b.at)).filter((r) => r.at !== record.startedAt);
+    const trend = [...sorted.slice(-(TREND_ROWS - 1)), trendRow(record)];
+    const reply = await gh.request('POST', gh.url(`${issues}/${found.number}/comments`), { body: log.redact(drillComment(record, trend)) });
+    if (!reply.ok) {
+      log.warning(why(reply, name, `commenting on drill issue #${found.number}`));
+      return undefined;
+    }
+    log.info(`Drill recorded on issue #${found.number} (${found.url}).`);
+    return { url: found.url, trend };
+  } catch (err) {
+    log.warning(`The drill issue was not written: ${(err as Error)?.name ?? 'error'}. The drill's result is in the job summary.`);
+    return undefined;
+  }
+}

@@ -1,0 +1,57 @@
+/**
+ * The drill's report in Markdown: the job summary and the drill issue's comment are the same text,
+ * so they can never tell different stories. Outside text goes through the escaping helpers.
+ */
+import type { Log } from '../core/log.js';
+import type { DrillRecord, DrillStatus, DrillTrendRow } from '../pipeline/drill.js';
+import { formatDuration, inlineText, linkText, table } from './markdown.js';
+import { redactStrings, timeText } from './rollback-summary.js';
+
+export const DRILL_EMOJI: Record<DrillStatus, string> = { passed: '✅', failed: '❌', 'dry-run': '🧪' };
+
+/** What a drill did, for the job summary and the drill issue alike: outcome, phases, readiness, trend. */
+export function drillReportMarkdown(record: DrillRecord, trend: DrillTrendRow[]): string {
+  const head = `**${DRILL_EMOJI[record.status]} Rollback drill ${inlineText(timeText(record.startedAt, true))}: ${record.status}**${record.dryRun ? ' (dry run: readiness only)' : ''}`;
+  const parts = [
+    head,
+    record.status === 'dry-run'
+      ? ''
+      : `The way back took ${formatDuration(record.wayBackMs)} of its ${formatDuration(record.wayBackBudgetMs)} budget (budget-minutes ${record.budgetMinutes}); rolling forward took ${formatDuration(record.forwardMs)}.`,
+    ...(record.failures.length ? ['**Why it failed**', record.failures.map((f) => `- ${inlineText(f)}`).join('\n')] : []),
+    table(
+      ['Phase', 'Component', 'Took / budget', 'Status', 'Detail'],
+      record.timeline.map((e) => [e.phase, e.component ? inlineText(e.component) : '', `${formatDuration(e['duration-ms'])} / ${formatDuration(e['budget-ms'])}`, e.status, inlineText(e.detail)]),
+    ),
+    '**Readiness**',
+    record.readiness
+      .map((r) => `- ${r.status === 'ok' ? '✅' : r.status === 'failed' ? '❌' : r.status === 'warning' ? '⚠️' : '➖'} ${inlineText(`${r.component ? `${r.component} ` : ''}${r.check}`)}: ${inlineText(r.detail)}${r.unproven?.length ? `\n  - not proven: ${r.unproven.map((u) => inlineText(u)).join('; ')}` : ''}`)
+      .join('\n'),
+    ...(record.nextSteps.length ? ['**Next steps**', record.nextSteps.map((s, i) => `${i + 1}. ${inlineText(s)}`).join('\n')] : []),
+    `**Trend** (last ${trend.length} drill${trend.length === 1 ? '' : 's'})`,
+    trendTable(trend),
+    ...(record.runUrl ? [`Run: ${linkText(record.runUrl)}`] : []),
+  ];
+  return parts.filter(Boolean).join('\n\n') + '\n';
+}
+
+
+export function trendTable(rows: DrillTrendRow[]): string {
+  return table(
+    ['Drill', 'Result', 'Way back / budget', 'Roll forward', 'Whole drill'],
+    rows.map((r, i) => [
+      `${inlineText(timeText(r.at, true))}${i === rows.length - 1 ? ' (this one)' : ''}`,
+      `${DRILL_EMOJI[r.status]} ${r.status}`,
+      `${formatDuration(r.wayBackMs)} / ${formatDuration(r.budgetMs)}`,
+      r.status === 'dry-run' ? '—' : formatDuration(r.forwardMs),
+      formatDuration(r.totalMs),
+    ]),
+  );
+}
+
+/** The job summary of a drill run. */
+export function drillSummaryMarkdown(input: DrillRecord, log?: Log): string {
+  const record = log ? redactStrings(input, log.redact) : input;
+  const trend = record.trend.length ? record.trend : [{ at: record.startedAt, status: record.status, wayBackMs: record.wayBackMs, forwardMs: record.forwardMs, totalMs: record.durationMs, budgetMs: record.wayBackBudgetMs }];
+  const issue = record.issueUrl ? `\n\nDrill issue: ${linkText(record.issueUrl)}\n` : '';
+  return `### rollback-kit drill (${inlineText(record.environment)})\n\n${drillReportMarkdown(record, trend)}${issue}`;
+}

@@ -1,0 +1,70 @@
+// runDrill as the CLI calls it: the library with its deps, against the same staging world.
+import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { memoryLog } from '../../src/core/log.js';
+import { parseConnectionString } from '../../src/db/connection.js';
+import { runDrill, type DrillRequest } from '../../src/pipeline/drill.js';
+import { parsePlanFile } from '../../src/pipeline/plan-file.js';
+import { resolvePlan } from '../../src/pipeline/plan-inputs.js';
+import { DB_PASSWORD, startDrillWorld, TOKEN, writeDrillPlan, type DrillWorld } from './world.js';
+
+let w: DrillWorld;
+let bin: string;
+beforeEach(async () => {
+  w = await startDrillWorld();
+  await writeDrillPlan(w);
+  bin = await mkdtemp(join(tmpdir(), 'rk-drill-bin-'));
+});
+afterEach(async () => {
+  await w.close();
+  await rm(bin, { recursive: true, force: true });
+});
+
+async function request(over: Partial<DrillRequest> = {}): Promise<DrillRequest> {
+  const log = memoryLog();
+  const plan = resolvePlan(parsePlanFile(await readFile(join(w.workspace, 'rollback-kit.yml'), 'utf8'), 'rollback-kit.yml'), {}, { hasDatabaseUrl: true });
+  return {
+    plan,
+    reason: 'drill',
+    dryRun: false,
+    secrets: { vercelToken: TOKEN },
+    database: parseConnectionString(w.databaseUrl, log),
+    workspace: w.workspace,
+    snapshotDir: join(bin, 'snapshots'),
+    github: { repository: 'acme/shop', apiUrl: 'http://127.0.0.1:9' },
+    commandEnv: {},
+    vercelPollIntervalMs: 10,
+    ...over,
+  };
+}
+
+describe('runDrill (library)', () => {
+  it('fails readiness, changing nothing, when the only pg_dump is older than the server', async () => {
+    // A pg_dump 14 alone on PATH, no versioned installs: a snapshot of a PostgreSQL 15+ server would abort.
+    await writeFile(join(bin, 'pg_dump'), '#!/bin/sh\necho "pg_dump (PostgreSQL) 14.11"\n');
+    await chmod(join(bin, 'pg_dump'), 0o755);
+    const log = memoryLog();
+    const record = await runDrill(await request({ tools: { searchPath: bin, versionedRoot: join(bin, 'none') } }), {}, log);
+    expect(record.status).toBe('failed');
+    expect(record.failedPhase).toBe('readiness');
+    const snapshot = record.readiness.find((r) => r.check === 'snapshot')!;
+    expect(snapshot.status).toBe('failed');
+    expect(snapshot.detail).toMatch(/^No pg_dump of version (1[5-9]|[2-9]\d) or newer: found only 14\.11 \(.*\)\. Install the client for PostgreSQL/);
+    expect(w.vercel.requestsTo(/^POST /)).toEqual([]);
+    expect(record.timeline.map((e) => `${e.phase}=${e.status}`)).toEqual(['readiness=failed', 'snapshot=skipped', 'back=skipped', 'verify-back=skipped', 'forward=skipped', 'verify-forward=skipped', 'report=skipped']);
+    expect(log.lines.join('\n')).not.toContain(DB_PASSWORD);
+  });
+
+  it('hands the finished record to deps.report and keeps the trend it returns', async () => {
+    const seen: string[] = [];
+    const record = await runDrill(await request(), { report: async (r) => (seen.push(r.status), { url: 'https://github.com/acme/shop/issues/7', trend: [] }) }, memoryLog());
+    expect(record.status).toBe('passed');
+    expect(seen).toEqual(['passed']);
+    expect(record.issueUrl).toBe('https://github.com/acme/shop/issues/7');
+    expect(record.wayBackMs).toBeGreaterThan(0);
+    expect(record.forwardMs).toBeGreaterThan(0);
+    expect(record.components[0]).toMatchObject({ name: 'web', back: 'rolled-back', forward: 'promoted', original: { id: w.current.uid }, previous: { id: w.previous.uid } });
+  });
+});

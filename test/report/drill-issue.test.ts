@@ -1,0 +1,97 @@
+// The drill issue against the local GitHub issues API: found again by label and marker, the trend
+// read back from every page of comments, other comments and tampered markers ignored, refusals
+// turned into warnings.
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { memoryLog } from '../../src/core/log.js';
+import type { DrillRecord, DrillTrendRow } from '../../src/pipeline/drill.js';
+import { drillIssueMarker, parseResult, recordDrill, resultMarker } from '../../src/report/drill-issue.js';
+import { startGitHubIssues, type GitHubIssuesFake } from '../fakes/github-issues.js';
+
+const TOKEN = 'ghs_' + 'DrillIssueUnitToken0123456789abcdefAB';
+const REPO = 'acme/shop';
+
+function record(over: Partial<DrillRecord> = {}): DrillRecord {
+  return {
+    environment: 'staging',
+    dryRun: false,
+    budgetMinutes: 15,
+    wayBackBudgetMs: 450_000,
+    startedAt: '2026-12-01T06:17:00.000Z',
+    finishedAt: '2026-12-01T06:19:00.000Z',
+    durationMs: 120_000,
+    wayBackMs: 70_000,
+    forwardMs: 40_000,
+    status: 'passed',
+    failures: [],
+    timeline: [],
+    readiness: [{ check: 'target', component: 'web', status: 'ok', detail: 'dpl_2 can go back to dpl_1' }],
+    components: [],
+    nextSteps: [],
+    trend: [],
+    ...over,
+  };
+}
+
+const row = (month: number, status: DrillTrendRow['status'] = 'passed'): DrillTrendRow => ({
+  at: new Date(Date.UTC(2024, month, 15, 6, 17)).toISOString(),
+  status,
+  wayBackMs: 60_000 + month,
+  forwardMs: 30_000,
+  totalMs: 100_000,
+  budgetMs: 450_000,
+});
+
+let gh: GitHubIssuesFake;
+beforeEach(async () => {
+  gh = await startGitHubIssues({ token: TOKEN, repository: REPO });
+});
+afterEach(async () => {
+  await gh.close();
+});
+
+describe('drill issue', () => {
+  it('reads the trend from every page of comments, ignoring people and tampered markers, and shows the last eight', async () => {
+    gh.addIssue({ title: 'Rollback drill (production)', labels: ['rollback-drill'], body: drillIssueMarker('production') });
+    const issue = gh.addIssue({ title: 'Rollback drill (staging)', labels: ['rollback-drill'], body: `${drillIssueMarker('staging')}\n` });
+    for (let i = 0; i < 150; i++) issue.comments.push({ id: i + 1, body: i % 15 === 0 ? `drill\n${resultMarker(row(i / 15, i === 135 ? 'failed' : 'passed'))}` : 'LGTM, thanks', html_url: `${issue.html_url}#c${i}` });
+    issue.comments.push({ id: 999, body: '<!-- rollback-kit:drill-result at=2026-01-01T00:00:00.000Z status=hacked back=1 forward=1 total=1 budget=1 -->', html_url: 'x' });
+    const log = memoryLog();
+
+    const done = await recordDrill({ apiUrl: gh.url, repository: REPO, token: TOKEN }, record(), log);
+    expect(done?.url).toBe(issue.html_url);
+    expect(gh.created()).toEqual([]);
+    // Ten earlier drills over two pages; the trend keeps the newest seven and this one.
+    expect(gh.requests.filter((r) => r.method === 'GET' && /comments$/.test(r.path))).toHaveLength(2);
+    expect(done!.trend).toHaveLength(8);
+    expect(done!.trend.map((r) => r.at.slice(0, 7))).toEqual(['2024-04', '2024-05', '2024-06', '2024-07', '2024-08', '2024-09', '2024-10', '2026-12']);
+    expect(done!.trend.filter((r) => r.status === 'failed')).toHaveLength(1);
+    const comment = issue.comments.at(-1)!.body;
+    expect(comment).toContain('**Trend** (last 8 drills)');
+    expect(parseResult(comment)).toEqual({ at: '2026-12-01T06:17:00.000Z', status: 'passed', wayBackMs: 70_000, forwardMs: 40_000, totalMs: 120_000, budgetMs: 450_000 });
+    expect(JSON.stringify(gh.requests)).not.toContain('hacked');
+  });
+
+  it('opens the issue, labelled, when none is open for the environment', async () => {
+    gh.addIssue({ title: 'Rollback drill (staging)', labels: ['rollback-drill'], body: drillIssueMarker('staging'), state: 'closed' });
+    const done = await recordDrill({ apiUrl: gh.url, repository: REPO, token: TOKEN }, record(), memoryLog());
+    expect(gh.created()).toHaveLength(1);
+    expect(gh.created()[0]).toMatchObject({ title: 'Rollback drill (staging)', labels: ['rollback-drill'] });
+    expect(gh.created()[0]!.comments).toHaveLength(1);
+    expect(done!.trend).toHaveLength(1);
+  });
+
+  it('turns a token without issues: write into a warning, never an exception', async () => {
+    gh.readOnly = true;
+    const log = memoryLog();
+    expect(await recordDrill({ apiUrl: gh.url, repository: REPO, token: TOKEN }, record(), log)).toBeUndefined();
+    expect(log.lines.join('\n')).toMatch(/warning: The drill issue was not written \(opening the drill issue in acme\/shop: HTTP 403.*issues: write/);
+    expect(log.lines.join('\n')).not.toContain(TOKEN);
+  });
+
+  it('reads only well-formed result markers', () => {
+    expect(parseResult(resultMarker(row(1)))).toEqual(row(1));
+    expect(parseResult('<!-- rollback-kit:drill-result at=yesterday status=passed back=1 forward=1 total=1 budget=1 -->')).toBeUndefined();
+    expect(parseResult('<!-- rollback-kit:drill-result at=2026-01-01T00:00:00Z status=passed back=-1 forward=1 total=1 budget=1 -->')).toBeUndefined();
+    expect(parseResult(`${'x'.repeat(80_000)}${resultMarker(row(1))}`)).toBeUndefined();
+  });
+});

