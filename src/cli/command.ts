@@ -10,7 +10,7 @@ export interface CommandResult {
 }
 
 export interface CommandSpec {
-  name: keyof typeof COMMAND_FLAGS | 'drill';
+  name: keyof typeof COMMAND_FLAGS;
   summary: string;
   argument?: { name: string; help: string };
   examples: string[];

@@ -94,4 +94,5 @@ export const COMMAND_FLAGS = {
   down: ['database-url', 'migrations-dir', 'format', 'migrations-table', 'steps', 'to-version', 'since-ref', 'dry-run', 'snapshot-path', 'require-snapshot', 'lock-timeout-seconds', 'statement-timeout-seconds'],
   smoke: ['base-url', 'checks', 'checks-file', 'database-url', 'attempts', 'interval-seconds', 'backoff', 'timeout-seconds', 'samples', 'max-error-rate', 'max-p95-ms', 'baseline-url', 'bypass-token', 'deadline-seconds', 'fail-step', 'dry-run'],
   sandbox: ['database-url', 'dry-run'],
+  drill: ['config', 'reason', 'dry-run', 'budget-minutes', 'incident-issue', 'environment', ...TOKENS, 'database-url', ...COMPONENT, ...DATABASE, ...VERIFY],
 } satisfies Record<string, string[]>;

@@ -19,7 +19,7 @@ function usageLine(cmd: Command): string {
 }
 
 function addFlags(cmd: Command, spec: CommandSpec): void {
-  const names: readonly string[] = spec.name === 'drill' ? [] : COMMAND_FLAGS[spec.name];
+  const names: readonly string[] = COMMAND_FLAGS[spec.name];
   for (const name of names) {
     const flag = FLAGS[name];
     if (!flag) throw new Error(`flag ${name} has no description`);

@@ -95,7 +95,7 @@ export class Terminal {
   }
 
   /** A phase's row: symbol, name, status, time against budget, what it did. */
-  finished(entry: TimelineEntry): void {
+  finished(entry: TimelineEntry<string>): void {
     if (this.options.json) return;
     this.stopSpinner();
     const [symbol, color] = SYMBOL[entry.status];

@@ -12,11 +12,13 @@ import { join } from 'node:path';
 import pg from 'pg';
 import type { Log } from '../core/log.js';
 import { parseConnectionString } from '../db/connection.js';
+import { runDrill, type DrillRecord } from '../pipeline/drill.js';
 import { parsePlanFile, type RollbackPlan } from '../pipeline/plan-file.js';
 import { resolvePlan } from '../pipeline/plan-inputs.js';
-import type { PhaseName, RollbackRecord, TimelineEntry } from '../pipeline/record.js';
+import type { RollbackRecord, TimelineEntry } from '../pipeline/record.js';
 import { runRollback } from '../pipeline/rollback.js';
 import { selectScope } from '../pipeline/scope.js';
+import { drillSummaryMarkdown } from '../report/drill-summary.js';
 import { rollbackHtml } from '../report/html.js';
 import { incidentBody } from '../report/incident.js';
 import { redactStrings, rollbackSummaryMarkdown } from '../report/rollback-summary.js';
@@ -40,8 +42,8 @@ export interface SandboxOptions {
   progress: {
     /** A sandbox step (deploys, the first smoke test), before the pipeline runs. */
     step(text: string): void;
-    started(phase: PhaseName, component?: string): void;
-    finished(entry: TimelineEntry): void;
+    started(phase: string, component?: string): void;
+    finished(entry: TimelineEntry<string>): void;
   };
 }
 
@@ -53,6 +55,8 @@ export interface CheckLine {
 
 export interface SandboxResult {
   postgres: string;
+  /** What it started, so a caller can check that all of it is gone afterwards. */
+  started: { adminUrl: string; database: string; vercelUrl: string; appUrl: string };
   record: RollbackRecord;
   plan: RollbackPlan;
   /** The smoke test that caught v2. */
@@ -90,8 +94,23 @@ async function smoke(baseUrl: string, databaseUrl: string, log: Log): Promise<{ 
   return { decision: verdict.decision, checks: results.map((r) => ({ name: r.name, passed: r.passed, detail: log.redact(r.reason ?? (r.passed ? 'passed' : 'failed')) })) };
 }
 
-export async function runSandbox(opts: SandboxOptions, cleanup: Cleanup, log: Log): Promise<SandboxResult> {
-  const started = Date.now();
+/** What the sandbox started and shipped: v1 then v2 live, each with its migration applied. */
+interface SandboxWorld {
+  pgSource: string;
+  adminUrl: string;
+  dbName: string;
+  databaseUrl: string;
+  workspace: string;
+  migrations: string;
+  dbmateBin: string;
+  vercel: Awaited<ReturnType<typeof startFakeVercel>>;
+  token: string;
+  shop: Awaited<ReturnType<typeof startShop>>;
+  v2: { uid: string };
+  before: { decision: string; checks: CheckLine[] };
+}
+
+async function setUp(opts: Omit<SandboxOptions, 'reportDir' | 'dryRun'>, brokenV2: boolean, cleanup: Cleanup, log: Log): Promise<SandboxWorld> {
   const say = opts.progress.step;
   const dbmateBin = findDbmate(opts.searchPath, opts.cwd);
 
@@ -116,7 +135,7 @@ export async function runSandbox(opts: SandboxOptions, cleanup: Cleanup, log: Lo
   vercel.addTeam(TEAM, 'sandbox');
   vercel.addToken(token, 'user_sandbox', [TEAM]);
   const project = vercel.addProject({ name: 'shop', owner: TEAM });
-  const shop = await startShop(vercel, project, databaseUrl);
+  const shop = await startShop(vercel, project, databaseUrl, { brokenV2 });
   cleanup.add('the shop app', () => shop.close());
   say(`Local Vercel API on ${vercel.url}; the shop app on ${shop.url}`);
 
@@ -126,36 +145,49 @@ export async function runSandbox(opts: SandboxOptions, cleanup: Cleanup, log: Lo
   const v1 = vercel.addDeployment(project, { production: true, sha: randomBytes(20).toString('hex') });
   shop.release(v1.uid, 'v1');
   const healthy = await smoke(shop.url, databaseUrl, log);
-  say(`Deployed v1 (${v1.uid}) with ${'20260101000000_create_orders'}: ${healthy.checks.filter((c) => c.passed).length} of ${healthy.checks.length} checks pass`);
+  say(`Deployed v1 (${v1.uid}) with 20260101000000_create_orders: ${healthy.checks.filter((c) => c.passed).length} of ${healthy.checks.length} checks pass`);
 
   // Release v2: a migration v1 lacks and a broken checkout.
   await writeMigration(migrations, 'v2');
   await dbmate(dbmateBin, databaseUrl, migrations, ['up']);
   const v2 = vercel.addDeployment(project, { production: true, sha: randomBytes(20).toString('hex') });
   shop.release(v2.uid, 'v2');
-  say(`Deployed v2 (${v2.uid}) with 20260102000000_add_discount_codes`);
+  say(`Deployed v2 (${v2.uid}) with 20260102000000_add_discount_codes${brokenV2 ? '' : ' (healthy: a drill rehearses on a good release)'}`);
   const before = await smoke(shop.url, databaseUrl, log);
   const failing = before.checks.filter((c) => !c.passed);
   say(`Smoke checks on v2: ${failing.map((c) => `${c.name} fails (${c.detail})`).join('; ') || 'all pass'}; decision ${before.decision}`);
 
+  return { pgSource: pgServer.source, adminUrl: pgServer.adminUrl, dbName, databaseUrl, workspace, migrations, dbmateBin, vercel, token, shop, v2, before };
+}
+
+/** The plan the sandbox writes into its workspace, as a project would keep it in rollback-kit.yml. */
+function planFor(w: SandboxWorld, environment: string): RollbackPlan {
   const planText = [
-    'environment: sandbox',
+    `environment: ${environment}`,
     'budget-minutes: 15',
     'components:',
-    `  web: { provider: vercel, project: shop, team: ${TEAM}, api-url: "${vercel.url}" }`,
+    `  web: { provider: vercel, project: shop, team: ${TEAM}, api-url: "${w.vercel.url}" }`,
     'database:',
     '  migrations-dir: db/migrations',
     '  format: dbmate',
     '  steps: 1',
     'verify:',
-    `  base-url: ${shop.url}`,
+    `  base-url: ${w.shop.url}`,
     `  checks: ${JSON.stringify(SHOP_CHECKS)}`,
     '  attempts: 1',
     '  interval-seconds: 0',
     '',
   ].join('\n');
-  await writeFile(join(workspace, 'rollback-kit.yml'), planText);
-  const plan = resolvePlan(parsePlanFile(planText, 'rollback-kit.yml'), {}, { hasDatabaseUrl: true });
+  return resolvePlan(parsePlanFile(planText, 'rollback-kit.yml'), {}, { hasDatabaseUrl: true });
+}
+
+export async function runSandbox(opts: SandboxOptions, cleanup: Cleanup, log: Log): Promise<SandboxResult> {
+  const started = Date.now();
+  const w = await setUp(opts, true, cleanup, log);
+  const { databaseUrl, workspace, migrations, dbmateBin, vercel, token, shop, v2, before, dbName } = w;
+  const pgServer = { source: w.pgSource, adminUrl: w.adminUrl };
+  const failing = before.checks.filter((c) => !c.passed);
+  const plan = planFor(w, 'sandbox');
   const scope = selectScope(plan, 'full');
 
   await mkdir(opts.reportDir, { recursive: true });
@@ -196,5 +228,56 @@ export async function runSandbox(opts: SandboxOptions, cleanup: Cleanup, log: Lo
   const files = { markdown: join(opts.reportDir, 'report.md'), html: join(opts.reportDir, 'report.html'), incident: incidentWritten ? incidentPath : undefined };
   await writeFile(files.markdown, log.redact(rollbackSummaryMarkdown(safe, log)));
   await writeFile(files.html, log.redact(rollbackHtml(safe, { title: 'rollback-kit sandbox: v2 rolled back to v1', plan, before: before.checks })));
-  return { postgres: pgServer.source, record: safe, plan, before, serving: shop.serving(), dbmateStatus, files, totalMs: Date.now() - started };
+  return {
+    postgres: pgServer.source,
+    started: { adminUrl: log.redact(pgServer.adminUrl), database: dbName, vercelUrl: vercel.url, appUrl: shop.url },
+    record: safe, plan, before, serving: shop.serving(), dbmateStatus, files, totalMs: Date.now() - started };
+}
+
+export interface SandboxDrillResult {
+  postgres: string;
+  started: SandboxResult['started'];
+  record: DrillRecord;
+  /** The release staging serves after the drill (it started on v2). */
+  serving?: Release;
+  files: { markdown: string };
+  totalMs: number;
+}
+
+/**
+ * The rehearsal (`rollback-kit drill --sandbox`): the same shop as staging, v2 healthy this time,
+ * and the real drill (runDrill): readiness, snapshot, back to v1, verify, forward to v2, verify.
+ */
+export async function runSandboxDrill(opts: SandboxOptions, cleanup: Cleanup, log: Log): Promise<SandboxDrillResult> {
+  const started = Date.now();
+  const w = await setUp(opts, false, cleanup, log);
+  await mkdir(opts.reportDir, { recursive: true });
+  const record = await runDrill(
+    {
+      plan: planFor(w, 'staging'),
+      reason: 'rollback-kit sandbox drill',
+      dryRun: opts.dryRun,
+      secrets: { vercelToken: w.token },
+      database: parseConnectionString(w.databaseUrl, log),
+      workspace: w.workspace,
+      snapshotDir: join(opts.reportDir, 'snapshots'),
+      github: { repository: '', apiUrl: '' },
+      commandEnv: {},
+      tools: { searchPath: opts.searchPath },
+      vercelPollIntervalMs: 25,
+    },
+    { progress: { started: opts.progress.started, finished: opts.progress.finished } },
+    log,
+  );
+  const safe = redactStrings(record, log.redact);
+  const markdown = join(opts.reportDir, 'drill.md');
+  await writeFile(markdown, log.redact(drillSummaryMarkdown(safe, log)));
+  return {
+    postgres: w.pgSource,
+    started: { adminUrl: log.redact(w.adminUrl), database: w.dbName, vercelUrl: w.vercel.url, appUrl: w.shop.url },
+    record: safe,
+    serving: w.shop.serving(),
+    files: { markdown },
+    totalMs: Date.now() - started,
+  };
 }

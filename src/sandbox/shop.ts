@@ -56,7 +56,8 @@ export interface Shop {
   close(): Promise<void>;
 }
 
-export async function startShop(vercel: FakeVercel, project: FakeProject, databaseUrl: string): Promise<Shop> {
+/** `brokenV2`: v2's checkout fails (the incident); a drill's staging runs a healthy v2. */
+export async function startShop(vercel: FakeVercel, project: FakeProject, databaseUrl: string, opts: { brokenV2: boolean } = { brokenV2: true }): Promise<Shop> {
   const releases = new Map<string, Release>();
   const pool = new pg.Pool({ connectionString: databaseUrl, max: 2, connectionTimeoutMillis: 3000, idleTimeoutMillis: 1000 });
   pool.on('error', () => undefined);
@@ -81,7 +82,7 @@ export async function startShop(vercel: FakeVercel, project: FakeProject, databa
     }
     if (path === '/api/checkout') {
       // v2's checkout reads a field its new code path never sets: every order fails.
-      if (release === 'v2') return send(500, { error: "TypeError: Cannot read properties of undefined (reading 'percent')", release });
+      if (release === 'v2' && opts.brokenV2) return send(500, { error: "TypeError: Cannot read properties of undefined (reading 'percent')", release });
       pool.query('SELECT count(*)::int AS n FROM orders').then(
         (r) => send(200, { status: 'ok', orders: (r.rows[0] as { n: number }).n, release }),
         () => send(500, { error: 'orders table unavailable', release }),

@@ -7,6 +7,7 @@ import { RollbackKitError } from '../../core/errors.js';
 import { Cleanup } from '../../sandbox/cleanup.js';
 import { runSandbox } from '../../sandbox/run.js';
 import type { CommandSpec } from '../command.js';
+import type { Cli } from '../context.js';
 import { seconds } from '../terminal.js';
 import { phaseProgress, reportRecord } from './rollback.js';
 
@@ -26,20 +27,8 @@ export const sandbox: CommandSpec = {
     const reportDir = typeof extra.reportDir === 'string' && extra.reportDir ? join(cli.cwd, extra.reportDir) : join(cli.cwd, 'rollback-kit-sandbox', stamp);
     cli.begin();
     const t = cli.term;
-    const cleanup = new Cleanup();
-    const onSignal = (signal: NodeJS.Signals) => {
-      t.stopSpinner();
-      t.note(`${signal}: stopping the sandbox and removing what it started…`);
-      void cleanup.run().then((problems) => {
-        for (const p of problems) t.warn(`could not clean up ${p}`);
-        process.exit(SIGNAL_EXIT[signal] ?? 1);
-      });
-    };
-    process.once('SIGINT', onSignal);
-    process.once('SIGTERM', onSignal);
-    const progress = phaseProgress(cli);
-    let reported = false;
-    try {
+    return withCleanup(cli, async (cleanup) => {
+      const progress = phaseProgress(cli);
       t.say(t.paint('bold', 'rollback-kit sandbox: a bad release and its rollback, on this machine'));
       const result = await runSandbox(
         {
@@ -61,10 +50,6 @@ export const sandbox: CommandSpec = {
       for (const line of result.dbmateStatus.split('\n')) t.say(`  ${line}`);
       t.say(`Report: ${rel}/report.html (timeline, plan, changes, checks), ${rel}/report.md${result.files.incident ? `, ${rel}/incident.md` : ''}`);
       t.say(`The whole sandbox took ${seconds(result.totalMs)}; the rollback itself ${seconds(result.record.durationMs)} of its ${seconds(result.record.budgetMs)} budget.`);
-      const problems = await cleanup.run();
-      reported = true;
-      for (const p of problems) t.warn(`could not clean up ${p}`);
-      if (problems.length) throw new RollbackKitError(`The sandbox could not remove everything it started (${problems.length} item(s)).`, 'See the warnings above.');
       return {
         ...shown,
         postgres: result.postgres,
@@ -76,11 +61,40 @@ export const sandbox: CommandSpec = {
         files: result.files,
         totalMs: result.totalMs,
       };
-    } finally {
-      const problems = await cleanup.run();
-      if (!reported) for (const p of problems) t.warn(`could not clean up ${p}`);
-      process.removeListener('SIGINT', onSignal);
-      process.removeListener('SIGTERM', onSignal);
-    }
+    });
   },
 };
+
+/**
+ * Runs `body` with a cleanup list that is emptied on success, on failure and on Ctrl-C (SIGINT,
+ * SIGTERM: exit 130 or 143 once everything is removed); what cannot be removed is said, and fails
+ * the command.
+ */
+export async function withCleanup<T>(cli: Cli, body: (cleanup: Cleanup) => Promise<T>): Promise<T> {
+  const t = cli.term;
+  const cleanup = new Cleanup();
+  const onSignal = (signal: NodeJS.Signals) => {
+    t.stopSpinner();
+    t.note(`${signal}: stopping the sandbox and removing what it started…`);
+    void cleanup.run().then((problems) => {
+      for (const p of problems) t.warn(`could not clean up ${p}`);
+      process.exit(SIGNAL_EXIT[signal] ?? 1);
+    });
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  let result: T | undefined;
+  let failure: unknown;
+  try {
+    result = await body(cleanup);
+  } catch (err) {
+    failure = err;
+  }
+  const problems = await cleanup.run();
+  process.removeListener('SIGINT', onSignal);
+  process.removeListener('SIGTERM', onSignal);
+  for (const p of problems) t.warn(`could not clean up ${p}`);
+  if (failure) throw failure;
+  if (problems.length) throw new RollbackKitError(`The sandbox could not remove everything it started (${problems.length} item(s)).`, 'See the warnings above.');
+  return result as T;
+}
