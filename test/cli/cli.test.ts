@@ -24,7 +24,7 @@ const ACTION_OF: Record<string, string> = {
 };
 /** Inputs that only mean something on a GitHub runner (artifact uploads). */
 const RUNNER_ONLY = ['upload-artifact', 'retention-days'];
-const COMMANDS = ['plan', 'rollback', 'snapshot', 'restore', 'promote', 'down', 'smoke', 'sandbox'];
+const COMMANDS = ['plan', 'rollback', 'snapshot', 'restore', 'promote', 'down', 'smoke', 'drill', 'sandbox'];
 
 describe('rollback-kit --help', () => {
   it('lists every command, the secret variables and the exit codes', async () => {
