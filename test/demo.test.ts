@@ -1,6 +1,6 @@
 // The README's first command, `npm run demo` = `rollback-kit sandbox`: a bad release rolled back end
 // to end on this machine, everything it started gone afterwards, its report readable.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { parse, type DefaultTreeAdapterMap } from 'parse5';
 import { afterAll, describe, expect, it } from 'vitest';
 import { PHASES } from '../src/pipeline/record.js';
+import { listTree } from './helpers/leak-scan.js';
 import { adminQuery, ADMIN_URL } from './helpers/pg.js';
 import { ROOT } from './helpers/run-action.js';
 import { runCli, type CliRun } from './cli/run-cli.js';
@@ -123,6 +124,12 @@ describe('rollback-kit sandbox (npm run demo)', () => {
     expect(phases).toEqual([...PHASES]);
     expect(html).not.toMatch(/<script|<link|src="http/);
     for (const heading of ['Timeline against the budget', 'What changed', 'Checks after the rollback', 'The plan']) expect(html).toContain(heading);
+
+    // The sandbox's Vercel token (random, registered as a secret) is nowhere it printed or wrote.
+    const written = [run.stdout, run.stderr];
+    for (const path of await listTree(report)) written.push(path, statSync(path).isFile() ? readFileSync(path, 'latin1') : '');
+    expect(written.length).toBeGreaterThan(4);
+    expect(written.filter((text) => /sandbox_[0-9a-f]{48}/.test(text))).toEqual([]);
 
     // Nothing it started is left: its database, the local Vercel API, the app.
     expect(await databaseExists(doc.started.database)).toBe(false);

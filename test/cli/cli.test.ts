@@ -131,6 +131,7 @@ describe('destructive commands', () => {
   it.each([
     [['down', '--steps', '1', '--no-require-snapshot']],
     [['restore', '--snapshot-path', 'snapshot.dump']],
+    [['rollback', 'db', '--reason', 'bad migration', '--steps', '1']],
   ])('%j refuses without --yes when there is no terminal to ask, and changes nothing', async (args) => {
     const run = await runCli(args, { cwd: ws, env: { DATABASE_URL: db.url } });
     expect(run.code).toBe(2);
