@@ -22,8 +22,8 @@ const ACTION_OF: Record<string, string> = {
   down: 'actions/run-down-migrations/action.yml',
   smoke: 'actions/smoke-test/action.yml',
 };
-/** Inputs that only mean something on a GitHub runner (artifact uploads). */
-const RUNNER_ONLY = ['upload-artifact', 'retention-days'];
+/** Inputs that only mean something on a GitHub runner (artifact uploads), and the root action's mode, which is a command here (`rollback-kit drill`). */
+const RUNNER_ONLY = ['upload-artifact', 'retention-days', 'mode'];
 const COMMANDS = ['plan', 'rollback', 'snapshot', 'restore', 'promote', 'down', 'smoke', 'drill', 'sandbox'];
 
 describe('rollback-kit --help', () => {
