@@ -1,4 +1,5 @@
-// Bundles every entry point in src/actions/ into dist/<name>/index.js: tsc compiles src/ to
+// Bundles every entry point in src/actions/ into dist/<name>/index.js, and the command line
+// (src/cli/index.ts) into dist/cli/index.js: tsc compiles src/ to
 // JavaScript, then ncc bundles each entry. Types are checked by `npm run typecheck`, not here, so a
 // type error in one module never stops another action's bundle from being built.
 // `node scripts/build.mjs snapshot-db smoke-test` builds only those, for speed while developing;
@@ -26,8 +27,11 @@ export async function entryPoints() {
     .filter((f) => f.endsWith('.ts'))
     .map((f) => f.slice(0, -3))
     .sort();
-  return names.map((name) => ({ name, file: join(root, 'src/actions', `${name}.ts`) }));
+  return names.map((name) => ({ name, file: join(root, 'src/actions', `${name}.ts`), compiled: join('actions', `${name}.js`) }));
 }
+
+/** The command line (package bin `rollback-kit`), bundled like an action so a clone runs it with no build step. */
+export const CLI_ENTRY = { name: 'cli', file: join(root, 'src/cli/index.ts'), compiled: join('cli', 'index.js') };
 
 async function listFiles(dir) {
   const out = [];
@@ -59,7 +63,7 @@ export async function sourceHash() {
 }
 
 async function build(entry) {
-  const { code, assets } = await ncc(join(compiled, 'actions', `${entry.name}.js`), {
+  const { code, assets } = await ncc(join(compiled, entry.compiled), {
     minify: false,
     sourceMap: false,
     quiet: true,
@@ -69,7 +73,8 @@ async function build(entry) {
   const out = join(root, 'dist', entry.name);
   await rm(out, { recursive: true, force: true });
   await mkdir(out, { recursive: true });
-  await writeFile(join(out, 'index.js'), code);
+  // The bin is run by its path (npx, node_modules/.bin): it needs its interpreter line.
+  await writeFile(join(out, 'index.js'), entry === CLI_ENTRY && !code.startsWith('#!') ? `#!/usr/bin/env node\n${code}` : code);
   for (const [name, asset] of Object.entries(assets ?? {})) {
     const target = join(out, name);
     await mkdir(dirname(target), { recursive: true });
@@ -82,7 +87,7 @@ async function build(entry) {
 
 async function main() {
   const wanted = process.argv.slice(2);
-  const all = await entryPoints();
+  const all = [...(await entryPoints()), CLI_ENTRY];
   const unknown = wanted.filter((w) => !all.some((e) => e.name === w));
   if (unknown.length) {
     console.error(`unknown entry point(s): ${unknown.join(', ')}; known: ${all.map((e) => e.name).join(', ')}`);

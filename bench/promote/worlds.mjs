@@ -8,8 +8,8 @@ import { startFakeFly } from '../../test/platforms/fake-fly.ts';
 import { startFakeNetlify, SITE_ID } from '../../test/platforms/fake-netlify.ts';
 import { ENVIRONMENT, PROJECT, SERVICE, startFakeRailway } from '../../test/platforms/fake-railway.ts';
 import { SERVICE_ID, startFakeRender } from '../../test/platforms/fake-render.ts';
-// The one import of the Vercel stand-in: if it moves (e.g. to src/sandbox/), change this line only.
-import { startFakeVercel } from '../../test/promote-previous/fake-vercel.mjs';
+// The Vercel stand-in is the one the tests and the sandbox use.
+import { startFakeVercel } from '../../src/sandbox/vercel-api.ts';
 
 /** Releases below the live one that `previous` must pass over: a full page and then some. */
 const FAILED = 25;

@@ -2,69 +2,21 @@
  * The root action: the whole rollback, or (mode drill) its rehearsal against staging. Reads the inputs and the rollback plan, hands them to the
  * pipeline, and wires what people see: the job summary, the chat messages and the incident issue.
  */
-import { readFile, stat } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { input, runAction, setOutputs } from '../core/action.js';
-import { errorLine, RollbackKitError } from '../core/errors.js';
-import type { Log } from '../core/log.js';
+import { RollbackKitError } from '../core/errors.js';
 import { secretInput } from '../core/secret-input.js';
 import { parseConnectionString } from '../db/connection.js';
-import { MAX_BUDGET_MINUTES, MIN_BUDGET_MINUTES } from '../pipeline/budgets.js';
-import { MIN_DRILL_BUDGET_MINUTES, runDrill, type DrillRecord } from '../pipeline/drill.js';
-import { parsePlanFile, PLAN_FILE, type RollbackPlan } from '../pipeline/plan-file.js';
-import { resolvePlan, type PlanInputs } from '../pipeline/plan-inputs.js';
-import type { RollbackRecord, Severity } from '../pipeline/record.js';
-import { runRollback, type RollbackDeps } from '../pipeline/rollback.js';
-import { selectScope } from '../pipeline/scope.js';
+import { runDrill, type DrillRecord } from '../pipeline/drill.js';
+import { readDrillPlan, readRollbackPlan, readSeverity } from '../pipeline/plan-source.js';
+import type { RollbackRecord } from '../pipeline/record.js';
+import { runRollback } from '../pipeline/rollback.js';
 import { parseTimeline } from '../pipeline/timeline.js';
-import { recordIncident } from '../report/incident.js';
 import { recordDrill } from '../report/drill-issue.js';
 import { drillSummaryMarkdown } from '../report/drill-summary.js';
-import { chatMessage, sendChatMessage } from '../report/notify.js';
+import { tellingDeps } from '../report/rollback-deps.js';
 import { NOTHING_CHANGED, rollbackSummaryMarkdown } from '../report/rollback-summary.js';
 import { writeSummary } from '../report/write-summary.js';
-
-const SEVERITIES: Severity[] = ['critical', 'major', 'minor'];
-/** A plan is a page of YAML; anything this large is the wrong file. */
-const MAX_PLAN_BYTES = 256 * 1024;
-
-async function readPlanFile(workspace: string): Promise<RollbackPlan | undefined> {
-  const given = input.string('config');
-  const path = resolve(workspace, given ?? PLAN_FILE);
-  const info = await stat(path).catch(() => undefined);
-  if (!info) {
-    if (given) throw new RollbackKitError(`The rollback plan ${given} (input config) does not exist in the workspace.`, 'Check the path (relative to the repository root) and that actions/checkout ran first.');
-    return undefined;
-  }
-  if (!info.isFile() || info.size > MAX_PLAN_BYTES) throw new RollbackKitError(`The rollback plan ${given ?? PLAN_FILE} is not a file of at most ${MAX_PLAN_BYTES / 1024} KB.`);
-  return parsePlanFile(await readFile(path, 'utf8'), given ?? PLAN_FILE);
-}
-
-function planInputs(minBudgetMinutes: number): PlanInputs {
-  return {
-    provider: input.string('provider'),
-    project: input.string('project'),
-    team: input.string('team'),
-    target: input.string('target'),
-    from: input.string('from'),
-    'api-url': input.string('api-url'),
-    method: input.string('method'),
-    command: input.string('command'),
-    'timeout-seconds': input.integer('timeout-seconds', { min: 1, max: 3600 }),
-    'migrations-dir': input.string('migrations-dir'),
-    format: input.string('format'),
-    steps: input.integer('steps', { min: 1, max: 1000 }),
-    'to-version': input.string('to-version'),
-    'since-ref': input.string('since-ref'),
-    'db-method': input.string('db-method'),
-    'snapshot-path': input.string('snapshot-path'),
-    'base-url': input.string('base-url'),
-    checks: input.string('checks'),
-    'checks-file': input.string('checks-file'),
-    'budget-minutes': input.number('budget-minutes', { min: minBudgetMinutes, max: MAX_BUDGET_MINUTES }),
-    environment: input.string('environment'),
-  };
-}
 
 function outputs(record: RollbackRecord): void {
   const ref = (d?: { id?: string; commitSha?: string; url?: string }) => d?.id ?? d?.commitSha ?? d?.url ?? null;
@@ -79,27 +31,6 @@ function outputs(record: RollbackRecord): void {
     decision: record.verify?.decision ?? '',
     'incident-issue-url': record.incidentIssueUrl ?? '',
   });
-}
-
-function deps(log: Log, webhookUrl: string | undefined, githubToken: string | undefined): RollbackDeps {
-  const wanted = input.boolean('incident-issue', Boolean(githubToken));
-  if (wanted && !githubToken) log.warning('incident-issue is true but no github-token (or GITHUB_TOKEN) was given: no incident issue will be written.');
-  const repository = process.env.GITHUB_REPOSITORY ?? '';
-  return {
-    notify: webhookUrl
-      ? async (event, record) => {
-          try {
-            await sendChatMessage(webhookUrl, chatMessage(event, record), log);
-          } catch (err) {
-            log.warning(`The chat message could not be built or sent (${errorLine(err)}); the rollback goes on.`);
-          }
-        }
-      : undefined,
-    report:
-      wanted && githubToken && repository
-        ? async (record) => (await recordIncident({ apiUrl: process.env.GITHUB_API_URL || 'https://api.github.com', repository, token: githubToken }, record, log))?.url
-        : undefined,
-  };
 }
 
 function drillOutputs(record: DrillRecord): void {
@@ -137,18 +68,8 @@ await runAction('rollback', async (log) => {
   const workspace = process.env.GITHUB_WORKSPACE || process.cwd();
   const database = databaseUrl ? parseConnectionString(databaseUrl, log) : undefined;
   const reason = drill ? (input.string('reason') ?? 'Rollback drill') : input.required('reason');
-  const severity = (input.string('severity') ?? 'major').toLowerCase() as Severity;
-  if (!SEVERITIES.includes(severity)) throw new RollbackKitError(`Input severity must be one of ${SEVERITIES.join(', ')}, got "${severity}".`);
-  const plan = resolvePlan(await readPlanFile(workspace), planInputs(drill ? MIN_DRILL_BUDGET_MINUTES : MIN_BUDGET_MINUTES), { hasDatabaseUrl: Boolean(database) });
-  if (drill && !input.string('environment') && plan.source === 'inputs') plan.environment = 'staging';
-  // The default plan describes production: a drill must not roll production back by omission.
-  if (drill && plan.environment === 'production' && !input.string('environment')) {
-    throw new RollbackKitError(
-      `The drill would roll back production: ${plan.source} describes environment production. Nothing was changed.`,
-      'Point config at the staging plan (environment: staging in it), or set the environment input to production to drill production on purpose.',
-    );
-  }
-  const scope = drill ? [] : selectScope(plan, input.string('scope'));
+  const severity = readSeverity(input);
+  const { plan, scope } = drill ? { plan: await readDrillPlan(input, workspace, { hasDatabaseUrl: Boolean(database) }), scope: [] } : await readRollbackPlan(input, workspace, { hasDatabaseUrl: Boolean(database) });
   const { GITHUB_SERVER_URL: server, GITHUB_REPOSITORY: repository, GITHUB_RUN_ID: runId } = process.env;
   const request = {
     plan,
@@ -183,7 +104,17 @@ await runAction('rollback', async (log) => {
     }
     return;
   }
-  const record = await runRollback(request, deps(log, webhookUrl, githubToken), log);
+  const telling = tellingDeps(
+    {
+      webhookUrl,
+      githubToken,
+      incidentIssue: input.boolean('incident-issue', Boolean(githubToken)),
+      repository: process.env.GITHUB_REPOSITORY ?? '',
+      githubApiUrl: process.env.GITHUB_API_URL || 'https://api.github.com',
+    },
+    log,
+  );
+  const record = await runRollback(request, telling, log);
   finished = record;
 
   outputs(record);

@@ -20,36 +20,45 @@ export function actionLog(): Log {
   });
 }
 
-/** Reads inputs by their public names; every parse error names the input. */
-export const input = {
-  string(name: string, opts: { required?: boolean; default?: string } = {}): string | undefined {
-    const value = core.getInput(name).trim();
-    if (value) return value;
-    if (opts.required) throw new RollbackKitError(`Input required and not supplied: ${name}.`);
-    return opts.default;
-  },
-  required(name: string): string {
-    return input.string(name, { required: true }) as string;
-  },
-  /** A secret input: masked before anything else can print it. */
-  secret(name: string, log: Log, opts: { required?: boolean } = {}): string | undefined {
-    const value = input.string(name, opts);
-    log.secret(value);
-    return value;
-  },
-  boolean(name: string, fallback: boolean): boolean {
-    return parseBoolean(core.getInput(name), name, fallback);
-  },
-  integer(name: string, opts: { default?: number; min?: number; max?: number } = {}): number | undefined {
-    return parseInteger(core.getInput(name), name, opts);
-  },
-  number(name: string, opts: { default?: number; min?: number; max?: number } = {}): number | undefined {
-    return parseNumber(core.getInput(name), name, opts);
-  },
-  list(name: string): string[] {
-    return parseList(core.getInput(name));
-  },
-};
+/** Reads inputs by their public names from `get` (the runner's INPUT_* variables, or the CLI's flags); every parse error names the input. */
+export function inputsFrom(get: (name: string) => string) {
+  const raw = (name: string) => get(name) ?? '';
+  const inputs = {
+    string(name: string, opts: { required?: boolean; default?: string } = {}): string | undefined {
+      const value = raw(name).trim();
+      if (value) return value;
+      if (opts.required) throw new RollbackKitError(`Input required and not supplied: ${name}.`);
+      return opts.default;
+    },
+    required(name: string): string {
+      return inputs.string(name, { required: true }) as string;
+    },
+    /** A secret input: masked before anything else can print it. */
+    secret(name: string, log: Log, opts: { required?: boolean } = {}): string | undefined {
+      const value = inputs.string(name, opts);
+      log.secret(value);
+      return value;
+    },
+    boolean(name: string, fallback: boolean): boolean {
+      return parseBoolean(raw(name), name, fallback);
+    },
+    integer(name: string, opts: { default?: number; min?: number; max?: number } = {}): number | undefined {
+      return parseInteger(raw(name), name, opts);
+    },
+    number(name: string, opts: { default?: number; min?: number; max?: number } = {}): number | undefined {
+      return parseNumber(raw(name), name, opts);
+    },
+    list(name: string): string[] {
+      return parseList(raw(name));
+    },
+  };
+  return inputs;
+}
+
+export type Inputs = ReturnType<typeof inputsFrom>;
+
+/** The step's inputs as the runner passes them. */
+export const input: Inputs = inputsFrom((name) => core.getInput(name));
 
 export function setOutputs(outputs: Record<string, string | number | boolean | undefined>): void {
   for (const [name, value] of Object.entries(outputs)) {

@@ -10,6 +10,7 @@
  */
 import * as core from '@actions/core';
 import { EOL } from 'node:os';
+import { createInterface } from 'node:readline/promises';
 
 /** Where the runner splits lines (.NET ReadLine: \r\n, \r or \n). */
 const LINE_BREAK = /\r\n|\r|\n/;
@@ -28,6 +29,19 @@ export function inertLine(line: string): string {
 /** Text of any number of lines, as the inert lines the runner will see. */
 export function inertLines(text: string): string[] {
   return text.split(LINE_BREAK).map(inertLine);
+}
+
+/**
+ * Control characters a terminal would obey (cursor moves, title changes, clearing the screen), from
+ * outside text; colour codes (SGR, `ESC[…m`) are kept, since the command line's own are added the
+ * same way and a stray one only changes a colour.
+ */
+// eslint-disable-next-line no-control-regex
+const TERMINAL_CONTROL = /\x1b(?!\[[0-9;]*m)|[\x00-\x08\x0b-\x1a\x1c-\x1f\x7f\x9b]/g;
+
+/** Text for a terminal: inert for the runner (a CLI run may be a workflow step) and for the terminal. */
+export function terminalLines(text: string): string[] {
+  return inertLines(text.replace(TERMINAL_CONTROL, ''));
 }
 
 export type AnnotationLevel = 'error' | 'warning' | 'notice';
@@ -50,6 +64,27 @@ export const output = {
   /** Asks the runner to mask a value (`::add-mask::`, escaped by @actions/core). */
   mask(value: string): void {
     core.setSecret(value);
+  },
+  /** A line for the command line's reader: `stdout` for results, `stderr` for progress and errors. */
+  line(text: string, stream: 'stdout' | 'stderr' = 'stdout'): void {
+    (stream === 'stdout' ? process.stdout : process.stderr).write(terminalLines(text).join(EOL) + EOL);
+  },
+  /** Replaces the terminal's current line on stderr (a spinner); `''` clears it. Only for a TTY. */
+  status(text: string): void {
+    process.stderr.write(`\r\x1b[2K${terminalLines(text).join(' ')}`);
+  },
+  /** Whether a person is there: stdin and stderr are terminals (prompts, spinners, colours). */
+  terminal(): { stdin: boolean; stderr: boolean } {
+    return { stdin: Boolean(process.stdin.isTTY), stderr: Boolean(process.stderr.isTTY) };
+  },
+  /** Asks on stderr and reads one line from stdin; '' when `signal` aborts first. */
+  async ask(question: string, signal: AbortSignal): Promise<string> {
+    const rl = createInterface({ input: process.stdin, output: process.stderr });
+    try {
+      return await rl.question(terminalLines(question).join(EOL), { signal }).catch(() => '');
+    } finally {
+      rl.close();
+    }
   },
   /** The step's one `::error::` line and a non-zero exit code. */
   fail(message: string): void {

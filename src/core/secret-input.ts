@@ -3,7 +3,7 @@
  * environment variable the platform's own CLI reads, so a workflow that already exports it for the
  * CLI needs no second secret. Masked the moment it is read.
  */
-import { input } from './action.js';
+import { input, type Inputs } from './action.js';
 import type { Log } from './log.js';
 
 /** The documented environment variable of each token input (DESIGN, "The whole rollback"). */
@@ -20,10 +20,11 @@ export const TOKEN_ENV = {
 
 /**
  * A secret from its input or, failing that, its documented environment variable; masked at once.
- * `env` is the entry point's process environment (only entry points read it).
+ * `env` is the entry point's process environment (only entry points read it); `inputs` the action's
+ * inputs or the CLI's flags.
  */
-export function secretInput(name: keyof typeof TOKEN_ENV, env: Record<string, string | undefined>, log: Log): string | undefined {
-  const value = input.secret(name, log) ?? (env[TOKEN_ENV[name]]?.trim() || undefined);
+export function secretInput(name: keyof typeof TOKEN_ENV, env: Record<string, string | undefined>, log: Log, inputs: Inputs = input): string | undefined {
+  const value = inputs.secret(name, log) ?? (env[TOKEN_ENV[name]]?.trim() || undefined);
   log.secret(value);
   return value;
 }

@@ -121,6 +121,8 @@ export interface DrillDeps {
    */
   report?: (record: DrillRecord) => Promise<{ url: string; trend: DrillTrendRow[] } | undefined>;
   now?: () => number;
+  /** Each phase as it starts and ends (the command line's rows); must never throw. */
+  progress?: { started(phase: DrillPhase, component?: string): void; finished(entry: TimelineEntry<DrillPhase>): void };
 }
 
 const CHANGED = new Set(['rolled-back', 'promoted']);
@@ -167,7 +169,7 @@ export async function runDrill(request: DrillRequest, deps: DrillDeps, log: Log)
     runUrl: request.github.runUrl,
     trend: [],
   };
-  const timeline = new Timeline<DrillPhase>(budget, [], undefined, now);
+  const timeline = new Timeline<DrillPhase>(budget, [], (entry) => deps.progress?.finished(entry), now, (phase, component) => deps.progress?.started(phase, component));
   record.timeline = timeline.entries;
   const redact = (err: unknown) => log.redact(errorLine(err));
   const finished = (entry: TimelineEntry<DrillPhase>) => {

@@ -64,6 +64,8 @@ export interface RollbackDeps {
   /** Records the incident (issue or comment); returns its URL; must never throw. */
   report?: (record: RollbackRecord) => Promise<string | undefined>;
   now?: () => number;
+  /** Each phase as it starts and ends (a terminal's spinner and its rows); must never throw. */
+  progress?: { started(phase: PhaseName, component?: string): void; finished(entry: TimelineEntry): void };
 }
 
 /** How long a second run waits for the first to finish the database before giving up (bounded). */
@@ -101,7 +103,7 @@ export async function runRollback(request: RollbackRequest, deps: RollbackDeps, 
   const notify = async (event: RollbackEvent) => {
     if (deps.notify) await deps.notify(event, record);
   };
-  const timeline = new Timeline(budget, request.earlierTimeline, undefined, now);
+  const timeline = new Timeline(budget, request.earlierTimeline, (entry) => deps.progress?.finished(entry), now, (phase, component) => deps.progress?.started(phase, component));
   record.timeline = timeline.entries;
   const redact = (err: unknown) => log.redact(errorLine(err));
   let told = false;

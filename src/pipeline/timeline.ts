@@ -19,6 +19,7 @@ export class Timeline<P extends string = PhaseName> {
     earlier: TimelineEntry<P>[] = [],
     private readonly onEntry: (entry: TimelineEntry<P>) => void = () => undefined,
     private readonly now: () => number = Date.now,
+    private readonly onStart: (phase: P, component?: string) => void = () => undefined,
   ) {
     this.entries = [...earlier];
   }
@@ -26,6 +27,7 @@ export class Timeline<P extends string = PhaseName> {
   /** Starts timing a phase; `end` records its row (and returns it). */
   start(phase: P, component?: string): { end(status: PhaseStatus, detail: string): TimelineEntry<P> } {
     const started = this.now();
+    this.onStart(phase, component);
     return {
       end: (status, detail) => {
         const entry: TimelineEntry<P> = {

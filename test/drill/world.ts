@@ -13,7 +13,7 @@ import { startGitHubIssues, type GitHubIssuesFake } from '../fakes/github-issues
 import { createTestDatabase, type TestDatabase } from '../helpers/pg.js';
 import { runAction, type ActionRun } from '../helpers/run-action.js';
 import { applyMigrations, git, tables, writeMigrations, type Step } from '../migrations/fixtures.js';
-import { startFakeVercel, type FakeDeployment, type FakeProject, type FakeVercel } from '../promote-previous/fake-vercel.mjs';
+import { startFakeVercel, type FakeDeployment, type FakeProject, type FakeVercel } from '../../src/sandbox/vercel-api.js';
 
 export const TOKEN = 'vercel_tok_Dr1llStag1ngT0ken42xyz';
 export const TEAM_ID = 'team_staging0123456789';

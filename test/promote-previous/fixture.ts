@@ -3,7 +3,7 @@
  * production history (more than one page), and, between the last good deployment and the bad one
  * in production, the deployments `previous` must pass over.
  */
-import { startFakeVercel, type FakeDeployment, type FakeProject, type FakeVercel } from './fake-vercel.mjs';
+import { startFakeVercel, type FakeDeployment, type FakeProject, type FakeVercel } from '../../src/sandbox/vercel-api.js';
 
 export const TOKEN = 'vercel_tok_Zq8Lr2Wx9Kp4Ns7Tv3Ym';
 export const OTHER_TOKEN = 'vercel_tok_belongs_to_someone_else';

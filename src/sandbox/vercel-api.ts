@@ -1,16 +1,120 @@
-// A local stand-in for the Vercel REST API, faithful to the reference contract: bearer auth, team
-// scope by teamId or slug, paginated deployment lists (`until` / `pagination.next`), READY and
-// non-READY, preview and production deployments, readySubstate, alias jobs that move
-// pending → in-progress → succeeded/failed/skipped over several polls of
-// GET /v9/projects/{id}?rollbackInfo=true, 402 on Hobby beyond the previous deployment, 409 when the
-// deployment is already current, and injectable faults: 429 + Retry-After, plain-text 500, `err`
-// bodies, dropped connections. Plain JavaScript so the benchmark can load it without a compiler.
-import { createServer } from 'node:http';
+/**
+ * A local stand-in for the Vercel REST API, faithful to the reference contract: bearer auth, team
+ * scope by teamId or slug, paginated deployment lists (`until` / `pagination.next`), READY and
+ * non-READY, preview and production deployments, readySubstate, alias jobs that move
+ * pending → in-progress → succeeded/failed/skipped over several polls of
+ * GET /v9/projects/{id}?rollbackInfo=true, 402 on Hobby beyond the previous deployment, 409 when the
+ * deployment is already current, and injectable faults: 429 + Retry-After, plain-text 500, `err`
+ * bodies, dropped connections. It ships: `rollback-kit sandbox` serves its app's deployments from
+ * it; the tests and benchmarks use this same one.
+ */
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
+
+export interface FakeDeployment {
+  uid: string;
+  projectId: string;
+  name: string;
+  url: string;
+  createdAt: number;
+  readyState: string;
+  readySubstate?: string;
+  target: string | null;
+  sha: string;
+}
+
+export interface FakeJob {
+  pendingPolls: number;
+  inProgressPolls: number;
+  outcome: 'succeeded' | 'failed' | 'skipped' | 'stuck';
+  failedAliases: string[];
+  polls: number;
+}
+
+export interface FakeProject {
+  id: string;
+  name: string;
+  owner: string;
+  autoAssignCustomDomains: boolean;
+  productionId?: string;
+  rollingRelease: boolean;
+  domains: string[];
+  lastAliasRequest?: { fromDeploymentId?: string; toDeploymentId: string; jobStatus: string; requestedAt: number; type: 'rollback' | 'promote' };
+  rollbackDescription?: string | null;
+  job: FakeJob;
+  envs: FakeEnv[];
+}
+
+export interface FakeEnv {
+  id: string;
+  key: string;
+  value: string;
+  type: string;
+  target: string | string[];
+  createdAt: number;
+  updatedAt: number;
+}
+
+export interface RecordedRequest {
+  method: string;
+  path: string;
+  query: Record<string, string>;
+  /** performance.timeOrigin + performance.now() when the request arrived. */
+  at: number;
+  status: number;
+  authorization?: string;
+}
+
+export interface FaultAnswer {
+  status?: number;
+  /** Plain-text body. */
+  text?: string;
+  /** Answer `{err: {code, message}}` instead of `{error: …}`. */
+  err?: string;
+  code?: string;
+  message?: string;
+  retryAfter?: string | number;
+  /** Appends this rendering of the request's Authorization header to the message or text, as a proxy or debug page may. */
+  echoAuthorization?: (authorization: string) => string;
+  /** Drop the connection without an answer. */
+  reset?: boolean;
+  /** Handle the request normally, then drop the connection instead of answering. */
+  dropAfterHandling?: boolean;
+  /** Runs when the fault fires: a change made by someone else at that moment. */
+  effect?: () => void;
+}
+
+export interface FakeVercel {
+  url: string;
+  requests: RecordedRequest[];
+  addToken(token: string, user: string, teams?: string[], meta?: { expiresAt?: number; fullAccount?: boolean }): void;
+  addTeam(id: string, slug: string, plan?: 'hobby' | 'pro'): void;
+  setUserPlan(user: string, plan: 'hobby' | 'pro'): void;
+  addProject(opts: { name: string; owner: string; id?: string; domains?: string[] }): FakeProject;
+  addDeployment(
+    project: FakeProject,
+    opts?: { id?: string; url?: string; sha?: string; state?: string; substate?: string; target?: string | null; createdAt?: number; production?: boolean },
+  ): FakeDeployment;
+  addEnv(project: FakeProject, opts: { key: string; value: string; type?: string; target?: string | string[]; createdAt?: number; updatedAt?: number }): FakeEnv;
+  setProduction(project: FakeProject, d: FakeDeployment): void;
+  production(project: FakeProject): FakeDeployment | undefined;
+  fault(match: string | RegExp, answer: FaultAnswer, times?: number): void;
+  requestsTo(pattern: RegExp): RecordedRequest[];
+  close(): Promise<void>;
+}
+
+
+type Answer = [number, unknown];
+interface Scope {
+  fail?: Answer;
+  owner?: string;
+  plan?: string;
+}
 
 const now = () => performance.timeOrigin + performance.now();
 
-function send(res, status, body, headers = {}) {
+function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) {
   if (body === undefined) {
     res.writeHead(status, headers);
     res.end();
@@ -21,25 +125,25 @@ function send(res, status, body, headers = {}) {
   res.end(text);
 }
 
-const apiError = (code, message, extra = {}) => ({ error: { code, message, ...extra } });
+const apiError = (code: string, message: string, extra: Record<string, unknown> = {}) => ({ error: { code, message, ...extra } });
 
-export async function startFakeVercel() {
+export async function startFakeVercel(): Promise<FakeVercel> {
   const state = {
     /** token -> { user, teams: [team ids] } */
-    tokens: new Map(),
+    tokens: new Map<string, { user: string; teams: string[]; meta: { expiresAt?: number; fullAccount?: boolean }; id: string; createdAt: number }>(),
     /** team id -> { id, slug, plan } */
-    teams: new Map(),
+    teams: new Map<string, { id: string; slug: string; plan: string }>(),
     /** user id -> { plan } */
-    users: new Map(),
-    projects: [],
-    deployments: [],
+    users: new Map<string, { plan: string }>(),
+    projects: [] as FakeProject[],
+    deployments: [] as FakeDeployment[],
   };
-  const requests = [];
-  const faults = [];
+  const requests: RecordedRequest[] = [];
+  const faults: { match: string | RegExp; answer: FaultAnswer; times: number }[] = [];
   let seq = 0;
   let clock = Date.UTC(2026, 10, 1);
 
-  const fake = {
+  const fake: FakeVercel & { state: typeof state } = {
     requests,
     state,
     url: '',
@@ -55,7 +159,7 @@ export async function startFakeVercel() {
       state.users.set(user, { plan });
     },
     addProject(opts) {
-      const project = {
+      const project: FakeProject = {
         id: opts.id ?? `prj_${(++seq).toString(36).padStart(8, '0')}`,
         name: opts.name,
         owner: opts.owner,
@@ -75,7 +179,7 @@ export async function startFakeVercel() {
     addDeployment(project, opts = {}) {
       clock += 60_000;
       const n = ++seq;
-      const d = {
+      const d: FakeDeployment = {
         uid: opts.id ?? `dpl_${n.toString(36).padStart(10, 'x')}`,
         projectId: project.id,
         name: project.name,
@@ -93,7 +197,7 @@ export async function startFakeVercel() {
     /** An environment variable of the project; `target` is where it applies (production, preview, development). */
     addEnv(project, opts) {
       const at = opts.updatedAt ?? opts.createdAt ?? Date.now();
-      const env = {
+      const env: FakeEnv = {
         id: `env_${(++seq).toString(36).padStart(12, '0')}`,
         key: opts.key,
         value: opts.value,
@@ -119,10 +223,14 @@ export async function startFakeVercel() {
     requestsTo(pattern) {
       return requests.filter((r) => pattern.test(`${r.method} ${r.path}`));
     },
-    close: () => new Promise((done) => server.close(() => done())),
+    close: () =>
+      new Promise<void>((done) => {
+        server.closeAllConnections();
+        server.close(() => done());
+      }),
   };
 
-  const listView = (d) => ({
+  const listView = (d: FakeDeployment) => ({
     uid: d.uid,
     name: d.name,
     url: d.url,
@@ -146,7 +254,7 @@ export async function startFakeVercel() {
     someFutureField: { nested: [1, 2, 3] },
   });
 
-  const fullView = (d, project) => ({
+  const fullView = (d: FakeDeployment, project: FakeProject | undefined) => ({
     ...listView(d),
     id: d.uid,
     uid: undefined,
@@ -154,7 +262,7 @@ export async function startFakeVercel() {
     alias: project && project.productionId === d.uid ? [...project.domains, `${project.name}.vercel.app`] : [],
   });
 
-  const projectView = (project, rollbackInfo) => {
+  const projectView = (project: FakeProject, rollbackInfo: boolean) => {
     const prod = fake.production(project);
     return {
       id: project.id,
@@ -170,7 +278,7 @@ export async function startFakeVercel() {
   };
 
   /** Moves the alias job one step per status poll, as a real job moves with time. */
-  const advanceJob = (project) => {
+  const advanceJob = (project: FakeProject) => {
     const req = project.lastAliasRequest;
     if (!req || (req.jobStatus !== 'pending' && req.jobStatus !== 'in-progress')) return;
     const job = project.job;
@@ -181,7 +289,7 @@ export async function startFakeVercel() {
       req.jobStatus = job.outcome;
       if (job.outcome === 'succeeded' || job.outcome === 'skipped') {
         const to = state.deployments.find((d) => d.uid === req.toDeploymentId);
-        fake.setProduction(project, to);
+        if (to) fake.setProduction(project, to);
         // After a rollback Vercel stops assigning production domains to new deployments.
         project.autoAssignCustomDomains = req.type !== 'rollback';
       }
@@ -189,14 +297,15 @@ export async function startFakeVercel() {
   };
 
   /** The deployment that served production just before the current one (Hobby's only target). */
-  const previousProduction = (project) => {
+  const previousProduction = (project: FakeProject) => {
     const current = fake.production(project);
+    if (!current) return undefined;
     return state.deployments
       .filter((d) => d.projectId === project.id && d.target === 'production' && d.readySubstate === 'PROMOTED' && d.createdAt < current.createdAt)
       .sort((a, b) => b.createdAt - a.createdAt)[0];
   };
 
-  function scope(req, url) {
+  function scope(req: IncomingMessage, url: URL): Scope {
     const auth = req.headers.authorization ?? '';
     const token = /^Bearer (.+)$/.exec(auth)?.[1];
     const who = token ? state.tokens.get(token) : undefined;
@@ -213,7 +322,7 @@ export async function startFakeVercel() {
     return { owner: who.user, plan: state.users.get(who.user)?.plan ?? 'pro' };
   }
 
-  function route(req, url, body) {
+  function route(req: IncomingMessage, url: URL, body: { description?: string } | undefined): Answer {
     const path = url.pathname;
     const q = url.searchParams;
     const s = scope(req, url);
@@ -222,17 +331,17 @@ export async function startFakeVercel() {
     // Get Auth Token Metadata: "current" describes the token the request is authenticated with.
     // Its scopes say which account and teams it reaches, never what it may do there.
     if (req.method === 'GET' && path === '/v5/user/tokens/current') {
-      const who = state.tokens.get(/^Bearer (.+)$/.exec(req.headers.authorization ?? '')[1]);
-      const scopeOf = (type, teamId) => ({ type, ...(teamId ? { teamId } : {}), origin: 'manual', createdAt: who.createdAt, ...(who.meta.expiresAt ? { expiresAt: who.meta.expiresAt } : {}) });
+      const who = state.tokens.get(/^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1] ?? '')!;
+      const scopeOf = (type: string, teamId?: string) => ({ type, ...(teamId ? { teamId } : {}), origin: 'manual', createdAt: who.createdAt, ...(who.meta.expiresAt ? { expiresAt: who.meta.expiresAt } : {}) });
       const scopes = [...(who.meta.fullAccount || !who.teams.length ? [scopeOf('user')] : []), ...who.teams.map((t) => scopeOf('team', t))];
       return [200, { token: { id: who.id, name: 'rollback-kit', type: 'token', origin: 'manual', activeAt: Date.now(), createdAt: who.createdAt, scopes, ...(who.meta.expiresAt ? { expiresAt: who.meta.expiresAt } : {}) } }];
     }
-    const projectIn = (idOrName) => state.projects.find((p) => p.owner === s.owner && (p.id === idOrName || p.name === idOrName));
-    const projectNotFound = [404, apiError('not_found', 'Project not found.')];
-    let m;
+    const projectIn = (idOrName: string) => state.projects.find((p) => p.owner === s.owner && (p.id === idOrName || p.name === idOrName));
+    const projectNotFound: Answer = [404, apiError('not_found', 'Project not found.')];
+    let m: RegExpExecArray | null;
 
     if (req.method === 'GET' && (m = /^\/v9\/projects\/([^/]+)$/.exec(path))) {
-      const project = projectIn(decodeURIComponent(m[1]));
+      const project = projectIn(decodeURIComponent(m[1]!));
       if (!project) return projectNotFound;
       const rollbackInfo = q.get('rollbackInfo') === 'true';
       if (rollbackInfo) advanceJob(project);
@@ -243,7 +352,7 @@ export async function startFakeVercel() {
     // asked for (and the token may read them); the fields a client may rely on are key, target,
     // type, createdAt and updatedAt.
     if (req.method === 'GET' && (m = /^\/v10\/projects\/([^/]+)\/env$/.exec(path))) {
-      const project = projectIn(decodeURIComponent(m[1]));
+      const project = projectIn(decodeURIComponent(m[1]!));
       if (!project) return projectNotFound;
       const decrypt = q.get('decrypt') === 'true';
       return [200, { envs: project.envs.map((e) => ({ ...e, value: decrypt ? e.value : `enc:${Buffer.from(e.value).toString('base64')}`, decrypted: decrypt, configurationId: null })) }];
@@ -272,11 +381,11 @@ export async function startFakeVercel() {
       list.sort((a, b) => b.createdAt - a.createdAt);
       const page = list.slice(0, limit);
       const more = list.length > limit;
-      return [200, { deployments: page.map(listView), pagination: { count: page.length, next: more ? page.at(-1).createdAt : null, prev: page[0]?.createdAt ?? null } }];
+      return [200, { deployments: page.map(listView), pagination: { count: page.length, next: more ? page.at(-1)!.createdAt : null, prev: page[0]?.createdAt ?? null } }];
     }
 
     if (req.method === 'GET' && (m = /^\/v13\/deployments\/([^/]+)$/.exec(path))) {
-      const key = decodeURIComponent(m[1]);
+      const key = decodeURIComponent(m[1]!);
       const owned = new Set(state.projects.filter((p) => p.owner === s.owner).map((p) => p.id));
       const d = state.deployments.find((x) => owned.has(x.projectId) && (x.uid === key || x.url === key));
       if (!d) return [404, apiError('not_found', 'The deployment could not be found.')];
@@ -284,14 +393,14 @@ export async function startFakeVercel() {
     }
 
     if (req.method === 'POST' && (m = /^\/v(?:1|9)\/projects\/([^/]+)\/rollback\/([^/]+)$/.exec(path))) {
-      return changeProduction('rollback', projectIn(decodeURIComponent(m[1])), decodeURIComponent(m[2]), q.get('description') ?? body?.description);
+      return changeProduction('rollback', projectIn(decodeURIComponent(m[1]!)), decodeURIComponent(m[2]!), q.get('description') ?? body?.description);
     }
     if (req.method === 'POST' && (m = /^\/v10\/projects\/([^/]+)\/promote\/([^/]+)$/.exec(path))) {
-      return changeProduction('promote', projectIn(decodeURIComponent(m[1])), decodeURIComponent(m[2]));
+      return changeProduction('promote', projectIn(decodeURIComponent(m[1]!)), decodeURIComponent(m[2]!));
     }
 
     if (req.method === 'GET' && (m = /^\/v9\/projects\/([^/]+)\/(rollback|promote)\/aliases$/.exec(path))) {
-      const project = projectIn(decodeURIComponent(m[1]));
+      const project = projectIn(decodeURIComponent(m[1]!));
       if (!project) return projectNotFound;
       const limit = Number(q.get('limit') ?? 20);
       let aliases = project.job.failedAliases.map((alias, i) => ({ id: `alias_${i}`, status: 'failed', createdAt: 1000 + i, alias: { alias, deploymentId: project.lastAliasRequest?.toDeploymentId } }));
@@ -299,12 +408,12 @@ export async function startFakeVercel() {
       if (q.get('until')) aliases = aliases.filter((a) => a.createdAt < Number(q.get('until')));
       const page = aliases.slice(0, limit);
       const more = aliases.length > limit;
-      return [200, { aliases: page.map(({ createdAt: _c, ...rest }) => rest), pagination: { count: page.length, next: more ? page.at(-1).createdAt : null, prev: null } }];
+      return [200, { aliases: page.map(({ createdAt: _c, ...rest }) => rest), pagination: { count: page.length, next: more ? page.at(-1)!.createdAt : null, prev: null } }];
     }
 
     return [404, apiError('not_found', 'The requested path was not found.')];
 
-    function changeProduction(type, project, deploymentId, description) {
+    function changeProduction(type: 'rollback' | 'promote', project: FakeProject | undefined, deploymentId: string, description?: string | null): Answer {
       if (!project) return projectNotFound;
       const d = state.deployments.find((x) => x.uid === deploymentId && x.projectId === project.id);
       if (!d) return [404, apiError('not_found', 'Deployment not found.')];
@@ -329,21 +438,21 @@ export async function startFakeVercel() {
     }
   }
 
-  function answerFault(res, answer, req) {
+  function answerFault(res: ServerResponse, answer: FaultAnswer, req: IncomingMessage): number {
     answer.effect?.();
     if (answer.reset) {
       res.socket?.destroy();
       return answer.status ?? 0;
     }
-    const headers = answer.retryAfter !== undefined ? { 'retry-after': String(answer.retryAfter) } : {};
+    const headers: Record<string, string> = answer.retryAfter !== undefined ? { 'retry-after': String(answer.retryAfter) } : {};
     // A proxy or debug page in front of the API that repeats the request's Authorization header.
     const echo = answer.echoAuthorization ? answer.echoAuthorization(req.headers.authorization ?? '') : '';
-    if (answer.text !== undefined) send(res, answer.status, answer.text + echo, headers);
+    if (answer.text !== undefined) send(res, answer.status ?? 500, answer.text + echo, headers);
     else if (answer.status === 429) {
       send(res, 429, apiError('rate_limited', 'Rate limit exceeded', { limit: { remaining: 0, reset: Math.ceil(Date.now() / 1000) + 1, resetMs: Date.now() + 1000, total: 100 } }), headers);
-    } else if (answer.err) send(res, answer.status, { err: { code: answer.err, message: (answer.message ?? 'failed') + echo } }, headers);
-    else send(res, answer.status, apiError(answer.code ?? 'internal_server_error', (answer.message ?? 'An unexpected error occurred.') + echo), headers);
-    return answer.status;
+    } else if (answer.err) send(res, answer.status ?? 500, { err: { code: answer.err, message: (answer.message ?? 'failed') + echo } }, headers);
+    else send(res, answer.status ?? 500, apiError(answer.code ?? 'internal_server_error', (answer.message ?? 'An unexpected error occurred.') + echo), headers);
+    return answer.status ?? 500;
   }
 
   const server = createServer((req, res) => {
@@ -351,7 +460,7 @@ export async function startFakeVercel() {
     req.on('data', (c) => (raw += c));
     req.on('end', () => {
       const url = new URL(req.url ?? '/', 'http://localhost');
-      const entry = { method: req.method, path: url.pathname, query: Object.fromEntries(url.searchParams), at: now(), status: 0, authorization: req.headers.authorization };
+      const entry: RecordedRequest = { method: req.method ?? 'GET', path: url.pathname, query: Object.fromEntries(url.searchParams), at: now(), status: 0, authorization: req.headers.authorization };
       requests.push(entry);
       const key = `${req.method} ${url.pathname}`;
       const fault = faults.find((f) => f.times > 0 && (typeof f.match === 'string' ? key.startsWith(f.match) : f.match.test(key)));
@@ -360,9 +469,9 @@ export async function startFakeVercel() {
         entry.status = answerFault(res, fault.answer, req);
         return;
       }
-      let body;
+      let body: { description?: string } | undefined;
       try {
-        body = raw ? JSON.parse(raw) : undefined;
+        body = raw ? (JSON.parse(raw) as { description?: string }) : undefined;
       } catch {
         entry.status = 400;
         send(res, 400, apiError('bad_request', 'Invalid JSON body'));
@@ -380,7 +489,7 @@ export async function startFakeVercel() {
       send(res, status, payload);
     });
   });
-  await new Promise((done) => server.listen(0, '127.0.0.1', () => done()));
-  fake.url = `http://127.0.0.1:${server.address().port}`;
+  await new Promise<void>((done) => server.listen(0, '127.0.0.1', () => done()));
+  fake.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   return fake;
 }

@@ -1,0 +1,83 @@
+/** `rollback-kit snapshot`, `restore` and `down`: the database actions from a terminal. */
+import { join } from 'node:path';
+import { readRestoreRequest, readSnapshotRequest } from '../../db/db-inputs.js';
+import { describeTarget } from '../../db/connection.js';
+import { restoreSnapshot } from '../../db/restore.js';
+import { takeSnapshot } from '../../db/snapshot.js';
+import { readRevertOptions } from '../../migrations/revert-inputs.js';
+import { RevertFailed, revertMigrations } from '../../migrations/revert.js';
+import { formatBytes } from '../../report/markdown.js';
+import type { CommandSpec } from '../command.js';
+import { seconds } from '../terminal.js';
+
+export const snapshot: CommandSpec = {
+  name: 'snapshot',
+  summary: 'Take a verified snapshot of a PostgreSQL database (pg_dump, checksum and manifest)',
+  examples: ['DATABASE_URL=postgres://… rollback-kit snapshot --label before-deploy', 'rollback-kit snapshot --output-dir /backups --format directory --jobs 4'],
+  async run(cli) {
+    const request = readSnapshotRequest(cli.inputs, cli.secret('database-url'), { defaultDir: join(cli.cwd, 'rollback-kit-snapshots'), searchPath: cli.searchPath }, cli.log);
+    cli.begin();
+    if (cli.dryRun) {
+      cli.term.say(`Dry run: would snapshot ${describeTarget(request.target)} (${request.format}) into ${request.outputDir}. Nothing was done.`);
+      return { ok: true, status: 'dry-run', target: describeTarget(request.target), outputDir: request.outputDir };
+    }
+    cli.term.started(`snapshot of ${describeTarget(request.target)}`);
+    const result = await takeSnapshot(request, cli.log);
+    cli.term.stopSpinner();
+    cli.term.say(`Verified snapshot of ${describeTarget(request.target)} in ${seconds(result.durationMs)}: ${result.path} (${formatBytes(result.sizeBytes)}, sha256 ${result.sha256})`);
+    return { ok: true, status: 'done', path: result.path, format: result.format, sizeBytes: result.sizeBytes, sha256: result.sha256, manifestPath: result.manifestPath, durationMs: result.durationMs };
+  },
+};
+
+export const restore: CommandSpec = {
+  name: 'restore',
+  summary: 'Put a verified snapshot back over a database (the current state is snapshotted first); asks first',
+  examples: ['rollback-kit restore --snapshot-path rollback-kit-snapshots/shop-before-deploy.dump', 'rollback-kit restore --snapshot-path snap.dump --confirm shop --yes'],
+  async run(cli) {
+    const request = readRestoreRequest(cli.inputs, cli.secret('database-url'), { defaultDir: join(cli.cwd, 'rollback-kit-snapshots'), searchPath: cli.searchPath }, cli.log);
+    const where = describeTarget(request.target);
+    if (cli.dryRun) {
+      cli.begin();
+      cli.term.say(`Dry run: would restore ${request.snapshotPath} over ${where}${request.preRestoreSnapshot ? ', after snapshotting its current state' : ''}. Nothing was changed.`);
+      return { ok: true, status: 'dry-run', target: where, snapshotPath: request.snapshotPath };
+    }
+    if (!request.confirm) {
+      await cli.confirm(`This replaces the data of ${where} with ${request.snapshotPath}`, request.target.database);
+      request.confirm = request.target.database;
+    }
+    cli.begin();
+    cli.term.started(`restore of ${where}`);
+    const result = await restoreSnapshot(request, cli.log);
+    cli.term.stopSpinner();
+    const verified = result.verified ? 'every table’s row count matches the snapshot' : `${result.differences.length} table(s) differ from the snapshot: ${result.differences.map((d) => d.table).join(', ')}`;
+    cli.term.say(`Restored ${result.tablesRestored} table(s) into ${where} in ${seconds(result.durationMs)}: ${verified}.`);
+    if (result.preRestoreSnapshotPath) cli.term.say(`The state before the restore is kept in ${result.preRestoreSnapshotPath}.`);
+    return { ok: result.verified, status: result.verified ? 'restored' : 'unverified', ...result };
+  },
+};
+
+export const down: CommandSpec = {
+  name: 'down',
+  summary: 'Revert the newest migrations with their down SQL (dbmate, golang-migrate, node-pg-migrate, Prisma, Supabase, plain); asks first',
+  examples: [
+    'rollback-kit down --steps 1 --snapshot-path rollback-kit-snapshots/shop-before-rollback.dump',
+    'rollback-kit down --to-version 20251001000000 --dry-run',
+    'rollback-kit down --since-ref v1.4.2 --yes',
+  ],
+  async run(cli) {
+    const options = readRevertOptions(cli.inputs, cli.secret('database-url'), { workspace: cli.cwd, tools: { searchPath: cli.searchPath } }, cli.log);
+    if (!options.dryRun) await cli.confirm(`This reverts migrations on ${describeTarget(options.target)}`, options.target.database);
+    cli.begin();
+    try {
+      const result = await revertMigrations(options, cli.log);
+      const t = cli.term;
+      if (result.status === 'dry-run') t.say(`Dry run: would revert ${result.plan.map((p) => p.file).join(', ') || 'nothing'} on ${result.target}. Nothing was changed.`);
+      else if (result.status === 'nothing-to-do') t.say(`Nothing to do: none of the selected migrations is applied on ${result.target}.`);
+      else t.say(`Reverted ${result.reverted.map((r) => r.file).join(', ')} on ${result.target} in ${seconds(result.durationMs)}; ${result.stillApplied.length} still applied.`);
+      return { ok: true, status: result.status, reverted: result.reverted.map((r) => r.version), plan: result.plan, stillApplied: result.stillApplied, durationMs: result.durationMs };
+    } catch (err) {
+      if (err instanceof RevertFailed && err.partial.reverted.length) cli.term.note(`Reverted before the failure: ${err.partial.reverted.map((r) => r.file).join(', ')}.`);
+      throw err;
+    }
+  },
+};

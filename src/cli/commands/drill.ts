@@ -1,0 +1,107 @@
+/**
+ * `rollback-kit drill`: the rollback rehearsed on staging (runDrill, the library the root action's
+ * mode drill runs): readiness, snapshot, back, verify, forward, verify, against the budget.
+ * `--sandbox` rehearses on the sandbox's shop instead, with no accounts.
+ */
+import { join, relative } from 'node:path';
+import { parseConnectionString } from '../../db/connection.js';
+import { runDrill, type DrillRecord } from '../../pipeline/drill.js';
+import { readDrillPlan } from '../../pipeline/plan-source.js';
+import { recordDrill } from '../../report/drill-issue.js';
+import { redactStrings } from '../../report/rollback-summary.js';
+import { runSandboxDrill } from '../../sandbox/run.js';
+import type { CommandResult, CommandSpec } from '../command.js';
+import type { Cli } from '../context.js';
+import { seconds } from '../terminal.js';
+import { phaseProgress } from './rollback.js';
+import { withCleanup } from './sandbox.js';
+
+export const drill: CommandSpec = {
+  name: 'drill',
+  summary: 'Rehearse the rollback on staging: readiness, snapshot, back, verify, forward, verify, against the budget (--sandbox: on this machine)',
+  examples: ['rollback-kit drill --sandbox', 'rollback-kit drill --config ops/rollback-kit.staging.yml', 'rollback-kit drill --dry-run   # readiness only: is the way back there?'],
+  extra: [
+    { flags: '--sandbox', help: 'rehearse on the sandbox (local PostgreSQL, shop app, Vercel API); no accounts' },
+    { flags: '--report-dir <dir>', help: 'with --sandbox: where the drill report goes (default ./rollback-kit-sandbox/<time>)' },
+    { flags: '--throwaway-postgres', help: 'with --sandbox: use a throwaway cluster even when a server is running' },
+  ],
+  async run(cli, _argument, extra) {
+    if (extra.sandbox === true) return sandboxDrill(cli, extra);
+    const secrets = {
+      vercelToken: cli.secret('vercel-token'),
+      flyToken: cli.secret('fly-token'),
+      railwayToken: cli.secret('railway-token'),
+      renderToken: cli.secret('render-token'),
+      netlifyToken: cli.secret('netlify-token'),
+      githubToken: cli.secret('github-token'),
+    };
+    const databaseUrl = cli.secret('database-url');
+    const database = databaseUrl ? parseConnectionString(databaseUrl, cli.log) : undefined;
+    const plan = await readDrillPlan(cli.inputs, cli.cwd, { hasDatabaseUrl: Boolean(database) });
+    const repository = cli.env.GITHUB_REPOSITORY ?? '';
+    const github = { apiUrl: cli.env.GITHUB_API_URL || 'https://api.github.com', repository, token: secrets.githubToken ?? '' };
+    const wantsIssue = cli.inputs.boolean('incident-issue', Boolean(secrets.githubToken));
+    cli.begin();
+    const record = await runDrill(
+      {
+        plan,
+        reason: cli.inputs.string('reason') ?? 'Rollback drill',
+        dryRun: cli.dryRun,
+        secrets,
+        database,
+        workspace: cli.cwd,
+        snapshotDir: join(cli.cwd, 'rollback-kit-snapshots'),
+        github: { repository, apiUrl: github.apiUrl },
+        commandEnv: cli.env,
+        tools: { searchPath: cli.searchPath },
+      },
+      { progress: phaseProgress(cli), report: wantsIssue && secrets.githubToken && repository ? (r) => recordDrill(github, r, cli.log) : undefined },
+      cli.log,
+    );
+    return drillResult(cli, record);
+  },
+};
+
+async function sandboxDrill(cli: Cli, extra: Record<string, unknown>): Promise<CommandResult> {
+  const databaseUrl = cli.secret('database-url');
+  const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+  const reportDir = typeof extra.reportDir === 'string' && extra.reportDir ? join(cli.cwd, extra.reportDir) : join(cli.cwd, 'rollback-kit-sandbox', `drill-${stamp}`);
+  cli.begin();
+  const t = cli.term;
+  return withCleanup(cli, async (cleanup) => {
+    const progress = phaseProgress(cli);
+    t.say(t.paint('bold', 'rollback-kit drill --sandbox: the rollback rehearsed on a staging shop, on this machine'));
+    const result = await runSandboxDrill(
+      {
+        databaseUrl,
+        throwaway: extra.throwawayPostgres === true,
+        searchPath: cli.searchPath,
+        cwd: cli.cwd,
+        reportDir,
+        dryRun: cli.dryRun,
+        progress: { step: (text) => t.step(text), started: progress.started, finished: progress.finished },
+      },
+      cleanup,
+      cli.log,
+    );
+    const shown = drillResult(cli, result.record);
+    t.say(`Staging serves ${result.serving ?? 'nothing'} after the drill. Report: ${relative(cli.cwd, result.files.markdown)}`);
+    return { ...shown, postgres: result.postgres, started: result.started, serving: result.serving, files: result.files, totalMs: result.totalMs };
+  });
+}
+
+function drillResult(cli: Cli, record: DrillRecord): CommandResult {
+  const t = cli.term;
+  t.say('');
+  t.table(
+    ['phase', 'status', 'time', 'budget'],
+    record.timeline.map((e) => [`${e.phase}${e.component ? ` (${e.component})` : ''}`, e.status, seconds(e['duration-ms']), seconds(e['budget-ms'])]),
+  );
+  t.say('');
+  if (record.status === 'dry-run') t.say('Drill dry run: readiness only, nothing was changed.');
+  else t.say(`Drill ${record.status}: the way back took ${seconds(record.wayBackMs)} of its ${seconds(record.wayBackBudgetMs)} budget; rolling forward took ${seconds(record.forwardMs)}.`);
+  for (const r of record.readiness) t.say(`  ${r.status === 'ok' ? '✓' : r.status === 'failed' ? '✗' : r.status === 'warning' ? '!' : '–'} ${r.component ? `${r.component} ` : ''}${r.check}: ${r.detail}`);
+  for (const f of record.failures) t.say(`✗ ${f}`);
+  for (const step of record.nextSteps) t.say(`• ${step}`);
+  return { ok: record.status !== 'failed', status: record.status, record: redactStrings(record, cli.log.redact) };
+}

@@ -1,0 +1,37 @@
+/** `rollback-kit promote`: the previous good deployment back into production, on any provider. */
+import { TOKEN_ENV } from '../../core/secret-input.js';
+import { checkPromoteRequest, promotePrevious } from '../../platforms/promote.js';
+import { readPromoteRequest } from '../../platforms/promote-inputs.js';
+import type { CommandSpec } from '../command.js';
+import { UsageError } from '../context.js';
+
+const TOKEN_OF: Record<string, keyof typeof TOKEN_ENV> = { vercel: 'vercel-token', fly: 'fly-token', railway: 'railway-token', render: 'render-token', netlify: 'netlify-token' };
+
+export const promote: CommandSpec = {
+  name: 'promote',
+  summary: 'Put the last good deployment back into production (Vercel, Fly, Railway, Render, Netlify, git revert, or your command)',
+  examples: [
+    'VERCEL_TOKEN=… rollback-kit promote --project shop --team team_123',
+    'rollback-kit promote --provider fly --app shop-api --dry-run',
+    'rollback-kit promote --provider command --command "./deploy.sh $ROLLBACK_TARGET" --target v1.4.2',
+  ],
+  async run(cli) {
+    const request = readPromoteRequest(cli.inputs, { env: cli.env, workspace: cli.cwd, repository: cli.env.GITHUB_REPOSITORY, githubApiUrl: cli.env.GITHUB_API_URL, everyTokenFromEnv: true }, cli.log);
+    const tokenName = TOKEN_OF[request.provider];
+    if (tokenName && !('token' in request && request.token)) {
+      throw new UsageError(`${TOKEN_ENV[tokenName]} is not set and --${tokenName} was not given: provider ${request.provider} needs it.`, `Export ${TOKEN_ENV[tokenName]} and run the command again.`);
+    }
+    checkPromoteRequest(request, (field) => `--${field}`);
+    cli.begin();
+    cli.term.started(`${request.provider}: finding the last good deployment`);
+    const outcome = await promotePrevious(request, cli.log);
+    cli.term.stopSpinner();
+    const ref = (d: { id?: string; commitSha?: string; url?: string }) => d.id ?? d.commitSha ?? d.url ?? '?';
+    const words = { 'rolled-back': 'Rolled back', promoted: 'Promoted', 'already-current': 'Already current:', 'dry-run': 'Dry run: would put back' }[outcome.status];
+    cli.term.say(`${words} ${ref(outcome.from)} → ${ref(outcome.to)}`);
+    for (const note of outcome.notes) cli.term.say(`• ${note}`);
+    for (const s of outcome.skipped) cli.term.say(`  skipped ${s.id}: ${s.reason}`);
+    if (outcome.frozen.frozen) cli.term.say(`Frozen: ${outcome.frozen.what}${outcome.frozen.undo ? ` To undo: ${outcome.frozen.undo}` : ''}`);
+    return { ok: true, status: outcome.status, from: outcome.from, to: outcome.to, notes: outcome.notes, frozen: outcome.frozen };
+  },
+};

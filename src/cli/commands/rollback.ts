@@ -1,0 +1,99 @@
+/**
+ * `rollback-kit rollback [scope] --reason "…"`: the whole rollback, the same pipeline the root
+ * action runs, from a terminal (for when GitHub itself is slow or down).
+ */
+import { join } from 'node:path';
+import { parseConnectionString } from '../../db/connection.js';
+import { readRollbackPlan, readSeverity } from '../../pipeline/plan-source.js';
+import type { RollbackRecord } from '../../pipeline/record.js';
+import { runRollback, type RollbackRequest } from '../../pipeline/rollback.js';
+import { DATABASE } from '../../pipeline/scope.js';
+import { parseTimeline } from '../../pipeline/timeline.js';
+import { tellingDeps } from '../../report/rollback-deps.js';
+import { redactStrings, statusLine } from '../../report/rollback-summary.js';
+import type { CommandResult, CommandSpec } from '../command.js';
+import { UsageError, type Cli } from '../context.js';
+import { seconds } from '../terminal.js';
+
+const DONE = new Set<RollbackRecord['status']>(['rolled-back', 'nothing-to-do', 'dry-run']);
+
+export const rollback: CommandSpec = {
+  name: 'rollback',
+  summary: 'Roll production back: app, database or both, verified, against the 15-minute budget',
+  argument: { name: 'scope', help: 'app (default), db, full, or component names and database (same as --scope)' },
+  examples: [
+    'rollback-kit rollback full --reason "checkout returns 500 after the 14:02 deploy"',
+    'rollback-kit rollback app --reason "blank page" --dry-run',
+    'rollback-kit rollback database --reason "bad migration" --steps 1 --yes',
+  ],
+  async run(cli, scopeArgument) {
+    if (scopeArgument && cli.inputs.string('scope')) throw new UsageError('Give the scope once: as the argument or as --scope, not both.');
+    const reason = cli.inputs.string('reason');
+    if (!reason) throw new UsageError('--reason is required: say in a few words why you are rolling back (it goes into the incident report).');
+    const secrets = {
+      vercelToken: cli.secret('vercel-token'),
+      flyToken: cli.secret('fly-token'),
+      railwayToken: cli.secret('railway-token'),
+      renderToken: cli.secret('render-token'),
+      netlifyToken: cli.secret('netlify-token'),
+      githubToken: cli.secret('github-token'),
+    };
+    const databaseUrl = cli.secret('database-url');
+    const webhookUrl = cli.secret('notify-webhook-url');
+    const database = databaseUrl ? parseConnectionString(databaseUrl, cli.log) : undefined;
+    const { plan, scope } = await readRollbackPlan(cli.inputs, cli.cwd, { hasDatabaseUrl: Boolean(database), scope: scopeArgument });
+    const request: RollbackRequest = {
+      plan,
+      scope,
+      reason,
+      severity: readSeverity(cli.inputs),
+      dryRun: cli.dryRun,
+      earlierTimeline: parseTimeline(cli.inputs.string('timeline')),
+      secrets,
+      database,
+      workspace: cli.cwd,
+      snapshotDir: join(cli.cwd, 'rollback-kit-snapshots'),
+      github: { repository: cli.env.GITHUB_REPOSITORY ?? '', apiUrl: cli.env.GITHUB_API_URL || 'https://api.github.com' },
+      commandEnv: cli.env,
+      tools: { searchPath: cli.searchPath },
+    };
+    if (scope.includes(DATABASE) && database) await cli.confirm(`This rolls back ${plan.environment} including the database ${database.database} (a verified snapshot is taken first)`, database.database);
+    cli.begin();
+    const telling = tellingDeps(
+      {
+        webhookUrl,
+        githubToken: secrets.githubToken,
+        incidentIssue: cli.inputs.string('incident-issue') === undefined ? undefined : cli.inputs.boolean('incident-issue', false),
+        repository: request.github.repository,
+        githubApiUrl: request.github.apiUrl,
+      },
+      cli.log,
+    );
+    const record = await runRollback(request, { ...telling, progress: phaseProgress(cli) }, cli.log);
+    return reportRecord(cli, record);
+  },
+};
+
+/** The terminal's phase rows: a spinner while each runs, its time against the budget when done. */
+export function phaseProgress(cli: Cli) {
+  return {
+    started: (phase: string, component?: string) => cli.term.started(`${phase}${component ? ` (${component})` : ''}`),
+    finished: (entry: Parameters<typeof cli.term.finished>[0]) => cli.term.finished(entry),
+  };
+}
+
+/** The final table, the status line and what to do next; the record itself for --json. */
+export function reportRecord(cli: Cli, record: RollbackRecord): CommandResult {
+  const t = cli.term;
+  const critical = record.timeline.filter((e) => e.phase !== 'report' && e.phase !== 'notify-end');
+  const used = critical.reduce((sum, e) => sum + e['duration-ms'], 0);
+  t.say('');
+  t.table(
+    ['phase', 'status', 'time', 'budget', 'share'],
+    record.timeline.map((e) => [`${e.phase}${e.component ? ` (${e.component})` : ''}`, e.status, seconds(e['duration-ms']), seconds(e['budget-ms']), record.durationMs ? `${Math.round((100 * e['duration-ms']) / record.durationMs)}%` : '']),
+  );
+  t.say('');
+  t.say(`${cli.log.redact(statusLine(record))} (${seconds(used)} of the ${seconds(record.budgetMs)} budget)`);
+  for (const step of record.nextSteps) t.say(`• ${step}`);
+  return { ok: DONE.has(record.status), status: record.status, record: redactStrings(record, cli.log.redact) };
+}

@@ -1,0 +1,100 @@
+/**
+ * `rollback-kit sandbox` (and `npm run demo`): the whole rollback of a bad release on this machine,
+ * with no accounts. Cleans up everything it started on success, on failure and on Ctrl-C.
+ */
+import { join, relative } from 'node:path';
+import { RollbackKitError } from '../../core/errors.js';
+import { Cleanup } from '../../sandbox/cleanup.js';
+import { runSandbox } from '../../sandbox/run.js';
+import type { CommandSpec } from '../command.js';
+import type { Cli } from '../context.js';
+import { seconds } from '../terminal.js';
+import { phaseProgress, reportRecord } from './rollback.js';
+
+const SIGNAL_EXIT: Record<string, number> = { SIGINT: 130, SIGTERM: 143 };
+
+export const sandbox: CommandSpec = {
+  name: 'sandbox',
+  summary: 'Play a bad release and its whole rollback on this machine (PostgreSQL, a two-release app, a local Vercel API); no accounts',
+  examples: ['rollback-kit sandbox', 'rollback-kit sandbox --report-dir ./incident-drill', 'rollback-kit sandbox --json'],
+  extra: [
+    { flags: '--report-dir <dir>', help: 'where the report goes (default ./rollback-kit-sandbox/<time>)' },
+    { flags: '--throwaway-postgres', help: 'use a throwaway cluster even when a server is running' },
+  ],
+  async run(cli, _argument, extra) {
+    const databaseUrl = cli.secret('database-url');
+    const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+    const reportDir = typeof extra.reportDir === 'string' && extra.reportDir ? join(cli.cwd, extra.reportDir) : join(cli.cwd, 'rollback-kit-sandbox', stamp);
+    cli.begin();
+    const t = cli.term;
+    return withCleanup(cli, async (cleanup) => {
+      const progress = phaseProgress(cli);
+      t.say(t.paint('bold', 'rollback-kit sandbox: a bad release and its rollback, on this machine'));
+      const result = await runSandbox(
+        {
+          databaseUrl,
+          throwaway: extra.throwawayPostgres === true,
+          searchPath: cli.searchPath,
+          cwd: cli.cwd,
+          reportDir,
+          dryRun: cli.dryRun,
+          progress: { step: (text) => t.step(text), started: progress.started, finished: progress.finished },
+        },
+        cleanup,
+        cli.log,
+      );
+      const shown = reportRecord(cli, result.record);
+      const rel = relative(cli.cwd, reportDir) || '.';
+      t.say('');
+      t.say(`The app serves ${result.serving ?? 'nothing'} again; dbmate status afterwards:`);
+      for (const line of result.dbmateStatus.split('\n')) t.say(`  ${line}`);
+      t.say(`Report: ${rel}/report.html (timeline, plan, changes, checks), ${rel}/report.md${result.files.incident ? `, ${rel}/incident.md` : ''}`);
+      t.say(`The whole sandbox took ${seconds(result.totalMs)}; the rollback itself ${seconds(result.record.durationMs)} of its ${seconds(result.record.budgetMs)} budget.`);
+      return {
+        ...shown,
+        postgres: result.postgres,
+        started: result.started,
+        serving: result.serving,
+        before: result.before,
+        dbmateStatus: result.dbmateStatus,
+        reportDir,
+        files: result.files,
+        totalMs: result.totalMs,
+      };
+    });
+  },
+};
+
+/**
+ * Runs `body` with a cleanup list that is emptied on success, on failure and on Ctrl-C (SIGINT,
+ * SIGTERM: exit 130 or 143 once everything is removed); what cannot be removed is said, and fails
+ * the command.
+ */
+export async function withCleanup<T>(cli: Cli, body: (cleanup: Cleanup) => Promise<T>): Promise<T> {
+  const t = cli.term;
+  const cleanup = new Cleanup();
+  const onSignal = (signal: NodeJS.Signals) => {
+    t.stopSpinner();
+    t.note(`${signal}: stopping the sandbox and removing what it started…`);
+    void cleanup.run().then((problems) => {
+      for (const p of problems) t.warn(`could not clean up ${p}`);
+      process.exit(SIGNAL_EXIT[signal] ?? 1);
+    });
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  let result: T | undefined;
+  let failure: unknown;
+  try {
+    result = await body(cleanup);
+  } catch (err) {
+    failure = err;
+  }
+  const problems = await cleanup.run();
+  process.removeListener('SIGINT', onSignal);
+  process.removeListener('SIGTERM', onSignal);
+  for (const p of problems) t.warn(`could not clean up ${p}`);
+  if (failure) throw failure;
+  if (problems.length) throw new RollbackKitError(`The sandbox could not remove everything it started (${problems.length} item(s)).`, 'See the warnings above.');
+  return result as T;
+}

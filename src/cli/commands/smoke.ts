@@ -1,0 +1,39 @@
+/** `rollback-kit smoke`: is production healthy, and should it be rolled back? */
+import { loadChecks, runSmokeTest } from '../../smoke/smoke-test.js';
+import { readSmokeInputs } from '../../smoke/smoke-inputs.js';
+import type { CommandSpec } from '../command.js';
+
+export const smoke: CommandSpec = {
+  name: 'smoke',
+  summary: 'Run smoke checks (HTTP and read-only SQL) and decide: none, watch or rollback',
+  examples: [
+    'rollback-kit smoke --base-url https://shop.example.com --checks "- {name: health, url: /api/health, critical: true}"',
+    'rollback-kit smoke --checks-file .github/smoke.yml --base-url https://shop.example.com --attempts 1',
+  ],
+  async run(cli) {
+    const { source, baseUrl, options, failStep, confirmAfterSeconds } = readSmokeInputs(cli.inputs, cli.secret('database-url'), cli.cwd, cli.log);
+    const checks = await loadChecks(source, { baseUrl, hasDatabase: Boolean(options.database) });
+    cli.begin();
+    if (cli.dryRun) {
+      cli.term.say(`Dry run: ${checks.length} check(s) are valid: ${checks.map((c) => c.name).join(', ')}. None was run.`);
+      return { ok: true, status: 'dry-run', checks: checks.map((c) => c.name) };
+    }
+    cli.term.started(`${checks.length} smoke check(s)`);
+    const { verdict, results, confirmation } = await runSmokeTest(checks, options, cli.log, { afterSeconds: confirmAfterSeconds });
+    cli.term.stopSpinner();
+    cli.term.table(
+      ['check', 'result', 'critical', 'why'],
+      results.map((r) => [r.name, r.passed ? 'passed' : 'FAILED', r.critical ? 'yes' : 'no', cli.log.redact(r.reason ?? '')]),
+    );
+    cli.term.say(`${results.length - verdict.failed} of ${results.length} checks passed; severity ${verdict.severity}, decision ${verdict.decision}.`);
+    if (confirmation) cli.term.say(confirmation.confirmed ? `Confirmed ${confirmation.afterSeconds} s later: both runs decided rollback.` : `Not confirmed ${confirmation.afterSeconds} s later${confirmation.flapped.length ? `; flapped: ${confirmation.flapped.join(', ')}` : ''}.`);
+    return {
+      ok: verdict.passed || !failStep,
+      status: verdict.passed ? 'passed' : 'failed',
+      decision: verdict.decision,
+      flapped: confirmation?.flapped ?? [],
+      severity: verdict.severity,
+      checks: results.map((r) => ({ name: r.name, passed: r.passed, critical: r.critical, reason: r.reason ? cli.log.redact(r.reason) : undefined })),
+    };
+  },
+};

@@ -1,0 +1,107 @@
+/**
+ * What every command gets: its flags read as the actions read their inputs (same names, same
+ * parsing, same error lines), secrets from a flag or their documented variable, a redacting log
+ * wired to the terminal, and the confirmation rule for commands that change a database.
+ */
+import { inputsFrom, type Inputs } from '../core/action.js';
+import { RollbackKitError } from '../core/errors.js';
+import { createLog, type Log } from '../core/log.js';
+import { output } from '../core/output.js';
+import { secretInput, TOKEN_ENV } from '../core/secret-input.js';
+import { Terminal, type TerminalOptions } from './terminal.js';
+
+/** Wrong flags, a missing required value, a refusal without --yes: exit 2 with the usage line. */
+export class UsageError extends RollbackKitError {}
+
+/** How long a confirmation prompt waits for a person before it refuses (every wait is bounded). */
+const CONFIRM_TIMEOUT_MS = 5 * 60_000;
+
+export interface CliEnvironment {
+  env: Record<string, string | undefined>;
+  cwd: string;
+  stdinIsTTY: boolean;
+}
+
+export class Cli {
+  readonly inputs: Inputs;
+  readonly log: Log;
+  readonly term: Terminal;
+  /** Set by `begin()`: from then on a failure is the command's (exit 1), before it the usage's (exit 2). */
+  started = false;
+
+  constructor(
+    readonly command: string,
+    private readonly flags: Record<string, unknown>,
+    readonly host: CliEnvironment,
+    options: TerminalOptions,
+  ) {
+    this.inputs = inputsFrom((name) => {
+      const value = flags[camel(name)];
+      return value === undefined || value === null ? '' : String(value);
+    });
+    const redact = (text: string) => this.log.redact(text);
+    this.term = new Terminal(options, redact);
+    this.log = createLog({
+      info: (m) => this.term.detail(m),
+      warning: (m) => this.term.warn(m),
+      debug: (m) => (options.verbose ? this.term.detail(m) : undefined),
+    });
+  }
+
+  get env(): Record<string, string | undefined> {
+    return this.host.env;
+  }
+
+  get cwd(): string {
+    return this.host.cwd;
+  }
+
+  get dryRun(): boolean {
+    return this.flags.dryRun === true;
+  }
+
+  get searchPath(): string {
+    return this.host.env.PATH ?? '';
+  }
+
+  /** A secret from its flag or, when that is empty, its documented environment variable; redacted from then on. */
+  secret(name: keyof typeof TOKEN_ENV): string | undefined {
+    return secretInput(name, this.host.env, this.log, this.inputs);
+  }
+
+  /** A secret the command cannot run without; a missing one is named with both ways to give it. */
+  requireSecret(name: keyof typeof TOKEN_ENV): string {
+    const value = this.secret(name);
+    if (!value) throw new UsageError(`${TOKEN_ENV[name]} is not set and --${name} was not given.`, `Export ${TOKEN_ENV[name]} (from your password manager or the platform's settings) and run the command again.`);
+    return value;
+  }
+
+  /**
+   * A change to a database needs a yes: typed at a terminal, or --yes when nobody is there to ask.
+   * `answer` is what the person must type (the database's name), so a reflex "y" is not enough.
+   */
+  async confirm(what: string, answer: string): Promise<void> {
+    if (this.dryRun || this.flags.yes === true) return;
+    if (!this.host.stdinIsTTY || !this.term.options.tty || this.term.options.json) {
+      throw new UsageError(`${what}: refusing without --yes, because there is no terminal to ask.`, `Run it again with --yes to go ahead, or with --dry-run to see what it would do. Nothing was changed.`);
+    }
+    const timer = new AbortController();
+    const timeout = setTimeout(() => timer.abort(), CONFIRM_TIMEOUT_MS);
+    try {
+      const typed = await output.ask(`${this.log.redact(what)}.\nType ${answer} to go ahead: `, timer.signal);
+      if (typed.trim() !== answer) throw new UsageError(`Not confirmed (expected "${answer}"). Nothing was changed.`);
+    } finally {
+      clearTimeout(timeout);
+    }
+  }
+
+  /** Everything the command was given is read and checked: failures from here on are exit 1. */
+  begin(): void {
+    this.started = true;
+  }
+}
+
+/** commander's property name for a flag: --database-url → databaseUrl. */
+export function camel(name: string): string {
+  return name.replace(/-([a-z0-9])/g, (_, c: string) => c.toUpperCase());
+}

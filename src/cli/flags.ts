@@ -1,0 +1,99 @@
+/**
+ * The command line's flags are the actions' input names (DESIGN, "Command line"): one table of
+ * what each means, and which ones each command takes. `switch`: off unless given (--dry-run);
+ * `on`: on unless turned off (--no-clean); otherwise the flag takes a value.
+ */
+export type FlagKind = 'value' | 'switch' | 'on';
+
+export const FLAGS: Record<string, { help: string; kind?: FlagKind; placeholder?: string }> = {
+  config: { help: 'the rollback plan file (default rollback-kit.yml in the current directory)', placeholder: 'file' },
+  scope: { help: 'app (default), db, full, or component names and database, comma-separated' },
+  reason: { help: 'why you are rolling back: shown in the incident report and messages', placeholder: 'text' },
+  severity: { help: 'critical, major (default) or minor' },
+  'budget-minutes': { help: 'the whole rollback’s time budget (default 15)', placeholder: 'minutes' },
+  timeline: { help: 'rows of an earlier part of the same rollback (JSON)', placeholder: 'json' },
+  'incident-issue': { help: 'write the incident issue on GitHub (needs GITHUB_TOKEN and --repository)', placeholder: 'true|false' },
+  environment: { help: 'the environment name (plan); Railway environment id (promote)', placeholder: 'name' },
+  'vercel-token': { help: 'Vercel token (else VERCEL_TOKEN)', placeholder: 'token' },
+  'fly-token': { help: 'Fly.io token (else FLY_API_TOKEN)', placeholder: 'token' },
+  'railway-token': { help: 'Railway token (else RAILWAY_TOKEN)', placeholder: 'token' },
+  'render-token': { help: 'Render API key (else RENDER_API_KEY)', placeholder: 'token' },
+  'netlify-token': { help: 'Netlify token (else NETLIFY_AUTH_TOKEN)', placeholder: 'token' },
+  'github-token': { help: 'GitHub token (else GITHUB_TOKEN)', placeholder: 'token' },
+  'database-url': { help: 'PostgreSQL connection string (else DATABASE_URL)', placeholder: 'url' },
+  'notify-webhook-url': { help: 'Slack-compatible webhook for progress messages (else ROLLBACK_WEBHOOK_URL)', placeholder: 'url' },
+  provider: { help: 'vercel, fly, railway, render, netlify, git-revert or command' },
+  project: { help: 'Vercel project (id or name); Railway project id', placeholder: 'id' },
+  team: { help: 'Vercel team id or slug', placeholder: 'id' },
+  target: { help: 'what to put back: previous (default), a deployment id/URL or a commit', placeholder: 'ref' },
+  from: { help: 'the bad deployment, so a re-run can tell it already happened', placeholder: 'ref' },
+  'api-url': { help: 'the platform API base (default: the platform’s own)', placeholder: 'url' },
+  method: { help: 'Vercel: rollback (default) or promote' },
+  command: { help: 'the shell command that rolls back (provider command)', placeholder: 'cmd' },
+  'verify-command': { help: 'a command that must pass afterwards (provider command)', placeholder: 'cmd' },
+  'timeout-seconds': { help: 'how long to wait for the platform (promote), or each check (smoke)', placeholder: 'seconds' },
+  app: { help: 'Fly app name', placeholder: 'name' },
+  'machines-api-url': { help: 'Fly Machines API base', placeholder: 'url' },
+  'registry-url': { help: 'Fly registry base', placeholder: 'url' },
+  service: { help: 'Railway service id or Render service id', placeholder: 'id' },
+  site: { help: 'Netlify site id or domain', placeholder: 'id' },
+  'migrations-dir': { help: 'where the migrations are (default: found from the tool’s settings)', placeholder: 'dir' },
+  format: { help: 'migration tool (down: auto, dbmate, …) or snapshot format (custom, plain, directory)' },
+  'migrations-table': { help: 'the tool’s tracking table, when not its default', placeholder: 'table' },
+  steps: { help: 'revert this many of the newest migrations', placeholder: 'n' },
+  'to-version': { help: 'revert every migration newer than this version', placeholder: 'version' },
+  'since-ref': { help: 'revert the migrations added since this git ref', placeholder: 'ref' },
+  'db-method': { help: 'down-migrations (default) or restore' },
+  'snapshot-path': { help: 'a verified snapshot (the way back, or what to restore)', placeholder: 'file' },
+  'require-snapshot': { help: 'refuse to revert without a verified snapshot (--no-require-snapshot to allow)', kind: 'on' },
+  'lock-timeout-seconds': { help: 'how long to wait for a lock another session holds', placeholder: 'seconds' },
+  'statement-timeout-seconds': { help: 'how long one migration statement may run', placeholder: 'seconds' },
+  'base-url': { help: 'where relative check URLs point (your production URL)', placeholder: 'url' },
+  checks: { help: 'smoke checks as YAML', placeholder: 'yaml' },
+  'checks-file': { help: 'a YAML file of smoke checks', placeholder: 'file' },
+  attempts: { help: 'how many times to try before a check fails (default 3)', placeholder: 'n' },
+  'interval-seconds': { help: 'pause between attempts (default 5)', placeholder: 'seconds' },
+  backoff: { help: 'fixed (default) or exponential' },
+  samples: { help: 'requests per HTTP check (default 1)', placeholder: 'n' },
+  'max-error-rate': { help: 'percent of failed samples allowed (default 5)', placeholder: 'percent' },
+  'max-p95-ms': { help: 'p95 latency allowed (default 3000)', placeholder: 'ms' },
+  'baseline-url': { help: 'the previous deployment, to compare against', placeholder: 'url' },
+  'bypass-token': { help: 'Vercel protection bypass token for the checks', placeholder: 'token' },
+  'deadline-seconds': { help: 'the whole smoke test’s time limit (default 300)', placeholder: 'seconds' },
+  'confirm-after-seconds': { help: 'when the checks say rollback, wait this long and run them again; rollback only if both runs agree', placeholder: 'seconds' },
+  'fail-step': { help: 'exit 1 when the checks fail (--no-fail-step to only report)', kind: 'on' },
+  jobs: { help: 'parallel pg_dump workers (directory format)', placeholder: 'n' },
+  'output-dir': { help: 'where the snapshot goes (default ./rollback-kit-snapshots)', placeholder: 'dir' },
+  label: { help: 'a word in the snapshot’s file name', placeholder: 'text' },
+  schemas: { help: 'only these schemas (comma-separated patterns)', placeholder: 'list' },
+  'exclude-schemas': { help: 'leave these schemas out', placeholder: 'list' },
+  'exclude-table-data': { help: 'keep these tables’ structure but not their rows', placeholder: 'list' },
+  'export-since': { help: 'also export rows created since this time as CSV', placeholder: 'time' },
+  'export-tables': { help: 'which tables to export rows of', placeholder: 'list' },
+  'export-column': { help: 'the creation-time column of exported tables (default created_at)', placeholder: 'column' },
+  'pg-dump-path': { help: 'a pg_dump that matches the server’s version', placeholder: 'file' },
+  confirm: { help: 'the database’s name: restore refuses without it (asked at a terminal; --yes fills it in)', placeholder: 'name' },
+  'pre-restore-snapshot': { help: 'snapshot the current state before restoring (--no-pre-restore-snapshot to skip)', kind: 'on' },
+  clean: { help: 'drop objects the snapshot does not have (--no-clean to keep them)', kind: 'on' },
+  'pre-restore-dir': { help: 'where the pre-restore snapshot goes', placeholder: 'dir' },
+  'dry-run': { help: 'say what would happen; change nothing', kind: 'switch' },
+};
+
+const TOKENS = ['vercel-token', 'fly-token', 'railway-token', 'render-token', 'netlify-token', 'github-token'];
+const COMPONENT = ['provider', 'project', 'team', 'target', 'from', 'api-url', 'method', 'command', 'timeout-seconds'];
+const DATABASE = ['migrations-dir', 'format', 'steps', 'to-version', 'since-ref', 'db-method', 'snapshot-path'];
+const VERIFY = ['base-url', 'checks', 'checks-file'];
+
+/** Each command's flags, by input name: the same as its action's inputs, less GitHub-only ones (artifacts). */
+export const COMMAND_FLAGS = {
+  // plan never changes anything; --dry-run is accepted so every command takes it.
+  plan: ['config', 'scope', 'budget-minutes', 'environment', 'database-url', ...COMPONENT, ...DATABASE, ...VERIFY, 'dry-run'],
+  rollback: ['config', 'scope', 'reason', 'severity', 'dry-run', 'budget-minutes', 'timeline', 'incident-issue', 'environment', ...TOKENS, 'database-url', 'notify-webhook-url', ...COMPONENT, ...DATABASE, ...VERIFY],
+  snapshot: ['database-url', 'format', 'jobs', 'output-dir', 'label', 'schemas', 'exclude-schemas', 'exclude-table-data', 'export-since', 'export-tables', 'export-column', 'lock-timeout-seconds', 'pg-dump-path', 'dry-run'],
+  restore: ['database-url', 'snapshot-path', 'confirm', 'pre-restore-snapshot', 'jobs', 'clean', 'pre-restore-dir', 'lock-timeout-seconds', 'dry-run'],
+  promote: ['provider', ...TOKENS, 'project', 'team', 'target', 'from', 'method', 'reason', 'timeout-seconds', 'dry-run', 'api-url', 'app', 'machines-api-url', 'registry-url', 'environment', 'service', 'site', 'command', 'verify-command'],
+  down: ['database-url', 'migrations-dir', 'format', 'migrations-table', 'steps', 'to-version', 'since-ref', 'dry-run', 'snapshot-path', 'require-snapshot', 'lock-timeout-seconds', 'statement-timeout-seconds'],
+  smoke: ['base-url', 'checks', 'checks-file', 'database-url', 'attempts', 'interval-seconds', 'backoff', 'timeout-seconds', 'samples', 'max-error-rate', 'max-p95-ms', 'baseline-url', 'bypass-token', 'deadline-seconds', 'confirm-after-seconds', 'fail-step', 'dry-run'],
+  sandbox: ['database-url', 'dry-run'],
+  drill: ['config', 'reason', 'dry-run', 'budget-minutes', 'incident-issue', 'environment', ...TOKENS, 'database-url', ...COMPONENT, ...DATABASE, ...VERIFY],
+} satisfies Record<string, string[]>;

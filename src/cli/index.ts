@@ -1,0 +1,13 @@
+#!/usr/bin/env node
+// The bin: runs the command line and exits with its code (0 done, 1 failed, 2 bad usage).
+import { main } from './main.js';
+import { errorLine } from '../core/errors.js';
+import { output } from '../core/output.js';
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    output.line(`error: ${errorLine(err)}`, 'stderr');
+    process.exit(1);
+  },
+);

@@ -1,0 +1,109 @@
+/**
+ * `rollback-kit`: the command line over the same library the actions call. commander parses the
+ * flags (the actions' input names); each command reads them as its action reads inputs, runs the
+ * library call, and prints through the terminal writer. Exit codes: 0 done, 1 failed, 2 bad usage.
+ */
+import { Command, CommanderError, Option } from 'commander';
+import { errorLine, RollbackKitError } from '../core/errors.js';
+import { output } from '../core/output.js';
+import type { CommandResult, CommandSpec } from './command.js';
+import { COMMANDS } from './commands/index.js';
+import { Cli, UsageError } from './context.js';
+import { COMMAND_FLAGS, FLAGS } from './flags.js';
+import { terminalOptions } from './terminal.js';
+
+const EXIT = { done: 0, failed: 1, usage: 2 } as const;
+
+function usageLine(cmd: Command): string {
+  return `Usage: rollback-kit ${cmd.name() === 'rollback-kit' ? '' : `${cmd.name()} `}${cmd.usage()}\nRun rollback-kit ${cmd.name() === 'rollback-kit' ? '' : `${cmd.name()} `}--help for the flags and examples.`;
+}
+
+function addFlags(cmd: Command, spec: CommandSpec): void {
+  const names: readonly string[] = COMMAND_FLAGS[spec.name];
+  for (const name of names) {
+    const flag = FLAGS[name];
+    if (!flag) throw new Error(`flag ${name} has no description`);
+    if (flag.kind === 'switch') cmd.addOption(new Option(`--${name}`, flag.help));
+    else if (flag.kind === 'on') cmd.addOption(new Option(`--no-${name}`, flag.help));
+    else cmd.addOption(new Option(`--${name} <${flag.placeholder ?? 'value'}>`, flag.help));
+  }
+  for (const extra of spec.extra ?? []) cmd.option(extra.flags, extra.help);
+  cmd.option('--json', 'print one JSON document (for scripts) instead of text');
+  cmd.option('-y, --yes', 'go ahead without asking (needed for database changes when there is no terminal)');
+  cmd.option('--verbose', 'also print every step the library reports');
+  cmd.option('--no-color', 'no colours (NO_COLOR does the same)');
+}
+
+async function runCommand(spec: CommandSpec, argument: string | undefined, flags: Record<string, unknown>, cmd: Command): Promise<number> {
+  const env = process.env;
+  const tty = output.terminal();
+  const cli = new Cli(spec.name, flags, { env, cwd: process.cwd(), stdinIsTTY: tty.stdin }, terminalOptions(env, flags, tty.stderr));
+  let result: CommandResult;
+  try {
+    result = await spec.run(cli, argument, flags);
+  } catch (err) {
+    cli.term.stopSpinner();
+    const usage = err instanceof UsageError || (!cli.started && err instanceof RollbackKitError);
+    const line = cli.log.redact(errorLine(err));
+    if (!(err instanceof RollbackKitError) && err instanceof Error && err.stack) cli.log.debug(err.stack);
+    if (cli.term.options.json) cli.term.json({ command: spec.name, ok: false, status: usage ? 'usage' : 'failed', error: line });
+    else {
+      cli.term.error(line);
+      if (usage) cli.term.note(usageLine(cmd));
+    }
+    return usage ? EXIT.usage : EXIT.failed;
+  }
+  if (cli.term.options.json) cli.term.json({ command: spec.name, ...result });
+  return result.ok ? EXIT.done : EXIT.failed;
+}
+
+export function program(setExit: (code: number) => void): Command {
+  const root = new Command('rollback-kit')
+    .description('Roll a bad deploy back from a terminal: the same pipeline as the rollback-kit GitHub Actions.')
+    .usage('<command> [options]')
+    .showSuggestionAfterError(true)
+    .exitOverride()
+    .configureOutput({
+      writeOut: (text) => output.line(text.replace(/\n$/, ''), 'stdout'),
+      writeErr: (text) => output.line(text.replace(/\n$/, ''), 'stderr'),
+    });
+  root.addHelpText('after', '\nEvery command takes --help. Secrets come from VERCEL_TOKEN, FLY_API_TOKEN, RAILWAY_TOKEN, RENDER_API_KEY,\nNETLIFY_AUTH_TOKEN, DATABASE_URL, GITHUB_TOKEN and ROLLBACK_WEBHOOK_URL (or the flag of the same name).\nExit codes: 0 done, 1 failed, 2 bad usage.');
+  for (const spec of COMMANDS) {
+    const cmd = root.command(spec.name).description(spec.summary);
+    if (spec.argument) cmd.argument(`[${spec.argument.name}]`, spec.argument.help);
+    addFlags(cmd, spec);
+    cmd.addHelpText('after', `\nExamples:\n${spec.examples.map((e) => `  ${e}`).join('\n')}`);
+    cmd.configureOutput({
+      writeOut: (text) => output.line(text.replace(/\n$/, ''), 'stdout'),
+      writeErr: (text) => output.line(text.replace(/\n$/, ''), 'stderr'),
+      outputError: (text, write) => write(`${text.replace(/\n$/, '')}\n${usageLine(cmd)}\n`),
+    });
+    cmd.action(async (...args: unknown[]) => {
+      const command = args.at(-1) as Command;
+      const argument = spec.argument ? (args[0] as string | undefined) : undefined;
+      setExit(await runCommand(spec, argument, command.opts(), command));
+    });
+  }
+  return root;
+}
+
+/** Runs the command line on `argv` (without node and the script) and returns the exit code. */
+export async function main(argv: string[]): Promise<number> {
+  let code: number = EXIT.done;
+  const root = program((c) => (code = c));
+  if (!argv.length) {
+    root.outputHelp({ error: true });
+    return EXIT.usage;
+  }
+  try {
+    await root.parseAsync(argv, { from: 'user' });
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version') return EXIT.done;
+      if (err.code === 'commander.unknownCommand') output.line(usageLine(root), 'stderr');
+      return EXIT.usage;
+    }
+    throw err;
+  }
+  return code;
+}

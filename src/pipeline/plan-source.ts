@@ -1,0 +1,88 @@
+/**
+ * Where a run's plan comes from, for every entry point (the root action and the command line): the
+ * rollback plan file in the workspace (or the one `config` names), merged with the plan inputs,
+ * the scope, the severity. One reader, so `rollback-kit rollback` and `uses: …/rollback-kit` can
+ * never read the same plan two ways.
+ */
+import { readFile, stat } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import type { Inputs } from '../core/action.js';
+import { RollbackKitError } from '../core/errors.js';
+import { MAX_BUDGET_MINUTES, MIN_BUDGET_MINUTES } from './budgets.js';
+import { MIN_DRILL_BUDGET_MINUTES } from './drill.js';
+import { parsePlanFile, PLAN_FILE, type RollbackPlan } from './plan-file.js';
+import { resolvePlan, type PlanInputs } from './plan-inputs.js';
+import type { Severity } from './record.js';
+import { selectScope } from './scope.js';
+
+export const SEVERITIES: Severity[] = ['critical', 'major', 'minor'];
+/** A plan is a page of YAML; anything this large is the wrong file. */
+const MAX_PLAN_BYTES = 256 * 1024;
+
+/** The plan file the `config` input names, else rollback-kit.yml in the workspace if there is one. */
+export async function readPlanFile(inputs: Inputs, workspace: string): Promise<RollbackPlan | undefined> {
+  const given = inputs.string('config');
+  const path = resolve(workspace, given ?? PLAN_FILE);
+  const info = await stat(path).catch(() => undefined);
+  if (!info) {
+    if (given) throw new RollbackKitError(`The rollback plan ${given} (input config) does not exist in the workspace.`, 'Check the path (relative to the repository root; in a workflow, that actions/checkout ran first).');
+    return undefined;
+  }
+  if (!info.isFile() || info.size > MAX_PLAN_BYTES) throw new RollbackKitError(`The rollback plan ${given ?? PLAN_FILE} is not a file of at most ${MAX_PLAN_BYTES / 1024} KB.`);
+  return parsePlanFile(await readFile(path, 'utf8'), given ?? PLAN_FILE);
+}
+
+/** The root action's plan inputs (also the CLI's flags of the same names). */
+export function planInputs(inputs: Inputs, minBudgetMinutes: number = MIN_BUDGET_MINUTES): PlanInputs {
+  return {
+    provider: inputs.string('provider'),
+    project: inputs.string('project'),
+    team: inputs.string('team'),
+    target: inputs.string('target'),
+    from: inputs.string('from'),
+    'api-url': inputs.string('api-url'),
+    method: inputs.string('method'),
+    command: inputs.string('command'),
+    'timeout-seconds': inputs.integer('timeout-seconds', { min: 1, max: 3600 }),
+    'migrations-dir': inputs.string('migrations-dir'),
+    format: inputs.string('format'),
+    steps: inputs.integer('steps', { min: 1, max: 1000 }),
+    'to-version': inputs.string('to-version'),
+    'since-ref': inputs.string('since-ref'),
+    'db-method': inputs.string('db-method'),
+    'snapshot-path': inputs.string('snapshot-path'),
+    'base-url': inputs.string('base-url'),
+    checks: inputs.string('checks'),
+    'checks-file': inputs.string('checks-file'),
+    'budget-minutes': inputs.number('budget-minutes', { min: minBudgetMinutes, max: MAX_BUDGET_MINUTES }),
+    environment: inputs.string('environment'),
+  };
+}
+
+export function readSeverity(inputs: Inputs): Severity {
+  const severity = (inputs.string('severity') ?? 'major').toLowerCase() as Severity;
+  if (!SEVERITIES.includes(severity)) throw new RollbackKitError(`Input severity must be one of ${SEVERITIES.join(', ')}, got "${severity}".`);
+  return severity;
+}
+
+/** The plan this run acts on and what of it the scope selects; nothing is contacted. */
+export async function readRollbackPlan(inputs: Inputs, workspace: string, opts: { hasDatabaseUrl: boolean; scope?: string }): Promise<{ plan: RollbackPlan; scope: string[] }> {
+  const plan = resolvePlan(await readPlanFile(inputs, workspace), planInputs(inputs), opts);
+  return { plan, scope: selectScope(plan, opts.scope ?? inputs.string('scope')) };
+}
+
+/**
+ * The plan a drill rehearses: staging unless told otherwise. The default plan describes production,
+ * and a drill must not roll production back by omission: that takes the environment input.
+ */
+export async function readDrillPlan(inputs: Inputs, workspace: string, opts: { hasDatabaseUrl: boolean }): Promise<RollbackPlan> {
+  const plan = resolvePlan(await readPlanFile(inputs, workspace), planInputs(inputs, MIN_DRILL_BUDGET_MINUTES), opts);
+  if (!inputs.string('environment') && plan.source === 'inputs') plan.environment = 'staging';
+  if (plan.environment === 'production' && !inputs.string('environment')) {
+    throw new RollbackKitError(
+      `The drill would roll back production: ${plan.source} describes environment production. Nothing was changed.`,
+      'Point config at the staging plan (environment: staging in it), or set the environment input to production to drill production on purpose.',
+    );
+  }
+  return plan;
+}

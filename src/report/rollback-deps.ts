@@ -1,0 +1,36 @@
+/**
+ * How a whole rollback tells people, for the root action and `rollback-kit rollback` alike: chat
+ * messages through the webhook, the incident issue on GitHub. Neither may stop the rollback.
+ */
+import { errorLine } from '../core/errors.js';
+import type { Log } from '../core/log.js';
+import type { RollbackDeps } from '../pipeline/rollback.js';
+import { recordIncident } from './incident.js';
+import { chatMessage, sendChatMessage } from './notify.js';
+
+export interface TellingOptions {
+  webhookUrl?: string;
+  githubToken?: string;
+  /** The incident-issue input: undefined means "when there is a token". */
+  incidentIssue?: boolean;
+  repository: string;
+  githubApiUrl: string;
+}
+
+export function tellingDeps(opts: TellingOptions, log: Log): Pick<RollbackDeps, 'notify' | 'report'> {
+  const { webhookUrl, githubToken, repository } = opts;
+  const wanted = opts.incidentIssue ?? Boolean(githubToken);
+  if (wanted && !githubToken) log.warning('incident-issue is true but no github-token (or GITHUB_TOKEN) was given: no incident issue will be written.');
+  return {
+    notify: webhookUrl
+      ? async (event, record) => {
+          try {
+            await sendChatMessage(webhookUrl, chatMessage(event, record), log);
+          } catch (err) {
+            log.warning(`The chat message could not be built or sent (${errorLine(err)}); the rollback goes on.`);
+          }
+        }
+      : undefined,
+    report: wanted && githubToken && repository ? async (record) => (await recordIncident({ apiUrl: opts.githubApiUrl, repository, token: githubToken }, record, log))?.url : undefined,
+  };
+}

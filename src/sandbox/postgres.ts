@@ -1,0 +1,98 @@
+/**
+ * The sandbox's PostgreSQL, with nothing to configure: the server at DATABASE_URL, else the local
+ * one at 127.0.0.1:5432, else a throwaway cluster made from the installed binaries (initdb and
+ * pg_ctl, listening on loopback only, removed afterwards). Without any of them, one error line
+ * saying what to install.
+ */
+import { existsSync, readdirSync } from 'node:fs';
+import { chown, mkdtemp, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir, userInfo } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import { RollbackKitError } from '../core/errors.js';
+import { runProcess } from '../core/process.js';
+import { describeTarget, parseConnectionString, pgClientConfig } from '../db/connection.js';
+import type { Cleanup } from './cleanup.js';
+
+export const LOCAL_URL = 'postgres://postgres@127.0.0.1:5432/postgres';
+const INSTALL_HINT = 'Install PostgreSQL (Debian/Ubuntu: apt-get install postgresql; macOS: brew install postgresql), or set DATABASE_URL to a server you may create databases on.';
+
+export interface SandboxPostgres {
+  /** A connection string to a database the sandbox may create databases from. */
+  adminUrl: string;
+  /** Where it came from, for the reader: "DATABASE_URL (host:port)", "the local server", "a throwaway cluster". */
+  source: string;
+}
+
+async function reachable(url: string): Promise<boolean> {
+  const client = new pg.Client({ ...pgClientConfig(parseConnectionString(url), { connectTimeoutMs: 3000 }) });
+  client.on('error', () => undefined);
+  try {
+    await client.connect();
+    await client.query('SELECT 1');
+    return true;
+  } catch {
+    return false;
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+/** The newest installed server binaries: /usr/lib/postgresql/<N>/bin (Debian), else initdb on PATH. */
+export function findServerBinaries(searchPath: string): string | undefined {
+  const base = '/usr/lib/postgresql';
+  const versions = existsSync(base) ? readdirSync(base).filter((v) => /^\d+$/.test(v)).sort((a, b) => Number(b) - Number(a)) : [];
+  for (const v of versions) if (existsSync(join(base, v, 'bin', 'initdb'))) return join(base, v, 'bin');
+  for (const dir of searchPath.split(':').filter(Boolean)) if (existsSync(join(dir, 'initdb')) && existsSync(join(dir, 'pg_ctl'))) return dir;
+  return undefined;
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** initdb refuses to run as root: then the cluster belongs to the postgres user, as packages set it up. */
+async function runAs(binary: string, args: string[], asRoot: boolean): Promise<void> {
+  const [command, argv] = asRoot ? ['runuser', ['-u', 'postgres', '--', binary, ...args]] : [binary, args];
+  const result = await runProcess(command, argv, { timeoutMs: 60_000 });
+  if (result.code !== 0) throw new RollbackKitError(`${binary.split('/').pop()} failed: ${(result.stderr || result.stdout).trim().split('\n').slice(-3).join(' ')}`, INSTALL_HINT);
+}
+
+async function throwawayCluster(bin: string, cleanup: Cleanup): Promise<SandboxPostgres> {
+  const asRoot = userInfo().uid === 0;
+  const dir = await mkdtemp(join(tmpdir(), 'rollback-kit-pg-'));
+  cleanup.add('the throwaway cluster’s folder', () => rm(dir, { recursive: true, force: true }));
+  if (asRoot) {
+    const id = await runProcess('id', ['-u', 'postgres'], { timeoutMs: 5000 });
+    const gid = await runProcess('id', ['-g', 'postgres'], { timeoutMs: 5000 });
+    if (id.code !== 0) throw new RollbackKitError('Running as root, and there is no postgres user to run a throwaway PostgreSQL cluster as.', INSTALL_HINT);
+    await chown(dir, Number(id.stdout.trim()), Number(gid.stdout.trim()));
+  }
+  const data = join(dir, 'data');
+  await runAs(join(bin, 'initdb'), ['-D', data, '-U', 'postgres', '-A', 'trust', '-E', 'UTF8', '--no-sync'], asRoot);
+  const port = await freePort();
+  const options = `-c listen_addresses=127.0.0.1 -p ${port} -k ${dir} -c fsync=off -c full_page_writes=off`;
+  await runAs(join(bin, 'pg_ctl'), ['-D', data, '-o', options, '-l', join(dir, 'server.log'), '-w', '-t', '30', 'start'], asRoot);
+  cleanup.add('the throwaway PostgreSQL server', () => runAs(join(bin, 'pg_ctl'), ['-D', data, '-m', 'immediate', '-w', '-t', '30', 'stop'], asRoot));
+  return { adminUrl: `postgres://postgres@127.0.0.1:${port}/postgres`, source: `a throwaway cluster (${bin.split('/').slice(-2, -1)[0] ?? 'PostgreSQL'}) on 127.0.0.1:${port}` };
+}
+
+export async function sandboxPostgres(opts: { databaseUrl?: string; searchPath: string; throwaway?: boolean }, cleanup: Cleanup): Promise<SandboxPostgres> {
+  if (opts.databaseUrl && !opts.throwaway) {
+    const where = describeTarget(parseConnectionString(opts.databaseUrl));
+    if (!(await reachable(opts.databaseUrl))) throw new RollbackKitError(`The PostgreSQL server at DATABASE_URL (${where}) does not answer.`, 'Start it or fix DATABASE_URL; unset DATABASE_URL to let the sandbox use a local server or a throwaway cluster.');
+    return { adminUrl: opts.databaseUrl, source: `DATABASE_URL (${where})` };
+  }
+  if (!opts.throwaway && (await reachable(LOCAL_URL))) return { adminUrl: LOCAL_URL, source: 'the local server on 127.0.0.1:5432' };
+  const bin = findServerBinaries(opts.searchPath);
+  if (!bin) throw new RollbackKitError('No PostgreSQL for the sandbox: DATABASE_URL is not set, nothing answers on 127.0.0.1:5432, and no initdb is installed.', INSTALL_HINT);
+  return throwawayCluster(bin, cleanup);
+}

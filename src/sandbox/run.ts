@@ -1,0 +1,283 @@
+/**
+ * A whole bad release and its rollback on one machine, with no accounts: PostgreSQL, a shop app in
+ * two releases, a local Vercel API serving them as production deployments. v1 ships, v2 ships with
+ * its dbmate migration, the smoke checks catch v2's broken checkout, then the real pipeline
+ * (runRollback, scope full) takes a snapshot, puts v1 back, reverts v2's migration, verifies and
+ * writes the incident report. Everything it starts is registered with `cleanup`.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import type { Log } from '../core/log.js';
+import { parseConnectionString } from '../db/connection.js';
+import { runDrill, type DrillRecord } from '../pipeline/drill.js';
+import { parsePlanFile, type RollbackPlan } from '../pipeline/plan-file.js';
+import { resolvePlan } from '../pipeline/plan-inputs.js';
+import type { RollbackRecord, TimelineEntry } from '../pipeline/record.js';
+import { runRollback } from '../pipeline/rollback.js';
+import { selectScope } from '../pipeline/scope.js';
+import { drillSummaryMarkdown } from '../report/drill-summary.js';
+import { rollbackHtml } from '../report/html.js';
+import { incidentBody } from '../report/incident.js';
+import { redactStrings, rollbackSummaryMarkdown } from '../report/rollback-summary.js';
+import { loadChecks, runSmokeTest } from '../smoke/smoke-test.js';
+import type { Cleanup } from './cleanup.js';
+import { dbmate, findDbmate } from './dbmate.js';
+import { sandboxPostgres } from './postgres.js';
+import { SHOP_CHECKS, startShop, writeMigration, type Release } from './shop.js';
+import { startFakeVercel } from './vercel-api.js';
+
+export interface SandboxOptions {
+  /** DATABASE_URL, when set. */
+  databaseUrl?: string;
+  /** Skip DATABASE_URL and the local server: make a throwaway cluster. */
+  throwaway?: boolean;
+  searchPath: string;
+  cwd: string;
+  /** Where the report files go (created). */
+  reportDir: string;
+  dryRun: boolean;
+  progress: {
+    /** A sandbox step (deploys, the first smoke test), before the pipeline runs. */
+    step(text: string): void;
+    started(phase: string, component?: string): void;
+    finished(entry: TimelineEntry<string>): void;
+  };
+}
+
+export interface CheckLine {
+  name: string;
+  passed: boolean;
+  detail: string;
+}
+
+export interface SandboxResult {
+  postgres: string;
+  /** What it started, so a caller can check that all of it is gone afterwards. */
+  started: { adminUrl: string; database: string; vercelUrl: string; appUrl: string };
+  record: RollbackRecord;
+  plan: RollbackPlan;
+  /** The smoke test that caught v2. */
+  before: { decision: string; checks: CheckLine[] };
+  /** The release production serves after the run. */
+  serving?: Release;
+  /** dbmate's own view afterwards. */
+  dbmateStatus: string;
+  files: { markdown: string; html: string; incident?: string };
+  /** How long the whole sandbox took, and the rollback alone. */
+  totalMs: number;
+}
+
+const TEAM = 'team_sandbox';
+
+async function adminQuery(url: string, sql: string): Promise<void> {
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 5000 });
+  client.on('error', () => undefined);
+  await client.connect();
+  try {
+    await client.query(sql);
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+async function smoke(baseUrl: string, databaseUrl: string, log: Log): Promise<{ decision: string; checks: CheckLine[] }> {
+  const database = parseConnectionString(databaseUrl, log);
+  const checks = await loadChecks({ checks: SHOP_CHECKS }, { baseUrl, hasDatabase: true });
+  const { verdict, results } = await runSmokeTest(
+    checks,
+    { attempts: 1, intervalSeconds: 0, backoff: 'fixed', timeoutSeconds: 5, samples: 1, maxErrorRate: 5, maxP95Ms: 3000, deadlineSeconds: 30, database },
+    log,
+  );
+  return { decision: verdict.decision, checks: results.map((r) => ({ name: r.name, passed: r.passed, detail: log.redact(r.reason ?? (r.passed ? 'passed' : 'failed')) })) };
+}
+
+/** What the sandbox started and shipped: v1 then v2 live, each with its migration applied. */
+interface SandboxWorld {
+  pgSource: string;
+  adminUrl: string;
+  dbName: string;
+  databaseUrl: string;
+  workspace: string;
+  migrations: string;
+  dbmateBin: string;
+  vercel: Awaited<ReturnType<typeof startFakeVercel>>;
+  token: string;
+  shop: Awaited<ReturnType<typeof startShop>>;
+  v2: { uid: string };
+  before: { decision: string; checks: CheckLine[] };
+}
+
+async function setUp(opts: Omit<SandboxOptions, 'reportDir' | 'dryRun'>, brokenV2: boolean, cleanup: Cleanup, log: Log): Promise<SandboxWorld> {
+  const say = opts.progress.step;
+  const dbmateBin = findDbmate(opts.searchPath, opts.cwd);
+
+  const pgServer = await sandboxPostgres({ databaseUrl: opts.databaseUrl, searchPath: opts.searchPath, throwaway: opts.throwaway }, cleanup);
+  const dbName = `rollback_kit_sandbox_${randomBytes(4).toString('hex')}`;
+  const admin = new URL(pgServer.adminUrl);
+  await adminQuery(pgServer.adminUrl, `CREATE DATABASE ${dbName}`);
+  cleanup.add(`the sandbox database ${dbName}`, () => adminQuery(pgServer.adminUrl, `DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`));
+  admin.pathname = `/${dbName}`;
+  const databaseUrl = admin.toString();
+  say(`PostgreSQL: ${pgServer.source}, database ${dbName}`);
+
+  const workspace = await mkdtemp(join(tmpdir(), 'rollback-kit-sandbox-'));
+  cleanup.add('the sandbox workspace', () => rm(workspace, { recursive: true, force: true }));
+  const migrations = join(workspace, 'db', 'migrations');
+  await mkdir(migrations, { recursive: true });
+
+  const vercel = await startFakeVercel();
+  cleanup.add('the local Vercel API', () => vercel.close());
+  const token = `sandbox_${randomBytes(24).toString('hex')}`;
+  log.secret(token);
+  vercel.addTeam(TEAM, 'sandbox');
+  vercel.addToken(token, 'user_sandbox', [TEAM]);
+  const project = vercel.addProject({ name: 'shop', owner: TEAM });
+  const shop = await startShop(vercel, project, databaseUrl, { brokenV2 });
+  cleanup.add('the shop app', () => shop.close());
+  say(`Local Vercel API on ${vercel.url}; the shop app on ${shop.url}`);
+
+  // Release v1: its migration, then its deployment goes live.
+  await writeMigration(migrations, 'v1');
+  await dbmate(dbmateBin, databaseUrl, migrations, ['up']);
+  const v1 = vercel.addDeployment(project, { production: true, sha: randomBytes(20).toString('hex') });
+  shop.release(v1.uid, 'v1');
+  const healthy = await smoke(shop.url, databaseUrl, log);
+  say(`Deployed v1 (${v1.uid}) with 20260101000000_create_orders: ${healthy.checks.filter((c) => c.passed).length} of ${healthy.checks.length} checks pass`);
+
+  // Release v2: a migration v1 lacks and a broken checkout.
+  await writeMigration(migrations, 'v2');
+  await dbmate(dbmateBin, databaseUrl, migrations, ['up']);
+  const v2 = vercel.addDeployment(project, { production: true, sha: randomBytes(20).toString('hex') });
+  shop.release(v2.uid, 'v2');
+  say(`Deployed v2 (${v2.uid}) with 20260102000000_add_discount_codes${brokenV2 ? '' : ' (healthy: a drill rehearses on a good release)'}`);
+  const before = await smoke(shop.url, databaseUrl, log);
+  const failing = before.checks.filter((c) => !c.passed);
+  say(`Smoke checks on v2: ${failing.map((c) => `${c.name} fails (${c.detail})`).join('; ') || 'all pass'}; decision ${before.decision}`);
+
+  return { pgSource: pgServer.source, adminUrl: pgServer.adminUrl, dbName, databaseUrl, workspace, migrations, dbmateBin, vercel, token, shop, v2, before };
+}
+
+/** The plan the sandbox writes into its workspace, as a project would keep it in rollback-kit.yml. */
+function planFor(w: SandboxWorld, environment: string): RollbackPlan {
+  const planText = [
+    `environment: ${environment}`,
+    'budget-minutes: 15',
+    'components:',
+    `  web: { provider: vercel, project: shop, team: ${TEAM}, api-url: "${w.vercel.url}" }`,
+    'database:',
+    '  migrations-dir: db/migrations',
+    '  format: dbmate',
+    '  steps: 1',
+    'verify:',
+    `  base-url: ${w.shop.url}`,
+    `  checks: ${JSON.stringify(SHOP_CHECKS)}`,
+    '  attempts: 1',
+    '  interval-seconds: 0',
+    '',
+  ].join('\n');
+  return resolvePlan(parsePlanFile(planText, 'rollback-kit.yml'), {}, { hasDatabaseUrl: true });
+}
+
+export async function runSandbox(opts: SandboxOptions, cleanup: Cleanup, log: Log): Promise<SandboxResult> {
+  const started = Date.now();
+  const w = await setUp(opts, true, cleanup, log);
+  const { databaseUrl, workspace, migrations, dbmateBin, vercel, token, shop, v2, before, dbName } = w;
+  const pgServer = { source: w.pgSource, adminUrl: w.adminUrl };
+  const failing = before.checks.filter((c) => !c.passed);
+  const plan = planFor(w, 'sandbox');
+  const scope = selectScope(plan, 'full');
+
+  await mkdir(opts.reportDir, { recursive: true });
+  const incidentPath = join(opts.reportDir, 'incident.md');
+  let incidentWritten = false;
+  const record = await runRollback(
+    {
+      plan,
+      scope,
+      reason: `smoke checks failed after v2 (${v2.uid}) shipped: ${failing.map((c) => c.name).join(', ') || 'none'}`,
+      severity: 'critical',
+      dryRun: opts.dryRun,
+      earlierTimeline: [],
+      secrets: { vercelToken: token },
+      database: parseConnectionString(databaseUrl, log),
+      workspace,
+      // Kept with the report: the next steps point at it, as they would in a real incident.
+      snapshotDir: join(opts.reportDir, 'snapshots'),
+      github: { repository: '', apiUrl: '' },
+      commandEnv: {},
+      tools: { searchPath: opts.searchPath },
+      vercelPollIntervalMs: 25,
+    },
+    {
+      progress: { started: opts.progress.started, finished: opts.progress.finished },
+      // The sandbox's incident record is a file in the report folder instead of a GitHub issue.
+      report: async (r) => {
+        await writeFile(incidentPath, log.redact(incidentBody(redactStrings(r, log.redact))));
+        incidentWritten = true;
+        return incidentPath;
+      },
+    },
+    log,
+  );
+
+  const dbmateStatus = await dbmate(dbmateBin, databaseUrl, migrations, ['status']);
+  const safe = redactStrings(record, log.redact);
+  const files = { markdown: join(opts.reportDir, 'report.md'), html: join(opts.reportDir, 'report.html'), incident: incidentWritten ? incidentPath : undefined };
+  await writeFile(files.markdown, log.redact(rollbackSummaryMarkdown(safe, log)));
+  await writeFile(files.html, log.redact(rollbackHtml(safe, { title: 'rollback-kit sandbox: v2 rolled back to v1', plan, before: before.checks })));
+  return {
+    postgres: pgServer.source,
+    started: { adminUrl: log.redact(pgServer.adminUrl), database: dbName, vercelUrl: vercel.url, appUrl: shop.url },
+    record: safe, plan, before, serving: shop.serving(), dbmateStatus, files, totalMs: Date.now() - started };
+}
+
+export interface SandboxDrillResult {
+  postgres: string;
+  started: SandboxResult['started'];
+  record: DrillRecord;
+  /** The release staging serves after the drill (it started on v2). */
+  serving?: Release;
+  files: { markdown: string };
+  totalMs: number;
+}
+
+/**
+ * The rehearsal (`rollback-kit drill --sandbox`): the same shop as staging, v2 healthy this time,
+ * and the real drill (runDrill): readiness, snapshot, back to v1, verify, forward to v2, verify.
+ */
+export async function runSandboxDrill(opts: SandboxOptions, cleanup: Cleanup, log: Log): Promise<SandboxDrillResult> {
+  const started = Date.now();
+  const w = await setUp(opts, false, cleanup, log);
+  await mkdir(opts.reportDir, { recursive: true });
+  const record = await runDrill(
+    {
+      plan: planFor(w, 'staging'),
+      reason: 'rollback-kit sandbox drill',
+      dryRun: opts.dryRun,
+      secrets: { vercelToken: w.token },
+      database: parseConnectionString(w.databaseUrl, log),
+      workspace: w.workspace,
+      snapshotDir: join(opts.reportDir, 'snapshots'),
+      github: { repository: '', apiUrl: '' },
+      commandEnv: {},
+      tools: { searchPath: opts.searchPath },
+      vercelPollIntervalMs: 25,
+    },
+    { progress: { started: opts.progress.started, finished: opts.progress.finished } },
+    log,
+  );
+  const safe = redactStrings(record, log.redact);
+  const markdown = join(opts.reportDir, 'drill.md');
+  await writeFile(markdown, log.redact(drillSummaryMarkdown(safe, log)));
+  return {
+    postgres: w.pgSource,
+    started: { adminUrl: log.redact(w.adminUrl), database: w.dbName, vercelUrl: w.vercel.url, appUrl: w.shop.url },
+    record: safe,
+    serving: w.shop.serving(),
+    files: { markdown },
+    totalMs: Date.now() - started,
+  };
+}

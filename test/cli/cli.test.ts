@@ -1,0 +1,219 @@
+// The command line as people and scripts meet it: help, bad usage, missing secrets, --json, the
+// refusal to change a database without --yes, colours, and no secret anywhere a run wrote.
+import { readFileSync } from 'node:fs';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { listTree } from '../helpers/leak-scan.js';
+import { ROOT } from '../helpers/run-action.js';
+import { createTestDatabase, type TestDatabase } from '../helpers/pg.js';
+import { applyMigrations, tables, writeMigrations } from '../migrations/fixtures.js';
+import { appliedVersions, planYaml, startWorld, writePlan, type World } from '../pipeline/world.js';
+import { TOKEN } from '../promote-previous/fixture.js';
+import { runCli } from './run-cli.js';
+
+const ACTION_OF: Record<string, string> = {
+  rollback: 'action.yml',
+  snapshot: 'actions/snapshot-db/action.yml',
+  restore: 'actions/restore-db/action.yml',
+  promote: 'actions/promote-previous/action.yml',
+  down: 'actions/run-down-migrations/action.yml',
+  smoke: 'actions/smoke-test/action.yml',
+};
+/** Inputs that only mean something on a GitHub runner (artifact uploads), and the root action's mode, which is a command here (`rollback-kit drill`). */
+const RUNNER_ONLY = ['upload-artifact', 'retention-days', 'mode'];
+const COMMANDS = ['plan', 'rollback', 'snapshot', 'restore', 'promote', 'down', 'smoke', 'drill', 'sandbox'];
+
+describe('rollback-kit --help', () => {
+  it('lists every command, the secret variables and the exit codes', async () => {
+    const run = await runCli(['--help']);
+    expect(run.code).toBe(0);
+    for (const c of COMMANDS) expect(run.stdout).toMatch(new RegExp(`^  ${c} `, 'm'));
+    expect(run.stdout).toContain('VERCEL_TOKEN');
+    expect(run.stdout).toContain('Exit codes: 0 done, 1 failed, 2 bad usage.');
+  });
+
+  it.each(COMMANDS)('%s --help shows its usage, examples and its action’s inputs as flags', async (command) => {
+    const run = await runCli([command, '--help']);
+    expect(run.code).toBe(0);
+    expect(run.stderr).toBe('');
+    expect(run.stdout).toMatch(new RegExp(`^Usage: rollback-kit ${command} `, 'm'));
+    expect(run.stdout).toMatch(new RegExp(`Examples:\\n  (\\S+=\\S+ )?rollback-kit ${command}`));
+    expect(run.stdout).toContain('--dry-run');
+    expect(run.stdout).toContain('--json');
+    const yml = ACTION_OF[command];
+    if (!yml) return;
+    const inputs = Object.keys((parse(readFileSync(join(ROOT, yml), 'utf8')) as { inputs: Record<string, unknown> }).inputs);
+    for (const name of inputs.filter((i) => !RUNNER_ONLY.includes(i))) {
+      expect(run.stdout, `--${name} in ${command} --help`).toMatch(new RegExp(`--(no-)?${name}\\b`));
+    }
+  });
+});
+
+describe('bad usage exits 2 with a usage line', () => {
+  it.each([
+    [['down', '--bogus'], "unknown option '--bogus'", 'Usage: rollback-kit down [options]'],
+    [['snapshot', '--database-url'], "option '--database-url <url>' argument missing", 'Usage: rollback-kit snapshot [options]'],
+    [['rollbak'], "unknown command 'rollbak'", 'Usage: rollback-kit <command> [options]'],
+    [['down', '--steps', 'two', '--database-url', 'postgres://u@127.0.0.1:1/db'], 'Input steps', 'Usage: rollback-kit down [options]'],
+    [['rollback', 'full'], '--reason is required', 'Usage: rollback-kit rollback [options] [scope]'],
+  ])('%j', async (args, message, usage) => {
+    const run = await runCli(args);
+    expect(run.code).toBe(2);
+    expect(run.stdout).toBe('');
+    expect(run.stderr).toContain(message);
+    expect(run.stderr).toContain(usage);
+  });
+
+  it('no command at all prints the commands and exits 2', async () => {
+    const run = await runCli([]);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain('Usage: rollback-kit <command> [options]');
+  });
+});
+
+describe('secrets', () => {
+  it('a missing token is named with its variable and its flag, exit 2', async () => {
+    const run = await runCli(['promote', '--project', 'shop']);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain('error: VERCEL_TOKEN is not set and --vercel-token was not given');
+    expect(run.stderr).toContain('Usage: rollback-kit promote [options]');
+  });
+
+  it('a missing database URL says so before anything runs', async () => {
+    const run = await runCli(['snapshot']);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain('database-url');
+  });
+});
+
+describe('--json', () => {
+  let ws: string;
+  beforeAll(async () => {
+    ws = await mkdtemp(join(tmpdir(), 'rk-cli-json-'));
+    await writeFile(join(ws, 'rollback-kit.yml'), 'environment: production\ncomponents:\n  web: { provider: vercel, project: shop }\n  api: { provider: command, command: ./rollback.sh }\nverify:\n  base-url: https://shop.example.com\n  checks: "- {name: health, url: /api/health}"\n');
+  });
+  afterAll(() => rm(ws, { recursive: true, force: true }));
+
+  it('prints one JSON document: the command, ok, status and its result', async () => {
+    const run = await runCli(['plan', '--json', '--scope', 'web'], { cwd: ws });
+    expect(run.code).toBe(0);
+    const doc = JSON.parse(run.stdout) as { command: string; ok: boolean; status: string; scope: string[]; plan: { components: { name: string }[] } };
+    expect(doc).toMatchObject({ command: 'plan', ok: true, status: 'ok', scope: ['web'] });
+    expect(doc.plan.components.map((c) => c.name)).toEqual(['web', 'api']);
+  });
+
+  it('a failure is a JSON document too, with the error line', async () => {
+    const run = await runCli(['plan', '--json', '--scope', 'checkout'], { cwd: ws });
+    expect(run.code).toBe(2);
+    const doc = JSON.parse(run.stdout) as Record<string, unknown>;
+    expect(doc).toMatchObject({ command: 'plan', ok: false, status: 'usage' });
+    expect(doc.error).toContain('"checkout"');
+  });
+});
+
+describe('destructive commands', () => {
+  let db: TestDatabase;
+  let ws: string;
+  beforeAll(async () => {
+    db = await createTestDatabase('rk_cli_refuse');
+    ws = await mkdtemp(join(tmpdir(), 'rk-cli-refuse-'));
+    const dir = await writeMigrations(ws, 'dbmate', tables(2));
+    await applyMigrations(db, 'dbmate', dir, tables(2));
+  });
+  afterAll(async () => {
+    await db.drop();
+    await rm(ws, { recursive: true, force: true });
+  });
+
+  it.each([
+    [['down', '--steps', '1', '--no-require-snapshot']],
+    [['restore', '--snapshot-path', 'snapshot.dump']],
+    [['rollback', 'db', '--reason', 'bad migration', '--steps', '1']],
+  ])('%j refuses without --yes when there is no terminal to ask, and changes nothing', async (args) => {
+    const run = await runCli(args, { cwd: ws, env: { DATABASE_URL: db.url } });
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain('refusing without --yes, because there is no terminal to ask');
+    expect(run.stderr).toContain('Nothing was changed.');
+    expect(await appliedVersions(db)).toEqual(['20240101000001', '20240101000002']);
+  });
+
+  it('down --dry-run needs no --yes and changes nothing; --yes goes ahead', async () => {
+    const dry = await runCli(['down', '--steps', '1', '--dry-run', '--json'], { cwd: ws, env: { DATABASE_URL: db.url } });
+    expect(dry.code).toBe(0);
+    expect(JSON.parse(dry.stdout)).toMatchObject({ command: 'down', ok: true, status: 'dry-run' });
+    expect(await appliedVersions(db)).toEqual(['20240101000001', '20240101000002']);
+    const done = await runCli(['down', '--steps', '1', '--no-require-snapshot', '--yes', '--json'], { cwd: ws, env: { DATABASE_URL: db.url } });
+    expect(done.code).toBe(0);
+    expect(JSON.parse(done.stdout)).toMatchObject({ status: 'reverted', reverted: ['20240101000002'] });
+    expect(await appliedVersions(db)).toEqual(['20240101000001']);
+  });
+});
+
+describe('colours', () => {
+  it('on a terminal, colours; with NO_COLOR, none; without a terminal, none', async () => {
+    const args = ['promote', '--project', 'shop'];
+    const tty = await runCli(args, { tty: true });
+    expect(tty.stdout).toContain('\x1b[31merror:');
+    const noColor = await runCli(args, { tty: true, env: { NO_COLOR: '1' } });
+    expect(noColor.stdout).toContain('error: VERCEL_TOKEN is not set');
+    expect(noColor.stdout).not.toContain('\x1b[');
+    const pipe = await runCli(args);
+    expect(pipe.stderr).not.toContain('\x1b[');
+  });
+});
+
+describe('a whole rollback from the command line', () => {
+  let w: World;
+  beforeAll(async () => {
+    w = await startWorld();
+    await writePlan(w, planYaml(w, { api: false }));
+  });
+  afterAll(async () => {
+    await w.close();
+    await w.db.drop();
+    await rm(w.workspace, { recursive: true, force: true });
+  });
+
+  it('rolls back app and database, verified, and no secret is in anything it printed or wrote', async () => {
+    const run = await runCli(['rollback', 'full', '--reason', 'checkout 500s', '--yes', '--json'], {
+      cwd: w.workspace,
+      env: { VERCEL_TOKEN: TOKEN, DATABASE_URL: w.databaseUrl },
+      timeoutMs: 170_000,
+    });
+    // stderr holds warnings only (Vercel's frozen domains), never an error.
+    expect(run.stderr.split('\n').filter(Boolean).every((line) => line.startsWith('warning: '))).toBe(true);
+    expect(run.code).toBe(0);
+    const doc = JSON.parse(run.stdout) as { status: string; record: { timeline: { phase: string }[]; database: { reverted: string[] }; snapshot: { path: string } } };
+    expect(doc.status).toBe('rolled-back');
+    expect(doc.record.database.reverted).toEqual(['20240101000003']);
+    expect(await appliedVersions(w.db)).toEqual(['20240101000001', '20240101000002']);
+    expect(w.app.healthy()).toBe(true);
+
+    const password = new URL(w.databaseUrl).password;
+    const secrets = [TOKEN, password, encodeURIComponent(password), w.databaseUrl];
+    const channels: [string, string | Buffer][] = [
+      ['stdout', run.stdout],
+      ['stderr', run.stderr],
+    ];
+    for (const path of await listTree(w.workspace)) {
+      channels.push([`file name ${path}`, path]);
+      if (!path.endsWith('/')) channels.push([`file ${path}`, await readFile(path).catch(() => Buffer.alloc(0))]);
+    }
+    const leaks = channels.flatMap(([where, text]) => secrets.filter((s) => text.includes(s)).map(() => where));
+    expect(leaks).toEqual([]);
+    expect(channels.some(([where]) => where.includes('rollback-kit-snapshots'))).toBe(true);
+  });
+
+  it('in text mode: one row per phase, the final table and the time against the budget', async () => {
+    const run = await runCli(['rollback', 'app', '--reason', 'again'], { cwd: w.workspace, env: { VERCEL_TOKEN: TOKEN, DATABASE_URL: w.databaseUrl }, timeoutMs: 170_000 });
+    expect(run.code).toBe(0);
+    expect(run.stderr).toMatch(/^✓ plan +ok +[\d.]+ s of 30\.0 s +web: already current/m);
+    expect(run.stderr).toMatch(/^– app +skipped +an earlier run already rolled this back/m);
+    expect(run.stdout).toMatch(/^phase +status +time +budget +share$/m);
+    expect(run.stdout).toMatch(/Nothing to roll back: production is already on .* of the 15 min budget\)/);
+    expect(run.stdout).not.toContain(TOKEN);
+  });
+});
