@@ -73,6 +73,8 @@ export interface FaultAnswer {
 
 export interface FakeVercel {
   url: string;
+  /** Milliseconds every answer waits: a far-away or slow API. */
+  latencyMs: number;
   requests: RecordedRequest[];
   addToken(token: string, user: string, teams?: string[]): void;
   addTeam(id: string, slug: string, plan?: 'hobby' | 'pro'): void;

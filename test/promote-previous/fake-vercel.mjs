@@ -43,6 +43,8 @@ export async function startFakeVercel() {
     requests,
     state,
     url: '',
+    /** Milliseconds every answer waits: a far-away or slow API. */
+    latencyMs: 0,
     addToken(token, user, teams = []) {
       state.tokens.set(token, { user, teams });
       if (!state.users.has(user)) state.users.set(user, { plan: 'pro' });
@@ -339,7 +341,8 @@ export async function startFakeVercel() {
   const server = createServer((req, res) => {
     let raw = '';
     req.on('data', (c) => (raw += c));
-    req.on('end', () => {
+    req.on('end', () => (fake.latencyMs > 0 ? setTimeout(handle, fake.latencyMs) : handle()));
+    const handle = () => {
       const url = new URL(req.url ?? '/', 'http://localhost');
       const entry = { method: req.method, path: url.pathname, query: Object.fromEntries(url.searchParams), at: now(), status: 0, authorization: req.headers.authorization };
       requests.push(entry);
@@ -368,7 +371,7 @@ export async function startFakeVercel() {
         return;
       }
       send(res, status, payload);
-    });
+    };
   });
   await new Promise((done) => server.listen(0, '127.0.0.1', () => done()));
   fake.url = `http://127.0.0.1:${server.address().port}`;
