@@ -64,4 +64,13 @@ describe('promote-previous (vercel), 10,000 deployments', () => {
     expect(r.errors[0]).toContain('Raise timeout-seconds to look further back');
     expect(vercel!.production(project)?.uid).toBe(bad.uid);
   });
+
+  it('a commit SHA target searched past timeout-seconds says the list went on, not that no such build exists', async () => {
+    const { project, bad } = await history({ good: false, staged: 9_999 });
+    vercel!.latencyMs = 100;
+    const r = await runAction('promote-previous', inputs({ target: 'f'.repeat(40), 'timeout-seconds': '1' }));
+    expect(r.code).toBe(1);
+    expect(r.errors[0]).toMatch(/^No production deployment of project shop built from commit f{40} was found in \d+ page\(s\) of the list read in 1 s \(timeout-seconds\), and the list goes on\. Raise timeout-seconds/);
+    expect(vercel!.production(project)?.uid).toBe(bad.uid);
+  });
 });

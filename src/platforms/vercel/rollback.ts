@@ -209,7 +209,8 @@ async function chooseTarget(
     let target: Deployment | undefined;
     if (ref.kind === 'sha') {
       let matched: Deployment | undefined;
-      for await (const page of productionDeployments(client, project.id, { deadline: Date.now() + opts.timeoutSeconds * 1000 })) {
+      const listed: ListingProgress = { pages: 0, timedOut: false };
+      for await (const page of productionDeployments(client, project.id, { deadline: Date.now() + opts.timeoutSeconds * 1000, progress: listed })) {
         for (const d of page) {
           if (!refMatches(ref, d)) continue;
           matched ??= d;
@@ -222,6 +223,12 @@ async function chooseTarget(
       }
       if (!target && matched) target = matched; // reported as not READY by the check below
       if (!target) {
+        if (listed.timedOut) {
+          throw new RollbackKitError(
+            `No production deployment of project ${project.name} built from commit ${ref.sha} was found in ${listed.pages} page(s) of the list read in ${opts.timeoutSeconds} s (timeout-seconds), and the list goes on.`,
+            'Raise timeout-seconds to look further back, or give the deployment id or URL instead.',
+          );
+        }
         throw new RollbackKitError(`No production deployment of project ${project.name} was built from commit ${ref.sha}.`, 'Check the SHA, or give the deployment id or URL instead.');
       }
     } else {
