@@ -12,7 +12,8 @@ import { spawnSync } from 'node:child_process';
 import ncc from '@vercel/ncc';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const compiled = join(root, 'node_modules/.cache/rollback-kit-build');
+// At the same depth as src/: src/core/actions-core.ts imports @actions/core's modules by relative path.
+const compiled = join(root, '.build');
 
 async function compile() {
   await rm(compiled, { recursive: true, force: true });

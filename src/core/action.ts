@@ -3,7 +3,7 @@
  * outputs, and one failure path: the summary's failure heading, one clear `::error::` line and a
  * non-zero exit.
  */
-import * as core from '@actions/core';
+import { core } from './actions-core.js';
 import { RollbackKitError, errorLine } from './errors.js';
 import { createLog, type Log } from './log.js';
 import { output } from './output.js';

@@ -8,7 +8,7 @@
  * and each one is made inert; our own commands (annotations, masks, failure) are issued by
  * @actions/core, which escapes their data and properties so they stay one line.
  */
-import * as core from '@actions/core';
+import { core } from './actions-core.js';
 import { EOL } from 'node:os';
 import { createInterface } from 'node:readline/promises';
 

@@ -3,8 +3,8 @@
  * server ("aborting because of server version mismatch"), and runners often ship one older client,
  * so we look on PATH and in Debian's versioned folders and say which package to install if none fits.
  */
-import { accessSync, constants, readdirSync } from 'node:fs';
-import { delimiter, join } from 'node:path';
+import { accessSync, constants, readdirSync, realpathSync, statSync } from 'node:fs';
+import { basename, delimiter, join } from 'node:path';
 import { RollbackKitError } from '../core/errors.js';
 import { runProcess } from '../core/process.js';
 
@@ -46,63 +46,109 @@ export async function toolVersion(path: string): Promise<{ major: number; versio
   }
 }
 
-function executable(path: string): boolean {
+/**
+ * One `--version` probe per program per run: snapshot-db, restore-db and the whole rollback ask for
+ * the same tools several times. Keyed by the name it is called by (Debian's wrapper answers for the
+ * tool it is called as), the file it resolves to and that file's identity, so a program replaced
+ * during the run is probed again.
+ */
+const probes = new Map<string, Promise<{ major: number; version: string } | undefined>>();
+
+function probe(c: Candidate): Promise<{ major: number; version: string } | undefined> {
+  const key = `${basename(c.path)}\0${c.real}\0${c.id}`;
+  let known = probes.get(key);
+  if (!known) probes.set(key, (known = toolVersion(c.path)));
+  return known;
+}
+
+interface Candidate {
+  /** As it is run: the wrapper must be called by the tool's name. */
+  path: string;
+  /** Where it resolves to, symbolic links followed: two PATH entries often reach one file. */
+  real: string;
+  /** The file's identity (device, inode, size, modification time). */
+  id: string;
+  /** Debian's postgresql-common wrapper (a Perl script that picks a versioned binary): slower to start, and it chooses for us. */
+  wrapper: boolean;
+}
+
+function candidate(path: string): Candidate | undefined {
   try {
     accessSync(path, constants.X_OK);
-    return true;
+    const real = realpathSync(path);
+    const st = statSync(real);
+    if (!st.isFile()) return undefined;
+    return { path, real, id: `${st.dev}:${st.ino}:${st.size}:${st.mtimeMs}`, wrapper: basename(real) === 'pg_wrapper' };
   } catch {
-    return false;
+    return undefined;
   }
 }
 
-function candidates(name: PgToolName, opts: FindToolOptions): string[] {
-  const found: string[] = [];
-  for (const dir of (opts.searchPath ?? '').split(delimiter).filter(Boolean)) found.push(join(dir, name));
-  // Without a PATH from the caller, let the system resolve the bare name as a shell would.
-  if (opts.searchPath === undefined) found.push(name);
+/** Executable candidates, one per real file: the versioned installs (newest first), then PATH in order. */
+function candidates(name: PgToolName, opts: FindToolOptions): Candidate[] {
+  const paths: string[] = [];
   const root = opts.versionedRoot ?? DEFAULT_VERSIONED_ROOT;
   try {
-    for (const v of readdirSync(root)) found.push(join(root, v, 'bin', name));
+    const versions = readdirSync(root).sort((a, b) => Number(b) - Number(a) || b.localeCompare(a));
+    for (const v of versions) paths.push(join(root, v, 'bin', name));
   } catch {
     // No versioned installs on this machine.
   }
-  return [...new Set(found)].filter((p) => p === name || executable(p));
+  for (const dir of (opts.searchPath ?? '').split(delimiter).filter(Boolean)) paths.push(join(dir, name));
+  const seen = new Set<string>();
+  const out: Candidate[] = [];
+  for (const path of paths) {
+    const c = candidate(path);
+    if (!c || seen.has(c.real)) continue;
+    seen.add(c.real);
+    out.push(c);
+  }
+  // Without a PATH from the caller, let the system resolve the bare name as a shell would.
+  if (opts.searchPath === undefined) out.push({ path: name, real: name, id: 'PATH', wrapper: false });
+  return out;
+}
+
+async function probeAll(list: Candidate[], name: PgToolName): Promise<PgTool[]> {
+  const versions = await Promise.all(list.map(probe));
+  return list.flatMap((c, i) => (versions[i] ? [{ name, path: c.path, ...versions[i] }] : []));
 }
 
 /**
  * The newest tool whose major is at least the server's: a newer pg_dump reads older servers, and
- * the archive it writes is then read back by a pg_restore of the same version or newer.
+ * the archive it writes is then read back by a pg_restore of the same version or newer. Versioned
+ * binaries are probed first, in parallel; Debian's wrapper only when none of them fits, since it
+ * runs one of those same binaries, a Perl start-up later.
  */
 export async function findPgTool(name: PgToolName, serverMajor: number, opts: FindToolOptions = {}): Promise<PgTool> {
   const installHint =
     `Install the client for PostgreSQL ${serverMajor}: sudo apt-get install -y postgresql-client-${serverMajor} ` +
     `(from the PGDG apt repository, apt.postgresql.org), then it is found in ${DEFAULT_VERSIONED_ROOT}/${serverMajor}/bin${opts.pathInput ? `; or pass its path in ${opts.pathInput}` : ''}.`;
   if (opts.explicitPath) {
-    const v = executable(opts.explicitPath) ? await toolVersion(opts.explicitPath) : undefined;
+    const c = candidate(opts.explicitPath);
+    const v = c ? await probe(c) : undefined;
     if (!v) throw new RollbackKitError(`${name} at ${opts.explicitPath} does not exist or is not a PostgreSQL ${name}.`, installHint);
     if (v.major < serverMajor) {
       throw new RollbackKitError(`${name} ${v.version} at ${opts.explicitPath} is older than the server (PostgreSQL ${serverMajor}) and would refuse to run.`, installHint);
     }
     return { name, path: opts.explicitPath, ...v };
   }
-  const seen: PgTool[] = [];
-  for (const path of candidates(name, opts)) {
-    const v = await toolVersion(path);
-    if (v) seen.push({ name, path, ...v });
-  }
-  const fit = seen.filter((t) => t.major >= serverMajor).sort((a, b) => b.major - a.major)[0];
+  const all = candidates(name, opts);
+  const newest = (tools: PgTool[]) => tools.filter((t) => t.major >= serverMajor).sort((a, b) => b.major - a.major)[0];
+  const direct = await probeAll(all.filter((c) => !c.wrapper), name);
+  const fit = newest(direct);
   if (fit) return fit;
-  const found = seen.length ? `found only ${seen.map((t) => `${t.version} (${t.path})`).join(', ')}` : 'none found on PATH or in ' + DEFAULT_VERSIONED_ROOT;
+  const seen = [...direct, ...(await probeAll(all.filter((c) => c.wrapper), name))];
+  const viaWrapper = newest(seen);
+  if (viaWrapper) return viaWrapper;
+  const found = seen.length ? `found only ${[...seen].sort((a, b) => a.major - b.major).map((t) => `${t.version} (${t.path})`).join(', ')}` : 'none found on PATH or in ' + DEFAULT_VERSIONED_ROOT;
   throw new RollbackKitError(`No ${name} of version ${serverMajor} or newer: ${found}.`, installHint);
 }
 
 /** The tool of the same installation as another one (pg_restore beside the chosen pg_dump). */
 export async function siblingTool(of: PgTool, name: PgToolName, serverMajor: number, opts: FindToolOptions = {}): Promise<PgTool> {
-  const beside = join(of.path, '..', name);
-  if (executable(beside)) {
-    const v = await toolVersion(beside);
-    if (v && v.major >= serverMajor) return { name, path: beside, ...v };
-  }
+  const beside = candidate(join(of.path, '..', name));
+  const v = beside ? await probe(beside) : undefined;
+  if (beside && v && v.major >= serverMajor) return { name, path: beside.path, ...v };
   return findPgTool(name, serverMajor, { ...opts, explicitPath: undefined });
 }
 

@@ -2,7 +2,7 @@
  * Opening a database session, with PostgreSQL's and the network's failures turned into messages
  * that name the target (host:port/db) and say what to check. Never includes the password.
  */
-import pg from 'pg';
+import type pg from 'pg';
 import { RollbackKitError } from '../core/errors.js';
 import { describeTarget, isTransactionPooler, pgClientConfig, type ConnectionTarget } from './connection.js';
 
@@ -53,7 +53,10 @@ export async function connect(target: ConnectionTarget, opts: ConnectOptions = {
 }
 
 async function open(target: ConnectionTarget, config: pg.ClientConfig): Promise<Session> {
-  const client = new pg.Client(config);
+  // The driver is loaded with the first session, not with the bundle: a step that fails on its
+  // inputs never needs it.
+  const { default: driver } = await import('pg');
+  const client = new driver.Client(config);
   // A dropped connection must surface on the next query, not crash the process.
   client.on('error', () => undefined);
   try {

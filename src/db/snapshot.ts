@@ -8,7 +8,6 @@ import { createWriteStream } from 'node:fs';
 import { access, mkdir, rm } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { to as copyTo } from 'pg-copy-streams';
 import { RollbackKitError } from '../core/errors.js';
 import { asFileError, makeDirectory, probeWritable } from '../core/files.js';
 import type { Log } from '../core/log.js';
@@ -176,6 +175,7 @@ async function exportRows(session: Session, tables: { schema: string; name: stri
     const file = `${safeName(t.schema)}.${safeName(t.name)}.csv`;
     // toISOString() is digits and punctuation only: safe to inline where COPY takes no parameters.
     const sql = `COPY (SELECT * FROM ${qualified(t.schema, t.name)} WHERE ${qualified(t.schema, t.name)}.${JSON.stringify(column)} > '${since.toISOString()}' ORDER BY 1) TO STDOUT WITH (FORMAT csv, HEADER true)`;
+    const { to: copyTo } = await import('pg-copy-streams');
     const stream = session.query(copyTo(sql));
     await pipeline(stream, createWriteStream(join(dir, file)));
     out.push({ table: `${t.schema}.${t.name}`, file, rows: stream.rowCount ?? 0 });

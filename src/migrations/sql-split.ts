@@ -3,7 +3,7 @@
  * non-transactional migrations (PostgreSQL refuses CONCURRENTLY inside any transaction block,
  * including the implicit one of a multi-statement query) and to name the statement that failed.
  */
-import pg from 'pg';
+import pgUtils from 'pg/lib/utils.js';
 
 export interface Statement {
   text: string;
@@ -186,5 +186,5 @@ export function lineAt(text: string, offset: number): number {
 
 /** A string literal for SQL text we build ourselves (bookkeeping), quoted the way node-postgres does. */
 export function literal(value: string): string {
-  return pg.escapeLiteral(value);
+  return pgUtils.escapeLiteral(value);
 }

@@ -3,7 +3,7 @@
  * last net: builders redact outside text before escaping it), and a summary that cannot be written
  * is a warning, never the step's failure: the outputs and the log still say what happened.
  */
-import * as core from '@actions/core';
+import { core } from '../core/actions-core.js';
 import { systemErrorLine } from '../core/errors.js';
 import type { Log } from '../core/log.js';
 

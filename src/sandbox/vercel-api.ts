@@ -87,6 +87,8 @@ export interface FaultAnswer {
 
 export interface FakeVercel {
   url: string;
+  /** Milliseconds every answer waits: a far-away or slow API. */
+  latencyMs: number;
   requests: RecordedRequest[];
   addToken(token: string, user: string, teams?: string[], meta?: { expiresAt?: number; fullAccount?: boolean }): void;
   addTeam(id: string, slug: string, plan?: 'hobby' | 'pro'): void;
@@ -147,6 +149,7 @@ export async function startFakeVercel(): Promise<FakeVercel> {
     requests,
     state,
     url: '',
+    latencyMs: 0,
     /** meta: `expiresAt` (ms), `fullAccount` (a user scope besides the team scopes; default: only without teams). */
     addToken(token, user, teams = [], meta = {}) {
       state.tokens.set(token, { user, teams, meta, id: `tok_${(++seq).toString(36).padStart(20, '0')}`, createdAt: clock });
@@ -458,7 +461,8 @@ export async function startFakeVercel(): Promise<FakeVercel> {
   const server = createServer((req, res) => {
     let raw = '';
     req.on('data', (c) => (raw += c));
-    req.on('end', () => {
+    req.on('end', () => (fake.latencyMs > 0 ? setTimeout(handle, fake.latencyMs) : handle()));
+    const handle = () => {
       const url = new URL(req.url ?? '/', 'http://localhost');
       const entry: RecordedRequest = { method: req.method ?? 'GET', path: url.pathname, query: Object.fromEntries(url.searchParams), at: now(), status: 0, authorization: req.headers.authorization };
       requests.push(entry);
@@ -487,7 +491,7 @@ export async function startFakeVercel(): Promise<FakeVercel> {
         return;
       }
       send(res, status, payload);
-    });
+    };
   });
   await new Promise<void>((done) => server.listen(0, '127.0.0.1', () => done()));
   fake.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;

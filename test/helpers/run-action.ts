@@ -35,6 +35,8 @@ export interface RunActionOptions {
   timeoutMs?: number;
   /** Use this RUNNER_TEMP instead of a fresh one (to inspect or reuse what a run left). */
   runnerTemp?: string;
+  /** Run the bundle from this copy of dist/ instead of the repository's (no node_modules beside it). */
+  dist?: string;
 }
 
 /** Parses `name<<delimiter` blocks and `name=value` lines of GITHUB_OUTPUT / GITHUB_ENV / GITHUB_STATE. */
@@ -63,7 +65,7 @@ function decodeCommandValue(v: string): string {
 }
 
 export async function runAction(name: string, inputs: Record<string, string | number | boolean | undefined>, opts: RunActionOptions = {}): Promise<ActionRun> {
-  const bundle = join(ROOT, 'dist', name, 'index.js');
+  const bundle = join(opts.dist ?? join(ROOT, 'dist'), name, 'index.js');
   if (!existsSync(bundle)) throw new Error(`${bundle} does not exist: run npm run build`);
   const workDir = await mkdtemp(join(tmpdir(), `rk-${name}-`));
   const runnerTemp = opts.runnerTemp ?? join(workDir, 'runner-temp');

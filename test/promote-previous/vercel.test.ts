@@ -285,7 +285,7 @@ describe('promote-previous (vercel): refusals', () => {
     f.good.readyState = 'ERROR';
     const r = await run(vercelInputs(f));
     expect(r.code).toBe(1);
-    expect(r.errors[0]).toMatch(/No earlier production deployment of project shop can take over from .*4 older production deployment\(s\) checked/);
+    expect(r.errors[0]).toMatch(/No earlier production deployment of project shop can take over from .*: checked 4 older production deployment\(s\) on 1 page\(s\) of the list, all there are/);
     expect(rollbackPosts(f)).toEqual([]);
   });
 

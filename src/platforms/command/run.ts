@@ -6,7 +6,6 @@
  * command (`kubectl rollout status`, a health check) runs after it within the same time limit: the
  * rollback is done only when that passes too.
  */
-import { exec } from '@actions/exec';
 import { StringDecoder } from 'node:string_decoder';
 import { RollbackKitError } from '../../core/errors.js';
 import type { Log } from '../../core/log.js';
@@ -88,6 +87,8 @@ async function runBash(command: string, seconds: number, env: Record<string, str
   const out = lineBuffer((line) => log.info(line));
   const err = lineBuffer((line) => log.info(line));
   try {
+    // Loaded here, not with the module: only this provider runs a command.
+    const { exec } = await import('@actions/exec');
     const code = await exec('timeout', [`--kill-after=${KILL_AFTER_SECONDS}`, String(seconds), 'bash', '-eo', 'pipefail', '-c', command], {
       cwd,
       env,

@@ -8,6 +8,7 @@ import { HttpApiError, HttpClient } from '../http/client.js';
 import { graphql } from '../http/graphql.js';
 import type { RetryPolicy } from '../http/retry.js';
 import { parseMachine, parseRelease, splitImage, type FlyMachine, type FlyRelease } from './model.js';
+import { checkListingTime, type ListingBound } from '../listing.js';
 
 export const FLY_API_URL = 'https://api.fly.io';
 export const FLY_MACHINES_API_URL = 'https://api.machines.dev';
@@ -46,10 +47,11 @@ export function flyClients(opts: FlyClientOptions): FlyClients {
 
 export const RELEASE_PAGE = 50;
 
-/** Releases, newest first, one page per iteration. */
-export async function* releases(c: FlyClients, app: string, maxPages = 10): AsyncGenerator<FlyRelease[]> {
+/** Releases, newest first, one page per iteration, for as long as `bound` allows. */
+export async function* releases(c: FlyClients, app: string, bound?: ListingBound): AsyncGenerator<FlyRelease[]> {
   let after: string | undefined;
-  for (let page = 0; page < maxPages; page++) {
+  for (let page = 0; ; page++) {
+    checkListingTime(bound, page);
     const data = await graphql(
       c.api,
       'graphql',

@@ -1,6 +1,7 @@
 /** The pull request side of git-revert, on @actions/github (which honours GITHUB_API_URL's value passed in). */
-import { getOctokit } from '@actions/github';
 import { RollbackKitError } from '../../core/errors.js';
+
+type Octokit = ReturnType<typeof import('@actions/github').getOctokit>;
 
 export interface PullRequest {
   number: number;
@@ -39,18 +40,21 @@ export interface PullRequests {
 }
 
 export function pullRequests(token: string, apiUrl: string, repo: Repo): PullRequests {
-  const octokit = getOctokit(token, { baseUrl: apiUrl.replace(/\/$/, '') });
+  // Loaded on first use: @actions/github (octokit, undici) is most of a bundle's start-up, and
+  // only this provider's pull request needs it.
+  let client: Promise<Octokit> | undefined;
+  const octokit = (): Promise<Octokit> => (client ??= import('@actions/github').then(({ getOctokit }) => getOctokit(token, { baseUrl: apiUrl.replace(/\/$/, '') })));
   const api: PullRequests = {
     async checkAccess() {
       try {
-        await octokit.rest.repos.get({ ...repo });
+        await (await octokit()).rest.repos.get({ ...repo });
       } catch (err) {
         throw apiError(err, 'checking access to the repository', repo);
       }
     },
     async findOpen(branch) {
       try {
-        const { data } = await octokit.rest.pulls.list({ ...repo, state: 'open', head: `${repo.owner}:${branch}` });
+        const { data } = await (await octokit()).rest.pulls.list({ ...repo, state: 'open', head: `${repo.owner}:${branch}` });
         const pr = data[0];
         return pr ? { number: pr.number, url: pr.html_url } : undefined;
       } catch (err) {
@@ -59,7 +63,7 @@ export function pullRequests(token: string, apiUrl: string, repo: Repo): PullReq
     },
     async open({ branch, base, title, body }) {
       try {
-        const { data } = await octokit.rest.pulls.create({ ...repo, head: branch, base, title, body });
+        const { data } = await (await octokit()).rest.pulls.create({ ...repo, head: branch, base, title, body });
         return { number: data.number, url: data.html_url };
       } catch (err) {
         // 422 "A pull request already exists for owner:branch": a re-run, not a failure.

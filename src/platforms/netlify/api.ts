@@ -8,6 +8,7 @@ import { HttpClient } from '../http/client.js';
 import { UnexpectedShape } from '../http/errors.js';
 import type { RetryPolicy } from '../http/retry.js';
 import { obj, str } from '../http/read.js';
+import { checkListingTime, type ListingBound } from '../listing.js';
 
 export const NETLIFY_API_URL = 'https://api.netlify.com';
 
@@ -63,8 +64,9 @@ export async function getSite(c: HttpClient, id: string): Promise<NetlifySite> {
 export const PER_PAGE = 50;
 
 /** Ready production deploys, newest first, a page per iteration. */
-export async function* readyProductionDeploys(c: HttpClient, siteId: string, maxPages = 20): AsyncGenerator<NetlifyDeploy[]> {
-  for (let page = 1; page <= maxPages; page++) {
+export async function* readyProductionDeploys(c: HttpClient, siteId: string, bound?: ListingBound): AsyncGenerator<NetlifyDeploy[]> {
+  for (let page = 1; ; page++) {
+    checkListingTime(bound, page - 1);
     const data = await c.get(`${site(siteId)}/deploys`, { production: true, state: 'ready', page, per_page: PER_PAGE });
     if (!Array.isArray(data)) throw new UnexpectedShape('the Netlify deploy list');
     const list = data.map(parseDeploy);

@@ -11,6 +11,7 @@ import { sleep as realSleep } from '../http/client.js';
 import { calling, type PlatformErrorContext } from '../http/errors.js';
 import { describeSkipped, nextPoll, type Frozen, type ProviderOutcome, type ReleaseInfo, type SkippedRelease, type ProviderRunOptions } from '../outcome.js';
 import { getDeploy, getSite, lockDeploy, netlifyClient, readyProductionDeploys, restore, type NetlifyDeploy, type NetlifySite } from './api.js';
+import { listingBound } from '../listing.js';
 
 export interface NetlifyPromoteOptions extends ProviderRunOptions {
   token: string;
@@ -105,7 +106,7 @@ export async function promoteOnNetlify(opts: NetlifyPromoteOptions, log: Log): P
     let newest: NetlifyDeploy | undefined;
     let below = false;
     await calling(ctx(`listing the ready production deploys of site ${name}`), async () => {
-      for await (const page of readyProductionDeploys(c, site.id)) {
+      for await (const page of readyProductionDeploys(c, site.id, listingBound(opts.timeoutSeconds, `the ready production deploys of site ${name}`))) {
         for (const d of page) {
           newest ??= d;
           if (d.id === published.id) {

@@ -1,6 +1,7 @@
 /** The Railway GraphQL operations a rollback uses, one function each. */
 import type { RailwayClient } from './client.js';
 import { parseDeployment, parseDeploymentPage, type RailwayDeployment } from './model.js';
+import { checkListingTime, type ListingBound } from '../listing.js';
 
 export interface ServiceRef {
   projectId: string;
@@ -12,9 +13,10 @@ const FIELDS = 'id status createdAt canRollback staticUrl meta';
 export const PAGE_SIZE = 50;
 
 /** The deployments of one service in one environment, newest first, a page per iteration. */
-export async function* deployments(client: RailwayClient, ref: ServiceRef, maxPages = 20): AsyncGenerator<RailwayDeployment[]> {
+export async function* deployments(client: RailwayClient, ref: ServiceRef, bound?: ListingBound): AsyncGenerator<RailwayDeployment[]> {
   let after: string | undefined;
-  for (let page = 0; page < maxPages; page++) {
+  for (let page = 0; ; page++) {
+    checkListingTime(bound, page);
     const data = await client.query(
       'deployments',
       `query deployments($input: DeploymentListInput!, $first: Int, $after: String) {

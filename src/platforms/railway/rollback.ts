@@ -13,6 +13,7 @@ import { describeSkipped, nextPoll, type Frozen, type ProviderOutcome, type Rele
 import { deployments, getDeployment, latestDeployment, rollback, type ServiceRef } from './api.js';
 import { RAILWAY_API_URL, RailwayClient, type RailwayTokenKind } from './client.js';
 import { codeOf, describeDeployment, type RailwayDeployment } from './model.js';
+import { listingBound } from '../listing.js';
 
 export interface RailwayPromoteOptions extends ProviderRunOptions {
   token: string;
@@ -84,7 +85,7 @@ export async function promoteOnRailway(opts: RailwayPromoteOptions, log: Log): P
 
   // One walk over the listing, newest first: what is newer than the live one, the live one, then
   // the older ones until the first fit and the one below it.
-  const listing = deployments(client, ref);
+  const listing = deployments(client, ref, listingBound(opts.timeoutSeconds, `the deployments of ${where}`));
   const walk = async function* (): AsyncGenerator<RailwayDeployment> {
     for await (const page of listing) yield* page;
   };

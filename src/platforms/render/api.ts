@@ -8,6 +8,7 @@ import { HttpClient } from '../http/client.js';
 import { UnexpectedShape } from '../http/errors.js';
 import type { RetryPolicy } from '../http/retry.js';
 import { obj, str } from '../http/read.js';
+import { checkListingTime, type ListingBound } from '../listing.js';
 
 export const RENDER_API_URL = 'https://api.render.com';
 
@@ -60,9 +61,10 @@ export async function getService(c: HttpClient, id: string): Promise<RenderServi
 export const PAGE_SIZE = 20;
 
 /** Deploys newest first, a page per iteration; the list items are `{deploy, cursor}`. */
-export async function* deploys(c: HttpClient, serviceId: string, maxPages = 25): AsyncGenerator<RenderDeploy[]> {
+export async function* deploys(c: HttpClient, serviceId: string, bound?: ListingBound): AsyncGenerator<RenderDeploy[]> {
   let cursor: string | undefined;
-  for (let page = 0; page < maxPages; page++) {
+  for (let page = 0; ; page++) {
+    checkListingTime(bound, page);
     const data = await c.get(`${svc(serviceId)}/deploys`, { limit: PAGE_SIZE, cursor });
     if (!Array.isArray(data)) throw new UnexpectedShape('the Render deploy list');
     const list = data.map((item) => parseDeploy(obj(item)?.deploy ?? item));

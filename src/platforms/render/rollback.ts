@@ -12,6 +12,7 @@ import { sleep as realSleep } from '../http/client.js';
 import { calling, type PlatformErrorContext } from '../http/errors.js';
 import { describeSkipped, nextPoll, type Frozen, type ProviderOutcome, type ReleaseInfo, type SkippedRelease, type ProviderRunOptions } from '../outcome.js';
 import { deploys, getDeploy, getService, renderClient, rollback, setAutoDeploy, type RenderDeploy, type RenderService } from './api.js';
+import { listingBound } from '../listing.js';
 
 export interface RenderPromoteOptions extends ProviderRunOptions {
   token: string;
@@ -79,7 +80,7 @@ export async function promoteOnRender(opts: RenderPromoteOptions, log: Log): Pro
   const skipped: SkippedRelease[] = [];
   // Read pages until the live deploy and (for "previous") the first fit one below it are known.
   await calling(ctx(`listing the deploys of service ${name}`), async () => {
-    for await (const page of deploys(c, serviceId)) {
+    for await (const page of deploys(c, serviceId, listingBound(opts.timeoutSeconds, `the deploys of service ${name}`))) {
       for (const d of page) {
         all.push(d);
         if (!live) {

@@ -13,21 +13,35 @@ export async function getDeployment(client: VercelClient, idOrUrl: string): Prom
 
 export const PAGE_SIZE = 100;
 
+/** How far a listing got: pages read, and whether it stopped at its deadline rather than at the end. */
+export interface ListingProgress {
+  pages: number;
+  timedOut: boolean;
+}
+
 /**
  * Production deployments of a project, newest first, one page per iteration; stops when Vercel
- * says there is no next page or after `maxPages` (a bound on a runaway listing).
+ * says there is no next page, when a cursor does not move back in time (a listing that would never
+ * end), or at `deadline` (epoch ms): bounded by time, not by a page count, so a target however deep
+ * is found when there is time to reach it. `progress` says how far it got.
  */
 export async function* productionDeployments(
   client: VercelClient,
   projectId: string,
-  opts: { until?: number; maxPages?: number } = {},
+  opts: { until?: number; deadline?: number; progress?: ListingProgress } = {},
 ): AsyncGenerator<Deployment[]> {
+  const progress = opts.progress ?? { pages: 0, timedOut: false };
   let until = opts.until;
-  for (let page = 0; page < (opts.maxPages ?? 50); page++) {
+  for (;;) {
+    if (opts.deadline !== undefined && Date.now() >= opts.deadline) {
+      progress.timedOut = true;
+      return;
+    }
     const data = await client.get('/v6/deployments', { projectId, target: 'production', limit: PAGE_SIZE, until });
     const { deployments, next } = parseDeploymentPage(data);
+    progress.pages++;
     yield deployments;
-    if (next === undefined || deployments.length === 0) return;
+    if (next === undefined || deployments.length === 0 || (until !== undefined && next >= until)) return;
     until = next;
   }
 }

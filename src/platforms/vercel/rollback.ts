@@ -6,13 +6,16 @@
  */
 import { RollbackKitError } from '../../core/errors.js';
 import type { Log } from '../../core/log.js';
-import { getDeployment, getProject, productionDeployments, requestPromote, requestRollback } from './api.js';
+import { getDeployment, getProject, productionDeployments, requestPromote, requestRollback, type ListingProgress } from './api.js';
 import { sleep as realSleep, VercelApiError, VercelClient } from './client.js';
 import { vercelError, type ErrorContext } from './errors.js';
 import { describeDeployment, type Deployment, type Project } from './model.js';
 import type { ProviderRunOptions } from '../outcome.js';
-import { checkExplicitTarget, describeRef, findLastVerified, findPrevious, MAX_VERIFIED_LOOKUPS, parseDeploymentRef, refMatches, type DeploymentRef, type Skipped, type VerifiedLookup } from './target.js';
+import { checkExplicitTarget, describeKinds, describeRef, findLastVerified, findPrevious, MAX_VERIFIED_LOOKUPS, parseDeploymentRef, refMatches, type DeploymentRef, type Skipped, type VerifiedLookup } from './target.js';
 import { waitForAliasJob } from './wait.js';
+
+/** Skipped deployments named one per line in the log; the rest are counted by reason. */
+const SKIPPED_LOGGED = 20;
 
 export interface VercelPromoteOptions extends Omit<ProviderRunOptions, 'now'> {
   token: string;
@@ -112,7 +115,7 @@ export async function promoteOnVercel(opts: VercelPromoteOptions, log: Log): Pro
     return { ...base, status: 'already-current', from: info(current), to: info(current), notes: [note] };
   }
 
-  const { target, skipped, why } = await chooseTarget(client, project, current, targetRef, opts, ctx, log);
+  const { target, skipped, skippedKinds, why } = await chooseTarget(client, project, current, targetRef, opts, ctx, log);
   if (target.id === current.id) {
     const note = `${describeDeployment(target)} already serves production. Nothing to do.`;
     log.info(note);
@@ -122,7 +125,9 @@ export async function promoteOnVercel(opts: VercelPromoteOptions, log: Log): Pro
   log.info(`Plan: ${opts.method} project ${project.name}`);
   log.info(`  from ${describeDeployment(current)}`);
   log.info(`  to   ${describeDeployment(target)}`);
-  for (const s of skipped) log.info(`  skipped ${describeDeployment(s.deployment)}: ${s.reason}`);
+  const skippedCount = skippedKinds ? [...skippedKinds.values()].reduce((a, b) => a + b, 0) : skipped.length;
+  for (const s of skipped.slice(0, SKIPPED_LOGGED)) log.info(`  skipped ${describeDeployment(s.deployment)}: ${s.reason}`);
+  if (skippedCount > SKIPPED_LOGGED) log.info(`  and ${(skippedCount - SKIPPED_LOGGED).toLocaleString('en-US')} more skipped (${describeKinds(skippedKinds!)})`);
   if (opts.dryRun) {
     return { ...base, status: 'dry-run', from: info(current), to: info(target), skipped, notes: [`Dry run: nothing was changed. A real run would ${opts.method} to ${target.id}.`, ...(why ? [why] : [])] };
   }
@@ -183,26 +188,36 @@ async function chooseTarget(
   opts: VercelPromoteOptions,
   ctx: (doing: string, deployment?: string) => ErrorContext,
   log: Log,
-): Promise<{ target: Deployment; skipped: Skipped[]; why?: string }> {
+): Promise<{ target: Deployment; skipped: Skipped[]; skippedKinds?: Map<string, number>; why?: string }> {
   const doing = `choosing the ${opts.method} target`;
   try {
     if (ref.kind === 'previous') {
-      // Only deployments older than production's are candidates: start the listing there.
-      const found = await findPrevious(current, productionDeployments(client, project.id, { until: current.createdAt }));
+      // Only deployments older than production's are candidates: start the listing there. However
+      // deep the last good one is, the search goes on until timeout-seconds is spent.
+      const progress: ListingProgress = { pages: 0, timedOut: false };
+      const deadline = Date.now() + opts.timeoutSeconds * 1000;
+      const found = await findPrevious(current, productionDeployments(client, project.id, { until: current.createdAt, deadline, progress }));
       if (!found.chosen) {
-        const why = found.skipped.length ? ` Passed over: ${found.skipped.slice(0, 5).map((s) => `${s.deployment.id} (${s.reason})`).join('; ')}${found.skipped.length > 5 ? `; and ${found.skipped.length - 5} more` : ''}.` : '';
+        const looked = `${found.seen.toLocaleString('en-US')} older production deployment(s) on ${progress.pages} page(s) of the list`;
+        const where = progress.timedOut ? `${looked} read in ${opts.timeoutSeconds} s (timeout-seconds) before the time ran out, and the list goes on` : `${looked}, all there are`;
+        const why = found.seen ? ` Passed over: ${describeKinds(found.skippedKinds)}.` : '';
+        const first = found.skipped.length ? ` Newest passed over: ${found.skipped.slice(0, 3).map((s) => `${s.deployment.id} (${s.reason})`).join('; ')}.` : '';
         throw new RollbackKitError(
-          `No earlier production deployment of project ${project.name} can take over from ${current.id}: ${found.seen} older production deployment(s) checked, none READY, previously in production and built from another commit.${why}`,
-          'Name the deployment to return to in target (deployment id, URL or commit SHA), or use provider git-revert to build the previous code again.',
+          `No earlier production deployment of project ${project.name} can take over from ${current.id}: checked ${where}; none is READY, has served production before and was built from another commit.${why}${first}`,
+          progress.timedOut
+            ? 'Raise timeout-seconds to look further back, or name the deployment to return to in target (deployment id, URL or commit SHA).'
+            : 'Name the deployment to return to in target (deployment id, URL or commit SHA), or use provider git-revert to build the previous code again.',
         );
       }
-      return { target: found.chosen, skipped: found.skipped };
+      return { target: found.chosen, skipped: found.skipped, skippedKinds: found.skippedKinds };
     }
     if (ref.kind === 'last-verified') {
-      const found = await findLastVerified(current, productionDeployments(client, project.id, { until: current.createdAt }), opts.verified!);
+      const progress: ListingProgress = { pages: 0, timedOut: false };
+      const deadline = Date.now() + opts.timeoutSeconds * 1000;
+      const found = await findLastVerified(current, productionDeployments(client, project.id, { until: current.createdAt, deadline, progress }), opts.verified!);
       if (!found.chosen) {
         const why = found.skipped.length ? ` Passed over: ${found.skipped.slice(0, 5).map((s) => `${s.deployment.id} (${s.reason})`).join('; ')}${found.skipped.length > 5 ? `; and ${found.skipped.length - 5} more` : ''}.` : '';
-        const stopped = found.lookups >= MAX_VERIFIED_LOOKUPS ? ` Stopped after asking GitHub about ${found.lookups} commits.` : '';
+        const stopped = `${found.lookups >= MAX_VERIFIED_LOOKUPS ? ` Stopped after asking GitHub about ${found.lookups} commits.` : ''}${progress.timedOut ? ` The list went on past timeout-seconds (${opts.timeoutSeconds} s).` : ''}`;
         throw new RollbackKitError(
           `No earlier production deployment of project ${project.name} carries the rollback-kit/verified status: ${found.seen} older production deployment(s) checked.${stopped}${why}`,
           'Use target: previous (the newest eligible one, verified or not) or name the deployment in target; record passes with smoke-test verified-sha so that later rollbacks find one.',
@@ -215,7 +230,8 @@ async function chooseTarget(
     let target: Deployment | undefined;
     if (ref.kind === 'sha') {
       let matched: Deployment | undefined;
-      for await (const page of productionDeployments(client, project.id)) {
+      const listed: ListingProgress = { pages: 0, timedOut: false };
+      for await (const page of productionDeployments(client, project.id, { deadline: Date.now() + opts.timeoutSeconds * 1000, progress: listed })) {
         for (const d of page) {
           if (!refMatches(ref, d)) continue;
           matched ??= d;
@@ -228,6 +244,12 @@ async function chooseTarget(
       }
       if (!target && matched) target = matched; // reported as not READY by the check below
       if (!target) {
+        if (listed.timedOut) {
+          throw new RollbackKitError(
+            `No production deployment of project ${project.name} built from commit ${ref.sha} was found in ${listed.pages} page(s) of the list read in ${opts.timeoutSeconds} s (timeout-seconds), and the list goes on.`,
+            'Raise timeout-seconds to look further back, or give the deployment id or URL instead.',
+          );
+        }
         throw new RollbackKitError(`No production deployment of project ${project.name} was built from commit ${ref.sha}.`, 'Check the SHA, or give the deployment id or URL instead.');
       }
     } else {

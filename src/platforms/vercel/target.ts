@@ -83,20 +83,44 @@ export interface Skipped {
   reason: string;
 }
 
+/** Skipped deployments kept with their reason; past this many only their reasons are counted. */
+export const SKIPPED_KEPT = 50;
+
+/** A reason without the detail that differs per deployment (the commit), for counting. */
+export function reasonKind(reason: string): string {
+  return reason.replace(/ commit [0-9a-f]+ /, ' commit ');
+}
+
+export interface PreviousSearch {
+  chosen?: Deployment;
+  /** The first SKIPPED_KEPT passed over, newest first. */
+  skipped: Skipped[];
+  /** Every deployment passed over, counted by reasonKind. */
+  skippedKinds: Map<string, number>;
+  seen: number;
+}
+
 /** Walks pages (newest first) to the first fit deployment, keeping the reasons for the rest. */
-export async function findPrevious(current: Deployment, pages: AsyncIterable<Deployment[]>): Promise<{ chosen?: Deployment; skipped: Skipped[]; seen: number }> {
+export async function findPrevious(current: Deployment, pages: AsyncIterable<Deployment[]>): Promise<PreviousSearch> {
   const skipped: Skipped[] = [];
+  const skippedKinds = new Map<string, number>();
   let seen = 0;
   for await (const page of pages) {
     for (const d of page) {
       seen++;
       if (d.id === current.id) continue;
       const reason = skipReason(d, current);
-      if (!reason) return { chosen: d, skipped, seen };
-      skipped.push({ deployment: d, reason });
+      if (!reason) return { chosen: d, skipped, skippedKinds, seen };
+      if (skipped.length < SKIPPED_KEPT) skipped.push({ deployment: d, reason });
+      skippedKinds.set(reasonKind(reason), (skippedKinds.get(reasonKind(reason)) ?? 0) + 1);
     }
   }
-  return { skipped, seen };
+  return { skipped, skippedKinds, seen };
+}
+
+/** "9,990 never served production (STAGED), 3 built from the same commit as production". */
+export function describeKinds(kinds: Map<string, number>): string {
+  return [...kinds].sort((a, b) => b[1] - a[1]).map(([kind, n]) => `${n.toLocaleString('en-US')} ${kind}`).join(', ');
 }
 
 /** Refuses an explicit target that cannot safely be put into production by this method. */

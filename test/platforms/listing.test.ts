@@ -1,0 +1,25 @@
+// Provider listings are bounded by timeout-seconds, not by a page count.
+import { describe, expect, it } from 'vitest';
+import { RollbackKitError } from '../../src/core/errors.js';
+import { checkListingTime, listingBound } from '../../src/platforms/listing.js';
+
+describe('listing bound', () => {
+  it('allows any number of pages before the deadline, and always the first page', () => {
+    const bound = listingBound(60, 'the releases of app shop');
+    expect(() => checkListingTime(bound, 5_000)).not.toThrow();
+    expect(() => checkListingTime({ ...bound, deadline: Date.now() - 1 }, 0)).not.toThrow();
+  });
+
+  it('after the deadline, says what was listed, how far it got and what to do', () => {
+    const past = { ...listingBound(2, 'the deploys of service api'), deadline: Date.now() - 1 };
+    const err = (() => {
+      try {
+        checkListingTime(past, 12);
+      } catch (e) {
+        return e as RollbackKitError;
+      }
+    })();
+    expect(err).toBeInstanceOf(RollbackKitError);
+    expect(err!.line).toBe('Listing the deploys of service api took longer than timeout-seconds (2 s): 12 page(s) read, and the list goes on. Raise timeout-seconds to look further back, or name the target to return to.');
+  });
+});
