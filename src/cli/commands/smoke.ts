@@ -1,5 +1,6 @@
 /** `rollback-kit smoke`: is production healthy, and should it be rolled back? */
 import { loadChecks, runSmokeTest } from '../../smoke/smoke-test.js';
+import { checkRecordVerified, recordVerified, type RecordVerifiedRequest } from '../../smoke/record-verified.js';
 import { readSmokeInputs } from '../../smoke/smoke-inputs.js';
 import type { CommandSpec } from '../command.js';
 
@@ -13,6 +14,11 @@ export const smoke: CommandSpec = {
   async run(cli) {
     const { source, baseUrl, options, failStep, confirmAfterSeconds } = readSmokeInputs(cli.inputs, cli.secret('database-url'), cli.cwd, cli.log);
     const checks = await loadChecks(source, { baseUrl, hasDatabase: Boolean(options.database) });
+    const verifiedSha = cli.inputs.string('verified-sha');
+    const verified: RecordVerifiedRequest | undefined = verifiedSha
+      ? { sha: verifiedSha, github: { token: cli.secret('github-token'), repository: cli.env.GITHUB_REPOSITORY || undefined, apiUrl: cli.env.GITHUB_API_URL || 'https://api.github.com' } }
+      : undefined;
+    if (verified) checkRecordVerified(verified);
     cli.begin();
     if (cli.dryRun) {
       cli.term.say(`Dry run: ${checks.length} check(s) are valid: ${checks.map((c) => c.name).join(', ')}. None was run.`);
@@ -27,11 +33,13 @@ export const smoke: CommandSpec = {
     );
     cli.term.say(`${results.length - verdict.failed} of ${results.length} checks passed; severity ${verdict.severity}, decision ${verdict.decision}.`);
     if (confirmation) cli.term.say(confirmation.confirmed ? `Confirmed ${confirmation.afterSeconds} s later: both runs decided rollback.` : `Not confirmed ${confirmation.afterSeconds} s later${confirmation.flapped.length ? `; flapped: ${confirmation.flapped.join(', ')}` : ''}.`);
+    const recorded = verified ? await recordVerified(verified, verdict, results.length, cli.log) : false;
     return {
       ok: verdict.passed || !failStep,
       status: verdict.passed ? 'passed' : 'failed',
       decision: verdict.decision,
       flapped: confirmation?.flapped ?? [],
+      verified: recorded,
       severity: verdict.severity,
       checks: results.map((r) => ({ name: r.name, passed: r.passed, critical: r.critical, reason: r.reason ? cli.log.redact(r.reason) : undefined })),
     };
