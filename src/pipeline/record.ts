@@ -99,6 +99,8 @@ export interface RollbackRecord {
   verify?: VerifyRecord;
   /** Names of the checks the verify phase will run, as `plan` resolved them (shown before verify runs, e.g. in a dry run). */
   plannedChecks?: string[];
+  /** SQL checks left out of verify because no database connection was given (they were not run). */
+  skippedChecks?: string[];
   /** What a person should do now, plain sentences. */
   nextSteps: string[];
   /** Link to the workflow run, when running on GitHub. */

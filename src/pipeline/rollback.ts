@@ -136,8 +136,18 @@ export async function runRollback(request: RollbackRequest, deps: RollbackDeps, 
       throw new RollbackKitError('The scope includes the database, but no database connection was given.', 'Pass database-url from a secret (or set DATABASE_URL), or leave database out of scope.');
     }
     if (plan.verify) {
-      checks = await loadChecks({ checks: plan.verify.checks, checksFile: plan.verify.checksFile, cwd: request.workspace }, { baseUrl: plan.verify.baseUrl, hasDatabase: Boolean(request.database) });
+      // Every check is validated, but SQL ones need a connection the app-only jobs do not get
+      // (rollback.yml's app job, auto-rollback): they are left out with a warning rather than
+      // stopping an app rollback at plan. The smoke-test action itself stays strict.
+      const all = await loadChecks({ checks: plan.verify.checks, checksFile: plan.verify.checksFile, cwd: request.workspace }, { baseUrl: plan.verify.baseUrl, hasDatabase: true });
+      checks = request.database ? all : all.filter((c) => c.kind !== 'sql');
+      const left = all.filter((c) => !checks!.includes(c)).map((c) => c.name);
+      if (left.length) {
+        record.skippedChecks = left;
+        log.warning(`No database connection was given, so the SQL checks ${left.join(', ')} will not run${checks.length ? '; the HTTP checks still do' : ' and nothing is verified'}. Pass database-url to run them.`);
+      }
       record.plannedChecks = checks.map((c) => c.name);
+      if (!checks.length) checks = undefined;
     }
     const outcomes = await Promise.all(inScope.map((c) => promotePrevious(promoteRequest(c, request, true), log)));
     outcomes.forEach((o, i) => applyOutcome(record.components[i]!, o));
@@ -169,6 +179,7 @@ export async function runRollback(request: RollbackRequest, deps: RollbackDeps, 
       ...record.components.map((c) => `${c.name}: ${c.status === 'already-current' ? 'already current' : `${c.from?.id ?? c.from?.commitSha ?? 'what serves now'} → ${c.to?.id ?? c.to?.commitSha ?? '?'}`}`),
       ...(record.database ? [`database: ${record.database.status === 'nothing-to-do' ? 'nothing to do' : record.database.method === 'restore' ? 'restore the snapshot' : `revert ${record.database.planned.join(', ') || 'nothing'}`}`] : []),
       ...(checks ? [`verify: ${checks.length} check(s)`] : []),
+      ...(record.skippedChecks ? [`SQL checks not run (no database-url): ${record.skippedChecks.join(', ')}`] : []),
     ];
     await finished(planTimer.end(request.dryRun ? 'dry-run' : 'ok', `${parts.join('; ') || (verifyOnly ? 'nothing to roll back (scope verify)' : 'nothing in scope')}; budget ${plan.budgetMinutes} min.`));
   } catch (err) {
@@ -302,6 +313,8 @@ export async function runRollback(request: RollbackRequest, deps: RollbackDeps, 
   // ── verify ────────────────────────────────────────────────────────────────────────────────
   if (!changed && !verifyOnly) {
     timeline.skip('verify', 'nothing was changed, so there is nothing new to verify');
+  } else if (!checks && record.skippedChecks) {
+    await finished(timeline.start('verify').end('warning', `skipped: every check is SQL (${record.skippedChecks.join(', ')}) and no database-url was given, so production was not verified`));
   } else if (!checks || !plan.verify) {
     await finished(timeline.start('verify').end('warning', 'no checks are configured (verify in rollback-kit.yml, or base-url / checks inputs): production was not verified'));
     record.nextSteps.push('No smoke checks are configured, so nobody has verified production yet: check it by hand now, and add a verify section to rollback-kit.yml.');
@@ -317,7 +330,7 @@ export async function runRollback(request: RollbackRequest, deps: RollbackDeps, 
         }
         await finished(vt.end('failed', `${summary}: production still looks broken after the rollback`));
       } else {
-        await finished(vt.end(verified.passed ? 'ok' : 'warning', summary));
+        await finished(vt.end(verified.passed && !record.skippedChecks ? 'ok' : 'warning', `${summary}${record.skippedChecks ? `; SQL checks not run (no database-url): ${record.skippedChecks.join(', ')}` : ''}`));
       }
     } catch (err) {
       fail('verify');
@@ -550,6 +563,7 @@ function nextSteps(record: RollbackRecord): string[] {
       steps.push('Production is back on the previous version. Keep the bad change out of the next deploy, and fill in the post-mortem.');
       break;
   }
+  if (record.skippedChecks && record.status !== 'dry-run') steps.push(`The SQL checks ${record.skippedChecks.join(', ')} were not run, because this job had no database connection: run them by hand, or give the job database-url (the DATABASE_URL secret).`);
   for (const c of record.components) {
     if (c.changedEnv.length) steps.push(`Before the next redeploy of ${c.name}, check the production environment variables ${c.changedEnv.join(', ')}: they changed after the deployment now serving was built.`);
     if (c.notes.some((n) => n.includes('automatic domain assignment'))) steps.push(`Vercel will not put new pushes of ${c.name} live until a deployment is promoted: promote the fixed deployment when it is ready.`);

@@ -184,7 +184,8 @@ function planSection(record: RollbackRecord): string[] {
     );
   }
   const checks = record.plannedChecks ?? record.verify?.checks.map((c) => c.name) ?? [];
-  out.push(checks.length ? `Checks: ${checks.map((c) => inlineText(c)).join(', ')}.` : 'Checks: none configured.');
+  out.push(checks.length ? `Checks: ${checks.map((c) => inlineText(c)).join(', ')}.` : record.skippedChecks ? 'Checks: none that can run here.' : 'Checks: none configured.');
+  if (record.skippedChecks) out.push(notRun(record.skippedChecks));
   out.push(budgetPlan(record));
   if (record.scope.length) out.push(`Scope: ${record.scope.map((s) => inlineText(s)).join(', ')}.`);
   return out;
@@ -242,7 +243,12 @@ function verifySection(record: RollbackRecord): string[] {
   const out = ['### Verification', verdictText(record)];
   const checks = checksTable(record);
   if (checks) out.push(checks);
+  if (record.skippedChecks) out.push(notRun(record.skippedChecks));
   return out;
+}
+
+function notRun(names: string[]): string {
+  return `Not run (SQL checks, and no database connection was given): ${names.map((c) => inlineText(c)).join(', ')}.`;
 }
 
 function envSection(record: RollbackRecord): string[] {

@@ -224,6 +224,32 @@ describe('rollback (root action)', () => {
     expect(texts(w).at(-1)).toMatch(/UNVERIFIED|act now/i);
   });
 
+  it('scope app without database-url: the SQL checks are left out with a warning naming them, the HTTP ones still run', async () => {
+    const verify = '  checks: |\n    - {name: health, url: /api/health, critical: true}\n    - {name: orders table, query: "select 1", critical: true}';
+    await writePlan(w, planYaml(w, { api: false, verify }));
+    const run = await rollback(w, { scope: 'app', 'database-url': undefined }, { DATABASE_URL: undefined });
+    expect(run.errors).toEqual([]);
+    expect(run.code).toBe(0);
+    expect(run.outputs.status).toBe('rolled-back');
+    expect(phases(run)).toEqual(expect.arrayContaining(['plan=ok', 'app:web=ok', 'verify=warning']));
+    expect(run.log).toMatch(/::warning::.*SQL checks orders table will not run; the HTTP checks still do/);
+    const verifyRow = json<Row[]>(run.outputs.timeline).find((r) => r.phase === 'verify')!;
+    expect(verifyRow.detail).toMatch(/1 of 1 checks passed.*SQL checks not run \(no database-url\): orders table/);
+    expect(run.summary).toMatch(/Not run \(SQL checks, and no database connection was given\): orders table/);
+    expect(run.summary).toMatch(/orders table were not run/);
+    expect(w.app.healthy()).toBe(true);
+  });
+
+  it('scope app without database-url and only SQL checks: verify is skipped with a warning, the app still rolls back', async () => {
+    await writePlan(w, planYaml(w, { api: false, verify: '  checks: "- {name: orders table, query: select 1, critical: true}"' }));
+    const run = await rollback(w, { scope: 'app', 'database-url': undefined }, { DATABASE_URL: undefined });
+    expect(run.errors).toEqual([]);
+    expect(run.outputs.status).toBe('rolled-back');
+    expect(phases(run)).toEqual(expect.arrayContaining(['plan=ok', 'app:web=ok', 'verify=warning']));
+    expect(json<Row[]>(run.outputs.timeline).find((r) => r.phase === 'verify')!.detail).toMatch(/skipped: every check is SQL \(orders table\)/);
+    expect(run.summary).toMatch(/Checks: none that can run here/);
+  });
+
   it('a webhook that is down is a warning, never a failure', async () => {
     await writePlan(w, planYaml(w, { api: false }));
     const run = await rollback(w, { 'notify-webhook-url': await downWebhookUrl() });
