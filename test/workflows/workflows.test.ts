@@ -48,6 +48,28 @@ describe('workflows', () => {
     expect(workflowProblems(file, read(file), deps)).toEqual([]);
   });
 
+  it.each(FILES)('%s: every checkout leaves no token in .git/config (persist-credentials: false)', (file) => {
+    const jobs = (read(file).jobs ?? {}) as Record<string, { steps?: { uses?: string; with?: Record<string, unknown> }[] }>;
+    for (const [name, job] of Object.entries(jobs)) {
+      for (const step of job.steps ?? []) {
+        if (step.uses?.startsWith('actions/checkout@')) expect(step.with?.['persist-credentials'], `${file} job ${name}`).toBe(false);
+      }
+    }
+  });
+
+  it('auto-rollback forwards every platform token rollback.yml takes', () => {
+    const called = deps.workflow('.github/workflows/rollback.yml')!;
+    const jobs = read('auto-rollback.yml').jobs as Record<string, { uses?: string; secrets?: Record<string, string> }>;
+    const forwarded = Object.keys(jobs.rollback!.secrets ?? {});
+    // DATABASE_URL is an environment secret only the approved database job reads; scope app never needs it.
+    expect(forwarded.sort()).toEqual(Object.keys(called.secrets).filter((s) => s !== 'DATABASE_URL').sort());
+  });
+
+  it('rollback.yml: a manual run picks the environment from the list, it is not free text', () => {
+    const on = read('rollback.yml').on as Record<string, { inputs: Record<string, { type: string }> }>;
+    expect(on.workflow_dispatch!.inputs.environment!.type).toBe('environment');
+  });
+
   it('auto-rollback never checks out the triggering code: only the default branch', () => {
     const jobs = read('auto-rollback.yml').jobs as Record<string, { steps?: { uses?: string; with?: Record<string, string> }[] }>;
     const checkouts = Object.values(jobs).flatMap((j) => (j.steps ?? []).filter((s) => s.uses?.startsWith('actions/checkout@')));
