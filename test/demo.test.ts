@@ -27,7 +27,7 @@ interface SandboxDoc {
   record: {
     status: string;
     scope: string[];
-    timeline: { phase: string; status: string }[];
+    timeline: { phase: string; status: string; detail: string }[];
     components: { name: string; from: { id: string }; to: { id: string }; status: string }[];
     database: { reverted: string[]; status: string };
     snapshot: { path: string };
@@ -92,7 +92,12 @@ describe('rollback-kit sandbox (npm run demo)', () => {
     expect(doc.record.status).toBe('rolled-back');
     expect(doc.record.scope).toEqual(['web', 'database']);
     expect(doc.record.timeline.map((e) => e.phase)).toEqual([...PHASES]);
-    expect(doc.record.timeline.every((e) => e.status === 'ok')).toBe(true);
+    // The sandbox has no chat webhook: the notify phases say so instead of claiming the team was told.
+    expect(doc.record.timeline.filter((e) => !e.phase.startsWith('notify-')).every((e) => e.status === 'ok')).toBe(true);
+    expect(doc.record.timeline.filter((e) => e.phase.startsWith('notify-')).map((e) => [e.status, e.detail])).toEqual([
+      ['skipped', 'no webhook configured'],
+      ['skipped', 'no webhook configured'],
+    ]);
     expect(doc.record.components[0]).toMatchObject({ name: 'web', status: 'rolled-back' });
 
     // The app answers healthy from v1: the pipeline's own checks after the rollback.

@@ -9,6 +9,7 @@ import { createLog, type Log } from '../core/log.js';
 import { output } from '../core/output.js';
 import { secretInput, TOKEN_ENV } from '../core/secret-input.js';
 import { Terminal, type TerminalOptions } from './terminal.js';
+import { cliWording } from './wording.js';
 
 /** Wrong flags, a missing required value, a refusal without --yes: exit 2 with the usage line. */
 export class UsageError extends RollbackKitError {}
@@ -39,7 +40,8 @@ export class Cli {
       const value = flags[camel(name)];
       return value === undefined || value === null ? '' : String(value);
     });
-    const redact = (text: string) => this.log.redact(text);
+    // The one boundary every printed line crosses: secrets out, workflow wording into flags.
+    const redact = (text: string) => cliWording(this.log.redact(text));
     this.term = new Terminal(options, redact);
     this.log = createLog({
       info: (m) => this.term.detail(m),

@@ -1,7 +1,8 @@
 /**
  * The command line's flags are the actions' input names (DESIGN, "Command line"): one table of
  * what each means, and which ones each command takes. `switch`: off unless given (--dry-run);
- * `on`: on unless turned off (--no-clean); otherwise the flag takes a value.
+ * `on`: on unless turned off (--no-clean), and its help describes what the --no- flag does (commander
+ * prints it next to --no-clean); otherwise the flag takes a value.
  */
 export type FlagKind = 'value' | 'switch' | 'on';
 
@@ -45,7 +46,7 @@ export const FLAGS: Record<string, { help: string; kind?: FlagKind; placeholder?
   'since-ref': { help: 'revert the migrations added since this git ref', placeholder: 'ref' },
   'db-method': { help: 'down-migrations (default) or restore' },
   'snapshot-path': { help: 'a verified snapshot (the way back, or what to restore)', placeholder: 'file' },
-  'require-snapshot': { help: 'refuse to revert without a verified snapshot (--no-require-snapshot to allow)', kind: 'on' },
+  'require-snapshot': { help: 'revert without a verified snapshot (default: refuse)', kind: 'on' },
   'lock-timeout-seconds': { help: 'how long to wait for a lock another session holds', placeholder: 'seconds' },
   'statement-timeout-seconds': { help: 'how long one migration statement may run', placeholder: 'seconds' },
   'base-url': { help: 'where relative check URLs point (your production URL)', placeholder: 'url' },
@@ -62,7 +63,7 @@ export const FLAGS: Record<string, { help: string; kind?: FlagKind; placeholder?
   'deadline-seconds': { help: 'the whole smoke test’s time limit (default 300)', placeholder: 'seconds' },
   'confirm-after-seconds': { help: 'when the checks say rollback, wait this long and run them again; rollback only if both runs agree', placeholder: 'seconds' },
   'verified-sha': { help: 'on a pass, mark this commit rollback-kit/verified on GitHub (needs GITHUB_TOKEN and GITHUB_REPOSITORY)', placeholder: 'sha' },
-  'fail-step': { help: 'exit 1 when the checks fail (--no-fail-step to only report)', kind: 'on' },
+  'fail-step': { help: 'only report failing checks, exit 0 (default: exit 1 when the checks fail)', kind: 'on' },
   jobs: { help: 'parallel pg_dump workers (directory format)', placeholder: 'n' },
   'output-dir': { help: 'where the snapshot goes (default ./rollback-kit-snapshots)', placeholder: 'dir' },
   label: { help: 'a word in the snapshot’s file name', placeholder: 'text' },
@@ -74,8 +75,8 @@ export const FLAGS: Record<string, { help: string; kind?: FlagKind; placeholder?
   'export-column': { help: 'the creation-time column of exported tables (default created_at)', placeholder: 'column' },
   'pg-dump-path': { help: 'a pg_dump that matches the server’s version', placeholder: 'file' },
   confirm: { help: 'the database’s name: restore refuses without it (asked at a terminal; --yes fills it in)', placeholder: 'name' },
-  'pre-restore-snapshot': { help: 'snapshot the current state before restoring (--no-pre-restore-snapshot to skip)', kind: 'on' },
-  clean: { help: 'drop objects the snapshot does not have (--no-clean to keep them)', kind: 'on' },
+  'pre-restore-snapshot': { help: 'restore without first snapshotting the current state (default: snapshot it)', kind: 'on' },
+  clean: { help: 'keep objects the snapshot does not have (default: drop them)', kind: 'on' },
   'pre-restore-dir': { help: 'where the pre-restore snapshot goes', placeholder: 'dir' },
   'dry-run': { help: 'say what would happen; change nothing', kind: 'switch' },
 };

@@ -11,6 +11,7 @@ import { COMMANDS } from './commands/index.js';
 import { Cli, UsageError } from './context.js';
 import { COMMAND_FLAGS, FLAGS } from './flags.js';
 import { terminalOptions } from './terminal.js';
+import { VERSION } from './version.js';
 
 const EXIT = { done: 0, failed: 1, usage: 2 } as const;
 
@@ -61,6 +62,7 @@ export function program(setExit: (code: number) => void): Command {
   const root = new Command('rollback-kit')
     .description('Roll a bad deploy back from a terminal: the same pipeline as the rollback-kit GitHub Actions.')
     .usage('<command> [options]')
+    .version(VERSION, '-V, --version', 'print the version')
     .showSuggestionAfterError(true)
     .exitOverride()
     .configureOutput({
@@ -101,9 +103,21 @@ export async function main(argv: string[]): Promise<number> {
     if (err instanceof CommanderError) {
       if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version') return EXIT.done;
       if (err.code === 'commander.unknownCommand') output.line(usageLine(root), 'stderr');
+      // README: --json prints one JSON document, parse errors included (commander's line is on stderr).
+      if (wantsJson(argv)) output.line(JSON.stringify({ command: commandOf(argv) ?? null, ok: false, status: 'usage', error: err.message.replace(/^error: /, '') }, null, 2), 'stdout');
       return EXIT.usage;
     }
     throw err;
   }
   return code;
+}
+
+/** --json among the options (not after `--`, where it would be an argument). */
+function wantsJson(argv: string[]): boolean {
+  const end = argv.indexOf('--');
+  return (end < 0 ? argv : argv.slice(0, end)).includes('--json');
+}
+
+function commandOf(argv: string[]): string | undefined {
+  return argv.find((a) => COMMANDS.some((c) => c.name === a));
 }

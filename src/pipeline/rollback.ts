@@ -25,7 +25,7 @@ import type { Check } from '../smoke/spec.js';
 import { budgets } from './budgets.js';
 import { lockRollback, readLedger, resumeChoice, unlockRollback, writeLedger, type LedgerRow } from './ledger.js';
 import type { ComponentPlan, RollbackPlan } from './plan-file.js';
-import type { ComponentRecord, PhaseName, RollbackRecord, Severity, TimelineEntry } from './record.js';
+import type { ComponentRecord, PhaseName, PhaseStatus, RollbackRecord, Severity, TimelineEntry } from './record.js';
 import { DATABASE } from './scope.js';
 import { Timeline } from './timeline.js';
 import { verifyWithChecks } from './verify.js';
@@ -59,8 +59,11 @@ export interface RollbackRequest {
 export type RollbackEvent = { kind: 'start' } | { kind: 'phase'; entry: TimelineEntry } | { kind: 'end' };
 
 export interface RollbackDeps {
-  /** Tells people; must never throw (a failed message is the sender's warning). */
-  notify?: (event: RollbackEvent, record: RollbackRecord) => Promise<void>;
+  /**
+   * Tells people; must never throw (a failed message is the sender's warning). Returns false when
+   * the message was not delivered, so the timeline does not claim the team was told.
+   */
+  notify?: (event: RollbackEvent, record: RollbackRecord) => Promise<boolean | void>;
   /** Records the incident (issue or comment); returns its URL; must never throw. */
   report?: (record: RollbackRecord) => Promise<string | undefined>;
   now?: () => number;
@@ -100,8 +103,10 @@ export async function runRollback(request: RollbackRequest, deps: RollbackDeps, 
     labels: plan.labels,
     incidentKey: `${plan.environment}:unresolved`,
   };
-  const notify = async (event: RollbackEvent) => {
-    if (deps.notify) await deps.notify(event, record);
+  // undefined: no webhook configured, so nobody was told (the timeline says skipped, not ok).
+  const notify = async (event: RollbackEvent): Promise<boolean | undefined> => {
+    if (!deps.notify) return undefined;
+    return (await deps.notify(event, record)) !== false;
   };
   const timeline = new Timeline(budget, request.earlierTimeline, (entry) => deps.progress?.finished(entry), now, (phase, component) => deps.progress?.started(phase, component));
   record.timeline = timeline.entries;
@@ -214,9 +219,9 @@ export async function runRollback(request: RollbackRequest, deps: RollbackDeps, 
   } else {
     const t = timeline.start('notify-start');
     record.status = 'rolled-back'; // provisional, so the "in progress" message reads right
-    await notify({ kind: 'start' });
+    const sent = await notify({ kind: 'start' });
     told = true;
-    t.end('ok', 'told the team a rollback is in progress');
+    endNotice(t, sent, 'told the team a rollback is in progress');
   }
 
   // ── app ───────────────────────────────────────────────────────────────────────────────────
@@ -342,7 +347,7 @@ export async function runRollback(request: RollbackRequest, deps: RollbackDeps, 
 }
 
 /** report and notify-end: always run (except dry runs), never change the outcome. */
-async function closeOut(record: RollbackRecord, timeline: Timeline, notify: (event: RollbackEvent) => Promise<void>, deps: RollbackDeps, finish: () => RollbackRecord): Promise<RollbackRecord> {
+async function closeOut(record: RollbackRecord, timeline: Timeline, notify: (event: RollbackEvent) => Promise<boolean | undefined>, deps: RollbackDeps, finish: () => RollbackRecord): Promise<RollbackRecord> {
   record.nextSteps.unshift(...nextSteps(record));
   finish();
   const rt = timeline.start('report');
@@ -354,9 +359,15 @@ async function closeOut(record: RollbackRecord, timeline: Timeline, notify: (eve
     rt.end('skipped', 'no incident issue (no github-token, or incident-issue is false)');
   }
   const nt = timeline.start('notify-end');
-  await notify({ kind: 'end' });
-  nt.end('ok', 'told the team how it ended');
+  endNotice(nt, await notify({ kind: 'end' }), 'told the team how it ended');
   return finish();
+}
+
+/** A notify phase's row: ok only when a message went out; no webhook is skipped, a failed send a warning. */
+function endNotice(t: { end(status: PhaseStatus, detail: string): unknown }, sent: boolean | undefined, told: string): void {
+  if (sent === undefined) t.end('skipped', 'no webhook configured');
+  else if (sent) t.end('ok', told);
+  else t.end('warning', 'the chat message was not delivered (see the warning in the log); tell the team another way');
 }
 
 export function placeOf(c: ComponentPlan, plan: RollbackPlan): (field: string) => string {
@@ -571,7 +582,8 @@ function nextSteps(record: RollbackRecord): string[] {
     const frozen = c.provider === 'vercel' ? undefined : c.notes.find((n) => n.startsWith('Frozen: '));
     if (frozen) steps.push(`${c.name}: ${frozen.slice('Frozen: '.length)} ${c.notes.find((n) => n.startsWith('To undo: ')) ?? ''}`.trim());
   }
-  if (record.database?.reverted.length) steps.push(`Migrations ${record.database.reverted.join(', ')} were reverted: remove or fix them before the next deploy, or it will apply them again.`);
+  const reverted = record.database?.reverted ?? [];
+  if (reverted.length) steps.push(`${reverted.length === 1 ? `Migration ${reverted[0]} was` : `Migrations ${reverted.join(', ')} were`} reverted: remove or fix ${reverted.length === 1 ? 'it' : 'them'} before the next deploy, or it will apply ${reverted.length === 1 ? 'it' : 'them'} again.`);
   if (record.snapshot && record.status !== 'failed') steps.push(`Keep the snapshot taken before the rollback (${record.snapshot.path}) until the incident is closed.`);
   return steps;
 }

@@ -25,9 +25,10 @@ export function tellingDeps(opts: TellingOptions, log: Log): Pick<RollbackDeps, 
     notify: webhookUrl
       ? async (event, record) => {
           try {
-            await sendChatMessage(webhookUrl, chatMessage(event, record), log);
+            return await sendChatMessage(webhookUrl, chatMessage(event, record), log);
           } catch (err) {
             log.warning(`The chat message could not be built or sent (${errorLine(err)}); the rollback goes on.`);
+            return false;
           }
         }
       : undefined,

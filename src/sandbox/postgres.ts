@@ -1,5 +1,5 @@
 /**
- * The sandbox's PostgreSQL, with nothing to configure: the server at DATABASE_URL, else the local
+ * The sandbox's PostgreSQL, with nothing to configure: the server at DATABASE_URL (loopback only), else the local
  * one at 127.0.0.1:5432, else a throwaway cluster made from the installed binaries (initdb and
  * pg_ctl, listening on loopback only, removed afterwards). Without any of them, one error line
  * saying what to install.
@@ -85,8 +85,32 @@ async function throwawayCluster(bin: string, cleanup: Cleanup): Promise<SandboxP
   return { adminUrl: `postgres://postgres@127.0.0.1:${port}/postgres`, source: `a throwaway cluster (${bin.split('/').slice(-2, -1)[0] ?? 'PostgreSQL'}) on 127.0.0.1:${port}` };
 }
 
+/** A loopback address or a Unix socket directory: somewhere only this machine answers. */
+export function isLoopbackHost(host: string): boolean {
+  const h = host.trim().toLowerCase().replace(/^\[(.*)\]$/, '$1');
+  if (h.startsWith('/') || h === 'localhost' || h === '::1' || h === '0:0:0:0:0:0:0:1') return true;
+  const v4 = /^127\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(h);
+  return Boolean(v4 && v4.slice(1).every((n) => Number(n) <= 255));
+}
+
+/**
+ * The sandbox creates databases and drops them WITH (FORCE): only ever on this machine. Checked
+ * before any connection, so a production DATABASE_URL left in the shell is refused, not touched.
+ */
+export function assertLoopback(databaseUrl: string): void {
+  const target = parseConnectionString(databaseUrl);
+  // A multi-host string (host=a,b) and hostaddr= are where libpq really connects: every one must be local.
+  const hosts = [...target.host.split(','), ...(target.params.hostaddr ? target.params.hostaddr.split(',') : [])];
+  if (hosts.every(isLoopbackHost)) return;
+  throw new RollbackKitError(
+    `The sandbox runs only on this machine, and DATABASE_URL points at ${describeTarget(target)}: it creates and drops databases, so it refuses any host but 127.0.0.1, ::1, localhost or a Unix socket. Nothing was touched.`,
+    'Unset DATABASE_URL (the sandbox then uses the local server or a throwaway cluster), or point it at a local server.',
+  );
+}
+
 export async function sandboxPostgres(opts: { databaseUrl?: string; searchPath: string; throwaway?: boolean }, cleanup: Cleanup): Promise<SandboxPostgres> {
   if (opts.databaseUrl && !opts.throwaway) {
+    assertLoopback(opts.databaseUrl);
     const where = describeTarget(parseConnectionString(opts.databaseUrl));
     if (!(await reachable(opts.databaseUrl))) throw new RollbackKitError(`The PostgreSQL server at DATABASE_URL (${where}) does not answer.`, 'Start it or fix DATABASE_URL; unset DATABASE_URL to let the sandbox use a local server or a throwaway cluster.');
     return { adminUrl: opts.databaseUrl, source: `DATABASE_URL (${where})` };

@@ -35,6 +35,22 @@ describe('rollback-kit --help', () => {
     expect(run.stdout).toContain('Exit codes: 0 done, 1 failed, 2 bad usage.');
   });
 
+  it('names the smoke decisions as they are, and prints the version', async () => {
+    const help = await runCli(['--help']);
+    expect(help.stdout.replace(/\s+/g, ' ')).toContain('decide: rollback, fix-forward, none or inconclusive');
+    expect(help.stdout).not.toMatch(/\bwatch\b/);
+    const version = await runCli(['--version']);
+    expect(version.code).toBe(0);
+    expect(version.stdout.trim()).toBe((JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version);
+  });
+
+  it('a --no- flag’s help says what the --no- flag does', async () => {
+    const run = await runCli(['down', '--help']);
+    expect(run.stdout).toMatch(/^ +--no-require-snapshot +revert without a verified snapshot \(default: refuse\)$/m);
+    const restore = await runCli(['restore', '--help']);
+    expect(restore.stdout).toMatch(/^ +--no-clean +keep objects the snapshot does not have/m);
+  });
+
   it.each(COMMANDS)('%s --help shows its usage, examples and its action’s inputs as flags', async (command) => {
     const run = await runCli([command, '--help']);
     expect(run.code).toBe(0);
@@ -57,7 +73,7 @@ describe('bad usage exits 2 with a usage line', () => {
     [['down', '--bogus'], "unknown option '--bogus'", 'Usage: rollback-kit down [options]'],
     [['snapshot', '--database-url'], "option '--database-url <url>' argument missing", 'Usage: rollback-kit snapshot [options]'],
     [['rollbak'], "unknown command 'rollbak'", 'Usage: rollback-kit <command> [options]'],
-    [['down', '--steps', 'two', '--database-url', 'postgres://u@127.0.0.1:1/db'], 'Input steps', 'Usage: rollback-kit down [options]'],
+    [['down', '--steps', 'two', '--database-url', 'postgres://u@127.0.0.1:1/db'], 'error: --steps must be a whole number', 'Usage: rollback-kit down [options]'],
     [['rollback', 'full'], '--reason is required', 'Usage: rollback-kit rollback [options] [scope]'],
   ])('%j', async (args, message, usage) => {
     const run = await runCli(args);
@@ -82,6 +98,35 @@ describe('secrets', () => {
     expect(run.stderr).toContain('Usage: rollback-kit promote [options]');
   });
 
+  it('rollback: a missing token is the same usage error as promote’s, exit 2, in the command line’s words', async () => {
+    const ws = await mkdtemp(join(tmpdir(), 'rk-cli-secret-'));
+    try {
+      const run = await runCli(['rollback', 'app', '--reason', 'x', '--provider', 'vercel', '--project', 'shop'], { cwd: ws });
+      expect(run.code).toBe(2);
+      expect(run.stderr).toContain('error: VERCEL_TOKEN is not set and --vercel-token was not given');
+      expect(run.stderr).toContain('Usage: rollback-kit rollback [options] [scope]');
+      expect(run.stderr).not.toMatch(/\$\{\{|Input /);
+    } finally {
+      await rm(ws, { recursive: true, force: true });
+    }
+  });
+
+  it('rollback: a plan row’s reason is on stdout’s table, in flags and variables rather than workflow inputs', async () => {
+    const ws = await mkdtemp(join(tmpdir(), 'rk-cli-plan-row-'));
+    try {
+      // target last-verified needs a GitHub token: the plan row fails before any request is made.
+      const run = await runCli(['rollback', 'app', '--reason', 'x', '--provider', 'vercel', '--project', 'shop', '--target', 'last-verified', '--api-url', 'http://127.0.0.1:9'], { cwd: ws, env: { VERCEL_TOKEN: TOKEN } });
+      expect(run.code).toBe(1);
+      expect(run.stdout).toMatch(/^plan +failed .*--github-token is required with target last-verified.*Pass --github-token \(or export GITHUB_TOKEN\)/m);
+      expect(run.stdout + run.stderr).not.toMatch(/\$\{\{|Input /);
+      expect(run.stdout).toMatch(/^notify-start +skipped .*the rollback stopped while planning/m);
+      expect(run.stdout).toMatch(/^notify-end +skipped .*no webhook configured/m);
+      expect(run.stdout + run.stderr).not.toContain(TOKEN);
+    } finally {
+      await rm(ws, { recursive: true, force: true });
+    }
+  });
+
   it('a missing database URL says so before anything runs', async () => {
     const run = await runCli(['snapshot']);
     expect(run.code).toBe(2);
@@ -103,6 +148,12 @@ describe('--json', () => {
     const doc = JSON.parse(run.stdout) as { command: string; ok: boolean; status: string; scope: string[]; plan: { components: { name: string }[] } };
     expect(doc).toMatchObject({ command: 'plan', ok: true, status: 'ok', scope: ['web'] });
     expect(doc.plan.components.map((c) => c.name)).toEqual(['web', 'api']);
+  });
+
+  it('a parse error with --json is a JSON document too, exit 2', async () => {
+    const run = await runCli(['rollback', '--json', '--bogus'], { cwd: ws });
+    expect(run.code).toBe(2);
+    expect(JSON.parse(run.stdout)).toEqual({ command: 'rollback', ok: false, status: 'usage', error: "unknown option '--bogus'" });
   });
 
   it('a failure is a JSON document too, with the error line', async () => {
@@ -186,9 +237,10 @@ describe('a whole rollback from the command line', () => {
     // stderr holds warnings only (Vercel's frozen domains), never an error.
     expect(run.stderr.split('\n').filter(Boolean).every((line) => line.startsWith('warning: '))).toBe(true);
     expect(run.code).toBe(0);
-    const doc = JSON.parse(run.stdout) as { status: string; record: { timeline: { phase: string }[]; database: { reverted: string[] }; snapshot: { path: string } } };
+    const doc = JSON.parse(run.stdout) as { status: string; record: { timeline: { phase: string }[]; database: { reverted: string[] }; snapshot: { path: string }; nextSteps: string[] } };
     expect(doc.status).toBe('rolled-back');
     expect(doc.record.database.reverted).toEqual(['20240101000003']);
+    expect(doc.record.nextSteps).toContain('Migration 20240101000003 was reverted: remove or fix it before the next deploy, or it will apply it again.');
     expect(await appliedVersions(w.db)).toEqual(['20240101000001', '20240101000002']);
     expect(w.app.healthy()).toBe(true);
 
@@ -212,8 +264,30 @@ describe('a whole rollback from the command line', () => {
     expect(run.code).toBe(0);
     expect(run.stderr).toMatch(/^✓ plan +ok +[\d.]+ s of 30\.0 s +web: already current/m);
     expect(run.stderr).toMatch(/^– app +skipped +an earlier run already rolled this back/m);
-    expect(run.stdout).toMatch(/^phase +status +time +budget +share$/m);
+    expect(run.stdout).toMatch(/^phase +status +time +budget +share of total +detail$/m);
+    expect(run.stdout).toMatch(/^app +skipped .*an earlier run already rolled this back/m);
     expect(run.stdout).toMatch(/Nothing to roll back: production is already on .* of the 15 min budget\)/);
     expect(run.stdout).not.toContain(TOKEN);
   });
+});
+
+describe('sandbox', () => {
+  it.each(['postgres://postgres@192.0.2.1:5432/postgres', 'host=192.0.2.1,127.0.0.1 dbname=postgres user=postgres'])(
+    'refuses a DATABASE_URL that is not on this machine, before connecting: %s',
+    async (url) => {
+      // 192.0.2.1 is TEST-NET-1: nothing answers, so a connection attempt would hang until its timeout.
+      const ws = await mkdtemp(join(tmpdir(), 'rk-cli-sandbox-'));
+      try {
+        const run = await runCli(['sandbox'], { cwd: ws, env: { DATABASE_URL: url }, timeoutMs: 30_000 });
+        expect(run.signal).toBeNull();
+        expect(run.code).toBe(2);
+        expect(run.stdout).toBe('');
+        expect(run.stderr).toMatch(/^error: The sandbox runs only on this machine, and DATABASE_URL points at 192\.0\.2\.1.*Nothing was touched\./m);
+        expect(run.stderr).not.toMatch(/does not answer/);
+        expect(await listTree(ws)).toEqual([]);
+      } finally {
+        await rm(ws, { recursive: true, force: true });
+      }
+    },
+  );
 });

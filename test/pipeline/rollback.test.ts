@@ -257,6 +257,20 @@ describe('rollback (root action)', () => {
     expect(run.code).toBe(0);
     expect(run.outputs.status).toBe('rolled-back');
     expect(run.stdout).toMatch(/::warning::/);
+    // The timeline must not claim the team was told.
+    expect(phases(run)).toEqual(expect.arrayContaining(['notify-start=warning', 'notify-end=warning']));
+    expect(json<Row[]>(run.outputs.timeline).find((r) => r.phase === 'notify-start')!.detail).toMatch(/not delivered.*tell the team another way/);
+  });
+
+  it('without a webhook the notify phases are skipped, not ok', async () => {
+    await writePlan(w, planYaml(w, { api: false }));
+    const run = await rollback(w, { 'notify-webhook-url': '' });
+    expect(run.code).toBe(0);
+    expect(run.outputs.status).toBe('rolled-back');
+    const rows = json<Row[]>(run.outputs.timeline).filter((r) => r.phase.startsWith('notify-'));
+    expect(rows.map((r) => `${r.phase}=${r.status}: ${r.detail}`)).toEqual(['notify-start=skipped: no webhook configured', 'notify-end=skipped: no webhook configured']);
+    expect(w.webhook.requests).toEqual([]);
+    expect(run.summary).not.toMatch(/told the team/);
   });
 
   it('hands the timeline from the app job to the database job', async () => {

@@ -3,6 +3,7 @@
  * action runs, from a terminal (for when GitHub itself is slow or down).
  */
 import { join } from 'node:path';
+import type { TOKEN_ENV } from '../../core/secret-input.js';
 import { parseConnectionString } from '../../db/connection.js';
 import { readRollbackPlan, readSeverity } from '../../pipeline/plan-source.js';
 import type { RollbackRecord } from '../../pipeline/record.js';
@@ -14,6 +15,16 @@ import { redactStrings, statusLine } from '../../report/rollback-summary.js';
 import type { CommandResult, CommandSpec } from '../command.js';
 import { UsageError, type Cli } from '../context.js';
 import { seconds } from '../terminal.js';
+
+/** The secret each provider cannot work without (command needs none). */
+const PROVIDER_TOKEN: Partial<Record<string, keyof typeof TOKEN_ENV>> = {
+  vercel: 'vercel-token',
+  fly: 'fly-token',
+  railway: 'railway-token',
+  render: 'render-token',
+  netlify: 'netlify-token',
+  'git-revert': 'github-token',
+};
 
 const DONE = new Set<RollbackRecord['status']>(['rolled-back', 'nothing-to-do', 'dry-run']);
 
@@ -42,6 +53,11 @@ export const rollback: CommandSpec = {
     const webhookUrl = cli.secret('notify-webhook-url');
     const database = databaseUrl ? parseConnectionString(databaseUrl, cli.log) : undefined;
     const { plan, scope } = await readRollbackPlan(cli.inputs, cli.cwd, { hasDatabaseUrl: Boolean(database), scope: scopeArgument });
+    // A missing token is bad usage (exit 2), said as promote says it, before anything starts.
+    for (const c of plan.components) {
+      const token = PROVIDER_TOKEN[c.provider];
+      if (token && scope.includes(c.name)) cli.requireSecret(token);
+    }
     const request: RollbackRequest = {
       plan,
       scope,
@@ -89,8 +105,15 @@ export function reportRecord(cli: Cli, record: RollbackRecord): CommandResult {
   const used = critical.reduce((sum, e) => sum + e['duration-ms'], 0);
   t.say('');
   t.table(
-    ['phase', 'status', 'time', 'budget', 'share'],
-    record.timeline.map((e) => [`${e.phase}${e.component ? ` (${e.component})` : ''}`, e.status, seconds(e['duration-ms']), seconds(e['budget-ms']), record.durationMs ? `${Math.round((100 * e['duration-ms']) / record.durationMs)}%` : '']),
+    ['phase', 'status', 'time', 'budget', 'share of total', 'detail'],
+    record.timeline.map((e) => [
+      `${e.phase}${e.component ? ` (${e.component})` : ''}`,
+      e.status,
+      seconds(e['duration-ms']),
+      seconds(e['budget-ms']),
+      record.durationMs ? `${Math.round((100 * e['duration-ms']) / record.durationMs)}%` : '',
+      e.detail,
+    ]),
   );
   t.say('');
   t.say(`${cli.log.redact(statusLine(record))} (${seconds(used)} of the ${seconds(record.budgetMs)} budget)`);

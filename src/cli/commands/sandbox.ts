@@ -5,6 +5,7 @@
 import { join, relative } from 'node:path';
 import { RollbackKitError } from '../../core/errors.js';
 import { Cleanup } from '../../sandbox/cleanup.js';
+import { assertLoopback } from '../../sandbox/postgres.js';
 import { runSandbox } from '../../sandbox/run.js';
 import type { CommandSpec } from '../command.js';
 import type { Cli } from '../context.js';
@@ -23,6 +24,8 @@ export const sandbox: CommandSpec = {
   ],
   async run(cli, _argument, extra) {
     const databaseUrl = cli.secret('database-url');
+    // Before begin(): a remote DATABASE_URL is bad usage (exit 2), refused before any connection.
+    if (databaseUrl && extra.throwawayPostgres !== true) assertLoopback(databaseUrl);
     const stamp = new Date().toISOString().replace(/[:.]/g, '-');
     const reportDir = typeof extra.reportDir === 'string' && extra.reportDir ? join(cli.cwd, extra.reportDir) : join(cli.cwd, 'rollback-kit-sandbox', stamp);
     cli.begin();

@@ -1,0 +1,37 @@
+// The command line's rewording of workflow messages, and the sandbox's loopback rule, case by case.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { VERSION } from '../../src/cli/version.js';
+import { cliWording } from '../../src/cli/wording.js';
+import { assertLoopback, isLoopbackHost } from '../../src/sandbox/postgres.js';
+import { ROOT } from '../helpers/run-action.js';
+
+describe('cliWording', () => {
+  it.each([
+    ['Input vercel-token is required when provider is vercel. Pass a Vercel access token from a secret: vercel-token: ${{ secrets.VERCEL_TOKEN }}.', '--vercel-token is required when provider is vercel. Pass a Vercel access token: export VERCEL_TOKEN or give --vercel-token.'],
+    ['Pass github-token: ${{ secrets.GITHUB_TOKEN }} and grant statuses: read.', 'Pass --github-token (or export GITHUB_TOKEN) and grant statuses: read.'],
+    ['Input steps must be a whole number, got "two".', '--steps must be a whole number, got "two".'],
+    ['components.web.project in rollback-kit.yml is required', 'components.web.project in rollback-kit.yml is required'],
+  ])('%s', (from, to) => {
+    expect(cliWording(from)).toBe(to);
+  });
+});
+
+describe('the sandbox’s loopback rule', () => {
+  it.each(['127.0.0.1', '127.1.2.3', 'localhost', 'LOCALHOST', '::1', '[::1]', '/var/run/postgresql'])('%s is this machine', (host) => {
+    expect(isLoopbackHost(host)).toBe(true);
+  });
+  it.each(['192.0.2.1', 'db.example.com', '10.0.0.1', '127.0.0.1.example.com', '128.0.0.1', '::2', '0.0.0.0', '127.0.0.256'])('%s is not', (host) => {
+    expect(isLoopbackHost(host)).toBe(false);
+  });
+  it('checks every host of a multi-host string, and hostaddr', () => {
+    expect(() => assertLoopback('host=127.0.0.1,db.example.com dbname=x user=u')).toThrow(/db\.example\.com|only on this machine/);
+    expect(() => assertLoopback('postgres://u@localhost:5432/x?hostaddr=192.0.2.1')).toThrow(/only on this machine/);
+    expect(() => assertLoopback('postgres://u@127.0.0.1:5432/x')).not.toThrow();
+  });
+});
+
+it('--version is the package’s version', () => {
+  expect(VERSION).toBe((JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version);
+});
