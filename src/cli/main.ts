@@ -58,7 +58,23 @@ async function runCommand(spec: CommandSpec, argument: string | undefined, flags
   return result.ok ? EXIT.done : EXIT.failed;
 }
 
-export function program(setExit: (code: number) => void): Command {
+/**
+ * commander quotes what it could not parse ("unknown option '--vercel-tokn=ghp_…'", "unknown
+ * command 'ghp_…'"), and a mistyped flag's value is as likely a token as anything. Every value on
+ * the command line that is not a plain word is cut from its messages before they are printed.
+ */
+export function hideArgvValues(text: string, argv: readonly string[]): string {
+  let out = text;
+  for (const arg of argv) {
+    const value = arg.startsWith('-') ? (arg.includes('=') ? arg.slice(arg.indexOf('=') + 1) : '') : arg;
+    // Plain words (a mistyped command) and short values (counts, numbers) stay readable.
+    if (value.length < 8 || /^[a-z][a-z-]{0,30}$/i.test(value)) continue;
+    out = out.split(value).join('…');
+  }
+  return out;
+}
+
+export function program(setExit: (code: number) => void, argv: readonly string[] = []): Command {
   const root = new Command('rollback-kit')
     .description('Roll a bad deploy back from a terminal: the same pipeline as the rollback-kit GitHub Actions.')
     .usage('<command> [options]')
@@ -67,7 +83,7 @@ export function program(setExit: (code: number) => void): Command {
     .exitOverride()
     .configureOutput({
       writeOut: (text) => output.line(text.replace(/\n$/, ''), 'stdout'),
-      writeErr: (text) => output.line(text.replace(/\n$/, ''), 'stderr'),
+      writeErr: (text) => output.line(hideArgvValues(text.replace(/\n$/, ''), argv), 'stderr'),
     });
   root.addHelpText('after', '\nEvery command takes --help. Secrets come from VERCEL_TOKEN, FLY_API_TOKEN, RAILWAY_TOKEN, RENDER_API_KEY,\nNETLIFY_AUTH_TOKEN, DATABASE_URL, GITHUB_TOKEN and ROLLBACK_WEBHOOK_URL (or the flag of the same name).\nExit codes: 0 done, 1 failed, 2 bad usage.');
   for (const spec of COMMANDS) {
@@ -77,7 +93,7 @@ export function program(setExit: (code: number) => void): Command {
     cmd.addHelpText('after', `\nExamples:\n${spec.examples.map((e) => `  ${e}`).join('\n')}`);
     cmd.configureOutput({
       writeOut: (text) => output.line(text.replace(/\n$/, ''), 'stdout'),
-      writeErr: (text) => output.line(text.replace(/\n$/, ''), 'stderr'),
+      writeErr: (text) => output.line(hideArgvValues(text.replace(/\n$/, ''), argv), 'stderr'),
       outputError: (text, write) => write(`${text.replace(/\n$/, '')}\n${usageLine(cmd)}\n`),
     });
     cmd.action(async (...args: unknown[]) => {
@@ -92,7 +108,7 @@ export function program(setExit: (code: number) => void): Command {
 /** Runs the command line on `argv` (without node and the script) and returns the exit code. */
 export async function main(argv: string[]): Promise<number> {
   let code: number = EXIT.done;
-  const root = program((c) => (code = c));
+  const root = program((c) => (code = c), argv);
   if (!argv.length) {
     root.outputHelp({ error: true });
     return EXIT.usage;
@@ -104,7 +120,7 @@ export async function main(argv: string[]): Promise<number> {
       if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version') return EXIT.done;
       if (err.code === 'commander.unknownCommand') output.line(usageLine(root), 'stderr');
       // README: --json prints one JSON document, parse errors included (commander's line is on stderr).
-      if (wantsJson(argv)) output.line(JSON.stringify({ command: commandOf(argv) ?? null, ok: false, status: 'usage', error: err.message.replace(/^error: /, '') }, null, 2), 'stdout');
+      if (wantsJson(argv)) output.line(JSON.stringify({ command: commandOf(argv) ?? null, ok: false, status: 'usage', error: hideArgvValues(err.message.replace(/^error: /, ''), argv) }, null, 2), 'stdout');
       return EXIT.usage;
     }
     throw err;

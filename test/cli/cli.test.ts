@@ -83,6 +83,17 @@ describe('bad usage exits 2 with a usage line', () => {
     expect(run.stderr).toContain(usage);
   });
 
+  it.each([
+    [['promote', '--vercel-tokn=vcp_Typo3dSecretValue9x8y7', '--json'], "unknown option '--vercel-tokn=…'"],
+    [['vcp_Typo3dSecretValue9x8y7', '--json'], "unknown command '…'"],
+  ])('a mistyped flag or command never prints its value: %j', async (args, message) => {
+    const run = await runCli(args);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain(message);
+    expect(JSON.parse(run.stdout)).toMatchObject({ ok: false, status: 'usage' });
+    expect(run.stdout + run.stderr).not.toContain('Typo3dSecretValue');
+  });
+
   it('no command at all prints the commands and exits 2', async () => {
     const run = await runCli([]);
     expect(run.code).toBe(2);
