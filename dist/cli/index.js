@@ -29969,9 +29969,11 @@ async function runRollback(request, deps, log) {
         labels: plan.labels,
         incidentKey: `${plan.environment}:unresolved`,
     };
+    // undefined: no webhook configured, so nobody was told (the timeline says skipped, not ok).
     const notify = async (event) => {
-        if (deps.notify)
-            await deps.notify(event, record);
+        if (!deps.notify)
+            return undefined;
+        return (await deps.notify(event, record)) !== false;
     };
     const timeline = new Timeline(budget, request.earlierTimeline, (entry) => deps.progress?.finished(entry), now, (phase, component) => deps.progress?.started(phase, component));
     record.timeline = timeline.entries;
@@ -30007,8 +30009,19 @@ async function runRollback(request, deps, log) {
             throw new errors_RollbackKitError('The scope includes the database, but no database connection was given.', 'Pass database-url from a secret (or set DATABASE_URL), or leave database out of scope.');
         }
         if (plan.verify) {
-            checks = await loadChecks({ checks: plan.verify.checks, checksFile: plan.verify.checksFile, cwd: request.workspace }, { baseUrl: plan.verify.baseUrl, hasDatabase: Boolean(request.database) });
+            // Every check is validated, but SQL ones need a connection the app-only jobs do not get
+            // (rollback.yml's app job, auto-rollback): they are left out with a warning rather than
+            // stopping an app rollback at plan. The smoke-test action itself stays strict.
+            const all = await loadChecks({ checks: plan.verify.checks, checksFile: plan.verify.checksFile, cwd: request.workspace }, { baseUrl: plan.verify.baseUrl, hasDatabase: true });
+            checks = request.database ? all : all.filter((c) => c.kind !== 'sql');
+            const left = all.filter((c) => !checks.includes(c)).map((c) => c.name);
+            if (left.length) {
+                record.skippedChecks = left;
+                log.warning(`No database connection was given, so the SQL checks ${left.join(', ')} will not run${checks.length ? '; the HTTP checks still do' : ' and nothing is verified'}. Pass database-url to run them.`);
+            }
             record.plannedChecks = checks.map((c) => c.name);
+            if (!checks.length)
+                checks = undefined;
         }
         const outcomes = await Promise.all(inScope.map((c) => promotePrevious(promoteRequest(c, request, true), log)));
         outcomes.forEach((o, i) => applyOutcome(record.components[i], o));
@@ -30044,6 +30057,7 @@ async function runRollback(request, deps, log) {
             ...record.components.map((c) => `${c.name}: ${c.status === 'already-current' ? 'already current' : `${c.from?.id ?? c.from?.commitSha ?? 'what serves now'} → ${c.to?.id ?? c.to?.commitSha ?? '?'}`}`),
             ...(record.database ? [`database: ${record.database.status === 'nothing-to-do' ? 'nothing to do' : record.database.method === 'restore' ? 'restore the snapshot' : `revert ${record.database.planned.join(', ') || 'nothing'}`}`] : []),
             ...(checks ? [`verify: ${checks.length} check(s)`] : []),
+            ...(record.skippedChecks ? [`SQL checks not run (no database-url): ${record.skippedChecks.join(', ')}`] : []),
         ];
         await finished(planTimer.end(request.dryRun ? 'dry-run' : 'ok', `${parts.join('; ') || (verifyOnly ? 'nothing to roll back (scope verify)' : 'nothing in scope')}; budget ${plan.budgetMinutes} min.`));
     }
@@ -30082,9 +30096,9 @@ async function runRollback(request, deps, log) {
     else {
         const t = timeline.start('notify-start');
         record.status = 'rolled-back'; // provisional, so the "in progress" message reads right
-        await notify({ kind: 'start' });
+        const sent = await notify({ kind: 'start' });
         told = true;
-        t.end('ok', 'told the team a rollback is in progress');
+        endNotice(t, sent, 'told the team a rollback is in progress');
     }
     // ── app ───────────────────────────────────────────────────────────────────────────────────
     // A verify-only job verifies what the earlier jobs changed; its status says whether they did.
@@ -30184,6 +30198,9 @@ async function runRollback(request, deps, log) {
     if (!changed && !verifyOnly) {
         timeline.skip('verify', 'nothing was changed, so there is nothing new to verify');
     }
+    else if (!checks && record.skippedChecks) {
+        await finished(timeline.start('verify').end('warning', `skipped: every check is SQL (${record.skippedChecks.join(', ')}) and no database-url was given, so production was not verified`));
+    }
     else if (!checks || !plan.verify) {
         await finished(timeline.start('verify').end('warning', 'no checks are configured (verify in rollback-kit.yml, or base-url / checks inputs): production was not verified'));
         record.nextSteps.push('No smoke checks are configured, so nobody has verified production yet: check it by hand now, and add a verify section to rollback-kit.yml.');
@@ -30201,7 +30218,7 @@ async function runRollback(request, deps, log) {
                 await finished(vt.end('failed', `${summary}: production still looks broken after the rollback`));
             }
             else {
-                await finished(vt.end(verified.passed ? 'ok' : 'warning', summary));
+                await finished(vt.end(verified.passed && !record.skippedChecks ? 'ok' : 'warning', `${summary}${record.skippedChecks ? `; SQL checks not run (no database-url): ${record.skippedChecks.join(', ')}` : ''}`));
             }
         }
         catch (err) {
@@ -30228,9 +30245,17 @@ async function closeOut(record, timeline, notify, deps, finish) {
         rt.end('skipped', 'no incident issue (no github-token, or incident-issue is false)');
     }
     const nt = timeline.start('notify-end');
-    await notify({ kind: 'end' });
-    nt.end('ok', 'told the team how it ended');
+    endNotice(nt, await notify({ kind: 'end' }), 'told the team how it ended');
     return finish();
+}
+/** A notify phase's row: ok only when a message went out; no webhook is skipped, a failed send a warning. */
+function endNotice(t, sent, told) {
+    if (sent === undefined)
+        t.end('skipped', 'no webhook configured');
+    else if (sent)
+        t.end('ok', told);
+    else
+        t.end('warning', 'the chat message was not delivered (see the warning in the log); tell the team another way');
 }
 function placeOf(c, plan) {
     return (field) => (field.endsWith('-token') || plan.source === 'inputs' ? `Input ${field}` : `components.${c.name}.${field} in ${plan.source}`);
@@ -30426,6 +30451,8 @@ function nextSteps(record) {
             steps.push('Production is back on the previous version. Keep the bad change out of the next deploy, and fill in the post-mortem.');
             break;
     }
+    if (record.skippedChecks && record.status !== 'dry-run')
+        steps.push(`The SQL checks ${record.skippedChecks.join(', ')} were not run, because this job had no database connection: run them by hand, or give the job database-url (the DATABASE_URL secret).`);
     for (const c of record.components) {
         if (c.changedEnv.length)
             steps.push(`Before the next redeploy of ${c.name}, check the production environment variables ${c.changedEnv.join(', ')}: they changed after the deployment now serving was built.`);
@@ -30436,8 +30463,9 @@ function nextSteps(record) {
         if (frozen)
             steps.push(`${c.name}: ${frozen.slice('Frozen: '.length)} ${c.notes.find((n) => n.startsWith('To undo: ')) ?? ''}`.trim());
     }
-    if (record.database?.reverted.length)
-        steps.push(`Migrations ${record.database.reverted.join(', ')} were reverted: remove or fix them before the next deploy, or it will apply them again.`);
+    const reverted = record.database?.reverted ?? [];
+    if (reverted.length)
+        steps.push(`${reverted.length === 1 ? `Migration ${reverted[0]} was` : `Migrations ${reverted.join(', ')} were`} reverted: remove or fix ${reverted.length === 1 ? 'it' : 'them'} before the next deploy, or it will apply ${reverted.length === 1 ? 'it' : 'them'} again.`);
     if (record.snapshot && record.status !== 'failed')
         steps.push(`Keep the snapshot taken before the rollback (${record.snapshot.path}) until the incident is closed.`);
     return steps;
@@ -31708,7 +31736,9 @@ function planSection(record) {
             : `Database (${method}): no migration to revert.`);
     }
     const checks = record.plannedChecks ?? record.verify?.checks.map((c) => c.name) ?? [];
-    out.push(checks.length ? `Checks: ${checks.map((c) => inlineText(c)).join(', ')}.` : 'Checks: none configured.');
+    out.push(checks.length ? `Checks: ${checks.map((c) => inlineText(c)).join(', ')}.` : record.skippedChecks ? 'Checks: none that can run here.' : 'Checks: none configured.');
+    if (record.skippedChecks)
+        out.push(notRun(record.skippedChecks));
     out.push(budgetPlan(record));
     if (record.scope.length)
         out.push(`Scope: ${record.scope.map((s) => inlineText(s)).join(', ')}.`);
@@ -31764,7 +31794,12 @@ function verifySection(record) {
     const checks = checksTable(record);
     if (checks)
         out.push(checks);
+    if (record.skippedChecks)
+        out.push(notRun(record.skippedChecks));
     return out;
+}
+function notRun(names) {
+    return `Not run (SQL checks, and no database connection was given): ${names.map((c) => inlineText(c)).join(', ')}.`;
 }
 function envSection(record) {
     const changed = changedEnv(record);
@@ -32540,7 +32575,7 @@ async function dbmate_dbmate(binary, databaseUrl, migrationsDir, args) {
 var external_node_net_ = __nccwpck_require__(7030);
 ;// CONCATENATED MODULE: ./.build/sandbox/postgres.js
 /**
- * The sandbox's PostgreSQL, with nothing to configure: the server at DATABASE_URL, else the local
+ * The sandbox's PostgreSQL, with nothing to configure: the server at DATABASE_URL (loopback only), else the local
  * one at 127.0.0.1:5432, else a throwaway cluster made from the installed binaries (initdb and
  * pg_ctl, listening on loopback only, removed afterwards). Without any of them, one error line
  * saying what to install.
@@ -32619,8 +32654,29 @@ async function throwawayCluster(bin, cleanup) {
     cleanup.add('the throwaway PostgreSQL server', () => runAs((0,external_node_path_.join)(bin, 'pg_ctl'), ['-D', data, '-m', 'immediate', '-w', '-t', '30', 'stop'], asRoot));
     return { adminUrl: `postgres://postgres@127.0.0.1:${port}/postgres`, source: `a throwaway cluster (${bin.split('/').slice(-2, -1)[0] ?? 'PostgreSQL'}) on 127.0.0.1:${port}` };
 }
+/** A loopback address or a Unix socket directory: somewhere only this machine answers. */
+function isLoopbackHost(host) {
+    const h = host.trim().toLowerCase().replace(/^\[(.*)\]$/, '$1');
+    if (h.startsWith('/') || h === 'localhost' || h === '::1' || h === '0:0:0:0:0:0:0:1')
+        return true;
+    const v4 = /^127\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(h);
+    return Boolean(v4 && v4.slice(1).every((n) => Number(n) <= 255));
+}
+/**
+ * The sandbox creates databases and drops them WITH (FORCE): only ever on this machine. Checked
+ * before any connection, so a production DATABASE_URL left in the shell is refused, not touched.
+ */
+function assertLoopback(databaseUrl) {
+    const target = parseConnectionString(databaseUrl);
+    // A multi-host string (host=a,b) and hostaddr= are where libpq really connects: every one must be local.
+    const hosts = [...target.host.split(','), ...(target.params.hostaddr ? target.params.hostaddr.split(',') : [])];
+    if (hosts.every(isLoopbackHost))
+        return;
+    throw new errors_RollbackKitError(`The sandbox runs only on this machine, and DATABASE_URL points at ${describeTarget(target)}: it creates and drops databases, so it refuses any host but 127.0.0.1, ::1, localhost or a Unix socket. Nothing was touched.`, 'Unset DATABASE_URL (the sandbox then uses the local server or a throwaway cluster), or point it at a local server.');
+}
 async function sandboxPostgres(opts, cleanup) {
     if (opts.databaseUrl && !opts.throwaway) {
+        assertLoopback(opts.databaseUrl);
         const where = describeTarget(parseConnectionString(opts.databaseUrl));
         if (!(await reachable(opts.databaseUrl)))
             throw new errors_RollbackKitError(`The PostgreSQL server at DATABASE_URL (${where}) does not answer.`, 'Start it or fix DATABASE_URL; unset DATABASE_URL to let the sandbox use a local server or a throwaway cluster.');
@@ -33581,10 +33637,11 @@ function tellingDeps(opts, log) {
         notify: webhookUrl
             ? async (event, record) => {
                 try {
-                    await sendChatMessage(webhookUrl, chatMessage(event, record), log);
+                    return await sendChatMessage(webhookUrl, chatMessage(event, record), log);
                 }
                 catch (err) {
                     log.warning(`The chat message could not be built or sent (${errors_errorLine(err)}); the rollback goes on.`);
+                    return false;
                 }
             }
             : undefined,
@@ -33787,12 +33844,27 @@ function secretInput(name, env, log, inputs = input) {
     return value;
 }
 
+;// CONCATENATED MODULE: ./.build/cli/wording.js
+/**
+ * The library's messages are written for a workflow ("Input vercel-token", "vercel-token:
+ * ${{ secrets.VERCEL_TOKEN }}"); a person at a terminal gives flags and environment variables. The
+ * command line rewrites that wording wherever it prints library text (error lines, phase rows,
+ * next steps, the JSON document), so the same message tells each reader what to type.
+ */
+function cliWording(text) {
+    return text
+        .replace(/ from a secret: ([a-z][a-z0-9-]*): \$\{\{ secrets\.(\w+) \}\}/g, ': export $2 or give --$1')
+        .replace(/\b([a-z][a-z0-9-]*): \$\{\{ secrets\.(\w+) \}\}/g, '--$1 (or export $2)')
+        .replace(/\bInput ([a-z][a-z0-9-]*)/g, '--$1');
+}
+
 ;// CONCATENATED MODULE: ./.build/cli/context.js
 /**
  * What every command gets: its flags read as the actions read their inputs (same names, same
  * parsing, same error lines), secrets from a flag or their documented variable, a redacting log
  * wired to the terminal, and the confirmation rule for commands that change a database.
  */
+
 
 
 
@@ -33821,7 +33893,8 @@ class Cli {
             const value = flags[camel(name)];
             return value === undefined || value === null ? '' : String(value);
         });
-        const redact = (text) => this.log.redact(text);
+        // The one boundary every printed line crosses: secrets out, workflow wording into flags.
+        const redact = (text) => cliWording(this.log.redact(text));
         this.term = new Terminal(options, redact);
         this.log = log_createLog({
             info: (m) => this.term.detail(m),
@@ -33898,6 +33971,15 @@ function camel(name) {
 
 
 
+/** The secret each provider cannot work without (command needs none). */
+const PROVIDER_TOKEN = {
+    vercel: 'vercel-token',
+    fly: 'fly-token',
+    railway: 'railway-token',
+    render: 'render-token',
+    netlify: 'netlify-token',
+    'git-revert': 'github-token',
+};
 const DONE = new Set(['rolled-back', 'nothing-to-do', 'dry-run']);
 const rollback_rollback = {
     name: 'rollback',
@@ -33926,6 +34008,12 @@ const rollback_rollback = {
         const webhookUrl = cli.secret('notify-webhook-url');
         const database = databaseUrl ? parseConnectionString(databaseUrl, cli.log) : undefined;
         const { plan, scope } = await readRollbackPlan(cli.inputs, cli.cwd, { hasDatabaseUrl: Boolean(database), scope: scopeArgument });
+        // A missing token is bad usage (exit 2), said as promote says it, before anything starts.
+        for (const c of plan.components) {
+            const token = PROVIDER_TOKEN[c.provider];
+            if (token && scope.includes(c.name))
+                cli.requireSecret(token);
+        }
         const request = {
             plan,
             scope,
@@ -33968,7 +34056,14 @@ function reportRecord(cli, record) {
     const critical = record.timeline.filter((e) => e.phase !== 'report' && e.phase !== 'notify-end');
     const used = critical.reduce((sum, e) => sum + e['duration-ms'], 0);
     t.say('');
-    t.table(['phase', 'status', 'time', 'budget', 'share'], record.timeline.map((e) => [`${e.phase}${e.component ? ` (${e.component})` : ''}`, e.status, seconds(e['duration-ms']), seconds(e['budget-ms']), record.durationMs ? `${Math.round((100 * e['duration-ms']) / record.durationMs)}%` : '']));
+    t.table(['phase', 'status', 'time', 'budget', 'share of total', 'detail'], record.timeline.map((e) => [
+        `${e.phase}${e.component ? ` (${e.component})` : ''}`,
+        e.status,
+        seconds(e['duration-ms']),
+        seconds(e['budget-ms']),
+        record.durationMs ? `${Math.round((100 * e['duration-ms']) / record.durationMs)}%` : '',
+        e.detail,
+    ]));
     t.say('');
     t.say(`${cli.log.redact(statusLine(record))} (${seconds(used)} of the ${seconds(record.budgetMs)} budget)`);
     for (const step of record.nextSteps)
@@ -34017,6 +34112,7 @@ class Cleanup {
 
 
 
+
 const SIGNAL_EXIT = { SIGINT: 130, SIGTERM: 143 };
 const sandbox = {
     name: 'sandbox',
@@ -34028,6 +34124,9 @@ const sandbox = {
     ],
     async run(cli, _argument, extra) {
         const databaseUrl = cli.secret('database-url');
+        // Before begin(): a remote DATABASE_URL is bad usage (exit 2), refused before any connection.
+        if (databaseUrl && extra.throwawayPostgres !== true)
+            assertLoopback(databaseUrl);
         const stamp = new Date().toISOString().replace(/[:.]/g, '-');
         const reportDir = typeof extra.reportDir === 'string' && extra.reportDir ? (0,external_node_path_.join)(cli.cwd, extra.reportDir) : (0,external_node_path_.join)(cli.cwd, 'rollback-kit-sandbox', stamp);
         cli.begin();
@@ -34453,7 +34552,7 @@ function readSmokeInputs(inputs, databaseUrl, workspace, log) {
 
 const smoke_smoke = {
     name: 'smoke',
-    summary: 'Run smoke checks (HTTP and read-only SQL) and decide: none, watch or rollback',
+    summary: 'Run smoke checks (HTTP and read-only SQL) and decide: rollback, fix-forward, none or inconclusive',
     examples: [
         'rollback-kit smoke --base-url https://shop.example.com --checks "- {name: health, url: /api/health, critical: true}"',
         'rollback-kit smoke --checks-file .github/smoke.yml --base-url https://shop.example.com --attempts 1',
@@ -34543,7 +34642,7 @@ const FLAGS = {
     'since-ref': { help: 'revert the migrations added since this git ref', placeholder: 'ref' },
     'db-method': { help: 'down-migrations (default) or restore' },
     'snapshot-path': { help: 'a verified snapshot (the way back, or what to restore)', placeholder: 'file' },
-    'require-snapshot': { help: 'refuse to revert without a verified snapshot (--no-require-snapshot to allow)', kind: 'on' },
+    'require-snapshot': { help: 'revert without a verified snapshot (default: refuse)', kind: 'on' },
     'lock-timeout-seconds': { help: 'how long to wait for a lock another session holds', placeholder: 'seconds' },
     'statement-timeout-seconds': { help: 'how long one migration statement may run', placeholder: 'seconds' },
     'base-url': { help: 'where relative check URLs point (your production URL)', placeholder: 'url' },
@@ -34560,7 +34659,7 @@ const FLAGS = {
     'deadline-seconds': { help: 'the whole smoke test’s time limit (default 300)', placeholder: 'seconds' },
     'confirm-after-seconds': { help: 'when the checks say rollback, wait this long and run them again; rollback only if both runs agree', placeholder: 'seconds' },
     'verified-sha': { help: 'on a pass, mark this commit rollback-kit/verified on GitHub (needs GITHUB_TOKEN and GITHUB_REPOSITORY)', placeholder: 'sha' },
-    'fail-step': { help: 'exit 1 when the checks fail (--no-fail-step to only report)', kind: 'on' },
+    'fail-step': { help: 'only report failing checks, exit 0 (default: exit 1 when the checks fail)', kind: 'on' },
     jobs: { help: 'parallel pg_dump workers (directory format)', placeholder: 'n' },
     'output-dir': { help: 'where the snapshot goes (default ./rollback-kit-snapshots)', placeholder: 'dir' },
     label: { help: 'a word in the snapshot’s file name', placeholder: 'text' },
@@ -34572,8 +34671,8 @@ const FLAGS = {
     'export-column': { help: 'the creation-time column of exported tables (default created_at)', placeholder: 'column' },
     'pg-dump-path': { help: 'a pg_dump that matches the server’s version', placeholder: 'file' },
     confirm: { help: 'the database’s name: restore refuses without it (asked at a terminal; --yes fills it in)', placeholder: 'name' },
-    'pre-restore-snapshot': { help: 'snapshot the current state before restoring (--no-pre-restore-snapshot to skip)', kind: 'on' },
-    clean: { help: 'drop objects the snapshot does not have (--no-clean to keep them)', kind: 'on' },
+    'pre-restore-snapshot': { help: 'restore without first snapshotting the current state (default: snapshot it)', kind: 'on' },
+    clean: { help: 'keep objects the snapshot does not have (default: drop them)', kind: 'on' },
     'pre-restore-dir': { help: 'where the pre-restore snapshot goes', placeholder: 'dir' },
     'dry-run': { help: 'say what would happen; change nothing', kind: 'switch' },
 };
@@ -34595,12 +34694,17 @@ const COMMAND_FLAGS = {
     drill: ['config', 'reason', 'dry-run', 'budget-minutes', 'incident-issue', 'environment', ...TOKENS, 'database-url', ...COMPONENT, ...flags_DATABASE, ...VERIFY],
 };
 
+;// CONCATENATED MODULE: ./.build/cli/version.js
+/** The version --version prints; test/cli checks it against package.json so a release cannot forget it. */
+const VERSION = '0.1.0';
+
 ;// CONCATENATED MODULE: ./.build/cli/main.js
 /**
  * `rollback-kit`: the command line over the same library the actions call. commander parses the
  * flags (the actions' input names); each command reads them as its action reads inputs, runs the
  * library call, and prints through the terminal writer. Exit codes: 0 done, 1 failed, 2 bad usage.
  */
+
 
 
 
@@ -34659,15 +34763,32 @@ async function runCommand(spec, argument, flags, cmd) {
         cli.term.json({ command: spec.name, ...result });
     return result.ok ? EXIT.done : EXIT.failed;
 }
-function main_program(setExit) {
+/**
+ * commander quotes what it could not parse ("unknown option '--vercel-tokn=ghp_…'", "unknown
+ * command 'ghp_…'"), and a mistyped flag's value is as likely a token as anything. Every value on
+ * the command line that is not a plain word is cut from its messages before they are printed.
+ */
+function hideArgvValues(text, argv) {
+    let out = text;
+    for (const arg of argv) {
+        const value = arg.startsWith('-') ? (arg.includes('=') ? arg.slice(arg.indexOf('=') + 1) : '') : arg;
+        // Plain words (a mistyped command) and short values (counts, numbers) stay readable.
+        if (value.length < 8 || /^[a-z][a-z-]{0,30}$/i.test(value))
+            continue;
+        out = out.split(value).join('…');
+    }
+    return out;
+}
+function main_program(setExit, argv = []) {
     const root = new Command('rollback-kit')
         .description('Roll a bad deploy back from a terminal: the same pipeline as the rollback-kit GitHub Actions.')
         .usage('<command> [options]')
+        .version(VERSION, '-V, --version', 'print the version')
         .showSuggestionAfterError(true)
         .exitOverride()
         .configureOutput({
         writeOut: (text) => output_output.line(text.replace(/\n$/, ''), 'stdout'),
-        writeErr: (text) => output_output.line(text.replace(/\n$/, ''), 'stderr'),
+        writeErr: (text) => output_output.line(hideArgvValues(text.replace(/\n$/, ''), argv), 'stderr'),
     });
     root.addHelpText('after', '\nEvery command takes --help. Secrets come from VERCEL_TOKEN, FLY_API_TOKEN, RAILWAY_TOKEN, RENDER_API_KEY,\nNETLIFY_AUTH_TOKEN, DATABASE_URL, GITHUB_TOKEN and ROLLBACK_WEBHOOK_URL (or the flag of the same name).\nExit codes: 0 done, 1 failed, 2 bad usage.');
     for (const spec of COMMANDS) {
@@ -34678,7 +34799,7 @@ function main_program(setExit) {
         cmd.addHelpText('after', `\nExamples:\n${spec.examples.map((e) => `  ${e}`).join('\n')}`);
         cmd.configureOutput({
             writeOut: (text) => output_output.line(text.replace(/\n$/, ''), 'stdout'),
-            writeErr: (text) => output_output.line(text.replace(/\n$/, ''), 'stderr'),
+            writeErr: (text) => output_output.line(hideArgvValues(text.replace(/\n$/, ''), argv), 'stderr'),
             outputError: (text, write) => write(`${text.replace(/\n$/, '')}\n${usageLine(cmd)}\n`),
         });
         cmd.action(async (...args) => {
@@ -34692,7 +34813,7 @@ function main_program(setExit) {
 /** Runs the command line on `argv` (without node and the script) and returns the exit code. */
 async function main(argv) {
     let code = EXIT.done;
-    const root = main_program((c) => (code = c));
+    const root = main_program((c) => (code = c), argv);
     if (!argv.length) {
         root.outputHelp({ error: true });
         return EXIT.usage;
@@ -34706,11 +34827,22 @@ async function main(argv) {
                 return EXIT.done;
             if (err.code === 'commander.unknownCommand')
                 output_output.line(usageLine(root), 'stderr');
+            // README: --json prints one JSON document, parse errors included (commander's line is on stderr).
+            if (wantsJson(argv))
+                output_output.line(JSON.stringify({ command: commandOf(argv) ?? null, ok: false, status: 'usage', error: hideArgvValues(err.message.replace(/^error: /, ''), argv) }, null, 2), 'stdout');
             return EXIT.usage;
         }
         throw err;
     }
     return code;
+}
+/** --json among the options (not after `--`, where it would be an argument). */
+function wantsJson(argv) {
+    const end = argv.indexOf('--');
+    return (end < 0 ? argv : argv.slice(0, end)).includes('--json');
+}
+function commandOf(argv) {
+    return argv.find((a) => COMMANDS.some((c) => c.name === a));
 }
 
 ;// CONCATENATED MODULE: ./.build/cli/index.js

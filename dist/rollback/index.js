@@ -17201,9 +17201,11 @@ async function runRollback(request, deps, log) {
         labels: plan.labels,
         incidentKey: `${plan.environment}:unresolved`,
     };
+    // undefined: no webhook configured, so nobody was told (the timeline says skipped, not ok).
     const notify = async (event) => {
-        if (deps.notify)
-            await deps.notify(event, record);
+        if (!deps.notify)
+            return undefined;
+        return (await deps.notify(event, record)) !== false;
     };
     const timeline = new pipeline_timeline/* Timeline */.K(budget, request.earlierTimeline, (entry) => deps.progress?.finished(entry), now, (phase, component) => deps.progress?.started(phase, component));
     record.timeline = timeline.entries;
@@ -17239,8 +17241,19 @@ async function runRollback(request, deps, log) {
             throw new errors/* RollbackKitError */.dp('The scope includes the database, but no database connection was given.', 'Pass database-url from a secret (or set DATABASE_URL), or leave database out of scope.');
         }
         if (plan.verify) {
-            checks = await (0,smoke_test/* loadChecks */.o)({ checks: plan.verify.checks, checksFile: plan.verify.checksFile, cwd: request.workspace }, { baseUrl: plan.verify.baseUrl, hasDatabase: Boolean(request.database) });
+            // Every check is validated, but SQL ones need a connection the app-only jobs do not get
+            // (rollback.yml's app job, auto-rollback): they are left out with a warning rather than
+            // stopping an app rollback at plan. The smoke-test action itself stays strict.
+            const all = await (0,smoke_test/* loadChecks */.o)({ checks: plan.verify.checks, checksFile: plan.verify.checksFile, cwd: request.workspace }, { baseUrl: plan.verify.baseUrl, hasDatabase: true });
+            checks = request.database ? all : all.filter((c) => c.kind !== 'sql');
+            const left = all.filter((c) => !checks.includes(c)).map((c) => c.name);
+            if (left.length) {
+                record.skippedChecks = left;
+                log.warning(`No database connection was given, so the SQL checks ${left.join(', ')} will not run${checks.length ? '; the HTTP checks still do' : ' and nothing is verified'}. Pass database-url to run them.`);
+            }
             record.plannedChecks = checks.map((c) => c.name);
+            if (!checks.length)
+                checks = undefined;
         }
         const outcomes = await Promise.all(inScope.map((c) => (0,promote/* promotePrevious */.Ay)(promoteRequest(c, request, true), log)));
         outcomes.forEach((o, i) => applyOutcome(record.components[i], o));
@@ -17276,6 +17289,7 @@ async function runRollback(request, deps, log) {
             ...record.components.map((c) => `${c.name}: ${c.status === 'already-current' ? 'already current' : `${c.from?.id ?? c.from?.commitSha ?? 'what serves now'} → ${c.to?.id ?? c.to?.commitSha ?? '?'}`}`),
             ...(record.database ? [`database: ${record.database.status === 'nothing-to-do' ? 'nothing to do' : record.database.method === 'restore' ? 'restore the snapshot' : `revert ${record.database.planned.join(', ') || 'nothing'}`}`] : []),
             ...(checks ? [`verify: ${checks.length} check(s)`] : []),
+            ...(record.skippedChecks ? [`SQL checks not run (no database-url): ${record.skippedChecks.join(', ')}`] : []),
         ];
         await finished(planTimer.end(request.dryRun ? 'dry-run' : 'ok', `${parts.join('; ') || (verifyOnly ? 'nothing to roll back (scope verify)' : 'nothing in scope')}; budget ${plan.budgetMinutes} min.`));
     }
@@ -17314,9 +17328,9 @@ async function runRollback(request, deps, log) {
     else {
         const t = timeline.start('notify-start');
         record.status = 'rolled-back'; // provisional, so the "in progress" message reads right
-        await notify({ kind: 'start' });
+        const sent = await notify({ kind: 'start' });
         told = true;
-        t.end('ok', 'told the team a rollback is in progress');
+        endNotice(t, sent, 'told the team a rollback is in progress');
     }
     // ── app ───────────────────────────────────────────────────────────────────────────────────
     // A verify-only job verifies what the earlier jobs changed; its status says whether they did.
@@ -17416,6 +17430,9 @@ async function runRollback(request, deps, log) {
     if (!changed && !verifyOnly) {
         timeline.skip('verify', 'nothing was changed, so there is nothing new to verify');
     }
+    else if (!checks && record.skippedChecks) {
+        await finished(timeline.start('verify').end('warning', `skipped: every check is SQL (${record.skippedChecks.join(', ')}) and no database-url was given, so production was not verified`));
+    }
     else if (!checks || !plan.verify) {
         await finished(timeline.start('verify').end('warning', 'no checks are configured (verify in rollback-kit.yml, or base-url / checks inputs): production was not verified'));
         record.nextSteps.push('No smoke checks are configured, so nobody has verified production yet: check it by hand now, and add a verify section to rollback-kit.yml.');
@@ -17433,7 +17450,7 @@ async function runRollback(request, deps, log) {
                 await finished(vt.end('failed', `${summary}: production still looks broken after the rollback`));
             }
             else {
-                await finished(vt.end(verified.passed ? 'ok' : 'warning', summary));
+                await finished(vt.end(verified.passed && !record.skippedChecks ? 'ok' : 'warning', `${summary}${record.skippedChecks ? `; SQL checks not run (no database-url): ${record.skippedChecks.join(', ')}` : ''}`));
             }
         }
         catch (err) {
@@ -17460,9 +17477,17 @@ async function closeOut(record, timeline, notify, deps, finish) {
         rt.end('skipped', 'no incident issue (no github-token, or incident-issue is false)');
     }
     const nt = timeline.start('notify-end');
-    await notify({ kind: 'end' });
-    nt.end('ok', 'told the team how it ended');
+    endNotice(nt, await notify({ kind: 'end' }), 'told the team how it ended');
     return finish();
+}
+/** A notify phase's row: ok only when a message went out; no webhook is skipped, a failed send a warning. */
+function endNotice(t, sent, told) {
+    if (sent === undefined)
+        t.end('skipped', 'no webhook configured');
+    else if (sent)
+        t.end('ok', told);
+    else
+        t.end('warning', 'the chat message was not delivered (see the warning in the log); tell the team another way');
 }
 function placeOf(c, plan) {
     return (field) => (field.endsWith('-token') || plan.source === 'inputs' ? `Input ${field}` : `components.${c.name}.${field} in ${plan.source}`);
@@ -17658,6 +17683,8 @@ function nextSteps(record) {
             steps.push('Production is back on the previous version. Keep the bad change out of the next deploy, and fill in the post-mortem.');
             break;
     }
+    if (record.skippedChecks && record.status !== 'dry-run')
+        steps.push(`The SQL checks ${record.skippedChecks.join(', ')} were not run, because this job had no database connection: run them by hand, or give the job database-url (the DATABASE_URL secret).`);
     for (const c of record.components) {
         if (c.changedEnv.length)
             steps.push(`Before the next redeploy of ${c.name}, check the production environment variables ${c.changedEnv.join(', ')}: they changed after the deployment now serving was built.`);
@@ -17668,8 +17695,9 @@ function nextSteps(record) {
         if (frozen)
             steps.push(`${c.name}: ${frozen.slice('Frozen: '.length)} ${c.notes.find((n) => n.startsWith('To undo: ')) ?? ''}`.trim());
     }
-    if (record.database?.reverted.length)
-        steps.push(`Migrations ${record.database.reverted.join(', ')} were reverted: remove or fix them before the next deploy, or it will apply them again.`);
+    const reverted = record.database?.reverted ?? [];
+    if (reverted.length)
+        steps.push(`${reverted.length === 1 ? `Migration ${reverted[0]} was` : `Migrations ${reverted.join(', ')} were`} reverted: remove or fix ${reverted.length === 1 ? 'it' : 'them'} before the next deploy, or it will apply ${reverted.length === 1 ? 'it' : 'them'} again.`);
     if (record.snapshot && record.status !== 'failed')
         steps.push(`Keep the snapshot taken before the rollback (${record.snapshot.path}) until the incident is closed.`);
     return steps;
@@ -21811,10 +21839,11 @@ function tellingDeps(opts, log) {
         notify: webhookUrl
             ? async (event, record) => {
                 try {
-                    await sendChatMessage(webhookUrl, chatMessage(event, record), log);
+                    return await sendChatMessage(webhookUrl, chatMessage(event, record), log);
                 }
                 catch (err) {
                     log.warning(`The chat message could not be built or sent (${(0,errors/* errorLine */.BP)(err)}); the rollback goes on.`);
+                    return false;
                 }
             }
             : undefined,
@@ -22010,7 +22039,9 @@ function planSection(record) {
             : `Database (${method}): no migration to revert.`);
     }
     const checks = record.plannedChecks ?? record.verify?.checks.map((c) => c.name) ?? [];
-    out.push(checks.length ? `Checks: ${checks.map((c) => (0,_markdown_js__WEBPACK_IMPORTED_MODULE_1__/* .inlineText */ .ln)(c)).join(', ')}.` : 'Checks: none configured.');
+    out.push(checks.length ? `Checks: ${checks.map((c) => (0,_markdown_js__WEBPACK_IMPORTED_MODULE_1__/* .inlineText */ .ln)(c)).join(', ')}.` : record.skippedChecks ? 'Checks: none that can run here.' : 'Checks: none configured.');
+    if (record.skippedChecks)
+        out.push(notRun(record.skippedChecks));
     out.push(budgetPlan(record));
     if (record.scope.length)
         out.push(`Scope: ${record.scope.map((s) => (0,_markdown_js__WEBPACK_IMPORTED_MODULE_1__/* .inlineText */ .ln)(s)).join(', ')}.`);
@@ -22066,7 +22097,12 @@ function verifySection(record) {
     const checks = checksTable(record);
     if (checks)
         out.push(checks);
+    if (record.skippedChecks)
+        out.push(notRun(record.skippedChecks));
     return out;
+}
+function notRun(names) {
+    return `Not run (SQL checks, and no database connection was given): ${names.map((c) => (0,_markdown_js__WEBPACK_IMPORTED_MODULE_1__/* .inlineText */ .ln)(c)).join(', ')}.`;
 }
 function envSection(record) {
     const changed = changedEnv(record);
