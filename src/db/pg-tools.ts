@@ -114,6 +114,14 @@ async function probeAll(list: Candidate[], name: PgToolName): Promise<PgTool[]> 
 }
 
 /**
+ * Starts the `--version` probes of the versioned installs of `names` without waiting: run while the
+ * connection is made, they cost no wall time, and findPgTool / siblingTool later find them cached.
+ */
+export function warmPgTools(names: PgToolName[], opts: FindToolOptions = {}): void {
+  for (const name of names) for (const c of candidates(name, opts)) if (!c.wrapper && c.id !== 'PATH') void probe(c);
+}
+
+/**
  * The newest tool whose major is at least the server's: a newer pg_dump reads older servers, and
  * the archive it writes is then read back by a pg_restore of the same version or newer. Versioned
  * binaries are probed first, in parallel; Debian's wrapper only when none of them fits, since it

@@ -18,7 +18,7 @@ import { describeTarget, isTransactionPooler, libpqEnv, type ConnectionTarget } 
 import { DEFAULT_LOCK_TIMEOUT_SECONDS, isLockTimeout, lockTimeoutError, lockTimeoutMs, sessionTag, watchBlockers } from './lock-wait.js';
 import { writeManifest, type ExportedTable, type SnapshotManifest } from './manifest.js';
 import { exactTablePattern, resolveSchemaPattern, resolveTablePattern, resolveTablesStrict, userSchemas, type TableName } from './patterns.js';
-import { findPgTool, majorFromVersionNum, siblingTool, toolErrorLine, type FindToolOptions, type PgTool } from './pg-tools.js';
+import { findPgTool, majorFromVersionNum, siblingTool, toolErrorLine, warmPgTools, type FindToolOptions, type PgTool } from './pg-tools.js';
 import { connect, type Session } from './session.js';
 import { readServerIdentity } from './server-identity.js';
 
@@ -200,6 +200,8 @@ export async function takeSnapshot(req: SnapshotRequest, log: Log): Promise<Snap
   // pg_dump and our counting session carry one name, so a watcher can see who blocks them.
   const tag = sessionTag('snapshot');
 
+  // Which pg_dump fits is known only once the server answers; asking the installed ones meanwhile is free.
+  if (!req.pgDumpPath) warmPgTools(['pg_dump', 'pg_restore'], req.tools);
   const session = await connect(req.target);
   let path: string | undefined;
   let exportsDir: string | undefined;
@@ -230,8 +232,10 @@ export async function takeSnapshot(req: SnapshotRequest, log: Log): Promise<Snap
     log.info(`Dumping ${where} (${req.format} format${req.jobs > 1 ? `, ${req.jobs} jobs` : ''}) to ${path} …`);
 
     const dumpStarted = Date.now();
-    const watch = await watchBlockers(req.target, tag, log);
     const dump = runProcess(pgDump.path, pgDumpArgs(req, path, snapshotId, selection, lockTimeout), { env: { ...libpqEnv(req.target), PGAPPNAME: tag } });
+    // The watcher connects while pg_dump starts: a lock pg_dump waits for is waited for far longer
+    // than a connection takes, and lock-timeout bounds that wait whether or not it is watched.
+    const watching = watchBlockers(req.target, tag, log);
     // Counting and exporting in the exported snapshot while pg_dump copies the same rows.
     const sideWork = (async (): Promise<{ catalog: Catalog; exported: ExportedTable[] }> => {
       const catalog = await readCatalog(session, selection.schemas, selection.excludeData);
@@ -243,8 +247,8 @@ export async function takeSnapshot(req: SnapshotRequest, log: Log): Promise<Snap
       return { catalog, exported };
     })();
     const [dumped, side] = await Promise.allSettled([dump, sideWork]);
-    const blockers = await watch.stop();
-    await session.query('COMMIT').catch(() => undefined);
+    // Closing the watcher and ending the read transaction are independent round trips.
+    const [blockers] = await Promise.all([watching.then((w) => w.stop()), session.query('COMMIT').catch(() => undefined)]);
     const lockWait =
       (dumped.status === 'fulfilled' && dumped.value.code !== 0 && isLockTimeout(dumped.value.stderr)) ||
       (side.status === 'rejected' && isLockTimeout((side.reason as { code?: string }).code));
