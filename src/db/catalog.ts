@@ -59,10 +59,12 @@ export async function listTables(session: Session, schemas: string[]): Promise<T
 }
 
 /**
- * Tables counted per query: one round trip per table cost seconds at a few thousand tables, and
- * a few hundred `count(*)` in one UNION ALL keep the statement small (well under 100 kB of SQL).
+ * Tables counted per query: one round trip per table cost seconds at a few thousand tables, yet the
+ * server's time for one UNION ALL grows faster than its branches (measured on PostgreSQL 15, 300
+ * small tables: about 200 ms in batches of 250, 70 ms in batches of 50), and it runs beside pg_dump
+ * on the same server, so a few dozen per query is the cheaper side of that trade.
  */
-export const COUNT_BATCH = 250;
+export const COUNT_BATCH = 50;
 
 /** Exact row counts. Runs in the caller's transaction, so it sees the same snapshot as pg_dump. */
 export async function countRows(session: Session, tables: TableName[], excludeData: TableName[] = []): Promise<TableCount[]> {
