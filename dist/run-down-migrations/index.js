@@ -2727,10 +2727,12 @@ async function listTables(session, schemas) {
     return rows;
 }
 /**
- * Tables counted per query: one round trip per table cost seconds at a few thousand tables, and
- * a few hundred `count(*)` in one UNION ALL keep the statement small (well under 100 kB of SQL).
+ * Tables counted per query: one round trip per table cost seconds at a few thousand tables, yet the
+ * server's time for one UNION ALL grows faster than its branches (measured on PostgreSQL 15, 300
+ * small tables: about 200 ms in batches of 250, 70 ms in batches of 50), and it runs beside pg_dump
+ * on the same server, so a few dozen per query is the cheaper side of that trade.
  */
-const COUNT_BATCH = 250;
+const COUNT_BATCH = 50;
 /** Exact row counts. Runs in the caller's transaction, so it sees the same snapshot as pg_dump. */
 async function countRows(session, tables, excludeData = []) {
     const excluded = new Set(excludeData.map((t) => `${t.schema}.${t.name}`));
@@ -4184,6 +4186,16 @@ function candidates(name, opts) {
 async function probeAll(list, name) {
     const versions = await Promise.all(list.map(probe));
     return list.flatMap((c, i) => (versions[i] ? [{ name, path: c.path, ...versions[i] }] : []));
+}
+/**
+ * Starts the `--version` probes of the versioned installs of `names` without waiting: run while the
+ * connection is made, they cost no wall time, and findPgTool / siblingTool later find them cached.
+ */
+function warmPgTools(names, opts = {}) {
+    for (const name of names)
+        for (const c of candidates(name, opts))
+            if (!c.wrapper && c.id !== 'PATH')
+                void probe(c);
 }
 /**
  * The newest tool whose major is at least the server's: a newer pg_dump reads older servers, and
