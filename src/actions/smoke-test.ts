@@ -10,7 +10,7 @@ import { SpecError } from '../smoke/parse-spec.js';
 import { annotations, reportPaths, writeReportFiles } from '../smoke/report.js';
 import { readSmokeInputs } from '../smoke/smoke-inputs.js';
 import { loadChecks, runSmokeTest } from '../smoke/smoke-test.js';
-import { checkRecordVerified, recordVerified, type RecordVerifiedRequest } from '../smoke/record-verified.js';
+import { recordVerified, verifiedRequest } from '../smoke/record-verified.js';
 import { specProblemsDetails, summaryMarkdown } from '../report/smoke-test-summary.js';
 import { writeSummary } from '../report/write-summary.js';
 
@@ -18,16 +18,7 @@ await runAction('smoke-test', async (log) => {
   // Secrets first: nothing below may print them.
   const { source, baseUrl, options, failStep, confirmAfterSeconds } = readSmokeInputs(input, input.secret('database-url', log), process.env.GITHUB_WORKSPACE, log);
   const githubToken = input.secret('github-token', log);
-  const verifiedSha = input.string('verified-sha');
-  const env = process.env;
-  const verified: RecordVerifiedRequest | undefined = verifiedSha
-    ? {
-        sha: verifiedSha,
-        github: { token: githubToken, repository: env.GITHUB_REPOSITORY || undefined, apiUrl: env.GITHUB_API_URL || 'https://api.github.com' },
-        runUrl: env.GITHUB_SERVER_URL && env.GITHUB_REPOSITORY && env.GITHUB_RUN_ID ? `${env.GITHUB_SERVER_URL}/${env.GITHUB_REPOSITORY}/actions/runs/${env.GITHUB_RUN_ID}` : undefined,
-      }
-    : undefined;
-  if (verified) checkRecordVerified(verified);
+  const verified = verifiedRequest(input.string('verified-sha'), githubToken, process.env);
 
   // An invalid spec fails even with fail-step false: nothing was measured, there is no verdict.
   const checks = await loadChecks(source, { baseUrl, hasDatabase: Boolean(options.database) });

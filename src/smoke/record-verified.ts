@@ -15,6 +15,21 @@ export interface RecordVerifiedRequest {
   runUrl?: string;
 }
 
+/**
+ * The request from verified-sha, github-token and the runner's GITHUB_* variables, checked at once
+ * (the action and `rollback-kit smoke` alike); undefined when no verified-sha was given.
+ */
+export function verifiedRequest(sha: string | undefined, token: string | undefined, env: Record<string, string | undefined>): (RecordVerifiedRequest & { github: GitHubAccess }) | undefined {
+  if (!sha) return undefined;
+  const request: RecordVerifiedRequest = {
+    sha,
+    github: { token, repository: env.GITHUB_REPOSITORY || undefined, apiUrl: env.GITHUB_API_URL || 'https://api.github.com' },
+    runUrl: env.GITHUB_SERVER_URL && env.GITHUB_REPOSITORY && env.GITHUB_RUN_ID ? `${env.GITHUB_SERVER_URL}/${env.GITHUB_REPOSITORY}/actions/runs/${env.GITHUB_RUN_ID}` : undefined,
+  };
+  checkRecordVerified(request);
+  return request;
+}
+
 /** Checks the request before any check runs, so a typo never costs a whole smoke run. */
 export function checkRecordVerified(request: RecordVerifiedRequest): asserts request is RecordVerifiedRequest & { github: GitHubAccess } {
   if (!isFullSha(request.sha)) {

@@ -1,6 +1,6 @@
 /** `rollback-kit smoke`: is production healthy, and should it be rolled back? */
 import { loadChecks, runSmokeTest } from '../../smoke/smoke-test.js';
-import { checkRecordVerified, recordVerified, type RecordVerifiedRequest } from '../../smoke/record-verified.js';
+import { recordVerified, verifiedRequest } from '../../smoke/record-verified.js';
 import { readSmokeInputs } from '../../smoke/smoke-inputs.js';
 import type { CommandSpec } from '../command.js';
 
@@ -14,11 +14,7 @@ export const smoke: CommandSpec = {
   async run(cli) {
     const { source, baseUrl, options, failStep, confirmAfterSeconds } = readSmokeInputs(cli.inputs, cli.secret('database-url'), cli.cwd, cli.log);
     const checks = await loadChecks(source, { baseUrl, hasDatabase: Boolean(options.database) });
-    const verifiedSha = cli.inputs.string('verified-sha');
-    const verified: RecordVerifiedRequest | undefined = verifiedSha
-      ? { sha: verifiedSha, github: { token: cli.secret('github-token'), repository: cli.env.GITHUB_REPOSITORY || undefined, apiUrl: cli.env.GITHUB_API_URL || 'https://api.github.com' } }
-      : undefined;
-    if (verified) checkRecordVerified(verified);
+    const verified = verifiedRequest(cli.inputs.string('verified-sha'), cli.secret('github-token'), cli.env);
     cli.begin();
     if (cli.dryRun) {
       cli.term.say(`Dry run: ${checks.length} check(s) are valid: ${checks.map((c) => c.name).join(', ')}. None was run.`);
