@@ -18,8 +18,10 @@ import { tellingDeps } from '../report/rollback-deps.js';
 import { NOTHING_CHANGED, rollbackSummaryMarkdown } from '../report/rollback-summary.js';
 import { writeSummary } from '../report/write-summary.js';
 
+/** How a deployment is named in the `components` output: its id, else its commit, else its URL. */
+const ref = (d?: { id?: string; commitSha?: string; url?: string }) => d?.id ?? d?.commitSha ?? d?.url ?? null;
+
 function outputs(record: RollbackRecord): void {
-  const ref = (d?: { id?: string; commitSha?: string; url?: string }) => d?.id ?? d?.commitSha ?? d?.url ?? null;
   setOutputs({
     status: record.status,
     'failed-phase': record.failedPhase ?? '',
@@ -34,7 +36,6 @@ function outputs(record: RollbackRecord): void {
 }
 
 function drillOutputs(record: DrillRecord): void {
-  const ref = (d?: { id?: string; commitSha?: string; url?: string }) => d?.id ?? d?.commitSha ?? d?.url ?? null;
   setOutputs({
     status: record.status,
     'failed-phase': record.failedPhase ?? '',
