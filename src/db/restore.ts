@@ -19,7 +19,7 @@ import { dropStatements, foreignKeyStatements, planRestore, readSnapshotContents
 import { COMMITTED, psqlError, restoreScript } from './restore-script.js';
 import { compareSource, readServerIdentity, snapshotSource } from './server-identity.js';
 import { withSession } from './session.js';
-import { takeSnapshot, type SnapshotResult } from './snapshot.js';
+import { takeSnapshot, wholeDatabaseSnapshot, type SnapshotResult } from './snapshot.js';
 import { verifySnapshot } from './verify.js';
 
 export interface RestoreRequest {
@@ -111,20 +111,13 @@ export async function restoreSnapshot(req: RestoreRequest, log: Log): Promise<Re
   if (req.preRestoreSnapshot) {
     log.info(`Keeping the current state of ${where} in a pre-restore snapshot first …`);
     const pre = await takeSnapshot(
-      {
-        target: req.target,
-        format: 'custom',
-        jobs: 1,
+      wholeDatabaseSnapshot(req.target, {
         outputDir: req.preRestoreDir,
         outputDirInput: req.preRestoreDirInput,
         lockTimeoutSeconds: req.lockTimeoutSeconds,
         label: 'pre-restore',
-        filter: { schemas: [], excludeSchemas: [] },
-        excludeTableData: [],
-        exportTables: [],
-        exportColumn: 'created_at',
         tools: req.tools,
-      },
+      }),
       log,
     );
     preRestoreSnapshotPath = pre.path;

@@ -63,6 +63,17 @@ export interface SnapshotResult {
   timings: { dumpMs: number; verifyMs: number };
 }
 
+/**
+ * The snapshot taken before a change (restore-db's pre-restore snapshot, the rollback's and the
+ * drill's): the whole database, custom format, no filters and no row exports.
+ */
+export function wholeDatabaseSnapshot(
+  target: ConnectionTarget,
+  where: Pick<SnapshotRequest, 'outputDir' | 'outputDirInput' | 'label' | 'lockTimeoutSeconds' | 'tools'>,
+): SnapshotRequest {
+  return { target, format: 'custom', jobs: 1, filter: { schemas: [], excludeSchemas: [] }, excludeTableData: [], exportTables: [], exportColumn: 'created_at', ...where };
+}
+
 const EXTENSIONS: Record<SnapshotFormat, string> = { custom: '.dump', directory: '', plain: '.sql' };
 
 function safeName(text: string): string {

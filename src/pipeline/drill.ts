@@ -15,7 +15,7 @@
 import { errorLine, RollbackKitError } from '../core/errors.js';
 import type { Log } from '../core/log.js';
 import { describeTarget } from '../db/connection.js';
-import { takeSnapshot } from '../db/snapshot.js';
+import { takeSnapshot, wholeDatabaseSnapshot } from '../db/snapshot.js';
 import { promotePrevious } from '../platforms/promote.js';
 import type { Check } from '../smoke/spec.js';
 import { budgets as rollbackBudgets } from './budgets.js';
@@ -203,22 +203,7 @@ export async function runDrill(request: DrillRequest, deps: DrillDeps, log: Log)
   } else {
     const st = timeline.start('snapshot');
     try {
-      const snap = await takeSnapshot(
-        {
-          target: request.database,
-          format: 'custom',
-          jobs: 1,
-          outputDir: request.snapshotDir,
-          outputDirInput: 'RUNNER_TEMP',
-          label: 'drill',
-          filter: { schemas: [], excludeSchemas: [] },
-          excludeTableData: [],
-          exportTables: [],
-          exportColumn: 'created_at',
-          tools: request.tools,
-        },
-        log,
-      );
+      const snap = await takeSnapshot(wholeDatabaseSnapshot(request.database, { outputDir: request.snapshotDir, outputDirInput: 'RUNNER_TEMP', label: 'drill', tools: request.tools }), log);
       record.snapshot = { path: snap.path, sha256: snap.sha256, sizeBytes: snap.sizeBytes };
       finished(st.end('ok', `verified snapshot of ${describeTarget(request.database)}, ${snap.sizeBytes} bytes, read back in full`));
     } catch (err) {

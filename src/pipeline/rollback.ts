@@ -16,7 +16,7 @@ import { describeTarget, type ConnectionTarget } from '../db/connection.js';
 import type { FindToolOptions } from '../db/pg-tools.js';
 import { restoreSnapshot } from '../db/restore.js';
 import { connect, withSession } from '../db/session.js';
-import { takeSnapshot } from '../db/snapshot.js';
+import { takeSnapshot, wholeDatabaseSnapshot } from '../db/snapshot.js';
 import { RevertFailed, revertMigrations, type Choice, type RevertOptions } from '../migrations/revert.js';
 import { checkPromoteRequest, FLY_MACHINES_API_URL, frozenNotes, promotePrevious, type PromoteOutcome, type PromoteRequest } from '../platforms/promote.js';
 import { changedProductionEnv } from '../platforms/vercel/env.js';
@@ -266,23 +266,8 @@ export async function runRollback(request: RollbackRequest, deps: RollbackDeps, 
     const target = request.database!;
     const st = timeline.start('snapshot');
     try {
-      const snap = await takeSnapshot(
-        {
-          target,
-          format: 'custom',
-          jobs: 1,
-          outputDir: request.snapshotDir,
-          // The root action has no output-dir input: its snapshots go under $RUNNER_TEMP.
-          outputDirInput: 'RUNNER_TEMP',
-          label: 'before-rollback',
-          filter: { schemas: [], excludeSchemas: [] },
-          excludeTableData: [],
-          exportTables: [],
-          exportColumn: 'created_at',
-          tools: request.tools,
-        },
-        log,
-      );
+      // The root action has no output-dir input: its snapshots go under $RUNNER_TEMP.
+      const snap = await takeSnapshot(wholeDatabaseSnapshot(target, { outputDir: request.snapshotDir, outputDirInput: 'RUNNER_TEMP', label: 'before-rollback', tools: request.tools }), log);
       record.snapshot = { path: snap.path, sha256: snap.sha256, sizeBytes: snap.sizeBytes };
       await finished(st.end('ok', `verified snapshot of ${describeTarget(target)}, ${snap.sizeBytes} bytes`));
     } catch (err) {
