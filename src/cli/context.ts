@@ -8,6 +8,7 @@ import { RollbackKitError } from '../core/errors.js';
 import { createLog, type Log } from '../core/log.js';
 import { output } from '../core/output.js';
 import { secretInput, TOKEN_ENV } from '../core/secret-input.js';
+import type { RollbackRequest } from '../pipeline/rollback.js';
 import { Terminal, type TerminalOptions } from './terminal.js';
 import { cliWording } from './wording.js';
 
@@ -69,6 +70,18 @@ export class Cli {
   /** A secret from its flag or, when that is empty, its documented environment variable; redacted from then on. */
   secret(name: keyof typeof TOKEN_ENV): string | undefined {
     return secretInput(name, this.host.env, this.log, this.inputs);
+  }
+
+  /** Every platform's token and GitHub's, as the pipeline takes them: the rollback and the drill read the same ones. */
+  platformSecrets(): RollbackRequest['secrets'] {
+    return {
+      vercelToken: this.secret('vercel-token'),
+      flyToken: this.secret('fly-token'),
+      railwayToken: this.secret('railway-token'),
+      renderToken: this.secret('render-token'),
+      netlifyToken: this.secret('netlify-token'),
+      githubToken: this.secret('github-token'),
+    };
   }
 
   /** A secret the command cannot run without; a missing one is named with both ways to give it. */

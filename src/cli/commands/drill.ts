@@ -14,7 +14,7 @@ import type { CommandResult, CommandSpec } from '../command.js';
 import type { Cli } from '../context.js';
 import { seconds } from '../terminal.js';
 import { phaseProgress } from './rollback.js';
-import { withCleanup } from './sandbox.js';
+import { sandboxOptions, sandboxProgress, withCleanup } from './sandbox.js';
 
 export const drill: CommandSpec = {
   name: 'drill',
@@ -27,14 +27,7 @@ export const drill: CommandSpec = {
   ],
   async run(cli, _argument, extra) {
     if (extra.sandbox === true) return sandboxDrill(cli, extra);
-    const secrets = {
-      vercelToken: cli.secret('vercel-token'),
-      flyToken: cli.secret('fly-token'),
-      railwayToken: cli.secret('railway-token'),
-      renderToken: cli.secret('render-token'),
-      netlifyToken: cli.secret('netlify-token'),
-      githubToken: cli.secret('github-token'),
-    };
+    const secrets = cli.platformSecrets();
     const databaseUrl = cli.secret('database-url');
     const database = databaseUrl ? parseConnectionString(databaseUrl, cli.log) : undefined;
     const plan = await readDrillPlan(cli.inputs, cli.cwd, { hasDatabaseUrl: Boolean(database) });
@@ -63,27 +56,12 @@ export const drill: CommandSpec = {
 };
 
 async function sandboxDrill(cli: Cli, extra: Record<string, unknown>): Promise<CommandResult> {
-  const databaseUrl = cli.secret('database-url');
-  const stamp = new Date().toISOString().replace(/[:.]/g, '-');
-  const reportDir = typeof extra.reportDir === 'string' && extra.reportDir ? join(cli.cwd, extra.reportDir) : join(cli.cwd, 'rollback-kit-sandbox', `drill-${stamp}`);
+  const options = sandboxOptions(cli, extra, 'drill-');
   cli.begin();
   const t = cli.term;
   return withCleanup(cli, async (cleanup) => {
-    const progress = phaseProgress(cli);
     t.say(t.paint('bold', 'rollback-kit drill --sandbox: the rollback rehearsed on a staging shop, on this machine'));
-    const result = await runSandboxDrill(
-      {
-        databaseUrl,
-        throwaway: extra.throwawayPostgres === true,
-        searchPath: cli.searchPath,
-        cwd: cli.cwd,
-        reportDir,
-        dryRun: cli.dryRun,
-        progress: { step: (text) => t.step(text), started: progress.started, finished: progress.finished },
-      },
-      cleanup,
-      cli.log,
-    );
+    const result = await runSandboxDrill({ ...options, progress: sandboxProgress(cli) }, cleanup, cli.log);
     const shown = drillResult(cli, result.record);
     t.say(`Staging serves ${result.serving ?? 'nothing'} after the drill. Report: ${relative(cli.cwd, result.files.markdown)}`);
     return { ...shown, postgres: result.postgres, started: result.started, serving: result.serving, files: result.files, totalMs: result.totalMs };

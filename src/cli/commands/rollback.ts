@@ -41,14 +41,7 @@ export const rollback: CommandSpec = {
     if (scopeArgument && cli.inputs.string('scope')) throw new UsageError('Give the scope once: as the argument or as --scope, not both.');
     const reason = cli.inputs.string('reason');
     if (!reason) throw new UsageError('--reason is required: say in a few words why you are rolling back (it goes into the incident report).');
-    const secrets = {
-      vercelToken: cli.secret('vercel-token'),
-      flyToken: cli.secret('fly-token'),
-      railwayToken: cli.secret('railway-token'),
-      renderToken: cli.secret('render-token'),
-      netlifyToken: cli.secret('netlify-token'),
-      githubToken: cli.secret('github-token'),
-    };
+    const secrets = cli.platformSecrets();
     const databaseUrl = cli.secret('database-url');
     const webhookUrl = cli.secret('notify-webhook-url');
     const database = databaseUrl ? parseConnectionString(databaseUrl, cli.log) : undefined;

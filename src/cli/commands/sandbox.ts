@@ -6,7 +6,7 @@ import { join, relative } from 'node:path';
 import { RollbackKitError } from '../../core/errors.js';
 import { Cleanup } from '../../sandbox/cleanup.js';
 import { assertLoopback } from '../../sandbox/postgres.js';
-import { runSandbox } from '../../sandbox/run.js';
+import { runSandbox, type SandboxOptions } from '../../sandbox/run.js';
 import type { CommandSpec } from '../command.js';
 import type { Cli } from '../context.js';
 import { seconds } from '../terminal.js';
@@ -23,29 +23,15 @@ export const sandbox: CommandSpec = {
     { flags: '--throwaway-postgres', help: 'use a throwaway cluster even when a server is running' },
   ],
   async run(cli, _argument, extra) {
-    const databaseUrl = cli.secret('database-url');
+    const options = sandboxOptions(cli, extra, '');
     // Before begin(): a remote DATABASE_URL is bad usage (exit 2), refused before any connection.
-    if (databaseUrl && extra.throwawayPostgres !== true) assertLoopback(databaseUrl);
-    const stamp = new Date().toISOString().replace(/[:.]/g, '-');
-    const reportDir = typeof extra.reportDir === 'string' && extra.reportDir ? join(cli.cwd, extra.reportDir) : join(cli.cwd, 'rollback-kit-sandbox', stamp);
+    if (options.databaseUrl && !options.throwaway) assertLoopback(options.databaseUrl);
+    const { reportDir } = options;
     cli.begin();
     const t = cli.term;
     return withCleanup(cli, async (cleanup) => {
-      const progress = phaseProgress(cli);
       t.say(t.paint('bold', 'rollback-kit sandbox: a bad release and its rollback, on this machine'));
-      const result = await runSandbox(
-        {
-          databaseUrl,
-          throwaway: extra.throwawayPostgres === true,
-          searchPath: cli.searchPath,
-          cwd: cli.cwd,
-          reportDir,
-          dryRun: cli.dryRun,
-          progress: { step: (text) => t.step(text), started: progress.started, finished: progress.finished },
-        },
-        cleanup,
-        cli.log,
-      );
+      const result = await runSandbox({ ...options, progress: sandboxProgress(cli) }, cleanup, cli.log);
       const shown = reportRecord(cli, result.record);
       const rel = relative(cli.cwd, reportDir) || '.';
       t.say('');
@@ -67,6 +53,28 @@ export const sandbox: CommandSpec = {
     });
   },
 };
+
+/**
+ * What both sandboxes (the rollback and `drill --sandbox`) take from the command line; the report
+ * goes to --report-dir, else ./rollback-kit-sandbox/<prefix><time>.
+ */
+export function sandboxOptions(cli: Cli, extra: Record<string, unknown>, prefix: string): Omit<SandboxOptions, 'progress'> {
+  const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+  return {
+    databaseUrl: cli.secret('database-url'),
+    throwaway: extra.throwawayPostgres === true,
+    searchPath: cli.searchPath,
+    cwd: cli.cwd,
+    reportDir: typeof extra.reportDir === 'string' && extra.reportDir ? join(cli.cwd, extra.reportDir) : join(cli.cwd, 'rollback-kit-sandbox', `${prefix}${stamp}`),
+    dryRun: cli.dryRun,
+  };
+}
+
+/** The sandbox's own steps and the pipeline's phases as terminal rows. */
+export function sandboxProgress(cli: Cli): SandboxOptions['progress'] {
+  const progress = phaseProgress(cli);
+  return { step: (text) => cli.term.step(text), started: progress.started, finished: progress.finished };
+}
 
 /**
  * Runs `body` with a cleanup list that is emptied on success, on failure and on Ctrl-C (SIGINT,
