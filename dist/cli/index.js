@@ -22418,6 +22418,13 @@ async function readManifest(path) {
 
 /** Schemas that hold migration history: kept even when `schemas` names only the app's own. */
 const MIGRATION_HISTORY_SCHEMAS = ['supabase_migrations', 'drizzle', 'sqitch'];
+/**
+ * The snapshot taken before a change (restore-db's pre-restore snapshot, the rollback's and the
+ * drill's): the whole database, custom format, no filters and no row exports.
+ */
+function wholeDatabaseSnapshot(target, where) {
+    return { target, format: 'custom', jobs: 1, filter: { schemas: [], excludeSchemas: [] }, excludeTableData: [], exportTables: [], exportColumn: 'created_at', ...where };
+}
 const EXTENSIONS = { custom: '.dump', directory: '', plain: '.sql' };
 function safeName(text) {
     return text.replace(/[^A-Za-z0-9_.-]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 60) || 'db';
@@ -22760,20 +22767,13 @@ async function restoreSnapshot(req, log) {
     let preRestoreSnapshotPath;
     if (req.preRestoreSnapshot) {
         log.info(`Keeping the current state of ${where} in a pre-restore snapshot first …`);
-        const pre = await takeSnapshot({
-            target: req.target,
-            format: 'custom',
-            jobs: 1,
+        const pre = await takeSnapshot(wholeDatabaseSnapshot(req.target, {
             outputDir: req.preRestoreDir,
             outputDirInput: req.preRestoreDirInput,
             lockTimeoutSeconds: req.lockTimeoutSeconds,
             label: 'pre-restore',
-            filter: { schemas: [], excludeSchemas: [] },
-            excludeTableData: [],
-            exportTables: [],
-            exportColumn: 'created_at',
             tools: req.tools,
-        }, log);
+        }), log);
         preRestoreSnapshotPath = pre.path;
         await req.onPreRestoreSnapshot?.(pre);
     }
@@ -30163,20 +30163,8 @@ async function runRollback(request, deps, log) {
         const target = request.database;
         const st = timeline.start('snapshot');
         try {
-            const snap = await takeSnapshot({
-                target,
-                format: 'custom',
-                jobs: 1,
-                outputDir: request.snapshotDir,
-                // The root action has no output-dir input: its snapshots go under $RUNNER_TEMP.
-                outputDirInput: 'RUNNER_TEMP',
-                label: 'before-rollback',
-                filter: { schemas: [], excludeSchemas: [] },
-                excludeTableData: [],
-                exportTables: [],
-                exportColumn: 'created_at',
-                tools: request.tools,
-            }, log);
+            // The root action has no output-dir input: its snapshots go under $RUNNER_TEMP.
+            const snap = await takeSnapshot(wholeDatabaseSnapshot(target, { outputDir: request.snapshotDir, outputDirInput: 'RUNNER_TEMP', label: 'before-rollback', tools: request.tools }), log);
             record.snapshot = { path: snap.path, sha256: snap.sha256, sizeBytes: snap.sizeBytes };
             await finished(st.end('ok', `verified snapshot of ${describeTarget(target)}, ${snap.sizeBytes} bytes`));
         }
@@ -30771,19 +30759,7 @@ async function runDrill(request, deps, log) {
     else {
         const st = timeline.start('snapshot');
         try {
-            const snap = await takeSnapshot({
-                target: request.database,
-                format: 'custom',
-                jobs: 1,
-                outputDir: request.snapshotDir,
-                outputDirInput: 'RUNNER_TEMP',
-                label: 'drill',
-                filter: { schemas: [], excludeSchemas: [] },
-                excludeTableData: [],
-                exportTables: [],
-                exportColumn: 'created_at',
-                tools: request.tools,
-            }, log);
+            const snap = await takeSnapshot(wholeDatabaseSnapshot(request.database, { outputDir: request.snapshotDir, outputDirInput: 'RUNNER_TEMP', label: 'drill', tools: request.tools }), log);
             record.snapshot = { path: snap.path, sha256: snap.sha256, sizeBytes: snap.sizeBytes };
             finished(st.end('ok', `verified snapshot of ${describeTarget(request.database)}, ${snap.sizeBytes} bytes, read back in full`));
         }
@@ -33935,6 +33911,17 @@ class Cli {
     secret(name) {
         return secretInput(name, this.host.env, this.log, this.inputs);
     }
+    /** Every platform's token and GitHub's, as the pipeline takes them: the rollback and the drill read the same ones. */
+    platformSecrets() {
+        return {
+            vercelToken: this.secret('vercel-token'),
+            flyToken: this.secret('fly-token'),
+            railwayToken: this.secret('railway-token'),
+            renderToken: this.secret('render-token'),
+            netlifyToken: this.secret('netlify-token'),
+            githubToken: this.secret('github-token'),
+        };
+    }
     /** A secret the command cannot run without; a missing one is named with both ways to give it. */
     requireSecret(name) {
         const value = this.secret(name);
@@ -34013,14 +34000,7 @@ const rollback_rollback = {
         const reason = cli.inputs.string('reason');
         if (!reason)
             throw new UsageError('--reason is required: say in a few words why you are rolling back (it goes into the incident report).');
-        const secrets = {
-            vercelToken: cli.secret('vercel-token'),
-            flyToken: cli.secret('fly-token'),
-            railwayToken: cli.secret('railway-token'),
-            renderToken: cli.secret('render-token'),
-            netlifyToken: cli.secret('netlify-token'),
-            githubToken: cli.secret('github-token'),
-        };
+        const secrets = cli.platformSecrets();
         const databaseUrl = cli.secret('database-url');
         const webhookUrl = cli.secret('notify-webhook-url');
         const database = databaseUrl ? parseConnectionString(databaseUrl, cli.log) : undefined;
@@ -34140,26 +34120,16 @@ const sandbox = {
         { flags: '--throwaway-postgres', help: 'use a throwaway cluster even when a server is running' },
     ],
     async run(cli, _argument, extra) {
-        const databaseUrl = cli.secret('database-url');
+        const options = sandboxOptions(cli, extra, '');
         // Before begin(): a remote DATABASE_URL is bad usage (exit 2), refused before any connection.
-        if (databaseUrl && extra.throwawayPostgres !== true)
-            assertLoopback(databaseUrl);
-        const stamp = new Date().toISOString().replace(/[:.]/g, '-');
-        const reportDir = typeof extra.reportDir === 'string' && extra.reportDir ? (0,external_node_path_.join)(cli.cwd, extra.reportDir) : (0,external_node_path_.join)(cli.cwd, 'rollback-kit-sandbox', stamp);
+        if (options.databaseUrl && !options.throwaway)
+            assertLoopback(options.databaseUrl);
+        const { reportDir } = options;
         cli.begin();
         const t = cli.term;
         return withCleanup(cli, async (cleanup) => {
-            const progress = phaseProgress(cli);
             t.say(t.paint('bold', 'rollback-kit sandbox: a bad release and its rollback, on this machine'));
-            const result = await runSandbox({
-                databaseUrl,
-                throwaway: extra.throwawayPostgres === true,
-                searchPath: cli.searchPath,
-                cwd: cli.cwd,
-                reportDir,
-                dryRun: cli.dryRun,
-                progress: { step: (text) => t.step(text), started: progress.started, finished: progress.finished },
-            }, cleanup, cli.log);
+            const result = await runSandbox({ ...options, progress: sandboxProgress(cli) }, cleanup, cli.log);
             const shown = reportRecord(cli, result.record);
             const rel = (0,external_node_path_.relative)(cli.cwd, reportDir) || '.';
             t.say('');
@@ -34182,6 +34152,26 @@ const sandbox = {
         });
     },
 };
+/**
+ * What both sandboxes (the rollback and `drill --sandbox`) take from the command line; the report
+ * goes to --report-dir, else ./rollback-kit-sandbox/<prefix><time>.
+ */
+function sandboxOptions(cli, extra, prefix) {
+    const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+    return {
+        databaseUrl: cli.secret('database-url'),
+        throwaway: extra.throwawayPostgres === true,
+        searchPath: cli.searchPath,
+        cwd: cli.cwd,
+        reportDir: typeof extra.reportDir === 'string' && extra.reportDir ? (0,external_node_path_.join)(cli.cwd, extra.reportDir) : (0,external_node_path_.join)(cli.cwd, 'rollback-kit-sandbox', `${prefix}${stamp}`),
+        dryRun: cli.dryRun,
+    };
+}
+/** The sandbox's own steps and the pipeline's phases as terminal rows. */
+function sandboxProgress(cli) {
+    const progress = phaseProgress(cli);
+    return { step: (text) => cli.term.step(text), started: progress.started, finished: progress.finished };
+}
 /**
  * Runs `body` with a cleanup list that is emptied on success, on failure and on Ctrl-C (SIGINT,
  * SIGTERM: exit 130 or 143 once everything is removed); what cannot be removed is said, and fails
@@ -34249,14 +34239,7 @@ const drill = {
     async run(cli, _argument, extra) {
         if (extra.sandbox === true)
             return sandboxDrill(cli, extra);
-        const secrets = {
-            vercelToken: cli.secret('vercel-token'),
-            flyToken: cli.secret('fly-token'),
-            railwayToken: cli.secret('railway-token'),
-            renderToken: cli.secret('render-token'),
-            netlifyToken: cli.secret('netlify-token'),
-            githubToken: cli.secret('github-token'),
-        };
+        const secrets = cli.platformSecrets();
         const databaseUrl = cli.secret('database-url');
         const database = databaseUrl ? parseConnectionString(databaseUrl, cli.log) : undefined;
         const plan = await readDrillPlan(cli.inputs, cli.cwd, { hasDatabaseUrl: Boolean(database) });
@@ -34280,23 +34263,12 @@ const drill = {
     },
 };
 async function sandboxDrill(cli, extra) {
-    const databaseUrl = cli.secret('database-url');
-    const stamp = new Date().toISOString().replace(/[:.]/g, '-');
-    const reportDir = typeof extra.reportDir === 'string' && extra.reportDir ? (0,external_node_path_.join)(cli.cwd, extra.reportDir) : (0,external_node_path_.join)(cli.cwd, 'rollback-kit-sandbox', `drill-${stamp}`);
+    const options = sandboxOptions(cli, extra, 'drill-');
     cli.begin();
     const t = cli.term;
     return withCleanup(cli, async (cleanup) => {
-        const progress = phaseProgress(cli);
         t.say(t.paint('bold', 'rollback-kit drill --sandbox: the rollback rehearsed on a staging shop, on this machine'));
-        const result = await runSandboxDrill({
-            databaseUrl,
-            throwaway: extra.throwawayPostgres === true,
-            searchPath: cli.searchPath,
-            cwd: cli.cwd,
-            reportDir,
-            dryRun: cli.dryRun,
-            progress: { step: (text) => t.step(text), started: progress.started, finished: progress.finished },
-        }, cleanup, cli.log);
+        const result = await runSandboxDrill({ ...options, progress: sandboxProgress(cli) }, cleanup, cli.log);
         const shown = drillResult(cli, result.record);
         t.say(`Staging serves ${result.serving ?? 'nothing'} after the drill. Report: ${(0,external_node_path_.relative)(cli.cwd, result.files.markdown)}`);
         return { ...shown, postgres: result.postgres, started: result.started, serving: result.serving, files: result.files, totalMs: result.totalMs };
@@ -34467,6 +34439,21 @@ const promote = {
  */
 
 
+/**
+ * The request from verified-sha, github-token and the runner's GITHUB_* variables, checked at once
+ * (the action and `rollback-kit smoke` alike); undefined when no verified-sha was given.
+ */
+function verifiedRequest(sha, token, env) {
+    if (!sha)
+        return undefined;
+    const request = {
+        sha,
+        github: { token, repository: env.GITHUB_REPOSITORY || undefined, apiUrl: env.GITHUB_API_URL || 'https://api.github.com' },
+        runUrl: env.GITHUB_SERVER_URL && env.GITHUB_REPOSITORY && env.GITHUB_RUN_ID ? `${env.GITHUB_SERVER_URL}/${env.GITHUB_REPOSITORY}/actions/runs/${env.GITHUB_RUN_ID}` : undefined,
+    };
+    checkRecordVerified(request);
+    return request;
+}
 /** Checks the request before any check runs, so a typo never costs a whole smoke run. */
 function checkRecordVerified(request) {
     if (!isFullSha(request.sha)) {
@@ -34577,12 +34564,7 @@ const smoke_smoke = {
     async run(cli) {
         const { source, baseUrl, options, failStep, confirmAfterSeconds } = readSmokeInputs(cli.inputs, cli.secret('database-url'), cli.cwd, cli.log);
         const checks = await loadChecks(source, { baseUrl, hasDatabase: Boolean(options.database) });
-        const verifiedSha = cli.inputs.string('verified-sha');
-        const verified = verifiedSha
-            ? { sha: verifiedSha, github: { token: cli.secret('github-token'), repository: cli.env.GITHUB_REPOSITORY || undefined, apiUrl: cli.env.GITHUB_API_URL || 'https://api.github.com' } }
-            : undefined;
-        if (verified)
-            checkRecordVerified(verified);
+        const verified = verifiedRequest(cli.inputs.string('verified-sha'), cli.secret('github-token'), cli.env);
         cli.begin();
         if (cli.dryRun) {
             cli.term.say(`Dry run: ${checks.length} check(s) are valid: ${checks.map((c) => c.name).join(', ')}. None was run.`);

@@ -2738,6 +2738,13 @@ async function readManifest(path) {
 
 /** Schemas that hold migration history: kept even when `schemas` names only the app's own. */
 const MIGRATION_HISTORY_SCHEMAS = ['supabase_migrations', 'drizzle', 'sqitch'];
+/**
+ * The snapshot taken before a change (restore-db's pre-restore snapshot, the rollback's and the
+ * drill's): the whole database, custom format, no filters and no row exports.
+ */
+function wholeDatabaseSnapshot(target, where) {
+    return { target, format: 'custom', jobs: 1, filter: { schemas: [], excludeSchemas: [] }, excludeTableData: [], exportTables: [], exportColumn: 'created_at', ...where };
+}
 const EXTENSIONS = { custom: '.dump', directory: '', plain: '.sql' };
 function safeName(text) {
     return text.replace(/[^A-Za-z0-9_.-]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 60) || 'db';
@@ -3080,20 +3087,13 @@ async function restoreSnapshot(req, log) {
     let preRestoreSnapshotPath;
     if (req.preRestoreSnapshot) {
         log.info(`Keeping the current state of ${where} in a pre-restore snapshot first …`);
-        const pre = await takeSnapshot({
-            target: req.target,
-            format: 'custom',
-            jobs: 1,
+        const pre = await takeSnapshot(wholeDatabaseSnapshot(req.target, {
             outputDir: req.preRestoreDir,
             outputDirInput: req.preRestoreDirInput,
             lockTimeoutSeconds: req.lockTimeoutSeconds,
             label: 'pre-restore',
-            filter: { schemas: [], excludeSchemas: [] },
-            excludeTableData: [],
-            exportTables: [],
-            exportColumn: 'created_at',
             tools: req.tools,
-        }, log);
+        }), log);
         preRestoreSnapshotPath = pre.path;
         await req.onPreRestoreSnapshot?.(pre);
     }

@@ -10420,8 +10420,9 @@ __nccwpck_require__.a(__webpack_module__, async (__webpack_handle_async_dependen
 
 
 
+/** How a deployment is named in the `components` output: its id, else its commit, else its URL. */
+const ref = (d) => d?.id ?? d?.commitSha ?? d?.url ?? null;
 function outputs(record) {
-    const ref = (d) => d?.id ?? d?.commitSha ?? d?.url ?? null;
     (0,_core_action_js__WEBPACK_IMPORTED_MODULE_1__/* .setOutputs */ .n0)({
         status: record.status,
         'failed-phase': record.failedPhase ?? '',
@@ -10435,7 +10436,6 @@ function outputs(record) {
     });
 }
 function drillOutputs(record) {
-    const ref = (d) => d?.id ?? d?.commitSha ?? d?.url ?? null;
     (0,_core_action_js__WEBPACK_IMPORTED_MODULE_1__/* .setOutputs */ .n0)({
         status: record.status,
         'failed-phase': record.failedPhase ?? '',
@@ -13234,6 +13234,7 @@ function connectionError(target, err) {
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   PJ: () => (/* binding */ wholeDatabaseSnapshot),
 /* harmony export */   W9: () => (/* binding */ takeSnapshot)
 /* harmony export */ });
 /* unused harmony exports MIGRATION_HISTORY_SCHEMAS, snapshotBaseName, validateRequest */
@@ -13277,6 +13278,13 @@ function connectionError(target, err) {
 
 /** Schemas that hold migration history: kept even when `schemas` names only the app's own. */
 const MIGRATION_HISTORY_SCHEMAS = ['supabase_migrations', 'drizzle', 'sqitch'];
+/**
+ * The snapshot taken before a change (restore-db's pre-restore snapshot, the rollback's and the
+ * drill's): the whole database, custom format, no filters and no row exports.
+ */
+function wholeDatabaseSnapshot(target, where) {
+    return { target, format: 'custom', jobs: 1, filter: { schemas: [], excludeSchemas: [] }, excludeTableData: [], exportTables: [], exportColumn: 'created_at', ...where };
+}
 const EXTENSIONS = { custom: '.dump', directory: '', plain: '.sql' };
 function safeName(text) {
     return text.replace(/[^A-Za-z0-9_.-]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 60) || 'db';
@@ -15607,19 +15615,7 @@ async function runDrill(request, deps, log) {
     else {
         const st = timeline.start('snapshot');
         try {
-            const snap = await (0,snapshot/* takeSnapshot */.W9)({
-                target: request.database,
-                format: 'custom',
-                jobs: 1,
-                outputDir: request.snapshotDir,
-                outputDirInput: 'RUNNER_TEMP',
-                label: 'drill',
-                filter: { schemas: [], excludeSchemas: [] },
-                excludeTableData: [],
-                exportTables: [],
-                exportColumn: 'created_at',
-                tools: request.tools,
-            }, log);
+            const snap = await (0,snapshot/* takeSnapshot */.W9)((0,snapshot/* wholeDatabaseSnapshot */.PJ)(request.database, { outputDir: request.snapshotDir, outputDirInput: 'RUNNER_TEMP', label: 'drill', tools: request.tools }), log);
             record.snapshot = { path: snap.path, sha256: snap.sha256, sizeBytes: snap.sizeBytes };
             finished(st.end('ok', `verified snapshot of ${(0,connection/* describeTarget */.ff)(request.database)}, ${snap.sizeBytes} bytes, read back in full`));
         }
@@ -16904,20 +16900,13 @@ async function restoreSnapshot(req, log) {
     let preRestoreSnapshotPath;
     if (req.preRestoreSnapshot) {
         log.info(`Keeping the current state of ${where} in a pre-restore snapshot first …`);
-        const pre = await (0,db_snapshot/* takeSnapshot */.W9)({
-            target: req.target,
-            format: 'custom',
-            jobs: 1,
+        const pre = await (0,db_snapshot/* takeSnapshot */.W9)((0,db_snapshot/* wholeDatabaseSnapshot */.PJ)(req.target, {
             outputDir: req.preRestoreDir,
             outputDirInput: req.preRestoreDirInput,
             lockTimeoutSeconds: req.lockTimeoutSeconds,
             label: 'pre-restore',
-            filter: { schemas: [], excludeSchemas: [] },
-            excludeTableData: [],
-            exportTables: [],
-            exportColumn: 'created_at',
             tools: req.tools,
-        }, log);
+        }), log);
         preRestoreSnapshotPath = pre.path;
         await req.onPreRestoreSnapshot?.(pre);
     }
@@ -17396,20 +17385,8 @@ async function runRollback(request, deps, log) {
         const target = request.database;
         const st = timeline.start('snapshot');
         try {
-            const snap = await (0,db_snapshot/* takeSnapshot */.W9)({
-                target,
-                format: 'custom',
-                jobs: 1,
-                outputDir: request.snapshotDir,
-                // The root action has no output-dir input: its snapshots go under $RUNNER_TEMP.
-                outputDirInput: 'RUNNER_TEMP',
-                label: 'before-rollback',
-                filter: { schemas: [], excludeSchemas: [] },
-                excludeTableData: [],
-                exportTables: [],
-                exportColumn: 'created_at',
-                tools: request.tools,
-            }, log);
+            // The root action has no output-dir input: its snapshots go under $RUNNER_TEMP.
+            const snap = await (0,db_snapshot/* takeSnapshot */.W9)((0,db_snapshot/* wholeDatabaseSnapshot */.PJ)(target, { outputDir: request.snapshotDir, outputDirInput: 'RUNNER_TEMP', label: 'before-rollback', tools: request.tools }), log);
             record.snapshot = { path: snap.path, sha256: snap.sha256, sizeBytes: snap.sizeBytes };
             await finished(st.end('ok', `verified snapshot of ${(0,connection/* describeTarget */.ff)(target)}, ${snap.sizeBytes} bytes`));
         }

@@ -10383,17 +10383,7 @@ await (0,_core_action_js__WEBPACK_IMPORTED_MODULE_1__/* .runAction */ .Cs)('smok
     // Secrets first: nothing below may print them.
     const { source, baseUrl, options, failStep, confirmAfterSeconds } = (0,_smoke_smoke_inputs_js__WEBPACK_IMPORTED_MODULE_6__/* .readSmokeInputs */ .P)(_core_action_js__WEBPACK_IMPORTED_MODULE_1__/* .input */ .hF, _core_action_js__WEBPACK_IMPORTED_MODULE_1__/* .input */ .hF.secret('database-url', log), process.env.GITHUB_WORKSPACE, log);
     const githubToken = _core_action_js__WEBPACK_IMPORTED_MODULE_1__/* .input */ .hF.secret('github-token', log);
-    const verifiedSha = _core_action_js__WEBPACK_IMPORTED_MODULE_1__/* .input */ .hF.string('verified-sha');
-    const env = process.env;
-    const verified = verifiedSha
-        ? {
-            sha: verifiedSha,
-            github: { token: githubToken, repository: env.GITHUB_REPOSITORY || undefined, apiUrl: env.GITHUB_API_URL || 'https://api.github.com' },
-            runUrl: env.GITHUB_SERVER_URL && env.GITHUB_REPOSITORY && env.GITHUB_RUN_ID ? `${env.GITHUB_SERVER_URL}/${env.GITHUB_REPOSITORY}/actions/runs/${env.GITHUB_RUN_ID}` : undefined,
-        }
-        : undefined;
-    if (verified)
-        (0,_smoke_record_verified_js__WEBPACK_IMPORTED_MODULE_8__/* .checkRecordVerified */ .C)(verified);
+    const verified = (0,_smoke_record_verified_js__WEBPACK_IMPORTED_MODULE_8__/* .verifiedRequest */ .GP)(_core_action_js__WEBPACK_IMPORTED_MODULE_1__/* .input */ .hF.string('verified-sha'), githubToken, process.env);
     // An invalid spec fails even with fail-step false: nothing was measured, there is no verdict.
     const checks = await (0,_smoke_smoke_test_js__WEBPACK_IMPORTED_MODULE_7__/* .loadChecks */ .o)(source, { baseUrl, hasDatabase: Boolean(options.database) });
     if (options.baselineUrl && !checks.some((c) => c.kind === 'http' && c.path)) {
@@ -10411,7 +10401,7 @@ await (0,_core_action_js__WEBPACK_IMPORTED_MODULE_1__/* .runAction */ .Cs)('smok
         const title = log.redact(a.title);
         _core_output_js__WEBPACK_IMPORTED_MODULE_3__/* .output */ .CG.annotate(a.level, message, { title });
     }
-    const recorded = verified ? await (0,_smoke_record_verified_js__WEBPACK_IMPORTED_MODULE_8__/* .recordVerified */ .y)(verified, verdict, report.checks.length, log) : false;
+    const recorded = verified ? await (0,_smoke_record_verified_js__WEBPACK_IMPORTED_MODULE_8__/* .recordVerified */ .y4)(verified, verdict, report.checks.length, log) : false;
     await (0,_report_write_summary_js__WEBPACK_IMPORTED_MODULE_10__/* .writeSummary */ .S)((0,_report_smoke_test_summary_js__WEBPACK_IMPORTED_MODULE_9__/* .summaryMarkdown */ .e)(report, log, verified ? { sha: verified.sha, recorded } : undefined), log);
     (0,_core_action_js__WEBPACK_IMPORTED_MODULE_1__/* .setOutputs */ .n0)({
         passed: verdict.passed,
@@ -13241,9 +13231,11 @@ function sleep(ms, signal) {
 
 // EXPORTS
 __nccwpck_require__.d(__webpack_exports__, {
-  C: () => (/* binding */ checkRecordVerified),
-  y: () => (/* binding */ recordVerified)
+  y4: () => (/* binding */ recordVerified),
+  GP: () => (/* binding */ verifiedRequest)
 });
+
+// UNUSED EXPORTS: checkRecordVerified
 
 // EXTERNAL MODULE: ./.build/core/errors.js
 var errors = __nccwpck_require__(8005);
@@ -13726,6 +13718,21 @@ class CommitStatuses {
  */
 
 
+/**
+ * The request from verified-sha, github-token and the runner's GITHUB_* variables, checked at once
+ * (the action and `rollback-kit smoke` alike); undefined when no verified-sha was given.
+ */
+function verifiedRequest(sha, token, env) {
+    if (!sha)
+        return undefined;
+    const request = {
+        sha,
+        github: { token, repository: env.GITHUB_REPOSITORY || undefined, apiUrl: env.GITHUB_API_URL || 'https://api.github.com' },
+        runUrl: env.GITHUB_SERVER_URL && env.GITHUB_REPOSITORY && env.GITHUB_RUN_ID ? `${env.GITHUB_SERVER_URL}/${env.GITHUB_REPOSITORY}/actions/runs/${env.GITHUB_RUN_ID}` : undefined,
+    };
+    checkRecordVerified(request);
+    return request;
+}
 /** Checks the request before any check runs, so a typo never costs a whole smoke run. */
 function checkRecordVerified(request) {
     if (!isFullSha(request.sha)) {
