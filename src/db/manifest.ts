@@ -37,6 +37,12 @@ export interface SnapshotManifest {
   /** Exactly what was dumped: every schema, the schemas left out, tables whose rows were left out. */
   filter: { schemas: string[]; excludeSchemas: string[]; excludeTableData: string[] };
   tables: TableCount[];
+  /**
+   * 'archive': each table's rows were counted in the archive's own COPY data, exactly what a restore
+   * loads. Absent in manifests written before: counted with count(*) in the database, which for a
+   * table with inheritance children also counted their rows.
+   */
+  rowCounts?: 'archive';
   objects: ObjectCounts;
   exports: { since: string; column: string; dir: string; tables: ExportedTable[] } | null;
   durationMs: number;

@@ -15,7 +15,7 @@ import { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { RollbackKitError } from '../core/errors.js';
 import { runProcess } from '../core/process.js';
-import type { SnapshotFormat } from './archive.js';
+import { corruptSnapshot, type SnapshotFormat } from './archive.js';
 import { qualified, quoteIdent } from './catalog.js';
 import { toolErrorLine } from './pg-tools.js';
 import type { Session } from './session.js';
@@ -70,7 +70,7 @@ export async function readSnapshotContents(path: string, format: SnapshotFormat,
   }
   const listed = await runProcess(pgRestore!, ['--schema-only', '--file', '-', path], { stdout: sink });
   await new Promise<void>((resolve) => (sink.writableFinished ? resolve() : sink.on('finish', () => resolve())));
-  if (listed.code !== 0) throw new RollbackKitError(`Cannot read the table of contents of ${path}: ${toolErrorLine(listed.stderr) || 'pg_restore failed'}.`);
+  if (listed.code !== 0) throw corruptSnapshot(path, toolErrorLine(listed.stderr) || 'pg_restore could not read its table of contents');
   return contents;
 }
 

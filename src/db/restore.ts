@@ -2,25 +2,29 @@
  * restore-db: put a verified snapshot back. Refuses unless `confirm` names the target database,
  * refuses a snapshot that does not verify, keeps the current state in a pre-restore snapshot, and
  * restores in place in one transaction: its own drops (see restore-plan.ts), the snapshot's script,
- * and what it keeps put back, all or nothing. Then it compares every table's row count with the
- * manifest.
+ * and what it keeps put back, all or nothing. It commits only once the server has received, table by
+ * table, the rows the manifest counts.
  */
 import { createReadStream } from 'node:fs';
 import { PassThrough, Readable } from 'node:stream';
 import { RollbackKitError } from '../core/errors.js';
 import type { Log } from '../core/log.js';
 import { runProcess, type ProcessResult } from '../core/process.js';
-import { countRows, listTables } from './catalog.js';
+import { listTables } from './catalog.js';
+import { tableKey } from './copy-rows.js';
+import { corruptSnapshot, fingerprint } from './archive.js';
+import type { SnapshotManifest } from './manifest.js';
+import type { TableName } from './patterns.js';
 import { describeTarget, isTransactionPooler, libpqEnv, type ConnectionTarget } from './connection.js';
 import { isLockTimeout, lockTimeoutError, lockTimeoutMs, sessionTag, watchBlockers } from './lock-wait.js';
 import { exactTablePattern } from './patterns.js';
-import { findPgTool, majorFromVersionNum, toolErrorLine, type FindToolOptions, type PgTool } from './pg-tools.js';
+import { findPgTool, majorFromVersionNum, toolErrorLine, warmPgTools, type FindToolOptions, type PgTool } from './pg-tools.js';
 import { dropStatements, foreignKeyStatements, planRestore, readSnapshotContents, type RestorePlan } from './restore-plan.js';
-import { COMMITTED, psqlError, restoreScript } from './restore-script.js';
+import { COMMITTED, psqlError, READY_MARK, restoreScript, ROWS_MARK } from './restore-script.js';
 import { compareSource, readServerIdentity, snapshotSource } from './server-identity.js';
 import { withSession } from './session.js';
 import { takeSnapshot, wholeDatabaseSnapshot, type SnapshotResult } from './snapshot.js';
-import { verifySnapshot } from './verify.js';
+import { checkFingerprint, openSnapshot } from './verify.js';
 
 export interface RestoreRequest {
   target: ConnectionTarget;
@@ -43,7 +47,7 @@ export interface RestoreRequest {
 export interface TableDifference {
   table: string;
   expected: number | null;
-  /** null when the table is missing after the restore. */
+  /** null when the server received no rows for it at all. */
   actual: number | null;
 }
 
@@ -78,10 +82,13 @@ export async function restoreSnapshot(req: RestoreRequest, log: Log): Promise<Re
   if (isTransactionPooler(req.target)) {
     throw new RollbackKitError(`${where} is a transaction-mode pooler: a restore needs one server session.`, 'Use the session pooler or direct connection (on Supabase: port 5432).');
   }
-  const snapshot = await verifySnapshot(req.snapshotPath, log, req.tools);
+  const snapshot = await openSnapshot(req.snapshotPath);
   const manifest = snapshot.manifest;
-  const source = await withSession(req.target, async (s) => compareSource(snapshotSource(manifest), await readServerIdentity(s, req.target)));
-  if (!source.same) log.warning(`${source.message} It is being restored into the target all the same: confirm names the target, not the source.`);
+  // The snapshot was read back in full when it was taken; the same sha256 now proves these are those
+  // bytes. Hashed while the server is asked what the restore needs, and checked before anything is written.
+  const fingerprinting = fingerprint(snapshot.path);
+  fingerprinting.catch(() => undefined);
+  warmPgTools(manifest.format === 'plain' ? ['psql'] : ['pg_restore', 'psql'], req.tools);
 
   // Tables dumped without their rows come back empty: only a pre-restore snapshot keeps those rows.
   const withoutRows = manifest.tables.filter((t) => t.rows === null).map((t) => `${t.schema}.${t.name}`);
@@ -92,18 +99,36 @@ export async function restoreSnapshot(req: RestoreRequest, log: Log): Promise<Re
     );
   }
 
-  const serverMajor = await withSession(req.target, async (s) => majorFromVersionNum(Number((await s.query<{ n: string }>("SELECT current_setting('server_version_num') AS n")).rows[0]!.n)));
-  const pgRestore = manifest.format === 'plain' ? undefined : await findPgTool('pg_restore', Math.max(serverMajor, manifest.pgDump.major), req.tools);
-
-  // Planned before anything is written: a dependent that cannot be put back refuses the restore here.
-  const contents = await readSnapshotContents(snapshot.path, manifest.format, pgRestore?.path);
+  const key = (t: { schema: string; name: string }) => `${t.schema}.${t.name}`;
+  const { serverMajor, pgRestore, contents, plan, extraTables } = await withSession(req.target, async (s) => {
+    const serverMajor = majorFromVersionNum(Number((await s.query<{ n: string }>("SELECT current_setting('server_version_num') AS n")).rows[0]!.n));
+    const pgRestore = manifest.format === 'plain' ? undefined : await findPgTool('pg_restore', Math.max(serverMajor, manifest.pgDump.major), req.tools);
+    // Its table of contents is read by pg_restore while this session asks the server the rest.
+    const reading = readSnapshotContents(snapshot.path, manifest.format, pgRestore?.path);
+    reading.catch(() => undefined);
+    const source = compareSource(snapshotSource(manifest), await readServerIdentity(s, req.target));
+    if (!source.same) log.warning(`${source.message} It is being restored into the target all the same: confirm names the target, not the source.`);
+    const expected = new Set(manifest.tables.map(key));
+    // Tables the snapshot does not have are left as they are (and, with their foreign keys, kept by the plan).
+    const extraTables = (await listTables(s, manifest.filter.schemas)).map(key).filter((k) => !expected.has(k));
+    // A file that changed is reported as changed, even when pg_restore also failed on it.
+    const contents = await reading.catch(async (err: unknown) => {
+      checkFingerprint(snapshot, await fingerprinting);
+      throw err;
+    });
+    // Planned before anything is written: a dependent that cannot be put back refuses the restore here.
+    const plan: RestorePlan = req.clean ? await planRestore(s, contents, where) : { dropped: [], keptForeignKeys: [], keptViews: [] };
+    return { serverMajor, pgRestore, contents, plan, extraTables };
+  });
   if (contents.largeObjects && manifest.format === 'plain') {
     throw new RollbackKitError(
       `Snapshot ${snapshot.path} is a plain SQL script with large objects, which the script commits on their own: it cannot be restored in one transaction.`,
       'Restore a custom or directory format snapshot of this database. Nothing was changed.',
     );
   }
-  const plan: RestorePlan = req.clean ? await withSession(req.target, (s) => planRestore(s, contents, where)) : { dropped: [], keptForeignKeys: [], keptViews: [] };
+  const fp = await fingerprinting;
+  checkFingerprint(snapshot, fp);
+  log.info(`Snapshot ${snapshot.path} verified: sha256 ${fp.sha256.slice(0, 12)}…, ${fp.sizeBytes} bytes, as it was when it was read back in full.`);
   for (const fk of plan.keptForeignKeys) log.info(`Keeping foreign key ${fk.name} of ${fk.table} (not in the snapshot): dropped for the restore and re-created after it.`);
   for (const v of plan.keptViews) log.info(`Keeping ${v.relkind === 'm' ? 'materialized view' : 'view'} ${v.schema}.${v.name} (not in the snapshot): dropped for the restore and re-created after it.`);
 
@@ -133,25 +158,9 @@ export async function restoreSnapshot(req: RestoreRequest, log: Log): Promise<Re
   }
   const mode = manifest.format === 'plain' ? 'psql, one transaction' : 'pg_restore into psql, one transaction';
   log.info(`Restoring ${snapshot.path} into ${where} (${mode}) …`);
-  await applySnapshot({ req, snapshot: snapshot.path, pgRestore, plan, serverMajor, preRestoreSnapshotPath }, log);
-
-  const { differences, extraTables } = await withSession(req.target, async (s) => {
-    const expected = manifest.tables;
-    const present = await listTables(s, manifest.filter.schemas);
-    const key = (t: { schema: string; name: string }) => `${t.schema}.${t.name}`;
-    const presentKeys = new Set(present.map(key));
-    const expectedKeys = new Set(expected.map(key));
-    const counted = await countRows(s, expected.filter((t) => t.rows !== null && presentKeys.has(key(t))));
-    const actual = new Map(counted.map((t) => [key(t), t.rows]));
-    const diffs: TableDifference[] = [];
-    for (const t of expected) {
-      if (!presentKeys.has(key(t))) diffs.push({ table: key(t), expected: t.rows, actual: null });
-      else if (t.rows !== null && actual.get(key(t)) !== t.rows) diffs.push({ table: key(t), expected: t.rows, actual: actual.get(key(t)) ?? null });
-    }
-    return { differences: diffs, extraTables: present.map(key).filter((k) => !expectedKeys.has(k)) };
-  });
+  const differences = await applySnapshot({ req, snapshot: snapshot.path, manifest, pgRestore, plan, serverMajor, preRestoreSnapshotPath }, log);
   const verified = differences.length === 0;
-  if (verified) log.info(`Restore verified: all ${manifest.tables.length} tables have the row counts of the snapshot.`);
+  if (verified) log.info(`Restore verified: all ${manifest.tables.length} tables received the rows the snapshot holds, as the server counted them before the commit.`);
   if (extraTables.length) log.warning(`Tables the snapshot does not have were left as they are: ${extraTables.join(', ')}.`);
 
   return {
@@ -169,9 +178,29 @@ export async function restoreSnapshot(req: RestoreRequest, log: Log): Promise<Re
   };
 }
 
+/**
+ * Each table whose rows the server did not receive as the manifest counts them. Rows come from
+ * psql's `ROWS_MARK <n> <rows>` lines (the COPY's own row count, in the restore's transaction).
+ */
+export function rowDifferences(manifest: SnapshotManifest, copies: (TableName | undefined)[], reported: Map<number, number>): TableDifference[] {
+  const loaded = new Map<string, number>();
+  copies.forEach((t, i) => {
+    if (!t || !reported.has(i)) return;
+    loaded.set(tableKey(t), (loaded.get(tableKey(t)) ?? 0) + reported.get(i)!);
+  });
+  const diffs: TableDifference[] = [];
+  for (const t of manifest.tables) {
+    if (t.rows === null) continue;
+    const actual = loaded.get(tableKey(t)) ?? null;
+    if (actual !== t.rows) diffs.push({ table: `${t.schema}.${t.name}`, expected: t.rows, actual });
+  }
+  return diffs;
+}
+
 interface Apply {
   req: RestoreRequest;
   snapshot: string;
+  manifest: SnapshotManifest;
   /** Reads a custom or directory archive; undefined for a plain script, which psql reads as it is. */
   pgRestore: PgTool | undefined;
   plan: RestorePlan;
@@ -192,15 +221,50 @@ async function keptViewsScript(a: Apply, env: Record<string, string>, log: Log):
   return dumped.stdout;
 }
 
-/** Runs the whole restore through one psql session, in one transaction; throws (nothing changed) when it did not commit. */
-async function applySnapshot(a: Apply, log: Log): Promise<void> {
+/** `\warn` reports psql's counts while the transaction is open: psql 13 has it. */
+const MIN_PSQL_MAJOR = 13;
+
+/** psql's stderr, line by line: the rows of each COPY as psql reports them, and when it reached the end. */
+function progressReader() {
+  const reported = new Map<number, number>();
+  let rest = '';
+  let reachedEnd: () => void = () => undefined;
+  const ready = new Promise<void>((resolve) => (reachedEnd = resolve));
+  const rows = new RegExp(`^${ROWS_MARK} (\\d+) (\\d+)$`);
+  const state = { reachedEnd: false };
+  return {
+    reported,
+    ready,
+    state,
+    onStderr(chunk: string) {
+      const lines = (rest + chunk).split('\n');
+      rest = lines.pop()!;
+      for (const line of lines) {
+        const m = rows.exec(line);
+        if (m) reported.set(Number(m[1]), Number(m[2]));
+        else if (line === READY_MARK) {
+          state.reachedEnd = true;
+          reachedEnd();
+        }
+      }
+    },
+  };
+}
+
+/**
+ * Runs the whole restore through one psql session, in one transaction. With a manifest whose rows
+ * were counted in the archive, it commits only when every table received exactly those rows, and
+ * otherwise rolls back, naming them; with an older manifest it commits and returns the differences.
+ * Throws (nothing changed) when it did not commit.
+ */
+async function applySnapshot(a: Apply, log: Log): Promise<TableDifference[]> {
   const { req } = a;
   const where = describeTarget(req.target);
   const tag = sessionTag('restore');
   const env = { ...libpqEnv(req.target), PGAPPNAME: tag };
   const lockTimeout = `SET lock_timeout = ${lockTimeoutMs(req.lockTimeoutSeconds)};`;
   const views = await keptViewsScript(a, env, log);
-  const psql = await findPgTool('psql', Math.max(a.serverMajor, a.pgRestore?.major ?? 0), req.tools);
+  const psql = await findPgTool('psql', Math.max(a.serverMajor, a.pgRestore?.major ?? 0, MIN_PSQL_MAJOR), req.tools);
 
   const stopRestore = new AbortController();
   const stopPsql = new AbortController();
@@ -210,6 +274,12 @@ async function applySnapshot(a: Apply, log: Log): Promise<void> {
     restoring = runProcess(a.pgRestore.path, ['--single-transaction', ...(req.clean ? ['--clean', '--if-exists'] : []), '--file', '-', a.snapshot], { stdout: archiveOut, signal: stopRestore.signal });
     restoring.catch(() => undefined);
   }
+  const progress = progressReader();
+  const copies: (TableName | undefined)[] = [];
+  let psqlEnded: () => void = () => undefined;
+  const ended = new Promise<void>((resolve) => (psqlEnded = resolve));
+  let refused: TableDifference[] = [];
+  const gate = a.manifest.rowCounts === 'archive';
   const script = Readable.from(
     restoreScript({
       prelude: [
@@ -223,9 +293,18 @@ async function applySnapshot(a: Apply, log: Log): Promise<void> {
       sourceDone: async () => {
         if (!restoring) return;
         const r = await restoring;
-        if (r.code !== 0) throw new RollbackKitError(`pg_restore could not read ${a.snapshot}: ${toolErrorLine(r.stderr) || 'no message'}.`);
+        if (r.code !== 0) throw corruptSnapshot(a.snapshot, toolErrorLine(r.stderr) || 'pg_restore could not read it in full');
       },
       epilogue: [views, lockTimeout, ...foreignKeyStatements(a.plan)],
+      copies,
+      decide: async () => {
+        // psql stops on an error before it gets here: then there is nothing to decide.
+        await Promise.race([progress.ready, ended]);
+        if (!progress.state.reachedEnd) return false;
+        if (!gate) return true;
+        refused = rowDifferences(a.manifest, copies, progress.reported);
+        return refused.length === 0;
+      },
     }),
   );
   let feedError: unknown;
@@ -238,22 +317,35 @@ async function applySnapshot(a: Apply, log: Log): Promise<void> {
   const watch = await watchBlockers(req.target, tag, log);
   let applied: ProcessResult;
   try {
-    applied = await runProcess(psql.path, ['-X', '--no-password', '-q', '-v', 'ON_ERROR_STOP=1', '-f', '-'], { env, stdin: script, signal: stopPsql.signal });
+    applied = await runProcess(psql.path, ['-X', '--no-password', '-q', '-v', 'ON_ERROR_STOP=1', '-f', '-'], { env, stdin: script, signal: stopPsql.signal, onStderr: progress.onStderr });
   } finally {
+    psqlEnded();
     stopRestore.abort();
     script.destroy();
   }
   const blockers = await watch.stop();
   if (restoring) await restoring.catch(() => undefined);
 
-  if (applied.code === 0 && !feedError && applied.stdout.includes(COMMITTED)) return;
   const state = 'The restore ran in one transaction, so the database is as it was before.';
   const undo = a.preRestoreSnapshotPath ? ` The state before is also kept in ${a.preRestoreSnapshotPath}.` : '';
+  if (refused.length) {
+    throw new RollbackKitError(
+      `Restore into ${where} was rolled back: the server did not receive the rows the snapshot holds for ${describeDifferences(refused)}.`,
+      `${state}${undo} Take or pick another snapshot; report this if it repeats.`,
+    );
+  }
+  if (applied.code === 0 && !feedError && applied.stdout.includes(COMMITTED)) return rowDifferences(a.manifest, copies, progress.reported);
   const error = psqlError(applied.stderr, log);
   if (isLockTimeout(error)) throw lockTimeoutError(`Restore into ${where}`, req.lockTimeoutSeconds, blockers, `${state}${undo}`, log);
   if (feedError instanceof RollbackKitError && !error) throw new RollbackKitError(log.redact(feedError.message), `${state}${undo}`);
   const reason = error || (feedError instanceof Error ? feedError.message : '') || (applied.signal ? `psql ended by ${applied.signal}` : 'psql exited before the restore committed');
   throw new RollbackKitError(`Restore into ${where} failed: ${log.redact(reason).replace(/\.$/, '')}.`, `${state}${undo}${advice(reason, a.plan)}`);
+}
+
+/** `public.orders (287000 expected, 286999 received)`, for the first few. */
+export function describeDifferences(diffs: TableDifference[]): string {
+  const shown = diffs.slice(0, 5).map((d) => `${d.table} (${d.expected} expected, ${d.actual ?? 'none'} received)`);
+  return `${shown.join(', ')}${diffs.length > shown.length ? ` and ${diffs.length - shown.length} more` : ''}`;
 }
 
 /** What to change, for the failures whose cause is known. */

@@ -52,10 +52,27 @@ export async function connect(target: ConnectionTarget, opts: ConnectOptions = {
   }
 }
 
+/**
+ * pg's stream module asks at load whether it runs on Cloudflare Workers: where no `navigator` global
+ * exists (Node 20; Node 21 and later define one) it constructs a fetch Response to find out, which
+ * loads all of undici, about 50 ms on a step that never fetches. A `navigator` like Node 21's is
+ * lent for the load, then removed.
+ */
+async function loadDriver(): Promise<typeof import('pg')> {
+  const globals = globalThis as { navigator?: unknown };
+  if (globals.navigator !== undefined) return import('pg');
+  globals.navigator = { userAgent: `Node.js/${process.versions.node.split('.')[0]}` };
+  try {
+    return await import('pg');
+  } finally {
+    delete globals.navigator;
+  }
+}
+
 async function open(target: ConnectionTarget, config: pg.ClientConfig): Promise<Session> {
   // The driver is loaded with the first session, not with the bundle: a step that fails on its
   // inputs never needs it.
-  const { default: driver } = await import('pg');
+  const { default: driver } = await loadDriver();
   const client = new driver.Client(config);
   // A dropped connection must surface on the next query, not crash the process.
   client.on('error', () => undefined);

@@ -1,7 +1,8 @@
 /**
- * snapshot-db: a pg_dump that can be trusted mid-incident. The manifest's row counts and the CSV
- * exports are read in the very snapshot pg_dump dumps (pg_export_snapshot + --snapshot), while
- * pg_dump runs, so they describe exactly what the archive holds and cost no extra wall time.
+ * snapshot-db: a pg_dump that can be trusted mid-incident. The manifest's list of tables and
+ * objects and the CSV exports are read in the very snapshot pg_dump dumps (pg_export_snapshot +
+ * --snapshot), while pg_dump runs; each table's row count is counted in the archive itself as it is
+ * read back in full (copy-rows.ts), so the manifest describes exactly what the archive holds.
  * Nothing is reported as a snapshot until it has been read back in full.
  */
 import { createWriteStream } from 'node:fs';
@@ -13,10 +14,11 @@ import { asFileError, makeDirectory, probeWritable } from '../core/files.js';
 import type { Log } from '../core/log.js';
 import { runProcess } from '../core/process.js';
 import { fingerprint, readWhole, type SnapshotFormat } from './archive.js';
-import { qualified, quoteIdent, readCatalog, type Catalog } from './catalog.js';
+import { qualified, quoteIdent, readCatalog, type ObjectCounts, type TableCount } from './catalog.js';
 import { describeTarget, isTransactionPooler, libpqEnv, type ConnectionTarget } from './connection.js';
 import { DEFAULT_LOCK_TIMEOUT_SECONDS, isLockTimeout, lockTimeoutError, lockTimeoutMs, sessionTag, watchBlockers } from './lock-wait.js';
 import { writeManifest, type ExportedTable, type SnapshotManifest } from './manifest.js';
+import { tableKey } from './copy-rows.js';
 import { exactTablePattern, resolveSchemaPattern, resolveTablePattern, resolveTablesStrict, userSchemas, type TableName } from './patterns.js';
 import { findPgTool, majorFromVersionNum, siblingTool, toolErrorLine, warmPgTools, type FindToolOptions, type PgTool } from './pg-tools.js';
 import { connect, type Session } from './session.js';
@@ -217,8 +219,11 @@ export async function takeSnapshot(req: SnapshotRequest, log: Log): Promise<Snap
   let path: string | undefined;
   let exportsDir: string | undefined;
   try {
-    await session.query(`SELECT set_config('application_name', $1, false), set_config('lock_timeout', $2, false)`, [tag, String(lockTimeout)]);
-    const { rows } = await session.query<{ num: string; version: string }>("SELECT current_setting('server_version_num') AS num, current_setting('server_version') AS version");
+    const { rows } = await session.query<{ num: string; version: string }>(
+      `SELECT set_config('application_name', $1, false), set_config('lock_timeout', $2, false),
+              current_setting('server_version_num') AS num, current_setting('server_version') AS version`,
+      [tag, String(lockTimeout)],
+    );
     const versionNum = Number(rows[0]!.num);
     const serverVersion = rows[0]!.version.split(' ')[0]!;
     const major = majorFromVersionNum(versionNum);
@@ -247,9 +252,9 @@ export async function takeSnapshot(req: SnapshotRequest, log: Log): Promise<Snap
     // The watcher connects while pg_dump starts: a lock pg_dump waits for is waited for far longer
     // than a connection takes, and lock-timeout bounds that wait whether or not it is watched.
     const watching = watchBlockers(req.target, tag, log);
-    // Counting and exporting in the exported snapshot while pg_dump copies the same rows.
-    const sideWork = (async (): Promise<{ catalog: Catalog; exported: ExportedTable[] }> => {
-      const catalog = await readCatalog(session, selection.schemas, selection.excludeData);
+    // Listing and exporting in the exported snapshot while pg_dump copies the same rows.
+    const sideWork = (async (): Promise<{ catalog: { tables: TableName[]; objects: ObjectCounts }; exported: ExportedTable[] }> => {
+      const catalog = await readCatalog(session, selection.schemas);
       let exported: ExportedTable[] = [];
       if (req.exportSince) {
         exportsDir = join(req.outputDir, `${basename(path!)}.exports`);
@@ -273,8 +278,16 @@ export async function takeSnapshot(req: SnapshotRequest, log: Log): Promise<Snap
 
     const verifyStarted = Date.now();
     // Hashing here and pg_restore's full read in its own process use two cores at once.
-    const [{ sha256, sizeBytes }] = await Promise.all([fingerprint(path), readWhole(path, req.format, pgRestore?.path ?? 'pg_restore')]);
+    const [{ sha256, sizeBytes }, archive] = await Promise.all([fingerprint(path), readWhole(path, req.format, pgRestore?.path ?? 'pg_restore')]);
     const verifyMs = Date.now() - verifyStarted;
+    const excluded = new Set(selection.excludeData.map(tableKey));
+    const tables: TableCount[] = side.value.catalog.tables.map((t) => {
+      if (excluded.has(tableKey(t))) return { ...t, rows: null };
+      const rows = archive.rowsOf(t);
+      // pg_dump writes a COPY section for every table whose data it dumps, even an empty one.
+      if (rows === undefined) throw new RollbackKitError(`pg_dump's archive of ${where} holds no data section for table ${t.schema}.${t.name}, which it should have dumped.`, 'Nothing was kept; run again, and report this if it repeats.');
+      return { ...t, rows };
+    });
 
     const manifest: SnapshotManifest = {
       tool: 'rollback-kit',
@@ -290,7 +303,8 @@ export async function takeSnapshot(req: SnapshotRequest, log: Log): Promise<Snap
       sizeBytes,
       sha256,
       filter: { schemas: selection.schemas, excludeSchemas: selection.exclude, excludeTableData: selection.excludeData.map((t) => `${t.schema}.${t.name}`) },
-      tables: side.value.catalog.tables,
+      tables,
+      rowCounts: 'archive',
       objects: side.value.catalog.objects,
       exports: req.exportSince ? { since: req.exportSince.toISOString(), column: req.exportColumn, dir: basename(exportsDir!), tables: side.value.exported } : null,
       durationMs: Date.now() - started,

@@ -5,7 +5,7 @@
 import { existsSync } from 'node:fs';
 import { RollbackKitError } from '../core/errors.js';
 import type { Log } from '../core/log.js';
-import { detectFormat, fingerprint, readWhole } from './archive.js';
+import { detectFormat, fingerprint, readWhole, type Fingerprint } from './archive.js';
 import { manifestPathFor, readManifest, type SnapshotManifest } from './manifest.js';
 import { findPgTool, type FindToolOptions } from './pg-tools.js';
 
@@ -22,7 +22,15 @@ export interface VerifyOptions extends FindToolOptions {
   pgRestorePath?: string;
 }
 
-export async function verifySnapshot(snapshotPath: string, log: Log, opts: VerifyOptions = {}): Promise<VerifiedSnapshot> {
+/** A snapshot on disk with its manifest, before its bytes are checked. */
+export interface SnapshotOnDisk {
+  path: string;
+  manifestPath: string;
+  manifest: SnapshotManifest;
+}
+
+/** The snapshot and its manifest, found and matched by format; its bytes are not read yet. */
+export async function openSnapshot(snapshotPath: string): Promise<SnapshotOnDisk> {
   const path = snapshotPath.replace(/\/+$/, '');
   if (path.endsWith('.manifest.json')) {
     throw new RollbackKitError(`${path} is a snapshot's manifest, not the snapshot.`, `Pass the snapshot beside it: ${path.slice(0, -'.manifest.json'.length)}.`);
@@ -42,25 +50,43 @@ export async function verifySnapshot(snapshotPath: string, log: Log, opts: Verif
   if (format !== manifest.format) {
     throw new RollbackKitError(`Snapshot ${path} is in ${format} format but its manifest says ${manifest.format}: it was replaced.`, 'Do not restore it; take or pick another snapshot.');
   }
+  return { path, manifestPath, manifest };
+}
+
+/** Throws unless the snapshot's bytes are the ones its manifest recorded when they were read back in full. */
+export function checkFingerprint(s: SnapshotOnDisk, fp: Fingerprint): void {
+  if (fp.sha256 === s.manifest.sha256) return;
+  throw new RollbackKitError(
+    `Snapshot ${s.path} changed since it was taken: sha256 ${fp.sha256.slice(0, 12)}… (${fp.sizeBytes} bytes), manifest says ${s.manifest.sha256.slice(0, 12)}… (${s.manifest.sizeBytes} bytes).`,
+    'It is corrupt, truncated or replaced: do not restore it; take or pick another snapshot.',
+  );
+}
+
+export async function verifySnapshot(snapshotPath: string, log: Log, opts: VerifyOptions = {}): Promise<VerifiedSnapshot> {
+  const snapshot = await openSnapshot(snapshotPath);
+  const { path, manifest } = snapshot;
   // The sha256 and pg_restore's full read both read every byte: side by side, as snapshot-db runs
   // them, the verification costs the slower of the two instead of their sum. A changed file is
   // reported as changed even when pg_restore also failed on it.
   const [fp, read] = await Promise.allSettled([
     fingerprint(path),
     (async () => {
-      const pgRestore = format === 'plain' ? undefined : await findPgTool('pg_restore', manifest.pgDump.major, { ...opts, explicitPath: opts.pgRestorePath });
-      await readWhole(path, format, pgRestore?.path ?? 'pg_restore');
+      const pgRestore = manifest.format === 'plain' ? undefined : await findPgTool('pg_restore', manifest.pgDump.major, { ...opts, explicitPath: opts.pgRestorePath });
+      return readWhole(path, manifest.format, pgRestore?.path ?? 'pg_restore');
     })(),
   ]);
   if (fp.status === 'rejected') throw fp.reason;
-  const { sha256, sizeBytes } = fp.value;
-  if (sha256 !== manifest.sha256) {
-    throw new RollbackKitError(
-      `Snapshot ${path} changed since it was taken: sha256 ${sha256.slice(0, 12)}… (${sizeBytes} bytes), manifest says ${manifest.sha256.slice(0, 12)}… (${manifest.sizeBytes} bytes).`,
-      'It is corrupt, truncated or replaced: do not restore it; take or pick another snapshot.',
-    );
-  }
+  checkFingerprint(snapshot, fp.value);
   if (read.status === 'rejected') throw read.reason;
+  if (manifest.rowCounts === 'archive') {
+    for (const t of manifest.tables) {
+      const rows = read.value.rowsOf(t);
+      if (t.rows !== null && rows !== t.rows) {
+        throw new RollbackKitError(`Snapshot ${path} holds ${rows ?? 'no'} rows of ${t.schema}.${t.name}, its manifest says ${t.rows}.`, 'Its manifest was changed: do not restore it; take or pick another snapshot.');
+      }
+    }
+  }
+  const { sha256, sizeBytes } = fp.value;
   log.info(`Snapshot ${path} verified: sha256 ${sha256.slice(0, 12)}…, ${sizeBytes} bytes, read in full.`);
-  return { path, manifestPath, manifest, sha256, sizeBytes };
+  return { ...snapshot, sha256, sizeBytes };
 }

@@ -1,0 +1,133 @@
+// Row counts read from a pg_dump script's COPY sections: the snapshot's manifest counts what the
+// archive holds, and restore-db commits only when the server received exactly that. First the parser
+// on its own, however the script is cut into chunks; then snapshot-db and restore-db through their
+// bundles on tables whose names and values are awkward, against count(*) on the real database.
+import { readFileSync } from 'node:fs';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { copyTarget, CopyRowCounter } from '../../src/db/copy-rows.js';
+import { createTestDatabase, type TestDatabase } from '../helpers/pg.js';
+import { runAction } from '../helpers/run-action.js';
+
+const SCRIPT = [
+  'SET client_encoding = \'UTF8\';',
+  'COPY public.orders (id, note) FROM stdin;',
+  '1\tfirst',
+  '2\ta value with \\n an escaped newline and \\\\. a dot',
+  '3\t\\\\.',
+  '\\.',
+  'COPY "we.ird"."ta""ble" (x) FROM stdin;',
+  '\\.',
+  'COPY public.no_columns  FROM stdin;',
+  '',
+  '',
+  '\\.',
+  'COPY public.orders (id, note) FROM stdin;',
+  '4\tagain',
+  '\\.',
+  'SELECT 1;',
+  '',
+].join('\n');
+
+async function count(script: string, size: number): Promise<CopyRowCounter> {
+  const counter = new CopyRowCounter();
+  const chunks: Buffer[] = [];
+  const bytes = Buffer.from(script);
+  for (let i = 0; i < bytes.length; i += size) chunks.push(bytes.subarray(i, i + size));
+  await pipeline(Readable.from(chunks), counter);
+  return counter;
+}
+
+describe('copyTarget', () => {
+  it('reads the table of a COPY line as pg_dump writes it', () => {
+    expect(copyTarget('COPY public.orders (id, note) FROM stdin;')).toEqual({ schema: 'public', name: 'orders' });
+    expect(copyTarget('COPY "we.ird"."ta""ble" (x) FROM stdin;')).toEqual({ schema: 'we.ird', name: 'ta"ble' });
+    expect(copyTarget('COPY "Billing"."My Table" ("a b", c) FROM stdin;')).toEqual({ schema: 'Billing', name: 'My Table' });
+    expect(copyTarget('COPY public.no_columns  FROM stdin;')).toEqual({ schema: 'public', name: 'no_columns' });
+  });
+
+  it('ignores every other line', () => {
+    for (const line of ['COPY orders FROM stdin;', 'COPY public.t (x) TO stdout;', 'SELECT 1;', 'COPY "unterminated.t (x) FROM stdin;', 'COPY public.t (x) FROM stdin; -- x']) {
+      expect(copyTarget(line)).toBeUndefined();
+    }
+  });
+});
+
+describe('CopyRowCounter', () => {
+  it.each([1, 3, 7, 64, 1 << 16])('counts each section\'s rows, in chunks of %i bytes', async (size) => {
+    const c = await count(SCRIPT, size);
+    expect(c.rowsOf({ schema: 'public', name: 'orders' })).toBe(4);
+    expect(c.rowsOf({ schema: 'we.ird', name: 'ta"ble' })).toBe(0);
+    expect(c.rowsOf({ schema: 'public', name: 'no_columns' })).toBe(2);
+    expect(c.rowsOf({ schema: 'public', name: 'missing' })).toBeUndefined();
+    expect(c.cutShort).toBe(false);
+  });
+
+  it('says when the script ends inside a section', async () => {
+    const c = await count(SCRIPT.slice(0, SCRIPT.indexOf('3\t')), 5);
+    expect(c.cutShort).toBe(true);
+  });
+});
+
+describe('through the bundles, against count(*)', () => {
+  let db: TestDatabase;
+  beforeAll(async () => {
+    db = await createTestDatabase('rk_copyrows');
+    await db.query(`
+      CREATE SCHEMA "we.ird";
+      CREATE TABLE "we.ird"."ta""ble" (x text);
+      INSERT INTO "we.ird"."ta""ble" SELECT 'line one' || chr(10) || '\\.' || chr(10) || g FROM generate_series(1, 37) g;
+      CREATE TABLE public.no_columns ();
+      INSERT INTO public.no_columns SELECT FROM generate_series(1, 5);
+      CREATE TABLE public.empty (id int);
+      CREATE TABLE public.parent (id int);
+      CREATE TABLE public.child () INHERITS (public.parent);
+      INSERT INTO public.parent SELECT generate_series(1, 3);
+      INSERT INTO public.child SELECT generate_series(1, 11);
+      CREATE TABLE public.big (id int PRIMARY KEY, v text);
+      INSERT INTO public.big SELECT g, repeat('v', g % 50) FROM generate_series(1, 20000) g;`);
+  });
+
+  it.each(['custom', 'directory', 'plain'] as const)('%s: the manifest counts what each table holds, and the restore commits those rows', async (format) => {
+    const dir = await mkdtemp(join(tmpdir(), 'rk-copyrows-'));
+    const snap = await runAction('snapshot-db', { 'database-url': db.url, 'output-dir': dir, format });
+    expect(snap.code, snap.stdout + snap.stderr).toBe(0);
+    const manifest = JSON.parse(readFileSync(snap.outputs['manifest-path']!, 'utf8'));
+    expect(manifest.rowCounts).toBe('archive');
+    const rows = Object.fromEntries(manifest.tables.map((t: { schema: string; name: string; rows: number }) => [`${t.schema}|${t.name}`, t.rows]));
+    // A parent's own rows: pg_dump copies each table of an inheritance tree on its own.
+    expect(rows).toEqual({ 'we.ird|ta"ble': 37, 'public|no_columns': 5, 'public|empty': 0, 'public|parent': 3, 'public|child': 11, 'public|big': 20000 });
+    const only = async (table: string) => Number((await db.query(`SELECT count(*) AS n FROM ONLY ${table}`)).rows[0]!.n);
+    expect(await only('"we.ird"."ta""ble"')).toBe(37);
+    expect(await only('public.parent')).toBe(3);
+
+    await db.query('DELETE FROM public.big WHERE id > 10; INSERT INTO public.empty VALUES (1)');
+    const restore = await runAction('restore-db', { 'database-url': db.url, 'snapshot-path': snap.outputs.path!, confirm: db.name, 'pre-restore-snapshot': 'false' });
+    expect(restore.code, restore.stdout + restore.stderr).toBe(0);
+    expect(restore.outputs.verified).toBe('true');
+    expect(await only('public.big')).toBe(20000);
+    expect(await only('public.empty')).toBe(0);
+  });
+
+  it('rolls back, naming the table, when the server receives other rows than the manifest counts', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'rk-copyrows-'));
+    const snap = await runAction('snapshot-db', { 'database-url': db.url, 'output-dir': dir });
+    expect(snap.code, snap.stdout + snap.stderr).toBe(0);
+    // The archive is untouched (its sha256 still matches); only the manifest's count is wrong.
+    const path = snap.outputs['manifest-path']!;
+    const manifest = JSON.parse(readFileSync(path, 'utf8'));
+    manifest.tables.find((t: { name: string }) => t.name === 'big').rows = 19999;
+    await writeFile(path, JSON.stringify(manifest));
+    await db.query('DELETE FROM public.big WHERE id > 10');
+
+    const restore = await runAction('restore-db', { 'database-url': db.url, 'snapshot-path': snap.outputs.path!, confirm: db.name, 'pre-restore-snapshot': 'false' });
+    expect(restore.code).not.toBe(0);
+    expect(restore.stdout).toMatch(/rolled back: the server did not receive the rows the snapshot holds for public\.big \(19999 expected, 20000 received\)/);
+    expect(restore.stdout).toContain('the database is as it was before');
+    expect(Number((await db.query('SELECT count(*) AS n FROM public.big')).rows[0]!.n)).toBe(10);
+  });
+});
