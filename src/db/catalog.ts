@@ -1,6 +1,6 @@
 /**
- * What a database holds, as the snapshot manifest records it and restore-db compares it: its
- * tables (each with its row count, see copy-rows.ts), and counts of the objects a restore must bring back (views, functions,
+ * What a database holds, as the snapshot manifest records it and restore-db compares it: each
+ * table's row count, and counts of the objects a restore must bring back (views, functions,
  * triggers, sequences, RLS policies). Objects owned by extensions are left out, as pg_dump does.
  */
 import type { TableName } from './patterns.js';
@@ -58,6 +58,32 @@ export async function listTables(session: Session, schemas: string[]): Promise<T
   return rows;
 }
 
+/**
+ * Tables counted per query: one round trip per table cost seconds at a few thousand tables, yet the
+ * server's time for one UNION ALL grows faster than its branches (measured on PostgreSQL 15, 300
+ * small tables: about 200 ms in batches of 250, 70 ms in batches of 50), so a few dozen per query is
+ * the cheaper side of that trade.
+ */
+export const COUNT_BATCH = 50;
+
+/**
+ * Exact row counts of each table's own rows (`FROM ONLY`: a parent's count leaves out its
+ * inheritance children, as pg_dump's COPY of it does), so they are what the archive holds for it.
+ * Runs in the caller's transaction, so it sees the same snapshot as pg_dump.
+ */
+export async function countRows(session: Session, tables: TableName[], excludeData: TableName[] = []): Promise<TableCount[]> {
+  const excluded = new Set(excludeData.map((t) => `${t.schema}.${t.name}`));
+  const out: TableCount[] = tables.map((t) => ({ ...t, rows: null }));
+  const counted = tables.map((t, i) => ({ t, i })).filter(({ t }) => !excluded.has(`${t.schema}.${t.name}`));
+  for (let at = 0; at < counted.length; at += COUNT_BATCH) {
+    const batch = counted.slice(at, at + COUNT_BATCH);
+    const sql = batch.map(({ t, i }) => `SELECT ${i} AS i, count(*) AS n FROM ONLY ${qualified(t.schema, t.name)}`).join('\nUNION ALL ');
+    const { rows } = await session.query<{ i: number; n: string }>(sql);
+    for (const r of rows) out[r.i]!.rows = Number(r.n);
+  }
+  return out;
+}
+
 export async function countObjects(session: Session, schemas: string[]): Promise<ObjectCounts> {
   const params: unknown[] = [];
   const cond = schemaCondition(schemas, params);
@@ -86,10 +112,7 @@ export async function countObjects(session: Session, schemas: string[]): Promise
   };
 }
 
-/**
- * The tables and object counts of exactly these schemas. Row counts are not read here: snapshot-db
- * counts them in the archive it wrote (copy-rows.ts), restore-db as the server loads them.
- */
+/** The tables and object counts of exactly these schemas; their rows are counted apart (countRows), once pg_dump is done. */
 export async function readCatalog(session: Session, schemas: string[]): Promise<{ tables: TableName[]; objects: ObjectCounts }> {
   return { tables: await listTables(session, schemas), objects: await countObjects(session, schemas) };
 }

@@ -38,11 +38,11 @@ export interface SnapshotManifest {
   filter: { schemas: string[]; excludeSchemas: string[]; excludeTableData: string[] };
   tables: TableCount[];
   /**
-   * 'archive': each table's rows were counted in the archive's own COPY data, exactly what a restore
-   * loads. Absent in manifests written before: counted with count(*) in the database, which for a
-   * table with inheritance children also counted their rows.
+   * 'dumped': each table's own rows, counted in the snapshot pg_dump dumped (`count(*) FROM ONLY`),
+   * exactly what its COPY in the archive holds. Absent in manifests written before: counted without
+   * ONLY, so a table with inheritance children also counted theirs.
    */
-  rowCounts?: 'archive';
+  rowCounts?: 'dumped';
   objects: ObjectCounts;
   exports: { since: string; column: string; dir: string; tables: ExportedTable[] } | null;
   durationMs: number;

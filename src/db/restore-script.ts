@@ -6,7 +6,7 @@
  */
 import { RollbackKitError } from '../core/errors.js';
 import type { Log } from '../core/log.js';
-import { copyTarget } from './copy-rows.js';
+import { copyTarget } from './copy-target.js';
 import type { TableName } from './patterns.js';
 
 /** psql prints this after COMMIT succeeded; without it the restore did not happen. */

@@ -11,7 +11,7 @@ import { RollbackKitError } from '../core/errors.js';
 import type { Log } from '../core/log.js';
 import { runProcess, type ProcessResult } from '../core/process.js';
 import { listTables } from './catalog.js';
-import { tableKey } from './copy-rows.js';
+import { tableKey } from './copy-target.js';
 import { corruptSnapshot, fingerprint } from './archive.js';
 import type { SnapshotManifest } from './manifest.js';
 import type { TableName } from './patterns.js';
@@ -252,8 +252,8 @@ function progressReader() {
 }
 
 /**
- * Runs the whole restore through one psql session, in one transaction. With a manifest whose rows
- * were counted in the archive, it commits only when every table received exactly those rows, and
+ * Runs the whole restore through one psql session, in one transaction. With a manifest that counted
+ * each table's own rows, as its COPY holds them, it commits only when every table received exactly those rows, and
  * otherwise rolls back, naming them; with an older manifest it commits and returns the differences.
  * Throws (nothing changed) when it did not commit.
  */
@@ -279,7 +279,7 @@ async function applySnapshot(a: Apply, log: Log): Promise<TableDifference[]> {
   let psqlEnded: () => void = () => undefined;
   const ended = new Promise<void>((resolve) => (psqlEnded = resolve));
   let refused: TableDifference[] = [];
-  const gate = a.manifest.rowCounts === 'archive';
+  const gate = a.manifest.rowCounts === 'dumped';
   const script = Readable.from(
     restoreScript({
       prelude: [

@@ -1,9 +1,10 @@
 /**
- * snapshot-db: a pg_dump that can be trusted mid-incident. The manifest's list of tables and
- * objects and the CSV exports are read in the very snapshot pg_dump dumps (pg_export_snapshot +
- * --snapshot), while pg_dump runs; each table's row count is counted in the archive itself as it is
- * read back in full (copy-rows.ts), so the manifest describes exactly what the archive holds.
- * Nothing is reported as a snapshot until it has been read back in full.
+ * snapshot-db: a pg_dump that can be trusted mid-incident. The manifest's tables, row counts and
+ * object counts and the CSV exports are read in the very snapshot pg_dump dumps (pg_export_snapshot +
+ * --snapshot), so they describe exactly what the archive holds. The catalogue is read while pg_dump
+ * runs; the rows are counted once it is done, while the archive is read back: counting beside pg_dump
+ * scanned every table a second time while pg_dump did. Nothing is reported as a snapshot until it has
+ * been read back in full.
  */
 import { createWriteStream } from 'node:fs';
 import { access, mkdir, rm } from 'node:fs/promises';
@@ -14,11 +15,10 @@ import { asFileError, makeDirectory, probeWritable } from '../core/files.js';
 import type { Log } from '../core/log.js';
 import { runProcess } from '../core/process.js';
 import { fingerprint, readWhole, type SnapshotFormat } from './archive.js';
-import { qualified, quoteIdent, readCatalog, type ObjectCounts, type TableCount } from './catalog.js';
+import { countRows, qualified, quoteIdent, readCatalog, type ObjectCounts } from './catalog.js';
 import { describeTarget, isTransactionPooler, libpqEnv, type ConnectionTarget } from './connection.js';
-import { DEFAULT_LOCK_TIMEOUT_SECONDS, isLockTimeout, lockTimeoutError, lockTimeoutMs, sessionTag, watchBlockers } from './lock-wait.js';
+import { DEFAULT_LOCK_TIMEOUT_SECONDS, isLockTimeout, lockTimeoutError, lockTimeoutMs, sessionTag, watchBlockers, type Blocker } from './lock-wait.js';
 import { writeManifest, type ExportedTable, type SnapshotManifest } from './manifest.js';
-import { tableKey } from './copy-rows.js';
 import { exactTablePattern, resolveSchemaPattern, resolveTablePattern, resolveTablesStrict, userSchemas, type TableName } from './patterns.js';
 import { findPgTool, majorFromVersionNum, siblingTool, toolErrorLine, warmPgTools, type FindToolOptions, type PgTool } from './pg-tools.js';
 import { connect, type Session } from './session.js';
@@ -219,8 +219,9 @@ export async function takeSnapshot(req: SnapshotRequest, log: Log): Promise<Snap
   let path: string | undefined;
   let exportsDir: string | undefined;
   try {
+    // row_security off, as pg_dump sets it: a count that row-level security would cut fails instead.
     const { rows } = await session.query<{ num: string; version: string }>(
-      `SELECT set_config('application_name', $1, false), set_config('lock_timeout', $2, false),
+      `SELECT set_config('application_name', $1, false), set_config('lock_timeout', $2, false), set_config('row_security', 'off', false),
               current_setting('server_version_num') AS num, current_setting('server_version') AS version`,
       [tag, String(lockTimeout)],
     );
@@ -262,32 +263,39 @@ export async function takeSnapshot(req: SnapshotRequest, log: Log): Promise<Snap
       }
       return { catalog, exported };
     })();
+    let stopped: Promise<Blocker[]> | undefined;
+    const stopWatching = () => (stopped ??= watching.then((w) => w.stop()));
     const [dumped, side] = await Promise.allSettled([dump, sideWork]);
-    // Closing the watcher and ending the read transaction are independent round trips.
-    const [blockers] = await Promise.all([watching.then((w) => w.stop()), session.query('COMMIT').catch(() => undefined)]);
-    const lockWait =
-      (dumped.status === 'fulfilled' && dumped.value.code !== 0 && isLockTimeout(dumped.value.stderr)) ||
-      (side.status === 'rejected' && isLockTimeout((side.reason as { code?: string }).code));
-    if (lockWait) throw lockTimeoutError(`Snapshot of ${where}`, lockTimeoutSeconds, blockers, 'Nothing was kept.', log);
-    if (dumped.status === 'rejected') throw new RollbackKitError(`Could not run pg_dump (${pgDump.path}): ${(dumped.reason as Error).message}.`);
-    if (dumped.value.code !== 0) {
-      throw new RollbackKitError(`pg_dump of ${where} failed: ${log.redact(toolErrorLine(dumped.value.stderr) || 'no message')}.`, 'Nothing was kept; fix the cause and run again.');
+    if (dumped.status === 'rejected' || dumped.value.code !== 0 || side.status === 'rejected') {
+      const [blockers] = await Promise.all([stopWatching(), session.query('ROLLBACK').catch(() => undefined)]);
+      const lockWait =
+        (dumped.status === 'fulfilled' && dumped.value.code !== 0 && isLockTimeout(dumped.value.stderr)) ||
+        (side.status === 'rejected' && isLockTimeout((side.reason as { code?: string }).code));
+      if (lockWait) throw lockTimeoutError(`Snapshot of ${where}`, lockTimeoutSeconds, blockers, 'Nothing was kept.', log);
+      if (dumped.status === 'rejected') throw new RollbackKitError(`Could not run pg_dump (${pgDump.path}): ${(dumped.reason as Error).message}.`);
+      if (dumped.value.code !== 0) {
+        throw new RollbackKitError(`pg_dump of ${where} failed: ${log.redact(toolErrorLine(dumped.value.stderr) || 'no message')}.`, 'Nothing was kept; fix the cause and run again.');
+      }
+      throw (side as PromiseRejectedResult).reason;
     }
-    if (side.status === 'rejected') throw side.reason;
     const dumpMs = Date.now() - dumpStarted;
 
     const verifyStarted = Date.now();
-    // Hashing here and pg_restore's full read in its own process use two cores at once.
-    const [{ sha256, sizeBytes }, archive] = await Promise.all([fingerprint(path), readWhole(path, req.format, pgRestore?.path ?? 'pg_restore')]);
+    // The rows are counted in the dump's snapshot, still open. pg_dump's locks are gone by now, so a
+    // count can wait for a table lock: lock_timeout bounds it, and the watcher still watches.
+    const counting = (async () => {
+      try {
+        return await countRows(session, side.value.catalog.tables, selection.excludeData);
+      } catch (err) {
+        if (!isLockTimeout((err as { code?: string }).code)) throw err;
+        throw lockTimeoutError(`Counting the rows of ${where}`, lockTimeoutSeconds, await stopWatching(), 'Nothing was kept.', log);
+      } finally {
+        await Promise.all([stopWatching(), session.query('COMMIT').catch(() => undefined)]);
+      }
+    })();
+    // Hashing here, pg_restore's full read in its own process and the server's counting run at once.
+    const [{ sha256, sizeBytes }, , tables] = await Promise.all([fingerprint(path), readWhole(path, req.format, pgRestore?.path ?? 'pg_restore'), counting]);
     const verifyMs = Date.now() - verifyStarted;
-    const excluded = new Set(selection.excludeData.map(tableKey));
-    const tables: TableCount[] = side.value.catalog.tables.map((t) => {
-      if (excluded.has(tableKey(t))) return { ...t, rows: null };
-      const rows = archive.rowsOf(t);
-      // pg_dump writes a COPY section for every table whose data it dumps, even an empty one.
-      if (rows === undefined) throw new RollbackKitError(`pg_dump's archive of ${where} holds no data section for table ${t.schema}.${t.name}, which it should have dumped.`, 'Nothing was kept; run again, and report this if it repeats.');
-      return { ...t, rows };
-    });
 
     const manifest: SnapshotManifest = {
       tool: 'rollback-kit',
@@ -304,7 +312,7 @@ export async function takeSnapshot(req: SnapshotRequest, log: Log): Promise<Snap
       sha256,
       filter: { schemas: selection.schemas, excludeSchemas: selection.exclude, excludeTableData: selection.excludeData.map((t) => `${t.schema}.${t.name}`) },
       tables,
-      rowCounts: 'archive',
+      rowCounts: 'dumped',
       objects: side.value.catalog.objects,
       exports: req.exportSince ? { since: req.exportSince.toISOString(), column: req.exportColumn, dir: basename(exportsDir!), tables: side.value.exported } : null,
       durationMs: Date.now() - started,
