@@ -314,7 +314,9 @@ async function applySnapshot(a: Apply, log: Log): Promise<TableDifference[]> {
     stopPsql.abort();
   });
 
-  const watch = await watchBlockers(req.target, tag, log);
+  // The watcher connects while psql starts: a lock the restore waits for is waited for far longer
+  // than a connection takes, and lock_timeout bounds that wait whether or not it is watched.
+  const watching = watchBlockers(req.target, tag, log);
   let applied: ProcessResult;
   try {
     applied = await runProcess(psql.path, ['-X', '--no-password', '-q', '-v', 'ON_ERROR_STOP=1', '-f', '-'], { env, stdin: script, signal: stopPsql.signal, onStderr: progress.onStderr });
@@ -323,7 +325,7 @@ async function applySnapshot(a: Apply, log: Log): Promise<TableDifference[]> {
     stopRestore.abort();
     script.destroy();
   }
-  const blockers = await watch.stop();
+  const blockers = await (await watching).stop();
   if (restoring) await restoring.catch(() => undefined);
 
   const state = 'The restore ran in one transaction, so the database is as it was before.';
