@@ -52,11 +52,32 @@ export async function connect(target: ConnectionTarget, opts: ConnectOptions = {
   }
 }
 
+let driver: Promise<typeof pg> | undefined;
+
+/**
+ * The driver, loaded with the first session, not with the bundle: a step that fails on its inputs
+ * never needs it. As it loads, pg asks whether it runs in a Cloudflare Worker: where there is no
+ * `navigator` (Node 20; Node 21 and later have one) it builds a fetch `Response` to find out, which
+ * loads Node's bundled HTTP client, undici: about 50 ms of every step's start, for a class never
+ * used. A `navigator` such as later Node versions have answers the question instead, for the
+ * length of the import only.
+ */
+function loadDriver(): Promise<typeof pg> {
+  driver ??= (async () => {
+    const global = globalThis as { navigator?: unknown };
+    const stand = global.navigator === undefined;
+    if (stand) Object.defineProperty(global, 'navigator', { value: { userAgent: `Node.js/${process.versions.node}` }, configurable: true, writable: true });
+    try {
+      return (await import('pg')).default;
+    } finally {
+      if (stand) delete global.navigator;
+    }
+  })();
+  return driver;
+}
+
 async function open(target: ConnectionTarget, config: pg.ClientConfig): Promise<Session> {
-  // The driver is loaded with the first session, not with the bundle: a step that fails on its
-  // inputs never needs it.
-  const { default: driver } = await import('pg');
-  const client = new driver.Client(config);
+  const client = new (await loadDriver()).Client(config);
   // A dropped connection must surface on the next query, not crash the process.
   client.on('error', () => undefined);
   try {
