@@ -8,7 +8,7 @@ import { RollbackKitError } from '../core/errors.js';
 import type { Log } from '../core/log.js';
 import { describeTarget, isTransactionPooler, type ConnectionTarget } from '../db/connection.js';
 import type { FindToolOptions } from '../db/pg-tools.js';
-import { connect, type Session } from '../db/session.js';
+import { closeSession, connect, type Session } from '../db/session.js';
 import { compareSource, readServerIdentity, snapshotSource } from '../db/server-identity.js';
 import { verifySnapshot, type VerifiedSnapshot } from '../db/verify.js';
 import { filesAddedSince } from './git-added.js';
@@ -237,7 +237,7 @@ export async function revertMigrations(opts: RevertOptions, log: Log): Promise<R
     throw err;
   } finally {
     if (lockKey) await releaseMigrationLock(session, lockKey);
-    await session.end().catch(() => undefined);
+    closeSession(session);
   }
   return finish(result, applied, started);
 }
