@@ -129,9 +129,10 @@ async function applySearchPath(session: Session, searchPath: string | undefined)
 async function prepareSession(session: Session, opts: RevertOptions): Promise<void> {
   // A rollback must not queue production behind its locks for long, nor run unbounded.
   // 0 would mean "wait forever" to PostgreSQL; here it means "do not wait".
-  await session.query(`SET lock_timeout = ${Math.max(1, Math.round(opts.lockTimeoutSeconds * 1000))}`);
-  await session.query(`SET statement_timeout = ${Math.round(opts.statementTimeoutSeconds * 1000)}`);
-  if (!opts.target.params.application_name) await session.query(`SET application_name = '${APPLICATION_NAME}'`);
+  // One round trip: numbers we computed and a constant, nothing from outside.
+  const settings = [`SET lock_timeout = ${Math.max(1, Math.round(opts.lockTimeoutSeconds * 1000))}`, `SET statement_timeout = ${Math.round(opts.statementTimeoutSeconds * 1000)}`];
+  if (!opts.target.params.application_name) settings.push(`SET application_name = '${APPLICATION_NAME}'`);
+  await session.query(settings.join('; '));
 }
 
 async function readAppliedIds(session: Session, format: MigrationFormat, tracking: Tracking, files: MigrationFile[], target: string): Promise<string[]> {
