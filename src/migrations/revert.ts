@@ -10,8 +10,7 @@ import { describeTarget, isTransactionPooler, type ConnectionTarget } from '../d
 import type { FindToolOptions } from '../db/pg-tools.js';
 import { closeSession, connect, type Session } from '../db/session.js';
 import { compareSource, readServerIdentity, snapshotSource } from '../db/server-identity.js';
-import { verifySnapshot, type VerifiedSnapshot } from '../db/verify.js';
-import { filesAddedSince } from './git-added.js';
+import type { VerifiedSnapshot } from '../db/verify.js';
 import { acquireMigrationLock, releaseMigrationLock, ROLLBACK_KIT_LOCK_KEY } from './lock.js';
 import { firstCodeLine, planReverts, type Plan, type Selector } from './planner.js';
 import { PLAIN_TRACKING_DDL } from './formats/plain.js';
@@ -99,6 +98,9 @@ async function requireVerifiedSnapshot(opts: RevertOptions, log: Log): Promise<V
       'Take one with the snapshot-db action first and pass its path output as snapshot-path (or set require-snapshot: false to go without).',
     );
   }
+  // Loaded here, not with the bundle: the archive reader and the child processes it brings (zlib,
+  // child_process, readline) are start-up a dry run or require-snapshot: false never uses.
+  const { verifySnapshot } = await import('../db/verify.js');
   return verifySnapshot(opts.snapshotPath, log, { ...opts.tools });
 }
 
@@ -170,7 +172,8 @@ export async function revertMigrations(opts: RevertOptions, log: Log): Promise<R
   log.info(`Migrations: ${files.length} ${format.name} migration(s) in ${dir}.`);
   for (const warning of format.layoutWarnings?.(dir, files) ?? []) log.warning(warning);
   const settings = format.settings({ params: opts.target.params, migrationsTable: opts.migrationsTable });
-  const added = 'sinceRef' in opts.choice ? await filesAddedSince(dir, opts.choice.sinceRef) : undefined;
+  // git runs only for since-ref: loaded then, as the snapshot's verification is.
+  const added = 'sinceRef' in opts.choice ? await (await import('./git-added.js')).filesAddedSince(dir, opts.choice.sinceRef) : undefined;
   const where = describeTarget(opts.target);
   if (isTransactionPooler(opts.target)) {
     throw new RollbackKitError(
