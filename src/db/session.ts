@@ -52,28 +52,32 @@ export async function connect(target: ConnectionTarget, opts: ConnectOptions = {
   }
 }
 
+let driver: Promise<typeof pg> | undefined;
+
 /**
- * pg's stream module asks at load whether it runs on Cloudflare Workers: where no `navigator` global
- * exists (Node 20; Node 21 and later define one) it constructs a fetch Response to find out, which
- * loads all of undici, about 50 ms on a step that never fetches. A `navigator` like Node 21's is
- * lent for the load, then removed.
+ * The driver, loaded with the first session, not with the bundle: a step that fails on its inputs
+ * never needs it. As it loads, pg asks whether it runs in a Cloudflare Worker: where there is no
+ * `navigator` (Node 20; Node 21 and later have one) it builds a fetch `Response` to find out, which
+ * loads Node's bundled HTTP client, undici: about 50 ms of every step's start, for a class never
+ * used. A `navigator` such as later Node versions have answers the question instead, for the
+ * length of the import only.
  */
-async function loadDriver(): Promise<typeof import('pg')> {
-  const globals = globalThis as { navigator?: unknown };
-  if (globals.navigator !== undefined) return import('pg');
-  globals.navigator = { userAgent: `Node.js/${process.versions.node.split('.')[0]}` };
-  try {
-    return await import('pg');
-  } finally {
-    delete globals.navigator;
-  }
+function loadDriver(): Promise<typeof pg> {
+  driver ??= (async () => {
+    const global = globalThis as { navigator?: unknown };
+    const stand = global.navigator === undefined;
+    if (stand) Object.defineProperty(global, 'navigator', { value: { userAgent: `Node.js/${process.versions.node}` }, configurable: true, writable: true });
+    try {
+      return (await import('pg')).default;
+    } finally {
+      if (stand) delete global.navigator;
+    }
+  })();
+  return driver;
 }
 
 async function open(target: ConnectionTarget, config: pg.ClientConfig): Promise<Session> {
-  // The driver is loaded with the first session, not with the bundle: a step that fails on its
-  // inputs never needs it.
-  const { default: driver } = await loadDriver();
-  const client = new driver.Client(config);
+  const client = new (await loadDriver()).Client(config);
   // A dropped connection must surface on the next query, not crash the process.
   client.on('error', () => undefined);
   try {
@@ -83,6 +87,17 @@ async function open(target: ConnectionTarget, config: pg.ClientConfig): Promise<
     throw connectionError(target, err);
   }
   return client;
+}
+
+/**
+ * Ends a session as libpq's PQfinish does: Terminate sent and our side closed, without holding the
+ * process until the server's backend has exited and closed its side, which pg's end() waits for
+ * (20–40 ms of every run's end on a busy server, with nothing of ours left to do). Whatever must
+ * land before the end (a commit, a lock released) is awaited before this is called.
+ */
+export function closeSession(session: Session): void {
+  session.end().catch(() => undefined);
+  (session.connection?.stream as { unref?: () => void } | undefined)?.unref?.();
 }
 
 /** Runs `fn` with a session and always closes it. */

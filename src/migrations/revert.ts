@@ -8,10 +8,9 @@ import { RollbackKitError } from '../core/errors.js';
 import type { Log } from '../core/log.js';
 import { describeTarget, isTransactionPooler, type ConnectionTarget } from '../db/connection.js';
 import type { FindToolOptions } from '../db/pg-tools.js';
-import { connect, type Session } from '../db/session.js';
+import { closeSession, connect, type Session } from '../db/session.js';
 import { compareSource, readServerIdentity, snapshotSource } from '../db/server-identity.js';
-import { verifySnapshot, type VerifiedSnapshot } from '../db/verify.js';
-import { filesAddedSince } from './git-added.js';
+import type { VerifiedSnapshot } from '../db/verify.js';
 import { acquireMigrationLock, releaseMigrationLock, ROLLBACK_KIT_LOCK_KEY } from './lock.js';
 import { firstCodeLine, planReverts, type Plan, type Selector } from './planner.js';
 import { PLAIN_TRACKING_DDL } from './formats/plain.js';
@@ -99,6 +98,9 @@ async function requireVerifiedSnapshot(opts: RevertOptions, log: Log): Promise<V
       'Take one with the snapshot-db action first and pass its path output as snapshot-path (or set require-snapshot: false to go without).',
     );
   }
+  // Loaded here, not with the bundle: the archive reader and the child processes it brings (zlib,
+  // child_process, readline) are start-up a dry run or require-snapshot: false never uses.
+  const { verifySnapshot } = await import('../db/verify.js');
   return verifySnapshot(opts.snapshotPath, log, { ...opts.tools });
 }
 
@@ -129,9 +131,10 @@ async function applySearchPath(session: Session, searchPath: string | undefined)
 async function prepareSession(session: Session, opts: RevertOptions): Promise<void> {
   // A rollback must not queue production behind its locks for long, nor run unbounded.
   // 0 would mean "wait forever" to PostgreSQL; here it means "do not wait".
-  await session.query(`SET lock_timeout = ${Math.max(1, Math.round(opts.lockTimeoutSeconds * 1000))}`);
-  await session.query(`SET statement_timeout = ${Math.round(opts.statementTimeoutSeconds * 1000)}`);
-  if (!opts.target.params.application_name) await session.query(`SET application_name = '${APPLICATION_NAME}'`);
+  // One round trip: numbers we computed and a constant, nothing from outside.
+  const settings = [`SET lock_timeout = ${Math.max(1, Math.round(opts.lockTimeoutSeconds * 1000))}`, `SET statement_timeout = ${Math.round(opts.statementTimeoutSeconds * 1000)}`];
+  if (!opts.target.params.application_name) settings.push(`SET application_name = '${APPLICATION_NAME}'`);
+  await session.query(settings.join('; '));
 }
 
 async function readAppliedIds(session: Session, format: MigrationFormat, tracking: Tracking, files: MigrationFile[], target: string): Promise<string[]> {
@@ -169,7 +172,8 @@ export async function revertMigrations(opts: RevertOptions, log: Log): Promise<R
   log.info(`Migrations: ${files.length} ${format.name} migration(s) in ${dir}.`);
   for (const warning of format.layoutWarnings?.(dir, files) ?? []) log.warning(warning);
   const settings = format.settings({ params: opts.target.params, migrationsTable: opts.migrationsTable });
-  const added = 'sinceRef' in opts.choice ? await filesAddedSince(dir, opts.choice.sinceRef) : undefined;
+  // git runs only for since-ref: loaded then, as the snapshot's verification is.
+  const added = 'sinceRef' in opts.choice ? await (await import('./git-added.js')).filesAddedSince(dir, opts.choice.sinceRef) : undefined;
   const where = describeTarget(opts.target);
   if (isTransactionPooler(opts.target)) {
     throw new RollbackKitError(
@@ -237,7 +241,7 @@ export async function revertMigrations(opts: RevertOptions, log: Log): Promise<R
     throw err;
   } finally {
     if (lockKey) await releaseMigrationLock(session, lockKey);
-    await session.end().catch(() => undefined);
+    closeSession(session);
   }
   return finish(result, applied, started);
 }

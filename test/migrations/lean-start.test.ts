@@ -1,0 +1,50 @@
+// What a run loads is part of how long a rollback step takes: Node's own start nearly equals
+// psql's whole run at 10 migrations (BENCHMARKS.md). These checks keep two costs out of the path:
+// pg's Cloudflare probe, which on Node 20 loads Node's bundled undici (~50 ms), and the snapshot
+// verifier's child processes and archive reader when no snapshot is verified.
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { createTestDatabase } from '../helpers/pg.js';
+import { runAction } from '../helpers/run-action.js';
+import { applyMigrations, existingTables, tables, workspace, writeMigrations } from './fixtures.js';
+
+/** Preloaded into the bundle's process: records what was loaded, and `navigator` before and after. */
+const HOOK = `
+import { writeFileSync } from 'node:fs';
+const before = typeof globalThis.navigator;
+process.on('exit', () => writeFileSync(process.env.RK_LOADED_FILE, JSON.stringify({ before, after: typeof globalThis.navigator, modules: process.moduleLoadList })));
+`;
+
+describe('run-down-migrations start-up', () => {
+  it('reverts without loading undici or the snapshot verifier, and leaves the global scope as it found it', async () => {
+    const db = await createTestDatabase('rk_down_lean');
+    const ws = await workspace();
+    const steps = tables(2);
+    const dir = await writeMigrations(ws, 'plain', steps);
+    await applyMigrations(db, 'plain', dir, steps);
+    const hook = join(ws, 'hook.mjs');
+    const loadedFile = join(ws, 'loaded.json');
+    await writeFile(hook, HOOK);
+
+    const run = await runAction(
+      'run-down-migrations',
+      { 'database-url': db.url, 'migrations-dir': 'migrations', format: 'plain', steps: '1', 'require-snapshot': 'false' },
+      { cwd: ws, env: { NODE_OPTIONS: `--import ${pathToFileURL(hook).href}`, RK_LOADED_FILE: loadedFile } },
+    );
+
+    expect(run.errors).toEqual([]);
+    expect(run.code).toBe(0);
+    expect(run.outputs.count).toBe('1');
+    expect(await existingTables(db)).toEqual(['t1']);
+    const loaded = JSON.parse(await readFile(loadedFile, 'utf8')) as { before: string; after: string; modules: string[] };
+    // The driver was loaded and used (a session was opened), without undici.
+    expect(loaded.modules).toContain('NativeModule net');
+    expect(loaded.modules.filter((m) => /undici/.test(m))).toEqual([]);
+    // The stand-in navigator lasts only as long as the driver's import.
+    expect(loaded.after).toBe(loaded.before);
+    // No snapshot to verify: no pg_restore, so neither child_process nor zlib's archive reader.
+    expect(loaded.modules).not.toContain('NativeModule child_process');
+  });
+});
