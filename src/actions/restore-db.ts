@@ -41,8 +41,8 @@ await runAction('restore-db', async (log) => {
   summarized = true;
   if (!result.verified) {
     throw new RollbackKitError(
-      `Restore finished but ${result.differences.length} table(s) differ from the snapshot's row counts: ${result.differences.map((d) => d.table).join(', ')}.`,
-      'See the job summary; something wrote to the database during the restore, or the snapshot was filtered.',
+      `Restore committed, but ${result.differences.length} table(s) received other row counts than the snapshot's manifest says: ${result.differences.map((d) => d.table).join(', ')}.`,
+      'The manifest was written by an older rollback-kit, which counted a table together with its inheritance children, or was edited: check those tables by hand (the job summary has the numbers). Newer manifests are checked before the commit.',
     );
   }
   // A restore that fails after its pre-restore snapshot still says where the way back is.

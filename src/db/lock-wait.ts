@@ -9,7 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { RollbackKitError } from '../core/errors.js';
 import type { Log } from '../core/log.js';
 import type { ConnectionTarget } from './connection.js';
-import { connect, type Session } from './session.js';
+import { closeSession, connect, type Session } from './session.js';
 
 export const DEFAULT_LOCK_TIMEOUT_SECONDS = 30;
 
@@ -82,7 +82,7 @@ export async function watchBlockers(target: ConnectionTarget, applicationName: s
     async stop() {
       clearInterval(timer);
       await polling;
-      await session.end().catch(() => undefined);
+      closeSession(session);
       return last;
     },
   };

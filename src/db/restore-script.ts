@@ -140,7 +140,13 @@ export interface ScriptParts {
 
 export async function* restoreScript(parts: ScriptParts): AsyncGenerator<Buffer | string> {
   yield ['BEGIN;', ...parts.prelude, ''].join('\n');
-  yield* scriptLines(parts.source, parts.unwrap, parts.copies);
+  try {
+    yield* scriptLines(parts.source, parts.unwrap, parts.copies);
+  } catch (err) {
+    // A script cut short because pg_restore failed: its own reason says more.
+    await parts.sourceDone();
+    throw err;
+  }
   await parts.sourceDone();
   yield ['', ...parts.epilogue, `\\warn ${READY_MARK}`, ''].join('\n');
   yield (await parts.decide()) ? `COMMIT;\n\\echo '${COMMITTED}'\n` : 'ROLLBACK;\n';

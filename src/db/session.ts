@@ -106,7 +106,7 @@ export async function withSession<T>(target: ConnectionTarget, fn: (s: Session) 
   try {
     return await fn(session);
   } finally {
-    await session.end().catch(() => undefined);
+    closeSession(session);
   }
 }
 

@@ -21,7 +21,7 @@ import { DEFAULT_LOCK_TIMEOUT_SECONDS, isLockTimeout, lockTimeoutError, lockTime
 import { writeManifest, type ExportedTable, type SnapshotManifest } from './manifest.js';
 import { exactTablePattern, resolveSchemaPattern, resolveTablePattern, resolveTablesStrict, userSchemas, type TableName } from './patterns.js';
 import { findPgTool, majorFromVersionNum, siblingTool, toolErrorLine, warmPgTools, type FindToolOptions, type PgTool } from './pg-tools.js';
-import { connect, type Session } from './session.js';
+import { closeSession, connect, type Session } from './session.js';
 import { readServerIdentity } from './server-identity.js';
 
 /** Schemas that hold migration history: kept even when `schemas` names only the app's own. */
@@ -338,6 +338,6 @@ export async function takeSnapshot(req: SnapshotRequest, log: Log): Promise<Snap
     if (exportsDir) await rm(exportsDir, { recursive: true, force: true }).catch(() => undefined);
     throw asFileError(err, 'output-dir');
   } finally {
-    await session.end().catch(() => undefined);
+    closeSession(session);
   }
 }

@@ -209,6 +209,19 @@ describe('restore-db refuses bad input and changes nothing', () => {
     expect(await fingerprintDatabase(db)).toEqual(before);
   });
 
+  it('snapshot cut short in its last data, manifest rewritten to match: the restore\'s own read fails, and it rolls back', async () => {
+    const { path } = await copySnapshot();
+    // Its table of contents, at the start, still reads: only the restore reaches the missing data.
+    truncateSync(path, Math.floor(statSync(path).size * 0.97));
+    const { createHash } = await import('node:crypto');
+    const m = JSON.parse(readFileSync(`${path}.manifest.json`, 'utf8'));
+    m.sha256 = createHash('sha256').update(readFileSync(path)).digest('hex');
+    writeFileSync(`${path}.manifest.json`, JSON.stringify(m));
+    const run = await restoreWith(path, { 'pre-restore-snapshot': 'false' });
+    await expectCleanFailure(run, /Snapshot .*copy\.dump is corrupt or truncated: .*The restore ran in one transaction, so the database is as it was before/);
+    expect(await fingerprintDatabase(db)).toEqual(before);
+  });
+
   it('not a dump at all', async () => {
     const { path } = await copySnapshot();
     writeFileSync(path, 'hello, I am not a database dump\n');

@@ -83,4 +83,25 @@ describe('through the bundles, against count(*)', () => {
     expect(restore.stdout).toContain('the database is as it was before');
     expect(Number((await db.query('SELECT count(*) AS n FROM public.big')).rows[0]!.n)).toBe(10);
   });
+
+  it('with a manifest from before rowCounts, commits and then names the tables whose counts differ', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'rk-copyrows-'));
+    const snap = await runAction('snapshot-db', { 'database-url': db.url, 'output-dir': dir });
+    expect(snap.code, snap.stdout + snap.stderr).toBe(0);
+    // As older manifests counted it: a parent together with its inheritance children.
+    const path = snap.outputs['manifest-path']!;
+    const manifest = JSON.parse(readFileSync(path, 'utf8'));
+    delete manifest.rowCounts;
+    manifest.tables.find((t: { name: string }) => t.name === 'parent').rows = 14;
+    await writeFile(path, JSON.stringify(manifest));
+    await db.query('INSERT INTO public.empty VALUES (7)');
+
+    const restore = await runAction('restore-db', { 'database-url': db.url, 'snapshot-path': snap.outputs.path!, confirm: db.name, 'pre-restore-snapshot': 'false' });
+    expect(restore.code).not.toBe(0);
+    expect(restore.outputs.verified).toBe('false');
+    expect(restore.errors[0]).toMatch(/Restore committed, but 1 table\(s\) received other row counts than the snapshot's manifest says: public\.parent/);
+    expect(restore.summary).toMatch(/public\.parent/);
+    // It committed: the row added after the snapshot is gone.
+    expect(Number((await db.query('SELECT count(*) AS n FROM public.empty')).rows[0]!.n)).toBe(0);
+  });
 });
