@@ -2,9 +2,13 @@
 // against a minimal fetch script doing the same work (page through the production list from
 // production's createdAt until a READY, promoted deployment from another commit, then POST the
 // rollback), on the local Vercel API server the tests use, with the last good deployment the oldest
-// of 20 / 1,000 / 10,000. Pairs alternate which runs first; medians with min–max.
+// of 20 / 1,000 / 10,000. The fetch script runs twice per round: as is, and with the V8 setting the
+// bundle makes for itself (WebAssembly left on the baseline compiler, src/core/wasm-tiering.ts), so
+// the table separates what that setting saves from the bundle's own cost. Each round rotates which
+// variant runs first; medians with min–max.
 //
 //   node --import tsx bench/promote/deep.mjs [rounds]      (default 5; BENCH_SIZES=20,1000,10000)
+//   BENCH_BEFORE=<a copy of an older dist/> adds that build's bundle to the same rounds
 // (tsx loads the Vercel stand-in, src/sandbox/vercel-api.ts, as the tests use it)
 import { spawn } from 'node:child_process';
 import { rm, writeFile } from 'node:fs/promises';
@@ -47,6 +51,13 @@ function timeProcess(args, env) {
 
 const rawFile = join(root, 'bench/promote/.raw-rollback.mjs');
 await writeFile(rawFile, RAW);
+const rawArgs = (url) => [rawFile, url, 'bench-token-0123456789', 'team_bench', 'shop'];
+const variants = [
+  { name: 'raw', args: rawArgs },
+  { name: 'rawBaseline', args: (url) => ['--liftoff-only', ...rawArgs(url)] },
+  { name: 'bundle', args: () => [join(root, 'dist/promote-previous/index.js')] },
+  ...(process.env.BENCH_BEFORE ? [{ name: 'before', args: () => [join(process.env.BENCH_BEFORE, 'promote-previous/index.js')] }] : []),
+];
 const rows = [];
 try {
   for (const size of sizes) {
@@ -57,19 +68,19 @@ try {
     const good = vercel.addDeployment(project);
     for (let i = 0; i < size - 2; i++) vercel.addDeployment(project, { substate: 'STAGED' });
     const bad = vercel.addDeployment(project, { production: true });
-    const times = { raw: [], bundle: [] };
+    const times = Object.fromEntries(variants.map((v) => [v.name, []]));
     try {
       for (let r = 0; r < rounds; r++) {
-        for (const which of r % 2 ? ['bundle', 'raw'] : ['raw', 'bundle']) {
+        for (let k = 0; k < variants.length; k++) {
+          const v = variants[(r + k) % variants.length];
           vercel.setProduction(project, bad);
           const { env, dir } = await runnerEnv({ 'vercel-token': 'bench-token-0123456789', project: 'shop', team: 'team_bench', 'api-url': vercel.url, 'timeout-seconds': '600' });
           const seen = vercel.requests.length;
-          const args = which === 'raw' ? [rawFile, vercel.url, 'bench-token-0123456789', 'team_bench', 'shop'] : [join(root, 'dist/promote-previous/index.js')];
-          const run = await timeProcess(args, env);
+          const run = await timeProcess(v.args(vercel.url), env);
           await rm(dir, { recursive: true, force: true });
           const post = vercel.requests.slice(seen).find((q) => q.method === 'POST' && /\/rollback\//.test(q.path));
-          if (!post || !post.path.includes(good.uid)) throw new Error(`${which} at ${size} did not roll back to the good deployment: ${run.err.slice(0, 300)}`);
-          times[which].push(post.at - run.started);
+          if (!post || !post.path.includes(good.uid)) throw new Error(`${v.name} at ${size} did not roll back to the good deployment: ${run.err.slice(0, 300)}`);
+          times[v.name].push(post.at - run.started);
         }
       }
     } finally {
@@ -81,7 +92,13 @@ try {
   await rm(rawFile, { force: true });
 }
 const fmt = (xs) => `${median(xs).toFixed(0)} ms (${Math.min(...xs).toFixed(0)}–${Math.max(...xs).toFixed(0)})`;
-console.log(`${rounds} rounds, pairs alternated; start → rollback request, medians (min–max)\n`);
-console.log('| deployments (target the oldest) | minimal fetch script | promote-previous bundle | ratio |');
-console.log('| ---: | --- | --- | --- |');
-for (const r of rows) console.log(`| ${r.size.toLocaleString('en-US')} | ${fmt(r.raw)} | ${fmt(r.bundle)} | ${(median(r.bundle) / median(r.raw)).toFixed(2)}× |`);
+// Ratios are medians of each round's own ratio, not a ratio of two medians.
+const ratio = (xs, base) => `${median(xs.map((x, i) => x / base[i])).toFixed(2)}×`;
+const before = process.env.BENCH_BEFORE ? ' before: bundle | before / raw |' : '';
+console.log(`${rounds} rounds, order rotated each round; start → rollback request, medians (min–max); node ${process.version}\n`);
+console.log(`| deployments (target the oldest) | minimal fetch script | fetch script, --liftoff-only | promote-previous bundle | bundle / raw | bundle / raw --liftoff-only |${before}`);
+console.log(`| ---: | --- | --- | --- | --- | --- |${before ? ' --- | --- |' : ''}`);
+for (const r of rows) {
+  const b = before ? ` ${fmt(r.before)} | ${ratio(r.before, r.raw)} |` : '';
+  console.log(`| ${r.size.toLocaleString('en-US')} | ${fmt(r.raw)} | ${fmt(r.rawBaseline)} | ${fmt(r.bundle)} | ${ratio(r.bundle, r.raw)} | ${ratio(r.bundle, r.rawBaseline)} |${b}`);
+}

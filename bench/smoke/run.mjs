@@ -1,12 +1,20 @@
-// bench/smoke: 50 checks × 20 samples against a local server, measured three ways in the same run:
-//   raw     the same 1,000 requests with plain fetch and the same concurrency (4 checks × 5 samples)
-//   library runSmokeTest in this process (parse, probes, assertions, stats, verdict, report)
-//   action  the committed bundle, spawned as the runner does (node startup and report files included)
-// Prints medians, requests per second, and the overhead per check over raw fetch. Not a test.
+// bench/smoke: the smoke test at 1 / 10 / 100 HTTP checks × 20 samples against a local server,
+// each size measured against its baseline in the same run. Not a test.
 //
-//   node bench/smoke/run.mjs                 # 5 rounds
-//   BENCH_ROUNDS=9 node bench/smoke/run.mjs
-/* global AbortSignal */
+//   processes      a raw fetch script (node started, the same requests with the same concurrency,
+//                  read the body, check the status, nothing else), the same script with the V8
+//                  setting the bundle makes for itself (WebAssembly on the baseline compiler,
+//                  src/core/wasm-tiering.ts), and the built bundle spawned as the runner does
+//                  (node start-up, inputs, report files, summary); each round rotates which runs first
+//   in-process     the same raw requests in this process against runSmokeTest (parse, probes,
+//                  assertions, stats, verdict, report): the checker's own cost without start-up;
+//                  the pair alternates which goes first
+//
+// Medians with min–max over the rounds; ratios are medians of each round's own ratio.
+//
+//   node bench/smoke/run.mjs                                  # 5 rounds, 1,10,100 checks
+//   BENCH_ROUNDS=9 BENCH_CHECKS=1,10,100,500 node bench/smoke/run.mjs
+//   BENCH_BEFORE=<a copy of an older dist/> adds that build's bundle to the same rounds
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -14,10 +22,12 @@ import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import ncc from '@vercel/ncc';
+import { median, runnerEnv } from '../runner.mjs';
 
 const root = resolve(import.meta.dirname, '../..');
-const CHECKS = 50;
+const SIZES = (process.env.BENCH_CHECKS || '1,10,100').split(',').map(Number);
 const SAMPLES = 20;
+// The library's defaults (run-checks.ts): 4 checks at a time, 5 samples of each in flight.
 const CHECK_CONCURRENCY = 4;
 const SAMPLE_CONCURRENCY = 5;
 const rounds = Number(process.env.BENCH_ROUNDS || 5);
@@ -40,86 +50,134 @@ function startServer() {
   });
 }
 
+// The baseline's work, as source: run in this process (in-process pair) and as its own script
+// (process pair), so both baselines are the same code.
+const RAW_FN = `
 async function mapLimit(items, limit, fn) {
-  const out = new Array(items.length);
   let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(limit, items.length) }, async () => {
-      while (next < items.length) {
-        const i = next++;
-        out[i] = await fn(items[i], i);
-      }
-    }),
-  );
-  return out;
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, async () => {
+    while (next < items.length) { const i = next++; await fn(items[i], i); }
+  }));
 }
-
-const spec = Array.from(
-  { length: CHECKS },
-  (_, i) => `- name: endpoint ${i}\n  url: /health?i=${i}\n  status: 200\n  body-contains: ok\n  json: {status: ok, checks.db.latency_ms: {less-than: 100}}\n  header: {content-type: {contains: json}}`,
-).join('\n');
-
-/** The baseline: the same requests and concurrency, fetch + read the body + check the status, nothing else. */
-async function raw(url) {
-  const t = performance.now();
+async function raw(url, checks, samples, checkConcurrency, sampleConcurrency) {
   let failed = 0;
-  await mapLimit(Array.from({ length: CHECKS }, (_, i) => i), CHECK_CONCURRENCY, (i) =>
-    mapLimit(Array.from({ length: SAMPLES }), SAMPLE_CONCURRENCY, async () => {
-      const res = await fetch(`${url}/health?i=${i}`, { signal: AbortSignal.timeout(10_000) });
+  await mapLimit(Array.from({ length: checks }, (_, i) => i), checkConcurrency, (i) =>
+    mapLimit(Array.from({ length: samples }), sampleConcurrency, async () => {
+      const res = await fetch(url + '/health?i=' + i, { signal: AbortSignal.timeout(10000) });
       await res.text();
       if (res.status !== 200) failed++;
-    }),
-  );
-  if (failed) throw new Error(`raw: ${failed} requests failed`);
+    }));
+  if (failed) throw new Error('raw: ' + failed + ' requests failed');
+}`;
+const RAW_SCRIPT = `${RAW_FN}
+const [url, checks, samples, cc, sc] = process.argv.slice(2);
+await raw(url, Number(checks), Number(samples), Number(cc), Number(sc));
+`;
+const raw = new Function(`${RAW_FN}; return raw;`)();
+
+const specFor = (checks) =>
+  Array.from(
+    { length: checks },
+    (_, i) => `- name: endpoint ${i}\n  url: /health?i=${i}\n  status: 200\n  body-contains: ok\n  json: {status: ok, checks.db.latency_ms: {less-than: 100}}\n  header: {content-type: {contains: json}}`,
+  ).join('\n');
+
+function timeProcess(args, env) {
+  const t = performance.now();
+  const child = spawn(process.execPath, args, { env, stdio: ['ignore', 'ignore', 'pipe'] });
+  let err = '';
+  child.stderr.on('data', (d) => (err += d));
+  return new Promise((done, fail) => {
+    child.on('error', fail);
+    child.on('close', (code) => (code === 0 ? done(performance.now() - t) : fail(new Error(`${args[0]} exited ${code}: ${err.slice(0, 300)}`))));
+  });
+}
+
+async function rawProcess(script, url, checks, flags = []) {
+  return timeProcess([...flags, script, url, String(checks), String(SAMPLES), String(CHECK_CONCURRENCY), String(SAMPLE_CONCURRENCY)], process.env);
+}
+
+async function bundle(dist, url, checks) {
+  const { env, dir } = await runnerEnv({ 'base-url': url, checks: specFor(checks), samples: String(SAMPLES), attempts: '1' });
+  try {
+    return await timeProcess([join(dist, 'smoke-test/index.js')], env);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function rawInProcess(url, checks) {
+  const t = performance.now();
+  await raw(url, checks, SAMPLES, CHECK_CONCURRENCY, SAMPLE_CONCURRENCY);
   return performance.now() - t;
 }
 
-async function library(lib, url) {
-  const log = { info() {}, warning() {}, debug() {}, secret() {}, redact: (t) => t };
-  const checks = lib.parseChecks(spec, { baseUrl: url, hasDatabase: false });
+const quiet = { info() {}, warning() {}, debug() {}, secret() {}, redact: (t) => t, excerpt: (t) => t };
+async function library(lib, url, checks) {
+  const parsed = lib.parseChecks(specFor(checks), { baseUrl: url, hasDatabase: false });
   const t = performance.now();
-  const { verdict } = await lib.runSmokeTest(checks, { attempts: 1, intervalSeconds: 0, backoff: 'fixed', timeoutSeconds: 10, samples: SAMPLES, maxErrorRate: 5, maxP95Ms: 3000, deadlineSeconds: 120 }, log);
+  const { verdict } = await lib.runSmokeTest(parsed, { attempts: 1, intervalSeconds: 0, backoff: 'fixed', timeoutSeconds: 10, samples: SAMPLES, maxErrorRate: 5, maxP95Ms: 3000, deadlineSeconds: 120 }, quiet);
   const ms = performance.now() - t;
   if (!verdict.passed) throw new Error(`library: verdict ${verdict.severity}`);
   return ms;
 }
 
-function action(url, work) {
-  const env = { ...process.env, RUNNER_TEMP: work, GITHUB_OUTPUT: join(work, 'out'), GITHUB_STEP_SUMMARY: join(work, 'summary.md') };
-  for (const f of ['out', 'summary.md']) writeFileSync(join(work, f), '');
-  Object.assign(env, { 'INPUT_BASE-URL': url, INPUT_CHECKS: spec, INPUT_SAMPLES: String(SAMPLES), INPUT_ATTEMPTS: '1' });
-  const t = performance.now();
-  const child = spawn(process.execPath, [join(root, 'dist/smoke-test/index.js')], { env, stdio: 'ignore' });
-  return new Promise((done, fail) => child.on('close', (code) => (code === 0 ? done(performance.now() - t) : fail(new Error(`action exited ${code}`)))));
+/** Runs `a` and `b` once each, the first of them alternating by round. */
+async function pair(round, a, b) {
+  if (round % 2) {
+    const tb = await b();
+    return [await a(), tb];
+  }
+  const ta = await a();
+  return [ta, await b()];
 }
-
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 const work = mkdtempSync(join(tmpdir(), 'rk-bench-smoke-'));
 const server = await startServer();
 try {
   const lib = await loadLibrary(work);
-  // Warm-up: connection pools, JIT, the OS's socket tables.
-  await raw(server.url);
-  await library(lib, server.url);
-  const times = { raw: [], library: [], action: [] };
+  const script = join(work, 'raw.mjs');
+  writeFileSync(script, RAW_SCRIPT);
+  // Warm-up: connection pools, JIT, the OS's socket tables, the file cache for the bundle.
+  await rawInProcess(server.url, 10);
+  await library(lib, server.url, 10);
+  await bundle(join(root, 'dist'), server.url, 1);
+  const processes = [
+    { name: 'rawProcess', run: (n) => rawProcess(script, server.url, n) },
+    { name: 'rawBaseline', run: (n) => rawProcess(script, server.url, n, ['--liftoff-only']) },
+    { name: 'bundle', run: (n) => bundle(join(root, 'dist'), server.url, n) },
+    ...(process.env.BENCH_BEFORE ? [{ name: 'before', run: (n) => bundle(resolve(process.env.BENCH_BEFORE), server.url, n) }] : []),
+  ];
+  const times = Object.fromEntries(SIZES.map((n) => [n, { rawInProcess: [], library: [], ...Object.fromEntries(processes.map((p) => [p.name, []])) }]));
   for (let r = 0; r < rounds; r++) {
-    // Interleaved, so drift on a shared machine hits every variant alike.
-    times.raw.push(await raw(server.url));
-    times.library.push(await library(lib, server.url));
-    times.action.push(await action(server.url, work));
+    for (const n of SIZES) {
+      const t = times[n];
+      for (let k = 0; k < processes.length; k++) {
+        const p = processes[(r + k) % processes.length];
+        t[p.name].push(await p.run(n));
+      }
+      const [ri, l] = await pair(r + 1, () => rawInProcess(server.url, n), () => library(lib, server.url, n));
+      t.rawInProcess.push(ri);
+      t.library.push(l);
+    }
   }
-  const requests = CHECKS * SAMPLES;
-  console.log(`smoke bench: ${CHECKS} checks × ${SAMPLES} samples = ${requests} requests, ${rounds} rounds, medians (node ${process.version})`);
-  console.log('variant   wall ms   req/s    overhead/check vs raw (median of per-round differences)   ratio');
-  for (const [name, xs] of Object.entries(times)) {
-    const m = median(xs);
-    // Per-round pairs: each variant is compared with the raw run just before it, not with another minute's noise.
-    const diffs = xs.map((x, i) => (x - times.raw[i]) / CHECKS);
-    const ratios = xs.map((x, i) => x / times.raw[i]);
-    const overhead = name === 'raw' ? '-' : `${median(diffs).toFixed(2)} ms`;
-    const ratio = name === 'raw' ? '-' : `×${median(ratios).toFixed(2)}`;
-    console.log(`${name.padEnd(9)} ${m.toFixed(0).padStart(7)}   ${Math.round(requests / (m / 1000)).toString().padStart(6)}   ${overhead.padEnd(56)}   ${ratio}`);
+  const fmt = (xs) => `${median(xs).toFixed(0)} ms (${Math.min(...xs).toFixed(0)}–${Math.max(...xs).toFixed(0)})`;
+  // Ratios and differences are medians of each round's own pair, not of the two medians.
+  const perPair = (xs, base, f) => median(xs.map((x, i) => f(x, base[i])));
+  const ratio = (xs, base) => `${perPair(xs, base, (x, y) => x / y).toFixed(2)}×`;
+  const before = process.env.BENCH_BEFORE;
+  console.log(`smoke bench: ${SAMPLES} samples per check, ${CHECK_CONCURRENCY} checks × ${SAMPLE_CONCURRENCY} samples in flight, ${rounds} rounds, order rotated each round, medians (min–max); node ${process.version}\n`);
+  console.log(`| checks (requests) | raw fetch script | raw, --liftoff-only | smoke-test bundle | bundle / raw | bundle / raw --liftoff-only |${before ? ' before: bundle | before / raw |' : ''}`);
+  console.log(`| ---: | --- | --- | --- | --- | --- |${before ? ' --- | --- |' : ''}`);
+  for (const n of SIZES) {
+    const t = times[n];
+    const b = before ? ` ${fmt(t.before)} | ${ratio(t.before, t.rawProcess)} |` : '';
+    console.log(`| ${n} (${(n * SAMPLES).toLocaleString('en-US')}) | ${fmt(t.rawProcess)} | ${fmt(t.rawBaseline)} | ${fmt(t.bundle)} | ${ratio(t.bundle, t.rawProcess)} | ${ratio(t.bundle, t.rawBaseline)} |${b}`);
+  }
+  console.log('\n| checks (requests) | in-process raw fetch | runSmokeTest in-process | library / raw | library overhead per check |');
+  console.log('| ---: | --- | --- | --- | --- |');
+  for (const n of SIZES) {
+    const t = times[n];
+    console.log(`| ${n} (${(n * SAMPLES).toLocaleString('en-US')}) | ${fmt(t.rawInProcess)} | ${fmt(t.library)} | ${ratio(t.library, t.rawInProcess)} | ${perPair(t.library, t.rawInProcess, (x, y) => (x - y) / n).toFixed(2)} ms |`);
   }
 } finally {
   server.stop();

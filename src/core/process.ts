@@ -1,5 +1,4 @@
 /** Running an external program (pg_dump, pg_restore, psql, git) with a bounded wait and captured output. */
-import { spawn } from 'node:child_process';
 import type { Readable, Writable } from 'node:stream';
 
 export interface ProcessResult {
@@ -27,7 +26,10 @@ export interface RunOptions {
 /** Output beyond this is cut: pg_restore -v can be chatty, and memory is not a log store. */
 const MAX_CAPTURE = 1 << 20;
 
-export function runProcess(command: string, args: string[], opts: RunOptions = {}): Promise<ProcessResult> {
+export async function runProcess(command: string, args: string[], opts: RunOptions = {}): Promise<ProcessResult> {
+  // Loaded on the first run, not with the bundle: most paths of promote-previous never start a
+  // program, and node:child_process is about 10 ms of start-up before their first request.
+  const { spawn } = await import('node:child_process');
   return new Promise((resolve, reject) => {
     const child = spawn(command, args, {
       cwd: opts.cwd,
