@@ -3,9 +3,6 @@
 import { main } from './main.js';
 import { errorLine } from '../core/errors.js';
 import { output } from '../core/output.js';
-import { keepWasmOnBaselineCompiler } from '../core/wasm-tiering.js';
-
-keepWasmOnBaselineCompiler();
 
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),

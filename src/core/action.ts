@@ -8,7 +8,6 @@ import { RollbackKitError, errorLine } from './errors.js';
 import { createLog, type Log } from './log.js';
 import { output } from './output.js';
 import { parseBoolean, parseInteger, parseList, parseNumber } from './parse.js';
-import { keepWasmOnBaselineCompiler } from './wasm-tiering.js';
 import { failureSummary } from '../report/failure-summary.js';
 import { writeSummary } from '../report/write-summary.js';
 
@@ -80,7 +79,6 @@ export type FailureDetails = (err: unknown, log: Log) => string | undefined | Pr
  * without frightening the reader.
  */
 export async function runAction(action: string, body: (log: Log) => Promise<void>, details?: FailureDetails): Promise<void> {
-  keepWasmOnBaselineCompiler();
   const log = actionLog();
   try {
     await body(log);
