@@ -4,6 +4,7 @@
  * snapshot's script was read to its end without error, so a pg_restore that fails or a psql that
  * stops early can never commit half a restore: the server rolls the open transaction back.
  */
+import { pipeline, Readable, Transform, type TransformCallback } from 'node:stream';
 import { RollbackKitError } from '../core/errors.js';
 import type { Log } from '../core/log.js';
 import { copyTarget } from './copy-target.js';
@@ -32,99 +33,10 @@ const COPY_END = Buffer.from('\\.\n');
 export const ROWS_MARK = 'rollback-kit rows';
 export const READY_MARK = 'rollback-kit ready';
 
-/**
- * The snapshot's script as restore-db runs it: schemas kept (see keepSchema), and with `unwrap`,
- * without the BEGIN (first statement) and COMMIT (last) of `pg_restore --single-transaction -f -`:
- * restore-db's transaction wraps them with its own statements. Statements are read line by line;
- * COPY data, nearly all of a large script, passes through as the bytes it came in. After each COPY,
- * psql is asked to report the rows the server loaded (`ROWS_MARK <n> <rows>`, n indexing `copies`).
- */
-async function* scriptLines(source: AsyncIterable<Buffer | string>, unwrap: boolean, copies: (TableName | undefined)[]): AsyncGenerator<Buffer> {
-  let begun = !unwrap;
-  let copying = false;
-  // The COMMIT seen last and the quiet lines after it, held until we know whether more SQL follows.
-  let held: string[] = [];
-  let out: (Buffer | string)[] = [];
-  const flush = () => {
-    const parts = out.map((p) => (typeof p === 'string' ? Buffer.from(p) : p));
-    out = [];
-    return parts.length === 1 ? parts[0]! : Buffer.concat(parts);
-  };
-  // pg_dump's `\restrict <key>` stops psql from running backslash commands inside the script (a
-  // crafted object name cannot smuggle one in); ours step out of it with the key and back in.
-  let restrictKey: string | undefined;
-  const meta = (command: string) => (restrictKey ? `\\unrestrict ${restrictKey}\n${command}\n\\restrict ${restrictKey}\n` : `${command}\n`);
-  const statementLine = (line: string) => {
-    const restrict = /^\\(un)?restrict (\S+)$/.exec(line);
-    if (restrict) restrictKey = restrict[1] ? undefined : restrict[2];
-    const kept = keepSchema(line);
-    if (kept === undefined) return;
-    if (!begun && !isQuiet(kept)) {
-      begun = true;
-      if (kept === 'BEGIN;') return;
-      throw new RollbackKitError('pg_restore --single-transaction did not start its script with BEGIN: restore-db cannot wrap it in its own transaction. Nothing was changed.');
-    }
-    if (held.length) {
-      if (isQuiet(kept)) {
-        held.push(kept);
-        return;
-      }
-      for (const h of held) out.push(`${h}\n`);
-      held = [];
-    }
-    if (unwrap && kept === 'COMMIT;') held.push(kept);
-    else out.push(`${kept}\n`);
-    if (/^COPY .+ FROM stdin;$/.test(kept)) {
-      copying = true;
-      copies.push(copyTarget(kept));
-    }
-  };
-  let carry: Buffer | undefined;
-  for await (const chunk of source) {
-    const buf = carry ? Buffer.concat([carry, Buffer.from(chunk)]) : Buffer.from(chunk);
-    let pos = 0;
-    for (;;) {
-      if (copying) {
-        // The data ends at a line that is exactly \. ; everything before it goes as it is.
-        let end = buf.indexOf(COPY_END, pos);
-        while (end > pos && buf[end - 1] !== NL) end = buf.indexOf(COPY_END, end + 1);
-        if (end < 0) {
-          const last = buf.lastIndexOf(NL);
-          if (last >= pos) {
-            out.push(buf.subarray(pos, last + 1));
-            pos = last + 1;
-          }
-          break;
-        }
-        out.push(buf.subarray(pos, end + 3), meta(`\\warn ${ROWS_MARK} ${copies.length - 1} :ROW_COUNT`));
-        pos = end + 3;
-        copying = false;
-      } else {
-        const nl = buf.indexOf(NL, pos);
-        if (nl < 0) break;
-        statementLine(buf.toString('utf8', pos, nl));
-        pos = nl + 1;
-      }
-    }
-    carry = pos < buf.length ? buf.subarray(pos) : undefined;
-    if (out.length) yield flush();
-  }
-  if (carry) {
-    if (copying) out.push(carry);
-    else statementLine(carry.toString('utf8'));
-  }
-  if (unwrap) {
-    if (held[0] !== 'COMMIT;') throw new RollbackKitError('The snapshot\'s restore script did not end with its COMMIT: it was cut short. Nothing was changed.');
-    held.shift();
-  }
-  for (const h of held) out.push(`${h}\n`);
-  if (out.length) yield flush();
-}
-
 export interface ScriptParts {
   prelude: string[];
   /** The snapshot's SQL: pg_restore's output (`unwrap`: it has its own BEGIN/COMMIT) or a plain script. */
-  source: AsyncIterable<Buffer | string>;
+  source: Readable | AsyncIterable<Buffer | string>;
   unwrap: boolean;
   /** Resolves when the source's producer exited cleanly; rejects otherwise (then no COMMIT is written). */
   sourceDone: () => Promise<void>;
@@ -138,18 +50,158 @@ export interface ScriptParts {
   decide: () => Promise<boolean>;
 }
 
-export async function* restoreScript(parts: ScriptParts): AsyncGenerator<Buffer | string> {
-  yield ['BEGIN;', ...parts.prelude, ''].join('\n');
-  try {
-    yield* scriptLines(parts.source, parts.unwrap, parts.copies);
-  } catch (err) {
-    // A script cut short because pg_restore failed: its own reason says more.
-    await parts.sourceDone();
-    throw err;
+/**
+ * The snapshot's script as restore-db runs it: schemas kept (see keepSchema), and with `unwrap`,
+ * without the BEGIN (first statement) and COMMIT (last) of `pg_restore --single-transaction -f -`:
+ * restore-db's transaction wraps them with its own statements. Statements are read line by line;
+ * COPY data, nearly all of a large script, passes through as the slices of bytes it came in, with no
+ * copy and no wait per chunk. After each COPY, psql is asked to report the rows the server loaded
+ * (`ROWS_MARK <n> <rows>`, n indexing `copies`).
+ */
+class ScriptStream extends Transform {
+  private begun: boolean;
+  private copying = false;
+  /** The COMMIT seen last and the quiet lines after it, held until we know whether more SQL follows. */
+  private held: string[] = [];
+  /** The incomplete last line of the previous chunk. */
+  private carry: Buffer | undefined;
+  /**
+   * pg_dump's `\restrict <key>` stops psql from running backslash commands inside the script (a
+   * crafted object name cannot smuggle one in); ours step out of it with the key and back in.
+   */
+  private restrictKey: string | undefined;
+
+  constructor(private readonly parts: ScriptParts) {
+    super();
+    this.begun = !parts.unwrap;
+    this.push(['BEGIN;', ...parts.prelude, ''].join('\n'));
   }
-  await parts.sourceDone();
-  yield ['', ...parts.epilogue, `\\warn ${READY_MARK}`, ''].join('\n');
-  yield (await parts.decide()) ? `COMMIT;\n\\echo '${COMMITTED}'\n` : 'ROLLBACK;\n';
+
+  private meta(command: string): string {
+    return this.restrictKey ? `\\unrestrict ${this.restrictKey}\n${command}\n\\restrict ${this.restrictKey}\n` : `${command}\n`;
+  }
+
+  private statementLine(line: string): void {
+    const restrict = /^\\(un)?restrict (\S+)$/.exec(line);
+    if (restrict) this.restrictKey = restrict[1] ? undefined : restrict[2];
+    const kept = keepSchema(line);
+    if (kept === undefined) return;
+    if (!this.begun && !isQuiet(kept)) {
+      this.begun = true;
+      if (kept === 'BEGIN;') return;
+      throw new RollbackKitError('pg_restore --single-transaction did not start its script with BEGIN: restore-db cannot wrap it in its own transaction. Nothing was changed.');
+    }
+    if (this.held.length) {
+      if (isQuiet(kept)) {
+        this.held.push(kept);
+        return;
+      }
+      this.push(`${this.held.join('\n')}\n`);
+      this.held = [];
+    }
+    if (this.parts.unwrap && kept === 'COMMIT;') this.held.push(kept);
+    else this.push(`${kept}\n`);
+    if (/^COPY .+ FROM stdin;$/.test(kept)) {
+      this.copying = true;
+      this.parts.copies.push(copyTarget(kept));
+    }
+  }
+
+  /** A whole line of COPY data, or its end. */
+  private copyLine(line: Buffer[]): void {
+    const whole = line.length === 1 ? line[0]! : Buffer.concat(line);
+    if (whole.length === 3 && whole.equals(COPY_END)) this.endCopy(whole);
+    else for (const part of line) this.push(part);
+  }
+
+  private endCopy(end: Buffer): void {
+    this.push(end);
+    this.push(this.meta(`\\warn ${ROWS_MARK} ${this.parts.copies.length - 1} :ROW_COUNT`));
+    this.copying = false;
+  }
+
+  override _transform(chunk: Buffer | string, _encoding: BufferEncoding, done: TransformCallback): void {
+    try {
+      const buf = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+      let pos = 0;
+      if (this.carry) {
+        // The line the last chunk began: completed here, without copying this chunk onto it.
+        const nl = buf.indexOf(NL);
+        if (nl < 0) {
+          this.carry = Buffer.concat([this.carry, buf]);
+          return done();
+        }
+        const head = [this.carry, buf.subarray(0, nl + 1)];
+        this.carry = undefined;
+        if (this.copying) this.copyLine(head);
+        else {
+          const line = Buffer.concat(head);
+          this.statementLine(line.toString('utf8', 0, line.length - 1));
+        }
+        pos = nl + 1;
+      }
+      while (pos < buf.length) {
+        if (this.copying) {
+          // The data ends at a line that is exactly \. ; everything before it goes as it is.
+          let end = buf.indexOf(COPY_END, pos);
+          while (end > pos && buf[end - 1] !== NL) end = buf.indexOf(COPY_END, end + 1);
+          if (end < 0) {
+            const last = buf.lastIndexOf(NL);
+            if (last >= pos) {
+              this.push(buf.subarray(pos, last + 1));
+              pos = last + 1;
+            }
+            break;
+          }
+          if (end > pos) this.push(buf.subarray(pos, end));
+          this.endCopy(buf.subarray(end, end + 3));
+          pos = end + 3;
+        } else {
+          const nl = buf.indexOf(NL, pos);
+          if (nl < 0) break;
+          this.statementLine(buf.toString('utf8', pos, nl));
+          pos = nl + 1;
+        }
+      }
+      if (pos < buf.length) this.carry = buf.subarray(pos);
+      done();
+    } catch (err) {
+      done(err as Error);
+    }
+  }
+
+  override _flush(done: TransformCallback): void {
+    void this.finish().then(() => done(), (err: unknown) => done(err as Error));
+  }
+
+  private async finish(): Promise<void> {
+    try {
+      if (this.carry) {
+        if (this.copying) this.push(this.carry);
+        else this.statementLine(this.carry.toString('utf8'));
+        this.carry = undefined;
+      }
+      if (this.parts.unwrap) {
+        if (this.held[0] !== 'COMMIT;') throw new RollbackKitError('The snapshot\'s restore script did not end with its COMMIT: it was cut short. Nothing was changed.');
+        this.held.shift();
+      }
+    } catch (err) {
+      // A script cut short because pg_restore failed: its own reason says more.
+      await this.parts.sourceDone();
+      throw err;
+    }
+    for (const h of this.held) this.push(`${h}\n`);
+    await this.parts.sourceDone();
+    this.push(['', ...this.parts.epilogue, `\\warn ${READY_MARK}`, ''].join('\n'));
+    this.push((await this.parts.decide()) ? `COMMIT;\n\\echo '${COMMITTED}'\n` : 'ROLLBACK;\n');
+  }
+}
+
+/** The SQL stream for psql: BEGIN, the prelude, the snapshot's script, the epilogue, then COMMIT or ROLLBACK. */
+export function restoreScript(parts: ScriptParts): Readable {
+  const source = parts.source instanceof Readable ? parts.source : Readable.from(parts.source);
+  // pipeline, not pipe: a source that fails fails the script too, so no COMMIT can follow it.
+  return pipeline(source, new ScriptStream(parts), () => undefined);
 }
 
 /**

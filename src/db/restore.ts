@@ -6,7 +6,7 @@
  * table, the rows the manifest counts.
  */
 import { createReadStream } from 'node:fs';
-import { PassThrough, Readable } from 'node:stream';
+import { PassThrough } from 'node:stream';
 import { RollbackKitError } from '../core/errors.js';
 import type { Log } from '../core/log.js';
 import { runProcess, type ProcessResult } from '../core/process.js';
@@ -85,9 +85,14 @@ export async function restoreSnapshot(req: RestoreRequest, log: Log): Promise<Re
   const snapshot = await openSnapshot(req.snapshotPath);
   const manifest = snapshot.manifest;
   // The snapshot was read back in full when it was taken; the same sha256 now proves these are those
-  // bytes. Hashed while the server is asked what the restore needs, and checked before anything is written.
+  // bytes. It is hashed while the rest runs, and a restore that started on other bytes never commits.
   const fingerprinting = fingerprint(snapshot.path);
   fingerprinting.catch(() => undefined);
+  const bytesChecked = fingerprinting.then((fp) => {
+    checkFingerprint(snapshot, fp);
+    log.info(`Snapshot ${snapshot.path} verified: sha256 ${fp.sha256.slice(0, 12)}…, ${fp.sizeBytes} bytes, as it was when it was read back in full.`);
+  });
+  bytesChecked.catch(() => undefined);
   warmPgTools(manifest.format === 'plain' ? ['psql'] : ['pg_restore', 'psql'], req.tools);
 
   // Tables dumped without their rows come back empty: only a pre-restore snapshot keeps those rows.
@@ -113,7 +118,7 @@ export async function restoreSnapshot(req: RestoreRequest, log: Log): Promise<Re
     const extraTables = (await listTables(s, manifest.filter.schemas)).map(key).filter((k) => !expected.has(k));
     // A file that changed is reported as changed, even when pg_restore also failed on it.
     const contents = await reading.catch(async (err: unknown) => {
-      checkFingerprint(snapshot, await fingerprinting);
+      await bytesChecked;
       throw err;
     });
     // Planned before anything is written: a dependent that cannot be put back refuses the restore here.
@@ -126,14 +131,13 @@ export async function restoreSnapshot(req: RestoreRequest, log: Log): Promise<Re
       'Restore a custom or directory format snapshot of this database. Nothing was changed.',
     );
   }
-  const fp = await fingerprinting;
-  checkFingerprint(snapshot, fp);
-  log.info(`Snapshot ${snapshot.path} verified: sha256 ${fp.sha256.slice(0, 12)}…, ${fp.sizeBytes} bytes, as it was when it was read back in full.`);
   for (const fk of plan.keptForeignKeys) log.info(`Keeping foreign key ${fk.name} of ${fk.table} (not in the snapshot): dropped for the restore and re-created after it.`);
   for (const v of plan.keptViews) log.info(`Keeping ${v.relkind === 'm' ? 'materialized view' : 'view'} ${v.schema}.${v.name} (not in the snapshot): dropped for the restore and re-created after it.`);
 
   let preRestoreSnapshotPath: string | undefined;
   if (req.preRestoreSnapshot) {
+    // Not worth keeping the current state for a snapshot that will be refused.
+    await bytesChecked;
     log.info(`Keeping the current state of ${where} in a pre-restore snapshot first …`);
     const pre = await takeSnapshot(
       wholeDatabaseSnapshot(req.target, {
@@ -158,7 +162,7 @@ export async function restoreSnapshot(req: RestoreRequest, log: Log): Promise<Re
   }
   const mode = manifest.format === 'plain' ? 'psql, one transaction' : 'pg_restore into psql, one transaction';
   log.info(`Restoring ${snapshot.path} into ${where} (${mode}) …`);
-  const differences = await applySnapshot({ req, snapshot: snapshot.path, manifest, pgRestore, plan, serverMajor, preRestoreSnapshotPath }, log);
+  const differences = await applySnapshot({ req, snapshot: snapshot.path, manifest, bytesChecked, pgRestore, plan, serverMajor, preRestoreSnapshotPath }, log);
   const verified = differences.length === 0;
   if (verified) log.info(`Restore verified: all ${manifest.tables.length} tables received the rows the snapshot holds, as the server counted them before the commit.`);
   if (extraTables.length) log.warning(`Tables the snapshot does not have were left as they are: ${extraTables.join(', ')}.`);
@@ -201,6 +205,8 @@ interface Apply {
   req: RestoreRequest;
   snapshot: string;
   manifest: SnapshotManifest;
+  /** Rejects when the snapshot's bytes are not those its manifest recorded: then nothing may commit. */
+  bytesChecked: Promise<void>;
   /** Reads a custom or directory archive; undefined for a plain script, which psql reads as it is. */
   pgRestore: PgTool | undefined;
   plan: RestorePlan;
@@ -280,33 +286,36 @@ async function applySnapshot(a: Apply, log: Log): Promise<TableDifference[]> {
   const ended = new Promise<void>((resolve) => (psqlEnded = resolve));
   let refused: TableDifference[] = [];
   const gate = a.manifest.rowCounts === 'dumped';
-  const script = Readable.from(
-    restoreScript({
-      prelude: [
-        // The snapshot's script turns lock_timeout off again: every lock that may wait is taken here, first.
-        lockTimeout,
-        'SET client_min_messages = warning;',
-        ...(req.clean ? dropStatements(a.plan) : []),
-      ],
-      source: a.pgRestore ? archiveOut : createReadStream(a.snapshot),
-      unwrap: Boolean(a.pgRestore),
-      sourceDone: async () => {
-        if (!restoring) return;
-        const r = await restoring;
-        if (r.code !== 0) throw corruptSnapshot(a.snapshot, toolErrorLine(r.stderr) || 'pg_restore could not read it in full');
-      },
-      epilogue: [views, lockTimeout, ...foreignKeyStatements(a.plan)],
-      copies,
-      decide: async () => {
-        // psql stops on an error before it gets here: then there is nothing to decide.
-        await Promise.race([progress.ready, ended]);
-        if (!progress.state.reachedEnd) return false;
-        if (!gate) return true;
-        refused = rowDifferences(a.manifest, copies, progress.reported);
-        return refused.length === 0;
-      },
-    }),
-  );
+  const script = restoreScript({
+    prelude: [
+      // The snapshot's script turns lock_timeout off again: every lock that may wait is taken here, first.
+      lockTimeout,
+      'SET client_min_messages = warning;',
+      ...(req.clean ? dropStatements(a.plan) : []),
+    ],
+    source: a.pgRestore ? archiveOut : createReadStream(a.snapshot),
+    unwrap: Boolean(a.pgRestore),
+    sourceDone: async () => {
+      if (!restoring) return;
+      const r = await restoring;
+      if (r.code === 0) return;
+      // A file that changed is reported as changed, even when pg_restore also failed on it.
+      await a.bytesChecked;
+      throw corruptSnapshot(a.snapshot, toolErrorLine(r.stderr) || 'pg_restore could not read it in full');
+    },
+    epilogue: [views, lockTimeout, ...foreignKeyStatements(a.plan)],
+    copies,
+    decide: async () => {
+      // psql stops on an error before it gets here: then there is nothing to decide.
+      await Promise.race([progress.ready, ended]);
+      if (!progress.state.reachedEnd) return false;
+      // Throws (and so never commits) when the bytes restored are not the snapshot's.
+      await a.bytesChecked;
+      if (!gate) return true;
+      refused = rowDifferences(a.manifest, copies, progress.reported);
+      return refused.length === 0;
+    },
+  });
   let feedError: unknown;
   script.on('error', (err) => {
     // No COMMIT was written: ending psql now makes the server roll the transaction back.

@@ -220,8 +220,11 @@ export async function takeSnapshot(req: SnapshotRequest, log: Log): Promise<Snap
   let exportsDir: string | undefined;
   try {
     // row_security off, as pg_dump sets it: a count that row-level security would cut fails instead.
+    // No parallel workers for the counts: starting them costs more than a count of one table's own
+    // rows, and they take the cores the verification's pg_restore runs on.
     const { rows } = await session.query<{ num: string; version: string }>(
       `SELECT set_config('application_name', $1, false), set_config('lock_timeout', $2, false), set_config('row_security', 'off', false),
+              set_config('max_parallel_workers_per_gather', '0', false),
               current_setting('server_version_num') AS num, current_setting('server_version') AS version`,
       [tag, String(lockTimeout)],
     );

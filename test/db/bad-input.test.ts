@@ -209,6 +209,18 @@ describe('restore-db refuses bad input and changes nothing', () => {
     expect(await fingerprintDatabase(db)).toEqual(before);
   });
 
+  it('one byte of its data changed: the restore may start, but it never commits, and says the snapshot changed', async () => {
+    const { path } = await copySnapshot();
+    const bytes = readFileSync(path);
+    // Near the end, in the data: its table of contents, at the start, still reads.
+    const at = Math.floor(bytes.length * 0.9);
+    bytes[at] = bytes[at]! ^ 0xff;
+    writeFileSync(path, bytes);
+    const run = await restoreWith(path, { 'pre-restore-snapshot': 'false' });
+    await expectCleanFailure(run, /changed since it was taken: sha256 .*the database is as it was before|changed since it was taken: sha256 .* do not restore it/);
+    expect(await fingerprintDatabase(db)).toEqual(before);
+  });
+
   it('snapshot cut short in its last data, manifest rewritten to match: the restore\'s own read fails, and it rolls back', async () => {
     const { path } = await copySnapshot();
     // Its table of contents, at the start, still reads: only the restore reaches the missing data.
