@@ -6762,6 +6762,13 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs");
 
 /***/ }),
 
+/***/ 1455:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs/promises");
+
+/***/ }),
+
 /***/ 7067:
 /***/ ((module) => {
 
@@ -19757,13 +19764,730 @@ exports.visitAsync = visitAsync;
 
 /***/ }),
 
-/***/ 3849:
+/***/ 8005:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   "default": () => (__WEBPACK_DEFAULT_EXPORT__)
+/* harmony export */   BP: () => (/* binding */ errorLine),
+/* harmony export */   dp: () => (/* binding */ RollbackKitError),
+/* harmony export */   o3: () => (/* binding */ systemErrorLine),
+/* harmony export */   rZ: () => (/* binding */ systemErrorMeaning)
 /* harmony export */ });
-/* unused harmony exports Client, Pool, Connection, types, Query, DatabaseError, escapeIdentifier, escapeLiteral, Result, TypeOverrides, defaults */
+/**
+ * An error the user can act on: `message` says what failed and why, `hint` what to do next.
+ * Entry points print it as one `::error::` line; anything else is treated as a bug.
+ */
+class RollbackKitError extends Error {
+    hint;
+    constructor(message, hint) {
+        super(message);
+        this.hint = hint;
+        this.name = 'RollbackKitError';
+    }
+    /** The single line shown to the on-call engineer. */
+    get line() {
+        return this.hint ? `${this.message} ${this.hint}` : this.message;
+    }
+}
+/** What a Node system error code means, in words an on-call engineer can act on. */
+const SYSTEM_ERRORS = {
+    ENOSPC: 'the disk is full',
+    EDQUOT: 'the disk quota is used up',
+    EACCES: 'permission denied',
+    EPERM: 'the operation is not permitted',
+    EROFS: 'the file system is read-only',
+    ENOENT: 'it does not exist',
+    EISDIR: 'it is a folder, not a file',
+    ENOTDIR: 'part of the path is a file, not a folder',
+    EEXIST: 'it already exists',
+    ENAMETOOLONG: 'the name is too long',
+    ELOOP: 'too many symbolic links',
+    EMFILE: 'too many open files',
+    ENFILE: 'too many open files',
+    EIO: 'an input/output error',
+    EBUSY: 'it is busy',
+};
+const OPERATIONS = {
+    open: 'open',
+    read: 'read',
+    write: 'write to',
+    mkdir: 'create the folder',
+    rename: 'move into place',
+    unlink: 'remove',
+    rmdir: 'remove',
+    stat: 'read',
+    lstat: 'read',
+    scandir: 'list',
+    access: 'access',
+    copyfile: 'copy',
+    realpath: 'resolve',
+};
+function isSystemError(err) {
+    return err instanceof Error && typeof err.code === 'string' && /^E[A-Z]+$/.test(err.code);
+}
+/** "the disk is full (ENOSPC)" for a Node system error, or undefined when `err` is not one. */
+function systemErrorMeaning(err) {
+    if (!isSystemError(err))
+        return undefined;
+    const meaning = SYSTEM_ERRORS[err.code] ?? err.message.replace(/^E[A-Z]+: /, '').split(',')[0] ?? err.code;
+    return `${meaning} (${err.code})`;
+}
+/**
+ * A Node system error (fs, spawn) as "Could not <operation> <path>: <meaning> (<code>).", or
+ * undefined when `err` is not one.
+ */
+function systemErrorLine(err) {
+    const meaning = systemErrorMeaning(err);
+    if (!meaning || !isSystemError(err))
+        return undefined;
+    const operation = err.syscall ? (OPERATIONS[err.syscall] ?? err.syscall.replace(/^spawn$/, 'start')) : undefined;
+    if (operation && err.path)
+        return `Could not ${operation} ${err.path}: ${meaning}.`;
+    if (operation)
+        return `Could not ${operation}: ${meaning}.`;
+    return `${meaning[0].toUpperCase()}${meaning.slice(1)}.`;
+}
+function errorLine(err) {
+    if (err instanceof RollbackKitError)
+        return err.line;
+    const system = systemErrorLine(err);
+    if (system)
+        return system;
+    if (err instanceof Error)
+        return `Unexpected error: ${err.message}`;
+    return `Unexpected error: ${String(err)}`;
+}
+
+
+/***/ }),
+
+/***/ 2019:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   Jg: () => (/* binding */ probeWritable),
+/* harmony export */   Oh: () => (/* binding */ makeDirectory),
+/* harmony export */   Zf: () => (/* binding */ writeFileAtomic),
+/* harmony export */   dH: () => (/* binding */ asFileError)
+/* harmony export */ });
+/* harmony import */ var node_crypto__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7598);
+/* harmony import */ var node_fs_promises__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(1455);
+/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(6760);
+/* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(8005);
+/**
+ * Files the actions write where a user pointed them (output-dir, reports): folders created one
+ * level at a time, refused on kernel pseudo file systems, and files written whole or not at all.
+ */
+
+
+
+
+/** /proc, /sys and /dev hold no files to keep; Node's recursive mkdir loops forever on /proc. */
+const PSEUDO_FILE_SYSTEMS = ['/proc', '/sys', '/dev'];
+function onPseudoFileSystem(path) {
+    return PSEUDO_FILE_SYSTEMS.find((root) => path === root || path.startsWith(`${root}/`));
+}
+/** The deepest part of `path` that exists, resolved through symbolic links. */
+async function existingAncestor(path) {
+    for (let current = path;; current = (0,node_path__WEBPACK_IMPORTED_MODULE_2__.dirname)(current)) {
+        try {
+            return await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_1__.realpath)(current);
+        }
+        catch (err) {
+            if ((0,node_path__WEBPACK_IMPORTED_MODULE_2__.dirname)(current) === current || err.code !== 'ENOENT')
+                return current;
+        }
+    }
+}
+/**
+ * Creates `dir` and its missing parents, one mkdir each (so the work is bounded by the path's
+ * depth), after refusing paths that are, or lead through a link to, /proc, /sys or /dev.
+ * `input` names the input the path came from, for the error.
+ */
+async function makeDirectory(dir, input) {
+    const absolute = (0,node_path__WEBPACK_IMPORTED_MODULE_2__.resolve)(dir);
+    const pseudo = onPseudoFileSystem(absolute) ?? onPseudoFileSystem(await existingAncestor(absolute));
+    if (pseudo) {
+        throw new _errors_js__WEBPACK_IMPORTED_MODULE_3__/* .RollbackKitError */ .dp(`${input} ${dir} is under ${pseudo}, a kernel file system that cannot keep files.`, `Point ${input} at a writable folder, such as one under $RUNNER_TEMP.`);
+    }
+    const cannot = (why) => new _errors_js__WEBPACK_IMPORTED_MODULE_3__/* .RollbackKitError */ .dp(`Cannot create ${input} ${dir}: ${why}.`, `Point ${input} at a writable folder, such as one under $RUNNER_TEMP.`);
+    const missing = [];
+    for (let current = absolute;; current = (0,node_path__WEBPACK_IMPORTED_MODULE_2__.dirname)(current)) {
+        let isDirectory;
+        try {
+            isDirectory = (await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_1__.stat)(current)).isDirectory();
+        }
+        catch (err) {
+            // ENOTDIR: a parent is a file; the walk up finds it and says so.
+            const code = err.code;
+            if ((code !== 'ENOENT' && code !== 'ENOTDIR') || (0,node_path__WEBPACK_IMPORTED_MODULE_2__.dirname)(current) === current)
+                throw cannot(`${current}: ${(0,_errors_js__WEBPACK_IMPORTED_MODULE_3__/* .systemErrorMeaning */ .rZ)(err) ?? err.message}`);
+            missing.unshift(current);
+            continue;
+        }
+        if (!isDirectory)
+            throw cannot(`${current} is a file, not a folder`);
+        break;
+    }
+    for (const d of missing) {
+        await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_1__.mkdir)(d).catch((err) => {
+            if (err.code !== 'EEXIST')
+                throw cannot(`${d}: ${(0,_errors_js__WEBPACK_IMPORTED_MODULE_3__/* .systemErrorMeaning */ .rZ)(err) ?? err.message}`);
+        });
+    }
+}
+/** Checks that files can be created in `dir` (permissions, read-only mounts) before any work starts. */
+async function probeWritable(dir, input) {
+    const probe = (0,node_path__WEBPACK_IMPORTED_MODULE_2__.join)(dir, `.rollback-kit-write-test-${process.pid}-${(0,node_crypto__WEBPACK_IMPORTED_MODULE_0__.randomBytes)(3).toString('hex')}`);
+    try {
+        await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_1__.writeFile)(probe, '');
+    }
+    catch (err) {
+        throw new _errors_js__WEBPACK_IMPORTED_MODULE_3__/* .RollbackKitError */ .dp(`Cannot write files in ${input} ${dir}: ${(0,_errors_js__WEBPACK_IMPORTED_MODULE_3__/* .systemErrorMeaning */ .rZ)(err) ?? err.message}.`, `Point ${input} at a writable folder, such as one under $RUNNER_TEMP.`);
+    }
+    await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_1__.unlink)(probe).catch(() => undefined);
+}
+/**
+ * Writes a file whole or not at all: a temporary file beside it, then a rename. A full disk or a
+ * crash leaves the old file (or none), never a truncated one someone could trust.
+ */
+async function writeFileAtomic(path, data) {
+    const temporary = (0,node_path__WEBPACK_IMPORTED_MODULE_2__.join)((0,node_path__WEBPACK_IMPORTED_MODULE_2__.dirname)(path), `.${(0,node_path__WEBPACK_IMPORTED_MODULE_2__.basename)(path)}.${(0,node_crypto__WEBPACK_IMPORTED_MODULE_0__.randomBytes)(4).toString('hex')}.tmp`);
+    try {
+        await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_1__.writeFile)(temporary, data, { flag: 'wx' });
+        await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_1__.rename)(temporary, path);
+    }
+    catch (err) {
+        await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_1__.rm)(temporary, { force: true }).catch(() => undefined);
+        // Name the file the user will look for, not the temporary one.
+        const e = err;
+        if (!e.path || e.path === temporary)
+            Object.assign(e, { path, syscall: e.syscall === 'rename' ? 'rename' : 'write' });
+        throw asFileError(e);
+    }
+}
+/** A Node file-system error as one the user can act on: the operation, the path, what to do. */
+function asFileError(err, input) {
+    if (err instanceof _errors_js__WEBPACK_IMPORTED_MODULE_3__/* .RollbackKitError */ .dp || !err.path)
+        return err;
+    const line = (0,_errors_js__WEBPACK_IMPORTED_MODULE_3__/* .systemErrorLine */ .o3)(err);
+    if (!line)
+        return err;
+    const code = err.code;
+    const where = input ? `Point ${input} at a writable folder with free space, such as one under $RUNNER_TEMP.` : undefined;
+    const hint = code === 'ENOSPC' || code === 'EDQUOT' ? `Free space on that disk${input ? ` or point ${input} elsewhere` : ''}, then run again.` : where;
+    return new _errors_js__WEBPACK_IMPORTED_MODULE_3__/* .RollbackKitError */ .dp(line, hint);
+}
+
+
+/***/ }),
+
+/***/ 5713:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   R: () => (/* binding */ runProcess)
+/* harmony export */ });
+/** Output beyond this is cut: pg_restore -v can be chatty, and memory is not a log store. */
+const MAX_CAPTURE = 1 << 20;
+async function runProcess(command, args, opts = {}) {
+    // Loaded on the first run, not with the bundle: most paths of promote-previous never start a
+    // program, and node:child_process is about 10 ms of start-up before their first request.
+    const { spawn } = await Promise.resolve(/* import() */).then(__nccwpck_require__.t.bind(__nccwpck_require__, 1421, 19));
+    return new Promise((resolve, reject) => {
+        const child = spawn(command, args, {
+            cwd: opts.cwd,
+            // eslint-disable-next-line no-restricted-properties -- children inherit PATH and HOME, not inputs
+            env: { ...process.env, ...opts.env },
+            stdio: [opts.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'],
+            signal: opts.signal,
+        });
+        if (opts.stdin) {
+            // The program may exit before reading everything (an error stops psql): not our failure.
+            child.stdin.on('error', () => undefined);
+            opts.stdin.pipe(child.stdin);
+        }
+        let stdout = '';
+        let stderr = '';
+        let timedOut = false;
+        const timer = opts.timeoutMs
+            ? setTimeout(() => {
+                timedOut = true;
+                child.kill('SIGTERM');
+                setTimeout(() => child.kill('SIGKILL'), 5000).unref();
+            }, opts.timeoutMs)
+            : undefined;
+        const cut = { stdout: false, stderr: false };
+        if (opts.stdout)
+            child.stdout.pipe(opts.stdout);
+        else
+            child.stdout.on('data', (d) => {
+                if (stdout.length < MAX_CAPTURE)
+                    stdout += d.toString();
+                else
+                    cut.stdout = true;
+            });
+        child.stderr.on('data', (d) => {
+            const text = d.toString();
+            if (stderr.length < MAX_CAPTURE)
+                stderr += text;
+            else
+                cut.stderr = true;
+            opts.onStderr?.(text);
+        });
+        child.on('error', (err) => {
+            // An abort is reported by the exit below (signal SIGTERM), not as a failure to start.
+            if (err.name === 'AbortError')
+                return;
+            if (timer)
+                clearTimeout(timer);
+            reject(err);
+        });
+        child.on('close', (code, signal) => {
+            if (timer)
+                clearTimeout(timer);
+            resolve({ code, signal, stdout: wholeLines(stdout, cut.stdout), stderr: wholeLines(stderr, cut.stderr), timedOut });
+        });
+    });
+}
+/** Capture that was cut ends at a line end: a line cut mid-way could end in a secret's prefix, which no redaction matches. */
+function wholeLines(text, wasCut) {
+    return wasCut ? text.slice(0, text.lastIndexOf('\n') + 1) : text;
+}
+
+
+/***/ }),
+
+/***/ 4263:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   Rj: () => (/* binding */ fingerprint),
+/* harmony export */   Tz: () => (/* binding */ detectFormat),
+/* harmony export */   gw: () => (/* binding */ corruptSnapshot),
+/* harmony export */   hR: () => (/* binding */ FORMATS),
+/* harmony export */   oD: () => (/* binding */ readWhole)
+/* harmony export */ });
+/* harmony import */ var node_crypto__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7598);
+/* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(3024);
+/* harmony import */ var node_fs_promises__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(1455);
+/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(6760);
+/* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(8005);
+/* harmony import */ var _core_process_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(5713);
+/* harmony import */ var _pg_tools_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(1934);
+/**
+ * A snapshot's integrity: its sha256 and size (a file, or every file of a directory-format dump),
+ * and a full read. `pg_restore --list` alone passes an archive whose data section was cut short;
+ * reading it whole (`pg_restore -f /dev/null`) catches that.
+ */
+
+
+
+
+
+
+
+const FORMATS = ['custom', 'directory', 'plain'];
+const PLAIN_HEADER = '-- PostgreSQL database dump';
+const PLAIN_TRAILER = '-- PostgreSQL database dump complete';
+async function hashFile(path, hash) {
+    for await (const chunk of (0,node_fs__WEBPACK_IMPORTED_MODULE_1__.createReadStream)(path, { highWaterMark: 1 << 20 }))
+        hash.update(chunk);
+}
+/** sha256 of a file; of a directory, over its sorted file names and contents. */
+async function fingerprint(path) {
+    const info = await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_2__.stat)(path);
+    const hash = (0,node_crypto__WEBPACK_IMPORTED_MODULE_0__.createHash)('sha256');
+    if (!info.isDirectory()) {
+        await hashFile(path, hash);
+        return { sha256: hash.digest('hex'), sizeBytes: info.size };
+    }
+    let size = 0;
+    for (const name of (await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_2__.readdir)(path)).sort()) {
+        const file = (0,node_path__WEBPACK_IMPORTED_MODULE_3__.join)(path, name);
+        const s = await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_2__.stat)(file);
+        if (!s.isFile())
+            continue;
+        hash.update(name);
+        hash.update('\0');
+        await hashFile(file, hash);
+        hash.update('\0');
+        size += s.size;
+    }
+    return { sha256: hash.digest('hex'), sizeBytes: size };
+}
+async function detectFormat(path) {
+    const info = await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_2__.stat)(path);
+    if (info.isDirectory())
+        return 'directory';
+    const fd = await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_2__.open)(path, 'r');
+    try {
+        const buf = Buffer.alloc(64);
+        const { bytesRead } = await fd.read(buf, 0, 64, 0);
+        const head = buf.subarray(0, bytesRead).toString('latin1');
+        if (head.startsWith('PGDMP'))
+            return 'custom';
+        if (head.startsWith('--'))
+            return 'plain';
+    }
+    finally {
+        await fd.close();
+    }
+    throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_4__/* .RollbackKitError */ .dp(`${path} is not a PostgreSQL dump (neither a custom-format archive, a directory dump, nor plain SQL from pg_dump).`);
+}
+/** A snapshot pg_restore cannot read to its end. */
+function corruptSnapshot(path, why) {
+    return new _core_errors_js__WEBPACK_IMPORTED_MODULE_4__/* .RollbackKitError */ .dp(`Snapshot ${path} is corrupt or truncated: ${why.replace(/\.$/, '')}.`, 'Do not restore it; take or pick another snapshot.');
+}
+/**
+ * Reads the whole snapshot; throws naming the problem when any part of it cannot be read.
+ * `pg_restore -f /dev/null` reads the table of contents and every data block (a `--list` first would
+ * only read the table of contents twice).
+ */
+async function readWhole(path, format, pgRestore) {
+    const corrupt = (why) => corruptSnapshot(path, why);
+    if (format === 'plain') {
+        const info = await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_2__.stat)(path);
+        const fd = await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_2__.open)(path, 'r');
+        try {
+            const headBuf = Buffer.alloc(256);
+            await fd.read(headBuf, 0, 256, 0);
+            const tailLen = Math.min(info.size, 512);
+            const tailBuf = Buffer.alloc(tailLen);
+            await fd.read(tailBuf, 0, tailLen, info.size - tailLen);
+            if (!headBuf.toString('utf8').includes(PLAIN_HEADER))
+                throw corrupt('it does not start like a pg_dump SQL script');
+            if (!tailBuf.toString('utf8').includes(PLAIN_TRAILER))
+                throw corrupt(`it does not end with "${PLAIN_TRAILER}"`);
+        }
+        finally {
+            await fd.close();
+        }
+        return;
+    }
+    const read = await (0,_core_process_js__WEBPACK_IMPORTED_MODULE_6__/* .runProcess */ .R)(pgRestore, ['--file', '/dev/null', path], { timeoutMs: 60 * 60_000 });
+    if (read.code !== 0)
+        throw corrupt((0,_pg_tools_js__WEBPACK_IMPORTED_MODULE_5__/* .toolErrorLine */ .$x)(read.stderr) || 'pg_restore could not read it');
+}
+
+
+/***/ }),
+
+/***/ 2584:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   HN: () => (/* binding */ writeManifest),
+/* harmony export */   WI: () => (/* binding */ readManifest),
+/* harmony export */   ev: () => (/* binding */ manifestPathFor)
+/* harmony export */ });
+/* harmony import */ var node_fs_promises__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1455);
+/* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(8005);
+/* harmony import */ var _core_files_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(2019);
+/**
+ * The manifest written next to every snapshot: what was dumped, from which server, its sha256, and
+ * the catalogue (row counts per table, object counts) that restore-db and smoke checks compare with.
+ */
+
+
+
+function manifestPathFor(snapshotPath) {
+    return `${snapshotPath.replace(/\/+$/, '')}.manifest.json`;
+}
+/** Written whole or not at all: a truncated manifest must never sit beside a snapshot. */
+async function writeManifest(snapshotPath, manifest) {
+    const path = manifestPathFor(snapshotPath);
+    await (0,_core_files_js__WEBPACK_IMPORTED_MODULE_2__/* .writeFileAtomic */ .Zf)(path, `${JSON.stringify(manifest, null, 2)}\n`);
+    return path;
+}
+async function readManifest(path) {
+    let parsed;
+    try {
+        parsed = JSON.parse(await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_0__.readFile)(path, 'utf8'));
+    }
+    catch (err) {
+        const why = err.code === 'ENOENT' ? 'it does not exist' : 'it is not valid JSON';
+        throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .RollbackKitError */ .dp(`Cannot read the snapshot manifest ${path}: ${why}.`, 'snapshot-db writes it next to each snapshot; keep the two together.');
+    }
+    const m = parsed;
+    if (m?.tool !== 'rollback-kit' || typeof m.sha256 !== 'string' || !Array.isArray(m.tables) || !m.format) {
+        throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .RollbackKitError */ .dp(`${path} is not a rollback-kit snapshot manifest.`);
+    }
+    return m;
+}
+
+
+/***/ }),
+
+/***/ 1934:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   $x: () => (/* binding */ toolErrorLine),
+/* harmony export */   I3: () => (/* binding */ warmPgTools),
+/* harmony export */   fh: () => (/* binding */ findPgTool),
+/* harmony export */   qj: () => (/* binding */ majorFromVersionNum),
+/* harmony export */   zC: () => (/* binding */ siblingTool)
+/* harmony export */ });
+/* unused harmony exports DEFAULT_VERSIONED_ROOT, toolVersion */
+/* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3024);
+/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(6760);
+/* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(8005);
+/* harmony import */ var _core_process_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(5713);
+/**
+ * Finding pg_dump / pg_restore / psql whose major version fits the server. pg_dump refuses a newer
+ * server ("aborting because of server version mismatch"), and runners often ship one older client,
+ * so we look on PATH and in Debian's versioned folders and say which package to install if none fits.
+ */
+
+
+
+
+const DEFAULT_VERSIONED_ROOT = '/usr/lib/postgresql';
+/** `SHOW server_version_num` (e.g. 150020) → 15; before PostgreSQL 10 the major had two parts. */
+function majorFromVersionNum(num) {
+    return num >= 100000 ? Math.floor(num / 10000) : Math.floor(num / 100) / 100;
+}
+async function toolVersion(path) {
+    try {
+        const { code, stdout } = await (0,_core_process_js__WEBPACK_IMPORTED_MODULE_3__/* .runProcess */ .R)(path, ['--version'], { timeoutMs: 15_000 });
+        const m = /\(PostgreSQL\)\s+(\d+)(?:\.(\d+))?/.exec(stdout);
+        if (code !== 0 || !m)
+            return undefined;
+        return { major: Number(m[1]), version: m[2] ? `${m[1]}.${m[2]}` : m[1] };
+    }
+    catch {
+        return undefined;
+    }
+}
+/**
+ * One `--version` probe per program per run: snapshot-db, restore-db and the whole rollback ask for
+ * the same tools several times. Keyed by the name it is called by (Debian's wrapper answers for the
+ * tool it is called as), the file it resolves to and that file's identity, so a program replaced
+ * during the run is probed again.
+ */
+const probes = new Map();
+function probe(c) {
+    const key = `${(0,node_path__WEBPACK_IMPORTED_MODULE_1__.basename)(c.path)}\0${c.real}\0${c.id}`;
+    let known = probes.get(key);
+    if (!known)
+        probes.set(key, (known = toolVersion(c.path)));
+    return known;
+}
+function candidate(path) {
+    try {
+        (0,node_fs__WEBPACK_IMPORTED_MODULE_0__.accessSync)(path, node_fs__WEBPACK_IMPORTED_MODULE_0__.constants.X_OK);
+        const real = (0,node_fs__WEBPACK_IMPORTED_MODULE_0__.realpathSync)(path);
+        const st = (0,node_fs__WEBPACK_IMPORTED_MODULE_0__.statSync)(real);
+        if (!st.isFile())
+            return undefined;
+        return { path, real, id: `${st.dev}:${st.ino}:${st.size}:${st.mtimeMs}`, wrapper: (0,node_path__WEBPACK_IMPORTED_MODULE_1__.basename)(real) === 'pg_wrapper' };
+    }
+    catch {
+        return undefined;
+    }
+}
+/** Executable candidates, one per real file: the versioned installs (newest first), then PATH in order. */
+function candidates(name, opts) {
+    const paths = [];
+    const root = opts.versionedRoot ?? DEFAULT_VERSIONED_ROOT;
+    try {
+        const versions = (0,node_fs__WEBPACK_IMPORTED_MODULE_0__.readdirSync)(root).sort((a, b) => Number(b) - Number(a) || b.localeCompare(a));
+        for (const v of versions)
+            paths.push((0,node_path__WEBPACK_IMPORTED_MODULE_1__.join)(root, v, 'bin', name));
+    }
+    catch {
+        // No versioned installs on this machine.
+    }
+    for (const dir of (opts.searchPath ?? '').split(node_path__WEBPACK_IMPORTED_MODULE_1__.delimiter).filter(Boolean))
+        paths.push((0,node_path__WEBPACK_IMPORTED_MODULE_1__.join)(dir, name));
+    const seen = new Set();
+    const out = [];
+    for (const path of paths) {
+        const c = candidate(path);
+        if (!c || seen.has(c.real))
+            continue;
+        seen.add(c.real);
+        out.push(c);
+    }
+    // Without a PATH from the caller, let the system resolve the bare name as a shell would.
+    if (opts.searchPath === undefined)
+        out.push({ path: name, real: name, id: 'PATH', wrapper: false });
+    return out;
+}
+async function probeAll(list, name) {
+    const versions = await Promise.all(list.map(probe));
+    return list.flatMap((c, i) => (versions[i] ? [{ name, path: c.path, ...versions[i] }] : []));
+}
+/**
+ * Starts the `--version` probes of the versioned installs of `names` without waiting: run while the
+ * connection is made, they cost no wall time, and findPgTool / siblingTool later find them cached.
+ */
+function warmPgTools(names, opts = {}) {
+    for (const name of names)
+        for (const c of candidates(name, opts))
+            if (!c.wrapper && c.id !== 'PATH')
+                void probe(c);
+}
+/**
+ * The newest tool whose major is at least the server's: a newer pg_dump reads older servers, and
+ * the archive it writes is then read back by a pg_restore of the same version or newer. Versioned
+ * binaries are probed first, in parallel; Debian's wrapper only when none of them fits, since it
+ * runs one of those same binaries, a Perl start-up later.
+ */
+async function findPgTool(name, serverMajor, opts = {}) {
+    const installHint = `Install the client for PostgreSQL ${serverMajor}: sudo apt-get install -y postgresql-client-${serverMajor} ` +
+        `(from the PGDG apt repository, apt.postgresql.org), then it is found in ${DEFAULT_VERSIONED_ROOT}/${serverMajor}/bin${opts.pathInput ? `; or pass its path in ${opts.pathInput}` : ''}.`;
+    if (opts.explicitPath) {
+        const c = candidate(opts.explicitPath);
+        const v = c ? await probe(c) : undefined;
+        if (!v)
+            throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .RollbackKitError */ .dp(`${name} at ${opts.explicitPath} does not exist or is not a PostgreSQL ${name}.`, installHint);
+        if (v.major < serverMajor) {
+            throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .RollbackKitError */ .dp(`${name} ${v.version} at ${opts.explicitPath} is older than the server (PostgreSQL ${serverMajor}) and would refuse to run.`, installHint);
+        }
+        return { name, path: opts.explicitPath, ...v };
+    }
+    const all = candidates(name, opts);
+    const newest = (tools) => tools.filter((t) => t.major >= serverMajor).sort((a, b) => b.major - a.major)[0];
+    const direct = await probeAll(all.filter((c) => !c.wrapper), name);
+    const fit = newest(direct);
+    if (fit)
+        return fit;
+    const seen = [...direct, ...(await probeAll(all.filter((c) => c.wrapper), name))];
+    const viaWrapper = newest(seen);
+    if (viaWrapper)
+        return viaWrapper;
+    const found = seen.length ? `found only ${[...seen].sort((a, b) => a.major - b.major).map((t) => `${t.version} (${t.path})`).join(', ')}` : 'none found on PATH or in ' + DEFAULT_VERSIONED_ROOT;
+    throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .RollbackKitError */ .dp(`No ${name} of version ${serverMajor} or newer: ${found}.`, installHint);
+}
+/** The tool of the same installation as another one (pg_restore beside the chosen pg_dump). */
+async function siblingTool(of, name, serverMajor, opts = {}) {
+    const beside = candidate((0,node_path__WEBPACK_IMPORTED_MODULE_1__.join)(of.path, '..', name));
+    const v = beside ? await probe(beside) : undefined;
+    if (beside && v && v.major >= serverMajor)
+        return { name, path: beside.path, ...v };
+    return findPgTool(name, serverMajor, { ...opts, explicitPath: undefined });
+}
+const TOOL_PREFIX = /^(pg_dump|pg_restore|psql):\s*/;
+/**
+ * The line of a pg_dump / pg_restore / psql stderr worth showing: the first that reports an error,
+ * else the first at all, without the tool's `name: error:` prefix, followed by the server's own
+ * reason and hint that the tool printed after it ("detail: Error message from server: FATAL: …",
+ * "HINT: …"): "PQgetCopyData() failed" alone does not say the connection was terminated.
+ * Empty when stderr is.
+ */
+function toolErrorLine(stderr) {
+    const lines = stderr.split('\n').map((l) => l.trim().replace(/\s+/g, ' ')).filter(Boolean);
+    const at = Math.max(0, lines.findIndex((l) => /error|fatal|could not/i.test(l)));
+    const main = (lines[at] ?? '').replace(TOOL_PREFIX, '').replace(/^error:\s*/, '');
+    const reasons = [];
+    for (const line of lines.slice(at + 1)) {
+        const rest = line.replace(TOOL_PREFIX, '');
+        if (/^error:/.test(rest))
+            break;
+        const reason = /^detail: Error message from server: (.+)$/.exec(rest)?.[1] ?? /^(?:hint|HINT|DETAIL): (.+)$/.exec(rest)?.[0];
+        if (reason && !main.includes(reason) && !reasons.includes(reason))
+            reasons.push(reason.replace(/^hint: /, 'HINT: '));
+    }
+    return [main, ...reasons].map((part) => part.replace(/\.+$/, '')).join('; ');
+}
+
+
+/***/ }),
+
+/***/ 7120:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   r: () => (/* binding */ openSnapshot),
+/* harmony export */   verifySnapshot: () => (/* binding */ verifySnapshot),
+/* harmony export */   z: () => (/* binding */ checkFingerprint)
+/* harmony export */ });
+/* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3024);
+/* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(8005);
+/* harmony import */ var _archive_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(4263);
+/* harmony import */ var _manifest_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(2584);
+/* harmony import */ var _pg_tools_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(1934);
+/**
+ * Whether a snapshot can be trusted before anything destructive relies on it: its manifest is there,
+ * its sha256 is the one recorded when it was taken, and pg_restore can read every byte of it.
+ */
+
+
+
+
+
+/** The snapshot and its manifest, found and matched by format; its bytes are not read yet. */
+async function openSnapshot(snapshotPath) {
+    const path = snapshotPath.replace(/\/+$/, '');
+    if (path.endsWith('.manifest.json')) {
+        throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .RollbackKitError */ .dp(`${path} is a snapshot's manifest, not the snapshot.`, `Pass the snapshot beside it: ${path.slice(0, -'.manifest.json'.length)}.`);
+    }
+    if (!(0,node_fs__WEBPACK_IMPORTED_MODULE_0__.existsSync)(path)) {
+        throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .RollbackKitError */ .dp(`Snapshot ${path} does not exist.`, 'Pass the path output of snapshot-db (download the artifact first if it was uploaded).');
+    }
+    const manifestPath = (0,_manifest_js__WEBPACK_IMPORTED_MODULE_3__/* .manifestPathFor */ .ev)(path);
+    if (!(0,node_fs__WEBPACK_IMPORTED_MODULE_0__.existsSync)(manifestPath)) {
+        throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .RollbackKitError */ .dp(`Snapshot ${path} has no manifest (${manifestPath}), so its integrity cannot be checked.`, 'Use a snapshot taken by snapshot-db and keep its .manifest.json beside it.');
+    }
+    const manifest = await (0,_manifest_js__WEBPACK_IMPORTED_MODULE_3__/* .readManifest */ .WI)(manifestPath);
+    const format = await (0,_archive_js__WEBPACK_IMPORTED_MODULE_2__/* .detectFormat */ .Tz)(path);
+    if (format !== manifest.format) {
+        throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .RollbackKitError */ .dp(`Snapshot ${path} is in ${format} format but its manifest says ${manifest.format}: it was replaced.`, 'Do not restore it; take or pick another snapshot.');
+    }
+    return { path, manifestPath, manifest };
+}
+/** Throws unless the snapshot's bytes are the ones its manifest recorded when they were read back in full. */
+function checkFingerprint(s, fp) {
+    if (fp.sha256 === s.manifest.sha256)
+        return;
+    throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .RollbackKitError */ .dp(`Snapshot ${s.path} changed since it was taken: sha256 ${fp.sha256.slice(0, 12)}… (${fp.sizeBytes} bytes), manifest says ${s.manifest.sha256.slice(0, 12)}… (${s.manifest.sizeBytes} bytes).`, 'It is corrupt, truncated or replaced: do not restore it; take or pick another snapshot.');
+}
+async function verifySnapshot(snapshotPath, log, opts = {}) {
+    const snapshot = await openSnapshot(snapshotPath);
+    const { path, manifest } = snapshot;
+    // The sha256 and pg_restore's full read both read every byte: side by side, as snapshot-db runs
+    // them, the verification costs the slower of the two instead of their sum. A changed file is
+    // reported as changed even when pg_restore also failed on it.
+    const [fp, read] = await Promise.allSettled([
+        (0,_archive_js__WEBPACK_IMPORTED_MODULE_2__/* .fingerprint */ .Rj)(path),
+        (async () => {
+            const pgRestore = manifest.format === 'plain' ? undefined : await (0,_pg_tools_js__WEBPACK_IMPORTED_MODULE_4__/* .findPgTool */ .fh)('pg_restore', manifest.pgDump.major, { ...opts, explicitPath: opts.pgRestorePath });
+            await (0,_archive_js__WEBPACK_IMPORTED_MODULE_2__/* .readWhole */ .oD)(path, manifest.format, pgRestore?.path ?? 'pg_restore');
+        })(),
+    ]);
+    if (fp.status === 'rejected')
+        throw fp.reason;
+    checkFingerprint(snapshot, fp.value);
+    if (read.status === 'rejected')
+        throw read.reason;
+    const { sha256, sizeBytes } = fp.value;
+    log.info(`Snapshot ${path} verified: sha256 ${sha256.slice(0, 12)}…, ${sizeBytes} bytes, read in full.`);
+    return { ...snapshot, sha256, sizeBytes };
+}
+
+
+/***/ }),
+
+/***/ 3849:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+
+__nccwpck_require__.r(__webpack_exports__);
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   Client: () => (/* binding */ Client),
+/* harmony export */   Connection: () => (/* binding */ Connection),
+/* harmony export */   DatabaseError: () => (/* binding */ DatabaseError),
+/* harmony export */   Pool: () => (/* binding */ Pool),
+/* harmony export */   Query: () => (/* binding */ Query),
+/* harmony export */   Result: () => (/* binding */ Result),
+/* harmony export */   TypeOverrides: () => (/* binding */ TypeOverrides),
+/* harmony export */   "default": () => (__WEBPACK_DEFAULT_EXPORT__),
+/* harmony export */   defaults: () => (/* binding */ defaults),
+/* harmony export */   escapeIdentifier: () => (/* binding */ escapeIdentifier),
+/* harmony export */   escapeLiteral: () => (/* binding */ escapeLiteral),
+/* harmony export */   types: () => (/* binding */ types)
+/* harmony export */ });
 /* harmony import */ var _lib_index_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3273);
 // ESM wrapper for pg
 
@@ -19994,92 +20718,8 @@ const {
   /* Help */ "_V": Help,
 } = commander;
 
-;// CONCATENATED MODULE: ./.build/core/errors.js
-/**
- * An error the user can act on: `message` says what failed and why, `hint` what to do next.
- * Entry points print it as one `::error::` line; anything else is treated as a bug.
- */
-class errors_RollbackKitError extends Error {
-    hint;
-    constructor(message, hint) {
-        super(message);
-        this.hint = hint;
-        this.name = 'RollbackKitError';
-    }
-    /** The single line shown to the on-call engineer. */
-    get line() {
-        return this.hint ? `${this.message} ${this.hint}` : this.message;
-    }
-}
-/** What a Node system error code means, in words an on-call engineer can act on. */
-const SYSTEM_ERRORS = {
-    ENOSPC: 'the disk is full',
-    EDQUOT: 'the disk quota is used up',
-    EACCES: 'permission denied',
-    EPERM: 'the operation is not permitted',
-    EROFS: 'the file system is read-only',
-    ENOENT: 'it does not exist',
-    EISDIR: 'it is a folder, not a file',
-    ENOTDIR: 'part of the path is a file, not a folder',
-    EEXIST: 'it already exists',
-    ENAMETOOLONG: 'the name is too long',
-    ELOOP: 'too many symbolic links',
-    EMFILE: 'too many open files',
-    ENFILE: 'too many open files',
-    EIO: 'an input/output error',
-    EBUSY: 'it is busy',
-};
-const OPERATIONS = {
-    open: 'open',
-    read: 'read',
-    write: 'write to',
-    mkdir: 'create the folder',
-    rename: 'move into place',
-    unlink: 'remove',
-    rmdir: 'remove',
-    stat: 'read',
-    lstat: 'read',
-    scandir: 'list',
-    access: 'access',
-    copyfile: 'copy',
-    realpath: 'resolve',
-};
-function isSystemError(err) {
-    return err instanceof Error && typeof err.code === 'string' && /^E[A-Z]+$/.test(err.code);
-}
-/** "the disk is full (ENOSPC)" for a Node system error, or undefined when `err` is not one. */
-function systemErrorMeaning(err) {
-    if (!isSystemError(err))
-        return undefined;
-    const meaning = SYSTEM_ERRORS[err.code] ?? err.message.replace(/^E[A-Z]+: /, '').split(',')[0] ?? err.code;
-    return `${meaning} (${err.code})`;
-}
-/**
- * A Node system error (fs, spawn) as "Could not <operation> <path>: <meaning> (<code>).", or
- * undefined when `err` is not one.
- */
-function errors_systemErrorLine(err) {
-    const meaning = systemErrorMeaning(err);
-    if (!meaning || !isSystemError(err))
-        return undefined;
-    const operation = err.syscall ? (OPERATIONS[err.syscall] ?? err.syscall.replace(/^spawn$/, 'start')) : undefined;
-    if (operation && err.path)
-        return `Could not ${operation} ${err.path}: ${meaning}.`;
-    if (operation)
-        return `Could not ${operation}: ${meaning}.`;
-    return `${meaning[0].toUpperCase()}${meaning.slice(1)}.`;
-}
-function errors_errorLine(err) {
-    if (err instanceof errors_RollbackKitError)
-        return err.line;
-    const system = errors_systemErrorLine(err);
-    if (system)
-        return system;
-    if (err instanceof Error)
-        return `Unexpected error: ${err.message}`;
-    return `Unexpected error: ${String(err)}`;
-}
-
+// EXTERNAL MODULE: ./.build/core/errors.js
+var errors = __nccwpck_require__(8005);
 ;// CONCATENATED MODULE: external "node:os"
 const external_node_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:os");
 // EXTERNAL MODULE: external "os"
@@ -20688,7 +21328,7 @@ function parseBoolean(raw, name, fallback) {
         return true;
     if (value === 'false')
         return false;
-    throw new errors_RollbackKitError(`Input ${name} must be true or false, got "${raw}".`);
+    throw new errors/* RollbackKitError */.dp(`Input ${name} must be true or false, got "${raw}".`);
 }
 function parseNumber(raw, name, opts = {}) {
     const value = (raw ?? '').trim();
@@ -20697,12 +21337,12 @@ function parseNumber(raw, name, opts = {}) {
     const n = Number(value);
     const kind = opts.integer ? 'a whole number' : 'a number';
     if (!Number.isFinite(n) || (opts.integer && !Number.isInteger(n))) {
-        throw new errors_RollbackKitError(`Input ${name} must be ${kind}, got "${raw}".`);
+        throw new errors/* RollbackKitError */.dp(`Input ${name} must be ${kind}, got "${raw}".`);
     }
     if (opts.min !== undefined && n < opts.min)
-        throw new errors_RollbackKitError(`Input ${name} must be at least ${opts.min}, got ${n}.`);
+        throw new errors/* RollbackKitError */.dp(`Input ${name} must be at least ${opts.min}, got ${n}.`);
     if (opts.max !== undefined && n > opts.max)
-        throw new errors_RollbackKitError(`Input ${name} must be at most ${opts.max}, got ${n}.`);
+        throw new errors/* RollbackKitError */.dp(`Input ${name} must be at most ${opts.max}, got ${n}.`);
     return n;
 }
 function parseInteger(raw, name, opts = {}) {
@@ -20722,337 +21362,15 @@ function parseTime(raw, name) {
         return undefined;
     const d = new Date(value);
     if (Number.isNaN(d.getTime()) || !/^\d{4}-\d{2}-\d{2}/.test(value)) {
-        throw new errors_RollbackKitError(`Input ${name} must be an ISO 8601 time such as 2026-11-22T09:30:00Z, got "${raw}".`);
+        throw new errors/* RollbackKitError */.dp(`Input ${name} must be an ISO 8601 time such as 2026-11-22T09:30:00Z, got "${raw}".`);
     }
     return d;
 }
 
-// EXTERNAL MODULE: external "node:crypto"
-var external_node_crypto_ = __nccwpck_require__(7598);
+// EXTERNAL MODULE: ./.build/db/archive.js
+var archive = __nccwpck_require__(4263);
 // EXTERNAL MODULE: external "node:fs"
 var external_node_fs_ = __nccwpck_require__(3024);
-;// CONCATENATED MODULE: external "node:fs/promises"
-const external_node_fs_promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs/promises");
-// EXTERNAL MODULE: external "node:child_process"
-var external_node_child_process_ = __nccwpck_require__(1421);
-;// CONCATENATED MODULE: ./.build/core/process.js
-/** Running an external program (pg_dump, pg_restore, psql, git) with a bounded wait and captured output. */
-
-/** Output beyond this is cut: pg_restore -v can be chatty, and memory is not a log store. */
-const MAX_CAPTURE = 1 << 20;
-function runProcess(command, args, opts = {}) {
-    return new Promise((resolve, reject) => {
-        const child = (0,external_node_child_process_.spawn)(command, args, {
-            cwd: opts.cwd,
-            // eslint-disable-next-line no-restricted-properties -- children inherit PATH and HOME, not inputs
-            env: { ...process.env, ...opts.env },
-            stdio: [opts.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'],
-            signal: opts.signal,
-        });
-        if (opts.stdin) {
-            // The program may exit before reading everything (an error stops psql): not our failure.
-            child.stdin.on('error', () => undefined);
-            opts.stdin.pipe(child.stdin);
-        }
-        let stdout = '';
-        let stderr = '';
-        let timedOut = false;
-        const timer = opts.timeoutMs
-            ? setTimeout(() => {
-                timedOut = true;
-                child.kill('SIGTERM');
-                setTimeout(() => child.kill('SIGKILL'), 5000).unref();
-            }, opts.timeoutMs)
-            : undefined;
-        const cut = { stdout: false, stderr: false };
-        if (opts.stdout)
-            child.stdout.pipe(opts.stdout);
-        else
-            child.stdout.on('data', (d) => {
-                if (stdout.length < MAX_CAPTURE)
-                    stdout += d.toString();
-                else
-                    cut.stdout = true;
-            });
-        child.stderr.on('data', (d) => {
-            const text = d.toString();
-            if (stderr.length < MAX_CAPTURE)
-                stderr += text;
-            else
-                cut.stderr = true;
-            opts.onStderr?.(text);
-        });
-        child.on('error', (err) => {
-            // An abort is reported by the exit below (signal SIGTERM), not as a failure to start.
-            if (err.name === 'AbortError')
-                return;
-            if (timer)
-                clearTimeout(timer);
-            reject(err);
-        });
-        child.on('close', (code, signal) => {
-            if (timer)
-                clearTimeout(timer);
-            resolve({ code, signal, stdout: wholeLines(stdout, cut.stdout), stderr: wholeLines(stderr, cut.stderr), timedOut });
-        });
-    });
-}
-/** Capture that was cut ends at a line end: a line cut mid-way could end in a secret's prefix, which no redaction matches. */
-function wholeLines(text, wasCut) {
-    return wasCut ? text.slice(0, text.lastIndexOf('\n') + 1) : text;
-}
-
-;// CONCATENATED MODULE: ./.build/db/pg-tools.js
-/**
- * Finding pg_dump / pg_restore / psql whose major version fits the server. pg_dump refuses a newer
- * server ("aborting because of server version mismatch"), and runners often ship one older client,
- * so we look on PATH and in Debian's versioned folders and say which package to install if none fits.
- */
-
-
-
-
-const DEFAULT_VERSIONED_ROOT = '/usr/lib/postgresql';
-/** `SHOW server_version_num` (e.g. 150020) → 15; before PostgreSQL 10 the major had two parts. */
-function majorFromVersionNum(num) {
-    return num >= 100000 ? Math.floor(num / 10000) : Math.floor(num / 100) / 100;
-}
-async function toolVersion(path) {
-    try {
-        const { code, stdout } = await runProcess(path, ['--version'], { timeoutMs: 15_000 });
-        const m = /\(PostgreSQL\)\s+(\d+)(?:\.(\d+))?/.exec(stdout);
-        if (code !== 0 || !m)
-            return undefined;
-        return { major: Number(m[1]), version: m[2] ? `${m[1]}.${m[2]}` : m[1] };
-    }
-    catch {
-        return undefined;
-    }
-}
-/**
- * One `--version` probe per program per run: snapshot-db, restore-db and the whole rollback ask for
- * the same tools several times. Keyed by the name it is called by (Debian's wrapper answers for the
- * tool it is called as), the file it resolves to and that file's identity, so a program replaced
- * during the run is probed again.
- */
-const probes = new Map();
-function probe(c) {
-    const key = `${(0,external_node_path_.basename)(c.path)}\0${c.real}\0${c.id}`;
-    let known = probes.get(key);
-    if (!known)
-        probes.set(key, (known = toolVersion(c.path)));
-    return known;
-}
-function candidate(path) {
-    try {
-        (0,external_node_fs_.accessSync)(path, external_node_fs_.constants.X_OK);
-        const real = (0,external_node_fs_.realpathSync)(path);
-        const st = (0,external_node_fs_.statSync)(real);
-        if (!st.isFile())
-            return undefined;
-        return { path, real, id: `${st.dev}:${st.ino}:${st.size}:${st.mtimeMs}`, wrapper: (0,external_node_path_.basename)(real) === 'pg_wrapper' };
-    }
-    catch {
-        return undefined;
-    }
-}
-/** Executable candidates, one per real file: the versioned installs (newest first), then PATH in order. */
-function candidates(name, opts) {
-    const paths = [];
-    const root = opts.versionedRoot ?? DEFAULT_VERSIONED_ROOT;
-    try {
-        const versions = (0,external_node_fs_.readdirSync)(root).sort((a, b) => Number(b) - Number(a) || b.localeCompare(a));
-        for (const v of versions)
-            paths.push((0,external_node_path_.join)(root, v, 'bin', name));
-    }
-    catch {
-        // No versioned installs on this machine.
-    }
-    for (const dir of (opts.searchPath ?? '').split(external_node_path_.delimiter).filter(Boolean))
-        paths.push((0,external_node_path_.join)(dir, name));
-    const seen = new Set();
-    const out = [];
-    for (const path of paths) {
-        const c = candidate(path);
-        if (!c || seen.has(c.real))
-            continue;
-        seen.add(c.real);
-        out.push(c);
-    }
-    // Without a PATH from the caller, let the system resolve the bare name as a shell would.
-    if (opts.searchPath === undefined)
-        out.push({ path: name, real: name, id: 'PATH', wrapper: false });
-    return out;
-}
-async function probeAll(list, name) {
-    const versions = await Promise.all(list.map(probe));
-    return list.flatMap((c, i) => (versions[i] ? [{ name, path: c.path, ...versions[i] }] : []));
-}
-/**
- * Starts the `--version` probes of the versioned installs of `names` without waiting: run while the
- * connection is made, they cost no wall time, and findPgTool / siblingTool later find them cached.
- */
-function warmPgTools(names, opts = {}) {
-    for (const name of names)
-        for (const c of candidates(name, opts))
-            if (!c.wrapper && c.id !== 'PATH')
-                void probe(c);
-}
-/**
- * The newest tool whose major is at least the server's: a newer pg_dump reads older servers, and
- * the archive it writes is then read back by a pg_restore of the same version or newer. Versioned
- * binaries are probed first, in parallel; Debian's wrapper only when none of them fits, since it
- * runs one of those same binaries, a Perl start-up later.
- */
-async function findPgTool(name, serverMajor, opts = {}) {
-    const installHint = `Install the client for PostgreSQL ${serverMajor}: sudo apt-get install -y postgresql-client-${serverMajor} ` +
-        `(from the PGDG apt repository, apt.postgresql.org), then it is found in ${DEFAULT_VERSIONED_ROOT}/${serverMajor}/bin${opts.pathInput ? `; or pass its path in ${opts.pathInput}` : ''}.`;
-    if (opts.explicitPath) {
-        const c = candidate(opts.explicitPath);
-        const v = c ? await probe(c) : undefined;
-        if (!v)
-            throw new errors_RollbackKitError(`${name} at ${opts.explicitPath} does not exist or is not a PostgreSQL ${name}.`, installHint);
-        if (v.major < serverMajor) {
-            throw new errors_RollbackKitError(`${name} ${v.version} at ${opts.explicitPath} is older than the server (PostgreSQL ${serverMajor}) and would refuse to run.`, installHint);
-        }
-        return { name, path: opts.explicitPath, ...v };
-    }
-    const all = candidates(name, opts);
-    const newest = (tools) => tools.filter((t) => t.major >= serverMajor).sort((a, b) => b.major - a.major)[0];
-    const direct = await probeAll(all.filter((c) => !c.wrapper), name);
-    const fit = newest(direct);
-    if (fit)
-        return fit;
-    const seen = [...direct, ...(await probeAll(all.filter((c) => c.wrapper), name))];
-    const viaWrapper = newest(seen);
-    if (viaWrapper)
-        return viaWrapper;
-    const found = seen.length ? `found only ${[...seen].sort((a, b) => a.major - b.major).map((t) => `${t.version} (${t.path})`).join(', ')}` : 'none found on PATH or in ' + DEFAULT_VERSIONED_ROOT;
-    throw new errors_RollbackKitError(`No ${name} of version ${serverMajor} or newer: ${found}.`, installHint);
-}
-/** The tool of the same installation as another one (pg_restore beside the chosen pg_dump). */
-async function siblingTool(of, name, serverMajor, opts = {}) {
-    const beside = candidate((0,external_node_path_.join)(of.path, '..', name));
-    const v = beside ? await probe(beside) : undefined;
-    if (beside && v && v.major >= serverMajor)
-        return { name, path: beside.path, ...v };
-    return findPgTool(name, serverMajor, { ...opts, explicitPath: undefined });
-}
-const TOOL_PREFIX = /^(pg_dump|pg_restore|psql):\s*/;
-/**
- * The line of a pg_dump / pg_restore / psql stderr worth showing: the first that reports an error,
- * else the first at all, without the tool's `name: error:` prefix, followed by the server's own
- * reason and hint that the tool printed after it ("detail: Error message from server: FATAL: …",
- * "HINT: …"): "PQgetCopyData() failed" alone does not say the connection was terminated.
- * Empty when stderr is.
- */
-function toolErrorLine(stderr) {
-    const lines = stderr.split('\n').map((l) => l.trim().replace(/\s+/g, ' ')).filter(Boolean);
-    const at = Math.max(0, lines.findIndex((l) => /error|fatal|could not/i.test(l)));
-    const main = (lines[at] ?? '').replace(TOOL_PREFIX, '').replace(/^error:\s*/, '');
-    const reasons = [];
-    for (const line of lines.slice(at + 1)) {
-        const rest = line.replace(TOOL_PREFIX, '');
-        if (/^error:/.test(rest))
-            break;
-        const reason = /^detail: Error message from server: (.+)$/.exec(rest)?.[1] ?? /^(?:hint|HINT|DETAIL): (.+)$/.exec(rest)?.[0];
-        if (reason && !main.includes(reason) && !reasons.includes(reason))
-            reasons.push(reason.replace(/^hint: /, 'HINT: '));
-    }
-    return [main, ...reasons].map((part) => part.replace(/\.+$/, '')).join('; ');
-}
-
-;// CONCATENATED MODULE: ./.build/db/archive.js
-/**
- * A snapshot's integrity: its sha256 and size (a file, or every file of a directory-format dump),
- * and a full read. `pg_restore --list` alone passes an archive whose data section was cut short;
- * reading it whole (`pg_restore -f /dev/null`) catches that.
- */
-
-
-
-
-
-
-
-const FORMATS = ['custom', 'directory', 'plain'];
-const PLAIN_HEADER = '-- PostgreSQL database dump';
-const PLAIN_TRAILER = '-- PostgreSQL database dump complete';
-async function hashFile(path, hash) {
-    for await (const chunk of (0,external_node_fs_.createReadStream)(path, { highWaterMark: 1 << 20 }))
-        hash.update(chunk);
-}
-/** sha256 of a file; of a directory, over its sorted file names and contents. */
-async function fingerprint(path) {
-    const info = await (0,external_node_fs_promises_namespaceObject.stat)(path);
-    const hash = (0,external_node_crypto_.createHash)('sha256');
-    if (!info.isDirectory()) {
-        await hashFile(path, hash);
-        return { sha256: hash.digest('hex'), sizeBytes: info.size };
-    }
-    let size = 0;
-    for (const name of (await (0,external_node_fs_promises_namespaceObject.readdir)(path)).sort()) {
-        const file = (0,external_node_path_.join)(path, name);
-        const s = await (0,external_node_fs_promises_namespaceObject.stat)(file);
-        if (!s.isFile())
-            continue;
-        hash.update(name);
-        hash.update('\0');
-        await hashFile(file, hash);
-        hash.update('\0');
-        size += s.size;
-    }
-    return { sha256: hash.digest('hex'), sizeBytes: size };
-}
-async function detectFormat(path) {
-    const info = await (0,external_node_fs_promises_namespaceObject.stat)(path);
-    if (info.isDirectory())
-        return 'directory';
-    const fd = await (0,external_node_fs_promises_namespaceObject.open)(path, 'r');
-    try {
-        const buf = Buffer.alloc(64);
-        const { bytesRead } = await fd.read(buf, 0, 64, 0);
-        const head = buf.subarray(0, bytesRead).toString('latin1');
-        if (head.startsWith('PGDMP'))
-            return 'custom';
-        if (head.startsWith('--'))
-            return 'plain';
-    }
-    finally {
-        await fd.close();
-    }
-    throw new errors_RollbackKitError(`${path} is not a PostgreSQL dump (neither a custom-format archive, a directory dump, nor plain SQL from pg_dump).`);
-}
-/** Reads the whole snapshot; throws naming the problem when any part of it cannot be read. */
-async function readWhole(path, format, pgRestore) {
-    const corrupt = (why) => new errors_RollbackKitError(`Snapshot ${path} is corrupt or truncated: ${why}.`, 'Do not restore it; take or pick another snapshot.');
-    if (format === 'plain') {
-        const info = await (0,external_node_fs_promises_namespaceObject.stat)(path);
-        const fd = await (0,external_node_fs_promises_namespaceObject.open)(path, 'r');
-        try {
-            const headBuf = Buffer.alloc(256);
-            await fd.read(headBuf, 0, 256, 0);
-            const tailLen = Math.min(info.size, 512);
-            const tailBuf = Buffer.alloc(tailLen);
-            await fd.read(tailBuf, 0, tailLen, info.size - tailLen);
-            if (!headBuf.toString('utf8').includes(PLAIN_HEADER))
-                throw corrupt('it does not start like a pg_dump SQL script');
-            if (!tailBuf.toString('utf8').includes(PLAIN_TRAILER))
-                throw corrupt(`it does not end with "${PLAIN_TRAILER}"`);
-        }
-        finally {
-            await fd.close();
-        }
-        return;
-    }
-    const list = await runProcess(pgRestore, ['--list', path], { timeoutMs: 10 * 60_000 });
-    if (list.code !== 0)
-        throw corrupt(toolErrorLine(list.stderr) || 'pg_restore --list failed');
-    const read = await runProcess(pgRestore, ['--file', '/dev/null', path], { timeoutMs: 60 * 60_000 });
-    if (read.code !== 0)
-        throw corrupt(toolErrorLine(read.stderr) || 'pg_restore could not read it');
-}
-
 ;// CONCATENATED MODULE: ./.build/core/url-secrets.js
 const SENSITIVE_NAME = /auth|cookie|token|secret|passw|^pass$|^pwd$|api[-_]?key|apikey|^key$|signature|^sig$|session|credential|bypass/i;
 /** Names that look sensitive but carry a switch: Vercel's `x-vercel-set-bypass-cookie=true|samesitenone`. */
@@ -21186,7 +21504,7 @@ function parseConnectionString(raw, log) {
     // Mask the whole string too: users paste it into other inputs and messages.
     log?.secret(text);
     if (!text)
-        throw new errors_RollbackKitError('The connection string is empty.', 'Pass a URL such as postgres://user:password@host:5432/dbname.');
+        throw new errors/* RollbackKitError */.dp('The connection string is empty.', 'Pass a URL such as postgres://user:password@host:5432/dbname.');
     const isUrl = /^postgres(ql)?:\/\//i.test(text);
     // The password as written (percent-encoded) and in the query (?password=), before any message can show it.
     if (isUrl && log)
@@ -21216,10 +21534,10 @@ function checkReferencedFiles(t) {
                 (0,external_node_fs_.accessSync)(path, external_node_fs_.constants.R_OK);
         }
         catch (err) {
-            problem = systemErrorMeaning(err) ?? 'it cannot be read';
+            problem = (0,errors/* systemErrorMeaning */.rZ)(err) ?? 'it cannot be read';
         }
         if (problem) {
-            throw new errors_RollbackKitError(`The connection string's ${param} file ${path} cannot be used: ${problem}.`, `Write the file to that path in an earlier step of the job (from a secret), or fix the ${param} parameter.`);
+            throw new errors/* RollbackKitError */.dp(`The connection string's ${param} file ${path} cannot be used: ${problem}.`, `Write the file to that path in an earlier step of the job (from a secret), or fix the ${param} parameter.`);
         }
     }
 }
@@ -21236,7 +21554,7 @@ function checkUserInfo(text) {
         return;
     const authorityEnd = rest.search(/[/?#]/);
     if (authorityEnd >= 0 && authorityEnd < lastAt) {
-        throw new errors_RollbackKitError('The connection string\'s password (or user name) holds a character that ends the host part of a URL, so it cannot be read safely.', ENCODE_HINT);
+        throw new errors/* RollbackKitError */.dp('The connection string\'s password (or user name) holds a character that ends the host part of a URL, so it cannot be read safely.', ENCODE_HINT);
     }
 }
 function connection_decode(part) {
@@ -21244,7 +21562,7 @@ function connection_decode(part) {
         return decodeURIComponent(part);
     }
     catch {
-        throw new errors_RollbackKitError('The connection string has a % that does not start a percent-encoded character.', ENCODE_HINT);
+        throw new errors/* RollbackKitError */.dp('The connection string has a % that does not start a percent-encoded character.', ENCODE_HINT);
     }
 }
 function parseUrl(text) {
@@ -21255,7 +21573,7 @@ function parseUrl(text) {
         url = new URL(text.replace(/^postgres(ql)?:/i, 'http:'));
     }
     catch {
-        throw new errors_RollbackKitError('The connection string is not a valid URL.', `Expected postgres://user:password@host:5432/dbname. ${ENCODE_HINT}`);
+        throw new errors/* RollbackKitError */.dp('The connection string is not a valid URL.', `Expected postgres://user:password@host:5432/dbname. ${ENCODE_HINT}`);
     }
     const params = {};
     url.searchParams.forEach((v, k) => (params[k] = v));
@@ -21282,7 +21600,7 @@ function parseKeyValue(text) {
             break;
         const keyMatch = /^([A-Za-z_][A-Za-z0-9_]*)\s*=\s*/.exec(text.slice(i));
         if (!keyMatch) {
-            throw new errors_RollbackKitError('The connection string is neither a postgres:// URL nor key=value pairs.', 'Expected postgres://user:password@host:5432/dbname or host=... port=... dbname=... user=... password=....');
+            throw new errors/* RollbackKitError */.dp('The connection string is neither a postgres:// URL nor key=value pairs.', 'Expected postgres://user:password@host:5432/dbname or host=... port=... dbname=... user=... password=....');
         }
         const key = keyMatch[1].toLowerCase();
         i += keyMatch[0].length;
@@ -21296,7 +21614,7 @@ function parseKeyValue(text) {
                 i++;
             }
             if (text[i] !== "'")
-                throw new errors_RollbackKitError(`The connection string has an unterminated quote in the value of ${key}.`);
+                throw new errors/* RollbackKitError */.dp(`The connection string has an unterminated quote in the value of ${key}.`);
             i++;
         }
         else {
@@ -21315,7 +21633,7 @@ function parseKeyValue(text) {
 function finish(t) {
     const port = t.port ? Number(t.port) : DEFAULT_PORT;
     if (!Number.isInteger(port) || port <= 0 || port > 65535) {
-        throw new errors_RollbackKitError(`The connection string has an invalid port "${t.port}".`);
+        throw new errors/* RollbackKitError */.dp(`The connection string has an invalid port "${t.port}".`);
     }
     const host = t.host || 'localhost';
     const user = t.user || 'postgres';
@@ -21403,11 +21721,13 @@ function libpqEnv(t) {
     return env;
 }
 
+// EXTERNAL MODULE: external "node:crypto"
+var external_node_crypto_ = __nccwpck_require__(7598);
 ;// CONCATENATED MODULE: ./.build/db/session.js
 
 
 /** A failure to open a session; `code` keeps the driver's or PostgreSQL's code (ECONNREFUSED, 28P01, …). */
-class ConnectionError extends errors_RollbackKitError {
+class ConnectionError extends errors/* RollbackKitError */.dp {
     code;
     constructor(message, hint, code) {
         super(message, hint);
@@ -21438,11 +21758,33 @@ async function connect(target, opts = {}) {
         throw err;
     }
 }
+let driver;
+/**
+ * The driver, loaded with the first session, not with the bundle: a step that fails on its inputs
+ * never needs it. As it loads, pg asks whether it runs in a Cloudflare Worker: where there is no
+ * `navigator` (Node 20; Node 21 and later have one) it builds a fetch `Response` to find out, which
+ * loads Node's bundled HTTP client, undici: about 50 ms of every step's start, for a class never
+ * used. A `navigator` such as later Node versions have answers the question instead, for the
+ * length of the import only.
+ */
+function loadDriver() {
+    driver ??= (async () => {
+        const global = globalThis;
+        const stand = global.navigator === undefined;
+        if (stand)
+            Object.defineProperty(global, 'navigator', { value: { userAgent: `Node.js/${process.versions.node}` }, configurable: true, writable: true });
+        try {
+            return (await Promise.resolve(/* import() */).then(__nccwpck_require__.bind(__nccwpck_require__, 3849))).default;
+        }
+        finally {
+            if (stand)
+                delete global.navigator;
+        }
+    })();
+    return driver;
+}
 async function session_open(target, config) {
-    // The driver is loaded with the first session, not with the bundle: a step that fails on its
-    // inputs never needs it.
-    const { default: driver } = await Promise.resolve(/* import() */).then(__nccwpck_require__.bind(__nccwpck_require__, 3849));
-    const client = new driver.Client(config);
+    const client = new (await loadDriver()).Client(config);
     // A dropped connection must surface on the next query, not crash the process.
     client.on('error', () => undefined);
     try {
@@ -21454,6 +21796,16 @@ async function session_open(target, config) {
     }
     return client;
 }
+/**
+ * Ends a session as libpq's PQfinish does: Terminate sent and our side closed, without holding the
+ * process until the server's backend has exited and closed its side, which pg's end() waits for
+ * (20–40 ms of every run's end on a busy server, with nothing of ours left to do). Whatever must
+ * land before the end (a commit, a lock released) is awaited before this is called.
+ */
+function closeSession(session) {
+    session.end().catch(() => undefined);
+    session.connection?.stream?.unref?.();
+}
 /** Runs `fn` with a session and always closes it. */
 async function withSession(target, fn, opts = {}) {
     const session = await connect(target, opts);
@@ -21461,7 +21813,7 @@ async function withSession(target, fn, opts = {}) {
         return await fn(session);
     }
     finally {
-        await session.end().catch(() => undefined);
+        closeSession(session);
     }
 }
 function connectionError(target, err) {
@@ -21558,7 +21910,7 @@ async function watchBlockers(target, applicationName, log) {
         async stop() {
             clearInterval(timer);
             await polling;
-            await session.end().catch(() => undefined);
+            closeSession(session);
             return last;
         },
     };
@@ -21579,7 +21931,7 @@ function lockTimeoutError(what, seconds, blockers, state, log) {
         ? `held by ${blockers.length > 1 ? 'sessions' : 'session'} ${describeBlockers(blockers, log)}`
         : 'another session holds it (it ended or was not seen in pg_stat_activity in time)';
     const end = blockers.length ? ` (SELECT pg_terminate_backend(${blockers[0].pid}) ends it)` : '';
-    return new errors_RollbackKitError(`${what} stopped: a lock was not granted within lock-timeout-seconds (${seconds} s), ${who}.`, `${state} Once that session has finished or been ended${end}, run again; or raise lock-timeout-seconds.`);
+    return new errors/* RollbackKitError */.dp(`${what} stopped: a lock was not granted within lock-timeout-seconds (${seconds} s), ${who}.`, `${state} Once that session has finished or been ended${end}, run again; or raise lock-timeout-seconds.`);
 }
 
 ;// CONCATENATED MODULE: ./.build/db/db-inputs.js
@@ -21591,11 +21943,11 @@ function lockTimeoutError(what, seconds, blockers, state, log) {
 /** `databaseUrl`: the database-url input (the CLI falls back to DATABASE_URL); `defaultDir` where snapshots go when output-dir is empty. */
 function readSnapshotRequest(inputs, databaseUrl, ctx, log) {
     if (!databaseUrl)
-        throw new errors_RollbackKitError('Input required and not supplied: database-url.');
+        throw new errors/* RollbackKitError */.dp('Input required and not supplied: database-url.');
     const target = parseConnectionString(databaseUrl, log);
     const format = (inputs.string('format') ?? 'custom');
-    if (!FORMATS.includes(format))
-        throw new errors_RollbackKitError(`Input format must be one of ${FORMATS.join(', ')}, got "${format}".`);
+    if (!archive/* FORMATS */.hR.includes(format))
+        throw new errors/* RollbackKitError */.dp(`Input format must be one of ${archive/* FORMATS */.hR.join(', ')}, got "${format}".`);
     return {
         target,
         format,
@@ -21614,7 +21966,7 @@ function readSnapshotRequest(inputs, databaseUrl, ctx, log) {
 }
 function readRestoreRequest(inputs, databaseUrl, ctx, log) {
     if (!databaseUrl)
-        throw new errors_RollbackKitError('Input required and not supplied: database-url.');
+        throw new errors/* RollbackKitError */.dp('Input required and not supplied: database-url.');
     return {
         target: parseConnectionString(databaseUrl, log),
         snapshotPath: inputs.required('snapshot-path'),
@@ -21631,6 +21983,8 @@ function readRestoreRequest(inputs, databaseUrl, ctx, log) {
 
 // EXTERNAL MODULE: external "node:stream"
 var external_node_stream_ = __nccwpck_require__(7075);
+// EXTERNAL MODULE: ./.build/core/process.js
+var core_process = __nccwpck_require__(5713);
 ;// CONCATENATED MODULE: ./.build/db/catalog.js
 function quoteIdent(name) {
     return `"${name.replace(/"/g, '""')}"`;
@@ -21655,18 +22009,22 @@ async function listTables(session, schemas) {
 /**
  * Tables counted per query: one round trip per table cost seconds at a few thousand tables, yet the
  * server's time for one UNION ALL grows faster than its branches (measured on PostgreSQL 15, 300
- * small tables: about 200 ms in batches of 250, 70 ms in batches of 50), and it runs beside pg_dump
- * on the same server, so a few dozen per query is the cheaper side of that trade.
+ * small tables: about 200 ms in batches of 250, 70 ms in batches of 50), so a few dozen per query is
+ * the cheaper side of that trade.
  */
 const COUNT_BATCH = 50;
-/** Exact row counts. Runs in the caller's transaction, so it sees the same snapshot as pg_dump. */
+/**
+ * Exact row counts of each table's own rows (`FROM ONLY`: a parent's count leaves out its
+ * inheritance children, as pg_dump's COPY of it does), so they are what the archive holds for it.
+ * Runs in the caller's transaction, so it sees the same snapshot as pg_dump.
+ */
 async function countRows(session, tables, excludeData = []) {
     const excluded = new Set(excludeData.map((t) => `${t.schema}.${t.name}`));
     const out = tables.map((t) => ({ ...t, rows: null }));
     const counted = tables.map((t, i) => ({ t, i })).filter(({ t }) => !excluded.has(`${t.schema}.${t.name}`));
     for (let at = 0; at < counted.length; at += COUNT_BATCH) {
         const batch = counted.slice(at, at + COUNT_BATCH);
-        const sql = batch.map(({ t, i }) => `SELECT ${i} AS i, count(*) AS n FROM ${qualified(t.schema, t.name)}`).join('\nUNION ALL ');
+        const sql = batch.map(({ t, i }) => `SELECT ${i} AS i, count(*) AS n FROM ONLY ${qualified(t.schema, t.name)}`).join('\nUNION ALL ');
         const { rows } = await session.query(sql);
         for (const r of rows)
             out[r.i].rows = Number(r.n);
@@ -21697,11 +22055,48 @@ async function countObjects(session, schemas) {
         policies: Number(r.policies),
     };
 }
-/** The catalogue of exactly these schemas, with the data of `excludeData` counted as absent. */
-async function readCatalog(session, schemas, excludeData = []) {
-    const tables = await countRows(session, await listTables(session, schemas), excludeData);
-    return { tables, objects: await countObjects(session, schemas) };
+/** The tables and object counts of exactly these schemas; their rows are counted apart (countRows), once pg_dump is done. */
+async function readCatalog(session, schemas) {
+    return { tables: await listTables(session, schemas), objects: await countObjects(session, schemas) };
 }
+
+;// CONCATENATED MODULE: ./.build/db/copy-target.js
+/** One identifier as pg_dump writes it: bare, or in double quotes with `""` for a quote. */
+function readIdent(text, at) {
+    if (text[at] === '"') {
+        let name = '';
+        let i = at + 1;
+        for (;;) {
+            const q = text.indexOf('"', i);
+            if (q < 0)
+                return undefined;
+            name += text.slice(i, q);
+            if (text[q + 1] !== '"')
+                return { name, end: q + 1 };
+            name += '"';
+            i = q + 2;
+        }
+    }
+    const m = /^[^\s."(),;]+/.exec(text.slice(at));
+    return m ? { name: m[0], end: at + m[0].length } : undefined;
+}
+/** The table a `COPY schema.table (columns) FROM stdin;` line loads; undefined for any other line. */
+function copyTarget(line) {
+    if (!line.startsWith('COPY ') || !line.endsWith(' FROM stdin;'))
+        return undefined;
+    const schema = readIdent(line, 5);
+    if (!schema || line[schema.end] !== '.')
+        return undefined;
+    const name = readIdent(line, schema.end + 1);
+    if (!name)
+        return undefined;
+    // Then the column list (absent for a table without columns) and FROM stdin.
+    if (!/^\s*(\(.*\))?\s*FROM stdin;$/.test(line.slice(name.end)))
+        return undefined;
+    return { schema: schema.name, name: name.name };
+}
+/** The key a table's count is kept under: schema and name can both hold dots. */
+const tableKey = (t) => `${t.schema}\0${t.name}`;
 
 ;// CONCATENATED MODULE: ./.build/db/patterns.js
 /**
@@ -21821,12 +22216,12 @@ function caseHint(pattern, candidates) {
 async function resolveSchemaPattern(session, pattern, input) {
     const parts = splitParts(pattern);
     if (parts.length !== 1)
-        throw new errors_RollbackKitError(`${input}: "${pattern}" is not a schema name (it has a dot).`);
+        throw new errors/* RollbackKitError */.dp(`${input}: "${pattern}" is not a schema name (it has a dot).`);
     const all = await userSchemas(session);
     const matches = partMatcher(parts[0]);
     const found = all.filter(matches);
     if (!found.length && input === 'schemas') {
-        throw new errors_RollbackKitError(`schemas: "${pattern}" matches no schema; there are ${all.join(', ') || 'none'}.${caseHint(pattern, all)}`);
+        throw new errors/* RollbackKitError */.dp(`schemas: "${pattern}" matches no schema; there are ${all.join(', ') || 'none'}.${caseHint(pattern, all)}`);
     }
     return found;
 }
@@ -21837,7 +22232,7 @@ async function resolveSchemaPattern(session, pattern, input) {
 async function resolveTablePattern(session, pattern) {
     const parts = splitParts(pattern);
     if (parts.length > 2 || parts.some((p) => !p))
-        throw new errors_RollbackKitError(`"${pattern}" is not a table name: write table or schema.table.`);
+        throw new errors/* RollbackKitError */.dp(`"${pattern}" is not a table name: write table or schema.table.`);
     const [schemaPart, namePart] = parts.length === 2 ? parts : [undefined, parts[0]];
     const nameMatches = partMatcher(namePart);
     const schemaMatches = schemaPart === undefined ? undefined : partMatcher(schemaPart);
@@ -21856,7 +22251,7 @@ async function resolveTablesStrict(session, patterns, input) {
         const found = await resolveTablePattern(session, pattern);
         if (!found.length) {
             const { rows } = await session.query("SELECT relname FROM pg_class WHERE relkind IN ('r','p') AND lower(relname) = lower($1) LIMIT 5", [pattern.split('.').pop().replace(/"/g, '')]);
-            throw new errors_RollbackKitError(`${input} names ${pattern}, which matches no table.${caseHint(pattern.split('.').pop(), rows.map((r) => r.relname))}`);
+            throw new errors/* RollbackKitError */.dp(`${input} names ${pattern}, which matches no table.${caseHint(pattern.split('.').pop(), rows.map((r) => r.relname))}`);
         }
         for (const t of found)
             if (!out.some((o) => o.schema === t.schema && o.name === t.name))
@@ -21865,6 +22260,8 @@ async function resolveTablesStrict(session, patterns, input) {
     return out;
 }
 
+// EXTERNAL MODULE: ./.build/db/pg-tools.js
+var pg_tools = __nccwpck_require__(1934);
 ;// CONCATENATED MODULE: external "node:stream/promises"
 const external_node_stream_promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:stream/promises");
 ;// CONCATENATED MODULE: ./.build/db/restore-plan.js
@@ -21880,6 +22277,7 @@ const external_node_stream_promises_namespaceObject = __WEBPACK_EXTERNAL_createR
  * relation is named and the restore refused before anything changes. Nothing is dropped with
  * CASCADE: an object nobody planned for makes the transaction fail, and the database stays as it was.
  */
+
 
 
 
@@ -21925,10 +22323,10 @@ async function readSnapshotContents(path, format, pgRestore) {
         await (0,external_node_stream_promises_namespaceObject.pipeline)((0,external_node_fs_.createReadStream)(path), sink);
         return contents;
     }
-    const listed = await runProcess(pgRestore, ['--schema-only', '--file', '-', path], { stdout: sink });
+    const listed = await (0,core_process/* runProcess */.R)(pgRestore, ['--schema-only', '--file', '-', path], { stdout: sink });
     await new Promise((resolve) => (sink.writableFinished ? resolve() : sink.on('finish', () => resolve())));
     if (listed.code !== 0)
-        throw new errors_RollbackKitError(`Cannot read the table of contents of ${path}: ${toolErrorLine(listed.stderr) || 'pg_restore failed'}.`);
+        throw (0,archive/* corruptSnapshot */.gw)(path, (0,pg_tools/* toolErrorLine */.$x)(listed.stderr) || 'pg_restore could not read its table of contents');
     return contents;
 }
 const DROP_KIND = { v: 'VIEW', m: 'MATERIALIZED VIEW' };
@@ -22006,7 +22404,7 @@ async function planRestore(session, contents, where) {
         frontier = next;
     }
     if (unsupported.length) {
-        throw new errors_RollbackKitError(`The restore would have to drop objects the snapshot does not have, which restore-db cannot put back: ${unsupported.join('; ')}. Nothing was changed.`, `These were created after the snapshot and depend on its tables. Drop them (or undo their migration with run-down-migrations) and run again; ${where} keeps them until then.`);
+        throw new errors/* RollbackKitError */.dp(`The restore would have to drop objects the snapshot does not have, which restore-db cannot put back: ${unsupported.join('; ')}. Nothing was changed.`, `These were created after the snapshot and depend on its tables. Drop them (or undo their migration with run-down-migrations) and run again; ${where} keeps them until then.`);
     }
     return { dropped, keptForeignKeys, keptViews };
 }
@@ -22048,6 +22446,8 @@ function foreignKeyStatements(plan) {
  * stops early can never commit half a restore: the server rolls the open transaction back.
  */
 
+
+
 /** psql prints this after COMMIT succeeded; without it the restore did not happen. */
 const COMMITTED = 'rollback-kit: restore committed';
 const isQuiet = (line) => line === '' || line.startsWith('--') || line.startsWith('\\unrestrict') || line.startsWith('\\restrict');
@@ -22062,107 +22462,176 @@ function keepSchema(line) {
     const create = /^CREATE SCHEMA (.+);$/.exec(line);
     return create ? `CREATE SCHEMA IF NOT EXISTS ${create[1]};` : line;
 }
+const NL = 0x0a;
+const COPY_END = Buffer.from('\\.\n');
+/** What psql reports on stderr (`\warn`, psql 13) while the transaction is still open: each COPY's rows, then that all ran. */
+const ROWS_MARK = 'rollback-kit rows';
+const READY_MARK = 'rollback-kit ready';
 /**
  * The snapshot's script as restore-db runs it: schemas kept (see keepSchema), and with `unwrap`,
  * without the BEGIN (first statement) and COMMIT (last) of `pg_restore --single-transaction -f -`:
  * restore-db's transaction wraps them with its own statements. Statements are read line by line;
- * COPY data, nearly all of a large script, passes through untouched in whole slices.
+ * COPY data, nearly all of a large script, passes through as the slices of bytes it came in, with no
+ * copy and no wait per chunk. After each COPY, psql is asked to report the rows the server loaded
+ * (`ROWS_MARK <n> <rows>`, n indexing `copies`).
  */
-async function* scriptLines(source, unwrap) {
-    let begun = !unwrap;
-    let copying = false;
-    // The COMMIT seen last and the quiet lines after it, held until we know whether more SQL follows.
-    let held = [];
-    let out = [];
-    let size = 0;
-    const emit = (text) => {
-        out.push(text);
-        size += text.length;
-    };
-    const statementLine = (line) => {
+class ScriptStream extends external_node_stream_.Transform {
+    parts;
+    begun;
+    copying = false;
+    /** The COMMIT seen last and the quiet lines after it, held until we know whether more SQL follows. */
+    held = [];
+    /** The incomplete last line of the previous chunk. */
+    carry;
+    /**
+     * pg_dump's `\restrict <key>` stops psql from running backslash commands inside the script (a
+     * crafted object name cannot smuggle one in); ours step out of it with the key and back in.
+     */
+    restrictKey;
+    constructor(parts) {
+        super();
+        this.parts = parts;
+        this.begun = !parts.unwrap;
+        this.push(['BEGIN;', ...parts.prelude, ''].join('\n'));
+    }
+    meta(command) {
+        return this.restrictKey ? `\\unrestrict ${this.restrictKey}\n${command}\n\\restrict ${this.restrictKey}\n` : `${command}\n`;
+    }
+    statementLine(line) {
+        const restrict = /^\\(un)?restrict (\S+)$/.exec(line);
+        if (restrict)
+            this.restrictKey = restrict[1] ? undefined : restrict[2];
         const kept = keepSchema(line);
         if (kept === undefined)
             return;
-        if (!begun && !isQuiet(kept)) {
-            begun = true;
+        if (!this.begun && !isQuiet(kept)) {
+            this.begun = true;
             if (kept === 'BEGIN;')
                 return;
-            throw new errors_RollbackKitError('pg_restore --single-transaction did not start its script with BEGIN: restore-db cannot wrap it in its own transaction. Nothing was changed.');
+            throw new errors/* RollbackKitError */.dp('pg_restore --single-transaction did not start its script with BEGIN: restore-db cannot wrap it in its own transaction. Nothing was changed.');
         }
-        if (held.length) {
+        if (this.held.length) {
             if (isQuiet(kept)) {
-                held.push(kept);
+                this.held.push(kept);
                 return;
             }
-            for (const h of held)
-                emit(`${h}\n`);
-            held = [];
+            this.push(`${this.held.join('\n')}\n`);
+            this.held = [];
         }
-        if (unwrap && kept === 'COMMIT;')
-            held.push(kept);
+        if (this.parts.unwrap && kept === 'COMMIT;')
+            this.held.push(kept);
         else
-            emit(`${kept}\n`);
-        if (/^COPY .+ FROM stdin;$/.test(kept))
-            copying = true;
-    };
-    let buffer = '';
-    for await (const chunk of source) {
-        buffer += chunk.toString();
-        let pos = 0;
-        for (;;) {
-            if (copying) {
-                // The data ends at a line that is exactly \. ; everything before it goes as it is.
-                let end = buffer.indexOf('\\.\n', pos);
-                while (end > pos && buffer[end - 1] !== '\n')
-                    end = buffer.indexOf('\\.\n', end + 1);
-                if (end < 0) {
-                    const last = buffer.lastIndexOf('\n');
-                    if (last >= pos) {
-                        emit(buffer.slice(pos, last + 1));
-                        pos = last + 1;
-                    }
-                    break;
+            this.push(`${kept}\n`);
+        if (/^COPY .+ FROM stdin;$/.test(kept)) {
+            this.copying = true;
+            this.parts.copies.push(copyTarget(kept));
+        }
+    }
+    /** A whole line of COPY data, or its end. */
+    copyLine(line) {
+        const whole = line.length === 1 ? line[0] : Buffer.concat(line);
+        if (whole.length === 3 && whole.equals(COPY_END))
+            this.endCopy(whole);
+        else
+            for (const part of line)
+                this.push(part);
+    }
+    endCopy(end) {
+        this.push(end);
+        this.push(this.meta(`\\warn ${ROWS_MARK} ${this.parts.copies.length - 1} :ROW_COUNT`));
+        this.copying = false;
+    }
+    _transform(chunk, _encoding, done) {
+        try {
+            const buf = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+            let pos = 0;
+            if (this.carry) {
+                // The line the last chunk began: completed here, without copying this chunk onto it.
+                const nl = buf.indexOf(NL);
+                if (nl < 0) {
+                    this.carry = Buffer.concat([this.carry, buf]);
+                    return done();
                 }
-                emit(buffer.slice(pos, end + 3));
-                pos = end + 3;
-                copying = false;
-            }
-            else {
-                const nl = buffer.indexOf('\n', pos);
-                if (nl < 0)
-                    break;
-                statementLine(buffer.slice(pos, nl));
+                const head = [this.carry, buf.subarray(0, nl + 1)];
+                this.carry = undefined;
+                if (this.copying)
+                    this.copyLine(head);
+                else {
+                    const line = Buffer.concat(head);
+                    this.statementLine(line.toString('utf8', 0, line.length - 1));
+                }
                 pos = nl + 1;
             }
+            while (pos < buf.length) {
+                if (this.copying) {
+                    // The data ends at a line that is exactly \. ; everything before it goes as it is.
+                    let end = buf.indexOf(COPY_END, pos);
+                    while (end > pos && buf[end - 1] !== NL)
+                        end = buf.indexOf(COPY_END, end + 1);
+                    if (end < 0) {
+                        const last = buf.lastIndexOf(NL);
+                        if (last >= pos) {
+                            this.push(buf.subarray(pos, last + 1));
+                            pos = last + 1;
+                        }
+                        break;
+                    }
+                    if (end > pos)
+                        this.push(buf.subarray(pos, end));
+                    this.endCopy(buf.subarray(end, end + 3));
+                    pos = end + 3;
+                }
+                else {
+                    const nl = buf.indexOf(NL, pos);
+                    if (nl < 0)
+                        break;
+                    this.statementLine(buf.toString('utf8', pos, nl));
+                    pos = nl + 1;
+                }
+            }
+            if (pos < buf.length)
+                this.carry = buf.subarray(pos);
+            done();
         }
-        buffer = buffer.slice(pos);
-        if (size >= 1 << 16) {
-            yield out.join('');
-            out = [];
-            size = 0;
+        catch (err) {
+            done(err);
         }
     }
-    if (buffer) {
-        if (copying)
-            emit(buffer);
-        else
-            statementLine(buffer);
+    _flush(done) {
+        void this.finish().then(() => done(), (err) => done(err));
     }
-    if (unwrap) {
-        if (held[0] !== 'COMMIT;')
-            throw new errors_RollbackKitError('The snapshot\'s restore script did not end with its COMMIT: it was cut short. Nothing was changed.');
-        held.shift();
+    async finish() {
+        try {
+            if (this.carry) {
+                if (this.copying)
+                    this.push(this.carry);
+                else
+                    this.statementLine(this.carry.toString('utf8'));
+                this.carry = undefined;
+            }
+            if (this.parts.unwrap) {
+                if (this.held[0] !== 'COMMIT;')
+                    throw new errors/* RollbackKitError */.dp('The snapshot\'s restore script did not end with its COMMIT: it was cut short. Nothing was changed.');
+                this.held.shift();
+            }
+        }
+        catch (err) {
+            // A script cut short because pg_restore failed: its own reason says more.
+            await this.parts.sourceDone();
+            throw err;
+        }
+        for (const h of this.held)
+            this.push(`${h}\n`);
+        await this.parts.sourceDone();
+        this.push(['', ...this.parts.epilogue, `\\warn ${READY_MARK}`, ''].join('\n'));
+        this.push((await this.parts.decide()) ? `COMMIT;\n\\echo '${COMMITTED}'\n` : 'ROLLBACK;\n');
     }
-    for (const h of held)
-        emit(`${h}\n`);
-    if (out.length)
-        yield out.join('');
 }
-async function* restoreScript(parts) {
-    yield ['BEGIN;', ...parts.prelude, ''].join('\n');
-    yield* scriptLines(parts.source, parts.unwrap);
-    await parts.sourceDone();
-    yield ['', ...parts.epilogue, 'COMMIT;', `\\echo '${COMMITTED}'`, ''].join('\n');
+/** The SQL stream for psql: BEGIN, the prelude, the snapshot's script, the epilogue, then COMMIT or ROLLBACK. */
+function restoreScript(parts) {
+    const source = parts.source instanceof external_node_stream_.Readable ? parts.source : external_node_stream_.Readable.from(parts.source);
+    // pipeline, not pipe: a source that fails fails the script too, so no COMMIT can follow it.
+    return (0,external_node_stream_.pipeline)(source, new ScriptStream(parts), () => undefined);
 }
 /**
  * PostgreSQL's own words from psql's stderr: the ERROR, with the DETAIL (which objects) and HINT
@@ -22170,7 +22639,11 @@ async function* restoreScript(parts) {
  */
 /** `log` redacts the reason before it is cut: a DETAIL may quote row data. */
 function psqlError(stderr, log) {
-    const lines = stderr.split('\n').map((l) => l.replace(/^psql:[^:]*:\d+:\s*/, '').trim());
+    // Our own progress lines (ROWS_MARK, READY_MARK) are not the reason.
+    const lines = stderr
+        .split('\n')
+        .filter((l) => !l.startsWith(ROWS_MARK) && !l.startsWith(READY_MARK))
+        .map((l) => l.replace(/^psql:[^:]*:\d+:\s*/, '').trim());
     const at = lines.findIndex((l) => /^(ERROR|FATAL):/.test(l));
     if (at < 0)
         return lines.find((l) => /error|fatal|could not/i.test(l)) ?? lines.find(Boolean) ?? '';
@@ -22254,151 +22727,20 @@ function compareSource(snapshot, target) {
     };
 }
 
-;// CONCATENATED MODULE: ./.build/core/files.js
-/**
- * Files the actions write where a user pointed them (output-dir, reports): folders created one
- * level at a time, refused on kernel pseudo file systems, and files written whole or not at all.
- */
-
-
-
-
-/** /proc, /sys and /dev hold no files to keep; Node's recursive mkdir loops forever on /proc. */
-const PSEUDO_FILE_SYSTEMS = ['/proc', '/sys', '/dev'];
-function onPseudoFileSystem(path) {
-    return PSEUDO_FILE_SYSTEMS.find((root) => path === root || path.startsWith(`${root}/`));
-}
-/** The deepest part of `path` that exists, resolved through symbolic links. */
-async function existingAncestor(path) {
-    for (let current = path;; current = (0,external_node_path_.dirname)(current)) {
-        try {
-            return await (0,external_node_fs_promises_namespaceObject.realpath)(current);
-        }
-        catch (err) {
-            if ((0,external_node_path_.dirname)(current) === current || err.code !== 'ENOENT')
-                return current;
-        }
-    }
-}
-/**
- * Creates `dir` and its missing parents, one mkdir each (so the work is bounded by the path's
- * depth), after refusing paths that are, or lead through a link to, /proc, /sys or /dev.
- * `input` names the input the path came from, for the error.
- */
-async function makeDirectory(dir, input) {
-    const absolute = (0,external_node_path_.resolve)(dir);
-    const pseudo = onPseudoFileSystem(absolute) ?? onPseudoFileSystem(await existingAncestor(absolute));
-    if (pseudo) {
-        throw new errors_RollbackKitError(`${input} ${dir} is under ${pseudo}, a kernel file system that cannot keep files.`, `Point ${input} at a writable folder, such as one under $RUNNER_TEMP.`);
-    }
-    const cannot = (why) => new errors_RollbackKitError(`Cannot create ${input} ${dir}: ${why}.`, `Point ${input} at a writable folder, such as one under $RUNNER_TEMP.`);
-    const missing = [];
-    for (let current = absolute;; current = (0,external_node_path_.dirname)(current)) {
-        let isDirectory;
-        try {
-            isDirectory = (await (0,external_node_fs_promises_namespaceObject.stat)(current)).isDirectory();
-        }
-        catch (err) {
-            // ENOTDIR: a parent is a file; the walk up finds it and says so.
-            const code = err.code;
-            if ((code !== 'ENOENT' && code !== 'ENOTDIR') || (0,external_node_path_.dirname)(current) === current)
-                throw cannot(`${current}: ${systemErrorMeaning(err) ?? err.message}`);
-            missing.unshift(current);
-            continue;
-        }
-        if (!isDirectory)
-            throw cannot(`${current} is a file, not a folder`);
-        break;
-    }
-    for (const d of missing) {
-        await (0,external_node_fs_promises_namespaceObject.mkdir)(d).catch((err) => {
-            if (err.code !== 'EEXIST')
-                throw cannot(`${d}: ${systemErrorMeaning(err) ?? err.message}`);
-        });
-    }
-}
-/** Checks that files can be created in `dir` (permissions, read-only mounts) before any work starts. */
-async function probeWritable(dir, input) {
-    const probe = (0,external_node_path_.join)(dir, `.rollback-kit-write-test-${process.pid}-${(0,external_node_crypto_.randomBytes)(3).toString('hex')}`);
-    try {
-        await (0,external_node_fs_promises_namespaceObject.writeFile)(probe, '');
-    }
-    catch (err) {
-        throw new errors_RollbackKitError(`Cannot write files in ${input} ${dir}: ${systemErrorMeaning(err) ?? err.message}.`, `Point ${input} at a writable folder, such as one under $RUNNER_TEMP.`);
-    }
-    await (0,external_node_fs_promises_namespaceObject.unlink)(probe).catch(() => undefined);
-}
-/**
- * Writes a file whole or not at all: a temporary file beside it, then a rename. A full disk or a
- * crash leaves the old file (or none), never a truncated one someone could trust.
- */
-async function writeFileAtomic(path, data) {
-    const temporary = (0,external_node_path_.join)((0,external_node_path_.dirname)(path), `.${(0,external_node_path_.basename)(path)}.${(0,external_node_crypto_.randomBytes)(4).toString('hex')}.tmp`);
-    try {
-        await (0,external_node_fs_promises_namespaceObject.writeFile)(temporary, data, { flag: 'wx' });
-        await (0,external_node_fs_promises_namespaceObject.rename)(temporary, path);
-    }
-    catch (err) {
-        await (0,external_node_fs_promises_namespaceObject.rm)(temporary, { force: true }).catch(() => undefined);
-        // Name the file the user will look for, not the temporary one.
-        const e = err;
-        if (!e.path || e.path === temporary)
-            Object.assign(e, { path, syscall: e.syscall === 'rename' ? 'rename' : 'write' });
-        throw asFileError(e);
-    }
-}
-/** A Node file-system error as one the user can act on: the operation, the path, what to do. */
-function asFileError(err, input) {
-    if (err instanceof errors_RollbackKitError || !err.path)
-        return err;
-    const line = errors_systemErrorLine(err);
-    if (!line)
-        return err;
-    const code = err.code;
-    const where = input ? `Point ${input} at a writable folder with free space, such as one under $RUNNER_TEMP.` : undefined;
-    const hint = code === 'ENOSPC' || code === 'EDQUOT' ? `Free space on that disk${input ? ` or point ${input} elsewhere` : ''}, then run again.` : where;
-    return new errors_RollbackKitError(line, hint);
-}
-
-;// CONCATENATED MODULE: ./.build/db/manifest.js
-/**
- * The manifest written next to every snapshot: what was dumped, from which server, its sha256, and
- * the catalogue (row counts per table, object counts) that restore-db and smoke checks compare with.
- */
-
-
-
-function manifestPathFor(snapshotPath) {
-    return `${snapshotPath.replace(/\/+$/, '')}.manifest.json`;
-}
-/** Written whole or not at all: a truncated manifest must never sit beside a snapshot. */
-async function writeManifest(snapshotPath, manifest) {
-    const path = manifestPathFor(snapshotPath);
-    await writeFileAtomic(path, `${JSON.stringify(manifest, null, 2)}\n`);
-    return path;
-}
-async function readManifest(path) {
-    let parsed;
-    try {
-        parsed = JSON.parse(await (0,external_node_fs_promises_namespaceObject.readFile)(path, 'utf8'));
-    }
-    catch (err) {
-        const why = err.code === 'ENOENT' ? 'it does not exist' : 'it is not valid JSON';
-        throw new errors_RollbackKitError(`Cannot read the snapshot manifest ${path}: ${why}.`, 'snapshot-db writes it next to each snapshot; keep the two together.');
-    }
-    const m = parsed;
-    if (m?.tool !== 'rollback-kit' || typeof m.sha256 !== 'string' || !Array.isArray(m.tables) || !m.format) {
-        throw new errors_RollbackKitError(`${path} is not a rollback-kit snapshot manifest.`);
-    }
-    return m;
-}
-
+// EXTERNAL MODULE: external "node:fs/promises"
+var promises_ = __nccwpck_require__(1455);
+// EXTERNAL MODULE: ./.build/core/files.js
+var files = __nccwpck_require__(2019);
+// EXTERNAL MODULE: ./.build/db/manifest.js
+var db_manifest = __nccwpck_require__(2584);
 ;// CONCATENATED MODULE: ./.build/db/snapshot.js
 /**
- * snapshot-db: a pg_dump that can be trusted mid-incident. The manifest's row counts and the CSV
- * exports are read in the very snapshot pg_dump dumps (pg_export_snapshot + --snapshot), while
- * pg_dump runs, so they describe exactly what the archive holds and cost no extra wall time.
- * Nothing is reported as a snapshot until it has been read back in full.
+ * snapshot-db: a pg_dump that can be trusted mid-incident. The manifest's tables, row counts and
+ * object counts and the CSV exports are read in the very snapshot pg_dump dumps (pg_export_snapshot +
+ * --snapshot), so they describe exactly what the archive holds. The catalogue is read while pg_dump
+ * runs; the rows are counted once it is done, while the archive is read back: counting beside pg_dump
+ * scanned every table a second time while pg_dump did. Nothing is reported as a snapshot until it has
+ * been read back in full.
  */
 
 
@@ -22436,27 +22778,27 @@ function snapshotBaseName(database, label, at) {
 }
 function validateRequest(req) {
     if (req.jobs > 1 && req.format !== 'directory') {
-        throw new errors_RollbackKitError(`jobs: ${req.jobs} needs format: directory (pg_dump dumps in parallel only into a directory).`, 'Set format: directory, or leave jobs empty.');
+        throw new errors/* RollbackKitError */.dp(`jobs: ${req.jobs} needs format: directory (pg_dump dumps in parallel only into a directory).`, 'Set format: directory, or leave jobs empty.');
     }
     if (req.exportSince && !req.exportTables.length) {
-        throw new errors_RollbackKitError('export-since is set but export-tables is empty.', 'List the tables whose new rows to keep, e.g. export-tables: orders, public.payments.');
+        throw new errors/* RollbackKitError */.dp('export-since is set but export-tables is empty.', 'List the tables whose new rows to keep, e.g. export-tables: orders, public.payments.');
     }
     if (req.exportTables.length && !req.exportSince) {
-        throw new errors_RollbackKitError('export-tables is set but export-since is empty.', 'Set export-since to the bad deploy\'s time (ISO 8601).');
+        throw new errors/* RollbackKitError */.dp('export-tables is set but export-since is empty.', 'Set export-since to the bad deploy\'s time (ISO 8601).');
     }
     if (!/^[A-Za-z_][A-Za-z0-9_$]*$/.test(req.exportColumn)) {
-        throw new errors_RollbackKitError(`export-column "${req.exportColumn}" is not a plain column name.`);
+        throw new errors/* RollbackKitError */.dp(`export-column "${req.exportColumn}" is not a plain column name.`);
     }
 }
 async function prepareOutputDir(dir, input) {
-    await makeDirectory(dir, input);
-    await probeWritable(dir, input);
+    await (0,files/* makeDirectory */.Oh)(dir, input);
+    await (0,files/* probeWritable */.Jg)(dir, input);
 }
 async function freePath(dir, base, ext) {
     for (let n = 1;; n++) {
         const candidate = (0,external_node_path_.join)(dir, `${base}${n > 1 ? `-${n}` : ''}${ext}`);
         try {
-            await (0,external_node_fs_promises_namespaceObject.access)(candidate);
+            await (0,promises_.access)(candidate);
         }
         catch {
             return candidate;
@@ -22517,11 +22859,11 @@ async function checkExportColumn(session, tables, column) {
     for (const t of tables) {
         const { rows } = await session.query('SELECT EXISTS (SELECT 1 FROM information_schema.columns WHERE table_schema = $1 AND table_name = $2 AND column_name = $3) AS ok', [t.schema, t.name, column]);
         if (!rows[0].ok)
-            throw new errors_RollbackKitError(`Table ${t.schema}.${t.name} has no column "${column}" to select new rows by.`, 'Set export-column to its creation-time column.');
+            throw new errors/* RollbackKitError */.dp(`Table ${t.schema}.${t.name} has no column "${column}" to select new rows by.`, 'Set export-column to its creation-time column.');
     }
 }
 async function exportRows(session, tables, column, since, dir) {
-    await (0,external_node_fs_promises_namespaceObject.mkdir)(dir, { recursive: true });
+    await (0,promises_.mkdir)(dir, { recursive: true });
     const out = [];
     for (const t of tables) {
         const file = `${safeName(t.schema)}.${safeName(t.name)}.csv`;
@@ -22540,7 +22882,7 @@ async function takeSnapshot(req, log) {
     validateRequest(req);
     const where = describeTarget(req.target);
     if (isTransactionPooler(req.target)) {
-        throw new errors_RollbackKitError(`${where} is a transaction-mode pooler: pg_dump needs one server session for the whole dump.`, 'Use the session pooler or direct connection (on Supabase: port 5432 of the pooler host).');
+        throw new errors/* RollbackKitError */.dp(`${where} is a transaction-mode pooler: pg_dump needs one server session for the whole dump.`, 'Use the session pooler or direct connection (on Supabase: port 5432 of the pooler host).');
     }
     await prepareOutputDir(req.outputDir, req.outputDirInput ?? 'output-dir');
     const lockTimeoutSeconds = req.lockTimeoutSeconds ?? DEFAULT_LOCK_TIMEOUT_SECONDS;
@@ -22549,22 +22891,26 @@ async function takeSnapshot(req, log) {
     const tag = sessionTag('snapshot');
     // Which pg_dump fits is known only once the server answers; asking the installed ones meanwhile is free.
     if (!req.pgDumpPath)
-        warmPgTools(['pg_dump', 'pg_restore'], req.tools);
+        (0,pg_tools/* warmPgTools */.I3)(['pg_dump', 'pg_restore'], req.tools);
     const session = await connect(req.target);
     let path;
     let exportsDir;
     try {
-        await session.query(`SELECT set_config('application_name', $1, false), set_config('lock_timeout', $2, false)`, [tag, String(lockTimeout)]);
-        const { rows } = await session.query("SELECT current_setting('server_version_num') AS num, current_setting('server_version') AS version");
+        // row_security off, as pg_dump sets it: a count that row-level security would cut fails instead.
+        // No parallel workers for the counts: starting them costs more than a count of one table's own
+        // rows, and they take the cores the verification's pg_restore runs on.
+        const { rows } = await session.query(`SELECT set_config('application_name', $1, false), set_config('lock_timeout', $2, false), set_config('row_security', 'off', false),
+              set_config('max_parallel_workers_per_gather', '0', false),
+              current_setting('server_version_num') AS num, current_setting('server_version') AS version`, [tag, String(lockTimeout)]);
         const versionNum = Number(rows[0].num);
         const serverVersion = rows[0].version.split(' ')[0];
-        const major = majorFromVersionNum(versionNum);
+        const major = (0,pg_tools/* majorFromVersionNum */.qj)(versionNum);
         const identity = await readServerIdentity(session, req.target);
         if (identity.systemIdentifier === null) {
             log.warning(`${where} does not let user "${req.target.user}" read its system identifier (pg_control_system()): the manifest records host, port and database only, so a later run can match this snapshot to a database only by those.`);
         }
-        const pgDump = await findPgTool('pg_dump', major, { ...req.tools, explicitPath: req.pgDumpPath });
-        const pgRestore = req.format === 'plain' ? undefined : await siblingTool(pgDump, 'pg_restore', major, req.tools);
+        const pgDump = await (0,pg_tools/* findPgTool */.fh)('pg_dump', major, { ...req.tools, explicitPath: req.pgDumpPath });
+        const pgRestore = req.format === 'plain' ? undefined : await (0,pg_tools/* siblingTool */.zC)(pgDump, 'pg_restore', major, req.tools);
         log.info(`Server ${where} runs PostgreSQL ${serverVersion}; using pg_dump ${pgDump.version} (${pgDump.path}).`);
         const selection = await resolveSelection(session, req, log);
         await checkExportColumn(session, selection.exportTables, req.exportColumn);
@@ -22576,13 +22922,13 @@ async function takeSnapshot(req, log) {
         const snapshotId = (await session.query('SELECT pg_export_snapshot() AS id')).rows[0].id;
         log.info(`Dumping ${where} (${req.format} format${req.jobs > 1 ? `, ${req.jobs} jobs` : ''}) to ${path} …`);
         const dumpStarted = Date.now();
-        const dump = runProcess(pgDump.path, pgDumpArgs(req, path, snapshotId, selection, lockTimeout), { env: { ...libpqEnv(req.target), PGAPPNAME: tag } });
+        const dump = (0,core_process/* runProcess */.R)(pgDump.path, pgDumpArgs(req, path, snapshotId, selection, lockTimeout), { env: { ...libpqEnv(req.target), PGAPPNAME: tag } });
         // The watcher connects while pg_dump starts: a lock pg_dump waits for is waited for far longer
         // than a connection takes, and lock-timeout bounds that wait whether or not it is watched.
         const watching = watchBlockers(req.target, tag, log);
-        // Counting and exporting in the exported snapshot while pg_dump copies the same rows.
+        // Listing and exporting in the exported snapshot while pg_dump copies the same rows.
         const sideWork = (async () => {
-            const catalog = await readCatalog(session, selection.schemas, selection.excludeData);
+            const catalog = await readCatalog(session, selection.schemas);
             let exported = [];
             if (req.exportSince) {
                 exportsDir = (0,external_node_path_.join)(req.outputDir, `${(0,external_node_path_.basename)(path)}.exports`);
@@ -22590,24 +22936,41 @@ async function takeSnapshot(req, log) {
             }
             return { catalog, exported };
         })();
+        let stopped;
+        const stopWatching = () => (stopped ??= watching.then((w) => w.stop()));
         const [dumped, side] = await Promise.allSettled([dump, sideWork]);
-        // Closing the watcher and ending the read transaction are independent round trips.
-        const [blockers] = await Promise.all([watching.then((w) => w.stop()), session.query('COMMIT').catch(() => undefined)]);
-        const lockWait = (dumped.status === 'fulfilled' && dumped.value.code !== 0 && isLockTimeout(dumped.value.stderr)) ||
-            (side.status === 'rejected' && isLockTimeout(side.reason.code));
-        if (lockWait)
-            throw lockTimeoutError(`Snapshot of ${where}`, lockTimeoutSeconds, blockers, 'Nothing was kept.', log);
-        if (dumped.status === 'rejected')
-            throw new errors_RollbackKitError(`Could not run pg_dump (${pgDump.path}): ${dumped.reason.message}.`);
-        if (dumped.value.code !== 0) {
-            throw new errors_RollbackKitError(`pg_dump of ${where} failed: ${log.redact(toolErrorLine(dumped.value.stderr) || 'no message')}.`, 'Nothing was kept; fix the cause and run again.');
-        }
-        if (side.status === 'rejected')
+        if (dumped.status === 'rejected' || dumped.value.code !== 0 || side.status === 'rejected') {
+            const [blockers] = await Promise.all([stopWatching(), session.query('ROLLBACK').catch(() => undefined)]);
+            const lockWait = (dumped.status === 'fulfilled' && dumped.value.code !== 0 && isLockTimeout(dumped.value.stderr)) ||
+                (side.status === 'rejected' && isLockTimeout(side.reason.code));
+            if (lockWait)
+                throw lockTimeoutError(`Snapshot of ${where}`, lockTimeoutSeconds, blockers, 'Nothing was kept.', log);
+            if (dumped.status === 'rejected')
+                throw new errors/* RollbackKitError */.dp(`Could not run pg_dump (${pgDump.path}): ${dumped.reason.message}.`);
+            if (dumped.value.code !== 0) {
+                throw new errors/* RollbackKitError */.dp(`pg_dump of ${where} failed: ${log.redact((0,pg_tools/* toolErrorLine */.$x)(dumped.value.stderr) || 'no message')}.`, 'Nothing was kept; fix the cause and run again.');
+            }
             throw side.reason;
+        }
         const dumpMs = Date.now() - dumpStarted;
         const verifyStarted = Date.now();
-        // Hashing here and pg_restore's full read in its own process use two cores at once.
-        const [{ sha256, sizeBytes }] = await Promise.all([fingerprint(path), readWhole(path, req.format, pgRestore?.path ?? 'pg_restore')]);
+        // The rows are counted in the dump's snapshot, still open. pg_dump's locks are gone by now, so a
+        // count can wait for a table lock: lock_timeout bounds it, and the watcher still watches.
+        const counting = (async () => {
+            try {
+                return await countRows(session, side.value.catalog.tables, selection.excludeData);
+            }
+            catch (err) {
+                if (!isLockTimeout(err.code))
+                    throw err;
+                throw lockTimeoutError(`Counting the rows of ${where}`, lockTimeoutSeconds, await stopWatching(), 'Nothing was kept.', log);
+            }
+            finally {
+                await Promise.all([stopWatching(), session.query('COMMIT').catch(() => undefined)]);
+            }
+        })();
+        // Hashing here, pg_restore's full read in its own process and the server's counting run at once.
+        const [{ sha256, sizeBytes }, , tables] = await Promise.all([(0,archive/* fingerprint */.Rj)(path), (0,archive/* readWhole */.oD)(path, req.format, pgRestore?.path ?? 'pg_restore'), counting]);
         const verifyMs = Date.now() - verifyStarted;
         const manifest = {
             tool: 'rollback-kit',
@@ -22623,12 +22986,13 @@ async function takeSnapshot(req, log) {
             sizeBytes,
             sha256,
             filter: { schemas: selection.schemas, excludeSchemas: selection.exclude, excludeTableData: selection.excludeData.map((t) => `${t.schema}.${t.name}`) },
-            tables: side.value.catalog.tables,
+            tables,
+            rowCounts: 'dumped',
             objects: side.value.catalog.objects,
             exports: req.exportSince ? { since: req.exportSince.toISOString(), column: req.exportColumn, dir: (0,external_node_path_.basename)(exportsDir), tables: side.value.exported } : null,
             durationMs: Date.now() - started,
         };
-        const manifestPath = await writeManifest(path, manifest);
+        const manifestPath = await (0,db_manifest/* writeManifest */.HN)(path, manifest);
         log.info(`Snapshot verified: ${sizeBytes} bytes, sha256 ${sha256}, ${manifest.tables.length} tables (dump ${dumpMs} ms, verification ${verifyMs} ms).`);
         return {
             path,
@@ -22647,73 +23011,28 @@ async function takeSnapshot(req, log) {
     catch (err) {
         // Nothing half-done: a snapshot that did not verify is not left where someone could trust it.
         if (path)
-            await (0,external_node_fs_promises_namespaceObject.rm)(path, { recursive: true, force: true }).catch(() => undefined);
+            await (0,promises_.rm)(path, { recursive: true, force: true }).catch(() => undefined);
         if (exportsDir)
-            await (0,external_node_fs_promises_namespaceObject.rm)(exportsDir, { recursive: true, force: true }).catch(() => undefined);
-        throw asFileError(err, 'output-dir');
+            await (0,promises_.rm)(exportsDir, { recursive: true, force: true }).catch(() => undefined);
+        throw (0,files/* asFileError */.dH)(err, 'output-dir');
     }
     finally {
-        await session.end().catch(() => undefined);
+        closeSession(session);
     }
 }
 
-;// CONCATENATED MODULE: ./.build/db/verify.js
-/**
- * Whether a snapshot can be trusted before anything destructive relies on it: its manifest is there,
- * its sha256 is the one recorded when it was taken, and pg_restore can read every byte of it.
- */
-
-
-
-
-
-async function verifySnapshot(snapshotPath, log, opts = {}) {
-    const path = snapshotPath.replace(/\/+$/, '');
-    if (path.endsWith('.manifest.json')) {
-        throw new errors_RollbackKitError(`${path} is a snapshot's manifest, not the snapshot.`, `Pass the snapshot beside it: ${path.slice(0, -'.manifest.json'.length)}.`);
-    }
-    if (!(0,external_node_fs_.existsSync)(path)) {
-        throw new errors_RollbackKitError(`Snapshot ${path} does not exist.`, 'Pass the path output of snapshot-db (download the artifact first if it was uploaded).');
-    }
-    const manifestPath = manifestPathFor(path);
-    if (!(0,external_node_fs_.existsSync)(manifestPath)) {
-        throw new errors_RollbackKitError(`Snapshot ${path} has no manifest (${manifestPath}), so its integrity cannot be checked.`, 'Use a snapshot taken by snapshot-db and keep its .manifest.json beside it.');
-    }
-    const manifest = await readManifest(manifestPath);
-    const format = await detectFormat(path);
-    if (format !== manifest.format) {
-        throw new errors_RollbackKitError(`Snapshot ${path} is in ${format} format but its manifest says ${manifest.format}: it was replaced.`, 'Do not restore it; take or pick another snapshot.');
-    }
-    // The sha256 and pg_restore's full read both read every byte: side by side, as snapshot-db runs
-    // them, the verification costs the slower of the two instead of their sum. A changed file is
-    // reported as changed even when pg_restore also failed on it.
-    const [fp, read] = await Promise.allSettled([
-        fingerprint(path),
-        (async () => {
-            const pgRestore = format === 'plain' ? undefined : await findPgTool('pg_restore', manifest.pgDump.major, { ...opts, explicitPath: opts.pgRestorePath });
-            await readWhole(path, format, pgRestore?.path ?? 'pg_restore');
-        })(),
-    ]);
-    if (fp.status === 'rejected')
-        throw fp.reason;
-    const { sha256, sizeBytes } = fp.value;
-    if (sha256 !== manifest.sha256) {
-        throw new errors_RollbackKitError(`Snapshot ${path} changed since it was taken: sha256 ${sha256.slice(0, 12)}… (${sizeBytes} bytes), manifest says ${manifest.sha256.slice(0, 12)}… (${manifest.sizeBytes} bytes).`, 'It is corrupt, truncated or replaced: do not restore it; take or pick another snapshot.');
-    }
-    if (read.status === 'rejected')
-        throw read.reason;
-    log.info(`Snapshot ${path} verified: sha256 ${sha256.slice(0, 12)}…, ${sizeBytes} bytes, read in full.`);
-    return { path, manifestPath, manifest, sha256, sizeBytes };
-}
-
+// EXTERNAL MODULE: ./.build/db/verify.js
+var verify = __nccwpck_require__(7120);
 ;// CONCATENATED MODULE: ./.build/db/restore.js
 /**
  * restore-db: put a verified snapshot back. Refuses unless `confirm` names the target database,
  * refuses a snapshot that does not verify, keeps the current state in a pre-restore snapshot, and
  * restores in place in one transaction: its own drops (see restore-plan.ts), the snapshot's script,
- * and what it keeps put back, all or nothing. Then it compares every table's row count with the
- * manifest.
+ * and what it keeps put back, all or nothing. It commits only once the server has received, table by
+ * table, the rows the manifest counts.
  */
+
+
 
 
 
@@ -22733,39 +23052,65 @@ function checkConfirmation(target, confirm) {
     if (confirm === target.database)
         return;
     const got = confirm ? `got "${confirm}"` : 'it is empty';
-    throw new errors_RollbackKitError(`restore-db refuses to overwrite ${describeTarget(target)}: confirm must be the target database's name "${target.database}", ${got}.`, `Set confirm: ${target.database} to restore over it. Nothing was changed.`);
+    throw new errors/* RollbackKitError */.dp(`restore-db refuses to overwrite ${describeTarget(target)}: confirm must be the target database's name "${target.database}", ${got}.`, `Set confirm: ${target.database} to restore over it. Nothing was changed.`);
 }
 async function restoreSnapshot(req, log) {
     const started = Date.now();
     const where = describeTarget(req.target);
     checkConfirmation(req.target, req.confirm);
     if (isTransactionPooler(req.target)) {
-        throw new errors_RollbackKitError(`${where} is a transaction-mode pooler: a restore needs one server session.`, 'Use the session pooler or direct connection (on Supabase: port 5432).');
+        throw new errors/* RollbackKitError */.dp(`${where} is a transaction-mode pooler: a restore needs one server session.`, 'Use the session pooler or direct connection (on Supabase: port 5432).');
     }
-    const snapshot = await verifySnapshot(req.snapshotPath, log, req.tools);
+    const snapshot = await (0,verify/* openSnapshot */.r)(req.snapshotPath);
     const manifest = snapshot.manifest;
-    const source = await withSession(req.target, async (s) => compareSource(snapshotSource(manifest), await readServerIdentity(s, req.target)));
-    if (!source.same)
-        log.warning(`${source.message} It is being restored into the target all the same: confirm names the target, not the source.`);
+    // The snapshot was read back in full when it was taken; the same sha256 now proves these are those
+    // bytes. It is hashed while the rest runs, and a restore that started on other bytes never commits.
+    const fingerprinting = (0,archive/* fingerprint */.Rj)(snapshot.path);
+    fingerprinting.catch(() => undefined);
+    const bytesChecked = fingerprinting.then((fp) => {
+        (0,verify/* checkFingerprint */.z)(snapshot, fp);
+        log.info(`Snapshot ${snapshot.path} verified: sha256 ${fp.sha256.slice(0, 12)}…, ${fp.sizeBytes} bytes, as it was when it was read back in full.`);
+    });
+    bytesChecked.catch(() => undefined);
+    (0,pg_tools/* warmPgTools */.I3)(manifest.format === 'plain' ? ['psql'] : ['pg_restore', 'psql'], req.tools);
     // Tables dumped without their rows come back empty: only a pre-restore snapshot keeps those rows.
     const withoutRows = manifest.tables.filter((t) => t.rows === null).map((t) => `${t.schema}.${t.name}`);
     if (withoutRows.length && !req.preRestoreSnapshot) {
-        throw new errors_RollbackKitError(`The snapshot holds no rows for ${withoutRows.join(', ')} (exclude-table-data), so restoring it empties them, and pre-restore-snapshot is false.`, 'Set pre-restore-snapshot: true so their rows are kept, or restore a snapshot that has them. Nothing was changed.');
+        throw new errors/* RollbackKitError */.dp(`The snapshot holds no rows for ${withoutRows.join(', ')} (exclude-table-data), so restoring it empties them, and pre-restore-snapshot is false.`, 'Set pre-restore-snapshot: true so their rows are kept, or restore a snapshot that has them. Nothing was changed.');
     }
-    const serverMajor = await withSession(req.target, async (s) => majorFromVersionNum(Number((await s.query("SELECT current_setting('server_version_num') AS n")).rows[0].n)));
-    const pgRestore = manifest.format === 'plain' ? undefined : await findPgTool('pg_restore', Math.max(serverMajor, manifest.pgDump.major), req.tools);
-    // Planned before anything is written: a dependent that cannot be put back refuses the restore here.
-    const contents = await readSnapshotContents(snapshot.path, manifest.format, pgRestore?.path);
+    const key = (t) => `${t.schema}.${t.name}`;
+    const { serverMajor, pgRestore, contents, plan, extraTables } = await withSession(req.target, async (s) => {
+        const serverMajor = (0,pg_tools/* majorFromVersionNum */.qj)(Number((await s.query("SELECT current_setting('server_version_num') AS n")).rows[0].n));
+        const pgRestore = manifest.format === 'plain' ? undefined : await (0,pg_tools/* findPgTool */.fh)('pg_restore', Math.max(serverMajor, manifest.pgDump.major), req.tools);
+        // Its table of contents is read by pg_restore while this session asks the server the rest.
+        const reading = readSnapshotContents(snapshot.path, manifest.format, pgRestore?.path);
+        reading.catch(() => undefined);
+        const source = compareSource(snapshotSource(manifest), await readServerIdentity(s, req.target));
+        if (!source.same)
+            log.warning(`${source.message} It is being restored into the target all the same: confirm names the target, not the source.`);
+        const expected = new Set(manifest.tables.map(key));
+        // Tables the snapshot does not have are left as they are (and, with their foreign keys, kept by the plan).
+        const extraTables = (await listTables(s, manifest.filter.schemas)).map(key).filter((k) => !expected.has(k));
+        // A file that changed is reported as changed, even when pg_restore also failed on it.
+        const contents = await reading.catch(async (err) => {
+            await bytesChecked;
+            throw err;
+        });
+        // Planned before anything is written: a dependent that cannot be put back refuses the restore here.
+        const plan = req.clean ? await planRestore(s, contents, where) : { dropped: [], keptForeignKeys: [], keptViews: [] };
+        return { serverMajor, pgRestore, contents, plan, extraTables };
+    });
     if (contents.largeObjects && manifest.format === 'plain') {
-        throw new errors_RollbackKitError(`Snapshot ${snapshot.path} is a plain SQL script with large objects, which the script commits on their own: it cannot be restored in one transaction.`, 'Restore a custom or directory format snapshot of this database. Nothing was changed.');
+        throw new errors/* RollbackKitError */.dp(`Snapshot ${snapshot.path} is a plain SQL script with large objects, which the script commits on their own: it cannot be restored in one transaction.`, 'Restore a custom or directory format snapshot of this database. Nothing was changed.');
     }
-    const plan = req.clean ? await withSession(req.target, (s) => planRestore(s, contents, where)) : { dropped: [], keptForeignKeys: [], keptViews: [] };
     for (const fk of plan.keptForeignKeys)
         log.info(`Keeping foreign key ${fk.name} of ${fk.table} (not in the snapshot): dropped for the restore and re-created after it.`);
     for (const v of plan.keptViews)
         log.info(`Keeping ${v.relkind === 'm' ? 'materialized view' : 'view'} ${v.schema}.${v.name} (not in the snapshot): dropped for the restore and re-created after it.`);
     let preRestoreSnapshotPath;
     if (req.preRestoreSnapshot) {
+        // Not worth keeping the current state for a snapshot that will be refused.
+        await bytesChecked;
         log.info(`Keeping the current state of ${where} in a pre-restore snapshot first …`);
         const pre = await takeSnapshot(wholeDatabaseSnapshot(req.target, {
             outputDir: req.preRestoreDir,
@@ -22785,27 +23130,10 @@ async function restoreSnapshot(req, log) {
     }
     const mode = manifest.format === 'plain' ? 'psql, one transaction' : 'pg_restore into psql, one transaction';
     log.info(`Restoring ${snapshot.path} into ${where} (${mode}) …`);
-    await applySnapshot({ req, snapshot: snapshot.path, pgRestore, plan, serverMajor, preRestoreSnapshotPath }, log);
-    const { differences, extraTables } = await withSession(req.target, async (s) => {
-        const expected = manifest.tables;
-        const present = await listTables(s, manifest.filter.schemas);
-        const key = (t) => `${t.schema}.${t.name}`;
-        const presentKeys = new Set(present.map(key));
-        const expectedKeys = new Set(expected.map(key));
-        const counted = await countRows(s, expected.filter((t) => t.rows !== null && presentKeys.has(key(t))));
-        const actual = new Map(counted.map((t) => [key(t), t.rows]));
-        const diffs = [];
-        for (const t of expected) {
-            if (!presentKeys.has(key(t)))
-                diffs.push({ table: key(t), expected: t.rows, actual: null });
-            else if (t.rows !== null && actual.get(key(t)) !== t.rows)
-                diffs.push({ table: key(t), expected: t.rows, actual: actual.get(key(t)) ?? null });
-        }
-        return { differences: diffs, extraTables: present.map(key).filter((k) => !expectedKeys.has(k)) };
-    });
+    const differences = await applySnapshot({ req, snapshot: snapshot.path, manifest, bytesChecked, pgRestore, plan, serverMajor, preRestoreSnapshotPath }, log);
     const verified = differences.length === 0;
     if (verified)
-        log.info(`Restore verified: all ${manifest.tables.length} tables have the row counts of the snapshot.`);
+        log.info(`Restore verified: all ${manifest.tables.length} tables received the rows the snapshot holds, as the server counted them before the commit.`);
     if (extraTables.length)
         log.warning(`Tables the snapshot does not have were left as they are: ${extraTables.join(', ')}.`);
     return {
@@ -22822,21 +23150,76 @@ async function restoreSnapshot(req, log) {
         durationMs: Date.now() - started,
     };
 }
+/**
+ * Each table whose rows the server did not receive as the manifest counts them. Rows come from
+ * psql's `ROWS_MARK <n> <rows>` lines (the COPY's own row count, in the restore's transaction).
+ */
+function rowDifferences(manifest, copies, reported) {
+    const loaded = new Map();
+    copies.forEach((t, i) => {
+        if (!t || !reported.has(i))
+            return;
+        loaded.set(tableKey(t), (loaded.get(tableKey(t)) ?? 0) + reported.get(i));
+    });
+    const diffs = [];
+    for (const t of manifest.tables) {
+        if (t.rows === null)
+            continue;
+        const actual = loaded.get(tableKey(t)) ?? null;
+        if (actual !== t.rows)
+            diffs.push({ table: `${t.schema}.${t.name}`, expected: t.rows, actual });
+    }
+    return diffs;
+}
 /** What put back kept views and materialized views exactly (definition, owner, grants, comments, data): pg_dump of just them. */
 async function keptViewsScript(a, env, log) {
     if (!a.plan.keptViews.length)
         return '';
-    const pgDump = await findPgTool('pg_dump', a.serverMajor, a.req.tools);
+    const pgDump = await (0,pg_tools/* findPgTool */.fh)('pg_dump', a.serverMajor, a.req.tools);
     const args = ['--no-password', `--lock-wait-timeout=${lockTimeoutMs(a.req.lockTimeoutSeconds)}`];
     for (const v of a.plan.keptViews)
         args.push('--table', exactTablePattern(v));
-    const dumped = await runProcess(pgDump.path, args, { env });
+    const dumped = await (0,core_process/* runProcess */.R)(pgDump.path, args, { env });
     if (dumped.code !== 0) {
-        throw new errors_RollbackKitError(`Could not save the definitions of the views restore-db keeps: ${log.redact(toolErrorLine(dumped.stderr) || 'pg_dump failed')}.`, 'Nothing was changed.');
+        throw new errors/* RollbackKitError */.dp(`Could not save the definitions of the views restore-db keeps: ${log.redact((0,pg_tools/* toolErrorLine */.$x)(dumped.stderr) || 'pg_dump failed')}.`, 'Nothing was changed.');
     }
     return dumped.stdout;
 }
-/** Runs the whole restore through one psql session, in one transaction; throws (nothing changed) when it did not commit. */
+/** `\warn` reports psql's counts while the transaction is open: psql 13 has it. */
+const MIN_PSQL_MAJOR = 13;
+/** psql's stderr, line by line: the rows of each COPY as psql reports them, and when it reached the end. */
+function progressReader() {
+    const reported = new Map();
+    let rest = '';
+    let reachedEnd = () => undefined;
+    const ready = new Promise((resolve) => (reachedEnd = resolve));
+    const rows = new RegExp(`^${ROWS_MARK} (\\d+) (\\d+)$`);
+    const state = { reachedEnd: false };
+    return {
+        reported,
+        ready,
+        state,
+        onStderr(chunk) {
+            const lines = (rest + chunk).split('\n');
+            rest = lines.pop();
+            for (const line of lines) {
+                const m = rows.exec(line);
+                if (m)
+                    reported.set(Number(m[1]), Number(m[2]));
+                else if (line === READY_MARK) {
+                    state.reachedEnd = true;
+                    reachedEnd();
+                }
+            }
+        },
+    };
+}
+/**
+ * Runs the whole restore through one psql session, in one transaction. With a manifest that counted
+ * each table's own rows, as its COPY holds them, it commits only when every table received exactly those rows, and
+ * otherwise rolls back, naming them; with an older manifest it commits and returns the differences.
+ * Throws (nothing changed) when it did not commit.
+ */
 async function applySnapshot(a, log) {
     const { req } = a;
     const where = describeTarget(req.target);
@@ -22844,16 +23227,22 @@ async function applySnapshot(a, log) {
     const env = { ...libpqEnv(req.target), PGAPPNAME: tag };
     const lockTimeout = `SET lock_timeout = ${lockTimeoutMs(req.lockTimeoutSeconds)};`;
     const views = await keptViewsScript(a, env, log);
-    const psql = await findPgTool('psql', Math.max(a.serverMajor, a.pgRestore?.major ?? 0), req.tools);
+    const psql = await (0,pg_tools/* findPgTool */.fh)('psql', Math.max(a.serverMajor, a.pgRestore?.major ?? 0, MIN_PSQL_MAJOR), req.tools);
     const stopRestore = new AbortController();
     const stopPsql = new AbortController();
     const archiveOut = new external_node_stream_.PassThrough();
     let restoring;
     if (a.pgRestore) {
-        restoring = runProcess(a.pgRestore.path, ['--single-transaction', ...(req.clean ? ['--clean', '--if-exists'] : []), '--file', '-', a.snapshot], { stdout: archiveOut, signal: stopRestore.signal });
+        restoring = (0,core_process/* runProcess */.R)(a.pgRestore.path, ['--single-transaction', ...(req.clean ? ['--clean', '--if-exists'] : []), '--file', '-', a.snapshot], { stdout: archiveOut, signal: stopRestore.signal });
         restoring.catch(() => undefined);
     }
-    const script = external_node_stream_.Readable.from(restoreScript({
+    const progress = progressReader();
+    const copies = [];
+    let psqlEnded = () => undefined;
+    const ended = new Promise((resolve) => (psqlEnded = resolve));
+    let refused = [];
+    const gate = a.manifest.rowCounts === 'dumped';
+    const script = restoreScript({
         prelude: [
             // The snapshot's script turns lock_timeout off again: every lock that may wait is taken here, first.
             lockTimeout,
@@ -22866,40 +23255,67 @@ async function applySnapshot(a, log) {
             if (!restoring)
                 return;
             const r = await restoring;
-            if (r.code !== 0)
-                throw new errors_RollbackKitError(`pg_restore could not read ${a.snapshot}: ${toolErrorLine(r.stderr) || 'no message'}.`);
+            if (r.code === 0)
+                return;
+            // A file that changed is reported as changed, even when pg_restore also failed on it.
+            await a.bytesChecked;
+            throw (0,archive/* corruptSnapshot */.gw)(a.snapshot, (0,pg_tools/* toolErrorLine */.$x)(r.stderr) || 'pg_restore could not read it in full');
         },
         epilogue: [views, lockTimeout, ...foreignKeyStatements(a.plan)],
-    }));
+        copies,
+        decide: async () => {
+            // psql stops on an error before it gets here: then there is nothing to decide.
+            await Promise.race([progress.ready, ended]);
+            if (!progress.state.reachedEnd)
+                return false;
+            // Throws (and so never commits) when the bytes restored are not the snapshot's.
+            await a.bytesChecked;
+            if (!gate)
+                return true;
+            refused = rowDifferences(a.manifest, copies, progress.reported);
+            return refused.length === 0;
+        },
+    });
     let feedError;
     script.on('error', (err) => {
         // No COMMIT was written: ending psql now makes the server roll the transaction back.
         feedError = err;
         stopPsql.abort();
     });
-    const watch = await watchBlockers(req.target, tag, log);
+    // The watcher connects while psql starts: a lock the restore waits for is waited for far longer
+    // than a connection takes, and lock_timeout bounds that wait whether or not it is watched.
+    const watching = watchBlockers(req.target, tag, log);
     let applied;
     try {
-        applied = await runProcess(psql.path, ['-X', '--no-password', '-q', '-v', 'ON_ERROR_STOP=1', '-f', '-'], { env, stdin: script, signal: stopPsql.signal });
+        applied = await (0,core_process/* runProcess */.R)(psql.path, ['-X', '--no-password', '-q', '-v', 'ON_ERROR_STOP=1', '-f', '-'], { env, stdin: script, signal: stopPsql.signal, onStderr: progress.onStderr });
     }
     finally {
+        psqlEnded();
         stopRestore.abort();
         script.destroy();
     }
-    const blockers = await watch.stop();
+    const blockers = await (await watching).stop();
     if (restoring)
         await restoring.catch(() => undefined);
-    if (applied.code === 0 && !feedError && applied.stdout.includes(COMMITTED))
-        return;
     const state = 'The restore ran in one transaction, so the database is as it was before.';
     const undo = a.preRestoreSnapshotPath ? ` The state before is also kept in ${a.preRestoreSnapshotPath}.` : '';
+    if (refused.length) {
+        throw new errors/* RollbackKitError */.dp(`Restore into ${where} was rolled back: the server did not receive the rows the snapshot holds for ${describeDifferences(refused)}.`, `${state}${undo} Take or pick another snapshot; report this if it repeats.`);
+    }
+    if (applied.code === 0 && !feedError && applied.stdout.includes(COMMITTED))
+        return rowDifferences(a.manifest, copies, progress.reported);
     const error = psqlError(applied.stderr, log);
     if (isLockTimeout(error))
         throw lockTimeoutError(`Restore into ${where}`, req.lockTimeoutSeconds, blockers, `${state}${undo}`, log);
-    if (feedError instanceof errors_RollbackKitError && !error)
-        throw new errors_RollbackKitError(log.redact(feedError.message), `${state}${undo}`);
+    if (feedError instanceof errors/* RollbackKitError */.dp && !error)
+        throw new errors/* RollbackKitError */.dp(log.redact(feedError.message), `${state}${undo}`);
     const reason = error || (feedError instanceof Error ? feedError.message : '') || (applied.signal ? `psql ended by ${applied.signal}` : 'psql exited before the restore committed');
-    throw new errors_RollbackKitError(`Restore into ${where} failed: ${log.redact(reason).replace(/\.$/, '')}.`, `${state}${undo}${advice(reason, a.plan)}`);
+    throw new errors/* RollbackKitError */.dp(`Restore into ${where} failed: ${log.redact(reason).replace(/\.$/, '')}.`, `${state}${undo}${advice(reason, a.plan)}`);
+}
+/** `public.orders (287000 expected, 286999 received)`, for the first few. */
+function describeDifferences(diffs) {
+    const shown = diffs.slice(0, 5).map((d) => `${d.table} (${d.expected} expected, ${d.actual ?? 'none'} received)`);
+    return `${shown.join(', ')}${diffs.length > shown.length ? ` and ${diffs.length - shown.length} more` : ''}`;
 }
 /** What to change, for the failures whose cause is known. */
 function advice(reason, plan) {
@@ -22919,15 +23335,15 @@ function advice(reason, plan) {
 
 /** Names in `dir` (files and folders), hidden ones left out, as the tools do. */
 async function listNames(dir) {
-    const entries = await (0,external_node_fs_promises_namespaceObject.readdir)(dir, { withFileTypes: true }).catch(() => []);
+    const entries = await (0,promises_.readdir)(dir, { withFileTypes: true }).catch(() => []);
     return entries.filter((e) => !e.name.startsWith('.')).map((e) => e.name);
 }
 async function listFiles(dir) {
-    const entries = await (0,external_node_fs_promises_namespaceObject.readdir)(dir, { withFileTypes: true }).catch(() => []);
+    const entries = await (0,promises_.readdir)(dir, { withFileTypes: true }).catch(() => []);
     return entries.filter((e) => !e.name.startsWith('.') && (e.isFile() || e.isSymbolicLink())).map((e) => e.name);
 }
 async function listFolders(dir) {
-    const entries = await (0,external_node_fs_promises_namespaceObject.readdir)(dir, { withFileTypes: true }).catch(() => []);
+    const entries = await (0,promises_.readdir)(dir, { withFileTypes: true }).catch(() => []);
     return entries.filter((e) => !e.name.startsWith('.') && e.isDirectory()).map((e) => e.name);
 }
 /**
@@ -23006,14 +23422,14 @@ function firstSearchPathSchema(searchPath) {
 function splitTableOption(option, format) {
     const parts = option.trim().split('.');
     if (parts.length > 2 || parts.some((p) => !p)) {
-        throw new errors_RollbackKitError(`migrations-table "${option}" is not a table name: give table or schema.table, as ${format} takes it.`);
+        throw new errors/* RollbackKitError */.dp(`migrations-table "${option}" is not a table name: give table or schema.table, as ${format} takes it.`);
     }
     return parts.length === 2 ? { schema: parts[0], name: parts[1] } : { name: parts[0] };
 }
 /** For tools whose tracking table is fixed: a migrations-table input would be read by nobody. */
 function refuseTableOption(config, format, table) {
     if (config.migrationsTable) {
-        throw new errors_RollbackKitError(`migrations-table is set, but ${format} has no option for its tracking table: it always uses ${table}.`, 'Remove migrations-table, or set format if the migrations belong to another tool.');
+        throw new errors/* RollbackKitError */.dp(`migrations-table is set, but ${format} has no option for its tracking table: it always uses ${table}.`, 'Remove migrations-table, or set format if the migrations belong to another tool.');
     }
 }
 /**
@@ -23358,13 +23774,13 @@ function parseGoBool(value) {
         return true;
     if (['0', 'f', 'F', 'FALSE', 'false', 'False'].includes(value))
         return false;
-    throw new errors_RollbackKitError(`x-migrations-table-quoted in database-url is "${value}", which golang-migrate cannot read as true or false.`);
+    throw new errors/* RollbackKitError */.dp(`x-migrations-table-quoted in database-url is "${value}", which golang-migrate cannot read as true or false.`);
 }
 /** The table option as the tool reads it: { schema } only when quoted as "schema"."table". */
 function tableOption(config) {
     const fromUrl = config.params['x-migrations-table'];
     if (config.migrationsTable && fromUrl && config.migrationsTable !== fromUrl) {
-        throw new errors_RollbackKitError(`migrations-table "${config.migrationsTable}" and x-migrations-table "${fromUrl}" in database-url disagree.`, 'golang-migrate reads x-migrations-table: give the table once.');
+        throw new errors/* RollbackKitError */.dp(`migrations-table "${config.migrationsTable}" and x-migrations-table "${fromUrl}" in database-url disagree.`, 'golang-migrate reads x-migrations-table: give the table once.');
     }
     const option = config.migrationsTable || fromUrl || 'schema_migrations';
     const quoted = config.params['x-migrations-table-quoted'] ? parseGoBool(config.params['x-migrations-table-quoted']) : false;
@@ -23372,7 +23788,7 @@ function tableOption(config) {
         return { name: option };
     const parts = [...option.matchAll(/"(.*?)"/g)].map((m) => m[1]);
     if (!option.startsWith('"') || !option.endsWith('"') || parts.length === 0 || parts.length > 2) {
-        throw new errors_RollbackKitError(`x-migrations-table is "${option}", but with x-migrations-table-quoted it must read "schema"."table" or "table".`);
+        throw new errors/* RollbackKitError */.dp(`x-migrations-table is "${option}", but with x-migrations-table-quoted it must read "schema"."table" or "table".`);
     }
     return parts.length === 2 ? { schema: parts[0], name: parts[1] } : { name: parts[0] };
 }
@@ -23412,7 +23828,7 @@ const golangMigrate = {
             if (current === undefined || current === '-1')
                 return [];
             if (!files.some((f) => f.id === current)) {
-                throw new errors_RollbackKitError(`${describeTable(table)} says version ${current} is applied, but the migrations folder has no file for version ${current}.`, 'Check that migrations-dir points at the folder this database was migrated from (and that the checkout is the deployed commit).');
+                throw new errors/* RollbackKitError */.dp(`${describeTable(table)} says version ${current} is applied, but the migrations folder has no file for version ${current}.`, 'Check that migrations-dir points at the folder this database was migrated from (and that the checkout is the deployed commit).');
             }
             return files.filter((f) => BigInt(f.id) <= BigInt(current)).map((f) => f.id);
         },
@@ -23717,7 +24133,7 @@ const FORMAT_NAMES = ['dbmate', 'golang-migrate', 'node-pg-migrate', 'supabase',
 
 
 
-const registry_FORMATS = {
+const FORMATS = {
     dbmate: dbmate,
     'golang-migrate': golangMigrate,
     'node-pg-migrate': nodePgMigrate,
@@ -23729,42 +24145,42 @@ function parseFormatName(raw) {
     const value = (raw ?? '').trim().toLowerCase() || 'auto';
     if (value === 'auto' || FORMAT_NAMES.includes(value))
         return value;
-    throw new errors_RollbackKitError(`Input format must be auto or one of ${FORMAT_NAMES.join(', ')}, got "${raw}".`);
+    throw new errors/* RollbackKitError */.dp(`Input format must be auto or one of ${FORMAT_NAMES.join(', ')}, got "${raw}".`);
 }
 /** The folder to read: the one given, or the first of the tools' default folders that exists under `root`. */
 function resolveMigrationsDir(root, given, format) {
     if (given) {
         const dir = (0,external_node_path_.resolve)(root, given);
         if (!(0,external_node_fs_.existsSync)(dir) || !(0,external_node_fs_.statSync)(dir).isDirectory()) {
-            throw new errors_RollbackKitError(`migrations-dir ${given} is not a folder in ${root}.`, 'Check the path (relative to the workspace) and that actions/checkout ran before this step.');
+            throw new errors/* RollbackKitError */.dp(`migrations-dir ${given} is not a folder in ${root}.`, 'Check the path (relative to the workspace) and that actions/checkout ran before this step.');
         }
         return dir;
     }
-    const candidates = format === 'auto' ? [...new Set(Object.values(registry_FORMATS).flatMap((f) => f.defaultDirs))] : registry_FORMATS[format].defaultDirs;
+    const candidates = format === 'auto' ? [...new Set(Object.values(FORMATS).flatMap((f) => f.defaultDirs))] : FORMATS[format].defaultDirs;
     const found = candidates.map((c) => (0,external_node_path_.join)(root, c)).filter((d) => (0,external_node_fs_.existsSync)(d) && (0,external_node_fs_.statSync)(d).isDirectory());
     if (found.length === 0) {
-        throw new errors_RollbackKitError(`No migrations folder found: none of ${candidates.join(', ')} exists in the workspace.`, 'Set migrations-dir to the folder holding your migrations.');
+        throw new errors/* RollbackKitError */.dp(`No migrations folder found: none of ${candidates.join(', ')} exists in the workspace.`, 'Set migrations-dir to the folder holding your migrations.');
     }
     if (found.length > 1 && format === 'auto') {
-        throw new errors_RollbackKitError(`Several migrations folders exist (${found.map((d) => d.slice(root.length + 1)).join(', ')}), so which one to revert is unclear.`, 'Set migrations-dir (and format) explicitly.');
+        throw new errors/* RollbackKitError */.dp(`Several migrations folders exist (${found.map((d) => d.slice(root.length + 1)).join(', ')}), so which one to revert is unclear.`, 'Set migrations-dir (and format) explicitly.');
     }
     return found[0];
 }
 async function pickFormat(dir, format) {
     if (format !== 'auto')
-        return registry_FORMATS[format];
+        return FORMATS[format];
     const entries = await listNames(dir);
     if (entries.length === 0) {
-        throw new errors_RollbackKitError(`The migrations folder ${dir} is empty.`, 'Point migrations-dir at the folder that holds the migration files.');
+        throw new errors/* RollbackKitError */.dp(`The migrations folder ${dir} is empty.`, 'Point migrations-dir at the folder that holds the migration files.');
     }
     let best;
-    for (const f of Object.values(registry_FORMATS)) {
+    for (const f of Object.values(FORMATS)) {
         const score = await f.detect(dir, entries);
         if (score > 0 && (!best || score > best.score))
             best = { format: f, score };
     }
     if (!best) {
-        throw new errors_RollbackKitError(`Cannot tell which migration tool the files in ${dir} belong to.`, `Set format to one of ${FORMAT_NAMES.join(', ')} (see the docs for the file layout each expects).`);
+        throw new errors/* RollbackKitError */.dp(`Cannot tell which migration tool the files in ${dir} belong to.`, `Set format to one of ${FORMAT_NAMES.join(', ')} (see the docs for the file layout each expects).`);
     }
     return best.format;
 }
@@ -23779,7 +24195,7 @@ function readChoice(inputs) {
     const sinceRef = inputs.string('since-ref');
     const given = [steps !== undefined && 'steps', toVersion && 'to-version', sinceRef && 'since-ref'].filter(Boolean);
     if (given.length !== 1) {
-        throw new errors_RollbackKitError(given.length === 0 ? 'Nothing says which migrations to revert.' : `Inputs ${given.join(' and ')} conflict: they select migrations in different ways.`, 'Give exactly one of steps (how many of the newest), to-version (the last migration to keep) or since-ref (the last good commit).');
+        throw new errors/* RollbackKitError */.dp(given.length === 0 ? 'Nothing says which migrations to revert.' : `Inputs ${given.join(' and ')} conflict: they select migrations in different ways.`, 'Give exactly one of steps (how many of the newest), to-version (the last migration to keep) or since-ref (the last good commit).');
     }
     if (steps !== undefined)
         return { steps };
@@ -23788,7 +24204,7 @@ function readChoice(inputs) {
 /** `databaseUrl`: the database-url input, or the CLI's DATABASE_URL. */
 function readRevertOptions(inputs, databaseUrl, ctx, log) {
     if (!databaseUrl)
-        throw new errors_RollbackKitError('Input required and not supplied: database-url.');
+        throw new errors/* RollbackKitError */.dp('Input required and not supplied: database-url.');
     const target = parseConnectionString(databaseUrl, log);
     return {
         target,
@@ -23808,35 +24224,6 @@ function readRevertOptions(inputs, databaseUrl, ctx, log) {
 
 // EXTERNAL MODULE: external "node:perf_hooks"
 var external_node_perf_hooks_ = __nccwpck_require__(643);
-;// CONCATENATED MODULE: ./.build/migrations/git-added.js
-/**
- * Which migration files a deploy brought: files added to the migrations folder between a commit
- * and HEAD (`git diff --diff-filter=A`). Needs the history down to that commit in the checkout.
- */
-
-
-const GIT_TIMEOUT_MS = 60_000;
-/** Paths relative to `dir` of the files added in `ref..HEAD` below `dir`. */
-async function filesAddedSince(dir, ref) {
-    // A ref that starts with "-" would be read as an option.
-    if (!ref || ref.startsWith('-') || /\s/.test(ref)) {
-        throw new errors_RollbackKitError(`Input since-ref "${ref}" is not a git ref.`, 'Pass a commit SHA, tag or branch name: the last good deploy.');
-    }
-    const git = (args) => runProcess('git', args, { cwd: dir, timeoutMs: GIT_TIMEOUT_MS }).catch((err) => {
-        throw new errors_RollbackKitError(`Cannot run git for since-ref: ${err.message}.`, 'since-ref needs git on the runner and a checkout of the repository.');
-    });
-    const verify = await git(['rev-parse', '--verify', '--quiet', '--end-of-options', `${ref}^{commit}`]);
-    if (verify.code !== 0) {
-        const notRepo = /not a git repository/i.test(verify.stderr);
-        throw new errors_RollbackKitError(notRepo ? `since-ref needs a git checkout, but ${dir} is not in one.` : `since-ref ${ref} is not a commit this checkout knows.`, notRepo ? 'Run actions/checkout before this step.' : 'Check the ref; a shallow clone lacks older commits: use actions/checkout with fetch-depth: 0.');
-    }
-    const diff = await git(['diff', '--diff-filter=A', '--name-only', '--relative', '-z', `${ref}..HEAD`, '--', '.']);
-    if (diff.code !== 0) {
-        throw new errors_RollbackKitError(`git diff ${ref}..HEAD failed: ${diff.stderr.trim()}.`, 'Check since-ref and that the checkout has the history (fetch-depth: 0).');
-    }
-    return new Set(diff.stdout.split('\0').filter(Boolean));
-}
-
 ;// CONCATENATED MODULE: external "node:timers/promises"
 const external_node_timers_promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:timers/promises");
 ;// CONCATENATED MODULE: ./.build/migrations/lock.js
@@ -23888,7 +24275,7 @@ async function acquireMigrationLock(session, key, timeoutSeconds, log, what) {
             return;
     }
     const holders = await lockHolders(session, key);
-    throw new errors_RollbackKitError(`Another migration run holds the migration lock (${what}, advisory key ${key}) and did not release it within ${timeoutSeconds} s: ${holders.map(describeHolder).join(', ') || 'a session that has just ended'}.`, holders.length
+    throw new errors/* RollbackKitError */.dp(`Another migration run holds the migration lock (${what}, advisory key ${key}) and did not release it within ${timeoutSeconds} s: ${holders.map(describeHolder).join(', ') || 'a session that has just ended'}.`, holders.length
         ? `Wait for it to finish and re-run. If it is stuck (its runner was killed), end it with SELECT pg_terminate_backend(${holders[0].pid}); a session lock dies with its session.`
         : 'Re-run: the lock was released as the wait ended.');
 }
@@ -24019,7 +24406,7 @@ function sameVersion(f, v) {
 function planner_select(format, table, files, applied, selector) {
     if (selector.kind === 'steps') {
         if (selector.steps > applied.length) {
-            throw new errors_RollbackKitError(`steps is ${selector.steps}, but only ${applied.length} migration(s) are applied according to ${table}.`, 'Lower steps, or use to-version to name the last migration to keep.');
+            throw new errors/* RollbackKitError */.dp(`steps is ${selector.steps}, but only ${applied.length} migration(s) are applied according to ${table}.`, 'Lower steps, or use to-version to name the last migration to keep.');
         }
         return applied.slice(applied.length - selector.steps).reverse();
     }
@@ -24028,7 +24415,7 @@ function planner_select(format, table, files, applied, selector) {
         if (at < 0) {
             const known = files.some((f) => sameVersion(f, selector.version));
             const newest = applied.at(-1);
-            throw new errors_RollbackKitError(known
+            throw new errors/* RollbackKitError */.dp(known
                 ? `Version ${selector.version} is not applied according to ${table}, so there is nothing to revert back to.`
                 : `No migration has version ${selector.version}.`, `to-version must name an applied migration to keep${newest ? `; the newest applied is ${newest.version} (${newest.name})` : '; none is applied'}.`);
         }
@@ -24039,7 +24426,7 @@ function planner_select(format, table, files, applied, selector) {
         const oldest = applied.indexOf(chosen[chosen.length - 1]);
         const skipped = applied.slice(oldest).filter((f) => !chosen.includes(f));
         if (skipped.length > 0) {
-            throw new errors_RollbackKitError(`since-ref ${selector.ref} selects ${chosen.map((f) => f.name).join(', ')}, but ${skipped.map((f) => f.name).join(', ')} (applied after them, not added since ${selector.ref}) would have to stay: ${format.name} can only revert the newest migrations.`, 'Use to-version to revert everything after the last migration to keep.');
+            throw new errors/* RollbackKitError */.dp(`since-ref ${selector.ref} selects ${chosen.map((f) => f.name).join(', ')}, but ${skipped.map((f) => f.name).join(', ')} (applied after them, not added since ${selector.ref}) would have to stay: ${format.name} can only revert the newest migrations.`, 'Use to-version to revert everything after the last migration to keep.');
         }
     }
     return chosen;
@@ -24065,7 +24452,7 @@ function prepare(file) {
     }
     const control = statements.find((s) => transactionControl(s.text));
     if (control) {
-        throw new errors_RollbackKitError(`${file.downFile ?? file.name} line ${control.line}: "${firstLine(control.text)}" inside a down migration would break the transaction each migration runs in. Nothing was run.`, 'Remove transaction statements from the down SQL: each migration runs in a transaction of its own (or statement by statement when it holds CONCURRENTLY and similar).');
+        throw new errors/* RollbackKitError */.dp(`${file.downFile ?? file.name} line ${control.line}: "${firstLine(control.text)}" inside a down migration would break the transaction each migration runs in. Nothing was run.`, 'Remove transaction statements from the down SQL: each migration runs in a transaction of its own (or statement by statement when it holds CONCURRENTLY and similar).');
     }
     return { file, statements, transactional: !file.noTransaction && !statements.some((s) => needsOwnTransaction(s.text)) };
 }
@@ -24087,7 +24474,7 @@ function planReverts(format, files, appliedIds, selector, context) {
         // A down in code (node-pg-migrate's JS/TS) runs only in the tool: the whole plan goes through it, in its order.
         const inCode = missing.some((f) => f.downCode) && context.ownDown;
         const hint = inCode ? `Revert with the tool's own down, which runs that code: ${context.ownDown(chosen.length)} (with the DATABASE_URL and options your deploy uses).` : DOWN_HINTS[format.name];
-        throw new errors_RollbackKitError(`Cannot revert ${list}: nothing to run, and marking it reverted would lie. Nothing was run.`, hint);
+        throw new errors/* RollbackKitError */.dp(`Cannot revert ${list}: nothing to run, and marking it reverted would lie. Nothing was run.`, hint);
     }
     return { format: format.name, toRevert: chosen.map(prepare), applied };
 }
@@ -24138,7 +24525,7 @@ function statementsAlreadyRun(progress, hashes, file) {
         return 0;
     const matching = progress.done.findIndex((h, i) => h !== hashes[i]);
     if (matching >= 0) {
-        throw new errors_RollbackKitError(`${file} was partly reverted by an earlier run (${progress.done.length} statement(s) ran), but statement ${matching + 1}, which already ran, has changed since.`, 'Edit only the statements that have not run yet (the one that failed and after). Check the schema by hand; then delete its row from rollback_kit.down_progress to start that migration over.');
+        throw new errors/* RollbackKitError */.dp(`${file} was partly reverted by an earlier run (${progress.done.length} statement(s) ran), but statement ${matching + 1}, which already ran, has changed since.`, 'Edit only the statements that have not run yet (the one that failed and after). Check the schema by hand; then delete its row from rollback_kit.down_progress to start that migration over.');
     }
     return progress.done.length;
 }
@@ -24214,7 +24601,7 @@ function failure(m, f, skipped, tracking, target) {
         hint = 'The statement ran longer than statement-timeout-seconds. Raise it if the statement is expected to take that long, then re-run.';
     else if (lost)
         hint = 'Check the database is up and reachable, then re-run: the run continues from this migration.';
-    return new errors_RollbackKitError(`${head} ${state}`, hint);
+    return new errors/* RollbackKitError */.dp(`${head} ${state}`, hint);
 }
 async function exec(session, statements, from, after) {
     for (let i = from; i < statements.length; i++) {
@@ -24413,10 +24800,8 @@ async function runPlan(plan, opts) {
 
 
 
-
-
 /** A failure after some migrations were reverted: carries what was done, for the outputs and summary. */
-class RevertFailed extends errors_RollbackKitError {
+class RevertFailed extends errors/* RollbackKitError */.dp {
     partial;
     constructor(cause, partial) {
         super(partial.reverted.length ? `${cause.message} Reverted before the failure: ${partial.reverted.map((r) => r.file).join(', ')}.` : cause.message, cause.hint);
@@ -24442,15 +24827,18 @@ async function requireVerifiedSnapshot(opts, log) {
         return undefined;
     }
     if (!opts.snapshotPath) {
-        throw new errors_RollbackKitError('run-down-migrations refuses to change the database without a verified snapshot: snapshot-path is empty.', 'Take one with the snapshot-db action first and pass its path output as snapshot-path (or set require-snapshot: false to go without).');
+        throw new errors/* RollbackKitError */.dp('run-down-migrations refuses to change the database without a verified snapshot: snapshot-path is empty.', 'Take one with the snapshot-db action first and pass its path output as snapshot-path (or set require-snapshot: false to go without).');
     }
+    // Loaded here, not with the bundle: the archive reader and the child processes it brings (zlib,
+    // child_process, readline) are start-up a dry run or require-snapshot: false never uses.
+    const { verifySnapshot } = await Promise.resolve(/* import() */).then(__nccwpck_require__.bind(__nccwpck_require__, 7120));
     return verifySnapshot(opts.snapshotPath, log, { ...opts.tools });
 }
 /** A snapshot of another database (or of the same name on another server) is no way back for this one. */
 async function requireSameDatabase(session, opts, snapshot, log) {
     const source = compareSource(snapshotSource(snapshot.manifest), await readServerIdentity(session, opts.target));
     if (!source.same) {
-        throw new errors_RollbackKitError(`Snapshot ${snapshot.path} is no way back for the database this run would change. ${source.message}`, source.basis === 'system-identifier'
+        throw new errors/* RollbackKitError */.dp(`Snapshot ${snapshot.path} is no way back for the database this run would change. ${source.message}`, source.basis === 'system-identifier'
             ? 'Pass a snapshot that snapshot-db took of the database in database-url. Nothing was changed.'
             : 'Pass a snapshot that snapshot-db took of the database in database-url, with the same host and port as database-url (snapshots taken now record the server\'s identifier, which any host name for it matches). Nothing was changed.');
     }
@@ -24465,21 +24853,22 @@ async function applySearchPath(session, searchPath) {
         await session.query("SELECT set_config('search_path', $1, false)", [searchPath]);
     }
     catch (err) {
-        throw new errors_RollbackKitError(`The search_path in database-url ("${searchPath}") is not one PostgreSQL accepts: ${err.message}.`, 'Give it as the tool reads it: comma-separated schema names.');
+        throw new errors/* RollbackKitError */.dp(`The search_path in database-url ("${searchPath}") is not one PostgreSQL accepts: ${err.message}.`, 'Give it as the tool reads it: comma-separated schema names.');
     }
 }
 async function prepareSession(session, opts) {
     // A rollback must not queue production behind its locks for long, nor run unbounded.
     // 0 would mean "wait forever" to PostgreSQL; here it means "do not wait".
-    await session.query(`SET lock_timeout = ${Math.max(1, Math.round(opts.lockTimeoutSeconds * 1000))}`);
-    await session.query(`SET statement_timeout = ${Math.round(opts.statementTimeoutSeconds * 1000)}`);
+    // One round trip: numbers we computed and a constant, nothing from outside.
+    const settings = [`SET lock_timeout = ${Math.max(1, Math.round(opts.lockTimeoutSeconds * 1000))}`, `SET statement_timeout = ${Math.round(opts.statementTimeoutSeconds * 1000)}`];
     if (!opts.target.params.application_name)
-        await session.query(`SET application_name = '${APPLICATION_NAME}'`);
+        settings.push(`SET application_name = '${APPLICATION_NAME}'`);
+    await session.query(settings.join('; '));
 }
 async function readAppliedIds(session, format, tracking, files, target) {
     const ids = await tracking.readApplied(session, files);
     if (ids === undefined) {
-        throw new errors_RollbackKitError(`The ${format.name} tracking table ${tracking.table} does not exist in ${target}: nothing was ever applied there with ${format.name}.`, format.name === 'plain'
+        throw new errors/* RollbackKitError */.dp(`The ${format.name} tracking table ${tracking.table} does not exist in ${target}: nothing was ever applied there with ${format.name}.`, format.name === 'plain'
             ? `Check database-url. The plain format reads the table your deploy fills: ${PLAIN_TRACKING_DDL.replace(/\s+/g, ' ')}`
             : `Check database-url (its search_path and other parameters, as the tool reads them), migrations-dir, format, and migrations-table if the tool is told another table.`);
     }
@@ -24490,7 +24879,7 @@ async function readAppliedIds(session, format, tracking, files, target) {
     const progress = await readProgress(session, tracking.table);
     const resumable = files.find((f, i) => progress.has(f.id) && (i > 0 ? files[i - 1].id : '-1') === dirty);
     if (!resumable) {
-        throw new errors_RollbackKitError(`${tracking.table} is dirty at version ${dirty}: a migration stopped midway, so the schema may be half changed.`, `Check the schema by hand and finish or undo that migration, then run \`migrate force <version>\` (golang-migrate refuses to run until then too), and re-run.`);
+        throw new errors/* RollbackKitError */.dp(`${tracking.table} is dirty at version ${dirty}: a migration stopped midway, so the schema may be half changed.`, `Check the schema by hand and finish or undo that migration, then run \`migrate force <version>\` (golang-migrate refuses to run until then too), and re-run.`);
     }
     return [...ids, resumable.id];
 }
@@ -24500,16 +24889,17 @@ async function revertMigrations(opts, log) {
     const format = await pickFormat(dir, opts.format);
     const files = await format.load(dir);
     if (files.length === 0) {
-        throw new errors_RollbackKitError(`The migrations folder ${dir} holds no ${format.name} migrations.`, 'Check migrations-dir and format.');
+        throw new errors/* RollbackKitError */.dp(`The migrations folder ${dir} holds no ${format.name} migrations.`, 'Check migrations-dir and format.');
     }
     log.info(`Migrations: ${files.length} ${format.name} migration(s) in ${dir}.`);
     for (const warning of format.layoutWarnings?.(dir, files) ?? [])
         log.warning(warning);
     const settings = format.settings({ params: opts.target.params, migrationsTable: opts.migrationsTable });
-    const added = 'sinceRef' in opts.choice ? await filesAddedSince(dir, opts.choice.sinceRef) : undefined;
+    // git runs only for since-ref: loaded then, as the snapshot's verification is.
+    const added = 'sinceRef' in opts.choice ? await (await __nccwpck_require__.e(/* import() */ 265).then(__nccwpck_require__.bind(__nccwpck_require__, 2265))).filesAddedSince(dir, opts.choice.sinceRef) : undefined;
     const where = describeTarget(opts.target);
     if (isTransactionPooler(opts.target)) {
-        throw new errors_RollbackKitError(`${where} is a transaction-mode pooler: it hands each transaction to another server session, so the migration lock and the session timeouts would not hold.`, 'Use the direct connection or the session pooler (port 5432; on Supabase the "Session pooler" connection string).');
+        throw new errors/* RollbackKitError */.dp(`${where} is a transaction-mode pooler: it hands each transaction to another server session, so the migration lock and the session timeouts would not hold.`, 'Use the direct connection or the session pooler (port 5432; on Supabase the "Session pooler" connection string).');
     }
     const verified = opts.dryRun ? undefined : await requireVerifiedSnapshot(opts, log);
     const snapshot = verified && { path: verified.path, sha256: verified.sha256 };
@@ -24565,7 +24955,7 @@ async function revertMigrations(opts, log) {
         }
     }
     catch (err) {
-        if (err instanceof errors_RollbackKitError && result.plan.length > 0) {
+        if (err instanceof errors/* RollbackKitError */.dp && result.plan.length > 0) {
             // Never "reverted" for a run that failed: a later `if: always()` step reads this status.
             result.status = 'failed';
             throw new RevertFailed(err, revert_finish(result, applied, started));
@@ -24575,7 +24965,7 @@ async function revertMigrations(opts, log) {
     finally {
         if (lockKey)
             await releaseMigrationLock(session, lockKey);
-        await session.end().catch(() => undefined);
+        closeSession(session);
     }
     return revert_finish(result, applied, started);
 }
@@ -24904,7 +25294,7 @@ const KILL_AFTER_SECONDS = 10;
 async function runRollbackCommand(opts, log) {
     const command = opts.command.trim();
     if (!command)
-        throw new errors_RollbackKitError('Input command is required when provider is command.', 'Set command to the shell command that rolls back, e.g. docker compose up -d app@"$ROLLBACK_TARGET".');
+        throw new errors/* RollbackKitError */.dp('Input command is required when provider is command.', 'Set command to the shell command that rolls back, e.g. docker compose up -d app@"$ROLLBACK_TARGET".');
     const verify = opts.verifyCommand?.trim() || undefined;
     const vars = { ROLLBACK_TARGET: opts.target, ROLLBACK_FROM: opts.from ?? '', ROLLBACK_REASON: opts.reason ?? '' };
     log.info(`Rollback command (bash, limit ${opts.timeoutSeconds} s) with ROLLBACK_TARGET=${vars.ROLLBACK_TARGET}${opts.from ? ` ROLLBACK_FROM=${opts.from}` : ''}:`);
@@ -24925,10 +25315,10 @@ async function runRollbackCommand(opts, log) {
     const deadline = Date.now() + opts.timeoutSeconds * 1000;
     const code = await runBash(command, opts.timeoutSeconds, env, opts.cwd, log);
     if (TIMED_OUT.has(code)) {
-        throw new errors_RollbackKitError(`The rollback command did not finish within ${opts.timeoutSeconds} s and was stopped.`, 'Raise timeout-seconds, or make the command faster; check what it changed before re-running.');
+        throw new errors/* RollbackKitError */.dp(`The rollback command did not finish within ${opts.timeoutSeconds} s and was stopped.`, 'Raise timeout-seconds, or make the command faster; check what it changed before re-running.');
     }
     if (code !== 0) {
-        throw new errors_RollbackKitError(`The rollback command exited with status ${code}.`, 'Its output is above; fix the cause and re-run the step.');
+        throw new errors/* RollbackKitError */.dp(`The rollback command exited with status ${code}.`, 'Its output is above; fix the cause and re-run the step.');
     }
     const notes = [`The rollback command finished (exit 0) for target ${opts.target}.`];
     log.info(notes[0]);
@@ -24936,15 +25326,15 @@ async function runRollbackCommand(opts, log) {
         return { status: 'rolled-back', exitCode: code, verified: false, notes };
     const left = Math.ceil((deadline - Date.now()) / 1000);
     if (left <= 0) {
-        throw new errors_RollbackKitError(`The rollback command used the whole ${opts.timeoutSeconds} s, so the verify command could not run: the rollback is not confirmed.`, 'Raise timeout-seconds and re-run the step.');
+        throw new errors/* RollbackKitError */.dp(`The rollback command used the whole ${opts.timeoutSeconds} s, so the verify command could not run: the rollback is not confirmed.`, 'Raise timeout-seconds and re-run the step.');
     }
     log.info(`Verify command (limit ${left} s):`);
     const verifyCode = await runBash(verify, left, env, opts.cwd, log);
     if (TIMED_OUT.has(verifyCode)) {
-        throw new errors_RollbackKitError(`The rollback command finished, but the verify command did not pass within the ${opts.timeoutSeconds} s limit and was stopped: the rollback is not confirmed.`, 'Check the service now; raise timeout-seconds if it needs longer to become healthy, then re-run the step.');
+        throw new errors/* RollbackKitError */.dp(`The rollback command finished, but the verify command did not pass within the ${opts.timeoutSeconds} s limit and was stopped: the rollback is not confirmed.`, 'Check the service now; raise timeout-seconds if it needs longer to become healthy, then re-run the step.');
     }
     if (verifyCode !== 0) {
-        throw new errors_RollbackKitError(`The rollback command finished, but the verify command exited with status ${verifyCode}: the rollback is not confirmed.`, 'Its output is above; check the service now, fix the cause and re-run the step.');
+        throw new errors/* RollbackKitError */.dp(`The rollback command finished, but the verify command exited with status ${verifyCode}: the rollback is not confirmed.`, 'Its output is above; check the service now, fix the cause and re-run the step.');
     }
     notes.push('The verify command passed (exit 0).');
     log.info(notes[1]);
@@ -24970,7 +25360,7 @@ async function runBash(command, seconds, env, cwd, log) {
         return code;
     }
     catch (error) {
-        throw new errors_RollbackKitError(`Could not start the rollback command: ${error.message}.`, 'The runner needs bash and coreutils timeout (Linux runners have both).');
+        throw new errors/* RollbackKitError */.dp(`Could not start the rollback command: ${error.message}.`, 'The runner needs bash and coreutils timeout (Linux runners have both).');
     }
 }
 /**
@@ -25250,45 +25640,45 @@ class UnexpectedShape extends Error {
 }
 const SAFE = 'Re-running the step is safe.';
 function platformError(err, ctx) {
-    if (err instanceof errors_RollbackKitError)
+    if (err instanceof errors/* RollbackKitError */.dp)
         return err;
     if (err instanceof HttpNetworkError) {
-        return new errors_RollbackKitError(`The platform API could not be reached while ${ctx.doing}: ${err.message} (retried).`, `Check the runner network and api-url. ${SAFE}`);
+        return new errors/* RollbackKitError */.dp(`The platform API could not be reached while ${ctx.doing}: ${err.message} (retried).`, `Check the runner network and api-url. ${SAFE}`);
     }
     if (err instanceof UnexpectedShape) {
-        return new errors_RollbackKitError(`The API answered with an ${err.message} while ${ctx.doing}.`, 'Check that api-url points at the platform API.');
+        return new errors/* RollbackKitError */.dp(`The API answered with an ${err.message} while ${ctx.doing}.`, 'Check that api-url points at the platform API.');
     }
     if (err instanceof GraphQLError) {
         const said = `${err.service} said: "${err.messages.join('; ')}".`;
         const text = err.messages.join(' ').toLowerCase();
         if (err.code === 'UNAUTHENTICATED' || /not authori[sz]ed|unauthori[sz]ed|invalid token|authenticat/.test(text)) {
-            return new errors_RollbackKitError(`${err.service} rejected the token while ${ctx.doing}. ${said}`, `Check the ${ctx.tokenInput} secret: it may be expired, revoked, empty, or of a kind without access to this project.`);
+            return new errors/* RollbackKitError */.dp(`${err.service} rejected the token while ${ctx.doing}. ${said}`, `Check the ${ctx.tokenInput} secret: it may be expired, revoked, empty, or of a kind without access to this project.`);
         }
         if (err.code === 'NOT_FOUND' || /not found|could not find|does not exist/.test(text)) {
-            return new errors_RollbackKitError(`${ctx.notFound} was not found while ${ctx.doing}. ${said}`, ctx.notFoundHint);
+            return new errors/* RollbackKitError */.dp(`${ctx.notFound} was not found while ${ctx.doing}. ${said}`, ctx.notFoundHint);
         }
-        return new errors_RollbackKitError(`${err.service} refused the request while ${ctx.doing}. ${said}`, `Check the inputs and the platform dashboard. ${SAFE}`);
+        return new errors/* RollbackKitError */.dp(`${err.service} refused the request while ${ctx.doing}. ${said}`, `Check the inputs and the platform dashboard. ${SAFE}`);
     }
     if (!(err instanceof HttpApiError))
         return err instanceof Error ? err : new Error(String(err));
     const said = err.serverMessage ? ` ${err.service} said: "${err.serverMessage}".` : '';
     switch (err.status) {
         case 401:
-            return new errors_RollbackKitError(`${err.service} rejected the token (401) while ${ctx.doing}.${said}`, `Check the ${ctx.tokenInput} secret: it may be expired, revoked or empty.`);
+            return new errors/* RollbackKitError */.dp(`${err.service} rejected the token (401) while ${ctx.doing}.${said}`, `Check the ${ctx.tokenInput} secret: it may be expired, revoked or empty.`);
         case 403:
-            return new errors_RollbackKitError(`${err.service} refused access (403) while ${ctx.doing}.${said}`, `Check that the ${ctx.tokenInput} secret has access to it (a token scoped to another app, project or team is refused).`);
+            return new errors/* RollbackKitError */.dp(`${err.service} refused access (403) while ${ctx.doing}.${said}`, `Check that the ${ctx.tokenInput} secret has access to it (a token scoped to another app, project or team is refused).`);
         case 404:
-            return new errors_RollbackKitError(`${ctx.notFound} was not found (404) while ${ctx.doing}.${said}`, ctx.notFoundHint);
+            return new errors/* RollbackKitError */.dp(`${ctx.notFound} was not found (404) while ${ctx.doing}.${said}`, ctx.notFoundHint);
         case 409:
         case 422:
-            return new errors_RollbackKitError(`${err.service} refused the change (${err.status}) while ${ctx.doing}.${said}`, `Another deploy or rollback may be running: check the platform dashboard, then re-run the step.`);
+            return new errors/* RollbackKitError */.dp(`${err.service} refused the change (${err.status}) while ${ctx.doing}.${said}`, `Another deploy or rollback may be running: check the platform dashboard, then re-run the step.`);
         case 429:
-            return new errors_RollbackKitError(`${err.service} kept rate-limiting the requests (429) while ${ctx.doing}.${said}`, `Wait a minute and re-run the step; it is safe to repeat.`);
+            return new errors/* RollbackKitError */.dp(`${err.service} kept rate-limiting the requests (429) while ${ctx.doing}.${said}`, `Wait a minute and re-run the step; it is safe to repeat.`);
         default:
             if (err.status >= 500) {
-                return new errors_RollbackKitError(`${err.service} failed with ${err.status} while ${ctx.doing}, after retries.${said}`, `${ctx.statusPage ? `Check ${ctx.statusPage} and re-run` : 'Re-run'} the step; it is safe to repeat.`);
+                return new errors/* RollbackKitError */.dp(`${err.service} failed with ${err.status} while ${ctx.doing}, after retries.${said}`, `${ctx.statusPage ? `Check ${ctx.statusPage} and re-run` : 'Re-run'} the step; it is safe to repeat.`);
             }
-            return new errors_RollbackKitError(`${err.service} answered ${err.status} while ${ctx.doing}.${said}`, `Check the inputs. ${SAFE}`);
+            return new errors/* RollbackKitError */.dp(`${err.service} answered ${err.status} while ${ctx.doing}.${said}`, `Check the inputs. ${SAFE}`);
     }
 }
 /** Runs one platform call and maps its failure with the given context. */
@@ -25382,7 +25772,7 @@ function listingBound(timeoutSeconds, what) {
 function checkListingTime(bound, pagesRead) {
     if (!bound || pagesRead === 0 || Date.now() < bound.deadline)
         return;
-    throw new errors_RollbackKitError(`Listing ${bound.what} took longer than timeout-seconds (${bound.seconds} s): ${pagesRead} page(s) read, and the list goes on.`, 'Raise timeout-seconds to look further back, or name the target to return to.');
+    throw new errors/* RollbackKitError */.dp(`Listing ${bound.what} took longer than timeout-seconds (${bound.seconds} s): ${pagesRead} page(s) read, and the list goes on.`, 'Raise timeout-seconds to look further back, or name the target to return to.');
 }
 
 ;// CONCATENATED MODULE: ./.build/platforms/fly/api.js
@@ -25515,7 +25905,7 @@ function parseReleaseRef(raw, input) {
         return { kind: 'image', image: v };
     if (/^[A-Za-z0-9_-]{4,}$/.test(v))
         return { kind: 'id', id: v };
-    throw new errors_RollbackKitError(`Input ${input} must be ${input === 'target' ? '"previous", ' : ''}a Fly release version (v12), a release id${input === 'from' ? ' or an image reference' : ''}; got "${raw}".`, 'Copy it from `fly releases --image`.');
+    throw new errors/* RollbackKitError */.dp(`Input ${input} must be ${input === 'target' ? '"previous", ' : ''}a Fly release version (v12), a release id${input === 'from' ? ' or an image reference' : ''}; got "${raw}".`, 'Copy it from `fly releases --image`.');
 }
 const matches = (ref, r) => (ref.kind === 'version' && r.version === ref.version) || (ref.kind === 'id' && r.id === ref.id) || (ref.kind === 'image' && r.imageRef === ref.image);
 const info = (r, image) => ({ id: r?.id, version: r?.version, image: r?.imageRef ?? image });
@@ -25536,9 +25926,9 @@ async function promoteOnFly(opts, log) {
     log.secret(opts.token);
     const app = opts.app.trim();
     if (!app)
-        throw new errors_RollbackKitError('Input app is required when provider is fly.', 'Set app to the Fly app name (as in fly.toml).');
+        throw new errors/* RollbackKitError */.dp('Input app is required when provider is fly.', 'Set app to the Fly app name (as in fly.toml).');
     if (!/^[a-z0-9][a-z0-9-]*$/i.test(app))
-        throw new errors_RollbackKitError(`Input app must be a Fly app name; got "${opts.app}".`, 'Use the app name from fly.toml.');
+        throw new errors/* RollbackKitError */.dp(`Input app must be a Fly app name; got "${opts.app}".`, 'Use the app name from fly.toml.');
     const targetRef = parseReleaseRef(opts.target || 'previous', 'target');
     const fromRef = opts.from?.trim() ? parseReleaseRef(opts.from, 'from') : undefined;
     const sleep = opts.sleep ?? client_sleep;
@@ -25548,7 +25938,7 @@ async function promoteOnFly(opts, log) {
     const base = { skipped: [], frozen: FLY_NOTHING_FROZEN };
     const machines = await calling(ctx(`listing the machines of app ${app}`), () => listMachines(c, app));
     if (!machines.length)
-        throw new errors_RollbackKitError(`App ${app} has no machines, so nothing serves and there is nothing to roll back.`, 'Check the app input.');
+        throw new errors/* RollbackKitError */.dp(`App ${app} has no machines, so nothing serves and there is nothing to roll back.`, 'Check the app input.');
     const all = [];
     await calling(ctx(`listing the releases of app ${app}`), async () => {
         for await (const page of releases(c, app, listingBound(opts.timeoutSeconds, `the releases of app ${app}`)))
@@ -25568,7 +25958,7 @@ async function promoteOnFly(opts, log) {
         const from = all.find((r) => matches(fromRef, r));
         const fromImage = fromRef.kind === 'image' ? fromRef.image : from?.imageRef;
         if (!fromImage)
-            throw new errors_RollbackKitError(`Release ${opts.from} (input from) is not among the ${all.length} releases of app ${app}.`, 'Check the from input: a release version (v12), id or image.');
+            throw new errors/* RollbackKitError */.dp(`Release ${opts.from} (input from) is not among the ${all.length} releases of app ${app}.`, 'Check the from input: a release version (v12), id or image.');
         if (!machines.some((m) => m.image === fromImage)) {
             const note = `No machine of app ${app} runs ${opts.from.trim()} (${fromImage}) any more. Nothing to do.`;
             log.info(note);
@@ -25580,16 +25970,16 @@ async function promoteOnFly(opts, log) {
     if (targetRef.kind !== 'previous') {
         target = all.find((r) => matches(targetRef, r));
         if (!target)
-            throw new errors_RollbackKitError(`Release ${opts.target.trim()} is not among the ${all.length} releases of app ${app}.`, 'Check the target input against `fly releases --image`.');
+            throw new errors/* RollbackKitError */.dp(`Release ${opts.target.trim()} is not among the ${all.length} releases of app ${app}.`, 'Check the target input against `fly releases --image`.');
         if (!RELEASE_DONE.has(target.status) || !target.imageRef) {
-            throw new errors_RollbackKitError(`Release ${describeRelease(target)} of app ${app} did not complete${target.imageRef ? '' : ' and has no image'}: it cannot be put back.`, 'Choose a completed release as target.');
+            throw new errors/* RollbackKitError */.dp(`Release ${describeRelease(target)} of app ${app} did not complete${target.imageRef ? '' : ' and has no image'}: it cannot be put back.`, 'Choose a completed release as target.');
         }
         if (!target.stable)
             log.warning(`Release v${target.version} is not marked stable; going ahead because it was named explicitly.`);
     }
     else {
         if (!current) {
-            throw new errors_RollbackKitError(`The machines of app ${app} run images that match no release (${images.join(', ')}), so "previous" has no meaning here.`, 'Name the release to put back in target (v12).');
+            throw new errors/* RollbackKitError */.dp(`The machines of app ${app} run images that match no release (${images.join(', ')}), so "previous" has no meaning here.`, 'Name the release to put back in target (v12).');
         }
         const newest = all.find((r) => RELEASE_DONE.has(r.status));
         if (images.length === 1 && newest && newest.version > current.version) {
@@ -25608,7 +25998,7 @@ async function promoteOnFly(opts, log) {
             skipped.push({ id: `v${r.version}`, reason });
         }
         if (!target) {
-            throw new errors_RollbackKitError(`No earlier release of app ${app} can take over from v${current.version}: none below it completed, is stable and has another image.${describeSkipped(skipped)}`, 'Name the release to put back in target, or deploy a fix.');
+            throw new errors/* RollbackKitError */.dp(`No earlier release of app ${app} can take over from v${current.version}: none below it completed, is stable and has another image.${describeSkipped(skipped)}`, 'Name the release to put back in target, or deploy a fix.');
         }
     }
     const image = target.imageRef;
@@ -25630,7 +26020,7 @@ async function promoteOnFly(opts, log) {
     // Before any machine changes: an image gone from the registry would leave machines unable to start.
     const check = await imageInRegistry(c, image);
     if (check.found === false) {
-        throw new errors_RollbackKitError(`The image of release v${target.version} (${image}) is no longer in the registry, so app ${app} cannot be rolled back to it. No machine was changed.`, 'Choose an older release whose image still exists (target: v<N>), or rebuild and deploy the good commit.');
+        throw new errors/* RollbackKitError */.dp(`The image of release v${target.version} (${image}) is no longer in the registry, so app ${app} cannot be rolled back to it. No machine was changed.`, 'Choose an older release whose image still exists (target: v<N>), or rebuild and deploy the good commit.');
     }
     if (check.found === 'unknown')
         log.warning(`Could not confirm that ${image} is still in the registry (${check.why}); going ahead.`);
@@ -25658,7 +26048,7 @@ async function promoteOnFly(opts, log) {
     if (left.length) {
         const done = after.filter((m) => !left.includes(m));
         const lines = left.map((m) => `${m.id} (${m.image === image ? 'on the target image but' : `still on ${m.image ?? 'no image'}`}${problems.has(m.id) ? `: ${problems.get(m.id)}` : ''})`);
-        throw new errors_RollbackKitError(`App ${app} is half rolled back to release v${target.version}: ${done.length} of ${after.length} machine(s) run it (${done.map((m) => m.id).join(', ') || 'none'}); not done: ${lines.join('; ')}.`, `Re-run the step with target v${target.version}: it updates only the machines left. Check them with \`fly machine status <id> -a ${app}\`.`);
+        throw new errors/* RollbackKitError */.dp(`App ${app} is half rolled back to release v${target.version}: ${done.length} of ${after.length} machine(s) run it (${done.map((m) => m.id).join(', ') || 'none'}); not done: ${lines.join('; ')}.`, `Re-run the step with target v${target.version}: it updates only the machines left. Check them with \`fly machine status <id> -a ${app}\`.`);
     }
     const note = `App ${app} now serves release ${describeRelease(target)} on all ${after.length} machine(s) (rolled back from ${current ? `v${current.version}` : images.join(', ')} in ${((now() - startedAt) / 1000).toFixed(1)} s).`;
     log.info(note);
@@ -25701,10 +26091,10 @@ async function openGit(cwd, log, timeoutMs = 120_000) {
     const exec = async (args, extra = {}) => {
         log.debug(`git ${args.join(' ')}`);
         try {
-            return await runProcess('git', args, { cwd, env: { ...env, ...extra }, timeoutMs });
+            return await (0,core_process/* runProcess */.R)('git', args, { cwd, env: { ...env, ...extra }, timeoutMs });
         }
         catch (err) {
-            throw new errors_RollbackKitError(`Could not run git: ${err.message}.`, 'Install git on the runner.');
+            throw new errors/* RollbackKitError */.dp(`Could not run git: ${err.message}.`, 'Install git on the runner.');
         }
     };
     const git = {
@@ -25714,12 +26104,12 @@ async function openGit(cwd, log, timeoutMs = 120_000) {
             if (r.code === 0)
                 return r.stdout.trim();
             const said = (r.stderr || r.stdout).trim().split('\n').slice(-3).join(' ');
-            throw new errors_RollbackKitError(`${what} failed: git ${args[0]} ${r.timedOut ? 'timed out' : `exited with ${r.code}`}: ${log.redact(said)}`);
+            throw new errors/* RollbackKitError */.dp(`${what} failed: git ${args[0]} ${r.timedOut ? 'timed out' : `exited with ${r.code}`}: ${log.redact(said)}`);
         },
     };
     const inside = await git.try(['rev-parse', '--is-inside-work-tree']);
     if (inside.code !== 0 || inside.stdout.trim() !== 'true') {
-        throw new errors_RollbackKitError(`The workspace ${cwd} is not a git checkout.`, 'Run actions/checkout with fetch-depth: 0 before this step.');
+        throw new errors/* RollbackKitError */.dp(`The workspace ${cwd} is not a git checkout.`, 'Run actions/checkout with fetch-depth: 0 before this step.');
     }
     const email = await git.try(['config', 'user.email']);
     if (email.code !== 0 || !email.stdout.trim())
@@ -25733,7 +26123,7 @@ async function openGit(cwd, log, timeoutMs = 120_000) {
 function parseRepository(full) {
     const m = /^([A-Za-z0-9_.-]+)\/([A-Za-z0-9_.-]+)$/.exec(full.trim());
     if (!m)
-        throw new errors_RollbackKitError(`GITHUB_REPOSITORY must look like owner/name; got "${full}".`, 'Run the step in GitHub Actions, or set GITHUB_REPOSITORY.');
+        throw new errors/* RollbackKitError */.dp(`GITHUB_REPOSITORY must look like owner/name; got "${full}".`, 'Run the step in GitHub Actions, or set GITHUB_REPOSITORY.');
     return { owner: m[1], repo: m[2] };
 }
 const pulls_status = (err) => (typeof err?.status === 'number' ? err.status : undefined);
@@ -25741,13 +26131,13 @@ function apiError(err, doing, repo) {
     const code = pulls_status(err);
     const name = `${repo.owner}/${repo.repo}`;
     if (code === 401)
-        return new errors_RollbackKitError(`GitHub rejected the github-token (401) while ${doing} in ${name}.`, 'Pass secrets.GITHUB_TOKEN or a token that is still valid.');
+        return new errors/* RollbackKitError */.dp(`GitHub rejected the github-token (401) while ${doing} in ${name}.`, 'Pass secrets.GITHUB_TOKEN or a token that is still valid.');
     if (code === 403)
-        return new errors_RollbackKitError(`GitHub refused (403) ${doing} in ${name}: the token lacks permission.`, 'Grant the job permissions contents: write and pull-requests: write.');
+        return new errors/* RollbackKitError */.dp(`GitHub refused (403) ${doing} in ${name}: the token lacks permission.`, 'Grant the job permissions contents: write and pull-requests: write.');
     if (code === 404)
-        return new errors_RollbackKitError(`GitHub repository ${name} was not found (404) while ${doing}.`, 'Check that the token can see the repository.');
+        return new errors/* RollbackKitError */.dp(`GitHub repository ${name} was not found (404) while ${doing}.`, 'Check that the token can see the repository.');
     const message = err?.message ?? String(err);
-    return new errors_RollbackKitError(`GitHub failed while ${doing} in ${name}${code ? ` (${code})` : ''}: ${message}`, 'Re-run the step; it is safe to repeat.');
+    return new errors/* RollbackKitError */.dp(`GitHub failed while ${doing} in ${name}${code ? ` (${code})` : ''}: ${message}`, 'Re-run the step; it is safe to repeat.');
 }
 function pullRequests(token, apiUrl, repo) {
     // Loaded on first use: @actions/github (octokit, undici) is most of a bundle's start-up, and
@@ -25806,14 +26196,14 @@ function pullRequests(token, apiUrl, repo) {
 function checkRevision(raw, input) {
     const value = raw.trim();
     if (!/^[A-Za-z0-9][A-Za-z0-9._/~^-]*$/.test(value) || value.includes('..')) {
-        throw new errors_RollbackKitError(`Input ${input} must be a commit SHA or tag for provider git-revert; got "${raw}".`, 'Give the SHA of the last good commit.');
+        throw new errors/* RollbackKitError */.dp(`Input ${input} must be a commit SHA or tag for provider git-revert; got "${raw}".`, 'Give the SHA of the last good commit.');
     }
     return value;
 }
 async function resolveCommit(git, rev, input) {
     const r = await git.try(['rev-parse', '--verify', '--quiet', `${rev}^{commit}`]);
     if (r.code !== 0) {
-        throw new errors_RollbackKitError(`Commit ${rev} (input ${input}) is not in the checkout.`, 'Check the SHA, and run actions/checkout with fetch-depth: 0 so the whole history is there.');
+        throw new errors/* RollbackKitError */.dp(`Commit ${rev} (input ${input}) is not in the checkout.`, 'Check the SHA, and run actions/checkout with fetch-depth: 0 so the whole history is there.');
     }
     return r.stdout.trim();
 }
@@ -25829,7 +26219,7 @@ async function revertWithPullRequest(opts, log) {
     const target = await resolveCommit(git, targetRev, 'target');
     const base = (await git.try(['symbolic-ref', '--short', '-q', 'HEAD'])).stdout.trim() || opts.baseBranch;
     if (!base)
-        throw new errors_RollbackKitError('The checkout is on a detached HEAD and no branch is known to open the pull request against.', 'Check out the branch that deploys production (actions/checkout with ref: main).');
+        throw new errors/* RollbackKitError */.dp('The checkout is on a detached HEAD and no branch is known to open the pull request against.', 'Check out the branch that deploys production (actions/checkout with ref: main).');
     const notes = [];
     const done = (note) => {
         log.info(note);
@@ -25841,13 +26231,13 @@ async function revertWithPullRequest(opts, log) {
             return done(`${base} (${head.slice(0, 7)}) does not contain ${from.slice(0, 7)}: nothing to revert.`);
     }
     if (!(await isAncestor(git, target, head))) {
-        throw new errors_RollbackKitError(`Commit ${target.slice(0, 7)} is not an ancestor of ${base} (${head.slice(0, 7)}): there is no range to revert.`, 'Give a commit from the history of the deployed branch as target.');
+        throw new errors/* RollbackKitError */.dp(`Commit ${target.slice(0, 7)} is not an ancestor of ${base} (${head.slice(0, 7)}): there is no range to revert.`, 'Give a commit from the history of the deployed branch as target.');
     }
     if ((await git.try(['diff', '--quiet', target, head])).code === 0) {
         return done(`${base} (${head.slice(0, 7)}) already has the same files as ${target.slice(0, 7)}: nothing to revert.`);
     }
     if ((await git.run(['status', '--porcelain', '--untracked-files=no'], 'Checking the working tree')) !== '') {
-        throw new errors_RollbackKitError('The checkout has uncommitted changes, so the revert cannot start from a clean state.', 'Run this step on a fresh checkout.');
+        throw new errors/* RollbackKitError */.dp('The checkout has uncommitted changes, so the revert cannot start from a clean state.', 'Run this step on a fresh checkout.');
     }
     // First-parent history: a merged pull request is reverted as one commit (-m 1), not twice.
     const log_ = await git.run(['log', '--first-parent', '--format=%H%x09%P%x09%s', `${target}..${head}`], 'Listing the commits to revert');
@@ -25895,7 +26285,7 @@ async function revertWithPullRequest(opts, log) {
                     .slice(0, 4)
                     .join(' ') || 'git revert failed');
                 await git.try(['revert', '--abort']);
-                throw new errors_RollbackKitError(`Reverting ${c.sha.slice(0, 7)} ("${c.subject}") failed${files.length ? ` with conflicts in ${files.join(', ')}` : ''}: ${said}. Nothing was pushed and the checkout is back on ${base}.`, 'Revert that commit by hand, or roll back the deployment with provider vercel or command.');
+                throw new errors/* RollbackKitError */.dp(`Reverting ${c.sha.slice(0, 7)} ("${c.subject}") failed${files.length ? ` with conflicts in ${files.join(', ')}` : ''}: ${said}. Nothing was pushed and the checkout is back on ${base}.`, 'Revert that commit by hand, or roll back the deployment with provider vercel or command.');
             }
         }
         if ((await git.try(['diff', '--quiet', target, 'HEAD'])).code !== 0) {
@@ -26040,9 +26430,9 @@ async function promoteOnNetlify(opts, log) {
     log.secret(opts.token);
     const siteId = opts.site.trim();
     if (!siteId)
-        throw new errors_RollbackKitError('Input site is required when provider is netlify.', 'Set site to the site id (Site configuration → Site details) or its name.netlify.app domain.');
+        throw new errors/* RollbackKitError */.dp('Input site is required when provider is netlify.', 'Set site to the site id (Site configuration → Site details) or its name.netlify.app domain.');
     if (!/^[a-z0-9][a-z0-9.-]*$/i.test(siteId))
-        throw new errors_RollbackKitError(`Input site must be a Netlify site id or domain; got "${opts.site}".`, 'Copy the site id from Site configuration → Site details.');
+        throw new errors/* RollbackKitError */.dp(`Input site must be a Netlify site id or domain; got "${opts.site}".`, 'Copy the site id from Site configuration → Site details.');
     const targetInput = (opts.target || 'previous').trim();
     const targetId = targetInput.toLowerCase() === 'previous' ? undefined : targetInput;
     for (const [input, v] of [
@@ -26050,7 +26440,7 @@ async function promoteOnNetlify(opts, log) {
         ['from', opts.from?.trim() || undefined],
     ]) {
         if (v && !HEX_ID.test(v))
-            throw new errors_RollbackKitError(`Input ${input} must be a Netlify deploy id (24 hex characters); got "${v}".`, 'Copy the deploy id from the deploy page URL.');
+            throw new errors/* RollbackKitError */.dp(`Input ${input} must be a Netlify deploy id (24 hex characters); got "${v}".`, 'Copy the deploy id from the deploy page URL.');
     }
     const fromId = opts.from?.trim() || undefined;
     const sleep = opts.sleep ?? client_sleep;
@@ -26067,7 +26457,7 @@ async function promoteOnNetlify(opts, log) {
     const name = site.name ?? site.id;
     const published = site.published;
     if (!published)
-        throw new errors_RollbackKitError(`Site ${name} has no published deploy, so there is nothing to roll back.`, 'Check the site input.');
+        throw new errors/* RollbackKitError */.dp(`Site ${name} has no published deploy, so there is nothing to roll back.`, 'Check the site input.');
     log.info(`Netlify site ${name} publishes ${describe(published)}${published.locked ? ' (locked)' : ''}.`);
     const base = { skipped: [], frozen: frozenState(name, published) };
     // When the goal state is already reached (an earlier run restored but could not lock, or the
@@ -26094,7 +26484,7 @@ async function promoteOnNetlify(opts, log) {
         }
         target = await calling(ctx('looking up the target deploy', targetId), () => getDeploy(c, targetId));
         if (target.state !== 'ready')
-            throw new errors_RollbackKitError(`Deploy ${describe(target)} of site ${name} is not ready, so it cannot be published.`, 'Choose a ready production deploy.');
+            throw new errors/* RollbackKitError */.dp(`Deploy ${describe(target)} of site ${name} is not ready, so it cannot be published.`, 'Choose a ready production deploy.');
     }
     else {
         let seen = 0;
@@ -26125,7 +26515,7 @@ async function promoteOnNetlify(opts, log) {
             return alreadyCurrent(`Site ${name} publishes ${published.id} although ${newest.id} is newer and ready: an earlier rollback has already put it back. Nothing to restore; to go further back, name the deploy in target.`);
         }
         if (!target) {
-            throw new errors_RollbackKitError(`No earlier ready production deploy of site ${name} can take over from ${published.id}: ${seen} older one(s) read, none with other code.${describeSkipped(skipped)}`, 'Name the deploy to return to in target, or use provider git-revert to build the previous code again.');
+            throw new errors/* RollbackKitError */.dp(`No earlier ready production deploy of site ${name} can take over from ${published.id}: ${seen} older one(s) read, none with other code.${describeSkipped(skipped)}`, 'Name the deploy to return to in target, or use provider git-revert to build the previous code again.');
         }
     }
     const to = target;
@@ -26147,7 +26537,7 @@ async function promoteOnNetlify(opts, log) {
         if (s.published?.id === to.id)
             break;
         if (now() >= deadline) {
-            throw new errors_RollbackKitError(`Site ${name} did not publish ${to.id} within ${opts.timeoutSeconds} s of the restore; it publishes ${s.published?.id ?? 'nothing'}.`, 
+            throw new errors/* RollbackKitError */.dp(`Site ${name} did not publish ${to.id} within ${opts.timeoutSeconds} s of the restore; it publishes ${s.published?.id ?? 'nothing'}.`, 
             // Locking comes after the publish, so a build pushed meanwhile could still go live.
             `Nothing is locked yet. Check the site in the Netlify dashboard (Deploys), then re-run the step with target ${to.id}: it waits for the publish again and locks it.`);
         }
@@ -26157,7 +26547,7 @@ async function promoteOnNetlify(opts, log) {
     log.info(restored);
     const locked = await calling(ctx(`locking deploy ${to.id}`), () => lockDeploy(c, to.id)).catch((err) => {
         const e = err;
-        throw new errors_RollbackKitError(`${restored} But locking it failed, so the next production build will publish over it: ${e.message}`, `Stop auto publishing now: Netlify → the site → Deploys → "Stop auto publishing", or re-run the step (it locks the published deploy).`);
+        throw new errors/* RollbackKitError */.dp(`${restored} But locking it failed, so the next production build will publish over it: ${e.message}`, `Stop auto publishing now: Netlify → the site → Deploys → "Stop auto publishing", or re-run the step (it locks the published deploy).`);
     });
     const frozen = frozenState(name, { ...to, locked: locked.locked ?? true });
     log.warning(`${frozen.what} ${frozen.undo ?? ''}`.trim());
@@ -26302,9 +26692,9 @@ const ID = /^[A-Za-z0-9][A-Za-z0-9_-]*$/;
 function checkId(value, input, what) {
     const v = value.trim();
     if (!v)
-        throw new errors_RollbackKitError(`Input ${input} is required when provider is railway.`, `Set ${input} to the ${what} id (from the Railway dashboard URL or \`railway status --json\`).`);
+        throw new errors/* RollbackKitError */.dp(`Input ${input} is required when provider is railway.`, `Set ${input} to the ${what} id (from the Railway dashboard URL or \`railway status --json\`).`);
     if (!ID.test(v))
-        throw new errors_RollbackKitError(`Input ${input} must be a Railway ${what} id; got "${value}".`, `Copy the ${what} id from the Railway dashboard URL.`);
+        throw new errors/* RollbackKitError */.dp(`Input ${input} must be a Railway ${what} id; got "${value}".`, `Copy the ${what} id from the Railway dashboard URL.`);
     return v;
 }
 const railway_rollback_info = (d) => ({ id: d?.id, url: d?.url, commitSha: d?.commitHash, image: d?.image });
@@ -26361,7 +26751,7 @@ async function promoteOnRailway(opts, log) {
         newer.push(r.value);
     }
     if (!live) {
-        throw new errors_RollbackKitError(`The ${where} has no live deployment (${newer.length} deployment(s) listed, none SUCCESS), so there is nothing to roll back.`, 'Check the project, environment and service inputs.');
+        throw new errors/* RollbackKitError */.dp(`The ${where} has no live deployment (${newer.length} deployment(s) listed, none SUCCESS), so there is nothing to roll back.`, 'Check the project, environment and service inputs.');
     }
     log.info(`Railway ${where} serves ${describeDeployment(live)}${live.status === 'CRASHED' ? ' — it has crashed' : ''}.`);
     for (const d of newer)
@@ -26382,10 +26772,10 @@ async function promoteOnRailway(opts, log) {
         }
         const found = await calling(ctx('looking up the target deployment', targetId), () => getDeployment(client, targetId));
         if ((found.serviceId && found.serviceId !== ref.serviceId) || (found.environmentId && found.environmentId !== ref.environmentId)) {
-            throw new errors_RollbackKitError(`Deployment ${found.id} belongs to another service or environment, not to the ${where}.`, 'Check the target, service and environment inputs.');
+            throw new errors/* RollbackKitError */.dp(`Deployment ${found.id} belongs to another service or environment, not to the ${where}.`, 'Check the target, service and environment inputs.');
         }
         if (FAILED.has(found.status) || found.canRollback === false) {
-            throw new errors_RollbackKitError(`Railway cannot roll the ${where} back to ${describeDeployment(found)}: ${FAILED.has(found.status) ? `it is ${found.status}` : 'canRollback is false (past the plan\'s retention, or it never deployed)'}.`, 'Choose a deployment the dashboard offers to roll back to, or leave target as previous.');
+            throw new errors/* RollbackKitError */.dp(`Railway cannot roll the ${where} back to ${describeDeployment(found)}: ${FAILED.has(found.status) ? `it is ${found.status}` : 'canRollback is false (past the plan\'s retention, or it never deployed)'}.`, 'Choose a deployment the dashboard offers to roll back to, or leave target as previous.');
         }
         target = found;
     }
@@ -26401,7 +26791,7 @@ async function promoteOnRailway(opts, log) {
             skipped.push({ id: r.value.id, reason });
         }
         if (!target) {
-            throw new errors_RollbackKitError(`No earlier deployment of the ${where} can take over from ${live.id}: ${seen} older deployment(s) checked, none that Railway allows a rollback to with other code.${describeSkipped(skipped)}`, 'Name the deployment to return to in target, or use provider git-revert to build the previous code again.');
+            throw new errors/* RollbackKitError */.dp(`No earlier deployment of the ${where} can take over from ${live.id}: ${seen} older deployment(s) checked, none that Railway allows a rollback to with other code.${describeSkipped(skipped)}`, 'Name the deployment to return to in target, or use provider git-revert to build the previous code again.');
         }
         // A rollback leaves the live deployment running the code of the one below the bad release. A
         // second "previous" would then pick the bad release again: stop, and ask for an explicit target.
@@ -26429,7 +26819,7 @@ async function promoteOnRailway(opts, log) {
     const deadline = requestedAt + opts.timeoutSeconds * 1000;
     const accepted = await calling(ctx('requesting the rollback', target.id), () => rollback(client, target.id));
     if (!accepted) {
-        throw new errors_RollbackKitError(`Railway did not accept the rollback of the ${where} to ${target.id} (deploymentRollback returned false).`, 'Check the deployment in the Railway dashboard; re-running the step is safe.');
+        throw new errors/* RollbackKitError */.dp(`Railway did not accept the rollback of the ${where} to ${target.id} (deploymentRollback returned false).`, 'Check the deployment in the Railway dashboard; re-running the step is safe.');
     }
     log.info(`Railway accepted the rollback to ${target.id}; waiting for the new deployment to be SUCCESS.`);
     const before = newest?.id;
@@ -26450,15 +26840,15 @@ async function promoteOnRailway(opts, log) {
             return { ...base, status: 'rolled-back', from: railway_rollback_info(live), to: railway_rollback_info(target), skipped, notes: [note, RAILWAY_NOTHING_FROZEN.what] };
         }
         if (ours && (FAILED.has(latest.status) || latest.status === 'REMOVED' || latest.status === 'REMOVING' || latest.status === 'SKIPPED')) {
-            throw new errors_RollbackKitError(`The rollback of the ${where} to ${target.id} failed: Railway deployment ${latest.id} is ${latest.status}.`, `Read the deployment's logs in the Railway dashboard (deployment ${latest.id}); the service may be down. Re-run the step with target ${target.id}, or pick another target.`);
+            throw new errors/* RollbackKitError */.dp(`The rollback of the ${where} to ${target.id} failed: Railway deployment ${latest.id} is ${latest.status}.`, `Read the deployment's logs in the Railway dashboard (deployment ${latest.id}); the service may be down. Re-run the step with target ${target.id}, or pick another target.`);
         }
         if (now() >= deadline) {
             // Railway keeps the old deployment serving until the new one is healthy, so say which is which:
             // a second rollback requested now would only queue behind this one.
             if (!started) {
-                throw new errors_RollbackKitError(`The rollback of the ${where} to ${target.id} did not finish within ${opts.timeoutSeconds} s: Railway accepted it but has not started a new deployment yet; ${live.id} still serves.`, `Watch the service in the Railway dashboard; do not request another rollback while it is queued. If nothing starts, re-run the step with target ${target.id} and a larger timeout-seconds.`);
+                throw new errors/* RollbackKitError */.dp(`The rollback of the ${where} to ${target.id} did not finish within ${opts.timeoutSeconds} s: Railway accepted it but has not started a new deployment yet; ${live.id} still serves.`, `Watch the service in the Railway dashboard; do not request another rollback while it is queued. If nothing starts, re-run the step with target ${target.id} and a larger timeout-seconds.`);
             }
-            throw new errors_RollbackKitError(`The rollback of the ${where} to ${target.id} did not finish within ${opts.timeoutSeconds} s: Railway deployment ${started} is ${last}; ${live.id} serves until it is SUCCESS.`, `Watch deployment ${started} in the Railway dashboard and do not request another rollback while it deploys. If it ends FAILED or CRASHED, re-run the step with target ${target.id} and a larger timeout-seconds.`);
+            throw new errors/* RollbackKitError */.dp(`The rollback of the ${where} to ${target.id} did not finish within ${opts.timeoutSeconds} s: Railway deployment ${started} is ${last}; ${live.id} serves until it is SUCCESS.`, `Watch deployment ${started} in the Railway dashboard and do not request another rollback while it deploys. If it ends FAILED or CRASHED, re-run the step with target ${target.id} and a larger timeout-seconds.`);
         }
         await sleep(nextPoll(opts.pollIntervalMs ?? rollback_DEFAULT_POLL_INTERVAL_MS, deadline, now()));
     }
@@ -26554,9 +26944,9 @@ const rollback_describe = (d) => `${d.id} (${d.status}${d.trigger ? `, trigger $
 function rollback_checkId(value, input, prefix, what) {
     const v = value.trim();
     if (!v)
-        throw new errors_RollbackKitError(`Input ${input} is required when provider is render.`, `Set ${input} to the ${what} id (${prefix}-…), shown in the Render dashboard URL.`);
+        throw new errors/* RollbackKitError */.dp(`Input ${input} is required when provider is render.`, `Set ${input} to the ${what} id (${prefix}-…), shown in the Render dashboard URL.`);
     if (!new RegExp(`^${prefix}-[a-z0-9]+$`, 'i').test(v))
-        throw new errors_RollbackKitError(`Input ${input} must be a Render ${what} id (${prefix}-…); got "${value}".`, `Copy the ${what} id from the Render dashboard.`);
+        throw new errors/* RollbackKitError */.dp(`Input ${input} must be a Render ${what} id (${prefix}-…); got "${value}".`, `Copy the ${what} id from the Render dashboard.`);
     return v;
 }
 /** Why an older deploy cannot be what "previous" means, or undefined when it can. */
@@ -26615,7 +27005,7 @@ async function promoteOnRender(opts, log) {
         }
     });
     if (!live)
-        throw new errors_RollbackKitError(`Service ${name} has no live deploy (${all.length} deploy(s) listed), so there is nothing to roll back.`, 'Check the service input, or deploy it first.');
+        throw new errors/* RollbackKitError */.dp(`Service ${name} has no live deploy (${all.length} deploy(s) listed), so there is nothing to roll back.`, 'Check the service input, or deploy it first.');
     log.info(`Render service ${name} serves ${rollback_describe(live)}.`);
     const base = { skipped: [], frozen: rollback_frozenState(service, false) };
     if (fromId && fromId !== live.id) {
@@ -26631,7 +27021,7 @@ async function promoteOnRender(opts, log) {
         }
         target = await calling(ctx('looking up the target deploy', targetId), () => api_getDeploy(c, serviceId, targetId));
         if (NEVER_LIVE.has(target.status))
-            throw new errors_RollbackKitError(`Deploy ${rollback_describe(target)} of service ${name} never went live, so Render cannot roll back to it.`, 'Choose a deploy that was live before (status deactivated).');
+            throw new errors/* RollbackKitError */.dp(`Deploy ${rollback_describe(target)} of service ${name} never went live, so Render cannot roll back to it.`, 'Choose a deploy that was live before (status deactivated).');
     }
     else {
         // A rollback deploy that is live already is "previous": going on would re-ship the bad deploy.
@@ -26641,7 +27031,7 @@ async function promoteOnRender(opts, log) {
             return { ...base, status: 'already-current', from: render_rollback_info(live), to: render_rollback_info(live), notes: [note] };
         }
         if (!target) {
-            throw new errors_RollbackKitError(`No earlier deploy of service ${name} can take over from ${live.id}: none of the ${all.length - 1} older deploy(s) read was live before with other code.${describeSkipped(skipped)}`, 'Name the deploy to return to in target (dep-…), or use provider git-revert to build the previous code again.');
+            throw new errors/* RollbackKitError */.dp(`No earlier deploy of service ${name} can take over from ${live.id}: none of the ${all.length - 1} older deploy(s) read was live before with other code.${describeSkipped(skipped)}`, 'Name the deploy to return to in target (dep-…), or use provider git-revert to build the previous code again.');
         }
     }
     const to = target;
@@ -26663,8 +27053,8 @@ async function promoteOnRender(opts, log) {
     }
     const frozenNote = frozen.frozen ? ` Auto-deploy stays off. ${undoHint(serviceId)}` : '';
     const failing = (err) => {
-        if (err instanceof errors_RollbackKitError)
-            throw new errors_RollbackKitError(err.message, `${err.hint ?? ''}${frozenNote}`.trim());
+        if (err instanceof errors/* RollbackKitError */.dp)
+            throw new errors/* RollbackKitError */.dp(err.message, `${err.hint ?? ''}${frozenNote}`.trim());
         throw err;
     };
     const requestedAt = now();
@@ -26676,10 +27066,10 @@ async function promoteOnRender(opts, log) {
         if (last === 'live')
             break;
         if (rollback_FAILED.has(last)) {
-            failing(new errors_RollbackKitError(`The rollback of service ${name} to ${to.id} failed: Render deploy ${started.id} is ${last}.`, `Read deploy ${started.id}'s logs in the Render dashboard; the service still serves ${live.id} unless that says otherwise. Re-run the step to try again.`));
+            failing(new errors/* RollbackKitError */.dp(`The rollback of service ${name} to ${to.id} failed: Render deploy ${started.id} is ${last}.`, `Read deploy ${started.id}'s logs in the Render dashboard; the service still serves ${live.id} unless that says otherwise. Re-run the step to try again.`));
         }
         if (now() >= deadline) {
-            failing(new errors_RollbackKitError(`The rollback of service ${name} to ${to.id} did not finish within ${opts.timeoutSeconds} s (deploy ${started.id} is ${last}).`, 'Raise timeout-seconds or watch the deploy in the Render dashboard; re-running the step is safe.'));
+            failing(new errors/* RollbackKitError */.dp(`The rollback of service ${name} to ${to.id} did not finish within ${opts.timeoutSeconds} s (deploy ${started.id} is ${last}).`, 'Raise timeout-seconds or watch the deploy in the Render dashboard; re-running the step is safe.'));
         }
         await sleep(nextPoll(opts.pollIntervalMs ?? render_rollback_DEFAULT_POLL_INTERVAL_MS, deadline, now()));
         const d = await calling(ctx('checking the rollback deploy', started.id), () => api_getDeploy(c, serviceId, started.id)).catch(failing);
@@ -26906,42 +27296,42 @@ class VercelClient {
 
 const scopeName = (ctx) => (ctx.team ? `team ${ctx.team}` : 'the personal account of the token');
 function vercelError(err, ctx) {
-    if (err instanceof errors_RollbackKitError)
+    if (err instanceof errors/* RollbackKitError */.dp)
         return err;
     if (err instanceof VercelNetworkError) {
-        return new errors_RollbackKitError(`Vercel could not be reached while ${ctx.doing}: ${err.message} (retried).`, 'Check the runner network and api-url; re-running the step is safe.');
+        return new errors/* RollbackKitError */.dp(`Vercel could not be reached while ${ctx.doing}: ${err.message} (retried).`, 'Check the runner network and api-url; re-running the step is safe.');
     }
     if (err instanceof UnexpectedResponse) {
-        return new errors_RollbackKitError(`${err.message} while ${ctx.doing}.`, 'Check that api-url points at the Vercel API.');
+        return new errors/* RollbackKitError */.dp(`${err.message} while ${ctx.doing}.`, 'Check that api-url points at the Vercel API.');
     }
     if (!(err instanceof VercelApiError))
         return err instanceof Error ? err : new Error(String(err));
     const said = err.serverMessage ? ` Vercel said: "${err.serverMessage}".` : '';
     switch (err.status) {
         case 401:
-            return new errors_RollbackKitError(`Vercel rejected the token (401) while ${ctx.doing}.${said}`, 'Check the vercel-token secret: it may be expired, revoked or empty.');
+            return new errors/* RollbackKitError */.dp(`Vercel rejected the token (401) while ${ctx.doing}.${said}`, 'Check the vercel-token secret: it may be expired, revoked or empty.');
         case 403:
             return err.invalidToken
-                ? new errors_RollbackKitError(`Vercel rejected the token (403) while ${ctx.doing}.${said}`, 'Check the vercel-token secret: create a new token at https://vercel.com/account/tokens.')
+                ? new errors/* RollbackKitError */.dp(`Vercel rejected the token (403) while ${ctx.doing}.${said}`, 'Check the vercel-token secret: create a new token at https://vercel.com/account/tokens.')
                 : // A valid token without access to the scope is the usual cause (a personal token, or one
                     // scoped to other teams); a wrong team input gives the same answer, so name both, token first.
-                    new errors_RollbackKitError(`Vercel refused access (403) to project ${ctx.project} in ${scopeName(ctx)} while ${ctx.doing}: the token is valid but has no access there.${said}`, `Check the vercel-token secret first: it must belong to a member of ${ctx.team ? `team ${ctx.team}` : "the project's team"} or be scoped to it. Then check the team input: the team_… id or slug of the team that owns the project.`);
+                    new errors/* RollbackKitError */.dp(`Vercel refused access (403) to project ${ctx.project} in ${scopeName(ctx)} while ${ctx.doing}: the token is valid but has no access there.${said}`, `Check the vercel-token secret first: it must belong to a member of ${ctx.team ? `team ${ctx.team}` : "the project's team"} or be scoped to it. Then check the team input: the team_… id or slug of the team that owns the project.`);
         case 404:
             return ctx.deployment
-                ? new errors_RollbackKitError(`Deployment ${ctx.deployment} was not found in project ${ctx.project} (404) while ${ctx.doing}.${said}`, 'Check the target/from input: a deployment id (dpl_…), URL or commit SHA of this project.')
-                : new errors_RollbackKitError(`Project ${ctx.project} was not found in ${scopeName(ctx)} (404) while ${ctx.doing}.${said}`, 'Check the project input (name or prj_… id) and the team input: a team project is invisible without team.');
+                ? new errors/* RollbackKitError */.dp(`Deployment ${ctx.deployment} was not found in project ${ctx.project} (404) while ${ctx.doing}.${said}`, 'Check the target/from input: a deployment id (dpl_…), URL or commit SHA of this project.')
+                : new errors/* RollbackKitError */.dp(`Project ${ctx.project} was not found in ${scopeName(ctx)} (404) while ${ctx.doing}.${said}`, 'Check the project input (name or prj_… id) and the team input: a team project is invisible without team.');
         case 402:
-            return new errors_RollbackKitError(`Vercel refused ${ctx.deployment ? `deployment ${ctx.deployment}` : 'the request'} for project ${ctx.project} because of the plan (402): the Hobby plan can roll back only to the immediately previous production deployment.${said}`, 'Pick the previous production deployment as target, use method: promote, or upgrade the plan.');
+            return new errors/* RollbackKitError */.dp(`Vercel refused ${ctx.deployment ? `deployment ${ctx.deployment}` : 'the request'} for project ${ctx.project} because of the plan (402): the Hobby plan can roll back only to the immediately previous production deployment.${said}`, 'Pick the previous production deployment as target, use method: promote, or upgrade the plan.');
         case 409:
         case 422:
-            return new errors_RollbackKitError(`Vercel refused the change for project ${ctx.project}${ctx.deployment ? ` to deployment ${ctx.deployment}` : ''} (${err.status} conflict) while ${ctx.doing}.${said}`, 'Another rollback or promotion may be running, or the deployment is not eligible: check the project in the Vercel dashboard, then re-run.');
+            return new errors/* RollbackKitError */.dp(`Vercel refused the change for project ${ctx.project}${ctx.deployment ? ` to deployment ${ctx.deployment}` : ''} (${err.status} conflict) while ${ctx.doing}.${said}`, 'Another rollback or promotion may be running, or the deployment is not eligible: check the project in the Vercel dashboard, then re-run.');
         case 429:
-            return new errors_RollbackKitError(`Vercel kept rate-limiting the requests (429) while ${ctx.doing} for project ${ctx.project}.${said}`, 'Wait a minute and re-run the step; it is safe to repeat.');
+            return new errors/* RollbackKitError */.dp(`Vercel kept rate-limiting the requests (429) while ${ctx.doing} for project ${ctx.project}.${said}`, 'Wait a minute and re-run the step; it is safe to repeat.');
         default:
             if (err.status >= 500) {
-                return new errors_RollbackKitError(`Vercel failed with ${err.status} while ${ctx.doing} for project ${ctx.project}, after retries.${said}`, 'Check https://www.vercel-status.com and re-run the step; it is safe to repeat.');
+                return new errors/* RollbackKitError */.dp(`Vercel failed with ${err.status} while ${ctx.doing} for project ${ctx.project}, after retries.${said}`, 'Check https://www.vercel-status.com and re-run the step; it is safe to repeat.');
             }
-            return new errors_RollbackKitError(`Vercel answered ${err.status} while ${ctx.doing} for project ${ctx.project}.${said}`, 'Check the inputs; re-running the step is safe.');
+            return new errors/* RollbackKitError */.dp(`Vercel answered ${err.status} while ${ctx.doing} for project ${ctx.project}.${said}`, 'Check the inputs; re-running the step is safe.');
     }
 }
 
@@ -26978,7 +27368,7 @@ function parseDeploymentRef(raw, inputName) {
         return { kind: 'url', host: value.toLowerCase() };
     }
     const shapes = inputName === 'target' ? SHAPES : SHAPES.replace('"previous", "last-verified", ', '');
-    throw new errors_RollbackKitError(`Input ${inputName} must be ${shapes}; got "${raw}".`, `Copy the id or URL from the Vercel dashboard, or leave ${inputName} ${inputName === 'target' ? 'as previous' : 'empty'}.`);
+    throw new errors/* RollbackKitError */.dp(`Input ${inputName} must be ${shapes}; got "${raw}".`, `Copy the id or URL from the Vercel dashboard, or leave ${inputName} ${inputName === 'target' ? 'as previous' : 'empty'}.`);
 }
 function describeRef(ref) {
     switch (ref.kind) {
@@ -27064,13 +27454,13 @@ function describeKinds(kinds) {
 function checkExplicitTarget(d, projectName, method) {
     const name = `${d.id}${d.url ? ` (${d.url})` : ''}`;
     if (d.target !== 'production') {
-        throw new errors_RollbackKitError(`Deployment ${name} is a ${d.target ? `${d.target}` : 'preview'} deployment of project ${projectName}, not a production one: promoting it would start a new production build, not a rollback.`, 'Choose a production deployment as target (or leave target as previous).');
+        throw new errors/* RollbackKitError */.dp(`Deployment ${name} is a ${d.target ? `${d.target}` : 'preview'} deployment of project ${projectName}, not a production one: promoting it would start a new production build, not a rollback.`, 'Choose a production deployment as target (or leave target as previous).');
     }
     if (d.readyState !== 'READY') {
-        throw new errors_RollbackKitError(`Deployment ${name} of project ${projectName} is ${d.readyState ?? 'in an unknown state'}, not READY: it cannot serve traffic.`, 'Choose a READY production deployment as target.');
+        throw new errors/* RollbackKitError */.dp(`Deployment ${name} of project ${projectName} is ${d.readyState ?? 'in an unknown state'}, not READY: it cannot serve traffic.`, 'Choose a READY production deployment as target.');
     }
     if (method === 'rollback' && !hasServedProduction(d)) {
-        throw new errors_RollbackKitError(`Deployment ${name} of project ${projectName} has never served production (${d.readySubstate ?? 'not a rollback candidate'}), so Vercel does not allow an instant rollback to it.`, 'Use method: promote to put it into production.');
+        throw new errors/* RollbackKitError */.dp(`Deployment ${name} of project ${projectName} has never served production (${d.readySubstate ?? 'not a rollback candidate'}), so Vercel does not allow an instant rollback to it.`, 'Use method: promote to put it into production.');
     }
 }
 /** Commits asked about at most: each is one request, and a rollback must not wait on a long history. */
@@ -27156,7 +27546,7 @@ async function waitForAliasJob(client, project, target, opts, log) {
                 return [];
             });
             const list = aliases.length ? aliases.map((a) => `${a.alias}${a.status ? ` (${a.status})` : ''}`).join(', ') : 'Vercel did not list them';
-            throw new errors_RollbackKitError(`Vercel's ${opts.kind} of project ${project.name} to ${target.id} failed: not every alias could be moved. Failed aliases: ${list}.`, `Check those domains in the Vercel dashboard (Project → Domains), then re-run the step; production currently serves ${p.production?.id ?? 'an unknown deployment'}.`);
+            throw new errors/* RollbackKitError */.dp(`Vercel's ${opts.kind} of project ${project.name} to ${target.id} failed: not every alias could be moved. Failed aliases: ${list}.`, `Check those domains in the Vercel dashboard (Project → Domains), then re-run the step; production currently serves ${p.production?.id ?? 'an unknown deployment'}.`);
         }
         // Done means the job finished (skipped counts, as in the CLI) and production serves the target;
         // a missing or foreign job with production already switched is done as well.
@@ -27165,7 +27555,7 @@ async function waitForAliasJob(client, project, target, opts, log) {
             return p;
         if (now() >= opts.deadline) {
             const where = serving ? '' : ` Production still serves ${p.production?.id ?? 'an unknown deployment'}.`;
-            throw new errors_RollbackKitError(`The ${opts.kind} of project ${project.name} to ${target.id} did not finish within the time limit (last job status: ${lastStatus}).${where}`, 'Raise timeout-seconds or check the project in the Vercel dashboard; re-running the step is safe (it reports already-current once production serves the target).');
+            throw new errors/* RollbackKitError */.dp(`The ${opts.kind} of project ${project.name} to ${target.id} did not finish within the time limit (last job status: ${lastStatus}).${where}`, 'Raise timeout-seconds or check the project in the Vercel dashboard; re-running the step is safe (it reports already-current once production serves the target).');
         }
         if (poll > 0 && poll % 20 === 0)
             log.info(`Still waiting for the ${opts.kind} (job: ${lastStatus}).`);
@@ -27201,7 +27591,7 @@ async function promoteOnVercel(opts, log) {
     // Every input is checked before the first request, so a typo never half-runs anything.
     const targetRef = parseDeploymentRef(opts.target || 'previous', 'target');
     if (targetRef.kind === 'last-verified' && !opts.verified) {
-        throw new errors_RollbackKitError('target last-verified needs GitHub access to read the rollback-kit/verified commit statuses, and none was given.', 'Pass github-token: ${{ secrets.GITHUB_TOKEN }} (permissions: statuses: read) and run in GitHub Actions (GITHUB_REPOSITORY).');
+        throw new errors/* RollbackKitError */.dp('target last-verified needs GitHub access to read the rollback-kit/verified commit statuses, and none was given.', 'Pass github-token: ${{ secrets.GITHUB_TOKEN }} (permissions: statuses: read) and run in GitHub Actions (GITHUB_REPOSITORY).');
     }
     const fromRef = opts.from ? parseDeploymentRef(opts.from, 'from') : undefined;
     const sleep = opts.sleep ?? client_sleep;
@@ -27218,7 +27608,7 @@ async function promoteOnVercel(opts, log) {
     const project = await call(ctx(`looking up project ${opts.project}`), () => getProject(client, opts.project, true));
     const current = project.production;
     if (!current) {
-        throw new errors_RollbackKitError(`Project ${project.name} has no production deployment yet, so there is nothing to roll back.`, 'Deploy to production first, or check the project input.');
+        throw new errors/* RollbackKitError */.dp(`Project ${project.name} has no production deployment yet, so there is nothing to roll back.`, 'Deploy to production first, or check the project input.');
     }
     log.info(`Production of ${project.name} serves ${model_describeDeployment(current)}.`);
     const base = { autoAssignDisabled: project.autoAssignCustomDomains === false, queued: false, skipped: [], notes: [] };
@@ -27322,7 +27712,7 @@ async function chooseTarget(client, project, current, ref, opts, ctx, log) {
                 const where = progress.timedOut ? `${looked} read in ${opts.timeoutSeconds} s (timeout-seconds) before the time ran out, and the list goes on` : `${looked}, all there are`;
                 const why = found.seen ? ` Passed over: ${describeKinds(found.skippedKinds)}.` : '';
                 const first = found.skipped.length ? ` Newest passed over: ${found.skipped.slice(0, 3).map((s) => `${s.deployment.id} (${s.reason})`).join('; ')}.` : '';
-                throw new errors_RollbackKitError(`No earlier production deployment of project ${project.name} can take over from ${current.id}: checked ${where}; none is READY, has served production before and was built from another commit.${why}${first}`, progress.timedOut
+                throw new errors/* RollbackKitError */.dp(`No earlier production deployment of project ${project.name} can take over from ${current.id}: checked ${where}; none is READY, has served production before and was built from another commit.${why}${first}`, progress.timedOut
                     ? 'Raise timeout-seconds to look further back, or name the deployment to return to in target (deployment id, URL or commit SHA).'
                     : 'Name the deployment to return to in target (deployment id, URL or commit SHA), or use provider git-revert to build the previous code again.');
             }
@@ -27335,7 +27725,7 @@ async function chooseTarget(client, project, current, ref, opts, ctx, log) {
             if (!found.chosen) {
                 const why = found.skipped.length ? ` Passed over: ${found.skipped.slice(0, 5).map((s) => `${s.deployment.id} (${s.reason})`).join('; ')}${found.skipped.length > 5 ? `; and ${found.skipped.length - 5} more` : ''}.` : '';
                 const stopped = `${found.lookups >= MAX_VERIFIED_LOOKUPS ? ` Stopped after asking GitHub about ${found.lookups} commits.` : ''}${progress.timedOut ? ` The list went on past timeout-seconds (${opts.timeoutSeconds} s).` : ''}`;
-                throw new errors_RollbackKitError(`No earlier production deployment of project ${project.name} carries the rollback-kit/verified status: ${found.seen} older production deployment(s) checked.${stopped}${why}`, 'Use target: previous (the newest eligible one, verified or not) or name the deployment in target; record passes with smoke-test verified-sha so that later rollbacks find one.');
+                throw new errors/* RollbackKitError */.dp(`No earlier production deployment of project ${project.name} carries the rollback-kit/verified status: ${found.seen} older production deployment(s) checked.${stopped}${why}`, 'Use target: previous (the newest eligible one, verified or not) or name the deployment in target; record passes with smoke-test verified-sha so that later rollbacks find one.');
             }
             const why = `last-verified: ${found.chosen.id} is the newest eligible production deployment whose commit ${found.chosen.commitSha.slice(0, 7)} carries a successful rollback-kit/verified status${found.skipped.length ? ` (${found.skipped.length} newer passed over, listed below)` : ''}.`;
             log.info(why);
@@ -27362,9 +27752,9 @@ async function chooseTarget(client, project, current, ref, opts, ctx, log) {
                 target = matched; // reported as not READY by the check below
             if (!target) {
                 if (listed.timedOut) {
-                    throw new errors_RollbackKitError(`No production deployment of project ${project.name} built from commit ${ref.sha} was found in ${listed.pages} page(s) of the list read in ${opts.timeoutSeconds} s (timeout-seconds), and the list goes on.`, 'Raise timeout-seconds to look further back, or give the deployment id or URL instead.');
+                    throw new errors/* RollbackKitError */.dp(`No production deployment of project ${project.name} built from commit ${ref.sha} was found in ${listed.pages} page(s) of the list read in ${opts.timeoutSeconds} s (timeout-seconds), and the list goes on.`, 'Raise timeout-seconds to look further back, or give the deployment id or URL instead.');
                 }
-                throw new errors_RollbackKitError(`No production deployment of project ${project.name} was built from commit ${ref.sha}.`, 'Check the SHA, or give the deployment id or URL instead.');
+                throw new errors/* RollbackKitError */.dp(`No production deployment of project ${project.name} was built from commit ${ref.sha}.`, 'Check the SHA, or give the deployment id or URL instead.');
             }
         }
         else {
@@ -27376,7 +27766,7 @@ async function chooseTarget(client, project, current, ref, opts, ctx, log) {
                 throw vercelError(err, ctx(doing, key));
             }
             if (target.projectId && target.projectId !== project.id) {
-                throw new errors_RollbackKitError(`Deployment ${target.id} belongs to another project (${target.projectId}), not to ${project.name}.`, 'Check the target and project inputs.');
+                throw new errors/* RollbackKitError */.dp(`Deployment ${target.id} belongs to another project (${target.projectId}), not to ${project.name}.`, 'Check the target and project inputs.');
             }
         }
         if (target.id !== current.id)
@@ -27471,10 +27861,10 @@ class CommitStatuses {
         catch (err) {
             // GitHub answers 422 "No commit found for SHA" for a commit it does not have.
             if (err instanceof HttpApiError && err.status === 422) {
-                throw new errors_RollbackKitError(`GitHub refused the rollback-kit/verified status on commit ${sha.slice(0, 12)} in ${this.name} (422): ${err.serverMessage}.`, 'verified-sha must be the full SHA of a commit pushed to this repository (the deployed commit).');
+                throw new errors/* RollbackKitError */.dp(`GitHub refused the rollback-kit/verified status on commit ${sha.slice(0, 12)} in ${this.name} (422): ${err.serverMessage}.`, 'verified-sha must be the full SHA of a commit pushed to this repository (the deployed commit).');
             }
             if (err instanceof HttpApiError && err.status === 403) {
-                throw new errors_RollbackKitError(`GitHub refused (403) to set the rollback-kit/verified status on commit ${sha.slice(0, 12)} in ${this.name}: ${err.serverMessage}.`, 'Grant the job permissions: statuses: write.');
+                throw new errors/* RollbackKitError */.dp(`GitHub refused (403) to set the rollback-kit/verified status on commit ${sha.slice(0, 12)} in ${this.name}: ${err.serverMessage}.`, 'Grant the job permissions: statuses: write.');
             }
             throw platformError(err, ctx);
         }
@@ -27524,21 +27914,21 @@ function defaultApiUrl(provider) {
  */
 function checkPromoteRequest(request, where = (f) => `Input ${f}`) {
     if (request.provider !== 'vercel' && isLastVerified(request.target)) {
-        throw new errors_RollbackKitError(`${where('target')} last-verified works with provider vercel only; provider is ${request.provider}.`, 'Use target: previous, or name the release to return to.');
+        throw new errors/* RollbackKitError */.dp(`${where('target')} last-verified works with provider vercel only; provider is ${request.provider}.`, 'Use target: previous, or name the release to return to.');
     }
     switch (request.provider) {
         case 'vercel': {
             if (isLastVerified(request.target)) {
                 if (!request.github?.token)
-                    throw new errors_RollbackKitError(`${where('github-token')} is required with target last-verified: the rollback-kit/verified commit statuses are read from GitHub.`, 'Pass github-token: ${{ secrets.GITHUB_TOKEN }} and grant the job permissions: statuses: read.');
+                    throw new errors/* RollbackKitError */.dp(`${where('github-token')} is required with target last-verified: the rollback-kit/verified commit statuses are read from GitHub.`, 'Pass github-token: ${{ secrets.GITHUB_TOKEN }} and grant the job permissions: statuses: read.');
                 if (!request.github.repository)
-                    throw new errors_RollbackKitError('target last-verified needs the repository whose commits carry rollback-kit/verified, and GITHUB_REPOSITORY is not set.', 'Run the step in GitHub Actions, which sets GITHUB_REPOSITORY.');
+                    throw new errors/* RollbackKitError */.dp('target last-verified needs the repository whose commits carry rollback-kit/verified, and GITHUB_REPOSITORY is not set.', 'Run the step in GitHub Actions, which sets GITHUB_REPOSITORY.');
                 checkApiUrl(request.github.apiUrl, 'GITHUB_API_URL', 'https://api.github.com');
             }
             if (!request.token)
-                throw new errors_RollbackKitError(`${where('vercel-token')} is required when provider is vercel.`, 'Pass a Vercel access token from a secret: vercel-token: ${{ secrets.VERCEL_TOKEN }}.');
+                throw new errors/* RollbackKitError */.dp(`${where('vercel-token')} is required when provider is vercel.`, 'Pass a Vercel access token from a secret: vercel-token: ${{ secrets.VERCEL_TOKEN }}.');
             if (!request.project)
-                throw new errors_RollbackKitError(`${where('project')} is required when provider is vercel.`, 'Set project to the Vercel project name or its prj_… id.');
+                throw new errors/* RollbackKitError */.dp(`${where('project')} is required when provider is vercel.`, 'Set project to the Vercel project name or its prj_… id.');
             checkApiUrl(request.apiUrl, where('api-url'), DEFAULT_VERCEL_API_URL);
             return;
         }
@@ -27569,11 +27959,11 @@ function checkPromoteRequest(request, where = (f) => `Input ${f}`) {
             return;
         case 'git-revert':
             if (!request.githubToken)
-                throw new errors_RollbackKitError(`${where('github-token')} is required when provider is git-revert.`, 'Pass github-token: ${{ secrets.GITHUB_TOKEN }} and grant contents: write and pull-requests: write.');
+                throw new errors/* RollbackKitError */.dp(`${where('github-token')} is required when provider is git-revert.`, 'Pass github-token: ${{ secrets.GITHUB_TOKEN }} and grant contents: write and pull-requests: write.');
             return;
         case 'command':
             if (!request.command?.trim())
-                throw new errors_RollbackKitError(`${where('command')} is required when provider is command.`, 'Set command to the shell command that rolls back, e.g. docker compose up -d app@"$ROLLBACK_TARGET".');
+                throw new errors/* RollbackKitError */.dp(`${where('command')} is required when provider is command.`, 'Set command to the shell command that rolls back, e.g. docker compose up -d app@"$ROLLBACK_TARGET".');
             return;
     }
 }
@@ -27582,11 +27972,11 @@ function isLastVerified(target) {
 }
 function requireToken(token, what, provider, hint) {
     if (!token)
-        throw new errors_RollbackKitError(`${what} is required when provider is ${provider}.`, hint);
+        throw new errors/* RollbackKitError */.dp(`${what} is required when provider is ${provider}.`, hint);
 }
 function requireField(value, what, provider, hint) {
     if (!value?.trim())
-        throw new errors_RollbackKitError(`${what} is required when provider is ${provider}.`, hint);
+        throw new errors/* RollbackKitError */.dp(`${what} is required when provider is ${provider}.`, hint);
 }
 function isHttpUrl(text) {
     try {
@@ -27599,14 +27989,14 @@ function isHttpUrl(text) {
 }
 function checkHttpUrl(raw, what, example) {
     if (!isHttpUrl(raw))
-        throw new errors_RollbackKitError(`${what} must be an http(s) URL such as ${example}; got "${displayUrl(raw)}".`);
+        throw new errors/* RollbackKitError */.dp(`${what} must be an http(s) URL such as ${example}; got "${displayUrl(raw)}".`);
 }
 /** An API base URL: http(s), and no user name and password, since the token travels in Authorization. */
 function checkApiUrl(raw, what, example) {
     checkHttpUrl(raw, what, example);
     const url = new URL(raw);
     if (url.username || url.password) {
-        throw new errors_RollbackKitError(`${what} holds a user name and password (${displayUrl(raw)}), but requests to the API authenticate with the token in the Authorization header, so they cannot be sent.`, `Remove the user name and password from ${what.replace(/^Input /, '')}; a proxy in front of the API must accept the token itself.`);
+        throw new errors/* RollbackKitError */.dp(`${what} holds a user name and password (${displayUrl(raw)}), but requests to the API authenticate with the token in the Authorization header, so they cannot be sent.`, `Remove the user name and password from ${what.replace(/^Input /, '')}; a proxy in front of the API must accept the token itself.`);
     }
 }
 /** What is frozen and how to undo it, for summaries and records, unless a note already says so. */
@@ -28061,7 +28451,7 @@ function formatProblem(p) {
         .join(', ');
     return place ? `${place}: ${p.message}` : p.message;
 }
-class SpecError extends errors_RollbackKitError {
+class SpecError extends errors/* RollbackKitError */.dp {
     problems;
     constructor(problems, source) {
         super(`The smoke check spec (${source}) has ${problems.length} problem${problems.length === 1 ? '' : 's'}, so nothing was run: ${problems.map(formatProblem).join('; ')}.`, 'Fix the spec; the smoke-test README (actions/smoke-test/README.md) lists every field.');
@@ -28761,7 +29151,7 @@ function boundedTest(pattern, text, timeoutMs) {
  */
 
 const NO_VERDICT = 'This is a configuration error, not an outage: nothing was decided (no verdict, no decision output).';
-class CheckConfigError extends errors_RollbackKitError {
+class CheckConfigError extends errors/* RollbackKitError */.dp {
     constructor(problem, hint) {
         super(`${problem.replace(/\.$/, '')}. ${NO_VERDICT}`, hint);
         this.name = 'CheckConfigError';
@@ -29577,7 +29967,7 @@ async function measureConfirmed(measure, afterSeconds, log, wait = sleep) {
 /** Reads the spec from exactly one of `checks` and `checks-file`, then validates it. */
 async function loadChecks(source, ctx) {
     if (source.checks && source.checksFile) {
-        throw new errors_RollbackKitError('Both checks and checks-file are set.', 'Give the checks inline in checks, or in a YAML file named by checks-file, not both.');
+        throw new errors/* RollbackKitError */.dp('Both checks and checks-file are set.', 'Give the checks inline in checks, or in a YAML file named by checks-file, not both.');
     }
     if (source.checksFile) {
         const text = await readChecksFile(source.checksFile, source.cwd ?? '.');
@@ -29585,7 +29975,7 @@ async function loadChecks(source, ctx) {
     }
     if (source.checks)
         return parseChecks(source.checks, { ...ctx, source: 'checks input' });
-    throw new errors_RollbackKitError('No checks given.', 'Set checks (YAML) or checks-file; the smoke-test README (actions/smoke-test/README.md) has examples.');
+    throw new errors/* RollbackKitError */.dp('No checks given.', 'Set checks (YAML) or checks-file; the smoke-test README (actions/smoke-test/README.md) has examples.');
 }
 const CHECKOUT_HINT = 'The path is relative to the workspace; check out the repository first (actions/checkout).';
 /**
@@ -29595,12 +29985,12 @@ const CHECKOUT_HINT = 'The path is relative to the workspace; check out the repo
  * in the repository that points outside is refused too.
  */
 async function readChecksFile(checksFile, workspace) {
-    const cannotRead = (why, hint = CHECKOUT_HINT) => new errors_RollbackKitError(`Cannot read checks-file "${checksFile}": ${why}.`, hint);
+    const cannotRead = (why, hint = CHECKOUT_HINT) => new errors/* RollbackKitError */.dp(`Cannot read checks-file "${checksFile}": ${why}.`, hint);
     let root;
     let path;
     try {
-        root = await (0,external_node_fs_promises_namespaceObject.realpath)(workspace);
-        path = await (0,external_node_fs_promises_namespaceObject.realpath)((0,external_node_path_.resolve)(workspace, checksFile));
+        root = await (0,promises_.realpath)(workspace);
+        path = await (0,promises_.realpath)((0,external_node_path_.resolve)(workspace, checksFile));
     }
     catch (err) {
         throw cannotRead(describeFsError(err));
@@ -29610,7 +30000,7 @@ async function readChecksFile(checksFile, workspace) {
         throw cannotRead('it is outside the workspace', 'checks-file must name a file in the repository (the workspace), such as .github/smoke.yml; symbolic links are followed before this check.');
     }
     try {
-        return await (0,external_node_fs_promises_namespaceObject.readFile)(path, 'utf8');
+        return await (0,promises_.readFile)(path, 'utf8');
     }
     catch (err) {
         throw cannotRead(describeFsError(err));
@@ -29764,7 +30154,7 @@ function selectScope(plan, raw) {
     const words = parseList(raw ?? '').map((w) => w.trim());
     if (words.some((w) => w.toLowerCase() === VERIFY_ONLY)) {
         if (words.length > 1)
-            throw new errors_RollbackKitError(`Input scope "${raw}" mixes verify with other names; verify rolls nothing back, so it stands alone.`, 'Use scope: verify in a final job, or list only what to roll back.');
+            throw new errors/* RollbackKitError */.dp(`Input scope "${raw}" mixes verify with other names; verify rolls nothing back, so it stands alone.`, 'Use scope: verify in a final job, or list only what to roll back.');
         return [];
     }
     const wanted = new Set();
@@ -29784,13 +30174,13 @@ function selectScope(plan, raw) {
     }
     const valid = `app, db, full, verify, ${[...names, DATABASE].join(', ')}`;
     if (unknown.length) {
-        throw new errors_RollbackKitError(`Input scope names ${unknown.map((u) => `"${u}"`).join(', ')}, which the rollback plan (${plan.source}) does not have; valid: ${valid}.`, 'Give one of them, or several separated by commas.');
+        throw new errors/* RollbackKitError */.dp(`Input scope names ${unknown.map((u) => `"${u}"`).join(', ')}, which the rollback plan (${plan.source}) does not have; valid: ${valid}.`, 'Give one of them, or several separated by commas.');
     }
     if (wanted.has(DATABASE) && !plan.database) {
-        throw new errors_RollbackKitError(`Input scope includes the database, but the rollback plan (${plan.source}) has none.`, 'Add a database section to rollback-kit.yml, or set database-url (and migrations-dir / steps) as inputs.');
+        throw new errors/* RollbackKitError */.dp(`Input scope includes the database, but the rollback plan (${plan.source}) has none.`, 'Add a database section to rollback-kit.yml, or set database-url (and migrations-dir / steps) as inputs.');
     }
     if (!wanted.size) {
-        throw new errors_RollbackKitError(`Input scope "${raw ?? 'app'}" selects nothing: the rollback plan (${plan.source}) has no components.`, `Valid: ${valid}; for the database alone use scope: db.`);
+        throw new errors/* RollbackKitError */.dp(`Input scope "${raw ?? 'app'}" selects nothing: the rollback plan (${plan.source}) has no components.`, `Valid: ${valid}; for the database alone use scope: db.`);
     }
     return [...names.filter((n) => wanted.has(n)), ...(wanted.has(DATABASE) ? [DATABASE] : [])];
 }
@@ -29860,7 +30250,7 @@ function parseTimeline(raw) {
     const text = (raw ?? '').trim();
     if (!text)
         return [];
-    const fail = (why) => new errors_RollbackKitError(`Input timeline is not a rollback timeline: ${why}.`, 'Pass the timeline output of the earlier job unchanged: timeline: ${{ needs.<job>.outputs.timeline }}.');
+    const fail = (why) => new errors/* RollbackKitError */.dp(`Input timeline is not a rollback timeline: ${why}.`, 'Pass the timeline output of the earlier job unchanged: timeline: ${{ needs.<job>.outputs.timeline }}.');
     let data;
     try {
         data = JSON.parse(text);
@@ -29994,7 +30384,7 @@ async function runRollback(request, deps, log) {
     };
     const timeline = new Timeline(budget, request.earlierTimeline, (entry) => deps.progress?.finished(entry), now, (phase, component) => deps.progress?.started(phase, component));
     record.timeline = timeline.entries;
-    const redact = (err) => log.redact(errors_errorLine(err));
+    const redact = (err) => log.redact((0,errors/* errorLine */.BP)(err));
     let told = false;
     const finished = async (entry) => {
         log.info(`[${entry.phase}${entry.component ? ` ${entry.component}` : ''}] ${entry.status} in ${(entry['duration-ms'] / 1000).toFixed(1)} s (budget ${Math.round(entry['budget-ms'] / 1000)} s): ${entry.detail}`);
@@ -30023,7 +30413,7 @@ async function runRollback(request, deps, log) {
         for (const c of inScope)
             checkPromoteRequest(promoteRequest(c, request, true), placeOf(c, plan));
         if (wantsDatabase && !request.database) {
-            throw new errors_RollbackKitError('The scope includes the database, but no database connection was given.', 'Pass database-url from a secret (or set DATABASE_URL), or leave database out of scope.');
+            throw new errors/* RollbackKitError */.dp('The scope includes the database, but no database connection was given.', 'Pass database-url from a secret (or set DATABASE_URL), or leave database out of scope.');
         }
         if (plan.verify) {
             // Every check is validated, but SQL ones need a connection the app-only jobs do not get
@@ -30053,14 +30443,14 @@ async function runRollback(request, deps, log) {
             }
             else if (db.method === 'restore') {
                 if (!db.snapshotPath)
-                    throw new errors_RollbackKitError('The database method is restore, but no snapshot-path says which snapshot to restore.', 'Pass snapshot-path (the pre-deploy snapshot), or use method down-migrations.');
+                    throw new errors/* RollbackKitError */.dp('The database method is restore, but no snapshot-path says which snapshot to restore.', 'Pass snapshot-path (the pre-deploy snapshot), or use method down-migrations.');
                 if (!(0,external_node_fs_.existsSync)(db.snapshotPath))
-                    throw new errors_RollbackKitError(`The snapshot to restore (${db.snapshotPath}) does not exist on this runner.`, 'Download the artifact that holds it first, or check snapshot-path.');
+                    throw new errors/* RollbackKitError */.dp(`The snapshot to restore (${db.snapshotPath}) does not exist on this runner.`, 'Download the artifact that holds it first, or check snapshot-path.');
             }
             else {
                 databaseChoice = resumeChoice(ledger, db.choice);
                 if (!databaseChoice) {
-                    throw new errors_RollbackKitError('The database is in scope, but nothing says which migrations to revert.', 'Give exactly one of steps, to-version or since-ref (inputs, or the database section of rollback-kit.yml).');
+                    throw new errors/* RollbackKitError */.dp('The database is in scope, but nothing says which migrations to revert.', 'Give exactly one of steps, to-version or since-ref (inputs, or the database section of rollback-kit.yml).');
                 }
                 const dry = await revertMigrations(revertOptions(request, databaseChoice, { dryRun: true }), log);
                 record.database.planned = dry.plan.map((p) => p.version);
@@ -30363,7 +30753,7 @@ async function databasePhase(request, record, plannedChoice, plannedKeep, budget
             }, log);
             await writeLedger(session, { incidentKey: record.incidentKey, method: 'restore', planned: [], reverted: [], status: 'done' });
             if (!result.verified) {
-                throw new errors_RollbackKitError(`The restore finished but ${result.differences.length} table(s) differ from the snapshot's row counts: ${result.differences.map((d) => d.table).join(', ')}.`, 'Something wrote to the database during the restore; check those tables.');
+                throw new errors/* RollbackKitError */.dp(`The restore finished but ${result.differences.length} table(s) differ from the snapshot's row counts: ${result.differences.map((d) => d.table).join(', ')}.`, 'Something wrote to the database during the restore; check those tables.');
             }
             return { status: 'restored', reverted: [], detail: `restored ${result.tablesRestored} table(s) from ${db.snapshotPath}` };
         }
@@ -30420,7 +30810,7 @@ async function environmentPhase(request, components, record, timeline, finished,
         }
         catch (err) {
             warn = true;
-            lines.push(`${c.name}: could not list environment variables (${log.redact(errors_errorLine(err))})`);
+            lines.push(`${c.name}: could not list environment variables (${log.redact((0,errors/* errorLine */.BP)(err))})`);
         }
     }
     await finished(t.end(warn ? 'warning' : 'ok', lines.join('; ')));
@@ -30496,7 +30886,7 @@ const TOKEN_WARN_DAYS = 100;
 async function readiness(request, components, record, log) {
     const plan = request.plan;
     const add = (r) => record.readiness.push(r);
-    const redact = (err) => log.redact(errors_errorLine(err));
+    const redact = (err) => log.redact((0,errors/* errorLine */.BP)(err));
     const out = {};
     if (!components.length && !plan.database)
         add({ check: 'target', status: 'failed', detail: 'the plan has no component and no database: there is nothing to drill' });
@@ -30556,9 +30946,9 @@ async function readiness(request, components, record, log) {
     // The database: a pg_dump (and pg_restore to verify) of the server's major version or newer.
     if (request.database) {
         try {
-            const major = await withSession(request.database, async (s) => majorFromVersionNum(Number((await s.query("SELECT current_setting('server_version_num') AS n")).rows[0].n)));
-            const dump = await findPgTool('pg_dump', major, request.tools);
-            const restore = await siblingTool(dump, 'pg_restore', major, request.tools);
+            const major = await withSession(request.database, async (s) => (0,pg_tools/* majorFromVersionNum */.qj)(Number((await s.query("SELECT current_setting('server_version_num') AS n")).rows[0].n)));
+            const dump = await (0,pg_tools/* findPgTool */.fh)('pg_dump', major, request.tools);
+            const restore = await (0,pg_tools/* siblingTool */.zC)(dump, 'pg_restore', major, request.tools);
             add({
                 check: 'snapshot',
                 status: 'ok',
@@ -30727,7 +31117,7 @@ async function runDrill(request, deps, log) {
     };
     const timeline = new Timeline(budget, [], (entry) => deps.progress?.finished(entry), now, (phase, component) => deps.progress?.started(phase, component));
     record.timeline = timeline.entries;
-    const redact = (err) => log.redact(errors_errorLine(err));
+    const redact = (err) => log.redact((0,errors/* errorLine */.BP)(err));
     const finished = (entry) => {
         log.info(`[drill ${entry.phase}${entry.component ? ` ${entry.component}` : ''}] ${entry.status} in ${(entry['duration-ms'] / 1000).toFixed(1)} s (budget ${(entry['budget-ms'] / 1000).toFixed(1)} s): ${entry.detail}`);
     };
@@ -30818,12 +31208,12 @@ async function runDrill(request, deps, log) {
         const original = rec.original?.id ?? rec.original?.commitSha;
         try {
             if (!original)
-                throw new errors_RollbackKitError(`The deployment ${c.name} started on has no id or commit SHA to promote back.`, 'Roll staging forward by hand.');
+                throw new errors/* RollbackKitError */.dp(`The deployment ${c.name} started on has no id or commit SHA to promote back.`, 'Roll staging forward by hand.');
             const forward = { ...c, target: original, method: 'promote', from: rec.previous?.id ?? rec.previous?.commitSha };
             const outcome = await promotePrevious(promoteRequest(forward, asRollback, false), log);
             rec.forward = outcome.status;
             if (!drill_CHANGED.has(outcome.status))
-                throw new errors_RollbackKitError(`did not roll forward (${outcome.status}): ${outcome.notes[0] ?? ''}`);
+                throw new errors/* RollbackKitError */.dp(`did not roll forward (${outcome.status}): ${outcome.notes[0] ?? ''}`);
             finished(t.end('ok', `${label(rec.previous)} → ${label(ref(outcome.to))}: ${log.redact(outcome.notes[0] ?? outcome.status)}`));
         }
         catch (err) {
@@ -30855,7 +31245,7 @@ async function verifyPhase(phase, checks, request, timeline, finished, fail, log
         return record;
     }
     catch (err) {
-        const why = log.redact(errors_errorLine(err));
+        const why = log.redact((0,errors/* errorLine */.BP)(err));
         finished(t.end('failed', why));
         fail(phase, `the checks could not run: ${why}`);
         return undefined;
@@ -31010,7 +31400,7 @@ const DB_METHODS = ['down-migrations', 'restore'];
 function formatPlanProblem(p) {
     return `${p.line !== undefined ? `line ${p.line}, ` : ''}${p.place}: ${p.message}`;
 }
-class PlanError extends errors_RollbackKitError {
+class PlanError extends errors/* RollbackKitError */.dp {
     problems;
     constructor(problems, source) {
         super(`The rollback plan (${source}) has ${problems.length} problem${problems.length === 1 ? '' : 's'}, so nothing was run: ${problems.map(formatPlanProblem).join('; ')}.`, 'Fix them and re-run; the "rollback plan" section of the rollback-kit README lists every field.');
@@ -31503,15 +31893,15 @@ const MAX_PLAN_BYTES = 256 * 1024;
 async function readPlanFile(inputs, workspace) {
     const given = inputs.string('config');
     const path = (0,external_node_path_.resolve)(workspace, given ?? PLAN_FILE);
-    const info = await (0,external_node_fs_promises_namespaceObject.stat)(path).catch(() => undefined);
+    const info = await (0,promises_.stat)(path).catch(() => undefined);
     if (!info) {
         if (given)
-            throw new errors_RollbackKitError(`The rollback plan ${given} (input config) does not exist in the workspace.`, 'Check the path (relative to the repository root; in a workflow, that actions/checkout ran first).');
+            throw new errors/* RollbackKitError */.dp(`The rollback plan ${given} (input config) does not exist in the workspace.`, 'Check the path (relative to the repository root; in a workflow, that actions/checkout ran first).');
         return undefined;
     }
     if (!info.isFile() || info.size > MAX_PLAN_BYTES)
-        throw new errors_RollbackKitError(`The rollback plan ${given ?? PLAN_FILE} is not a file of at most ${MAX_PLAN_BYTES / 1024} KB.`);
-    return parsePlanFile(await (0,external_node_fs_promises_namespaceObject.readFile)(path, 'utf8'), given ?? PLAN_FILE);
+        throw new errors/* RollbackKitError */.dp(`The rollback plan ${given ?? PLAN_FILE} is not a file of at most ${MAX_PLAN_BYTES / 1024} KB.`);
+    return parsePlanFile(await (0,promises_.readFile)(path, 'utf8'), given ?? PLAN_FILE);
 }
 /** The root action's plan inputs (also the CLI's flags of the same names). */
 function planInputs(inputs, minBudgetMinutes = MIN_BUDGET_MINUTES) {
@@ -31542,7 +31932,7 @@ function planInputs(inputs, minBudgetMinutes = MIN_BUDGET_MINUTES) {
 function readSeverity(inputs) {
     const severity = (inputs.string('severity') ?? 'major').toLowerCase();
     if (!SEVERITIES.includes(severity))
-        throw new errors_RollbackKitError(`Input severity must be one of ${SEVERITIES.join(', ')}, got "${severity}".`);
+        throw new errors/* RollbackKitError */.dp(`Input severity must be one of ${SEVERITIES.join(', ')}, got "${severity}".`);
     return severity;
 }
 /** The plan this run acts on and what of it the scope selects; nothing is contacted. */
@@ -31559,7 +31949,7 @@ async function readDrillPlan(inputs, workspace, opts) {
     if (!inputs.string('environment') && plan.source === 'inputs')
         plan.environment = 'staging';
     if (plan.environment === 'production' && !inputs.string('environment')) {
-        throw new errors_RollbackKitError(`The drill would roll back production: ${plan.source} describes environment production. Nothing was changed.`, 'Point config at the staging plan (environment: staging in it), or set the environment input to production to drill production on purpose.');
+        throw new errors/* RollbackKitError */.dp(`The drill would roll back production: ${plan.source} describes environment production. Nothing was changed.`, 'Point config at the staging plan (environment: staging in it), or set the environment input to production to drill production on purpose.');
     }
     return plan;
 }
@@ -32552,15 +32942,15 @@ function findDbmate(searchPath, cwd) {
     for (const dir of searchPath.split(':').filter(Boolean))
         if ((0,external_node_fs_.existsSync)((0,external_node_path_.join)(dir, 'dbmate')))
             return (0,external_node_path_.join)(dir, 'dbmate');
-    throw new errors_RollbackKitError('dbmate is not installed: the sandbox deploys its migrations with it.', `Run npm ci in the rollback-kit folder (it installs @dbmate/${process.platform}-${process.arch}), or install dbmate on your PATH.`);
+    throw new errors/* RollbackKitError */.dp('dbmate is not installed: the sandbox deploys its migrations with it.', `Run npm ci in the rollback-kit folder (it installs @dbmate/${process.platform}-${process.arch}), or install dbmate on your PATH.`);
 }
 /** Runs dbmate on the sandbox database (URL in the environment, never in the arguments). */
 async function dbmate_dbmate(binary, databaseUrl, migrationsDir, args) {
     const url = new URL(databaseUrl);
     url.searchParams.set('sslmode', 'disable');
-    const result = await runProcess(binary, ['--migrations-dir', migrationsDir, '--no-dump-schema', ...args], { env: { DATABASE_URL: url.toString() }, timeoutMs: 60_000 });
+    const result = await (0,core_process/* runProcess */.R)(binary, ['--migrations-dir', migrationsDir, '--no-dump-schema', ...args], { env: { DATABASE_URL: url.toString() }, timeoutMs: 60_000 });
     if (result.code !== 0)
-        throw new errors_RollbackKitError(`dbmate ${args.join(' ')} failed: ${(result.stderr || result.stdout).trim().split('\n').slice(-3).join(' ')}`);
+        throw new errors/* RollbackKitError */.dp(`dbmate ${args.join(' ')} failed: ${(result.stderr || result.stdout).trim().split('\n').slice(-3).join(' ')}`);
     return result.stdout.trim();
 }
 
@@ -32624,20 +33014,20 @@ async function freePort() {
 /** initdb refuses to run as root: then the cluster belongs to the postgres user, as packages set it up. */
 async function runAs(binary, args, asRoot) {
     const [command, argv] = asRoot ? ['runuser', ['-u', 'postgres', '--', binary, ...args]] : [binary, args];
-    const result = await runProcess(command, argv, { timeoutMs: 60_000 });
+    const result = await (0,core_process/* runProcess */.R)(command, argv, { timeoutMs: 60_000 });
     if (result.code !== 0)
-        throw new errors_RollbackKitError(`${binary.split('/').pop()} failed: ${(result.stderr || result.stdout).trim().split('\n').slice(-3).join(' ')}`, INSTALL_HINT);
+        throw new errors/* RollbackKitError */.dp(`${binary.split('/').pop()} failed: ${(result.stderr || result.stdout).trim().split('\n').slice(-3).join(' ')}`, INSTALL_HINT);
 }
 async function throwawayCluster(bin, cleanup) {
     const asRoot = (0,external_node_os_namespaceObject.userInfo)().uid === 0;
-    const dir = await (0,external_node_fs_promises_namespaceObject.mkdtemp)((0,external_node_path_.join)((0,external_node_os_namespaceObject.tmpdir)(), 'rollback-kit-pg-'));
-    cleanup.add('the throwaway cluster’s folder', () => (0,external_node_fs_promises_namespaceObject.rm)(dir, { recursive: true, force: true }));
+    const dir = await (0,promises_.mkdtemp)((0,external_node_path_.join)((0,external_node_os_namespaceObject.tmpdir)(), 'rollback-kit-pg-'));
+    cleanup.add('the throwaway cluster’s folder', () => (0,promises_.rm)(dir, { recursive: true, force: true }));
     if (asRoot) {
-        const id = await runProcess('id', ['-u', 'postgres'], { timeoutMs: 5000 });
-        const gid = await runProcess('id', ['-g', 'postgres'], { timeoutMs: 5000 });
+        const id = await (0,core_process/* runProcess */.R)('id', ['-u', 'postgres'], { timeoutMs: 5000 });
+        const gid = await (0,core_process/* runProcess */.R)('id', ['-g', 'postgres'], { timeoutMs: 5000 });
         if (id.code !== 0)
-            throw new errors_RollbackKitError('Running as root, and there is no postgres user to run a throwaway PostgreSQL cluster as.', INSTALL_HINT);
-        await (0,external_node_fs_promises_namespaceObject.chown)(dir, Number(id.stdout.trim()), Number(gid.stdout.trim()));
+            throw new errors/* RollbackKitError */.dp('Running as root, and there is no postgres user to run a throwaway PostgreSQL cluster as.', INSTALL_HINT);
+        await (0,promises_.chown)(dir, Number(id.stdout.trim()), Number(gid.stdout.trim()));
     }
     const data = (0,external_node_path_.join)(dir, 'data');
     await runAs((0,external_node_path_.join)(bin, 'initdb'), ['-D', data, '-U', 'postgres', '-A', 'trust', '-E', 'UTF8', '--no-sync'], asRoot);
@@ -32665,21 +33055,21 @@ function assertLoopback(databaseUrl) {
     const hosts = [...target.host.split(','), ...(target.params.hostaddr ? target.params.hostaddr.split(',') : [])];
     if (hosts.every(isLoopbackHost))
         return;
-    throw new errors_RollbackKitError(`The sandbox runs only on this machine, and DATABASE_URL points at ${describeTarget(target)}: it creates and drops databases, so it refuses any host but 127.0.0.1, ::1, localhost or a Unix socket. Nothing was touched.`, 'Unset DATABASE_URL (the sandbox then uses the local server or a throwaway cluster), or point it at a local server.');
+    throw new errors/* RollbackKitError */.dp(`The sandbox runs only on this machine, and DATABASE_URL points at ${describeTarget(target)}: it creates and drops databases, so it refuses any host but 127.0.0.1, ::1, localhost or a Unix socket. Nothing was touched.`, 'Unset DATABASE_URL (the sandbox then uses the local server or a throwaway cluster), or point it at a local server.');
 }
 async function sandboxPostgres(opts, cleanup) {
     if (opts.databaseUrl && !opts.throwaway) {
         assertLoopback(opts.databaseUrl);
         const where = describeTarget(parseConnectionString(opts.databaseUrl));
         if (!(await reachable(opts.databaseUrl)))
-            throw new errors_RollbackKitError(`The PostgreSQL server at DATABASE_URL (${where}) does not answer.`, 'Start it or fix DATABASE_URL; unset DATABASE_URL to let the sandbox use a local server or a throwaway cluster.');
+            throw new errors/* RollbackKitError */.dp(`The PostgreSQL server at DATABASE_URL (${where}) does not answer.`, 'Start it or fix DATABASE_URL; unset DATABASE_URL to let the sandbox use a local server or a throwaway cluster.');
         return { adminUrl: opts.databaseUrl, source: `DATABASE_URL (${where})` };
     }
     if (!opts.throwaway && (await reachable(LOCAL_URL)))
         return { adminUrl: LOCAL_URL, source: 'the local server on 127.0.0.1:5432' };
     const bin = findServerBinaries(opts.searchPath);
     if (!bin)
-        throw new errors_RollbackKitError('No PostgreSQL for the sandbox: DATABASE_URL is not set, nothing answers on 127.0.0.1:5432, and no initdb is installed.', INSTALL_HINT);
+        throw new errors/* RollbackKitError */.dp('No PostgreSQL for the sandbox: DATABASE_URL is not set, nothing answers on 127.0.0.1:5432, and no initdb is installed.', INSTALL_HINT);
     return throwawayCluster(bin, cleanup);
 }
 
@@ -32720,7 +33110,7 @@ DROP TABLE discount_codes;
 };
 /** The release's migration goes into the app's migrations folder, as its deploy would bring it. */
 async function writeMigration(dir, release) {
-    await (0,external_node_fs_promises_namespaceObject.writeFile)((0,external_node_path_.join)(dir, MIGRATIONS[release].file), MIGRATIONS[release].sql);
+    await (0,promises_.writeFile)((0,external_node_path_.join)(dir, MIGRATIONS[release].file), MIGRATIONS[release].sql);
 }
 /** The smoke checks the sandbox runs before and after the rollback (also its plan's verify). */
 const SHOP_CHECKS = `- {name: health, url: /api/health, critical: true}
@@ -33241,10 +33631,10 @@ async function setUp(opts, brokenV2, cleanup, log) {
     admin.pathname = `/${dbName}`;
     const databaseUrl = admin.toString();
     say(`PostgreSQL: ${pgServer.source}, database ${dbName}`);
-    const workspace = await (0,external_node_fs_promises_namespaceObject.mkdtemp)((0,external_node_path_.join)((0,external_node_os_namespaceObject.tmpdir)(), 'rollback-kit-sandbox-'));
-    cleanup.add('the sandbox workspace', () => (0,external_node_fs_promises_namespaceObject.rm)(workspace, { recursive: true, force: true }));
+    const workspace = await (0,promises_.mkdtemp)((0,external_node_path_.join)((0,external_node_os_namespaceObject.tmpdir)(), 'rollback-kit-sandbox-'));
+    cleanup.add('the sandbox workspace', () => (0,promises_.rm)(workspace, { recursive: true, force: true }));
     const migrations = (0,external_node_path_.join)(workspace, 'db', 'migrations');
-    await (0,external_node_fs_promises_namespaceObject.mkdir)(migrations, { recursive: true });
+    await (0,promises_.mkdir)(migrations, { recursive: true });
     const vercel = await startFakeVercel();
     cleanup.add('the local Vercel API', () => vercel.close());
     const token = `sandbox_${(0,external_node_crypto_.randomBytes)(24).toString('hex')}`;
@@ -33301,7 +33691,7 @@ async function runSandbox(opts, cleanup, log) {
     const failing = before.checks.filter((c) => !c.passed);
     const plan = planFor(w, 'sandbox');
     const scope = selectScope(plan, 'full');
-    await (0,external_node_fs_promises_namespaceObject.mkdir)(opts.reportDir, { recursive: true });
+    await (0,promises_.mkdir)(opts.reportDir, { recursive: true });
     const incidentPath = (0,external_node_path_.join)(opts.reportDir, 'incident.md');
     let incidentWritten = false;
     const record = await runRollback({
@@ -33324,7 +33714,7 @@ async function runSandbox(opts, cleanup, log) {
         progress: { started: opts.progress.started, finished: opts.progress.finished },
         // The sandbox's incident record is a file in the report folder instead of a GitHub issue.
         report: async (r) => {
-            await (0,external_node_fs_promises_namespaceObject.writeFile)(incidentPath, log.redact(incidentBody(redactStrings(r, log.redact))));
+            await (0,promises_.writeFile)(incidentPath, log.redact(incidentBody(redactStrings(r, log.redact))));
             incidentWritten = true;
             return incidentPath;
         },
@@ -33332,8 +33722,8 @@ async function runSandbox(opts, cleanup, log) {
     const dbmateStatus = await dbmate_dbmate(dbmateBin, databaseUrl, migrations, ['status']);
     const safe = redactStrings(record, log.redact);
     const files = { markdown: (0,external_node_path_.join)(opts.reportDir, 'report.md'), html: (0,external_node_path_.join)(opts.reportDir, 'report.html'), incident: incidentWritten ? incidentPath : undefined };
-    await (0,external_node_fs_promises_namespaceObject.writeFile)(files.markdown, log.redact(rollbackSummaryMarkdown(safe, log)));
-    await (0,external_node_fs_promises_namespaceObject.writeFile)(files.html, log.redact(rollbackHtml(safe, { title: 'rollback-kit sandbox: v2 rolled back to v1', plan, before: before.checks })));
+    await (0,promises_.writeFile)(files.markdown, log.redact(rollbackSummaryMarkdown(safe, log)));
+    await (0,promises_.writeFile)(files.html, log.redact(rollbackHtml(safe, { title: 'rollback-kit sandbox: v2 rolled back to v1', plan, before: before.checks })));
     return {
         postgres: pgServer.source,
         started: { adminUrl: log.redact(pgServer.adminUrl), database: dbName, vercelUrl: vercel.url, appUrl: shop.url },
@@ -33347,7 +33737,7 @@ async function runSandbox(opts, cleanup, log) {
 async function runSandboxDrill(opts, cleanup, log) {
     const started = Date.now();
     const w = await setUp(opts, false, cleanup, log);
-    await (0,external_node_fs_promises_namespaceObject.mkdir)(opts.reportDir, { recursive: true });
+    await (0,promises_.mkdir)(opts.reportDir, { recursive: true });
     const record = await runDrill({
         plan: planFor(w, 'staging'),
         reason: 'rollback-kit sandbox drill',
@@ -33363,7 +33753,7 @@ async function runSandboxDrill(opts, cleanup, log) {
     }, { progress: { started: opts.progress.started, finished: opts.progress.finished } }, log);
     const safe = redactStrings(record, log.redact);
     const markdown = (0,external_node_path_.join)(opts.reportDir, 'drill.md');
-    await (0,external_node_fs_promises_namespaceObject.writeFile)(markdown, log.redact(drillSummaryMarkdown(safe, log)));
+    await (0,promises_.writeFile)(markdown, log.redact(drillSummaryMarkdown(safe, log)));
     return {
         postgres: w.pgSource,
         started: { adminUrl: log.redact(w.adminUrl), database: w.dbName, vercelUrl: w.vercel.url, appUrl: w.shop.url },
@@ -33633,7 +34023,7 @@ function tellingDeps(opts, log) {
                     return await sendChatMessage(webhookUrl, chatMessage(event, record), log);
                 }
                 catch (err) {
-                    log.warning(`The chat message could not be built or sent (${errors_errorLine(err)}); the rollback goes on.`);
+                    log.warning(`The chat message could not be built or sent (${(0,errors/* errorLine */.BP)(err)}); the rollback goes on.`);
                     return false;
                 }
             }
@@ -33744,7 +34134,7 @@ function inputsFrom(get) {
             if (value)
                 return value;
             if (opts.required)
-                throw new errors_RollbackKitError(`Input required and not supplied: ${name}.`);
+                throw new errors/* RollbackKitError */.dp(`Input required and not supplied: ${name}.`);
             return opts.default;
         },
         required(name) {
@@ -33865,7 +34255,7 @@ function cliWording(text) {
 
 
 /** Wrong flags, a missing required value, a refusal without --yes: exit 2 with the usage line. */
-class UsageError extends errors_RollbackKitError {
+class UsageError extends errors/* RollbackKitError */.dp {
 }
 /** How long a confirmation prompt waits for a person before it refuses (every wait is bounded). */
 const CONFIRM_TIMEOUT_MS = 5 * 60_000;
@@ -34207,7 +34597,7 @@ async function withCleanup(cli, body) {
     if (failure)
         throw failure;
     if (problems.length)
-        throw new errors_RollbackKitError(`The sandbox could not remove everything it started (${problems.length} item(s)).`, 'See the warnings above.');
+        throw new errors/* RollbackKitError */.dp(`The sandbox could not remove everything it started (${problems.length} item(s)).`, 'See the warnings above.');
     return result;
 }
 
@@ -34324,7 +34714,7 @@ const plan = {
 function choice(inputs, name, allowed, fallback) {
     const value = (inputs.string(name) ?? fallback).toLowerCase();
     if (!allowed.includes(value)) {
-        throw new errors_RollbackKitError(`Input ${name} must be one of ${allowed.join(', ')}; got "${value}".`);
+        throw new errors/* RollbackKitError */.dp(`Input ${name} must be one of ${allowed.join(', ')}; got "${value}".`);
     }
     return value;
 }
@@ -34457,13 +34847,13 @@ function verifiedRequest(sha, token, env) {
 /** Checks the request before any check runs, so a typo never costs a whole smoke run. */
 function checkRecordVerified(request) {
     if (!isFullSha(request.sha)) {
-        throw new errors_RollbackKitError(`Input verified-sha must be a full 40-character commit SHA; got "${request.sha.slice(0, 80)}".`, 'Pass the deployed commit, e.g. verified-sha: ${{ github.event.deployment.sha }}.');
+        throw new errors/* RollbackKitError */.dp(`Input verified-sha must be a full 40-character commit SHA; got "${request.sha.slice(0, 80)}".`, 'Pass the deployed commit, e.g. verified-sha: ${{ github.event.deployment.sha }}.');
     }
     if (!request.github.token) {
-        throw new errors_RollbackKitError('Input github-token is required with verified-sha: the rollback-kit/verified status is set through the GitHub API.', 'Pass github-token: ${{ secrets.GITHUB_TOKEN }} and grant the job permissions: statuses: write.');
+        throw new errors/* RollbackKitError */.dp('Input github-token is required with verified-sha: the rollback-kit/verified status is set through the GitHub API.', 'Pass github-token: ${{ secrets.GITHUB_TOKEN }} and grant the job permissions: statuses: write.');
     }
     if (!request.github.repository) {
-        throw new errors_RollbackKitError('verified-sha needs the repository of the commit, and GITHUB_REPOSITORY is not set.', 'Run the step in GitHub Actions, which sets GITHUB_REPOSITORY.');
+        throw new errors/* RollbackKitError */.dp('verified-sha needs the repository of the commit, and GITHUB_REPOSITORY is not set.', 'Run the step in GitHub Actions, which sets GITHUB_REPOSITORY.');
     }
 }
 /**
@@ -34484,7 +34874,7 @@ async function recordVerified(request, verdict, checks, log) {
         return true;
     }
     catch (err) {
-        const message = err instanceof errors_RollbackKitError ? err.line : String(err?.message ?? err);
+        const message = err instanceof errors/* RollbackKitError */.dp ? err.line : String(err?.message ?? err);
         log.warning(`The checks passed, but commit ${request.sha.slice(0, 12)} could not be recorded as verified, so target last-verified will pass this deployment by: ${message}`);
         return false;
     }
@@ -34509,14 +34899,14 @@ function httpUrl(inputs, name, log) {
         url = undefined;
     }
     if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:')) {
-        throw new errors_RollbackKitError(`Input ${name} must be an absolute http(s) URL such as https://my-app.vercel.app, got "${displayUrl(raw)}".`);
+        throw new errors/* RollbackKitError */.dp(`Input ${name} must be an absolute http(s) URL such as https://my-app.vercel.app, got "${displayUrl(raw)}".`);
     }
     return raw;
 }
 function backoffInput(inputs) {
     const raw = (inputs.string('backoff') ?? 'fixed').toLowerCase();
     if (raw !== 'fixed' && raw !== 'exponential')
-        throw new errors_RollbackKitError(`Input backoff must be fixed or exponential, got "${raw}".`);
+        throw new errors/* RollbackKitError */.dp(`Input backoff must be fixed or exponential, got "${raw}".`);
     return raw;
 }
 /** `databaseUrl`: the database-url input (the CLI falls back to DATABASE_URL); secrets are registered first. */
@@ -34745,9 +35135,9 @@ async function runCommand(spec, argument, flags, cmd) {
     }
     catch (err) {
         cli.term.stopSpinner();
-        const usage = err instanceof UsageError || (!cli.started && err instanceof errors_RollbackKitError);
-        const line = cli.log.redact(errors_errorLine(err));
-        if (!(err instanceof errors_RollbackKitError) && err instanceof Error && err.stack)
+        const usage = err instanceof UsageError || (!cli.started && err instanceof errors/* RollbackKitError */.dp);
+        const line = cli.log.redact((0,errors/* errorLine */.BP)(err));
+        if (!(err instanceof errors/* RollbackKitError */.dp) && err instanceof Error && err.stack)
             cli.log.debug(err.stack);
         if (cli.term.options.json)
             cli.term.json({ command: spec.name, ok: false, status: usage ? 'usage' : 'failed', error: line });
@@ -34850,7 +35240,7 @@ function commandOf(argv) {
 
 
 main(process.argv.slice(2)).then((code) => process.exit(code), (err) => {
-    output_output.line(`error: ${errors_errorLine(err)}`, 'stderr');
+    output_output.line(`error: ${(0,errors/* errorLine */.BP)(err)}`, 'stderr');
     process.exit(1);
 });
 

@@ -106,6 +106,13 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:buffer"
 
 /***/ }),
 
+/***/ 31421:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:child_process");
+
+/***/ }),
+
 /***/ 37540:
 /***/ ((module) => {
 
@@ -366,7 +373,7 @@ __nccwpck_require__.a(__webpack_module__, async (__webpack_handle_async_dependen
 /* harmony import */ var _core_action_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(80212);
 /* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(8005);
 /* harmony import */ var _db_db_inputs_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(51581);
-/* harmony import */ var _db_restore_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(21539);
+/* harmony import */ var _db_restore_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(99398);
 /* harmony import */ var _github_artifact_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(81260);
 /* harmony import */ var _report_restore_db_summary_js__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(39563);
 /* harmony import */ var _report_write_summary_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(44039);
@@ -389,7 +396,7 @@ await (0,_core_action_js__WEBPACK_IMPORTED_MODULE_1__/* .runAction */ .Cs)('rest
         throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .RollbackKitError */ .dp('upload-artifact uploads the pre-restore snapshot, and pre-restore-snapshot is false.', 'Set pre-restore-snapshot: true, or upload-artifact: false. Nothing was changed.');
     if (upload)
         (0,_github_artifact_js__WEBPACK_IMPORTED_MODULE_5__/* .requireArtifactRuntime */ ._)(Boolean(process.env.ACTIONS_RUNTIME_TOKEN));
-    const result = await (0,_db_restore_js__WEBPACK_IMPORTED_MODULE_4__/* .restoreSnapshot */ .n)({
+    const result = await (0,_db_restore_js__WEBPACK_IMPORTED_MODULE_4__/* .restoreSnapshot */ .n5)({
         ...request,
         // Reported the moment it exists: a restore that fails after this still says where the way back is.
         onPreRestoreSnapshot: async (pre) => {
@@ -410,7 +417,7 @@ await (0,_core_action_js__WEBPACK_IMPORTED_MODULE_1__/* .runAction */ .Cs)('rest
     await (0,_report_write_summary_js__WEBPACK_IMPORTED_MODULE_6__/* .writeSummary */ .S)((0,_report_restore_db_summary_js__WEBPACK_IMPORTED_MODULE_7__/* .restoreSummary */ .r)(result), log);
     summarized = true;
     if (!result.verified) {
-        throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .RollbackKitError */ .dp(`Restore finished but ${result.differences.length} table(s) differ from the snapshot's row counts: ${result.differences.map((d) => d.table).join(', ')}.`, 'See the job summary; something wrote to the database during the restore, or the snapshot was filtered.');
+        throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .RollbackKitError */ .dp(`Restore committed, but ${result.differences.length} table(s) received other row counts than the snapshot's manifest says: ${result.differences.map((d) => d.table).join(', ')}.`, 'The manifest was written by an older rollback-kit, which counted a table together with its inheritance children, or was edited: check those tables by hand (the job summary has the numbers). Newer manifests are checked before the commit.');
     }
     // A restore that fails after its pre-restore snapshot still says where the way back is.
 }, () => (preRestorePath && !summarized ? (0,_report_restore_db_summary_js__WEBPACK_IMPORTED_MODULE_7__/* .preRestoreSnapshotDetails */ .E)(preRestorePath) : undefined));
@@ -1012,25 +1019,20 @@ function parseTime(raw, name) {
 
 /***/ }),
 
-/***/ 2473:
+/***/ 95713:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
-
-// EXPORTS
-__nccwpck_require__.d(__webpack_exports__, {
-  R: () => (/* binding */ runProcess)
-});
-
-;// CONCATENATED MODULE: external "node:child_process"
-const external_node_child_process_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:child_process");
-;// CONCATENATED MODULE: ./.build/core/process.js
-/** Running an external program (pg_dump, pg_restore, psql, git) with a bounded wait and captured output. */
-
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   R: () => (/* binding */ runProcess)
+/* harmony export */ });
 /** Output beyond this is cut: pg_restore -v can be chatty, and memory is not a log store. */
 const MAX_CAPTURE = 1 << 20;
-function runProcess(command, args, opts = {}) {
+async function runProcess(command, args, opts = {}) {
+    // Loaded on the first run, not with the bundle: most paths of promote-previous never start a
+    // program, and node:child_process is about 10 ms of start-up before their first request.
+    const { spawn } = await Promise.resolve(/* import() */).then(__nccwpck_require__.t.bind(__nccwpck_require__, 31421, 19));
     return new Promise((resolve, reject) => {
-        const child = (0,external_node_child_process_namespaceObject.spawn)(command, args, {
+        const child = spawn(command, args, {
             cwd: opts.cwd,
             // eslint-disable-next-line no-restricted-properties -- children inherit PATH and HOME, not inputs
             env: { ...process.env, ...opts.env },
@@ -1099,6 +1101,7 @@ function wholeLines(text, wasCut) {
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
 /* harmony export */   Rj: () => (/* binding */ fingerprint),
 /* harmony export */   Tz: () => (/* binding */ detectFormat),
+/* harmony export */   gw: () => (/* binding */ corruptSnapshot),
 /* harmony export */   oD: () => (/* binding */ readWhole)
 /* harmony export */ });
 /* unused harmony export FORMATS */
@@ -1107,8 +1110,8 @@ function wholeLines(text, wasCut) {
 /* harmony import */ var node_fs_promises__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(51455);
 /* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(76760);
 /* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(8005);
-/* harmony import */ var _core_process_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(2473);
-/* harmony import */ var _pg_tools_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(61934);
+/* harmony import */ var _core_process_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(95713);
+/* harmony import */ var _pg_tools_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(61934);
 /**
  * A snapshot's integrity: its sha256 and size (a file, or every file of a directory-format dump),
  * and a full read. `pg_restore --list` alone passes an archive whose data section was cut short;
@@ -1169,9 +1172,17 @@ async function detectFormat(path) {
     }
     throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_4__/* .RollbackKitError */ .dp(`${path} is not a PostgreSQL dump (neither a custom-format archive, a directory dump, nor plain SQL from pg_dump).`);
 }
-/** Reads the whole snapshot; throws naming the problem when any part of it cannot be read. */
+/** A snapshot pg_restore cannot read to its end. */
+function corruptSnapshot(path, why) {
+    return new _core_errors_js__WEBPACK_IMPORTED_MODULE_4__/* .RollbackKitError */ .dp(`Snapshot ${path} is corrupt or truncated: ${why.replace(/\.$/, '')}.`, 'Do not restore it; take or pick another snapshot.');
+}
+/**
+ * Reads the whole snapshot; throws naming the problem when any part of it cannot be read.
+ * `pg_restore -f /dev/null` reads the table of contents and every data block (a `--list` first would
+ * only read the table of contents twice).
+ */
 async function readWhole(path, format, pgRestore) {
-    const corrupt = (why) => new _core_errors_js__WEBPACK_IMPORTED_MODULE_4__/* .RollbackKitError */ .dp(`Snapshot ${path} is corrupt or truncated: ${why}.`, 'Do not restore it; take or pick another snapshot.');
+    const corrupt = (why) => corruptSnapshot(path, why);
     if (format === 'plain') {
         const info = await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_2__.stat)(path);
         const fd = await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_2__.open)(path, 'r');
@@ -1191,12 +1202,9 @@ async function readWhole(path, format, pgRestore) {
         }
         return;
     }
-    const list = await (0,_core_process_js__WEBPACK_IMPORTED_MODULE_5__/* .runProcess */ .R)(pgRestore, ['--list', path], { timeoutMs: 10 * 60_000 });
-    if (list.code !== 0)
-        throw corrupt((0,_pg_tools_js__WEBPACK_IMPORTED_MODULE_6__/* .toolErrorLine */ .$x)(list.stderr) || 'pg_restore --list failed');
-    const read = await (0,_core_process_js__WEBPACK_IMPORTED_MODULE_5__/* .runProcess */ .R)(pgRestore, ['--file', '/dev/null', path], { timeoutMs: 60 * 60_000 });
+    const read = await (0,_core_process_js__WEBPACK_IMPORTED_MODULE_6__/* .runProcess */ .R)(pgRestore, ['--file', '/dev/null', path], { timeoutMs: 60 * 60_000 });
     if (read.code !== 0)
-        throw corrupt((0,_pg_tools_js__WEBPACK_IMPORTED_MODULE_6__/* .toolErrorLine */ .$x)(read.stderr) || 'pg_restore could not read it');
+        throw corrupt((0,_pg_tools_js__WEBPACK_IMPORTED_MODULE_5__/* .toolErrorLine */ .$x)(read.stderr) || 'pg_restore could not read it');
 }
 
 
@@ -1712,7 +1720,7 @@ async function watchBlockers(target, applicationName, log) {
         async stop() {
             clearInterval(timer);
             await polling;
-            await session.end().catch(() => undefined);
+            (0,_session_js__WEBPACK_IMPORTED_MODULE_2__/* .closeSession */ .Vu)(session);
             return last;
         },
     };
@@ -1753,7 +1761,7 @@ function lockTimeoutError(what, seconds, blockers, state, log) {
 /* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(73024);
 /* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(76760);
 /* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(8005);
-/* harmony import */ var _core_process_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(2473);
+/* harmony import */ var _core_process_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(95713);
 /**
  * Finding pg_dump / pg_restore / psql whose major version fits the server. pg_dump refuses a newer
  * server ("aborting because of server version mismatch"), and runners often ship one older client,
@@ -1916,16 +1924,16 @@ function toolErrorLine(stderr) {
 
 /***/ }),
 
-/***/ 21539:
+/***/ 99398:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 
 // EXPORTS
 __nccwpck_require__.d(__webpack_exports__, {
-  n: () => (/* binding */ restoreSnapshot)
+  n5: () => (/* binding */ restoreSnapshot)
 });
 
-// UNUSED EXPORTS: checkConfirmation
+// UNUSED EXPORTS: checkConfirmation, describeDifferences, rowDifferences
 
 // EXTERNAL MODULE: external "node:fs"
 var external_node_fs_ = __nccwpck_require__(73024);
@@ -1933,8 +1941,8 @@ var external_node_fs_ = __nccwpck_require__(73024);
 var external_node_stream_ = __nccwpck_require__(57075);
 // EXTERNAL MODULE: ./.build/core/errors.js
 var errors = __nccwpck_require__(8005);
-// EXTERNAL MODULE: ./.build/core/process.js + 1 modules
-var core_process = __nccwpck_require__(2473);
+// EXTERNAL MODULE: ./.build/core/process.js
+var core_process = __nccwpck_require__(95713);
 ;// CONCATENATED MODULE: ./.build/db/catalog.js
 function quoteIdent(name) {
     return `"${name.replace(/"/g, '""')}"`;
@@ -1959,18 +1967,22 @@ async function listTables(session, schemas) {
 /**
  * Tables counted per query: one round trip per table cost seconds at a few thousand tables, yet the
  * server's time for one UNION ALL grows faster than its branches (measured on PostgreSQL 15, 300
- * small tables: about 200 ms in batches of 250, 70 ms in batches of 50), and it runs beside pg_dump
- * on the same server, so a few dozen per query is the cheaper side of that trade.
+ * small tables: about 200 ms in batches of 250, 70 ms in batches of 50), so a few dozen per query is
+ * the cheaper side of that trade.
  */
 const COUNT_BATCH = 50;
-/** Exact row counts. Runs in the caller's transaction, so it sees the same snapshot as pg_dump. */
+/**
+ * Exact row counts of each table's own rows (`FROM ONLY`: a parent's count leaves out its
+ * inheritance children, as pg_dump's COPY of it does), so they are what the archive holds for it.
+ * Runs in the caller's transaction, so it sees the same snapshot as pg_dump.
+ */
 async function countRows(session, tables, excludeData = []) {
     const excluded = new Set(excludeData.map((t) => `${t.schema}.${t.name}`));
     const out = tables.map((t) => ({ ...t, rows: null }));
     const counted = tables.map((t, i) => ({ t, i })).filter(({ t }) => !excluded.has(`${t.schema}.${t.name}`));
     for (let at = 0; at < counted.length; at += COUNT_BATCH) {
         const batch = counted.slice(at, at + COUNT_BATCH);
-        const sql = batch.map(({ t, i }) => `SELECT ${i} AS i, count(*) AS n FROM ${qualified(t.schema, t.name)}`).join('\nUNION ALL ');
+        const sql = batch.map(({ t, i }) => `SELECT ${i} AS i, count(*) AS n FROM ONLY ${qualified(t.schema, t.name)}`).join('\nUNION ALL ');
         const { rows } = await session.query(sql);
         for (const r of rows)
             out[r.i].rows = Number(r.n);
@@ -2001,12 +2013,51 @@ async function countObjects(session, schemas) {
         policies: Number(r.policies),
     };
 }
-/** The catalogue of exactly these schemas, with the data of `excludeData` counted as absent. */
-async function readCatalog(session, schemas, excludeData = []) {
-    const tables = await countRows(session, await listTables(session, schemas), excludeData);
-    return { tables, objects: await countObjects(session, schemas) };
+/** The tables and object counts of exactly these schemas; their rows are counted apart (countRows), once pg_dump is done. */
+async function readCatalog(session, schemas) {
+    return { tables: await listTables(session, schemas), objects: await countObjects(session, schemas) };
 }
 
+;// CONCATENATED MODULE: ./.build/db/copy-target.js
+/** One identifier as pg_dump writes it: bare, or in double quotes with `""` for a quote. */
+function readIdent(text, at) {
+    if (text[at] === '"') {
+        let name = '';
+        let i = at + 1;
+        for (;;) {
+            const q = text.indexOf('"', i);
+            if (q < 0)
+                return undefined;
+            name += text.slice(i, q);
+            if (text[q + 1] !== '"')
+                return { name, end: q + 1 };
+            name += '"';
+            i = q + 2;
+        }
+    }
+    const m = /^[^\s."(),;]+/.exec(text.slice(at));
+    return m ? { name: m[0], end: at + m[0].length } : undefined;
+}
+/** The table a `COPY schema.table (columns) FROM stdin;` line loads; undefined for any other line. */
+function copyTarget(line) {
+    if (!line.startsWith('COPY ') || !line.endsWith(' FROM stdin;'))
+        return undefined;
+    const schema = readIdent(line, 5);
+    if (!schema || line[schema.end] !== '.')
+        return undefined;
+    const name = readIdent(line, schema.end + 1);
+    if (!name)
+        return undefined;
+    // Then the column list (absent for a table without columns) and FROM stdin.
+    if (!/^\s*(\(.*\))?\s*FROM stdin;$/.test(line.slice(name.end)))
+        return undefined;
+    return { schema: schema.name, name: name.name };
+}
+/** The key a table's count is kept under: schema and name can both hold dots. */
+const tableKey = (t) => `${t.schema}\0${t.name}`;
+
+// EXTERNAL MODULE: ./.build/db/archive.js
+var archive = __nccwpck_require__(44263);
 // EXTERNAL MODULE: ./.build/db/connection.js + 1 modules
 var connection = __nccwpck_require__(92033);
 // EXTERNAL MODULE: ./.build/db/lock-wait.js
@@ -2197,6 +2248,7 @@ const promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.ur
 
 
 
+
 const RELATION_TYPES = new Set(['TABLE', 'VIEW', 'MATERIALIZED VIEW', 'SEQUENCE', 'FOREIGN TABLE']);
 const TOC_COMMENT = /^-- Name: (.*); Type: (.*); Schema: (.*); Owner: .*$/;
 /** Collects the `-- Name: …; Type: …; Schema: …` comments pg_dump writes before every object. */
@@ -2238,7 +2290,7 @@ async function readSnapshotContents(path, format, pgRestore) {
     const listed = await (0,core_process/* runProcess */.R)(pgRestore, ['--schema-only', '--file', '-', path], { stdout: sink });
     await new Promise((resolve) => (sink.writableFinished ? resolve() : sink.on('finish', () => resolve())));
     if (listed.code !== 0)
-        throw new errors/* RollbackKitError */.dp(`Cannot read the table of contents of ${path}: ${(0,pg_tools/* toolErrorLine */.$x)(listed.stderr) || 'pg_restore failed'}.`);
+        throw (0,archive/* corruptSnapshot */.gw)(path, (0,pg_tools/* toolErrorLine */.$x)(listed.stderr) || 'pg_restore could not read its table of contents');
     return contents;
 }
 const DROP_KIND = { v: 'VIEW', m: 'MATERIALIZED VIEW' };
@@ -2358,6 +2410,8 @@ function foreignKeyStatements(plan) {
  * stops early can never commit half a restore: the server rolls the open transaction back.
  */
 
+
+
 /** psql prints this after COMMIT succeeded; without it the restore did not happen. */
 const COMMITTED = 'rollback-kit: restore committed';
 const isQuiet = (line) => line === '' || line.startsWith('--') || line.startsWith('\\unrestrict') || line.startsWith('\\restrict');
@@ -2372,107 +2426,176 @@ function keepSchema(line) {
     const create = /^CREATE SCHEMA (.+);$/.exec(line);
     return create ? `CREATE SCHEMA IF NOT EXISTS ${create[1]};` : line;
 }
+const NL = 0x0a;
+const COPY_END = Buffer.from('\\.\n');
+/** What psql reports on stderr (`\warn`, psql 13) while the transaction is still open: each COPY's rows, then that all ran. */
+const ROWS_MARK = 'rollback-kit rows';
+const READY_MARK = 'rollback-kit ready';
 /**
  * The snapshot's script as restore-db runs it: schemas kept (see keepSchema), and with `unwrap`,
  * without the BEGIN (first statement) and COMMIT (last) of `pg_restore --single-transaction -f -`:
  * restore-db's transaction wraps them with its own statements. Statements are read line by line;
- * COPY data, nearly all of a large script, passes through untouched in whole slices.
+ * COPY data, nearly all of a large script, passes through as the slices of bytes it came in, with no
+ * copy and no wait per chunk. After each COPY, psql is asked to report the rows the server loaded
+ * (`ROWS_MARK <n> <rows>`, n indexing `copies`).
  */
-async function* scriptLines(source, unwrap) {
-    let begun = !unwrap;
-    let copying = false;
-    // The COMMIT seen last and the quiet lines after it, held until we know whether more SQL follows.
-    let held = [];
-    let out = [];
-    let size = 0;
-    const emit = (text) => {
-        out.push(text);
-        size += text.length;
-    };
-    const statementLine = (line) => {
+class ScriptStream extends external_node_stream_.Transform {
+    parts;
+    begun;
+    copying = false;
+    /** The COMMIT seen last and the quiet lines after it, held until we know whether more SQL follows. */
+    held = [];
+    /** The incomplete last line of the previous chunk. */
+    carry;
+    /**
+     * pg_dump's `\restrict <key>` stops psql from running backslash commands inside the script (a
+     * crafted object name cannot smuggle one in); ours step out of it with the key and back in.
+     */
+    restrictKey;
+    constructor(parts) {
+        super();
+        this.parts = parts;
+        this.begun = !parts.unwrap;
+        this.push(['BEGIN;', ...parts.prelude, ''].join('\n'));
+    }
+    meta(command) {
+        return this.restrictKey ? `\\unrestrict ${this.restrictKey}\n${command}\n\\restrict ${this.restrictKey}\n` : `${command}\n`;
+    }
+    statementLine(line) {
+        const restrict = /^\\(un)?restrict (\S+)$/.exec(line);
+        if (restrict)
+            this.restrictKey = restrict[1] ? undefined : restrict[2];
         const kept = keepSchema(line);
         if (kept === undefined)
             return;
-        if (!begun && !isQuiet(kept)) {
-            begun = true;
+        if (!this.begun && !isQuiet(kept)) {
+            this.begun = true;
             if (kept === 'BEGIN;')
                 return;
             throw new errors/* RollbackKitError */.dp('pg_restore --single-transaction did not start its script with BEGIN: restore-db cannot wrap it in its own transaction. Nothing was changed.');
         }
-        if (held.length) {
+        if (this.held.length) {
             if (isQuiet(kept)) {
-                held.push(kept);
+                this.held.push(kept);
                 return;
             }
-            for (const h of held)
-                emit(`${h}\n`);
-            held = [];
+            this.push(`${this.held.join('\n')}\n`);
+            this.held = [];
         }
-        if (unwrap && kept === 'COMMIT;')
-            held.push(kept);
+        if (this.parts.unwrap && kept === 'COMMIT;')
+            this.held.push(kept);
         else
-            emit(`${kept}\n`);
-        if (/^COPY .+ FROM stdin;$/.test(kept))
-            copying = true;
-    };
-    let buffer = '';
-    for await (const chunk of source) {
-        buffer += chunk.toString();
-        let pos = 0;
-        for (;;) {
-            if (copying) {
-                // The data ends at a line that is exactly \. ; everything before it goes as it is.
-                let end = buffer.indexOf('\\.\n', pos);
-                while (end > pos && buffer[end - 1] !== '\n')
-                    end = buffer.indexOf('\\.\n', end + 1);
-                if (end < 0) {
-                    const last = buffer.lastIndexOf('\n');
-                    if (last >= pos) {
-                        emit(buffer.slice(pos, last + 1));
-                        pos = last + 1;
-                    }
-                    break;
+            this.push(`${kept}\n`);
+        if (/^COPY .+ FROM stdin;$/.test(kept)) {
+            this.copying = true;
+            this.parts.copies.push(copyTarget(kept));
+        }
+    }
+    /** A whole line of COPY data, or its end. */
+    copyLine(line) {
+        const whole = line.length === 1 ? line[0] : Buffer.concat(line);
+        if (whole.length === 3 && whole.equals(COPY_END))
+            this.endCopy(whole);
+        else
+            for (const part of line)
+                this.push(part);
+    }
+    endCopy(end) {
+        this.push(end);
+        this.push(this.meta(`\\warn ${ROWS_MARK} ${this.parts.copies.length - 1} :ROW_COUNT`));
+        this.copying = false;
+    }
+    _transform(chunk, _encoding, done) {
+        try {
+            const buf = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+            let pos = 0;
+            if (this.carry) {
+                // The line the last chunk began: completed here, without copying this chunk onto it.
+                const nl = buf.indexOf(NL);
+                if (nl < 0) {
+                    this.carry = Buffer.concat([this.carry, buf]);
+                    return done();
                 }
-                emit(buffer.slice(pos, end + 3));
-                pos = end + 3;
-                copying = false;
-            }
-            else {
-                const nl = buffer.indexOf('\n', pos);
-                if (nl < 0)
-                    break;
-                statementLine(buffer.slice(pos, nl));
+                const head = [this.carry, buf.subarray(0, nl + 1)];
+                this.carry = undefined;
+                if (this.copying)
+                    this.copyLine(head);
+                else {
+                    const line = Buffer.concat(head);
+                    this.statementLine(line.toString('utf8', 0, line.length - 1));
+                }
                 pos = nl + 1;
             }
+            while (pos < buf.length) {
+                if (this.copying) {
+                    // The data ends at a line that is exactly \. ; everything before it goes as it is.
+                    let end = buf.indexOf(COPY_END, pos);
+                    while (end > pos && buf[end - 1] !== NL)
+                        end = buf.indexOf(COPY_END, end + 1);
+                    if (end < 0) {
+                        const last = buf.lastIndexOf(NL);
+                        if (last >= pos) {
+                            this.push(buf.subarray(pos, last + 1));
+                            pos = last + 1;
+                        }
+                        break;
+                    }
+                    if (end > pos)
+                        this.push(buf.subarray(pos, end));
+                    this.endCopy(buf.subarray(end, end + 3));
+                    pos = end + 3;
+                }
+                else {
+                    const nl = buf.indexOf(NL, pos);
+                    if (nl < 0)
+                        break;
+                    this.statementLine(buf.toString('utf8', pos, nl));
+                    pos = nl + 1;
+                }
+            }
+            if (pos < buf.length)
+                this.carry = buf.subarray(pos);
+            done();
         }
-        buffer = buffer.slice(pos);
-        if (size >= 1 << 16) {
-            yield out.join('');
-            out = [];
-            size = 0;
+        catch (err) {
+            done(err);
         }
     }
-    if (buffer) {
-        if (copying)
-            emit(buffer);
-        else
-            statementLine(buffer);
+    _flush(done) {
+        void this.finish().then(() => done(), (err) => done(err));
     }
-    if (unwrap) {
-        if (held[0] !== 'COMMIT;')
-            throw new errors/* RollbackKitError */.dp('The snapshot\'s restore script did not end with its COMMIT: it was cut short. Nothing was changed.');
-        held.shift();
+    async finish() {
+        try {
+            if (this.carry) {
+                if (this.copying)
+                    this.push(this.carry);
+                else
+                    this.statementLine(this.carry.toString('utf8'));
+                this.carry = undefined;
+            }
+            if (this.parts.unwrap) {
+                if (this.held[0] !== 'COMMIT;')
+                    throw new errors/* RollbackKitError */.dp('The snapshot\'s restore script did not end with its COMMIT: it was cut short. Nothing was changed.');
+                this.held.shift();
+            }
+        }
+        catch (err) {
+            // A script cut short because pg_restore failed: its own reason says more.
+            await this.parts.sourceDone();
+            throw err;
+        }
+        for (const h of this.held)
+            this.push(`${h}\n`);
+        await this.parts.sourceDone();
+        this.push(['', ...this.parts.epilogue, `\\warn ${READY_MARK}`, ''].join('\n'));
+        this.push((await this.parts.decide()) ? `COMMIT;\n\\echo '${COMMITTED}'\n` : 'ROLLBACK;\n');
     }
-    for (const h of held)
-        emit(`${h}\n`);
-    if (out.length)
-        yield out.join('');
 }
-async function* restoreScript(parts) {
-    yield ['BEGIN;', ...parts.prelude, ''].join('\n');
-    yield* scriptLines(parts.source, parts.unwrap);
-    await parts.sourceDone();
-    yield ['', ...parts.epilogue, 'COMMIT;', `\\echo '${COMMITTED}'`, ''].join('\n');
+/** The SQL stream for psql: BEGIN, the prelude, the snapshot's script, the epilogue, then COMMIT or ROLLBACK. */
+function restoreScript(parts) {
+    const source = parts.source instanceof external_node_stream_.Readable ? parts.source : external_node_stream_.Readable.from(parts.source);
+    // pipeline, not pipe: a source that fails fails the script too, so no COMMIT can follow it.
+    return (0,external_node_stream_.pipeline)(source, new ScriptStream(parts), () => undefined);
 }
 /**
  * PostgreSQL's own words from psql's stderr: the ERROR, with the DETAIL (which objects) and HINT
@@ -2480,7 +2603,11 @@ async function* restoreScript(parts) {
  */
 /** `log` redacts the reason before it is cut: a DETAIL may quote row data. */
 function psqlError(stderr, log) {
-    const lines = stderr.split('\n').map((l) => l.replace(/^psql:[^:]*:\d+:\s*/, '').trim());
+    // Our own progress lines (ROWS_MARK, READY_MARK) are not the reason.
+    const lines = stderr
+        .split('\n')
+        .filter((l) => !l.startsWith(ROWS_MARK) && !l.startsWith(READY_MARK))
+        .map((l) => l.replace(/^psql:[^:]*:\d+:\s*/, '').trim());
     const at = lines.findIndex((l) => /^(ERROR|FATAL):/.test(l));
     if (at < 0)
         return lines.find((l) => /error|fatal|could not/i.test(l)) ?? lines.find(Boolean) ?? '';
@@ -2678,8 +2805,6 @@ function asFileError(err, input) {
     return new errors/* RollbackKitError */.dp(line, hint);
 }
 
-// EXTERNAL MODULE: ./.build/db/archive.js
-var archive = __nccwpck_require__(44263);
 ;// CONCATENATED MODULE: ./.build/db/manifest.js
 /**
  * The manifest written next to every snapshot: what was dumped, from which server, its sha256, and
@@ -2715,10 +2840,12 @@ async function readManifest(path) {
 
 ;// CONCATENATED MODULE: ./.build/db/snapshot.js
 /**
- * snapshot-db: a pg_dump that can be trusted mid-incident. The manifest's row counts and the CSV
- * exports are read in the very snapshot pg_dump dumps (pg_export_snapshot + --snapshot), while
- * pg_dump runs, so they describe exactly what the archive holds and cost no extra wall time.
- * Nothing is reported as a snapshot until it has been read back in full.
+ * snapshot-db: a pg_dump that can be trusted mid-incident. The manifest's tables, row counts and
+ * object counts and the CSV exports are read in the very snapshot pg_dump dumps (pg_export_snapshot +
+ * --snapshot), so they describe exactly what the archive holds. The catalogue is read while pg_dump
+ * runs; the rows are counted once it is done, while the archive is read back: counting beside pg_dump
+ * scanned every table a second time while pg_dump did. Nothing is reported as a snapshot until it has
+ * been read back in full.
  */
 
 
@@ -2874,8 +3001,12 @@ async function takeSnapshot(req, log) {
     let path;
     let exportsDir;
     try {
-        await session.query(`SELECT set_config('application_name', $1, false), set_config('lock_timeout', $2, false)`, [tag, String(lockTimeout)]);
-        const { rows } = await session.query("SELECT current_setting('server_version_num') AS num, current_setting('server_version') AS version");
+        // row_security off, as pg_dump sets it: a count that row-level security would cut fails instead.
+        // No parallel workers for the counts: starting them costs more than a count of one table's own
+        // rows, and they take the cores the verification's pg_restore runs on.
+        const { rows } = await session.query(`SELECT set_config('application_name', $1, false), set_config('lock_timeout', $2, false), set_config('row_security', 'off', false),
+              set_config('max_parallel_workers_per_gather', '0', false),
+              current_setting('server_version_num') AS num, current_setting('server_version') AS version`, [tag, String(lockTimeout)]);
         const versionNum = Number(rows[0].num);
         const serverVersion = rows[0].version.split(' ')[0];
         const major = (0,pg_tools/* majorFromVersionNum */.qj)(versionNum);
@@ -2900,9 +3031,9 @@ async function takeSnapshot(req, log) {
         // The watcher connects while pg_dump starts: a lock pg_dump waits for is waited for far longer
         // than a connection takes, and lock-timeout bounds that wait whether or not it is watched.
         const watching = (0,lock_wait/* watchBlockers */.v2)(req.target, tag, log);
-        // Counting and exporting in the exported snapshot while pg_dump copies the same rows.
+        // Listing and exporting in the exported snapshot while pg_dump copies the same rows.
         const sideWork = (async () => {
-            const catalog = await readCatalog(session, selection.schemas, selection.excludeData);
+            const catalog = await readCatalog(session, selection.schemas);
             let exported = [];
             if (req.exportSince) {
                 exportsDir = (0,external_node_path_.join)(req.outputDir, `${(0,external_node_path_.basename)(path)}.exports`);
@@ -2910,24 +3041,41 @@ async function takeSnapshot(req, log) {
             }
             return { catalog, exported };
         })();
+        let stopped;
+        const stopWatching = () => (stopped ??= watching.then((w) => w.stop()));
         const [dumped, side] = await Promise.allSettled([dump, sideWork]);
-        // Closing the watcher and ending the read transaction are independent round trips.
-        const [blockers] = await Promise.all([watching.then((w) => w.stop()), session.query('COMMIT').catch(() => undefined)]);
-        const lockWait = (dumped.status === 'fulfilled' && dumped.value.code !== 0 && (0,lock_wait/* isLockTimeout */.Td)(dumped.value.stderr)) ||
-            (side.status === 'rejected' && (0,lock_wait/* isLockTimeout */.Td)(side.reason.code));
-        if (lockWait)
-            throw (0,lock_wait/* lockTimeoutError */.rB)(`Snapshot of ${where}`, lockTimeoutSeconds, blockers, 'Nothing was kept.', log);
-        if (dumped.status === 'rejected')
-            throw new errors/* RollbackKitError */.dp(`Could not run pg_dump (${pgDump.path}): ${dumped.reason.message}.`);
-        if (dumped.value.code !== 0) {
-            throw new errors/* RollbackKitError */.dp(`pg_dump of ${where} failed: ${log.redact((0,pg_tools/* toolErrorLine */.$x)(dumped.value.stderr) || 'no message')}.`, 'Nothing was kept; fix the cause and run again.');
-        }
-        if (side.status === 'rejected')
+        if (dumped.status === 'rejected' || dumped.value.code !== 0 || side.status === 'rejected') {
+            const [blockers] = await Promise.all([stopWatching(), session.query('ROLLBACK').catch(() => undefined)]);
+            const lockWait = (dumped.status === 'fulfilled' && dumped.value.code !== 0 && (0,lock_wait/* isLockTimeout */.Td)(dumped.value.stderr)) ||
+                (side.status === 'rejected' && (0,lock_wait/* isLockTimeout */.Td)(side.reason.code));
+            if (lockWait)
+                throw (0,lock_wait/* lockTimeoutError */.rB)(`Snapshot of ${where}`, lockTimeoutSeconds, blockers, 'Nothing was kept.', log);
+            if (dumped.status === 'rejected')
+                throw new errors/* RollbackKitError */.dp(`Could not run pg_dump (${pgDump.path}): ${dumped.reason.message}.`);
+            if (dumped.value.code !== 0) {
+                throw new errors/* RollbackKitError */.dp(`pg_dump of ${where} failed: ${log.redact((0,pg_tools/* toolErrorLine */.$x)(dumped.value.stderr) || 'no message')}.`, 'Nothing was kept; fix the cause and run again.');
+            }
             throw side.reason;
+        }
         const dumpMs = Date.now() - dumpStarted;
         const verifyStarted = Date.now();
-        // Hashing here and pg_restore's full read in its own process use two cores at once.
-        const [{ sha256, sizeBytes }] = await Promise.all([(0,archive/* fingerprint */.Rj)(path), (0,archive/* readWhole */.oD)(path, req.format, pgRestore?.path ?? 'pg_restore')]);
+        // The rows are counted in the dump's snapshot, still open. pg_dump's locks are gone by now, so a
+        // count can wait for a table lock: lock_timeout bounds it, and the watcher still watches.
+        const counting = (async () => {
+            try {
+                return await countRows(session, side.value.catalog.tables, selection.excludeData);
+            }
+            catch (err) {
+                if (!(0,lock_wait/* isLockTimeout */.Td)(err.code))
+                    throw err;
+                throw (0,lock_wait/* lockTimeoutError */.rB)(`Counting the rows of ${where}`, lockTimeoutSeconds, await stopWatching(), 'Nothing was kept.', log);
+            }
+            finally {
+                await Promise.all([stopWatching(), session.query('COMMIT').catch(() => undefined)]);
+            }
+        })();
+        // Hashing here, pg_restore's full read in its own process and the server's counting run at once.
+        const [{ sha256, sizeBytes }, , tables] = await Promise.all([(0,archive/* fingerprint */.Rj)(path), (0,archive/* readWhole */.oD)(path, req.format, pgRestore?.path ?? 'pg_restore'), counting]);
         const verifyMs = Date.now() - verifyStarted;
         const manifest = {
             tool: 'rollback-kit',
@@ -2943,7 +3091,8 @@ async function takeSnapshot(req, log) {
             sizeBytes,
             sha256,
             filter: { schemas: selection.schemas, excludeSchemas: selection.exclude, excludeTableData: selection.excludeData.map((t) => `${t.schema}.${t.name}`) },
-            tables: side.value.catalog.tables,
+            tables,
+            rowCounts: 'dumped',
             objects: side.value.catalog.objects,
             exports: req.exportSince ? { since: req.exportSince.toISOString(), column: req.exportColumn, dir: (0,external_node_path_.basename)(exportsDir), tables: side.value.exported } : null,
             durationMs: Date.now() - started,
@@ -2973,7 +3122,7 @@ async function takeSnapshot(req, log) {
         throw asFileError(err, 'output-dir');
     }
     finally {
-        await session.end().catch(() => undefined);
+        (0,db_session/* closeSession */.Vu)(session);
     }
 }
 
@@ -2987,7 +3136,8 @@ async function takeSnapshot(req, log) {
 
 
 
-async function verifySnapshot(snapshotPath, log, opts = {}) {
+/** The snapshot and its manifest, found and matched by format; its bytes are not read yet. */
+async function openSnapshot(snapshotPath) {
     const path = snapshotPath.replace(/\/+$/, '');
     if (path.endsWith('.manifest.json')) {
         throw new errors/* RollbackKitError */.dp(`${path} is a snapshot's manifest, not the snapshot.`, `Pass the snapshot beside it: ${path.slice(0, -'.manifest.json'.length)}.`);
@@ -3004,26 +3154,35 @@ async function verifySnapshot(snapshotPath, log, opts = {}) {
     if (format !== manifest.format) {
         throw new errors/* RollbackKitError */.dp(`Snapshot ${path} is in ${format} format but its manifest says ${manifest.format}: it was replaced.`, 'Do not restore it; take or pick another snapshot.');
     }
+    return { path, manifestPath, manifest };
+}
+/** Throws unless the snapshot's bytes are the ones its manifest recorded when they were read back in full. */
+function checkFingerprint(s, fp) {
+    if (fp.sha256 === s.manifest.sha256)
+        return;
+    throw new errors/* RollbackKitError */.dp(`Snapshot ${s.path} changed since it was taken: sha256 ${fp.sha256.slice(0, 12)}… (${fp.sizeBytes} bytes), manifest says ${s.manifest.sha256.slice(0, 12)}… (${s.manifest.sizeBytes} bytes).`, 'It is corrupt, truncated or replaced: do not restore it; take or pick another snapshot.');
+}
+async function verifySnapshot(snapshotPath, log, opts = {}) {
+    const snapshot = await openSnapshot(snapshotPath);
+    const { path, manifest } = snapshot;
     // The sha256 and pg_restore's full read both read every byte: side by side, as snapshot-db runs
     // them, the verification costs the slower of the two instead of their sum. A changed file is
     // reported as changed even when pg_restore also failed on it.
     const [fp, read] = await Promise.allSettled([
-        (0,archive/* fingerprint */.Rj)(path),
+        fingerprint(path),
         (async () => {
-            const pgRestore = format === 'plain' ? undefined : await (0,pg_tools/* findPgTool */.fh)('pg_restore', manifest.pgDump.major, { ...opts, explicitPath: opts.pgRestorePath });
-            await (0,archive/* readWhole */.oD)(path, format, pgRestore?.path ?? 'pg_restore');
+            const pgRestore = manifest.format === 'plain' ? undefined : await findPgTool('pg_restore', manifest.pgDump.major, { ...opts, explicitPath: opts.pgRestorePath });
+            await readWhole(path, manifest.format, pgRestore?.path ?? 'pg_restore');
         })(),
     ]);
     if (fp.status === 'rejected')
         throw fp.reason;
-    const { sha256, sizeBytes } = fp.value;
-    if (sha256 !== manifest.sha256) {
-        throw new errors/* RollbackKitError */.dp(`Snapshot ${path} changed since it was taken: sha256 ${sha256.slice(0, 12)}… (${sizeBytes} bytes), manifest says ${manifest.sha256.slice(0, 12)}… (${manifest.sizeBytes} bytes).`, 'It is corrupt, truncated or replaced: do not restore it; take or pick another snapshot.');
-    }
+    checkFingerprint(snapshot, fp.value);
     if (read.status === 'rejected')
         throw read.reason;
+    const { sha256, sizeBytes } = fp.value;
     log.info(`Snapshot ${path} verified: sha256 ${sha256.slice(0, 12)}…, ${sizeBytes} bytes, read in full.`);
-    return { path, manifestPath, manifest, sha256, sizeBytes };
+    return { ...snapshot, sha256, sizeBytes };
 }
 
 ;// CONCATENATED MODULE: ./.build/db/restore.js
@@ -3031,9 +3190,11 @@ async function verifySnapshot(snapshotPath, log, opts = {}) {
  * restore-db: put a verified snapshot back. Refuses unless `confirm` names the target database,
  * refuses a snapshot that does not verify, keeps the current state in a pre-restore snapshot, and
  * restores in place in one transaction: its own drops (see restore-plan.ts), the snapshot's script,
- * and what it keeps put back, all or nothing. Then it compares every table's row count with the
- * manifest.
+ * and what it keeps put back, all or nothing. It commits only once the server has received, table by
+ * table, the rows the manifest counts.
  */
+
+
 
 
 
@@ -3062,30 +3223,56 @@ async function restoreSnapshot(req, log) {
     if ((0,connection/* isTransactionPooler */.ex)(req.target)) {
         throw new errors/* RollbackKitError */.dp(`${where} is a transaction-mode pooler: a restore needs one server session.`, 'Use the session pooler or direct connection (on Supabase: port 5432).');
     }
-    const snapshot = await verifySnapshot(req.snapshotPath, log, req.tools);
+    const snapshot = await openSnapshot(req.snapshotPath);
     const manifest = snapshot.manifest;
-    const source = await (0,db_session/* withSession */.fQ)(req.target, async (s) => compareSource(snapshotSource(manifest), await readServerIdentity(s, req.target)));
-    if (!source.same)
-        log.warning(`${source.message} It is being restored into the target all the same: confirm names the target, not the source.`);
+    // The snapshot was read back in full when it was taken; the same sha256 now proves these are those
+    // bytes. It is hashed while the rest runs, and a restore that started on other bytes never commits.
+    const fingerprinting = (0,archive/* fingerprint */.Rj)(snapshot.path);
+    fingerprinting.catch(() => undefined);
+    const bytesChecked = fingerprinting.then((fp) => {
+        checkFingerprint(snapshot, fp);
+        log.info(`Snapshot ${snapshot.path} verified: sha256 ${fp.sha256.slice(0, 12)}…, ${fp.sizeBytes} bytes, as it was when it was read back in full.`);
+    });
+    bytesChecked.catch(() => undefined);
+    (0,pg_tools/* warmPgTools */.I3)(manifest.format === 'plain' ? ['psql'] : ['pg_restore', 'psql'], req.tools);
     // Tables dumped without their rows come back empty: only a pre-restore snapshot keeps those rows.
     const withoutRows = manifest.tables.filter((t) => t.rows === null).map((t) => `${t.schema}.${t.name}`);
     if (withoutRows.length && !req.preRestoreSnapshot) {
         throw new errors/* RollbackKitError */.dp(`The snapshot holds no rows for ${withoutRows.join(', ')} (exclude-table-data), so restoring it empties them, and pre-restore-snapshot is false.`, 'Set pre-restore-snapshot: true so their rows are kept, or restore a snapshot that has them. Nothing was changed.');
     }
-    const serverMajor = await (0,db_session/* withSession */.fQ)(req.target, async (s) => (0,pg_tools/* majorFromVersionNum */.qj)(Number((await s.query("SELECT current_setting('server_version_num') AS n")).rows[0].n)));
-    const pgRestore = manifest.format === 'plain' ? undefined : await (0,pg_tools/* findPgTool */.fh)('pg_restore', Math.max(serverMajor, manifest.pgDump.major), req.tools);
-    // Planned before anything is written: a dependent that cannot be put back refuses the restore here.
-    const contents = await readSnapshotContents(snapshot.path, manifest.format, pgRestore?.path);
+    const key = (t) => `${t.schema}.${t.name}`;
+    const { serverMajor, pgRestore, contents, plan, extraTables } = await (0,db_session/* withSession */.fQ)(req.target, async (s) => {
+        const serverMajor = (0,pg_tools/* majorFromVersionNum */.qj)(Number((await s.query("SELECT current_setting('server_version_num') AS n")).rows[0].n));
+        const pgRestore = manifest.format === 'plain' ? undefined : await (0,pg_tools/* findPgTool */.fh)('pg_restore', Math.max(serverMajor, manifest.pgDump.major), req.tools);
+        // Its table of contents is read by pg_restore while this session asks the server the rest.
+        const reading = readSnapshotContents(snapshot.path, manifest.format, pgRestore?.path);
+        reading.catch(() => undefined);
+        const source = compareSource(snapshotSource(manifest), await readServerIdentity(s, req.target));
+        if (!source.same)
+            log.warning(`${source.message} It is being restored into the target all the same: confirm names the target, not the source.`);
+        const expected = new Set(manifest.tables.map(key));
+        // Tables the snapshot does not have are left as they are (and, with their foreign keys, kept by the plan).
+        const extraTables = (await listTables(s, manifest.filter.schemas)).map(key).filter((k) => !expected.has(k));
+        // A file that changed is reported as changed, even when pg_restore also failed on it.
+        const contents = await reading.catch(async (err) => {
+            await bytesChecked;
+            throw err;
+        });
+        // Planned before anything is written: a dependent that cannot be put back refuses the restore here.
+        const plan = req.clean ? await planRestore(s, contents, where) : { dropped: [], keptForeignKeys: [], keptViews: [] };
+        return { serverMajor, pgRestore, contents, plan, extraTables };
+    });
     if (contents.largeObjects && manifest.format === 'plain') {
         throw new errors/* RollbackKitError */.dp(`Snapshot ${snapshot.path} is a plain SQL script with large objects, which the script commits on their own: it cannot be restored in one transaction.`, 'Restore a custom or directory format snapshot of this database. Nothing was changed.');
     }
-    const plan = req.clean ? await (0,db_session/* withSession */.fQ)(req.target, (s) => planRestore(s, contents, where)) : { dropped: [], keptForeignKeys: [], keptViews: [] };
     for (const fk of plan.keptForeignKeys)
         log.info(`Keeping foreign key ${fk.name} of ${fk.table} (not in the snapshot): dropped for the restore and re-created after it.`);
     for (const v of plan.keptViews)
         log.info(`Keeping ${v.relkind === 'm' ? 'materialized view' : 'view'} ${v.schema}.${v.name} (not in the snapshot): dropped for the restore and re-created after it.`);
     let preRestoreSnapshotPath;
     if (req.preRestoreSnapshot) {
+        // Not worth keeping the current state for a snapshot that will be refused.
+        await bytesChecked;
         log.info(`Keeping the current state of ${where} in a pre-restore snapshot first …`);
         const pre = await takeSnapshot(wholeDatabaseSnapshot(req.target, {
             outputDir: req.preRestoreDir,
@@ -3105,27 +3292,10 @@ async function restoreSnapshot(req, log) {
     }
     const mode = manifest.format === 'plain' ? 'psql, one transaction' : 'pg_restore into psql, one transaction';
     log.info(`Restoring ${snapshot.path} into ${where} (${mode}) …`);
-    await applySnapshot({ req, snapshot: snapshot.path, pgRestore, plan, serverMajor, preRestoreSnapshotPath }, log);
-    const { differences, extraTables } = await (0,db_session/* withSession */.fQ)(req.target, async (s) => {
-        const expected = manifest.tables;
-        const present = await listTables(s, manifest.filter.schemas);
-        const key = (t) => `${t.schema}.${t.name}`;
-        const presentKeys = new Set(present.map(key));
-        const expectedKeys = new Set(expected.map(key));
-        const counted = await countRows(s, expected.filter((t) => t.rows !== null && presentKeys.has(key(t))));
-        const actual = new Map(counted.map((t) => [key(t), t.rows]));
-        const diffs = [];
-        for (const t of expected) {
-            if (!presentKeys.has(key(t)))
-                diffs.push({ table: key(t), expected: t.rows, actual: null });
-            else if (t.rows !== null && actual.get(key(t)) !== t.rows)
-                diffs.push({ table: key(t), expected: t.rows, actual: actual.get(key(t)) ?? null });
-        }
-        return { differences: diffs, extraTables: present.map(key).filter((k) => !expectedKeys.has(k)) };
-    });
+    const differences = await applySnapshot({ req, snapshot: snapshot.path, manifest, bytesChecked, pgRestore, plan, serverMajor, preRestoreSnapshotPath }, log);
     const verified = differences.length === 0;
     if (verified)
-        log.info(`Restore verified: all ${manifest.tables.length} tables have the row counts of the snapshot.`);
+        log.info(`Restore verified: all ${manifest.tables.length} tables received the rows the snapshot holds, as the server counted them before the commit.`);
     if (extraTables.length)
         log.warning(`Tables the snapshot does not have were left as they are: ${extraTables.join(', ')}.`);
     return {
@@ -3142,6 +3312,27 @@ async function restoreSnapshot(req, log) {
         durationMs: Date.now() - started,
     };
 }
+/**
+ * Each table whose rows the server did not receive as the manifest counts them. Rows come from
+ * psql's `ROWS_MARK <n> <rows>` lines (the COPY's own row count, in the restore's transaction).
+ */
+function rowDifferences(manifest, copies, reported) {
+    const loaded = new Map();
+    copies.forEach((t, i) => {
+        if (!t || !reported.has(i))
+            return;
+        loaded.set(tableKey(t), (loaded.get(tableKey(t)) ?? 0) + reported.get(i));
+    });
+    const diffs = [];
+    for (const t of manifest.tables) {
+        if (t.rows === null)
+            continue;
+        const actual = loaded.get(tableKey(t)) ?? null;
+        if (actual !== t.rows)
+            diffs.push({ table: `${t.schema}.${t.name}`, expected: t.rows, actual });
+    }
+    return diffs;
+}
 /** What put back kept views and materialized views exactly (definition, owner, grants, comments, data): pg_dump of just them. */
 async function keptViewsScript(a, env, log) {
     if (!a.plan.keptViews.length)
@@ -3156,7 +3347,41 @@ async function keptViewsScript(a, env, log) {
     }
     return dumped.stdout;
 }
-/** Runs the whole restore through one psql session, in one transaction; throws (nothing changed) when it did not commit. */
+/** `\warn` reports psql's counts while the transaction is open: psql 13 has it. */
+const MIN_PSQL_MAJOR = 13;
+/** psql's stderr, line by line: the rows of each COPY as psql reports them, and when it reached the end. */
+function progressReader() {
+    const reported = new Map();
+    let rest = '';
+    let reachedEnd = () => undefined;
+    const ready = new Promise((resolve) => (reachedEnd = resolve));
+    const rows = new RegExp(`^${ROWS_MARK} (\\d+) (\\d+)$`);
+    const state = { reachedEnd: false };
+    return {
+        reported,
+        ready,
+        state,
+        onStderr(chunk) {
+            const lines = (rest + chunk).split('\n');
+            rest = lines.pop();
+            for (const line of lines) {
+                const m = rows.exec(line);
+                if (m)
+                    reported.set(Number(m[1]), Number(m[2]));
+                else if (line === READY_MARK) {
+                    state.reachedEnd = true;
+                    reachedEnd();
+                }
+            }
+        },
+    };
+}
+/**
+ * Runs the whole restore through one psql session, in one transaction. With a manifest that counted
+ * each table's own rows, as its COPY holds them, it commits only when every table received exactly those rows, and
+ * otherwise rolls back, naming them; with an older manifest it commits and returns the differences.
+ * Throws (nothing changed) when it did not commit.
+ */
 async function applySnapshot(a, log) {
     const { req } = a;
     const where = (0,connection/* describeTarget */.ff)(req.target);
@@ -3164,7 +3389,7 @@ async function applySnapshot(a, log) {
     const env = { ...(0,connection/* libpqEnv */.kY)(req.target), PGAPPNAME: tag };
     const lockTimeout = `SET lock_timeout = ${(0,lock_wait/* lockTimeoutMs */.D5)(req.lockTimeoutSeconds)};`;
     const views = await keptViewsScript(a, env, log);
-    const psql = await (0,pg_tools/* findPgTool */.fh)('psql', Math.max(a.serverMajor, a.pgRestore?.major ?? 0), req.tools);
+    const psql = await (0,pg_tools/* findPgTool */.fh)('psql', Math.max(a.serverMajor, a.pgRestore?.major ?? 0, MIN_PSQL_MAJOR), req.tools);
     const stopRestore = new AbortController();
     const stopPsql = new AbortController();
     const archiveOut = new external_node_stream_.PassThrough();
@@ -3173,7 +3398,13 @@ async function applySnapshot(a, log) {
         restoring = (0,core_process/* runProcess */.R)(a.pgRestore.path, ['--single-transaction', ...(req.clean ? ['--clean', '--if-exists'] : []), '--file', '-', a.snapshot], { stdout: archiveOut, signal: stopRestore.signal });
         restoring.catch(() => undefined);
     }
-    const script = external_node_stream_.Readable.from(restoreScript({
+    const progress = progressReader();
+    const copies = [];
+    let psqlEnded = () => undefined;
+    const ended = new Promise((resolve) => (psqlEnded = resolve));
+    let refused = [];
+    const gate = a.manifest.rowCounts === 'dumped';
+    const script = restoreScript({
         prelude: [
             // The snapshot's script turns lock_timeout off again: every lock that may wait is taken here, first.
             lockTimeout,
@@ -3186,33 +3417,55 @@ async function applySnapshot(a, log) {
             if (!restoring)
                 return;
             const r = await restoring;
-            if (r.code !== 0)
-                throw new errors/* RollbackKitError */.dp(`pg_restore could not read ${a.snapshot}: ${(0,pg_tools/* toolErrorLine */.$x)(r.stderr) || 'no message'}.`);
+            if (r.code === 0)
+                return;
+            // A file that changed is reported as changed, even when pg_restore also failed on it.
+            await a.bytesChecked;
+            throw (0,archive/* corruptSnapshot */.gw)(a.snapshot, (0,pg_tools/* toolErrorLine */.$x)(r.stderr) || 'pg_restore could not read it in full');
         },
         epilogue: [views, lockTimeout, ...foreignKeyStatements(a.plan)],
-    }));
+        copies,
+        decide: async () => {
+            // psql stops on an error before it gets here: then there is nothing to decide.
+            await Promise.race([progress.ready, ended]);
+            if (!progress.state.reachedEnd)
+                return false;
+            // Throws (and so never commits) when the bytes restored are not the snapshot's.
+            await a.bytesChecked;
+            if (!gate)
+                return true;
+            refused = rowDifferences(a.manifest, copies, progress.reported);
+            return refused.length === 0;
+        },
+    });
     let feedError;
     script.on('error', (err) => {
         // No COMMIT was written: ending psql now makes the server roll the transaction back.
         feedError = err;
         stopPsql.abort();
     });
-    const watch = await (0,lock_wait/* watchBlockers */.v2)(req.target, tag, log);
+    // The watcher connects while psql starts: a lock the restore waits for is waited for far longer
+    // than a connection takes, and lock_timeout bounds that wait whether or not it is watched.
+    const watching = (0,lock_wait/* watchBlockers */.v2)(req.target, tag, log);
     let applied;
     try {
-        applied = await (0,core_process/* runProcess */.R)(psql.path, ['-X', '--no-password', '-q', '-v', 'ON_ERROR_STOP=1', '-f', '-'], { env, stdin: script, signal: stopPsql.signal });
+        applied = await (0,core_process/* runProcess */.R)(psql.path, ['-X', '--no-password', '-q', '-v', 'ON_ERROR_STOP=1', '-f', '-'], { env, stdin: script, signal: stopPsql.signal, onStderr: progress.onStderr });
     }
     finally {
+        psqlEnded();
         stopRestore.abort();
         script.destroy();
     }
-    const blockers = await watch.stop();
+    const blockers = await (await watching).stop();
     if (restoring)
         await restoring.catch(() => undefined);
-    if (applied.code === 0 && !feedError && applied.stdout.includes(COMMITTED))
-        return;
     const state = 'The restore ran in one transaction, so the database is as it was before.';
     const undo = a.preRestoreSnapshotPath ? ` The state before is also kept in ${a.preRestoreSnapshotPath}.` : '';
+    if (refused.length) {
+        throw new errors/* RollbackKitError */.dp(`Restore into ${where} was rolled back: the server did not receive the rows the snapshot holds for ${describeDifferences(refused)}.`, `${state}${undo} Take or pick another snapshot; report this if it repeats.`);
+    }
+    if (applied.code === 0 && !feedError && applied.stdout.includes(COMMITTED))
+        return rowDifferences(a.manifest, copies, progress.reported);
     const error = psqlError(applied.stderr, log);
     if ((0,lock_wait/* isLockTimeout */.Td)(error))
         throw (0,lock_wait/* lockTimeoutError */.rB)(`Restore into ${where}`, req.lockTimeoutSeconds, blockers, `${state}${undo}`, log);
@@ -3220,6 +3473,11 @@ async function applySnapshot(a, log) {
         throw new errors/* RollbackKitError */.dp(log.redact(feedError.message), `${state}${undo}`);
     const reason = error || (feedError instanceof Error ? feedError.message : '') || (applied.signal ? `psql ended by ${applied.signal}` : 'psql exited before the restore committed');
     throw new errors/* RollbackKitError */.dp(`Restore into ${where} failed: ${log.redact(reason).replace(/\.$/, '')}.`, `${state}${undo}${advice(reason, a.plan)}`);
+}
+/** `public.orders (287000 expected, 286999 received)`, for the first few. */
+function describeDifferences(diffs) {
+    const shown = diffs.slice(0, 5).map((d) => `${d.table} (${d.expected} expected, ${d.actual ?? 'none'} received)`);
+    return `${shown.join(', ')}${diffs.length > shown.length ? ` and ${diffs.length - shown.length} more` : ''}`;
 }
 /** What to change, for the failures whose cause is known. */
 function advice(reason, plan) {
@@ -3240,6 +3498,7 @@ function advice(reason, plan) {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
 /* harmony export */   Ng: () => (/* binding */ connect),
+/* harmony export */   Vu: () => (/* binding */ closeSession),
 /* harmony export */   fQ: () => (/* binding */ withSession)
 /* harmony export */ });
 /* unused harmony exports ConnectionError, connectionError */
@@ -3279,11 +3538,33 @@ async function connect(target, opts = {}) {
         throw err;
     }
 }
+let driver;
+/**
+ * The driver, loaded with the first session, not with the bundle: a step that fails on its inputs
+ * never needs it. As it loads, pg asks whether it runs in a Cloudflare Worker: where there is no
+ * `navigator` (Node 20; Node 21 and later have one) it builds a fetch `Response` to find out, which
+ * loads Node's bundled HTTP client, undici: about 50 ms of every step's start, for a class never
+ * used. A `navigator` such as later Node versions have answers the question instead, for the
+ * length of the import only.
+ */
+function loadDriver() {
+    driver ??= (async () => {
+        const global = globalThis;
+        const stand = global.navigator === undefined;
+        if (stand)
+            Object.defineProperty(global, 'navigator', { value: { userAgent: `Node.js/${process.versions.node}` }, configurable: true, writable: true });
+        try {
+            return (await __nccwpck_require__.e(/* import() */ 849).then(__nccwpck_require__.bind(__nccwpck_require__, 83849))).default;
+        }
+        finally {
+            if (stand)
+                delete global.navigator;
+        }
+    })();
+    return driver;
+}
 async function open(target, config) {
-    // The driver is loaded with the first session, not with the bundle: a step that fails on its
-    // inputs never needs it.
-    const { default: driver } = await __nccwpck_require__.e(/* import() */ 849).then(__nccwpck_require__.bind(__nccwpck_require__, 83849));
-    const client = new driver.Client(config);
+    const client = new (await loadDriver()).Client(config);
     // A dropped connection must surface on the next query, not crash the process.
     client.on('error', () => undefined);
     try {
@@ -3295,6 +3576,16 @@ async function open(target, config) {
     }
     return client;
 }
+/**
+ * Ends a session as libpq's PQfinish does: Terminate sent and our side closed, without holding the
+ * process until the server's backend has exited and closed its side, which pg's end() waits for
+ * (20–40 ms of every run's end on a busy server, with nothing of ours left to do). Whatever must
+ * land before the end (a commit, a lock released) is awaited before this is called.
+ */
+function closeSession(session) {
+    session.end().catch(() => undefined);
+    session.connection?.stream?.unref?.();
+}
 /** Runs `fn` with a session and always closes it. */
 async function withSession(target, fn, opts = {}) {
     const session = await connect(target, opts);
@@ -3302,7 +3593,7 @@ async function withSession(target, fn, opts = {}) {
         return await fn(session);
     }
     finally {
-        await session.end().catch(() => undefined);
+        closeSession(session);
     }
 }
 function connectionError(target, err) {

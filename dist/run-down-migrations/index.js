@@ -1537,6 +1537,20 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("net");
 
 /***/ }),
 
+/***/ 1421:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:child_process");
+
+/***/ }),
+
+/***/ 7598:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:crypto");
+
+/***/ }),
+
 /***/ 3024:
 /***/ ((module) => {
 
@@ -1614,7 +1628,7 @@ __nccwpck_require__.a(__webpack_module__, async (__webpack_handle_async_dependen
 /* harmony import */ var _core_action_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(2324);
 /* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(8005);
 /* harmony import */ var _migrations_revert_inputs_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(1742);
-/* harmony import */ var _migrations_revert_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(3065);
+/* harmony import */ var _migrations_revert_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(924);
 /* harmony import */ var _report_run_down_migrations_summary_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(266);
 /* harmony import */ var _report_write_summary_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(4039);
 
@@ -2729,18 +2743,22 @@ async function listTables(session, schemas) {
 /**
  * Tables counted per query: one round trip per table cost seconds at a few thousand tables, yet the
  * server's time for one UNION ALL grows faster than its branches (measured on PostgreSQL 15, 300
- * small tables: about 200 ms in batches of 250, 70 ms in batches of 50), and it runs beside pg_dump
- * on the same server, so a few dozen per query is the cheaper side of that trade.
+ * small tables: about 200 ms in batches of 250, 70 ms in batches of 50), so a few dozen per query is
+ * the cheaper side of that trade.
  */
 const COUNT_BATCH = 50;
-/** Exact row counts. Runs in the caller's transaction, so it sees the same snapshot as pg_dump. */
+/**
+ * Exact row counts of each table's own rows (`FROM ONLY`: a parent's count leaves out its
+ * inheritance children, as pg_dump's COPY of it does), so they are what the archive holds for it.
+ * Runs in the caller's transaction, so it sees the same snapshot as pg_dump.
+ */
 async function countRows(session, tables, excludeData = []) {
     const excluded = new Set(excludeData.map((t) => `${t.schema}.${t.name}`));
     const out = tables.map((t) => ({ ...t, rows: null }));
     const counted = tables.map((t, i) => ({ t, i })).filter(({ t }) => !excluded.has(`${t.schema}.${t.name}`));
     for (let at = 0; at < counted.length; at += COUNT_BATCH) {
         const batch = counted.slice(at, at + COUNT_BATCH);
-        const sql = batch.map(({ t, i }) => `SELECT ${i} AS i, count(*) AS n FROM ${qualified(t.schema, t.name)}`).join('\nUNION ALL ');
+        const sql = batch.map(({ t, i }) => `SELECT ${i} AS i, count(*) AS n FROM ONLY ${qualified(t.schema, t.name)}`).join('\nUNION ALL ');
         const { rows } = await session.query(sql);
         for (const r of rows)
             out[r.i].rows = Number(r.n);
@@ -2771,10 +2789,9 @@ async function countObjects(session, schemas) {
         policies: Number(r.policies),
     };
 }
-/** The catalogue of exactly these schemas, with the data of `excludeData` counted as absent. */
-async function readCatalog(session, schemas, excludeData = []) {
-    const tables = await countRows(session, await listTables(session, schemas), excludeData);
-    return { tables, objects: await countObjects(session, schemas) };
+/** The tables and object counts of exactly these schemas; their rows are counted apart (countRows), once pg_dump is done. */
+async function readCatalog(session, schemas) {
+    return { tables: await listTables(session, schemas), objects: await countObjects(session, schemas) };
 }
 
 
@@ -3851,7 +3868,7 @@ function readRevertOptions(inputs, databaseUrl, ctx, log) {
 
 /***/ }),
 
-/***/ 3065:
+/***/ 924:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -3904,11 +3921,33 @@ async function connect(target, opts = {}) {
         throw err;
     }
 }
+let driver;
+/**
+ * The driver, loaded with the first session, not with the bundle: a step that fails on its inputs
+ * never needs it. As it loads, pg asks whether it runs in a Cloudflare Worker: where there is no
+ * `navigator` (Node 20; Node 21 and later have one) it builds a fetch `Response` to find out, which
+ * loads Node's bundled HTTP client, undici: about 50 ms of every step's start, for a class never
+ * used. A `navigator` such as later Node versions have answers the question instead, for the
+ * length of the import only.
+ */
+function loadDriver() {
+    driver ??= (async () => {
+        const global = globalThis;
+        const stand = global.navigator === undefined;
+        if (stand)
+            Object.defineProperty(global, 'navigator', { value: { userAgent: `Node.js/${process.versions.node}` }, configurable: true, writable: true });
+        try {
+            return (await __nccwpck_require__.e(/* import() */ 849).then(__nccwpck_require__.bind(__nccwpck_require__, 3849))).default;
+        }
+        finally {
+            if (stand)
+                delete global.navigator;
+        }
+    })();
+    return driver;
+}
 async function session_open(target, config) {
-    // The driver is loaded with the first session, not with the bundle: a step that fails on its
-    // inputs never needs it.
-    const { default: driver } = await __nccwpck_require__.e(/* import() */ 849).then(__nccwpck_require__.bind(__nccwpck_require__, 3849));
-    const client = new driver.Client(config);
+    const client = new (await loadDriver()).Client(config);
     // A dropped connection must surface on the next query, not crash the process.
     client.on('error', () => undefined);
     try {
@@ -3920,6 +3959,16 @@ async function session_open(target, config) {
     }
     return client;
 }
+/**
+ * Ends a session as libpq's PQfinish does: Terminate sent and our side closed, without holding the
+ * process until the server's backend has exited and closed its side, which pg's end() waits for
+ * (20–40 ms of every run's end on a busy server, with nothing of ours left to do). Whatever must
+ * land before the end (a commit, a lock released) is awaited before this is called.
+ */
+function closeSession(session) {
+    session.end().catch(() => undefined);
+    session.connection?.stream?.unref?.();
+}
 /** Runs `fn` with a session and always closes it. */
 async function withSession(target, fn, opts = {}) {
     const session = await connect(target, opts);
@@ -3927,7 +3976,7 @@ async function withSession(target, fn, opts = {}) {
         return await fn(session);
     }
     finally {
-        await session.end().catch(() => undefined);
+        closeSession(session);
     }
 }
 function connectionError(target, err) {
@@ -4026,551 +4075,8 @@ function compareSource(snapshot, target) {
     };
 }
 
-// EXTERNAL MODULE: external "node:fs"
-var external_node_fs_ = __nccwpck_require__(3024);
-;// CONCATENATED MODULE: external "node:crypto"
-const external_node_crypto_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:crypto");
-// EXTERNAL MODULE: external "node:fs/promises"
-var promises_ = __nccwpck_require__(1455);
-;// CONCATENATED MODULE: external "node:child_process"
-const external_node_child_process_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:child_process");
-;// CONCATENATED MODULE: ./.build/core/process.js
-/** Running an external program (pg_dump, pg_restore, psql, git) with a bounded wait and captured output. */
-
-/** Output beyond this is cut: pg_restore -v can be chatty, and memory is not a log store. */
-const MAX_CAPTURE = 1 << 20;
-function runProcess(command, args, opts = {}) {
-    return new Promise((resolve, reject) => {
-        const child = (0,external_node_child_process_namespaceObject.spawn)(command, args, {
-            cwd: opts.cwd,
-            // eslint-disable-next-line no-restricted-properties -- children inherit PATH and HOME, not inputs
-            env: { ...process.env, ...opts.env },
-            stdio: [opts.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'],
-            signal: opts.signal,
-        });
-        if (opts.stdin) {
-            // The program may exit before reading everything (an error stops psql): not our failure.
-            child.stdin.on('error', () => undefined);
-            opts.stdin.pipe(child.stdin);
-        }
-        let stdout = '';
-        let stderr = '';
-        let timedOut = false;
-        const timer = opts.timeoutMs
-            ? setTimeout(() => {
-                timedOut = true;
-                child.kill('SIGTERM');
-                setTimeout(() => child.kill('SIGKILL'), 5000).unref();
-            }, opts.timeoutMs)
-            : undefined;
-        const cut = { stdout: false, stderr: false };
-        if (opts.stdout)
-            child.stdout.pipe(opts.stdout);
-        else
-            child.stdout.on('data', (d) => {
-                if (stdout.length < MAX_CAPTURE)
-                    stdout += d.toString();
-                else
-                    cut.stdout = true;
-            });
-        child.stderr.on('data', (d) => {
-            const text = d.toString();
-            if (stderr.length < MAX_CAPTURE)
-                stderr += text;
-            else
-                cut.stderr = true;
-            opts.onStderr?.(text);
-        });
-        child.on('error', (err) => {
-            // An abort is reported by the exit below (signal SIGTERM), not as a failure to start.
-            if (err.name === 'AbortError')
-                return;
-            if (timer)
-                clearTimeout(timer);
-            reject(err);
-        });
-        child.on('close', (code, signal) => {
-            if (timer)
-                clearTimeout(timer);
-            resolve({ code, signal, stdout: wholeLines(stdout, cut.stdout), stderr: wholeLines(stderr, cut.stderr), timedOut });
-        });
-    });
-}
-/** Capture that was cut ends at a line end: a line cut mid-way could end in a secret's prefix, which no redaction matches. */
-function wholeLines(text, wasCut) {
-    return wasCut ? text.slice(0, text.lastIndexOf('\n') + 1) : text;
-}
-
-;// CONCATENATED MODULE: ./.build/db/pg-tools.js
-/**
- * Finding pg_dump / pg_restore / psql whose major version fits the server. pg_dump refuses a newer
- * server ("aborting because of server version mismatch"), and runners often ship one older client,
- * so we look on PATH and in Debian's versioned folders and say which package to install if none fits.
- */
-
-
-
-
-const DEFAULT_VERSIONED_ROOT = '/usr/lib/postgresql';
-/** `SHOW server_version_num` (e.g. 150020) → 15; before PostgreSQL 10 the major had two parts. */
-function majorFromVersionNum(num) {
-    return num >= 100000 ? Math.floor(num / 10000) : Math.floor(num / 100) / 100;
-}
-async function toolVersion(path) {
-    try {
-        const { code, stdout } = await runProcess(path, ['--version'], { timeoutMs: 15_000 });
-        const m = /\(PostgreSQL\)\s+(\d+)(?:\.(\d+))?/.exec(stdout);
-        if (code !== 0 || !m)
-            return undefined;
-        return { major: Number(m[1]), version: m[2] ? `${m[1]}.${m[2]}` : m[1] };
-    }
-    catch {
-        return undefined;
-    }
-}
-/**
- * One `--version` probe per program per run: snapshot-db, restore-db and the whole rollback ask for
- * the same tools several times. Keyed by the name it is called by (Debian's wrapper answers for the
- * tool it is called as), the file it resolves to and that file's identity, so a program replaced
- * during the run is probed again.
- */
-const probes = new Map();
-function probe(c) {
-    const key = `${(0,external_node_path_.basename)(c.path)}\0${c.real}\0${c.id}`;
-    let known = probes.get(key);
-    if (!known)
-        probes.set(key, (known = toolVersion(c.path)));
-    return known;
-}
-function candidate(path) {
-    try {
-        (0,external_node_fs_.accessSync)(path, external_node_fs_.constants.X_OK);
-        const real = (0,external_node_fs_.realpathSync)(path);
-        const st = (0,external_node_fs_.statSync)(real);
-        if (!st.isFile())
-            return undefined;
-        return { path, real, id: `${st.dev}:${st.ino}:${st.size}:${st.mtimeMs}`, wrapper: (0,external_node_path_.basename)(real) === 'pg_wrapper' };
-    }
-    catch {
-        return undefined;
-    }
-}
-/** Executable candidates, one per real file: the versioned installs (newest first), then PATH in order. */
-function candidates(name, opts) {
-    const paths = [];
-    const root = opts.versionedRoot ?? DEFAULT_VERSIONED_ROOT;
-    try {
-        const versions = (0,external_node_fs_.readdirSync)(root).sort((a, b) => Number(b) - Number(a) || b.localeCompare(a));
-        for (const v of versions)
-            paths.push((0,external_node_path_.join)(root, v, 'bin', name));
-    }
-    catch {
-        // No versioned installs on this machine.
-    }
-    for (const dir of (opts.searchPath ?? '').split(external_node_path_.delimiter).filter(Boolean))
-        paths.push((0,external_node_path_.join)(dir, name));
-    const seen = new Set();
-    const out = [];
-    for (const path of paths) {
-        const c = candidate(path);
-        if (!c || seen.has(c.real))
-            continue;
-        seen.add(c.real);
-        out.push(c);
-    }
-    // Without a PATH from the caller, let the system resolve the bare name as a shell would.
-    if (opts.searchPath === undefined)
-        out.push({ path: name, real: name, id: 'PATH', wrapper: false });
-    return out;
-}
-async function probeAll(list, name) {
-    const versions = await Promise.all(list.map(probe));
-    return list.flatMap((c, i) => (versions[i] ? [{ name, path: c.path, ...versions[i] }] : []));
-}
-/**
- * Starts the `--version` probes of the versioned installs of `names` without waiting: run while the
- * connection is made, they cost no wall time, and findPgTool / siblingTool later find them cached.
- */
-function warmPgTools(names, opts = {}) {
-    for (const name of names)
-        for (const c of candidates(name, opts))
-            if (!c.wrapper && c.id !== 'PATH')
-                void probe(c);
-}
-/**
- * The newest tool whose major is at least the server's: a newer pg_dump reads older servers, and
- * the archive it writes is then read back by a pg_restore of the same version or newer. Versioned
- * binaries are probed first, in parallel; Debian's wrapper only when none of them fits, since it
- * runs one of those same binaries, a Perl start-up later.
- */
-async function findPgTool(name, serverMajor, opts = {}) {
-    const installHint = `Install the client for PostgreSQL ${serverMajor}: sudo apt-get install -y postgresql-client-${serverMajor} ` +
-        `(from the PGDG apt repository, apt.postgresql.org), then it is found in ${DEFAULT_VERSIONED_ROOT}/${serverMajor}/bin${opts.pathInput ? `; or pass its path in ${opts.pathInput}` : ''}.`;
-    if (opts.explicitPath) {
-        const c = candidate(opts.explicitPath);
-        const v = c ? await probe(c) : undefined;
-        if (!v)
-            throw new errors/* RollbackKitError */.dp(`${name} at ${opts.explicitPath} does not exist or is not a PostgreSQL ${name}.`, installHint);
-        if (v.major < serverMajor) {
-            throw new errors/* RollbackKitError */.dp(`${name} ${v.version} at ${opts.explicitPath} is older than the server (PostgreSQL ${serverMajor}) and would refuse to run.`, installHint);
-        }
-        return { name, path: opts.explicitPath, ...v };
-    }
-    const all = candidates(name, opts);
-    const newest = (tools) => tools.filter((t) => t.major >= serverMajor).sort((a, b) => b.major - a.major)[0];
-    const direct = await probeAll(all.filter((c) => !c.wrapper), name);
-    const fit = newest(direct);
-    if (fit)
-        return fit;
-    const seen = [...direct, ...(await probeAll(all.filter((c) => c.wrapper), name))];
-    const viaWrapper = newest(seen);
-    if (viaWrapper)
-        return viaWrapper;
-    const found = seen.length ? `found only ${[...seen].sort((a, b) => a.major - b.major).map((t) => `${t.version} (${t.path})`).join(', ')}` : 'none found on PATH or in ' + DEFAULT_VERSIONED_ROOT;
-    throw new errors/* RollbackKitError */.dp(`No ${name} of version ${serverMajor} or newer: ${found}.`, installHint);
-}
-/** The tool of the same installation as another one (pg_restore beside the chosen pg_dump). */
-async function siblingTool(of, name, serverMajor, opts = {}) {
-    const beside = candidate(join(of.path, '..', name));
-    const v = beside ? await probe(beside) : undefined;
-    if (beside && v && v.major >= serverMajor)
-        return { name, path: beside.path, ...v };
-    return findPgTool(name, serverMajor, { ...opts, explicitPath: undefined });
-}
-const TOOL_PREFIX = /^(pg_dump|pg_restore|psql):\s*/;
-/**
- * The line of a pg_dump / pg_restore / psql stderr worth showing: the first that reports an error,
- * else the first at all, without the tool's `name: error:` prefix, followed by the server's own
- * reason and hint that the tool printed after it ("detail: Error message from server: FATAL: …",
- * "HINT: …"): "PQgetCopyData() failed" alone does not say the connection was terminated.
- * Empty when stderr is.
- */
-function toolErrorLine(stderr) {
-    const lines = stderr.split('\n').map((l) => l.trim().replace(/\s+/g, ' ')).filter(Boolean);
-    const at = Math.max(0, lines.findIndex((l) => /error|fatal|could not/i.test(l)));
-    const main = (lines[at] ?? '').replace(TOOL_PREFIX, '').replace(/^error:\s*/, '');
-    const reasons = [];
-    for (const line of lines.slice(at + 1)) {
-        const rest = line.replace(TOOL_PREFIX, '');
-        if (/^error:/.test(rest))
-            break;
-        const reason = /^detail: Error message from server: (.+)$/.exec(rest)?.[1] ?? /^(?:hint|HINT|DETAIL): (.+)$/.exec(rest)?.[0];
-        if (reason && !main.includes(reason) && !reasons.includes(reason))
-            reasons.push(reason.replace(/^hint: /, 'HINT: '));
-    }
-    return [main, ...reasons].map((part) => part.replace(/\.+$/, '')).join('; ');
-}
-
-;// CONCATENATED MODULE: ./.build/db/archive.js
-/**
- * A snapshot's integrity: its sha256 and size (a file, or every file of a directory-format dump),
- * and a full read. `pg_restore --list` alone passes an archive whose data section was cut short;
- * reading it whole (`pg_restore -f /dev/null`) catches that.
- */
-
-
-
-
-
-
-
-const FORMATS = (/* unused pure expression or super */ null && (['custom', 'directory', 'plain']));
-const PLAIN_HEADER = '-- PostgreSQL database dump';
-const PLAIN_TRAILER = '-- PostgreSQL database dump complete';
-async function hashFile(path, hash) {
-    for await (const chunk of (0,external_node_fs_.createReadStream)(path, { highWaterMark: 1 << 20 }))
-        hash.update(chunk);
-}
-/** sha256 of a file; of a directory, over its sorted file names and contents. */
-async function fingerprint(path) {
-    const info = await (0,promises_.stat)(path);
-    const hash = (0,external_node_crypto_namespaceObject.createHash)('sha256');
-    if (!info.isDirectory()) {
-        await hashFile(path, hash);
-        return { sha256: hash.digest('hex'), sizeBytes: info.size };
-    }
-    let size = 0;
-    for (const name of (await (0,promises_.readdir)(path)).sort()) {
-        const file = (0,external_node_path_.join)(path, name);
-        const s = await (0,promises_.stat)(file);
-        if (!s.isFile())
-            continue;
-        hash.update(name);
-        hash.update('\0');
-        await hashFile(file, hash);
-        hash.update('\0');
-        size += s.size;
-    }
-    return { sha256: hash.digest('hex'), sizeBytes: size };
-}
-async function detectFormat(path) {
-    const info = await (0,promises_.stat)(path);
-    if (info.isDirectory())
-        return 'directory';
-    const fd = await (0,promises_.open)(path, 'r');
-    try {
-        const buf = Buffer.alloc(64);
-        const { bytesRead } = await fd.read(buf, 0, 64, 0);
-        const head = buf.subarray(0, bytesRead).toString('latin1');
-        if (head.startsWith('PGDMP'))
-            return 'custom';
-        if (head.startsWith('--'))
-            return 'plain';
-    }
-    finally {
-        await fd.close();
-    }
-    throw new errors/* RollbackKitError */.dp(`${path} is not a PostgreSQL dump (neither a custom-format archive, a directory dump, nor plain SQL from pg_dump).`);
-}
-/** Reads the whole snapshot; throws naming the problem when any part of it cannot be read. */
-async function readWhole(path, format, pgRestore) {
-    const corrupt = (why) => new errors/* RollbackKitError */.dp(`Snapshot ${path} is corrupt or truncated: ${why}.`, 'Do not restore it; take or pick another snapshot.');
-    if (format === 'plain') {
-        const info = await (0,promises_.stat)(path);
-        const fd = await (0,promises_.open)(path, 'r');
-        try {
-            const headBuf = Buffer.alloc(256);
-            await fd.read(headBuf, 0, 256, 0);
-            const tailLen = Math.min(info.size, 512);
-            const tailBuf = Buffer.alloc(tailLen);
-            await fd.read(tailBuf, 0, tailLen, info.size - tailLen);
-            if (!headBuf.toString('utf8').includes(PLAIN_HEADER))
-                throw corrupt('it does not start like a pg_dump SQL script');
-            if (!tailBuf.toString('utf8').includes(PLAIN_TRAILER))
-                throw corrupt(`it does not end with "${PLAIN_TRAILER}"`);
-        }
-        finally {
-            await fd.close();
-        }
-        return;
-    }
-    const list = await runProcess(pgRestore, ['--list', path], { timeoutMs: 10 * 60_000 });
-    if (list.code !== 0)
-        throw corrupt(toolErrorLine(list.stderr) || 'pg_restore --list failed');
-    const read = await runProcess(pgRestore, ['--file', '/dev/null', path], { timeoutMs: 60 * 60_000 });
-    if (read.code !== 0)
-        throw corrupt(toolErrorLine(read.stderr) || 'pg_restore could not read it');
-}
-
-;// CONCATENATED MODULE: ./.build/core/files.js
-/**
- * Files the actions write where a user pointed them (output-dir, reports): folders created one
- * level at a time, refused on kernel pseudo file systems, and files written whole or not at all.
- */
-
-
-
-
-/** /proc, /sys and /dev hold no files to keep; Node's recursive mkdir loops forever on /proc. */
-const PSEUDO_FILE_SYSTEMS = (/* unused pure expression or super */ null && (['/proc', '/sys', '/dev']));
-function onPseudoFileSystem(path) {
-    return PSEUDO_FILE_SYSTEMS.find((root) => path === root || path.startsWith(`${root}/`));
-}
-/** The deepest part of `path` that exists, resolved through symbolic links. */
-async function existingAncestor(path) {
-    for (let current = path;; current = dirname(current)) {
-        try {
-            return await realpath(current);
-        }
-        catch (err) {
-            if (dirname(current) === current || err.code !== 'ENOENT')
-                return current;
-        }
-    }
-}
-/**
- * Creates `dir` and its missing parents, one mkdir each (so the work is bounded by the path's
- * depth), after refusing paths that are, or lead through a link to, /proc, /sys or /dev.
- * `input` names the input the path came from, for the error.
- */
-async function makeDirectory(dir, input) {
-    const absolute = resolve(dir);
-    const pseudo = onPseudoFileSystem(absolute) ?? onPseudoFileSystem(await existingAncestor(absolute));
-    if (pseudo) {
-        throw new RollbackKitError(`${input} ${dir} is under ${pseudo}, a kernel file system that cannot keep files.`, `Point ${input} at a writable folder, such as one under $RUNNER_TEMP.`);
-    }
-    const cannot = (why) => new RollbackKitError(`Cannot create ${input} ${dir}: ${why}.`, `Point ${input} at a writable folder, such as one under $RUNNER_TEMP.`);
-    const missing = [];
-    for (let current = absolute;; current = dirname(current)) {
-        let isDirectory;
-        try {
-            isDirectory = (await stat(current)).isDirectory();
-        }
-        catch (err) {
-            // ENOTDIR: a parent is a file; the walk up finds it and says so.
-            const code = err.code;
-            if ((code !== 'ENOENT' && code !== 'ENOTDIR') || dirname(current) === current)
-                throw cannot(`${current}: ${systemErrorMeaning(err) ?? err.message}`);
-            missing.unshift(current);
-            continue;
-        }
-        if (!isDirectory)
-            throw cannot(`${current} is a file, not a folder`);
-        break;
-    }
-    for (const d of missing) {
-        await mkdir(d).catch((err) => {
-            if (err.code !== 'EEXIST')
-                throw cannot(`${d}: ${systemErrorMeaning(err) ?? err.message}`);
-        });
-    }
-}
-/** Checks that files can be created in `dir` (permissions, read-only mounts) before any work starts. */
-async function probeWritable(dir, input) {
-    const probe = join(dir, `.rollback-kit-write-test-${process.pid}-${randomBytes(3).toString('hex')}`);
-    try {
-        await writeFile(probe, '');
-    }
-    catch (err) {
-        throw new RollbackKitError(`Cannot write files in ${input} ${dir}: ${systemErrorMeaning(err) ?? err.message}.`, `Point ${input} at a writable folder, such as one under $RUNNER_TEMP.`);
-    }
-    await unlink(probe).catch(() => undefined);
-}
-/**
- * Writes a file whole or not at all: a temporary file beside it, then a rename. A full disk or a
- * crash leaves the old file (or none), never a truncated one someone could trust.
- */
-async function files_writeFileAtomic(path, data) {
-    const temporary = join(dirname(path), `.${basename(path)}.${randomBytes(4).toString('hex')}.tmp`);
-    try {
-        await writeFile(temporary, data, { flag: 'wx' });
-        await rename(temporary, path);
-    }
-    catch (err) {
-        await rm(temporary, { force: true }).catch(() => undefined);
-        // Name the file the user will look for, not the temporary one.
-        const e = err;
-        if (!e.path || e.path === temporary)
-            Object.assign(e, { path, syscall: e.syscall === 'rename' ? 'rename' : 'write' });
-        throw asFileError(e);
-    }
-}
-/** A Node file-system error as one the user can act on: the operation, the path, what to do. */
-function asFileError(err, input) {
-    if (err instanceof RollbackKitError || !err.path)
-        return err;
-    const line = systemErrorLine(err);
-    if (!line)
-        return err;
-    const code = err.code;
-    const where = input ? `Point ${input} at a writable folder with free space, such as one under $RUNNER_TEMP.` : undefined;
-    const hint = code === 'ENOSPC' || code === 'EDQUOT' ? `Free space on that disk${input ? ` or point ${input} elsewhere` : ''}, then run again.` : where;
-    return new RollbackKitError(line, hint);
-}
-
-;// CONCATENATED MODULE: ./.build/db/manifest.js
-/**
- * The manifest written next to every snapshot: what was dumped, from which server, its sha256, and
- * the catalogue (row counts per table, object counts) that restore-db and smoke checks compare with.
- */
-
-
-
-function manifestPathFor(snapshotPath) {
-    return `${snapshotPath.replace(/\/+$/, '')}.manifest.json`;
-}
-/** Written whole or not at all: a truncated manifest must never sit beside a snapshot. */
-async function writeManifest(snapshotPath, manifest) {
-    const path = manifestPathFor(snapshotPath);
-    await writeFileAtomic(path, `${JSON.stringify(manifest, null, 2)}\n`);
-    return path;
-}
-async function readManifest(path) {
-    let parsed;
-    try {
-        parsed = JSON.parse(await (0,promises_.readFile)(path, 'utf8'));
-    }
-    catch (err) {
-        const why = err.code === 'ENOENT' ? 'it does not exist' : 'it is not valid JSON';
-        throw new errors/* RollbackKitError */.dp(`Cannot read the snapshot manifest ${path}: ${why}.`, 'snapshot-db writes it next to each snapshot; keep the two together.');
-    }
-    const m = parsed;
-    if (m?.tool !== 'rollback-kit' || typeof m.sha256 !== 'string' || !Array.isArray(m.tables) || !m.format) {
-        throw new errors/* RollbackKitError */.dp(`${path} is not a rollback-kit snapshot manifest.`);
-    }
-    return m;
-}
-
-;// CONCATENATED MODULE: ./.build/db/verify.js
-/**
- * Whether a snapshot can be trusted before anything destructive relies on it: its manifest is there,
- * its sha256 is the one recorded when it was taken, and pg_restore can read every byte of it.
- */
-
-
-
-
-
-async function verifySnapshot(snapshotPath, log, opts = {}) {
-    const path = snapshotPath.replace(/\/+$/, '');
-    if (path.endsWith('.manifest.json')) {
-        throw new errors/* RollbackKitError */.dp(`${path} is a snapshot's manifest, not the snapshot.`, `Pass the snapshot beside it: ${path.slice(0, -'.manifest.json'.length)}.`);
-    }
-    if (!(0,external_node_fs_.existsSync)(path)) {
-        throw new errors/* RollbackKitError */.dp(`Snapshot ${path} does not exist.`, 'Pass the path output of snapshot-db (download the artifact first if it was uploaded).');
-    }
-    const manifestPath = manifestPathFor(path);
-    if (!(0,external_node_fs_.existsSync)(manifestPath)) {
-        throw new errors/* RollbackKitError */.dp(`Snapshot ${path} has no manifest (${manifestPath}), so its integrity cannot be checked.`, 'Use a snapshot taken by snapshot-db and keep its .manifest.json beside it.');
-    }
-    const manifest = await readManifest(manifestPath);
-    const format = await detectFormat(path);
-    if (format !== manifest.format) {
-        throw new errors/* RollbackKitError */.dp(`Snapshot ${path} is in ${format} format but its manifest says ${manifest.format}: it was replaced.`, 'Do not restore it; take or pick another snapshot.');
-    }
-    // The sha256 and pg_restore's full read both read every byte: side by side, as snapshot-db runs
-    // them, the verification costs the slower of the two instead of their sum. A changed file is
-    // reported as changed even when pg_restore also failed on it.
-    const [fp, read] = await Promise.allSettled([
-        fingerprint(path),
-        (async () => {
-            const pgRestore = format === 'plain' ? undefined : await findPgTool('pg_restore', manifest.pgDump.major, { ...opts, explicitPath: opts.pgRestorePath });
-            await readWhole(path, format, pgRestore?.path ?? 'pg_restore');
-        })(),
-    ]);
-    if (fp.status === 'rejected')
-        throw fp.reason;
-    const { sha256, sizeBytes } = fp.value;
-    if (sha256 !== manifest.sha256) {
-        throw new errors/* RollbackKitError */.dp(`Snapshot ${path} changed since it was taken: sha256 ${sha256.slice(0, 12)}… (${sizeBytes} bytes), manifest says ${manifest.sha256.slice(0, 12)}… (${manifest.sizeBytes} bytes).`, 'It is corrupt, truncated or replaced: do not restore it; take or pick another snapshot.');
-    }
-    if (read.status === 'rejected')
-        throw read.reason;
-    log.info(`Snapshot ${path} verified: sha256 ${sha256.slice(0, 12)}…, ${sizeBytes} bytes, read in full.`);
-    return { path, manifestPath, manifest, sha256, sizeBytes };
-}
-
-;// CONCATENATED MODULE: ./.build/migrations/git-added.js
-/**
- * Which migration files a deploy brought: files added to the migrations folder between a commit
- * and HEAD (`git diff --diff-filter=A`). Needs the history down to that commit in the checkout.
- */
-
-
-const GIT_TIMEOUT_MS = 60_000;
-/** Paths relative to `dir` of the files added in `ref..HEAD` below `dir`. */
-async function filesAddedSince(dir, ref) {
-    // A ref that starts with "-" would be read as an option.
-    if (!ref || ref.startsWith('-') || /\s/.test(ref)) {
-        throw new errors/* RollbackKitError */.dp(`Input since-ref "${ref}" is not a git ref.`, 'Pass a commit SHA, tag or branch name: the last good deploy.');
-    }
-    const git = (args) => runProcess('git', args, { cwd: dir, timeoutMs: GIT_TIMEOUT_MS }).catch((err) => {
-        throw new errors/* RollbackKitError */.dp(`Cannot run git for since-ref: ${err.message}.`, 'since-ref needs git on the runner and a checkout of the repository.');
-    });
-    const verify = await git(['rev-parse', '--verify', '--quiet', '--end-of-options', `${ref}^{commit}`]);
-    if (verify.code !== 0) {
-        const notRepo = /not a git repository/i.test(verify.stderr);
-        throw new errors/* RollbackKitError */.dp(notRepo ? `since-ref needs a git checkout, but ${dir} is not in one.` : `since-ref ${ref} is not a commit this checkout knows.`, notRepo ? 'Run actions/checkout before this step.' : 'Check the ref; a shallow clone lacks older commits: use actions/checkout with fetch-depth: 0.');
-    }
-    const diff = await git(['diff', '--diff-filter=A', '--name-only', '--relative', '-z', `${ref}..HEAD`, '--', '.']);
-    if (diff.code !== 0) {
-        throw new errors/* RollbackKitError */.dp(`git diff ${ref}..HEAD failed: ${diff.stderr.trim()}.`, 'Check since-ref and that the checkout has the history (fetch-depth: 0).');
-    }
-    return new Set(diff.stdout.split('\0').filter(Boolean));
-}
-
 ;// CONCATENATED MODULE: external "node:timers/promises"
-const external_node_timers_promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:timers/promises");
+const promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:timers/promises");
 ;// CONCATENATED MODULE: ./.build/migrations/lock.js
 /**
  * One migration run at a time: a session advisory lock, on the tool's own key where it has one so
@@ -4615,7 +4121,7 @@ async function acquireMigrationLock(session, key, timeoutSeconds, log, what) {
     log.info(`Waiting up to ${timeoutSeconds} s for the migration lock (${what}, key ${key}), held by ${first.map(describeHolder).join(', ') || 'another session'}.`);
     const deadline = Date.now() + timeoutSeconds * 1000;
     while (Date.now() < deadline) {
-        await (0,external_node_timers_promises_namespaceObject.setTimeout)(Math.min(POLL_MS, Math.max(0, deadline - Date.now())));
+        await (0,promises_namespaceObject.setTimeout)(Math.min(POLL_MS, Math.max(0, deadline - Date.now())));
         if (await tryLock(session, key))
             return;
     }
@@ -4729,6 +4235,8 @@ function planReverts(format, files, appliedIds, selector, context) {
 
 // EXTERNAL MODULE: ./.build/migrations/formats/plain.js
 var plain = __nccwpck_require__(7669);
+// EXTERNAL MODULE: external "node:crypto"
+var external_node_crypto_ = __nccwpck_require__(7598);
 ;// CONCATENATED MODULE: ./.build/migrations/progress.js
 /**
  * A non-transactional migration cannot be undone as a whole when a statement fails, so we record
@@ -4739,7 +4247,7 @@ var plain = __nccwpck_require__(7669);
 
 
 function statementHash(text) {
-    return (0,external_node_crypto_namespaceObject.createHash)('sha256').update(text).digest('hex');
+    return (0,external_node_crypto_.createHash)('sha256').update(text).digest('hex');
 }
 async function tableExists(session) {
     const r = await session.query(`SELECT to_regclass('rollback_kit.down_progress')::text AS t`);
@@ -5003,7 +4511,7 @@ async function revertWithRetries(session, tracking, m, previous, log) {
                 throw err;
             }
             log.info(`  ${code === '40P01' ? 'deadlock with another session' : 'a table lock was not granted within lock-timeout-seconds'}; nothing was changed; trying again in ${delay} ms (attempt ${attempt + 2} of ${RETRY_DELAYS_MS.length + 1})`);
-            await (0,external_node_timers_promises_namespaceObject.setTimeout)(delay);
+            await (0,promises_namespaceObject.setTimeout)(delay);
         }
     }
 }
@@ -5052,8 +4560,6 @@ async function runPlan(plan, opts) {
 
 
 
-
-
 /** A failure after some migrations were reverted: carries what was done, for the outputs and summary. */
 class RevertFailed extends errors/* RollbackKitError */.dp {
     partial;
@@ -5083,6 +4589,9 @@ async function requireVerifiedSnapshot(opts, log) {
     if (!opts.snapshotPath) {
         throw new errors/* RollbackKitError */.dp('run-down-migrations refuses to change the database without a verified snapshot: snapshot-path is empty.', 'Take one with the snapshot-db action first and pass its path output as snapshot-path (or set require-snapshot: false to go without).');
     }
+    // Loaded here, not with the bundle: the archive reader and the child processes it brings (zlib,
+    // child_process, readline) are start-up a dry run or require-snapshot: false never uses.
+    const { verifySnapshot } = await __nccwpck_require__.e(/* import() */ 935).then(__nccwpck_require__.bind(__nccwpck_require__, 3935));
     return verifySnapshot(opts.snapshotPath, log, { ...opts.tools });
 }
 /** A snapshot of another database (or of the same name on another server) is no way back for this one. */
@@ -5110,10 +4619,11 @@ async function applySearchPath(session, searchPath) {
 async function prepareSession(session, opts) {
     // A rollback must not queue production behind its locks for long, nor run unbounded.
     // 0 would mean "wait forever" to PostgreSQL; here it means "do not wait".
-    await session.query(`SET lock_timeout = ${Math.max(1, Math.round(opts.lockTimeoutSeconds * 1000))}`);
-    await session.query(`SET statement_timeout = ${Math.round(opts.statementTimeoutSeconds * 1000)}`);
+    // One round trip: numbers we computed and a constant, nothing from outside.
+    const settings = [`SET lock_timeout = ${Math.max(1, Math.round(opts.lockTimeoutSeconds * 1000))}`, `SET statement_timeout = ${Math.round(opts.statementTimeoutSeconds * 1000)}`];
     if (!opts.target.params.application_name)
-        await session.query(`SET application_name = '${APPLICATION_NAME}'`);
+        settings.push(`SET application_name = '${APPLICATION_NAME}'`);
+    await session.query(settings.join('; '));
 }
 async function readAppliedIds(session, format, tracking, files, target) {
     const ids = await tracking.readApplied(session, files);
@@ -5145,7 +4655,8 @@ async function revertMigrations(opts, log) {
     for (const warning of format.layoutWarnings?.(dir, files) ?? [])
         log.warning(warning);
     const settings = format.settings({ params: opts.target.params, migrationsTable: opts.migrationsTable });
-    const added = 'sinceRef' in opts.choice ? await filesAddedSince(dir, opts.choice.sinceRef) : undefined;
+    // git runs only for since-ref: loaded then, as the snapshot's verification is.
+    const added = 'sinceRef' in opts.choice ? await (await __nccwpck_require__.e(/* import() */ 265).then(__nccwpck_require__.bind(__nccwpck_require__, 2265))).filesAddedSince(dir, opts.choice.sinceRef) : undefined;
     const where = (0,connection/* describeTarget */.ff)(opts.target);
     if ((0,connection/* isTransactionPooler */.ex)(opts.target)) {
         throw new errors/* RollbackKitError */.dp(`${where} is a transaction-mode pooler: it hands each transaction to another server session, so the migration lock and the session timeouts would not hold.`, 'Use the direct connection or the session pooler (port 5432; on Supabase the "Session pooler" connection string).');
@@ -5214,7 +4725,7 @@ async function revertMigrations(opts, log) {
     finally {
         if (lockKey)
             await releaseMigrationLock(session, lockKey);
-        await session.end().catch(() => undefined);
+        closeSession(session);
     }
     return finish(result, applied, started);
 }
@@ -5819,6 +5330,36 @@ async function writeSummary(markdown, log) {
 /******/ 	};
 /******/ })();
 /******/ 
+/******/ /* webpack/runtime/create fake namespace object */
+/******/ (() => {
+/******/ 	var getProto = Object.getPrototypeOf ? (obj) => (Object.getPrototypeOf(obj)) : (obj) => (obj.__proto__);
+/******/ 	var leafPrototypes;
+/******/ 	// create a fake namespace object
+/******/ 	// mode & 1: value is a module id, require it
+/******/ 	// mode & 2: merge all properties of value into the ns
+/******/ 	// mode & 4: return value when already ns object
+/******/ 	// mode & 16: return value when it's Promise-like
+/******/ 	// mode & 8|1: behave like require
+/******/ 	__nccwpck_require__.t = function(value, mode) {
+/******/ 		if(mode & 1) value = this(value);
+/******/ 		if(mode & 8) return value;
+/******/ 		if(typeof value === 'object' && value) {
+/******/ 			if((mode & 4) && value.__esModule) return value;
+/******/ 			if((mode & 16) && typeof value.then === 'function') return value;
+/******/ 		}
+/******/ 		var ns = Object.create(null);
+/******/ 		__nccwpck_require__.r(ns);
+/******/ 		var def = {};
+/******/ 		leafPrototypes = leafPrototypes || [null, getProto({}), getProto([]), getProto(getProto)];
+/******/ 		for(var current = mode & 2 && value; typeof current == 'object' && !~leafPrototypes.indexOf(current); current = getProto(current)) {
+/******/ 			Object.getOwnPropertyNames(current).forEach((key) => (def[key] = () => (value[key])));
+/******/ 		}
+/******/ 		def['default'] = () => (value);
+/******/ 		__nccwpck_require__.d(ns, def);
+/******/ 		return ns;
+/******/ 	};
+/******/ })();
+/******/ 
 /******/ /* webpack/runtime/define property getters */
 /******/ (() => {
 /******/ 	// define getter functions for harmony exports
@@ -5856,6 +5397,17 @@ async function writeSummary(markdown, log) {
 /******/ /* webpack/runtime/hasOwnProperty shorthand */
 /******/ (() => {
 /******/ 	__nccwpck_require__.o = (obj, prop) => (Object.prototype.hasOwnProperty.call(obj, prop))
+/******/ })();
+/******/ 
+/******/ /* webpack/runtime/make namespace object */
+/******/ (() => {
+/******/ 	// define __esModule on exports
+/******/ 	__nccwpck_require__.r = (exports) => {
+/******/ 		if(typeof Symbol !== 'undefined' && Symbol.toStringTag) {
+/******/ 			Object.defineProperty(exports, Symbol.toStringTag, { value: 'Module' });
+/******/ 		}
+/******/ 		Object.defineProperty(exports, '__esModule', { value: true });
+/******/ 	};
 /******/ })();
 /******/ 
 /******/ /* webpack/runtime/import chunk loading */

@@ -14381,11 +14381,33 @@ async function connect(target, opts = {}) {
         throw err;
     }
 }
+let driver;
+/**
+ * The driver, loaded with the first session, not with the bundle: a step that fails on its inputs
+ * never needs it. As it loads, pg asks whether it runs in a Cloudflare Worker: where there is no
+ * `navigator` (Node 20; Node 21 and later have one) it builds a fetch `Response` to find out, which
+ * loads Node's bundled HTTP client, undici: about 50 ms of every step's start, for a class never
+ * used. A `navigator` such as later Node versions have answers the question instead, for the
+ * length of the import only.
+ */
+function loadDriver() {
+    driver ??= (async () => {
+        const global = globalThis;
+        const stand = global.navigator === undefined;
+        if (stand)
+            Object.defineProperty(global, 'navigator', { value: { userAgent: `Node.js/${process.versions.node}` }, configurable: true, writable: true });
+        try {
+            return (await __nccwpck_require__.e(/* import() */ 849).then(__nccwpck_require__.bind(__nccwpck_require__, 3849))).default;
+        }
+        finally {
+            if (stand)
+                delete global.navigator;
+        }
+    })();
+    return driver;
+}
 async function session_open(target, config) {
-    // The driver is loaded with the first session, not with the bundle: a step that fails on its
-    // inputs never needs it.
-    const { default: driver } = await __nccwpck_require__.e(/* import() */ 849).then(__nccwpck_require__.bind(__nccwpck_require__, 3849));
-    const client = new driver.Client(config);
+    const client = new (await loadDriver()).Client(config);
     // A dropped connection must surface on the next query, not crash the process.
     client.on('error', () => undefined);
     try {
@@ -14397,6 +14419,16 @@ async function session_open(target, config) {
     }
     return client;
 }
+/**
+ * Ends a session as libpq's PQfinish does: Terminate sent and our side closed, without holding the
+ * process until the server's backend has exited and closed its side, which pg's end() waits for
+ * (20–40 ms of every run's end on a busy server, with nothing of ours left to do). Whatever must
+ * land before the end (a commit, a lock released) is awaited before this is called.
+ */
+function closeSession(session) {
+    session.end().catch(() => undefined);
+    session.connection?.stream?.unref?.();
+}
 /** Runs `fn` with a session and always closes it. */
 async function withSession(target, fn, opts = {}) {
     const session = await connect(target, opts);
@@ -14404,7 +14436,7 @@ async function withSession(target, fn, opts = {}) {
         return await fn(session);
     }
     finally {
-        await session.end().catch(() => undefined);
+        closeSession(session);
     }
 }
 function connectionError(target, err) {

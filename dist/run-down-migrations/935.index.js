@@ -1,0 +1,561 @@
+export const id = 935;
+export const ids = [935];
+export const modules = {
+
+/***/ 5713:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __webpack_require__) => {
+
+/* harmony export */ __webpack_require__.d(__webpack_exports__, {
+/* harmony export */   R: () => (/* binding */ runProcess)
+/* harmony export */ });
+/** Output beyond this is cut: pg_restore -v can be chatty, and memory is not a log store. */
+const MAX_CAPTURE = 1 << 20;
+async function runProcess(command, args, opts = {}) {
+    // Loaded on the first run, not with the bundle: most paths of promote-previous never start a
+    // program, and node:child_process is about 10 ms of start-up before their first request.
+    const { spawn } = await Promise.resolve(/* import() */).then(__webpack_require__.t.bind(__webpack_require__, 1421, 19));
+    return new Promise((resolve, reject) => {
+        const child = spawn(command, args, {
+            cwd: opts.cwd,
+            // eslint-disable-next-line no-restricted-properties -- children inherit PATH and HOME, not inputs
+            env: { ...process.env, ...opts.env },
+            stdio: [opts.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'],
+            signal: opts.signal,
+        });
+        if (opts.stdin) {
+            // The program may exit before reading everything (an error stops psql): not our failure.
+            child.stdin.on('error', () => undefined);
+            opts.stdin.pipe(child.stdin);
+        }
+        let stdout = '';
+        let stderr = '';
+        let timedOut = false;
+        const timer = opts.timeoutMs
+            ? setTimeout(() => {
+                timedOut = true;
+                child.kill('SIGTERM');
+                setTimeout(() => child.kill('SIGKILL'), 5000).unref();
+            }, opts.timeoutMs)
+            : undefined;
+        const cut = { stdout: false, stderr: false };
+        if (opts.stdout)
+            child.stdout.pipe(opts.stdout);
+        else
+            child.stdout.on('data', (d) => {
+                if (stdout.length < MAX_CAPTURE)
+                    stdout += d.toString();
+                else
+                    cut.stdout = true;
+            });
+        child.stderr.on('data', (d) => {
+            const text = d.toString();
+            if (stderr.length < MAX_CAPTURE)
+                stderr += text;
+            else
+                cut.stderr = true;
+            opts.onStderr?.(text);
+        });
+        child.on('error', (err) => {
+            // An abort is reported by the exit below (signal SIGTERM), not as a failure to start.
+            if (err.name === 'AbortError')
+                return;
+            if (timer)
+                clearTimeout(timer);
+            reject(err);
+        });
+        child.on('close', (code, signal) => {
+            if (timer)
+                clearTimeout(timer);
+            resolve({ code, signal, stdout: wholeLines(stdout, cut.stdout), stderr: wholeLines(stderr, cut.stderr), timedOut });
+        });
+    });
+}
+/** Capture that was cut ends at a line end: a line cut mid-way could end in a secret's prefix, which no redaction matches. */
+function wholeLines(text, wasCut) {
+    return wasCut ? text.slice(0, text.lastIndexOf('\n') + 1) : text;
+}
+
+
+/***/ }),
+
+/***/ 3935:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __webpack_require__) => {
+
+
+// EXPORTS
+__webpack_require__.d(__webpack_exports__, {
+  verifySnapshot: () => (/* binding */ verifySnapshot)
+});
+
+// UNUSED EXPORTS: checkFingerprint, openSnapshot
+
+// EXTERNAL MODULE: external "node:fs"
+var external_node_fs_ = __webpack_require__(3024);
+// EXTERNAL MODULE: ./.build/core/errors.js
+var errors = __webpack_require__(8005);
+// EXTERNAL MODULE: external "node:crypto"
+var external_node_crypto_ = __webpack_require__(7598);
+// EXTERNAL MODULE: external "node:fs/promises"
+var promises_ = __webpack_require__(1455);
+// EXTERNAL MODULE: external "node:path"
+var external_node_path_ = __webpack_require__(6760);
+// EXTERNAL MODULE: ./.build/core/process.js
+var core_process = __webpack_require__(5713);
+;// CONCATENATED MODULE: ./.build/db/pg-tools.js
+/**
+ * Finding pg_dump / pg_restore / psql whose major version fits the server. pg_dump refuses a newer
+ * server ("aborting because of server version mismatch"), and runners often ship one older client,
+ * so we look on PATH and in Debian's versioned folders and say which package to install if none fits.
+ */
+
+
+
+
+const DEFAULT_VERSIONED_ROOT = '/usr/lib/postgresql';
+/** `SHOW server_version_num` (e.g. 150020) → 15; before PostgreSQL 10 the major had two parts. */
+function majorFromVersionNum(num) {
+    return num >= 100000 ? Math.floor(num / 10000) : Math.floor(num / 100) / 100;
+}
+async function toolVersion(path) {
+    try {
+        const { code, stdout } = await (0,core_process/* runProcess */.R)(path, ['--version'], { timeoutMs: 15_000 });
+        const m = /\(PostgreSQL\)\s+(\d+)(?:\.(\d+))?/.exec(stdout);
+        if (code !== 0 || !m)
+            return undefined;
+        return { major: Number(m[1]), version: m[2] ? `${m[1]}.${m[2]}` : m[1] };
+    }
+    catch {
+        return undefined;
+    }
+}
+/**
+ * One `--version` probe per program per run: snapshot-db, restore-db and the whole rollback ask for
+ * the same tools several times. Keyed by the name it is called by (Debian's wrapper answers for the
+ * tool it is called as), the file it resolves to and that file's identity, so a program replaced
+ * during the run is probed again.
+ */
+const probes = new Map();
+function probe(c) {
+    const key = `${(0,external_node_path_.basename)(c.path)}\0${c.real}\0${c.id}`;
+    let known = probes.get(key);
+    if (!known)
+        probes.set(key, (known = toolVersion(c.path)));
+    return known;
+}
+function candidate(path) {
+    try {
+        (0,external_node_fs_.accessSync)(path, external_node_fs_.constants.X_OK);
+        const real = (0,external_node_fs_.realpathSync)(path);
+        const st = (0,external_node_fs_.statSync)(real);
+        if (!st.isFile())
+            return undefined;
+        return { path, real, id: `${st.dev}:${st.ino}:${st.size}:${st.mtimeMs}`, wrapper: (0,external_node_path_.basename)(real) === 'pg_wrapper' };
+    }
+    catch {
+        return undefined;
+    }
+}
+/** Executable candidates, one per real file: the versioned installs (newest first), then PATH in order. */
+function candidates(name, opts) {
+    const paths = [];
+    const root = opts.versionedRoot ?? DEFAULT_VERSIONED_ROOT;
+    try {
+        const versions = (0,external_node_fs_.readdirSync)(root).sort((a, b) => Number(b) - Number(a) || b.localeCompare(a));
+        for (const v of versions)
+            paths.push((0,external_node_path_.join)(root, v, 'bin', name));
+    }
+    catch {
+        // No versioned installs on this machine.
+    }
+    for (const dir of (opts.searchPath ?? '').split(external_node_path_.delimiter).filter(Boolean))
+        paths.push((0,external_node_path_.join)(dir, name));
+    const seen = new Set();
+    const out = [];
+    for (const path of paths) {
+        const c = candidate(path);
+        if (!c || seen.has(c.real))
+            continue;
+        seen.add(c.real);
+        out.push(c);
+    }
+    // Without a PATH from the caller, let the system resolve the bare name as a shell would.
+    if (opts.searchPath === undefined)
+        out.push({ path: name, real: name, id: 'PATH', wrapper: false });
+    return out;
+}
+async function probeAll(list, name) {
+    const versions = await Promise.all(list.map(probe));
+    return list.flatMap((c, i) => (versions[i] ? [{ name, path: c.path, ...versions[i] }] : []));
+}
+/**
+ * Starts the `--version` probes of the versioned installs of `names` without waiting: run while the
+ * connection is made, they cost no wall time, and findPgTool / siblingTool later find them cached.
+ */
+function warmPgTools(names, opts = {}) {
+    for (const name of names)
+        for (const c of candidates(name, opts))
+            if (!c.wrapper && c.id !== 'PATH')
+                void probe(c);
+}
+/**
+ * The newest tool whose major is at least the server's: a newer pg_dump reads older servers, and
+ * the archive it writes is then read back by a pg_restore of the same version or newer. Versioned
+ * binaries are probed first, in parallel; Debian's wrapper only when none of them fits, since it
+ * runs one of those same binaries, a Perl start-up later.
+ */
+async function findPgTool(name, serverMajor, opts = {}) {
+    const installHint = `Install the client for PostgreSQL ${serverMajor}: sudo apt-get install -y postgresql-client-${serverMajor} ` +
+        `(from the PGDG apt repository, apt.postgresql.org), then it is found in ${DEFAULT_VERSIONED_ROOT}/${serverMajor}/bin${opts.pathInput ? `; or pass its path in ${opts.pathInput}` : ''}.`;
+    if (opts.explicitPath) {
+        const c = candidate(opts.explicitPath);
+        const v = c ? await probe(c) : undefined;
+        if (!v)
+            throw new errors/* RollbackKitError */.dp(`${name} at ${opts.explicitPath} does not exist or is not a PostgreSQL ${name}.`, installHint);
+        if (v.major < serverMajor) {
+            throw new errors/* RollbackKitError */.dp(`${name} ${v.version} at ${opts.explicitPath} is older than the server (PostgreSQL ${serverMajor}) and would refuse to run.`, installHint);
+        }
+        return { name, path: opts.explicitPath, ...v };
+    }
+    const all = candidates(name, opts);
+    const newest = (tools) => tools.filter((t) => t.major >= serverMajor).sort((a, b) => b.major - a.major)[0];
+    const direct = await probeAll(all.filter((c) => !c.wrapper), name);
+    const fit = newest(direct);
+    if (fit)
+        return fit;
+    const seen = [...direct, ...(await probeAll(all.filter((c) => c.wrapper), name))];
+    const viaWrapper = newest(seen);
+    if (viaWrapper)
+        return viaWrapper;
+    const found = seen.length ? `found only ${[...seen].sort((a, b) => a.major - b.major).map((t) => `${t.version} (${t.path})`).join(', ')}` : 'none found on PATH or in ' + DEFAULT_VERSIONED_ROOT;
+    throw new errors/* RollbackKitError */.dp(`No ${name} of version ${serverMajor} or newer: ${found}.`, installHint);
+}
+/** The tool of the same installation as another one (pg_restore beside the chosen pg_dump). */
+async function siblingTool(of, name, serverMajor, opts = {}) {
+    const beside = candidate(join(of.path, '..', name));
+    const v = beside ? await probe(beside) : undefined;
+    if (beside && v && v.major >= serverMajor)
+        return { name, path: beside.path, ...v };
+    return findPgTool(name, serverMajor, { ...opts, explicitPath: undefined });
+}
+const TOOL_PREFIX = /^(pg_dump|pg_restore|psql):\s*/;
+/**
+ * The line of a pg_dump / pg_restore / psql stderr worth showing: the first that reports an error,
+ * else the first at all, without the tool's `name: error:` prefix, followed by the server's own
+ * reason and hint that the tool printed after it ("detail: Error message from server: FATAL: …",
+ * "HINT: …"): "PQgetCopyData() failed" alone does not say the connection was terminated.
+ * Empty when stderr is.
+ */
+function toolErrorLine(stderr) {
+    const lines = stderr.split('\n').map((l) => l.trim().replace(/\s+/g, ' ')).filter(Boolean);
+    const at = Math.max(0, lines.findIndex((l) => /error|fatal|could not/i.test(l)));
+    const main = (lines[at] ?? '').replace(TOOL_PREFIX, '').replace(/^error:\s*/, '');
+    const reasons = [];
+    for (const line of lines.slice(at + 1)) {
+        const rest = line.replace(TOOL_PREFIX, '');
+        if (/^error:/.test(rest))
+            break;
+        const reason = /^detail: Error message from server: (.+)$/.exec(rest)?.[1] ?? /^(?:hint|HINT|DETAIL): (.+)$/.exec(rest)?.[0];
+        if (reason && !main.includes(reason) && !reasons.includes(reason))
+            reasons.push(reason.replace(/^hint: /, 'HINT: '));
+    }
+    return [main, ...reasons].map((part) => part.replace(/\.+$/, '')).join('; ');
+}
+
+;// CONCATENATED MODULE: ./.build/db/archive.js
+/**
+ * A snapshot's integrity: its sha256 and size (a file, or every file of a directory-format dump),
+ * and a full read. `pg_restore --list` alone passes an archive whose data section was cut short;
+ * reading it whole (`pg_restore -f /dev/null`) catches that.
+ */
+
+
+
+
+
+
+
+const FORMATS = (/* unused pure expression or super */ null && (['custom', 'directory', 'plain']));
+const PLAIN_HEADER = '-- PostgreSQL database dump';
+const PLAIN_TRAILER = '-- PostgreSQL database dump complete';
+async function hashFile(path, hash) {
+    for await (const chunk of (0,external_node_fs_.createReadStream)(path, { highWaterMark: 1 << 20 }))
+        hash.update(chunk);
+}
+/** sha256 of a file; of a directory, over its sorted file names and contents. */
+async function fingerprint(path) {
+    const info = await (0,promises_.stat)(path);
+    const hash = (0,external_node_crypto_.createHash)('sha256');
+    if (!info.isDirectory()) {
+        await hashFile(path, hash);
+        return { sha256: hash.digest('hex'), sizeBytes: info.size };
+    }
+    let size = 0;
+    for (const name of (await (0,promises_.readdir)(path)).sort()) {
+        const file = (0,external_node_path_.join)(path, name);
+        const s = await (0,promises_.stat)(file);
+        if (!s.isFile())
+            continue;
+        hash.update(name);
+        hash.update('\0');
+        await hashFile(file, hash);
+        hash.update('\0');
+        size += s.size;
+    }
+    return { sha256: hash.digest('hex'), sizeBytes: size };
+}
+async function detectFormat(path) {
+    const info = await (0,promises_.stat)(path);
+    if (info.isDirectory())
+        return 'directory';
+    const fd = await (0,promises_.open)(path, 'r');
+    try {
+        const buf = Buffer.alloc(64);
+        const { bytesRead } = await fd.read(buf, 0, 64, 0);
+        const head = buf.subarray(0, bytesRead).toString('latin1');
+        if (head.startsWith('PGDMP'))
+            return 'custom';
+        if (head.startsWith('--'))
+            return 'plain';
+    }
+    finally {
+        await fd.close();
+    }
+    throw new errors/* RollbackKitError */.dp(`${path} is not a PostgreSQL dump (neither a custom-format archive, a directory dump, nor plain SQL from pg_dump).`);
+}
+/** A snapshot pg_restore cannot read to its end. */
+function corruptSnapshot(path, why) {
+    return new errors/* RollbackKitError */.dp(`Snapshot ${path} is corrupt or truncated: ${why.replace(/\.$/, '')}.`, 'Do not restore it; take or pick another snapshot.');
+}
+/**
+ * Reads the whole snapshot; throws naming the problem when any part of it cannot be read.
+ * `pg_restore -f /dev/null` reads the table of contents and every data block (a `--list` first would
+ * only read the table of contents twice).
+ */
+async function readWhole(path, format, pgRestore) {
+    const corrupt = (why) => corruptSnapshot(path, why);
+    if (format === 'plain') {
+        const info = await (0,promises_.stat)(path);
+        const fd = await (0,promises_.open)(path, 'r');
+        try {
+            const headBuf = Buffer.alloc(256);
+            await fd.read(headBuf, 0, 256, 0);
+            const tailLen = Math.min(info.size, 512);
+            const tailBuf = Buffer.alloc(tailLen);
+            await fd.read(tailBuf, 0, tailLen, info.size - tailLen);
+            if (!headBuf.toString('utf8').includes(PLAIN_HEADER))
+                throw corrupt('it does not start like a pg_dump SQL script');
+            if (!tailBuf.toString('utf8').includes(PLAIN_TRAILER))
+                throw corrupt(`it does not end with "${PLAIN_TRAILER}"`);
+        }
+        finally {
+            await fd.close();
+        }
+        return;
+    }
+    const read = await (0,core_process/* runProcess */.R)(pgRestore, ['--file', '/dev/null', path], { timeoutMs: 60 * 60_000 });
+    if (read.code !== 0)
+        throw corrupt(toolErrorLine(read.stderr) || 'pg_restore could not read it');
+}
+
+;// CONCATENATED MODULE: ./.build/core/files.js
+/**
+ * Files the actions write where a user pointed them (output-dir, reports): folders created one
+ * level at a time, refused on kernel pseudo file systems, and files written whole or not at all.
+ */
+
+
+
+
+/** /proc, /sys and /dev hold no files to keep; Node's recursive mkdir loops forever on /proc. */
+const PSEUDO_FILE_SYSTEMS = (/* unused pure expression or super */ null && (['/proc', '/sys', '/dev']));
+function onPseudoFileSystem(path) {
+    return PSEUDO_FILE_SYSTEMS.find((root) => path === root || path.startsWith(`${root}/`));
+}
+/** The deepest part of `path` that exists, resolved through symbolic links. */
+async function existingAncestor(path) {
+    for (let current = path;; current = dirname(current)) {
+        try {
+            return await realpath(current);
+        }
+        catch (err) {
+            if (dirname(current) === current || err.code !== 'ENOENT')
+                return current;
+        }
+    }
+}
+/**
+ * Creates `dir` and its missing parents, one mkdir each (so the work is bounded by the path's
+ * depth), after refusing paths that are, or lead through a link to, /proc, /sys or /dev.
+ * `input` names the input the path came from, for the error.
+ */
+async function makeDirectory(dir, input) {
+    const absolute = resolve(dir);
+    const pseudo = onPseudoFileSystem(absolute) ?? onPseudoFileSystem(await existingAncestor(absolute));
+    if (pseudo) {
+        throw new RollbackKitError(`${input} ${dir} is under ${pseudo}, a kernel file system that cannot keep files.`, `Point ${input} at a writable folder, such as one under $RUNNER_TEMP.`);
+    }
+    const cannot = (why) => new RollbackKitError(`Cannot create ${input} ${dir}: ${why}.`, `Point ${input} at a writable folder, such as one under $RUNNER_TEMP.`);
+    const missing = [];
+    for (let current = absolute;; current = dirname(current)) {
+        let isDirectory;
+        try {
+            isDirectory = (await stat(current)).isDirectory();
+        }
+        catch (err) {
+            // ENOTDIR: a parent is a file; the walk up finds it and says so.
+            const code = err.code;
+            if ((code !== 'ENOENT' && code !== 'ENOTDIR') || dirname(current) === current)
+                throw cannot(`${current}: ${systemErrorMeaning(err) ?? err.message}`);
+            missing.unshift(current);
+            continue;
+        }
+        if (!isDirectory)
+            throw cannot(`${current} is a file, not a folder`);
+        break;
+    }
+    for (const d of missing) {
+        await mkdir(d).catch((err) => {
+            if (err.code !== 'EEXIST')
+                throw cannot(`${d}: ${systemErrorMeaning(err) ?? err.message}`);
+        });
+    }
+}
+/** Checks that files can be created in `dir` (permissions, read-only mounts) before any work starts. */
+async function probeWritable(dir, input) {
+    const probe = join(dir, `.rollback-kit-write-test-${process.pid}-${randomBytes(3).toString('hex')}`);
+    try {
+        await writeFile(probe, '');
+    }
+    catch (err) {
+        throw new RollbackKitError(`Cannot write files in ${input} ${dir}: ${systemErrorMeaning(err) ?? err.message}.`, `Point ${input} at a writable folder, such as one under $RUNNER_TEMP.`);
+    }
+    await unlink(probe).catch(() => undefined);
+}
+/**
+ * Writes a file whole or not at all: a temporary file beside it, then a rename. A full disk or a
+ * crash leaves the old file (or none), never a truncated one someone could trust.
+ */
+async function files_writeFileAtomic(path, data) {
+    const temporary = join(dirname(path), `.${basename(path)}.${randomBytes(4).toString('hex')}.tmp`);
+    try {
+        await writeFile(temporary, data, { flag: 'wx' });
+        await rename(temporary, path);
+    }
+    catch (err) {
+        await rm(temporary, { force: true }).catch(() => undefined);
+        // Name the file the user will look for, not the temporary one.
+        const e = err;
+        if (!e.path || e.path === temporary)
+            Object.assign(e, { path, syscall: e.syscall === 'rename' ? 'rename' : 'write' });
+        throw asFileError(e);
+    }
+}
+/** A Node file-system error as one the user can act on: the operation, the path, what to do. */
+function asFileError(err, input) {
+    if (err instanceof RollbackKitError || !err.path)
+        return err;
+    const line = systemErrorLine(err);
+    if (!line)
+        return err;
+    const code = err.code;
+    const where = input ? `Point ${input} at a writable folder with free space, such as one under $RUNNER_TEMP.` : undefined;
+    const hint = code === 'ENOSPC' || code === 'EDQUOT' ? `Free space on that disk${input ? ` or point ${input} elsewhere` : ''}, then run again.` : where;
+    return new RollbackKitError(line, hint);
+}
+
+;// CONCATENATED MODULE: ./.build/db/manifest.js
+/**
+ * The manifest written next to every snapshot: what was dumped, from which server, its sha256, and
+ * the catalogue (row counts per table, object counts) that restore-db and smoke checks compare with.
+ */
+
+
+
+function manifestPathFor(snapshotPath) {
+    return `${snapshotPath.replace(/\/+$/, '')}.manifest.json`;
+}
+/** Written whole or not at all: a truncated manifest must never sit beside a snapshot. */
+async function writeManifest(snapshotPath, manifest) {
+    const path = manifestPathFor(snapshotPath);
+    await writeFileAtomic(path, `${JSON.stringify(manifest, null, 2)}\n`);
+    return path;
+}
+async function readManifest(path) {
+    let parsed;
+    try {
+        parsed = JSON.parse(await (0,promises_.readFile)(path, 'utf8'));
+    }
+    catch (err) {
+        const why = err.code === 'ENOENT' ? 'it does not exist' : 'it is not valid JSON';
+        throw new errors/* RollbackKitError */.dp(`Cannot read the snapshot manifest ${path}: ${why}.`, 'snapshot-db writes it next to each snapshot; keep the two together.');
+    }
+    const m = parsed;
+    if (m?.tool !== 'rollback-kit' || typeof m.sha256 !== 'string' || !Array.isArray(m.tables) || !m.format) {
+        throw new errors/* RollbackKitError */.dp(`${path} is not a rollback-kit snapshot manifest.`);
+    }
+    return m;
+}
+
+;// CONCATENATED MODULE: ./.build/db/verify.js
+/**
+ * Whether a snapshot can be trusted before anything destructive relies on it: its manifest is there,
+ * its sha256 is the one recorded when it was taken, and pg_restore can read every byte of it.
+ */
+
+
+
+
+
+/** The snapshot and its manifest, found and matched by format; its bytes are not read yet. */
+async function openSnapshot(snapshotPath) {
+    const path = snapshotPath.replace(/\/+$/, '');
+    if (path.endsWith('.manifest.json')) {
+        throw new errors/* RollbackKitError */.dp(`${path} is a snapshot's manifest, not the snapshot.`, `Pass the snapshot beside it: ${path.slice(0, -'.manifest.json'.length)}.`);
+    }
+    if (!(0,external_node_fs_.existsSync)(path)) {
+        throw new errors/* RollbackKitError */.dp(`Snapshot ${path} does not exist.`, 'Pass the path output of snapshot-db (download the artifact first if it was uploaded).');
+    }
+    const manifestPath = manifestPathFor(path);
+    if (!(0,external_node_fs_.existsSync)(manifestPath)) {
+        throw new errors/* RollbackKitError */.dp(`Snapshot ${path} has no manifest (${manifestPath}), so its integrity cannot be checked.`, 'Use a snapshot taken by snapshot-db and keep its .manifest.json beside it.');
+    }
+    const manifest = await readManifest(manifestPath);
+    const format = await detectFormat(path);
+    if (format !== manifest.format) {
+        throw new errors/* RollbackKitError */.dp(`Snapshot ${path} is in ${format} format but its manifest says ${manifest.format}: it was replaced.`, 'Do not restore it; take or pick another snapshot.');
+    }
+    return { path, manifestPath, manifest };
+}
+/** Throws unless the snapshot's bytes are the ones its manifest recorded when they were read back in full. */
+function checkFingerprint(s, fp) {
+    if (fp.sha256 === s.manifest.sha256)
+        return;
+    throw new errors/* RollbackKitError */.dp(`Snapshot ${s.path} changed since it was taken: sha256 ${fp.sha256.slice(0, 12)}… (${fp.sizeBytes} bytes), manifest says ${s.manifest.sha256.slice(0, 12)}… (${s.manifest.sizeBytes} bytes).`, 'It is corrupt, truncated or replaced: do not restore it; take or pick another snapshot.');
+}
+async function verifySnapshot(snapshotPath, log, opts = {}) {
+    const snapshot = await openSnapshot(snapshotPath);
+    const { path, manifest } = snapshot;
+    // The sha256 and pg_restore's full read both read every byte: side by side, as snapshot-db runs
+    // them, the verification costs the slower of the two instead of their sum. A changed file is
+    // reported as changed even when pg_restore also failed on it.
+    const [fp, read] = await Promise.allSettled([
+        fingerprint(path),
+        (async () => {
+            const pgRestore = manifest.format === 'plain' ? undefined : await findPgTool('pg_restore', manifest.pgDump.major, { ...opts, explicitPath: opts.pgRestorePath });
+            await readWhole(path, manifest.format, pgRestore?.path ?? 'pg_restore');
+        })(),
+    ]);
+    if (fp.status === 'rejected')
+        throw fp.reason;
+    checkFingerprint(snapshot, fp.value);
+    if (read.status === 'rejected')
+        throw read.reason;
+    const { sha256, sizeBytes } = fp.value;
+    log.info(`Snapshot ${path} verified: sha256 ${sha256.slice(0, 12)}…, ${sizeBytes} bytes, read in full.`);
+    return { ...snapshot, sha256, sizeBytes };
+}
+
+
+/***/ })
+
+};
