@@ -2,10 +2,7 @@
 // against a minimal fetch script doing the same work (page through the production list from
 // production's createdAt until a READY, promoted deployment from another commit, then POST the
 // rollback), on the local Vercel API server the tests use, with the last good deployment the oldest
-// of 20 / 1,000 / 10,000. The fetch script runs twice per round: as is, and with the V8 setting the
-// bundle makes for itself (WebAssembly left on the baseline compiler, src/core/wasm-tiering.ts), so
-// the table separates what that setting saves from the bundle's own cost. Each round rotates which
-// variant runs first; medians with min–max.
+// of 20 / 1,000 / 10,000. Each round rotates which variant runs first; medians with min–max.
 //
 //   node --import tsx bench/promote/deep.mjs [rounds]      (default 5; BENCH_SIZES=20,1000,10000)
 //   BENCH_BEFORE=<a copy of an older dist/> adds that build's bundle to the same rounds
@@ -54,7 +51,6 @@ await writeFile(rawFile, RAW);
 const rawArgs = (url) => [rawFile, url, 'bench-token-0123456789', 'team_bench', 'shop'];
 const variants = [
   { name: 'raw', args: rawArgs },
-  { name: 'rawBaseline', args: (url) => ['--liftoff-only', ...rawArgs(url)] },
   { name: 'bundle', args: () => [join(root, 'dist/promote-previous/index.js')] },
   ...(process.env.BENCH_BEFORE ? [{ name: 'before', args: () => [join(process.env.BENCH_BEFORE, 'promote-previous/index.js')] }] : []),
 ];
@@ -96,9 +92,9 @@ const fmt = (xs) => `${median(xs).toFixed(0)} ms (${Math.min(...xs).toFixed(0)}�
 const ratio = (xs, base) => `${median(xs.map((x, i) => x / base[i])).toFixed(2)}×`;
 const before = process.env.BENCH_BEFORE ? ' before: bundle | before / raw |' : '';
 console.log(`${rounds} rounds, order rotated each round; start → rollback request, medians (min–max); node ${process.version}\n`);
-console.log(`| deployments (target the oldest) | minimal fetch script | fetch script, --liftoff-only | promote-previous bundle | bundle / raw | bundle / raw --liftoff-only |${before}`);
-console.log(`| ---: | --- | --- | --- | --- | --- |${before ? ' --- | --- |' : ''}`);
+console.log(`| deployments (target the oldest) | minimal fetch script | promote-previous bundle | bundle / raw |${before}`);
+console.log(`| ---: | --- | --- | --- |${before ? ' --- | --- |' : ''}`);
 for (const r of rows) {
   const b = before ? ` ${fmt(r.before)} | ${ratio(r.before, r.raw)} |` : '';
-  console.log(`| ${r.size.toLocaleString('en-US')} | ${fmt(r.raw)} | ${fmt(r.rawBaseline)} | ${fmt(r.bundle)} | ${ratio(r.bundle, r.raw)} | ${ratio(r.bundle, r.rawBaseline)} |${b}`);
+  console.log(`| ${r.size.toLocaleString('en-US')} | ${fmt(r.raw)} | ${fmt(r.bundle)} | ${ratio(r.bundle, r.raw)} |${b}`);
 }

@@ -2,10 +2,9 @@
 // each size measured against its baseline in the same run. Not a test.
 //
 //   processes      a raw fetch script (node started, the same requests with the same concurrency,
-//                  read the body, check the status, nothing else), the same script with the V8
-//                  setting the bundle makes for itself (WebAssembly on the baseline compiler,
-//                  src/core/wasm-tiering.ts), and the built bundle spawned as the runner does
-//                  (node start-up, inputs, report files, summary); each round rotates which runs first
+//                  read the body, check the status, nothing else), and the built bundle spawned as
+//                  the runner does (node start-up, inputs, report files, summary); each round
+//                  rotates which runs first
 //   in-process     the same raw requests in this process against runSmokeTest (parse, probes,
 //                  assertions, stats, verdict, report): the checker's own cost without start-up;
 //                  the pair alternates which goes first
@@ -92,8 +91,8 @@ function timeProcess(args, env) {
   });
 }
 
-async function rawProcess(script, url, checks, flags = []) {
-  return timeProcess([...flags, script, url, String(checks), String(SAMPLES), String(CHECK_CONCURRENCY), String(SAMPLE_CONCURRENCY)], process.env);
+async function rawProcess(script, url, checks) {
+  return timeProcess([script, url, String(checks), String(SAMPLES), String(CHECK_CONCURRENCY), String(SAMPLE_CONCURRENCY)], process.env);
 }
 
 async function bundle(dist, url, checks) {
@@ -143,7 +142,6 @@ try {
   await bundle(join(root, 'dist'), server.url, 1);
   const processes = [
     { name: 'rawProcess', run: (n) => rawProcess(script, server.url, n) },
-    { name: 'rawBaseline', run: (n) => rawProcess(script, server.url, n, ['--liftoff-only']) },
     { name: 'bundle', run: (n) => bundle(join(root, 'dist'), server.url, n) },
     ...(process.env.BENCH_BEFORE ? [{ name: 'before', run: (n) => bundle(resolve(process.env.BENCH_BEFORE), server.url, n) }] : []),
   ];
@@ -166,12 +164,12 @@ try {
   const ratio = (xs, base) => `${perPair(xs, base, (x, y) => x / y).toFixed(2)}×`;
   const before = process.env.BENCH_BEFORE;
   console.log(`smoke bench: ${SAMPLES} samples per check, ${CHECK_CONCURRENCY} checks × ${SAMPLE_CONCURRENCY} samples in flight, ${rounds} rounds, order rotated each round, medians (min–max); node ${process.version}\n`);
-  console.log(`| checks (requests) | raw fetch script | raw, --liftoff-only | smoke-test bundle | bundle / raw | bundle / raw --liftoff-only |${before ? ' before: bundle | before / raw |' : ''}`);
-  console.log(`| ---: | --- | --- | --- | --- | --- |${before ? ' --- | --- |' : ''}`);
+  console.log(`| checks (requests) | raw fetch script | smoke-test bundle | bundle / raw |${before ? ' before: bundle | before / raw |' : ''}`);
+  console.log(`| ---: | --- | --- | --- |${before ? ' --- | --- |' : ''}`);
   for (const n of SIZES) {
     const t = times[n];
     const b = before ? ` ${fmt(t.before)} | ${ratio(t.before, t.rawProcess)} |` : '';
-    console.log(`| ${n} (${(n * SAMPLES).toLocaleString('en-US')}) | ${fmt(t.rawProcess)} | ${fmt(t.rawBaseline)} | ${fmt(t.bundle)} | ${ratio(t.bundle, t.rawProcess)} | ${ratio(t.bundle, t.rawBaseline)} |${b}`);
+    console.log(`| ${n} (${(n * SAMPLES).toLocaleString('en-US')}) | ${fmt(t.rawProcess)} | ${fmt(t.bundle)} | ${ratio(t.bundle, t.rawProcess)} |${b}`);
   }
   console.log('\n| checks (requests) | in-process raw fetch | runSmokeTest in-process | library / raw | library overhead per check |');
   console.log('| ---: | --- | --- | --- | --- |');

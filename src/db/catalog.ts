@@ -46,16 +46,21 @@ function schemaCondition(schemas: string[], params: unknown[]): string {
 const NOT_FROM_EXTENSION = (oidExpr: string, classExpr: string) =>
   `NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = '${classExpr}'::regclass AND d.objid = ${oidExpr} AND d.deptype = 'e')`;
 
-export async function listTables(session: Session, schemas: string[]): Promise<TableName[]> {
+/** A table and the size of its main data file now (pg_relation_size: a file's size, not a scan). */
+export interface SizedTable extends TableName {
+  bytes: number;
+}
+
+export async function listTables(session: Session, schemas: string[]): Promise<SizedTable[]> {
   const params: unknown[] = [];
-  const { rows } = await session.query<{ schema: string; name: string }>(
-    `SELECT n.nspname AS schema, c.relname AS name
+  const { rows } = await session.query<{ schema: string; name: string; bytes: string }>(
+    `SELECT n.nspname AS schema, c.relname AS name, pg_relation_size(c.oid) AS bytes
        FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
       WHERE c.relkind = 'r' AND ${schemaCondition(schemas, params)} AND ${NOT_FROM_EXTENSION('c.oid', 'pg_class')}
       ORDER BY 1, 2`,
     params,
   );
-  return rows;
+  return rows.map((r) => ({ schema: r.schema, name: r.name, bytes: Number(r.bytes) }));
 }
 
 /**
@@ -73,7 +78,7 @@ export const COUNT_BATCH = 50;
  */
 export async function countRows(session: Session, tables: TableName[], excludeData: TableName[] = []): Promise<TableCount[]> {
   const excluded = new Set(excludeData.map((t) => `${t.schema}.${t.name}`));
-  const out: TableCount[] = tables.map((t) => ({ ...t, rows: null }));
+  const out: TableCount[] = tables.map((t) => ({ schema: t.schema, name: t.name, rows: null }));
   const counted = tables.map((t, i) => ({ t, i })).filter(({ t }) => !excluded.has(`${t.schema}.${t.name}`));
   for (let at = 0; at < counted.length; at += COUNT_BATCH) {
     const batch = counted.slice(at, at + COUNT_BATCH);
@@ -113,6 +118,6 @@ export async function countObjects(session: Session, schemas: string[]): Promise
 }
 
 /** The tables and object counts of exactly these schemas; their rows are counted apart (countRows), once pg_dump is done. */
-export async function readCatalog(session: Session, schemas: string[]): Promise<{ tables: TableName[]; objects: ObjectCounts }> {
+export async function readCatalog(session: Session, schemas: string[]): Promise<{ tables: SizedTable[]; objects: ObjectCounts }> {
   return { tables: await listTables(session, schemas), objects: await countObjects(session, schemas) };
 }

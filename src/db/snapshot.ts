@@ -1,10 +1,10 @@
 /**
  * snapshot-db: a pg_dump that can be trusted mid-incident. The manifest's tables, row counts and
  * object counts and the CSV exports are read in the very snapshot pg_dump dumps (pg_export_snapshot +
- * --snapshot), so they describe exactly what the archive holds. The catalogue is read while pg_dump
- * runs; the rows are counted once it is done, while the archive is read back: counting beside pg_dump
- * scanned every table a second time while pg_dump did. Nothing is reported as a snapshot until it has
- * been read back in full.
+ * --snapshot), so they describe exactly what the archive holds. The catalogue and the small tables'
+ * rows are read while pg_dump runs; the big tables are counted once it is done, while the archive is
+ * read back, so their second scan never competes with the dump's. Nothing is reported as a snapshot
+ * until it has been read back in full.
  */
 import { createWriteStream } from 'node:fs';
 import { access, mkdir, rm } from 'node:fs/promises';
@@ -15,7 +15,8 @@ import { asFileError, makeDirectory, probeWritable } from '../core/files.js';
 import type { Log } from '../core/log.js';
 import { runProcess } from '../core/process.js';
 import { fingerprint, readWhole, type SnapshotFormat } from './archive.js';
-import { countRows, qualified, quoteIdent, readCatalog, type ObjectCounts } from './catalog.js';
+import { countRows, qualified, quoteIdent, readCatalog, type ObjectCounts, type SizedTable, type TableCount } from './catalog.js';
+import { tableKey } from './copy-target.js';
 import { describeTarget, isTransactionPooler, libpqEnv, type ConnectionTarget } from './connection.js';
 import { DEFAULT_LOCK_TIMEOUT_SECONDS, isLockTimeout, lockTimeoutError, lockTimeoutMs, sessionTag, watchBlockers, type Blocker } from './lock-wait.js';
 import { writeManifest, type ExportedTable, type SnapshotManifest } from './manifest.js';
@@ -23,6 +24,9 @@ import { exactTablePattern, resolveSchemaPattern, resolveTablePattern, resolveTa
 import { findPgTool, majorFromVersionNum, siblingTool, toolErrorLine, warmPgTools, type FindToolOptions, type PgTool } from './pg-tools.js';
 import { closeSession, connect, type Session } from './session.js';
 import { readServerIdentity } from './server-identity.js';
+
+/** Tables below this size (1 MB) are counted while pg_dump runs, bigger ones after it. */
+const SMALL_TABLE_BYTES = 1 << 20;
 
 /** Schemas that hold migration history: kept even when `schemas` names only the app's own. */
 export const MIGRATION_HISTORY_SCHEMAS = ['supabase_migrations', 'drizzle', 'sqitch'];
@@ -256,15 +260,18 @@ export async function takeSnapshot(req: SnapshotRequest, log: Log): Promise<Snap
     // The watcher connects while pg_dump starts: a lock pg_dump waits for is waited for far longer
     // than a connection takes, and lock-timeout bounds that wait whether or not it is watched.
     const watching = watchBlockers(req.target, tag, log);
-    // Listing and exporting in the exported snapshot while pg_dump copies the same rows.
-    const sideWork = (async (): Promise<{ catalog: { tables: TableName[]; objects: ObjectCounts }; exported: ExportedTable[] }> => {
+    // Listing, counting the small tables and exporting in the exported snapshot while pg_dump copies
+    // the same rows. A small table's count costs opening it, which pg_dump's per-table work can
+    // share; a big one's is a scan of every row, kept until pg_dump is done so the two never compete.
+    const sideWork = (async (): Promise<{ catalog: { tables: SizedTable[]; objects: ObjectCounts }; small: TableCount[]; exported: ExportedTable[] }> => {
       const catalog = await readCatalog(session, selection.schemas);
+      const small = await countRows(session, catalog.tables.filter((t) => t.bytes < SMALL_TABLE_BYTES), selection.excludeData);
       let exported: ExportedTable[] = [];
       if (req.exportSince) {
         exportsDir = join(req.outputDir, `${basename(path!)}.exports`);
         exported = await exportRows(session, selection.exportTables, req.exportColumn, req.exportSince, exportsDir);
       }
-      return { catalog, exported };
+      return { catalog, small, exported };
     })();
     let stopped: Promise<Blocker[]> | undefined;
     const stopWatching = () => (stopped ??= watching.then((w) => w.stop()));
@@ -288,7 +295,9 @@ export async function takeSnapshot(req: SnapshotRequest, log: Log): Promise<Snap
     // count can wait for a table lock: lock_timeout bounds it, and the watcher still watches.
     const counting = (async () => {
       try {
-        return await countRows(session, side.value.catalog.tables, selection.excludeData);
+        const big = await countRows(session, side.value.catalog.tables.filter((t) => t.bytes >= SMALL_TABLE_BYTES), selection.excludeData);
+        const counted = new Map([...side.value.small, ...big].map((t) => [tableKey(t), t]));
+        return side.value.catalog.tables.map((t) => counted.get(tableKey(t))!);
       } catch (err) {
         if (!isLockTimeout((err as { code?: string }).code)) throw err;
         throw lockTimeoutError(`Counting the rows of ${where}`, lockTimeoutSeconds, await stopWatching(), 'Nothing was kept.', log);
