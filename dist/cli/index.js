@@ -22000,11 +22000,11 @@ function schemaCondition(schemas, params) {
 const NOT_FROM_EXTENSION = (oidExpr, classExpr) => `NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = '${classExpr}'::regclass AND d.objid = ${oidExpr} AND d.deptype = 'e')`;
 async function listTables(session, schemas) {
     const params = [];
-    const { rows } = await session.query(`SELECT n.nspname AS schema, c.relname AS name
+    const { rows } = await session.query(`SELECT n.nspname AS schema, c.relname AS name, pg_relation_size(c.oid) AS bytes
        FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
       WHERE c.relkind = 'r' AND ${schemaCondition(schemas, params)} AND ${NOT_FROM_EXTENSION('c.oid', 'pg_class')}
       ORDER BY 1, 2`, params);
-    return rows;
+    return rows.map((r) => ({ schema: r.schema, name: r.name, bytes: Number(r.bytes) }));
 }
 /**
  * Tables counted per query: one round trip per table cost seconds at a few thousand tables, yet the
@@ -22020,7 +22020,7 @@ const COUNT_BATCH = 50;
  */
 async function countRows(session, tables, excludeData = []) {
     const excluded = new Set(excludeData.map((t) => `${t.schema}.${t.name}`));
-    const out = tables.map((t) => ({ ...t, rows: null }));
+    const out = tables.map((t) => ({ schema: t.schema, name: t.name, rows: null }));
     const counted = tables.map((t, i) => ({ t, i })).filter(({ t }) => !excluded.has(`${t.schema}.${t.name}`));
     for (let at = 0; at < counted.length; at += COUNT_BATCH) {
         const batch = counted.slice(at, at + COUNT_BATCH);
@@ -22737,10 +22737,10 @@ var db_manifest = __nccwpck_require__(2584);
 /**
  * snapshot-db: a pg_dump that can be trusted mid-incident. The manifest's tables, row counts and
  * object counts and the CSV exports are read in the very snapshot pg_dump dumps (pg_export_snapshot +
- * --snapshot), so they describe exactly what the archive holds. The catalogue is read while pg_dump
- * runs; the rows are counted once it is done, while the archive is read back: counting beside pg_dump
- * scanned every table a second time while pg_dump did. Nothing is reported as a snapshot until it has
- * been read back in full.
+ * --snapshot), so they describe exactly what the archive holds. The catalogue and the small tables'
+ * rows are read while pg_dump runs; the big tables are counted once it is done, while the archive is
+ * read back, so their second scan never competes with the dump's. Nothing is reported as a snapshot
+ * until it has been read back in full.
  */
 
 
@@ -22758,6 +22758,9 @@ var db_manifest = __nccwpck_require__(2584);
 
 
 
+
+/** Tables below this size (1 MB) are counted while pg_dump runs, bigger ones after it. */
+const SMALL_TABLE_BYTES = 1 << 20;
 /** Schemas that hold migration history: kept even when `schemas` names only the app's own. */
 const MIGRATION_HISTORY_SCHEMAS = ['supabase_migrations', 'drizzle', 'sqitch'];
 /**
@@ -22926,15 +22929,18 @@ async function takeSnapshot(req, log) {
         // The watcher connects while pg_dump starts: a lock pg_dump waits for is waited for far longer
         // than a connection takes, and lock-timeout bounds that wait whether or not it is watched.
         const watching = watchBlockers(req.target, tag, log);
-        // Listing and exporting in the exported snapshot while pg_dump copies the same rows.
+        // Listing, counting the small tables and exporting in the exported snapshot while pg_dump copies
+        // the same rows. A small table's count costs opening it, which pg_dump's per-table work can
+        // share; a big one's is a scan of every row, kept until pg_dump is done so the two never compete.
         const sideWork = (async () => {
             const catalog = await readCatalog(session, selection.schemas);
+            const small = await countRows(session, catalog.tables.filter((t) => t.bytes < SMALL_TABLE_BYTES), selection.excludeData);
             let exported = [];
             if (req.exportSince) {
                 exportsDir = (0,external_node_path_.join)(req.outputDir, `${(0,external_node_path_.basename)(path)}.exports`);
                 exported = await exportRows(session, selection.exportTables, req.exportColumn, req.exportSince, exportsDir);
             }
-            return { catalog, exported };
+            return { catalog, small, exported };
         })();
         let stopped;
         const stopWatching = () => (stopped ??= watching.then((w) => w.stop()));
@@ -22958,7 +22964,9 @@ async function takeSnapshot(req, log) {
         // count can wait for a table lock: lock_timeout bounds it, and the watcher still watches.
         const counting = (async () => {
             try {
-                return await countRows(session, side.value.catalog.tables, selection.excludeData);
+                const big = await countRows(session, side.value.catalog.tables.filter((t) => t.bytes >= SMALL_TABLE_BYTES), selection.excludeData);
+                const counted = new Map([...side.value.small, ...big].map((t) => [tableKey(t), t]));
+                return side.value.catalog.tables.map((t) => counted.get(tableKey(t)));
             }
             catch (err) {
                 if (!isLockTimeout(err.code))
@@ -23166,6 +23174,9 @@ function rowDifferences(manifest, copies, reported) {
         if (t.rows === null)
             continue;
         const actual = loaded.get(tableKey(t)) ?? null;
+        // An empty table may have no COPY at all: it holds what the snapshot holds, nothing.
+        if (actual === null && t.rows === 0)
+            continue;
         if (actual !== t.rows)
             diffs.push({ table: `${t.schema}.${t.name}`, expected: t.rows, actual });
     }

@@ -10402,7 +10402,7 @@ __nccwpck_require__.a(__webpack_module__, async (__webpack_handle_async_dependen
 /* harmony import */ var _db_connection_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(401);
 /* harmony import */ var _pipeline_drill_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(4273);
 /* harmony import */ var _pipeline_plan_source_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(7218);
-/* harmony import */ var _pipeline_rollback_js__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(2246);
+/* harmony import */ var _pipeline_rollback_js__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(7161);
 /* harmony import */ var _pipeline_timeline_js__WEBPACK_IMPORTED_MODULE_8__ = __nccwpck_require__(6994);
 /* harmony import */ var _report_drill_issue_js__WEBPACK_IMPORTED_MODULE_9__ = __nccwpck_require__(4354);
 /* harmony import */ var _report_drill_summary_js__WEBPACK_IMPORTED_MODULE_10__ = __nccwpck_require__(4649);
@@ -12244,11 +12244,11 @@ function schemaCondition(schemas, params) {
 const NOT_FROM_EXTENSION = (oidExpr, classExpr) => `NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = '${classExpr}'::regclass AND d.objid = ${oidExpr} AND d.deptype = 'e')`;
 async function listTables(session, schemas) {
     const params = [];
-    const { rows } = await session.query(`SELECT n.nspname AS schema, c.relname AS name
+    const { rows } = await session.query(`SELECT n.nspname AS schema, c.relname AS name, pg_relation_size(c.oid) AS bytes
        FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
       WHERE c.relkind = 'r' AND ${schemaCondition(schemas, params)} AND ${NOT_FROM_EXTENSION('c.oid', 'pg_class')}
       ORDER BY 1, 2`, params);
-    return rows;
+    return rows.map((r) => ({ schema: r.schema, name: r.name, bytes: Number(r.bytes) }));
 }
 /**
  * Tables counted per query: one round trip per table cost seconds at a few thousand tables, yet the
@@ -12264,7 +12264,7 @@ const COUNT_BATCH = 50;
  */
 async function countRows(session, tables, excludeData = []) {
     const excluded = new Set(excludeData.map((t) => `${t.schema}.${t.name}`));
-    const out = tables.map((t) => ({ ...t, rows: null }));
+    const out = tables.map((t) => ({ schema: t.schema, name: t.name, rows: null }));
     const counted = tables.map((t, i) => ({ t, i })).filter(({ t }) => !excluded.has(`${t.schema}.${t.name}`));
     for (let at = 0; at < counted.length; at += COUNT_BATCH) {
         const batch = counted.slice(at, at + COUNT_BATCH);
@@ -12553,6 +12553,53 @@ function libpqEnv(t) {
     }
     return env;
 }
+
+
+/***/ }),
+
+/***/ 4564:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   i: () => (/* binding */ tableKey),
+/* harmony export */   n: () => (/* binding */ copyTarget)
+/* harmony export */ });
+/** One identifier as pg_dump writes it: bare, or in double quotes with `""` for a quote. */
+function readIdent(text, at) {
+    if (text[at] === '"') {
+        let name = '';
+        let i = at + 1;
+        for (;;) {
+            const q = text.indexOf('"', i);
+            if (q < 0)
+                return undefined;
+            name += text.slice(i, q);
+            if (text[q + 1] !== '"')
+                return { name, end: q + 1 };
+            name += '"';
+            i = q + 2;
+        }
+    }
+    const m = /^[^\s."(),;]+/.exec(text.slice(at));
+    return m ? { name: m[0], end: at + m[0].length } : undefined;
+}
+/** The table a `COPY schema.table (columns) FROM stdin;` line loads; undefined for any other line. */
+function copyTarget(line) {
+    if (!line.startsWith('COPY ') || !line.endsWith(' FROM stdin;'))
+        return undefined;
+    const schema = readIdent(line, 5);
+    if (!schema || line[schema.end] !== '.')
+        return undefined;
+    const name = readIdent(line, schema.end + 1);
+    if (!name)
+        return undefined;
+    // Then the column list (absent for a table without columns) and FROM stdin.
+    if (!/^\s*(\(.*\))?\s*FROM stdin;$/.test(line.slice(name.end)))
+        return undefined;
+    return { schema: schema.name, name: name.name };
+}
+/** The key a table's count is kept under: schema and name can both hold dots. */
+const tableKey = (t) => `${t.schema}\0${t.name}`;
 
 
 /***/ }),
@@ -13291,6 +13338,7 @@ function connectionError(target, err) {
 /* harmony import */ var _core_process_js__WEBPACK_IMPORTED_MODULE_15__ = __nccwpck_require__(5713);
 /* harmony import */ var _archive_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(4263);
 /* harmony import */ var _catalog_js__WEBPACK_IMPORTED_MODULE_13__ = __nccwpck_require__(9066);
+/* harmony import */ var _copy_target_js__WEBPACK_IMPORTED_MODULE_16__ = __nccwpck_require__(4564);
 /* harmony import */ var _connection_js__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(401);
 /* harmony import */ var _lock_wait_js__WEBPACK_IMPORTED_MODULE_8__ = __nccwpck_require__(882);
 /* harmony import */ var _manifest_js__WEBPACK_IMPORTED_MODULE_9__ = __nccwpck_require__(2584);
@@ -13301,10 +13349,10 @@ function connectionError(target, err) {
 /**
  * snapshot-db: a pg_dump that can be trusted mid-incident. The manifest's tables, row counts and
  * object counts and the CSV exports are read in the very snapshot pg_dump dumps (pg_export_snapshot +
- * --snapshot), so they describe exactly what the archive holds. The catalogue is read while pg_dump
- * runs; the rows are counted once it is done, while the archive is read back: counting beside pg_dump
- * scanned every table a second time while pg_dump did. Nothing is reported as a snapshot until it has
- * been read back in full.
+ * --snapshot), so they describe exactly what the archive holds. The catalogue and the small tables'
+ * rows are read while pg_dump runs; the big tables are counted once it is done, while the archive is
+ * read back, so their second scan never competes with the dump's. Nothing is reported as a snapshot
+ * until it has been read back in full.
  */
 
 
@@ -13322,6 +13370,9 @@ function connectionError(target, err) {
 
 
 
+
+/** Tables below this size (1 MB) are counted while pg_dump runs, bigger ones after it. */
+const SMALL_TABLE_BYTES = 1 << 20;
 /** Schemas that hold migration history: kept even when `schemas` names only the app's own. */
 const MIGRATION_HISTORY_SCHEMAS = ['supabase_migrations', 'drizzle', 'sqitch'];
 /**
@@ -13490,15 +13541,18 @@ async function takeSnapshot(req, log) {
         // The watcher connects while pg_dump starts: a lock pg_dump waits for is waited for far longer
         // than a connection takes, and lock-timeout bounds that wait whether or not it is watched.
         const watching = (0,_lock_wait_js__WEBPACK_IMPORTED_MODULE_8__/* .watchBlockers */ .v2)(req.target, tag, log);
-        // Listing and exporting in the exported snapshot while pg_dump copies the same rows.
+        // Listing, counting the small tables and exporting in the exported snapshot while pg_dump copies
+        // the same rows. A small table's count costs opening it, which pg_dump's per-table work can
+        // share; a big one's is a scan of every row, kept until pg_dump is done so the two never compete.
         const sideWork = (async () => {
             const catalog = await (0,_catalog_js__WEBPACK_IMPORTED_MODULE_13__/* .readCatalog */ .uM)(session, selection.schemas);
+            const small = await (0,_catalog_js__WEBPACK_IMPORTED_MODULE_13__/* .countRows */ .BO)(session, catalog.tables.filter((t) => t.bytes < SMALL_TABLE_BYTES), selection.excludeData);
             let exported = [];
             if (req.exportSince) {
                 exportsDir = (0,node_path__WEBPACK_IMPORTED_MODULE_2__.join)(req.outputDir, `${(0,node_path__WEBPACK_IMPORTED_MODULE_2__.basename)(path)}.exports`);
                 exported = await exportRows(session, selection.exportTables, req.exportColumn, req.exportSince, exportsDir);
             }
-            return { catalog, exported };
+            return { catalog, small, exported };
         })();
         let stopped;
         const stopWatching = () => (stopped ??= watching.then((w) => w.stop()));
@@ -13522,7 +13576,9 @@ async function takeSnapshot(req, log) {
         // count can wait for a table lock: lock_timeout bounds it, and the watcher still watches.
         const counting = (async () => {
             try {
-                return await (0,_catalog_js__WEBPACK_IMPORTED_MODULE_13__/* .countRows */ .BO)(session, side.value.catalog.tables, selection.excludeData);
+                const big = await (0,_catalog_js__WEBPACK_IMPORTED_MODULE_13__/* .countRows */ .BO)(session, side.value.catalog.tables.filter((t) => t.bytes >= SMALL_TABLE_BYTES), selection.excludeData);
+                const counted = new Map([...side.value.small, ...big].map((t) => [(0,_copy_target_js__WEBPACK_IMPORTED_MODULE_16__/* .tableKey */ .i)(t), t]));
+                return side.value.catalog.tables.map((t) => counted.get((0,_copy_target_js__WEBPACK_IMPORTED_MODULE_16__/* .tableKey */ .i)(t)));
             }
             catch (err) {
                 if (!(0,_lock_wait_js__WEBPACK_IMPORTED_MODULE_8__/* .isLockTimeout */ .Td)(err.code))
@@ -15376,8 +15432,8 @@ async function vercelTokenReadiness(opts, log) {
 
 // EXTERNAL MODULE: ./.build/smoke/smoke-test.js + 13 modules
 var smoke_test = __nccwpck_require__(4259);
-// EXTERNAL MODULE: ./.build/pipeline/rollback.js + 6 modules
-var rollback = __nccwpck_require__(2246);
+// EXTERNAL MODULE: ./.build/pipeline/rollback.js + 5 modules
+var rollback = __nccwpck_require__(7161);
 ;// CONCATENATED MODULE: ./.build/pipeline/drill-readiness.js
 /**
  * The drill's readiness checks: what a rollback needs, proven without changing anything, so a
@@ -16528,7 +16584,7 @@ const PHASES = ['plan', 'notify-start', 'app', 'snapshot', 'database', 'environm
 
 /***/ }),
 
-/***/ 2246:
+/***/ 7161:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -16551,44 +16607,8 @@ var external_node_stream_ = __nccwpck_require__(7075);
 var process = __nccwpck_require__(5713);
 // EXTERNAL MODULE: ./.build/db/catalog.js
 var catalog = __nccwpck_require__(9066);
-;// CONCATENATED MODULE: ./.build/db/copy-target.js
-/** One identifier as pg_dump writes it: bare, or in double quotes with `""` for a quote. */
-function readIdent(text, at) {
-    if (text[at] === '"') {
-        let name = '';
-        let i = at + 1;
-        for (;;) {
-            const q = text.indexOf('"', i);
-            if (q < 0)
-                return undefined;
-            name += text.slice(i, q);
-            if (text[q + 1] !== '"')
-                return { name, end: q + 1 };
-            name += '"';
-            i = q + 2;
-        }
-    }
-    const m = /^[^\s."(),;]+/.exec(text.slice(at));
-    return m ? { name: m[0], end: at + m[0].length } : undefined;
-}
-/** The table a `COPY schema.table (columns) FROM stdin;` line loads; undefined for any other line. */
-function copyTarget(line) {
-    if (!line.startsWith('COPY ') || !line.endsWith(' FROM stdin;'))
-        return undefined;
-    const schema = readIdent(line, 5);
-    if (!schema || line[schema.end] !== '.')
-        return undefined;
-    const name = readIdent(line, schema.end + 1);
-    if (!name)
-        return undefined;
-    // Then the column list (absent for a table without columns) and FROM stdin.
-    if (!/^\s*(\(.*\))?\s*FROM stdin;$/.test(line.slice(name.end)))
-        return undefined;
-    return { schema: schema.name, name: name.name };
-}
-/** The key a table's count is kept under: schema and name can both hold dots. */
-const tableKey = (t) => `${t.schema}\0${t.name}`;
-
+// EXTERNAL MODULE: ./.build/db/copy-target.js
+var copy_target = __nccwpck_require__(4564);
 // EXTERNAL MODULE: ./.build/db/archive.js
 var archive = __nccwpck_require__(4263);
 // EXTERNAL MODULE: ./.build/db/lock-wait.js
@@ -16859,7 +16879,7 @@ class ScriptStream extends external_node_stream_.Transform {
             this.push(`${kept}\n`);
         if (/^COPY .+ FROM stdin;$/.test(kept)) {
             this.copying = true;
-            this.parts.copies.push(copyTarget(kept));
+            this.parts.copies.push((0,copy_target/* copyTarget */.n)(kept));
         }
     }
     /** A whole line of COPY data, or its end. */
@@ -17141,13 +17161,16 @@ function rowDifferences(manifest, copies, reported) {
     copies.forEach((t, i) => {
         if (!t || !reported.has(i))
             return;
-        loaded.set(tableKey(t), (loaded.get(tableKey(t)) ?? 0) + reported.get(i));
+        loaded.set((0,copy_target/* tableKey */.i)(t), (loaded.get((0,copy_target/* tableKey */.i)(t)) ?? 0) + reported.get(i));
     });
     const diffs = [];
     for (const t of manifest.tables) {
         if (t.rows === null)
             continue;
-        const actual = loaded.get(tableKey(t)) ?? null;
+        const actual = loaded.get((0,copy_target/* tableKey */.i)(t)) ?? null;
+        // An empty table may have no COPY at all: it holds what the snapshot holds, nothing.
+        if (actual === null && t.rows === 0)
+            continue;
         if (actual !== t.rows)
             diffs.push({ table: `${t.schema}.${t.name}`, expected: t.rows, actual });
     }

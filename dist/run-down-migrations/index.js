@@ -2734,11 +2734,11 @@ function schemaCondition(schemas, params) {
 const NOT_FROM_EXTENSION = (oidExpr, classExpr) => `NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = '${classExpr}'::regclass AND d.objid = ${oidExpr} AND d.deptype = 'e')`;
 async function listTables(session, schemas) {
     const params = [];
-    const { rows } = await session.query(`SELECT n.nspname AS schema, c.relname AS name
+    const { rows } = await session.query(`SELECT n.nspname AS schema, c.relname AS name, pg_relation_size(c.oid) AS bytes
        FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
       WHERE c.relkind = 'r' AND ${schemaCondition(schemas, params)} AND ${NOT_FROM_EXTENSION('c.oid', 'pg_class')}
       ORDER BY 1, 2`, params);
-    return rows;
+    return rows.map((r) => ({ schema: r.schema, name: r.name, bytes: Number(r.bytes) }));
 }
 /**
  * Tables counted per query: one round trip per table cost seconds at a few thousand tables, yet the
@@ -2754,7 +2754,7 @@ const COUNT_BATCH = 50;
  */
 async function countRows(session, tables, excludeData = []) {
     const excluded = new Set(excludeData.map((t) => `${t.schema}.${t.name}`));
-    const out = tables.map((t) => ({ ...t, rows: null }));
+    const out = tables.map((t) => ({ schema: t.schema, name: t.name, rows: null }));
     const counted = tables.map((t, i) => ({ t, i })).filter(({ t }) => !excluded.has(`${t.schema}.${t.name}`));
     for (let at = 0; at < counted.length; at += COUNT_BATCH) {
         const batch = counted.slice(at, at + COUNT_BATCH);
