@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { input, runAction, setOutputs } from '../core/action.js';
 import { RollbackKitError } from '../core/errors.js';
 import { readRestoreRequest } from '../db/db-inputs.js';
-import { restoreSnapshot } from '../db/restore.js';
+import { differencesError, restoreSnapshot } from '../db/restore.js';
 import { requireArtifactRuntime, uploadSnapshotArtifact } from '../github/artifact.js';
 import { preRestoreSnapshotDetails, restoreSummary } from '../report/restore-db-summary.js';
 import { writeSummary } from '../report/write-summary.js';
@@ -39,11 +39,6 @@ await runAction('restore-db', async (log) => {
   });
   await writeSummary(restoreSummary(result), log);
   summarized = true;
-  if (!result.verified) {
-    throw new RollbackKitError(
-      `Restore committed, but ${result.differences.length} table(s) received other row counts than the snapshot's manifest says: ${result.differences.map((d) => d.table).join(', ')}.`,
-      'The manifest was written by an older rollback-kit, which counted a table together with its inheritance children, or was edited: check those tables by hand (the job summary has the numbers). Newer manifests are checked before the commit.',
-    );
-  }
+  if (!result.verified) throw differencesError(result);
   // A restore that fails after its pre-restore snapshot still says where the way back is.
 }, () => (preRestorePath && !summarized ? preRestoreSnapshotDetails(preRestorePath) : undefined));

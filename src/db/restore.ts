@@ -355,6 +355,14 @@ async function applySnapshot(a: Apply, log: Log): Promise<TableDifference[]> {
   throw new RollbackKitError(`Restore into ${where} failed: ${log.redact(reason).replace(/\.$/, '')}.`, `${state}${undo}${advice(reason, a.plan)}`);
 }
 
+/** A committed restore whose tables did not all receive the manifest's rows (only with manifests from before rowCounts). */
+export function differencesError(result: Pick<RestoreResult, 'differences'>): RollbackKitError {
+  return new RollbackKitError(
+    `Restore committed, but ${result.differences.length} table(s) received other row counts than the snapshot's manifest says: ${result.differences.map((d) => d.table).join(', ')}.`,
+    'The manifest was written by an older rollback-kit, which counted a table together with its inheritance children, or was edited: check those tables by hand (the job summary has the numbers). Newer manifests are checked before the commit.',
+  );
+}
+
 /** `public.orders (287000 expected, 286999 received)`, for the first few. */
 export function describeDifferences(diffs: TableDifference[]): string {
   const shown = diffs.slice(0, 5).map((d) => `${d.table} (${d.expected} expected, ${d.actual ?? 'none'} received)`);
