@@ -416,9 +416,8 @@ await (0,_core_action_js__WEBPACK_IMPORTED_MODULE_1__/* .runAction */ .Cs)('rest
     });
     await (0,_report_write_summary_js__WEBPACK_IMPORTED_MODULE_6__/* .writeSummary */ .S)((0,_report_restore_db_summary_js__WEBPACK_IMPORTED_MODULE_7__/* .restoreSummary */ .r)(result), log);
     summarized = true;
-    if (!result.verified) {
-        throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .RollbackKitError */ .dp(`Restore committed, but ${result.differences.length} table(s) received other row counts than the snapshot's manifest says: ${result.differences.map((d) => d.table).join(', ')}.`, 'The manifest was written by an older rollback-kit, which counted a table together with its inheritance children, or was edited: check those tables by hand (the job summary has the numbers). Newer manifests are checked before the commit.');
-    }
+    if (!result.verified)
+        throw (0,_db_restore_js__WEBPACK_IMPORTED_MODULE_4__/* .differencesError */ .zC)(result);
     // A restore that fails after its pre-restore snapshot still says where the way back is.
 }, () => (preRestorePath && !summarized ? (0,_report_restore_db_summary_js__WEBPACK_IMPORTED_MODULE_7__/* .preRestoreSnapshotDetails */ .E)(preRestorePath) : undefined));
 
@@ -1930,6 +1929,7 @@ function toolErrorLine(stderr) {
 
 // EXPORTS
 __nccwpck_require__.d(__webpack_exports__, {
+  zC: () => (/* binding */ differencesError),
   n5: () => (/* binding */ restoreSnapshot)
 });
 
@@ -3484,6 +3484,10 @@ async function applySnapshot(a, log) {
         throw new errors/* RollbackKitError */.dp(log.redact(feedError.message), `${state}${undo}`);
     const reason = error || (feedError instanceof Error ? feedError.message : '') || (applied.signal ? `psql ended by ${applied.signal}` : 'psql exited before the restore committed');
     throw new errors/* RollbackKitError */.dp(`Restore into ${where} failed: ${log.redact(reason).replace(/\.$/, '')}.`, `${state}${undo}${advice(reason, a.plan)}`);
+}
+/** A committed restore whose tables did not all receive the manifest's rows (only with manifests from before rowCounts). */
+function differencesError(result) {
+    return new errors/* RollbackKitError */.dp(`Restore committed, but ${result.differences.length} table(s) received other row counts than the snapshot's manifest says: ${result.differences.map((d) => d.table).join(', ')}.`, 'The manifest was written by an older rollback-kit, which counted a table together with its inheritance children, or was edited: check those tables by hand (the job summary has the numbers). Newer manifests are checked before the commit.');
 }
 /** `public.orders (287000 expected, 286999 received)`, for the first few. */
 function describeDifferences(diffs) {
