@@ -1,14 +1,14 @@
 /**
  * The one SQL stream an in-place restore sends to psql: BEGIN, the drops restore-db planned, the
- * snapshot's own script, what it puts back, COMMIT. The COMMIT is only ever written after the
- * snapshot's script was read to its end without error, so a pg_restore that fails or a psql that
- * stops early can never commit half a restore: the server rolls the open transaction back.
+ * snapshot's own script, what it puts back, a check that every table holds the manifest's rows,
+ * COMMIT. The COMMIT is only ever written after the snapshot's script was read to its end without
+ * error and the caller agreed (the snapshot's bytes are the manifest's), so a pg_restore that fails,
+ * a psql that stops early or a failed check can never commit half a restore: the server rolls the
+ * open transaction back.
  */
 import { pipeline, Readable, Transform, type TransformCallback } from 'node:stream';
 import { RollbackKitError } from '../core/errors.js';
 import type { Log } from '../core/log.js';
-import { copyTarget } from './copy-target.js';
-import type { TableName } from './patterns.js';
 
 /** psql prints this after COMMIT succeeded; without it the restore did not happen. */
 export const COMMITTED = 'rollback-kit: restore committed';
@@ -29,9 +29,6 @@ function keepSchema(line: string): string | undefined {
 const NL = 0x0a;
 const COPY_END = Buffer.from('\\.\n');
 
-/** What psql reports on stderr (`\warn`, psql 13) while the transaction is still open: each COPY's rows, then that all ran. */
-export const ROWS_MARK = 'rollback-kit rows';
-export const READY_MARK = 'rollback-kit ready';
 
 export interface ScriptParts {
   prelude: string[];
@@ -41,13 +38,8 @@ export interface ScriptParts {
   /** Resolves when the source's producer exited cleanly; rejects otherwise (then no COMMIT is written). */
   sourceDone: () => Promise<void>;
   epilogue: string[];
-  /** Filled with the table of each COPY, in order: what `ROWS_MARK <n>` refers to. */
-  copies: (TableName | undefined)[];
-  /**
-   * Asked after psql was sent everything but the end: true to COMMIT, false to ROLLBACK. It may wait
-   * for READY_MARK on psql's stderr, which psql prints once it has run all that came before.
-   */
-  decide: () => Promise<boolean>;
+  /** Resolves before the COMMIT is written; rejects to leave it out (the transaction then rolls back). */
+  beforeCommit: () => Promise<void>;
 }
 
 /**
@@ -55,8 +47,8 @@ export interface ScriptParts {
  * without the BEGIN (first statement) and COMMIT (last) of `pg_restore --single-transaction -f -`:
  * restore-db's transaction wraps them with its own statements. Statements are read line by line;
  * COPY data, nearly all of a large script, passes through as the slices of bytes it came in, with no
- * copy and no wait per chunk. After each COPY, psql is asked to report the rows the server loaded
- * (`ROWS_MARK <n> <rows>`, n indexing `copies`).
+ * copy and no wait per chunk. Nothing is added inside the snapshot's script: a line that only looks
+ * like a COPY (inside a function body, say) must reach the server exactly as it was dumped.
  */
 class ScriptStream extends Transform {
   private begun: boolean;
@@ -65,11 +57,6 @@ class ScriptStream extends Transform {
   private held: string[] = [];
   /** The incomplete last line of the previous chunk. */
   private carry: Buffer | undefined;
-  /**
-   * pg_dump's `\restrict <key>` stops psql from running backslash commands inside the script (a
-   * crafted object name cannot smuggle one in); ours step out of it with the key and back in.
-   */
-  private restrictKey: string | undefined;
 
   constructor(private readonly parts: ScriptParts) {
     super();
@@ -77,13 +64,7 @@ class ScriptStream extends Transform {
     this.push(['BEGIN;', ...parts.prelude, ''].join('\n'));
   }
 
-  private meta(command: string): string {
-    return this.restrictKey ? `\\unrestrict ${this.restrictKey}\n${command}\n\\restrict ${this.restrictKey}\n` : `${command}\n`;
-  }
-
   private statementLine(line: string): void {
-    const restrict = /^\\(un)?restrict (\S+)$/.exec(line);
-    if (restrict) this.restrictKey = restrict[1] ? undefined : restrict[2];
     const kept = keepSchema(line);
     if (kept === undefined) return;
     if (!this.begun && !isQuiet(kept)) {
@@ -101,23 +82,14 @@ class ScriptStream extends Transform {
     }
     if (this.parts.unwrap && kept === 'COMMIT;') this.held.push(kept);
     else this.push(`${kept}\n`);
-    if (/^COPY .+ FROM stdin;$/.test(kept)) {
-      this.copying = true;
-      this.parts.copies.push(copyTarget(kept));
-    }
+    if (/^COPY .+ FROM stdin;$/.test(kept)) this.copying = true;
   }
 
   /** A whole line of COPY data, or its end. */
   private copyLine(line: Buffer[]): void {
     const whole = line.length === 1 ? line[0]! : Buffer.concat(line);
-    if (whole.length === 3 && whole.equals(COPY_END)) this.endCopy(whole);
-    else for (const part of line) this.push(part);
-  }
-
-  private endCopy(end: Buffer): void {
-    this.push(end);
-    this.push(this.meta(`\\warn ${ROWS_MARK} ${this.parts.copies.length - 1} :ROW_COUNT`));
-    this.copying = false;
+    if (whole.length === 3 && whole.equals(COPY_END)) this.copying = false;
+    for (const part of line) this.push(part);
   }
 
   override _transform(chunk: Buffer | string, _encoding: BufferEncoding, done: TransformCallback): void {
@@ -153,8 +125,8 @@ class ScriptStream extends Transform {
             }
             break;
           }
-          if (end > pos) this.push(buf.subarray(pos, end));
-          this.endCopy(buf.subarray(end, end + 3));
+          this.push(buf.subarray(pos, end + 3));
+          this.copying = false;
           pos = end + 3;
         } else {
           const nl = buf.indexOf(NL, pos);
@@ -192,8 +164,9 @@ class ScriptStream extends Transform {
     }
     for (const h of this.held) this.push(`${h}\n`);
     await this.parts.sourceDone();
-    this.push(['', ...this.parts.epilogue, `\\warn ${READY_MARK}`, ''].join('\n'));
-    this.push((await this.parts.decide()) ? `COMMIT;\n\\echo '${COMMITTED}'\n` : 'ROLLBACK;\n');
+    this.push(['', ...this.parts.epilogue, ''].join('\n'));
+    await this.parts.beforeCommit();
+    this.push(`COMMIT;\n\\echo '${COMMITTED}'\n`);
   }
 }
 
@@ -210,11 +183,7 @@ export function restoreScript(parts: ScriptParts): Readable {
  */
 /** `log` redacts the reason before it is cut: a DETAIL may quote row data. */
 export function psqlError(stderr: string, log: Pick<Log, 'excerpt'>): string {
-  // Our own progress lines (ROWS_MARK, READY_MARK) are not the reason.
-  const lines = stderr
-    .split('\n')
-    .filter((l) => !l.startsWith(ROWS_MARK) && !l.startsWith(READY_MARK))
-    .map((l) => l.replace(/^psql:[^:]*:\d+:\s*/, '').trim());
+  const lines = stderr.split('\n').map((l) => l.replace(/^psql:[^:]*:\d+:\s*/, '').trim());
   const at = lines.findIndex((l) => /^(ERROR|FATAL):/.test(l));
   if (at < 0) return lines.find((l) => /error|fatal|could not/i.test(l)) ?? lines.find(Boolean) ?? '';
   const out = [lines[at]!.replace(/^(ERROR|FATAL):\s*/, '')];

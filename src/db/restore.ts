@@ -2,8 +2,8 @@
  * restore-db: put a verified snapshot back. Refuses unless `confirm` names the target database,
  * refuses a snapshot that does not verify, keeps the current state in a pre-restore snapshot, and
  * restores in place in one transaction: its own drops (see restore-plan.ts), the snapshot's script,
- * and what it keeps put back, all or nothing. It commits only once the server has received, table by
- * table, the rows the manifest counts.
+ * and what it keeps put back, all or nothing. It commits only once every table holds the rows the
+ * manifest counts, counted in that transaction.
  */
 import { createReadStream } from 'node:fs';
 import { PassThrough } from 'node:stream';
@@ -11,16 +11,14 @@ import { RollbackKitError } from '../core/errors.js';
 import type { Log } from '../core/log.js';
 import { runProcess, type ProcessResult } from '../core/process.js';
 import { listTables } from './catalog.js';
-import { tableKey } from './copy-target.js';
 import { corruptSnapshot, fingerprint } from './archive.js';
 import type { SnapshotManifest } from './manifest.js';
-import type { TableName } from './patterns.js';
 import { describeTarget, isTransactionPooler, libpqEnv, type ConnectionTarget } from './connection.js';
 import { isLockTimeout, lockTimeoutError, lockTimeoutMs, sessionTag, watchBlockers } from './lock-wait.js';
 import { exactTablePattern } from './patterns.js';
 import { findPgTool, majorFromVersionNum, toolErrorLine, warmPgTools, type FindToolOptions, type PgTool } from './pg-tools.js';
 import { dropStatements, foreignKeyStatements, planRestore, readSnapshotContents, type RestorePlan } from './restore-plan.js';
-import { COMMITTED, psqlError, READY_MARK, restoreScript, ROWS_MARK } from './restore-script.js';
+import { COMMITTED, psqlError, restoreScript } from './restore-script.js';
 import { compareSource, readServerIdentity, snapshotSource } from './server-identity.js';
 import { withSession } from './session.js';
 import { takeSnapshot, wholeDatabaseSnapshot, type SnapshotResult } from './snapshot.js';
@@ -162,9 +160,11 @@ export async function restoreSnapshot(req: RestoreRequest, log: Log): Promise<Re
   }
   const mode = manifest.format === 'plain' ? 'psql, one transaction' : 'pg_restore into psql, one transaction';
   log.info(`Restoring ${snapshot.path} into ${where} (${mode}) …`);
-  const differences = await applySnapshot({ req, snapshot: snapshot.path, manifest, bytesChecked, pgRestore, plan, serverMajor, preRestoreSnapshotPath }, log);
-  const verified = differences.length === 0;
-  if (verified) log.info(`Restore verified: all ${manifest.tables.length} tables received the rows the snapshot holds, as the server counted them before the commit.`);
+  await applySnapshot({ req, snapshot: snapshot.path, manifest, bytesChecked, pgRestore, plan, serverMajor, preRestoreSnapshotPath }, log);
+  // The row check ran in the transaction, before its COMMIT: a restore that committed holds them.
+  const differences: TableDifference[] = [];
+  const verified = true;
+  log.info(`Restore verified: all ${manifest.tables.length} tables hold the rows the snapshot holds, counted in the restore's transaction before its commit.`);
   if (extraTables.length) log.warning(`Tables the snapshot does not have were left as they are: ${extraTables.join(', ')}.`);
 
   return {
@@ -182,25 +182,46 @@ export async function restoreSnapshot(req: RestoreRequest, log: Log): Promise<Re
   };
 }
 
+/** What the epilogue's check raises: psql reports it as the reason the restore did not commit. */
+const ROW_CHECK_PREFIX = 'rollback-kit: the restore does not hold the rows the snapshot holds: ';
+
+const sqlLiteral = (text: string) => `'${text.replace(/'/g, "''")}'`;
+
 /**
- * Each table whose rows the server did not receive as the manifest counts them. Rows come from
- * psql's `ROWS_MARK <n> <rows>` lines (the COPY's own row count, in the restore's transaction).
+ * The epilogue's last statement: in the restore's transaction, before its COMMIT, counts every table
+ * the snapshot holds rows for and fails the transaction, naming them, unless each holds the
+ * manifest's rows. Counted in the tables themselves after everything else ran, so rows that never
+ * came cannot commit. `FROM ONLY` for manifests that counted each table's own rows; older ones
+ * counted a table with its inheritance children. Partitions are compared per partitioned table
+ * (PostgreSQL 12 and later): a hash partition on an enum routes rows by the enum's new OIDs, so rows
+ * may land in other partitions than they came from. Dynamic SQL per table keeps one plan per table
+ * (a UNION ALL of thousands plans slower than it runs).
  */
-export function rowDifferences(manifest: SnapshotManifest, copies: (TableName | undefined)[], reported: Map<number, number>): TableDifference[] {
-  const loaded = new Map<string, number>();
-  copies.forEach((t, i) => {
-    if (!t || !reported.has(i)) return;
-    loaded.set(tableKey(t), (loaded.get(tableKey(t)) ?? 0) + reported.get(i)!);
-  });
-  const diffs: TableDifference[] = [];
-  for (const t of manifest.tables) {
-    if (t.rows === null) continue;
-    const actual = loaded.get(tableKey(t)) ?? null;
-    // An empty table may have no COPY at all: it holds what the snapshot holds, nothing.
-    if (actual === null && t.rows === 0) continue;
-    if (actual !== t.rows) diffs.push({ table: `${t.schema}.${t.name}`, expected: t.rows, actual });
-  }
-  return diffs;
+export function rowCheckStatement(manifest: SnapshotManifest, serverMajor: number): string {
+  const tables = manifest.tables.filter((t) => t.rows !== null);
+  if (!tables.length) return '';
+  const only = manifest.rowCounts === 'dumped' ? 'ONLY ' : '';
+  const values = tables.map((t) => `(${sqlLiteral(t.schema)}, ${sqlLiteral(t.name)}, ${Number(t.rows)}::bigint)`).join(',\n    ');
+  const whose = serverMajor >= 12 ? 'coalesce(pg_partition_root(rel), rel)::text' : 'rel::text';
+  const body = [
+    "DECLARE r record; rel regclass; k text; n bigint; expected jsonb := '{}'; restored jsonb := '{}'; bad text[];",
+    'BEGIN',
+    `  FOR r IN SELECT * FROM (VALUES\n    ${values}) AS v(s, t, rows) LOOP`,
+    "    rel := format('%I.%I', r.s, r.t)::regclass;",
+    `    EXECUTE format('SELECT count(*) FROM ${only}%s', rel) INTO n;`,
+    `    k := ${whose};`,
+    "    expected := expected || jsonb_build_object(k, coalesce((expected->>k)::bigint, 0) + r.rows);",
+    "    restored := restored || jsonb_build_object(k, coalesce((restored->>k)::bigint, 0) + n);",
+    '  END LOOP;',
+    "  SELECT array_agg(format('%s (%s expected, %s restored)', key, expected->>key, restored->>key) ORDER BY key) INTO bad",
+    '    FROM jsonb_object_keys(expected) AS key WHERE expected->key <> restored->key;',
+    `  IF bad IS NOT NULL THEN RAISE EXCEPTION '${ROW_CHECK_PREFIX}%', array_to_string(bad[1:5], ', ') || CASE WHEN cardinality(bad) > 5 THEN format(' and %s more', cardinality(bad) - 5) ELSE '' END; END IF;`,
+    'END',
+  ].join('\n');
+  let tag = 'rk_rows';
+  while (body.includes(`$${tag}$`)) tag += '_';
+  // No parallel workers: starting them costs more than counting a table.
+  return `SET max_parallel_workers_per_gather = 0;\nDO $${tag}$\n${body}\n$${tag}$;`;
 }
 
 interface Apply {
@@ -229,50 +250,19 @@ async function keptViewsScript(a: Apply, env: Record<string, string>, log: Log):
   return dumped.stdout;
 }
 
-/** `\warn` reports psql's counts while the transaction is open: psql 13 has it. */
-const MIN_PSQL_MAJOR = 13;
-
-/** psql's stderr, line by line: the rows of each COPY as psql reports them, and when it reached the end. */
-function progressReader() {
-  const reported = new Map<number, number>();
-  let rest = '';
-  let reachedEnd: () => void = () => undefined;
-  const ready = new Promise<void>((resolve) => (reachedEnd = resolve));
-  const rows = new RegExp(`^${ROWS_MARK} (\\d+) (\\d+)$`);
-  const state = { reachedEnd: false };
-  return {
-    reported,
-    ready,
-    state,
-    onStderr(chunk: string) {
-      const lines = (rest + chunk).split('\n');
-      rest = lines.pop()!;
-      for (const line of lines) {
-        const m = rows.exec(line);
-        if (m) reported.set(Number(m[1]), Number(m[2]));
-        else if (line === READY_MARK) {
-          state.reachedEnd = true;
-          reachedEnd();
-        }
-      }
-    },
-  };
-}
-
 /**
- * Runs the whole restore through one psql session, in one transaction. With a manifest that counted
- * each table's own rows, as its COPY holds them, it commits only when every table received exactly those rows, and
- * otherwise rolls back, naming them; with an older manifest it commits and returns the differences.
- * Throws (nothing changed) when it did not commit.
+ * Runs the whole restore through one psql session, in one transaction, ending with the row check
+ * (rowCheckStatement) and a COMMIT written only once the snapshot's bytes are known to be the
+ * manifest's. Throws (nothing changed) when it did not commit.
  */
-async function applySnapshot(a: Apply, log: Log): Promise<TableDifference[]> {
+async function applySnapshot(a: Apply, log: Log): Promise<void> {
   const { req } = a;
   const where = describeTarget(req.target);
   const tag = sessionTag('restore');
   const env = { ...libpqEnv(req.target), PGAPPNAME: tag };
   const lockTimeout = `SET lock_timeout = ${lockTimeoutMs(req.lockTimeoutSeconds)};`;
   const views = await keptViewsScript(a, env, log);
-  const psql = await findPgTool('psql', Math.max(a.serverMajor, a.pgRestore?.major ?? 0, MIN_PSQL_MAJOR), req.tools);
+  const psql = await findPgTool('psql', Math.max(a.serverMajor, a.pgRestore?.major ?? 0), req.tools);
 
   const stopRestore = new AbortController();
   const stopPsql = new AbortController();
@@ -282,12 +272,6 @@ async function applySnapshot(a: Apply, log: Log): Promise<TableDifference[]> {
     restoring = runProcess(a.pgRestore.path, ['--single-transaction', ...(req.clean ? ['--clean', '--if-exists'] : []), '--file', '-', a.snapshot], { stdout: archiveOut, signal: stopRestore.signal });
     restoring.catch(() => undefined);
   }
-  const progress = progressReader();
-  const copies: (TableName | undefined)[] = [];
-  let psqlEnded: () => void = () => undefined;
-  const ended = new Promise<void>((resolve) => (psqlEnded = resolve));
-  let refused: TableDifference[] = [];
-  const gate = a.manifest.rowCounts === 'dumped';
   const script = restoreScript({
     prelude: [
       // The snapshot's script turns lock_timeout off again: every lock that may wait is taken here, first.
@@ -305,18 +289,9 @@ async function applySnapshot(a: Apply, log: Log): Promise<TableDifference[]> {
       await a.bytesChecked;
       throw corruptSnapshot(a.snapshot, toolErrorLine(r.stderr) || 'pg_restore could not read it in full');
     },
-    epilogue: [views, lockTimeout, ...foreignKeyStatements(a.plan)],
-    copies,
-    decide: async () => {
-      // psql stops on an error before it gets here: then there is nothing to decide.
-      await Promise.race([progress.ready, ended]);
-      if (!progress.state.reachedEnd) return false;
-      // Throws (and so never commits) when the bytes restored are not the snapshot's.
-      await a.bytesChecked;
-      if (!gate) return true;
-      refused = rowDifferences(a.manifest, copies, progress.reported);
-      return refused.length === 0;
-    },
+    epilogue: [views, lockTimeout, ...foreignKeyStatements(a.plan), rowCheckStatement(a.manifest, a.serverMajor)],
+    // Throws (and so never commits) when the bytes restored are not the snapshot's.
+    beforeCommit: () => a.bytesChecked,
   });
   let feedError: unknown;
   script.on('error', (err) => {
@@ -330,43 +305,28 @@ async function applySnapshot(a: Apply, log: Log): Promise<TableDifference[]> {
   const watching = watchBlockers(req.target, tag, log);
   let applied: ProcessResult;
   try {
-    applied = await runProcess(psql.path, ['-X', '--no-password', '-q', '-v', 'ON_ERROR_STOP=1', '-f', '-'], { env, stdin: script, signal: stopPsql.signal, onStderr: progress.onStderr });
+    applied = await runProcess(psql.path, ['-X', '--no-password', '-q', '-v', 'ON_ERROR_STOP=1', '-f', '-'], { env, stdin: script, signal: stopPsql.signal });
   } finally {
-    psqlEnded();
     stopRestore.abort();
     script.destroy();
   }
   const blockers = await (await watching).stop();
   if (restoring) await restoring.catch(() => undefined);
 
+  if (applied.code === 0 && !feedError && applied.stdout.includes(COMMITTED)) return;
   const state = 'The restore ran in one transaction, so the database is as it was before.';
   const undo = a.preRestoreSnapshotPath ? ` The state before is also kept in ${a.preRestoreSnapshotPath}.` : '';
-  if (refused.length) {
+  const error = psqlError(applied.stderr, log);
+  if (error.startsWith(ROW_CHECK_PREFIX)) {
     throw new RollbackKitError(
-      `Restore into ${where} was rolled back: the server did not receive the rows the snapshot holds for ${describeDifferences(refused)}.`,
-      `${state}${undo} Take or pick another snapshot; report this if it repeats.`,
+      `Restore into ${where} was rolled back: the tables did not hold the rows the snapshot holds before the commit: ${log.redact(error.slice(ROW_CHECK_PREFIX.length)).replace(/\.$/, '')}.`,
+      `${state}${undo} The snapshot and its manifest disagree: take or pick another snapshot, and report this if it repeats.`,
     );
   }
-  if (applied.code === 0 && !feedError && applied.stdout.includes(COMMITTED)) return rowDifferences(a.manifest, copies, progress.reported);
-  const error = psqlError(applied.stderr, log);
   if (isLockTimeout(error)) throw lockTimeoutError(`Restore into ${where}`, req.lockTimeoutSeconds, blockers, `${state}${undo}`, log);
-  if (feedError instanceof RollbackKitError && !error) throw new RollbackKitError(log.redact(feedError.message), `${state}${undo}`);
+  if (feedError instanceof RollbackKitError && !error) throw new RollbackKitError(log.redact(feedError.message), `${feedError.hint ? `${feedError.hint} ` : ''}${state}${undo}`);
   const reason = error || (feedError instanceof Error ? feedError.message : '') || (applied.signal ? `psql ended by ${applied.signal}` : 'psql exited before the restore committed');
   throw new RollbackKitError(`Restore into ${where} failed: ${log.redact(reason).replace(/\.$/, '')}.`, `${state}${undo}${advice(reason, a.plan)}`);
-}
-
-/** A committed restore whose tables did not all receive the manifest's rows (only with manifests from before rowCounts). */
-export function differencesError(result: Pick<RestoreResult, 'differences'>): RollbackKitError {
-  return new RollbackKitError(
-    `Restore committed, but ${result.differences.length} table(s) received other row counts than the snapshot's manifest says: ${result.differences.map((d) => d.table).join(', ')}.`,
-    'The manifest was written by an older rollback-kit, which counted a table together with its inheritance children, or was edited: check those tables by hand (the job summary has the numbers). Newer manifests are checked before the commit.',
-  );
-}
-
-/** `public.orders (287000 expected, 286999 received)`, for the first few. */
-export function describeDifferences(diffs: TableDifference[]): string {
-  const shown = diffs.slice(0, 5).map((d) => `${d.table} (${d.expected} expected, ${d.actual ?? 'none'} received)`);
-  return `${shown.join(', ')}${diffs.length > shown.length ? ` and ${diffs.length - shown.length} more` : ''}`;
 }
 
 /** What to change, for the failures whose cause is known. */

@@ -1,9 +1,10 @@
 /**
  * snapshot-db: a pg_dump that can be trusted mid-incident. The manifest's tables, row counts and
  * object counts and the CSV exports are read in the very snapshot pg_dump dumps (pg_export_snapshot +
- * --snapshot), so they describe exactly what the archive holds. The catalogue and the small tables'
- * rows are read while pg_dump runs; the big tables are counted once it is done, while the archive is
- * read back, so their second scan never competes with the dump's. Nothing is reported as a snapshot
+ * --snapshot), so they describe exactly what the archive holds; every table is locked there before
+ * pg_dump starts, so no TRUNCATE or rewrite can change what a later count sees. The small tables'
+ * rows are counted while pg_dump runs; the big tables once it is done, while the archive is read
+ * back, so their second scan never competes with the dump's. Nothing is reported as a snapshot
  * until it has been read back in full.
  */
 import { createWriteStream } from 'node:fs';
@@ -15,7 +16,7 @@ import { asFileError, makeDirectory, probeWritable } from '../core/files.js';
 import type { Log } from '../core/log.js';
 import { runProcess } from '../core/process.js';
 import { fingerprint, readWhole, type SnapshotFormat } from './archive.js';
-import { countRows, qualified, quoteIdent, readCatalog, type ObjectCounts, type SizedTable, type TableCount } from './catalog.js';
+import { countRows, qualified, quoteIdent, readCatalog, type TableCount } from './catalog.js';
 import { tableKey } from './copy-target.js';
 import { describeTarget, isTransactionPooler, libpqEnv, type ConnectionTarget } from './connection.js';
 import { DEFAULT_LOCK_TIMEOUT_SECONDS, isLockTimeout, lockTimeoutError, lockTimeoutMs, sessionTag, watchBlockers, type Blocker } from './lock-wait.js';
@@ -175,6 +176,25 @@ async function resolveSelection(session: Session, req: SnapshotRequest, log: Log
   return { schemas, include, exclude, excludeData, exportTables };
 }
 
+/** Tables locked per statement: one LOCK names many, a few hundred keep each statement small. */
+const LOCK_BATCH = 500;
+
+/** ACCESS SHARE on every table, as pg_dump takes it: no TRUNCATE, rewrite or DROP until the transaction ends. */
+async function lockTables(session: Session, tables: TableName[]): Promise<void> {
+  for (let at = 0; at < tables.length; at += LOCK_BATCH) {
+    const names = tables.slice(at, at + LOCK_BATCH).map((t) => qualified(t.schema, t.name));
+    await session.query(`LOCK TABLE ${names.join(', ')} IN ACCESS SHARE MODE`);
+  }
+}
+
+/** A failure of our own session's work (listing, locking, counting, exporting) in the server's words. */
+function sideError(err: unknown, where: string, log: Log): unknown {
+  if (err instanceof RollbackKitError || isLockTimeout((err as { code?: string }).code)) return err;
+  const e = err as { message?: string; hint?: string };
+  if (typeof e.message !== 'string') return err;
+  return new RollbackKitError(`Snapshot of ${where} failed: ${log.redact(e.message)}${e.hint ? ` (HINT: ${log.redact(e.hint)})` : ''}.`, 'Nothing was kept; fix the cause and run again.');
+}
+
 async function checkExportColumn(session: Session, tables: TableName[], column: string): Promise<void> {
   for (const t of tables) {
     const { rows } = await session.query<{ ok: boolean }>(
@@ -253,61 +273,72 @@ export async function takeSnapshot(req: SnapshotRequest, log: Log): Promise<Snap
 
     await session.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
     const snapshotId = (await session.query<{ id: string }>('SELECT pg_export_snapshot() AS id')).rows[0]!.id;
-    log.info(`Dumping ${where} (${req.format} format${req.jobs > 1 ? `, ${req.jobs} jobs` : ''}) to ${path} …`);
-
-    const dumpStarted = Date.now();
-    const dump = runProcess(pgDump.path, pgDumpArgs(req, path, snapshotId, selection, lockTimeout), { env: { ...libpqEnv(req.target), PGAPPNAME: tag } });
-    // The watcher connects while pg_dump starts: a lock pg_dump waits for is waited for far longer
-    // than a connection takes, and lock-timeout bounds that wait whether or not it is watched.
+    // The watcher connects while the tables are locked and pg_dump starts: a lock waited for is
+    // waited for far longer than a connection takes, and lock-timeout bounds that wait either way.
     const watching = watchBlockers(req.target, tag, log);
-    // Listing, counting the small tables and exporting in the exported snapshot while pg_dump copies
-    // the same rows. A small table's count costs opening it, which pg_dump's per-table work can
-    // share; a big one's is a scan of every row, kept until pg_dump is done so the two never compete.
-    const sideWork = (async (): Promise<{ catalog: { tables: SizedTable[]; objects: ObjectCounts }; small: TableCount[]; exported: ExportedTable[] }> => {
-      const catalog = await readCatalog(session, selection.schemas);
-      const small = await countRows(session, catalog.tables.filter((t) => t.bytes < SMALL_TABLE_BYTES), selection.excludeData);
-      let exported: ExportedTable[] = [];
-      if (req.exportSince) {
-        exportsDir = join(req.outputDir, `${basename(path!)}.exports`);
-        exported = await exportRows(session, selection.exportTables, req.exportColumn, req.exportSince, exportsDir);
-      }
-      return { catalog, small, exported };
-    })();
     let stopped: Promise<Blocker[]> | undefined;
     const stopWatching = () => (stopped ??= watching.then((w) => w.stop()));
-    const [dumped, side] = await Promise.allSettled([dump, sideWork]);
-    if (dumped.status === 'rejected' || dumped.value.code !== 0 || side.status === 'rejected') {
-      const [blockers] = await Promise.all([stopWatching(), session.query('ROLLBACK').catch(() => undefined)]);
-      const lockWait =
-        (dumped.status === 'fulfilled' && dumped.value.code !== 0 && isLockTimeout(dumped.value.stderr)) ||
-        (side.status === 'rejected' && isLockTimeout((side.reason as { code?: string }).code));
-      if (lockWait) throw lockTimeoutError(`Snapshot of ${where}`, lockTimeoutSeconds, blockers, 'Nothing was kept.', log);
-      if (dumped.status === 'rejected') throw new RollbackKitError(`Could not run pg_dump (${pgDump.path}): ${(dumped.reason as Error).message}.`);
-      if (dumped.value.code !== 0) {
-        throw new RollbackKitError(`pg_dump of ${where} failed: ${log.redact(toolErrorLine(dumped.value.stderr) || 'no message')}.`, 'Nothing was kept; fix the cause and run again.');
-      }
-      throw (side as PromiseRejectedResult).reason;
-    }
-    const dumpMs = Date.now() - dumpStarted;
-
-    const verifyStarted = Date.now();
-    // The rows are counted in the dump's snapshot, still open. pg_dump's locks are gone by now, so a
-    // count can wait for a table lock: lock_timeout bounds it, and the watcher still watches.
-    const counting = (async () => {
+    const done = await (async () => {
       try {
-        const big = await countRows(session, side.value.catalog.tables.filter((t) => t.bytes >= SMALL_TABLE_BYTES), selection.excludeData);
-        const counted = new Map([...side.value.small, ...big].map((t) => [tableKey(t), t]));
-        return side.value.catalog.tables.map((t) => counted.get(tableKey(t))!);
+        // Every table is locked (ACCESS SHARE, as pg_dump locks them) in the exported snapshot before
+        // pg_dump starts, and stays locked until the last count: a TRUNCATE or a rewrite, which older
+        // snapshots do not see through, cannot slip in between the dump and a count.
+        const catalog = await readCatalog(session, selection.schemas);
+        await lockTables(session, catalog.tables);
+        log.info(`Dumping ${where} (${req.format} format${req.jobs > 1 ? `, ${req.jobs} jobs` : ''}) to ${path} …`);
+
+        const dumpStarted = Date.now();
+        const dump = runProcess(pgDump.path, pgDumpArgs(req, path, snapshotId, selection, lockTimeout), { env: { ...libpqEnv(req.target), PGAPPNAME: tag } });
+        // Counting the small tables and exporting in the exported snapshot while pg_dump copies the same
+        // rows. A small table's count costs opening it, which pg_dump's per-table work can share; a big
+        // one's is a scan of every row, kept until pg_dump is done so the two never compete.
+        const sideWork = (async (): Promise<{ small: TableCount[]; exported: ExportedTable[] }> => {
+          const small = await countRows(session, catalog.tables.filter((t) => t.bytes < SMALL_TABLE_BYTES), selection.excludeData);
+          let exported: ExportedTable[] = [];
+          if (req.exportSince) {
+            exportsDir = join(req.outputDir, `${basename(path!)}.exports`);
+            exported = await exportRows(session, selection.exportTables, req.exportColumn, req.exportSince, exportsDir);
+          }
+          return { small, exported };
+        })();
+        const [dumped, side] = await Promise.allSettled([dump, sideWork]);
+        if (dumped.status === 'rejected' || dumped.value.code !== 0 || side.status === 'rejected') {
+          const [blockers] = await Promise.all([stopWatching(), session.query('ROLLBACK').catch(() => undefined)]);
+          const lockWait =
+            (dumped.status === 'fulfilled' && dumped.value.code !== 0 && isLockTimeout(dumped.value.stderr)) ||
+            (side.status === 'rejected' && isLockTimeout((side.reason as { code?: string }).code));
+          if (lockWait) throw lockTimeoutError(`Snapshot of ${where}`, lockTimeoutSeconds, blockers, 'Nothing was kept.', log);
+          // Our own query's reason first: its failure ends the exported snapshot, and pg_dump then only
+          // says it could not import it.
+          if (side.status === 'rejected') throw sideError(side.reason, where, log);
+          if (dumped.status === 'rejected') throw new RollbackKitError(`Could not run pg_dump (${pgDump.path}): ${(dumped.reason as Error).message}.`);
+          throw new RollbackKitError(`pg_dump of ${where} failed: ${log.redact(toolErrorLine(dumped.value.stderr) || 'no message')}.`, 'Nothing was kept; fix the cause and run again.');
+        }
+        const dumpMs = Date.now() - dumpStarted;
+        const verifyStarted = Date.now();
+        // The big tables are counted in the dump's snapshot, still open and still locked.
+        const counting = (async () => {
+          try {
+            const big = await countRows(session, catalog.tables.filter((t) => t.bytes >= SMALL_TABLE_BYTES), selection.excludeData);
+            const counted = new Map([...side.value.small, ...big].map((t) => [tableKey(t), t]));
+            return catalog.tables.map((t) => counted.get(tableKey(t))!);
+          } catch (err) {
+            throw sideError(err, where, log);
+          } finally {
+            await session.query('COMMIT').catch(() => undefined);
+          }
+        })();
+        // Hashing here, pg_restore's full read in its own process and the server's counting run at once.
+        const [fp, , tables] = await Promise.all([fingerprint(path!), readWhole(path!, req.format, pgRestore?.path ?? 'pg_restore'), counting]);
+        return { ...fp, tables, dumpMs, verifyMs: Date.now() - verifyStarted, exported: side.value.exported, objects: catalog.objects };
       } catch (err) {
         if (!isLockTimeout((err as { code?: string }).code)) throw err;
-        throw lockTimeoutError(`Counting the rows of ${where}`, lockTimeoutSeconds, await stopWatching(), 'Nothing was kept.', log);
+        throw lockTimeoutError(`Snapshot of ${where}`, lockTimeoutSeconds, await stopWatching(), 'Nothing was kept.', log);
       } finally {
-        await Promise.all([stopWatching(), session.query('COMMIT').catch(() => undefined)]);
+        await stopWatching();
       }
     })();
-    // Hashing here, pg_restore's full read in its own process and the server's counting run at once.
-    const [{ sha256, sizeBytes }, , tables] = await Promise.all([fingerprint(path), readWhole(path, req.format, pgRestore?.path ?? 'pg_restore'), counting]);
-    const verifyMs = Date.now() - verifyStarted;
+    const { sha256, sizeBytes, tables, dumpMs, verifyMs } = done;
 
     const manifest: SnapshotManifest = {
       tool: 'rollback-kit',
@@ -325,8 +356,8 @@ export async function takeSnapshot(req: SnapshotRequest, log: Log): Promise<Snap
       filter: { schemas: selection.schemas, excludeSchemas: selection.exclude, excludeTableData: selection.excludeData.map((t) => `${t.schema}.${t.name}`) },
       tables,
       rowCounts: 'dumped',
-      objects: side.value.catalog.objects,
-      exports: req.exportSince ? { since: req.exportSince.toISOString(), column: req.exportColumn, dir: basename(exportsDir!), tables: side.value.exported } : null,
+      objects: done.objects,
+      exports: req.exportSince ? { since: req.exportSince.toISOString(), column: req.exportColumn, dir: basename(exportsDir!), tables: done.exported } : null,
       durationMs: Date.now() - started,
     };
     const manifestPath = await writeManifest(path, manifest);

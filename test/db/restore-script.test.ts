@@ -2,7 +2,7 @@
 // script's own transaction removed, snapshot schemas kept, COPY data untouched however it is cut.
 import { describe, expect, it } from 'vitest';
 import { memoryLog } from '../../src/core/log.js';
-import { COMMITTED, psqlError, READY_MARK, restoreScript, ROWS_MARK } from '../../src/db/restore-script.js';
+import { COMMITTED, psqlError, restoreScript } from '../../src/db/restore-script.js';
 
 async function* chunks(text: string, size: number): AsyncGenerator<string> {
   for (let i = 0; i < text.length; i += size) yield text.slice(i, i + size);
@@ -16,14 +16,15 @@ async function render(script: string, opts: { unwrap: boolean; size?: number; so
     unwrap: opts.unwrap,
     sourceDone: opts.sourceDone ?? (async () => undefined),
     epilogue: ['-- epilogue'],
-    copies: [],
-    decide: async () => opts.commit ?? true,
+    beforeCommit: async () => {
+      if (opts.commit === false) throw new Error('refused');
+    },
   }))
     out += String(part);
   return out;
 }
 
-const END = `\\warn ${READY_MARK}\nCOMMIT;\n\\echo '${COMMITTED}'\n`;
+const END = `COMMIT;\n\\echo '${COMMITTED}'\n`;
 
 const ARCHIVE_SCRIPT = [
   '--',
@@ -60,8 +61,8 @@ describe('restoreScript', () => {
     // The script's own BEGIN and final COMMIT are gone; a COMMIT inside a function body or COPY data stays.
     expect(lines.filter((l) => l === 'BEGIN;')).toHaveLength(1);
     expect(out).toContain('BEGIN\nCOMMIT;\nEND $$;');
-    expect(out).toContain(`COPY public.t (v) FROM stdin;\nCOMMIT;\nCREATE SCHEMA inventory;\nx\\\\.\n\\.\n\\unrestrict abc\n\\warn ${ROWS_MARK} 0 :ROW_COUNT\n\\restrict abc\n`);
-    // psql steps out of pg_dump's \\restrict only for the count, with the script's own key.
+    // Nothing is added inside the snapshot's script: COPY data and what follows it go as they came.
+    expect(out).toContain('COPY public.t (v) FROM stdin;\nCOMMIT;\nCREATE SCHEMA inventory;\nx\\\\.\n\\.\n');
     // The schema is kept, not dropped and created.
     expect(out).not.toContain('DROP SCHEMA');
     expect(out).toContain('SET lock_timeout = 0;\nCREATE SCHEMA IF NOT EXISTS inventory;\nCREATE FUNCTION');
@@ -81,8 +82,7 @@ describe('restoreScript', () => {
         throw new Error('pg_restore failed');
       },
       epilogue: ['-- epilogue'],
-      copies: [],
-      decide: async () => true,
+      beforeCommit: async () => undefined,
     });
     await expect(
       (async () => {
@@ -96,13 +96,19 @@ describe('restoreScript', () => {
   it('passes a plain script through (no wrapper to remove)', async () => {
     const plain = 'SET x = 1;\nDROP SCHEMA IF EXISTS s;\nCREATE SCHEMA s;\nCOPY t FROM stdin;\n1\n\\.\n';
     const out = await render(plain, { unwrap: false });
-    expect(out).toBe(`BEGIN;\n-- prelude\nSET x = 1;\nCREATE SCHEMA IF NOT EXISTS s;\nCOPY t FROM stdin;\n1\n\\.\n\\warn ${ROWS_MARK} 0 :ROW_COUNT\n\n-- epilogue\n${END}`);
+    expect(out).toBe(`BEGIN;\n-- prelude\nSET x = 1;\nCREATE SCHEMA IF NOT EXISTS s;\nCOPY t FROM stdin;\n1\n\\.\n\n-- epilogue\n${END}`);
   });
 
-  it('rolls back instead of committing when the caller does not agree', async () => {
-    const out = await render(ARCHIVE_SCRIPT, { unwrap: true, commit: false });
-    expect(out.endsWith(`-- epilogue\n\\warn ${READY_MARK}\nROLLBACK;\n`)).toBe(true);
-    expect(out).not.toContain(COMMITTED);
+  it('writes no COMMIT when the caller does not agree', async () => {
+    const seen: string[] = [];
+    await expect(
+      (async () => {
+        for await (const part of restoreScript({ prelude: [], source: chunks(ARCHIVE_SCRIPT, 64), unwrap: true, sourceDone: async () => undefined, epilogue: ['-- epilogue'], beforeCommit: async () => Promise.reject(new Error('bytes changed')) }))
+          seen.push(String(part));
+      })(),
+    ).rejects.toThrow('bytes changed');
+    expect(seen.join('')).toContain('-- epilogue');
+    expect(seen.join('')).not.toContain(COMMITTED);
   });
 });
 
