@@ -22060,44 +22060,6 @@ async function readCatalog(session, schemas) {
     return { tables: await listTables(session, schemas), objects: await countObjects(session, schemas) };
 }
 
-;// CONCATENATED MODULE: ./.build/db/copy-target.js
-/** One identifier as pg_dump writes it: bare, or in double quotes with `""` for a quote. */
-function readIdent(text, at) {
-    if (text[at] === '"') {
-        let name = '';
-        let i = at + 1;
-        for (;;) {
-            const q = text.indexOf('"', i);
-            if (q < 0)
-                return undefined;
-            name += text.slice(i, q);
-            if (text[q + 1] !== '"')
-                return { name, end: q + 1 };
-            name += '"';
-            i = q + 2;
-        }
-    }
-    const m = /^[^\s."(),;]+/.exec(text.slice(at));
-    return m ? { name: m[0], end: at + m[0].length } : undefined;
-}
-/** The table a `COPY schema.table (columns) FROM stdin;` line loads; undefined for any other line. */
-function copyTarget(line) {
-    if (!line.startsWith('COPY ') || !line.endsWith(' FROM stdin;'))
-        return undefined;
-    const schema = readIdent(line, 5);
-    if (!schema || line[schema.end] !== '.')
-        return undefined;
-    const name = readIdent(line, schema.end + 1);
-    if (!name)
-        return undefined;
-    // Then the column list (absent for a table without columns) and FROM stdin.
-    if (!/^\s*(\(.*\))?\s*FROM stdin;$/.test(line.slice(name.end)))
-        return undefined;
-    return { schema: schema.name, name: name.name };
-}
-/** The key a table's count is kept under: schema and name can both hold dots. */
-const tableKey = (t) => `${t.schema}\0${t.name}`;
-
 ;// CONCATENATED MODULE: ./.build/db/patterns.js
 /**
  * Schema and table names as pg_dump reads them (`-n`, `-N`, `--exclude-table-data`), resolved to
@@ -22441,11 +22403,12 @@ function foreignKeyStatements(plan) {
 ;// CONCATENATED MODULE: ./.build/db/restore-script.js
 /**
  * The one SQL stream an in-place restore sends to psql: BEGIN, the drops restore-db planned, the
- * snapshot's own script, what it puts back, COMMIT. The COMMIT is only ever written after the
- * snapshot's script was read to its end without error, so a pg_restore that fails or a psql that
- * stops early can never commit half a restore: the server rolls the open transaction back.
+ * snapshot's own script, what it puts back, a check that every table holds the manifest's rows,
+ * COMMIT. The COMMIT is only ever written after the snapshot's script was read to its end without
+ * error and the caller agreed (the snapshot's bytes are the manifest's), so a pg_restore that fails,
+ * a psql that stops early or a failed check can never commit half a restore: the server rolls the
+ * open transaction back.
  */
-
 
 
 /** psql prints this after COMMIT succeeded; without it the restore did not happen. */
@@ -22464,16 +22427,13 @@ function keepSchema(line) {
 }
 const NL = 0x0a;
 const COPY_END = Buffer.from('\\.\n');
-/** What psql reports on stderr (`\warn`, psql 13) while the transaction is still open: each COPY's rows, then that all ran. */
-const ROWS_MARK = 'rollback-kit rows';
-const READY_MARK = 'rollback-kit ready';
 /**
  * The snapshot's script as restore-db runs it: schemas kept (see keepSchema), and with `unwrap`,
  * without the BEGIN (first statement) and COMMIT (last) of `pg_restore --single-transaction -f -`:
  * restore-db's transaction wraps them with its own statements. Statements are read line by line;
  * COPY data, nearly all of a large script, passes through as the slices of bytes it came in, with no
- * copy and no wait per chunk. After each COPY, psql is asked to report the rows the server loaded
- * (`ROWS_MARK <n> <rows>`, n indexing `copies`).
+ * copy and no wait per chunk. Nothing is added inside the snapshot's script: a line that only looks
+ * like a COPY (inside a function body, say) must reach the server exactly as it was dumped.
  */
 class ScriptStream extends external_node_stream_.Transform {
     parts;
@@ -22483,24 +22443,13 @@ class ScriptStream extends external_node_stream_.Transform {
     held = [];
     /** The incomplete last line of the previous chunk. */
     carry;
-    /**
-     * pg_dump's `\restrict <key>` stops psql from running backslash commands inside the script (a
-     * crafted object name cannot smuggle one in); ours step out of it with the key and back in.
-     */
-    restrictKey;
     constructor(parts) {
         super();
         this.parts = parts;
         this.begun = !parts.unwrap;
         this.push(['BEGIN;', ...parts.prelude, ''].join('\n'));
     }
-    meta(command) {
-        return this.restrictKey ? `\\unrestrict ${this.restrictKey}\n${command}\n\\restrict ${this.restrictKey}\n` : `${command}\n`;
-    }
     statementLine(line) {
-        const restrict = /^\\(un)?restrict (\S+)$/.exec(line);
-        if (restrict)
-            this.restrictKey = restrict[1] ? undefined : restrict[2];
         const kept = keepSchema(line);
         if (kept === undefined)
             return;
@@ -22522,24 +22471,16 @@ class ScriptStream extends external_node_stream_.Transform {
             this.held.push(kept);
         else
             this.push(`${kept}\n`);
-        if (/^COPY .+ FROM stdin;$/.test(kept)) {
+        if (/^COPY .+ FROM stdin;$/.test(kept))
             this.copying = true;
-            this.parts.copies.push(copyTarget(kept));
-        }
     }
     /** A whole line of COPY data, or its end. */
     copyLine(line) {
         const whole = line.length === 1 ? line[0] : Buffer.concat(line);
         if (whole.length === 3 && whole.equals(COPY_END))
-            this.endCopy(whole);
-        else
-            for (const part of line)
-                this.push(part);
-    }
-    endCopy(end) {
-        this.push(end);
-        this.push(this.meta(`\\warn ${ROWS_MARK} ${this.parts.copies.length - 1} :ROW_COUNT`));
-        this.copying = false;
+            this.copying = false;
+        for (const part of line)
+            this.push(part);
     }
     _transform(chunk, _encoding, done) {
         try {
@@ -22576,9 +22517,8 @@ class ScriptStream extends external_node_stream_.Transform {
                         }
                         break;
                     }
-                    if (end > pos)
-                        this.push(buf.subarray(pos, end));
-                    this.endCopy(buf.subarray(end, end + 3));
+                    this.push(buf.subarray(pos, end + 3));
+                    this.copying = false;
                     pos = end + 3;
                 }
                 else {
@@ -22623,8 +22563,9 @@ class ScriptStream extends external_node_stream_.Transform {
         for (const h of this.held)
             this.push(`${h}\n`);
         await this.parts.sourceDone();
-        this.push(['', ...this.parts.epilogue, `\\warn ${READY_MARK}`, ''].join('\n'));
-        this.push((await this.parts.decide()) ? `COMMIT;\n\\echo '${COMMITTED}'\n` : 'ROLLBACK;\n');
+        this.push(['', ...this.parts.epilogue, ''].join('\n'));
+        await this.parts.beforeCommit();
+        this.push(`COMMIT;\n\\echo '${COMMITTED}'\n`);
     }
 }
 /** The SQL stream for psql: BEGIN, the prelude, the snapshot's script, the epilogue, then COMMIT or ROLLBACK. */
@@ -22639,11 +22580,7 @@ function restoreScript(parts) {
  */
 /** `log` redacts the reason before it is cut: a DETAIL may quote row data. */
 function psqlError(stderr, log) {
-    // Our own progress lines (ROWS_MARK, READY_MARK) are not the reason.
-    const lines = stderr
-        .split('\n')
-        .filter((l) => !l.startsWith(ROWS_MARK) && !l.startsWith(READY_MARK))
-        .map((l) => l.replace(/^psql:[^:]*:\d+:\s*/, '').trim());
+    const lines = stderr.split('\n').map((l) => l.replace(/^psql:[^:]*:\d+:\s*/, '').trim());
     const at = lines.findIndex((l) => /^(ERROR|FATAL):/.test(l));
     if (at < 0)
         return lines.find((l) => /error|fatal|could not/i.test(l)) ?? lines.find(Boolean) ?? '';
@@ -22731,15 +22668,54 @@ function compareSource(snapshot, target) {
 var promises_ = __nccwpck_require__(1455);
 // EXTERNAL MODULE: ./.build/core/files.js
 var files = __nccwpck_require__(2019);
+;// CONCATENATED MODULE: ./.build/db/copy-target.js
+/** One identifier as pg_dump writes it: bare, or in double quotes with `""` for a quote. */
+function readIdent(text, at) {
+    if (text[at] === '"') {
+        let name = '';
+        let i = at + 1;
+        for (;;) {
+            const q = text.indexOf('"', i);
+            if (q < 0)
+                return undefined;
+            name += text.slice(i, q);
+            if (text[q + 1] !== '"')
+                return { name, end: q + 1 };
+            name += '"';
+            i = q + 2;
+        }
+    }
+    const m = /^[^\s."(),;]+/.exec(text.slice(at));
+    return m ? { name: m[0], end: at + m[0].length } : undefined;
+}
+/** The table a `COPY schema.table (columns) FROM stdin;` line loads; undefined for any other line. */
+function copyTarget(line) {
+    if (!line.startsWith('COPY ') || !line.endsWith(' FROM stdin;'))
+        return undefined;
+    const schema = readIdent(line, 5);
+    if (!schema || line[schema.end] !== '.')
+        return undefined;
+    const name = readIdent(line, schema.end + 1);
+    if (!name)
+        return undefined;
+    // Then the column list (absent for a table without columns) and FROM stdin.
+    if (!/^\s*(\(.*\))?\s*FROM stdin;$/.test(line.slice(name.end)))
+        return undefined;
+    return { schema: schema.name, name: name.name };
+}
+/** The key a table's count is kept under: schema and name can both hold dots. */
+const tableKey = (t) => `${t.schema}\0${t.name}`;
+
 // EXTERNAL MODULE: ./.build/db/manifest.js
 var db_manifest = __nccwpck_require__(2584);
 ;// CONCATENATED MODULE: ./.build/db/snapshot.js
 /**
  * snapshot-db: a pg_dump that can be trusted mid-incident. The manifest's tables, row counts and
  * object counts and the CSV exports are read in the very snapshot pg_dump dumps (pg_export_snapshot +
- * --snapshot), so they describe exactly what the archive holds. The catalogue and the small tables'
- * rows are read while pg_dump runs; the big tables are counted once it is done, while the archive is
- * read back, so their second scan never competes with the dump's. Nothing is reported as a snapshot
+ * --snapshot), so they describe exactly what the archive holds; every table is locked there before
+ * pg_dump starts, so no TRUNCATE or rewrite can change what a later count sees. The small tables'
+ * rows are counted while pg_dump runs; the big tables once it is done, while the archive is read
+ * back, so their second scan never competes with the dump's. Nothing is reported as a snapshot
  * until it has been read back in full.
  */
 
@@ -22858,6 +22834,24 @@ async function resolveSelection(session, req, log) {
     const exportTables = req.exportSince ? await resolveTablesStrict(session, req.exportTables, 'export-tables') : [];
     return { schemas, include, exclude, excludeData, exportTables };
 }
+/** Tables locked per statement: one LOCK names many, a few hundred keep each statement small. */
+const LOCK_BATCH = 500;
+/** ACCESS SHARE on every table, as pg_dump takes it: no TRUNCATE, rewrite or DROP until the transaction ends. */
+async function lockTables(session, tables) {
+    for (let at = 0; at < tables.length; at += LOCK_BATCH) {
+        const names = tables.slice(at, at + LOCK_BATCH).map((t) => qualified(t.schema, t.name));
+        await session.query(`LOCK TABLE ${names.join(', ')} IN ACCESS SHARE MODE`);
+    }
+}
+/** A failure of our own session's work (listing, locking, counting, exporting) in the server's words. */
+function sideError(err, where, log) {
+    if (err instanceof errors/* RollbackKitError */.dp || isLockTimeout(err.code))
+        return err;
+    const e = err;
+    if (typeof e.message !== 'string')
+        return err;
+    return new errors/* RollbackKitError */.dp(`Snapshot of ${where} failed: ${log.redact(e.message)}${e.hint ? ` (HINT: ${log.redact(e.hint)})` : ''}.`, 'Nothing was kept; fix the cause and run again.');
+}
 async function checkExportColumn(session, tables, column) {
     for (const t of tables) {
         const { rows } = await session.query('SELECT EXISTS (SELECT 1 FROM information_schema.columns WHERE table_schema = $1 AND table_name = $2 AND column_name = $3) AS ok', [t.schema, t.name, column]);
@@ -22923,63 +22917,78 @@ async function takeSnapshot(req, log) {
         path = await freePath(req.outputDir, base, EXTENSIONS[req.format]);
         await session.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
         const snapshotId = (await session.query('SELECT pg_export_snapshot() AS id')).rows[0].id;
-        log.info(`Dumping ${where} (${req.format} format${req.jobs > 1 ? `, ${req.jobs} jobs` : ''}) to ${path} …`);
-        const dumpStarted = Date.now();
-        const dump = (0,core_process/* runProcess */.R)(pgDump.path, pgDumpArgs(req, path, snapshotId, selection, lockTimeout), { env: { ...libpqEnv(req.target), PGAPPNAME: tag } });
-        // The watcher connects while pg_dump starts: a lock pg_dump waits for is waited for far longer
-        // than a connection takes, and lock-timeout bounds that wait whether or not it is watched.
+        // The watcher connects while the tables are locked and pg_dump starts: a lock waited for is
+        // waited for far longer than a connection takes, and lock-timeout bounds that wait either way.
         const watching = watchBlockers(req.target, tag, log);
-        // Listing, counting the small tables and exporting in the exported snapshot while pg_dump copies
-        // the same rows. A small table's count costs opening it, which pg_dump's per-table work can
-        // share; a big one's is a scan of every row, kept until pg_dump is done so the two never compete.
-        const sideWork = (async () => {
-            const catalog = await readCatalog(session, selection.schemas);
-            const small = await countRows(session, catalog.tables.filter((t) => t.bytes < SMALL_TABLE_BYTES), selection.excludeData);
-            let exported = [];
-            if (req.exportSince) {
-                exportsDir = (0,external_node_path_.join)(req.outputDir, `${(0,external_node_path_.basename)(path)}.exports`);
-                exported = await exportRows(session, selection.exportTables, req.exportColumn, req.exportSince, exportsDir);
-            }
-            return { catalog, small, exported };
-        })();
         let stopped;
         const stopWatching = () => (stopped ??= watching.then((w) => w.stop()));
-        const [dumped, side] = await Promise.allSettled([dump, sideWork]);
-        if (dumped.status === 'rejected' || dumped.value.code !== 0 || side.status === 'rejected') {
-            const [blockers] = await Promise.all([stopWatching(), session.query('ROLLBACK').catch(() => undefined)]);
-            const lockWait = (dumped.status === 'fulfilled' && dumped.value.code !== 0 && isLockTimeout(dumped.value.stderr)) ||
-                (side.status === 'rejected' && isLockTimeout(side.reason.code));
-            if (lockWait)
-                throw lockTimeoutError(`Snapshot of ${where}`, lockTimeoutSeconds, blockers, 'Nothing was kept.', log);
-            if (dumped.status === 'rejected')
-                throw new errors/* RollbackKitError */.dp(`Could not run pg_dump (${pgDump.path}): ${dumped.reason.message}.`);
-            if (dumped.value.code !== 0) {
-                throw new errors/* RollbackKitError */.dp(`pg_dump of ${where} failed: ${log.redact((0,pg_tools/* toolErrorLine */.$x)(dumped.value.stderr) || 'no message')}.`, 'Nothing was kept; fix the cause and run again.');
-            }
-            throw side.reason;
-        }
-        const dumpMs = Date.now() - dumpStarted;
-        const verifyStarted = Date.now();
-        // The rows are counted in the dump's snapshot, still open. pg_dump's locks are gone by now, so a
-        // count can wait for a table lock: lock_timeout bounds it, and the watcher still watches.
-        const counting = (async () => {
+        const done = await (async () => {
             try {
-                const big = await countRows(session, side.value.catalog.tables.filter((t) => t.bytes >= SMALL_TABLE_BYTES), selection.excludeData);
-                const counted = new Map([...side.value.small, ...big].map((t) => [tableKey(t), t]));
-                return side.value.catalog.tables.map((t) => counted.get(tableKey(t)));
+                // Every table is locked (ACCESS SHARE, as pg_dump locks them) in the exported snapshot before
+                // pg_dump starts, and stays locked until the last count: a TRUNCATE or a rewrite, which older
+                // snapshots do not see through, cannot slip in between the dump and a count.
+                const catalog = await readCatalog(session, selection.schemas);
+                await lockTables(session, catalog.tables);
+                log.info(`Dumping ${where} (${req.format} format${req.jobs > 1 ? `, ${req.jobs} jobs` : ''}) to ${path} …`);
+                const dumpStarted = Date.now();
+                const dump = (0,core_process/* runProcess */.R)(pgDump.path, pgDumpArgs(req, path, snapshotId, selection, lockTimeout), { env: { ...libpqEnv(req.target), PGAPPNAME: tag } });
+                // Counting the small tables and exporting in the exported snapshot while pg_dump copies the same
+                // rows. A small table's count costs opening it, which pg_dump's per-table work can share; a big
+                // one's is a scan of every row, kept until pg_dump is done so the two never compete.
+                const sideWork = (async () => {
+                    const small = await countRows(session, catalog.tables.filter((t) => t.bytes < SMALL_TABLE_BYTES), selection.excludeData);
+                    let exported = [];
+                    if (req.exportSince) {
+                        exportsDir = (0,external_node_path_.join)(req.outputDir, `${(0,external_node_path_.basename)(path)}.exports`);
+                        exported = await exportRows(session, selection.exportTables, req.exportColumn, req.exportSince, exportsDir);
+                    }
+                    return { small, exported };
+                })();
+                const [dumped, side] = await Promise.allSettled([dump, sideWork]);
+                if (dumped.status === 'rejected' || dumped.value.code !== 0 || side.status === 'rejected') {
+                    const [blockers] = await Promise.all([stopWatching(), session.query('ROLLBACK').catch(() => undefined)]);
+                    const lockWait = (dumped.status === 'fulfilled' && dumped.value.code !== 0 && isLockTimeout(dumped.value.stderr)) ||
+                        (side.status === 'rejected' && isLockTimeout(side.reason.code));
+                    if (lockWait)
+                        throw lockTimeoutError(`Snapshot of ${where}`, lockTimeoutSeconds, blockers, 'Nothing was kept.', log);
+                    // Our own query's reason first: its failure ends the exported snapshot, and pg_dump then only
+                    // says it could not import it.
+                    if (side.status === 'rejected')
+                        throw sideError(side.reason, where, log);
+                    if (dumped.status === 'rejected')
+                        throw new errors/* RollbackKitError */.dp(`Could not run pg_dump (${pgDump.path}): ${dumped.reason.message}.`);
+                    throw new errors/* RollbackKitError */.dp(`pg_dump of ${where} failed: ${log.redact((0,pg_tools/* toolErrorLine */.$x)(dumped.value.stderr) || 'no message')}.`, 'Nothing was kept; fix the cause and run again.');
+                }
+                const dumpMs = Date.now() - dumpStarted;
+                const verifyStarted = Date.now();
+                // The big tables are counted in the dump's snapshot, still open and still locked.
+                const counting = (async () => {
+                    try {
+                        const big = await countRows(session, catalog.tables.filter((t) => t.bytes >= SMALL_TABLE_BYTES), selection.excludeData);
+                        const counted = new Map([...side.value.small, ...big].map((t) => [tableKey(t), t]));
+                        return catalog.tables.map((t) => counted.get(tableKey(t)));
+                    }
+                    catch (err) {
+                        throw sideError(err, where, log);
+                    }
+                    finally {
+                        await session.query('COMMIT').catch(() => undefined);
+                    }
+                })();
+                // Hashing here, pg_restore's full read in its own process and the server's counting run at once.
+                const [fp, , tables] = await Promise.all([(0,archive/* fingerprint */.Rj)(path), (0,archive/* readWhole */.oD)(path, req.format, pgRestore?.path ?? 'pg_restore'), counting]);
+                return { ...fp, tables, dumpMs, verifyMs: Date.now() - verifyStarted, exported: side.value.exported, objects: catalog.objects };
             }
             catch (err) {
                 if (!isLockTimeout(err.code))
                     throw err;
-                throw lockTimeoutError(`Counting the rows of ${where}`, lockTimeoutSeconds, await stopWatching(), 'Nothing was kept.', log);
+                throw lockTimeoutError(`Snapshot of ${where}`, lockTimeoutSeconds, await stopWatching(), 'Nothing was kept.', log);
             }
             finally {
-                await Promise.all([stopWatching(), session.query('COMMIT').catch(() => undefined)]);
+                await stopWatching();
             }
         })();
-        // Hashing here, pg_restore's full read in its own process and the server's counting run at once.
-        const [{ sha256, sizeBytes }, , tables] = await Promise.all([(0,archive/* fingerprint */.Rj)(path), (0,archive/* readWhole */.oD)(path, req.format, pgRestore?.path ?? 'pg_restore'), counting]);
-        const verifyMs = Date.now() - verifyStarted;
+        const { sha256, sizeBytes, tables, dumpMs, verifyMs } = done;
         const manifest = {
             tool: 'rollback-kit',
             manifestVersion: 1,
@@ -22996,8 +23005,8 @@ async function takeSnapshot(req, log) {
             filter: { schemas: selection.schemas, excludeSchemas: selection.exclude, excludeTableData: selection.excludeData.map((t) => `${t.schema}.${t.name}`) },
             tables,
             rowCounts: 'dumped',
-            objects: side.value.catalog.objects,
-            exports: req.exportSince ? { since: req.exportSince.toISOString(), column: req.exportColumn, dir: (0,external_node_path_.basename)(exportsDir), tables: side.value.exported } : null,
+            objects: done.objects,
+            exports: req.exportSince ? { since: req.exportSince.toISOString(), column: req.exportColumn, dir: (0,external_node_path_.basename)(exportsDir), tables: done.exported } : null,
             durationMs: Date.now() - started,
         };
         const manifestPath = await (0,db_manifest/* writeManifest */.HN)(path, manifest);
@@ -23036,10 +23045,9 @@ var verify = __nccwpck_require__(7120);
  * restore-db: put a verified snapshot back. Refuses unless `confirm` names the target database,
  * refuses a snapshot that does not verify, keeps the current state in a pre-restore snapshot, and
  * restores in place in one transaction: its own drops (see restore-plan.ts), the snapshot's script,
- * and what it keeps put back, all or nothing. It commits only once the server has received, table by
- * table, the rows the manifest counts.
+ * and what it keeps put back, all or nothing. It commits only once every table holds the rows the
+ * manifest counts, counted in that transaction.
  */
-
 
 
 
@@ -23138,10 +23146,11 @@ async function restoreSnapshot(req, log) {
     }
     const mode = manifest.format === 'plain' ? 'psql, one transaction' : 'pg_restore into psql, one transaction';
     log.info(`Restoring ${snapshot.path} into ${where} (${mode}) …`);
-    const differences = await applySnapshot({ req, snapshot: snapshot.path, manifest, bytesChecked, pgRestore, plan, serverMajor, preRestoreSnapshotPath }, log);
-    const verified = differences.length === 0;
-    if (verified)
-        log.info(`Restore verified: all ${manifest.tables.length} tables received the rows the snapshot holds, as the server counted them before the commit.`);
+    await applySnapshot({ req, snapshot: snapshot.path, manifest, bytesChecked, pgRestore, plan, serverMajor, preRestoreSnapshotPath }, log);
+    // The row check ran in the transaction, before its COMMIT: a restore that committed holds them.
+    const differences = [];
+    const verified = true;
+    log.info(`Restore verified: all ${manifest.tables.length} tables hold the rows the snapshot holds, counted in the restore's transaction before its commit.`);
     if (extraTables.length)
         log.warning(`Tables the snapshot does not have were left as they are: ${extraTables.join(', ')}.`);
     return {
@@ -23158,29 +23167,46 @@ async function restoreSnapshot(req, log) {
         durationMs: Date.now() - started,
     };
 }
+/** What the epilogue's check raises: psql reports it as the reason the restore did not commit. */
+const ROW_CHECK_PREFIX = 'rollback-kit: the restore does not hold the rows the snapshot holds: ';
+const sqlLiteral = (text) => `'${text.replace(/'/g, "''")}'`;
 /**
- * Each table whose rows the server did not receive as the manifest counts them. Rows come from
- * psql's `ROWS_MARK <n> <rows>` lines (the COPY's own row count, in the restore's transaction).
+ * The epilogue's last statement: in the restore's transaction, before its COMMIT, counts every table
+ * the snapshot holds rows for and fails the transaction, naming them, unless each holds the
+ * manifest's rows. Counted in the tables themselves after everything else ran, so rows that never
+ * came cannot commit. `FROM ONLY` for manifests that counted each table's own rows; older ones
+ * counted a table with its inheritance children. Partitions are compared per partitioned table
+ * (PostgreSQL 12 and later): a hash partition on an enum routes rows by the enum's new OIDs, so rows
+ * may land in other partitions than they came from. Dynamic SQL per table keeps one plan per table
+ * (a UNION ALL of thousands plans slower than it runs).
  */
-function rowDifferences(manifest, copies, reported) {
-    const loaded = new Map();
-    copies.forEach((t, i) => {
-        if (!t || !reported.has(i))
-            return;
-        loaded.set(tableKey(t), (loaded.get(tableKey(t)) ?? 0) + reported.get(i));
-    });
-    const diffs = [];
-    for (const t of manifest.tables) {
-        if (t.rows === null)
-            continue;
-        const actual = loaded.get(tableKey(t)) ?? null;
-        // An empty table may have no COPY at all: it holds what the snapshot holds, nothing.
-        if (actual === null && t.rows === 0)
-            continue;
-        if (actual !== t.rows)
-            diffs.push({ table: `${t.schema}.${t.name}`, expected: t.rows, actual });
-    }
-    return diffs;
+function rowCheckStatement(manifest, serverMajor) {
+    const tables = manifest.tables.filter((t) => t.rows !== null);
+    if (!tables.length)
+        return '';
+    const only = manifest.rowCounts === 'dumped' ? 'ONLY ' : '';
+    const values = tables.map((t) => `(${sqlLiteral(t.schema)}, ${sqlLiteral(t.name)}, ${Number(t.rows)}::bigint)`).join(',\n    ');
+    const whose = serverMajor >= 12 ? 'coalesce(pg_partition_root(rel), rel)::text' : 'rel::text';
+    const body = [
+        "DECLARE r record; rel regclass; k text; n bigint; expected jsonb := '{}'; restored jsonb := '{}'; bad text[];",
+        'BEGIN',
+        `  FOR r IN SELECT * FROM (VALUES\n    ${values}) AS v(s, t, rows) LOOP`,
+        "    rel := format('%I.%I', r.s, r.t)::regclass;",
+        `    EXECUTE format('SELECT count(*) FROM ${only}%s', rel) INTO n;`,
+        `    k := ${whose};`,
+        "    expected := expected || jsonb_build_object(k, coalesce((expected->>k)::bigint, 0) + r.rows);",
+        "    restored := restored || jsonb_build_object(k, coalesce((restored->>k)::bigint, 0) + n);",
+        '  END LOOP;',
+        "  SELECT array_agg(format('%s (%s expected, %s restored)', key, expected->>key, restored->>key) ORDER BY key) INTO bad",
+        '    FROM jsonb_object_keys(expected) AS key WHERE expected->key <> restored->key;',
+        `  IF bad IS NOT NULL THEN RAISE EXCEPTION '${ROW_CHECK_PREFIX}%', array_to_string(bad[1:5], ', ') || CASE WHEN cardinality(bad) > 5 THEN format(' and %s more', cardinality(bad) - 5) ELSE '' END; END IF;`,
+        'END',
+    ].join('\n');
+    let tag = 'rk_rows';
+    while (body.includes(`$${tag}$`))
+        tag += '_';
+    // No parallel workers: starting them costs more than counting a table.
+    return `SET max_parallel_workers_per_gather = 0;\nDO $${tag}$\n${body}\n$${tag}$;`;
 }
 /** What put back kept views and materialized views exactly (definition, owner, grants, comments, data): pg_dump of just them. */
 async function keptViewsScript(a, env, log) {
@@ -23196,40 +23222,10 @@ async function keptViewsScript(a, env, log) {
     }
     return dumped.stdout;
 }
-/** `\warn` reports psql's counts while the transaction is open: psql 13 has it. */
-const MIN_PSQL_MAJOR = 13;
-/** psql's stderr, line by line: the rows of each COPY as psql reports them, and when it reached the end. */
-function progressReader() {
-    const reported = new Map();
-    let rest = '';
-    let reachedEnd = () => undefined;
-    const ready = new Promise((resolve) => (reachedEnd = resolve));
-    const rows = new RegExp(`^${ROWS_MARK} (\\d+) (\\d+)$`);
-    const state = { reachedEnd: false };
-    return {
-        reported,
-        ready,
-        state,
-        onStderr(chunk) {
-            const lines = (rest + chunk).split('\n');
-            rest = lines.pop();
-            for (const line of lines) {
-                const m = rows.exec(line);
-                if (m)
-                    reported.set(Number(m[1]), Number(m[2]));
-                else if (line === READY_MARK) {
-                    state.reachedEnd = true;
-                    reachedEnd();
-                }
-            }
-        },
-    };
-}
 /**
- * Runs the whole restore through one psql session, in one transaction. With a manifest that counted
- * each table's own rows, as its COPY holds them, it commits only when every table received exactly those rows, and
- * otherwise rolls back, naming them; with an older manifest it commits and returns the differences.
- * Throws (nothing changed) when it did not commit.
+ * Runs the whole restore through one psql session, in one transaction, ending with the row check
+ * (rowCheckStatement) and a COMMIT written only once the snapshot's bytes are known to be the
+ * manifest's. Throws (nothing changed) when it did not commit.
  */
 async function applySnapshot(a, log) {
     const { req } = a;
@@ -23238,7 +23234,7 @@ async function applySnapshot(a, log) {
     const env = { ...libpqEnv(req.target), PGAPPNAME: tag };
     const lockTimeout = `SET lock_timeout = ${lockTimeoutMs(req.lockTimeoutSeconds)};`;
     const views = await keptViewsScript(a, env, log);
-    const psql = await (0,pg_tools/* findPgTool */.fh)('psql', Math.max(a.serverMajor, a.pgRestore?.major ?? 0, MIN_PSQL_MAJOR), req.tools);
+    const psql = await (0,pg_tools/* findPgTool */.fh)('psql', Math.max(a.serverMajor, a.pgRestore?.major ?? 0), req.tools);
     const stopRestore = new AbortController();
     const stopPsql = new AbortController();
     const archiveOut = new external_node_stream_.PassThrough();
@@ -23247,12 +23243,6 @@ async function applySnapshot(a, log) {
         restoring = (0,core_process/* runProcess */.R)(a.pgRestore.path, ['--single-transaction', ...(req.clean ? ['--clean', '--if-exists'] : []), '--file', '-', a.snapshot], { stdout: archiveOut, signal: stopRestore.signal });
         restoring.catch(() => undefined);
     }
-    const progress = progressReader();
-    const copies = [];
-    let psqlEnded = () => undefined;
-    const ended = new Promise((resolve) => (psqlEnded = resolve));
-    let refused = [];
-    const gate = a.manifest.rowCounts === 'dumped';
     const script = restoreScript({
         prelude: [
             // The snapshot's script turns lock_timeout off again: every lock that may wait is taken here, first.
@@ -23272,20 +23262,9 @@ async function applySnapshot(a, log) {
             await a.bytesChecked;
             throw (0,archive/* corruptSnapshot */.gw)(a.snapshot, (0,pg_tools/* toolErrorLine */.$x)(r.stderr) || 'pg_restore could not read it in full');
         },
-        epilogue: [views, lockTimeout, ...foreignKeyStatements(a.plan)],
-        copies,
-        decide: async () => {
-            // psql stops on an error before it gets here: then there is nothing to decide.
-            await Promise.race([progress.ready, ended]);
-            if (!progress.state.reachedEnd)
-                return false;
-            // Throws (and so never commits) when the bytes restored are not the snapshot's.
-            await a.bytesChecked;
-            if (!gate)
-                return true;
-            refused = rowDifferences(a.manifest, copies, progress.reported);
-            return refused.length === 0;
-        },
+        epilogue: [views, lockTimeout, ...foreignKeyStatements(a.plan), rowCheckStatement(a.manifest, a.serverMajor)],
+        // Throws (and so never commits) when the bytes restored are not the snapshot's.
+        beforeCommit: () => a.bytesChecked,
     });
     let feedError;
     script.on('error', (err) => {
@@ -23298,39 +23277,29 @@ async function applySnapshot(a, log) {
     const watching = watchBlockers(req.target, tag, log);
     let applied;
     try {
-        applied = await (0,core_process/* runProcess */.R)(psql.path, ['-X', '--no-password', '-q', '-v', 'ON_ERROR_STOP=1', '-f', '-'], { env, stdin: script, signal: stopPsql.signal, onStderr: progress.onStderr });
+        applied = await (0,core_process/* runProcess */.R)(psql.path, ['-X', '--no-password', '-q', '-v', 'ON_ERROR_STOP=1', '-f', '-'], { env, stdin: script, signal: stopPsql.signal });
     }
     finally {
-        psqlEnded();
         stopRestore.abort();
         script.destroy();
     }
     const blockers = await (await watching).stop();
     if (restoring)
         await restoring.catch(() => undefined);
+    if (applied.code === 0 && !feedError && applied.stdout.includes(COMMITTED))
+        return;
     const state = 'The restore ran in one transaction, so the database is as it was before.';
     const undo = a.preRestoreSnapshotPath ? ` The state before is also kept in ${a.preRestoreSnapshotPath}.` : '';
-    if (refused.length) {
-        throw new errors/* RollbackKitError */.dp(`Restore into ${where} was rolled back: the server did not receive the rows the snapshot holds for ${describeDifferences(refused)}.`, `${state}${undo} Take or pick another snapshot; report this if it repeats.`);
-    }
-    if (applied.code === 0 && !feedError && applied.stdout.includes(COMMITTED))
-        return rowDifferences(a.manifest, copies, progress.reported);
     const error = psqlError(applied.stderr, log);
+    if (error.startsWith(ROW_CHECK_PREFIX)) {
+        throw new errors/* RollbackKitError */.dp(`Restore into ${where} was rolled back: the tables did not hold the rows the snapshot holds before the commit: ${log.redact(error.slice(ROW_CHECK_PREFIX.length)).replace(/\.$/, '')}.`, `${state}${undo} The snapshot and its manifest disagree: take or pick another snapshot, and report this if it repeats.`);
+    }
     if (isLockTimeout(error))
         throw lockTimeoutError(`Restore into ${where}`, req.lockTimeoutSeconds, blockers, `${state}${undo}`, log);
     if (feedError instanceof errors/* RollbackKitError */.dp && !error)
-        throw new errors/* RollbackKitError */.dp(log.redact(feedError.message), `${state}${undo}`);
+        throw new errors/* RollbackKitError */.dp(log.redact(feedError.message), `${feedError.hint ? `${feedError.hint} ` : ''}${state}${undo}`);
     const reason = error || (feedError instanceof Error ? feedError.message : '') || (applied.signal ? `psql ended by ${applied.signal}` : 'psql exited before the restore committed');
     throw new errors/* RollbackKitError */.dp(`Restore into ${where} failed: ${log.redact(reason).replace(/\.$/, '')}.`, `${state}${undo}${advice(reason, a.plan)}`);
-}
-/** A committed restore whose tables did not all receive the manifest's rows (only with manifests from before rowCounts). */
-function differencesError(result) {
-    return new errors/* RollbackKitError */.dp(`Restore committed, but ${result.differences.length} table(s) received other row counts than the snapshot's manifest says: ${result.differences.map((d) => d.table).join(', ')}.`, 'The manifest was written by an older rollback-kit, which counted a table together with its inheritance children, or was edited: check those tables by hand (the job summary has the numbers). Newer manifests are checked before the commit.');
-}
-/** `public.orders (287000 expected, 286999 received)`, for the first few. */
-function describeDifferences(diffs) {
-    const shown = diffs.slice(0, 5).map((d) => `${d.table} (${d.expected} expected, ${d.actual ?? 'none'} received)`);
-    return `${shown.join(', ')}${diffs.length > shown.length ? ` and ${diffs.length - shown.length} more` : ''}`;
 }
 /** What to change, for the failures whose cause is known. */
 function advice(reason, plan) {
@@ -30767,8 +30736,6 @@ async function databasePhase(request, record, plannedChoice, plannedKeep, budget
                 tools: request.tools,
             }, log);
             await writeLedger(session, { incidentKey: record.incidentKey, method: 'restore', planned: [], reverted: [], status: 'done' });
-            if (!result.verified)
-                throw differencesError(result);
             return { status: 'restored', reverted: [], detail: `restored ${result.tablesRestored} table(s) from ${db.snapshotPath}` };
         }
         // Fix "steps" into an absolute version before the first statement runs (see ledger.ts).

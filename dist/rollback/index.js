@@ -12557,53 +12557,6 @@ function libpqEnv(t) {
 
 /***/ }),
 
-/***/ 4564:
-/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
-
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   i: () => (/* binding */ tableKey),
-/* harmony export */   n: () => (/* binding */ copyTarget)
-/* harmony export */ });
-/** One identifier as pg_dump writes it: bare, or in double quotes with `""` for a quote. */
-function readIdent(text, at) {
-    if (text[at] === '"') {
-        let name = '';
-        let i = at + 1;
-        for (;;) {
-            const q = text.indexOf('"', i);
-            if (q < 0)
-                return undefined;
-            name += text.slice(i, q);
-            if (text[q + 1] !== '"')
-                return { name, end: q + 1 };
-            name += '"';
-            i = q + 2;
-        }
-    }
-    const m = /^[^\s."(),;]+/.exec(text.slice(at));
-    return m ? { name: m[0], end: at + m[0].length } : undefined;
-}
-/** The table a `COPY schema.table (columns) FROM stdin;` line loads; undefined for any other line. */
-function copyTarget(line) {
-    if (!line.startsWith('COPY ') || !line.endsWith(' FROM stdin;'))
-        return undefined;
-    const schema = readIdent(line, 5);
-    if (!schema || line[schema.end] !== '.')
-        return undefined;
-    const name = readIdent(line, schema.end + 1);
-    if (!name)
-        return undefined;
-    // Then the column list (absent for a table without columns) and FROM stdin.
-    if (!/^\s*(\(.*\))?\s*FROM stdin;$/.test(line.slice(name.end)))
-        return undefined;
-    return { schema: schema.name, name: name.name };
-}
-/** The key a table's count is kept under: schema and name can both hold dots. */
-const tableKey = (t) => `${t.schema}\0${t.name}`;
-
-
-/***/ }),
-
 /***/ 882:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
@@ -13321,37 +13274,96 @@ function connectionError(target, err) {
 
 /***/ }),
 
-/***/ 7257:
+/***/ 8624:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   PJ: () => (/* binding */ wholeDatabaseSnapshot),
-/* harmony export */   W9: () => (/* binding */ takeSnapshot)
-/* harmony export */ });
-/* unused harmony exports MIGRATION_HISTORY_SCHEMAS, snapshotBaseName, validateRequest */
-/* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3024);
-/* harmony import */ var node_fs_promises__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(1455);
-/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(6760);
-/* harmony import */ var node_stream_promises__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(6466);
-/* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(8005);
-/* harmony import */ var _core_files_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(2019);
-/* harmony import */ var _core_process_js__WEBPACK_IMPORTED_MODULE_15__ = __nccwpck_require__(5713);
-/* harmony import */ var _archive_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(4263);
-/* harmony import */ var _catalog_js__WEBPACK_IMPORTED_MODULE_13__ = __nccwpck_require__(9066);
-/* harmony import */ var _copy_target_js__WEBPACK_IMPORTED_MODULE_16__ = __nccwpck_require__(4564);
-/* harmony import */ var _connection_js__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(401);
-/* harmony import */ var _lock_wait_js__WEBPACK_IMPORTED_MODULE_8__ = __nccwpck_require__(882);
-/* harmony import */ var _manifest_js__WEBPACK_IMPORTED_MODULE_9__ = __nccwpck_require__(2584);
-/* harmony import */ var _patterns_js__WEBPACK_IMPORTED_MODULE_10__ = __nccwpck_require__(5570);
-/* harmony import */ var _pg_tools_js__WEBPACK_IMPORTED_MODULE_11__ = __nccwpck_require__(1934);
-/* harmony import */ var _session_js__WEBPACK_IMPORTED_MODULE_12__ = __nccwpck_require__(4441);
-/* harmony import */ var _server_identity_js__WEBPACK_IMPORTED_MODULE_14__ = __nccwpck_require__(5941);
+
+// EXPORTS
+__nccwpck_require__.d(__webpack_exports__, {
+  W9: () => (/* binding */ takeSnapshot),
+  PJ: () => (/* binding */ wholeDatabaseSnapshot)
+});
+
+// UNUSED EXPORTS: MIGRATION_HISTORY_SCHEMAS, snapshotBaseName, validateRequest
+
+// EXTERNAL MODULE: external "node:fs"
+var external_node_fs_ = __nccwpck_require__(3024);
+// EXTERNAL MODULE: external "node:fs/promises"
+var promises_ = __nccwpck_require__(1455);
+// EXTERNAL MODULE: external "node:path"
+var external_node_path_ = __nccwpck_require__(6760);
+// EXTERNAL MODULE: external "node:stream/promises"
+var external_node_stream_promises_ = __nccwpck_require__(6466);
+// EXTERNAL MODULE: ./.build/core/errors.js
+var errors = __nccwpck_require__(8005);
+// EXTERNAL MODULE: ./.build/core/files.js
+var files = __nccwpck_require__(2019);
+// EXTERNAL MODULE: ./.build/core/process.js
+var process = __nccwpck_require__(5713);
+// EXTERNAL MODULE: ./.build/db/archive.js
+var archive = __nccwpck_require__(4263);
+// EXTERNAL MODULE: ./.build/db/catalog.js
+var db_catalog = __nccwpck_require__(9066);
+;// CONCATENATED MODULE: ./.build/db/copy-target.js
+/** One identifier as pg_dump writes it: bare, or in double quotes with `""` for a quote. */
+function readIdent(text, at) {
+    if (text[at] === '"') {
+        let name = '';
+        let i = at + 1;
+        for (;;) {
+            const q = text.indexOf('"', i);
+            if (q < 0)
+                return undefined;
+            name += text.slice(i, q);
+            if (text[q + 1] !== '"')
+                return { name, end: q + 1 };
+            name += '"';
+            i = q + 2;
+        }
+    }
+    const m = /^[^\s."(),;]+/.exec(text.slice(at));
+    return m ? { name: m[0], end: at + m[0].length } : undefined;
+}
+/** The table a `COPY schema.table (columns) FROM stdin;` line loads; undefined for any other line. */
+function copyTarget(line) {
+    if (!line.startsWith('COPY ') || !line.endsWith(' FROM stdin;'))
+        return undefined;
+    const schema = readIdent(line, 5);
+    if (!schema || line[schema.end] !== '.')
+        return undefined;
+    const name = readIdent(line, schema.end + 1);
+    if (!name)
+        return undefined;
+    // Then the column list (absent for a table without columns) and FROM stdin.
+    if (!/^\s*(\(.*\))?\s*FROM stdin;$/.test(line.slice(name.end)))
+        return undefined;
+    return { schema: schema.name, name: name.name };
+}
+/** The key a table's count is kept under: schema and name can both hold dots. */
+const tableKey = (t) => `${t.schema}\0${t.name}`;
+
+// EXTERNAL MODULE: ./.build/db/connection.js
+var connection = __nccwpck_require__(401);
+// EXTERNAL MODULE: ./.build/db/lock-wait.js
+var lock_wait = __nccwpck_require__(882);
+// EXTERNAL MODULE: ./.build/db/manifest.js
+var db_manifest = __nccwpck_require__(2584);
+// EXTERNAL MODULE: ./.build/db/patterns.js
+var patterns = __nccwpck_require__(5570);
+// EXTERNAL MODULE: ./.build/db/pg-tools.js
+var pg_tools = __nccwpck_require__(1934);
+// EXTERNAL MODULE: ./.build/db/session.js
+var db_session = __nccwpck_require__(4441);
+// EXTERNAL MODULE: ./.build/db/server-identity.js
+var server_identity = __nccwpck_require__(5941);
+;// CONCATENATED MODULE: ./.build/db/snapshot.js
 /**
  * snapshot-db: a pg_dump that can be trusted mid-incident. The manifest's tables, row counts and
  * object counts and the CSV exports are read in the very snapshot pg_dump dumps (pg_export_snapshot +
- * --snapshot), so they describe exactly what the archive holds. The catalogue and the small tables'
- * rows are read while pg_dump runs; the big tables are counted once it is done, while the archive is
- * read back, so their second scan never competes with the dump's. Nothing is reported as a snapshot
+ * --snapshot), so they describe exactly what the archive holds; every table is locked there before
+ * pg_dump starts, so no TRUNCATE or rewrite can change what a later count sees. The small tables'
+ * rows are counted while pg_dump runs; the big tables once it is done, while the archive is read
+ * back, so their second scan never competes with the dump's. Nothing is reported as a snapshot
  * until it has been read back in full.
  */
 
@@ -13393,27 +13405,27 @@ function snapshotBaseName(database, label, at) {
 }
 function validateRequest(req) {
     if (req.jobs > 1 && req.format !== 'directory') {
-        throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_4__/* .RollbackKitError */ .dp(`jobs: ${req.jobs} needs format: directory (pg_dump dumps in parallel only into a directory).`, 'Set format: directory, or leave jobs empty.');
+        throw new errors/* RollbackKitError */.dp(`jobs: ${req.jobs} needs format: directory (pg_dump dumps in parallel only into a directory).`, 'Set format: directory, or leave jobs empty.');
     }
     if (req.exportSince && !req.exportTables.length) {
-        throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_4__/* .RollbackKitError */ .dp('export-since is set but export-tables is empty.', 'List the tables whose new rows to keep, e.g. export-tables: orders, public.payments.');
+        throw new errors/* RollbackKitError */.dp('export-since is set but export-tables is empty.', 'List the tables whose new rows to keep, e.g. export-tables: orders, public.payments.');
     }
     if (req.exportTables.length && !req.exportSince) {
-        throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_4__/* .RollbackKitError */ .dp('export-tables is set but export-since is empty.', 'Set export-since to the bad deploy\'s time (ISO 8601).');
+        throw new errors/* RollbackKitError */.dp('export-tables is set but export-since is empty.', 'Set export-since to the bad deploy\'s time (ISO 8601).');
     }
     if (!/^[A-Za-z_][A-Za-z0-9_$]*$/.test(req.exportColumn)) {
-        throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_4__/* .RollbackKitError */ .dp(`export-column "${req.exportColumn}" is not a plain column name.`);
+        throw new errors/* RollbackKitError */.dp(`export-column "${req.exportColumn}" is not a plain column name.`);
     }
 }
 async function prepareOutputDir(dir, input) {
-    await (0,_core_files_js__WEBPACK_IMPORTED_MODULE_5__/* .makeDirectory */ .Oh)(dir, input);
-    await (0,_core_files_js__WEBPACK_IMPORTED_MODULE_5__/* .probeWritable */ .Jg)(dir, input);
+    await (0,files/* makeDirectory */.Oh)(dir, input);
+    await (0,files/* probeWritable */.Jg)(dir, input);
 }
 async function freePath(dir, base, ext) {
     for (let n = 1;; n++) {
-        const candidate = (0,node_path__WEBPACK_IMPORTED_MODULE_2__.join)(dir, `${base}${n > 1 ? `-${n}` : ''}${ext}`);
+        const candidate = (0,external_node_path_.join)(dir, `${base}${n > 1 ? `-${n}` : ''}${ext}`);
         try {
-            await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_1__.access)(candidate);
+            await (0,promises_.access)(candidate);
         }
         catch {
             return candidate;
@@ -13430,22 +13442,22 @@ function pgDumpArgs(req, path, snapshotId, sel, lockTimeout) {
         args.push('--clean', '--if-exists');
     // Exact quoted names only: pg_dump then dumps precisely what the manifest describes.
     for (const s of sel.include)
-        args.push('--schema', (0,_catalog_js__WEBPACK_IMPORTED_MODULE_13__/* .quoteIdent */ .v4)(s));
+        args.push('--schema', (0,db_catalog/* quoteIdent */.v4)(s));
     for (const s of sel.exclude)
-        args.push('--exclude-schema', (0,_catalog_js__WEBPACK_IMPORTED_MODULE_13__/* .quoteIdent */ .v4)(s));
+        args.push('--exclude-schema', (0,db_catalog/* quoteIdent */.v4)(s));
     for (const t of sel.excludeData)
-        args.push('--exclude-table-data', (0,_patterns_js__WEBPACK_IMPORTED_MODULE_10__/* .exactTablePattern */ .mN)(t));
+        args.push('--exclude-table-data', (0,patterns/* exactTablePattern */.mN)(t));
     return args;
 }
 async function resolveSelection(session, req, log) {
-    const all = await (0,_patterns_js__WEBPACK_IMPORTED_MODULE_10__/* .userSchemas */ .cY)(session);
+    const all = await (0,patterns/* userSchemas */.cY)(session);
     const add = (list, items) => items.forEach((i) => list.includes(i) || list.push(i));
     const include = [];
     for (const p of req.filter.schemas)
-        add(include, await (0,_patterns_js__WEBPACK_IMPORTED_MODULE_10__/* .resolveSchemaPattern */ .YO)(session, p, 'schemas'));
+        add(include, await (0,patterns/* resolveSchemaPattern */.YO)(session, p, 'schemas'));
     const exclude = [];
     for (const p of req.filter.excludeSchemas) {
-        const found = await (0,_patterns_js__WEBPACK_IMPORTED_MODULE_10__/* .resolveSchemaPattern */ .YO)(session, p, 'exclude-schemas');
+        const found = await (0,patterns/* resolveSchemaPattern */.YO)(session, p, 'exclude-schemas');
         if (!found.length)
             log.warning(`exclude-schemas: "${p}" matches no schema, so it leaves nothing out.`);
         add(exclude, found);
@@ -13460,33 +13472,51 @@ async function resolveSelection(session, req, log) {
     const schemas = (include.length ? include : all).filter((s) => !exclude.includes(s));
     const excludeData = [];
     for (const p of req.excludeTableData) {
-        const found = await (0,_patterns_js__WEBPACK_IMPORTED_MODULE_10__/* .resolveTablePattern */ .Vc)(session, p);
+        const found = await (0,patterns/* resolveTablePattern */.Vc)(session, p);
         if (!found.length)
             log.warning(`exclude-table-data: "${p}" matches no table, so all its rows are dumped.`);
         for (const t of found)
             if (!excludeData.some((e) => e.schema === t.schema && e.name === t.name))
                 excludeData.push(t);
     }
-    const exportTables = req.exportSince ? await (0,_patterns_js__WEBPACK_IMPORTED_MODULE_10__/* .resolveTablesStrict */ .RD)(session, req.exportTables, 'export-tables') : [];
+    const exportTables = req.exportSince ? await (0,patterns/* resolveTablesStrict */.RD)(session, req.exportTables, 'export-tables') : [];
     return { schemas, include, exclude, excludeData, exportTables };
+}
+/** Tables locked per statement: one LOCK names many, a few hundred keep each statement small. */
+const LOCK_BATCH = 500;
+/** ACCESS SHARE on every table, as pg_dump takes it: no TRUNCATE, rewrite or DROP until the transaction ends. */
+async function lockTables(session, tables) {
+    for (let at = 0; at < tables.length; at += LOCK_BATCH) {
+        const names = tables.slice(at, at + LOCK_BATCH).map((t) => (0,db_catalog/* qualified */.LX)(t.schema, t.name));
+        await session.query(`LOCK TABLE ${names.join(', ')} IN ACCESS SHARE MODE`);
+    }
+}
+/** A failure of our own session's work (listing, locking, counting, exporting) in the server's words. */
+function sideError(err, where, log) {
+    if (err instanceof errors/* RollbackKitError */.dp || (0,lock_wait/* isLockTimeout */.Td)(err.code))
+        return err;
+    const e = err;
+    if (typeof e.message !== 'string')
+        return err;
+    return new errors/* RollbackKitError */.dp(`Snapshot of ${where} failed: ${log.redact(e.message)}${e.hint ? ` (HINT: ${log.redact(e.hint)})` : ''}.`, 'Nothing was kept; fix the cause and run again.');
 }
 async function checkExportColumn(session, tables, column) {
     for (const t of tables) {
         const { rows } = await session.query('SELECT EXISTS (SELECT 1 FROM information_schema.columns WHERE table_schema = $1 AND table_name = $2 AND column_name = $3) AS ok', [t.schema, t.name, column]);
         if (!rows[0].ok)
-            throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_4__/* .RollbackKitError */ .dp(`Table ${t.schema}.${t.name} has no column "${column}" to select new rows by.`, 'Set export-column to its creation-time column.');
+            throw new errors/* RollbackKitError */.dp(`Table ${t.schema}.${t.name} has no column "${column}" to select new rows by.`, 'Set export-column to its creation-time column.');
     }
 }
 async function exportRows(session, tables, column, since, dir) {
-    await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_1__.mkdir)(dir, { recursive: true });
+    await (0,promises_.mkdir)(dir, { recursive: true });
     const out = [];
     for (const t of tables) {
         const file = `${safeName(t.schema)}.${safeName(t.name)}.csv`;
         // toISOString() is digits and punctuation only: safe to inline where COPY takes no parameters.
-        const sql = `COPY (SELECT * FROM ${(0,_catalog_js__WEBPACK_IMPORTED_MODULE_13__/* .qualified */ .LX)(t.schema, t.name)} WHERE ${(0,_catalog_js__WEBPACK_IMPORTED_MODULE_13__/* .qualified */ .LX)(t.schema, t.name)}.${JSON.stringify(column)} > '${since.toISOString()}' ORDER BY 1) TO STDOUT WITH (FORMAT csv, HEADER true)`;
+        const sql = `COPY (SELECT * FROM ${(0,db_catalog/* qualified */.LX)(t.schema, t.name)} WHERE ${(0,db_catalog/* qualified */.LX)(t.schema, t.name)}.${JSON.stringify(column)} > '${since.toISOString()}' ORDER BY 1) TO STDOUT WITH (FORMAT csv, HEADER true)`;
         const { to: copyTo } = await __nccwpck_require__.e(/* import() */ 901).then(__nccwpck_require__.t.bind(__nccwpck_require__, 6901, 19));
         const stream = session.query(copyTo(sql));
-        await (0,node_stream_promises__WEBPACK_IMPORTED_MODULE_3__.pipeline)(stream, (0,node_fs__WEBPACK_IMPORTED_MODULE_0__.createWriteStream)((0,node_path__WEBPACK_IMPORTED_MODULE_2__.join)(dir, file)));
+        await (0,external_node_stream_promises_.pipeline)(stream, (0,external_node_fs_.createWriteStream)((0,external_node_path_.join)(dir, file)));
         out.push({ table: `${t.schema}.${t.name}`, file, rows: stream.rowCount ?? 0 });
     }
     return out;
@@ -13495,19 +13525,19 @@ async function takeSnapshot(req, log) {
     const started = Date.now();
     const now = req.now ?? (() => new Date());
     validateRequest(req);
-    const where = (0,_connection_js__WEBPACK_IMPORTED_MODULE_7__/* .describeTarget */ .ff)(req.target);
-    if ((0,_connection_js__WEBPACK_IMPORTED_MODULE_7__/* .isTransactionPooler */ .ex)(req.target)) {
-        throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_4__/* .RollbackKitError */ .dp(`${where} is a transaction-mode pooler: pg_dump needs one server session for the whole dump.`, 'Use the session pooler or direct connection (on Supabase: port 5432 of the pooler host).');
+    const where = (0,connection/* describeTarget */.ff)(req.target);
+    if ((0,connection/* isTransactionPooler */.ex)(req.target)) {
+        throw new errors/* RollbackKitError */.dp(`${where} is a transaction-mode pooler: pg_dump needs one server session for the whole dump.`, 'Use the session pooler or direct connection (on Supabase: port 5432 of the pooler host).');
     }
     await prepareOutputDir(req.outputDir, req.outputDirInput ?? 'output-dir');
-    const lockTimeoutSeconds = req.lockTimeoutSeconds ?? _lock_wait_js__WEBPACK_IMPORTED_MODULE_8__/* .DEFAULT_LOCK_TIMEOUT_SECONDS */ .sK;
-    const lockTimeout = (0,_lock_wait_js__WEBPACK_IMPORTED_MODULE_8__/* .lockTimeoutMs */ .D5)(lockTimeoutSeconds);
+    const lockTimeoutSeconds = req.lockTimeoutSeconds ?? lock_wait/* DEFAULT_LOCK_TIMEOUT_SECONDS */.sK;
+    const lockTimeout = (0,lock_wait/* lockTimeoutMs */.D5)(lockTimeoutSeconds);
     // pg_dump and our counting session carry one name, so a watcher can see who blocks them.
-    const tag = (0,_lock_wait_js__WEBPACK_IMPORTED_MODULE_8__/* .sessionTag */ .vZ)('snapshot');
+    const tag = (0,lock_wait/* sessionTag */.vZ)('snapshot');
     // Which pg_dump fits is known only once the server answers; asking the installed ones meanwhile is free.
     if (!req.pgDumpPath)
-        (0,_pg_tools_js__WEBPACK_IMPORTED_MODULE_11__/* .warmPgTools */ .I3)(['pg_dump', 'pg_restore'], req.tools);
-    const session = await (0,_session_js__WEBPACK_IMPORTED_MODULE_12__/* .connect */ .Ng)(req.target);
+        (0,pg_tools/* warmPgTools */.I3)(['pg_dump', 'pg_restore'], req.tools);
+    const session = await (0,db_session/* connect */.Ng)(req.target);
     let path;
     let exportsDir;
     try {
@@ -13519,13 +13549,13 @@ async function takeSnapshot(req, log) {
               current_setting('server_version_num') AS num, current_setting('server_version') AS version`, [tag, String(lockTimeout)]);
         const versionNum = Number(rows[0].num);
         const serverVersion = rows[0].version.split(' ')[0];
-        const major = (0,_pg_tools_js__WEBPACK_IMPORTED_MODULE_11__/* .majorFromVersionNum */ .qj)(versionNum);
-        const identity = await (0,_server_identity_js__WEBPACK_IMPORTED_MODULE_14__/* .readServerIdentity */ .I5)(session, req.target);
+        const major = (0,pg_tools/* majorFromVersionNum */.qj)(versionNum);
+        const identity = await (0,server_identity/* readServerIdentity */.I5)(session, req.target);
         if (identity.systemIdentifier === null) {
             log.warning(`${where} does not let user "${req.target.user}" read its system identifier (pg_control_system()): the manifest records host, port and database only, so a later run can match this snapshot to a database only by those.`);
         }
-        const pgDump = await (0,_pg_tools_js__WEBPACK_IMPORTED_MODULE_11__/* .findPgTool */ .fh)('pg_dump', major, { ...req.tools, explicitPath: req.pgDumpPath });
-        const pgRestore = req.format === 'plain' ? undefined : await (0,_pg_tools_js__WEBPACK_IMPORTED_MODULE_11__/* .siblingTool */ .zC)(pgDump, 'pg_restore', major, req.tools);
+        const pgDump = await (0,pg_tools/* findPgTool */.fh)('pg_dump', major, { ...req.tools, explicitPath: req.pgDumpPath });
+        const pgRestore = req.format === 'plain' ? undefined : await (0,pg_tools/* siblingTool */.zC)(pgDump, 'pg_restore', major, req.tools);
         log.info(`Server ${where} runs PostgreSQL ${serverVersion}; using pg_dump ${pgDump.version} (${pgDump.path}).`);
         const selection = await resolveSelection(session, req, log);
         await checkExportColumn(session, selection.exportTables, req.exportColumn);
@@ -13535,63 +13565,78 @@ async function takeSnapshot(req, log) {
         path = await freePath(req.outputDir, base, EXTENSIONS[req.format]);
         await session.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
         const snapshotId = (await session.query('SELECT pg_export_snapshot() AS id')).rows[0].id;
-        log.info(`Dumping ${where} (${req.format} format${req.jobs > 1 ? `, ${req.jobs} jobs` : ''}) to ${path} …`);
-        const dumpStarted = Date.now();
-        const dump = (0,_core_process_js__WEBPACK_IMPORTED_MODULE_15__/* .runProcess */ .R)(pgDump.path, pgDumpArgs(req, path, snapshotId, selection, lockTimeout), { env: { ...(0,_connection_js__WEBPACK_IMPORTED_MODULE_7__/* .libpqEnv */ .kY)(req.target), PGAPPNAME: tag } });
-        // The watcher connects while pg_dump starts: a lock pg_dump waits for is waited for far longer
-        // than a connection takes, and lock-timeout bounds that wait whether or not it is watched.
-        const watching = (0,_lock_wait_js__WEBPACK_IMPORTED_MODULE_8__/* .watchBlockers */ .v2)(req.target, tag, log);
-        // Listing, counting the small tables and exporting in the exported snapshot while pg_dump copies
-        // the same rows. A small table's count costs opening it, which pg_dump's per-table work can
-        // share; a big one's is a scan of every row, kept until pg_dump is done so the two never compete.
-        const sideWork = (async () => {
-            const catalog = await (0,_catalog_js__WEBPACK_IMPORTED_MODULE_13__/* .readCatalog */ .uM)(session, selection.schemas);
-            const small = await (0,_catalog_js__WEBPACK_IMPORTED_MODULE_13__/* .countRows */ .BO)(session, catalog.tables.filter((t) => t.bytes < SMALL_TABLE_BYTES), selection.excludeData);
-            let exported = [];
-            if (req.exportSince) {
-                exportsDir = (0,node_path__WEBPACK_IMPORTED_MODULE_2__.join)(req.outputDir, `${(0,node_path__WEBPACK_IMPORTED_MODULE_2__.basename)(path)}.exports`);
-                exported = await exportRows(session, selection.exportTables, req.exportColumn, req.exportSince, exportsDir);
-            }
-            return { catalog, small, exported };
-        })();
+        // The watcher connects while the tables are locked and pg_dump starts: a lock waited for is
+        // waited for far longer than a connection takes, and lock-timeout bounds that wait either way.
+        const watching = (0,lock_wait/* watchBlockers */.v2)(req.target, tag, log);
         let stopped;
         const stopWatching = () => (stopped ??= watching.then((w) => w.stop()));
-        const [dumped, side] = await Promise.allSettled([dump, sideWork]);
-        if (dumped.status === 'rejected' || dumped.value.code !== 0 || side.status === 'rejected') {
-            const [blockers] = await Promise.all([stopWatching(), session.query('ROLLBACK').catch(() => undefined)]);
-            const lockWait = (dumped.status === 'fulfilled' && dumped.value.code !== 0 && (0,_lock_wait_js__WEBPACK_IMPORTED_MODULE_8__/* .isLockTimeout */ .Td)(dumped.value.stderr)) ||
-                (side.status === 'rejected' && (0,_lock_wait_js__WEBPACK_IMPORTED_MODULE_8__/* .isLockTimeout */ .Td)(side.reason.code));
-            if (lockWait)
-                throw (0,_lock_wait_js__WEBPACK_IMPORTED_MODULE_8__/* .lockTimeoutError */ .rB)(`Snapshot of ${where}`, lockTimeoutSeconds, blockers, 'Nothing was kept.', log);
-            if (dumped.status === 'rejected')
-                throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_4__/* .RollbackKitError */ .dp(`Could not run pg_dump (${pgDump.path}): ${dumped.reason.message}.`);
-            if (dumped.value.code !== 0) {
-                throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_4__/* .RollbackKitError */ .dp(`pg_dump of ${where} failed: ${log.redact((0,_pg_tools_js__WEBPACK_IMPORTED_MODULE_11__/* .toolErrorLine */ .$x)(dumped.value.stderr) || 'no message')}.`, 'Nothing was kept; fix the cause and run again.');
-            }
-            throw side.reason;
-        }
-        const dumpMs = Date.now() - dumpStarted;
-        const verifyStarted = Date.now();
-        // The rows are counted in the dump's snapshot, still open. pg_dump's locks are gone by now, so a
-        // count can wait for a table lock: lock_timeout bounds it, and the watcher still watches.
-        const counting = (async () => {
+        const done = await (async () => {
             try {
-                const big = await (0,_catalog_js__WEBPACK_IMPORTED_MODULE_13__/* .countRows */ .BO)(session, side.value.catalog.tables.filter((t) => t.bytes >= SMALL_TABLE_BYTES), selection.excludeData);
-                const counted = new Map([...side.value.small, ...big].map((t) => [(0,_copy_target_js__WEBPACK_IMPORTED_MODULE_16__/* .tableKey */ .i)(t), t]));
-                return side.value.catalog.tables.map((t) => counted.get((0,_copy_target_js__WEBPACK_IMPORTED_MODULE_16__/* .tableKey */ .i)(t)));
+                // Every table is locked (ACCESS SHARE, as pg_dump locks them) in the exported snapshot before
+                // pg_dump starts, and stays locked until the last count: a TRUNCATE or a rewrite, which older
+                // snapshots do not see through, cannot slip in between the dump and a count.
+                const catalog = await (0,db_catalog/* readCatalog */.uM)(session, selection.schemas);
+                await lockTables(session, catalog.tables);
+                log.info(`Dumping ${where} (${req.format} format${req.jobs > 1 ? `, ${req.jobs} jobs` : ''}) to ${path} …`);
+                const dumpStarted = Date.now();
+                const dump = (0,process/* runProcess */.R)(pgDump.path, pgDumpArgs(req, path, snapshotId, selection, lockTimeout), { env: { ...(0,connection/* libpqEnv */.kY)(req.target), PGAPPNAME: tag } });
+                // Counting the small tables and exporting in the exported snapshot while pg_dump copies the same
+                // rows. A small table's count costs opening it, which pg_dump's per-table work can share; a big
+                // one's is a scan of every row, kept until pg_dump is done so the two never compete.
+                const sideWork = (async () => {
+                    const small = await (0,db_catalog/* countRows */.BO)(session, catalog.tables.filter((t) => t.bytes < SMALL_TABLE_BYTES), selection.excludeData);
+                    let exported = [];
+                    if (req.exportSince) {
+                        exportsDir = (0,external_node_path_.join)(req.outputDir, `${(0,external_node_path_.basename)(path)}.exports`);
+                        exported = await exportRows(session, selection.exportTables, req.exportColumn, req.exportSince, exportsDir);
+                    }
+                    return { small, exported };
+                })();
+                const [dumped, side] = await Promise.allSettled([dump, sideWork]);
+                if (dumped.status === 'rejected' || dumped.value.code !== 0 || side.status === 'rejected') {
+                    const [blockers] = await Promise.all([stopWatching(), session.query('ROLLBACK').catch(() => undefined)]);
+                    const lockWait = (dumped.status === 'fulfilled' && dumped.value.code !== 0 && (0,lock_wait/* isLockTimeout */.Td)(dumped.value.stderr)) ||
+                        (side.status === 'rejected' && (0,lock_wait/* isLockTimeout */.Td)(side.reason.code));
+                    if (lockWait)
+                        throw (0,lock_wait/* lockTimeoutError */.rB)(`Snapshot of ${where}`, lockTimeoutSeconds, blockers, 'Nothing was kept.', log);
+                    // Our own query's reason first: its failure ends the exported snapshot, and pg_dump then only
+                    // says it could not import it.
+                    if (side.status === 'rejected')
+                        throw sideError(side.reason, where, log);
+                    if (dumped.status === 'rejected')
+                        throw new errors/* RollbackKitError */.dp(`Could not run pg_dump (${pgDump.path}): ${dumped.reason.message}.`);
+                    throw new errors/* RollbackKitError */.dp(`pg_dump of ${where} failed: ${log.redact((0,pg_tools/* toolErrorLine */.$x)(dumped.value.stderr) || 'no message')}.`, 'Nothing was kept; fix the cause and run again.');
+                }
+                const dumpMs = Date.now() - dumpStarted;
+                const verifyStarted = Date.now();
+                // The big tables are counted in the dump's snapshot, still open and still locked.
+                const counting = (async () => {
+                    try {
+                        const big = await (0,db_catalog/* countRows */.BO)(session, catalog.tables.filter((t) => t.bytes >= SMALL_TABLE_BYTES), selection.excludeData);
+                        const counted = new Map([...side.value.small, ...big].map((t) => [tableKey(t), t]));
+                        return catalog.tables.map((t) => counted.get(tableKey(t)));
+                    }
+                    catch (err) {
+                        throw sideError(err, where, log);
+                    }
+                    finally {
+                        await session.query('COMMIT').catch(() => undefined);
+                    }
+                })();
+                // Hashing here, pg_restore's full read in its own process and the server's counting run at once.
+                const [fp, , tables] = await Promise.all([(0,archive/* fingerprint */.Rj)(path), (0,archive/* readWhole */.oD)(path, req.format, pgRestore?.path ?? 'pg_restore'), counting]);
+                return { ...fp, tables, dumpMs, verifyMs: Date.now() - verifyStarted, exported: side.value.exported, objects: catalog.objects };
             }
             catch (err) {
-                if (!(0,_lock_wait_js__WEBPACK_IMPORTED_MODULE_8__/* .isLockTimeout */ .Td)(err.code))
+                if (!(0,lock_wait/* isLockTimeout */.Td)(err.code))
                     throw err;
-                throw (0,_lock_wait_js__WEBPACK_IMPORTED_MODULE_8__/* .lockTimeoutError */ .rB)(`Counting the rows of ${where}`, lockTimeoutSeconds, await stopWatching(), 'Nothing was kept.', log);
+                throw (0,lock_wait/* lockTimeoutError */.rB)(`Snapshot of ${where}`, lockTimeoutSeconds, await stopWatching(), 'Nothing was kept.', log);
             }
             finally {
-                await Promise.all([stopWatching(), session.query('COMMIT').catch(() => undefined)]);
+                await stopWatching();
             }
         })();
-        // Hashing here, pg_restore's full read in its own process and the server's counting run at once.
-        const [{ sha256, sizeBytes }, , tables] = await Promise.all([(0,_archive_js__WEBPACK_IMPORTED_MODULE_6__/* .fingerprint */ .Rj)(path), (0,_archive_js__WEBPACK_IMPORTED_MODULE_6__/* .readWhole */ .oD)(path, req.format, pgRestore?.path ?? 'pg_restore'), counting]);
-        const verifyMs = Date.now() - verifyStarted;
+        const { sha256, sizeBytes, tables, dumpMs, verifyMs } = done;
         const manifest = {
             tool: 'rollback-kit',
             manifestVersion: 1,
@@ -13602,17 +13647,17 @@ async function takeSnapshot(req, log) {
             server: { version: serverVersion, versionNum, major, host: identity.host, port: identity.port, systemIdentifier: identity.systemIdentifier },
             pgDump: { version: pgDump.version, major: pgDump.major },
             format: req.format,
-            file: (0,node_path__WEBPACK_IMPORTED_MODULE_2__.basename)(path),
+            file: (0,external_node_path_.basename)(path),
             sizeBytes,
             sha256,
             filter: { schemas: selection.schemas, excludeSchemas: selection.exclude, excludeTableData: selection.excludeData.map((t) => `${t.schema}.${t.name}`) },
             tables,
             rowCounts: 'dumped',
-            objects: side.value.catalog.objects,
-            exports: req.exportSince ? { since: req.exportSince.toISOString(), column: req.exportColumn, dir: (0,node_path__WEBPACK_IMPORTED_MODULE_2__.basename)(exportsDir), tables: side.value.exported } : null,
+            objects: done.objects,
+            exports: req.exportSince ? { since: req.exportSince.toISOString(), column: req.exportColumn, dir: (0,external_node_path_.basename)(exportsDir), tables: done.exported } : null,
             durationMs: Date.now() - started,
         };
-        const manifestPath = await (0,_manifest_js__WEBPACK_IMPORTED_MODULE_9__/* .writeManifest */ .HN)(path, manifest);
+        const manifestPath = await (0,db_manifest/* writeManifest */.HN)(path, manifest);
         log.info(`Snapshot verified: ${sizeBytes} bytes, sha256 ${sha256}, ${manifest.tables.length} tables (dump ${dumpMs} ms, verification ${verifyMs} ms).`);
         return {
             path,
@@ -13631,13 +13676,13 @@ async function takeSnapshot(req, log) {
     catch (err) {
         // Nothing half-done: a snapshot that did not verify is not left where someone could trust it.
         if (path)
-            await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_1__.rm)(path, { recursive: true, force: true }).catch(() => undefined);
+            await (0,promises_.rm)(path, { recursive: true, force: true }).catch(() => undefined);
         if (exportsDir)
-            await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_1__.rm)(exportsDir, { recursive: true, force: true }).catch(() => undefined);
-        throw (0,_core_files_js__WEBPACK_IMPORTED_MODULE_5__/* .asFileError */ .dH)(err, 'output-dir');
+            await (0,promises_.rm)(exportsDir, { recursive: true, force: true }).catch(() => undefined);
+        throw (0,files/* asFileError */.dH)(err, 'output-dir');
     }
     finally {
-        (0,_session_js__WEBPACK_IMPORTED_MODULE_12__/* .closeSession */ .Vu)(session);
+        (0,db_session/* closeSession */.Vu)(session);
     }
 }
 
@@ -15359,8 +15404,8 @@ __nccwpck_require__.d(__webpack_exports__, {
 var errors = __nccwpck_require__(8005);
 // EXTERNAL MODULE: ./.build/db/connection.js
 var connection = __nccwpck_require__(401);
-// EXTERNAL MODULE: ./.build/db/snapshot.js
-var snapshot = __nccwpck_require__(7257);
+// EXTERNAL MODULE: ./.build/db/snapshot.js + 1 modules
+var snapshot = __nccwpck_require__(8624);
 // EXTERNAL MODULE: ./.build/platforms/promote.js + 24 modules
 var promote = __nccwpck_require__(6461);
 // EXTERNAL MODULE: ./.build/pipeline/budgets.js
@@ -16607,8 +16652,6 @@ var external_node_stream_ = __nccwpck_require__(7075);
 var process = __nccwpck_require__(5713);
 // EXTERNAL MODULE: ./.build/db/catalog.js
 var catalog = __nccwpck_require__(9066);
-// EXTERNAL MODULE: ./.build/db/copy-target.js
-var copy_target = __nccwpck_require__(4564);
 // EXTERNAL MODULE: ./.build/db/archive.js
 var archive = __nccwpck_require__(4263);
 // EXTERNAL MODULE: ./.build/db/lock-wait.js
@@ -16796,11 +16839,12 @@ function foreignKeyStatements(plan) {
 ;// CONCATENATED MODULE: ./.build/db/restore-script.js
 /**
  * The one SQL stream an in-place restore sends to psql: BEGIN, the drops restore-db planned, the
- * snapshot's own script, what it puts back, COMMIT. The COMMIT is only ever written after the
- * snapshot's script was read to its end without error, so a pg_restore that fails or a psql that
- * stops early can never commit half a restore: the server rolls the open transaction back.
+ * snapshot's own script, what it puts back, a check that every table holds the manifest's rows,
+ * COMMIT. The COMMIT is only ever written after the snapshot's script was read to its end without
+ * error and the caller agreed (the snapshot's bytes are the manifest's), so a pg_restore that fails,
+ * a psql that stops early or a failed check can never commit half a restore: the server rolls the
+ * open transaction back.
  */
-
 
 
 /** psql prints this after COMMIT succeeded; without it the restore did not happen. */
@@ -16819,16 +16863,13 @@ function keepSchema(line) {
 }
 const NL = 0x0a;
 const COPY_END = Buffer.from('\\.\n');
-/** What psql reports on stderr (`\warn`, psql 13) while the transaction is still open: each COPY's rows, then that all ran. */
-const ROWS_MARK = 'rollback-kit rows';
-const READY_MARK = 'rollback-kit ready';
 /**
  * The snapshot's script as restore-db runs it: schemas kept (see keepSchema), and with `unwrap`,
  * without the BEGIN (first statement) and COMMIT (last) of `pg_restore --single-transaction -f -`:
  * restore-db's transaction wraps them with its own statements. Statements are read line by line;
  * COPY data, nearly all of a large script, passes through as the slices of bytes it came in, with no
- * copy and no wait per chunk. After each COPY, psql is asked to report the rows the server loaded
- * (`ROWS_MARK <n> <rows>`, n indexing `copies`).
+ * copy and no wait per chunk. Nothing is added inside the snapshot's script: a line that only looks
+ * like a COPY (inside a function body, say) must reach the server exactly as it was dumped.
  */
 class ScriptStream extends external_node_stream_.Transform {
     parts;
@@ -16838,24 +16879,13 @@ class ScriptStream extends external_node_stream_.Transform {
     held = [];
     /** The incomplete last line of the previous chunk. */
     carry;
-    /**
-     * pg_dump's `\restrict <key>` stops psql from running backslash commands inside the script (a
-     * crafted object name cannot smuggle one in); ours step out of it with the key and back in.
-     */
-    restrictKey;
     constructor(parts) {
         super();
         this.parts = parts;
         this.begun = !parts.unwrap;
         this.push(['BEGIN;', ...parts.prelude, ''].join('\n'));
     }
-    meta(command) {
-        return this.restrictKey ? `\\unrestrict ${this.restrictKey}\n${command}\n\\restrict ${this.restrictKey}\n` : `${command}\n`;
-    }
     statementLine(line) {
-        const restrict = /^\\(un)?restrict (\S+)$/.exec(line);
-        if (restrict)
-            this.restrictKey = restrict[1] ? undefined : restrict[2];
         const kept = keepSchema(line);
         if (kept === undefined)
             return;
@@ -16877,24 +16907,16 @@ class ScriptStream extends external_node_stream_.Transform {
             this.held.push(kept);
         else
             this.push(`${kept}\n`);
-        if (/^COPY .+ FROM stdin;$/.test(kept)) {
+        if (/^COPY .+ FROM stdin;$/.test(kept))
             this.copying = true;
-            this.parts.copies.push((0,copy_target/* copyTarget */.n)(kept));
-        }
     }
     /** A whole line of COPY data, or its end. */
     copyLine(line) {
         const whole = line.length === 1 ? line[0] : Buffer.concat(line);
         if (whole.length === 3 && whole.equals(COPY_END))
-            this.endCopy(whole);
-        else
-            for (const part of line)
-                this.push(part);
-    }
-    endCopy(end) {
-        this.push(end);
-        this.push(this.meta(`\\warn ${ROWS_MARK} ${this.parts.copies.length - 1} :ROW_COUNT`));
-        this.copying = false;
+            this.copying = false;
+        for (const part of line)
+            this.push(part);
     }
     _transform(chunk, _encoding, done) {
         try {
@@ -16931,9 +16953,8 @@ class ScriptStream extends external_node_stream_.Transform {
                         }
                         break;
                     }
-                    if (end > pos)
-                        this.push(buf.subarray(pos, end));
-                    this.endCopy(buf.subarray(end, end + 3));
+                    this.push(buf.subarray(pos, end + 3));
+                    this.copying = false;
                     pos = end + 3;
                 }
                 else {
@@ -16978,8 +16999,9 @@ class ScriptStream extends external_node_stream_.Transform {
         for (const h of this.held)
             this.push(`${h}\n`);
         await this.parts.sourceDone();
-        this.push(['', ...this.parts.epilogue, `\\warn ${READY_MARK}`, ''].join('\n'));
-        this.push((await this.parts.decide()) ? `COMMIT;\n\\echo '${COMMITTED}'\n` : 'ROLLBACK;\n');
+        this.push(['', ...this.parts.epilogue, ''].join('\n'));
+        await this.parts.beforeCommit();
+        this.push(`COMMIT;\n\\echo '${COMMITTED}'\n`);
     }
 }
 /** The SQL stream for psql: BEGIN, the prelude, the snapshot's script, the epilogue, then COMMIT or ROLLBACK. */
@@ -16994,11 +17016,7 @@ function restoreScript(parts) {
  */
 /** `log` redacts the reason before it is cut: a DETAIL may quote row data. */
 function psqlError(stderr, log) {
-    // Our own progress lines (ROWS_MARK, READY_MARK) are not the reason.
-    const lines = stderr
-        .split('\n')
-        .filter((l) => !l.startsWith(ROWS_MARK) && !l.startsWith(READY_MARK))
-        .map((l) => l.replace(/^psql:[^:]*:\d+:\s*/, '').trim());
+    const lines = stderr.split('\n').map((l) => l.replace(/^psql:[^:]*:\d+:\s*/, '').trim());
     const at = lines.findIndex((l) => /^(ERROR|FATAL):/.test(l));
     if (at < 0)
         return lines.find((l) => /error|fatal|could not/i.test(l)) ?? lines.find(Boolean) ?? '';
@@ -17021,8 +17039,8 @@ function psqlError(stderr, log) {
 var server_identity = __nccwpck_require__(5941);
 // EXTERNAL MODULE: ./.build/db/session.js
 var db_session = __nccwpck_require__(4441);
-// EXTERNAL MODULE: ./.build/db/snapshot.js
-var db_snapshot = __nccwpck_require__(7257);
+// EXTERNAL MODULE: ./.build/db/snapshot.js + 1 modules
+var db_snapshot = __nccwpck_require__(8624);
 // EXTERNAL MODULE: ./.build/db/verify.js
 var verify = __nccwpck_require__(7120);
 ;// CONCATENATED MODULE: ./.build/db/restore.js
@@ -17030,10 +17048,9 @@ var verify = __nccwpck_require__(7120);
  * restore-db: put a verified snapshot back. Refuses unless `confirm` names the target database,
  * refuses a snapshot that does not verify, keeps the current state in a pre-restore snapshot, and
  * restores in place in one transaction: its own drops (see restore-plan.ts), the snapshot's script,
- * and what it keeps put back, all or nothing. It commits only once the server has received, table by
- * table, the rows the manifest counts.
+ * and what it keeps put back, all or nothing. It commits only once every table holds the rows the
+ * manifest counts, counted in that transaction.
  */
-
 
 
 
@@ -17132,10 +17149,11 @@ async function restoreSnapshot(req, log) {
     }
     const mode = manifest.format === 'plain' ? 'psql, one transaction' : 'pg_restore into psql, one transaction';
     log.info(`Restoring ${snapshot.path} into ${where} (${mode}) …`);
-    const differences = await applySnapshot({ req, snapshot: snapshot.path, manifest, bytesChecked, pgRestore, plan, serverMajor, preRestoreSnapshotPath }, log);
-    const verified = differences.length === 0;
-    if (verified)
-        log.info(`Restore verified: all ${manifest.tables.length} tables received the rows the snapshot holds, as the server counted them before the commit.`);
+    await applySnapshot({ req, snapshot: snapshot.path, manifest, bytesChecked, pgRestore, plan, serverMajor, preRestoreSnapshotPath }, log);
+    // The row check ran in the transaction, before its COMMIT: a restore that committed holds them.
+    const differences = [];
+    const verified = true;
+    log.info(`Restore verified: all ${manifest.tables.length} tables hold the rows the snapshot holds, counted in the restore's transaction before its commit.`);
     if (extraTables.length)
         log.warning(`Tables the snapshot does not have were left as they are: ${extraTables.join(', ')}.`);
     return {
@@ -17152,29 +17170,46 @@ async function restoreSnapshot(req, log) {
         durationMs: Date.now() - started,
     };
 }
+/** What the epilogue's check raises: psql reports it as the reason the restore did not commit. */
+const ROW_CHECK_PREFIX = 'rollback-kit: the restore does not hold the rows the snapshot holds: ';
+const sqlLiteral = (text) => `'${text.replace(/'/g, "''")}'`;
 /**
- * Each table whose rows the server did not receive as the manifest counts them. Rows come from
- * psql's `ROWS_MARK <n> <rows>` lines (the COPY's own row count, in the restore's transaction).
+ * The epilogue's last statement: in the restore's transaction, before its COMMIT, counts every table
+ * the snapshot holds rows for and fails the transaction, naming them, unless each holds the
+ * manifest's rows. Counted in the tables themselves after everything else ran, so rows that never
+ * came cannot commit. `FROM ONLY` for manifests that counted each table's own rows; older ones
+ * counted a table with its inheritance children. Partitions are compared per partitioned table
+ * (PostgreSQL 12 and later): a hash partition on an enum routes rows by the enum's new OIDs, so rows
+ * may land in other partitions than they came from. Dynamic SQL per table keeps one plan per table
+ * (a UNION ALL of thousands plans slower than it runs).
  */
-function rowDifferences(manifest, copies, reported) {
-    const loaded = new Map();
-    copies.forEach((t, i) => {
-        if (!t || !reported.has(i))
-            return;
-        loaded.set((0,copy_target/* tableKey */.i)(t), (loaded.get((0,copy_target/* tableKey */.i)(t)) ?? 0) + reported.get(i));
-    });
-    const diffs = [];
-    for (const t of manifest.tables) {
-        if (t.rows === null)
-            continue;
-        const actual = loaded.get((0,copy_target/* tableKey */.i)(t)) ?? null;
-        // An empty table may have no COPY at all: it holds what the snapshot holds, nothing.
-        if (actual === null && t.rows === 0)
-            continue;
-        if (actual !== t.rows)
-            diffs.push({ table: `${t.schema}.${t.name}`, expected: t.rows, actual });
-    }
-    return diffs;
+function rowCheckStatement(manifest, serverMajor) {
+    const tables = manifest.tables.filter((t) => t.rows !== null);
+    if (!tables.length)
+        return '';
+    const only = manifest.rowCounts === 'dumped' ? 'ONLY ' : '';
+    const values = tables.map((t) => `(${sqlLiteral(t.schema)}, ${sqlLiteral(t.name)}, ${Number(t.rows)}::bigint)`).join(',\n    ');
+    const whose = serverMajor >= 12 ? 'coalesce(pg_partition_root(rel), rel)::text' : 'rel::text';
+    const body = [
+        "DECLARE r record; rel regclass; k text; n bigint; expected jsonb := '{}'; restored jsonb := '{}'; bad text[];",
+        'BEGIN',
+        `  FOR r IN SELECT * FROM (VALUES\n    ${values}) AS v(s, t, rows) LOOP`,
+        "    rel := format('%I.%I', r.s, r.t)::regclass;",
+        `    EXECUTE format('SELECT count(*) FROM ${only}%s', rel) INTO n;`,
+        `    k := ${whose};`,
+        "    expected := expected || jsonb_build_object(k, coalesce((expected->>k)::bigint, 0) + r.rows);",
+        "    restored := restored || jsonb_build_object(k, coalesce((restored->>k)::bigint, 0) + n);",
+        '  END LOOP;',
+        "  SELECT array_agg(format('%s (%s expected, %s restored)', key, expected->>key, restored->>key) ORDER BY key) INTO bad",
+        '    FROM jsonb_object_keys(expected) AS key WHERE expected->key <> restored->key;',
+        `  IF bad IS NOT NULL THEN RAISE EXCEPTION '${ROW_CHECK_PREFIX}%', array_to_string(bad[1:5], ', ') || CASE WHEN cardinality(bad) > 5 THEN format(' and %s more', cardinality(bad) - 5) ELSE '' END; END IF;`,
+        'END',
+    ].join('\n');
+    let tag = 'rk_rows';
+    while (body.includes(`$${tag}$`))
+        tag += '_';
+    // No parallel workers: starting them costs more than counting a table.
+    return `SET max_parallel_workers_per_gather = 0;\nDO $${tag}$\n${body}\n$${tag}$;`;
 }
 /** What put back kept views and materialized views exactly (definition, owner, grants, comments, data): pg_dump of just them. */
 async function keptViewsScript(a, env, log) {
@@ -17190,40 +17225,10 @@ async function keptViewsScript(a, env, log) {
     }
     return dumped.stdout;
 }
-/** `\warn` reports psql's counts while the transaction is open: psql 13 has it. */
-const MIN_PSQL_MAJOR = 13;
-/** psql's stderr, line by line: the rows of each COPY as psql reports them, and when it reached the end. */
-function progressReader() {
-    const reported = new Map();
-    let rest = '';
-    let reachedEnd = () => undefined;
-    const ready = new Promise((resolve) => (reachedEnd = resolve));
-    const rows = new RegExp(`^${ROWS_MARK} (\\d+) (\\d+)$`);
-    const state = { reachedEnd: false };
-    return {
-        reported,
-        ready,
-        state,
-        onStderr(chunk) {
-            const lines = (rest + chunk).split('\n');
-            rest = lines.pop();
-            for (const line of lines) {
-                const m = rows.exec(line);
-                if (m)
-                    reported.set(Number(m[1]), Number(m[2]));
-                else if (line === READY_MARK) {
-                    state.reachedEnd = true;
-                    reachedEnd();
-                }
-            }
-        },
-    };
-}
 /**
- * Runs the whole restore through one psql session, in one transaction. With a manifest that counted
- * each table's own rows, as its COPY holds them, it commits only when every table received exactly those rows, and
- * otherwise rolls back, naming them; with an older manifest it commits and returns the differences.
- * Throws (nothing changed) when it did not commit.
+ * Runs the whole restore through one psql session, in one transaction, ending with the row check
+ * (rowCheckStatement) and a COMMIT written only once the snapshot's bytes are known to be the
+ * manifest's. Throws (nothing changed) when it did not commit.
  */
 async function applySnapshot(a, log) {
     const { req } = a;
@@ -17232,7 +17237,7 @@ async function applySnapshot(a, log) {
     const env = { ...(0,connection/* libpqEnv */.kY)(req.target), PGAPPNAME: tag };
     const lockTimeout = `SET lock_timeout = ${(0,lock_wait/* lockTimeoutMs */.D5)(req.lockTimeoutSeconds)};`;
     const views = await keptViewsScript(a, env, log);
-    const psql = await (0,pg_tools/* findPgTool */.fh)('psql', Math.max(a.serverMajor, a.pgRestore?.major ?? 0, MIN_PSQL_MAJOR), req.tools);
+    const psql = await (0,pg_tools/* findPgTool */.fh)('psql', Math.max(a.serverMajor, a.pgRestore?.major ?? 0), req.tools);
     const stopRestore = new AbortController();
     const stopPsql = new AbortController();
     const archiveOut = new external_node_stream_.PassThrough();
@@ -17241,12 +17246,6 @@ async function applySnapshot(a, log) {
         restoring = (0,process/* runProcess */.R)(a.pgRestore.path, ['--single-transaction', ...(req.clean ? ['--clean', '--if-exists'] : []), '--file', '-', a.snapshot], { stdout: archiveOut, signal: stopRestore.signal });
         restoring.catch(() => undefined);
     }
-    const progress = progressReader();
-    const copies = [];
-    let psqlEnded = () => undefined;
-    const ended = new Promise((resolve) => (psqlEnded = resolve));
-    let refused = [];
-    const gate = a.manifest.rowCounts === 'dumped';
     const script = restoreScript({
         prelude: [
             // The snapshot's script turns lock_timeout off again: every lock that may wait is taken here, first.
@@ -17266,20 +17265,9 @@ async function applySnapshot(a, log) {
             await a.bytesChecked;
             throw (0,archive/* corruptSnapshot */.gw)(a.snapshot, (0,pg_tools/* toolErrorLine */.$x)(r.stderr) || 'pg_restore could not read it in full');
         },
-        epilogue: [views, lockTimeout, ...foreignKeyStatements(a.plan)],
-        copies,
-        decide: async () => {
-            // psql stops on an error before it gets here: then there is nothing to decide.
-            await Promise.race([progress.ready, ended]);
-            if (!progress.state.reachedEnd)
-                return false;
-            // Throws (and so never commits) when the bytes restored are not the snapshot's.
-            await a.bytesChecked;
-            if (!gate)
-                return true;
-            refused = rowDifferences(a.manifest, copies, progress.reported);
-            return refused.length === 0;
-        },
+        epilogue: [views, lockTimeout, ...foreignKeyStatements(a.plan), rowCheckStatement(a.manifest, a.serverMajor)],
+        // Throws (and so never commits) when the bytes restored are not the snapshot's.
+        beforeCommit: () => a.bytesChecked,
     });
     let feedError;
     script.on('error', (err) => {
@@ -17292,39 +17280,29 @@ async function applySnapshot(a, log) {
     const watching = (0,lock_wait/* watchBlockers */.v2)(req.target, tag, log);
     let applied;
     try {
-        applied = await (0,process/* runProcess */.R)(psql.path, ['-X', '--no-password', '-q', '-v', 'ON_ERROR_STOP=1', '-f', '-'], { env, stdin: script, signal: stopPsql.signal, onStderr: progress.onStderr });
+        applied = await (0,process/* runProcess */.R)(psql.path, ['-X', '--no-password', '-q', '-v', 'ON_ERROR_STOP=1', '-f', '-'], { env, stdin: script, signal: stopPsql.signal });
     }
     finally {
-        psqlEnded();
         stopRestore.abort();
         script.destroy();
     }
     const blockers = await (await watching).stop();
     if (restoring)
         await restoring.catch(() => undefined);
+    if (applied.code === 0 && !feedError && applied.stdout.includes(COMMITTED))
+        return;
     const state = 'The restore ran in one transaction, so the database is as it was before.';
     const undo = a.preRestoreSnapshotPath ? ` The state before is also kept in ${a.preRestoreSnapshotPath}.` : '';
-    if (refused.length) {
-        throw new errors/* RollbackKitError */.dp(`Restore into ${where} was rolled back: the server did not receive the rows the snapshot holds for ${describeDifferences(refused)}.`, `${state}${undo} Take or pick another snapshot; report this if it repeats.`);
-    }
-    if (applied.code === 0 && !feedError && applied.stdout.includes(COMMITTED))
-        return rowDifferences(a.manifest, copies, progress.reported);
     const error = psqlError(applied.stderr, log);
+    if (error.startsWith(ROW_CHECK_PREFIX)) {
+        throw new errors/* RollbackKitError */.dp(`Restore into ${where} was rolled back: the tables did not hold the rows the snapshot holds before the commit: ${log.redact(error.slice(ROW_CHECK_PREFIX.length)).replace(/\.$/, '')}.`, `${state}${undo} The snapshot and its manifest disagree: take or pick another snapshot, and report this if it repeats.`);
+    }
     if ((0,lock_wait/* isLockTimeout */.Td)(error))
         throw (0,lock_wait/* lockTimeoutError */.rB)(`Restore into ${where}`, req.lockTimeoutSeconds, blockers, `${state}${undo}`, log);
     if (feedError instanceof errors/* RollbackKitError */.dp && !error)
-        throw new errors/* RollbackKitError */.dp(log.redact(feedError.message), `${state}${undo}`);
+        throw new errors/* RollbackKitError */.dp(log.redact(feedError.message), `${feedError.hint ? `${feedError.hint} ` : ''}${state}${undo}`);
     const reason = error || (feedError instanceof Error ? feedError.message : '') || (applied.signal ? `psql ended by ${applied.signal}` : 'psql exited before the restore committed');
     throw new errors/* RollbackKitError */.dp(`Restore into ${where} failed: ${log.redact(reason).replace(/\.$/, '')}.`, `${state}${undo}${advice(reason, a.plan)}`);
-}
-/** A committed restore whose tables did not all receive the manifest's rows (only with manifests from before rowCounts). */
-function differencesError(result) {
-    return new errors/* RollbackKitError */.dp(`Restore committed, but ${result.differences.length} table(s) received other row counts than the snapshot's manifest says: ${result.differences.map((d) => d.table).join(', ')}.`, 'The manifest was written by an older rollback-kit, which counted a table together with its inheritance children, or was edited: check those tables by hand (the job summary has the numbers). Newer manifests are checked before the commit.');
-}
-/** `public.orders (287000 expected, 286999 received)`, for the first few. */
-function describeDifferences(diffs) {
-    const shown = diffs.slice(0, 5).map((d) => `${d.table} (${d.expected} expected, ${d.actual ?? 'none'} received)`);
-    return `${shown.join(', ')}${diffs.length > shown.length ? ` and ${diffs.length - shown.length} more` : ''}`;
 }
 /** What to change, for the failures whose cause is known. */
 function advice(reason, plan) {
@@ -17876,8 +17854,6 @@ async function databasePhase(request, record, plannedChoice, plannedKeep, budget
                 tools: request.tools,
             }, log);
             await writeLedger(session, { incidentKey: record.incidentKey, method: 'restore', planned: [], reverted: [], status: 'done' });
-            if (!result.verified)
-                throw differencesError(result);
             return { status: 'restored', reverted: [], detail: `restored ${result.tablesRestored} table(s) from ${db.snapshotPath}` };
         }
         // Fix "steps" into an absolute version before the first statement runs (see ledger.ts).
