@@ -2,7 +2,7 @@
 // holds, and restore-db commits only when the server received exactly that for every table (psql
 // reports each COPY's rows, matched to its table by copyTarget). snapshot-db and restore-db run
 // through their bundles on tables whose names and values are awkward, against count(*).
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -165,5 +165,24 @@ describe('a table truncated the moment pg_dump ends', () => {
     const manifest = JSON.parse(readFileSync(snap.outputs['manifest-path']!, 'utf8'));
     expect(manifest.tables).toEqual([{ schema: 'public', name: 'big', rows: 20000 }]);
     expect(Number((await db.query('SELECT count(*) AS n FROM big')).rows[0]!.n)).toBe(20000);
+  });
+});
+
+describe('a table row-level security would filter for the owner (FORCE)', () => {
+  it('fails the snapshot in the server\'s words, keeping nothing', async () => {
+    const db = await createTestDatabase('rk_force_rls');
+    const role = `rk_rls_${db.name.slice(-8)}`;
+    await db.query(`CREATE ROLE ${role} LOGIN; CREATE TABLE f (id int, owner text); INSERT INTO f VALUES (1, 'a'); ALTER TABLE f OWNER TO ${role};
+      ALTER TABLE f ENABLE ROW LEVEL SECURITY; ALTER TABLE f FORCE ROW LEVEL SECURITY; CREATE POLICY p ON f USING (owner = current_user)`);
+    try {
+      const dir = await mkdtemp(join(tmpdir(), 'rk-rls-'));
+      const url = Object.assign(new URL(db.url), { username: role, password: '' }).toString();
+      const snap = await runAction('snapshot-db', { 'database-url': url, 'output-dir': dir });
+      expect(snap.code).not.toBe(0);
+      expect(snap.errors[0]).toMatch(/failed: query would be affected by row-level security policy for table "f" \(HINT: .*NO FORCE ROW LEVEL SECURITY/);
+      expect(readdirSync(dir)).toEqual([]);
+    } finally {
+      await db.query(`DROP OWNED BY ${role}; DROP ROLE ${role}`);
+    }
   });
 });
