@@ -12226,10 +12226,13 @@ async function readWhole(path, format, pgRestore) {
 /* harmony export */   BO: () => (/* binding */ countRows),
 /* harmony export */   LX: () => (/* binding */ qualified),
 /* harmony export */   WS: () => (/* binding */ listTables),
+/* harmony export */   ih: () => (/* binding */ tableKey),
 /* harmony export */   uM: () => (/* binding */ readCatalog),
 /* harmony export */   v4: () => (/* binding */ quoteIdent)
 /* harmony export */ });
 /* unused harmony exports COUNT_BATCH, countObjects */
+/** A table as a map key: schema and name can both hold dots, so they are joined by a NUL. */
+const tableKey = (t) => `${t.schema}\0${t.name}`;
 function quoteIdent(name) {
     return `"${name.replace(/"/g, '""')}"`;
 }
@@ -12263,9 +12266,9 @@ const COUNT_BATCH = 50;
  * Runs in the caller's transaction, so it sees the same snapshot as pg_dump.
  */
 async function countRows(session, tables, excludeData = []) {
-    const excluded = new Set(excludeData.map((t) => `${t.schema}.${t.name}`));
+    const excluded = new Set(excludeData.map(tableKey));
     const out = tables.map((t) => ({ schema: t.schema, name: t.name, rows: null }));
-    const counted = tables.map((t, i) => ({ t, i })).filter(({ t }) => !excluded.has(`${t.schema}.${t.name}`));
+    const counted = tables.map((t, i) => ({ t, i })).filter(({ t }) => !excluded.has(tableKey(t)));
     for (let at = 0; at < counted.length; at += COUNT_BATCH) {
         const batch = counted.slice(at, at + COUNT_BATCH);
         const sql = batch.map(({ t, i }) => `SELECT ${i} AS i, count(*) AS n FROM ONLY ${qualified(t.schema, t.name)}`).join('\nUNION ALL ');
@@ -12299,7 +12302,7 @@ async function countObjects(session, schemas) {
         policies: Number(r.policies),
     };
 }
-/** The tables and object counts of exactly these schemas; their rows are counted apart (countRows), once pg_dump is done. */
+/** The tables and object counts of exactly these schemas; their rows are counted apart (countRows). */
 async function readCatalog(session, schemas) {
     return { tables: await listTables(session, schemas), objects: await countObjects(session, schemas) };
 }
@@ -13274,89 +13277,30 @@ function connectionError(target, err) {
 
 /***/ }),
 
-/***/ 8624:
+/***/ 7257:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
-
-// EXPORTS
-__nccwpck_require__.d(__webpack_exports__, {
-  W9: () => (/* binding */ takeSnapshot),
-  PJ: () => (/* binding */ wholeDatabaseSnapshot)
-});
-
-// UNUSED EXPORTS: MIGRATION_HISTORY_SCHEMAS, snapshotBaseName, validateRequest
-
-// EXTERNAL MODULE: external "node:fs"
-var external_node_fs_ = __nccwpck_require__(3024);
-// EXTERNAL MODULE: external "node:fs/promises"
-var promises_ = __nccwpck_require__(1455);
-// EXTERNAL MODULE: external "node:path"
-var external_node_path_ = __nccwpck_require__(6760);
-// EXTERNAL MODULE: external "node:stream/promises"
-var external_node_stream_promises_ = __nccwpck_require__(6466);
-// EXTERNAL MODULE: ./.build/core/errors.js
-var errors = __nccwpck_require__(8005);
-// EXTERNAL MODULE: ./.build/core/files.js
-var files = __nccwpck_require__(2019);
-// EXTERNAL MODULE: ./.build/core/process.js
-var process = __nccwpck_require__(5713);
-// EXTERNAL MODULE: ./.build/db/archive.js
-var archive = __nccwpck_require__(4263);
-// EXTERNAL MODULE: ./.build/db/catalog.js
-var db_catalog = __nccwpck_require__(9066);
-;// CONCATENATED MODULE: ./.build/db/copy-target.js
-/** One identifier as pg_dump writes it: bare, or in double quotes with `""` for a quote. */
-function readIdent(text, at) {
-    if (text[at] === '"') {
-        let name = '';
-        let i = at + 1;
-        for (;;) {
-            const q = text.indexOf('"', i);
-            if (q < 0)
-                return undefined;
-            name += text.slice(i, q);
-            if (text[q + 1] !== '"')
-                return { name, end: q + 1 };
-            name += '"';
-            i = q + 2;
-        }
-    }
-    const m = /^[^\s."(),;]+/.exec(text.slice(at));
-    return m ? { name: m[0], end: at + m[0].length } : undefined;
-}
-/** The table a `COPY schema.table (columns) FROM stdin;` line loads; undefined for any other line. */
-function copyTarget(line) {
-    if (!line.startsWith('COPY ') || !line.endsWith(' FROM stdin;'))
-        return undefined;
-    const schema = readIdent(line, 5);
-    if (!schema || line[schema.end] !== '.')
-        return undefined;
-    const name = readIdent(line, schema.end + 1);
-    if (!name)
-        return undefined;
-    // Then the column list (absent for a table without columns) and FROM stdin.
-    if (!/^\s*(\(.*\))?\s*FROM stdin;$/.test(line.slice(name.end)))
-        return undefined;
-    return { schema: schema.name, name: name.name };
-}
-/** The key a table's count is kept under: schema and name can both hold dots. */
-const tableKey = (t) => `${t.schema}\0${t.name}`;
-
-// EXTERNAL MODULE: ./.build/db/connection.js
-var connection = __nccwpck_require__(401);
-// EXTERNAL MODULE: ./.build/db/lock-wait.js
-var lock_wait = __nccwpck_require__(882);
-// EXTERNAL MODULE: ./.build/db/manifest.js
-var db_manifest = __nccwpck_require__(2584);
-// EXTERNAL MODULE: ./.build/db/patterns.js
-var patterns = __nccwpck_require__(5570);
-// EXTERNAL MODULE: ./.build/db/pg-tools.js
-var pg_tools = __nccwpck_require__(1934);
-// EXTERNAL MODULE: ./.build/db/session.js
-var db_session = __nccwpck_require__(4441);
-// EXTERNAL MODULE: ./.build/db/server-identity.js
-var server_identity = __nccwpck_require__(5941);
-;// CONCATENATED MODULE: ./.build/db/snapshot.js
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   PJ: () => (/* binding */ wholeDatabaseSnapshot),
+/* harmony export */   W9: () => (/* binding */ takeSnapshot)
+/* harmony export */ });
+/* unused harmony exports MIGRATION_HISTORY_SCHEMAS, snapshotBaseName, validateRequest */
+/* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3024);
+/* harmony import */ var node_fs_promises__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(1455);
+/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(6760);
+/* harmony import */ var node_stream_promises__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(6466);
+/* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(8005);
+/* harmony import */ var _core_files_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(2019);
+/* harmony import */ var _core_process_js__WEBPACK_IMPORTED_MODULE_15__ = __nccwpck_require__(5713);
+/* harmony import */ var _archive_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(4263);
+/* harmony import */ var _catalog_js__WEBPACK_IMPORTED_MODULE_13__ = __nccwpck_require__(9066);
+/* harmony import */ var _connection_js__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(401);
+/* harmony import */ var _lock_wait_js__WEBPACK_IMPORTED_MODULE_8__ = __nccwpck_require__(882);
+/* harmony import */ var _manifest_js__WEBPACK_IMPORTED_MODULE_9__ = __nccwpck_require__(2584);
+/* harmony import */ var _patterns_js__WEBPACK_IMPORTED_MODULE_10__ = __nccwpck_require__(5570);
+/* harmony import */ var _pg_tools_js__WEBPACK_IMPORTED_MODULE_11__ = __nccwpck_require__(1934);
+/* harmony import */ var _session_js__WEBPACK_IMPORTED_MODULE_12__ = __nccwpck_require__(4441);
+/* harmony import */ var _server_identity_js__WEBPACK_IMPORTED_MODULE_14__ = __nccwpck_require__(5941);
 /**
  * snapshot-db: a pg_dump that can be trusted mid-incident. The manifest's tables, row counts and
  * object counts and the CSV exports are read in the very snapshot pg_dump dumps (pg_export_snapshot +
@@ -13366,7 +13310,6 @@ var server_identity = __nccwpck_require__(5941);
  * back, so their second scan never competes with the dump's. Nothing is reported as a snapshot
  * until it has been read back in full.
  */
-
 
 
 
@@ -13405,27 +13348,27 @@ function snapshotBaseName(database, label, at) {
 }
 function validateRequest(req) {
     if (req.jobs > 1 && req.format !== 'directory') {
-        throw new errors/* RollbackKitError */.dp(`jobs: ${req.jobs} needs format: directory (pg_dump dumps in parallel only into a directory).`, 'Set format: directory, or leave jobs empty.');
+        throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_4__/* .RollbackKitError */ .dp(`jobs: ${req.jobs} needs format: directory (pg_dump dumps in parallel only into a directory).`, 'Set format: directory, or leave jobs empty.');
     }
     if (req.exportSince && !req.exportTables.length) {
-        throw new errors/* RollbackKitError */.dp('export-since is set but export-tables is empty.', 'List the tables whose new rows to keep, e.g. export-tables: orders, public.payments.');
+        throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_4__/* .RollbackKitError */ .dp('export-since is set but export-tables is empty.', 'List the tables whose new rows to keep, e.g. export-tables: orders, public.payments.');
     }
     if (req.exportTables.length && !req.exportSince) {
-        throw new errors/* RollbackKitError */.dp('export-tables is set but export-since is empty.', 'Set export-since to the bad deploy\'s time (ISO 8601).');
+        throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_4__/* .RollbackKitError */ .dp('export-tables is set but export-since is empty.', 'Set export-since to the bad deploy\'s time (ISO 8601).');
     }
     if (!/^[A-Za-z_][A-Za-z0-9_$]*$/.test(req.exportColumn)) {
-        throw new errors/* RollbackKitError */.dp(`export-column "${req.exportColumn}" is not a plain column name.`);
+        throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_4__/* .RollbackKitError */ .dp(`export-column "${req.exportColumn}" is not a plain column name.`);
     }
 }
 async function prepareOutputDir(dir, input) {
-    await (0,files/* makeDirectory */.Oh)(dir, input);
-    await (0,files/* probeWritable */.Jg)(dir, input);
+    await (0,_core_files_js__WEBPACK_IMPORTED_MODULE_5__/* .makeDirectory */ .Oh)(dir, input);
+    await (0,_core_files_js__WEBPACK_IMPORTED_MODULE_5__/* .probeWritable */ .Jg)(dir, input);
 }
 async function freePath(dir, base, ext) {
     for (let n = 1;; n++) {
-        const candidate = (0,external_node_path_.join)(dir, `${base}${n > 1 ? `-${n}` : ''}${ext}`);
+        const candidate = (0,node_path__WEBPACK_IMPORTED_MODULE_2__.join)(dir, `${base}${n > 1 ? `-${n}` : ''}${ext}`);
         try {
-            await (0,promises_.access)(candidate);
+            await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_1__.access)(candidate);
         }
         catch {
             return candidate;
@@ -13442,22 +13385,22 @@ function pgDumpArgs(req, path, snapshotId, sel, lockTimeout) {
         args.push('--clean', '--if-exists');
     // Exact quoted names only: pg_dump then dumps precisely what the manifest describes.
     for (const s of sel.include)
-        args.push('--schema', (0,db_catalog/* quoteIdent */.v4)(s));
+        args.push('--schema', (0,_catalog_js__WEBPACK_IMPORTED_MODULE_13__/* .quoteIdent */ .v4)(s));
     for (const s of sel.exclude)
-        args.push('--exclude-schema', (0,db_catalog/* quoteIdent */.v4)(s));
+        args.push('--exclude-schema', (0,_catalog_js__WEBPACK_IMPORTED_MODULE_13__/* .quoteIdent */ .v4)(s));
     for (const t of sel.excludeData)
-        args.push('--exclude-table-data', (0,patterns/* exactTablePattern */.mN)(t));
+        args.push('--exclude-table-data', (0,_patterns_js__WEBPACK_IMPORTED_MODULE_10__/* .exactTablePattern */ .mN)(t));
     return args;
 }
 async function resolveSelection(session, req, log) {
-    const all = await (0,patterns/* userSchemas */.cY)(session);
+    const all = await (0,_patterns_js__WEBPACK_IMPORTED_MODULE_10__/* .userSchemas */ .cY)(session);
     const add = (list, items) => items.forEach((i) => list.includes(i) || list.push(i));
     const include = [];
     for (const p of req.filter.schemas)
-        add(include, await (0,patterns/* resolveSchemaPattern */.YO)(session, p, 'schemas'));
+        add(include, await (0,_patterns_js__WEBPACK_IMPORTED_MODULE_10__/* .resolveSchemaPattern */ .YO)(session, p, 'schemas'));
     const exclude = [];
     for (const p of req.filter.excludeSchemas) {
-        const found = await (0,patterns/* resolveSchemaPattern */.YO)(session, p, 'exclude-schemas');
+        const found = await (0,_patterns_js__WEBPACK_IMPORTED_MODULE_10__/* .resolveSchemaPattern */ .YO)(session, p, 'exclude-schemas');
         if (!found.length)
             log.warning(`exclude-schemas: "${p}" matches no schema, so it leaves nothing out.`);
         add(exclude, found);
@@ -13472,14 +13415,14 @@ async function resolveSelection(session, req, log) {
     const schemas = (include.length ? include : all).filter((s) => !exclude.includes(s));
     const excludeData = [];
     for (const p of req.excludeTableData) {
-        const found = await (0,patterns/* resolveTablePattern */.Vc)(session, p);
+        const found = await (0,_patterns_js__WEBPACK_IMPORTED_MODULE_10__/* .resolveTablePattern */ .Vc)(session, p);
         if (!found.length)
             log.warning(`exclude-table-data: "${p}" matches no table, so all its rows are dumped.`);
         for (const t of found)
             if (!excludeData.some((e) => e.schema === t.schema && e.name === t.name))
                 excludeData.push(t);
     }
-    const exportTables = req.exportSince ? await (0,patterns/* resolveTablesStrict */.RD)(session, req.exportTables, 'export-tables') : [];
+    const exportTables = req.exportSince ? await (0,_patterns_js__WEBPACK_IMPORTED_MODULE_10__/* .resolveTablesStrict */ .RD)(session, req.exportTables, 'export-tables') : [];
     return { schemas, include, exclude, excludeData, exportTables };
 }
 /** Tables locked per statement: one LOCK names many, a few hundred keep each statement small. */
@@ -13487,36 +13430,36 @@ const LOCK_BATCH = 500;
 /** ACCESS SHARE on every table, as pg_dump takes it: no TRUNCATE, rewrite or DROP until the transaction ends. */
 async function lockTables(session, tables) {
     for (let at = 0; at < tables.length; at += LOCK_BATCH) {
-        const names = tables.slice(at, at + LOCK_BATCH).map((t) => (0,db_catalog/* qualified */.LX)(t.schema, t.name));
+        const names = tables.slice(at, at + LOCK_BATCH).map((t) => (0,_catalog_js__WEBPACK_IMPORTED_MODULE_13__/* .qualified */ .LX)(t.schema, t.name));
         await session.query(`LOCK TABLE ${names.join(', ')} IN ACCESS SHARE MODE`);
     }
 }
 /** A failure of our own session's work (listing, locking, counting, exporting) in the server's words. */
 function sideError(err, where, log) {
-    if (err instanceof errors/* RollbackKitError */.dp || (0,lock_wait/* isLockTimeout */.Td)(err.code))
+    if (err instanceof _core_errors_js__WEBPACK_IMPORTED_MODULE_4__/* .RollbackKitError */ .dp || (0,_lock_wait_js__WEBPACK_IMPORTED_MODULE_8__/* .isLockTimeout */ .Td)(err.code))
         return err;
     const e = err;
     if (typeof e.message !== 'string')
         return err;
-    return new errors/* RollbackKitError */.dp(`Snapshot of ${where} failed: ${log.redact(e.message)}${e.hint ? ` (HINT: ${log.redact(e.hint)})` : ''}.`, 'Nothing was kept; fix the cause and run again.');
+    return new _core_errors_js__WEBPACK_IMPORTED_MODULE_4__/* .RollbackKitError */ .dp(`Snapshot of ${where} failed: ${log.redact(e.message)}${e.hint ? ` (HINT: ${log.redact(e.hint)})` : ''}.`, 'Nothing was kept; fix the cause and run again.');
 }
 async function checkExportColumn(session, tables, column) {
     for (const t of tables) {
         const { rows } = await session.query('SELECT EXISTS (SELECT 1 FROM information_schema.columns WHERE table_schema = $1 AND table_name = $2 AND column_name = $3) AS ok', [t.schema, t.name, column]);
         if (!rows[0].ok)
-            throw new errors/* RollbackKitError */.dp(`Table ${t.schema}.${t.name} has no column "${column}" to select new rows by.`, 'Set export-column to its creation-time column.');
+            throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_4__/* .RollbackKitError */ .dp(`Table ${t.schema}.${t.name} has no column "${column}" to select new rows by.`, 'Set export-column to its creation-time column.');
     }
 }
 async function exportRows(session, tables, column, since, dir) {
-    await (0,promises_.mkdir)(dir, { recursive: true });
+    await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_1__.mkdir)(dir, { recursive: true });
     const out = [];
     for (const t of tables) {
         const file = `${safeName(t.schema)}.${safeName(t.name)}.csv`;
         // toISOString() is digits and punctuation only: safe to inline where COPY takes no parameters.
-        const sql = `COPY (SELECT * FROM ${(0,db_catalog/* qualified */.LX)(t.schema, t.name)} WHERE ${(0,db_catalog/* qualified */.LX)(t.schema, t.name)}.${JSON.stringify(column)} > '${since.toISOString()}' ORDER BY 1) TO STDOUT WITH (FORMAT csv, HEADER true)`;
+        const sql = `COPY (SELECT * FROM ${(0,_catalog_js__WEBPACK_IMPORTED_MODULE_13__/* .qualified */ .LX)(t.schema, t.name)} WHERE ${(0,_catalog_js__WEBPACK_IMPORTED_MODULE_13__/* .qualified */ .LX)(t.schema, t.name)}.${JSON.stringify(column)} > '${since.toISOString()}' ORDER BY 1) TO STDOUT WITH (FORMAT csv, HEADER true)`;
         const { to: copyTo } = await __nccwpck_require__.e(/* import() */ 901).then(__nccwpck_require__.t.bind(__nccwpck_require__, 6901, 19));
         const stream = session.query(copyTo(sql));
-        await (0,external_node_stream_promises_.pipeline)(stream, (0,external_node_fs_.createWriteStream)((0,external_node_path_.join)(dir, file)));
+        await (0,node_stream_promises__WEBPACK_IMPORTED_MODULE_3__.pipeline)(stream, (0,node_fs__WEBPACK_IMPORTED_MODULE_0__.createWriteStream)((0,node_path__WEBPACK_IMPORTED_MODULE_2__.join)(dir, file)));
         out.push({ table: `${t.schema}.${t.name}`, file, rows: stream.rowCount ?? 0 });
     }
     return out;
@@ -13525,19 +13468,19 @@ async function takeSnapshot(req, log) {
     const started = Date.now();
     const now = req.now ?? (() => new Date());
     validateRequest(req);
-    const where = (0,connection/* describeTarget */.ff)(req.target);
-    if ((0,connection/* isTransactionPooler */.ex)(req.target)) {
-        throw new errors/* RollbackKitError */.dp(`${where} is a transaction-mode pooler: pg_dump needs one server session for the whole dump.`, 'Use the session pooler or direct connection (on Supabase: port 5432 of the pooler host).');
+    const where = (0,_connection_js__WEBPACK_IMPORTED_MODULE_7__/* .describeTarget */ .ff)(req.target);
+    if ((0,_connection_js__WEBPACK_IMPORTED_MODULE_7__/* .isTransactionPooler */ .ex)(req.target)) {
+        throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_4__/* .RollbackKitError */ .dp(`${where} is a transaction-mode pooler: pg_dump needs one server session for the whole dump.`, 'Use the session pooler or direct connection (on Supabase: port 5432 of the pooler host).');
     }
     await prepareOutputDir(req.outputDir, req.outputDirInput ?? 'output-dir');
-    const lockTimeoutSeconds = req.lockTimeoutSeconds ?? lock_wait/* DEFAULT_LOCK_TIMEOUT_SECONDS */.sK;
-    const lockTimeout = (0,lock_wait/* lockTimeoutMs */.D5)(lockTimeoutSeconds);
+    const lockTimeoutSeconds = req.lockTimeoutSeconds ?? _lock_wait_js__WEBPACK_IMPORTED_MODULE_8__/* .DEFAULT_LOCK_TIMEOUT_SECONDS */ .sK;
+    const lockTimeout = (0,_lock_wait_js__WEBPACK_IMPORTED_MODULE_8__/* .lockTimeoutMs */ .D5)(lockTimeoutSeconds);
     // pg_dump and our counting session carry one name, so a watcher can see who blocks them.
-    const tag = (0,lock_wait/* sessionTag */.vZ)('snapshot');
+    const tag = (0,_lock_wait_js__WEBPACK_IMPORTED_MODULE_8__/* .sessionTag */ .vZ)('snapshot');
     // Which pg_dump fits is known only once the server answers; asking the installed ones meanwhile is free.
     if (!req.pgDumpPath)
-        (0,pg_tools/* warmPgTools */.I3)(['pg_dump', 'pg_restore'], req.tools);
-    const session = await (0,db_session/* connect */.Ng)(req.target);
+        (0,_pg_tools_js__WEBPACK_IMPORTED_MODULE_11__/* .warmPgTools */ .I3)(['pg_dump', 'pg_restore'], req.tools);
+    const session = await (0,_session_js__WEBPACK_IMPORTED_MODULE_12__/* .connect */ .Ng)(req.target);
     let path;
     let exportsDir;
     try {
@@ -13549,13 +13492,13 @@ async function takeSnapshot(req, log) {
               current_setting('server_version_num') AS num, current_setting('server_version') AS version`, [tag, String(lockTimeout)]);
         const versionNum = Number(rows[0].num);
         const serverVersion = rows[0].version.split(' ')[0];
-        const major = (0,pg_tools/* majorFromVersionNum */.qj)(versionNum);
-        const identity = await (0,server_identity/* readServerIdentity */.I5)(session, req.target);
+        const major = (0,_pg_tools_js__WEBPACK_IMPORTED_MODULE_11__/* .majorFromVersionNum */ .qj)(versionNum);
+        const identity = await (0,_server_identity_js__WEBPACK_IMPORTED_MODULE_14__/* .readServerIdentity */ .I5)(session, req.target);
         if (identity.systemIdentifier === null) {
             log.warning(`${where} does not let user "${req.target.user}" read its system identifier (pg_control_system()): the manifest records host, port and database only, so a later run can match this snapshot to a database only by those.`);
         }
-        const pgDump = await (0,pg_tools/* findPgTool */.fh)('pg_dump', major, { ...req.tools, explicitPath: req.pgDumpPath });
-        const pgRestore = req.format === 'plain' ? undefined : await (0,pg_tools/* siblingTool */.zC)(pgDump, 'pg_restore', major, req.tools);
+        const pgDump = await (0,_pg_tools_js__WEBPACK_IMPORTED_MODULE_11__/* .findPgTool */ .fh)('pg_dump', major, { ...req.tools, explicitPath: req.pgDumpPath });
+        const pgRestore = req.format === 'plain' ? undefined : await (0,_pg_tools_js__WEBPACK_IMPORTED_MODULE_11__/* .siblingTool */ .zC)(pgDump, 'pg_restore', major, req.tools);
         log.info(`Server ${where} runs PostgreSQL ${serverVersion}; using pg_dump ${pgDump.version} (${pgDump.path}).`);
         const selection = await resolveSelection(session, req, log);
         await checkExportColumn(session, selection.exportTables, req.exportColumn);
@@ -13567,7 +13510,7 @@ async function takeSnapshot(req, log) {
         const snapshotId = (await session.query('SELECT pg_export_snapshot() AS id')).rows[0].id;
         // The watcher connects while the tables are locked and pg_dump starts: a lock waited for is
         // waited for far longer than a connection takes, and lock-timeout bounds that wait either way.
-        const watching = (0,lock_wait/* watchBlockers */.v2)(req.target, tag, log);
+        const watching = (0,_lock_wait_js__WEBPACK_IMPORTED_MODULE_8__/* .watchBlockers */ .v2)(req.target, tag, log);
         let stopped;
         const stopWatching = () => (stopped ??= watching.then((w) => w.stop()));
         const done = await (async () => {
@@ -13575,19 +13518,19 @@ async function takeSnapshot(req, log) {
                 // Every table is locked (ACCESS SHARE, as pg_dump locks them) in the exported snapshot before
                 // pg_dump starts, and stays locked until the last count: a TRUNCATE or a rewrite, which older
                 // snapshots do not see through, cannot slip in between the dump and a count.
-                const catalog = await (0,db_catalog/* readCatalog */.uM)(session, selection.schemas);
+                const catalog = await (0,_catalog_js__WEBPACK_IMPORTED_MODULE_13__/* .readCatalog */ .uM)(session, selection.schemas);
                 await lockTables(session, catalog.tables);
                 log.info(`Dumping ${where} (${req.format} format${req.jobs > 1 ? `, ${req.jobs} jobs` : ''}) to ${path} …`);
                 const dumpStarted = Date.now();
-                const dump = (0,process/* runProcess */.R)(pgDump.path, pgDumpArgs(req, path, snapshotId, selection, lockTimeout), { env: { ...(0,connection/* libpqEnv */.kY)(req.target), PGAPPNAME: tag } });
+                const dump = (0,_core_process_js__WEBPACK_IMPORTED_MODULE_15__/* .runProcess */ .R)(pgDump.path, pgDumpArgs(req, path, snapshotId, selection, lockTimeout), { env: { ...(0,_connection_js__WEBPACK_IMPORTED_MODULE_7__/* .libpqEnv */ .kY)(req.target), PGAPPNAME: tag } });
                 // Counting the small tables and exporting in the exported snapshot while pg_dump copies the same
                 // rows. A small table's count costs opening it, which pg_dump's per-table work can share; a big
                 // one's is a scan of every row, kept until pg_dump is done so the two never compete.
                 const sideWork = (async () => {
-                    const small = await (0,db_catalog/* countRows */.BO)(session, catalog.tables.filter((t) => t.bytes < SMALL_TABLE_BYTES), selection.excludeData);
+                    const small = await (0,_catalog_js__WEBPACK_IMPORTED_MODULE_13__/* .countRows */ .BO)(session, catalog.tables.filter((t) => t.bytes < SMALL_TABLE_BYTES), selection.excludeData);
                     let exported = [];
                     if (req.exportSince) {
-                        exportsDir = (0,external_node_path_.join)(req.outputDir, `${(0,external_node_path_.basename)(path)}.exports`);
+                        exportsDir = (0,node_path__WEBPACK_IMPORTED_MODULE_2__.join)(req.outputDir, `${(0,node_path__WEBPACK_IMPORTED_MODULE_2__.basename)(path)}.exports`);
                         exported = await exportRows(session, selection.exportTables, req.exportColumn, req.exportSince, exportsDir);
                     }
                     return { small, exported };
@@ -13595,26 +13538,26 @@ async function takeSnapshot(req, log) {
                 const [dumped, side] = await Promise.allSettled([dump, sideWork]);
                 if (dumped.status === 'rejected' || dumped.value.code !== 0 || side.status === 'rejected') {
                     const [blockers] = await Promise.all([stopWatching(), session.query('ROLLBACK').catch(() => undefined)]);
-                    const lockWait = (dumped.status === 'fulfilled' && dumped.value.code !== 0 && (0,lock_wait/* isLockTimeout */.Td)(dumped.value.stderr)) ||
-                        (side.status === 'rejected' && (0,lock_wait/* isLockTimeout */.Td)(side.reason.code));
+                    const lockWait = (dumped.status === 'fulfilled' && dumped.value.code !== 0 && (0,_lock_wait_js__WEBPACK_IMPORTED_MODULE_8__/* .isLockTimeout */ .Td)(dumped.value.stderr)) ||
+                        (side.status === 'rejected' && (0,_lock_wait_js__WEBPACK_IMPORTED_MODULE_8__/* .isLockTimeout */ .Td)(side.reason.code));
                     if (lockWait)
-                        throw (0,lock_wait/* lockTimeoutError */.rB)(`Snapshot of ${where}`, lockTimeoutSeconds, blockers, 'Nothing was kept.', log);
+                        throw (0,_lock_wait_js__WEBPACK_IMPORTED_MODULE_8__/* .lockTimeoutError */ .rB)(`Snapshot of ${where}`, lockTimeoutSeconds, blockers, 'Nothing was kept.', log);
                     // Our own query's reason first: its failure ends the exported snapshot, and pg_dump then only
                     // says it could not import it.
                     if (side.status === 'rejected')
                         throw sideError(side.reason, where, log);
                     if (dumped.status === 'rejected')
-                        throw new errors/* RollbackKitError */.dp(`Could not run pg_dump (${pgDump.path}): ${dumped.reason.message}.`);
-                    throw new errors/* RollbackKitError */.dp(`pg_dump of ${where} failed: ${log.redact((0,pg_tools/* toolErrorLine */.$x)(dumped.value.stderr) || 'no message')}.`, 'Nothing was kept; fix the cause and run again.');
+                        throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_4__/* .RollbackKitError */ .dp(`Could not run pg_dump (${pgDump.path}): ${dumped.reason.message}.`);
+                    throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_4__/* .RollbackKitError */ .dp(`pg_dump of ${where} failed: ${log.redact((0,_pg_tools_js__WEBPACK_IMPORTED_MODULE_11__/* .toolErrorLine */ .$x)(dumped.value.stderr) || 'no message')}.`, 'Nothing was kept; fix the cause and run again.');
                 }
                 const dumpMs = Date.now() - dumpStarted;
                 const verifyStarted = Date.now();
                 // The big tables are counted in the dump's snapshot, still open and still locked.
                 const counting = (async () => {
                     try {
-                        const big = await (0,db_catalog/* countRows */.BO)(session, catalog.tables.filter((t) => t.bytes >= SMALL_TABLE_BYTES), selection.excludeData);
-                        const counted = new Map([...side.value.small, ...big].map((t) => [tableKey(t), t]));
-                        return catalog.tables.map((t) => counted.get(tableKey(t)));
+                        const big = await (0,_catalog_js__WEBPACK_IMPORTED_MODULE_13__/* .countRows */ .BO)(session, catalog.tables.filter((t) => t.bytes >= SMALL_TABLE_BYTES), selection.excludeData);
+                        const counted = new Map([...side.value.small, ...big].map((t) => [(0,_catalog_js__WEBPACK_IMPORTED_MODULE_13__/* .tableKey */ .ih)(t), t]));
+                        return catalog.tables.map((t) => counted.get((0,_catalog_js__WEBPACK_IMPORTED_MODULE_13__/* .tableKey */ .ih)(t)));
                     }
                     catch (err) {
                         throw sideError(err, where, log);
@@ -13624,13 +13567,13 @@ async function takeSnapshot(req, log) {
                     }
                 })();
                 // Hashing here, pg_restore's full read in its own process and the server's counting run at once.
-                const [fp, , tables] = await Promise.all([(0,archive/* fingerprint */.Rj)(path), (0,archive/* readWhole */.oD)(path, req.format, pgRestore?.path ?? 'pg_restore'), counting]);
+                const [fp, , tables] = await Promise.all([(0,_archive_js__WEBPACK_IMPORTED_MODULE_6__/* .fingerprint */ .Rj)(path), (0,_archive_js__WEBPACK_IMPORTED_MODULE_6__/* .readWhole */ .oD)(path, req.format, pgRestore?.path ?? 'pg_restore'), counting]);
                 return { ...fp, tables, dumpMs, verifyMs: Date.now() - verifyStarted, exported: side.value.exported, objects: catalog.objects };
             }
             catch (err) {
-                if (!(0,lock_wait/* isLockTimeout */.Td)(err.code))
+                if (!(0,_lock_wait_js__WEBPACK_IMPORTED_MODULE_8__/* .isLockTimeout */ .Td)(err.code))
                     throw err;
-                throw (0,lock_wait/* lockTimeoutError */.rB)(`Snapshot of ${where}`, lockTimeoutSeconds, await stopWatching(), 'Nothing was kept.', log);
+                throw (0,_lock_wait_js__WEBPACK_IMPORTED_MODULE_8__/* .lockTimeoutError */ .rB)(`Snapshot of ${where}`, lockTimeoutSeconds, await stopWatching(), 'Nothing was kept.', log);
             }
             finally {
                 await stopWatching();
@@ -13647,17 +13590,17 @@ async function takeSnapshot(req, log) {
             server: { version: serverVersion, versionNum, major, host: identity.host, port: identity.port, systemIdentifier: identity.systemIdentifier },
             pgDump: { version: pgDump.version, major: pgDump.major },
             format: req.format,
-            file: (0,external_node_path_.basename)(path),
+            file: (0,node_path__WEBPACK_IMPORTED_MODULE_2__.basename)(path),
             sizeBytes,
             sha256,
             filter: { schemas: selection.schemas, excludeSchemas: selection.exclude, excludeTableData: selection.excludeData.map((t) => `${t.schema}.${t.name}`) },
             tables,
             rowCounts: 'dumped',
             objects: done.objects,
-            exports: req.exportSince ? { since: req.exportSince.toISOString(), column: req.exportColumn, dir: (0,external_node_path_.basename)(exportsDir), tables: done.exported } : null,
+            exports: req.exportSince ? { since: req.exportSince.toISOString(), column: req.exportColumn, dir: (0,node_path__WEBPACK_IMPORTED_MODULE_2__.basename)(exportsDir), tables: done.exported } : null,
             durationMs: Date.now() - started,
         };
-        const manifestPath = await (0,db_manifest/* writeManifest */.HN)(path, manifest);
+        const manifestPath = await (0,_manifest_js__WEBPACK_IMPORTED_MODULE_9__/* .writeManifest */ .HN)(path, manifest);
         log.info(`Snapshot verified: ${sizeBytes} bytes, sha256 ${sha256}, ${manifest.tables.length} tables (dump ${dumpMs} ms, verification ${verifyMs} ms).`);
         return {
             path,
@@ -13676,13 +13619,13 @@ async function takeSnapshot(req, log) {
     catch (err) {
         // Nothing half-done: a snapshot that did not verify is not left where someone could trust it.
         if (path)
-            await (0,promises_.rm)(path, { recursive: true, force: true }).catch(() => undefined);
+            await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_1__.rm)(path, { recursive: true, force: true }).catch(() => undefined);
         if (exportsDir)
-            await (0,promises_.rm)(exportsDir, { recursive: true, force: true }).catch(() => undefined);
-        throw (0,files/* asFileError */.dH)(err, 'output-dir');
+            await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_1__.rm)(exportsDir, { recursive: true, force: true }).catch(() => undefined);
+        throw (0,_core_files_js__WEBPACK_IMPORTED_MODULE_5__/* .asFileError */ .dH)(err, 'output-dir');
     }
     finally {
-        (0,db_session/* closeSession */.Vu)(session);
+        (0,_session_js__WEBPACK_IMPORTED_MODULE_12__/* .closeSession */ .Vu)(session);
     }
 }
 
@@ -15404,8 +15347,8 @@ __nccwpck_require__.d(__webpack_exports__, {
 var errors = __nccwpck_require__(8005);
 // EXTERNAL MODULE: ./.build/db/connection.js
 var connection = __nccwpck_require__(401);
-// EXTERNAL MODULE: ./.build/db/snapshot.js + 1 modules
-var snapshot = __nccwpck_require__(8624);
+// EXTERNAL MODULE: ./.build/db/snapshot.js
+var snapshot = __nccwpck_require__(7257);
 // EXTERNAL MODULE: ./.build/platforms/promote.js + 24 modules
 var promote = __nccwpck_require__(6461);
 // EXTERNAL MODULE: ./.build/pipeline/budgets.js
@@ -17004,7 +16947,7 @@ class ScriptStream extends external_node_stream_.Transform {
         this.push(`COMMIT;\n\\echo '${COMMITTED}'\n`);
     }
 }
-/** The SQL stream for psql: BEGIN, the prelude, the snapshot's script, the epilogue, then COMMIT or ROLLBACK. */
+/** The SQL stream for psql: BEGIN, the prelude, the snapshot's script, the epilogue, then COMMIT. */
 function restoreScript(parts) {
     const source = parts.source instanceof external_node_stream_.Readable ? parts.source : external_node_stream_.Readable.from(parts.source);
     // pipeline, not pipe: a source that fails fails the script too, so no COMMIT can follow it.
@@ -17039,8 +16982,8 @@ function psqlError(stderr, log) {
 var server_identity = __nccwpck_require__(5941);
 // EXTERNAL MODULE: ./.build/db/session.js
 var db_session = __nccwpck_require__(4441);
-// EXTERNAL MODULE: ./.build/db/snapshot.js + 1 modules
-var db_snapshot = __nccwpck_require__(8624);
+// EXTERNAL MODULE: ./.build/db/snapshot.js
+var db_snapshot = __nccwpck_require__(7257);
 // EXTERNAL MODULE: ./.build/db/verify.js
 var verify = __nccwpck_require__(7120);
 ;// CONCATENATED MODULE: ./.build/db/restore.js
@@ -17150,9 +17093,6 @@ async function restoreSnapshot(req, log) {
     const mode = manifest.format === 'plain' ? 'psql, one transaction' : 'pg_restore into psql, one transaction';
     log.info(`Restoring ${snapshot.path} into ${where} (${mode}) …`);
     await applySnapshot({ req, snapshot: snapshot.path, manifest, bytesChecked, pgRestore, plan, serverMajor, preRestoreSnapshotPath }, log);
-    // The row check ran in the transaction, before its COMMIT: a restore that committed holds them.
-    const differences = [];
-    const verified = true;
     log.info(`Restore verified: all ${manifest.tables.length} tables hold the rows the snapshot holds, counted in the restore's transaction before its commit.`);
     if (extraTables.length)
         log.warning(`Tables the snapshot does not have were left as they are: ${extraTables.join(', ')}.`);
@@ -17161,9 +17101,8 @@ async function restoreSnapshot(req, log) {
         snapshotPath: snapshot.path,
         snapshotTakenAt: manifest.createdAt,
         preRestoreSnapshotPath,
-        verified,
+        verified: true,
         tablesRestored: manifest.tables.length,
-        differences,
         extraTables,
         restoredEmpty: withoutRows,
         mode,

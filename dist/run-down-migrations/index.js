@@ -2719,7 +2719,9 @@ class SecretSet {
 /* harmony export */   LX: () => (/* binding */ qualified),
 /* harmony export */   v4: () => (/* binding */ quoteIdent)
 /* harmony export */ });
-/* unused harmony exports listTables, COUNT_BATCH, countRows, countObjects, readCatalog */
+/* unused harmony exports tableKey, listTables, COUNT_BATCH, countRows, countObjects, readCatalog */
+/** A table as a map key: schema and name can both hold dots, so they are joined by a NUL. */
+const tableKey = (t) => `${t.schema}\0${t.name}`;
 function quoteIdent(name) {
     return `"${name.replace(/"/g, '""')}"`;
 }
@@ -2753,9 +2755,9 @@ const COUNT_BATCH = 50;
  * Runs in the caller's transaction, so it sees the same snapshot as pg_dump.
  */
 async function countRows(session, tables, excludeData = []) {
-    const excluded = new Set(excludeData.map((t) => `${t.schema}.${t.name}`));
+    const excluded = new Set(excludeData.map(tableKey));
     const out = tables.map((t) => ({ schema: t.schema, name: t.name, rows: null }));
-    const counted = tables.map((t, i) => ({ t, i })).filter(({ t }) => !excluded.has(`${t.schema}.${t.name}`));
+    const counted = tables.map((t, i) => ({ t, i })).filter(({ t }) => !excluded.has(tableKey(t)));
     for (let at = 0; at < counted.length; at += COUNT_BATCH) {
         const batch = counted.slice(at, at + COUNT_BATCH);
         const sql = batch.map(({ t, i }) => `SELECT ${i} AS i, count(*) AS n FROM ONLY ${qualified(t.schema, t.name)}`).join('\nUNION ALL ');
@@ -2789,7 +2791,7 @@ async function countObjects(session, schemas) {
         policies: Number(r.policies),
     };
 }
-/** The tables and object counts of exactly these schemas; their rows are counted apart (countRows), once pg_dump is done. */
+/** The tables and object counts of exactly these schemas; their rows are counted apart (countRows). */
 async function readCatalog(session, schemas) {
     return { tables: await listTables(session, schemas), objects: await countObjects(session, schemas) };
 }

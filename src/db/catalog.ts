@@ -24,10 +24,8 @@ export interface ObjectCounts {
   policies: number;
 }
 
-export interface Catalog {
-  tables: TableCount[];
-  objects: ObjectCounts;
-}
+/** A table as a map key: schema and name can both hold dots, so they are joined by a NUL. */
+export const tableKey = (t: TableName): string => `${t.schema}\0${t.name}`;
 
 export function quoteIdent(name: string): string {
   return `"${name.replace(/"/g, '""')}"`;
@@ -77,9 +75,9 @@ export const COUNT_BATCH = 50;
  * Runs in the caller's transaction, so it sees the same snapshot as pg_dump.
  */
 export async function countRows(session: Session, tables: TableName[], excludeData: TableName[] = []): Promise<TableCount[]> {
-  const excluded = new Set(excludeData.map((t) => `${t.schema}.${t.name}`));
+  const excluded = new Set(excludeData.map(tableKey));
   const out: TableCount[] = tables.map((t) => ({ schema: t.schema, name: t.name, rows: null }));
-  const counted = tables.map((t, i) => ({ t, i })).filter(({ t }) => !excluded.has(`${t.schema}.${t.name}`));
+  const counted = tables.map((t, i) => ({ t, i })).filter(({ t }) => !excluded.has(tableKey(t)));
   for (let at = 0; at < counted.length; at += COUNT_BATCH) {
     const batch = counted.slice(at, at + COUNT_BATCH);
     const sql = batch.map(({ t, i }) => `SELECT ${i} AS i, count(*) AS n FROM ONLY ${qualified(t.schema, t.name)}`).join('\nUNION ALL ');
@@ -117,7 +115,7 @@ export async function countObjects(session: Session, schemas: string[]): Promise
   };
 }
 
-/** The tables and object counts of exactly these schemas; their rows are counted apart (countRows), once pg_dump is done. */
+/** The tables and object counts of exactly these schemas; their rows are counted apart (countRows). */
 export async function readCatalog(session: Session, schemas: string[]): Promise<{ tables: SizedTable[]; objects: ObjectCounts }> {
   return { tables: await listTables(session, schemas), objects: await countObjects(session, schemas) };
 }

@@ -29,7 +29,6 @@ function keepSchema(line: string): string | undefined {
 const NL = 0x0a;
 const COPY_END = Buffer.from('\\.\n');
 
-
 export interface ScriptParts {
   prelude: string[];
   /** The snapshot's SQL: pg_restore's output (`unwrap`: it has its own BEGIN/COMMIT) or a plain script. */
@@ -170,7 +169,7 @@ class ScriptStream extends Transform {
   }
 }
 
-/** The SQL stream for psql: BEGIN, the prelude, the snapshot's script, the epilogue, then COMMIT or ROLLBACK. */
+/** The SQL stream for psql: BEGIN, the prelude, the snapshot's script, the epilogue, then COMMIT. */
 export function restoreScript(parts: ScriptParts): Readable {
   const source = parts.source instanceof Readable ? parts.source : Readable.from(parts.source);
   // pipeline, not pipe: a source that fails fails the script too, so no COMMIT can follow it.

@@ -1,30 +1,14 @@
 // Row counts: the snapshot's manifest counts each table's own rows, what its COPY in the archive
-// holds, and restore-db commits only when the server received exactly that for every table (psql
-// reports each COPY's rows, matched to its table by copyTarget). snapshot-db and restore-db run
-// through their bundles on tables whose names and values are awkward, against count(*).
+// holds, and restore-db commits only when every table holds exactly that, counted in its own
+// transaction before the commit. snapshot-db and restore-db run through their bundles on tables
+// whose names and values are awkward, against count(*).
 import { readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { copyTarget } from '../../src/db/copy-target.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/pg.js';
 import { runAction } from '../helpers/run-action.js';
-
-describe('copyTarget', () => {
-  it('reads the table of a COPY line as pg_dump writes it', () => {
-    expect(copyTarget('COPY public.orders (id, note) FROM stdin;')).toEqual({ schema: 'public', name: 'orders' });
-    expect(copyTarget('COPY "we.ird"."ta""ble" (x) FROM stdin;')).toEqual({ schema: 'we.ird', name: 'ta"ble' });
-    expect(copyTarget('COPY "Billing"."My Table" ("a b", c) FROM stdin;')).toEqual({ schema: 'Billing', name: 'My Table' });
-    expect(copyTarget('COPY public.no_columns  FROM stdin;')).toEqual({ schema: 'public', name: 'no_columns' });
-  });
-
-  it('ignores every other line', () => {
-    for (const line of ['COPY orders FROM stdin;', 'COPY public.t (x) TO stdout;', 'SELECT 1;', 'COPY "unterminated.t (x) FROM stdin;', 'COPY public.t (x) FROM stdin; -- x']) {
-      expect(copyTarget(line)).toBeUndefined();
-    }
-  });
-});
 
 describe('through the bundles, against count(*)', () => {
   let db: TestDatabase;
