@@ -23044,9 +23044,7 @@ async function restoreSnapshot(req, log) {
     const manifest = snapshot.manifest;
     // The snapshot was read back in full when it was taken; the same sha256 now proves these are those
     // bytes. It is hashed while the rest runs, and a restore that started on other bytes never commits.
-    const fingerprinting = (0,archive/* fingerprint */.Rj)(snapshot.path);
-    fingerprinting.catch(() => undefined);
-    const bytesChecked = fingerprinting.then((fp) => {
+    const bytesChecked = (0,archive/* fingerprint */.Rj)(snapshot.path).then((fp) => {
         (0,verify/* checkFingerprint */.z)(snapshot, fp);
         log.info(`Snapshot ${snapshot.path} verified: sha256 ${fp.sha256.slice(0, 12)}…, ${fp.sizeBytes} bytes, as it was when it was read back in full.`);
     });

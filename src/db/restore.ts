@@ -77,9 +77,7 @@ export async function restoreSnapshot(req: RestoreRequest, log: Log): Promise<Re
   const manifest = snapshot.manifest;
   // The snapshot was read back in full when it was taken; the same sha256 now proves these are those
   // bytes. It is hashed while the rest runs, and a restore that started on other bytes never commits.
-  const fingerprinting = fingerprint(snapshot.path);
-  fingerprinting.catch(() => undefined);
-  const bytesChecked = fingerprinting.then((fp) => {
+  const bytesChecked = fingerprint(snapshot.path).then((fp) => {
     checkFingerprint(snapshot, fp);
     log.info(`Snapshot ${snapshot.path} verified: sha256 ${fp.sha256.slice(0, 12)}…, ${fp.sizeBytes} bytes, as it was when it was read back in full.`);
   });
