@@ -283,13 +283,14 @@ describe('a whole rollback from the command line', () => {
 });
 
 describe('sandbox', () => {
-  it.each(['postgres://postgres@192.0.2.1:5432/postgres', 'host=192.0.2.1,127.0.0.1 dbname=postgres user=postgres'])(
-    'refuses a DATABASE_URL that is not on this machine, before connecting: %s',
-    async (url) => {
+  const remote = ['postgres://postgres@192.0.2.1:5432/postgres', 'host=192.0.2.1,127.0.0.1 dbname=postgres user=postgres'];
+  it.each([['sandbox'], ['drill', '--sandbox']].flatMap((argv) => remote.map((url) => [argv, url] as const)))(
+    '%j refuses a DATABASE_URL that is not on this machine, before connecting: %s',
+    async (argv, url) => {
       // 192.0.2.1 is TEST-NET-1: nothing answers, so a connection attempt would hang until its timeout.
       const ws = await mkdtemp(join(tmpdir(), 'rk-cli-sandbox-'));
       try {
-        const run = await runCli(['sandbox'], { cwd: ws, env: { DATABASE_URL: url }, timeoutMs: 30_000 });
+        const run = await runCli([...argv], { cwd: ws, env: { DATABASE_URL: url }, timeoutMs: 30_000 });
         expect(run.signal).toBeNull();
         expect(run.code).toBe(2);
         expect(run.stdout).toBe('');

@@ -24,8 +24,6 @@ export const sandbox: CommandSpec = {
   ],
   async run(cli, _argument, extra) {
     const options = sandboxOptions(cli, extra, '');
-    // Before begin(): a remote DATABASE_URL is bad usage (exit 2), refused before any connection.
-    if (options.databaseUrl && !options.throwaway) assertLoopback(options.databaseUrl);
     const { reportDir } = options;
     cli.begin();
     const t = cli.term;
@@ -56,13 +54,17 @@ export const sandbox: CommandSpec = {
 
 /**
  * What both sandboxes (the rollback and `drill --sandbox`) take from the command line; the report
- * goes to --report-dir, else ./rollback-kit-sandbox/<prefix><time>.
+ * goes to --report-dir, else ./rollback-kit-sandbox/<prefix><time>. Called before `begin()`: a
+ * DATABASE_URL that is not on this machine is bad usage (exit 2), refused before any connection.
  */
 export function sandboxOptions(cli: Cli, extra: Record<string, unknown>, prefix: string): Omit<SandboxOptions, 'progress'> {
   const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+  const databaseUrl = cli.secret('database-url');
+  const throwaway = extra.throwawayPostgres === true;
+  if (databaseUrl && !throwaway) assertLoopback(databaseUrl);
   return {
-    databaseUrl: cli.secret('database-url'),
-    throwaway: extra.throwawayPostgres === true,
+    databaseUrl,
+    throwaway,
     searchPath: cli.searchPath,
     cwd: cli.cwd,
     reportDir: typeof extra.reportDir === 'string' && extra.reportDir ? join(cli.cwd, extra.reportDir) : join(cli.cwd, 'rollback-kit-sandbox', `${prefix}${stamp}`),
