@@ -161,8 +161,8 @@ export function checkPromoteRequest(request: PromoteRequest, where: (field: stri
         if (!request.github.repository) throw new RollbackKitError('target last-verified needs the repository whose commits carry rollback-kit/verified, and GITHUB_REPOSITORY is not set.', 'Run the step in GitHub Actions, which sets GITHUB_REPOSITORY.');
         checkApiUrl(request.github.apiUrl, 'GITHUB_API_URL', 'https://api.github.com');
       }
-      if (!request.token) throw new RollbackKitError(`${where('vercel-token')} is required when provider is vercel.`, 'Pass a Vercel access token from a secret: vercel-token: ${{ secrets.VERCEL_TOKEN }}.');
-      if (!request.project) throw new RollbackKitError(`${where('project')} is required when provider is vercel.`, 'Set project to the Vercel project name or its prj_… id.');
+      requireToken(request.token, where('vercel-token'), 'vercel', 'Pass a Vercel access token from a secret: vercel-token: ${{ secrets.VERCEL_TOKEN }}.');
+      requireField(request.project, where('project'), 'vercel', 'Set project to the Vercel project name or its prj_… id.');
       checkApiUrl(request.apiUrl, where('api-url'), DEFAULT_VERCEL_API_URL);
       return;
     }
@@ -191,10 +191,10 @@ export function checkPromoteRequest(request: PromoteRequest, where: (field: stri
       checkApiUrl(request.apiUrl, where('api-url'), NETLIFY_API_URL);
       return;
     case 'git-revert':
-      if (!request.githubToken) throw new RollbackKitError(`${where('github-token')} is required when provider is git-revert.`, 'Pass github-token: ${{ secrets.GITHUB_TOKEN }} and grant contents: write and pull-requests: write.');
+      requireToken(request.githubToken, where('github-token'), 'git-revert', 'Pass github-token: ${{ secrets.GITHUB_TOKEN }} and grant contents: write and pull-requests: write.');
       return;
     case 'command':
-      if (!request.command?.trim()) throw new RollbackKitError(`${where('command')} is required when provider is command.`, 'Set command to the shell command that rolls back, e.g. docker compose up -d app@"$ROLLBACK_TARGET".');
+      requireField(request.command, where('command'), 'command', 'Set command to the shell command that rolls back, e.g. docker compose up -d app@"$ROLLBACK_TARGET".');
       return;
   }
 }
