@@ -39,8 +39,9 @@ export function createLog(sink: LogSink): Log {
       const added = secrets.add(value, source);
       if (!added) return;
       for (const form of added.maskable) sink.mask?.(form);
-      if (added.strength === 'weak' && !warnedWeak) {
-        // Said once, so a short password is never protected less without anyone knowing.
+      // Only where a runner masks secrets (a terminal has none to ask). Said once, so a short
+      // password is never protected less without anyone knowing.
+      if (added.strength === 'weak' && sink.mask && !warnedWeak) {
         warnedWeak = true;
         sink.warning(
           redact(`A secret given to this step is shorter than ${MIN_SECRET_LENGTH} characters, a number or a common word: rollback-kit keeps it out of its own output, but does not ask the runner to mask it everywhere in the job log (that would hide every such word). Use a longer secret.`),

@@ -27,6 +27,14 @@ describe('what counts as a secret', () => {
     expect(masked).toEqual(['S3cret value/x', 'S3cret%20value%2Fx', 'S3cret+value%2Fx']);
     expect(log.redact('a=S3cret+value%2Fx b=S3cret%20value%2Fx c=S3cret value/x')).toBe('a=*** b=*** c=***');
   });
+
+  it('where no runner masks (the command line), a weak secret is redacted without a warning about the runner', () => {
+    const warnings: string[] = [];
+    const log = createLog({ info: () => {}, warning: (m) => warnings.push(m), debug: () => {} });
+    log.secret('pw');
+    expect(log.redact('admin:pw@host')).toBe('admin:***@host');
+    expect(warnings).toEqual([]);
+  });
 });
 
 describe('the secrets inside a URL', () => {
