@@ -6,9 +6,12 @@
  * restore's own transaction: views first, then every table in one DROP (partitions, foreign keys
  * between them and all), then sequences. Objects the snapshot does not have are kept: a foreign key
  * from a kept table, or a kept view, that depends on a dropped relation is dropped with it and
- * re-created after the restore, in the same transaction. Anything else that depends on a snapshot
- * relation is named and the restore refused before anything changes. Nothing is dropped with
- * CASCADE: an object nobody planned for makes the transaction fail, and the database stays as it was.
+ * re-created after the restore, in the same transaction. A partition the snapshot does not have (one
+ * a cron job or pg_partman created since, or one in a schema a filtered snapshot left out) would go
+ * with its partitioned table's DROP, rows and all: it is detached first and attached again after the
+ * restore. Anything else that depends on a snapshot relation is named and the restore refused before
+ * anything changes. Nothing is dropped with CASCADE: an object nobody planned for makes the
+ * transaction fail, and the database stays as it was.
  */
 import { createReadStream } from 'node:fs';
 import { Writable } from 'node:stream';
@@ -87,9 +90,22 @@ export interface KeptForeignKey {
   definition: string;
 }
 
+/** A partition the snapshot does not have, of a partitioned table it does. */
+export interface KeptPartition {
+  /** Both quoted and schema-qualified. */
+  parent: string;
+  partition: string;
+  /** `FOR VALUES …` or `DEFAULT`, as pg_get_expr writes it. */
+  bound: string;
+  /** Foreign keys it has from its parent: after the detach they would stop the parent's referenced tables from being dropped. */
+  inheritedForeignKeys: string[];
+}
+
 export interface RestorePlan {
   /** Snapshot relations that exist now and are dropped before the snapshot's objects are created. */
   dropped: CurrentRelation[];
+  /** Detached before the drop, attached again after the restore. */
+  keptPartitions: KeptPartition[];
   /** Foreign keys of kept tables that point at a dropped relation: re-created after the restore. */
   keptForeignKeys: KeptForeignKey[];
   /** Views and materialized views the snapshot does not have, over a dropped relation: re-created after. */
@@ -149,6 +165,20 @@ async function dependentsOf(session: Session, oids: number[]): Promise<Dependent
   return rows;
 }
 
+/** Partitions of the dropped tables that are not dropped themselves: they would go with their parent. */
+async function keptPartitionsOf(session: Session, dropped: number[]): Promise<(KeptPartition & { oid: number })[]> {
+  const { rows } = await session.query<KeptPartition & { oid: number }>(
+    `SELECT c.oid::int AS oid, i.inhparent::regclass::text AS parent, c.oid::regclass::text AS partition, pg_get_expr(c.relpartbound, c.oid) AS bound,
+            coalesce((SELECT array_agg(quote_ident(k.conname) ORDER BY k.conname) FROM pg_constraint k
+                       WHERE k.conrelid = c.oid AND k.contype = 'f' AND k.conparentid <> 0), '{}') AS "inheritedForeignKeys"
+       FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
+      WHERE c.relispartition AND i.inhparent = ANY($1::oid[]) AND NOT c.oid = ANY($1::oid[])
+      ORDER BY 3`,
+    [dropped],
+  );
+  return rows;
+}
+
 /** Plans the drop of what the snapshot holds; refuses, naming them, objects it could not put back. */
 export async function planRestore(session: Session, contents: SnapshotContents, where: string): Promise<RestorePlan> {
   // Definitions read with an empty search_path name every object with its schema, as the restore script needs.
@@ -162,6 +192,8 @@ export async function planRestore(session: Session, contents: SnapshotContents, 
     [contents.relations.map((r) => r.schema), contents.relations.map((r) => r.name)],
   );
   const dropSet = new Set(dropped.map((r) => r.oid));
+  // Read with the empty search_path above, so every name is schema-qualified.
+  const keptPartitions = await keptPartitionsOf(session, [...dropSet]);
   const keptForeignKeys: KeptForeignKey[] = [];
   const keptViews: RestorePlan['keptViews'] = [];
   const unsupported: string[] = [];
@@ -191,7 +223,7 @@ export async function planRestore(session: Session, contents: SnapshotContents, 
       `These were created after the snapshot and depend on its tables. Drop them (or undo their migration with run-down-migrations) and run again; ${where} keeps them until then.`,
     );
   }
-  return { dropped, keptForeignKeys, keptViews };
+  return { dropped, keptPartitions: keptPartitions.map(({ oid: _oid, ...p }) => p), keptForeignKeys, keptViews };
 }
 
 /** The statements that remove what the snapshot will create, and what depends on it, in an order that needs no CASCADE. */
@@ -200,6 +232,12 @@ export function dropStatements(plan: RestorePlan): string[] {
   for (const fk of plan.keptForeignKeys) out.push(`ALTER TABLE ${fk.table} DROP CONSTRAINT ${quoteIdent(fk.name)};`);
   // Kept views were found dependents-first from the snapshot's tables: drop the last found first.
   for (const v of [...plan.keptViews].reverse()) out.push(`DROP ${DROP_KIND[v.relkind]} ${qualified(v.schema, v.name)};`);
+  // Detached, a kept partition keeps its copies of the parent's foreign keys as its own; attached
+  // again, it gets the restored parent's.
+  for (const p of plan.keptPartitions) {
+    out.push(`ALTER TABLE ${p.parent} DETACH PARTITION ${p.partition};`);
+    for (const fk of p.inheritedForeignKeys) out.push(`ALTER TABLE ${p.partition} DROP CONSTRAINT ${fk};`);
+  }
   // The table of contents lists views in creation order: dropping in reverse never drops one another needs.
   for (const r of [...plan.dropped].reverse().filter((r) => DROP_KIND[r.relkind])) out.push(`DROP ${DROP_KIND[r.relkind]} IF EXISTS ${qualified(r.schema, r.name)};`);
   const list = (kinds: string[]) => plan.dropped.filter((r) => kinds.includes(r.relkind)).map((r) => qualified(r.schema, r.name));
@@ -212,6 +250,15 @@ export function dropStatements(plan: RestorePlan): string[] {
   const sequences = list(['S']);
   if (sequences.length) out.push(`DROP SEQUENCE IF EXISTS ${sequences.join(', ')};`);
   return out;
+}
+
+/**
+ * Attaches the kept partitions to the restored tables, first: a kept view or foreign key over the
+ * partitioned table sees their rows again. An attach that cannot be done (the restored table has
+ * other columns, or its default partition holds rows of the partition's range) fails the restore.
+ */
+export function attachStatements(plan: RestorePlan): string[] {
+  return plan.keptPartitions.map((p) => `ALTER TABLE ${p.parent} ATTACH PARTITION ${p.partition} ${p.bound};`);
 }
 
 /** Puts back the kept foreign keys (the views come from pg_dump, see restore.ts). */

@@ -17,7 +17,7 @@ import { describeTarget, isTransactionPooler, libpqEnv, type ConnectionTarget } 
 import { isLockTimeout, lockTimeoutError, lockTimeoutMs, sessionTag, watchBlockers } from './lock-wait.js';
 import { exactTablePattern } from './patterns.js';
 import { findPgTool, majorFromVersionNum, toolErrorLine, warmPgTools, type FindToolOptions, type PgTool } from './pg-tools.js';
-import { dropStatements, foreignKeyStatements, planRestore, readSnapshotContents, type RestorePlan } from './restore-plan.js';
+import { attachStatements, dropStatements, foreignKeyStatements, planRestore, readSnapshotContents, type RestorePlan } from './restore-plan.js';
 import { COMMITTED, psqlError, restoreScript } from './restore-script.js';
 import { compareSource, readServerIdentity, snapshotSource } from './server-identity.js';
 import { withSession } from './session.js';
@@ -111,7 +111,7 @@ export async function restoreSnapshot(req: RestoreRequest, log: Log): Promise<Re
       throw err;
     });
     // Planned before anything is written: a dependent that cannot be put back refuses the restore here.
-    const plan: RestorePlan = req.clean ? await planRestore(s, contents, where) : { dropped: [], keptForeignKeys: [], keptViews: [] };
+    const plan: RestorePlan = req.clean ? await planRestore(s, contents, where) : { dropped: [], keptPartitions: [], keptForeignKeys: [], keptViews: [] };
     return { serverMajor, pgRestore, contents, plan, extraTables };
   });
   if (contents.largeObjects && manifest.format === 'plain') {
@@ -120,6 +120,7 @@ export async function restoreSnapshot(req: RestoreRequest, log: Log): Promise<Re
       'Restore a custom or directory format snapshot of this database. Nothing was changed.',
     );
   }
+  for (const p of plan.keptPartitions) log.info(`Keeping partition ${p.partition} of ${p.parent} (not in the snapshot): detached for the restore and attached again after it, with its rows.`);
   for (const fk of plan.keptForeignKeys) log.info(`Keeping foreign key ${fk.name} of ${fk.table} (not in the snapshot): dropped for the restore and re-created after it.`);
   for (const v of plan.keptViews) log.info(`Keeping ${v.relkind === 'm' ? 'materialized view' : 'view'} ${v.schema}.${v.name} (not in the snapshot): dropped for the restore and re-created after it.`);
 
@@ -284,7 +285,7 @@ async function applySnapshot(a: Apply, log: Log): Promise<void> {
       await a.bytesChecked;
       throw corruptSnapshot(a.snapshot, toolErrorLine(r.stderr) || 'pg_restore could not read it in full');
     },
-    epilogue: [views, lockTimeout, ...foreignKeyStatements(a.plan), rowCheckStatement(a.manifest, a.serverMajor)],
+    epilogue: [lockTimeout, ...attachStatements(a.plan), views, lockTimeout, ...foreignKeyStatements(a.plan), rowCheckStatement(a.manifest, a.serverMajor)],
     // Throws (and so never commits) when the bytes restored are not the snapshot's.
     beforeCommit: () => a.bytesChecked,
   });
@@ -328,6 +329,9 @@ async function applySnapshot(a: Apply, log: Log): Promise<void> {
 function advice(reason: string, plan: RestorePlan): string {
   if (/violates foreign key constraint/.test(reason) && plan.keptForeignKeys.length) {
     return ' Rows of tables the snapshot does not have point at rows it does not have, so their foreign keys cannot be re-created: delete those rows (or the foreign key), then run again.';
+  }
+  if (plan.keptPartitions.length && /partition|not found in parent/i.test(reason)) {
+    return ` A partition the snapshot does not have (${plan.keptPartitions.map((p) => p.partition).join(', ')}) could not be attached to the restored table. Detach it yourself (ALTER TABLE <table> DETACH PARTITION <partition>): it then stays as a table of its own with its rows, and the restore leaves it as it is. Then run again.`;
   }
   // A transaction that touches every table needs a lock for each.
   if (!/max_locks_per_transaction|out of shared memory/i.test(reason)) return '';

@@ -152,6 +152,87 @@ describe('a restore that fails', () => {
   });
 });
 
+describe('partitions the snapshot does not have', () => {
+  /** Rows of every relation named, in order: what must come back unchanged. */
+  const rowsOf = async (db: TestDatabase, table: string) => (await db.query(`SELECT md5(string_agg(t::text, ',' ORDER BY t::text)) AS h, count(*)::int AS n FROM ${table} t`)).rows[0];
+
+  it('a partition created since (a cron job, pg_partman) is kept with its rows and attached to the restored table', async () => {
+    const db = await createTestDatabase('rk_keep_part');
+    await db.query(`
+      CREATE TABLE kinds (id int PRIMARY KEY);
+      INSERT INTO kinds VALUES (1), (2);
+      CREATE TABLE events (id bigint GENERATED ALWAYS AS IDENTITY, at date NOT NULL, kind int NOT NULL REFERENCES kinds, payload text, PRIMARY KEY (id, at)) PARTITION BY RANGE (at);
+      CREATE TABLE events_2024_01 PARTITION OF events FOR VALUES FROM ('2024-01-01') TO ('2024-02-01');
+      INSERT INTO events (at, kind, payload) SELECT '2024-01-01'::date + (i % 30), 1 + i % 2, 'jan' || i FROM generate_series(1, 100) i;`);
+    const snap = await runAction('snapshot-db', { 'database-url': db.url, 'output-dir': await mkdtemp(join(tmpdir(), 'rk-keep-part-')) });
+    expect(snap.errors).toEqual([]);
+    const january = await rowsOf(db, 'events_2024_01');
+    await db.query(`
+      CREATE TABLE events_2024_02 PARTITION OF events FOR VALUES FROM ('2024-02-01') TO ('2024-03-01');
+      INSERT INTO events (at, kind, payload) SELECT '2024-02-01'::date + (i % 28), 2, 'feb' || i FROM generate_series(1, 50) i;
+      DELETE FROM events WHERE at < '2024-01-10';`);
+    const february = await rowsOf(db, 'events_2024_02');
+
+    const run = await runAction('restore-db', { 'database-url': db.url, 'snapshot-path': snap.outputs.path!, confirm: db.name, 'pre-restore-snapshot': 'false' });
+    expect(run.errors).toEqual([]);
+    expect(run.outputs.verified).toBe('true');
+    expect(run.log).toContain('Keeping partition public.events_2024_02 of public.events (not in the snapshot): detached for the restore and attached again after it, with its rows.');
+    expect(await rowsOf(db, 'events_2024_01')).toEqual(january);
+    expect(await rowsOf(db, 'events_2024_02')).toEqual(february);
+    const bound = await db.query("SELECT i.inhparent::regclass::text AS parent, pg_get_expr(c.relpartbound, c.oid) AS bound FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid WHERE c.oid = 'events_2024_02'::regclass");
+    expect(bound.rows).toEqual([{ parent: 'events', bound: "FOR VALUES FROM ('2024-02-01') TO ('2024-03-01')" }]);
+    // Attached again, it has the restored table's foreign key once, as a partition's copy.
+    const keys = await db.query("SELECT count(*)::int AS n FROM pg_constraint WHERE conrelid = 'events_2024_02'::regclass AND contype = 'f' AND conparentid <> 0");
+    expect(keys.rows[0]!.n).toBe(1);
+    await expect(db.query("INSERT INTO events (at, kind) VALUES ('2024-02-03', 9)")).rejects.toThrow(/violates foreign key constraint/);
+  });
+
+  it('a partition in a schema a filtered snapshot left out is kept with its rows', async () => {
+    const db = await createTestDatabase('rk_keep_part_filter');
+    await db.query(`
+      CREATE SCHEMA app; CREATE SCHEMA archive;
+      CREATE TABLE app.events (id bigint, at date NOT NULL, payload text) PARTITION BY RANGE (at);
+      CREATE TABLE app.events_2024 PARTITION OF app.events FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');
+      CREATE TABLE archive.events_2023 PARTITION OF app.events FOR VALUES FROM ('2023-01-01') TO ('2024-01-01');
+      INSERT INTO app.events SELECT i, '2023-06-01'::date + i, 'x' FROM generate_series(1, 300) i;`);
+    const snap = await runAction('snapshot-db', { 'database-url': db.url, 'output-dir': await mkdtemp(join(tmpdir(), 'rk-keep-part-')), schemas: 'app' });
+    expect(snap.errors).toEqual([]);
+    const current = await rowsOf(db, 'app.events_2024');
+    await db.query("UPDATE app.events SET payload = 'changed'");
+    // Outside the filter: not the snapshot's to restore, so it stays exactly as it is now.
+    const archived = await rowsOf(db, 'archive.events_2023');
+    expect(archived!.n).toBe(213);
+
+    const run = await runAction('restore-db', { 'database-url': db.url, 'snapshot-path': snap.outputs.path!, confirm: db.name, 'pre-restore-snapshot': 'false' });
+    expect(run.errors).toEqual([]);
+    expect(await rowsOf(db, 'archive.events_2023')).toEqual(archived);
+    expect(await rowsOf(db, 'app.events_2024')).toEqual(current);
+    expect((await db.query('SELECT count(*)::int AS n FROM app.events')).rows[0]!.n).toBe(300);
+  });
+
+  it('one that cannot be attached to the restored table fails the restore, and everything is as it was', async () => {
+    const db = await createTestDatabase('rk_keep_part_fail');
+    await db.query(`
+      CREATE TABLE events (id bigint, at date NOT NULL) PARTITION BY RANGE (at);
+      CREATE TABLE events_2024_01 PARTITION OF events FOR VALUES FROM ('2024-01-01') TO ('2024-02-01');
+      INSERT INTO events SELECT i, '2024-01-01'::date + (i % 30) FROM generate_series(1, 100) i;`);
+    const snap = await runAction('snapshot-db', { 'database-url': db.url, 'output-dir': await mkdtemp(join(tmpdir(), 'rk-keep-part-')) });
+    expect(snap.errors).toEqual([]);
+    // The bad deploy added a column; the new partition has it, the restored table will not.
+    await db.query(`ALTER TABLE events ADD COLUMN source text;
+      CREATE TABLE events_2024_02 PARTITION OF events FOR VALUES FROM ('2024-02-01') TO ('2024-03-01');
+      INSERT INTO events SELECT i, '2024-02-01'::date + (i % 28), 'web' FROM generate_series(1, 50) i;`);
+    const before = await schemaDump(db);
+    const rows = await rowsOf(db, 'events');
+    const run = await runAction('restore-db', { 'database-url': db.url, 'snapshot-path': snap.outputs.path!, confirm: db.name, 'pre-restore-snapshot': 'false' });
+    expect(run.code).not.toBe(0);
+    expect(run.errors).toHaveLength(1);
+    expect(run.errors[0]).toMatch(/failed: .*events_2024_02.*source.*The restore ran in one transaction, so the database is as it was before\..*partition/);
+    expect(await schemaDump(db)).toEqual(before);
+    expect(await rowsOf(db, 'events')).toEqual(rows);
+  });
+});
+
 describe('lock waits', () => {
   it('restore-db: an idle transaction holding a snapshot table stops the restore at lock-timeout-seconds, naming its pid and query', async () => {
     const shop = await snapshottedShop('rk_inplace_lock');
