@@ -9,6 +9,7 @@
 import { pipeline, Readable, Transform, type TransformCallback } from 'node:stream';
 import { RollbackKitError } from '../core/errors.js';
 import type { Log } from '../core/log.js';
+import { SqlLexer } from './sql-lexer.js';
 
 /** psql prints this after COMMIT succeeded; without it the restore did not happen. */
 export const COMMITTED = 'rollback-kit: restore committed';
@@ -18,15 +19,16 @@ const isQuiet = (line: string) => line === '' || line.startsWith('--') || line.s
 /**
  * A schema the snapshot holds may also hold objects it does not have (a table a bad deploy added):
  * the schema is kept rather than dropped and created again. Its owner, comment and grants are still
- * set by the script.
+ * set by the script. `statement` is whole lines (a quoted name may hold a newline), read as latin1.
  */
-function keepSchema(line: string): string | undefined {
-  if (/^DROP SCHEMA IF EXISTS .+;$/.test(line)) return undefined;
-  const create = /^CREATE SCHEMA (.+);$/.exec(line);
-  return create ? `CREATE SCHEMA IF NOT EXISTS ${create[1]};` : line;
+function keepSchema(statement: string): string | undefined {
+  if (/^DROP SCHEMA IF EXISTS [\s\S]+;$/.test(statement)) return undefined;
+  const create = /^CREATE SCHEMA ([\s\S]+);$/.exec(statement);
+  return create ? `CREATE SCHEMA IF NOT EXISTS ${create[1]};` : statement;
 }
 
 const NL = 0x0a;
+const BACKSLASH = 0x5c;
 const COPY_END = Buffer.from('\\.\n');
 
 export interface ScriptParts {
@@ -41,21 +43,34 @@ export interface ScriptParts {
   beforeCommit: () => Promise<void>;
 }
 
+/** A statement restore-db may change, by what its first line starts with. */
+type Acted = 'copy' | 'schema';
+
+const cutShort = (what: string) => new RollbackKitError(`The snapshot's restore script ${what}: it was cut short. Nothing was changed.`);
+
 /**
  * The snapshot's script as restore-db runs it: schemas kept (see keepSchema), and with `unwrap`,
  * without the BEGIN (first statement) and COMMIT (last) of `pg_restore --single-transaction -f -`:
- * restore-db's transaction wraps them with its own statements. Statements are read line by line;
- * COPY data, nearly all of a large script, passes through as the slices of bytes it came in, with no
- * copy and no wait per chunk. Nothing is added inside the snapshot's script: a line that only looks
- * like a COPY (inside a function body, say) must reach the server exactly as it was dumped.
+ * restore-db's transaction wraps them with its own statements. It acts only on statements that
+ * start a line, as the SQL lexer sees it: the same text inside a function body, a string, a quoted
+ * name or a comment is the user's, and everything it does not act on reaches psql as the bytes it
+ * came in, in whatever encoding the server has. COPY data, nearly all of a large script, is not
+ * lexed: it passes through as the slices of bytes it came in, with no copy and no wait per chunk.
  */
 class ScriptStream extends Transform {
   private begun: boolean;
   private copying = false;
   /** The COMMIT seen last and the quiet lines after it, held until we know whether more SQL follows. */
-  private held: string[] = [];
+  private held: Buffer[] = [];
   /** The incomplete last line of the previous chunk. */
   private carry: Buffer | undefined;
+  private readonly lexer = new SqlLexer((at) => {
+    if (this.endedAt < 0) this.endedAt = at;
+  });
+  /** Where in the line being read the first statement to end there ended, or -1. */
+  private endedAt = -1;
+  /** The statement restore-db may change, while its lines are read; a schema's are held till its end. */
+  private acting: { kind: Acted; lines: Buffer[]; text: string } | undefined;
 
   constructor(private readonly parts: ScriptParts) {
     super();
@@ -63,25 +78,59 @@ class ScriptStream extends Transform {
     this.push(['BEGIN;', ...parts.prelude, ''].join('\n'));
   }
 
-  private statementLine(line: string): void {
-    const kept = keepSchema(line);
-    if (kept === undefined) return;
-    if (!this.begun && !isQuiet(kept)) {
+  /** One line of statements, with its newline (the script's last line may have none). */
+  private statementLine(raw: Buffer): void {
+    // One character per byte: SQL's syntax is ASCII, and the bytes go on as they came.
+    const text = raw.toString('latin1');
+    const line = raw[raw.length - 1] === NL ? text.slice(0, -1) : text;
+    const starts = this.lexer.idle;
+    this.endedAt = -1;
+    // A psql meta-command (\restrict KEY) is a whole line of its own, not SQL.
+    if (!(starts && raw[0] === BACKSLASH)) this.lexer.scan(text);
+    if (this.acting) return this.actingLine(raw, line);
+    if (!this.begun && !isQuiet(line)) {
       this.begun = true;
-      if (kept === 'BEGIN;') return;
+      if (starts && line === 'BEGIN;') return;
       throw new RollbackKitError('pg_restore --single-transaction did not start its script with BEGIN: restore-db cannot wrap it in its own transaction. Nothing was changed.');
     }
     if (this.held.length) {
-      if (isQuiet(kept)) {
-        this.held.push(kept);
+      if (isQuiet(line)) {
+        this.held.push(raw);
         return;
       }
-      this.push(`${this.held.join('\n')}\n`);
-      this.held = [];
+      // Only ever written last: a COMMIT before more SQL would commit part of the restore.
+      throw new RollbackKitError('pg_restore --single-transaction committed before the end of its script: restore-db cannot wrap it in its own transaction. Nothing was changed.');
     }
-    if (this.parts.unwrap && kept === 'COMMIT;') this.held.push(kept);
-    else this.push(`${kept}\n`);
-    if (/^COPY .+ FROM stdin;$/.test(kept)) this.copying = true;
+    if (!starts) {
+      this.push(raw);
+      return;
+    }
+    if (this.parts.unwrap && line === 'COMMIT;') this.held.push(raw);
+    else if (line.startsWith('COPY ')) this.actingLine(raw, line, 'copy');
+    else if (line.startsWith('DROP SCHEMA IF EXISTS ') || line.startsWith('CREATE SCHEMA ')) this.actingLine(raw, line, 'schema');
+    else this.push(raw);
+  }
+
+  /** A line of a statement restore-db may change: `start` when the statement starts on it. */
+  private actingLine(raw: Buffer, line: string, start?: Acted): void {
+    if (start) this.acting = { kind: start, lines: [], text: '' };
+    const acting = this.acting!;
+    if (acting.kind === 'copy') this.push(raw);
+    else {
+      acting.lines.push(raw);
+      acting.text += acting.text ? `\n${line}` : line;
+    }
+    if (this.endedAt < 0) return;
+    this.acting = undefined;
+    // Ended where the line does, or something else follows on it (not pg_dump's): left as it is.
+    const whole = this.endedAt === line.length - 1;
+    if (acting.kind === 'copy') {
+      this.copying = whole && line.endsWith(' FROM stdin;');
+      return;
+    }
+    const kept = whole ? keepSchema(acting.text) : acting.text;
+    if (kept === acting.text) for (const l of acting.lines) this.push(l);
+    else if (kept !== undefined) this.push(Buffer.from(`${kept}\n`, 'latin1'));
   }
 
   /** A whole line of COPY data, or its end. */
@@ -105,10 +154,7 @@ class ScriptStream extends Transform {
         const head = [this.carry, buf.subarray(0, nl + 1)];
         this.carry = undefined;
         if (this.copying) this.copyLine(head);
-        else {
-          const line = Buffer.concat(head);
-          this.statementLine(line.toString('utf8', 0, line.length - 1));
-        }
+        else this.statementLine(Buffer.concat(head));
         pos = nl + 1;
       }
       while (pos < buf.length) {
@@ -130,7 +176,7 @@ class ScriptStream extends Transform {
         } else {
           const nl = buf.indexOf(NL, pos);
           if (nl < 0) break;
-          this.statementLine(buf.toString('utf8', pos, nl));
+          this.statementLine(buf.subarray(pos, nl + 1));
           pos = nl + 1;
         }
       }
@@ -149,19 +195,21 @@ class ScriptStream extends Transform {
     try {
       if (this.carry) {
         if (this.copying) this.push(this.carry);
-        else this.statementLine(this.carry.toString('utf8'));
+        else this.statementLine(this.carry);
         this.carry = undefined;
       }
       if (this.parts.unwrap) {
-        if (this.held[0] !== 'COMMIT;') throw new RollbackKitError('The snapshot\'s restore script did not end with its COMMIT: it was cut short. Nothing was changed.');
+        if (!this.held.length) throw cutShort('did not end with its COMMIT');
         this.held.shift();
       }
+      // psql would read restore-db's own statements, COMMIT included, as part of what is still open.
+      if (this.copying || this.acting || !this.lexer.idle) throw cutShort('ended inside a statement, a quoted string or COPY data');
     } catch (err) {
       // A script cut short because pg_restore failed: its own reason says more.
       await this.parts.sourceDone();
       throw err;
     }
-    for (const h of this.held) this.push(`${h}\n`);
+    for (const h of this.held) this.push(h);
     await this.parts.sourceDone();
     this.push(['', ...this.parts.epilogue, ''].join('\n'));
     await this.parts.beforeCommit();

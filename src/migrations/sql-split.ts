@@ -4,6 +4,7 @@
  * including the implicit one of a multi-statement query) and to name the statement that failed.
  */
 import pgUtils from 'pg/lib/utils.js';
+import { SqlLexer } from '../db/sql-lexer.js';
 
 export interface Statement {
   text: string;
@@ -18,10 +19,6 @@ export interface Statement {
 export function splitStatements(sql: string): Statement[] {
   const out: Statement[] = [];
   let start = 0;
-  let i = 0;
-  // Inside BEGIN ATOMIC … END (SQL-standard function bodies) semicolons belong to the body.
-  let atomicDepth = 0;
-  let lastWords: string[] = [];
   const push = (end: number) => {
     const raw = sql.slice(start, end);
     if (hasCode(raw)) {
@@ -29,41 +26,10 @@ export function splitStatements(sql: string): Statement[] {
       out.push({ text: raw.trim(), offset: start + lead });
     }
   };
-  while (i < sql.length) {
-    const c = sql[i]!;
-    const next = sql[i + 1];
-    if (c === '-' && next === '-') {
-      const nl = sql.indexOf('\n', i);
-      i = nl < 0 ? sql.length : nl + 1;
-    } else if (c === '/' && next === '*') {
-      i = skipBlockComment(sql, i);
-    } else if (c === "'") {
-      const escapes = i > 0 && /[eE]/.test(sql[i - 1]!) && !/\w/.test(sql[i - 2] ?? '');
-      i = skipQuoted(sql, i, "'", escapes);
-    } else if (c === '"') {
-      i = skipQuoted(sql, i, '"', false);
-    } else if (c === '$' && !/\w/.test(sql[i - 1] ?? '')) {
-      const tag = /^\$([A-Za-z_][A-Za-z0-9_]*)?\$/.exec(sql.slice(i));
-      if (tag) {
-        const close = sql.indexOf(tag[0], i + tag[0].length);
-        i = close < 0 ? sql.length : close + tag[0].length;
-      } else i++;
-    } else if (/[A-Za-z_]/.test(c)) {
-      const word = /^[A-Za-z_][A-Za-z0-9_$]*/.exec(sql.slice(i))![0].toLowerCase();
-      lastWords = [...lastWords.slice(-1), word];
-      if (lastWords[0] === 'begin' && word === 'atomic') atomicDepth++;
-      else if (atomicDepth > 0 && word === 'case') atomicDepth++;
-      else if (atomicDepth > 0 && word === 'end') atomicDepth--;
-      i += word.length;
-    } else if (c === ';' && atomicDepth === 0) {
-      push(i);
-      start = i + 1;
-      lastWords = [];
-      i++;
-    } else {
-      i++;
-    }
-  }
+  new SqlLexer((end) => {
+    push(end);
+    start = end + 1;
+  }).scan(sql);
   push(sql.length);
   return out;
 }

@@ -99,6 +99,119 @@ describe('restoreScript', () => {
     expect(out).toBe(`BEGIN;\n-- prelude\nSET x = 1;\nCREATE SCHEMA IF NOT EXISTS s;\nCOPY t FROM stdin;\n1\n\\.\n\n-- epilogue\n${END}`);
   });
 
+  // What restore-db acts on (BEGIN, COMMIT, DROP/CREATE SCHEMA, COPY … FROM stdin) only where a
+  // statement starts: the same lines inside a body, a string, an identifier or a comment are the
+  // user's and reach psql as they were dumped.
+  const LOOKALIKES = [
+    '\\restrict k\'ey',
+    'BEGIN;',
+    'CREATE FUNCTION public.f() RETURNS void',
+    '    LANGUAGE plpgsql',
+    '    AS $fn$',
+    'BEGIN',
+    'DROP SCHEMA IF EXISTS tmp;',
+    'CREATE SCHEMA tmp2;',
+    '/*',
+    'COPY public.a FROM stdin;',
+    '*/',
+    'PERFORM $1;',
+    'END $fn$;',
+    'CREATE PROCEDURE public.p() LANGUAGE plpgsql AS $$',
+    'BEGIN',
+    'COMMIT;',
+    'END $$;',
+    "COMMENT ON TABLE public.a IS 'x",
+    'DROP SCHEMA IF EXISTS x;',
+    'BEGIN;',
+    "it''s",
+    'COMMIT;',
+    "';",
+    "ALTER TABLE public.a ALTER COLUMN v SET DEFAULT E'\\'",
+    'CREATE SCHEMA y;',
+    "';",
+    'CREATE TABLE public."t',
+    'COPY public.a FROM stdin;',
+    '""x" (id int);',
+    '/* a comment',
+    'COPY public.a FROM stdin;',
+    '/* nested */',
+    'CREATE SCHEMA z;',
+    '*/',
+    "CREATE FUNCTION public.g(x integer) RETURNS text",
+    '    LANGUAGE sql',
+    '    BEGIN ATOMIC',
+    ' SELECT CASE WHEN (x > 0) THEN 1 ELSE 0 END;',
+    " SELECT 'a",
+    "COMMIT;'::text AS text;",
+    'END;',
+    'PREPARE q AS SELECT $1::int;',
+    'DROP SCHEMA IF EXISTS gone;',
+    'DROP SCHEMA IF EXISTS "sch',
+    'ema";',
+    'CREATE SCHEMA real; -- stays as it is: not the whole line',
+    'DROP SCHEMA IF EXISTS kept; SET x = 1;',
+    'CREATE SCHEMA "sch',
+    'ema";',
+    'COPY public."new',
+    'line" (v) FROM stdin;',
+    "it's",
+    '$$',
+    'COMMIT;',
+    '\\.',
+    'COPY public.a (v) FROM stdin;',
+    '/*',
+    '\\.',
+    'COMMIT;',
+    '',
+    '\\unrestrict k\'ey',
+    '',
+  ].join('\n');
+
+  it.each([1, 3, 7, 64, 4096])('acts only where a statement starts, never inside a body, string, identifier or comment (chunks of %i)', async (size) => {
+    const out = await render(LOOKALIKES, { unwrap: true, size });
+    const expected = LOOKALIKES.replace('\\restrict k\'ey\nBEGIN;\n', '\\restrict k\'ey\n')
+      .replace('DROP SCHEMA IF EXISTS gone;\nDROP SCHEMA IF EXISTS "sch\nema";\n', '')
+      .replace('CREATE SCHEMA "sch\nema";', 'CREATE SCHEMA IF NOT EXISTS "sch\nema";')
+      .replace('\\.\nCOMMIT;\n\n\\unrestrict', '\\.\n\n\\unrestrict');
+    expect(out).toBe(`BEGIN;\n-- prelude\n${expected}\n-- epilogue\n${END}`);
+  });
+
+  it('passes every byte as it came, in an encoding other than UTF-8 too', async () => {
+    const latin1 = Buffer.from("SET client_encoding = 'LATIN1';\nCOMMENT ON TABLE a IS 'caf\xe9\nCREATE SCHEMA \xe9;\n';\nCREATE SCHEMA \xe9;\nCOPY a FROM stdin;\n\xe9\xff\n\\.\n", 'latin1');
+    for (const size of [1, 5, 4096]) {
+      const parts: Buffer[] = [];
+      for await (const part of restoreScript({
+        prelude: [],
+        source: (async function* () {
+          for (let i = 0; i < latin1.length; i += size) yield latin1.subarray(i, i + size);
+        })(),
+        unwrap: false,
+        sourceDone: async () => undefined,
+        epilogue: [],
+        beforeCommit: async () => undefined,
+      }))
+        parts.push(Buffer.from(part));
+      const expected = Buffer.from(String(latin1.toString('latin1')).replace('\nCREATE SCHEMA \xe9;\nCOPY', '\nCREATE SCHEMA IF NOT EXISTS \xe9;\nCOPY'), 'latin1');
+      expect(Buffer.concat(parts).subarray(7, 7 + expected.length).equals(expected)).toBe(true);
+    }
+  });
+
+  it('refuses a script that ends inside a statement, string or COPY data, or commits before its end', async () => {
+    await expect(render('SET x = 1;\nCREATE FUNCTION f() RETURNS int AS $$\nSELECT 1;\n', { unwrap: false })).rejects.toThrow(/it was cut short/);
+    await expect(render('COPY t FROM stdin;\n1\n', { unwrap: false })).rejects.toThrow(/it was cut short/);
+    await expect(render('SELECT 1\n', { unwrap: false })).rejects.toThrow(/it was cut short/);
+    const seen: string[] = [];
+    const early = restoreScript({ prelude: [], source: chunks('BEGIN;\nSET x = 1;\nCOMMIT;\n\nSET y = 2;\nCOMMIT;\n', 3), unwrap: true, sourceDone: async () => undefined, epilogue: [], beforeCommit: async () => undefined });
+    await expect(
+      (async () => {
+        for await (const part of early) seen.push(String(part));
+      })(),
+    ).rejects.toThrow(/committed before the end of its script/);
+    expect(seen.join('')).not.toContain('COMMIT');
+    // A last line comment needs no newline; a last statement needs its semicolon.
+    expect(await render('SET x = 1;\n-- end', { unwrap: false })).toContain('SET x = 1;\n-- end\n');
+  });
+
   it('writes no COMMIT when the caller does not agree', async () => {
     const seen: string[] = [];
     await expect(

@@ -132,6 +132,89 @@ line") AS nl`)).rows[0];
   });
 });
 
+describe('what looks like a statement restore-db acts on, inside a body, a string or a comment', () => {
+  // restore-db drops the script's BEGIN and last COMMIT, keeps schemas (no DROP SCHEMA, CREATE SCHEMA
+  // IF NOT EXISTS) and passes COPY data on: where a statement starts, never inside the user's code.
+  let db: TestDatabase;
+  beforeAll(async () => {
+    db = await createTestDatabase('rk_bodies');
+    await db.query(`
+      CREATE SCHEMA tmp;
+      CREATE TABLE a (id int);
+      INSERT INTO a VALUES (1), (2);
+      CREATE FUNCTION cleanup() RETURNS void LANGUAGE plpgsql AS $f$
+BEGIN
+DROP SCHEMA IF EXISTS tmp;
+CREATE SCHEMA tmp2;
+-- COPY public.a FROM stdin;
+/*
+COPY public.a FROM stdin;
+*/
+END $f$;
+      CREATE PROCEDURE step() LANGUAGE plpgsql AS $$
+BEGIN
+INSERT INTO a VALUES (3);
+COMMIT;
+END $$;
+      COMMENT ON TABLE a IS 'before
+DROP SCHEMA IF EXISTS x;
+CREATE SCHEMA y;
+BEGIN;
+COMMIT;
+';
+      -- A schema whose name holds a newline, and that holds a table the snapshot will not have.
+      CREATE SCHEMA "sch
+ema";
+      CREATE TABLE "sch
+ema".kept (id int);
+      INSERT INTO "sch
+ema".kept VALUES (1);`);
+  });
+
+  const definitions = async () =>
+    (
+      await db.query(`SELECT pg_get_functiondef('cleanup'::regproc) AS f, pg_get_functiondef('step'::regproc) AS p, obj_description('a'::regclass, 'pg_class') AS c,
+        (SELECT array_agg(nspname ORDER BY nspname) FROM pg_namespace WHERE nspname !~ '^(pg_|information_schema)') AS s`)
+    ).rows[0]!;
+
+  it.each(['custom', 'plain'] as const)('%s: restores bodies and comments byte for byte, and keeps the schema', async (format) => {
+    const before = await definitions();
+    expect(before.f).toContain('\nDROP SCHEMA IF EXISTS tmp;\nCREATE SCHEMA tmp2;\n');
+    const dir = await mkdtemp(join(tmpdir(), 'rk-bodies-'));
+    const snap = await runAction('snapshot-db', { 'database-url': db.url, 'output-dir': dir, format });
+    expect(snap.code, snap.stdout + snap.stderr).toBe(0);
+    await db.query(`DELETE FROM a; CREATE TABLE "sch
+ema".added (id int); INSERT INTO "sch
+ema".added VALUES (7)`);
+    const restore = await runAction('restore-db', { 'database-url': db.url, 'snapshot-path': snap.outputs.path!, confirm: db.name, 'pre-restore-snapshot': 'false' });
+    expect(restore.code, restore.stdout + restore.stderr).toBe(0);
+    expect(restore.outputs.verified).toBe('true');
+    expect(await definitions()).toEqual(before);
+    expect(Number((await db.query('SELECT count(*) AS n FROM a')).rows[0]!.n)).toBe(2);
+    // What the bad deploy added to a schema the snapshot holds is still there: the schema was kept.
+    expect(Number((await db.query('SELECT count(*) AS n FROM "sch\nema".added')).rows[0]!.n)).toBe(1);
+    await db.query('DROP TABLE "sch\nema".added');
+  });
+});
+
+describe('a database whose dumps are not UTF-8', () => {
+  it.each(['custom', 'plain'] as const)('%s: restores its text byte for byte', async (format) => {
+    const db = await createTestDatabase('rk_latin1', 'LATIN1');
+    await db.query(`CREATE TABLE t (v text); INSERT INTO t VALUES ('déjà vu');
+      COMMENT ON TABLE t IS 'naïve'; CREATE FUNCTION f() RETURNS text LANGUAGE sql AS $$ SELECT 'brûlée'::text $$;`);
+    const fingerprint = async () => (await db.query(`SELECT obj_description('t'::regclass, 'pg_class') AS c, f() AS f, (SELECT string_agg(v, ',') FROM t) AS v`)).rows[0];
+    const before = await fingerprint();
+    expect(before).toEqual({ c: 'naïve', f: 'brûlée', v: 'déjà vu' });
+    const dir = await mkdtemp(join(tmpdir(), 'rk-latin1-'));
+    const snap = await runAction('snapshot-db', { 'database-url': db.url, 'output-dir': dir, format });
+    expect(snap.code, snap.stdout + snap.stderr).toBe(0);
+    await db.query('DELETE FROM t');
+    const restore = await runAction('restore-db', { 'database-url': db.url, 'snapshot-path': snap.outputs.path!, confirm: db.name, 'pre-restore-snapshot': 'false' });
+    expect(restore.code, restore.stdout + restore.stderr).toBe(0);
+    expect(await fingerprint()).toEqual(before);
+  });
+});
+
 describe('a table truncated the moment pg_dump ends', () => {
   it('cannot change the manifest: the tables stay locked until the last count', async () => {
     const db = await createTestDatabase('rk_truncate');

@@ -45,10 +45,13 @@ afterAll(async () => {
   for (const d of created.splice(0)) await d.drop();
 });
 
-/** Creates an empty database, dropped after the test file's last test. */
-export async function createTestDatabase(prefix = 'rk_test'): Promise<TestDatabase> {
+/**
+ * Creates an empty database, dropped after the test file's last test. `encoding` (LATIN1, say) makes
+ * it one whose dumps are not UTF-8.
+ */
+export async function createTestDatabase(prefix = 'rk_test', encoding?: string): Promise<TestDatabase> {
   const name = `${prefix}_${randomBytes(5).toString('hex')}`;
-  await adminQuery(`CREATE DATABASE "${name}"`);
+  await adminQuery(`CREATE DATABASE "${name}"${encoding ? ` ENCODING '${encoding}' LC_COLLATE 'C' LC_CTYPE 'C' TEMPLATE template0` : ''}`);
   const url = urlFor(name);
   const db: TestDatabase = {
     name,
