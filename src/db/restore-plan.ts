@@ -14,13 +14,14 @@
  * transaction fail, and the database stays as it was.
  */
 import { createReadStream } from 'node:fs';
-import { Writable } from 'node:stream';
+import type { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { RollbackKitError } from '../core/errors.js';
 import { runProcess } from '../core/process.js';
 import { corruptSnapshot, type SnapshotFormat } from './archive.js';
 import { qualified, quoteIdent } from './catalog.js';
 import { toolErrorLine } from './pg-tools.js';
+import { scriptFilter } from './restore-script.js';
 import type { Session } from './session.js';
 
 /** A relation the snapshot creates, as its table of contents names it, in creation order. */
@@ -38,29 +39,53 @@ export interface SnapshotContents {
 
 const RELATION_TYPES = new Set(['TABLE', 'VIEW', 'MATERIALIZED VIEW', 'SEQUENCE', 'FOREIGN TABLE']);
 const TOC_COMMENT = /^-- Name: (.*); Type: (.*); Schema: (.*); Owner: .*$/;
+const CLIENT_ENCODING = /^SET client_encoding = '([A-Za-z0-9_]+)';$/;
 
-/** Collects the `-- Name: …; Type: …; Schema: …` comments pg_dump writes before every object. */
-function tocReader(into: SnapshotContents): Writable {
-  let rest = '';
-  const take = (line: string) => {
-    const m = TOC_COMMENT.exec(line);
-    if (!m) return;
-    const [, name, type, schema] = m as unknown as [string, string, string, string];
-    if (RELATION_TYPES.has(type)) into.relations.push({ schema, name, type });
-    else if (/^(BLOB|BLOBS|LARGE OBJECT)/.test(type)) into.largeObjects = true;
-  };
-  return new Writable({
-    write(chunk: Buffer, _enc, done) {
-      const lines = (rest + chunk.toString('utf8')).split('\n');
-      rest = lines.pop()!;
-      for (const line of lines) if (line.startsWith('-- ')) take(line);
-      done();
-    },
-    final(done) {
-      take(rest);
-      done();
+/**
+ * How Node decodes a script in a server encoding (PostgreSQL's name, as the script's
+ * `SET client_encoding` gives it); those not listed are read as UTF-8, and a name read wrong is then
+ * not found, so the restore fails on it instead of dropping something else.
+ */
+const DECODERS: Record<string, string> = {
+  UTF8: 'utf-8', SQL_ASCII: 'latin1', LATIN1: 'latin1', LATIN2: 'iso-8859-2', LATIN3: 'iso-8859-3', LATIN4: 'iso-8859-4',
+  LATIN5: 'windows-1254', LATIN6: 'iso-8859-10', LATIN7: 'iso-8859-13', LATIN8: 'iso-8859-14', LATIN9: 'iso-8859-15', LATIN10: 'iso-8859-16',
+  ISO_8859_5: 'iso-8859-5', ISO_8859_6: 'iso-8859-6', ISO_8859_7: 'iso-8859-7', ISO_8859_8: 'iso-8859-8',
+  WIN866: 'ibm866', WIN874: 'windows-874', WIN1250: 'windows-1250', WIN1251: 'windows-1251', WIN1252: 'windows-1252', WIN1253: 'windows-1253',
+  WIN1254: 'windows-1254', WIN1255: 'windows-1255', WIN1256: 'windows-1256', WIN1257: 'windows-1257', WIN1258: 'windows-1258',
+  KOI8R: 'koi8-r', KOI8U: 'koi8-u', EUC_JP: 'euc-jp', EUC_KR: 'euc-kr', EUC_CN: 'gb18030', GB18030: 'gb18030', GBK: 'gbk', SJIS: 'shift_jis', BIG5: 'big5',
+};
+
+function decoder(encoding: string): (bytes: Buffer) => string {
+  const label = DECODERS[encoding.toUpperCase()] ?? 'utf-8';
+  if (label === 'latin1') return (bytes) => bytes.toString('latin1');
+  const text = new TextDecoder(label);
+  return (bytes) => text.decode(bytes);
+}
+
+/**
+ * Collects the `-- Name: …; Type: …; Schema: …` comments pg_dump writes before every object, read
+ * only between statements: the same text in a function body, a string or a table's rows is data,
+ * and must never decide what a restore drops.
+ */
+function tocReader(into: SnapshotContents): Transform {
+  let decode = decoder('UTF8');
+  const reader = scriptFilter({
+    unwrap: false,
+    onTopLevelLine: (raw) => {
+      const ascii = raw.toString('latin1').replace(/\r?\n$/, '');
+      const encoding = CLIENT_ENCODING.exec(ascii);
+      if (encoding) decode = decoder(encoding[1]!);
+      if (!ascii.startsWith('-- Name: ')) return;
+      const m = TOC_COMMENT.exec(decode(raw).replace(/\r?\n$/, ''));
+      if (!m) return;
+      const [, name, type, schema] = m as unknown as [string, string, string, string];
+      if (RELATION_TYPES.has(type)) into.relations.push({ schema, name, type });
+      else if (/^(BLOB|BLOBS|LARGE OBJECT)/.test(type)) into.largeObjects = true;
     },
   });
+  // Only what it was told matters: the script itself goes nowhere.
+  reader.resume();
+  return reader;
 }
 
 /** The relations a snapshot creates: from its schema script (archives) or the script itself (plain). */
@@ -68,12 +93,22 @@ export async function readSnapshotContents(path: string, format: SnapshotFormat,
   const contents: SnapshotContents = { relations: [], largeObjects: false };
   const sink = tocReader(contents);
   if (format === 'plain') {
-    await pipeline(createReadStream(path), sink);
+    try {
+      await pipeline(createReadStream(path), sink);
+    } catch (err) {
+      if (err instanceof RollbackKitError) throw corruptSnapshot(path, err.message);
+      throw err;
+    }
     return contents;
   }
   const listed = await runProcess(pgRestore!, ['--schema-only', '--file', '-', path], { stdout: sink });
-  await new Promise<void>((resolve) => (sink.writableFinished ? resolve() : sink.on('finish', () => resolve())));
+  const read = await new Promise<Error | undefined>((resolve) => {
+    if (sink.writableFinished) return resolve(undefined);
+    sink.on('finish', () => resolve(undefined));
+    sink.on('error', (err) => resolve(err));
+  });
   if (listed.code !== 0) throw corruptSnapshot(path, toolErrorLine(listed.stderr) || 'pg_restore could not read its table of contents');
+  if (read) throw corruptSnapshot(path, read.message);
   return contents;
 }
 

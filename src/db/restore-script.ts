@@ -31,17 +31,35 @@ const NL = 0x0a;
 const BACKSLASH = 0x5c;
 const COPY_END = Buffer.from('\\.\n');
 
-export interface ScriptParts {
+/** What the reader does to a pg_dump / pg_restore script, statement by statement. */
+export interface ScriptFilter {
+  /** The script has its own BEGIN (first statement) and COMMIT (last), which are left out. */
+  unwrap: boolean;
+  /**
+   * Replaces the script's own `SET lock_timeout = 0;` (pg_dump writes it at the top), so that every
+   * lock the script waits for is bounded as the rest of the restore is.
+   */
+  lockTimeout?: string;
+  /**
+   * Told, as its bytes, every line read between statements: a comment (pg_dump's `-- Name: …; Type: …`
+   * headers) or the first line of a statement. Never a line inside a statement, a string, a body or COPY data.
+   */
+  onTopLevelLine?: (line: Buffer) => void;
+}
+
+export interface ScriptParts extends ScriptFilter {
   prelude: string[];
   /** The snapshot's SQL: pg_restore's output (`unwrap`: it has its own BEGIN/COMMIT) or a plain script. */
   source: Readable | AsyncIterable<Buffer | string>;
-  unwrap: boolean;
   /** Resolves when the source's producer exited cleanly; rejects otherwise (then no COMMIT is written). */
   sourceDone: () => Promise<void>;
   epilogue: string[];
   /** Resolves before the COMMIT is written; rejects to leave it out (the transaction then rolls back). */
   beforeCommit: () => Promise<void>;
 }
+
+/** The wrapping restoreScript adds around the snapshot's script; none for a script only read or filtered. */
+type Wrapping = Omit<ScriptParts, keyof ScriptFilter | 'source'>;
 
 /** A statement restore-db may change, by what its first line starts with. */
 type Acted = 'copy' | 'schema';
@@ -72,10 +90,13 @@ class ScriptStream extends Transform {
   /** The statement restore-db may change, while its lines are read; a schema's are held till its end. */
   private acting: { kind: Acted; lines: Buffer[]; text: string } | undefined;
 
-  constructor(private readonly parts: ScriptParts) {
+  constructor(
+    private readonly rules: ScriptFilter,
+    private readonly wrapping?: Wrapping,
+  ) {
     super();
-    this.begun = !parts.unwrap;
-    this.push(['BEGIN;', ...parts.prelude, ''].join('\n'));
+    this.begun = !rules.unwrap;
+    if (wrapping) this.push(['BEGIN;', ...wrapping.prelude, ''].join('\n'));
   }
 
   /** One line of statements, with its newline (the script's last line may have none). */
@@ -105,7 +126,9 @@ class ScriptStream extends Transform {
       this.push(raw);
       return;
     }
-    if (this.parts.unwrap && line === 'COMMIT;') this.held.push(raw);
+    this.rules.onTopLevelLine?.(raw);
+    if (this.rules.unwrap && line === 'COMMIT;') this.held.push(raw);
+    else if (this.rules.lockTimeout && line === 'SET lock_timeout = 0;') this.push(`${this.rules.lockTimeout}\n`);
     else if (line.startsWith('COPY ')) this.actingLine(raw, line, 'copy');
     else if (line.startsWith('DROP SCHEMA IF EXISTS ') || line.startsWith('CREATE SCHEMA ')) this.actingLine(raw, line, 'schema');
     else this.push(raw);
@@ -198,7 +221,7 @@ class ScriptStream extends Transform {
         else this.statementLine(this.carry);
         this.carry = undefined;
       }
-      if (this.parts.unwrap) {
+      if (this.rules.unwrap) {
         if (!this.held.length) throw cutShort('did not end with its COMMIT');
         this.held.shift();
       }
@@ -206,22 +229,40 @@ class ScriptStream extends Transform {
       if (this.copying || this.acting || !this.lexer.idle) throw cutShort('ended inside a statement, a quoted string or COPY data');
     } catch (err) {
       // A script cut short because pg_restore failed: its own reason says more.
-      await this.parts.sourceDone();
+      await this.wrapping?.sourceDone();
       throw err;
     }
     for (const h of this.held) this.push(h);
-    await this.parts.sourceDone();
-    this.push(['', ...this.parts.epilogue, ''].join('\n'));
-    await this.parts.beforeCommit();
+    if (!this.wrapping) return;
+    await this.wrapping.sourceDone();
+    this.push(['', ...this.wrapping.epilogue, ''].join('\n'));
+    await this.wrapping.beforeCommit();
     this.push(`COMMIT;\n\\echo '${COMMITTED}'\n`);
   }
 }
 
 /** The SQL stream for psql: BEGIN, the prelude, the snapshot's script, the epilogue, then COMMIT. */
 export function restoreScript(parts: ScriptParts): Readable {
-  const source = parts.source instanceof Readable ? parts.source : Readable.from(parts.source);
+  const { prelude, source, sourceDone, epilogue, beforeCommit, ...filter } = parts;
+  const input = source instanceof Readable ? source : Readable.from(source);
   // pipeline, not pipe: a source that fails fails the script too, so no COMMIT can follow it.
-  return pipeline(source, new ScriptStream(parts), () => undefined);
+  return pipeline(input, new ScriptStream(filter, { prelude, sourceDone, epilogue, beforeCommit }), () => undefined);
+}
+
+/**
+ * The script filtered statement by statement, without restore-db's wrapping: for reading pg_dump's
+ * headers (give it as a process's stdout, or pipe into it) and for scripts restore-db runs whole.
+ * Its output must be consumed.
+ */
+export function scriptFilter(filter: ScriptFilter): Transform {
+  return new ScriptStream(filter);
+}
+
+/** A whole script, filtered. */
+export async function filterScript(script: string, filter: ScriptFilter): Promise<string> {
+  const out: Buffer[] = [];
+  for await (const part of Readable.from([Buffer.from(script)]).pipe(scriptFilter(filter))) out.push(part as Buffer);
+  return Buffer.concat(out).toString('utf8');
 }
 
 /**

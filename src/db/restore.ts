@@ -18,7 +18,7 @@ import { isLockTimeout, lockTimeoutError, lockTimeoutMs, sessionTag, watchBlocke
 import { exactTablePattern } from './patterns.js';
 import { findPgTool, majorFromVersionNum, toolErrorLine, warmPgTools, type FindToolOptions, type PgTool } from './pg-tools.js';
 import { attachStatements, dropStatements, foreignKeyStatements, planRestore, readSnapshotContents, type RestorePlan } from './restore-plan.js';
-import { COMMITTED, psqlError, restoreScript } from './restore-script.js';
+import { COMMITTED, filterScript, psqlError, restoreScript } from './restore-script.js';
 import { compareSource, readServerIdentity, snapshotSource } from './server-identity.js';
 import { withSession } from './session.js';
 import { takeSnapshot, wholeDatabaseSnapshot, type SnapshotResult } from './snapshot.js';
@@ -243,8 +243,12 @@ async function keptViewsScript(a: Apply, env: Record<string, string>, log: Log):
   if (dumped.code !== 0) {
     throw new RollbackKitError(`Could not save the definitions of the views restore-db keeps: ${log.redact(toolErrorLine(dumped.stderr) || 'pg_dump failed')}.`, 'Nothing was changed.');
   }
-  return dumped.stdout;
+  // Its own SET lock_timeout = 0 would leave the locks its views wait for unbounded.
+  return filterScript(dumped.stdout, { unwrap: false, lockTimeout: lockTimeoutStatement(a.req.lockTimeoutSeconds) });
 }
+
+/** The lock_timeout every statement of the restore runs under. */
+const lockTimeoutStatement = (seconds: number) => `SET lock_timeout = ${lockTimeoutMs(seconds)};`;
 
 /**
  * Runs the whole restore through one psql session, in one transaction, ending with the row check
@@ -256,7 +260,7 @@ async function applySnapshot(a: Apply, log: Log): Promise<void> {
   const where = describeTarget(req.target);
   const tag = sessionTag('restore');
   const env = { ...libpqEnv(req.target), PGAPPNAME: tag };
-  const lockTimeout = `SET lock_timeout = ${lockTimeoutMs(req.lockTimeoutSeconds)};`;
+  const lockTimeout = lockTimeoutStatement(req.lockTimeoutSeconds);
   const views = await keptViewsScript(a, env, log);
   const psql = await findPgTool('psql', Math.max(a.serverMajor, a.pgRestore?.major ?? 0), req.tools);
 
@@ -270,13 +274,14 @@ async function applySnapshot(a: Apply, log: Log): Promise<void> {
   }
   const script = restoreScript({
     prelude: [
-      // The snapshot's script turns lock_timeout off again: every lock that may wait is taken here, first.
+      // The snapshot's own SET lock_timeout = 0 is replaced by this one too (lockTimeout below).
       lockTimeout,
       'SET client_min_messages = warning;',
       ...(req.clean ? dropStatements(a.plan) : []),
     ],
     source: a.pgRestore ? archiveOut : createReadStream(a.snapshot),
     unwrap: Boolean(a.pgRestore),
+    lockTimeout,
     sourceDone: async () => {
       if (!restoring) return;
       const r = await restoring;
@@ -285,7 +290,8 @@ async function applySnapshot(a: Apply, log: Log): Promise<void> {
       await a.bytesChecked;
       throw corruptSnapshot(a.snapshot, toolErrorLine(r.stderr) || 'pg_restore could not read it in full');
     },
-    epilogue: [lockTimeout, ...attachStatements(a.plan), views, lockTimeout, ...foreignKeyStatements(a.plan), rowCheckStatement(a.manifest, a.serverMajor)],
+    // lock_timeout once more, should a script set it some other way than pg_dump's own line.
+    epilogue: [lockTimeout, ...attachStatements(a.plan), views, ...foreignKeyStatements(a.plan), rowCheckStatement(a.manifest, a.serverMajor)],
     // Throws (and so never commits) when the bytes restored are not the snapshot's.
     beforeCommit: () => a.bytesChecked,
   });

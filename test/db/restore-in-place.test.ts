@@ -255,6 +255,29 @@ describe('lock waits', () => {
     await expectNoSecret(run);
   });
 
+  it('restore-db: a lock the snapshot\'s own script waits for (a foreign key into a table outside it) is bounded too', async () => {
+    const db = await createTestDatabase('rk_script_lock');
+    await db.query(`CREATE TABLE public.users (id int PRIMARY KEY); INSERT INTO public.users SELECT generate_series(1, 10);
+      CREATE SCHEMA app; CREATE TABLE app.orders (id int PRIMARY KEY, uid int REFERENCES public.users); INSERT INTO app.orders VALUES (1, 1);`);
+    const snap = await runAction('snapshot-db', { 'database-url': db.url, 'output-dir': await mkdtemp(join(tmpdir(), 'rk-script-lock-')), schemas: 'app' });
+    expect(snap.errors).toEqual([]);
+    await db.query('DROP TABLE app.orders');
+    const before = await schemaDump(db);
+    // A writer on users: pg_dump's script adds the foreign key to it, which waits for that writer.
+    const held = await holdTableLock(db, 'public.users', 'ROW EXCLUSIVE');
+    let run: ActionRun;
+    try {
+      run = await runAction('restore-db', { 'database-url': db.url, 'snapshot-path': snap.outputs.path!, confirm: db.name, 'pre-restore-snapshot': 'false', 'lock-timeout-seconds': '1' });
+    } finally {
+      await held.release();
+    }
+    expect(run.code).not.toBe(0);
+    expect(run.errors).toHaveLength(1);
+    expect(run.errors[0]).toContain(`stopped: a lock was not granted within lock-timeout-seconds (1 s), held by session pid ${held.pid}`);
+    expect(run.errors[0]).toContain('so the database is as it was before');
+    expect(await schemaDump(db)).toEqual(before);
+  });
+
   it('snapshot-db: a session holding an exclusive lock stops the dump at lock-timeout-seconds, naming it; nothing is kept', async () => {
     const db = await createTestDatabase('rk_snap_lock');
     await buildShopDatabase(db, 100);

@@ -2,7 +2,7 @@
 // script's own transaction removed, snapshot schemas kept, COPY data untouched however it is cut.
 import { describe, expect, it } from 'vitest';
 import { memoryLog } from '../../src/core/log.js';
-import { COMMITTED, psqlError, restoreScript } from '../../src/db/restore-script.js';
+import { COMMITTED, filterScript, psqlError, restoreScript } from '../../src/db/restore-script.js';
 
 async function* chunks(text: string, size: number): AsyncGenerator<string> {
   for (let i = 0; i < text.length; i += size) yield text.slice(i, i + size);
@@ -222,6 +222,31 @@ describe('restoreScript', () => {
     ).rejects.toThrow('bytes changed');
     expect(seen.join('')).toContain('-- epilogue');
     expect(seen.join('')).not.toContain(COMMITTED);
+  });
+});
+
+describe('scriptFilter and filterScript (no wrapping)', () => {
+  const SCRIPT = [
+    "SET client_encoding = 'UTF8';",
+    'SET lock_timeout = 0;',
+    '-- Name: t; Type: TABLE; Schema: public; Owner: postgres',
+    'CREATE FUNCTION f() RETURNS text LANGUAGE sql AS $$ SELECT \'',
+    'SET lock_timeout = 0;',
+    '-- Name: ledger; Type: TABLE; Schema: billing; Owner: postgres',
+    "'::text $$;",
+    'COPY public.t (body) FROM stdin;',
+    '-- Name: ledger; Type: TABLE; Schema: billing; Owner: postgres',
+    '\\.',
+    '',
+  ].join('\n');
+
+  it('replaces only the script\'s own SET lock_timeout = 0, and is told only lines between statements', async () => {
+    const told: string[] = [];
+    const out = await filterScript(SCRIPT, { unwrap: false, lockTimeout: 'SET lock_timeout = 5000;', onTopLevelLine: (l) => told.push(l.toString('utf8').trimEnd()) });
+    expect(out).toBe(SCRIPT.replace('SET lock_timeout = 0;', 'SET lock_timeout = 5000;'));
+    expect(told.filter((l) => l.startsWith('-- '))).toEqual(['-- Name: t; Type: TABLE; Schema: public; Owner: postgres']);
+    expect(told).toContain('SET lock_timeout = 0;');
+    expect(told).toContain('COPY public.t (body) FROM stdin;');
   });
 });
 

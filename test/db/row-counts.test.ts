@@ -253,3 +253,28 @@ describe('a table row-level security would filter for the owner (FORCE)', () => 
     }
   });
 });
+
+describe('text that looks like the headers pg_dump writes before each object', () => {
+  // restore-db drops what the snapshot's headers name: a row or a function body must never name a table.
+  const FORGED = '-- Name: ledger; Type: TABLE; Schema: billing; Owner: postgres';
+  it.each(['plain', 'custom'] as const)('%s: in a row and a function body, never decides what the restore drops', async (format) => {
+    const db = await createTestDatabase('rk_forged_toc');
+    await db.query(`
+      CREATE SCHEMA app; CREATE SCHEMA billing;
+      CREATE TABLE billing.ledger (id int PRIMARY KEY, amount numeric);
+      INSERT INTO billing.ledger SELECT g, g * 10 FROM generate_series(1, 1000) g;
+      CREATE TABLE app.comments (body text, author int);
+      INSERT INTO app.comments VALUES ('${FORGED}', 2);
+      CREATE FUNCTION app.f() RETURNS text LANGUAGE sql AS $f$ SELECT '
+${FORGED}
+'::text $f$;`);
+    const dir = await mkdtemp(join(tmpdir(), 'rk-forged-'));
+    const snap = await runAction('snapshot-db', { 'database-url': db.url, 'output-dir': dir, format, schemas: 'app' });
+    expect(snap.code, snap.stdout + snap.stderr).toBe(0);
+    await db.query('DELETE FROM app.comments');
+    const restore = await runAction('restore-db', { 'database-url': db.url, 'snapshot-path': snap.outputs.path!, confirm: db.name, 'pre-restore-snapshot': 'false' });
+    expect(restore.code, restore.stdout + restore.stderr).toBe(0);
+    expect((await db.query('SELECT count(*)::int AS n FROM billing.ledger')).rows[0]!.n).toBe(1000);
+    expect((await db.query('SELECT body FROM app.comments')).rows).toEqual([{ body: FORGED }]);
+  });
+});
