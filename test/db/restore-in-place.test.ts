@@ -233,6 +233,22 @@ describe('partitions the snapshot does not have', () => {
   });
 });
 
+describe('a kept table that uses a type the snapshot re-creates', () => {
+  it('fails the restore, naming it, and warns off CASCADE; nothing changed', async () => {
+    const db = await createTestDatabase('rk_kept_type');
+    await db.query("CREATE TYPE mood AS ENUM ('ok', 'sad'); CREATE TABLE t (id int, m mood); INSERT INTO t VALUES (1, 'ok')");
+    const snap = await runAction('snapshot-db', { 'database-url': db.url, 'output-dir': await mkdtemp(join(tmpdir(), 'rk-kept-type-')) });
+    expect(snap.errors).toEqual([]);
+    await db.query("CREATE TABLE extra (id int, m mood); INSERT INTO extra VALUES (1, 'sad'); DELETE FROM t");
+    const before = await schemaDump(db);
+    const run = await runAction('restore-db', { 'database-url': db.url, 'snapshot-path': snap.outputs.path!, confirm: db.name, 'pre-restore-snapshot': 'false' });
+    expect(run.code).not.toBe(0);
+    expect(run.errors[0]).toMatch(/cannot drop type public\.mood because other objects depend on it.*column m of table public\.extra.*so the database is as it was before\..*Drop those objects.*do not drop with CASCADE/);
+    expect(await schemaDump(db)).toEqual(before);
+    expect((await db.query('SELECT (SELECT count(*) FROM t)::int AS t, (SELECT count(*) FROM extra)::int AS extra')).rows[0]).toEqual({ t: 0, extra: 1 });
+  });
+});
+
 describe('lock waits', () => {
   it('restore-db: an idle transaction holding a snapshot table stops the restore at lock-timeout-seconds, naming its pid and query', async () => {
     const shop = await snapshottedShop('rk_inplace_lock');
