@@ -10,7 +10,7 @@ import { PassThrough } from 'node:stream';
 import { RollbackKitError } from '../core/errors.js';
 import type { Log } from '../core/log.js';
 import { runProcess, type ProcessResult } from '../core/process.js';
-import { listTables } from './catalog.js';
+import { doBlock, listTables, quoteLiteral } from './catalog.js';
 import { corruptSnapshot, fingerprint } from './archive.js';
 import type { SnapshotManifest } from './manifest.js';
 import { describeTarget, isTransactionPooler, libpqEnv, type ConnectionTarget } from './connection.js';
@@ -180,8 +180,6 @@ const ROW_CHECK_PREFIX = 'rollback-kit: the restore does not hold the rows the s
  */
 const PARALLEL_COUNT_BYTES = 128 * 1024 * 1024;
 
-const sqlLiteral = (text: string) => `'${text.replace(/'/g, "''")}'`;
-
 /**
  * The epilogue's last statement: in the restore's transaction, before its COMMIT, counts every table
  * the snapshot holds rows for and fails the transaction, naming them, unless each holds the
@@ -196,7 +194,7 @@ export function rowCheckStatement(manifest: SnapshotManifest, serverMajor: numbe
   const tables = manifest.tables.filter((t) => t.rows !== null);
   if (!tables.length) return '';
   const only = manifest.rowCounts === 'dumped' ? 'ONLY ' : '';
-  const values = tables.map((t) => `(${sqlLiteral(t.schema)}, ${sqlLiteral(t.name)}, ${Number(t.rows)}::bigint)`).join(',\n    ');
+  const values = tables.map((t) => `(${quoteLiteral(t.schema)}, ${quoteLiteral(t.name)}, ${Number(t.rows)}::bigint)`).join(',\n    ');
   const whose = serverMajor >= 12 ? 'coalesce(pg_partition_root(rel), rel)::text' : 'rel::text';
   const body = [
     "DECLARE r record; rel regclass; k text; n bigint; expected jsonb := '{}'; restored jsonb := '{}'; bad text[];",
@@ -215,9 +213,7 @@ export function rowCheckStatement(manifest: SnapshotManifest, serverMajor: numbe
     `  IF bad IS NOT NULL THEN RAISE EXCEPTION '${ROW_CHECK_PREFIX}%', array_to_string(bad[1:5], ', ') || CASE WHEN cardinality(bad) > 5 THEN format(' and %s more', cardinality(bad) - 5) ELSE '' END; END IF;`,
     'END',
   ].join('\n');
-  let tag = 'rk_rows';
-  while (body.includes(`$${tag}$`)) tag += '_';
-  return `DO $${tag}$\n${body}\n$${tag}$;`;
+  return doBlock('rk_rows', body);
 }
 
 interface Apply {
