@@ -35,6 +35,18 @@ export function qualified(schema: string, name: string): string {
   return `${quoteIdent(schema)}.${quoteIdent(name)}`;
 }
 
+/** A string constant that reads the same whether standard_conforming_strings is on or off. */
+export function quoteLiteral(text: string): string {
+  const quoted = text.replace(/'/g, "''");
+  return text.includes('\\') ? `E'${quoted.replace(/\\/g, '\\\\')}'` : `'${quoted}'`;
+}
+
+/** An anonymous PL/pgSQL block, dollar-quoted with a tag its body does not hold. */
+export function doBlock(tag: string, body: string): string {
+  while (body.includes(`$${tag}$`)) tag += '_';
+  return `DO $${tag}$\n${body}\n$${tag}$;`;
+}
+
 /** A SQL condition selecting exactly the given schemas; the list is appended to `params`. */
 function schemaCondition(schemas: string[], params: unknown[]): string {
   params.push(schemas);

@@ -19,7 +19,7 @@ const isQuiet = (line: string) => line === '' || line.startsWith('--') || line.s
 /**
  * A schema the snapshot holds may also hold objects it does not have (a table a bad deploy added):
  * the schema is kept rather than dropped and created again. Its owner, comment and grants are still
- * set by the script. `statement` is whole lines (a quoted name may hold a newline), read as latin1.
+ * set by the script (its grants from the baseline restore-privileges.ts resets it to first). `statement` is whole lines (a quoted name may hold a newline), read as latin1.
  */
 function keepSchema(statement: string): string | undefined {
   if (/^DROP SCHEMA IF EXISTS [\s\S]+;$/.test(statement)) return undefined;

@@ -2,15 +2,15 @@
  * restore-db: put a verified snapshot back. Refuses unless `confirm` names the target database,
  * refuses a snapshot that does not verify, keeps the current state in a pre-restore snapshot, and
  * restores in place in one transaction: its own drops (see restore-plan.ts), the snapshot's script,
- * and what it keeps put back, all or nothing. It commits only once every table holds the rows the
- * manifest counts, counted in that transaction.
+ * and what it keeps put back, all or nothing, with the snapshot's privileges (restore-privileges.ts).
+ * It commits only once every table holds the rows the manifest counts, counted in that transaction.
  */
 import { createReadStream } from 'node:fs';
 import { PassThrough } from 'node:stream';
 import { RollbackKitError } from '../core/errors.js';
 import type { Log } from '../core/log.js';
 import { runProcess, type ProcessResult } from '../core/process.js';
-import { listTables } from './catalog.js';
+import { doBlock, listTables, quoteLiteral } from './catalog.js';
 import { corruptSnapshot, fingerprint } from './archive.js';
 import type { SnapshotManifest } from './manifest.js';
 import { describeTarget, isTransactionPooler, libpqEnv, type ConnectionTarget } from './connection.js';
@@ -18,6 +18,7 @@ import { isLockTimeout, lockTimeoutError, lockTimeoutMs, sessionTag, watchBlocke
 import { exactTablePattern } from './patterns.js';
 import { findPgTool, majorFromVersionNum, toolErrorLine, warmPgTools, type FindToolOptions, type PgTool } from './pg-tools.js';
 import { attachStatements, dropStatements, foreignKeyStatements, planRestore, readSnapshotContents, type RestorePlan } from './restore-plan.js';
+import { putBackDefaultPrivileges, readOwnDefaultPrivileges, resetSchemaPrivileges, setAsideDefaultPrivileges } from './restore-privileges.js';
 import { COMMITTED, filterScript, psqlError, restoreScript } from './restore-script.js';
 import { compareSource, readServerIdentity, snapshotSource } from './server-identity.js';
 import { withSession } from './session.js';
@@ -94,7 +95,7 @@ export async function restoreSnapshot(req: RestoreRequest, log: Log): Promise<Re
   }
 
   const key = (t: { schema: string; name: string }) => `${t.schema}.${t.name}`;
-  const { serverMajor, pgRestore, contents, plan, extraTables } = await withSession(req.target, async (s) => {
+  const { serverMajor, pgRestore, contents, plan, extraTables, defaults } = await withSession(req.target, async (s) => {
     const serverMajor = majorFromVersionNum(Number((await s.query<{ n: string }>("SELECT current_setting('server_version_num') AS n")).rows[0]!.n));
     const pgRestore = manifest.format === 'plain' ? undefined : await findPgTool('pg_restore', Math.max(serverMajor, manifest.pgDump.major), req.tools);
     // Its table of contents is read by pg_restore while this session asks the server the rest.
@@ -112,7 +113,7 @@ export async function restoreSnapshot(req: RestoreRequest, log: Log): Promise<Re
     });
     // Planned before anything is written: a dependent that cannot be put back refuses the restore here.
     const plan: RestorePlan = req.clean ? await planRestore(s, contents, where) : { dropped: [], keptPartitions: [], keptForeignKeys: [], keptViews: [] };
-    return { serverMajor, pgRestore, contents, plan, extraTables };
+    return { serverMajor, pgRestore, contents, plan, extraTables, defaults: await readOwnDefaultPrivileges(s) };
   });
   if (contents.largeObjects && manifest.format === 'plain') {
     throw new RollbackKitError(
@@ -123,6 +124,10 @@ export async function restoreSnapshot(req: RestoreRequest, log: Log): Promise<Re
   for (const p of plan.keptPartitions) log.info(`Keeping partition ${p.partition} of ${p.parent} (not in the snapshot): detached for the restore and attached again after it, with its rows.`);
   for (const fk of plan.keptForeignKeys) log.info(`Keeping foreign key ${fk.name} of ${fk.table} (not in the snapshot): dropped for the restore and re-created after it.`);
   for (const v of plan.keptViews) log.info(`Keeping ${v.relkind === 'm' ? 'materialized view' : 'view'} ${v.schema}.${v.name} (not in the snapshot): dropped for the restore and re-created after it.`);
+  if (defaults.entries.length) {
+    log.info(`Setting aside the default privileges of ${defaults.role} (ALTER DEFAULT PRIVILEGES: ${defaults.entries.join(', ')}) while the restore creates objects, so they get the snapshot's privileges and no others; put back before the commit.`);
+  }
+  if (defaults.unknown.length) log.warning(`Default privileges of ${defaults.role} that restore-db does not know how to set aside (${defaults.unknown.join(', ')}) still apply to what the restore creates.`);
 
   let preRestoreSnapshotPath: string | undefined;
   if (req.preRestoreSnapshot) {
@@ -180,8 +185,6 @@ const ROW_CHECK_PREFIX = 'rollback-kit: the restore does not hold the rows the s
  */
 const PARALLEL_COUNT_BYTES = 128 * 1024 * 1024;
 
-const sqlLiteral = (text: string) => `'${text.replace(/'/g, "''")}'`;
-
 /**
  * The epilogue's last statement: in the restore's transaction, before its COMMIT, counts every table
  * the snapshot holds rows for and fails the transaction, naming them, unless each holds the
@@ -196,7 +199,7 @@ export function rowCheckStatement(manifest: SnapshotManifest, serverMajor: numbe
   const tables = manifest.tables.filter((t) => t.rows !== null);
   if (!tables.length) return '';
   const only = manifest.rowCounts === 'dumped' ? 'ONLY ' : '';
-  const values = tables.map((t) => `(${sqlLiteral(t.schema)}, ${sqlLiteral(t.name)}, ${Number(t.rows)}::bigint)`).join(',\n    ');
+  const values = tables.map((t) => `(${quoteLiteral(t.schema)}, ${quoteLiteral(t.name)}, ${Number(t.rows)}::bigint)`).join(',\n    ');
   const whose = serverMajor >= 12 ? 'coalesce(pg_partition_root(rel), rel)::text' : 'rel::text';
   const body = [
     "DECLARE r record; rel regclass; k text; n bigint; expected jsonb := '{}'; restored jsonb := '{}'; bad text[];",
@@ -215,9 +218,7 @@ export function rowCheckStatement(manifest: SnapshotManifest, serverMajor: numbe
     `  IF bad IS NOT NULL THEN RAISE EXCEPTION '${ROW_CHECK_PREFIX}%', array_to_string(bad[1:5], ', ') || CASE WHEN cardinality(bad) > 5 THEN format(' and %s more', cardinality(bad) - 5) ELSE '' END; END IF;`,
     'END',
   ].join('\n');
-  let tag = 'rk_rows';
-  while (body.includes(`$${tag}$`)) tag += '_';
-  return `DO $${tag}$\n${body}\n$${tag}$;`;
+  return doBlock('rk_rows', body);
 }
 
 interface Apply {
@@ -277,6 +278,9 @@ async function applySnapshot(a: Apply, log: Log): Promise<void> {
       // The snapshot's own SET lock_timeout = 0 is replaced by this one too (lockTimeout below).
       lockTimeout,
       'SET client_min_messages = warning;',
+      // Before anything is created: the snapshot's grants and revokes assume pg_dump's baseline (restore-privileges.ts).
+      setAsideDefaultPrivileges('before'),
+      resetSchemaPrivileges(a.manifest.filter.schemas),
       ...(req.clean ? dropStatements(a.plan) : []),
     ],
     source: a.pgRestore ? archiveOut : createReadStream(a.snapshot),
@@ -291,7 +295,16 @@ async function applySnapshot(a: Apply, log: Log): Promise<void> {
       throw corruptSnapshot(a.snapshot, toolErrorLine(r.stderr) || 'pg_restore could not read it in full');
     },
     // lock_timeout once more, should a script set it some other way than pg_dump's own line.
-    epilogue: [lockTimeout, ...attachStatements(a.plan), views, ...foreignKeyStatements(a.plan), rowCheckStatement(a.manifest, a.serverMajor)],
+    // The snapshot's own default privileges (end of its script) set aside too while kept views are re-created.
+    epilogue: [
+      lockTimeout,
+      setAsideDefaultPrivileges('restored'),
+      ...attachStatements(a.plan),
+      views,
+      ...foreignKeyStatements(a.plan),
+      putBackDefaultPrivileges(),
+      rowCheckStatement(a.manifest, a.serverMajor),
+    ],
     // Throws (and so never commits) when the bytes restored are not the snapshot's.
     beforeCommit: () => a.bytesChecked,
   });
