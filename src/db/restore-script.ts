@@ -45,6 +45,14 @@ export interface ScriptFilter {
    * headers) or the first line of a statement. Never a line inside a statement, a string, a body or COPY data.
    */
   onTopLevelLine?: (line: Buffer) => void;
+  /**
+   * Roles, written as pg_dump writes them (quote_ident, in the script's bytes read as latin1), whose
+   * `ALTER DEFAULT PRIVILEGES FOR ROLE` statements are left out: the restoring role is not a member,
+   * so they would fail the restore (Supabase's supabase_admin, restored as postgres), and their
+   * default privileges, which the restore does not touch, stay as they are. Each is told to `onLeftOut`.
+   */
+  leaveDefaultPrivilegesOf?: ReadonlySet<string>;
+  onLeftOut?: (statement: string) => void;
 }
 
 export interface ScriptParts extends ScriptFilter {
@@ -62,7 +70,21 @@ export interface ScriptParts extends ScriptFilter {
 type Wrapping = Omit<ScriptParts, keyof ScriptFilter | 'source'>;
 
 /** A statement restore-db may change, by what its first line starts with. */
-type Acted = 'copy' | 'schema';
+type Acted = 'copy' | 'schema' | 'defaults';
+
+const DEFAULTS_FOR_ROLE = 'ALTER DEFAULT PRIVILEGES FOR ROLE ';
+
+/** The role an `ALTER DEFAULT PRIVILEGES FOR ROLE x …` statement names, as it is written (quoted or not). */
+function defaultsRole(statement: string): string | undefined {
+  const rest = statement.slice(DEFAULTS_FOR_ROLE.length);
+  if (!rest.startsWith('"')) return /^[^\s;]+/.exec(rest)?.[0];
+  for (let i = 1; i < rest.length; i++) {
+    if (rest[i] !== '"') continue;
+    if (rest[i + 1] === '"') i++;
+    else return rest.slice(0, i + 1);
+  }
+  return undefined;
+}
 
 const cutShort = (what: string) => new RollbackKitError(`The snapshot's restore script ${what}: it was cut short. Nothing was changed.`);
 
@@ -131,6 +153,7 @@ class ScriptStream extends Transform {
     else if (this.rules.lockTimeout && line === 'SET lock_timeout = 0;') this.push(`${this.rules.lockTimeout}\n`);
     else if (line.startsWith('COPY ')) this.actingLine(raw, line, 'copy');
     else if (line.startsWith('DROP SCHEMA IF EXISTS ') || line.startsWith('CREATE SCHEMA ')) this.actingLine(raw, line, 'schema');
+    else if (this.rules.leaveDefaultPrivilegesOf?.size && line.startsWith(DEFAULTS_FOR_ROLE)) this.actingLine(raw, line, 'defaults');
     else this.push(raw);
   }
 
@@ -149,6 +172,12 @@ class ScriptStream extends Transform {
     const whole = this.endedAt === line.length - 1;
     if (acting.kind === 'copy') {
       this.copying = whole && line.endsWith(' FROM stdin;');
+      return;
+    }
+    if (acting.kind === 'defaults') {
+      const role = whole ? defaultsRole(acting.text) : undefined;
+      if (role !== undefined && this.rules.leaveDefaultPrivilegesOf!.has(role)) this.rules.onLeftOut?.(acting.text);
+      else for (const l of acting.lines) this.push(l);
       return;
     }
     const kept = whole ? keepSchema(acting.text) : acting.text;

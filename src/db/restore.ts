@@ -95,7 +95,7 @@ export async function restoreSnapshot(req: RestoreRequest, log: Log): Promise<Re
   }
 
   const key = (t: { schema: string; name: string }) => `${t.schema}.${t.name}`;
-  const { serverMajor, pgRestore, contents, plan, extraTables, defaults } = await withSession(req.target, async (s) => {
+  const { serverMajor, pgRestore, contents, plan, extraTables, notMemberOf, defaults } = await withSession(req.target, async (s) => {
     const serverMajor = majorFromVersionNum(Number((await s.query<{ n: string }>("SELECT current_setting('server_version_num') AS n")).rows[0]!.n));
     const pgRestore = manifest.format === 'plain' ? undefined : await findPgTool('pg_restore', Math.max(serverMajor, manifest.pgDump.major), req.tools);
     // Its table of contents is read by pg_restore while this session asks the server the rest.
@@ -113,7 +113,11 @@ export async function restoreSnapshot(req: RestoreRequest, log: Log): Promise<Re
     });
     // Planned before anything is written: a dependent that cannot be put back refuses the restore here.
     const plan: RestorePlan = req.clean ? await planRestore(s, contents, where) : { dropped: [], keptPartitions: [], keptForeignKeys: [], keptViews: [] };
-    return { serverMajor, pgRestore, contents, plan, extraTables, defaults: await readOwnDefaultPrivileges(s) };
+    // Roles whose default privileges this user cannot change (a superuser is a member of every role).
+    const { rows: others } = await s.query<{ r: string }>("SELECT quote_ident(rolname) AS r FROM pg_catalog.pg_roles WHERE NOT pg_has_role(current_user, oid, 'MEMBER')");
+    // Compared with the script's bytes read as latin1.
+    const notMemberOf = new Set(others.map((o) => Buffer.from(o.r, 'utf8').toString('latin1')));
+    return { serverMajor, pgRestore, contents, plan, extraTables, notMemberOf, defaults: await readOwnDefaultPrivileges(s) };
   });
   if (contents.largeObjects && manifest.format === 'plain') {
     throw new RollbackKitError(
@@ -157,7 +161,13 @@ export async function restoreSnapshot(req: RestoreRequest, log: Log): Promise<Re
   }
   const mode = manifest.format === 'plain' ? 'psql, one transaction' : 'pg_restore into psql, one transaction';
   log.info(`Restoring ${snapshot.path} into ${where} (${mode}) …`);
-  await applySnapshot({ req, snapshot: snapshot.path, manifest, bytesChecked, pgRestore, plan, serverMajor, preRestoreSnapshotPath }, log);
+  const leftOut = new Set<string>();
+  await applySnapshot({ req, snapshot: snapshot.path, manifest, bytesChecked, pgRestore, plan, serverMajor, preRestoreSnapshotPath, notMemberOf, leftOut }, log);
+  if (leftOut.size) {
+    log.warning(
+      `Left out ${leftOut.size} statement(s) of the snapshot that set other roles' default privileges (${[...leftOut].map((t) => t.slice(0, 120)).join('; ')}): user "${req.target.user}" is not a member of those roles, so PostgreSQL refuses them. Their default privileges are as they were before the restore.`,
+    );
+  }
   log.info(`Restore verified: all ${manifest.tables.length} tables hold the rows the snapshot holds, counted in the restore's transaction before its commit.`);
   if (extraTables.length) log.warning(`Tables the snapshot does not have were left as they are: ${extraTables.join(', ')}.`);
 
@@ -232,6 +242,10 @@ interface Apply {
   plan: RestorePlan;
   serverMajor: number;
   preRestoreSnapshotPath: string | undefined;
+  /** Roles (quoted, latin1) whose ALTER DEFAULT PRIVILEGES statements are left out of the script. */
+  notMemberOf: ReadonlySet<string>;
+  /** Receives those statements. */
+  leftOut: Set<string>;
 }
 
 /** What put back kept views and materialized views exactly (definition, owner, grants, comments, data): pg_dump of just them. */
@@ -286,6 +300,8 @@ async function applySnapshot(a: Apply, log: Log): Promise<void> {
     source: a.pgRestore ? archiveOut : createReadStream(a.snapshot),
     unwrap: Boolean(a.pgRestore),
     lockTimeout,
+    leaveDefaultPrivilegesOf: a.notMemberOf,
+    onLeftOut: (statement) => a.leftOut.add(Buffer.from(statement, 'latin1').toString('utf8')),
     sourceDone: async () => {
       if (!restoring) return;
       const r = await restoring;

@@ -183,6 +183,36 @@ describe('restore-db and privileges', () => {
     }
   });
 
+  it('another role\'s default privileges, which the restoring owner may not change (Supabase\'s supabase_admin), are left as they are', async () => {
+    const db = await createTestDatabase('rk_privs_other');
+    const sfx = db.name.slice(-10);
+    const [owner, admin] = [`rk_owner_${sfx}`, `"rk Admin ${sfx}"`];
+    try {
+      await adminQuery(`CREATE ROLE ${owner} LOGIN NOSUPERUSER; CREATE ROLE ${admin}; ALTER DATABASE "${db.name}" OWNER TO ${owner}`);
+      await db.query(`ALTER SCHEMA public OWNER TO ${owner}; ALTER DEFAULT PRIVILEGES FOR ROLE ${admin} IN SCHEMA public GRANT SELECT ON TABLES TO PUBLIC`);
+      const asOwner: TestDatabase = { ...db, url: asUser(db, owner) };
+      const pg = await import('pg');
+      const client = new pg.default.Client({ connectionString: asOwner.url });
+      await client.connect();
+      try {
+        await client.query('CREATE TABLE public.accounts (id int PRIMARY KEY, balance int); INSERT INTO public.accounts VALUES (1, 10), (2, 20)');
+        const path = await snapshot(asOwner);
+        await client.query('UPDATE public.accounts SET balance = 0');
+        const defaults = await defaultAcls(db);
+        const run = await runAction('restore-db', { 'database-url': asOwner.url, 'snapshot-path': path, confirm: db.name, 'pre-restore-snapshot': 'false' });
+        expect(run.errors).toEqual([]);
+        expect(run.outputs.verified).toBe('true');
+        expect(run.log).toContain(`Left out 1 statement(s) of the snapshot that set other roles' default privileges (ALTER DEFAULT PRIVILEGES FOR ROLE ${admin} IN SCHEMA public GRANT SELECT ON TABLES`);
+        expect(await defaultAcls(db)).toEqual(defaults);
+        expect((await client.query('SELECT sum(balance)::int AS s FROM public.accounts')).rows[0].s).toBe(30);
+      } finally {
+        await client.end();
+      }
+    } finally {
+      await dropRoles(db, [owner, admin]);
+    }
+  });
+
   it('default privileges changed since the snapshot: the snapshot\'s own are applied over them, as pg_restore would', async () => {
     const db = await createTestDatabase('rk_privs_changed');
     const anon = `rk_anon_${db.name.slice(-10)}`;

@@ -250,6 +250,24 @@ describe('scriptFilter and filterScript (no wrapping)', () => {
   });
 });
 
+describe('other roles\' default privileges', () => {
+  it('leaves out the ALTER DEFAULT PRIVILEGES FOR ROLE statements of the roles named, quoted or not, whole statements only', async () => {
+    const script = [
+      'ALTER DEFAULT PRIVILEGES FOR ROLE admin IN SCHEMA public GRANT SELECT ON TABLES  TO PUBLIC;',
+      'ALTER DEFAULT PRIVILEGES FOR ROLE "Odd ""one""" IN SCHEMA public GRANT SELECT ON TABLES  TO PUBLIC;',
+      'ALTER DEFAULT PRIVILEGES FOR ROLE me IN SCHEMA public GRANT SELECT ON TABLES  TO PUBLIC;',
+      "COMMENT ON TABLE t IS '",
+      'ALTER DEFAULT PRIVILEGES FOR ROLE admin IN SCHEMA public GRANT SELECT ON TABLES  TO PUBLIC;',
+      "';",
+      '',
+    ].join('\n');
+    const left: string[] = [];
+    const out = await filterScript(script, { unwrap: false, leaveDefaultPrivilegesOf: new Set(['admin', '"Odd ""one"""']), onLeftOut: (t) => left.push(t) });
+    expect(out).toBe(script.split('\n').slice(2).join('\n'));
+    expect(left).toHaveLength(2);
+  });
+});
+
 describe('psqlError', () => {
   it('keeps the ERROR with its DETAIL and HINT, without psql\'s prefix, LINE or CONTEXT', () => {
     const stderr = [
