@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { describeTarget, isTransactionPooler, libpqEnv, parseConnectionString } from '../src/db/connection.js';
+import { describeTarget, isTransactionPooler, libpqEnv, parseConnectionString, pgClientConfig } from '../src/db/connection.js';
 import { RollbackKitError } from '../src/core/errors.js';
 import { memoryLog } from '../src/core/log.js';
 
@@ -66,5 +66,13 @@ describe('parseConnectionString', () => {
   ])('rejects %j clearly', (raw, message) => {
     expect(() => parseConnectionString(raw)).toThrow(RollbackKitError);
     expect(() => parseConnectionString(raw)).toThrow(message);
+  });
+});
+
+describe('pgClientConfig', () => {
+  it('turns TCP keepalive on for every session, so a peer that vanished is noticed', () => {
+    const config = pgClientConfig(parseConnectionString('postgres://u@db.example.com:5432/app'));
+    expect(config.keepAlive).toBe(true);
+    expect(config.keepAliveInitialDelayMillis).toBeGreaterThan(0);
   });
 });

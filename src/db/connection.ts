@@ -186,6 +186,12 @@ export function withDatabase(t: ConnectionTarget, database: string): ConnectionT
   return { ...t, database };
 }
 
+/**
+ * TCP keepalive probes after this long without traffic: a peer that vanished (a server that lost
+ * power, a NAT entry dropped) ends the session with an error instead of leaving it waiting forever.
+ */
+const KEEPALIVE_IDLE_MS = 10_000;
+
 /** Options for node-postgres. `connectTimeoutMs` bounds an unreachable host. */
 export function pgClientConfig(t: ConnectionTarget, opts: { connectTimeoutMs?: number; applicationName?: string } = {}): ClientConfig {
   const config: ClientConfig = {
@@ -195,6 +201,8 @@ export function pgClientConfig(t: ConnectionTarget, opts: { connectTimeoutMs?: n
     user: t.user,
     password: t.password,
     connectionTimeoutMillis: opts.connectTimeoutMs ?? connectTimeoutMs(t),
+    keepAlive: true,
+    keepAliveInitialDelayMillis: KEEPALIVE_IDLE_MS,
     application_name: t.params.application_name ?? opts.applicationName ?? 'rollback-kit',
     ssl: sslConfig(t),
   };

@@ -25,6 +25,17 @@ export class ConnectionError extends RollbackKitError {
   }
 }
 
+/**
+ * How long a query's answer may take before the connection is given up: the server's own bound
+ * on each statement (statement_timeout), once per statement the query holds, plus room for the
+ * answer to come back. Only a connection that stalls without closing (a proxy or NAT box that
+ * stops forwarding) ever reaches it: the server answers every statement within its timeout.
+ */
+export interface QueryDeadline {
+  statementMs: number;
+  marginMs: number;
+}
+
 export interface ConnectOptions {
   connectTimeoutMs?: number;
   /**
@@ -32,12 +43,88 @@ export interface ConnectOptions {
    * (default_transaction_read_only=on as a startup option).
    */
   readOnly?: boolean;
+  /** Bound every query's wait for its answer (see QueryDeadline); a query past it fails with QueryDeadlineExceeded. */
+  queryDeadline?: QueryDeadline;
+}
+
+/** A query got no answer within its deadline; the connection was closed, the query's outcome is unknown. */
+export class QueryDeadlineExceeded extends Error {
+  /** The code a lost connection has: code that tells connection loss apart treats it as one. */
+  readonly code = 'ETIMEDOUT';
+
+  constructor(ms: number, statements: number, marginMs: number) {
+    super(`no answer within ${seconds(ms)} s (the statement timeout for each of the query's ${statements} statement(s), plus ${seconds(marginMs)} s for the answer to come back), so the connection was closed`);
+    this.name = 'QueryDeadlineExceeded';
+  }
+}
+
+function seconds(ms: number): string {
+  return String(Math.round(ms / 100) / 10);
+}
+
+interface DeadlineState {
+  deadline: QueryDeadline;
+  /** Statements each query holds; undefined = no deadline. */
+  statements: number | undefined;
+}
+
+const deadlines = new WeakMap<Session, DeadlineState>();
+
+function isPromise(value: unknown): value is Promise<unknown> {
+  return typeof (value as Promise<unknown> | undefined)?.then === 'function';
+}
+
+/**
+ * Every query the session sends races its deadline. At the deadline the connection is closed: the
+ * query is still in flight, so nothing else could be sent on it, and its answer may never come.
+ */
+function enforceDeadlines(client: pg.Client, deadline: QueryDeadline): void {
+  const state: DeadlineState = { deadline, statements: 1 };
+  deadlines.set(client, state);
+  const send = client.query.bind(client) as (...args: unknown[]) => unknown;
+  const bounded = (...args: unknown[]): unknown => {
+    const result = send(...args);
+    if (state.statements === undefined || !isPromise(result)) return result;
+    const statements = state.statements;
+    const ms = statements * deadline.statementMs + deadline.marginMs;
+    let timer: NodeJS.Timeout | undefined;
+    const expired = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        (client.connection?.stream as { destroy?: () => void } | undefined)?.destroy?.();
+        reject(new QueryDeadlineExceeded(ms, statements, deadline.marginMs));
+      }, ms);
+    });
+    return Promise.race([result, expired]).finally(() => clearTimeout(timer));
+  };
+  Object.assign(client, { query: bounded });
+}
+
+/**
+ * Runs `fn` with room for `statements` statements in each of its queries (one query holding a
+ * whole migration), or with no deadline (undefined: SQL that sets statement_timeout itself, which
+ * the deadline would otherwise cut short). A session without a deadline just runs `fn`.
+ */
+export async function withQueryDeadline<T>(session: Session, statements: number | undefined, fn: () => Promise<T>): Promise<T> {
+  const state = deadlines.get(session);
+  if (!state) return fn();
+  const before = state.statements;
+  state.statements = statements;
+  try {
+    return await fn();
+  } finally {
+    state.statements = before;
+  }
 }
 
 const READ_ONLY_OPTION = '-c default_transaction_read_only=on';
 
 export async function connect(target: ConnectionTarget, opts: ConnectOptions = {}): Promise<Session> {
-  const config = pgClientConfig(target, opts);
+  const session = await openWithOptions(target, pgClientConfig(target, opts), opts);
+  if (opts.queryDeadline) enforceDeadlines(session, opts.queryDeadline);
+  return session;
+}
+
+async function openWithOptions(target: ConnectionTarget, config: pg.ClientConfig, opts: ConnectOptions): Promise<Session> {
   // A transaction pooler hands the session's startup options to server sessions others share
   // (or refuses them): there the caller's own READ ONLY transaction is what holds.
   if (!opts.readOnly || isTransactionPooler(target)) return open(target, config);

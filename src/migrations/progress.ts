@@ -3,14 +3,21 @@
  * each statement as it completes (rollback_kit.down_progress). The re-run after a fix skips the
  * statements that already ran instead of failing on objects that are already gone. The row is
  * deleted in the same transaction that marks the migration reverted.
+ *
+ * Progress describes one state of the database: the one where the migration's tracking rows are
+ * the versions recorded with it (Tracking.rowVersionSql). A restore or a re-apply writes those rows
+ * again, and whatever the progress lists as done may be undone by then, so it no longer counts.
  */
 import { createHash } from 'node:crypto';
 import { RollbackKitError } from '../core/errors.js';
 import type { Session } from '../db/session.js';
+import { literal } from './sql-split.js';
 
 export interface Progress {
   /** sha256 of each statement that completed, in order. */
   done: string[];
+  /** The tracking rows' versions it was recorded against; null when a version that did not record them wrote it. */
+  rows: string | null;
 }
 
 export function statementHash(text: string): string {
@@ -25,28 +32,51 @@ async function tableExists(session: Session): Promise<boolean> {
 export async function readProgress(session: Session, tracking: string): Promise<Map<string, Progress>> {
   const out = new Map<string, Progress>();
   if (!(await tableExists(session))) return out;
-  const r = await session.query<{ migration: string; done: string[] }>('SELECT migration, done FROM rollback_kit.down_progress WHERE tracking = $1', [tracking]);
-  for (const row of r.rows) out.set(row.migration, { done: row.done });
+  // Through to_jsonb: a table an earlier version created has no tracking_rows column until the next start.
+  const r = await session.query<{ migration: string; done: string[]; rows: string | null }>(
+    `SELECT migration, done, to_jsonb(p) ->> 'tracking_rows' AS rows FROM rollback_kit.down_progress p WHERE tracking = $1`,
+    [tracking],
+  );
+  for (const row of r.rows) out.set(row.migration, { done: row.done, rows: row.rows });
   return out;
 }
 
-export async function startProgress(session: Session, tracking: string, migration: string): Promise<void> {
-  await session.query(`CREATE SCHEMA IF NOT EXISTS rollback_kit`);
-  await session.query(
+/** Whether `progress` was recorded against the tracking rows as they are now (`rowVersionSql` gives them). */
+export async function progressStillHolds(session: Session, progress: Progress, rowVersionSql: string): Promise<boolean> {
+  if (progress.rows === null) return false;
+  const r = await session.query<{ rows: string }>(`SELECT (${rowVersionSql}) AS rows`);
+  return r.rows[0]?.rows === progress.rows;
+}
+
+/**
+ * Statements (literals inlined) that make the migration's progress row belong to the tracking
+ * rows as `rowVersionSql` reads them in the same transaction, keeping the statements done or
+ * starting over. The table is created where needed, and given the tracking_rows column where an
+ * earlier version created it without one.
+ */
+export function startProgressSql(tracking: string, migration: string, rowVersionSql: string, keepDone: boolean): string[] {
+  return [
+    'CREATE SCHEMA IF NOT EXISTS rollback_kit',
     `CREATE TABLE IF NOT EXISTS rollback_kit.down_progress (
        tracking text NOT NULL, migration text NOT NULL, done text[] NOT NULL DEFAULT '{}',
-       updated_at timestamptz NOT NULL DEFAULT now(), PRIMARY KEY (tracking, migration))`,
-  );
-  await session.query(`INSERT INTO rollback_kit.down_progress (tracking, migration) VALUES ($1, $2) ON CONFLICT DO NOTHING`, [tracking, migration]);
+       updated_at timestamptz NOT NULL DEFAULT now(), tracking_rows text, PRIMARY KEY (tracking, migration))`,
+    `DO $rk$ BEGIN
+       IF NOT EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = 'rollback_kit.down_progress'::regclass AND attname = 'tracking_rows' AND NOT attisdropped) THEN
+         ALTER TABLE rollback_kit.down_progress ADD COLUMN tracking_rows text;
+       END IF;
+     END $rk$`,
+    `INSERT INTO rollback_kit.down_progress AS p (tracking, migration, tracking_rows) VALUES (${literal(tracking)}, ${literal(migration)}, (${rowVersionSql}))
+       ON CONFLICT (tracking, migration) DO UPDATE SET tracking_rows = excluded.tracking_rows, updated_at = now()${keepDone ? '' : `, done = '{}'`}`,
+  ];
 }
 
 export async function recordStatement(session: Session, tracking: string, migration: string, hash: string): Promise<void> {
   await session.query(`UPDATE rollback_kit.down_progress SET done = done || $3::text, updated_at = now() WHERE tracking = $1 AND migration = $2`, [tracking, migration, hash]);
 }
 
-export async function clearProgress(session: Session, tracking: string, migration: string): Promise<void> {
-  if (!(await tableExists(session))) return;
-  await session.query('DELETE FROM rollback_kit.down_progress WHERE tracking = $1 AND migration = $2', [tracking, migration]);
+/** The statement (literals inlined) that ends the migration's progress, in the transaction that marks it reverted. */
+export function clearProgressSql(tracking: string, migration: string): string {
+  return `DELETE FROM rollback_kit.down_progress WHERE tracking = ${literal(tracking)} AND migration = ${literal(migration)}`;
 }
 
 /** How many leading statements already ran; refuses when those statements were edited since. */

@@ -8,7 +8,7 @@ import { RollbackKitError } from '../core/errors.js';
 import type { Log } from '../core/log.js';
 import { describeTarget, isTransactionPooler, type ConnectionTarget } from '../db/connection.js';
 import type { FindToolOptions } from '../db/pg-tools.js';
-import { closeSession, connect, type Session } from '../db/session.js';
+import { closeSession, connect, type QueryDeadline, type Session } from '../db/session.js';
 import { compareSource, readServerIdentity, snapshotSource } from '../db/server-identity.js';
 import type { VerifiedSnapshot } from '../db/verify.js';
 import { acquireMigrationLock, releaseMigrationLock, ROLLBACK_KIT_LOCK_KEY } from './lock.js';
@@ -17,6 +17,7 @@ import { PLAIN_TRACKING_DDL } from './formats/plain.js';
 import { readProgress } from './progress.js';
 import { pickFormat, resolveMigrationsDir } from './registry.js';
 import { runPlan, type RevertedMigration } from './runner.js';
+import { literal } from './sql-split.js';
 import type { FormatName, MigrationFile, MigrationFormat, Tracking } from './types.js';
 
 export type Choice = { steps: number } | { toVersion: string } | { sinceRef: string };
@@ -128,13 +129,26 @@ async function applySearchPath(session: Session, searchPath: string | undefined)
   }
 }
 
-async function prepareSession(session: Session, opts: RevertOptions): Promise<void> {
+/** The run's own session settings: numbers we computed and a constant, nothing from outside. */
+function runSettings(opts: RevertOptions): string[] {
   // A rollback must not queue production behind its locks for long, nor run unbounded.
   // 0 would mean "wait forever" to PostgreSQL; here it means "do not wait".
-  // One round trip: numbers we computed and a constant, nothing from outside.
   const settings = [`SET lock_timeout = ${Math.max(1, Math.round(opts.lockTimeoutSeconds * 1000))}`, `SET statement_timeout = ${Math.round(opts.statementTimeoutSeconds * 1000)}`];
   if (!opts.target.params.application_name) settings.push(`SET application_name = '${APPLICATION_NAME}'`);
-  await session.query(settings.join('; '));
+  return settings;
+}
+
+/** Room above statement_timeout for an answer to come back over a slow network. */
+const ANSWER_MARGIN_MS = 5_000;
+
+/**
+ * The client-side bound on a query's answer, for a connection that stalls without closing (the
+ * server answers every statement within statement_timeout, so past that and the margin the answer
+ * is not coming). None when statement-timeout-seconds is 0: statements may then run for ever.
+ */
+function queryDeadline(opts: RevertOptions): QueryDeadline | undefined {
+  const statementMs = Math.round(opts.statementTimeoutSeconds * 1000);
+  return statementMs > 0 ? { statementMs, marginMs: ANSWER_MARGIN_MS } : undefined;
 }
 
 async function readAppliedIds(session: Session, format: MigrationFormat, tracking: Tracking, files: MigrationFile[], target: string): Promise<string[]> {
@@ -184,13 +198,14 @@ export async function revertMigrations(opts: RevertOptions, log: Log): Promise<R
   const verified = opts.dryRun ? undefined : await requireVerifiedSnapshot(opts, log);
   const snapshot = verified && { path: verified.path, sha256: verified.sha256 };
 
-  const session = await connect(opts.target);
+  const session = await connect(opts.target, { queryDeadline: queryDeadline(opts) });
   const result: RevertResult = { status: 'reverted', format: format.name, target: where, snapshot, dir, plan: [], reverted: [], stillApplied: [], durationMs: 0 };
   let lockKey: string | undefined;
   let applied: MigrationFile[] = [];
   try {
     if (verified) await requireSameDatabase(session, opts, verified, log);
-    await prepareSession(session, opts);
+    // One round trip for the run's settings; the search_path apart, so a bad one gets its own message.
+    await session.query(runSettings(opts).join('; '));
     await applySearchPath(session, settings.searchPath);
     const table = await settings.trackingTable(session);
     const tracking = format.tracking(table);
@@ -226,6 +241,8 @@ export async function revertMigrations(opts: RevertOptions, log: Log): Promise<R
         applied,
         log,
         target: where,
+        // Each migration starts from these: the search_path as applySearchPath set it, which accepted it.
+        sessionSettings: [...runSettings(opts), ...(settings.searchPath === undefined ? [] : [`SELECT set_config('search_path', ${literal(settings.searchPath)}, false)`])],
         onReverted: (r) => result.reverted.push(r),
       });
       const reverted = new Set(plan.toRevert.map((m) => m.file.id));

@@ -7,10 +7,10 @@ import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { RollbackKitError } from '../core/errors.js';
 import type { Log } from '../core/log.js';
-import type { Session } from '../db/session.js';
+import { withQueryDeadline, type Session } from '../db/session.js';
 import { firstLine, type PlannedMigration, type PlannedStatement } from './planner.js';
-import { clearProgress, readProgress, recordStatement, startProgress, statementHash, statementsAlreadyRun, type Progress } from './progress.js';
-import { lineAt } from './sql-split.js';
+import { clearProgressSql, progressStillHolds, readProgress, recordStatement, startProgressSql, statementHash, statementsAlreadyRun, type Progress } from './progress.js';
+import { lineAt, sessionSetting, stripComments } from './sql-split.js';
 import type { MigrationFile, Tracking } from './types.js';
 
 export interface RevertedMigration {
@@ -69,13 +69,19 @@ function failure(m: PlannedMigration, f: StatementFailed, skipped: number, track
   if (m.transactional && lost) {
     // A COMMIT in flight when the connection died may or may not have landed; either way the down
     // SQL and its bookkeeping landed together or not at all.
-    state = `Its down SQL and its bookkeeping in ${tracking.table} commit together, so the database is consistent either way; the re-run reads ${tracking.table} and continues.`;
+    state = `It may or may not have committed: its down SQL and its bookkeeping in ${tracking.table} commit together, so the database is consistent either way; the re-run reads ${tracking.table} and continues.`;
+  } else if (m.transactional && skipped > 0) {
+    state = `Its transaction was rolled back: ${m.file.name} is still applied in ${tracking.table}, and only its first ${skipped} statement(s), which ran in an earlier run, are done (recorded in rollback_kit.down_progress).`;
   } else if (m.transactional) {
     state = `Its transaction was rolled back: ${m.file.name} is still applied and unchanged in the schema and in ${tracking.table}.`;
   } else {
     const ran = Math.max(skipped, f.index);
     const marked = tracking.startSql ? 'is marked dirty until all have run' : 'still lists it as applied until all have run';
     state = `It runs statement by statement (non-transactional): ${ran} of ${m.statements.length} statement(s) ran and are recorded in rollback_kit.down_progress; ${tracking.table} ${marked}.`;
+    if (lost) {
+      const unsure = f.statement ? `statement ${f.index + 1} may or may not have completed` : 'its bookkeeping may or may not have committed';
+      state += ` With the connection gone, ${unsure}; the re-run reads ${tracking.table} and rollback_kit.down_progress and continues.`;
+    }
   }
   let hint = 'Fix the down SQL (or what blocks it) and re-run: the run continues from this migration.';
   const tried = f.attempts > 1 ? ` (tried ${f.attempts} times)` : '';
@@ -86,8 +92,9 @@ function failure(m: PlannedMigration, f: StatementFailed, skipped: number, track
   return new RollbackKitError(`${head} ${state}`, hint);
 }
 
-async function exec(session: Session, statements: PlannedStatement[], from: number, after?: (s: PlannedStatement) => Promise<void>): Promise<void> {
-  for (let i = from; i < statements.length; i++) {
+/** Runs the statements at `indices` one query each; `after` follows each one that completed. */
+async function exec(session: Session, statements: PlannedStatement[], indices: number[], after?: (s: PlannedStatement) => Promise<void>): Promise<void> {
+  for (const i of indices) {
     const s = statements[i]!;
     try {
       await session.query(s.text);
@@ -98,12 +105,77 @@ async function exec(session: Session, statements: PlannedStatement[], from: numb
   }
 }
 
+function range(from: number, to: number): number[] {
+  return Array.from({ length: Math.max(0, to - from) }, (_, k) => from + k);
+}
+
 async function bookkeeping(session: Session, sql: string[], index: number): Promise<void> {
   try {
     for (const text of sql) await session.query(text);
   } catch (err) {
     throw new StatementFailed(undefined, index, err);
   }
+}
+
+/** What is left of a migration after an earlier run that stopped in it. */
+interface Remaining {
+  /** The first statement to run: those before it ran in an earlier run. */
+  from: number;
+  /** Session-level settings among those that ran (indices), to run again first: the rest depends on them. */
+  replay: number[];
+  /** The migration has a progress row, to delete in the transaction that marks it reverted. */
+  hasProgress: boolean;
+}
+
+const FRESH: Remaining = { from: 0, replay: [], hasProgress: false };
+
+/**
+ * What the migration's progress row (if any) leaves to run. Progress recorded against other
+ * tracking rows than those there now (a restore, a re-apply since) is discarded: what it lists as
+ * done may have been undone. One round trip, only for a migration that has a progress row.
+ */
+async function remaining(session: Session, tracking: Tracking, m: PlannedMigration, saved: Progress | undefined, log: Log): Promise<Remaining> {
+  if (!saved) return FRESH;
+  if (!(await progressStillHolds(session, saved, tracking.rowVersionSql(m.file)))) {
+    const why =
+      saved.rows === null
+        ? 'it does not say which tracking rows it belongs to (an earlier rollback-kit version wrote it)'
+        : `${tracking.table} has recorded the migration anew since (a restore, or the migration applied again), so what it lists as done may be undone`;
+    log.info(`  discarding the progress an earlier run recorded for ${m.file.name} (${saved.done.length} statement(s) done): ${why}; starting at statement 1`);
+    return { ...FRESH, hasProgress: true };
+  }
+  const from = statementsAlreadyRun(saved, m.statements.map((s) => statementHash(s.text)), m.file.name);
+  if (from > 0) log.info(`  resuming ${m.file.name} at statement ${from + 1} of ${m.statements.length}: the first ${from} ran in an earlier run`);
+  const replay = range(0, from).filter((i) => sessionSetting(m.statements[i]!.text));
+  // A new session has none of the settings the statements that ran made: the rest would run without them.
+  if (replay.length > 0) log.info(`  running again the session setting(s) among the statements that ran: ${replay.map((i) => firstLine(m.statements[i]!.text)).join('; ')}`);
+  return { from, replay, hasProgress: true };
+}
+
+/**
+ * Back to the run's own settings before each migration, so that no down file's session-level SET
+ * (a timeout, search_path, SET ROLE) reaches the migrations after it. RESET ALL leaves the role and
+ * the session authorization alone, hence their own RESETs. Sent inside the migration's first query.
+ */
+function resetSql(settings: string[]): string[] {
+  return ['RESET SESSION AUTHORIZATION', 'RESET ROLE', 'RESET ALL', ...settings];
+}
+
+/**
+ * The client-side deadline allows for this many statements in a query; none for a migration that
+ * sets statement_timeout itself (SET LOCAL statement_timeout for a long statement), which it
+ * would cut short.
+ */
+function allowance(m: PlannedMigration, statements: number): number | undefined {
+  return m.statements.some((s) => /statement_timeout/i.test(stripComments(s.text))) ? undefined : statements;
+}
+
+/** How the runner reaches the database: the session, the tool's bookkeeping, the run's settings. */
+interface Context {
+  session: Session;
+  tracking: Tracking;
+  /** Resets the session to the run's own settings (resetSql). */
+  reset: string[];
 }
 
 interface Part {
@@ -114,11 +186,13 @@ interface Part {
 }
 
 /**
- * The whole migration as one query: BEGIN, bookkeeping, down statements, bookkeeping, COMMIT. One
- * round trip instead of one per statement; PostgreSQL still runs the statements one after the
- * other and skips the rest after an error, leaving the transaction to roll back.
+ * The whole migration as one query: the run's settings, BEGIN, bookkeeping, down statements (after
+ * an earlier run: those it did not run, behind the session settings of those it did),
+ * bookkeeping, COMMIT. One round trip instead of one per statement; PostgreSQL still runs the
+ * statements one after the other and skips the rest after an error, leaving the transaction to
+ * roll back.
  */
-function oneQuery(m: PlannedMigration, start: string[], end: string[]): { text: string; parts: Part[] } {
+function oneQuery(m: PlannedMigration, reset: string[], start: string[], end: string[], rest: Remaining): { text: string; parts: Part[] } {
   const parts: Part[] = [];
   let text = '';
   const add = (sql: string, statement: PlannedStatement | undefined, index: number) => {
@@ -126,9 +200,10 @@ function oneQuery(m: PlannedMigration, start: string[], end: string[]): { text: 
     // The newline keeps the semicolon out of a trailing "--" comment.
     text += `${sql}\n;\n`;
   };
-  add('BEGIN', undefined, 0);
-  for (const sql of start) add(sql, undefined, 0);
-  m.statements.forEach((s, i) => add(s.text, s, i));
+  for (const sql of reset) add(sql, undefined, -1);
+  add('BEGIN', undefined, rest.from);
+  for (const sql of start) add(sql, undefined, rest.from);
+  for (const i of [...rest.replay, ...range(rest.from, m.statements.length)]) add(m.statements[i]!.text, m.statements[i], i);
   for (const sql of [...end, 'COMMIT']) add(sql, undefined, m.statements.length);
   return { text, parts };
 }
@@ -144,12 +219,14 @@ function partAt(parts: Part[], position: number): Part | undefined {
  * PostgreSQL gives no position for many errors (a missing table, a constraint): run the migration
  * again statement by statement in a transaction that is always rolled back, to name the statement.
  */
-async function diagnose(session: Session, m: PlannedMigration, start: string[], end: string[], original: unknown): Promise<StatementFailed> {
+async function diagnose(ctx: Context, m: PlannedMigration, start: string[], end: string[], rest: Remaining, original: unknown): Promise<StatementFailed> {
+  const { session } = ctx;
   const code = (original as PgError).code;
   try {
-    await session.query('BEGIN');
-    await bookkeeping(session, start, 0);
-    await exec(session, m.statements, 0);
+    // The failed transaction took the reset with it: the same settings as the query that failed.
+    await session.query([...ctx.reset, 'BEGIN'].join(';\n'));
+    await bookkeeping(session, start, rest.from);
+    await exec(session, m.statements, [...rest.replay, ...range(rest.from, m.statements.length)]);
     await bookkeeping(session, end, m.statements.length);
   } catch (err) {
     if (err instanceof StatementFailed && (err.error as PgError).code === code) return new StatementFailed(err.statement, err.index, original);
@@ -159,18 +236,20 @@ async function diagnose(session: Session, m: PlannedMigration, start: string[], 
   return new StatementFailed(undefined, -1, original);
 }
 
-async function revertInTransaction(session: Session, tracking: Tracking, m: PlannedMigration, previous: MigrationFile | undefined): Promise<void> {
+async function revertInTransaction(ctx: Context, m: PlannedMigration, previous: MigrationFile | undefined, rest: Remaining): Promise<void> {
+  const { session, tracking } = ctx;
   const start = tracking.startSql?.(m.file, previous) ?? [];
-  const end = tracking.revertSql(m.file, previous);
-  const { text, parts } = oneQuery(m, start, end);
+  // After an earlier run, its progress goes in the same transaction: the statements it lists ran, and the rest with them.
+  const end = [...tracking.revertSql(m.file, previous), ...(rest.hasProgress ? [clearProgressSql(tracking.table, m.file.id)] : [])];
+  const { text, parts } = oneQuery(m, ctx.reset, start, end, rest);
   try {
-    await session.query(text);
+    await withQueryDeadline(session, allowance(m, m.statements.length - rest.from + start.length + end.length), () => session.query(text));
   } catch (err) {
     if (isConnectionLoss(err)) throw new StatementFailed(undefined, -1, err);
     await session.query('ROLLBACK').catch(() => undefined);
     const position = Number((err as PgError).position);
     const part = Number.isInteger(position) && position > 0 ? partAt(parts, position) : undefined;
-    if (!part) throw await diagnose(session, m, start, end, err);
+    if (!part) throw await diagnose(ctx, m, start, end, rest, err);
     const e = err as PgError;
     // The position is in the whole query: make it the statement's own.
     const statementError: PgError = part.statement ? { code: e.code, message: e.message, detail: e.detail, hint: e.hint, position: String(position - part.offset) } : e;
@@ -178,34 +257,30 @@ async function revertInTransaction(session: Session, tracking: Tracking, m: Plan
   }
 }
 
-async function revertStatementByStatement(session: Session, tracking: Tracking, m: PlannedMigration, previous: MigrationFile | undefined, skip: number, log: Log): Promise<void> {
+/** Runs bookkeeping statements as one query in a transaction of their own; a failure is StatementFailed at `index`. */
+async function inTransaction(ctx: Context, m: PlannedMigration, sql: string[], statements: number, index: number): Promise<void> {
+  const { session } = ctx;
+  try {
+    await withQueryDeadline(session, allowance(m, statements), () => session.query(sql.join('\n;\n')));
+  } catch (err) {
+    if (!isConnectionLoss(err)) await session.query('ROLLBACK').catch(() => undefined);
+    throw new StatementFailed(undefined, index, err);
+  }
+}
+
+async function revertStatementByStatement(ctx: Context, m: PlannedMigration, previous: MigrationFile | undefined, rest: Remaining): Promise<void> {
+  const { session, tracking } = ctx;
   const id = m.file.id;
-  try {
-    await startProgress(session, tracking.table, id);
-  } catch (err) {
-    throw new StatementFailed(undefined, skip, err);
-  }
-  // golang-migrate: (previous, dirty) is committed before the first statement, in one transaction as the tool does.
+  // golang-migrate: (previous, dirty) is committed before the first statement, in one transaction
+  // as the tool does. The progress row is made this state's in the same one, and the session set
+  // back to the run's settings just before: one round trip.
   const start = tracking.startSql?.(m.file, previous) ?? [];
-  if (start.length > 0) {
-    try {
-      await bookkeeping(session, ['BEGIN', ...start, 'COMMIT'], skip);
-    } catch (err) {
-      await session.query('ROLLBACK').catch(() => undefined);
-      throw err;
-    }
-  }
-  if (skip > 0) log.info(`  resuming ${m.file.name} at statement ${skip + 1} of ${m.statements.length}: the first ${skip} ran in an earlier run`);
-  await exec(session, m.statements, skip, (s) => recordStatement(session, tracking.table, id, statementHash(s.text)));
-  await session.query('BEGIN');
-  try {
-    await bookkeeping(session, tracking.revertSql(m.file, previous), m.statements.length);
-    await clearProgress(session, tracking.table, id);
-    await session.query('COMMIT');
-  } catch (err) {
-    await session.query('ROLLBACK').catch(() => undefined);
-    throw err instanceof StatementFailed ? err : new StatementFailed(undefined, m.statements.length, err);
-  }
+  const progress = startProgressSql(tracking.table, id, tracking.rowVersionSql(m.file), rest.from > 0);
+  await inTransaction(ctx, m, [...ctx.reset, 'BEGIN', ...start, ...progress, 'COMMIT'], start.length + 1, rest.from);
+  await exec(session, m.statements, rest.replay);
+  await exec(session, m.statements, range(rest.from, m.statements.length), (s) => recordStatement(session, tracking.table, id, statementHash(s.text)));
+  const end = tracking.revertSql(m.file, previous);
+  await inTransaction(ctx, m, ['BEGIN', ...end, clearProgressSql(tracking.table, id), 'COMMIT'], end.length + 1, m.statements.length);
 }
 
 /**
@@ -216,10 +291,10 @@ async function revertStatementByStatement(session: Session, tracking: Tracking, 
 const RETRYABLE = new Set(['55P03', '40P01']);
 export const RETRY_DELAYS_MS = [500, 1000, 2000];
 
-async function revertWithRetries(session: Session, tracking: Tracking, m: PlannedMigration, previous: MigrationFile | undefined, log: Log): Promise<void> {
+async function revertWithRetries(ctx: Context, m: PlannedMigration, previous: MigrationFile | undefined, rest: Remaining, log: Log): Promise<void> {
   for (let attempt = 0; ; attempt++) {
     try {
-      await revertInTransaction(session, tracking, m, previous);
+      await revertInTransaction(ctx, m, previous, rest);
       return;
     } catch (err) {
       const code = err instanceof StatementFailed ? (err.error as PgError).code : undefined;
@@ -242,25 +317,35 @@ export interface RunPlanOptions {
   log: Log;
   /** host:port/db for messages. */
   target: string;
+  /**
+   * The run's own session settings (timeouts, application_name, search_path), as statements with
+   * literals inlined: set again before each migration, after resetting whatever the one before set.
+   */
+  sessionSettings: string[];
   /** Receives each migration as it is reverted, so a later failure still reports what was done. */
   onReverted(r: RevertedMigration): void;
 }
 
 export async function runPlan(plan: PlannedMigration[], opts: RunPlanOptions): Promise<void> {
   const { session, tracking, log } = opts;
+  const ctx: Context = { session, tracking, reset: resetSql(opts.sessionSettings) };
   const progress: Map<string, Progress> = await readProgress(session, tracking.table);
   const applied = [...opts.applied];
   for (const [n, m] of plan.entries()) {
     const at = applied.findIndex((f) => f.id === m.file.id);
     const previous = at > 0 ? applied[at - 1] : undefined;
-    const skip = m.transactional ? 0 : statementsAlreadyRun(progress.get(m.file.id), m.statements.map((s) => statementHash(s.text)), m.file.name);
     log.info(`[${n + 1}/${plan.length}] reverting ${m.file.name}${m.transactional ? '' : ' (non-transactional: statement by statement)'}`);
     const started = performance.now();
+    let rest = FRESH;
     try {
-      if (m.transactional) await revertWithRetries(session, tracking, m, previous, log);
-      else await revertStatementByStatement(session, tracking, m, previous, skip, log);
+      // Each query of the migration, one statement by default, within the client-side deadline.
+      await withQueryDeadline(session, allowance(m, 1), async () => {
+        rest = await remaining(session, tracking, m, progress.get(m.file.id), log);
+        if (m.transactional) await revertWithRetries(ctx, m, previous, rest, log);
+        else await revertStatementByStatement(ctx, m, previous, rest);
+      });
     } catch (err) {
-      if (err instanceof StatementFailed) throw failure(m, err, skip, tracking, opts.target);
+      if (err instanceof StatementFailed) throw failure(m, err, rest.from, tracking, opts.target);
       throw err;
     }
     const durationMs = Math.round(performance.now() - started);

@@ -143,6 +143,17 @@ export function transactionControl(text: string): TransactionControl | undefined
   return undefined;
 }
 
+/**
+ * SET / RESET that lasts for the session (search_path, a timeout, SET ROLE, SET SESSION
+ * AUTHORIZATION): what a statement run later in the same session depends on. SET LOCAL, SET
+ * TRANSACTION and SET CONSTRAINTS end with their transaction.
+ */
+export function sessionSetting(text: string): boolean {
+  const [a, b] = leadingWords(text, 2);
+  if (a === 'reset') return true;
+  return a === 'set' && b !== 'local' && b !== 'transaction' && b !== 'constraints';
+}
+
 /** 1-based line of an offset, for messages that point into a file. */
 export function lineAt(text: string, offset: number): number {
   let line = 1;

@@ -55,6 +55,14 @@ export function refuseTableOption(config: ToolConfig, format: FormatName, table:
 }
 
 /**
+ * The row versions of `table` (those matching `where`, literals inlined), as one text value: each
+ * row's xmin, the transaction that wrote it, which a restore or an UPDATE changes and VACUUM keeps.
+ */
+export function rowVersionsSql(table: TableName, where?: string): string {
+  return `SELECT coalesce(string_agg(xmin::text, ',' ORDER BY xmin::text), '') FROM ${sqlTable(table)}${where ? ` WHERE ${where}` : ''}`;
+}
+
+/**
  * The versions recorded in `table`, oldest first; undefined when the table does not exist, i.e.
  * the tool never applied anything there.
  */

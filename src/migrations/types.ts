@@ -72,6 +72,13 @@ export interface Tracking {
   /** Statements (literals inlined) that record the migration as reverted, in the same transaction as the down SQL. */
   revertSql(m: MigrationFile, previous: MigrationFile | undefined): string[];
   /**
+   * A query (literals inlined) whose one text value names the row versions that record `m` as
+   * applied (golang-migrate: its one row, as startSql left it), by `xmin`. Whatever writes those
+   * rows again (a restore, the tool applying the migration again) changes it, so the progress of
+   * a partial revert, recorded with it, is known to belong to another state of the database.
+   */
+  rowVersionSql(m: MigrationFile): string;
+  /**
    * A version the tool left dirty (a step that failed midway), if the tool has that notion; the
    * runner refuses to touch such a database unless the dirty step is one of ours it can resume.
    */

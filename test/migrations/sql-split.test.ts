@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { parseDbmate } from '../../src/migrations/formats/dbmate.js';
 import { golangMigrateLockKey } from '../../src/migrations/formats/golang-migrate.js';
 import { parseNodePgMigrate } from '../../src/migrations/formats/node-pg-migrate.js';
-import { needsOwnTransaction, splitStatements, transactionControl } from '../../src/migrations/sql-split.js';
+import { needsOwnTransaction, sessionSetting, splitStatements, transactionControl } from '../../src/migrations/sql-split.js';
 
 const texts = (sql: string) => splitStatements(sql).map((s) => s.text);
 
@@ -85,5 +85,16 @@ describe('format parsing', () => {
   it("derives golang-migrate's advisory lock key from schema, table and database", () => {
     // crc32("public\0schema_migrations\0mydb") * 1486364155 mod 2^32, computed independently.
     expect(golangMigrateLockKey('mydb', 'public', 'schema_migrations')).toBe('2103762914');
+  });
+});
+
+describe('sessionSetting', () => {
+  it('tells the settings that outlive their statement from those that end with the transaction', () => {
+    for (const sql of ['SET search_path = app', 'set search_path=app', '-- first\nSET statement_timeout TO 0', 'SET SESSION lock_timeout = 0', 'SET ROLE owner', 'SET SESSION AUTHORIZATION admin', 'RESET search_path', 'RESET ALL', 'SET TIME ZONE UTC']) {
+      expect(sessionSetting(sql), sql).toBe(true);
+    }
+    for (const sql of ['SET LOCAL lock_timeout = 1', 'SET TRANSACTION ISOLATION LEVEL SERIALIZABLE', 'SET CONSTRAINTS ALL DEFERRED', 'SELECT set_config_value()', 'UPDATE settings SET x = 1', "INSERT INTO t VALUES ('SET x')"]) {
+      expect(sessionSetting(sql), sql).toBe(false);
+    }
   });
 });

@@ -8,7 +8,7 @@
  */
 import { anyFileMatches, compareVersions, leadingVersion, listFiles, readText } from '../files.js';
 import type { MigrationFile, MigrationFormat } from '../types.js';
-import { currentSchema, firstSearchPathSchema, readVersionTable, splitTableOption, sqlTable, describeTable } from '../tracking.js';
+import { currentSchema, firstSearchPathSchema, readVersionTable, splitTableOption, rowVersionsSql, sqlTable, describeTable } from '../tracking.js';
 import { lineAt, literal } from '../sql-split.js';
 
 const UP_MARKER = /^--\s*migrate:up\b.*$/m;
@@ -58,5 +58,6 @@ export const dbmate: MigrationFormat = {
     lockKey: async () => undefined,
     readApplied: (session) => readVersionTable(session, table),
     revertSql: (m) => [`DELETE FROM ${sqlTable(table)} WHERE version = ${literal(m.id)}`],
+    rowVersionSql: (m) => rowVersionsSql(table, `version = ${literal(m.id)}`),
   }),
 };

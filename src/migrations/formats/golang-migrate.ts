@@ -12,7 +12,7 @@ import { RollbackKitError } from '../../core/errors.js';
 import type { Session } from '../../db/session.js';
 import { compareVersions, listFiles, readText } from '../files.js';
 import { literal } from '../sql-split.js';
-import { currentSchema, describeTable, sqlTable } from '../tracking.js';
+import { currentSchema, describeTable, rowVersionsSql, sqlTable } from '../tracking.js';
 import type { MigrationFile, MigrationFormat, TableName, ToolConfig } from '../types.js';
 
 const FILE = /^(\d+)_(.*)\.(up|down)\.sql$/;
@@ -116,6 +116,8 @@ export const golangMigrate: MigrationFormat = {
     },
     startSql: (_m, previous) => setVersion(table, previous?.id, true),
     revertSql: (_m, previous) => setVersion(table, previous?.id, false),
+    // One row for the whole table: (previous, dirty) while a down is partly done.
+    rowVersionSql: () => rowVersionsSql(table),
     async dirtyVersion(session) {
       if (!(await exists(session, table))) return undefined;
       const r = await session.query<{ version: string }>(`SELECT version::text AS version FROM ${sqlTable(table)} WHERE dirty LIMIT 1`);

@@ -11,7 +11,7 @@ import { extname } from 'node:path';
 import { anyFileMatches, leadingVersion, listFiles, readText } from '../files.js';
 import type { MigrationFile, MigrationFormat } from '../types.js';
 import { lineAt, literal } from '../sql-split.js';
-import { describeTable, splitTableOption, sqlTable } from '../tracking.js';
+import { describeTable, splitTableOption, rowVersionsSql, sqlTable } from '../tracking.js';
 
 export const NODE_PG_MIGRATE_LOCK_KEY = '7241865325823964';
 
@@ -79,6 +79,7 @@ export const nodePgMigrate: MigrationFormat = {
       return rows.rows.map((r) => r.name);
     },
     revertSql: (m) => [`DELETE FROM ${sqlTable(table)} WHERE name = ${literal(m.id)}`],
+    rowVersionSql: (m) => rowVersionsSql(table, `name = ${literal(m.id)}`),
   }),
   ownDownCommand(count, dir, table) {
     const options = [`-m ${shellWord(dir)}`];

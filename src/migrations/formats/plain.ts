@@ -4,7 +4,7 @@
  * the deploy fills as it applies migrations.
  */
 import { compareVersions, listFiles, readText } from '../files.js';
-import { describeTable, readVersionTable, refuseTableOption, sqlTable } from '../tracking.js';
+import { describeTable, readVersionTable, refuseTableOption, rowVersionsSql, sqlTable } from '../tracking.js';
 import { literal } from '../sql-split.js';
 import type { MigrationFile, MigrationFormat, TableName } from '../types.js';
 
@@ -47,5 +47,6 @@ export const plain: MigrationFormat = {
     lockKey: async () => undefined,
     readApplied: (session) => readVersionTable(session, table),
     revertSql: (m) => [`DELETE FROM ${sqlTable(table)} WHERE version = ${literal(m.id)}`],
+    rowVersionSql: (m) => rowVersionsSql(table, `version = ${literal(m.id)}`),
   }),
 };

@@ -9,7 +9,7 @@
  */
 import { compareVersions, leadingVersion, listFolders, readText } from '../files.js';
 import { literal } from '../sql-split.js';
-import { describeTable, refuseTableOption, sqlTable } from '../tracking.js';
+import { describeTable, refuseTableOption, rowVersionsSql, sqlTable } from '../tracking.js';
 import { quoteIdent } from '../../db/catalog.js';
 import type { MigrationFile, MigrationFormat } from '../types.js';
 
@@ -59,5 +59,6 @@ export const prisma: MigrationFormat = {
         .sort((a, b) => (order.get(a) ?? Infinity) - (order.get(b) ?? Infinity) || (a < b ? -1 : a > b ? 1 : 0));
     },
     revertSql: (m) => [`UPDATE ${sqlTable(table)} SET rolled_back_at = now() WHERE migration_name = ${literal(m.id)} AND rolled_back_at IS NULL`],
+    rowVersionSql: (m) => rowVersionsSql(table, `migration_name = ${literal(m.id)} AND rolled_back_at IS NULL`),
   }),
 };

@@ -7,7 +7,7 @@
  * reverted` does.
  */
 import { compareVersions, listFiles, readText } from '../files.js';
-import { describeTable, readVersionTable, refuseTableOption, sqlTable } from '../tracking.js';
+import { describeTable, readVersionTable, refuseTableOption, rowVersionsSql, sqlTable } from '../tracking.js';
 import { literal } from '../sql-split.js';
 import type { MigrationFile, MigrationFormat, TableName } from '../types.js';
 
@@ -57,5 +57,6 @@ export const supabase: MigrationFormat = {
     lockKey: async () => undefined,
     readApplied: (session) => readVersionTable(session, table),
     revertSql: (m) => [`DELETE FROM ${sqlTable(table)} WHERE version = ${literal(m.id)}`],
+    rowVersionSql: (m) => rowVersionsSql(table, `version = ${literal(m.id)}`),
   }),
 };
