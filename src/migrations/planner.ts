@@ -5,7 +5,7 @@
  */
 import { RollbackKitError } from '../core/errors.js';
 import { clip } from '../core/secrets.js';
-import { codeStart, hasCode, lineAt, needsOwnTransaction, splitStatements, transactionControl, type Statement } from './sql-split.js';
+import { codeStart, copyFromStdin, hasCode, lineAt, needsOwnTransaction, splitStatements, transactionControl, type Statement } from './sql-split.js';
 import type { FormatName, MigrationFile, MigrationFormat } from './types.js';
 
 export type Selector = { kind: 'steps'; steps: number } | { kind: 'to-version'; version: string } | { kind: 'since-ref'; ref: string; added: Set<string> };
@@ -32,11 +32,13 @@ export interface Plan {
   applied: MigrationFile[];
 }
 
+const NO_FILE = 'no file for it in the migrations folder';
+
 /** Applied ids matched to files; an id with no file gets a stand-in that cannot be reverted. */
 export function appliedMigrations(files: MigrationFile[], appliedIds: string[]): MigrationFile[] {
   const byId = new Map(files.map((f) => [f.id, f]));
   return appliedIds.map(
-    (id) => byId.get(id) ?? { version: id, id, name: id, addedPath: id, downLine: 1, noTransaction: false, missingReason: 'no file for it in the migrations folder' },
+    (id) => byId.get(id) ?? { version: id, id, name: id, addedPath: id, downLine: 1, noTransaction: false, missingReason: NO_FILE },
   );
 }
 
@@ -69,6 +71,13 @@ function select(format: MigrationFormat, table: string, files: MigrationFile[], 
     }
     return applied.slice(at + 1).reverse();
   }
+  const gone = filesGoneSince(applied);
+  if (gone.length > 0) {
+    throw new RollbackKitError(
+      `since-ref ${selector.ref}: ${gone.map((f) => f.version).join(', ')} ${gone.length === 1 ? 'is' : 'are'} applied according to ${table}, newer than every migration in the migrations folder, with no file in it: most likely the bad deploy's migrations, and this checkout is from before it (the last good commit, or a \`git revert\` of the bad one). Nothing was run.`,
+      "Check out the commit that was deployed (the one that brought those files, with their down SQL; actions/checkout with ref: <that commit> and fetch-depth: 0) and keep since-ref at the last good commit.",
+    );
+  }
   const chosen = applied.filter((f) => selector.added.has(f.addedPath)).reverse();
   if (format.linearHistory && chosen.length > 0) {
     const oldest = applied.indexOf(chosen[chosen.length - 1]!);
@@ -81,6 +90,13 @@ function select(format: MigrationFormat, table: string, files: MigrationFile[], 
     }
   }
   return chosen;
+}
+
+/** Applied migrations newer than the newest one with a file: a checkout that does not have them yet, or no longer. */
+function filesGoneSince(applied: MigrationFile[]): MigrationFile[] {
+  let newestWithFile = applied.length - 1;
+  while (newestWithFile >= 0 && applied[newestWithFile]!.missingReason === NO_FILE) newestWithFile--;
+  return applied.slice(newestWithFile + 1);
 }
 
 const DOWN_HINTS: Record<FormatName, string> = {
@@ -102,6 +118,13 @@ function prepare(file: MigrationFile): PlannedMigration {
   // A down file wrapped in BEGIN … COMMIT (golang-migrate's docs suggest it): we supply that transaction.
   if (statements.length >= 2 && transactionControl(statements[0]!.text) === 'begin' && transactionControl(statements.at(-1)!.text) === 'commit') {
     statements = statements.slice(1, -1);
+  }
+  const copy = statements.find((s) => copyFromStdin(s.text));
+  if (copy) {
+    throw new RollbackKitError(
+      `${file.downFile ?? file.name} line ${copy.line}: "${firstLine(copy.text)}" reads its rows from the client, as psql sends the lines after it; the down SQL is sent as SQL only, so it would get no rows. Nothing was run.`,
+      'Write the rows as INSERT statements, or COPY them FROM a file on the database server.',
+    );
   }
   const control = statements.find((s) => transactionControl(s.text));
   if (control) {
