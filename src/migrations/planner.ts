@@ -8,7 +8,12 @@ import { clip } from '../core/secrets.js';
 import { codeStart, copyFromStdin, hasCode, lineAt, needsOwnTransaction, splitStatements, transactionControl, type Statement } from './sql-split.js';
 import type { FormatName, MigrationFile, MigrationFormat } from './types.js';
 
-export type Selector = { kind: 'steps'; steps: number } | { kind: 'to-version'; version: string } | { kind: 'since-ref'; ref: string; added: Set<string> };
+export type Selector =
+  | { kind: 'steps'; steps: number }
+  | { kind: 'to-version'; version: string }
+  | { kind: 'since-ref'; ref: string; added: Set<string> }
+  /** The versions an earlier attempt of the same workflow run planned (rerun.ts): what is left of them. */
+  | { kind: 'recorded'; planned: string[] };
 
 export interface PlannedStatement extends Statement {
   /** Line in the migration's down file where the statement's code starts (after leading comments). */
@@ -30,6 +35,11 @@ export interface Plan {
   toRevert: PlannedMigration[];
   /** Applied before the run, oldest first. */
   applied: MigrationFile[];
+  /**
+   * The newest migration the plan keeps, when it reverts exactly the ones above it: the
+   * `to-version` that means the same plan. Undefined when it reverts every applied migration.
+   */
+  keep?: MigrationFile;
 }
 
 const NO_FILE = 'no file for it in the migrations folder';
@@ -70,6 +80,17 @@ function select(format: MigrationFormat, table: string, files: MigrationFile[], 
       );
     }
     return applied.slice(at + 1).reverse();
+  }
+  if (selector.kind === 'recorded') {
+    const chosen = applied.filter((f) => selector.planned.some((v) => sameVersion(f, v))).reverse();
+    const above = chosen.length ? applied.slice(applied.indexOf(chosen.at(-1)!)).filter((f) => !chosen.includes(f)) : [];
+    if (above.length > 0) {
+      throw new RollbackKitError(
+        `An earlier attempt of this workflow run planned to revert ${selector.planned.join(', ')}, but ${above.map((f) => f.name).join(', ')} ${above.length === 1 ? 'was' : 'were'} applied since, above ${chosen.map((f) => f.name).join(', ')}, which are left of that plan. Nothing was run.`,
+        'Start a new run with to-version (the last migration to keep), after checking what the migrations applied since need.',
+      );
+    }
+    return chosen;
   }
   const gone = filesGoneSince(applied);
   if (gone.length > 0) {
@@ -165,5 +186,7 @@ export function planReverts(format: MigrationFormat, files: MigrationFile[], app
     const hint = inCode ? `Revert with the tool's own down, which runs that code: ${context.ownDown!(chosen.length)} (with the DATABASE_URL and options your deploy uses).` : DOWN_HINTS[format.name];
     throw new RollbackKitError(`Cannot revert ${list}: nothing to run, and marking it reverted would lie. Nothing was run.`, hint);
   }
-  return { format: format.name, toRevert: chosen.map(prepare), applied };
+  const kept = applied.length - chosen.length - 1;
+  const suffix = chosen.every((f, i) => applied[applied.length - 1 - i] === f);
+  return { format: format.name, toRevert: chosen.map(prepare), applied, keep: suffix && kept >= 0 ? applied[kept] : undefined };
 }
