@@ -1,6 +1,6 @@
 import { input, runAction, setOutputs } from '../core/action.js';
 import { RollbackKitError } from '../core/errors.js';
-import { readRevertOptions } from '../migrations/revert-inputs.js';
+import { readRevertOptions, workflowRun } from '../migrations/revert-inputs.js';
 import { RevertFailed, revertMigrations, type RevertResult } from '../migrations/revert.js';
 import { NOTHING_REVERTED, partialRevertDetails, revertSummary } from '../report/run-down-migrations-summary.js';
 import { writeSummary } from '../report/write-summary.js';
@@ -12,6 +12,8 @@ function outputs(result: RevertResult): void {
     count: result.reverted.length,
     plan: JSON.stringify(result.plan),
     'duration-ms': result.durationMs,
+    // A failed plan's absolute end: what a new run gives to finish it (steps again would count anew).
+    'finish-to-version': result.status === 'failed' ? (result.keepVersion ?? '') : undefined,
   });
 }
 
@@ -30,7 +32,8 @@ function failed(err: unknown): string | undefined {
 }
 
 await runAction('run-down-migrations', async (log) => {
-  const options = readRevertOptions(input, input.required('database-url'), { workspace: process.env.GITHUB_WORKSPACE || process.cwd(), tools: { searchPath: process.env.PATH ?? '' } }, log);
+  const context = { workspace: process.env.GITHUB_WORKSPACE || process.cwd(), tools: { searchPath: process.env.PATH ?? '' }, run: workflowRun(process.env) };
+  const options = readRevertOptions(input, input.required('database-url'), context, log);
   const result = await revertMigrations(options, log);
   outputs(result);
   await writeSummary(revertSummary(result), log);

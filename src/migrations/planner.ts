@@ -5,10 +5,15 @@
  */
 import { RollbackKitError } from '../core/errors.js';
 import { clip } from '../core/secrets.js';
-import { codeStart, hasCode, lineAt, needsOwnTransaction, splitStatements, transactionControl, type Statement } from './sql-split.js';
+import { codeStart, copyFromStdin, hasCode, lineAt, needsOwnTransaction, splitStatements, transactionControl, type Statement } from './sql-split.js';
 import type { FormatName, MigrationFile, MigrationFormat } from './types.js';
 
-export type Selector = { kind: 'steps'; steps: number } | { kind: 'to-version'; version: string } | { kind: 'since-ref'; ref: string; added: Set<string> };
+export type Selector =
+  | { kind: 'steps'; steps: number }
+  | { kind: 'to-version'; version: string }
+  | { kind: 'since-ref'; ref: string; added: Set<string> }
+  /** The versions an earlier attempt of the same workflow run planned (rerun.ts): what is left of them. */
+  | { kind: 'recorded'; planned: string[] };
 
 export interface PlannedStatement extends Statement {
   /** Line in the migration's down file where the statement's code starts (after leading comments). */
@@ -30,13 +35,20 @@ export interface Plan {
   toRevert: PlannedMigration[];
   /** Applied before the run, oldest first. */
   applied: MigrationFile[];
+  /**
+   * The newest migration the plan keeps, when it reverts exactly the ones above it: the
+   * `to-version` that means the same plan. Undefined when it reverts every applied migration.
+   */
+  keep?: MigrationFile;
 }
+
+const NO_FILE = 'no file for it in the migrations folder';
 
 /** Applied ids matched to files; an id with no file gets a stand-in that cannot be reverted. */
 export function appliedMigrations(files: MigrationFile[], appliedIds: string[]): MigrationFile[] {
   const byId = new Map(files.map((f) => [f.id, f]));
   return appliedIds.map(
-    (id) => byId.get(id) ?? { version: id, id, name: id, addedPath: id, downLine: 1, noTransaction: false, missingReason: 'no file for it in the migrations folder' },
+    (id) => byId.get(id) ?? { version: id, id, name: id, addedPath: id, downLine: 1, noTransaction: false, missingReason: NO_FILE },
   );
 }
 
@@ -69,6 +81,24 @@ function select(format: MigrationFormat, table: string, files: MigrationFile[], 
     }
     return applied.slice(at + 1).reverse();
   }
+  if (selector.kind === 'recorded') {
+    const chosen = applied.filter((f) => selector.planned.some((v) => sameVersion(f, v))).reverse();
+    const above = chosen.length ? applied.slice(applied.indexOf(chosen.at(-1)!)).filter((f) => !chosen.includes(f)) : [];
+    if (above.length > 0) {
+      throw new RollbackKitError(
+        `An earlier attempt of this workflow run planned to revert ${selector.planned.join(', ')}, but ${above.map((f) => f.name).join(', ')} ${above.length === 1 ? 'was' : 'were'} applied since, above ${chosen.map((f) => f.name).join(', ')}, which are left of that plan. Nothing was run.`,
+        'Start a new run with to-version (the last migration to keep), after checking what the migrations applied since need.',
+      );
+    }
+    return chosen;
+  }
+  const gone = filesGoneSince(applied);
+  if (gone.length > 0) {
+    throw new RollbackKitError(
+      `since-ref ${selector.ref}: ${gone.map((f) => f.version).join(', ')} ${gone.length === 1 ? 'is' : 'are'} applied according to ${table}, newer than every migration in the migrations folder, with no file in it: most likely the bad deploy's migrations, and this checkout is from before it (the last good commit, or a \`git revert\` of the bad one). Nothing was run.`,
+      "Check out the commit that was deployed (the one that brought those files, with their down SQL; actions/checkout with ref: <that commit> and fetch-depth: 0) and keep since-ref at the last good commit.",
+    );
+  }
   const chosen = applied.filter((f) => selector.added.has(f.addedPath)).reverse();
   if (format.linearHistory && chosen.length > 0) {
     const oldest = applied.indexOf(chosen[chosen.length - 1]!);
@@ -81,6 +111,13 @@ function select(format: MigrationFormat, table: string, files: MigrationFile[], 
     }
   }
   return chosen;
+}
+
+/** Applied migrations newer than the newest one with a file: a checkout that does not have them yet, or no longer. */
+function filesGoneSince(applied: MigrationFile[]): MigrationFile[] {
+  let newestWithFile = applied.length - 1;
+  while (newestWithFile >= 0 && applied[newestWithFile]!.missingReason === NO_FILE) newestWithFile--;
+  return applied.slice(newestWithFile + 1);
 }
 
 const DOWN_HINTS: Record<FormatName, string> = {
@@ -102,6 +139,13 @@ function prepare(file: MigrationFile): PlannedMigration {
   // A down file wrapped in BEGIN … COMMIT (golang-migrate's docs suggest it): we supply that transaction.
   if (statements.length >= 2 && transactionControl(statements[0]!.text) === 'begin' && transactionControl(statements.at(-1)!.text) === 'commit') {
     statements = statements.slice(1, -1);
+  }
+  const copy = statements.find((s) => copyFromStdin(s.text));
+  if (copy) {
+    throw new RollbackKitError(
+      `${file.downFile ?? file.name} line ${copy.line}: "${firstLine(copy.text)}" reads its rows from the client, as psql sends the lines after it; the down SQL is sent as SQL only, so it would get no rows. Nothing was run.`,
+      'Write the rows as INSERT statements, or COPY them FROM a file on the database server.',
+    );
   }
   const control = statements.find((s) => transactionControl(s.text));
   if (control) {
@@ -142,5 +186,7 @@ export function planReverts(format: MigrationFormat, files: MigrationFile[], app
     const hint = inCode ? `Revert with the tool's own down, which runs that code: ${context.ownDown!(chosen.length)} (with the DATABASE_URL and options your deploy uses).` : DOWN_HINTS[format.name];
     throw new RollbackKitError(`Cannot revert ${list}: nothing to run, and marking it reverted would lie. Nothing was run.`, hint);
   }
-  return { format: format.name, toRevert: chosen.map(prepare), applied };
+  const kept = applied.length - chosen.length - 1;
+  const suffix = chosen.every((f, i) => applied[applied.length - 1 - i] === f);
+  return { format: format.name, toRevert: chosen.map(prepare), applied, keep: suffix && kept >= 0 ? applied[kept] : undefined };
 }

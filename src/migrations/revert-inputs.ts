@@ -5,6 +5,7 @@ import type { Log } from '../core/log.js';
 import { parseConnectionString } from '../db/connection.js';
 import type { FindToolOptions } from '../db/pg-tools.js';
 import { parseFormatName } from './registry.js';
+import type { WorkflowRun } from './rerun.js';
 import type { Choice, RevertOptions } from './revert.js';
 
 export function readChoice(inputs: Inputs): Choice {
@@ -22,8 +23,18 @@ export function readChoice(inputs: Inputs): Choice {
   return toVersion ? { toVersion } : { sinceRef: sinceRef! };
 }
 
+/**
+ * The workflow step from the runner's variables (`env`: the entry point's environment), so a
+ * GitHub re-run of it is known as one; undefined outside GitHub Actions.
+ */
+export function workflowRun(env: Record<string, string | undefined>): WorkflowRun | undefined {
+  if (env.GITHUB_ACTIONS !== 'true' || !env.GITHUB_RUN_ID) return undefined;
+  const attempt = Number(env.GITHUB_RUN_ATTEMPT);
+  return { id: env.GITHUB_RUN_ID, attempt: Number.isInteger(attempt) && attempt > 0 ? attempt : 1, job: env.GITHUB_JOB ?? '', step: env.GITHUB_ACTION ?? '' };
+}
+
 /** `databaseUrl`: the database-url input, or the CLI's DATABASE_URL. */
-export function readRevertOptions(inputs: Inputs, databaseUrl: string | undefined, ctx: { workspace: string; tools: FindToolOptions }, log: Log): RevertOptions {
+export function readRevertOptions(inputs: Inputs, databaseUrl: string | undefined, ctx: { workspace: string; tools: FindToolOptions; run?: WorkflowRun }, log: Log): RevertOptions {
   if (!databaseUrl) throw new RollbackKitError('Input required and not supplied: database-url.');
   const target = parseConnectionString(databaseUrl, log);
   return {
@@ -39,5 +50,6 @@ export function readRevertOptions(inputs: Inputs, databaseUrl: string | undefine
     lockTimeoutSeconds: inputs.number('lock-timeout-seconds', { default: 10, min: 0, max: 3600 })!,
     statementTimeoutSeconds: inputs.number('statement-timeout-seconds', { default: 300, min: 1, max: 86_400 })!,
     tools: ctx.tools,
+    run: ctx.run,
   };
 }

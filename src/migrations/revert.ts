@@ -15,6 +15,7 @@ import { acquireMigrationLock, releaseMigrationLock, ROLLBACK_KIT_LOCK_KEY } fro
 import { firstCodeLine, planReverts, type Plan, type Selector } from './planner.js';
 import { PLAIN_TRACKING_DDL } from './formats/plain.js';
 import { readProgress } from './progress.js';
+import { howToFinish, RecordedPlan, withHowToFinish, type WorkflowRun } from './rerun.js';
 import { pickFormat, resolveMigrationsDir } from './registry.js';
 import { runPlan, type RevertedMigration } from './runner.js';
 import { literal } from './sql-split.js';
@@ -38,6 +39,8 @@ export interface RevertOptions {
   statementTimeoutSeconds: number;
   /** Where to look for pg_restore when verifying the snapshot (the entry point's PATH). */
   tools?: FindToolOptions;
+  /** The workflow step this runs in: a re-run of it finishes the `steps` plan its first attempt recorded (rerun.ts). */
+  run?: WorkflowRun;
 }
 
 export interface PlanEntry {
@@ -61,6 +64,8 @@ export interface RevertResult {
   reverted: RevertedMigration[];
   /** Still applied after the run, newest first. */
   stillApplied: { version: string; name: string }[];
+  /** The newest migration the plan keeps, when it reverts only newer ones: the `to-version` that finishes it. */
+  keepVersion?: string;
   durationMs: number;
 }
 
@@ -202,6 +207,8 @@ export async function revertMigrations(opts: RevertOptions, log: Log): Promise<R
   const result: RevertResult = { status: 'reverted', format: format.name, target: where, snapshot, dir, plan: [], reverted: [], stillApplied: [], durationMs: 0 };
   let lockKey: string | undefined;
   let applied: MigrationFile[] = [];
+  const steps = 'steps' in opts.choice ? opts.choice.steps : undefined;
+  let recorded: RecordedPlan | undefined;
   try {
     if (verified) await requireSameDatabase(session, opts, verified, log);
     // One round trip for the run's settings; the search_path apart, so a bad one gets its own message.
@@ -216,24 +223,30 @@ export async function revertMigrations(opts: RevertOptions, log: Log): Promise<R
       lockKey = key;
     }
     const appliedIds = await readAppliedIds(session, format, tracking, files, where);
-    const selector: Selector =
+    const asked: Selector =
       'steps' in opts.choice
         ? { kind: 'steps', steps: opts.choice.steps }
         : 'toVersion' in opts.choice
           ? { kind: 'to-version', version: opts.choice.toVersion }
           : { kind: 'since-ref', ref: opts.choice.sinceRef, added: added! };
+    recorded = opts.run && asked.kind === 'steps' ? await RecordedPlan.read(session, opts.run, tracking.table) : undefined;
+    const selector = recorded?.selector(asked, log) ?? asked;
     const ownDown = format.ownDownCommand && ((count: number) => format.ownDownCommand!(count, relative(opts.root, dir) || '.', table));
     const plan = planReverts(format, files, appliedIds, selector, { table: tracking.table, ownDown });
     applied = plan.applied;
     result.plan = planEntries(plan);
+    result.keepVersion = plan.keep?.version;
     if (plan.toRevert.length === 0) {
       log.info(`Nothing to do: none of the selected migrations is applied on ${where}.`);
       result.status = 'nothing-to-do';
+      if (!opts.dryRun) await recorded?.update(session, [], true, log);
     } else if (opts.dryRun) {
       log.info(`Dry run: would revert ${plan.toRevert.length} migration(s) on ${where}, in this order:`);
       printPlan(plan, log);
       result.status = 'dry-run';
     } else {
+      // Written before the first statement: a re-run must find the plan even if this run dies.
+      await recorded?.record(session, plan, log);
       log.info(`Reverting ${plan.toRevert.length} migration(s) on ${where}, newest first.`);
       await runPlan(plan.toRevert, {
         session,
@@ -245,6 +258,7 @@ export async function revertMigrations(opts: RevertOptions, log: Log): Promise<R
         sessionSettings: [...runSettings(opts), ...(settings.searchPath === undefined ? [] : [`SELECT set_config('search_path', ${literal(settings.searchPath)}, false)`])],
         onReverted: (r) => result.reverted.push(r),
       });
+      await recorded?.update(session, result.reverted.map((r) => r.version), true, log);
       const reverted = new Set(plan.toRevert.map((m) => m.file.id));
       const still = plan.applied.filter((f) => !reverted.has(f.id));
       log.info(`Reverted ${plan.toRevert.length} migration(s); ${still.length} still applied${still.length ? `, the newest ${still.at(-1)!.name}` : ''}.`);
@@ -253,7 +267,11 @@ export async function revertMigrations(opts: RevertOptions, log: Log): Promise<R
     if (err instanceof RollbackKitError && result.plan.length > 0) {
       // Never "reverted" for a run that failed: a later `if: always()` step reads this status.
       result.status = 'failed';
-      throw new RevertFailed(err, finish(result, applied, started));
+      if (!opts.dryRun) await recorded?.update(session, result.reverted.map((r) => r.version), false, log);
+      // `steps` again would count from what is left: say what finishes this plan.
+      const partway = steps !== undefined && (result.reverted.length > 0 || recorded?.earlier !== undefined);
+      const how = partway ? howToFinish(steps, result.keepVersion, result.plan.length - result.reverted.length, recorded?.recorded === true) : undefined;
+      throw new RevertFailed(how ? withHowToFinish(err, how) : err, finish(result, applied, started));
     }
     throw err;
   } finally {

@@ -132,6 +132,15 @@ export function needsOwnTransaction(text: string): boolean {
   return false;
 }
 
+/**
+ * COPY … FROM STDIN: the rows come from the client after the statement, as psql sends the lines
+ * that follow it. A migration runner sends SQL only, so PostgreSQL gets no rows and cancels it.
+ */
+export function copyFromStdin(text: string): boolean {
+  const flat = ` ${codeOnly(text).toLowerCase().replace(/\s+/g, ' ')} `;
+  return leadingWords(text, 1)[0] === 'copy' && / from stdin[ ;]/.test(flat);
+}
+
 export type TransactionControl = 'begin' | 'commit' | 'other';
 
 /** BEGIN / COMMIT / ROLLBACK / SAVEPOINT …: statements that would break the transaction we wrap a migration in. */

@@ -13,6 +13,8 @@ describe('cliWording', () => {
     ['Pass github-token: ${{ secrets.GITHUB_TOKEN }} and grant statuses: read.', 'Pass --github-token (or export GITHUB_TOKEN) and grant statuses: read.'],
     ['Input steps must be a whole number, got "two".', '--steps must be a whole number, got "two".'],
     ['components.web.project in rollback-kit.yml is required', 'components.web.project in rollback-kit.yml is required'],
+    ['With steps, finish this plan with `to-version: 20240101000002`: `steps: 3` would count from what is still applied.', 'With steps, finish this plan with `--to-version 20240101000002`: `--steps 3` would count from what is still applied.'],
+    ['Run `migrate force <version>` first; set since-ref: v1 in the workflow.', 'Run `migrate force <version>` first; set since-ref: v1 in the workflow.'],
   ])('%s', (from, to) => {
     expect(cliWording(from)).toBe(to);
   });

@@ -40,6 +40,20 @@ export function tables(n: number, versionOf: (i: number) => string = (i) => `202
   });
 }
 
+/** 001…005: tables p1…p5 with a row each; 003's down fails until it is fixed. */
+export function five(): Step[] {
+  return Array.from({ length: 5 }, (_, k) => {
+    const i = k + 1;
+    return { version: `00${i}`, name: `create_p${i}`, up: `CREATE TABLE p${i} (id int);\nINSERT INTO p${i} VALUES (${i});`, down: i === 3 ? 'DROP TABLE p3;\nSELECT 1/0;' : `DROP TABLE p${i};` };
+  });
+}
+
+/** Which of p1…p5 exist. */
+export async function pTables(db: TestDatabase): Promise<string[]> {
+  const r = await db.query(`SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename ~ '^p[0-9]+$' ORDER BY tablename`);
+  return r.rows.map((row) => row.tablename as string);
+}
+
 export const VERSION_STYLE: Record<FormatName, (i: number) => string> = {
   dbmate: (i) => `2024010100000${i}`,
   'golang-migrate': (i) => String(i),

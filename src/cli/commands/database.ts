@@ -4,7 +4,7 @@ import { readRestoreRequest, readSnapshotRequest } from '../../db/db-inputs.js';
 import { describeTarget } from '../../db/connection.js';
 import { restoreSnapshot } from '../../db/restore.js';
 import { takeSnapshot } from '../../db/snapshot.js';
-import { readRevertOptions } from '../../migrations/revert-inputs.js';
+import { readRevertOptions, workflowRun } from '../../migrations/revert-inputs.js';
 import { RevertFailed, revertMigrations } from '../../migrations/revert.js';
 import { formatBytes } from '../../report/markdown.js';
 import type { CommandSpec } from '../command.js';
@@ -64,7 +64,8 @@ export const down: CommandSpec = {
     'rollback-kit down --since-ref v1.4.2 --yes',
   ],
   async run(cli) {
-    const options = readRevertOptions(cli.inputs, cli.secret('database-url'), { workspace: cli.cwd, tools: { searchPath: cli.searchPath } }, cli.log);
+    // In a workflow's `run:` step, a re-run of it is one too: it finishes the recorded plan as the action does.
+    const options = readRevertOptions(cli.inputs, cli.secret('database-url'), { workspace: cli.cwd, tools: { searchPath: cli.searchPath }, run: workflowRun(cli.env) }, cli.log);
     if (!options.dryRun) await cli.confirm(`This reverts migrations on ${describeTarget(options.target)}`, options.target.database);
     cli.begin();
     try {

@@ -1,0 +1,47 @@
+/**
+ * rollback_kit.rollbacks: what a rollback already did to a database, one row per key, kept in that
+ * database. It lives beside the data it describes because that is the one place every later run
+ * (a re-run, the next job, a second run started at the same time) is sure to reach, and it changes
+ * in the same place as the migrations' own tracking table. The whole rollback keys it by incident
+ * (pipeline/ledger.ts); run-down-migrations by workflow run and step (rerun.ts).
+ */
+import type { Session } from '../db/session.js';
+
+export interface LedgerRow {
+  incidentKey: string;
+  method: string;
+  /** The newest migration to keep, fixed by the first run. */
+  keepVersion?: string;
+  planned: string[];
+  reverted: string[];
+  status: 'started' | 'done';
+}
+
+/** The row for `incidentKey`, or undefined (also when the table does not exist yet: read-only). */
+export async function readLedger(session: Session, incidentKey: string): Promise<LedgerRow | undefined> {
+  const exists = await session.query<{ t: string | null }>(`SELECT to_regclass('rollback_kit.rollbacks')::text AS t`);
+  if (!exists.rows[0]?.t) return undefined;
+  const r = await session.query<{ incident_key: string; method: string; keep_version: string | null; planned: string[]; reverted: string[]; status: string }>(
+    'SELECT incident_key, method, keep_version, planned, reverted, status FROM rollback_kit.rollbacks WHERE incident_key = $1',
+    [incidentKey],
+  );
+  const row = r.rows[0];
+  if (!row) return undefined;
+  return { incidentKey: row.incident_key, method: row.method, keepVersion: row.keep_version ?? undefined, planned: row.planned, reverted: row.reverted, status: row.status === 'done' ? 'done' : 'started' };
+}
+
+export async function writeLedger(session: Session, row: LedgerRow): Promise<void> {
+  await session.query('CREATE SCHEMA IF NOT EXISTS rollback_kit');
+  await session.query(
+    `CREATE TABLE IF NOT EXISTS rollback_kit.rollbacks (
+       incident_key text PRIMARY KEY, method text NOT NULL, keep_version text,
+       planned text[] NOT NULL DEFAULT '{}', reverted text[] NOT NULL DEFAULT '{}', status text NOT NULL,
+       started_at timestamptz NOT NULL DEFAULT now(), updated_at timestamptz NOT NULL DEFAULT now())`,
+  );
+  await session.query(
+    `INSERT INTO rollback_kit.rollbacks (incident_key, method, keep_version, planned, reverted, status)
+     VALUES ($1, $2, $3, $4, $5, $6)
+     ON CONFLICT (incident_key) DO UPDATE SET method = $2, keep_version = $3, planned = $4, reverted = $5, status = $6, updated_at = now()`,
+    [row.incidentKey, row.method, row.keepVersion ?? null, row.planned, row.reverted, row.status],
+  );
+}

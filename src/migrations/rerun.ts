@@ -1,0 +1,103 @@
+/**
+ * `steps` counts from what is still applied: run again after a failure partway, it reverts that
+ * many more. GitHub's "Re-run failed jobs" does exactly that (the same run id, the next attempt,
+ * the same inputs), so the first attempt writes its plan in the ledger (ledger.ts) before
+ * reverting anything, keyed by run, job, step and tracking table, and a later attempt finishes that
+ * plan instead of counting again. `to-version` and `since-ref` name their target already.
+ */
+import { RollbackKitError } from '../core/errors.js';
+import type { Log } from '../core/log.js';
+import type { Session } from '../db/session.js';
+import { readLedger, writeLedger, type LedgerRow } from './ledger.js';
+import type { Plan, Selector } from './planner.js';
+
+/** The workflow step this runs in, as GitHub names it (GITHUB_RUN_ID, GITHUB_RUN_ATTEMPT, GITHUB_JOB, GITHUB_ACTION). */
+export interface WorkflowRun {
+  id: string;
+  attempt: number;
+  job: string;
+  step: string;
+}
+
+const METHOD = 'run-down-migrations';
+
+/** PostgreSQL's insufficient_privilege: a role that may revert but not create the rollback_kit schema. */
+const NO_PRIVILEGE = '42501';
+
+export class RecordedPlan {
+  private row: LedgerRow | undefined;
+
+  private constructor(
+    private readonly run: WorkflowRun,
+    private readonly key: string,
+    /** The plan an earlier attempt of this run wrote down, which this attempt finishes. */
+    readonly earlier: LedgerRow | undefined,
+  ) {
+    this.row = earlier;
+  }
+
+  /** Reads what an earlier attempt recorded; the first attempt reads nothing and plans. */
+  static async read(session: Session, run: WorkflowRun, table: string): Promise<RecordedPlan> {
+    const key = `${METHOD}:${run.id}:${run.job}:${run.step}:${table}`;
+    const row = run.attempt > 1 ? await readLedger(session, key) : undefined;
+    return new RecordedPlan(run, key, row?.method === METHOD ? row : undefined);
+  }
+
+  /** The earlier attempt's plan as the planner's selector, said in the log; undefined when this attempt plans. */
+  selector(asked: Selector, log: Log): Selector | undefined {
+    if (!this.earlier) return undefined;
+    log.info(
+      `Re-run: attempt ${this.run.attempt} of workflow run ${this.run.id} (job ${this.run.job || '?'}, step ${this.run.step || '?'}) finishes the plan an earlier attempt recorded (revert ${this.earlier.planned.join(', ')}), what is left of it, instead of counting ${asked.kind === 'steps' ? `\`steps: ${asked.steps}\`` : 'steps'} again from what is still applied.`,
+    );
+    return { kind: 'recorded', planned: this.earlier.planned };
+  }
+
+  /** Whether a re-run of this job finishes this plan: it is written down. */
+  get recorded(): boolean {
+    return this.row !== undefined;
+  }
+
+  /** Writes the plan down before anything is reverted; a role that may not create the table gets a warning and the run goes on. */
+  async record(session: Session, plan: Plan, log: Log): Promise<void> {
+    if (this.row) return;
+    const row: LedgerRow = { incidentKey: this.key, method: METHOD, keepVersion: plan.keep?.version, planned: plan.toRevert.map((m) => m.file.version), reverted: [], status: 'started' };
+    try {
+      await writeLedger(session, row);
+      this.row = row;
+    } catch (err) {
+      if ((err as { code?: string }).code !== NO_PRIVILEGE) throw err;
+      log.warning(
+        `Could not write the plan to rollback_kit.rollbacks (${(err as Error).message}), so a re-run of this job would count steps again from what is still applied. If this step fails partway, finish with the to-version its error gives.`,
+      );
+    }
+  }
+
+  /**
+   * What this attempt reverted, added to the row; `done` once the plan is finished. For the record
+   * only: a re-run selects from the tracking table what is left of the plan, so a failure here
+   * changes nothing a re-run does, and is a warning.
+   */
+  async update(session: Session, reverted: string[], done: boolean, log: Log): Promise<void> {
+    if (!this.row) return;
+    this.row = { ...this.row, reverted: [...new Set([...this.row.reverted, ...reverted])], status: done ? 'done' : 'started' };
+    await writeLedger(session, this.row).catch((err: Error) => log.warning(`Could not update this run's row in rollback_kit.rollbacks (${err.message}); a re-run still finishes the plan from what the tracking table says.`));
+  }
+}
+
+/**
+ * The exact way to finish a `steps` plan that stopped partway, after the generic "run the step
+ * again". `keep`: the version the plan keeps (none when it reverts every applied migration);
+ * `left`: how many of it are still applied.
+ */
+export function howToFinish(steps: number, keep: string | undefined, left: number, rerunFinishes: boolean): string {
+  const absolute = keep ? `\`to-version: ${keep}\`` : `\`steps: ${left}\`, what is left of it (everything still applied)`;
+  // With nothing to keep, a larger steps is refused (more than is applied): no harm to warn of.
+  const more = keep ? `\`steps: ${steps}\` would count from what is still applied and revert ${steps} more` : undefined;
+  if (rerunFinishes) return `With steps, a re-run of this job finishes this plan (the run recorded it); a new run finishes it with ${absolute}${more ? `, while ${more}` : ''}.`;
+  return `With steps, finish this plan with ${absolute}${more ? `: ${more}` : ''}.`;
+}
+
+/** The failure, with how to finish the plan added to what to do. */
+export function withHowToFinish(err: RollbackKitError, how: string): RollbackKitError {
+  return new RollbackKitError(err.message, err.hint ? `${err.hint} ${how}` : how);
+}

@@ -1,0 +1,150 @@
+// `steps` counts from what is still applied. A step that fails partway must not turn the advice it
+// gives ("fix it and re-run") into reverting more than was planned: GitHub's "Re-run failed jobs"
+// finishes the plan the first attempt recorded, and the failure names the absolute way to finish.
+import { randomBytes } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import { adminQuery, createTestDatabase } from '../helpers/pg.js';
+import { runAction } from '../helpers/run-action.js';
+import { runCli } from '../cli/run-cli.js';
+import { plain } from '../../src/migrations/formats/plain.js';
+import { planReverts } from '../../src/migrations/planner.js';
+import type { MigrationFile } from '../../src/migrations/types.js';
+import { applyMigrations, existingTables, five, pTables, tables, trackingState, workspace, writeMigrations } from './fixtures.js';
+
+/** A workflow step: run id, attempt, job and step as the runner sets them. */
+const job = (run: string, attempt: number) => ({ GITHUB_RUN_ID: run, GITHUB_RUN_ATTEMPT: String(attempt), GITHUB_JOB: 'rollback', GITHUB_ACTION: 'down' });
+
+async function failedAtThree(prefix: string) {
+  const db = await createTestDatabase(prefix);
+  const ws = await workspace();
+  const steps = five();
+  const dir = await writeMigrations(ws, 'plain', steps);
+  await applyMigrations(db, 'plain', dir, steps);
+  const down = (env: Record<string, string>, inputs: Record<string, string> = { steps: '3' }) =>
+    runAction('run-down-migrations', { 'database-url': db.url, 'require-snapshot': 'false', ...inputs }, { cwd: ws, env });
+  const first = await down(job('7001', 1));
+  const fix = async () => {
+    steps[2]!.down = 'DROP TABLE p3;';
+    await writeMigrations(ws, 'plain', steps);
+  };
+  return { db, ws, first, down, fix };
+}
+
+describe('run-down-migrations with steps, after a failure partway', () => {
+  it('names the absolute way to finish: to-version, and what a new run with steps would do', async () => {
+    const { db, first } = await failedAtThree('rk_rerun_hint');
+    expect(first.code).not.toBe(0);
+    expect(JSON.parse(first.outputs.reverted!)).toEqual(['005', '004']);
+    expect(first.outputs.status).toBe('failed');
+    expect(first.outputs['finish-to-version']).toBe('002');
+    expect(first.errors).toHaveLength(1);
+    expect(first.errors[0]).toContain('division by zero');
+    expect(first.errors[0]).toContain('`to-version: 002`');
+    expect(first.errors[0]).toMatch(/`steps: 3`[^.]*revert 3 more/);
+    expect(first.errors[0]).toContain('a re-run of this job finishes this plan');
+    expect(await pTables(db)).toEqual(['p1', 'p2', 'p3']);
+  });
+
+  it('a GitHub re-run of the same run (next attempt) finishes the recorded plan: only 003 goes', async () => {
+    const { db, down, fix } = await failedAtThree('rk_rerun_same');
+    await fix();
+    const rerun = await down(job('7001', 2));
+    expect(rerun.errors).toEqual([]);
+    expect(JSON.parse(rerun.outputs.reverted!)).toEqual(['003']);
+    expect(rerun.log).toMatch(/attempt 2 of workflow run 7001.*finishes the plan/);
+    expect(await pTables(db)).toEqual(['p1', 'p2']);
+    expect(await trackingState(db, 'plain')).toEqual(['001', '002']);
+
+    // "Re-run all jobs" once more: the plan is done, nothing more goes.
+    const again = await down(job('7001', 3));
+    expect(again.errors).toEqual([]);
+    expect(again.outputs.status).toBe('nothing-to-do');
+    expect(await pTables(db)).toEqual(['p1', 'p2']);
+  });
+
+  it('a dry run on a re-run shows what is left of the recorded plan', async () => {
+    const { down, fix } = await failedAtThree('rk_rerun_dry');
+    await fix();
+    const dry = await down(job('7001', 2), { steps: '3', 'dry-run': 'true' });
+    expect(dry.errors).toEqual([]);
+    expect(JSON.parse(dry.outputs.plan!).map((p: { version: string }) => p.version)).toEqual(['003']);
+  });
+
+  it('a new workflow run with the same steps counts from what is still applied (documented): three more go', async () => {
+    const { db, down, fix } = await failedAtThree('rk_rerun_new');
+    await fix();
+    const next = await down(job('7002', 1));
+    expect(next.errors).toEqual([]);
+    expect(JSON.parse(next.outputs.reverted!)).toEqual(['003', '002', '001']);
+    expect(await pTables(db)).toEqual([]);
+  });
+
+  it('to-version from the failure finishes the plan in a new run', async () => {
+    const { db, first, down, fix } = await failedAtThree('rk_rerun_tov');
+    await fix();
+    const next = await down(job('7003', 1), { 'to-version': first.outputs['finish-to-version']! });
+    expect(next.errors).toEqual([]);
+    expect(JSON.parse(next.outputs.reverted!)).toEqual(['003']);
+    expect(await pTables(db)).toEqual(['p1', 'p2']);
+  });
+
+  it('a role that may not create the rollback_kit schema still reverts, warned that a re-run would count again', async () => {
+    const db = await createTestDatabase('rk_rerun_role');
+    const role = `rk_norecord_${randomBytes(4).toString('hex')}`;
+    await adminQuery(`CREATE ROLE ${role} LOGIN`);
+    try {
+      const ws = await workspace();
+      const steps = tables(3);
+      steps[1]!.down = 'SELECT 1/0;';
+      const dir = await writeMigrations(ws, 'dbmate', steps);
+      await applyMigrations(db, 'dbmate', dir, steps);
+      // It owns what it reverts, and has no CREATE on the database (PostgreSQL's default for a non-owner).
+      await db.query(`ALTER TABLE t1 OWNER TO ${role}; ALTER TABLE t2 OWNER TO ${role}; ALTER TABLE t3 OWNER TO ${role}; ALTER TABLE schema_migrations OWNER TO ${role}`);
+      const url = Object.assign(new URL(db.url), { username: role }).toString();
+      const run = await runAction('run-down-migrations', { 'database-url': url, 'require-snapshot': 'false', steps: '2' }, { cwd: ws, env: job('7004', 1) });
+      expect(run.log).toMatch(/::warning::Could not write the plan to rollback_kit\.rollbacks \(permission denied[^)]*\), so a re-run of this job would count steps again/);
+      expect(JSON.parse(run.outputs.reverted!)).toEqual([steps[2]!.version]);
+      expect(run.errors[0]).toContain(`With steps, finish this plan with \`to-version: ${steps[0]!.version}\``);
+      expect(run.errors[0]).not.toContain('re-run of this job');
+      expect(await existingTables(db)).toEqual(['t1', 't2']);
+    } finally {
+      await db.drop();
+      await adminQuery(`DROP ROLE IF EXISTS ${role}`);
+    }
+  });
+
+  it('rollback-kit down gives the same advice in flags', async () => {
+    const db = await createTestDatabase('rk_rerun_cli');
+    const ws = await workspace();
+    const steps = five();
+    const dir = await writeMigrations(ws, 'plain', steps);
+    await applyMigrations(db, 'plain', dir, steps);
+    const run = await runCli(['down', '--steps', '3', '--no-require-snapshot', '--yes'], { cwd: ws, env: { DATABASE_URL: db.url } });
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain('`--to-version 002`');
+    expect(run.stderr).toMatch(/`--steps 3`[^.]*revert 3 more/);
+    // Not in a workflow: there is no re-run of it to suggest.
+    expect(run.stderr).not.toContain('re-run of this job');
+    expect(await pTables(db)).toEqual(['p1', 'p2', 'p3']);
+  });
+});
+
+describe('the planner', () => {
+  const file = (v: string): MigrationFile => ({ version: v, id: v, name: `${v}_x.down.sql`, addedPath: `${v}_x.sql`, downFile: `${v}_x.down.sql`, downSql: 'SELECT 1;', downLine: 1, noTransaction: false });
+  const files = ['001', '002', '003', '004'].map(file);
+  const context = { table: 'rollback_kit.schema_migrations' };
+
+  it('finishes a recorded plan: what is left of it, and the version it keeps', () => {
+    const plan = planReverts(plain, files, ['001', '002', '003'], { kind: 'recorded', planned: ['004', '003', '002'] }, context);
+    expect(plan.toRevert.map((m) => m.file.version)).toEqual(['003', '002']);
+    expect(plan.keep?.version).toBe('001');
+    expect(planReverts(plain, files, ['001'], { kind: 'recorded', planned: ['004', '003', '002'] }, context).toRevert).toEqual([]);
+    expect(planReverts(plain, files, ['001', '002'], { kind: 'steps', steps: 2 }, context).keep).toBeUndefined();
+  });
+
+  it('refuses to finish a recorded plan under a migration applied since', () => {
+    expect(() => planReverts(plain, files, ['001', '002', '004'], { kind: 'recorded', planned: ['003', '002'] }, context)).toThrow(
+      /planned to revert 003, 002, but 004_x\.down\.sql was applied since, above 002_x\.down\.sql/,
+    );
+  });
+});
