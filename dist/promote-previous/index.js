@@ -336,8 +336,9 @@ function createLog(sink) {
                 return;
             for (const form of added.maskable)
                 sink.mask?.(form);
-            if (added.strength === 'weak' && !warnedWeak) {
-                // Said once, so a short password is never protected less without anyone knowing.
+            // Only where a runner masks secrets (a terminal has none to ask). Said once, so a short
+            // password is never protected less without anyone knowing.
+            if (added.strength === 'weak' && sink.mask && !warnedWeak) {
                 warnedWeak = true;
                 sink.warning(redact(`A secret given to this step is shorter than ${core_secrets/* MIN_SECRET_LENGTH */.vb} characters, a number or a common word: rollback-kit keeps it out of its own output, but does not ask the runner to mask it everywhere in the job log (that would hide every such word). Use a longer secret.`));
             }
@@ -4331,10 +4332,8 @@ function checkPromoteRequest(request, where = (f) => `Input ${f}`) {
                     throw new errors/* RollbackKitError */.dp('target last-verified needs the repository whose commits carry rollback-kit/verified, and GITHUB_REPOSITORY is not set.', 'Run the step in GitHub Actions, which sets GITHUB_REPOSITORY.');
                 checkApiUrl(request.github.apiUrl, 'GITHUB_API_URL', 'https://api.github.com');
             }
-            if (!request.token)
-                throw new errors/* RollbackKitError */.dp(`${where('vercel-token')} is required when provider is vercel.`, 'Pass a Vercel access token from a secret: vercel-token: ${{ secrets.VERCEL_TOKEN }}.');
-            if (!request.project)
-                throw new errors/* RollbackKitError */.dp(`${where('project')} is required when provider is vercel.`, 'Set project to the Vercel project name or its prj_… id.');
+            requireToken(request.token, where('vercel-token'), 'vercel', 'Pass a Vercel access token from a secret: vercel-token: ${{ secrets.VERCEL_TOKEN }}.');
+            requireField(request.project, where('project'), 'vercel', 'Set project to the Vercel project name or its prj_… id.');
             checkApiUrl(request.apiUrl, where('api-url'), DEFAULT_VERCEL_API_URL);
             return;
         }
@@ -4364,12 +4363,10 @@ function checkPromoteRequest(request, where = (f) => `Input ${f}`) {
             checkApiUrl(request.apiUrl, where('api-url'), NETLIFY_API_URL);
             return;
         case 'git-revert':
-            if (!request.githubToken)
-                throw new errors/* RollbackKitError */.dp(`${where('github-token')} is required when provider is git-revert.`, 'Pass github-token: ${{ secrets.GITHUB_TOKEN }} and grant contents: write and pull-requests: write.');
+            requireToken(request.githubToken, where('github-token'), 'git-revert', 'Pass github-token: ${{ secrets.GITHUB_TOKEN }} and grant contents: write and pull-requests: write.');
             return;
         case 'command':
-            if (!request.command?.trim())
-                throw new errors/* RollbackKitError */.dp(`${where('command')} is required when provider is command.`, 'Set command to the shell command that rolls back, e.g. docker compose up -d app@"$ROLLBACK_TARGET".');
+            requireField(request.command, where('command'), 'command', 'Set command to the shell command that rolls back, e.g. docker compose up -d app@"$ROLLBACK_TARGET".');
             return;
     }
 }

@@ -1628,7 +1628,7 @@ __nccwpck_require__.a(__webpack_module__, async (__webpack_handle_async_dependen
 /* harmony import */ var _core_action_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(2324);
 /* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(8005);
 /* harmony import */ var _migrations_revert_inputs_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(1742);
-/* harmony import */ var _migrations_revert_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(924);
+/* harmony import */ var _migrations_revert_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(2487);
 /* harmony import */ var _report_run_down_migrations_summary_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(266);
 /* harmony import */ var _report_write_summary_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(4039);
 
@@ -1644,6 +1644,8 @@ function outputs(result) {
         count: result.reverted.length,
         plan: JSON.stringify(result.plan),
         'duration-ms': result.durationMs,
+        // A failed plan's absolute end: what a new run gives to finish it (steps again would count anew).
+        'finish-to-version': result.status === 'failed' ? (result.keepVersion ?? '') : undefined,
     });
 }
 /**
@@ -1660,7 +1662,8 @@ function failed(err) {
     return err instanceof _core_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .RollbackKitError */ .dp ? _report_run_down_migrations_summary_js__WEBPACK_IMPORTED_MODULE_5__/* .NOTHING_REVERTED */ .CE : undefined;
 }
 await (0,_core_action_js__WEBPACK_IMPORTED_MODULE_0__/* .runAction */ .Cs)('run-down-migrations', async (log) => {
-    const options = (0,_migrations_revert_inputs_js__WEBPACK_IMPORTED_MODULE_2__/* .readRevertOptions */ .$)(_core_action_js__WEBPACK_IMPORTED_MODULE_0__/* .input */ .hF, _core_action_js__WEBPACK_IMPORTED_MODULE_0__/* .input */ .hF.required('database-url'), { workspace: process.env.GITHUB_WORKSPACE || process.cwd(), tools: { searchPath: process.env.PATH ?? '' } }, log);
+    const context = { workspace: process.env.GITHUB_WORKSPACE || process.cwd(), tools: { searchPath: process.env.PATH ?? '' }, run: (0,_migrations_revert_inputs_js__WEBPACK_IMPORTED_MODULE_2__/* .workflowRun */ .tM)(process.env) };
+    const options = (0,_migrations_revert_inputs_js__WEBPACK_IMPORTED_MODULE_2__/* .readRevertOptions */ .$O)(_core_action_js__WEBPACK_IMPORTED_MODULE_0__/* .input */ .hF, _core_action_js__WEBPACK_IMPORTED_MODULE_0__/* .input */ .hF.required('database-url'), context, log);
     const result = await (0,_migrations_revert_js__WEBPACK_IMPORTED_MODULE_3__/* .revertMigrations */ .a)(options, log);
     outputs(result);
     await (0,_report_write_summary_js__WEBPACK_IMPORTED_MODULE_4__/* .writeSummary */ .S)((0,_report_run_down_migrations_summary_js__WEBPACK_IMPORTED_MODULE_5__/* .revertSummary */ .LR)(result), log);
@@ -1710,8 +1713,9 @@ function createLog(sink) {
                 return;
             for (const form of added.maskable)
                 sink.mask?.(form);
-            if (added.strength === 'weak' && !warnedWeak) {
-                // Said once, so a short password is never protected less without anyone knowing.
+            // Only where a runner masks secrets (a terminal has none to ask). Said once, so a short
+            // password is never protected less without anyone knowing.
+            if (added.strength === 'weak' && sink.mask && !warnedWeak) {
                 warnedWeak = true;
                 sink.warning(redact(`A secret given to this step is shorter than ${core_secrets/* MIN_SECRET_LENGTH */.vb} characters, a number or a common word: rollback-kit keeps it out of its own output, but does not ask the runner to mask it everywhere in the job log (that would hide every such word). Use a longer secret.`));
             }
@@ -2719,7 +2723,7 @@ class SecretSet {
 /* harmony export */   LX: () => (/* binding */ qualified),
 /* harmony export */   v4: () => (/* binding */ quoteIdent)
 /* harmony export */ });
-/* unused harmony exports tableKey, listTables, COUNT_BATCH, countRows, countObjects, readCatalog */
+/* unused harmony exports tableKey, quoteLiteral, doBlock, listTables, COUNT_BATCH, countRows, countObjects, readCatalog */
 /** A table as a map key: schema and name can both hold dots, so they are joined by a NUL. */
 const tableKey = (t) => `${t.schema}\0${t.name}`;
 function quoteIdent(name) {
@@ -2727,6 +2731,17 @@ function quoteIdent(name) {
 }
 function qualified(schema, name) {
     return `${quoteIdent(schema)}.${quoteIdent(name)}`;
+}
+/** A string constant that reads the same whether standard_conforming_strings is on or off. */
+function quoteLiteral(text) {
+    const quoted = text.replace(/'/g, "''");
+    return text.includes('\\') ? `E'${quoted.replace(/\\/g, '\\\\')}'` : `'${quoted}'`;
+}
+/** An anonymous PL/pgSQL block, dollar-quoted with a tag its body does not hold. */
+function doBlock(tag, body) {
+    while (body.includes(`$${tag}$`))
+        tag += '_';
+    return `DO $${tag}$\n${body}\n$${tag}$;`;
 }
 /** A SQL condition selecting exactly the given schemas; the list is appended to `params`. */
 function schemaCondition(schemas, params) {
@@ -3102,6 +3117,11 @@ function isTransactionPooler(t) {
 function withDatabase(t, database) {
     return { ...t, database };
 }
+/**
+ * TCP keepalive probes after this long without traffic: a peer that vanished (a server that lost
+ * power, a NAT entry dropped) ends the session with an error instead of leaving it waiting forever.
+ */
+const KEEPALIVE_IDLE_MS = 10_000;
 /** Options for node-postgres. `connectTimeoutMs` bounds an unreachable host. */
 function pgClientConfig(t, opts = {}) {
     const config = {
@@ -3111,6 +3131,8 @@ function pgClientConfig(t, opts = {}) {
         user: t.user,
         password: t.password,
         connectionTimeoutMillis: opts.connectTimeoutMs ?? connectTimeoutMs(t),
+        keepAlive: true,
+        keepAliveInitialDelayMillis: KEEPALIVE_IDLE_MS,
         application_name: t.params.application_name ?? opts.applicationName ?? 'rollback-kit',
         ssl: sslConfig(t),
     };
@@ -3257,7 +3279,7 @@ async function anyFileMatches(dir, names, pattern) {
 /* harmony export */ });
 /* harmony import */ var _files_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5133);
 /* harmony import */ var _tracking_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(8641);
-/* harmony import */ var _sql_split_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(7063);
+/* harmony import */ var _sql_split_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(9247);
 /**
  * Plain SQL: `<version>_name.down.sql` files (with `<version>_name.sql` or `.up.sql` beside them
  * when the up is kept too) and a tracking table of our own, rollback_kit.schema_migrations, that
@@ -3304,6 +3326,7 @@ const plain = {
         lockKey: async () => undefined,
         readApplied: (session) => (0,_tracking_js__WEBPACK_IMPORTED_MODULE_1__/* .readVersionTable */ .Hx)(session, table),
         revertSql: (m) => [`DELETE FROM ${(0,_tracking_js__WEBPACK_IMPORTED_MODULE_1__/* .sqlTable */ .XJ)(table)} WHERE version = ${(0,_sql_split_js__WEBPACK_IMPORTED_MODULE_2__/* .literal */ .eu)(m.id)}`],
+        rowVersionSql: (m) => (0,_tracking_js__WEBPACK_IMPORTED_MODULE_1__/* .rowVersionsSql */ .yl)(table, `version = ${(0,_sql_split_js__WEBPACK_IMPORTED_MODULE_2__/* .literal */ .eu)(m.id)}`),
     }),
 };
 
@@ -3333,8 +3356,8 @@ var errors = __nccwpck_require__(8005);
 var migrations_files = __nccwpck_require__(5133);
 // EXTERNAL MODULE: ./.build/migrations/tracking.js
 var tracking = __nccwpck_require__(8641);
-// EXTERNAL MODULE: ./.build/migrations/sql-split.js
-var sql_split = __nccwpck_require__(7063);
+// EXTERNAL MODULE: ./.build/migrations/sql-split.js + 1 modules
+var sql_split = __nccwpck_require__(9247);
 ;// CONCATENATED MODULE: ./.build/migrations/formats/dbmate.js
 /**
  * dbmate: one file per migration with `-- migrate:up` and `-- migrate:down` sections;
@@ -3393,6 +3416,7 @@ const dbmate = {
         lockKey: async () => undefined,
         readApplied: (session) => (0,tracking/* readVersionTable */.Hx)(session, table),
         revertSql: (m) => [`DELETE FROM ${(0,tracking/* sqlTable */.XJ)(table)} WHERE version = ${(0,sql_split/* literal */.eu)(m.id)}`],
+        rowVersionSql: (m) => (0,tracking/* rowVersionsSql */.yl)(table, `version = ${(0,sql_split/* literal */.eu)(m.id)}`),
     }),
 };
 
@@ -3513,6 +3537,8 @@ const golangMigrate = {
         },
         startSql: (_m, previous) => setVersion(table, previous?.id, true),
         revertSql: (_m, previous) => setVersion(table, previous?.id, false),
+        // One row for the whole table: (previous, dirty) while a down is partly done.
+        rowVersionSql: () => (0,tracking/* rowVersionsSql */.yl)(table),
         async dirtyVersion(session) {
             if (!(await exists(session, table)))
                 return undefined;
@@ -3603,6 +3629,7 @@ const nodePgMigrate = {
             return rows.rows.map((r) => r.name);
         },
         revertSql: (m) => [`DELETE FROM ${(0,tracking/* sqlTable */.XJ)(table)} WHERE name = ${(0,sql_split/* literal */.eu)(m.id)}`],
+        rowVersionSql: (m) => (0,tracking/* rowVersionsSql */.yl)(table, `name = ${(0,sql_split/* literal */.eu)(m.id)}`),
     }),
     ownDownCommand(count, dir, table) {
         const options = [`-m ${shellWord(dir)}`];
@@ -3685,6 +3712,7 @@ const prisma = {
                 .sort((a, b) => (order.get(a) ?? Infinity) - (order.get(b) ?? Infinity) || (a < b ? -1 : a > b ? 1 : 0));
         },
         revertSql: (m) => [`UPDATE ${(0,tracking/* sqlTable */.XJ)(table)} SET rolled_back_at = now() WHERE migration_name = ${(0,sql_split/* literal */.eu)(m.id)} AND rolled_back_at IS NULL`],
+        rowVersionSql: (m) => (0,tracking/* rowVersionsSql */.yl)(table, `migration_name = ${(0,sql_split/* literal */.eu)(m.id)} AND rolled_back_at IS NULL`),
     }),
 };
 
@@ -3747,6 +3775,7 @@ const supabase = {
         lockKey: async () => undefined,
         readApplied: (session) => (0,tracking/* readVersionTable */.Hx)(session, table),
         revertSql: (m) => [`DELETE FROM ${(0,tracking/* sqlTable */.XJ)(table)} WHERE version = ${(0,sql_split/* literal */.eu)(m.id)}`],
+        rowVersionSql: (m) => (0,tracking/* rowVersionsSql */.yl)(table, `version = ${(0,sql_split/* literal */.eu)(m.id)}`),
     }),
 };
 
@@ -3825,7 +3854,8 @@ async function pickFormat(dir, format) {
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   $: () => (/* binding */ readRevertOptions)
+/* harmony export */   $O: () => (/* binding */ readRevertOptions),
+/* harmony export */   tM: () => (/* binding */ workflowRun)
 /* harmony export */ });
 /* unused harmony export readChoice */
 /* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8005);
@@ -3846,6 +3876,16 @@ function readChoice(inputs) {
         return { steps };
     return toVersion ? { toVersion } : { sinceRef: sinceRef };
 }
+/**
+ * The workflow step from the runner's variables (`env`: the entry point's environment), so a
+ * GitHub re-run of it is known as one; undefined outside GitHub Actions.
+ */
+function workflowRun(env) {
+    if (env.GITHUB_ACTIONS !== 'true' || !env.GITHUB_RUN_ID)
+        return undefined;
+    const attempt = Number(env.GITHUB_RUN_ATTEMPT);
+    return { id: env.GITHUB_RUN_ID, attempt: Number.isInteger(attempt) && attempt > 0 ? attempt : 1, job: env.GITHUB_JOB ?? '', step: env.GITHUB_ACTION ?? '' };
+}
 /** `databaseUrl`: the database-url input, or the CLI's DATABASE_URL. */
 function readRevertOptions(inputs, databaseUrl, ctx, log) {
     if (!databaseUrl)
@@ -3864,13 +3904,14 @@ function readRevertOptions(inputs, databaseUrl, ctx, log) {
         lockTimeoutSeconds: inputs.number('lock-timeout-seconds', { default: 10, min: 0, max: 3600 }),
         statementTimeoutSeconds: inputs.number('statement-timeout-seconds', { default: 300, min: 1, max: 86_400 }),
         tools: ctx.tools,
+        run: ctx.run,
     };
 }
 
 
 /***/ }),
 
-/***/ 924:
+/***/ 2487:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -3904,9 +3945,73 @@ class ConnectionError extends errors/* RollbackKitError */.dp {
         return ['28P01', '28000', '3D000'].includes(this.code);
     }
 }
+/** A query got no answer within its deadline; the connection was closed, the query's outcome is unknown. */
+class QueryDeadlineExceeded extends Error {
+    /** The code a lost connection has: code that tells connection loss apart treats it as one. */
+    code = 'ETIMEDOUT';
+    constructor(ms, statements, marginMs) {
+        super(`no answer within ${seconds(ms)} s (the statement timeout for each of the query's ${statements} statement(s), plus ${seconds(marginMs)} s for the answer to come back), so the connection was closed`);
+        this.name = 'QueryDeadlineExceeded';
+    }
+}
+function seconds(ms) {
+    return String(Math.round(ms / 100) / 10);
+}
+const deadlines = new WeakMap();
+function isPromise(value) {
+    return typeof value?.then === 'function';
+}
+/**
+ * Every query the session sends races its deadline. At the deadline the connection is closed: the
+ * query is still in flight, so nothing else could be sent on it, and its answer may never come.
+ */
+function enforceDeadlines(client, deadline) {
+    const state = { deadline, statements: 1 };
+    deadlines.set(client, state);
+    const send = client.query.bind(client);
+    const bounded = (...args) => {
+        const result = send(...args);
+        if (state.statements === undefined || !isPromise(result))
+            return result;
+        const statements = state.statements;
+        const ms = statements * deadline.statementMs + deadline.marginMs;
+        let timer;
+        const expired = new Promise((_, reject) => {
+            timer = setTimeout(() => {
+                client.connection?.stream?.destroy?.();
+                reject(new QueryDeadlineExceeded(ms, statements, deadline.marginMs));
+            }, ms);
+        });
+        return Promise.race([result, expired]).finally(() => clearTimeout(timer));
+    };
+    Object.assign(client, { query: bounded });
+}
+/**
+ * Runs `fn` with room for `statements` statements in each of its queries (one query holding a
+ * whole migration), or with no deadline (undefined: SQL that sets statement_timeout itself, which
+ * the deadline would otherwise cut short). A session without a deadline just runs `fn`.
+ */
+async function withQueryDeadline(session, statements, fn) {
+    const state = deadlines.get(session);
+    if (!state)
+        return fn();
+    const before = state.statements;
+    state.statements = statements;
+    try {
+        return await fn();
+    }
+    finally {
+        state.statements = before;
+    }
+}
 const READ_ONLY_OPTION = '-c default_transaction_read_only=on';
 async function connect(target, opts = {}) {
-    const config = (0,connection/* pgClientConfig */.f3)(target, opts);
+    const session = await openWithOptions(target, (0,connection/* pgClientConfig */.f3)(target, opts), opts);
+    if (opts.queryDeadline)
+        enforceDeadlines(session, opts.queryDeadline);
+    return session;
+}
+async function openWithOptions(target, config, opts) {
     // A transaction pooler hands the session's startup options to server sessions others share
     // (or refuses them): there the caller's own READ ONLY transaction is what holds.
     if (!opts.readOnly || (0,connection/* isTransactionPooler */.ex)(target))
@@ -4138,8 +4243,8 @@ async function releaseMigrationLock(session, key) {
 
 // EXTERNAL MODULE: ./.build/core/secrets.js
 var secrets = __nccwpck_require__(9205);
-// EXTERNAL MODULE: ./.build/migrations/sql-split.js
-var sql_split = __nccwpck_require__(7063);
+// EXTERNAL MODULE: ./.build/migrations/sql-split.js + 1 modules
+var sql_split = __nccwpck_require__(9247);
 ;// CONCATENATED MODULE: ./.build/migrations/planner.js
 /**
  * Which migrations to revert, newest first, and how each one runs. Everything that could stop the
@@ -4149,10 +4254,11 @@ var sql_split = __nccwpck_require__(7063);
 
 
 
+const NO_FILE = 'no file for it in the migrations folder';
 /** Applied ids matched to files; an id with no file gets a stand-in that cannot be reverted. */
 function appliedMigrations(files, appliedIds) {
     const byId = new Map(files.map((f) => [f.id, f]));
-    return appliedIds.map((id) => byId.get(id) ?? { version: id, id, name: id, addedPath: id, downLine: 1, noTransaction: false, missingReason: 'no file for it in the migrations folder' });
+    return appliedIds.map((id) => byId.get(id) ?? { version: id, id, name: id, addedPath: id, downLine: 1, noTransaction: false, missingReason: NO_FILE });
 }
 function sameVersion(f, v) {
     if (f.version === v || f.id === v)
@@ -4177,6 +4283,18 @@ function planner_select(format, table, files, applied, selector) {
         }
         return applied.slice(at + 1).reverse();
     }
+    if (selector.kind === 'recorded') {
+        const chosen = applied.filter((f) => selector.planned.some((v) => sameVersion(f, v))).reverse();
+        const above = chosen.length ? applied.slice(applied.indexOf(chosen.at(-1))).filter((f) => !chosen.includes(f)) : [];
+        if (above.length > 0) {
+            throw new errors/* RollbackKitError */.dp(`An earlier attempt of this workflow run planned to revert ${selector.planned.join(', ')}, but ${above.map((f) => f.name).join(', ')} ${above.length === 1 ? 'was' : 'were'} applied since, above ${chosen.map((f) => f.name).join(', ')}, which are left of that plan. Nothing was run.`, 'Start a new run with to-version (the last migration to keep), after checking what the migrations applied since need.');
+        }
+        return chosen;
+    }
+    const gone = filesGoneSince(applied);
+    if (gone.length > 0) {
+        throw new errors/* RollbackKitError */.dp(`since-ref ${selector.ref}: ${gone.map((f) => f.version).join(', ')} ${gone.length === 1 ? 'is' : 'are'} applied according to ${table}, newer than every migration in the migrations folder, with no file in it: most likely the bad deploy's migrations, and this checkout is from before it (the last good commit, or a \`git revert\` of the bad one). Nothing was run.`, "Check out the commit that was deployed (the one that brought those files, with their down SQL; actions/checkout with ref: <that commit> and fetch-depth: 0) and keep since-ref at the last good commit.");
+    }
     const chosen = applied.filter((f) => selector.added.has(f.addedPath)).reverse();
     if (format.linearHistory && chosen.length > 0) {
         const oldest = applied.indexOf(chosen[chosen.length - 1]);
@@ -4186,6 +4304,13 @@ function planner_select(format, table, files, applied, selector) {
         }
     }
     return chosen;
+}
+/** Applied migrations newer than the newest one with a file: a checkout that does not have them yet, or no longer. */
+function filesGoneSince(applied) {
+    let newestWithFile = applied.length - 1;
+    while (newestWithFile >= 0 && applied[newestWithFile].missingReason === NO_FILE)
+        newestWithFile--;
+    return applied.slice(newestWithFile + 1);
 }
 const DOWN_HINTS = {
     dbmate: 'Add a "-- migrate:down" section with the SQL that undoes the migration.',
@@ -4205,6 +4330,10 @@ function prepare(file) {
     // A down file wrapped in BEGIN … COMMIT (golang-migrate's docs suggest it): we supply that transaction.
     if (statements.length >= 2 && (0,sql_split/* transactionControl */.my)(statements[0].text) === 'begin' && (0,sql_split/* transactionControl */.my)(statements.at(-1).text) === 'commit') {
         statements = statements.slice(1, -1);
+    }
+    const copy = statements.find((s) => (0,sql_split/* copyFromStdin */.ql)(s.text));
+    if (copy) {
+        throw new errors/* RollbackKitError */.dp(`${file.downFile ?? file.name} line ${copy.line}: "${firstLine(copy.text)}" reads its rows from the client, as psql sends the lines after it; the down SQL is sent as SQL only, so it would get no rows. Nothing was run.`, 'Write the rows as INSERT statements, or COPY them FROM a file on the database server.');
     }
     const control = statements.find((s) => (0,sql_split/* transactionControl */.my)(s.text));
     if (control) {
@@ -4232,7 +4361,9 @@ function planReverts(format, files, appliedIds, selector, context) {
         const hint = inCode ? `Revert with the tool's own down, which runs that code: ${context.ownDown(chosen.length)} (with the DATABASE_URL and options your deploy uses).` : DOWN_HINTS[format.name];
         throw new errors/* RollbackKitError */.dp(`Cannot revert ${list}: nothing to run, and marking it reverted would lie. Nothing was run.`, hint);
     }
-    return { format: format.name, toRevert: chosen.map(prepare), applied };
+    const kept = applied.length - chosen.length - 1;
+    const suffix = chosen.every((f, i) => applied[applied.length - 1 - i] === f);
+    return { format: format.name, toRevert: chosen.map(prepare), applied, keep: suffix && kept >= 0 ? applied[kept] : undefined };
 }
 
 // EXTERNAL MODULE: ./.build/migrations/formats/plain.js
@@ -4245,7 +4376,12 @@ var external_node_crypto_ = __nccwpck_require__(7598);
  * each statement as it completes (rollback_kit.down_progress). The re-run after a fix skips the
  * statements that already ran instead of failing on objects that are already gone. The row is
  * deleted in the same transaction that marks the migration reverted.
+ *
+ * Progress describes one state of the database: the one where the migration's tracking rows are
+ * the versions recorded with it (Tracking.rowVersionSql). A restore or a re-apply writes those rows
+ * again, and whatever the progress lists as done may be undone by then, so it no longer counts.
  */
+
 
 
 function statementHash(text) {
@@ -4259,25 +4395,46 @@ async function readProgress(session, tracking) {
     const out = new Map();
     if (!(await tableExists(session)))
         return out;
-    const r = await session.query('SELECT migration, done FROM rollback_kit.down_progress WHERE tracking = $1', [tracking]);
+    // Through to_jsonb: a table an earlier version created has no tracking_rows column until the next start.
+    const r = await session.query(`SELECT migration, done, to_jsonb(p) ->> 'tracking_rows' AS rows FROM rollback_kit.down_progress p WHERE tracking = $1`, [tracking]);
     for (const row of r.rows)
-        out.set(row.migration, { done: row.done });
+        out.set(row.migration, { done: row.done, rows: row.rows });
     return out;
 }
-async function startProgress(session, tracking, migration) {
-    await session.query(`CREATE SCHEMA IF NOT EXISTS rollback_kit`);
-    await session.query(`CREATE TABLE IF NOT EXISTS rollback_kit.down_progress (
+/** Whether `progress` was recorded against the tracking rows as they are now (`rowVersionSql` gives them). */
+async function progressStillHolds(session, progress, rowVersionSql) {
+    if (progress.rows === null)
+        return false;
+    const r = await session.query(`SELECT (${rowVersionSql}) AS rows`);
+    return r.rows[0]?.rows === progress.rows;
+}
+/**
+ * Statements (literals inlined) that make the migration's progress row belong to the tracking
+ * rows as `rowVersionSql` reads them in the same transaction, keeping the statements done or
+ * starting over. The table is created where needed, and given the tracking_rows column where an
+ * earlier version created it without one.
+ */
+function startProgressSql(tracking, migration, rowVersionSql, keepDone) {
+    return [
+        'CREATE SCHEMA IF NOT EXISTS rollback_kit',
+        `CREATE TABLE IF NOT EXISTS rollback_kit.down_progress (
        tracking text NOT NULL, migration text NOT NULL, done text[] NOT NULL DEFAULT '{}',
-       updated_at timestamptz NOT NULL DEFAULT now(), PRIMARY KEY (tracking, migration))`);
-    await session.query(`INSERT INTO rollback_kit.down_progress (tracking, migration) VALUES ($1, $2) ON CONFLICT DO NOTHING`, [tracking, migration]);
+       updated_at timestamptz NOT NULL DEFAULT now(), tracking_rows text, PRIMARY KEY (tracking, migration))`,
+        `DO $rk$ BEGIN
+       IF NOT EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = 'rollback_kit.down_progress'::regclass AND attname = 'tracking_rows' AND NOT attisdropped) THEN
+         ALTER TABLE rollback_kit.down_progress ADD COLUMN tracking_rows text;
+       END IF;
+     END $rk$`,
+        `INSERT INTO rollback_kit.down_progress AS p (tracking, migration, tracking_rows) VALUES (${(0,sql_split/* literal */.eu)(tracking)}, ${(0,sql_split/* literal */.eu)(migration)}, (${rowVersionSql}))
+       ON CONFLICT (tracking, migration) DO UPDATE SET tracking_rows = excluded.tracking_rows, updated_at = now()${keepDone ? '' : `, done = '{}'`}`,
+    ];
 }
 async function recordStatement(session, tracking, migration, hash) {
     await session.query(`UPDATE rollback_kit.down_progress SET done = done || $3::text, updated_at = now() WHERE tracking = $1 AND migration = $2`, [tracking, migration, hash]);
 }
-async function clearProgress(session, tracking, migration) {
-    if (!(await tableExists(session)))
-        return;
-    await session.query('DELETE FROM rollback_kit.down_progress WHERE tracking = $1 AND migration = $2', [tracking, migration]);
+/** The statement (literals inlined) that ends the migration's progress, in the transaction that marks it reverted. */
+function clearProgressSql(tracking, migration) {
+    return `DELETE FROM rollback_kit.down_progress WHERE tracking = ${(0,sql_split/* literal */.eu)(tracking)} AND migration = ${(0,sql_split/* literal */.eu)(migration)}`;
 }
 /** How many leading statements already ran; refuses when those statements were edited since. */
 function statementsAlreadyRun(progress, hashes, file) {
@@ -4290,6 +4447,117 @@ function statementsAlreadyRun(progress, hashes, file) {
     return progress.done.length;
 }
 
+;// CONCATENATED MODULE: ./.build/migrations/ledger.js
+/** The row for `incidentKey`, or undefined (also when the table does not exist yet: read-only). */
+async function readLedger(session, incidentKey) {
+    const exists = await session.query(`SELECT to_regclass('rollback_kit.rollbacks')::text AS t`);
+    if (!exists.rows[0]?.t)
+        return undefined;
+    const r = await session.query('SELECT incident_key, method, keep_version, planned, reverted, status FROM rollback_kit.rollbacks WHERE incident_key = $1', [incidentKey]);
+    const row = r.rows[0];
+    if (!row)
+        return undefined;
+    return { incidentKey: row.incident_key, method: row.method, keepVersion: row.keep_version ?? undefined, planned: row.planned, reverted: row.reverted, status: row.status === 'done' ? 'done' : 'started' };
+}
+async function writeLedger(session, row) {
+    await session.query('CREATE SCHEMA IF NOT EXISTS rollback_kit');
+    await session.query(`CREATE TABLE IF NOT EXISTS rollback_kit.rollbacks (
+       incident_key text PRIMARY KEY, method text NOT NULL, keep_version text,
+       planned text[] NOT NULL DEFAULT '{}', reverted text[] NOT NULL DEFAULT '{}', status text NOT NULL,
+       started_at timestamptz NOT NULL DEFAULT now(), updated_at timestamptz NOT NULL DEFAULT now())`);
+    await session.query(`INSERT INTO rollback_kit.rollbacks (incident_key, method, keep_version, planned, reverted, status)
+     VALUES ($1, $2, $3, $4, $5, $6)
+     ON CONFLICT (incident_key) DO UPDATE SET method = $2, keep_version = $3, planned = $4, reverted = $5, status = $6, updated_at = now()`, [row.incidentKey, row.method, row.keepVersion ?? null, row.planned, row.reverted, row.status]);
+}
+
+;// CONCATENATED MODULE: ./.build/migrations/rerun.js
+/**
+ * `steps` counts from what is still applied: run again after a failure partway, it reverts that
+ * many more. GitHub's "Re-run failed jobs" does exactly that (the same run id, the next attempt,
+ * the same inputs), so the first attempt writes its plan in the ledger (ledger.ts) before
+ * reverting anything, keyed by run, job, step and tracking table, and a later attempt finishes that
+ * plan instead of counting again. `to-version` and `since-ref` name their target already.
+ */
+
+
+const METHOD = 'run-down-migrations';
+/** PostgreSQL's insufficient_privilege: a role that may revert but not create the rollback_kit schema. */
+const NO_PRIVILEGE = '42501';
+class RecordedPlan {
+    run;
+    key;
+    earlier;
+    row;
+    constructor(run, key, 
+    /** The plan an earlier attempt of this run wrote down, which this attempt finishes. */
+    earlier) {
+        this.run = run;
+        this.key = key;
+        this.earlier = earlier;
+        this.row = earlier;
+    }
+    /** Reads what an earlier attempt recorded; the first attempt reads nothing and plans. */
+    static async read(session, run, table) {
+        const key = `${METHOD}:${run.id}:${run.job}:${run.step}:${table}`;
+        const row = run.attempt > 1 ? await readLedger(session, key) : undefined;
+        return new RecordedPlan(run, key, row?.method === METHOD ? row : undefined);
+    }
+    /** The earlier attempt's plan as the planner's selector, said in the log; undefined when this attempt plans. */
+    selector(asked, log) {
+        if (!this.earlier)
+            return undefined;
+        log.info(`Re-run: attempt ${this.run.attempt} of workflow run ${this.run.id} (job ${this.run.job || '?'}, step ${this.run.step || '?'}) finishes the plan an earlier attempt recorded (revert ${this.earlier.planned.join(', ')}), what is left of it, instead of counting ${asked.kind === 'steps' ? `\`steps: ${asked.steps}\`` : 'steps'} again from what is still applied.`);
+        return { kind: 'recorded', planned: this.earlier.planned };
+    }
+    /** Whether a re-run of this job finishes this plan: it is written down. */
+    get recorded() {
+        return this.row !== undefined;
+    }
+    /** Writes the plan down before anything is reverted; a role that may not create the table gets a warning and the run goes on. */
+    async record(session, plan, log) {
+        if (this.row)
+            return;
+        const row = { incidentKey: this.key, method: METHOD, keepVersion: plan.keep?.version, planned: plan.toRevert.map((m) => m.file.version), reverted: [], status: 'started' };
+        try {
+            await writeLedger(session, row);
+            this.row = row;
+        }
+        catch (err) {
+            if (err.code !== NO_PRIVILEGE)
+                throw err;
+            log.warning(`Could not write the plan to rollback_kit.rollbacks (${err.message}), so a re-run of this job would count steps again from what is still applied. If this step fails partway, finish with the to-version its error gives.`);
+        }
+    }
+    /**
+     * What this attempt reverted, added to the row; `done` once the plan is finished. For the record
+     * only: a re-run selects from the tracking table what is left of the plan, so a failure here
+     * changes nothing a re-run does, and is a warning.
+     */
+    async update(session, reverted, done, log) {
+        if (!this.row)
+            return;
+        this.row = { ...this.row, reverted: [...new Set([...this.row.reverted, ...reverted])], status: done ? 'done' : 'started' };
+        await writeLedger(session, this.row).catch((err) => log.warning(`Could not update this run's row in rollback_kit.rollbacks (${err.message}); a re-run still finishes the plan from what the tracking table says.`));
+    }
+}
+/**
+ * The exact way to finish a `steps` plan that stopped partway, after the generic "run the step
+ * again". `keep`: the version the plan keeps (none when it reverts every applied migration);
+ * `left`: how many of it are still applied.
+ */
+function howToFinish(steps, keep, left, rerunFinishes) {
+    const absolute = keep ? `\`to-version: ${keep}\`` : `\`steps: ${left}\`, what is left of it (everything still applied)`;
+    // With nothing to keep, a larger steps is refused (more than is applied): no harm to warn of.
+    const more = keep ? `\`steps: ${steps}\` would count from what is still applied and revert ${steps} more` : undefined;
+    if (rerunFinishes)
+        return `With steps, a re-run of this job finishes this plan (the run recorded it); a new run finishes it with ${absolute}${more ? `, while ${more}` : ''}.`;
+    return `With steps, finish this plan with ${absolute}${more ? `: ${more}` : ''}.`;
+}
+/** The failure, with how to finish the plan added to what to do. */
+function withHowToFinish(err, how) {
+    return new errors/* RollbackKitError */.dp(err.message, err.hint ? `${err.hint} ${how}` : how);
+}
+
 // EXTERNAL MODULE: ./.build/migrations/registry.js + 7 modules
 var registry = __nccwpck_require__(5730);
 ;// CONCATENATED MODULE: ./.build/migrations/runner.js
@@ -4298,6 +4566,7 @@ var registry = __nccwpck_require__(5730);
  * non-transactional migration, statement by statement with each completed statement recorded so a
  * re-run resumes. Stops at the first failure with the file, statement, line and PostgreSQL's message.
  */
+
 
 
 
@@ -4343,7 +4612,10 @@ function failure(m, f, skipped, tracking, target) {
     if (m.transactional && lost) {
         // A COMMIT in flight when the connection died may or may not have landed; either way the down
         // SQL and its bookkeeping landed together or not at all.
-        state = `Its down SQL and its bookkeeping in ${tracking.table} commit together, so the database is consistent either way; the re-run reads ${tracking.table} and continues.`;
+        state = `It may or may not have committed: its down SQL and its bookkeeping in ${tracking.table} commit together, so the database is consistent either way; the re-run reads ${tracking.table} and continues.`;
+    }
+    else if (m.transactional && skipped > 0) {
+        state = `Its transaction was rolled back: ${m.file.name} is still applied in ${tracking.table}, and only its first ${skipped} statement(s), which ran in an earlier run, are done (recorded in rollback_kit.down_progress).`;
     }
     else if (m.transactional) {
         state = `Its transaction was rolled back: ${m.file.name} is still applied and unchanged in the schema and in ${tracking.table}.`;
@@ -4352,6 +4624,10 @@ function failure(m, f, skipped, tracking, target) {
         const ran = Math.max(skipped, f.index);
         const marked = tracking.startSql ? 'is marked dirty until all have run' : 'still lists it as applied until all have run';
         state = `It runs statement by statement (non-transactional): ${ran} of ${m.statements.length} statement(s) ran and are recorded in rollback_kit.down_progress; ${tracking.table} ${marked}.`;
+        if (lost) {
+            const unsure = f.statement ? `statement ${f.index + 1} may or may not have completed` : 'its bookkeeping may or may not have committed';
+            state += ` With the connection gone, ${unsure}; the re-run reads ${tracking.table} and rollback_kit.down_progress and continues.`;
+        }
     }
     let hint = 'Fix the down SQL (or what blocks it) and re-run: the run continues from this migration.';
     const tried = f.attempts > 1 ? ` (tried ${f.attempts} times)` : '';
@@ -4365,8 +4641,9 @@ function failure(m, f, skipped, tracking, target) {
         hint = 'Check the database is up and reachable, then re-run: the run continues from this migration.';
     return new errors/* RollbackKitError */.dp(`${head} ${state}`, hint);
 }
-async function exec(session, statements, from, after) {
-    for (let i = from; i < statements.length; i++) {
+/** Runs the statements at `indices` one query each; `after` follows each one that completed. */
+async function exec(session, statements, indices, after) {
+    for (const i of indices) {
         const s = statements[i];
         try {
             await session.query(s.text);
@@ -4378,6 +4655,9 @@ async function exec(session, statements, from, after) {
             await after(s);
     }
 }
+function range(from, to) {
+    return Array.from({ length: Math.max(0, to - from) }, (_, k) => from + k);
+}
 async function bookkeeping(session, sql, index) {
     try {
         for (const text of sql)
@@ -4387,12 +4667,55 @@ async function bookkeeping(session, sql, index) {
         throw new StatementFailed(undefined, index, err);
     }
 }
+const FRESH = { from: 0, replay: [], hasProgress: false };
 /**
- * The whole migration as one query: BEGIN, bookkeeping, down statements, bookkeeping, COMMIT. One
- * round trip instead of one per statement; PostgreSQL still runs the statements one after the
- * other and skips the rest after an error, leaving the transaction to roll back.
+ * What the migration's progress row (if any) leaves to run. Progress recorded against other
+ * tracking rows than those there now (a restore, a re-apply since) is discarded: what it lists as
+ * done may have been undone. One round trip, only for a migration that has a progress row.
  */
-function oneQuery(m, start, end) {
+async function remaining(session, tracking, m, saved, log) {
+    if (!saved)
+        return FRESH;
+    if (!(await progressStillHolds(session, saved, tracking.rowVersionSql(m.file)))) {
+        const why = saved.rows === null
+            ? 'it does not say which tracking rows it belongs to (an earlier rollback-kit version wrote it)'
+            : `${tracking.table} has recorded the migration anew since (a restore, or the migration applied again), so what it lists as done may be undone`;
+        log.info(`  discarding the progress an earlier run recorded for ${m.file.name} (${saved.done.length} statement(s) done): ${why}; starting at statement 1`);
+        return { ...FRESH, hasProgress: true };
+    }
+    const from = statementsAlreadyRun(saved, m.statements.map((s) => statementHash(s.text)), m.file.name);
+    if (from > 0)
+        log.info(`  resuming ${m.file.name} at statement ${from + 1} of ${m.statements.length}: the first ${from} ran in an earlier run`);
+    const replay = range(0, from).filter((i) => (0,sql_split/* sessionSetting */.ls)(m.statements[i].text));
+    // A new session has none of the settings the statements that ran made: the rest would run without them.
+    if (replay.length > 0)
+        log.info(`  running again the session setting(s) among the statements that ran: ${replay.map((i) => firstLine(m.statements[i].text)).join('; ')}`);
+    return { from, replay, hasProgress: true };
+}
+/**
+ * Back to the run's own settings before each migration, so that no down file's session-level SET
+ * (a timeout, search_path, SET ROLE) reaches the migrations after it. RESET ALL leaves the role and
+ * the session authorization alone, hence their own RESETs. Sent inside the migration's first query.
+ */
+function resetSql(settings) {
+    return ['RESET SESSION AUTHORIZATION', 'RESET ROLE', 'RESET ALL', ...settings];
+}
+/**
+ * The client-side deadline allows for this many statements in a query; none for a migration that
+ * sets statement_timeout itself (SET LOCAL statement_timeout for a long statement), which it
+ * would cut short.
+ */
+function allowance(m, statements) {
+    return m.statements.some((s) => /statement_timeout/i.test((0,sql_split/* stripComments */.nY)(s.text))) ? undefined : statements;
+}
+/**
+ * The whole migration as one query: the run's settings, BEGIN, bookkeeping, down statements (after
+ * an earlier run: those it did not run, behind the session settings of those it did),
+ * bookkeeping, COMMIT. One round trip instead of one per statement; PostgreSQL still runs the
+ * statements one after the other and skips the rest after an error, leaving the transaction to
+ * roll back.
+ */
+function oneQuery(m, reset, start, end, rest) {
     const parts = [];
     let text = '';
     const add = (sql, statement, index) => {
@@ -4400,10 +4723,13 @@ function oneQuery(m, start, end) {
         // The newline keeps the semicolon out of a trailing "--" comment.
         text += `${sql}\n;\n`;
     };
-    add('BEGIN', undefined, 0);
+    for (const sql of reset)
+        add(sql, undefined, -1);
+    add('BEGIN', undefined, rest.from);
     for (const sql of start)
-        add(sql, undefined, 0);
-    m.statements.forEach((s, i) => add(s.text, s, i));
+        add(sql, undefined, rest.from);
+    for (const i of [...rest.replay, ...range(rest.from, m.statements.length)])
+        add(m.statements[i].text, m.statements[i], i);
     for (const sql of [...end, 'COMMIT'])
         add(sql, undefined, m.statements.length);
     return { text, parts };
@@ -4420,12 +4746,14 @@ function partAt(parts, position) {
  * PostgreSQL gives no position for many errors (a missing table, a constraint): run the migration
  * again statement by statement in a transaction that is always rolled back, to name the statement.
  */
-async function diagnose(session, m, start, end, original) {
+async function diagnose(ctx, m, start, end, rest, original) {
+    const { session } = ctx;
     const code = original.code;
     try {
-        await session.query('BEGIN');
-        await bookkeeping(session, start, 0);
-        await exec(session, m.statements, 0);
+        // The failed transaction took the reset with it: the same settings as the query that failed.
+        await session.query([...ctx.reset, 'BEGIN'].join(';\n'));
+        await bookkeeping(session, start, rest.from);
+        await exec(session, m.statements, [...rest.replay, ...range(rest.from, m.statements.length)]);
         await bookkeeping(session, end, m.statements.length);
     }
     catch (err) {
@@ -4437,12 +4765,14 @@ async function diagnose(session, m, start, end, original) {
     }
     return new StatementFailed(undefined, -1, original);
 }
-async function revertInTransaction(session, tracking, m, previous) {
+async function revertInTransaction(ctx, m, previous, rest) {
+    const { session, tracking } = ctx;
     const start = tracking.startSql?.(m.file, previous) ?? [];
-    const end = tracking.revertSql(m.file, previous);
-    const { text, parts } = oneQuery(m, start, end);
+    // After an earlier run, its progress goes in the same transaction: the statements it lists ran, and the rest with them.
+    const end = [...tracking.revertSql(m.file, previous), ...(rest.hasProgress ? [clearProgressSql(tracking.table, m.file.id)] : [])];
+    const { text, parts } = oneQuery(m, ctx.reset, start, end, rest);
     try {
-        await session.query(text);
+        await withQueryDeadline(session, allowance(m, m.statements.length - rest.from + start.length + end.length), () => session.query(text));
     }
     catch (err) {
         if (isConnectionLoss(err))
@@ -4451,45 +4781,38 @@ async function revertInTransaction(session, tracking, m, previous) {
         const position = Number(err.position);
         const part = Number.isInteger(position) && position > 0 ? partAt(parts, position) : undefined;
         if (!part)
-            throw await diagnose(session, m, start, end, err);
+            throw await diagnose(ctx, m, start, end, rest, err);
         const e = err;
         // The position is in the whole query: make it the statement's own.
         const statementError = part.statement ? { code: e.code, message: e.message, detail: e.detail, hint: e.hint, position: String(position - part.offset) } : e;
         throw new StatementFailed(part.statement, part.index, statementError);
     }
 }
-async function revertStatementByStatement(session, tracking, m, previous, skip, log) {
-    const id = m.file.id;
+/** Runs bookkeeping statements as one query in a transaction of their own; a failure is StatementFailed at `index`. */
+async function inTransaction(ctx, m, sql, statements, index) {
+    const { session } = ctx;
     try {
-        await startProgress(session, tracking.table, id);
+        await withQueryDeadline(session, allowance(m, statements), () => session.query(sql.join('\n;\n')));
     }
     catch (err) {
-        throw new StatementFailed(undefined, skip, err);
-    }
-    // golang-migrate: (previous, dirty) is committed before the first statement, in one transaction as the tool does.
-    const start = tracking.startSql?.(m.file, previous) ?? [];
-    if (start.length > 0) {
-        try {
-            await bookkeeping(session, ['BEGIN', ...start, 'COMMIT'], skip);
-        }
-        catch (err) {
+        if (!isConnectionLoss(err))
             await session.query('ROLLBACK').catch(() => undefined);
-            throw err;
-        }
+        throw new StatementFailed(undefined, index, err);
     }
-    if (skip > 0)
-        log.info(`  resuming ${m.file.name} at statement ${skip + 1} of ${m.statements.length}: the first ${skip} ran in an earlier run`);
-    await exec(session, m.statements, skip, (s) => recordStatement(session, tracking.table, id, statementHash(s.text)));
-    await session.query('BEGIN');
-    try {
-        await bookkeeping(session, tracking.revertSql(m.file, previous), m.statements.length);
-        await clearProgress(session, tracking.table, id);
-        await session.query('COMMIT');
-    }
-    catch (err) {
-        await session.query('ROLLBACK').catch(() => undefined);
-        throw err instanceof StatementFailed ? err : new StatementFailed(undefined, m.statements.length, err);
-    }
+}
+async function revertStatementByStatement(ctx, m, previous, rest) {
+    const { session, tracking } = ctx;
+    const id = m.file.id;
+    // golang-migrate: (previous, dirty) is committed before the first statement, in one transaction
+    // as the tool does. The progress row is made this state's in the same one, and the session set
+    // back to the run's settings just before: one round trip.
+    const start = tracking.startSql?.(m.file, previous) ?? [];
+    const progress = startProgressSql(tracking.table, id, tracking.rowVersionSql(m.file), rest.from > 0);
+    await inTransaction(ctx, m, [...ctx.reset, 'BEGIN', ...start, ...progress, 'COMMIT'], start.length + 1, rest.from);
+    await exec(session, m.statements, rest.replay);
+    await exec(session, m.statements, range(rest.from, m.statements.length), (s) => recordStatement(session, tracking.table, id, statementHash(s.text)));
+    const end = tracking.revertSql(m.file, previous);
+    await inTransaction(ctx, m, ['BEGIN', ...end, clearProgressSql(tracking.table, id), 'COMMIT'], end.length + 1, m.statements.length);
 }
 /**
  * A lock not granted within lock_timeout, or a deadlock with production traffic, rolls the whole
@@ -4498,10 +4821,10 @@ async function revertStatementByStatement(session, tracking, m, previous, skip, 
  */
 const RETRYABLE = new Set(['55P03', '40P01']);
 const RETRY_DELAYS_MS = [500, 1000, 2000];
-async function revertWithRetries(session, tracking, m, previous, log) {
+async function revertWithRetries(ctx, m, previous, rest, log) {
     for (let attempt = 0;; attempt++) {
         try {
-            await revertInTransaction(session, tracking, m, previous);
+            await revertInTransaction(ctx, m, previous, rest);
             return;
         }
         catch (err) {
@@ -4519,23 +4842,28 @@ async function revertWithRetries(session, tracking, m, previous, log) {
 }
 async function runPlan(plan, opts) {
     const { session, tracking, log } = opts;
+    const ctx = { session, tracking, reset: resetSql(opts.sessionSettings) };
     const progress = await readProgress(session, tracking.table);
     const applied = [...opts.applied];
     for (const [n, m] of plan.entries()) {
         const at = applied.findIndex((f) => f.id === m.file.id);
         const previous = at > 0 ? applied[at - 1] : undefined;
-        const skip = m.transactional ? 0 : statementsAlreadyRun(progress.get(m.file.id), m.statements.map((s) => statementHash(s.text)), m.file.name);
         log.info(`[${n + 1}/${plan.length}] reverting ${m.file.name}${m.transactional ? '' : ' (non-transactional: statement by statement)'}`);
         const started = external_node_perf_hooks_namespaceObject.performance.now();
+        let rest = FRESH;
         try {
-            if (m.transactional)
-                await revertWithRetries(session, tracking, m, previous, log);
-            else
-                await revertStatementByStatement(session, tracking, m, previous, skip, log);
+            // Each query of the migration, one statement by default, within the client-side deadline.
+            await withQueryDeadline(session, allowance(m, 1), async () => {
+                rest = await remaining(session, tracking, m, progress.get(m.file.id), log);
+                if (m.transactional)
+                    await revertWithRetries(ctx, m, previous, rest, log);
+                else
+                    await revertStatementByStatement(ctx, m, previous, rest);
+            });
         }
         catch (err) {
             if (err instanceof StatementFailed)
-                throw failure(m, err, skip, tracking, opts.target);
+                throw failure(m, err, rest.from, tracking, opts.target);
             throw err;
         }
         const durationMs = Math.round(external_node_perf_hooks_namespaceObject.performance.now() - started);
@@ -4550,6 +4878,8 @@ async function runPlan(plan, opts) {
  * run-down-migrations as a library call: find the folder and its format, decide what to revert,
  * check the way back (a verified snapshot), then lock, plan against the tracking table and run.
  */
+
+
 
 
 
@@ -4618,14 +4948,25 @@ async function applySearchPath(session, searchPath) {
         throw new errors/* RollbackKitError */.dp(`The search_path in database-url ("${searchPath}") is not one PostgreSQL accepts: ${err.message}.`, 'Give it as the tool reads it: comma-separated schema names.');
     }
 }
-async function prepareSession(session, opts) {
+/** The run's own session settings: numbers we computed and a constant, nothing from outside. */
+function runSettings(opts) {
     // A rollback must not queue production behind its locks for long, nor run unbounded.
     // 0 would mean "wait forever" to PostgreSQL; here it means "do not wait".
-    // One round trip: numbers we computed and a constant, nothing from outside.
     const settings = [`SET lock_timeout = ${Math.max(1, Math.round(opts.lockTimeoutSeconds * 1000))}`, `SET statement_timeout = ${Math.round(opts.statementTimeoutSeconds * 1000)}`];
     if (!opts.target.params.application_name)
         settings.push(`SET application_name = '${APPLICATION_NAME}'`);
-    await session.query(settings.join('; '));
+    return settings;
+}
+/** Room above statement_timeout for an answer to come back over a slow network. */
+const ANSWER_MARGIN_MS = 5_000;
+/**
+ * The client-side bound on a query's answer, for a connection that stalls without closing (the
+ * server answers every statement within statement_timeout, so past that and the margin the answer
+ * is not coming). None when statement-timeout-seconds is 0: statements may then run for ever.
+ */
+function queryDeadline(opts) {
+    const statementMs = Math.round(opts.statementTimeoutSeconds * 1000);
+    return statementMs > 0 ? { statementMs, marginMs: ANSWER_MARGIN_MS } : undefined;
 }
 async function readAppliedIds(session, format, tracking, files, target) {
     const ids = await tracking.readApplied(session, files);
@@ -4665,14 +5006,17 @@ async function revertMigrations(opts, log) {
     }
     const verified = opts.dryRun ? undefined : await requireVerifiedSnapshot(opts, log);
     const snapshot = verified && { path: verified.path, sha256: verified.sha256 };
-    const session = await connect(opts.target);
+    const session = await connect(opts.target, { queryDeadline: queryDeadline(opts) });
     const result = { status: 'reverted', format: format.name, target: where, snapshot, dir, plan: [], reverted: [], stillApplied: [], durationMs: 0 };
     let lockKey;
     let applied = [];
+    const steps = 'steps' in opts.choice ? opts.choice.steps : undefined;
+    let recorded;
     try {
         if (verified)
             await requireSameDatabase(session, opts, verified, log);
-        await prepareSession(session, opts);
+        // One round trip for the run's settings; the search_path apart, so a bad one gets its own message.
+        await session.query(runSettings(opts).join('; '));
         await applySearchPath(session, settings.searchPath);
         const table = await settings.trackingTable(session);
         const tracking = format.tracking(table);
@@ -4683,18 +5027,23 @@ async function revertMigrations(opts, log) {
             lockKey = key;
         }
         const appliedIds = await readAppliedIds(session, format, tracking, files, where);
-        const selector = 'steps' in opts.choice
+        const asked = 'steps' in opts.choice
             ? { kind: 'steps', steps: opts.choice.steps }
             : 'toVersion' in opts.choice
                 ? { kind: 'to-version', version: opts.choice.toVersion }
                 : { kind: 'since-ref', ref: opts.choice.sinceRef, added: added };
+        recorded = opts.run && asked.kind === 'steps' ? await RecordedPlan.read(session, opts.run, tracking.table) : undefined;
+        const selector = recorded?.selector(asked, log) ?? asked;
         const ownDown = format.ownDownCommand && ((count) => format.ownDownCommand(count, (0,external_node_path_.relative)(opts.root, dir) || '.', table));
         const plan = planReverts(format, files, appliedIds, selector, { table: tracking.table, ownDown });
         applied = plan.applied;
         result.plan = planEntries(plan);
+        result.keepVersion = plan.keep?.version;
         if (plan.toRevert.length === 0) {
             log.info(`Nothing to do: none of the selected migrations is applied on ${where}.`);
             result.status = 'nothing-to-do';
+            if (!opts.dryRun)
+                await recorded?.update(session, [], true, log);
         }
         else if (opts.dryRun) {
             log.info(`Dry run: would revert ${plan.toRevert.length} migration(s) on ${where}, in this order:`);
@@ -4702,6 +5051,8 @@ async function revertMigrations(opts, log) {
             result.status = 'dry-run';
         }
         else {
+            // Written before the first statement: a re-run must find the plan even if this run dies.
+            await recorded?.record(session, plan, log);
             log.info(`Reverting ${plan.toRevert.length} migration(s) on ${where}, newest first.`);
             await runPlan(plan.toRevert, {
                 session,
@@ -4709,8 +5060,11 @@ async function revertMigrations(opts, log) {
                 applied,
                 log,
                 target: where,
+                // Each migration starts from these: the search_path as applySearchPath set it, which accepted it.
+                sessionSettings: [...runSettings(opts), ...(settings.searchPath === undefined ? [] : [`SELECT set_config('search_path', ${(0,sql_split/* literal */.eu)(settings.searchPath)}, false)`])],
                 onReverted: (r) => result.reverted.push(r),
             });
+            await recorded?.update(session, result.reverted.map((r) => r.version), true, log);
             const reverted = new Set(plan.toRevert.map((m) => m.file.id));
             const still = plan.applied.filter((f) => !reverted.has(f.id));
             log.info(`Reverted ${plan.toRevert.length} migration(s); ${still.length} still applied${still.length ? `, the newest ${still.at(-1).name}` : ''}.`);
@@ -4720,7 +5074,12 @@ async function revertMigrations(opts, log) {
         if (err instanceof errors/* RollbackKitError */.dp && result.plan.length > 0) {
             // Never "reverted" for a run that failed: a later `if: always()` step reads this status.
             result.status = 'failed';
-            throw new RevertFailed(err, finish(result, applied, started));
+            if (!opts.dryRun)
+                await recorded?.update(session, result.reverted.map((r) => r.version), false, log);
+            // `steps` again would count from what is left: say what finishes this plan.
+            const partway = steps !== undefined && (result.reverted.length > 0 || recorded?.earlier !== undefined);
+            const how = partway ? howToFinish(steps, result.keepVersion, result.plan.length - result.reverted.length, recorded?.recorded === true) : undefined;
+            throw new RevertFailed(how ? withHowToFinish(err, how) : err, finish(result, applied, started));
         }
         throw err;
     }
@@ -4744,25 +5103,280 @@ function finish(result, applied, started) {
 
 /***/ }),
 
-/***/ 7063:
+/***/ 9247:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   Xd: () => (/* binding */ splitStatements),
-/* harmony export */   eu: () => (/* binding */ literal),
-/* harmony export */   i7: () => (/* binding */ needsOwnTransaction),
-/* harmony export */   iy: () => (/* binding */ codeStart),
-/* harmony export */   mh: () => (/* binding */ lineAt),
-/* harmony export */   my: () => (/* binding */ transactionControl),
-/* harmony export */   up: () => (/* binding */ hasCode)
-/* harmony export */ });
-/* unused harmony export stripComments */
-/* harmony import */ var pg_lib_utils_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(9652);
+
+// EXPORTS
+__nccwpck_require__.d(__webpack_exports__, {
+  iy: () => (/* binding */ codeStart),
+  ql: () => (/* binding */ copyFromStdin),
+  up: () => (/* binding */ hasCode),
+  mh: () => (/* binding */ lineAt),
+  eu: () => (/* binding */ literal),
+  i7: () => (/* binding */ needsOwnTransaction),
+  ls: () => (/* binding */ sessionSetting),
+  Xd: () => (/* binding */ splitStatements),
+  nY: () => (/* binding */ stripComments),
+  my: () => (/* binding */ transactionControl)
+});
+
+// EXTERNAL MODULE: ./node_modules/pg/lib/utils.js
+var utils = __nccwpck_require__(9652);
+;// CONCATENATED MODULE: ./.build/db/sql-lexer.js
+/**
+ * Where PostgreSQL statements end, read in pieces: a `;` ends one only in code, not inside a string
+ * ('…', E'…'), a quoted identifier, a dollar-quoted body, a comment (`--`, nested `/* … *\/`) or a
+ * `BEGIN ATOMIC … END` function body. The migration splitter and the restore script reader share it,
+ * so both agree on what is code.
+ *
+ * The lexer keeps its state between pieces. A piece must end after a newline (or be the last): no
+ * token spans one, so none is cut. Only ASCII matters to it, so a script in any server encoding can
+ * be read one character per byte (latin1), its offsets then being byte offsets.
+ */
+const MODE_CODE = 0;
+const MODE_LINE_COMMENT = 1;
+const MODE_BLOCK_COMMENT = 2;
+const MODE_STRING = 3;
+const MODE_ESCAPE_STRING = 4;
+const MODE_IDENTIFIER = 5;
+const MODE_DOLLAR = 6;
+const TAB = 9;
+const CR = 13;
+const SPACE = 32;
+const DQUOTE = 34;
+const DOLLAR = 36;
+const QUOTE = 39;
+const STAR = 42;
+const DASH = 45;
+const SLASH = 47;
+const SEMICOLON = 59;
+const BACKSLASH = 92;
+const UPPER_E = 69;
+const LOWER_E = 101;
+const isLetter = (c) => (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95;
+const isDigit = (c) => c >= 48 && c <= 57;
+/** A character of a word, as \w: what makes E' and $ part of a longer token. */
+const isWordChar = (c) => isLetter(c) || isDigit(c);
+const isSpace = (c) => c === SPACE || (c >= TAB && c <= CR);
+class SqlLexer {
+    onEnd;
+    mode = MODE_CODE;
+    /** Block comments nest. */
+    depth = 0;
+    /** The `$tag$` that closes the dollar quote we are in. */
+    tag = '';
+    /** Inside BEGIN ATOMIC … END, semicolons belong to the body; CASE … END inside it nests. */
+    atomic = 0;
+    afterBegin = false;
+    /** Code was read since the last statement ended. */
+    inStatement = false;
+    /** The last two characters of the pieces before, for E'…' and $…$ at a piece's start. */
+    last1 = -1;
+    last2 = -1;
+    /** `onEnd` is told the offset, in the piece being read, of each `;` that ends a statement. */
+    constructor(onEnd = () => undefined) {
+        this.onEnd = onEnd;
+    }
+    /** Between statements: outside any quote or comment, and no code since the last one ended. */
+    get idle() {
+        return !this.inStatement && (this.mode === MODE_CODE || this.mode === MODE_LINE_COMMENT);
+    }
+    scan(text) {
+        const n = text.length;
+        let i = 0;
+        while (i < n) {
+            switch (this.mode) {
+                case MODE_LINE_COMMENT: {
+                    const nl = text.indexOf('\n', i);
+                    if (nl < 0)
+                        i = n;
+                    else {
+                        i = nl + 1;
+                        this.mode = MODE_CODE;
+                    }
+                    break;
+                }
+                case MODE_BLOCK_COMMENT:
+                    i = this.blockComment(text, i);
+                    break;
+                case MODE_STRING:
+                    i = this.quoted(text, i, "'", QUOTE);
+                    break;
+                case MODE_IDENTIFIER:
+                    i = this.quoted(text, i, '"', DQUOTE);
+                    break;
+                case MODE_ESCAPE_STRING:
+                    i = this.escapeString(text, i);
+                    break;
+                case MODE_DOLLAR: {
+                    const close = text.indexOf(this.tag, i);
+                    if (close < 0)
+                        i = n;
+                    else {
+                        i = close + this.tag.length;
+                        this.mode = MODE_CODE;
+                    }
+                    break;
+                }
+                default:
+                    i = this.code(text, i);
+            }
+        }
+        if (n >= 2)
+            this.last2 = text.charCodeAt(n - 2);
+        else if (n === 1)
+            this.last2 = this.last1;
+        if (n >= 1)
+            this.last1 = text.charCodeAt(n - 1);
+    }
+    /** The character `back` places before `i`, from an earlier piece when `i` is near this one's start. */
+    before(text, i, back) {
+        const at = i - back;
+        if (at >= 0)
+            return text.charCodeAt(at);
+        return at === -1 ? this.last1 : this.last2;
+    }
+    /** Reads code up to the next quote or comment (returning just after its opening) or the piece's end. */
+    code(text, from) {
+        const n = text.length;
+        let i = from;
+        while (i < n) {
+            const c = text.charCodeAt(i);
+            if (c === DASH && text.charCodeAt(i + 1) === DASH) {
+                this.mode = MODE_LINE_COMMENT;
+                return i + 2;
+            }
+            if (c === SLASH && text.charCodeAt(i + 1) === STAR) {
+                this.mode = MODE_BLOCK_COMMENT;
+                this.depth = 1;
+                return i + 2;
+            }
+            if (c === SEMICOLON && this.atomic === 0) {
+                this.inStatement = false;
+                this.afterBegin = false;
+                this.onEnd(i);
+                i++;
+                continue;
+            }
+            if (isSpace(c)) {
+                i++;
+                continue;
+            }
+            this.inStatement = true;
+            if (c === QUOTE) {
+                const e = this.before(text, i, 1);
+                this.mode = (e === UPPER_E || e === LOWER_E) && !isWordChar(this.before(text, i, 2)) ? MODE_ESCAPE_STRING : MODE_STRING;
+                return i + 1;
+            }
+            if (c === DQUOTE) {
+                this.mode = MODE_IDENTIFIER;
+                return i + 1;
+            }
+            if (c === DOLLAR && !isWordChar(this.before(text, i, 1))) {
+                const end = dollarTagEnd(text, i);
+                if (end > 0) {
+                    this.tag = text.slice(i, end);
+                    this.mode = MODE_DOLLAR;
+                    return end;
+                }
+            }
+            else if (isLetter(c)) {
+                let end = i + 1;
+                for (let w = text.charCodeAt(end); isWordChar(w) || w === DOLLAR; w = text.charCodeAt(++end))
+                    ;
+                this.word(text, i, end);
+                i = end;
+                continue;
+            }
+            i++;
+        }
+        return i;
+    }
+    word(text, start, end) {
+        const length = end - start;
+        const word = length >= 3 && length <= 6 ? text.slice(start, end).toLowerCase() : '';
+        if (this.afterBegin && word === 'atomic')
+            this.atomic++;
+        else if (this.atomic > 0 && word === 'case')
+            this.atomic++;
+        else if (this.atomic > 0 && word === 'end')
+            this.atomic--;
+        this.afterBegin = word === 'begin';
+    }
+    blockComment(text, from) {
+        const n = text.length;
+        let i = from;
+        while (i < n) {
+            const c = text.charCodeAt(i);
+            if (c === SLASH && text.charCodeAt(i + 1) === STAR) {
+                this.depth++;
+                i += 2;
+            }
+            else if (c === STAR && text.charCodeAt(i + 1) === SLASH) {
+                i += 2;
+                if (--this.depth === 0) {
+                    this.mode = MODE_CODE;
+                    return i;
+                }
+            }
+            else
+                i++;
+        }
+        return i;
+    }
+    /** '…' or "…", where a doubled quote is one quote character. */
+    quoted(text, from, quote, code) {
+        let i = from;
+        for (;;) {
+            const at = text.indexOf(quote, i);
+            if (at < 0)
+                return text.length;
+            if (text.charCodeAt(at + 1) !== code) {
+                this.mode = MODE_CODE;
+                return at + 1;
+            }
+            i = at + 2;
+        }
+    }
+    /** E'…': a backslash escapes the character after it. */
+    escapeString(text, from) {
+        const n = text.length;
+        let i = from;
+        while (i < n) {
+            const c = text.charCodeAt(i);
+            if (c === BACKSLASH)
+                i += 2;
+            else if (c === QUOTE && text.charCodeAt(i + 1) === QUOTE)
+                i += 2;
+            else if (c === QUOTE) {
+                this.mode = MODE_CODE;
+                return i + 1;
+            }
+            else
+                i++;
+        }
+        return n;
+    }
+}
+/** The end of the `$tag$` or `$$` at `at`, or -1: `$1` is a parameter, not a quote. */
+function dollarTagEnd(text, at) {
+    let i = at + 1;
+    if (isLetter(text.charCodeAt(i))) {
+        i++;
+        while (isWordChar(text.charCodeAt(i)))
+            i++;
+    }
+    return text.charCodeAt(i) === DOLLAR ? i + 1 : -1;
+}
+
+;// CONCATENATED MODULE: ./.build/migrations/sql-split.js
 /**
  * Splits migration SQL into statements the way psql does, so each one can run alone: needed for
  * non-transactional migrations (PostgreSQL refuses CONCURRENTLY inside any transaction block,
  * including the implicit one of a multi-statement query) and to name the statement that failed.
  */
+
 
 /**
  * Semicolons end a statement only outside quotes, dollar quotes, comments and `BEGIN ATOMIC`
@@ -4771,10 +5385,6 @@ function finish(result, applied, started) {
 function splitStatements(sql) {
     const out = [];
     let start = 0;
-    let i = 0;
-    // Inside BEGIN ATOMIC … END (SQL-standard function bodies) semicolons belong to the body.
-    let atomicDepth = 0;
-    let lastWords = [];
     const push = (end) => {
         const raw = sql.slice(start, end);
         if (hasCode(raw)) {
@@ -4782,53 +5392,10 @@ function splitStatements(sql) {
             out.push({ text: raw.trim(), offset: start + lead });
         }
     };
-    while (i < sql.length) {
-        const c = sql[i];
-        const next = sql[i + 1];
-        if (c === '-' && next === '-') {
-            const nl = sql.indexOf('\n', i);
-            i = nl < 0 ? sql.length : nl + 1;
-        }
-        else if (c === '/' && next === '*') {
-            i = skipBlockComment(sql, i);
-        }
-        else if (c === "'") {
-            const escapes = i > 0 && /[eE]/.test(sql[i - 1]) && !/\w/.test(sql[i - 2] ?? '');
-            i = skipQuoted(sql, i, "'", escapes);
-        }
-        else if (c === '"') {
-            i = skipQuoted(sql, i, '"', false);
-        }
-        else if (c === '$' && !/\w/.test(sql[i - 1] ?? '')) {
-            const tag = /^\$([A-Za-z_][A-Za-z0-9_]*)?\$/.exec(sql.slice(i));
-            if (tag) {
-                const close = sql.indexOf(tag[0], i + tag[0].length);
-                i = close < 0 ? sql.length : close + tag[0].length;
-            }
-            else
-                i++;
-        }
-        else if (/[A-Za-z_]/.test(c)) {
-            const word = /^[A-Za-z_][A-Za-z0-9_$]*/.exec(sql.slice(i))[0].toLowerCase();
-            lastWords = [...lastWords.slice(-1), word];
-            if (lastWords[0] === 'begin' && word === 'atomic')
-                atomicDepth++;
-            else if (atomicDepth > 0 && word === 'case')
-                atomicDepth++;
-            else if (atomicDepth > 0 && word === 'end')
-                atomicDepth--;
-            i += word.length;
-        }
-        else if (c === ';' && atomicDepth === 0) {
-            push(i);
-            start = i + 1;
-            lastWords = [];
-            i++;
-        }
-        else {
-            i++;
-        }
-    }
+    new SqlLexer((end) => {
+        push(end);
+        start = end + 1;
+    }).scan(sql);
     push(sql.length);
     return out;
 }
@@ -4943,6 +5510,14 @@ function needsOwnTransaction(text) {
         return true;
     return false;
 }
+/**
+ * COPY … FROM STDIN: the rows come from the client after the statement, as psql sends the lines
+ * that follow it. A migration runner sends SQL only, so PostgreSQL gets no rows and cancels it.
+ */
+function copyFromStdin(text) {
+    const flat = ` ${codeOnly(text).toLowerCase().replace(/\s+/g, ' ')} `;
+    return leadingWords(text, 1)[0] === 'copy' && / from stdin[ ;]/.test(flat);
+}
 /** BEGIN / COMMIT / ROLLBACK / SAVEPOINT …: statements that would break the transaction we wrap a migration in. */
 function transactionControl(text) {
     const [a, b] = leadingWords(text, 2);
@@ -4954,6 +5529,17 @@ function transactionControl(text) {
         return 'other';
     return undefined;
 }
+/**
+ * SET / RESET that lasts for the session (search_path, a timeout, SET ROLE, SET SESSION
+ * AUTHORIZATION): what a statement run later in the same session depends on. SET LOCAL, SET
+ * TRANSACTION and SET CONSTRAINTS end with their transaction.
+ */
+function sessionSetting(text) {
+    const [a, b] = leadingWords(text, 2);
+    if (a === 'reset')
+        return true;
+    return a === 'set' && b !== 'local' && b !== 'transaction' && b !== 'constraints';
+}
 /** 1-based line of an offset, for messages that point into a file. */
 function lineAt(text, offset) {
     let line = 1;
@@ -4964,7 +5550,7 @@ function lineAt(text, offset) {
 }
 /** A string literal for SQL text we build ourselves (bookkeeping), quoted the way node-postgres does. */
 function literal(value) {
-    return pg_lib_utils_js__WEBPACK_IMPORTED_MODULE_0__.escapeLiteral(value);
+    return utils.escapeLiteral(value);
 }
 
 
@@ -4980,7 +5566,8 @@ function literal(value) {
 /* harmony export */   iX: () => (/* binding */ refuseTableOption),
 /* harmony export */   r9: () => (/* binding */ currentSchema),
 /* harmony export */   uq: () => (/* binding */ describeTable),
-/* harmony export */   yE: () => (/* binding */ splitTableOption)
+/* harmony export */   yE: () => (/* binding */ splitTableOption),
+/* harmony export */   yl: () => (/* binding */ rowVersionsSql)
 /* harmony export */ });
 /* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8005);
 /* harmony import */ var _db_catalog_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(9066);
@@ -5027,6 +5614,13 @@ function refuseTableOption(config, format, table) {
     if (config.migrationsTable) {
         throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .RollbackKitError */ .dp(`migrations-table is set, but ${format} has no option for its tracking table: it always uses ${table}.`, 'Remove migrations-table, or set format if the migrations belong to another tool.');
     }
+}
+/**
+ * The row versions of `table` (those matching `where`, literals inlined), as one text value: each
+ * row's xmin, the transaction that wrote it, which a restore or an UPDATE changes and VACUUM keeps.
+ */
+function rowVersionsSql(table, where) {
+    return `SELECT coalesce(string_agg(xmin::text, ',' ORDER BY xmin::text), '') FROM ${sqlTable(table)}${where ? ` WHERE ${where}` : ''}`;
 }
 /**
  * The versions recorded in `table`, oldest first; undefined when the table does not exist, i.e.

@@ -10357,7 +10357,7 @@ __nccwpck_require__.a(__webpack_module__, async (__webpack_handle_async_dependen
 /* harmony import */ var _core_action_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(9543);
 /* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(8005);
 /* harmony import */ var _core_output_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(9598);
-/* harmony import */ var _smoke_parse_spec_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(668);
+/* harmony import */ var _smoke_parse_spec_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(1705);
 /* harmony import */ var _smoke_report_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(6000);
 /* harmony import */ var _smoke_smoke_inputs_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(3779);
 /* harmony import */ var _smoke_smoke_test_js__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(5482);
@@ -10471,8 +10471,9 @@ function createLog(sink) {
                 return;
             for (const form of added.maskable)
                 sink.mask?.(form);
-            if (added.strength === 'weak' && !warnedWeak) {
-                // Said once, so a short password is never protected less without anyone knowing.
+            // Only where a runner masks secrets (a terminal has none to ask). Said once, so a short
+            // password is never protected less without anyone knowing.
+            if (added.strength === 'weak' && sink.mask && !warnedWeak) {
                 warnedWeak = true;
                 sink.warning(redact(`A secret given to this step is shorter than ${core_secrets/* MIN_SECRET_LENGTH */.vb} characters, a number or a common word: rollback-kit keeps it out of its own output, but does not ask the runner to mask it everywhere in the job log (that would hide every such word). Use a longer secret.`));
             }
@@ -11809,6 +11810,11 @@ function isTransactionPooler(t) {
 function withDatabase(t, database) {
     return { ...t, database };
 }
+/**
+ * TCP keepalive probes after this long without traffic: a peer that vanished (a server that lost
+ * power, a NAT entry dropped) ends the session with an error instead of leaving it waiting forever.
+ */
+const KEEPALIVE_IDLE_MS = 10_000;
 /** Options for node-postgres. `connectTimeoutMs` bounds an unreachable host. */
 function pgClientConfig(t, opts = {}) {
     const config = {
@@ -11818,6 +11824,8 @@ function pgClientConfig(t, opts = {}) {
         user: t.user,
         password: t.password,
         connectionTimeoutMillis: opts.connectTimeoutMs ?? connectTimeoutMs(t),
+        keepAlive: true,
+        keepAliveInitialDelayMillis: KEEPALIVE_IDLE_MS,
         application_name: t.params.application_name ?? opts.applicationName ?? 'rollback-kit',
         ssl: sslConfig(t),
     };
@@ -11989,7 +11997,7 @@ function linkText(url) {
 /* harmony export */   K: () => (/* binding */ specProblemsDetails),
 /* harmony export */   e: () => (/* binding */ summaryMarkdown)
 /* harmony export */ });
-/* harmony import */ var _smoke_parse_spec_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(668);
+/* harmony import */ var _smoke_parse_spec_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1705);
 /* harmony import */ var _smoke_report_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(6000);
 /* harmony import */ var _markdown_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(4348);
 
@@ -12236,7 +12244,7 @@ function lookupJsonPath(doc, segments) {
 
 /***/ }),
 
-/***/ 668:
+/***/ 1705:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -12397,12 +12405,260 @@ var url_secrets = __nccwpck_require__(9041);
 var json_path = __nccwpck_require__(6658);
 // EXTERNAL MODULE: ./node_modules/pg/lib/utils.js
 var utils = __nccwpck_require__(9652);
+;// CONCATENATED MODULE: ./.build/db/sql-lexer.js
+/**
+ * Where PostgreSQL statements end, read in pieces: a `;` ends one only in code, not inside a string
+ * ('…', E'…'), a quoted identifier, a dollar-quoted body, a comment (`--`, nested `/* … *\/`) or a
+ * `BEGIN ATOMIC … END` function body. The migration splitter and the restore script reader share it,
+ * so both agree on what is code.
+ *
+ * The lexer keeps its state between pieces. A piece must end after a newline (or be the last): no
+ * token spans one, so none is cut. Only ASCII matters to it, so a script in any server encoding can
+ * be read one character per byte (latin1), its offsets then being byte offsets.
+ */
+const MODE_CODE = 0;
+const MODE_LINE_COMMENT = 1;
+const MODE_BLOCK_COMMENT = 2;
+const MODE_STRING = 3;
+const MODE_ESCAPE_STRING = 4;
+const MODE_IDENTIFIER = 5;
+const MODE_DOLLAR = 6;
+const TAB = 9;
+const CR = 13;
+const SPACE = 32;
+const DQUOTE = 34;
+const DOLLAR = 36;
+const QUOTE = 39;
+const STAR = 42;
+const DASH = 45;
+const SLASH = 47;
+const SEMICOLON = 59;
+const BACKSLASH = 92;
+const UPPER_E = 69;
+const LOWER_E = 101;
+const isLetter = (c) => (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95;
+const isDigit = (c) => c >= 48 && c <= 57;
+/** A character of a word, as \w: what makes E' and $ part of a longer token. */
+const isWordChar = (c) => isLetter(c) || isDigit(c);
+const isSpace = (c) => c === SPACE || (c >= TAB && c <= CR);
+class SqlLexer {
+    onEnd;
+    mode = MODE_CODE;
+    /** Block comments nest. */
+    depth = 0;
+    /** The `$tag$` that closes the dollar quote we are in. */
+    tag = '';
+    /** Inside BEGIN ATOMIC … END, semicolons belong to the body; CASE … END inside it nests. */
+    atomic = 0;
+    afterBegin = false;
+    /** Code was read since the last statement ended. */
+    inStatement = false;
+    /** The last two characters of the pieces before, for E'…' and $…$ at a piece's start. */
+    last1 = -1;
+    last2 = -1;
+    /** `onEnd` is told the offset, in the piece being read, of each `;` that ends a statement. */
+    constructor(onEnd = () => undefined) {
+        this.onEnd = onEnd;
+    }
+    /** Between statements: outside any quote or comment, and no code since the last one ended. */
+    get idle() {
+        return !this.inStatement && (this.mode === MODE_CODE || this.mode === MODE_LINE_COMMENT);
+    }
+    scan(text) {
+        const n = text.length;
+        let i = 0;
+        while (i < n) {
+            switch (this.mode) {
+                case MODE_LINE_COMMENT: {
+                    const nl = text.indexOf('\n', i);
+                    if (nl < 0)
+                        i = n;
+                    else {
+                        i = nl + 1;
+                        this.mode = MODE_CODE;
+                    }
+                    break;
+                }
+                case MODE_BLOCK_COMMENT:
+                    i = this.blockComment(text, i);
+                    break;
+                case MODE_STRING:
+                    i = this.quoted(text, i, "'", QUOTE);
+                    break;
+                case MODE_IDENTIFIER:
+                    i = this.quoted(text, i, '"', DQUOTE);
+                    break;
+                case MODE_ESCAPE_STRING:
+                    i = this.escapeString(text, i);
+                    break;
+                case MODE_DOLLAR: {
+                    const close = text.indexOf(this.tag, i);
+                    if (close < 0)
+                        i = n;
+                    else {
+                        i = close + this.tag.length;
+                        this.mode = MODE_CODE;
+                    }
+                    break;
+                }
+                default:
+                    i = this.code(text, i);
+            }
+        }
+        if (n >= 2)
+            this.last2 = text.charCodeAt(n - 2);
+        else if (n === 1)
+            this.last2 = this.last1;
+        if (n >= 1)
+            this.last1 = text.charCodeAt(n - 1);
+    }
+    /** The character `back` places before `i`, from an earlier piece when `i` is near this one's start. */
+    before(text, i, back) {
+        const at = i - back;
+        if (at >= 0)
+            return text.charCodeAt(at);
+        return at === -1 ? this.last1 : this.last2;
+    }
+    /** Reads code up to the next quote or comment (returning just after its opening) or the piece's end. */
+    code(text, from) {
+        const n = text.length;
+        let i = from;
+        while (i < n) {
+            const c = text.charCodeAt(i);
+            if (c === DASH && text.charCodeAt(i + 1) === DASH) {
+                this.mode = MODE_LINE_COMMENT;
+                return i + 2;
+            }
+            if (c === SLASH && text.charCodeAt(i + 1) === STAR) {
+                this.mode = MODE_BLOCK_COMMENT;
+                this.depth = 1;
+                return i + 2;
+            }
+            if (c === SEMICOLON && this.atomic === 0) {
+                this.inStatement = false;
+                this.afterBegin = false;
+                this.onEnd(i);
+                i++;
+                continue;
+            }
+            if (isSpace(c)) {
+                i++;
+                continue;
+            }
+            this.inStatement = true;
+            if (c === QUOTE) {
+                const e = this.before(text, i, 1);
+                this.mode = (e === UPPER_E || e === LOWER_E) && !isWordChar(this.before(text, i, 2)) ? MODE_ESCAPE_STRING : MODE_STRING;
+                return i + 1;
+            }
+            if (c === DQUOTE) {
+                this.mode = MODE_IDENTIFIER;
+                return i + 1;
+            }
+            if (c === DOLLAR && !isWordChar(this.before(text, i, 1))) {
+                const end = dollarTagEnd(text, i);
+                if (end > 0) {
+                    this.tag = text.slice(i, end);
+                    this.mode = MODE_DOLLAR;
+                    return end;
+                }
+            }
+            else if (isLetter(c)) {
+                let end = i + 1;
+                for (let w = text.charCodeAt(end); isWordChar(w) || w === DOLLAR; w = text.charCodeAt(++end))
+                    ;
+                this.word(text, i, end);
+                i = end;
+                continue;
+            }
+            i++;
+        }
+        return i;
+    }
+    word(text, start, end) {
+        const length = end - start;
+        const word = length >= 3 && length <= 6 ? text.slice(start, end).toLowerCase() : '';
+        if (this.afterBegin && word === 'atomic')
+            this.atomic++;
+        else if (this.atomic > 0 && word === 'case')
+            this.atomic++;
+        else if (this.atomic > 0 && word === 'end')
+            this.atomic--;
+        this.afterBegin = word === 'begin';
+    }
+    blockComment(text, from) {
+        const n = text.length;
+        let i = from;
+        while (i < n) {
+            const c = text.charCodeAt(i);
+            if (c === SLASH && text.charCodeAt(i + 1) === STAR) {
+                this.depth++;
+                i += 2;
+            }
+            else if (c === STAR && text.charCodeAt(i + 1) === SLASH) {
+                i += 2;
+                if (--this.depth === 0) {
+                    this.mode = MODE_CODE;
+                    return i;
+                }
+            }
+            else
+                i++;
+        }
+        return i;
+    }
+    /** '…' or "…", where a doubled quote is one quote character. */
+    quoted(text, from, quote, code) {
+        let i = from;
+        for (;;) {
+            const at = text.indexOf(quote, i);
+            if (at < 0)
+                return text.length;
+            if (text.charCodeAt(at + 1) !== code) {
+                this.mode = MODE_CODE;
+                return at + 1;
+            }
+            i = at + 2;
+        }
+    }
+    /** E'…': a backslash escapes the character after it. */
+    escapeString(text, from) {
+        const n = text.length;
+        let i = from;
+        while (i < n) {
+            const c = text.charCodeAt(i);
+            if (c === BACKSLASH)
+                i += 2;
+            else if (c === QUOTE && text.charCodeAt(i + 1) === QUOTE)
+                i += 2;
+            else if (c === QUOTE) {
+                this.mode = MODE_CODE;
+                return i + 1;
+            }
+            else
+                i++;
+        }
+        return n;
+    }
+}
+/** The end of the `$tag$` or `$$` at `at`, or -1: `$1` is a parameter, not a quote. */
+function dollarTagEnd(text, at) {
+    let i = at + 1;
+    if (isLetter(text.charCodeAt(i))) {
+        i++;
+        while (isWordChar(text.charCodeAt(i)))
+            i++;
+    }
+    return text.charCodeAt(i) === DOLLAR ? i + 1 : -1;
+}
+
 ;// CONCATENATED MODULE: ./.build/migrations/sql-split.js
 /**
  * Splits migration SQL into statements the way psql does, so each one can run alone: needed for
  * non-transactional migrations (PostgreSQL refuses CONCURRENTLY inside any transaction block,
  * including the implicit one of a multi-statement query) and to name the statement that failed.
  */
+
 
 /**
  * Semicolons end a statement only outside quotes, dollar quotes, comments and `BEGIN ATOMIC`
@@ -12411,10 +12667,6 @@ var utils = __nccwpck_require__(9652);
 function splitStatements(sql) {
     const out = [];
     let start = 0;
-    let i = 0;
-    // Inside BEGIN ATOMIC … END (SQL-standard function bodies) semicolons belong to the body.
-    let atomicDepth = 0;
-    let lastWords = [];
     const push = (end) => {
         const raw = sql.slice(start, end);
         if (hasCode(raw)) {
@@ -12422,53 +12674,10 @@ function splitStatements(sql) {
             out.push({ text: raw.trim(), offset: start + lead });
         }
     };
-    while (i < sql.length) {
-        const c = sql[i];
-        const next = sql[i + 1];
-        if (c === '-' && next === '-') {
-            const nl = sql.indexOf('\n', i);
-            i = nl < 0 ? sql.length : nl + 1;
-        }
-        else if (c === '/' && next === '*') {
-            i = skipBlockComment(sql, i);
-        }
-        else if (c === "'") {
-            const escapes = i > 0 && /[eE]/.test(sql[i - 1]) && !/\w/.test(sql[i - 2] ?? '');
-            i = skipQuoted(sql, i, "'", escapes);
-        }
-        else if (c === '"') {
-            i = skipQuoted(sql, i, '"', false);
-        }
-        else if (c === '$' && !/\w/.test(sql[i - 1] ?? '')) {
-            const tag = /^\$([A-Za-z_][A-Za-z0-9_]*)?\$/.exec(sql.slice(i));
-            if (tag) {
-                const close = sql.indexOf(tag[0], i + tag[0].length);
-                i = close < 0 ? sql.length : close + tag[0].length;
-            }
-            else
-                i++;
-        }
-        else if (/[A-Za-z_]/.test(c)) {
-            const word = /^[A-Za-z_][A-Za-z0-9_$]*/.exec(sql.slice(i))[0].toLowerCase();
-            lastWords = [...lastWords.slice(-1), word];
-            if (lastWords[0] === 'begin' && word === 'atomic')
-                atomicDepth++;
-            else if (atomicDepth > 0 && word === 'case')
-                atomicDepth++;
-            else if (atomicDepth > 0 && word === 'end')
-                atomicDepth--;
-            i += word.length;
-        }
-        else if (c === ';' && atomicDepth === 0) {
-            push(i);
-            start = i + 1;
-            lastWords = [];
-            i++;
-        }
-        else {
-            i++;
-        }
-    }
+    new SqlLexer((end) => {
+        push(end);
+        start = end + 1;
+    }).scan(sql);
     push(sql.length);
     return out;
 }
@@ -12583,6 +12792,14 @@ function needsOwnTransaction(text) {
         return true;
     return false;
 }
+/**
+ * COPY … FROM STDIN: the rows come from the client after the statement, as psql sends the lines
+ * that follow it. A migration runner sends SQL only, so PostgreSQL gets no rows and cancels it.
+ */
+function copyFromStdin(text) {
+    const flat = ` ${codeOnly(text).toLowerCase().replace(/\s+/g, ' ')} `;
+    return leadingWords(text, 1)[0] === 'copy' && / from stdin[ ;]/.test(flat);
+}
 /** BEGIN / COMMIT / ROLLBACK / SAVEPOINT …: statements that would break the transaction we wrap a migration in. */
 function transactionControl(text) {
     const [a, b] = leadingWords(text, 2);
@@ -12593,6 +12810,17 @@ function transactionControl(text) {
     if (a === 'rollback' || a === 'abort' || a === 'savepoint' || a === 'release' || (a === 'prepare' && b === 'transaction'))
         return 'other';
     return undefined;
+}
+/**
+ * SET / RESET that lasts for the session (search_path, a timeout, SET ROLE, SET SESSION
+ * AUTHORIZATION): what a statement run later in the same session depends on. SET LOCAL, SET
+ * TRANSACTION and SET CONSTRAINTS end with their transaction.
+ */
+function sessionSetting(text) {
+    const [a, b] = leadingWords(text, 2);
+    if (a === 'reset')
+        return true;
+    return a === 'set' && b !== 'local' && b !== 'transaction' && b !== 'constraints';
 }
 /** 1-based line of an offset, for messages that point into a file. */
 function lineAt(text, offset) {
@@ -13998,8 +14226,8 @@ var external_node_path_ = __nccwpck_require__(6760);
 var errors = __nccwpck_require__(8005);
 // EXTERNAL MODULE: ./.build/db/connection.js + 1 modules
 var connection = __nccwpck_require__(6634);
-// EXTERNAL MODULE: ./.build/smoke/parse-spec.js + 3 modules
-var parse_spec = __nccwpck_require__(668);
+// EXTERNAL MODULE: ./.build/smoke/parse-spec.js + 4 modules
+var parse_spec = __nccwpck_require__(1705);
 // EXTERNAL MODULE: ./.build/smoke/report.js
 var smoke_report = __nccwpck_require__(6000);
 // EXTERNAL MODULE: ./.build/core/url-secrets.js
@@ -14362,9 +14590,73 @@ class ConnectionError extends errors/* RollbackKitError */.dp {
         return ['28P01', '28000', '3D000'].includes(this.code);
     }
 }
+/** A query got no answer within its deadline; the connection was closed, the query's outcome is unknown. */
+class QueryDeadlineExceeded extends Error {
+    /** The code a lost connection has: code that tells connection loss apart treats it as one. */
+    code = 'ETIMEDOUT';
+    constructor(ms, statements, marginMs) {
+        super(`no answer within ${seconds(ms)} s (the statement timeout for each of the query's ${statements} statement(s), plus ${seconds(marginMs)} s for the answer to come back), so the connection was closed`);
+        this.name = 'QueryDeadlineExceeded';
+    }
+}
+function seconds(ms) {
+    return String(Math.round(ms / 100) / 10);
+}
+const deadlines = new WeakMap();
+function isPromise(value) {
+    return typeof value?.then === 'function';
+}
+/**
+ * Every query the session sends races its deadline. At the deadline the connection is closed: the
+ * query is still in flight, so nothing else could be sent on it, and its answer may never come.
+ */
+function enforceDeadlines(client, deadline) {
+    const state = { deadline, statements: 1 };
+    deadlines.set(client, state);
+    const send = client.query.bind(client);
+    const bounded = (...args) => {
+        const result = send(...args);
+        if (state.statements === undefined || !isPromise(result))
+            return result;
+        const statements = state.statements;
+        const ms = statements * deadline.statementMs + deadline.marginMs;
+        let timer;
+        const expired = new Promise((_, reject) => {
+            timer = setTimeout(() => {
+                client.connection?.stream?.destroy?.();
+                reject(new QueryDeadlineExceeded(ms, statements, deadline.marginMs));
+            }, ms);
+        });
+        return Promise.race([result, expired]).finally(() => clearTimeout(timer));
+    };
+    Object.assign(client, { query: bounded });
+}
+/**
+ * Runs `fn` with room for `statements` statements in each of its queries (one query holding a
+ * whole migration), or with no deadline (undefined: SQL that sets statement_timeout itself, which
+ * the deadline would otherwise cut short). A session without a deadline just runs `fn`.
+ */
+async function withQueryDeadline(session, statements, fn) {
+    const state = deadlines.get(session);
+    if (!state)
+        return fn();
+    const before = state.statements;
+    state.statements = statements;
+    try {
+        return await fn();
+    }
+    finally {
+        state.statements = before;
+    }
+}
 const READ_ONLY_OPTION = '-c default_transaction_read_only=on';
 async function connect(target, opts = {}) {
-    const config = (0,connection/* pgClientConfig */.f3)(target, opts);
+    const session = await openWithOptions(target, (0,connection/* pgClientConfig */.f3)(target, opts), opts);
+    if (opts.queryDeadline)
+        enforceDeadlines(session, opts.queryDeadline);
+    return session;
+}
+async function openWithOptions(target, config, opts) {
     // A transaction pooler hands the session's startup options to server sessions others share
     // (or refuses them): there the caller's own READ ONLY transaction is what holds.
     if (!opts.readOnly || (0,connection/* isTransactionPooler */.ex)(target))
