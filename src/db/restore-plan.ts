@@ -101,12 +101,14 @@ export async function readSnapshotContents(path: string, format: SnapshotFormat,
     }
     return contents;
   }
-  const listed = await runProcess(pgRestore!, ['--schema-only', '--file', '-', path], { stdout: sink });
-  const read = await new Promise<Error | undefined>((resolve) => {
-    if (sink.writableFinished) return resolve(undefined);
+  // Listening before pg_restore starts: the reader fails (a script cut short) as its input ends,
+  // before runProcess returns, and an 'error' nobody listens for would end the process.
+  const reading = new Promise<Error | undefined>((resolve) => {
     sink.on('finish', () => resolve(undefined));
     sink.on('error', (err) => resolve(err));
   });
+  const listed = await runProcess(pgRestore!, ['--schema-only', '--file', '-', path], { stdout: sink });
+  const read = await reading;
   if (listed.code !== 0) throw corruptSnapshot(path, toolErrorLine(listed.stderr) || 'pg_restore could not read its table of contents');
   if (read) throw corruptSnapshot(path, read.message);
   return contents;
@@ -141,6 +143,12 @@ export interface RestorePlan {
   dropped: CurrentRelation[];
   /** Detached before the drop, attached again after the restore. */
   keptPartitions: KeptPartition[];
+  /**
+   * Foreign keys of dropped tables into a partitioned table with kept partitions (`ALTER TABLE t
+   * DROP CONSTRAINT k`): dropped first, or the detach fails on rows that point into the partition.
+   * Their tables are dropped anyway, and the snapshot creates them again.
+   */
+  droppedForeignKeys: string[];
   /** Foreign keys of kept tables that point at a dropped relation: re-created after the restore. */
   keptForeignKeys: KeptForeignKey[];
   /** Views and materialized views the snapshot does not have, over a dropped relation: re-created after. */
@@ -201,9 +209,9 @@ async function dependentsOf(session: Session, oids: number[]): Promise<Dependent
 }
 
 /** Partitions of the dropped tables that are not dropped themselves: they would go with their parent. */
-async function keptPartitionsOf(session: Session, dropped: number[]): Promise<(KeptPartition & { oid: number })[]> {
-  const { rows } = await session.query<KeptPartition & { oid: number }>(
-    `SELECT c.oid::int AS oid, i.inhparent::regclass::text AS parent, c.oid::regclass::text AS partition, pg_get_expr(c.relpartbound, c.oid) AS bound,
+async function keptPartitionsOf(session: Session, dropped: number[]): Promise<(KeptPartition & { oid: number; parentOid: number })[]> {
+  const { rows } = await session.query<KeptPartition & { oid: number; parentOid: number }>(
+    `SELECT c.oid::int AS oid, i.inhparent::int AS "parentOid", i.inhparent::regclass::text AS parent, c.oid::regclass::text AS partition, pg_get_expr(c.relpartbound, c.oid) AS bound,
             coalesce((SELECT array_agg(quote_ident(k.conname) ORDER BY k.conname) FROM pg_constraint k
                        WHERE k.conrelid = c.oid AND k.contype = 'f' AND k.conparentid <> 0), '{}') AS "inheritedForeignKeys"
        FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
@@ -229,6 +237,15 @@ export async function planRestore(session: Session, contents: SnapshotContents, 
   const dropSet = new Set(dropped.map((r) => r.oid));
   // Read with the empty search_path above, so every name is schema-qualified.
   const keptPartitions = await keptPartitionsOf(session, [...dropSet]);
+  const { rows: intoKept } = keptPartitions.length
+    ? await session.query<{ statement: string }>(
+        `SELECT format('ALTER TABLE %s DROP CONSTRAINT %I;', k.conrelid::regclass, k.conname) AS statement
+           FROM pg_constraint k
+          WHERE k.contype = 'f' AND k.conparentid = 0 AND k.conrelid = ANY($1::oid[]) AND k.confrelid = ANY($2::oid[])
+          ORDER BY 1`,
+        [[...dropSet], [...new Set(keptPartitions.map((p) => p.parentOid))]],
+      )
+    : { rows: [] };
   const keptForeignKeys: KeptForeignKey[] = [];
   const keptViews: RestorePlan['keptViews'] = [];
   const unsupported: string[] = [];
@@ -258,7 +275,7 @@ export async function planRestore(session: Session, contents: SnapshotContents, 
       `These were created after the snapshot and depend on its tables. Drop them (or undo their migration with run-down-migrations) and run again; ${where} keeps them until then.`,
     );
   }
-  return { dropped, keptPartitions: keptPartitions.map(({ oid: _oid, ...p }) => p), keptForeignKeys, keptViews };
+  return { dropped, keptPartitions: keptPartitions.map(({ oid: _oid, parentOid: _parent, ...p }) => p), droppedForeignKeys: intoKept.map((r) => r.statement), keptForeignKeys, keptViews };
 }
 
 /** The statements that remove what the snapshot will create, and what depends on it, in an order that needs no CASCADE. */
@@ -269,6 +286,7 @@ export function dropStatements(plan: RestorePlan): string[] {
   for (const v of [...plan.keptViews].reverse()) out.push(`DROP ${DROP_KIND[v.relkind]} ${qualified(v.schema, v.name)};`);
   // Detached, a kept partition keeps its copies of the parent's foreign keys as its own; attached
   // again, it gets the restored parent's.
+  out.push(...plan.droppedForeignKeys);
   for (const p of plan.keptPartitions) {
     out.push(`ALTER TABLE ${p.parent} DETACH PARTITION ${p.partition};`);
     for (const fk of p.inheritedForeignKeys) out.push(`ALTER TABLE ${p.partition} DROP CONSTRAINT ${fk};`);

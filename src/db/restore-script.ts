@@ -126,7 +126,10 @@ class ScriptStream extends Transform {
     // One character per byte: SQL's syntax is ASCII, and the bytes go on as they came.
     const text = raw.toString('latin1');
     const line = raw[raw.length - 1] === NL ? text.slice(0, -1) : text;
-    const starts = this.lexer.idle;
+    // pg_restore's own last COMMIT, which must never reach psql, is held wherever the lexer is not
+    // inside a quote or body: no routine body can hold a COMMIT, so a lexer misled about a body
+    // (never seen, but the cost would be a restore committed early) fails the restore at its end instead.
+    const starts = this.lexer.idle || (this.rules.unwrap && this.lexer.inCode && raw.length <= 9 && /^COMMIT;\r?\n?$/.test(raw.toString('latin1')));
     this.endedAt = -1;
     // A psql meta-command (\restrict KEY) is a whole line of its own, not SQL.
     if (!(starts && raw[0] === BACKSLASH)) this.lexer.scan(text);

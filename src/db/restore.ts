@@ -112,9 +112,10 @@ export async function restoreSnapshot(req: RestoreRequest, log: Log): Promise<Re
       throw err;
     });
     // Planned before anything is written: a dependent that cannot be put back refuses the restore here.
-    const plan: RestorePlan = req.clean ? await planRestore(s, contents, where) : { dropped: [], keptPartitions: [], keptForeignKeys: [], keptViews: [] };
-    // Roles whose default privileges this user cannot change (a superuser is a member of every role).
-    const { rows: others } = await s.query<{ r: string }>("SELECT quote_ident(rolname) AS r FROM pg_catalog.pg_roles WHERE NOT pg_has_role(current_user, oid, 'MEMBER')");
+    const plan: RestorePlan = req.clean ? await planRestore(s, contents, where) : { dropped: [], keptPartitions: [], droppedForeignKeys: [], keptForeignKeys: [], keptViews: [] };
+    // Roles whose default privileges this user cannot change (a superuser is a member of every role):
+    // membership until PostgreSQL 15, the right to SET ROLE to them from 16.
+    const { rows: others } = await s.query<{ r: string }>('SELECT quote_ident(rolname) AS r FROM pg_catalog.pg_roles WHERE NOT pg_has_role(current_user, oid, $1)', [serverMajor >= 16 ? 'SET' : 'MEMBER']);
     // Compared with the script's bytes read as latin1.
     const notMemberOf = new Set(others.map((o) => Buffer.from(o.r, 'utf8').toString('latin1')));
     return { serverMajor, pgRestore, contents, plan, extraTables, notMemberOf, defaults: await readOwnDefaultPrivileges(s) };
@@ -165,7 +166,7 @@ export async function restoreSnapshot(req: RestoreRequest, log: Log): Promise<Re
   await applySnapshot({ req, snapshot: snapshot.path, manifest, bytesChecked, pgRestore, plan, serverMajor, preRestoreSnapshotPath, notMemberOf, leftOut }, log);
   if (leftOut.size) {
     log.warning(
-      `Left out ${leftOut.size} statement(s) of the snapshot that set other roles' default privileges (${[...leftOut].map((t) => t.slice(0, 120)).join('; ')}): user "${req.target.user}" is not a member of those roles, so PostgreSQL refuses them. Their default privileges are as they were before the restore.`,
+      `Left out ${leftOut.size} statement(s) of the snapshot that set other roles' default privileges (${[...leftOut].map((t) => log.excerpt(t, 120)).join('; ')}): user "${req.target.user}" is not a member of those roles, so PostgreSQL refuses them. Their default privileges are as they were before the restore.`,
     );
   }
   log.info(`Restore verified: all ${manifest.tables.length} tables hold the rows the snapshot holds, counted in the restore's transaction before its commit.`);
@@ -196,10 +197,10 @@ const ROW_CHECK_PREFIX = 'rollback-kit: the restore does not hold the rows the s
 const PARALLEL_COUNT_BYTES = 128 * 1024 * 1024;
 
 /**
- * The epilogue's last statement: in the restore's transaction, before its COMMIT, counts every table
+ * The epilogue's first statement: in the restore's transaction, before its COMMIT, counts every table
  * the snapshot holds rows for and fails the transaction, naming them, unless each holds the
- * manifest's rows. Counted in the tables themselves after everything else ran, so rows that never
- * came cannot commit. `FROM ONLY` for manifests that counted each table's own rows; older ones
+ * manifest's rows. Counted in the tables themselves once the snapshot's script has run, so rows that
+ * never came cannot commit. `FROM ONLY` for manifests that counted each table's own rows; older ones
  * counted a table with its inheritance children. Partitions are compared per partitioned table
  * (PostgreSQL 12 and later): a hash partition on an enum routes rows by the enum's new OIDs, so rows
  * may land in other partitions than they came from. Dynamic SQL per table keeps one plan per table
@@ -312,14 +313,16 @@ async function applySnapshot(a: Apply, log: Log): Promise<void> {
     },
     // lock_timeout once more, should a script set it some other way than pg_dump's own line.
     // The snapshot's own default privileges (end of its script) set aside too while kept views are re-created.
+    // The rows are checked first, as the snapshot's script left them: before a kept partition is
+    // attached, whose rows a count of its partitioned table (older manifests) would include.
     epilogue: [
       lockTimeout,
+      rowCheckStatement(a.manifest, a.serverMajor),
       setAsideDefaultPrivileges('restored'),
       ...attachStatements(a.plan),
       views,
       ...foreignKeyStatements(a.plan),
       putBackDefaultPrivileges(),
-      rowCheckStatement(a.manifest, a.serverMajor),
     ],
     // Throws (and so never commits) when the bytes restored are not the snapshot's.
     beforeCommit: () => a.bytesChecked,

@@ -46,6 +46,13 @@ export class SqlLexer {
   /** Inside BEGIN ATOMIC … END, semicolons belong to the body; CASE … END inside it nests. */
   private atomic = 0;
   private afterBegin = false;
+  /**
+   * The statement began CREATE [OR REPLACE] FUNCTION or PROCEDURE: only there is BEGIN ATOMIC a body,
+   * as psql reads it (a table's columns may be named begin and atomic).
+   */
+  private routine = false;
+  /** Words read of the statement so far, up to the four that say whether it creates a routine. */
+  private head: string[] = [];
   /** Code was read since the last statement ended. */
   private inStatement = false;
   /** The last two characters of the pieces before, for E'…' and $…$ at a piece's start. */
@@ -54,6 +61,11 @@ export class SqlLexer {
 
   /** `onEnd` is told the offset, in the piece being read, of each `;` that ends a statement. */
   constructor(private readonly onEnd: (at: number) => void = () => undefined) {}
+
+  /** Outside any quote, comment or dollar-quoted body (possibly inside a statement). */
+  get inCode(): boolean {
+    return this.mode === MODE_CODE || this.mode === MODE_LINE_COMMENT;
+  }
 
   /** Between statements: outside any quote or comment, and no code since the last one ended. */
   get idle(): boolean {
@@ -129,6 +141,8 @@ export class SqlLexer {
       if (c === SEMICOLON && this.atomic === 0) {
         this.inStatement = false;
         this.afterBegin = false;
+        this.routine = false;
+        this.head = [];
         this.onEnd(i);
         i++;
         continue;
@@ -138,6 +152,8 @@ export class SqlLexer {
         continue;
       }
       this.inStatement = true;
+      // Only a word right after BEGIN makes BEGIN ATOMIC: a comma, a bracket or a quote between them does not.
+      if (!isLetter(c)) this.afterBegin = false;
       if (c === QUOTE) {
         const e = this.before(text, i, 1);
         this.mode = (e === UPPER_E || e === LOWER_E) && !isWordChar(this.before(text, i, 2)) ? MODE_ESCAPE_STRING : MODE_STRING;
@@ -168,8 +184,14 @@ export class SqlLexer {
 
   private word(text: string, start: number, end: number): void {
     const length = end - start;
+    if (this.head.length < 4) {
+      const w = length <= 9 ? text.slice(start, end).toLowerCase() : '';
+      this.head.push(w);
+      const h = this.head.join(' ');
+      if (h === 'create function' || h === 'create procedure' || h === 'create or replace function' || h === 'create or replace procedure') this.routine = true;
+    }
     const word = length >= 3 && length <= 6 ? text.slice(start, end).toLowerCase() : '';
-    if (this.afterBegin && word === 'atomic') this.atomic++;
+    if (this.routine && this.afterBegin && word === 'atomic') this.atomic++;
     else if (this.atomic > 0 && word === 'case') this.atomic++;
     else if (this.atomic > 0 && word === 'end') this.atomic--;
     this.afterBegin = word === 'begin';

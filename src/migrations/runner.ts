@@ -7,8 +7,9 @@ import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { RollbackKitError } from '../core/errors.js';
 import type { Log } from '../core/log.js';
+import { clip } from '../core/secrets.js';
 import { withQueryDeadline, type Session } from '../db/session.js';
-import { firstLine, type PlannedMigration, type PlannedStatement } from './planner.js';
+import { firstCodeLine, type PlannedMigration, type PlannedStatement } from './planner.js';
 import { clearProgressSql, progressStillHolds, readProgress, recordStatement, startProgressSql, statementHash, statementsAlreadyRun, type Progress } from './progress.js';
 import { lineAt, sessionSetting, stripComments } from './sql-split.js';
 import type { MigrationFile, Tracking } from './types.js';
@@ -50,19 +51,20 @@ class StatementFailed extends Error {
   }
 }
 
-function where(m: PlannedMigration, f: StatementFailed, err: PgError, table: string): string {
+/** `redact` before the statement is cut to its first 100 characters: no secret's prefix survives the cut. */
+function where(m: PlannedMigration, f: StatementFailed, err: PgError, table: string, redact: (text: string) => string): string {
   const file = m.file.downFile ?? m.file.name;
   const s = f.statement;
   if (!s) return f.index < 0 ? file : `${file} (bookkeeping in ${table})`;
   const pos = Number(err.position);
   const line = Number.isInteger(pos) && pos > 0 ? s.textLine + lineAt(s.text, pos - 1) - 1 : s.line;
-  return `${file} line ${line}, statement "${firstLine(s.text)}"`;
+  return `${file} line ${line}, statement "${clip(redact(firstCodeLine(s.text)), 100)}"`;
 }
 
-function failure(m: PlannedMigration, f: StatementFailed, skipped: number, tracking: Tracking, target: string): RollbackKitError {
+function failure(m: PlannedMigration, f: StatementFailed, skipped: number, tracking: Tracking, target: string, log: Log): RollbackKitError {
   const err = f.error as PgError;
   const pgMessage = `${err.message ?? String(f.error)}${err.code && !/^E[A-Z]/.test(err.code) ? ` [${err.code}]` : ''}${err.detail ? ` (${err.detail})` : ''}`;
-  const at = where(m, f, err, tracking.table);
+  const at = where(m, f, err, tracking.table, log.redact);
   const lost = isConnectionLoss(f.error);
   const head = lost ? `Lost the connection to ${target} while reverting ${m.file.name} at ${at}: ${pgMessage}.` : `Reverting ${m.file.name} failed at ${at}: ${pgMessage}.`;
   let state: string;
@@ -148,7 +150,7 @@ async function remaining(session: Session, tracking: Tracking, m: PlannedMigrati
   if (from > 0) log.info(`  resuming ${m.file.name} at statement ${from + 1} of ${m.statements.length}: the first ${from} ran in an earlier run`);
   const replay = range(0, from).filter((i) => sessionSetting(m.statements[i]!.text));
   // A new session has none of the settings the statements that ran made: the rest would run without them.
-  if (replay.length > 0) log.info(`  running again the session setting(s) among the statements that ran: ${replay.map((i) => firstLine(m.statements[i]!.text)).join('; ')}`);
+  if (replay.length > 0) log.info(`  running again the session setting(s) among the statements that ran: ${replay.map((i) => log.excerpt(firstCodeLine(m.statements[i]!.text), 100)).join('; ')}`);
   return { from, replay, hasProgress: true };
 }
 
@@ -163,11 +165,11 @@ function resetSql(settings: string[]): string[] {
 
 /**
  * The client-side deadline allows for this many statements in a query; none for a migration that
- * sets statement_timeout itself (SET LOCAL statement_timeout for a long statement), which it
- * would cut short.
+ * sets statement_timeout itself (SET LOCAL statement_timeout for a long statement) or resets it to
+ * the server's (RESET ALL, DISCARD ALL), which the deadline would cut short.
  */
 function allowance(m: PlannedMigration, statements: number): number | undefined {
-  return m.statements.some((s) => /statement_timeout/i.test(stripComments(s.text))) ? undefined : statements;
+  return m.statements.some((s) => /statement_timeout|\breset\s+all\b|\bdiscard\s+all\b/i.test(stripComments(s.text))) ? undefined : statements;
 }
 
 /** How the runner reaches the database: the session, the tool's bookkeeping, the run's settings. */
@@ -345,7 +347,7 @@ export async function runPlan(plan: PlannedMigration[], opts: RunPlanOptions): P
         else await revertStatementByStatement(ctx, m, previous, rest);
       });
     } catch (err) {
-      if (err instanceof StatementFailed) throw failure(m, err, rest.from, tracking, opts.target);
+      if (err instanceof StatementFailed) throw failure(m, err, rest.from, tracking, opts.target, log);
       throw err;
     }
     const durationMs = Math.round(performance.now() - started);

@@ -160,6 +160,8 @@ export function transactionControl(text: string): TransactionControl | undefined
 export function sessionSetting(text: string): boolean {
   const [a, b] = leadingWords(text, 2);
   if (a === 'reset') return true;
+  // pg_dump's and `supabase db diff`'s way: SELECT pg_catalog.set_config('search_path', '', false).
+  if (a === 'select') return /^select\s+(pg_catalog\s*\.\s*)?set_config\s*\([\s\S]*,\s*false\s*\)$/i.test(stripComments(text).trim().replace(/;$/, '').trim());
   return a === 'set' && b !== 'local' && b !== 'transaction' && b !== 'constraints';
 }
 

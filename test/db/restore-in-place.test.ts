@@ -210,6 +210,24 @@ describe('partitions the snapshot does not have', () => {
     expect((await db.query('SELECT count(*)::int AS n FROM app.events')).rows[0]!.n).toBe(300);
   });
 
+  it('a snapshot table whose foreign key points into a kept partition does not stop the detach', async () => {
+    const db = await createTestDatabase('rk_keep_part_fk');
+    await db.query(`
+      CREATE TABLE orders (id int, at date NOT NULL, PRIMARY KEY (id, at)) PARTITION BY RANGE (at);
+      CREATE TABLE orders_2024_01 PARTITION OF orders FOR VALUES FROM ('2024-01-01') TO ('2024-02-01');
+      CREATE TABLE order_items (id int PRIMARY KEY, order_id int, order_at date, FOREIGN KEY (order_id, order_at) REFERENCES orders);
+      INSERT INTO orders VALUES (1, '2024-01-05'); INSERT INTO order_items VALUES (1, 1, '2024-01-05');`);
+    const snap = await runAction('snapshot-db', { 'database-url': db.url, 'output-dir': await mkdtemp(join(tmpdir(), 'rk-keep-part-')) });
+    expect(snap.errors).toEqual([]);
+    await db.query(`CREATE TABLE orders_2024_02 PARTITION OF orders FOR VALUES FROM ('2024-02-01') TO ('2024-03-01');
+      INSERT INTO orders VALUES (2, '2024-02-05'); INSERT INTO order_items VALUES (2, 2, '2024-02-05');`);
+    const run = await runAction('restore-db', { 'database-url': db.url, 'snapshot-path': snap.outputs.path!, confirm: db.name, 'pre-restore-snapshot': 'false' });
+    expect(run.errors).toEqual([]);
+    expect((await db.query('SELECT id FROM orders ORDER BY id')).rows).toEqual([{ id: 1 }, { id: 2 }]);
+    expect((await db.query('SELECT id FROM order_items ORDER BY id')).rows).toEqual([{ id: 1 }]);
+    await expect(db.query("INSERT INTO order_items VALUES (3, 9, '2024-02-05')")).rejects.toThrow(/violates foreign key constraint/);
+  });
+
   it('one that cannot be attached to the restored table fails the restore, and everything is as it was', async () => {
     const db = await createTestDatabase('rk_keep_part_fail');
     await db.query(`
@@ -230,6 +248,19 @@ describe('partitions the snapshot does not have', () => {
     expect(run.errors[0]).toMatch(/failed: .*events_2024_02.*source.*The restore ran in one transaction, so the database is as it was before\..*partition/);
     expect(await schemaDump(db)).toEqual(before);
     expect(await rowsOf(db, 'events')).toEqual(rows);
+  });
+});
+
+describe('a table with columns named begin and atomic', () => {
+  it('restores in one transaction with everything kept put back (its COPY is not read as a BEGIN ATOMIC body)', async () => {
+    const db = await createTestDatabase('rk_begin_atomic');
+    await db.query('CREATE TABLE t (id int, begin int, atomic int); INSERT INTO t VALUES (1, 2, 3)');
+    const snap = await runAction('snapshot-db', { 'database-url': db.url, 'output-dir': await mkdtemp(join(tmpdir(), 'rk-atomic-')) });
+    expect(snap.errors).toEqual([]);
+    await db.query('CREATE VIEW v AS SELECT id FROM t; DELETE FROM t');
+    const run = await runAction('restore-db', { 'database-url': db.url, 'snapshot-path': snap.outputs.path!, confirm: db.name, 'pre-restore-snapshot': 'false' });
+    expect(run.errors).toEqual([]);
+    expect((await db.query('SELECT * FROM v')).rows).toEqual([{ id: 1 }]);
   });
 });
 

@@ -250,6 +250,14 @@ describe('scriptFilter and filterScript (no wrapping)', () => {
   });
 });
 
+describe('columns named begin and atomic', () => {
+  it('are not a BEGIN ATOMIC body: the script\'s last COMMIT is still held back', async () => {
+    const script = ['BEGIN;', 'CREATE TABLE public.t (id int, begin int, atomic int);', 'COPY public.t (id, begin, atomic) FROM stdin;', '1\t2\t3', '\\.', 'COMMIT;', ''].join('\n');
+    const out = await render(script, { unwrap: true });
+    expect(out).toBe(`BEGIN;\n-- prelude\nCREATE TABLE public.t (id int, begin int, atomic int);\nCOPY public.t (id, begin, atomic) FROM stdin;\n1\t2\t3\n\\.\n\n-- epilogue\n${END}`);
+  });
+});
+
 describe('other roles\' default privileges', () => {
   it('leaves out the ALTER DEFAULT PRIVILEGES FOR ROLE statements of the roles named, quoted or not, whole statements only', async () => {
     const script = [

@@ -27,6 +27,13 @@ describe('splitStatements', () => {
     ]);
   });
 
+  it('reads BEGIN ATOMIC as a body only in CREATE FUNCTION / PROCEDURE, and only as two words in a row', () => {
+    expect(texts('COPY public.t (id, begin, atomic) FROM stdin;\nSELECT 1;')).toEqual(['COPY public.t (id, begin, atomic) FROM stdin', 'SELECT 1']);
+    expect(texts('CREATE TABLE t (begin int, atomic int); SELECT 1;')).toEqual(['CREATE TABLE t (begin int, atomic int)', 'SELECT 1']);
+    expect(texts('CREATE TABLE t (begin atomic); SELECT 1;')).toEqual(['CREATE TABLE t (begin atomic)', 'SELECT 1']);
+    expect(texts('CREATE OR REPLACE PROCEDURE p() LANGUAGE sql BEGIN ATOMIC SELECT 1; END;\nSELECT 2;')).toEqual(['CREATE OR REPLACE PROCEDURE p() LANGUAGE sql BEGIN ATOMIC SELECT 1; END', 'SELECT 2']);
+  });
+
   it('keeps a BEGIN ATOMIC function body whole, CASE … END inside it included', () => {
     const sql = 'CREATE FUNCTION g(x int) RETURNS int LANGUAGE sql BEGIN ATOMIC SELECT CASE WHEN x > 0 THEN 1 ELSE 0 END; SELECT 2; END;\nDROP TABLE t;';
     expect(texts(sql)).toEqual(['CREATE FUNCTION g(x int) RETURNS int LANGUAGE sql BEGIN ATOMIC SELECT CASE WHEN x > 0 THEN 1 ELSE 0 END; SELECT 2; END', 'DROP TABLE t']);
@@ -90,10 +97,10 @@ describe('format parsing', () => {
 
 describe('sessionSetting', () => {
   it('tells the settings that outlive their statement from those that end with the transaction', () => {
-    for (const sql of ['SET search_path = app', 'set search_path=app', '-- first\nSET statement_timeout TO 0', 'SET SESSION lock_timeout = 0', 'SET ROLE owner', 'SET SESSION AUTHORIZATION admin', 'RESET search_path', 'RESET ALL', 'SET TIME ZONE UTC']) {
+    for (const sql of ["SELECT pg_catalog.set_config('search_path', '', false)", "select set_config('app.x', 'y', false);", 'SET search_path = app', 'set search_path=app', '-- first\nSET statement_timeout TO 0', 'SET SESSION lock_timeout = 0', 'SET ROLE owner', 'SET SESSION AUTHORIZATION admin', 'RESET search_path', 'RESET ALL', 'SET TIME ZONE UTC']) {
       expect(sessionSetting(sql), sql).toBe(true);
     }
-    for (const sql of ['SET LOCAL lock_timeout = 1', 'SET TRANSACTION ISOLATION LEVEL SERIALIZABLE', 'SET CONSTRAINTS ALL DEFERRED', 'SELECT set_config_value()', 'UPDATE settings SET x = 1', "INSERT INTO t VALUES ('SET x')"]) {
+    for (const sql of ['SET LOCAL lock_timeout = 1', 'SET TRANSACTION ISOLATION LEVEL SERIALIZABLE', 'SET CONSTRAINTS ALL DEFERRED', 'SELECT set_config_value()', "SELECT set_config('search_path', '', true)", 'UPDATE settings SET x = 1', "INSERT INTO t VALUES ('SET x')"]) {
       expect(sessionSetting(sql), sql).toBe(false);
     }
   });
