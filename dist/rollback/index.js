@@ -13769,6 +13769,13 @@ class SqlLexer {
     /** Inside BEGIN ATOMIC … END, semicolons belong to the body; CASE … END inside it nests. */
     atomic = 0;
     afterBegin = false;
+    /**
+     * The statement began CREATE [OR REPLACE] FUNCTION or PROCEDURE: only there is BEGIN ATOMIC a body,
+     * as psql reads it (a table's columns may be named begin and atomic).
+     */
+    routine = false;
+    /** Words read of the statement so far, up to the four that say whether it creates a routine. */
+    head = [];
     /** Code was read since the last statement ended. */
     inStatement = false;
     /** The last two characters of the pieces before, for E'…' and $…$ at a piece's start. */
@@ -13777,6 +13784,10 @@ class SqlLexer {
     /** `onEnd` is told the offset, in the piece being read, of each `;` that ends a statement. */
     constructor(onEnd = () => undefined) {
         this.onEnd = onEnd;
+    }
+    /** Outside any quote, comment or dollar-quoted body (possibly inside a statement). */
+    get inCode() {
+        return this.mode === MODE_CODE || this.mode === MODE_LINE_COMMENT;
     }
     /** Between statements: outside any quote or comment, and no code since the last one ended. */
     get idle() {
@@ -13855,6 +13866,8 @@ class SqlLexer {
             if (c === SEMICOLON && this.atomic === 0) {
                 this.inStatement = false;
                 this.afterBegin = false;
+                this.routine = false;
+                this.head = [];
                 this.onEnd(i);
                 i++;
                 continue;
@@ -13864,6 +13877,9 @@ class SqlLexer {
                 continue;
             }
             this.inStatement = true;
+            // Only a word right after BEGIN makes BEGIN ATOMIC: a comma, a bracket or a quote between them does not.
+            if (!isLetter(c))
+                this.afterBegin = false;
             if (c === QUOTE) {
                 const e = this.before(text, i, 1);
                 this.mode = (e === UPPER_E || e === LOWER_E) && !isWordChar(this.before(text, i, 2)) ? MODE_ESCAPE_STRING : MODE_STRING;
@@ -13895,8 +13911,15 @@ class SqlLexer {
     }
     word(text, start, end) {
         const length = end - start;
+        if (this.head.length < 4) {
+            const w = length <= 9 ? text.slice(start, end).toLowerCase() : '';
+            this.head.push(w);
+            const h = this.head.join(' ');
+            if (h === 'create function' || h === 'create procedure' || h === 'create or replace function' || h === 'create or replace procedure')
+                this.routine = true;
+        }
         const word = length >= 3 && length <= 6 ? text.slice(start, end).toLowerCase() : '';
-        if (this.afterBegin && word === 'atomic')
+        if (this.routine && this.afterBegin && word === 'atomic')
             this.atomic++;
         else if (this.atomic > 0 && word === 'case')
             this.atomic++;
@@ -15146,6 +15169,7 @@ var external_node_timers_promises_ = __nccwpck_require__(8500);
 
 
 
+
 /** The connection went away (terminated, network): PostgreSQL has rolled back whatever transaction was open. */
 function isConnectionLoss(err) {
     const e = err;
@@ -15166,19 +15190,20 @@ class StatementFailed extends Error {
         this.error = error;
     }
 }
-function where(m, f, err, table) {
+/** `redact` before the statement is cut to its first 100 characters: no secret's prefix survives the cut. */
+function where(m, f, err, table, redact) {
     const file = m.file.downFile ?? m.file.name;
     const s = f.statement;
     if (!s)
         return f.index < 0 ? file : `${file} (bookkeeping in ${table})`;
     const pos = Number(err.position);
     const line = Number.isInteger(pos) && pos > 0 ? s.textLine + (0,sql_split/* lineAt */.mh)(s.text, pos - 1) - 1 : s.line;
-    return `${file} line ${line}, statement "${firstLine(s.text)}"`;
+    return `${file} line ${line}, statement "${(0,secrets/* clip */.$Q)(redact(firstCodeLine(s.text)), 100)}"`;
 }
-function failure(m, f, skipped, tracking, target) {
+function failure(m, f, skipped, tracking, target, log) {
     const err = f.error;
     const pgMessage = `${err.message ?? String(f.error)}${err.code && !/^E[A-Z]/.test(err.code) ? ` [${err.code}]` : ''}${err.detail ? ` (${err.detail})` : ''}`;
-    const at = where(m, f, err, tracking.table);
+    const at = where(m, f, err, tracking.table, log.redact);
     const lost = isConnectionLoss(f.error);
     const head = lost ? `Lost the connection to ${target} while reverting ${m.file.name} at ${at}: ${pgMessage}.` : `Reverting ${m.file.name} failed at ${at}: ${pgMessage}.`;
     let state;
@@ -15262,7 +15287,7 @@ async function remaining(session, tracking, m, saved, log) {
     const replay = range(0, from).filter((i) => (0,sql_split/* sessionSetting */.ls)(m.statements[i].text));
     // A new session has none of the settings the statements that ran made: the rest would run without them.
     if (replay.length > 0)
-        log.info(`  running again the session setting(s) among the statements that ran: ${replay.map((i) => firstLine(m.statements[i].text)).join('; ')}`);
+        log.info(`  running again the session setting(s) among the statements that ran: ${replay.map((i) => log.excerpt(firstCodeLine(m.statements[i].text), 100)).join('; ')}`);
     return { from, replay, hasProgress: true };
 }
 /**
@@ -15275,11 +15300,11 @@ function resetSql(settings) {
 }
 /**
  * The client-side deadline allows for this many statements in a query; none for a migration that
- * sets statement_timeout itself (SET LOCAL statement_timeout for a long statement), which it
- * would cut short.
+ * sets statement_timeout itself (SET LOCAL statement_timeout for a long statement) or resets it to
+ * the server's (RESET ALL, DISCARD ALL), which the deadline would cut short.
  */
 function allowance(m, statements) {
-    return m.statements.some((s) => /statement_timeout/i.test((0,sql_split/* stripComments */.nY)(s.text))) ? undefined : statements;
+    return m.statements.some((s) => /statement_timeout|\breset\s+all\b|\bdiscard\s+all\b/i.test((0,sql_split/* stripComments */.nY)(s.text))) ? undefined : statements;
 }
 /**
  * The whole migration as one query: the run's settings, BEGIN, bookkeeping, down statements (after
@@ -15436,7 +15461,7 @@ async function runPlan(plan, opts) {
         }
         catch (err) {
             if (err instanceof StatementFailed)
-                throw failure(m, err, rest.from, tracking, opts.target);
+                throw failure(m, err, rest.from, tracking, opts.target, log);
             throw err;
         }
         const durationMs = Math.round(external_node_perf_hooks_.performance.now() - started);
@@ -15860,6 +15885,9 @@ function sessionSetting(text) {
     const [a, b] = leadingWords(text, 2);
     if (a === 'reset')
         return true;
+    // pg_dump's and `supabase db diff`'s way: SELECT pg_catalog.set_config('search_path', '', false).
+    if (a === 'select')
+        return /^select\s+(pg_catalog\s*\.\s*)?set_config\s*\([\s\S]*,\s*false\s*\)$/i.test(stripComments(text).trim().replace(/;$/, '').trim());
     return a === 'set' && b !== 'local' && b !== 'transaction' && b !== 'constraints';
 }
 /** 1-based line of an offset, for messages that point into a file. */
@@ -17288,7 +17316,10 @@ class ScriptStream extends external_node_stream_.Transform {
         // One character per byte: SQL's syntax is ASCII, and the bytes go on as they came.
         const text = raw.toString('latin1');
         const line = raw[raw.length - 1] === NL ? text.slice(0, -1) : text;
-        const starts = this.lexer.idle;
+        // pg_restore's own last COMMIT, which must never reach psql, is held wherever the lexer is not
+        // inside a quote or body: no routine body can hold a COMMIT, so a lexer misled about a body
+        // (never seen, but the cost would be a restore committed early) fails the restore at its end instead.
+        const starts = this.lexer.idle || (this.rules.unwrap && this.lexer.inCode && raw.length <= 9 && /^COMMIT;\r?\n?$/.test(raw.toString('latin1')));
         this.endedAt = -1;
         // A psql meta-command (\restrict KEY) is a whole line of its own, not SQL.
         if (!(starts && raw[0] === BACKSLASH))
@@ -17599,13 +17630,14 @@ async function readSnapshotContents(path, format, pgRestore) {
         }
         return contents;
     }
-    const listed = await (0,process/* runProcess */.R)(pgRestore, ['--schema-only', '--file', '-', path], { stdout: sink });
-    const read = await new Promise((resolve) => {
-        if (sink.writableFinished)
-            return resolve(undefined);
+    // Listening before pg_restore starts: the reader fails (a script cut short) as its input ends,
+    // before runProcess returns, and an 'error' nobody listens for would end the process.
+    const reading = new Promise((resolve) => {
         sink.on('finish', () => resolve(undefined));
         sink.on('error', (err) => resolve(err));
     });
+    const listed = await (0,process/* runProcess */.R)(pgRestore, ['--schema-only', '--file', '-', path], { stdout: sink });
+    const read = await reading;
     if (listed.code !== 0)
         throw (0,archive/* corruptSnapshot */.gw)(path, (0,pg_tools/* toolErrorLine */.$x)(listed.stderr) || 'pg_restore could not read its table of contents');
     if (read)
@@ -17650,7 +17682,7 @@ async function dependentsOf(session, oids) {
 }
 /** Partitions of the dropped tables that are not dropped themselves: they would go with their parent. */
 async function keptPartitionsOf(session, dropped) {
-    const { rows } = await session.query(`SELECT c.oid::int AS oid, i.inhparent::regclass::text AS parent, c.oid::regclass::text AS partition, pg_get_expr(c.relpartbound, c.oid) AS bound,
+    const { rows } = await session.query(`SELECT c.oid::int AS oid, i.inhparent::int AS "parentOid", i.inhparent::regclass::text AS parent, c.oid::regclass::text AS partition, pg_get_expr(c.relpartbound, c.oid) AS bound,
             coalesce((SELECT array_agg(quote_ident(k.conname) ORDER BY k.conname) FROM pg_constraint k
                        WHERE k.conrelid = c.oid AND k.contype = 'f' AND k.conparentid <> 0), '{}') AS "inheritedForeignKeys"
        FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
@@ -17670,6 +17702,12 @@ async function planRestore(session, contents, where) {
     const dropSet = new Set(dropped.map((r) => r.oid));
     // Read with the empty search_path above, so every name is schema-qualified.
     const keptPartitions = await keptPartitionsOf(session, [...dropSet]);
+    const { rows: intoKept } = keptPartitions.length
+        ? await session.query(`SELECT format('ALTER TABLE %s DROP CONSTRAINT %I;', k.conrelid::regclass, k.conname) AS statement
+           FROM pg_constraint k
+          WHERE k.contype = 'f' AND k.conparentid = 0 AND k.conrelid = ANY($1::oid[]) AND k.confrelid = ANY($2::oid[])
+          ORDER BY 1`, [[...dropSet], [...new Set(keptPartitions.map((p) => p.parentOid))]])
+        : { rows: [] };
     const keptForeignKeys = [];
     const keptViews = [];
     const unsupported = [];
@@ -17701,7 +17739,7 @@ async function planRestore(session, contents, where) {
     if (unsupported.length) {
         throw new errors/* RollbackKitError */.dp(`The restore would have to drop objects the snapshot does not have, which restore-db cannot put back: ${unsupported.join('; ')}. Nothing was changed.`, `These were created after the snapshot and depend on its tables. Drop them (or undo their migration with run-down-migrations) and run again; ${where} keeps them until then.`);
     }
-    return { dropped, keptPartitions: keptPartitions.map(({ oid: _oid, ...p }) => p), keptForeignKeys, keptViews };
+    return { dropped, keptPartitions: keptPartitions.map(({ oid: _oid, parentOid: _parent, ...p }) => p), droppedForeignKeys: intoKept.map((r) => r.statement), keptForeignKeys, keptViews };
 }
 /** The statements that remove what the snapshot will create, and what depends on it, in an order that needs no CASCADE. */
 function dropStatements(plan) {
@@ -17713,6 +17751,7 @@ function dropStatements(plan) {
         out.push(`DROP ${DROP_KIND[v.relkind]} ${(0,catalog/* qualified */.LX)(v.schema, v.name)};`);
     // Detached, a kept partition keeps its copies of the parent's foreign keys as its own; attached
     // again, it gets the restored parent's.
+    out.push(...plan.droppedForeignKeys);
     for (const p of plan.keptPartitions) {
         out.push(`ALTER TABLE ${p.parent} DETACH PARTITION ${p.partition};`);
         for (const fk of p.inheritedForeignKeys)
@@ -17954,9 +17993,10 @@ async function restoreSnapshot(req, log) {
             throw err;
         });
         // Planned before anything is written: a dependent that cannot be put back refuses the restore here.
-        const plan = req.clean ? await planRestore(s, contents, where) : { dropped: [], keptPartitions: [], keptForeignKeys: [], keptViews: [] };
-        // Roles whose default privileges this user cannot change (a superuser is a member of every role).
-        const { rows: others } = await s.query("SELECT quote_ident(rolname) AS r FROM pg_catalog.pg_roles WHERE NOT pg_has_role(current_user, oid, 'MEMBER')");
+        const plan = req.clean ? await planRestore(s, contents, where) : { dropped: [], keptPartitions: [], droppedForeignKeys: [], keptForeignKeys: [], keptViews: [] };
+        // Roles whose default privileges this user cannot change (a superuser is a member of every role):
+        // membership until PostgreSQL 15, the right to SET ROLE to them from 16.
+        const { rows: others } = await s.query('SELECT quote_ident(rolname) AS r FROM pg_catalog.pg_roles WHERE NOT pg_has_role(current_user, oid, $1)', [serverMajor >= 16 ? 'SET' : 'MEMBER']);
         // Compared with the script's bytes read as latin1.
         const notMemberOf = new Set(others.map((o) => Buffer.from(o.r, 'utf8').toString('latin1')));
         return { serverMajor, pgRestore, contents, plan, extraTables, notMemberOf, defaults: await readOwnDefaultPrivileges(s) };
@@ -18001,7 +18041,7 @@ async function restoreSnapshot(req, log) {
     const leftOut = new Set();
     await applySnapshot({ req, snapshot: snapshot.path, manifest, bytesChecked, pgRestore, plan, serverMajor, preRestoreSnapshotPath, notMemberOf, leftOut }, log);
     if (leftOut.size) {
-        log.warning(`Left out ${leftOut.size} statement(s) of the snapshot that set other roles' default privileges (${[...leftOut].map((t) => t.slice(0, 120)).join('; ')}): user "${req.target.user}" is not a member of those roles, so PostgreSQL refuses them. Their default privileges are as they were before the restore.`);
+        log.warning(`Left out ${leftOut.size} statement(s) of the snapshot that set other roles' default privileges (${[...leftOut].map((t) => log.excerpt(t, 120)).join('; ')}): user "${req.target.user}" is not a member of those roles, so PostgreSQL refuses them. Their default privileges are as they were before the restore.`);
     }
     log.info(`Restore verified: all ${manifest.tables.length} tables hold the rows the snapshot holds, counted in the restore's transaction before its commit.`);
     if (extraTables.length)
@@ -18028,10 +18068,10 @@ const ROW_CHECK_PREFIX = 'rollback-kit: the restore does not hold the rows the s
  */
 const PARALLEL_COUNT_BYTES = 128 * 1024 * 1024;
 /**
- * The epilogue's last statement: in the restore's transaction, before its COMMIT, counts every table
+ * The epilogue's first statement: in the restore's transaction, before its COMMIT, counts every table
  * the snapshot holds rows for and fails the transaction, naming them, unless each holds the
- * manifest's rows. Counted in the tables themselves after everything else ran, so rows that never
- * came cannot commit. `FROM ONLY` for manifests that counted each table's own rows; older ones
+ * manifest's rows. Counted in the tables themselves once the snapshot's script has run, so rows that
+ * never came cannot commit. `FROM ONLY` for manifests that counted each table's own rows; older ones
  * counted a table with its inheritance children. Partitions are compared per partitioned table
  * (PostgreSQL 12 and later): a hash partition on an enum routes rows by the enum's new OIDs, so rows
  * may land in other partitions than they came from. Dynamic SQL per table keeps one plan per table
@@ -18128,14 +18168,16 @@ async function applySnapshot(a, log) {
         },
         // lock_timeout once more, should a script set it some other way than pg_dump's own line.
         // The snapshot's own default privileges (end of its script) set aside too while kept views are re-created.
+        // The rows are checked first, as the snapshot's script left them: before a kept partition is
+        // attached, whose rows a count of its partitioned table (older manifests) would include.
         epilogue: [
             lockTimeout,
+            rowCheckStatement(a.manifest, a.serverMajor),
             setAsideDefaultPrivileges('restored'),
             ...attachStatements(a.plan),
             views,
             ...foreignKeyStatements(a.plan),
             putBackDefaultPrivileges(),
-            rowCheckStatement(a.manifest, a.serverMajor),
         ],
         // Throws (and so never commits) when the bytes restored are not the snapshot's.
         beforeCommit: () => a.bytesChecked,

@@ -4573,6 +4573,7 @@ var registry = __nccwpck_require__(5730);
 
 
 
+
 /** The connection went away (terminated, network): PostgreSQL has rolled back whatever transaction was open. */
 function isConnectionLoss(err) {
     const e = err;
@@ -4593,19 +4594,20 @@ class StatementFailed extends Error {
         this.error = error;
     }
 }
-function where(m, f, err, table) {
+/** `redact` before the statement is cut to its first 100 characters: no secret's prefix survives the cut. */
+function where(m, f, err, table, redact) {
     const file = m.file.downFile ?? m.file.name;
     const s = f.statement;
     if (!s)
         return f.index < 0 ? file : `${file} (bookkeeping in ${table})`;
     const pos = Number(err.position);
     const line = Number.isInteger(pos) && pos > 0 ? s.textLine + (0,sql_split/* lineAt */.mh)(s.text, pos - 1) - 1 : s.line;
-    return `${file} line ${line}, statement "${firstLine(s.text)}"`;
+    return `${file} line ${line}, statement "${(0,secrets/* clip */.$Q)(redact(firstCodeLine(s.text)), 100)}"`;
 }
-function failure(m, f, skipped, tracking, target) {
+function failure(m, f, skipped, tracking, target, log) {
     const err = f.error;
     const pgMessage = `${err.message ?? String(f.error)}${err.code && !/^E[A-Z]/.test(err.code) ? ` [${err.code}]` : ''}${err.detail ? ` (${err.detail})` : ''}`;
-    const at = where(m, f, err, tracking.table);
+    const at = where(m, f, err, tracking.table, log.redact);
     const lost = isConnectionLoss(f.error);
     const head = lost ? `Lost the connection to ${target} while reverting ${m.file.name} at ${at}: ${pgMessage}.` : `Reverting ${m.file.name} failed at ${at}: ${pgMessage}.`;
     let state;
@@ -4689,7 +4691,7 @@ async function remaining(session, tracking, m, saved, log) {
     const replay = range(0, from).filter((i) => (0,sql_split/* sessionSetting */.ls)(m.statements[i].text));
     // A new session has none of the settings the statements that ran made: the rest would run without them.
     if (replay.length > 0)
-        log.info(`  running again the session setting(s) among the statements that ran: ${replay.map((i) => firstLine(m.statements[i].text)).join('; ')}`);
+        log.info(`  running again the session setting(s) among the statements that ran: ${replay.map((i) => log.excerpt(firstCodeLine(m.statements[i].text), 100)).join('; ')}`);
     return { from, replay, hasProgress: true };
 }
 /**
@@ -4702,11 +4704,11 @@ function resetSql(settings) {
 }
 /**
  * The client-side deadline allows for this many statements in a query; none for a migration that
- * sets statement_timeout itself (SET LOCAL statement_timeout for a long statement), which it
- * would cut short.
+ * sets statement_timeout itself (SET LOCAL statement_timeout for a long statement) or resets it to
+ * the server's (RESET ALL, DISCARD ALL), which the deadline would cut short.
  */
 function allowance(m, statements) {
-    return m.statements.some((s) => /statement_timeout/i.test((0,sql_split/* stripComments */.nY)(s.text))) ? undefined : statements;
+    return m.statements.some((s) => /statement_timeout|\breset\s+all\b|\bdiscard\s+all\b/i.test((0,sql_split/* stripComments */.nY)(s.text))) ? undefined : statements;
 }
 /**
  * The whole migration as one query: the run's settings, BEGIN, bookkeeping, down statements (after
@@ -4863,7 +4865,7 @@ async function runPlan(plan, opts) {
         }
         catch (err) {
             if (err instanceof StatementFailed)
-                throw failure(m, err, rest.from, tracking, opts.target);
+                throw failure(m, err, rest.from, tracking, opts.target, log);
             throw err;
         }
         const durationMs = Math.round(external_node_perf_hooks_namespaceObject.performance.now() - started);
@@ -5169,6 +5171,13 @@ class SqlLexer {
     /** Inside BEGIN ATOMIC … END, semicolons belong to the body; CASE … END inside it nests. */
     atomic = 0;
     afterBegin = false;
+    /**
+     * The statement began CREATE [OR REPLACE] FUNCTION or PROCEDURE: only there is BEGIN ATOMIC a body,
+     * as psql reads it (a table's columns may be named begin and atomic).
+     */
+    routine = false;
+    /** Words read of the statement so far, up to the four that say whether it creates a routine. */
+    head = [];
     /** Code was read since the last statement ended. */
     inStatement = false;
     /** The last two characters of the pieces before, for E'…' and $…$ at a piece's start. */
@@ -5177,6 +5186,10 @@ class SqlLexer {
     /** `onEnd` is told the offset, in the piece being read, of each `;` that ends a statement. */
     constructor(onEnd = () => undefined) {
         this.onEnd = onEnd;
+    }
+    /** Outside any quote, comment or dollar-quoted body (possibly inside a statement). */
+    get inCode() {
+        return this.mode === MODE_CODE || this.mode === MODE_LINE_COMMENT;
     }
     /** Between statements: outside any quote or comment, and no code since the last one ended. */
     get idle() {
@@ -5255,6 +5268,8 @@ class SqlLexer {
             if (c === SEMICOLON && this.atomic === 0) {
                 this.inStatement = false;
                 this.afterBegin = false;
+                this.routine = false;
+                this.head = [];
                 this.onEnd(i);
                 i++;
                 continue;
@@ -5264,6 +5279,9 @@ class SqlLexer {
                 continue;
             }
             this.inStatement = true;
+            // Only a word right after BEGIN makes BEGIN ATOMIC: a comma, a bracket or a quote between them does not.
+            if (!isLetter(c))
+                this.afterBegin = false;
             if (c === QUOTE) {
                 const e = this.before(text, i, 1);
                 this.mode = (e === UPPER_E || e === LOWER_E) && !isWordChar(this.before(text, i, 2)) ? MODE_ESCAPE_STRING : MODE_STRING;
@@ -5295,8 +5313,15 @@ class SqlLexer {
     }
     word(text, start, end) {
         const length = end - start;
+        if (this.head.length < 4) {
+            const w = length <= 9 ? text.slice(start, end).toLowerCase() : '';
+            this.head.push(w);
+            const h = this.head.join(' ');
+            if (h === 'create function' || h === 'create procedure' || h === 'create or replace function' || h === 'create or replace procedure')
+                this.routine = true;
+        }
         const word = length >= 3 && length <= 6 ? text.slice(start, end).toLowerCase() : '';
-        if (this.afterBegin && word === 'atomic')
+        if (this.routine && this.afterBegin && word === 'atomic')
             this.atomic++;
         else if (this.atomic > 0 && word === 'case')
             this.atomic++;
@@ -5538,6 +5563,9 @@ function sessionSetting(text) {
     const [a, b] = leadingWords(text, 2);
     if (a === 'reset')
         return true;
+    // pg_dump's and `supabase db diff`'s way: SELECT pg_catalog.set_config('search_path', '', false).
+    if (a === 'select')
+        return /^select\s+(pg_catalog\s*\.\s*)?set_config\s*\([\s\S]*,\s*false\s*\)$/i.test(stripComments(text).trim().replace(/;$/, '').trim());
     return a === 'set' && b !== 'local' && b !== 'transaction' && b !== 'constraints';
 }
 /** 1-based line of an offset, for messages that point into a file. */

@@ -12451,6 +12451,13 @@ class SqlLexer {
     /** Inside BEGIN ATOMIC … END, semicolons belong to the body; CASE … END inside it nests. */
     atomic = 0;
     afterBegin = false;
+    /**
+     * The statement began CREATE [OR REPLACE] FUNCTION or PROCEDURE: only there is BEGIN ATOMIC a body,
+     * as psql reads it (a table's columns may be named begin and atomic).
+     */
+    routine = false;
+    /** Words read of the statement so far, up to the four that say whether it creates a routine. */
+    head = [];
     /** Code was read since the last statement ended. */
     inStatement = false;
     /** The last two characters of the pieces before, for E'…' and $…$ at a piece's start. */
@@ -12459,6 +12466,10 @@ class SqlLexer {
     /** `onEnd` is told the offset, in the piece being read, of each `;` that ends a statement. */
     constructor(onEnd = () => undefined) {
         this.onEnd = onEnd;
+    }
+    /** Outside any quote, comment or dollar-quoted body (possibly inside a statement). */
+    get inCode() {
+        return this.mode === MODE_CODE || this.mode === MODE_LINE_COMMENT;
     }
     /** Between statements: outside any quote or comment, and no code since the last one ended. */
     get idle() {
@@ -12537,6 +12548,8 @@ class SqlLexer {
             if (c === SEMICOLON && this.atomic === 0) {
                 this.inStatement = false;
                 this.afterBegin = false;
+                this.routine = false;
+                this.head = [];
                 this.onEnd(i);
                 i++;
                 continue;
@@ -12546,6 +12559,9 @@ class SqlLexer {
                 continue;
             }
             this.inStatement = true;
+            // Only a word right after BEGIN makes BEGIN ATOMIC: a comma, a bracket or a quote between them does not.
+            if (!isLetter(c))
+                this.afterBegin = false;
             if (c === QUOTE) {
                 const e = this.before(text, i, 1);
                 this.mode = (e === UPPER_E || e === LOWER_E) && !isWordChar(this.before(text, i, 2)) ? MODE_ESCAPE_STRING : MODE_STRING;
@@ -12577,8 +12593,15 @@ class SqlLexer {
     }
     word(text, start, end) {
         const length = end - start;
+        if (this.head.length < 4) {
+            const w = length <= 9 ? text.slice(start, end).toLowerCase() : '';
+            this.head.push(w);
+            const h = this.head.join(' ');
+            if (h === 'create function' || h === 'create procedure' || h === 'create or replace function' || h === 'create or replace procedure')
+                this.routine = true;
+        }
         const word = length >= 3 && length <= 6 ? text.slice(start, end).toLowerCase() : '';
-        if (this.afterBegin && word === 'atomic')
+        if (this.routine && this.afterBegin && word === 'atomic')
             this.atomic++;
         else if (this.atomic > 0 && word === 'case')
             this.atomic++;
@@ -12820,6 +12843,9 @@ function sessionSetting(text) {
     const [a, b] = leadingWords(text, 2);
     if (a === 'reset')
         return true;
+    // pg_dump's and `supabase db diff`'s way: SELECT pg_catalog.set_config('search_path', '', false).
+    if (a === 'select')
+        return /^select\s+(pg_catalog\s*\.\s*)?set_config\s*\([\s\S]*,\s*false\s*\)$/i.test(stripComments(text).trim().replace(/;$/, '').trim());
     return a === 'set' && b !== 'local' && b !== 'transaction' && b !== 'constraints';
 }
 /** 1-based line of an offset, for messages that point into a file. */
