@@ -213,6 +213,37 @@ describe('restore-db and privileges', () => {
     }
   });
 
+  it('the same in a LATIN1 database, for a role whose name is not ASCII', async () => {
+    const db = await createTestDatabase('rk_privs_latin1', 'LATIN1');
+    const sfx = db.name.slice(-10);
+    const [owner, admin] = [`rk_owner_${sfx}`, `"rk Ädmin ${sfx}"`];
+    try {
+      await adminQuery(`CREATE ROLE ${owner} LOGIN NOSUPERUSER; ALTER DATABASE "${db.name}" OWNER TO ${owner}`);
+      // Created from the LATIN1 database, its name is stored (cluster-wide) in LATIN1 bytes, as pg_dump there writes it.
+      await db.query(`CREATE ROLE ${admin}; ALTER SCHEMA public OWNER TO ${owner}; ALTER DEFAULT PRIVILEGES FOR ROLE ${admin} IN SCHEMA public GRANT SELECT ON TABLES TO PUBLIC`);
+      const asOwner: TestDatabase = { ...db, url: asUser(db, owner) };
+      const pg = await import('pg');
+      const client = new pg.default.Client({ connectionString: asOwner.url });
+      await client.connect();
+      try {
+        await client.query('CREATE TABLE public.accounts (id int PRIMARY KEY, balance int); INSERT INTO public.accounts VALUES (1, 10)');
+        const path = await snapshot(asOwner);
+        await client.query('UPDATE public.accounts SET balance = 0');
+        const defaults = await defaultAcls(db);
+        const run = await runAction('restore-db', { 'database-url': asOwner.url, 'snapshot-path': path, confirm: db.name, 'pre-restore-snapshot': 'false' });
+        expect(run.errors).toEqual([]);
+        expect(run.log).toContain('Left out 1 statement(s) of the snapshot that set other roles\' default privileges');
+        expect(await defaultAcls(db)).toEqual(defaults);
+        expect((await client.query('SELECT sum(balance)::int AS s FROM public.accounts')).rows[0].s).toBe(10);
+      } finally {
+        await client.end();
+      }
+    } finally {
+      await db.query(`DROP OWNED BY ${admin}; DROP ROLE ${admin}`).catch(() => undefined);
+      await dropRoles(db, [owner]);
+    }
+  });
+
   it('default privileges changed since the snapshot: the snapshot\'s own are applied over them, as pg_restore would', async () => {
     const db = await createTestDatabase('rk_privs_changed');
     const anon = `rk_anon_${db.name.slice(-10)}`;
