@@ -17996,9 +17996,9 @@ async function restoreSnapshot(req, log) {
         const plan = req.clean ? await planRestore(s, contents, where) : { dropped: [], keptPartitions: [], droppedForeignKeys: [], keptForeignKeys: [], keptViews: [] };
         // Roles whose default privileges this user cannot change (a superuser is a member of every role):
         // membership until PostgreSQL 15, the right to SET ROLE to them from 16.
-        const { rows: others } = await s.query('SELECT quote_ident(rolname) AS r FROM pg_catalog.pg_roles WHERE NOT pg_has_role(current_user, oid, $1)', [serverMajor >= 16 ? 'SET' : 'MEMBER']);
-        // Compared with the script's bytes read as latin1.
-        const notMemberOf = new Set(others.map((o) => Buffer.from(o.r, 'utf8').toString('latin1')));
+        // As the script's bytes (pg_dump writes in the database's encoding), read as latin1 as the script is.
+        const { rows: others } = await s.query("SELECT convert_to(quote_ident(rolname), current_setting('server_encoding')) AS r FROM pg_catalog.pg_roles WHERE NOT pg_has_role(current_user, oid, $1)", [serverMajor >= 16 ? 'SET' : 'MEMBER']);
+        const notMemberOf = new Set(others.map((o) => o.r.toString('latin1')));
         return { serverMajor, pgRestore, contents, plan, extraTables, notMemberOf, defaults: await readOwnDefaultPrivileges(s) };
     });
     if (contents.largeObjects && manifest.format === 'plain') {
