@@ -217,6 +217,14 @@ export async function runRollback(request: RollbackRequest, deps: RollbackDeps, 
     record.status = 'rolled-back'; // provisional, as below
     told = true;
     timeline.skip('notify-start', 'an earlier job of this rollback told the team');
+    // What an earlier job of this rollback failed at stays failed, whatever the checks now say.
+    const failedEarlier = request.earlierTimeline.find((e) => e.status === 'failed');
+    if (failedEarlier) {
+      fail(failedEarlier.phase);
+      record.nextSteps.push(
+        `An earlier job of this rollback failed in its ${failedEarlier.phase} phase${failedEarlier.component ? ` (${failedEarlier.component})` : ''}: ${failedEarlier.detail.replace(/\.$/, '')}. Its job summary says what to do; this job only verified production.`,
+      );
+    }
   } else {
     const t = timeline.start('notify-start');
     record.status = 'rolled-back'; // provisional, so the "in progress" message reads right
@@ -544,8 +552,8 @@ function nextSteps(record: RollbackRecord): string[] {
         if (record.database) steps.push('The database was not touched, because changing it under an app that did not roll back makes things worse.');
       } else if (record.failedPhase === 'snapshot') {
         steps.push('No verified snapshot could be taken, so the database was not changed. Fix the snapshot error and re-run with scope db.');
-      } else if (record.failedPhase === 'database') {
-        steps.push(`The database rollback failed: ${record.database?.error ?? ''} ${record.snapshot ? `The snapshot taken just before is the way back: ${record.snapshot.path} (restore-db).` : ''}`.trim());
+      } else if (record.failedPhase === 'database' && record.database?.error) {
+        steps.push(`The database rollback failed: ${record.database.error} ${record.snapshot ? `The snapshot taken just before is the way back: ${record.snapshot.path} (restore-db).` : ''}`.trim());
       } else if (record.failedPhase === 'verify') {
         steps.push('The rollback ran but the checks could not be run: verify production by hand now.');
       }

@@ -316,6 +316,19 @@ describe('rollback (root action) scope verify: the final job of a split rollback
     await expectNoSecrets(verifyJob, w);
   });
 
+  it('after an earlier job failed (its database phase), it ends failed naming that phase, whatever the checks say', async () => {
+    await writePlan(w, planYaml(w, { api: false }));
+    const appJob = await rollback(w, { scope: 'app', from: w.shop.bad.uid });
+    expect(appJob.outputs.status).toBe('rolled-back');
+    const earlier = [...json<Row[]>(appJob.outputs.timeline), { phase: 'database', started: new Date().toISOString(), 'duration-ms': 10, 'budget-ms': 1000, status: 'failed', detail: 'Reverting orders.down.sql failed: relation x does not exist.' }];
+    const verifyJob = await rollback(w, { scope: 'verify', from: w.shop.bad.uid, timeline: JSON.stringify(earlier) });
+    expect(verifyJob.code).not.toBe(0);
+    expect(verifyJob.outputs).toMatchObject({ status: 'failed', 'failed-phase': 'database' });
+    expect(verifyJob.summary).not.toMatch(/Rollback complete/);
+    expect(verifyJob.summary).toContain('An earlier job of this rollback failed in its database phase: Reverting orders.down.sql failed: relation x does not exist. Its job summary says what to do');
+    expect(verifyJob.summary).not.toMatch(/The database rollback failed: *\n/);
+  });
+
   it('on a production that is still broken it ends unverified, and still changes nothing', async () => {
     await writePlan(w, planYaml(w, { api: false }));
     const run = await rollback(w, { scope: 'verify' });
