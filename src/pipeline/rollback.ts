@@ -247,6 +247,13 @@ export async function runRollback(request: RollbackRequest, deps: RollbackDeps, 
           const outcome = await promotePrevious(promoteRequest(c, request, false), log);
           applyOutcome(rec, outcome);
           if (CHANGED.has(outcome.status)) changed = true;
+          // Accepted, not live: production still serves the bad release, so nothing may follow it.
+          if (outcome.queued) {
+            throw new RollbackKitError(
+              `${outcome.notes[0] ?? `The promotion of ${outcome.to.id} was queued and is not live yet.`} The rollback of ${c.name} is not done until production serves ${outcome.to.id}.`,
+              'Finish (or abort) the rolling release in Vercel (project Settings → Rolling Releases), then re-run: the database is changed only once production serves the deployment rolled back to.',
+            );
+          }
           await finished(t.end(outcome.status === 'already-current' ? 'nothing-to-do' : 'ok', log.redact(outcome.notes[0] ?? outcome.status)));
         } catch (err) {
           rec.status = 'failed';

@@ -142,6 +142,8 @@ export interface PromoteOutcome {
   notes: string[];
   /** Newer deployments passed over, with the reason for each (Vercel). */
   skipped: { id: string; reason: string }[];
+  /** The platform accepted the change but production does not serve the target yet (Vercel's rolling release, 202). */
+  queued?: boolean;
   /** A second summary table: the deployments passed over, or the commits reverted. */
   details?: { header: [string, string]; rows: [string, string][] };
 }
@@ -293,6 +295,7 @@ export async function promotePrevious(request: PromoteRequest, log: Log): Promis
         frozen: vercelFrozen(request.project!, result.autoAssignDisabled),
         notes: result.notes,
         skipped,
+        queued: result.queued,
         details: { header: ['passed over', 'why'], rows: skipped.slice(0, 50).map((s): [string, string] => [s.id, s.reason]) },
       };
     }

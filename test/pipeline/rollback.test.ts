@@ -290,6 +290,26 @@ describe('rollback (root action)', () => {
   });
 });
 
+describe('rollback (root action): a promotion Vercel queues behind a rolling release', () => {
+  it('is not a rollback: the run fails in app, the database is not touched, and production still serves the bad release', async () => {
+    w.shop.project.rollingRelease = true;
+    try {
+      await writePlan(w, planYaml(w, { api: false }).replace('web: { provider: vercel,', 'web: { provider: vercel, method: promote,'));
+      const versionsBefore = await appliedVersions(w.db);
+      const run = await rollback(w, { scope: 'full', from: w.shop.bad.uid });
+      expect(run.code).not.toBe(0);
+      expect(run.outputs).toMatchObject({ status: 'failed', 'failed-phase': 'app' });
+      expect(run.errors[0]).toMatch(/queued the promotion .* rolling release.*not done until production serves/);
+      expect(phases(run)).toEqual(expect.arrayContaining(['app:web=failed', 'snapshot=skipped', 'database=skipped']));
+      expect(await appliedVersions(w.db)).toEqual(versionsBefore);
+      expect(w.shop.vercel.production(w.shop.project)?.uid).toBe(w.shop.bad.uid);
+      expect(run.summary).not.toMatch(/Rollback complete/);
+    } finally {
+      w.shop.project.rollingRelease = false;
+    }
+  });
+});
+
 describe('rollback (root action) scope verify: the final job of a split rollback', () => {
   it('changes nothing, verifies what the earlier jobs did, and reports the whole timeline on one incident', async () => {
     await writePlan(w, planYaml(w, { api: false }));
