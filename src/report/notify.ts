@@ -5,6 +5,7 @@
  * `blocks` (what Slack shows). Sending never stops a rollback: a failure is a warning.
  */
 import type { Log } from '../core/log.js';
+import { splitCredentials } from '../core/url-secrets.js';
 import { PHASES, type RollbackRecord, type Severity, type TimelineEntry } from '../pipeline/record.js';
 import { parseRetryAfter } from '../platforms/http/retry.js';
 import { sleep } from '../smoke/pool.js';
@@ -211,9 +212,11 @@ type Attempt = { ok: true } | { ok: false; why: string; retryable: boolean; retr
 
 async function post(url: URL, body: string, timeoutMs: number, log: Pick<Log, 'excerpt'>): Promise<Attempt> {
   try {
-    const res = await fetch(url, {
+    // fetch refuses a URL with a user name and password: they go as Basic auth, as smoke checks send them.
+    const { url: bare, authorization } = splitCredentials(url.href);
+    const res = await fetch(bare, {
       method: 'POST',
-      headers: { 'Content-Type': 'application/json', 'User-Agent': 'rollback-kit' },
+      headers: { 'Content-Type': 'application/json', 'User-Agent': 'rollback-kit', ...(authorization ? { Authorization: authorization } : {}) },
       body,
       redirect: 'error',
       signal: AbortSignal.timeout(timeoutMs),

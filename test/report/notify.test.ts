@@ -143,6 +143,15 @@ describe('sending a chat message', () => {
     expect(log.lines.filter((l) => l.startsWith('warning'))).toEqual([]);
   });
 
+  it('sends a user name and password in the URL as Basic auth, never printing them', async () => {
+    receiver = await startWebhookReceiver();
+    const log = memoryLog();
+    const withUser = Object.assign(new URL(receiver.url), { username: 'hookuser', password: 'HOOKpw%40x' }).toString();
+    expect(await sendChatMessage(withUser, message(), log)).toBe(true);
+    expect(receiver.requests[0]!.headers.authorization).toBe(`Basic ${Buffer.from('hookuser:HOOKpw@x').toString('base64')}`);
+    expect(log.lines.join('\n')).not.toMatch(/HOOKpw/);
+  });
+
   it('retries once after a 500 and delivers', async () => {
     receiver = await startWebhookReceiver();
     receiver.failNext(1, 500);
