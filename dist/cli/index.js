@@ -28955,6 +28955,7 @@ async function promotePrevious(request, log) {
                 frozen: vercelFrozen(request.project, result.autoAssignDisabled),
                 notes: result.notes,
                 skipped,
+                queued: result.queued,
                 details: { header: ['passed over', 'why'], rows: skipped.slice(0, 50).map((s) => [s.id, s.reason]) },
             };
         }
@@ -31381,6 +31382,12 @@ async function runRollback(request, deps, log) {
         record.status = 'rolled-back'; // provisional, as below
         told = true;
         timeline.skip('notify-start', 'an earlier job of this rollback told the team');
+        // What an earlier job of this rollback failed at stays failed, whatever the checks now say.
+        const failedEarlier = request.earlierTimeline.find((e) => e.status === 'failed');
+        if (failedEarlier) {
+            fail(failedEarlier.phase);
+            record.nextSteps.push(`An earlier job of this rollback failed in its ${failedEarlier.phase} phase${failedEarlier.component ? ` (${failedEarlier.component})` : ''}: ${failedEarlier.detail.replace(/\.$/, '')}. Its job summary says what to do; this job only verified production.`);
+        }
     }
     else {
         const t = timeline.start('notify-start');
@@ -31404,6 +31411,10 @@ async function runRollback(request, deps, log) {
                 applyOutcome(rec, outcome);
                 if (CHANGED.has(outcome.status))
                     changed = true;
+                // Accepted, not live: production still serves the bad release, so nothing may follow it.
+                if (outcome.queued) {
+                    throw new errors/* RollbackKitError */.dp(`${outcome.notes[0] ?? `The promotion of ${outcome.to.id} was queued and is not live yet.`} The rollback of ${c.name} is not done until production serves ${outcome.to.id}.`, 'Finish (or abort) the rolling release in Vercel (project Settings → Rolling Releases), then re-run: the database is changed only once production serves the deployment rolled back to.');
+                }
                 await finished(t.end(outcome.status === 'already-current' ? 'nothing-to-do' : 'ok', log.redact(outcome.notes[0] ?? outcome.status)));
             }
             catch (err) {
@@ -31711,8 +31722,8 @@ function nextSteps(record) {
             else if (record.failedPhase === 'snapshot') {
                 steps.push('No verified snapshot could be taken, so the database was not changed. Fix the snapshot error and re-run with scope db.');
             }
-            else if (record.failedPhase === 'database') {
-                steps.push(`The database rollback failed: ${record.database?.error ?? ''} ${record.snapshot ? `The snapshot taken just before is the way back: ${record.snapshot.path} (restore-db).` : ''}`.trim());
+            else if (record.failedPhase === 'database' && record.database?.error) {
+                steps.push(`The database rollback failed: ${record.database.error} ${record.snapshot ? `The snapshot taken just before is the way back: ${record.snapshot.path} (restore-db).` : ''}`.trim());
             }
             else if (record.failedPhase === 'verify') {
                 steps.push('The rollback ran but the checks could not be run: verify production by hand now.');
@@ -34649,6 +34660,7 @@ async function runSandboxDrill(opts, cleanup, log) {
 
 
 
+
 /** The runbook speaks of P0–P2. */
 const notify_PRIORITY = { critical: 'P0', major: 'P1', minor: 'P2' };
 // Slack's limits: a header block's text, a section's text, a field's text.
@@ -34807,9 +34819,11 @@ const MAX_RETRY_AFTER_MS = 2000;
 const failing = new Set();
 async function post(url, body, timeoutMs, log) {
     try {
-        const res = await fetch(url, {
+        // fetch refuses a URL with a user name and password: they go as Basic auth, as smoke checks send them.
+        const { url: bare, authorization } = splitCredentials(url.href);
+        const res = await fetch(bare, {
             method: 'POST',
-            headers: { 'Content-Type': 'application/json', 'User-Agent': 'rollback-kit' },
+            headers: { 'Content-Type': 'application/json', 'User-Agent': 'rollback-kit', ...(authorization ? { Authorization: authorization } : {}) },
             body,
             redirect: 'error',
             signal: AbortSignal.timeout(timeoutMs),

@@ -4456,6 +4456,7 @@ async function promotePrevious(request, log) {
                 frozen: vercelFrozen(request.project, result.autoAssignDisabled),
                 notes: result.notes,
                 skipped,
+                queued: result.queued,
                 details: { header: ['passed over', 'why'], rows: skipped.slice(0, 50).map((s) => [s.id, s.reason]) },
             };
         }
