@@ -16,7 +16,7 @@ import { errorLine, RollbackKitError } from '../core/errors.js';
 import type { Log } from '../core/log.js';
 import { describeTarget } from '../db/connection.js';
 import { takeSnapshot, wholeDatabaseSnapshot } from '../db/snapshot.js';
-import { promotePrevious } from '../platforms/promote.js';
+import { changedProduction, notLiveYet, promotePrevious } from '../platforms/promote.js';
 import type { Check } from '../smoke/spec.js';
 import { budgets as rollbackBudgets } from './budgets.js';
 import type { ComponentPlan } from './plan-file.js';
@@ -125,7 +125,6 @@ export interface DrillDeps {
   progress?: { started(phase: DrillPhase, component?: string): void; finished(entry: TimelineEntry<DrillPhase>): void };
 }
 
-const CHANGED = new Set(['rolled-back', 'promoted']);
 
 /** The drill's phase budgets: the rollback's, scaled by budget-minutes the same way. */
 export function drillBudgets(budgetMinutes: number): { phase(name: DrillPhase): number; wayBackMs: number } {
@@ -228,7 +227,9 @@ export async function runDrill(request: DrillRequest, deps: DrillDeps, log: Log)
         rec.original = ref(outcome.from);
         rec.previous = ref(outcome.to);
         rec.back = outcome.status;
-        if (CHANGED.has(outcome.status)) {
+        const queued = notLiveYet(outcome, c.name);
+        if (queued) throw queued;
+        if (changedProduction(outcome.status)) {
           wentBack.push(i);
           finished(t.end('ok', `${label(rec.original)} → ${label(rec.previous)}: ${log.redact(outcome.notes[0] ?? outcome.status)}`));
         } else {
@@ -263,7 +264,9 @@ export async function runDrill(request: DrillRequest, deps: DrillDeps, log: Log)
         const forward: ComponentPlan = { ...c, target: original, method: 'promote', from: rec.previous?.id ?? rec.previous?.commitSha };
         const outcome = await promotePrevious(promoteRequest(forward, asRollback, false), log);
         rec.forward = outcome.status;
-        if (!CHANGED.has(outcome.status)) throw new RollbackKitError(`did not roll forward (${outcome.status}): ${outcome.notes[0] ?? ''}`);
+        const queued = notLiveYet(outcome, c.name);
+        if (queued) throw queued;
+        if (!changedProduction(outcome.status)) throw new RollbackKitError(`did not roll forward (${outcome.status}): ${outcome.notes[0] ?? ''}`);
         finished(t.end('ok', `${label(rec.previous)} → ${label(ref(outcome.to))}: ${log.redact(outcome.notes[0] ?? outcome.status)}`));
       } catch (err) {
         rec.forward = 'failed';
@@ -276,7 +279,7 @@ export async function runDrill(request: DrillRequest, deps: DrillDeps, log: Log)
   );
 
   // ── verify-forward ────────────────────────────────────────────────────────────────────────
-  if (!record.components.some((c) => CHANGED.has(c.forward))) timeline.skip('verify-forward', 'nothing was rolled forward');
+  if (!record.components.some((c) => changedProduction(c.forward))) timeline.skip('verify-forward', 'nothing was rolled forward');
   else record.verifyForward = await verifyPhase('verify-forward', ready.checks!, request, timeline, finished, fail, log);
 
   return closeOut(record, timeline, budget, deps, now, started);

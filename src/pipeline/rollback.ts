@@ -18,7 +18,7 @@ import { restoreSnapshot } from '../db/restore.js';
 import { connect, withSession } from '../db/session.js';
 import { takeSnapshot, wholeDatabaseSnapshot } from '../db/snapshot.js';
 import { RevertFailed, revertMigrations, type Choice, type RevertOptions } from '../migrations/revert.js';
-import { checkPromoteRequest, FLY_MACHINES_API_URL, frozenNotes, promotePrevious, type PromoteOutcome, type PromoteRequest } from '../platforms/promote.js';
+import { changedProduction, checkPromoteRequest, FLY_MACHINES_API_URL, frozenNotes, notLiveYet, promotePrevious, type PromoteOutcome, type PromoteRequest } from '../platforms/promote.js';
 import { changedProductionEnv } from '../platforms/vercel/env.js';
 import { loadChecks } from '../smoke/smoke-test.js';
 import type { Check } from '../smoke/spec.js';
@@ -75,7 +75,6 @@ export interface RollbackDeps {
 /** How long a second run waits for the first to finish the database before giving up (bounded). */
 const MIN_LOCK_WAIT_SECONDS = 30;
 
-const CHANGED = new Set(['rolled-back', 'promoted']);
 
 export async function runRollback(request: RollbackRequest, deps: RollbackDeps, log: Log): Promise<RollbackRecord> {
   const now = deps.now ?? Date.now;
@@ -246,14 +245,9 @@ export async function runRollback(request: RollbackRequest, deps: RollbackDeps, 
         try {
           const outcome = await promotePrevious(promoteRequest(c, request, false), log);
           applyOutcome(rec, outcome);
-          if (CHANGED.has(outcome.status)) changed = true;
-          // Accepted, not live: production still serves the bad release, so nothing may follow it.
-          if (outcome.queued) {
-            throw new RollbackKitError(
-              `${outcome.notes[0] ?? `The promotion of ${outcome.to.id} was queued and is not live yet.`} The rollback of ${c.name} is not done until production serves ${outcome.to.id}.`,
-              'Finish (or abort) the rolling release in Vercel (project Settings → Rolling Releases), then re-run: the database is changed only once production serves the deployment rolled back to.',
-            );
-          }
+          if (changedProduction(outcome.status)) changed = true;
+          const queued = notLiveYet(outcome, c.name);
+          if (queued) throw queued;
           await finished(t.end(outcome.status === 'already-current' ? 'nothing-to-do' : 'ok', log.redact(outcome.notes[0] ?? outcome.status)));
         } catch (err) {
           rec.status = 'failed';

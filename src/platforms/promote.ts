@@ -148,6 +148,24 @@ export interface PromoteOutcome {
   details?: { header: [string, string]; rows: [string, string][] };
 }
 
+/** Outcomes that changed what production serves (a queued one, accepted but not live, too: see notLiveYet). */
+export function changedProduction(status: string | undefined): boolean {
+  return status === 'rolled-back' || status === 'promoted';
+}
+
+/**
+ * A change the platform accepted but did not make live (Vercel queues a promotion behind a rolling
+ * release, 202): production still serves the release rolled back from, so nothing that needs the
+ * good release live (a database rollback, a verification of the way back) may follow it.
+ */
+export function notLiveYet(outcome: PromoteOutcome, component: string): RollbackKitError | undefined {
+  if (!outcome.queued) return undefined;
+  return new RollbackKitError(
+    `${outcome.notes[0] ?? `The promotion of ${outcome.to.id} was queued and is not live yet.`} The rollback of ${component} is not done until production serves ${outcome.to.id}.`,
+    'Finish (or abort) the rolling release in Vercel (project Settings → Rolling Releases), then re-run: the database is changed only once production serves the deployment rolled back to.',
+  );
+}
+
 /**
  * The checks that need no network, so a whole rollback can refuse a bad request before anything
  * runs. `where` names the place the value came from ("Input vercel-token", "components.web.project").

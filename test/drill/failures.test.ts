@@ -38,4 +38,17 @@ describe('rollback drill: the way back is broken', () => {
     expect(w.served).toEqual([w.previous.uid, w.current.uid]);
     await expectNoLeaks(run, [TOKEN, GITHUB_TOKEN, DB_PASSWORD], [w.workspace]);
   });
+
+  it('fails in forward when Vercel queues the promotion back behind a rolling release, saying staging is left on the previous deployment', async () => {
+    w = await startDrillWorld();
+    await writeDrillPlan(w);
+    w.project.rollingRelease = true;
+    const run = await drill(w);
+    expect(run.code).toBe(1);
+    expect(run.outputs).toMatchObject({ status: 'failed', 'failed-phase': 'forward' });
+    expect(run.errors[0]).toMatch(/queued the promotion .* rolling release.*not done until production serves/);
+    expect(phases(run)).toEqual(expect.arrayContaining(['back:web=ok', 'forward:web=failed']));
+    expect(w.vercel.production(w.project)?.uid).toBe(w.previous.uid);
+    await expectNoLeaks(run, [TOKEN, GITHUB_TOKEN, DB_PASSWORD], [w.workspace]);
+  });
 });
