@@ -7,7 +7,6 @@ import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { RollbackKitError } from '../core/errors.js';
 import type { Log } from '../core/log.js';
-import { clip } from '../core/secrets.js';
 import { withQueryDeadline, type Session } from '../db/session.js';
 import { firstCodeLine, type PlannedMigration, type PlannedStatement } from './planner.js';
 import { clearProgressSql, progressStillHolds, readProgress, recordStatement, startProgressSql, statementHash, statementsAlreadyRun, type Progress } from './progress.js';
@@ -51,20 +50,20 @@ class StatementFailed extends Error {
   }
 }
 
-/** `redact` before the statement is cut to its first 100 characters: no secret's prefix survives the cut. */
-function where(m: PlannedMigration, f: StatementFailed, err: PgError, table: string, redact: (text: string) => string): string {
+/** The statement named by its first line, redacted before it is cut (log.excerpt): no secret's prefix survives the cut. */
+function where(m: PlannedMigration, f: StatementFailed, err: PgError, table: string, log: Pick<Log, 'excerpt'>): string {
   const file = m.file.downFile ?? m.file.name;
   const s = f.statement;
   if (!s) return f.index < 0 ? file : `${file} (bookkeeping in ${table})`;
   const pos = Number(err.position);
   const line = Number.isInteger(pos) && pos > 0 ? s.textLine + lineAt(s.text, pos - 1) - 1 : s.line;
-  return `${file} line ${line}, statement "${clip(redact(firstCodeLine(s.text)), 100)}"`;
+  return `${file} line ${line}, statement "${log.excerpt(firstCodeLine(s.text), 100)}"`;
 }
 
 function failure(m: PlannedMigration, f: StatementFailed, skipped: number, tracking: Tracking, target: string, log: Log): RollbackKitError {
   const err = f.error as PgError;
   const pgMessage = `${err.message ?? String(f.error)}${err.code && !/^E[A-Z]/.test(err.code) ? ` [${err.code}]` : ''}${err.detail ? ` (${err.detail})` : ''}`;
-  const at = where(m, f, err, tracking.table, log.redact);
+  const at = where(m, f, err, tracking.table, log);
   const lost = isConnectionLoss(f.error);
   const head = lost ? `Lost the connection to ${target} while reverting ${m.file.name} at ${at}: ${pgMessage}.` : `Reverting ${m.file.name} failed at ${at}: ${pgMessage}.`;
   let state: string;
