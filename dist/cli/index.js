@@ -25356,7 +25356,6 @@ function withHowToFinish(err, how) {
 
 
 
-
 /** The connection went away (terminated, network): PostgreSQL has rolled back whatever transaction was open. */
 function isConnectionLoss(err) {
     const e = err;
@@ -25377,20 +25376,20 @@ class StatementFailed extends Error {
         this.error = error;
     }
 }
-/** `redact` before the statement is cut to its first 100 characters: no secret's prefix survives the cut. */
-function where(m, f, err, table, redact) {
+/** The statement named by its first line, redacted before it is cut (log.excerpt): no secret's prefix survives the cut. */
+function where(m, f, err, table, log) {
     const file = m.file.downFile ?? m.file.name;
     const s = f.statement;
     if (!s)
         return f.index < 0 ? file : `${file} (bookkeeping in ${table})`;
     const pos = Number(err.position);
     const line = Number.isInteger(pos) && pos > 0 ? s.textLine + lineAt(s.text, pos - 1) - 1 : s.line;
-    return `${file} line ${line}, statement "${clip(redact(firstCodeLine(s.text)), 100)}"`;
+    return `${file} line ${line}, statement "${log.excerpt(firstCodeLine(s.text), 100)}"`;
 }
 function failure(m, f, skipped, tracking, target, log) {
     const err = f.error;
     const pgMessage = `${err.message ?? String(f.error)}${err.code && !/^E[A-Z]/.test(err.code) ? ` [${err.code}]` : ''}${err.detail ? ` (${err.detail})` : ''}`;
-    const at = where(m, f, err, tracking.table, log.redact);
+    const at = where(m, f, err, tracking.table, log);
     const lost = isConnectionLoss(f.error);
     const head = lost ? `Lost the connection to ${target} while reverting ${m.file.name} at ${at}: ${pgMessage}.` : `Reverting ${m.file.name} failed at ${at}: ${pgMessage}.`;
     let state;
@@ -28814,6 +28813,20 @@ const DEFAULT_API_URLS = {
 function defaultApiUrl(provider) {
     return provider in DEFAULT_API_URLS ? DEFAULT_API_URLS[provider] : undefined;
 }
+/** Outcomes that changed what production serves (a queued one, accepted but not live, too: see notLiveYet). */
+function changedProduction(status) {
+    return status === 'rolled-back' || status === 'promoted';
+}
+/**
+ * A change the platform accepted but did not make live (Vercel queues a promotion behind a rolling
+ * release, 202): production still serves the release rolled back from, so nothing that needs the
+ * good release live (a database rollback, a verification of the way back) may follow it.
+ */
+function notLiveYet(outcome, component) {
+    if (!outcome.queued)
+        return undefined;
+    return new errors/* RollbackKitError */.dp(`${outcome.notes[0] ?? `The promotion of ${outcome.to.id} was queued and is not live yet.`} The rollback of ${component} is not done until production serves ${outcome.to.id}.`, 'Finish (or abort) the rolling release in Vercel (project Settings → Rolling Releases), then re-run: the database is changed only once production serves the deployment rolled back to.');
+}
 /**
  * The checks that need no network, so a whole rollback can refuse a bad request before anything
  * runs. `where` names the place the value came from ("Input vercel-token", "components.web.project").
@@ -31230,7 +31243,6 @@ async function verifyWithChecks(checks, v, database, log) {
 
 /** How long a second run waits for the first to finish the database before giving up (bounded). */
 const MIN_LOCK_WAIT_SECONDS = 30;
-const CHANGED = new Set(['rolled-back', 'promoted']);
 async function runRollback(request, deps, log) {
     const now = deps.now ?? Date.now;
     const plan = request.plan;
@@ -31409,12 +31421,11 @@ async function runRollback(request, deps, log) {
             try {
                 const outcome = await promotePrevious(promoteRequest(c, request, false), log);
                 applyOutcome(rec, outcome);
-                if (CHANGED.has(outcome.status))
+                if (changedProduction(outcome.status))
                     changed = true;
-                // Accepted, not live: production still serves the bad release, so nothing may follow it.
-                if (outcome.queued) {
-                    throw new errors/* RollbackKitError */.dp(`${outcome.notes[0] ?? `The promotion of ${outcome.to.id} was queued and is not live yet.`} The rollback of ${c.name} is not done until production serves ${outcome.to.id}.`, 'Finish (or abort) the rolling release in Vercel (project Settings → Rolling Releases), then re-run: the database is changed only once production serves the deployment rolled back to.');
-                }
+                const queued = notLiveYet(outcome, c.name);
+                if (queued)
+                    throw queued;
                 await finished(t.end(outcome.status === 'already-current' ? 'nothing-to-do' : 'ok', log.redact(outcome.notes[0] ?? outcome.status)));
             }
             catch (err) {
@@ -31962,7 +31973,6 @@ const OFF_CLOCK = ['report'];
  * alerting on a failed drill without waiting for a slow one.
  */
 const MIN_DRILL_BUDGET_MINUTES = 0.001;
-const drill_CHANGED = new Set(['rolled-back', 'promoted']);
 /** The drill's phase budgets: the rollback's, scaled by budget-minutes the same way. */
 function drillBudgets(budgetMinutes) {
     const b = budgets(budgetMinutes);
@@ -32065,7 +32075,10 @@ async function runDrill(request, deps, log) {
             rec.original = ref(outcome.from);
             rec.previous = ref(outcome.to);
             rec.back = outcome.status;
-            if (drill_CHANGED.has(outcome.status)) {
+            const queued = notLiveYet(outcome, c.name);
+            if (queued)
+                throw queued;
+            if (changedProduction(outcome.status)) {
                 wentBack.push(i);
                 finished(t.end('ok', `${label(rec.original)} → ${label(rec.previous)}: ${log.redact(outcome.notes[0] ?? outcome.status)}`));
             }
@@ -32102,7 +32115,10 @@ async function runDrill(request, deps, log) {
             const forward = { ...c, target: original, method: 'promote', from: rec.previous?.id ?? rec.previous?.commitSha };
             const outcome = await promotePrevious(promoteRequest(forward, asRollback, false), log);
             rec.forward = outcome.status;
-            if (!drill_CHANGED.has(outcome.status))
+            const queued = notLiveYet(outcome, c.name);
+            if (queued)
+                throw queued;
+            if (!changedProduction(outcome.status))
                 throw new errors/* RollbackKitError */.dp(`did not roll forward (${outcome.status}): ${outcome.notes[0] ?? ''}`);
             finished(t.end('ok', `${label(rec.previous)} → ${label(ref(outcome.to))}: ${log.redact(outcome.notes[0] ?? outcome.status)}`));
         }
@@ -32115,7 +32131,7 @@ async function runDrill(request, deps, log) {
         }
     }));
     // ── verify-forward ────────────────────────────────────────────────────────────────────────
-    if (!record.components.some((c) => drill_CHANGED.has(c.forward)))
+    if (!record.components.some((c) => changedProduction(c.forward)))
         timeline.skip('verify-forward', 'nothing was rolled forward');
     else
         record.verifyForward = await verifyPhase('verify-forward', ready.checks, request, timeline, finished, fail, log);

@@ -1606,7 +1606,7 @@ __nccwpck_require__.d(__webpack_exports__, {
   Ay: () => (/* binding */ promotePrevious)
 });
 
-// UNUSED EXPORTS: DEFAULT_API_URLS, DEFAULT_VERCEL_API_URL, checkApiUrl, checkHttpUrl, checkPromoteRequest, isHttpUrl
+// UNUSED EXPORTS: DEFAULT_API_URLS, DEFAULT_VERCEL_API_URL, changedProduction, checkApiUrl, checkHttpUrl, checkPromoteRequest, isHttpUrl, notLiveYet
 
 // EXTERNAL MODULE: ./.build/core/errors.js
 var errors = __nccwpck_require__(8005);
@@ -4314,6 +4314,20 @@ const DEFAULT_API_URLS = {
 /** The default of `api-url` for a provider; undefined for those that take no API base. */
 function defaultApiUrl(provider) {
     return provider in DEFAULT_API_URLS ? DEFAULT_API_URLS[provider] : undefined;
+}
+/** Outcomes that changed what production serves (a queued one, accepted but not live, too: see notLiveYet). */
+function changedProduction(status) {
+    return status === 'rolled-back' || status === 'promoted';
+}
+/**
+ * A change the platform accepted but did not make live (Vercel queues a promotion behind a rolling
+ * release, 202): production still serves the release rolled back from, so nothing that needs the
+ * good release live (a database rollback, a verification of the way back) may follow it.
+ */
+function notLiveYet(outcome, component) {
+    if (!outcome.queued)
+        return undefined;
+    return new RollbackKitError(`${outcome.notes[0] ?? `The promotion of ${outcome.to.id} was queued and is not live yet.`} The rollback of ${component} is not done until production serves ${outcome.to.id}.`, 'Finish (or abort) the rolling release in Vercel (project Settings → Rolling Releases), then re-run: the database is changed only once production serves the deployment rolled back to.');
 }
 /**
  * The checks that need no network, so a whole rollback can refuse a bad request before anything

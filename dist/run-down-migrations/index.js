@@ -4573,7 +4573,6 @@ var registry = __nccwpck_require__(5730);
 
 
 
-
 /** The connection went away (terminated, network): PostgreSQL has rolled back whatever transaction was open. */
 function isConnectionLoss(err) {
     const e = err;
@@ -4594,20 +4593,20 @@ class StatementFailed extends Error {
         this.error = error;
     }
 }
-/** `redact` before the statement is cut to its first 100 characters: no secret's prefix survives the cut. */
-function where(m, f, err, table, redact) {
+/** The statement named by its first line, redacted before it is cut (log.excerpt): no secret's prefix survives the cut. */
+function where(m, f, err, table, log) {
     const file = m.file.downFile ?? m.file.name;
     const s = f.statement;
     if (!s)
         return f.index < 0 ? file : `${file} (bookkeeping in ${table})`;
     const pos = Number(err.position);
     const line = Number.isInteger(pos) && pos > 0 ? s.textLine + (0,sql_split/* lineAt */.mh)(s.text, pos - 1) - 1 : s.line;
-    return `${file} line ${line}, statement "${(0,secrets/* clip */.$Q)(redact(firstCodeLine(s.text)), 100)}"`;
+    return `${file} line ${line}, statement "${log.excerpt(firstCodeLine(s.text), 100)}"`;
 }
 function failure(m, f, skipped, tracking, target, log) {
     const err = f.error;
     const pgMessage = `${err.message ?? String(f.error)}${err.code && !/^E[A-Z]/.test(err.code) ? ` [${err.code}]` : ''}${err.detail ? ` (${err.detail})` : ''}`;
-    const at = where(m, f, err, tracking.table, log.redact);
+    const at = where(m, f, err, tracking.table, log);
     const lost = isConnectionLoss(f.error);
     const head = lost ? `Lost the connection to ${target} while reverting ${m.file.name} at ${at}: ${pgMessage}.` : `Reverting ${m.file.name} failed at ${at}: ${pgMessage}.`;
     let state;
