@@ -6,7 +6,8 @@ import { RollbackKitError } from '../core/errors.js';
 import { qualified } from '../db/catalog.js';
 import type { Session } from '../db/session.js';
 import { sortVersions } from './files.js';
-import type { FormatName, TableName, ToolConfig } from './types.js';
+import { literal } from './sql-split.js';
+import type { FormatName, TableName, ToolConfig, Tracking } from './types.js';
 
 /** The table as SQL: each part quoted, so case and odd characters mean what the tool meant. */
 export function sqlTable(t: TableName): string {
@@ -71,4 +72,15 @@ export async function readVersionTable(session: Session, table: TableName): Prom
   if (!exists.rows[0]?.t) return undefined;
   const rows = await session.query<{ version: string }>(`SELECT version FROM ${sqlTable(table)}`);
   return sortVersions(rows.rows.map((r) => r.version));
+}
+
+/** The bookkeeping of tools that keep one row per applied migration, keyed by a `version` column (dbmate, Supabase, ours). */
+export function versionTableTracking(table: TableName): Tracking {
+  return {
+    table: describeTable(table),
+    lockKey: async () => undefined,
+    readApplied: (session) => readVersionTable(session, table),
+    revertSql: (m) => [`DELETE FROM ${sqlTable(table)} WHERE version = ${literal(m.id)}`],
+    rowVersionSql: (m) => rowVersionsSql(table, `version = ${literal(m.id)}`),
+  };
 }

@@ -8,8 +8,8 @@
  */
 import { anyFileMatches, compareVersions, leadingVersion, listFiles, readText } from '../files.js';
 import type { MigrationFile, MigrationFormat } from '../types.js';
-import { currentSchema, firstSearchPathSchema, readVersionTable, splitTableOption, rowVersionsSql, sqlTable, describeTable } from '../tracking.js';
-import { lineAt, literal } from '../sql-split.js';
+import { currentSchema, firstSearchPathSchema, splitTableOption, versionTableTracking } from '../tracking.js';
+import { lineAt } from '../sql-split.js';
 
 const UP_MARKER = /^--\s*migrate:up\b.*$/m;
 const DOWN_MARKER = /^--\s*migrate:down\b(.*)$/m;
@@ -53,11 +53,5 @@ export const dbmate: MigrationFormat = {
       trackingTable: async (session) => ({ schema: option.schema ?? firstSearchPathSchema(searchPath) ?? (await currentSchema(session)), name: option.name }),
     };
   },
-  tracking: (table) => ({
-    table: describeTable(table),
-    lockKey: async () => undefined,
-    readApplied: (session) => readVersionTable(session, table),
-    revertSql: (m) => [`DELETE FROM ${sqlTable(table)} WHERE version = ${literal(m.id)}`],
-    rowVersionSql: (m) => rowVersionsSql(table, `version = ${literal(m.id)}`),
-  }),
+  tracking: versionTableTracking,
 };

@@ -4,8 +4,7 @@
  * the deploy fills as it applies migrations.
  */
 import { compareVersions, listFiles, readText } from '../files.js';
-import { describeTable, readVersionTable, refuseTableOption, rowVersionsSql, sqlTable } from '../tracking.js';
-import { literal } from '../sql-split.js';
+import { describeTable, refuseTableOption, versionTableTracking } from '../tracking.js';
 import type { MigrationFile, MigrationFormat, TableName } from '../types.js';
 
 const DOWN_FILE = /^(\d+)_(.*)\.down\.sql$/;
@@ -42,11 +41,5 @@ export const plain: MigrationFormat = {
     // Our own format: the search_path the URL asks for is the one the down SQL means.
     return { searchPath: config.params.search_path, trackingTable: async () => TABLE };
   },
-  tracking: (table) => ({
-    table: describeTable(table),
-    lockKey: async () => undefined,
-    readApplied: (session) => readVersionTable(session, table),
-    revertSql: (m) => [`DELETE FROM ${sqlTable(table)} WHERE version = ${literal(m.id)}`],
-    rowVersionSql: (m) => rowVersionsSql(table, `version = ${literal(m.id)}`),
-  }),
+  tracking: versionTableTracking,
 };

@@ -7,8 +7,7 @@
  * reverted` does.
  */
 import { compareVersions, listFiles, readText } from '../files.js';
-import { describeTable, readVersionTable, refuseTableOption, rowVersionsSql, sqlTable } from '../tracking.js';
-import { literal } from '../sql-split.js';
+import { describeTable, refuseTableOption, versionTableTracking } from '../tracking.js';
 import type { MigrationFile, MigrationFormat, TableName } from '../types.js';
 
 // The CLI's own migration pattern: every file in the folder that matches it is a migration to the CLI.
@@ -52,11 +51,5 @@ export const supabase: MigrationFormat = {
         'Move them to supabase/migrations/down/<timestamp>_name.sql (the CLI does not read that folder); this run reads them where they are.',
     ];
   },
-  tracking: (table) => ({
-    table: describeTable(table),
-    lockKey: async () => undefined,
-    readApplied: (session) => readVersionTable(session, table),
-    revertSql: (m) => [`DELETE FROM ${sqlTable(table)} WHERE version = ${literal(m.id)}`],
-    rowVersionSql: (m) => rowVersionsSql(table, `version = ${literal(m.id)}`),
-  }),
+  tracking: versionTableTracking,
 };
