@@ -31,10 +31,19 @@ export function cliEnv(env: Record<string, string | undefined> = {}): Record<str
 
 export function runCli(
   args: string[],
-  opts: { cwd?: string; env?: Record<string, string | undefined>; tty?: boolean; timeoutMs?: number; onStderr?: (text: string, child: ReturnType<typeof spawn>) => void } = {},
+  opts: {
+    cwd?: string;
+    env?: Record<string, string | undefined>;
+    tty?: boolean;
+    timeoutMs?: number;
+    onStderr?: (text: string, child: ReturnType<typeof spawn>) => void;
+    /** This Node binary instead of the one running the tests (the runner's Node 24: test/helpers/node24.ts). */
+    node?: string;
+  } = {},
 ): Promise<CliRun> {
-  const quoted = [process.execPath, CLI, ...args].map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ');
-  const [command, argv] = opts.tty ? ['script', ['-qefc', quoted, '/dev/null']] : [process.execPath, [CLI, ...args]];
+  const node = opts.node ?? process.execPath;
+  const quoted = [node, CLI, ...args].map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ');
+  const [command, argv] = opts.tty ? ['script', ['-qefc', quoted, '/dev/null']] : [node, [CLI, ...args]];
   return new Promise((resolve, reject) => {
     const child = spawn(command, argv as string[], { cwd: opts.cwd ?? ROOT, env: cliEnv(opts.env), stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';

@@ -37,6 +37,8 @@ export interface RunActionOptions {
   runnerTemp?: string;
   /** Run the bundle from this copy of dist/ instead of the repository's (no node_modules beside it). */
   dist?: string;
+  /** Run the bundle with this Node binary instead of the one running the tests (the runner's Node 24: node24.ts). */
+  node?: string;
 }
 
 /** Parses `name<<delimiter` blocks and `name=value` lines of GITHUB_OUTPUT / GITHUB_ENV / GITHUB_STATE. */
@@ -102,7 +104,7 @@ export async function runAction(name: string, inputs: Record<string, string | nu
   }
 
   const { code, stdout, stderr } = await new Promise<{ code: number | null; stdout: string; stderr: string }>((done, fail) => {
-    const child = spawn(process.execPath, [bundle], { env, cwd: opts.cwd ?? workDir, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(opts.node ?? process.execPath, [bundle], { env, cwd: opts.cwd ?? workDir, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
