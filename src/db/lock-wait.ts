@@ -15,6 +15,11 @@ export const DEFAULT_LOCK_TIMEOUT_SECONDS = 30;
 
 /** A blocker's query is cut to this: enough to recognise it, little room for literals it holds. */
 const QUERY_CHARS = 80;
+/**
+ * What is read of a blocker's query: it is redacted before it is cut to QUERY_CHARS, and a secret
+ * that begins within those must be read whole to be recognised.
+ */
+const QUERY_READ_CHARS = 1000;
 const POLL_MS = 200;
 
 /** PostgreSQL's lock_timeout for `seconds`; 0 means "do not wait", which for PostgreSQL is 1 ms (its 0 is "forever"). */
@@ -65,7 +70,7 @@ export async function watchBlockers(target: ConnectionTarget, applicationName: s
   const poll = async () => {
     const { rows } = await session.query<{ pid: number; user: string | null; state: string | null; seconds: number | null; query: string | null }>(
       `SELECT DISTINCT b.pid, b.usename AS user, b.state, extract(epoch FROM now() - coalesce(b.xact_start, b.query_start))::int AS seconds,
-              left(regexp_replace(b.query, '\\s+', ' ', 'g'), ${QUERY_CHARS + 1}) AS query
+              left(regexp_replace(b.query, '\\s+', ' ', 'g'), ${QUERY_READ_CHARS}) AS query
          FROM pg_stat_activity w
         CROSS JOIN LATERAL unnest(pg_blocking_pids(w.pid)) AS bp(pid)
          JOIN pg_stat_activity b ON b.pid = bp.pid
@@ -92,9 +97,9 @@ export async function watchBlockers(target: ConnectionTarget, applicationName: s
 export function describeBlockers(blockers: Blocker[], log: Log): string {
   return blockers
     .map((b) => {
-      const query = b.query.length > QUERY_CHARS ? `${b.query.slice(0, QUERY_CHARS)}…` : b.query;
+      const query = log.excerpt(b.query, QUERY_CHARS + 1);
       const since = b.seconds === null ? '' : ` for ${b.seconds} s`;
-      return `pid ${b.pid} (user ${b.user}, ${b.state}${since}${query ? `, last query "${log.redact(query)}"` : ''})`;
+      return `pid ${b.pid} (user ${b.user}, ${b.state}${since}${query ? `, last query "${query}"` : ''})`;
     })
     .join('; ');
 }

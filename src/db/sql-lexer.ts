@@ -37,6 +37,12 @@ const isDigit = (c: number) => c >= 48 && c <= 57;
 const isWordChar = (c: number) => isLetter(c) || isDigit(c);
 const isSpace = (c: number) => c === SPACE || (c >= TAB && c <= CR);
 
+/**
+ * What the text is from a point on: code (keywords, names, operators, and the quotes around
+ * literals), a comment, or the inside of a string, quoted identifier or dollar-quoted body.
+ */
+export type SqlPart = 'code' | 'comment' | 'quoted';
+
 export class SqlLexer {
   private mode = MODE_CODE;
   /** Block comments nest. */
@@ -59,8 +65,15 @@ export class SqlLexer {
   private last1 = -1;
   private last2 = -1;
 
-  /** `onEnd` is told the offset, in the piece being read, of each `;` that ends a statement. */
-  constructor(private readonly onEnd: (at: number) => void = () => undefined) {}
+  /**
+   * `onEnd` is told the offset, in the piece being read, of each `;` that ends a statement;
+   * `onPart`, the offset from which the text is another part (a comment's `--` or `/*`, the first
+   * character inside a quote, the closing quote, the first character after a comment).
+   */
+  constructor(
+    private readonly onEnd: (at: number) => void = () => undefined,
+    private readonly onPart?: (part: SqlPart, at: number) => void,
+  ) {}
 
   /** Outside any quote, comment or dollar-quoted body (possibly inside a statement). */
   get inCode(): boolean {
@@ -82,7 +95,7 @@ export class SqlLexer {
           if (nl < 0) i = n;
           else {
             i = nl + 1;
-            this.mode = MODE_CODE;
+            this.enter(MODE_CODE, 'code', i);
           }
           break;
         }
@@ -102,8 +115,8 @@ export class SqlLexer {
           const close = text.indexOf(this.tag, i);
           if (close < 0) i = n;
           else {
+            this.enter(MODE_CODE, 'code', close);
             i = close + this.tag.length;
-            this.mode = MODE_CODE;
           }
           break;
         }
@@ -114,6 +127,11 @@ export class SqlLexer {
     if (n >= 2) this.last2 = text.charCodeAt(n - 2);
     else if (n === 1) this.last2 = this.last1;
     if (n >= 1) this.last1 = text.charCodeAt(n - 1);
+  }
+
+  private enter(mode: number, part: SqlPart, at: number): void {
+    this.mode = mode;
+    this.onPart?.(part, at);
   }
 
   /** The character `back` places before `i`, from an earlier piece when `i` is near this one's start. */
@@ -130,11 +148,11 @@ export class SqlLexer {
     while (i < n) {
       const c = text.charCodeAt(i);
       if (c === DASH && text.charCodeAt(i + 1) === DASH) {
-        this.mode = MODE_LINE_COMMENT;
+        this.enter(MODE_LINE_COMMENT, 'comment', i);
         return i + 2;
       }
       if (c === SLASH && text.charCodeAt(i + 1) === STAR) {
-        this.mode = MODE_BLOCK_COMMENT;
+        this.enter(MODE_BLOCK_COMMENT, 'comment', i);
         this.depth = 1;
         return i + 2;
       }
@@ -156,18 +174,18 @@ export class SqlLexer {
       if (!isLetter(c)) this.afterBegin = false;
       if (c === QUOTE) {
         const e = this.before(text, i, 1);
-        this.mode = (e === UPPER_E || e === LOWER_E) && !isWordChar(this.before(text, i, 2)) ? MODE_ESCAPE_STRING : MODE_STRING;
+        this.enter((e === UPPER_E || e === LOWER_E) && !isWordChar(this.before(text, i, 2)) ? MODE_ESCAPE_STRING : MODE_STRING, 'quoted', i + 1);
         return i + 1;
       }
       if (c === DQUOTE) {
-        this.mode = MODE_IDENTIFIER;
+        this.enter(MODE_IDENTIFIER, 'quoted', i + 1);
         return i + 1;
       }
       if (c === DOLLAR && !isWordChar(this.before(text, i, 1))) {
         const end = dollarTagEnd(text, i);
         if (end > 0) {
           this.tag = text.slice(i, end);
-          this.mode = MODE_DOLLAR;
+          this.enter(MODE_DOLLAR, 'quoted', end);
           return end;
         }
       } else if (isLetter(c)) {
@@ -208,7 +226,7 @@ export class SqlLexer {
       } else if (c === STAR && text.charCodeAt(i + 1) === SLASH) {
         i += 2;
         if (--this.depth === 0) {
-          this.mode = MODE_CODE;
+          this.enter(MODE_CODE, 'code', i);
           return i;
         }
       } else i++;
@@ -223,7 +241,7 @@ export class SqlLexer {
       const at = text.indexOf(quote, i);
       if (at < 0) return text.length;
       if (text.charCodeAt(at + 1) !== code) {
-        this.mode = MODE_CODE;
+        this.enter(MODE_CODE, 'code', at);
         return at + 1;
       }
       i = at + 2;
@@ -239,7 +257,7 @@ export class SqlLexer {
       if (c === BACKSLASH) i += 2;
       else if (c === QUOTE && text.charCodeAt(i + 1) === QUOTE) i += 2;
       else if (c === QUOTE) {
-        this.mode = MODE_CODE;
+        this.enter(MODE_CODE, 'code', i);
         return i + 1;
       } else i++;
     }
@@ -255,4 +273,20 @@ function dollarTagEnd(text: string, at: number): number {
     while (isWordChar(text.charCodeAt(i))) i++;
   }
   return text.charCodeAt(i) === DOLLAR ? i + 1 : -1;
+}
+
+/**
+ * `sql` as the lexer reads it, each character that is not code replaced by a space (newlines kept,
+ * so offsets and lines still hold): comments always, and with `quoted` the insides of strings,
+ * quoted identifiers and dollar-quoted bodies too. For classifying a statement, never for running it.
+ */
+export function blankSql(sql: string, blank: { quoted: boolean }): string {
+  const starts: { part: SqlPart; at: number }[] = [{ part: 'code', at: 0 }];
+  new SqlLexer(undefined, (part, at) => starts.push({ part, at })).scan(sql);
+  let out = '';
+  starts.forEach(({ part, at }, k) => {
+    const text = sql.slice(at, starts[k + 1]?.at ?? sql.length);
+    out += part === 'code' || (part === 'quoted' && !blank.quoted) ? text : text.replace(/[^\n]/g, ' ');
+  });
+  return out;
 }

@@ -4,7 +4,7 @@
  * would break ours) is found here, before a single statement executes.
  */
 import { RollbackKitError } from '../core/errors.js';
-import { clip } from '../core/secrets.js';
+import type { Log } from '../core/log.js';
 import { codeStart, copyFromStdin, hasCode, lineAt, needsOwnTransaction, splitStatements, transactionControl, type Statement } from './sql-split.js';
 import type { FormatName, MigrationFile, MigrationFormat } from './types.js';
 
@@ -129,7 +129,7 @@ const DOWN_HINTS: Record<FormatName, string> = {
   plain: 'Add the <version>_name.down.sql file.',
 };
 
-function prepare(file: MigrationFile): PlannedMigration {
+function prepare(file: MigrationFile, log: Pick<Log, 'excerpt'>): PlannedMigration {
   const sql = file.downSql ?? '';
   let statements: PlannedStatement[] = splitStatements(sql).map((s) => ({
     ...s,
@@ -143,14 +143,14 @@ function prepare(file: MigrationFile): PlannedMigration {
   const copy = statements.find((s) => copyFromStdin(s.text));
   if (copy) {
     throw new RollbackKitError(
-      `${file.downFile ?? file.name} line ${copy.line}: "${firstLine(copy.text)}" reads its rows from the client, as psql sends the lines after it; the down SQL is sent as SQL only, so it would get no rows. Nothing was run.`,
+      `${file.downFile ?? file.name} line ${copy.line}: "${log.excerpt(firstCodeLine(copy.text), 100)}" reads its rows from the client, as psql sends the lines after it; the down SQL is sent as SQL only, so it would get no rows. Nothing was run.`,
       'Write the rows as INSERT statements, or COPY them FROM a file on the database server.',
     );
   }
   const control = statements.find((s) => transactionControl(s.text));
   if (control) {
     throw new RollbackKitError(
-      `${file.downFile ?? file.name} line ${control.line}: "${firstLine(control.text)}" inside a down migration would break the transaction each migration runs in. Nothing was run.`,
+      `${file.downFile ?? file.name} line ${control.line}: "${log.excerpt(firstCodeLine(control.text), 100)}" inside a down migration would break the transaction each migration runs in. Nothing was run.`,
       'Remove transaction statements from the down SQL: each migration runs in a transaction of its own (or statement by statement when it holds CONCURRENTLY and similar).',
     );
   }
@@ -163,16 +163,13 @@ export function firstCodeLine(text: string): string {
   return (lines.find((l) => !l.trim().startsWith('--')) ?? lines[0] ?? '').trim();
 }
 
-/** firstCodeLine shortened at a word boundary; where a log is at hand, prefer `log.excerpt(firstCodeLine(…))`. */
-export function firstLine(text: string, max = 100): string {
-  return clip(firstCodeLine(text), max);
-}
-
 export interface PlanContext {
   /** The tracking table as messages name it. */
   table: string;
   /** The tool's own command that reverts the newest `count` migrations, when the format has one. */
   ownDown?: (count: number) => string;
+  /** Cuts a statement for a message after redacting it: a secret cut first would no longer be recognised. */
+  log: Pick<Log, 'excerpt'>;
 }
 
 export function planReverts(format: MigrationFormat, files: MigrationFile[], appliedIds: string[], selector: Selector, context: PlanContext): Plan {
@@ -188,5 +185,5 @@ export function planReverts(format: MigrationFormat, files: MigrationFile[], app
   }
   const kept = applied.length - chosen.length - 1;
   const suffix = chosen.every((f, i) => applied[applied.length - 1 - i] === f);
-  return { format: format.name, toRevert: chosen.map(prepare), applied, keep: suffix && kept >= 0 ? applied[kept] : undefined };
+  return { format: format.name, toRevert: chosen.map((f) => prepare(f, context.log)), applied, keep: suffix && kept >= 0 ? applied[kept] : undefined };
 }

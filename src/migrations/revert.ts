@@ -232,7 +232,7 @@ export async function revertMigrations(opts: RevertOptions, log: Log): Promise<R
     recorded = opts.run && asked.kind === 'steps' ? await RecordedPlan.read(session, opts.run, tracking.table) : undefined;
     const selector = recorded?.selector(asked, log) ?? asked;
     const ownDown = format.ownDownCommand && ((count: number) => format.ownDownCommand!(count, relative(opts.root, dir) || '.', table));
-    const plan = planReverts(format, files, appliedIds, selector, { table: tracking.table, ownDown });
+    const plan = planReverts(format, files, appliedIds, selector, { table: tracking.table, ownDown, log });
     applied = plan.applied;
     result.plan = planEntries(plan);
     result.keepVersion = plan.keep?.version;

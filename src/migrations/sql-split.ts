@@ -4,7 +4,7 @@
  * including the implicit one of a multi-statement query) and to name the statement that failed.
  */
 import pgUtils from 'pg/lib/utils.js';
-import { SqlLexer } from '../db/sql-lexer.js';
+import { blankSql, SqlLexer } from '../db/sql-lexer.js';
 
 export interface Statement {
   text: string;
@@ -34,85 +34,34 @@ export function splitStatements(sql: string): Statement[] {
   return out;
 }
 
-function skipBlockComment(sql: string, from: number): number {
-  // PostgreSQL block comments nest.
-  let depth = 0;
-  let i = from;
-  while (i < sql.length) {
-    if (sql[i] === '/' && sql[i + 1] === '*') {
-      depth++;
-      i += 2;
-    } else if (sql[i] === '*' && sql[i + 1] === '/') {
-      depth--;
-      i += 2;
-      if (depth === 0) return i;
-    } else i++;
-  }
-  return i;
-}
-
-function skipQuoted(sql: string, from: number, quote: string, backslashEscapes: boolean): number {
-  let i = from + 1;
-  while (i < sql.length) {
-    if (backslashEscapes && sql[i] === '\\') i += 2;
-    else if (sql[i] === quote && sql[i + 1] === quote) i += 2;
-    else if (sql[i] === quote) return i + 1;
-    else i++;
-  }
-  return i;
-}
-
-/** Offset of the first character that is neither whitespace nor comment. */
+/** Offset of the first character that is neither whitespace nor comment (the text's length when none is). */
 export function codeStart(sql: string): number {
-  let i = 0;
-  for (;;) {
-    while (i < sql.length && /\s/.test(sql[i]!)) i++;
-    if (sql.startsWith('--', i)) {
-      const nl = sql.indexOf('\n', i);
-      i = nl < 0 ? sql.length : nl + 1;
-    } else if (sql.startsWith('/*', i)) i = skipBlockComment(sql, i);
-    else return i;
-  }
+  const at = stripComments(sql).search(/\S/);
+  return at < 0 ? sql.length : at;
 }
 
 /** True when the text holds something other than whitespace and comments. */
 export function hasCode(sql: string): boolean {
-  return stripComments(sql).trim().length > 0;
+  return /\S/.test(stripComments(sql));
 }
 
-/** The statement without its comments, for classifying it (never for running it). */
+/**
+ * The statement with its comments blanked, as the lexer that splits statements reads them: a `--`
+ * or `/*` inside a string or a dollar-quoted body is not a comment. For classifying it, never for
+ * running it; offsets are those of `sql`.
+ */
 export function stripComments(sql: string): string {
-  let out = '';
-  let i = 0;
-  while (i < sql.length) {
-    if (sql[i] === '-' && sql[i + 1] === '-') {
-      const nl = sql.indexOf('\n', i);
-      i = nl < 0 ? sql.length : nl;
-    } else if (sql[i] === '/' && sql[i + 1] === '*') {
-      i = skipBlockComment(sql, i);
-      out += ' ';
-    } else if (sql[i] === "'" || sql[i] === '"') {
-      const end = skipQuoted(sql, i, sql[i]!, false);
-      out += sql.slice(i, end);
-      i = end;
-    } else {
-      out += sql[i];
-      i++;
-    }
-  }
-  return out;
+  return blankSql(sql, { quoted: false });
 }
 
-/** The statement's keywords and names only: comments, string literals and dollar-quoted bodies blanked. */
+/** The statement's keywords and names only: comments, and the insides of strings, quoted identifiers and dollar-quoted bodies, blanked. */
 function codeOnly(text: string): string {
-  return stripComments(text)
-    .replace(/\$([A-Za-z_][A-Za-z0-9_]*)?\$[\s\S]*?\$\1\$/g, ' ')
-    .replace(/'(?:[^']|'')*'/g, ' ');
+  return blankSql(text, { quoted: true });
 }
 
 /** The statement's leading words, lower-cased: enough to classify it. */
 function leadingWords(text: string, n: number): string[] {
-  return stripComments(text).trim().toLowerCase().split(/[\s(;]+/).filter(Boolean).slice(0, n);
+  return codeOnly(text).trim().toLowerCase().split(/[\s(;]+/).filter(Boolean).slice(0, n);
 }
 
 /**
@@ -161,7 +110,7 @@ export function sessionSetting(text: string): boolean {
   const [a, b] = leadingWords(text, 2);
   if (a === 'reset') return true;
   // pg_dump's and `supabase db diff`'s way: SELECT pg_catalog.set_config('search_path', '', false).
-  if (a === 'select') return /^select\s+(pg_catalog\s*\.\s*)?set_config\s*\([\s\S]*,\s*false\s*\)$/i.test(stripComments(text).trim().replace(/;$/, '').trim());
+  if (a === 'select') return /^select\s+(pg_catalog\s*\.\s*)?set_config\s*\([\s\S]*,\s*false\s*\)$/i.test(codeOnly(text).trim().replace(/;$/, '').trim());
   return a === 'set' && b !== 'local' && b !== 'transaction' && b !== 'constraints';
 }
 

@@ -79,7 +79,7 @@ export async function recordDrill(target: GitHubTarget, input: DrillRecord, log:
     try {
       repo = parseRepository(target.repository);
     } catch {
-      log.warning(`The drill issue was not written: the repository must look like owner/name (got "${plain(target.repository).slice(0, 100)}").`);
+      log.warning(`The drill issue was not written: the repository must look like owner/name (got "${log.excerpt(plain(target.repository), 100)}").`);
       return undefined;
     }
     const gh = new GitHubIssues(target.apiUrl, target.token, { ...DEFAULTS, ...options }, log);

@@ -354,7 +354,7 @@ export async function recordIncident(target: GitHubTarget, input: RollbackRecord
     try {
       repo = parseRepository(target.repository);
     } catch {
-      log.warning(`The incident issue was not recorded: the repository must look like owner/name (got "${plain(target.repository).slice(0, 100)}").`);
+      log.warning(`The incident issue was not recorded: the repository must look like owner/name (got "${log.excerpt(plain(target.repository), 100)}").`);
       return undefined;
     }
     if (!target.token) {

@@ -5,6 +5,7 @@
  * `blocks` (what Slack shows). Sending never stops a rollback: a failure is a warning.
  */
 import type { Log } from '../core/log.js';
+import { clip } from '../core/secrets.js';
 import { splitCredentials } from '../core/url-secrets.js';
 import { PHASES, type RollbackRecord, type Severity, type TimelineEntry } from '../pipeline/record.js';
 import { parseRetryAfter } from '../platforms/http/retry.js';
@@ -26,10 +27,6 @@ const PRIORITY: Record<Severity, string> = { critical: 'P0', major: 'P1', minor:
 const HEADER_MAX = 150;
 const SECTION_MAX = 3000;
 const FIELD_MAX = 2000;
-
-function clip(text: string, max: number): string {
-  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
-}
 
 /**
  * Outside text for Slack mrkdwn (and Discord): `&`, `<`, `>` are Slack's only control characters
@@ -95,7 +92,8 @@ interface Field {
 /**
  * The same facts as `text` (one line per field) and as Slack blocks. Field values are already
  * escaped; the title is not, since a header's plain_text shows entities as typed and parses no
- * mention, so it is escaped for `text` only.
+ * mention, so it is escaped for `text` only. Everything here comes from a redacted record
+ * (chatMessage): the cuts to Slack's limits come after the redaction, so none halves a secret.
  */
 function build(rawTitle: string, fields: Field[], footer: string[]): ChatMessage {
   const title = noBroadcast(rawTitle.replace(/\s*[\r\n]+\s*/g, ' '));
@@ -181,9 +179,12 @@ function endMessage(record: RollbackRecord): ChatMessage {
   );
 }
 
-/** With `log`, the record is redacted before anything is escaped (see redactStrings). */
-export function chatMessage(event: ChatEvent, input: RollbackRecord, log?: Log): ChatMessage {
-  const record = log ? redactStrings(input, log.redact) : input;
+/**
+ * The record is redacted before anything is escaped or cut (see redactStrings): redacting the
+ * finished message would miss a secret escaping rewrote or a cut halved.
+ */
+export function chatMessage(event: ChatEvent, input: RollbackRecord, log: Pick<Log, 'redact'>): ChatMessage {
+  const record = redactStrings(input, log.redact);
   if (event.kind === 'start') return startMessage(record);
   if (event.kind === 'phase') return phaseMessage(event.entry, record);
   return endMessage(record);

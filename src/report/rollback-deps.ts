@@ -25,7 +25,7 @@ export function tellingDeps(opts: TellingOptions, log: Log): Pick<RollbackDeps, 
     notify: webhookUrl
       ? async (event, record) => {
           try {
-            return await sendChatMessage(webhookUrl, chatMessage(event, record), log);
+            return await sendChatMessage(webhookUrl, chatMessage(event, record, log), log);
           } catch (err) {
             log.warning(`The chat message could not be built or sent (${errorLine(err)}); the rollback goes on.`);
             return false;

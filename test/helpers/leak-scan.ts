@@ -62,3 +62,20 @@ export async function findSecret(run: ActionRun, secret: string, extraDirs: stri
   const leaks = await findLeaks(run, [...new Set([secret, encodeURIComponent(secret)])], extraDirs);
   return [...new Set(leaks.map((l) => l.channel))];
 }
+
+/**
+ * The prefixes of `min` characters or more of each secret found in `text`: what a cut through a
+ * secret leaves behind, which no redactor recognises once the secret is no longer whole.
+ */
+export function prefixLeaks(text: string, secrets: string[], min = 6): string[] {
+  const found: string[] = [];
+  for (const s of secrets) {
+    for (let n = s.length; n >= min; n--) {
+      if (text.includes(s.slice(0, n))) {
+        found.push(s.slice(0, n));
+        break;
+      }
+    }
+  }
+  return found;
+}

@@ -9,6 +9,7 @@ import { prisma } from '../../src/migrations/formats/prisma.js';
 import { supabase } from '../../src/migrations/formats/supabase.js';
 import { golangMigrate } from '../../src/migrations/formats/golang-migrate.js';
 import { pickFormat } from '../../src/migrations/registry.js';
+import { memoryLog } from '../../src/core/log.js';
 import { planReverts } from '../../src/migrations/planner.js';
 
 async function folder(files: Record<string, string>, sub = ''): Promise<string> {
@@ -40,7 +41,7 @@ describe('migration folder loaders', () => {
       ['20240101000002', 'down/20240101000002_b.sql', 'DROP TABLE b;'],
       ['20240101000003', undefined, undefined],
     ]);
-    expect(() => planReverts(supabase, files, files.map((f) => f.id), { kind: 'steps', steps: 1 }, { table: 'supabase_migrations.schema_migrations' })).toThrow(/20240101000003_c\.sql \(no down SQL\)/);
+    expect(() => planReverts(supabase, files, files.map((f) => f.id), { kind: 'steps', steps: 1 }, { table: 'supabase_migrations.schema_migrations', log: memoryLog() })).toThrow(/20240101000003_c\.sql \(no down SQL\)/);
   });
 
   it('prisma: folders with migration.sql, down.sql beside it; the git path is the up file', async () => {
@@ -81,6 +82,6 @@ describe('migration folder loaders', () => {
     expect((await pickFormat(dir, 'auto')).name).toBe('node-pg-migrate');
     const files = await nodePgMigrate.load(dir);
     expect(files.map((f) => f.id)).toEqual(['1700000000001_a', '1700000000002_b']);
-    expect(() => planReverts(nodePgMigrate, files, files.map((f) => f.id), { kind: 'steps', steps: 1 }, { table: 'public.pgmigrations' })).toThrow(/1700000000002_b\.js \(a JavaScript\/TypeScript migration/);
+    expect(() => planReverts(nodePgMigrate, files, files.map((f) => f.id), { kind: 'steps', steps: 1 }, { table: 'public.pgmigrations', log: memoryLog() })).toThrow(/1700000000002_b\.js \(a JavaScript\/TypeScript migration/);
   });
 });

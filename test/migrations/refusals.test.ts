@@ -1,5 +1,6 @@
 // Refused before anything runs, with what to do: a since-ref whose bad deploy's files are not in
 // the checkout (it would report nothing to do), and COPY … FROM stdin (only psql sends its rows).
+// And not refused, nor run the wrong way, for what only looks like it inside a string or a body.
 import { describe, expect, it } from 'vitest';
 import { copyFromStdin } from '../../src/migrations/sql-split.js';
 import { createTestDatabase } from '../helpers/pg.js';
@@ -60,7 +61,45 @@ describe('COPY … FROM stdin in a down file', () => {
     ['COPY p1 TO stdout', false],
     ["SELECT 'COPY p1 FROM stdin'", false],
     ["DO $$ BEGIN PERFORM 1; END $$ -- COPY x FROM stdin", false],
+    ['DO $$ BEGIN IF false THEN COPY p1 FROM stdin; END IF; END $$', false],
   ])('COPY FROM stdin: %s → %s', (sql, expected) => {
     expect(copyFromStdin(sql)).toBe(expected);
+  });
+});
+
+describe('comment markers and COPY inside strings and dollar-quoted bodies', () => {
+  const fn = 'CREATE OR REPLACE FUNCTION p1_note() RETURNS text LANGUAGE sql AS $$ SELECT $q$-- not a comment /* nor this$q$ $$;';
+  const copyInDo = 'DO $$ BEGIN IF false THEN COPY p1 FROM stdin; END IF; END $$;';
+
+  it('runs a down file whose bodies hold --, /* and COPY … FROM stdin, with its real CREATE INDEX CONCURRENTLY alone', async () => {
+    const db = await createTestDatabase('rk_trusttext_bodies');
+    const ws = await workspace();
+    const steps = five().slice(0, 2);
+    steps[1]!.down = [fn, copyInDo, 'CREATE INDEX CONCURRENTLY p1_id ON p1 (id);', 'DROP TABLE p2;'].join('\n');
+    const dir = await writeMigrations(ws, 'plain', steps);
+    await applyMigrations(db, 'plain', dir, steps);
+    const run = await runAction('run-down-migrations', { 'database-url': db.url, 'require-snapshot': 'false', steps: '1' }, { cwd: ws });
+    expect(run.errors).toEqual([]);
+    expect(run.code).toBe(0);
+    expect(run.log).toContain('reverting 002_create_p2.down.sql (non-transactional: statement by statement)');
+    expect(await pTables(db)).toEqual(['p1']);
+    expect((await db.query("SELECT to_regclass('p1_id') IS NOT NULL AS ok, p1_note() AS note")).rows[0]).toEqual({ ok: true, note: '-- not a comment /* nor this' });
+  });
+
+  it('keeps a down file whose strings only mention CONCURRENTLY in one transaction: a failure leaves nothing of it', async () => {
+    const db = await createTestDatabase('rk_trusttext_onetx');
+    const ws = await workspace();
+    const steps = five().slice(0, 2);
+    // `--` inside a dollar quote, its closing $$ on the same line, then a later dollar quote.
+    steps[1]!.down = ['CREATE TABLE p2_jobs (', '  marker text DEFAULT $$--$$,', '  note text DEFAULT $$ rebuilt concurrently $$', ');', "CREATE TABLE p2_notes (a text DEFAULT E'it\\'s', b text DEFAULT ' concurrently ');", 'DROP TABLE p2;', 'SELECT 1/0;'].join('\n');
+    const dir = await writeMigrations(ws, 'plain', steps);
+    await applyMigrations(db, 'plain', dir, steps);
+    const run = await runAction('run-down-migrations', { 'database-url': db.url, 'require-snapshot': 'false', steps: '1' }, { cwd: ws });
+    expect(run.code).not.toBe(0);
+    expect(run.log).toContain('reverting 002_create_p2.down.sql');
+    expect(run.log).not.toContain('non-transactional');
+    expect(run.errors[0]).toContain('division by zero');
+    expect(await pTables(db)).toEqual(['p1', 'p2']);
+    expect((await db.query("SELECT to_regclass('p2_jobs') IS NULL AND to_regclass('p2_notes') IS NULL AS none")).rows[0]!.none).toBe(true);
   });
 });

@@ -7,6 +7,7 @@ import { adminQuery, createTestDatabase } from '../helpers/pg.js';
 import { runAction } from '../helpers/run-action.js';
 import { runCli } from '../cli/run-cli.js';
 import { plain } from '../../src/migrations/formats/plain.js';
+import { memoryLog } from '../../src/core/log.js';
 import { planReverts } from '../../src/migrations/planner.js';
 import type { MigrationFile } from '../../src/migrations/types.js';
 import { applyMigrations, existingTables, five, pTables, tables, trackingState, workspace, writeMigrations } from './fixtures.js';
@@ -132,7 +133,7 @@ describe('run-down-migrations with steps, after a failure partway', () => {
 describe('the planner', () => {
   const file = (v: string): MigrationFile => ({ version: v, id: v, name: `${v}_x.down.sql`, addedPath: `${v}_x.sql`, downFile: `${v}_x.down.sql`, downSql: 'SELECT 1;', downLine: 1, noTransaction: false });
   const files = ['001', '002', '003', '004'].map(file);
-  const context = { table: 'rollback_kit.schema_migrations' };
+  const context = { table: 'rollback_kit.schema_migrations', log: memoryLog() };
 
   it('finishes a recorded plan: what is left of it, and the version it keeps', () => {
     const plan = planReverts(plain, files, ['001', '002', '003'], { kind: 'recorded', planned: ['004', '003', '002'] }, context);

@@ -2,7 +2,11 @@ import { describe, expect, it } from 'vitest';
 import { parseDbmate } from '../../src/migrations/formats/dbmate.js';
 import { golangMigrateLockKey } from '../../src/migrations/formats/golang-migrate.js';
 import { parseNodePgMigrate } from '../../src/migrations/formats/node-pg-migrate.js';
-import { needsOwnTransaction, sessionSetting, splitStatements, transactionControl } from '../../src/migrations/sql-split.js';
+import { plain } from '../../src/migrations/formats/plain.js';
+import { planReverts } from '../../src/migrations/planner.js';
+import { codeStart, copyFromStdin, hasCode, needsOwnTransaction, sessionSetting, splitStatements, stripComments, transactionControl } from '../../src/migrations/sql-split.js';
+import type { MigrationFile } from '../../src/migrations/types.js';
+import { memoryLog } from '../../src/core/log.js';
 
 const texts = (sql: string) => splitStatements(sql).map((s) => s.text);
 
@@ -103,5 +107,64 @@ describe('sessionSetting', () => {
     for (const sql of ['SET LOCAL lock_timeout = 1', 'SET TRANSACTION ISOLATION LEVEL SERIALIZABLE', 'SET CONSTRAINTS ALL DEFERRED', 'SELECT set_config_value()', "SELECT set_config('search_path', '', true)", 'UPDATE settings SET x = 1', "INSERT INTO t VALUES ('SET x')"]) {
       expect(sessionSetting(sql), sql).toBe(false);
     }
+  });
+});
+
+// The classifiers read a statement with the same lexer that split it: `--` and `/*` inside a string,
+// an E'' string or a dollar-quoted body are text, and a comment may hold quotes and `$$`.
+describe('classifying statements whose strings hold comment markers', () => {
+  /** `--` inside a dollar quote, its closing `$$` on the same line, and a later dollar quote naming CONCURRENTLY. */
+  const table = ['CREATE TABLE index_jobs (', '  marker text DEFAULT $$--$$,', '  note text DEFAULT $$ rebuilt concurrently $$', ')'].join('\n');
+  const escaped = "CREATE TABLE notes (a text DEFAULT E'it\\'s', b text DEFAULT ' concurrently ')";
+  const fn = "CREATE OR REPLACE FUNCTION p_note() RETURNS text LANGUAGE sql AS $$ SELECT $q$-- not a comment /* nor this$q$ || ' concurrently ' $$";
+
+  it('sees CONCURRENTLY only in code', () => {
+    for (const s of [table, escaped, fn, 'CREATE TABLE t (a text DEFAULT $x$ /* $x$, b text DEFAULT $$ concurrently $$)']) expect(needsOwnTransaction(s), s).toBe(false);
+    for (const s of ["/* it's $$ */ CREATE INDEX CONCURRENTLY i ON t (a) WHERE b <> $$--$$", "-- \"quoted\" $tag$\nCREATE INDEX CONCURRENTLY i ON t (a) WHERE b <> E'\\'/*'"]) {
+      expect(needsOwnTransaction(s), s).toBe(true);
+    }
+  });
+
+  it('SELECT set_config(…, false) with comment markers in its strings is a session setting', () => {
+    for (const sql of ["SELECT set_config('a', '--', false)", "SELECT set_config('app.x', $$--$$, false)", "SELECT set_config('app.x', E'it\\'s -- x', false)", "SELECT set_config('app.x', $$/*$$, false)"]) {
+      expect(sessionSetting(sql), sql).toBe(true);
+    }
+    expect(sessionSetting("SELECT set_config('app.x', $$--$$, true)")).toBe(false);
+    expect(sessionSetting("SELECT set_config('app.x', $$, false)$$, true)")).toBe(false);
+  });
+
+  it('COPY … FROM stdin only as the statement itself, never inside a DO body or a string', () => {
+    expect(copyFromStdin('DO $$ BEGIN IF false THEN COPY p1 FROM stdin; END IF; END $$')).toBe(false);
+    expect(copyFromStdin(['COPY (SELECT $$--$$ AS a,', '  $$ from stdin $$ AS b) TO STDOUT'].join('\n'))).toBe(false);
+    expect(copyFromStdin('/* $$ */ COPY p1 FROM stdin')).toBe(true);
+  });
+
+  it('a comment holding quotes or $$ is only a comment', () => {
+    for (const sql of ["-- it's\n/* \"x\" $$ 'y */", "/* $tag$ */ -- $$ it's", '-- E\'\\\'']) {
+      expect(hasCode(sql), sql).toBe(false);
+      expect(codeStart(sql)).toBe(sql.length);
+    }
+    expect(transactionControl("-- don't $$\nCOMMIT")).toBe('commit');
+    expect(transactionControl("/* it's */ BEGIN")).toBe('begin');
+    expect(codeStart("-- it's $$\n  DROP TABLE t")).toBe("-- it's $$\n  ".length);
+  });
+
+  it('stripComments keeps strings whole and removes only comments, as the lexer reads them', () => {
+    // The runner looks for statement_timeout in what stripComments leaves (a SET or set_config of it).
+    const sql = "SELECT set_config('app.note', E'it\\'s -- fine', false), set_config('statement_timeout', $$0$$, false) -- trailing";
+    expect(stripComments(sql)).toContain("'statement_timeout'");
+    expect(stripComments(sql)).not.toContain('trailing');
+    expect(stripComments("SELECT '-- kept', $$/* kept */$$ /* gone */")).toMatch(/^SELECT '-- kept', \$\$\/\* kept \*\/\$\$ +$/);
+  });
+
+  it('plans a down file whose function body holds -- and /* by its one real CONCURRENTLY statement', () => {
+    const file = (version: string, downSql: string): MigrationFile => ({ version, id: version, name: `${version}_x.down.sql`, addedPath: `${version}_x.sql`, downFile: `${version}_x.down.sql`, downSql, downLine: 1, noTransaction: false });
+    const files = [file('001', `${fn};\n${table};\n${escaped};\nCREATE INDEX CONCURRENTLY i ON t (a);\n`), file('002', `${fn};\n-- it's $$ a note\n${table};\n${escaped};\n`)];
+    const plan = planReverts(plain, files, ['001', '002'], { kind: 'steps', steps: 2 }, { table: 'schema_migrations', log: memoryLog() });
+    const [second, first] = plan.toRevert;
+    expect(second!.statements.map((s) => s.line)).toEqual([1, 3, 7]);
+    expect(second!.transactional).toBe(true);
+    expect(first!.statements.map((s) => needsOwnTransaction(s.text))).toEqual([false, false, false, true]);
+    expect(first!.transactional).toBe(false);
   });
 });

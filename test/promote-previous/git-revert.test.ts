@@ -5,6 +5,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { prefixLeaks } from '../helpers/leak-scan.js';
 import { findSecret, runAction, type ActionRun } from '../helpers/run-action.js';
 import { startFakeGitHub, type FakeGitHub } from './fake-github.js';
 
@@ -110,6 +111,19 @@ describe('promote-previous (git-revert)', () => {
     expect(git(repo.checkout, 'rev-parse', '--abbrev-ref', 'HEAD')).toBe('main');
     expect(r.summary).toContain('reverted commit');
     expect(r.summary).toContain(repo.sha.bad);
+  });
+
+  it('puts the reason in the pull request redacted, its title cut only after the redaction', async () => {
+    const repo = await makeRepo();
+    // The token in the reason's first line across the title's cut (100 characters), and in the body.
+    const reason = `${'x'.repeat(99 - 12)}${GH_TOKEN}\nthe deploy job printed ${GH_TOKEN}`;
+    const r = await run(repo, { target: repo.sha.good, reason });
+    expect(r.outputs.status).toBe('rolled-back');
+    const pr = repo.github.pulls[0]!;
+    // Redacted, the line is short enough to need no cut at all.
+    expect(pr.title).toBe(`Rollback to ${repo.sha.good.slice(0, 7)}: ${'x'.repeat(99 - 12)}***`);
+    expect(pr.body).toContain('the deploy job printed ***');
+    expect(prefixLeaks(JSON.stringify(repo.github.pulls), [GH_TOKEN])).toEqual([]);
   });
 
   it('is idempotent: a re-run finds the pushed branch and its pull request; after the merge it is already-current', async () => {

@@ -33,7 +33,7 @@ const blockText = (m: ChatMessage) => JSON.stringify(m.blocks);
 
 describe('chat messages in the runbook templates', () => {
   it('"rollback in progress": reason, severity, components, start and the ETA from the budget', () => {
-    const m = chatMessage({ kind: 'start' }, fullRecord());
+    const m = chatMessage({ kind: 'start' }, fullRecord(), memoryLog());
     expectSlackBlocks(m);
     expect(m.text.split('\n')[0]).toBe('🚨 PRODUCTION ROLLBACK IN PROGRESS');
     for (const line of ['Issue: Checkout returns 500 after deploy 4812', 'Severity: P0 (critical)', 'Components: web, api, database', 'Started: 2026-03-14 09:26:53 UTC', 'ETA: 09:41:53 UTC (budget 15 min 0 s)']) {
@@ -45,7 +45,7 @@ describe('chat messages in the runbook templates', () => {
 
   it('an update per finished phase: what was done, against its budget, and what comes next', () => {
     const r = fullRecord();
-    const m = chatMessage({ kind: 'phase', entry: r.timeline.find((e) => e.phase === 'app' && e.component === 'web')! }, r);
+    const m = chatMessage({ kind: 'phase', entry: r.timeline.find((e) => e.phase === 'app' && e.component === 'web')! }, r, memoryLog());
     expectSlackBlocks(m);
     expect(m.text.split('\n')[0]).toBe('⏱️ UPDATE 09:27: app (web) ok');
     expect(m.text).toContain('Status: In Progress');
@@ -55,16 +55,16 @@ describe('chat messages in the runbook templates', () => {
 
     const appOnly = fullRecord();
     appOnly.database = undefined;
-    expect(chatMessage({ kind: 'phase', entry: appOnly.timeline[2]! }, appOnly).text).toContain('Next: environment');
+    expect(chatMessage({ kind: 'phase', entry: appOnly.timeline[2]! }, appOnly, memoryLog()).text).toContain('Next: environment');
 
     const f = failedRecord();
-    const blocked = chatMessage({ kind: 'phase', entry: f.timeline.find((e) => e.status === 'failed')! }, f);
+    const blocked = chatMessage({ kind: 'phase', entry: f.timeline.find((e) => e.status === 'failed')! }, f, memoryLog());
     expect(blocked.text).toContain('Status: Blocked');
     expect(blocked.text).not.toContain('Next:');
   });
 
   it('"rollback complete": duration, method, state of each part, next steps', () => {
-    const m = chatMessage({ kind: 'end' }, fullRecord());
+    const m = chatMessage({ kind: 'end' }, fullRecord(), memoryLog());
     expectSlackBlocks(m);
     expect(m.text.split('\n')[0]).toBe('✅ Rollback complete: production is on web dpl_good4790 (beefcaf), api deploy 75, database with 2 migrations reverted');
     for (const line of [
@@ -80,7 +80,7 @@ describe('chat messages in the runbook templates', () => {
   });
 
   it('"rollback failed" names the phase and what is left', () => {
-    const m = chatMessage({ kind: 'end' }, failedRecord());
+    const m = chatMessage({ kind: 'end' }, failedRecord(), memoryLog());
     expectSlackBlocks(m);
     expect(m.text.split('\n')[0]).toBe('❌ Rollback failed in snapshot');
     expect(m.text).toContain('Failed phase: snapshot');
@@ -89,7 +89,7 @@ describe('chat messages in the runbook templates', () => {
   });
 
   it('an unverified rollback says a person must act now, and which checks fail', () => {
-    const m = chatMessage({ kind: 'end' }, unverifiedRecord());
+    const m = chatMessage({ kind: 'end' }, unverifiedRecord(), memoryLog());
     expectSlackBlocks(m);
     expect(m.text.split('\n')[0]).toBe('🚨 Rollback UNVERIFIED: production still looks broken — a person must act now');
     expect(m.text).toContain('verify: rollback, failing: checkout');
@@ -99,7 +99,7 @@ describe('chat messages in the runbook templates', () => {
     const r = fullRecord();
     r.reason = '<!channel> @everyone & <https://evil.example|click here>\nSeverity: P3 (nothing to see)';
     r.components[0]!.name = '@here <@U123>';
-    for (const m of [chatMessage({ kind: 'start' }, r), chatMessage({ kind: 'end' }, r), chatMessage({ kind: 'phase', entry: r.timeline[2]! }, r)]) {
+    for (const m of [chatMessage({ kind: 'start' }, r, memoryLog()), chatMessage({ kind: 'end' }, r, memoryLog()), chatMessage({ kind: 'phase', entry: r.timeline[2]! }, r, memoryLog())]) {
       const all = `${m.text}\n${blockText(m)}`;
       // The header is plain_text, where Slack parses no <…> at all: only mrkdwn and `text` must escape it.
       const parsed = `${m.text}\n${JSON.stringify(m.blocks.slice(1))}`;
@@ -107,14 +107,14 @@ describe('chat messages in the runbook templates', () => {
       expect(all).not.toMatch(/@(everyone|here)/);
       expect(m.text.split('\n').filter((l) => l.startsWith('Severity:')).length).toBeLessThanOrEqual(1);
     }
-    expect(chatMessage({ kind: 'start' }, r).text).toContain('Issue: &lt;!channel&gt; @\u200beveryone &amp; &lt;https://evil.example|click here&gt; Severity: P3');
+    expect(chatMessage({ kind: 'start' }, r, memoryLog()).text).toContain('Issue: &lt;!channel&gt; @\u200beveryone &amp; &lt;https://evil.example|click here&gt; Severity: P3');
   });
 
   it('keeps to Slack\'s limits with a very long reason and many checks', () => {
     const r = unverifiedRecord();
     r.reason = 'x'.repeat(10_000);
     r.verify!.checks = Array.from({ length: 400 }, (_, i) => ({ name: `check-${i}-${'y'.repeat(40)}`, passed: false, severity: 'critical', detail: 'down' }));
-    for (const m of [chatMessage({ kind: 'start' }, r), chatMessage({ kind: 'end' }, r)]) expectSlackBlocks(m);
+    for (const m of [chatMessage({ kind: 'start' }, r, memoryLog()), chatMessage({ kind: 'end' }, r, memoryLog())]) expectSlackBlocks(m);
   });
 });
 
@@ -124,7 +124,7 @@ describe('sending a chat message', () => {
     await receiver?.close();
     receiver = undefined;
   });
-  const message = () => chatMessage({ kind: 'end' }, fullRecord());
+  const message = () => chatMessage({ kind: 'end' }, fullRecord(), memoryLog());
   const noUrlIn = (lines: string[], r: { secretPath: string }) => {
     const all = lines.join('\n');
     expect(all).not.toContain(r.secretPath);
@@ -265,10 +265,10 @@ describe('sending a chat message', () => {
     log.secret(escapable);
     r.components[0]!.error = `login as admin:${escapable} failed`;
     for (const kind of ['start', 'end'] as const) expect(await sendChatMessage(receiver.url, chatMessage({ kind }, r, log), log, { retryDelayMs: 10 })).toBe(true);
-    // Without the log, the sender still redacts every string of the payload it is given.
+    // Built with a log that knows no secret, the message is still redacted by the sender, every string of it.
     const plainOnly = fullRecord();
     plainOnly.reason = `token ghp_0123456789abcdefTOKEN leaked`;
-    expect(await sendChatMessage(receiver.url, chatMessage({ kind: 'start' }, plainOnly), log, { retryDelayMs: 10 })).toBe(true);
+    expect(await sendChatMessage(receiver.url, chatMessage({ kind: 'start' }, plainOnly, memoryLog()), log, { retryDelayMs: 10 })).toBe(true);
     const raw = receiver.requests.map((q) => q.raw).join('\n');
     const decoded = JSON.stringify(receiver.delivered);
     expect(receiver.delivered).toHaveLength(3);
@@ -285,7 +285,7 @@ describe('the chat header', () => {
   it('is plain text on one line: no entities shown to people, no mention parsed', () => {
     const r = fullRecord();
     r.environment = 'prod <eu>\n& more';
-    const m = chatMessage({ kind: 'start' }, r);
+    const m = chatMessage({ kind: 'start' }, r, memoryLog());
     const header = (m.blocks[0] as { text: { text: string } }).text.text;
     expect(header).toBe('🚨 PROD <EU> & MORE ROLLBACK IN PROGRESS');
     expect(m.text.split('\n')[0]).toBe('🚨 PROD &lt;EU&gt; &amp; MORE ROLLBACK IN PROGRESS');

@@ -5,7 +5,6 @@
  */
 import { RollbackKitError } from '../../core/errors.js';
 import type { Log } from '../../core/log.js';
-import { clip } from '../../core/secrets.js';
 import { openGit, type Git } from './git.js';
 import { parseRepository, pullRequests } from './pulls.js';
 
@@ -112,7 +111,7 @@ export async function revertWithPullRequest(opts: GitRevertOptions, log: Log): P
   const onRemote = await git.run(['ls-remote', '--heads', remote, `refs/heads/${branch}`], `Looking for ${branch} on ${remote}`);
   if (onRemote) {
     // A previous run pushed it: make sure its pull request is open, and change nothing else.
-    const pr = await prs.open({ branch, base, title: title(target, opts.reason), body: body(target, head, reverted, opts.reason) });
+    const pr = await prs.open(pullRequest(branch, base, target, head, reverted, opts.reason, log));
     notes.push(`Branch ${branch} was already pushed; its pull request is ${pr.url}.`);
     log.info(notes[0]!);
     return { status: 'already-current', fromSha: head, toSha: target, branch, pullRequestUrl: pr.url, reverted, notes };
@@ -160,7 +159,7 @@ export async function revertWithPullRequest(opts: GitRevertOptions, log: Log): P
 
   let url: string;
   try {
-    url = (await prs.open({ branch, base, title: title(target, opts.reason), body: body(target, head, reverted, opts.reason) })).url;
+    url = (await prs.open(pullRequest(branch, base, target, head, reverted, opts.reason, log))).url;
   } catch (err) {
     // Leave nothing behind that looks like a rollback in progress.
     await git.try(['push', '-q', remote, '--delete', branch]);
@@ -172,10 +171,18 @@ export async function revertWithPullRequest(opts: GitRevertOptions, log: Log): P
   return { status: 'rolled-back', fromSha: head, toSha: target, branch, pullRequestUrl: url, reverted, notes };
 }
 
+/**
+ * The pull request as GitHub shows it to everyone with access to the repository: the reason and
+ * the commit subjects are outside text, redacted (the title's before it is cut).
+ */
+function pullRequest(branch: string, base: string, target: string, head: string, reverted: { sha: string; subject: string }[], reason: string | undefined, log: Pick<Log, 'excerpt' | 'redact'>) {
+  return { branch, base, title: title(target, reason, log), body: log.redact(body(target, head, reverted, reason)) };
+}
+
 /** A title is one line: the first line of the reason, cut to a readable length. */
-function title(target: string, reason?: string): string {
+function title(target: string, reason: string | undefined, log: Pick<Log, 'excerpt'>): string {
   const first = (reason ?? '').split('\n')[0]!.trim();
-  const short = clip(first, 100);
+  const short = log.excerpt(first, 100);
   return `Rollback to ${target.slice(0, 7)}${short ? `: ${short}` : ''}`;
 }
 
