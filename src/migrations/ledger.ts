@@ -10,9 +10,16 @@ import type { Session } from '../db/session.js';
 export interface LedgerRow {
   incidentKey: string;
   method: string;
-  /** The newest migration to keep, fixed by the first run. */
+  /** The newest migration the plan keeps, when it reverts only newer ones (for the record). */
   keepVersion?: string;
+  /** The plan, newest first: what a later run finishes, reading from the tracking table what is left of it. */
   planned: string[];
+  /** Applied above the plan's oldest migration when it was made, and kept by it (a since-ref plan): not "applied since". */
+  kept?: string[];
+  /**
+   * What the runs had reverted when they last wrote the row. For the record only: a run killed
+   * between a migration's commit and this write leaves it behind the tracking table, which is the truth.
+   */
   reverted: string[];
   status: 'started' | 'done';
 }
@@ -21,13 +28,23 @@ export interface LedgerRow {
 export async function readLedger(session: Session, incidentKey: string): Promise<LedgerRow | undefined> {
   const exists = await session.query<{ t: string | null }>(`SELECT to_regclass('rollback_kit.rollbacks')::text AS t`);
   if (!exists.rows[0]?.t) return undefined;
-  const r = await session.query<{ incident_key: string; method: string; keep_version: string | null; planned: string[]; reverted: string[]; status: string }>(
-    'SELECT incident_key, method, keep_version, planned, reverted, status FROM rollback_kit.rollbacks WHERE incident_key = $1',
+  // kept through to_jsonb: a table an earlier version created has no such column until the next write.
+  const r = await session.query<{ incident_key: string; method: string; keep_version: string | null; planned: string[]; kept: string[] | null; reverted: string[]; status: string }>(
+    `SELECT incident_key, method, keep_version, planned, ARRAY(SELECT jsonb_array_elements_text(to_jsonb(r) -> 'kept')) AS kept, reverted, status
+       FROM rollback_kit.rollbacks r WHERE incident_key = $1`,
     [incidentKey],
   );
   const row = r.rows[0];
   if (!row) return undefined;
-  return { incidentKey: row.incident_key, method: row.method, keepVersion: row.keep_version ?? undefined, planned: row.planned, reverted: row.reverted, status: row.status === 'done' ? 'done' : 'started' };
+  return {
+    incidentKey: row.incident_key,
+    method: row.method,
+    keepVersion: row.keep_version ?? undefined,
+    planned: row.planned,
+    kept: row.kept ?? [],
+    reverted: row.reverted,
+    status: row.status === 'done' ? 'done' : 'started',
+  };
 }
 
 export async function writeLedger(session: Session, row: LedgerRow): Promise<void> {
@@ -36,12 +53,20 @@ export async function writeLedger(session: Session, row: LedgerRow): Promise<voi
     `CREATE TABLE IF NOT EXISTS rollback_kit.rollbacks (
        incident_key text PRIMARY KEY, method text NOT NULL, keep_version text,
        planned text[] NOT NULL DEFAULT '{}', reverted text[] NOT NULL DEFAULT '{}', status text NOT NULL,
-       started_at timestamptz NOT NULL DEFAULT now(), updated_at timestamptz NOT NULL DEFAULT now())`,
+       started_at timestamptz NOT NULL DEFAULT now(), updated_at timestamptz NOT NULL DEFAULT now(), kept text[] NOT NULL DEFAULT '{}')`,
+  );
+  // A table an earlier version created: the column is added once; the check keeps ALTER's lock off every later write.
+  await session.query(
+    `DO $rk$ BEGIN
+       IF NOT EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = 'rollback_kit.rollbacks'::regclass AND attname = 'kept' AND NOT attisdropped) THEN
+         ALTER TABLE rollback_kit.rollbacks ADD COLUMN IF NOT EXISTS kept text[] NOT NULL DEFAULT '{}';
+       END IF;
+     END $rk$`,
   );
   await session.query(
-    `INSERT INTO rollback_kit.rollbacks (incident_key, method, keep_version, planned, reverted, status)
-     VALUES ($1, $2, $3, $4, $5, $6)
-     ON CONFLICT (incident_key) DO UPDATE SET method = $2, keep_version = $3, planned = $4, reverted = $5, status = $6, updated_at = now()`,
-    [row.incidentKey, row.method, row.keepVersion ?? null, row.planned, row.reverted, row.status],
+    `INSERT INTO rollback_kit.rollbacks (incident_key, method, keep_version, planned, kept, reverted, status)
+     VALUES ($1, $2, $3, $4, $5, $6, $7)
+     ON CONFLICT (incident_key) DO UPDATE SET method = $2, keep_version = $3, planned = $4, kept = $5, reverted = $6, status = $7, updated_at = now()`,
+    [row.incidentKey, row.method, row.keepVersion ?? null, row.planned, row.kept ?? [], row.reverted, row.status],
   );
 }

@@ -12,8 +12,26 @@ export type Selector =
   | { kind: 'steps'; steps: number }
   | { kind: 'to-version'; version: string }
   | { kind: 'since-ref'; ref: string; added: Set<string> }
-  /** The versions an earlier attempt of the same workflow run planned (rerun.ts): what is left of them. */
-  | { kind: 'recorded'; planned: string[] };
+  /** The versions a plan made earlier (rerun.ts, pipeline/ledger.ts) reverts: what is left of them. */
+  | RecordedSelector;
+
+export interface RecordedSelector {
+  kind: 'recorded';
+  /** Newest first, as they run. */
+  planned: string[];
+  /**
+   * Migrations that were applied above the plan's oldest one when it was made and that it keeps (a
+   * since-ref plan that is not the newest ones): not "applied since". A `steps` plan keeps none.
+   */
+  kept?: string[];
+  /** Who made the plan and what to do when something was applied above it since; an earlier attempt of this workflow run by default. */
+  origin?: { who: string; hint: string };
+}
+
+const RERUN_ORIGIN = {
+  who: 'An earlier attempt of this workflow run',
+  hint: 'Start a new run with to-version (the last migration to keep), after checking what the migrations applied since need.',
+};
 
 export interface PlannedStatement extends Statement {
   /** Line in the migration's down file where the statement's code starts (after leading comments). */
@@ -82,12 +100,14 @@ function select(format: MigrationFormat, table: string, files: MigrationFile[], 
     return applied.slice(at + 1).reverse();
   }
   if (selector.kind === 'recorded') {
+    const kept = selector.kept ?? [];
     const chosen = applied.filter((f) => selector.planned.some((v) => sameVersion(f, v))).reverse();
-    const above = chosen.length ? applied.slice(applied.indexOf(chosen.at(-1)!)).filter((f) => !chosen.includes(f)) : [];
+    const above = chosen.length ? applied.slice(applied.indexOf(chosen.at(-1)!)).filter((f) => !chosen.includes(f) && !kept.some((v) => sameVersion(f, v))) : [];
     if (above.length > 0) {
+      const origin = selector.origin ?? RERUN_ORIGIN;
       throw new RollbackKitError(
-        `An earlier attempt of this workflow run planned to revert ${selector.planned.join(', ')}, but ${above.map((f) => f.name).join(', ')} ${above.length === 1 ? 'was' : 'were'} applied since, above ${chosen.map((f) => f.name).join(', ')}, which are left of that plan. Nothing was run.`,
-        'Start a new run with to-version (the last migration to keep), after checking what the migrations applied since need.',
+        `${origin.who} planned to revert ${selector.planned.join(', ')}, but ${above.map((f) => f.name).join(', ')} ${above.length === 1 ? 'was' : 'were'} applied since, above ${chosen.map((f) => f.name).join(', ')}, which are left of that plan. Nothing was run.`,
+        origin.hint,
       );
     }
     return chosen;

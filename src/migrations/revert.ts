@@ -12,7 +12,7 @@ import { closeSession, connect, type QueryDeadline, type Session } from '../db/s
 import { compareSource, readServerIdentity, snapshotSource } from '../db/server-identity.js';
 import type { VerifiedSnapshot } from '../db/verify.js';
 import { acquireMigrationLock, releaseMigrationLock, ROLLBACK_KIT_LOCK_KEY } from './lock.js';
-import { firstCodeLine, planReverts, type Plan, type Selector } from './planner.js';
+import { firstCodeLine, planReverts, type Plan, type RecordedSelector, type Selector } from './planner.js';
 import { PLAIN_TRACKING_DDL } from './formats/plain.js';
 import { readProgress } from './progress.js';
 import { howToFinish, RecordedPlan, withHowToFinish, type WorkflowRun } from './rerun.js';
@@ -21,7 +21,11 @@ import { runPlan, type RevertedMigration } from './runner.js';
 import { literal } from './sql-split.js';
 import type { FormatName, MigrationFile, MigrationFormat, Tracking } from './types.js';
 
-export type Choice = { steps: number } | { toVersion: string } | { sinceRef: string };
+/**
+ * What to revert. `recorded`: what is left of a plan made earlier (the whole rollback's, kept in its
+ * ledger row), read from the tracking table and refused under a migration applied since.
+ */
+export type Choice = { steps: number } | { toVersion: string } | { sinceRef: string } | { recorded: Omit<RecordedSelector, 'kind'> };
 
 export interface RevertOptions {
   target: ConnectionTarget;
@@ -228,7 +232,9 @@ export async function revertMigrations(opts: RevertOptions, log: Log): Promise<R
         ? { kind: 'steps', steps: opts.choice.steps }
         : 'toVersion' in opts.choice
           ? { kind: 'to-version', version: opts.choice.toVersion }
-          : { kind: 'since-ref', ref: opts.choice.sinceRef, added: added! };
+          : 'recorded' in opts.choice
+            ? { kind: 'recorded', ...opts.choice.recorded }
+            : { kind: 'since-ref', ref: opts.choice.sinceRef, added: added! };
     recorded = opts.run && asked.kind === 'steps' ? await RecordedPlan.read(session, opts.run, tracking.table) : undefined;
     const selector = recorded?.selector(asked, log) ?? asked;
     const ownDown = format.ownDownCommand && ((count: number) => format.ownDownCommand!(count, relative(opts.root, dir) || '.', table));

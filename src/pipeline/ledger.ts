@@ -2,20 +2,26 @@
  * What a whole rollback already did to a database, in the ledger (migrations/ledger.ts) under the
  * incident's key.
  *
- * `steps` is relative ("the newest two"), so a re-run would revert two more. The first run turns it
- * into the absolute "keep everything up to version V" and writes that down before reverting; every
- * later run for the same incident reverts to V, which is nothing once it is done. The whole-rollback
- * lock (an advisory lock of its own: the migration runner takes the migration lock in its own
- * session) makes a second concurrent run wait and then find the row finished.
+ * The first run writes its plan (the versions to revert) down before reverting anything; every
+ * later run for the same incident finishes that plan the way a GitHub re-run of
+ * run-down-migrations finishes its own (rerun.ts): it reads from the migration tool's tracking
+ * table what is left of the plan, and refuses, running nothing, when a migration was applied above
+ * it since. The row's `reverted` is never trusted: a run killed between a migration's commit and
+ * the row's update leaves it behind. The whole-rollback lock (an advisory lock of its own: the
+ * migration runner takes the migration lock in its own session) makes a second concurrent run wait
+ * and then find the row finished.
  */
 import type { Log } from '../core/log.js';
 import type { Choice } from '../migrations/revert.js';
 import type { Session } from '../db/session.js';
 import type { LedgerRow } from '../migrations/ledger.js';
 import { acquireMigrationLock, releaseMigrationLock, ROLLBACK_KIT_LOCK_KEY } from '../migrations/lock.js';
+import { literal } from '../migrations/sql-split.js';
 
 /** One more than the migration lock's key: the two are held at the same time by different sessions. */
 export const ROLLBACK_LOCK_KEY = (BigInt(ROLLBACK_KIT_LOCK_KEY) + 1n).toString();
+
+export const DOWN_MIGRATIONS = 'down-migrations';
 
 export async function lockRollback(session: Session, timeoutSeconds: number, log: Log): Promise<void> {
   await acquireMigrationLock(session, ROLLBACK_LOCK_KEY, timeoutSeconds, log, 'a whole rollback of this database');
@@ -25,13 +31,50 @@ export async function unlockRollback(session: Session): Promise<void> {
   await releaseMigrationLock(session, ROLLBACK_LOCK_KEY);
 }
 
+/** A plan of down migrations: the versions, newest first, and what it keeps above its oldest. */
+export interface DownPlan {
+  planned: string[];
+  kept: string[];
+  /** The newest migration it keeps, when it reverts only newer ones (for the record). */
+  keepVersion?: string;
+}
+
+/** The plan an earlier run for this incident wrote down and did not finish, which this run finishes. */
+export function unfinishedPlan(row: LedgerRow | undefined): DownPlan | undefined {
+  if (!row || row.method !== DOWN_MIGRATIONS || row.status === 'done' || row.planned.length === 0) return undefined;
+  return { planned: row.planned, kept: row.kept ?? [], keepVersion: row.keepVersion };
+}
+
 /**
- * Which migrations a run reverts, given what an earlier run for the same incident wrote down: the
- * fixed version when there is one; `steps` less what was already reverted when every migration was
- * to go (there is no version to keep then); otherwise what was asked.
+ * A fresh plan as the dry run found it: `plan` the versions it reverts (newest first),
+ * `applied` every applied version, newest first (a dry run's stillApplied).
  */
-export function resumeChoice(row: LedgerRow | undefined, asked: Choice | undefined): Choice | undefined {
-  if (row?.keepVersion) return { toVersion: row.keepVersion };
-  if (row && asked && 'steps' in asked) return { steps: Math.max(0, row.planned.length - row.reverted.length) };
-  return asked;
+export function freshPlan(plan: string[], applied: string[], keepVersion: string | undefined): DownPlan {
+  const oldest = plan.length ? applied.indexOf(plan.at(-1)!) : 0;
+  return { planned: plan, kept: applied.slice(0, Math.max(0, oldest)).filter((v) => !plan.includes(v)), keepVersion };
+}
+
+/** What to revert: what is left of `plan`, as the tracking table says, refused under anything applied above it since. */
+export function finishChoice(incidentKey: string, plan: DownPlan): Choice {
+  return {
+    recorded: {
+      planned: plan.planned,
+      kept: plan.kept,
+      origin: {
+        who: `The whole rollback for incident ${incidentKey}`,
+        hint:
+          'Check what the migrations applied since need. To finish the plan, revert them first (run-down-migrations with to-version, or the tool\'s own down) and re-run; ' +
+          `to plan afresh from what is applied now, delete the incident's row first (DELETE FROM rollback_kit.rollbacks WHERE incident_key = ${literal(incidentKey)}) and re-run.`,
+      },
+    },
+  };
+}
+
+/**
+ * The plan's migrations that are reverted, in the order they run: those not among `applied`, read
+ * from the tracking table (a run's stillApplied, or what a dry run found left of the plan).
+ */
+export function revertedOfPlan(planned: string[], applied: { version: string }[]): string[] {
+  const still = new Set(applied.map((m) => m.version));
+  return planned.filter((v) => !still.has(v));
 }

@@ -51,8 +51,9 @@ export interface ComponentRecord {
 
 export interface DatabaseRecord {
   method: 'down-migrations' | 'restore';
-  /** What the plan said would be reverted, oldest last (the order they run). */
+  /** What the plan said would be reverted, oldest last (the order they run): the first run's plan for the incident. */
   planned: string[];
+  /** Of `planned`, those the tracking table shows reverted, by this run or an earlier one for the incident, in the order they run. */
   reverted: string[];
   status: string;
   error?: string;

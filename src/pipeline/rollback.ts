@@ -24,9 +24,9 @@ import { loadChecks } from '../smoke/smoke-test.js';
 import type { Check } from '../smoke/spec.js';
 import { budgets } from './budgets.js';
 import { readLedger, writeLedger, type LedgerRow } from '../migrations/ledger.js';
-import { lockRollback, resumeChoice, unlockRollback } from './ledger.js';
+import { DOWN_MIGRATIONS, finishChoice, freshPlan, lockRollback, revertedOfPlan, unfinishedPlan, unlockRollback, type DownPlan } from './ledger.js';
 import type { ComponentPlan, RollbackPlan } from './plan-file.js';
-import type { ComponentRecord, PhaseName, PhaseStatus, RollbackRecord, Severity, TimelineEntry } from './record.js';
+import type { ComponentRecord, DatabaseRecord, PhaseName, PhaseStatus, RollbackRecord, Severity, TimelineEntry } from './record.js';
 import { DATABASE } from './scope.js';
 import { Timeline } from './timeline.js';
 import { verifyWithChecks } from './verify.js';
@@ -133,8 +133,8 @@ export async function runRollback(request: RollbackRequest, deps: RollbackDeps, 
   const planTimer = timeline.start('plan');
   let checks: Check[] | undefined;
   let ledger: LedgerRow | undefined;
-  let databaseChoice: Choice | undefined;
-  let keepVersion: string | undefined;
+  /** The down migrations the database phase reverts: this run's plan, or what is left of an earlier run's. */
+  let downPlan: DownPlan | undefined;
   try {
     for (const c of inScope) checkPromoteRequest(promoteRequest(c, request, true), placeOf(c, plan));
     if (wantsDatabase && !request.database) {
@@ -162,27 +162,36 @@ export async function runRollback(request: RollbackRequest, deps: RollbackDeps, 
       const db = plan.database!;
       const target = request.database!;
       ledger = await withSession(target, (s) => readLedger(s, record.incidentKey));
-      record.database = { method: db.method, planned: ledger?.planned ?? [], reverted: ledger?.reverted ?? [], status: 'planned' };
+      record.database = { method: db.method, planned: ledger?.status === 'done' ? ledger.planned : [], reverted: ledger?.status === 'done' ? ledger.reverted : [], status: 'planned' };
+      const earlier = unfinishedPlan(ledger);
       if (ledger?.status === 'done') {
         record.database.status = 'nothing-to-do';
       } else if (db.method === 'restore') {
         if (!db.snapshotPath) throw new RollbackKitError('The database method is restore, but no snapshot-path says which snapshot to restore.', 'Pass snapshot-path (the pre-deploy snapshot), or use method down-migrations.');
         if (!existsSync(db.snapshotPath)) throw new RollbackKitError(`The snapshot to restore (${db.snapshotPath}) does not exist on this runner.`, 'Download the artifact that holds it first, or check snapshot-path.');
+      } else if (earlier) {
+        // What is left of it comes from the tracking table: the row's `reverted` may be behind it (ledger.ts).
+        log.info(`An earlier run for incident ${record.incidentKey} planned to revert ${earlier.planned.join(', ')} and did not finish: this run finishes that plan, what is left of it, whatever the database section asks now.`);
+        const dry = await revertMigrations(revertOptions(request, finishChoice(record.incidentKey, earlier), { dryRun: true }), log);
+        downPlan = earlier;
+        record.database.planned = earlier.planned;
+        record.database.reverted = revertedOfPlan(earlier.planned, dry.plan);
+        if (dry.status === 'nothing-to-do') record.database.status = 'nothing-to-do';
       } else {
-        databaseChoice = resumeChoice(ledger, db.choice);
-        if (!databaseChoice) {
+        if (!db.choice) {
           throw new RollbackKitError('The database is in scope, but nothing says which migrations to revert.', 'Give exactly one of steps, to-version or since-ref (inputs, or the database section of rollback-kit.yml).');
         }
-        const dry = await revertMigrations(revertOptions(request, databaseChoice, { dryRun: true }), log);
-        record.database.planned = dry.plan.map((p) => p.version);
-        // stillApplied is newest first and, in a dry run, starts with the planned ones.
-        keepVersion = ledger?.keepVersion ?? dry.stillApplied[dry.plan.length]?.version;
+        const dry = await revertMigrations(revertOptions(request, db.choice, { dryRun: true }), log);
+        // From here on the plan is these versions, not the choice: `steps` would count again from
+        // what is applied when the database phase runs, and a since-ref plan need not be the newest ones.
+        downPlan = freshPlan(dry.plan.map((p) => p.version), dry.stillApplied.map((m) => m.version), dry.keepVersion);
+        record.database.planned = downPlan.planned;
         if (dry.status === 'nothing-to-do') record.database.status = 'nothing-to-do';
       }
     }
     const parts = [
       ...record.components.map((c) => `${c.name}: ${c.status === 'already-current' ? 'already current' : `${c.from?.id ?? c.from?.commitSha ?? 'what serves now'} → ${c.to?.id ?? c.to?.commitSha ?? '?'}`}`),
-      ...(record.database ? [`database: ${record.database.status === 'nothing-to-do' ? 'nothing to do' : record.database.method === 'restore' ? 'restore the snapshot' : `revert ${record.database.planned.join(', ') || 'nothing'}`}`] : []),
+      ...(record.database ? [`database: ${databasePlanText(record.database)}`] : []),
       ...(checks ? [`verify: ${checks.length} check(s)`] : []),
       ...(record.skippedChecks ? [`SQL checks not run (no database-url): ${record.skippedChecks.join(', ')}`] : []),
     ];
@@ -266,7 +275,13 @@ export async function runRollback(request: RollbackRequest, deps: RollbackDeps, 
     timeline.skip('database', 'the database is not in scope');
   } else if (db.status === 'nothing-to-do') {
     timeline.skip('snapshot', 'nothing to change in the database');
-    await finished(timeline.start('database').end('nothing-to-do', ledger?.status === 'done' ? 'an earlier run already rolled the database back for this incident' : 'none of the selected migrations is applied'));
+    const why =
+      ledger?.status === 'done'
+        ? 'an earlier run already rolled the database back for this incident'
+        : downPlan && db.reverted.length
+          ? `an earlier run for this incident reverted its whole plan (${db.reverted.join(', ')})`
+          : 'none of the selected migrations is applied';
+    await finished(timeline.start('database').end('nothing-to-do', why));
   } else if (hasFailed()) {
     const why = 'an app component failed to roll back; changing the database under it would make things worse';
     db.status = 'skipped';
@@ -289,19 +304,16 @@ export async function runRollback(request: RollbackRequest, deps: RollbackDeps, 
     if (record.snapshot) {
       const dt = timeline.start('database');
       try {
-        const result = await databasePhase(request, record, databaseChoice, keepVersion, budget.phase('database'), log);
+        const result = await databasePhase(request, record, downPlan, budget.phase('database'), log);
         db.status = result.status;
-        db.reverted = result.reverted;
         if (result.status === 'reverted' || result.status === 'restored') changed = true;
         await finished(dt.end(result.status === 'nothing-to-do' ? 'nothing-to-do' : 'ok', result.detail));
       } catch (err) {
         fail('database');
         db.status = 'failed';
         db.error = redact(err);
-        if (err instanceof RevertFailed) {
-          db.reverted = [...new Set([...db.reverted, ...err.partial.reverted.map((r) => r.version)])];
-          if (err.partial.reverted.length) changed = true;
-        }
+        // databasePhase has set db.reverted from the tracking table as the run left it.
+        if (err instanceof RevertFailed && err.partial.reverted.length) changed = true;
         await finished(dt.end('failed', db.error));
       }
     }
@@ -439,16 +451,28 @@ function revertOptions(request: RollbackRequest, choice: Choice, opts: { dryRun:
   };
 }
 
-/** The database change under the whole-rollback lock, written down in the ledger as it goes. */
+/** The plan row's words for the database. */
+function databasePlanText(db: DatabaseRecord): string {
+  if (db.status === 'nothing-to-do') return db.reverted.length ? `nothing left to do: an earlier run for this incident reverted ${db.reverted.join(', ')}` : 'nothing to do';
+  if (db.method === 'restore') return 'restore the snapshot';
+  const left = db.planned.filter((v) => !db.reverted.includes(v));
+  if (!db.reverted.length) return `revert ${left.join(', ') || 'nothing'}`;
+  return `revert ${left.join(', ')}, what is left of the plan an earlier run for this incident started (${db.planned.join(', ')}; ${db.reverted.join(', ')} already reverted)`;
+}
+
+/**
+ * The database change under the whole-rollback lock, written down in the ledger as it goes. Sets
+ * `record.database.reverted` from the tracking table as the run leaves it, also when it fails.
+ */
 async function databasePhase(
   request: RollbackRequest,
   record: RollbackRecord,
-  plannedChoice: Choice | undefined,
-  plannedKeep: string | undefined,
+  plannedHere: DownPlan | undefined,
   budgetMs: number,
   log: Log,
-): Promise<{ status: 'reverted' | 'restored' | 'nothing-to-do'; reverted: string[]; detail: string }> {
+): Promise<{ status: 'reverted' | 'restored' | 'nothing-to-do'; detail: string }> {
   const db = request.plan.database!;
+  const dbRecord = record.database!;
   const session = await connect(request.database!);
   let locked = false;
   try {
@@ -456,7 +480,11 @@ async function databasePhase(
     locked = true;
     // Read again under the lock: a run that started at the same time may have finished it meanwhile.
     const row = await readLedger(session, record.incidentKey);
-    if (row?.status === 'done') return { status: 'nothing-to-do', reverted: row.reverted, detail: 'another run already rolled the database back for this incident' };
+    if (row?.status === 'done') {
+      dbRecord.planned = row.planned;
+      dbRecord.reverted = row.reverted;
+      return { status: 'nothing-to-do', detail: 'another run already rolled the database back for this incident' };
+    }
     if (db.method === 'restore') {
       await writeLedger(session, { incidentKey: record.incidentKey, method: 'restore', planned: [], reverted: [], status: 'started' });
       const result = await restoreSnapshot(
@@ -477,25 +505,28 @@ async function databasePhase(
         log,
       );
       await writeLedger(session, { incidentKey: record.incidentKey, method: 'restore', planned: [], reverted: [], status: 'done' });
-      return { status: 'restored', reverted: [], detail: `restored ${result.tablesRestored} table(s) from ${db.snapshotPath}` };
+      return { status: 'restored', detail: `restored ${result.tablesRestored} table(s) from ${db.snapshotPath}` };
     }
-    // Fix "steps" into an absolute version before the first statement runs (see ledger.ts).
-    const keep = row?.keepVersion ?? (row ? undefined : plannedKeep);
-    const choice: Choice = (keep ? { toVersion: keep } : resumeChoice(row, plannedChoice))!;
-    const already = row?.reverted ?? [];
-    // The first run's plan stays the plan: a resumed run only reverts what is left of it.
-    const planned = row?.planned ?? record.database!.planned;
-    await writeLedger(session, { incidentKey: record.incidentKey, method: 'down-migrations', keepVersion: keep, planned, reverted: already, status: 'started' });
+    // The first run's plan stays the plan (a run that started at the same time and failed may have
+    // written it since this one planned): a later run only reverts what is left of it.
+    const plan = unfinishedPlan(row) ?? plannedHere!;
+    dbRecord.planned = plan.planned;
+    const entry = (reverted: string[], status: 'started' | 'done'): LedgerRow => ({ incidentKey: record.incidentKey, method: DOWN_MIGRATIONS, keepVersion: plan.keepVersion, planned: plan.planned, kept: plan.kept, reverted, status });
+    // Written before the first statement runs, so that a run killed midway leaves its plan behind.
+    await writeLedger(session, entry(dbRecord.reverted, 'started'));
     try {
-      const result = await revertMigrations(revertOptions(request, choice, { dryRun: false, snapshotPath: record.snapshot!.path }), log);
-      const reverted = [...already, ...result.reverted.map((r) => r.version)];
-      await writeLedger(session, { incidentKey: record.incidentKey, method: 'down-migrations', keepVersion: keep, planned, reverted, status: 'done' });
-      if (result.status === 'nothing-to-do') return { status: 'nothing-to-do', reverted, detail: 'none of the selected migrations is applied any more' };
-      return { status: 'reverted', reverted, detail: `reverted ${result.reverted.map((r) => r.version).join(', ')}; ${result.stillApplied.length} still applied` };
+      const result = await revertMigrations(revertOptions(request, finishChoice(record.incidentKey, plan), { dryRun: false, snapshotPath: record.snapshot!.path }), log);
+      dbRecord.reverted = revertedOfPlan(plan.planned, result.stillApplied);
+      await writeLedger(session, entry(dbRecord.reverted, 'done'));
+      const now = result.reverted.map((r) => r.version);
+      const before = dbRecord.reverted.filter((v) => !now.includes(v));
+      const earlier = before.length ? `${before.join(', ')} ${before.length === 1 ? 'was' : 'were'} reverted by an earlier run for this incident` : '';
+      if (result.status === 'nothing-to-do') return { status: 'nothing-to-do', detail: earlier ? `nothing left of the plan: ${earlier}` : 'none of the planned migrations is applied any more' };
+      return { status: 'reverted', detail: `reverted ${now.join(', ')}${earlier ? ` (${earlier})` : ''}; ${result.stillApplied.length} still applied` };
     } catch (err) {
       if (err instanceof RevertFailed) {
-        const reverted = [...already, ...err.partial.reverted.map((r) => r.version)];
-        await writeLedger(session, { incidentKey: record.incidentKey, method: 'down-migrations', keepVersion: keep, planned, reverted, status: 'started' }).catch(() => undefined);
+        dbRecord.reverted = revertedOfPlan(plan.planned, err.partial.stillApplied);
+        await writeLedger(session, entry(dbRecord.reverted, 'started')).catch(() => undefined);
       }
       throw err;
     }

@@ -201,7 +201,7 @@ export function incidentComment(record: RollbackRecord): string {
     `**${STATUS_EMOJI[record.status]} Rollback run ${inlineText(timeText(record.startedAt, true))}**: ${inlineText(statusLine(record))}.`,
     '',
     ...record.components.map((c) => `- ${inlineText(c.name)}: ${inlineText(c.status)}${c.to ? ` (on ${deploymentMarkdown({ ...c.to, createdAt: undefined })})` : ''}`),
-    ...(record.database ? [`- database: ${inlineText(record.database.status)}, ${record.database.reverted.length} migration(s) reverted in this run`] : []),
+    ...(record.database ? [`- database: ${inlineText(record.database.status)}, ${record.database.reverted.length} migration(s) reverted for this incident`] : []),
     ...(record.verify ? [`- verify: ${verdictText(record)}`] : []),
     '',
     `Took ${inlineText(budgetText(record.durationMs, record.budgetMs))}.${record.runUrl ? ` Run: ${linkText(record.runUrl)}` : ''}`,

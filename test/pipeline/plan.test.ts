@@ -2,7 +2,10 @@
 import { describe, expect, it } from 'vitest';
 import { budgets } from '../../src/pipeline/budgets.js';
 import { formatPlanProblem, parsePlanFile, PlanError } from '../../src/pipeline/plan-file.js';
-import { resumeChoice } from '../../src/pipeline/ledger.js';
+import { finishChoice, freshPlan, revertedOfPlan, unfinishedPlan } from '../../src/pipeline/ledger.js';
+import { plain } from '../../src/migrations/formats/plain.js';
+import { planReverts, type Selector } from '../../src/migrations/planner.js';
+import type { MigrationFile } from '../../src/migrations/types.js';
 import { resolvePlan } from '../../src/pipeline/plan-inputs.js';
 import { selectScope } from '../../src/pipeline/scope.js';
 import { parseTimeline, Timeline } from '../../src/pipeline/timeline.js';
@@ -291,11 +294,51 @@ describe('timeline', () => {
 });
 
 describe('ledger', () => {
-  it('resumes from what an earlier run for the same incident wrote down', () => {
-    const row = { incidentKey: 'production:run-1', method: 'down-migrations', planned: ['3', '2'], reverted: ['3'], status: 'started' as const };
-    expect(resumeChoice(undefined, { steps: 2 })).toEqual({ steps: 2 });
-    expect(resumeChoice({ ...row, keepVersion: '1' }, { steps: 2 })).toEqual({ toVersion: '1' });
-    expect(resumeChoice(row, { steps: 2 })).toEqual({ steps: 1 });
-    expect(resumeChoice(row, { toVersion: '1' })).toEqual({ toVersion: '1' });
+  const row = { incidentKey: 'production:run-1', method: 'down-migrations', planned: ['3', '2'], kept: [], reverted: [], status: 'started' as const };
+
+  it('finishes the plan an earlier run for the incident wrote down and did not finish, never its `reverted`', () => {
+    expect(unfinishedPlan(undefined)).toBeUndefined();
+    expect(unfinishedPlan({ ...row, status: 'done' })).toBeUndefined();
+    expect(unfinishedPlan({ ...row, method: 'restore', planned: [] })).toBeUndefined();
+    expect(unfinishedPlan({ ...row, reverted: ['3'], keepVersion: '1' })).toEqual({ planned: ['3', '2'], kept: [], keepVersion: '1' });
+  });
+
+  it('a fresh plan keeps what it keeps above its oldest migration (since-ref), and reports what is reverted from the tracking table', () => {
+    // Applied 1, 2, 3 (newest first below); since-ref chose 2 only.
+    expect(freshPlan(['2'], ['3', '2', '1'], undefined)).toEqual({ planned: ['2'], kept: ['3'], keepVersion: undefined });
+    expect(freshPlan(['3', '2'], ['3', '2', '1'], '1')).toEqual({ planned: ['3', '2'], kept: [], keepVersion: '1' });
+    expect(freshPlan([], ['1'], undefined)).toEqual({ planned: [], kept: [], keepVersion: undefined });
+    expect(revertedOfPlan(['3', '2', '1'], [{ version: '2' }, { version: '1' }])).toEqual(['3']);
+  });
+
+  describe('what is left of the plan, through the planner', () => {
+    const file = (v: string): MigrationFile => ({ version: v, id: v, name: `${v}_x.down.sql`, addedPath: `${v}_x.sql`, downFile: `${v}_x.down.sql`, downSql: 'SELECT 1;', downLine: 1, noTransaction: false });
+    const files = ['1', '2', '3', '4'].map(file);
+    const left = (applied: string[], planned: string[], kept: string[] = []) => {
+      const choice = finishChoice('production:run-1', { planned, kept });
+      const selector: Selector = { kind: 'recorded', ...('recorded' in choice ? choice.recorded : { planned: [] }) };
+      return planReverts(plain, files, applied, selector, { table: 'rollback_kit.schema_migrations' }).toRevert.map((m) => m.file.version);
+    };
+
+    it('reverts what is left, whatever the ledger said was reverted', () => {
+      expect(left(['1', '2', '3'], ['3', '2', '1'])).toEqual(['3', '2', '1']);
+      expect(left(['1', '2'], ['3', '2', '1'])).toEqual(['2', '1']);
+      expect(left([], ['3', '2', '1'])).toEqual([]);
+      // A since-ref plan that kept 3 above 2.
+      expect(left(['1', '2', '3'], ['2'], ['3'])).toEqual(['2']);
+    });
+
+    it('refuses, naming the incident and the way out, when something was applied above the plan since', () => {
+      expect(() => left(['1', '2', '4'], ['3', '2'])).toThrow(/^The whole rollback for incident production:run-1 planned to revert 3, 2, but 4_x\.down\.sql was applied since, above 2_x\.down\.sql, which are left of that plan\. Nothing was run\.$/);
+      expect(() => left(['1', '2', '3', '4'], ['2'], ['3'])).toThrow(/4_x\.down\.sql was applied since/);
+      const refusal = (() => {
+        try {
+          left(['1', '2', '4'], ['3', '2']);
+        } catch (err) {
+          return err;
+        }
+      })();
+      expect(refusal).toMatchObject({ hint: expect.stringContaining("DELETE FROM rollback_kit.rollbacks WHERE incident_key = 'production:run-1'") });
+    });
   });
 });

@@ -6,7 +6,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { findSecret, type ActionRun } from '../helpers/run-action.js';
 import { TOKEN } from '../promote-previous/fixture.js';
 import { downWebhookUrl } from '../fakes/webhook-receiver.js';
-import { tables, writeMigrations } from '../migrations/fixtures.js';
+import { git, tables, writeMigrations } from '../migrations/fixtures.js';
+import { ROLLBACK_LOCK_KEY } from '../../src/pipeline/ledger.js';
 import { ENVIRONMENT, PROJECT, SERVICE, startFakeRailway } from '../platforms/fake-railway.js';
 import { appliedVersions, DB_PASSWORD, GITHUB_TOKEN, planYaml, rollback, startWorld, writePlan, type World } from './world.js';
 
@@ -142,6 +143,100 @@ describe('rollback (root action)', () => {
     // steps: 2 of the first plan, not two more.
     expect(await appliedVersions(w.db)).toEqual(['20240101000001']);
     expect(json(again.outputs.reverted)).toEqual(['20240101000003', '20240101000002']);
+  });
+
+  describe('a run killed after a migration committed and before the ledger said so', () => {
+    // The down SQL ends the session that holds the whole-rollback lock and writes the ledger, as a
+    // killed runner would: whatever the run reverts from then on, the row never hears of it.
+    const killLedger = `SELECT pg_terminate_backend(l.pid) FROM pg_locks l
+       WHERE l.locktype = 'advisory' AND l.granted AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
+         AND ((l.classid::bigint << 32) | l.objid::bigint) = ${ROLLBACK_LOCK_KEY} AND l.pid <> pg_backend_pid();`;
+    const V = (i: number) => `2024010100000${i}`;
+    const noneLeft = '  checks: "- {name: nothing applied, query: SELECT count(*) FROM schema_migrations, expect-value: 0}"';
+    const ledgerRow = async () => (await w.db.query('SELECT planned, reverted, status FROM rollback_kit.rollbacks')).rows;
+    /** Steps 1…3 applied; the first run reverts 3, then dies in 2 (`dies` makes the down SQL of the given migrations kill the ledger). */
+    async function firstRunDies(steps: number, dies: Record<number, string>): Promise<ActionRun> {
+      await writePlan(w, planYaml(w, { verify: noneLeft, database: `  migrations-dir: db/migrations\n  format: dbmate\n  steps: ${steps}` }));
+      await writeMigrations(w.workspace, 'dbmate', tables(3).map((s, i) => (dies[i + 1] ? { ...s, down: `${killLedger}\n${dies[i + 1]}` } : s)));
+      const first = await rollback(w, { scope: 'db' });
+      expect(first.outputs.status).toBe('failed');
+      expect(first.outputs['failed-phase']).toBe('database');
+      // The down SQL is fixed for the re-run.
+      await writeMigrations(w.workspace, 'dbmate', tables(3));
+      return first;
+    }
+    /** A deploy applies 4 while the incident is open. */
+    async function applyFour(): Promise<void> {
+      const four = tables(4)[3]!;
+      await writeMigrations(w.workspace, 'dbmate', [four]);
+      await w.db.query(four.up);
+      await w.db.query('INSERT INTO schema_migrations (version) VALUES ($1)', [four.version]);
+    }
+
+    it('every migration was to go (no version to keep): the re-run reverts exactly what is left of the plan, and says what was reverted', async () => {
+      await firstRunDies(3, { 2: 'DROP TABLE no_such_table;' });
+      expect(await appliedVersions(w.db)).toEqual([V(1), V(2)]);
+      expect(await ledgerRow()).toEqual([{ planned: [V(3), V(2), V(1)], reverted: [], status: 'started' }]);
+
+      const again = await rollback(w, { scope: 'db' });
+      expect(again.errors).toEqual([]);
+      expect(again.outputs.status).toBe('rolled-back');
+      expect(await appliedVersions(w.db)).toEqual([]);
+      expect(json(again.outputs.reverted)).toEqual([V(3), V(2), V(1)]);
+      const rows = json<Row[]>(again.outputs.timeline);
+      expect(rows.find((r) => r.phase === 'plan')!.detail).toContain(`database: revert ${V(2)}, ${V(1)}, what is left of the plan an earlier run for this incident started`);
+      expect(rows.find((r) => r.phase === 'database')!.detail).toBe(`reverted ${V(2)}, ${V(1)} (${V(3)} was reverted by an earlier run for this incident); 0 still applied`);
+      expect(again.summary).toMatch(new RegExp(`Reverted, in order:\\s+1\\. \`${V(3)}\`\\s+2\\. \`${V(2)}\`\\s+3\\. \`${V(1)}\``));
+      expect(await ledgerRow()).toEqual([{ planned: [V(3), V(2), V(1)], reverted: [V(3), V(2), V(1)], status: 'done' }]);
+      expect(w.issues.issues[0]!.comments.at(-1)!.body).toContain('- database: reverted, 3 migration(s) reverted for this incident');
+    });
+
+    it('killed after the last one: the record says all were reverted, and the re-run finds nothing left', async () => {
+      const first = await firstRunDies(3, { 1: 'DROP TABLE t1;' });
+      expect(await appliedVersions(w.db)).toEqual([]);
+      expect(json(first.outputs.reverted)).toEqual([V(3), V(2), V(1)]);
+      expect(await ledgerRow()).toEqual([{ planned: [V(3), V(2), V(1)], reverted: [], status: 'started' }]);
+
+      const again = await rollback(w, { scope: 'db' });
+      expect(again.errors).toEqual([]);
+      expect(again.outputs.status).toBe('nothing-to-do');
+      expect(json(again.outputs.reverted)).toEqual([V(3), V(2), V(1)]);
+      expect(json<Row[]>(again.outputs.timeline).find((r) => r.phase === 'plan')!.detail).toContain(`database: nothing left to do: an earlier run for this incident reverted ${V(3)}, ${V(2)}, ${V(1)}`);
+      expect(await appliedVersions(w.db)).toEqual([]);
+    });
+
+    it.each([
+      ['every migration was to go', 3],
+      ['a version to keep', 2],
+    ])('%s, and a migration was applied since: the re-run refuses and runs nothing', async (_, steps) => {
+      await firstRunDies(steps, { 2: 'DROP TABLE no_such_table;' });
+      await applyFour();
+      const applied = await appliedVersions(w.db);
+      expect(applied).toEqual([V(1), V(2), V(4)]);
+
+      const again = await rollback(w, { scope: 'db' });
+      expect(again.code).not.toBe(0);
+      expect(again.outputs['failed-phase']).toBe('plan');
+      expect(again.errors[0]).toContain(`The whole rollback for incident production:run-4242 planned to revert ${[V(3), V(2), V(1)].slice(0, steps).join(', ')}, but ${V(4)}_create_t4.sql was applied since`);
+      expect(again.errors[0]).toContain('Nothing was run.');
+      expect(await appliedVersions(w.db)).toEqual(applied);
+    });
+  });
+
+  it('since-ref choosing a migration below one it keeps: the database phase reverts that one, not the newest', async () => {
+    // 2 came from a branch merged after `good`, with an older timestamp than 3, which `good` had.
+    await git(w.workspace, 'init', '-q');
+    await git(w.workspace, 'add', `db/migrations/20240101000001_create_t1.sql`, `db/migrations/20240101000003_create_t3.sql`);
+    await git(w.workspace, 'commit', '-q', '-m', 'good');
+    await git(w.workspace, 'tag', 'good');
+    await git(w.workspace, 'add', '-A', 'db');
+    await git(w.workspace, 'commit', '-q', '-m', 'bad');
+    await writePlan(w, planYaml(w, { verify: '  checks: "- {name: t3 is there, query: SELECT count(*) FROM t3, expect-value: 1}"', database: '  migrations-dir: db/migrations\n  format: dbmate\n  since-ref: good' }));
+    const run = await rollback(w, { scope: 'db' });
+    expect(run.errors).toEqual([]);
+    expect(run.outputs.status).toBe('rolled-back');
+    expect(await appliedVersions(w.db)).toEqual(['20240101000001', '20240101000003']);
+    expect(json(run.outputs.reverted)).toEqual(['20240101000002']);
   });
 
   it('two runs at once: one reverts, the other waits for it and finds nothing left to do', async () => {

@@ -1,0 +1,27 @@
+// rollback_kit.rollbacks on real PostgreSQL: a table an earlier version created (no `kept` column)
+// is read as keeping nothing, and gets the column at the next write, its rows intact.
+import { describe, expect, it } from 'vitest';
+import { parseConnectionString } from '../../src/db/connection.js';
+import { withSession } from '../../src/db/session.js';
+import { readLedger, writeLedger } from '../../src/migrations/ledger.js';
+import { createTestDatabase } from '../helpers/pg.js';
+
+describe('the ledger table', () => {
+  it('reads and upgrades a table an earlier version created', async () => {
+    const db = await createTestDatabase('rk_resume_ledger');
+    await db.query('CREATE SCHEMA rollback_kit');
+    // As the earlier version created it.
+    await db.query(`CREATE TABLE rollback_kit.rollbacks (
+       incident_key text PRIMARY KEY, method text NOT NULL, keep_version text,
+       planned text[] NOT NULL DEFAULT '{}', reverted text[] NOT NULL DEFAULT '{}', status text NOT NULL,
+       started_at timestamptz NOT NULL DEFAULT now(), updated_at timestamptz NOT NULL DEFAULT now())`);
+    await db.query(`INSERT INTO rollback_kit.rollbacks (incident_key, method, keep_version, planned, reverted, status) VALUES ('old', 'down-migrations', '1', '{3,2}', '{}', 'started')`);
+    const target = parseConnectionString(db.url);
+
+    expect(await withSession(target, (s) => readLedger(s, 'old'))).toEqual({ incidentKey: 'old', method: 'down-migrations', keepVersion: '1', planned: ['3', '2'], kept: [], reverted: [], status: 'started' });
+    await withSession(target, (s) => writeLedger(s, { incidentKey: 'new', method: 'down-migrations', planned: ['2'], kept: ['3'], reverted: [], status: 'started' }));
+    expect(await withSession(target, (s) => readLedger(s, 'new'))).toMatchObject({ planned: ['2'], kept: ['3'] });
+    expect(await withSession(target, (s) => readLedger(s, 'old'))).toMatchObject({ planned: ['3', '2'], kept: [], keepVersion: '1' });
+    expect(await withSession(target, (s) => readLedger(s, 'none'))).toBeUndefined();
+  });
+});
