@@ -6,6 +6,7 @@ import { finishChoice, freshPlan, revertedOfPlan, unfinishedPlan } from '../../s
 import { plain } from '../../src/migrations/formats/plain.js';
 import { planReverts, type Selector } from '../../src/migrations/planner.js';
 import type { MigrationFile } from '../../src/migrations/types.js';
+import { memoryLog } from '../../src/core/log.js';
 import { resolvePlan } from '../../src/pipeline/plan-inputs.js';
 import { selectScope } from '../../src/pipeline/scope.js';
 import { parseTimeline, Timeline } from '../../src/pipeline/timeline.js';
@@ -317,7 +318,7 @@ describe('ledger', () => {
     const left = (applied: string[], planned: string[], kept: string[] = []) => {
       const choice = finishChoice('production:run-1', { planned, kept });
       const selector: Selector = { kind: 'recorded', ...('recorded' in choice ? choice.recorded : { planned: [] }) };
-      return planReverts(plain, files, applied, selector, { table: 'rollback_kit.schema_migrations' }).toRevert.map((m) => m.file.version);
+      return planReverts(plain, files, applied, selector, { table: 'rollback_kit.schema_migrations', log: memoryLog() }).toRevert.map((m) => m.file.version);
     };
 
     it('reverts what is left, whatever the ledger said was reverted', () => {
