@@ -21,6 +21,8 @@ import { RollbackKitError } from '../core/errors.js';
 import { runProcess } from '../core/process.js';
 import { corruptSnapshot, type SnapshotFormat } from './archive.js';
 import { qualified, quoteIdent } from './catalog.js';
+import type { SnapshotManifest } from './manifest.js';
+import { userSchemas } from './patterns.js';
 import { toolErrorLine } from './pg-tools.js';
 import { scriptFilter } from './restore-script.js';
 import type { Session } from './session.js';
@@ -390,6 +392,39 @@ export async function planRestore(session: Session, contents: SnapshotContents, 
     );
   }
   return { dropped, keptPartitions: keptPartitions.map(({ oid: _oid, parentOid: _parent, ...p }) => p), droppedForeignKeys: intoKept.map((r) => r.statement), keptForeignKeys, keptViews };
+}
+
+/** What the restore leaves as it is because the snapshot does not have it. */
+export interface LeftAsTheyAre {
+  /** `schema.name` of tables (partitioned and foreign ones too) the snapshot does not have. */
+  tables: string[];
+  /** Schemas created since a snapshot of every schema. */
+  schemas: string[];
+}
+
+/**
+ * Tables and schemas the restore does not touch because the snapshot does not have them. A snapshot
+ * of every schema (no `schemas` filter; a manifest from before that was recorded is read as one)
+ * does not have a schema created since, so the tables there are named too; a filtered snapshot
+ * names only what its own schemas hold, the schemas it left out being none of its business.
+ * Extension members are left out, as pg_dump leaves them out.
+ */
+export async function leftAsTheyAre(session: Session, contents: SnapshotContents, filter: SnapshotManifest['filter']): Promise<LeftAsTheyAre> {
+  const all = await userSchemas(session);
+  const scope = filter.everySchema === false ? filter.schemas : all.filter((n) => !filter.excludeSchemas.includes(n));
+  const { rows } = await session.query<{ schema: string; name: string }>(
+    `SELECT n.nspname AS schema, c.relname AS name FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+      WHERE c.relkind IN ('r', 'p', 'f') AND n.nspname = ANY($1::text[])
+        AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.deptype = 'e')
+      ORDER BY 1, 2`,
+    [scope],
+  );
+  const key = (schema: string, name: string) => `${schema}\0${name}`;
+  const has = new Set(contents.relations.filter((r) => r.type === 'TABLE' || r.type === 'FOREIGN TABLE').map((r) => key(r.schema, r.name)));
+  return {
+    tables: rows.filter((r) => !has.has(key(r.schema, r.name))).map((r) => `${r.schema}.${r.name}`),
+    schemas: scope.filter((n) => all.includes(n) && !filter.schemas.includes(n)),
+  };
 }
 
 /** The statements that remove what the snapshot will create, and what depends on it, in an order that needs no CASCADE. */

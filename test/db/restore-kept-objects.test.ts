@@ -1,7 +1,8 @@
 // What restore-db keeps that the snapshot does not have, through its bundle with real pg_dump and
 // pg_restore: an object that uses a type, function or extension the snapshot re-creates is refused
-// while the restore is planned (before the pre-restore snapshot, nothing changed).
-import { readdirSync } from 'node:fs';
+// while the restore is planned (before the pre-restore snapshot, nothing changed), and tables the
+// snapshot does not have are named, those in a schema created after an unfiltered snapshot too.
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -122,5 +123,58 @@ describe('a kept object that uses what the snapshot re-creates is refused before
     expect(run.log).toContain('Keeping view public.sad_labels (not in the snapshot): dropped for the restore and re-created after it.');
     expect((await db.query('SELECT l FROM sad_labels')).rows).toEqual([{ l: 'SAD' }]);
     expect((await db.query('SELECT count(*)::int AS n FROM t')).rows[0]!.n).toBe(2);
+  });
+});
+
+describe('tables the snapshot does not have are named', () => {
+  it('those in a schema created after an unfiltered snapshot, and a new partitioned table', async () => {
+    const db = await createTestDatabase('rk_restoreplan_extra');
+    await db.query('CREATE TABLE orders (id int PRIMARY KEY); INSERT INTO orders VALUES (1), (2)');
+    const snapshot = await snapshotOf(db);
+    await db.query(`
+      CREATE SCHEMA reports;
+      CREATE TABLE reports.daily (day date PRIMARY KEY, n int); INSERT INTO reports.daily VALUES ('2026-01-01', 3);
+      CREATE TABLE public.events (at date NOT NULL) PARTITION BY RANGE (at);
+      CREATE TABLE public.events_2026 PARTITION OF public.events FOR VALUES FROM ('2026-01-01') TO ('2027-01-01');
+      DELETE FROM orders;`);
+    const run = await restore(db, snapshot);
+    expect(run.errors).toEqual([]);
+    expect(run.outputs.verified).toBe('true');
+    expect(run.log).toContain('Tables the snapshot does not have were left as they are: public.events, public.events_2026, reports.daily.');
+    expect(run.log).toContain('Schemas the snapshot does not have were left as they are: reports.');
+    expect(run.summary).toContain('### Tables the snapshot does not have (left as they are)\n\n- `public.events`\n- `public.events_2026`\n- `reports.daily`');
+    expect(run.summary).toContain('### Schemas the snapshot does not have (left as they are)\n\n- `reports`');
+    // Left as they were, rows and all.
+    expect((await db.query('SELECT n FROM reports.daily')).rows).toEqual([{ n: 3 }]);
+    expect((await db.query('SELECT count(*)::int AS n FROM orders')).rows[0]!.n).toBe(2);
+  });
+
+  it('a filtered snapshot names only those in its own schemas: the schemas it left out are not its to name', async () => {
+    const db = await createTestDatabase('rk_restoreplan_filtered');
+    await db.query('CREATE SCHEMA app; CREATE SCHEMA auth; CREATE TABLE app.orders (id int); CREATE TABLE auth.users (id int)');
+    const snapshot = await snapshotOf(db, { schemas: 'app' });
+    await db.query('CREATE TABLE app.refunds (id int); CREATE SCHEMA billing; CREATE TABLE billing.invoices (id int)');
+    const run = await restore(db, snapshot);
+    expect(run.errors).toEqual([]);
+    expect(run.log).toContain('Tables the snapshot does not have were left as they are: app.refunds.');
+    expect(run.log).not.toContain('Schemas the snapshot does not have');
+    expect(run.summary).not.toContain('auth.users');
+    expect(run.summary).not.toContain('billing');
+  });
+
+  it('a manifest from before rollback-kit recorded whether a snapshot is filtered is read as one of every schema', async () => {
+    const db = await createTestDatabase('rk_restoreplan_legacy');
+    await db.query('CREATE SCHEMA app; CREATE SCHEMA auth; CREATE TABLE app.orders (id int); CREATE TABLE auth.users (id int)');
+    const snapshot = await snapshotOf(db, { schemas: 'app' });
+    const manifestPath = `${snapshot}.manifest.json`;
+    const manifest = JSON.parse(readFileSync(manifestPath, 'utf8'));
+    expect(manifest.filter.everySchema).toBe(false);
+    delete manifest.filter.everySchema;
+    writeFileSync(manifestPath, JSON.stringify(manifest));
+    const run = await restore(db, snapshot);
+    expect(run.errors).toEqual([]);
+    // Listed rather than left unsaid: what it names is left as it is either way.
+    expect(run.log).toContain('Tables the snapshot does not have were left as they are: auth.users.');
+    expect(run.log).toContain('Schemas the snapshot does not have were left as they are: auth, public.');
   });
 });
