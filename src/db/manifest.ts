@@ -34,8 +34,12 @@ export interface SnapshotManifest {
   file: string;
   sizeBytes: number;
   sha256: string;
-  /** Exactly what was dumped: every schema, the schemas left out, tables whose rows were left out. */
-  filter: { schemas: string[]; excludeSchemas: string[]; excludeTableData: string[] };
+  /**
+   * Exactly what was dumped: every schema, the schemas left out, tables whose rows were left out.
+   * everySchema: no `schemas` filter, so a schema created since is one the snapshot does not have
+   * (absent in manifests written before it was recorded).
+   */
+  filter: { schemas: string[]; excludeSchemas: string[]; excludeTableData: string[]; everySchema?: boolean };
   tables: TableCount[];
   /**
    * 'dumped': each table's own rows, counted in the snapshot pg_dump dumped (`count(*) FROM ONLY`),

@@ -10,8 +10,9 @@
  * a cron job or pg_partman created since, or one in a schema a filtered snapshot left out) would go
  * with its partitioned table's DROP, rows and all: it is detached first and attached again after the
  * restore. Anything else that depends on a snapshot relation is named and the restore refused before
- * anything changes. Nothing is dropped with CASCADE: an object nobody planned for makes the
- * transaction fail, and the database stays as it was.
+ * anything changes, and so is an object the snapshot does not have that uses a type, function or
+ * extension the snapshot's own script drops and creates again. Nothing is dropped with CASCADE: an
+ * object nobody planned for makes the transaction fail, and the database stays as it was.
  */
 import { createReadStream } from 'node:fs';
 import type { Transform } from 'node:stream';
@@ -20,6 +21,8 @@ import { RollbackKitError } from '../core/errors.js';
 import { runProcess } from '../core/process.js';
 import { corruptSnapshot, type SnapshotFormat } from './archive.js';
 import { qualified, quoteIdent } from './catalog.js';
+import type { SnapshotManifest } from './manifest.js';
+import { userSchemas } from './patterns.js';
 import { toolErrorLine } from './pg-tools.js';
 import { scriptFilter } from './restore-script.js';
 import type { Session } from './session.js';
@@ -31,13 +34,30 @@ export interface SnapshotRelation {
   type: string;
 }
 
+/**
+ * Another object the snapshot's script drops and creates again (pg_restore --clean), by the name
+ * its table of contents gives it: a function as `name(argument types)`, `-` for no schema.
+ */
+export interface SnapshotObject {
+  type: string;
+  schema: string;
+  name: string;
+}
+
 export interface SnapshotContents {
   relations: SnapshotRelation[];
+  /** Of the kinds whose users outside the snapshot restore-db looks for (OBJECT_TYPES). */
+  objects: SnapshotObject[];
   /** The snapshot holds large objects (a plain script commits those on its own). */
   largeObjects: boolean;
 }
 
 const RELATION_TYPES = new Set(['TABLE', 'VIEW', 'MATERIALIZED VIEW', 'SEQUENCE', 'FOREIGN TABLE']);
+/** Objects whose table-of-contents name keptUsersOf can match in the catalogue (see there). */
+const OBJECT_TYPES = new Set([
+  'TYPE', 'DOMAIN', 'FUNCTION', 'PROCEDURE', 'AGGREGATE', 'EXTENSION', 'COLLATION',
+  'TEXT SEARCH CONFIGURATION', 'TEXT SEARCH DICTIONARY', 'FOREIGN DATA WRAPPER', 'SERVER',
+]);
 const TOC_COMMENT = /^-- Name: (.*); Type: (.*); Schema: (.*); Owner: .*$/;
 const CLIENT_ENCODING = /^SET client_encoding = '([A-Za-z0-9_]+)';$/;
 
@@ -80,6 +100,7 @@ function tocReader(into: SnapshotContents): Transform {
       if (!m) return;
       const [, name, type, schema] = m as unknown as [string, string, string, string];
       if (RELATION_TYPES.has(type)) into.relations.push({ schema, name, type });
+      else if (OBJECT_TYPES.has(type)) into.objects.push({ schema, name, type });
       else if (/^(BLOB|BLOBS|LARGE OBJECT)/.test(type)) into.largeObjects = true;
     },
   });
@@ -90,7 +111,7 @@ function tocReader(into: SnapshotContents): Transform {
 
 /** The relations a snapshot creates: from its schema script (archives) or the script itself (plain). */
 export async function readSnapshotContents(path: string, format: SnapshotFormat, pgRestore: string | undefined): Promise<SnapshotContents> {
-  const contents: SnapshotContents = { relations: [], largeObjects: false };
+  const contents: SnapshotContents = { relations: [], objects: [], largeObjects: false };
   const sink = tocReader(contents);
   if (format === 'plain') {
     try {
@@ -208,6 +229,91 @@ async function dependentsOf(session: Session, oids: number[]): Promise<Dependent
   return rows;
 }
 
+/** An object the snapshot does not have that uses one the snapshot's script drops and creates again. */
+interface KeptUser {
+  /** The object the restore keeps (a view rather than its rule). */
+  user: string;
+  /** What it uses, and the snapshot's object that takes it along when dropped (an extension for its type). */
+  uses: string;
+  root: string;
+}
+
+/**
+ * Objects the restore keeps that use a type, function, extension … the snapshot's own script drops
+ * (`DROP … IF EXISTS`, no CASCADE) and creates again, so that DROP would fail the restore. The
+ * snapshot's objects are found by the name its table of contents gives them, as pg_dump writes it
+ * (format_type with the empty search_path planRestore sets), with what goes along with them when
+ * they are dropped (an extension's members, a type's array type). A user counts when it is part of
+ * a relation the restore does not drop, or is itself an object of a kind matched here that the
+ * snapshot does not have; a user of any other kind (an operator, a cast) is left to the DROP, which
+ * then fails the transaction, and nothing changes either.
+ */
+async function keptUsersOf(session: Session, objects: SnapshotObject[], dropped: number[]): Promise<KeptUser[]> {
+  if (!objects.length) return [];
+  const { rows } = await session.query<KeptUser>(
+    `WITH RECURSIVE toc AS (
+       SELECT * FROM unnest($1::text[], $2::text[], $3::text[]) AS t(type, schema, name)
+     ), snapshot(classid, objid) AS (
+       SELECT 'pg_type'::regclass, t.oid FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace
+         JOIN toc ON toc.type = CASE t.typtype WHEN 'd' THEN 'DOMAIN' ELSE 'TYPE' END AND toc.schema = n.nspname AND toc.name = t.typname
+       UNION ALL
+       SELECT 'pg_proc'::regclass, p.oid FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+         JOIN toc ON toc.type = CASE p.prokind WHEN 'p' THEN 'PROCEDURE' WHEN 'a' THEN 'AGGREGATE' ELSE 'FUNCTION' END AND toc.schema = n.nspname
+          AND toc.name = p.proname || '(' || CASE WHEN p.prokind = 'a' AND p.pronargs = 0 THEN '*'
+            ELSE array_to_string(ARRAY(SELECT format_type(a.t, NULL) FROM unnest(p.proargtypes::oid[]) WITH ORDINALITY AS a(t, i) ORDER BY a.i), ', ') END || ')'
+       UNION ALL
+       SELECT 'pg_extension'::regclass, e.oid FROM pg_extension e JOIN toc ON toc.type = 'EXTENSION' AND toc.name = e.extname
+       UNION ALL
+       SELECT 'pg_collation'::regclass, c.oid FROM pg_collation c JOIN pg_namespace n ON n.oid = c.collnamespace
+         JOIN toc ON toc.type = 'COLLATION' AND toc.schema = n.nspname AND toc.name = c.collname
+       UNION ALL
+       SELECT 'pg_ts_config'::regclass, c.oid FROM pg_ts_config c JOIN pg_namespace n ON n.oid = c.cfgnamespace
+         JOIN toc ON toc.type = 'TEXT SEARCH CONFIGURATION' AND toc.schema = n.nspname AND toc.name = c.cfgname
+       UNION ALL
+       SELECT 'pg_ts_dict'::regclass, d.oid FROM pg_ts_dict d JOIN pg_namespace n ON n.oid = d.dictnamespace
+         JOIN toc ON toc.type = 'TEXT SEARCH DICTIONARY' AND toc.schema = n.nspname AND toc.name = d.dictname
+       UNION ALL
+       SELECT 'pg_foreign_data_wrapper'::regclass, w.oid FROM pg_foreign_data_wrapper w JOIN toc ON toc.type = 'FOREIGN DATA WRAPPER' AND toc.name = w.fdwname
+       UNION ALL
+       SELECT 'pg_foreign_server'::regclass, s.oid FROM pg_foreign_server s JOIN toc ON toc.type = 'SERVER' AND toc.name = s.srvname
+     ), goes(classid, objid, rootclass, rootobj) AS (
+       -- Dropped along without CASCADE: internal, automatic and extension-member dependents.
+       SELECT classid, objid, classid, objid FROM snapshot
+       UNION
+       SELECT d.classid, d.objid, g.rootclass, g.rootobj FROM pg_depend d JOIN goes g ON d.refclassid = g.classid AND d.refobjid = g.objid
+        WHERE d.deptype IN ('i', 'a', 'e', 'x')
+     ), users AS (
+       SELECT DISTINCT d.classid, d.objid, d.objsubid, d.refclassid, d.refobjid, g.rootclass, g.rootobj,
+              CASE d.classid
+                WHEN 'pg_class'::regclass THEN coalesce((SELECT i.indrelid FROM pg_index i WHERE i.indexrelid = d.objid), d.objid)
+                WHEN 'pg_type'::regclass THEN (SELECT nullif(t.typrelid, 0) FROM pg_type t WHERE t.oid = d.objid)
+                WHEN 'pg_constraint'::regclass THEN (SELECT nullif(k.conrelid, 0) FROM pg_constraint k WHERE k.oid = d.objid)
+                WHEN 'pg_trigger'::regclass THEN (SELECT g.tgrelid FROM pg_trigger g WHERE g.oid = d.objid)
+                WHEN 'pg_rewrite'::regclass THEN (SELECT r.ev_class FROM pg_rewrite r WHERE r.oid = d.objid)
+                WHEN 'pg_attrdef'::regclass THEN (SELECT a.adrelid FROM pg_attrdef a WHERE a.oid = d.objid)
+                WHEN 'pg_policy'::regclass THEN (SELECT p.polrelid FROM pg_policy p WHERE p.oid = d.objid)
+                WHEN 'pg_statistic_ext'::regclass THEN (SELECT x.stxrelid FROM pg_statistic_ext x WHERE x.oid = d.objid)
+              END AS owner
+         FROM pg_depend d JOIN goes g ON d.refclassid = g.classid AND d.refobjid = g.objid
+        WHERE d.deptype = 'n' AND NOT EXISTS (SELECT 1 FROM goes h WHERE h.classid = d.classid AND h.objid = d.objid)
+     )
+     SELECT DISTINCT CASE WHEN u.classid = 'pg_rewrite'::regclass THEN pg_describe_object('pg_class'::regclass, u.owner, 0)
+                          ELSE pg_describe_object(u.classid, u.objid, u.objsubid) END AS user,
+            pg_describe_object(u.refclassid, u.refobjid, 0) AS uses, pg_describe_object(u.rootclass, u.rootobj, 0) AS root
+       FROM users u
+      WHERE CASE WHEN u.owner IS NOT NULL
+                 -- Part of a relation: kept unless the restore drops it, or it goes along with the snapshot's objects.
+                 THEN NOT u.owner = ANY($4::oid[]) AND NOT EXISTS (SELECT 1 FROM goes h WHERE h.classid = 'pg_class'::regclass AND h.objid = u.owner)
+                 -- An object of a kind matched above (a domain's constraint with its domain) that the snapshot does not have.
+                 ELSE u.classid IN ('pg_type'::regclass, 'pg_proc'::regclass, 'pg_extension'::regclass, 'pg_collation'::regclass, 'pg_ts_config'::regclass,
+                                    'pg_ts_dict'::regclass, 'pg_foreign_data_wrapper'::regclass, 'pg_foreign_server'::regclass, 'pg_constraint'::regclass)
+            END
+      ORDER BY 1, 2, 3`,
+    [objects.map((o) => o.type), objects.map((o) => o.schema), objects.map((o) => o.name), dropped],
+  );
+  return rows;
+}
+
 /** Partitions of the dropped tables that are not dropped themselves: they would go with their parent. */
 async function keptPartitionsOf(session: Session, dropped: number[]): Promise<(KeptPartition & { oid: number; parentOid: number })[]> {
   const { rows } = await session.query<KeptPartition & { oid: number; parentOid: number }>(
@@ -269,13 +375,56 @@ export async function planRestore(session: Session, contents: SnapshotContents, 
     }
     frontier = next;
   }
-  if (unsupported.length) {
+  // After the walk above: a kept view it drops and re-creates may use what the snapshot re-creates.
+  const users = await keptUsersOf(session, contents.objects, [...dropSet]);
+  if (unsupported.length || users.length) {
+    const found: string[] = [];
+    if (unsupported.length) found.push(`The restore would have to drop objects the snapshot does not have, which restore-db cannot put back: ${unsupported.join('; ')}.`);
+    if (users.length) {
+      const uses = users.map((u) => `${u.user} uses ${u.uses}${u.root === u.uses ? '' : `, which goes with ${u.root}`}`);
+      found.push(`Objects the snapshot does not have use what it re-creates, so the restore could not drop that and create it again under them: ${uses.join('; ')}.`);
+    }
     throw new RollbackKitError(
-      `The restore would have to drop objects the snapshot does not have, which restore-db cannot put back: ${unsupported.join('; ')}. Nothing was changed.`,
-      `These were created after the snapshot and depend on its tables. Drop them (or undo their migration with run-down-migrations) and run again; ${where} keeps them until then.`,
+      `${found.join(' ')} Nothing was changed.`,
+      'These were created after the snapshot (or are outside it) and use its tables, types, functions or extensions. ' +
+        'Drop them (or undo their migration with run-down-migrations), or change them so they no longer do (for a column: ALTER TABLE … ALTER COLUMN … TYPE text), ' +
+        `and run again; do not drop with CASCADE, which takes their columns and rows with it. ${where} keeps them until then.`,
     );
   }
   return { dropped, keptPartitions: keptPartitions.map(({ oid: _oid, parentOid: _parent, ...p }) => p), droppedForeignKeys: intoKept.map((r) => r.statement), keptForeignKeys, keptViews };
+}
+
+/** What the restore leaves as it is because the snapshot does not have it. */
+export interface LeftAsTheyAre {
+  /** `schema.name` of tables (partitioned and foreign ones too) the snapshot does not have. */
+  tables: string[];
+  /** Schemas created since a snapshot of every schema. */
+  schemas: string[];
+}
+
+/**
+ * Tables and schemas the restore does not touch because the snapshot does not have them. A snapshot
+ * of every schema (no `schemas` filter; a manifest from before that was recorded is read as one)
+ * does not have a schema created since, so the tables there are named too; a filtered snapshot
+ * names only what its own schemas hold, the schemas it left out being none of its business.
+ * Extension members are left out, as pg_dump leaves them out.
+ */
+export async function leftAsTheyAre(session: Session, contents: SnapshotContents, filter: SnapshotManifest['filter']): Promise<LeftAsTheyAre> {
+  const all = await userSchemas(session);
+  const scope = filter.everySchema === false ? filter.schemas : all.filter((n) => !filter.excludeSchemas.includes(n));
+  const { rows } = await session.query<{ schema: string; name: string }>(
+    `SELECT n.nspname AS schema, c.relname AS name FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+      WHERE c.relkind IN ('r', 'p', 'f') AND n.nspname = ANY($1::text[])
+        AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.deptype = 'e')
+      ORDER BY 1, 2`,
+    [scope],
+  );
+  const key = (schema: string, name: string) => `${schema}\0${name}`;
+  const has = new Set(contents.relations.filter((r) => r.type === 'TABLE' || r.type === 'FOREIGN TABLE').map((r) => key(r.schema, r.name)));
+  return {
+    tables: rows.filter((r) => !has.has(key(r.schema, r.name))).map((r) => `${r.schema}.${r.name}`),
+    schemas: scope.filter((n) => all.includes(n) && !filter.schemas.includes(n)),
+  };
 }
 
 /** The statements that remove what the snapshot will create, and what depends on it, in an order that needs no CASCADE. */

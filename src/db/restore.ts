@@ -10,14 +10,14 @@ import { PassThrough } from 'node:stream';
 import { RollbackKitError } from '../core/errors.js';
 import type { Log } from '../core/log.js';
 import { runProcess, type ProcessResult } from '../core/process.js';
-import { doBlock, listTables, quoteLiteral } from './catalog.js';
+import { doBlock, quoteLiteral } from './catalog.js';
 import { corruptSnapshot, fingerprint } from './archive.js';
 import type { SnapshotManifest } from './manifest.js';
 import { describeTarget, isTransactionPooler, libpqEnv, type ConnectionTarget } from './connection.js';
 import { isLockTimeout, lockTimeoutError, lockTimeoutMs, sessionTag, watchBlockers } from './lock-wait.js';
 import { exactTablePattern } from './patterns.js';
 import { findPgTool, majorFromVersionNum, toolErrorLine, warmPgTools, type FindToolOptions, type PgTool } from './pg-tools.js';
-import { attachStatements, dropStatements, foreignKeyStatements, planRestore, readSnapshotContents, type RestorePlan } from './restore-plan.js';
+import { attachStatements, dropStatements, foreignKeyStatements, leftAsTheyAre, planRestore, readSnapshotContents, type RestorePlan } from './restore-plan.js';
 import { putBackDefaultPrivileges, readOwnDefaultPrivileges, resetSchemaPrivileges, setAsideDefaultPrivileges } from './restore-privileges.js';
 import { COMMITTED, filterScript, psqlError, restoreScript } from './restore-script.js';
 import { compareSource, readServerIdentity, snapshotSource } from './server-identity.js';
@@ -51,7 +51,10 @@ export interface RestoreResult {
   /** Always true once a restore returns: its row check ran in the transaction, before the COMMIT. */
   verified: true;
   tablesRestored: number;
+  /** Tables the snapshot does not have, left as they are (schema.name). */
   extraTables: string[];
+  /** Schemas created since a snapshot of every schema, left as they are. */
+  extraSchemas: string[];
   /** Tables the snapshot has no rows for (exclude-table-data): restored empty. */
   restoredEmpty: string[];
   mode: string;
@@ -94,8 +97,7 @@ export async function restoreSnapshot(req: RestoreRequest, log: Log): Promise<Re
     );
   }
 
-  const key = (t: { schema: string; name: string }) => `${t.schema}.${t.name}`;
-  const { serverMajor, pgRestore, contents, plan, extraTables, notMemberOf, defaults } = await withSession(req.target, async (s) => {
+  const { serverMajor, pgRestore, contents, plan, extra, notMemberOf, defaults } = await withSession(req.target, async (s) => {
     const serverMajor = majorFromVersionNum(Number((await s.query<{ n: string }>("SELECT current_setting('server_version_num') AS n")).rows[0]!.n));
     const pgRestore = manifest.format === 'plain' ? undefined : await findPgTool('pg_restore', Math.max(serverMajor, manifest.pgDump.major), req.tools);
     // Its table of contents is read by pg_restore while this session asks the server the rest.
@@ -103,14 +105,13 @@ export async function restoreSnapshot(req: RestoreRequest, log: Log): Promise<Re
     reading.catch(() => undefined);
     const source = compareSource(snapshotSource(manifest), await readServerIdentity(s, req.target));
     if (!source.same) log.warning(`${source.message} It is being restored into the target all the same: confirm names the target, not the source.`);
-    const expected = new Set(manifest.tables.map(key));
-    // Tables the snapshot does not have are left as they are (and, with their foreign keys, kept by the plan).
-    const extraTables = (await listTables(s, manifest.filter.schemas)).map(key).filter((k) => !expected.has(k));
     // A file that changed is reported as changed, even when pg_restore also failed on it.
     const contents = await reading.catch(async (err: unknown) => {
       await bytesChecked;
       throw err;
     });
+    // Tables the snapshot does not have are left as they are (and, with their foreign keys, kept by the plan).
+    const extra = await leftAsTheyAre(s, contents, manifest.filter);
     // Planned before anything is written: a dependent that cannot be put back refuses the restore here.
     const plan: RestorePlan = req.clean ? await planRestore(s, contents, where) : { dropped: [], keptPartitions: [], droppedForeignKeys: [], keptForeignKeys: [], keptViews: [] };
     // Roles whose default privileges this user cannot change (a superuser is a member of every role):
@@ -121,7 +122,7 @@ export async function restoreSnapshot(req: RestoreRequest, log: Log): Promise<Re
       [serverMajor >= 16 ? 'SET' : 'MEMBER'],
     );
     const notMemberOf = new Set(others.map((o) => o.r.toString('latin1')));
-    return { serverMajor, pgRestore, contents, plan, extraTables, notMemberOf, defaults: await readOwnDefaultPrivileges(s) };
+    return { serverMajor, pgRestore, contents, plan, extra, notMemberOf, defaults: await readOwnDefaultPrivileges(s) };
   });
   if (contents.largeObjects && manifest.format === 'plain') {
     throw new RollbackKitError(
@@ -173,7 +174,8 @@ export async function restoreSnapshot(req: RestoreRequest, log: Log): Promise<Re
     );
   }
   log.info(`Restore verified: all ${manifest.tables.length} tables hold the rows the snapshot holds, counted in the restore's transaction before its commit.`);
-  if (extraTables.length) log.warning(`Tables the snapshot does not have were left as they are: ${extraTables.join(', ')}.`);
+  if (extra.tables.length) log.warning(`Tables the snapshot does not have were left as they are: ${extra.tables.join(', ')}.`);
+  if (extra.schemas.length) log.warning(`Schemas the snapshot does not have were left as they are: ${extra.schemas.join(', ')}.`);
 
   return {
     target: where,
@@ -182,7 +184,8 @@ export async function restoreSnapshot(req: RestoreRequest, log: Log): Promise<Re
     preRestoreSnapshotPath,
     verified: true,
     tablesRestored: manifest.tables.length,
-    extraTables,
+    extraTables: extra.tables,
+    extraSchemas: extra.schemas,
     restoredEmpty: withoutRows,
     mode,
     durationMs: Date.now() - started,

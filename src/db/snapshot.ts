@@ -352,7 +352,12 @@ export async function takeSnapshot(req: SnapshotRequest, log: Log): Promise<Snap
       file: basename(path),
       sizeBytes,
       sha256,
-      filter: { schemas: selection.schemas, excludeSchemas: selection.exclude, excludeTableData: selection.excludeData.map((t) => `${t.schema}.${t.name}`) },
+      filter: {
+        schemas: selection.schemas,
+        excludeSchemas: selection.exclude,
+        excludeTableData: selection.excludeData.map((t) => `${t.schema}.${t.name}`),
+        everySchema: !selection.include.length,
+      },
       tables,
       rowCounts: 'dumped',
       objects: done.objects,

@@ -22,6 +22,9 @@ export function restoreSummary(r: RestoreResult): string {
   if (r.extraTables.length) {
     parts.push(`### Tables the snapshot does not have (left as they are)\n\n${r.extraTables.map((t) => `- ${code(t)}`).join('\n')}`);
   }
+  if (r.extraSchemas.length) {
+    parts.push(`### Schemas the snapshot does not have (left as they are)\n\n${r.extraSchemas.map((t) => `- ${code(t)}`).join('\n')}`);
+  }
   if (r.preRestoreSnapshotPath) {
     parts.push(`To undo this restore, restore ${code(r.preRestoreSnapshotPath)} the same way.`);
   }
