@@ -21932,6 +21932,11 @@ function connectionError(target, err) {
 const DEFAULT_LOCK_TIMEOUT_SECONDS = 30;
 /** A blocker's query is cut to this: enough to recognise it, little room for literals it holds. */
 const QUERY_CHARS = 80;
+/**
+ * What is read of a blocker's query: it is redacted before it is cut to QUERY_CHARS, and a secret
+ * that begins within those must be read whole to be recognised.
+ */
+const QUERY_READ_CHARS = 1000;
 const POLL_MS = 200;
 /** PostgreSQL's lock_timeout for `seconds`; 0 means "do not wait", which for PostgreSQL is 1 ms (its 0 is "forever"). */
 function lockTimeoutMs(seconds) {
@@ -21965,7 +21970,7 @@ async function watchBlockers(target, applicationName, log) {
     let polling = Promise.resolve();
     const poll = async () => {
         const { rows } = await session.query(`SELECT DISTINCT b.pid, b.usename AS user, b.state, extract(epoch FROM now() - coalesce(b.xact_start, b.query_start))::int AS seconds,
-              left(regexp_replace(b.query, '\\s+', ' ', 'g'), ${QUERY_CHARS + 1}) AS query
+              left(regexp_replace(b.query, '\\s+', ' ', 'g'), ${QUERY_READ_CHARS}) AS query
          FROM pg_stat_activity w
         CROSS JOIN LATERAL unnest(pg_blocking_pids(w.pid)) AS bp(pid)
          JOIN pg_stat_activity b ON b.pid = bp.pid
@@ -21990,9 +21995,9 @@ async function watchBlockers(target, applicationName, log) {
 function describeBlockers(blockers, log) {
     return blockers
         .map((b) => {
-        const query = b.query.length > QUERY_CHARS ? `${b.query.slice(0, QUERY_CHARS)}…` : b.query;
+        const query = log.excerpt(b.query, QUERY_CHARS + 1);
         const since = b.seconds === null ? '' : ` for ${b.seconds} s`;
-        return `pid ${b.pid} (user ${b.user}, ${b.state}${since}${query ? `, last query "${log.redact(query)}"` : ''})`;
+        return `pid ${b.pid} (user ${b.user}, ${b.state}${since}${query ? `, last query "${query}"` : ''})`;
     })
         .join('; ');
 }
@@ -22348,6 +22353,7 @@ const isWordChar = (c) => isLetter(c) || isDigit(c);
 const isSpace = (c) => c === SPACE || (c >= TAB && c <= CR);
 class SqlLexer {
     onEnd;
+    onPart;
     mode = MODE_CODE;
     /** Block comments nest. */
     depth = 0;
@@ -22368,9 +22374,14 @@ class SqlLexer {
     /** The last two characters of the pieces before, for E'…' and $…$ at a piece's start. */
     last1 = -1;
     last2 = -1;
-    /** `onEnd` is told the offset, in the piece being read, of each `;` that ends a statement. */
-    constructor(onEnd = () => undefined) {
+    /**
+     * `onEnd` is told the offset, in the piece being read, of each `;` that ends a statement;
+     * `onPart`, the offset from which the text is another part (a comment's `--` or `/*`, the first
+     * character inside a quote, the closing quote, the first character after a comment).
+     */
+    constructor(onEnd = () => undefined, onPart) {
         this.onEnd = onEnd;
+        this.onPart = onPart;
     }
     /** Outside any quote, comment or dollar-quoted body (possibly inside a statement). */
     get inCode() {
@@ -22391,7 +22402,7 @@ class SqlLexer {
                         i = n;
                     else {
                         i = nl + 1;
-                        this.mode = MODE_CODE;
+                        this.enter(MODE_CODE, 'code', i);
                     }
                     break;
                 }
@@ -22412,8 +22423,8 @@ class SqlLexer {
                     if (close < 0)
                         i = n;
                     else {
+                        this.enter(MODE_CODE, 'code', close);
                         i = close + this.tag.length;
-                        this.mode = MODE_CODE;
                     }
                     break;
                 }
@@ -22427,6 +22438,10 @@ class SqlLexer {
             this.last2 = this.last1;
         if (n >= 1)
             this.last1 = text.charCodeAt(n - 1);
+    }
+    enter(mode, part, at) {
+        this.mode = mode;
+        this.onPart?.(part, at);
     }
     /** The character `back` places before `i`, from an earlier piece when `i` is near this one's start. */
     before(text, i, back) {
@@ -22442,11 +22457,11 @@ class SqlLexer {
         while (i < n) {
             const c = text.charCodeAt(i);
             if (c === DASH && text.charCodeAt(i + 1) === DASH) {
-                this.mode = MODE_LINE_COMMENT;
+                this.enter(MODE_LINE_COMMENT, 'comment', i);
                 return i + 2;
             }
             if (c === SLASH && text.charCodeAt(i + 1) === STAR) {
-                this.mode = MODE_BLOCK_COMMENT;
+                this.enter(MODE_BLOCK_COMMENT, 'comment', i);
                 this.depth = 1;
                 return i + 2;
             }
@@ -22469,18 +22484,18 @@ class SqlLexer {
                 this.afterBegin = false;
             if (c === QUOTE) {
                 const e = this.before(text, i, 1);
-                this.mode = (e === UPPER_E || e === LOWER_E) && !isWordChar(this.before(text, i, 2)) ? MODE_ESCAPE_STRING : MODE_STRING;
+                this.enter((e === UPPER_E || e === LOWER_E) && !isWordChar(this.before(text, i, 2)) ? MODE_ESCAPE_STRING : MODE_STRING, 'quoted', i + 1);
                 return i + 1;
             }
             if (c === DQUOTE) {
-                this.mode = MODE_IDENTIFIER;
+                this.enter(MODE_IDENTIFIER, 'quoted', i + 1);
                 return i + 1;
             }
             if (c === DOLLAR && !isWordChar(this.before(text, i, 1))) {
                 const end = dollarTagEnd(text, i);
                 if (end > 0) {
                     this.tag = text.slice(i, end);
-                    this.mode = MODE_DOLLAR;
+                    this.enter(MODE_DOLLAR, 'quoted', end);
                     return end;
                 }
             }
@@ -22526,7 +22541,7 @@ class SqlLexer {
             else if (c === STAR && text.charCodeAt(i + 1) === SLASH) {
                 i += 2;
                 if (--this.depth === 0) {
-                    this.mode = MODE_CODE;
+                    this.enter(MODE_CODE, 'code', i);
                     return i;
                 }
             }
@@ -22543,7 +22558,7 @@ class SqlLexer {
             if (at < 0)
                 return text.length;
             if (text.charCodeAt(at + 1) !== code) {
-                this.mode = MODE_CODE;
+                this.enter(MODE_CODE, 'code', at);
                 return at + 1;
             }
             i = at + 2;
@@ -22560,7 +22575,7 @@ class SqlLexer {
             else if (c === QUOTE && text.charCodeAt(i + 1) === QUOTE)
                 i += 2;
             else if (c === QUOTE) {
-                this.mode = MODE_CODE;
+                this.enter(MODE_CODE, 'code', i);
                 return i + 1;
             }
             else
@@ -22578,6 +22593,21 @@ function dollarTagEnd(text, at) {
             i++;
     }
     return text.charCodeAt(i) === DOLLAR ? i + 1 : -1;
+}
+/**
+ * `sql` as the lexer reads it, each character that is not code replaced by a space (newlines kept,
+ * so offsets and lines still hold): comments always, and with `quoted` the insides of strings,
+ * quoted identifiers and dollar-quoted bodies too. For classifying a statement, never for running it.
+ */
+function blankSql(sql, blank) {
+    const starts = [{ part: 'code', at: 0 }];
+    new SqlLexer(undefined, (part, at) => starts.push({ part, at })).scan(sql);
+    let out = '';
+    starts.forEach(({ part, at }, k) => {
+        const text = sql.slice(at, starts[k + 1]?.at ?? sql.length);
+        out += part === 'code' || (part === 'quoted' && !blank.quoted) ? text : text.replace(/[^\n]/g, ' ');
+    });
+    return out;
 }
 
 ;// CONCATENATED MODULE: ./.build/db/restore-script.js
@@ -22900,8 +22930,9 @@ function psqlError(stderr, log) {
  * a cron job or pg_partman created since, or one in a schema a filtered snapshot left out) would go
  * with its partitioned table's DROP, rows and all: it is detached first and attached again after the
  * restore. Anything else that depends on a snapshot relation is named and the restore refused before
- * anything changes. Nothing is dropped with CASCADE: an object nobody planned for makes the
- * transaction fail, and the database stays as it was.
+ * anything changes, and so is an object the snapshot does not have that uses a type, function or
+ * extension the snapshot's own script drops and creates again. Nothing is dropped with CASCADE: an
+ * object nobody planned for makes the transaction fail, and the database stays as it was.
  */
 
 
@@ -22911,7 +22942,13 @@ function psqlError(stderr, log) {
 
 
 
+
 const RELATION_TYPES = new Set(['TABLE', 'VIEW', 'MATERIALIZED VIEW', 'SEQUENCE', 'FOREIGN TABLE']);
+/** Objects whose table-of-contents name keptUsersOf can match in the catalogue (see there). */
+const OBJECT_TYPES = new Set([
+    'TYPE', 'DOMAIN', 'FUNCTION', 'PROCEDURE', 'AGGREGATE', 'EXTENSION', 'COLLATION',
+    'TEXT SEARCH CONFIGURATION', 'TEXT SEARCH DICTIONARY', 'FOREIGN DATA WRAPPER', 'SERVER',
+]);
 const TOC_COMMENT = /^-- Name: (.*); Type: (.*); Schema: (.*); Owner: .*$/;
 const CLIENT_ENCODING = /^SET client_encoding = '([A-Za-z0-9_]+)';$/;
 /**
@@ -22956,6 +22993,8 @@ function tocReader(into) {
             const [, name, type, schema] = m;
             if (RELATION_TYPES.has(type))
                 into.relations.push({ schema, name, type });
+            else if (OBJECT_TYPES.has(type))
+                into.objects.push({ schema, name, type });
             else if (/^(BLOB|BLOBS|LARGE OBJECT)/.test(type))
                 into.largeObjects = true;
         },
@@ -22966,7 +23005,7 @@ function tocReader(into) {
 }
 /** The relations a snapshot creates: from its schema script (archives) or the script itself (plain). */
 async function readSnapshotContents(path, format, pgRestore) {
-    const contents = { relations: [], largeObjects: false };
+    const contents = { relations: [], objects: [], largeObjects: false };
     const sink = tocReader(contents);
     if (format === 'plain') {
         try {
@@ -23029,6 +23068,79 @@ async function dependentsOf(session, oids) {
       ORDER BY o.what`, [oids]);
     return rows;
 }
+/**
+ * Objects the restore keeps that use a type, function, extension … the snapshot's own script drops
+ * (`DROP … IF EXISTS`, no CASCADE) and creates again, so that DROP would fail the restore. The
+ * snapshot's objects are found by the name its table of contents gives them, as pg_dump writes it
+ * (format_type with the empty search_path planRestore sets), with what goes along with them when
+ * they are dropped (an extension's members, a type's array type). A user counts when it is part of
+ * a relation the restore does not drop, or is itself an object of a kind matched here that the
+ * snapshot does not have; a user of any other kind (an operator, a cast) is left to the DROP, which
+ * then fails the transaction, and nothing changes either.
+ */
+async function keptUsersOf(session, objects, dropped) {
+    if (!objects.length)
+        return [];
+    const { rows } = await session.query(`WITH RECURSIVE toc AS (
+       SELECT * FROM unnest($1::text[], $2::text[], $3::text[]) AS t(type, schema, name)
+     ), snapshot(classid, objid) AS (
+       SELECT 'pg_type'::regclass, t.oid FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace
+         JOIN toc ON toc.type = CASE t.typtype WHEN 'd' THEN 'DOMAIN' ELSE 'TYPE' END AND toc.schema = n.nspname AND toc.name = t.typname
+       UNION ALL
+       SELECT 'pg_proc'::regclass, p.oid FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+         JOIN toc ON toc.type = CASE p.prokind WHEN 'p' THEN 'PROCEDURE' WHEN 'a' THEN 'AGGREGATE' ELSE 'FUNCTION' END AND toc.schema = n.nspname
+          AND toc.name = p.proname || '(' || CASE WHEN p.prokind = 'a' AND p.pronargs = 0 THEN '*'
+            ELSE array_to_string(ARRAY(SELECT format_type(a.t, NULL) FROM unnest(p.proargtypes::oid[]) WITH ORDINALITY AS a(t, i) ORDER BY a.i), ', ') END || ')'
+       UNION ALL
+       SELECT 'pg_extension'::regclass, e.oid FROM pg_extension e JOIN toc ON toc.type = 'EXTENSION' AND toc.name = e.extname
+       UNION ALL
+       SELECT 'pg_collation'::regclass, c.oid FROM pg_collation c JOIN pg_namespace n ON n.oid = c.collnamespace
+         JOIN toc ON toc.type = 'COLLATION' AND toc.schema = n.nspname AND toc.name = c.collname
+       UNION ALL
+       SELECT 'pg_ts_config'::regclass, c.oid FROM pg_ts_config c JOIN pg_namespace n ON n.oid = c.cfgnamespace
+         JOIN toc ON toc.type = 'TEXT SEARCH CONFIGURATION' AND toc.schema = n.nspname AND toc.name = c.cfgname
+       UNION ALL
+       SELECT 'pg_ts_dict'::regclass, d.oid FROM pg_ts_dict d JOIN pg_namespace n ON n.oid = d.dictnamespace
+         JOIN toc ON toc.type = 'TEXT SEARCH DICTIONARY' AND toc.schema = n.nspname AND toc.name = d.dictname
+       UNION ALL
+       SELECT 'pg_foreign_data_wrapper'::regclass, w.oid FROM pg_foreign_data_wrapper w JOIN toc ON toc.type = 'FOREIGN DATA WRAPPER' AND toc.name = w.fdwname
+       UNION ALL
+       SELECT 'pg_foreign_server'::regclass, s.oid FROM pg_foreign_server s JOIN toc ON toc.type = 'SERVER' AND toc.name = s.srvname
+     ), goes(classid, objid, rootclass, rootobj) AS (
+       -- Dropped along without CASCADE: internal, automatic and extension-member dependents.
+       SELECT classid, objid, classid, objid FROM snapshot
+       UNION
+       SELECT d.classid, d.objid, g.rootclass, g.rootobj FROM pg_depend d JOIN goes g ON d.refclassid = g.classid AND d.refobjid = g.objid
+        WHERE d.deptype IN ('i', 'a', 'e', 'x')
+     ), users AS (
+       SELECT DISTINCT d.classid, d.objid, d.objsubid, d.refclassid, d.refobjid, g.rootclass, g.rootobj,
+              CASE d.classid
+                WHEN 'pg_class'::regclass THEN coalesce((SELECT i.indrelid FROM pg_index i WHERE i.indexrelid = d.objid), d.objid)
+                WHEN 'pg_type'::regclass THEN (SELECT nullif(t.typrelid, 0) FROM pg_type t WHERE t.oid = d.objid)
+                WHEN 'pg_constraint'::regclass THEN (SELECT nullif(k.conrelid, 0) FROM pg_constraint k WHERE k.oid = d.objid)
+                WHEN 'pg_trigger'::regclass THEN (SELECT g.tgrelid FROM pg_trigger g WHERE g.oid = d.objid)
+                WHEN 'pg_rewrite'::regclass THEN (SELECT r.ev_class FROM pg_rewrite r WHERE r.oid = d.objid)
+                WHEN 'pg_attrdef'::regclass THEN (SELECT a.adrelid FROM pg_attrdef a WHERE a.oid = d.objid)
+                WHEN 'pg_policy'::regclass THEN (SELECT p.polrelid FROM pg_policy p WHERE p.oid = d.objid)
+                WHEN 'pg_statistic_ext'::regclass THEN (SELECT x.stxrelid FROM pg_statistic_ext x WHERE x.oid = d.objid)
+              END AS owner
+         FROM pg_depend d JOIN goes g ON d.refclassid = g.classid AND d.refobjid = g.objid
+        WHERE d.deptype = 'n' AND NOT EXISTS (SELECT 1 FROM goes h WHERE h.classid = d.classid AND h.objid = d.objid)
+     )
+     SELECT DISTINCT CASE WHEN u.classid = 'pg_rewrite'::regclass THEN pg_describe_object('pg_class'::regclass, u.owner, 0)
+                          ELSE pg_describe_object(u.classid, u.objid, u.objsubid) END AS user,
+            pg_describe_object(u.refclassid, u.refobjid, 0) AS uses, pg_describe_object(u.rootclass, u.rootobj, 0) AS root
+       FROM users u
+      WHERE CASE WHEN u.owner IS NOT NULL
+                 -- Part of a relation: kept unless the restore drops it, or it goes along with the snapshot's objects.
+                 THEN NOT u.owner = ANY($4::oid[]) AND NOT EXISTS (SELECT 1 FROM goes h WHERE h.classid = 'pg_class'::regclass AND h.objid = u.owner)
+                 -- An object of a kind matched above (a domain's constraint with its domain) that the snapshot does not have.
+                 ELSE u.classid IN ('pg_type'::regclass, 'pg_proc'::regclass, 'pg_extension'::regclass, 'pg_collation'::regclass, 'pg_ts_config'::regclass,
+                                    'pg_ts_dict'::regclass, 'pg_foreign_data_wrapper'::regclass, 'pg_foreign_server'::regclass, 'pg_constraint'::regclass)
+            END
+      ORDER BY 1, 2, 3`, [objects.map((o) => o.type), objects.map((o) => o.schema), objects.map((o) => o.name), dropped]);
+    return rows;
+}
 /** Partitions of the dropped tables that are not dropped themselves: they would go with their parent. */
 async function keptPartitionsOf(session, dropped) {
     const { rows } = await session.query(`SELECT c.oid::int AS oid, i.inhparent::int AS "parentOid", i.inhparent::regclass::text AS parent, c.oid::regclass::text AS partition, pg_get_expr(c.relpartbound, c.oid) AS bound,
@@ -23085,10 +23197,42 @@ async function planRestore(session, contents, where) {
         }
         frontier = next;
     }
-    if (unsupported.length) {
-        throw new errors/* RollbackKitError */.dp(`The restore would have to drop objects the snapshot does not have, which restore-db cannot put back: ${unsupported.join('; ')}. Nothing was changed.`, `These were created after the snapshot and depend on its tables. Drop them (or undo their migration with run-down-migrations) and run again; ${where} keeps them until then.`);
+    // After the walk above: a kept view it drops and re-creates may use what the snapshot re-creates.
+    const users = await keptUsersOf(session, contents.objects, [...dropSet]);
+    if (unsupported.length || users.length) {
+        const found = [];
+        if (unsupported.length)
+            found.push(`The restore would have to drop objects the snapshot does not have, which restore-db cannot put back: ${unsupported.join('; ')}.`);
+        if (users.length) {
+            const uses = users.map((u) => `${u.user} uses ${u.uses}${u.root === u.uses ? '' : `, which goes with ${u.root}`}`);
+            found.push(`Objects the snapshot does not have use what it re-creates, so the restore could not drop that and create it again under them: ${uses.join('; ')}.`);
+        }
+        throw new errors/* RollbackKitError */.dp(`${found.join(' ')} Nothing was changed.`, 'These were created after the snapshot (or are outside it) and use its tables, types, functions or extensions. ' +
+            'Drop them (or undo their migration with run-down-migrations), or change them so they no longer do (for a column: ALTER TABLE … ALTER COLUMN … TYPE text), ' +
+            `and run again; do not drop with CASCADE, which takes their columns and rows with it. ${where} keeps them until then.`);
     }
     return { dropped, keptPartitions: keptPartitions.map(({ oid: _oid, parentOid: _parent, ...p }) => p), droppedForeignKeys: intoKept.map((r) => r.statement), keptForeignKeys, keptViews };
+}
+/**
+ * Tables and schemas the restore does not touch because the snapshot does not have them. A snapshot
+ * of every schema (no `schemas` filter; a manifest from before that was recorded is read as one)
+ * does not have a schema created since, so the tables there are named too; a filtered snapshot
+ * names only what its own schemas hold, the schemas it left out being none of its business.
+ * Extension members are left out, as pg_dump leaves them out.
+ */
+async function leftAsTheyAre(session, contents, filter) {
+    const all = await userSchemas(session);
+    const scope = filter.everySchema === false ? filter.schemas : all.filter((n) => !filter.excludeSchemas.includes(n));
+    const { rows } = await session.query(`SELECT n.nspname AS schema, c.relname AS name FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+      WHERE c.relkind IN ('r', 'p', 'f') AND n.nspname = ANY($1::text[])
+        AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.deptype = 'e')
+      ORDER BY 1, 2`, [scope]);
+    const key = (schema, name) => `${schema}\0${name}`;
+    const has = new Set(contents.relations.filter((r) => r.type === 'TABLE' || r.type === 'FOREIGN TABLE').map((r) => key(r.schema, r.name)));
+    return {
+        tables: rows.filter((r) => !has.has(key(r.schema, r.name))).map((r) => `${r.schema}.${r.name}`),
+        schemas: scope.filter((n) => all.includes(n) && !filter.schemas.includes(n)),
+    };
 }
 /** The statements that remove what the snapshot will create, and what depends on it, in an order that needs no CASCADE. */
 function dropStatements(plan) {
@@ -23157,9 +23301,9 @@ function foreignKeyStatements(plan) {
  */
 
 /** pg_default_acl's object types, as ALTER DEFAULT PRIVILEGES names them. */
-const OBJECT_TYPES = { r: 'TABLES', S: 'SEQUENCES', f: 'FUNCTIONS', T: 'TYPES', n: 'SCHEMAS', L: 'LARGE OBJECTS' };
-const objectsCase = (col) => `CASE ${col} ${Object.entries(OBJECT_TYPES).map(([t, k]) => `WHEN '${t}' THEN '${k}'`).join(' ')} END`;
-const knownTypes = Object.keys(OBJECT_TYPES).map((t) => `'${t}'`).join(', ');
+const restore_privileges_OBJECT_TYPES = { r: 'TABLES', S: 'SEQUENCES', f: 'FUNCTIONS', T: 'TYPES', n: 'SCHEMAS', L: 'LARGE OBJECTS' };
+const objectsCase = (col) => `CASE ${col} ${Object.entries(restore_privileges_OBJECT_TYPES).map(([t, k]) => `WHEN '${t}' THEN '${k}'`).join(' ')} END`;
+const knownTypes = Object.keys(restore_privileges_OBJECT_TYPES).map((t) => `'${t}'`).join(', ');
 const ME = '(SELECT oid FROM pg_catalog.pg_roles WHERE rolname = current_user)';
 const GRANTEE = (oid) => `CASE WHEN ${oid} = 0 THEN 'PUBLIC' ELSE ${oid}::regrole::text END`;
 /** Where a block keeps the entries it set aside, for the block that puts them back (transaction-local). */
@@ -23258,8 +23402,8 @@ async function readOwnDefaultPrivileges(session) {
        FROM pg_catalog.pg_default_acl d LEFT JOIN pg_catalog.pg_namespace n ON n.oid = d.defaclnamespace
       WHERE d.defaclrole = ${ME} ORDER BY 3 NULLS FIRST, ${objectsCase('d.defaclobjtype')}`);
     const role = rows[0]?.role ?? '';
-    const describe = (r) => `${OBJECT_TYPES[r.objtype] ?? `type '${r.objtype}'`} ${r.nsp === null ? '(all schemas)' : `in ${r.nsp}`}`;
-    return { role, entries: rows.filter((r) => OBJECT_TYPES[r.objtype]).map(describe), unknown: rows.filter((r) => !OBJECT_TYPES[r.objtype]).map(describe) };
+    const describe = (r) => `${restore_privileges_OBJECT_TYPES[r.objtype] ?? `type '${r.objtype}'`} ${r.nsp === null ? '(all schemas)' : `in ${r.nsp}`}`;
+    return { role, entries: rows.filter((r) => restore_privileges_OBJECT_TYPES[r.objtype]).map(describe), unknown: rows.filter((r) => !restore_privileges_OBJECT_TYPES[r.objtype]).map(describe) };
 }
 
 ;// CONCATENATED MODULE: ./.build/db/server-identity.js
@@ -23626,7 +23770,12 @@ async function takeSnapshot(req, log) {
             file: (0,external_node_path_.basename)(path),
             sizeBytes,
             sha256,
-            filter: { schemas: selection.schemas, excludeSchemas: selection.exclude, excludeTableData: selection.excludeData.map((t) => `${t.schema}.${t.name}`) },
+            filter: {
+                schemas: selection.schemas,
+                excludeSchemas: selection.exclude,
+                excludeTableData: selection.excludeData.map((t) => `${t.schema}.${t.name}`),
+                everySchema: !selection.include.length,
+            },
             tables,
             rowCounts: 'dumped',
             objects: done.objects,
@@ -23717,8 +23866,7 @@ async function restoreSnapshot(req, log) {
     if (withoutRows.length && !req.preRestoreSnapshot) {
         throw new errors/* RollbackKitError */.dp(`The snapshot holds no rows for ${withoutRows.join(', ')} (exclude-table-data), so restoring it empties them, and pre-restore-snapshot is false.`, 'Set pre-restore-snapshot: true so their rows are kept, or restore a snapshot that has them. Nothing was changed.');
     }
-    const key = (t) => `${t.schema}.${t.name}`;
-    const { serverMajor, pgRestore, contents, plan, extraTables, notMemberOf, defaults } = await withSession(req.target, async (s) => {
+    const { serverMajor, pgRestore, contents, plan, extra, notMemberOf, defaults } = await withSession(req.target, async (s) => {
         const serverMajor = (0,pg_tools/* majorFromVersionNum */.qj)(Number((await s.query("SELECT current_setting('server_version_num') AS n")).rows[0].n));
         const pgRestore = manifest.format === 'plain' ? undefined : await (0,pg_tools/* findPgTool */.fh)('pg_restore', Math.max(serverMajor, manifest.pgDump.major), req.tools);
         // Its table of contents is read by pg_restore while this session asks the server the rest.
@@ -23727,14 +23875,13 @@ async function restoreSnapshot(req, log) {
         const source = compareSource(snapshotSource(manifest), await readServerIdentity(s, req.target));
         if (!source.same)
             log.warning(`${source.message} It is being restored into the target all the same: confirm names the target, not the source.`);
-        const expected = new Set(manifest.tables.map(key));
-        // Tables the snapshot does not have are left as they are (and, with their foreign keys, kept by the plan).
-        const extraTables = (await listTables(s, manifest.filter.schemas)).map(key).filter((k) => !expected.has(k));
         // A file that changed is reported as changed, even when pg_restore also failed on it.
         const contents = await reading.catch(async (err) => {
             await bytesChecked;
             throw err;
         });
+        // Tables the snapshot does not have are left as they are (and, with their foreign keys, kept by the plan).
+        const extra = await leftAsTheyAre(s, contents, manifest.filter);
         // Planned before anything is written: a dependent that cannot be put back refuses the restore here.
         const plan = req.clean ? await planRestore(s, contents, where) : { dropped: [], keptPartitions: [], droppedForeignKeys: [], keptForeignKeys: [], keptViews: [] };
         // Roles whose default privileges this user cannot change (a superuser is a member of every role):
@@ -23742,7 +23889,7 @@ async function restoreSnapshot(req, log) {
         // As the script's bytes (pg_dump writes in the database's encoding), read as latin1 as the script is.
         const { rows: others } = await s.query("SELECT convert_to(quote_ident(rolname), current_setting('server_encoding')) AS r FROM pg_catalog.pg_roles WHERE NOT pg_has_role(current_user, oid, $1)", [serverMajor >= 16 ? 'SET' : 'MEMBER']);
         const notMemberOf = new Set(others.map((o) => o.r.toString('latin1')));
-        return { serverMajor, pgRestore, contents, plan, extraTables, notMemberOf, defaults: await readOwnDefaultPrivileges(s) };
+        return { serverMajor, pgRestore, contents, plan, extra, notMemberOf, defaults: await readOwnDefaultPrivileges(s) };
     });
     if (contents.largeObjects && manifest.format === 'plain') {
         throw new errors/* RollbackKitError */.dp(`Snapshot ${snapshot.path} is a plain SQL script with large objects, which the script commits on their own: it cannot be restored in one transaction.`, 'Restore a custom or directory format snapshot of this database. Nothing was changed.');
@@ -23787,8 +23934,10 @@ async function restoreSnapshot(req, log) {
         log.warning(`Left out ${leftOut.size} statement(s) of the snapshot that set other roles' default privileges (${[...leftOut].map((t) => log.excerpt(t, 120)).join('; ')}): user "${req.target.user}" is not a member of those roles, so PostgreSQL refuses them. Their default privileges are as they were before the restore.`);
     }
     log.info(`Restore verified: all ${manifest.tables.length} tables hold the rows the snapshot holds, counted in the restore's transaction before its commit.`);
-    if (extraTables.length)
-        log.warning(`Tables the snapshot does not have were left as they are: ${extraTables.join(', ')}.`);
+    if (extra.tables.length)
+        log.warning(`Tables the snapshot does not have were left as they are: ${extra.tables.join(', ')}.`);
+    if (extra.schemas.length)
+        log.warning(`Schemas the snapshot does not have were left as they are: ${extra.schemas.join(', ')}.`);
     return {
         target: where,
         snapshotPath: snapshot.path,
@@ -23796,7 +23945,8 @@ async function restoreSnapshot(req, log) {
         preRestoreSnapshotPath,
         verified: true,
         tablesRestored: manifest.tables.length,
-        extraTables,
+        extraTables: extra.tables,
+        extraSchemas: extra.schemas,
         restoredEmpty: withoutRows,
         mode,
         durationMs: Date.now() - started,
@@ -24037,11 +24187,136 @@ async function anyFileMatches(dir, names, pattern) {
     return false;
 }
 
+// EXTERNAL MODULE: ./node_modules/pg/lib/utils.js
+var utils = __nccwpck_require__(9652);
+;// CONCATENATED MODULE: ./.build/migrations/sql-split.js
+/**
+ * Splits migration SQL into statements the way psql does, so each one can run alone: needed for
+ * non-transactional migrations (PostgreSQL refuses CONCURRENTLY inside any transaction block,
+ * including the implicit one of a multi-statement query) and to name the statement that failed.
+ */
+
+
+/**
+ * Semicolons end a statement only outside quotes, dollar quotes, comments and `BEGIN ATOMIC`
+ * function bodies. Statements that are only comments or blanks are dropped.
+ */
+function splitStatements(sql) {
+    const out = [];
+    let start = 0;
+    const push = (end) => {
+        const raw = sql.slice(start, end);
+        if (hasCode(raw)) {
+            const lead = raw.length - raw.trimStart().length;
+            out.push({ text: raw.trim(), offset: start + lead });
+        }
+    };
+    new SqlLexer((end) => {
+        push(end);
+        start = end + 1;
+    }).scan(sql);
+    push(sql.length);
+    return out;
+}
+/** Offset of the first character that is neither whitespace nor comment (the text's length when none is). */
+function codeStart(sql) {
+    const at = stripComments(sql).search(/\S/);
+    return at < 0 ? sql.length : at;
+}
+/** True when the text holds something other than whitespace and comments. */
+function hasCode(sql) {
+    return /\S/.test(stripComments(sql));
+}
+/**
+ * The statement with its comments blanked, as the lexer that splits statements reads them: a `--`
+ * or `/*` inside a string or a dollar-quoted body is not a comment. For classifying it, never for
+ * running it; offsets are those of `sql`.
+ */
+function stripComments(sql) {
+    return blankSql(sql, { quoted: false });
+}
+/** The statement's keywords and names only: comments, and the insides of strings, quoted identifiers and dollar-quoted bodies, blanked. */
+function codeOnly(text) {
+    return blankSql(text, { quoted: true });
+}
+/** The statement's leading words, lower-cased: enough to classify it. */
+function leadingWords(text, n) {
+    return codeOnly(text).trim().toLowerCase().split(/[\s(;]+/).filter(Boolean).slice(0, n);
+}
+/**
+ * Statements PostgreSQL refuses inside a transaction block (error 25001): a migration holding one
+ * must run statement by statement, each of these alone.
+ */
+function needsOwnTransaction(text) {
+    const words = leadingWords(text, 4);
+    const flat = ` ${codeOnly(text).toLowerCase().replace(/\s+/g, ' ')} `;
+    const [a, b] = words;
+    if (a === 'vacuum')
+        return true;
+    if ((a === 'create' || a === 'drop') && (b === 'database' || b === 'tablespace'))
+        return true;
+    if (a === 'alter' && b === 'system')
+        return true;
+    if ((a === 'create' || a === 'drop' || a === 'reindex') && flat.includes(' concurrently '))
+        return true;
+    if (a === 'create' && b === 'unique' && flat.includes(' concurrently '))
+        return true;
+    if (a === 'alter' && b === 'table' && / detach partition .* concurrently /.test(flat))
+        return true;
+    return false;
+}
+/**
+ * COPY … FROM STDIN: the rows come from the client after the statement, as psql sends the lines
+ * that follow it. A migration runner sends SQL only, so PostgreSQL gets no rows and cancels it.
+ */
+function copyFromStdin(text) {
+    const flat = ` ${codeOnly(text).toLowerCase().replace(/\s+/g, ' ')} `;
+    return leadingWords(text, 1)[0] === 'copy' && / from stdin[ ;]/.test(flat);
+}
+/** BEGIN / COMMIT / ROLLBACK / SAVEPOINT …: statements that would break the transaction we wrap a migration in. */
+function transactionControl(text) {
+    const [a, b] = leadingWords(text, 2);
+    if (a === 'begin' || (a === 'start' && b === 'transaction'))
+        return 'begin';
+    if (a === 'commit' || a === 'end')
+        return 'commit';
+    if (a === 'rollback' || a === 'abort' || a === 'savepoint' || a === 'release' || (a === 'prepare' && b === 'transaction'))
+        return 'other';
+    return undefined;
+}
+/**
+ * SET / RESET that lasts for the session (search_path, a timeout, SET ROLE, SET SESSION
+ * AUTHORIZATION): what a statement run later in the same session depends on. SET LOCAL, SET
+ * TRANSACTION and SET CONSTRAINTS end with their transaction.
+ */
+function sessionSetting(text) {
+    const [a, b] = leadingWords(text, 2);
+    if (a === 'reset')
+        return true;
+    // pg_dump's and `supabase db diff`'s way: SELECT pg_catalog.set_config('search_path', '', false).
+    if (a === 'select')
+        return /^select\s+(pg_catalog\s*\.\s*)?set_config\s*\([\s\S]*,\s*false\s*\)$/i.test(codeOnly(text).trim().replace(/;$/, '').trim());
+    return a === 'set' && b !== 'local' && b !== 'transaction' && b !== 'constraints';
+}
+/** 1-based line of an offset, for messages that point into a file. */
+function lineAt(text, offset) {
+    let line = 1;
+    for (let i = 0; i < offset && i < text.length; i++)
+        if (text.charCodeAt(i) === 10)
+            line++;
+    return line;
+}
+/** A string literal for SQL text we build ourselves (bookkeeping), quoted the way node-postgres does. */
+function literal(value) {
+    return utils.escapeLiteral(value);
+}
+
 ;// CONCATENATED MODULE: ./.build/migrations/tracking.js
 /**
  * Tracking tables: naming them as SQL and in messages, finding the schema a tool puts them in, and
  * reading the ones that keep one row per applied migration under a `version` column.
  */
+
 
 
 
@@ -24099,193 +24374,15 @@ async function readVersionTable(session, table) {
     const rows = await session.query(`SELECT version FROM ${sqlTable(table)}`);
     return sortVersions(rows.rows.map((r) => r.version));
 }
-
-// EXTERNAL MODULE: ./node_modules/pg/lib/utils.js
-var utils = __nccwpck_require__(9652);
-;// CONCATENATED MODULE: ./.build/migrations/sql-split.js
-/**
- * Splits migration SQL into statements the way psql does, so each one can run alone: needed for
- * non-transactional migrations (PostgreSQL refuses CONCURRENTLY inside any transaction block,
- * including the implicit one of a multi-statement query) and to name the statement that failed.
- */
-
-
-/**
- * Semicolons end a statement only outside quotes, dollar quotes, comments and `BEGIN ATOMIC`
- * function bodies. Statements that are only comments or blanks are dropped.
- */
-function splitStatements(sql) {
-    const out = [];
-    let start = 0;
-    const push = (end) => {
-        const raw = sql.slice(start, end);
-        if (hasCode(raw)) {
-            const lead = raw.length - raw.trimStart().length;
-            out.push({ text: raw.trim(), offset: start + lead });
-        }
+/** The bookkeeping of tools that keep one row per applied migration, keyed by a `version` column (dbmate, Supabase, ours). */
+function versionTableTracking(table) {
+    return {
+        table: describeTable(table),
+        lockKey: async () => undefined,
+        readApplied: (session) => readVersionTable(session, table),
+        revertSql: (m) => [`DELETE FROM ${sqlTable(table)} WHERE version = ${literal(m.id)}`],
+        rowVersionSql: (m) => rowVersionsSql(table, `version = ${literal(m.id)}`),
     };
-    new SqlLexer((end) => {
-        push(end);
-        start = end + 1;
-    }).scan(sql);
-    push(sql.length);
-    return out;
-}
-function skipBlockComment(sql, from) {
-    // PostgreSQL block comments nest.
-    let depth = 0;
-    let i = from;
-    while (i < sql.length) {
-        if (sql[i] === '/' && sql[i + 1] === '*') {
-            depth++;
-            i += 2;
-        }
-        else if (sql[i] === '*' && sql[i + 1] === '/') {
-            depth--;
-            i += 2;
-            if (depth === 0)
-                return i;
-        }
-        else
-            i++;
-    }
-    return i;
-}
-function skipQuoted(sql, from, quote, backslashEscapes) {
-    let i = from + 1;
-    while (i < sql.length) {
-        if (backslashEscapes && sql[i] === '\\')
-            i += 2;
-        else if (sql[i] === quote && sql[i + 1] === quote)
-            i += 2;
-        else if (sql[i] === quote)
-            return i + 1;
-        else
-            i++;
-    }
-    return i;
-}
-/** Offset of the first character that is neither whitespace nor comment. */
-function codeStart(sql) {
-    let i = 0;
-    for (;;) {
-        while (i < sql.length && /\s/.test(sql[i]))
-            i++;
-        if (sql.startsWith('--', i)) {
-            const nl = sql.indexOf('\n', i);
-            i = nl < 0 ? sql.length : nl + 1;
-        }
-        else if (sql.startsWith('/*', i))
-            i = skipBlockComment(sql, i);
-        else
-            return i;
-    }
-}
-/** True when the text holds something other than whitespace and comments. */
-function hasCode(sql) {
-    return stripComments(sql).trim().length > 0;
-}
-/** The statement without its comments, for classifying it (never for running it). */
-function stripComments(sql) {
-    let out = '';
-    let i = 0;
-    while (i < sql.length) {
-        if (sql[i] === '-' && sql[i + 1] === '-') {
-            const nl = sql.indexOf('\n', i);
-            i = nl < 0 ? sql.length : nl;
-        }
-        else if (sql[i] === '/' && sql[i + 1] === '*') {
-            i = skipBlockComment(sql, i);
-            out += ' ';
-        }
-        else if (sql[i] === "'" || sql[i] === '"') {
-            const end = skipQuoted(sql, i, sql[i], false);
-            out += sql.slice(i, end);
-            i = end;
-        }
-        else {
-            out += sql[i];
-            i++;
-        }
-    }
-    return out;
-}
-/** The statement's keywords and names only: comments, string literals and dollar-quoted bodies blanked. */
-function codeOnly(text) {
-    return stripComments(text)
-        .replace(/\$([A-Za-z_][A-Za-z0-9_]*)?\$[\s\S]*?\$\1\$/g, ' ')
-        .replace(/'(?:[^']|'')*'/g, ' ');
-}
-/** The statement's leading words, lower-cased: enough to classify it. */
-function leadingWords(text, n) {
-    return stripComments(text).trim().toLowerCase().split(/[\s(;]+/).filter(Boolean).slice(0, n);
-}
-/**
- * Statements PostgreSQL refuses inside a transaction block (error 25001): a migration holding one
- * must run statement by statement, each of these alone.
- */
-function needsOwnTransaction(text) {
-    const words = leadingWords(text, 4);
-    const flat = ` ${codeOnly(text).toLowerCase().replace(/\s+/g, ' ')} `;
-    const [a, b] = words;
-    if (a === 'vacuum')
-        return true;
-    if ((a === 'create' || a === 'drop') && (b === 'database' || b === 'tablespace'))
-        return true;
-    if (a === 'alter' && b === 'system')
-        return true;
-    if ((a === 'create' || a === 'drop' || a === 'reindex') && flat.includes(' concurrently '))
-        return true;
-    if (a === 'create' && b === 'unique' && flat.includes(' concurrently '))
-        return true;
-    if (a === 'alter' && b === 'table' && / detach partition .* concurrently /.test(flat))
-        return true;
-    return false;
-}
-/**
- * COPY … FROM STDIN: the rows come from the client after the statement, as psql sends the lines
- * that follow it. A migration runner sends SQL only, so PostgreSQL gets no rows and cancels it.
- */
-function copyFromStdin(text) {
-    const flat = ` ${codeOnly(text).toLowerCase().replace(/\s+/g, ' ')} `;
-    return leadingWords(text, 1)[0] === 'copy' && / from stdin[ ;]/.test(flat);
-}
-/** BEGIN / COMMIT / ROLLBACK / SAVEPOINT …: statements that would break the transaction we wrap a migration in. */
-function transactionControl(text) {
-    const [a, b] = leadingWords(text, 2);
-    if (a === 'begin' || (a === 'start' && b === 'transaction'))
-        return 'begin';
-    if (a === 'commit' || a === 'end')
-        return 'commit';
-    if (a === 'rollback' || a === 'abort' || a === 'savepoint' || a === 'release' || (a === 'prepare' && b === 'transaction'))
-        return 'other';
-    return undefined;
-}
-/**
- * SET / RESET that lasts for the session (search_path, a timeout, SET ROLE, SET SESSION
- * AUTHORIZATION): what a statement run later in the same session depends on. SET LOCAL, SET
- * TRANSACTION and SET CONSTRAINTS end with their transaction.
- */
-function sessionSetting(text) {
-    const [a, b] = leadingWords(text, 2);
-    if (a === 'reset')
-        return true;
-    // pg_dump's and `supabase db diff`'s way: SELECT pg_catalog.set_config('search_path', '', false).
-    if (a === 'select')
-        return /^select\s+(pg_catalog\s*\.\s*)?set_config\s*\([\s\S]*,\s*false\s*\)$/i.test(stripComments(text).trim().replace(/;$/, '').trim());
-    return a === 'set' && b !== 'local' && b !== 'transaction' && b !== 'constraints';
-}
-/** 1-based line of an offset, for messages that point into a file. */
-function lineAt(text, offset) {
-    let line = 1;
-    for (let i = 0; i < offset && i < text.length; i++)
-        if (text.charCodeAt(i) === 10)
-            line++;
-    return line;
-}
-/** A string literal for SQL text we build ourselves (bookkeeping), quoted the way node-postgres does. */
-function literal(value) {
-    return utils.escapeLiteral(value);
 }
 
 ;// CONCATENATED MODULE: ./.build/migrations/formats/dbmate.js
@@ -24341,13 +24438,7 @@ const dbmate = {
             trackingTable: async (session) => ({ schema: option.schema ?? firstSearchPathSchema(searchPath) ?? (await currentSchema(session)), name: option.name }),
         };
     },
-    tracking: (table) => ({
-        table: describeTable(table),
-        lockKey: async () => undefined,
-        readApplied: (session) => readVersionTable(session, table),
-        revertSql: (m) => [`DELETE FROM ${sqlTable(table)} WHERE version = ${literal(m.id)}`],
-        rowVersionSql: (m) => rowVersionsSql(table, `version = ${literal(m.id)}`),
-    }),
+    tracking: versionTableTracking,
 };
 
 // EXTERNAL MODULE: external "node:zlib"
@@ -24583,7 +24674,6 @@ function shellWord(word) {
  */
 
 
-
 const DOWN_FILE = /^(\d+)_(.*)\.down\.sql$/;
 const TABLE = { schema: 'rollback_kit', name: 'schema_migrations' };
 const PLAIN_TRACKING_DDL = `CREATE SCHEMA IF NOT EXISTS rollback_kit;
@@ -24617,13 +24707,7 @@ const plain = {
         // Our own format: the search_path the URL asks for is the one the down SQL means.
         return { searchPath: config.params.search_path, trackingTable: async () => TABLE };
     },
-    tracking: (table) => ({
-        table: describeTable(table),
-        lockKey: async () => undefined,
-        readApplied: (session) => readVersionTable(session, table),
-        revertSql: (m) => [`DELETE FROM ${sqlTable(table)} WHERE version = ${literal(m.id)}`],
-        rowVersionSql: (m) => rowVersionsSql(table, `version = ${literal(m.id)}`),
-    }),
+    tracking: versionTableTracking,
 };
 
 ;// CONCATENATED MODULE: ./.build/migrations/formats/prisma.js
@@ -24704,7 +24788,6 @@ const prisma = {
  */
 
 
-
 // The CLI's own migration pattern: every file in the folder that matches it is a migration to the CLI.
 const UP_FILE = /^(\d+)_(.*)\.sql$/;
 const supabase_TABLE = { schema: 'supabase_migrations', name: 'schema_migrations' };
@@ -24747,13 +24830,7 @@ const supabase = {
                 'Move them to supabase/migrations/down/<timestamp>_name.sql (the CLI does not read that folder); this run reads them where they are.',
         ];
     },
-    tracking: (table) => ({
-        table: describeTable(table),
-        lockKey: async () => undefined,
-        readApplied: (session) => readVersionTable(session, table),
-        revertSql: (m) => [`DELETE FROM ${sqlTable(table)} WHERE version = ${literal(m.id)}`],
-        rowVersionSql: (m) => rowVersionsSql(table, `version = ${literal(m.id)}`),
-    }),
+    tracking: versionTableTracking,
 };
 
 ;// CONCATENATED MODULE: ./.build/migrations/types.js
@@ -24933,107 +25010,6 @@ async function releaseMigrationLock(session, key) {
     await session.query('SELECT pg_advisory_unlock($1::bigint)', [key]).catch(() => undefined);
 }
 
-;// CONCATENATED MODULE: ./.build/core/secrets.js
-/**
- * What counts as a secret, in which written forms it can turn up, and how it is taken out of text.
- * The one rule for every value registered anywhere (inputs, passwords, URLs, spec headers), used by
- * the log: call sites never decide for themselves whether a value is long enough to hide.
- */
-/** Shorter values are "weak": too short to mask in the whole job log without masking ordinary text. */
-const MIN_SECRET_LENGTH = 6;
-/** Values that are switches or placeholders, never credentials: `?x-vercel-set-bypass-cookie=true`. */
-const COMMON_WORDS = new Set(['true', 'false', 'null', 'none', 'nil', 'undefined', 'yes', 'no', 'on', 'off', 'enabled', 'disabled']);
-const NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i;
-function secretStrength(value) {
-    const word = value.trim();
-    if (!word)
-        return undefined;
-    if (value.length < MIN_SECRET_LENGTH || COMMON_WORDS.has(word.toLowerCase()) || NUMBER.test(word))
-        return 'weak';
-    return 'strong';
-}
-/** The forms a value takes once written into a URL, a form body or a JSON string. */
-function encodedForms(value) {
-    const uri = encodeURIComponent(value);
-    const form = new URLSearchParams({ v: value }).toString().slice(2);
-    const json = JSON.stringify(value).slice(1, -1);
-    return [...new Set([value, uri, form, json])];
-}
-/**
- * Cuts text to at most `max` characters with an ellipsis, at a space when there is one in the
- * second half, so a word (a token) is kept whole or left out. Still redact first (`Log.excerpt`):
- * text without spaces is cut where it must be, and a cut secret no longer matches the redactor.
- */
-function clip(text, max) {
-    if (text.length <= max)
-        return text;
-    let cut = text.slice(0, Math.max(0, max - 1));
-    const space = cut.search(/\s\S*$/);
-    if (space >= max / 2)
-        cut = cut.slice(0, space);
-    return `${cut.trimEnd()}…`;
-}
-/**
- * Every string inside a JSON-like value redacted, before it is serialised: escaping (JSON's \",
- * XML's &quot;, a Markdown \|) would otherwise turn a secret into a form the redactor does not know.
- */
-function redactDeep(value, redact) {
-    if (typeof value === 'string')
-        return redact(value);
-    if (Array.isArray(value))
-        return value.map((v) => redactDeep(v, redact));
-    if (value && typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype) {
-        return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, redactDeep(v, redact)]));
-    }
-    return value;
-}
-const REDACTED = '***';
-const escapeRegExp = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-/** The registered values and one pattern that replaces them all. */
-class SecretSet {
-    strong = new Set();
-    weak = new Set();
-    pattern;
-    /**
-     * Registers `value` and its encoded forms. Returns what the runner may mask (strong forms only),
-     * or undefined when nothing was registered.
-     *
-     * The choice for weak values: a guessed one (`?x-vercel-set-bypass-cookie=true`, `?token=abc`)
-     * is not a secret at all. A declared one (a 4-character database password) is still a secret,
-     * so it must not leak silently: our own redactor removes it where it stands as a whole word
-     * (`admin:pw@host`, not the "pw" inside "pwd"), but the runner is not asked to mask it, because
-     * `::add-mask::` would mask every occurrence in every later step of the job ("true", "admin").
-     * The runner masks `${{ secrets.* }}` values by itself in any case.
-     */
-    add(value, source) {
-        if (value === undefined)
-            return undefined;
-        const strength = secretStrength(value);
-        if (!strength || (strength === 'weak' && source === 'guessed'))
-            return undefined;
-        const set = strength === 'strong' ? this.strong : this.weak;
-        const fresh = encodedForms(value).filter((form) => !this.strong.has(form) && !set.has(form));
-        if (!fresh.length)
-            return { strength, maskable: [] };
-        for (const form of fresh)
-            set.add(form);
-        this.pattern = undefined;
-        return { strength, maskable: strength === 'strong' ? fresh : [] };
-    }
-    redact(text) {
-        if (!this.strong.size && !this.weak.size)
-            return text;
-        this.pattern ??= this.compile();
-        return text.replace(this.pattern, REDACTED);
-    }
-    compile() {
-        // Longest first, so a secret that contains another is replaced whole.
-        const all = [...[...this.strong].map((s) => ({ s, weak: false })), ...[...this.weak].map((s) => ({ s, weak: true }))].sort((a, b) => b.s.length - a.s.length);
-        const alternatives = all.map(({ s, weak }) => (weak ? `(?<![\\p{L}\\p{N}])${escapeRegExp(s)}(?![\\p{L}\\p{N}])` : escapeRegExp(s)));
-        return new RegExp(alternatives.join('|'), 'gu');
-    }
-}
-
 ;// CONCATENATED MODULE: ./.build/migrations/planner.js
 /**
  * Which migrations to revert, newest first, and how each one runs. Everything that could stop the
@@ -25042,7 +25018,10 @@ class SecretSet {
  */
 
 
-
+const RERUN_ORIGIN = {
+    who: 'An earlier attempt of this workflow run',
+    hint: 'Start a new run with to-version (the last migration to keep), after checking what the migrations applied since need.',
+};
 const NO_FILE = 'no file for it in the migrations folder';
 /** Applied ids matched to files; an id with no file gets a stand-in that cannot be reverted. */
 function appliedMigrations(files, appliedIds) {
@@ -25073,10 +25052,12 @@ function planner_select(format, table, files, applied, selector) {
         return applied.slice(at + 1).reverse();
     }
     if (selector.kind === 'recorded') {
+        const kept = selector.kept ?? [];
         const chosen = applied.filter((f) => selector.planned.some((v) => sameVersion(f, v))).reverse();
-        const above = chosen.length ? applied.slice(applied.indexOf(chosen.at(-1))).filter((f) => !chosen.includes(f)) : [];
+        const above = chosen.length ? applied.slice(applied.indexOf(chosen.at(-1))).filter((f) => !chosen.includes(f) && !kept.some((v) => sameVersion(f, v))) : [];
         if (above.length > 0) {
-            throw new errors/* RollbackKitError */.dp(`An earlier attempt of this workflow run planned to revert ${selector.planned.join(', ')}, but ${above.map((f) => f.name).join(', ')} ${above.length === 1 ? 'was' : 'were'} applied since, above ${chosen.map((f) => f.name).join(', ')}, which are left of that plan. Nothing was run.`, 'Start a new run with to-version (the last migration to keep), after checking what the migrations applied since need.');
+            const origin = selector.origin ?? RERUN_ORIGIN;
+            throw new errors/* RollbackKitError */.dp(`${origin.who} planned to revert ${selector.planned.join(', ')}, but ${above.map((f) => f.name).join(', ')} ${above.length === 1 ? 'was' : 'were'} applied since, above ${chosen.map((f) => f.name).join(', ')}, which are left of that plan. Nothing was run.`, origin.hint);
         }
         return chosen;
     }
@@ -25109,7 +25090,7 @@ const DOWN_HINTS = {
     prisma: 'Add down.sql beside migration.sql (prisma migrate diff --script can write it).',
     plain: 'Add the <version>_name.down.sql file.',
 };
-function prepare(file) {
+function prepare(file, log) {
     const sql = file.downSql ?? '';
     let statements = splitStatements(sql).map((s) => ({
         ...s,
@@ -25122,11 +25103,11 @@ function prepare(file) {
     }
     const copy = statements.find((s) => copyFromStdin(s.text));
     if (copy) {
-        throw new errors/* RollbackKitError */.dp(`${file.downFile ?? file.name} line ${copy.line}: "${firstLine(copy.text)}" reads its rows from the client, as psql sends the lines after it; the down SQL is sent as SQL only, so it would get no rows. Nothing was run.`, 'Write the rows as INSERT statements, or COPY them FROM a file on the database server.');
+        throw new errors/* RollbackKitError */.dp(`${file.downFile ?? file.name} line ${copy.line}: "${log.excerpt(firstCodeLine(copy.text), 100)}" reads its rows from the client, as psql sends the lines after it; the down SQL is sent as SQL only, so it would get no rows. Nothing was run.`, 'Write the rows as INSERT statements, or COPY them FROM a file on the database server.');
     }
     const control = statements.find((s) => transactionControl(s.text));
     if (control) {
-        throw new errors/* RollbackKitError */.dp(`${file.downFile ?? file.name} line ${control.line}: "${firstLine(control.text)}" inside a down migration would break the transaction each migration runs in. Nothing was run.`, 'Remove transaction statements from the down SQL: each migration runs in a transaction of its own (or statement by statement when it holds CONCURRENTLY and similar).');
+        throw new errors/* RollbackKitError */.dp(`${file.downFile ?? file.name} line ${control.line}: "${log.excerpt(firstCodeLine(control.text), 100)}" inside a down migration would break the transaction each migration runs in. Nothing was run.`, 'Remove transaction statements from the down SQL: each migration runs in a transaction of its own (or statement by statement when it holds CONCURRENTLY and similar).');
     }
     return { file, statements, transactional: !file.noTransaction && !statements.some((s) => needsOwnTransaction(s.text)) };
 }
@@ -25134,10 +25115,6 @@ function prepare(file) {
 function firstCodeLine(text) {
     const lines = text.split('\n').filter((l) => l.trim());
     return (lines.find((l) => !l.trim().startsWith('--')) ?? lines[0] ?? '').trim();
-}
-/** firstCodeLine shortened at a word boundary; where a log is at hand, prefer `log.excerpt(firstCodeLine(…))`. */
-function firstLine(text, max = 100) {
-    return clip(firstCodeLine(text), max);
 }
 function planReverts(format, files, appliedIds, selector, context) {
     const applied = appliedMigrations(files, appliedIds);
@@ -25152,7 +25129,7 @@ function planReverts(format, files, appliedIds, selector, context) {
     }
     const kept = applied.length - chosen.length - 1;
     const suffix = chosen.every((f, i) => applied[applied.length - 1 - i] === f);
-    return { format: format.name, toRevert: chosen.map(prepare), applied, keep: suffix && kept >= 0 ? applied[kept] : undefined };
+    return { format: format.name, toRevert: chosen.map((f) => prepare(f, context.log)), applied, keep: suffix && kept >= 0 ? applied[kept] : undefined };
 }
 
 ;// CONCATENATED MODULE: ./.build/migrations/progress.js
@@ -25238,21 +25215,37 @@ async function readLedger(session, incidentKey) {
     const exists = await session.query(`SELECT to_regclass('rollback_kit.rollbacks')::text AS t`);
     if (!exists.rows[0]?.t)
         return undefined;
-    const r = await session.query('SELECT incident_key, method, keep_version, planned, reverted, status FROM rollback_kit.rollbacks WHERE incident_key = $1', [incidentKey]);
+    // kept through to_jsonb: a table an earlier version created has no such column until the next write.
+    const r = await session.query(`SELECT incident_key, method, keep_version, planned, ARRAY(SELECT jsonb_array_elements_text(to_jsonb(r) -> 'kept')) AS kept, reverted, status
+       FROM rollback_kit.rollbacks r WHERE incident_key = $1`, [incidentKey]);
     const row = r.rows[0];
     if (!row)
         return undefined;
-    return { incidentKey: row.incident_key, method: row.method, keepVersion: row.keep_version ?? undefined, planned: row.planned, reverted: row.reverted, status: row.status === 'done' ? 'done' : 'started' };
+    return {
+        incidentKey: row.incident_key,
+        method: row.method,
+        keepVersion: row.keep_version ?? undefined,
+        planned: row.planned,
+        kept: row.kept ?? [],
+        reverted: row.reverted,
+        status: row.status === 'done' ? 'done' : 'started',
+    };
 }
 async function writeLedger(session, row) {
     await session.query('CREATE SCHEMA IF NOT EXISTS rollback_kit');
     await session.query(`CREATE TABLE IF NOT EXISTS rollback_kit.rollbacks (
        incident_key text PRIMARY KEY, method text NOT NULL, keep_version text,
        planned text[] NOT NULL DEFAULT '{}', reverted text[] NOT NULL DEFAULT '{}', status text NOT NULL,
-       started_at timestamptz NOT NULL DEFAULT now(), updated_at timestamptz NOT NULL DEFAULT now())`);
-    await session.query(`INSERT INTO rollback_kit.rollbacks (incident_key, method, keep_version, planned, reverted, status)
-     VALUES ($1, $2, $3, $4, $5, $6)
-     ON CONFLICT (incident_key) DO UPDATE SET method = $2, keep_version = $3, planned = $4, reverted = $5, status = $6, updated_at = now()`, [row.incidentKey, row.method, row.keepVersion ?? null, row.planned, row.reverted, row.status]);
+       started_at timestamptz NOT NULL DEFAULT now(), updated_at timestamptz NOT NULL DEFAULT now(), kept text[] NOT NULL DEFAULT '{}')`);
+    // A table an earlier version created: the column is added once; the check keeps ALTER's lock off every later write.
+    await session.query(`DO $rk$ BEGIN
+       IF NOT EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = 'rollback_kit.rollbacks'::regclass AND attname = 'kept' AND NOT attisdropped) THEN
+         ALTER TABLE rollback_kit.rollbacks ADD COLUMN IF NOT EXISTS kept text[] NOT NULL DEFAULT '{}';
+       END IF;
+     END $rk$`);
+    await session.query(`INSERT INTO rollback_kit.rollbacks (incident_key, method, keep_version, planned, kept, reverted, status)
+     VALUES ($1, $2, $3, $4, $5, $6, $7)
+     ON CONFLICT (incident_key) DO UPDATE SET method = $2, keep_version = $3, planned = $4, kept = $5, reverted = $6, status = $7, updated_at = now()`, [row.incidentKey, row.method, row.keepVersion ?? null, row.planned, row.kept ?? [], row.reverted, row.status]);
 }
 
 ;// CONCATENATED MODULE: ./.build/migrations/rerun.js
@@ -25815,11 +25808,13 @@ async function revertMigrations(opts, log) {
             ? { kind: 'steps', steps: opts.choice.steps }
             : 'toVersion' in opts.choice
                 ? { kind: 'to-version', version: opts.choice.toVersion }
-                : { kind: 'since-ref', ref: opts.choice.sinceRef, added: added };
+                : 'recorded' in opts.choice
+                    ? { kind: 'recorded', ...opts.choice.recorded }
+                    : { kind: 'since-ref', ref: opts.choice.sinceRef, added: added };
         recorded = opts.run && asked.kind === 'steps' ? await RecordedPlan.read(session, opts.run, tracking.table) : undefined;
         const selector = recorded?.selector(asked, log) ?? asked;
         const ownDown = format.ownDownCommand && ((count) => format.ownDownCommand(count, (0,external_node_path_.relative)(opts.root, dir) || '.', table));
-        const plan = planReverts(format, files, appliedIds, selector, { table: tracking.table, ownDown });
+        const plan = planReverts(format, files, appliedIds, selector, { table: tracking.table, ownDown, log });
         applied = plan.applied;
         result.plan = planEntries(plan);
         result.keepVersion = plan.keep?.version;
@@ -27096,7 +27091,6 @@ function pullRequests(token, apiUrl, repo) {
 
 
 
-
 /** A revision the user named: a SHA or a ref name, never something git could read as an option. */
 function checkRevision(raw, input) {
     const value = raw.trim();
@@ -27166,7 +27160,7 @@ async function revertWithPullRequest(opts, log) {
     const onRemote = await git.run(['ls-remote', '--heads', remote, `refs/heads/${branch}`], `Looking for ${branch} on ${remote}`);
     if (onRemote) {
         // A previous run pushed it: make sure its pull request is open, and change nothing else.
-        const pr = await prs.open({ branch, base, title: title(target, opts.reason), body: body(target, head, reverted, opts.reason) });
+        const pr = await prs.open(pullRequest(branch, base, target, head, reverted, opts.reason, log));
         notes.push(`Branch ${branch} was already pushed; its pull request is ${pr.url}.`);
         log.info(notes[0]);
         return { status: 'already-current', fromSha: head, toSha: target, branch, pullRequestUrl: pr.url, reverted, notes };
@@ -27208,7 +27202,7 @@ async function revertWithPullRequest(opts, log) {
     await git.try(['checkout', '-q', base]);
     let url;
     try {
-        url = (await prs.open({ branch, base, title: title(target, opts.reason), body: body(target, head, reverted, opts.reason) })).url;
+        url = (await prs.open(pullRequest(branch, base, target, head, reverted, opts.reason, log))).url;
     }
     catch (err) {
         // Leave nothing behind that looks like a rollback in progress.
@@ -27220,10 +27214,17 @@ async function revertWithPullRequest(opts, log) {
     log.info(notes[0]);
     return { status: 'rolled-back', fromSha: head, toSha: target, branch, pullRequestUrl: url, reverted, notes };
 }
+/**
+ * The pull request as GitHub shows it to everyone with access to the repository: the reason and
+ * the commit subjects are outside text, redacted (the title's before it is cut).
+ */
+function pullRequest(branch, base, target, head, reverted, reason, log) {
+    return { branch, base, title: title(target, reason, log), body: log.redact(body(target, head, reverted, reason)) };
+}
 /** A title is one line: the first line of the reason, cut to a readable length. */
-function title(target, reason) {
+function title(target, reason, log) {
     const first = (reason ?? '').split('\n')[0].trim();
-    const short = clip(first, 100);
+    const short = log.excerpt(first, 100);
     return `Rollback to ${target.slice(0, 7)}${short ? `: ${short}` : ''}`;
 }
 function body(target, head, reverted, reason) {
@@ -29897,6 +29898,107 @@ function editDistance(a, b) {
     return row[b.length];
 }
 
+;// CONCATENATED MODULE: ./.build/core/secrets.js
+/**
+ * What counts as a secret, in which written forms it can turn up, and how it is taken out of text.
+ * The one rule for every value registered anywhere (inputs, passwords, URLs, spec headers), used by
+ * the log: call sites never decide for themselves whether a value is long enough to hide.
+ */
+/** Shorter values are "weak": too short to mask in the whole job log without masking ordinary text. */
+const MIN_SECRET_LENGTH = 6;
+/** Values that are switches or placeholders, never credentials: `?x-vercel-set-bypass-cookie=true`. */
+const COMMON_WORDS = new Set(['true', 'false', 'null', 'none', 'nil', 'undefined', 'yes', 'no', 'on', 'off', 'enabled', 'disabled']);
+const NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i;
+function secretStrength(value) {
+    const word = value.trim();
+    if (!word)
+        return undefined;
+    if (value.length < MIN_SECRET_LENGTH || COMMON_WORDS.has(word.toLowerCase()) || NUMBER.test(word))
+        return 'weak';
+    return 'strong';
+}
+/** The forms a value takes once written into a URL, a form body or a JSON string. */
+function encodedForms(value) {
+    const uri = encodeURIComponent(value);
+    const form = new URLSearchParams({ v: value }).toString().slice(2);
+    const json = JSON.stringify(value).slice(1, -1);
+    return [...new Set([value, uri, form, json])];
+}
+/**
+ * Cuts text to at most `max` characters with an ellipsis, at a space when there is one in the
+ * second half, so a word (a token) is kept whole or left out. Still redact first (`Log.excerpt`):
+ * text without spaces is cut where it must be, and a cut secret no longer matches the redactor.
+ */
+function clip(text, max) {
+    if (text.length <= max)
+        return text;
+    let cut = text.slice(0, Math.max(0, max - 1));
+    const space = cut.search(/\s\S*$/);
+    if (space >= max / 2)
+        cut = cut.slice(0, space);
+    return `${cut.trimEnd()}…`;
+}
+/**
+ * Every string inside a JSON-like value redacted, before it is serialised: escaping (JSON's \",
+ * XML's &quot;, a Markdown \|) would otherwise turn a secret into a form the redactor does not know.
+ */
+function redactDeep(value, redact) {
+    if (typeof value === 'string')
+        return redact(value);
+    if (Array.isArray(value))
+        return value.map((v) => redactDeep(v, redact));
+    if (value && typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype) {
+        return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, redactDeep(v, redact)]));
+    }
+    return value;
+}
+const REDACTED = '***';
+const escapeRegExp = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+/** The registered values and one pattern that replaces them all. */
+class SecretSet {
+    strong = new Set();
+    weak = new Set();
+    pattern;
+    /**
+     * Registers `value` and its encoded forms. Returns what the runner may mask (strong forms only),
+     * or undefined when nothing was registered.
+     *
+     * The choice for weak values: a guessed one (`?x-vercel-set-bypass-cookie=true`, `?token=abc`)
+     * is not a secret at all. A declared one (a 4-character database password) is still a secret,
+     * so it must not leak silently: our own redactor removes it where it stands as a whole word
+     * (`admin:pw@host`, not the "pw" inside "pwd"), but the runner is not asked to mask it, because
+     * `::add-mask::` would mask every occurrence in every later step of the job ("true", "admin").
+     * The runner masks `${{ secrets.* }}` values by itself in any case.
+     */
+    add(value, source) {
+        if (value === undefined)
+            return undefined;
+        const strength = secretStrength(value);
+        if (!strength || (strength === 'weak' && source === 'guessed'))
+            return undefined;
+        const set = strength === 'strong' ? this.strong : this.weak;
+        const fresh = encodedForms(value).filter((form) => !this.strong.has(form) && !set.has(form));
+        if (!fresh.length)
+            return { strength, maskable: [] };
+        for (const form of fresh)
+            set.add(form);
+        this.pattern = undefined;
+        return { strength, maskable: strength === 'strong' ? fresh : [] };
+    }
+    redact(text) {
+        if (!this.strong.size && !this.weak.size)
+            return text;
+        this.pattern ??= this.compile();
+        return text.replace(this.pattern, REDACTED);
+    }
+    compile() {
+        // Longest first, so a secret that contains another is replaced whole.
+        const all = [...[...this.strong].map((s) => ({ s, weak: false })), ...[...this.weak].map((s) => ({ s, weak: true }))].sort((a, b) => b.s.length - a.s.length);
+        const alternatives = all.map(({ s, weak }) => (weak ? `(?<![\\p{L}\\p{N}])${escapeRegExp(s)}(?![\\p{L}\\p{N}])` : escapeRegExp(s)));
+        return new RegExp(alternatives.join('|'), 'gu');
+    }
+}
+
 ;// CONCATENATED MODULE: ./.build/smoke/report.js
 /**
  * What people and tools read after a smoke test: a JSON report (everything measured), a JUnit XML
@@ -31007,25 +31109,51 @@ async function changedProductionEnv(req, log) {
 
 ;// CONCATENATED MODULE: ./.build/pipeline/ledger.js
 
+
 /** One more than the migration lock's key: the two are held at the same time by different sessions. */
 const ROLLBACK_LOCK_KEY = (BigInt(ROLLBACK_KIT_LOCK_KEY) + 1n).toString();
+const DOWN_MIGRATIONS = 'down-migrations';
 async function lockRollback(session, timeoutSeconds, log) {
     await acquireMigrationLock(session, ROLLBACK_LOCK_KEY, timeoutSeconds, log, 'a whole rollback of this database');
 }
 async function unlockRollback(session) {
     await releaseMigrationLock(session, ROLLBACK_LOCK_KEY);
 }
+/** The plan an earlier run for this incident wrote down and did not finish, which this run finishes. */
+function unfinishedPlan(row) {
+    if (!row || row.method !== DOWN_MIGRATIONS || row.status === 'done' || row.planned.length === 0)
+        return undefined;
+    return { planned: row.planned, kept: row.kept ?? [], keepVersion: row.keepVersion };
+}
 /**
- * Which migrations a run reverts, given what an earlier run for the same incident wrote down: the
- * fixed version when there is one; `steps` less what was already reverted when every migration was
- * to go (there is no version to keep then); otherwise what was asked.
+ * A fresh plan as the dry run found it: `plan` the versions it reverts (newest first),
+ * `applied` every applied version, newest first (a dry run's stillApplied).
  */
-function resumeChoice(row, asked) {
-    if (row?.keepVersion)
-        return { toVersion: row.keepVersion };
-    if (row && asked && 'steps' in asked)
-        return { steps: Math.max(0, row.planned.length - row.reverted.length) };
-    return asked;
+function freshPlan(plan, applied, keepVersion) {
+    const oldest = plan.length ? applied.indexOf(plan.at(-1)) : 0;
+    return { planned: plan, kept: applied.slice(0, Math.max(0, oldest)).filter((v) => !plan.includes(v)), keepVersion };
+}
+/** What to revert: what is left of `plan`, as the tracking table says, refused under anything applied above it since. */
+function finishChoice(incidentKey, plan) {
+    return {
+        recorded: {
+            planned: plan.planned,
+            kept: plan.kept,
+            origin: {
+                who: `The whole rollback for incident ${incidentKey}`,
+                hint: 'Check what the migrations applied since need. To finish the plan, revert them first (run-down-migrations with to-version, or the tool\'s own down) and re-run; ' +
+                    `to plan afresh from what is applied now, delete the incident's row first (DELETE FROM rollback_kit.rollbacks WHERE incident_key = ${literal(incidentKey)}) and re-run.`,
+            },
+        },
+    };
+}
+/**
+ * The plan's migrations that are reverted, in the order they run: those not among `applied`, read
+ * from the tracking table (a run's stillApplied, or what a dry run found left of the plan).
+ */
+function revertedOfPlan(planned, applied) {
+    const still = new Set(applied.map((m) => m.version));
+    return planned.filter((v) => !still.has(v));
 }
 
 ;// CONCATENATED MODULE: ./.build/pipeline/scope.js
@@ -31302,8 +31430,8 @@ async function runRollback(request, deps, log) {
     const planTimer = timeline.start('plan');
     let checks;
     let ledger;
-    let databaseChoice;
-    let keepVersion;
+    /** The down migrations the database phase reverts: this run's plan, or what is left of an earlier run's. */
+    let downPlan;
     try {
         for (const c of inScope)
             checkPromoteRequest(promoteRequest(c, request, true), placeOf(c, plan));
@@ -31332,7 +31460,8 @@ async function runRollback(request, deps, log) {
             const db = plan.database;
             const target = request.database;
             ledger = await withSession(target, (s) => readLedger(s, record.incidentKey));
-            record.database = { method: db.method, planned: ledger?.planned ?? [], reverted: ledger?.reverted ?? [], status: 'planned' };
+            record.database = { method: db.method, planned: ledger?.status === 'done' ? ledger.planned : [], reverted: ledger?.status === 'done' ? ledger.reverted : [], status: 'planned' };
+            const earlier = unfinishedPlan(ledger);
             if (ledger?.status === 'done') {
                 record.database.status = 'nothing-to-do';
             }
@@ -31342,22 +31471,32 @@ async function runRollback(request, deps, log) {
                 if (!(0,external_node_fs_.existsSync)(db.snapshotPath))
                     throw new errors/* RollbackKitError */.dp(`The snapshot to restore (${db.snapshotPath}) does not exist on this runner.`, 'Download the artifact that holds it first, or check snapshot-path.');
             }
+            else if (earlier) {
+                // What is left of it comes from the tracking table: the row's `reverted` may be behind it (ledger.ts).
+                log.info(`An earlier run for incident ${record.incidentKey} planned to revert ${earlier.planned.join(', ')} and did not finish: this run finishes that plan, what is left of it, whatever the database section asks now.`);
+                const dry = await revertMigrations(revertOptions(request, finishChoice(record.incidentKey, earlier), { dryRun: true }), log);
+                downPlan = earlier;
+                record.database.planned = earlier.planned;
+                record.database.reverted = revertedOfPlan(earlier.planned, dry.plan);
+                if (dry.status === 'nothing-to-do')
+                    record.database.status = 'nothing-to-do';
+            }
             else {
-                databaseChoice = resumeChoice(ledger, db.choice);
-                if (!databaseChoice) {
+                if (!db.choice) {
                     throw new errors/* RollbackKitError */.dp('The database is in scope, but nothing says which migrations to revert.', 'Give exactly one of steps, to-version or since-ref (inputs, or the database section of rollback-kit.yml).');
                 }
-                const dry = await revertMigrations(revertOptions(request, databaseChoice, { dryRun: true }), log);
-                record.database.planned = dry.plan.map((p) => p.version);
-                // stillApplied is newest first and, in a dry run, starts with the planned ones.
-                keepVersion = ledger?.keepVersion ?? dry.stillApplied[dry.plan.length]?.version;
+                const dry = await revertMigrations(revertOptions(request, db.choice, { dryRun: true }), log);
+                // From here on the plan is these versions, not the choice: `steps` would count again from
+                // what is applied when the database phase runs, and a since-ref plan need not be the newest ones.
+                downPlan = freshPlan(dry.plan.map((p) => p.version), dry.stillApplied.map((m) => m.version), dry.keepVersion);
+                record.database.planned = downPlan.planned;
                 if (dry.status === 'nothing-to-do')
                     record.database.status = 'nothing-to-do';
             }
         }
         const parts = [
             ...record.components.map((c) => `${c.name}: ${c.status === 'already-current' ? 'already current' : `${c.from?.id ?? c.from?.commitSha ?? 'what serves now'} → ${c.to?.id ?? c.to?.commitSha ?? '?'}`}`),
-            ...(record.database ? [`database: ${record.database.status === 'nothing-to-do' ? 'nothing to do' : record.database.method === 'restore' ? 'restore the snapshot' : `revert ${record.database.planned.join(', ') || 'nothing'}`}`] : []),
+            ...(record.database ? [`database: ${databasePlanText(record.database)}`] : []),
             ...(checks ? [`verify: ${checks.length} check(s)`] : []),
             ...(record.skippedChecks ? [`SQL checks not run (no database-url): ${record.skippedChecks.join(', ')}`] : []),
         ];
@@ -31445,7 +31584,12 @@ async function runRollback(request, deps, log) {
     }
     else if (db.status === 'nothing-to-do') {
         timeline.skip('snapshot', 'nothing to change in the database');
-        await finished(timeline.start('database').end('nothing-to-do', ledger?.status === 'done' ? 'an earlier run already rolled the database back for this incident' : 'none of the selected migrations is applied'));
+        const why = ledger?.status === 'done'
+            ? 'an earlier run already rolled the database back for this incident'
+            : downPlan && db.reverted.length
+                ? `an earlier run for this incident reverted its whole plan (${db.reverted.join(', ')})`
+                : 'none of the selected migrations is applied';
+        await finished(timeline.start('database').end('nothing-to-do', why));
     }
     else if (hasFailed()) {
         const why = 'an app component failed to roll back; changing the database under it would make things worse';
@@ -31471,9 +31615,8 @@ async function runRollback(request, deps, log) {
         if (record.snapshot) {
             const dt = timeline.start('database');
             try {
-                const result = await databasePhase(request, record, databaseChoice, keepVersion, budget.phase('database'), log);
+                const result = await databasePhase(request, record, downPlan, budget.phase('database'), log);
                 db.status = result.status;
-                db.reverted = result.reverted;
                 if (result.status === 'reverted' || result.status === 'restored')
                     changed = true;
                 await finished(dt.end(result.status === 'nothing-to-do' ? 'nothing-to-do' : 'ok', result.detail));
@@ -31482,11 +31625,9 @@ async function runRollback(request, deps, log) {
                 fail('database');
                 db.status = 'failed';
                 db.error = redact(err);
-                if (err instanceof RevertFailed) {
-                    db.reverted = [...new Set([...db.reverted, ...err.partial.reverted.map((r) => r.version)])];
-                    if (err.partial.reverted.length)
-                        changed = true;
-                }
+                // databasePhase has set db.reverted from the tracking table as the run left it.
+                if (err instanceof RevertFailed && err.partial.reverted.length)
+                    changed = true;
                 await finished(dt.end('failed', db.error));
             }
         }
@@ -31627,9 +31768,24 @@ function revertOptions(request, choice, opts) {
         tools: request.tools,
     };
 }
-/** The database change under the whole-rollback lock, written down in the ledger as it goes. */
-async function databasePhase(request, record, plannedChoice, plannedKeep, budgetMs, log) {
+/** The plan row's words for the database. */
+function databasePlanText(db) {
+    if (db.status === 'nothing-to-do')
+        return db.reverted.length ? `nothing left to do: an earlier run for this incident reverted ${db.reverted.join(', ')}` : 'nothing to do';
+    if (db.method === 'restore')
+        return 'restore the snapshot';
+    const left = db.planned.filter((v) => !db.reverted.includes(v));
+    if (!db.reverted.length)
+        return `revert ${left.join(', ') || 'nothing'}`;
+    return `revert ${left.join(', ')}, what is left of the plan an earlier run for this incident started (${db.planned.join(', ')}; ${db.reverted.join(', ')} already reverted)`;
+}
+/**
+ * The database change under the whole-rollback lock, written down in the ledger as it goes. Sets
+ * `record.database.reverted` from the tracking table as the run leaves it, also when it fails.
+ */
+async function databasePhase(request, record, plannedHere, budgetMs, log) {
     const db = request.plan.database;
+    const dbRecord = record.database;
     const session = await connect(request.database);
     let locked = false;
     try {
@@ -31637,8 +31793,11 @@ async function databasePhase(request, record, plannedChoice, plannedKeep, budget
         locked = true;
         // Read again under the lock: a run that started at the same time may have finished it meanwhile.
         const row = await readLedger(session, record.incidentKey);
-        if (row?.status === 'done')
-            return { status: 'nothing-to-do', reverted: row.reverted, detail: 'another run already rolled the database back for this incident' };
+        if (row?.status === 'done') {
+            dbRecord.planned = row.planned;
+            dbRecord.reverted = row.reverted;
+            return { status: 'nothing-to-do', detail: 'another run already rolled the database back for this incident' };
+        }
         if (db.method === 'restore') {
             await writeLedger(session, { incidentKey: record.incidentKey, method: 'restore', planned: [], reverted: [], status: 'started' });
             const result = await restoreSnapshot({
@@ -31656,27 +31815,30 @@ async function databasePhase(request, record, plannedChoice, plannedKeep, budget
                 tools: request.tools,
             }, log);
             await writeLedger(session, { incidentKey: record.incidentKey, method: 'restore', planned: [], reverted: [], status: 'done' });
-            return { status: 'restored', reverted: [], detail: `restored ${result.tablesRestored} table(s) from ${db.snapshotPath}` };
+            return { status: 'restored', detail: `restored ${result.tablesRestored} table(s) from ${db.snapshotPath}` };
         }
-        // Fix "steps" into an absolute version before the first statement runs (see ledger.ts).
-        const keep = row?.keepVersion ?? (row ? undefined : plannedKeep);
-        const choice = (keep ? { toVersion: keep } : resumeChoice(row, plannedChoice));
-        const already = row?.reverted ?? [];
-        // The first run's plan stays the plan: a resumed run only reverts what is left of it.
-        const planned = row?.planned ?? record.database.planned;
-        await writeLedger(session, { incidentKey: record.incidentKey, method: 'down-migrations', keepVersion: keep, planned, reverted: already, status: 'started' });
+        // The first run's plan stays the plan (a run that started at the same time and failed may have
+        // written it since this one planned): a later run only reverts what is left of it.
+        const plan = unfinishedPlan(row) ?? plannedHere;
+        dbRecord.planned = plan.planned;
+        const entry = (reverted, status) => ({ incidentKey: record.incidentKey, method: DOWN_MIGRATIONS, keepVersion: plan.keepVersion, planned: plan.planned, kept: plan.kept, reverted, status });
+        // Written before the first statement runs, so that a run killed midway leaves its plan behind.
+        await writeLedger(session, entry(dbRecord.reverted, 'started'));
         try {
-            const result = await revertMigrations(revertOptions(request, choice, { dryRun: false, snapshotPath: record.snapshot.path }), log);
-            const reverted = [...already, ...result.reverted.map((r) => r.version)];
-            await writeLedger(session, { incidentKey: record.incidentKey, method: 'down-migrations', keepVersion: keep, planned, reverted, status: 'done' });
+            const result = await revertMigrations(revertOptions(request, finishChoice(record.incidentKey, plan), { dryRun: false, snapshotPath: record.snapshot.path }), log);
+            dbRecord.reverted = revertedOfPlan(plan.planned, result.stillApplied);
+            await writeLedger(session, entry(dbRecord.reverted, 'done'));
+            const now = result.reverted.map((r) => r.version);
+            const before = dbRecord.reverted.filter((v) => !now.includes(v));
+            const earlier = before.length ? `${before.join(', ')} ${before.length === 1 ? 'was' : 'were'} reverted by an earlier run for this incident` : '';
             if (result.status === 'nothing-to-do')
-                return { status: 'nothing-to-do', reverted, detail: 'none of the selected migrations is applied any more' };
-            return { status: 'reverted', reverted, detail: `reverted ${result.reverted.map((r) => r.version).join(', ')}; ${result.stillApplied.length} still applied` };
+                return { status: 'nothing-to-do', detail: earlier ? `nothing left of the plan: ${earlier}` : 'none of the planned migrations is applied any more' };
+            return { status: 'reverted', detail: `reverted ${now.join(', ')}${earlier ? ` (${earlier})` : ''}; ${result.stillApplied.length} still applied` };
         }
         catch (err) {
             if (err instanceof RevertFailed) {
-                const reverted = [...already, ...err.partial.reverted.map((r) => r.version)];
-                await writeLedger(session, { incidentKey: record.incidentKey, method: 'down-migrations', keepVersion: keep, planned, reverted, status: 'started' }).catch(() => undefined);
+                dbRecord.reverted = revertedOfPlan(plan.planned, err.partial.stillApplied);
+                await writeLedger(session, entry(dbRecord.reverted, 'started')).catch(() => undefined);
             }
             throw err;
         }
@@ -33336,7 +33498,7 @@ function incidentComment(record) {
         `**${STATUS_EMOJI[record.status]} Rollback run ${inlineText(timeText(record.startedAt, true))}**: ${inlineText(statusLine(record))}.`,
         '',
         ...record.components.map((c) => `- ${inlineText(c.name)}: ${inlineText(c.status)}${c.to ? ` (on ${deploymentMarkdown({ ...c.to, createdAt: undefined })})` : ''}`),
-        ...(record.database ? [`- database: ${inlineText(record.database.status)}, ${record.database.reverted.length} migration(s) reverted in this run`] : []),
+        ...(record.database ? [`- database: ${inlineText(record.database.status)}, ${record.database.reverted.length} migration(s) reverted for this incident`] : []),
         ...(record.verify ? [`- verify: ${verdictText(record)}`] : []),
         '',
         `Took ${inlineText(budgetText(record.durationMs, record.budgetMs))}.${record.runUrl ? ` Run: ${linkText(record.runUrl)}` : ''}`,
@@ -33483,7 +33645,7 @@ async function recordIncident(target, input, log, options = {}) {
             repo = parseRepository(target.repository);
         }
         catch {
-            log.warning(`The incident issue was not recorded: the repository must look like owner/name (got "${incident_plain(target.repository).slice(0, 100)}").`);
+            log.warning(`The incident issue was not recorded: the repository must look like owner/name (got "${log.excerpt(incident_plain(target.repository), 100)}").`);
             return undefined;
         }
         if (!target.token) {
@@ -33656,7 +33818,7 @@ async function recordDrill(target, input, log, options = {}) {
             repo = parseRepository(target.repository);
         }
         catch {
-            log.warning(`The drill issue was not written: the repository must look like owner/name (got "${incident_plain(target.repository).slice(0, 100)}").`);
+            log.warning(`The drill issue was not written: the repository must look like owner/name (got "${log.excerpt(incident_plain(target.repository), 100)}").`);
             return undefined;
         }
         const gh = new GitHubIssues(target.apiUrl, target.token, { ...DEFAULTS, ...options }, log);
@@ -34677,15 +34839,13 @@ async function runSandboxDrill(opts, cleanup, log) {
 
 
 
+
 /** The runbook speaks of P0–P2. */
 const notify_PRIORITY = { critical: 'P0', major: 'P1', minor: 'P2' };
 // Slack's limits: a header block's text, a section's text, a field's text.
 const HEADER_MAX = 150;
 const SECTION_MAX = 3000;
 const FIELD_MAX = 2000;
-function notify_clip(text, max) {
-    return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
-}
 /**
  * Outside text for Slack mrkdwn (and Discord): `&`, `<`, `>` are Slack's only control characters
  * (`<!channel>`, `<url|label>`), and `@everyone` / `@here` would page a whole Discord server.
@@ -34741,22 +34901,23 @@ function stateLines(record) {
 /**
  * The same facts as `text` (one line per field) and as Slack blocks. Field values are already
  * escaped; the title is not, since a header's plain_text shows entities as typed and parses no
- * mention, so it is escaped for `text` only.
+ * mention, so it is escaped for `text` only. Everything here comes from a redacted record
+ * (chatMessage): the cuts to Slack's limits come after the redaction, so none halves a secret.
  */
 function build(rawTitle, fields, footer) {
     const title = noBroadcast(rawTitle.replace(/\s*[\r\n]+\s*/g, ' '));
     const text = [chatText(title), '', ...fields.map((f) => `${f.label}: ${f.value}`), ...(footer.length ? ['', ...footer] : [])].join('\n');
     const short = fields.filter((f) => f.value.length <= 80 && !f.value.includes('\n'));
     const long = fields.filter((f) => !short.includes(f));
-    const blocks = [{ type: 'header', text: { type: 'plain_text', text: notify_clip(title, HEADER_MAX), emoji: true } }];
+    const blocks = [{ type: 'header', text: { type: 'plain_text', text: clip(title, HEADER_MAX), emoji: true } }];
     for (let i = 0; i < short.length; i += 10) {
-        blocks.push({ type: 'section', fields: short.slice(i, i + 10).map((f) => ({ type: 'mrkdwn', text: notify_clip(`*${f.label}*\n${f.value}`, FIELD_MAX) })) });
+        blocks.push({ type: 'section', fields: short.slice(i, i + 10).map((f) => ({ type: 'mrkdwn', text: clip(`*${f.label}*\n${f.value}`, FIELD_MAX) })) });
     }
     for (const f of long)
-        blocks.push({ type: 'section', text: { type: 'mrkdwn', text: notify_clip(`*${f.label}*\n${f.value}`, SECTION_MAX) } });
+        blocks.push({ type: 'section', text: { type: 'mrkdwn', text: clip(`*${f.label}*\n${f.value}`, SECTION_MAX) } });
     if (footer.length)
-        blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: notify_clip(footer.join(' · '), SECTION_MAX) }] });
-    return { text: notify_clip(text, 39_000), blocks };
+        blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: clip(footer.join(' · '), SECTION_MAX) }] });
+    return { text: clip(text, 39_000), blocks };
 }
 function links(record) {
     const out = [];
@@ -34814,9 +34975,12 @@ function endMessage(record) {
         ...(steps ? [{ label: 'Next Steps', value: steps }] : []),
     ], links(record));
 }
-/** With `log`, the record is redacted before anything is escaped (see redactStrings). */
+/**
+ * The record is redacted before anything is escaped or cut (see redactStrings): redacting the
+ * finished message would miss a secret escaping rewrote or a cut halved.
+ */
 function chatMessage(event, input, log) {
-    const record = log ? redactStrings(input, log.redact) : input;
+    const record = redactStrings(input, log.redact);
     if (event.kind === 'start')
         return startMessage(record);
     if (event.kind === 'phase')
@@ -34929,7 +35093,7 @@ function tellingDeps(opts, log) {
         notify: webhookUrl
             ? async (event, record) => {
                 try {
-                    return await sendChatMessage(webhookUrl, chatMessage(event, record), log);
+                    return await sendChatMessage(webhookUrl, chatMessage(event, record, log), log);
                 }
                 catch (err) {
                     log.warning(`The chat message could not be built or sent (${(0,errors/* errorLine */.BP)(err)}); the rollback goes on.`);

@@ -250,7 +250,7 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("util");
 /***/ ((__webpack_module__, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(__webpack_module__, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _core_action_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(2324);
+/* harmony import */ var _core_action_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(2248);
 /* harmony import */ var _platforms_promote_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(4822);
 /* harmony import */ var _platforms_promote_inputs_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(5624);
 /* harmony import */ var _report_promote_previous_summary_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(2662);
@@ -297,7 +297,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 2324:
+/***/ 2248:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -314,8 +314,107 @@ __nccwpck_require__.d(__webpack_exports__, {
 var actions_core = __nccwpck_require__(2735);
 // EXTERNAL MODULE: ./.build/core/errors.js
 var errors = __nccwpck_require__(8005);
-// EXTERNAL MODULE: ./.build/core/secrets.js
-var core_secrets = __nccwpck_require__(9205);
+;// CONCATENATED MODULE: ./.build/core/secrets.js
+/**
+ * What counts as a secret, in which written forms it can turn up, and how it is taken out of text.
+ * The one rule for every value registered anywhere (inputs, passwords, URLs, spec headers), used by
+ * the log: call sites never decide for themselves whether a value is long enough to hide.
+ */
+/** Shorter values are "weak": too short to mask in the whole job log without masking ordinary text. */
+const MIN_SECRET_LENGTH = 6;
+/** Values that are switches or placeholders, never credentials: `?x-vercel-set-bypass-cookie=true`. */
+const COMMON_WORDS = new Set(['true', 'false', 'null', 'none', 'nil', 'undefined', 'yes', 'no', 'on', 'off', 'enabled', 'disabled']);
+const NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i;
+function secretStrength(value) {
+    const word = value.trim();
+    if (!word)
+        return undefined;
+    if (value.length < MIN_SECRET_LENGTH || COMMON_WORDS.has(word.toLowerCase()) || NUMBER.test(word))
+        return 'weak';
+    return 'strong';
+}
+/** The forms a value takes once written into a URL, a form body or a JSON string. */
+function encodedForms(value) {
+    const uri = encodeURIComponent(value);
+    const form = new URLSearchParams({ v: value }).toString().slice(2);
+    const json = JSON.stringify(value).slice(1, -1);
+    return [...new Set([value, uri, form, json])];
+}
+/**
+ * Cuts text to at most `max` characters with an ellipsis, at a space when there is one in the
+ * second half, so a word (a token) is kept whole or left out. Still redact first (`Log.excerpt`):
+ * text without spaces is cut where it must be, and a cut secret no longer matches the redactor.
+ */
+function clip(text, max) {
+    if (text.length <= max)
+        return text;
+    let cut = text.slice(0, Math.max(0, max - 1));
+    const space = cut.search(/\s\S*$/);
+    if (space >= max / 2)
+        cut = cut.slice(0, space);
+    return `${cut.trimEnd()}…`;
+}
+/**
+ * Every string inside a JSON-like value redacted, before it is serialised: escaping (JSON's \",
+ * XML's &quot;, a Markdown \|) would otherwise turn a secret into a form the redactor does not know.
+ */
+function redactDeep(value, redact) {
+    if (typeof value === 'string')
+        return redact(value);
+    if (Array.isArray(value))
+        return value.map((v) => redactDeep(v, redact));
+    if (value && typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype) {
+        return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, redactDeep(v, redact)]));
+    }
+    return value;
+}
+const REDACTED = '***';
+const escapeRegExp = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+/** The registered values and one pattern that replaces them all. */
+class SecretSet {
+    strong = new Set();
+    weak = new Set();
+    pattern;
+    /**
+     * Registers `value` and its encoded forms. Returns what the runner may mask (strong forms only),
+     * or undefined when nothing was registered.
+     *
+     * The choice for weak values: a guessed one (`?x-vercel-set-bypass-cookie=true`, `?token=abc`)
+     * is not a secret at all. A declared one (a 4-character database password) is still a secret,
+     * so it must not leak silently: our own redactor removes it where it stands as a whole word
+     * (`admin:pw@host`, not the "pw" inside "pwd"), but the runner is not asked to mask it, because
+     * `::add-mask::` would mask every occurrence in every later step of the job ("true", "admin").
+     * The runner masks `${{ secrets.* }}` values by itself in any case.
+     */
+    add(value, source) {
+        if (value === undefined)
+            return undefined;
+        const strength = secretStrength(value);
+        if (!strength || (strength === 'weak' && source === 'guessed'))
+            return undefined;
+        const set = strength === 'strong' ? this.strong : this.weak;
+        const fresh = encodedForms(value).filter((form) => !this.strong.has(form) && !set.has(form));
+        if (!fresh.length)
+            return { strength, maskable: [] };
+        for (const form of fresh)
+            set.add(form);
+        this.pattern = undefined;
+        return { strength, maskable: strength === 'strong' ? fresh : [] };
+    }
+    redact(text) {
+        if (!this.strong.size && !this.weak.size)
+            return text;
+        this.pattern ??= this.compile();
+        return text.replace(this.pattern, REDACTED);
+    }
+    compile() {
+        // Longest first, so a secret that contains another is replaced whole.
+        const all = [...[...this.strong].map((s) => ({ s, weak: false })), ...[...this.weak].map((s) => ({ s, weak: true }))].sort((a, b) => b.s.length - a.s.length);
+        const alternatives = all.map(({ s, weak }) => (weak ? `(?<![\\p{L}\\p{N}])${escapeRegExp(s)}(?![\\p{L}\\p{N}])` : escapeRegExp(s)));
+        return new RegExp(alternatives.join('|'), 'gu');
+    }
+}
+
 ;// CONCATENATED MODULE: ./.build/core/log.js
 /**
  * Where library code reports progress. Every line passes through `redact`, so a secret registered
@@ -323,7 +422,7 @@ var core_secrets = __nccwpck_require__(9205);
  */
 
 function createLog(sink) {
-    const secrets = new core_secrets/* SecretSet */.rE();
+    const secrets = new SecretSet();
     const redact = (text) => secrets.redact(text);
     let warnedWeak = false;
     return {
@@ -340,11 +439,11 @@ function createLog(sink) {
             // password is never protected less without anyone knowing.
             if (added.strength === 'weak' && sink.mask && !warnedWeak) {
                 warnedWeak = true;
-                sink.warning(redact(`A secret given to this step is shorter than ${core_secrets/* MIN_SECRET_LENGTH */.vb} characters, a number or a common word: rollback-kit keeps it out of its own output, but does not ask the runner to mask it everywhere in the job log (that would hide every such word). Use a longer secret.`));
+                sink.warning(redact(`A secret given to this step is shorter than ${MIN_SECRET_LENGTH} characters, a number or a common word: rollback-kit keeps it out of its own output, but does not ask the runner to mask it everywhere in the job log (that would hide every such word). Use a longer secret.`));
             }
         },
         redact,
-        excerpt: (text, max) => (0,core_secrets/* clip */.$Q)(redact(text), max),
+        excerpt: (text, max) => clip(redact(text), max),
     };
 }
 /** A log that keeps its lines in memory: for library tests. */
@@ -1227,118 +1326,6 @@ function errorLine(err) {
 
 /***/ }),
 
-/***/ 9205:
-/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
-
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   $Q: () => (/* binding */ clip),
-/* harmony export */   rE: () => (/* binding */ SecretSet),
-/* harmony export */   vb: () => (/* binding */ MIN_SECRET_LENGTH)
-/* harmony export */ });
-/* unused harmony exports secretStrength, encodedForms, redactDeep */
-/**
- * What counts as a secret, in which written forms it can turn up, and how it is taken out of text.
- * The one rule for every value registered anywhere (inputs, passwords, URLs, spec headers), used by
- * the log: call sites never decide for themselves whether a value is long enough to hide.
- */
-/** Shorter values are "weak": too short to mask in the whole job log without masking ordinary text. */
-const MIN_SECRET_LENGTH = 6;
-/** Values that are switches or placeholders, never credentials: `?x-vercel-set-bypass-cookie=true`. */
-const COMMON_WORDS = new Set(['true', 'false', 'null', 'none', 'nil', 'undefined', 'yes', 'no', 'on', 'off', 'enabled', 'disabled']);
-const NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i;
-function secretStrength(value) {
-    const word = value.trim();
-    if (!word)
-        return undefined;
-    if (value.length < MIN_SECRET_LENGTH || COMMON_WORDS.has(word.toLowerCase()) || NUMBER.test(word))
-        return 'weak';
-    return 'strong';
-}
-/** The forms a value takes once written into a URL, a form body or a JSON string. */
-function encodedForms(value) {
-    const uri = encodeURIComponent(value);
-    const form = new URLSearchParams({ v: value }).toString().slice(2);
-    const json = JSON.stringify(value).slice(1, -1);
-    return [...new Set([value, uri, form, json])];
-}
-/**
- * Cuts text to at most `max` characters with an ellipsis, at a space when there is one in the
- * second half, so a word (a token) is kept whole or left out. Still redact first (`Log.excerpt`):
- * text without spaces is cut where it must be, and a cut secret no longer matches the redactor.
- */
-function clip(text, max) {
-    if (text.length <= max)
-        return text;
-    let cut = text.slice(0, Math.max(0, max - 1));
-    const space = cut.search(/\s\S*$/);
-    if (space >= max / 2)
-        cut = cut.slice(0, space);
-    return `${cut.trimEnd()}…`;
-}
-/**
- * Every string inside a JSON-like value redacted, before it is serialised: escaping (JSON's \",
- * XML's &quot;, a Markdown \|) would otherwise turn a secret into a form the redactor does not know.
- */
-function redactDeep(value, redact) {
-    if (typeof value === 'string')
-        return redact(value);
-    if (Array.isArray(value))
-        return value.map((v) => redactDeep(v, redact));
-    if (value && typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype) {
-        return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, redactDeep(v, redact)]));
-    }
-    return value;
-}
-const REDACTED = '***';
-const escapeRegExp = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-/** The registered values and one pattern that replaces them all. */
-class SecretSet {
-    strong = new Set();
-    weak = new Set();
-    pattern;
-    /**
-     * Registers `value` and its encoded forms. Returns what the runner may mask (strong forms only),
-     * or undefined when nothing was registered.
-     *
-     * The choice for weak values: a guessed one (`?x-vercel-set-bypass-cookie=true`, `?token=abc`)
-     * is not a secret at all. A declared one (a 4-character database password) is still a secret,
-     * so it must not leak silently: our own redactor removes it where it stands as a whole word
-     * (`admin:pw@host`, not the "pw" inside "pwd"), but the runner is not asked to mask it, because
-     * `::add-mask::` would mask every occurrence in every later step of the job ("true", "admin").
-     * The runner masks `${{ secrets.* }}` values by itself in any case.
-     */
-    add(value, source) {
-        if (value === undefined)
-            return undefined;
-        const strength = secretStrength(value);
-        if (!strength || (strength === 'weak' && source === 'guessed'))
-            return undefined;
-        const set = strength === 'strong' ? this.strong : this.weak;
-        const fresh = encodedForms(value).filter((form) => !this.strong.has(form) && !set.has(form));
-        if (!fresh.length)
-            return { strength, maskable: [] };
-        for (const form of fresh)
-            set.add(form);
-        this.pattern = undefined;
-        return { strength, maskable: strength === 'strong' ? fresh : [] };
-    }
-    redact(text) {
-        if (!this.strong.size && !this.weak.size)
-            return text;
-        this.pattern ??= this.compile();
-        return text.replace(this.pattern, REDACTED);
-    }
-    compile() {
-        // Longest first, so a secret that contains another is replaced whole.
-        const all = [...[...this.strong].map((s) => ({ s, weak: false })), ...[...this.weak].map((s) => ({ s, weak: true }))].sort((a, b) => b.s.length - a.s.length);
-        const alternatives = all.map(({ s, weak }) => (weak ? `(?<![\\p{L}\\p{N}])${escapeRegExp(s)}(?![\\p{L}\\p{N}])` : escapeRegExp(s)));
-        return new RegExp(alternatives.join('|'), 'gu');
-    }
-}
-
-
-/***/ }),
-
 /***/ 9041:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
@@ -1478,8 +1465,8 @@ __nccwpck_require__.d(__webpack_exports__, {
 
 // EXTERNAL MODULE: ./.build/core/errors.js
 var errors = __nccwpck_require__(8005);
-// EXTERNAL MODULE: ./.build/core/action.js + 5 modules
-var action = __nccwpck_require__(2324);
+// EXTERNAL MODULE: ./.build/core/action.js + 6 modules
+var action = __nccwpck_require__(2248);
 ;// CONCATENATED MODULE: ./.build/core/secret-input.js
 /**
  * Platform tokens for the entry points: each from its input or, when that is empty, from the
@@ -2412,8 +2399,6 @@ async function rollMachine(c, app, m, image, t, log) {
     }
 }
 
-// EXTERNAL MODULE: ./.build/core/secrets.js
-var secrets = __nccwpck_require__(9205);
 ;// CONCATENATED MODULE: ./.build/core/process.js
 /** Output beyond this is cut: pg_restore -v can be chatty, and memory is not a log store. */
 const MAX_CAPTURE = 1 << 20;
@@ -2598,7 +2583,6 @@ function pullRequests(token, apiUrl, repo) {
 
 
 
-
 /** A revision the user named: a SHA or a ref name, never something git could read as an option. */
 function checkRevision(raw, input) {
     const value = raw.trim();
@@ -2668,7 +2652,7 @@ async function revertWithPullRequest(opts, log) {
     const onRemote = await git.run(['ls-remote', '--heads', remote, `refs/heads/${branch}`], `Looking for ${branch} on ${remote}`);
     if (onRemote) {
         // A previous run pushed it: make sure its pull request is open, and change nothing else.
-        const pr = await prs.open({ branch, base, title: title(target, opts.reason), body: body(target, head, reverted, opts.reason) });
+        const pr = await prs.open(pullRequest(branch, base, target, head, reverted, opts.reason, log));
         notes.push(`Branch ${branch} was already pushed; its pull request is ${pr.url}.`);
         log.info(notes[0]);
         return { status: 'already-current', fromSha: head, toSha: target, branch, pullRequestUrl: pr.url, reverted, notes };
@@ -2710,7 +2694,7 @@ async function revertWithPullRequest(opts, log) {
     await git.try(['checkout', '-q', base]);
     let url;
     try {
-        url = (await prs.open({ branch, base, title: title(target, opts.reason), body: body(target, head, reverted, opts.reason) })).url;
+        url = (await prs.open(pullRequest(branch, base, target, head, reverted, opts.reason, log))).url;
     }
     catch (err) {
         // Leave nothing behind that looks like a rollback in progress.
@@ -2722,10 +2706,17 @@ async function revertWithPullRequest(opts, log) {
     log.info(notes[0]);
     return { status: 'rolled-back', fromSha: head, toSha: target, branch, pullRequestUrl: url, reverted, notes };
 }
+/**
+ * The pull request as GitHub shows it to everyone with access to the repository: the reason and
+ * the commit subjects are outside text, redacted (the title's before it is cut).
+ */
+function pullRequest(branch, base, target, head, reverted, reason, log) {
+    return { branch, base, title: title(target, reason, log), body: log.redact(body(target, head, reverted, reason)) };
+}
 /** A title is one line: the first line of the reason, cut to a readable length. */
-function title(target, reason) {
+function title(target, reason, log) {
     const first = (reason ?? '').split('\n')[0].trim();
-    const short = (0,secrets/* clip */.$Q)(first, 100);
+    const short = log.excerpt(first, 100);
     return `Rollback to ${target.slice(0, 7)}${short ? `: ${short}` : ''}`;
 }
 function body(target, head, reverted, reason) {

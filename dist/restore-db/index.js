@@ -1676,6 +1676,11 @@ function readRestoreRequest(inputs, databaseUrl, ctx, log) {
 const DEFAULT_LOCK_TIMEOUT_SECONDS = 30;
 /** A blocker's query is cut to this: enough to recognise it, little room for literals it holds. */
 const QUERY_CHARS = 80;
+/**
+ * What is read of a blocker's query: it is redacted before it is cut to QUERY_CHARS, and a secret
+ * that begins within those must be read whole to be recognised.
+ */
+const QUERY_READ_CHARS = 1000;
 const POLL_MS = 200;
 /** PostgreSQL's lock_timeout for `seconds`; 0 means "do not wait", which for PostgreSQL is 1 ms (its 0 is "forever"). */
 function lockTimeoutMs(seconds) {
@@ -1709,7 +1714,7 @@ async function watchBlockers(target, applicationName, log) {
     let polling = Promise.resolve();
     const poll = async () => {
         const { rows } = await session.query(`SELECT DISTINCT b.pid, b.usename AS user, b.state, extract(epoch FROM now() - coalesce(b.xact_start, b.query_start))::int AS seconds,
-              left(regexp_replace(b.query, '\\s+', ' ', 'g'), ${QUERY_CHARS + 1}) AS query
+              left(regexp_replace(b.query, '\\s+', ' ', 'g'), ${QUERY_READ_CHARS}) AS query
          FROM pg_stat_activity w
         CROSS JOIN LATERAL unnest(pg_blocking_pids(w.pid)) AS bp(pid)
          JOIN pg_stat_activity b ON b.pid = bp.pid
@@ -1734,9 +1739,9 @@ async function watchBlockers(target, applicationName, log) {
 function describeBlockers(blockers, log) {
     return blockers
         .map((b) => {
-        const query = b.query.length > QUERY_CHARS ? `${b.query.slice(0, QUERY_CHARS)}…` : b.query;
+        const query = log.excerpt(b.query, QUERY_CHARS + 1);
         const since = b.seconds === null ? '' : ` for ${b.seconds} s`;
-        return `pid ${b.pid} (user ${b.user}, ${b.state}${since}${query ? `, last query "${log.redact(query)}"` : ''})`;
+        return `pid ${b.pid} (user ${b.user}, ${b.state}${since}${query ? `, last query "${query}"` : ''})`;
     })
         .join('; ');
 }
@@ -2246,6 +2251,7 @@ const isWordChar = (c) => isLetter(c) || isDigit(c);
 const isSpace = (c) => c === SPACE || (c >= TAB && c <= CR);
 class SqlLexer {
     onEnd;
+    onPart;
     mode = MODE_CODE;
     /** Block comments nest. */
     depth = 0;
@@ -2266,9 +2272,14 @@ class SqlLexer {
     /** The last two characters of the pieces before, for E'…' and $…$ at a piece's start. */
     last1 = -1;
     last2 = -1;
-    /** `onEnd` is told the offset, in the piece being read, of each `;` that ends a statement. */
-    constructor(onEnd = () => undefined) {
+    /**
+     * `onEnd` is told the offset, in the piece being read, of each `;` that ends a statement;
+     * `onPart`, the offset from which the text is another part (a comment's `--` or `/*`, the first
+     * character inside a quote, the closing quote, the first character after a comment).
+     */
+    constructor(onEnd = () => undefined, onPart) {
         this.onEnd = onEnd;
+        this.onPart = onPart;
     }
     /** Outside any quote, comment or dollar-quoted body (possibly inside a statement). */
     get inCode() {
@@ -2289,7 +2300,7 @@ class SqlLexer {
                         i = n;
                     else {
                         i = nl + 1;
-                        this.mode = MODE_CODE;
+                        this.enter(MODE_CODE, 'code', i);
                     }
                     break;
                 }
@@ -2310,8 +2321,8 @@ class SqlLexer {
                     if (close < 0)
                         i = n;
                     else {
+                        this.enter(MODE_CODE, 'code', close);
                         i = close + this.tag.length;
-                        this.mode = MODE_CODE;
                     }
                     break;
                 }
@@ -2325,6 +2336,10 @@ class SqlLexer {
             this.last2 = this.last1;
         if (n >= 1)
             this.last1 = text.charCodeAt(n - 1);
+    }
+    enter(mode, part, at) {
+        this.mode = mode;
+        this.onPart?.(part, at);
     }
     /** The character `back` places before `i`, from an earlier piece when `i` is near this one's start. */
     before(text, i, back) {
@@ -2340,11 +2355,11 @@ class SqlLexer {
         while (i < n) {
             const c = text.charCodeAt(i);
             if (c === DASH && text.charCodeAt(i + 1) === DASH) {
-                this.mode = MODE_LINE_COMMENT;
+                this.enter(MODE_LINE_COMMENT, 'comment', i);
                 return i + 2;
             }
             if (c === SLASH && text.charCodeAt(i + 1) === STAR) {
-                this.mode = MODE_BLOCK_COMMENT;
+                this.enter(MODE_BLOCK_COMMENT, 'comment', i);
                 this.depth = 1;
                 return i + 2;
             }
@@ -2367,18 +2382,18 @@ class SqlLexer {
                 this.afterBegin = false;
             if (c === QUOTE) {
                 const e = this.before(text, i, 1);
-                this.mode = (e === UPPER_E || e === LOWER_E) && !isWordChar(this.before(text, i, 2)) ? MODE_ESCAPE_STRING : MODE_STRING;
+                this.enter((e === UPPER_E || e === LOWER_E) && !isWordChar(this.before(text, i, 2)) ? MODE_ESCAPE_STRING : MODE_STRING, 'quoted', i + 1);
                 return i + 1;
             }
             if (c === DQUOTE) {
-                this.mode = MODE_IDENTIFIER;
+                this.enter(MODE_IDENTIFIER, 'quoted', i + 1);
                 return i + 1;
             }
             if (c === DOLLAR && !isWordChar(this.before(text, i, 1))) {
                 const end = dollarTagEnd(text, i);
                 if (end > 0) {
                     this.tag = text.slice(i, end);
-                    this.mode = MODE_DOLLAR;
+                    this.enter(MODE_DOLLAR, 'quoted', end);
                     return end;
                 }
             }
@@ -2424,7 +2439,7 @@ class SqlLexer {
             else if (c === STAR && text.charCodeAt(i + 1) === SLASH) {
                 i += 2;
                 if (--this.depth === 0) {
-                    this.mode = MODE_CODE;
+                    this.enter(MODE_CODE, 'code', i);
                     return i;
                 }
             }
@@ -2441,7 +2456,7 @@ class SqlLexer {
             if (at < 0)
                 return text.length;
             if (text.charCodeAt(at + 1) !== code) {
-                this.mode = MODE_CODE;
+                this.enter(MODE_CODE, 'code', at);
                 return at + 1;
             }
             i = at + 2;
@@ -2458,7 +2473,7 @@ class SqlLexer {
             else if (c === QUOTE && text.charCodeAt(i + 1) === QUOTE)
                 i += 2;
             else if (c === QUOTE) {
-                this.mode = MODE_CODE;
+                this.enter(MODE_CODE, 'code', i);
                 return i + 1;
             }
             else
@@ -2476,6 +2491,21 @@ function dollarTagEnd(text, at) {
             i++;
     }
     return text.charCodeAt(i) === DOLLAR ? i + 1 : -1;
+}
+/**
+ * `sql` as the lexer reads it, each character that is not code replaced by a space (newlines kept,
+ * so offsets and lines still hold): comments always, and with `quoted` the insides of strings,
+ * quoted identifiers and dollar-quoted bodies too. For classifying a statement, never for running it.
+ */
+function blankSql(sql, blank) {
+    const starts = [{ part: 'code', at: 0 }];
+    new SqlLexer(undefined, (part, at) => starts.push({ part, at })).scan(sql);
+    let out = '';
+    starts.forEach(({ part, at }, k) => {
+        const text = sql.slice(at, starts[k + 1]?.at ?? sql.length);
+        out += part === 'code' || (part === 'quoted' && !blank.quoted) ? text : text.replace(/[^\n]/g, ' ');
+    });
+    return out;
 }
 
 ;// CONCATENATED MODULE: ./.build/db/restore-script.js
@@ -2798,8 +2828,9 @@ function psqlError(stderr, log) {
  * a cron job or pg_partman created since, or one in a schema a filtered snapshot left out) would go
  * with its partitioned table's DROP, rows and all: it is detached first and attached again after the
  * restore. Anything else that depends on a snapshot relation is named and the restore refused before
- * anything changes. Nothing is dropped with CASCADE: an object nobody planned for makes the
- * transaction fail, and the database stays as it was.
+ * anything changes, and so is an object the snapshot does not have that uses a type, function or
+ * extension the snapshot's own script drops and creates again. Nothing is dropped with CASCADE: an
+ * object nobody planned for makes the transaction fail, and the database stays as it was.
  */
 
 
@@ -2809,7 +2840,13 @@ function psqlError(stderr, log) {
 
 
 
+
 const RELATION_TYPES = new Set(['TABLE', 'VIEW', 'MATERIALIZED VIEW', 'SEQUENCE', 'FOREIGN TABLE']);
+/** Objects whose table-of-contents name keptUsersOf can match in the catalogue (see there). */
+const OBJECT_TYPES = new Set([
+    'TYPE', 'DOMAIN', 'FUNCTION', 'PROCEDURE', 'AGGREGATE', 'EXTENSION', 'COLLATION',
+    'TEXT SEARCH CONFIGURATION', 'TEXT SEARCH DICTIONARY', 'FOREIGN DATA WRAPPER', 'SERVER',
+]);
 const TOC_COMMENT = /^-- Name: (.*); Type: (.*); Schema: (.*); Owner: .*$/;
 const CLIENT_ENCODING = /^SET client_encoding = '([A-Za-z0-9_]+)';$/;
 /**
@@ -2854,6 +2891,8 @@ function tocReader(into) {
             const [, name, type, schema] = m;
             if (RELATION_TYPES.has(type))
                 into.relations.push({ schema, name, type });
+            else if (OBJECT_TYPES.has(type))
+                into.objects.push({ schema, name, type });
             else if (/^(BLOB|BLOBS|LARGE OBJECT)/.test(type))
                 into.largeObjects = true;
         },
@@ -2864,7 +2903,7 @@ function tocReader(into) {
 }
 /** The relations a snapshot creates: from its schema script (archives) or the script itself (plain). */
 async function readSnapshotContents(path, format, pgRestore) {
-    const contents = { relations: [], largeObjects: false };
+    const contents = { relations: [], objects: [], largeObjects: false };
     const sink = tocReader(contents);
     if (format === 'plain') {
         try {
@@ -2927,6 +2966,79 @@ async function dependentsOf(session, oids) {
       ORDER BY o.what`, [oids]);
     return rows;
 }
+/**
+ * Objects the restore keeps that use a type, function, extension … the snapshot's own script drops
+ * (`DROP … IF EXISTS`, no CASCADE) and creates again, so that DROP would fail the restore. The
+ * snapshot's objects are found by the name its table of contents gives them, as pg_dump writes it
+ * (format_type with the empty search_path planRestore sets), with what goes along with them when
+ * they are dropped (an extension's members, a type's array type). A user counts when it is part of
+ * a relation the restore does not drop, or is itself an object of a kind matched here that the
+ * snapshot does not have; a user of any other kind (an operator, a cast) is left to the DROP, which
+ * then fails the transaction, and nothing changes either.
+ */
+async function keptUsersOf(session, objects, dropped) {
+    if (!objects.length)
+        return [];
+    const { rows } = await session.query(`WITH RECURSIVE toc AS (
+       SELECT * FROM unnest($1::text[], $2::text[], $3::text[]) AS t(type, schema, name)
+     ), snapshot(classid, objid) AS (
+       SELECT 'pg_type'::regclass, t.oid FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace
+         JOIN toc ON toc.type = CASE t.typtype WHEN 'd' THEN 'DOMAIN' ELSE 'TYPE' END AND toc.schema = n.nspname AND toc.name = t.typname
+       UNION ALL
+       SELECT 'pg_proc'::regclass, p.oid FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+         JOIN toc ON toc.type = CASE p.prokind WHEN 'p' THEN 'PROCEDURE' WHEN 'a' THEN 'AGGREGATE' ELSE 'FUNCTION' END AND toc.schema = n.nspname
+          AND toc.name = p.proname || '(' || CASE WHEN p.prokind = 'a' AND p.pronargs = 0 THEN '*'
+            ELSE array_to_string(ARRAY(SELECT format_type(a.t, NULL) FROM unnest(p.proargtypes::oid[]) WITH ORDINALITY AS a(t, i) ORDER BY a.i), ', ') END || ')'
+       UNION ALL
+       SELECT 'pg_extension'::regclass, e.oid FROM pg_extension e JOIN toc ON toc.type = 'EXTENSION' AND toc.name = e.extname
+       UNION ALL
+       SELECT 'pg_collation'::regclass, c.oid FROM pg_collation c JOIN pg_namespace n ON n.oid = c.collnamespace
+         JOIN toc ON toc.type = 'COLLATION' AND toc.schema = n.nspname AND toc.name = c.collname
+       UNION ALL
+       SELECT 'pg_ts_config'::regclass, c.oid FROM pg_ts_config c JOIN pg_namespace n ON n.oid = c.cfgnamespace
+         JOIN toc ON toc.type = 'TEXT SEARCH CONFIGURATION' AND toc.schema = n.nspname AND toc.name = c.cfgname
+       UNION ALL
+       SELECT 'pg_ts_dict'::regclass, d.oid FROM pg_ts_dict d JOIN pg_namespace n ON n.oid = d.dictnamespace
+         JOIN toc ON toc.type = 'TEXT SEARCH DICTIONARY' AND toc.schema = n.nspname AND toc.name = d.dictname
+       UNION ALL
+       SELECT 'pg_foreign_data_wrapper'::regclass, w.oid FROM pg_foreign_data_wrapper w JOIN toc ON toc.type = 'FOREIGN DATA WRAPPER' AND toc.name = w.fdwname
+       UNION ALL
+       SELECT 'pg_foreign_server'::regclass, s.oid FROM pg_foreign_server s JOIN toc ON toc.type = 'SERVER' AND toc.name = s.srvname
+     ), goes(classid, objid, rootclass, rootobj) AS (
+       -- Dropped along without CASCADE: internal, automatic and extension-member dependents.
+       SELECT classid, objid, classid, objid FROM snapshot
+       UNION
+       SELECT d.classid, d.objid, g.rootclass, g.rootobj FROM pg_depend d JOIN goes g ON d.refclassid = g.classid AND d.refobjid = g.objid
+        WHERE d.deptype IN ('i', 'a', 'e', 'x')
+     ), users AS (
+       SELECT DISTINCT d.classid, d.objid, d.objsubid, d.refclassid, d.refobjid, g.rootclass, g.rootobj,
+              CASE d.classid
+                WHEN 'pg_class'::regclass THEN coalesce((SELECT i.indrelid FROM pg_index i WHERE i.indexrelid = d.objid), d.objid)
+                WHEN 'pg_type'::regclass THEN (SELECT nullif(t.typrelid, 0) FROM pg_type t WHERE t.oid = d.objid)
+                WHEN 'pg_constraint'::regclass THEN (SELECT nullif(k.conrelid, 0) FROM pg_constraint k WHERE k.oid = d.objid)
+                WHEN 'pg_trigger'::regclass THEN (SELECT g.tgrelid FROM pg_trigger g WHERE g.oid = d.objid)
+                WHEN 'pg_rewrite'::regclass THEN (SELECT r.ev_class FROM pg_rewrite r WHERE r.oid = d.objid)
+                WHEN 'pg_attrdef'::regclass THEN (SELECT a.adrelid FROM pg_attrdef a WHERE a.oid = d.objid)
+                WHEN 'pg_policy'::regclass THEN (SELECT p.polrelid FROM pg_policy p WHERE p.oid = d.objid)
+                WHEN 'pg_statistic_ext'::regclass THEN (SELECT x.stxrelid FROM pg_statistic_ext x WHERE x.oid = d.objid)
+              END AS owner
+         FROM pg_depend d JOIN goes g ON d.refclassid = g.classid AND d.refobjid = g.objid
+        WHERE d.deptype = 'n' AND NOT EXISTS (SELECT 1 FROM goes h WHERE h.classid = d.classid AND h.objid = d.objid)
+     )
+     SELECT DISTINCT CASE WHEN u.classid = 'pg_rewrite'::regclass THEN pg_describe_object('pg_class'::regclass, u.owner, 0)
+                          ELSE pg_describe_object(u.classid, u.objid, u.objsubid) END AS user,
+            pg_describe_object(u.refclassid, u.refobjid, 0) AS uses, pg_describe_object(u.rootclass, u.rootobj, 0) AS root
+       FROM users u
+      WHERE CASE WHEN u.owner IS NOT NULL
+                 -- Part of a relation: kept unless the restore drops it, or it goes along with the snapshot's objects.
+                 THEN NOT u.owner = ANY($4::oid[]) AND NOT EXISTS (SELECT 1 FROM goes h WHERE h.classid = 'pg_class'::regclass AND h.objid = u.owner)
+                 -- An object of a kind matched above (a domain's constraint with its domain) that the snapshot does not have.
+                 ELSE u.classid IN ('pg_type'::regclass, 'pg_proc'::regclass, 'pg_extension'::regclass, 'pg_collation'::regclass, 'pg_ts_config'::regclass,
+                                    'pg_ts_dict'::regclass, 'pg_foreign_data_wrapper'::regclass, 'pg_foreign_server'::regclass, 'pg_constraint'::regclass)
+            END
+      ORDER BY 1, 2, 3`, [objects.map((o) => o.type), objects.map((o) => o.schema), objects.map((o) => o.name), dropped]);
+    return rows;
+}
 /** Partitions of the dropped tables that are not dropped themselves: they would go with their parent. */
 async function keptPartitionsOf(session, dropped) {
     const { rows } = await session.query(`SELECT c.oid::int AS oid, i.inhparent::int AS "parentOid", i.inhparent::regclass::text AS parent, c.oid::regclass::text AS partition, pg_get_expr(c.relpartbound, c.oid) AS bound,
@@ -2983,10 +3095,42 @@ async function planRestore(session, contents, where) {
         }
         frontier = next;
     }
-    if (unsupported.length) {
-        throw new errors/* RollbackKitError */.dp(`The restore would have to drop objects the snapshot does not have, which restore-db cannot put back: ${unsupported.join('; ')}. Nothing was changed.`, `These were created after the snapshot and depend on its tables. Drop them (or undo their migration with run-down-migrations) and run again; ${where} keeps them until then.`);
+    // After the walk above: a kept view it drops and re-creates may use what the snapshot re-creates.
+    const users = await keptUsersOf(session, contents.objects, [...dropSet]);
+    if (unsupported.length || users.length) {
+        const found = [];
+        if (unsupported.length)
+            found.push(`The restore would have to drop objects the snapshot does not have, which restore-db cannot put back: ${unsupported.join('; ')}.`);
+        if (users.length) {
+            const uses = users.map((u) => `${u.user} uses ${u.uses}${u.root === u.uses ? '' : `, which goes with ${u.root}`}`);
+            found.push(`Objects the snapshot does not have use what it re-creates, so the restore could not drop that and create it again under them: ${uses.join('; ')}.`);
+        }
+        throw new errors/* RollbackKitError */.dp(`${found.join(' ')} Nothing was changed.`, 'These were created after the snapshot (or are outside it) and use its tables, types, functions or extensions. ' +
+            'Drop them (or undo their migration with run-down-migrations), or change them so they no longer do (for a column: ALTER TABLE … ALTER COLUMN … TYPE text), ' +
+            `and run again; do not drop with CASCADE, which takes their columns and rows with it. ${where} keeps them until then.`);
     }
     return { dropped, keptPartitions: keptPartitions.map(({ oid: _oid, parentOid: _parent, ...p }) => p), droppedForeignKeys: intoKept.map((r) => r.statement), keptForeignKeys, keptViews };
+}
+/**
+ * Tables and schemas the restore does not touch because the snapshot does not have them. A snapshot
+ * of every schema (no `schemas` filter; a manifest from before that was recorded is read as one)
+ * does not have a schema created since, so the tables there are named too; a filtered snapshot
+ * names only what its own schemas hold, the schemas it left out being none of its business.
+ * Extension members are left out, as pg_dump leaves them out.
+ */
+async function leftAsTheyAre(session, contents, filter) {
+    const all = await userSchemas(session);
+    const scope = filter.everySchema === false ? filter.schemas : all.filter((n) => !filter.excludeSchemas.includes(n));
+    const { rows } = await session.query(`SELECT n.nspname AS schema, c.relname AS name FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+      WHERE c.relkind IN ('r', 'p', 'f') AND n.nspname = ANY($1::text[])
+        AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.deptype = 'e')
+      ORDER BY 1, 2`, [scope]);
+    const key = (schema, name) => `${schema}\0${name}`;
+    const has = new Set(contents.relations.filter((r) => r.type === 'TABLE' || r.type === 'FOREIGN TABLE').map((r) => key(r.schema, r.name)));
+    return {
+        tables: rows.filter((r) => !has.has(key(r.schema, r.name))).map((r) => `${r.schema}.${r.name}`),
+        schemas: scope.filter((n) => all.includes(n) && !filter.schemas.includes(n)),
+    };
 }
 /** The statements that remove what the snapshot will create, and what depends on it, in an order that needs no CASCADE. */
 function dropStatements(plan) {
@@ -3055,9 +3199,9 @@ function foreignKeyStatements(plan) {
  */
 
 /** pg_default_acl's object types, as ALTER DEFAULT PRIVILEGES names them. */
-const OBJECT_TYPES = { r: 'TABLES', S: 'SEQUENCES', f: 'FUNCTIONS', T: 'TYPES', n: 'SCHEMAS', L: 'LARGE OBJECTS' };
-const objectsCase = (col) => `CASE ${col} ${Object.entries(OBJECT_TYPES).map(([t, k]) => `WHEN '${t}' THEN '${k}'`).join(' ')} END`;
-const knownTypes = Object.keys(OBJECT_TYPES).map((t) => `'${t}'`).join(', ');
+const restore_privileges_OBJECT_TYPES = { r: 'TABLES', S: 'SEQUENCES', f: 'FUNCTIONS', T: 'TYPES', n: 'SCHEMAS', L: 'LARGE OBJECTS' };
+const objectsCase = (col) => `CASE ${col} ${Object.entries(restore_privileges_OBJECT_TYPES).map(([t, k]) => `WHEN '${t}' THEN '${k}'`).join(' ')} END`;
+const knownTypes = Object.keys(restore_privileges_OBJECT_TYPES).map((t) => `'${t}'`).join(', ');
 const ME = '(SELECT oid FROM pg_catalog.pg_roles WHERE rolname = current_user)';
 const GRANTEE = (oid) => `CASE WHEN ${oid} = 0 THEN 'PUBLIC' ELSE ${oid}::regrole::text END`;
 /** Where a block keeps the entries it set aside, for the block that puts them back (transaction-local). */
@@ -3156,8 +3300,8 @@ async function readOwnDefaultPrivileges(session) {
        FROM pg_catalog.pg_default_acl d LEFT JOIN pg_catalog.pg_namespace n ON n.oid = d.defaclnamespace
       WHERE d.defaclrole = ${ME} ORDER BY 3 NULLS FIRST, ${objectsCase('d.defaclobjtype')}`);
     const role = rows[0]?.role ?? '';
-    const describe = (r) => `${OBJECT_TYPES[r.objtype] ?? `type '${r.objtype}'`} ${r.nsp === null ? '(all schemas)' : `in ${r.nsp}`}`;
-    return { role, entries: rows.filter((r) => OBJECT_TYPES[r.objtype]).map(describe), unknown: rows.filter((r) => !OBJECT_TYPES[r.objtype]).map(describe) };
+    const describe = (r) => `${restore_privileges_OBJECT_TYPES[r.objtype] ?? `type '${r.objtype}'`} ${r.nsp === null ? '(all schemas)' : `in ${r.nsp}`}`;
+    return { role, entries: rows.filter((r) => restore_privileges_OBJECT_TYPES[r.objtype]).map(describe), unknown: rows.filter((r) => !restore_privileges_OBJECT_TYPES[r.objtype]).map(describe) };
 }
 
 ;// CONCATENATED MODULE: ./.build/db/server-identity.js
@@ -3665,7 +3809,12 @@ async function takeSnapshot(req, log) {
             file: (0,external_node_path_.basename)(path),
             sizeBytes,
             sha256,
-            filter: { schemas: selection.schemas, excludeSchemas: selection.exclude, excludeTableData: selection.excludeData.map((t) => `${t.schema}.${t.name}`) },
+            filter: {
+                schemas: selection.schemas,
+                excludeSchemas: selection.exclude,
+                excludeTableData: selection.excludeData.map((t) => `${t.schema}.${t.name}`),
+                everySchema: !selection.include.length,
+            },
             tables,
             rowCounts: 'dumped',
             objects: done.objects,
@@ -3813,8 +3962,7 @@ async function restoreSnapshot(req, log) {
     if (withoutRows.length && !req.preRestoreSnapshot) {
         throw new errors/* RollbackKitError */.dp(`The snapshot holds no rows for ${withoutRows.join(', ')} (exclude-table-data), so restoring it empties them, and pre-restore-snapshot is false.`, 'Set pre-restore-snapshot: true so their rows are kept, or restore a snapshot that has them. Nothing was changed.');
     }
-    const key = (t) => `${t.schema}.${t.name}`;
-    const { serverMajor, pgRestore, contents, plan, extraTables, notMemberOf, defaults } = await (0,db_session/* withSession */.fQ)(req.target, async (s) => {
+    const { serverMajor, pgRestore, contents, plan, extra, notMemberOf, defaults } = await (0,db_session/* withSession */.fQ)(req.target, async (s) => {
         const serverMajor = (0,pg_tools/* majorFromVersionNum */.qj)(Number((await s.query("SELECT current_setting('server_version_num') AS n")).rows[0].n));
         const pgRestore = manifest.format === 'plain' ? undefined : await (0,pg_tools/* findPgTool */.fh)('pg_restore', Math.max(serverMajor, manifest.pgDump.major), req.tools);
         // Its table of contents is read by pg_restore while this session asks the server the rest.
@@ -3823,14 +3971,13 @@ async function restoreSnapshot(req, log) {
         const source = compareSource(snapshotSource(manifest), await readServerIdentity(s, req.target));
         if (!source.same)
             log.warning(`${source.message} It is being restored into the target all the same: confirm names the target, not the source.`);
-        const expected = new Set(manifest.tables.map(key));
-        // Tables the snapshot does not have are left as they are (and, with their foreign keys, kept by the plan).
-        const extraTables = (await listTables(s, manifest.filter.schemas)).map(key).filter((k) => !expected.has(k));
         // A file that changed is reported as changed, even when pg_restore also failed on it.
         const contents = await reading.catch(async (err) => {
             await bytesChecked;
             throw err;
         });
+        // Tables the snapshot does not have are left as they are (and, with their foreign keys, kept by the plan).
+        const extra = await leftAsTheyAre(s, contents, manifest.filter);
         // Planned before anything is written: a dependent that cannot be put back refuses the restore here.
         const plan = req.clean ? await planRestore(s, contents, where) : { dropped: [], keptPartitions: [], droppedForeignKeys: [], keptForeignKeys: [], keptViews: [] };
         // Roles whose default privileges this user cannot change (a superuser is a member of every role):
@@ -3838,7 +3985,7 @@ async function restoreSnapshot(req, log) {
         // As the script's bytes (pg_dump writes in the database's encoding), read as latin1 as the script is.
         const { rows: others } = await s.query("SELECT convert_to(quote_ident(rolname), current_setting('server_encoding')) AS r FROM pg_catalog.pg_roles WHERE NOT pg_has_role(current_user, oid, $1)", [serverMajor >= 16 ? 'SET' : 'MEMBER']);
         const notMemberOf = new Set(others.map((o) => o.r.toString('latin1')));
-        return { serverMajor, pgRestore, contents, plan, extraTables, notMemberOf, defaults: await readOwnDefaultPrivileges(s) };
+        return { serverMajor, pgRestore, contents, plan, extra, notMemberOf, defaults: await readOwnDefaultPrivileges(s) };
     });
     if (contents.largeObjects && manifest.format === 'plain') {
         throw new errors/* RollbackKitError */.dp(`Snapshot ${snapshot.path} is a plain SQL script with large objects, which the script commits on their own: it cannot be restored in one transaction.`, 'Restore a custom or directory format snapshot of this database. Nothing was changed.');
@@ -3883,8 +4030,10 @@ async function restoreSnapshot(req, log) {
         log.warning(`Left out ${leftOut.size} statement(s) of the snapshot that set other roles' default privileges (${[...leftOut].map((t) => log.excerpt(t, 120)).join('; ')}): user "${req.target.user}" is not a member of those roles, so PostgreSQL refuses them. Their default privileges are as they were before the restore.`);
     }
     log.info(`Restore verified: all ${manifest.tables.length} tables hold the rows the snapshot holds, counted in the restore's transaction before its commit.`);
-    if (extraTables.length)
-        log.warning(`Tables the snapshot does not have were left as they are: ${extraTables.join(', ')}.`);
+    if (extra.tables.length)
+        log.warning(`Tables the snapshot does not have were left as they are: ${extra.tables.join(', ')}.`);
+    if (extra.schemas.length)
+        log.warning(`Schemas the snapshot does not have were left as they are: ${extra.schemas.join(', ')}.`);
     return {
         target: where,
         snapshotPath: snapshot.path,
@@ -3892,7 +4041,8 @@ async function restoreSnapshot(req, log) {
         preRestoreSnapshotPath,
         verified: true,
         tablesRestored: manifest.tables.length,
-        extraTables,
+        extraTables: extra.tables,
+        extraSchemas: extra.schemas,
         restoredEmpty: withoutRows,
         mode,
         durationMs: Date.now() - started,
@@ -4455,6 +4605,9 @@ function restoreSummary(r) {
     }
     if (r.extraTables.length) {
         parts.push(`### Tables the snapshot does not have (left as they are)\n\n${r.extraTables.map((t) => `- ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_0__/* .code */ .aY)(t)}`).join('\n')}`);
+    }
+    if (r.extraSchemas.length) {
+        parts.push(`### Schemas the snapshot does not have (left as they are)\n\n${r.extraSchemas.map((t) => `- ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_0__/* .code */ .aY)(t)}`).join('\n')}`);
     }
     if (r.preRestoreSnapshotPath) {
         parts.push(`To undo this restore, restore ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_0__/* .code */ .aY)(r.preRestoreSnapshotPath)} the same way.`);

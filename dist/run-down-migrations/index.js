@@ -1625,7 +1625,7 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("util/types")
 /***/ ((__webpack_module__, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(__webpack_module__, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _core_action_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(2324);
+/* harmony import */ var _core_action_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(2248);
 /* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(8005);
 /* harmony import */ var _migrations_revert_inputs_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(1742);
 /* harmony import */ var _migrations_revert_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(2487);
@@ -1674,7 +1674,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 2324:
+/***/ 2248:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -1691,8 +1691,107 @@ __nccwpck_require__.d(__webpack_exports__, {
 var actions_core = __nccwpck_require__(9971);
 // EXTERNAL MODULE: ./.build/core/errors.js
 var errors = __nccwpck_require__(8005);
-// EXTERNAL MODULE: ./.build/core/secrets.js
-var core_secrets = __nccwpck_require__(9205);
+;// CONCATENATED MODULE: ./.build/core/secrets.js
+/**
+ * What counts as a secret, in which written forms it can turn up, and how it is taken out of text.
+ * The one rule for every value registered anywhere (inputs, passwords, URLs, spec headers), used by
+ * the log: call sites never decide for themselves whether a value is long enough to hide.
+ */
+/** Shorter values are "weak": too short to mask in the whole job log without masking ordinary text. */
+const MIN_SECRET_LENGTH = 6;
+/** Values that are switches or placeholders, never credentials: `?x-vercel-set-bypass-cookie=true`. */
+const COMMON_WORDS = new Set(['true', 'false', 'null', 'none', 'nil', 'undefined', 'yes', 'no', 'on', 'off', 'enabled', 'disabled']);
+const NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i;
+function secretStrength(value) {
+    const word = value.trim();
+    if (!word)
+        return undefined;
+    if (value.length < MIN_SECRET_LENGTH || COMMON_WORDS.has(word.toLowerCase()) || NUMBER.test(word))
+        return 'weak';
+    return 'strong';
+}
+/** The forms a value takes once written into a URL, a form body or a JSON string. */
+function encodedForms(value) {
+    const uri = encodeURIComponent(value);
+    const form = new URLSearchParams({ v: value }).toString().slice(2);
+    const json = JSON.stringify(value).slice(1, -1);
+    return [...new Set([value, uri, form, json])];
+}
+/**
+ * Cuts text to at most `max` characters with an ellipsis, at a space when there is one in the
+ * second half, so a word (a token) is kept whole or left out. Still redact first (`Log.excerpt`):
+ * text without spaces is cut where it must be, and a cut secret no longer matches the redactor.
+ */
+function clip(text, max) {
+    if (text.length <= max)
+        return text;
+    let cut = text.slice(0, Math.max(0, max - 1));
+    const space = cut.search(/\s\S*$/);
+    if (space >= max / 2)
+        cut = cut.slice(0, space);
+    return `${cut.trimEnd()}…`;
+}
+/**
+ * Every string inside a JSON-like value redacted, before it is serialised: escaping (JSON's \",
+ * XML's &quot;, a Markdown \|) would otherwise turn a secret into a form the redactor does not know.
+ */
+function redactDeep(value, redact) {
+    if (typeof value === 'string')
+        return redact(value);
+    if (Array.isArray(value))
+        return value.map((v) => redactDeep(v, redact));
+    if (value && typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype) {
+        return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, redactDeep(v, redact)]));
+    }
+    return value;
+}
+const REDACTED = '***';
+const escapeRegExp = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+/** The registered values and one pattern that replaces them all. */
+class SecretSet {
+    strong = new Set();
+    weak = new Set();
+    pattern;
+    /**
+     * Registers `value` and its encoded forms. Returns what the runner may mask (strong forms only),
+     * or undefined when nothing was registered.
+     *
+     * The choice for weak values: a guessed one (`?x-vercel-set-bypass-cookie=true`, `?token=abc`)
+     * is not a secret at all. A declared one (a 4-character database password) is still a secret,
+     * so it must not leak silently: our own redactor removes it where it stands as a whole word
+     * (`admin:pw@host`, not the "pw" inside "pwd"), but the runner is not asked to mask it, because
+     * `::add-mask::` would mask every occurrence in every later step of the job ("true", "admin").
+     * The runner masks `${{ secrets.* }}` values by itself in any case.
+     */
+    add(value, source) {
+        if (value === undefined)
+            return undefined;
+        const strength = secretStrength(value);
+        if (!strength || (strength === 'weak' && source === 'guessed'))
+            return undefined;
+        const set = strength === 'strong' ? this.strong : this.weak;
+        const fresh = encodedForms(value).filter((form) => !this.strong.has(form) && !set.has(form));
+        if (!fresh.length)
+            return { strength, maskable: [] };
+        for (const form of fresh)
+            set.add(form);
+        this.pattern = undefined;
+        return { strength, maskable: strength === 'strong' ? fresh : [] };
+    }
+    redact(text) {
+        if (!this.strong.size && !this.weak.size)
+            return text;
+        this.pattern ??= this.compile();
+        return text.replace(this.pattern, REDACTED);
+    }
+    compile() {
+        // Longest first, so a secret that contains another is replaced whole.
+        const all = [...[...this.strong].map((s) => ({ s, weak: false })), ...[...this.weak].map((s) => ({ s, weak: true }))].sort((a, b) => b.s.length - a.s.length);
+        const alternatives = all.map(({ s, weak }) => (weak ? `(?<![\\p{L}\\p{N}])${escapeRegExp(s)}(?![\\p{L}\\p{N}])` : escapeRegExp(s)));
+        return new RegExp(alternatives.join('|'), 'gu');
+    }
+}
+
 ;// CONCATENATED MODULE: ./.build/core/log.js
 /**
  * Where library code reports progress. Every line passes through `redact`, so a secret registered
@@ -1700,7 +1799,7 @@ var core_secrets = __nccwpck_require__(9205);
  */
 
 function createLog(sink) {
-    const secrets = new core_secrets/* SecretSet */.rE();
+    const secrets = new SecretSet();
     const redact = (text) => secrets.redact(text);
     let warnedWeak = false;
     return {
@@ -1717,11 +1816,11 @@ function createLog(sink) {
             // password is never protected less without anyone knowing.
             if (added.strength === 'weak' && sink.mask && !warnedWeak) {
                 warnedWeak = true;
-                sink.warning(redact(`A secret given to this step is shorter than ${core_secrets/* MIN_SECRET_LENGTH */.vb} characters, a number or a common word: rollback-kit keeps it out of its own output, but does not ask the runner to mask it everywhere in the job log (that would hide every such word). Use a longer secret.`));
+                sink.warning(redact(`A secret given to this step is shorter than ${MIN_SECRET_LENGTH} characters, a number or a common word: rollback-kit keeps it out of its own output, but does not ask the runner to mask it everywhere in the job log (that would hide every such word). Use a longer secret.`));
             }
         },
         redact,
-        excerpt: (text, max) => (0,core_secrets/* clip */.$Q)(redact(text), max),
+        excerpt: (text, max) => clip(redact(text), max),
     };
 }
 /** A log that keeps its lines in memory: for library tests. */
@@ -2604,118 +2703,6 @@ function errorLine(err) {
 
 /***/ }),
 
-/***/ 9205:
-/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
-
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   $Q: () => (/* binding */ clip),
-/* harmony export */   rE: () => (/* binding */ SecretSet),
-/* harmony export */   vb: () => (/* binding */ MIN_SECRET_LENGTH)
-/* harmony export */ });
-/* unused harmony exports secretStrength, encodedForms, redactDeep */
-/**
- * What counts as a secret, in which written forms it can turn up, and how it is taken out of text.
- * The one rule for every value registered anywhere (inputs, passwords, URLs, spec headers), used by
- * the log: call sites never decide for themselves whether a value is long enough to hide.
- */
-/** Shorter values are "weak": too short to mask in the whole job log without masking ordinary text. */
-const MIN_SECRET_LENGTH = 6;
-/** Values that are switches or placeholders, never credentials: `?x-vercel-set-bypass-cookie=true`. */
-const COMMON_WORDS = new Set(['true', 'false', 'null', 'none', 'nil', 'undefined', 'yes', 'no', 'on', 'off', 'enabled', 'disabled']);
-const NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i;
-function secretStrength(value) {
-    const word = value.trim();
-    if (!word)
-        return undefined;
-    if (value.length < MIN_SECRET_LENGTH || COMMON_WORDS.has(word.toLowerCase()) || NUMBER.test(word))
-        return 'weak';
-    return 'strong';
-}
-/** The forms a value takes once written into a URL, a form body or a JSON string. */
-function encodedForms(value) {
-    const uri = encodeURIComponent(value);
-    const form = new URLSearchParams({ v: value }).toString().slice(2);
-    const json = JSON.stringify(value).slice(1, -1);
-    return [...new Set([value, uri, form, json])];
-}
-/**
- * Cuts text to at most `max` characters with an ellipsis, at a space when there is one in the
- * second half, so a word (a token) is kept whole or left out. Still redact first (`Log.excerpt`):
- * text without spaces is cut where it must be, and a cut secret no longer matches the redactor.
- */
-function clip(text, max) {
-    if (text.length <= max)
-        return text;
-    let cut = text.slice(0, Math.max(0, max - 1));
-    const space = cut.search(/\s\S*$/);
-    if (space >= max / 2)
-        cut = cut.slice(0, space);
-    return `${cut.trimEnd()}…`;
-}
-/**
- * Every string inside a JSON-like value redacted, before it is serialised: escaping (JSON's \",
- * XML's &quot;, a Markdown \|) would otherwise turn a secret into a form the redactor does not know.
- */
-function redactDeep(value, redact) {
-    if (typeof value === 'string')
-        return redact(value);
-    if (Array.isArray(value))
-        return value.map((v) => redactDeep(v, redact));
-    if (value && typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype) {
-        return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, redactDeep(v, redact)]));
-    }
-    return value;
-}
-const REDACTED = '***';
-const escapeRegExp = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-/** The registered values and one pattern that replaces them all. */
-class SecretSet {
-    strong = new Set();
-    weak = new Set();
-    pattern;
-    /**
-     * Registers `value` and its encoded forms. Returns what the runner may mask (strong forms only),
-     * or undefined when nothing was registered.
-     *
-     * The choice for weak values: a guessed one (`?x-vercel-set-bypass-cookie=true`, `?token=abc`)
-     * is not a secret at all. A declared one (a 4-character database password) is still a secret,
-     * so it must not leak silently: our own redactor removes it where it stands as a whole word
-     * (`admin:pw@host`, not the "pw" inside "pwd"), but the runner is not asked to mask it, because
-     * `::add-mask::` would mask every occurrence in every later step of the job ("true", "admin").
-     * The runner masks `${{ secrets.* }}` values by itself in any case.
-     */
-    add(value, source) {
-        if (value === undefined)
-            return undefined;
-        const strength = secretStrength(value);
-        if (!strength || (strength === 'weak' && source === 'guessed'))
-            return undefined;
-        const set = strength === 'strong' ? this.strong : this.weak;
-        const fresh = encodedForms(value).filter((form) => !this.strong.has(form) && !set.has(form));
-        if (!fresh.length)
-            return { strength, maskable: [] };
-        for (const form of fresh)
-            set.add(form);
-        this.pattern = undefined;
-        return { strength, maskable: strength === 'strong' ? fresh : [] };
-    }
-    redact(text) {
-        if (!this.strong.size && !this.weak.size)
-            return text;
-        this.pattern ??= this.compile();
-        return text.replace(this.pattern, REDACTED);
-    }
-    compile() {
-        // Longest first, so a secret that contains another is replaced whole.
-        const all = [...[...this.strong].map((s) => ({ s, weak: false })), ...[...this.weak].map((s) => ({ s, weak: true }))].sort((a, b) => b.s.length - a.s.length);
-        const alternatives = all.map(({ s, weak }) => (weak ? `(?<![\\p{L}\\p{N}])${escapeRegExp(s)}(?![\\p{L}\\p{N}])` : escapeRegExp(s)));
-        return new RegExp(alternatives.join('|'), 'gu');
-    }
-}
-
-
-/***/ }),
-
 /***/ 9066:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
@@ -3279,13 +3266,11 @@ async function anyFileMatches(dir, names, pattern) {
 /* harmony export */ });
 /* harmony import */ var _files_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5133);
 /* harmony import */ var _tracking_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(8641);
-/* harmony import */ var _sql_split_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(9247);
 /**
  * Plain SQL: `<version>_name.down.sql` files (with `<version>_name.sql` or `.up.sql` beside them
  * when the up is kept too) and a tracking table of our own, rollback_kit.schema_migrations, that
  * the deploy fills as it applies migrations.
  */
-
 
 
 const DOWN_FILE = /^(\d+)_(.*)\.down\.sql$/;
@@ -3321,13 +3306,7 @@ const plain = {
         // Our own format: the search_path the URL asks for is the one the down SQL means.
         return { searchPath: config.params.search_path, trackingTable: async () => TABLE };
     },
-    tracking: (table) => ({
-        table: (0,_tracking_js__WEBPACK_IMPORTED_MODULE_1__/* .describeTable */ .uq)(table),
-        lockKey: async () => undefined,
-        readApplied: (session) => (0,_tracking_js__WEBPACK_IMPORTED_MODULE_1__/* .readVersionTable */ .Hx)(session, table),
-        revertSql: (m) => [`DELETE FROM ${(0,_tracking_js__WEBPACK_IMPORTED_MODULE_1__/* .sqlTable */ .XJ)(table)} WHERE version = ${(0,_sql_split_js__WEBPACK_IMPORTED_MODULE_2__/* .literal */ .eu)(m.id)}`],
-        rowVersionSql: (m) => (0,_tracking_js__WEBPACK_IMPORTED_MODULE_1__/* .rowVersionsSql */ .yl)(table, `version = ${(0,_sql_split_js__WEBPACK_IMPORTED_MODULE_2__/* .literal */ .eu)(m.id)}`),
-    }),
+    tracking: _tracking_js__WEBPACK_IMPORTED_MODULE_1__/* .versionTableTracking */ .__,
 };
 
 
@@ -3411,13 +3390,7 @@ const dbmate = {
             trackingTable: async (session) => ({ schema: option.schema ?? (0,tracking/* firstSearchPathSchema */.By)(searchPath) ?? (await (0,tracking/* currentSchema */.r9)(session)), name: option.name }),
         };
     },
-    tracking: (table) => ({
-        table: (0,tracking/* describeTable */.uq)(table),
-        lockKey: async () => undefined,
-        readApplied: (session) => (0,tracking/* readVersionTable */.Hx)(session, table),
-        revertSql: (m) => [`DELETE FROM ${(0,tracking/* sqlTable */.XJ)(table)} WHERE version = ${(0,sql_split/* literal */.eu)(m.id)}`],
-        rowVersionSql: (m) => (0,tracking/* rowVersionsSql */.yl)(table, `version = ${(0,sql_split/* literal */.eu)(m.id)}`),
-    }),
+    tracking: tracking/* versionTableTracking */.__,
 };
 
 ;// CONCATENATED MODULE: external "node:zlib"
@@ -3727,7 +3700,6 @@ const prisma = {
  */
 
 
-
 // The CLI's own migration pattern: every file in the folder that matches it is a migration to the CLI.
 const UP_FILE = /^(\d+)_(.*)\.sql$/;
 const TABLE = { schema: 'supabase_migrations', name: 'schema_migrations' };
@@ -3770,13 +3742,7 @@ const supabase = {
                 'Move them to supabase/migrations/down/<timestamp>_name.sql (the CLI does not read that folder); this run reads them where they are.',
         ];
     },
-    tracking: (table) => ({
-        table: (0,tracking/* describeTable */.uq)(table),
-        lockKey: async () => undefined,
-        readApplied: (session) => (0,tracking/* readVersionTable */.Hx)(session, table),
-        revertSql: (m) => [`DELETE FROM ${(0,tracking/* sqlTable */.XJ)(table)} WHERE version = ${(0,sql_split/* literal */.eu)(m.id)}`],
-        rowVersionSql: (m) => (0,tracking/* rowVersionsSql */.yl)(table, `version = ${(0,sql_split/* literal */.eu)(m.id)}`),
-    }),
+    tracking: tracking/* versionTableTracking */.__,
 };
 
 ;// CONCATENATED MODULE: ./.build/migrations/types.js
@@ -4241,8 +4207,6 @@ async function releaseMigrationLock(session, key) {
     await session.query('SELECT pg_advisory_unlock($1::bigint)', [key]).catch(() => undefined);
 }
 
-// EXTERNAL MODULE: ./.build/core/secrets.js
-var secrets = __nccwpck_require__(9205);
 // EXTERNAL MODULE: ./.build/migrations/sql-split.js + 1 modules
 var sql_split = __nccwpck_require__(9247);
 ;// CONCATENATED MODULE: ./.build/migrations/planner.js
@@ -4253,7 +4217,10 @@ var sql_split = __nccwpck_require__(9247);
  */
 
 
-
+const RERUN_ORIGIN = {
+    who: 'An earlier attempt of this workflow run',
+    hint: 'Start a new run with to-version (the last migration to keep), after checking what the migrations applied since need.',
+};
 const NO_FILE = 'no file for it in the migrations folder';
 /** Applied ids matched to files; an id with no file gets a stand-in that cannot be reverted. */
 function appliedMigrations(files, appliedIds) {
@@ -4284,10 +4251,12 @@ function planner_select(format, table, files, applied, selector) {
         return applied.slice(at + 1).reverse();
     }
     if (selector.kind === 'recorded') {
+        const kept = selector.kept ?? [];
         const chosen = applied.filter((f) => selector.planned.some((v) => sameVersion(f, v))).reverse();
-        const above = chosen.length ? applied.slice(applied.indexOf(chosen.at(-1))).filter((f) => !chosen.includes(f)) : [];
+        const above = chosen.length ? applied.slice(applied.indexOf(chosen.at(-1))).filter((f) => !chosen.includes(f) && !kept.some((v) => sameVersion(f, v))) : [];
         if (above.length > 0) {
-            throw new errors/* RollbackKitError */.dp(`An earlier attempt of this workflow run planned to revert ${selector.planned.join(', ')}, but ${above.map((f) => f.name).join(', ')} ${above.length === 1 ? 'was' : 'were'} applied since, above ${chosen.map((f) => f.name).join(', ')}, which are left of that plan. Nothing was run.`, 'Start a new run with to-version (the last migration to keep), after checking what the migrations applied since need.');
+            const origin = selector.origin ?? RERUN_ORIGIN;
+            throw new errors/* RollbackKitError */.dp(`${origin.who} planned to revert ${selector.planned.join(', ')}, but ${above.map((f) => f.name).join(', ')} ${above.length === 1 ? 'was' : 'were'} applied since, above ${chosen.map((f) => f.name).join(', ')}, which are left of that plan. Nothing was run.`, origin.hint);
         }
         return chosen;
     }
@@ -4320,7 +4289,7 @@ const DOWN_HINTS = {
     prisma: 'Add down.sql beside migration.sql (prisma migrate diff --script can write it).',
     plain: 'Add the <version>_name.down.sql file.',
 };
-function prepare(file) {
+function prepare(file, log) {
     const sql = file.downSql ?? '';
     let statements = (0,sql_split/* splitStatements */.Xd)(sql).map((s) => ({
         ...s,
@@ -4333,11 +4302,11 @@ function prepare(file) {
     }
     const copy = statements.find((s) => (0,sql_split/* copyFromStdin */.ql)(s.text));
     if (copy) {
-        throw new errors/* RollbackKitError */.dp(`${file.downFile ?? file.name} line ${copy.line}: "${firstLine(copy.text)}" reads its rows from the client, as psql sends the lines after it; the down SQL is sent as SQL only, so it would get no rows. Nothing was run.`, 'Write the rows as INSERT statements, or COPY them FROM a file on the database server.');
+        throw new errors/* RollbackKitError */.dp(`${file.downFile ?? file.name} line ${copy.line}: "${log.excerpt(firstCodeLine(copy.text), 100)}" reads its rows from the client, as psql sends the lines after it; the down SQL is sent as SQL only, so it would get no rows. Nothing was run.`, 'Write the rows as INSERT statements, or COPY them FROM a file on the database server.');
     }
     const control = statements.find((s) => (0,sql_split/* transactionControl */.my)(s.text));
     if (control) {
-        throw new errors/* RollbackKitError */.dp(`${file.downFile ?? file.name} line ${control.line}: "${firstLine(control.text)}" inside a down migration would break the transaction each migration runs in. Nothing was run.`, 'Remove transaction statements from the down SQL: each migration runs in a transaction of its own (or statement by statement when it holds CONCURRENTLY and similar).');
+        throw new errors/* RollbackKitError */.dp(`${file.downFile ?? file.name} line ${control.line}: "${log.excerpt(firstCodeLine(control.text), 100)}" inside a down migration would break the transaction each migration runs in. Nothing was run.`, 'Remove transaction statements from the down SQL: each migration runs in a transaction of its own (or statement by statement when it holds CONCURRENTLY and similar).');
     }
     return { file, statements, transactional: !file.noTransaction && !statements.some((s) => (0,sql_split/* needsOwnTransaction */.i7)(s.text)) };
 }
@@ -4345,10 +4314,6 @@ function prepare(file) {
 function firstCodeLine(text) {
     const lines = text.split('\n').filter((l) => l.trim());
     return (lines.find((l) => !l.trim().startsWith('--')) ?? lines[0] ?? '').trim();
-}
-/** firstCodeLine shortened at a word boundary; where a log is at hand, prefer `log.excerpt(firstCodeLine(…))`. */
-function firstLine(text, max = 100) {
-    return (0,secrets/* clip */.$Q)(firstCodeLine(text), max);
 }
 function planReverts(format, files, appliedIds, selector, context) {
     const applied = appliedMigrations(files, appliedIds);
@@ -4363,7 +4328,7 @@ function planReverts(format, files, appliedIds, selector, context) {
     }
     const kept = applied.length - chosen.length - 1;
     const suffix = chosen.every((f, i) => applied[applied.length - 1 - i] === f);
-    return { format: format.name, toRevert: chosen.map(prepare), applied, keep: suffix && kept >= 0 ? applied[kept] : undefined };
+    return { format: format.name, toRevert: chosen.map((f) => prepare(f, context.log)), applied, keep: suffix && kept >= 0 ? applied[kept] : undefined };
 }
 
 // EXTERNAL MODULE: ./.build/migrations/formats/plain.js
@@ -4453,21 +4418,37 @@ async function readLedger(session, incidentKey) {
     const exists = await session.query(`SELECT to_regclass('rollback_kit.rollbacks')::text AS t`);
     if (!exists.rows[0]?.t)
         return undefined;
-    const r = await session.query('SELECT incident_key, method, keep_version, planned, reverted, status FROM rollback_kit.rollbacks WHERE incident_key = $1', [incidentKey]);
+    // kept through to_jsonb: a table an earlier version created has no such column until the next write.
+    const r = await session.query(`SELECT incident_key, method, keep_version, planned, ARRAY(SELECT jsonb_array_elements_text(to_jsonb(r) -> 'kept')) AS kept, reverted, status
+       FROM rollback_kit.rollbacks r WHERE incident_key = $1`, [incidentKey]);
     const row = r.rows[0];
     if (!row)
         return undefined;
-    return { incidentKey: row.incident_key, method: row.method, keepVersion: row.keep_version ?? undefined, planned: row.planned, reverted: row.reverted, status: row.status === 'done' ? 'done' : 'started' };
+    return {
+        incidentKey: row.incident_key,
+        method: row.method,
+        keepVersion: row.keep_version ?? undefined,
+        planned: row.planned,
+        kept: row.kept ?? [],
+        reverted: row.reverted,
+        status: row.status === 'done' ? 'done' : 'started',
+    };
 }
 async function writeLedger(session, row) {
     await session.query('CREATE SCHEMA IF NOT EXISTS rollback_kit');
     await session.query(`CREATE TABLE IF NOT EXISTS rollback_kit.rollbacks (
        incident_key text PRIMARY KEY, method text NOT NULL, keep_version text,
        planned text[] NOT NULL DEFAULT '{}', reverted text[] NOT NULL DEFAULT '{}', status text NOT NULL,
-       started_at timestamptz NOT NULL DEFAULT now(), updated_at timestamptz NOT NULL DEFAULT now())`);
-    await session.query(`INSERT INTO rollback_kit.rollbacks (incident_key, method, keep_version, planned, reverted, status)
-     VALUES ($1, $2, $3, $4, $5, $6)
-     ON CONFLICT (incident_key) DO UPDATE SET method = $2, keep_version = $3, planned = $4, reverted = $5, status = $6, updated_at = now()`, [row.incidentKey, row.method, row.keepVersion ?? null, row.planned, row.reverted, row.status]);
+       started_at timestamptz NOT NULL DEFAULT now(), updated_at timestamptz NOT NULL DEFAULT now(), kept text[] NOT NULL DEFAULT '{}')`);
+    // A table an earlier version created: the column is added once; the check keeps ALTER's lock off every later write.
+    await session.query(`DO $rk$ BEGIN
+       IF NOT EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = 'rollback_kit.rollbacks'::regclass AND attname = 'kept' AND NOT attisdropped) THEN
+         ALTER TABLE rollback_kit.rollbacks ADD COLUMN IF NOT EXISTS kept text[] NOT NULL DEFAULT '{}';
+       END IF;
+     END $rk$`);
+    await session.query(`INSERT INTO rollback_kit.rollbacks (incident_key, method, keep_version, planned, kept, reverted, status)
+     VALUES ($1, $2, $3, $4, $5, $6, $7)
+     ON CONFLICT (incident_key) DO UPDATE SET method = $2, keep_version = $3, planned = $4, kept = $5, reverted = $6, status = $7, updated_at = now()`, [row.incidentKey, row.method, row.keepVersion ?? null, row.planned, row.kept ?? [], row.reverted, row.status]);
 }
 
 ;// CONCATENATED MODULE: ./.build/migrations/rerun.js
@@ -5032,11 +5013,13 @@ async function revertMigrations(opts, log) {
             ? { kind: 'steps', steps: opts.choice.steps }
             : 'toVersion' in opts.choice
                 ? { kind: 'to-version', version: opts.choice.toVersion }
-                : { kind: 'since-ref', ref: opts.choice.sinceRef, added: added };
+                : 'recorded' in opts.choice
+                    ? { kind: 'recorded', ...opts.choice.recorded }
+                    : { kind: 'since-ref', ref: opts.choice.sinceRef, added: added };
         recorded = opts.run && asked.kind === 'steps' ? await RecordedPlan.read(session, opts.run, tracking.table) : undefined;
         const selector = recorded?.selector(asked, log) ?? asked;
         const ownDown = format.ownDownCommand && ((count) => format.ownDownCommand(count, (0,external_node_path_.relative)(opts.root, dir) || '.', table));
-        const plan = planReverts(format, files, appliedIds, selector, { table: tracking.table, ownDown });
+        const plan = planReverts(format, files, appliedIds, selector, { table: tracking.table, ownDown, log });
         applied = plan.applied;
         result.plan = planEntries(plan);
         result.keepVersion = plan.keep?.version;
@@ -5162,6 +5145,7 @@ const isWordChar = (c) => isLetter(c) || isDigit(c);
 const isSpace = (c) => c === SPACE || (c >= TAB && c <= CR);
 class SqlLexer {
     onEnd;
+    onPart;
     mode = MODE_CODE;
     /** Block comments nest. */
     depth = 0;
@@ -5182,9 +5166,14 @@ class SqlLexer {
     /** The last two characters of the pieces before, for E'…' and $…$ at a piece's start. */
     last1 = -1;
     last2 = -1;
-    /** `onEnd` is told the offset, in the piece being read, of each `;` that ends a statement. */
-    constructor(onEnd = () => undefined) {
+    /**
+     * `onEnd` is told the offset, in the piece being read, of each `;` that ends a statement;
+     * `onPart`, the offset from which the text is another part (a comment's `--` or `/*`, the first
+     * character inside a quote, the closing quote, the first character after a comment).
+     */
+    constructor(onEnd = () => undefined, onPart) {
         this.onEnd = onEnd;
+        this.onPart = onPart;
     }
     /** Outside any quote, comment or dollar-quoted body (possibly inside a statement). */
     get inCode() {
@@ -5205,7 +5194,7 @@ class SqlLexer {
                         i = n;
                     else {
                         i = nl + 1;
-                        this.mode = MODE_CODE;
+                        this.enter(MODE_CODE, 'code', i);
                     }
                     break;
                 }
@@ -5226,8 +5215,8 @@ class SqlLexer {
                     if (close < 0)
                         i = n;
                     else {
+                        this.enter(MODE_CODE, 'code', close);
                         i = close + this.tag.length;
-                        this.mode = MODE_CODE;
                     }
                     break;
                 }
@@ -5241,6 +5230,10 @@ class SqlLexer {
             this.last2 = this.last1;
         if (n >= 1)
             this.last1 = text.charCodeAt(n - 1);
+    }
+    enter(mode, part, at) {
+        this.mode = mode;
+        this.onPart?.(part, at);
     }
     /** The character `back` places before `i`, from an earlier piece when `i` is near this one's start. */
     before(text, i, back) {
@@ -5256,11 +5249,11 @@ class SqlLexer {
         while (i < n) {
             const c = text.charCodeAt(i);
             if (c === DASH && text.charCodeAt(i + 1) === DASH) {
-                this.mode = MODE_LINE_COMMENT;
+                this.enter(MODE_LINE_COMMENT, 'comment', i);
                 return i + 2;
             }
             if (c === SLASH && text.charCodeAt(i + 1) === STAR) {
-                this.mode = MODE_BLOCK_COMMENT;
+                this.enter(MODE_BLOCK_COMMENT, 'comment', i);
                 this.depth = 1;
                 return i + 2;
             }
@@ -5283,18 +5276,18 @@ class SqlLexer {
                 this.afterBegin = false;
             if (c === QUOTE) {
                 const e = this.before(text, i, 1);
-                this.mode = (e === UPPER_E || e === LOWER_E) && !isWordChar(this.before(text, i, 2)) ? MODE_ESCAPE_STRING : MODE_STRING;
+                this.enter((e === UPPER_E || e === LOWER_E) && !isWordChar(this.before(text, i, 2)) ? MODE_ESCAPE_STRING : MODE_STRING, 'quoted', i + 1);
                 return i + 1;
             }
             if (c === DQUOTE) {
-                this.mode = MODE_IDENTIFIER;
+                this.enter(MODE_IDENTIFIER, 'quoted', i + 1);
                 return i + 1;
             }
             if (c === DOLLAR && !isWordChar(this.before(text, i, 1))) {
                 const end = dollarTagEnd(text, i);
                 if (end > 0) {
                     this.tag = text.slice(i, end);
-                    this.mode = MODE_DOLLAR;
+                    this.enter(MODE_DOLLAR, 'quoted', end);
                     return end;
                 }
             }
@@ -5340,7 +5333,7 @@ class SqlLexer {
             else if (c === STAR && text.charCodeAt(i + 1) === SLASH) {
                 i += 2;
                 if (--this.depth === 0) {
-                    this.mode = MODE_CODE;
+                    this.enter(MODE_CODE, 'code', i);
                     return i;
                 }
             }
@@ -5357,7 +5350,7 @@ class SqlLexer {
             if (at < 0)
                 return text.length;
             if (text.charCodeAt(at + 1) !== code) {
-                this.mode = MODE_CODE;
+                this.enter(MODE_CODE, 'code', at);
                 return at + 1;
             }
             i = at + 2;
@@ -5374,7 +5367,7 @@ class SqlLexer {
             else if (c === QUOTE && text.charCodeAt(i + 1) === QUOTE)
                 i += 2;
             else if (c === QUOTE) {
-                this.mode = MODE_CODE;
+                this.enter(MODE_CODE, 'code', i);
                 return i + 1;
             }
             else
@@ -5392,6 +5385,21 @@ function dollarTagEnd(text, at) {
             i++;
     }
     return text.charCodeAt(i) === DOLLAR ? i + 1 : -1;
+}
+/**
+ * `sql` as the lexer reads it, each character that is not code replaced by a space (newlines kept,
+ * so offsets and lines still hold): comments always, and with `quoted` the insides of strings,
+ * quoted identifiers and dollar-quoted bodies too. For classifying a statement, never for running it.
+ */
+function blankSql(sql, blank) {
+    const starts = [{ part: 'code', at: 0 }];
+    new SqlLexer(undefined, (part, at) => starts.push({ part, at })).scan(sql);
+    let out = '';
+    starts.forEach(({ part, at }, k) => {
+        const text = sql.slice(at, starts[k + 1]?.at ?? sql.length);
+        out += part === 'code' || (part === 'quoted' && !blank.quoted) ? text : text.replace(/[^\n]/g, ' ');
+    });
+    return out;
 }
 
 ;// CONCATENATED MODULE: ./.build/migrations/sql-split.js
@@ -5423,94 +5431,30 @@ function splitStatements(sql) {
     push(sql.length);
     return out;
 }
-function skipBlockComment(sql, from) {
-    // PostgreSQL block comments nest.
-    let depth = 0;
-    let i = from;
-    while (i < sql.length) {
-        if (sql[i] === '/' && sql[i + 1] === '*') {
-            depth++;
-            i += 2;
-        }
-        else if (sql[i] === '*' && sql[i + 1] === '/') {
-            depth--;
-            i += 2;
-            if (depth === 0)
-                return i;
-        }
-        else
-            i++;
-    }
-    return i;
-}
-function skipQuoted(sql, from, quote, backslashEscapes) {
-    let i = from + 1;
-    while (i < sql.length) {
-        if (backslashEscapes && sql[i] === '\\')
-            i += 2;
-        else if (sql[i] === quote && sql[i + 1] === quote)
-            i += 2;
-        else if (sql[i] === quote)
-            return i + 1;
-        else
-            i++;
-    }
-    return i;
-}
-/** Offset of the first character that is neither whitespace nor comment. */
+/** Offset of the first character that is neither whitespace nor comment (the text's length when none is). */
 function codeStart(sql) {
-    let i = 0;
-    for (;;) {
-        while (i < sql.length && /\s/.test(sql[i]))
-            i++;
-        if (sql.startsWith('--', i)) {
-            const nl = sql.indexOf('\n', i);
-            i = nl < 0 ? sql.length : nl + 1;
-        }
-        else if (sql.startsWith('/*', i))
-            i = skipBlockComment(sql, i);
-        else
-            return i;
-    }
+    const at = stripComments(sql).search(/\S/);
+    return at < 0 ? sql.length : at;
 }
 /** True when the text holds something other than whitespace and comments. */
 function hasCode(sql) {
-    return stripComments(sql).trim().length > 0;
+    return /\S/.test(stripComments(sql));
 }
-/** The statement without its comments, for classifying it (never for running it). */
+/**
+ * The statement with its comments blanked, as the lexer that splits statements reads them: a `--`
+ * or `/*` inside a string or a dollar-quoted body is not a comment. For classifying it, never for
+ * running it; offsets are those of `sql`.
+ */
 function stripComments(sql) {
-    let out = '';
-    let i = 0;
-    while (i < sql.length) {
-        if (sql[i] === '-' && sql[i + 1] === '-') {
-            const nl = sql.indexOf('\n', i);
-            i = nl < 0 ? sql.length : nl;
-        }
-        else if (sql[i] === '/' && sql[i + 1] === '*') {
-            i = skipBlockComment(sql, i);
-            out += ' ';
-        }
-        else if (sql[i] === "'" || sql[i] === '"') {
-            const end = skipQuoted(sql, i, sql[i], false);
-            out += sql.slice(i, end);
-            i = end;
-        }
-        else {
-            out += sql[i];
-            i++;
-        }
-    }
-    return out;
+    return blankSql(sql, { quoted: false });
 }
-/** The statement's keywords and names only: comments, string literals and dollar-quoted bodies blanked. */
+/** The statement's keywords and names only: comments, and the insides of strings, quoted identifiers and dollar-quoted bodies, blanked. */
 function codeOnly(text) {
-    return stripComments(text)
-        .replace(/\$([A-Za-z_][A-Za-z0-9_]*)?\$[\s\S]*?\$\1\$/g, ' ')
-        .replace(/'(?:[^']|'')*'/g, ' ');
+    return blankSql(text, { quoted: true });
 }
 /** The statement's leading words, lower-cased: enough to classify it. */
 function leadingWords(text, n) {
-    return stripComments(text).trim().toLowerCase().split(/[\s(;]+/).filter(Boolean).slice(0, n);
+    return codeOnly(text).trim().toLowerCase().split(/[\s(;]+/).filter(Boolean).slice(0, n);
 }
 /**
  * Statements PostgreSQL refuses inside a transaction block (error 25001): a migration holding one
@@ -5564,7 +5508,7 @@ function sessionSetting(text) {
         return true;
     // pg_dump's and `supabase db diff`'s way: SELECT pg_catalog.set_config('search_path', '', false).
     if (a === 'select')
-        return /^select\s+(pg_catalog\s*\.\s*)?set_config\s*\([\s\S]*,\s*false\s*\)$/i.test(stripComments(text).trim().replace(/;$/, '').trim());
+        return /^select\s+(pg_catalog\s*\.\s*)?set_config\s*\([\s\S]*,\s*false\s*\)$/i.test(codeOnly(text).trim().replace(/;$/, '').trim());
     return a === 'set' && b !== 'local' && b !== 'transaction' && b !== 'constraints';
 }
 /** 1-based line of an offset, for messages that point into a file. */
@@ -5588,17 +5532,19 @@ function literal(value) {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
 /* harmony export */   By: () => (/* binding */ firstSearchPathSchema),
-/* harmony export */   Hx: () => (/* binding */ readVersionTable),
 /* harmony export */   XJ: () => (/* binding */ sqlTable),
+/* harmony export */   __: () => (/* binding */ versionTableTracking),
 /* harmony export */   iX: () => (/* binding */ refuseTableOption),
 /* harmony export */   r9: () => (/* binding */ currentSchema),
 /* harmony export */   uq: () => (/* binding */ describeTable),
 /* harmony export */   yE: () => (/* binding */ splitTableOption),
 /* harmony export */   yl: () => (/* binding */ rowVersionsSql)
 /* harmony export */ });
+/* unused harmony export readVersionTable */
 /* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8005);
-/* harmony import */ var _db_catalog_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(9066);
+/* harmony import */ var _db_catalog_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(9066);
 /* harmony import */ var _files_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(5133);
+/* harmony import */ var _sql_split_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(9247);
 /**
  * Tracking tables: naming them as SQL and in messages, finding the schema a tool puts them in, and
  * reading the ones that keep one row per applied migration under a `version` column.
@@ -5606,9 +5552,10 @@ function literal(value) {
 
 
 
+
 /** The table as SQL: each part quoted, so case and odd characters mean what the tool meant. */
 function sqlTable(t) {
-    return (0,_db_catalog_js__WEBPACK_IMPORTED_MODULE_2__/* .qualified */ .LX)(t.schema, t.name);
+    return (0,_db_catalog_js__WEBPACK_IMPORTED_MODULE_3__/* .qualified */ .LX)(t.schema, t.name);
 }
 const PLAIN_NAME = /^[a-z_][a-z0-9_$]*$/;
 /** The table as messages name it: `schema.table`, parts quoted only where PostgreSQL would need it. */
@@ -5659,6 +5606,16 @@ async function readVersionTable(session, table) {
         return undefined;
     const rows = await session.query(`SELECT version FROM ${sqlTable(table)}`);
     return (0,_files_js__WEBPACK_IMPORTED_MODULE_1__/* .sortVersions */ .M7)(rows.rows.map((r) => r.version));
+}
+/** The bookkeeping of tools that keep one row per applied migration, keyed by a `version` column (dbmate, Supabase, ours). */
+function versionTableTracking(table) {
+    return {
+        table: describeTable(table),
+        lockKey: async () => undefined,
+        readApplied: (session) => readVersionTable(session, table),
+        revertSql: (m) => [`DELETE FROM ${sqlTable(table)} WHERE version = ${(0,_sql_split_js__WEBPACK_IMPORTED_MODULE_2__/* .literal */ .eu)(m.id)}`],
+        rowVersionSql: (m) => rowVersionsSql(table, `version = ${(0,_sql_split_js__WEBPACK_IMPORTED_MODULE_2__/* .literal */ .eu)(m.id)}`),
+    };
 }
 
 

@@ -12443,6 +12443,7 @@ const isWordChar = (c) => isLetter(c) || isDigit(c);
 const isSpace = (c) => c === SPACE || (c >= TAB && c <= CR);
 class SqlLexer {
     onEnd;
+    onPart;
     mode = MODE_CODE;
     /** Block comments nest. */
     depth = 0;
@@ -12463,9 +12464,14 @@ class SqlLexer {
     /** The last two characters of the pieces before, for E'…' and $…$ at a piece's start. */
     last1 = -1;
     last2 = -1;
-    /** `onEnd` is told the offset, in the piece being read, of each `;` that ends a statement. */
-    constructor(onEnd = () => undefined) {
+    /**
+     * `onEnd` is told the offset, in the piece being read, of each `;` that ends a statement;
+     * `onPart`, the offset from which the text is another part (a comment's `--` or `/*`, the first
+     * character inside a quote, the closing quote, the first character after a comment).
+     */
+    constructor(onEnd = () => undefined, onPart) {
         this.onEnd = onEnd;
+        this.onPart = onPart;
     }
     /** Outside any quote, comment or dollar-quoted body (possibly inside a statement). */
     get inCode() {
@@ -12486,7 +12492,7 @@ class SqlLexer {
                         i = n;
                     else {
                         i = nl + 1;
-                        this.mode = MODE_CODE;
+                        this.enter(MODE_CODE, 'code', i);
                     }
                     break;
                 }
@@ -12507,8 +12513,8 @@ class SqlLexer {
                     if (close < 0)
                         i = n;
                     else {
+                        this.enter(MODE_CODE, 'code', close);
                         i = close + this.tag.length;
-                        this.mode = MODE_CODE;
                     }
                     break;
                 }
@@ -12522,6 +12528,10 @@ class SqlLexer {
             this.last2 = this.last1;
         if (n >= 1)
             this.last1 = text.charCodeAt(n - 1);
+    }
+    enter(mode, part, at) {
+        this.mode = mode;
+        this.onPart?.(part, at);
     }
     /** The character `back` places before `i`, from an earlier piece when `i` is near this one's start. */
     before(text, i, back) {
@@ -12537,11 +12547,11 @@ class SqlLexer {
         while (i < n) {
             const c = text.charCodeAt(i);
             if (c === DASH && text.charCodeAt(i + 1) === DASH) {
-                this.mode = MODE_LINE_COMMENT;
+                this.enter(MODE_LINE_COMMENT, 'comment', i);
                 return i + 2;
             }
             if (c === SLASH && text.charCodeAt(i + 1) === STAR) {
-                this.mode = MODE_BLOCK_COMMENT;
+                this.enter(MODE_BLOCK_COMMENT, 'comment', i);
                 this.depth = 1;
                 return i + 2;
             }
@@ -12564,18 +12574,18 @@ class SqlLexer {
                 this.afterBegin = false;
             if (c === QUOTE) {
                 const e = this.before(text, i, 1);
-                this.mode = (e === UPPER_E || e === LOWER_E) && !isWordChar(this.before(text, i, 2)) ? MODE_ESCAPE_STRING : MODE_STRING;
+                this.enter((e === UPPER_E || e === LOWER_E) && !isWordChar(this.before(text, i, 2)) ? MODE_ESCAPE_STRING : MODE_STRING, 'quoted', i + 1);
                 return i + 1;
             }
             if (c === DQUOTE) {
-                this.mode = MODE_IDENTIFIER;
+                this.enter(MODE_IDENTIFIER, 'quoted', i + 1);
                 return i + 1;
             }
             if (c === DOLLAR && !isWordChar(this.before(text, i, 1))) {
                 const end = dollarTagEnd(text, i);
                 if (end > 0) {
                     this.tag = text.slice(i, end);
-                    this.mode = MODE_DOLLAR;
+                    this.enter(MODE_DOLLAR, 'quoted', end);
                     return end;
                 }
             }
@@ -12621,7 +12631,7 @@ class SqlLexer {
             else if (c === STAR && text.charCodeAt(i + 1) === SLASH) {
                 i += 2;
                 if (--this.depth === 0) {
-                    this.mode = MODE_CODE;
+                    this.enter(MODE_CODE, 'code', i);
                     return i;
                 }
             }
@@ -12638,7 +12648,7 @@ class SqlLexer {
             if (at < 0)
                 return text.length;
             if (text.charCodeAt(at + 1) !== code) {
-                this.mode = MODE_CODE;
+                this.enter(MODE_CODE, 'code', at);
                 return at + 1;
             }
             i = at + 2;
@@ -12655,7 +12665,7 @@ class SqlLexer {
             else if (c === QUOTE && text.charCodeAt(i + 1) === QUOTE)
                 i += 2;
             else if (c === QUOTE) {
-                this.mode = MODE_CODE;
+                this.enter(MODE_CODE, 'code', i);
                 return i + 1;
             }
             else
@@ -12673,6 +12683,21 @@ function dollarTagEnd(text, at) {
             i++;
     }
     return text.charCodeAt(i) === DOLLAR ? i + 1 : -1;
+}
+/**
+ * `sql` as the lexer reads it, each character that is not code replaced by a space (newlines kept,
+ * so offsets and lines still hold): comments always, and with `quoted` the insides of strings,
+ * quoted identifiers and dollar-quoted bodies too. For classifying a statement, never for running it.
+ */
+function blankSql(sql, blank) {
+    const starts = [{ part: 'code', at: 0 }];
+    new SqlLexer(undefined, (part, at) => starts.push({ part, at })).scan(sql);
+    let out = '';
+    starts.forEach(({ part, at }, k) => {
+        const text = sql.slice(at, starts[k + 1]?.at ?? sql.length);
+        out += part === 'code' || (part === 'quoted' && !blank.quoted) ? text : text.replace(/[^\n]/g, ' ');
+    });
+    return out;
 }
 
 ;// CONCATENATED MODULE: ./.build/migrations/sql-split.js
@@ -12704,94 +12729,30 @@ function splitStatements(sql) {
     push(sql.length);
     return out;
 }
-function skipBlockComment(sql, from) {
-    // PostgreSQL block comments nest.
-    let depth = 0;
-    let i = from;
-    while (i < sql.length) {
-        if (sql[i] === '/' && sql[i + 1] === '*') {
-            depth++;
-            i += 2;
-        }
-        else if (sql[i] === '*' && sql[i + 1] === '/') {
-            depth--;
-            i += 2;
-            if (depth === 0)
-                return i;
-        }
-        else
-            i++;
-    }
-    return i;
-}
-function skipQuoted(sql, from, quote, backslashEscapes) {
-    let i = from + 1;
-    while (i < sql.length) {
-        if (backslashEscapes && sql[i] === '\\')
-            i += 2;
-        else if (sql[i] === quote && sql[i + 1] === quote)
-            i += 2;
-        else if (sql[i] === quote)
-            return i + 1;
-        else
-            i++;
-    }
-    return i;
-}
-/** Offset of the first character that is neither whitespace nor comment. */
+/** Offset of the first character that is neither whitespace nor comment (the text's length when none is). */
 function codeStart(sql) {
-    let i = 0;
-    for (;;) {
-        while (i < sql.length && /\s/.test(sql[i]))
-            i++;
-        if (sql.startsWith('--', i)) {
-            const nl = sql.indexOf('\n', i);
-            i = nl < 0 ? sql.length : nl + 1;
-        }
-        else if (sql.startsWith('/*', i))
-            i = skipBlockComment(sql, i);
-        else
-            return i;
-    }
+    const at = stripComments(sql).search(/\S/);
+    return at < 0 ? sql.length : at;
 }
 /** True when the text holds something other than whitespace and comments. */
 function hasCode(sql) {
-    return stripComments(sql).trim().length > 0;
+    return /\S/.test(stripComments(sql));
 }
-/** The statement without its comments, for classifying it (never for running it). */
+/**
+ * The statement with its comments blanked, as the lexer that splits statements reads them: a `--`
+ * or `/*` inside a string or a dollar-quoted body is not a comment. For classifying it, never for
+ * running it; offsets are those of `sql`.
+ */
 function stripComments(sql) {
-    let out = '';
-    let i = 0;
-    while (i < sql.length) {
-        if (sql[i] === '-' && sql[i + 1] === '-') {
-            const nl = sql.indexOf('\n', i);
-            i = nl < 0 ? sql.length : nl;
-        }
-        else if (sql[i] === '/' && sql[i + 1] === '*') {
-            i = skipBlockComment(sql, i);
-            out += ' ';
-        }
-        else if (sql[i] === "'" || sql[i] === '"') {
-            const end = skipQuoted(sql, i, sql[i], false);
-            out += sql.slice(i, end);
-            i = end;
-        }
-        else {
-            out += sql[i];
-            i++;
-        }
-    }
-    return out;
+    return blankSql(sql, { quoted: false });
 }
-/** The statement's keywords and names only: comments, string literals and dollar-quoted bodies blanked. */
+/** The statement's keywords and names only: comments, and the insides of strings, quoted identifiers and dollar-quoted bodies, blanked. */
 function codeOnly(text) {
-    return stripComments(text)
-        .replace(/\$([A-Za-z_][A-Za-z0-9_]*)?\$[\s\S]*?\$\1\$/g, ' ')
-        .replace(/'(?:[^']|'')*'/g, ' ');
+    return blankSql(text, { quoted: true });
 }
 /** The statement's leading words, lower-cased: enough to classify it. */
 function leadingWords(text, n) {
-    return stripComments(text).trim().toLowerCase().split(/[\s(;]+/).filter(Boolean).slice(0, n);
+    return codeOnly(text).trim().toLowerCase().split(/[\s(;]+/).filter(Boolean).slice(0, n);
 }
 /**
  * Statements PostgreSQL refuses inside a transaction block (error 25001): a migration holding one
@@ -12845,7 +12806,7 @@ function sessionSetting(text) {
         return true;
     // pg_dump's and `supabase db diff`'s way: SELECT pg_catalog.set_config('search_path', '', false).
     if (a === 'select')
-        return /^select\s+(pg_catalog\s*\.\s*)?set_config\s*\([\s\S]*,\s*false\s*\)$/i.test(stripComments(text).trim().replace(/;$/, '').trim());
+        return /^select\s+(pg_catalog\s*\.\s*)?set_config\s*\([\s\S]*,\s*false\s*\)$/i.test(codeOnly(text).trim().replace(/;$/, '').trim());
     return a === 'set' && b !== 'local' && b !== 'transaction' && b !== 'constraints';
 }
 /** 1-based line of an offset, for messages that point into a file. */
