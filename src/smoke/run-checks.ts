@@ -105,7 +105,7 @@ interface AttemptOutcome {
   thresholdBroken: boolean;
 }
 
-/** The overall deadline: a signal for requests (they can be aborted), a time for queries and regex matching (they cannot). */
+/** The overall deadline: a signal that aborts requests and gives up queries, and a time for regex matching and statement timeouts. */
 interface Deadline {
   signal: AbortSignal;
   at: number;
@@ -122,7 +122,7 @@ async function runCheck(check: Check, opts: SmokeOptions, until: Deadline, log: 
   for (let attempt = 1; attempt <= attempts; attempt++) {
     if (deadline.aborted) break;
     made = attempt;
-    outcome = check.kind === 'http' ? await httpAttempt(check, { url: check.url, credentials: check.credentials }, opts, until, log) : await sqlAttempt(check, opts, until.at, log);
+    outcome = check.kind === 'http' ? await httpAttempt(check, { url: check.url, credentials: check.credentials }, opts, until, log) : await sqlAttempt(check, opts, until, log);
     if (deadline.reason === STOPPED) break;
     if (outcome.passed) {
       log.info(`✓ ${check.name}: passed${attempts > 1 ? ` on attempt ${attempt}/${attempts}` : ''}${describeNumbers(outcome)}`);
@@ -229,12 +229,13 @@ export function judgeAttempt(samples: Sample[], opts: Pick<SmokeOptions, 'maxErr
   };
 }
 
-async function sqlAttempt(check: SqlCheck, opts: SmokeOptions, deadlineAt: number, log: Log): Promise<AttemptOutcome> {
-  // A query cannot be aborted from here, so its timeout is cut to what is left before the deadline.
+async function sqlAttempt(check: SqlCheck, opts: SmokeOptions, deadline: Deadline, log: Log): Promise<AttemptOutcome> {
+  // The server cannot be told about our deadline, so the query's timeout is cut to what is left
+  // before it; the probe is given up (its connection closed) when the deadline comes all the same.
   const configured = (check.timeoutSeconds ?? opts.timeoutSeconds) * 1000;
-  const left = Math.max(1, deadlineAt - performance.now());
+  const left = Math.max(1, deadline.at - performance.now());
   // Validation refuses SQL checks without database-url, so the target is there.
-  const outcome = await probeSql(check, opts.database!, { timeoutMs: Math.min(configured, left), cutByDeadline: left < configured, log });
+  const outcome = await probeSql(check, opts.database!, { timeoutMs: Math.min(configured, left), cutByDeadline: left < configured, deadline: deadline.signal, log });
   return {
     passed: outcome.ok,
     samples: 1,
