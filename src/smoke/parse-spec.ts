@@ -7,6 +7,7 @@ import { isMap, isPair, isScalar, isSeq, type Document, type LineCounter } from 
 import { readYaml, YamlError, type YamlDocument } from '../core/yaml.js';
 import { RollbackKitError } from '../core/errors.js';
 import { splitCredentials, urlSecrets } from '../core/url-secrets.js';
+import { joinUrl } from './join-url.js';
 import { parseJsonPath } from './json-path.js';
 import { sqlStatementProblem } from './sql-statement.js';
 import type { Backoff, Check, HeaderAssertion, HeaderOp, HttpCheck, JsonAssertion, JsonOp, Measuring, Range, SqlCheck } from './spec.js';
@@ -453,11 +454,6 @@ class CheckReader {
 function regexReason(err: unknown): string {
   const message = (err as Error).message;
   return message.slice(message.lastIndexOf(': ') + 2);
-}
-
-/** Joins like a person reads it: base-url's own path is kept (https://x/app + /health → https://x/app/health). */
-export function joinUrl(base: string, path: string): string {
-  return base.replace(/\/+$/, '') + (path.startsWith('/') ? path : `/${path}`);
 }
 
 function parseStatus(entry: unknown): Range | undefined {

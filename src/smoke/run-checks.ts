@@ -7,7 +7,7 @@
 import type { Log } from '../core/log.js';
 import type { ConnectionTarget } from '../db/connection.js';
 import { probeHttp, type Sample } from './http-probe.js';
-import { joinUrl } from './parse-spec.js';
+import { joinUrl } from './join-url.js';
 import { mapLimit, sleep } from './pool.js';
 import type { Backoff, Check, HttpCheck, SqlCheck } from './spec.js';
 import { probeSql } from './sql-probe.js';
