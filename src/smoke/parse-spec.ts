@@ -48,7 +48,7 @@ export class SpecError extends RollbackKitError {
 }
 
 const COMMON_FIELDS = ['name', 'critical', 'attempts', 'interval-seconds', 'backoff', 'timeout-seconds'];
-const HTTP_FIELDS = ['url', 'method', 'headers', 'body', 'status', 'body-contains', 'body-not-contains', 'body-matches', 'json', 'header', 'max-ms', 'samples', 'max-error-rate', 'max-p95-ms'];
+const HTTP_FIELDS = ['url', 'method', 'headers', 'body', 'status', 'body-contains', 'body-not-contains', 'body-matches', 'json', 'header', 'max-ms', 'redirect-origins', 'samples', 'max-error-rate', 'max-p95-ms'];
 const SQL_FIELDS = ['query', 'expect-rows', 'expect-value', 'expect-error'];
 const JSON_OPS: JsonOp[] = ['equals', 'exists', 'less-than', 'greater-than'];
 const HEADER_OPS: HeaderOp[] = ['equals', 'contains', 'matches', 'exists'];
@@ -213,6 +213,7 @@ class CheckReader {
       json: this.json(),
       header: this.headerAssertions(),
       maxMs: this.number('max-ms', { min: 0.001 }),
+      redirectOrigins: this.origins('redirect-origins'),
       samples: this.number('samples', { integer: true, min: 1, max: 10000 }),
       maxErrorRate: this.number('max-error-rate', { min: 0, max: 100 }),
       maxP95Ms: this.number('max-p95-ms', { min: 0.001 }),
@@ -433,6 +434,29 @@ class CheckReader {
     const bounds = [opts.min !== undefined ? `at least ${opts.min}` : '', opts.max !== undefined ? `at most ${opts.max}` : ''].filter(Boolean).join(' and ');
     this.problem(field, `must be ${opts.integer ? 'a whole number' : 'a number'}${bounds ? ` ${bounds}` : ''}`);
     return undefined;
+  }
+
+  /** http(s) URLs, each reduced to its origin (scheme, host, port): what a redirect is compared with. */
+  private origins(field: string): string[] {
+    const v = this.obj[field];
+    if (v === undefined) return [];
+    const list = Array.isArray(v) ? v : [v];
+    const origins: string[] = [];
+    for (const entry of list) {
+      let url: URL | undefined;
+      try {
+        url = typeof entry === 'string' ? new URL(entry.trim()) : undefined;
+      } catch {
+        url = undefined;
+      }
+      if (url && (url.protocol === 'http:' || url.protocol === 'https:')) origins.push(url.origin);
+      else {
+        this.problem(field, 'must be an origin (https://login.example.com) or a list of them');
+        return [];
+      }
+    }
+    if (!origins.length) this.problem(field, 'the list is empty');
+    return origins;
   }
 
   private strings(field: string): string[] {

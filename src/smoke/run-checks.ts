@@ -28,6 +28,8 @@ export interface SmokeOptions {
   /** Basic Authorization from baseline-url's user name and password. */
   baselineCredentials?: string;
   bypassToken?: string;
+  /** The origins of base-url and baseline-url: the only ones the bypass token is sent to. */
+  bypassOrigins?: string[];
   database?: ConnectionTarget;
   /** Checks measured at the same time, and requests in flight per check. */
   checkConcurrency?: number;
@@ -189,7 +191,7 @@ async function httpAttempt(check: HttpCheck, to: Destination, opts: SmokeOptions
   const count = check.samples ?? opts.samples;
   const timeoutMs = (check.timeoutSeconds ?? opts.timeoutSeconds) * 1000;
   const samples = await mapLimit(Array.from({ length: count }), opts.sampleConcurrency ?? 5, () =>
-    probeHttp(check, to.url, { timeoutMs, deadline: deadline.signal, deadlineAt: deadline.at, bypassToken: opts.bypassToken, credentials: to.credentials, log }),
+    probeHttp(check, to.url, { timeoutMs, deadline: deadline.signal, deadlineAt: deadline.at, bypassToken: opts.bypassToken, bypassOrigins: opts.bypassOrigins, credentials: to.credentials, log }),
   );
   return judgeAttempt(samples, { maxErrorRate: check.maxErrorRate ?? opts.maxErrorRate, maxP95Ms: check.maxP95Ms ?? opts.maxP95Ms });
 }
