@@ -126,6 +126,18 @@ describe('smoke-test action', () => {
     expect(await findSecret(run, queryKey)).toEqual([]);
   });
 
+  it('cloud keys by their usual names (?code=, ?access_key=, x-functions-key, ocp-apim-subscription-key) stay out of every file', async () => {
+    const secrets = ['AzFnK3yVeryS3cret', 'AKIAFAKEFAKEFAKE', 'FnHdrK3yS3cret', 'ApimK3yS3cret'];
+    const run = await runAction('smoke-test', {
+      checks: `- {name: fn, url: "${server.url}/status/500?code=${secrets[0]}"}\n- {name: s3, url: "${server.url}/echo?access_key=${secrets[1]}", headers: {x-functions-key: ${secrets[2]}, ocp-apim-subscription-key: ${secrets[3]}}, json: {headers.x-functions-key: other, headers.ocp-apim-subscription-key: other}}`,
+      'fail-step': false,
+      ...fast,
+    });
+    expect(run.outputs.failed).toBe('2');
+    expect(run.errors[0]).toContain('/status/500?code=***');
+    for (const secret of secrets) expect(await findSecret(run, secret)).toEqual([]);
+  });
+
   it('SQL checks on PostgreSQL; the database password never printed, even when the database is down', async () => {
     const password = 'pw-Hk29xQm7Vd';
     const url = new URL(db.url);
