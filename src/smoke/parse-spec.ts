@@ -269,7 +269,7 @@ class CheckReader {
       return;
     }
     if (!this.ctx.baseUrl) {
-      this.problem('url', 'is relative, and the base-url input is not set: set base-url or write an absolute URL');
+      this.problem('url', 'is relative, and the base-url input is not set: set it, or write an absolute URL');
       return;
     }
     check.path = text.startsWith('/') ? text : `/${text}`;

@@ -228,8 +228,8 @@ describe('smoke-test action: an invalid spec fails before anything runs, even wi
 
 describe('smoke-test action: bad inputs', () => {
   const cases: [string, Record<string, string | number | boolean>, RegExp][] = [
-    ['no checks', { 'base-url': 'https://x.example.com' }, /^No checks given\. Set checks \(YAML\) or checks-file/],
-    ['both checks and checks-file', { checks: '- {name: a, url: https://x.example.com}', 'checks-file': 'a.yml' }, /^Both checks and checks-file are set\./],
+    ['no checks', { 'base-url': 'https://x.example.com' }, /^No checks given\. Set input checks \(YAML\) or input checks-file/],
+    ['both checks and checks-file', { checks: '- {name: a, url: https://x.example.com}', 'checks-file': 'a.yml' }, /^Input checks and input checks-file are both set\./],
     ['missing checks-file', { 'checks-file': 'nope.yml' }, /^Cannot read checks-file "nope\.yml": no such file\./],
     ['base-url not a URL', { 'base-url': 'my-app.vercel.app', checks: '- {name: a, url: /}' }, /^Input base-url must be an absolute http\(s\) URL/],
     ['baseline-url not http', { 'baseline-url': 'ftp://x', checks: '- {name: a, url: https://x.example.com}' }, /^Input baseline-url must be an absolute http\(s\) URL/],
