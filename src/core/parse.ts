@@ -9,6 +9,16 @@ export function parseBoolean(raw: string | undefined, name: string, fallback: bo
   throw new RollbackKitError(`Input ${name} must be true or false, got "${raw}".`);
 }
 
+/**
+ * A number as people write one in an input or a flag: decimal digits, a sign and a point. Not what
+ * JavaScript's Number() also reads (0x10 is 16, 1e1 is 10, 0b11 is 3): a value that means something
+ * else than it looks is a mistake to name, not to guess. NaN for anything else.
+ */
+export function decimalNumber(text: string): number {
+  const value = text.trim();
+  return /^[+-]?(\d+\.?\d*|\.\d+)$/.test(value) ? Number(value) : NaN;
+}
+
 export function parseNumber(
   raw: string | undefined,
   name: string,
@@ -16,7 +26,7 @@ export function parseNumber(
 ): number | undefined {
   const value = (raw ?? '').trim();
   if (!value) return opts.default;
-  const n = Number(value);
+  const n = decimalNumber(value);
   const kind = opts.integer ? 'a whole number' : 'a number';
   if (!Number.isFinite(n) || (opts.integer && !Number.isInteger(n))) {
     throw new RollbackKitError(`Input ${name} must be ${kind}, got "${raw}".`);

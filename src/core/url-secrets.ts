@@ -6,7 +6,12 @@
  */
 import type { Log } from './log.js';
 
-const SENSITIVE_NAME = /auth|cookie|token|secret|passw|^pass$|^pwd$|api[-_]?key|apikey|^key$|signature|^sig$|session|credential|bypass/i;
+/**
+ * The one list, for query and fragment parameters and for headers alike. `key` as a whole name or
+ * the last word of one (`api_key`, `access_key`, `x-functions-key`, `ocp-apim-subscription-key`),
+ * and `code`: an Azure Functions key (`?code=`) or an OAuth authorization code.
+ */
+const SENSITIVE_NAME = /auth|cookie|token|secret|passw|^pass$|^pwd$|api[-_]?key|apikey|accesskey|(^|[-_.])key$|^code$|signature|^sig$|session|credential|bypass/i;
 /** Names that look sensitive but carry a switch: Vercel's `x-vercel-set-bypass-cookie=true|samesitenone`. */
 const NOT_SENSITIVE = /^x-vercel-set-bypass-cookie$/i;
 

@@ -6,7 +6,7 @@
  * describe one component and the database (`planFromInputs`).
  */
 import { RollbackKitError } from '../core/errors.js';
-import { parseList } from '../core/parse.js';
+import { decimalNumber, parseList } from '../core/parse.js';
 import type { Choice } from '../migrations/revert.js';
 import { FORMAT_NAMES, type FormatName } from '../migrations/types.js';
 import { defaultApiUrl, isHttpUrl, METHODS, PROVIDERS, type Provider } from '../platforms/promote.js';
@@ -234,7 +234,7 @@ class Reader {
       }
       case 'int':
       case 'number': {
-        const n = typeof value === 'number' ? value : typeof value === 'string' && value.trim() ? Number(value) : NaN;
+        const n = typeof value === 'number' ? value : typeof value === 'string' ? decimalNumber(value) : NaN;
         if (!Number.isFinite(n) || (kind.type === 'int' && !Number.isInteger(n))) {
           this.problem(path, `must be ${kind.type === 'int' ? 'a whole number' : 'a number'}`);
           return undefined;

@@ -1,13 +1,14 @@
 /**
- * One HTTP request of a check: sent with a timeout, redirects followed by hand so that the bypass
- * token and the check's own headers never travel to another origin, the body read up to a cap, and
- * network failures named (refused, DNS, timeout) instead of "fetch failed".
+ * One HTTP request of a check: sent with a timeout, redirects followed by hand (on the check's own
+ * origin, or one it allows; the bypass token and the check's own headers never travel to another
+ * origin), the body read up to a cap, and network failures named (refused, DNS, timeout) instead
+ * of "fetch failed".
  */
 import type { Log } from '../core/log.js';
 import { splitCredentials } from '../core/url-secrets.js';
 import { assertResponse, DEADLINE_FAILURE } from './assertions.js';
 import { CheckConfigError } from './config-error.js';
-import type { HttpCheck } from './spec.js';
+import { inRange, type HttpCheck } from './spec.js';
 
 export type NetworkFailure = 'refused' | 'dns' | 'timeout' | 'reset' | 'tls' | 'deadline' | 'other';
 
@@ -28,6 +29,8 @@ export interface ProbeOptions {
   /** The same deadline as a performance.now() time, for work a signal cannot stop (regex matching). */
   deadlineAt?: number;
   bypassToken?: string;
+  /** The only origins the bypass token goes to: base-url's and baseline-url's. */
+  bypassOrigins?: string[];
   /** Basic Authorization from the URL's userinfo; an Authorization header the check sets wins. */
   credentials?: string;
   /** Redacts response text before failure lines cut it. */
@@ -49,23 +52,34 @@ export async function probeHttp(check: HttpCheck, url: string, opts: ProbeOption
     let current = url;
     let method = check.method;
     let body = check.body;
+    let redirectedBy: number | undefined;
     for (let hop = 0; ; hop++) {
       const sameOrigin = new URL(current).origin === origin;
       const headers: Record<string, string> = sameOrigin ? { ...check.headers } : {};
-      if (sameOrigin && opts.bypassToken) headers[BYPASS_HEADER] = opts.bypassToken;
+      if (sameOrigin && opts.bypassToken && opts.bypassOrigins?.includes(origin)) headers[BYPASS_HEADER] = opts.bypassToken;
       if (sameOrigin && opts.credentials && !Object.keys(headers).some((h) => h.toLowerCase() === 'authorization')) headers.authorization = opts.credentials;
-      const res = await send(check, current, { method, headers, body, redirect: 'manual', signal });
+      const sent = await send(check, current, { method, headers, body, redirect: 'manual', signal }, hop);
+      if ('refused' in sent) return { ok: false, ms: elapsed(), status: redirectedBy, failures: [`redirected (${redirectedBy}) to ${new URL(current).host}, which cannot be requested: ${sent.refused}`] };
+      const res = sent.response;
       const location = res.headers.get('location');
       if (res.status >= 300 && res.status < 400 && location && hop < MAX_REDIRECTS) {
-        await res.body?.cancel().catch(() => undefined);
-        // A Location with userinfo would make fetch refuse (and print it): it is dropped, never sent.
-        current = splitCredentials(new URL(location, current).toString()).url;
-        // 303, and 301/302 after a POST, turn into a GET as browsers do.
-        if (res.status === 303 || ((res.status === 301 || res.status === 302) && method === 'POST')) {
-          method = 'GET';
-          body = undefined;
+        const next = redirectTarget(location, current, origin, check);
+        if (typeof next === 'string') {
+          await res.body?.cancel().catch(() => undefined);
+          current = next;
+          redirectedBy = res.status;
+          // 303, and 301/302 after a POST, turn into a GET as browsers do.
+          if (res.status === 303 || ((res.status === 301 || res.status === 302) && method === 'POST')) {
+            method = 'GET';
+            body = undefined;
+          }
+          continue;
         }
-        continue;
+        // Not followed: a check that accepts this status judges the redirect itself; any other fails saying where it was sent.
+        if (!check.status.some((r) => inRange(res.status, r))) {
+          await res.body?.cancel().catch(() => undefined);
+          return { ok: false, ms: elapsed(), status: res.status, failures: [`redirected (${res.status}) ${next.notFollowed}`] };
+        }
       }
       const text = method === 'HEAD' ? '' : await readCapped(res);
       const ms = elapsed();
@@ -81,24 +95,48 @@ export async function probeHttp(check: HttpCheck, url: string, opts: ProbeOption
 }
 
 /**
+ * Where a redirect may lead: the URL to request next, or why it is not followed. Only http(s) on
+ * the check's own origin, or on an origin the check lists in redirect-origins: a redirect
+ * elsewhere is most often a sign-in page answering for a service that is not there, and a data:
+ * URL would let the response judge itself.
+ */
+function redirectTarget(location: string, current: string, origin: string, check: HttpCheck): string | { notFollowed: string } {
+  let next: URL;
+  try {
+    next = new URL(location, current);
+  } catch {
+    return { notFollowed: 'with a Location that is not a URL, so it was not followed' };
+  }
+  if (next.protocol !== 'http:' && next.protocol !== 'https:') return { notFollowed: `to a URL that is not http(s) (${next.protocol}), which is never followed` };
+  if (next.origin !== origin && !check.redirectOrigins.includes(next.origin)) {
+    return {
+      notFollowed: `to ${next.origin}${next.pathname}, another origin than the check's ${origin} (a sign-in page?), so it was not followed; if that redirect is expected, list ${next.origin} in the check's redirect-origins, or accept its status (status: 3xx)`,
+    };
+  }
+  // A Location with userinfo would make fetch refuse (and print it): it is dropped, never sent.
+  return splitCredentials(next.href).url;
+}
+
+/**
  * fetch, with the requests it refuses to send told apart from the ones that got no answer: a port
  * the Fetch standard blocks (10080, 6000, …: "bad port"), a scheme it cannot send, a URL it cannot
- * use, a header it cannot carry. Nothing went over the network, so the service's health is
- * unknown: a CheckConfigError, never an outage. Network failures carry a code (ECONNREFUSED,
- * UND_ERR_SOCKET, …); fetch's own refusals do not.
+ * use, a header it cannot carry. For the check's own URL nothing went over the network, so the
+ * service's health is unknown: a CheckConfigError, never an outage. For a redirect's URL the
+ * service did answer, with a redirect that cannot be followed: a failed sample, named as such.
+ * Network failures carry a code (ECONNREFUSED, UND_ERR_SOCKET, …); fetch's own refusals do not.
  */
-async function send(check: HttpCheck, url: string, init: RequestInit): Promise<Response> {
+async function send(check: HttpCheck, url: string, init: RequestInit, hop: number): Promise<{ response: Response } | { refused: string }> {
   try {
-    return await fetch(url, init);
+    return { response: await fetch(url, init) };
   } catch (err) {
     const why = refusal(err, new URL(url));
-    if (why) {
-      throw new CheckConfigError(
-        `The HTTP check "${check.name}" cannot be sent: ${why}, so no request went out`,
-        'Point the check at a URL fetch can send (another port, http or https, no user name or password in it, header values on one line), or put a proxy in front.',
-      );
-    }
-    throw err;
+    if (!why) throw err;
+    // Only the check's own URL is the spec's: a redirect fetch cannot follow is what the service answered.
+    if (hop > 0) return { refused: why };
+    throw new CheckConfigError(
+      `The HTTP check "${check.name}" cannot be sent: ${why}, so no request went out`,
+      'Point the check at a URL fetch can send (another port, http or https, no user name or password in it, header values on one line), or put a proxy in front.',
+    );
   }
 }
 

@@ -7,6 +7,7 @@ import { isMap, isPair, isScalar, isSeq, type Document, type LineCounter } from 
 import { readYaml, YamlError, type YamlDocument } from '../core/yaml.js';
 import { RollbackKitError } from '../core/errors.js';
 import { splitCredentials, urlSecrets } from '../core/url-secrets.js';
+import { joinUrl } from './join-url.js';
 import { parseJsonPath } from './json-path.js';
 import { sqlStatementProblem } from './sql-statement.js';
 import type { Backoff, Check, HeaderAssertion, HeaderOp, HttpCheck, JsonAssertion, JsonOp, Measuring, Range, SqlCheck } from './spec.js';
@@ -47,10 +48,12 @@ export class SpecError extends RollbackKitError {
 }
 
 const COMMON_FIELDS = ['name', 'critical', 'attempts', 'interval-seconds', 'backoff', 'timeout-seconds'];
-const HTTP_FIELDS = ['url', 'method', 'headers', 'body', 'status', 'body-contains', 'body-not-contains', 'body-matches', 'json', 'header', 'max-ms', 'samples', 'max-error-rate', 'max-p95-ms'];
+const HTTP_FIELDS = ['url', 'method', 'headers', 'body', 'status', 'body-contains', 'body-not-contains', 'body-matches', 'json', 'header', 'max-ms', 'redirect-origins', 'samples', 'max-error-rate', 'max-p95-ms'];
 const SQL_FIELDS = ['query', 'expect-rows', 'expect-value', 'expect-error'];
 const JSON_OPS: JsonOp[] = ['equals', 'exists', 'less-than', 'greater-than'];
 const HEADER_OPS: HeaderOp[] = ['equals', 'contains', 'matches', 'exists'];
+/** Fields that assert on the response body: a HEAD response has none. */
+const BODY_ASSERTIONS = ['body-contains', 'body-not-contains', 'body-matches', 'json'];
 const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'];
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 
@@ -109,6 +112,8 @@ export function parseChecks(text: string, ctx: SpecContext): Check[] {
   });
   // In file order, so the list reads top to bottom next to the YAML (sort is stable).
   problems.sort((a, b) => (a.line ?? 0) - (b.line ?? 0));
+  // A spec that measures nothing would pass, and a pass may record a verified commit.
+  if (!checks.length && !problems.length) problems.push({ line: lineOf(base), message: 'the spec has no checks' });
   if (problems.length) throw new SpecError(problems, source);
   return checks;
 }
@@ -138,6 +143,7 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
 class CheckReader {
   private name: string;
   private readonly obj: Record<string, unknown>;
+  private readonly isMapping: boolean;
 
   constructor(
     item: unknown,
@@ -147,7 +153,8 @@ class CheckReader {
     private readonly valueLine: (field?: string) => number | undefined,
     readonly keyLine: (field: string) => number | undefined,
   ) {
-    this.obj = isPlainObject(item) ? item : {};
+    this.isMapping = isPlainObject(item);
+    this.obj = this.isMapping ? (item as Record<string, unknown>) : {};
     this.name = typeof this.obj.name === 'string' && this.obj.name.trim() ? this.obj.name.trim() : `#${index + 1}`;
     if (!isPlainObject(item)) this.problem(undefined, 'each check must be a mapping of fields (name, url or query, assertions)');
   }
@@ -157,7 +164,11 @@ class CheckReader {
   }
 
   read(): Check | undefined {
-    if (!Object.keys(this.obj).length) return undefined;
+    if (!Object.keys(this.obj).length) {
+      // A non-mapping item already has its problem; an empty one ({}) would measure nothing.
+      if (this.isMapping) this.problem(undefined, 'the check is empty: each check needs a name and a url (an HTTP check) or a query (an SQL check)');
+      return undefined;
+    }
     if (typeof this.obj.name !== 'string' || !this.obj.name.trim()) this.problem('name' in this.obj ? 'name' : undefined, 'every check needs a name (a non-empty string)');
     const isHttp = 'url' in this.obj;
     const isSql = 'query' in this.obj;
@@ -212,6 +223,7 @@ class CheckReader {
       json: this.json(),
       header: this.headerAssertions(),
       maxMs: this.number('max-ms', { min: 0.001 }),
+      redirectOrigins: this.origins('redirect-origins'),
       samples: this.number('samples', { integer: true, min: 1, max: 10000 }),
       maxErrorRate: this.number('max-error-rate', { min: 0, max: 100 }),
       maxP95Ms: this.number('max-p95-ms', { min: 0.001 }),
@@ -219,6 +231,11 @@ class CheckReader {
     this.url(check);
     this.headers(check);
     this.methodAndBody(check);
+    if (check.method === 'HEAD') {
+      for (const field of BODY_ASSERTIONS) {
+        if (field in this.obj) this.problem(field, 'a HEAD response has no body, so this assertion could never pass: use method GET, or assert on status and header', true);
+      }
+    }
     const status = this.status();
     if (status) check.status = status;
     const pattern = this.obj['body-matches'];
@@ -252,7 +269,7 @@ class CheckReader {
       return;
     }
     if (!this.ctx.baseUrl) {
-      this.problem('url', 'is relative, and the base-url input is not set: set base-url or write an absolute URL');
+      this.problem('url', 'is relative, and the base-url input is not set: set it, or write an absolute URL');
       return;
     }
     check.path = text.startsWith('/') ? text : `/${text}`;
@@ -275,8 +292,8 @@ class CheckReader {
     const raw = this.obj.headers;
     if (raw === undefined) return;
     if (!isPlainObject(raw)) return this.problem('headers', 'must be a mapping of header name to value');
-    for (const [name, value] of Object.entries(raw)) {
-      if (!HEADER_NAME.test(name)) this.problem('headers', `"${name}" is not a valid header name`);
+    for (const [index, [name, value]] of Object.entries(raw).entries()) {
+      if (!HEADER_NAME.test(name)) this.problem('headers', invalidHeaderName(index, name));
       else if (typeof value !== 'string' && typeof value !== 'number' && typeof value !== 'boolean') this.problem('headers', `the value of "${name}" must be a string`);
       else check.headers[name] = String(value);
     }
@@ -358,10 +375,10 @@ class CheckReader {
       return [];
     }
     const out: HeaderAssertion[] = [];
-    for (const [rawName, expected] of Object.entries(raw)) {
+    for (const [index, [rawName, expected]] of Object.entries(raw).entries()) {
       const name = rawName.toLowerCase();
       if (!HEADER_NAME.test(rawName)) {
-        this.problem('header', `"${rawName}" is not a valid header name`);
+        this.problem('header', invalidHeaderName(index, rawName));
         continue;
       }
       if (!isPlainObject(expected)) {
@@ -375,8 +392,12 @@ class CheckReader {
           if (typeof value === 'boolean') out.push({ name, op, value });
           else this.problem('header', `"${rawName}": exists must be true or false`);
         } else if (op === 'matches') {
+          if (typeof value !== 'string' || !value) {
+            this.problem('header', `"${rawName}": matches must be a regular expression written as a string`);
+            continue;
+          }
           try {
-            out.push({ name, op, value: new RegExp(String(value)) });
+            out.push({ name, op, value: new RegExp(value) });
           } catch (err) {
             this.problem('header', `"${rawName}": not a valid regular expression: ${regexReason(err)}`);
           }
@@ -434,6 +455,29 @@ class CheckReader {
     return undefined;
   }
 
+  /** http(s) URLs, each reduced to its origin (scheme, host, port): what a redirect is compared with. */
+  private origins(field: string): string[] {
+    const v = this.obj[field];
+    if (v === undefined) return [];
+    const list = Array.isArray(v) ? v : [v];
+    const origins: string[] = [];
+    for (const entry of list) {
+      let url: URL | undefined;
+      try {
+        url = typeof entry === 'string' ? new URL(entry.trim()) : undefined;
+      } catch {
+        url = undefined;
+      }
+      if (url && (url.protocol === 'http:' || url.protocol === 'https:')) origins.push(url.origin);
+      else {
+        this.problem(field, 'must be an origin (https://login.example.com) or a list of them');
+        return [];
+      }
+    }
+    if (!origins.length) this.problem(field, 'the list is empty');
+    return origins;
+  }
+
   private strings(field: string): string[] {
     const v = this.obj[field];
     if (v === undefined) return [];
@@ -446,6 +490,20 @@ class CheckReader {
   }
 }
 
+/** What a header name may start with to be named in a message: a header-name-like word, not a value. */
+const SHOWABLE_NAME = /^[A-Za-z][A-Za-z0-9-]{0,63}$/;
+
+/**
+ * A key that is not a header name is often a whole header line (`authorization: Bearer …`), so the
+ * key itself is never repeated: only its place, and the word before a colon or space when that
+ * word is shaped like a header name.
+ */
+function invalidHeaderName(index: number, key: string): string {
+  const first = /^([^:\s]*)[:\s]/.exec(key)?.[1];
+  const lead = first && SHOWABLE_NAME.test(first) ? `; it starts with "${first}", then a colon or a space: write the name as the key and the value as its value` : ' (the key is not repeated here, as it may hold a value)';
+  return `the key of entry #${index + 1} is not a valid header name${lead}`;
+}
+
 /**
  * Why a pattern is not a regular expression, without the pattern: V8 writes
  * "Invalid regular expression: /<pattern>/: <reason>", and a spec error never repeats a value.
@@ -453,11 +511,6 @@ class CheckReader {
 function regexReason(err: unknown): string {
   const message = (err as Error).message;
   return message.slice(message.lastIndexOf(': ') + 2);
-}
-
-/** Joins like a person reads it: base-url's own path is kept (https://x/app + /health → https://x/app/health). */
-export function joinUrl(base: string, path: string): string {
-  return base.replace(/\/+$/, '') + (path.startsWith('/') ? path : `/${path}`);
 }
 
 function parseStatus(entry: unknown): Range | undefined {

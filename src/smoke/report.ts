@@ -18,7 +18,7 @@ export interface SmokeReport {
   startedAt: string;
   durationMs: number;
   verdict: Omit<Verdict, 'worst'> & { worstCheck?: string };
-  settings: Omit<SmokeOptions, 'bypassToken' | 'baselineCredentials' | 'database' | 'checkConcurrency' | 'sampleConcurrency'> & { database?: string };
+  settings: Omit<SmokeOptions, 'bypassToken' | 'bypassOrigins' | 'baselineCredentials' | 'database' | 'checkConcurrency' | 'sampleConcurrency'> & { database?: string };
   checks: CheckResult[];
   /** The first run and the checks that flapped, when a rollback decision was measured twice. */
   confirmation?: Confirmation;

@@ -7,7 +7,7 @@
 import type { Log } from '../core/log.js';
 import type { ConnectionTarget } from '../db/connection.js';
 import { probeHttp, type Sample } from './http-probe.js';
-import { joinUrl } from './parse-spec.js';
+import { joinUrl } from './join-url.js';
 import { mapLimit, sleep } from './pool.js';
 import type { Backoff, Check, HttpCheck, SqlCheck } from './spec.js';
 import { probeSql } from './sql-probe.js';
@@ -28,6 +28,8 @@ export interface SmokeOptions {
   /** Basic Authorization from baseline-url's user name and password. */
   baselineCredentials?: string;
   bypassToken?: string;
+  /** The origins of base-url and baseline-url: the only ones the bypass token is sent to. */
+  bypassOrigins?: string[];
   database?: ConnectionTarget;
   /** Checks measured at the same time, and requests in flight per check. */
   checkConcurrency?: number;
@@ -105,7 +107,7 @@ interface AttemptOutcome {
   thresholdBroken: boolean;
 }
 
-/** The overall deadline: a signal for requests (they can be aborted), a time for queries and regex matching (they cannot). */
+/** The overall deadline: a signal that aborts requests and gives up queries, and a time for regex matching and statement timeouts. */
 interface Deadline {
   signal: AbortSignal;
   at: number;
@@ -122,7 +124,7 @@ async function runCheck(check: Check, opts: SmokeOptions, until: Deadline, log: 
   for (let attempt = 1; attempt <= attempts; attempt++) {
     if (deadline.aborted) break;
     made = attempt;
-    outcome = check.kind === 'http' ? await httpAttempt(check, { url: check.url, credentials: check.credentials }, opts, until, log) : await sqlAttempt(check, opts, until.at, log);
+    outcome = check.kind === 'http' ? await httpAttempt(check, { url: check.url, credentials: check.credentials }, opts, until, log) : await sqlAttempt(check, opts, until, log);
     if (deadline.reason === STOPPED) break;
     if (outcome.passed) {
       log.info(`✓ ${check.name}: passed${attempts > 1 ? ` on attempt ${attempt}/${attempts}` : ''}${describeNumbers(outcome)}`);
@@ -189,7 +191,7 @@ async function httpAttempt(check: HttpCheck, to: Destination, opts: SmokeOptions
   const count = check.samples ?? opts.samples;
   const timeoutMs = (check.timeoutSeconds ?? opts.timeoutSeconds) * 1000;
   const samples = await mapLimit(Array.from({ length: count }), opts.sampleConcurrency ?? 5, () =>
-    probeHttp(check, to.url, { timeoutMs, deadline: deadline.signal, deadlineAt: deadline.at, bypassToken: opts.bypassToken, credentials: to.credentials, log }),
+    probeHttp(check, to.url, { timeoutMs, deadline: deadline.signal, deadlineAt: deadline.at, bypassToken: opts.bypassToken, bypassOrigins: opts.bypassOrigins, credentials: to.credentials, log }),
   );
   return judgeAttempt(samples, { maxErrorRate: check.maxErrorRate ?? opts.maxErrorRate, maxP95Ms: check.maxP95Ms ?? opts.maxP95Ms });
 }
@@ -229,12 +231,13 @@ export function judgeAttempt(samples: Sample[], opts: Pick<SmokeOptions, 'maxErr
   };
 }
 
-async function sqlAttempt(check: SqlCheck, opts: SmokeOptions, deadlineAt: number, log: Log): Promise<AttemptOutcome> {
-  // A query cannot be aborted from here, so its timeout is cut to what is left before the deadline.
+async function sqlAttempt(check: SqlCheck, opts: SmokeOptions, deadline: Deadline, log: Log): Promise<AttemptOutcome> {
+  // The server cannot be told about our deadline, so the query's timeout is cut to what is left
+  // before it; the probe is given up (its connection closed) when the deadline comes all the same.
   const configured = (check.timeoutSeconds ?? opts.timeoutSeconds) * 1000;
-  const left = Math.max(1, deadlineAt - performance.now());
+  const left = Math.max(1, deadline.at - performance.now());
   // Validation refuses SQL checks without database-url, so the target is there.
-  const outcome = await probeSql(check, opts.database!, { timeoutMs: Math.min(configured, left), cutByDeadline: left < configured, log });
+  const outcome = await probeSql(check, opts.database!, { timeoutMs: Math.min(configured, left), cutByDeadline: left < configured, deadline: deadline.signal, log });
   return {
     passed: outcome.ok,
     samples: 1,

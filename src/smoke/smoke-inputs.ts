@@ -49,6 +49,14 @@ export function readSmokeInputs(inputs: Inputs, databaseUrl: string | undefined,
   const baseUrl = httpUrl(inputs, 'base-url', log);
   const baseline = httpUrl(inputs, 'baseline-url', log);
   const { url: baselineUrl, authorization: baselineCredentials } = baseline ? splitCredentials(baseline) : { url: undefined, authorization: undefined };
+  // The token opens the deployment it belongs to; a check on another origin (a third-party status page) never gets it.
+  const bypassOrigins = [baseUrl, baselineUrl].filter((u): u is string => Boolean(u)).map((u) => new URL(u).origin);
+  if (bypassToken && !bypassOrigins.length) {
+    throw new RollbackKitError(
+      'Input bypass-token is set, but neither base-url nor baseline-url: the token is sent only to their origins, so no check would carry it.',
+      'Set base-url to the deployment the token opens (and write the checks as paths, /api/health), or leave bypass-token empty.',
+    );
+  }
   return {
     source: { checks: inputs.string('checks'), checksFile: inputs.string('checks-file'), cwd: workspace },
     baseUrl,
@@ -64,6 +72,7 @@ export function readSmokeInputs(inputs: Inputs, databaseUrl: string | undefined,
       baselineUrl,
       baselineCredentials,
       bypassToken,
+      bypassOrigins,
       database,
     },
     failStep: inputs.boolean('fail-step', true),

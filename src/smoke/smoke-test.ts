@@ -26,17 +26,17 @@ export interface SpecSource {
 /** Reads the spec from exactly one of `checks` and `checks-file`, then validates it. */
 export async function loadChecks(source: SpecSource, ctx: { baseUrl?: string; hasDatabase: boolean }): Promise<Check[]> {
   if (source.checks && source.checksFile) {
-    throw new RollbackKitError('Both checks and checks-file are set.', 'Give the checks inline in checks, or in a YAML file named by checks-file, not both.');
+    throw new RollbackKitError('Input checks and input checks-file are both set.', 'Give the checks inline (input checks) or in a YAML file (input checks-file), not both.');
   }
   if (source.checksFile) {
     const text = await readChecksFile(source.checksFile, source.cwd ?? '.');
     return parseChecks(text, { ...ctx, source: `checks-file ${source.checksFile}` });
   }
   if (source.checks) return parseChecks(source.checks, { ...ctx, source: 'checks input' });
-  throw new RollbackKitError('No checks given.', 'Set checks (YAML) or checks-file; the smoke-test README (actions/smoke-test/README.md) has examples.');
+  throw new RollbackKitError('No checks given.', 'Set input checks (YAML) or input checks-file; the smoke-test README (actions/smoke-test/README.md) has examples.');
 }
 
-const CHECKOUT_HINT = 'The path is relative to the workspace; check out the repository first (actions/checkout).';
+const CHECKOUT_HINT = 'The path is relative to the workspace (on the command line, the current directory); in a workflow, check out the repository first (actions/checkout).';
 
 /**
  * The checks-file, which must be a file inside the workspace: the path is an input anyone who edits

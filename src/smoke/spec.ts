@@ -59,6 +59,8 @@ export interface HttpCheck extends Measuring {
   json: JsonAssertion[];
   header: HeaderAssertion[];
   maxMs?: number;
+  /** Origins (https://login.example.com) a redirect may lead to besides the check's own; none by default. */
+  redirectOrigins: string[];
   samples?: number;
   /** Per-check thresholds over the samples of an attempt; the inputs of the same name by default. */
   maxErrorRate?: number;

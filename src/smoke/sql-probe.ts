@@ -13,8 +13,8 @@ import type { QueryArrayConfig } from 'pg';
 import type { RollbackKitError } from '../core/errors.js';
 import type { Log } from '../core/log.js';
 import type { ConnectionTarget } from '../db/connection.js';
-import { connect, ConnectionError, type Session } from '../db/session.js';
-import { deepEqual, show } from './assertions.js';
+import { closeSession, connect, ConnectionError, type Session } from '../db/session.js';
+import { DEADLINE_FAILURE, deepEqual, show } from './assertions.js';
 import { CheckConfigError } from './config-error.js';
 import { formatRange, inRange, type SqlCheck } from './spec.js';
 
@@ -57,9 +57,80 @@ interface TransactionState {
   started: string;
 }
 
-export async function probeSql(check: SqlCheck, target: ConnectionTarget, opts: { timeoutMs: number; cutByDeadline?: boolean; log: Pick<Log, 'excerpt'> }): Promise<SqlOutcome> {
+/**
+ * Room above the statement timeout for an answer to come back, and for the connection to be given
+ * up: only a connection that stalls without closing (a proxy or NAT box that stops forwarding)
+ * ever uses it, since the server answers every statement within its statement_timeout.
+ */
+export const ANSWER_MARGIN_MS = 1_000;
+
+export interface SqlProbeOptions {
+  /** Bounds the connection, the statement (statement_timeout) and, with the margin, each answer. */
+  timeoutMs: number;
+  /** timeoutMs was cut to what was left before the overall deadline. */
+  cutByDeadline?: boolean;
+  /** The overall deadline: the probe is given up and its connection closed when it aborts. */
+  deadline?: AbortSignal;
+  log: Pick<Log, 'excerpt'>;
+}
+
+/**
+ * One attempt, with every wait bounded: the connection by the connect timeout, each query's answer
+ * by the statement timeout and a margin (a query past it closes the connection), and the whole
+ * probe, ROLLBACK included, by the time the connection and the query may take and the overall
+ * deadline. A probe given up closes its session without waiting for the server to agree.
+ */
+export async function probeSql(check: SqlCheck, target: ConnectionTarget, opts: SqlProbeOptions): Promise<SqlOutcome> {
   const started = performance.now();
   const timeoutMs = Math.max(1, Math.round(opts.timeoutMs));
+  const budgetMs = 2 * timeoutMs + ANSWER_MARGIN_MS;
+  const probe = new Probe();
+  let timer: NodeJS.Timeout | undefined;
+  let onAbort: (() => void) | undefined;
+  const givenUp = new Promise<SqlOutcome>((resolve) => {
+    const giveUp = (failure: string, unreachable: boolean) => {
+      probe.abandon();
+      resolve({ ok: false, ms: performance.now() - started, failures: [failure], unreachable });
+    };
+    timer = setTimeout(
+      () => giveUp(`no answer from the database within ${seconds(budgetMs)} s (timeout-seconds for the connection and for the query, plus ${seconds(ANSWER_MARGIN_MS)} s), so the connection was closed`, true),
+      budgetMs,
+    );
+    onAbort = () => giveUp(DEADLINE_FAILURE, false);
+    if (opts.deadline?.aborted) onAbort();
+    else opts.deadline?.addEventListener('abort', onAbort, { once: true });
+  });
+  try {
+    return await Promise.race([runProbe(check, target, probe, timeoutMs, started, opts), givenUp]);
+  } finally {
+    clearTimeout(timer);
+    if (onAbort) opts.deadline?.removeEventListener('abort', onAbort);
+  }
+}
+
+/** The probe's session, closed at once when the probe is given up, even if it opens only after that. */
+class Probe {
+  private session: Session | undefined;
+  private abandoned = false;
+
+  adopt(session: Session): boolean {
+    this.session = session;
+    if (this.abandoned) closeSession(session);
+    return !this.abandoned;
+  }
+
+  abandon(): void {
+    this.abandoned = true;
+    // With a query in flight pg destroys the socket; otherwise it sends Terminate and lets go.
+    if (this.session) closeSession(this.session);
+  }
+
+  get given(): boolean {
+    return this.abandoned;
+  }
+}
+
+async function runProbe(check: SqlCheck, target: ConnectionTarget, probe: Probe, timeoutMs: number, started: number, opts: SqlProbeOptions): Promise<SqlOutcome> {
   let session: Session;
   try {
     session = await open(target, timeoutMs);
@@ -69,48 +140,66 @@ export async function probeSql(check: SqlCheck, target: ConnectionTarget, opts: 
     const message = err instanceof Error ? err.message : String(err);
     return { ok: false, ms: performance.now() - started, failures: [message], unreachable: true };
   }
+  if (!probe.adopt(session)) return { ok: false, ms: performance.now() - started, failures: [], unreachable: false };
   try {
-    let before: TransactionState;
+    return await measure(check, session, timeoutMs, started, opts);
+  } finally {
+    // Bounded by the query deadline; a connection that is already gone refuses it at once.
+    if (!probe.given) await session.query('ROLLBACK').catch(() => undefined);
+    closeSession(session);
+  }
+}
+
+async function measure(check: SqlCheck, session: Session, timeoutMs: number, started: number, opts: SqlProbeOptions): Promise<SqlOutcome> {
+  let before: TransactionState;
+  try {
+    await session.query('BEGIN TRANSACTION READ ONLY');
+    await session.query(`SET LOCAL statement_timeout = ${timeoutMs}`);
+    // The first query of the transaction: from here on, SET TRANSACTION READ WRITE is refused.
+    before = await transactionState(session);
+  } catch (err) {
+    return brokeAround(err, started);
+  }
+  if (before.readOnly !== 'on') throw new CheckConfigError(`The SQL check "${check.name}" cannot run: the database did not open a read-only transaction`, READ_ONLY_HINT);
+  let rows: unknown[][] | undefined;
+  let error: { code?: string; message: string } | undefined;
+  try {
+    // Extended protocol: one statement only, refused by the server otherwise (queryMode is not in @types/pg).
+    const result = await session.query({ text: check.query, rowMode: 'array', queryMode: 'extended' } as QueryArrayConfig);
+    rows = (result.rows ?? []) as unknown[][];
+  } catch (err) {
+    // Only the server's own error is an answer; a connection that stalled or broke measured nothing
+    // (and is never the error an expect-error check waits for).
+    if (!fromServer(err)) return brokeAround(err, started);
+    const e = err as { code?: string; message?: string };
+    error = { code: e.code, message: e.message ?? String(err) };
+  }
+  if (error && notReadOnly(error)) {
+    throw new CheckConfigError(`The SQL check "${check.name}" is not a read-only query: ${error.message}${error.code ? ` (SQLSTATE ${error.code})` : ''}; nothing was changed`, READ_ONLY_HINT);
+  }
+  if (!error) {
+    let after: TransactionState;
     try {
-      await session.query('BEGIN TRANSACTION READ ONLY');
-      await session.query(`SET LOCAL statement_timeout = ${timeoutMs}`);
-      // The first query of the transaction: from here on, SET TRANSACTION READ WRITE is refused.
-      before = await transactionState(session);
+      after = await transactionState(session);
     } catch (err) {
       return brokeAround(err, started);
     }
-    if (before.readOnly !== 'on') throw new CheckConfigError(`The SQL check "${check.name}" cannot run: the database did not open a read-only transaction`, READ_ONLY_HINT);
-    let rows: unknown[][] | undefined;
-    let error: { code?: string; message: string } | undefined;
-    try {
-      // Extended protocol: one statement only, refused by the server otherwise (queryMode is not in @types/pg).
-      const result = await session.query({ text: check.query, rowMode: 'array', queryMode: 'extended' } as QueryArrayConfig);
-      rows = (result.rows ?? []) as unknown[][];
-    } catch (err) {
-      const e = err as { code?: string; message?: string };
-      error = { code: e.code, message: e.message ?? String(err) };
+    if (after.readOnly !== 'on' || after.started !== before.started) {
+      throw new CheckConfigError(`The SQL check "${check.name}" left its read-only transaction`, READ_ONLY_HINT);
     }
-    if (error && notReadOnly(error)) {
-      throw new CheckConfigError(`The SQL check "${check.name}" is not a read-only query: ${error.message}${error.code ? ` (SQLSTATE ${error.code})` : ''}; nothing was changed`, READ_ONLY_HINT);
-    }
-    if (!error) {
-      let after: TransactionState;
-      try {
-        after = await transactionState(session);
-      } catch (err) {
-        return brokeAround(err, started);
-      }
-      if (after.readOnly !== 'on' || after.started !== before.started) {
-        throw new CheckConfigError(`The SQL check "${check.name}" left its read-only transaction`, READ_ONLY_HINT);
-      }
-    }
-    const ms = performance.now() - started;
-    const failures = judge(check, rows, error, opts.cutByDeadline ? 'the overall deadline (deadline-seconds)' : `${timeoutMs / 1000} s (timeout-seconds)`, opts.log);
-    return { ok: failures.length === 0, ms, failures };
-  } finally {
-    await session.query('ROLLBACK').catch(() => undefined);
-    await session.end().catch(() => undefined);
   }
+  const ms = performance.now() - started;
+  const failures = judge(check, rows, error, opts.cutByDeadline ? 'the overall deadline (deadline-seconds)' : `${timeoutMs / 1000} s (timeout-seconds)`, opts.log);
+  return { ok: failures.length === 0, ms, failures };
+}
+
+/** An ErrorResponse PostgreSQL sent (pg's DatabaseError carries its severity), not a local or network error. */
+function fromServer(err: unknown): boolean {
+  return typeof (err as { severity?: unknown } | null)?.severity === 'string';
+}
+
+function seconds(ms: number): string {
+  return String(Math.round(ms / 100) / 10);
 }
 
 /** The connection broke around the query (BEGIN failed, or the check after it): nothing was measured. */
@@ -128,7 +217,7 @@ async function transactionState(session: Session): Promise<TransactionState> {
 /** A rejected password or an unknown database is a DatabaseConfigError; anything else a failure to reach the database. */
 async function open(target: ConnectionTarget, timeoutMs: number): Promise<Session> {
   try {
-    return await connect(target, { connectTimeoutMs: timeoutMs, readOnly: true });
+    return await connect(target, { connectTimeoutMs: timeoutMs, readOnly: true, queryDeadline: { statementMs: timeoutMs, marginMs: ANSWER_MARGIN_MS } });
   } catch (err) {
     throw err instanceof ConnectionError && err.isConfiguration ? new DatabaseConfigError(err) : err;
   }

@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { createLog, memoryLog } from '../../src/core/log.js';
 import { clip, redactDeep, secretStrength } from '../../src/core/secrets.js';
-import { displayUrl, registerUrlSecrets, splitCredentials, urlSecrets } from '../../src/core/url-secrets.js';
+import { displayUrl, isSensitiveName, registerUrlSecrets, splitCredentials, urlSecrets } from '../../src/core/url-secrets.js';
 
 describe('what counts as a secret', () => {
   it('short values, numbers and common words are weak', () => {
@@ -34,6 +34,23 @@ describe('what counts as a secret', () => {
     log.secret('pw');
     expect(log.redact('admin:pw@host')).toBe('admin:***@host');
     expect(warnings).toEqual([]);
+  });
+});
+
+describe('which names carry a secret', () => {
+  // One list for query parameters and headers: what cloud providers and OAuth name their credentials.
+  it.each([
+    'sig', 'signature', 'X-Amz-Signature', 'apikey', 'api-key', 'api_key', 'x-api-key', 'auth', 'authorization', 'session', 'password', 'pwd', 'secret',
+    'client_secret', 'token', 'access_token', 'refresh_token', 'id_token', 'key', 'code', 'access_key', 'accesskey', 'AWSAccessKeyId', 'x-functions-key',
+    'Ocp-Apim-Subscription-Key', 'cookie', 'x-vercel-protection-bypass',
+  ])('%s does', (name) => {
+    expect(isSensitiveName(name)).toBe(true);
+  });
+  it.each(['page', 'status', 'keyword', 'monkey', 'zipcode', 'x-vercel-set-bypass-cookie', 'accept', 'content-type'])('%s does not', (name) => {
+    expect(isSensitiveName(name)).toBe(false);
+  });
+  it('a Functions key in ?code= and an access key in ?access_key= are secrets of the URL', () => {
+    expect(urlSecrets('https://fn.example/api/health?code=AzFnK3yVeryS3cret&access_key=AKIAFAKEFAKEFAKE').guessed).toEqual(expect.arrayContaining(['AzFnK3yVeryS3cret', 'AKIAFAKEFAKEFAKE']));
   });
 });
 

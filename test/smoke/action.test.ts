@@ -126,6 +126,18 @@ describe('smoke-test action', () => {
     expect(await findSecret(run, queryKey)).toEqual([]);
   });
 
+  it('cloud keys by their usual names (?code=, ?access_key=, x-functions-key, ocp-apim-subscription-key) stay out of every file', async () => {
+    const secrets = ['AzFnK3yVeryS3cret', 'AKIAFAKEFAKEFAKE', 'FnHdrK3yS3cret', 'ApimK3yS3cret'];
+    const run = await runAction('smoke-test', {
+      checks: `- {name: fn, url: "${server.url}/status/500?code=${secrets[0]}"}\n- {name: s3, url: "${server.url}/echo?access_key=${secrets[1]}", headers: {x-functions-key: ${secrets[2]}, ocp-apim-subscription-key: ${secrets[3]}}, json: {headers.x-functions-key: other, headers.ocp-apim-subscription-key: other}}`,
+      'fail-step': false,
+      ...fast,
+    });
+    expect(run.outputs.failed).toBe('2');
+    expect(run.errors[0]).toContain('/status/500?code=***');
+    for (const secret of secrets) expect(await findSecret(run, secret)).toEqual([]);
+  });
+
   it('SQL checks on PostgreSQL; the database password never printed, even when the database is down', async () => {
     const password = 'pw-Hk29xQm7Vd';
     const url = new URL(db.url);
@@ -216,8 +228,8 @@ describe('smoke-test action: an invalid spec fails before anything runs, even wi
 
 describe('smoke-test action: bad inputs', () => {
   const cases: [string, Record<string, string | number | boolean>, RegExp][] = [
-    ['no checks', { 'base-url': 'https://x.example.com' }, /^No checks given\. Set checks \(YAML\) or checks-file/],
-    ['both checks and checks-file', { checks: '- {name: a, url: https://x.example.com}', 'checks-file': 'a.yml' }, /^Both checks and checks-file are set\./],
+    ['no checks', { 'base-url': 'https://x.example.com' }, /^No checks given\. Set input checks \(YAML\) or input checks-file/],
+    ['both checks and checks-file', { checks: '- {name: a, url: https://x.example.com}', 'checks-file': 'a.yml' }, /^Input checks and input checks-file are both set\./],
     ['missing checks-file', { 'checks-file': 'nope.yml' }, /^Cannot read checks-file "nope\.yml": no such file\./],
     ['base-url not a URL', { 'base-url': 'my-app.vercel.app', checks: '- {name: a, url: /}' }, /^Input base-url must be an absolute http\(s\) URL/],
     ['baseline-url not http', { 'baseline-url': 'ftp://x', checks: '- {name: a, url: https://x.example.com}' }, /^Input baseline-url must be an absolute http\(s\) URL/],

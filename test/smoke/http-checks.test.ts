@@ -248,16 +248,16 @@ describe('samples', () => {
 describe('redirects and the bypass token', () => {
   it('follows redirects on the same origin and sends x-vercel-protection-bypass', async () => {
     const before = server.requests.length;
-    const r = await one('- {name: r, url: /redirect, json: {status: ok}}', { bypassToken: 'bypass-secret-123' });
+    const r = await one('- {name: r, url: /redirect, json: {status: ok}}', { bypassToken: 'bypass-secret-123', bypassOrigins: [server.url] });
     expect(r.passed).toBe(true);
     const sent = server.requests.slice(before);
     expect(sent.map((q) => q.path)).toEqual(['/redirect', '/health']);
     expect(sent.every((q) => q.headers['x-vercel-protection-bypass'] === 'bypass-secret-123')).toBe(true);
   });
 
-  it('never sends the token or the check headers to another origin', async () => {
+  it('never sends the token or the check headers to another origin, even one the check lets it be redirected to', async () => {
     const other = await startServer();
-    const r = await one(`- {name: r, url: "/redirect?to=${other.url}/echo", headers: {authorization: Bearer abc}}`, { bypassToken: 'bypass-secret-123' });
+    const r = await one(`- {name: r, url: "/redirect?to=${other.url}/echo", headers: {authorization: Bearer abc}, redirect-origins: ["${other.url}"]}`, { bypassToken: 'bypass-secret-123', bypassOrigins: [server.url] });
     expect(r.passed).toBe(true);
     expect(other.requests).toHaveLength(1);
     expect(other.requests[0]!.headers['x-vercel-protection-bypass']).toBeUndefined();

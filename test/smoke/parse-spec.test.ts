@@ -237,6 +237,39 @@ describe('parseChecks: malformed specs report every mistake with its place', () 
     expect(err?.message).toMatch(/2 problems, so nothing was run: line 1, check "a", field "staus": unknown field.*; line 2, check "b", field "jsn"/);
   });
 
+  it('an empty check is a problem, and a spec of empty checks measures nothing: refused', () => {
+    expect(problems('- {}\n- {}\n')).toEqual([
+      { line: 1, check: '#1', message: expect.stringMatching(/^the check is empty/) },
+      { line: 2, check: '#2', message: expect.stringMatching(/^the check is empty/) },
+    ]);
+    expect(problems('- {name: a, url: /a}\n- {}\n')).toEqual([{ line: 2, check: '#2', message: expect.stringMatching(/^the check is empty/) }]);
+    expect(problems('checks:\n  - {}\n')[0]!.message).toMatch(/^the check is empty/);
+  });
+
+  it('a HEAD check cannot assert on a body it never gets', () => {
+    const p = problems('- {name: h, url: /a, method: HEAD, body-contains: ok, body-not-contains: error, body-matches: x, json: {status: ok}}');
+    expect(p.map((x) => x.field)).toEqual(['body-contains', 'body-not-contains', 'body-matches', 'json']);
+    expect(p[0]!.message).toMatch(/a HEAD response has no body/);
+    expect(parseChecks('- {name: h, url: /a, method: HEAD, status: 200, header: {etag: {exists: true}}}', ctx)).toHaveLength(1);
+  });
+
+  it('header matches is a regular expression written as a string', () => {
+    for (const value of ['{a: 1}', '[a, b]', 'true', '""']) {
+      expect(problems(`- {name: h, url: /a, header: {etag: {matches: ${value}}}}`)).toEqual([
+        { line: 1, check: 'h', field: 'header', message: '"etag": matches must be a regular expression written as a string' },
+      ]);
+    }
+  });
+
+  it('an invalid header name is named by its place, never repeated: it may be a whole header line with its value', () => {
+    const p = problems('- name: h\n  url: /a\n  headers:\n    accept: json\n    "authorization: Bearer SekretTok3nABC": x\n    "SekretTok3nABC/x": y\n  header:\n    "x-key=SekretTok3nABC": 1\n');
+    expect(p.map((x) => x.message)).toEqual([
+      'the key of entry #2 is not a valid header name; it starts with "authorization", then a colon or a space: write the name as the key and the value as its value',
+      'the key of entry #3 is not a valid header name (the key is not repeated here, as it may hold a value)',
+      'the key of entry #1 is not a valid header name (the key is not repeated here, as it may hold a value)',
+    ]);
+  });
+
   it('refuses a GET with a body, bad JSON paths, empty specs, and a scalar spec', () => {
     expect(problems('- {name: a, url: /a, body: x}')[0]).toMatchObject({ field: 'body' });
     expect(problems('- {name: a, url: /a, json: {"a..b": 1}}')[0]!.message).toMatch(/bad path/);

@@ -10,6 +10,8 @@ import { afterAll } from 'vitest';
 export interface RecordedRequest {
   method: string;
   path: string;
+  /** The query as sent, with its `?` ('' without one). */
+  search: string;
   headers: IncomingMessage['headers'];
   body: string;
 }
@@ -78,8 +80,8 @@ export async function startServer(options: { delayMs?: number; handler?: Handler
     let body = '';
     req.on('data', (d: Buffer) => (body += d.toString()));
     req.on('end', () => {
-      const path = new URL(req.url ?? '/', 'http://x').pathname;
-      requests.push({ method: req.method ?? '', path, headers: req.headers, body });
+      const { pathname: path, search } = new URL(req.url ?? '/', 'http://x');
+      requests.push({ method: req.method ?? '', path, search, headers: req.headers, body });
       const n = (counters.get(path) ?? 0) + 1;
       counters.set(path, n);
       if (options.handler) options.handler(req, res, body, n);

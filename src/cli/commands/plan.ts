@@ -11,7 +11,7 @@ export const plan: CommandSpec = {
     const { plan, scope } = await readRollbackPlan(cli.inputs, cli.cwd, { hasDatabaseUrl });
     cli.begin();
     const t = cli.term;
-    t.say(`Plan ${plan.source}: environment ${plan.environment}, budget ${plan.budgetMinutes} min; scope ${scope.join(', ')}`);
+    t.say(`Plan ${plan.source === 'inputs' ? 'from the flags' : plan.source}: environment ${plan.environment}, budget ${plan.budgetMinutes} min; scope ${scope.join(', ')}`);
     t.table(
       ['component', 'provider', 'where', 'puts back'],
       plan.components.map((c) => [c.name, c.provider, c.project ?? c.app ?? c.service ?? c.site ?? c.command ?? '', c.target]),
