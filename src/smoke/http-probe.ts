@@ -48,7 +48,7 @@ export async function probeHttp(check: HttpCheck, url: string, opts: ProbeOption
   const started = performance.now();
   const elapsed = () => performance.now() - started;
   try {
-    const origin = new URL(url).origin;
+    let origin = new URL(url).origin;
     let current = url;
     let method = check.method;
     let body = check.body;
@@ -56,7 +56,7 @@ export async function probeHttp(check: HttpCheck, url: string, opts: ProbeOption
     for (let hop = 0; ; hop++) {
       const sameOrigin = new URL(current).origin === origin;
       const headers: Record<string, string> = sameOrigin ? { ...check.headers } : {};
-      if (sameOrigin && opts.bypassToken && opts.bypassOrigins?.includes(origin)) headers[BYPASS_HEADER] = opts.bypassToken;
+      if (sameOrigin && opts.bypassToken && opts.bypassOrigins?.some((o) => o === origin || isHttpsUpgrade(o, origin))) headers[BYPASS_HEADER] = opts.bypassToken;
       if (sameOrigin && opts.credentials && !Object.keys(headers).some((h) => h.toLowerCase() === 'authorization')) headers.authorization = opts.credentials;
       const sent = await send(check, current, { method, headers, body, redirect: 'manual', signal }, hop);
       if ('refused' in sent) return { ok: false, ms: elapsed(), status: redirectedBy, failures: [`redirected (${redirectedBy}) to ${new URL(current).host}, which cannot be requested: ${sent.refused}`] };
@@ -66,6 +66,8 @@ export async function probeHttp(check: HttpCheck, url: string, opts: ProbeOption
         const next = redirectTarget(location, current, origin, check);
         if (typeof next === 'string') {
           await res.body?.cancel().catch(() => undefined);
+          // The same host over https is still the check's own service: its headers go along.
+          if (isHttpsUpgrade(origin, next)) origin = new URL(next).origin;
           current = next;
           redirectedBy = res.status;
           // 303, and 301/302 after a POST, turn into a GET as browsers do.
@@ -108,13 +110,20 @@ function redirectTarget(location: string, current: string, origin: string, check
     return { notFollowed: 'with a Location that is not a URL, so it was not followed' };
   }
   if (next.protocol !== 'http:' && next.protocol !== 'https:') return { notFollowed: `to a URL that is not http(s) (${next.protocol}), which is never followed` };
-  if (next.origin !== origin && !check.redirectOrigins.includes(next.origin)) {
+  if (next.origin !== origin && !isHttpsUpgrade(origin, next.href) && !check.redirectOrigins.includes(next.origin)) {
     return {
       notFollowed: `to ${next.origin}${next.pathname}, another origin than the check's ${origin} (a sign-in page?), so it was not followed; if that redirect is expected, list ${next.origin} in the check's redirect-origins, or accept its status (status: 3xx)`,
     };
   }
   // A Location with userinfo would make fetch refuse (and print it): it is dropped, never sent.
   return splitCredentials(next.href).url;
+}
+
+/** http://host to https://host on the default ports: a service moving its own callers to TLS, not another origin. */
+export function isHttpsUpgrade(origin: string, target: string): boolean {
+  const from = new URL(origin);
+  const to = new URL(target);
+  return from.protocol === 'http:' && to.protocol === 'https:' && from.hostname === to.hostname && from.port === '' && to.port === '';
 }
 
 /**

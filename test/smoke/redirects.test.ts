@@ -108,3 +108,14 @@ describe('the bypass token', () => {
     expect(run.errors[0]).toMatch(/^Input bypass-token is set, but neither base-url nor baseline-url/);
   });
 });
+
+describe('the same host moving its callers to https', () => {
+  it('is the check’s own origin (default ports only); anything else on that host is another origin', async () => {
+    const { isHttpsUpgrade } = await import('../../src/smoke/http-probe.js');
+    expect(isHttpsUpgrade('http://app.example.com', 'https://app.example.com/health')).toBe(true);
+    expect(isHttpsUpgrade('http://app.example.com', 'https://www.app.example.com/health')).toBe(false);
+    expect(isHttpsUpgrade('http://app.example.com:8080', 'https://app.example.com/health')).toBe(false);
+    expect(isHttpsUpgrade('http://app.example.com', 'https://app.example.com:8443/health')).toBe(false);
+    expect(isHttpsUpgrade('https://app.example.com', 'http://app.example.com/health')).toBe(false);
+  });
+});
