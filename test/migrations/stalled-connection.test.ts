@@ -146,4 +146,25 @@ describe('run-down-migrations on a stalled connection', () => {
     expect(JSON.parse(rerun.outputs.reverted!)).toEqual(['002']);
     expect(await existingTables(db)).toEqual(['t1']);
   }, 60_000);
+
+  it('with steps, names the to-version that finishes the plan when the first migration may have committed', async () => {
+    const db = await createTestDatabase('rk_down_stall_steps');
+    const ws = await workspace();
+    const steps: Step[] = [1, 2].map((i) => ({ version: `00${i}`, name: `t${i}`, up: `CREATE TABLE t${i} (id int);`, down: `DROP TABLE t${i};` }));
+    const dir = await writeMigrations(ws, 'plain', steps);
+    await applyMigrations(db, 'plain', dir, steps);
+    const proxy = await stallingProxy(db, 'DROP TABLE t2');
+    try {
+      const run = await runAction('run-down-migrations', { 'database-url': proxy.url, 'require-snapshot': 'false', steps: '1', 'statement-timeout-seconds': '1' }, { cwd: ws, timeoutMs: 40_000 });
+      expect(proxy.stalled()).toBe(true);
+      expect(run.errors[0]).toContain('may or may not have committed');
+      // Nothing is known to be reverted, but `steps: 1` again would revert 001 if 002 did go.
+      expect(JSON.parse(run.outputs.reverted!)).toEqual([]);
+      expect(run.errors[0]).toContain('`to-version: 001`');
+      expect(run.summary).toMatch(/\*\*Stopped in\*\* `002_t2\.down\.sql` \(version 002\): It may or may not have committed/);
+    } finally {
+      proxy.close();
+    }
+    expect(await existingTables(db)).toEqual(['t1']);
+  }, 60_000);
 });
