@@ -1,8 +1,10 @@
 import { input, runAction, setOutputs } from '../core/action.js';
 import { RollbackKitError } from '../core/errors.js';
+import type { Log } from '../core/log.js';
 import { readRevertOptions, workflowRun } from '../migrations/revert-inputs.js';
 import { RevertFailed, revertMigrations, type RevertResult } from '../migrations/revert.js';
 import { NOTHING_REVERTED, partialRevertDetails, revertSummary } from '../report/run-down-migrations-summary.js';
+import { code, text } from '../report/markdown.js';
 import { writeSummary } from '../report/write-summary.js';
 
 function outputs(result: RevertResult): void {
@@ -19,12 +21,16 @@ function outputs(result: RevertResult): void {
 
 /**
  * Every failure says status=failed (a later `if: always()` step must never read "reverted" here),
- * with what was reverted before it; the summary shows those, or that nothing was changed.
+ * with what was reverted before it and how far the migration it stopped in got; the summary shows
+ * those, or that nothing was changed.
  */
-function failed(err: unknown): string | undefined {
+function failed(err: unknown, log: Log): string | undefined {
   if (err instanceof RevertFailed) {
     outputs(err.partial);
-    return partialRevertDetails(err.partial);
+    const stopped = err.partial.stoppedIn;
+    // Outside text (file names): redacted before it is escaped.
+    const where = stopped ? `\n**Stopped in** ${code(stopped.file)} (version ${text(stopped.version)}): ${text(log.redact(stopped.state))}\n` : '';
+    return `${partialRevertDetails(err.partial)}${where}`;
   }
   setOutputs({ status: 'failed', reverted: '[]', count: 0 });
   // Stopped before planning (snapshot, lock, inputs): nothing was changed; say so where people look.

@@ -4,7 +4,7 @@
  */
 import { relative } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { RollbackKitError } from '../core/errors.js';
+import { errorLine, RollbackKitError } from '../core/errors.js';
 import type { Log } from '../core/log.js';
 import { describeTarget, isTransactionPooler, type ConnectionTarget } from '../db/connection.js';
 import type { FindToolOptions } from '../db/pg-tools.js';
@@ -17,7 +17,7 @@ import { PLAIN_TRACKING_DDL } from './formats/plain.js';
 import { readProgress } from './progress.js';
 import { howToFinish, RecordedPlan, withHowToFinish, type WorkflowRun } from './rerun.js';
 import { pickFormat, resolveMigrationsDir } from './registry.js';
-import { runPlan, type RevertedMigration } from './runner.js';
+import { MigrationFailed, runPlan, type RevertedMigration, type StoppedIn } from './runner.js';
 import { literal } from './sql-split.js';
 import type { FormatName, MigrationFile, MigrationFormat, Tracking } from './types.js';
 
@@ -68,6 +68,8 @@ export interface RevertResult {
   reverted: RevertedMigration[];
   /** Still applied after the run, newest first. */
   stillApplied: { version: string; name: string }[];
+  /** On a failure's partial result: the migration the run stopped in (still applied), and how far it got. */
+  stoppedIn?: StoppedIn;
   /** The newest migration the plan keeps, when it reverts only newer ones: the `to-version` that finishes it. */
   keepVersion?: string;
   durationMs: number;
@@ -270,14 +272,19 @@ export async function revertMigrations(opts: RevertOptions, log: Log): Promise<R
       log.info(`Reverted ${plan.toRevert.length} migration(s); ${still.length} still applied${still.length ? `, the newest ${still.at(-1)!.name}` : ''}.`);
     }
   } catch (err) {
-    if (err instanceof RollbackKitError && result.plan.length > 0) {
+    // Once there is a plan, migrations may have committed: every failure from here on carries what
+    // was done, whatever threw it.
+    if (result.plan.length > 0) {
       // Never "reverted" for a run that failed: a later `if: always()` step reads this status.
       result.status = 'failed';
+      if (err instanceof MigrationFailed) result.stoppedIn = err.stoppedIn;
+      const cause = err instanceof RollbackKitError ? err : unexpected(err, log);
       if (!opts.dryRun) await recorded?.update(session, result.reverted.map((r) => r.version), false, log);
       // `steps` again would count from what is left: say what finishes this plan.
-      const partway = steps !== undefined && (result.reverted.length > 0 || recorded?.earlier !== undefined);
+      // A migration whose commit may have landed counts as one that went.
+      const partway = steps !== undefined && (result.reverted.length > 0 || result.stoppedIn?.unsure === true || recorded?.earlier !== undefined);
       const how = partway ? howToFinish(steps, result.keepVersion, result.plan.length - result.reverted.length, recorded?.recorded === true) : undefined;
-      throw new RevertFailed(how ? withHowToFinish(err, how) : err, finish(result, applied, started));
+      throw new RevertFailed(how ? withHowToFinish(cause, how) : cause, finish(result, applied, started));
     }
     throw err;
   } finally {
@@ -285,6 +292,19 @@ export async function revertMigrations(opts: RevertOptions, log: Log): Promise<R
     closeSession(session);
   }
   return finish(result, applied, started);
+}
+
+/**
+ * An error that is not one of ours (a bug, or a failure nothing above turned into a message) after
+ * planning: the run may have changed the database, so it is said where the state is read. Its stack
+ * stays in the debug log, as the entry point keeps it for errors it does not know.
+ */
+function unexpected(err: unknown, log: Log): RollbackKitError {
+  if (err instanceof Error && err.stack) log.debug(err.stack);
+  return new RollbackKitError(
+    errorLine(err),
+    'The migrations reverted before it are listed here; the tracking table and rollback_kit.down_progress say where the database is now, and a re-run continues from there.',
+  );
 }
 
 function finish(result: RevertResult, applied: MigrationFile[], started: number): RevertResult {

@@ -10,8 +10,11 @@ import type { Log } from '../core/log.js';
 import { withQueryDeadline, type Session } from '../db/session.js';
 import { firstCodeLine, type PlannedMigration, type PlannedStatement } from './planner.js';
 import { clearProgressSql, progressStillHolds, readProgress, recordStatement, startProgressSql, statementHash, statementsAlreadyRun, type Progress } from './progress.js';
-import { lineAt, sessionSetting, stripComments } from './sql-split.js';
+import { describeError, failure, isConnectionLoss, PROGRESS_TABLE, StatementFailed, type PgError } from './run-failure.js';
+import { sessionSetting, stripComments } from './sql-split.js';
 import type { MigrationFile, Tracking } from './types.js';
+
+export { MigrationFailed, type StoppedIn } from './run-failure.js';
 
 export interface RevertedMigration {
   version: string;
@@ -20,77 +23,6 @@ export interface RevertedMigration {
   transactional: boolean;
   statements: number;
   durationMs: number;
-}
-
-interface PgError {
-  code?: string;
-  message?: string;
-  position?: string;
-  detail?: string;
-  hint?: string;
-}
-
-/** The connection went away (terminated, network): PostgreSQL has rolled back whatever transaction was open. */
-export function isConnectionLoss(err: unknown): boolean {
-  const e = err as PgError;
-  if (e?.code && /^(57P0[1-3]|08\d{3}|ECONNRESET|EPIPE|ETIMEDOUT)$/.test(e.code)) return true;
-  return !e?.code && /connection (terminated|ended)|not queryable|Client has encountered a connection error/i.test(e?.message ?? '');
-}
-
-class StatementFailed extends Error {
-  /** How many times the migration was tried (lock timeouts and deadlocks are retried). */
-  attempts = 1;
-
-  constructor(
-    readonly statement: PlannedStatement | undefined,
-    readonly index: number,
-    readonly error: unknown,
-  ) {
-    super((error as Error)?.message ?? String(error));
-  }
-}
-
-/** The statement named by its first line, redacted before it is cut (log.excerpt): no secret's prefix survives the cut. */
-function where(m: PlannedMigration, f: StatementFailed, err: PgError, table: string, log: Pick<Log, 'excerpt'>): string {
-  const file = m.file.downFile ?? m.file.name;
-  const s = f.statement;
-  if (!s) return f.index < 0 ? file : `${file} (bookkeeping in ${table})`;
-  const pos = Number(err.position);
-  const line = Number.isInteger(pos) && pos > 0 ? s.textLine + lineAt(s.text, pos - 1) - 1 : s.line;
-  return `${file} line ${line}, statement "${log.excerpt(firstCodeLine(s.text), 100)}"`;
-}
-
-function failure(m: PlannedMigration, f: StatementFailed, skipped: number, tracking: Tracking, target: string, log: Log): RollbackKitError {
-  const err = f.error as PgError;
-  const pgMessage = `${err.message ?? String(f.error)}${err.code && !/^E[A-Z]/.test(err.code) ? ` [${err.code}]` : ''}${err.detail ? ` (${err.detail})` : ''}`;
-  const at = where(m, f, err, tracking.table, log);
-  const lost = isConnectionLoss(f.error);
-  const head = lost ? `Lost the connection to ${target} while reverting ${m.file.name} at ${at}: ${pgMessage}.` : `Reverting ${m.file.name} failed at ${at}: ${pgMessage}.`;
-  let state: string;
-  if (m.transactional && lost) {
-    // A COMMIT in flight when the connection died may or may not have landed; either way the down
-    // SQL and its bookkeeping landed together or not at all.
-    state = `It may or may not have committed: its down SQL and its bookkeeping in ${tracking.table} commit together, so the database is consistent either way; the re-run reads ${tracking.table} and continues.`;
-  } else if (m.transactional && skipped > 0) {
-    state = `Its transaction was rolled back: ${m.file.name} is still applied in ${tracking.table}, and only its first ${skipped} statement(s), which ran in an earlier run, are done (recorded in rollback_kit.down_progress).`;
-  } else if (m.transactional) {
-    state = `Its transaction was rolled back: ${m.file.name} is still applied and unchanged in the schema and in ${tracking.table}.`;
-  } else {
-    const ran = Math.max(skipped, f.index);
-    const marked = tracking.startSql ? 'is marked dirty until all have run' : 'still lists it as applied until all have run';
-    state = `It runs statement by statement (non-transactional): ${ran} of ${m.statements.length} statement(s) ran and are recorded in rollback_kit.down_progress; ${tracking.table} ${marked}.`;
-    if (lost) {
-      const unsure = f.statement ? `statement ${f.index + 1} may or may not have completed` : 'its bookkeeping may or may not have committed';
-      state += ` With the connection gone, ${unsure}; the re-run reads ${tracking.table} and rollback_kit.down_progress and continues.`;
-    }
-  }
-  let hint = 'Fix the down SQL (or what blocks it) and re-run: the run continues from this migration.';
-  const tried = f.attempts > 1 ? ` (tried ${f.attempts} times)` : '';
-  if (err.code === '55P03') hint = `A table lock was not granted within lock-timeout-seconds${tried}: a long transaction or query holds it (see pg_stat_activity). Re-run when it is gone, or raise lock-timeout-seconds.`;
-  else if (err.code === '40P01') hint = `It deadlocked with another session${tried}. Re-run when traffic on those tables is lower.`;
-  else if (err.code === '57014') hint = 'The statement ran longer than statement-timeout-seconds. Raise it if the statement is expected to take that long, then re-run.';
-  else if (lost) hint = 'Check the database is up and reachable, then re-run: the run continues from this migration.';
-  return new RollbackKitError(`${head} ${state}`, hint);
 }
 
 /** Runs the statements at `indices` one query each; `after` follows each one that completed. */
@@ -102,7 +34,13 @@ async function exec(session: Session, statements: PlannedStatement[], indices: n
     } catch (err) {
       throw new StatementFailed(s, i, err);
     }
-    if (after) await after(s);
+    if (!after) continue;
+    try {
+      await after(s);
+    } catch (err) {
+      // The statement completed: only the record of it failed.
+      throw new StatementFailed(s, i, err, 'record');
+    }
   }
 }
 
@@ -137,7 +75,13 @@ const FRESH: Remaining = { from: 0, replay: [], hasProgress: false };
  */
 async function remaining(session: Session, tracking: Tracking, m: PlannedMigration, saved: Progress | undefined, log: Log): Promise<Remaining> {
   if (!saved) return FRESH;
-  if (!(await progressStillHolds(session, saved, tracking.rowVersionSql(m.file)))) {
+  let holds: boolean;
+  try {
+    holds = await progressStillHolds(session, saved, tracking.rowVersionSql(m.file));
+  } catch (err) {
+    throw new StatementFailed(undefined, -1, err, 'prepare');
+  }
+  if (!holds) {
     const why =
       saved.rows === null
         ? 'it does not say which tracking rows it belongs to (an earlier rollback-kit version wrote it)'
@@ -327,10 +271,23 @@ export interface RunPlanOptions {
   onReverted(r: RevertedMigration): void;
 }
 
+/** What earlier runs recorded, read before anything runs: a failure here changed nothing. */
+async function earlierProgress(session: Session, table: string, target: string): Promise<Map<string, Progress>> {
+  try {
+    return await readProgress(session, table);
+  } catch (err) {
+    const lost = isConnectionLoss(err);
+    throw new RollbackKitError(
+      `${lost ? `Lost the connection to ${target} while reading` : 'Could not read'} the progress of earlier runs from ${PROGRESS_TABLE}: ${describeError(err)}. Nothing was changed.`,
+      lost ? 'Check the database is up and reachable, then re-run.' : `Fix what blocks that read (PostgreSQL's message above), then re-run.`,
+    );
+  }
+}
+
 export async function runPlan(plan: PlannedMigration[], opts: RunPlanOptions): Promise<void> {
   const { session, tracking, log } = opts;
   const ctx: Context = { session, tracking, reset: resetSql(opts.sessionSettings) };
-  const progress: Map<string, Progress> = await readProgress(session, tracking.table);
+  const progress = await earlierProgress(session, tracking.table, opts.target);
   const applied = [...opts.applied];
   for (const [n, m] of plan.entries()) {
     const at = applied.findIndex((f) => f.id === m.file.id);
@@ -346,7 +303,7 @@ export async function runPlan(plan: PlannedMigration[], opts: RunPlanOptions): P
         else await revertStatementByStatement(ctx, m, previous, rest);
       });
     } catch (err) {
-      if (err instanceof StatementFailed) throw failure(m, err, rest.from, tracking, opts.target, log);
+      if (err instanceof StatementFailed) throw failure(m, err, rest.from, progress.get(m.file.id), tracking, opts.target, log);
       throw err;
     }
     const durationMs = Math.round(performance.now() - started);

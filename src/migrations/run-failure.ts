@@ -1,0 +1,227 @@
+/**
+ * What a failure inside one migration of a plan means: where it came (a statement, the
+ * bookkeeping, the record of a completed statement, the check of an earlier run's progress), what
+ * of the migration committed, and what the on-call user does next, in words and as the partial
+ * result the step reports.
+ */
+import { RollbackKitError } from '../core/errors.js';
+import type { Log } from '../core/log.js';
+import { firstCodeLine, type PlannedMigration, type PlannedStatement } from './planner.js';
+import { statementHash, type Progress } from './progress.js';
+import { lineAt, literal } from './sql-split.js';
+import type { Tracking } from './types.js';
+
+export interface PgError {
+  code?: string;
+  message?: string;
+  position?: string;
+  detail?: string;
+  hint?: string;
+}
+
+/** The connection went away (terminated, network): PostgreSQL has rolled back whatever transaction was open. */
+export function isConnectionLoss(err: unknown): boolean {
+  const e = err as PgError;
+  if (e?.code && /^(57P0[1-3]|08\d{3}|ECONNRESET|EPIPE|ETIMEDOUT)$/.test(e.code)) return true;
+  return !e?.code && /connection (terminated|ended)|not queryable|Client has encountered a connection error/i.test(e?.message ?? '');
+}
+
+/**
+ * Where in a migration a failure came: a statement or bookkeeping (`run`), the write recording a
+ * non-transactional statement that completed as done (`record`), or the check of an earlier run's
+ * progress, before anything of the migration ran (`prepare`).
+ */
+export type Stage = 'run' | 'record' | 'prepare';
+
+export class StatementFailed extends Error {
+  /** How many times the migration was tried (lock timeouts and deadlocks are retried). */
+  attempts = 1;
+
+  constructor(
+    readonly statement: PlannedStatement | undefined,
+    readonly index: number,
+    readonly error: unknown,
+    readonly stage: Stage = 'run',
+  ) {
+    super((error as Error)?.message ?? String(error));
+  }
+}
+
+/** The migration a run stopped in, and how much of it is done: what a failure's partial result carries. */
+export interface StoppedIn {
+  version: string;
+  id: string;
+  file: string;
+  transactional: boolean;
+  statements: number;
+  /**
+   * Statements known to have run and committed: a non-transactional migration's, in this run or
+   * an earlier one; for a transactional one, those an earlier run did before it became transactional.
+   */
+  ran: number;
+  /** The statement (1-based) a re-run starts at: those before it are recorded as done. One past the last: only the bookkeeping is left. */
+  resumeAt: number;
+  /** More may have committed than `ran` says (or, for a transactional one, the whole migration): the connection went mid-query. */
+  unsure: boolean;
+  /** The state in words, as the error gives it: what committed, and how a re-run goes on. */
+  state: string;
+}
+
+/** A failure inside one migration of the plan, with how far that migration got. */
+export class MigrationFailed extends RollbackKitError {
+  constructor(
+    message: string,
+    hint: string,
+    readonly stoppedIn: StoppedIn,
+  ) {
+    super(message, hint);
+  }
+}
+
+/** PostgreSQL's message with its code and detail, or the driver's. */
+export function describeError(error: unknown): string {
+  const err = error as PgError;
+  return `${err?.message ?? String(error)}${err?.code && !/^E[A-Z]/.test(err.code) ? ` [${err.code}]` : ''}${err?.detail ? ` (${err.detail})` : ''}`;
+}
+
+/** The statement named by its first line, redacted before it is cut (log.excerpt): no secret's prefix survives the cut. */
+function where(m: PlannedMigration, f: StatementFailed, err: PgError, table: string, log: Pick<Log, 'excerpt'>): string {
+  const file = m.file.downFile ?? m.file.name;
+  const s = f.statement;
+  if (!s) return f.index < 0 ? file : `${file} (bookkeeping in ${table})`;
+  const pos = Number(err.position);
+  const line = Number.isInteger(pos) && pos > 0 ? s.textLine + lineAt(s.text, pos - 1) - 1 : s.line;
+  return `${file} line ${line}, statement "${log.excerpt(firstCodeLine(s.text), 100)}"`;
+}
+
+function statementAt(m: PlannedMigration, s: PlannedStatement, log: Pick<Log, 'excerpt'>): string {
+  return `${m.file.downFile ?? m.file.name} line ${s.line}, statement "${log.excerpt(firstCodeLine(s.text), 100)}"`;
+}
+
+function statementsUpTo(n: number): string {
+  return n === 1 ? 'statement 1' : `statements 1 to ${n}`;
+}
+
+export const PROGRESS_TABLE = 'rollback_kit.down_progress';
+
+/** What one failure says, before the hints every kind shares. */
+interface Account {
+  head: string;
+  state: string;
+  hint: string;
+  /** Said after whichever hint: what the re-run will do that the user may need to prepare for. */
+  then?: string;
+  ran: number;
+  resumeAt: number;
+  unsure: boolean;
+}
+
+interface Facts {
+  m: PlannedMigration;
+  f: StatementFailed;
+  /** The statements an earlier run did, which this one did not run again. */
+  skipped: number;
+  /** The progress that earlier run recorded. */
+  saved: Progress | undefined;
+  tracking: Tracking;
+  target: string;
+  log: Log;
+  lost: boolean;
+  pgMessage: string;
+  /** What the tracking table says of a non-transactional migration until it is done. */
+  marked: string;
+}
+
+const REACHABLE = 'Check the database is up and reachable, then re-run: the run continues from this migration.';
+
+/** The check of an earlier run's progress failed: a read, so nothing of the migration changed. */
+function beforeFirstStatement({ m, saved, tracking, target, lost, pgMessage }: Facts): Account {
+  const check = `checking the progress an earlier run recorded for it against ${tracking.table}`;
+  const ran = saved?.done.length ?? 0;
+  return {
+    head: lost
+      ? `Lost the connection to ${target} while reverting ${m.file.name}, before its first statement (${check}): ${pgMessage}.`
+      : `Reverting ${m.file.name} failed before its first statement, ${check}: ${pgMessage}.`,
+    state: `Nothing of it ran in this run: ${tracking.table} and ${PROGRESS_TABLE} are as the earlier run left them (${ran} of ${m.statements.length} statement(s) recorded as done), and the re-run checks that record again and goes on from it.`,
+    hint: lost ? REACHABLE : "Fix what blocks that read (PostgreSQL's message above) and re-run: the run continues from this migration.",
+    ran,
+    resumeAt: ran + 1,
+    unsure: false,
+  };
+}
+
+/** A non-transactional statement completed and committed, and the write recording it as done failed. */
+function recordFailed({ m, f, tracking, target, log, lost, pgMessage, marked }: Facts): Account {
+  const i = f.index;
+  const n = m.statements.length;
+  const record = `UPDATE ${PROGRESS_TABLE} SET done = done || ${literal(statementHash(f.statement!.text))}::text WHERE tracking = ${literal(tracking.table)} AND migration = ${literal(m.file.id)} AND cardinality(done) = ${i}`;
+  return {
+    head: `${lost ? `Lost the connection to ${target} while reverting` : 'Reverting'} ${m.file.name}: statement ${i + 1} of ${n} ran (${statementAt(m, f.statement!, log)}), but recording it as done in ${PROGRESS_TABLE} failed: ${pgMessage}.`,
+    state:
+      `It runs statement by statement (non-transactional): ${statementsUpTo(i + 1)} of ${n} ran and cannot be rolled back, but ${PROGRESS_TABLE} records ${i} of them` +
+      `${lost ? ` (${i + 1}, if the write landed before the connection went)` : ''}; ${tracking.table} ${marked}. ` +
+      `The re-run starts at statement ${i + 1} and runs it again${lost ? ` (at statement ${i + 2}, if the write landed)` : ''}.`,
+    hint: lost ? REACHABLE : "Fix what stopped the write (PostgreSQL's message above), then re-run: the run continues from this migration.",
+    // The guarded UPDATE does nothing where the write did land.
+    then: ` Running statement ${i + 1} again is harmless when it is written to be repeated (IF EXISTS); if it is not, record it as done before the re-run: ${record};`,
+    ran: i + 1,
+    resumeAt: i + 1,
+    unsure: lost,
+  };
+}
+
+/** A statement, or the bookkeeping around the statements, failed. */
+function statementFailed({ m, f, skipped, tracking, target, log, lost, pgMessage, marked }: Facts): Account {
+  const at = where(m, f, f.error as PgError, tracking.table, log);
+  const head = lost ? `Lost the connection to ${target} while reverting ${m.file.name} at ${at}: ${pgMessage}.` : `Reverting ${m.file.name} failed at ${at}: ${pgMessage}.`;
+  const hint = lost ? REACHABLE : 'Fix the down SQL (or what blocks it) and re-run: the run continues from this migration.';
+  if (m.transactional) {
+    let state: string;
+    if (lost) {
+      // A COMMIT in flight when the connection died may or may not have landed; either way the down
+      // SQL and its bookkeeping landed together or not at all.
+      state = `It may or may not have committed: its down SQL and its bookkeeping in ${tracking.table} commit together, so the database is consistent either way; the re-run reads ${tracking.table} and continues.`;
+    } else if (skipped > 0) {
+      state = `Its transaction was rolled back: ${m.file.name} is still applied in ${tracking.table}, and only its first ${skipped} statement(s), which ran in an earlier run, are done (recorded in ${PROGRESS_TABLE}).`;
+    } else {
+      state = `Its transaction was rolled back: ${m.file.name} is still applied and unchanged in the schema and in ${tracking.table}.`;
+    }
+    return { head, state, hint, ran: skipped, resumeAt: skipped + 1, unsure: lost };
+  }
+  const ran = Math.max(skipped, f.index);
+  let state = `It runs statement by statement (non-transactional): ${ran} of ${m.statements.length} statement(s) ran and are recorded in ${PROGRESS_TABLE}; ${tracking.table} ${marked}.`;
+  if (lost) {
+    const uncertain = f.statement ? `statement ${f.index + 1} may or may not have completed` : 'its bookkeeping may or may not have committed';
+    state += ` With the connection gone, ${uncertain}; the re-run reads ${tracking.table} and ${PROGRESS_TABLE} and continues.`;
+  }
+  return { head, state, hint, ran, resumeAt: ran + 1, unsure: lost };
+}
+
+/**
+ * The migration's state and what to do, for a failure at `f`. `skipped`: the statements an earlier
+ * run did, which this one did not run again; `saved`: the progress that run recorded.
+ */
+export function failure(m: PlannedMigration, f: StatementFailed, skipped: number, saved: Progress | undefined, tracking: Tracking, target: string, log: Log): MigrationFailed {
+  const code = (f.error as PgError).code;
+  const facts: Facts = {
+    m,
+    f,
+    skipped,
+    saved,
+    tracking,
+    target,
+    log,
+    lost: isConnectionLoss(f.error),
+    pgMessage: describeError(f.error),
+    marked: tracking.startSql ? 'is marked dirty until all have run' : 'still lists it as applied until all have run',
+  };
+  const account = f.stage === 'prepare' ? beforeFirstStatement(facts) : f.stage === 'record' ? recordFailed(facts) : statementFailed(facts);
+  let hint = account.hint;
+  const tried = f.attempts > 1 ? ` (tried ${f.attempts} times)` : '';
+  if (code === '55P03') hint = `A table lock was not granted within lock-timeout-seconds${tried}: a long transaction or query holds it (see pg_stat_activity). Re-run when it is gone, or raise lock-timeout-seconds.`;
+  else if (code === '40P01') hint = `It deadlocked with another session${tried}. Re-run when traffic on those tables is lower.`;
+  else if (code === '57014' && f.stage === 'run') hint = 'The statement ran longer than statement-timeout-seconds. Raise it if the statement is expected to take that long, then re-run.';
+  const { ran, resumeAt, unsure, state } = account;
+  const stoppedIn: StoppedIn = { version: m.file.version, id: m.file.id, file: m.file.downFile ?? m.file.name, transactional: m.transactional, statements: m.statements.length, ran, resumeAt, unsure, state };
+  return new MigrationFailed(`${account.head} ${state}`, `${hint}${account.then ?? ''}`, stoppedIn);
+}
