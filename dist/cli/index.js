@@ -21330,11 +21330,20 @@ function parseBoolean(raw, name, fallback) {
         return false;
     throw new errors/* RollbackKitError */.dp(`Input ${name} must be true or false, got "${raw}".`);
 }
+/**
+ * A number as people write one in an input or a flag: decimal digits, a sign and a point. Not what
+ * JavaScript's Number() also reads (0x10 is 16, 1e1 is 10, 0b11 is 3): a value that means something
+ * else than it looks is a mistake to name, not to guess. NaN for anything else.
+ */
+function decimalNumber(text) {
+    const value = text.trim();
+    return /^[+-]?(\d+\.?\d*|\.\d+)$/.test(value) ? Number(value) : NaN;
+}
 function parseNumber(raw, name, opts = {}) {
     const value = (raw ?? '').trim();
     if (!value)
         return opts.default;
-    const n = Number(value);
+    const n = decimalNumber(value);
     const kind = opts.integer ? 'a whole number' : 'a number';
     if (!Number.isFinite(n) || (opts.integer && !Number.isInteger(n))) {
         throw new errors/* RollbackKitError */.dp(`Input ${name} must be ${kind}, got "${raw}".`);
@@ -21372,7 +21381,12 @@ var archive = __nccwpck_require__(4263);
 // EXTERNAL MODULE: external "node:fs"
 var external_node_fs_ = __nccwpck_require__(3024);
 ;// CONCATENATED MODULE: ./.build/core/url-secrets.js
-const SENSITIVE_NAME = /auth|cookie|token|secret|passw|^pass$|^pwd$|api[-_]?key|apikey|^key$|signature|^sig$|session|credential|bypass/i;
+/**
+ * The one list, for query and fragment parameters and for headers alike. `key` as a whole name or
+ * the last word of one (`api_key`, `access_key`, `x-functions-key`, `ocp-apim-subscription-key`),
+ * and `code`: an Azure Functions key (`?code=`) or an OAuth authorization code.
+ */
+const SENSITIVE_NAME = /auth|cookie|token|secret|passw|^pass$|^pwd$|api[-_]?key|apikey|accesskey|(^|[-_.])key$|^code$|signature|^sig$|session|credential|bypass/i;
 /** Names that look sensitive but carry a switch: Vercel's `x-vercel-set-bypass-cookie=true|samesitenone`. */
 const NOT_SENSITIVE = /^x-vercel-set-bypass-cookie$/i;
 /** Whether a header, query or fragment parameter of this name carries a secret. */
@@ -25336,15 +25350,13 @@ function withHowToFinish(err, how) {
     return new errors/* RollbackKitError */.dp(err.message, err.hint ? `${err.hint} ${how}` : how);
 }
 
-;// CONCATENATED MODULE: ./.build/migrations/runner.js
+;// CONCATENATED MODULE: ./.build/migrations/run-failure.js
 /**
- * Runs a plan: each migration's down SQL and its bookkeeping in one transaction, or, for a
- * non-transactional migration, statement by statement with each completed statement recorded so a
- * re-run resumes. Stops at the first failure with the file, statement, line and PostgreSQL's message.
+ * What a failure inside one migration of a plan means: where it came (a statement, the
+ * bookkeeping, the record of a completed statement, the check of an earlier run's progress), what
+ * of the migration committed, and what the on-call user does next, in words and as the partial
+ * result the step reports.
  */
-
-
-
 
 
 
@@ -25360,14 +25372,29 @@ class StatementFailed extends Error {
     statement;
     index;
     error;
+    stage;
     /** How many times the migration was tried (lock timeouts and deadlocks are retried). */
     attempts = 1;
-    constructor(statement, index, error) {
+    constructor(statement, index, error, stage = 'run') {
         super(error?.message ?? String(error));
         this.statement = statement;
         this.index = index;
         this.error = error;
+        this.stage = stage;
     }
+}
+/** A failure inside one migration of the plan, with how far that migration got. */
+class MigrationFailed extends errors/* RollbackKitError */.dp {
+    stoppedIn;
+    constructor(message, hint, stoppedIn) {
+        super(message, hint);
+        this.stoppedIn = stoppedIn;
+    }
+}
+/** PostgreSQL's message with its code and detail, or the driver's. */
+function describeError(error) {
+    const err = error;
+    return `${err?.message ?? String(error)}${err?.code && !/^E[A-Z]/.test(err.code) ? ` [${err.code}]` : ''}${err?.detail ? ` (${err.detail})` : ''}`;
 }
 /** The statement named by its first line, redacted before it is cut (log.excerpt): no secret's prefix survives the cut. */
 function where(m, f, err, table, log) {
@@ -25379,45 +25406,122 @@ function where(m, f, err, table, log) {
     const line = Number.isInteger(pos) && pos > 0 ? s.textLine + lineAt(s.text, pos - 1) - 1 : s.line;
     return `${file} line ${line}, statement "${log.excerpt(firstCodeLine(s.text), 100)}"`;
 }
-function failure(m, f, skipped, tracking, target, log) {
-    const err = f.error;
-    const pgMessage = `${err.message ?? String(f.error)}${err.code && !/^E[A-Z]/.test(err.code) ? ` [${err.code}]` : ''}${err.detail ? ` (${err.detail})` : ''}`;
-    const at = where(m, f, err, tracking.table, log);
-    const lost = isConnectionLoss(f.error);
-    const head = lost ? `Lost the connection to ${target} while reverting ${m.file.name} at ${at}: ${pgMessage}.` : `Reverting ${m.file.name} failed at ${at}: ${pgMessage}.`;
-    let state;
-    if (m.transactional && lost) {
-        // A COMMIT in flight when the connection died may or may not have landed; either way the down
-        // SQL and its bookkeeping landed together or not at all.
-        state = `It may or may not have committed: its down SQL and its bookkeeping in ${tracking.table} commit together, so the database is consistent either way; the re-run reads ${tracking.table} and continues.`;
-    }
-    else if (m.transactional && skipped > 0) {
-        state = `Its transaction was rolled back: ${m.file.name} is still applied in ${tracking.table}, and only its first ${skipped} statement(s), which ran in an earlier run, are done (recorded in rollback_kit.down_progress).`;
-    }
-    else if (m.transactional) {
-        state = `Its transaction was rolled back: ${m.file.name} is still applied and unchanged in the schema and in ${tracking.table}.`;
-    }
-    else {
-        const ran = Math.max(skipped, f.index);
-        const marked = tracking.startSql ? 'is marked dirty until all have run' : 'still lists it as applied until all have run';
-        state = `It runs statement by statement (non-transactional): ${ran} of ${m.statements.length} statement(s) ran and are recorded in rollback_kit.down_progress; ${tracking.table} ${marked}.`;
-        if (lost) {
-            const unsure = f.statement ? `statement ${f.index + 1} may or may not have completed` : 'its bookkeeping may or may not have committed';
-            state += ` With the connection gone, ${unsure}; the re-run reads ${tracking.table} and rollback_kit.down_progress and continues.`;
-        }
-    }
-    let hint = 'Fix the down SQL (or what blocks it) and re-run: the run continues from this migration.';
-    const tried = f.attempts > 1 ? ` (tried ${f.attempts} times)` : '';
-    if (err.code === '55P03')
-        hint = `A table lock was not granted within lock-timeout-seconds${tried}: a long transaction or query holds it (see pg_stat_activity). Re-run when it is gone, or raise lock-timeout-seconds.`;
-    else if (err.code === '40P01')
-        hint = `It deadlocked with another session${tried}. Re-run when traffic on those tables is lower.`;
-    else if (err.code === '57014')
-        hint = 'The statement ran longer than statement-timeout-seconds. Raise it if the statement is expected to take that long, then re-run.';
-    else if (lost)
-        hint = 'Check the database is up and reachable, then re-run: the run continues from this migration.';
-    return new errors/* RollbackKitError */.dp(`${head} ${state}`, hint);
+function statementAt(m, s, log) {
+    return `${m.file.downFile ?? m.file.name} line ${s.line}, statement "${log.excerpt(firstCodeLine(s.text), 100)}"`;
 }
+function statementsUpTo(n) {
+    return n === 1 ? 'statement 1' : `statements 1 to ${n}`;
+}
+const PROGRESS_TABLE = 'rollback_kit.down_progress';
+const REACHABLE = 'Check the database is up and reachable, then re-run: the run continues from this migration.';
+/** The check of an earlier run's progress failed: a read, so nothing of the migration changed. */
+function beforeFirstStatement({ m, saved, tracking, target, lost, pgMessage }) {
+    const check = `checking the progress an earlier run recorded for it against ${tracking.table}`;
+    const ran = saved?.done.length ?? 0;
+    return {
+        head: lost
+            ? `Lost the connection to ${target} while reverting ${m.file.name}, before its first statement (${check}): ${pgMessage}.`
+            : `Reverting ${m.file.name} failed before its first statement, ${check}: ${pgMessage}.`,
+        state: `Nothing of it ran in this run: ${tracking.table} and ${PROGRESS_TABLE} are as the earlier run left them (${ran} of ${m.statements.length} statement(s) recorded as done), and the re-run checks that record again and goes on from it.`,
+        hint: lost ? REACHABLE : "Fix what blocks that read (PostgreSQL's message above) and re-run: the run continues from this migration.",
+        ran,
+        resumeAt: ran + 1,
+        unsure: false,
+    };
+}
+/** A non-transactional statement completed and committed, and the write recording it as done failed. */
+function recordFailed({ m, f, tracking, target, log, lost, pgMessage, marked }) {
+    const i = f.index;
+    const n = m.statements.length;
+    const record = `UPDATE ${PROGRESS_TABLE} SET done = done || ${literal(statementHash(f.statement.text))}::text WHERE tracking = ${literal(tracking.table)} AND migration = ${literal(m.file.id)} AND cardinality(done) = ${i}`;
+    return {
+        head: `${lost ? `Lost the connection to ${target} while reverting` : 'Reverting'} ${m.file.name}: statement ${i + 1} of ${n} ran (${statementAt(m, f.statement, log)}), but recording it as done in ${PROGRESS_TABLE} failed: ${pgMessage}.`,
+        state: `It runs statement by statement (non-transactional): ${statementsUpTo(i + 1)} of ${n} ran and cannot be rolled back, but ${PROGRESS_TABLE} records ${i} of them` +
+            `${lost ? ` (${i + 1}, if the write landed before the connection went)` : ''}; ${tracking.table} ${marked}. ` +
+            `The re-run starts at statement ${i + 1} and runs it again${lost ? ` (at statement ${i + 2}, if the write landed)` : ''}.`,
+        hint: lost ? REACHABLE : "Fix what stopped the write (PostgreSQL's message above), then re-run: the run continues from this migration.",
+        // The guarded UPDATE does nothing where the write did land.
+        then: ` Running statement ${i + 1} again is harmless when it is written to be repeated (IF EXISTS); if it is not, record it as done before the re-run: ${record};`,
+        ran: i + 1,
+        resumeAt: i + 1,
+        unsure: lost,
+    };
+}
+/** A statement, or the bookkeeping around the statements, failed. */
+function statementFailed({ m, f, skipped, tracking, target, log, lost, pgMessage, marked }) {
+    const at = where(m, f, f.error, tracking.table, log);
+    const head = lost ? `Lost the connection to ${target} while reverting ${m.file.name} at ${at}: ${pgMessage}.` : `Reverting ${m.file.name} failed at ${at}: ${pgMessage}.`;
+    const hint = lost ? REACHABLE : 'Fix the down SQL (or what blocks it) and re-run: the run continues from this migration.';
+    if (m.transactional) {
+        let state;
+        if (lost) {
+            // A COMMIT in flight when the connection died may or may not have landed; either way the down
+            // SQL and its bookkeeping landed together or not at all.
+            state = `It may or may not have committed: its down SQL and its bookkeeping in ${tracking.table} commit together, so the database is consistent either way; the re-run reads ${tracking.table} and continues.`;
+        }
+        else if (skipped > 0) {
+            state = `Its transaction was rolled back: ${m.file.name} is still applied in ${tracking.table}, and only its first ${skipped} statement(s), which ran in an earlier run, are done (recorded in ${PROGRESS_TABLE}).`;
+        }
+        else {
+            state = `Its transaction was rolled back: ${m.file.name} is still applied and unchanged in the schema and in ${tracking.table}.`;
+        }
+        return { head, state, hint, ran: skipped, resumeAt: skipped + 1, unsure: lost };
+    }
+    const ran = Math.max(skipped, f.index);
+    let state = `It runs statement by statement (non-transactional): ${ran} of ${m.statements.length} statement(s) ran and are recorded in ${PROGRESS_TABLE}; ${tracking.table} ${marked}.`;
+    if (lost) {
+        const uncertain = f.statement ? `statement ${f.index + 1} may or may not have completed` : 'its bookkeeping may or may not have committed';
+        state += ` With the connection gone, ${uncertain}; the re-run reads ${tracking.table} and ${PROGRESS_TABLE} and continues.`;
+    }
+    return { head, state, hint, ran, resumeAt: ran + 1, unsure: lost };
+}
+/**
+ * The migration's state and what to do, for a failure at `f`. `skipped`: the statements an earlier
+ * run did, which this one did not run again; `saved`: the progress that run recorded.
+ */
+function failure(m, f, skipped, saved, tracking, target, log) {
+    const code = f.error.code;
+    const facts = {
+        m,
+        f,
+        skipped,
+        saved,
+        tracking,
+        target,
+        log,
+        lost: isConnectionLoss(f.error),
+        pgMessage: describeError(f.error),
+        marked: tracking.startSql ? 'is marked dirty until all have run' : 'still lists it as applied until all have run',
+    };
+    const account = f.stage === 'prepare' ? beforeFirstStatement(facts) : f.stage === 'record' ? recordFailed(facts) : statementFailed(facts);
+    let hint = account.hint;
+    const tried = f.attempts > 1 ? ` (tried ${f.attempts} times)` : '';
+    if (code === '55P03')
+        hint = `A table lock was not granted within lock-timeout-seconds${tried}: a long transaction or query holds it (see pg_stat_activity). Re-run when it is gone, or raise lock-timeout-seconds.`;
+    else if (code === '40P01')
+        hint = `It deadlocked with another session${tried}. Re-run when traffic on those tables is lower.`;
+    else if (code === '57014' && f.stage === 'run')
+        hint = 'The statement ran longer than statement-timeout-seconds. Raise it if the statement is expected to take that long, then re-run.';
+    const { ran, resumeAt, unsure, state } = account;
+    const stoppedIn = { version: m.file.version, id: m.file.id, file: m.file.downFile ?? m.file.name, transactional: m.transactional, statements: m.statements.length, ran, resumeAt, unsure, state };
+    return new MigrationFailed(`${account.head} ${state}`, `${hint}${account.then ?? ''}`, stoppedIn);
+}
+
+;// CONCATENATED MODULE: ./.build/migrations/runner.js
+/**
+ * Runs a plan: each migration's down SQL and its bookkeeping in one transaction, or, for a
+ * non-transactional migration, statement by statement with each completed statement recorded so a
+ * re-run resumes. Stops at the first failure with the file, statement, line and PostgreSQL's message.
+ */
+
+
+
+
+
+
+
+
+
 /** Runs the statements at `indices` one query each; `after` follows each one that completed. */
 async function exec(session, statements, indices, after) {
     for (const i of indices) {
@@ -25428,8 +25532,15 @@ async function exec(session, statements, indices, after) {
         catch (err) {
             throw new StatementFailed(s, i, err);
         }
-        if (after)
+        if (!after)
+            continue;
+        try {
             await after(s);
+        }
+        catch (err) {
+            // The statement completed: only the record of it failed.
+            throw new StatementFailed(s, i, err, 'record');
+        }
     }
 }
 function range(from, to) {
@@ -25453,7 +25564,14 @@ const FRESH = { from: 0, replay: [], hasProgress: false };
 async function remaining(session, tracking, m, saved, log) {
     if (!saved)
         return FRESH;
-    if (!(await progressStillHolds(session, saved, tracking.rowVersionSql(m.file)))) {
+    let holds;
+    try {
+        holds = await progressStillHolds(session, saved, tracking.rowVersionSql(m.file));
+    }
+    catch (err) {
+        throw new StatementFailed(undefined, -1, err, 'prepare');
+    }
+    if (!holds) {
         const why = saved.rows === null
             ? 'it does not say which tracking rows it belongs to (an earlier rollback-kit version wrote it)'
             : `${tracking.table} has recorded the migration anew since (a restore, or the migration applied again), so what it lists as done may be undone`;
@@ -25617,10 +25735,20 @@ async function revertWithRetries(ctx, m, previous, rest, log) {
         }
     }
 }
+/** What earlier runs recorded, read before anything runs: a failure here changed nothing. */
+async function earlierProgress(session, table, target) {
+    try {
+        return await readProgress(session, table);
+    }
+    catch (err) {
+        const lost = isConnectionLoss(err);
+        throw new errors/* RollbackKitError */.dp(`${lost ? `Lost the connection to ${target} while reading` : 'Could not read'} the progress of earlier runs from ${PROGRESS_TABLE}: ${describeError(err)}. Nothing was changed.`, lost ? 'Check the database is up and reachable, then re-run.' : `Fix what blocks that read (PostgreSQL's message above), then re-run.`);
+    }
+}
 async function runPlan(plan, opts) {
     const { session, tracking, log } = opts;
     const ctx = { session, tracking, reset: resetSql(opts.sessionSettings) };
-    const progress = await readProgress(session, tracking.table);
+    const progress = await earlierProgress(session, tracking.table, opts.target);
     const applied = [...opts.applied];
     for (const [n, m] of plan.entries()) {
         const at = applied.findIndex((f) => f.id === m.file.id);
@@ -25640,7 +25768,7 @@ async function runPlan(plan, opts) {
         }
         catch (err) {
             if (err instanceof StatementFailed)
-                throw failure(m, err, rest.from, tracking, opts.target, log);
+                throw failure(m, err, rest.from, progress.get(m.file.id), tracking, opts.target, log);
             throw err;
         }
         const durationMs = Math.round(external_node_perf_hooks_.performance.now() - started);
@@ -25850,15 +25978,21 @@ async function revertMigrations(opts, log) {
         }
     }
     catch (err) {
-        if (err instanceof errors/* RollbackKitError */.dp && result.plan.length > 0) {
+        // Once there is a plan, migrations may have committed: every failure from here on carries what
+        // was done, whatever threw it.
+        if (result.plan.length > 0) {
             // Never "reverted" for a run that failed: a later `if: always()` step reads this status.
             result.status = 'failed';
+            if (err instanceof MigrationFailed)
+                result.stoppedIn = err.stoppedIn;
+            const cause = err instanceof errors/* RollbackKitError */.dp ? err : unexpected(err, log);
             if (!opts.dryRun)
                 await recorded?.update(session, result.reverted.map((r) => r.version), false, log);
             // `steps` again would count from what is left: say what finishes this plan.
-            const partway = steps !== undefined && (result.reverted.length > 0 || recorded?.earlier !== undefined);
+            // A migration whose commit may have landed counts as one that went.
+            const partway = steps !== undefined && (result.reverted.length > 0 || result.stoppedIn?.unsure === true || recorded?.earlier !== undefined);
             const how = partway ? howToFinish(steps, result.keepVersion, result.plan.length - result.reverted.length, recorded?.recorded === true) : undefined;
-            throw new RevertFailed(how ? withHowToFinish(err, how) : err, revert_finish(result, applied, started));
+            throw new RevertFailed(how ? withHowToFinish(cause, how) : cause, revert_finish(result, applied, started));
         }
         throw err;
     }
@@ -25868,6 +26002,16 @@ async function revertMigrations(opts, log) {
         closeSession(session);
     }
     return revert_finish(result, applied, started);
+}
+/**
+ * An error that is not one of ours (a bug, or a failure nothing above turned into a message) after
+ * planning: the run may have changed the database, so it is said where the state is read. Its stack
+ * stays in the debug log, as the entry point keeps it for errors it does not know.
+ */
+function unexpected(err, log) {
+    if (err instanceof Error && err.stack)
+        log.debug(err.stack);
+    return new errors/* RollbackKitError */.dp((0,errors/* errorLine */.BP)(err), 'The migrations reverted before it are listed here; the tracking table and rollback_kit.down_progress say where the database is now, and a re-run continues from there.');
 }
 function revert_finish(result, applied, started) {
     const gone = new Set(result.reverted.map((r) => r.id));
@@ -29229,6 +29373,55 @@ class AliasExpansion {
     }
 }
 
+;// CONCATENATED MODULE: ./.build/smoke/join-url.js
+/**
+ * A check's path joined to base-url (or baseline-url) as a person reads it: the path goes after
+ * base-url's own path (https://x/app + /health → https://x/app/health), never after its query
+ * (https://x/?x-vercel-set-bypass-cookie=true + /health must not become a query value).
+ */
+/**
+ * `path` is what the check wrote (`/api/health?verbose=1`). Its query is merged into base-url's:
+ * base-url's parameters first, as written, then the path's, and a parameter the path names
+ * replaces base-url's parameter of that name. A fragment in the path wins over base-url's (neither
+ * is sent). The path stays a path: `//host/x` is not read as another host.
+ */
+function joinUrl(base, path) {
+    const url = new URL(base);
+    const { pathname, query, fragment } = splitPath(path.startsWith('/') ? path : `/${path}`);
+    url.pathname = url.pathname.replace(/\/+$/, '') + pathname;
+    if (query !== undefined)
+        url.search = mergeQuery(url.search.slice(1), query);
+    if (fragment !== undefined)
+        url.hash = fragment;
+    return url.href;
+}
+function splitPath(path) {
+    const hash = path.indexOf('#');
+    const beforeHash = hash < 0 ? path : path.slice(0, hash);
+    const fragment = hash < 0 ? undefined : path.slice(hash + 1);
+    const question = beforeHash.indexOf('?');
+    if (question < 0)
+        return { pathname: beforeHash, fragment };
+    return { pathname: beforeHash.slice(0, question), query: beforeHash.slice(question + 1), fragment };
+}
+/** Raw `name=value` parts are kept as written: re-encoding could change a signed value. */
+function mergeQuery(base, own) {
+    const parts = (text) => text.split('&').filter(Boolean);
+    const ownParts = parts(own);
+    const ownNames = new Set(ownParts.map(nameOf));
+    return [...parts(base).filter((p) => !ownNames.has(nameOf(p))), ...ownParts].join('&');
+}
+function nameOf(part) {
+    const eq = part.indexOf('=');
+    const raw = (eq < 0 ? part : part.slice(0, eq)).replace(/\+/g, ' ');
+    try {
+        return decodeURIComponent(raw);
+    }
+    catch {
+        return raw;
+    }
+}
+
 ;// CONCATENATED MODULE: ./.build/smoke/json-path.js
 /**
  * The small JSON path language of `json` assertions: `status`, `checks.db.ok`, `items[0].id`,
@@ -29362,6 +29555,7 @@ function sqlStatementProblem(query) {
 
 
 
+
 function formatProblem(p) {
     const place = [p.line !== undefined ? `line ${p.line}` : '', p.check !== undefined ? `check "${p.check}"` : '', p.field ? `field "${p.field}"` : '']
         .filter(Boolean)
@@ -29376,10 +29570,12 @@ class SpecError extends errors/* RollbackKitError */.dp {
     }
 }
 const COMMON_FIELDS = ['name', 'critical', 'attempts', 'interval-seconds', 'backoff', 'timeout-seconds'];
-const HTTP_FIELDS = ['url', 'method', 'headers', 'body', 'status', 'body-contains', 'body-not-contains', 'body-matches', 'json', 'header', 'max-ms', 'samples', 'max-error-rate', 'max-p95-ms'];
+const HTTP_FIELDS = ['url', 'method', 'headers', 'body', 'status', 'body-contains', 'body-not-contains', 'body-matches', 'json', 'header', 'max-ms', 'redirect-origins', 'samples', 'max-error-rate', 'max-p95-ms'];
 const SQL_FIELDS = ['query', 'expect-rows', 'expect-value', 'expect-error'];
 const JSON_OPS = ['equals', 'exists', 'less-than', 'greater-than'];
 const HEADER_OPS = ['equals', 'contains', 'matches', 'exists'];
+/** Fields that assert on the response body: a HEAD response has none. */
+const BODY_ASSERTIONS = ['body-contains', 'body-not-contains', 'body-matches', 'json'];
 const parse_spec_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'];
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 /** Parses and validates; throws SpecError with every problem found. */
@@ -29445,6 +29641,9 @@ function parseChecks(text, ctx) {
     });
     // In file order, so the list reads top to bottom next to the YAML (sort is stable).
     problems.sort((a, b) => (a.line ?? 0) - (b.line ?? 0));
+    // A spec that measures nothing would pass, and a pass may record a verified commit.
+    if (!checks.length && !problems.length)
+        problems.push({ line: lineOf(base), message: 'the spec has no checks' });
     if (problems.length)
         throw new SpecError(problems, source);
     return checks;
@@ -29480,12 +29679,14 @@ class CheckReader {
     keyLine;
     name;
     obj;
+    isMapping;
     constructor(item, index, ctx, problems, valueLine, keyLine) {
         this.ctx = ctx;
         this.problems = problems;
         this.valueLine = valueLine;
         this.keyLine = keyLine;
-        this.obj = isPlainObject(item) ? item : {};
+        this.isMapping = isPlainObject(item);
+        this.obj = this.isMapping ? item : {};
         this.name = typeof this.obj.name === 'string' && this.obj.name.trim() ? this.obj.name.trim() : `#${index + 1}`;
         if (!isPlainObject(item))
             this.problem(undefined, 'each check must be a mapping of fields (name, url or query, assertions)');
@@ -29494,8 +29695,12 @@ class CheckReader {
         this.problems.push({ line: field && atKey ? this.keyLine(field) : this.valueLine(field), check: this.name, field, message });
     }
     read() {
-        if (!Object.keys(this.obj).length)
+        if (!Object.keys(this.obj).length) {
+            // A non-mapping item already has its problem; an empty one ({}) would measure nothing.
+            if (this.isMapping)
+                this.problem(undefined, 'the check is empty: each check needs a name and a url (an HTTP check) or a query (an SQL check)');
             return undefined;
+        }
         if (typeof this.obj.name !== 'string' || !this.obj.name.trim())
             this.problem('name' in this.obj ? 'name' : undefined, 'every check needs a name (a non-empty string)');
         const isHttp = 'url' in this.obj;
@@ -29552,6 +29757,7 @@ class CheckReader {
             json: this.json(),
             header: this.headerAssertions(),
             maxMs: this.number('max-ms', { min: 0.001 }),
+            redirectOrigins: this.origins('redirect-origins'),
             samples: this.number('samples', { integer: true, min: 1, max: 10000 }),
             maxErrorRate: this.number('max-error-rate', { min: 0, max: 100 }),
             maxP95Ms: this.number('max-p95-ms', { min: 0.001 }),
@@ -29559,6 +29765,12 @@ class CheckReader {
         this.url(check);
         this.headers(check);
         this.methodAndBody(check);
+        if (check.method === 'HEAD') {
+            for (const field of BODY_ASSERTIONS) {
+                if (field in this.obj)
+                    this.problem(field, 'a HEAD response has no body, so this assertion could never pass: use method GET, or assert on status and header', true);
+            }
+        }
         const status = this.status();
         if (status)
             check.status = status;
@@ -29596,7 +29808,7 @@ class CheckReader {
             return;
         }
         if (!this.ctx.baseUrl) {
-            this.problem('url', 'is relative, and the base-url input is not set: set base-url or write an absolute URL');
+            this.problem('url', 'is relative, and the base-url input is not set: set it, or write an absolute URL');
             return;
         }
         check.path = text.startsWith('/') ? text : `/${text}`;
@@ -29619,9 +29831,9 @@ class CheckReader {
             return;
         if (!isPlainObject(raw))
             return this.problem('headers', 'must be a mapping of header name to value');
-        for (const [name, value] of Object.entries(raw)) {
+        for (const [index, [name, value]] of Object.entries(raw).entries()) {
             if (!HEADER_NAME.test(name))
-                this.problem('headers', `"${name}" is not a valid header name`);
+                this.problem('headers', invalidHeaderName(index, name));
             else if (typeof value !== 'string' && typeof value !== 'number' && typeof value !== 'boolean')
                 this.problem('headers', `the value of "${name}" must be a string`);
             else
@@ -29719,10 +29931,10 @@ class CheckReader {
             return [];
         }
         const out = [];
-        for (const [rawName, expected] of Object.entries(raw)) {
+        for (const [index, [rawName, expected]] of Object.entries(raw).entries()) {
             const name = rawName.toLowerCase();
             if (!HEADER_NAME.test(rawName)) {
-                this.problem('header', `"${rawName}" is not a valid header name`);
+                this.problem('header', invalidHeaderName(index, rawName));
                 continue;
             }
             if (!isPlainObject(expected)) {
@@ -29742,8 +29954,12 @@ class CheckReader {
                         this.problem('header', `"${rawName}": exists must be true or false`);
                 }
                 else if (op === 'matches') {
+                    if (typeof value !== 'string' || !value) {
+                        this.problem('header', `"${rawName}": matches must be a regular expression written as a string`);
+                        continue;
+                    }
                     try {
-                        out.push({ name, op, value: new RegExp(String(value)) });
+                        out.push({ name, op, value: new RegExp(value) });
                     }
                     catch (err) {
                         this.problem('header', `"${rawName}": not a valid regular expression: ${regexReason(err)}`);
@@ -29814,6 +30030,32 @@ class CheckReader {
         this.problem(field, `must be ${opts.integer ? 'a whole number' : 'a number'}${bounds ? ` ${bounds}` : ''}`);
         return undefined;
     }
+    /** http(s) URLs, each reduced to its origin (scheme, host, port): what a redirect is compared with. */
+    origins(field) {
+        const v = this.obj[field];
+        if (v === undefined)
+            return [];
+        const list = Array.isArray(v) ? v : [v];
+        const origins = [];
+        for (const entry of list) {
+            let url;
+            try {
+                url = typeof entry === 'string' ? new URL(entry.trim()) : undefined;
+            }
+            catch {
+                url = undefined;
+            }
+            if (url && (url.protocol === 'http:' || url.protocol === 'https:'))
+                origins.push(url.origin);
+            else {
+                this.problem(field, 'must be an origin (https://login.example.com) or a list of them');
+                return [];
+            }
+        }
+        if (!origins.length)
+            this.problem(field, 'the list is empty');
+        return origins;
+    }
     strings(field) {
         const v = this.obj[field];
         if (v === undefined)
@@ -29826,6 +30068,18 @@ class CheckReader {
         return list;
     }
 }
+/** What a header name may start with to be named in a message: a header-name-like word, not a value. */
+const SHOWABLE_NAME = /^[A-Za-z][A-Za-z0-9-]{0,63}$/;
+/**
+ * A key that is not a header name is often a whole header line (`authorization: Bearer …`), so the
+ * key itself is never repeated: only its place, and the word before a colon or space when that
+ * word is shaped like a header name.
+ */
+function invalidHeaderName(index, key) {
+    const first = /^([^:\s]*)[:\s]/.exec(key)?.[1];
+    const lead = first && SHOWABLE_NAME.test(first) ? `; it starts with "${first}", then a colon or a space: write the name as the key and the value as its value` : ' (the key is not repeated here, as it may hold a value)';
+    return `the key of entry #${index + 1} is not a valid header name${lead}`;
+}
 /**
  * Why a pattern is not a regular expression, without the pattern: V8 writes
  * "Invalid regular expression: /<pattern>/: <reason>", and a spec error never repeats a value.
@@ -29833,10 +30087,6 @@ class CheckReader {
 function regexReason(err) {
     const message = err.message;
     return message.slice(message.lastIndexOf(': ') + 2);
-}
-/** Joins like a person reads it: base-url's own path is kept (https://x/app + /health → https://x/app/health). */
-function joinUrl(base, path) {
-    return base.replace(/\/+$/, '') + (path.startsWith('/') ? path : `/${path}`);
 }
 function parseStatus(entry) {
     if (typeof entry === 'number')
@@ -30308,6 +30558,7 @@ function show(value, log) {
 
 
 
+
 const BYPASS_HEADER = 'x-vercel-protection-bypass';
 const MAX_REDIRECTS = 5;
 /** Assertions see at most this much body; a health endpoint that sends more is read no further. */
@@ -30318,29 +30569,44 @@ async function probeHttp(check, url, opts) {
     const started = performance.now();
     const elapsed = () => performance.now() - started;
     try {
-        const origin = new URL(url).origin;
+        let origin = new URL(url).origin;
         let current = url;
         let method = check.method;
         let body = check.body;
+        let redirectedBy;
         for (let hop = 0;; hop++) {
             const sameOrigin = new URL(current).origin === origin;
             const headers = sameOrigin ? { ...check.headers } : {};
-            if (sameOrigin && opts.bypassToken)
+            if (sameOrigin && opts.bypassToken && opts.bypassOrigins?.some((o) => o === origin || isHttpsUpgrade(o, origin)))
                 headers[BYPASS_HEADER] = opts.bypassToken;
             if (sameOrigin && opts.credentials && !Object.keys(headers).some((h) => h.toLowerCase() === 'authorization'))
                 headers.authorization = opts.credentials;
-            const res = await send(check, current, { method, headers, body, redirect: 'manual', signal });
+            const sent = await send(check, current, { method, headers, body, redirect: 'manual', signal }, hop);
+            if ('refused' in sent)
+                return { ok: false, ms: elapsed(), status: redirectedBy, failures: [`redirected (${redirectedBy}) to ${new URL(current).host}, which cannot be requested: ${sent.refused}`] };
+            const res = sent.response;
             const location = res.headers.get('location');
             if (res.status >= 300 && res.status < 400 && location && hop < MAX_REDIRECTS) {
-                await res.body?.cancel().catch(() => undefined);
-                // A Location with userinfo would make fetch refuse (and print it): it is dropped, never sent.
-                current = splitCredentials(new URL(location, current).toString()).url;
-                // 303, and 301/302 after a POST, turn into a GET as browsers do.
-                if (res.status === 303 || ((res.status === 301 || res.status === 302) && method === 'POST')) {
-                    method = 'GET';
-                    body = undefined;
+                const next = redirectTarget(location, current, origin, check);
+                if (typeof next === 'string') {
+                    await res.body?.cancel().catch(() => undefined);
+                    // The same host over https is still the check's own service: its headers go along.
+                    if (isHttpsUpgrade(origin, next))
+                        origin = new URL(next).origin;
+                    current = next;
+                    redirectedBy = res.status;
+                    // 303, and 301/302 after a POST, turn into a GET as browsers do.
+                    if (res.status === 303 || ((res.status === 301 || res.status === 302) && method === 'POST')) {
+                        method = 'GET';
+                        body = undefined;
+                    }
+                    continue;
                 }
-                continue;
+                // Not followed: a check that accepts this status judges the redirect itself; any other fails saying where it was sent.
+                if (!check.status.some((r) => inRange(res.status, r))) {
+                    await res.body?.cancel().catch(() => undefined);
+                    return { ok: false, ms: elapsed(), status: res.status, failures: [`redirected (${res.status}) ${next.notFollowed}`] };
+                }
             }
             const text = method === 'HEAD' ? '' : await readCapped(res);
             const ms = elapsed();
@@ -30357,22 +30623,55 @@ async function probeHttp(check, url, opts) {
     }
 }
 /**
+ * Where a redirect may lead: the URL to request next, or why it is not followed. Only http(s) on
+ * the check's own origin, or on an origin the check lists in redirect-origins: a redirect
+ * elsewhere is most often a sign-in page answering for a service that is not there, and a data:
+ * URL would let the response judge itself.
+ */
+function redirectTarget(location, current, origin, check) {
+    let next;
+    try {
+        next = new URL(location, current);
+    }
+    catch {
+        return { notFollowed: 'with a Location that is not a URL, so it was not followed' };
+    }
+    if (next.protocol !== 'http:' && next.protocol !== 'https:')
+        return { notFollowed: `to a URL that is not http(s) (${next.protocol}), which is never followed` };
+    if (next.origin !== origin && !isHttpsUpgrade(origin, next.href) && !check.redirectOrigins.includes(next.origin)) {
+        return {
+            notFollowed: `to ${next.origin}${next.pathname}, another origin than the check's ${origin} (a sign-in page?), so it was not followed; if that redirect is expected, list ${next.origin} in the check's redirect-origins, or accept its status (status: 3xx)`,
+        };
+    }
+    // A Location with userinfo would make fetch refuse (and print it): it is dropped, never sent.
+    return splitCredentials(next.href).url;
+}
+/** http://host to https://host on the default ports: a service moving its own callers to TLS, not another origin. */
+function isHttpsUpgrade(origin, target) {
+    const from = new URL(origin);
+    const to = new URL(target);
+    return from.protocol === 'http:' && to.protocol === 'https:' && from.hostname === to.hostname && from.port === '' && to.port === '';
+}
+/**
  * fetch, with the requests it refuses to send told apart from the ones that got no answer: a port
  * the Fetch standard blocks (10080, 6000, …: "bad port"), a scheme it cannot send, a URL it cannot
- * use, a header it cannot carry. Nothing went over the network, so the service's health is
- * unknown: a CheckConfigError, never an outage. Network failures carry a code (ECONNREFUSED,
- * UND_ERR_SOCKET, …); fetch's own refusals do not.
+ * use, a header it cannot carry. For the check's own URL nothing went over the network, so the
+ * service's health is unknown: a CheckConfigError, never an outage. For a redirect's URL the
+ * service did answer, with a redirect that cannot be followed: a failed sample, named as such.
+ * Network failures carry a code (ECONNREFUSED, UND_ERR_SOCKET, …); fetch's own refusals do not.
  */
-async function send(check, url, init) {
+async function send(check, url, init, hop) {
     try {
-        return await fetch(url, init);
+        return { response: await fetch(url, init) };
     }
     catch (err) {
         const why = refusal(err, new URL(url));
-        if (why) {
-            throw new CheckConfigError(`The HTTP check "${check.name}" cannot be sent: ${why}, so no request went out`, 'Point the check at a URL fetch can send (another port, http or https, no user name or password in it, header values on one line), or put a proxy in front.');
-        }
-        throw err;
+        if (!why)
+            throw err;
+        // Only the check's own URL is the spec's: a redirect fetch cannot follow is what the service answered.
+        if (hop > 0)
+            return { refused: why };
+        throw new CheckConfigError(`The HTTP check "${check.name}" cannot be sent: ${why}, so no request went out`, 'Point the check at a URL fetch can send (another port, http or https, no user name or password in it, header values on one line), or put a proxy in front.');
     }
 }
 function refusal(err, url) {
@@ -30514,9 +30813,67 @@ function notReadOnly(error) {
     const code = error.code ?? '';
     return /^(25|2D)/.test(code) || (code === '42601' && /multiple commands/.test(error.message));
 }
+/**
+ * Room above the statement timeout for an answer to come back, and for the connection to be given
+ * up: only a connection that stalls without closing (a proxy or NAT box that stops forwarding)
+ * ever uses it, since the server answers every statement within its statement_timeout.
+ */
+const sql_probe_ANSWER_MARGIN_MS = 1_000;
+/**
+ * One attempt, with every wait bounded: the connection by the connect timeout, each query's answer
+ * by the statement timeout and a margin (a query past it closes the connection), and the whole
+ * probe, ROLLBACK included, by the time the connection and the query may take and the overall
+ * deadline. A probe given up closes its session without waiting for the server to agree.
+ */
 async function probeSql(check, target, opts) {
     const started = performance.now();
     const timeoutMs = Math.max(1, Math.round(opts.timeoutMs));
+    const budgetMs = 2 * timeoutMs + sql_probe_ANSWER_MARGIN_MS;
+    const probe = new Probe();
+    let timer;
+    let onAbort;
+    const givenUp = new Promise((resolve) => {
+        const giveUp = (failure, unreachable) => {
+            probe.abandon();
+            resolve({ ok: false, ms: performance.now() - started, failures: [failure], unreachable });
+        };
+        timer = setTimeout(() => giveUp(`no answer from the database within ${sql_probe_seconds(budgetMs)} s (timeout-seconds for the connection and for the query, plus ${sql_probe_seconds(sql_probe_ANSWER_MARGIN_MS)} s), so the connection was closed`, true), budgetMs);
+        onAbort = () => giveUp(DEADLINE_FAILURE, false);
+        if (opts.deadline?.aborted)
+            onAbort();
+        else
+            opts.deadline?.addEventListener('abort', onAbort, { once: true });
+    });
+    try {
+        return await Promise.race([runProbe(check, target, probe, timeoutMs, started, opts), givenUp]);
+    }
+    finally {
+        clearTimeout(timer);
+        if (onAbort)
+            opts.deadline?.removeEventListener('abort', onAbort);
+    }
+}
+/** The probe's session, closed at once when the probe is given up, even if it opens only after that. */
+class Probe {
+    session;
+    abandoned = false;
+    adopt(session) {
+        this.session = session;
+        if (this.abandoned)
+            closeSession(session);
+        return !this.abandoned;
+    }
+    abandon() {
+        this.abandoned = true;
+        // With a query in flight pg destroys the socket; otherwise it sends Terminate and lets go.
+        if (this.session)
+            closeSession(this.session);
+    }
+    get given() {
+        return this.abandoned;
+    }
+}
+async function runProbe(check, target, probe, timeoutMs, started, opts) {
     let session;
     try {
         session = await sql_probe_open(target, timeoutMs);
@@ -30528,53 +30885,71 @@ async function probeSql(check, target, opts) {
         const message = err instanceof Error ? err.message : String(err);
         return { ok: false, ms: performance.now() - started, failures: [message], unreachable: true };
     }
+    if (!probe.adopt(session))
+        return { ok: false, ms: performance.now() - started, failures: [], unreachable: false };
     try {
-        let before;
+        return await measure(check, session, timeoutMs, started, opts);
+    }
+    finally {
+        // Bounded by the query deadline; a connection that is already gone refuses it at once.
+        if (!probe.given)
+            await session.query('ROLLBACK').catch(() => undefined);
+        closeSession(session);
+    }
+}
+async function measure(check, session, timeoutMs, started, opts) {
+    let before;
+    try {
+        await session.query('BEGIN TRANSACTION READ ONLY');
+        await session.query(`SET LOCAL statement_timeout = ${timeoutMs}`);
+        // The first query of the transaction: from here on, SET TRANSACTION READ WRITE is refused.
+        before = await transactionState(session);
+    }
+    catch (err) {
+        return brokeAround(err, started);
+    }
+    if (before.readOnly !== 'on')
+        throw new CheckConfigError(`The SQL check "${check.name}" cannot run: the database did not open a read-only transaction`, READ_ONLY_HINT);
+    let rows;
+    let error;
+    try {
+        // Extended protocol: one statement only, refused by the server otherwise (queryMode is not in @types/pg).
+        const result = await session.query({ text: check.query, rowMode: 'array', queryMode: 'extended' });
+        rows = (result.rows ?? []);
+    }
+    catch (err) {
+        // Only the server's own error is an answer; a connection that stalled or broke measured nothing
+        // (and is never the error an expect-error check waits for).
+        if (!fromServer(err))
+            return brokeAround(err, started);
+        const e = err;
+        error = { code: e.code, message: e.message ?? String(err) };
+    }
+    if (error && notReadOnly(error)) {
+        throw new CheckConfigError(`The SQL check "${check.name}" is not a read-only query: ${error.message}${error.code ? ` (SQLSTATE ${error.code})` : ''}; nothing was changed`, READ_ONLY_HINT);
+    }
+    if (!error) {
+        let after;
         try {
-            await session.query('BEGIN TRANSACTION READ ONLY');
-            await session.query(`SET LOCAL statement_timeout = ${timeoutMs}`);
-            // The first query of the transaction: from here on, SET TRANSACTION READ WRITE is refused.
-            before = await transactionState(session);
+            after = await transactionState(session);
         }
         catch (err) {
             return brokeAround(err, started);
         }
-        if (before.readOnly !== 'on')
-            throw new CheckConfigError(`The SQL check "${check.name}" cannot run: the database did not open a read-only transaction`, READ_ONLY_HINT);
-        let rows;
-        let error;
-        try {
-            // Extended protocol: one statement only, refused by the server otherwise (queryMode is not in @types/pg).
-            const result = await session.query({ text: check.query, rowMode: 'array', queryMode: 'extended' });
-            rows = (result.rows ?? []);
+        if (after.readOnly !== 'on' || after.started !== before.started) {
+            throw new CheckConfigError(`The SQL check "${check.name}" left its read-only transaction`, READ_ONLY_HINT);
         }
-        catch (err) {
-            const e = err;
-            error = { code: e.code, message: e.message ?? String(err) };
-        }
-        if (error && notReadOnly(error)) {
-            throw new CheckConfigError(`The SQL check "${check.name}" is not a read-only query: ${error.message}${error.code ? ` (SQLSTATE ${error.code})` : ''}; nothing was changed`, READ_ONLY_HINT);
-        }
-        if (!error) {
-            let after;
-            try {
-                after = await transactionState(session);
-            }
-            catch (err) {
-                return brokeAround(err, started);
-            }
-            if (after.readOnly !== 'on' || after.started !== before.started) {
-                throw new CheckConfigError(`The SQL check "${check.name}" left its read-only transaction`, READ_ONLY_HINT);
-            }
-        }
-        const ms = performance.now() - started;
-        const failures = judge(check, rows, error, opts.cutByDeadline ? 'the overall deadline (deadline-seconds)' : `${timeoutMs / 1000} s (timeout-seconds)`, opts.log);
-        return { ok: failures.length === 0, ms, failures };
     }
-    finally {
-        await session.query('ROLLBACK').catch(() => undefined);
-        await session.end().catch(() => undefined);
-    }
+    const ms = performance.now() - started;
+    const failures = judge(check, rows, error, opts.cutByDeadline ? 'the overall deadline (deadline-seconds)' : `${timeoutMs / 1000} s (timeout-seconds)`, opts.log);
+    return { ok: failures.length === 0, ms, failures };
+}
+/** An ErrorResponse PostgreSQL sent (pg's DatabaseError carries its severity), not a local or network error. */
+function fromServer(err) {
+    return typeof err?.severity === 'string';
+}
+function sql_probe_seconds(ms) {
+    return String(Math.round(ms / 100) / 10);
 }
 /** The connection broke around the query (BEGIN failed, or the check after it): nothing was measured. */
 function brokeAround(err, started) {
@@ -30589,7 +30964,7 @@ async function transactionState(session) {
 /** A rejected password or an unknown database is a DatabaseConfigError; anything else a failure to reach the database. */
 async function sql_probe_open(target, timeoutMs) {
     try {
-        return await connect(target, { connectTimeoutMs: timeoutMs, readOnly: true });
+        return await connect(target, { connectTimeoutMs: timeoutMs, readOnly: true, queryDeadline: { statementMs: timeoutMs, marginMs: sql_probe_ANSWER_MARGIN_MS } });
     }
     catch (err) {
         throw err instanceof ConnectionError && err.isConfiguration ? new DatabaseConfigError(err) : err;
@@ -30604,13 +30979,13 @@ function judge(check, rows, error, limit, log) {
         if (expected !== true && code === expected.toUpperCase())
             return [];
         if (NOT_AN_ANSWER.test(code))
-            return [`the query could not run (${describeError(error, limit)}), so the expected error was not observed`];
+            return [`the query could not run (${sql_probe_describeError(error, limit)}), so the expected error was not observed`];
         if (expected === true || error.message.toLowerCase().includes(expected.toLowerCase()))
             return [];
         return [`the query failed with ${show(error.message, log)}${code ? ` (SQLSTATE ${code})` : ''}, expected an error containing ${show(expected, log)}`];
     }
     if (error)
-        return [`the query failed: ${describeError(error, limit)}`];
+        return [`the query failed: ${sql_probe_describeError(error, limit)}`];
     const failures = [];
     const count = rows?.length ?? 0;
     if (check.expectRows && !inRange(count, check.expectRows))
@@ -30626,7 +31001,7 @@ function judge(check, rows, error, limit, log) {
     }
     return failures;
 }
-function describeError(error, limit) {
+function sql_probe_describeError(error, limit) {
     if (error.code === '57014')
         return `cancelled by ${limit}`;
     return `${error.message}${error.code ? ` (SQLSTATE ${error.code})` : ''}`;
@@ -30698,7 +31073,7 @@ async function runCheck(check, opts, until, log) {
         if (deadline.aborted)
             break;
         made = attempt;
-        outcome = check.kind === 'http' ? await httpAttempt(check, { url: check.url, credentials: check.credentials }, opts, until, log) : await sqlAttempt(check, opts, until.at, log);
+        outcome = check.kind === 'http' ? await httpAttempt(check, { url: check.url, credentials: check.credentials }, opts, until, log) : await sqlAttempt(check, opts, until, log);
         if (deadline.reason === run_checks_STOPPED)
             break;
         if (outcome.passed) {
@@ -30758,7 +31133,7 @@ function delaySeconds(interval, backoff, attempt) {
 async function httpAttempt(check, to, opts, deadline, log) {
     const count = check.samples ?? opts.samples;
     const timeoutMs = (check.timeoutSeconds ?? opts.timeoutSeconds) * 1000;
-    const samples = await mapLimit(Array.from({ length: count }), opts.sampleConcurrency ?? 5, () => probeHttp(check, to.url, { timeoutMs, deadline: deadline.signal, deadlineAt: deadline.at, bypassToken: opts.bypassToken, credentials: to.credentials, log }));
+    const samples = await mapLimit(Array.from({ length: count }), opts.sampleConcurrency ?? 5, () => probeHttp(check, to.url, { timeoutMs, deadline: deadline.signal, deadlineAt: deadline.at, bypassToken: opts.bypassToken, bypassOrigins: opts.bypassOrigins, credentials: to.credentials, log }));
     return judgeAttempt(samples, { maxErrorRate: check.maxErrorRate ?? opts.maxErrorRate, maxP95Ms: check.maxP95Ms ?? opts.maxP95Ms });
 }
 /** Turns an attempt's samples into pass/fail against max-error-rate and max-p95-ms. */
@@ -30796,12 +31171,13 @@ function judgeAttempt(samples, opts) {
         thresholdBroken,
     };
 }
-async function sqlAttempt(check, opts, deadlineAt, log) {
-    // A query cannot be aborted from here, so its timeout is cut to what is left before the deadline.
+async function sqlAttempt(check, opts, deadline, log) {
+    // The server cannot be told about our deadline, so the query's timeout is cut to what is left
+    // before it; the probe is given up (its connection closed) when the deadline comes all the same.
     const configured = (check.timeoutSeconds ?? opts.timeoutSeconds) * 1000;
-    const left = Math.max(1, deadlineAt - performance.now());
+    const left = Math.max(1, deadline.at - performance.now());
     // Validation refuses SQL checks without database-url, so the target is there.
-    const outcome = await probeSql(check, opts.database, { timeoutMs: Math.min(configured, left), cutByDeadline: left < configured, log });
+    const outcome = await probeSql(check, opts.database, { timeoutMs: Math.min(configured, left), cutByDeadline: left < configured, deadline: deadline.signal, log });
     return {
         passed: outcome.ok,
         samples: 1,
@@ -30985,7 +31361,7 @@ async function measureConfirmed(measure, afterSeconds, log, wait = sleep) {
 /** Reads the spec from exactly one of `checks` and `checks-file`, then validates it. */
 async function loadChecks(source, ctx) {
     if (source.checks && source.checksFile) {
-        throw new errors/* RollbackKitError */.dp('Both checks and checks-file are set.', 'Give the checks inline in checks, or in a YAML file named by checks-file, not both.');
+        throw new errors/* RollbackKitError */.dp('Input checks and input checks-file are both set.', 'Give the checks inline (input checks) or in a YAML file (input checks-file), not both.');
     }
     if (source.checksFile) {
         const text = await readChecksFile(source.checksFile, source.cwd ?? '.');
@@ -30993,9 +31369,9 @@ async function loadChecks(source, ctx) {
     }
     if (source.checks)
         return parseChecks(source.checks, { ...ctx, source: 'checks input' });
-    throw new errors/* RollbackKitError */.dp('No checks given.', 'Set checks (YAML) or checks-file; the smoke-test README (actions/smoke-test/README.md) has examples.');
+    throw new errors/* RollbackKitError */.dp('No checks given.', 'Set input checks (YAML) or input checks-file; the smoke-test README (actions/smoke-test/README.md) has examples.');
 }
-const CHECKOUT_HINT = 'The path is relative to the workspace; check out the repository first (actions/checkout).';
+const CHECKOUT_HINT = 'The path is relative to the workspace (on the command line, the current directory); in a workflow, check out the repository first (actions/checkout).';
 /**
  * The checks-file, which must be a file inside the workspace: the path is an input anyone who edits
  * the workflow sets, and a spec error names lines of the file, so it must not reach /etc/passwd or
@@ -32595,7 +32971,7 @@ class Reader {
             }
             case 'int':
             case 'number': {
-                const n = typeof value === 'number' ? value : typeof value === 'string' && value.trim() ? Number(value) : NaN;
+                const n = typeof value === 'number' ? value : typeof value === 'string' ? decimalNumber(value) : NaN;
                 if (!Number.isFinite(n) || (kind.type === 'int' && !Number.isInteger(n))) {
                     this.problem(path, `must be ${kind.type === 'int' ? 'a whole number' : 'a number'}`);
                     return undefined;
@@ -35301,19 +35677,127 @@ function secretInput(name, env, log, inputs = input) {
     return value;
 }
 
+;// CONCATENATED MODULE: ./.build/cli/flags.js
+const FLAGS = {
+    config: { help: 'the rollback plan file (default rollback-kit.yml in the current directory)', placeholder: 'file' },
+    scope: { help: 'app (default), db, full, or component names and database, comma-separated' },
+    reason: { help: 'why you are rolling back: shown in the incident report and messages', placeholder: 'text' },
+    severity: { help: 'critical, major (default) or minor' },
+    'budget-minutes': { help: 'the whole rollback’s time budget (default 15)', placeholder: 'minutes' },
+    timeline: { help: 'rows of an earlier part of the same rollback (JSON)', placeholder: 'json' },
+    'incident-issue': { help: 'write the incident issue on GitHub (needs GITHUB_TOKEN and GITHUB_REPOSITORY)', placeholder: 'true|false' },
+    environment: { help: 'the environment name (plan); Railway environment id (promote)', placeholder: 'name' },
+    'vercel-token': { help: 'Vercel token (else VERCEL_TOKEN)', placeholder: 'token' },
+    'fly-token': { help: 'Fly.io token (else FLY_API_TOKEN)', placeholder: 'token' },
+    'railway-token': { help: 'Railway token (else RAILWAY_TOKEN)', placeholder: 'token' },
+    'render-token': { help: 'Render API key (else RENDER_API_KEY)', placeholder: 'token' },
+    'netlify-token': { help: 'Netlify token (else NETLIFY_AUTH_TOKEN)', placeholder: 'token' },
+    'github-token': { help: 'GitHub token (else GITHUB_TOKEN)', placeholder: 'token' },
+    'database-url': { help: 'PostgreSQL connection string (else DATABASE_URL)', placeholder: 'url' },
+    'notify-webhook-url': { help: 'Slack-compatible webhook for progress messages (else ROLLBACK_WEBHOOK_URL)', placeholder: 'url' },
+    provider: { help: 'vercel, fly, railway, render, netlify, git-revert or command' },
+    project: { help: 'Vercel project (id or name); Railway project id', placeholder: 'id' },
+    team: { help: 'Vercel team id or slug', placeholder: 'id' },
+    target: { help: 'what to put back: previous (default), a deployment id/URL or a commit', placeholder: 'ref' },
+    from: { help: 'the bad deployment, so a re-run can tell it already happened', placeholder: 'ref' },
+    'api-url': { help: 'the platform API base (default: the platform’s own)', placeholder: 'url' },
+    method: { help: 'Vercel: rollback (default) or promote' },
+    command: { help: 'the shell command that rolls back (provider command)', placeholder: 'cmd' },
+    'verify-command': { help: 'a command that must pass afterwards (provider command)', placeholder: 'cmd' },
+    'timeout-seconds': { help: 'how long to wait for the platform (promote), or each check (smoke)', placeholder: 'seconds' },
+    app: { help: 'Fly app name', placeholder: 'name' },
+    'machines-api-url': { help: 'Fly Machines API base', placeholder: 'url' },
+    'registry-url': { help: 'Fly registry base', placeholder: 'url' },
+    service: { help: 'Railway service id or Render service id', placeholder: 'id' },
+    site: { help: 'Netlify site id or domain', placeholder: 'id' },
+    'migrations-dir': { help: 'where the migrations are (default: found from the tool’s settings)', placeholder: 'dir' },
+    format: { help: 'migration tool (down: auto, dbmate, …) or snapshot format (custom, plain, directory)' },
+    'migrations-table': { help: 'the tool’s tracking table, when not its default', placeholder: 'table' },
+    steps: { help: 'revert this many of the newest migrations', placeholder: 'n' },
+    'to-version': { help: 'revert every migration newer than this version', placeholder: 'version' },
+    'since-ref': { help: 'revert the migrations added since this git ref', placeholder: 'ref' },
+    'db-method': { help: 'down-migrations (default) or restore' },
+    'snapshot-path': { help: 'a verified snapshot (the way back, or what to restore)', placeholder: 'file' },
+    'require-snapshot': { help: 'revert without a verified snapshot (default: refuse)', kind: 'on' },
+    'lock-timeout-seconds': { help: 'how long to wait for a lock another session holds', placeholder: 'seconds' },
+    'statement-timeout-seconds': { help: 'how long one migration statement may run', placeholder: 'seconds' },
+    'base-url': { help: 'where relative check URLs point (your production URL)', placeholder: 'url' },
+    checks: { help: 'smoke checks as YAML', placeholder: 'yaml' },
+    'checks-file': { help: 'a YAML file of smoke checks', placeholder: 'file' },
+    attempts: { help: 'how many times to try before a check fails (default 3)', placeholder: 'n' },
+    'interval-seconds': { help: 'pause between attempts (default 5)', placeholder: 'seconds' },
+    backoff: { help: 'fixed (default) or exponential' },
+    samples: { help: 'requests per HTTP check (default 1)', placeholder: 'n' },
+    'max-error-rate': { help: 'percent of failed samples allowed (default 5)', placeholder: 'percent' },
+    'max-p95-ms': { help: 'p95 latency allowed (default 3000)', placeholder: 'ms' },
+    'baseline-url': { help: 'the previous deployment, to compare against', placeholder: 'url' },
+    'bypass-token': { help: 'Vercel protection bypass token for the checks', placeholder: 'token' },
+    'deadline-seconds': { help: 'the whole smoke test’s time limit (default 300)', placeholder: 'seconds' },
+    'confirm-after-seconds': { help: 'when the checks say rollback, wait this long and run them again; rollback only if both runs agree', placeholder: 'seconds' },
+    'verified-sha': { help: 'on a pass, mark this commit rollback-kit/verified on GitHub (needs GITHUB_TOKEN and GITHUB_REPOSITORY)', placeholder: 'sha' },
+    'fail-step': { help: 'only report failing checks, exit 0 (default: exit 1 when the checks fail)', kind: 'on' },
+    jobs: { help: 'parallel pg_dump workers (directory format)', placeholder: 'n' },
+    'output-dir': { help: 'where the snapshot goes (default ./rollback-kit-snapshots)', placeholder: 'dir' },
+    label: { help: 'a word in the snapshot’s file name', placeholder: 'text' },
+    schemas: { help: 'only these schemas (comma-separated patterns)', placeholder: 'list' },
+    'exclude-schemas': { help: 'leave these schemas out', placeholder: 'list' },
+    'exclude-table-data': { help: 'keep these tables’ structure but not their rows', placeholder: 'list' },
+    'export-since': { help: 'also export rows created since this time as CSV', placeholder: 'time' },
+    'export-tables': { help: 'which tables to export rows of', placeholder: 'list' },
+    'export-column': { help: 'the creation-time column of exported tables (default created_at)', placeholder: 'column' },
+    'pg-dump-path': { help: 'a pg_dump that matches the server’s version', placeholder: 'file' },
+    confirm: { help: 'the database’s name: restore refuses without it (asked at a terminal; --yes fills it in)', placeholder: 'name' },
+    'pre-restore-snapshot': { help: 'restore without first snapshotting the current state (default: snapshot it)', kind: 'on' },
+    clean: { help: 'keep objects the snapshot does not have (default: drop them)', kind: 'on' },
+    'pre-restore-dir': { help: 'where the pre-restore snapshot goes', placeholder: 'dir' },
+    'dry-run': { help: 'say what would happen; change nothing', kind: 'switch' },
+};
+const TOKENS = ['vercel-token', 'fly-token', 'railway-token', 'render-token', 'netlify-token', 'github-token'];
+const COMPONENT = ['provider', 'project', 'team', 'target', 'from', 'api-url', 'method', 'command', 'timeout-seconds'];
+const flags_DATABASE = ['migrations-dir', 'format', 'steps', 'to-version', 'since-ref', 'db-method', 'snapshot-path'];
+const VERIFY = ['base-url', 'checks', 'checks-file'];
+/** Each command's flags, by input name: the same as its action's inputs, less GitHub-only ones (artifacts). */
+const COMMAND_FLAGS = {
+    // plan never changes anything; --dry-run is accepted so every command takes it.
+    plan: ['config', 'scope', 'budget-minutes', 'environment', 'database-url', ...COMPONENT, ...flags_DATABASE, ...VERIFY, 'dry-run'],
+    rollback: ['config', 'scope', 'reason', 'severity', 'dry-run', 'budget-minutes', 'timeline', 'incident-issue', 'environment', ...TOKENS, 'database-url', 'notify-webhook-url', ...COMPONENT, ...flags_DATABASE, ...VERIFY],
+    snapshot: ['database-url', 'format', 'jobs', 'output-dir', 'label', 'schemas', 'exclude-schemas', 'exclude-table-data', 'export-since', 'export-tables', 'export-column', 'lock-timeout-seconds', 'pg-dump-path', 'dry-run'],
+    restore: ['database-url', 'snapshot-path', 'confirm', 'pre-restore-snapshot', 'jobs', 'clean', 'pre-restore-dir', 'lock-timeout-seconds', 'dry-run'],
+    promote: ['provider', ...TOKENS, 'project', 'team', 'target', 'from', 'method', 'reason', 'timeout-seconds', 'dry-run', 'api-url', 'app', 'machines-api-url', 'registry-url', 'environment', 'service', 'site', 'command', 'verify-command'],
+    down: ['database-url', 'migrations-dir', 'format', 'migrations-table', 'steps', 'to-version', 'since-ref', 'dry-run', 'snapshot-path', 'require-snapshot', 'lock-timeout-seconds', 'statement-timeout-seconds'],
+    smoke: ['base-url', 'checks', 'checks-file', 'database-url', 'attempts', 'interval-seconds', 'backoff', 'timeout-seconds', 'samples', 'max-error-rate', 'max-p95-ms', 'baseline-url', 'bypass-token', 'deadline-seconds', 'confirm-after-seconds', 'verified-sha', 'github-token', 'fail-step', 'dry-run'],
+    sandbox: ['database-url', 'dry-run'],
+    drill: ['config', 'reason', 'dry-run', 'budget-minutes', 'incident-issue', 'environment', ...TOKENS, 'database-url', ...COMPONENT, ...flags_DATABASE, ...VERIFY],
+};
+
 ;// CONCATENATED MODULE: ./.build/cli/wording.js
 /**
  * The library's messages are written for a workflow ("Input vercel-token", "vercel-token:
- * ${{ secrets.VERCEL_TOKEN }}", "`to-version: 002`"); a person at a terminal gives flags and environment variables. The
- * command line rewrites that wording wherever it prints library text (error lines, phase rows,
- * next steps, the JSON document), so the same message tells each reader what to type.
+ * ${{ secrets.VERCEL_TOKEN }}", "`to-version: 002`", "the base-url input", "the root action
+ * inputs"); a person at a terminal gives flags and environment variables. The command line rewrites
+ * that wording wherever it prints library text (error lines, phase rows, next steps, the JSON
+ * document), so the same message tells each reader what to type. Only names that are flags are
+ * rewritten: "input file" in a tool's message stays as it is.
  */
+
+const flag = (name, text, as) => (name in FLAGS ? as(name) : text);
 function cliWording(text) {
-    return text
+    return (text
         .replace(/ from a secret: ([a-z][a-z0-9-]*): \$\{\{ secrets\.(\w+) \}\}/g, ': export $2 or give --$1')
         .replace(/\b([a-z][a-z0-9-]*): \$\{\{ secrets\.(\w+) \}\}/g, '--$1 (or export $2)')
         .replace(/\bInput ([a-z][a-z0-9-]*)/g, '--$1')
-        .replace(/`([a-z][a-z0-9-]*): ([^`\s]+)`/g, '`--$1 $2`');
+        .replace(/`([a-z][a-z0-9-]*): ([^`\s]+)`/g, '`--$1 $2`')
+        // Spec and plan errors: "the base-url input", "(checks input)", "input provider: …".
+        .replace(/\bthe ([a-z][a-z0-9-]*) input\b/g, (m, name) => flag(name, m, (n) => `--${n}`))
+        .replace(/\b([a-z][a-z0-9-]*) input\b/g, (m, name) => flag(name, m, (n) => `--${n}`))
+        .replace(/\binput ([a-z][a-z0-9-]*)/g, (m, name) => flag(name, m, (n) => `--${n}`))
+        // "Cannot read checks-file "x"", "(checks-file .github/smoke.yml)"; not a plan file's verify.checks-file.
+        .replace(/(?<![-.\w`])checks-file (?=\S)/g, '--checks-file ')
+        .replace(/\bthe root action(?:'s)? inputs\b/g, 'the flags')
+        .replace(/\band the inputs\b/g, 'and the flags')
+        .replace(/\bset the single-component inputs\b/g, 'give the single-component flags')
+        .replace(/\bsingle-component inputs\b/g, 'single-component flags')
+        .replace(/(: |; )inputs: /g, '$1flags: '));
 }
 
 ;// CONCATENATED MODULE: ./.build/cli/context.js
@@ -35771,7 +36255,7 @@ const plan = {
         const { plan, scope } = await readRollbackPlan(cli.inputs, cli.cwd, { hasDatabaseUrl });
         cli.begin();
         const t = cli.term;
-        t.say(`Plan ${plan.source}: environment ${plan.environment}, budget ${plan.budgetMinutes} min; scope ${scope.join(', ')}`);
+        t.say(`Plan ${plan.source === 'inputs' ? 'from the flags' : plan.source}: environment ${plan.environment}, budget ${plan.budgetMinutes} min; scope ${scope.join(', ')}`);
         t.table(['component', 'provider', 'where', 'puts back'], plan.components.map((c) => [c.name, c.provider, c.project ?? c.app ?? c.service ?? c.site ?? c.command ?? '', c.target]));
         if (plan.database) {
             const db = plan.database;
@@ -35994,6 +36478,11 @@ function readSmokeInputs(inputs, databaseUrl, workspace, log) {
     const baseUrl = httpUrl(inputs, 'base-url', log);
     const baseline = httpUrl(inputs, 'baseline-url', log);
     const { url: baselineUrl, authorization: baselineCredentials } = baseline ? splitCredentials(baseline) : { url: undefined, authorization: undefined };
+    // The token opens the deployment it belongs to; a check on another origin (a third-party status page) never gets it.
+    const bypassOrigins = [baseUrl, baselineUrl].filter((u) => Boolean(u)).map((u) => new URL(u).origin);
+    if (bypassToken && !bypassOrigins.length) {
+        throw new errors/* RollbackKitError */.dp('Input bypass-token is set, but neither base-url nor baseline-url: the token is sent only to their origins, so no check would carry it.', 'Set base-url to the deployment the token opens (and write the checks as paths, /api/health), or leave bypass-token empty.');
+    }
     return {
         source: { checks: inputs.string('checks'), checksFile: inputs.string('checks-file'), cwd: workspace },
         baseUrl,
@@ -36009,6 +36498,7 @@ function readSmokeInputs(inputs, databaseUrl, workspace, log) {
             baselineUrl,
             baselineCredentials,
             bypassToken,
+            bypassOrigins,
             database,
         },
         failStep: inputs.boolean('fail-step', true),
@@ -36066,99 +36556,6 @@ const smoke_smoke = {
 
 
 const COMMANDS = [plan, rollback_rollback, snapshot, restore, promote, down, smoke_smoke, drill, sandbox];
-
-;// CONCATENATED MODULE: ./.build/cli/flags.js
-const FLAGS = {
-    config: { help: 'the rollback plan file (default rollback-kit.yml in the current directory)', placeholder: 'file' },
-    scope: { help: 'app (default), db, full, or component names and database, comma-separated' },
-    reason: { help: 'why you are rolling back: shown in the incident report and messages', placeholder: 'text' },
-    severity: { help: 'critical, major (default) or minor' },
-    'budget-minutes': { help: 'the whole rollback’s time budget (default 15)', placeholder: 'minutes' },
-    timeline: { help: 'rows of an earlier part of the same rollback (JSON)', placeholder: 'json' },
-    'incident-issue': { help: 'write the incident issue on GitHub (needs GITHUB_TOKEN and GITHUB_REPOSITORY)', placeholder: 'true|false' },
-    environment: { help: 'the environment name (plan); Railway environment id (promote)', placeholder: 'name' },
-    'vercel-token': { help: 'Vercel token (else VERCEL_TOKEN)', placeholder: 'token' },
-    'fly-token': { help: 'Fly.io token (else FLY_API_TOKEN)', placeholder: 'token' },
-    'railway-token': { help: 'Railway token (else RAILWAY_TOKEN)', placeholder: 'token' },
-    'render-token': { help: 'Render API key (else RENDER_API_KEY)', placeholder: 'token' },
-    'netlify-token': { help: 'Netlify token (else NETLIFY_AUTH_TOKEN)', placeholder: 'token' },
-    'github-token': { help: 'GitHub token (else GITHUB_TOKEN)', placeholder: 'token' },
-    'database-url': { help: 'PostgreSQL connection string (else DATABASE_URL)', placeholder: 'url' },
-    'notify-webhook-url': { help: 'Slack-compatible webhook for progress messages (else ROLLBACK_WEBHOOK_URL)', placeholder: 'url' },
-    provider: { help: 'vercel, fly, railway, render, netlify, git-revert or command' },
-    project: { help: 'Vercel project (id or name); Railway project id', placeholder: 'id' },
-    team: { help: 'Vercel team id or slug', placeholder: 'id' },
-    target: { help: 'what to put back: previous (default), a deployment id/URL or a commit', placeholder: 'ref' },
-    from: { help: 'the bad deployment, so a re-run can tell it already happened', placeholder: 'ref' },
-    'api-url': { help: 'the platform API base (default: the platform’s own)', placeholder: 'url' },
-    method: { help: 'Vercel: rollback (default) or promote' },
-    command: { help: 'the shell command that rolls back (provider command)', placeholder: 'cmd' },
-    'verify-command': { help: 'a command that must pass afterwards (provider command)', placeholder: 'cmd' },
-    'timeout-seconds': { help: 'how long to wait for the platform (promote), or each check (smoke)', placeholder: 'seconds' },
-    app: { help: 'Fly app name', placeholder: 'name' },
-    'machines-api-url': { help: 'Fly Machines API base', placeholder: 'url' },
-    'registry-url': { help: 'Fly registry base', placeholder: 'url' },
-    service: { help: 'Railway service id or Render service id', placeholder: 'id' },
-    site: { help: 'Netlify site id or domain', placeholder: 'id' },
-    'migrations-dir': { help: 'where the migrations are (default: found from the tool’s settings)', placeholder: 'dir' },
-    format: { help: 'migration tool (down: auto, dbmate, …) or snapshot format (custom, plain, directory)' },
-    'migrations-table': { help: 'the tool’s tracking table, when not its default', placeholder: 'table' },
-    steps: { help: 'revert this many of the newest migrations', placeholder: 'n' },
-    'to-version': { help: 'revert every migration newer than this version', placeholder: 'version' },
-    'since-ref': { help: 'revert the migrations added since this git ref', placeholder: 'ref' },
-    'db-method': { help: 'down-migrations (default) or restore' },
-    'snapshot-path': { help: 'a verified snapshot (the way back, or what to restore)', placeholder: 'file' },
-    'require-snapshot': { help: 'revert without a verified snapshot (default: refuse)', kind: 'on' },
-    'lock-timeout-seconds': { help: 'how long to wait for a lock another session holds', placeholder: 'seconds' },
-    'statement-timeout-seconds': { help: 'how long one migration statement may run', placeholder: 'seconds' },
-    'base-url': { help: 'where relative check URLs point (your production URL)', placeholder: 'url' },
-    checks: { help: 'smoke checks as YAML', placeholder: 'yaml' },
-    'checks-file': { help: 'a YAML file of smoke checks', placeholder: 'file' },
-    attempts: { help: 'how many times to try before a check fails (default 3)', placeholder: 'n' },
-    'interval-seconds': { help: 'pause between attempts (default 5)', placeholder: 'seconds' },
-    backoff: { help: 'fixed (default) or exponential' },
-    samples: { help: 'requests per HTTP check (default 1)', placeholder: 'n' },
-    'max-error-rate': { help: 'percent of failed samples allowed (default 5)', placeholder: 'percent' },
-    'max-p95-ms': { help: 'p95 latency allowed (default 3000)', placeholder: 'ms' },
-    'baseline-url': { help: 'the previous deployment, to compare against', placeholder: 'url' },
-    'bypass-token': { help: 'Vercel protection bypass token for the checks', placeholder: 'token' },
-    'deadline-seconds': { help: 'the whole smoke test’s time limit (default 300)', placeholder: 'seconds' },
-    'confirm-after-seconds': { help: 'when the checks say rollback, wait this long and run them again; rollback only if both runs agree', placeholder: 'seconds' },
-    'verified-sha': { help: 'on a pass, mark this commit rollback-kit/verified on GitHub (needs GITHUB_TOKEN and GITHUB_REPOSITORY)', placeholder: 'sha' },
-    'fail-step': { help: 'only report failing checks, exit 0 (default: exit 1 when the checks fail)', kind: 'on' },
-    jobs: { help: 'parallel pg_dump workers (directory format)', placeholder: 'n' },
-    'output-dir': { help: 'where the snapshot goes (default ./rollback-kit-snapshots)', placeholder: 'dir' },
-    label: { help: 'a word in the snapshot’s file name', placeholder: 'text' },
-    schemas: { help: 'only these schemas (comma-separated patterns)', placeholder: 'list' },
-    'exclude-schemas': { help: 'leave these schemas out', placeholder: 'list' },
-    'exclude-table-data': { help: 'keep these tables’ structure but not their rows', placeholder: 'list' },
-    'export-since': { help: 'also export rows created since this time as CSV', placeholder: 'time' },
-    'export-tables': { help: 'which tables to export rows of', placeholder: 'list' },
-    'export-column': { help: 'the creation-time column of exported tables (default created_at)', placeholder: 'column' },
-    'pg-dump-path': { help: 'a pg_dump that matches the server’s version', placeholder: 'file' },
-    confirm: { help: 'the database’s name: restore refuses without it (asked at a terminal; --yes fills it in)', placeholder: 'name' },
-    'pre-restore-snapshot': { help: 'restore without first snapshotting the current state (default: snapshot it)', kind: 'on' },
-    clean: { help: 'keep objects the snapshot does not have (default: drop them)', kind: 'on' },
-    'pre-restore-dir': { help: 'where the pre-restore snapshot goes', placeholder: 'dir' },
-    'dry-run': { help: 'say what would happen; change nothing', kind: 'switch' },
-};
-const TOKENS = ['vercel-token', 'fly-token', 'railway-token', 'render-token', 'netlify-token', 'github-token'];
-const COMPONENT = ['provider', 'project', 'team', 'target', 'from', 'api-url', 'method', 'command', 'timeout-seconds'];
-const flags_DATABASE = ['migrations-dir', 'format', 'steps', 'to-version', 'since-ref', 'db-method', 'snapshot-path'];
-const VERIFY = ['base-url', 'checks', 'checks-file'];
-/** Each command's flags, by input name: the same as its action's inputs, less GitHub-only ones (artifacts). */
-const COMMAND_FLAGS = {
-    // plan never changes anything; --dry-run is accepted so every command takes it.
-    plan: ['config', 'scope', 'budget-minutes', 'environment', 'database-url', ...COMPONENT, ...flags_DATABASE, ...VERIFY, 'dry-run'],
-    rollback: ['config', 'scope', 'reason', 'severity', 'dry-run', 'budget-minutes', 'timeline', 'incident-issue', 'environment', ...TOKENS, 'database-url', 'notify-webhook-url', ...COMPONENT, ...flags_DATABASE, ...VERIFY],
-    snapshot: ['database-url', 'format', 'jobs', 'output-dir', 'label', 'schemas', 'exclude-schemas', 'exclude-table-data', 'export-since', 'export-tables', 'export-column', 'lock-timeout-seconds', 'pg-dump-path', 'dry-run'],
-    restore: ['database-url', 'snapshot-path', 'confirm', 'pre-restore-snapshot', 'jobs', 'clean', 'pre-restore-dir', 'lock-timeout-seconds', 'dry-run'],
-    promote: ['provider', ...TOKENS, 'project', 'team', 'target', 'from', 'method', 'reason', 'timeout-seconds', 'dry-run', 'api-url', 'app', 'machines-api-url', 'registry-url', 'environment', 'service', 'site', 'command', 'verify-command'],
-    down: ['database-url', 'migrations-dir', 'format', 'migrations-table', 'steps', 'to-version', 'since-ref', 'dry-run', 'snapshot-path', 'require-snapshot', 'lock-timeout-seconds', 'statement-timeout-seconds'],
-    smoke: ['base-url', 'checks', 'checks-file', 'database-url', 'attempts', 'interval-seconds', 'backoff', 'timeout-seconds', 'samples', 'max-error-rate', 'max-p95-ms', 'baseline-url', 'bypass-token', 'deadline-seconds', 'confirm-after-seconds', 'verified-sha', 'github-token', 'fail-step', 'dry-run'],
-    sandbox: ['database-url', 'dry-run'],
-    drill: ['config', 'reason', 'dry-run', 'budget-minutes', 'incident-issue', 'environment', ...TOKENS, 'database-url', ...COMPONENT, ...flags_DATABASE, ...VERIFY],
-};
 
 ;// CONCATENATED MODULE: ./.build/cli/version.js
 /** The version --version prints; test/cli checks it against package.json so a release cannot forget it. */

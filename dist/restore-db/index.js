@@ -963,7 +963,7 @@ function errorLine(err) {
 /* harmony export */   cG: () => (/* binding */ parseInteger),
 /* harmony export */   yG: () => (/* binding */ parseBoolean)
 /* harmony export */ });
-/* unused harmony export parseTime */
+/* unused harmony exports decimalNumber, parseTime */
 /* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8005);
 /** Parsing of the string values actions and the CLI receive; every error names the input. */
 
@@ -977,11 +977,20 @@ function parseBoolean(raw, name, fallback) {
         return false;
     throw new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .RollbackKitError */ .dp(`Input ${name} must be true or false, got "${raw}".`);
 }
+/**
+ * A number as people write one in an input or a flag: decimal digits, a sign and a point. Not what
+ * JavaScript's Number() also reads (0x10 is 16, 1e1 is 10, 0b11 is 3): a value that means something
+ * else than it looks is a mistake to name, not to guess. NaN for anything else.
+ */
+function decimalNumber(text) {
+    const value = text.trim();
+    return /^[+-]?(\d+\.?\d*|\.\d+)$/.test(value) ? Number(value) : NaN;
+}
 function parseNumber(raw, name, opts = {}) {
     const value = (raw ?? '').trim();
     if (!value)
         return opts.default;
-    const n = Number(value);
+    const n = decimalNumber(value);
     const kind = opts.integer ? 'a whole number' : 'a number';
     if (!Number.isFinite(n) || (opts.integer && !Number.isInteger(n))) {
         throw new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .RollbackKitError */ .dp(`Input ${name} must be ${kind}, got "${raw}".`);
@@ -1228,7 +1237,12 @@ var external_node_fs_ = __nccwpck_require__(73024);
 // EXTERNAL MODULE: ./.build/core/errors.js
 var errors = __nccwpck_require__(8005);
 ;// CONCATENATED MODULE: ./.build/core/url-secrets.js
-const SENSITIVE_NAME = /auth|cookie|token|secret|passw|^pass$|^pwd$|api[-_]?key|apikey|^key$|signature|^sig$|session|credential|bypass/i;
+/**
+ * The one list, for query and fragment parameters and for headers alike. `key` as a whole name or
+ * the last word of one (`api_key`, `access_key`, `x-functions-key`, `ocp-apim-subscription-key`),
+ * and `code`: an Azure Functions key (`?code=`) or an OAuth authorization code.
+ */
+const SENSITIVE_NAME = /auth|cookie|token|secret|passw|^pass$|^pwd$|api[-_]?key|apikey|accesskey|(^|[-_.])key$|^code$|signature|^sig$|session|credential|bypass/i;
 /** Names that look sensitive but carry a switch: Vercel's `x-vercel-set-bypass-cookie=true|samesitenone`. */
 const NOT_SENSITIVE = /^x-vercel-set-bypass-cookie$/i;
 /** Whether a header, query or fragment parameter of this name carries a secret. */

@@ -1628,9 +1628,11 @@ __nccwpck_require__.a(__webpack_module__, async (__webpack_handle_async_dependen
 /* harmony import */ var _core_action_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(2248);
 /* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(8005);
 /* harmony import */ var _migrations_revert_inputs_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(1742);
-/* harmony import */ var _migrations_revert_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(2487);
-/* harmony import */ var _report_run_down_migrations_summary_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(266);
+/* harmony import */ var _migrations_revert_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(344);
+/* harmony import */ var _report_run_down_migrations_summary_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(266);
+/* harmony import */ var _report_markdown_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(4348);
 /* harmony import */ var _report_write_summary_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(4039);
+
 
 
 
@@ -1650,23 +1652,27 @@ function outputs(result) {
 }
 /**
  * Every failure says status=failed (a later `if: always()` step must never read "reverted" here),
- * with what was reverted before it; the summary shows those, or that nothing was changed.
+ * with what was reverted before it and how far the migration it stopped in got; the summary shows
+ * those, or that nothing was changed.
  */
-function failed(err) {
+function failed(err, log) {
     if (err instanceof _migrations_revert_js__WEBPACK_IMPORTED_MODULE_3__/* .RevertFailed */ .s) {
         outputs(err.partial);
-        return (0,_report_run_down_migrations_summary_js__WEBPACK_IMPORTED_MODULE_5__/* .partialRevertDetails */ .wC)(err.partial);
+        const stopped = err.partial.stoppedIn;
+        // Outside text (file names): redacted before it is escaped.
+        const where = stopped ? `\n**Stopped in** ${(0,_report_markdown_js__WEBPACK_IMPORTED_MODULE_5__/* .code */ .aY)(stopped.file)} (version ${(0,_report_markdown_js__WEBPACK_IMPORTED_MODULE_5__/* .text */ .Qq)(stopped.version)}): ${(0,_report_markdown_js__WEBPACK_IMPORTED_MODULE_5__/* .text */ .Qq)(log.redact(stopped.state))}\n` : '';
+        return `${(0,_report_run_down_migrations_summary_js__WEBPACK_IMPORTED_MODULE_6__/* .partialRevertDetails */ .wC)(err.partial)}${where}`;
     }
     (0,_core_action_js__WEBPACK_IMPORTED_MODULE_0__/* .setOutputs */ .n0)({ status: 'failed', reverted: '[]', count: 0 });
     // Stopped before planning (snapshot, lock, inputs): nothing was changed; say so where people look.
-    return err instanceof _core_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .RollbackKitError */ .dp ? _report_run_down_migrations_summary_js__WEBPACK_IMPORTED_MODULE_5__/* .NOTHING_REVERTED */ .CE : undefined;
+    return err instanceof _core_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .RollbackKitError */ .dp ? _report_run_down_migrations_summary_js__WEBPACK_IMPORTED_MODULE_6__/* .NOTHING_REVERTED */ .CE : undefined;
 }
 await (0,_core_action_js__WEBPACK_IMPORTED_MODULE_0__/* .runAction */ .Cs)('run-down-migrations', async (log) => {
     const context = { workspace: process.env.GITHUB_WORKSPACE || process.cwd(), tools: { searchPath: process.env.PATH ?? '' }, run: (0,_migrations_revert_inputs_js__WEBPACK_IMPORTED_MODULE_2__/* .workflowRun */ .tM)(process.env) };
     const options = (0,_migrations_revert_inputs_js__WEBPACK_IMPORTED_MODULE_2__/* .readRevertOptions */ .$O)(_core_action_js__WEBPACK_IMPORTED_MODULE_0__/* .input */ .hF, _core_action_js__WEBPACK_IMPORTED_MODULE_0__/* .input */ .hF.required('database-url'), context, log);
     const result = await (0,_migrations_revert_js__WEBPACK_IMPORTED_MODULE_3__/* .revertMigrations */ .a)(options, log);
     outputs(result);
-    await (0,_report_write_summary_js__WEBPACK_IMPORTED_MODULE_4__/* .writeSummary */ .S)((0,_report_run_down_migrations_summary_js__WEBPACK_IMPORTED_MODULE_5__/* .revertSummary */ .LR)(result), log);
+    await (0,_report_write_summary_js__WEBPACK_IMPORTED_MODULE_4__/* .writeSummary */ .S)((0,_report_run_down_migrations_summary_js__WEBPACK_IMPORTED_MODULE_6__/* .revertSummary */ .LR)(result), log);
 }, failed);
 
 __webpack_async_result__();
@@ -1942,11 +1948,20 @@ function parseBoolean(raw, name, fallback) {
         return false;
     throw new errors/* RollbackKitError */.dp(`Input ${name} must be true or false, got "${raw}".`);
 }
+/**
+ * A number as people write one in an input or a flag: decimal digits, a sign and a point. Not what
+ * JavaScript's Number() also reads (0x10 is 16, 1e1 is 10, 0b11 is 3): a value that means something
+ * else than it looks is a mistake to name, not to guess. NaN for anything else.
+ */
+function decimalNumber(text) {
+    const value = text.trim();
+    return /^[+-]?(\d+\.?\d*|\.\d+)$/.test(value) ? Number(value) : NaN;
+}
 function parseNumber(raw, name, opts = {}) {
     const value = (raw ?? '').trim();
     if (!value)
         return opts.default;
-    const n = Number(value);
+    const n = decimalNumber(value);
     const kind = opts.integer ? 'a whole number' : 'a number';
     if (!Number.isFinite(n) || (opts.integer && !Number.isInteger(n))) {
         throw new errors/* RollbackKitError */.dp(`Input ${name} must be ${kind}, got "${raw}".`);
@@ -2820,7 +2835,12 @@ var external_node_fs_ = __nccwpck_require__(3024);
 // EXTERNAL MODULE: ./.build/core/errors.js
 var errors = __nccwpck_require__(8005);
 ;// CONCATENATED MODULE: ./.build/core/url-secrets.js
-const SENSITIVE_NAME = /auth|cookie|token|secret|passw|^pass$|^pwd$|api[-_]?key|apikey|^key$|signature|^sig$|session|credential|bypass/i;
+/**
+ * The one list, for query and fragment parameters and for headers alike. `key` as a whole name or
+ * the last word of one (`api_key`, `access_key`, `x-functions-key`, `ocp-apim-subscription-key`),
+ * and `code`: an Azure Functions key (`?code=`) or an OAuth authorization code.
+ */
+const SENSITIVE_NAME = /auth|cookie|token|secret|passw|^pass$|^pwd$|api[-_]?key|apikey|accesskey|(^|[-_.])key$|^code$|signature|^sig$|session|credential|bypass/i;
 /** Names that look sensitive but carry a switch: Vercel's `x-vercel-set-bypass-cookie=true|samesitenone`. */
 const NOT_SENSITIVE = /^x-vercel-set-bypass-cookie$/i;
 /** Whether a header, query or fragment parameter of this name carries a secret. */
@@ -3877,7 +3897,7 @@ function readRevertOptions(inputs, databaseUrl, ctx, log) {
 
 /***/ }),
 
-/***/ 2487:
+/***/ 344:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -4541,15 +4561,13 @@ function withHowToFinish(err, how) {
 
 // EXTERNAL MODULE: ./.build/migrations/registry.js + 7 modules
 var registry = __nccwpck_require__(5730);
-;// CONCATENATED MODULE: ./.build/migrations/runner.js
+;// CONCATENATED MODULE: ./.build/migrations/run-failure.js
 /**
- * Runs a plan: each migration's down SQL and its bookkeeping in one transaction, or, for a
- * non-transactional migration, statement by statement with each completed statement recorded so a
- * re-run resumes. Stops at the first failure with the file, statement, line and PostgreSQL's message.
+ * What a failure inside one migration of a plan means: where it came (a statement, the
+ * bookkeeping, the record of a completed statement, the check of an earlier run's progress), what
+ * of the migration committed, and what the on-call user does next, in words and as the partial
+ * result the step reports.
  */
-
-
-
 
 
 
@@ -4565,14 +4583,29 @@ class StatementFailed extends Error {
     statement;
     index;
     error;
+    stage;
     /** How many times the migration was tried (lock timeouts and deadlocks are retried). */
     attempts = 1;
-    constructor(statement, index, error) {
+    constructor(statement, index, error, stage = 'run') {
         super(error?.message ?? String(error));
         this.statement = statement;
         this.index = index;
         this.error = error;
+        this.stage = stage;
     }
+}
+/** A failure inside one migration of the plan, with how far that migration got. */
+class MigrationFailed extends errors/* RollbackKitError */.dp {
+    stoppedIn;
+    constructor(message, hint, stoppedIn) {
+        super(message, hint);
+        this.stoppedIn = stoppedIn;
+    }
+}
+/** PostgreSQL's message with its code and detail, or the driver's. */
+function describeError(error) {
+    const err = error;
+    return `${err?.message ?? String(error)}${err?.code && !/^E[A-Z]/.test(err.code) ? ` [${err.code}]` : ''}${err?.detail ? ` (${err.detail})` : ''}`;
 }
 /** The statement named by its first line, redacted before it is cut (log.excerpt): no secret's prefix survives the cut. */
 function where(m, f, err, table, log) {
@@ -4584,45 +4617,122 @@ function where(m, f, err, table, log) {
     const line = Number.isInteger(pos) && pos > 0 ? s.textLine + (0,sql_split/* lineAt */.mh)(s.text, pos - 1) - 1 : s.line;
     return `${file} line ${line}, statement "${log.excerpt(firstCodeLine(s.text), 100)}"`;
 }
-function failure(m, f, skipped, tracking, target, log) {
-    const err = f.error;
-    const pgMessage = `${err.message ?? String(f.error)}${err.code && !/^E[A-Z]/.test(err.code) ? ` [${err.code}]` : ''}${err.detail ? ` (${err.detail})` : ''}`;
-    const at = where(m, f, err, tracking.table, log);
-    const lost = isConnectionLoss(f.error);
-    const head = lost ? `Lost the connection to ${target} while reverting ${m.file.name} at ${at}: ${pgMessage}.` : `Reverting ${m.file.name} failed at ${at}: ${pgMessage}.`;
-    let state;
-    if (m.transactional && lost) {
-        // A COMMIT in flight when the connection died may or may not have landed; either way the down
-        // SQL and its bookkeeping landed together or not at all.
-        state = `It may or may not have committed: its down SQL and its bookkeeping in ${tracking.table} commit together, so the database is consistent either way; the re-run reads ${tracking.table} and continues.`;
-    }
-    else if (m.transactional && skipped > 0) {
-        state = `Its transaction was rolled back: ${m.file.name} is still applied in ${tracking.table}, and only its first ${skipped} statement(s), which ran in an earlier run, are done (recorded in rollback_kit.down_progress).`;
-    }
-    else if (m.transactional) {
-        state = `Its transaction was rolled back: ${m.file.name} is still applied and unchanged in the schema and in ${tracking.table}.`;
-    }
-    else {
-        const ran = Math.max(skipped, f.index);
-        const marked = tracking.startSql ? 'is marked dirty until all have run' : 'still lists it as applied until all have run';
-        state = `It runs statement by statement (non-transactional): ${ran} of ${m.statements.length} statement(s) ran and are recorded in rollback_kit.down_progress; ${tracking.table} ${marked}.`;
-        if (lost) {
-            const unsure = f.statement ? `statement ${f.index + 1} may or may not have completed` : 'its bookkeeping may or may not have committed';
-            state += ` With the connection gone, ${unsure}; the re-run reads ${tracking.table} and rollback_kit.down_progress and continues.`;
-        }
-    }
-    let hint = 'Fix the down SQL (or what blocks it) and re-run: the run continues from this migration.';
-    const tried = f.attempts > 1 ? ` (tried ${f.attempts} times)` : '';
-    if (err.code === '55P03')
-        hint = `A table lock was not granted within lock-timeout-seconds${tried}: a long transaction or query holds it (see pg_stat_activity). Re-run when it is gone, or raise lock-timeout-seconds.`;
-    else if (err.code === '40P01')
-        hint = `It deadlocked with another session${tried}. Re-run when traffic on those tables is lower.`;
-    else if (err.code === '57014')
-        hint = 'The statement ran longer than statement-timeout-seconds. Raise it if the statement is expected to take that long, then re-run.';
-    else if (lost)
-        hint = 'Check the database is up and reachable, then re-run: the run continues from this migration.';
-    return new errors/* RollbackKitError */.dp(`${head} ${state}`, hint);
+function statementAt(m, s, log) {
+    return `${m.file.downFile ?? m.file.name} line ${s.line}, statement "${log.excerpt(firstCodeLine(s.text), 100)}"`;
 }
+function statementsUpTo(n) {
+    return n === 1 ? 'statement 1' : `statements 1 to ${n}`;
+}
+const PROGRESS_TABLE = 'rollback_kit.down_progress';
+const REACHABLE = 'Check the database is up and reachable, then re-run: the run continues from this migration.';
+/** The check of an earlier run's progress failed: a read, so nothing of the migration changed. */
+function beforeFirstStatement({ m, saved, tracking, target, lost, pgMessage }) {
+    const check = `checking the progress an earlier run recorded for it against ${tracking.table}`;
+    const ran = saved?.done.length ?? 0;
+    return {
+        head: lost
+            ? `Lost the connection to ${target} while reverting ${m.file.name}, before its first statement (${check}): ${pgMessage}.`
+            : `Reverting ${m.file.name} failed before its first statement, ${check}: ${pgMessage}.`,
+        state: `Nothing of it ran in this run: ${tracking.table} and ${PROGRESS_TABLE} are as the earlier run left them (${ran} of ${m.statements.length} statement(s) recorded as done), and the re-run checks that record again and goes on from it.`,
+        hint: lost ? REACHABLE : "Fix what blocks that read (PostgreSQL's message above) and re-run: the run continues from this migration.",
+        ran,
+        resumeAt: ran + 1,
+        unsure: false,
+    };
+}
+/** A non-transactional statement completed and committed, and the write recording it as done failed. */
+function recordFailed({ m, f, tracking, target, log, lost, pgMessage, marked }) {
+    const i = f.index;
+    const n = m.statements.length;
+    const record = `UPDATE ${PROGRESS_TABLE} SET done = done || ${(0,sql_split/* literal */.eu)(statementHash(f.statement.text))}::text WHERE tracking = ${(0,sql_split/* literal */.eu)(tracking.table)} AND migration = ${(0,sql_split/* literal */.eu)(m.file.id)} AND cardinality(done) = ${i}`;
+    return {
+        head: `${lost ? `Lost the connection to ${target} while reverting` : 'Reverting'} ${m.file.name}: statement ${i + 1} of ${n} ran (${statementAt(m, f.statement, log)}), but recording it as done in ${PROGRESS_TABLE} failed: ${pgMessage}.`,
+        state: `It runs statement by statement (non-transactional): ${statementsUpTo(i + 1)} of ${n} ran and cannot be rolled back, but ${PROGRESS_TABLE} records ${i} of them` +
+            `${lost ? ` (${i + 1}, if the write landed before the connection went)` : ''}; ${tracking.table} ${marked}. ` +
+            `The re-run starts at statement ${i + 1} and runs it again${lost ? ` (at statement ${i + 2}, if the write landed)` : ''}.`,
+        hint: lost ? REACHABLE : "Fix what stopped the write (PostgreSQL's message above), then re-run: the run continues from this migration.",
+        // The guarded UPDATE does nothing where the write did land.
+        then: ` Running statement ${i + 1} again is harmless when it is written to be repeated (IF EXISTS); if it is not, record it as done before the re-run: ${record};`,
+        ran: i + 1,
+        resumeAt: i + 1,
+        unsure: lost,
+    };
+}
+/** A statement, or the bookkeeping around the statements, failed. */
+function statementFailed({ m, f, skipped, tracking, target, log, lost, pgMessage, marked }) {
+    const at = where(m, f, f.error, tracking.table, log);
+    const head = lost ? `Lost the connection to ${target} while reverting ${m.file.name} at ${at}: ${pgMessage}.` : `Reverting ${m.file.name} failed at ${at}: ${pgMessage}.`;
+    const hint = lost ? REACHABLE : 'Fix the down SQL (or what blocks it) and re-run: the run continues from this migration.';
+    if (m.transactional) {
+        let state;
+        if (lost) {
+            // A COMMIT in flight when the connection died may or may not have landed; either way the down
+            // SQL and its bookkeeping landed together or not at all.
+            state = `It may or may not have committed: its down SQL and its bookkeeping in ${tracking.table} commit together, so the database is consistent either way; the re-run reads ${tracking.table} and continues.`;
+        }
+        else if (skipped > 0) {
+            state = `Its transaction was rolled back: ${m.file.name} is still applied in ${tracking.table}, and only its first ${skipped} statement(s), which ran in an earlier run, are done (recorded in ${PROGRESS_TABLE}).`;
+        }
+        else {
+            state = `Its transaction was rolled back: ${m.file.name} is still applied and unchanged in the schema and in ${tracking.table}.`;
+        }
+        return { head, state, hint, ran: skipped, resumeAt: skipped + 1, unsure: lost };
+    }
+    const ran = Math.max(skipped, f.index);
+    let state = `It runs statement by statement (non-transactional): ${ran} of ${m.statements.length} statement(s) ran and are recorded in ${PROGRESS_TABLE}; ${tracking.table} ${marked}.`;
+    if (lost) {
+        const uncertain = f.statement ? `statement ${f.index + 1} may or may not have completed` : 'its bookkeeping may or may not have committed';
+        state += ` With the connection gone, ${uncertain}; the re-run reads ${tracking.table} and ${PROGRESS_TABLE} and continues.`;
+    }
+    return { head, state, hint, ran, resumeAt: ran + 1, unsure: lost };
+}
+/**
+ * The migration's state and what to do, for a failure at `f`. `skipped`: the statements an earlier
+ * run did, which this one did not run again; `saved`: the progress that run recorded.
+ */
+function failure(m, f, skipped, saved, tracking, target, log) {
+    const code = f.error.code;
+    const facts = {
+        m,
+        f,
+        skipped,
+        saved,
+        tracking,
+        target,
+        log,
+        lost: isConnectionLoss(f.error),
+        pgMessage: describeError(f.error),
+        marked: tracking.startSql ? 'is marked dirty until all have run' : 'still lists it as applied until all have run',
+    };
+    const account = f.stage === 'prepare' ? beforeFirstStatement(facts) : f.stage === 'record' ? recordFailed(facts) : statementFailed(facts);
+    let hint = account.hint;
+    const tried = f.attempts > 1 ? ` (tried ${f.attempts} times)` : '';
+    if (code === '55P03')
+        hint = `A table lock was not granted within lock-timeout-seconds${tried}: a long transaction or query holds it (see pg_stat_activity). Re-run when it is gone, or raise lock-timeout-seconds.`;
+    else if (code === '40P01')
+        hint = `It deadlocked with another session${tried}. Re-run when traffic on those tables is lower.`;
+    else if (code === '57014' && f.stage === 'run')
+        hint = 'The statement ran longer than statement-timeout-seconds. Raise it if the statement is expected to take that long, then re-run.';
+    const { ran, resumeAt, unsure, state } = account;
+    const stoppedIn = { version: m.file.version, id: m.file.id, file: m.file.downFile ?? m.file.name, transactional: m.transactional, statements: m.statements.length, ran, resumeAt, unsure, state };
+    return new MigrationFailed(`${account.head} ${state}`, `${hint}${account.then ?? ''}`, stoppedIn);
+}
+
+;// CONCATENATED MODULE: ./.build/migrations/runner.js
+/**
+ * Runs a plan: each migration's down SQL and its bookkeeping in one transaction, or, for a
+ * non-transactional migration, statement by statement with each completed statement recorded so a
+ * re-run resumes. Stops at the first failure with the file, statement, line and PostgreSQL's message.
+ */
+
+
+
+
+
+
+
+
+
 /** Runs the statements at `indices` one query each; `after` follows each one that completed. */
 async function exec(session, statements, indices, after) {
     for (const i of indices) {
@@ -4633,8 +4743,15 @@ async function exec(session, statements, indices, after) {
         catch (err) {
             throw new StatementFailed(s, i, err);
         }
-        if (after)
+        if (!after)
+            continue;
+        try {
             await after(s);
+        }
+        catch (err) {
+            // The statement completed: only the record of it failed.
+            throw new StatementFailed(s, i, err, 'record');
+        }
     }
 }
 function range(from, to) {
@@ -4658,7 +4775,14 @@ const FRESH = { from: 0, replay: [], hasProgress: false };
 async function remaining(session, tracking, m, saved, log) {
     if (!saved)
         return FRESH;
-    if (!(await progressStillHolds(session, saved, tracking.rowVersionSql(m.file)))) {
+    let holds;
+    try {
+        holds = await progressStillHolds(session, saved, tracking.rowVersionSql(m.file));
+    }
+    catch (err) {
+        throw new StatementFailed(undefined, -1, err, 'prepare');
+    }
+    if (!holds) {
         const why = saved.rows === null
             ? 'it does not say which tracking rows it belongs to (an earlier rollback-kit version wrote it)'
             : `${tracking.table} has recorded the migration anew since (a restore, or the migration applied again), so what it lists as done may be undone`;
@@ -4822,10 +4946,20 @@ async function revertWithRetries(ctx, m, previous, rest, log) {
         }
     }
 }
+/** What earlier runs recorded, read before anything runs: a failure here changed nothing. */
+async function earlierProgress(session, table, target) {
+    try {
+        return await readProgress(session, table);
+    }
+    catch (err) {
+        const lost = isConnectionLoss(err);
+        throw new errors/* RollbackKitError */.dp(`${lost ? `Lost the connection to ${target} while reading` : 'Could not read'} the progress of earlier runs from ${PROGRESS_TABLE}: ${describeError(err)}. Nothing was changed.`, lost ? 'Check the database is up and reachable, then re-run.' : `Fix what blocks that read (PostgreSQL's message above), then re-run.`);
+    }
+}
 async function runPlan(plan, opts) {
     const { session, tracking, log } = opts;
     const ctx = { session, tracking, reset: resetSql(opts.sessionSettings) };
-    const progress = await readProgress(session, tracking.table);
+    const progress = await earlierProgress(session, tracking.table, opts.target);
     const applied = [...opts.applied];
     for (const [n, m] of plan.entries()) {
         const at = applied.findIndex((f) => f.id === m.file.id);
@@ -4845,7 +4979,7 @@ async function runPlan(plan, opts) {
         }
         catch (err) {
             if (err instanceof StatementFailed)
-                throw failure(m, err, rest.from, tracking, opts.target, log);
+                throw failure(m, err, rest.from, progress.get(m.file.id), tracking, opts.target, log);
             throw err;
         }
         const durationMs = Math.round(external_node_perf_hooks_namespaceObject.performance.now() - started);
@@ -5055,15 +5189,21 @@ async function revertMigrations(opts, log) {
         }
     }
     catch (err) {
-        if (err instanceof errors/* RollbackKitError */.dp && result.plan.length > 0) {
+        // Once there is a plan, migrations may have committed: every failure from here on carries what
+        // was done, whatever threw it.
+        if (result.plan.length > 0) {
             // Never "reverted" for a run that failed: a later `if: always()` step reads this status.
             result.status = 'failed';
+            if (err instanceof MigrationFailed)
+                result.stoppedIn = err.stoppedIn;
+            const cause = err instanceof errors/* RollbackKitError */.dp ? err : unexpected(err, log);
             if (!opts.dryRun)
                 await recorded?.update(session, result.reverted.map((r) => r.version), false, log);
             // `steps` again would count from what is left: say what finishes this plan.
-            const partway = steps !== undefined && (result.reverted.length > 0 || recorded?.earlier !== undefined);
+            // A migration whose commit may have landed counts as one that went.
+            const partway = steps !== undefined && (result.reverted.length > 0 || result.stoppedIn?.unsure === true || recorded?.earlier !== undefined);
             const how = partway ? howToFinish(steps, result.keepVersion, result.plan.length - result.reverted.length, recorded?.recorded === true) : undefined;
-            throw new RevertFailed(how ? withHowToFinish(err, how) : err, finish(result, applied, started));
+            throw new RevertFailed(how ? withHowToFinish(cause, how) : cause, finish(result, applied, started));
         }
         throw err;
     }
@@ -5073,6 +5213,16 @@ async function revertMigrations(opts, log) {
         closeSession(session);
     }
     return finish(result, applied, started);
+}
+/**
+ * An error that is not one of ours (a bug, or a failure nothing above turned into a message) after
+ * planning: the run may have changed the database, so it is said where the state is read. Its stack
+ * stays in the debug log, as the entry point keeps it for errors it does not know.
+ */
+function unexpected(err, log) {
+    if (err instanceof Error && err.stack)
+        log.debug(err.stack);
+    return new errors/* RollbackKitError */.dp((0,errors/* errorLine */.BP)(err), 'The migrations reverted before it are listed here; the tracking table and rollback_kit.down_progress say where the database is now, and a re-run continues from there.');
 }
 function finish(result, applied, started) {
     const gone = new Set(result.reverted.map((r) => r.id));

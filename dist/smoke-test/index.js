@@ -10508,11 +10508,20 @@ function parseBoolean(raw, name, fallback) {
         return false;
     throw new errors/* RollbackKitError */.dp(`Input ${name} must be true or false, got "${raw}".`);
 }
+/**
+ * A number as people write one in an input or a flag: decimal digits, a sign and a point. Not what
+ * JavaScript's Number() also reads (0x10 is 16, 1e1 is 10, 0b11 is 3): a value that means something
+ * else than it looks is a mistake to name, not to guess. NaN for anything else.
+ */
+function decimalNumber(text) {
+    const value = text.trim();
+    return /^[+-]?(\d+\.?\d*|\.\d+)$/.test(value) ? Number(value) : NaN;
+}
 function parseNumber(raw, name, opts = {}) {
     const value = (raw ?? '').trim();
     if (!value)
         return opts.default;
-    const n = Number(value);
+    const n = decimalNumber(value);
     const kind = opts.integer ? 'a whole number' : 'a number';
     if (!Number.isFinite(n) || (opts.integer && !Number.isInteger(n))) {
         throw new errors/* RollbackKitError */.dp(`Input ${name} must be ${kind}, got "${raw}".`);
@@ -11503,7 +11512,12 @@ class SecretSet {
 /* harmony export */   Qy: () => (/* binding */ displayUrl),
 /* harmony export */   eq: () => (/* binding */ isSensitiveName)
 /* harmony export */ });
-const SENSITIVE_NAME = /auth|cookie|token|secret|passw|^pass$|^pwd$|api[-_]?key|apikey|^key$|signature|^sig$|session|credential|bypass/i;
+/**
+ * The one list, for query and fragment parameters and for headers alike. `key` as a whole name or
+ * the last word of one (`api_key`, `access_key`, `x-functions-key`, `ocp-apim-subscription-key`),
+ * and `code`: an Azure Functions key (`?code=`) or an OAuth authorization code.
+ */
+const SENSITIVE_NAME = /auth|cookie|token|secret|passw|^pass$|^pwd$|api[-_]?key|apikey|accesskey|(^|[-_.])key$|^code$|signature|^sig$|session|credential|bypass/i;
 /** Names that look sensitive but carry a switch: Vercel's `x-vercel-set-bypass-cookie=true|samesitenone`. */
 const NOT_SENSITIVE = /^x-vercel-set-bypass-cookie$/i;
 /** Whether a header, query or fragment parameter of this name carries a secret. */
@@ -12142,6 +12156,63 @@ async function measureConfirmed(measure, afterSeconds, log, wait = _pool_js__WEB
 
 /***/ }),
 
+/***/ 8646:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   w: () => (/* binding */ joinUrl)
+/* harmony export */ });
+/**
+ * A check's path joined to base-url (or baseline-url) as a person reads it: the path goes after
+ * base-url's own path (https://x/app + /health → https://x/app/health), never after its query
+ * (https://x/?x-vercel-set-bypass-cookie=true + /health must not become a query value).
+ */
+/**
+ * `path` is what the check wrote (`/api/health?verbose=1`). Its query is merged into base-url's:
+ * base-url's parameters first, as written, then the path's, and a parameter the path names
+ * replaces base-url's parameter of that name. A fragment in the path wins over base-url's (neither
+ * is sent). The path stays a path: `//host/x` is not read as another host.
+ */
+function joinUrl(base, path) {
+    const url = new URL(base);
+    const { pathname, query, fragment } = splitPath(path.startsWith('/') ? path : `/${path}`);
+    url.pathname = url.pathname.replace(/\/+$/, '') + pathname;
+    if (query !== undefined)
+        url.search = mergeQuery(url.search.slice(1), query);
+    if (fragment !== undefined)
+        url.hash = fragment;
+    return url.href;
+}
+function splitPath(path) {
+    const hash = path.indexOf('#');
+    const beforeHash = hash < 0 ? path : path.slice(0, hash);
+    const fragment = hash < 0 ? undefined : path.slice(hash + 1);
+    const question = beforeHash.indexOf('?');
+    if (question < 0)
+        return { pathname: beforeHash, fragment };
+    return { pathname: beforeHash.slice(0, question), query: beforeHash.slice(question + 1), fragment };
+}
+/** Raw `name=value` parts are kept as written: re-encoding could change a signed value. */
+function mergeQuery(base, own) {
+    const parts = (text) => text.split('&').filter(Boolean);
+    const ownParts = parts(own);
+    const ownNames = new Set(ownParts.map(nameOf));
+    return [...parts(base).filter((p) => !ownNames.has(nameOf(p))), ...ownParts].join('&');
+}
+function nameOf(part) {
+    const eq = part.indexOf('=');
+    const raw = (eq < 0 ? part : part.slice(0, eq)).replace(/\+/g, ' ');
+    try {
+        return decodeURIComponent(raw);
+    }
+    catch {
+        return raw;
+    }
+}
+
+
+/***/ }),
+
 /***/ 6658:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
@@ -12252,7 +12323,6 @@ function lookupJsonPath(doc, segments) {
 __nccwpck_require__.d(__webpack_exports__, {
   G8: () => (/* binding */ SpecError),
   Vw: () => (/* binding */ formatProblem),
-  we: () => (/* binding */ joinUrl),
   B2: () => (/* binding */ parseChecks)
 });
 
@@ -12401,6 +12471,8 @@ class AliasExpansion {
 var errors = __nccwpck_require__(8005);
 // EXTERNAL MODULE: ./.build/core/url-secrets.js
 var url_secrets = __nccwpck_require__(9041);
+// EXTERNAL MODULE: ./.build/smoke/join-url.js
+var join_url = __nccwpck_require__(8646);
 // EXTERNAL MODULE: ./.build/smoke/json-path.js
 var json_path = __nccwpck_require__(6658);
 // EXTERNAL MODULE: ./node_modules/pg/lib/utils.js
@@ -12862,6 +12934,7 @@ function sqlStatementProblem(query) {
 
 
 
+
 function formatProblem(p) {
     const place = [p.line !== undefined ? `line ${p.line}` : '', p.check !== undefined ? `check "${p.check}"` : '', p.field ? `field "${p.field}"` : '']
         .filter(Boolean)
@@ -12876,10 +12949,12 @@ class SpecError extends errors/* RollbackKitError */.dp {
     }
 }
 const COMMON_FIELDS = ['name', 'critical', 'attempts', 'interval-seconds', 'backoff', 'timeout-seconds'];
-const HTTP_FIELDS = ['url', 'method', 'headers', 'body', 'status', 'body-contains', 'body-not-contains', 'body-matches', 'json', 'header', 'max-ms', 'samples', 'max-error-rate', 'max-p95-ms'];
+const HTTP_FIELDS = ['url', 'method', 'headers', 'body', 'status', 'body-contains', 'body-not-contains', 'body-matches', 'json', 'header', 'max-ms', 'redirect-origins', 'samples', 'max-error-rate', 'max-p95-ms'];
 const SQL_FIELDS = ['query', 'expect-rows', 'expect-value', 'expect-error'];
 const JSON_OPS = ['equals', 'exists', 'less-than', 'greater-than'];
 const HEADER_OPS = ['equals', 'contains', 'matches', 'exists'];
+/** Fields that assert on the response body: a HEAD response has none. */
+const BODY_ASSERTIONS = ['body-contains', 'body-not-contains', 'body-matches', 'json'];
 const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'];
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 /** Parses and validates; throws SpecError with every problem found. */
@@ -12945,6 +13020,9 @@ function parseChecks(text, ctx) {
     });
     // In file order, so the list reads top to bottom next to the YAML (sort is stable).
     problems.sort((a, b) => (a.line ?? 0) - (b.line ?? 0));
+    // A spec that measures nothing would pass, and a pass may record a verified commit.
+    if (!checks.length && !problems.length)
+        problems.push({ line: lineOf(base), message: 'the spec has no checks' });
     if (problems.length)
         throw new SpecError(problems, source);
     return checks;
@@ -12980,12 +13058,14 @@ class CheckReader {
     keyLine;
     name;
     obj;
+    isMapping;
     constructor(item, index, ctx, problems, valueLine, keyLine) {
         this.ctx = ctx;
         this.problems = problems;
         this.valueLine = valueLine;
         this.keyLine = keyLine;
-        this.obj = isPlainObject(item) ? item : {};
+        this.isMapping = isPlainObject(item);
+        this.obj = this.isMapping ? item : {};
         this.name = typeof this.obj.name === 'string' && this.obj.name.trim() ? this.obj.name.trim() : `#${index + 1}`;
         if (!isPlainObject(item))
             this.problem(undefined, 'each check must be a mapping of fields (name, url or query, assertions)');
@@ -12994,8 +13074,12 @@ class CheckReader {
         this.problems.push({ line: field && atKey ? this.keyLine(field) : this.valueLine(field), check: this.name, field, message });
     }
     read() {
-        if (!Object.keys(this.obj).length)
+        if (!Object.keys(this.obj).length) {
+            // A non-mapping item already has its problem; an empty one ({}) would measure nothing.
+            if (this.isMapping)
+                this.problem(undefined, 'the check is empty: each check needs a name and a url (an HTTP check) or a query (an SQL check)');
             return undefined;
+        }
         if (typeof this.obj.name !== 'string' || !this.obj.name.trim())
             this.problem('name' in this.obj ? 'name' : undefined, 'every check needs a name (a non-empty string)');
         const isHttp = 'url' in this.obj;
@@ -13052,6 +13136,7 @@ class CheckReader {
             json: this.json(),
             header: this.headerAssertions(),
             maxMs: this.number('max-ms', { min: 0.001 }),
+            redirectOrigins: this.origins('redirect-origins'),
             samples: this.number('samples', { integer: true, min: 1, max: 10000 }),
             maxErrorRate: this.number('max-error-rate', { min: 0, max: 100 }),
             maxP95Ms: this.number('max-p95-ms', { min: 0.001 }),
@@ -13059,6 +13144,12 @@ class CheckReader {
         this.url(check);
         this.headers(check);
         this.methodAndBody(check);
+        if (check.method === 'HEAD') {
+            for (const field of BODY_ASSERTIONS) {
+                if (field in this.obj)
+                    this.problem(field, 'a HEAD response has no body, so this assertion could never pass: use method GET, or assert on status and header', true);
+            }
+        }
         const status = this.status();
         if (status)
             check.status = status;
@@ -13096,11 +13187,11 @@ class CheckReader {
             return;
         }
         if (!this.ctx.baseUrl) {
-            this.problem('url', 'is relative, and the base-url input is not set: set base-url or write an absolute URL');
+            this.problem('url', 'is relative, and the base-url input is not set: set it, or write an absolute URL');
             return;
         }
         check.path = text.startsWith('/') ? text : `/${text}`;
-        const joined = joinUrl(this.ctx.baseUrl, check.path);
+        const joined = (0,join_url/* joinUrl */.w)(this.ctx.baseUrl, check.path);
         this.setUrl(check, joined, joined);
     }
     /**
@@ -13119,9 +13210,9 @@ class CheckReader {
             return;
         if (!isPlainObject(raw))
             return this.problem('headers', 'must be a mapping of header name to value');
-        for (const [name, value] of Object.entries(raw)) {
+        for (const [index, [name, value]] of Object.entries(raw).entries()) {
             if (!HEADER_NAME.test(name))
-                this.problem('headers', `"${name}" is not a valid header name`);
+                this.problem('headers', invalidHeaderName(index, name));
             else if (typeof value !== 'string' && typeof value !== 'number' && typeof value !== 'boolean')
                 this.problem('headers', `the value of "${name}" must be a string`);
             else
@@ -13219,10 +13310,10 @@ class CheckReader {
             return [];
         }
         const out = [];
-        for (const [rawName, expected] of Object.entries(raw)) {
+        for (const [index, [rawName, expected]] of Object.entries(raw).entries()) {
             const name = rawName.toLowerCase();
             if (!HEADER_NAME.test(rawName)) {
-                this.problem('header', `"${rawName}" is not a valid header name`);
+                this.problem('header', invalidHeaderName(index, rawName));
                 continue;
             }
             if (!isPlainObject(expected)) {
@@ -13242,8 +13333,12 @@ class CheckReader {
                         this.problem('header', `"${rawName}": exists must be true or false`);
                 }
                 else if (op === 'matches') {
+                    if (typeof value !== 'string' || !value) {
+                        this.problem('header', `"${rawName}": matches must be a regular expression written as a string`);
+                        continue;
+                    }
                     try {
-                        out.push({ name, op, value: new RegExp(String(value)) });
+                        out.push({ name, op, value: new RegExp(value) });
                     }
                     catch (err) {
                         this.problem('header', `"${rawName}": not a valid regular expression: ${regexReason(err)}`);
@@ -13314,6 +13409,32 @@ class CheckReader {
         this.problem(field, `must be ${opts.integer ? 'a whole number' : 'a number'}${bounds ? ` ${bounds}` : ''}`);
         return undefined;
     }
+    /** http(s) URLs, each reduced to its origin (scheme, host, port): what a redirect is compared with. */
+    origins(field) {
+        const v = this.obj[field];
+        if (v === undefined)
+            return [];
+        const list = Array.isArray(v) ? v : [v];
+        const origins = [];
+        for (const entry of list) {
+            let url;
+            try {
+                url = typeof entry === 'string' ? new URL(entry.trim()) : undefined;
+            }
+            catch {
+                url = undefined;
+            }
+            if (url && (url.protocol === 'http:' || url.protocol === 'https:'))
+                origins.push(url.origin);
+            else {
+                this.problem(field, 'must be an origin (https://login.example.com) or a list of them');
+                return [];
+            }
+        }
+        if (!origins.length)
+            this.problem(field, 'the list is empty');
+        return origins;
+    }
     strings(field) {
         const v = this.obj[field];
         if (v === undefined)
@@ -13326,6 +13447,18 @@ class CheckReader {
         return list;
     }
 }
+/** What a header name may start with to be named in a message: a header-name-like word, not a value. */
+const SHOWABLE_NAME = /^[A-Za-z][A-Za-z0-9-]{0,63}$/;
+/**
+ * A key that is not a header name is often a whole header line (`authorization: Bearer …`), so the
+ * key itself is never repeated: only its place, and the word before a colon or space when that
+ * word is shaped like a header name.
+ */
+function invalidHeaderName(index, key) {
+    const first = /^([^:\s]*)[:\s]/.exec(key)?.[1];
+    const lead = first && SHOWABLE_NAME.test(first) ? `; it starts with "${first}", then a colon or a space: write the name as the key and the value as its value` : ' (the key is not repeated here, as it may hold a value)';
+    return `the key of entry #${index + 1} is not a valid header name${lead}`;
+}
 /**
  * Why a pattern is not a regular expression, without the pattern: V8 writes
  * "Invalid regular expression: /<pattern>/: <reason>", and a spec error never repeats a value.
@@ -13333,10 +13466,6 @@ class CheckReader {
 function regexReason(err) {
     const message = err.message;
     return message.slice(message.lastIndexOf(': ') + 2);
-}
-/** Joins like a person reads it: base-url's own path is kept (https://x/app + /health → https://x/app/health). */
-function joinUrl(base, path) {
-    return base.replace(/\/+$/, '') + (path.startsWith('/') ? path : `/${path}`);
 }
 function parseStatus(entry) {
     if (typeof entry === 'number')
@@ -14170,6 +14299,11 @@ function readSmokeInputs(inputs, databaseUrl, workspace, log) {
     const baseUrl = httpUrl(inputs, 'base-url', log);
     const baseline = httpUrl(inputs, 'baseline-url', log);
     const { url: baselineUrl, authorization: baselineCredentials } = baseline ? (0,_core_url_secrets_js__WEBPACK_IMPORTED_MODULE_2__/* .splitCredentials */ .JD)(baseline) : { url: undefined, authorization: undefined };
+    // The token opens the deployment it belongs to; a check on another origin (a third-party status page) never gets it.
+    const bypassOrigins = [baseUrl, baselineUrl].filter((u) => Boolean(u)).map((u) => new URL(u).origin);
+    if (bypassToken && !bypassOrigins.length) {
+        throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .RollbackKitError */ .dp('Input bypass-token is set, but neither base-url nor baseline-url: the token is sent only to their origins, so no check would carry it.', 'Set base-url to the deployment the token opens (and write the checks as paths, /api/health), or leave bypass-token empty.');
+    }
     return {
         source: { checks: inputs.string('checks'), checksFile: inputs.string('checks-file'), cwd: workspace },
         baseUrl,
@@ -14185,6 +14319,7 @@ function readSmokeInputs(inputs, databaseUrl, workspace, log) {
             baselineUrl,
             baselineCredentials,
             bypassToken,
+            bypassOrigins,
             database,
         },
         failStep: inputs.boolean('fail-step', true),
@@ -14410,6 +14545,7 @@ function show(value, log) {
 
 
 
+
 const BYPASS_HEADER = 'x-vercel-protection-bypass';
 const MAX_REDIRECTS = 5;
 /** Assertions see at most this much body; a health endpoint that sends more is read no further. */
@@ -14420,29 +14556,44 @@ async function probeHttp(check, url, opts) {
     const started = performance.now();
     const elapsed = () => performance.now() - started;
     try {
-        const origin = new URL(url).origin;
+        let origin = new URL(url).origin;
         let current = url;
         let method = check.method;
         let body = check.body;
+        let redirectedBy;
         for (let hop = 0;; hop++) {
             const sameOrigin = new URL(current).origin === origin;
             const headers = sameOrigin ? { ...check.headers } : {};
-            if (sameOrigin && opts.bypassToken)
+            if (sameOrigin && opts.bypassToken && opts.bypassOrigins?.some((o) => o === origin || isHttpsUpgrade(o, origin)))
                 headers[BYPASS_HEADER] = opts.bypassToken;
             if (sameOrigin && opts.credentials && !Object.keys(headers).some((h) => h.toLowerCase() === 'authorization'))
                 headers.authorization = opts.credentials;
-            const res = await send(check, current, { method, headers, body, redirect: 'manual', signal });
+            const sent = await send(check, current, { method, headers, body, redirect: 'manual', signal }, hop);
+            if ('refused' in sent)
+                return { ok: false, ms: elapsed(), status: redirectedBy, failures: [`redirected (${redirectedBy}) to ${new URL(current).host}, which cannot be requested: ${sent.refused}`] };
+            const res = sent.response;
             const location = res.headers.get('location');
             if (res.status >= 300 && res.status < 400 && location && hop < MAX_REDIRECTS) {
-                await res.body?.cancel().catch(() => undefined);
-                // A Location with userinfo would make fetch refuse (and print it): it is dropped, never sent.
-                current = (0,url_secrets/* splitCredentials */.JD)(new URL(location, current).toString()).url;
-                // 303, and 301/302 after a POST, turn into a GET as browsers do.
-                if (res.status === 303 || ((res.status === 301 || res.status === 302) && method === 'POST')) {
-                    method = 'GET';
-                    body = undefined;
+                const next = redirectTarget(location, current, origin, check);
+                if (typeof next === 'string') {
+                    await res.body?.cancel().catch(() => undefined);
+                    // The same host over https is still the check's own service: its headers go along.
+                    if (isHttpsUpgrade(origin, next))
+                        origin = new URL(next).origin;
+                    current = next;
+                    redirectedBy = res.status;
+                    // 303, and 301/302 after a POST, turn into a GET as browsers do.
+                    if (res.status === 303 || ((res.status === 301 || res.status === 302) && method === 'POST')) {
+                        method = 'GET';
+                        body = undefined;
+                    }
+                    continue;
                 }
-                continue;
+                // Not followed: a check that accepts this status judges the redirect itself; any other fails saying where it was sent.
+                if (!check.status.some((r) => inRange(res.status, r))) {
+                    await res.body?.cancel().catch(() => undefined);
+                    return { ok: false, ms: elapsed(), status: res.status, failures: [`redirected (${res.status}) ${next.notFollowed}`] };
+                }
             }
             const text = method === 'HEAD' ? '' : await readCapped(res);
             const ms = elapsed();
@@ -14459,22 +14610,55 @@ async function probeHttp(check, url, opts) {
     }
 }
 /**
+ * Where a redirect may lead: the URL to request next, or why it is not followed. Only http(s) on
+ * the check's own origin, or on an origin the check lists in redirect-origins: a redirect
+ * elsewhere is most often a sign-in page answering for a service that is not there, and a data:
+ * URL would let the response judge itself.
+ */
+function redirectTarget(location, current, origin, check) {
+    let next;
+    try {
+        next = new URL(location, current);
+    }
+    catch {
+        return { notFollowed: 'with a Location that is not a URL, so it was not followed' };
+    }
+    if (next.protocol !== 'http:' && next.protocol !== 'https:')
+        return { notFollowed: `to a URL that is not http(s) (${next.protocol}), which is never followed` };
+    if (next.origin !== origin && !isHttpsUpgrade(origin, next.href) && !check.redirectOrigins.includes(next.origin)) {
+        return {
+            notFollowed: `to ${next.origin}${next.pathname}, another origin than the check's ${origin} (a sign-in page?), so it was not followed; if that redirect is expected, list ${next.origin} in the check's redirect-origins, or accept its status (status: 3xx)`,
+        };
+    }
+    // A Location with userinfo would make fetch refuse (and print it): it is dropped, never sent.
+    return (0,url_secrets/* splitCredentials */.JD)(next.href).url;
+}
+/** http://host to https://host on the default ports: a service moving its own callers to TLS, not another origin. */
+function isHttpsUpgrade(origin, target) {
+    const from = new URL(origin);
+    const to = new URL(target);
+    return from.protocol === 'http:' && to.protocol === 'https:' && from.hostname === to.hostname && from.port === '' && to.port === '';
+}
+/**
  * fetch, with the requests it refuses to send told apart from the ones that got no answer: a port
  * the Fetch standard blocks (10080, 6000, …: "bad port"), a scheme it cannot send, a URL it cannot
- * use, a header it cannot carry. Nothing went over the network, so the service's health is
- * unknown: a CheckConfigError, never an outage. Network failures carry a code (ECONNREFUSED,
- * UND_ERR_SOCKET, …); fetch's own refusals do not.
+ * use, a header it cannot carry. For the check's own URL nothing went over the network, so the
+ * service's health is unknown: a CheckConfigError, never an outage. For a redirect's URL the
+ * service did answer, with a redirect that cannot be followed: a failed sample, named as such.
+ * Network failures carry a code (ECONNREFUSED, UND_ERR_SOCKET, …); fetch's own refusals do not.
  */
-async function send(check, url, init) {
+async function send(check, url, init, hop) {
     try {
-        return await fetch(url, init);
+        return { response: await fetch(url, init) };
     }
     catch (err) {
         const why = refusal(err, new URL(url));
-        if (why) {
-            throw new CheckConfigError(`The HTTP check "${check.name}" cannot be sent: ${why}, so no request went out`, 'Point the check at a URL fetch can send (another port, http or https, no user name or password in it, header values on one line), or put a proxy in front.');
-        }
-        throw err;
+        if (!why)
+            throw err;
+        // Only the check's own URL is the spec's: a redirect fetch cannot follow is what the service answered.
+        if (hop > 0)
+            return { refused: why };
+        throw new CheckConfigError(`The HTTP check "${check.name}" cannot be sent: ${why}, so no request went out`, 'Point the check at a URL fetch can send (another port, http or https, no user name or password in it, header values on one line), or put a proxy in front.');
     }
 }
 function refusal(err, url) {
@@ -14559,6 +14743,8 @@ function causeMessage(err) {
     return e?.cause?.message ?? e?.message ?? String(err);
 }
 
+// EXTERNAL MODULE: ./.build/smoke/join-url.js
+var join_url = __nccwpck_require__(8646);
 // EXTERNAL MODULE: ./.build/smoke/pool.js
 var pool = __nccwpck_require__(7944);
 ;// CONCATENATED MODULE: ./.build/db/session.js
@@ -14776,9 +14962,67 @@ function notReadOnly(error) {
     const code = error.code ?? '';
     return /^(25|2D)/.test(code) || (code === '42601' && /multiple commands/.test(error.message));
 }
+/**
+ * Room above the statement timeout for an answer to come back, and for the connection to be given
+ * up: only a connection that stalls without closing (a proxy or NAT box that stops forwarding)
+ * ever uses it, since the server answers every statement within its statement_timeout.
+ */
+const ANSWER_MARGIN_MS = 1_000;
+/**
+ * One attempt, with every wait bounded: the connection by the connect timeout, each query's answer
+ * by the statement timeout and a margin (a query past it closes the connection), and the whole
+ * probe, ROLLBACK included, by the time the connection and the query may take and the overall
+ * deadline. A probe given up closes its session without waiting for the server to agree.
+ */
 async function probeSql(check, target, opts) {
     const started = performance.now();
     const timeoutMs = Math.max(1, Math.round(opts.timeoutMs));
+    const budgetMs = 2 * timeoutMs + ANSWER_MARGIN_MS;
+    const probe = new Probe();
+    let timer;
+    let onAbort;
+    const givenUp = new Promise((resolve) => {
+        const giveUp = (failure, unreachable) => {
+            probe.abandon();
+            resolve({ ok: false, ms: performance.now() - started, failures: [failure], unreachable });
+        };
+        timer = setTimeout(() => giveUp(`no answer from the database within ${sql_probe_seconds(budgetMs)} s (timeout-seconds for the connection and for the query, plus ${sql_probe_seconds(ANSWER_MARGIN_MS)} s), so the connection was closed`, true), budgetMs);
+        onAbort = () => giveUp(DEADLINE_FAILURE, false);
+        if (opts.deadline?.aborted)
+            onAbort();
+        else
+            opts.deadline?.addEventListener('abort', onAbort, { once: true });
+    });
+    try {
+        return await Promise.race([runProbe(check, target, probe, timeoutMs, started, opts), givenUp]);
+    }
+    finally {
+        clearTimeout(timer);
+        if (onAbort)
+            opts.deadline?.removeEventListener('abort', onAbort);
+    }
+}
+/** The probe's session, closed at once when the probe is given up, even if it opens only after that. */
+class Probe {
+    session;
+    abandoned = false;
+    adopt(session) {
+        this.session = session;
+        if (this.abandoned)
+            closeSession(session);
+        return !this.abandoned;
+    }
+    abandon() {
+        this.abandoned = true;
+        // With a query in flight pg destroys the socket; otherwise it sends Terminate and lets go.
+        if (this.session)
+            closeSession(this.session);
+    }
+    get given() {
+        return this.abandoned;
+    }
+}
+async function runProbe(check, target, probe, timeoutMs, started, opts) {
     let session;
     try {
         session = await sql_probe_open(target, timeoutMs);
@@ -14790,53 +15034,71 @@ async function probeSql(check, target, opts) {
         const message = err instanceof Error ? err.message : String(err);
         return { ok: false, ms: performance.now() - started, failures: [message], unreachable: true };
     }
+    if (!probe.adopt(session))
+        return { ok: false, ms: performance.now() - started, failures: [], unreachable: false };
     try {
-        let before;
+        return await measure(check, session, timeoutMs, started, opts);
+    }
+    finally {
+        // Bounded by the query deadline; a connection that is already gone refuses it at once.
+        if (!probe.given)
+            await session.query('ROLLBACK').catch(() => undefined);
+        closeSession(session);
+    }
+}
+async function measure(check, session, timeoutMs, started, opts) {
+    let before;
+    try {
+        await session.query('BEGIN TRANSACTION READ ONLY');
+        await session.query(`SET LOCAL statement_timeout = ${timeoutMs}`);
+        // The first query of the transaction: from here on, SET TRANSACTION READ WRITE is refused.
+        before = await transactionState(session);
+    }
+    catch (err) {
+        return brokeAround(err, started);
+    }
+    if (before.readOnly !== 'on')
+        throw new CheckConfigError(`The SQL check "${check.name}" cannot run: the database did not open a read-only transaction`, READ_ONLY_HINT);
+    let rows;
+    let error;
+    try {
+        // Extended protocol: one statement only, refused by the server otherwise (queryMode is not in @types/pg).
+        const result = await session.query({ text: check.query, rowMode: 'array', queryMode: 'extended' });
+        rows = (result.rows ?? []);
+    }
+    catch (err) {
+        // Only the server's own error is an answer; a connection that stalled or broke measured nothing
+        // (and is never the error an expect-error check waits for).
+        if (!fromServer(err))
+            return brokeAround(err, started);
+        const e = err;
+        error = { code: e.code, message: e.message ?? String(err) };
+    }
+    if (error && notReadOnly(error)) {
+        throw new CheckConfigError(`The SQL check "${check.name}" is not a read-only query: ${error.message}${error.code ? ` (SQLSTATE ${error.code})` : ''}; nothing was changed`, READ_ONLY_HINT);
+    }
+    if (!error) {
+        let after;
         try {
-            await session.query('BEGIN TRANSACTION READ ONLY');
-            await session.query(`SET LOCAL statement_timeout = ${timeoutMs}`);
-            // The first query of the transaction: from here on, SET TRANSACTION READ WRITE is refused.
-            before = await transactionState(session);
+            after = await transactionState(session);
         }
         catch (err) {
             return brokeAround(err, started);
         }
-        if (before.readOnly !== 'on')
-            throw new CheckConfigError(`The SQL check "${check.name}" cannot run: the database did not open a read-only transaction`, READ_ONLY_HINT);
-        let rows;
-        let error;
-        try {
-            // Extended protocol: one statement only, refused by the server otherwise (queryMode is not in @types/pg).
-            const result = await session.query({ text: check.query, rowMode: 'array', queryMode: 'extended' });
-            rows = (result.rows ?? []);
+        if (after.readOnly !== 'on' || after.started !== before.started) {
+            throw new CheckConfigError(`The SQL check "${check.name}" left its read-only transaction`, READ_ONLY_HINT);
         }
-        catch (err) {
-            const e = err;
-            error = { code: e.code, message: e.message ?? String(err) };
-        }
-        if (error && notReadOnly(error)) {
-            throw new CheckConfigError(`The SQL check "${check.name}" is not a read-only query: ${error.message}${error.code ? ` (SQLSTATE ${error.code})` : ''}; nothing was changed`, READ_ONLY_HINT);
-        }
-        if (!error) {
-            let after;
-            try {
-                after = await transactionState(session);
-            }
-            catch (err) {
-                return brokeAround(err, started);
-            }
-            if (after.readOnly !== 'on' || after.started !== before.started) {
-                throw new CheckConfigError(`The SQL check "${check.name}" left its read-only transaction`, READ_ONLY_HINT);
-            }
-        }
-        const ms = performance.now() - started;
-        const failures = judge(check, rows, error, opts.cutByDeadline ? 'the overall deadline (deadline-seconds)' : `${timeoutMs / 1000} s (timeout-seconds)`, opts.log);
-        return { ok: failures.length === 0, ms, failures };
     }
-    finally {
-        await session.query('ROLLBACK').catch(() => undefined);
-        await session.end().catch(() => undefined);
-    }
+    const ms = performance.now() - started;
+    const failures = judge(check, rows, error, opts.cutByDeadline ? 'the overall deadline (deadline-seconds)' : `${timeoutMs / 1000} s (timeout-seconds)`, opts.log);
+    return { ok: failures.length === 0, ms, failures };
+}
+/** An ErrorResponse PostgreSQL sent (pg's DatabaseError carries its severity), not a local or network error. */
+function fromServer(err) {
+    return typeof err?.severity === 'string';
+}
+function sql_probe_seconds(ms) {
+    return String(Math.round(ms / 100) / 10);
 }
 /** The connection broke around the query (BEGIN failed, or the check after it): nothing was measured. */
 function brokeAround(err, started) {
@@ -14851,7 +15113,7 @@ async function transactionState(session) {
 /** A rejected password or an unknown database is a DatabaseConfigError; anything else a failure to reach the database. */
 async function sql_probe_open(target, timeoutMs) {
     try {
-        return await connect(target, { connectTimeoutMs: timeoutMs, readOnly: true });
+        return await connect(target, { connectTimeoutMs: timeoutMs, readOnly: true, queryDeadline: { statementMs: timeoutMs, marginMs: ANSWER_MARGIN_MS } });
     }
     catch (err) {
         throw err instanceof ConnectionError && err.isConfiguration ? new DatabaseConfigError(err) : err;
@@ -14960,7 +15222,7 @@ async function runCheck(check, opts, until, log) {
         if (deadline.aborted)
             break;
         made = attempt;
-        outcome = check.kind === 'http' ? await httpAttempt(check, { url: check.url, credentials: check.credentials }, opts, until, log) : await sqlAttempt(check, opts, until.at, log);
+        outcome = check.kind === 'http' ? await httpAttempt(check, { url: check.url, credentials: check.credentials }, opts, until, log) : await sqlAttempt(check, opts, until, log);
         if (deadline.reason === STOPPED)
             break;
         if (outcome.passed) {
@@ -15020,7 +15282,7 @@ function delaySeconds(interval, backoff, attempt) {
 async function httpAttempt(check, to, opts, deadline, log) {
     const count = check.samples ?? opts.samples;
     const timeoutMs = (check.timeoutSeconds ?? opts.timeoutSeconds) * 1000;
-    const samples = await (0,pool/* mapLimit */.s)(Array.from({ length: count }), opts.sampleConcurrency ?? 5, () => probeHttp(check, to.url, { timeoutMs, deadline: deadline.signal, deadlineAt: deadline.at, bypassToken: opts.bypassToken, credentials: to.credentials, log }));
+    const samples = await (0,pool/* mapLimit */.s)(Array.from({ length: count }), opts.sampleConcurrency ?? 5, () => probeHttp(check, to.url, { timeoutMs, deadline: deadline.signal, deadlineAt: deadline.at, bypassToken: opts.bypassToken, bypassOrigins: opts.bypassOrigins, credentials: to.credentials, log }));
     return judgeAttempt(samples, { maxErrorRate: check.maxErrorRate ?? opts.maxErrorRate, maxP95Ms: check.maxP95Ms ?? opts.maxP95Ms });
 }
 /** Turns an attempt's samples into pass/fail against max-error-rate and max-p95-ms. */
@@ -15058,12 +15320,13 @@ function judgeAttempt(samples, opts) {
         thresholdBroken,
     };
 }
-async function sqlAttempt(check, opts, deadlineAt, log) {
-    // A query cannot be aborted from here, so its timeout is cut to what is left before the deadline.
+async function sqlAttempt(check, opts, deadline, log) {
+    // The server cannot be told about our deadline, so the query's timeout is cut to what is left
+    // before it; the probe is given up (its connection closed) when the deadline comes all the same.
     const configured = (check.timeoutSeconds ?? opts.timeoutSeconds) * 1000;
-    const left = Math.max(1, deadlineAt - performance.now());
+    const left = Math.max(1, deadline.at - performance.now());
     // Validation refuses SQL checks without database-url, so the target is there.
-    const outcome = await probeSql(check, opts.database, { timeoutMs: Math.min(configured, left), cutByDeadline: left < configured, log });
+    const outcome = await probeSql(check, opts.database, { timeoutMs: Math.min(configured, left), cutByDeadline: left < configured, deadline: deadline.signal, log });
     return {
         passed: outcome.ok,
         samples: 1,
@@ -15077,7 +15340,7 @@ async function sqlAttempt(check, opts, deadlineAt, log) {
     };
 }
 async function measureBaseline(check, result, opts, deadline, log) {
-    const url = (0,parse_spec/* joinUrl */.we)(opts.baselineUrl, check.path);
+    const url = (0,join_url/* joinUrl */.w)(opts.baselineUrl, check.path);
     if (deadline.signal.aborted)
         return { url, errorRate: 0, regression: false, note: 'not measured: the overall deadline passed first' };
     const outcome = await httpAttempt(check, { url, credentials: opts.baselineCredentials }, opts, deadline, log);
@@ -15209,7 +15472,7 @@ var smoke_confirm = __nccwpck_require__(1116);
 /** Reads the spec from exactly one of `checks` and `checks-file`, then validates it. */
 async function loadChecks(source, ctx) {
     if (source.checks && source.checksFile) {
-        throw new errors/* RollbackKitError */.dp('Both checks and checks-file are set.', 'Give the checks inline in checks, or in a YAML file named by checks-file, not both.');
+        throw new errors/* RollbackKitError */.dp('Input checks and input checks-file are both set.', 'Give the checks inline (input checks) or in a YAML file (input checks-file), not both.');
     }
     if (source.checksFile) {
         const text = await readChecksFile(source.checksFile, source.cwd ?? '.');
@@ -15217,9 +15480,9 @@ async function loadChecks(source, ctx) {
     }
     if (source.checks)
         return (0,parse_spec/* parseChecks */.B2)(source.checks, { ...ctx, source: 'checks input' });
-    throw new errors/* RollbackKitError */.dp('No checks given.', 'Set checks (YAML) or checks-file; the smoke-test README (actions/smoke-test/README.md) has examples.');
+    throw new errors/* RollbackKitError */.dp('No checks given.', 'Set input checks (YAML) or input checks-file; the smoke-test README (actions/smoke-test/README.md) has examples.');
 }
-const CHECKOUT_HINT = 'The path is relative to the workspace; check out the repository first (actions/checkout).';
+const CHECKOUT_HINT = 'The path is relative to the workspace (on the command line, the current directory); in a workflow, check out the repository first (actions/checkout).';
 /**
  * The checks-file, which must be a file inside the workspace: the path is an input anyone who edits
  * the workflow sets, and a spec error names lines of the file, so it must not reach /etc/passwd or
