@@ -111,7 +111,7 @@ export async function restoreSnapshot(req: RestoreRequest, log: Log): Promise<Re
       throw err;
     });
     // Tables the snapshot does not have are left as they are (and, with their foreign keys, kept by the plan).
-    const extra = await leftAsTheyAre(s, contents, manifest.filter);
+    const extra = await leftAsTheyAre(s, contents, manifest);
     // Planned before anything is written: a dependent that cannot be put back refuses the restore here.
     const plan: RestorePlan = req.clean ? await planRestore(s, contents, where) : { dropped: [], keptPartitions: [], droppedForeignKeys: [], keptForeignKeys: [], keptViews: [] };
     // Roles whose default privileges this user cannot change (a superuser is a member of every role):

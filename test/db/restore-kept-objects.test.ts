@@ -162,7 +162,9 @@ describe('tables the snapshot does not have are named', () => {
     expect(run.summary).not.toContain('billing');
   });
 
-  it('a manifest from before rollback-kit recorded whether a snapshot is filtered is read as one of every schema', async () => {
+  it('a manifest from before rollback-kit recorded whether a snapshot is filtered is read as filtered to the schemas it lists', async () => {
+    // Snapshots kept from before the upgrade are what a rollback restores: one taken with `schemas: app`
+    // must not name auth.users, which was there all along, outside its filter.
     const db = await createTestDatabase('rk_restoreplan_legacy');
     await db.query('CREATE SCHEMA app; CREATE SCHEMA auth; CREATE TABLE app.orders (id int); CREATE TABLE auth.users (id int)');
     const snapshot = await snapshotOf(db, { schemas: 'app' });
@@ -171,10 +173,28 @@ describe('tables the snapshot does not have are named', () => {
     expect(manifest.filter.everySchema).toBe(false);
     delete manifest.filter.everySchema;
     writeFileSync(manifestPath, JSON.stringify(manifest));
+    await db.query('CREATE TABLE app.refunds (id int)');
     const run = await restore(db, snapshot);
     expect(run.errors).toEqual([]);
-    // Listed rather than left unsaid: what it names is left as it is either way.
-    expect(run.log).toContain('Tables the snapshot does not have were left as they are: auth.users.');
-    expect(run.log).toContain('Schemas the snapshot does not have were left as they are: auth, public.');
+    expect(run.log).toContain('Tables the snapshot does not have were left as they are: app.refunds.');
+    expect(run.log).not.toContain('auth.users');
+    expect(run.log).not.toContain('Schemas the snapshot does not have');
+  });
+
+  it('a name with a line break is the snapshot\'s own, though the archive\'s table of contents writes it with a space', async () => {
+    const db = await createTestDatabase('rk_restoreplan_newline');
+    await db.query(`
+      CREATE TYPE mood AS ENUM ('ok', 'sad');
+      CREATE FUNCTION "f
+x"(m mood) RETURNS int LANGUAGE sql AS 'SELECT 1';
+      CREATE TABLE "line
+break" (id int); INSERT INTO "line
+break" VALUES (1);`);
+    const snapshot = await snapshotOf(db);
+    const run = await restore(db, snapshot);
+    expect(run.errors).toEqual([]);
+    expect(run.outputs.verified).toBe('true');
+    expect(run.log).not.toContain('Objects the snapshot does not have');
+    expect(run.log).not.toContain('Tables the snapshot does not have');
   });
 });
