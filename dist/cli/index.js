@@ -23086,7 +23086,8 @@ async function dependentsOf(session, oids) {
  * Objects the restore keeps that use a type, function, extension … the snapshot's own script drops
  * (`DROP … IF EXISTS`, no CASCADE) and creates again, so that DROP would fail the restore. The
  * snapshot's objects are found by the name its table of contents gives them, as pg_dump writes it
- * (format_type with the empty search_path planRestore sets), with what goes along with them when
+ * (format_type with the empty search_path planRestore sets, a line break in a name written as a
+ * space), with what goes along with them when
  * they are dropped (an extension's members, a type's array type). A user counts when it is part of
  * a relation the restore does not drop, or is itself an object of a kind matched here that the
  * snapshot does not have; a user of any other kind (an operator, a cast) is left to the DROP, which
@@ -23099,27 +23100,27 @@ async function keptUsersOf(session, objects, dropped) {
        SELECT * FROM unnest($1::text[], $2::text[], $3::text[]) AS t(type, schema, name)
      ), snapshot(classid, objid) AS (
        SELECT 'pg_type'::regclass, t.oid FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace
-         JOIN toc ON toc.type = CASE t.typtype WHEN 'd' THEN 'DOMAIN' ELSE 'TYPE' END AND toc.schema = n.nspname AND toc.name = t.typname
+         JOIN toc ON toc.type = CASE t.typtype WHEN 'd' THEN 'DOMAIN' ELSE 'TYPE' END AND toc.schema = translate(n.nspname, E'\\n\\r', '  ') AND toc.name = translate(t.typname, E'\\n\\r', '  ')
        UNION ALL
        SELECT 'pg_proc'::regclass, p.oid FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
-         JOIN toc ON toc.type = CASE p.prokind WHEN 'p' THEN 'PROCEDURE' WHEN 'a' THEN 'AGGREGATE' ELSE 'FUNCTION' END AND toc.schema = n.nspname
-          AND toc.name = p.proname || '(' || CASE WHEN p.prokind = 'a' AND p.pronargs = 0 THEN '*'
-            ELSE array_to_string(ARRAY(SELECT format_type(a.t, NULL) FROM unnest(p.proargtypes::oid[]) WITH ORDINALITY AS a(t, i) ORDER BY a.i), ', ') END || ')'
+         JOIN toc ON toc.type = CASE p.prokind WHEN 'p' THEN 'PROCEDURE' WHEN 'a' THEN 'AGGREGATE' ELSE 'FUNCTION' END AND toc.schema = translate(n.nspname, E'\\n\\r', '  ')
+          AND toc.name = translate(p.proname || '(' || CASE WHEN p.prokind = 'a' AND p.pronargs = 0 THEN '*'
+            ELSE array_to_string(ARRAY(SELECT format_type(a.t, NULL) FROM unnest(p.proargtypes::oid[]) WITH ORDINALITY AS a(t, i) ORDER BY a.i), ', ') END || ')', E'\\n\\r', '  ')
        UNION ALL
-       SELECT 'pg_extension'::regclass, e.oid FROM pg_extension e JOIN toc ON toc.type = 'EXTENSION' AND toc.name = e.extname
+       SELECT 'pg_extension'::regclass, e.oid FROM pg_extension e JOIN toc ON toc.type = 'EXTENSION' AND toc.name = translate(e.extname, E'\\n\\r', '  ')
        UNION ALL
        SELECT 'pg_collation'::regclass, c.oid FROM pg_collation c JOIN pg_namespace n ON n.oid = c.collnamespace
-         JOIN toc ON toc.type = 'COLLATION' AND toc.schema = n.nspname AND toc.name = c.collname
+         JOIN toc ON toc.type = 'COLLATION' AND toc.schema = translate(n.nspname, E'\\n\\r', '  ') AND toc.name = translate(c.collname, E'\\n\\r', '  ')
        UNION ALL
        SELECT 'pg_ts_config'::regclass, c.oid FROM pg_ts_config c JOIN pg_namespace n ON n.oid = c.cfgnamespace
-         JOIN toc ON toc.type = 'TEXT SEARCH CONFIGURATION' AND toc.schema = n.nspname AND toc.name = c.cfgname
+         JOIN toc ON toc.type = 'TEXT SEARCH CONFIGURATION' AND toc.schema = translate(n.nspname, E'\\n\\r', '  ') AND toc.name = translate(c.cfgname, E'\\n\\r', '  ')
        UNION ALL
        SELECT 'pg_ts_dict'::regclass, d.oid FROM pg_ts_dict d JOIN pg_namespace n ON n.oid = d.dictnamespace
-         JOIN toc ON toc.type = 'TEXT SEARCH DICTIONARY' AND toc.schema = n.nspname AND toc.name = d.dictname
+         JOIN toc ON toc.type = 'TEXT SEARCH DICTIONARY' AND toc.schema = translate(n.nspname, E'\\n\\r', '  ') AND toc.name = translate(d.dictname, E'\\n\\r', '  ')
        UNION ALL
-       SELECT 'pg_foreign_data_wrapper'::regclass, w.oid FROM pg_foreign_data_wrapper w JOIN toc ON toc.type = 'FOREIGN DATA WRAPPER' AND toc.name = w.fdwname
+       SELECT 'pg_foreign_data_wrapper'::regclass, w.oid FROM pg_foreign_data_wrapper w JOIN toc ON toc.type = 'FOREIGN DATA WRAPPER' AND toc.name = translate(w.fdwname, E'\\n\\r', '  ')
        UNION ALL
-       SELECT 'pg_foreign_server'::regclass, s.oid FROM pg_foreign_server s JOIN toc ON toc.type = 'SERVER' AND toc.name = s.srvname
+       SELECT 'pg_foreign_server'::regclass, s.oid FROM pg_foreign_server s JOIN toc ON toc.type = 'SERVER' AND toc.name = translate(s.srvname, E'\\n\\r', '  ')
      ), goes(classid, objid, rootclass, rootobj) AS (
        -- Dropped along without CASCADE: internal, automatic and extension-member dependents.
        SELECT classid, objid, classid, objid FROM snapshot
@@ -23229,23 +23230,27 @@ async function planRestore(session, contents, where) {
 }
 /**
  * Tables and schemas the restore does not touch because the snapshot does not have them. A snapshot
- * of every schema (no `schemas` filter; a manifest from before that was recorded is read as one)
- * does not have a schema created since, so the tables there are named too; a filtered snapshot
- * names only what its own schemas hold, the schemas it left out being none of its business.
- * Extension members are left out, as pg_dump leaves them out.
+ * of every schema (no `schemas` filter) does not have a schema created since, so the tables there
+ * are named too; a filtered snapshot names only what its own schemas hold, the schemas it left out
+ * being none of its business. A manifest from before `everySchema` was recorded cannot tell the two
+ * apart, so it is read as filtered to the schemas it lists (for a snapshot of every schema, every
+ * schema there was then): a schema created since goes unnamed rather than a left-out one being
+ * named. Extension members are left out, as pg_dump leaves them out.
  */
-async function leftAsTheyAre(session, contents, filter) {
+async function leftAsTheyAre(session, contents, manifest) {
+    const { filter } = manifest;
     const all = await userSchemas(session);
-    const scope = filter.everySchema === false ? filter.schemas : all.filter((n) => !filter.excludeSchemas.includes(n));
+    const scope = filter.everySchema === true ? all.filter((n) => !filter.excludeSchemas.includes(n)) : filter.schemas;
     const { rows } = await session.query(`SELECT n.nspname AS schema, c.relname AS name FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
       WHERE c.relkind IN ('r', 'p', 'f') AND n.nspname = ANY($1::text[])
         AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.deptype = 'e')
       ORDER BY 1, 2`, [scope]);
     const key = (schema, name) => `${schema}\0${name}`;
-    const has = new Set(contents.relations.filter((r) => r.type === 'TABLE' || r.type === 'FOREIGN TABLE').map((r) => key(r.schema, r.name)));
+    // The manifest's names are exact; the archive's `-- Name:` lines turn a newline in a name into a space.
+    const has = new Set([...contents.relations.filter((r) => r.type === 'TABLE' || r.type === 'FOREIGN TABLE'), ...manifest.tables].map((r) => key(r.schema, r.name)));
     return {
         tables: rows.filter((r) => !has.has(key(r.schema, r.name))).map((r) => `${r.schema}.${r.name}`),
-        schemas: scope.filter((n) => all.includes(n) && !filter.schemas.includes(n)),
+        schemas: filter.everySchema === true ? scope.filter((n) => all.includes(n) && !filter.schemas.includes(n)) : [],
     };
 }
 /** The statements that remove what the snapshot will create, and what depends on it, in an order that needs no CASCADE. */
@@ -23895,7 +23900,7 @@ async function restoreSnapshot(req, log) {
             throw err;
         });
         // Tables the snapshot does not have are left as they are (and, with their foreign keys, kept by the plan).
-        const extra = await leftAsTheyAre(s, contents, manifest.filter);
+        const extra = await leftAsTheyAre(s, contents, manifest);
         // Planned before anything is written: a dependent that cannot be put back refuses the restore here.
         const plan = req.clean ? await planRestore(s, contents, where) : { dropped: [], keptPartitions: [], droppedForeignKeys: [], keptForeignKeys: [], keptViews: [] };
         // Roles whose default privileges this user cannot change (a superuser is a member of every role):
