@@ -28,7 +28,7 @@ import { lockRollback, resumeChoice, unlockRollback } from './ledger.js';
 import type { ComponentPlan, RollbackPlan } from './plan-file.js';
 import type { ComponentRecord, PhaseName, PhaseStatus, RollbackRecord, Severity, TimelineEntry } from './record.js';
 import { DATABASE } from './scope.js';
-import { Timeline } from './timeline.js';
+import { standingFailures, Timeline } from './timeline.js';
 import { verifyWithChecks } from './verify.js';
 
 export interface RollbackRequest {
@@ -216,8 +216,9 @@ export async function runRollback(request: RollbackRequest, deps: RollbackDeps, 
     record.status = 'rolled-back'; // provisional, as below
     told = true;
     timeline.skip('notify-start', 'an earlier job of this rollback told the team');
-    // What an earlier job of this rollback failed at stays failed, whatever the checks now say.
-    const failedEarlier = request.earlierTimeline.find((e) => e.status === 'failed');
+    // What an earlier job of this rollback failed to do stays failed, whatever the checks now say.
+    // An earlier failed verify does not: this job's verify, of the end state, supersedes it.
+    const failedEarlier = standingFailures(request.earlierTimeline).find((e) => e.phase !== 'verify');
     if (failedEarlier) {
       fail(failedEarlier.phase);
       record.nextSteps.push(

@@ -7,6 +7,7 @@
  */
 import type { Log } from '../core/log.js';
 import { budgets, OFF_CRITICAL_PATH } from '../pipeline/budgets.js';
+import { standingFailures } from '../pipeline/timeline.js';
 import { PHASES, type ComponentRecord, type DeploymentRef, type RollbackRecord, type TimelineEntry } from '../pipeline/record.js';
 import { codeSpan, formatBytes, formatDuration, inlineText, linkText, table } from './markdown.js';
 
@@ -310,7 +311,8 @@ export function rollbackSummaryMarkdown(input: RollbackRecord, log?: Log): strin
   ].filter(Boolean);
   const links = [record.runUrl && `Run: ${linkText(record.runUrl)}`, record.incidentIssueUrl && `Incident issue: ${linkText(record.incidentIssueUrl)}`].filter(Boolean);
   const parts: string[] = [heading, `${facts.join(' · ')}.`];
-  const failed = record.timeline.filter((e) => e.status === 'failed');
+  // A verify that a later job's verify superseded is history (the timeline shows it), not a reason.
+  const failed = standingFailures(record.timeline);
   if (record.status === 'failed' || record.status === 'unverified') {
     const why = failed.map((e) => `**${e.phase}${e.component ? ` (${inlineText(e.component)})` : ''} failed**: ${inlineText(e.detail)}`);
     parts.push([...why, `**State now**: ${stateNow(record).map((s) => inlineText(s)).join('; ')}.`].join('  \n'));

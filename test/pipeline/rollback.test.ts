@@ -349,6 +349,28 @@ describe('rollback (root action) scope verify: the final job of a split rollback
     expect(verifyJob.summary).not.toMatch(/The database rollback failed: *\n/);
   });
 
+  it('after an app job left production unverified and a database job fixed it, it ends rolled-back and says so', async () => {
+    await writePlan(w, planYaml(w, { api: false }));
+    const appJob = await rollback(w, { scope: 'app', from: w.shop.bad.uid });
+    expect(appJob.outputs.status).toBe('rolled-back');
+    // The app job as it ends when the app alone did not fix production, then a database job whose checks pass.
+    const row = (phase: string, status: string, detail: string) => ({ phase, started: new Date().toISOString(), 'duration-ms': 10, 'budget-ms': 1000, status, detail });
+    const earlier = [
+      ...json<Row[]>(appJob.outputs.timeline).map((r) => (r.phase === 'verify' ? { ...r, status: 'failed', detail: '0 of 1 checks passed: production still looks broken after the rollback' } : r)),
+      row('plan', 'ok', 'database: revert 003'),
+      row('snapshot', 'ok', 'verified snapshot'),
+      row('database', 'ok', 'reverted 003'),
+      row('verify', 'ok', '1 of 1 checks passed'),
+    ];
+    const verifyJob = await rollback(w, { scope: 'verify', from: w.shop.bad.uid, timeline: JSON.stringify(earlier) });
+    expect(verifyJob.errors).toEqual([]);
+    expect(verifyJob.code).toBe(0);
+    expect(verifyJob.outputs).toMatchObject({ status: 'rolled-back', 'failed-phase': '', decision: 'none' });
+    expect(verifyJob.summary).toMatch(/Rollback complete/);
+    expect(verifyJob.summary).toContain('Production is back on the previous version');
+    expect(verifyJob.summary).not.toMatch(/the checks could not be run|An earlier job of this rollback failed/);
+  });
+
   it('on a production that is still broken it ends unverified, and still changes nothing', async () => {
     await writePlan(w, planYaml(w, { api: false }));
     const run = await rollback(w, { scope: 'verify' });
