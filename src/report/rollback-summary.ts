@@ -133,7 +133,7 @@ export function totalText(record: RollbackRecord): string {
 /** Each part's state, one phrase each: "web rolled-back, on dpl_2 (abc1234)". Plain text. */
 export function stateNow(record: RollbackRecord): string[] {
   const out = record.components.map((c) => {
-    const on = deploymentLabel(c.status === 'failed' || c.status === 'skipped' ? c.from : (c.to ?? c.from));
+    const on = deploymentLabel(c.status === 'failed' || c.status === 'skipped' || c.status === 'pending' ? c.from : (c.to ?? c.from));
     return `${c.name} ${c.status}${on ? `, on ${on}` : ''}`;
   });
   const db = record.database;
@@ -147,7 +147,7 @@ export function componentsTable(components: ComponentRecord[]): string {
     components.map((c) => [
       inlineText(c.name),
       inlineText(c.provider),
-      `${c.status === 'failed' ? '❌ ' : ''}${inlineText(c.status)}${c.error ? `: ${inlineText(c.error)}` : ''}`,
+      `${c.status === 'failed' ? '❌ ' : c.status === 'pending' ? '⏳ ' : ''}${inlineText(c.status)}${c.error ? `: ${inlineText(c.error)}` : ''}`,
       deploymentMarkdown(c.from),
       deploymentMarkdown(c.to),
     ]),
