@@ -202,7 +202,11 @@ export async function runRollback(request: RollbackRequest, deps: RollbackDeps, 
     for (const c of record.components) if (c.status === 'planned') c.status = 'dry-run';
     if (record.database && record.database.status === 'planned') record.database.status = 'dry-run';
     record.status = 'dry-run';
-    record.nextSteps.push('Dry run: nothing was changed. Run again with dry-run false to do what the plan says.');
+    record.nextSteps.push(
+      verifyOnly
+        ? 'Dry run of scope verify: the plan and the inputs were read and checked; nothing was contacted or changed.'
+        : 'Dry run: nothing was changed. Run again with dry-run false to do what the plan says.',
+    );
     return finish();
   }
 

@@ -544,6 +544,20 @@ describe('rollback: bad plans and inputs', () => {
     expect(w.shop.vercel.requests).toEqual([]);
   });
 
+  it('an environment input that is not the plan file\'s (a typo) stops before anything runs, in every scope', async () => {
+    await writePlan(w, planYaml(w, { api: false }));
+    const versionsBefore = await appliedVersions(w.db);
+    for (const scope of ['app', 'db', 'verify']) {
+      const run = await rollback(w, { scope, environment: 'prodution', from: w.shop.bad.uid });
+      expect(run.code, scope).not.toBe(0);
+      expect(run.errors, scope).toEqual([expect.stringMatching(/^Input environment is "prodution", but the rollback plan rollback-kit.yml describes environment production .*Nothing was changed\./)]);
+    }
+    expect(w.shop.vercel.requests.filter((q) => q.method !== 'GET')).toEqual([]);
+    expect(await appliedVersions(w.db)).toEqual(versionsBefore);
+    expect(w.webhook.delivered).toEqual([]);
+    expect(w.issues.created()).toEqual([]);
+  });
+
   it('names the valid scopes for an unknown one', async () => {
     await writePlan(w, planYaml(w));
     const run = await rollback(w, { scope: 'frontend' });
