@@ -135,7 +135,10 @@ function applyPerComponent(components: ComponentPlan[], field: 'from' | 'target'
     return;
   }
   if (components.length !== 1) {
-    bad(field, components.length ? `is one deployment, but the plan has ${components.length} components; write it as name=deployment pairs (${components.map((c) => `${c.name}=…`).join(', ')})` : 'is set, but the plan has no component');
+    const pairs = `write it as name=deployment pairs (${components.map((c) => `${c.name}=…`).join(', ')})`;
+    // auto-rollback.yml knows one deployment per event: it writes the pairs when told the component.
+    const auto = field === 'from' ? '; in auto-rollback.yml, set the repository variable ROLLBACK_FROM_COMPONENT to the component(s) the deploy ships' : '';
+    bad(field, components.length ? `is one deployment, but the plan has ${components.length} components; ${pairs}${auto}` : 'is set, but the plan has no component');
     return;
   }
   components[0]![field] = raw.trim();

@@ -8,6 +8,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { Inputs } from '../core/action.js';
 import { RollbackKitError } from '../core/errors.js';
+import { clip } from '../core/secrets.js';
 import { MAX_BUDGET_MINUTES, MIN_BUDGET_MINUTES } from './budgets.js';
 import { MIN_DRILL_BUDGET_MINUTES } from './drill.js';
 import { parsePlanFile, PLAN_FILE, type RollbackPlan } from './plan-file.js';
@@ -67,8 +68,24 @@ export function readSeverity(inputs: Inputs): Severity {
 
 /** The plan this run acts on and what of it the scope selects; nothing is contacted. */
 export async function readRollbackPlan(inputs: Inputs, workspace: string, opts: { hasDatabaseUrl: boolean; scope?: string }): Promise<{ plan: RollbackPlan; scope: string[] }> {
-  const plan = resolvePlan(await readPlanFile(inputs, workspace), planInputs(inputs), opts);
+  const file = await readPlanFile(inputs, workspace);
+  checkEnvironment(file, inputs.string('environment'));
+  const plan = resolvePlan(file, planInputs(inputs), opts);
   return { plan, scope: selectScope(plan, opts.scope ?? inputs.string('scope')) };
+}
+
+/**
+ * With a plan file, the environment input names the environment the file describes; it cannot
+ * relabel it. A workflow names more after it (rollback.yml: the concurrency group, and the
+ * reviewers' "<environment>-database", which GitHub creates unprotected if it does not exist), so a
+ * typo must stop here, before anything runs. Case is ignored, as GitHub ignores it in environment names.
+ */
+export function checkEnvironment(file: RollbackPlan | undefined, given: string | undefined): void {
+  if (!file || given === undefined || given.trim().toLowerCase() === file.environment.toLowerCase()) return;
+  throw new RollbackKitError(
+    `Input environment is "${clip(given, 60)}", but the rollback plan ${file.source} describes environment ${file.environment} (its environment key; production when it has none). Nothing was changed.`,
+    `Pass environment: ${file.environment}, or, if ${file.source} describes another environment, set environment: in it.`,
+  );
 }
 
 /**

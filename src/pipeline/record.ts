@@ -37,7 +37,11 @@ export interface DeploymentRef {
 export interface ComponentRecord {
   name: string;
   provider: string;
-  /** rolled-back | promoted | already-current | dry-run | failed | skipped | planned */
+  /**
+   * rolled-back | promoted | already-current | dry-run | failed | skipped | planned | pending (the
+   * platform accepted it but production does not serve it yet: a queued promotion, an open revert
+   * pull request; `error` says what a person must do).
+   */
   status: string;
   from?: DeploymentRef;
   to?: DeploymentRef;

@@ -27,8 +27,9 @@ import { readLedger, writeLedger, type LedgerRow } from '../migrations/ledger.js
 import { DOWN_MIGRATIONS, finishChoice, freshPlan, lockRollback, revertedOfPlan, unfinishedPlan, unlockRollback, type DownPlan } from './ledger.js';
 import type { ComponentPlan, RollbackPlan } from './plan-file.js';
 import type { ComponentRecord, DatabaseRecord, PhaseName, PhaseStatus, RollbackRecord, Severity, TimelineEntry } from './record.js';
+import { checkCanPush } from './git-revert-access.js';
 import { DATABASE } from './scope.js';
-import { Timeline } from './timeline.js';
+import { standingFailures, Timeline } from './timeline.js';
 import { verifyWithChecks } from './verify.js';
 
 export interface RollbackRequest {
@@ -156,6 +157,8 @@ export async function runRollback(request: RollbackRequest, deps: RollbackDeps, 
     }
     const outcomes = await Promise.all(inScope.map((c) => promotePrevious(promoteRequest(c, request, true), log)));
     outcomes.forEach((o, i) => applyOutcome(record.components[i]!, o));
+    // A revert to push: the job must be able to, or the app phase would stop halfway.
+    for (const [i, c] of inScope.entries()) if (c.provider === 'git-revert' && outcomes[i]!.status === 'dry-run') await checkCanPush(request.workspace, c.name, c.timeoutSeconds, log);
     record.incidentKey = incidentKey(plan.environment, plan.components, inScope, outcomes, request);
 
     if (wantsDatabase) {
@@ -208,7 +211,11 @@ export async function runRollback(request: RollbackRequest, deps: RollbackDeps, 
     for (const c of record.components) if (c.status === 'planned') c.status = 'dry-run';
     if (record.database && record.database.status === 'planned') record.database.status = 'dry-run';
     record.status = 'dry-run';
-    record.nextSteps.push('Dry run: nothing was changed. Run again with dry-run false to do what the plan says.');
+    record.nextSteps.push(
+      verifyOnly
+        ? 'Dry run of scope verify: the plan and the inputs were read and checked; nothing was contacted or changed.'
+        : 'Dry run: nothing was changed. Run again with dry-run false to do what the plan says.',
+    );
     return finish();
   }
 
@@ -225,8 +232,9 @@ export async function runRollback(request: RollbackRequest, deps: RollbackDeps, 
     record.status = 'rolled-back'; // provisional, as below
     told = true;
     timeline.skip('notify-start', 'an earlier job of this rollback told the team');
-    // What an earlier job of this rollback failed at stays failed, whatever the checks now say.
-    const failedEarlier = request.earlierTimeline.find((e) => e.status === 'failed');
+    // What an earlier job of this rollback failed to do stays failed, whatever the checks now say.
+    // An earlier failed verify does not: this job's verify, of the end state, supersedes it.
+    const failedEarlier = standingFailures(request.earlierTimeline).find((e) => e.phase !== 'verify');
     if (failedEarlier) {
       fail(failedEarlier.phase);
       record.nextSteps.push(
@@ -254,9 +262,16 @@ export async function runRollback(request: RollbackRequest, deps: RollbackDeps, 
         try {
           const outcome = await promotePrevious(promoteRequest(c, request, false), log);
           applyOutcome(rec, outcome);
+          const pending = notLive(c, outcome);
+          if (pending) {
+            // Accepted, not live: production still serves the bad release, so nothing that needs
+            // the good one live (the database, a verification of the way back) may follow.
+            rec.status = 'pending';
+            rec.error = redact(pending);
+            await finished(t.end('failed', rec.error));
+            return;
+          }
           if (changedProduction(outcome.status)) changed = true;
-          const queued = notLiveYet(outcome, c.name);
-          if (queued) throw queued;
           await finished(t.end(outcome.status === 'already-current' ? 'nothing-to-do' : 'ok', log.redact(outcome.notes[0] ?? outcome.status)));
         } catch (err) {
           rec.status = 'failed';
@@ -265,7 +280,7 @@ export async function runRollback(request: RollbackRequest, deps: RollbackDeps, 
         }
       }),
     );
-    if (record.components.some((c) => c.status === 'failed')) fail('app');
+    if (record.components.some((c) => c.status === 'failed' || c.status === 'pending')) fail('app');
   }
 
   // ── snapshot, database ────────────────────────────────────────────────────────────────────
@@ -283,7 +298,7 @@ export async function runRollback(request: RollbackRequest, deps: RollbackDeps, 
           : 'none of the selected migrations is applied';
     await finished(timeline.start('database').end('nothing-to-do', why));
   } else if (hasFailed()) {
-    const why = 'an app component failed to roll back; changing the database under it would make things worse';
+    const why = 'an app component did not roll back (or production does not serve it yet); changing the database under it would make things worse';
     db.status = 'skipped';
     timeline.skip('snapshot', why);
     timeline.skip('database', why);
@@ -375,6 +390,22 @@ function endNotice(t: { end(status: PhaseStatus, detail: string): unknown }, sen
   if (sent === undefined) t.end('skipped', 'no webhook configured');
   else if (sent) t.end('ok', told);
   else t.end('warning', 'the chat message was not delivered (see the warning in the log); tell the team another way');
+}
+
+/**
+ * A rollback the platform accepted that production does not serve yet: a Vercel promotion queued
+ * behind a rolling release (notLiveYet), or a git-revert pull request, which changes production
+ * only once someone merges it and it deploys (a re-run finds the branch pushed and the pull
+ * request open: still not live). After the merge the checkout has the good files: already-current.
+ */
+export function notLive(c: ComponentPlan, outcome: PromoteOutcome): RollbackKitError | undefined {
+  const queued = notLiveYet(outcome, c.name);
+  if (queued || c.provider !== 'git-revert' || !outcome.to.url) return queued;
+  const good = outcome.to.commitSha ? ` (the code of ${outcome.to.commitSha.slice(0, 7)})` : '';
+  return new RollbackKitError(
+    `${c.name} is not rolled back yet: pull request ${outcome.to.url} reverts it${good}, but production runs the bad code until that pull request is merged and deployed.`,
+    `Merge ${outcome.to.url} and wait for its deploy: only then is ${c.name} rolled back.`,
+  );
 }
 
 export function placeOf(c: ComponentPlan, plan: RollbackPlan): (field: string) => string {
@@ -545,7 +576,7 @@ async function environmentPhase(
   finished: (entry: TimelineEntry) => Promise<void>,
   log: Log,
 ): Promise<void> {
-  const vercel = components.map((c, i) => ({ c, rec: record.components[i]! })).filter(({ c, rec }) => c.provider === 'vercel' && rec.status !== 'failed' && rec.to?.createdAt);
+  const vercel = components.map((c, i) => ({ c, rec: record.components[i]! })).filter(({ c, rec }) => c.provider === 'vercel' && rec.status !== 'failed' && rec.status !== 'pending' && rec.to?.createdAt);
   if (!vercel.length) {
     timeline.skip('environment', components.some((c) => c.provider === 'vercel') ? 'no Vercel component reached its target' : 'no Vercel component: environment variables are not tracked for other providers');
     return;
@@ -580,7 +611,15 @@ function nextSteps(record: RollbackRecord): string[] {
       break;
     case 'failed':
       if (record.failedPhase === 'app') {
-        steps.push(`${failedParts.map((c) => c.name).join(', ')} did not roll back: ${failedParts.map((c) => c.error).join(' ')} Fix that and re-run: parts already rolled back are recognised and left alone.`);
+        if (failedParts.length) {
+          steps.push(`${failedParts.map((c) => c.name).join(', ')} did not roll back: ${failedParts.map((c) => c.error).join(' ')} Fix that and re-run: parts already rolled back are recognised and left alone.`);
+        }
+        // Their error is what a person must do (merge the pull request, finish the rolling release).
+        for (const c of record.components.filter((p) => p.status === 'pending')) {
+          steps.push(`Production still serves the bad release of ${c.name}: ${c.error}`);
+          // A second git-revert run would revert again: the merged revert is now what HEAD^ undoes.
+          if (c.provider === 'git-revert') steps.push(`Once ${c.name} is deployed from the merged pull request, and only if the database must go back too, start a new run with scope db. Do not use "Re-run", scope app or scope full for it: they run git-revert again.`);
+        }
         if (record.database) steps.push('The database was not touched, because changing it under an app that did not roll back makes things worse.');
       } else if (record.failedPhase === 'snapshot') {
         steps.push('No verified snapshot could be taken, so the database was not changed. Fix the snapshot error and re-run with scope db.');

@@ -52,6 +52,16 @@ export class Timeline<P extends string = PhaseName> {
   }
 }
 
+/**
+ * The failed rows that still say how the rollback stands. A failed action phase (plan, app,
+ * snapshot, database) always does: what it left undone stays undone. A failed verify only until a
+ * later verify ran its checks: that one saw production after more was rolled back, so it speaks for
+ * the end state (an app job's unverified verify, then a database job that fixed it).
+ */
+export function standingFailures<P extends string>(rows: TimelineEntry<P>[]): TimelineEntry<P>[] {
+  return rows.filter((e, i) => e.status === 'failed' && (e.phase !== 'verify' || !rows.slice(i + 1).some((later) => later.phase === 'verify' && later.status !== 'skipped')));
+}
+
 /** Reads the `timeline` input: a JSON array of rows as the `timeline` output writes them. */
 export function parseTimeline(raw: string | undefined): TimelineEntry[] {
   const text = (raw ?? '').trim();

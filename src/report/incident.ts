@@ -11,7 +11,7 @@ import { parseRepository, type Repo } from '../platforms/git-revert/pulls.js';
 import { parseRetryAfter } from '../platforms/http/retry.js';
 import { sleep } from '../smoke/pool.js';
 import { codeSpan, formatDuration, inlineText, linkText, table } from './markdown.js';
-import { budgetText, changedEnv, checksTable, deploymentLabel, deploymentMarkdown, redactStrings, statusLine, STATUS_EMOJI, timeText, verdictText } from './rollback-summary.js';
+import { changedEnv, checksTable, deploymentLabel, deploymentMarkdown, redactStrings, statusLine, STATUS_EMOJI, timeText, totalText, verdictText } from './rollback-summary.js';
 
 export interface GitHubTarget {
   apiUrl: string;
@@ -159,7 +159,7 @@ export function incidentBody(record: RollbackRecord): string {
     `# Incident Post-Mortem: ${inlineText(incidentTitle(record))}`,
     [
       `**Date**: ${inlineText(start.slice(0, 10))}`,
-      `**Duration**: rollback ${inlineText(budgetText(record.durationMs, record.budgetMs))}; impact ${impact}`,
+      `**Duration**: rollback ${inlineText(totalText(record))}; impact ${impact}`,
       `**Severity**: ${PRIORITY[record.severity] ?? ''} (${inlineText(record.severity)})`,
       `**Environment**: ${inlineText(record.environment)}`,
       `**Incident Commander**: ${BLANK}`,
@@ -204,7 +204,7 @@ export function incidentComment(record: RollbackRecord): string {
     ...(record.database ? [`- database: ${inlineText(record.database.status)}, ${record.database.reverted.length} migration(s) reverted for this incident`] : []),
     ...(record.verify ? [`- verify: ${verdictText(record)}`] : []),
     '',
-    `Took ${inlineText(budgetText(record.durationMs, record.budgetMs))}.${record.runUrl ? ` Run: ${linkText(record.runUrl)}` : ''}`,
+    `Total: ${inlineText(totalText(record))}.${record.runUrl ? ` Run: ${linkText(record.runUrl)}` : ''}`,
   ];
   return lines.join('\n') + '\n';
 }

@@ -11,7 +11,7 @@ import { PHASES, type RollbackRecord, type Severity, type TimelineEntry } from '
 import { parseRetryAfter } from '../platforms/http/retry.js';
 import { sleep } from '../smoke/pool.js';
 import { formatDuration } from './markdown.js';
-import { budgetText, deploymentLabel, redactStrings, STATUS_EMOJI, statusLine, timeText } from './rollback-summary.js';
+import { budgetText, deploymentLabel, redactStrings, STATUS_EMOJI, statusLine, timeText, totalText } from './rollback-summary.js';
 
 export type ChatEvent = { kind: 'start' } | { kind: 'phase'; entry: TimelineEntry } | { kind: 'end' };
 
@@ -170,7 +170,7 @@ function endMessage(record: RollbackRecord): ChatMessage {
       { label: 'Issue', value: line(record.reason) },
       { label: 'Severity', value: line(severityText(record)) },
       { label: 'Rollback Method', value: line(methodText(record)) },
-      { label: 'Duration', value: line(budgetText(record.durationMs, record.budgetMs)) },
+      { label: 'Duration', value: line(totalText(record)) },
       ...(record.failedPhase ? [{ label: 'Failed phase', value: record.failedPhase }] : []),
       { label: 'Current State', value: stateLines(record).map(line).join('\n') || '-' },
       ...(steps ? [{ label: 'Next Steps', value: steps }] : []),

@@ -7,6 +7,7 @@
  */
 import type { Log } from '../core/log.js';
 import { budgets, OFF_CRITICAL_PATH } from '../pipeline/budgets.js';
+import { standingFailures } from '../pipeline/timeline.js';
 import { PHASES, type ComponentRecord, type DeploymentRef, type RollbackRecord, type TimelineEntry } from '../pipeline/record.js';
 import { codeSpan, formatBytes, formatDuration, inlineText, linkText, table } from './markdown.js';
 
@@ -107,10 +108,32 @@ export function budgetText(durationMs: number, budgetMs: number): string {
   return `${formatDuration(durationMs)} of ${formatDuration(budgetMs)} budget (${verdict})`;
 }
 
+/**
+ * The whole rollback, not only this job: from the first row of the timeline (the first job's
+ * first phase, when earlier jobs handed theirs on) to the end of this run, so the waits between
+ * jobs (a reviewer approving the database job) count, as they do for the people waiting.
+ */
+export function wholeRollback(record: RollbackRecord): { startedAt: string; durationMs: number; earlierJobs: boolean } {
+  const own = Date.parse(record.startedAt);
+  const end = record.finishedAt ? Date.parse(record.finishedAt) : own + record.durationMs;
+  const first = Math.min(own, ...record.timeline.map((e) => Date.parse(e.started)).filter((t) => !Number.isNaN(t)));
+  if (Number.isNaN(own) || Number.isNaN(end) || Number.isNaN(first)) return { startedAt: record.startedAt, durationMs: record.durationMs, earlierJobs: false };
+  return { startedAt: new Date(first).toISOString(), durationMs: Math.max(0, end - first), earlierJobs: first < own };
+}
+
+/** "17 min 3 s of 15 min 0 s budget (over budget by 2 min 3 s): the whole rollback, …" — what every report calls the total. */
+export function totalText(record: RollbackRecord): string {
+  const whole = wholeRollback(record);
+  const span = whole.earlierJobs
+    ? `the whole rollback, from its first phase (${timeText(whole.startedAt)}, in an earlier job) to the end of this job, every job and the waits between them included; this job took ${formatDuration(record.durationMs)}`
+    : 'the whole rollback, all of it in this job';
+  return `${budgetText(whole.durationMs, record.budgetMs)}: ${span}`;
+}
+
 /** Each part's state, one phrase each: "web rolled-back, on dpl_2 (abc1234)". Plain text. */
 export function stateNow(record: RollbackRecord): string[] {
   const out = record.components.map((c) => {
-    const on = deploymentLabel(c.status === 'failed' || c.status === 'skipped' ? c.from : (c.to ?? c.from));
+    const on = deploymentLabel(c.status === 'failed' || c.status === 'skipped' || c.status === 'pending' ? c.from : (c.to ?? c.from));
     return `${c.name} ${c.status}${on ? `, on ${on}` : ''}`;
   });
   const db = record.database;
@@ -124,7 +147,7 @@ export function componentsTable(components: ComponentRecord[]): string {
     components.map((c) => [
       inlineText(c.name),
       inlineText(c.provider),
-      `${c.status === 'failed' ? '❌ ' : ''}${inlineText(c.status)}${c.error ? `: ${inlineText(c.error)}` : ''}`,
+      `${c.status === 'failed' ? '❌ ' : c.status === 'pending' ? '⏳ ' : ''}${inlineText(c.status)}${c.error ? `: ${inlineText(c.error)}` : ''}`,
       deploymentMarkdown(c.from),
       deploymentMarkdown(c.to),
     ]),
@@ -216,7 +239,7 @@ function timelineSection(record: RollbackRecord): string[] {
         inlineText(e.detail),
       ]),
     ),
-    `**Total: ${budgetText(record.durationMs, record.budgetMs)}.**`,
+    `**Total: ${inlineText(totalText(record))}.**`,
   ];
 }
 
@@ -310,7 +333,8 @@ export function rollbackSummaryMarkdown(input: RollbackRecord, log?: Log): strin
   ].filter(Boolean);
   const links = [record.runUrl && `Run: ${linkText(record.runUrl)}`, record.incidentIssueUrl && `Incident issue: ${linkText(record.incidentIssueUrl)}`].filter(Boolean);
   const parts: string[] = [heading, `${facts.join(' · ')}.`];
-  const failed = record.timeline.filter((e) => e.status === 'failed');
+  // A verify that a later job's verify superseded is history (the timeline shows it), not a reason.
+  const failed = standingFailures(record.timeline);
   if (record.status === 'failed' || record.status === 'unverified') {
     const why = failed.map((e) => `**${e.phase}${e.component ? ` (${inlineText(e.component)})` : ''} failed**: ${inlineText(e.detail)}`);
     parts.push([...why, `**State now**: ${stateNow(record).map((s) => inlineText(s)).join('; ')}.`].join('  \n'));

@@ -8,6 +8,7 @@ import { planReverts, type Selector } from '../../src/migrations/planner.js';
 import type { MigrationFile } from '../../src/migrations/types.js';
 import { memoryLog } from '../../src/core/log.js';
 import { resolvePlan } from '../../src/pipeline/plan-inputs.js';
+import { checkEnvironment } from '../../src/pipeline/plan-source.js';
 import { selectScope } from '../../src/pipeline/scope.js';
 import { parseTimeline, Timeline } from '../../src/pipeline/timeline.js';
 
@@ -203,6 +204,18 @@ describe('plan from inputs', () => {
       /input project: describes a component only when there is no rollback plan file.*input from: is one deployment, but the plan has 2 components; write it as name=deployment pairs \(web=…, api=…\)/,
     );
     expect(() => resolvePlan(file, { from: 'wbe=dpl_x' }, { hasDatabaseUrl: false })).toThrow(/input from: names component "wbe", which the plan does not have \(web, api\)/);
+  });
+
+  it('the environment input must name the environment the file describes: a typo stops, case does not', () => {
+    const file = parsePlanFile(GOOD, 'rollback-kit.yml');
+    expect(() => checkEnvironment(file, 'production')).not.toThrow();
+    expect(() => checkEnvironment(file, 'Production')).not.toThrow();
+    expect(() => checkEnvironment(file, undefined)).not.toThrow();
+    expect(() => checkEnvironment(undefined, 'anything')).not.toThrow();
+    expect(() => checkEnvironment(file, 'prodution')).toThrow(
+      'Input environment is "prodution", but the rollback plan rollback-kit.yml describes environment production (its environment key; production when it has none). Nothing was changed.',
+    );
+    expect(() => checkEnvironment(parsePlanFile(`environment: staging\n${GOOD}`, 'rollback-kit.yml'), 'production')).toThrow(/describes environment staging/);
   });
 
   it('target overrides the file per incident: a keyword for every component, a deployment per named component', () => {

@@ -1,6 +1,10 @@
 // The whole rollback through dist/rollback, as GitHub runs it: real PostgreSQL and dbmate
 // migrations, the fake Vercel API, an app whose health follows production, GitHub issues and a webhook.
-import { readFile, rm } from 'node:fs/promises';
+import { execFileSync } from 'node:child_process';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { findSecret, type ActionRun } from '../helpers/run-action.js';
@@ -9,6 +13,7 @@ import { downWebhookUrl } from '../fakes/webhook-receiver.js';
 import { git, tables, writeMigrations } from '../migrations/fixtures.js';
 import { ROLLBACK_LOCK_KEY } from '../../src/pipeline/ledger.js';
 import { ENVIRONMENT, PROJECT, SERVICE, startFakeRailway } from '../platforms/fake-railway.js';
+import { startFakeGitHub, type FakeGitHub } from '../promote-previous/fake-github.js';
 import { appliedVersions, DB_PASSWORD, GITHUB_TOKEN, planYaml, rollback, startWorld, writePlan, type World } from './world.js';
 
 let w: World;
@@ -444,6 +449,28 @@ describe('rollback (root action) scope verify: the final job of a split rollback
     expect(verifyJob.summary).not.toMatch(/The database rollback failed: *\n/);
   });
 
+  it('after an app job left production unverified and a database job fixed it, it ends rolled-back and says so', async () => {
+    await writePlan(w, planYaml(w, { api: false }));
+    const appJob = await rollback(w, { scope: 'app', from: w.shop.bad.uid });
+    expect(appJob.outputs.status).toBe('rolled-back');
+    // The app job as it ends when the app alone did not fix production, then a database job whose checks pass.
+    const row = (phase: string, status: string, detail: string) => ({ phase, started: new Date().toISOString(), 'duration-ms': 10, 'budget-ms': 1000, status, detail });
+    const earlier = [
+      ...json<Row[]>(appJob.outputs.timeline).map((r) => (r.phase === 'verify' ? { ...r, status: 'failed', detail: '0 of 1 checks passed: production still looks broken after the rollback' } : r)),
+      row('plan', 'ok', 'database: revert 003'),
+      row('snapshot', 'ok', 'verified snapshot'),
+      row('database', 'ok', 'reverted 003'),
+      row('verify', 'ok', '1 of 1 checks passed'),
+    ];
+    const verifyJob = await rollback(w, { scope: 'verify', from: w.shop.bad.uid, timeline: JSON.stringify(earlier) });
+    expect(verifyJob.errors).toEqual([]);
+    expect(verifyJob.code).toBe(0);
+    expect(verifyJob.outputs).toMatchObject({ status: 'rolled-back', 'failed-phase': '', decision: 'none' });
+    expect(verifyJob.summary).toMatch(/Rollback complete/);
+    expect(verifyJob.summary).toContain('Production is back on the previous version');
+    expect(verifyJob.summary).not.toMatch(/the checks could not be run|An earlier job of this rollback failed/);
+  });
+
   it('on a production that is still broken it ends unverified, and still changes nothing', async () => {
     await writePlan(w, planYaml(w, { api: false }));
     const run = await rollback(w, { scope: 'verify' });
@@ -469,6 +496,74 @@ describe('rollback (root action) scope verify: the final job of a split rollback
     expect(run.code).not.toBe(0);
     expect(run.errors).toEqual([expect.stringMatching(/^Input scope "verify, app" mixes verify with other names/)]);
     expect(w.shop.vercel.requests.filter((q) => q.method !== 'GET')).toEqual([]);
+  });
+});
+
+describe('rollback (root action) with a git-revert component', () => {
+  const git = (cwd: string, ...args: string[]) =>
+    execFileSync('git', args, { cwd, encoding: 'utf8', env: { ...process.env, GIT_AUTHOR_NAME: 'Dev', GIT_AUTHOR_EMAIL: 'dev@example.com', GIT_COMMITTER_NAME: 'Dev', GIT_COMMITTER_EMAIL: 'dev@example.com' } }).trim();
+  let root: string;
+  let github: FakeGitHub;
+  let env: Record<string, string>;
+  beforeEach(async () => {
+    // The workspace becomes the checkout of main (good, then bad), cloned from a local bare repository.
+    root = await mkdtemp(join(tmpdir(), 'rk-pipeline-git-'));
+    const bare = join(root, 'origin.git');
+    execFileSync('git', ['init', '-q', '--bare', '-b', 'main', bare]);
+    git(w.workspace, 'init', '-q', '-b', 'main');
+    await writeFile(join(w.workspace, 'app.txt'), 'good\n');
+    git(w.workspace, 'add', 'app.txt');
+    git(w.workspace, 'commit', '-q', '-m', 'good');
+    await writeFile(join(w.workspace, 'app.txt'), 'bad\n');
+    git(w.workspace, 'commit', '-q', '-am', 'break checkout');
+    git(w.workspace, 'remote', 'add', 'origin', bare);
+    git(w.workspace, 'push', '-q', '-u', 'origin', 'main');
+    github = await startFakeGitHub({ token: GITHUB_TOKEN, owner: 'acme', repo: 'shop', bareRepo: bare });
+    await writeFile(join(root, 'gitconfig'), '');
+    env = { GITHUB_API_URL: github.url, GIT_CONFIG_GLOBAL: join(root, 'gitconfig'), GITHUB_REF_NAME: 'main' };
+    await writePlan(w, planYaml(w, { api: false }).replace(/ {2}web: \{ provider: vercel[^\n]*/, '  web: { provider: git-revert }'));
+  });
+  afterEach(async () => {
+    await github.close();
+    await rm(root, { recursive: true, force: true });
+  });
+
+  it('an opened pull request is not a rollback: the run fails in app, names the pull request to merge, and the database waits', async () => {
+    const versionsBefore = await appliedVersions(w.db);
+    for (const attempt of ['first run', 're-run']) {
+      const run = await rollback(w, { scope: 'full', 'incident-issue': false }, env);
+      expect(run.code, attempt).not.toBe(0);
+      expect(run.outputs).toMatchObject({ status: 'failed', 'failed-phase': 'app' });
+      expect(json<Record<string, { status: string }>>(run.outputs.components).web!.status).toBe('pending');
+      expect(run.errors[0]).toMatch(/web is not rolled back yet: pull request https:\/\/github.com\/acme\/shop\/pull\/1 reverts it .*until that pull request is merged and deployed/);
+      expect(phases(run)).toEqual(expect.arrayContaining(['app:web=failed', 'snapshot=skipped', 'database=skipped', 'verify=skipped']));
+      expect(run.summary).not.toMatch(/Rollback complete|Production is back on the previous version/);
+      expect(run.summary).toContain('Merge https://github.com/acme/shop/pull/1 and wait for its deploy');
+      expect(run.summary).toContain('start a new run with scope db');
+      expect(await appliedVersions(w.db)).toEqual(versionsBefore);
+      expect(github.pulls).toHaveLength(1);
+    }
+  });
+
+  it('a checkout that cannot push (no credentials, as rollback.yml checks out) is refused at plan, with what the job needs', async () => {
+    const refusing = createServer((_req, res) => {
+      res.writeHead(401, { 'www-authenticate': 'Basic realm="GitHub"' });
+      res.end();
+    });
+    await new Promise<void>((done) => refusing.listen(0, '127.0.0.1', done));
+    try {
+      git(w.workspace, 'remote', 'set-url', 'origin', `http://127.0.0.1:${(refusing.address() as AddressInfo).port}/acme/shop.git`);
+      const run = await rollback(w, { scope: 'app', 'incident-issue': false }, env);
+      expect(run.code).not.toBe(0);
+      expect(run.outputs).toMatchObject({ status: 'failed', 'failed-phase': 'plan' });
+      expect(run.errors[0]).toMatch(/web \(git-revert\) could not push its revert branch from this checkout: .*Nothing was changed\. A git-revert component needs.*contents: write and pull-requests: write.*persist-credentials: true/);
+      expect(phases(run)).toEqual(expect.arrayContaining(['plan=failed', 'app=skipped']));
+      expect(github.pulls).toEqual([]);
+      expect(git(w.workspace, 'branch', '--list')).toBe('* main');
+    } finally {
+      refusing.closeAllConnections();
+      await new Promise<void>((done) => refusing.close(() => done()));
+    }
   });
 });
 
@@ -542,6 +637,20 @@ describe('rollback: bad plans and inputs', () => {
     expect(run.errors[0]).toMatch(/components\.web\.token: looks like a Vercel token\. Secrets never go in the rollback plan/);
     expect(await findSecret(run, leaked)).toEqual([]);
     expect(w.shop.vercel.requests).toEqual([]);
+  });
+
+  it('an environment input that is not the plan file\'s (a typo) stops before anything runs, in every scope', async () => {
+    await writePlan(w, planYaml(w, { api: false }));
+    const versionsBefore = await appliedVersions(w.db);
+    for (const scope of ['app', 'db', 'verify']) {
+      const run = await rollback(w, { scope, environment: 'prodution', from: w.shop.bad.uid });
+      expect(run.code, scope).not.toBe(0);
+      expect(run.errors, scope).toEqual([expect.stringMatching(/^Input environment is "prodution", but the rollback plan rollback-kit.yml describes environment production .*Nothing was changed\./)]);
+    }
+    expect(w.shop.vercel.requests.filter((q) => q.method !== 'GET')).toEqual([]);
+    expect(await appliedVersions(w.db)).toEqual(versionsBefore);
+    expect(w.webhook.delivered).toEqual([]);
+    expect(w.issues.created()).toEqual([]);
   });
 
   it('names the valid scopes for an unknown one', async () => {

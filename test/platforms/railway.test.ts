@@ -126,6 +126,35 @@ describe('promoteOnRailway', () => {
     expect(rollbacks()).toBe(1);
   });
 
+  it('from may be the commit SHA the live deployment was built from (what a deploy workflow knows), full or short', async () => {
+    const { f, good, bad } = await history();
+    // Another commit: production no longer serves it, nothing is done.
+    const other = await run(f, { from: 'a'.repeat(40) });
+    expect(other.status).toBe('already-current');
+    expect(other.notes[0]).toMatch(new RegExp(`no longer serves commit ${'a'.repeat(40)}; it serves ${bad.id}`));
+    expect(f.requestsTo(/^deploymentRollback$/)).toHaveLength(0);
+    // The live deployment's commit, in upper case and abbreviated: that is the bad deployment.
+    const r = await run(f, { from: String(bad.meta.commitHash).slice(0, 12).toUpperCase() });
+    expect(r).toMatchObject({ status: 'rolled-back', from: { id: bad.id }, to: { id: good.id } });
+    // Re-delivered: the live deployment now runs the good commit, so the same from does nothing.
+    expect((await run(f, { from: String(bad.meta.commitHash) })).status).toBe('already-current');
+    expect(f.requestsTo(/^deploymentRollback$/)).toHaveLength(1);
+  });
+
+  it('refuses a from that can name no Railway deployment; a commit it cannot compare goes ahead with a warning, as on Vercel', async () => {
+    const { f, bad } = await history();
+    for (const from of ['https://backend-production.up.railway.app', 'web=dep-0001', 'dep 0001']) {
+      const err = await failure(run(f, { from }));
+      expect(err.message).toContain(`Input from must be a Railway deployment id or the commit SHA it was built from; got "${from}"`);
+    }
+    expect(f.requestsTo(/^deploymentRollback$/)).toHaveLength(0);
+    const imageOnly = f.deploy({ commit: '' });
+    const log = memoryLog();
+    const r = await run(f, { from: 'c'.repeat(40) }, log);
+    expect(log.lines.join('\n')).toContain(`The live deployment ${imageOnly.id} carries no commit SHA, so from (${'c'.repeat(40)}) cannot be compared with it; going ahead.`);
+    expect(r).toMatchObject({ status: 'rolled-back', from: { id: imageOnly.id }, to: { id: bad.id } });
+  });
+
   it('plans only in a dry run', async () => {
     const { f, good, bad } = await history();
     const log = memoryLog();

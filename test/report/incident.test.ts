@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { memoryLog } from '../../src/core/log.js';
-import { incidentBody, incidentMarker, incidentTitle, recordIncident, type GitHubTarget } from '../../src/report/incident.js';
+import { incidentBody, incidentComment, incidentMarker, incidentTitle, recordIncident, type GitHubTarget } from '../../src/report/incident.js';
 import { startGitHubIssues, type GitHubIssuesFake } from '../fakes/github-issues.js';
-import { failedRecord, fullRecord, nothingToDoRecord, unverifiedRecord } from './records.js';
+import { failedRecord, fullRecord, nothingToDoRecord, splitVerifyJobRecord, unverifiedRecord } from './records.js';
 
 const TOKEN = 'ghs_FakeInstallationToken0123456789abcdef';
 const REPO = 'acme/shop';
@@ -27,7 +27,7 @@ describe('the incident issue body', () => {
     expect(body.startsWith(`${incidentMarker(fullRecord().incidentKey)}\n`)).toBe(true);
     expect(body).toContain('# Incident Post-Mortem: Rollback: Checkout returns 500 after deploy 4812 (production)');
     expect(body).toContain('**Date**: 2026-03-14');
-    expect(body).toContain('**Duration**: rollback 5 min 0 s of 15 min 0 s budget (within budget); impact 2026-03-14 08:58:00 UTC – 2026-03-14 09:31:53 UTC at most');
+    expect(body).toContain('**Duration**: rollback 5 min 0 s of 15 min 0 s budget (within budget): the whole rollback, all of it in this job; impact 2026-03-14 08:58:00 UTC – 2026-03-14 09:31:53 UTC at most');
     expect(body).toContain('**Severity**: P0 (critical)');
     // Timeline rows: the bad deployment's creation, the rows a person fills, started, completed, verified.
     const timeline = body.slice(body.indexOf('## Timeline'), body.indexOf('## Root Cause'));
@@ -59,6 +59,13 @@ describe('the incident issue body', () => {
       const content = body.slice(at + heading.length, body.indexOf('\n## ', at + heading.length));
       expect(content, heading).toMatch(/_To be filled in\._/);
     }
+  });
+
+  it('the duration, and the comment of a later job, count the whole rollback, every job and the waits between them', () => {
+    const r = splitVerifyJobRecord();
+    const whole = '20 min 3 s of 15 min 0 s budget (over budget by 5 min 3 s): the whole rollback, from its first phase (09:26:53 UTC, in an earlier job) to the end of this job, every job and the waits between them included; this job took 3.0 s';
+    expect(incidentBody(r)).toContain(`**Duration**: rollback ${whole}; impact`);
+    expect(incidentComment(r)).toContain(`Total: ${whole}.`);
   });
 
   it('an unverified or failed run says so in the timeline instead of "verified stable"', () => {

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { memoryLog } from '../../src/core/log.js';
 import { chatMessage, sendChatMessage, type ChatMessage } from '../../src/report/notify.js';
 import { downWebhookUrl, startWebhookReceiver, type WebhookReceiver } from '../fakes/webhook-receiver.js';
-import { failedRecord, fullRecord, unverifiedRecord } from './records.js';
+import { failedRecord, fullRecord, splitVerifyJobRecord, unverifiedRecord } from './records.js';
 
 type Block = { type: string; text?: { type: string; text: string }; fields?: { type: string; text: string }[]; elements?: { type: string; text: string }[] };
 
@@ -69,7 +69,7 @@ describe('chat messages in the runbook templates', () => {
     expect(m.text.split('\n')[0]).toBe('✅ Rollback complete: production is on web dpl_good4790 (beefcaf), api deploy 75, database with 2 migrations reverted');
     for (const line of [
       'Rollback Method: vercel, command, down migrations',
-      'Duration: 5 min 0 s of 15 min 0 s budget (within budget)',
+      'Duration: 5 min 0 s of 15 min 0 s budget (within budget): the whole rollback, all of it in this job',
       'web: rolled-back dpl_bad4812 (c0ffee1) → dpl_good4790 (beefcaf)',
       'database: reverted, 2 of 2 migration(s) reverted',
       '1. Watch the error rate for the next 2 hours.',
@@ -77,6 +77,11 @@ describe('chat messages in the runbook templates', () => {
     ]) {
       expect(m.text).toContain(line);
     }
+  });
+
+  it('"rollback complete" of a rollback split across jobs: the duration is the whole rollback, not this job', () => {
+    const m = chatMessage({ kind: 'end' }, splitVerifyJobRecord(), memoryLog());
+    expect(m.text).toContain('Duration: 20 min 3 s of 15 min 0 s budget (over budget by 5 min 3 s): the whole rollback, from its first phase (09:26:53 UTC, in an earlier job) to the end of this job');
   });
 
   it('"rollback failed" names the phase and what is left', () => {

@@ -144,3 +144,17 @@ export function nothingToDoRecord(): RollbackRecord {
   r.nextSteps = [];
   return r;
 }
+
+/**
+ * The last job (scope verify) of a rollback split across jobs, 20 minutes after the first job's
+ * plan: the earlier jobs' rows, a long wait for the database job's reviewer, then 3 s of its own.
+ */
+export function splitVerifyJobRecord(): RollbackRecord {
+  const r = fullRecord();
+  r.scope = [];
+  r.startedAt = at(1200);
+  r.durationMs = 3000;
+  r.finishedAt = at(1203);
+  r.timeline = [...r.timeline.filter((e) => e.phase !== 'report'), entry('plan', 1200, 400, 30_000, 'ok', 'verify: 3 check(s)'), entry('verify', 1201, 1500, 120_000, 'ok', '3 of 3 checks passed')];
+  return r;
+}

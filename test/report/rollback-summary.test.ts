@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { RollbackRecord } from '../../src/pipeline/record.js';
 import { codeSpan, inlineText, linkText } from '../../src/report/markdown.js';
 import { ganttChart, mermaidName, rollbackSummaryMarkdown } from '../../src/report/rollback-summary.js';
-import { dryRunRecord, failedRecord, fullRecord, nothingToDoRecord, unverifiedRecord } from './records.js';
+import { dryRunRecord, failedRecord, fullRecord, nothingToDoRecord, splitVerifyJobRecord, unverifiedRecord } from './records.js';
 
 /** Table rows (lines starting with a pipe), each as its count of unescaped cell separators. */
 function tableShapes(markdown: string): number[][] {
@@ -75,7 +75,7 @@ describe('the rollback job summary', () => {
     expect(timeline).toContain('| app | web | 09:26:57 UTC | 41.0 s | 3 min 0 s | ✅ ok |');
     expect(timeline).toContain('| environment | web | 09:28:54 UTC | 800 ms | 1 min 0 s | ⚠️ warning |');
     expect(timeline.split('\n').filter((l) => l.startsWith('| ') && !l.startsWith('| Phase') && !l.startsWith('| ---')).length).toBe(fullRecord().timeline.length);
-    expect(timeline).toContain('**Total: 5 min 0 s of 15 min 0 s budget (within budget).**');
+    expect(timeline).toContain('**Total: 5 min 0 s of 15 min 0 s budget (within budget): the whole rollback, all of it in this job.**');
 
     const components = section(md, 'Components: from and to');
     for (const text of ['<https://shop-bad4812.vercel.app/>', '<https://shop-good4790.vercel.app/>', '`c0ffee1234567890c0ffee1234567890c0ffee12`', '`beefcafe00112233445566778899aabbccddeeff`', '`deploy 77`']) {
@@ -94,6 +94,23 @@ describe('the rollback job summary', () => {
     expect(md).toContain('Run: <https://github.com/acme/shop/actions/runs/123456789>');
     for (const rows of tableShapes(md)) expect(new Set(rows).size, 'every row of a table has as many cells as its header').toBe(1);
     expectSaneGantt(mermaidBlock(md));
+  });
+
+  it('the total is the whole rollback: from the first phase of the first job to the end of the last job, waits included', () => {
+    const md = rollbackSummaryMarkdown(splitVerifyJobRecord());
+    expect(section(md, 'Timeline')).toContain(
+      '**Total: 20 min 3 s of 15 min 0 s budget (over budget by 5 min 3 s): the whole rollback, from its first phase (09:26:53 UTC, in an earlier job) to the end of this job, every job and the waits between them included; this job took 3.0 s.**',
+    );
+  });
+
+  it('lists a failed verify that a later job superseded as history, not as why it failed', () => {
+    const r = splitVerifyJobRecord();
+    r.status = 'failed';
+    r.failedPhase = 'database';
+    r.timeline = r.timeline.map((e, i) => (e.phase === 'verify' && i < 8 ? { ...e, status: 'failed', detail: 'checkout still fails' } : e.phase === 'database' ? { ...e, status: 'failed', detail: 'relation x does not exist' } : e));
+    const md = rollbackSummaryMarkdown(r);
+    expect(md).toContain('**database failed**: relation x does not exist');
+    expect(md).not.toContain('**verify failed**');
   });
 
   it('names the failed phase, why, and the state each part is left in', () => {

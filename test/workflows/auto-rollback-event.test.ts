@@ -9,6 +9,8 @@ import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { parseFileCommands, ROOT } from '../helpers/run-action.js';
+import { parsePlanFile } from '../../src/pipeline/plan-file.js';
+import { resolvePlan } from '../../src/pipeline/plan-inputs.js';
 
 const workflow = parse(await readFile(join(ROOT, '.github', 'workflows', 'auto-rollback.yml'), 'utf8')) as {
   jobs: { smoke: { steps: { id?: string; run?: string; env?: Record<string, string> }[] } };
@@ -36,7 +38,7 @@ const SHA = 'a1b2c3d4e5f60718293a4b5c6d7e8f9012345678';
 
 describe('auto-rollback: which deployment an event names', () => {
   it('reads exactly the event fields the step passes through env:', () => {
-    expect(Object.keys(EMPTY).sort()).toEqual(['DISPATCH_ID', 'DISPATCH_SHA', 'DISPATCH_URL', 'EVENT', 'PRODUCTION_URL', 'RUN_SHA', 'STATUS_SHA', 'STATUS_URL']);
+    expect(Object.keys(EMPTY).sort()).toEqual(['DISPATCH_ID', 'DISPATCH_SHA', 'DISPATCH_URL', 'EVENT', 'FROM_COMPONENTS', 'PRODUCTION_URL', 'RUN_SHA', 'STATUS_SHA', 'STATUS_URL']);
   });
 
   it('deployment_status: the deployment URL is checked and rolled back from; the deployed commit is recorded', async () => {
@@ -53,6 +55,27 @@ describe('auto-rollback: which deployment an event names', () => {
   it('workflow_run: PRODUCTION_URL is checked, the run head SHA is the deployment', async () => {
     const r = await resolve({ EVENT: 'workflow_run', RUN_SHA: SHA, PRODUCTION_URL: 'https://shop.example.com' });
     expect(r.outputs).toEqual({ url: 'https://shop.example.com', sha: SHA, from: SHA });
+  });
+
+  it('with several components, from is the pairs of the component(s) ROLLBACK_FROM_COMPONENT names, which the plan accepts', async () => {
+    const plan = parsePlanFile('components:\n  web: { provider: vercel, project: shop }\n  api: { provider: railway, project: p, environment: e, service: s }\n  jobs: { provider: command, command: ./rollback.sh }\n');
+    const vercel = await resolve({ EVENT: 'deployment_status', STATUS_URL: 'https://shop-7f3k2-acme.vercel.app', STATUS_SHA: SHA, FROM_COMPONENTS: 'web' });
+    expect(vercel.outputs.from).toBe('web=https://shop-7f3k2-acme.vercel.app');
+    const run = await resolve({ EVENT: 'workflow_run', RUN_SHA: SHA, PRODUCTION_URL: 'https://shop.example.com', FROM_COMPONENTS: 'web, api' });
+    expect(run.outputs.from).toBe(`web=${SHA},api=${SHA}`);
+    // What rollback.yml hands the root action: each named component gets it, the others none.
+    expect(resolvePlan(plan, { from: run.outputs.from }, { hasDatabaseUrl: false }).components.map((c) => c.from)).toEqual([SHA, SHA, undefined]);
+    expect(resolvePlan(plan, { from: vercel.outputs.from }, { hasDatabaseUrl: false }).components.map((c) => c.from)).toEqual(['https://shop-7f3k2-acme.vercel.app', undefined, undefined]);
+    // Without the variable, a bare from is refused by a plan of several components, naming the variable.
+    const bare = await resolve({ EVENT: 'workflow_run', RUN_SHA: SHA, PRODUCTION_URL: 'https://shop.example.com' });
+    expect(() => resolvePlan(plan, { from: bare.outputs.from }, { hasDatabaseUrl: false })).toThrow(/the plan has 3 components; .*set the repository variable ROLLBACK_FROM_COMPONENT/);
+  });
+
+  it.each(['web=dpl_1', 'web;api', '-web', 'web,,api'])('a ROLLBACK_FROM_COMPONENT of %j stops with one error and writes no output', async (names) => {
+    const r = await resolve({ EVENT: 'repository_dispatch', DISPATCH_URL: 'x.vercel.app', DISPATCH_ID: 'dpl_1', DISPATCH_SHA: SHA, FROM_COMPONENTS: names });
+    expect(r.code).not.toBe(0);
+    expect(r.stdout).toContain('::error::The ROLLBACK_FROM_COMPONENT variable must be component names');
+    expect(r.outputs).toEqual({});
   });
 
   it('a commit that is not a full SHA is simply not recorded', async () => {

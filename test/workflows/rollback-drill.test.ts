@@ -42,6 +42,20 @@ describe('rollback-drill.yml', () => {
     }
   });
 
+  it('passes every provider the secrets rollback.yml passes, and takes the same inputs on demand as when called', () => {
+    const rollback = parse(readFileSync(join(ROOT, '.github/workflows/rollback.yml'), 'utf8')) as { on: { workflow_call: { secrets: Record<string, unknown> } }; jobs: Record<string, Job> };
+    const on = workflow.on as { workflow_dispatch: { inputs: Record<string, unknown> }; workflow_call: { inputs: Record<string, unknown>; secrets: Record<string, unknown> } };
+    // The drill sends no chat message, so it has no use for the webhook.
+    const wanted = Object.keys(rollback.on.workflow_call.secrets).filter((s) => s !== 'ROLLBACK_WEBHOOK_URL').sort();
+    expect(Object.keys(on.workflow_call.secrets).sort()).toEqual(wanted);
+    const drill = steps.find((s) => s.uses === 'rollback-kit/rollback-kit@v1')!.with!;
+    const app = rollback.jobs.app!.steps.find((s) => s.uses === 'rollback-kit/rollback-kit@v1')!.with!;
+    for (const [input, value] of Object.entries(app).filter(([k]) => k.endsWith('-token') && k !== 'github-token')) expect(drill[input], input).toBe(value);
+    expect(drill['database-url']).toBe('${{ secrets.DATABASE_URL }}');
+    expect(Object.keys(on.workflow_dispatch.inputs).sort()).toEqual(Object.keys(on.workflow_call.inputs).sort());
+    expect(drill.config).toBe("${{ inputs.config || 'rollback-kit.staging.yml' }}");
+  });
+
   it('never puts an expression inside a script: inputs reach run: only through env', () => {
     for (const s of steps.filter((s) => s.run)) expect(s.run).not.toContain('${{');
   });

@@ -70,6 +70,21 @@ describe('workflows', () => {
     expect(on.workflow_dispatch!.inputs.environment!.type).toBe('environment');
   });
 
+  it('rollback.yml: a check job holds the environment input to the plan before any job that changes something starts', () => {
+    type Job = { needs?: string | string[]; if?: string; environment?: string; steps?: { uses?: string; with?: Record<string, unknown> }[] };
+    const jobs = (read('rollback.yml') as { jobs: Record<string, Job> }).jobs;
+    const root = jobs.check!.steps!.find((s) => s.uses === 'rollback-kit/rollback-kit@v1')!;
+    // Rolls nothing back and contacts nothing: scope verify, dry run, no issue, no secret.
+    expect(root.with).toMatchObject({ scope: 'verify', 'dry-run': true, environment: '${{ inputs.environment }}', 'incident-issue': false });
+    expect(Object.values(root.with ?? {}).some((v) => String(v).includes('secrets.'))).toBe(false);
+    expect(jobs.check!.environment).toBeUndefined();
+    for (const [name, job] of Object.entries(jobs).filter(([n]) => n !== 'check')) {
+      expect([job.needs].flat(), name).toContain('check');
+      // always() would run a job whose needs failed: such a job must ask for the check's success itself.
+      if (job.if?.includes('always()')) expect(job.if, name).toContain("needs.check.result == 'success'");
+    }
+  });
+
   it('auto-rollback never checks out the triggering code: only the default branch', () => {
     const jobs = read('auto-rollback.yml').jobs as Record<string, { steps?: { uses?: string; with?: Record<string, string> }[] }>;
     const checkouts = Object.values(jobs).flatMap((j) => (j.steps ?? []).filter((s) => s.uses?.startsWith('actions/checkout@')));

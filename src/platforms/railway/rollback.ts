@@ -26,7 +26,7 @@ export interface RailwayPromoteOptions extends ProviderRunOptions {
   service: string;
   /** "previous" or a deployment id. */
   target: string;
-  /** The deployment believed bad: when it no longer is live, nothing is done. */
+  /** The deployment believed bad (its id, or the commit SHA it was built from): when it no longer is live, nothing is done. */
   from?: string;
 }
 
@@ -51,6 +51,33 @@ function checkId(value: string, input: string, what: string): string {
   return v;
 }
 
+/** A commit SHA, full or abbreviated: Railway's deployment ids are UUIDs, never hex alone. */
+const COMMIT = /^[0-9a-f]{7,40}$/i;
+
+/**
+ * `from` names the bad deployment by its id or by the commit it was built from (what a deploy
+ * workflow knows: auto-rollback.yml's workflow_run trigger passes the run's head SHA). Anything
+ * else cannot name a Railway deployment, and comparing it would only ever say "no longer live".
+ */
+function parseFrom(raw: string): { kind: 'commit' | 'id'; value: string } {
+  const v = raw.trim();
+  if (COMMIT.test(v)) return { kind: 'commit', value: v.toLowerCase() };
+  if (ID.test(v)) return { kind: 'id', value: v };
+  throw new RollbackKitError(`Input from must be a Railway deployment id or the commit SHA it was built from; got "${raw}".`, 'Copy the deployment id from the Railway dashboard, or give the commit SHA of the bad deploy.');
+}
+
+/**
+ * Whether `from` names the live deployment. A live deployment that says no commit (an image, or
+ * `railway up`) cannot be compared with a SHA: as Vercel does, that goes ahead with a warning; a
+ * second "previous" is still caught by the same-code check below.
+ */
+function fromIsLive(from: { kind: 'commit' | 'id'; value: string }, live: RailwayDeployment, log: Log): boolean {
+  if (from.kind === 'id') return from.value === live.id;
+  if (live.commitHash) return live.commitHash.toLowerCase().startsWith(from.value);
+  log.warning(`The live deployment ${live.id} carries no commit SHA, so from (${from.value}) cannot be compared with it; going ahead.`);
+  return true;
+}
+
 const info = (d: RailwayDeployment | undefined): ReleaseInfo => ({ id: d?.id, url: d?.url, commitSha: d?.commitHash, image: d?.image });
 
 /** Why an older deployment cannot be what "previous" means, or undefined when it can. */
@@ -69,7 +96,7 @@ export async function promoteOnRailway(opts: RailwayPromoteOptions, log: Log): P
   const ref: ServiceRef = { projectId: checkId(opts.project, 'project', 'project'), environmentId: checkId(opts.environment, 'environment', 'environment'), serviceId: checkId(opts.service, 'service', 'service') };
   const targetInput = (opts.target || 'previous').trim();
   const targetId = targetInput.toLowerCase() === 'previous' ? undefined : checkId(targetInput, 'target', 'deployment');
-  const fromId = opts.from?.trim() ? checkId(opts.from, 'from', 'deployment') : undefined;
+  const from = opts.from?.trim() ? parseFrom(opts.from) : undefined;
   const sleep = opts.sleep ?? realSleep;
   const now = opts.now ?? Date.now;
   const client = new RailwayClient({ token: opts.token, tokenKind: opts.tokenKind, apiUrl: opts.apiUrl || RAILWAY_API_URL, log, retry: opts.retry, requestTimeoutMs: opts.requestTimeoutMs, sleep });
@@ -108,8 +135,8 @@ export async function promoteOnRailway(opts: RailwayPromoteOptions, log: Log): P
   log.info(`Railway ${where} serves ${describeDeployment(live)}${live.status === 'CRASHED' ? ' — it has crashed' : ''}.`);
   for (const d of newer) if (IN_FLIGHT.has(d.status)) log.warning(`A newer deployment ${describeDeployment(d)} is in progress: when it finishes it replaces whatever this step puts back. Cancel it in the Railway dashboard if it carries the bad code.`);
 
-  if (fromId && fromId !== live.id) {
-    const note = `The ${where} no longer serves ${fromId}; it serves ${live.id}. Nothing to do.`;
+  if (from && !fromIsLive(from, live, log)) {
+    const note = `The ${where} no longer serves ${from.kind === 'commit' ? `commit ${from.value}` : from.value}; it serves ${describeDeployment(live)}. Nothing to do.`;
     log.info(note);
     return { ...base, status: 'already-current', from: info(live), to: info(live), notes: [note] };
   }
