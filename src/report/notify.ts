@@ -5,7 +5,7 @@
  * `blocks` (what Slack shows). Sending never stops a rollback: a failure is a warning.
  */
 import type { Log } from '../core/log.js';
-import { splitCredentials } from '../core/url-secrets.js';
+import { registerUrlSecrets, splitCredentials } from '../core/url-secrets.js';
 import { PHASES, type RollbackRecord, type Severity, type TimelineEntry } from '../pipeline/record.js';
 import { parseRetryAfter } from '../platforms/http/retry.js';
 import { sleep } from '../smoke/pool.js';
@@ -236,13 +236,55 @@ async function post(url: URL, body: string, timeoutMs: number, log: Pick<Log, 'e
   }
 }
 
+const decodeOr = (text: string): string => {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
+};
+
+/**
+ * Registers every form the webhook URL's secrets can take: the whole URL, its path and query (the
+ * credential of Slack's and Discord's URLs), path segments that look like tokens, every query value
+ * raw and decoded (the whole URL is a secret, whatever a parameter is called), and through
+ * registerUrlSecrets the user name, password and the Basic authorization value sent for them. A
+ * receiver that echoes any of them (a 401 page quoting what it got) is then redacted.
+ */
+export function registerWebhookSecrets(webhookUrl: string, log: Log): void {
+  log.secret(webhookUrl);
+  const text = webhookUrl.trim();
+  log.secret(text);
+  registerUrlSecrets(text, log);
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    return;
+  }
+  log.secret(url.href);
+  log.secret(`${url.pathname}${url.search}`);
+  log.secret(url.password);
+  // Slack's T…/B…/token and Discord's id/token: a long segment with letters and digits is a token,
+  // "services" or "webhooks" is not (masking those would hide ordinary words in the whole job log).
+  for (const segment of url.pathname.split('/')) {
+    if (segment.length >= 16 && /[a-z]/i.test(segment) && /\d/.test(segment)) for (const form of new Set([segment, decodeOr(segment)])) log.secret(form);
+  }
+  // Short or common values (`?v=2`, `?format=json`) are no secret; as guessed ones they are dropped.
+  for (const part of [...url.search.slice(1).split('&'), ...url.hash.slice(1).split('&')]) {
+    const value = part.slice(part.indexOf('=') + 1);
+    if (!value) continue;
+    for (const form of new Set([value, decodeOr(value), decodeOr(value.replace(/\+/g, ' '))])) log.secret(form, 'guessed');
+  }
+}
+
 /**
  * Posts a message to a Slack-compatible incoming webhook. The URL is a secret (its path is the
- * credential): it is registered with the log and only its host is ever printed.
+ * credential): its every form is registered with the log and only its host is ever printed.
  */
 export async function sendChatMessage(webhookUrl: string, message: ChatMessage, log: Log, opts: SendOptions = {}): Promise<boolean> {
   try {
-    log.secret(webhookUrl);
+    registerWebhookSecrets(webhookUrl, log);
     let url: URL;
     try {
       url = new URL(webhookUrl.trim());
@@ -250,9 +292,6 @@ export async function sendChatMessage(webhookUrl: string, message: ChatMessage, 
       log.warning('notify-webhook-url is not a URL; no chat message was sent. The rollback goes on.');
       return false;
     }
-    log.secret(url.href);
-    log.secret(`${url.pathname}${url.search}`);
-    log.secret(url.password);
     if (url.protocol !== 'https:' && url.protocol !== 'http:') {
       log.warning(`notify-webhook-url must be an http(s) URL (got ${url.protocol.replace(/[^a-z+.-]/gi, '')}); no chat message was sent. The rollback goes on.`);
       return false;

@@ -152,6 +152,24 @@ describe('sending a chat message', () => {
     expect(log.lines.join('\n')).not.toMatch(/HOOKpw/);
   });
 
+  it('a receiver quoting the credentials it got back: no form of them reaches the warning', async () => {
+    receiver = await startWebhookReceiver();
+    receiver.echoCredentialsNext(2);
+    const log = memoryLog();
+    const url = new URL(receiver.url);
+    Object.assign(url, { username: 'hookuser', password: 'Hook%2FPassw0rd9' });
+    // `token` says secret by its name, `code` does not (an Azure Functions key): both are the webhook's.
+    url.search = '?token=WebhookTok3n%2BValue&code=AzFnKey0123456789abc&v=2';
+    expect(await sendChatMessage(url.href, message(), log, { retryDelayMs: 10 })).toBe(false);
+    const basic = Buffer.from('hookuser:Hook/Passw0rd9').toString('base64');
+    expect(receiver.requests[0]!.headers.authorization).toBe(`Basic ${basic}`);
+    const all = log.lines.join('\n');
+    expect(all).toContain('HTTP 401');
+    for (const form of ['WebhookTok3n%2BValue', 'WebhookTok3n+Value', 'AzFnKey0123456789abc', basic, 'Hook%2FPassw0rd9', 'Hook/Passw0rd9', 'hookuser:Hook/Passw0rd9', 'Xq7SlackSecretToken0123456789']) {
+      expect(all).not.toContain(form);
+    }
+  });
+
   it('retries once after a 500 and delivers', async () => {
     receiver = await startWebhookReceiver();
     receiver.failNext(1, 500);
