@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { describeTarget, isTransactionPooler, libpqEnv, parseConnectionString, pgClientConfig } from '../src/db/connection.js';
+import { connectionUrl, describeTarget, isTransactionPooler, libpqEnv, parseConnectionString, pgClientConfig } from '../src/db/connection.js';
 import { RollbackKitError } from '../src/core/errors.js';
 import { memoryLog } from '../src/core/log.js';
 
@@ -113,6 +113,18 @@ describe('URLs as libpq reads them', () => {
     expect(parseConnectionString('postgres:///d?password=Query-Pw%2B2&host=/tmp', log).password).toBe('Query-Pw+2');
     log.info('S0cket-Pw/1 S0cket-Pw%2F1 Query-Pw+2 Query-Pw%2B2');
     expect(log.lines[0]).toBe('*** *** *** ***');
+  });
+});
+
+describe('connectionUrl', () => {
+  it.each([
+    'postgres://app:p%40ss%20w0rd@db.example.com:6543/shop?sslmode=require&options=-c%20x%3D1',
+    "host=/var/run/postgresql port=5433 dbname='my db' user=ops password='it\\'s'",
+    'postgres://u@[::1]:5432/d',
+    'host=127.0.0.1,localhost dbname=d user=u',
+  ])('reads back as the same target: %s', (raw) => {
+    const t = parseConnectionString(raw);
+    expect(parseConnectionString(connectionUrl(t))).toEqual(t);
   });
 });
 

@@ -249,6 +249,20 @@ export function withDatabase(t: ConnectionTarget, database: string): ConnectionT
 }
 
 /**
+ * The target as one `postgres://` URL, for programs that take nothing else (dbmate): every part
+ * percent-encoded, a Unix socket directory and its port in the query (`?host=/dir&port=5432`), which
+ * libpq, node-postgres and dbmate all read. It holds the password: only for a child's environment.
+ */
+export function connectionUrl(t: ConnectionTarget): string {
+  const enc = encodeURIComponent;
+  const userinfo = `${enc(t.user)}${t.password ? `:${enc(t.password)}` : ''}@`;
+  const socket = t.host.startsWith('/');
+  const hosts = socket ? '' : t.host.split(',').map((h) => `${h.includes(':') ? `[${h}]` : enc(h)}:${t.port}`).join(',');
+  const query = [...(socket ? [['host', t.host], ['port', String(t.port)]] : []), ...Object.entries(t.params)].map(([k, v]) => `${enc(k!)}=${enc(v!)}`);
+  return `postgres://${userinfo}${hosts}/${enc(t.database)}${query.length ? `?${query.join('&')}` : ''}`;
+}
+
+/**
  * TCP keepalive probes after this long without traffic: a peer that vanished (a server that lost
  * power, a NAT entry dropped) ends the session with an error instead of leaving it waiting forever.
  */

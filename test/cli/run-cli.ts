@@ -31,12 +31,21 @@ export function cliEnv(env: Record<string, string | undefined> = {}): Record<str
 
 export function runCli(
   args: string[],
-  opts: { cwd?: string; env?: Record<string, string | undefined>; tty?: boolean; timeoutMs?: number; onStderr?: (text: string, child: ReturnType<typeof spawn>) => void } = {},
+  opts: {
+    cwd?: string;
+    env?: Record<string, string | undefined>;
+    tty?: boolean;
+    timeoutMs?: number;
+    onStderr?: (text: string, child: ReturnType<typeof spawn>) => void;
+    /** The child process, as soon as it is started (to signal it at a moment its output does not mark). */
+    onSpawn?: (child: ReturnType<typeof spawn>) => void;
+  } = {},
 ): Promise<CliRun> {
   const quoted = [process.execPath, CLI, ...args].map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ');
   const [command, argv] = opts.tty ? ['script', ['-qefc', quoted, '/dev/null']] : [process.execPath, [CLI, ...args]];
   return new Promise((resolve, reject) => {
     const child = spawn(command, argv as string[], { cwd: opts.cwd ?? ROOT, env: cliEnv(opts.env), stdio: ['ignore', 'pipe', 'pipe'] });
+    opts.onSpawn?.(child);
     let stdout = '';
     let stderr = '';
     const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 120_000);
