@@ -62,21 +62,27 @@ interface CommentItem {
   user?: { login?: unknown } | null;
 }
 
+/** An issue as listed, with the author GitHub names for it. */
+type DrillIssueItem = IssueItem & { user?: { login?: unknown; type?: unknown } | null };
+
 /**
  * Whose comments carry real results: the drills' own, written with this token. A personal access
- * token's user is what GET /user says; an installation token (the workflow's GITHUB_TOKEN) may not
- * read GET /user, and its comments are github-actions[bot]'s. Anyone else who can comment on the
- * issue could otherwise write a result marker and rewrite the trend.
+ * token's user is what GET /user says. An installation token may not read GET /user: the workflow's
+ * GITHUB_TOKEN comments as github-actions[bot], another GitHub App's as its own bot, which opened
+ * the drill issue (a bot is an app a repository admin installed). Anyone else who can comment on
+ * the issue could otherwise write a result marker and rewrite the trend.
  */
-async function drillAuthor(gh: GitHubIssues): Promise<string> {
+async function drillAuthors(gh: GitHubIssues, issueAuthor: { login?: unknown; type?: unknown } | null | undefined): Promise<string[]> {
   const reply = await gh.request('GET', gh.url('user'));
   const login = reply.ok ? (reply.data as { login?: unknown } | undefined)?.login : undefined;
-  return typeof login === 'string' && login ? login : GITHUB_ACTIONS_BOT;
+  if (typeof login === 'string' && login) return [login];
+  const bot = issueAuthor?.type === 'Bot' && typeof issueAuthor.login === 'string' ? [issueAuthor.login] : [];
+  return [...new Set([GITHUB_ACTIONS_BOT, ...bot])];
 }
 
 /** A drill's result from one comment of the issue: only the drills' author's, never later than GitHub's own time for it. */
-function commentResult(c: CommentItem, author: string, now: number): DrillTrendRow | undefined {
-  if (typeof c.body !== 'string' || c.user?.login !== author) return undefined;
+function commentResult(c: CommentItem, authors: string[], now: number): DrillTrendRow | undefined {
+  if (typeof c.body !== 'string' || typeof c.user?.login !== 'string' || !authors.includes(c.user.login)) return undefined;
   const posted = typeof c.created_at === 'string' ? Date.parse(c.created_at) : NaN;
   return parseResult(c.body, Number.isNaN(posted) ? now : Math.min(now, posted + CLOCK_SKEW_MS));
 }
@@ -124,7 +130,7 @@ export async function recordDrill(target: GitHubTarget, input: DrillRecord, log:
     const issues = `repos/${encodeURIComponent(repo.owner)}/${encodeURIComponent(repo.repo)}/issues`;
     const marker = drillIssueMarker(record.environment);
 
-    let found: { number: number; url: string } | undefined;
+    let found: { number: number; url: string; author?: DrillIssueItem['user'] } | undefined;
     let page: string | undefined = gh.url(issues, { state: 'open', labels: DRILL_LABEL, per_page: '100' }).href;
     for (let n = 0; page && n < MAX_PAGES && !found; n++) {
       const reply = await gh.request('GET', page);
@@ -132,14 +138,14 @@ export async function recordDrill(target: GitHubTarget, input: DrillRecord, log:
         log.warning(why(reply, name, 'looking for the open drill issue'));
         return undefined;
       }
-      const hit = (Array.isArray(reply.data) ? (reply.data as IssueItem[]) : []).find((i) => !i.pull_request && typeof i.body === 'string' && i.body.includes(marker) && typeof i.number === 'number');
-      if (hit) found = { number: hit.number as number, url: String(hit.html_url ?? '') };
+      const hit = (Array.isArray(reply.data) ? (reply.data as DrillIssueItem[]) : []).find((i) => !i.pull_request && typeof i.body === 'string' && i.body.includes(marker) && typeof i.number === 'number');
+      if (hit) found = { number: hit.number as number, url: String(hit.html_url ?? ''), author: hit.user };
       page = reply.next;
     }
 
     const earlier: DrillTrendRow[] = [];
     if (found) {
-      const author = await drillAuthor(gh);
+      const authors = await drillAuthors(gh, found.author);
       const now = Date.now();
       let comments: string | undefined = gh.url(`${issues}/${found.number}/comments`, { per_page: '100' }).href;
       for (let n = 0; comments && n < MAX_PAGES; n++) {
@@ -149,7 +155,7 @@ export async function recordDrill(target: GitHubTarget, input: DrillRecord, log:
           return undefined;
         }
         for (const c of Array.isArray(reply.data) ? (reply.data as CommentItem[]) : []) {
-          const row = c && typeof c === 'object' ? commentResult(c, author, now) : undefined;
+          const row = c && typeof c === 'object' ? commentResult(c, authors, now) : undefined;
           if (row) earlier.push(row);
         }
         comments = reply.next;

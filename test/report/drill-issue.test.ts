@@ -108,6 +108,23 @@ describe('drill issue', () => {
     expect(posted.author?.login).toBe('ops-automation');
   });
 
+  it('with another GitHub App\'s token, that app\'s bot (which opened the issue) is the drills\' author', async () => {
+    await gh.close();
+    const app: FakeAuthor = { login: 'rollback-bot[bot]', type: 'Bot', association: 'NONE', app: { id: 901, slug: 'rollback-bot', name: 'Rollback Bot' } };
+    gh = await startGitHubIssues({ token: TOKEN, repository: REPO, identity: app });
+    const issue = gh.addIssue({ title: 'Rollback drill (staging)', labels: ['rollback-drill'], body: drillIssueMarker('staging') });
+    issue.comments.push({ id: 1, body: resultMarker(row(1)), html_url: 'a' });
+    issue.comments.push({ id: 2, author: { login: 'mallory', type: 'User', association: 'NONE' }, body: resultMarker(row(2)), html_url: 'b' });
+    const done = await recordDrill({ apiUrl: gh.url, repository: REPO, token: TOKEN }, record(), memoryLog());
+    expect(done!.trend.map((r) => r.at)).toEqual([row(1).at, '2026-12-01T06:17:00.000Z']);
+
+    // An issue a person opened lends that person no trust.
+    const byPerson = gh.addIssue({ title: 'Rollback drill (eu)', labels: ['rollback-drill'], body: drillIssueMarker('eu'), author: { login: 'octocat', type: 'User', association: 'OWNER' } });
+    byPerson.comments.push({ id: 3, author: { login: 'octocat', type: 'User', association: 'OWNER' }, body: resultMarker(row(3)), html_url: 'c' });
+    const eu = await recordDrill({ apiUrl: gh.url, repository: REPO, token: TOKEN }, record({ environment: 'eu' }), memoryLog());
+    expect(eu!.trend).toHaveLength(1);
+  });
+
   it('the fake answers comments with their authors as GitHub does', async () => {
     const issue = gh.addIssue({ title: 'Rollback drill (staging)', labels: ['rollback-drill'], body: drillIssueMarker('staging') });
     issue.comments.push({ id: 1, body: 'hi', html_url: 'a', author: { login: 'mallory', type: 'User', association: 'NONE' } });
