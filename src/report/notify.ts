@@ -9,7 +9,7 @@ import { registerUrlSecrets, splitCredentials } from '../core/url-secrets.js';
 import { PHASES, type RollbackRecord, type Severity, type TimelineEntry } from '../pipeline/record.js';
 import { parseRetryAfter } from '../platforms/http/retry.js';
 import { sleep } from '../smoke/pool.js';
-import { formatDuration } from './markdown.js';
+import { formatDuration, noAutolink } from './markdown.js';
 import { budgetText, deploymentLabel, redactStrings, STATUS_EMOJI, statusLine, timeText } from './rollback-summary.js';
 
 export type ChatEvent = { kind: 'start' } | { kind: 'phase'; entry: TimelineEntry } | { kind: 'end' };
@@ -33,10 +33,31 @@ function clip(text: string, max: number): string {
 
 /**
  * Outside text for Slack mrkdwn (and Discord): `&`, `<`, `>` are Slack's only control characters
- * (`<!channel>`, `<url|label>`), and `@everyone` / `@here` would page a whole Discord server.
+ * (`<!channel>`, `<url|label>`), `@everyone` / `@here` would page a whole Discord server, and a bare
+ * URL would become a link (noAutolink; Slack's blocks are also sent `verbatim`).
  */
 export function chatText(text: string): string {
-  return noBroadcast(text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;'));
+  return noBroadcast(noAutolink(text).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;'));
+}
+
+/**
+ * One of our own links (the run, the incident issue), written as Slack's `<url>`: Slack links
+ * nothing else in a `verbatim` block, and Discord reads `<url>` as a link too. Only http(s), with
+ * the characters that would end it percent-encoded.
+ */
+function chatLink(url: string): string {
+  try {
+    const parsed = new URL(url.trim());
+    if (parsed.protocol === 'https:' || parsed.protocol === 'http:') return `<${parsed.href.replace(/[<>|\s]/g, encodeURIComponent)}>`;
+  } catch {
+    // not a URL: shown as text below
+  }
+  return line(url);
+}
+
+/** A Slack mrkdwn text object that Slack does not scan for URLs, channel names or mentions. */
+function mrkdwn(text: string): { type: 'mrkdwn'; text: string; verbatim: true } {
+  return { type: 'mrkdwn', text, verbatim: true };
 }
 
 function noBroadcast(text: string): string {
@@ -98,24 +119,23 @@ interface Field {
  * mention, so it is escaped for `text` only.
  */
 function build(rawTitle: string, fields: Field[], footer: string[]): ChatMessage {
-  const title = noBroadcast(rawTitle.replace(/\s*[\r\n]+\s*/g, ' '));
+  const title = noBroadcast(noAutolink(rawTitle.replace(/\s*[\r\n]+\s*/g, ' ')));
   const text = [chatText(title), '', ...fields.map((f) => `${f.label}: ${f.value}`), ...(footer.length ? ['', ...footer] : [])].join('\n');
   const short = fields.filter((f) => f.value.length <= 80 && !f.value.includes('\n'));
   const long = fields.filter((f) => !short.includes(f));
   const blocks: unknown[] = [{ type: 'header', text: { type: 'plain_text', text: clip(title, HEADER_MAX), emoji: true } }];
   for (let i = 0; i < short.length; i += 10) {
-    blocks.push({ type: 'section', fields: short.slice(i, i + 10).map((f) => ({ type: 'mrkdwn', text: clip(`*${f.label}*\n${f.value}`, FIELD_MAX) })) });
+    blocks.push({ type: 'section', fields: short.slice(i, i + 10).map((f) => mrkdwn(clip(`*${f.label}*\n${f.value}`, FIELD_MAX))) });
   }
-  for (const f of long) blocks.push({ type: 'section', text: { type: 'mrkdwn', text: clip(`*${f.label}*\n${f.value}`, SECTION_MAX) } });
-  if (footer.length) blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: clip(footer.join(' · '), SECTION_MAX) }] });
+  for (const f of long) blocks.push({ type: 'section', text: mrkdwn(clip(`*${f.label}*\n${f.value}`, SECTION_MAX)) });
+  if (footer.length) blocks.push({ type: 'context', elements: [mrkdwn(clip(footer.join(' · '), SECTION_MAX))] });
   return { text: clip(text, 39_000), blocks };
 }
 
 function links(record: RollbackRecord): string[] {
   const out: string[] = [];
-  // Links are written as plain text: Slack and Discord link a bare URL themselves.
-  if (record.runUrl) out.push(`Run: ${line(record.runUrl)}`);
-  if (record.incidentIssueUrl) out.push(`Incident issue: ${line(record.incidentIssueUrl)}`);
+  if (record.runUrl) out.push(`Run: ${chatLink(record.runUrl)}`);
+  if (record.incidentIssueUrl) out.push(`Incident issue: ${chatLink(record.incidentIssueUrl)}`);
   return out;
 }
 

@@ -73,7 +73,7 @@ describe('chat messages in the runbook templates', () => {
       'web: rolled-back dpl_bad4812 (c0ffee1) → dpl_good4790 (beefcaf)',
       'database: reverted, 2 of 2 migration(s) reverted',
       '1. Watch the error rate for the next 2 hours.',
-      'Run: https://github.com/acme/shop/actions/runs/123456789',
+      'Run: <https://github.com/acme/shop/actions/runs/123456789>',
     ]) {
       expect(m.text).toContain(line);
     }
@@ -107,7 +107,24 @@ describe('chat messages in the runbook templates', () => {
       expect(all).not.toMatch(/@(everyone|here)/);
       expect(m.text.split('\n').filter((l) => l.startsWith('Severity:')).length).toBeLessThanOrEqual(1);
     }
-    expect(chatMessage({ kind: 'start' }, r).text).toContain('Issue: &lt;!channel&gt; @\u200beveryone &amp; &lt;https://evil.example|click here&gt; Severity: P3');
+    expect(chatMessage({ kind: 'start' }, r).text).toContain('Issue: &lt;!channel&gt; @\u200deveryone &amp; &lt;https:\u200d//evil.example|click here&gt; Severity: P3');
+  });
+
+  it('bare URLs, www. names and addresses in outside text are not links; our own links are', () => {
+    const r = fullRecord();
+    r.reason = 'header x-val is https://evil.example/phish, see www.evil.example or write to help@evil.example';
+    r.components[0]!.error = 'HTTP://EVIL.EXAMPLE/upper';
+    for (const m of [chatMessage({ kind: 'start' }, r), chatMessage({ kind: 'end' }, r)]) {
+      const all = `${m.text}\n${JSON.stringify(m.blocks)}`;
+      expect(all).not.toMatch(/https?:\/\/evil|www\.evil|@evil/i);
+      // Slack scans no mrkdwn text of ours for URLs (it would link evil.com without a scheme).
+      const texts = JSON.stringify(m.blocks).match(/"type":"mrkdwn"[^}]*}/g) ?? [];
+      expect(texts.length).toBeGreaterThan(0);
+      for (const t of texts) expect(t).toContain('"verbatim":true');
+    }
+    const end = chatMessage({ kind: 'end' }, r);
+    expect(end.text).toContain('https:\u200d//evil.example/phish');
+    expect(end.text).toContain('Run: <https://github.com/acme/shop/actions/runs/123456789>');
   });
 
   it('keeps to Slack\'s limits with a very long reason and many checks', () => {
