@@ -90,6 +90,8 @@ describe('URLs as libpq reads them', () => {
     // Percent-decoding only: "+" is a plus, and "#" an ordinary character of the name.
     ['postgres://h/shop%23eu?options=-c+x', { host: 'h', database: 'shop#eu', params: { options: '-c+x' } }],
     ['postgres://u@h/d?hostaddr=127.0.0.1', { host: 'h', params: { hostaddr: '127.0.0.1' } }],
+    // An @ in the query is a value's, not the end of a user name and password.
+    ['postgres:///shop?host=/tmp&user=ops@corp', { host: '/tmp', database: 'shop', user: 'ops@corp' }],
   ])('%s', (raw, expected) => {
     expect(parseConnectionString(raw)).toMatchObject(expected);
   });

@@ -75,9 +75,13 @@ const ENCODE_HINT = 'Percent-encode special characters in the user name and pass
  */
 function checkUserInfo(text: string): void {
   const rest = text.slice(text.indexOf('//') + 2);
-  const lastAt = rest.lastIndexOf('@');
+  // An @ in the query after the path is a value's (`?user=ops@corp`), as libpq reads it.
+  const slash = rest.indexOf('/');
+  const query = slash >= 0 ? rest.indexOf('?', slash) : -1;
+  const head = query >= 0 ? rest.slice(0, query) : rest;
+  const lastAt = head.lastIndexOf('@');
   if (lastAt < 0) return;
-  const authorityEnd = rest.search(/[/?#]/);
+  const authorityEnd = head.search(/[/?#]/);
   if (authorityEnd >= 0 && authorityEnd < lastAt) {
     throw new RollbackKitError('The connection string\'s password (or user name) holds a character that ends the host part of a URL, so it cannot be read safely.', ENCODE_HINT);
   }
