@@ -1,5 +1,7 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { describeTarget, isTransactionPooler, libpqEnv, parseConnectionString, pgClientConfig } from '../src/db/connection.js';
+import { connectionUrl, describeTarget, isTransactionPooler, libpqEnv, parseConnectionString, pgClientConfig } from '../src/db/connection.js';
 import { RollbackKitError } from '../src/core/errors.js';
 import { memoryLog } from '../src/core/log.js';
 
@@ -60,12 +62,71 @@ describe('parseConnectionString', () => {
   it.each([
     ['', /empty/],
     ['postgres://u:p@h/d?port=abc', /invalid port/],
-    ['postgres://u:p@h:99999/d', /not a valid URL/],
+    ['postgres://u:p@h:99999/d', /invalid port "99999"/],
+    ['postgres://u:p@h:5432,g:5433/d', /several hosts with different ports/],
+    ['postgres://u:p@[::1/d', /not a valid URL: an IPv6 host has no closing \]/],
+    ['postgres://u:p@h/d?sslmode=bogus', /invalid sslmode "bogus"/],
+    ['host=h sslmode=REQUIRE', /invalid sslmode "REQUIRE"/],
+    ['postgres://u:p@h/d?nokey', /has no =value/],
     ['not a connection string', /neither a postgres:\/\/ URL nor key=value/],
     ["host=h password='open", /unterminated quote/],
   ])('rejects %j clearly', (raw, message) => {
     expect(() => parseConnectionString(raw)).toThrow(RollbackKitError);
     expect(() => parseConnectionString(raw)).toThrow(message);
+  });
+});
+
+describe('URLs as libpq reads them', () => {
+  // Where this machine's libpq finds the local server (Debian: /var/run/postgresql).
+  const socketDir = ['/var/run/postgresql', '/run/postgresql', '/tmp'].find((d) => existsSync(join(d, '.s.PGSQL.5432')));
+
+  it.each([
+    ['postgres:///rk_db?host=/var/run/postgresql&user=postgres', { host: '/var/run/postgresql', database: 'rk_db', user: 'postgres' }],
+    ['postgresql://%2Fvar%2Frun%2Fpostgresql/rk_db', { host: '/var/run/postgresql', database: 'rk_db', user: 'postgres' }],
+    ['postgresql://ops@%2Ftmp%2Fpg:6432/rk_db', { host: '/tmp/pg', port: 6432, database: 'rk_db', user: 'ops' }],
+    // The query's parameters win over the URL's own, as in libpq.
+    ['postgres://app@db.example.com/shop?dbname=orders&user=ops&port=6000', { host: 'db.example.com', port: 6000, database: 'orders', user: 'ops' }],
+    ['postgres://app@db1.example.com,db2.example.com:5433/shop', { host: 'db1.example.com,db2.example.com', port: 5433, database: 'shop', user: 'app' }],
+    // Percent-decoding only: "+" is a plus, and "#" an ordinary character of the name.
+    ['postgres://h/shop%23eu?options=-c+x', { host: 'h', database: 'shop#eu', params: { options: '-c+x' } }],
+    ['postgres://u@h/d?hostaddr=127.0.0.1', { host: 'h', params: { hostaddr: '127.0.0.1' } }],
+    // An @ in the query is a value's, not the end of a user name and password.
+    ['postgres:///shop?host=/tmp&user=ops@corp', { host: '/tmp', database: 'shop', user: 'ops@corp' }],
+  ])('%s', (raw, expected) => {
+    expect(parseConnectionString(raw)).toMatchObject(expected);
+  });
+
+  it('an empty host is the local server\'s Unix socket, with the user and database still read', () => {
+    expect(socketDir, 'the test machine has a local PostgreSQL socket').toBeDefined();
+    for (const raw of ['postgres://ops@/rk_db', 'postgres:///rk_db?user=ops', 'dbname=rk_db user=ops']) {
+      const t = parseConnectionString(raw);
+      expect(t).toMatchObject({ host: socketDir, port: 5432, database: 'rk_db', user: 'ops' });
+      expect(describeTarget(t)).toBe(`${socketDir}:5432/rk_db`);
+      expect(libpqEnv(t)).toMatchObject({ PGHOST: socketDir, PGDATABASE: 'rk_db', PGUSER: 'ops' });
+      expect(pgClientConfig(t)).toMatchObject({ host: socketDir, database: 'rk_db', user: 'ops' });
+    }
+    // hostaddr alone is where libpq connects.
+    expect(parseConnectionString('hostaddr=127.0.0.1 dbname=d').host).toBe('127.0.0.1');
+  });
+
+  it('the password in the query is taken and masked; in the userinfo of a socket URL too', () => {
+    const log = memoryLog();
+    expect(parseConnectionString('postgres://ops:S0cket-Pw%2F1@%2Fvar%2Frun%2Fpostgresql/d', log)).toMatchObject({ host: '/var/run/postgresql', user: 'ops', password: 'S0cket-Pw/1' });
+    expect(parseConnectionString('postgres:///d?password=Query-Pw%2B2&host=/tmp', log).password).toBe('Query-Pw+2');
+    log.info('S0cket-Pw/1 S0cket-Pw%2F1 Query-Pw+2 Query-Pw%2B2');
+    expect(log.lines[0]).toBe('*** *** *** ***');
+  });
+});
+
+describe('connectionUrl', () => {
+  it.each([
+    'postgres://app:p%40ss%20w0rd@db.example.com:6543/shop?sslmode=require&options=-c%20x%3D1',
+    "host=/var/run/postgresql port=5433 dbname='my db' user=ops password='it\\'s'",
+    'postgres://u@[::1]:5432/d',
+    'host=127.0.0.1,localhost dbname=d user=u',
+  ])('reads back as the same target: %s', (raw) => {
+    const t = parseConnectionString(raw);
+    expect(parseConnectionString(connectionUrl(t))).toEqual(t);
   });
 });
 

@@ -4,7 +4,8 @@
  * target as host:port/db for messages, and builds what node-postgres and the pg_* tools need,
  * passing the password through the environment so it never shows in a process list.
  */
-import { accessSync, constants, readFileSync, statSync } from 'node:fs';
+import { accessSync, constants, existsSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import type { ClientConfig } from 'pg';
 import { RollbackKitError, systemErrorMeaning } from '../core/errors.js';
 import type { Log } from '../core/log.js';
@@ -74,9 +75,13 @@ const ENCODE_HINT = 'Percent-encode special characters in the user name and pass
  */
 function checkUserInfo(text: string): void {
   const rest = text.slice(text.indexOf('//') + 2);
-  const lastAt = rest.lastIndexOf('@');
+  // An @ in the query after the path is a value's (`?user=ops@corp`), as libpq reads it.
+  const slash = rest.indexOf('/');
+  const query = slash >= 0 ? rest.indexOf('?', slash) : -1;
+  const head = query >= 0 ? rest.slice(0, query) : rest;
+  const lastAt = head.lastIndexOf('@');
   if (lastAt < 0) return;
-  const authorityEnd = rest.search(/[/?#]/);
+  const authorityEnd = head.search(/[/?#]/);
   if (authorityEnd >= 0 && authorityEnd < lastAt) {
     throw new RollbackKitError('The connection string\'s password (or user name) holds a character that ends the host part of a URL, so it cannot be read safely.', ENCODE_HINT);
   }
@@ -90,31 +95,71 @@ function decode(part: string): string {
   }
 }
 
+const NOT_A_URL = (why: string) => new RollbackKitError(`The connection string is not a valid URL: ${why}.`, `Expected postgres://user:password@host:5432/dbname. ${ENCODE_HINT}`);
+
+/**
+ * One `host[:port]` of the host list, `[v6]:port` bracketed: the host percent-decoded, as libpq
+ * reads `postgresql://%2Fvar%2Frun%2Fpostgresql/db` (a Unix socket directory).
+ */
+function hostAndPort(spec: string): { host: string; port?: string } {
+  let host = spec;
+  let port: string | undefined;
+  if (spec.startsWith('[')) {
+    const close = spec.indexOf(']');
+    if (close < 0) throw NOT_A_URL('an IPv6 host has no closing ]');
+    host = spec.slice(1, close);
+    const after = spec.slice(close + 1);
+    if (after && !after.startsWith(':')) throw NOT_A_URL('unexpected text after an IPv6 host');
+    port = after ? after.slice(1) : undefined;
+  } else {
+    const colon = spec.indexOf(':');
+    if (colon >= 0) [host, port] = [spec.slice(0, colon), spec.slice(colon + 1)];
+    host = decode(host);
+  }
+  if (/[\s<>"`{}|\\^]/.test(host)) throw NOT_A_URL('the host holds a space or a character no host name has');
+  return { host, port: port || undefined };
+}
+
+/**
+ * A `postgres://` URL read as libpq reads it, not as a web URL: the host may be empty (the local
+ * server's Unix socket) or a percent-encoded socket directory, and the query's host, port, dbname,
+ * user and password override the URL's own. Values are percent-decoded only (`+` stays `+`), and a
+ * `#` is an ordinary character.
+ */
 function parseUrl(text: string): ConnectionTarget {
   checkUserInfo(text);
-  let url: URL;
-  try {
-    // URL cannot parse several comma-separated hosts; we support one.
-    url = new URL(text.replace(/^postgres(ql)?:/i, 'http:'));
-  } catch {
-    throw new RollbackKitError(
-      'The connection string is not a valid URL.',
-      `Expected postgres://user:password@host:5432/dbname. ${ENCODE_HINT}`,
-    );
-  }
+  const rest = text.replace(/^postgres(ql)?:\/\//i, '');
+  const question = rest.indexOf('?');
+  const beforeQuery = question >= 0 ? rest.slice(0, question) : rest;
+  const query = question >= 0 ? rest.slice(question + 1) : '';
+  const slash = beforeQuery.indexOf('/');
+  const authority = slash >= 0 ? beforeQuery.slice(0, slash) : beforeQuery;
+  const path = slash >= 0 ? beforeQuery.slice(slash + 1) : '';
+  const at = authority.lastIndexOf('@');
+  const userinfo = at >= 0 ? authority.slice(0, at) : '';
+  const hostList = at >= 0 ? authority.slice(at + 1) : authority;
+  const colon = userinfo.indexOf(':');
+
+  // Several hosts (failover) keep one port: the target has one, and so do the pg_* tools' variables.
+  const specs = hostList ? hostList.split(',').map(hostAndPort) : [];
+  const ports = [...new Set(specs.map((h) => h.port).filter((p): p is string => p !== undefined))];
+  if (ports.length > 1) throw new RollbackKitError('The connection string names several hosts with different ports.', 'Give all hosts the same port (host1:5432,host2:5432), or name one host.');
+
   const params: Record<string, string> = {};
-  url.searchParams.forEach((v, k) => (params[k] = v));
-  const host = params.host ?? decode(url.hostname).replace(/^\[(.*)\]$/, '$1');
-  delete params.host;
-  const port = params.port ?? url.port;
-  delete params.port;
-  const database = decode(url.pathname.replace(/^\//, '')) || params.dbname || '';
-  delete params.dbname;
-  const user = decode(url.username) || params.user || '';
-  delete params.user;
-  const password = url.password ? decode(url.password) : params.password;
-  delete params.password;
-  return finish({ host, port, database, user, password, params });
+  for (const pair of query.split('&').filter(Boolean)) {
+    const eq = pair.indexOf('=');
+    if (eq <= 0) throw NOT_A_URL(`the query parameter "${pair.slice(0, 40)}" has no =value`);
+    params[decode(pair.slice(0, eq))] = decode(pair.slice(eq + 1));
+  }
+  const { host: queryHost, port: queryPort, dbname, user: queryUser, password: queryPassword, ...rest2 } = params;
+  return finish({
+    host: queryHost ?? specs.map((h) => h.host).join(','),
+    port: queryPort ?? ports[0],
+    database: dbname ?? decode(path),
+    user: queryUser ?? decode(colon >= 0 ? userinfo.slice(0, colon) : userinfo),
+    password: queryPassword ?? (colon >= 0 ? decode(userinfo.slice(colon + 1)) : undefined),
+    params: rest2,
+  });
 }
 
 /** libpq key=value syntax: values may be single-quoted, with backslash escapes. */
@@ -161,11 +206,32 @@ function finish(t: { host: string; port?: string; database: string; user: string
   if (!Number.isInteger(port) || port <= 0 || port > 65535) {
     throw new RollbackKitError(`The connection string has an invalid port "${t.port}".`);
   }
-  const host = t.host || 'localhost';
+  // libpq connects to hostaddr when no host is named; with neither, to the local Unix socket.
+  const host = t.host || t.params.hostaddr || defaultSocketDir(port);
   const user = t.user || 'postgres';
+  checkSslMode(t.params.sslmode);
   // libpq's default database is the user's name.
   const database = t.database || user;
   return { host, port, database, user, password: t.password || undefined, params: t.params };
+}
+
+/**
+ * Where libpq looks for the local server's socket when no host is named: its compiled-in directory,
+ * /var/run/postgresql in Debian's and Ubuntu's packages, /tmp in PostgreSQL's own builds (macOS).
+ * The directory that holds this port's socket, else the first that exists.
+ */
+const SOCKET_DIRS = ['/var/run/postgresql', '/run/postgresql', '/tmp'];
+
+function defaultSocketDir(port: number): string {
+  return SOCKET_DIRS.find((dir) => existsSync(join(dir, `.s.PGSQL.${port}`))) ?? SOCKET_DIRS.find((dir) => existsSync(dir)) ?? '/tmp';
+}
+
+/** libpq's values: any other sslmode is refused by psql and pg_dump, so it is refused here too, before anything runs. */
+const SSL_MODES = ['disable', 'allow', 'prefer', 'require', 'verify-ca', 'verify-full'];
+
+function checkSslMode(mode: string | undefined): void {
+  if (mode === undefined || SSL_MODES.includes(mode)) return;
+  throw new RollbackKitError(`The connection string has an invalid sslmode "${mode.slice(0, 40)}".`, `Use one of ${SSL_MODES.join(', ')}.`);
 }
 
 /** `host:port/db`, for every message that names the database; never contains a secret. */
@@ -184,6 +250,20 @@ export function isTransactionPooler(t: ConnectionTarget): boolean {
 
 export function withDatabase(t: ConnectionTarget, database: string): ConnectionTarget {
   return { ...t, database };
+}
+
+/**
+ * The target as one `postgres://` URL, for programs that take nothing else (dbmate): every part
+ * percent-encoded, a Unix socket directory and its port in the query (`?host=/dir&port=5432`), which
+ * libpq, node-postgres and dbmate all read. It holds the password: only for a child's environment.
+ */
+export function connectionUrl(t: ConnectionTarget): string {
+  const enc = encodeURIComponent;
+  const userinfo = `${enc(t.user)}${t.password ? `:${enc(t.password)}` : ''}@`;
+  const socket = t.host.startsWith('/');
+  const hosts = socket ? '' : t.host.split(',').map((h) => `${h.includes(':') ? `[${h}]` : enc(h)}:${t.port}`).join(',');
+  const query = [...(socket ? [['host', t.host], ['port', String(t.port)]] : []), ...Object.entries(t.params)].map(([k, v]) => `${enc(k!)}=${enc(v!)}`);
+  return `postgres://${userinfo}${hosts}/${enc(t.database)}${query.length ? `?${query.join('&')}` : ''}`;
 }
 
 /**

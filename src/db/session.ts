@@ -8,22 +8,53 @@ import { describeTarget, isTransactionPooler, pgClientConfig, type ConnectionTar
 
 export type Session = pg.Client;
 
-/** A failure to open a session; `code` keeps the driver's or PostgreSQL's code (ECONNREFUSED, 28P01, …). */
+/**
+ * A failure to open a session; `code` keeps the driver's or PostgreSQL's code (ECONNREFUSED, 28P01, …),
+ * `fromServer` whether PostgreSQL (or a pooler in front of it) answered the startup with an error or
+ * a refusal of SSL, rather than the network failing.
+ */
 export class ConnectionError extends RollbackKitError {
   constructor(
     message: string,
     hint: string | undefined,
     readonly code: string,
+    readonly fromServer = false,
   ) {
     super(message, hint);
     this.name = 'ConnectionError';
   }
 
-  /** The server answered and refused us: bad password or user (28P01, 28000) or no such database (3D000), not an outage. */
+  /**
+   * The server answered and refused what the connection string asks for: a password, user, database,
+   * startup option, SSL requirement or pg_hba rule. That server is up and the URL is wrong, not an
+   * outage. A server that is down, starting, shutting down or out of connections is an outage.
+   */
   get isConfiguration(): boolean {
-    return ['28P01', '28000', '3D000'].includes(this.code);
+    return this.fromServer && !isOutageCode(this.code);
   }
 }
+
+/**
+ * What a server answers at startup when it cannot serve anyone right now: out of resources (class 53:
+ * too many connections, disk full, out of memory), shutting down, crashed or starting up (57P01–57P03),
+ * a system or internal error (58, XX). Everything else it answers means the connection string is wrong.
+ */
+function isOutageCode(code: string): boolean {
+  return /^(53|57P0[1-3]|58|XX)/.test(code);
+}
+
+/** PostgreSQL's ErrorResponse, as node-postgres hands it on: a five-character SQLSTATE and a severity. */
+function isServerError(err: unknown): err is { code: string; message: string; severity: string } {
+  const e = err as { code?: unknown; severity?: unknown } | undefined;
+  return typeof e?.severity === 'string' && typeof e.code === 'string' && /^[0-9A-Z]{5}$/.test(e.code);
+}
+
+/** The server answered "N" to the SSL request: it has no SSL, and the connection string requires it. */
+const NO_SSL = /^The server does not support SSL connections$/;
+/** The server asks for a password and the connection string has none. */
+const NO_PASSWORD = /client password must be a (non-empty )?string/;
+/** Node's TLS verification failures (sslmode=verify-ca / verify-full against a certificate that does not match). */
+const TLS_VERIFY = /^(ERR_TLS_CERT_ALTNAME_INVALID|DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN|UNABLE_TO_VERIFY_LEAF_SIGNATURE|UNABLE_TO_GET_ISSUER_CERT(_LOCALLY)?|CERT_HAS_EXPIRED|CERT_NOT_YET_VALID|CERT_UNTRUSTED|CERT_SIGNATURE_FAILURE)$/;
 
 /**
  * How long a query's answer may take before the connection is given up: the server's own bound
@@ -202,7 +233,8 @@ export function connectionError(target: ConnectionTarget, err: unknown): Connect
   const e = err as { code?: string; message?: string };
   const code = e?.code ?? '';
   const message = e?.message ?? String(err);
-  const fail = (text: string, hint?: string) => new ConnectionError(text, hint, code);
+  const fromServer = isServerError(err);
+  const fail = (text: string, hint?: string, refused = fromServer) => new ConnectionError(text, hint, code, refused);
   switch (code) {
     case 'ECONNREFUSED':
       return fail(`Cannot reach PostgreSQL at ${where}: connection refused.`, 'Check the host and port in database-url and that the server is running.');
@@ -221,6 +253,18 @@ export function connectionError(target: ConnectionTarget, err: unknown): Connect
       return fail(`Database "${target.database}" does not exist on ${target.host}:${target.port}.`, 'Check the database name in database-url.');
     case '53300':
       return fail(`PostgreSQL at ${where} has no free connection slots.`, 'Use a session pooler or free connections, then retry.');
+  }
+  if (NO_SSL.test(message)) {
+    return fail(`PostgreSQL at ${where} does not accept SSL, and database-url requires it (sslmode=${target.params.sslmode ?? 'require'}).`, 'Turn SSL on at the server, or use sslmode=prefer (or disable) for a server that has none.', true);
+  }
+  if (NO_PASSWORD.test(message)) {
+    return fail(`PostgreSQL at ${where} asks user "${target.user}" for a password, and database-url has none.`, 'Put the password in database-url (postgres://user:password@host/db, percent-encoded).', true);
+  }
+  if (TLS_VERIFY.test(code)) {
+    return fail(`PostgreSQL at ${where}: its certificate does not pass sslmode=${target.params.sslmode ?? 'verify-full'} (${code}).`, 'Check sslrootcert and the host name in database-url against the server\'s certificate.', true);
+  }
+  if (fromServer && !isOutageCode(code)) {
+    return fail(`PostgreSQL at ${where} refused the connection: ${message} (SQLSTATE ${code}).`, 'Check the parameters of database-url (options, sslmode, user, database) against what the server accepts.');
   }
   if (/timeout/i.test(message)) {
     return fail(`Cannot reach PostgreSQL at ${where}: no answer within the connect timeout.`, 'Check the host, port and firewall; GitHub-hosted runners reach only IPv4 addresses.');

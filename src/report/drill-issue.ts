@@ -2,7 +2,8 @@
  * The drill issue: one open "Rollback drill" issue per environment, found again by its label and a
  * hidden marker, with one comment per drill. Each comment carries its own result in a second hidden
  * marker, so the next drill reads the trend back from the comments themselves: nothing else to
- * store, and a comment a person deletes simply drops out of the table. Like the incident issue,
+ * store, and a comment a person deletes simply drops out of the table. Only the drills' own comments
+ * count (the token's user, or github-actions[bot]): a marker anyone else writes is ignored. Like the incident issue,
  * writing it never fails the drill: every refusal is a warning that says what to change.
  */
 import type { Log } from '../core/log.js';
@@ -36,12 +37,54 @@ export function resultMarker(row: DrillTrendRow): string {
 
 const RESULT = /<!-- rollback-kit:drill-result at=(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d{1,3})?Z) status=([a-z-]{1,10}) back=(\d{1,12}) forward=(\d{1,12}) total=(\d{1,12}) budget=(\d{1,12}) -->/;
 
-/** The result in a comment, or undefined for any other comment (a person's, or a tampered one). */
-export function parseResult(body: string): DrillTrendRow | undefined {
+/** How far a runner's clock may run ahead of GitHub's when a drill stamps its result. */
+const CLOCK_SKEW_MS = 10 * 60_000;
+
+/**
+ * The result in a comment, or undefined for any other comment (a person's, or a tampered one). A
+ * result later than `notAfterMs` (now, or when GitHub says the comment was posted) is no drill's:
+ * a drill's result is written before its comment.
+ */
+export function parseResult(body: string, notAfterMs = Date.now()): DrillTrendRow | undefined {
   // Bounded: the pattern has no nested repetition, and a comment body is cut to GitHub's limit.
   const m = RESULT.exec(body.slice(0, 70_000));
-  if (!m || !STATUSES.includes(m[2] as DrillStatus) || Number.isNaN(Date.parse(m[1]!))) return undefined;
+  const at = m ? Date.parse(m[1]!) : NaN;
+  if (!m || !STATUSES.includes(m[2] as DrillStatus) || Number.isNaN(at) || at > notAfterMs) return undefined;
   return { at: m[1]!, status: m[2] as DrillStatus, wayBackMs: Number(m[3]), forwardMs: Number(m[4]), totalMs: Number(m[5]), budgetMs: Number(m[6]) };
+}
+
+/** The workflow's GITHUB_TOKEN comments as the GitHub Actions app's bot. */
+export const GITHUB_ACTIONS_BOT = 'github-actions[bot]';
+
+interface CommentItem {
+  body?: unknown;
+  created_at?: unknown;
+  user?: { login?: unknown } | null;
+}
+
+/** An issue as listed, with the author GitHub names for it. */
+type DrillIssueItem = IssueItem & { user?: { login?: unknown; type?: unknown } | null };
+
+/**
+ * Whose comments carry real results: the drills' own, written with this token. A personal access
+ * token's user is what GET /user says. An installation token may not read GET /user: the workflow's
+ * GITHUB_TOKEN comments as github-actions[bot], another GitHub App's as its own bot, which opened
+ * the drill issue (a bot is an app a repository admin installed). Anyone else who can comment on
+ * the issue could otherwise write a result marker and rewrite the trend.
+ */
+async function drillAuthors(gh: GitHubIssues, issueAuthor: { login?: unknown; type?: unknown } | null | undefined): Promise<string[]> {
+  const reply = await gh.request('GET', gh.url('user'));
+  const login = reply.ok ? (reply.data as { login?: unknown } | undefined)?.login : undefined;
+  if (typeof login === 'string' && login) return [login];
+  const bot = issueAuthor?.type === 'Bot' && typeof issueAuthor.login === 'string' ? [issueAuthor.login] : [];
+  return [...new Set([GITHUB_ACTIONS_BOT, ...bot])];
+}
+
+/** A drill's result from one comment of the issue: only the drills' author's, never later than GitHub's own time for it. */
+function commentResult(c: CommentItem, authors: string[], now: number): DrillTrendRow | undefined {
+  if (typeof c.body !== 'string' || typeof c.user?.login !== 'string' || !authors.includes(c.user.login)) return undefined;
+  const posted = typeof c.created_at === 'string' ? Date.parse(c.created_at) : NaN;
+  return parseResult(c.body, Number.isNaN(posted) ? now : Math.min(now, posted + CLOCK_SKEW_MS));
 }
 
 export function trendRow(record: DrillRecord): DrillTrendRow {
@@ -87,7 +130,7 @@ export async function recordDrill(target: GitHubTarget, input: DrillRecord, log:
     const issues = `repos/${encodeURIComponent(repo.owner)}/${encodeURIComponent(repo.repo)}/issues`;
     const marker = drillIssueMarker(record.environment);
 
-    let found: { number: number; url: string } | undefined;
+    let found: { number: number; url: string; author?: DrillIssueItem['user'] } | undefined;
     let page: string | undefined = gh.url(issues, { state: 'open', labels: DRILL_LABEL, per_page: '100' }).href;
     for (let n = 0; page && n < MAX_PAGES && !found; n++) {
       const reply = await gh.request('GET', page);
@@ -95,13 +138,15 @@ export async function recordDrill(target: GitHubTarget, input: DrillRecord, log:
         log.warning(why(reply, name, 'looking for the open drill issue'));
         return undefined;
       }
-      const hit = (Array.isArray(reply.data) ? (reply.data as IssueItem[]) : []).find((i) => !i.pull_request && typeof i.body === 'string' && i.body.includes(marker) && typeof i.number === 'number');
-      if (hit) found = { number: hit.number as number, url: String(hit.html_url ?? '') };
+      const hit = (Array.isArray(reply.data) ? (reply.data as DrillIssueItem[]) : []).find((i) => !i.pull_request && typeof i.body === 'string' && i.body.includes(marker) && typeof i.number === 'number');
+      if (hit) found = { number: hit.number as number, url: String(hit.html_url ?? ''), author: hit.user };
       page = reply.next;
     }
 
     const earlier: DrillTrendRow[] = [];
     if (found) {
+      const authors = await drillAuthors(gh, found.author);
+      const now = Date.now();
       let comments: string | undefined = gh.url(`${issues}/${found.number}/comments`, { per_page: '100' }).href;
       for (let n = 0; comments && n < MAX_PAGES; n++) {
         const reply = await gh.request('GET', comments);
@@ -109,8 +154,8 @@ export async function recordDrill(target: GitHubTarget, input: DrillRecord, log:
           log.warning(why(reply, name, `reading the comments of drill issue #${found.number}`));
           return undefined;
         }
-        for (const c of Array.isArray(reply.data) ? (reply.data as { body?: unknown }[]) : []) {
-          const row = typeof c.body === 'string' ? parseResult(c.body) : undefined;
+        for (const c of Array.isArray(reply.data) ? (reply.data as CommentItem[]) : []) {
+          const row = c && typeof c === 'object' ? commentResult(c, authors, now) : undefined;
           if (row) earlier.push(row);
         }
         comments = reply.next;

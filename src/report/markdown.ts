@@ -1,14 +1,29 @@
 /**
  * Small pieces of the Markdown every job summary is made of. Outside text (paths, table and check
  * names, server messages) goes in through `text` or `code`, so it cannot end a table row, start a
- * heading, or bring in HTML, a link or an image.
+ * heading, or bring in HTML, a link (a bare URL included) or an image.
  */
 
 const LINE_BREAKS = /\r\n|\r|\n/g;
 
-/** Outside text as inline Markdown: one line, no HTML, no links or images, no code spans. */
-export function text(value: string): string {
+const ZWJ = '\u200d';
+
+/**
+ * Outside text with nothing a renderer links by itself: GitHub's Markdown (and Slack and Discord)
+ * turns a bare `https://…`, `www.…`, an e-mail address or a `@name` into a link or a mention, so a
+ * server's header quoted in a summary could carry a phishing link. A zero-width joiner after the
+ * scheme's colon, after `www` and after `@` breaks each pattern; the text reads the same.
+ */
+export function noAutolink(value: string): string {
   return value
+    .replace(/([a-z][a-z0-9+.-]*:)(?=\/\/)/gi, `$1${ZWJ}`)
+    .replace(/\b(www)(?=\.)/gi, `$1${ZWJ}`)
+    .replace(/@(?=[\p{L}\p{N}_])/gu, `@${ZWJ}`);
+}
+
+/** Outside text as inline Markdown: one line, no HTML, no links (bare URLs included) or images, no code spans. */
+export function text(value: string): string {
+  return noAutolink(value)
     .replace(LINE_BREAKS, ' ')
     .replace(/[\\`[\]]/g, '\\$&')
     .replace(/</g, '&lt;')
@@ -64,12 +79,12 @@ function oneLine(text: string): string {
 
 /**
  * Outside text (a reason, a name, a provider's message) made inert in Markdown: on one line, HTML
- * and table pipes written as entities (no raw `|` is left for a table row to split on), and every
- * character that could open a link, emphasis, a code span or a heading backslash-escaped, so it
- * renders as itself and nothing else.
+ * and table pipes written as entities (no raw `|` is left for a table row to split on), every
+ * character that could open a link, emphasis, a code span or a heading backslash-escaped, and no
+ * bare URL, address or mention left to link (noAutolink), so it renders as itself and nothing else.
  */
 export function inlineText(text: string): string {
-  return oneLine(text)
+  return noAutolink(oneLine(text))
     .replace(/[\\`*_[\]#!~]/g, (c) => `\\${c}`)
     .replace(/&/g, '&amp;')
     .replace(/</g, '&lt;')

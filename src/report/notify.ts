@@ -6,11 +6,11 @@
  */
 import type { Log } from '../core/log.js';
 import { clip } from '../core/secrets.js';
-import { splitCredentials } from '../core/url-secrets.js';
+import { registerUrlSecrets, splitCredentials } from '../core/url-secrets.js';
 import { PHASES, type RollbackRecord, type Severity, type TimelineEntry } from '../pipeline/record.js';
 import { parseRetryAfter } from '../platforms/http/retry.js';
 import { sleep } from '../smoke/pool.js';
-import { formatDuration } from './markdown.js';
+import { formatDuration, noAutolink } from './markdown.js';
 import { budgetText, deploymentLabel, redactStrings, STATUS_EMOJI, statusLine, timeText, totalText } from './rollback-summary.js';
 
 export type ChatEvent = { kind: 'start' } | { kind: 'phase'; entry: TimelineEntry } | { kind: 'end' };
@@ -30,10 +30,31 @@ const FIELD_MAX = 2000;
 
 /**
  * Outside text for Slack mrkdwn (and Discord): `&`, `<`, `>` are Slack's only control characters
- * (`<!channel>`, `<url|label>`), and `@everyone` / `@here` would page a whole Discord server.
+ * (`<!channel>`, `<url|label>`), `@everyone` / `@here` would page a whole Discord server, and a bare
+ * URL would become a link (noAutolink; Slack's blocks are also sent `verbatim`).
  */
 export function chatText(text: string): string {
-  return noBroadcast(text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;'));
+  return noBroadcast(noAutolink(text).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;'));
+}
+
+/**
+ * One of our own links (the run, the incident issue), written as Slack's `<url>`: Slack links
+ * nothing else in a `verbatim` block, and Discord reads `<url>` as a link too. Only http(s), with
+ * the characters that would end it percent-encoded.
+ */
+function chatLink(url: string): string {
+  try {
+    const parsed = new URL(url.trim());
+    if (parsed.protocol === 'https:' || parsed.protocol === 'http:') return `<${parsed.href.replace(/[<>|\s]/g, encodeURIComponent)}>`;
+  } catch {
+    // not a URL: shown as text below
+  }
+  return line(url);
+}
+
+/** A Slack mrkdwn text object that Slack does not scan for URLs, channel names or mentions. */
+function mrkdwn(text: string): { type: 'mrkdwn'; text: string; verbatim: true } {
+  return { type: 'mrkdwn', text, verbatim: true };
 }
 
 function noBroadcast(text: string): string {
@@ -96,24 +117,23 @@ interface Field {
  * (chatMessage): the cuts to Slack's limits come after the redaction, so none halves a secret.
  */
 function build(rawTitle: string, fields: Field[], footer: string[]): ChatMessage {
-  const title = noBroadcast(rawTitle.replace(/\s*[\r\n]+\s*/g, ' '));
+  const title = noBroadcast(noAutolink(rawTitle.replace(/\s*[\r\n]+\s*/g, ' ')));
   const text = [chatText(title), '', ...fields.map((f) => `${f.label}: ${f.value}`), ...(footer.length ? ['', ...footer] : [])].join('\n');
   const short = fields.filter((f) => f.value.length <= 80 && !f.value.includes('\n'));
   const long = fields.filter((f) => !short.includes(f));
   const blocks: unknown[] = [{ type: 'header', text: { type: 'plain_text', text: clip(title, HEADER_MAX), emoji: true } }];
   for (let i = 0; i < short.length; i += 10) {
-    blocks.push({ type: 'section', fields: short.slice(i, i + 10).map((f) => ({ type: 'mrkdwn', text: clip(`*${f.label}*\n${f.value}`, FIELD_MAX) })) });
+    blocks.push({ type: 'section', fields: short.slice(i, i + 10).map((f) => mrkdwn(clip(`*${f.label}*\n${f.value}`, FIELD_MAX))) });
   }
-  for (const f of long) blocks.push({ type: 'section', text: { type: 'mrkdwn', text: clip(`*${f.label}*\n${f.value}`, SECTION_MAX) } });
-  if (footer.length) blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: clip(footer.join(' · '), SECTION_MAX) }] });
+  for (const f of long) blocks.push({ type: 'section', text: mrkdwn(clip(`*${f.label}*\n${f.value}`, SECTION_MAX)) });
+  if (footer.length) blocks.push({ type: 'context', elements: [mrkdwn(clip(footer.join(' · '), SECTION_MAX))] });
   return { text: clip(text, 39_000), blocks };
 }
 
 function links(record: RollbackRecord): string[] {
   const out: string[] = [];
-  // Links are written as plain text: Slack and Discord link a bare URL themselves.
-  if (record.runUrl) out.push(`Run: ${line(record.runUrl)}`);
-  if (record.incidentIssueUrl) out.push(`Incident issue: ${line(record.incidentIssueUrl)}`);
+  if (record.runUrl) out.push(`Run: ${chatLink(record.runUrl)}`);
+  if (record.incidentIssueUrl) out.push(`Incident issue: ${chatLink(record.incidentIssueUrl)}`);
   return out;
 }
 
@@ -237,13 +257,55 @@ async function post(url: URL, body: string, timeoutMs: number, log: Pick<Log, 'e
   }
 }
 
+const decodeOr = (text: string): string => {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
+};
+
+/**
+ * Registers every form the webhook URL's secrets can take: the whole URL, its path and query (the
+ * credential of Slack's and Discord's URLs), path segments that look like tokens, every query value
+ * raw and decoded (the whole URL is a secret, whatever a parameter is called), and through
+ * registerUrlSecrets the user name, password and the Basic authorization value sent for them. A
+ * receiver that echoes any of them (a 401 page quoting what it got) is then redacted.
+ */
+export function registerWebhookSecrets(webhookUrl: string, log: Log): void {
+  log.secret(webhookUrl);
+  const text = webhookUrl.trim();
+  log.secret(text);
+  registerUrlSecrets(text, log);
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    return;
+  }
+  log.secret(url.href);
+  log.secret(`${url.pathname}${url.search}`);
+  log.secret(url.password);
+  // Slack's T…/B…/token and Discord's id/token: a long segment with letters and digits is a token,
+  // "services" or "webhooks" is not (masking those would hide ordinary words in the whole job log).
+  for (const segment of url.pathname.split('/')) {
+    if (segment.length >= 16 && /[a-z]/i.test(segment) && /\d/.test(segment)) for (const form of new Set([segment, decodeOr(segment)])) log.secret(form);
+  }
+  // Short or common values (`?v=2`, `?format=json`) are no secret; as guessed ones they are dropped.
+  for (const part of [...url.search.slice(1).split('&'), ...url.hash.slice(1).split('&')]) {
+    const value = part.slice(part.indexOf('=') + 1);
+    if (!value) continue;
+    for (const form of new Set([value, decodeOr(value), decodeOr(value.replace(/\+/g, ' '))])) log.secret(form, 'guessed');
+  }
+}
+
 /**
  * Posts a message to a Slack-compatible incoming webhook. The URL is a secret (its path is the
- * credential): it is registered with the log and only its host is ever printed.
+ * credential): its every form is registered with the log and only its host is ever printed.
  */
 export async function sendChatMessage(webhookUrl: string, message: ChatMessage, log: Log, opts: SendOptions = {}): Promise<boolean> {
   try {
-    log.secret(webhookUrl);
+    registerWebhookSecrets(webhookUrl, log);
     let url: URL;
     try {
       url = new URL(webhookUrl.trim());
@@ -251,9 +313,6 @@ export async function sendChatMessage(webhookUrl: string, message: ChatMessage, 
       log.warning('notify-webhook-url is not a URL; no chat message was sent. The rollback goes on.');
       return false;
     }
-    log.secret(url.href);
-    log.secret(`${url.pathname}${url.search}`);
-    log.secret(url.password);
     if (url.protocol !== 'https:' && url.protocol !== 'http:') {
       log.warning(`notify-webhook-url must be an http(s) URL (got ${url.protocol.replace(/[^a-z+.-]/gi, '')}); no chat message was sent. The rollback goes on.`);
       return false;

@@ -6,7 +6,7 @@ import { errorLine } from '../core/errors.js';
 import type { Log } from '../core/log.js';
 import type { RollbackDeps } from '../pipeline/rollback.js';
 import { recordIncident } from './incident.js';
-import { chatMessage, sendChatMessage } from './notify.js';
+import { chatMessage, registerWebhookSecrets, sendChatMessage } from './notify.js';
 
 export interface TellingOptions {
   webhookUrl?: string;
@@ -20,6 +20,8 @@ export interface TellingOptions {
 export function tellingDeps(opts: TellingOptions, log: Log): Pick<RollbackDeps, 'notify' | 'report'> {
   const { webhookUrl, githubToken, repository } = opts;
   const wanted = opts.incidentIssue ?? Boolean(githubToken);
+  // Before the rollback prints anything: a provider's error could quote the webhook's token.
+  if (webhookUrl) registerWebhookSecrets(webhookUrl, log);
   if (wanted && !githubToken) log.warning('incident-issue is true but no github-token (or GITHUB_TOKEN) was given: no incident issue will be written.');
   return {
     notify: webhookUrl

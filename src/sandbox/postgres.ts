@@ -60,9 +60,9 @@ async function freePort(): Promise<number> {
 }
 
 /** initdb refuses to run as root: then the cluster belongs to the postgres user, as packages set it up. */
-async function runAs(binary: string, args: string[], asRoot: boolean): Promise<void> {
+async function runAs(binary: string, args: string[], asRoot: boolean, signal?: AbortSignal): Promise<void> {
   const [command, argv] = asRoot ? ['runuser', ['-u', 'postgres', '--', binary, ...args]] : [binary, args];
-  const result = await runProcess(command, argv, { timeoutMs: 60_000 });
+  const result = await runProcess(command, argv, { timeoutMs: 60_000, signal });
   if (result.code !== 0) throw new RollbackKitError(`${binary.split('/').pop()} failed: ${(result.stderr || result.stdout).trim().split('\n').slice(-3).join(' ')}`, INSTALL_HINT);
 }
 
@@ -77,11 +77,17 @@ async function throwawayCluster(bin: string, cleanup: Cleanup): Promise<SandboxP
     await chown(dir, Number(id.stdout.trim()), Number(gid.stdout.trim()));
   }
   const data = join(dir, 'data');
-  await runAs(join(bin, 'initdb'), ['-D', data, '-U', 'postgres', '-A', 'trust', '-E', 'UTF8', '--no-sync'], asRoot);
+  cleanup.check();
+  await runAs(join(bin, 'initdb'), ['-D', data, '-U', 'postgres', '-A', 'trust', '-E', 'UTF8', '--no-sync'], asRoot, cleanup.signal);
+  cleanup.check();
   const port = await freePort();
   const options = `-c listen_addresses=127.0.0.1 -p ${port} -k ${dir} -c fsync=off -c full_page_writes=off`;
-  await runAs(join(bin, 'pg_ctl'), ['-D', data, '-o', options, '-l', join(dir, 'server.log'), '-w', '-t', '30', 'start'], asRoot);
-  cleanup.add('the throwaway PostgreSQL server', () => runAs(join(bin, 'pg_ctl'), ['-D', data, '-m', 'immediate', '-w', '-t', '30', 'stop'], asRoot));
+  // Registered before the start, and not ended by Ctrl-C: a start cut short could leave a server
+  // running that nothing stops. The stop runs once a server is there (its postmaster.pid).
+  const stop = async () => {
+    if (existsSync(join(data, 'postmaster.pid'))) await runAs(join(bin, 'pg_ctl'), ['-D', data, '-m', 'immediate', '-w', '-t', '30', 'stop'], asRoot);
+  };
+  await cleanup.make('the throwaway PostgreSQL server', stop, () => runAs(join(bin, 'pg_ctl'), ['-D', data, '-o', options, '-l', join(dir, 'server.log'), '-w', '-t', '30', 'start'], asRoot));
   return { adminUrl: `postgres://postgres@127.0.0.1:${port}/postgres`, source: `a throwaway cluster (${bin.split('/').slice(-2, -1)[0] ?? 'PostgreSQL'}) on 127.0.0.1:${port}` };
 }
 

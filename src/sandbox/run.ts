@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import type { Log } from '../core/log.js';
-import { parseConnectionString } from '../db/connection.js';
+import { connectionUrl, parseConnectionString, pgClientConfig, withDatabase, type ConnectionTarget } from '../db/connection.js';
 import { runDrill, type DrillRecord } from '../pipeline/drill.js';
 import { parsePlanFile, type RollbackPlan } from '../pipeline/plan-file.js';
 import { resolvePlan } from '../pipeline/plan-inputs.js';
@@ -72,8 +72,8 @@ export interface SandboxResult {
 
 const TEAM = 'team_sandbox';
 
-async function adminQuery(url: string, sql: string): Promise<void> {
-  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 5000 });
+async function adminQuery(target: ConnectionTarget, sql: string): Promise<void> {
+  const client = new pg.Client(pgClientConfig(target, { connectTimeoutMs: 5000 }));
   client.on('error', () => undefined);
   await client.connect();
   try {
@@ -94,6 +94,18 @@ async function smoke(baseUrl: string, databaseUrl: string, log: Log): Promise<{ 
   return { decision: verdict.decision, checks: results.map((r) => ({ name: r.name, passed: r.passed, detail: log.redact(r.reason ?? (r.passed ? 'passed' : 'failed')) })) };
 }
 
+/**
+ * The progress rows, silent once the sandbox is stopping: the pipeline cannot be stopped midway
+ * and may still finish a phase while the cleanup waits for it, which is no longer news.
+ */
+function quiet(progress: SandboxOptions['progress'], cleanup: Cleanup): SandboxOptions['progress'] {
+  return {
+    step: (text) => cleanup.signal.aborted || progress.step(text),
+    started: (phase, component) => cleanup.signal.aborted || progress.started(phase, component),
+    finished: (entry) => cleanup.signal.aborted || progress.finished(entry),
+  };
+}
+
 /** What the sandbox started and shipped: v1 then v2 live, each with its migration applied. */
 interface SandboxWorld {
   pgSource: string;
@@ -110,23 +122,37 @@ interface SandboxWorld {
   before: { decision: string; checks: CheckLine[] };
 }
 
+/**
+ * Starts and ships everything, each piece registered with `cleanup` before it exists, and stops at
+ * the next step once `cleanup` is stopping (Ctrl-C): nothing new is started while it cleans up.
+ */
 async function setUp(opts: Omit<SandboxOptions, 'reportDir' | 'dryRun'>, brokenV2: boolean, cleanup: Cleanup, log: Log): Promise<SandboxWorld> {
-  const say = opts.progress.step;
+  const say = quiet(opts.progress, cleanup).step;
   const dbmateBin = findDbmate(opts.searchPath, opts.cwd);
 
   const pgServer = await sandboxPostgres({ databaseUrl: opts.databaseUrl, searchPath: opts.searchPath, throwaway: opts.throwaway }, cleanup);
+  cleanup.check();
+  // Its password only: the whole string names where the sandbox ran (`started.adminUrl`).
+  const admin = parseConnectionString(pgServer.adminUrl);
+  log.secret(admin.password);
   const dbName = `rollback_kit_sandbox_${randomBytes(4).toString('hex')}`;
-  const admin = new URL(pgServer.adminUrl);
-  await adminQuery(pgServer.adminUrl, `CREATE DATABASE ${dbName}`);
-  cleanup.add(`the sandbox database ${dbName}`, () => adminQuery(pgServer.adminUrl, `DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`));
-  admin.pathname = `/${dbName}`;
-  const databaseUrl = admin.toString();
+  await cleanup.make(
+    `the sandbox database ${dbName}`,
+    () => adminQuery(admin, `DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`),
+    () => adminQuery(admin, `CREATE DATABASE ${dbName}`),
+  );
+  // Whatever DATABASE_URL was (a URL, key=value, a Unix socket): one URL that dbmate and the app read too.
+  const databaseUrl = connectionUrl(withDatabase(admin, dbName));
+  log.secret(databaseUrl);
+  const migrate = (dir: string) => dbmate(dbmateBin, databaseUrl, dir, ['up'], cleanup.signal);
+  cleanup.check();
   say(`PostgreSQL: ${pgServer.source}, database ${dbName}`);
 
   const workspace = await mkdtemp(join(tmpdir(), 'rollback-kit-sandbox-'));
   cleanup.add('the sandbox workspace', () => rm(workspace, { recursive: true, force: true }));
   const migrations = join(workspace, 'db', 'migrations');
   await mkdir(migrations, { recursive: true });
+  cleanup.check();
 
   const vercel = await startFakeVercel();
   cleanup.add('the local Vercel API', () => vercel.close());
@@ -135,25 +161,31 @@ async function setUp(opts: Omit<SandboxOptions, 'reportDir' | 'dryRun'>, brokenV
   vercel.addTeam(TEAM, 'sandbox');
   vercel.addToken(token, 'user_sandbox', [TEAM]);
   const project = vercel.addProject({ name: 'shop', owner: TEAM });
+  cleanup.check();
   const shop = await startShop(vercel, project, databaseUrl, { brokenV2 });
   cleanup.add('the shop app', () => shop.close());
+  cleanup.check();
   say(`Local Vercel API on ${vercel.url}; the shop app on ${shop.url}`);
 
   // Release v1: its migration, then its deployment goes live.
   await writeMigration(migrations, 'v1');
-  await dbmate(dbmateBin, databaseUrl, migrations, ['up']);
+  await migrate(migrations);
+  cleanup.check();
   const v1 = vercel.addDeployment(project, { production: true, sha: randomBytes(20).toString('hex') });
   shop.release(v1.uid, 'v1');
   const healthy = await smoke(shop.url, databaseUrl, log);
+  cleanup.check();
   say(`Deployed v1 (${v1.uid}) with 20260101000000_create_orders: ${healthy.checks.filter((c) => c.passed).length} of ${healthy.checks.length} checks pass`);
 
   // Release v2: a migration v1 lacks and a broken checkout.
   await writeMigration(migrations, 'v2');
-  await dbmate(dbmateBin, databaseUrl, migrations, ['up']);
+  await migrate(migrations);
+  cleanup.check();
   const v2 = vercel.addDeployment(project, { production: true, sha: randomBytes(20).toString('hex') });
   shop.release(v2.uid, 'v2');
   say(`Deployed v2 (${v2.uid}) with 20260102000000_add_discount_codes${brokenV2 ? '' : ' (healthy: a drill rehearses on a good release)'}`);
   const before = await smoke(shop.url, databaseUrl, log);
+  cleanup.check();
   const failing = before.checks.filter((c) => !c.passed);
   say(`Smoke checks on v2: ${failing.map((c) => `${c.name} fails (${c.detail})`).join('; ') || 'all pass'}; decision ${before.decision}`);
 
@@ -191,6 +223,7 @@ export async function runSandbox(opts: SandboxOptions, cleanup: Cleanup, log: Lo
   const scope = selectScope(plan, 'full');
 
   await mkdir(opts.reportDir, { recursive: true });
+  cleanup.check();
   const incidentPath = join(opts.reportDir, 'incident.md');
   let incidentWritten = false;
   const record = await runRollback(
@@ -212,7 +245,7 @@ export async function runSandbox(opts: SandboxOptions, cleanup: Cleanup, log: Lo
       vercelPollIntervalMs: 25,
     },
     {
-      progress: { started: opts.progress.started, finished: opts.progress.finished },
+      progress: quiet(opts.progress, cleanup),
       // The sandbox's incident record is a file in the report folder instead of a GitHub issue.
       report: async (r) => {
         await writeFile(incidentPath, log.redact(incidentBody(redactStrings(r, log.redact))));
@@ -223,7 +256,9 @@ export async function runSandbox(opts: SandboxOptions, cleanup: Cleanup, log: Lo
     log,
   );
 
-  const dbmateStatus = await dbmate(dbmateBin, databaseUrl, migrations, ['status']);
+  cleanup.check();
+  const dbmateStatus = await dbmate(dbmateBin, databaseUrl, migrations, ['status'], cleanup.signal);
+  cleanup.check();
   const safe = redactStrings(record, log.redact);
   const files = { markdown: join(opts.reportDir, 'report.md'), html: join(opts.reportDir, 'report.html'), incident: incidentWritten ? incidentPath : undefined };
   await writeFile(files.markdown, log.redact(rollbackSummaryMarkdown(safe, log)));
@@ -252,6 +287,7 @@ export async function runSandboxDrill(opts: SandboxOptions, cleanup: Cleanup, lo
   const started = Date.now();
   const w = await setUp(opts, false, cleanup, log);
   await mkdir(opts.reportDir, { recursive: true });
+  cleanup.check();
   const record = await runDrill(
     {
       plan: planFor(w, 'staging'),
@@ -266,7 +302,7 @@ export async function runSandboxDrill(opts: SandboxOptions, cleanup: Cleanup, lo
       tools: { searchPath: opts.searchPath },
       vercelPollIntervalMs: 25,
     },
-    { progress: { started: opts.progress.started, finished: opts.progress.finished } },
+    { progress: quiet(opts.progress, cleanup) },
     log,
   );
   const safe = redactStrings(record, log.redact);

@@ -8,6 +8,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import pg from 'pg';
+import { parseConnectionString, pgClientConfig } from '../db/connection.js';
 import type { FakeProject, FakeVercel } from './vercel-api.js';
 
 export type Release = 'v1' | 'v2';
@@ -59,7 +60,7 @@ export interface Shop {
 /** `brokenV2`: v2's checkout fails (the incident); a drill's staging runs a healthy v2. */
 export async function startShop(vercel: FakeVercel, project: FakeProject, databaseUrl: string, opts: { brokenV2: boolean } = { brokenV2: true }): Promise<Shop> {
   const releases = new Map<string, Release>();
-  const pool = new pg.Pool({ connectionString: databaseUrl, max: 2, connectionTimeoutMillis: 3000, idleTimeoutMillis: 1000 });
+  const pool = new pg.Pool({ ...pgClientConfig(parseConnectionString(databaseUrl), { connectTimeoutMs: 3000, applicationName: 'rollback-kit-sandbox-shop' }), max: 2, idleTimeoutMillis: 1000 });
   pool.on('error', () => undefined);
   const serving = () => {
     const prod = vercel.production(project);

@@ -39,6 +39,8 @@ export function runCli(
     onStderr?: (text: string, child: ReturnType<typeof spawn>) => void;
     /** This Node binary instead of the one running the tests (the runner's Node 24: test/helpers/node24.ts). */
     node?: string;
+    /** The child process, as soon as it is started (to signal it at a moment its output does not mark). */
+    onSpawn?: (child: ReturnType<typeof spawn>) => void;
   } = {},
 ): Promise<CliRun> {
   const node = opts.node ?? process.execPath;
@@ -46,6 +48,7 @@ export function runCli(
   const [command, argv] = opts.tty ? ['script', ['-qefc', quoted, '/dev/null']] : [node, [CLI, ...args]];
   return new Promise((resolve, reject) => {
     const child = spawn(command, argv as string[], { cwd: opts.cwd ?? ROOT, env: cliEnv(opts.env), stdio: ['ignore', 'pipe', 'pipe'] });
+    opts.onSpawn?.(child);
     let stdout = '';
     let stderr = '';
     const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 120_000);

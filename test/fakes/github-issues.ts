@@ -8,15 +8,36 @@
  * over 65,536 characters (422); and can answer with a
  * secondary rate limit (403 + Retry-After), a 5xx, a 403 for a token without issues: write, or
  * not at all (a hang past the client's timeout).
+ * Every issue and comment has its author as GitHub returns it (`user.login`, `user.type`,
+ * `author_association`, `performed_via_github_app`), and `GET /user` answers as GitHub does for the
+ * token: the user of a personal access token, or 403 "Resource not accessible by integration" for
+ * an installation token such as the workflow's GITHUB_TOKEN, whose comments are by
+ * github-actions[bot] via the GitHub Actions app.
  * Every request is recorded with its parsed JSON body.
  */
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
+/** Who wrote an issue or a comment; `app` is the GitHub App it was made through (an installation token's). */
+export interface FakeAuthor {
+  login: string;
+  type: 'User' | 'Bot';
+  /** OWNER, MEMBER, COLLABORATOR, CONTRIBUTOR, NONE, … */
+  association: string;
+  app?: { id: number; slug: string; name: string };
+}
+
+/** The workflow's GITHUB_TOKEN: an installation token of the GitHub Actions app. */
+export const GITHUB_ACTIONS_BOT: FakeAuthor = { login: 'github-actions[bot]', type: 'Bot', association: 'NONE', app: { id: 15368, slug: 'github-actions', name: 'GitHub Actions' } };
+
 export interface FakeComment {
   id: number;
   body: string;
   html_url: string;
+  /** The token's identity when left out (a comment the code under test would have written). */
+  author?: FakeAuthor;
+  /** Now when left out. */
+  created_at?: string;
 }
 
 export interface FakeIssue {
@@ -30,6 +51,8 @@ export interface FakeIssue {
   comments: FakeComment[];
   /** A pull request: GitHub lists these among issues. */
   pullRequest?: boolean;
+  /** The token's identity when left out. */
+  author?: FakeAuthor;
 }
 
 export interface GitHubIssuesRequest {
@@ -70,12 +93,15 @@ export interface GitHubIssuesOptions {
   repository: string;
   /** The numeric id GitHub's pagination links use. */
   repositoryId?: number;
+  /** Whose token it is: github-actions[bot] (GITHUB_TOKEN) unless told, or a person's personal access token. */
+  identity?: FakeAuthor;
 }
 
 const DOCS = 'https://docs.github.com/rest';
 
 export async function startGitHubIssues(opts: GitHubIssuesOptions): Promise<GitHubIssuesFake> {
   const repositoryId = opts.repositoryId ?? 1296269;
+  const identity = opts.identity ?? GITHUB_ACTIONS_BOT;
   const [owner, repo] = opts.repository.split('/') as [string, string];
   let base = '';
   let nextNumber = 1;
@@ -137,6 +163,36 @@ export async function startGitHubIssues(opts: GitHubIssuesOptions): Promise<GitH
   const error = (res: ServerResponse, status: number, message: string, extra: Record<string, unknown> = {}, headers: Record<string, string> = {}) =>
     send(res, status, { message, documentation_url: DOCS, ...extra, status: String(status) }, headers);
 
+  const userJson = (a: FakeAuthor) => ({
+    login: a.login,
+    id: [...a.login].reduce((h, c) => (h * 31 + c.charCodeAt(0)) % 100_000_000, 7),
+    node_id: `U_${a.login}`,
+    avatar_url: `https://avatars.githubusercontent.com/u/1?v=4`,
+    url: `${base}/users/${encodeURIComponent(a.login)}`,
+    html_url: a.type === 'Bot' ? `https://github.com/apps/${a.login.replace(/\[bot\]$/, '')}` : `https://github.com/${a.login}`,
+    type: a.type,
+    site_admin: false,
+  });
+  const appJson = (a: FakeAuthor) =>
+    a.app ? { id: a.app.id, slug: a.app.slug, node_id: `A_${a.app.id}`, owner: { login: 'github', type: 'Organization' }, name: a.app.name, description: '', external_url: 'https://help.github.com/en/actions', html_url: `https://github.com/apps/${a.app.slug}` } : null;
+  const commentJson = (issue: FakeIssue, c: FakeComment) => {
+    const author = c.author ?? identity;
+    const at = c.created_at ?? new Date().toISOString();
+    return {
+      id: c.id,
+      node_id: `IC_${c.id}`,
+      url: `${base}/repos/${owner}/${repo}/issues/comments/${c.id}`,
+      html_url: c.html_url,
+      body: c.body,
+      user: userJson(author),
+      created_at: at,
+      updated_at: at,
+      issue_url: `${base}/repos/${owner}/${repo}/issues/${issue.number}`,
+      author_association: author.association,
+      performed_via_github_app: appJson(author),
+    };
+  };
+
   const issueJson = (i: FakeIssue) => ({
     url: `${base}/repos/${owner}/${repo}/issues/${i.number}`,
     html_url: i.html_url,
@@ -148,6 +204,9 @@ export async function startGitHubIssues(opts: GitHubIssuesOptions): Promise<GitH
     labels: i.labels.map((name, k) => ({ id: k + 1, name, color: 'ededed', default: false })),
     comments: i.comments.length,
     created_at: i.created_at,
+    user: userJson(i.author ?? identity),
+    author_association: (i.author ?? identity).association,
+    performed_via_github_app: appJson(i.author ?? identity),
     ...(i.pullRequest ? { pull_request: { url: `${base}/repos/${owner}/${repo}/pulls/${i.number}`, html_url: i.html_url } } : {}),
   });
 
@@ -190,7 +249,7 @@ export async function startGitHubIssues(opts: GitHubIssuesOptions): Promise<GitH
     const links: string[] = [];
     if (page < last) links.push(`<${pageUrl(page + 1)}>; rel="next"`, `<${pageUrl(last)}>; rel="last"`);
     if (page > 1) links.push(`<${pageUrl(page - 1)}>; rel="prev"`, `<${pageUrl(1)}>; rel="first"`);
-    const rows = issue.comments.slice((page - 1) * perPage, page * perPage).map((c) => ({ id: c.id, body: c.body, html_url: c.html_url, issue_url: `${base}/repos/${owner}/${repo}/issues/${issue.number}`, user: { login: 'github-actions[bot]' } }));
+    const rows = issue.comments.slice((page - 1) * perPage, page * perPage).map((c) => commentJson(issue, c));
     send(res, 200, rows, links.length ? { link: links.join(', ') } : {});
   };
 
@@ -220,6 +279,12 @@ export async function startGitHubIssues(opts: GitHubIssuesOptions): Promise<GitH
     }
     const token = /^(?:token|Bearer) (.+)$/.exec(req.headers.authorization ?? '')?.[1];
     if (token !== opts.token) return error(res, 401, 'Bad credentials');
+
+    if (req.method === 'GET' && url.pathname === '/user') {
+      // An installation token (GITHUB_TOKEN, a GitHub App's) has no user to show.
+      if (identity.app) return error(res, 403, 'Resource not accessible by integration', { documentation_url: 'https://docs.github.com/rest/users/users#get-the-authenticated-user' });
+      return send(res, 200, { ...userJson(identity), name: null, created_at: '2020-01-01T00:00:00Z' });
+    }
 
     const byName = new RegExp(`^/repos/([^/]+)/([^/]+)(/.*)?$`).exec(url.pathname);
     const byId = /^\/repositories\/(\d+)(\/.*)?$/.exec(url.pathname);
@@ -254,9 +319,9 @@ export async function startGitHubIssues(opts: GitHubIssuesOptions): Promise<GitH
       const text = (body as { body?: unknown } | undefined)?.body;
       if (typeof text !== 'string' || !text) return error(res, 422, 'Validation Failed', { errors: [{ resource: 'IssueComment', code: 'missing_field', field: 'body' }] });
       const id = nextCommentId++;
-      const comment: FakeComment = { id, body: text, html_url: `${issue.html_url}#issuecomment-${id}` };
+      const comment: FakeComment = { id, body: text, html_url: `${issue.html_url}#issuecomment-${id}`, author: identity, created_at: new Date().toISOString() };
       issue.comments.push(comment);
-      return send(res, 201, { id, body: text, html_url: comment.html_url, issue_url: `${base}/repos/${owner}/${repo}/issues/${issue.number}` });
+      return send(res, 201, commentJson(issue, comment));
     }
     return error(res, 404, 'Not Found');
   };

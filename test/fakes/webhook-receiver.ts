@@ -3,7 +3,9 @@
  * JSON body with `text` or `blocks`, 400 "invalid_payload" to anything else, and 404 "no_service"
  * on a path it does not know (a revoked webhook). Its URL carries a secret-looking path, as real
  * webhook URLs do, so tests can check it never reaches a log. It can be told to fail the next N
- * posts (500 by default), to hang past the sender's timeout, or be "down" (nothing listens).
+ * posts (500 by default), to hang past the sender's timeout, or be "down" (nothing listens). It can
+ * also refuse posts with a 401 page that quotes the credentials it got, as some proxies and debug
+ * pages do: every query value raw, the Authorization header, and the user:password it stands for.
  */
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
@@ -29,6 +31,8 @@ export interface WebhookReceiver {
   failNext(times: number, status?: number, headers?: Record<string, string>): void;
   /** The next `times` posts are never answered (past any sender's timeout). */
   hangNext(times: number): void;
+  /** The next `times` posts answer 401 quoting the credentials they carried (query, Authorization, user:password). */
+  echoCredentialsNext(times: number): void;
   close(): Promise<void>;
 }
 
@@ -40,6 +44,7 @@ export async function startWebhookReceiver(opts: { secretPath?: string } = {}): 
   let failStatus = 500;
   let failHeaders: Record<string, string> = {};
   let hanging = 0;
+  let echoing = 0;
   const sockets = new Set<Socket>();
   const server: Server = createServer((req, res) => {
     let raw = '';
@@ -60,6 +65,14 @@ export async function startWebhookReceiver(opts: { secretPath?: string } = {}): 
       if (hanging > 0) {
         hanging--;
         return; // never answers
+      }
+      if (echoing > 0) {
+        echoing--;
+        const url = new URL(req.url ?? '/', 'http://x');
+        const auth = req.headers.authorization ?? '-';
+        const basic = /^Basic (.+)$/.exec(auth)?.[1];
+        const query = (url.search.slice(1) || '-').split('&').map((p) => p.slice(p.indexOf('=') + 1));
+        return text(401, `invalid token ${query.join(' ')} for ${auth}${basic ? ` (${Buffer.from(basic, 'base64').toString()})` : ''}`);
       }
       if (failing > 0) {
         failing--;
@@ -90,6 +103,9 @@ export async function startWebhookReceiver(opts: { secretPath?: string } = {}): 
     },
     hangNext(times) {
       hanging = times;
+    },
+    echoCredentialsNext(times) {
+      echoing = times;
     },
     close: () =>
       new Promise<void>((done) => {

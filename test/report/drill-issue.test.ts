@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { memoryLog } from '../../src/core/log.js';
 import type { DrillRecord, DrillTrendRow } from '../../src/pipeline/drill.js';
 import { drillIssueMarker, parseResult, recordDrill, resultMarker } from '../../src/report/drill-issue.js';
-import { startGitHubIssues, type GitHubIssuesFake } from '../fakes/github-issues.js';
+import { GITHUB_ACTIONS_BOT, startGitHubIssues, type FakeAuthor, type GitHubIssuesFake } from '../fakes/github-issues.js';
 
 const TOKEN = 'ghs_' + 'DrillIssueUnitToken0123456789abcdefAB';
 const REPO = 'acme/shop';
@@ -71,6 +71,76 @@ describe('drill issue', () => {
     expect(JSON.stringify(gh.requests)).not.toContain('hacked');
   });
 
+  it('trusts only the drills\' own comments: markers by anyone else, or dated later than posted, are ignored', async () => {
+    const issue = gh.addIssue({ title: 'Rollback drill (staging)', labels: ['rollback-drill'], body: drillIssueMarker('staging') });
+    const real = [row(1), row(2, 'failed'), row(3)];
+    for (const [i, r] of real.entries()) issue.comments.push({ id: i + 1, body: `drill\n${resultMarker(r)}`, html_url: `${issue.html_url}#r${i}`, created_at: r.at });
+    const mallory: FakeAuthor = { login: 'mallory', type: 'User', association: 'NONE' };
+    const member: FakeAuthor = { login: 'octocat', type: 'User', association: 'MEMBER' };
+    // Seven forged rows, enough to push every real one out of the table, by an outsider and by a member.
+    for (let i = 0; i < 7; i++) {
+      issue.comments.push({ id: 100 + i, author: i % 2 ? member : mallory, body: `nice drill! ${resultMarker({ ...row(5 + i), wayBackMs: 1000 })}`, html_url: `${issue.html_url}#f${i}` });
+    }
+    // The repro's: a result "from" 2099, which would always sort last.
+    issue.comments.push({ id: 200, author: mallory, body: '<!-- rollback-kit:drill-result at=2099-01-01T00:00:00Z status=passed back=1000 forward=1000 total=2000 budget=450000 -->', html_url: 'x' });
+    // The bot's own marker, but dated after GitHub says the comment was posted (and in the future).
+    issue.comments.push({ id: 201, body: resultMarker({ ...row(8), at: '2099-01-01T00:00:00.000Z' }), html_url: 'y', created_at: row(8).at });
+    issue.comments.push({ id: 202, body: resultMarker(row(9)), html_url: 'z', created_at: row(8).at });
+
+    const done = await recordDrill({ apiUrl: gh.url, repository: REPO, token: TOKEN }, record(), memoryLog());
+    expect(done!.trend.map((r) => r.at)).toEqual([...real.map((r) => r.at), '2026-12-01T06:17:00.000Z']);
+    expect(done!.trend.every((r) => r.wayBackMs !== 1000)).toBe(true);
+    // It asked who the token is: GITHUB_TOKEN may not say, so its comments are github-actions[bot]'s.
+    expect(gh.requests.some((r) => r.method === 'GET' && r.path === '/user')).toBe(true);
+  });
+
+  it('with a personal access token, the token\'s own user is the drills\' author', async () => {
+    await gh.close();
+    const ops: FakeAuthor = { login: 'ops-automation', type: 'User', association: 'MEMBER' };
+    gh = await startGitHubIssues({ token: TOKEN, repository: REPO, identity: ops });
+    const issue = gh.addIssue({ title: 'Rollback drill (staging)', labels: ['rollback-drill'], body: drillIssueMarker('staging') });
+    issue.comments.push({ id: 1, body: resultMarker(row(1)), html_url: 'a' });
+    issue.comments.push({ id: 2, author: GITHUB_ACTIONS_BOT, body: resultMarker(row(2)), html_url: 'b' });
+    const done = await recordDrill({ apiUrl: gh.url, repository: REPO, token: TOKEN }, record(), memoryLog());
+    expect(done!.trend.map((r) => r.at)).toEqual([row(1).at, '2026-12-01T06:17:00.000Z']);
+    // GitHub answers with the author of what was just posted: the same user.
+    const posted = issue.comments.at(-1)!;
+    expect(posted.author?.login).toBe('ops-automation');
+  });
+
+  it('with another GitHub App\'s token, that app\'s bot (which opened the issue) is the drills\' author', async () => {
+    await gh.close();
+    const app: FakeAuthor = { login: 'rollback-bot[bot]', type: 'Bot', association: 'NONE', app: { id: 901, slug: 'rollback-bot', name: 'Rollback Bot' } };
+    gh = await startGitHubIssues({ token: TOKEN, repository: REPO, identity: app });
+    const issue = gh.addIssue({ title: 'Rollback drill (staging)', labels: ['rollback-drill'], body: drillIssueMarker('staging') });
+    issue.comments.push({ id: 1, body: resultMarker(row(1)), html_url: 'a' });
+    issue.comments.push({ id: 2, author: { login: 'mallory', type: 'User', association: 'NONE' }, body: resultMarker(row(2)), html_url: 'b' });
+    const done = await recordDrill({ apiUrl: gh.url, repository: REPO, token: TOKEN }, record(), memoryLog());
+    expect(done!.trend.map((r) => r.at)).toEqual([row(1).at, '2026-12-01T06:17:00.000Z']);
+
+    // An issue a person opened lends that person no trust.
+    const byPerson = gh.addIssue({ title: 'Rollback drill (eu)', labels: ['rollback-drill'], body: drillIssueMarker('eu'), author: { login: 'octocat', type: 'User', association: 'OWNER' } });
+    byPerson.comments.push({ id: 3, author: { login: 'octocat', type: 'User', association: 'OWNER' }, body: resultMarker(row(3)), html_url: 'c' });
+    const eu = await recordDrill({ apiUrl: gh.url, repository: REPO, token: TOKEN }, record({ environment: 'eu' }), memoryLog());
+    expect(eu!.trend).toHaveLength(1);
+  });
+
+  it('the fake answers comments with their authors as GitHub does', async () => {
+    const issue = gh.addIssue({ title: 'Rollback drill (staging)', labels: ['rollback-drill'], body: drillIssueMarker('staging') });
+    issue.comments.push({ id: 1, body: 'hi', html_url: 'a', author: { login: 'mallory', type: 'User', association: 'NONE' } });
+    issue.comments.push({ id: 2, body: 'result', html_url: 'b' });
+    const res = await fetch(`${gh.url}/repos/${REPO}/issues/${issue.number}/comments`, { headers: { Authorization: `Bearer ${TOKEN}` } });
+    const rows = (await res.json()) as { user: { login: string; type: string }; author_association: string; performed_via_github_app: { slug: string } | null; created_at: string }[];
+    expect(rows.map((r) => [r.user.login, r.user.type, r.author_association, r.performed_via_github_app?.slug ?? null])).toEqual([
+      ['mallory', 'User', 'NONE', null],
+      ['github-actions[bot]', 'Bot', 'NONE', 'github-actions'],
+    ]);
+    expect(Number.isNaN(Date.parse(rows[0]!.created_at))).toBe(false);
+    const user = await fetch(`${gh.url}/user`, { headers: { Authorization: `Bearer ${TOKEN}` } });
+    expect(user.status).toBe(403);
+    expect(((await user.json()) as { message: string }).message).toBe('Resource not accessible by integration');
+  });
+
   it('opens the issue, labelled, when none is open for the environment', async () => {
     gh.addIssue({ title: 'Rollback drill (staging)', labels: ['rollback-drill'], body: drillIssueMarker('staging'), state: 'closed' });
     const done = await recordDrill({ apiUrl: gh.url, repository: REPO, token: TOKEN }, record(), memoryLog());
@@ -93,5 +163,8 @@ describe('drill issue', () => {
     expect(parseResult('<!-- rollback-kit:drill-result at=yesterday status=passed back=1 forward=1 total=1 budget=1 -->')).toBeUndefined();
     expect(parseResult('<!-- rollback-kit:drill-result at=2026-01-01T00:00:00Z status=passed back=-1 forward=1 total=1 budget=1 -->')).toBeUndefined();
     expect(parseResult(`${'x'.repeat(80_000)}${resultMarker(row(1))}`)).toBeUndefined();
+    // Later than now (the review's forged row), or than the time given.
+    expect(parseResult('nice drill! <!-- rollback-kit:drill-result at=2099-01-01T00:00:00Z status=passed back=1000 forward=1000 total=2000 budget=450000 -->')).toBeUndefined();
+    expect(parseResult(resultMarker(row(3)), Date.parse(row(2).at))).toBeUndefined();
   });
 });

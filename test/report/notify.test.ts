@@ -73,7 +73,7 @@ describe('chat messages in the runbook templates', () => {
       'web: rolled-back dpl_bad4812 (c0ffee1) → dpl_good4790 (beefcaf)',
       'database: reverted, 2 of 2 migration(s) reverted',
       '1. Watch the error rate for the next 2 hours.',
-      'Run: https://github.com/acme/shop/actions/runs/123456789',
+      'Run: <https://github.com/acme/shop/actions/runs/123456789>',
     ]) {
       expect(m.text).toContain(line);
     }
@@ -112,7 +112,24 @@ describe('chat messages in the runbook templates', () => {
       expect(all).not.toMatch(/@(everyone|here)/);
       expect(m.text.split('\n').filter((l) => l.startsWith('Severity:')).length).toBeLessThanOrEqual(1);
     }
-    expect(chatMessage({ kind: 'start' }, r, memoryLog()).text).toContain('Issue: &lt;!channel&gt; @\u200beveryone &amp; &lt;https://evil.example|click here&gt; Severity: P3');
+    expect(chatMessage({ kind: 'start' }, r, memoryLog()).text).toContain('Issue: &lt;!channel&gt; @\u200deveryone &amp; &lt;https:\u200d//evil.example|click here&gt; Severity: P3');
+  });
+
+  it('bare URLs, www. names and addresses in outside text are not links; our own links are', () => {
+    const r = fullRecord();
+    r.reason = 'header x-val is https://evil.example/phish, see www.evil.example or write to help@evil.example';
+    r.components[0]!.error = 'HTTP://EVIL.EXAMPLE/upper';
+    for (const m of [chatMessage({ kind: 'start' }, r, memoryLog()), chatMessage({ kind: 'end' }, r, memoryLog())]) {
+      const all = `${m.text}\n${JSON.stringify(m.blocks)}`;
+      expect(all).not.toMatch(/https?:\/\/evil|www\.evil|@evil/i);
+      // Slack scans no mrkdwn text of ours for URLs (it would link evil.com without a scheme).
+      const texts = JSON.stringify(m.blocks).match(/"type":"mrkdwn"[^}]*}/g) ?? [];
+      expect(texts.length).toBeGreaterThan(0);
+      for (const t of texts) expect(t).toContain('"verbatim":true');
+    }
+    const end = chatMessage({ kind: 'end' }, r, memoryLog());
+    expect(end.text).toContain('https:\u200d//evil.example/phish');
+    expect(end.text).toContain('Run: <https://github.com/acme/shop/actions/runs/123456789>');
   });
 
   it('keeps to Slack\'s limits with a very long reason and many checks', () => {
@@ -155,6 +172,24 @@ describe('sending a chat message', () => {
     expect(await sendChatMessage(withUser, message(), log)).toBe(true);
     expect(receiver.requests[0]!.headers.authorization).toBe(`Basic ${Buffer.from('hookuser:HOOKpw@x').toString('base64')}`);
     expect(log.lines.join('\n')).not.toMatch(/HOOKpw/);
+  });
+
+  it('a receiver quoting the credentials it got back: no form of them reaches the warning', async () => {
+    receiver = await startWebhookReceiver();
+    receiver.echoCredentialsNext(2);
+    const log = memoryLog();
+    const url = new URL(receiver.url);
+    Object.assign(url, { username: 'hookuser', password: 'Hook%2FPassw0rd9' });
+    // `token` says secret by its name, `code` does not (an Azure Functions key): both are the webhook's.
+    url.search = '?token=WebhookTok3n%2BValue&code=AzFnKey0123456789abc&v=2';
+    expect(await sendChatMessage(url.href, message(), log, { retryDelayMs: 10 })).toBe(false);
+    const basic = Buffer.from('hookuser:Hook/Passw0rd9').toString('base64');
+    expect(receiver.requests[0]!.headers.authorization).toBe(`Basic ${basic}`);
+    const all = log.lines.join('\n');
+    expect(all).toContain('HTTP 401');
+    for (const form of ['WebhookTok3n%2BValue', 'WebhookTok3n+Value', 'AzFnKey0123456789abc', basic, 'Hook%2FPassw0rd9', 'Hook/Passw0rd9', 'hookuser:Hook/Passw0rd9', 'Xq7SlackSecretToken0123456789']) {
+      expect(all).not.toContain(form);
+    }
   });
 
   it('retries once after a 500 and delivers', async () => {

@@ -7,7 +7,9 @@ import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { expectNoLeaks } from '../helpers/leak-scan.js';
+import { runCli } from '../cli/run-cli.js';
+import { startWebhookReceiver, type WebhookReceiver } from '../fakes/webhook-receiver.js';
+import { expectNoLeaks, listTree } from '../helpers/leak-scan.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/pg.js';
 import { runAction } from '../helpers/run-action.js';
 import { applyMigrations, tables, workspace, writeMigrations } from '../migrations/fixtures.js';
@@ -238,5 +240,57 @@ describe('database actions: the password in every form, in every file they write
     expect(run.errors).toEqual([]);
     expect(run.outputs.status).toBe('reverted');
     await expectNoLeaks(run, forms, [ws]);
+  });
+});
+
+describe('the webhook URL: a receiver quoting the credentials it got, through the root action and the CLI', () => {
+  const USER = 'hookuser';
+  const PASSWORD = 'HookPassw0rd9/x';
+  const TOKEN_VALUE = 'WebhookTok3n+Value=';
+  // Named like nothing secret (an Azure Functions key): a webhook URL's query is its credential all the same.
+  const CODE_VALUE = 'AzFnKey0123456789abc';
+  const forms = [
+    ...userinfoForms(USER, PASSWORD),
+    TOKEN_VALUE,
+    encodeURIComponent(TOKEN_VALUE),
+    'WebhookTok3n Value=',
+    CODE_VALUE,
+  ];
+  let receiver: WebhookReceiver | undefined;
+  afterEach(async () => {
+    await receiver?.close();
+    receiver = undefined;
+  });
+  const hookUrl = (r: WebhookReceiver) => {
+    const url = new URL(r.url);
+    Object.assign(url, { username: USER, password: encodeURIComponent(PASSWORD) });
+    return `${url.href}?token=${encodeURIComponent(TOKEN_VALUE)}&code=${CODE_VALUE}`;
+  };
+
+  it('rollback (the root action): warnings say HTTP 401, and quote nothing of the credentials', async () => {
+    receiver = await startWebhookReceiver();
+    receiver.echoCredentialsNext(100);
+    const ws = await mkdtemp(join(tmpdir(), 'rk-secret-hook-'));
+    const run = await runAction('rollback', { reason: 'checkout 500s', provider: 'command', command: 'echo rolled back', 'notify-webhook-url': hookUrl(receiver), 'incident-issue': 'false' }, { cwd: ws });
+    expect(run.code).toBe(0);
+    expect(receiver.requests.length).toBeGreaterThan(1);
+    expect(receiver.requests[0]!.headers.authorization).toBe(basic(USER, PASSWORD));
+    expect(run.log).toMatch(/::warning::The chat message to 127\.0\.0\.1:\d+ was not delivered: HTTP 401/);
+    await expectNoLeaks(run, [...forms, receiver.secretPath], [ws]);
+  });
+
+  it('rollback-kit rollback: the same on stdout, stderr and the report files', async () => {
+    receiver = await startWebhookReceiver();
+    receiver.echoCredentialsNext(100);
+    const ws = await mkdtemp(join(tmpdir(), 'rk-secret-hook-cli-'));
+    const run = await runCli(['rollback', 'app', '--reason', 'checkout 500s', '--provider', 'command', '--command', 'echo rolled back', '--incident-issue', 'false'], {
+      cwd: ws,
+      env: { ROLLBACK_WEBHOOK_URL: hookUrl(receiver) },
+    });
+    expect(run.stderr + run.stdout).toContain('HTTP 401');
+    expect(receiver.requests.length).toBeGreaterThan(1);
+    const written = await Promise.all((await listTree(ws)).map((p) => readFile(p, 'utf8').catch(() => '')));
+    const all = [run.stdout, run.stderr, ...written].join('\n');
+    for (const form of [...forms, receiver.secretPath]) expect(all, `a form of the webhook's credentials (${form.length} chars)`).not.toContain(form);
   });
 });

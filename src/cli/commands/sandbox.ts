@@ -78,36 +78,50 @@ export function sandboxProgress(cli: Cli): SandboxOptions['progress'] {
   return { step: (text) => cli.term.step(text), started: progress.started, finished: progress.finished };
 }
 
+/** After Ctrl-C, how long the sandbox's work may take to stop at its next step before everything is removed regardless. */
+const STOP_WAIT_MS = 10_000;
+
 /**
  * Runs `body` with a cleanup list that is emptied on success, on failure and on Ctrl-C (SIGINT,
  * SIGTERM: exit 130 or 143 once everything is removed); what cannot be removed is said, and fails
- * the command.
+ * the command. On a signal the work is stopped first (its next step never starts, its child
+ * processes end) and given a bounded time to get there, so nothing it was making in that moment
+ * (a database being created) comes into being after the cleanup.
  */
 export async function withCleanup<T>(cli: Cli, body: (cleanup: Cleanup) => Promise<T>): Promise<T> {
   const t = cli.term;
   const cleanup = new Cleanup();
+  let interrupted: NodeJS.Signals | undefined;
+  let interrupt = (): void => undefined;
+  const interruption = new Promise<void>((resolve) => (interrupt = resolve));
   const onSignal = (signal: NodeJS.Signals) => {
+    if (interrupted) return;
+    interrupted = signal;
     t.stopSpinner();
     t.note(`${signal}: stopping the sandbox and removing what it started…`);
-    void cleanup.run().then((problems) => {
-      for (const p of problems) t.warn(`could not clean up ${p}`);
-      process.exit(SIGNAL_EXIT[signal] ?? 1);
-    });
+    cleanup.stop();
+    interrupt();
   };
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
-  let result: T | undefined;
-  let failure: unknown;
-  try {
-    result = await body(cleanup);
-  } catch (err) {
-    failure = err;
-  }
+  const work = body(cleanup).then(
+    (value) => ({ value }),
+    (error: unknown) => ({ error }),
+  );
+  let timer: NodeJS.Timeout | undefined;
+  const waited = new Promise<undefined>((done) => {
+    void interruption.then(() => {
+      timer = setTimeout(() => done(undefined), STOP_WAIT_MS);
+    });
+  });
+  const outcome = await Promise.race([work, waited]);
+  clearTimeout(timer);
   const problems = await cleanup.run();
   process.removeListener('SIGINT', onSignal);
   process.removeListener('SIGTERM', onSignal);
   for (const p of problems) t.warn(`could not clean up ${p}`);
-  if (failure) throw failure;
+  if (interrupted) process.exit(SIGNAL_EXIT[interrupted] ?? 1);
+  if (outcome && 'error' in outcome) throw outcome.error;
   if (problems.length) throw new RollbackKitError(`The sandbox could not remove everything it started (${problems.length} item(s)).`, 'See the warnings above.');
-  return result as T;
+  return (outcome as { value: T }).value;
 }

@@ -1,0 +1,115 @@
+// Ctrl-C at any moment of `rollback-kit sandbox` leaves nothing behind: not while its database is
+// being created (the moment a DROP DATABASE IF EXISTS cannot see it yet), not between its steps, not
+// while its throwaway cluster starts. And once stopped, the sandbox starts nothing new.
+import { existsSync, readdirSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import { afterAll, describe, expect, it } from 'vitest';
+import { runProcess } from '../../src/core/process.js';
+import { runCli, type CliRun } from '../cli/run-cli.js';
+import { adminQuery, ADMIN_URL } from '../helpers/pg.js';
+
+const dirs: string[] = [];
+afterAll(async () => {
+  for (const d of dirs) await rm(d, { recursive: true, force: true });
+});
+
+async function databaseExists(name: string): Promise<boolean> {
+  return (await adminQuery('SELECT 1 FROM pg_database WHERE datname = $1', [name])).rowCount === 1;
+}
+
+const NOTE = 'SIGINT: stopping the sandbox and removing what it started';
+
+/**
+ * Runs the sandbox and sends SIGINT once `ready(stderr)` says so, asked every 50 ms (also while
+ * it prints nothing, as in a CREATE DATABASE that waits); what it printed after the signal is
+ * returned apart.
+ */
+async function interrupted(ready: (stderr: string) => boolean | Promise<boolean>, args: string[] = []): Promise<{ run: CliRun; after: string }> {
+  const dir = await mkdtemp(join(tmpdir(), 'rk-sandbox-sigint-'));
+  dirs.push(dir);
+  let sent = false;
+  let ended = false;
+  let poller: Promise<void> | undefined;
+  let latest = '';
+  const running = runCli(['sandbox', '--report-dir', 'report', ...args], {
+    cwd: dir,
+    env: { DATABASE_URL: ADMIN_URL },
+    timeoutMs: 170_000,
+    onStderr: (text) => (latest = text),
+    onSpawn: (child) => {
+      poller = (async () => {
+        while (!sent && !ended) {
+          if (await ready(latest)) {
+            sent = true;
+            child.kill('SIGINT');
+          } else await new Promise((r) => setTimeout(r, 50));
+        }
+      })();
+    },
+  });
+  const run = await running.finally(() => (ended = true));
+  await poller;
+  expect(sent).toBe(true);
+  expect(run.code).toBe(130);
+  expect(run.stderr).toContain(NOTE);
+  return { run, after: run.stderr.slice(run.stderr.indexOf(NOTE) + NOTE.length) };
+}
+
+const sandboxDatabase = (stderr: string) => /database (rollback_kit_sandbox_[0-9a-f]+)/.exec(stderr)?.[1];
+
+describe('rollback-kit sandbox: Ctrl-C', () => {
+  it('while its database is being created: the database is dropped once it exists', async () => {
+    // CREATE DATABASE writes pg_database: holding it locked keeps the sandbox inside that statement.
+    const holder = new pg.Client({ connectionString: ADMIN_URL });
+    await holder.connect();
+    let creating: string | undefined;
+    try {
+      await holder.query('BEGIN');
+      await holder.query('LOCK TABLE pg_catalog.pg_database IN EXCLUSIVE MODE');
+      const { after } = await interrupted(async () => {
+        const waiting = await adminQuery<{ query: string }>(
+          "SELECT query FROM pg_stat_activity WHERE query LIKE 'CREATE DATABASE rollback_kit_sandbox_%' AND wait_event_type = 'Lock'",
+        );
+        creating = /rollback_kit_sandbox_[0-9a-f]+/.exec(waiting.rows[0]?.query ?? '')?.[0];
+        if (creating) setTimeout(() => void holder.query('COMMIT'), 300);
+        return Boolean(creating);
+      });
+      expect(after).not.toContain('›');
+    } finally {
+      await holder.query('ROLLBACK').catch(() => undefined);
+      await holder.end();
+    }
+    expect(creating).toBeDefined();
+    // The server finishes a CREATE DATABASE whose client is gone: wait until no session runs it any more.
+    for (let i = 0; i < 200; i++) {
+      const busy = await adminQuery("SELECT 1 FROM pg_stat_activity WHERE query LIKE 'CREATE DATABASE ' || $1::text AND state = 'active'", [creating]);
+      if (!busy.rowCount) break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(await databaseExists(creating!)).toBe(false);
+  });
+
+  it.each(['› PostgreSQL:', '› Local Vercel API', '› Deployed v1', '› Smoke checks on v2'])('after "%s": nothing left, and no step after the signal', async (marker) => {
+    const { run, after } = await interrupted((text) => text.includes(marker));
+    const database = sandboxDatabase(run.stderr);
+    expect(database).toBeDefined();
+    expect(await databaseExists(database!)).toBe(false);
+    expect(after).not.toMatch(/^› /m);
+    expect(after).not.toContain('could not clean up');
+  });
+
+  it('while a throwaway cluster starts: its server is stopped and its folder removed', async () => {
+    const clusters = () => readdirSync(tmpdir()).filter((n) => n.startsWith('rollback-kit-pg-'));
+    const before = new Set(clusters());
+    let made: string | undefined;
+    // Once its folder is there, initdb or pg_ctl start is under way.
+    await interrupted(() => Boolean((made = clusters().find((n) => !before.has(n)))), ['--throwaway-postgres']);
+    expect(made).toBeDefined();
+    expect(existsSync(join(tmpdir(), made!))).toBe(false);
+    const postmasters = await runProcess('pgrep', ['-f', made!], { timeoutMs: 5000 });
+    expect(postmasters.stdout.trim()).toBe('');
+  });
+});
