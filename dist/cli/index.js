@@ -21511,6 +21511,7 @@ function displayUrl(text) {
 
 
 
+
 const DEFAULT_PORT = 5432;
 /** Parses a `postgres://` URL or a `key=value` string and masks its password in `log`. */
 function parseConnectionString(raw, log) {
@@ -21563,10 +21564,14 @@ const ENCODE_HINT = 'Percent-encode special characters in the user name and pass
  */
 function checkUserInfo(text) {
     const rest = text.slice(text.indexOf('//') + 2);
-    const lastAt = rest.lastIndexOf('@');
+    // An @ in the query after the path is a value's (`?user=ops@corp`), as libpq reads it.
+    const slash = rest.indexOf('/');
+    const query = slash >= 0 ? rest.indexOf('?', slash) : -1;
+    const head = query >= 0 ? rest.slice(0, query) : rest;
+    const lastAt = head.lastIndexOf('@');
     if (lastAt < 0)
         return;
-    const authorityEnd = rest.search(/[/?#]/);
+    const authorityEnd = head.search(/[/?#]/);
     if (authorityEnd >= 0 && authorityEnd < lastAt) {
         throw new errors/* RollbackKitError */.dp('The connection string\'s password (or user name) holds a character that ends the host part of a URL, so it cannot be read safely.', ENCODE_HINT);
     }
@@ -21579,29 +21584,74 @@ function connection_decode(part) {
         throw new errors/* RollbackKitError */.dp('The connection string has a % that does not start a percent-encoded character.', ENCODE_HINT);
     }
 }
+const NOT_A_URL = (why) => new errors/* RollbackKitError */.dp(`The connection string is not a valid URL: ${why}.`, `Expected postgres://user:password@host:5432/dbname. ${ENCODE_HINT}`);
+/**
+ * One `host[:port]` of the host list, `[v6]:port` bracketed: the host percent-decoded, as libpq
+ * reads `postgresql://%2Fvar%2Frun%2Fpostgresql/db` (a Unix socket directory).
+ */
+function hostAndPort(spec) {
+    let host = spec;
+    let port;
+    if (spec.startsWith('[')) {
+        const close = spec.indexOf(']');
+        if (close < 0)
+            throw NOT_A_URL('an IPv6 host has no closing ]');
+        host = spec.slice(1, close);
+        const after = spec.slice(close + 1);
+        if (after && !after.startsWith(':'))
+            throw NOT_A_URL('unexpected text after an IPv6 host');
+        port = after ? after.slice(1) : undefined;
+    }
+    else {
+        const colon = spec.indexOf(':');
+        if (colon >= 0)
+            [host, port] = [spec.slice(0, colon), spec.slice(colon + 1)];
+        host = connection_decode(host);
+    }
+    if (/[\s<>"`{}|\\^]/.test(host))
+        throw NOT_A_URL('the host holds a space or a character no host name has');
+    return { host, port: port || undefined };
+}
+/**
+ * A `postgres://` URL read as libpq reads it, not as a web URL: the host may be empty (the local
+ * server's Unix socket) or a percent-encoded socket directory, and the query's host, port, dbname,
+ * user and password override the URL's own. Values are percent-decoded only (`+` stays `+`), and a
+ * `#` is an ordinary character.
+ */
 function parseUrl(text) {
     checkUserInfo(text);
-    let url;
-    try {
-        // URL cannot parse several comma-separated hosts; we support one.
-        url = new URL(text.replace(/^postgres(ql)?:/i, 'http:'));
-    }
-    catch {
-        throw new errors/* RollbackKitError */.dp('The connection string is not a valid URL.', `Expected postgres://user:password@host:5432/dbname. ${ENCODE_HINT}`);
-    }
+    const rest = text.replace(/^postgres(ql)?:\/\//i, '');
+    const question = rest.indexOf('?');
+    const beforeQuery = question >= 0 ? rest.slice(0, question) : rest;
+    const query = question >= 0 ? rest.slice(question + 1) : '';
+    const slash = beforeQuery.indexOf('/');
+    const authority = slash >= 0 ? beforeQuery.slice(0, slash) : beforeQuery;
+    const path = slash >= 0 ? beforeQuery.slice(slash + 1) : '';
+    const at = authority.lastIndexOf('@');
+    const userinfo = at >= 0 ? authority.slice(0, at) : '';
+    const hostList = at >= 0 ? authority.slice(at + 1) : authority;
+    const colon = userinfo.indexOf(':');
+    // Several hosts (failover) keep one port: the target has one, and so do the pg_* tools' variables.
+    const specs = hostList ? hostList.split(',').map(hostAndPort) : [];
+    const ports = [...new Set(specs.map((h) => h.port).filter((p) => p !== undefined))];
+    if (ports.length > 1)
+        throw new errors/* RollbackKitError */.dp('The connection string names several hosts with different ports.', 'Give all hosts the same port (host1:5432,host2:5432), or name one host.');
     const params = {};
-    url.searchParams.forEach((v, k) => (params[k] = v));
-    const host = params.host ?? connection_decode(url.hostname).replace(/^\[(.*)\]$/, '$1');
-    delete params.host;
-    const port = params.port ?? url.port;
-    delete params.port;
-    const database = connection_decode(url.pathname.replace(/^\//, '')) || params.dbname || '';
-    delete params.dbname;
-    const user = connection_decode(url.username) || params.user || '';
-    delete params.user;
-    const password = url.password ? connection_decode(url.password) : params.password;
-    delete params.password;
-    return finish({ host, port, database, user, password, params });
+    for (const pair of query.split('&').filter(Boolean)) {
+        const eq = pair.indexOf('=');
+        if (eq <= 0)
+            throw NOT_A_URL(`the query parameter "${pair.slice(0, 40)}" has no =value`);
+        params[connection_decode(pair.slice(0, eq))] = connection_decode(pair.slice(eq + 1));
+    }
+    const { host: queryHost, port: queryPort, dbname, user: queryUser, password: queryPassword, ...rest2 } = params;
+    return finish({
+        host: queryHost ?? specs.map((h) => h.host).join(','),
+        port: queryPort ?? ports[0],
+        database: dbname ?? connection_decode(path),
+        user: queryUser ?? connection_decode(colon >= 0 ? userinfo.slice(0, colon) : userinfo),
+        password: queryPassword ?? (colon >= 0 ? connection_decode(userinfo.slice(colon + 1)) : undefined),
+        params: rest2,
+    });
 }
 /** libpq key=value syntax: values may be single-quoted, with backslash escapes. */
 function parseKeyValue(text) {
@@ -21649,11 +21699,29 @@ function finish(t) {
     if (!Number.isInteger(port) || port <= 0 || port > 65535) {
         throw new errors/* RollbackKitError */.dp(`The connection string has an invalid port "${t.port}".`);
     }
-    const host = t.host || 'localhost';
+    // libpq connects to hostaddr when no host is named; with neither, to the local Unix socket.
+    const host = t.host || t.params.hostaddr || defaultSocketDir(port);
     const user = t.user || 'postgres';
+    checkSslMode(t.params.sslmode);
     // libpq's default database is the user's name.
     const database = t.database || user;
     return { host, port, database, user, password: t.password || undefined, params: t.params };
+}
+/**
+ * Where libpq looks for the local server's socket when no host is named: its compiled-in directory,
+ * /var/run/postgresql in Debian's and Ubuntu's packages, /tmp in PostgreSQL's own builds (macOS).
+ * The directory that holds this port's socket, else the first that exists.
+ */
+const SOCKET_DIRS = ['/var/run/postgresql', '/run/postgresql', '/tmp'];
+function defaultSocketDir(port) {
+    return SOCKET_DIRS.find((dir) => (0,external_node_fs_.existsSync)((0,external_node_path_.join)(dir, `.s.PGSQL.${port}`))) ?? SOCKET_DIRS.find((dir) => (0,external_node_fs_.existsSync)(dir)) ?? '/tmp';
+}
+/** libpq's values: any other sslmode is refused by psql and pg_dump, so it is refused here too, before anything runs. */
+const SSL_MODES = ['disable', 'allow', 'prefer', 'require', 'verify-ca', 'verify-full'];
+function checkSslMode(mode) {
+    if (mode === undefined || SSL_MODES.includes(mode))
+        return;
+    throw new errors/* RollbackKitError */.dp(`The connection string has an invalid sslmode "${mode.slice(0, 40)}".`, `Use one of ${SSL_MODES.join(', ')}.`);
 }
 /** `host:port/db`, for every message that names the database; never contains a secret. */
 function describeTarget(t) {
@@ -21669,6 +21737,19 @@ function isTransactionPooler(t) {
 }
 function withDatabase(t, database) {
     return { ...t, database };
+}
+/**
+ * The target as one `postgres://` URL, for programs that take nothing else (dbmate): every part
+ * percent-encoded, a Unix socket directory and its port in the query (`?host=/dir&port=5432`), which
+ * libpq, node-postgres and dbmate all read. It holds the password: only for a child's environment.
+ */
+function connectionUrl(t) {
+    const enc = encodeURIComponent;
+    const userinfo = `${enc(t.user)}${t.password ? `:${enc(t.password)}` : ''}@`;
+    const socket = t.host.startsWith('/');
+    const hosts = socket ? '' : t.host.split(',').map((h) => `${h.includes(':') ? `[${h}]` : enc(h)}:${t.port}`).join(',');
+    const query = [...(socket ? [['host', t.host], ['port', String(t.port)]] : []), ...Object.entries(t.params)].map(([k, v]) => `${enc(k)}=${enc(v)}`);
+    return `postgres://${userinfo}${hosts}/${enc(t.database)}${query.length ? `?${query.join('&')}` : ''}`;
 }
 /**
  * TCP keepalive probes after this long without traffic: a peer that vanished (a server that lost
@@ -21747,19 +21828,48 @@ var external_node_crypto_ = __nccwpck_require__(7598);
 ;// CONCATENATED MODULE: ./.build/db/session.js
 
 
-/** A failure to open a session; `code` keeps the driver's or PostgreSQL's code (ECONNREFUSED, 28P01, …). */
+/**
+ * A failure to open a session; `code` keeps the driver's or PostgreSQL's code (ECONNREFUSED, 28P01, …),
+ * `fromServer` whether PostgreSQL (or a pooler in front of it) answered the startup with an error or
+ * a refusal of SSL, rather than the network failing.
+ */
 class ConnectionError extends errors/* RollbackKitError */.dp {
     code;
-    constructor(message, hint, code) {
+    fromServer;
+    constructor(message, hint, code, fromServer = false) {
         super(message, hint);
         this.code = code;
+        this.fromServer = fromServer;
         this.name = 'ConnectionError';
     }
-    /** The server answered and refused us: bad password or user (28P01, 28000) or no such database (3D000), not an outage. */
+    /**
+     * The server answered and refused what the connection string asks for: a password, user, database,
+     * startup option, SSL requirement or pg_hba rule. That server is up and the URL is wrong, not an
+     * outage. A server that is down, starting, shutting down or out of connections is an outage.
+     */
     get isConfiguration() {
-        return ['28P01', '28000', '3D000'].includes(this.code);
+        return this.fromServer && !isOutageCode(this.code);
     }
 }
+/**
+ * What a server answers at startup when it cannot serve anyone right now: out of resources (class 53:
+ * too many connections, disk full, out of memory), shutting down, crashed or starting up (57P01–57P03),
+ * a system or internal error (58, XX). Everything else it answers means the connection string is wrong.
+ */
+function isOutageCode(code) {
+    return /^(53|57P0[1-3]|58|XX)/.test(code);
+}
+/** PostgreSQL's ErrorResponse, as node-postgres hands it on: a five-character SQLSTATE and a severity. */
+function isServerError(err) {
+    const e = err;
+    return typeof e?.severity === 'string' && typeof e.code === 'string' && /^[0-9A-Z]{5}$/.test(e.code);
+}
+/** The server answered "N" to the SSL request: it has no SSL, and the connection string requires it. */
+const NO_SSL = /^The server does not support SSL connections$/;
+/** The server asks for a password and the connection string has none. */
+const NO_PASSWORD = /client password must be a (non-empty )?string/;
+/** Node's TLS verification failures (sslmode=verify-ca / verify-full against a certificate that does not match). */
+const TLS_VERIFY = /^(ERR_TLS_CERT_ALTNAME_INVALID|DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN|UNABLE_TO_VERIFY_LEAF_SIGNATURE|UNABLE_TO_GET_ISSUER_CERT(_LOCALLY)?|CERT_HAS_EXPIRED|CERT_NOT_YET_VALID|CERT_UNTRUSTED|CERT_SIGNATURE_FAILURE)$/;
 /** A query got no answer within its deadline; the connection was closed, the query's outcome is unknown. */
 class QueryDeadlineExceeded extends Error {
     /** The code a lost connection has: code that tells connection loss apart treats it as one. */
@@ -21906,7 +22016,8 @@ function connectionError(target, err) {
     const e = err;
     const code = e?.code ?? '';
     const message = e?.message ?? String(err);
-    const fail = (text, hint) => new ConnectionError(text, hint, code);
+    const fromServer = isServerError(err);
+    const fail = (text, hint, refused = fromServer) => new ConnectionError(text, hint, code, refused);
     switch (code) {
         case 'ECONNREFUSED':
             return fail(`Cannot reach PostgreSQL at ${where}: connection refused.`, 'Check the host and port in database-url and that the server is running.');
@@ -21925,6 +22036,18 @@ function connectionError(target, err) {
             return fail(`Database "${target.database}" does not exist on ${target.host}:${target.port}.`, 'Check the database name in database-url.');
         case '53300':
             return fail(`PostgreSQL at ${where} has no free connection slots.`, 'Use a session pooler or free connections, then retry.');
+    }
+    if (NO_SSL.test(message)) {
+        return fail(`PostgreSQL at ${where} does not accept SSL, and database-url requires it (sslmode=${target.params.sslmode ?? 'require'}).`, 'Turn SSL on at the server, or use sslmode=prefer (or disable) for a server that has none.', true);
+    }
+    if (NO_PASSWORD.test(message)) {
+        return fail(`PostgreSQL at ${where} asks user "${target.user}" for a password, and database-url has none.`, 'Put the password in database-url (postgres://user:password@host/db, percent-encoded).', true);
+    }
+    if (TLS_VERIFY.test(code)) {
+        return fail(`PostgreSQL at ${where}: its certificate does not pass sslmode=${target.params.sslmode ?? 'verify-full'} (${code}).`, 'Check sslrootcert and the host name in database-url against the server\'s certificate.', true);
+    }
+    if (fromServer && !isOutageCode(code)) {
+        return fail(`PostgreSQL at ${where} refused the connection: ${message} (SQLSTATE ${code}).`, 'Check the parameters of database-url (options, sslmode, user, database) against what the server accepts.');
     }
     if (/timeout/i.test(message)) {
         return fail(`Cannot reach PostgreSQL at ${where}: no answer within the connect timeout.`, 'Check the host, port and firewall; GitHub-hosted runners reach only IPv4 addresses.');
@@ -26032,12 +26155,25 @@ function revert_finish(result, applied, started) {
 /**
  * Small pieces of the Markdown every job summary is made of. Outside text (paths, table and check
  * names, server messages) goes in through `text` or `code`, so it cannot end a table row, start a
- * heading, or bring in HTML, a link or an image.
+ * heading, or bring in HTML, a link (a bare URL included) or an image.
  */
 const LINE_BREAKS = /\r\n|\r|\n/g;
-/** Outside text as inline Markdown: one line, no HTML, no links or images, no code spans. */
-function markdown_text(value) {
+const ZWJ = '\u200d';
+/**
+ * Outside text with nothing a renderer links by itself: GitHub's Markdown (and Slack and Discord)
+ * turns a bare `https://…`, `www.…`, an e-mail address or a `@name` into a link or a mention, so a
+ * server's header quoted in a summary could carry a phishing link. A zero-width joiner after the
+ * scheme's colon, after `www` and after `@` breaks each pattern; the text reads the same.
+ */
+function noAutolink(value) {
     return value
+        .replace(/([a-z][a-z0-9+.-]*:)(?=\/\/)/gi, `$1${ZWJ}`)
+        .replace(/\b(www)(?=\.)/gi, `$1${ZWJ}`)
+        .replace(/@(?=[\p{L}\p{N}_])/gu, `@${ZWJ}`);
+}
+/** Outside text as inline Markdown: one line, no HTML, no links (bare URLs included) or images, no code spans. */
+function markdown_text(value) {
+    return noAutolink(value)
         .replace(LINE_BREAKS, ' ')
         .replace(/[\\`[\]]/g, '\\$&')
         .replace(/</g, '&lt;')
@@ -26087,12 +26223,12 @@ function oneLine(text) {
 }
 /**
  * Outside text (a reason, a name, a provider's message) made inert in Markdown: on one line, HTML
- * and table pipes written as entities (no raw `|` is left for a table row to split on), and every
- * character that could open a link, emphasis, a code span or a heading backslash-escaped, so it
- * renders as itself and nothing else.
+ * and table pipes written as entities (no raw `|` is left for a table row to split on), every
+ * character that could open a link, emphasis, a code span or a heading backslash-escaped, and no
+ * bare URL, address or mention left to link (noAutolink), so it renders as itself and nothing else.
  */
 function inlineText(text) {
-    return oneLine(text)
+    return noAutolink(oneLine(text))
         .replace(/[\\`*_[\]#!~]/g, (c) => `\\${c}`)
         .replace(/&/g, '&amp;')
         .replace(/</g, '&lt;')
@@ -27752,6 +27888,34 @@ function checkId(value, input, what) {
         throw new errors/* RollbackKitError */.dp(`Input ${input} must be a Railway ${what} id; got "${value}".`, `Copy the ${what} id from the Railway dashboard URL.`);
     return v;
 }
+/** A commit SHA, full or abbreviated: Railway's deployment ids are UUIDs, never hex alone. */
+const COMMIT = /^[0-9a-f]{7,40}$/i;
+/**
+ * `from` names the bad deployment by its id or by the commit it was built from (what a deploy
+ * workflow knows: auto-rollback.yml's workflow_run trigger passes the run's head SHA). Anything
+ * else cannot name a Railway deployment, and comparing it would only ever say "no longer live".
+ */
+function parseFrom(raw) {
+    const v = raw.trim();
+    if (COMMIT.test(v))
+        return { kind: 'commit', value: v.toLowerCase() };
+    if (ID.test(v))
+        return { kind: 'id', value: v };
+    throw new errors/* RollbackKitError */.dp(`Input from must be a Railway deployment id or the commit SHA it was built from; got "${raw}".`, 'Copy the deployment id from the Railway dashboard, or give the commit SHA of the bad deploy.');
+}
+/**
+ * Whether `from` names the live deployment. A live deployment that says no commit (an image, or
+ * `railway up`) cannot be compared with a SHA: as Vercel does, that goes ahead with a warning; a
+ * second "previous" is still caught by the same-code check below.
+ */
+function fromIsLive(from, live, log) {
+    if (from.kind === 'id')
+        return from.value === live.id;
+    if (live.commitHash)
+        return live.commitHash.toLowerCase().startsWith(from.value);
+    log.warning(`The live deployment ${live.id} carries no commit SHA, so from (${from.value}) cannot be compared with it; going ahead.`);
+    return true;
+}
 const railway_rollback_info = (d) => ({ id: d?.id, url: d?.url, commitSha: d?.commitHash, image: d?.image });
 /** Why an older deployment cannot be what "previous" means, or undefined when it can. */
 function railway_rollback_skipReason(d, live) {
@@ -27772,7 +27936,7 @@ async function promoteOnRailway(opts, log) {
     const ref = { projectId: checkId(opts.project, 'project', 'project'), environmentId: checkId(opts.environment, 'environment', 'environment'), serviceId: checkId(opts.service, 'service', 'service') };
     const targetInput = (opts.target || 'previous').trim();
     const targetId = targetInput.toLowerCase() === 'previous' ? undefined : checkId(targetInput, 'target', 'deployment');
-    const fromId = opts.from?.trim() ? checkId(opts.from, 'from', 'deployment') : undefined;
+    const from = opts.from?.trim() ? parseFrom(opts.from) : undefined;
     const sleep = opts.sleep ?? client_sleep;
     const now = opts.now ?? Date.now;
     const client = new RailwayClient({ token: opts.token, tokenKind: opts.tokenKind, apiUrl: opts.apiUrl || RAILWAY_API_URL, log, retry: opts.retry, requestTimeoutMs: opts.requestTimeoutMs, sleep });
@@ -27812,8 +27976,8 @@ async function promoteOnRailway(opts, log) {
     for (const d of newer)
         if (IN_FLIGHT.has(d.status))
             log.warning(`A newer deployment ${describeDeployment(d)} is in progress: when it finishes it replaces whatever this step puts back. Cancel it in the Railway dashboard if it carries the bad code.`);
-    if (fromId && fromId !== live.id) {
-        const note = `The ${where} no longer serves ${fromId}; it serves ${live.id}. Nothing to do.`;
+    if (from && !fromIsLive(from, live, log)) {
+        const note = `The ${where} no longer serves ${from.kind === 'commit' ? `commit ${from.value}` : from.value}; it serves ${describeDeployment(live)}. Nothing to do.`;
         log.info(note);
         return { ...base, status: 'already-current', from: railway_rollback_info(live), to: railway_rollback_info(live), notes: [note] };
     }
@@ -31537,6 +31701,30 @@ function revertedOfPlan(planned, applied) {
     return planned.filter((v) => !still.has(v));
 }
 
+;// CONCATENATED MODULE: ./.build/pipeline/git-revert-access.js
+/**
+ * What a git-revert component needs from its job, checked at plan, before anything changes: it
+ * pushes a branch, so the checkout must hold credentials that may write to the repository. A
+ * `git push --dry-run` authenticates and is refused exactly as the real push would be, and pushes
+ * nothing; without it the revert would be made, then refused at the push, halfway through the app
+ * phase. (The history it needs is checked by the plan's dry run; the pull request permission can
+ * only be found out by opening one, and its refusal names it.)
+ */
+
+
+/** Everything the job must grant, in one place for the refusal and the docs. */
+const GIT_REVERT_NEEDS = 'A git-revert component needs, in the job that runs the rollback: permissions contents: write and pull-requests: write, actions/checkout with fetch-depth: 0 and persist-credentials: true, and "Allow GitHub Actions to create and approve pull requests" in the repository settings. The shipped rollback.yml grants none of this (see "git-revert components" in the README).';
+/** A ref no run creates: the dry run only asks whether a new branch could be pushed. */
+const PROBE_REF = 'refs/heads/rollback-kit/push-check';
+async function checkCanPush(workspace, component, timeoutSeconds, log) {
+    const git = await openGit(workspace, log, timeoutSeconds * 1000);
+    const r = await git.try(['push', '--dry-run', '--quiet', 'origin', `HEAD:${PROBE_REF}`]);
+    if (r.code === 0)
+        return;
+    const said = log.redact((r.stderr || r.stdout).trim().split('\n').slice(-3).join(' ')) || `git push exited with ${r.code}`;
+    throw new errors/* RollbackKitError */.dp(`${component} (git-revert) could not push its revert branch from this checkout${r.timedOut ? ` within ${timeoutSeconds} s` : ''}: ${said}. Nothing was changed.`, GIT_REVERT_NEEDS);
+}
+
 ;// CONCATENATED MODULE: ./.build/pipeline/scope.js
 /**
  * What `scope` selects: `app` (every component: the default, so a database change stays a
@@ -31649,6 +31837,15 @@ class Timeline {
         return this.start(phase, component).end('skipped', detail);
     }
 }
+/**
+ * The failed rows that still say how the rollback stands. A failed action phase (plan, app,
+ * snapshot, database) always does: what it left undone stays undone. A failed verify only until a
+ * later verify ran its checks: that one saw production after more was rolled back, so it speaks for
+ * the end state (an app job's unverified verify, then a database job that fixed it).
+ */
+function standingFailures(rows) {
+    return rows.filter((e, i) => e.status === 'failed' && (e.phase !== 'verify' || !rows.slice(i + 1).some((later) => later.phase === 'verify' && later.status !== 'skipped')));
+}
 /** Reads the `timeline` input: a JSON array of rows as the `timeline` output writes them. */
 function parseTimeline(raw) {
     const text = (raw ?? '').trim();
@@ -31734,6 +31931,7 @@ async function verifyWithChecks(checks, v, database, log) {
  * or under an app that failed to roll back; verify whenever anything changed; a verify that still
  * says "roll back" means a person must act now; telling people never stops the rollback.
  */
+
 
 
 
@@ -31836,6 +32034,10 @@ async function runRollback(request, deps, log) {
         }
         const outcomes = await Promise.all(inScope.map((c) => promotePrevious(promoteRequest(c, request, true), log)));
         outcomes.forEach((o, i) => applyOutcome(record.components[i], o));
+        // A revert to push: the job must be able to, or the app phase would stop halfway.
+        for (const [i, c] of inScope.entries())
+            if (c.provider === 'git-revert' && outcomes[i].status === 'dry-run')
+                await checkCanPush(request.workspace, c.name, c.timeoutSeconds, log);
         record.incidentKey = incidentKey(plan.environment, plan.components, inScope, outcomes, request);
         if (wantsDatabase) {
             const db = plan.database;
@@ -31898,7 +32100,9 @@ async function runRollback(request, deps, log) {
         if (record.database && record.database.status === 'planned')
             record.database.status = 'dry-run';
         record.status = 'dry-run';
-        record.nextSteps.push('Dry run: nothing was changed. Run again with dry-run false to do what the plan says.');
+        record.nextSteps.push(verifyOnly
+            ? 'Dry run of scope verify: the plan and the inputs were read and checked; nothing was contacted or changed.'
+            : 'Dry run: nothing was changed. Run again with dry-run false to do what the plan says.');
         return finish();
     }
     const nothingPlanned = record.components.every((c) => c.status === 'already-current') && (!record.database || record.database.status === 'nothing-to-do');
@@ -31914,8 +32118,9 @@ async function runRollback(request, deps, log) {
         record.status = 'rolled-back'; // provisional, as below
         told = true;
         timeline.skip('notify-start', 'an earlier job of this rollback told the team');
-        // What an earlier job of this rollback failed at stays failed, whatever the checks now say.
-        const failedEarlier = request.earlierTimeline.find((e) => e.status === 'failed');
+        // What an earlier job of this rollback failed to do stays failed, whatever the checks now say.
+        // An earlier failed verify does not: this job's verify, of the end state, supersedes it.
+        const failedEarlier = standingFailures(request.earlierTimeline).find((e) => e.phase !== 'verify');
         if (failedEarlier) {
             fail(failedEarlier.phase);
             record.nextSteps.push(`An earlier job of this rollback failed in its ${failedEarlier.phase} phase${failedEarlier.component ? ` (${failedEarlier.component})` : ''}: ${failedEarlier.detail.replace(/\.$/, '')}. Its job summary says what to do; this job only verified production.`);
@@ -31941,11 +32146,17 @@ async function runRollback(request, deps, log) {
             try {
                 const outcome = await promotePrevious(promoteRequest(c, request, false), log);
                 applyOutcome(rec, outcome);
+                const pending = notLive(c, outcome);
+                if (pending) {
+                    // Accepted, not live: production still serves the bad release, so nothing that needs
+                    // the good one live (the database, a verification of the way back) may follow.
+                    rec.status = 'pending';
+                    rec.error = redact(pending);
+                    await finished(t.end('failed', rec.error));
+                    return;
+                }
                 if (changedProduction(outcome.status))
                     changed = true;
-                const queued = notLiveYet(outcome, c.name);
-                if (queued)
-                    throw queued;
                 await finished(t.end(outcome.status === 'already-current' ? 'nothing-to-do' : 'ok', log.redact(outcome.notes[0] ?? outcome.status)));
             }
             catch (err) {
@@ -31954,7 +32165,7 @@ async function runRollback(request, deps, log) {
                 await finished(t.end('failed', rec.error));
             }
         }));
-        if (record.components.some((c) => c.status === 'failed'))
+        if (record.components.some((c) => c.status === 'failed' || c.status === 'pending'))
             fail('app');
     }
     // ── snapshot, database ────────────────────────────────────────────────────────────────────
@@ -31973,7 +32184,7 @@ async function runRollback(request, deps, log) {
         await finished(timeline.start('database').end('nothing-to-do', why));
     }
     else if (hasFailed()) {
-        const why = 'an app component failed to roll back; changing the database under it would make things worse';
+        const why = 'an app component did not roll back (or production does not serve it yet); changing the database under it would make things worse';
         db.status = 'skipped';
         timeline.skip('snapshot', why);
         timeline.skip('database', why);
@@ -32077,6 +32288,19 @@ function endNotice(t, sent, told) {
         t.end('ok', told);
     else
         t.end('warning', 'the chat message was not delivered (see the warning in the log); tell the team another way');
+}
+/**
+ * A rollback the platform accepted that production does not serve yet: a Vercel promotion queued
+ * behind a rolling release (notLiveYet), or a git-revert pull request, which changes production
+ * only once someone merges it and it deploys (a re-run finds the branch pushed and the pull
+ * request open: still not live). After the merge the checkout has the good files: already-current.
+ */
+function notLive(c, outcome) {
+    const queued = notLiveYet(outcome, c.name);
+    if (queued || c.provider !== 'git-revert' || !outcome.to.url)
+        return queued;
+    const good = outcome.to.commitSha ? ` (the code of ${outcome.to.commitSha.slice(0, 7)})` : '';
+    return new errors/* RollbackKitError */.dp(`${c.name} is not rolled back yet: pull request ${outcome.to.url} reverts it${good}, but production runs the bad code until that pull request is merged and deployed.`, `Merge ${outcome.to.url} and wait for its deploy: only then is ${c.name} rolled back.`);
 }
 function placeOf(c, plan) {
     return (field) => (field.endsWith('-token') || plan.source === 'inputs' ? `Input ${field}` : `components.${c.name}.${field} in ${plan.source}`);
@@ -32232,7 +32456,7 @@ async function databasePhase(request, record, plannedHere, budgetMs, log) {
 }
 /** Names (never values) of production variables changed after each Vercel target was built: a warning. */
 async function environmentPhase(request, components, record, timeline, finished, log) {
-    const vercel = components.map((c, i) => ({ c, rec: record.components[i] })).filter(({ c, rec }) => c.provider === 'vercel' && rec.status !== 'failed' && rec.to?.createdAt);
+    const vercel = components.map((c, i) => ({ c, rec: record.components[i] })).filter(({ c, rec }) => c.provider === 'vercel' && rec.status !== 'failed' && rec.status !== 'pending' && rec.to?.createdAt);
     if (!vercel.length) {
         timeline.skip('environment', components.some((c) => c.provider === 'vercel') ? 'no Vercel component reached its target' : 'no Vercel component: environment variables are not tracked for other providers');
         return;
@@ -32269,7 +32493,16 @@ function nextSteps(record) {
             break;
         case 'failed':
             if (record.failedPhase === 'app') {
-                steps.push(`${failedParts.map((c) => c.name).join(', ')} did not roll back: ${failedParts.map((c) => c.error).join(' ')} Fix that and re-run: parts already rolled back are recognised and left alone.`);
+                if (failedParts.length) {
+                    steps.push(`${failedParts.map((c) => c.name).join(', ')} did not roll back: ${failedParts.map((c) => c.error).join(' ')} Fix that and re-run: parts already rolled back are recognised and left alone.`);
+                }
+                // Their error is what a person must do (merge the pull request, finish the rolling release).
+                for (const c of record.components.filter((p) => p.status === 'pending')) {
+                    steps.push(`Production still serves the bad release of ${c.name}: ${c.error}`);
+                    // A second git-revert run would revert again: the merged revert is now what HEAD^ undoes.
+                    if (c.provider === 'git-revert')
+                        steps.push(`Once ${c.name} is deployed from the merged pull request, and only if the database must go back too, start a new run with scope db. Do not use "Re-run", scope app or scope full for it: they run git-revert again.`);
+                }
                 if (record.database)
                     steps.push('The database was not touched, because changing it under an app that did not roll back makes things worse.');
             }
@@ -33269,7 +33502,10 @@ function applyPerComponent(components, field, raw, bad) {
         return;
     }
     if (components.length !== 1) {
-        bad(field, components.length ? `is one deployment, but the plan has ${components.length} components; write it as name=deployment pairs (${components.map((c) => `${c.name}=…`).join(', ')})` : 'is set, but the plan has no component');
+        const pairs = `write it as name=deployment pairs (${components.map((c) => `${c.name}=…`).join(', ')})`;
+        // auto-rollback.yml knows one deployment per event: it writes the pairs when told the component.
+        const auto = field === 'from' ? '; in auto-rollback.yml, set the repository variable ROLLBACK_FROM_COMPONENT to the component(s) the deploy ships' : '';
+        bad(field, components.length ? `is one deployment, but the plan has ${components.length} components; ${pairs}${auto}` : 'is set, but the plan has no component');
         return;
     }
     components[0][field] = raw.trim();
@@ -33335,6 +33571,7 @@ function mergeVerify(file, inputs, bad) {
 
 
 
+
 const SEVERITIES = ['critical', 'major', 'minor'];
 /** A plan is a page of YAML; anything this large is the wrong file. */
 const MAX_PLAN_BYTES = 256 * 1024;
@@ -33386,8 +33623,21 @@ function readSeverity(inputs) {
 }
 /** The plan this run acts on and what of it the scope selects; nothing is contacted. */
 async function readRollbackPlan(inputs, workspace, opts) {
-    const plan = resolvePlan(await readPlanFile(inputs, workspace), planInputs(inputs), opts);
+    const file = await readPlanFile(inputs, workspace);
+    checkEnvironment(file, inputs.string('environment'));
+    const plan = resolvePlan(file, planInputs(inputs), opts);
     return { plan, scope: selectScope(plan, opts.scope ?? inputs.string('scope')) };
+}
+/**
+ * With a plan file, the environment input names the environment the file describes; it cannot
+ * relabel it. A workflow names more after it (rollback.yml: the concurrency group, and the
+ * reviewers' "<environment>-database", which GitHub creates unprotected if it does not exist), so a
+ * typo must stop here, before anything runs. Case is ignored, as GitHub ignores it in environment names.
+ */
+function checkEnvironment(file, given) {
+    if (!file || given === undefined || given.trim().toLowerCase() === file.environment.toLowerCase())
+        return;
+    throw new errors/* RollbackKitError */.dp(`Input environment is "${clip(given, 60)}", but the rollback plan ${file.source} describes environment ${file.environment} (its environment key; production when it has none). Nothing was changed.`, `Pass environment: ${file.environment}, or, if ${file.source} describes another environment, set environment: in it.`);
 }
 /**
  * The plan a drill rehearses: staging unless told otherwise. The default plan describes production,
@@ -33404,6 +33654,7 @@ async function readDrillPlan(inputs, workspace, opts) {
 }
 
 ;// CONCATENATED MODULE: ./.build/report/rollback-summary.js
+
 
 
 
@@ -33503,10 +33754,31 @@ function budgetText(durationMs, budgetMs) {
     const verdict = over > 0 ? `over budget by ${formatDuration(over)}` : 'within budget';
     return `${formatDuration(durationMs)} of ${formatDuration(budgetMs)} budget (${verdict})`;
 }
+/**
+ * The whole rollback, not only this job: from the first row of the timeline (the first job's
+ * first phase, when earlier jobs handed theirs on) to the end of this run, so the waits between
+ * jobs (a reviewer approving the database job) count, as they do for the people waiting.
+ */
+function wholeRollback(record) {
+    const own = Date.parse(record.startedAt);
+    const end = record.finishedAt ? Date.parse(record.finishedAt) : own + record.durationMs;
+    const first = Math.min(own, ...record.timeline.map((e) => Date.parse(e.started)).filter((t) => !Number.isNaN(t)));
+    if (Number.isNaN(own) || Number.isNaN(end) || Number.isNaN(first))
+        return { startedAt: record.startedAt, durationMs: record.durationMs, earlierJobs: false };
+    return { startedAt: new Date(first).toISOString(), durationMs: Math.max(0, end - first), earlierJobs: first < own };
+}
+/** "17 min 3 s of 15 min 0 s budget (over budget by 2 min 3 s): the whole rollback, …" — what every report calls the total. */
+function totalText(record) {
+    const whole = wholeRollback(record);
+    const span = whole.earlierJobs
+        ? `the whole rollback, from its first phase (${timeText(whole.startedAt)}, in an earlier job) to the end of this job, every job and the waits between them included; this job took ${formatDuration(record.durationMs)}`
+        : 'the whole rollback, all of it in this job';
+    return `${budgetText(whole.durationMs, record.budgetMs)}: ${span}`;
+}
 /** Each part's state, one phrase each: "web rolled-back, on dpl_2 (abc1234)". Plain text. */
 function stateNow(record) {
     const out = record.components.map((c) => {
-        const on = deploymentLabel(c.status === 'failed' || c.status === 'skipped' ? c.from : (c.to ?? c.from));
+        const on = deploymentLabel(c.status === 'failed' || c.status === 'skipped' || c.status === 'pending' ? c.from : (c.to ?? c.from));
         return `${c.name} ${c.status}${on ? `, on ${on}` : ''}`;
     });
     const db = record.database;
@@ -33518,7 +33790,7 @@ function componentsTable(components) {
     return table(['Component', 'Provider', 'Status', 'From', 'To'], components.map((c) => [
         inlineText(c.name),
         inlineText(c.provider),
-        `${c.status === 'failed' ? '❌ ' : ''}${inlineText(c.status)}${c.error ? `: ${inlineText(c.error)}` : ''}`,
+        `${c.status === 'failed' ? '❌ ' : c.status === 'pending' ? '⏳ ' : ''}${inlineText(c.status)}${c.error ? `: ${inlineText(c.error)}` : ''}`,
         deploymentMarkdown(c.from),
         deploymentMarkdown(c.to),
     ]));
@@ -33598,7 +33870,7 @@ function timelineSection(record) {
             `${STATUS_ICON[e.status] ?? ''} ${inlineText(e.status)}${e['duration-ms'] > e['budget-ms'] && e['budget-ms'] > 0 ? ' (over budget)' : ''}`.trim(),
             inlineText(e.detail),
         ])),
-        `**Total: ${budgetText(record.durationMs, record.budgetMs)}.**`,
+        `**Total: ${inlineText(totalText(record))}.**`,
     ];
 }
 function databaseSection(record) {
@@ -33691,7 +33963,8 @@ function rollbackSummaryMarkdown(input, log) {
     ].filter(Boolean);
     const links = [record.runUrl && `Run: ${linkText(record.runUrl)}`, record.incidentIssueUrl && `Incident issue: ${linkText(record.incidentIssueUrl)}`].filter(Boolean);
     const parts = [heading, `${facts.join(' · ')}.`];
-    const failed = record.timeline.filter((e) => e.status === 'failed');
+    // A verify that a later job's verify superseded is history (the timeline shows it), not a reason.
+    const failed = standingFailures(record.timeline);
     if (record.status === 'failed' || record.status === 'unverified') {
         const why = failed.map((e) => `**${e.phase}${e.component ? ` (${inlineText(e.component)})` : ''} failed**: ${inlineText(e.detail)}`);
         parts.push([...why, `**State now**: ${stateNow(record).map((s) => inlineText(s)).join('; ')}.`].join('  \n'));
@@ -33838,7 +34111,7 @@ function incidentBody(record) {
         `# Incident Post-Mortem: ${inlineText(incidentTitle(record))}`,
         [
             `**Date**: ${inlineText(start.slice(0, 10))}`,
-            `**Duration**: rollback ${inlineText(budgetText(record.durationMs, record.budgetMs))}; impact ${impact}`,
+            `**Duration**: rollback ${inlineText(totalText(record))}; impact ${impact}`,
             `**Severity**: ${PRIORITY[record.severity] ?? ''} (${inlineText(record.severity)})`,
             `**Environment**: ${inlineText(record.environment)}`,
             `**Incident Commander**: ${BLANK}`,
@@ -33882,7 +34155,7 @@ function incidentComment(record) {
         ...(record.database ? [`- database: ${inlineText(record.database.status)}, ${record.database.reverted.length} migration(s) reverted for this incident`] : []),
         ...(record.verify ? [`- verify: ${verdictText(record)}`] : []),
         '',
-        `Took ${inlineText(budgetText(record.durationMs, record.budgetMs))}.${record.runUrl ? ` Run: ${linkText(record.runUrl)}` : ''}`,
+        `Total: ${inlineText(totalText(record))}.${record.runUrl ? ` Run: ${linkText(record.runUrl)}` : ''}`,
     ];
     return lines.join('\n') + '\n';
 }
@@ -34156,13 +34429,44 @@ function resultMarker(row) {
     return `<!-- rollback-kit:drill-result at=${row.at} status=${row.status} back=${row.wayBackMs} forward=${row.forwardMs} total=${row.totalMs} budget=${row.budgetMs} -->`;
 }
 const RESULT = /<!-- rollback-kit:drill-result at=(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d{1,3})?Z) status=([a-z-]{1,10}) back=(\d{1,12}) forward=(\d{1,12}) total=(\d{1,12}) budget=(\d{1,12}) -->/;
-/** The result in a comment, or undefined for any other comment (a person's, or a tampered one). */
-function parseResult(body) {
+/** How far a runner's clock may run ahead of GitHub's when a drill stamps its result. */
+const drill_issue_CLOCK_SKEW_MS = 10 * 60_000;
+/**
+ * The result in a comment, or undefined for any other comment (a person's, or a tampered one). A
+ * result later than `notAfterMs` (now, or when GitHub says the comment was posted) is no drill's:
+ * a drill's result is written before its comment.
+ */
+function parseResult(body, notAfterMs = Date.now()) {
     // Bounded: the pattern has no nested repetition, and a comment body is cut to GitHub's limit.
     const m = RESULT.exec(body.slice(0, 70_000));
-    if (!m || !drill_issue_STATUSES.includes(m[2]) || Number.isNaN(Date.parse(m[1])))
+    const at = m ? Date.parse(m[1]) : NaN;
+    if (!m || !drill_issue_STATUSES.includes(m[2]) || Number.isNaN(at) || at > notAfterMs)
         return undefined;
     return { at: m[1], status: m[2], wayBackMs: Number(m[3]), forwardMs: Number(m[4]), totalMs: Number(m[5]), budgetMs: Number(m[6]) };
+}
+/** The workflow's GITHUB_TOKEN comments as the GitHub Actions app's bot. */
+const GITHUB_ACTIONS_BOT = 'github-actions[bot]';
+/**
+ * Whose comments carry real results: the drills' own, written with this token. A personal access
+ * token's user is what GET /user says. An installation token may not read GET /user: the workflow's
+ * GITHUB_TOKEN comments as github-actions[bot], another GitHub App's as its own bot, which opened
+ * the drill issue (a bot is an app a repository admin installed). Anyone else who can comment on
+ * the issue could otherwise write a result marker and rewrite the trend.
+ */
+async function drillAuthors(gh, issueAuthor) {
+    const reply = await gh.request('GET', gh.url('user'));
+    const login = reply.ok ? reply.data?.login : undefined;
+    if (typeof login === 'string' && login)
+        return [login];
+    const bot = issueAuthor?.type === 'Bot' && typeof issueAuthor.login === 'string' ? [issueAuthor.login] : [];
+    return [...new Set([GITHUB_ACTIONS_BOT, ...bot])];
+}
+/** A drill's result from one comment of the issue: only the drills' author's, never later than GitHub's own time for it. */
+function commentResult(c, authors, now) {
+    if (typeof c.body !== 'string' || typeof c.user?.login !== 'string' || !authors.includes(c.user.login))
+        return undefined;
+    const posted = typeof c.created_at === 'string' ? Date.parse(c.created_at) : NaN;
+    return parseResult(c.body, Number.isNaN(posted) ? now : Math.min(now, posted + drill_issue_CLOCK_SKEW_MS));
 }
 function trendRow(record) {
     return { at: record.startedAt, status: record.status, wayBackMs: record.wayBackMs, forwardMs: record.forwardMs, totalMs: record.durationMs, budgetMs: record.wayBackBudgetMs };
@@ -34216,11 +34520,13 @@ async function recordDrill(target, input, log, options = {}) {
             }
             const hit = (Array.isArray(reply.data) ? reply.data : []).find((i) => !i.pull_request && typeof i.body === 'string' && i.body.includes(marker) && typeof i.number === 'number');
             if (hit)
-                found = { number: hit.number, url: String(hit.html_url ?? '') };
+                found = { number: hit.number, url: String(hit.html_url ?? ''), author: hit.user };
             page = reply.next;
         }
         const earlier = [];
         if (found) {
+            const authors = await drillAuthors(gh, found.author);
+            const now = Date.now();
             let comments = gh.url(`${issues}/${found.number}/comments`, { per_page: '100' }).href;
             for (let n = 0; comments && n < drill_issue_MAX_PAGES; n++) {
                 const reply = await gh.request('GET', comments);
@@ -34229,7 +34535,7 @@ async function recordDrill(target, input, log, options = {}) {
                     return undefined;
                 }
                 for (const c of Array.isArray(reply.data) ? reply.data : []) {
-                    const row = typeof c.body === 'string' ? parseResult(c.body) : undefined;
+                    const row = c && typeof c === 'object' ? commentResult(c, authors, now) : undefined;
                     if (row)
                         earlier.push(row);
                 }
@@ -34378,6 +34684,7 @@ var external_node_url_ = __nccwpck_require__(3136);
 
 
 
+
 function findDbmate(searchPath, cwd) {
     const pkg = (0,external_node_path_.join)('node_modules', '@dbmate', `${process.platform}-${process.arch}`, 'bin', 'dbmate');
     for (const start of [(0,external_node_path_.dirname)((0,external_node_url_.fileURLToPath)(import.meta.url)), cwd]) {
@@ -34393,11 +34700,12 @@ function findDbmate(searchPath, cwd) {
             return (0,external_node_path_.join)(dir, 'dbmate');
     throw new errors/* RollbackKitError */.dp('dbmate is not installed: the sandbox deploys its migrations with it.', `Run npm ci in the rollback-kit folder (it installs @dbmate/${process.platform}-${process.arch}), or install dbmate on your PATH.`);
 }
-/** Runs dbmate on the sandbox database (URL in the environment, never in the arguments). */
-async function dbmate_dbmate(binary, databaseUrl, migrationsDir, args) {
-    const url = new URL(databaseUrl);
-    url.searchParams.set('sslmode', 'disable');
-    const result = await (0,core_process/* runProcess */.R)(binary, ['--migrations-dir', migrationsDir, '--no-dump-schema', ...args], { env: { DATABASE_URL: url.toString() }, timeoutMs: 60_000 });
+/** Runs dbmate on the sandbox database (URL in the environment, never in the arguments); `signal` ends it. */
+async function dbmate_dbmate(binary, databaseUrl, migrationsDir, args, signal) {
+    const target = parseConnectionString(databaseUrl);
+    // dbmate's driver (lib/pq) knows no sslmode=prefer, and the sandbox's server is this machine's.
+    const url = connectionUrl({ ...target, params: { ...target.params, sslmode: 'disable' } });
+    const result = await (0,core_process/* runProcess */.R)(binary, ['--migrations-dir', migrationsDir, '--no-dump-schema', ...args], { env: { DATABASE_URL: url }, timeoutMs: 60_000, signal });
     if (result.code !== 0)
         throw new errors/* RollbackKitError */.dp(`dbmate ${args.join(' ')} failed: ${(result.stderr || result.stdout).trim().split('\n').slice(-3).join(' ')}`);
     return result.stdout.trim();
@@ -34461,9 +34769,9 @@ async function freePort() {
     });
 }
 /** initdb refuses to run as root: then the cluster belongs to the postgres user, as packages set it up. */
-async function runAs(binary, args, asRoot) {
+async function runAs(binary, args, asRoot, signal) {
     const [command, argv] = asRoot ? ['runuser', ['-u', 'postgres', '--', binary, ...args]] : [binary, args];
-    const result = await (0,core_process/* runProcess */.R)(command, argv, { timeoutMs: 60_000 });
+    const result = await (0,core_process/* runProcess */.R)(command, argv, { timeoutMs: 60_000, signal });
     if (result.code !== 0)
         throw new errors/* RollbackKitError */.dp(`${binary.split('/').pop()} failed: ${(result.stderr || result.stdout).trim().split('\n').slice(-3).join(' ')}`, INSTALL_HINT);
 }
@@ -34479,11 +34787,18 @@ async function throwawayCluster(bin, cleanup) {
         await (0,promises_.chown)(dir, Number(id.stdout.trim()), Number(gid.stdout.trim()));
     }
     const data = (0,external_node_path_.join)(dir, 'data');
-    await runAs((0,external_node_path_.join)(bin, 'initdb'), ['-D', data, '-U', 'postgres', '-A', 'trust', '-E', 'UTF8', '--no-sync'], asRoot);
+    cleanup.check();
+    await runAs((0,external_node_path_.join)(bin, 'initdb'), ['-D', data, '-U', 'postgres', '-A', 'trust', '-E', 'UTF8', '--no-sync'], asRoot, cleanup.signal);
+    cleanup.check();
     const port = await freePort();
     const options = `-c listen_addresses=127.0.0.1 -p ${port} -k ${dir} -c fsync=off -c full_page_writes=off`;
-    await runAs((0,external_node_path_.join)(bin, 'pg_ctl'), ['-D', data, '-o', options, '-l', (0,external_node_path_.join)(dir, 'server.log'), '-w', '-t', '30', 'start'], asRoot);
-    cleanup.add('the throwaway PostgreSQL server', () => runAs((0,external_node_path_.join)(bin, 'pg_ctl'), ['-D', data, '-m', 'immediate', '-w', '-t', '30', 'stop'], asRoot));
+    // Registered before the start, and not ended by Ctrl-C: a start cut short could leave a server
+    // running that nothing stops. The stop runs once a server is there (its postmaster.pid).
+    const stop = async () => {
+        if ((0,external_node_fs_.existsSync)((0,external_node_path_.join)(data, 'postmaster.pid')))
+            await runAs((0,external_node_path_.join)(bin, 'pg_ctl'), ['-D', data, '-m', 'immediate', '-w', '-t', '30', 'stop'], asRoot);
+    };
+    await cleanup.make('the throwaway PostgreSQL server', stop, () => runAs((0,external_node_path_.join)(bin, 'pg_ctl'), ['-D', data, '-o', options, '-l', (0,external_node_path_.join)(dir, 'server.log'), '-w', '-t', '30', 'start'], asRoot));
     return { adminUrl: `postgres://postgres@127.0.0.1:${port}/postgres`, source: `a throwaway cluster (${bin.split('/').slice(-2, -1)[0] ?? 'PostgreSQL'}) on 127.0.0.1:${port}` };
 }
 /** A loopback address or a Unix socket directory: somewhere only this machine answers. */
@@ -34534,6 +34849,7 @@ var external_node_http_ = __nccwpck_require__(7067);
 
 
 
+
 const MIGRATIONS = {
     v1: {
         file: '20260101000000_create_orders.sql',
@@ -34569,7 +34885,7 @@ const SHOP_CHECKS = `- {name: health, url: /api/health, critical: true}
 /** `brokenV2`: v2's checkout fails (the incident); a drill's staging runs a healthy v2. */
 async function startShop(vercel, project, databaseUrl, opts = { brokenV2: true }) {
     const releases = new Map();
-    const pool = new esm["default"].Pool({ connectionString: databaseUrl, max: 2, connectionTimeoutMillis: 3000, idleTimeoutMillis: 1000 });
+    const pool = new esm["default"].Pool({ ...pgClientConfig(parseConnectionString(databaseUrl), { connectTimeoutMs: 3000, applicationName: 'rollback-kit-sandbox-shop' }), max: 2, idleTimeoutMillis: 1000 });
     pool.on('error', () => undefined);
     const serving = () => {
         const prod = vercel.production(project);
@@ -35052,8 +35368,8 @@ async function startFakeVercel() {
 
 
 const TEAM = 'team_sandbox';
-async function adminQuery(url, sql) {
-    const client = new esm["default"].Client({ connectionString: url, connectionTimeoutMillis: 5000 });
+async function adminQuery(target, sql) {
+    const client = new esm["default"].Client(pgClientConfig(target, { connectTimeoutMs: 5000 }));
     client.on('error', () => undefined);
     await client.connect();
     try {
@@ -35069,21 +35385,42 @@ async function smoke(baseUrl, databaseUrl, log) {
     const { verdict, results } = await runSmokeTest(checks, { attempts: 1, intervalSeconds: 0, backoff: 'fixed', timeoutSeconds: 5, samples: 1, maxErrorRate: 5, maxP95Ms: 3000, deadlineSeconds: 30, database }, log);
     return { decision: verdict.decision, checks: results.map((r) => ({ name: r.name, passed: r.passed, detail: log.redact(r.reason ?? (r.passed ? 'passed' : 'failed')) })) };
 }
+/**
+ * The progress rows, silent once the sandbox is stopping: the pipeline cannot be stopped midway
+ * and may still finish a phase while the cleanup waits for it, which is no longer news.
+ */
+function quiet(progress, cleanup) {
+    return {
+        step: (text) => cleanup.signal.aborted || progress.step(text),
+        started: (phase, component) => cleanup.signal.aborted || progress.started(phase, component),
+        finished: (entry) => cleanup.signal.aborted || progress.finished(entry),
+    };
+}
+/**
+ * Starts and ships everything, each piece registered with `cleanup` before it exists, and stops at
+ * the next step once `cleanup` is stopping (Ctrl-C): nothing new is started while it cleans up.
+ */
 async function setUp(opts, brokenV2, cleanup, log) {
-    const say = opts.progress.step;
+    const say = quiet(opts.progress, cleanup).step;
     const dbmateBin = findDbmate(opts.searchPath, opts.cwd);
     const pgServer = await sandboxPostgres({ databaseUrl: opts.databaseUrl, searchPath: opts.searchPath, throwaway: opts.throwaway }, cleanup);
+    cleanup.check();
+    // Its password only: the whole string names where the sandbox ran (`started.adminUrl`).
+    const admin = parseConnectionString(pgServer.adminUrl);
+    log.secret(admin.password);
     const dbName = `rollback_kit_sandbox_${(0,external_node_crypto_.randomBytes)(4).toString('hex')}`;
-    const admin = new URL(pgServer.adminUrl);
-    await adminQuery(pgServer.adminUrl, `CREATE DATABASE ${dbName}`);
-    cleanup.add(`the sandbox database ${dbName}`, () => adminQuery(pgServer.adminUrl, `DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`));
-    admin.pathname = `/${dbName}`;
-    const databaseUrl = admin.toString();
+    await cleanup.make(`the sandbox database ${dbName}`, () => adminQuery(admin, `DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`), () => adminQuery(admin, `CREATE DATABASE ${dbName}`));
+    // Whatever DATABASE_URL was (a URL, key=value, a Unix socket): one URL that dbmate and the app read too.
+    const databaseUrl = connectionUrl(withDatabase(admin, dbName));
+    log.secret(databaseUrl);
+    const migrate = (dir) => dbmate_dbmate(dbmateBin, databaseUrl, dir, ['up'], cleanup.signal);
+    cleanup.check();
     say(`PostgreSQL: ${pgServer.source}, database ${dbName}`);
     const workspace = await (0,promises_.mkdtemp)((0,external_node_path_.join)((0,external_node_os_namespaceObject.tmpdir)(), 'rollback-kit-sandbox-'));
     cleanup.add('the sandbox workspace', () => (0,promises_.rm)(workspace, { recursive: true, force: true }));
     const migrations = (0,external_node_path_.join)(workspace, 'db', 'migrations');
     await (0,promises_.mkdir)(migrations, { recursive: true });
+    cleanup.check();
     const vercel = await startFakeVercel();
     cleanup.add('the local Vercel API', () => vercel.close());
     const token = `sandbox_${(0,external_node_crypto_.randomBytes)(24).toString('hex')}`;
@@ -35091,23 +35428,29 @@ async function setUp(opts, brokenV2, cleanup, log) {
     vercel.addTeam(TEAM, 'sandbox');
     vercel.addToken(token, 'user_sandbox', [TEAM]);
     const project = vercel.addProject({ name: 'shop', owner: TEAM });
+    cleanup.check();
     const shop = await startShop(vercel, project, databaseUrl, { brokenV2 });
     cleanup.add('the shop app', () => shop.close());
+    cleanup.check();
     say(`Local Vercel API on ${vercel.url}; the shop app on ${shop.url}`);
     // Release v1: its migration, then its deployment goes live.
     await writeMigration(migrations, 'v1');
-    await dbmate_dbmate(dbmateBin, databaseUrl, migrations, ['up']);
+    await migrate(migrations);
+    cleanup.check();
     const v1 = vercel.addDeployment(project, { production: true, sha: (0,external_node_crypto_.randomBytes)(20).toString('hex') });
     shop.release(v1.uid, 'v1');
     const healthy = await smoke(shop.url, databaseUrl, log);
+    cleanup.check();
     say(`Deployed v1 (${v1.uid}) with 20260101000000_create_orders: ${healthy.checks.filter((c) => c.passed).length} of ${healthy.checks.length} checks pass`);
     // Release v2: a migration v1 lacks and a broken checkout.
     await writeMigration(migrations, 'v2');
-    await dbmate_dbmate(dbmateBin, databaseUrl, migrations, ['up']);
+    await migrate(migrations);
+    cleanup.check();
     const v2 = vercel.addDeployment(project, { production: true, sha: (0,external_node_crypto_.randomBytes)(20).toString('hex') });
     shop.release(v2.uid, 'v2');
     say(`Deployed v2 (${v2.uid}) with 20260102000000_add_discount_codes${brokenV2 ? '' : ' (healthy: a drill rehearses on a good release)'}`);
     const before = await smoke(shop.url, databaseUrl, log);
+    cleanup.check();
     const failing = before.checks.filter((c) => !c.passed);
     say(`Smoke checks on v2: ${failing.map((c) => `${c.name} fails (${c.detail})`).join('; ') || 'all pass'}; decision ${before.decision}`);
     return { pgSource: pgServer.source, adminUrl: pgServer.adminUrl, dbName, databaseUrl, workspace, migrations, dbmateBin, vercel, token, shop, v2, before };
@@ -35141,6 +35484,7 @@ async function runSandbox(opts, cleanup, log) {
     const plan = planFor(w, 'sandbox');
     const scope = selectScope(plan, 'full');
     await (0,promises_.mkdir)(opts.reportDir, { recursive: true });
+    cleanup.check();
     const incidentPath = (0,external_node_path_.join)(opts.reportDir, 'incident.md');
     let incidentWritten = false;
     const record = await runRollback({
@@ -35160,7 +35504,7 @@ async function runSandbox(opts, cleanup, log) {
         tools: { searchPath: opts.searchPath },
         vercelPollIntervalMs: 25,
     }, {
-        progress: { started: opts.progress.started, finished: opts.progress.finished },
+        progress: quiet(opts.progress, cleanup),
         // The sandbox's incident record is a file in the report folder instead of a GitHub issue.
         report: async (r) => {
             await (0,promises_.writeFile)(incidentPath, log.redact(incidentBody(redactStrings(r, log.redact))));
@@ -35168,7 +35512,9 @@ async function runSandbox(opts, cleanup, log) {
             return incidentPath;
         },
     }, log);
-    const dbmateStatus = await dbmate_dbmate(dbmateBin, databaseUrl, migrations, ['status']);
+    cleanup.check();
+    const dbmateStatus = await dbmate_dbmate(dbmateBin, databaseUrl, migrations, ['status'], cleanup.signal);
+    cleanup.check();
     const safe = redactStrings(record, log.redact);
     const files = { markdown: (0,external_node_path_.join)(opts.reportDir, 'report.md'), html: (0,external_node_path_.join)(opts.reportDir, 'report.html'), incident: incidentWritten ? incidentPath : undefined };
     await (0,promises_.writeFile)(files.markdown, log.redact(rollbackSummaryMarkdown(safe, log)));
@@ -35187,6 +35533,7 @@ async function runSandboxDrill(opts, cleanup, log) {
     const started = Date.now();
     const w = await setUp(opts, false, cleanup, log);
     await (0,promises_.mkdir)(opts.reportDir, { recursive: true });
+    cleanup.check();
     const record = await runDrill({
         plan: planFor(w, 'staging'),
         reason: 'rollback-kit sandbox drill',
@@ -35199,7 +35546,7 @@ async function runSandboxDrill(opts, cleanup, log) {
         commandEnv: {},
         tools: { searchPath: opts.searchPath },
         vercelPollIntervalMs: 25,
-    }, { progress: { started: opts.progress.started, finished: opts.progress.finished } }, log);
+    }, { progress: quiet(opts.progress, cleanup) }, log);
     const safe = redactStrings(record, log.redact);
     const markdown = (0,external_node_path_.join)(opts.reportDir, 'drill.md');
     await (0,promises_.writeFile)(markdown, log.redact(drillSummaryMarkdown(safe, log)));
@@ -35229,10 +35576,31 @@ const SECTION_MAX = 3000;
 const FIELD_MAX = 2000;
 /**
  * Outside text for Slack mrkdwn (and Discord): `&`, `<`, `>` are Slack's only control characters
- * (`<!channel>`, `<url|label>`), and `@everyone` / `@here` would page a whole Discord server.
+ * (`<!channel>`, `<url|label>`), `@everyone` / `@here` would page a whole Discord server, and a bare
+ * URL would become a link (noAutolink; Slack's blocks are also sent `verbatim`).
  */
 function chatText(text) {
-    return noBroadcast(text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;'));
+    return noBroadcast(noAutolink(text).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;'));
+}
+/**
+ * One of our own links (the run, the incident issue), written as Slack's `<url>`: Slack links
+ * nothing else in a `verbatim` block, and Discord reads `<url>` as a link too. Only http(s), with
+ * the characters that would end it percent-encoded.
+ */
+function chatLink(url) {
+    try {
+        const parsed = new URL(url.trim());
+        if (parsed.protocol === 'https:' || parsed.protocol === 'http:')
+            return `<${parsed.href.replace(/[<>|\s]/g, encodeURIComponent)}>`;
+    }
+    catch {
+        // not a URL: shown as text below
+    }
+    return line(url);
+}
+/** A Slack mrkdwn text object that Slack does not scan for URLs, channel names or mentions. */
+function mrkdwn(text) {
+    return { type: 'mrkdwn', text, verbatim: true };
 }
 function noBroadcast(text) {
     return text.replace(/@(everyone|here|channel)/gi, '@\u200b$1');
@@ -35286,27 +35654,26 @@ function stateLines(record) {
  * (chatMessage): the cuts to Slack's limits come after the redaction, so none halves a secret.
  */
 function build(rawTitle, fields, footer) {
-    const title = noBroadcast(rawTitle.replace(/\s*[\r\n]+\s*/g, ' '));
+    const title = noBroadcast(noAutolink(rawTitle.replace(/\s*[\r\n]+\s*/g, ' ')));
     const text = [chatText(title), '', ...fields.map((f) => `${f.label}: ${f.value}`), ...(footer.length ? ['', ...footer] : [])].join('\n');
     const short = fields.filter((f) => f.value.length <= 80 && !f.value.includes('\n'));
     const long = fields.filter((f) => !short.includes(f));
     const blocks = [{ type: 'header', text: { type: 'plain_text', text: clip(title, HEADER_MAX), emoji: true } }];
     for (let i = 0; i < short.length; i += 10) {
-        blocks.push({ type: 'section', fields: short.slice(i, i + 10).map((f) => ({ type: 'mrkdwn', text: clip(`*${f.label}*\n${f.value}`, FIELD_MAX) })) });
+        blocks.push({ type: 'section', fields: short.slice(i, i + 10).map((f) => mrkdwn(clip(`*${f.label}*\n${f.value}`, FIELD_MAX))) });
     }
     for (const f of long)
-        blocks.push({ type: 'section', text: { type: 'mrkdwn', text: clip(`*${f.label}*\n${f.value}`, SECTION_MAX) } });
+        blocks.push({ type: 'section', text: mrkdwn(clip(`*${f.label}*\n${f.value}`, SECTION_MAX)) });
     if (footer.length)
-        blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: clip(footer.join(' · '), SECTION_MAX) }] });
+        blocks.push({ type: 'context', elements: [mrkdwn(clip(footer.join(' · '), SECTION_MAX))] });
     return { text: clip(text, 39_000), blocks };
 }
 function links(record) {
     const out = [];
-    // Links are written as plain text: Slack and Discord link a bare URL themselves.
     if (record.runUrl)
-        out.push(`Run: ${line(record.runUrl)}`);
+        out.push(`Run: ${chatLink(record.runUrl)}`);
     if (record.incidentIssueUrl)
-        out.push(`Incident issue: ${line(record.incidentIssueUrl)}`);
+        out.push(`Incident issue: ${chatLink(record.incidentIssueUrl)}`);
     return out;
 }
 function startMessage(record) {
@@ -35350,7 +35717,7 @@ function endMessage(record) {
         { label: 'Issue', value: line(record.reason) },
         { label: 'Severity', value: line(severityText(record)) },
         { label: 'Rollback Method', value: line(methodText(record)) },
-        { label: 'Duration', value: line(budgetText(record.durationMs, record.budgetMs)) },
+        { label: 'Duration', value: line(totalText(record)) },
         ...(record.failedPhase ? [{ label: 'Failed phase', value: record.failedPhase }] : []),
         { label: 'Current State', value: stateLines(record).map(line).join('\n') || '-' },
         ...(steps ? [{ label: 'Next Steps', value: steps }] : []),
@@ -35407,13 +35774,59 @@ async function post(url, body, timeoutMs, log) {
         return { ok: false, why: typeof code === 'string' ? code : 'network error', retryable: true };
     }
 }
+const decodeOr = (text) => {
+    try {
+        return decodeURIComponent(text);
+    }
+    catch {
+        return text;
+    }
+};
+/**
+ * Registers every form the webhook URL's secrets can take: the whole URL, its path and query (the
+ * credential of Slack's and Discord's URLs), path segments that look like tokens, every query value
+ * raw and decoded (the whole URL is a secret, whatever a parameter is called), and through
+ * registerUrlSecrets the user name, password and the Basic authorization value sent for them. A
+ * receiver that echoes any of them (a 401 page quoting what it got) is then redacted.
+ */
+function registerWebhookSecrets(webhookUrl, log) {
+    log.secret(webhookUrl);
+    const text = webhookUrl.trim();
+    log.secret(text);
+    registerUrlSecrets(text, log);
+    let url;
+    try {
+        url = new URL(text);
+    }
+    catch {
+        return;
+    }
+    log.secret(url.href);
+    log.secret(`${url.pathname}${url.search}`);
+    log.secret(url.password);
+    // Slack's T…/B…/token and Discord's id/token: a long segment with letters and digits is a token,
+    // "services" or "webhooks" is not (masking those would hide ordinary words in the whole job log).
+    for (const segment of url.pathname.split('/')) {
+        if (segment.length >= 16 && /[a-z]/i.test(segment) && /\d/.test(segment))
+            for (const form of new Set([segment, decodeOr(segment)]))
+                log.secret(form);
+    }
+    // Short or common values (`?v=2`, `?format=json`) are no secret; as guessed ones they are dropped.
+    for (const part of [...url.search.slice(1).split('&'), ...url.hash.slice(1).split('&')]) {
+        const value = part.slice(part.indexOf('=') + 1);
+        if (!value)
+            continue;
+        for (const form of new Set([value, decodeOr(value), decodeOr(value.replace(/\+/g, ' '))]))
+            log.secret(form, 'guessed');
+    }
+}
 /**
  * Posts a message to a Slack-compatible incoming webhook. The URL is a secret (its path is the
- * credential): it is registered with the log and only its host is ever printed.
+ * credential): its every form is registered with the log and only its host is ever printed.
  */
 async function sendChatMessage(webhookUrl, message, log, opts = {}) {
     try {
-        log.secret(webhookUrl);
+        registerWebhookSecrets(webhookUrl, log);
         let url;
         try {
             url = new URL(webhookUrl.trim());
@@ -35422,9 +35835,6 @@ async function sendChatMessage(webhookUrl, message, log, opts = {}) {
             log.warning('notify-webhook-url is not a URL; no chat message was sent. The rollback goes on.');
             return false;
         }
-        log.secret(url.href);
-        log.secret(`${url.pathname}${url.search}`);
-        log.secret(url.password);
         if (url.protocol !== 'https:' && url.protocol !== 'http:') {
             log.warning(`notify-webhook-url must be an http(s) URL (got ${url.protocol.replace(/[^a-z+.-]/gi, '')}); no chat message was sent. The rollback goes on.`);
             return false;
@@ -35468,6 +35878,9 @@ async function sendChatMessage(webhookUrl, message, log, opts = {}) {
 function tellingDeps(opts, log) {
     const { webhookUrl, githubToken, repository } = opts;
     const wanted = opts.incidentIssue ?? Boolean(githubToken);
+    // Before the rollback prints anything: a provider's error could quote the webhook's token.
+    if (webhookUrl)
+        registerWebhookSecrets(webhookUrl, log);
     if (wanted && !githubToken)
         log.warning('incident-issue is true but no github-token (or GITHUB_TOKEN) was given: no incident issue will be written.');
     return {
@@ -36025,30 +36438,76 @@ function reportRecord(cli, record) {
 ;// CONCATENATED MODULE: ./.build/sandbox/cleanup.js
 /**
  * What the sandbox started, undone in reverse order on success, on failure and on Ctrl-C: each
- * step runs once and a failing step never stops the ones after it.
+ * step runs once and a failing step never stops the ones after it. Once cleaning up has begun
+ * (`stop`, or `run`), the sandbox's own steps stop at the next `check`, and anything still being
+ * made is undone the moment it exists: nothing can outlive the cleanup by starting during it.
  */
+/** Thrown by `check` once the sandbox is stopping: the step it guards never starts. */
+class SandboxStopped extends Error {
+    constructor() {
+        super('The sandbox was stopped.');
+        this.name = 'SandboxStopped';
+    }
+}
 class Cleanup {
     steps = [];
+    late = [];
+    problems = [];
     running;
+    stopper = new AbortController();
+    /** Aborted when the sandbox is stopping: its child processes (dbmate, initdb) are ended with it. */
+    signal = this.stopper.signal;
+    /** Tells the sandbox's work to stop (Ctrl-C): the steps it has not begun never begin. */
+    stop() {
+        this.stopper.abort();
+    }
+    /** Throws SandboxStopped when the sandbox is stopping. */
+    check() {
+        if (this.signal.aborted)
+            throw new SandboxStopped();
+    }
+    /** Registers an undo; after cleaning up has begun, runs it at once (run() waits for it too). */
     add(what, undo) {
-        this.steps.push({ what, undo });
+        if (this.running)
+            this.late.push(this.undo({ what, undo }));
+        else
+            this.steps.push({ what, undo });
+    }
+    /**
+     * Makes something with its undo registered first, so an interrupt at any moment removes it: also
+     * one that lands while it is being made (a CREATE DATABASE in flight, which a DROP DATABASE IF
+     * EXISTS run at that moment cannot see), for which the undo runs again once the making is over.
+     */
+    async make(what, undo, make) {
+        this.add(what, undo);
+        try {
+            return await make();
+        }
+        finally {
+            if (this.running)
+                this.add(what, undo);
+        }
     }
     /** Undoes everything; returns what could not be undone (one line each). */
     run() {
+        this.stop();
         this.running ??= (async () => {
-            const problems = [];
-            while (this.steps.length) {
-                const step = this.steps.pop();
-                try {
-                    await step.undo();
-                }
-                catch (err) {
-                    problems.push(`${step.what}: ${err.message}`);
-                }
-            }
-            return problems;
+            while (this.steps.length)
+                await this.undo(this.steps.pop());
+            // Undos registered while those ran were started at once; they belong to this cleanup too.
+            while (this.late.length)
+                await this.late.shift();
+            return this.problems;
         })();
         return this.running;
+    }
+    async undo(step) {
+        try {
+            await step.undo();
+        }
+        catch (err) {
+            this.problems.push(`${step.what}: ${err.message}`);
+        }
     }
 }
 
@@ -36128,43 +36587,53 @@ function sandboxProgress(cli) {
     const progress = phaseProgress(cli);
     return { step: (text) => cli.term.step(text), started: progress.started, finished: progress.finished };
 }
+/** After Ctrl-C, how long the sandbox's work may take to stop at its next step before everything is removed regardless. */
+const STOP_WAIT_MS = 10_000;
 /**
  * Runs `body` with a cleanup list that is emptied on success, on failure and on Ctrl-C (SIGINT,
  * SIGTERM: exit 130 or 143 once everything is removed); what cannot be removed is said, and fails
- * the command.
+ * the command. On a signal the work is stopped first (its next step never starts, its child
+ * processes end) and given a bounded time to get there, so nothing it was making in that moment
+ * (a database being created) comes into being after the cleanup.
  */
 async function withCleanup(cli, body) {
     const t = cli.term;
     const cleanup = new Cleanup();
+    let interrupted;
+    let interrupt = () => undefined;
+    const interruption = new Promise((resolve) => (interrupt = resolve));
     const onSignal = (signal) => {
+        if (interrupted)
+            return;
+        interrupted = signal;
         t.stopSpinner();
         t.note(`${signal}: stopping the sandbox and removing what it started…`);
-        void cleanup.run().then((problems) => {
-            for (const p of problems)
-                t.warn(`could not clean up ${p}`);
-            process.exit(SIGNAL_EXIT[signal] ?? 1);
-        });
+        cleanup.stop();
+        interrupt();
     };
     process.once('SIGINT', onSignal);
     process.once('SIGTERM', onSignal);
-    let result;
-    let failure;
-    try {
-        result = await body(cleanup);
-    }
-    catch (err) {
-        failure = err;
-    }
+    const work = body(cleanup).then((value) => ({ value }), (error) => ({ error }));
+    let timer;
+    const waited = new Promise((done) => {
+        void interruption.then(() => {
+            timer = setTimeout(() => done(undefined), STOP_WAIT_MS);
+        });
+    });
+    const outcome = await Promise.race([work, waited]);
+    clearTimeout(timer);
     const problems = await cleanup.run();
     process.removeListener('SIGINT', onSignal);
     process.removeListener('SIGTERM', onSignal);
     for (const p of problems)
         t.warn(`could not clean up ${p}`);
-    if (failure)
-        throw failure;
+    if (interrupted)
+        process.exit(SIGNAL_EXIT[interrupted] ?? 1);
+    if (outcome && 'error' in outcome)
+        throw outcome.error;
     if (problems.length)
         throw new errors/* RollbackKitError */.dp(`The sandbox could not remove everything it started (${problems.length} item(s)).`, 'See the warnings above.');
-    return result;
+    return outcome.value;
 }
 
 ;// CONCATENATED MODULE: ./.build/cli/commands/drill.js

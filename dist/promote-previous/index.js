@@ -3109,6 +3109,34 @@ function checkId(value, input, what) {
         throw new errors/* RollbackKitError */.dp(`Input ${input} must be a Railway ${what} id; got "${value}".`, `Copy the ${what} id from the Railway dashboard URL.`);
     return v;
 }
+/** A commit SHA, full or abbreviated: Railway's deployment ids are UUIDs, never hex alone. */
+const COMMIT = /^[0-9a-f]{7,40}$/i;
+/**
+ * `from` names the bad deployment by its id or by the commit it was built from (what a deploy
+ * workflow knows: auto-rollback.yml's workflow_run trigger passes the run's head SHA). Anything
+ * else cannot name a Railway deployment, and comparing it would only ever say "no longer live".
+ */
+function parseFrom(raw) {
+    const v = raw.trim();
+    if (COMMIT.test(v))
+        return { kind: 'commit', value: v.toLowerCase() };
+    if (ID.test(v))
+        return { kind: 'id', value: v };
+    throw new errors/* RollbackKitError */.dp(`Input from must be a Railway deployment id or the commit SHA it was built from; got "${raw}".`, 'Copy the deployment id from the Railway dashboard, or give the commit SHA of the bad deploy.');
+}
+/**
+ * Whether `from` names the live deployment. A live deployment that says no commit (an image, or
+ * `railway up`) cannot be compared with a SHA: as Vercel does, that goes ahead with a warning; a
+ * second "previous" is still caught by the same-code check below.
+ */
+function fromIsLive(from, live, log) {
+    if (from.kind === 'id')
+        return from.value === live.id;
+    if (live.commitHash)
+        return live.commitHash.toLowerCase().startsWith(from.value);
+    log.warning(`The live deployment ${live.id} carries no commit SHA, so from (${from.value}) cannot be compared with it; going ahead.`);
+    return true;
+}
 const railway_rollback_info = (d) => ({ id: d?.id, url: d?.url, commitSha: d?.commitHash, image: d?.image });
 /** Why an older deployment cannot be what "previous" means, or undefined when it can. */
 function railway_rollback_skipReason(d, live) {
@@ -3129,7 +3157,7 @@ async function promoteOnRailway(opts, log) {
     const ref = { projectId: checkId(opts.project, 'project', 'project'), environmentId: checkId(opts.environment, 'environment', 'environment'), serviceId: checkId(opts.service, 'service', 'service') };
     const targetInput = (opts.target || 'previous').trim();
     const targetId = targetInput.toLowerCase() === 'previous' ? undefined : checkId(targetInput, 'target', 'deployment');
-    const fromId = opts.from?.trim() ? checkId(opts.from, 'from', 'deployment') : undefined;
+    const from = opts.from?.trim() ? parseFrom(opts.from) : undefined;
     const sleep = opts.sleep ?? client_sleep;
     const now = opts.now ?? Date.now;
     const client = new RailwayClient({ token: opts.token, tokenKind: opts.tokenKind, apiUrl: opts.apiUrl || RAILWAY_API_URL, log, retry: opts.retry, requestTimeoutMs: opts.requestTimeoutMs, sleep });
@@ -3169,8 +3197,8 @@ async function promoteOnRailway(opts, log) {
     for (const d of newer)
         if (IN_FLIGHT.has(d.status))
             log.warning(`A newer deployment ${describeDeployment(d)} is in progress: when it finishes it replaces whatever this step puts back. Cancel it in the Railway dashboard if it carries the bad code.`);
-    if (fromId && fromId !== live.id) {
-        const note = `The ${where} no longer serves ${fromId}; it serves ${live.id}. Nothing to do.`;
+    if (from && !fromIsLive(from, live, log)) {
+        const note = `The ${where} no longer serves ${from.kind === 'commit' ? `commit ${from.value}` : from.value}; it serves ${describeDeployment(live)}. Nothing to do.`;
         log.info(note);
         return { ...base, status: 'already-current', from: railway_rollback_info(live), to: railway_rollback_info(live), notes: [note] };
     }
@@ -4525,16 +4553,29 @@ function verifiedLookup(request, log) {
 /* harmony export */   Qq: () => (/* binding */ text),
 /* harmony export */   tp: () => (/* binding */ table)
 /* harmony export */ });
-/* unused harmony exports code, escapeCell, formatBytes, formatDuration, inlineText, codeSpan, linkText */
+/* unused harmony exports noAutolink, code, escapeCell, formatBytes, formatDuration, inlineText, codeSpan, linkText */
 /**
  * Small pieces of the Markdown every job summary is made of. Outside text (paths, table and check
  * names, server messages) goes in through `text` or `code`, so it cannot end a table row, start a
- * heading, or bring in HTML, a link or an image.
+ * heading, or bring in HTML, a link (a bare URL included) or an image.
  */
 const LINE_BREAKS = /\r\n|\r|\n/g;
-/** Outside text as inline Markdown: one line, no HTML, no links or images, no code spans. */
-function text(value) {
+const ZWJ = '\u200d';
+/**
+ * Outside text with nothing a renderer links by itself: GitHub's Markdown (and Slack and Discord)
+ * turns a bare `https://…`, `www.…`, an e-mail address or a `@name` into a link or a mention, so a
+ * server's header quoted in a summary could carry a phishing link. A zero-width joiner after the
+ * scheme's colon, after `www` and after `@` breaks each pattern; the text reads the same.
+ */
+function noAutolink(value) {
     return value
+        .replace(/([a-z][a-z0-9+.-]*:)(?=\/\/)/gi, `$1${ZWJ}`)
+        .replace(/\b(www)(?=\.)/gi, `$1${ZWJ}`)
+        .replace(/@(?=[\p{L}\p{N}_])/gu, `@${ZWJ}`);
+}
+/** Outside text as inline Markdown: one line, no HTML, no links (bare URLs included) or images, no code spans. */
+function text(value) {
+    return noAutolink(value)
         .replace(LINE_BREAKS, ' ')
         .replace(/[\\`[\]]/g, '\\$&')
         .replace(/</g, '&lt;')
@@ -4584,12 +4625,12 @@ function oneLine(text) {
 }
 /**
  * Outside text (a reason, a name, a provider's message) made inert in Markdown: on one line, HTML
- * and table pipes written as entities (no raw `|` is left for a table row to split on), and every
- * character that could open a link, emphasis, a code span or a heading backslash-escaped, so it
- * renders as itself and nothing else.
+ * and table pipes written as entities (no raw `|` is left for a table row to split on), every
+ * character that could open a link, emphasis, a code span or a heading backslash-escaped, and no
+ * bare URL, address or mention left to link (noAutolink), so it renders as itself and nothing else.
  */
 function inlineText(text) {
-    return oneLine(text)
+    return noAutolink(oneLine(text))
         .replace(/[\\`*_[\]#!~]/g, (c) => `\\${c}`)
         .replace(/&/g, '&amp;')
         .replace(/</g, '&lt;')

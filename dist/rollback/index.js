@@ -10402,7 +10402,7 @@ __nccwpck_require__.a(__webpack_module__, async (__webpack_handle_async_dependen
 /* harmony import */ var _db_connection_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(401);
 /* harmony import */ var _pipeline_drill_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(4273);
 /* harmony import */ var _pipeline_plan_source_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(7218);
-/* harmony import */ var _pipeline_rollback_js__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(3469);
+/* harmony import */ var _pipeline_rollback_js__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(8431);
 /* harmony import */ var _pipeline_timeline_js__WEBPACK_IMPORTED_MODULE_8__ = __nccwpck_require__(6994);
 /* harmony import */ var _report_drill_issue_js__WEBPACK_IMPORTED_MODULE_9__ = __nccwpck_require__(4354);
 /* harmony import */ var _report_drill_summary_js__WEBPACK_IMPORTED_MODULE_10__ = __nccwpck_require__(4649);
@@ -10483,7 +10483,7 @@ await (0,_core_action_js__WEBPACK_IMPORTED_MODULE_1__/* .runAction */ .Cs)('roll
         reason,
         severity,
         dryRun: _core_action_js__WEBPACK_IMPORTED_MODULE_1__/* .input */ .hF.boolean('dry-run', false),
-        earlierTimeline: (0,_pipeline_timeline_js__WEBPACK_IMPORTED_MODULE_8__/* .parseTimeline */ .p)(_core_action_js__WEBPACK_IMPORTED_MODULE_1__/* .input */ .hF.string('timeline')),
+        earlierTimeline: (0,_pipeline_timeline_js__WEBPACK_IMPORTED_MODULE_8__/* .parseTimeline */ .pv)(_core_action_js__WEBPACK_IMPORTED_MODULE_1__/* .input */ .hF.string('timeline')),
         secrets: { vercelToken, flyToken, railwayToken, renderToken, netlifyToken, githubToken },
         database,
         workspace,
@@ -12348,16 +12348,18 @@ async function readCatalog(session, schemas) {
 /* harmony export */   ff: () => (/* binding */ describeTarget),
 /* harmony export */   kY: () => (/* binding */ libpqEnv)
 /* harmony export */ });
-/* unused harmony export withDatabase */
+/* unused harmony exports withDatabase, connectionUrl */
 /* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3024);
-/* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(8005);
-/* harmony import */ var _core_url_secrets_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(9041);
+/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(6760);
+/* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(8005);
+/* harmony import */ var _core_url_secrets_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(9041);
 /**
  * Connection strings, the one way every module learns where a database is. Parses URLs and libpq
  * key=value strings, registers the password as a secret before anything can print it, describes a
  * target as host:port/db for messages, and builds what node-postgres and the pg_* tools need,
  * passing the password through the environment so it never shows in a process list.
  */
+
 
 
 
@@ -12368,11 +12370,11 @@ function parseConnectionString(raw, log) {
     // Mask the whole string too: users paste it into other inputs and messages.
     log?.secret(text);
     if (!text)
-        throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .RollbackKitError */ .dp('The connection string is empty.', 'Pass a URL such as postgres://user:password@host:5432/dbname.');
+        throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .RollbackKitError */ .dp('The connection string is empty.', 'Pass a URL such as postgres://user:password@host:5432/dbname.');
     const isUrl = /^postgres(ql)?:\/\//i.test(text);
     // The password as written (percent-encoded) and in the query (?password=), before any message can show it.
     if (isUrl && log)
-        (0,_core_url_secrets_js__WEBPACK_IMPORTED_MODULE_2__/* .registerUrlSecrets */ .AI)(text, log);
+        (0,_core_url_secrets_js__WEBPACK_IMPORTED_MODULE_3__/* .registerUrlSecrets */ .AI)(text, log);
     const target = isUrl ? parseUrl(text) : parseKeyValue(text);
     log?.secret(target.password);
     checkReferencedFiles(target);
@@ -12398,10 +12400,10 @@ function checkReferencedFiles(t) {
                 (0,node_fs__WEBPACK_IMPORTED_MODULE_0__.accessSync)(path, node_fs__WEBPACK_IMPORTED_MODULE_0__.constants.R_OK);
         }
         catch (err) {
-            problem = (0,_core_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .systemErrorMeaning */ .rZ)(err) ?? 'it cannot be read';
+            problem = (0,_core_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .systemErrorMeaning */ .rZ)(err) ?? 'it cannot be read';
         }
         if (problem) {
-            throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .RollbackKitError */ .dp(`The connection string's ${param} file ${path} cannot be used: ${problem}.`, `Write the file to that path in an earlier step of the job (from a secret), or fix the ${param} parameter.`);
+            throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .RollbackKitError */ .dp(`The connection string's ${param} file ${path} cannot be used: ${problem}.`, `Write the file to that path in an earlier step of the job (from a secret), or fix the ${param} parameter.`);
         }
     }
 }
@@ -12413,12 +12415,16 @@ const ENCODE_HINT = 'Percent-encode special characters in the user name and pass
  */
 function checkUserInfo(text) {
     const rest = text.slice(text.indexOf('//') + 2);
-    const lastAt = rest.lastIndexOf('@');
+    // An @ in the query after the path is a value's (`?user=ops@corp`), as libpq reads it.
+    const slash = rest.indexOf('/');
+    const query = slash >= 0 ? rest.indexOf('?', slash) : -1;
+    const head = query >= 0 ? rest.slice(0, query) : rest;
+    const lastAt = head.lastIndexOf('@');
     if (lastAt < 0)
         return;
-    const authorityEnd = rest.search(/[/?#]/);
+    const authorityEnd = head.search(/[/?#]/);
     if (authorityEnd >= 0 && authorityEnd < lastAt) {
-        throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .RollbackKitError */ .dp('The connection string\'s password (or user name) holds a character that ends the host part of a URL, so it cannot be read safely.', ENCODE_HINT);
+        throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .RollbackKitError */ .dp('The connection string\'s password (or user name) holds a character that ends the host part of a URL, so it cannot be read safely.', ENCODE_HINT);
     }
 }
 function decode(part) {
@@ -12426,32 +12432,77 @@ function decode(part) {
         return decodeURIComponent(part);
     }
     catch {
-        throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .RollbackKitError */ .dp('The connection string has a % that does not start a percent-encoded character.', ENCODE_HINT);
+        throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .RollbackKitError */ .dp('The connection string has a % that does not start a percent-encoded character.', ENCODE_HINT);
     }
 }
+const NOT_A_URL = (why) => new _core_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .RollbackKitError */ .dp(`The connection string is not a valid URL: ${why}.`, `Expected postgres://user:password@host:5432/dbname. ${ENCODE_HINT}`);
+/**
+ * One `host[:port]` of the host list, `[v6]:port` bracketed: the host percent-decoded, as libpq
+ * reads `postgresql://%2Fvar%2Frun%2Fpostgresql/db` (a Unix socket directory).
+ */
+function hostAndPort(spec) {
+    let host = spec;
+    let port;
+    if (spec.startsWith('[')) {
+        const close = spec.indexOf(']');
+        if (close < 0)
+            throw NOT_A_URL('an IPv6 host has no closing ]');
+        host = spec.slice(1, close);
+        const after = spec.slice(close + 1);
+        if (after && !after.startsWith(':'))
+            throw NOT_A_URL('unexpected text after an IPv6 host');
+        port = after ? after.slice(1) : undefined;
+    }
+    else {
+        const colon = spec.indexOf(':');
+        if (colon >= 0)
+            [host, port] = [spec.slice(0, colon), spec.slice(colon + 1)];
+        host = decode(host);
+    }
+    if (/[\s<>"`{}|\\^]/.test(host))
+        throw NOT_A_URL('the host holds a space or a character no host name has');
+    return { host, port: port || undefined };
+}
+/**
+ * A `postgres://` URL read as libpq reads it, not as a web URL: the host may be empty (the local
+ * server's Unix socket) or a percent-encoded socket directory, and the query's host, port, dbname,
+ * user and password override the URL's own. Values are percent-decoded only (`+` stays `+`), and a
+ * `#` is an ordinary character.
+ */
 function parseUrl(text) {
     checkUserInfo(text);
-    let url;
-    try {
-        // URL cannot parse several comma-separated hosts; we support one.
-        url = new URL(text.replace(/^postgres(ql)?:/i, 'http:'));
-    }
-    catch {
-        throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .RollbackKitError */ .dp('The connection string is not a valid URL.', `Expected postgres://user:password@host:5432/dbname. ${ENCODE_HINT}`);
-    }
+    const rest = text.replace(/^postgres(ql)?:\/\//i, '');
+    const question = rest.indexOf('?');
+    const beforeQuery = question >= 0 ? rest.slice(0, question) : rest;
+    const query = question >= 0 ? rest.slice(question + 1) : '';
+    const slash = beforeQuery.indexOf('/');
+    const authority = slash >= 0 ? beforeQuery.slice(0, slash) : beforeQuery;
+    const path = slash >= 0 ? beforeQuery.slice(slash + 1) : '';
+    const at = authority.lastIndexOf('@');
+    const userinfo = at >= 0 ? authority.slice(0, at) : '';
+    const hostList = at >= 0 ? authority.slice(at + 1) : authority;
+    const colon = userinfo.indexOf(':');
+    // Several hosts (failover) keep one port: the target has one, and so do the pg_* tools' variables.
+    const specs = hostList ? hostList.split(',').map(hostAndPort) : [];
+    const ports = [...new Set(specs.map((h) => h.port).filter((p) => p !== undefined))];
+    if (ports.length > 1)
+        throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .RollbackKitError */ .dp('The connection string names several hosts with different ports.', 'Give all hosts the same port (host1:5432,host2:5432), or name one host.');
     const params = {};
-    url.searchParams.forEach((v, k) => (params[k] = v));
-    const host = params.host ?? decode(url.hostname).replace(/^\[(.*)\]$/, '$1');
-    delete params.host;
-    const port = params.port ?? url.port;
-    delete params.port;
-    const database = decode(url.pathname.replace(/^\//, '')) || params.dbname || '';
-    delete params.dbname;
-    const user = decode(url.username) || params.user || '';
-    delete params.user;
-    const password = url.password ? decode(url.password) : params.password;
-    delete params.password;
-    return finish({ host, port, database, user, password, params });
+    for (const pair of query.split('&').filter(Boolean)) {
+        const eq = pair.indexOf('=');
+        if (eq <= 0)
+            throw NOT_A_URL(`the query parameter "${pair.slice(0, 40)}" has no =value`);
+        params[decode(pair.slice(0, eq))] = decode(pair.slice(eq + 1));
+    }
+    const { host: queryHost, port: queryPort, dbname, user: queryUser, password: queryPassword, ...rest2 } = params;
+    return finish({
+        host: queryHost ?? specs.map((h) => h.host).join(','),
+        port: queryPort ?? ports[0],
+        database: dbname ?? decode(path),
+        user: queryUser ?? decode(colon >= 0 ? userinfo.slice(0, colon) : userinfo),
+        password: queryPassword ?? (colon >= 0 ? decode(userinfo.slice(colon + 1)) : undefined),
+        params: rest2,
+    });
 }
 /** libpq key=value syntax: values may be single-quoted, with backslash escapes. */
 function parseKeyValue(text) {
@@ -12464,7 +12515,7 @@ function parseKeyValue(text) {
             break;
         const keyMatch = /^([A-Za-z_][A-Za-z0-9_]*)\s*=\s*/.exec(text.slice(i));
         if (!keyMatch) {
-            throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .RollbackKitError */ .dp('The connection string is neither a postgres:// URL nor key=value pairs.', 'Expected postgres://user:password@host:5432/dbname or host=... port=... dbname=... user=... password=....');
+            throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .RollbackKitError */ .dp('The connection string is neither a postgres:// URL nor key=value pairs.', 'Expected postgres://user:password@host:5432/dbname or host=... port=... dbname=... user=... password=....');
         }
         const key = keyMatch[1].toLowerCase();
         i += keyMatch[0].length;
@@ -12478,7 +12529,7 @@ function parseKeyValue(text) {
                 i++;
             }
             if (text[i] !== "'")
-                throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .RollbackKitError */ .dp(`The connection string has an unterminated quote in the value of ${key}.`);
+                throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .RollbackKitError */ .dp(`The connection string has an unterminated quote in the value of ${key}.`);
             i++;
         }
         else {
@@ -12497,13 +12548,31 @@ function parseKeyValue(text) {
 function finish(t) {
     const port = t.port ? Number(t.port) : DEFAULT_PORT;
     if (!Number.isInteger(port) || port <= 0 || port > 65535) {
-        throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .RollbackKitError */ .dp(`The connection string has an invalid port "${t.port}".`);
+        throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .RollbackKitError */ .dp(`The connection string has an invalid port "${t.port}".`);
     }
-    const host = t.host || 'localhost';
+    // libpq connects to hostaddr when no host is named; with neither, to the local Unix socket.
+    const host = t.host || t.params.hostaddr || defaultSocketDir(port);
     const user = t.user || 'postgres';
+    checkSslMode(t.params.sslmode);
     // libpq's default database is the user's name.
     const database = t.database || user;
     return { host, port, database, user, password: t.password || undefined, params: t.params };
+}
+/**
+ * Where libpq looks for the local server's socket when no host is named: its compiled-in directory,
+ * /var/run/postgresql in Debian's and Ubuntu's packages, /tmp in PostgreSQL's own builds (macOS).
+ * The directory that holds this port's socket, else the first that exists.
+ */
+const SOCKET_DIRS = ['/var/run/postgresql', '/run/postgresql', '/tmp'];
+function defaultSocketDir(port) {
+    return SOCKET_DIRS.find((dir) => (0,node_fs__WEBPACK_IMPORTED_MODULE_0__.existsSync)((0,node_path__WEBPACK_IMPORTED_MODULE_1__.join)(dir, `.s.PGSQL.${port}`))) ?? SOCKET_DIRS.find((dir) => (0,node_fs__WEBPACK_IMPORTED_MODULE_0__.existsSync)(dir)) ?? '/tmp';
+}
+/** libpq's values: any other sslmode is refused by psql and pg_dump, so it is refused here too, before anything runs. */
+const SSL_MODES = ['disable', 'allow', 'prefer', 'require', 'verify-ca', 'verify-full'];
+function checkSslMode(mode) {
+    if (mode === undefined || SSL_MODES.includes(mode))
+        return;
+    throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .RollbackKitError */ .dp(`The connection string has an invalid sslmode "${mode.slice(0, 40)}".`, `Use one of ${SSL_MODES.join(', ')}.`);
 }
 /** `host:port/db`, for every message that names the database; never contains a secret. */
 function describeTarget(t) {
@@ -12519,6 +12588,19 @@ function isTransactionPooler(t) {
 }
 function withDatabase(t, database) {
     return { ...t, database };
+}
+/**
+ * The target as one `postgres://` URL, for programs that take nothing else (dbmate): every part
+ * percent-encoded, a Unix socket directory and its port in the query (`?host=/dir&port=5432`), which
+ * libpq, node-postgres and dbmate all read. It holds the password: only for a child's environment.
+ */
+function connectionUrl(t) {
+    const enc = encodeURIComponent;
+    const userinfo = `${enc(t.user)}${t.password ? `:${enc(t.password)}` : ''}@`;
+    const socket = t.host.startsWith('/');
+    const hosts = socket ? '' : t.host.split(',').map((h) => `${h.includes(':') ? `[${h}]` : enc(h)}:${t.port}`).join(',');
+    const query = [...(socket ? [['host', t.host], ['port', String(t.port)]] : []), ...Object.entries(t.params)].map(([k, v]) => `${enc(k)}=${enc(v)}`);
+    return `postgres://${userinfo}${hosts}/${enc(t.database)}${query.length ? `?${query.join('&')}` : ''}`;
 }
 /**
  * TCP keepalive probes after this long without traffic: a peer that vanished (a server that lost
@@ -13194,19 +13276,48 @@ function compareSource(snapshot, target) {
 /* harmony import */ var _connection_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(401);
 
 
-/** A failure to open a session; `code` keeps the driver's or PostgreSQL's code (ECONNREFUSED, 28P01, …). */
+/**
+ * A failure to open a session; `code` keeps the driver's or PostgreSQL's code (ECONNREFUSED, 28P01, …),
+ * `fromServer` whether PostgreSQL (or a pooler in front of it) answered the startup with an error or
+ * a refusal of SSL, rather than the network failing.
+ */
 class ConnectionError extends _core_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .RollbackKitError */ .dp {
     code;
-    constructor(message, hint, code) {
+    fromServer;
+    constructor(message, hint, code, fromServer = false) {
         super(message, hint);
         this.code = code;
+        this.fromServer = fromServer;
         this.name = 'ConnectionError';
     }
-    /** The server answered and refused us: bad password or user (28P01, 28000) or no such database (3D000), not an outage. */
+    /**
+     * The server answered and refused what the connection string asks for: a password, user, database,
+     * startup option, SSL requirement or pg_hba rule. That server is up and the URL is wrong, not an
+     * outage. A server that is down, starting, shutting down or out of connections is an outage.
+     */
     get isConfiguration() {
-        return ['28P01', '28000', '3D000'].includes(this.code);
+        return this.fromServer && !isOutageCode(this.code);
     }
 }
+/**
+ * What a server answers at startup when it cannot serve anyone right now: out of resources (class 53:
+ * too many connections, disk full, out of memory), shutting down, crashed or starting up (57P01–57P03),
+ * a system or internal error (58, XX). Everything else it answers means the connection string is wrong.
+ */
+function isOutageCode(code) {
+    return /^(53|57P0[1-3]|58|XX)/.test(code);
+}
+/** PostgreSQL's ErrorResponse, as node-postgres hands it on: a five-character SQLSTATE and a severity. */
+function isServerError(err) {
+    const e = err;
+    return typeof e?.severity === 'string' && typeof e.code === 'string' && /^[0-9A-Z]{5}$/.test(e.code);
+}
+/** The server answered "N" to the SSL request: it has no SSL, and the connection string requires it. */
+const NO_SSL = /^The server does not support SSL connections$/;
+/** The server asks for a password and the connection string has none. */
+const NO_PASSWORD = /client password must be a (non-empty )?string/;
+/** Node's TLS verification failures (sslmode=verify-ca / verify-full against a certificate that does not match). */
+const TLS_VERIFY = /^(ERR_TLS_CERT_ALTNAME_INVALID|DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN|UNABLE_TO_VERIFY_LEAF_SIGNATURE|UNABLE_TO_GET_ISSUER_CERT(_LOCALLY)?|CERT_HAS_EXPIRED|CERT_NOT_YET_VALID|CERT_UNTRUSTED|CERT_SIGNATURE_FAILURE)$/;
 /** A query got no answer within its deadline; the connection was closed, the query's outcome is unknown. */
 class QueryDeadlineExceeded extends Error {
     /** The code a lost connection has: code that tells connection loss apart treats it as one. */
@@ -13353,7 +13464,8 @@ function connectionError(target, err) {
     const e = err;
     const code = e?.code ?? '';
     const message = e?.message ?? String(err);
-    const fail = (text, hint) => new ConnectionError(text, hint, code);
+    const fromServer = isServerError(err);
+    const fail = (text, hint, refused = fromServer) => new ConnectionError(text, hint, code, refused);
     switch (code) {
         case 'ECONNREFUSED':
             return fail(`Cannot reach PostgreSQL at ${where}: connection refused.`, 'Check the host and port in database-url and that the server is running.');
@@ -13372,6 +13484,18 @@ function connectionError(target, err) {
             return fail(`Database "${target.database}" does not exist on ${target.host}:${target.port}.`, 'Check the database name in database-url.');
         case '53300':
             return fail(`PostgreSQL at ${where} has no free connection slots.`, 'Use a session pooler or free connections, then retry.');
+    }
+    if (NO_SSL.test(message)) {
+        return fail(`PostgreSQL at ${where} does not accept SSL, and database-url requires it (sslmode=${target.params.sslmode ?? 'require'}).`, 'Turn SSL on at the server, or use sslmode=prefer (or disable) for a server that has none.', true);
+    }
+    if (NO_PASSWORD.test(message)) {
+        return fail(`PostgreSQL at ${where} asks user "${target.user}" for a password, and database-url has none.`, 'Put the password in database-url (postgres://user:password@host/db, percent-encoded).', true);
+    }
+    if (TLS_VERIFY.test(code)) {
+        return fail(`PostgreSQL at ${where}: its certificate does not pass sslmode=${target.params.sslmode ?? 'verify-full'} (${code}).`, 'Check sslrootcert and the host name in database-url against the server\'s certificate.', true);
+    }
+    if (fromServer && !isOutageCode(code)) {
+        return fail(`PostgreSQL at ${where} refused the connection: ${message} (SQLSTATE ${code}).`, 'Check the parameters of database-url (options, sslmode, user, database) against what the server accepts.');
     }
     if (/timeout/i.test(message)) {
         return fail(`Cannot reach PostgreSQL at ${where}: no answer within the connect timeout.`, 'Check the host, port and firewall; GitHub-hosted runners reach only IPv4 addresses.');
@@ -16096,8 +16220,8 @@ var errors = __nccwpck_require__(8005);
 var connection = __nccwpck_require__(401);
 // EXTERNAL MODULE: ./.build/db/snapshot.js
 var snapshot = __nccwpck_require__(7257);
-// EXTERNAL MODULE: ./.build/platforms/promote.js + 24 modules
-var promote = __nccwpck_require__(6461);
+// EXTERNAL MODULE: ./.build/platforms/promote.js + 23 modules
+var promote = __nccwpck_require__(7153);
 // EXTERNAL MODULE: ./.build/pipeline/budgets.js
 var budgets = __nccwpck_require__(1583);
 // EXTERNAL MODULE: ./.build/db/pg-tools.js
@@ -16167,8 +16291,8 @@ async function vercelTokenReadiness(opts, log) {
 
 // EXTERNAL MODULE: ./.build/smoke/smoke-test.js + 13 modules
 var smoke_test = __nccwpck_require__(4259);
-// EXTERNAL MODULE: ./.build/pipeline/rollback.js + 6 modules
-var rollback = __nccwpck_require__(3469);
+// EXTERNAL MODULE: ./.build/pipeline/rollback.js + 7 modules
+var rollback = __nccwpck_require__(8431);
 ;// CONCATENATED MODULE: ./.build/pipeline/drill-readiness.js
 /**
  * The drill's readiness checks: what a rollback needs, proven without changing anything, so a
@@ -16421,7 +16545,7 @@ async function runDrill(request, deps, log) {
         runUrl: request.github.runUrl,
         trend: [],
     };
-    const timeline = new pipeline_timeline/* Timeline */.K(budget, [], (entry) => deps.progress?.finished(entry), now, (phase, component) => deps.progress?.started(phase, component));
+    const timeline = new pipeline_timeline/* Timeline */.Kf(budget, [], (entry) => deps.progress?.finished(entry), now, (phase, component) => deps.progress?.started(phase, component));
     record.timeline = timeline.entries;
     const redact = (err) => log.redact((0,errors/* errorLine */.BP)(err));
     const finished = (entry) => {
@@ -16633,7 +16757,7 @@ __nccwpck_require__.d(__webpack_exports__, {
   MW: () => (/* binding */ readSeverity)
 });
 
-// UNUSED EXPORTS: SEVERITIES, planInputs, readPlanFile
+// UNUSED EXPORTS: SEVERITIES, checkEnvironment, planInputs, readPlanFile
 
 // EXTERNAL MODULE: external "node:fs/promises"
 var promises_ = __nccwpck_require__(1455);
@@ -16641,6 +16765,8 @@ var promises_ = __nccwpck_require__(1455);
 var external_node_path_ = __nccwpck_require__(6760);
 // EXTERNAL MODULE: ./.build/core/errors.js
 var errors = __nccwpck_require__(8005);
+// EXTERNAL MODULE: ./.build/core/secrets.js
+var secrets = __nccwpck_require__(9205);
 // EXTERNAL MODULE: ./.build/pipeline/budgets.js
 var budgets = __nccwpck_require__(1583);
 // EXTERNAL MODULE: ./.build/pipeline/drill.js + 2 modules
@@ -16649,8 +16775,8 @@ var drill = __nccwpck_require__(4273);
 var parse = __nccwpck_require__(151);
 // EXTERNAL MODULE: ./.build/migrations/types.js
 var types = __nccwpck_require__(6431);
-// EXTERNAL MODULE: ./.build/platforms/promote.js + 24 modules
-var promote = __nccwpck_require__(6461);
+// EXTERNAL MODULE: ./.build/platforms/promote.js + 23 modules
+var promote = __nccwpck_require__(7153);
 // EXTERNAL MODULE: ./.build/core/yaml.js
 var core_yaml = __nccwpck_require__(5773);
 // EXTERNAL MODULE: ./.build/smoke/parse-spec.js + 1 modules
@@ -17168,7 +17294,10 @@ function applyPerComponent(components, field, raw, bad) {
         return;
     }
     if (components.length !== 1) {
-        bad(field, components.length ? `is one deployment, but the plan has ${components.length} components; write it as name=deployment pairs (${components.map((c) => `${c.name}=…`).join(', ')})` : 'is set, but the plan has no component');
+        const pairs = `write it as name=deployment pairs (${components.map((c) => `${c.name}=…`).join(', ')})`;
+        // auto-rollback.yml knows one deployment per event: it writes the pairs when told the component.
+        const auto = field === 'from' ? '; in auto-rollback.yml, set the repository variable ROLLBACK_FROM_COMPONENT to the component(s) the deploy ships' : '';
+        bad(field, components.length ? `is one deployment, but the plan has ${components.length} components; ${pairs}${auto}` : 'is set, but the plan has no component');
         return;
     }
     components[0][field] = raw.trim();
@@ -17236,6 +17365,7 @@ var scope = __nccwpck_require__(4969);
 
 
 
+
 const SEVERITIES = ['critical', 'major', 'minor'];
 /** A plan is a page of YAML; anything this large is the wrong file. */
 const MAX_PLAN_BYTES = 256 * 1024;
@@ -17287,8 +17417,21 @@ function readSeverity(inputs) {
 }
 /** The plan this run acts on and what of it the scope selects; nothing is contacted. */
 async function readRollbackPlan(inputs, workspace, opts) {
-    const plan = resolvePlan(await readPlanFile(inputs, workspace), planInputs(inputs), opts);
+    const file = await readPlanFile(inputs, workspace);
+    checkEnvironment(file, inputs.string('environment'));
+    const plan = resolvePlan(file, planInputs(inputs), opts);
     return { plan, scope: (0,scope/* selectScope */.D6)(plan, opts.scope ?? inputs.string('scope')) };
+}
+/**
+ * With a plan file, the environment input names the environment the file describes; it cannot
+ * relabel it. A workflow names more after it (rollback.yml: the concurrency group, and the
+ * reviewers' "<environment>-database", which GitHub creates unprotected if it does not exist), so a
+ * typo must stop here, before anything runs. Case is ignored, as GitHub ignores it in environment names.
+ */
+function checkEnvironment(file, given) {
+    if (!file || given === undefined || given.trim().toLowerCase() === file.environment.toLowerCase())
+        return;
+    throw new errors/* RollbackKitError */.dp(`Input environment is "${(0,secrets/* clip */.$Q)(given, 60)}", but the rollback plan ${file.source} describes environment ${file.environment} (its environment key; production when it has none). Nothing was changed.`, `Pass environment: ${file.environment}, or, if ${file.source} describes another environment, set environment: in it.`);
 }
 /**
  * The plan a drill rehearses: staging unless told otherwise. The default plan describes production,
@@ -17324,7 +17467,7 @@ const PHASES = ['plan', 'notify-start', 'app', 'snapshot', 'database', 'environm
 
 /***/ }),
 
-/***/ 3469:
+/***/ 8431:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -17334,6 +17477,8 @@ __nccwpck_require__.d(__webpack_exports__, {
   ET: () => (/* binding */ promoteRequest),
   el: () => (/* binding */ runRollback)
 });
+
+// UNUSED EXPORTS: notLive
 
 // EXTERNAL MODULE: external "node:fs"
 var external_node_fs_ = __nccwpck_require__(3024);
@@ -18484,8 +18629,8 @@ function advice(reason, plan) {
 
 // EXTERNAL MODULE: ./.build/migrations/revert.js + 14 modules
 var revert = __nccwpck_require__(6269);
-// EXTERNAL MODULE: ./.build/platforms/promote.js + 24 modules
-var promote = __nccwpck_require__(6461);
+// EXTERNAL MODULE: ./.build/platforms/promote.js + 23 modules
+var promote = __nccwpck_require__(7153);
 // EXTERNAL MODULE: ./.build/platforms/vercel/client.js
 var vercel_client = __nccwpck_require__(5282);
 // EXTERNAL MODULE: ./.build/platforms/vercel/errors.js
@@ -18590,6 +18735,32 @@ function revertedOfPlan(planned, applied) {
     return planned.filter((v) => !still.has(v));
 }
 
+// EXTERNAL MODULE: ./.build/platforms/git-revert/git.js
+var git_revert_git = __nccwpck_require__(4827);
+;// CONCATENATED MODULE: ./.build/pipeline/git-revert-access.js
+/**
+ * What a git-revert component needs from its job, checked at plan, before anything changes: it
+ * pushes a branch, so the checkout must hold credentials that may write to the repository. A
+ * `git push --dry-run` authenticates and is refused exactly as the real push would be, and pushes
+ * nothing; without it the revert would be made, then refused at the push, halfway through the app
+ * phase. (The history it needs is checked by the plan's dry run; the pull request permission can
+ * only be found out by opening one, and its refusal names it.)
+ */
+
+
+/** Everything the job must grant, in one place for the refusal and the docs. */
+const GIT_REVERT_NEEDS = 'A git-revert component needs, in the job that runs the rollback: permissions contents: write and pull-requests: write, actions/checkout with fetch-depth: 0 and persist-credentials: true, and "Allow GitHub Actions to create and approve pull requests" in the repository settings. The shipped rollback.yml grants none of this (see "git-revert components" in the README).';
+/** A ref no run creates: the dry run only asks whether a new branch could be pushed. */
+const PROBE_REF = 'refs/heads/rollback-kit/push-check';
+async function checkCanPush(workspace, component, timeoutSeconds, log) {
+    const git = await (0,git_revert_git/* openGit */.z)(workspace, log, timeoutSeconds * 1000);
+    const r = await git.try(['push', '--dry-run', '--quiet', 'origin', `HEAD:${PROBE_REF}`]);
+    if (r.code === 0)
+        return;
+    const said = log.redact((r.stderr || r.stdout).trim().split('\n').slice(-3).join(' ')) || `git push exited with ${r.code}`;
+    throw new errors/* RollbackKitError */.dp(`${component} (git-revert) could not push its revert branch from this checkout${r.timedOut ? ` within ${timeoutSeconds} s` : ''}: ${said}. Nothing was changed.`, GIT_REVERT_NEEDS);
+}
+
 // EXTERNAL MODULE: ./.build/pipeline/scope.js
 var scope = __nccwpck_require__(4969);
 // EXTERNAL MODULE: ./.build/pipeline/timeline.js
@@ -18608,6 +18779,7 @@ var pipeline_verify = __nccwpck_require__(4616);
  * or under an app that failed to roll back; verify whenever anything changed; a verify that still
  * says "roll back" means a person must act now; telling people never stops the rollback.
  */
+
 
 
 
@@ -18660,7 +18832,7 @@ async function runRollback(request, deps, log) {
             return undefined;
         return (await deps.notify(event, record)) !== false;
     };
-    const timeline = new pipeline_timeline/* Timeline */.K(budget, request.earlierTimeline, (entry) => deps.progress?.finished(entry), now, (phase, component) => deps.progress?.started(phase, component));
+    const timeline = new pipeline_timeline/* Timeline */.Kf(budget, request.earlierTimeline, (entry) => deps.progress?.finished(entry), now, (phase, component) => deps.progress?.started(phase, component));
     record.timeline = timeline.entries;
     const redact = (err) => log.redact((0,errors/* errorLine */.BP)(err));
     let told = false;
@@ -18710,6 +18882,10 @@ async function runRollback(request, deps, log) {
         }
         const outcomes = await Promise.all(inScope.map((c) => (0,promote/* promotePrevious */.Ay)(promoteRequest(c, request, true), log)));
         outcomes.forEach((o, i) => applyOutcome(record.components[i], o));
+        // A revert to push: the job must be able to, or the app phase would stop halfway.
+        for (const [i, c] of inScope.entries())
+            if (c.provider === 'git-revert' && outcomes[i].status === 'dry-run')
+                await checkCanPush(request.workspace, c.name, c.timeoutSeconds, log);
         record.incidentKey = incidentKey(plan.environment, plan.components, inScope, outcomes, request);
         if (wantsDatabase) {
             const db = plan.database;
@@ -18772,7 +18948,9 @@ async function runRollback(request, deps, log) {
         if (record.database && record.database.status === 'planned')
             record.database.status = 'dry-run';
         record.status = 'dry-run';
-        record.nextSteps.push('Dry run: nothing was changed. Run again with dry-run false to do what the plan says.');
+        record.nextSteps.push(verifyOnly
+            ? 'Dry run of scope verify: the plan and the inputs were read and checked; nothing was contacted or changed.'
+            : 'Dry run: nothing was changed. Run again with dry-run false to do what the plan says.');
         return finish();
     }
     const nothingPlanned = record.components.every((c) => c.status === 'already-current') && (!record.database || record.database.status === 'nothing-to-do');
@@ -18788,8 +18966,9 @@ async function runRollback(request, deps, log) {
         record.status = 'rolled-back'; // provisional, as below
         told = true;
         timeline.skip('notify-start', 'an earlier job of this rollback told the team');
-        // What an earlier job of this rollback failed at stays failed, whatever the checks now say.
-        const failedEarlier = request.earlierTimeline.find((e) => e.status === 'failed');
+        // What an earlier job of this rollback failed to do stays failed, whatever the checks now say.
+        // An earlier failed verify does not: this job's verify, of the end state, supersedes it.
+        const failedEarlier = (0,pipeline_timeline/* standingFailures */.G7)(request.earlierTimeline).find((e) => e.phase !== 'verify');
         if (failedEarlier) {
             fail(failedEarlier.phase);
             record.nextSteps.push(`An earlier job of this rollback failed in its ${failedEarlier.phase} phase${failedEarlier.component ? ` (${failedEarlier.component})` : ''}: ${failedEarlier.detail.replace(/\.$/, '')}. Its job summary says what to do; this job only verified production.`);
@@ -18815,11 +18994,17 @@ async function runRollback(request, deps, log) {
             try {
                 const outcome = await (0,promote/* promotePrevious */.Ay)(promoteRequest(c, request, false), log);
                 applyOutcome(rec, outcome);
+                const pending = notLive(c, outcome);
+                if (pending) {
+                    // Accepted, not live: production still serves the bad release, so nothing that needs
+                    // the good one live (the database, a verification of the way back) may follow.
+                    rec.status = 'pending';
+                    rec.error = redact(pending);
+                    await finished(t.end('failed', rec.error));
+                    return;
+                }
                 if ((0,promote/* changedProduction */.QF)(outcome.status))
                     changed = true;
-                const queued = (0,promote/* notLiveYet */.E)(outcome, c.name);
-                if (queued)
-                    throw queued;
                 await finished(t.end(outcome.status === 'already-current' ? 'nothing-to-do' : 'ok', log.redact(outcome.notes[0] ?? outcome.status)));
             }
             catch (err) {
@@ -18828,7 +19013,7 @@ async function runRollback(request, deps, log) {
                 await finished(t.end('failed', rec.error));
             }
         }));
-        if (record.components.some((c) => c.status === 'failed'))
+        if (record.components.some((c) => c.status === 'failed' || c.status === 'pending'))
             fail('app');
     }
     // ── snapshot, database ────────────────────────────────────────────────────────────────────
@@ -18847,7 +19032,7 @@ async function runRollback(request, deps, log) {
         await finished(timeline.start('database').end('nothing-to-do', why));
     }
     else if (hasFailed()) {
-        const why = 'an app component failed to roll back; changing the database under it would make things worse';
+        const why = 'an app component did not roll back (or production does not serve it yet); changing the database under it would make things worse';
         db.status = 'skipped';
         timeline.skip('snapshot', why);
         timeline.skip('database', why);
@@ -18951,6 +19136,19 @@ function endNotice(t, sent, told) {
         t.end('ok', told);
     else
         t.end('warning', 'the chat message was not delivered (see the warning in the log); tell the team another way');
+}
+/**
+ * A rollback the platform accepted that production does not serve yet: a Vercel promotion queued
+ * behind a rolling release (notLiveYet), or a git-revert pull request, which changes production
+ * only once someone merges it and it deploys (a re-run finds the branch pushed and the pull
+ * request open: still not live). After the merge the checkout has the good files: already-current.
+ */
+function notLive(c, outcome) {
+    const queued = (0,promote/* notLiveYet */.E)(outcome, c.name);
+    if (queued || c.provider !== 'git-revert' || !outcome.to.url)
+        return queued;
+    const good = outcome.to.commitSha ? ` (the code of ${outcome.to.commitSha.slice(0, 7)})` : '';
+    return new errors/* RollbackKitError */.dp(`${c.name} is not rolled back yet: pull request ${outcome.to.url} reverts it${good}, but production runs the bad code until that pull request is merged and deployed.`, `Merge ${outcome.to.url} and wait for its deploy: only then is ${c.name} rolled back.`);
 }
 function placeOf(c, plan) {
     return (field) => (field.endsWith('-token') || plan.source === 'inputs' ? `Input ${field}` : `components.${c.name}.${field} in ${plan.source}`);
@@ -19106,7 +19304,7 @@ async function databasePhase(request, record, plannedHere, budgetMs, log) {
 }
 /** Names (never values) of production variables changed after each Vercel target was built: a warning. */
 async function environmentPhase(request, components, record, timeline, finished, log) {
-    const vercel = components.map((c, i) => ({ c, rec: record.components[i] })).filter(({ c, rec }) => c.provider === 'vercel' && rec.status !== 'failed' && rec.to?.createdAt);
+    const vercel = components.map((c, i) => ({ c, rec: record.components[i] })).filter(({ c, rec }) => c.provider === 'vercel' && rec.status !== 'failed' && rec.status !== 'pending' && rec.to?.createdAt);
     if (!vercel.length) {
         timeline.skip('environment', components.some((c) => c.provider === 'vercel') ? 'no Vercel component reached its target' : 'no Vercel component: environment variables are not tracked for other providers');
         return;
@@ -19143,7 +19341,16 @@ function nextSteps(record) {
             break;
         case 'failed':
             if (record.failedPhase === 'app') {
-                steps.push(`${failedParts.map((c) => c.name).join(', ')} did not roll back: ${failedParts.map((c) => c.error).join(' ')} Fix that and re-run: parts already rolled back are recognised and left alone.`);
+                if (failedParts.length) {
+                    steps.push(`${failedParts.map((c) => c.name).join(', ')} did not roll back: ${failedParts.map((c) => c.error).join(' ')} Fix that and re-run: parts already rolled back are recognised and left alone.`);
+                }
+                // Their error is what a person must do (merge the pull request, finish the rolling release).
+                for (const c of record.components.filter((p) => p.status === 'pending')) {
+                    steps.push(`Production still serves the bad release of ${c.name}: ${c.error}`);
+                    // A second git-revert run would revert again: the merged revert is now what HEAD^ undoes.
+                    if (c.provider === 'git-revert')
+                        steps.push(`Once ${c.name} is deployed from the merged pull request, and only if the database must go back too, start a new run with scope db. Do not use "Re-run", scope app or scope full for it: they run git-revert again.`);
+                }
                 if (record.database)
                     steps.push('The database was not touched, because changing it under an app that did not roll back makes things worse.');
             }
@@ -19255,8 +19462,9 @@ function selectScope(plan, raw) {
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   K: () => (/* binding */ Timeline),
-/* harmony export */   p: () => (/* binding */ parseTimeline)
+/* harmony export */   G7: () => (/* binding */ standingFailures),
+/* harmony export */   Kf: () => (/* binding */ Timeline),
+/* harmony export */   pv: () => (/* binding */ parseTimeline)
 /* harmony export */ });
 /* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8005);
 /* harmony import */ var _record_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(2108);
@@ -19309,6 +19517,15 @@ class Timeline {
     skip(phase, detail, component) {
         return this.start(phase, component).end('skipped', detail);
     }
+}
+/**
+ * The failed rows that still say how the rollback stands. A failed action phase (plan, app,
+ * snapshot, database) always does: what it left undone stays undone. A failed verify only until a
+ * later verify ran its checks: that one saw production after more was rolled back, so it speaks for
+ * the end state (an app job's unverified verify, then a database job that fixed it).
+ */
+function standingFailures(rows) {
+    return rows.filter((e, i) => e.status === 'failed' && (e.phase !== 'verify' || !rows.slice(i + 1).some((later) => later.phase === 'verify' && later.status !== 'skipped')));
 }
 /** Reads the `timeline` input: a JSON array of rows as the `timeline` output writes them. */
 function parseTimeline(raw) {
@@ -19390,6 +19607,58 @@ async function verifyWithChecks(checks, v, database, log) {
         },
         summary: `${results.length - verdict.failed} of ${results.length} checks passed; severity ${verdict.severity}, decision ${verdict.decision}`,
     };
+}
+
+
+/***/ }),
+
+/***/ 4827:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   z: () => (/* binding */ openGit)
+/* harmony export */ });
+/* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8005);
+/* harmony import */ var _core_process_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(5713);
+/** Runs git in the checkout with a bounded wait; failures carry git's own words, redacted. */
+
+
+/** A CI checkout often has no identity configured; reverts need one to commit. */
+const BOT_IDENTITY = {
+    GIT_AUTHOR_NAME: 'github-actions[bot]',
+    GIT_AUTHOR_EMAIL: '41898283+github-actions[bot]@users.noreply.github.com',
+    GIT_COMMITTER_NAME: 'github-actions[bot]',
+    GIT_COMMITTER_EMAIL: '41898283+github-actions[bot]@users.noreply.github.com',
+};
+async function openGit(cwd, log, timeoutMs = 120_000) {
+    const env = { GIT_TERMINAL_PROMPT: '0', LC_ALL: 'C' };
+    const exec = async (args, extra = {}) => {
+        log.debug(`git ${args.join(' ')}`);
+        try {
+            return await (0,_core_process_js__WEBPACK_IMPORTED_MODULE_1__/* .runProcess */ .R)('git', args, { cwd, env: { ...env, ...extra }, timeoutMs });
+        }
+        catch (err) {
+            throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .RollbackKitError */ .dp(`Could not run git: ${err.message}.`, 'Install git on the runner.');
+        }
+    };
+    const git = {
+        try: (args) => exec(args),
+        async run(args, what) {
+            const r = await exec(args);
+            if (r.code === 0)
+                return r.stdout.trim();
+            const said = (r.stderr || r.stdout).trim().split('\n').slice(-3).join(' ');
+            throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .RollbackKitError */ .dp(`${what} failed: git ${args[0]} ${r.timedOut ? 'timed out' : `exited with ${r.code}`}: ${log.redact(said)}`);
+        },
+    };
+    const inside = await git.try(['rev-parse', '--is-inside-work-tree']);
+    if (inside.code !== 0 || inside.stdout.trim() !== 'true') {
+        throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .RollbackKitError */ .dp(`The workspace ${cwd} is not a git checkout.`, 'Run actions/checkout with fetch-depth: 0 before this step.');
+    }
+    const email = await git.try(['config', 'user.email']);
+    if (email.code !== 0 || !email.stdout.trim())
+        Object.assign(env, BOT_IDENTITY);
+    return git;
 }
 
 
@@ -19715,7 +19984,7 @@ function retryDelay(failure, attempt, policy, random = Math.random) {
 
 /***/ }),
 
-/***/ 6461:
+/***/ 7153:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -20331,50 +20600,8 @@ async function rollMachine(c, app, m, image, t, log) {
     }
 }
 
-// EXTERNAL MODULE: ./.build/core/process.js
-var process = __nccwpck_require__(5713);
-;// CONCATENATED MODULE: ./.build/platforms/git-revert/git.js
-/** Runs git in the checkout with a bounded wait; failures carry git's own words, redacted. */
-
-
-/** A CI checkout often has no identity configured; reverts need one to commit. */
-const BOT_IDENTITY = {
-    GIT_AUTHOR_NAME: 'github-actions[bot]',
-    GIT_AUTHOR_EMAIL: '41898283+github-actions[bot]@users.noreply.github.com',
-    GIT_COMMITTER_NAME: 'github-actions[bot]',
-    GIT_COMMITTER_EMAIL: '41898283+github-actions[bot]@users.noreply.github.com',
-};
-async function openGit(cwd, log, timeoutMs = 120_000) {
-    const env = { GIT_TERMINAL_PROMPT: '0', LC_ALL: 'C' };
-    const exec = async (args, extra = {}) => {
-        log.debug(`git ${args.join(' ')}`);
-        try {
-            return await (0,process/* runProcess */.R)('git', args, { cwd, env: { ...env, ...extra }, timeoutMs });
-        }
-        catch (err) {
-            throw new errors/* RollbackKitError */.dp(`Could not run git: ${err.message}.`, 'Install git on the runner.');
-        }
-    };
-    const git = {
-        try: (args) => exec(args),
-        async run(args, what) {
-            const r = await exec(args);
-            if (r.code === 0)
-                return r.stdout.trim();
-            const said = (r.stderr || r.stdout).trim().split('\n').slice(-3).join(' ');
-            throw new errors/* RollbackKitError */.dp(`${what} failed: git ${args[0]} ${r.timedOut ? 'timed out' : `exited with ${r.code}`}: ${log.redact(said)}`);
-        },
-    };
-    const inside = await git.try(['rev-parse', '--is-inside-work-tree']);
-    if (inside.code !== 0 || inside.stdout.trim() !== 'true') {
-        throw new errors/* RollbackKitError */.dp(`The workspace ${cwd} is not a git checkout.`, 'Run actions/checkout with fetch-depth: 0 before this step.');
-    }
-    const email = await git.try(['config', 'user.email']);
-    if (email.code !== 0 || !email.stdout.trim())
-        Object.assign(env, BOT_IDENTITY);
-    return git;
-}
-
+// EXTERNAL MODULE: ./.build/platforms/git-revert/git.js
+var git_revert_git = __nccwpck_require__(4827);
 // EXTERNAL MODULE: ./.build/platforms/git-revert/pulls.js
 var pulls = __nccwpck_require__(5015);
 ;// CONCATENATED MODULE: ./.build/platforms/git-revert/revert.js
@@ -20408,7 +20635,7 @@ async function revertWithPullRequest(opts, log) {
     const targetRev = opts.target.trim().toLowerCase() === 'previous' ? 'HEAD^' : checkRevision(opts.target, 'target');
     const fromRev = opts.from ? checkRevision(opts.from, 'from') : undefined;
     const repo = (0,pulls/* parseRepository */.S)(opts.repository);
-    const git = await openGit(opts.repoDir, log, opts.timeoutSeconds * 1000);
+    const git = await (0,git_revert_git/* openGit */.z)(opts.repoDir, log, opts.timeoutSeconds * 1000);
     const head = await resolveCommit(git, 'HEAD', 'target');
     const target = await resolveCommit(git, targetRev, 'target');
     const base = (await git.try(['symbolic-ref', '--short', '-q', 'HEAD'])).stdout.trim() || opts.baseBranch;
@@ -20898,6 +21125,34 @@ function checkId(value, input, what) {
         throw new errors/* RollbackKitError */.dp(`Input ${input} must be a Railway ${what} id; got "${value}".`, `Copy the ${what} id from the Railway dashboard URL.`);
     return v;
 }
+/** A commit SHA, full or abbreviated: Railway's deployment ids are UUIDs, never hex alone. */
+const COMMIT = /^[0-9a-f]{7,40}$/i;
+/**
+ * `from` names the bad deployment by its id or by the commit it was built from (what a deploy
+ * workflow knows: auto-rollback.yml's workflow_run trigger passes the run's head SHA). Anything
+ * else cannot name a Railway deployment, and comparing it would only ever say "no longer live".
+ */
+function parseFrom(raw) {
+    const v = raw.trim();
+    if (COMMIT.test(v))
+        return { kind: 'commit', value: v.toLowerCase() };
+    if (ID.test(v))
+        return { kind: 'id', value: v };
+    throw new errors/* RollbackKitError */.dp(`Input from must be a Railway deployment id or the commit SHA it was built from; got "${raw}".`, 'Copy the deployment id from the Railway dashboard, or give the commit SHA of the bad deploy.');
+}
+/**
+ * Whether `from` names the live deployment. A live deployment that says no commit (an image, or
+ * `railway up`) cannot be compared with a SHA: as Vercel does, that goes ahead with a warning; a
+ * second "previous" is still caught by the same-code check below.
+ */
+function fromIsLive(from, live, log) {
+    if (from.kind === 'id')
+        return from.value === live.id;
+    if (live.commitHash)
+        return live.commitHash.toLowerCase().startsWith(from.value);
+    log.warning(`The live deployment ${live.id} carries no commit SHA, so from (${from.value}) cannot be compared with it; going ahead.`);
+    return true;
+}
 const railway_rollback_info = (d) => ({ id: d?.id, url: d?.url, commitSha: d?.commitHash, image: d?.image });
 /** Why an older deployment cannot be what "previous" means, or undefined when it can. */
 function railway_rollback_skipReason(d, live) {
@@ -20918,7 +21173,7 @@ async function promoteOnRailway(opts, log) {
     const ref = { projectId: checkId(opts.project, 'project', 'project'), environmentId: checkId(opts.environment, 'environment', 'environment'), serviceId: checkId(opts.service, 'service', 'service') };
     const targetInput = (opts.target || 'previous').trim();
     const targetId = targetInput.toLowerCase() === 'previous' ? undefined : checkId(targetInput, 'target', 'deployment');
-    const fromId = opts.from?.trim() ? checkId(opts.from, 'from', 'deployment') : undefined;
+    const from = opts.from?.trim() ? parseFrom(opts.from) : undefined;
     const sleep = opts.sleep ?? http_client/* sleep */.yy;
     const now = opts.now ?? Date.now;
     const client = new RailwayClient({ token: opts.token, tokenKind: opts.tokenKind, apiUrl: opts.apiUrl || RAILWAY_API_URL, log, retry: opts.retry, requestTimeoutMs: opts.requestTimeoutMs, sleep });
@@ -20958,8 +21213,8 @@ async function promoteOnRailway(opts, log) {
     for (const d of newer)
         if (IN_FLIGHT.has(d.status))
             log.warning(`A newer deployment ${describeDeployment(d)} is in progress: when it finishes it replaces whatever this step puts back. Cancel it in the Railway dashboard if it carries the bad code.`);
-    if (fromId && fromId !== live.id) {
-        const note = `The ${where} no longer serves ${fromId}; it serves ${live.id}. Nothing to do.`;
+    if (from && !fromIsLive(from, live, log)) {
+        const note = `The ${where} no longer serves ${from.kind === 'commit' ? `commit ${from.value}` : from.value}; it serves ${describeDeployment(live)}. Nothing to do.`;
         log.info(note);
         return { ...base, status: 'already-current', from: railway_rollback_info(live), to: railway_rollback_info(live), notes: [note] };
     }
@@ -22357,7 +22612,7 @@ function describeDeployment(d) {
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
 /* harmony export */   v$: () => (/* binding */ recordDrill)
 /* harmony export */ });
-/* unused harmony exports DRILL_LABEL, TREND_ROWS, drillIssueMarker, drillIssueTitle, resultMarker, parseResult, trendRow, drillComment */
+/* unused harmony exports DRILL_LABEL, TREND_ROWS, drillIssueMarker, drillIssueTitle, resultMarker, parseResult, GITHUB_ACTIONS_BOT, trendRow, drillComment */
 /* harmony import */ var _platforms_git_revert_pulls_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5015);
 /* harmony import */ var _incident_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(6051);
 /* harmony import */ var _drill_summary_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(4649);
@@ -22386,13 +22641,44 @@ function resultMarker(row) {
     return `<!-- rollback-kit:drill-result at=${row.at} status=${row.status} back=${row.wayBackMs} forward=${row.forwardMs} total=${row.totalMs} budget=${row.budgetMs} -->`;
 }
 const RESULT = /<!-- rollback-kit:drill-result at=(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d{1,3})?Z) status=([a-z-]{1,10}) back=(\d{1,12}) forward=(\d{1,12}) total=(\d{1,12}) budget=(\d{1,12}) -->/;
-/** The result in a comment, or undefined for any other comment (a person's, or a tampered one). */
-function parseResult(body) {
+/** How far a runner's clock may run ahead of GitHub's when a drill stamps its result. */
+const CLOCK_SKEW_MS = 10 * 60_000;
+/**
+ * The result in a comment, or undefined for any other comment (a person's, or a tampered one). A
+ * result later than `notAfterMs` (now, or when GitHub says the comment was posted) is no drill's:
+ * a drill's result is written before its comment.
+ */
+function parseResult(body, notAfterMs = Date.now()) {
     // Bounded: the pattern has no nested repetition, and a comment body is cut to GitHub's limit.
     const m = RESULT.exec(body.slice(0, 70_000));
-    if (!m || !STATUSES.includes(m[2]) || Number.isNaN(Date.parse(m[1])))
+    const at = m ? Date.parse(m[1]) : NaN;
+    if (!m || !STATUSES.includes(m[2]) || Number.isNaN(at) || at > notAfterMs)
         return undefined;
     return { at: m[1], status: m[2], wayBackMs: Number(m[3]), forwardMs: Number(m[4]), totalMs: Number(m[5]), budgetMs: Number(m[6]) };
+}
+/** The workflow's GITHUB_TOKEN comments as the GitHub Actions app's bot. */
+const GITHUB_ACTIONS_BOT = 'github-actions[bot]';
+/**
+ * Whose comments carry real results: the drills' own, written with this token. A personal access
+ * token's user is what GET /user says. An installation token may not read GET /user: the workflow's
+ * GITHUB_TOKEN comments as github-actions[bot], another GitHub App's as its own bot, which opened
+ * the drill issue (a bot is an app a repository admin installed). Anyone else who can comment on
+ * the issue could otherwise write a result marker and rewrite the trend.
+ */
+async function drillAuthors(gh, issueAuthor) {
+    const reply = await gh.request('GET', gh.url('user'));
+    const login = reply.ok ? reply.data?.login : undefined;
+    if (typeof login === 'string' && login)
+        return [login];
+    const bot = issueAuthor?.type === 'Bot' && typeof issueAuthor.login === 'string' ? [issueAuthor.login] : [];
+    return [...new Set([GITHUB_ACTIONS_BOT, ...bot])];
+}
+/** A drill's result from one comment of the issue: only the drills' author's, never later than GitHub's own time for it. */
+function commentResult(c, authors, now) {
+    if (typeof c.body !== 'string' || typeof c.user?.login !== 'string' || !authors.includes(c.user.login))
+        return undefined;
+    const posted = typeof c.created_at === 'string' ? Date.parse(c.created_at) : NaN;
+    return parseResult(c.body, Number.isNaN(posted) ? now : Math.min(now, posted + CLOCK_SKEW_MS));
 }
 function trendRow(record) {
     return { at: record.startedAt, status: record.status, wayBackMs: record.wayBackMs, forwardMs: record.forwardMs, totalMs: record.durationMs, budgetMs: record.wayBackBudgetMs };
@@ -22446,11 +22732,13 @@ async function recordDrill(target, input, log, options = {}) {
             }
             const hit = (Array.isArray(reply.data) ? reply.data : []).find((i) => !i.pull_request && typeof i.body === 'string' && i.body.includes(marker) && typeof i.number === 'number');
             if (hit)
-                found = { number: hit.number, url: String(hit.html_url ?? '') };
+                found = { number: hit.number, url: String(hit.html_url ?? ''), author: hit.user };
             page = reply.next;
         }
         const earlier = [];
         if (found) {
+            const authors = await drillAuthors(gh, found.author);
+            const now = Date.now();
             let comments = gh.url(`${issues}/${found.number}/comments`, { per_page: '100' }).href;
             for (let n = 0; comments && n < MAX_PAGES; n++) {
                 const reply = await gh.request('GET', comments);
@@ -22459,7 +22747,7 @@ async function recordDrill(target, input, log, options = {}) {
                     return undefined;
                 }
                 for (const c of Array.isArray(reply.data) ? reply.data : []) {
-                    const row = typeof c.body === 'string' ? parseResult(c.body) : undefined;
+                    const row = c && typeof c === 'object' ? commentResult(c, authors, now) : undefined;
                     if (row)
                         earlier.push(row);
                 }
@@ -22694,7 +22982,7 @@ function incidentBody(record) {
         `# Incident Post-Mortem: ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_3__/* .inlineText */ .ln)(incidentTitle(record))}`,
         [
             `**Date**: ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_3__/* .inlineText */ .ln)(start.slice(0, 10))}`,
-            `**Duration**: rollback ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_3__/* .inlineText */ .ln)((0,_rollback_summary_js__WEBPACK_IMPORTED_MODULE_2__/* .budgetText */ .$e)(record.durationMs, record.budgetMs))}; impact ${impact}`,
+            `**Duration**: rollback ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_3__/* .inlineText */ .ln)((0,_rollback_summary_js__WEBPACK_IMPORTED_MODULE_2__/* .totalText */ .IW)(record))}; impact ${impact}`,
             `**Severity**: ${PRIORITY[record.severity] ?? ''} (${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_3__/* .inlineText */ .ln)(record.severity)})`,
             `**Environment**: ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_3__/* .inlineText */ .ln)(record.environment)}`,
             `**Incident Commander**: ${BLANK}`,
@@ -22738,7 +23026,7 @@ function incidentComment(record) {
         ...(record.database ? [`- database: ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_3__/* .inlineText */ .ln)(record.database.status)}, ${record.database.reverted.length} migration(s) reverted for this incident`] : []),
         ...(record.verify ? [`- verify: ${(0,_rollback_summary_js__WEBPACK_IMPORTED_MODULE_2__/* .verdictText */ .nt)(record)}`] : []),
         '',
-        `Took ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_3__/* .inlineText */ .ln)((0,_rollback_summary_js__WEBPACK_IMPORTED_MODULE_2__/* .budgetText */ .$e)(record.durationMs, record.budgetMs))}.${record.runUrl ? ` Run: ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_3__/* .linkText */ .yX)(record.runUrl)}` : ''}`,
+        `Total: ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_3__/* .inlineText */ .ln)((0,_rollback_summary_js__WEBPACK_IMPORTED_MODULE_2__/* .totalText */ .IW)(record))}.${record.runUrl ? ` Run: ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_3__/* .linkText */ .yX)(record.runUrl)}` : ''}`,
     ];
     return lines.join('\n') + '\n';
 }
@@ -22956,6 +23244,7 @@ async function recordIncident(target, input, log, options = {}) {
 /* harmony export */   Qq: () => (/* binding */ text),
 /* harmony export */   SS: () => (/* binding */ codeSpan),
 /* harmony export */   a3: () => (/* binding */ formatDuration),
+/* harmony export */   bp: () => (/* binding */ noAutolink),
 /* harmony export */   ln: () => (/* binding */ inlineText),
 /* harmony export */   tp: () => (/* binding */ table),
 /* harmony export */   yX: () => (/* binding */ linkText),
@@ -22965,12 +23254,25 @@ async function recordIncident(target, input, log, options = {}) {
 /**
  * Small pieces of the Markdown every job summary is made of. Outside text (paths, table and check
  * names, server messages) goes in through `text` or `code`, so it cannot end a table row, start a
- * heading, or bring in HTML, a link or an image.
+ * heading, or bring in HTML, a link (a bare URL included) or an image.
  */
 const LINE_BREAKS = /\r\n|\r|\n/g;
-/** Outside text as inline Markdown: one line, no HTML, no links or images, no code spans. */
-function text(value) {
+const ZWJ = '\u200d';
+/**
+ * Outside text with nothing a renderer links by itself: GitHub's Markdown (and Slack and Discord)
+ * turns a bare `https://…`, `www.…`, an e-mail address or a `@name` into a link or a mention, so a
+ * server's header quoted in a summary could carry a phishing link. A zero-width joiner after the
+ * scheme's colon, after `www` and after `@` breaks each pattern; the text reads the same.
+ */
+function noAutolink(value) {
     return value
+        .replace(/([a-z][a-z0-9+.-]*:)(?=\/\/)/gi, `$1${ZWJ}`)
+        .replace(/\b(www)(?=\.)/gi, `$1${ZWJ}`)
+        .replace(/@(?=[\p{L}\p{N}_])/gu, `@${ZWJ}`);
+}
+/** Outside text as inline Markdown: one line, no HTML, no links (bare URLs included) or images, no code spans. */
+function text(value) {
+    return noAutolink(value)
         .replace(LINE_BREAKS, ' ')
         .replace(/[\\`[\]]/g, '\\$&')
         .replace(/</g, '&lt;')
@@ -23020,12 +23322,12 @@ function oneLine(text) {
 }
 /**
  * Outside text (a reason, a name, a provider's message) made inert in Markdown: on one line, HTML
- * and table pipes written as entities (no raw `|` is left for a table row to split on), and every
- * character that could open a link, emphasis, a code span or a heading backslash-escaped, so it
- * renders as itself and nothing else.
+ * and table pipes written as entities (no raw `|` is left for a table row to split on), every
+ * character that could open a link, emphasis, a code span or a heading backslash-escaped, and no
+ * bare URL, address or mention left to link (noAutolink), so it renders as itself and nothing else.
  */
 function inlineText(text) {
-    return oneLine(text)
+    return noAutolink(oneLine(text))
         .replace(/[\\`*_[\]#!~]/g, (c) => `\\${c}`)
         .replace(/&/g, '&amp;')
         .replace(/</g, '&lt;')
@@ -23101,10 +23403,31 @@ const SECTION_MAX = 3000;
 const FIELD_MAX = 2000;
 /**
  * Outside text for Slack mrkdwn (and Discord): `&`, `<`, `>` are Slack's only control characters
- * (`<!channel>`, `<url|label>`), and `@everyone` / `@here` would page a whole Discord server.
+ * (`<!channel>`, `<url|label>`), `@everyone` / `@here` would page a whole Discord server, and a bare
+ * URL would become a link (noAutolink; Slack's blocks are also sent `verbatim`).
  */
 function chatText(text) {
-    return noBroadcast(text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;'));
+    return noBroadcast((0,markdown/* noAutolink */.bp)(text).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;'));
+}
+/**
+ * One of our own links (the run, the incident issue), written as Slack's `<url>`: Slack links
+ * nothing else in a `verbatim` block, and Discord reads `<url>` as a link too. Only http(s), with
+ * the characters that would end it percent-encoded.
+ */
+function chatLink(url) {
+    try {
+        const parsed = new URL(url.trim());
+        if (parsed.protocol === 'https:' || parsed.protocol === 'http:')
+            return `<${parsed.href.replace(/[<>|\s]/g, encodeURIComponent)}>`;
+    }
+    catch {
+        // not a URL: shown as text below
+    }
+    return line(url);
+}
+/** A Slack mrkdwn text object that Slack does not scan for URLs, channel names or mentions. */
+function mrkdwn(text) {
+    return { type: 'mrkdwn', text, verbatim: true };
 }
 function noBroadcast(text) {
     return text.replace(/@(everyone|here|channel)/gi, '@\u200b$1');
@@ -23158,27 +23481,26 @@ function stateLines(record) {
  * (chatMessage): the cuts to Slack's limits come after the redaction, so none halves a secret.
  */
 function build(rawTitle, fields, footer) {
-    const title = noBroadcast(rawTitle.replace(/\s*[\r\n]+\s*/g, ' '));
+    const title = noBroadcast((0,markdown/* noAutolink */.bp)(rawTitle.replace(/\s*[\r\n]+\s*/g, ' ')));
     const text = [chatText(title), '', ...fields.map((f) => `${f.label}: ${f.value}`), ...(footer.length ? ['', ...footer] : [])].join('\n');
     const short = fields.filter((f) => f.value.length <= 80 && !f.value.includes('\n'));
     const long = fields.filter((f) => !short.includes(f));
     const blocks = [{ type: 'header', text: { type: 'plain_text', text: (0,secrets/* clip */.$Q)(title, HEADER_MAX), emoji: true } }];
     for (let i = 0; i < short.length; i += 10) {
-        blocks.push({ type: 'section', fields: short.slice(i, i + 10).map((f) => ({ type: 'mrkdwn', text: (0,secrets/* clip */.$Q)(`*${f.label}*\n${f.value}`, FIELD_MAX) })) });
+        blocks.push({ type: 'section', fields: short.slice(i, i + 10).map((f) => mrkdwn((0,secrets/* clip */.$Q)(`*${f.label}*\n${f.value}`, FIELD_MAX))) });
     }
     for (const f of long)
-        blocks.push({ type: 'section', text: { type: 'mrkdwn', text: (0,secrets/* clip */.$Q)(`*${f.label}*\n${f.value}`, SECTION_MAX) } });
+        blocks.push({ type: 'section', text: mrkdwn((0,secrets/* clip */.$Q)(`*${f.label}*\n${f.value}`, SECTION_MAX)) });
     if (footer.length)
-        blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: (0,secrets/* clip */.$Q)(footer.join(' · '), SECTION_MAX) }] });
+        blocks.push({ type: 'context', elements: [mrkdwn((0,secrets/* clip */.$Q)(footer.join(' · '), SECTION_MAX))] });
     return { text: (0,secrets/* clip */.$Q)(text, 39_000), blocks };
 }
 function links(record) {
     const out = [];
-    // Links are written as plain text: Slack and Discord link a bare URL themselves.
     if (record.runUrl)
-        out.push(`Run: ${line(record.runUrl)}`);
+        out.push(`Run: ${chatLink(record.runUrl)}`);
     if (record.incidentIssueUrl)
-        out.push(`Incident issue: ${line(record.incidentIssueUrl)}`);
+        out.push(`Incident issue: ${chatLink(record.incidentIssueUrl)}`);
     return out;
 }
 function startMessage(record) {
@@ -23222,7 +23544,7 @@ function endMessage(record) {
         { label: 'Issue', value: line(record.reason) },
         { label: 'Severity', value: line(severityText(record)) },
         { label: 'Rollback Method', value: line(methodText(record)) },
-        { label: 'Duration', value: line((0,rollback_summary/* budgetText */.$e)(record.durationMs, record.budgetMs)) },
+        { label: 'Duration', value: line((0,rollback_summary/* totalText */.IW)(record)) },
         ...(record.failedPhase ? [{ label: 'Failed phase', value: record.failedPhase }] : []),
         { label: 'Current State', value: stateLines(record).map(line).join('\n') || '-' },
         ...(steps ? [{ label: 'Next Steps', value: steps }] : []),
@@ -23279,13 +23601,59 @@ async function post(url, body, timeoutMs, log) {
         return { ok: false, why: typeof code === 'string' ? code : 'network error', retryable: true };
     }
 }
+const decodeOr = (text) => {
+    try {
+        return decodeURIComponent(text);
+    }
+    catch {
+        return text;
+    }
+};
+/**
+ * Registers every form the webhook URL's secrets can take: the whole URL, its path and query (the
+ * credential of Slack's and Discord's URLs), path segments that look like tokens, every query value
+ * raw and decoded (the whole URL is a secret, whatever a parameter is called), and through
+ * registerUrlSecrets the user name, password and the Basic authorization value sent for them. A
+ * receiver that echoes any of them (a 401 page quoting what it got) is then redacted.
+ */
+function registerWebhookSecrets(webhookUrl, log) {
+    log.secret(webhookUrl);
+    const text = webhookUrl.trim();
+    log.secret(text);
+    (0,url_secrets/* registerUrlSecrets */.AI)(text, log);
+    let url;
+    try {
+        url = new URL(text);
+    }
+    catch {
+        return;
+    }
+    log.secret(url.href);
+    log.secret(`${url.pathname}${url.search}`);
+    log.secret(url.password);
+    // Slack's T…/B…/token and Discord's id/token: a long segment with letters and digits is a token,
+    // "services" or "webhooks" is not (masking those would hide ordinary words in the whole job log).
+    for (const segment of url.pathname.split('/')) {
+        if (segment.length >= 16 && /[a-z]/i.test(segment) && /\d/.test(segment))
+            for (const form of new Set([segment, decodeOr(segment)]))
+                log.secret(form);
+    }
+    // Short or common values (`?v=2`, `?format=json`) are no secret; as guessed ones they are dropped.
+    for (const part of [...url.search.slice(1).split('&'), ...url.hash.slice(1).split('&')]) {
+        const value = part.slice(part.indexOf('=') + 1);
+        if (!value)
+            continue;
+        for (const form of new Set([value, decodeOr(value), decodeOr(value.replace(/\+/g, ' '))]))
+            log.secret(form, 'guessed');
+    }
+}
 /**
  * Posts a message to a Slack-compatible incoming webhook. The URL is a secret (its path is the
- * credential): it is registered with the log and only its host is ever printed.
+ * credential): its every form is registered with the log and only its host is ever printed.
  */
 async function sendChatMessage(webhookUrl, message, log, opts = {}) {
     try {
-        log.secret(webhookUrl);
+        registerWebhookSecrets(webhookUrl, log);
         let url;
         try {
             url = new URL(webhookUrl.trim());
@@ -23294,9 +23662,6 @@ async function sendChatMessage(webhookUrl, message, log, opts = {}) {
             log.warning('notify-webhook-url is not a URL; no chat message was sent. The rollback goes on.');
             return false;
         }
-        log.secret(url.href);
-        log.secret(`${url.pathname}${url.search}`);
-        log.secret(url.password);
         if (url.protocol !== 'https:' && url.protocol !== 'http:') {
             log.warning(`notify-webhook-url must be an http(s) URL (got ${url.protocol.replace(/[^a-z+.-]/gi, '')}); no chat message was sent. The rollback goes on.`);
             return false;
@@ -23340,6 +23705,9 @@ async function sendChatMessage(webhookUrl, message, log, opts = {}) {
 function tellingDeps(opts, log) {
     const { webhookUrl, githubToken, repository } = opts;
     const wanted = opts.incidentIssue ?? Boolean(githubToken);
+    // Before the rollback prints anything: a provider's error could quote the webhook's token.
+    if (webhookUrl)
+        registerWebhookSecrets(webhookUrl, log);
     if (wanted && !githubToken)
         log.warning('incident-issue is true but no github-token (or GITHUB_TOKEN) was given: no incident issue will be written.');
     return {
@@ -23370,6 +23738,7 @@ function tellingDeps(opts, log) {
 /* harmony export */   Dh: () => (/* binding */ NOTHING_CHANGED),
 /* harmony export */   Ec: () => (/* binding */ changedEnv),
 /* harmony export */   Et: () => (/* binding */ checksTable),
+/* harmony export */   IW: () => (/* binding */ totalText),
 /* harmony export */   Tc: () => (/* binding */ timeText),
 /* harmony export */   cu: () => (/* binding */ STATUS_EMOJI),
 /* harmony export */   eT: () => (/* binding */ redactStrings),
@@ -23378,10 +23747,12 @@ function tellingDeps(opts, log) {
 /* harmony export */   sy: () => (/* binding */ rollbackSummaryMarkdown),
 /* harmony export */   ze: () => (/* binding */ deploymentMarkdown)
 /* harmony export */ });
-/* unused harmony exports whereNow, stateNow, componentsTable, mermaidName, ganttChart */
+/* unused harmony exports whereNow, wholeRollback, stateNow, componentsTable, mermaidName, ganttChart */
 /* harmony import */ var _pipeline_budgets_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1583);
-/* harmony import */ var _pipeline_record_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(2108);
-/* harmony import */ var _markdown_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(4348);
+/* harmony import */ var _pipeline_timeline_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(6994);
+/* harmony import */ var _pipeline_record_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(2108);
+/* harmony import */ var _markdown_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(4348);
+
 
 
 
@@ -23456,10 +23827,10 @@ function deploymentMarkdown(ref) {
     if (!ref)
         return '-';
     const parts = [
-        ref.id && (0,_markdown_js__WEBPACK_IMPORTED_MODULE_1__/* .codeSpan */ .SS)(ref.id),
-        ref.url && (0,_markdown_js__WEBPACK_IMPORTED_MODULE_1__/* .linkText */ .yX)(ref.url),
-        ref.commitSha && `commit ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_1__/* .codeSpan */ .SS)(ref.commitSha)}`,
-        ref.createdAt && `created ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_1__/* .inlineText */ .ln)(timeText(ref.createdAt, true))}`,
+        ref.id && (0,_markdown_js__WEBPACK_IMPORTED_MODULE_2__/* .codeSpan */ .SS)(ref.id),
+        ref.url && (0,_markdown_js__WEBPACK_IMPORTED_MODULE_2__/* .linkText */ .yX)(ref.url),
+        ref.commitSha && `commit ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_2__/* .codeSpan */ .SS)(ref.commitSha)}`,
+        ref.createdAt && `created ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_2__/* .inlineText */ .ln)(timeText(ref.createdAt, true))}`,
     ].filter(Boolean);
     return parts.length ? parts.join(' · ') : '-';
 }
@@ -23476,15 +23847,36 @@ function timeText(iso, withDate = false) {
 /** "2 min 3 s of 15 min 0 s budget (within budget)". */
 function budgetText(durationMs, budgetMs) {
     if (!budgetMs)
-        return (0,_markdown_js__WEBPACK_IMPORTED_MODULE_1__/* .formatDuration */ .a3)(durationMs);
+        return (0,_markdown_js__WEBPACK_IMPORTED_MODULE_2__/* .formatDuration */ .a3)(durationMs);
     const over = durationMs - budgetMs;
-    const verdict = over > 0 ? `over budget by ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_1__/* .formatDuration */ .a3)(over)}` : 'within budget';
-    return `${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_1__/* .formatDuration */ .a3)(durationMs)} of ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_1__/* .formatDuration */ .a3)(budgetMs)} budget (${verdict})`;
+    const verdict = over > 0 ? `over budget by ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_2__/* .formatDuration */ .a3)(over)}` : 'within budget';
+    return `${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_2__/* .formatDuration */ .a3)(durationMs)} of ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_2__/* .formatDuration */ .a3)(budgetMs)} budget (${verdict})`;
+}
+/**
+ * The whole rollback, not only this job: from the first row of the timeline (the first job's
+ * first phase, when earlier jobs handed theirs on) to the end of this run, so the waits between
+ * jobs (a reviewer approving the database job) count, as they do for the people waiting.
+ */
+function wholeRollback(record) {
+    const own = Date.parse(record.startedAt);
+    const end = record.finishedAt ? Date.parse(record.finishedAt) : own + record.durationMs;
+    const first = Math.min(own, ...record.timeline.map((e) => Date.parse(e.started)).filter((t) => !Number.isNaN(t)));
+    if (Number.isNaN(own) || Number.isNaN(end) || Number.isNaN(first))
+        return { startedAt: record.startedAt, durationMs: record.durationMs, earlierJobs: false };
+    return { startedAt: new Date(first).toISOString(), durationMs: Math.max(0, end - first), earlierJobs: first < own };
+}
+/** "17 min 3 s of 15 min 0 s budget (over budget by 2 min 3 s): the whole rollback, …" — what every report calls the total. */
+function totalText(record) {
+    const whole = wholeRollback(record);
+    const span = whole.earlierJobs
+        ? `the whole rollback, from its first phase (${timeText(whole.startedAt)}, in an earlier job) to the end of this job, every job and the waits between them included; this job took ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_2__/* .formatDuration */ .a3)(record.durationMs)}`
+        : 'the whole rollback, all of it in this job';
+    return `${budgetText(whole.durationMs, record.budgetMs)}: ${span}`;
 }
 /** Each part's state, one phrase each: "web rolled-back, on dpl_2 (abc1234)". Plain text. */
 function stateNow(record) {
     const out = record.components.map((c) => {
-        const on = deploymentLabel(c.status === 'failed' || c.status === 'skipped' ? c.from : (c.to ?? c.from));
+        const on = deploymentLabel(c.status === 'failed' || c.status === 'skipped' || c.status === 'pending' ? c.from : (c.to ?? c.from));
         return `${c.name} ${c.status}${on ? `, on ${on}` : ''}`;
     });
     const db = record.database;
@@ -23493,10 +23885,10 @@ function stateNow(record) {
     return out;
 }
 function componentsTable(components) {
-    return (0,_markdown_js__WEBPACK_IMPORTED_MODULE_1__/* .table */ .tp)(['Component', 'Provider', 'Status', 'From', 'To'], components.map((c) => [
-        (0,_markdown_js__WEBPACK_IMPORTED_MODULE_1__/* .inlineText */ .ln)(c.name),
-        (0,_markdown_js__WEBPACK_IMPORTED_MODULE_1__/* .inlineText */ .ln)(c.provider),
-        `${c.status === 'failed' ? '❌ ' : ''}${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_1__/* .inlineText */ .ln)(c.status)}${c.error ? `: ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_1__/* .inlineText */ .ln)(c.error)}` : ''}`,
+    return (0,_markdown_js__WEBPACK_IMPORTED_MODULE_2__/* .table */ .tp)(['Component', 'Provider', 'Status', 'From', 'To'], components.map((c) => [
+        (0,_markdown_js__WEBPACK_IMPORTED_MODULE_2__/* .inlineText */ .ln)(c.name),
+        (0,_markdown_js__WEBPACK_IMPORTED_MODULE_2__/* .inlineText */ .ln)(c.provider),
+        `${c.status === 'failed' ? '❌ ' : c.status === 'pending' ? '⏳ ' : ''}${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_2__/* .inlineText */ .ln)(c.status)}${c.error ? `: ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_2__/* .inlineText */ .ln)(c.error)}` : ''}`,
         deploymentMarkdown(c.from),
         deploymentMarkdown(c.to),
     ]));
@@ -23507,7 +23899,7 @@ function checksTable(record) {
     if (!checks.length)
         return undefined;
     const ordered = [...checks.filter((c) => !c.passed), ...checks.filter((c) => c.passed)];
-    return (0,_markdown_js__WEBPACK_IMPORTED_MODULE_1__/* .table */ .tp)(['Check', 'Result', 'Severity', 'Detail'], ordered.map((c) => [(0,_markdown_js__WEBPACK_IMPORTED_MODULE_1__/* .inlineText */ .ln)(c.name), c.passed ? '✅ passed' : '❌ failed', (0,_markdown_js__WEBPACK_IMPORTED_MODULE_1__/* .inlineText */ .ln)(c.severity), (0,_markdown_js__WEBPACK_IMPORTED_MODULE_1__/* .inlineText */ .ln)(c.detail)]));
+    return (0,_markdown_js__WEBPACK_IMPORTED_MODULE_2__/* .table */ .tp)(['Check', 'Result', 'Severity', 'Detail'], ordered.map((c) => [(0,_markdown_js__WEBPACK_IMPORTED_MODULE_2__/* .inlineText */ .ln)(c.name), c.passed ? '✅ passed' : '❌ failed', (0,_markdown_js__WEBPACK_IMPORTED_MODULE_2__/* .inlineText */ .ln)(c.severity), (0,_markdown_js__WEBPACK_IMPORTED_MODULE_2__/* .inlineText */ .ln)(c.detail)]));
 }
 /** The verify phase's verdict in one sentence. */
 function verdictText(record) {
@@ -23517,10 +23909,10 @@ function verdictText(record) {
     const failed = v.checks.filter((c) => !c.passed).length;
     const counts = `${v.checks.length - failed} of ${v.checks.length} checks passed`;
     if (v.decision === 'rollback')
-        return `Production still looks broken after the rollback (severity ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_1__/* .inlineText */ .ln)(v.severity)}, ${counts}).`;
+        return `Production still looks broken after the rollback (severity ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_2__/* .inlineText */ .ln)(v.severity)}, ${counts}).`;
     if (v.passed)
-        return `Healthy: ${counts} (decision ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_1__/* .inlineText */ .ln)(v.decision)}).`;
-    return `Decision ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_1__/* .inlineText */ .ln)(v.decision)}, severity ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_1__/* .inlineText */ .ln)(v.severity)}: ${counts}.`;
+        return `Healthy: ${counts} (decision ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_2__/* .inlineText */ .ln)(v.decision)}).`;
+    return `Decision ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_2__/* .inlineText */ .ln)(v.decision)}, severity ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_2__/* .inlineText */ .ln)(v.severity)}: ${counts}.`;
 }
 function changedEnv(record) {
     return record.components.filter((c) => c.changedEnv.length).map((c) => ({ component: c.name, names: c.changedEnv }));
@@ -23528,11 +23920,11 @@ function changedEnv(record) {
 function planSection(record) {
     const out = ['### Plan'];
     if (record.components.length) {
-        out.push((0,_markdown_js__WEBPACK_IMPORTED_MODULE_1__/* .table */ .tp)(['Component', 'Provider', 'Target', 'Newer deployments skipped, and why'], record.components.map((c) => [
-            (0,_markdown_js__WEBPACK_IMPORTED_MODULE_1__/* .inlineText */ .ln)(c.name),
-            (0,_markdown_js__WEBPACK_IMPORTED_MODULE_1__/* .inlineText */ .ln)(c.provider),
+        out.push((0,_markdown_js__WEBPACK_IMPORTED_MODULE_2__/* .table */ .tp)(['Component', 'Provider', 'Target', 'Newer deployments skipped, and why'], record.components.map((c) => [
+            (0,_markdown_js__WEBPACK_IMPORTED_MODULE_2__/* .inlineText */ .ln)(c.name),
+            (0,_markdown_js__WEBPACK_IMPORTED_MODULE_2__/* .inlineText */ .ln)(c.provider),
             deploymentMarkdown(c.to),
-            c.skipped.length ? c.skipped.map((s) => `${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_1__/* .codeSpan */ .SS)(s.id)}: ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_1__/* .inlineText */ .ln)(s.reason)}`).join('; ') : 'none',
+            c.skipped.length ? c.skipped.map((s) => `${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_2__/* .codeSpan */ .SS)(s.id)}: ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_2__/* .inlineText */ .ln)(s.reason)}`).join('; ') : 'none',
         ])));
     }
     else {
@@ -23542,58 +23934,58 @@ function planSection(record) {
     if (db) {
         const method = db.method === 'restore' ? 'restore from the snapshot' : 'down migrations';
         out.push(db.planned.length
-            ? `Database (${method}), migrations to revert in this order:\n\n${db.planned.map((m, i) => `${i + 1}. ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_1__/* .codeSpan */ .SS)(m)}`).join('\n')}`
+            ? `Database (${method}), migrations to revert in this order:\n\n${db.planned.map((m, i) => `${i + 1}. ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_2__/* .codeSpan */ .SS)(m)}`).join('\n')}`
             : `Database (${method}): no migration to revert.`);
     }
     const checks = record.plannedChecks ?? record.verify?.checks.map((c) => c.name) ?? [];
-    out.push(checks.length ? `Checks: ${checks.map((c) => (0,_markdown_js__WEBPACK_IMPORTED_MODULE_1__/* .inlineText */ .ln)(c)).join(', ')}.` : record.skippedChecks ? 'Checks: none that can run here.' : 'Checks: none configured.');
+    out.push(checks.length ? `Checks: ${checks.map((c) => (0,_markdown_js__WEBPACK_IMPORTED_MODULE_2__/* .inlineText */ .ln)(c)).join(', ')}.` : record.skippedChecks ? 'Checks: none that can run here.' : 'Checks: none configured.');
     if (record.skippedChecks)
         out.push(notRun(record.skippedChecks));
     out.push(budgetPlan(record));
     if (record.scope.length)
-        out.push(`Scope: ${record.scope.map((s) => (0,_markdown_js__WEBPACK_IMPORTED_MODULE_1__/* .inlineText */ .ln)(s)).join(', ')}.`);
+        out.push(`Scope: ${record.scope.map((s) => (0,_markdown_js__WEBPACK_IMPORTED_MODULE_2__/* .inlineText */ .ln)(s)).join(', ')}.`);
     return out;
 }
 /** "Budget: 15 min 0 s: plan 30.0 s, …" — each phase's share of the budget, as the pipeline scales it. */
 function budgetPlan(record) {
     const b = (0,_pipeline_budgets_js__WEBPACK_IMPORTED_MODULE_0__/* .budgets */ .RK)(record.budgetMs / 60_000);
-    const runs = _pipeline_record_js__WEBPACK_IMPORTED_MODULE_2__/* .PHASES */ .Z.filter((p) => record.database || (p !== 'snapshot' && p !== 'database'));
-    const critical = runs.filter((p) => !_pipeline_budgets_js__WEBPACK_IMPORTED_MODULE_0__/* .OFF_CRITICAL_PATH */ .Yp.includes(p)).map((p) => `${p} ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_1__/* .formatDuration */ .a3)(b.phase(p))}`);
-    const off = runs.filter((p) => _pipeline_budgets_js__WEBPACK_IMPORTED_MODULE_0__/* .OFF_CRITICAL_PATH */ .Yp.includes(p)).map((p) => `${p} ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_1__/* .formatDuration */ .a3)(b.phase(p))}`);
-    return `Budget: ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_1__/* .formatDuration */ .a3)(record.budgetMs)} in total: ${critical.join(', ')}${off.length ? `; off the critical path: ${off.join(', ')}` : ''}.`;
+    const runs = _pipeline_record_js__WEBPACK_IMPORTED_MODULE_3__/* .PHASES */ .Z.filter((p) => record.database || (p !== 'snapshot' && p !== 'database'));
+    const critical = runs.filter((p) => !_pipeline_budgets_js__WEBPACK_IMPORTED_MODULE_0__/* .OFF_CRITICAL_PATH */ .Yp.includes(p)).map((p) => `${p} ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_2__/* .formatDuration */ .a3)(b.phase(p))}`);
+    const off = runs.filter((p) => _pipeline_budgets_js__WEBPACK_IMPORTED_MODULE_0__/* .OFF_CRITICAL_PATH */ .Yp.includes(p)).map((p) => `${p} ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_2__/* .formatDuration */ .a3)(b.phase(p))}`);
+    return `Budget: ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_2__/* .formatDuration */ .a3)(record.budgetMs)} in total: ${critical.join(', ')}${off.length ? `; off the critical path: ${off.join(', ')}` : ''}.`;
 }
 function timelineSection(record) {
     if (!record.timeline.length)
         return [];
     return [
         '### Timeline',
-        (0,_markdown_js__WEBPACK_IMPORTED_MODULE_1__/* .table */ .tp)(['Phase', 'Component', 'Start', 'Duration', 'Budget', 'Status', 'Detail'], record.timeline.map((e) => [
+        (0,_markdown_js__WEBPACK_IMPORTED_MODULE_2__/* .table */ .tp)(['Phase', 'Component', 'Start', 'Duration', 'Budget', 'Status', 'Detail'], record.timeline.map((e) => [
             e.phase,
-            e.component ? (0,_markdown_js__WEBPACK_IMPORTED_MODULE_1__/* .inlineText */ .ln)(e.component) : '',
-            (0,_markdown_js__WEBPACK_IMPORTED_MODULE_1__/* .inlineText */ .ln)(timeText(e.started)),
-            (0,_markdown_js__WEBPACK_IMPORTED_MODULE_1__/* .formatDuration */ .a3)(e['duration-ms']),
-            (0,_markdown_js__WEBPACK_IMPORTED_MODULE_1__/* .formatDuration */ .a3)(e['budget-ms']),
-            `${STATUS_ICON[e.status] ?? ''} ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_1__/* .inlineText */ .ln)(e.status)}${e['duration-ms'] > e['budget-ms'] && e['budget-ms'] > 0 ? ' (over budget)' : ''}`.trim(),
-            (0,_markdown_js__WEBPACK_IMPORTED_MODULE_1__/* .inlineText */ .ln)(e.detail),
+            e.component ? (0,_markdown_js__WEBPACK_IMPORTED_MODULE_2__/* .inlineText */ .ln)(e.component) : '',
+            (0,_markdown_js__WEBPACK_IMPORTED_MODULE_2__/* .inlineText */ .ln)(timeText(e.started)),
+            (0,_markdown_js__WEBPACK_IMPORTED_MODULE_2__/* .formatDuration */ .a3)(e['duration-ms']),
+            (0,_markdown_js__WEBPACK_IMPORTED_MODULE_2__/* .formatDuration */ .a3)(e['budget-ms']),
+            `${STATUS_ICON[e.status] ?? ''} ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_2__/* .inlineText */ .ln)(e.status)}${e['duration-ms'] > e['budget-ms'] && e['budget-ms'] > 0 ? ' (over budget)' : ''}`.trim(),
+            (0,_markdown_js__WEBPACK_IMPORTED_MODULE_2__/* .inlineText */ .ln)(e.detail),
         ])),
-        `**Total: ${budgetText(record.durationMs, record.budgetMs)}.**`,
+        `**Total: ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_2__/* .inlineText */ .ln)(totalText(record))}.**`,
     ];
 }
 function databaseSection(record) {
     const out = [];
     if (record.snapshot) {
         const s = record.snapshot;
-        out.push('### Snapshot taken before the database changed', (0,_markdown_js__WEBPACK_IMPORTED_MODULE_1__/* .table */ .tp)(['', ''], [['Path', (0,_markdown_js__WEBPACK_IMPORTED_MODULE_1__/* .codeSpan */ .SS)(s.path)], ['sha256', (0,_markdown_js__WEBPACK_IMPORTED_MODULE_1__/* .codeSpan */ .SS)(s.sha256)], ['Size', (0,_markdown_js__WEBPACK_IMPORTED_MODULE_1__/* .formatBytes */ .z3)(s.sizeBytes)]]));
+        out.push('### Snapshot taken before the database changed', (0,_markdown_js__WEBPACK_IMPORTED_MODULE_2__/* .table */ .tp)(['', ''], [['Path', (0,_markdown_js__WEBPACK_IMPORTED_MODULE_2__/* .codeSpan */ .SS)(s.path)], ['sha256', (0,_markdown_js__WEBPACK_IMPORTED_MODULE_2__/* .codeSpan */ .SS)(s.sha256)], ['Size', (0,_markdown_js__WEBPACK_IMPORTED_MODULE_2__/* .formatBytes */ .z3)(s.sizeBytes)]]));
     }
     const db = record.database;
     // A dry run's migrations are in the plan; there is nothing reverted to show.
     if (db && record.status !== 'dry-run') {
-        const head = `### Database: ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_1__/* .inlineText */ .ln)(db.status)}${db.error ? ` — ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_1__/* .inlineText */ .ln)(db.error)}` : ''}`;
-        const reverted = db.reverted.length ? `Reverted, in order:\n\n${db.reverted.map((m, i) => `${i + 1}. ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_1__/* .codeSpan */ .SS)(m)}`).join('\n')}` : 'No migration was reverted.';
+        const head = `### Database: ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_2__/* .inlineText */ .ln)(db.status)}${db.error ? ` — ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_2__/* .inlineText */ .ln)(db.error)}` : ''}`;
+        const reverted = db.reverted.length ? `Reverted, in order:\n\n${db.reverted.map((m, i) => `${i + 1}. ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_2__/* .codeSpan */ .SS)(m)}`).join('\n')}` : 'No migration was reverted.';
         const left = db.planned.filter((m) => !db.reverted.includes(m));
         out.push(head, reverted);
         if (left.length)
-            out.push(`Planned but not reverted: ${left.map((m) => (0,_markdown_js__WEBPACK_IMPORTED_MODULE_1__/* .codeSpan */ .SS)(m)).join(', ')}.`);
+            out.push(`Planned but not reverted: ${left.map((m) => (0,_markdown_js__WEBPACK_IMPORTED_MODULE_2__/* .codeSpan */ .SS)(m)).join(', ')}.`);
     }
     return out;
 }
@@ -23609,7 +24001,7 @@ function verifySection(record) {
     return out;
 }
 function notRun(names) {
-    return `Not run (SQL checks, and no database connection was given): ${names.map((c) => (0,_markdown_js__WEBPACK_IMPORTED_MODULE_1__/* .inlineText */ .ln)(c)).join(', ')}.`;
+    return `Not run (SQL checks, and no database connection was given): ${names.map((c) => (0,_markdown_js__WEBPACK_IMPORTED_MODULE_2__/* .inlineText */ .ln)(c)).join(', ')}.`;
 }
 function envSection(record) {
     const changed = changedEnv(record);
@@ -23618,13 +24010,13 @@ function envSection(record) {
     return [
         '### Environment variables changed after the target was built',
         'The rolled-back deployment keeps its own values, but the next redeploy picks up the new ones: check these before redeploying.',
-        changed.map((c) => `- ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_1__/* .inlineText */ .ln)(c.component)}: ${c.names.map((n) => (0,_markdown_js__WEBPACK_IMPORTED_MODULE_1__/* .codeSpan */ .SS)(n)).join(', ')}`).join('\n'),
+        changed.map((c) => `- ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_2__/* .inlineText */ .ln)(c.component)}: ${c.names.map((n) => (0,_markdown_js__WEBPACK_IMPORTED_MODULE_2__/* .codeSpan */ .SS)(n)).join(', ')}`).join('\n'),
     ];
 }
 function nextStepsSection(record) {
     if (!record.nextSteps.length)
         return [];
-    return ['### Next steps', record.nextSteps.map((s, i) => `${i + 1}. ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_1__/* .inlineText */ .ln)(s)}`).join('\n')];
+    return ['### Next steps', record.nextSteps.map((s, i) => `${i + 1}. ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_2__/* .inlineText */ .ln)(s)}`).join('\n')];
 }
 /** Mermaid's gantt grammar splits task lines on `:` and `;`, and `#` starts an entity: keep names to plain words. */
 function mermaidName(text) {
@@ -23651,7 +24043,7 @@ function ganttChart(timeline) {
         const late = e.status === 'failed' || (budget > 0 && took > budget);
         lines.push(`  section ${mermaidName(e.component ? `${e.phase} ${e.component}` : e.phase)}`);
         lines.push(`  budget :b${i}, ${start}, ${start + budget}`);
-        lines.push(`  took ${mermaidName((0,_markdown_js__WEBPACK_IMPORTED_MODULE_1__/* .formatDuration */ .a3)(took))} :${late ? 'crit, ' : ''}t${i}, ${start}, ${start + Math.max(took, 1)}`);
+        lines.push(`  took ${mermaidName((0,_markdown_js__WEBPACK_IMPORTED_MODULE_2__/* .formatDuration */ .a3)(took))} :${late ? 'crit, ' : ''}t${i}, ${start}, ${start + Math.max(took, 1)}`);
     });
     lines.push('```');
     return lines.join('\n');
@@ -23659,20 +24051,21 @@ function ganttChart(timeline) {
 /** With `log`, the record is redacted before anything is escaped (see redactStrings). */
 function rollbackSummaryMarkdown(input, log) {
     const record = log ? redactStrings(input, log.redact) : input;
-    const heading = `## ${STATUS_EMOJI[record.status]} ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_1__/* .inlineText */ .ln)(statusLine(record))}`;
+    const heading = `## ${STATUS_EMOJI[record.status]} ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_2__/* .inlineText */ .ln)(statusLine(record))}`;
     const facts = [
-        `Reason: ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_1__/* .inlineText */ .ln)(record.reason)}`,
-        `severity ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_1__/* .inlineText */ .ln)(record.severity)}`,
-        `environment ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_1__/* .inlineText */ .ln)(record.environment)}`,
-        `started ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_1__/* .inlineText */ .ln)(timeText(record.startedAt, true))}`,
+        `Reason: ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_2__/* .inlineText */ .ln)(record.reason)}`,
+        `severity ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_2__/* .inlineText */ .ln)(record.severity)}`,
+        `environment ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_2__/* .inlineText */ .ln)(record.environment)}`,
+        `started ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_2__/* .inlineText */ .ln)(timeText(record.startedAt, true))}`,
         record.dryRun ? 'dry run' : undefined,
     ].filter(Boolean);
-    const links = [record.runUrl && `Run: ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_1__/* .linkText */ .yX)(record.runUrl)}`, record.incidentIssueUrl && `Incident issue: ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_1__/* .linkText */ .yX)(record.incidentIssueUrl)}`].filter(Boolean);
+    const links = [record.runUrl && `Run: ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_2__/* .linkText */ .yX)(record.runUrl)}`, record.incidentIssueUrl && `Incident issue: ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_2__/* .linkText */ .yX)(record.incidentIssueUrl)}`].filter(Boolean);
     const parts = [heading, `${facts.join(' · ')}.`];
-    const failed = record.timeline.filter((e) => e.status === 'failed');
+    // A verify that a later job's verify superseded is history (the timeline shows it), not a reason.
+    const failed = (0,_pipeline_timeline_js__WEBPACK_IMPORTED_MODULE_1__/* .standingFailures */ .G7)(record.timeline);
     if (record.status === 'failed' || record.status === 'unverified') {
-        const why = failed.map((e) => `**${e.phase}${e.component ? ` (${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_1__/* .inlineText */ .ln)(e.component)})` : ''} failed**: ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_1__/* .inlineText */ .ln)(e.detail)}`);
-        parts.push([...why, `**State now**: ${stateNow(record).map((s) => (0,_markdown_js__WEBPACK_IMPORTED_MODULE_1__/* .inlineText */ .ln)(s)).join('; ')}.`].join('  \n'));
+        const why = failed.map((e) => `**${e.phase}${e.component ? ` (${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_2__/* .inlineText */ .ln)(e.component)})` : ''} failed**: ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_2__/* .inlineText */ .ln)(e.detail)}`);
+        parts.push([...why, `**State now**: ${stateNow(record).map((s) => (0,_markdown_js__WEBPACK_IMPORTED_MODULE_2__/* .inlineText */ .ln)(s)).join('; ')}.`].join('  \n'));
     }
     if (record.status === 'unverified') {
         parts.push('> [!CAUTION]\n> The rollback ran but the checks still fail: production is still broken. Act now; see the next steps below.');

@@ -11647,10 +11647,12 @@ __nccwpck_require__.d(__webpack_exports__, {
   f3: () => (/* binding */ pgClientConfig)
 });
 
-// UNUSED EXPORTS: libpqEnv, withDatabase
+// UNUSED EXPORTS: connectionUrl, libpqEnv, withDatabase
 
 ;// CONCATENATED MODULE: external "node:fs"
 const external_node_fs_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs");
+// EXTERNAL MODULE: external "node:path"
+var external_node_path_ = __nccwpck_require__(6760);
 // EXTERNAL MODULE: ./.build/core/errors.js
 var errors = __nccwpck_require__(8005);
 // EXTERNAL MODULE: ./.build/core/url-secrets.js
@@ -11662,6 +11664,7 @@ var url_secrets = __nccwpck_require__(9041);
  * target as host:port/db for messages, and builds what node-postgres and the pg_* tools need,
  * passing the password through the environment so it never shows in a process list.
  */
+
 
 
 
@@ -11717,10 +11720,14 @@ const ENCODE_HINT = 'Percent-encode special characters in the user name and pass
  */
 function checkUserInfo(text) {
     const rest = text.slice(text.indexOf('//') + 2);
-    const lastAt = rest.lastIndexOf('@');
+    // An @ in the query after the path is a value's (`?user=ops@corp`), as libpq reads it.
+    const slash = rest.indexOf('/');
+    const query = slash >= 0 ? rest.indexOf('?', slash) : -1;
+    const head = query >= 0 ? rest.slice(0, query) : rest;
+    const lastAt = head.lastIndexOf('@');
     if (lastAt < 0)
         return;
-    const authorityEnd = rest.search(/[/?#]/);
+    const authorityEnd = head.search(/[/?#]/);
     if (authorityEnd >= 0 && authorityEnd < lastAt) {
         throw new errors/* RollbackKitError */.dp('The connection string\'s password (or user name) holds a character that ends the host part of a URL, so it cannot be read safely.', ENCODE_HINT);
     }
@@ -11733,29 +11740,74 @@ function decode(part) {
         throw new errors/* RollbackKitError */.dp('The connection string has a % that does not start a percent-encoded character.', ENCODE_HINT);
     }
 }
+const NOT_A_URL = (why) => new errors/* RollbackKitError */.dp(`The connection string is not a valid URL: ${why}.`, `Expected postgres://user:password@host:5432/dbname. ${ENCODE_HINT}`);
+/**
+ * One `host[:port]` of the host list, `[v6]:port` bracketed: the host percent-decoded, as libpq
+ * reads `postgresql://%2Fvar%2Frun%2Fpostgresql/db` (a Unix socket directory).
+ */
+function hostAndPort(spec) {
+    let host = spec;
+    let port;
+    if (spec.startsWith('[')) {
+        const close = spec.indexOf(']');
+        if (close < 0)
+            throw NOT_A_URL('an IPv6 host has no closing ]');
+        host = spec.slice(1, close);
+        const after = spec.slice(close + 1);
+        if (after && !after.startsWith(':'))
+            throw NOT_A_URL('unexpected text after an IPv6 host');
+        port = after ? after.slice(1) : undefined;
+    }
+    else {
+        const colon = spec.indexOf(':');
+        if (colon >= 0)
+            [host, port] = [spec.slice(0, colon), spec.slice(colon + 1)];
+        host = decode(host);
+    }
+    if (/[\s<>"`{}|\\^]/.test(host))
+        throw NOT_A_URL('the host holds a space or a character no host name has');
+    return { host, port: port || undefined };
+}
+/**
+ * A `postgres://` URL read as libpq reads it, not as a web URL: the host may be empty (the local
+ * server's Unix socket) or a percent-encoded socket directory, and the query's host, port, dbname,
+ * user and password override the URL's own. Values are percent-decoded only (`+` stays `+`), and a
+ * `#` is an ordinary character.
+ */
 function parseUrl(text) {
     checkUserInfo(text);
-    let url;
-    try {
-        // URL cannot parse several comma-separated hosts; we support one.
-        url = new URL(text.replace(/^postgres(ql)?:/i, 'http:'));
-    }
-    catch {
-        throw new errors/* RollbackKitError */.dp('The connection string is not a valid URL.', `Expected postgres://user:password@host:5432/dbname. ${ENCODE_HINT}`);
-    }
+    const rest = text.replace(/^postgres(ql)?:\/\//i, '');
+    const question = rest.indexOf('?');
+    const beforeQuery = question >= 0 ? rest.slice(0, question) : rest;
+    const query = question >= 0 ? rest.slice(question + 1) : '';
+    const slash = beforeQuery.indexOf('/');
+    const authority = slash >= 0 ? beforeQuery.slice(0, slash) : beforeQuery;
+    const path = slash >= 0 ? beforeQuery.slice(slash + 1) : '';
+    const at = authority.lastIndexOf('@');
+    const userinfo = at >= 0 ? authority.slice(0, at) : '';
+    const hostList = at >= 0 ? authority.slice(at + 1) : authority;
+    const colon = userinfo.indexOf(':');
+    // Several hosts (failover) keep one port: the target has one, and so do the pg_* tools' variables.
+    const specs = hostList ? hostList.split(',').map(hostAndPort) : [];
+    const ports = [...new Set(specs.map((h) => h.port).filter((p) => p !== undefined))];
+    if (ports.length > 1)
+        throw new errors/* RollbackKitError */.dp('The connection string names several hosts with different ports.', 'Give all hosts the same port (host1:5432,host2:5432), or name one host.');
     const params = {};
-    url.searchParams.forEach((v, k) => (params[k] = v));
-    const host = params.host ?? decode(url.hostname).replace(/^\[(.*)\]$/, '$1');
-    delete params.host;
-    const port = params.port ?? url.port;
-    delete params.port;
-    const database = decode(url.pathname.replace(/^\//, '')) || params.dbname || '';
-    delete params.dbname;
-    const user = decode(url.username) || params.user || '';
-    delete params.user;
-    const password = url.password ? decode(url.password) : params.password;
-    delete params.password;
-    return finish({ host, port, database, user, password, params });
+    for (const pair of query.split('&').filter(Boolean)) {
+        const eq = pair.indexOf('=');
+        if (eq <= 0)
+            throw NOT_A_URL(`the query parameter "${pair.slice(0, 40)}" has no =value`);
+        params[decode(pair.slice(0, eq))] = decode(pair.slice(eq + 1));
+    }
+    const { host: queryHost, port: queryPort, dbname, user: queryUser, password: queryPassword, ...rest2 } = params;
+    return finish({
+        host: queryHost ?? specs.map((h) => h.host).join(','),
+        port: queryPort ?? ports[0],
+        database: dbname ?? decode(path),
+        user: queryUser ?? decode(colon >= 0 ? userinfo.slice(0, colon) : userinfo),
+        password: queryPassword ?? (colon >= 0 ? decode(userinfo.slice(colon + 1)) : undefined),
+        params: rest2,
+    });
 }
 /** libpq key=value syntax: values may be single-quoted, with backslash escapes. */
 function parseKeyValue(text) {
@@ -11803,11 +11855,29 @@ function finish(t) {
     if (!Number.isInteger(port) || port <= 0 || port > 65535) {
         throw new errors/* RollbackKitError */.dp(`The connection string has an invalid port "${t.port}".`);
     }
-    const host = t.host || 'localhost';
+    // libpq connects to hostaddr when no host is named; with neither, to the local Unix socket.
+    const host = t.host || t.params.hostaddr || defaultSocketDir(port);
     const user = t.user || 'postgres';
+    checkSslMode(t.params.sslmode);
     // libpq's default database is the user's name.
     const database = t.database || user;
     return { host, port, database, user, password: t.password || undefined, params: t.params };
+}
+/**
+ * Where libpq looks for the local server's socket when no host is named: its compiled-in directory,
+ * /var/run/postgresql in Debian's and Ubuntu's packages, /tmp in PostgreSQL's own builds (macOS).
+ * The directory that holds this port's socket, else the first that exists.
+ */
+const SOCKET_DIRS = ['/var/run/postgresql', '/run/postgresql', '/tmp'];
+function defaultSocketDir(port) {
+    return SOCKET_DIRS.find((dir) => (0,external_node_fs_namespaceObject.existsSync)((0,external_node_path_.join)(dir, `.s.PGSQL.${port}`))) ?? SOCKET_DIRS.find((dir) => (0,external_node_fs_namespaceObject.existsSync)(dir)) ?? '/tmp';
+}
+/** libpq's values: any other sslmode is refused by psql and pg_dump, so it is refused here too, before anything runs. */
+const SSL_MODES = ['disable', 'allow', 'prefer', 'require', 'verify-ca', 'verify-full'];
+function checkSslMode(mode) {
+    if (mode === undefined || SSL_MODES.includes(mode))
+        return;
+    throw new errors/* RollbackKitError */.dp(`The connection string has an invalid sslmode "${mode.slice(0, 40)}".`, `Use one of ${SSL_MODES.join(', ')}.`);
 }
 /** `host:port/db`, for every message that names the database; never contains a secret. */
 function describeTarget(t) {
@@ -11823,6 +11893,19 @@ function isTransactionPooler(t) {
 }
 function withDatabase(t, database) {
     return { ...t, database };
+}
+/**
+ * The target as one `postgres://` URL, for programs that take nothing else (dbmate): every part
+ * percent-encoded, a Unix socket directory and its port in the query (`?host=/dir&port=5432`), which
+ * libpq, node-postgres and dbmate all read. It holds the password: only for a child's environment.
+ */
+function connectionUrl(t) {
+    const enc = encodeURIComponent;
+    const userinfo = `${enc(t.user)}${t.password ? `:${enc(t.password)}` : ''}@`;
+    const socket = t.host.startsWith('/');
+    const hosts = socket ? '' : t.host.split(',').map((h) => `${h.includes(':') ? `[${h}]` : enc(h)}:${t.port}`).join(',');
+    const query = [...(socket ? [['host', t.host], ['port', String(t.port)]] : []), ...Object.entries(t.params)].map(([k, v]) => `${enc(k)}=${enc(v)}`);
+    return `postgres://${userinfo}${hosts}/${enc(t.database)}${query.length ? `?${query.join('&')}` : ''}`;
 }
 /**
  * TCP keepalive probes after this long without traffic: a peer that vanished (a server that lost
@@ -11907,16 +11990,29 @@ function libpqEnv(t) {
 /* harmony export */   SS: () => (/* binding */ codeSpan),
 /* harmony export */   kq: () => (/* binding */ escapeCell)
 /* harmony export */ });
-/* unused harmony exports code, table, formatBytes, formatDuration, inlineText, linkText */
+/* unused harmony exports noAutolink, code, table, formatBytes, formatDuration, inlineText, linkText */
 /**
  * Small pieces of the Markdown every job summary is made of. Outside text (paths, table and check
  * names, server messages) goes in through `text` or `code`, so it cannot end a table row, start a
- * heading, or bring in HTML, a link or an image.
+ * heading, or bring in HTML, a link (a bare URL included) or an image.
  */
 const LINE_BREAKS = /\r\n|\r|\n/g;
-/** Outside text as inline Markdown: one line, no HTML, no links or images, no code spans. */
-function text(value) {
+const ZWJ = '\u200d';
+/**
+ * Outside text with nothing a renderer links by itself: GitHub's Markdown (and Slack and Discord)
+ * turns a bare `https://…`, `www.…`, an e-mail address or a `@name` into a link or a mention, so a
+ * server's header quoted in a summary could carry a phishing link. A zero-width joiner after the
+ * scheme's colon, after `www` and after `@` breaks each pattern; the text reads the same.
+ */
+function noAutolink(value) {
     return value
+        .replace(/([a-z][a-z0-9+.-]*:)(?=\/\/)/gi, `$1${ZWJ}`)
+        .replace(/\b(www)(?=\.)/gi, `$1${ZWJ}`)
+        .replace(/@(?=[\p{L}\p{N}_])/gu, `@${ZWJ}`);
+}
+/** Outside text as inline Markdown: one line, no HTML, no links (bare URLs included) or images, no code spans. */
+function text(value) {
+    return noAutolink(value)
         .replace(LINE_BREAKS, ' ')
         .replace(/[\\`[\]]/g, '\\$&')
         .replace(/</g, '&lt;')
@@ -11966,12 +12062,12 @@ function oneLine(text) {
 }
 /**
  * Outside text (a reason, a name, a provider's message) made inert in Markdown: on one line, HTML
- * and table pipes written as entities (no raw `|` is left for a table row to split on), and every
- * character that could open a link, emphasis, a code span or a heading backslash-escaped, so it
- * renders as itself and nothing else.
+ * and table pipes written as entities (no raw `|` is left for a table row to split on), every
+ * character that could open a link, emphasis, a code span or a heading backslash-escaped, and no
+ * bare URL, address or mention left to link (noAutolink), so it renders as itself and nothing else.
  */
 function inlineText(text) {
-    return oneLine(text)
+    return noAutolink(oneLine(text))
         .replace(/[\\`*_[\]#!~]/g, (c) => `\\${c}`)
         .replace(/&/g, '&amp;')
         .replace(/</g, '&lt;')
@@ -14750,19 +14846,48 @@ var pool = __nccwpck_require__(7944);
 ;// CONCATENATED MODULE: ./.build/db/session.js
 
 
-/** A failure to open a session; `code` keeps the driver's or PostgreSQL's code (ECONNREFUSED, 28P01, …). */
+/**
+ * A failure to open a session; `code` keeps the driver's or PostgreSQL's code (ECONNREFUSED, 28P01, …),
+ * `fromServer` whether PostgreSQL (or a pooler in front of it) answered the startup with an error or
+ * a refusal of SSL, rather than the network failing.
+ */
 class ConnectionError extends errors/* RollbackKitError */.dp {
     code;
-    constructor(message, hint, code) {
+    fromServer;
+    constructor(message, hint, code, fromServer = false) {
         super(message, hint);
         this.code = code;
+        this.fromServer = fromServer;
         this.name = 'ConnectionError';
     }
-    /** The server answered and refused us: bad password or user (28P01, 28000) or no such database (3D000), not an outage. */
+    /**
+     * The server answered and refused what the connection string asks for: a password, user, database,
+     * startup option, SSL requirement or pg_hba rule. That server is up and the URL is wrong, not an
+     * outage. A server that is down, starting, shutting down or out of connections is an outage.
+     */
     get isConfiguration() {
-        return ['28P01', '28000', '3D000'].includes(this.code);
+        return this.fromServer && !isOutageCode(this.code);
     }
 }
+/**
+ * What a server answers at startup when it cannot serve anyone right now: out of resources (class 53:
+ * too many connections, disk full, out of memory), shutting down, crashed or starting up (57P01–57P03),
+ * a system or internal error (58, XX). Everything else it answers means the connection string is wrong.
+ */
+function isOutageCode(code) {
+    return /^(53|57P0[1-3]|58|XX)/.test(code);
+}
+/** PostgreSQL's ErrorResponse, as node-postgres hands it on: a five-character SQLSTATE and a severity. */
+function isServerError(err) {
+    const e = err;
+    return typeof e?.severity === 'string' && typeof e.code === 'string' && /^[0-9A-Z]{5}$/.test(e.code);
+}
+/** The server answered "N" to the SSL request: it has no SSL, and the connection string requires it. */
+const NO_SSL = /^The server does not support SSL connections$/;
+/** The server asks for a password and the connection string has none. */
+const NO_PASSWORD = /client password must be a (non-empty )?string/;
+/** Node's TLS verification failures (sslmode=verify-ca / verify-full against a certificate that does not match). */
+const TLS_VERIFY = /^(ERR_TLS_CERT_ALTNAME_INVALID|DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN|UNABLE_TO_VERIFY_LEAF_SIGNATURE|UNABLE_TO_GET_ISSUER_CERT(_LOCALLY)?|CERT_HAS_EXPIRED|CERT_NOT_YET_VALID|CERT_UNTRUSTED|CERT_SIGNATURE_FAILURE)$/;
 /** A query got no answer within its deadline; the connection was closed, the query's outcome is unknown. */
 class QueryDeadlineExceeded extends Error {
     /** The code a lost connection has: code that tells connection loss apart treats it as one. */
@@ -14909,7 +15034,8 @@ function connectionError(target, err) {
     const e = err;
     const code = e?.code ?? '';
     const message = e?.message ?? String(err);
-    const fail = (text, hint) => new ConnectionError(text, hint, code);
+    const fromServer = isServerError(err);
+    const fail = (text, hint, refused = fromServer) => new ConnectionError(text, hint, code, refused);
     switch (code) {
         case 'ECONNREFUSED':
             return fail(`Cannot reach PostgreSQL at ${where}: connection refused.`, 'Check the host and port in database-url and that the server is running.');
@@ -14928,6 +15054,18 @@ function connectionError(target, err) {
             return fail(`Database "${target.database}" does not exist on ${target.host}:${target.port}.`, 'Check the database name in database-url.');
         case '53300':
             return fail(`PostgreSQL at ${where} has no free connection slots.`, 'Use a session pooler or free connections, then retry.');
+    }
+    if (NO_SSL.test(message)) {
+        return fail(`PostgreSQL at ${where} does not accept SSL, and database-url requires it (sslmode=${target.params.sslmode ?? 'require'}).`, 'Turn SSL on at the server, or use sslmode=prefer (or disable) for a server that has none.', true);
+    }
+    if (NO_PASSWORD.test(message)) {
+        return fail(`PostgreSQL at ${where} asks user "${target.user}" for a password, and database-url has none.`, 'Put the password in database-url (postgres://user:password@host/db, percent-encoded).', true);
+    }
+    if (TLS_VERIFY.test(code)) {
+        return fail(`PostgreSQL at ${where}: its certificate does not pass sslmode=${target.params.sslmode ?? 'verify-full'} (${code}).`, 'Check sslrootcert and the host name in database-url against the server\'s certificate.', true);
+    }
+    if (fromServer && !isOutageCode(code)) {
+        return fail(`PostgreSQL at ${where} refused the connection: ${message} (SQLSTATE ${code}).`, 'Check the parameters of database-url (options, sslmode, user, database) against what the server accepts.');
     }
     if (/timeout/i.test(message)) {
         return fail(`Cannot reach PostgreSQL at ${where}: no answer within the connect timeout.`, 'Check the host, port and firewall; GitHub-hosted runners reach only IPv4 addresses.');
