@@ -201,7 +201,7 @@ describe('smoke-test on Node 24', () => {
 
   it('no checks is one clear error', async () => {
     const run = await run24('smoke-test', { 'base-url': server.url });
-    expectRefusal(run, /No checks given\. Set checks \(YAML\) or checks-file/);
+    expectRefusal(run, /No checks given\. Set input checks \(YAML\) or input checks-file/);
   });
 });
 

@@ -135,10 +135,10 @@ describe('SQL probe: the server refuses what validation would have refused', () 
   });
 
   it('the session itself is read-only, even when the URL asks otherwise', async () => {
-    const url = new URL(db.url);
-    url.searchParams.set('options', '-c default_transaction_read_only=off');
+    // Percent-encoded as libpq reads it (it does not decode `+`).
+    const url = `${db.url}${db.url.includes('?') ? '&' : '?'}options=${encodeURIComponent('-c default_transaction_read_only=off')}`;
     const sessionDefault = { ...check('SHOW default_transaction_read_only'), expectValue: { value: 'on' } };
-    const outcome = await probeSql(sessionDefault, parseConnectionString(url.toString()), { timeoutMs: 5000, log: memoryLog() });
+    const outcome = await probeSql(sessionDefault, parseConnectionString(url), { timeoutMs: 5000, log: memoryLog() });
     expect(outcome).toMatchObject({ ok: true, failures: [] });
   });
 
