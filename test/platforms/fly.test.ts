@@ -62,9 +62,11 @@ describe('promoteOnFly', () => {
     expect(r.frozen).toMatchObject({ frozen: false });
     expect(r.frozen.what).toMatch(/Fly has nothing to freeze/);
     expect(f.images()).toEqual([good.imageRef, good.imageRef, good.imageRef]);
-    // Full config back with only the image changed; a new instance each; waited on that instance.
+    // Full config back with only the image changed (and the note of what it was rolled back from);
+    // a new instance each; waited on that instance.
     for (const [i, m] of f.machines.entries()) {
-      expect(m.config).toEqual({ ...before[i]!.config, image: good.imageRef });
+      const metadata = { ...(before[i]!.config.metadata as Record<string, unknown>), rollback_kit_rolled_back_from: bad.imageRef };
+      expect(m.config).toEqual({ ...before[i]!.config, image: good.imageRef, metadata });
       expect(m.instance_id).not.toBe(before[i]!.instance);
       expect(m.state).toBe('started');
       const waits = f.requestsTo(new RegExp(`^GET /v1/apps/hotdash/machines/${m.id}/wait$`));

@@ -85,9 +85,12 @@ export async function listMachines(c: FlyClients, app: string): Promise<FlyMachi
   return (Array.isArray(data) ? data : []).map(parseMachine);
 }
 
-/** Sends the machine's full config with only the image changed; Fly gives it a new instance. */
-export async function updateImage(c: FlyClients, app: string, m: FlyMachine, image: string, skipLaunch: boolean): Promise<FlyMachine> {
-  const res = await c.machines.request('POST', `${appPath(app)}/${encodeURIComponent(m.id)}`, { body: { config: { ...m.config, image }, ...(skipLaunch ? { skip_launch: true } : {}) } });
+/**
+ * Sends the machine's full config (as read, or with the rollback note: model.ts) with only the image
+ * changed; Fly gives it a new instance.
+ */
+export async function updateImage(c: FlyClients, app: string, m: FlyMachine, image: string, skipLaunch: boolean, config: Record<string, unknown> = m.config): Promise<FlyMachine> {
+  const res = await c.machines.request('POST', `${appPath(app)}/${encodeURIComponent(m.id)}`, { body: { config: { ...config, image }, ...(skipLaunch ? { skip_launch: true } : {}) } });
   return parseMachine(res.data);
 }
 

@@ -5,7 +5,8 @@
  * checks its image is still in the registry, then updates every machine to that image (full config,
  * only the image changed) and waits for each to start on its new instance. A machine left on
  * another image makes the app half rolled back: reported by machine id, and a re-run updates only
- * the machines still left.
+ * the machines still left. Because no release records a rollback, each machine carries a note of the
+ * images it was rolled back from (model.ts), and "previous" never picks one of those again.
  */
 import { RollbackKitError } from '../../core/errors.js';
 import type { Log } from '../../core/log.js';
@@ -13,7 +14,7 @@ import { HttpApiError, sleep as realSleep } from '../http/client.js';
 import { calling, platformError, type PlatformErrorContext } from '../http/errors.js';
 import { describeSkipped, type Frozen, type ProviderOutcome, type ReleaseInfo, type SkippedRelease, type ProviderRunOptions } from '../outcome.js';
 import { flyClients, imageInRegistry, listMachines, releases, updateImage, waitForState, type FlyClients } from './api.js';
-import { describeRelease, RELEASE_DONE, type FlyMachine, type FlyRelease } from './model.js';
+import { describeRelease, RELEASE_DONE, rolledBackFrom, withRollbackNote, type FlyMachine, type FlyRelease } from './model.js';
 import { listingBound } from '../listing.js';
 
 export interface FlyPromoteOptions extends ProviderRunOptions {
@@ -58,8 +59,9 @@ const matches = (ref: ReleaseRef, r: FlyRelease): boolean =>
 
 const info = (r: FlyRelease | undefined, image?: string): ReleaseInfo => ({ id: r?.id, version: r?.version, image: r?.imageRef ?? image });
 
-/** Why an older release cannot be what "previous" means, or undefined when it can. */
-export function skipReason(r: FlyRelease, current: FlyRelease): string | undefined {
+/** Why an older release cannot be what "previous" means, or undefined when it can. `rolledBack`: images an earlier rollback moved off. */
+export function skipReason(r: FlyRelease, current: FlyRelease, rolledBack: ReadonlySet<string> = new Set()): string | undefined {
+  if (r.imageRef && rolledBack.has(r.imageRef)) return 'an earlier rollback moved the app off its image (noted on the machines)';
   if (!RELEASE_DONE.has(r.status)) return `status ${r.status}, not complete`;
   if (!r.stable) return 'not marked stable';
   if (!r.imageRef) return 'no image recorded';
@@ -129,9 +131,10 @@ export async function promoteOnFly(opts: FlyPromoteOptions, log: Log): Promise<P
       log.info(note);
       return { ...base, status: 'already-current', from: info(current), to: info(current), notes: [note] };
     }
+    const rolledBack = rolledBackFrom(machines);
     for (const r of all) {
       if (r.version >= current.version) continue;
-      const reason = skipReason(r, current);
+      const reason = skipReason(r, current, rolledBack);
       if (!reason) {
         target = r;
         break;
@@ -175,12 +178,14 @@ export async function promoteOnFly(opts: FlyPromoteOptions, log: Log): Promise<P
   const startedAt = now();
   const deadline = startedAt + opts.timeoutSeconds * 1000;
   const problems = new Map<string, string>();
+  // What is being rolled back from: every image served now other than the target.
+  const badImages = images.filter((i): i is string => !!i && i !== image);
   for (const m of todo) {
     if (now() >= deadline) {
       problems.set(m.id, 'not updated: the time limit was reached first');
       continue;
     }
-    const problem = await rollMachine(c, app, m, image, { deadline, now, sleep, slice: opts.waitSliceSeconds ?? 15 }, log).catch((err: unknown) => {
+    const problem = await rollMachine(c, app, m, image, withRollbackNote(m.config, badImages, image), { deadline, now, sleep, slice: opts.waitSliceSeconds ?? 15 }, log).catch((err: unknown) => {
       if (err instanceof HttpApiError) return `${err.service} answered ${err.status}: ${err.serverMessage}`;
       return platformError(err, ctx(`updating machine ${m.id}`)).message;
     });
@@ -212,12 +217,13 @@ async function rollMachine(
   app: string,
   m: FlyMachine,
   image: string,
+  config: Record<string, unknown>,
   t: { deadline: number; now: () => number; sleep: (ms: number) => Promise<void>; slice: number },
   log: Log,
 ): Promise<string | undefined> {
   // A machine that was stopped (autostop) stays stopped: starting it is Fly's proxy's job.
   const wasStopped = STOPPED.has(m.state);
-  const updated = await updateImage(c, app, m, image, wasStopped);
+  const updated = await updateImage(c, app, m, image, wasStopped, config);
   const state = wasStopped ? 'stopped' : 'started';
   log.info(`Machine ${m.id} updated to ${image} (instance ${updated.instanceId ?? 'unknown'}); waiting for it to be ${state}.`);
   for (;;) {
