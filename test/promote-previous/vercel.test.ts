@@ -1,6 +1,7 @@
 // promote-previous with provider vercel, through the bundle, against the local Vercel API server.
 import { afterEach, describe, expect, it } from 'vitest';
 import { findSecret, runAction, type ActionRun } from '../helpers/run-action.js';
+import { cliEnv, runCli } from '../cli/run-cli.js';
 import { OTHER_TOKEN, shopFixture, TEAM_ID, TOKEN, vercelInputs, type ShopFixture } from './fixture.js';
 
 let fixture: ShopFixture | undefined;
@@ -165,14 +166,32 @@ describe('promote-previous (vercel): rolling back', () => {
     expect(rollbackPosts(f).map((q) => q.path)).toEqual([`/v10/projects/${f.project.id}/promote/${f.staged.uid}`]);
   });
 
-  it('reports a 202 queued promotion as queued', async () => {
+  it('fails the step on a 202 queued promotion, with no output claiming the target serves', async () => {
     const f = await setup();
     f.project.rollingRelease = true;
     const r = await run(vercelInputs(f, { method: 'promote', target: f.good.uid }));
-    expect(r.code).toBe(0);
-    expect(r.outputs.status).toBe('promoted');
-    expect(r.log).toMatch(/queued/);
+    expect(r.code).toBe(1);
+    expect(r.errors).toHaveLength(1);
+    expect(r.errors[0]).toContain(`Vercel queued the promotion of ${f.good.uid} behind a rolling release (202 queued): production still serves ${f.bad.uid}`);
+    expect(r.errors[0]).toContain(`The rollback of project shop is not done until production serves ${f.good.uid}.`);
+    expect(r.errors[0]).toMatch(/Finish \(or abort\) the rolling release in Vercel/);
+    expect(r.outputs.status).toBeUndefined();
+    expect(r.outputs['to-deployment-id']).toBeUndefined();
+    expect(r.outputs['to-url']).toBeUndefined();
+    expect(r.summary).toContain('promote-previous: failed');
     expect(r.summary).toMatch(/queued/);
+    expect(f.vercel.production(f.project)?.uid).toBe(f.bad.uid);
+  });
+
+  it('fails rollback-kit promote the same way on a 202 queued promotion', async () => {
+    const f = await setup();
+    f.project.rollingRelease = true;
+    const cli = await runCli(['promote', '--project', 'shop', '--team', TEAM_ID, '--api-url', f.vercel.url, '--method', 'promote', '--target', f.good.uid], { env: cliEnv({ VERCEL_TOKEN: TOKEN }) });
+    expect(cli.code).toBe(1);
+    expect(cli.stderr).toContain(`The rollback of project shop is not done until production serves ${f.good.uid}.`);
+    expect(cli.stdout).not.toMatch(/Promoted/);
+    expect(cli.stderr).not.toContain(TOKEN);
+    expect(f.vercel.production(f.project)?.uid).toBe(f.bad.uid);
   });
 
   it('retries through 429 with Retry-After, plain-text 500, err-shaped 503 and a dropped connection', async () => {
