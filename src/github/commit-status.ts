@@ -9,6 +9,7 @@ import type { Log } from '../core/log.js';
 import { HttpApiError, HttpClient } from '../platforms/http/client.js';
 import { calling, platformError, UnexpectedShape, type PlatformErrorContext } from '../platforms/http/errors.js';
 import { obj, str } from '../platforms/http/read.js';
+import type { StepDeadline } from '../platforms/http/deadline.js';
 import { parseRepository, type Repo } from '../platforms/git-revert/pulls.js';
 
 export const VERIFIED_CONTEXT = 'rollback-kit/verified';
@@ -42,7 +43,7 @@ export class CommitStatuses {
   private readonly client: HttpClient;
   private readonly repo: Repo;
 
-  constructor(access: GitHubAccess, log: Log, opts: { requestTimeoutMs?: number; sleep?: (ms: number) => Promise<void> } = {}) {
+  constructor(access: GitHubAccess, log: Log, opts: { requestTimeoutMs?: number; sleep?: (ms: number) => Promise<void>; deadline?: StepDeadline } = {}) {
     log.secret(access.token);
     this.repo = parseRepository(access.repository);
     this.client = new HttpClient({
@@ -52,6 +53,7 @@ export class CommitStatuses {
       log,
       requestTimeoutMs: opts.requestTimeoutMs ?? 10_000,
       sleep: opts.sleep,
+      deadline: opts.deadline,
     });
   }
 

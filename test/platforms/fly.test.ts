@@ -219,6 +219,18 @@ describe('promoteOnFly', () => {
     expect(f.requestsTo(/^POST \/graphql$/)).toHaveLength(2);
   });
 
+  it('fails at once when a Retry-After reaches past timeout-seconds, before any machine changes', async () => {
+    const { f, bad } = await history();
+    const clock = fakeClock();
+    f.fault(/^POST \/graphql$/, { status: 429, retryAfter: 400, json: { error: 'rate limited' } }, 10);
+    const err = await failure(run(f, { timeoutSeconds: 300 }, memoryLog(), clock));
+    expect(err.message).toMatch(/^Fly asked to wait 400 s \(Retry-After\) before POST \/graphql again \(.*429.*\), but only 300 s of timeout-seconds \(300 s\) are left\./);
+    expect(err.hint).toMatch(/raise timeout-seconds/);
+    expect(clock.waits).toEqual([]);
+    expect(f.requestsTo(/^POST \/graphql$/)).toHaveLength(1);
+    expect(f.images().every((i) => i === bad.imageRef)).toBe(true);
+  });
+
   it('reads release references and image names', () => {
     expect(parseReleaseRef('previous', 'target')).toEqual({ kind: 'previous' });
     expect(parseReleaseRef('v12', 'target')).toEqual({ kind: 'version', version: 12 });

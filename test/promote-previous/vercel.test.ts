@@ -214,6 +214,18 @@ describe('promote-previous (vercel): rolling back', () => {
     expect(project[1]!.at - project[0]!.at).toBeGreaterThanOrEqual(1000);
   });
 
+  it('fails at once when a Retry-After reaches past timeout-seconds, saying how long the API asked to wait', async () => {
+    const f = await setup({ historySize: 3 });
+    f.vercel.fault(/^GET \/v9\/projects\/shop$/, { status: 429, retryAfter: 60 }, 10);
+    const r = await run(vercelInputs(f, { 'timeout-seconds': '2' }));
+    expect(r.code).toBe(1);
+    expect(r.errors).toHaveLength(1);
+    expect(r.errors[0]).toMatch(/^Vercel asked to wait 60 s \(Retry-After\) before GET \/v9\/projects\/shop again \(.*429 rate_limited.*\), but only [0-2] s of timeout-seconds \(2 s\) are left\..*raise timeout-seconds/);
+    // One request: no retry was started that the step could not wait for.
+    expect(f.vercel.requestsTo(/^GET \/v9\/projects\/shop$/)).toHaveLength(1);
+    expect(rollbackPosts(f)).toEqual([]);
+  });
+
   it('waits for its own job when a retried rollback request meets 409 because the first one got through', async () => {
     const f = await setup();
     f.vercel.fault(/^POST \/v1\/projects\/[^/]+\/rollback\//, { dropAfterHandling: true });

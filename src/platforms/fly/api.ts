@@ -7,6 +7,7 @@ import type { Log } from '../../core/log.js';
 import { HttpApiError, HttpClient } from '../http/client.js';
 import { graphql } from '../http/graphql.js';
 import type { RetryPolicy } from '../http/retry.js';
+import type { StepDeadline } from '../http/deadline.js';
 import { parseMachine, parseRelease, splitImage, type FlyMachine, type FlyRelease } from './model.js';
 import { checkListingTime, type ListingBound } from '../listing.js';
 
@@ -32,11 +33,12 @@ export interface FlyClientOptions {
   retry?: Partial<RetryPolicy>;
   requestTimeoutMs?: number;
   sleep?: (ms: number) => Promise<void>;
+  deadline?: StepDeadline;
 }
 
 export function flyClients(opts: FlyClientOptions): FlyClients {
   opts.log.secret(opts.token);
-  const common = { log: opts.log, retry: opts.retry, requestTimeoutMs: opts.requestTimeoutMs, sleep: opts.sleep };
+  const common = { log: opts.log, retry: opts.retry, requestTimeoutMs: opts.requestTimeoutMs, sleep: opts.sleep, deadline: opts.deadline };
   const bearer = { Authorization: `Bearer ${opts.token}` };
   // The registry takes the same token as a password (as `flyctl auth docker` sets it up).
   const basic = `Basic ${Buffer.from(`x:${opts.token}`).toString('base64')}`;

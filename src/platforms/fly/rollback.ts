@@ -16,6 +16,7 @@ import { describeSkipped, type Frozen, type ProviderOutcome, type ReleaseInfo, t
 import { flyClients, imageInRegistry, listMachines, releases, updateImage, waitForState, type FlyClients } from './api.js';
 import { describeRelease, RELEASE_DONE, rolledBackFrom, withRollbackNote, type FlyMachine, type FlyRelease } from './model.js';
 import { listingBound } from '../listing.js';
+import { StepDeadline } from '../http/deadline.js';
 
 export interface FlyPromoteOptions extends ProviderRunOptions {
   token: string;
@@ -80,7 +81,8 @@ export async function promoteOnFly(opts: FlyPromoteOptions, log: Log): Promise<P
   const fromRef = opts.from?.trim() ? parseReleaseRef(opts.from, 'from') : undefined;
   const sleep = opts.sleep ?? realSleep;
   const now = opts.now ?? Date.now;
-  const c = flyClients({ token: opts.token, apiUrl: opts.apiUrl, machinesApiUrl: opts.machinesApiUrl, registryUrl: opts.registryUrl, log, retry: opts.retry, requestTimeoutMs: opts.requestTimeoutMs, sleep });
+  const step = new StepDeadline(now, opts.timeoutSeconds);
+  const c = flyClients({ token: opts.token, apiUrl: opts.apiUrl, machinesApiUrl: opts.machinesApiUrl, registryUrl: opts.registryUrl, log, retry: opts.retry, requestTimeoutMs: opts.requestTimeoutMs, sleep, deadline: step });
   const ctx = (doing: string): PlatformErrorContext => ({ doing, tokenInput: 'fly-token', notFound: `App ${app}`, notFoundHint: 'Check the app input and that the token (a deploy token is scoped to one app) belongs to it.', statusPage: 'https://status.flyio.net' });
   const base = { skipped: [] as SkippedRelease[], frozen: FLY_NOTHING_FROZEN };
 
@@ -176,7 +178,7 @@ export async function promoteOnFly(opts: FlyPromoteOptions, log: Log): Promise<P
   if (check.found === 'unknown') log.warning(`Could not confirm that ${image} is still in the registry (${check.why}); going ahead.`);
 
   const startedAt = now();
-  const deadline = startedAt + opts.timeoutSeconds * 1000;
+  const deadline = step.restart();
   const problems = new Map<string, string>();
   // What is being rolled back from: every image served now other than the target.
   const badImages = images.filter((i): i is string => !!i && i !== image);

@@ -5,8 +5,10 @@
  * `unknown`: callers read only the fields they need. The caller registers its token with the log
  * before building the headers, so no retry line can print it.
  */
+import { RollbackKitError } from '../../core/errors.js';
 import type { Log } from '../../core/log.js';
-import { DEFAULT_RETRY, retryDelay, type Failure, type RetryPolicy } from './retry.js';
+import type { StepDeadline } from './deadline.js';
+import { askedWait, DEFAULT_RETRY, retryDelay, type Failure, type RetryPolicy } from './retry.js';
 
 export type Query = Record<string, string | number | boolean | undefined>;
 export type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'HEAD';
@@ -27,6 +29,11 @@ export interface HttpClientOptions {
   apiError?: (status: number, text: string, request: string) => HttpApiError;
   /** Query parameters added to every request (Vercel's team scope). */
   scope?: () => Query;
+  /**
+   * The step's deadline: no retry waits past it, and a Retry-After beyond it fails the request at
+   * once. Without it, waits are bounded by the retry policy alone.
+   */
+  deadline?: StepDeadline;
 }
 
 export const DEFAULT_REQUEST_TIMEOUT_MS = 20_000;
@@ -179,7 +186,16 @@ export class HttpClient {
         lastError = new HttpNetworkError(this.base.host, (err as { cause?: unknown })?.cause ?? err, timedOut);
         failure = { kind: 'network' };
       }
-      const delay = retryDelay(failure, attempt, this.retry, this.random);
+      const left = this.opts.deadline?.left();
+      const asked = askedWait(failure);
+      if (left !== undefined && asked !== undefined && asked > left && attempt < this.retry.rateLimitRetries) {
+        const secs = (ms: number) => `${Math.ceil(ms / 1000)} s`;
+        throw new RollbackKitError(
+          `${this.service} asked to wait ${secs(asked)} (Retry-After) before ${label} again (${lastError.message}), but only ${secs(left)} of timeout-seconds (${this.opts.deadline!.seconds} s) are left.`,
+          `Wait ${secs(asked)}, then re-run the step (it is safe to repeat), or raise timeout-seconds.`,
+        );
+      }
+      const delay = left === undefined || left > 0 ? retryDelay(failure, attempt, this.retry, this.random, left) : undefined;
       if (delay === undefined) throw lastError;
       this.opts.log.info(`${this.service}: ${lastError.message}; retrying in ${(delay / 1000).toFixed(1)} s (attempt ${attempt + 2}).`);
       await this.wait(delay);

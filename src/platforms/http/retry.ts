@@ -14,7 +14,10 @@ export interface RetryPolicy {
   baseDelayMs: number;
   /** Upper bound of the random extra wait added to every retry. */
   jitterMs: number;
-  /** A Retry-After longer than this is cut to it, so a retry cannot outlive the step's deadline. */
+  /**
+   * The longest single wait when the client has no step deadline (a Retry-After longer than this is
+   * cut to it). With a deadline, the time left is the bound instead (client.ts).
+   */
   maxDelayMs: number;
 }
 
@@ -37,19 +40,27 @@ export function parseRetryAfter(value: string | null, now: number = Date.now()):
 
 export type Failure = { kind: 'status'; status: number; retryAfter: string | null } | { kind: 'network' };
 
+const waitsAsTold = (failure: Failure): boolean => failure.kind === 'status' && (failure.status === 429 || failure.status === 503);
+
+/** The wait the server asked for (Retry-After of a 429 or 503, 0 when absent), or undefined for other failures. */
+export function askedWait(failure: Failure, now: number = Date.now()): number | undefined {
+  return failure.kind === 'status' && waitsAsTold(failure) ? parseRetryAfter(failure.retryAfter, now) : undefined;
+}
+
 /**
  * The wait before attempt number `attempt + 1` (attempt counts from 0), or undefined when the
- * failure is final.
+ * failure is final. `maxWaitMs` bounds the wait (the policy's maxDelayMs unless the client knows
+ * the time left before the step's deadline).
  */
-export function retryDelay(failure: Failure, attempt: number, policy: RetryPolicy, random: () => number = Math.random): number | undefined {
+export function retryDelay(failure: Failure, attempt: number, policy: RetryPolicy, random: () => number = Math.random, maxWaitMs: number = policy.maxDelayMs): number | undefined {
   const jitter = Math.floor(random() * policy.jitterMs);
-  if (failure.kind === 'status' && (failure.status === 429 || failure.status === 503)) {
+  if (failure.kind === 'status' && waitsAsTold(failure)) {
     if (attempt >= policy.rateLimitRetries) return undefined;
-    return Math.min(parseRetryAfter(failure.retryAfter) + jitter, policy.maxDelayMs);
+    return Math.min(parseRetryAfter(failure.retryAfter) + jitter, maxWaitMs);
   }
   if (failure.kind === 'network' || failure.status >= 500) {
     if (attempt >= policy.serverErrorRetries) return undefined;
-    return Math.min(policy.baseDelayMs * 2 ** attempt + jitter, policy.maxDelayMs);
+    return Math.min(policy.baseDelayMs * 2 ** attempt + jitter, maxWaitMs);
   }
   return undefined;
 }

@@ -12,6 +12,7 @@ import { calling, type PlatformErrorContext } from '../http/errors.js';
 import { describeSkipped, nextPoll, type Frozen, type ProviderOutcome, type ReleaseInfo, type SkippedRelease, type ProviderRunOptions } from '../outcome.js';
 import { getDeploy, getSite, lockDeploy, netlifyClient, readyProductionDeploys, restore, type NetlifyDeploy, type NetlifySite } from './api.js';
 import { listingBound } from '../listing.js';
+import { StepDeadline } from '../http/deadline.js';
 
 export interface NetlifyPromoteOptions extends ProviderRunOptions {
   token: string;
@@ -60,7 +61,8 @@ export async function promoteOnNetlify(opts: NetlifyPromoteOptions, log: Log): P
   const fromId = opts.from?.trim() || undefined;
   const sleep = opts.sleep ?? realSleep;
   const now = opts.now ?? Date.now;
-  const c = netlifyClient({ token: opts.token, apiUrl: opts.apiUrl, log, retry: opts.retry, requestTimeoutMs: opts.requestTimeoutMs, sleep });
+  const step = new StepDeadline(now, opts.timeoutSeconds);
+  const c = netlifyClient({ token: opts.token, apiUrl: opts.apiUrl, log, retry: opts.retry, requestTimeoutMs: opts.requestTimeoutMs, sleep, deadline: step });
   const ctx = (doing: string, deploy?: string): PlatformErrorContext => ({
     doing,
     tokenInput: 'netlify-token',
@@ -147,7 +149,7 @@ export async function promoteOnNetlify(opts: NetlifyPromoteOptions, log: Log): P
   }
 
   const requestedAt = now();
-  const deadline = requestedAt + opts.timeoutSeconds * 1000;
+  const deadline = step.restart();
   await calling(ctx('restoring the deploy', to.id), () => restore(c, site.id, to.id));
   log.info(`Netlify accepted the restore of ${to.id}; waiting for the site to publish it.`);
   for (;;) {

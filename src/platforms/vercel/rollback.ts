@@ -14,6 +14,7 @@ import type { ProviderRunOptions } from '../outcome.js';
 import { checkExplicitTarget, describeKinds, describeRef, findLastVerified, findPrevious, MAX_VERIFIED_LOOKUPS, parseDeploymentRef, refMatches, skipReason, type DeploymentRef, type Skipped, type VerifiedLookup } from './target.js';
 import { productionHistory, type ProductionHistory } from './history.js';
 import { waitForAliasJob } from './wait.js';
+import { StepDeadline } from '../http/deadline.js';
 
 /** Skipped deployments named one per line in the log; the rest are counted by reason. */
 const SKIPPED_LOGGED = 20;
@@ -73,7 +74,8 @@ export async function promoteOnVercel(opts: VercelPromoteOptions, log: Log): Pro
   }
   const fromRef = opts.from ? parseDeploymentRef(opts.from, 'from') : undefined;
   const sleep = opts.sleep ?? realSleep;
-  const client = new VercelClient({ token: opts.token, apiUrl: opts.apiUrl, team: opts.team, log, retry: opts.retry, requestTimeoutMs: opts.requestTimeoutMs, sleep });
+  const step = new StepDeadline(Date.now, opts.timeoutSeconds);
+  const client = new VercelClient({ token: opts.token, apiUrl: opts.apiUrl, team: opts.team, log, retry: opts.retry, requestTimeoutMs: opts.requestTimeoutMs, sleep, deadline: step });
   const ctx = (doing: string, deployment?: string): ErrorContext => ({ doing, project: opts.project, team: opts.team, deployment });
   const call = async <T>(c: ErrorContext, fn: () => Promise<T>): Promise<T> => {
     try {
@@ -132,7 +134,7 @@ export async function promoteOnVercel(opts: VercelPromoteOptions, log: Log): Pro
   }
 
   const requestedAt = Date.now();
-  const deadline = requestedAt + opts.timeoutSeconds * 1000;
+  const deadline = step.restart();
   let answer: number;
   try {
     answer = opts.method === 'rollback' ? await requestRollback(client, project.id, target.id, opts.reason) : await requestPromote(client, project.id, target.id);
