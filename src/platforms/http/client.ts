@@ -1,7 +1,7 @@
 /**
  * A small JSON-over-HTTP client for platform APIs on Node's fetch: fixed auth headers, a timeout on
  * every call, the shared retry rules (429/503 after Retry-After, other 5xx and network errors with
- * backoff, other 4xx never), and error bodies read defensively. It returns parsed JSON as
+ * backoff, other 4xx never), no redirect ever followed, and error bodies read defensively. It returns parsed JSON as
  * `unknown`: callers read only the fields they need. The caller registers its token with the log
  * before building the headers, so no retry line can print it.
  */
@@ -163,9 +163,13 @@ export class HttpClient {
             ...opts.headers,
           },
           body: opts.body !== undefined ? JSON.stringify(opts.body) : undefined,
+          // fetch drops Authorization on a redirect to another origin, but not a token in another
+          // header (Railway's Project-Access-Token): a platform API call follows no redirect at all.
+          redirect: 'manual',
           signal: AbortSignal.timeout(this.timeoutMs),
         });
         const raw = await res.text();
+        if (res.status >= 300 && res.status < 400) throw this.redirected(res, url, label);
         if (res.ok) {
           let data: unknown = undefined;
           if (raw.trim()) {
@@ -182,6 +186,7 @@ export class HttpClient {
         lastError = this.opts.apiError ? this.opts.apiError(res.status, text, label) : defaultApiError(this.service, res.status, text, label, this.opts.log);
         failure = { kind: 'status', status: res.status, retryAfter: res.headers.get('retry-after') };
       } catch (err) {
+        if (err instanceof RollbackKitError) throw err;
         const timedOut = (err as Error)?.name === 'TimeoutError' || (err as Error)?.name === 'AbortError';
         lastError = new HttpNetworkError(this.base.host, (err as { cause?: unknown })?.cause ?? err, timedOut);
         failure = { kind: 'network' };
@@ -200,6 +205,20 @@ export class HttpClient {
       this.opts.log.info(`${this.service}: ${lastError.message}; retrying in ${(delay / 1000).toFixed(1)} s (attempt ${attempt + 2}).`);
       await this.wait(delay);
     }
+  }
+
+  private redirected(res: Response, from: URL, label: string): RollbackKitError {
+    let where = 'an address it did not give';
+    try {
+      const to = new URL(res.headers.get('location') ?? '', from);
+      where = to.origin === from.origin ? `${to.pathname} on the same host` : to.origin;
+    } catch {
+      // an unreadable Location: named as missing
+    }
+    return new RollbackKitError(
+      `${this.service} answered ${label} with a redirect (${res.status}) to ${this.redact(where)}. API requests never follow a redirect, so the token goes nowhere but the API URL given.`,
+      `Check the API URL (api-url, machines-api-url, registry-url or GITHUB_API_URL): set it to the address the API answers on itself, if you trust that address.`,
+    );
   }
 
   async get(path: string, query: Query = {}): Promise<unknown> {
