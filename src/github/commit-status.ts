@@ -10,6 +10,7 @@ import { HttpApiError, HttpClient } from '../platforms/http/client.js';
 import { calling, platformError, UnexpectedShape, type PlatformErrorContext } from '../platforms/http/errors.js';
 import { obj, str } from '../platforms/http/read.js';
 import type { StepDeadline } from '../platforms/http/deadline.js';
+import { PageGuard } from '../platforms/listing.js';
 import { parseRepository, type Repo } from '../platforms/git-revert/pulls.js';
 
 export const VERIFIED_CONTEXT = 'rollback-kit/verified';
@@ -74,6 +75,7 @@ export class CommitStatuses {
   async verified(sha: string): Promise<VerifiedState> {
     const path = `repos/${encodeURIComponent(this.repo.owner)}/${encodeURIComponent(this.repo.repo)}/commits/${encodeURIComponent(sha)}/status`;
     return calling(this.context('reading the commit statuses', sha), async () => {
+      const guard = new PageGuard(`the commit statuses of ${sha.slice(0, 12)} in ${this.name}`);
       for (let page = 1; page <= MAX_PAGES; page++) {
         const body = obj(await this.client.get(path, { per_page: PER_PAGE, page }));
         const statuses = body?.statuses;
@@ -86,6 +88,8 @@ export class CommitStatuses {
         }
         const total = typeof body.total_count === 'number' ? body.total_count : 0;
         if (statuses.length < PER_PAGE || page * PER_PAGE >= total) break;
+        // Page numbers always advance, so a server that ignores them shows as the same page again.
+        guard.check(JSON.stringify(statuses.map((s) => obj(s)?.id ?? [str(obj(s)?.context), str(obj(s)?.updated_at)])), 'page');
       }
       return { verified: false };
     });

@@ -9,7 +9,7 @@ import { graphql } from '../http/graphql.js';
 import type { RetryPolicy } from '../http/retry.js';
 import type { StepDeadline } from '../http/deadline.js';
 import { parseMachine, parseRelease, splitImage, type FlyMachine, type FlyRelease } from './model.js';
-import { checkListingTime, type ListingBound } from '../listing.js';
+import { checkListingTime, PageGuard, type ListingBound } from '../listing.js';
 
 export const FLY_API_URL = 'https://api.fly.io';
 export const FLY_MACHINES_API_URL = 'https://api.machines.dev';
@@ -60,6 +60,7 @@ export const RELEASE_PAGE = 50;
 
 /** Releases, newest first, one page per iteration, for as long as `bound` allows. */
 export async function* releases(c: FlyClients, app: string, bound?: ListingBound): AsyncGenerator<FlyRelease[]> {
+  const guard = new PageGuard(`the releases of app ${app}`);
   let after: string | undefined;
   for (let page = 0; ; page++) {
     checkListingTime(bound, page);
@@ -76,6 +77,7 @@ export async function* releases(c: FlyClients, app: string, bound?: ListingBound
     const list = (conn?.nodes ?? []).map(parseRelease).sort((a, b) => b.version - a.version);
     yield list;
     if (!conn?.pageInfo?.hasNextPage || !conn.pageInfo.endCursor || list.length === 0) return;
+    guard.check(conn.pageInfo.endCursor);
     after = conn.pageInfo.endCursor;
   }
 }

@@ -9,7 +9,7 @@ import { UnexpectedShape } from '../http/errors.js';
 import type { RetryPolicy } from '../http/retry.js';
 import type { StepDeadline } from '../http/deadline.js';
 import { obj, str } from '../http/read.js';
-import { checkListingTime, type ListingBound } from '../listing.js';
+import { checkListingTime, PageGuard, type ListingBound } from '../listing.js';
 
 export const NETLIFY_API_URL = 'https://api.netlify.com';
 
@@ -66,6 +66,7 @@ export const PER_PAGE = 50;
 
 /** Ready production deploys, newest first, a page per iteration. */
 export async function* readyProductionDeploys(c: HttpClient, siteId: string, bound?: ListingBound): AsyncGenerator<NetlifyDeploy[]> {
+  const guard = new PageGuard(`the ready production deploys of site ${siteId}`);
   for (let page = 1; ; page++) {
     checkListingTime(bound, page - 1);
     const data = await c.get(`${site(siteId)}/deploys`, { production: true, state: 'ready', page, per_page: PER_PAGE });
@@ -73,6 +74,8 @@ export async function* readyProductionDeploys(c: HttpClient, siteId: string, bou
     const list = data.map(parseDeploy);
     yield list;
     if (list.length < PER_PAGE) return;
+    // Page numbers always advance, so a server that ignores them shows as the same page again.
+    guard.check(list.map((d) => d.id).join(' '), 'page');
   }
 }
 

@@ -9,7 +9,7 @@ import { UnexpectedShape } from '../http/errors.js';
 import type { RetryPolicy } from '../http/retry.js';
 import type { StepDeadline } from '../http/deadline.js';
 import { obj, str } from '../http/read.js';
-import { checkListingTime, type ListingBound } from '../listing.js';
+import { checkListingTime, PageGuard, type ListingBound } from '../listing.js';
 
 export const RENDER_API_URL = 'https://api.render.com';
 
@@ -63,6 +63,7 @@ export const PAGE_SIZE = 20;
 
 /** Deploys newest first, a page per iteration; the list items are `{deploy, cursor}`. */
 export async function* deploys(c: HttpClient, serviceId: string, bound?: ListingBound): AsyncGenerator<RenderDeploy[]> {
+  const guard = new PageGuard(`the deploys of service ${serviceId}`);
   let cursor: string | undefined;
   for (let page = 0; ; page++) {
     checkListingTime(bound, page);
@@ -72,6 +73,7 @@ export async function* deploys(c: HttpClient, serviceId: string, bound?: Listing
     yield list;
     const last = str(obj(data[data.length - 1])?.cursor);
     if (list.length < PAGE_SIZE || !last) return;
+    guard.check(last);
     cursor = last;
   }
 }
