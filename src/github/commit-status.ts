@@ -107,7 +107,7 @@ export class CommitStatuses {
       if (err instanceof HttpApiError && err.status === 422) {
         throw new RollbackKitError(`GitHub refused the rollback-kit/verified status on commit ${sha.slice(0, 12)} in ${this.name} (422): ${err.serverMessage}.`, 'verified-sha must be the full SHA of a commit pushed to this repository (the deployed commit).');
       }
-      if (err instanceof HttpApiError && err.status === 403) {
+      if (err instanceof HttpApiError && err.status === 403 && !err.rateLimited) {
         throw new RollbackKitError(`GitHub refused (403) to set the rollback-kit/verified status on commit ${sha.slice(0, 12)} in ${this.name}: ${err.serverMessage}.`, 'Grant the job permissions: statuses: write.');
       }
       throw platformError(err, ctx);

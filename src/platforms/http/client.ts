@@ -8,7 +8,7 @@
 import { RollbackKitError } from '../../core/errors.js';
 import type { Log } from '../../core/log.js';
 import type { StepDeadline } from './deadline.js';
-import { askedWait, DEFAULT_RETRY, retryDelay, type Failure, type RetryPolicy } from './retry.js';
+import { askedWait, DEFAULT_RETRY, isRateLimit, rateLimitWait, retryDelay, type Failure, type RetryPolicy } from './retry.js';
 
 export type Query = Record<string, string | number | boolean | undefined>;
 export type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'HEAD';
@@ -50,7 +50,13 @@ export class HttpApiError extends Error {
     super(`${request} answered ${status}${code ? ` ${code}` : ''}: ${serverMessage}`);
     this.name = 'HttpApiError';
   }
+
+  /** The answer was a rate limit (retry.ts isRateLimit), whatever its status: a wait, not a refusal. */
+  rateLimited = false;
 }
+
+/** A 403 rate limit without a stated wait: GitHub asks for at least a minute. */
+const UNSTATED_403_WAIT_MS = 60_000;
 
 /** The platform could not be reached, or did not answer within the request timeout. */
 export class HttpNetworkError extends Error {
@@ -183,8 +189,15 @@ export class HttpClient {
         }
         // Some APIs echo what they were sent; an error message must never carry the token on.
         const text = this.redact(raw);
-        lastError = this.opts.apiError ? this.opts.apiError(res.status, text, label) : defaultApiError(this.service, res.status, text, label, this.opts.log);
-        failure = { kind: 'status', status: res.status, retryAfter: res.headers.get('retry-after') };
+        const apiError = this.opts.apiError ? this.opts.apiError(res.status, text, label) : defaultApiError(this.service, res.status, text, label, this.opts.log);
+        apiError.rateLimited = isRateLimit(res.status, res.headers, apiError.serverMessage);
+        lastError = apiError;
+        failure = {
+          kind: 'status',
+          status: res.status,
+          retryAfter: res.headers.get('retry-after'),
+          rateLimitWaitMs: apiError.rateLimited ? (rateLimitWait(res.headers) ?? (res.status === 403 ? UNSTATED_403_WAIT_MS : 0)) : undefined,
+        };
       } catch (err) {
         if (err instanceof RollbackKitError) throw err;
         const timedOut = (err as Error)?.name === 'TimeoutError' || (err as Error)?.name === 'AbortError';
@@ -196,7 +209,7 @@ export class HttpClient {
       if (left !== undefined && asked !== undefined && asked > left && attempt < this.retry.rateLimitRetries) {
         const secs = (ms: number) => `${Math.ceil(ms / 1000)} s`;
         throw new RollbackKitError(
-          `${this.service} asked to wait ${secs(asked)} (Retry-After) before ${label} again (${lastError.message}), but only ${secs(left)} of timeout-seconds (${this.opts.deadline!.seconds} s) are left.`,
+          `${this.service} asked to wait ${secs(asked)} (${failure.kind === 'status' && failure.retryAfter === null ? 'until its rate limit resets' : 'Retry-After'}) before ${label} again (${lastError.message}), but only ${secs(left)} of timeout-seconds (${this.opts.deadline!.seconds} s) are left.`,
           `Wait ${secs(asked)}, then re-run the step (it is safe to repeat), or raise timeout-seconds.`,
         );
       }

@@ -38,13 +38,44 @@ export function parseRetryAfter(value: string | null, now: number = Date.now()):
   return Number.isNaN(at) ? 0 : Math.max(0, at - now);
 }
 
-export type Failure = { kind: 'status'; status: number; retryAfter: string | null } | { kind: 'network' };
+/** Response headers as fetch gives them. */
+export interface HeaderSource {
+  get(name: string): string | null;
+}
 
-const waitsAsTold = (failure: Failure): boolean => failure.kind === 'status' && (failure.status === 429 || failure.status === 503);
+/**
+ * Whether an answer is a rate limit. GitHub documents two shapes besides 429: a 403 with
+ * `x-ratelimit-remaining: 0` (the primary limit is used up) or with `Retry-After` (a secondary
+ * limit), and secondary limits that say so only in their message. Such a 403 is a wait, not a
+ * missing permission. The HTTP client and the incident issue share this one rule.
+ */
+export function isRateLimit(status: number, headers: HeaderSource, message = ''): boolean {
+  if (status === 429) return true;
+  return status === 403 && (headers.get('retry-after') !== null || headers.get('x-ratelimit-remaining') === '0' || /rate limit/i.test(message));
+}
 
-/** The wait the server asked for (Retry-After of a 429 or 503, 0 when absent), or undefined for other failures. */
+/**
+ * How long a rate limit asks to wait: `Retry-After`, else until a used-up window resets
+ * (`x-ratelimit-reset`, epoch seconds), else undefined (the caller's default: GitHub asks for at
+ * least a minute, Vercel's CLI retries at once).
+ */
+export function rateLimitWait(headers: HeaderSource, now: number = Date.now()): number | undefined {
+  const retryAfter = headers.get('retry-after');
+  if (retryAfter !== null) return parseRetryAfter(retryAfter, now);
+  const reset = Number(headers.get('x-ratelimit-reset'));
+  if (headers.get('x-ratelimit-remaining') === '0' && Number.isFinite(reset) && reset > 0) return Math.max(0, reset * 1000 - now);
+  return undefined;
+}
+
+/** A failed attempt: a status (with the wait a rate limit asked for, when it is one) or no answer. */
+export type Failure = { kind: 'status'; status: number; retryAfter: string | null; rateLimitWaitMs?: number } | { kind: 'network' };
+
+const waitsAsTold = (failure: Failure): boolean => failure.kind === 'status' && (failure.rateLimitWaitMs !== undefined || failure.status === 429 || failure.status === 503);
+
+/** The wait the server asked for (a rate limit's, or Retry-After of a 503, 0 when absent), or undefined for other failures. */
 export function askedWait(failure: Failure, now: number = Date.now()): number | undefined {
-  return failure.kind === 'status' && waitsAsTold(failure) ? parseRetryAfter(failure.retryAfter, now) : undefined;
+  if (failure.kind !== 'status' || !waitsAsTold(failure)) return undefined;
+  return failure.rateLimitWaitMs ?? parseRetryAfter(failure.retryAfter, now);
 }
 
 /**
@@ -56,7 +87,7 @@ export function retryDelay(failure: Failure, attempt: number, policy: RetryPolic
   const jitter = Math.floor(random() * policy.jitterMs);
   if (failure.kind === 'status' && waitsAsTold(failure)) {
     if (attempt >= policy.rateLimitRetries) return undefined;
-    return Math.min(parseRetryAfter(failure.retryAfter) + jitter, maxWaitMs);
+    return Math.min(askedWait(failure)! + jitter, maxWaitMs);
   }
   if (failure.kind === 'network' || failure.status >= 500) {
     if (attempt >= policy.serverErrorRetries) return undefined;

@@ -30,7 +30,7 @@ export interface RailwayClientOptions {
 }
 
 const isAuthFailure = (err: unknown): boolean =>
-  (err instanceof HttpApiError && (err.status === 401 || err.status === 403)) ||
+  (err instanceof HttpApiError && (err.status === 401 || err.status === 403) && !err.rateLimited) ||
   (err instanceof GraphQLError && (err.code === 'UNAUTHENTICATED' || /not authori[sz]ed|unauthori[sz]ed|invalid token/i.test(err.messages.join(' '))));
 
 export class RailwayClient {
