@@ -23,6 +23,12 @@ export interface NetlifyDeploy {
   url?: string;
   createdAt: number;
   locked?: boolean;
+  /**
+   * When it was last published (ms); null when Netlify says it never was (built while auto
+   * publishing was stopped), undefined when the answer does not say.
+   */
+  publishedAt?: number | null;
+  siteId?: string;
 }
 
 export interface NetlifySite {
@@ -37,6 +43,7 @@ export function parseDeploy(raw: unknown): NetlifyDeploy {
   const id = str(o?.id);
   if (!o || !id) throw new UnexpectedShape('a Netlify deploy');
   const created = Date.parse(String(o.created_at ?? ''));
+  const published = o.published_at === null ? null : str(o.published_at) ? Date.parse(str(o.published_at)!) : undefined;
   return {
     id,
     state: (str(o.state) ?? 'unknown').toLowerCase(),
@@ -45,6 +52,8 @@ export function parseDeploy(raw: unknown): NetlifyDeploy {
     url: str(o.deploy_ssl_url) ?? str(o.deploy_url),
     createdAt: Number.isNaN(created) ? 0 : created,
     locked: typeof o.locked === 'boolean' ? o.locked : undefined,
+    publishedAt: published === null || published === undefined || !Number.isNaN(published) ? published : undefined,
+    siteId: str(o.site_id),
   };
 }
 
