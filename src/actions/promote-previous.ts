@@ -4,6 +4,7 @@
  */
 import { input, runAction, setOutputs } from '../core/action.js';
 import type { Log } from '../core/log.js';
+import { refuseNotLive } from '../platforms/not-live.js';
 import { promotePrevious } from '../platforms/promote.js';
 import { readPromoteRequest } from '../platforms/promote-inputs.js';
 import { promoteSummary } from '../report/promote-previous-summary.js';
@@ -21,6 +22,8 @@ async function promote(log: Log): Promise<void> {
     baseBranch: process.env.GITHUB_REF_NAME || undefined,
   }, log);
   const outcome = await promotePrevious(request, log);
+  // No output may name a target that does not serve yet.
+  refuseNotLive(outcome, request);
   const durationMs = Date.now() - started;
   setOutputs({
     status: outcome.status,

@@ -9,6 +9,8 @@ import type { Log } from '../core/log.js';
 import { HttpApiError, HttpClient } from '../platforms/http/client.js';
 import { calling, platformError, UnexpectedShape, type PlatformErrorContext } from '../platforms/http/errors.js';
 import { obj, str } from '../platforms/http/read.js';
+import type { StepDeadline } from '../platforms/http/deadline.js';
+import { PageGuard } from '../platforms/listing.js';
 import { parseRepository, type Repo } from '../platforms/git-revert/pulls.js';
 
 export const VERIFIED_CONTEXT = 'rollback-kit/verified';
@@ -42,7 +44,7 @@ export class CommitStatuses {
   private readonly client: HttpClient;
   private readonly repo: Repo;
 
-  constructor(access: GitHubAccess, log: Log, opts: { requestTimeoutMs?: number; sleep?: (ms: number) => Promise<void> } = {}) {
+  constructor(access: GitHubAccess, log: Log, opts: { requestTimeoutMs?: number; sleep?: (ms: number) => Promise<void>; deadline?: StepDeadline } = {}) {
     log.secret(access.token);
     this.repo = parseRepository(access.repository);
     this.client = new HttpClient({
@@ -52,6 +54,7 @@ export class CommitStatuses {
       log,
       requestTimeoutMs: opts.requestTimeoutMs ?? 10_000,
       sleep: opts.sleep,
+      deadline: opts.deadline,
     });
   }
 
@@ -72,6 +75,7 @@ export class CommitStatuses {
   async verified(sha: string): Promise<VerifiedState> {
     const path = `repos/${encodeURIComponent(this.repo.owner)}/${encodeURIComponent(this.repo.repo)}/commits/${encodeURIComponent(sha)}/status`;
     return calling(this.context('reading the commit statuses', sha), async () => {
+      const guard = new PageGuard(`the commit statuses of ${sha.slice(0, 12)} in ${this.name}`);
       for (let page = 1; page <= MAX_PAGES; page++) {
         const body = obj(await this.client.get(path, { per_page: PER_PAGE, page }));
         const statuses = body?.statuses;
@@ -84,6 +88,8 @@ export class CommitStatuses {
         }
         const total = typeof body.total_count === 'number' ? body.total_count : 0;
         if (statuses.length < PER_PAGE || page * PER_PAGE >= total) break;
+        // Page numbers always advance, so a server that ignores them shows as the same page again.
+        guard.check(JSON.stringify(statuses.map((s) => obj(s)?.id ?? [str(obj(s)?.context), str(obj(s)?.updated_at)])), 'page');
       }
       return { verified: false };
     });
@@ -101,7 +107,7 @@ export class CommitStatuses {
       if (err instanceof HttpApiError && err.status === 422) {
         throw new RollbackKitError(`GitHub refused the rollback-kit/verified status on commit ${sha.slice(0, 12)} in ${this.name} (422): ${err.serverMessage}.`, 'verified-sha must be the full SHA of a commit pushed to this repository (the deployed commit).');
       }
-      if (err instanceof HttpApiError && err.status === 403) {
+      if (err instanceof HttpApiError && err.status === 403 && !err.rateLimited) {
         throw new RollbackKitError(`GitHub refused (403) to set the rollback-kit/verified status on commit ${sha.slice(0, 12)} in ${this.name}: ${err.serverMessage}.`, 'Grant the job permissions: statuses: write.');
       }
       throw platformError(err, ctx);

@@ -26,3 +26,34 @@ export function checkListingTime(bound: ListingBound | undefined, pagesRead: num
     'Raise timeout-seconds to look further back, or name the target to return to.',
   );
 }
+
+/** What a message quotes of a cursor: enough to recognise it. */
+const clip = (text: string) => (text.length > 40 ? `${text.slice(0, 40)}…` : text);
+
+/**
+ * Stops a listing whose API hands out a page it has given before (the same cursor again, or for
+ * page-number paging the same page content), which would otherwise go round until timeout-seconds
+ * and then blame the length of the list. Every paginated listing shares it: releases, deploys,
+ * deployments, commit statuses.
+ */
+export class PageGuard {
+  private readonly seen = new Set<string>();
+  private pages = 0;
+
+  constructor(private readonly what: string) {}
+
+  /** Records the page just read by its next cursor (or, with page numbers, by what it held). */
+  check(key: string, kind: 'cursor' | 'page' = 'cursor'): void {
+    this.pages++;
+    if (this.seen.has(key)) this.stuck(kind === 'cursor' ? `the same next-page cursor (${clip(key)}) as an earlier page` : 'a page it had already given');
+    this.seen.add(key);
+  }
+
+  /** Ends the listing: the API's paging went wrong in the way `how` says. */
+  stuck(how: string): never {
+    throw new RollbackKitError(
+      `Listing ${this.what} stopped after ${this.pages} page(s): the API answered with ${how}, so the list would never end.`,
+      'Name the target to return to instead; if api-url points at a proxy, check that it passes the paging parameters on.',
+    );
+  }
+}

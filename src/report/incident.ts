@@ -8,7 +8,7 @@
 import type { Log } from '../core/log.js';
 import type { RollbackRecord } from '../pipeline/record.js';
 import { parseRepository, type Repo } from '../platforms/git-revert/pulls.js';
-import { parseRetryAfter } from '../platforms/http/retry.js';
+import { isRateLimit, rateLimitWait } from '../platforms/http/retry.js';
 import { sleep } from '../smoke/pool.js';
 import { codeSpan, formatDuration, inlineText, linkText, table } from './markdown.js';
 import { changedEnv, checksTable, deploymentLabel, deploymentMarkdown, redactStrings, statusLine, STATUS_EMOJI, timeText, totalText, verdictText } from './rollback-summary.js';
@@ -278,13 +278,9 @@ export class GitHubIssues {
         if (res.ok) return { ok: true, status: res.status, data, next: this.nextLink(res.headers.get('link')) };
         const message = plainMessage(data, this.log);
         reply = { ok: false, status: res.status, message, why: `HTTP ${res.status}${message ? ` ${message}` : ''}` };
-        const retryAfter = res.headers.get('retry-after');
-        const exhausted = res.headers.get('x-ratelimit-remaining') === '0';
-        // GitHub's secondary limits may come without headers, saying so only in the message.
-        if ((res.status === 403 || res.status === 429) && (retryAfter !== null || exhausted || /rate limit/i.test(message))) {
-          // A rate limit: wait as told (Retry-After, or until an exhausted window resets), or the minute GitHub's docs ask for.
-          const reset = Number(res.headers.get('x-ratelimit-reset'));
-          wait = retryAfter !== null ? parseRetryAfter(retryAfter) : exhausted && Number.isFinite(reset) && reset > 0 ? Math.max(0, reset * 1000 - Date.now()) : 60_000;
+        if (isRateLimit(res.status, res.headers, message)) {
+          // A rate limit: wait as told (Retry-After, or until a used-up window resets), or the minute GitHub's docs ask for.
+          wait = rateLimitWait(res.headers) ?? 60_000;
           reply.why = `rate limited (HTTP ${res.status}${message ? ` ${message}` : ''})`;
           reply.rateLimited = true;
         } else if (res.status >= 500) {

@@ -3,8 +3,9 @@
  * scope by teamId or slug, paginated deployment lists (`until` / `pagination.next`), READY and
  * non-READY, preview and production deployments, readySubstate, alias jobs that move
  * pending → in-progress → succeeded/failed/skipped over several polls of
- * GET /v9/projects/{id}?rollbackInfo=true, 402 on Hobby beyond the previous deployment, 409 when the
- * deployment is already current, and injectable faults: 429 + Retry-After, plain-text 500, `err`
+ * GET /v9/projects/{id}?rollbackInfo=true, 402 on Hobby beyond the deployment that served production
+ * right before the current one (by what served, in order, not by creation time: after a rollback and
+ * a promotion that is the rollback's target), 409 when the deployment is already current, and injectable faults: 429 + Retry-After, plain-text 500, `err`
  * bodies, dropped connections. It ships: `rollback-kit sandbox` serves its app's deployments from
  * it; the tests and benchmarks use this same one.
  */
@@ -38,6 +39,8 @@ export interface FakeProject {
   owner: string;
   autoAssignCustomDomains: boolean;
   productionId?: string;
+  /** Every deployment that went live, in the order it did (a rollback puts an older one at the end again). */
+  served: string[];
   rollingRelease: boolean;
   domains: string[];
   lastAliasRequest?: { fromDeploymentId?: string; toDeploymentId: string; jobStatus: string; requestedAt: number; type: 'rollback' | 'promote' };
@@ -168,6 +171,7 @@ export async function startFakeVercel(): Promise<FakeVercel> {
         owner: opts.owner,
         autoAssignCustomDomains: true,
         productionId: undefined,
+        served: [],
         rollingRelease: false,
         domains: opts.domains ?? [`${opts.name}.example.com`],
         lastAliasRequest: undefined,
@@ -213,6 +217,7 @@ export async function startFakeVercel(): Promise<FakeVercel> {
       return env;
     },
     setProduction(project, d) {
+      if (project.productionId !== d.uid) project.served.push(d.uid);
       project.productionId = d.uid;
       d.readySubstate = 'PROMOTED';
     },
@@ -299,13 +304,13 @@ export async function startFakeVercel(): Promise<FakeVercel> {
     }
   };
 
-  /** The deployment that served production just before the current one (Hobby's only target). */
+  /**
+   * The deployment that served production just before the current one (Hobby's only target): what
+   * went live before it, which after a rollback C -> A and a promotion of D is A, not the newer C.
+   */
   const previousProduction = (project: FakeProject) => {
-    const current = fake.production(project);
-    if (!current) return undefined;
-    return state.deployments
-      .filter((d) => d.projectId === project.id && d.target === 'production' && d.readySubstate === 'PROMOTED' && d.createdAt < current.createdAt)
-      .sort((a, b) => b.createdAt - a.createdAt)[0];
+    const before = project.served.at(-1) === project.productionId ? project.served.at(-2) : undefined;
+    return state.deployments.find((d) => d.uid === before);
   };
 
   function scope(req: IncomingMessage, url: URL): Scope {

@@ -9,7 +9,10 @@
  * paginated with `per_page` (default 30, at most 100) and `page`, `total_count` counting contexts,
  * and a Link header; `GET …/commits/{ref}/statuses` lists every status newest first, paginated the
  * same way. A ref is a full SHA or an unambiguous prefix of at least 7 characters. It can answer
- * 429 with Retry-After for the next requests. Every request is recorded.
+ * the next requests with a rate limit in each shape GitHub documents: 429 with Retry-After; 403
+ * "API rate limit exceeded" with `x-ratelimit-remaining: 0` and `x-ratelimit-reset` (the hourly
+ * limit used up); 403 "You have exceeded a secondary rate limit" with or without Retry-After.
+ * Every request is recorded.
  */
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -30,6 +33,8 @@ export interface StatusesRequest {
   headers: IncomingHttpHeaders;
   body?: unknown;
   status: number;
+  /** When it arrived (ms). */
+  at: number;
 }
 
 export interface GitHubStatusesFake {
@@ -45,6 +50,11 @@ export interface GitHubStatusesFake {
   latest(sha: string, context: string): FakeStatus | undefined;
   /** The next `times` requests answer 429 with this Retry-After (seconds). */
   rateLimit(times: number, retryAfterSeconds: number): void;
+  /**
+   * The next `times` requests answer 403 rate limits: `primary` (the hourly limit used up, resetting
+   * in `seconds`) or `secondary` (Retry-After `seconds`, or none when undefined).
+   */
+  rateLimit403(times: number, kind: 'primary' | 'secondary', seconds?: number): void;
   close(): Promise<void>;
 }
 
@@ -58,6 +68,7 @@ export async function startGitHubStatuses(opts: { owner: string; repo: string; t
   const requests: StatusesRequest[] = [];
   let nextId = 1;
   let limited = 0;
+  let limited403: { times: number; kind: 'primary' | 'secondary'; seconds?: number } = { times: 0, kind: 'primary' };
   let retryAfter = 0;
   let base = '';
 
@@ -89,13 +100,29 @@ export async function startGitHubStatuses(opts: { owner: string; repo: string; t
     } catch {
       body = raw;
     }
-    const record: StatusesRequest = { method: req.method ?? '', path: url.pathname, query: Object.fromEntries(url.searchParams), headers: req.headers, body, status: 0 };
+    const record: StatusesRequest = { method: req.method ?? '', path: url.pathname, query: Object.fromEntries(url.searchParams), headers: req.headers, body, status: 0, at: Date.now() };
     requests.push(record);
     const send = (status: number, value: unknown, headers: Record<string, string> = {}) => {
       record.status = status;
       res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', ...headers });
       res.end(JSON.stringify(value));
     };
+    if (limited403.times > 0) {
+      limited403.times--;
+      if (limited403.kind === 'primary') {
+        const reset = Math.ceil(Date.now() / 1000) + (limited403.seconds ?? 3600);
+        return send(
+          403,
+          { message: 'API rate limit exceeded for installation ID 4242. If you reach out to GitHub Support for help, please include the request ID 0000:0000:0000:0000:0000.', documentation_url: 'https://docs.github.com/rest/overview/rate-limits-for-the-rest-api', status: '403' },
+          { 'x-ratelimit-limit': '5000', 'x-ratelimit-remaining': '0', 'x-ratelimit-used': '5000', 'x-ratelimit-reset': String(reset), 'x-ratelimit-resource': 'core' },
+        );
+      }
+      return send(
+        403,
+        { message: 'You have exceeded a secondary rate limit. Please wait a few minutes before you try again. If you reach out to GitHub Support for help, please include the request ID 0000:0000.', documentation_url: 'https://docs.github.com/rest/overview/rate-limits-for-the-rest-api#about-secondary-rate-limits', status: '403' },
+        limited403.seconds === undefined ? {} : { 'retry-after': String(limited403.seconds) },
+      );
+    }
     if (limited > 0) {
       limited--;
       return send(429, { message: 'You have exceeded a secondary rate limit. Please wait a few minutes before you try again.', documentation_url: DOCS, status: '429' }, { 'retry-after': String(retryAfter) });
@@ -169,6 +196,9 @@ export async function startGitHubStatuses(opts: { owner: string; repo: string; t
     rateLimit: (times, seconds) => {
       limited = times;
       retryAfter = seconds;
+    },
+    rateLimit403: (times, kind, seconds) => {
+      limited403 = { times, kind, seconds };
     },
     close: () =>
       new Promise<void>((done) => {

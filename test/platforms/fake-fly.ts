@@ -4,6 +4,9 @@
 // carry the full config and make a new instance_id, `/wait?state=&instance_id=&timeout=` answering
 // 408 until the new instance is up after several polls), and the registry's manifest endpoint
 // (`HEAD /v2/{repo}/manifests/{ref}`, 404 once an image is gone). Bearer tokens are scoped to apps.
+// `deploy` ships a new release as `fly deploy` does: a release, and every machine updated from its
+// own config (flyctl's appconfig updateMachineConfig clones it and sets only its `fly_` metadata
+// keys, so other metadata survives). Updating machines through the Machines API creates no release.
 import { isDeepStrictEqual } from 'node:util';
 import { bearer, startFakeHttp, type Answer, type FakeHttp, type RecordedRequest } from './fake-http.js';
 
@@ -38,6 +41,8 @@ export interface FakeFly extends FakeHttp {
   addToken(token: string, apps: string[]): void;
   release(opts: { status?: string; stable?: boolean; image?: string }): FakeRelease;
   machine(image: string, state?: string): FakeMachine;
+  /** `fly deploy`: a new release, and every machine moved to its image with the rest of its config kept. */
+  deploy(opts?: { status?: string; stable?: boolean; image?: string }): FakeRelease;
   /** Machine ids that answer 422 to an update. */
   refuse: Set<string>;
   /** Wait answers (408) each updated machine gives before it is up; Infinity never. */
@@ -97,16 +102,21 @@ export async function startFakeFly(app = 'hotdash'): Promise<FakeFly> {
     }
     if (r.method === 'GET') return { status: 200, body: machineView(machine) };
     const body = r.body as { config?: Record<string, unknown>; skip_launch?: boolean };
-    const sent = { ...body?.config };
-    delete sent.image;
-    const had = { ...machine.config };
-    delete had.image;
+    // Metadata is the caller's to add to (only Fly's own `fly_` keys must stay as they were).
+    const comparable = (c: Record<string, unknown> | undefined) => {
+      const out = { ...c };
+      delete out.image;
+      out.metadata = Object.fromEntries(Object.entries((out.metadata as Record<string, unknown>) ?? {}).filter(([k]) => k.startsWith('fly_')));
+      return out;
+    };
+    const sent = comparable(body?.config);
+    const had = comparable(machine.config);
     // Fly replaces the whole config: a partial one would silently drop services, mounts, env.
     if (!isDeepStrictEqual(sent, had)) return { status: 400, body: { error: 'invalid config: the update must carry the full machine config' } };
     if (fake.refuse.has(id)) return { status: 422, body: { error: `failed to update VM ${id}: unable to reserve resources in region ${machine.region}` } };
     const image = String(body.config!.image);
     if (!registry.has(image)) return { status: 422, body: { error: `failed to get manifest ${image}: not found` } };
-    machine.config = { ...machine.config, image };
+    machine.config = { ...body.config!, image };
     machine.instance_id = `01J${String(++instance).padStart(10, '0')}`;
     machine.heading = body.skip_launch ? 'stopped' : 'started';
     machine.state = 'replacing';
@@ -161,6 +171,14 @@ export async function startFakeFly(app = 'hotdash'): Promise<FakeFly> {
       return m;
     },
     images: () => machines.map((m) => m.config.image as string | undefined),
+    deploy(opts: { status?: string; stable?: boolean; image?: string } = {}) {
+      const r = fake.release(opts);
+      for (const m of machines) {
+        m.config = { ...m.config, image: r.imageRef, metadata: { ...(m.config.metadata as Record<string, unknown>), fly_release_id: r.id, fly_release_version: String(r.version) } };
+        m.instance_id = `01J${String(++instance).padStart(10, '0')}`;
+      }
+      return r;
+    },
   });
   return fake;
 }

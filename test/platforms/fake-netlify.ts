@@ -2,8 +2,8 @@
 // tokens, the site by id or name.netlify.app with its `published_deploy`, deploys filtered by
 // `production` and `state` with `page`/`per_page`, `POST …/deploys/{id}/restore` answering 201 and
 // publishing a few site polls later, and `POST /deploys/{id}/lock`/`unlock` that stop or resume
-// auto publishing (a locked site builds new deploys without publishing them). Errors are
-// `{code, message}`.
+// auto publishing (a locked site builds new deploys without publishing them). Each deploy carries
+// `published_at`: when it was last published, null if it never was. Errors are `{code, message}`.
 import { randomBytes } from 'node:crypto';
 import { bearer, startFakeHttp, type Answer, type FakeHttp, type RecordedRequest } from './fake-http.js';
 
@@ -16,13 +16,19 @@ export interface FakeNetlifyDeploy {
   created_at: string;
   deploy_ssl_url: string;
   locked: boolean;
+  published_at: string | null;
 }
 
 export interface FakeNetlify extends FakeHttp {
   site: { id: string; name: string; publishedId?: string; locked: boolean };
+  /** Publishes a deploy as Netlify does (the site serves it; its published_at is now). */
+  publish(d: FakeNetlifyDeploy): void;
   deploys: FakeNetlifyDeploy[];
   addToken(token: string): void;
-  deploy(opts?: { state?: string; context?: string; commit?: string; id?: string }): FakeNetlifyDeploy;
+  /** A new deploy; `site` makes it another site's (reachable by id, never listed for this one). */
+  deploy(opts?: { state?: string; context?: string; commit?: string; id?: string; site?: string }): FakeNetlifyDeploy;
+  /** Answers deploys without `published_at`, as an API that does not say. */
+  omitPublishedAt: boolean;
   published(): FakeNetlifyDeploy | undefined;
   /** Site reads after a restore before it publishes; Infinity never. */
   publishAfterPolls: number;
@@ -41,8 +47,13 @@ export async function startFakeNetlify(): Promise<FakeNetlify> {
     id: fake.site.id,
     name: fake.site.name,
     ssl_url: `https://${fake.site.name}.netlify.app`,
-    published_deploy: fake.published() ?? null,
+    published_deploy: fake.published() ? view(fake.published()!) : null,
   });
+  const view = (d: FakeNetlifyDeploy) => {
+    if (!fake.omitPublishedAt) return d;
+    const { published_at: _hidden, ...rest } = d;
+    return rest;
+  };
   const findSite = (id: string) => id === fake.site.id || id === `${fake.site.name}.netlify.app`;
 
   const handler = (r: RecordedRequest): Answer => {
@@ -54,25 +65,25 @@ export async function startFakeNetlify(): Promise<FakeNetlify> {
       if (!findSite(decodeURIComponent(id!))) return error(404, 'Not Found');
       if (!list) {
         if (pending && --pending.polls <= 0) {
-          fake.site.publishedId = pending.id;
+          fake.publish(deploys.find((d) => d.id === pending!.id)!);
           pending = undefined;
         }
         return { status: 200, body: siteView() };
       }
       if (!restoreId) {
-        let out = [...deploys].sort((a, b) => Date.parse(b.created_at) - Date.parse(a.created_at));
+        let out = deploys.filter((d) => d.site_id === fake.site.id).sort((a, b) => Date.parse(b.created_at) - Date.parse(a.created_at));
         if (r.query.production === 'true') out = out.filter((d) => d.context === 'production');
         if (r.query.state) out = out.filter((d) => d.state === r.query.state);
         const per = Number(r.query.per_page ?? 100);
         const page = Number(r.query.page ?? 1);
-        return { status: 200, body: out.slice((page - 1) * per, page * per) };
+        return { status: 200, body: out.slice((page - 1) * per, page * per).map(view) };
       }
       if (r.method !== 'POST') return error(405, 'Method Not Allowed');
       const d = deploys.find((x) => x.id === restoreId);
       if (!d) return error(404, 'Not Found');
       if (d.state !== 'ready') return error(422, `Deploy ${d.id} is not ready`);
       pending = { id: d.id, polls: fake.publishAfterPolls };
-      return { status: 201, body: d };
+      return { status: 201, body: view(d) };
     }
     m = /^\/api\/v1\/deploys\/([^/]+)(?:\/(lock|unlock))?$/.exec(r.path);
     if (!m) return error(404, 'Not Found');
@@ -83,7 +94,7 @@ export async function startFakeNetlify(): Promise<FakeNetlify> {
       d.locked = m[2] === 'lock';
       fake.site.locked = d.locked;
     }
-    return { status: 200, body: d };
+    return { status: 200, body: view(d) };
   };
 
   const http = await startFakeHttp(handler);
@@ -92,22 +103,28 @@ export async function startFakeNetlify(): Promise<FakeNetlify> {
     deploys,
     publishAfterPolls: 2,
     addToken: (t: string) => void tokens.add(t),
-    deploy(opts: { state?: string; context?: string; commit?: string; id?: string } = {}) {
+    omitPublishedAt: false,
+    deploy(opts: { state?: string; context?: string; commit?: string; id?: string; site?: string } = {}) {
       clock += 60_000;
       const id = opts.id ?? randomBytes(12).toString('hex');
       const d: FakeNetlifyDeploy = {
         id,
-        site_id: SITE_ID,
+        site_id: opts.site ?? SITE_ID,
         state: opts.state ?? 'ready',
         context: opts.context ?? 'production',
         commit_ref: opts.commit ?? randomBytes(20).toString('hex'),
         created_at: new Date(clock).toISOString(),
         deploy_ssl_url: `https://${id}--shop-front.netlify.app`,
         locked: false,
+        published_at: null,
       };
       deploys.push(d);
-      if (d.state === 'ready' && d.context === 'production' && !fake.site.locked) fake.site.publishedId = d.id;
+      if (d.state === 'ready' && d.context === 'production' && d.site_id === SITE_ID && !fake.site.locked) fake.publish(d);
       return d;
+    },
+    publish(d: FakeNetlifyDeploy) {
+      fake.site.publishedId = d.id;
+      d.published_at = new Date(Math.max(clock, Date.parse(d.created_at)) + 1000).toISOString();
     },
     published: () => deploys.find((d) => d.id === fake.site.publishedId),
   });

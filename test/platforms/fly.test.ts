@@ -62,9 +62,11 @@ describe('promoteOnFly', () => {
     expect(r.frozen).toMatchObject({ frozen: false });
     expect(r.frozen.what).toMatch(/Fly has nothing to freeze/);
     expect(f.images()).toEqual([good.imageRef, good.imageRef, good.imageRef]);
-    // Full config back with only the image changed; a new instance each; waited on that instance.
+    // Full config back with only the image changed (and the note of what it was rolled back from);
+    // a new instance each; waited on that instance.
     for (const [i, m] of f.machines.entries()) {
-      expect(m.config).toEqual({ ...before[i]!.config, image: good.imageRef });
+      const metadata = { ...(before[i]!.config.metadata as Record<string, unknown>), rollback_kit_rolled_back_from: bad.imageRef };
+      expect(m.config).toEqual({ ...before[i]!.config, image: good.imageRef, metadata });
       expect(m.instance_id).not.toBe(before[i]!.instance);
       expect(m.state).toBe('started');
       const waits = f.requestsTo(new RegExp(`^GET /v1/apps/hotdash/machines/${m.id}/wait$`));
@@ -215,6 +217,18 @@ describe('promoteOnFly', () => {
     expect(clock.waits).toContain(4000);
     expect(clock.waits).toContain(50);
     expect(f.requestsTo(/^POST \/graphql$/)).toHaveLength(2);
+  });
+
+  it('fails at once when a Retry-After reaches past timeout-seconds, before any machine changes', async () => {
+    const { f, bad } = await history();
+    const clock = fakeClock();
+    f.fault(/^POST \/graphql$/, { status: 429, retryAfter: 400, json: { error: 'rate limited' } }, 10);
+    const err = await failure(run(f, { timeoutSeconds: 300 }, memoryLog(), clock));
+    expect(err.message).toMatch(/^Fly asked to wait 400 s \(Retry-After\) before POST \/graphql again \(.*429.*\), but only 300 s of timeout-seconds \(300 s\) are left\./);
+    expect(err.hint).toMatch(/raise timeout-seconds/);
+    expect(clock.waits).toEqual([]);
+    expect(f.requestsTo(/^POST \/graphql$/)).toHaveLength(1);
+    expect(f.images().every((i) => i === bad.imageRef)).toBe(true);
   });
 
   it('reads release references and image names', () => {

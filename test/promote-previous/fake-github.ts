@@ -24,6 +24,8 @@ export interface FakeGitHub {
   requests: { method: string; path: string; authorization?: string }[];
   /** Makes pull request creation fail with this status (to test clean-up). */
   failCreate?: number;
+  /** Makes pull request creation answer GitHub's secondary rate limit: 403 with Retry-After. */
+  rateLimitCreate?: boolean;
   close(): Promise<void>;
 }
 
@@ -60,6 +62,10 @@ export async function startFakeGitHub(opts: { token: string; owner: string; repo
     }
     if (req.method === 'POST' && rest === '/pulls') {
       const body = JSON.parse(raw || '{}') as { title?: string; head?: string; base?: string; body?: string };
+      if (fake.rateLimitCreate) {
+        res.writeHead(403, { 'content-type': 'application/json; charset=utf-8', 'retry-after': '60' });
+        return res.end(JSON.stringify({ message: 'You have exceeded a secondary rate limit. Please wait a few minutes before you try again.', status: '403' }));
+      }
       if (fake.failCreate) return json(res, fake.failCreate, { message: 'Resource not accessible by integration', status: String(fake.failCreate) });
       if (!body.title || !body.head || !body.base) return json(res, 422, { message: 'Validation Failed', errors: [{ resource: 'PullRequest', code: 'missing_field' }], status: '422' });
       if (!branchExists(body.head)) return json(res, 422, { message: 'Validation Failed', errors: [{ resource: 'PullRequest', field: 'head', code: 'invalid' }], status: '422' });

@@ -201,6 +201,16 @@ describe('promote-previous (git-revert)', () => {
     expect(git(repo.checkout, 'branch', '--list')).toBe('* main');
   });
 
+  it('tells a 403 rate limit from a missing permission when opening the pull request', async () => {
+    const repo = await makeRepo();
+    repo.github.rateLimitCreate = true;
+    const r = await run(repo, { target: repo.sha.good });
+    expect(r.code).toBe(1);
+    expect(r.errors[0]).toMatch(/GitHub rate-limited the requests \(403\) while opening the pull request in acme\/shop\. Wait for the limit to reset/);
+    expect(r.errors[0]).not.toMatch(/pull-requests: write/);
+    expect(remoteBranches(repo)).toEqual(['main']);
+  });
+
   const refusals: [string, (repo: Repo) => Record<string, string | undefined>, RegExp][] = [
     ['missing github-token', (repo) => ({ target: repo.sha.good, 'github-token': undefined }), /github-token is required when provider is git-revert/],
     ['bad github-token', (repo) => ({ target: repo.sha.good, 'github-token': 'ghs_not_the_right_token_000' }), /GitHub rejected the github-token \(401\) while checking access/],

@@ -118,6 +118,32 @@ describe('promote-previous target: last-verified (vercel)', () => {
   });
 
   it.each([
+    ['the hourly limit used up (403, x-ratelimit-remaining 0), resetting in 2 s', 'primary' as const, 2],
+    ['a secondary limit (403 with Retry-After 1)', 'secondary' as const, 1],
+  ])('a 403 rate limit is a wait, not a refusal: %s', async (_name, kind, seconds) => {
+    const { f, gh } = await setup();
+    gh.addStatus(f.good.sha, { state: 'success', context: CONTEXT });
+    gh.rateLimit403(1, kind, seconds);
+    const r = await promote(f, gh, { 'dry-run': 'true', 'timeout-seconds': '30' });
+    expect(r.errors).toEqual([]);
+    expect(r.outputs['to-deployment-id']).toBe(f.good.uid);
+    expect(gh.requests.map((q) => q.status)).toEqual([403, 200]);
+    // Waited for what GitHub asked (the reset is on whole seconds, so at least one of the two).
+    expect(gh.requests[1]!.at - gh.requests[0]!.at).toBeGreaterThanOrEqual(900);
+  });
+
+  it('a 403 rate limit longer than timeout-seconds fails at once, as a rate limit and not a permission', async () => {
+    const { f, gh } = await setup();
+    gh.addStatus(f.good.sha, { state: 'success', context: CONTEXT });
+    gh.rateLimit403(1, 'primary', 3600);
+    const r = await promote(f, gh, { 'dry-run': 'true', 'timeout-seconds': '30' });
+    expect(r.code).toBe(1);
+    expect(r.errors).toEqual([expect.stringMatching(/^GitHub asked to wait 3[56]\d\d s \(until its rate limit resets\) before GET \S+ again \(.*403.*API rate limit exceeded.*\), but only \d+ s of timeout-seconds \(30 s\) are left\./)]);
+    expect(r.errors[0]).not.toMatch(/refused access|permission|statuses: read/);
+    expect(gh.requests).toHaveLength(1);
+  });
+
+  it.each([
     ['no github-token', { 'github-token': undefined }, {}, /^Input github-token is required with target last-verified/],
     ['no GITHUB_REPOSITORY', {}, { GITHUB_REPOSITORY: undefined }, /^target last-verified needs the repository/],
     ['another provider', { provider: 'render', 'render-token': 'rnd_x', service: 'srv-1' }, {}, /^Input target last-verified works with provider vercel only; provider is render\./],

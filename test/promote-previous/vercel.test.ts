@@ -1,6 +1,7 @@
 // promote-previous with provider vercel, through the bundle, against the local Vercel API server.
 import { afterEach, describe, expect, it } from 'vitest';
 import { findSecret, runAction, type ActionRun } from '../helpers/run-action.js';
+import { cliEnv, runCli } from '../cli/run-cli.js';
 import { OTHER_TOKEN, shopFixture, TEAM_ID, TOKEN, vercelInputs, type ShopFixture } from './fixture.js';
 
 let fixture: ShopFixture | undefined;
@@ -165,14 +166,32 @@ describe('promote-previous (vercel): rolling back', () => {
     expect(rollbackPosts(f).map((q) => q.path)).toEqual([`/v10/projects/${f.project.id}/promote/${f.staged.uid}`]);
   });
 
-  it('reports a 202 queued promotion as queued', async () => {
+  it('fails the step on a 202 queued promotion, with no output claiming the target serves', async () => {
     const f = await setup();
     f.project.rollingRelease = true;
     const r = await run(vercelInputs(f, { method: 'promote', target: f.good.uid }));
-    expect(r.code).toBe(0);
-    expect(r.outputs.status).toBe('promoted');
-    expect(r.log).toMatch(/queued/);
+    expect(r.code).toBe(1);
+    expect(r.errors).toHaveLength(1);
+    expect(r.errors[0]).toContain(`Vercel queued the promotion of ${f.good.uid} behind a rolling release (202 queued): production still serves ${f.bad.uid}`);
+    expect(r.errors[0]).toContain(`The rollback of project shop is not done until production serves ${f.good.uid}.`);
+    expect(r.errors[0]).toMatch(/Finish \(or abort\) the rolling release in Vercel/);
+    expect(r.outputs.status).toBeUndefined();
+    expect(r.outputs['to-deployment-id']).toBeUndefined();
+    expect(r.outputs['to-url']).toBeUndefined();
+    expect(r.summary).toContain('promote-previous: failed');
     expect(r.summary).toMatch(/queued/);
+    expect(f.vercel.production(f.project)?.uid).toBe(f.bad.uid);
+  });
+
+  it('fails rollback-kit promote the same way on a 202 queued promotion', async () => {
+    const f = await setup();
+    f.project.rollingRelease = true;
+    const cli = await runCli(['promote', '--project', 'shop', '--team', TEAM_ID, '--api-url', f.vercel.url, '--method', 'promote', '--target', f.good.uid], { env: cliEnv({ VERCEL_TOKEN: TOKEN }) });
+    expect(cli.code).toBe(1);
+    expect(cli.stderr).toContain(`The rollback of project shop is not done until production serves ${f.good.uid}.`);
+    expect(cli.stdout).not.toMatch(/Promoted/);
+    expect(cli.stderr).not.toContain(TOKEN);
+    expect(f.vercel.production(f.project)?.uid).toBe(f.bad.uid);
   });
 
   it('retries through 429 with Retry-After, plain-text 500, err-shaped 503 and a dropped connection', async () => {
@@ -193,6 +212,18 @@ describe('promote-previous (vercel): rolling back', () => {
     // The 429s were waited out: the second request came at least a second after the first.
     const project = f.vercel.requestsTo(/^GET \/v9\/projects\/shop$/);
     expect(project[1]!.at - project[0]!.at).toBeGreaterThanOrEqual(1000);
+  });
+
+  it('fails at once when a Retry-After reaches past timeout-seconds, saying how long the API asked to wait', async () => {
+    const f = await setup({ historySize: 3 });
+    f.vercel.fault(/^GET \/v9\/projects\/shop$/, { status: 429, retryAfter: 60 }, 10);
+    const r = await run(vercelInputs(f, { 'timeout-seconds': '2' }));
+    expect(r.code).toBe(1);
+    expect(r.errors).toHaveLength(1);
+    expect(r.errors[0]).toMatch(/^Vercel asked to wait 60 s \(Retry-After\) before GET \/v9\/projects\/shop again \(.*429 rate_limited.*\), but only [0-2] s of timeout-seconds \(2 s\) are left\..*raise timeout-seconds/);
+    // One request: no retry was started that the step could not wait for.
+    expect(f.vercel.requestsTo(/^GET \/v9\/projects\/shop$/)).toHaveLength(1);
+    expect(rollbackPosts(f)).toEqual([]);
   });
 
   it('waits for its own job when a retried rollback request meets 409 because the first one got through', async () => {

@@ -2,6 +2,7 @@
 import { TOKEN_ENV } from '../../core/secret-input.js';
 import { checkPromoteRequest, promotePrevious } from '../../platforms/promote.js';
 import { readPromoteRequest } from '../../platforms/promote-inputs.js';
+import { refuseNotLive } from '../../platforms/not-live.js';
 import type { CommandSpec } from '../command.js';
 import { UsageError } from '../context.js';
 
@@ -26,6 +27,7 @@ export const promote: CommandSpec = {
     cli.term.started(`${request.provider}: finding the last good deployment`);
     const outcome = await promotePrevious(request, cli.log);
     cli.term.stopSpinner();
+    refuseNotLive(outcome, request);
     const ref = (d: { id?: string; commitSha?: string; url?: string }) => d.id ?? d.commitSha ?? d.url ?? '?';
     const words = { 'rolled-back': 'Rolled back', promoted: 'Promoted', 'already-current': 'Already current:', 'dry-run': 'Dry run: would put back' }[outcome.status];
     cli.term.say(`${words} ${ref(outcome.from)} → ${ref(outcome.to)}`);

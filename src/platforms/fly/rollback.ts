@@ -5,7 +5,8 @@
  * checks its image is still in the registry, then updates every machine to that image (full config,
  * only the image changed) and waits for each to start on its new instance. A machine left on
  * another image makes the app half rolled back: reported by machine id, and a re-run updates only
- * the machines still left.
+ * the machines still left. Because no release records a rollback, each machine carries a note of the
+ * images it was rolled back from (model.ts), and "previous" never picks one of those again.
  */
 import { RollbackKitError } from '../../core/errors.js';
 import type { Log } from '../../core/log.js';
@@ -13,8 +14,9 @@ import { HttpApiError, sleep as realSleep } from '../http/client.js';
 import { calling, platformError, type PlatformErrorContext } from '../http/errors.js';
 import { describeSkipped, type Frozen, type ProviderOutcome, type ReleaseInfo, type SkippedRelease, type ProviderRunOptions } from '../outcome.js';
 import { flyClients, imageInRegistry, listMachines, releases, updateImage, waitForState, type FlyClients } from './api.js';
-import { describeRelease, RELEASE_DONE, type FlyMachine, type FlyRelease } from './model.js';
+import { describeRelease, RELEASE_DONE, rolledBackFrom, withRollbackNote, type FlyMachine, type FlyRelease } from './model.js';
 import { listingBound } from '../listing.js';
+import { StepDeadline } from '../http/deadline.js';
 
 export interface FlyPromoteOptions extends ProviderRunOptions {
   token: string;
@@ -58,8 +60,9 @@ const matches = (ref: ReleaseRef, r: FlyRelease): boolean =>
 
 const info = (r: FlyRelease | undefined, image?: string): ReleaseInfo => ({ id: r?.id, version: r?.version, image: r?.imageRef ?? image });
 
-/** Why an older release cannot be what "previous" means, or undefined when it can. */
-export function skipReason(r: FlyRelease, current: FlyRelease): string | undefined {
+/** Why an older release cannot be what "previous" means, or undefined when it can. `rolledBack`: images an earlier rollback moved off. */
+export function skipReason(r: FlyRelease, current: FlyRelease, rolledBack: ReadonlySet<string> = new Set()): string | undefined {
+  if (r.imageRef && rolledBack.has(r.imageRef)) return 'an earlier rollback moved the app off its image (noted on the machines)';
   if (!RELEASE_DONE.has(r.status)) return `status ${r.status}, not complete`;
   if (!r.stable) return 'not marked stable';
   if (!r.imageRef) return 'no image recorded';
@@ -78,7 +81,8 @@ export async function promoteOnFly(opts: FlyPromoteOptions, log: Log): Promise<P
   const fromRef = opts.from?.trim() ? parseReleaseRef(opts.from, 'from') : undefined;
   const sleep = opts.sleep ?? realSleep;
   const now = opts.now ?? Date.now;
-  const c = flyClients({ token: opts.token, apiUrl: opts.apiUrl, machinesApiUrl: opts.machinesApiUrl, registryUrl: opts.registryUrl, log, retry: opts.retry, requestTimeoutMs: opts.requestTimeoutMs, sleep });
+  const step = new StepDeadline(now, opts.timeoutSeconds);
+  const c = flyClients({ token: opts.token, apiUrl: opts.apiUrl, machinesApiUrl: opts.machinesApiUrl, registryUrl: opts.registryUrl, log, retry: opts.retry, requestTimeoutMs: opts.requestTimeoutMs, sleep, deadline: step });
   const ctx = (doing: string): PlatformErrorContext => ({ doing, tokenInput: 'fly-token', notFound: `App ${app}`, notFoundHint: 'Check the app input and that the token (a deploy token is scoped to one app) belongs to it.', statusPage: 'https://status.flyio.net' });
   const base = { skipped: [] as SkippedRelease[], frozen: FLY_NOTHING_FROZEN };
 
@@ -129,9 +133,10 @@ export async function promoteOnFly(opts: FlyPromoteOptions, log: Log): Promise<P
       log.info(note);
       return { ...base, status: 'already-current', from: info(current), to: info(current), notes: [note] };
     }
+    const rolledBack = rolledBackFrom(machines);
     for (const r of all) {
       if (r.version >= current.version) continue;
-      const reason = skipReason(r, current);
+      const reason = skipReason(r, current, rolledBack);
       if (!reason) {
         target = r;
         break;
@@ -173,14 +178,16 @@ export async function promoteOnFly(opts: FlyPromoteOptions, log: Log): Promise<P
   if (check.found === 'unknown') log.warning(`Could not confirm that ${image} is still in the registry (${check.why}); going ahead.`);
 
   const startedAt = now();
-  const deadline = startedAt + opts.timeoutSeconds * 1000;
+  const deadline = step.restart();
   const problems = new Map<string, string>();
+  // What is being rolled back from: every image served now other than the target.
+  const badImages = images.filter((i): i is string => !!i && i !== image);
   for (const m of todo) {
     if (now() >= deadline) {
       problems.set(m.id, 'not updated: the time limit was reached first');
       continue;
     }
-    const problem = await rollMachine(c, app, m, image, { deadline, now, sleep, slice: opts.waitSliceSeconds ?? 15 }, log).catch((err: unknown) => {
+    const problem = await rollMachine(c, app, m, image, withRollbackNote(m.config, badImages, image), { deadline, now, sleep, slice: opts.waitSliceSeconds ?? 15 }, log).catch((err: unknown) => {
       if (err instanceof HttpApiError) return `${err.service} answered ${err.status}: ${err.serverMessage}`;
       return platformError(err, ctx(`updating machine ${m.id}`)).message;
     });
@@ -212,12 +219,13 @@ async function rollMachine(
   app: string,
   m: FlyMachine,
   image: string,
+  config: Record<string, unknown>,
   t: { deadline: number; now: () => number; sleep: (ms: number) => Promise<void>; slice: number },
   log: Log,
 ): Promise<string | undefined> {
   // A machine that was stopped (autostop) stays stopped: starting it is Fly's proxy's job.
   const wasStopped = STOPPED.has(m.state);
-  const updated = await updateImage(c, app, m, image, wasStopped);
+  const updated = await updateImage(c, app, m, image, wasStopped, config);
   const state = wasStopped ? 'stopped' : 'started';
   log.info(`Machine ${m.id} updated to ${image} (instance ${updated.instanceId ?? 'unknown'}); waiting for it to be ${state}.`);
   for (;;) {

@@ -1,5 +1,6 @@
 /** The pull request side of git-revert, on @actions/github (which honours GITHUB_API_URL's value passed in). */
 import { RollbackKitError } from '../../core/errors.js';
+import { isRateLimit } from '../http/retry.js';
 
 type Octokit = ReturnType<typeof import('@actions/github').getOctokit>;
 
@@ -21,9 +22,17 @@ export function parseRepository(full: string): Repo {
 
 const status = (err: unknown): number | undefined => (typeof (err as { status?: unknown })?.status === 'number' ? (err as { status: number }).status : undefined);
 
+/** Octokit's error keeps the answer's headers: a 403 may be a rate limit rather than a refusal. */
+function rateLimited(err: unknown, code: number | undefined): boolean {
+  const headers = (err as { response?: { headers?: Record<string, unknown> } })?.response?.headers ?? {};
+  const get = (name: string) => (headers[name] === undefined ? null : String(headers[name]));
+  return code !== undefined && isRateLimit(code, { get }, (err as Error)?.message ?? '');
+}
+
 function apiError(err: unknown, doing: string, repo: Repo): RollbackKitError {
   const code = status(err);
   const name = `${repo.owner}/${repo.repo}`;
+  if (rateLimited(err, code)) return new RollbackKitError(`GitHub rate-limited the requests (${code}) while ${doing} in ${name}.`, 'Wait for the limit to reset (a minute for a secondary limit, up to an hour for the hourly one), then re-run the step; it is safe to repeat.');
   if (code === 401) return new RollbackKitError(`GitHub rejected the github-token (401) while ${doing} in ${name}.`, 'Pass secrets.GITHUB_TOKEN or a token that is still valid.');
   if (code === 403) return new RollbackKitError(`GitHub refused (403) ${doing} in ${name}: the token lacks permission.`, 'Grant the job permissions contents: write and pull-requests: write.');
   if (code === 404) return new RollbackKitError(`GitHub repository ${name} was not found (404) while ${doing}.`, 'Check that the token can see the repository.');

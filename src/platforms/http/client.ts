@@ -1,12 +1,14 @@
 /**
  * A small JSON-over-HTTP client for platform APIs on Node's fetch: fixed auth headers, a timeout on
  * every call, the shared retry rules (429/503 after Retry-After, other 5xx and network errors with
- * backoff, other 4xx never), and error bodies read defensively. It returns parsed JSON as
+ * backoff, other 4xx never), no redirect ever followed, and error bodies read defensively. It returns parsed JSON as
  * `unknown`: callers read only the fields they need. The caller registers its token with the log
  * before building the headers, so no retry line can print it.
  */
+import { RollbackKitError } from '../../core/errors.js';
 import type { Log } from '../../core/log.js';
-import { DEFAULT_RETRY, retryDelay, type Failure, type RetryPolicy } from './retry.js';
+import type { StepDeadline } from './deadline.js';
+import { askedWait, DEFAULT_RETRY, isRateLimit, rateLimitWait, retryDelay, type Failure, type RetryPolicy } from './retry.js';
 
 export type Query = Record<string, string | number | boolean | undefined>;
 export type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'HEAD';
@@ -27,6 +29,11 @@ export interface HttpClientOptions {
   apiError?: (status: number, text: string, request: string) => HttpApiError;
   /** Query parameters added to every request (Vercel's team scope). */
   scope?: () => Query;
+  /**
+   * The step's deadline: no retry waits past it, and a Retry-After beyond it fails the request at
+   * once. Without it, waits are bounded by the retry policy alone.
+   */
+  deadline?: StepDeadline;
 }
 
 export const DEFAULT_REQUEST_TIMEOUT_MS = 20_000;
@@ -43,7 +50,13 @@ export class HttpApiError extends Error {
     super(`${request} answered ${status}${code ? ` ${code}` : ''}: ${serverMessage}`);
     this.name = 'HttpApiError';
   }
+
+  /** The answer was a rate limit (retry.ts isRateLimit), whatever its status: a wait, not a refusal. */
+  rateLimited = false;
 }
+
+/** A 403 rate limit without a stated wait: GitHub asks for at least a minute. */
+const UNSTATED_403_WAIT_MS = 60_000;
 
 /** The platform could not be reached, or did not answer within the request timeout. */
 export class HttpNetworkError extends Error {
@@ -156,9 +169,13 @@ export class HttpClient {
             ...opts.headers,
           },
           body: opts.body !== undefined ? JSON.stringify(opts.body) : undefined,
+          // fetch drops Authorization on a redirect to another origin, but not a token in another
+          // header (Railway's Project-Access-Token): a platform API call follows no redirect at all.
+          redirect: 'manual',
           signal: AbortSignal.timeout(this.timeoutMs),
         });
         const raw = await res.text();
+        if (res.status >= 300 && res.status < 400) throw this.redirected(res, url, label);
         if (res.ok) {
           let data: unknown = undefined;
           if (raw.trim()) {
@@ -172,18 +189,49 @@ export class HttpClient {
         }
         // Some APIs echo what they were sent; an error message must never carry the token on.
         const text = this.redact(raw);
-        lastError = this.opts.apiError ? this.opts.apiError(res.status, text, label) : defaultApiError(this.service, res.status, text, label, this.opts.log);
-        failure = { kind: 'status', status: res.status, retryAfter: res.headers.get('retry-after') };
+        const apiError = this.opts.apiError ? this.opts.apiError(res.status, text, label) : defaultApiError(this.service, res.status, text, label, this.opts.log);
+        apiError.rateLimited = isRateLimit(res.status, res.headers, apiError.serverMessage);
+        lastError = apiError;
+        failure = {
+          kind: 'status',
+          status: res.status,
+          retryAfter: res.headers.get('retry-after'),
+          rateLimitWaitMs: apiError.rateLimited ? (rateLimitWait(res.headers) ?? (res.status === 403 ? UNSTATED_403_WAIT_MS : 0)) : undefined,
+        };
       } catch (err) {
+        if (err instanceof RollbackKitError) throw err;
         const timedOut = (err as Error)?.name === 'TimeoutError' || (err as Error)?.name === 'AbortError';
         lastError = new HttpNetworkError(this.base.host, (err as { cause?: unknown })?.cause ?? err, timedOut);
         failure = { kind: 'network' };
       }
-      const delay = retryDelay(failure, attempt, this.retry, this.random);
+      const left = this.opts.deadline?.left();
+      const asked = askedWait(failure);
+      if (left !== undefined && asked !== undefined && asked > left && attempt < this.retry.rateLimitRetries) {
+        const secs = (ms: number) => `${Math.ceil(ms / 1000)} s`;
+        throw new RollbackKitError(
+          `${this.service} asked to wait ${secs(asked)} (${failure.kind === 'status' && failure.retryAfter === null ? 'until its rate limit resets' : 'Retry-After'}) before ${label} again (${lastError.message}), but only ${secs(left)} of timeout-seconds (${this.opts.deadline!.seconds} s) are left.`,
+          `Wait ${secs(asked)}, then re-run the step (it is safe to repeat), or raise timeout-seconds.`,
+        );
+      }
+      const delay = left === undefined || left > 0 ? retryDelay(failure, attempt, this.retry, this.random, left) : undefined;
       if (delay === undefined) throw lastError;
       this.opts.log.info(`${this.service}: ${lastError.message}; retrying in ${(delay / 1000).toFixed(1)} s (attempt ${attempt + 2}).`);
       await this.wait(delay);
     }
+  }
+
+  private redirected(res: Response, from: URL, label: string): RollbackKitError {
+    let where = 'an address it did not give';
+    try {
+      const to = new URL(res.headers.get('location') ?? '', from);
+      where = to.origin === from.origin ? `${to.pathname} on the same host` : to.origin;
+    } catch {
+      // an unreadable Location: named as missing
+    }
+    return new RollbackKitError(
+      `${this.service} answered ${label} with a redirect (${res.status}) to ${this.redact(where)}. API requests never follow a redirect, so the token goes nowhere but the API URL given.`,
+      `Check the API URL (api-url, machines-api-url, registry-url or GITHUB_API_URL): set it to the address the API answers on itself, if you trust that address.`,
+    );
   }
 
   async get(path: string, query: Query = {}): Promise<unknown> {

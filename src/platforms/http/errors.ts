@@ -51,6 +51,9 @@ export function platformError(err: unknown, ctx: PlatformErrorContext): Error {
   }
   if (!(err instanceof HttpApiError)) return err instanceof Error ? err : new Error(String(err));
   const said = err.serverMessage ? ` ${err.service} said: "${err.serverMessage}".` : '';
+  if (err.rateLimited) {
+    return new RollbackKitError(`${err.service} kept rate-limiting the requests (${err.status}) while ${ctx.doing}.${said}`, `Wait for the limit to reset and re-run the step; it is safe to repeat.`);
+  }
   switch (err.status) {
     case 401:
       return new RollbackKitError(`${err.service} rejected the token (401) while ${ctx.doing}.${said}`, `Check the ${ctx.tokenInput} secret: it may be expired, revoked or empty.`);

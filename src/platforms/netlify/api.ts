@@ -7,8 +7,9 @@ import type { Log } from '../../core/log.js';
 import { HttpClient } from '../http/client.js';
 import { UnexpectedShape } from '../http/errors.js';
 import type { RetryPolicy } from '../http/retry.js';
+import type { StepDeadline } from '../http/deadline.js';
 import { obj, str } from '../http/read.js';
-import { checkListingTime, type ListingBound } from '../listing.js';
+import { checkListingTime, PageGuard, type ListingBound } from '../listing.js';
 
 export const NETLIFY_API_URL = 'https://api.netlify.com';
 
@@ -22,6 +23,12 @@ export interface NetlifyDeploy {
   url?: string;
   createdAt: number;
   locked?: boolean;
+  /**
+   * When it was last published (ms); null when Netlify says it never was (built while auto
+   * publishing was stopped), undefined when the answer does not say.
+   */
+  publishedAt?: number | null;
+  siteId?: string;
 }
 
 export interface NetlifySite {
@@ -36,6 +43,7 @@ export function parseDeploy(raw: unknown): NetlifyDeploy {
   const id = str(o?.id);
   if (!o || !id) throw new UnexpectedShape('a Netlify deploy');
   const created = Date.parse(String(o.created_at ?? ''));
+  const published = o.published_at === null ? null : str(o.published_at) ? Date.parse(str(o.published_at)!) : undefined;
   return {
     id,
     state: (str(o.state) ?? 'unknown').toLowerCase(),
@@ -44,12 +52,14 @@ export function parseDeploy(raw: unknown): NetlifyDeploy {
     url: str(o.deploy_ssl_url) ?? str(o.deploy_url),
     createdAt: Number.isNaN(created) ? 0 : created,
     locked: typeof o.locked === 'boolean' ? o.locked : undefined,
+    publishedAt: published === null || published === undefined || !Number.isNaN(published) ? published : undefined,
+    siteId: str(o.site_id),
   };
 }
 
-export function netlifyClient(opts: { token: string; apiUrl?: string; log: Log; retry?: Partial<RetryPolicy>; requestTimeoutMs?: number; sleep?: (ms: number) => Promise<void> }): HttpClient {
+export function netlifyClient(opts: { token: string; apiUrl?: string; log: Log; retry?: Partial<RetryPolicy>; requestTimeoutMs?: number; sleep?: (ms: number) => Promise<void>; deadline?: StepDeadline }): HttpClient {
   opts.log.secret(opts.token);
-  return new HttpClient({ service: 'Netlify', baseUrl: opts.apiUrl || NETLIFY_API_URL, headers: { Authorization: `Bearer ${opts.token}` }, log: opts.log, retry: opts.retry, requestTimeoutMs: opts.requestTimeoutMs, sleep: opts.sleep });
+  return new HttpClient({ service: 'Netlify', baseUrl: opts.apiUrl || NETLIFY_API_URL, headers: { Authorization: `Bearer ${opts.token}` }, log: opts.log, retry: opts.retry, requestTimeoutMs: opts.requestTimeoutMs, sleep: opts.sleep, deadline: opts.deadline });
 }
 
 const site = (id: string) => `/api/v1/sites/${encodeURIComponent(id)}`;
@@ -65,6 +75,7 @@ export const PER_PAGE = 50;
 
 /** Ready production deploys, newest first, a page per iteration. */
 export async function* readyProductionDeploys(c: HttpClient, siteId: string, bound?: ListingBound): AsyncGenerator<NetlifyDeploy[]> {
+  const guard = new PageGuard(`the ready production deploys of site ${siteId}`);
   for (let page = 1; ; page++) {
     checkListingTime(bound, page - 1);
     const data = await c.get(`${site(siteId)}/deploys`, { production: true, state: 'ready', page, per_page: PER_PAGE });
@@ -72,6 +83,8 @@ export async function* readyProductionDeploys(c: HttpClient, siteId: string, bou
     const list = data.map(parseDeploy);
     yield list;
     if (list.length < PER_PAGE) return;
+    // Page numbers always advance, so a server that ignores them shows as the same page again.
+    guard.check(list.map((d) => d.id).join(' '), 'page');
   }
 }
 

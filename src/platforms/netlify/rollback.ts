@@ -2,8 +2,11 @@
  * Puts the previous ready production deploy of a Netlify site back: find the published deploy,
  * choose the newest older ready production deploy with other code, restore it, confirm the site
  * publishes it, then lock it so that new builds stop publishing over the rollback. Safe to repeat:
- * a `from` that is no longer published, a target that is, or a published deploy older than the
- * newest ready one (an earlier rollback) is reported as already-current and nothing is changed.
+ * a `from` that is no longer published, a target that is, or (without `from`) a published deploy
+ * older than a ready one that was published before it (an earlier rollback) is reported as
+ * already-current and nothing is changed. Newer deploys that were never published (built while
+ * auto publishing was stopped) are no such evidence, and a `from` naming the published deploy says
+ * it is bad whatever else the list shows.
  */
 import { RollbackKitError } from '../../core/errors.js';
 import type { Log } from '../../core/log.js';
@@ -12,6 +15,7 @@ import { calling, type PlatformErrorContext } from '../http/errors.js';
 import { describeSkipped, nextPoll, type Frozen, type ProviderOutcome, type ReleaseInfo, type SkippedRelease, type ProviderRunOptions } from '../outcome.js';
 import { getDeploy, getSite, lockDeploy, netlifyClient, readyProductionDeploys, restore, type NetlifyDeploy, type NetlifySite } from './api.js';
 import { listingBound } from '../listing.js';
+import { StepDeadline } from '../http/deadline.js';
 
 export interface NetlifyPromoteOptions extends ProviderRunOptions {
   token: string;
@@ -35,6 +39,21 @@ function frozenState(siteName: string, published: NetlifyDeploy | undefined): Fr
 const info = (d: NetlifyDeploy | undefined): ReleaseInfo => ({ id: d?.id, url: d?.url, commitSha: d?.commitRef });
 const describe = (d: NetlifyDeploy) => `${d.id} (${d.state}${d.commitRef ? `, commit ${d.commitRef.slice(0, 7)}` : ''}${d.createdAt ? `, created ${new Date(d.createdAt).toISOString()}` : ''})`;
 const HEX_ID = /^[a-f0-9]{24}$/i;
+
+/** Refuses a named deploy that is not this site's ready production deploy: publishing it would not be a rollback. */
+function checkExplicitTarget(d: NetlifyDeploy, site: NetlifySite, name: string, log: Log): void {
+  if (d.siteId && d.siteId !== site.id) {
+    throw new RollbackKitError(`Deploy ${d.id} belongs to another site (${d.siteId}), not to ${name} (${site.id}).`, 'Check the target and site inputs: target must be a deploy of this site.');
+  }
+  if (!d.siteId) log.warning(`Netlify did not say which site deploy ${d.id} belongs to; going ahead because it was named explicitly.`);
+  if (d.context && d.context !== 'production') {
+    throw new RollbackKitError(
+      `Deploy ${describe(d)} of site ${name} is a ${d.context} deploy, not a production one: publishing it would put code that never passed as production live, not roll back.`,
+      'Choose a ready production deploy of this site as target (or leave target as previous).',
+    );
+  }
+  if (d.state !== 'ready') throw new RollbackKitError(`Deploy ${describe(d)} of site ${name} is not ready, so it cannot be published.`, 'Choose a ready production deploy.');
+}
 
 /** Why an older deploy cannot be what "previous" means, or undefined when it can. */
 export function skipReason(d: NetlifyDeploy, published: NetlifyDeploy): string | undefined {
@@ -60,7 +79,8 @@ export async function promoteOnNetlify(opts: NetlifyPromoteOptions, log: Log): P
   const fromId = opts.from?.trim() || undefined;
   const sleep = opts.sleep ?? realSleep;
   const now = opts.now ?? Date.now;
-  const c = netlifyClient({ token: opts.token, apiUrl: opts.apiUrl, log, retry: opts.retry, requestTimeoutMs: opts.requestTimeoutMs, sleep });
+  const step = new StepDeadline(now, opts.timeoutSeconds);
+  const c = netlifyClient({ token: opts.token, apiUrl: opts.apiUrl, log, retry: opts.retry, requestTimeoutMs: opts.requestTimeoutMs, sleep, deadline: step });
   const ctx = (doing: string, deploy?: string): PlatformErrorContext => ({
     doing,
     tokenInput: 'netlify-token',
@@ -100,20 +120,23 @@ export async function promoteOnNetlify(opts: NetlifyPromoteOptions, log: Log): P
       return alreadyCurrent(`${describe(published)} is already published. Nothing to restore.`);
     }
     target = await calling(ctx('looking up the target deploy', targetId), () => getDeploy(c, targetId));
-    if (target.state !== 'ready') throw new RollbackKitError(`Deploy ${describe(target)} of site ${name} is not ready, so it cannot be published.`, 'Choose a ready production deploy.');
+    checkExplicitTarget(target, site, name, log);
   } else {
     let seen = 0;
-    let newest: NetlifyDeploy | undefined;
     let below = false;
+    // Ready production deploys listed above the published one: newer, not serving.
+    const newer: NetlifyDeploy[] = [];
     await calling(ctx(`listing the ready production deploys of site ${name}`), async () => {
       for await (const page of readyProductionDeploys(c, site.id, listingBound(opts.timeoutSeconds, `the ready production deploys of site ${name}`))) {
         for (const d of page) {
-          newest ??= d;
           if (d.id === published.id) {
             below = true;
             continue;
           }
-          if (!below) continue;
+          if (!below) {
+            if (d.createdAt > published.createdAt) newer.push(d);
+            continue;
+          }
           seen++;
           const reason = skipReason(d, published);
           if (!reason) {
@@ -124,9 +147,22 @@ export async function promoteOnNetlify(opts: NetlifyPromoteOptions, log: Log): P
         }
       }
     });
-    // Publishing an older deploy leaves newer ready ones above it: that is an earlier rollback.
-    if (newest && newest.id !== published.id && newest.createdAt > published.createdAt) {
-      return alreadyCurrent(`Site ${name} publishes ${published.id} although ${newest.id} is newer and ready: an earlier rollback has already put it back. Nothing to restore; to go further back, name the deploy in target.`);
+    // A from naming the published deploy says it is bad: nothing in the list can overrule that.
+    if (!fromId && newer.length) {
+      const wasLive = newer.find((d) => typeof d.publishedAt === 'number');
+      if (wasLive) {
+        return alreadyCurrent(
+          `Site ${name} publishes ${published.id} although ${wasLive.id}, newer, was published before it: an earlier rollback has already put it back. Nothing to restore; to go further back, name the deploy in target or set from to ${published.id}.`,
+        );
+      }
+      const unknown = newer.find((d) => d.publishedAt === undefined);
+      if (unknown) {
+        throw new RollbackKitError(
+          `Site ${name} publishes ${published.id} although ${unknown.id} is newer and ready, and Netlify does not say whether that one was ever published: ${published.id} may be there because of an earlier rollback, or because auto publishing was stopped before the newer deploys. Nothing was changed.`,
+          `If ${published.id} is the bad deploy, set from to ${published.id}: the step then rolls back from it. Or name the deploy to return to in target.`,
+        );
+      }
+      log.info(`${newer.length} newer ready deploy(s) were never published (auto publishing was stopped before them): not the mark of an earlier rollback.`);
     }
     if (!target) {
       throw new RollbackKitError(
@@ -147,7 +183,7 @@ export async function promoteOnNetlify(opts: NetlifyPromoteOptions, log: Log): P
   }
 
   const requestedAt = now();
-  const deadline = requestedAt + opts.timeoutSeconds * 1000;
+  const deadline = step.restart();
   await calling(ctx('restoring the deploy', to.id), () => restore(c, site.id, to.id));
   log.info(`Netlify accepted the restore of ${to.id}; waiting for the site to publish it.`);
   for (;;) {

@@ -1,7 +1,7 @@
 /** The Railway GraphQL operations a rollback uses, one function each. */
 import type { RailwayClient } from './client.js';
 import { parseDeployment, parseDeploymentPage, type RailwayDeployment } from './model.js';
-import { checkListingTime, type ListingBound } from '../listing.js';
+import { checkListingTime, PageGuard, type ListingBound } from '../listing.js';
 
 export interface ServiceRef {
   projectId: string;
@@ -14,6 +14,7 @@ export const PAGE_SIZE = 50;
 
 /** The deployments of one service in one environment, newest first, a page per iteration. */
 export async function* deployments(client: RailwayClient, ref: ServiceRef, bound?: ListingBound): AsyncGenerator<RailwayDeployment[]> {
+  const guard = new PageGuard(`the deployments of service ${ref.serviceId}`);
   let after: string | undefined;
   for (let page = 0; ; page++) {
     checkListingTime(bound, page);
@@ -27,6 +28,7 @@ export async function* deployments(client: RailwayClient, ref: ServiceRef, bound
     const { deployments: list, next } = parseDeploymentPage(data);
     yield list;
     if (!next || list.length === 0) return;
+    guard.check(next);
     after = next;
   }
 }

@@ -9,6 +9,7 @@ import type { Log } from '../../core/log.js';
 import { HttpApiError, HttpClient } from '../http/client.js';
 import { graphql, GraphQLError } from '../http/graphql.js';
 import type { RetryPolicy } from '../http/retry.js';
+import type { StepDeadline } from '../http/deadline.js';
 
 export const RAILWAY_API_URL = 'https://backboard.railway.com/graphql/v2';
 
@@ -25,10 +26,11 @@ export interface RailwayClientOptions {
   retry?: Partial<RetryPolicy>;
   sleep?: (ms: number) => Promise<void>;
   random?: () => number;
+  deadline?: StepDeadline;
 }
 
 const isAuthFailure = (err: unknown): boolean =>
-  (err instanceof HttpApiError && (err.status === 401 || err.status === 403)) ||
+  (err instanceof HttpApiError && (err.status === 401 || err.status === 403) && !err.rateLimited) ||
   (err instanceof GraphQLError && (err.code === 'UNAUTHENTICATED' || /not authori[sz]ed|unauthori[sz]ed|invalid token/i.test(err.messages.join(' '))));
 
 export class RailwayClient {
@@ -39,7 +41,7 @@ export class RailwayClient {
     opts.log.secret(opts.token);
     this.kind = opts.tokenKind;
     const http = (headers: Record<string, string>) =>
-      new HttpClient({ service: 'Railway', baseUrl: opts.apiUrl, headers, log: opts.log, requestTimeoutMs: opts.requestTimeoutMs, retry: opts.retry, sleep: opts.sleep, random: opts.random });
+      new HttpClient({ service: 'Railway', baseUrl: opts.apiUrl, headers, log: opts.log, requestTimeoutMs: opts.requestTimeoutMs, retry: opts.retry, sleep: opts.sleep, random: opts.random, deadline: opts.deadline });
     this.clients = { project: http({ 'Project-Access-Token': opts.token }), account: http({ Authorization: `Bearer ${opts.token}` }) };
   }
 

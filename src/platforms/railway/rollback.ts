@@ -14,6 +14,7 @@ import { deployments, getDeployment, latestDeployment, rollback, type ServiceRef
 import { RAILWAY_API_URL, RailwayClient, type RailwayTokenKind } from './client.js';
 import { codeOf, describeDeployment, type RailwayDeployment } from './model.js';
 import { listingBound } from '../listing.js';
+import { StepDeadline } from '../http/deadline.js';
 
 export interface RailwayPromoteOptions extends ProviderRunOptions {
   token: string;
@@ -99,7 +100,8 @@ export async function promoteOnRailway(opts: RailwayPromoteOptions, log: Log): P
   const from = opts.from?.trim() ? parseFrom(opts.from) : undefined;
   const sleep = opts.sleep ?? realSleep;
   const now = opts.now ?? Date.now;
-  const client = new RailwayClient({ token: opts.token, tokenKind: opts.tokenKind, apiUrl: opts.apiUrl || RAILWAY_API_URL, log, retry: opts.retry, requestTimeoutMs: opts.requestTimeoutMs, sleep });
+  const step = new StepDeadline(now, opts.timeoutSeconds);
+  const client = new RailwayClient({ token: opts.token, tokenKind: opts.tokenKind, apiUrl: opts.apiUrl || RAILWAY_API_URL, log, retry: opts.retry, requestTimeoutMs: opts.requestTimeoutMs, sleep, deadline: step });
   const where = `service ${ref.serviceId} in environment ${ref.environmentId} of project ${ref.projectId}`;
   const ctx = (doing: string, deployment?: string): PlatformErrorContext => ({
     doing,
@@ -200,7 +202,7 @@ export async function promoteOnRailway(opts: RailwayPromoteOptions, log: Log): P
   }
 
   const requestedAt = now();
-  const deadline = requestedAt + opts.timeoutSeconds * 1000;
+  const deadline = step.restart();
   const accepted = await calling(ctx('requesting the rollback', target.id), () => rollback(client, target.id));
   if (!accepted) {
     throw new RollbackKitError(`Railway did not accept the rollback of the ${where} to ${target.id} (deploymentRollback returned false).`, 'Check the deployment in the Railway dashboard; re-running the step is safe.');

@@ -7,8 +7,9 @@ import type { Log } from '../../core/log.js';
 import { HttpClient } from '../http/client.js';
 import { UnexpectedShape } from '../http/errors.js';
 import type { RetryPolicy } from '../http/retry.js';
+import type { StepDeadline } from '../http/deadline.js';
 import { obj, str } from '../http/read.js';
-import { checkListingTime, type ListingBound } from '../listing.js';
+import { checkListingTime, PageGuard, type ListingBound } from '../listing.js';
 
 export const RENDER_API_URL = 'https://api.render.com';
 
@@ -45,9 +46,9 @@ export function parseDeploy(raw: unknown): RenderDeploy {
   };
 }
 
-export function renderClient(opts: { token: string; apiUrl?: string; log: Log; retry?: Partial<RetryPolicy>; requestTimeoutMs?: number; sleep?: (ms: number) => Promise<void> }): HttpClient {
+export function renderClient(opts: { token: string; apiUrl?: string; log: Log; retry?: Partial<RetryPolicy>; requestTimeoutMs?: number; sleep?: (ms: number) => Promise<void>; deadline?: StepDeadline }): HttpClient {
   opts.log.secret(opts.token);
-  return new HttpClient({ service: 'Render', baseUrl: opts.apiUrl || RENDER_API_URL, headers: { Authorization: `Bearer ${opts.token}` }, log: opts.log, retry: opts.retry, requestTimeoutMs: opts.requestTimeoutMs, sleep: opts.sleep });
+  return new HttpClient({ service: 'Render', baseUrl: opts.apiUrl || RENDER_API_URL, headers: { Authorization: `Bearer ${opts.token}` }, log: opts.log, retry: opts.retry, requestTimeoutMs: opts.requestTimeoutMs, sleep: opts.sleep, deadline: opts.deadline });
 }
 
 const svc = (id: string) => `/v1/services/${encodeURIComponent(id)}`;
@@ -62,6 +63,7 @@ export const PAGE_SIZE = 20;
 
 /** Deploys newest first, a page per iteration; the list items are `{deploy, cursor}`. */
 export async function* deploys(c: HttpClient, serviceId: string, bound?: ListingBound): AsyncGenerator<RenderDeploy[]> {
+  const guard = new PageGuard(`the deploys of service ${serviceId}`);
   let cursor: string | undefined;
   for (let page = 0; ; page++) {
     checkListingTime(bound, page);
@@ -71,6 +73,7 @@ export async function* deploys(c: HttpClient, serviceId: string, bound?: Listing
     yield list;
     const last = str(obj(data[data.length - 1])?.cursor);
     if (list.length < PAGE_SIZE || !last) return;
+    guard.check(last);
     cursor = last;
   }
 }

@@ -13,6 +13,7 @@ import { calling, type PlatformErrorContext } from '../http/errors.js';
 import { describeSkipped, nextPoll, type Frozen, type ProviderOutcome, type ReleaseInfo, type SkippedRelease, type ProviderRunOptions } from '../outcome.js';
 import { deploys, getDeploy, getService, renderClient, rollback, setAutoDeploy, type RenderDeploy, type RenderService } from './api.js';
 import { listingBound } from '../listing.js';
+import { StepDeadline } from '../http/deadline.js';
 
 export interface RenderPromoteOptions extends ProviderRunOptions {
   token: string;
@@ -63,7 +64,8 @@ export async function promoteOnRender(opts: RenderPromoteOptions, log: Log): Pro
   const fromId = opts.from?.trim() ? checkId(opts.from, 'from', 'dep', 'deploy') : undefined;
   const sleep = opts.sleep ?? realSleep;
   const now = opts.now ?? Date.now;
-  const c: HttpClient = renderClient({ token: opts.token, apiUrl: opts.apiUrl, log, retry: opts.retry, requestTimeoutMs: opts.requestTimeoutMs, sleep });
+  const step = new StepDeadline(now, opts.timeoutSeconds);
+  const c: HttpClient = renderClient({ token: opts.token, apiUrl: opts.apiUrl, log, retry: opts.retry, requestTimeoutMs: opts.requestTimeoutMs, sleep, deadline: step });
   const ctx = (doing: string, deploy?: string): PlatformErrorContext => ({
     doing,
     tokenInput: 'render-token',
@@ -154,7 +156,7 @@ export async function promoteOnRender(opts: RenderPromoteOptions, log: Log): Pro
   };
 
   const requestedAt = now();
-  const deadline = requestedAt + opts.timeoutSeconds * 1000;
+  const deadline = step.restart();
   const started = await calling(ctx('requesting the rollback', to.id), () => rollback(c, serviceId, to.id)).catch(failing);
   log.info(`Render started deploy ${started.id} (a rollback to ${to.id}); waiting for it to be live.`);
   let last = started.status;

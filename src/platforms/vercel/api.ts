@@ -1,6 +1,7 @@
 /** The Vercel endpoints a rollback uses (see the API reference): one function each, parsed tolerantly. */
 import type { VercelClient } from './client.js';
 import { parseAliasPage, parseDeployment, parseDeploymentPage, parseProject, type Deployment, type FailedAlias, type Project } from './model.js';
+import { PageGuard } from '../listing.js';
 
 export async function getProject(client: VercelClient, idOrName: string, rollbackInfo = false): Promise<Project> {
   const data = await client.get(`/v9/projects/${encodeURIComponent(idOrName)}`, { rollbackInfo: rollbackInfo || undefined });
@@ -21,8 +22,8 @@ export interface ListingProgress {
 
 /**
  * Production deployments of a project, newest first, one page per iteration; stops when Vercel
- * says there is no next page, when a cursor does not move back in time (a listing that would never
- * end), or at `deadline` (epoch ms): bounded by time, not by a page count, so a target however deep
+ * says there is no next page, or at `deadline` (epoch ms), and fails clearly when a cursor does not
+ * move back in time (a listing that would never end): bounded by time, not by a page count, so a target however deep
  * is found when there is time to reach it. `progress` says how far it got.
  */
 export async function* productionDeployments(
@@ -31,6 +32,7 @@ export async function* productionDeployments(
   opts: { until?: number; deadline?: number; progress?: ListingProgress } = {},
 ): AsyncGenerator<Deployment[]> {
   const progress = opts.progress ?? { pages: 0, timedOut: false };
+  const guard = new PageGuard(`the production deployments of project ${projectId}`);
   let until = opts.until;
   for (;;) {
     if (opts.deadline !== undefined && Date.now() >= opts.deadline) {
@@ -41,7 +43,9 @@ export async function* productionDeployments(
     const { deployments, next } = parseDeploymentPage(data);
     progress.pages++;
     yield deployments;
-    if (next === undefined || deployments.length === 0 || (until !== undefined && next >= until)) return;
+    if (next === undefined || deployments.length === 0) return;
+    guard.check(String(next));
+    if (until !== undefined && next >= until) guard.stuck(`a next-page cursor (${next}) that does not move back in time from the last one (${until})`);
     until = next;
   }
 }
@@ -64,12 +68,14 @@ export async function requestPromote(client: VercelClient, projectId: string, de
 /** The aliases a failed alias job could not move, all pages. */
 export async function failedAliases(client: VercelClient, projectId: string, kind: 'rollback' | 'promote'): Promise<FailedAlias[]> {
   const out: FailedAlias[] = [];
+  const guard = new PageGuard(`the failed aliases of project ${projectId}`);
   let until: number | undefined;
   for (let page = 0; page < 20; page++) {
     const data = await client.get(`/v9/projects/${encodeURIComponent(projectId)}/${kind}/aliases`, { failedOnly: true, limit: 20, until });
     const { aliases, next } = parseAliasPage(data);
     out.push(...aliases);
     if (next === undefined || aliases.length === 0) break;
+    guard.check(String(next));
     until = next;
   }
   return out;

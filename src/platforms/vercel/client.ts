@@ -5,6 +5,7 @@
 import type { Log } from '../../core/log.js';
 import { HttpApiError, HttpClient, HttpNetworkError, readErrorBody as readAnyErrorBody, type HttpResponse, type Method, type Query } from '../http/client.js';
 import type { RetryPolicy } from '../http/retry.js';
+import type { StepDeadline } from '../http/deadline.js';
 
 export { sleep, DEFAULT_REQUEST_TIMEOUT_MS } from '../http/client.js';
 
@@ -20,6 +21,8 @@ export interface VercelClientOptions {
   /** Injected so tests need not wait for real backoffs. */
   sleep?: (ms: number) => Promise<void>;
   random?: () => number;
+  /** The step's deadline: no retry waits past it. */
+  deadline?: StepDeadline;
 }
 
 /** Vercel answered with a non-2xx status (after any retries). */
@@ -62,6 +65,7 @@ export class VercelClient {
       retry: opts.retry,
       sleep: opts.sleep,
       random: opts.random,
+      deadline: opts.deadline,
       apiError: (status, text, request) => {
         const body = readErrorBody(text, opts.log);
         return new VercelApiError(status, body.code, body.message, body.invalidToken, request);

@@ -8,6 +8,7 @@
 import type { Log } from '../../core/log.js';
 import { VercelClient } from './client.js';
 import { vercelError } from './errors.js';
+import { PageGuard } from '../listing.js';
 
 export interface EnvChangeRequest {
   token: string;
@@ -34,6 +35,7 @@ export async function changedProductionEnv(req: EnvChangeRequest, log: Log): Pro
   const since = Date.parse(req.since);
   const client = new VercelClient({ token: req.token, apiUrl: req.apiUrl, team: req.team, log, requestTimeoutMs: req.requestTimeoutMs });
   const names = new Set<string>();
+  const guard = new PageGuard(`the environment variables of project ${req.project}`);
   let until: number | undefined;
   try {
     for (let page = 0; page < MAX_PAGES; page++) {
@@ -47,6 +49,7 @@ export async function changedProductionEnv(req: EnvChangeRequest, log: Log): Pro
       }
       const next = obj(data?.pagination)?.next;
       if (typeof next !== 'number' || envs.length === 0) break;
+      guard.check(String(next));
       until = next;
     }
   } catch (err) {

@@ -30,6 +30,9 @@ export function vercelError(err: unknown, ctx: ErrorContext): Error {
   }
   if (!(err instanceof VercelApiError)) return err instanceof Error ? err : new Error(String(err));
   const said = err.serverMessage ? ` Vercel said: "${err.serverMessage}".` : '';
+  if (err.rateLimited && err.status !== 429) {
+    return new RollbackKitError(`Vercel kept rate-limiting the requests (${err.status}) while ${ctx.doing} for project ${ctx.project}.${said}`, 'Wait a minute and re-run the step; it is safe to repeat.');
+  }
   switch (err.status) {
     case 401:
       return new RollbackKitError(`Vercel rejected the token (401) while ${ctx.doing}.${said}`, 'Check the vercel-token secret: it may be expired, revoked or empty.');

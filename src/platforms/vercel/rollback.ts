@@ -11,8 +11,10 @@ import { sleep as realSleep, VercelApiError, VercelClient } from './client.js';
 import { vercelError, type ErrorContext } from './errors.js';
 import { describeDeployment, type Deployment, type Project } from './model.js';
 import type { ProviderRunOptions } from '../outcome.js';
-import { checkExplicitTarget, describeKinds, describeRef, findLastVerified, findPrevious, MAX_VERIFIED_LOOKUPS, parseDeploymentRef, refMatches, type DeploymentRef, type Skipped, type VerifiedLookup } from './target.js';
+import { checkExplicitTarget, describeKinds, describeRef, findLastVerified, findPrevious, MAX_VERIFIED_LOOKUPS, parseDeploymentRef, refMatches, skipReason, type DeploymentRef, type Skipped, type VerifiedLookup } from './target.js';
+import { productionHistory, type ProductionHistory } from './history.js';
 import { waitForAliasJob } from './wait.js';
+import { StepDeadline } from '../http/deadline.js';
 
 /** Skipped deployments named one per line in the log; the rest are counted by reason. */
 const SKIPPED_LOGGED = 20;
@@ -72,7 +74,8 @@ export async function promoteOnVercel(opts: VercelPromoteOptions, log: Log): Pro
   }
   const fromRef = opts.from ? parseDeploymentRef(opts.from, 'from') : undefined;
   const sleep = opts.sleep ?? realSleep;
-  const client = new VercelClient({ token: opts.token, apiUrl: opts.apiUrl, team: opts.team, log, retry: opts.retry, requestTimeoutMs: opts.requestTimeoutMs, sleep });
+  const step = new StepDeadline(Date.now, opts.timeoutSeconds);
+  const client = new VercelClient({ token: opts.token, apiUrl: opts.apiUrl, team: opts.team, log, retry: opts.retry, requestTimeoutMs: opts.requestTimeoutMs, sleep, deadline: step });
   const ctx = (doing: string, deployment?: string): ErrorContext => ({ doing, project: opts.project, team: opts.team, deployment });
   const call = async <T>(c: ErrorContext, fn: () => Promise<T>): Promise<T> => {
     try {
@@ -98,24 +101,22 @@ export async function promoteOnVercel(opts: VercelPromoteOptions, log: Log): Pro
     return { ...base, status: 'already-current', from: info(current), to: info(current), notes: [note] };
   }
 
-  // A second "roll back to previous" must not walk one more step back: when production is the
-  // result of a rollback nobody has superseded (no promotion since, so automatic assignment is
-  // still off), it already is "previous". Going further back takes an explicit target.
-  const last = project.lastAliasRequest;
-  if (
-    (targetRef.kind === 'previous' || targetRef.kind === 'last-verified') &&
-    project.autoAssignCustomDomains === false &&
-    last?.type === 'rollback' &&
-    last.toDeploymentId === current.id &&
-    (last.jobStatus === 'succeeded' || last.jobStatus === 'skipped')
-  ) {
-    const when = last.requestedAt ? ` at ${new Date(last.requestedAt).toISOString()}` : '';
-    const note = `Production of ${project.name} was already rolled back to ${current.id}${when} and nothing has been promoted since. Nothing to do; to go further back, name the deployment in target.`;
+  const relative = targetRef.kind === 'previous' || targetRef.kind === 'last-verified';
+  const history = relative ? await call(ctx(`reading what served production before ${current.id}`), () => productionHistory(client, project, current)) : undefined;
+  // A second "roll back to previous" must not walk one more step back: when production is where
+  // the last alias request moved it back to (a rollback, or a promotion to an older deployment),
+  // and nothing has gone live since, it already is "previous". Going further back takes an explicit
+  // target, or a from naming the deployment now in production as bad.
+  if (history?.movedBack && !fromRef) {
+    const back = history.movedBack;
+    const when = back.requestedAt ? ` at ${new Date(back.requestedAt).toISOString()}` : '';
+    const how = back.type === 'rollback' ? 'rolled back' : 'moved back by a promotion';
+    const note = `Production of ${project.name} was already ${how} to ${current.id} from ${back.from}${when} and nothing has gone live since. Nothing to do; to go further back, name the deployment in target.`;
     log.info(note);
     return { ...base, status: 'already-current', from: info(current), to: info(current), notes: [note] };
   }
 
-  const { target, skipped, skippedKinds, why } = await chooseTarget(client, project, current, targetRef, opts, ctx, log);
+  const { target, skipped, skippedKinds, why } = await chooseTarget(client, project, current, targetRef, opts, ctx, log, history);
   if (target.id === current.id) {
     const note = `${describeDeployment(target)} already serves production. Nothing to do.`;
     log.info(note);
@@ -133,7 +134,7 @@ export async function promoteOnVercel(opts: VercelPromoteOptions, log: Log): Pro
   }
 
   const requestedAt = Date.now();
-  const deadline = requestedAt + opts.timeoutSeconds * 1000;
+  const deadline = step.restart();
   let answer: number;
   try {
     answer = opts.method === 'rollback' ? await requestRollback(client, project.id, target.id, opts.reason) : await requestPromote(client, project.id, target.id);
@@ -188,15 +189,24 @@ async function chooseTarget(
   opts: VercelPromoteOptions,
   ctx: (doing: string, deployment?: string) => ErrorContext,
   log: Log,
+  history: ProductionHistory | undefined,
 ): Promise<{ target: Deployment; skipped: Skipped[]; skippedKinds?: Map<string, number>; why?: string }> {
   const doing = `choosing the ${opts.method} target`;
   try {
     if (ref.kind === 'previous') {
+      // What served right before the current deployment is "previous" by definition (and on Hobby
+      // the only deployment a rollback may go to), however many newer ones were built in between.
+      const before = history?.servedBefore;
+      if (before && !skipReason(before, current, history.excluded)) {
+        const why = `previous: ${before.id} served production right before ${current.id} (Vercel's last alias request moved production from it to ${current.id}).`;
+        log.info(why);
+        return { target: before, skipped: [], why };
+      }
       // Only deployments older than production's are candidates: start the listing there. However
       // deep the last good one is, the search goes on until timeout-seconds is spent.
       const progress: ListingProgress = { pages: 0, timedOut: false };
       const deadline = Date.now() + opts.timeoutSeconds * 1000;
-      const found = await findPrevious(current, productionDeployments(client, project.id, { until: current.createdAt, deadline, progress }));
+      const found = await findPrevious(current, productionDeployments(client, project.id, { until: current.createdAt, deadline, progress }), history?.excluded);
       if (!found.chosen) {
         const looked = `${found.seen.toLocaleString('en-US')} older production deployment(s) on ${progress.pages} page(s) of the list`;
         const where = progress.timedOut ? `${looked} read in ${opts.timeoutSeconds} s (timeout-seconds) before the time ran out, and the list goes on` : `${looked}, all there are`;
@@ -214,7 +224,7 @@ async function chooseTarget(
     if (ref.kind === 'last-verified') {
       const progress: ListingProgress = { pages: 0, timedOut: false };
       const deadline = Date.now() + opts.timeoutSeconds * 1000;
-      const found = await findLastVerified(current, productionDeployments(client, project.id, { until: current.createdAt, deadline, progress }), opts.verified!);
+      const found = await findLastVerified(current, productionDeployments(client, project.id, { until: current.createdAt, deadline, progress }), opts.verified!, MAX_VERIFIED_LOOKUPS, history?.excluded);
       if (!found.chosen) {
         const why = found.skipped.length ? ` Passed over: ${found.skipped.slice(0, 5).map((s) => `${s.deployment.id} (${s.reason})`).join('; ')}${found.skipped.length > 5 ? `; and ${found.skipped.length - 5} more` : ''}.` : '';
         const stopped = `${found.lookups >= MAX_VERIFIED_LOOKUPS ? ` Stopped after asking GitHub about ${found.lookups} commits.` : ''}${progress.timedOut ? ` The list went on past timeout-seconds (${opts.timeoutSeconds} s).` : ''}`;

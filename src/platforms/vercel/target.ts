@@ -67,9 +67,14 @@ export function hasServedProduction(d: Deployment): boolean {
   return d.readySubstate !== 'STAGED';
 }
 
-/** Why a deployment cannot be what `previous` means, or undefined when it can. */
-export function skipReason(d: Deployment, current: Deployment): string | undefined {
+/**
+ * Why a deployment cannot be what `previous` means, or undefined when it can. `excluded` holds the
+ * deployments production was moved away from as bad (history.ts), with the reason.
+ */
+export function skipReason(d: Deployment, current: Deployment, excluded?: ReadonlyMap<string, string>): string | undefined {
   if (d.id === current.id) return 'serves production now';
+  const taken = excluded?.get(d.id);
+  if (taken) return taken;
   if (d.target !== 'production') return d.target ? `target is ${d.target}, not production` : 'preview deployment';
   if (d.readyState !== 'READY') return `state is ${d.readyState ?? 'unknown'}, not READY`;
   if (!hasServedProduction(d)) return `never served production (${d.readySubstate ?? 'not a rollback candidate'})`;
@@ -101,7 +106,7 @@ export interface PreviousSearch {
 }
 
 /** Walks pages (newest first) to the first fit deployment, keeping the reasons for the rest. */
-export async function findPrevious(current: Deployment, pages: AsyncIterable<Deployment[]>): Promise<PreviousSearch> {
+export async function findPrevious(current: Deployment, pages: AsyncIterable<Deployment[]>, excluded?: ReadonlyMap<string, string>): Promise<PreviousSearch> {
   const skipped: Skipped[] = [];
   const skippedKinds = new Map<string, number>();
   let seen = 0;
@@ -109,7 +114,7 @@ export async function findPrevious(current: Deployment, pages: AsyncIterable<Dep
     for (const d of page) {
       seen++;
       if (d.id === current.id) continue;
-      const reason = skipReason(d, current);
+      const reason = skipReason(d, current, excluded);
       if (!reason) return { chosen: d, skipped, skippedKinds, seen };
       if (skipped.length < SKIPPED_KEPT) skipped.push({ deployment: d, reason });
       skippedKinds.set(reasonKind(reason), (skippedKinds.get(reasonKind(reason)) ?? 0) + 1);
@@ -159,6 +164,7 @@ export async function findLastVerified(
   pages: AsyncIterable<Deployment[]>,
   lookup: VerifiedLookup,
   maxLookups = MAX_VERIFIED_LOOKUPS,
+  excluded?: ReadonlyMap<string, string>,
 ): Promise<{ chosen?: Deployment; skipped: Skipped[]; seen: number; lookups: number }> {
   const skipped: Skipped[] = [];
   const known = new Map<string, Awaited<ReturnType<VerifiedLookup>>>();
@@ -167,7 +173,7 @@ export async function findLastVerified(
     for (const d of page) {
       seen++;
       if (d.id === current.id) continue;
-      const reason = skipReason(d, current);
+      const reason = skipReason(d, current, excluded);
       if (reason) {
         skipped.push({ deployment: d, reason });
         continue;

@@ -1,0 +1,27 @@
+/**
+ * The step's deadline as the HTTP client sees it: timeout-seconds from the start of each phase (the
+ * search for the target, then the wait after the request, as timeout-seconds is documented), so no
+ * retry, and no wait a rate limit asks for, outlives the step.
+ */
+export class StepDeadline {
+  private at: number;
+
+  constructor(
+    private readonly now: () => number,
+    /** timeout-seconds, for messages. */
+    readonly seconds: number,
+  ) {
+    this.at = now() + seconds * 1000;
+  }
+
+  /** The next phase (the wait after the request) gets timeout-seconds of its own; returns its end. */
+  restart(): number {
+    this.at = this.now() + this.seconds * 1000;
+    return this.at;
+  }
+
+  /** Milliseconds left, never below 0. */
+  left(): number {
+    return Math.max(0, this.at - this.now());
+  }
+}
