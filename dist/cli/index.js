@@ -26597,25 +26597,66 @@ function parseRetryAfter(value, now = Date.now()) {
     return Number.isNaN(at) ? 0 : Math.max(0, at - now);
 }
 /**
- * The wait before attempt number `attempt + 1` (attempt counts from 0), or undefined when the
- * failure is final.
+ * Whether an answer is a rate limit. GitHub documents two shapes besides 429: a 403 with
+ * `x-ratelimit-remaining: 0` (the primary limit is used up) or with `Retry-After` (a secondary
+ * limit), and secondary limits that say so only in their message. Such a 403 is a wait, not a
+ * missing permission. The HTTP client and the incident issue share this one rule.
  */
-function retryDelay(failure, attempt, policy, random = Math.random) {
+function isRateLimit(status, headers, message = '') {
+    if (status === 429)
+        return true;
+    return status === 403 && (headers.get('retry-after') !== null || headers.get('x-ratelimit-remaining') === '0' || /rate limit/i.test(message));
+}
+/**
+ * How long a rate limit asks to wait: `Retry-After`, else until a used-up window resets
+ * (`x-ratelimit-reset`, epoch seconds), else undefined (the caller's default: GitHub asks for at
+ * least a minute, Vercel's CLI retries at once).
+ */
+function rateLimitWait(headers, now = Date.now()) {
+    const retryAfter = headers.get('retry-after');
+    if (retryAfter !== null)
+        return parseRetryAfter(retryAfter, now);
+    const reset = Number(headers.get('x-ratelimit-reset'));
+    if (headers.get('x-ratelimit-remaining') === '0' && Number.isFinite(reset) && reset > 0)
+        return Math.max(0, reset * 1000 - now);
+    return undefined;
+}
+const waitsAsTold = (failure) => failure.kind === 'status' && (failure.rateLimitWaitMs !== undefined || failure.status === 429 || failure.status === 503);
+/** The wait the server asked for (a rate limit's, or Retry-After of a 503, 0 when absent), or undefined for other failures. */
+function askedWait(failure, now = Date.now()) {
+    if (failure.kind !== 'status' || !waitsAsTold(failure))
+        return undefined;
+    return failure.rateLimitWaitMs ?? parseRetryAfter(failure.retryAfter, now);
+}
+/**
+ * The wait before attempt number `attempt + 1` (attempt counts from 0), or undefined when the
+ * failure is final. `maxWaitMs` bounds the wait (the policy's maxDelayMs unless the client knows
+ * the time left before the step's deadline).
+ */
+function retryDelay(failure, attempt, policy, random = Math.random, maxWaitMs = policy.maxDelayMs) {
     const jitter = Math.floor(random() * policy.jitterMs);
-    if (failure.kind === 'status' && (failure.status === 429 || failure.status === 503)) {
+    if (failure.kind === 'status' && waitsAsTold(failure)) {
         if (attempt >= policy.rateLimitRetries)
             return undefined;
-        return Math.min(parseRetryAfter(failure.retryAfter) + jitter, policy.maxDelayMs);
+        return Math.min(askedWait(failure) + jitter, maxWaitMs);
     }
     if (failure.kind === 'network' || failure.status >= 500) {
         if (attempt >= policy.serverErrorRetries)
             return undefined;
-        return Math.min(policy.baseDelayMs * 2 ** attempt + jitter, policy.maxDelayMs);
+        return Math.min(policy.baseDelayMs * 2 ** attempt + jitter, maxWaitMs);
     }
     return undefined;
 }
 
 ;// CONCATENATED MODULE: ./.build/platforms/http/client.js
+/**
+ * A small JSON-over-HTTP client for platform APIs on Node's fetch: fixed auth headers, a timeout on
+ * every call, the shared retry rules (429/503 after Retry-After, other 5xx and network errors with
+ * backoff, other 4xx never), no redirect ever followed, and error bodies read defensively. It returns parsed JSON as
+ * `unknown`: callers read only the fields they need. The caller registers its token with the log
+ * before building the headers, so no retry line can print it.
+ */
+
 
 const DEFAULT_REQUEST_TIMEOUT_MS = 20_000;
 /** The platform answered with a non-2xx status (after any retries). */
@@ -26634,7 +26675,11 @@ class HttpApiError extends Error {
         this.request = request;
         this.name = 'HttpApiError';
     }
+    /** The answer was a rate limit (retry.ts isRateLimit), whatever its status: a wait, not a refusal. */
+    rateLimited = false;
 }
+/** A 403 rate limit without a stated wait: GitHub asks for at least a minute. */
+const UNSTATED_403_WAIT_MS = 60_000;
 /** The platform could not be reached, or did not answer within the request timeout. */
 class HttpNetworkError extends Error {
     host;
@@ -26733,9 +26778,14 @@ class HttpClient {
                         ...opts.headers,
                     },
                     body: opts.body !== undefined ? JSON.stringify(opts.body) : undefined,
+                    // fetch drops Authorization on a redirect to another origin, but not a token in another
+                    // header (Railway's Project-Access-Token): a platform API call follows no redirect at all.
+                    redirect: 'manual',
                     signal: AbortSignal.timeout(this.timeoutMs),
                 });
                 const raw = await res.text();
+                if (res.status >= 300 && res.status < 400)
+                    throw this.redirected(res, url, label);
                 if (res.ok) {
                     let data = undefined;
                     if (raw.trim()) {
@@ -26750,20 +26800,46 @@ class HttpClient {
                 }
                 // Some APIs echo what they were sent; an error message must never carry the token on.
                 const text = this.redact(raw);
-                lastError = this.opts.apiError ? this.opts.apiError(res.status, text, label) : defaultApiError(this.service, res.status, text, label, this.opts.log);
-                failure = { kind: 'status', status: res.status, retryAfter: res.headers.get('retry-after') };
+                const apiError = this.opts.apiError ? this.opts.apiError(res.status, text, label) : defaultApiError(this.service, res.status, text, label, this.opts.log);
+                apiError.rateLimited = isRateLimit(res.status, res.headers, apiError.serverMessage);
+                lastError = apiError;
+                failure = {
+                    kind: 'status',
+                    status: res.status,
+                    retryAfter: res.headers.get('retry-after'),
+                    rateLimitWaitMs: apiError.rateLimited ? (rateLimitWait(res.headers) ?? (res.status === 403 ? UNSTATED_403_WAIT_MS : 0)) : undefined,
+                };
             }
             catch (err) {
+                if (err instanceof errors/* RollbackKitError */.dp)
+                    throw err;
                 const timedOut = err?.name === 'TimeoutError' || err?.name === 'AbortError';
                 lastError = new HttpNetworkError(this.base.host, err?.cause ?? err, timedOut);
                 failure = { kind: 'network' };
             }
-            const delay = retryDelay(failure, attempt, this.retry, this.random);
+            const left = this.opts.deadline?.left();
+            const asked = askedWait(failure);
+            if (left !== undefined && asked !== undefined && asked > left && attempt < this.retry.rateLimitRetries) {
+                const secs = (ms) => `${Math.ceil(ms / 1000)} s`;
+                throw new errors/* RollbackKitError */.dp(`${this.service} asked to wait ${secs(asked)} (${failure.kind === 'status' && failure.retryAfter === null ? 'until its rate limit resets' : 'Retry-After'}) before ${label} again (${lastError.message}), but only ${secs(left)} of timeout-seconds (${this.opts.deadline.seconds} s) are left.`, `Wait ${secs(asked)}, then re-run the step (it is safe to repeat), or raise timeout-seconds.`);
+            }
+            const delay = left === undefined || left > 0 ? retryDelay(failure, attempt, this.retry, this.random, left) : undefined;
             if (delay === undefined)
                 throw lastError;
             this.opts.log.info(`${this.service}: ${lastError.message}; retrying in ${(delay / 1000).toFixed(1)} s (attempt ${attempt + 2}).`);
             await this.wait(delay);
         }
+    }
+    redirected(res, from, label) {
+        let where = 'an address it did not give';
+        try {
+            const to = new URL(res.headers.get('location') ?? '', from);
+            where = to.origin === from.origin ? `${to.pathname} on the same host` : to.origin;
+        }
+        catch {
+            // an unreadable Location: named as missing
+        }
+        return new errors/* RollbackKitError */.dp(`${this.service} answered ${label} with a redirect (${res.status}) to ${this.redact(where)}. API requests never follow a redirect, so the token goes nowhere but the API URL given.`, `Check the API URL (api-url, machines-api-url, registry-url or GITHUB_API_URL): set it to the address the API answers on itself, if you trust that address.`);
     }
     async get(path, query = {}) {
         return (await this.request('GET', path, { query })).data;
@@ -26847,6 +26923,9 @@ function platformError(err, ctx) {
     if (!(err instanceof HttpApiError))
         return err instanceof Error ? err : new Error(String(err));
     const said = err.serverMessage ? ` ${err.service} said: "${err.serverMessage}".` : '';
+    if (err.rateLimited) {
+        return new errors/* RollbackKitError */.dp(`${err.service} kept rate-limiting the requests (${err.status}) while ${ctx.doing}.${said}`, `Wait for the limit to reset and re-run the step; it is safe to repeat.`);
+    }
     switch (err.status) {
         case 401:
             return new errors/* RollbackKitError */.dp(`${err.service} rejected the token (401) while ${ctx.doing}.${said}`, `Check the ${ctx.tokenInput} secret: it may be expired, revoked or empty.`);
@@ -26916,6 +26995,40 @@ function parseMachine(raw) {
     const config = obj(o.config) ?? {};
     return { id, name: read_str(o.name), state: read_str(o.state) ?? 'unknown', region: read_str(o.region), instanceId: read_str(o.instance_id), config, image: read_str(config.image) };
 }
+/**
+ * The note a rollback leaves in each machine's metadata: the images it moved the machine off as
+ * bad, newest last. Updating machines creates no Fly release, so once the next deploy ships,
+ * nothing in the release list says the rolled-back release was bad; without the note, `previous`
+ * would put it back. flyctl's deploy starts from each machine's own config and only sets its
+ * `fly_` keys, so the note survives it.
+ */
+const ROLLED_BACK_FROM_KEY = 'rollback_kit_rolled_back_from';
+/** Images kept in the note: enough for a run of bad releases, short enough for a metadata value. */
+const ROLLED_BACK_FROM_KEPT = 5;
+/** Every image the machines' notes say production was rolled back from. */
+function rolledBackFrom(machines) {
+    const out = new Set();
+    for (const m of machines) {
+        const note = obj(m.config.metadata)?.[ROLLED_BACK_FROM_KEY];
+        if (typeof note === 'string')
+            for (const image of note.split(/\s+/))
+                if (image)
+                    out.add(image);
+    }
+    return out;
+}
+/** The machine's config with the note updated for a rollback to `target`: `from` added, `target` dropped (it was chosen on purpose). */
+function withRollbackNote(config, from, target) {
+    const metadata = { ...obj(config.metadata) };
+    const earlier = typeof metadata[ROLLED_BACK_FROM_KEY] === 'string' ? metadata[ROLLED_BACK_FROM_KEY].split(/\s+/) : [];
+    const images = [...earlier.filter((i) => i && !from.includes(i)), ...from].filter((i) => i !== target).slice(-ROLLED_BACK_FROM_KEPT);
+    if (images.length)
+        metadata[ROLLED_BACK_FROM_KEY] = images.join(' ');
+    else
+        delete metadata[ROLLED_BACK_FROM_KEY];
+    // A config that had no metadata and gets no note is sent as it was read.
+    return config.metadata === undefined && !images.length ? config : { ...config, metadata };
+}
 const RELEASE_DONE = new Set(['complete', 'completed', 'succeeded', 'success']);
 const describeRelease = (r) => `v${r.version} (${r.id}, ${r.status}${r.stable ? ', stable' : ''}${r.imageRef ? `, image ${r.imageRef}` : ''})`;
 /** An image reference split for the registry API: host, repository and tag or digest. */
@@ -26959,6 +27072,33 @@ function checkListingTime(bound, pagesRead) {
         return;
     throw new errors/* RollbackKitError */.dp(`Listing ${bound.what} took longer than timeout-seconds (${bound.seconds} s): ${pagesRead} page(s) read, and the list goes on.`, 'Raise timeout-seconds to look further back, or name the target to return to.');
 }
+/** What a message quotes of a cursor: enough to recognise it. */
+const clip = (text) => (text.length > 40 ? `${text.slice(0, 40)}…` : text);
+/**
+ * Stops a listing whose API hands out a page it has given before (the same cursor again, or for
+ * page-number paging the same page content), which would otherwise go round until timeout-seconds
+ * and then blame the length of the list. Every paginated listing shares it: releases, deploys,
+ * deployments, commit statuses.
+ */
+class PageGuard {
+    what;
+    seen = new Set();
+    pages = 0;
+    constructor(what) {
+        this.what = what;
+    }
+    /** Records the page just read by its next cursor (or, with page numbers, by what it held). */
+    check(key, kind = 'cursor') {
+        this.pages++;
+        if (this.seen.has(key))
+            this.stuck(kind === 'cursor' ? `the same next-page cursor (${clip(key)}) as an earlier page` : 'a page it had already given');
+        this.seen.add(key);
+    }
+    /** Ends the listing: the API's paging went wrong in the way `how` says. */
+    stuck(how) {
+        throw new errors/* RollbackKitError */.dp(`Listing ${this.what} stopped after ${this.pages} page(s): the API answered with ${how}, so the list would never end.`, 'Name the target to return to instead; if api-url points at a proxy, check that it passes the paging parameters on.');
+    }
+}
 
 ;// CONCATENATED MODULE: ./.build/platforms/fly/api.js
 
@@ -26967,9 +27107,11 @@ function checkListingTime(bound, pagesRead) {
 
 const FLY_API_URL = 'https://api.fly.io';
 const FLY_MACHINES_API_URL = 'https://api.machines.dev';
+/** Fly's own registry: the only host the Fly token goes to unasked (registry-url names any other). */
+const FLY_REGISTRY_HOST = 'registry.fly.io';
 function flyClients(opts) {
     opts.log.secret(opts.token);
-    const common = { log: opts.log, retry: opts.retry, requestTimeoutMs: opts.requestTimeoutMs, sleep: opts.sleep };
+    const common = { log: opts.log, retry: opts.retry, requestTimeoutMs: opts.requestTimeoutMs, sleep: opts.sleep, deadline: opts.deadline };
     const bearer = { Authorization: `Bearer ${opts.token}` };
     // The registry takes the same token as a password (as `flyctl auth docker` sets it up).
     const basic = `Basic ${Buffer.from(`x:${opts.token}`).toString('base64')}`;
@@ -26977,12 +27119,19 @@ function flyClients(opts) {
     return {
         api: new HttpClient({ service: 'Fly', baseUrl: opts.apiUrl || FLY_API_URL, headers: bearer, ...common }),
         machines: new HttpClient({ service: 'Fly Machines', baseUrl: opts.machinesApiUrl || FLY_MACHINES_API_URL, headers: bearer, ...common }),
-        registry: (host) => new HttpClient({ service: 'Fly registry', baseUrl: opts.registryUrl || `https://${host ?? 'registry.fly.io'}`, headers: { Authorization: basic }, ...common }),
+        registry: (host) => {
+            // An image may name any registry (ghcr.io, docker.io, a vendor's): the Fly token is a
+            // credential for Fly's registry alone, so another host is asked without it.
+            const withToken = !!opts.registryUrl || (host ?? FLY_REGISTRY_HOST).toLowerCase() === FLY_REGISTRY_HOST;
+            const baseUrl = opts.registryUrl || `https://${host ?? FLY_REGISTRY_HOST}`;
+            return { client: new HttpClient({ service: 'Fly registry', baseUrl, headers: withToken ? { Authorization: basic } : {}, ...common }), withToken };
+        },
     };
 }
 const RELEASE_PAGE = 50;
 /** Releases, newest first, one page per iteration, for as long as `bound` allows. */
 async function* releases(c, app, bound) {
+    const guard = new PageGuard(`the releases of app ${app}`);
     let after;
     for (let page = 0;; page++) {
         checkListingTime(bound, page);
@@ -26994,6 +27143,7 @@ async function* releases(c, app, bound) {
         yield list;
         if (!conn?.pageInfo?.hasNextPage || !conn.pageInfo.endCursor || list.length === 0)
             return;
+        guard.check(conn.pageInfo.endCursor);
         after = conn.pageInfo.endCursor;
     }
 }
@@ -27002,9 +27152,12 @@ async function listMachines(c, app) {
     const data = await c.machines.get(appPath(app));
     return (Array.isArray(data) ? data : []).map(parseMachine);
 }
-/** Sends the machine's full config with only the image changed; Fly gives it a new instance. */
-async function updateImage(c, app, m, image, skipLaunch) {
-    const res = await c.machines.request('POST', `${appPath(app)}/${encodeURIComponent(m.id)}`, { body: { config: { ...m.config, image }, ...(skipLaunch ? { skip_launch: true } : {}) } });
+/**
+ * Sends the machine's full config (as read, or with the rollback note: model.ts) with only the image
+ * changed; Fly gives it a new instance.
+ */
+async function updateImage(c, app, m, image, skipLaunch, config = m.config) {
+    const res = await c.machines.request('POST', `${appPath(app)}/${encodeURIComponent(m.id)}`, { body: { config: { ...config, image }, ...(skipLaunch ? { skip_launch: true } : {}) } });
     return parseMachine(res.data);
 }
 /**
@@ -27022,13 +27175,17 @@ async function waitForState(c, app, machineId, instanceId, state, timeoutSeconds
         throw err;
     }
 }
-/** Asks the registry for the image's manifest (Docker Registry HTTP API v2). */
+/**
+ * Asks the registry for the image's manifest (Docker Registry HTTP API v2). A registry other than
+ * Fly's is asked without credentials: its 401 or 403 means it could not be checked, never "gone".
+ */
 async function imageInRegistry(c, image) {
     const parts = splitImage(image);
     if (!parts)
         return { found: 'unknown', why: `cannot read the image reference ${image}` };
+    const { client, withToken } = c.registry(parts.host);
     try {
-        await c.registry(parts.host).request('HEAD', `/v2/${parts.repository}/manifests/${encodeURIComponent(parts.reference)}`, {
+        await client.request('HEAD', `/v2/${parts.repository}/manifests/${encodeURIComponent(parts.reference)}`, {
             headers: { Accept: 'application/vnd.docker.distribution.manifest.v2+json, application/vnd.oci.image.manifest.v1+json, application/vnd.oci.image.index.v1+json, application/vnd.docker.distribution.manifest.list.v2+json' },
         });
         return { found: true };
@@ -27036,6 +27193,12 @@ async function imageInRegistry(c, image) {
     catch (err) {
         if (err instanceof HttpApiError && err.status === 404)
             return { found: false };
+        if (!withToken && err instanceof HttpApiError && (err.status === 401 || err.status === 403)) {
+            return {
+                found: 'unknown',
+                why: `${client.host} asks for credentials (${err.status}), and the Fly token is sent only to ${FLY_REGISTRY_HOST} or to registry-url, so the image could not be checked`,
+            };
+        }
         return { found: 'unknown', why: err.message };
     }
 }
@@ -27058,6 +27221,34 @@ function nextPoll(intervalMs, deadline, now) {
     return Math.max(0, Math.min(intervalMs, deadline - now));
 }
 
+;// CONCATENATED MODULE: ./.build/platforms/http/deadline.js
+/**
+ * The step's deadline as the HTTP client sees it: timeout-seconds from the start of each phase (the
+ * search for the target, then the wait after the request, as timeout-seconds is documented), so no
+ * retry, and no wait a rate limit asks for, outlives the step.
+ */
+class StepDeadline {
+    now;
+    seconds;
+    at;
+    constructor(now, 
+    /** timeout-seconds, for messages. */
+    seconds) {
+        this.now = now;
+        this.seconds = seconds;
+        this.at = now() + seconds * 1000;
+    }
+    /** The next phase (the wait after the request) gets timeout-seconds of its own; returns its end. */
+    restart() {
+        this.at = this.now() + this.seconds * 1000;
+        return this.at;
+    }
+    /** Milliseconds left, never below 0. */
+    left() {
+        return Math.max(0, this.at - this.now());
+    }
+}
+
 ;// CONCATENATED MODULE: ./.build/platforms/fly/rollback.js
 /**
  * Puts an earlier Fly release back. Fly has no rollback call: what serves is whatever image the
@@ -27066,8 +27257,10 @@ function nextPoll(intervalMs, deadline, now) {
  * checks its image is still in the registry, then updates every machine to that image (full config,
  * only the image changed) and waits for each to start on its new instance. A machine left on
  * another image makes the app half rolled back: reported by machine id, and a re-run updates only
- * the machines still left.
+ * the machines still left. Because no release records a rollback, each machine carries a note of the
+ * images it was rolled back from (model.ts), and "previous" never picks one of those again.
  */
+
 
 
 
@@ -27094,8 +27287,10 @@ function parseReleaseRef(raw, input) {
 }
 const matches = (ref, r) => (ref.kind === 'version' && r.version === ref.version) || (ref.kind === 'id' && r.id === ref.id) || (ref.kind === 'image' && r.imageRef === ref.image);
 const info = (r, image) => ({ id: r?.id, version: r?.version, image: r?.imageRef ?? image });
-/** Why an older release cannot be what "previous" means, or undefined when it can. */
-function skipReason(r, current) {
+/** Why an older release cannot be what "previous" means, or undefined when it can. `rolledBack`: images an earlier rollback moved off. */
+function skipReason(r, current, rolledBack = new Set()) {
+    if (r.imageRef && rolledBack.has(r.imageRef))
+        return 'an earlier rollback moved the app off its image (noted on the machines)';
     if (!RELEASE_DONE.has(r.status))
         return `status ${r.status}, not complete`;
     if (!r.stable)
@@ -27118,7 +27313,8 @@ async function promoteOnFly(opts, log) {
     const fromRef = opts.from?.trim() ? parseReleaseRef(opts.from, 'from') : undefined;
     const sleep = opts.sleep ?? client_sleep;
     const now = opts.now ?? Date.now;
-    const c = flyClients({ token: opts.token, apiUrl: opts.apiUrl, machinesApiUrl: opts.machinesApiUrl, registryUrl: opts.registryUrl, log, retry: opts.retry, requestTimeoutMs: opts.requestTimeoutMs, sleep });
+    const step = new StepDeadline(now, opts.timeoutSeconds);
+    const c = flyClients({ token: opts.token, apiUrl: opts.apiUrl, machinesApiUrl: opts.machinesApiUrl, registryUrl: opts.registryUrl, log, retry: opts.retry, requestTimeoutMs: opts.requestTimeoutMs, sleep, deadline: step });
     const ctx = (doing) => ({ doing, tokenInput: 'fly-token', notFound: `App ${app}`, notFoundHint: 'Check the app input and that the token (a deploy token is scoped to one app) belongs to it.', statusPage: 'https://status.flyio.net' });
     const base = { skipped: [], frozen: FLY_NOTHING_FROZEN };
     const machines = await calling(ctx(`listing the machines of app ${app}`), () => listMachines(c, app));
@@ -27172,10 +27368,11 @@ async function promoteOnFly(opts, log) {
             log.info(note);
             return { ...base, status: 'already-current', from: info(current), to: info(current), notes: [note] };
         }
+        const rolledBack = rolledBackFrom(machines);
         for (const r of all) {
             if (r.version >= current.version)
                 continue;
-            const reason = skipReason(r, current);
+            const reason = skipReason(r, current, rolledBack);
             if (!reason) {
                 target = r;
                 break;
@@ -27210,14 +27407,16 @@ async function promoteOnFly(opts, log) {
     if (check.found === 'unknown')
         log.warning(`Could not confirm that ${image} is still in the registry (${check.why}); going ahead.`);
     const startedAt = now();
-    const deadline = startedAt + opts.timeoutSeconds * 1000;
+    const deadline = step.restart();
     const problems = new Map();
+    // What is being rolled back from: every image served now other than the target.
+    const badImages = images.filter((i) => !!i && i !== image);
     for (const m of todo) {
         if (now() >= deadline) {
             problems.set(m.id, 'not updated: the time limit was reached first');
             continue;
         }
-        const problem = await rollMachine(c, app, m, image, { deadline, now, sleep, slice: opts.waitSliceSeconds ?? 15 }, log).catch((err) => {
+        const problem = await rollMachine(c, app, m, image, withRollbackNote(m.config, badImages, image), { deadline, now, sleep, slice: opts.waitSliceSeconds ?? 15 }, log).catch((err) => {
             if (err instanceof HttpApiError)
                 return `${err.service} answered ${err.status}: ${err.serverMessage}`;
             return platformError(err, ctx(`updating machine ${m.id}`)).message;
@@ -27240,10 +27439,10 @@ async function promoteOnFly(opts, log) {
     return { ...base, status: 'rolled-back', from: info(current), to: info(target), skipped, notes: [note, FLY_NOTHING_FROZEN.what] };
 }
 /** Updates one machine and waits for its new instance; returns a problem, or undefined when it is up. */
-async function rollMachine(c, app, m, image, t, log) {
+async function rollMachine(c, app, m, image, config, t, log) {
     // A machine that was stopped (autostop) stays stopped: starting it is Fly's proxy's job.
     const wasStopped = STOPPED.has(m.state);
-    const updated = await updateImage(c, app, m, image, wasStopped);
+    const updated = await updateImage(c, app, m, image, wasStopped, config);
     const state = wasStopped ? 'stopped' : 'started';
     log.info(`Machine ${m.id} updated to ${image} (instance ${updated.instanceId ?? 'unknown'}); waiting for it to be ${state}.`);
     for (;;) {
@@ -27305,6 +27504,7 @@ async function openGit(cwd, log, timeoutMs = 120_000) {
 ;// CONCATENATED MODULE: ./.build/platforms/git-revert/pulls.js
 /** The pull request side of git-revert, on @actions/github (which honours GITHUB_API_URL's value passed in). */
 
+
 function parseRepository(full) {
     const m = /^([A-Za-z0-9_.-]+)\/([A-Za-z0-9_.-]+)$/.exec(full.trim());
     if (!m)
@@ -27312,9 +27512,17 @@ function parseRepository(full) {
     return { owner: m[1], repo: m[2] };
 }
 const pulls_status = (err) => (typeof err?.status === 'number' ? err.status : undefined);
+/** Octokit's error keeps the answer's headers: a 403 may be a rate limit rather than a refusal. */
+function rateLimited(err, code) {
+    const headers = err?.response?.headers ?? {};
+    const get = (name) => (headers[name] === undefined ? null : String(headers[name]));
+    return code !== undefined && isRateLimit(code, { get }, err?.message ?? '');
+}
 function apiError(err, doing, repo) {
     const code = pulls_status(err);
     const name = `${repo.owner}/${repo.repo}`;
+    if (rateLimited(err, code))
+        return new errors/* RollbackKitError */.dp(`GitHub rate-limited the requests (${code}) while ${doing} in ${name}.`, 'Wait for the limit to reset (a minute for a secondary limit, up to an hour for the hourly one), then re-run the step; it is safe to repeat.');
     if (code === 401)
         return new errors/* RollbackKitError */.dp(`GitHub rejected the github-token (401) while ${doing} in ${name}.`, 'Pass secrets.GITHUB_TOKEN or a token that is still valid.');
     if (code === 403)
@@ -27537,6 +27745,7 @@ function parseDeploy(raw) {
     if (!o || !id)
         throw new UnexpectedShape('a Netlify deploy');
     const created = Date.parse(String(o.created_at ?? ''));
+    const published = o.published_at === null ? null : read_str(o.published_at) ? Date.parse(read_str(o.published_at)) : undefined;
     return {
         id,
         state: (read_str(o.state) ?? 'unknown').toLowerCase(),
@@ -27545,11 +27754,13 @@ function parseDeploy(raw) {
         url: read_str(o.deploy_ssl_url) ?? read_str(o.deploy_url),
         createdAt: Number.isNaN(created) ? 0 : created,
         locked: typeof o.locked === 'boolean' ? o.locked : undefined,
+        publishedAt: published === null || published === undefined || !Number.isNaN(published) ? published : undefined,
+        siteId: read_str(o.site_id),
     };
 }
 function netlifyClient(opts) {
     opts.log.secret(opts.token);
-    return new HttpClient({ service: 'Netlify', baseUrl: opts.apiUrl || NETLIFY_API_URL, headers: { Authorization: `Bearer ${opts.token}` }, log: opts.log, retry: opts.retry, requestTimeoutMs: opts.requestTimeoutMs, sleep: opts.sleep });
+    return new HttpClient({ service: 'Netlify', baseUrl: opts.apiUrl || NETLIFY_API_URL, headers: { Authorization: `Bearer ${opts.token}` }, log: opts.log, retry: opts.retry, requestTimeoutMs: opts.requestTimeoutMs, sleep: opts.sleep, deadline: opts.deadline });
 }
 const site = (id) => `/api/v1/sites/${encodeURIComponent(id)}`;
 async function getSite(c, id) {
@@ -27562,6 +27773,7 @@ async function getSite(c, id) {
 const PER_PAGE = 50;
 /** Ready production deploys, newest first, a page per iteration. */
 async function* readyProductionDeploys(c, siteId, bound) {
+    const guard = new PageGuard(`the ready production deploys of site ${siteId}`);
     for (let page = 1;; page++) {
         checkListingTime(bound, page - 1);
         const data = await c.get(`${site(siteId)}/deploys`, { production: true, state: 'ready', page, per_page: PER_PAGE });
@@ -27571,6 +27783,8 @@ async function* readyProductionDeploys(c, siteId, bound) {
         yield list;
         if (list.length < PER_PAGE)
             return;
+        // Page numbers always advance, so a server that ignores them shows as the same page again.
+        guard.check(list.map((d) => d.id).join(' '), 'page');
     }
 }
 async function getDeploy(c, deployId) {
@@ -27588,9 +27802,13 @@ async function lockDeploy(c, deployId) {
  * Puts the previous ready production deploy of a Netlify site back: find the published deploy,
  * choose the newest older ready production deploy with other code, restore it, confirm the site
  * publishes it, then lock it so that new builds stop publishing over the rollback. Safe to repeat:
- * a `from` that is no longer published, a target that is, or a published deploy older than the
- * newest ready one (an earlier rollback) is reported as already-current and nothing is changed.
+ * a `from` that is no longer published, a target that is, or (without `from`) a published deploy
+ * older than a ready one that was published before it (an earlier rollback) is reported as
+ * already-current and nothing is changed. Newer deploys that were never published (built while
+ * auto publishing was stopped) are no such evidence, and a `from` naming the published deploy says
+ * it is bad whatever else the list shows.
  */
+
 
 
 
@@ -27607,6 +27825,19 @@ function frozenState(siteName, published) {
 const rollback_info = (d) => ({ id: d?.id, url: d?.url, commitSha: d?.commitRef });
 const describe = (d) => `${d.id} (${d.state}${d.commitRef ? `, commit ${d.commitRef.slice(0, 7)}` : ''}${d.createdAt ? `, created ${new Date(d.createdAt).toISOString()}` : ''})`;
 const HEX_ID = /^[a-f0-9]{24}$/i;
+/** Refuses a named deploy that is not this site's ready production deploy: publishing it would not be a rollback. */
+function checkExplicitTarget(d, site, name, log) {
+    if (d.siteId && d.siteId !== site.id) {
+        throw new errors/* RollbackKitError */.dp(`Deploy ${d.id} belongs to another site (${d.siteId}), not to ${name} (${site.id}).`, 'Check the target and site inputs: target must be a deploy of this site.');
+    }
+    if (!d.siteId)
+        log.warning(`Netlify did not say which site deploy ${d.id} belongs to; going ahead because it was named explicitly.`);
+    if (d.context && d.context !== 'production') {
+        throw new errors/* RollbackKitError */.dp(`Deploy ${describe(d)} of site ${name} is a ${d.context} deploy, not a production one: publishing it would put code that never passed as production live, not roll back.`, 'Choose a ready production deploy of this site as target (or leave target as previous).');
+    }
+    if (d.state !== 'ready')
+        throw new errors/* RollbackKitError */.dp(`Deploy ${describe(d)} of site ${name} is not ready, so it cannot be published.`, 'Choose a ready production deploy.');
+}
 /** Why an older deploy cannot be what "previous" means, or undefined when it can. */
 function rollback_skipReason(d, published) {
     if (d.state !== 'ready')
@@ -27636,7 +27867,8 @@ async function promoteOnNetlify(opts, log) {
     const fromId = opts.from?.trim() || undefined;
     const sleep = opts.sleep ?? client_sleep;
     const now = opts.now ?? Date.now;
-    const c = netlifyClient({ token: opts.token, apiUrl: opts.apiUrl, log, retry: opts.retry, requestTimeoutMs: opts.requestTimeoutMs, sleep });
+    const step = new StepDeadline(now, opts.timeoutSeconds);
+    const c = netlifyClient({ token: opts.token, apiUrl: opts.apiUrl, log, retry: opts.retry, requestTimeoutMs: opts.requestTimeoutMs, sleep, deadline: step });
     const ctx = (doing, deploy) => ({
         doing,
         tokenInput: 'netlify-token',
@@ -27674,23 +27906,25 @@ async function promoteOnNetlify(opts, log) {
             return alreadyCurrent(`${describe(published)} is already published. Nothing to restore.`);
         }
         target = await calling(ctx('looking up the target deploy', targetId), () => getDeploy(c, targetId));
-        if (target.state !== 'ready')
-            throw new errors/* RollbackKitError */.dp(`Deploy ${describe(target)} of site ${name} is not ready, so it cannot be published.`, 'Choose a ready production deploy.');
+        checkExplicitTarget(target, site, name, log);
     }
     else {
         let seen = 0;
-        let newest;
         let below = false;
+        // Ready production deploys listed above the published one: newer, not serving.
+        const newer = [];
         await calling(ctx(`listing the ready production deploys of site ${name}`), async () => {
             for await (const page of readyProductionDeploys(c, site.id, listingBound(opts.timeoutSeconds, `the ready production deploys of site ${name}`))) {
                 for (const d of page) {
-                    newest ??= d;
                     if (d.id === published.id) {
                         below = true;
                         continue;
                     }
-                    if (!below)
+                    if (!below) {
+                        if (d.createdAt > published.createdAt)
+                            newer.push(d);
                         continue;
+                    }
                     seen++;
                     const reason = rollback_skipReason(d, published);
                     if (!reason) {
@@ -27701,9 +27935,17 @@ async function promoteOnNetlify(opts, log) {
                 }
             }
         });
-        // Publishing an older deploy leaves newer ready ones above it: that is an earlier rollback.
-        if (newest && newest.id !== published.id && newest.createdAt > published.createdAt) {
-            return alreadyCurrent(`Site ${name} publishes ${published.id} although ${newest.id} is newer and ready: an earlier rollback has already put it back. Nothing to restore; to go further back, name the deploy in target.`);
+        // A from naming the published deploy says it is bad: nothing in the list can overrule that.
+        if (!fromId && newer.length) {
+            const wasLive = newer.find((d) => typeof d.publishedAt === 'number');
+            if (wasLive) {
+                return alreadyCurrent(`Site ${name} publishes ${published.id} although ${wasLive.id}, newer, was published before it: an earlier rollback has already put it back. Nothing to restore; to go further back, name the deploy in target or set from to ${published.id}.`);
+            }
+            const unknown = newer.find((d) => d.publishedAt === undefined);
+            if (unknown) {
+                throw new errors/* RollbackKitError */.dp(`Site ${name} publishes ${published.id} although ${unknown.id} is newer and ready, and Netlify does not say whether that one was ever published: ${published.id} may be there because of an earlier rollback, or because auto publishing was stopped before the newer deploys. Nothing was changed.`, `If ${published.id} is the bad deploy, set from to ${published.id}: the step then rolls back from it. Or name the deploy to return to in target.`);
+            }
+            log.info(`${newer.length} newer ready deploy(s) were never published (auto publishing was stopped before them): not the mark of an earlier rollback.`);
         }
         if (!target) {
             throw new errors/* RollbackKitError */.dp(`No earlier ready production deploy of site ${name} can take over from ${published.id}: ${seen} older one(s) read, none with other code.${describeSkipped(skipped)}`, 'Name the deploy to return to in target, or use provider git-revert to build the previous code again.');
@@ -27720,7 +27962,7 @@ async function promoteOnNetlify(opts, log) {
         return { ...base, status: 'dry-run', from: rollback_info(published), to: rollback_info(to), skipped, notes: [`Dry run: nothing was changed. A real run would restore ${to.id} and lock it.`] };
     }
     const requestedAt = now();
-    const deadline = requestedAt + opts.timeoutSeconds * 1000;
+    const deadline = step.restart();
     await calling(ctx('restoring the deploy', to.id), () => api_restore(c, site.id, to.id));
     log.info(`Netlify accepted the restore of ${to.id}; waiting for the site to publish it.`);
     for (;;) {
@@ -27749,7 +27991,7 @@ async function promoteOnNetlify(opts, log) {
 
 
 const RAILWAY_API_URL = 'https://backboard.railway.com/graphql/v2';
-const isAuthFailure = (err) => (err instanceof HttpApiError && (err.status === 401 || err.status === 403)) ||
+const isAuthFailure = (err) => (err instanceof HttpApiError && (err.status === 401 || err.status === 403) && !err.rateLimited) ||
     (err instanceof GraphQLError && (err.code === 'UNAUTHENTICATED' || /not authori[sz]ed|unauthori[sz]ed|invalid token/i.test(err.messages.join(' '))));
 class RailwayClient {
     kind;
@@ -27757,7 +27999,7 @@ class RailwayClient {
     constructor(opts) {
         opts.log.secret(opts.token);
         this.kind = opts.tokenKind;
-        const http = (headers) => new HttpClient({ service: 'Railway', baseUrl: opts.apiUrl, headers, log: opts.log, requestTimeoutMs: opts.requestTimeoutMs, retry: opts.retry, sleep: opts.sleep, random: opts.random });
+        const http = (headers) => new HttpClient({ service: 'Railway', baseUrl: opts.apiUrl, headers, log: opts.log, requestTimeoutMs: opts.requestTimeoutMs, retry: opts.retry, sleep: opts.sleep, random: opts.random, deadline: opts.deadline });
         this.clients = { project: http({ 'Project-Access-Token': opts.token }), account: http({ Authorization: `Bearer ${opts.token}` }) };
     }
     /** The kind of token that worked, once a call has succeeded. */
@@ -27825,6 +28067,7 @@ const FIELDS = 'id status createdAt canRollback staticUrl meta';
 const PAGE_SIZE = 50;
 /** The deployments of one service in one environment, newest first, a page per iteration. */
 async function* deployments(client, ref, bound) {
+    const guard = new PageGuard(`the deployments of service ${ref.serviceId}`);
     let after;
     for (let page = 0;; page++) {
         checkListingTime(bound, page);
@@ -27835,6 +28078,7 @@ async function* deployments(client, ref, bound) {
         yield list;
         if (!next || list.length === 0)
             return;
+        guard.check(next);
         after = next;
     }
 }
@@ -27862,6 +28106,7 @@ async function rollback(client, id) {
  * longer live, a target that already is, or a live deployment that already runs the code below the
  * target (an earlier rollback) is reported as already-current and nothing is changed.
  */
+
 
 
 
@@ -27939,7 +28184,8 @@ async function promoteOnRailway(opts, log) {
     const from = opts.from?.trim() ? parseFrom(opts.from) : undefined;
     const sleep = opts.sleep ?? client_sleep;
     const now = opts.now ?? Date.now;
-    const client = new RailwayClient({ token: opts.token, tokenKind: opts.tokenKind, apiUrl: opts.apiUrl || RAILWAY_API_URL, log, retry: opts.retry, requestTimeoutMs: opts.requestTimeoutMs, sleep });
+    const step = new StepDeadline(now, opts.timeoutSeconds);
+    const client = new RailwayClient({ token: opts.token, tokenKind: opts.tokenKind, apiUrl: opts.apiUrl || RAILWAY_API_URL, log, retry: opts.retry, requestTimeoutMs: opts.requestTimeoutMs, sleep, deadline: step });
     const where = `service ${ref.serviceId} in environment ${ref.environmentId} of project ${ref.projectId}`;
     const ctx = (doing, deployment) => ({
         doing,
@@ -28035,7 +28281,7 @@ async function promoteOnRailway(opts, log) {
         return { ...base, status: 'dry-run', from: railway_rollback_info(live), to: railway_rollback_info(target), skipped, notes: [`Dry run: nothing was changed. A real run would roll back to ${target.id}.`] };
     }
     const requestedAt = now();
-    const deadline = requestedAt + opts.timeoutSeconds * 1000;
+    const deadline = step.restart();
     const accepted = await calling(ctx('requesting the rollback', target.id), () => rollback(client, target.id));
     if (!accepted) {
         throw new errors/* RollbackKitError */.dp(`Railway did not accept the rollback of the ${where} to ${target.id} (deploymentRollback returned false).`, 'Check the deployment in the Railway dashboard; re-running the step is safe.');
@@ -28096,7 +28342,7 @@ function api_parseDeploy(raw) {
 }
 function renderClient(opts) {
     opts.log.secret(opts.token);
-    return new HttpClient({ service: 'Render', baseUrl: opts.apiUrl || RENDER_API_URL, headers: { Authorization: `Bearer ${opts.token}` }, log: opts.log, retry: opts.retry, requestTimeoutMs: opts.requestTimeoutMs, sleep: opts.sleep });
+    return new HttpClient({ service: 'Render', baseUrl: opts.apiUrl || RENDER_API_URL, headers: { Authorization: `Bearer ${opts.token}` }, log: opts.log, retry: opts.retry, requestTimeoutMs: opts.requestTimeoutMs, sleep: opts.sleep, deadline: opts.deadline });
 }
 const svc = (id) => `/v1/services/${encodeURIComponent(id)}`;
 async function getService(c, id) {
@@ -28108,6 +28354,7 @@ async function getService(c, id) {
 const api_PAGE_SIZE = 20;
 /** Deploys newest first, a page per iteration; the list items are `{deploy, cursor}`. */
 async function* deploys(c, serviceId, bound) {
+    const guard = new PageGuard(`the deploys of service ${serviceId}`);
     let cursor;
     for (let page = 0;; page++) {
         checkListingTime(bound, page);
@@ -28119,6 +28366,7 @@ async function* deploys(c, serviceId, bound) {
         const last = read_str(obj(data[data.length - 1])?.cursor);
         if (list.length < api_PAGE_SIZE || !last)
             return;
+        guard.check(last);
         cursor = last;
     }
 }
@@ -28142,6 +28390,7 @@ async function setAutoDeploy(c, serviceId, value) {
  * until it is live. Safe to repeat: a `from` that is no longer live, a target that is, or a live
  * deploy that is itself a rollback is reported as already-current and nothing is changed.
  */
+
 
 
 
@@ -28186,7 +28435,8 @@ async function promoteOnRender(opts, log) {
     const fromId = opts.from?.trim() ? rollback_checkId(opts.from, 'from', 'dep', 'deploy') : undefined;
     const sleep = opts.sleep ?? client_sleep;
     const now = opts.now ?? Date.now;
-    const c = renderClient({ token: opts.token, apiUrl: opts.apiUrl, log, retry: opts.retry, requestTimeoutMs: opts.requestTimeoutMs, sleep });
+    const step = new StepDeadline(now, opts.timeoutSeconds);
+    const c = renderClient({ token: opts.token, apiUrl: opts.apiUrl, log, retry: opts.retry, requestTimeoutMs: opts.requestTimeoutMs, sleep, deadline: step });
     const ctx = (doing, deploy) => ({
         doing,
         tokenInput: 'render-token',
@@ -28277,7 +28527,7 @@ async function promoteOnRender(opts, log) {
         throw err;
     };
     const requestedAt = now();
-    const deadline = requestedAt + opts.timeoutSeconds * 1000;
+    const deadline = step.restart();
     const started = await calling(ctx('requesting the rollback', to.id), () => api_rollback(c, serviceId, to.id)).catch(failing);
     log.info(`Render started deploy ${started.id} (a rollback to ${to.id}); waiting for it to be live.`);
     let last = started.status;
@@ -28392,6 +28642,7 @@ function model_describeDeployment(d) {
 
 ;// CONCATENATED MODULE: ./.build/platforms/vercel/api.js
 
+
 async function getProject(client, idOrName, rollbackInfo = false) {
     const data = await client.get(`/v9/projects/${encodeURIComponent(idOrName)}`, { rollbackInfo: rollbackInfo || undefined });
     return parseProject(data);
@@ -28402,12 +28653,13 @@ async function api_getDeployment(client, idOrUrl) {
 const vercel_api_PAGE_SIZE = 100;
 /**
  * Production deployments of a project, newest first, one page per iteration; stops when Vercel
- * says there is no next page, when a cursor does not move back in time (a listing that would never
- * end), or at `deadline` (epoch ms): bounded by time, not by a page count, so a target however deep
+ * says there is no next page, or at `deadline` (epoch ms), and fails clearly when a cursor does not
+ * move back in time (a listing that would never end): bounded by time, not by a page count, so a target however deep
  * is found when there is time to reach it. `progress` says how far it got.
  */
 async function* productionDeployments(client, projectId, opts = {}) {
     const progress = opts.progress ?? { pages: 0, timedOut: false };
+    const guard = new PageGuard(`the production deployments of project ${projectId}`);
     let until = opts.until;
     for (;;) {
         if (opts.deadline !== undefined && Date.now() >= opts.deadline) {
@@ -28418,8 +28670,11 @@ async function* productionDeployments(client, projectId, opts = {}) {
         const { deployments, next } = model_parseDeploymentPage(data);
         progress.pages++;
         yield deployments;
-        if (next === undefined || deployments.length === 0 || (until !== undefined && next >= until))
+        if (next === undefined || deployments.length === 0)
             return;
+        guard.check(String(next));
+        if (until !== undefined && next >= until)
+            guard.stuck(`a next-page cursor (${next}) that does not move back in time from the last one (${until})`);
         until = next;
     }
 }
@@ -28439,6 +28694,7 @@ async function requestPromote(client, projectId, deploymentId) {
 /** The aliases a failed alias job could not move, all pages. */
 async function failedAliases(client, projectId, kind) {
     const out = [];
+    const guard = new PageGuard(`the failed aliases of project ${projectId}`);
     let until;
     for (let page = 0; page < 20; page++) {
         const data = await client.get(`/v9/projects/${encodeURIComponent(projectId)}/${kind}/aliases`, { failedOnly: true, limit: 20, until });
@@ -28446,6 +28702,7 @@ async function failedAliases(client, projectId, kind) {
         out.push(...aliases);
         if (next === undefined || aliases.length === 0)
             break;
+        guard.check(String(next));
         until = next;
     }
     return out;
@@ -28485,6 +28742,7 @@ class VercelClient {
             retry: opts.retry,
             sleep: opts.sleep,
             random: opts.random,
+            deadline: opts.deadline,
             apiError: (status, text, request) => {
                 const body = client_readErrorBody(text, opts.log);
                 return new VercelApiError(status, body.code, body.message, body.invalidToken, request);
@@ -28526,6 +28784,9 @@ function vercelError(err, ctx) {
     if (!(err instanceof VercelApiError))
         return err instanceof Error ? err : new Error(String(err));
     const said = err.serverMessage ? ` Vercel said: "${err.serverMessage}".` : '';
+    if (err.rateLimited && err.status !== 429) {
+        return new errors/* RollbackKitError */.dp(`Vercel kept rate-limiting the requests (${err.status}) while ${ctx.doing} for project ${ctx.project}.${said}`, 'Wait a minute and re-run the step; it is safe to repeat.');
+    }
     switch (err.status) {
         case 401:
             return new errors/* RollbackKitError */.dp(`Vercel rejected the token (401) while ${ctx.doing}.${said}`, 'Check the vercel-token secret: it may be expired, revoked or empty.');
@@ -28623,10 +28884,16 @@ function hasServedProduction(d) {
         return d.isRollbackCandidate || d.readySubstate === 'PROMOTED';
     return d.readySubstate !== 'STAGED';
 }
-/** Why a deployment cannot be what `previous` means, or undefined when it can. */
-function target_skipReason(d, current) {
+/**
+ * Why a deployment cannot be what `previous` means, or undefined when it can. `excluded` holds the
+ * deployments production was moved away from as bad (history.ts), with the reason.
+ */
+function target_skipReason(d, current, excluded) {
     if (d.id === current.id)
         return 'serves production now';
+    const taken = excluded?.get(d.id);
+    if (taken)
+        return taken;
     if (d.target !== 'production')
         return d.target ? `target is ${d.target}, not production` : 'preview deployment';
     if (d.readyState !== 'READY')
@@ -28646,7 +28913,7 @@ function reasonKind(reason) {
     return reason.replace(/ commit [0-9a-f]+ /, ' commit ');
 }
 /** Walks pages (newest first) to the first fit deployment, keeping the reasons for the rest. */
-async function findPrevious(current, pages) {
+async function findPrevious(current, pages, excluded) {
     const skipped = [];
     const skippedKinds = new Map();
     let seen = 0;
@@ -28655,7 +28922,7 @@ async function findPrevious(current, pages) {
             seen++;
             if (d.id === current.id)
                 continue;
-            const reason = target_skipReason(d, current);
+            const reason = target_skipReason(d, current, excluded);
             if (!reason)
                 return { chosen: d, skipped, skippedKinds, seen };
             if (skipped.length < SKIPPED_KEPT)
@@ -28670,7 +28937,7 @@ function describeKinds(kinds) {
     return [...kinds].sort((a, b) => b[1] - a[1]).map(([kind, n]) => `${n.toLocaleString('en-US')} ${kind}`).join(', ');
 }
 /** Refuses an explicit target that cannot safely be put into production by this method. */
-function checkExplicitTarget(d, projectName, method) {
+function target_checkExplicitTarget(d, projectName, method) {
     const name = `${d.id}${d.url ? ` (${d.url})` : ''}`;
     if (d.target !== 'production') {
         throw new errors/* RollbackKitError */.dp(`Deployment ${name} is a ${d.target ? `${d.target}` : 'preview'} deployment of project ${projectName}, not a production one: promoting it would start a new production build, not a rollback.`, 'Choose a production deployment as target (or leave target as previous).');
@@ -28689,7 +28956,7 @@ const MAX_VERIFIED_LOOKUPS = 50;
  * newest deployment that passed its checks after going live. Every newer one is listed with why
  * it was passed over (not eligible, no commit SHA, not verified, verification failed).
  */
-async function findLastVerified(current, pages, lookup, maxLookups = MAX_VERIFIED_LOOKUPS) {
+async function findLastVerified(current, pages, lookup, maxLookups = MAX_VERIFIED_LOOKUPS, excluded) {
     const skipped = [];
     const known = new Map();
     let seen = 0;
@@ -28698,7 +28965,7 @@ async function findLastVerified(current, pages, lookup, maxLookups = MAX_VERIFIE
             seen++;
             if (d.id === current.id)
                 continue;
-            const reason = target_skipReason(d, current);
+            const reason = target_skipReason(d, current, excluded);
             if (reason) {
                 skipped.push({ deployment: d, reason });
                 continue;
@@ -28726,6 +28993,52 @@ async function findLastVerified(current, pages, lookup, maxLookups = MAX_VERIFIE
         }
     }
     return { skipped, seen, lookups: known.size };
+}
+
+;// CONCATENATED MODULE: ./.build/platforms/vercel/history.js
+/**
+ * What Vercel's last alias request (`lastAliasRequest` of the project, with rollbackInfo) tells about
+ * production's recent past, which creation times cannot: which deployment served right before the
+ * current one, and which one production was moved away from as bad. After "A good, C bad, rolled
+ * back C -> A, fix D promoted", D's predecessor is A, while the newest older deployment is C, still
+ * a rollback candidate: `previous` must never put C back.
+ */
+
+
+const when = (at) => (at ? ` at ${new Date(at).toISOString()}` : '');
+/** A deployment by id, or undefined when Vercel no longer has it (deleted). */
+async function lookUp(client, id) {
+    try {
+        return await api_getDeployment(client, id);
+    }
+    catch (err) {
+        if (err instanceof VercelApiError && err.status === 404)
+            return undefined;
+        throw err;
+    }
+}
+async function productionHistory(client, project, current) {
+    const excluded = new Map();
+    const last = project.lastAliasRequest;
+    const done = last?.jobStatus === 'succeeded' || last?.jobStatus === 'skipped';
+    const fromId = last?.fromDeploymentId;
+    const toId = last?.toDeploymentId;
+    if (!last || !done || !fromId || !toId || fromId === toId)
+        return { excluded };
+    const from = await lookUp(client, fromId);
+    const to = toId === current.id ? current : await lookUp(client, toId);
+    // A rollback always goes back; a promotion to a deployment older than the one it replaced is a
+    // rollback by promotion (method: promote). Either way the one replaced was taken off as bad.
+    const backwards = last.type === 'rollback' || (!!from && !!to && from.createdAt > to.createdAt);
+    if (backwards) {
+        const how = last.type === 'rollback' ? 'rolled back from it' : `moved off it by a promotion to the older ${toId}`;
+        excluded.set(fromId, `production was ${how}${when(last.requestedAt)}`);
+    }
+    if (toId !== current.id)
+        return { excluded };
+    if (backwards)
+        return { excluded, movedBack: { type: last.type ?? 'rollback', from: fromId, requestedAt: last.requestedAt } };
+    return { excluded, servedBefore: from };
 }
 
 ;// CONCATENATED MODULE: ./.build/platforms/vercel/wait.js
@@ -28796,6 +29109,8 @@ async function waitForAliasJob(client, project, target, opts, log) {
 
 
 
+
+
 /** Skipped deployments named one per line in the log; the rest are counted by reason. */
 const SKIPPED_LOGGED = 20;
 const vercel_rollback_DEFAULT_POLL_INTERVAL_MS = 250;
@@ -28814,7 +29129,8 @@ async function promoteOnVercel(opts, log) {
     }
     const fromRef = opts.from ? parseDeploymentRef(opts.from, 'from') : undefined;
     const sleep = opts.sleep ?? client_sleep;
-    const client = new VercelClient({ token: opts.token, apiUrl: opts.apiUrl, team: opts.team, log, retry: opts.retry, requestTimeoutMs: opts.requestTimeoutMs, sleep });
+    const step = new StepDeadline(Date.now, opts.timeoutSeconds);
+    const client = new VercelClient({ token: opts.token, apiUrl: opts.apiUrl, team: opts.team, log, retry: opts.retry, requestTimeoutMs: opts.requestTimeoutMs, sleep, deadline: step });
     const ctx = (doing, deployment) => ({ doing, project: opts.project, team: opts.team, deployment });
     const call = async (c, fn) => {
         try {
@@ -28839,21 +29155,21 @@ async function promoteOnVercel(opts, log) {
         log.info(note);
         return { ...base, status: 'already-current', from: vercel_rollback_info(current), to: vercel_rollback_info(current), notes: [note] };
     }
-    // A second "roll back to previous" must not walk one more step back: when production is the
-    // result of a rollback nobody has superseded (no promotion since, so automatic assignment is
-    // still off), it already is "previous". Going further back takes an explicit target.
-    const last = project.lastAliasRequest;
-    if ((targetRef.kind === 'previous' || targetRef.kind === 'last-verified') &&
-        project.autoAssignCustomDomains === false &&
-        last?.type === 'rollback' &&
-        last.toDeploymentId === current.id &&
-        (last.jobStatus === 'succeeded' || last.jobStatus === 'skipped')) {
-        const when = last.requestedAt ? ` at ${new Date(last.requestedAt).toISOString()}` : '';
-        const note = `Production of ${project.name} was already rolled back to ${current.id}${when} and nothing has been promoted since. Nothing to do; to go further back, name the deployment in target.`;
+    const relative = targetRef.kind === 'previous' || targetRef.kind === 'last-verified';
+    const history = relative ? await call(ctx(`reading what served production before ${current.id}`), () => productionHistory(client, project, current)) : undefined;
+    // A second "roll back to previous" must not walk one more step back: when production is where
+    // the last alias request moved it back to (a rollback, or a promotion to an older deployment),
+    // and nothing has gone live since, it already is "previous". Going further back takes an explicit
+    // target, or a from naming the deployment now in production as bad.
+    if (history?.movedBack && !fromRef) {
+        const back = history.movedBack;
+        const when = back.requestedAt ? ` at ${new Date(back.requestedAt).toISOString()}` : '';
+        const how = back.type === 'rollback' ? 'rolled back' : 'moved back by a promotion';
+        const note = `Production of ${project.name} was already ${how} to ${current.id} from ${back.from}${when} and nothing has gone live since. Nothing to do; to go further back, name the deployment in target.`;
         log.info(note);
         return { ...base, status: 'already-current', from: vercel_rollback_info(current), to: vercel_rollback_info(current), notes: [note] };
     }
-    const { target, skipped, skippedKinds, why } = await chooseTarget(client, project, current, targetRef, opts, ctx, log);
+    const { target, skipped, skippedKinds, why } = await chooseTarget(client, project, current, targetRef, opts, ctx, log, history);
     if (target.id === current.id) {
         const note = `${model_describeDeployment(target)} already serves production. Nothing to do.`;
         log.info(note);
@@ -28871,7 +29187,7 @@ async function promoteOnVercel(opts, log) {
         return { ...base, status: 'dry-run', from: vercel_rollback_info(current), to: vercel_rollback_info(target), skipped, notes: [`Dry run: nothing was changed. A real run would ${opts.method} to ${target.id}.`, ...(why ? [why] : [])] };
     }
     const requestedAt = Date.now();
-    const deadline = requestedAt + opts.timeoutSeconds * 1000;
+    const deadline = step.restart();
     let answer;
     try {
         answer = opts.method === 'rollback' ? await requestRollback(client, project.id, target.id, opts.reason) : await requestPromote(client, project.id, target.id);
@@ -28917,15 +29233,23 @@ async function promoteOnVercel(opts, log) {
     }
     return { ...base, status: opts.method === 'rollback' ? 'rolled-back' : 'promoted', autoAssignDisabled, from: vercel_rollback_info(current), to: vercel_rollback_info(target), skipped, notes };
 }
-async function chooseTarget(client, project, current, ref, opts, ctx, log) {
+async function chooseTarget(client, project, current, ref, opts, ctx, log, history) {
     const doing = `choosing the ${opts.method} target`;
     try {
         if (ref.kind === 'previous') {
+            // What served right before the current deployment is "previous" by definition (and on Hobby
+            // the only deployment a rollback may go to), however many newer ones were built in between.
+            const before = history?.servedBefore;
+            if (before && !target_skipReason(before, current, history.excluded)) {
+                const why = `previous: ${before.id} served production right before ${current.id} (Vercel's last alias request moved production from it to ${current.id}).`;
+                log.info(why);
+                return { target: before, skipped: [], why };
+            }
             // Only deployments older than production's are candidates: start the listing there. However
             // deep the last good one is, the search goes on until timeout-seconds is spent.
             const progress = { pages: 0, timedOut: false };
             const deadline = Date.now() + opts.timeoutSeconds * 1000;
-            const found = await findPrevious(current, productionDeployments(client, project.id, { until: current.createdAt, deadline, progress }));
+            const found = await findPrevious(current, productionDeployments(client, project.id, { until: current.createdAt, deadline, progress }), history?.excluded);
             if (!found.chosen) {
                 const looked = `${found.seen.toLocaleString('en-US')} older production deployment(s) on ${progress.pages} page(s) of the list`;
                 const where = progress.timedOut ? `${looked} read in ${opts.timeoutSeconds} s (timeout-seconds) before the time ran out, and the list goes on` : `${looked}, all there are`;
@@ -28940,7 +29264,7 @@ async function chooseTarget(client, project, current, ref, opts, ctx, log) {
         if (ref.kind === 'last-verified') {
             const progress = { pages: 0, timedOut: false };
             const deadline = Date.now() + opts.timeoutSeconds * 1000;
-            const found = await findLastVerified(current, productionDeployments(client, project.id, { until: current.createdAt, deadline, progress }), opts.verified);
+            const found = await findLastVerified(current, productionDeployments(client, project.id, { until: current.createdAt, deadline, progress }), opts.verified, MAX_VERIFIED_LOOKUPS, history?.excluded);
             if (!found.chosen) {
                 const why = found.skipped.length ? ` Passed over: ${found.skipped.slice(0, 5).map((s) => `${s.deployment.id} (${s.reason})`).join('; ')}${found.skipped.length > 5 ? `; and ${found.skipped.length - 5} more` : ''}.` : '';
                 const stopped = `${found.lookups >= MAX_VERIFIED_LOOKUPS ? ` Stopped after asking GitHub about ${found.lookups} commits.` : ''}${progress.timedOut ? ` The list went on past timeout-seconds (${opts.timeoutSeconds} s).` : ''}`;
@@ -28989,7 +29313,7 @@ async function chooseTarget(client, project, current, ref, opts, ctx, log) {
             }
         }
         if (target.id !== current.id)
-            checkExplicitTarget(target, project.name, opts.method);
+            target_checkExplicitTarget(target, project.name, opts.method);
         log.debug(`target resolved: ${model_describeDeployment(target)}`);
         return { target, skipped: [] };
     }
@@ -29005,6 +29329,7 @@ async function chooseTarget(client, project, current, ref, opts, ctx, log) {
  * `target: last-verified` reads it to pick the newest deployment that actually passed. GitHub's
  * combined status holds the latest status of each context, so a later failure overrides a pass.
  */
+
 
 
 
@@ -29033,6 +29358,7 @@ class CommitStatuses {
             log,
             requestTimeoutMs: opts.requestTimeoutMs ?? 10_000,
             sleep: opts.sleep,
+            deadline: opts.deadline,
         });
     }
     get name() {
@@ -29050,6 +29376,7 @@ class CommitStatuses {
     async verified(sha) {
         const path = `repos/${encodeURIComponent(this.repo.owner)}/${encodeURIComponent(this.repo.repo)}/commits/${encodeURIComponent(sha)}/status`;
         return calling(this.context('reading the commit statuses', sha), async () => {
+            const guard = new PageGuard(`the commit statuses of ${sha.slice(0, 12)} in ${this.name}`);
             for (let page = 1; page <= MAX_PAGES; page++) {
                 const body = obj(await this.client.get(path, { per_page: commit_status_PER_PAGE, page }));
                 const statuses = body?.statuses;
@@ -29065,6 +29392,8 @@ class CommitStatuses {
                 const total = typeof body.total_count === 'number' ? body.total_count : 0;
                 if (statuses.length < commit_status_PER_PAGE || page * commit_status_PER_PAGE >= total)
                     break;
+                // Page numbers always advance, so a server that ignores them shows as the same page again.
+                guard.check(JSON.stringify(statuses.map((s) => obj(s)?.id ?? [read_str(obj(s)?.context), read_str(obj(s)?.updated_at)])), 'page');
             }
             return { verified: false };
         });
@@ -29082,7 +29411,7 @@ class CommitStatuses {
             if (err instanceof HttpApiError && err.status === 422) {
                 throw new errors/* RollbackKitError */.dp(`GitHub refused the rollback-kit/verified status on commit ${sha.slice(0, 12)} in ${this.name} (422): ${err.serverMessage}.`, 'verified-sha must be the full SHA of a commit pushed to this repository (the deployed commit).');
             }
-            if (err instanceof HttpApiError && err.status === 403) {
+            if (err instanceof HttpApiError && err.status === 403 && !err.rateLimited) {
                 throw new errors/* RollbackKitError */.dp(`GitHub refused (403) to set the rollback-kit/verified status on commit ${sha.slice(0, 12)} in ${this.name}: ${err.serverMessage}.`, 'Grant the job permissions: statuses: write.');
             }
             throw platformError(err, ctx);
@@ -29097,6 +29426,7 @@ class CommitStatuses {
  * by the root action behaves exactly as the single action would. Secrets arrive as values; the
  * caller decides where they came from (inputs, environment variables).
  */
+
 
 
 
@@ -29318,7 +29648,8 @@ function verifiedLookup(request, log) {
     const gh = request.github;
     if (!isLastVerified(request.target) || !gh?.token || !gh.repository)
         return undefined;
-    const statuses = new CommitStatuses({ apiUrl: gh.apiUrl, repository: gh.repository, token: gh.token }, log);
+    // The look-ups belong to the search for the target: timeout-seconds bounds their retries too.
+    const statuses = new CommitStatuses({ apiUrl: gh.apiUrl, repository: gh.repository, token: gh.token }, log, { deadline: new StepDeadline(Date.now, request.timeoutSeconds) });
     return (sha) => statuses.verified(sha);
 }
 
@@ -30348,7 +30679,7 @@ function encodedForms(value) {
  * second half, so a word (a token) is kept whole or left out. Still redact first (`Log.excerpt`):
  * text without spaces is cut where it must be, and a cut secret no longer matches the redactor.
  */
-function clip(text, max) {
+function secrets_clip(text, max) {
     if (text.length <= max)
         return text;
     let cut = text.slice(0, Math.max(0, max - 1));
@@ -31614,6 +31945,7 @@ async function runSmokeTest(checks, options, log, confirm) {
 ;// CONCATENATED MODULE: ./.build/platforms/vercel/env.js
 
 
+
 const env_obj = (v) => (v && typeof v === 'object' && !Array.isArray(v) ? v : undefined);
 const env_MAX_PAGES = 20;
 function isProduction(target) {
@@ -31627,6 +31959,7 @@ async function changedProductionEnv(req, log) {
     const since = Date.parse(req.since);
     const client = new VercelClient({ token: req.token, apiUrl: req.apiUrl, team: req.team, log, requestTimeoutMs: req.requestTimeoutMs });
     const names = new Set();
+    const guard = new PageGuard(`the environment variables of project ${req.project}`);
     let until;
     try {
         for (let page = 0; page < env_MAX_PAGES; page++) {
@@ -31643,6 +31976,7 @@ async function changedProductionEnv(req, log) {
             const next = env_obj(data?.pagination)?.next;
             if (typeof next !== 'number' || envs.length === 0)
                 break;
+            guard.check(String(next));
             until = next;
         }
     }
@@ -33637,7 +33971,7 @@ async function readRollbackPlan(inputs, workspace, opts) {
 function checkEnvironment(file, given) {
     if (!file || given === undefined || given.trim().toLowerCase() === file.environment.toLowerCase())
         return;
-    throw new errors/* RollbackKitError */.dp(`Input environment is "${clip(given, 60)}", but the rollback plan ${file.source} describes environment ${file.environment} (its environment key; production when it has none). Nothing was changed.`, `Pass environment: ${file.environment}, or, if ${file.source} describes another environment, set environment: in it.`);
+    throw new errors/* RollbackKitError */.dp(`Input environment is "${secrets_clip(given, 60)}", but the rollback plan ${file.source} describes environment ${file.environment} (its environment key; production when it has none). Nothing was changed.`, `Pass environment: ${file.environment}, or, if ${file.source} describes another environment, set environment: in it.`);
 }
 /**
  * The plan a drill rehearses: staging unless told otherwise. The default plan describes production,
@@ -34226,13 +34560,9 @@ class GitHubIssues {
                     return { ok: true, status: res.status, data, next: this.nextLink(res.headers.get('link')) };
                 const message = plainMessage(data, this.log);
                 reply = { ok: false, status: res.status, message, why: `HTTP ${res.status}${message ? ` ${message}` : ''}` };
-                const retryAfter = res.headers.get('retry-after');
-                const exhausted = res.headers.get('x-ratelimit-remaining') === '0';
-                // GitHub's secondary limits may come without headers, saying so only in the message.
-                if ((res.status === 403 || res.status === 429) && (retryAfter !== null || exhausted || /rate limit/i.test(message))) {
-                    // A rate limit: wait as told (Retry-After, or until an exhausted window resets), or the minute GitHub's docs ask for.
-                    const reset = Number(res.headers.get('x-ratelimit-reset'));
-                    wait = retryAfter !== null ? parseRetryAfter(retryAfter) : exhausted && Number.isFinite(reset) && reset > 0 ? Math.max(0, reset * 1000 - Date.now()) : 60_000;
+                if (isRateLimit(res.status, res.headers, message)) {
+                    // A rate limit: wait as told (Retry-After, or until a used-up window resets), or the minute GitHub's docs ask for.
+                    wait = rateLimitWait(res.headers) ?? 60_000;
                     reply.why = `rate limited (HTTP ${res.status}${message ? ` ${message}` : ''})`;
                     reply.rateLimited = true;
                 }
@@ -34934,8 +35264,9 @@ async function startShop(vercel, project, databaseUrl, opts = { brokenV2: true }
  * scope by teamId or slug, paginated deployment lists (`until` / `pagination.next`), READY and
  * non-READY, preview and production deployments, readySubstate, alias jobs that move
  * pending → in-progress → succeeded/failed/skipped over several polls of
- * GET /v9/projects/{id}?rollbackInfo=true, 402 on Hobby beyond the previous deployment, 409 when the
- * deployment is already current, and injectable faults: 429 + Retry-After, plain-text 500, `err`
+ * GET /v9/projects/{id}?rollbackInfo=true, 402 on Hobby beyond the deployment that served production
+ * right before the current one (by what served, in order, not by creation time: after a rollback and
+ * a promotion that is the rollback's target), 409 when the deployment is already current, and injectable faults: 429 + Retry-After, plain-text 500, `err`
  * bodies, dropped connections. It ships: `rollback-kit sandbox` serves its app's deployments from
  * it; the tests and benchmarks use this same one.
  */
@@ -34992,6 +35323,7 @@ async function startFakeVercel() {
                 owner: opts.owner,
                 autoAssignCustomDomains: true,
                 productionId: undefined,
+                served: [],
                 rollingRelease: false,
                 domains: opts.domains ?? [`${opts.name}.example.com`],
                 lastAliasRequest: undefined,
@@ -35038,6 +35370,8 @@ async function startFakeVercel() {
             return env;
         },
         setProduction(project, d) {
+            if (project.productionId !== d.uid)
+                project.served.push(d.uid);
             project.productionId = d.uid;
             d.readySubstate = 'PROMOTED';
         },
@@ -35122,14 +35456,13 @@ async function startFakeVercel() {
             }
         }
     };
-    /** The deployment that served production just before the current one (Hobby's only target). */
+    /**
+     * The deployment that served production just before the current one (Hobby's only target): what
+     * went live before it, which after a rollback C -> A and a promotion of D is A, not the newer C.
+     */
     const previousProduction = (project) => {
-        const current = fake.production(project);
-        if (!current)
-            return undefined;
-        return state.deployments
-            .filter((d) => d.projectId === project.id && d.target === 'production' && d.readySubstate === 'PROMOTED' && d.createdAt < current.createdAt)
-            .sort((a, b) => b.createdAt - a.createdAt)[0];
+        const before = project.served.at(-1) === project.productionId ? project.served.at(-2) : undefined;
+        return state.deployments.find((d) => d.uid === before);
     };
     function scope(req, url) {
         const auth = req.headers.authorization ?? '';
@@ -35658,15 +35991,15 @@ function build(rawTitle, fields, footer) {
     const text = [chatText(title), '', ...fields.map((f) => `${f.label}: ${f.value}`), ...(footer.length ? ['', ...footer] : [])].join('\n');
     const short = fields.filter((f) => f.value.length <= 80 && !f.value.includes('\n'));
     const long = fields.filter((f) => !short.includes(f));
-    const blocks = [{ type: 'header', text: { type: 'plain_text', text: clip(title, HEADER_MAX), emoji: true } }];
+    const blocks = [{ type: 'header', text: { type: 'plain_text', text: secrets_clip(title, HEADER_MAX), emoji: true } }];
     for (let i = 0; i < short.length; i += 10) {
-        blocks.push({ type: 'section', fields: short.slice(i, i + 10).map((f) => mrkdwn(clip(`*${f.label}*\n${f.value}`, FIELD_MAX))) });
+        blocks.push({ type: 'section', fields: short.slice(i, i + 10).map((f) => mrkdwn(secrets_clip(`*${f.label}*\n${f.value}`, FIELD_MAX))) });
     }
     for (const f of long)
-        blocks.push({ type: 'section', text: mrkdwn(clip(`*${f.label}*\n${f.value}`, SECTION_MAX)) });
+        blocks.push({ type: 'section', text: mrkdwn(secrets_clip(`*${f.label}*\n${f.value}`, SECTION_MAX)) });
     if (footer.length)
-        blocks.push({ type: 'context', elements: [mrkdwn(clip(footer.join(' · '), SECTION_MAX))] });
-    return { text: clip(text, 39_000), blocks };
+        blocks.push({ type: 'context', elements: [mrkdwn(secrets_clip(footer.join(' · '), SECTION_MAX))] });
+    return { text: secrets_clip(text, 39_000), blocks };
 }
 function links(record) {
     const out = [];
@@ -35927,7 +36260,7 @@ function log_createLog(sink) {
             }
         },
         redact,
-        excerpt: (text, max) => clip(redact(text), max),
+        excerpt: (text, max) => secrets_clip(redact(text), max),
     };
 }
 /** A log that keeps its lines in memory: for library tests. */
@@ -36817,8 +37150,24 @@ function readPromoteRequest(inputs, ctx, log) {
     }
 }
 
+;// CONCATENATED MODULE: ./.build/platforms/not-live.js
+/**
+ * promote-previous on its own (the action, `rollback-kit promote`): a change the platform accepted
+ * but did not make live (a promotion Vercel queued behind a rolling release) fails the step, as it
+ * fails a component of the whole rollback, so nothing after it treats the target as serving.
+ */
+
+
+function refuseNotLive(outcome, request) {
+    const notLive = notLiveYet(outcome, request.provider === 'vercel' ? `project ${request.project}` : request.provider);
+    if (!notLive)
+        return;
+    throw new errors/* RollbackKitError */.dp(notLive.message, `Finish (or abort) the rolling release in Vercel (project Settings → Rolling Releases). Once production serves ${outcome.to.id}, running the step again reports already-current.`);
+}
+
 ;// CONCATENATED MODULE: ./.build/cli/commands/promote.js
 /** `rollback-kit promote`: the previous good deployment back into production, on any provider. */
+
 
 
 
@@ -36843,6 +37192,7 @@ const promote = {
         cli.term.started(`${request.provider}: finding the last good deployment`);
         const outcome = await promotePrevious(request, cli.log);
         cli.term.stopSpinner();
+        refuseNotLive(outcome, request);
         const ref = (d) => d.id ?? d.commitSha ?? d.url ?? '?';
         const words = { 'rolled-back': 'Rolled back', promoted: 'Promoted', 'already-current': 'Already current:', 'dry-run': 'Dry run: would put back' }[outcome.status];
         cli.term.say(`${words} ${ref(outcome.from)} → ${ref(outcome.to)}`);

@@ -10361,7 +10361,7 @@ __nccwpck_require__.a(__webpack_module__, async (__webpack_handle_async_dependen
 /* harmony import */ var _smoke_report_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(6000);
 /* harmony import */ var _smoke_smoke_inputs_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(3779);
 /* harmony import */ var _smoke_smoke_test_js__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(5482);
-/* harmony import */ var _smoke_record_verified_js__WEBPACK_IMPORTED_MODULE_8__ = __nccwpck_require__(241);
+/* harmony import */ var _smoke_record_verified_js__WEBPACK_IMPORTED_MODULE_8__ = __nccwpck_require__(824);
 /* harmony import */ var _report_smoke_test_summary_js__WEBPACK_IMPORTED_MODULE_9__ = __nccwpck_require__(8408);
 /* harmony import */ var _report_write_summary_js__WEBPACK_IMPORTED_MODULE_10__ = __nccwpck_require__(4039);
 /**
@@ -13665,7 +13665,7 @@ function sleep(ms, signal) {
 
 /***/ }),
 
-/***/ 241:
+/***/ 824:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -13704,25 +13704,66 @@ function parseRetryAfter(value, now = Date.now()) {
     return Number.isNaN(at) ? 0 : Math.max(0, at - now);
 }
 /**
- * The wait before attempt number `attempt + 1` (attempt counts from 0), or undefined when the
- * failure is final.
+ * Whether an answer is a rate limit. GitHub documents two shapes besides 429: a 403 with
+ * `x-ratelimit-remaining: 0` (the primary limit is used up) or with `Retry-After` (a secondary
+ * limit), and secondary limits that say so only in their message. Such a 403 is a wait, not a
+ * missing permission. The HTTP client and the incident issue share this one rule.
  */
-function retryDelay(failure, attempt, policy, random = Math.random) {
+function retry_isRateLimit(status, headers, message = '') {
+    if (status === 429)
+        return true;
+    return status === 403 && (headers.get('retry-after') !== null || headers.get('x-ratelimit-remaining') === '0' || /rate limit/i.test(message));
+}
+/**
+ * How long a rate limit asks to wait: `Retry-After`, else until a used-up window resets
+ * (`x-ratelimit-reset`, epoch seconds), else undefined (the caller's default: GitHub asks for at
+ * least a minute, Vercel's CLI retries at once).
+ */
+function rateLimitWait(headers, now = Date.now()) {
+    const retryAfter = headers.get('retry-after');
+    if (retryAfter !== null)
+        return parseRetryAfter(retryAfter, now);
+    const reset = Number(headers.get('x-ratelimit-reset'));
+    if (headers.get('x-ratelimit-remaining') === '0' && Number.isFinite(reset) && reset > 0)
+        return Math.max(0, reset * 1000 - now);
+    return undefined;
+}
+const waitsAsTold = (failure) => failure.kind === 'status' && (failure.rateLimitWaitMs !== undefined || failure.status === 429 || failure.status === 503);
+/** The wait the server asked for (a rate limit's, or Retry-After of a 503, 0 when absent), or undefined for other failures. */
+function askedWait(failure, now = Date.now()) {
+    if (failure.kind !== 'status' || !waitsAsTold(failure))
+        return undefined;
+    return failure.rateLimitWaitMs ?? parseRetryAfter(failure.retryAfter, now);
+}
+/**
+ * The wait before attempt number `attempt + 1` (attempt counts from 0), or undefined when the
+ * failure is final. `maxWaitMs` bounds the wait (the policy's maxDelayMs unless the client knows
+ * the time left before the step's deadline).
+ */
+function retryDelay(failure, attempt, policy, random = Math.random, maxWaitMs = policy.maxDelayMs) {
     const jitter = Math.floor(random() * policy.jitterMs);
-    if (failure.kind === 'status' && (failure.status === 429 || failure.status === 503)) {
+    if (failure.kind === 'status' && waitsAsTold(failure)) {
         if (attempt >= policy.rateLimitRetries)
             return undefined;
-        return Math.min(parseRetryAfter(failure.retryAfter) + jitter, policy.maxDelayMs);
+        return Math.min(askedWait(failure) + jitter, maxWaitMs);
     }
     if (failure.kind === 'network' || failure.status >= 500) {
         if (attempt >= policy.serverErrorRetries)
             return undefined;
-        return Math.min(policy.baseDelayMs * 2 ** attempt + jitter, policy.maxDelayMs);
+        return Math.min(policy.baseDelayMs * 2 ** attempt + jitter, maxWaitMs);
     }
     return undefined;
 }
 
 ;// CONCATENATED MODULE: ./.build/platforms/http/client.js
+/**
+ * A small JSON-over-HTTP client for platform APIs on Node's fetch: fixed auth headers, a timeout on
+ * every call, the shared retry rules (429/503 after Retry-After, other 5xx and network errors with
+ * backoff, other 4xx never), no redirect ever followed, and error bodies read defensively. It returns parsed JSON as
+ * `unknown`: callers read only the fields they need. The caller registers its token with the log
+ * before building the headers, so no retry line can print it.
+ */
+
 
 const DEFAULT_REQUEST_TIMEOUT_MS = 20_000;
 /** The platform answered with a non-2xx status (after any retries). */
@@ -13741,7 +13782,11 @@ class HttpApiError extends Error {
         this.request = request;
         this.name = 'HttpApiError';
     }
+    /** The answer was a rate limit (retry.ts isRateLimit), whatever its status: a wait, not a refusal. */
+    rateLimited = false;
 }
+/** A 403 rate limit without a stated wait: GitHub asks for at least a minute. */
+const UNSTATED_403_WAIT_MS = 60_000;
 /** The platform could not be reached, or did not answer within the request timeout. */
 class HttpNetworkError extends Error {
     host;
@@ -13840,9 +13885,14 @@ class HttpClient {
                         ...opts.headers,
                     },
                     body: opts.body !== undefined ? JSON.stringify(opts.body) : undefined,
+                    // fetch drops Authorization on a redirect to another origin, but not a token in another
+                    // header (Railway's Project-Access-Token): a platform API call follows no redirect at all.
+                    redirect: 'manual',
                     signal: AbortSignal.timeout(this.timeoutMs),
                 });
                 const raw = await res.text();
+                if (res.status >= 300 && res.status < 400)
+                    throw this.redirected(res, url, label);
                 if (res.ok) {
                     let data = undefined;
                     if (raw.trim()) {
@@ -13857,20 +13907,46 @@ class HttpClient {
                 }
                 // Some APIs echo what they were sent; an error message must never carry the token on.
                 const text = this.redact(raw);
-                lastError = this.opts.apiError ? this.opts.apiError(res.status, text, label) : defaultApiError(this.service, res.status, text, label, this.opts.log);
-                failure = { kind: 'status', status: res.status, retryAfter: res.headers.get('retry-after') };
+                const apiError = this.opts.apiError ? this.opts.apiError(res.status, text, label) : defaultApiError(this.service, res.status, text, label, this.opts.log);
+                apiError.rateLimited = retry_isRateLimit(res.status, res.headers, apiError.serverMessage);
+                lastError = apiError;
+                failure = {
+                    kind: 'status',
+                    status: res.status,
+                    retryAfter: res.headers.get('retry-after'),
+                    rateLimitWaitMs: apiError.rateLimited ? (rateLimitWait(res.headers) ?? (res.status === 403 ? UNSTATED_403_WAIT_MS : 0)) : undefined,
+                };
             }
             catch (err) {
+                if (err instanceof errors/* RollbackKitError */.dp)
+                    throw err;
                 const timedOut = err?.name === 'TimeoutError' || err?.name === 'AbortError';
                 lastError = new HttpNetworkError(this.base.host, err?.cause ?? err, timedOut);
                 failure = { kind: 'network' };
             }
-            const delay = retryDelay(failure, attempt, this.retry, this.random);
+            const left = this.opts.deadline?.left();
+            const asked = askedWait(failure);
+            if (left !== undefined && asked !== undefined && asked > left && attempt < this.retry.rateLimitRetries) {
+                const secs = (ms) => `${Math.ceil(ms / 1000)} s`;
+                throw new errors/* RollbackKitError */.dp(`${this.service} asked to wait ${secs(asked)} (${failure.kind === 'status' && failure.retryAfter === null ? 'until its rate limit resets' : 'Retry-After'}) before ${label} again (${lastError.message}), but only ${secs(left)} of timeout-seconds (${this.opts.deadline.seconds} s) are left.`, `Wait ${secs(asked)}, then re-run the step (it is safe to repeat), or raise timeout-seconds.`);
+            }
+            const delay = left === undefined || left > 0 ? retryDelay(failure, attempt, this.retry, this.random, left) : undefined;
             if (delay === undefined)
                 throw lastError;
             this.opts.log.info(`${this.service}: ${lastError.message}; retrying in ${(delay / 1000).toFixed(1)} s (attempt ${attempt + 2}).`);
             await this.wait(delay);
         }
+    }
+    redirected(res, from, label) {
+        let where = 'an address it did not give';
+        try {
+            const to = new URL(res.headers.get('location') ?? '', from);
+            where = to.origin === from.origin ? `${to.pathname} on the same host` : to.origin;
+        }
+        catch {
+            // an unreadable Location: named as missing
+        }
+        return new errors/* RollbackKitError */.dp(`${this.service} answered ${label} with a redirect (${res.status}) to ${this.redact(where)}. API requests never follow a redirect, so the token goes nowhere but the API URL given.`, `Check the API URL (api-url, machines-api-url, registry-url or GITHUB_API_URL): set it to the address the API answers on itself, if you trust that address.`);
     }
     async get(path, query = {}) {
         return (await this.request('GET', path, { query })).data;
@@ -13954,6 +14030,9 @@ function platformError(err, ctx) {
     if (!(err instanceof HttpApiError))
         return err instanceof Error ? err : new Error(String(err));
     const said = err.serverMessage ? ` ${err.service} said: "${err.serverMessage}".` : '';
+    if (err.rateLimited) {
+        return new errors/* RollbackKitError */.dp(`${err.service} kept rate-limiting the requests (${err.status}) while ${ctx.doing}.${said}`, `Wait for the limit to reset and re-run the step; it is safe to repeat.`);
+    }
     switch (err.status) {
         case 401:
             return new errors/* RollbackKitError */.dp(`${err.service} rejected the token (401) while ${ctx.doing}.${said}`, `Check the ${ctx.tokenInput} secret: it may be expired, revoked or empty.`);
@@ -13993,8 +14072,53 @@ const obj = (v) => (v && typeof v === 'object' && !Array.isArray(v) ? v : undefi
 /** A non-empty string, or undefined. */
 const read_str = (v) => (typeof v === 'string' && v ? v : undefined);
 
+;// CONCATENATED MODULE: ./.build/platforms/listing.js
+/**
+ * How long a provider may spend paging through its list of releases or deploys: the step's
+ * timeout-seconds, not a page count, so a last good one however far back is found when there is
+ * time to reach it, and a listing that never ends still ends.
+ */
+
+function listingBound(timeoutSeconds, what) {
+    return { deadline: Date.now() + timeoutSeconds * 1000, seconds: timeoutSeconds, what };
+}
+/** Before each page after the first: past the deadline, a clear error saying how far it got. */
+function checkListingTime(bound, pagesRead) {
+    if (!bound || pagesRead === 0 || Date.now() < bound.deadline)
+        return;
+    throw new RollbackKitError(`Listing ${bound.what} took longer than timeout-seconds (${bound.seconds} s): ${pagesRead} page(s) read, and the list goes on.`, 'Raise timeout-seconds to look further back, or name the target to return to.');
+}
+/** What a message quotes of a cursor: enough to recognise it. */
+const clip = (text) => (text.length > 40 ? `${text.slice(0, 40)}…` : text);
+/**
+ * Stops a listing whose API hands out a page it has given before (the same cursor again, or for
+ * page-number paging the same page content), which would otherwise go round until timeout-seconds
+ * and then blame the length of the list. Every paginated listing shares it: releases, deploys,
+ * deployments, commit statuses.
+ */
+class PageGuard {
+    what;
+    seen = new Set();
+    pages = 0;
+    constructor(what) {
+        this.what = what;
+    }
+    /** Records the page just read by its next cursor (or, with page numbers, by what it held). */
+    check(key, kind = 'cursor') {
+        this.pages++;
+        if (this.seen.has(key))
+            this.stuck(kind === 'cursor' ? `the same next-page cursor (${clip(key)}) as an earlier page` : 'a page it had already given');
+        this.seen.add(key);
+    }
+    /** Ends the listing: the API's paging went wrong in the way `how` says. */
+    stuck(how) {
+        throw new errors/* RollbackKitError */.dp(`Listing ${this.what} stopped after ${this.pages} page(s): the API answered with ${how}, so the list would never end.`, 'Name the target to return to instead; if api-url points at a proxy, check that it passes the paging parameters on.');
+    }
+}
+
 ;// CONCATENATED MODULE: ./.build/platforms/git-revert/pulls.js
 /** The pull request side of git-revert, on @actions/github (which honours GITHUB_API_URL's value passed in). */
+
 
 function parseRepository(full) {
     const m = /^([A-Za-z0-9_.-]+)\/([A-Za-z0-9_.-]+)$/.exec(full.trim());
@@ -14003,9 +14127,17 @@ function parseRepository(full) {
     return { owner: m[1], repo: m[2] };
 }
 const pulls_status = (err) => (typeof err?.status === 'number' ? err.status : undefined);
+/** Octokit's error keeps the answer's headers: a 403 may be a rate limit rather than a refusal. */
+function rateLimited(err, code) {
+    const headers = err?.response?.headers ?? {};
+    const get = (name) => (headers[name] === undefined ? null : String(headers[name]));
+    return code !== undefined && isRateLimit(code, { get }, err?.message ?? '');
+}
 function apiError(err, doing, repo) {
     const code = pulls_status(err);
     const name = `${repo.owner}/${repo.repo}`;
+    if (rateLimited(err, code))
+        return new RollbackKitError(`GitHub rate-limited the requests (${code}) while ${doing} in ${name}.`, 'Wait for the limit to reset (a minute for a secondary limit, up to an hour for the hourly one), then re-run the step; it is safe to repeat.');
     if (code === 401)
         return new RollbackKitError(`GitHub rejected the github-token (401) while ${doing} in ${name}.`, 'Pass secrets.GITHUB_TOKEN or a token that is still valid.');
     if (code === 403)
@@ -14070,6 +14202,7 @@ function pullRequests(token, apiUrl, repo) {
 
 
 
+
 const VERIFIED_CONTEXT = 'rollback-kit/verified';
 /** GitHub refuses a status description longer than this. */
 const DESCRIPTION_MAX = 140;
@@ -14093,6 +14226,7 @@ class CommitStatuses {
             log,
             requestTimeoutMs: opts.requestTimeoutMs ?? 10_000,
             sleep: opts.sleep,
+            deadline: opts.deadline,
         });
     }
     get name() {
@@ -14110,6 +14244,7 @@ class CommitStatuses {
     async verified(sha) {
         const path = `repos/${encodeURIComponent(this.repo.owner)}/${encodeURIComponent(this.repo.repo)}/commits/${encodeURIComponent(sha)}/status`;
         return calling(this.context('reading the commit statuses', sha), async () => {
+            const guard = new PageGuard(`the commit statuses of ${sha.slice(0, 12)} in ${this.name}`);
             for (let page = 1; page <= MAX_PAGES; page++) {
                 const body = obj(await this.client.get(path, { per_page: PER_PAGE, page }));
                 const statuses = body?.statuses;
@@ -14125,6 +14260,8 @@ class CommitStatuses {
                 const total = typeof body.total_count === 'number' ? body.total_count : 0;
                 if (statuses.length < PER_PAGE || page * PER_PAGE >= total)
                     break;
+                // Page numbers always advance, so a server that ignores them shows as the same page again.
+                guard.check(JSON.stringify(statuses.map((s) => obj(s)?.id ?? [read_str(obj(s)?.context), read_str(obj(s)?.updated_at)])), 'page');
             }
             return { verified: false };
         });
@@ -14142,7 +14279,7 @@ class CommitStatuses {
             if (err instanceof HttpApiError && err.status === 422) {
                 throw new errors/* RollbackKitError */.dp(`GitHub refused the rollback-kit/verified status on commit ${sha.slice(0, 12)} in ${this.name} (422): ${err.serverMessage}.`, 'verified-sha must be the full SHA of a commit pushed to this repository (the deployed commit).');
             }
-            if (err instanceof HttpApiError && err.status === 403) {
+            if (err instanceof HttpApiError && err.status === 403 && !err.rateLimited) {
                 throw new errors/* RollbackKitError */.dp(`GitHub refused (403) to set the rollback-kit/verified status on commit ${sha.slice(0, 12)} in ${this.name}: ${err.serverMessage}.`, 'Grant the job permissions: statuses: write.');
             }
             throw platformError(err, ctx);
