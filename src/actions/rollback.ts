@@ -78,7 +78,7 @@ await runAction('rollback', async (log) => {
     reason,
     severity,
     dryRun: input.boolean('dry-run', false),
-    earlierTimeline: parseTimeline(input.string('timeline')),
+    earlierTimeline: parseTimeline(input.string('timeline'), log.redact),
     secrets: { vercelToken, flyToken, railwayToken, renderToken, netlifyToken, githubToken },
     database,
     workspace,

@@ -4,6 +4,7 @@
  * back here (validated: it crosses a job boundary as text anyone could have edited) and appends.
  */
 import { RollbackKitError } from '../core/errors.js';
+import { clip } from '../core/secrets.js';
 import { PHASES, type PhaseName, type PhaseStatus, type TimelineEntry } from './record.js';
 
 const STATUSES: readonly PhaseStatus[] = ['ok', 'failed', 'skipped', 'warning', 'nothing-to-do', 'dry-run'];
@@ -62,8 +63,11 @@ export function standingFailures<P extends string>(rows: TimelineEntry<P>[]): Ti
   return rows.filter((e, i) => e.status === 'failed' && (e.phase !== 'verify' || !rows.slice(i + 1).some((later) => later.phase === 'verify' && later.status !== 'skipped')));
 }
 
-/** Reads the `timeline` input: a JSON array of rows as the `timeline` output writes them. */
-export function parseTimeline(raw: string | undefined): TimelineEntry[] {
+/**
+ * Reads the `timeline` input: a JSON array of rows as the `timeline` output writes them. A long
+ * detail is cut, after `redact` (this job's secrets), so that no cut halves a secret.
+ */
+export function parseTimeline(raw: string | undefined, redact: (text: string) => string): TimelineEntry[] {
   const text = (raw ?? '').trim();
   if (!text) return [];
   const fail = (why: string) =>
@@ -95,7 +99,7 @@ export function parseTimeline(raw: string | undefined): TimelineEntry[] {
       'duration-ms': r['duration-ms'] as number,
       'budget-ms': r['budget-ms'] as number,
       status: r.status as PhaseStatus,
-      detail: r.detail.slice(0, MAX_TEXT),
+      detail: clip(redact(r.detail), MAX_TEXT),
     };
   });
 }

@@ -288,7 +288,7 @@ describe('budgets', () => {
 describe('timeline', () => {
   it('times phases against their budgets and appends to an earlier job', () => {
     let t = Date.UTC(2026, 11, 1, 9, 0, 0);
-    const earlier = parseTimeline(JSON.stringify([{ phase: 'app', component: 'web', started: '2026-12-01T08:59:00.000Z', 'duration-ms': 4000, 'budget-ms': 180000, status: 'ok', detail: 'rolled back' }]));
+    const earlier = parseTimeline(JSON.stringify([{ phase: 'app', component: 'web', started: '2026-12-01T08:59:00.000Z', 'duration-ms': 4000, 'budget-ms': 180000, status: 'ok', detail: 'rolled back' }]), (t) => t);
     const timeline = new Timeline(budgets(15), earlier, undefined, () => t);
     const phase = timeline.start('database');
     t += 2500;
@@ -303,7 +303,7 @@ describe('timeline', () => {
     ['[{"phase":"app","started":"yesterday","duration-ms":1,"budget-ms":1,"status":"ok","detail":""}]', /row 1: started must be an ISO time/],
     ['[{"phase":"app","started":"2026-12-01T00:00:00Z","duration-ms":-1,"budget-ms":1,"status":"ok","detail":""}]', /row 1: duration-ms must be a number/],
   ])('refuses a bad timeline input: %s', (raw, message) => {
-    expect(() => parseTimeline(raw)).toThrow(message);
+    expect(() => parseTimeline(raw, (t) => t)).toThrow(message);
   });
 });
 

@@ -173,3 +173,15 @@ describe('a repository name in a warning', () => {
     }
   });
 });
+
+describe('an earlier job’s timeline row read by a later job', () => {
+  it('its detail is redacted with this job’s secrets before it is cut to 1,000 characters', async () => {
+    const { parseTimeline } = await import('../../src/pipeline/timeline.js');
+    for (const { at, word } of across(999)) {
+      const log = secretLog();
+      const raw = JSON.stringify([{ phase: 'database', started: '2026-12-02T08:00:00.000Z', 'duration-ms': 1, 'budget-ms': 1, status: 'failed', detail: word }]);
+      const [row] = parseTimeline(raw, log.redact);
+      expect(prefixLeaks(row!.detail, SECRETS), at).toEqual([]);
+    }
+  });
+});

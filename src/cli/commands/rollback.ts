@@ -57,7 +57,7 @@ export const rollback: CommandSpec = {
       reason,
       severity: readSeverity(cli.inputs),
       dryRun: cli.dryRun,
-      earlierTimeline: parseTimeline(cli.inputs.string('timeline')),
+      earlierTimeline: parseTimeline(cli.inputs.string('timeline'), cli.log.redact),
       secrets,
       database,
       workspace: cli.cwd,
