@@ -328,7 +328,9 @@ export async function runRollback(request: RollbackRequest, deps: RollbackDeps, 
         db.status = 'failed';
         db.error = redact(err);
         // databasePhase has set db.reverted from the tracking table as the run left it.
-        if (err instanceof RevertFailed && err.partial.reverted.length) changed = true;
+        // A half-done non-transactional migration changed the database too: what ran of it committed.
+        const stopped = err instanceof RevertFailed ? err.partial.stoppedIn : undefined;
+        if (err instanceof RevertFailed && (err.partial.reverted.length || (stopped && (stopped.ran > 0 || stopped.unsure)))) changed = true;
         await finished(dt.end('failed', db.error));
       }
     }

@@ -207,4 +207,23 @@ describe('the whole rollback when recording a non-transactional statement fails'
     expect(await existingTables(db)).toEqual(['t1']);
     expect(await trackingState(db, 'plain')).toEqual(['001']);
   });
+
+  it('a half-done non-transactional migration alone is a change: the whole rollback does not call it "nothing was changed"', async () => {
+    const db = await createTestDatabase('rk_aftercommit_half');
+    const ws = await workspace();
+    const s = steps((i) => `00${i}`).slice(0, 2);
+    const dir = await writeMigrations(ws, 'plain', s);
+    await applyMigrations(db, 'plain', dir, s);
+    await failProgressWrite(db, 1, 'disk-full');
+    const inputs = { reason: 'bad deploy', scope: 'db', 'database-url': withPassword(db.url), steps: '1', 'migrations-dir': 'migrations', format: 'plain', 'github-token': '', 'incident-issue': 'false' };
+
+    const run = await runAction('rollback', inputs, { cwd: ws });
+    expect(run.code).toBe(1);
+    expect(run.outputs['failed-phase']).toBe('database');
+    expect(JSON.parse(run.outputs.reverted!)).toEqual([]);
+    // The index is gone (statement 1 committed), though no migration finished.
+    expect(await indexes(db)).toEqual([]);
+    const verify = (JSON.parse(run.outputs.timeline!) as { phase: string; detail: string }[]).find((r) => r.phase === 'verify')!;
+    expect(verify.detail).not.toContain('nothing was changed');
+  });
 });
