@@ -9,7 +9,7 @@
 import type { Log } from '../core/log.js';
 import type { DrillRecord, DrillStatus, DrillTrendRow } from '../pipeline/drill.js';
 import { parseRepository } from '../platforms/git-revert/pulls.js';
-import { DEFAULTS, GitHubIssues, plain, type GitHubTarget, type IncidentOptions, type IssueItem, type Reply } from './incident.js';
+import { DEFAULTS, GitHubIssues, plain, tokenLogin, type Author, type GitHubTarget, type IncidentOptions, type IssueItem, type Reply } from './incident.js';
 import { drillReportMarkdown } from './drill-summary.js';
 import { inlineText } from './markdown.js';
 import { redactStrings } from './rollback-summary.js';
@@ -63,7 +63,6 @@ interface CommentItem {
 }
 
 /** An issue as listed, with the author GitHub names for it. */
-type DrillIssueItem = IssueItem & { user?: { login?: unknown; type?: unknown } | null };
 
 /**
  * Whose comments carry real results: the drills' own, written with this token. A personal access
@@ -72,10 +71,9 @@ type DrillIssueItem = IssueItem & { user?: { login?: unknown; type?: unknown } |
  * the drill issue (a bot is an app a repository admin installed). Anyone else who can comment on
  * the issue could otherwise write a result marker and rewrite the trend.
  */
-async function drillAuthors(gh: GitHubIssues, issueAuthor: { login?: unknown; type?: unknown } | null | undefined): Promise<string[]> {
-  const reply = await gh.request('GET', gh.url('user'));
-  const login = reply.ok ? (reply.data as { login?: unknown } | undefined)?.login : undefined;
-  if (typeof login === 'string' && login) return [login];
+async function drillAuthors(gh: GitHubIssues, issueAuthor: Author): Promise<string[]> {
+  const login = await tokenLogin(gh);
+  if (login) return [login];
   const bot = issueAuthor?.type === 'Bot' && typeof issueAuthor.login === 'string' ? [issueAuthor.login] : [];
   return [...new Set([GITHUB_ACTIONS_BOT, ...bot])];
 }
@@ -130,7 +128,7 @@ export async function recordDrill(target: GitHubTarget, input: DrillRecord, log:
     const issues = `repos/${encodeURIComponent(repo.owner)}/${encodeURIComponent(repo.repo)}/issues`;
     const marker = drillIssueMarker(record.environment);
 
-    let found: { number: number; url: string; author?: DrillIssueItem['user'] } | undefined;
+    let found: { number: number; url: string; author?: IssueItem['user'] } | undefined;
     let page: string | undefined = gh.url(issues, { state: 'open', labels: DRILL_LABEL, per_page: '100' }).href;
     for (let n = 0; page && n < MAX_PAGES && !found; n++) {
       const reply = await gh.request('GET', page);
@@ -138,7 +136,7 @@ export async function recordDrill(target: GitHubTarget, input: DrillRecord, log:
         log.warning(why(reply, name, 'looking for the open drill issue'));
         return undefined;
       }
-      const hit = (Array.isArray(reply.data) ? (reply.data as DrillIssueItem[]) : []).find((i) => !i.pull_request && typeof i.body === 'string' && i.body.includes(marker) && typeof i.number === 'number');
+      const hit = (Array.isArray(reply.data) ? (reply.data as IssueItem[]) : []).find((i) => !i.pull_request && typeof i.body === 'string' && i.body.includes(marker) && typeof i.number === 'number');
       if (hit) found = { number: hit.number as number, url: String(hit.html_url ?? ''), author: hit.user };
       page = reply.next;
     }

@@ -335,6 +335,30 @@ export interface IssueItem {
   html_url?: unknown;
   body?: unknown;
   pull_request?: unknown;
+  user?: Author;
+}
+
+/** An issue's or a comment's author, as GitHub gives it. */
+export type Author = { login?: unknown; type?: unknown } | null | undefined;
+
+/**
+ * Who this token writes as: a personal access token's user, from GET /user; undefined for an
+ * installation token (the workflow's GITHUB_TOKEN, a GitHub App's), which may not read GET /user
+ * and writes as its app's bot.
+ */
+export async function tokenLogin(gh: GitHubIssues): Promise<string | undefined> {
+  const reply = await gh.request('GET', gh.url('user'));
+  const login = reply.ok ? (reply.data as { login?: unknown } | undefined)?.login : undefined;
+  return typeof login === 'string' && login ? login : undefined;
+}
+
+/**
+ * Written with this token: by its user, or, for an installation token, by a bot (an app a
+ * repository admin installed). Anyone else who can open an issue could otherwise copy our marker
+ * into one and have the rollback report there.
+ */
+export function writtenWithToken(author: Author, login: string | undefined): boolean {
+  return login ? author?.login === login : author?.type === 'Bot';
 }
 
 /**
@@ -372,6 +396,8 @@ export async function recordIncident(target: GitHubTarget, input: RollbackRecord
     if (record.labels.length) query.labels = record.labels.join(',');
     let page: string | undefined = gh.url(issues, query).href;
     let found: { number: number; url: string } | undefined;
+    /** Asked only once an issue carries the marker: null until then. */
+    let login: string | undefined | null = null;
     for (let n = 0; page && n < MAX_PAGES && !found; n++) {
       const reply = await gh.request('GET', page);
       if (!reply.ok) {
@@ -379,8 +405,11 @@ export async function recordIncident(target: GitHubTarget, input: RollbackRecord
         return undefined;
       }
       const list = Array.isArray(reply.data) ? (reply.data as IssueItem[]) : [];
-      const hit = list.find((i) => !i.pull_request && typeof i.body === 'string' && i.body.includes(marker) && typeof i.number === 'number');
+      const marked = list.filter((i) => !i.pull_request && typeof i.body === 'string' && i.body.includes(marker) && typeof i.number === 'number');
+      if (marked.length && login === null) login = await tokenLogin(gh);
+      const hit = marked.find((i) => writtenWithToken(i.user, login ?? undefined));
       if (hit) found = { number: hit.number as number, url: String(hit.html_url ?? '') };
+      else if (marked.length) log.info(`Issue #${String(marked[0]!.number)} carries this incident's marker but was not opened with this token: left alone.`);
       page = reply.next;
     }
 

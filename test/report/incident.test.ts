@@ -139,7 +139,7 @@ describe('recording the incident on GitHub', () => {
     const result = await recordIncident(target, nothingToDoRecord(), log, FAST);
     expect(result).toEqual({ url: original.html_url, created: false });
     expect(fake.created()).toEqual([]);
-    const gets = fake.requests.filter((r) => r.method === 'GET');
+    const gets = fake.requests.filter((r) => r.method === 'GET' && r.path !== '/user');
     expect(gets).toHaveLength(2);
     expect(gets[1]!.path).toBe('/repositories/1296269/issues');
     expect(gets[1]!.query.page).toBe('2');
@@ -148,6 +148,18 @@ describe('recording the incident on GitHub', () => {
     expect(original.comments[0]!.body).toContain('web: already-current');
     expect(original.comments[0]!.body).toContain('<https://github.com/acme/shop/actions/runs/123456789>');
     expect(log.lines.join('\n')).toContain(`Incident issue #${original.number} already open for this rollback: added a comment`);
+  });
+
+  it('an issue someone else opened with the marker copied into it is left alone: the rollback opens its own', async () => {
+    const { fake, target } = await github();
+    const marker = incidentMarker(fullRecord().incidentKey);
+    const forged = fake.addIssue({ title: 'Rollback: checkout (production)', body: `${marker}\n# Incident`, labels: ['incident', 'rollback'], author: { login: 'mallory', type: 'User', association: 'CONTRIBUTOR' } });
+    const log = memoryLog();
+    const result = await recordIncident(target, nothingToDoRecord(), log, FAST);
+    expect(result?.created).toBe(true);
+    expect(forged.comments).toEqual([]);
+    expect(fake.created()).toHaveLength(1);
+    expect(log.lines.join('\n')).toContain(`Issue #${forged.number} carries this incident's marker but was not opened with this token: left alone.`);
   });
 
   it('a bad token is a warning that says what to do; nothing thrown, nothing created', async () => {
