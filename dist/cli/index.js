@@ -32128,6 +32128,7 @@ const PHASES = ['plan', 'notify-start', 'app', 'snapshot', 'database', 'environm
  */
 
 
+
 const STATUSES = ['ok', 'failed', 'skipped', 'warning', 'nothing-to-do', 'dry-run'];
 /** A whole rollback has nine phases and a few components per job; more rows than this is not a timeline. */
 const MAX_ENTRIES = 500;
@@ -32180,8 +32181,11 @@ class Timeline {
 function standingFailures(rows) {
     return rows.filter((e, i) => e.status === 'failed' && (e.phase !== 'verify' || !rows.slice(i + 1).some((later) => later.phase === 'verify' && later.status !== 'skipped')));
 }
-/** Reads the `timeline` input: a JSON array of rows as the `timeline` output writes them. */
-function parseTimeline(raw) {
+/**
+ * Reads the `timeline` input: a JSON array of rows as the `timeline` output writes them. A long
+ * detail is cut, after `redact` (this job's secrets), so that no cut halves a secret.
+ */
+function parseTimeline(raw, redact) {
     const text = (raw ?? '').trim();
     if (!text)
         return [];
@@ -32223,7 +32227,7 @@ function parseTimeline(raw) {
             'duration-ms': r['duration-ms'],
             'budget-ms': r['budget-ms'],
             status: r.status,
-            detail: r.detail.slice(0, MAX_TEXT),
+            detail: secrets_clip(redact(r.detail), MAX_TEXT),
         };
     });
 }
@@ -32552,7 +32556,9 @@ async function runRollback(request, deps, log) {
                 db.status = 'failed';
                 db.error = redact(err);
                 // databasePhase has set db.reverted from the tracking table as the run left it.
-                if (err instanceof RevertFailed && err.partial.reverted.length)
+                // A half-done non-transactional migration changed the database too: what ran of it committed.
+                const stopped = err instanceof RevertFailed ? err.partial.stoppedIn : undefined;
+                if (err instanceof RevertFailed && (err.partial.reverted.length || (stopped && (stopped.ran > 0 || stopped.unsure))))
                     changed = true;
                 await finished(dt.end('failed', db.error));
             }
@@ -34616,6 +34622,24 @@ function incident_advice(reply, repository, doing) {
     }
 }
 /**
+ * Who this token writes as: a personal access token's user, from GET /user; undefined for an
+ * installation token (the workflow's GITHUB_TOKEN, a GitHub App's), which may not read GET /user
+ * and writes as its app's bot.
+ */
+async function tokenLogin(gh) {
+    const reply = await gh.request('GET', gh.url('user'));
+    const login = reply.ok ? reply.data?.login : undefined;
+    return typeof login === 'string' && login ? login : undefined;
+}
+/**
+ * Written with this token: by its user, or, for an installation token, by a bot (an app a
+ * repository admin installed). Anyone else who can open an issue could otherwise copy our marker
+ * into one and have the rollback report there.
+ */
+function writtenWithToken(author, login) {
+    return login ? author?.login === login : author?.type === 'Bot';
+}
+/**
  * Opens the incident issue, or comments on the open one carrying record.incidentKey; never throws
  * (a warning, and undefined).
  */
@@ -34652,6 +34676,8 @@ async function recordIncident(target, input, log, options = {}) {
             query.labels = record.labels.join(',');
         let page = gh.url(issues, query).href;
         let found;
+        /** Asked only once an issue carries the marker: null until then. */
+        let login = null;
         for (let n = 0; page && n < incident_MAX_PAGES && !found; n++) {
             const reply = await gh.request('GET', page);
             if (!reply.ok) {
@@ -34659,9 +34685,14 @@ async function recordIncident(target, input, log, options = {}) {
                 return undefined;
             }
             const list = Array.isArray(reply.data) ? reply.data : [];
-            const hit = list.find((i) => !i.pull_request && typeof i.body === 'string' && i.body.includes(marker) && typeof i.number === 'number');
+            const marked = list.filter((i) => !i.pull_request && typeof i.body === 'string' && i.body.includes(marker) && typeof i.number === 'number');
+            if (marked.length && login === null)
+                login = await tokenLogin(gh);
+            const hit = marked.find((i) => writtenWithToken(i.user, login ?? undefined));
             if (hit)
                 found = { number: hit.number, url: String(hit.html_url ?? '') };
+            else if (marked.length)
+                log.info(`Issue #${String(marked[0].number)} carries this incident's marker but was not opened with this token: left alone.`);
             page = reply.next;
         }
         if (found) {
@@ -34776,6 +34807,7 @@ function parseResult(body, notAfterMs = Date.now()) {
 }
 /** The workflow's GITHUB_TOKEN comments as the GitHub Actions app's bot. */
 const GITHUB_ACTIONS_BOT = 'github-actions[bot]';
+/** An issue as listed, with the author GitHub names for it. */
 /**
  * Whose comments carry real results: the drills' own, written with this token. A personal access
  * token's user is what GET /user says. An installation token may not read GET /user: the workflow's
@@ -34784,9 +34816,8 @@ const GITHUB_ACTIONS_BOT = 'github-actions[bot]';
  * the issue could otherwise write a result marker and rewrite the trend.
  */
 async function drillAuthors(gh, issueAuthor) {
-    const reply = await gh.request('GET', gh.url('user'));
-    const login = reply.ok ? reply.data?.login : undefined;
-    if (typeof login === 'string' && login)
+    const login = await tokenLogin(gh);
+    if (login)
         return [login];
     const bot = issueAuthor?.type === 'Bot' && typeof issueAuthor.login === 'string' ? [issueAuthor.login] : [];
     return [...new Set([GITHUB_ACTIONS_BOT, ...bot])];
@@ -36717,7 +36748,7 @@ const rollback_rollback = {
             reason,
             severity: readSeverity(cli.inputs),
             dryRun: cli.dryRun,
-            earlierTimeline: parseTimeline(cli.inputs.string('timeline')),
+            earlierTimeline: parseTimeline(cli.inputs.string('timeline'), cli.log.redact),
             secrets,
             database,
             workspace: cli.cwd,

@@ -10483,7 +10483,7 @@ await (0,_core_action_js__WEBPACK_IMPORTED_MODULE_1__/* .runAction */ .Cs)('roll
         reason,
         severity,
         dryRun: _core_action_js__WEBPACK_IMPORTED_MODULE_1__/* .input */ .hF.boolean('dry-run', false),
-        earlierTimeline: (0,_pipeline_timeline_js__WEBPACK_IMPORTED_MODULE_8__/* .parseTimeline */ .pv)(_core_action_js__WEBPACK_IMPORTED_MODULE_1__/* .input */ .hF.string('timeline')),
+        earlierTimeline: (0,_pipeline_timeline_js__WEBPACK_IMPORTED_MODULE_8__/* .parseTimeline */ .pv)(_core_action_js__WEBPACK_IMPORTED_MODULE_1__/* .input */ .hF.string('timeline'), log.redact),
         secrets: { vercelToken, flyToken, railwayToken, renderToken, netlifyToken, githubToken },
         database,
         workspace,
@@ -19071,7 +19071,9 @@ async function runRollback(request, deps, log) {
                 db.status = 'failed';
                 db.error = redact(err);
                 // databasePhase has set db.reverted from the tracking table as the run left it.
-                if (err instanceof revert/* RevertFailed */.s && err.partial.reverted.length)
+                // A half-done non-transactional migration changed the database too: what ran of it committed.
+                const stopped = err instanceof revert/* RevertFailed */.s ? err.partial.stoppedIn : undefined;
+                if (err instanceof revert/* RevertFailed */.s && (err.partial.reverted.length || (stopped && (stopped.ran > 0 || stopped.unsure))))
                     changed = true;
                 await finished(dt.end('failed', db.error));
             }
@@ -19472,12 +19474,14 @@ function selectScope(plan, raw) {
 /* harmony export */   pv: () => (/* binding */ parseTimeline)
 /* harmony export */ });
 /* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8005);
-/* harmony import */ var _record_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(2108);
+/* harmony import */ var _core_secrets_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(9205);
+/* harmony import */ var _record_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(2108);
 /**
  * The rollback's timeline: one row per phase (per component in `app`), timed against its budget.
  * A rollback split across jobs hands the `timeline` output of one job to the next, which reads it
  * back here (validated: it crosses a job boundary as text anyone could have edited) and appends.
  */
+
 
 
 const STATUSES = ['ok', 'failed', 'skipped', 'warning', 'nothing-to-do', 'dry-run'];
@@ -19532,8 +19536,11 @@ class Timeline {
 function standingFailures(rows) {
     return rows.filter((e, i) => e.status === 'failed' && (e.phase !== 'verify' || !rows.slice(i + 1).some((later) => later.phase === 'verify' && later.status !== 'skipped')));
 }
-/** Reads the `timeline` input: a JSON array of rows as the `timeline` output writes them. */
-function parseTimeline(raw) {
+/**
+ * Reads the `timeline` input: a JSON array of rows as the `timeline` output writes them. A long
+ * detail is cut, after `redact` (this job's secrets), so that no cut halves a secret.
+ */
+function parseTimeline(raw, redact) {
     const text = (raw ?? '').trim();
     if (!text)
         return [];
@@ -19554,8 +19561,8 @@ function parseTimeline(raw) {
         if (!row || typeof row !== 'object' || Array.isArray(row))
             throw fail(`${at} is not an object`);
         const r = row;
-        if (!_record_js__WEBPACK_IMPORTED_MODULE_1__/* .PHASES */ .Z.includes(r.phase))
-            throw fail(`${at}: phase must be one of ${_record_js__WEBPACK_IMPORTED_MODULE_1__/* .PHASES */ .Z.join(', ')}`);
+        if (!_record_js__WEBPACK_IMPORTED_MODULE_2__/* .PHASES */ .Z.includes(r.phase))
+            throw fail(`${at}: phase must be one of ${_record_js__WEBPACK_IMPORTED_MODULE_2__/* .PHASES */ .Z.join(', ')}`);
         if (!STATUSES.includes(r.status))
             throw fail(`${at}: status must be one of ${STATUSES.join(', ')}`);
         if (typeof r.started !== 'string' || Number.isNaN(Date.parse(r.started)))
@@ -19575,7 +19582,7 @@ function parseTimeline(raw) {
             'duration-ms': r['duration-ms'],
             'budget-ms': r['budget-ms'],
             status: r.status,
-            detail: r.detail.slice(0, MAX_TEXT),
+            detail: (0,_core_secrets_js__WEBPACK_IMPORTED_MODULE_1__/* .clip */ .$Q)(redact(r.detail), MAX_TEXT),
         };
     });
 }
@@ -23012,6 +23019,7 @@ function parseResult(body, notAfterMs = Date.now()) {
 }
 /** The workflow's GITHUB_TOKEN comments as the GitHub Actions app's bot. */
 const GITHUB_ACTIONS_BOT = 'github-actions[bot]';
+/** An issue as listed, with the author GitHub names for it. */
 /**
  * Whose comments carry real results: the drills' own, written with this token. A personal access
  * token's user is what GET /user says. An installation token may not read GET /user: the workflow's
@@ -23020,9 +23028,8 @@ const GITHUB_ACTIONS_BOT = 'github-actions[bot]';
  * the issue could otherwise write a result marker and rewrite the trend.
  */
 async function drillAuthors(gh, issueAuthor) {
-    const reply = await gh.request('GET', gh.url('user'));
-    const login = reply.ok ? reply.data?.login : undefined;
-    if (typeof login === 'string' && login)
+    const login = await (0,_incident_js__WEBPACK_IMPORTED_MODULE_1__/* .tokenLogin */ .nu)(gh);
+    if (login)
         return [login];
     const bot = issueAuthor?.type === 'Bot' && typeof issueAuthor.login === 'string' ? [issueAuthor.login] : [];
     return [...new Set([GITHUB_ACTIONS_BOT, ...bot])];
@@ -23199,12 +23206,13 @@ function drillSummaryMarkdown(input, log) {
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   nu: () => (/* binding */ tokenLogin),
 /* harmony export */   pj: () => (/* binding */ plain),
 /* harmony export */   qd: () => (/* binding */ GitHubIssues),
 /* harmony export */   yv: () => (/* binding */ recordIncident),
 /* harmony export */   zY: () => (/* binding */ DEFAULTS)
 /* harmony export */ });
-/* unused harmony exports incidentMarker, incidentTitle, incidentBody, incidentComment */
+/* unused harmony exports incidentMarker, incidentTitle, incidentBody, incidentComment, writtenWithToken */
 /* harmony import */ var _platforms_git_revert_pulls_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5015);
 /* harmony import */ var _platforms_http_retry_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(8372);
 /* harmony import */ var _smoke_pool_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(7944);
@@ -23507,6 +23515,24 @@ function advice(reply, repository, doing) {
     }
 }
 /**
+ * Who this token writes as: a personal access token's user, from GET /user; undefined for an
+ * installation token (the workflow's GITHUB_TOKEN, a GitHub App's), which may not read GET /user
+ * and writes as its app's bot.
+ */
+async function tokenLogin(gh) {
+    const reply = await gh.request('GET', gh.url('user'));
+    const login = reply.ok ? reply.data?.login : undefined;
+    return typeof login === 'string' && login ? login : undefined;
+}
+/**
+ * Written with this token: by its user, or, for an installation token, by a bot (an app a
+ * repository admin installed). Anyone else who can open an issue could otherwise copy our marker
+ * into one and have the rollback report there.
+ */
+function writtenWithToken(author, login) {
+    return login ? author?.login === login : author?.type === 'Bot';
+}
+/**
  * Opens the incident issue, or comments on the open one carrying record.incidentKey; never throws
  * (a warning, and undefined).
  */
@@ -23543,6 +23569,8 @@ async function recordIncident(target, input, log, options = {}) {
             query.labels = record.labels.join(',');
         let page = gh.url(issues, query).href;
         let found;
+        /** Asked only once an issue carries the marker: null until then. */
+        let login = null;
         for (let n = 0; page && n < MAX_PAGES && !found; n++) {
             const reply = await gh.request('GET', page);
             if (!reply.ok) {
@@ -23550,9 +23578,14 @@ async function recordIncident(target, input, log, options = {}) {
                 return undefined;
             }
             const list = Array.isArray(reply.data) ? reply.data : [];
-            const hit = list.find((i) => !i.pull_request && typeof i.body === 'string' && i.body.includes(marker) && typeof i.number === 'number');
+            const marked = list.filter((i) => !i.pull_request && typeof i.body === 'string' && i.body.includes(marker) && typeof i.number === 'number');
+            if (marked.length && login === null)
+                login = await tokenLogin(gh);
+            const hit = marked.find((i) => writtenWithToken(i.user, login ?? undefined));
             if (hit)
                 found = { number: hit.number, url: String(hit.html_url ?? '') };
+            else if (marked.length)
+                log.info(`Issue #${String(marked[0].number)} carries this incident's marker but was not opened with this token: left alone.`);
             page = reply.next;
         }
         if (found) {
