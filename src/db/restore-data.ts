@@ -118,3 +118,24 @@ export async function prepareDataPath(pgRestore: string, archive: string): Promi
     throw err;
   }
 }
+
+/** pg_restore --verbose's stderr without its progress lines (`pg_restore: creating TABLE …`). */
+export function verboseErrors(): { add: (chunk: string) => void; text: () => string } {
+  let kept = '';
+  let partial = '';
+  const keep = (line: string) => {
+    if (!/^pg_restore: (creating|dropping|processing|executing|setting|connecting|disabling|enabling|implied) /.test(line) && kept.length < 64 * 1024) kept += `${line}\n`;
+  };
+  return {
+    add: (chunk) => {
+      const lines = (partial + chunk).split('\n');
+      partial = lines.pop()!;
+      lines.forEach(keep);
+    },
+    text: () => {
+      if (partial) keep(partial);
+      partial = '';
+      return kept;
+    },
+  };
+}

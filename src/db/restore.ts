@@ -18,7 +18,7 @@ import { isLockTimeout, lockTimeoutError, lockTimeoutMs, sessionTag, watchBlocke
 import { exactTablePattern } from './patterns.js';
 import { findPgTool, majorFromVersionNum, toolErrorLine, warmPgTools, type FindToolOptions, type PgTool } from './pg-tools.js';
 import { attachStatements, dropStatements, foreignKeyStatements, planRestore, readSnapshotContents, type RestorePlan } from './restore-plan.js';
-import { prepareDataPath } from './restore-data.js';
+import { prepareDataPath, verboseErrors } from './restore-data.js';
 import { putBackDefaultPrivileges, readOwnDefaultPrivileges, resetSchemaPrivileges, setAsideDefaultPrivileges } from './restore-privileges.js';
 import { COMMITTED, filterScript, psqlError, restoreScript } from './restore-script.js';
 import { compareSource, readServerIdentity, snapshotSource } from './server-identity.js';
@@ -312,9 +312,16 @@ async function applySnapshot(a: Apply, log: Log): Promise<void> {
   const archiveOut = new PassThrough();
   let restoring: Promise<ProcessResult> | undefined;
   let loading: Promise<ProcessResult> | undefined;
+  // --verbose also reports every entry on stderr ("pg_restore: creating TABLE …", a name that may
+  // read "error"): its errors are kept apart, whatever the size of the rest.
+  const verbose = verboseErrors();
   if (a.pgRestore) {
     const rest = data ? ['--verbose', '--use-list', data.restList] : [];
-    restoring = runProcess(a.pgRestore.path, ['--single-transaction', ...(req.clean ? ['--clean', '--if-exists'] : []), ...rest, '--file', '-', a.snapshot], { stdout: archiveOut, signal: stopRestore.signal });
+    restoring = runProcess(a.pgRestore.path, ['--single-transaction', ...(req.clean ? ['--clean', '--if-exists'] : []), ...rest, '--file', '-', a.snapshot], {
+      stdout: archiveOut,
+      signal: stopRestore.signal,
+      onStderr: data ? verbose.add : undefined,
+    });
     restoring.catch(() => undefined);
   }
   if (a.pgRestore && data) {
@@ -351,7 +358,7 @@ async function applySnapshot(a: Apply, log: Log): Promise<void> {
         if (r.code === 0) continue;
         // A file that changed is reported as changed, even when pg_restore also failed on it.
         await a.bytesChecked;
-        throw corruptSnapshot(a.snapshot, toolErrorLine(r.stderr) || 'pg_restore could not read it in full');
+        throw corruptSnapshot(a.snapshot, toolErrorLine(read === restoring && data ? verbose.text() : r.stderr) || 'pg_restore could not read it in full');
       }
     },
     // The data's own script sets lock_timeout = 0 at its top: the restore's is set again after it.

@@ -1,7 +1,7 @@
 // The snapshot's data read straight from pg_restore by psql: which entries are the data, where in
 // the rest of the script it goes, and the archives whose script is read whole as before.
 import { describe, expect, it } from 'vitest';
-import { restoreList, splitArchive, tocEntryId } from '../../src/db/restore-data.js';
+import { restoreList, splitArchive, tocEntryId, verboseErrors } from '../../src/db/restore-data.js';
 
 const HEADER = [';', '; Archive created at 2026-12-02 03:05:14 UTC', ';     Format: CUSTOM', ';', '; Selected TOC Entries:', ';'];
 
@@ -53,4 +53,11 @@ it('tocEntryId reads only pg_restore --verbose entry headers', () => {
   expect(tocEntryId('-- TOC entry 3210 (class 2606 OID 16407)')).toBe(3210);
   expect(tocEntryId('-- TOC entry 3210 (class 2606 OID 16407) x')).toBeUndefined();
   expect(tocEntryId('-- Name: events; Type: TABLE')).toBeUndefined();
+});
+
+it('verboseErrors keeps what pg_restore --verbose says besides its progress, however its lines are cut', () => {
+  const errors = verboseErrors();
+  const stderr = 'pg_restore: creating TABLE "public.error_log"\npg_restore: dropping TABLE "public.fatal"\npg_restore: error: could not read from input file: end of file\n';
+  for (let i = 0; i < stderr.length; i += 7) errors.add(stderr.slice(i, i + 7));
+  expect(errors.text()).toBe('pg_restore: error: could not read from input file: end of file\n');
 });
