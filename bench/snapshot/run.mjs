@@ -12,6 +12,7 @@
 //   node bench/snapshot/run.mjs                                 # 82,307,1200 MB and 2000 tables, 3 rounds
 //   BENCH_SIZES=82 BENCH_TABLES= BENCH_ROUNDS=5 node bench/snapshot/run.mjs
 //   BENCH_BEFORE=<a copy of an older dist/> adds that build's bundles to the same rounds
+//   BENCH_ONLY=restore measures the restores alone (one snapshot-db run makes their snapshot)
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -26,6 +27,7 @@ const list = (v, d) => (v ?? d).split(',').filter(Boolean).map(Number);
 const sizes = list(process.env.BENCH_SIZES, '82,307,1200');
 const tableCounts = list(process.env.BENCH_TABLES, '2000');
 const rounds = Number(process.env.BENCH_ROUNDS || 3);
+const restoreOnly = process.env.BENCH_ONLY === 'restore';
 const bin = process.env.BENCH_PG_BIN || '/usr/lib/postgresql/15/bin';
 // A one-transaction restore takes a lock per table and index; thousands exceed the default
 // max_locks_per_transaction × max_connections (raw pg_restore --single-transaction fails the same way).
@@ -126,7 +128,9 @@ async function measure(label, build, withRestore) {
           b.done();
         }),
       ];
-      for (const step of r % 2 ? snapshots.reverse() : snapshots) await step();
+      if (restoreOnly && snapshotPath) {
+        // Only the restores are measured: the first round's snapshot serves them all.
+      } else for (const step of r % 2 ? snapshots.reverse() : snapshots) await step();
       if (!withRestore) continue;
       const restores = [
         async () => add('restore', 'raw pg_restore --clean --if-exists --single-transaction -d', await timed(() => run(join(bin, 'pg_restore'), ['--clean', '--if-exists', '--single-transaction', '--exit-on-error', '-d', dbName, snapshotPath], libpq))),

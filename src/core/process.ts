@@ -54,8 +54,17 @@ export async function runProcess(command: string, args: string[], opts: RunOptio
         }, opts.timeoutMs)
       : undefined;
     const cut = { stdout: false, stderr: false };
-    if (opts.stdout) child.stdout!.pipe(opts.stdout);
-    else
+    if (opts.stdout) {
+      const out = opts.stdout;
+      child.stdout!.pipe(out);
+      // A reader that goes away first (psql failed, so restore-db destroyed the script reading
+      // pg_restore's) unpipes stdout and leaves it paused: unread, it never ends, 'close' never
+      // comes, and once the program has exited nothing is left to wait on. The rest is dropped.
+      out.once('close', () => {
+        child.stdout!.unpipe(out);
+        child.stdout!.resume();
+      });
+    } else
       child.stdout!.on('data', (d: Buffer) => {
         if (stdout.length < MAX_CAPTURE) stdout += d.toString();
         else cut.stdout = true;

@@ -49,9 +49,20 @@ export function isLockTimeout(codeOrText: string | undefined): boolean {
 }
 
 export interface BlockerWatch {
+  /** Whether it is watching: false when it could not connect. */
+  watching: boolean;
+  /**
+   * From now on, cancels the statement of a session of ours that has waited this long for a lock:
+   * for the waits lock_timeout does not bound, under a script that sets its own lock_timeout = 0
+   * (restore-data.ts).
+   */
+  cancelWaitsAfter(seconds: number): void;
+  /** Whether it cancelled a wait of ours. */
+  cancelled(): boolean;
   /** Stops watching; returns the sessions last seen blocking ours (empty when none was seen). */
   stop(): Promise<Blocker[]>;
 }
+
 
 /**
  * Watches, from its own connection, for sessions that block any session named `applicationName`.
@@ -63,10 +74,31 @@ export async function watchBlockers(target: ConnectionTarget, applicationName: s
     session = await connect(target);
   } catch (err) {
     log.debug(`Not watching for blocking sessions: ${(err as Error).message}`);
-    return { stop: async () => [] };
+    return { watching: false, cancelWaitsAfter: () => undefined, cancelled: () => false, stop: async () => [] };
   }
   let last: Blocker[] = [];
   let polling: Promise<void> = Promise.resolve();
+  /** When each session of ours was first seen waiting for a lock, in this unbroken wait. */
+  const waitingSince = new Map<number, number>();
+  let cancelled = false;
+  let cancelAfterMs: number | undefined;
+  const cancelLongWaits = async (limitMs: number) => {
+    const { rows } = await session.query<{ pid: number }>("SELECT pid FROM pg_stat_activity WHERE application_name = $1 AND wait_event_type = 'Lock'", [applicationName]);
+    const now = Date.now();
+    for (const pid of [...waitingSince.keys()]) if (!rows.some((r) => r.pid === pid)) waitingSince.delete(pid);
+    for (const { pid } of rows) {
+      const since = waitingSince.get(pid) ?? now;
+      waitingSince.set(pid, since);
+      if (now - since < limitMs) continue;
+      // Only while it still waits for a lock: a statement that got its lock in the meantime is left alone.
+      const { rows: done } = await session.query<{ ok: boolean }>(
+        "SELECT pg_cancel_backend(pid) AS ok FROM pg_stat_activity WHERE pid = $1 AND application_name = $2 AND wait_event_type = 'Lock'",
+        [pid, applicationName],
+      );
+      if (done[0]?.ok) cancelled = true;
+      waitingSince.delete(pid);
+    }
+  };
   const poll = async () => {
     const { rows } = await session.query<{ pid: number; user: string | null; state: string | null; seconds: number | null; query: string | null }>(
       `SELECT DISTINCT b.pid, b.usename AS user, b.state, extract(epoch FROM now() - coalesce(b.xact_start, b.query_start))::int AS seconds,
@@ -79,11 +111,17 @@ export async function watchBlockers(target: ConnectionTarget, applicationName: s
       [applicationName],
     );
     if (rows.length) last = rows.map((r) => ({ pid: r.pid, user: r.user ?? '?', state: r.state ?? 'unknown', seconds: r.seconds, query: r.query ?? '' }));
+    if (cancelAfterMs !== undefined) await cancelLongWaits(cancelAfterMs);
   };
   const timer = setInterval(() => {
     polling = polling.then(poll).catch(() => undefined);
   }, POLL_MS);
   return {
+    watching: true,
+    cancelWaitsAfter: (seconds) => {
+      cancelAfterMs = lockTimeoutMs(seconds);
+    },
+    cancelled: () => cancelled,
     async stop() {
       clearInterval(timer);
       await polling;

@@ -9,6 +9,7 @@
 import { pipeline, Readable, Transform, type TransformCallback } from 'node:stream';
 import { RollbackKitError } from '../core/errors.js';
 import type { Log } from '../core/log.js';
+import { tocEntryId } from './restore-data.js';
 import { SqlLexer } from './sql-lexer.js';
 
 /** psql prints this after COMMIT succeeded; without it the restore did not happen. */
@@ -53,6 +54,13 @@ export interface ScriptFilter {
    */
   leaveDefaultPrivilegesOf?: ReadonlySet<string>;
   onLeftOut?: (statement: string) => void;
+  /**
+   * The snapshot's data, when psql reads it from elsewhere (restore-data.ts): `statements` are
+   * written where pg_restore would have written the data, before the first `-- TOC entry <id>`
+   * header (pg_restore --verbose) whose id is not in `before`, or else at the end of the script.
+   * They may hold psql meta-commands: pg_restore's restricted mode (`\restrict`) is left around them.
+   */
+  dataAt?: { before: ReadonlySet<number>; statements: string[] };
 }
 
 export interface ScriptParts extends ScriptFilter {
@@ -111,6 +119,10 @@ class ScriptStream extends Transform {
   private endedAt = -1;
   /** The statement restore-db may change, while its lines are read; a schema's are held till its end. */
   private acting: { kind: Acted; lines: Buffer[]; text: string } | undefined;
+  /** The key of pg_restore's `\restrict` while psql is in restricted mode. */
+  private restrictKey: string | undefined;
+  private dataWritten = false;
+  private beforeSeen = false;
 
   constructor(
     private readonly rules: ScriptFilter,
@@ -152,12 +164,33 @@ class ScriptStream extends Transform {
       return;
     }
     this.rules.onTopLevelLine?.(raw);
+    if (raw[0] === BACKSLASH) this.restrict(line);
+    if (this.rules.dataAt && !this.dataWritten && line.startsWith('-- TOC entry ')) {
+      const id = tocEntryId(line);
+      // Only once the entries before it have begun: --clean's drops, all first, carry no headers.
+      if (id !== undefined && this.rules.dataAt.before.has(id)) this.beforeSeen = true;
+      else if (id !== undefined && (this.beforeSeen || !this.rules.dataAt.before.size)) this.writeData();
+    }
     if (this.rules.unwrap && line === 'COMMIT;') this.held.push(raw);
     else if (this.rules.lockTimeout && line === 'SET lock_timeout = 0;') this.push(`${this.rules.lockTimeout}\n`);
     else if (line.startsWith('COPY ')) this.actingLine(raw, line, 'copy');
     else if (line.startsWith('DROP SCHEMA IF EXISTS ') || line.startsWith('CREATE SCHEMA ')) this.actingLine(raw, line, 'schema');
     else if (this.rules.leaveDefaultPrivilegesOf?.size && line.startsWith(DEFAULTS_FOR_ROLE)) this.actingLine(raw, line, 'defaults');
     else this.push(raw);
+  }
+
+  /** Follows psql's restricted mode: `\restrict KEY` enters it, `\unrestrict KEY` leaves it. */
+  private restrict(line: string): void {
+    const m = /^\\(un)?restrict\s+(\S+)\s*$/.exec(line);
+    if (m) this.restrictKey = m[1] ? undefined : m[2];
+  }
+
+  /** The data's statements (dataAt), outside psql's restricted mode, which refuses meta-commands. */
+  private writeData(): void {
+    this.dataWritten = true;
+    const key = this.restrictKey;
+    const lines = [...(key ? [`\\unrestrict ${key}`] : []), ...this.rules.dataAt!.statements, ...(key ? [`\\restrict ${key}`] : [])];
+    this.push(Buffer.from(`${lines.join('\n')}\n`, 'latin1'));
   }
 
   /** A line of a statement restore-db may change: `start` when the statement starts on it. */
@@ -264,6 +297,7 @@ class ScriptStream extends Transform {
       await this.wrapping?.sourceDone();
       throw err;
     }
+    if (this.rules.dataAt && !this.dataWritten) this.writeData();
     for (const h of this.held) this.push(h);
     if (!this.wrapping) return;
     await this.wrapping.sourceDone();

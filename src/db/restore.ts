@@ -18,6 +18,7 @@ import { isLockTimeout, lockTimeoutError, lockTimeoutMs, sessionTag, watchBlocke
 import { exactTablePattern } from './patterns.js';
 import { findPgTool, majorFromVersionNum, toolErrorLine, warmPgTools, type FindToolOptions, type PgTool } from './pg-tools.js';
 import { attachStatements, dropStatements, foreignKeyStatements, leftAsTheyAre, planRestore, readSnapshotContents, type RestorePlan } from './restore-plan.js';
+import { prepareDataPath, verboseErrors } from './restore-data.js';
 import { putBackDefaultPrivileges, readOwnDefaultPrivileges, resetSchemaPrivileges, setAsideDefaultPrivileges } from './restore-privileges.js';
 import { COMMITTED, filterScript, psqlError, restoreScript } from './restore-script.js';
 import { compareSource, readServerIdentity, snapshotSource } from './server-identity.js';
@@ -283,16 +284,60 @@ async function applySnapshot(a: Apply, log: Log): Promise<void> {
   const tag = sessionTag('restore');
   const env = { ...libpqEnv(req.target), PGAPPNAME: tag };
   const lockTimeout = lockTimeoutStatement(req.lockTimeoutSeconds);
-  const views = await keptViewsScript(a, env, log);
-  const psql = await findPgTool('psql', Math.max(a.serverMajor, a.pgRestore?.major ?? 0), req.tools);
+  // The watcher connects while the rest starts: a lock the restore waits for is waited for far
+  // longer than a connection takes, and lock_timeout bounds that wait whether or not it is watched.
+  const watching = watchBlockers(req.target, tag, log);
+  // The data goes from pg_restore to psql without passing through Node (restore-data.ts).
+  const preparing = a.pgRestore ? prepareDataPath(a.pgRestore.path, a.snapshot) : undefined;
+  preparing?.catch(() => undefined);
+  let views: string;
+  let psql: PgTool;
+  try {
+    views = await keptViewsScript(a, env, log);
+    psql = await findPgTool('psql', Math.max(a.serverMajor, a.pgRestore?.major ?? 0), req.tools);
+  } catch (err) {
+    await (await watching).stop();
+    await (await preparing?.catch(() => undefined))?.remove();
+    throw err;
+  }
+  const watch = await watching;
+  let data = await preparing;
+  if (data && !watch.watching) {
+    // Its script sets lock_timeout = 0, and only the watcher would bound its lock waits.
+    await data.remove();
+    data = undefined;
+  }
+  // A second more than lock_timeout: elsewhere in the script lock_timeout ends a wait first.
+  if (data) watch.cancelWaitsAfter(req.lockTimeoutSeconds + 1);
 
   const stopRestore = new AbortController();
   const stopPsql = new AbortController();
   const archiveOut = new PassThrough();
   let restoring: Promise<ProcessResult> | undefined;
+  let loading: Promise<ProcessResult> | undefined;
+  // --verbose also reports every entry on stderr ("pg_restore: creating TABLE …", a name that may
+  // read "error"): its errors are kept apart, whatever the size of the rest.
+  const verbose = verboseErrors();
   if (a.pgRestore) {
-    restoring = runProcess(a.pgRestore.path, ['--single-transaction', ...(req.clean ? ['--clean', '--if-exists'] : []), '--file', '-', a.snapshot], { stdout: archiveOut, signal: stopRestore.signal });
+    const rest = data ? ['--verbose', '--use-list', data.restList] : [];
+    restoring = runProcess(a.pgRestore.path, ['--single-transaction', ...(req.clean ? ['--clean', '--if-exists'] : []), ...rest, '--file', '-', a.snapshot], {
+      stdout: archiveOut,
+      signal: stopRestore.signal,
+      onStderr: data ? verbose.add : undefined,
+    });
     restoring.catch(() => undefined);
+  }
+  if (a.pgRestore && data) {
+    // Without --single-transaction: it writes no BEGIN or COMMIT of its own, and psql runs it in the restore's transaction.
+    loading = runProcess(a.pgRestore.path, ['--use-list', data.dataList, '--file', data.fifo, a.snapshot], { signal: stopRestore.signal });
+    loading.catch(() => undefined);
+    // A data read that failed ends psql at once: it may be waiting for the FIFO, and nothing can commit.
+    void loading.then(
+      (r) => {
+        if (r.code !== 0 && !stopRestore.signal.aborted) stopPsql.abort();
+      },
+      () => undefined,
+    );
   }
   const script = restoreScript({
     prelude: [
@@ -310,13 +355,17 @@ async function applySnapshot(a: Apply, log: Log): Promise<void> {
     leaveDefaultPrivilegesOf: a.notMemberOf,
     onLeftOut: (statement) => a.leftOut.add(Buffer.from(statement, 'latin1').toString('utf8')),
     sourceDone: async () => {
-      if (!restoring) return;
-      const r = await restoring;
-      if (r.code === 0) return;
-      // A file that changed is reported as changed, even when pg_restore also failed on it.
-      await a.bytesChecked;
-      throw corruptSnapshot(a.snapshot, toolErrorLine(r.stderr) || 'pg_restore could not read it in full');
+      for (const read of [restoring, loading]) {
+        if (!read) continue;
+        const r = await read;
+        if (r.code === 0) continue;
+        // A file that changed is reported as changed, even when pg_restore also failed on it.
+        await a.bytesChecked;
+        throw corruptSnapshot(a.snapshot, toolErrorLine(read === restoring && data ? verbose.text() : r.stderr) || 'pg_restore could not read it in full');
+      }
     },
+    // The data's own script sets lock_timeout = 0 at its top: the restore's is set again after it.
+    dataAt: data && { before: data.before, statements: [`\\i ${data.fifo}`, lockTimeout] },
     // lock_timeout once more, should a script set it some other way than pg_dump's own line.
     // The snapshot's own default privileges (end of its script) set aside too while kept views are re-created.
     // The rows are checked first, as the snapshot's script left them: before a kept partition is
@@ -340,18 +389,26 @@ async function applySnapshot(a: Apply, log: Log): Promise<void> {
     stopPsql.abort();
   });
 
-  // The watcher connects while psql starts: a lock the restore waits for is waited for far longer
-  // than a connection takes, and lock_timeout bounds that wait whether or not it is watched.
-  const watching = watchBlockers(req.target, tag, log);
   let applied: ProcessResult;
   try {
     applied = await runProcess(psql.path, ['-X', '--no-password', '-q', '-v', 'ON_ERROR_STOP=1', '-f', '-'], { env, stdin: script, signal: stopPsql.signal });
   } finally {
     stopRestore.abort();
     script.destroy();
+    await data?.remove();
   }
-  const blockers = await (await watching).stop();
+  const blockers = await watch.stop();
   if (restoring) await restoring.catch(() => undefined);
+  // A data read that failed on its own (not ended by us) is why psql failed, whatever psql says:
+  // its script stopped part way, in restricted mode or inside COPY data.
+  const loaded = loading && (await loading.catch(() => undefined));
+  if (loaded && loaded.code !== 0 && loaded.code !== null) {
+    // A file that changed is reported as changed, even when pg_restore also failed on it.
+    feedError = await a.bytesChecked.then(
+      () => corruptSnapshot(a.snapshot, toolErrorLine(loaded.stderr) || 'pg_restore could not read it in full'),
+      (err: unknown) => err,
+    );
+  }
 
   if (applied.code === 0 && !feedError && applied.stdout.includes(COMMITTED)) return;
   const state = 'The restore ran in one transaction, so the database is as it was before.';
@@ -363,8 +420,8 @@ async function applySnapshot(a: Apply, log: Log): Promise<void> {
       `${state}${undo} The snapshot and its manifest disagree: take or pick another snapshot, and report this if it repeats.`,
     );
   }
-  if (isLockTimeout(error)) throw lockTimeoutError(`Restore into ${where}`, req.lockTimeoutSeconds, blockers, `${state}${undo}`, log);
-  if (feedError instanceof RollbackKitError && !error) throw new RollbackKitError(log.redact(feedError.message), `${feedError.hint ? `${feedError.hint} ` : ''}${state}${undo}`);
+  if (isLockTimeout(error) || watch.cancelled()) throw lockTimeoutError(`Restore into ${where}`, req.lockTimeoutSeconds, blockers, `${state}${undo}`, log);
+  if (feedError instanceof RollbackKitError && (!error || loaded?.code)) throw new RollbackKitError(log.redact(feedError.message), `${feedError.hint ? `${feedError.hint} ` : ''}${state}${undo}`);
   const reason = error || (feedError instanceof Error ? feedError.message : '') || (applied.signal ? `psql ended by ${applied.signal}` : 'psql exited before the restore committed');
   throw new RollbackKitError(`Restore into ${where} failed: ${log.redact(reason).replace(/\.$/, '')}.`, `${state}${undo}${advice(reason, a.plan)}`);
 }

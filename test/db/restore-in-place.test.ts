@@ -327,6 +327,34 @@ describe('lock waits', () => {
     expect(await schemaDump(db)).toEqual(before);
   });
 
+  it('restore-db: a lock the snapshot\'s data waits for (a check constraint that reads a table outside it) is bounded too', async () => {
+    // pg_restore writes the data with its own SET lock_timeout = 0 and psql reads it straight from
+    // pg_restore (restore-data.ts): the lock watcher cancels the wait instead.
+    const db = await createTestDatabase('rk_data_lock');
+    await db.query(`CREATE TABLE public.users (id int PRIMARY KEY); INSERT INTO public.users SELECT generate_series(1, 10);
+      CREATE SCHEMA app;
+      CREATE FUNCTION app.known(uid int) RETURNS boolean LANGUAGE sql STABLE AS $$ SELECT EXISTS (SELECT 1 FROM public.users WHERE id = uid) $$;
+      CREATE TABLE app.orders (id int PRIMARY KEY, uid int CHECK (app.known(uid))); INSERT INTO app.orders VALUES (1, 1), (2, 2);`);
+    const snap = await runAction('snapshot-db', { 'database-url': db.url, 'output-dir': await mkdtemp(join(tmpdir(), 'rk-data-lock-')), schemas: 'app' });
+    expect(snap.errors).toEqual([]);
+    await db.query('DELETE FROM app.orders WHERE id = 2');
+    const state = async () => [await schemaDump(db), (await db.query('SELECT id, uid FROM app.orders ORDER BY id')).rows];
+    const before = await state();
+    // Only the rows' check reads users: nothing before the data waits for this lock.
+    const held = await holdTableLock(db, 'public.users', 'ACCESS EXCLUSIVE');
+    let run: ActionRun;
+    try {
+      run = await runAction('restore-db', { 'database-url': db.url, 'snapshot-path': snap.outputs.path!, confirm: db.name, 'pre-restore-snapshot': 'false', 'lock-timeout-seconds': '1' });
+    } finally {
+      await held.release();
+    }
+    expect(run.code).not.toBe(0);
+    expect(run.errors).toHaveLength(1);
+    expect(run.errors[0]).toContain(`stopped: a lock was not granted within lock-timeout-seconds (1 s), held by session pid ${held.pid}`);
+    expect(run.errors[0]).toContain('so the database is as it was before');
+    expect(await state()).toEqual(before);
+  });
+
   it('snapshot-db: a session holding an exclusive lock stops the dump at lock-timeout-seconds, naming it; nothing is kept', async () => {
     const db = await createTestDatabase('rk_snap_lock');
     await buildShopDatabase(db, 100);

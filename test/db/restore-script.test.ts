@@ -291,3 +291,66 @@ describe('psqlError', () => {
     );
   });
 });
+
+describe('the data read by psql from elsewhere (dataAt)', () => {
+  const SCRIPT = [
+    '\\restrict k1',
+    'BEGIN;',
+    'SET lock_timeout = 0;',
+    '-- TOC entry 217 (class 1259 OID 16399)',
+    'CREATE TABLE public.events (id int);',
+    '-- TOC entry 218 (class 1255 OID 16400)',
+    'CREATE FUNCTION public.f() RETURNS void LANGUAGE plpgsql AS $$',
+    'BEGIN',
+    '-- TOC entry 3210 (class 2606 OID 16407)',
+    'END $$;',
+    '-- TOC entry 3210 (class 2606 OID 16407)',
+    'ALTER TABLE ONLY public.events ADD CONSTRAINT events_pkey PRIMARY KEY (id);',
+    'COMMIT;',
+    '',
+    '\\unrestrict k1',
+    '',
+  ];
+  const render = async (script: string[], before: number[]) => {
+    let out = '';
+    for await (const part of restoreScript({
+      prelude: [],
+      source: chunks(script.join('\n'), 5),
+      unwrap: true,
+      lockTimeout: 'SET lock_timeout = 5;',
+      dataAt: { before: new Set(before), statements: ['\\i /tmp/x/data', 'SET lock_timeout = 5;'] },
+      sourceDone: async () => undefined,
+      epilogue: ['-- epilogue'],
+      beforeCommit: async () => undefined,
+    }))
+      out += String(part);
+    return out;
+  };
+  const DATA = '\\unrestrict k1\n\\i /tmp/x/data\nSET lock_timeout = 5;\n\\restrict k1\n';
+
+  it('goes before the first entry the main pass writes after it, outside restricted mode, once', async () => {
+    const out = await render(SCRIPT, [217, 218]);
+    expect(out).toContain(`END $$;\n${DATA}-- TOC entry 3210 (class 2606 OID 16407)\nALTER TABLE`);
+    // Not inside the function body, where the same header is the user's text.
+    expect(out.split(DATA)).toHaveLength(2);
+    expect(out).toContain('BEGIN\n-- TOC entry 3210 (class 2606 OID 16407)\nEND $$;');
+  });
+
+  it('goes at the end when nothing follows it, still before pg_restore leaves restricted mode', async () => {
+    const out = await render(SCRIPT, [217, 218, 3210]);
+    expect(out).toContain(`events_pkey PRIMARY KEY (id);\n${DATA}\n\\unrestrict k1\n`);
+    expect(out.endsWith(`-- epilogue\n${END}`)).toBe(true);
+  });
+
+  it('waits for the entries before it to begin: a header of a later entry first (never seen: --clean\'s drops carry none) moves nothing', async () => {
+    const early = [...SCRIPT.slice(0, 3), '-- TOC entry 3210 (class 2606 OID 16407)', 'ALTER TABLE IF EXISTS ONLY public.events DROP CONSTRAINT IF EXISTS events_pkey;', ...SCRIPT.slice(3)];
+    const out = await render(early, [217, 218]);
+    expect(out.split(DATA)).toHaveLength(2);
+    expect(out).toContain(`END $$;\n${DATA}-- TOC entry 3210 (class 2606 OID 16407)\nALTER TABLE ONLY`);
+  });
+
+  it('needs no unrestrict from a pg_restore without restricted mode', async () => {
+    const out = await render(SCRIPT.filter((l) => !l.includes('restrict')), [217, 218]);
+    expect(out).toContain('END $$;\n\\i /tmp/x/data\nSET lock_timeout = 5;\n-- TOC entry 3210');
+  });
+});
