@@ -20018,8 +20018,17 @@ async function runProcess(command, args, opts = {}) {
             }, opts.timeoutMs)
             : undefined;
         const cut = { stdout: false, stderr: false };
-        if (opts.stdout)
-            child.stdout.pipe(opts.stdout);
+        if (opts.stdout) {
+            const out = opts.stdout;
+            child.stdout.pipe(out);
+            // A reader that goes away first (psql failed, so restore-db destroyed the script reading
+            // pg_restore's) unpipes stdout and leaves it paused: unread, it never ends, 'close' never
+            // comes, and once the program has exited nothing is left to wait on. The rest is dropped.
+            out.once('close', () => {
+                child.stdout.unpipe(out);
+                child.stdout.resume();
+            });
+        }
         else
             child.stdout.on('data', (d) => {
                 if (stdout.length < MAX_CAPTURE)
@@ -22101,10 +22110,32 @@ async function watchBlockers(target, applicationName, log) {
     }
     catch (err) {
         log.debug(`Not watching for blocking sessions: ${err.message}`);
-        return { stop: async () => [] };
+        return { watching: false, cancelWaitsAfter: () => undefined, cancelled: () => false, stop: async () => [] };
     }
     let last = [];
     let polling = Promise.resolve();
+    /** When each session of ours was first seen waiting for a lock, in this unbroken wait. */
+    const waitingSince = new Map();
+    let cancelled = false;
+    let cancelAfterMs;
+    const cancelLongWaits = async (limitMs) => {
+        const { rows } = await session.query("SELECT pid FROM pg_stat_activity WHERE application_name = $1 AND wait_event_type = 'Lock'", [applicationName]);
+        const now = Date.now();
+        for (const pid of [...waitingSince.keys()])
+            if (!rows.some((r) => r.pid === pid))
+                waitingSince.delete(pid);
+        for (const { pid } of rows) {
+            const since = waitingSince.get(pid) ?? now;
+            waitingSince.set(pid, since);
+            if (now - since < limitMs)
+                continue;
+            // Only while it still waits for a lock: a statement that got its lock in the meantime is left alone.
+            const { rows: done } = await session.query("SELECT pg_cancel_backend(pid) AS ok FROM pg_stat_activity WHERE pid = $1 AND application_name = $2 AND wait_event_type = 'Lock'", [pid, applicationName]);
+            if (done[0]?.ok)
+                cancelled = true;
+            waitingSince.delete(pid);
+        }
+    };
     const poll = async () => {
         const { rows } = await session.query(`SELECT DISTINCT b.pid, b.usename AS user, b.state, extract(epoch FROM now() - coalesce(b.xact_start, b.query_start))::int AS seconds,
               left(regexp_replace(b.query, '\\s+', ' ', 'g'), ${QUERY_READ_CHARS}) AS query
@@ -22115,11 +22146,18 @@ async function watchBlockers(target, applicationName, log) {
         ORDER BY b.pid`, [applicationName]);
         if (rows.length)
             last = rows.map((r) => ({ pid: r.pid, user: r.user ?? '?', state: r.state ?? 'unknown', seconds: r.seconds, query: r.query ?? '' }));
+        if (cancelAfterMs !== undefined)
+            await cancelLongWaits(cancelAfterMs);
     };
     const timer = setInterval(() => {
         polling = polling.then(poll).catch(() => undefined);
     }, POLL_MS);
     return {
+        watching: true,
+        cancelWaitsAfter: (seconds) => {
+            cancelAfterMs = lockTimeoutMs(seconds);
+        },
+        cancelled: () => cancelled,
         async stop() {
             clearInterval(timer);
             await polling;
@@ -22452,6 +22490,128 @@ async function resolveTablesStrict(session, patterns, input) {
 var pg_tools = __nccwpck_require__(1934);
 ;// CONCATENATED MODULE: external "node:stream/promises"
 const external_node_stream_promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:stream/promises");
+// EXTERNAL MODULE: external "node:fs/promises"
+var promises_ = __nccwpck_require__(1455);
+;// CONCATENATED MODULE: ./.build/db/restore-data.js
+/**
+ * The snapshot's rows, straight from pg_restore into psql. Nearly all of an archive's script is COPY
+ * data, which restore-db's script reader (restore-script.ts) passes on as it came: reading every
+ * byte in Node only to write it on again costs CPU the server and pg_restore need. So an archive's
+ * script is read in two parts: everything but the data, through the reader as before, and the data
+ * (its TABLE DATA and SEQUENCE SET entries), which pg_restore writes into a FIFO that psql reads
+ * with `\i` at the point where pg_restore would have written it, in the same session and transaction.
+ */
+
+
+
+
+/** One line of `pg_restore --list`: `3356; 0 16399 TABLE DATA public events postgres`. */
+const ENTRY = /^(\d+); (\d+) (\d+) (.*)$/;
+/** The entries pg_restore --section=data restores, other than large objects (see splitArchive). */
+const isData = (tableOid, rest) => tableOid === 0 && (rest.startsWith('TABLE DATA ') || rest.startsWith('SEQUENCE SET '));
+/**
+ * Entries pg_restore writes after its main pass (its _tocEntryRestorePass): privileges, then event
+ * triggers, their comments and materialized views' data. The main pass writes the data where the
+ * table of contents has it, before all of these.
+ */
+function laterPass(rest) {
+    return /^(ACL|ACL LANGUAGE|DEFAULT ACL|EVENT TRIGGER|MATERIALIZED VIEW DATA) /.test(rest) || /^COMMENT \S+ EVENT TRIGGER /.test(rest);
+}
+/**
+ * The archive's table of contents (`pg_restore --list`) split into the data and the rest, or
+ * undefined when it cannot be split safely and the script must be read whole: large objects (whose
+ * data pg_restore writes as function calls, in transactions of their own without
+ * --single-transaction), no data at all, or a listing this does not read exactly (a line it does
+ * not know, an entry listed twice).
+ */
+function splitArchive(listing) {
+    const parts = { rest: [], data: [], before: new Set() };
+    const seen = new Set();
+    let dataSeen = false;
+    for (const line of listing.split('\n')) {
+        if (line === '' || line.startsWith(';'))
+            continue;
+        const m = ENTRY.exec(line);
+        if (!m)
+            return undefined;
+        const id = Number(m[1]);
+        const rest = m[4];
+        if (seen.has(id))
+            return undefined;
+        seen.add(id);
+        if (/^(BLOB|BLOBS|LARGE OBJECT|LARGE OBJECTS)( |$)/.test(rest))
+            return undefined;
+        if (isData(Number(m[2]), rest)) {
+            parts.data.push(id);
+            dataSeen = true;
+            continue;
+        }
+        parts.rest.push(id);
+        if (!dataSeen && !laterPass(rest))
+            parts.before.add(id);
+    }
+    return parts.data.length ? parts : undefined;
+}
+/** A `pg_restore -L` list of these entries, in this order. */
+const restoreList = (ids) => ids.map((id) => `${id};\n`).join('');
+/** A path psql reads as one argument of `\i` without quoting rules of its own. */
+const plainPath = (path) => /^[A-Za-z0-9/_.-]+$/.test(path);
+/** pg_restore --verbose's header of each entry it writes: `-- TOC entry 3356 (class 0 OID 16399)`. */
+function tocEntryId(line) {
+    const m = /^-- TOC entry (\d+) \(class \d+ OID \d+\)$/.exec(line);
+    return m ? Number(m[1]) : undefined;
+}
+/**
+ * Makes the FIFO and the two lists in a directory of its own, or returns undefined when the script
+ * must be read whole (see splitArchive), or when this system cannot make a FIFO.
+ */
+async function prepareDataPath(pgRestore, archive) {
+    const listed = await (0,core_process/* runProcess */.R)(pgRestore, ['--list', archive]);
+    const parts = listed.code === 0 ? splitArchive(listed.stdout) : undefined;
+    if (!parts)
+        return undefined;
+    const dir = await (0,promises_.mkdtemp)((0,external_node_path_.join)((0,external_node_os_namespaceObject.tmpdir)(), 'rk-restore-'));
+    const remove = () => (0,promises_.rm)(dir, { recursive: true, force: true });
+    const fifo = (0,external_node_path_.join)(dir, 'data');
+    try {
+        if (!plainPath(fifo) || (await (0,core_process/* runProcess */.R)('mkfifo', ['-m', '600', fifo]).catch(() => undefined))?.code !== 0) {
+            await remove();
+            return undefined;
+        }
+        const restList = (0,external_node_path_.join)(dir, 'rest.list');
+        const dataList = (0,external_node_path_.join)(dir, 'data.list');
+        await (0,promises_.writeFile)(restList, restoreList(parts.rest));
+        await (0,promises_.writeFile)(dataList, restoreList(parts.data));
+        return { fifo, restList, dataList, before: parts.before, remove };
+    }
+    catch (err) {
+        await remove();
+        throw err;
+    }
+}
+/** pg_restore --verbose's stderr without its progress lines (`pg_restore: creating TABLE …`). */
+function verboseErrors() {
+    let kept = '';
+    let partial = '';
+    const keep = (line) => {
+        if (!/^pg_restore: (creating|dropping|processing|executing|setting|connecting|disabling|enabling|implied) /.test(line) && kept.length < 64 * 1024)
+            kept += `${line}\n`;
+    };
+    return {
+        add: (chunk) => {
+            const lines = (partial + chunk).split('\n');
+            partial = lines.pop();
+            lines.forEach(keep);
+        },
+        text: () => {
+            if (partial)
+                keep(partial);
+            partial = '';
+            return kept;
+        },
+    };
+}
+
 ;// CONCATENATED MODULE: ./.build/db/sql-lexer.js
 /**
  * Where PostgreSQL statements end, read in pieces: a `;` ends one only in code, not inside a string
@@ -22759,6 +22919,7 @@ function blankSql(sql, blank) {
 
 
 
+
 /** psql prints this after COMMIT succeeded; without it the restore did not happen. */
 const COMMITTED = 'rollback-kit: restore committed';
 const isQuiet = (line) => line === '' || line.startsWith('--') || line.startsWith('\\unrestrict') || line.startsWith('\\restrict');
@@ -22819,6 +22980,10 @@ class ScriptStream extends external_node_stream_.Transform {
     endedAt = -1;
     /** The statement restore-db may change, while its lines are read; a schema's are held till its end. */
     acting;
+    /** The key of pg_restore's `\restrict` while psql is in restricted mode. */
+    restrictKey;
+    dataWritten = false;
+    beforeSeen = false;
     constructor(rules, wrapping) {
         super();
         this.rules = rules;
@@ -22861,6 +23026,16 @@ class ScriptStream extends external_node_stream_.Transform {
             return;
         }
         this.rules.onTopLevelLine?.(raw);
+        if (raw[0] === restore_script_BACKSLASH)
+            this.restrict(line);
+        if (this.rules.dataAt && !this.dataWritten && line.startsWith('-- TOC entry ')) {
+            const id = tocEntryId(line);
+            // Only once the entries before it have begun: --clean's drops, all first, carry no headers.
+            if (id !== undefined && this.rules.dataAt.before.has(id))
+                this.beforeSeen = true;
+            else if (id !== undefined && (this.beforeSeen || !this.rules.dataAt.before.size))
+                this.writeData();
+        }
         if (this.rules.unwrap && line === 'COMMIT;')
             this.held.push(raw);
         else if (this.rules.lockTimeout && line === 'SET lock_timeout = 0;')
@@ -22873,6 +23048,19 @@ class ScriptStream extends external_node_stream_.Transform {
             this.actingLine(raw, line, 'defaults');
         else
             this.push(raw);
+    }
+    /** Follows psql's restricted mode: `\restrict KEY` enters it, `\unrestrict KEY` leaves it. */
+    restrict(line) {
+        const m = /^\\(un)?restrict\s+(\S+)\s*$/.exec(line);
+        if (m)
+            this.restrictKey = m[1] ? undefined : m[2];
+    }
+    /** The data's statements (dataAt), outside psql's restricted mode, which refuses meta-commands. */
+    writeData() {
+        this.dataWritten = true;
+        const key = this.restrictKey;
+        const lines = [...(key ? [`\\unrestrict ${key}`] : []), ...this.rules.dataAt.statements, ...(key ? [`\\restrict ${key}`] : [])];
+        this.push(Buffer.from(`${lines.join('\n')}\n`, 'latin1'));
     }
     /** A line of a statement restore-db may change: `start` when the statement starts on it. */
     actingLine(raw, line, start) {
@@ -22997,6 +23185,8 @@ class ScriptStream extends external_node_stream_.Transform {
             await this.wrapping?.sourceDone();
             throw err;
         }
+        if (this.rules.dataAt && !this.dataWritten)
+            this.writeData();
         for (const h of this.held)
             this.push(h);
         if (!this.wrapping)
@@ -23613,8 +23803,6 @@ function compareSource(snapshot, target) {
     };
 }
 
-// EXTERNAL MODULE: external "node:fs/promises"
-var promises_ = __nccwpck_require__(1455);
 // EXTERNAL MODULE: ./.build/core/files.js
 var files = __nccwpck_require__(2019);
 // EXTERNAL MODULE: ./.build/db/manifest.js
@@ -23980,6 +24168,7 @@ var verify = __nccwpck_require__(7120);
 
 
 
+
 function checkConfirmation(target, confirm) {
     if (confirm === target.database)
         return;
@@ -24166,15 +24355,59 @@ async function applySnapshot(a, log) {
     const tag = sessionTag('restore');
     const env = { ...libpqEnv(req.target), PGAPPNAME: tag };
     const lockTimeout = lockTimeoutStatement(req.lockTimeoutSeconds);
-    const views = await keptViewsScript(a, env, log);
-    const psql = await (0,pg_tools/* findPgTool */.fh)('psql', Math.max(a.serverMajor, a.pgRestore?.major ?? 0), req.tools);
+    // The watcher connects while the rest starts: a lock the restore waits for is waited for far
+    // longer than a connection takes, and lock_timeout bounds that wait whether or not it is watched.
+    const watching = watchBlockers(req.target, tag, log);
+    // The data goes from pg_restore to psql without passing through Node (restore-data.ts).
+    const preparing = a.pgRestore ? prepareDataPath(a.pgRestore.path, a.snapshot) : undefined;
+    preparing?.catch(() => undefined);
+    let views;
+    let psql;
+    try {
+        views = await keptViewsScript(a, env, log);
+        psql = await (0,pg_tools/* findPgTool */.fh)('psql', Math.max(a.serverMajor, a.pgRestore?.major ?? 0), req.tools);
+    }
+    catch (err) {
+        await (await watching).stop();
+        await (await preparing?.catch(() => undefined))?.remove();
+        throw err;
+    }
+    const watch = await watching;
+    let data = await preparing;
+    if (data && !watch.watching) {
+        // Its script sets lock_timeout = 0, and only the watcher would bound its lock waits.
+        await data.remove();
+        data = undefined;
+    }
+    // A second more than lock_timeout: elsewhere in the script lock_timeout ends a wait first.
+    if (data)
+        watch.cancelWaitsAfter(req.lockTimeoutSeconds + 1);
     const stopRestore = new AbortController();
     const stopPsql = new AbortController();
     const archiveOut = new external_node_stream_.PassThrough();
     let restoring;
+    let loading;
+    // --verbose also reports every entry on stderr ("pg_restore: creating TABLE …", a name that may
+    // read "error"): its errors are kept apart, whatever the size of the rest.
+    const verbose = verboseErrors();
     if (a.pgRestore) {
-        restoring = (0,core_process/* runProcess */.R)(a.pgRestore.path, ['--single-transaction', ...(req.clean ? ['--clean', '--if-exists'] : []), '--file', '-', a.snapshot], { stdout: archiveOut, signal: stopRestore.signal });
+        const rest = data ? ['--verbose', '--use-list', data.restList] : [];
+        restoring = (0,core_process/* runProcess */.R)(a.pgRestore.path, ['--single-transaction', ...(req.clean ? ['--clean', '--if-exists'] : []), ...rest, '--file', '-', a.snapshot], {
+            stdout: archiveOut,
+            signal: stopRestore.signal,
+            onStderr: data ? verbose.add : undefined,
+        });
         restoring.catch(() => undefined);
+    }
+    if (a.pgRestore && data) {
+        // Without --single-transaction: it writes no BEGIN or COMMIT of its own, and psql runs it in the restore's transaction.
+        loading = (0,core_process/* runProcess */.R)(a.pgRestore.path, ['--use-list', data.dataList, '--file', data.fifo, a.snapshot], { signal: stopRestore.signal });
+        loading.catch(() => undefined);
+        // A data read that failed ends psql at once: it may be waiting for the FIFO, and nothing can commit.
+        void loading.then((r) => {
+            if (r.code !== 0 && !stopRestore.signal.aborted)
+                stopPsql.abort();
+        }, () => undefined);
     }
     const script = restoreScript({
         prelude: [
@@ -24192,15 +24425,19 @@ async function applySnapshot(a, log) {
         leaveDefaultPrivilegesOf: a.notMemberOf,
         onLeftOut: (statement) => a.leftOut.add(Buffer.from(statement, 'latin1').toString('utf8')),
         sourceDone: async () => {
-            if (!restoring)
-                return;
-            const r = await restoring;
-            if (r.code === 0)
-                return;
-            // A file that changed is reported as changed, even when pg_restore also failed on it.
-            await a.bytesChecked;
-            throw (0,archive/* corruptSnapshot */.gw)(a.snapshot, (0,pg_tools/* toolErrorLine */.$x)(r.stderr) || 'pg_restore could not read it in full');
+            for (const read of [restoring, loading]) {
+                if (!read)
+                    continue;
+                const r = await read;
+                if (r.code === 0)
+                    continue;
+                // A file that changed is reported as changed, even when pg_restore also failed on it.
+                await a.bytesChecked;
+                throw (0,archive/* corruptSnapshot */.gw)(a.snapshot, (0,pg_tools/* toolErrorLine */.$x)(read === restoring && data ? verbose.text() : r.stderr) || 'pg_restore could not read it in full');
+            }
         },
+        // The data's own script sets lock_timeout = 0 at its top: the restore's is set again after it.
+        dataAt: data && { before: data.before, statements: [`\\i ${data.fifo}`, lockTimeout] },
         // lock_timeout once more, should a script set it some other way than pg_dump's own line.
         // The snapshot's own default privileges (end of its script) set aside too while kept views are re-created.
         // The rows are checked first, as the snapshot's script left them: before a kept partition is
@@ -24223,9 +24460,6 @@ async function applySnapshot(a, log) {
         feedError = err;
         stopPsql.abort();
     });
-    // The watcher connects while psql starts: a lock the restore waits for is waited for far longer
-    // than a connection takes, and lock_timeout bounds that wait whether or not it is watched.
-    const watching = watchBlockers(req.target, tag, log);
     let applied;
     try {
         applied = await (0,core_process/* runProcess */.R)(psql.path, ['-X', '--no-password', '-q', '-v', 'ON_ERROR_STOP=1', '-f', '-'], { env, stdin: script, signal: stopPsql.signal });
@@ -24233,10 +24467,18 @@ async function applySnapshot(a, log) {
     finally {
         stopRestore.abort();
         script.destroy();
+        await data?.remove();
     }
-    const blockers = await (await watching).stop();
+    const blockers = await watch.stop();
     if (restoring)
         await restoring.catch(() => undefined);
+    // A data read that failed on its own (not ended by us) is why psql failed, whatever psql says:
+    // its script stopped part way, in restricted mode or inside COPY data.
+    const loaded = loading && (await loading.catch(() => undefined));
+    if (loaded && loaded.code !== 0 && loaded.code !== null) {
+        // A file that changed is reported as changed, even when pg_restore also failed on it.
+        feedError = await a.bytesChecked.then(() => (0,archive/* corruptSnapshot */.gw)(a.snapshot, (0,pg_tools/* toolErrorLine */.$x)(loaded.stderr) || 'pg_restore could not read it in full'), (err) => err);
+    }
     if (applied.code === 0 && !feedError && applied.stdout.includes(COMMITTED))
         return;
     const state = 'The restore ran in one transaction, so the database is as it was before.';
@@ -24245,9 +24487,9 @@ async function applySnapshot(a, log) {
     if (error.startsWith(ROW_CHECK_PREFIX)) {
         throw new errors/* RollbackKitError */.dp(`Restore into ${where} was rolled back: the tables did not hold the rows the snapshot holds before the commit: ${log.redact(error.slice(ROW_CHECK_PREFIX.length)).replace(/\.$/, '')}.`, `${state}${undo} The snapshot and its manifest disagree: take or pick another snapshot, and report this if it repeats.`);
     }
-    if (isLockTimeout(error))
+    if (isLockTimeout(error) || watch.cancelled())
         throw lockTimeoutError(`Restore into ${where}`, req.lockTimeoutSeconds, blockers, `${state}${undo}`, log);
-    if (feedError instanceof errors/* RollbackKitError */.dp && !error)
+    if (feedError instanceof errors/* RollbackKitError */.dp && (!error || loaded?.code))
         throw new errors/* RollbackKitError */.dp(log.redact(feedError.message), `${feedError.hint ? `${feedError.hint} ` : ''}${state}${undo}`);
     const reason = error || (feedError instanceof Error ? feedError.message : '') || (applied.signal ? `psql ended by ${applied.signal}` : 'psql exited before the restore committed');
     throw new errors/* RollbackKitError */.dp(`Restore into ${where} failed: ${log.redact(reason).replace(/\.$/, '')}.`, `${state}${undo}${advice(reason, a.plan)}`);

@@ -38,8 +38,17 @@ async function runProcess(command, args, opts = {}) {
             }, opts.timeoutMs)
             : undefined;
         const cut = { stdout: false, stderr: false };
-        if (opts.stdout)
-            child.stdout.pipe(opts.stdout);
+        if (opts.stdout) {
+            const out = opts.stdout;
+            child.stdout.pipe(out);
+            // A reader that goes away first (psql failed, so restore-db destroyed the script reading
+            // pg_restore's) unpipes stdout and leaves it paused: unread, it never ends, 'close' never
+            // comes, and once the program has exited nothing is left to wait on. The rest is dropped.
+            out.once('close', () => {
+                child.stdout.unpipe(out);
+                child.stdout.resume();
+            });
+        }
         else
             child.stdout.on('data', (d) => {
                 if (stdout.length < MAX_CAPTURE)
