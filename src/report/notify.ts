@@ -11,7 +11,7 @@ import { PHASES, type RollbackRecord, type Severity, type TimelineEntry } from '
 import { parseRetryAfter } from '../platforms/http/retry.js';
 import { sleep } from '../smoke/pool.js';
 import { formatDuration, noAutolink } from './markdown.js';
-import { budgetText, deploymentLabel, redactStrings, STATUS_EMOJI, statusLine, timeText, totalText } from './rollback-summary.js';
+import { budgetText, deploymentLabel, redactStrings, STATUS_EMOJI, statusLine, timeText, totalText, wholeRollback } from './rollback-summary.js';
 
 export type ChatEvent = { kind: 'start' } | { kind: 'phase'; entry: TimelineEntry } | { kind: 'end' };
 
@@ -70,8 +70,9 @@ function severityText(record: RollbackRecord): string {
   return `${PRIORITY[record.severity] ?? ''} (${record.severity})`.trim();
 }
 
+/** When the budget runs out, counted from the whole rollback's first phase (an earlier job's, in a split rollback). */
 function eta(record: RollbackRecord): string {
-  const start = Date.parse(record.startedAt);
+  const start = Date.parse(wholeRollback(record).startedAt);
   if (Number.isNaN(start) || !record.budgetMs) return '-';
   return `${timeText(new Date(start + record.budgetMs).toISOString())} (budget ${formatDuration(record.budgetMs)})`;
 }

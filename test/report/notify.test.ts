@@ -84,6 +84,12 @@ describe('chat messages in the runbook templates', () => {
     expect(m.text).toContain('Duration: 20 min 3 s of 15 min 0 s budget (over budget by 5 min 3 s): the whole rollback, from its first phase (09:26:53 UTC, in an earlier job) to the end of this job');
   });
 
+  it('the ETA of a later job of a split rollback counts from the whole rollback\'s first phase, not from this job', () => {
+    const m = chatMessage({ kind: 'start' }, splitVerifyJobRecord(), memoryLog());
+    // fullRecord starts at 09:26:53 with a 15 min budget; this job started 20 min later.
+    expect(m.text).toContain('ETA: 09:41:53 UTC (budget 15 min 0 s)');
+  });
+
   it('"rollback failed" names the phase and what is left', () => {
     const m = chatMessage({ kind: 'end' }, failedRecord(), memoryLog());
     expectSlackBlocks(m);
