@@ -36218,8 +36218,9 @@ function line(text) {
 function severityText(record) {
     return `${notify_PRIORITY[record.severity] ?? ''} (${record.severity})`.trim();
 }
+/** When the budget runs out, counted from the whole rollback's first phase (an earlier job's, in a split rollback). */
 function eta(record) {
-    const start = Date.parse(record.startedAt);
+    const start = Date.parse(wholeRollback(record).startedAt);
     if (Number.isNaN(start) || !record.budgetMs)
         return '-';
     return `${timeText(new Date(start + record.budgetMs).toISOString())} (budget ${formatDuration(record.budgetMs)})`;

@@ -24070,8 +24070,9 @@ function line(text) {
 function severityText(record) {
     return `${PRIORITY[record.severity] ?? ''} (${record.severity})`.trim();
 }
+/** When the budget runs out, counted from the whole rollback's first phase (an earlier job's, in a split rollback). */
 function eta(record) {
-    const start = Date.parse(record.startedAt);
+    const start = Date.parse((0,rollback_summary/* wholeRollback */.AP)(record).startedAt);
     if (Number.isNaN(start) || !record.budgetMs)
         return '-';
     return `${(0,rollback_summary/* timeText */.Tc)(new Date(start + record.budgetMs).toISOString())} (budget ${(0,markdown/* formatDuration */.a3)(record.budgetMs)})`;
@@ -24365,6 +24366,7 @@ function tellingDeps(opts, log) {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
 /* harmony export */   $e: () => (/* binding */ budgetText),
+/* harmony export */   AP: () => (/* binding */ wholeRollback),
 /* harmony export */   Bs: () => (/* binding */ statusLine),
 /* harmony export */   Dh: () => (/* binding */ NOTHING_CHANGED),
 /* harmony export */   Ec: () => (/* binding */ changedEnv),
@@ -24378,7 +24380,7 @@ function tellingDeps(opts, log) {
 /* harmony export */   sy: () => (/* binding */ rollbackSummaryMarkdown),
 /* harmony export */   ze: () => (/* binding */ deploymentMarkdown)
 /* harmony export */ });
-/* unused harmony exports whereNow, wholeRollback, stateNow, componentsTable, mermaidName, ganttChart */
+/* unused harmony exports whereNow, stateNow, componentsTable, mermaidName, ganttChart */
 /* harmony import */ var _pipeline_budgets_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1583);
 /* harmony import */ var _pipeline_timeline_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(6994);
 /* harmony import */ var _pipeline_record_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(2108);
