@@ -137,6 +137,15 @@ describe('rollback drill (root action, mode drill)', () => {
     expect(w.issues.requests).toEqual([]);
   });
 
+  it('refuses a production plan given as staging: the environment input cannot relabel the plan file', async () => {
+    await writeFile(join(w.workspace, 'rollback-kit.yml'), (await readFile(join(w.workspace, 'rollback-kit.yml'), 'utf8')).replace('environment: staging\n', 'environment: production\n'));
+    const run = await drill(w, { environment: 'staging' });
+    expect(run.code).toBe(1);
+    expect(run.errors).toEqual([expect.stringMatching(/^Input environment is "staging", but the rollback plan rollback-kit\.yml describes environment production .*Nothing was changed\./)]);
+    expect(changes(w)).toEqual([]);
+    expect(w.issues.requests).toEqual([]);
+  });
+
   it('refuses an unknown mode with one error line and changes nothing', async () => {
     const run = await drill(w, { mode: 'drlil' });
     expect(run.code).toBe(1);
