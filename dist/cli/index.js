@@ -34226,7 +34226,10 @@ function checkEnvironment(file, given) {
  * and a drill must not roll production back by omission: that takes the environment input.
  */
 async function readDrillPlan(inputs, workspace, opts) {
-    const plan = resolvePlan(await readPlanFile(inputs, workspace), planInputs(inputs, MIN_DRILL_BUDGET_MINUTES), opts);
+    const file = await readPlanFile(inputs, workspace);
+    // As in a rollback, the input cannot relabel the file: a production plan drilled as "staging" would roll production back.
+    checkEnvironment(file, inputs.string('environment'));
+    const plan = resolvePlan(file, planInputs(inputs, MIN_DRILL_BUDGET_MINUTES), opts);
     if (!inputs.string('environment') && plan.source === 'inputs')
         plan.environment = 'staging';
     if (plan.environment === 'production' && !inputs.string('environment')) {
