@@ -146,6 +146,17 @@ describe('rollback drill (root action, mode drill)', () => {
     expect(w.issues.requests).toEqual([]);
   });
 
+  it('refuses a git-revert component in readiness: its rollback would be a real pull request', async () => {
+    const plan = await readFile(join(w.workspace, 'rollback-kit.yml'), 'utf8');
+    await writeFile(join(w.workspace, 'rollback-kit.yml'), plan.replace('components:\n', 'components:\n  api: { provider: git-revert }\n'));
+    const run = await drill(w);
+    expect(run.code).toBe(1);
+    const api = json<Check[]>(run.outputs.readiness).find((c) => c.check === 'target' && c.component === 'api');
+    expect(api?.status).toBe('failed');
+    expect(api?.detail).toContain('a git-revert component cannot be drilled');
+    expect(changes(w)).toEqual([]);
+  });
+
   it('refuses an unknown mode with one error line and changes nothing', async () => {
     const run = await drill(w, { mode: 'drlil' });
     expect(run.code).toBe(1);
