@@ -16358,6 +16358,12 @@ async function readiness(request, components, record, log) {
     // Targets (and with them: the token reads the project and its deployments).
     const outcomes = await Promise.all(components.map(async (c, i) => {
         const rec = record.components[i];
+        if (c.provider === 'git-revert') {
+            // Its rollback is a pull request on the repository itself: a drill would open one for real,
+            // on the code every environment deploys from, and could not take it back.
+            add({ check: 'target', component: c.name, status: 'failed', detail: 'a git-revert component cannot be drilled: its rollback is a pull request on this repository, which a drill would open for real; drill a plan without it (rollback-kit.staging.yml naming only the platform components and the database)' });
+            return undefined;
+        }
         try {
             const req = (0,rollback/* promoteRequest */.ET)(c, request, true);
             (0,promote/* checkPromoteRequest */.Qc)(req, (0,rollback/* placeOf */.$t)(c, plan));
