@@ -6,6 +6,7 @@
  * (pipeline/ledger.ts); run-down-migrations by workflow run and step (rerun.ts).
  */
 import type { Session } from '../db/session.js';
+import { addColumnOnce } from './progress.js';
 
 export interface LedgerRow {
   incidentKey: string;
@@ -56,13 +57,7 @@ export async function writeLedger(session: Session, row: LedgerRow): Promise<voi
        started_at timestamptz NOT NULL DEFAULT now(), updated_at timestamptz NOT NULL DEFAULT now(), kept text[] NOT NULL DEFAULT '{}')`,
   );
   // A table an earlier version created: the column is added once; the check keeps ALTER's lock off every later write.
-  await session.query(
-    `DO $rk$ BEGIN
-       IF NOT EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = 'rollback_kit.rollbacks'::regclass AND attname = 'kept' AND NOT attisdropped) THEN
-         ALTER TABLE rollback_kit.rollbacks ADD COLUMN IF NOT EXISTS kept text[] NOT NULL DEFAULT '{}';
-       END IF;
-     END $rk$`,
-  );
+  await session.query(addColumnOnce('rollback_kit.rollbacks', 'kept', "text[] NOT NULL DEFAULT '{}'"));
   await session.query(
     `INSERT INTO rollback_kit.rollbacks (incident_key, method, keep_version, planned, kept, reverted, status)
      VALUES ($1, $2, $3, $4, $5, $6, $7)

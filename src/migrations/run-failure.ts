@@ -91,11 +91,11 @@ function where(m: PlannedMigration, f: StatementFailed, err: PgError, table: str
   if (!s) return f.index < 0 ? file : `${file} (bookkeeping in ${table})`;
   const pos = Number(err.position);
   const line = Number.isInteger(pos) && pos > 0 ? s.textLine + lineAt(s.text, pos - 1) - 1 : s.line;
-  return `${file} line ${line}, statement "${log.excerpt(firstCodeLine(s.text), 100)}"`;
+  return statementAt(m, s, log, line);
 }
 
-function statementAt(m: PlannedMigration, s: PlannedStatement, log: Pick<Log, 'excerpt'>): string {
-  return `${m.file.downFile ?? m.file.name} line ${s.line}, statement "${log.excerpt(firstCodeLine(s.text), 100)}"`;
+function statementAt(m: PlannedMigration, s: PlannedStatement, log: Pick<Log, 'excerpt'>, line = s.line): string {
+  return `${m.file.downFile ?? m.file.name} line ${line}, statement "${log.excerpt(firstCodeLine(s.text), 100)}"`;
 }
 
 function statementsUpTo(n: number): string {
