@@ -414,8 +414,8 @@ export interface LeftAsTheyAre {
  */
 export async function leftAsTheyAre(session: Session, contents: SnapshotContents, manifest: Pick<SnapshotManifest, 'filter' | 'tables'>): Promise<LeftAsTheyAre> {
   const { filter } = manifest;
-  const all = await userSchemas(session);
-  const scope = filter.everySchema === true ? all.filter((n) => !filter.excludeSchemas.includes(n)) : filter.schemas;
+  const every = filter.everySchema === true;
+  const scope = every ? (await userSchemas(session)).filter((n) => !filter.excludeSchemas.includes(n)) : filter.schemas;
   const { rows } = await session.query<{ schema: string; name: string }>(
     `SELECT n.nspname AS schema, c.relname AS name FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
       WHERE c.relkind IN ('r', 'p', 'f') AND n.nspname = ANY($1::text[])
@@ -428,7 +428,7 @@ export async function leftAsTheyAre(session: Session, contents: SnapshotContents
   const has = new Set([...contents.relations.filter((r) => r.type === 'TABLE' || r.type === 'FOREIGN TABLE'), ...manifest.tables].map((r) => key(r.schema, r.name)));
   return {
     tables: rows.filter((r) => !has.has(key(r.schema, r.name))).map((r) => `${r.schema}.${r.name}`),
-    schemas: filter.everySchema === true ? scope.filter((n) => all.includes(n) && !filter.schemas.includes(n)) : [],
+    schemas: every ? scope.filter((n) => !filter.schemas.includes(n)) : [],
   };
 }
 
