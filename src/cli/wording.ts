@@ -8,7 +8,8 @@
  */
 import { FLAGS } from './flags.js';
 
-const flag = (name: string, text: string, as: (name: string) => string): string => (name in FLAGS ? as(name) : text);
+/** `--name` where name is one of the CLI's flags; the text as it was otherwise. */
+const flag = (name: string, text: string): string => (name in FLAGS ? `--${name}` : text);
 
 export function cliWording(text: string): string {
   return (
@@ -18,9 +19,9 @@ export function cliWording(text: string): string {
       .replace(/\bInput ([a-z][a-z0-9-]*)/g, '--$1')
       .replace(/`([a-z][a-z0-9-]*): ([^`\s]+)`/g, '`--$1 $2`')
       // Spec and plan errors: "the base-url input", "(checks input)", "input provider: …".
-      .replace(/\bthe ([a-z][a-z0-9-]*) input\b/g, (m, name: string) => flag(name, m, (n) => `--${n}`))
-      .replace(/\b([a-z][a-z0-9-]*) input\b/g, (m, name: string) => flag(name, m, (n) => `--${n}`))
-      .replace(/\binput ([a-z][a-z0-9-]*)/g, (m, name: string) => flag(name, m, (n) => `--${n}`))
+      .replace(/\bthe ([a-z][a-z0-9-]*) input\b/g, (m, name: string) => flag(name, m))
+      .replace(/\b([a-z][a-z0-9-]*) input\b/g, (m, name: string) => flag(name, m))
+      .replace(/\binput ([a-z][a-z0-9-]*)/g, (m, name: string) => flag(name, m))
       // "Cannot read checks-file "x"", "(checks-file .github/smoke.yml)"; not a plan file's verify.checks-file.
       .replace(/(?<![-.\w`])checks-file (?=\S)/g, '--checks-file ')
       .replace(/\bthe root action(?:'s)? inputs\b/g, 'the flags')

@@ -89,7 +89,7 @@ export class QueryDeadlineExceeded extends Error {
   }
 }
 
-function seconds(ms: number): string {
+export function seconds(ms: number): string {
   return String(Math.round(ms / 100) / 10);
 }
 

@@ -62,8 +62,6 @@ interface CommentItem {
   user?: { login?: unknown } | null;
 }
 
-/** An issue as listed, with the author GitHub names for it. */
-
 /**
  * Whose comments carry real results: the drills' own, written with this token. A personal access
  * token's user is what GET /user says. An installation token may not read GET /user: the workflow's

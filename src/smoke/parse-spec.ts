@@ -156,7 +156,7 @@ class CheckReader {
     this.isMapping = isPlainObject(item);
     this.obj = this.isMapping ? (item as Record<string, unknown>) : {};
     this.name = typeof this.obj.name === 'string' && this.obj.name.trim() ? this.obj.name.trim() : `#${index + 1}`;
-    if (!isPlainObject(item)) this.problem(undefined, 'each check must be a mapping of fields (name, url or query, assertions)');
+    if (!this.isMapping) this.problem(undefined, 'each check must be a mapping of fields (name, url or query, assertions)');
   }
 
   private problem(field: string | undefined, message: string, atKey = false): void {

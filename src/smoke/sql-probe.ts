@@ -13,7 +13,7 @@ import type { QueryArrayConfig } from 'pg';
 import type { RollbackKitError } from '../core/errors.js';
 import type { Log } from '../core/log.js';
 import type { ConnectionTarget } from '../db/connection.js';
-import { closeSession, connect, ConnectionError, type Session } from '../db/session.js';
+import { closeSession, connect, ConnectionError, seconds, type Session } from '../db/session.js';
 import { DEADLINE_FAILURE, deepEqual, show } from './assertions.js';
 import { CheckConfigError } from './config-error.js';
 import { formatRange, inRange, type SqlCheck } from './spec.js';
@@ -196,10 +196,6 @@ async function measure(check: SqlCheck, session: Session, timeoutMs: number, sta
 /** An ErrorResponse PostgreSQL sent (pg's DatabaseError carries its severity), not a local or network error. */
 function fromServer(err: unknown): boolean {
   return typeof (err as { severity?: unknown } | null)?.severity === 'string';
-}
-
-function seconds(ms: number): string {
-  return String(Math.round(ms / 100) / 10);
 }
 
 /** The connection broke around the query (BEGIN failed, or the check after it): nothing was measured. */
