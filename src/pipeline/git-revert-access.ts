@@ -8,7 +8,7 @@
  */
 import { RollbackKitError } from '../core/errors.js';
 import type { Log } from '../core/log.js';
-import { openGit } from '../platforms/git-revert/git.js';
+import { gitSaid, openGit } from '../platforms/git-revert/git.js';
 
 /** Everything the job must grant, in one place for the refusal and the docs. */
 export const GIT_REVERT_NEEDS =
@@ -21,6 +21,6 @@ export async function checkCanPush(workspace: string, component: string, timeout
   const git = await openGit(workspace, log, timeoutSeconds * 1000);
   const r = await git.try(['push', '--dry-run', '--quiet', 'origin', `HEAD:${PROBE_REF}`]);
   if (r.code === 0) return;
-  const said = log.redact((r.stderr || r.stdout).trim().split('\n').slice(-3).join(' ')) || `git push exited with ${r.code}`;
+  const said = log.redact(gitSaid(r)) || `git push exited with ${r.code}`;
   throw new RollbackKitError(`${component} (git-revert) could not push its revert branch from this checkout${r.timedOut ? ` within ${timeoutSeconds} s` : ''}: ${said}. Nothing was changed.`, GIT_REVERT_NEEDS);
 }

@@ -3,6 +3,9 @@ import { RollbackKitError } from '../../core/errors.js';
 import type { Log } from '../../core/log.js';
 import { runProcess, type ProcessResult } from '../../core/process.js';
 
+/** The last lines git wrote, where it says why it failed. */
+export const gitSaid = (r: ProcessResult): string => (r.stderr || r.stdout).trim().split('\n').slice(-3).join(' ');
+
 export interface Git {
   /** Runs git; throws a RollbackKitError (with `what` as the description) unless it exits 0. */
   run(args: string[], what: string): Promise<string>;
@@ -33,7 +36,7 @@ export async function openGit(cwd: string, log: Log, timeoutMs = 120_000): Promi
     async run(args, what) {
       const r = await exec(args);
       if (r.code === 0) return r.stdout.trim();
-      const said = (r.stderr || r.stdout).trim().split('\n').slice(-3).join(' ');
+      const said = gitSaid(r);
       throw new RollbackKitError(`${what} failed: git ${args[0]} ${r.timedOut ? 'timed out' : `exited with ${r.code}`}: ${log.redact(said)}`);
     },
   };

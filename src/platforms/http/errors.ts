@@ -64,8 +64,6 @@ export function platformError(err: unknown, ctx: PlatformErrorContext): Error {
     case 409:
     case 422:
       return new RollbackKitError(`${err.service} refused the change (${err.status}) while ${ctx.doing}.${said}`, `Another deploy or rollback may be running: check the platform dashboard, then re-run the step.`);
-    case 429:
-      return new RollbackKitError(`${err.service} kept rate-limiting the requests (429) while ${ctx.doing}.${said}`, `Wait a minute and re-run the step; it is safe to repeat.`);
     default:
       if (err.status >= 500) {
         return new RollbackKitError(`${err.service} failed with ${err.status} while ${ctx.doing}, after retries.${said}`, `${ctx.statusPage ? `Check ${ctx.statusPage} and re-run` : 'Re-run'} the step; it is safe to repeat.`);

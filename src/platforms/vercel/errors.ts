@@ -30,7 +30,7 @@ export function vercelError(err: unknown, ctx: ErrorContext): Error {
   }
   if (!(err instanceof VercelApiError)) return err instanceof Error ? err : new Error(String(err));
   const said = err.serverMessage ? ` Vercel said: "${err.serverMessage}".` : '';
-  if (err.rateLimited && err.status !== 429) {
+  if (err.rateLimited) {
     return new RollbackKitError(`Vercel kept rate-limiting the requests (${err.status}) while ${ctx.doing} for project ${ctx.project}.${said}`, 'Wait a minute and re-run the step; it is safe to repeat.');
   }
   switch (err.status) {
@@ -63,8 +63,6 @@ export function vercelError(err: unknown, ctx: ErrorContext): Error {
         `Vercel refused the change for project ${ctx.project}${ctx.deployment ? ` to deployment ${ctx.deployment}` : ''} (${err.status} conflict) while ${ctx.doing}.${said}`,
         'Another rollback or promotion may be running, or the deployment is not eligible: check the project in the Vercel dashboard, then re-run.',
       );
-    case 429:
-      return new RollbackKitError(`Vercel kept rate-limiting the requests (429) while ${ctx.doing} for project ${ctx.project}.${said}`, 'Wait a minute and re-run the step; it is safe to repeat.');
     default:
       if (err.status >= 500) {
         return new RollbackKitError(`Vercel failed with ${err.status} while ${ctx.doing} for project ${ctx.project}, after retries.${said}`, 'Check https://www.vercel-status.com and re-run the step; it is safe to repeat.');

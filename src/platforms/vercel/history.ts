@@ -18,7 +18,8 @@ export interface ProductionHistory {
   excluded: Map<string, string>;
 }
 
-const when = (at: number | undefined) => (at ? ` at ${new Date(at).toISOString()}` : '');
+/** " at <ISO time>" for a time Vercel gave, nothing without one. */
+export const when = (at: number | undefined) => (at ? ` at ${new Date(at).toISOString()}` : '');
 
 /** A deployment by id, or undefined when Vercel no longer has it (deleted). */
 async function lookUp(client: VercelClient, id: string): Promise<Deployment | undefined> {

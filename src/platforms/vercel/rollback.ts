@@ -12,7 +12,7 @@ import { vercelError, type ErrorContext } from './errors.js';
 import { describeDeployment, type Deployment, type Project } from './model.js';
 import type { ProviderRunOptions } from '../outcome.js';
 import { checkExplicitTarget, describeKinds, describeRef, findLastVerified, findPrevious, MAX_VERIFIED_LOOKUPS, parseDeploymentRef, refMatches, skipReason, type DeploymentRef, type Skipped, type VerifiedLookup } from './target.js';
-import { productionHistory, type ProductionHistory } from './history.js';
+import { productionHistory, when, type ProductionHistory } from './history.js';
 import { waitForAliasJob } from './wait.js';
 import { StepDeadline } from '../http/deadline.js';
 
@@ -109,9 +109,8 @@ export async function promoteOnVercel(opts: VercelPromoteOptions, log: Log): Pro
   // target, or a from naming the deployment now in production as bad.
   if (history?.movedBack && !fromRef) {
     const back = history.movedBack;
-    const when = back.requestedAt ? ` at ${new Date(back.requestedAt).toISOString()}` : '';
     const how = back.type === 'rollback' ? 'rolled back' : 'moved back by a promotion';
-    const note = `Production of ${project.name} was already ${how} to ${current.id} from ${back.from}${when} and nothing has gone live since. Nothing to do; to go further back, name the deployment in target.`;
+    const note = `Production of ${project.name} was already ${how} to ${current.id} from ${back.from}${when(back.requestedAt)} and nothing has gone live since. Nothing to do; to go further back, name the deployment in target.`;
     log.info(note);
     return { ...base, status: 'already-current', from: info(current), to: info(current), notes: [note] };
   }
