@@ -23552,8 +23552,8 @@ async function planRestore(session, contents, where) {
  */
 async function leftAsTheyAre(session, contents, manifest) {
     const { filter } = manifest;
-    const all = await userSchemas(session);
-    const scope = filter.everySchema === true ? all.filter((n) => !filter.excludeSchemas.includes(n)) : filter.schemas;
+    const every = filter.everySchema === true;
+    const scope = every ? (await userSchemas(session)).filter((n) => !filter.excludeSchemas.includes(n)) : filter.schemas;
     const { rows } = await session.query(`SELECT n.nspname AS schema, c.relname AS name FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
       WHERE c.relkind IN ('r', 'p', 'f') AND n.nspname = ANY($1::text[])
         AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.deptype = 'e')
@@ -23563,7 +23563,7 @@ async function leftAsTheyAre(session, contents, manifest) {
     const has = new Set([...contents.relations.filter((r) => r.type === 'TABLE' || r.type === 'FOREIGN TABLE'), ...manifest.tables].map((r) => key(r.schema, r.name)));
     return {
         tables: rows.filter((r) => !has.has(key(r.schema, r.name))).map((r) => `${r.schema}.${r.name}`),
-        schemas: filter.everySchema === true ? scope.filter((n) => all.includes(n) && !filter.schemas.includes(n)) : [],
+        schemas: every ? scope.filter((n) => !filter.schemas.includes(n)) : [],
     };
 }
 /** The statements that remove what the snapshot will create, and what depends on it, in an order that needs no CASCADE. */
@@ -25560,17 +25560,24 @@ async function progressStillHolds(session, progress, rowVersionSql) {
  * starting over. The table is created where needed, and given the tracking_rows column where an
  * earlier version created it without one.
  */
+/**
+ * Adds a column a table of ours gained after an earlier version created it. The catalog is checked
+ * first, so that every later call takes no ALTER lock; IF NOT EXISTS for two first calls at once.
+ */
+function addColumnOnce(table, column, type) {
+    return `DO $rk$ BEGIN
+       IF NOT EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = ${literal(table)}::regclass AND attname = ${literal(column)} AND NOT attisdropped) THEN
+         ALTER TABLE ${table} ADD COLUMN IF NOT EXISTS ${column} ${type};
+       END IF;
+     END $rk$`;
+}
 function startProgressSql(tracking, migration, rowVersionSql, keepDone) {
     return [
         'CREATE SCHEMA IF NOT EXISTS rollback_kit',
         `CREATE TABLE IF NOT EXISTS rollback_kit.down_progress (
        tracking text NOT NULL, migration text NOT NULL, done text[] NOT NULL DEFAULT '{}',
        updated_at timestamptz NOT NULL DEFAULT now(), tracking_rows text, PRIMARY KEY (tracking, migration))`,
-        `DO $rk$ BEGIN
-       IF NOT EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = 'rollback_kit.down_progress'::regclass AND attname = 'tracking_rows' AND NOT attisdropped) THEN
-         ALTER TABLE rollback_kit.down_progress ADD COLUMN tracking_rows text;
-       END IF;
-     END $rk$`,
+        addColumnOnce('rollback_kit.down_progress', 'tracking_rows', 'text'),
         `INSERT INTO rollback_kit.down_progress AS p (tracking, migration, tracking_rows) VALUES (${literal(tracking)}, ${literal(migration)}, (${rowVersionSql}))
        ON CONFLICT (tracking, migration) DO UPDATE SET tracking_rows = excluded.tracking_rows, updated_at = now()${keepDone ? '' : `, done = '{}'`}`,
     ];
@@ -25594,6 +25601,7 @@ function statementsAlreadyRun(progress, hashes, file) {
 }
 
 ;// CONCATENATED MODULE: ./.build/migrations/ledger.js
+
 /** The row for `incidentKey`, or undefined (also when the table does not exist yet: read-only). */
 async function readLedger(session, incidentKey) {
     const exists = await session.query(`SELECT to_regclass('rollback_kit.rollbacks')::text AS t`);
@@ -25622,11 +25630,7 @@ async function writeLedger(session, row) {
        planned text[] NOT NULL DEFAULT '{}', reverted text[] NOT NULL DEFAULT '{}', status text NOT NULL,
        started_at timestamptz NOT NULL DEFAULT now(), updated_at timestamptz NOT NULL DEFAULT now(), kept text[] NOT NULL DEFAULT '{}')`);
     // A table an earlier version created: the column is added once; the check keeps ALTER's lock off every later write.
-    await session.query(`DO $rk$ BEGIN
-       IF NOT EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = 'rollback_kit.rollbacks'::regclass AND attname = 'kept' AND NOT attisdropped) THEN
-         ALTER TABLE rollback_kit.rollbacks ADD COLUMN IF NOT EXISTS kept text[] NOT NULL DEFAULT '{}';
-       END IF;
-     END $rk$`);
+    await session.query(addColumnOnce('rollback_kit.rollbacks', 'kept', "text[] NOT NULL DEFAULT '{}'"));
     await session.query(`INSERT INTO rollback_kit.rollbacks (incident_key, method, keep_version, planned, kept, reverted, status)
      VALUES ($1, $2, $3, $4, $5, $6, $7)
      ON CONFLICT (incident_key) DO UPDATE SET method = $2, keep_version = $3, planned = $4, kept = $5, reverted = $6, status = $7, updated_at = now()`, [row.incidentKey, row.method, row.keepVersion ?? null, row.planned, row.kept ?? [], row.reverted, row.status]);
@@ -25774,10 +25778,10 @@ function where(m, f, err, table, log) {
         return f.index < 0 ? file : `${file} (bookkeeping in ${table})`;
     const pos = Number(err.position);
     const line = Number.isInteger(pos) && pos > 0 ? s.textLine + lineAt(s.text, pos - 1) - 1 : s.line;
-    return `${file} line ${line}, statement "${log.excerpt(firstCodeLine(s.text), 100)}"`;
+    return statementAt(m, s, log, line);
 }
-function statementAt(m, s, log) {
-    return `${m.file.downFile ?? m.file.name} line ${s.line}, statement "${log.excerpt(firstCodeLine(s.text), 100)}"`;
+function statementAt(m, s, log, line = s.line) {
+    return `${m.file.downFile ?? m.file.name} line ${line}, statement "${log.excerpt(firstCodeLine(s.text), 100)}"`;
 }
 function statementsUpTo(n) {
     return n === 1 ? 'statement 1' : `statements 1 to ${n}`;
@@ -27178,8 +27182,6 @@ function platformError(err, ctx) {
         case 409:
         case 422:
             return new errors/* RollbackKitError */.dp(`${err.service} refused the change (${err.status}) while ${ctx.doing}.${said}`, `Another deploy or rollback may be running: check the platform dashboard, then re-run the step.`);
-        case 429:
-            return new errors/* RollbackKitError */.dp(`${err.service} kept rate-limiting the requests (429) while ${ctx.doing}.${said}`, `Wait a minute and re-run the step; it is safe to repeat.`);
         default:
             if (err.status >= 500) {
                 return new errors/* RollbackKitError */.dp(`${err.service} failed with ${err.status} while ${ctx.doing}, after retries.${said}`, `${ctx.statusPage ? `Check ${ctx.statusPage} and re-run` : 'Re-run'} the step; it is safe to repeat.`);
@@ -27705,6 +27707,8 @@ async function rollMachine(c, app, m, image, config, t, log) {
 /** Runs git in the checkout with a bounded wait; failures carry git's own words, redacted. */
 
 
+/** The last lines git wrote, where it says why it failed. */
+const gitSaid = (r) => (r.stderr || r.stdout).trim().split('\n').slice(-3).join(' ');
 /** A CI checkout often has no identity configured; reverts need one to commit. */
 const BOT_IDENTITY = {
     GIT_AUTHOR_NAME: 'github-actions[bot]',
@@ -27729,7 +27733,7 @@ async function openGit(cwd, log, timeoutMs = 120_000) {
             const r = await exec(args);
             if (r.code === 0)
                 return r.stdout.trim();
-            const said = (r.stderr || r.stdout).trim().split('\n').slice(-3).join(' ');
+            const said = gitSaid(r);
             throw new errors/* RollbackKitError */.dp(`${what} failed: git ${args[0]} ${r.timedOut ? 'timed out' : `exited with ${r.code}`}: ${log.redact(said)}`);
         },
     };
@@ -29026,7 +29030,7 @@ function vercelError(err, ctx) {
     if (!(err instanceof VercelApiError))
         return err instanceof Error ? err : new Error(String(err));
     const said = err.serverMessage ? ` Vercel said: "${err.serverMessage}".` : '';
-    if (err.rateLimited && err.status !== 429) {
+    if (err.rateLimited) {
         return new errors/* RollbackKitError */.dp(`Vercel kept rate-limiting the requests (${err.status}) while ${ctx.doing} for project ${ctx.project}.${said}`, 'Wait a minute and re-run the step; it is safe to repeat.');
     }
     switch (err.status) {
@@ -29047,8 +29051,6 @@ function vercelError(err, ctx) {
         case 409:
         case 422:
             return new errors/* RollbackKitError */.dp(`Vercel refused the change for project ${ctx.project}${ctx.deployment ? ` to deployment ${ctx.deployment}` : ''} (${err.status} conflict) while ${ctx.doing}.${said}`, 'Another rollback or promotion may be running, or the deployment is not eligible: check the project in the Vercel dashboard, then re-run.');
-        case 429:
-            return new errors/* RollbackKitError */.dp(`Vercel kept rate-limiting the requests (429) while ${ctx.doing} for project ${ctx.project}.${said}`, 'Wait a minute and re-run the step; it is safe to repeat.');
         default:
             if (err.status >= 500) {
                 return new errors/* RollbackKitError */.dp(`Vercel failed with ${err.status} while ${ctx.doing} for project ${ctx.project}, after retries.${said}`, 'Check https://www.vercel-status.com and re-run the step; it is safe to repeat.');
@@ -29247,6 +29249,7 @@ async function findLastVerified(current, pages, lookup, maxLookups = MAX_VERIFIE
  */
 
 
+/** " at <ISO time>" for a time Vercel gave, nothing without one. */
 const when = (at) => (at ? ` at ${new Date(at).toISOString()}` : '');
 /** A deployment by id, or undefined when Vercel no longer has it (deleted). */
 async function lookUp(client, id) {
@@ -29405,9 +29408,8 @@ async function promoteOnVercel(opts, log) {
     // target, or a from naming the deployment now in production as bad.
     if (history?.movedBack && !fromRef) {
         const back = history.movedBack;
-        const when = back.requestedAt ? ` at ${new Date(back.requestedAt).toISOString()}` : '';
         const how = back.type === 'rollback' ? 'rolled back' : 'moved back by a promotion';
-        const note = `Production of ${project.name} was already ${how} to ${current.id} from ${back.from}${when} and nothing has gone live since. Nothing to do; to go further back, name the deployment in target.`;
+        const note = `Production of ${project.name} was already ${how} to ${current.id} from ${back.from}${when(back.requestedAt)} and nothing has gone live since. Nothing to do; to go further back, name the deployment in target.`;
         log.info(note);
         return { ...base, status: 'already-current', from: vercel_rollback_info(current), to: vercel_rollback_info(current), notes: [note] };
     }
@@ -30430,7 +30432,7 @@ class CheckReader {
         this.isMapping = isPlainObject(item);
         this.obj = this.isMapping ? item : {};
         this.name = typeof this.obj.name === 'string' && this.obj.name.trim() ? this.obj.name.trim() : `#${index + 1}`;
-        if (!isPlainObject(item))
+        if (!this.isMapping)
             this.problem(undefined, 'each check must be a mapping of fields (name, url or query, assertions)');
     }
     problem(field, message, atKey = false) {
@@ -31579,7 +31581,7 @@ async function probeSql(check, target, opts) {
             probe.abandon();
             resolve({ ok: false, ms: performance.now() - started, failures: [failure], unreachable });
         };
-        timer = setTimeout(() => giveUp(`no answer from the database within ${sql_probe_seconds(budgetMs)} s (timeout-seconds for the connection and for the query, plus ${sql_probe_seconds(sql_probe_ANSWER_MARGIN_MS)} s), so the connection was closed`, true), budgetMs);
+        timer = setTimeout(() => giveUp(`no answer from the database within ${seconds(budgetMs)} s (timeout-seconds for the connection and for the query, plus ${seconds(sql_probe_ANSWER_MARGIN_MS)} s), so the connection was closed`, true), budgetMs);
         onAbort = () => giveUp(DEADLINE_FAILURE, false);
         if (opts.deadline?.aborted)
             onAbort();
@@ -31689,9 +31691,6 @@ async function measure(check, session, timeoutMs, started, opts) {
 /** An ErrorResponse PostgreSQL sent (pg's DatabaseError carries its severity), not a local or network error. */
 function fromServer(err) {
     return typeof err?.severity === 'string';
-}
-function sql_probe_seconds(ms) {
-    return String(Math.round(ms / 100) / 10);
 }
 /** The connection broke around the query (BEGIN failed, or the check after it): nothing was measured. */
 function brokeAround(err, started) {
@@ -32297,7 +32296,7 @@ async function checkCanPush(workspace, component, timeoutSeconds, log) {
     const r = await git.try(['push', '--dry-run', '--quiet', 'origin', `HEAD:${PROBE_REF}`]);
     if (r.code === 0)
         return;
-    const said = log.redact((r.stderr || r.stdout).trim().split('\n').slice(-3).join(' ')) || `git push exited with ${r.code}`;
+    const said = log.redact(gitSaid(r)) || `git push exited with ${r.code}`;
     throw new errors/* RollbackKitError */.dp(`${component} (git-revert) could not push its revert branch from this checkout${r.timedOut ? ` within ${timeoutSeconds} s` : ''}: ${said}. Nothing was changed.`, GIT_REVERT_NEEDS);
 }
 
@@ -35058,7 +35057,6 @@ function parseResult(body, notAfterMs = Date.now()) {
 }
 /** The workflow's GITHUB_TOKEN comments as the GitHub Actions app's bot. */
 const GITHUB_ACTIONS_BOT = 'github-actions[bot]';
-/** An issue as listed, with the author GitHub names for it. */
 /**
  * Whose comments carry real results: the drills' own, written with this token. A personal access
  * token's user is what GET /user says. An installation token may not read GET /user: the workflow's
@@ -36814,7 +36812,8 @@ const COMMAND_FLAGS = {
  * rewritten: "input file" in a tool's message stays as it is.
  */
 
-const flag = (name, text, as) => (name in FLAGS ? as(name) : text);
+/** `--name` where name is one of the CLI's flags; the text as it was otherwise. */
+const flag = (name, text) => (name in FLAGS ? `--${name}` : text);
 function cliWording(text) {
     return (text
         .replace(/ from a secret: ([a-z][a-z0-9-]*): \$\{\{ secrets\.(\w+) \}\}/g, ': export $2 or give --$1')
@@ -36822,9 +36821,9 @@ function cliWording(text) {
         .replace(/\bInput ([a-z][a-z0-9-]*)/g, '--$1')
         .replace(/`([a-z][a-z0-9-]*): ([^`\s]+)`/g, '`--$1 $2`')
         // Spec and plan errors: "the base-url input", "(checks input)", "input provider: …".
-        .replace(/\bthe ([a-z][a-z0-9-]*) input\b/g, (m, name) => flag(name, m, (n) => `--${n}`))
-        .replace(/\b([a-z][a-z0-9-]*) input\b/g, (m, name) => flag(name, m, (n) => `--${n}`))
-        .replace(/\binput ([a-z][a-z0-9-]*)/g, (m, name) => flag(name, m, (n) => `--${n}`))
+        .replace(/\bthe ([a-z][a-z0-9-]*) input\b/g, (m, name) => flag(name, m))
+        .replace(/\b([a-z][a-z0-9-]*) input\b/g, (m, name) => flag(name, m))
+        .replace(/\binput ([a-z][a-z0-9-]*)/g, (m, name) => flag(name, m))
         // "Cannot read checks-file "x"", "(checks-file .github/smoke.yml)"; not a plan file's verify.checks-file.
         .replace(/(?<![-.\w`])checks-file (?=\S)/g, '--checks-file ')
         .replace(/\bthe root action(?:'s)? inputs\b/g, 'the flags')

@@ -2119,8 +2119,6 @@ function platformError(err, ctx) {
         case 409:
         case 422:
             return new errors/* RollbackKitError */.dp(`${err.service} refused the change (${err.status}) while ${ctx.doing}.${said}`, `Another deploy or rollback may be running: check the platform dashboard, then re-run the step.`);
-        case 429:
-            return new errors/* RollbackKitError */.dp(`${err.service} kept rate-limiting the requests (429) while ${ctx.doing}.${said}`, `Wait a minute and re-run the step; it is safe to repeat.`);
         default:
             if (err.status >= 500) {
                 return new errors/* RollbackKitError */.dp(`${err.service} failed with ${err.status} while ${ctx.doing}, after retries.${said}`, `${ctx.statusPage ? `Check ${ctx.statusPage} and re-run` : 'Re-run'} the step; it is safe to repeat.`);
@@ -2723,6 +2721,8 @@ function wholeLines(text, wasCut) {
 /** Runs git in the checkout with a bounded wait; failures carry git's own words, redacted. */
 
 
+/** The last lines git wrote, where it says why it failed. */
+const gitSaid = (r) => (r.stderr || r.stdout).trim().split('\n').slice(-3).join(' ');
 /** A CI checkout often has no identity configured; reverts need one to commit. */
 const BOT_IDENTITY = {
     GIT_AUTHOR_NAME: 'github-actions[bot]',
@@ -2747,7 +2747,7 @@ async function openGit(cwd, log, timeoutMs = 120_000) {
             const r = await exec(args);
             if (r.code === 0)
                 return r.stdout.trim();
-            const said = (r.stderr || r.stdout).trim().split('\n').slice(-3).join(' ');
+            const said = gitSaid(r);
             throw new errors/* RollbackKitError */.dp(`${what} failed: git ${args[0]} ${r.timedOut ? 'timed out' : `exited with ${r.code}`}: ${log.redact(said)}`);
         },
     };
@@ -4044,7 +4044,7 @@ function vercelError(err, ctx) {
     if (!(err instanceof VercelApiError))
         return err instanceof Error ? err : new Error(String(err));
     const said = err.serverMessage ? ` Vercel said: "${err.serverMessage}".` : '';
-    if (err.rateLimited && err.status !== 429) {
+    if (err.rateLimited) {
         return new errors/* RollbackKitError */.dp(`Vercel kept rate-limiting the requests (${err.status}) while ${ctx.doing} for project ${ctx.project}.${said}`, 'Wait a minute and re-run the step; it is safe to repeat.');
     }
     switch (err.status) {
@@ -4065,8 +4065,6 @@ function vercelError(err, ctx) {
         case 409:
         case 422:
             return new errors/* RollbackKitError */.dp(`Vercel refused the change for project ${ctx.project}${ctx.deployment ? ` to deployment ${ctx.deployment}` : ''} (${err.status} conflict) while ${ctx.doing}.${said}`, 'Another rollback or promotion may be running, or the deployment is not eligible: check the project in the Vercel dashboard, then re-run.');
-        case 429:
-            return new errors/* RollbackKitError */.dp(`Vercel kept rate-limiting the requests (429) while ${ctx.doing} for project ${ctx.project}.${said}`, 'Wait a minute and re-run the step; it is safe to repeat.');
         default:
             if (err.status >= 500) {
                 return new errors/* RollbackKitError */.dp(`Vercel failed with ${err.status} while ${ctx.doing} for project ${ctx.project}, after retries.${said}`, 'Check https://www.vercel-status.com and re-run the step; it is safe to repeat.');
@@ -4265,6 +4263,7 @@ async function findLastVerified(current, pages, lookup, maxLookups = MAX_VERIFIE
  */
 
 
+/** " at <ISO time>" for a time Vercel gave, nothing without one. */
 const when = (at) => (at ? ` at ${new Date(at).toISOString()}` : '');
 /** A deployment by id, or undefined when Vercel no longer has it (deleted). */
 async function lookUp(client, id) {
@@ -4423,9 +4422,8 @@ async function promoteOnVercel(opts, log) {
     // target, or a from naming the deployment now in production as bad.
     if (history?.movedBack && !fromRef) {
         const back = history.movedBack;
-        const when = back.requestedAt ? ` at ${new Date(back.requestedAt).toISOString()}` : '';
         const how = back.type === 'rollback' ? 'rolled back' : 'moved back by a promotion';
-        const note = `Production of ${project.name} was already ${how} to ${current.id} from ${back.from}${when} and nothing has gone live since. Nothing to do; to go further back, name the deployment in target.`;
+        const note = `Production of ${project.name} was already ${how} to ${current.id} from ${back.from}${when(back.requestedAt)} and nothing has gone live since. Nothing to do; to go further back, name the deployment in target.`;
         log.info(note);
         return { ...base, status: 'already-current', from: vercel_rollback_info(current), to: vercel_rollback_info(current), notes: [note] };
     }

@@ -3414,8 +3414,8 @@ async function planRestore(session, contents, where) {
  */
 async function leftAsTheyAre(session, contents, manifest) {
     const { filter } = manifest;
-    const all = await userSchemas(session);
-    const scope = filter.everySchema === true ? all.filter((n) => !filter.excludeSchemas.includes(n)) : filter.schemas;
+    const every = filter.everySchema === true;
+    const scope = every ? (await userSchemas(session)).filter((n) => !filter.excludeSchemas.includes(n)) : filter.schemas;
     const { rows } = await session.query(`SELECT n.nspname AS schema, c.relname AS name FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
       WHERE c.relkind IN ('r', 'p', 'f') AND n.nspname = ANY($1::text[])
         AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.deptype = 'e')
@@ -3425,7 +3425,7 @@ async function leftAsTheyAre(session, contents, manifest) {
     const has = new Set([...contents.relations.filter((r) => r.type === 'TABLE' || r.type === 'FOREIGN TABLE'), ...manifest.tables].map((r) => key(r.schema, r.name)));
     return {
         tables: rows.filter((r) => !has.has(key(r.schema, r.name))).map((r) => `${r.schema}.${r.name}`),
-        schemas: filter.everySchema === true ? scope.filter((n) => all.includes(n) && !filter.schemas.includes(n)) : [],
+        schemas: every ? scope.filter((n) => !filter.schemas.includes(n)) : [],
     };
 }
 /** The statements that remove what the snapshot will create, and what depends on it, in an order that needs no CASCADE. */
@@ -4580,7 +4580,7 @@ function advice(reason, plan) {
 /* harmony export */   Vu: () => (/* binding */ closeSession),
 /* harmony export */   fQ: () => (/* binding */ withSession)
 /* harmony export */ });
-/* unused harmony exports ConnectionError, QueryDeadlineExceeded, withQueryDeadline, connectionError */
+/* unused harmony exports ConnectionError, QueryDeadlineExceeded, seconds, withQueryDeadline, connectionError */
 /* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8005);
 /* harmony import */ var _connection_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(92033);
 

@@ -13306,6 +13306,7 @@ function compareSource(snapshot, target) {
 /* harmony export */   Ng: () => (/* binding */ connect),
 /* harmony export */   Rc: () => (/* binding */ ConnectionError),
 /* harmony export */   Vu: () => (/* binding */ closeSession),
+/* harmony export */   YA: () => (/* binding */ seconds),
 /* harmony export */   fQ: () => (/* binding */ withSession),
 /* harmony export */   h7: () => (/* binding */ withQueryDeadline)
 /* harmony export */ });
@@ -14289,6 +14290,8 @@ async function verifySnapshot(snapshotPath, log, opts = {}) {
 /* harmony export */   S: () => (/* binding */ readLedger),
 /* harmony export */   X: () => (/* binding */ writeLedger)
 /* harmony export */ });
+/* harmony import */ var _progress_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8891);
+
 /** The row for `incidentKey`, or undefined (also when the table does not exist yet: read-only). */
 async function readLedger(session, incidentKey) {
     const exists = await session.query(`SELECT to_regclass('rollback_kit.rollbacks')::text AS t`);
@@ -14317,11 +14320,7 @@ async function writeLedger(session, row) {
        planned text[] NOT NULL DEFAULT '{}', reverted text[] NOT NULL DEFAULT '{}', status text NOT NULL,
        started_at timestamptz NOT NULL DEFAULT now(), updated_at timestamptz NOT NULL DEFAULT now(), kept text[] NOT NULL DEFAULT '{}')`);
     // A table an earlier version created: the column is added once; the check keeps ALTER's lock off every later write.
-    await session.query(`DO $rk$ BEGIN
-       IF NOT EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = 'rollback_kit.rollbacks'::regclass AND attname = 'kept' AND NOT attisdropped) THEN
-         ALTER TABLE rollback_kit.rollbacks ADD COLUMN IF NOT EXISTS kept text[] NOT NULL DEFAULT '{}';
-       END IF;
-     END $rk$`);
+    await session.query((0,_progress_js__WEBPACK_IMPORTED_MODULE_0__/* .addColumnOnce */ .v_)('rollback_kit.rollbacks', 'kept', "text[] NOT NULL DEFAULT '{}'"));
     await session.query(`INSERT INTO rollback_kit.rollbacks (incident_key, method, keep_version, planned, kept, reverted, status)
      VALUES ($1, $2, $3, $4, $5, $6, $7)
      ON CONFLICT (incident_key) DO UPDATE SET method = $2, keep_version = $3, planned = $4, kept = $5, reverted = $6, status = $7, updated_at = now()`, [row.incidentKey, row.method, row.keepVersion ?? null, row.planned, row.kept ?? [], row.reverted, row.status]);
@@ -14400,7 +14399,109 @@ async function releaseMigrationLock(session, key) {
 
 /***/ }),
 
-/***/ 6269:
+/***/ 8891:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   FI: () => (/* binding */ recordStatement),
+/* harmony export */   G7: () => (/* binding */ statementsAlreadyRun),
+/* harmony export */   K$: () => (/* binding */ progressStillHolds),
+/* harmony export */   PQ: () => (/* binding */ clearProgressSql),
+/* harmony export */   gQ: () => (/* binding */ readProgress),
+/* harmony export */   q1: () => (/* binding */ statementHash),
+/* harmony export */   sZ: () => (/* binding */ startProgressSql),
+/* harmony export */   v_: () => (/* binding */ addColumnOnce)
+/* harmony export */ });
+/* harmony import */ var node_crypto__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7598);
+/* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(8005);
+/* harmony import */ var _sql_split_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(7063);
+/**
+ * A non-transactional migration cannot be undone as a whole when a statement fails, so we record
+ * each statement as it completes (rollback_kit.down_progress). The re-run after a fix skips the
+ * statements that already ran instead of failing on objects that are already gone. The row is
+ * deleted in the same transaction that marks the migration reverted.
+ *
+ * Progress describes one state of the database: the one where the migration's tracking rows are
+ * the versions recorded with it (Tracking.rowVersionSql). A restore or a re-apply writes those rows
+ * again, and whatever the progress lists as done may be undone by then, so it no longer counts.
+ */
+
+
+
+function statementHash(text) {
+    return (0,node_crypto__WEBPACK_IMPORTED_MODULE_0__.createHash)('sha256').update(text).digest('hex');
+}
+async function tableExists(session) {
+    const r = await session.query(`SELECT to_regclass('rollback_kit.down_progress')::text AS t`);
+    return Boolean(r.rows[0]?.t);
+}
+async function readProgress(session, tracking) {
+    const out = new Map();
+    if (!(await tableExists(session)))
+        return out;
+    // Through to_jsonb: a table an earlier version created has no tracking_rows column until the next start.
+    const r = await session.query(`SELECT migration, done, to_jsonb(p) ->> 'tracking_rows' AS rows FROM rollback_kit.down_progress p WHERE tracking = $1`, [tracking]);
+    for (const row of r.rows)
+        out.set(row.migration, { done: row.done, rows: row.rows });
+    return out;
+}
+/** Whether `progress` was recorded against the tracking rows as they are now (`rowVersionSql` gives them). */
+async function progressStillHolds(session, progress, rowVersionSql) {
+    if (progress.rows === null)
+        return false;
+    const r = await session.query(`SELECT (${rowVersionSql}) AS rows`);
+    return r.rows[0]?.rows === progress.rows;
+}
+/**
+ * Statements (literals inlined) that make the migration's progress row belong to the tracking
+ * rows as `rowVersionSql` reads them in the same transaction, keeping the statements done or
+ * starting over. The table is created where needed, and given the tracking_rows column where an
+ * earlier version created it without one.
+ */
+/**
+ * Adds a column a table of ours gained after an earlier version created it. The catalog is checked
+ * first, so that every later call takes no ALTER lock; IF NOT EXISTS for two first calls at once.
+ */
+function addColumnOnce(table, column, type) {
+    return `DO $rk$ BEGIN
+       IF NOT EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = ${(0,_sql_split_js__WEBPACK_IMPORTED_MODULE_2__/* .literal */ .eu)(table)}::regclass AND attname = ${(0,_sql_split_js__WEBPACK_IMPORTED_MODULE_2__/* .literal */ .eu)(column)} AND NOT attisdropped) THEN
+         ALTER TABLE ${table} ADD COLUMN IF NOT EXISTS ${column} ${type};
+       END IF;
+     END $rk$`;
+}
+function startProgressSql(tracking, migration, rowVersionSql, keepDone) {
+    return [
+        'CREATE SCHEMA IF NOT EXISTS rollback_kit',
+        `CREATE TABLE IF NOT EXISTS rollback_kit.down_progress (
+       tracking text NOT NULL, migration text NOT NULL, done text[] NOT NULL DEFAULT '{}',
+       updated_at timestamptz NOT NULL DEFAULT now(), tracking_rows text, PRIMARY KEY (tracking, migration))`,
+        addColumnOnce('rollback_kit.down_progress', 'tracking_rows', 'text'),
+        `INSERT INTO rollback_kit.down_progress AS p (tracking, migration, tracking_rows) VALUES (${(0,_sql_split_js__WEBPACK_IMPORTED_MODULE_2__/* .literal */ .eu)(tracking)}, ${(0,_sql_split_js__WEBPACK_IMPORTED_MODULE_2__/* .literal */ .eu)(migration)}, (${rowVersionSql}))
+       ON CONFLICT (tracking, migration) DO UPDATE SET tracking_rows = excluded.tracking_rows, updated_at = now()${keepDone ? '' : `, done = '{}'`}`,
+    ];
+}
+async function recordStatement(session, tracking, migration, hash) {
+    await session.query(`UPDATE rollback_kit.down_progress SET done = done || $3::text, updated_at = now() WHERE tracking = $1 AND migration = $2`, [tracking, migration, hash]);
+}
+/** The statement (literals inlined) that ends the migration's progress, in the transaction that marks it reverted. */
+function clearProgressSql(tracking, migration) {
+    return `DELETE FROM rollback_kit.down_progress WHERE tracking = ${(0,_sql_split_js__WEBPACK_IMPORTED_MODULE_2__/* .literal */ .eu)(tracking)} AND migration = ${(0,_sql_split_js__WEBPACK_IMPORTED_MODULE_2__/* .literal */ .eu)(migration)}`;
+}
+/** How many leading statements already ran; refuses when those statements were edited since. */
+function statementsAlreadyRun(progress, hashes, file) {
+    if (!progress || progress.done.length === 0)
+        return 0;
+    const matching = progress.done.findIndex((h, i) => h !== hashes[i]);
+    if (matching >= 0) {
+        throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .RollbackKitError */ .dp(`${file} was partly reverted by an earlier run (${progress.done.length} statement(s) ran), but statement ${matching + 1}, which already ran, has changed since.`, 'Edit only the statements that have not run yet (the one that failed and after). Check the schema by hand; then delete its row from rollback_kit.down_progress to start that migration over.');
+    }
+    return progress.done.length;
+}
+
+
+/***/ }),
+
+/***/ 1690:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -14732,85 +14833,8 @@ const plain = {
     tracking: versionTableTracking,
 };
 
-// EXTERNAL MODULE: external "node:crypto"
-var external_node_crypto_ = __nccwpck_require__(7598);
-;// CONCATENATED MODULE: ./.build/migrations/progress.js
-/**
- * A non-transactional migration cannot be undone as a whole when a statement fails, so we record
- * each statement as it completes (rollback_kit.down_progress). The re-run after a fix skips the
- * statements that already ran instead of failing on objects that are already gone. The row is
- * deleted in the same transaction that marks the migration reverted.
- *
- * Progress describes one state of the database: the one where the migration's tracking rows are
- * the versions recorded with it (Tracking.rowVersionSql). A restore or a re-apply writes those rows
- * again, and whatever the progress lists as done may be undone by then, so it no longer counts.
- */
-
-
-
-function statementHash(text) {
-    return (0,external_node_crypto_.createHash)('sha256').update(text).digest('hex');
-}
-async function tableExists(session) {
-    const r = await session.query(`SELECT to_regclass('rollback_kit.down_progress')::text AS t`);
-    return Boolean(r.rows[0]?.t);
-}
-async function readProgress(session, tracking) {
-    const out = new Map();
-    if (!(await tableExists(session)))
-        return out;
-    // Through to_jsonb: a table an earlier version created has no tracking_rows column until the next start.
-    const r = await session.query(`SELECT migration, done, to_jsonb(p) ->> 'tracking_rows' AS rows FROM rollback_kit.down_progress p WHERE tracking = $1`, [tracking]);
-    for (const row of r.rows)
-        out.set(row.migration, { done: row.done, rows: row.rows });
-    return out;
-}
-/** Whether `progress` was recorded against the tracking rows as they are now (`rowVersionSql` gives them). */
-async function progressStillHolds(session, progress, rowVersionSql) {
-    if (progress.rows === null)
-        return false;
-    const r = await session.query(`SELECT (${rowVersionSql}) AS rows`);
-    return r.rows[0]?.rows === progress.rows;
-}
-/**
- * Statements (literals inlined) that make the migration's progress row belong to the tracking
- * rows as `rowVersionSql` reads them in the same transaction, keeping the statements done or
- * starting over. The table is created where needed, and given the tracking_rows column where an
- * earlier version created it without one.
- */
-function startProgressSql(tracking, migration, rowVersionSql, keepDone) {
-    return [
-        'CREATE SCHEMA IF NOT EXISTS rollback_kit',
-        `CREATE TABLE IF NOT EXISTS rollback_kit.down_progress (
-       tracking text NOT NULL, migration text NOT NULL, done text[] NOT NULL DEFAULT '{}',
-       updated_at timestamptz NOT NULL DEFAULT now(), tracking_rows text, PRIMARY KEY (tracking, migration))`,
-        `DO $rk$ BEGIN
-       IF NOT EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = 'rollback_kit.down_progress'::regclass AND attname = 'tracking_rows' AND NOT attisdropped) THEN
-         ALTER TABLE rollback_kit.down_progress ADD COLUMN tracking_rows text;
-       END IF;
-     END $rk$`,
-        `INSERT INTO rollback_kit.down_progress AS p (tracking, migration, tracking_rows) VALUES (${(0,sql_split/* literal */.eu)(tracking)}, ${(0,sql_split/* literal */.eu)(migration)}, (${rowVersionSql}))
-       ON CONFLICT (tracking, migration) DO UPDATE SET tracking_rows = excluded.tracking_rows, updated_at = now()${keepDone ? '' : `, done = '{}'`}`,
-    ];
-}
-async function recordStatement(session, tracking, migration, hash) {
-    await session.query(`UPDATE rollback_kit.down_progress SET done = done || $3::text, updated_at = now() WHERE tracking = $1 AND migration = $2`, [tracking, migration, hash]);
-}
-/** The statement (literals inlined) that ends the migration's progress, in the transaction that marks it reverted. */
-function clearProgressSql(tracking, migration) {
-    return `DELETE FROM rollback_kit.down_progress WHERE tracking = ${(0,sql_split/* literal */.eu)(tracking)} AND migration = ${(0,sql_split/* literal */.eu)(migration)}`;
-}
-/** How many leading statements already ran; refuses when those statements were edited since. */
-function statementsAlreadyRun(progress, hashes, file) {
-    if (!progress || progress.done.length === 0)
-        return 0;
-    const matching = progress.done.findIndex((h, i) => h !== hashes[i]);
-    if (matching >= 0) {
-        throw new errors/* RollbackKitError */.dp(`${file} was partly reverted by an earlier run (${progress.done.length} statement(s) ran), but statement ${matching + 1}, which already ran, has changed since.`, 'Edit only the statements that have not run yet (the one that failed and after). Check the schema by hand; then delete its row from rollback_kit.down_progress to start that migration over.');
-    }
-    return progress.done.length;
-}
-
+// EXTERNAL MODULE: ./.build/migrations/progress.js
+var migrations_progress = __nccwpck_require__(8891);
 // EXTERNAL MODULE: ./.build/migrations/ledger.js
 var ledger = __nccwpck_require__(7485);
 ;// CONCATENATED MODULE: ./.build/migrations/rerun.js
@@ -15428,10 +15452,10 @@ function where(m, f, err, table, log) {
         return f.index < 0 ? file : `${file} (bookkeeping in ${table})`;
     const pos = Number(err.position);
     const line = Number.isInteger(pos) && pos > 0 ? s.textLine + (0,sql_split/* lineAt */.mh)(s.text, pos - 1) - 1 : s.line;
-    return `${file} line ${line}, statement "${log.excerpt(firstCodeLine(s.text), 100)}"`;
+    return statementAt(m, s, log, line);
 }
-function statementAt(m, s, log) {
-    return `${m.file.downFile ?? m.file.name} line ${s.line}, statement "${log.excerpt(firstCodeLine(s.text), 100)}"`;
+function statementAt(m, s, log, line = s.line) {
+    return `${m.file.downFile ?? m.file.name} line ${line}, statement "${log.excerpt(firstCodeLine(s.text), 100)}"`;
 }
 function statementsUpTo(n) {
     return n === 1 ? 'statement 1' : `statements 1 to ${n}`;
@@ -15457,7 +15481,7 @@ function beforeFirstStatement({ m, saved, tracking, target, lost, pgMessage }) {
 function recordFailed({ m, f, tracking, target, log, lost, pgMessage, marked }) {
     const i = f.index;
     const n = m.statements.length;
-    const record = `UPDATE ${PROGRESS_TABLE} SET done = done || ${(0,sql_split/* literal */.eu)(statementHash(f.statement.text))}::text WHERE tracking = ${(0,sql_split/* literal */.eu)(tracking.table)} AND migration = ${(0,sql_split/* literal */.eu)(m.file.id)} AND cardinality(done) = ${i}`;
+    const record = `UPDATE ${PROGRESS_TABLE} SET done = done || ${(0,sql_split/* literal */.eu)((0,migrations_progress/* statementHash */.q1)(f.statement.text))}::text WHERE tracking = ${(0,sql_split/* literal */.eu)(tracking.table)} AND migration = ${(0,sql_split/* literal */.eu)(m.file.id)} AND cardinality(done) = ${i}`;
     return {
         head: `${lost ? `Lost the connection to ${target} while reverting` : 'Reverting'} ${m.file.name}: statement ${i + 1} of ${n} ran (${statementAt(m, f.statement, log)}), but recording it as done in ${PROGRESS_TABLE} failed: ${pgMessage}.`,
         state: `It runs statement by statement (non-transactional): ${statementsUpTo(i + 1)} of ${n} ran and cannot be rolled back, but ${PROGRESS_TABLE} records ${i} of them` +
@@ -15590,7 +15614,7 @@ async function remaining(session, tracking, m, saved, log) {
         return FRESH;
     let holds;
     try {
-        holds = await progressStillHolds(session, saved, tracking.rowVersionSql(m.file));
+        holds = await (0,migrations_progress/* progressStillHolds */.K$)(session, saved, tracking.rowVersionSql(m.file));
     }
     catch (err) {
         throw new StatementFailed(undefined, -1, err, 'prepare');
@@ -15602,7 +15626,7 @@ async function remaining(session, tracking, m, saved, log) {
         log.info(`  discarding the progress an earlier run recorded for ${m.file.name} (${saved.done.length} statement(s) done): ${why}; starting at statement 1`);
         return { ...FRESH, hasProgress: true };
     }
-    const from = statementsAlreadyRun(saved, m.statements.map((s) => statementHash(s.text)), m.file.name);
+    const from = (0,migrations_progress/* statementsAlreadyRun */.G7)(saved, m.statements.map((s) => (0,migrations_progress/* statementHash */.q1)(s.text)), m.file.name);
     if (from > 0)
         log.info(`  resuming ${m.file.name} at statement ${from + 1} of ${m.statements.length}: the first ${from} ran in an earlier run`);
     const replay = range(0, from).filter((i) => (0,sql_split/* sessionSetting */.ls)(m.statements[i].text));
@@ -15688,7 +15712,7 @@ async function revertInTransaction(ctx, m, previous, rest) {
     const { session, tracking } = ctx;
     const start = tracking.startSql?.(m.file, previous) ?? [];
     // After an earlier run, its progress goes in the same transaction: the statements it lists ran, and the rest with them.
-    const end = [...tracking.revertSql(m.file, previous), ...(rest.hasProgress ? [clearProgressSql(tracking.table, m.file.id)] : [])];
+    const end = [...tracking.revertSql(m.file, previous), ...(rest.hasProgress ? [(0,migrations_progress/* clearProgressSql */.PQ)(tracking.table, m.file.id)] : [])];
     const { text, parts } = oneQuery(m, ctx.reset, start, end, rest);
     try {
         await (0,db_session/* withQueryDeadline */.h7)(session, allowance(m, m.statements.length - rest.from + start.length + end.length), () => session.query(text));
@@ -15726,12 +15750,12 @@ async function revertStatementByStatement(ctx, m, previous, rest) {
     // as the tool does. The progress row is made this state's in the same one, and the session set
     // back to the run's settings just before: one round trip.
     const start = tracking.startSql?.(m.file, previous) ?? [];
-    const progress = startProgressSql(tracking.table, id, tracking.rowVersionSql(m.file), rest.from > 0);
+    const progress = (0,migrations_progress/* startProgressSql */.sZ)(tracking.table, id, tracking.rowVersionSql(m.file), rest.from > 0);
     await inTransaction(ctx, m, [...ctx.reset, 'BEGIN', ...start, ...progress, 'COMMIT'], start.length + 1, rest.from);
     await exec(session, m.statements, rest.replay);
-    await exec(session, m.statements, range(rest.from, m.statements.length), (s) => recordStatement(session, tracking.table, id, statementHash(s.text)));
+    await exec(session, m.statements, range(rest.from, m.statements.length), (s) => (0,migrations_progress/* recordStatement */.FI)(session, tracking.table, id, (0,migrations_progress/* statementHash */.q1)(s.text)));
     const end = tracking.revertSql(m.file, previous);
-    await inTransaction(ctx, m, ['BEGIN', ...end, clearProgressSql(tracking.table, id), 'COMMIT'], end.length + 1, m.statements.length);
+    await inTransaction(ctx, m, ['BEGIN', ...end, (0,migrations_progress/* clearProgressSql */.PQ)(tracking.table, id), 'COMMIT'], end.length + 1, m.statements.length);
 }
 /**
  * A lock not granted within lock_timeout, or a deadlock with production traffic, rolls the whole
@@ -15762,7 +15786,7 @@ async function revertWithRetries(ctx, m, previous, rest, log) {
 /** What earlier runs recorded, read before anything runs: a failure here changed nothing. */
 async function earlierProgress(session, table, target) {
     try {
-        return await readProgress(session, table);
+        return await (0,migrations_progress/* readProgress */.gQ)(session, table);
     }
     catch (err) {
         const lost = isConnectionLoss(err);
@@ -15908,7 +15932,7 @@ async function readAppliedIds(session, format, tracking, files, target) {
     if (dirty === undefined)
         return ids;
     // A dirty version we can resume is one of ours: a non-transactional step that stopped midway.
-    const progress = await readProgress(session, tracking.table);
+    const progress = await (0,migrations_progress/* readProgress */.gQ)(session, tracking.table);
     const resumable = files.find((f, i) => progress.has(f.id) && (i > 0 ? files[i - 1].id : '-1') === dirty);
     if (!resumable) {
         throw new errors/* RollbackKitError */.dp(`${tracking.table} is dirty at version ${dirty}: a migration stopped midway, so the schema may be half changed.`, `Check the schema by hand and finish or undo that migration, then run \`migrate force <version>\` (golang-migrate refuses to run until then too), and re-run.`);
@@ -16266,8 +16290,8 @@ var budgets = __nccwpck_require__(1583);
 var pg_tools = __nccwpck_require__(1934);
 // EXTERNAL MODULE: ./.build/db/session.js
 var session = __nccwpck_require__(4441);
-// EXTERNAL MODULE: ./.build/migrations/revert.js + 14 modules
-var revert = __nccwpck_require__(6269);
+// EXTERNAL MODULE: ./.build/migrations/revert.js + 13 modules
+var revert = __nccwpck_require__(1690);
 // EXTERNAL MODULE: ./.build/platforms/vercel/client.js
 var vercel_client = __nccwpck_require__(5282);
 // EXTERNAL MODULE: ./.build/platforms/vercel/errors.js
@@ -18322,8 +18346,8 @@ async function planRestore(session, contents, where) {
  */
 async function leftAsTheyAre(session, contents, manifest) {
     const { filter } = manifest;
-    const all = await (0,patterns/* userSchemas */.cY)(session);
-    const scope = filter.everySchema === true ? all.filter((n) => !filter.excludeSchemas.includes(n)) : filter.schemas;
+    const every = filter.everySchema === true;
+    const scope = every ? (await (0,patterns/* userSchemas */.cY)(session)).filter((n) => !filter.excludeSchemas.includes(n)) : filter.schemas;
     const { rows } = await session.query(`SELECT n.nspname AS schema, c.relname AS name FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
       WHERE c.relkind IN ('r', 'p', 'f') AND n.nspname = ANY($1::text[])
         AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.deptype = 'e')
@@ -18333,7 +18357,7 @@ async function leftAsTheyAre(session, contents, manifest) {
     const has = new Set([...contents.relations.filter((r) => r.type === 'TABLE' || r.type === 'FOREIGN TABLE'), ...manifest.tables].map((r) => key(r.schema, r.name)));
     return {
         tables: rows.filter((r) => !has.has(key(r.schema, r.name))).map((r) => `${r.schema}.${r.name}`),
-        schemas: filter.everySchema === true ? scope.filter((n) => all.includes(n) && !filter.schemas.includes(n)) : [],
+        schemas: every ? scope.filter((n) => !filter.schemas.includes(n)) : [],
     };
 }
 /** The statements that remove what the snapshot will create, and what depends on it, in an order that needs no CASCADE. */
@@ -18884,8 +18908,8 @@ function advice(reason, plan) {
     return ' A one-transaction restore holds a lock on every table, index and sequence it drops or creates: raise max_locks_per_transaction (a server setting; it takes a restart) so that max_locks_per_transaction × max_connections covers them, then run again.';
 }
 
-// EXTERNAL MODULE: ./.build/migrations/revert.js + 14 modules
-var revert = __nccwpck_require__(6269);
+// EXTERNAL MODULE: ./.build/migrations/revert.js + 13 modules
+var revert = __nccwpck_require__(1690);
 // EXTERNAL MODULE: ./.build/platforms/promote.js + 24 modules
 var promote = __nccwpck_require__(3474);
 // EXTERNAL MODULE: ./.build/platforms/vercel/client.js
@@ -19019,7 +19043,7 @@ async function checkCanPush(workspace, component, timeoutSeconds, log) {
     const r = await git.try(['push', '--dry-run', '--quiet', 'origin', `HEAD:${PROBE_REF}`]);
     if (r.code === 0)
         return;
-    const said = log.redact((r.stderr || r.stdout).trim().split('\n').slice(-3).join(' ')) || `git push exited with ${r.code}`;
+    const said = log.redact((0,git_revert_git/* gitSaid */.U)(r)) || `git push exited with ${r.code}`;
     throw new errors/* RollbackKitError */.dp(`${component} (git-revert) could not push its revert branch from this checkout${r.timedOut ? ` within ${timeoutSeconds} s` : ''}: ${said}. Nothing was changed.`, GIT_REVERT_NEEDS);
 }
 
@@ -19885,6 +19909,7 @@ async function verifyWithChecks(checks, v, database, log) {
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   U: () => (/* binding */ gitSaid),
 /* harmony export */   z: () => (/* binding */ openGit)
 /* harmony export */ });
 /* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8005);
@@ -19892,6 +19917,8 @@ async function verifyWithChecks(checks, v, database, log) {
 /** Runs git in the checkout with a bounded wait; failures carry git's own words, redacted. */
 
 
+/** The last lines git wrote, where it says why it failed. */
+const gitSaid = (r) => (r.stderr || r.stdout).trim().split('\n').slice(-3).join(' ');
 /** A CI checkout often has no identity configured; reverts need one to commit. */
 const BOT_IDENTITY = {
     GIT_AUTHOR_NAME: 'github-actions[bot]',
@@ -19916,7 +19943,7 @@ async function openGit(cwd, log, timeoutMs = 120_000) {
             const r = await exec(args);
             if (r.code === 0)
                 return r.stdout.trim();
-            const said = (r.stderr || r.stdout).trim().split('\n').slice(-3).join(' ');
+            const said = gitSaid(r);
             throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .RollbackKitError */ .dp(`${what} failed: git ${args[0]} ${r.timedOut ? 'timed out' : `exited with ${r.code}`}: ${log.redact(said)}`);
         },
     };
@@ -20622,8 +20649,6 @@ function platformError(err, ctx) {
         case 409:
         case 422:
             return new errors/* RollbackKitError */.dp(`${err.service} refused the change (${err.status}) while ${ctx.doing}.${said}`, `Another deploy or rollback may be running: check the platform dashboard, then re-run the step.`);
-        case 429:
-            return new errors/* RollbackKitError */.dp(`${err.service} kept rate-limiting the requests (429) while ${ctx.doing}.${said}`, `Wait a minute and re-run the step; it is safe to repeat.`);
         default:
             if (err.status >= 500) {
                 return new errors/* RollbackKitError */.dp(`${err.service} failed with ${err.status} while ${ctx.doing}, after retries.${said}`, `${ctx.statusPage ? `Check ${ctx.statusPage} and re-run` : 'Re-run'} the step; it is safe to repeat.`);
@@ -22341,6 +22366,7 @@ async function findLastVerified(current, pages, lookup, maxLookups = MAX_VERIFIE
  */
 
 
+/** " at <ISO time>" for a time Vercel gave, nothing without one. */
 const when = (at) => (at ? ` at ${new Date(at).toISOString()}` : '');
 /** A deployment by id, or undefined when Vercel no longer has it (deleted). */
 async function lookUp(client, id) {
@@ -22499,9 +22525,8 @@ async function promoteOnVercel(opts, log) {
     // target, or a from naming the deployment now in production as bad.
     if (history?.movedBack && !fromRef) {
         const back = history.movedBack;
-        const when = back.requestedAt ? ` at ${new Date(back.requestedAt).toISOString()}` : '';
         const how = back.type === 'rollback' ? 'rolled back' : 'moved back by a promotion';
-        const note = `Production of ${project.name} was already ${how} to ${current.id} from ${back.from}${when} and nothing has gone live since. Nothing to do; to go further back, name the deployment in target.`;
+        const note = `Production of ${project.name} was already ${how} to ${current.id} from ${back.from}${when(back.requestedAt)} and nothing has gone live since. Nothing to do; to go further back, name the deployment in target.`;
         log.info(note);
         return { ...base, status: 'already-current', from: vercel_rollback_info(current), to: vercel_rollback_info(current), notes: [note] };
     }
@@ -23089,7 +23114,7 @@ function vercelError(err, ctx) {
     if (!(err instanceof _client_js__WEBPACK_IMPORTED_MODULE_1__/* .VercelApiError */ .A9))
         return err instanceof Error ? err : new Error(String(err));
     const said = err.serverMessage ? ` Vercel said: "${err.serverMessage}".` : '';
-    if (err.rateLimited && err.status !== 429) {
+    if (err.rateLimited) {
         return new _core_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .RollbackKitError */ .dp(`Vercel kept rate-limiting the requests (${err.status}) while ${ctx.doing} for project ${ctx.project}.${said}`, 'Wait a minute and re-run the step; it is safe to repeat.');
     }
     switch (err.status) {
@@ -23110,8 +23135,6 @@ function vercelError(err, ctx) {
         case 409:
         case 422:
             return new _core_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .RollbackKitError */ .dp(`Vercel refused the change for project ${ctx.project}${ctx.deployment ? ` to deployment ${ctx.deployment}` : ''} (${err.status} conflict) while ${ctx.doing}.${said}`, 'Another rollback or promotion may be running, or the deployment is not eligible: check the project in the Vercel dashboard, then re-run.');
-        case 429:
-            return new _core_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .RollbackKitError */ .dp(`Vercel kept rate-limiting the requests (429) while ${ctx.doing} for project ${ctx.project}.${said}`, 'Wait a minute and re-run the step; it is safe to repeat.');
         default:
             if (err.status >= 500) {
                 return new _core_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .RollbackKitError */ .dp(`Vercel failed with ${err.status} while ${ctx.doing} for project ${ctx.project}, after retries.${said}`, 'Check https://www.vercel-status.com and re-run the step; it is safe to repeat.');
@@ -23276,7 +23299,6 @@ function parseResult(body, notAfterMs = Date.now()) {
 }
 /** The workflow's GITHUB_TOKEN comments as the GitHub Actions app's bot. */
 const GITHUB_ACTIONS_BOT = 'github-actions[bot]';
-/** An issue as listed, with the author GitHub names for it. */
 /**
  * Whose comments carry real results: the drills' own, written with this token. A personal access
  * token's user is what GET /user says. An installation token may not read GET /user: the workflow's
@@ -25114,7 +25136,7 @@ class CheckReader {
         this.isMapping = isPlainObject(item);
         this.obj = this.isMapping ? item : {};
         this.name = typeof this.obj.name === 'string' && this.obj.name.trim() ? this.obj.name.trim() : `#${index + 1}`;
-        if (!isPlainObject(item))
+        if (!this.isMapping)
             this.problem(undefined, 'each check must be a mapping of fields (name, url or query, assertions)');
     }
     problem(field, message, atKey = false) {
@@ -26208,7 +26230,7 @@ async function probeSql(check, target, opts) {
             probe.abandon();
             resolve({ ok: false, ms: performance.now() - started, failures: [failure], unreachable });
         };
-        timer = setTimeout(() => giveUp(`no answer from the database within ${seconds(budgetMs)} s (timeout-seconds for the connection and for the query, plus ${seconds(ANSWER_MARGIN_MS)} s), so the connection was closed`, true), budgetMs);
+        timer = setTimeout(() => giveUp(`no answer from the database within ${(0,db_session/* seconds */.YA)(budgetMs)} s (timeout-seconds for the connection and for the query, plus ${(0,db_session/* seconds */.YA)(ANSWER_MARGIN_MS)} s), so the connection was closed`, true), budgetMs);
         onAbort = () => giveUp(DEADLINE_FAILURE, false);
         if (opts.deadline?.aborted)
             onAbort();
@@ -26318,9 +26340,6 @@ async function measure(check, session, timeoutMs, started, opts) {
 /** An ErrorResponse PostgreSQL sent (pg's DatabaseError carries its severity), not a local or network error. */
 function fromServer(err) {
     return typeof err?.severity === 'string';
-}
-function seconds(ms) {
-    return String(Math.round(ms / 100) / 10);
 }
 /** The connection broke around the query (BEGIN failed, or the check after it): nothing was measured. */
 function brokeAround(err, started) {

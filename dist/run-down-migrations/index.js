@@ -4524,17 +4524,24 @@ async function progressStillHolds(session, progress, rowVersionSql) {
  * starting over. The table is created where needed, and given the tracking_rows column where an
  * earlier version created it without one.
  */
+/**
+ * Adds a column a table of ours gained after an earlier version created it. The catalog is checked
+ * first, so that every later call takes no ALTER lock; IF NOT EXISTS for two first calls at once.
+ */
+function addColumnOnce(table, column, type) {
+    return `DO $rk$ BEGIN
+       IF NOT EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = ${(0,sql_split/* literal */.eu)(table)}::regclass AND attname = ${(0,sql_split/* literal */.eu)(column)} AND NOT attisdropped) THEN
+         ALTER TABLE ${table} ADD COLUMN IF NOT EXISTS ${column} ${type};
+       END IF;
+     END $rk$`;
+}
 function startProgressSql(tracking, migration, rowVersionSql, keepDone) {
     return [
         'CREATE SCHEMA IF NOT EXISTS rollback_kit',
         `CREATE TABLE IF NOT EXISTS rollback_kit.down_progress (
        tracking text NOT NULL, migration text NOT NULL, done text[] NOT NULL DEFAULT '{}',
        updated_at timestamptz NOT NULL DEFAULT now(), tracking_rows text, PRIMARY KEY (tracking, migration))`,
-        `DO $rk$ BEGIN
-       IF NOT EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = 'rollback_kit.down_progress'::regclass AND attname = 'tracking_rows' AND NOT attisdropped) THEN
-         ALTER TABLE rollback_kit.down_progress ADD COLUMN tracking_rows text;
-       END IF;
-     END $rk$`,
+        addColumnOnce('rollback_kit.down_progress', 'tracking_rows', 'text'),
         `INSERT INTO rollback_kit.down_progress AS p (tracking, migration, tracking_rows) VALUES (${(0,sql_split/* literal */.eu)(tracking)}, ${(0,sql_split/* literal */.eu)(migration)}, (${rowVersionSql}))
        ON CONFLICT (tracking, migration) DO UPDATE SET tracking_rows = excluded.tracking_rows, updated_at = now()${keepDone ? '' : `, done = '{}'`}`,
     ];
@@ -4558,6 +4565,7 @@ function statementsAlreadyRun(progress, hashes, file) {
 }
 
 ;// CONCATENATED MODULE: ./.build/migrations/ledger.js
+
 /** The row for `incidentKey`, or undefined (also when the table does not exist yet: read-only). */
 async function readLedger(session, incidentKey) {
     const exists = await session.query(`SELECT to_regclass('rollback_kit.rollbacks')::text AS t`);
@@ -4586,11 +4594,7 @@ async function writeLedger(session, row) {
        planned text[] NOT NULL DEFAULT '{}', reverted text[] NOT NULL DEFAULT '{}', status text NOT NULL,
        started_at timestamptz NOT NULL DEFAULT now(), updated_at timestamptz NOT NULL DEFAULT now(), kept text[] NOT NULL DEFAULT '{}')`);
     // A table an earlier version created: the column is added once; the check keeps ALTER's lock off every later write.
-    await session.query(`DO $rk$ BEGIN
-       IF NOT EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = 'rollback_kit.rollbacks'::regclass AND attname = 'kept' AND NOT attisdropped) THEN
-         ALTER TABLE rollback_kit.rollbacks ADD COLUMN IF NOT EXISTS kept text[] NOT NULL DEFAULT '{}';
-       END IF;
-     END $rk$`);
+    await session.query(addColumnOnce('rollback_kit.rollbacks', 'kept', "text[] NOT NULL DEFAULT '{}'"));
     await session.query(`INSERT INTO rollback_kit.rollbacks (incident_key, method, keep_version, planned, kept, reverted, status)
      VALUES ($1, $2, $3, $4, $5, $6, $7)
      ON CONFLICT (incident_key) DO UPDATE SET method = $2, keep_version = $3, planned = $4, kept = $5, reverted = $6, status = $7, updated_at = now()`, [row.incidentKey, row.method, row.keepVersion ?? null, row.planned, row.kept ?? [], row.reverted, row.status]);
@@ -4740,10 +4744,10 @@ function where(m, f, err, table, log) {
         return f.index < 0 ? file : `${file} (bookkeeping in ${table})`;
     const pos = Number(err.position);
     const line = Number.isInteger(pos) && pos > 0 ? s.textLine + (0,sql_split/* lineAt */.mh)(s.text, pos - 1) - 1 : s.line;
-    return `${file} line ${line}, statement "${log.excerpt(firstCodeLine(s.text), 100)}"`;
+    return statementAt(m, s, log, line);
 }
-function statementAt(m, s, log) {
-    return `${m.file.downFile ?? m.file.name} line ${s.line}, statement "${log.excerpt(firstCodeLine(s.text), 100)}"`;
+function statementAt(m, s, log, line = s.line) {
+    return `${m.file.downFile ?? m.file.name} line ${line}, statement "${log.excerpt(firstCodeLine(s.text), 100)}"`;
 }
 function statementsUpTo(n) {
     return n === 1 ? 'statement 1' : `statements 1 to ${n}`;

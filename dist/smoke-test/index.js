@@ -13163,7 +13163,7 @@ class CheckReader {
         this.isMapping = isPlainObject(item);
         this.obj = this.isMapping ? item : {};
         this.name = typeof this.obj.name === 'string' && this.obj.name.trim() ? this.obj.name.trim() : `#${index + 1}`;
-        if (!isPlainObject(item))
+        if (!this.isMapping)
             this.problem(undefined, 'each check must be a mapping of fields (name, url or query, assertions)');
     }
     problem(field, message, atKey = false) {
@@ -14043,8 +14043,6 @@ function platformError(err, ctx) {
         case 409:
         case 422:
             return new errors/* RollbackKitError */.dp(`${err.service} refused the change (${err.status}) while ${ctx.doing}.${said}`, `Another deploy or rollback may be running: check the platform dashboard, then re-run the step.`);
-        case 429:
-            return new errors/* RollbackKitError */.dp(`${err.service} kept rate-limiting the requests (429) while ${ctx.doing}.${said}`, `Wait a minute and re-run the step; it is safe to repeat.`);
         default:
             if (err.status >= 500) {
                 return new errors/* RollbackKitError */.dp(`${err.service} failed with ${err.status} while ${ctx.doing}, after retries.${said}`, `${ctx.statusPage ? `Check ${ctx.statusPage} and re-run` : 'Re-run'} the step; it is safe to repeat.`);
@@ -15261,7 +15259,7 @@ async function probeSql(check, target, opts) {
             probe.abandon();
             resolve({ ok: false, ms: performance.now() - started, failures: [failure], unreachable });
         };
-        timer = setTimeout(() => giveUp(`no answer from the database within ${sql_probe_seconds(budgetMs)} s (timeout-seconds for the connection and for the query, plus ${sql_probe_seconds(ANSWER_MARGIN_MS)} s), so the connection was closed`, true), budgetMs);
+        timer = setTimeout(() => giveUp(`no answer from the database within ${seconds(budgetMs)} s (timeout-seconds for the connection and for the query, plus ${seconds(ANSWER_MARGIN_MS)} s), so the connection was closed`, true), budgetMs);
         onAbort = () => giveUp(DEADLINE_FAILURE, false);
         if (opts.deadline?.aborted)
             onAbort();
@@ -15371,9 +15369,6 @@ async function measure(check, session, timeoutMs, started, opts) {
 /** An ErrorResponse PostgreSQL sent (pg's DatabaseError carries its severity), not a local or network error. */
 function fromServer(err) {
     return typeof err?.severity === 'string';
-}
-function sql_probe_seconds(ms) {
-    return String(Math.round(ms / 100) / 10);
 }
 /** The connection broke around the query (BEGIN failed, or the check after it): nothing was measured. */
 function brokeAround(err, started) {
