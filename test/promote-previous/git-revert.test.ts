@@ -140,7 +140,8 @@ describe('promote-previous (git-revert)', () => {
     const merged = await run(repo, { target: repo.sha.good, from: repo.sha.bad }, fresh);
     expect(merged.code).toBe(0);
     expect(merged.outputs.status).toBe('already-current');
-    expect(merged.log).toContain('already has the same files');
+    // The merged branch holds the revert of `from`: nothing is reverted twice.
+    expect(merged.log).toMatch(new RegExp(`no longer has the changes of ${repo.sha.bad.slice(0, 7)}: [0-9a-f]{7} reverted it`));
     expect(repo.github.pulls).toHaveLength(1);
   });
 
