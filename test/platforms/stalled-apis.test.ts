@@ -34,12 +34,13 @@ describe('smoke-test verified-sha against a GitHub that never answers', () => {
     const request = verifiedRequest(SHA, GH_TOKEN, { GITHUB_REPOSITORY: 'acme/shop', GITHUB_API_URL: github.url })!;
     const log = memoryLog();
 
-    const recorded = await recordVerified(request, decide([]), 1, 1, log);
+    // Fractional, as deadline-seconds may be: 1.0005 s leaves 1000.5 ms, which no timer takes.
+    const recorded = await recordVerified(request, decide([]), 1, 1.0005, log);
 
     expect(recorded).toBe(false);
     const warning = log.lines.find((l) => l.startsWith('warning: '));
     expect(warning).toContain(`commit ${SHA.slice(0, 12)} could not be recorded as verified`);
-    expect(warning).toContain(`GitHub did not answer POST /repos/acme/shop/statuses/${SHA} (${new URL(github.url).host}) before the step's deadline: deadline-seconds (1 s) ran out.`);
+    expect(warning).toContain(`GitHub did not answer POST /repos/acme/shop/statuses/${SHA} (${new URL(github.url).host}) before the step's deadline: deadline-seconds (1.0005 s) ran out.`);
     expect(warning).toContain('or raise deadline-seconds');
     // Nothing was tried again after the deadline.
     expect(github.requests).toHaveLength(1);

@@ -176,7 +176,8 @@ export class HttpClient {
           // fetch drops Authorization on a redirect to another origin, but not a token in another
           // header (Railway's Project-Access-Token): a platform API call follows no redirect at all.
           redirect: 'manual',
-          signal: AbortSignal.timeout(cut ? before : this.timeoutMs),
+          // Whole milliseconds: a fractional deadline-seconds leaves a fraction, which the timer refuses.
+          signal: AbortSignal.timeout(cut ? Math.ceil(before) : this.timeoutMs),
         });
         const raw = await res.text();
         if (res.status >= 300 && res.status < 400) throw this.redirected(res, url, label);
