@@ -588,7 +588,7 @@ async function environmentPhase(
   let warn = false;
   for (const { c, rec } of vercel) {
     try {
-      rec.changedEnv = await changedProductionEnv({ token: request.secrets.vercelToken!, project: c.project!, team: c.team, apiUrl: c.apiUrl, since: rec.to!.createdAt! }, log);
+      rec.changedEnv = await changedProductionEnv({ token: request.secrets.vercelToken!, project: c.project!, team: c.team, apiUrl: c.apiUrl, since: rec.to!.createdAt!, timeoutSeconds: c.timeoutSeconds }, log);
       if (rec.changedEnv.length) {
         warn = true;
         const line = `${c.name}: ${rec.changedEnv.join(', ')} changed after ${rec.to!.id} was built; production runs the old values now, the next redeploy picks up the new ones`;
