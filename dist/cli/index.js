@@ -25516,6 +25516,92 @@ function planReverts(format, files, appliedIds, selector, context) {
     return { format: format.name, toRevert: chosen.map((f) => prepare(f, context.log)), applied, keep: suffix && kept >= 0 ? applied[kept] : undefined };
 }
 
+;// CONCATENATED MODULE: ./.build/migrations/own-tables.js
+/**
+ * The tables rollback-kit keeps in the database it rolls back (schema rollback_kit), made where
+ * missing and given the columns later versions added.
+ *
+ * The role that made them is often not the one running now: a migration role creates them, and the
+ * CI role that reverts later may read and write them but owns none of them. PostgreSQL checks the
+ * privilege of CREATE SCHEMA / CREATE TABLE … IF NOT EXISTS (CREATE on the database or the schema)
+ * and of ALTER TABLE … ADD COLUMN IF NOT EXISTS (the table's ownership) before it looks whether
+ * there is anything to do, so each statement runs only when the catalog says it is needed.
+ */
+
+
+
+/** PostgreSQL's insufficient_privilege. */
+const INSUFFICIENT_PRIVILEGE = '42501';
+/** The statement an owner of `table` runs to give it `column`. */
+function addColumnSql(table, column) {
+    return `ALTER TABLE ${table.name} ADD COLUMN IF NOT EXISTS ${column} ${table.added[column]}`;
+}
+/**
+ * One statement (a DO block, literals inlined) that makes `table` as this version uses it. A column
+ * that is missing while this role does not own the table is refused (insufficient_privilege) with
+ * the owner and the statement they run: every column we added is one a later run relies on (the
+ * ledger's `kept` tells a finished plan from one to refuse; progress's `tracking_rows` tells
+ * statements done from statements to run again), so going on without it is not safe.
+ */
+function ensureTableSql(table) {
+    const [schema, name] = table.name.split('.');
+    const oid = `${literal(table.name)}::regclass`;
+    const columns = Object.keys(table.added).map((column) => {
+        const alter = addColumnSql(table, column);
+        const refusal = [
+            literal(`${table.name} lacks the column ${column}, which this version of rollback-kit writes (an earlier version created the table), and only the table's owner may add it: it belongs to role `),
+            'rk_owner::regrole::text',
+            literal(', and this run connects as role '),
+            'quote_ident(current_user)',
+            literal('. Have '),
+            'rk_owner::regrole::text',
+            literal(` (or a superuser) run once: ${alter}; then run again.`),
+        ].join(' || ');
+        return [
+            `  IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_attribute WHERE attrelid = ${oid} AND attname = ${literal(column)} AND NOT attisdropped) THEN`,
+            `    SELECT relowner INTO rk_owner FROM pg_catalog.pg_class WHERE oid = ${oid};`,
+            `    IF NOT pg_has_role(rk_owner, 'USAGE') THEN`,
+            `      RAISE EXCEPTION USING ERRCODE = 'insufficient_privilege', MESSAGE = ${refusal}, SCHEMA = ${literal(schema)}, TABLE = ${literal(name)}, COLUMN = ${literal(column)};`,
+            '    END IF;',
+            `    ${alter};`,
+            '  END IF;',
+        ].join('\n');
+    });
+    const body = [
+        'DECLARE rk_owner oid;',
+        'BEGIN',
+        `  IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_namespace WHERE nspname = ${literal(schema)}) THEN`,
+        `    CREATE SCHEMA IF NOT EXISTS ${schema};`,
+        '  END IF;',
+        `  IF to_regclass(${literal(table.name)}) IS NULL THEN`,
+        `    CREATE TABLE IF NOT EXISTS ${table.name} (${table.definition});`,
+        '  END IF;',
+        ...columns,
+        'END',
+    ].join('\n');
+    return doBlock('rk_own_table', body);
+}
+/**
+ * A column ensureTableSql could not add, as the user's error (not an unexpected one); `code` stays
+ * insufficient_privilege for callers that go on without the table (rerun.ts).
+ */
+class ColumnRefused extends errors/* RollbackKitError */.dp {
+    code = INSUFFICIENT_PRIVILEGE;
+}
+/** Makes `table` as this version uses it, in a statement of its own. */
+async function ensureTable(session, table) {
+    try {
+        await session.query(ensureTableSql(table));
+    }
+    catch (err) {
+        // PostgreSQL's own refusals (CREATE on the database, say) name no column and pass as they are.
+        const e = err;
+        if (e.code === INSUFFICIENT_PRIVILEGE && e.column)
+            throw new ColumnRefused(e.message);
+        throw err;
+    }
+}
+
 ;// CONCATENATED MODULE: ./.build/migrations/progress.js
 /**
  * A non-transactional migration cannot be undone as a whole when a statement fails, so we record
@@ -25527,6 +25613,7 @@ function planReverts(format, files, appliedIds, selector, context) {
  * the versions recorded with it (Tracking.rowVersionSql). A restore or a re-apply writes those rows
  * again, and whatever the progress lists as done may be undone by then, so it no longer counts.
  */
+
 
 
 
@@ -25554,30 +25641,21 @@ async function progressStillHolds(session, progress, rowVersionSql) {
     const r = await session.query(`SELECT (${rowVersionSql}) AS rows`);
     return r.rows[0]?.rows === progress.rows;
 }
+const DOWN_PROGRESS = {
+    name: 'rollback_kit.down_progress',
+    definition: `tracking text NOT NULL, migration text NOT NULL, done text[] NOT NULL DEFAULT '{}',
+       updated_at timestamptz NOT NULL DEFAULT now(), tracking_rows text, PRIMARY KEY (tracking, migration)`,
+    added: { tracking_rows: 'text' },
+};
 /**
  * Statements (literals inlined) that make the migration's progress row belong to the tracking
  * rows as `rowVersionSql` reads them in the same transaction, keeping the statements done or
- * starting over. The table is created where needed, and given the tracking_rows column where an
- * earlier version created it without one.
+ * starting over. The table is made where needed, and given the tracking_rows column where an
+ * earlier version made it without one (own-tables.ts).
  */
-/**
- * Adds a column a table of ours gained after an earlier version created it. The catalog is checked
- * first, so that every later call takes no ALTER lock; IF NOT EXISTS for two first calls at once.
- */
-function addColumnOnce(table, column, type) {
-    return `DO $rk$ BEGIN
-       IF NOT EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = ${literal(table)}::regclass AND attname = ${literal(column)} AND NOT attisdropped) THEN
-         ALTER TABLE ${table} ADD COLUMN IF NOT EXISTS ${column} ${type};
-       END IF;
-     END $rk$`;
-}
 function startProgressSql(tracking, migration, rowVersionSql, keepDone) {
     return [
-        'CREATE SCHEMA IF NOT EXISTS rollback_kit',
-        `CREATE TABLE IF NOT EXISTS rollback_kit.down_progress (
-       tracking text NOT NULL, migration text NOT NULL, done text[] NOT NULL DEFAULT '{}',
-       updated_at timestamptz NOT NULL DEFAULT now(), tracking_rows text, PRIMARY KEY (tracking, migration))`,
-        addColumnOnce('rollback_kit.down_progress', 'tracking_rows', 'text'),
+        ensureTableSql(DOWN_PROGRESS),
         `INSERT INTO rollback_kit.down_progress AS p (tracking, migration, tracking_rows) VALUES (${literal(tracking)}, ${literal(migration)}, (${rowVersionSql}))
        ON CONFLICT (tracking, migration) DO UPDATE SET tracking_rows = excluded.tracking_rows, updated_at = now()${keepDone ? '' : `, done = '{}'`}`,
     ];
@@ -25602,6 +25680,13 @@ function statementsAlreadyRun(progress, hashes, file) {
 
 ;// CONCATENATED MODULE: ./.build/migrations/ledger.js
 
+const ROLLBACKS = {
+    name: 'rollback_kit.rollbacks',
+    definition: `incident_key text PRIMARY KEY, method text NOT NULL, keep_version text,
+       planned text[] NOT NULL DEFAULT '{}', reverted text[] NOT NULL DEFAULT '{}', status text NOT NULL,
+       started_at timestamptz NOT NULL DEFAULT now(), updated_at timestamptz NOT NULL DEFAULT now(), kept text[] NOT NULL DEFAULT '{}'`,
+    added: { kept: "text[] NOT NULL DEFAULT '{}'" },
+};
 /** The row for `incidentKey`, or undefined (also when the table does not exist yet: read-only). */
 async function readLedger(session, incidentKey) {
     const exists = await session.query(`SELECT to_regclass('rollback_kit.rollbacks')::text AS t`);
@@ -25624,13 +25709,9 @@ async function readLedger(session, incidentKey) {
     };
 }
 async function writeLedger(session, row) {
-    await session.query('CREATE SCHEMA IF NOT EXISTS rollback_kit');
-    await session.query(`CREATE TABLE IF NOT EXISTS rollback_kit.rollbacks (
-       incident_key text PRIMARY KEY, method text NOT NULL, keep_version text,
-       planned text[] NOT NULL DEFAULT '{}', reverted text[] NOT NULL DEFAULT '{}', status text NOT NULL,
-       started_at timestamptz NOT NULL DEFAULT now(), updated_at timestamptz NOT NULL DEFAULT now(), kept text[] NOT NULL DEFAULT '{}')`);
-    // A table an earlier version created: the column is added once; the check keeps ALTER's lock off every later write.
-    await session.query(addColumnOnce('rollback_kit.rollbacks', 'kept', "text[] NOT NULL DEFAULT '{}'"));
+    // Made, or given the columns this version added, only where it lacks them: a role that may write the
+    // rows but not own the table (a CI role after a migration role) needs no more (own-tables.ts).
+    await ensureTable(session, ROLLBACKS);
     await session.query(`INSERT INTO rollback_kit.rollbacks (incident_key, method, keep_version, planned, kept, reverted, status)
      VALUES ($1, $2, $3, $4, $5, $6, $7)
      ON CONFLICT (incident_key) DO UPDATE SET method = $2, keep_version = $3, planned = $4, kept = $5, reverted = $6, status = $7, updated_at = now()`, [row.incidentKey, row.method, row.keepVersion ?? null, row.planned, row.kept ?? [], row.reverted, row.status]);
@@ -27014,6 +27095,10 @@ class HttpClient {
         for (let attempt = 0;; attempt++) {
             let failure;
             let lastError;
+            // The answer is not awaited past the step's deadline. A request made once it has passed (a
+            // wait's last look) is the caller's choice, and gets the request timeout.
+            const before = this.opts.deadline?.left();
+            const cut = before !== undefined && before > 0 && before < this.timeoutMs;
             try {
                 const res = await fetch(url, {
                     method,
@@ -27027,7 +27112,8 @@ class HttpClient {
                     // fetch drops Authorization on a redirect to another origin, but not a token in another
                     // header (Railway's Project-Access-Token): a platform API call follows no redirect at all.
                     redirect: 'manual',
-                    signal: AbortSignal.timeout(this.timeoutMs),
+                    // Whole milliseconds: a fractional deadline-seconds leaves a fraction, which the timer refuses.
+                    signal: AbortSignal.timeout(cut ? Math.ceil(before) : this.timeoutMs),
                 });
                 const raw = await res.text();
                 if (res.status >= 300 && res.status < 400)
@@ -27060,6 +27146,8 @@ class HttpClient {
                 if (err instanceof errors/* RollbackKitError */.dp)
                     throw err;
                 const timedOut = err?.name === 'TimeoutError' || err?.name === 'AbortError';
+                if (timedOut && cut)
+                    throw this.outOfTime(label);
                 lastError = new HttpNetworkError(this.base.host, err?.cause ?? err, timedOut);
                 failure = { kind: 'network' };
             }
@@ -27067,7 +27155,7 @@ class HttpClient {
             const asked = askedWait(failure);
             if (left !== undefined && asked !== undefined && asked > left && attempt < this.retry.rateLimitRetries) {
                 const secs = (ms) => `${Math.ceil(ms / 1000)} s`;
-                throw new errors/* RollbackKitError */.dp(`${this.service} asked to wait ${secs(asked)} (${failure.kind === 'status' && failure.retryAfter === null ? 'until its rate limit resets' : 'Retry-After'}) before ${label} again (${lastError.message}), but only ${secs(left)} of timeout-seconds (${this.opts.deadline.seconds} s) are left.`, `Wait ${secs(asked)}, then re-run the step (it is safe to repeat), or raise timeout-seconds.`);
+                throw new errors/* RollbackKitError */.dp(`${this.service} asked to wait ${secs(asked)} (${failure.kind === 'status' && failure.retryAfter === null ? 'until its rate limit resets' : 'Retry-After'}) before ${label} again (${lastError.message}), but only ${secs(left)} of ${this.opts.deadline.input} (${this.opts.deadline.seconds} s) are left.`, `Wait ${secs(asked)}, then re-run the step (it is safe to repeat), or raise ${this.opts.deadline.input}.`);
             }
             const delay = left === undefined || left > 0 ? retryDelay(failure, attempt, this.retry, this.random, left) : undefined;
             if (delay === undefined)
@@ -27075,6 +27163,11 @@ class HttpClient {
             this.opts.log.info(`${this.service}: ${lastError.message}; retrying in ${(delay / 1000).toFixed(1)} s (attempt ${attempt + 2}).`);
             await this.wait(delay);
         }
+    }
+    /** No answer to `label` before the step's deadline. */
+    outOfTime(label) {
+        const { input, seconds } = this.opts.deadline;
+        return new errors/* RollbackKitError */.dp(`${this.service} did not answer ${label} (${this.host}) before the step's deadline: ${input} (${seconds} s) ran out.`, `Check that ${this.host} is reachable and answering, then re-run the step (it is safe to repeat), or raise ${input}.`);
     }
     redirected(res, from, label) {
         let where = 'an address it did not give';
@@ -27469,17 +27562,21 @@ function nextPoll(intervalMs, deadline, now) {
 /**
  * The step's deadline as the HTTP client sees it: timeout-seconds from the start of each phase (the
  * search for the target, then the wait after the request, as timeout-seconds is documented), so no
- * retry, and no wait a rate limit asks for, outlives the step.
+ * retry, no wait a rate limit asks for, and no wait for an answer outlives the step.
  */
 class StepDeadline {
     now;
     seconds;
+    input;
     at;
     constructor(now, 
-    /** timeout-seconds, for messages. */
-    seconds) {
+    /** The input's value, for messages. */
+    seconds, 
+    /** The input that sets it, for messages: smoke-test's is deadline-seconds. */
+    input = 'timeout-seconds') {
         this.now = now;
         this.seconds = seconds;
+        this.input = input;
         this.at = now() + seconds * 1000;
     }
     /** The next phase (the wait after the request) gets timeout-seconds of its own; returns its end. */
@@ -27747,6 +27844,124 @@ async function openGit(cwd, log, timeoutMs = 120_000) {
     return git;
 }
 
+;// CONCATENATED MODULE: ./.build/platforms/git-revert/merged.js
+/**
+ * What the deployed branch's history says about rollbacks already merged, so that a re-run never
+ * undoes one: a HEAD that is (the merge of) a rollback, for target previous, and a `from` commit
+ * whose changes are already gone. Each read stops at the newest HISTORY_LIMIT commits, and every
+ * git command is bounded by the step's timeout (openGit).
+ */
+
+/** A merged rollback and the target it restored sit among the newest commits of the branch. */
+const HISTORY_LIMIT = 100;
+/** Every revert commit of ours ends with this trailer naming the target in full (rollbackTrailer). */
+const TARGET_TRAILER = 'Rollback-kit-target';
+const merged_short = (sha) => sha.slice(0, 7);
+/** The branch and the pull request title name the target by its short SHA; mergedRollback reads them back. */
+const rollbackBranch = (target) => `rollback/${merged_short(target)}`;
+const rollbackTitle = (target) => `Rollback to ${merged_short(target)}`;
+/** Appended to each revert's message: it survives a merge commit and a rebase merge (the commits
+ * themselves), and a squash merge whose message lists the commit messages (GitHub's default). */
+const rollbackTrailer = (target) => `${TARGET_TRAILER}: ${target}`;
+/**
+ * The targets a merged rollback's messages name, each a full or a 7-character SHA. The shapes are
+ * anchored at a line's start, so a revert of our rollback (`Revert "Rollback to …"`, GitHub's
+ * branch `revert-5-rollback/…`) names none: its HEAD is not a rollback.
+ * - the trailer of our revert commits;
+ * - the pull request title, the subject of a squash merge and the body of GitHub's merge commit;
+ * - GitHub's merge commit subject, `Merge pull request #5 from owner/rollback/<short>`.
+ */
+function namedTargets(text) {
+    const shapes = [
+        new RegExp(`^${TARGET_TRAILER}: ([0-9a-f]{40})[ \\t]*$`, 'gm'),
+        /^Rollback to ([0-9a-f]{7})(?=[: ]|$)/gm,
+        /^Merge pull request #\d+ from [^/\s]+\/rollback\/([0-9a-f]{7})[ \t]*$/gm,
+    ];
+    return shapes.flatMap((shape) => [...text.matchAll(shape)].map((m) => m[1]));
+}
+/** HEAD and its first parents, newest first. */
+async function firstParents(git, head) {
+    const out = await git.run(['log', '--first-parent', `-n${HISTORY_LIMIT}`, '--format=%H %T', head], 'Reading the branch history');
+    return out
+        .split('\n')
+        .filter(Boolean)
+        .map((line) => {
+        const [sha, tree] = line.split(' ');
+        return { sha: sha, tree: tree };
+    });
+}
+/** The full messages of the commits in `range`, newest first, each with its SHA. */
+async function messages(git, range) {
+    const out = await git.run(['log', '-z', `-n${HISTORY_LIMIT}`, '--format=%H%n%B', range], 'Reading the commit messages');
+    return out
+        .split('\0')
+        .filter(Boolean)
+        .map((record) => {
+        const at = record.indexOf('\n');
+        return { sha: record.slice(0, at < 0 ? undefined : at).trim(), message: at < 0 ? '' : record.slice(at + 1) };
+    });
+}
+/**
+ * The nearest older first-parent commit whose files HEAD has again, exactly, while HEAD^ has other
+ * files: what a rollback whose messages were rewritten (a squash with a blank or edited message)
+ * still shows. Not when a commit in between had the files of a commit older still: HEAD then
+ * undoes that restore (a re-land after a rollback), which a new rollback may well undo.
+ */
+function restoredAncestor(history) {
+    const [head, parent] = history;
+    if (!head || !parent || parent.tree === head.tree)
+        return undefined;
+    const at = history.findIndex((c, i) => i >= 2 && c.tree === head.tree);
+    if (at < 0)
+        return undefined;
+    const older = new Set(history.slice(at + 1).map((c) => c.tree));
+    if (history.slice(1, at).some((c) => older.has(c.tree)))
+        return undefined;
+    return history[at].sha;
+}
+/**
+ * The target of the rollback HEAD is (the merge of), or undefined when HEAD is no rollback. HEAD's
+ * message names it, or with a merge commit the messages of the commits it brought in (our
+ * reverts); else HEAD's files show it (restoredAncestor). Names come first: they also hold when
+ * the branch moved on before the merge, so that HEAD's files are the target's plus that change.
+ */
+async function mergedRollback(git, head, branch) {
+    if ((await git.try(['rev-parse', '--verify', '--quiet', `${head}^1`])).code !== 0)
+        return undefined;
+    const history = await firstParents(git, head);
+    const names = namedTargets((await messages(git, `${head}^1..${head}`)).map((c) => c.message).join('\n'));
+    if (!names.length)
+        return restoredAncestor(history);
+    const target = history.slice(1).find((c) => names.some((name) => c.sha.startsWith(name)));
+    if (!target) {
+        throw new errors/* RollbackKitError */.dp(`${branch} (${merged_short(head)}) is the merge of a rollback to ${merged_short(names[0])} made by rollback-kit, but that commit is not among the ${HISTORY_LIMIT} newest first-parent commits of ${branch} in this checkout, so target previous cannot tell where that rollback went; reverting ${merged_short(head)} would ship the rolled-back code again. Nothing was changed.`, 'Give the commit to go back to as target (its SHA), and check out with fetch-depth: 0.');
+    }
+    return target.sha;
+}
+/**
+ * Why HEAD no longer has `from`'s changes, or undefined while it has them: HEAD's files are those
+ * from before it, or a commit since reverted it ("This reverts commit <from>", in our reverts, a
+ * squash merge's list of them, or anyone's), and that revert was not itself reverted.
+ */
+async function undoneOnHead(git, from, head) {
+    const trees = await git.try(['rev-parse', `${from}^{tree}`, `${from}^1^{tree}`, `${head}^{tree}`]);
+    if (trees.code === 0) {
+        const [own, before, now] = trees.stdout.trim().split('\n');
+        // An empty commit (a redeploy) has its parent's files: having them says nothing about it.
+        if (own !== before && now === before)
+            return `its files are those from before ${merged_short(from)}`;
+    }
+    const revertedBy = new Map();
+    for (const c of await messages(git, `${from}..${head}`)) {
+        for (const m of c.message.matchAll(/^This reverts commit ([0-9a-f]{40})\b/gm))
+            revertedBy.set(m[1], [...(revertedBy.get(m[1]) ?? []), c.sha]);
+    }
+    // A revert counts unless a later commit reverted it in turn (a re-land), and so on.
+    const standing = (sha) => (revertedBy.get(sha) ?? []).find((r) => !standing(r));
+    const revert = standing(from);
+    return revert ? `${merged_short(revert)} reverted it` : undefined;
+}
+
 ;// CONCATENATED MODULE: ./.build/platforms/git-revert/pulls.js
 /** The pull request side of git-revert, on @actions/github (which honours GITHUB_API_URL's value passed in). */
 
@@ -27830,6 +28045,7 @@ function pullRequests(token, apiUrl, repo) {
 
 
 
+
 /** A revision the user named: a SHA or a ref name, never something git could read as an option. */
 function checkRevision(raw, input) {
     const value = raw.trim();
@@ -27849,30 +28065,48 @@ const isAncestor = async (git, a, b) => (await git.try(['merge-base', '--is-ance
 async function revertWithPullRequest(opts, log) {
     log.secret(opts.githubToken);
     const remote = opts.remote ?? 'origin';
-    const targetRev = opts.target.trim().toLowerCase() === 'previous' ? 'HEAD^' : checkRevision(opts.target, 'target');
+    const previous = opts.target.trim().toLowerCase() === 'previous';
+    const targetRev = previous ? undefined : checkRevision(opts.target, 'target');
     const fromRev = opts.from ? checkRevision(opts.from, 'from') : undefined;
     const repo = parseRepository(opts.repository);
     const git = await openGit(opts.repoDir, log, opts.timeoutSeconds * 1000);
     const head = await resolveCommit(git, 'HEAD', 'target');
-    const target = await resolveCommit(git, targetRev, 'target');
+    const given = targetRev ? await resolveCommit(git, targetRev, 'target') : undefined;
     const base = (await git.try(['symbolic-ref', '--short', '-q', 'HEAD'])).stdout.trim() || opts.baseBranch;
     if (!base)
         throw new errors/* RollbackKitError */.dp('The checkout is on a detached HEAD and no branch is known to open the pull request against.', 'Check out the branch that deploys production (actions/checkout with ref: main).');
     const notes = [];
-    const done = (note) => {
+    /** Nothing to do; `toSha` is the commit whose code the branch already has. */
+    const done = (note, toSha) => {
         log.info(note);
-        return { status: 'already-current', fromSha: head, toSha: target, reverted: [], notes: [note] };
+        return { status: 'already-current', fromSha: head, toSha, reverted: [], notes: [note] };
     };
     if (fromRev) {
         const from = await resolveCommit(git, fromRev, 'from');
         if (!(await isAncestor(git, from, head)))
-            return done(`${base} (${head.slice(0, 7)}) does not contain ${from.slice(0, 7)}: nothing to revert.`);
+            return done(`${base} (${merged_short(head)}) does not contain ${merged_short(from)}: nothing to revert.`, head);
+        // A rollback already merged: reverting again from HEAD would revert the revert too.
+        const undone = await undoneOnHead(git, from, head);
+        if (undone)
+            return done(`${base} (${merged_short(head)}) no longer has the changes of ${merged_short(from)}: ${undone}. Nothing to revert.`, head);
+    }
+    let target;
+    if (given)
+        target = given;
+    else {
+        // HEAD^ of a merged rollback is the code it rolled back from (or, after a rebase merge, one of
+        // its reverts): a rollback to it would ship that code again.
+        const restored = await mergedRollback(git, head, base);
+        if (restored) {
+            return done(`${base} already holds the rollback to ${merged_short(restored)} (merged as ${merged_short(head)}): going back one commit from there would undo the rollback and ship the rolled-back code again, so target previous changes nothing. To go further back, give target: <SHA of the commit to go back to>.`, restored);
+        }
+        target = await resolveCommit(git, 'HEAD^', 'target');
     }
     if (!(await isAncestor(git, target, head))) {
-        throw new errors/* RollbackKitError */.dp(`Commit ${target.slice(0, 7)} is not an ancestor of ${base} (${head.slice(0, 7)}): there is no range to revert.`, 'Give a commit from the history of the deployed branch as target.');
+        throw new errors/* RollbackKitError */.dp(`Commit ${merged_short(target)} is not an ancestor of ${base} (${merged_short(head)}): there is no range to revert.`, 'Give a commit from the history of the deployed branch as target.');
     }
     if ((await git.try(['diff', '--quiet', target, head])).code === 0) {
-        return done(`${base} (${head.slice(0, 7)}) already has the same files as ${target.slice(0, 7)}: nothing to revert.`);
+        return done(`${base} (${merged_short(head)}) already has the same files as ${merged_short(target)}: nothing to revert.`, target);
     }
     if ((await git.run(['status', '--porcelain', '--untracked-files=no'], 'Checking the working tree')) !== '') {
         throw new errors/* RollbackKitError */.dp('The checkout has uncommitted changes, so the revert cannot start from a clean state.', 'Run this step on a fresh checkout.');
@@ -27886,10 +28120,10 @@ async function revertWithPullRequest(opts, log) {
         const [sha, parents, ...subject] = line.split('\t');
         return { sha: sha, merge: (parents ?? '').trim().split(' ').length > 1, subject: subject.join('\t') };
     });
-    const branch = `rollback/${target.slice(0, 7)}`;
-    log.info(`Plan: revert ${commits.length} commit(s) on ${base} back to ${target.slice(0, 7)}, on branch ${branch}, and open a pull request:`);
+    const branch = rollbackBranch(target);
+    log.info(`Plan: revert ${commits.length} commit(s) on ${base} back to ${merged_short(target)}, on branch ${branch}, and open a pull request:`);
     for (const c of commits)
-        log.info(`  revert ${c.sha.slice(0, 7)} ${c.subject}`);
+        log.info(`  revert ${merged_short(c.sha)} ${c.subject}`);
     const reverted = commits.map(({ sha, subject }) => ({ sha, subject }));
     if (opts.dryRun) {
         return { status: 'dry-run', fromSha: head, toSha: target, branch, reverted, notes: [`Dry run: nothing was changed. A real run would revert ${commits.length} commit(s) on ${branch}.`] };
@@ -27909,7 +28143,7 @@ async function revertWithPullRequest(opts, log) {
         for (const c of commits) {
             // An empty commit ("redeploy") has nothing to undo, and git revert refuses it.
             if ((await git.try(['diff', '--quiet', `${c.sha}^1`, c.sha])).code === 0) {
-                log.info(`  ${c.sha.slice(0, 7)} changes no file: nothing to revert.`);
+                log.info(`  ${merged_short(c.sha)} changes no file: nothing to revert.`);
                 continue;
             }
             const r = await git.try(['revert', '--no-edit', ...(c.merge ? ['-m', '1'] : []), c.sha]);
@@ -27923,11 +28157,15 @@ async function revertWithPullRequest(opts, log) {
                     .slice(0, 4)
                     .join(' ') || 'git revert failed');
                 await git.try(['revert', '--abort']);
-                throw new errors/* RollbackKitError */.dp(`Reverting ${c.sha.slice(0, 7)} ("${c.subject}") failed${files.length ? ` with conflicts in ${files.join(', ')}` : ''}: ${said}. Nothing was pushed and the checkout is back on ${base}.`, 'Revert that commit by hand, or roll back the deployment with provider vercel or command.');
+                throw new errors/* RollbackKitError */.dp(`Reverting ${merged_short(c.sha)} ("${c.subject}") failed${files.length ? ` with conflicts in ${files.join(', ')}` : ''}: ${said}. Nothing was pushed and the checkout is back on ${base}.`, 'Revert that commit by hand, or roll back the deployment with provider vercel or command.');
             }
+            // The trailer names the target, so that a re-run after the merge knows the rollback (merged.ts).
+            // --no-verify: the project's own commit hooks have no say over a message we only add a line to.
+            const message = await git.run(['log', '-1', '--format=%B'], `Reading the revert of ${merged_short(c.sha)}`);
+            await git.run(['commit', '--amend', '-q', '--no-verify', '-m', `${message}\n\n${rollbackTrailer(target)}`], `Marking the revert of ${merged_short(c.sha)}`);
         }
         if ((await git.try(['diff', '--quiet', target, 'HEAD'])).code !== 0) {
-            const warning = `After the reverts, ${branch} still differs from ${target.slice(0, 7)} (changes that did not come through ${base}'s first-parent history); review the pull request.`;
+            const warning = `After the reverts, ${branch} still differs from ${merged_short(target)} (changes that did not come through ${base}'s first-parent history); review the pull request.`;
             log.warning(warning);
             notes.push(warning);
         }
@@ -27949,7 +28187,7 @@ async function revertWithPullRequest(opts, log) {
         await git.try(['branch', '-D', branch]);
         throw err;
     }
-    notes.unshift(`Opened ${url}: merging it reverts ${commits.length} commit(s) and deploys ${target.slice(0, 7)}'s code again.`);
+    notes.unshift(`Opened ${url}: merging it reverts ${commits.length} commit(s) and deploys ${merged_short(target)}'s code again.`);
     log.info(notes[0]);
     return { status: 'rolled-back', fromSha: head, toSha: target, branch, pullRequestUrl: url, reverted, notes };
 }
@@ -27963,8 +28201,8 @@ function pullRequest(branch, base, target, head, reverted, reason, log) {
 /** A title is one line: the first line of the reason, cut to a readable length. */
 function title(target, reason, log) {
     const first = (reason ?? '').split('\n')[0].trim();
-    const short = log.excerpt(first, 100);
-    return `Rollback to ${target.slice(0, 7)}${short ? `: ${short}` : ''}`;
+    const cut = log.excerpt(first, 100);
+    return `${rollbackTitle(target)}${cut ? `: ${cut}` : ''}`;
 }
 function body(target, head, reverted, reason) {
     return [
@@ -29926,11 +30164,13 @@ function budgets(budgetMinutes = RUNBOOK_MINUTES) {
 ;// CONCATENATED MODULE: ./.build/platforms/vercel/token.js
 
 
+
 const DAY_MS = 86_400_000;
 const day = (ms) => new Date(ms).toISOString().slice(0, 10);
 async function vercelTokenReadiness(opts, log) {
     const out = { proven: [], unproven: [], problems: [], warnings: [] };
-    const client = new VercelClient({ token: opts.token, apiUrl: opts.apiUrl, team: opts.team, log, requestTimeoutMs: opts.requestTimeoutMs });
+    const deadline = new StepDeadline(Date.now, opts.timeoutSeconds);
+    const client = new VercelClient({ token: opts.token, apiUrl: opts.apiUrl, team: opts.team, log, requestTimeoutMs: opts.requestTimeoutMs, deadline });
     let data;
     try {
         data = await client.get('/v5/user/tokens/current');
@@ -32187,6 +32427,7 @@ async function runSmokeTest(checks, options, log, confirm) {
 
 
 
+
 const env_obj = (v) => (v && typeof v === 'object' && !Array.isArray(v) ? v : undefined);
 const env_MAX_PAGES = 20;
 function isProduction(target) {
@@ -32198,7 +32439,8 @@ function isProduction(target) {
 async function changedProductionEnv(req, log) {
     log.secret(req.token);
     const since = Date.parse(req.since);
-    const client = new VercelClient({ token: req.token, apiUrl: req.apiUrl, team: req.team, log, requestTimeoutMs: req.requestTimeoutMs });
+    const deadline = new StepDeadline(Date.now, req.timeoutSeconds);
+    const client = new VercelClient({ token: req.token, apiUrl: req.apiUrl, team: req.team, log, requestTimeoutMs: req.requestTimeoutMs, deadline });
     const names = new Set();
     const guard = new PageGuard(`the environment variables of project ${req.project}`);
     let until;
@@ -32874,7 +33116,7 @@ function endNotice(t, sent, told) {
  * A rollback the platform accepted that production does not serve yet: a Vercel promotion queued
  * behind a rolling release (notLiveYet), or a git-revert pull request, which changes production
  * only once someone merges it and it deploys (a re-run finds the branch pushed and the pull
- * request open: still not live). After the merge the checkout has the good files: already-current.
+ * request open: still not live). After the merge git-revert recognises its rollback: already-current.
  */
 function notLive(c, outcome) {
     const queued = notLiveYet(outcome, c.name);
@@ -33047,7 +33289,7 @@ async function environmentPhase(request, components, record, timeline, finished,
     let warn = false;
     for (const { c, rec } of vercel) {
         try {
-            rec.changedEnv = await changedProductionEnv({ token: request.secrets.vercelToken, project: c.project, team: c.team, apiUrl: c.apiUrl, since: rec.to.createdAt }, log);
+            rec.changedEnv = await changedProductionEnv({ token: request.secrets.vercelToken, project: c.project, team: c.team, apiUrl: c.apiUrl, since: rec.to.createdAt, timeoutSeconds: c.timeoutSeconds }, log);
             if (rec.changedEnv.length) {
                 warn = true;
                 const line = `${c.name}: ${rec.changedEnv.join(', ')} changed after ${rec.to.id} was built; production runs the old values now, the next redeploy picks up the new ones`;
@@ -33080,9 +33322,10 @@ function nextSteps(record) {
                 // Their error is what a person must do (merge the pull request, finish the rolling release).
                 for (const c of record.components.filter((p) => p.status === 'pending')) {
                     steps.push(`Production still serves the bad release of ${c.name}: ${c.error}`);
-                    // A second git-revert run would revert again: the merged revert is now what HEAD^ undoes.
+                    // After the merge git-revert finds its rollback and changes nothing (merged.ts), so a re-run
+                    // is safe for the app; before the deploy it would still change the database under bad code.
                     if (c.provider === 'git-revert')
-                        steps.push(`Once ${c.name} is deployed from the merged pull request, and only if the database must go back too, start a new run with scope db. Do not use "Re-run", scope app or scope full for it: they run git-revert again.`);
+                        steps.push(`Once ${c.name} is deployed from the merged pull request, and only if the database must go back too, start a new run with scope db (or re-run this one: git-revert then finds the rollback merged and leaves ${c.name} as it is).`);
                 }
                 if (record.database)
                     steps.push('The database was not touched, because changing it under an app that did not roll back makes things worse.');
@@ -33183,7 +33426,7 @@ async function readiness(request, components, record, log) {
             continue;
         if (c.provider === 'vercel' && request.secrets.vercelToken) {
             try {
-                const t = await vercelTokenReadiness({ token: request.secrets.vercelToken, apiUrl: c.apiUrl, team: c.team, project: c.project, warnDays: TOKEN_WARN_DAYS, now: Date.now() }, log);
+                const t = await vercelTokenReadiness({ token: request.secrets.vercelToken, apiUrl: c.apiUrl, team: c.team, project: c.project, warnDays: TOKEN_WARN_DAYS, now: Date.now(), timeoutSeconds: c.timeoutSeconds }, log);
                 const proven = ['it reads the project, its production deployment and its deployment list', ...t.proven];
                 add({
                     check: 'token',
@@ -36826,6 +37069,9 @@ function cliWording(text) {
         .replace(/\binput ([a-z][a-z0-9-]*)/g, (m, name) => flag(name, m))
         // "Cannot read checks-file "x"", "(checks-file .github/smoke.yml)"; not a plan file's verify.checks-file.
         .replace(/(?<![-.\w`])checks-file (?=\S)/g, '--checks-file ')
+        // Time limits named bare in reasons and advice: "(deadline-seconds)", "raise timeout-seconds";
+        // not a file's key (verify.timeout-seconds, "budget-minutes: must be …") or a quoted spec field.
+        .replace(/(?<![-.\w"'`])([a-z][a-z-]*-(?:seconds|minutes))(?![-\w"'`:])/g, (m, name) => flag(name, m))
         .replace(/\bthe root action(?:'s)? inputs\b/g, 'the flags')
         .replace(/\band the inputs\b/g, 'and the flags')
         .replace(/\bset the single-component inputs\b/g, 'give the single-component flags')
@@ -37496,6 +37742,7 @@ const promote = {
  */
 
 
+
 /**
  * The request from verified-sha, github-token and the runner's GITHUB_* variables, checked at once
  * (the action and `rollback-kit smoke` alike); undefined when no verified-sha was given.
@@ -37526,16 +37773,17 @@ function checkRecordVerified(request) {
 /**
  * Sets the status when the verdict passed; returns whether it did. A failure to record is a
  * warning, not a failed step: the checks passed and production stays as it is, but the warning
- * says that later last-verified rollbacks will not see this deployment.
+ * says that later last-verified rollbacks will not see this deployment. The call, its retries and
+ * its waits get deadline-seconds of their own, as each run of the checks does.
  */
-async function recordVerified(request, verdict, checks, log) {
+async function recordVerified(request, verdict, checks, deadlineSeconds, log) {
     if (!verdict.passed) {
         log.info(`Not recording commit ${request.sha.slice(0, 12)} as verified: the smoke test did not pass (decision ${verdict.decision}).`);
         return false;
     }
     checkRecordVerified(request);
     try {
-        const statuses = new CommitStatuses(request.github, log);
+        const statuses = new CommitStatuses(request.github, log, { deadline: new StepDeadline(Date.now, deadlineSeconds, 'deadline-seconds') });
         await statuses.record(request.sha, { state: 'success', description: `${checks} smoke check${checks === 1 ? '' : 's'} passed after the deploy (rollback-kit)`, targetUrl: request.runUrl });
         log.info(`Recorded commit ${request.sha.slice(0, 12)} as verified (commit status rollback-kit/verified: success).`);
         return true;
@@ -37640,7 +37888,7 @@ const smoke_smoke = {
         cli.term.say(`${results.length - verdict.failed} of ${results.length} checks passed; severity ${verdict.severity}, decision ${verdict.decision}.`);
         if (confirmation)
             cli.term.say(confirmation.confirmed ? `Confirmed ${confirmation.afterSeconds} s later: both runs decided rollback.` : `Not confirmed ${confirmation.afterSeconds} s later${confirmation.flapped.length ? `; flapped: ${confirmation.flapped.join(', ')}` : ''}.`);
-        const recorded = verified ? await recordVerified(verified, verdict, results.length, cli.log) : false;
+        const recorded = verified ? await recordVerified(verified, verdict, results.length, options.deadlineSeconds, cli.log) : false;
         return {
             ok: verdict.passed || !failStep,
             status: verdict.passed ? 'passed' : 'failed',

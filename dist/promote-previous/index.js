@@ -252,7 +252,7 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("util");
 __nccwpck_require__.a(__webpack_module__, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _core_action_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(2248);
 /* harmony import */ var _platforms_not_live_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(19);
-/* harmony import */ var _platforms_promote_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(3109);
+/* harmony import */ var _platforms_promote_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(6662);
 /* harmony import */ var _platforms_promote_inputs_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(5624);
 /* harmony import */ var _report_promote_previous_summary_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(2662);
 /* harmony import */ var _report_write_summary_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(4039);
@@ -1477,7 +1477,7 @@ function displayUrl(text) {
 /* harmony export */   C: () => (/* binding */ refuseNotLive)
 /* harmony export */ });
 /* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8005);
-/* harmony import */ var _promote_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(3109);
+/* harmony import */ var _promote_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(6662);
 /**
  * promote-previous on its own (the action, `rollback-kit promote`): a change the platform accepted
  * but did not make live (a promotion Vercel queued behind a rolling release) fails the step, as it
@@ -1541,8 +1541,8 @@ function secretInput(name, env, log, inputs = action/* input */.hF) {
 
 // EXTERNAL MODULE: ./.build/core/url-secrets.js
 var url_secrets = __nccwpck_require__(9041);
-// EXTERNAL MODULE: ./.build/platforms/promote.js + 34 modules
-var promote = __nccwpck_require__(3109);
+// EXTERNAL MODULE: ./.build/platforms/promote.js + 35 modules
+var promote = __nccwpck_require__(6662);
 ;// CONCATENATED MODULE: ./.build/platforms/promote-inputs.js
 
 
@@ -1622,7 +1622,7 @@ function readPromoteRequest(inputs, ctx, log) {
 
 /***/ }),
 
-/***/ 3109:
+/***/ 6662:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -1951,6 +1951,10 @@ class HttpClient {
         for (let attempt = 0;; attempt++) {
             let failure;
             let lastError;
+            // The answer is not awaited past the step's deadline. A request made once it has passed (a
+            // wait's last look) is the caller's choice, and gets the request timeout.
+            const before = this.opts.deadline?.left();
+            const cut = before !== undefined && before > 0 && before < this.timeoutMs;
             try {
                 const res = await fetch(url, {
                     method,
@@ -1964,7 +1968,8 @@ class HttpClient {
                     // fetch drops Authorization on a redirect to another origin, but not a token in another
                     // header (Railway's Project-Access-Token): a platform API call follows no redirect at all.
                     redirect: 'manual',
-                    signal: AbortSignal.timeout(this.timeoutMs),
+                    // Whole milliseconds: a fractional deadline-seconds leaves a fraction, which the timer refuses.
+                    signal: AbortSignal.timeout(cut ? Math.ceil(before) : this.timeoutMs),
                 });
                 const raw = await res.text();
                 if (res.status >= 300 && res.status < 400)
@@ -1997,6 +2002,8 @@ class HttpClient {
                 if (err instanceof errors/* RollbackKitError */.dp)
                     throw err;
                 const timedOut = err?.name === 'TimeoutError' || err?.name === 'AbortError';
+                if (timedOut && cut)
+                    throw this.outOfTime(label);
                 lastError = new HttpNetworkError(this.base.host, err?.cause ?? err, timedOut);
                 failure = { kind: 'network' };
             }
@@ -2004,7 +2011,7 @@ class HttpClient {
             const asked = askedWait(failure);
             if (left !== undefined && asked !== undefined && asked > left && attempt < this.retry.rateLimitRetries) {
                 const secs = (ms) => `${Math.ceil(ms / 1000)} s`;
-                throw new errors/* RollbackKitError */.dp(`${this.service} asked to wait ${secs(asked)} (${failure.kind === 'status' && failure.retryAfter === null ? 'until its rate limit resets' : 'Retry-After'}) before ${label} again (${lastError.message}), but only ${secs(left)} of timeout-seconds (${this.opts.deadline.seconds} s) are left.`, `Wait ${secs(asked)}, then re-run the step (it is safe to repeat), or raise timeout-seconds.`);
+                throw new errors/* RollbackKitError */.dp(`${this.service} asked to wait ${secs(asked)} (${failure.kind === 'status' && failure.retryAfter === null ? 'until its rate limit resets' : 'Retry-After'}) before ${label} again (${lastError.message}), but only ${secs(left)} of ${this.opts.deadline.input} (${this.opts.deadline.seconds} s) are left.`, `Wait ${secs(asked)}, then re-run the step (it is safe to repeat), or raise ${this.opts.deadline.input}.`);
             }
             const delay = left === undefined || left > 0 ? retryDelay(failure, attempt, this.retry, this.random, left) : undefined;
             if (delay === undefined)
@@ -2012,6 +2019,11 @@ class HttpClient {
             this.opts.log.info(`${this.service}: ${lastError.message}; retrying in ${(delay / 1000).toFixed(1)} s (attempt ${attempt + 2}).`);
             await this.wait(delay);
         }
+    }
+    /** No answer to `label` before the step's deadline. */
+    outOfTime(label) {
+        const { input, seconds } = this.opts.deadline;
+        return new errors/* RollbackKitError */.dp(`${this.service} did not answer ${label} (${this.host}) before the step's deadline: ${input} (${seconds} s) ran out.`, `Check that ${this.host} is reachable and answering, then re-run the step (it is safe to repeat), or raise ${input}.`);
     }
     redirected(res, from, label) {
         let where = 'an address it did not give';
@@ -2406,17 +2418,21 @@ function nextPoll(intervalMs, deadline, now) {
 /**
  * The step's deadline as the HTTP client sees it: timeout-seconds from the start of each phase (the
  * search for the target, then the wait after the request, as timeout-seconds is documented), so no
- * retry, and no wait a rate limit asks for, outlives the step.
+ * retry, no wait a rate limit asks for, and no wait for an answer outlives the step.
  */
 class StepDeadline {
     now;
     seconds;
+    input;
     at;
     constructor(now, 
-    /** timeout-seconds, for messages. */
-    seconds) {
+    /** The input's value, for messages. */
+    seconds, 
+    /** The input that sets it, for messages: smoke-test's is deadline-seconds. */
+    input = 'timeout-seconds') {
         this.now = now;
         this.seconds = seconds;
+        this.input = input;
         this.at = now() + seconds * 1000;
     }
     /** The next phase (the wait after the request) gets timeout-seconds of its own; returns its end. */
@@ -2761,6 +2777,124 @@ async function openGit(cwd, log, timeoutMs = 120_000) {
     return git;
 }
 
+;// CONCATENATED MODULE: ./.build/platforms/git-revert/merged.js
+/**
+ * What the deployed branch's history says about rollbacks already merged, so that a re-run never
+ * undoes one: a HEAD that is (the merge of) a rollback, for target previous, and a `from` commit
+ * whose changes are already gone. Each read stops at the newest HISTORY_LIMIT commits, and every
+ * git command is bounded by the step's timeout (openGit).
+ */
+
+/** A merged rollback and the target it restored sit among the newest commits of the branch. */
+const HISTORY_LIMIT = 100;
+/** Every revert commit of ours ends with this trailer naming the target in full (rollbackTrailer). */
+const TARGET_TRAILER = 'Rollback-kit-target';
+const merged_short = (sha) => sha.slice(0, 7);
+/** The branch and the pull request title name the target by its short SHA; mergedRollback reads them back. */
+const rollbackBranch = (target) => `rollback/${merged_short(target)}`;
+const rollbackTitle = (target) => `Rollback to ${merged_short(target)}`;
+/** Appended to each revert's message: it survives a merge commit and a rebase merge (the commits
+ * themselves), and a squash merge whose message lists the commit messages (GitHub's default). */
+const rollbackTrailer = (target) => `${TARGET_TRAILER}: ${target}`;
+/**
+ * The targets a merged rollback's messages name, each a full or a 7-character SHA. The shapes are
+ * anchored at a line's start, so a revert of our rollback (`Revert "Rollback to …"`, GitHub's
+ * branch `revert-5-rollback/…`) names none: its HEAD is not a rollback.
+ * - the trailer of our revert commits;
+ * - the pull request title, the subject of a squash merge and the body of GitHub's merge commit;
+ * - GitHub's merge commit subject, `Merge pull request #5 from owner/rollback/<short>`.
+ */
+function namedTargets(text) {
+    const shapes = [
+        new RegExp(`^${TARGET_TRAILER}: ([0-9a-f]{40})[ \\t]*$`, 'gm'),
+        /^Rollback to ([0-9a-f]{7})(?=[: ]|$)/gm,
+        /^Merge pull request #\d+ from [^/\s]+\/rollback\/([0-9a-f]{7})[ \t]*$/gm,
+    ];
+    return shapes.flatMap((shape) => [...text.matchAll(shape)].map((m) => m[1]));
+}
+/** HEAD and its first parents, newest first. */
+async function firstParents(git, head) {
+    const out = await git.run(['log', '--first-parent', `-n${HISTORY_LIMIT}`, '--format=%H %T', head], 'Reading the branch history');
+    return out
+        .split('\n')
+        .filter(Boolean)
+        .map((line) => {
+        const [sha, tree] = line.split(' ');
+        return { sha: sha, tree: tree };
+    });
+}
+/** The full messages of the commits in `range`, newest first, each with its SHA. */
+async function messages(git, range) {
+    const out = await git.run(['log', '-z', `-n${HISTORY_LIMIT}`, '--format=%H%n%B', range], 'Reading the commit messages');
+    return out
+        .split('\0')
+        .filter(Boolean)
+        .map((record) => {
+        const at = record.indexOf('\n');
+        return { sha: record.slice(0, at < 0 ? undefined : at).trim(), message: at < 0 ? '' : record.slice(at + 1) };
+    });
+}
+/**
+ * The nearest older first-parent commit whose files HEAD has again, exactly, while HEAD^ has other
+ * files: what a rollback whose messages were rewritten (a squash with a blank or edited message)
+ * still shows. Not when a commit in between had the files of a commit older still: HEAD then
+ * undoes that restore (a re-land after a rollback), which a new rollback may well undo.
+ */
+function restoredAncestor(history) {
+    const [head, parent] = history;
+    if (!head || !parent || parent.tree === head.tree)
+        return undefined;
+    const at = history.findIndex((c, i) => i >= 2 && c.tree === head.tree);
+    if (at < 0)
+        return undefined;
+    const older = new Set(history.slice(at + 1).map((c) => c.tree));
+    if (history.slice(1, at).some((c) => older.has(c.tree)))
+        return undefined;
+    return history[at].sha;
+}
+/**
+ * The target of the rollback HEAD is (the merge of), or undefined when HEAD is no rollback. HEAD's
+ * message names it, or with a merge commit the messages of the commits it brought in (our
+ * reverts); else HEAD's files show it (restoredAncestor). Names come first: they also hold when
+ * the branch moved on before the merge, so that HEAD's files are the target's plus that change.
+ */
+async function mergedRollback(git, head, branch) {
+    if ((await git.try(['rev-parse', '--verify', '--quiet', `${head}^1`])).code !== 0)
+        return undefined;
+    const history = await firstParents(git, head);
+    const names = namedTargets((await messages(git, `${head}^1..${head}`)).map((c) => c.message).join('\n'));
+    if (!names.length)
+        return restoredAncestor(history);
+    const target = history.slice(1).find((c) => names.some((name) => c.sha.startsWith(name)));
+    if (!target) {
+        throw new errors/* RollbackKitError */.dp(`${branch} (${merged_short(head)}) is the merge of a rollback to ${merged_short(names[0])} made by rollback-kit, but that commit is not among the ${HISTORY_LIMIT} newest first-parent commits of ${branch} in this checkout, so target previous cannot tell where that rollback went; reverting ${merged_short(head)} would ship the rolled-back code again. Nothing was changed.`, 'Give the commit to go back to as target (its SHA), and check out with fetch-depth: 0.');
+    }
+    return target.sha;
+}
+/**
+ * Why HEAD no longer has `from`'s changes, or undefined while it has them: HEAD's files are those
+ * from before it, or a commit since reverted it ("This reverts commit <from>", in our reverts, a
+ * squash merge's list of them, or anyone's), and that revert was not itself reverted.
+ */
+async function undoneOnHead(git, from, head) {
+    const trees = await git.try(['rev-parse', `${from}^{tree}`, `${from}^1^{tree}`, `${head}^{tree}`]);
+    if (trees.code === 0) {
+        const [own, before, now] = trees.stdout.trim().split('\n');
+        // An empty commit (a redeploy) has its parent's files: having them says nothing about it.
+        if (own !== before && now === before)
+            return `its files are those from before ${merged_short(from)}`;
+    }
+    const revertedBy = new Map();
+    for (const c of await messages(git, `${from}..${head}`)) {
+        for (const m of c.message.matchAll(/^This reverts commit ([0-9a-f]{40})\b/gm))
+            revertedBy.set(m[1], [...(revertedBy.get(m[1]) ?? []), c.sha]);
+    }
+    // A revert counts unless a later commit reverted it in turn (a re-land), and so on.
+    const standing = (sha) => (revertedBy.get(sha) ?? []).find((r) => !standing(r));
+    const revert = standing(from);
+    return revert ? `${merged_short(revert)} reverted it` : undefined;
+}
+
 ;// CONCATENATED MODULE: ./.build/platforms/git-revert/pulls.js
 /** The pull request side of git-revert, on @actions/github (which honours GITHUB_API_URL's value passed in). */
 
@@ -2844,6 +2978,7 @@ function pullRequests(token, apiUrl, repo) {
 
 
 
+
 /** A revision the user named: a SHA or a ref name, never something git could read as an option. */
 function checkRevision(raw, input) {
     const value = raw.trim();
@@ -2863,30 +2998,48 @@ const isAncestor = async (git, a, b) => (await git.try(['merge-base', '--is-ance
 async function revertWithPullRequest(opts, log) {
     log.secret(opts.githubToken);
     const remote = opts.remote ?? 'origin';
-    const targetRev = opts.target.trim().toLowerCase() === 'previous' ? 'HEAD^' : checkRevision(opts.target, 'target');
+    const previous = opts.target.trim().toLowerCase() === 'previous';
+    const targetRev = previous ? undefined : checkRevision(opts.target, 'target');
     const fromRev = opts.from ? checkRevision(opts.from, 'from') : undefined;
     const repo = parseRepository(opts.repository);
     const git = await openGit(opts.repoDir, log, opts.timeoutSeconds * 1000);
     const head = await resolveCommit(git, 'HEAD', 'target');
-    const target = await resolveCommit(git, targetRev, 'target');
+    const given = targetRev ? await resolveCommit(git, targetRev, 'target') : undefined;
     const base = (await git.try(['symbolic-ref', '--short', '-q', 'HEAD'])).stdout.trim() || opts.baseBranch;
     if (!base)
         throw new errors/* RollbackKitError */.dp('The checkout is on a detached HEAD and no branch is known to open the pull request against.', 'Check out the branch that deploys production (actions/checkout with ref: main).');
     const notes = [];
-    const done = (note) => {
+    /** Nothing to do; `toSha` is the commit whose code the branch already has. */
+    const done = (note, toSha) => {
         log.info(note);
-        return { status: 'already-current', fromSha: head, toSha: target, reverted: [], notes: [note] };
+        return { status: 'already-current', fromSha: head, toSha, reverted: [], notes: [note] };
     };
     if (fromRev) {
         const from = await resolveCommit(git, fromRev, 'from');
         if (!(await isAncestor(git, from, head)))
-            return done(`${base} (${head.slice(0, 7)}) does not contain ${from.slice(0, 7)}: nothing to revert.`);
+            return done(`${base} (${merged_short(head)}) does not contain ${merged_short(from)}: nothing to revert.`, head);
+        // A rollback already merged: reverting again from HEAD would revert the revert too.
+        const undone = await undoneOnHead(git, from, head);
+        if (undone)
+            return done(`${base} (${merged_short(head)}) no longer has the changes of ${merged_short(from)}: ${undone}. Nothing to revert.`, head);
+    }
+    let target;
+    if (given)
+        target = given;
+    else {
+        // HEAD^ of a merged rollback is the code it rolled back from (or, after a rebase merge, one of
+        // its reverts): a rollback to it would ship that code again.
+        const restored = await mergedRollback(git, head, base);
+        if (restored) {
+            return done(`${base} already holds the rollback to ${merged_short(restored)} (merged as ${merged_short(head)}): going back one commit from there would undo the rollback and ship the rolled-back code again, so target previous changes nothing. To go further back, give target: <SHA of the commit to go back to>.`, restored);
+        }
+        target = await resolveCommit(git, 'HEAD^', 'target');
     }
     if (!(await isAncestor(git, target, head))) {
-        throw new errors/* RollbackKitError */.dp(`Commit ${target.slice(0, 7)} is not an ancestor of ${base} (${head.slice(0, 7)}): there is no range to revert.`, 'Give a commit from the history of the deployed branch as target.');
+        throw new errors/* RollbackKitError */.dp(`Commit ${merged_short(target)} is not an ancestor of ${base} (${merged_short(head)}): there is no range to revert.`, 'Give a commit from the history of the deployed branch as target.');
     }
     if ((await git.try(['diff', '--quiet', target, head])).code === 0) {
-        return done(`${base} (${head.slice(0, 7)}) already has the same files as ${target.slice(0, 7)}: nothing to revert.`);
+        return done(`${base} (${merged_short(head)}) already has the same files as ${merged_short(target)}: nothing to revert.`, target);
     }
     if ((await git.run(['status', '--porcelain', '--untracked-files=no'], 'Checking the working tree')) !== '') {
         throw new errors/* RollbackKitError */.dp('The checkout has uncommitted changes, so the revert cannot start from a clean state.', 'Run this step on a fresh checkout.');
@@ -2900,10 +3053,10 @@ async function revertWithPullRequest(opts, log) {
         const [sha, parents, ...subject] = line.split('\t');
         return { sha: sha, merge: (parents ?? '').trim().split(' ').length > 1, subject: subject.join('\t') };
     });
-    const branch = `rollback/${target.slice(0, 7)}`;
-    log.info(`Plan: revert ${commits.length} commit(s) on ${base} back to ${target.slice(0, 7)}, on branch ${branch}, and open a pull request:`);
+    const branch = rollbackBranch(target);
+    log.info(`Plan: revert ${commits.length} commit(s) on ${base} back to ${merged_short(target)}, on branch ${branch}, and open a pull request:`);
     for (const c of commits)
-        log.info(`  revert ${c.sha.slice(0, 7)} ${c.subject}`);
+        log.info(`  revert ${merged_short(c.sha)} ${c.subject}`);
     const reverted = commits.map(({ sha, subject }) => ({ sha, subject }));
     if (opts.dryRun) {
         return { status: 'dry-run', fromSha: head, toSha: target, branch, reverted, notes: [`Dry run: nothing was changed. A real run would revert ${commits.length} commit(s) on ${branch}.`] };
@@ -2923,7 +3076,7 @@ async function revertWithPullRequest(opts, log) {
         for (const c of commits) {
             // An empty commit ("redeploy") has nothing to undo, and git revert refuses it.
             if ((await git.try(['diff', '--quiet', `${c.sha}^1`, c.sha])).code === 0) {
-                log.info(`  ${c.sha.slice(0, 7)} changes no file: nothing to revert.`);
+                log.info(`  ${merged_short(c.sha)} changes no file: nothing to revert.`);
                 continue;
             }
             const r = await git.try(['revert', '--no-edit', ...(c.merge ? ['-m', '1'] : []), c.sha]);
@@ -2937,11 +3090,15 @@ async function revertWithPullRequest(opts, log) {
                     .slice(0, 4)
                     .join(' ') || 'git revert failed');
                 await git.try(['revert', '--abort']);
-                throw new errors/* RollbackKitError */.dp(`Reverting ${c.sha.slice(0, 7)} ("${c.subject}") failed${files.length ? ` with conflicts in ${files.join(', ')}` : ''}: ${said}. Nothing was pushed and the checkout is back on ${base}.`, 'Revert that commit by hand, or roll back the deployment with provider vercel or command.');
+                throw new errors/* RollbackKitError */.dp(`Reverting ${merged_short(c.sha)} ("${c.subject}") failed${files.length ? ` with conflicts in ${files.join(', ')}` : ''}: ${said}. Nothing was pushed and the checkout is back on ${base}.`, 'Revert that commit by hand, or roll back the deployment with provider vercel or command.');
             }
+            // The trailer names the target, so that a re-run after the merge knows the rollback (merged.ts).
+            // --no-verify: the project's own commit hooks have no say over a message we only add a line to.
+            const message = await git.run(['log', '-1', '--format=%B'], `Reading the revert of ${merged_short(c.sha)}`);
+            await git.run(['commit', '--amend', '-q', '--no-verify', '-m', `${message}\n\n${rollbackTrailer(target)}`], `Marking the revert of ${merged_short(c.sha)}`);
         }
         if ((await git.try(['diff', '--quiet', target, 'HEAD'])).code !== 0) {
-            const warning = `After the reverts, ${branch} still differs from ${target.slice(0, 7)} (changes that did not come through ${base}'s first-parent history); review the pull request.`;
+            const warning = `After the reverts, ${branch} still differs from ${merged_short(target)} (changes that did not come through ${base}'s first-parent history); review the pull request.`;
             log.warning(warning);
             notes.push(warning);
         }
@@ -2963,7 +3120,7 @@ async function revertWithPullRequest(opts, log) {
         await git.try(['branch', '-D', branch]);
         throw err;
     }
-    notes.unshift(`Opened ${url}: merging it reverts ${commits.length} commit(s) and deploys ${target.slice(0, 7)}'s code again.`);
+    notes.unshift(`Opened ${url}: merging it reverts ${commits.length} commit(s) and deploys ${merged_short(target)}'s code again.`);
     log.info(notes[0]);
     return { status: 'rolled-back', fromSha: head, toSha: target, branch, pullRequestUrl: url, reverted, notes };
 }
@@ -2977,8 +3134,8 @@ function pullRequest(branch, base, target, head, reverted, reason, log) {
 /** A title is one line: the first line of the reason, cut to a readable length. */
 function title(target, reason, log) {
     const first = (reason ?? '').split('\n')[0].trim();
-    const short = log.excerpt(first, 100);
-    return `Rollback to ${target.slice(0, 7)}${short ? `: ${short}` : ''}`;
+    const cut = log.excerpt(first, 100);
+    return `${rollbackTitle(target)}${cut ? `: ${cut}` : ''}`;
 }
 function body(target, head, reverted, reason) {
     return [
@@ -5037,7 +5194,7 @@ function linkText(url) {
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
 /* harmony export */   h: () => (/* binding */ promoteSummary)
 /* harmony export */ });
-/* harmony import */ var _platforms_promote_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3109);
+/* harmony import */ var _platforms_promote_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6662);
 /* harmony import */ var _markdown_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(4348);
 
 

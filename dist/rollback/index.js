@@ -14290,8 +14290,15 @@ async function verifySnapshot(snapshotPath, log, opts = {}) {
 /* harmony export */   S: () => (/* binding */ readLedger),
 /* harmony export */   X: () => (/* binding */ writeLedger)
 /* harmony export */ });
-/* harmony import */ var _progress_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8891);
+/* harmony import */ var _own_tables_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(2438);
 
+const ROLLBACKS = {
+    name: 'rollback_kit.rollbacks',
+    definition: `incident_key text PRIMARY KEY, method text NOT NULL, keep_version text,
+       planned text[] NOT NULL DEFAULT '{}', reverted text[] NOT NULL DEFAULT '{}', status text NOT NULL,
+       started_at timestamptz NOT NULL DEFAULT now(), updated_at timestamptz NOT NULL DEFAULT now(), kept text[] NOT NULL DEFAULT '{}'`,
+    added: { kept: "text[] NOT NULL DEFAULT '{}'" },
+};
 /** The row for `incidentKey`, or undefined (also when the table does not exist yet: read-only). */
 async function readLedger(session, incidentKey) {
     const exists = await session.query(`SELECT to_regclass('rollback_kit.rollbacks')::text AS t`);
@@ -14314,13 +14321,9 @@ async function readLedger(session, incidentKey) {
     };
 }
 async function writeLedger(session, row) {
-    await session.query('CREATE SCHEMA IF NOT EXISTS rollback_kit');
-    await session.query(`CREATE TABLE IF NOT EXISTS rollback_kit.rollbacks (
-       incident_key text PRIMARY KEY, method text NOT NULL, keep_version text,
-       planned text[] NOT NULL DEFAULT '{}', reverted text[] NOT NULL DEFAULT '{}', status text NOT NULL,
-       started_at timestamptz NOT NULL DEFAULT now(), updated_at timestamptz NOT NULL DEFAULT now(), kept text[] NOT NULL DEFAULT '{}')`);
-    // A table an earlier version created: the column is added once; the check keeps ALTER's lock off every later write.
-    await session.query((0,_progress_js__WEBPACK_IMPORTED_MODULE_0__/* .addColumnOnce */ .v_)('rollback_kit.rollbacks', 'kept', "text[] NOT NULL DEFAULT '{}'"));
+    // Made, or given the columns this version added, only where it lacks them: a role that may write the
+    // rows but not own the table (a CI role after a migration role) needs no more (own-tables.ts).
+    await (0,_own_tables_js__WEBPACK_IMPORTED_MODULE_0__/* .ensureTable */ .pI)(session, ROLLBACKS);
     await session.query(`INSERT INTO rollback_kit.rollbacks (incident_key, method, keep_version, planned, kept, reverted, status)
      VALUES ($1, $2, $3, $4, $5, $6, $7)
      ON CONFLICT (incident_key) DO UPDATE SET method = $2, keep_version = $3, planned = $4, kept = $5, reverted = $6, status = $7, updated_at = now()`, [row.incidentKey, row.method, row.keepVersion ?? null, row.planned, row.kept ?? [], row.reverted, row.status]);
@@ -14399,109 +14402,106 @@ async function releaseMigrationLock(session, key) {
 
 /***/ }),
 
-/***/ 8891:
+/***/ 2438:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   FI: () => (/* binding */ recordStatement),
-/* harmony export */   G7: () => (/* binding */ statementsAlreadyRun),
-/* harmony export */   K$: () => (/* binding */ progressStillHolds),
-/* harmony export */   PQ: () => (/* binding */ clearProgressSql),
-/* harmony export */   gQ: () => (/* binding */ readProgress),
-/* harmony export */   q1: () => (/* binding */ statementHash),
-/* harmony export */   sZ: () => (/* binding */ startProgressSql),
-/* harmony export */   v_: () => (/* binding */ addColumnOnce)
+/* harmony export */   Rf: () => (/* binding */ ensureTableSql),
+/* harmony export */   pI: () => (/* binding */ ensureTable)
 /* harmony export */ });
-/* harmony import */ var node_crypto__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7598);
-/* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(8005);
-/* harmony import */ var _sql_split_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(7063);
+/* unused harmony exports INSUFFICIENT_PRIVILEGE, addColumnSql, ColumnRefused */
+/* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8005);
+/* harmony import */ var _db_catalog_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(9066);
+/* harmony import */ var _sql_split_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(7063);
 /**
- * A non-transactional migration cannot be undone as a whole when a statement fails, so we record
- * each statement as it completes (rollback_kit.down_progress). The re-run after a fix skips the
- * statements that already ran instead of failing on objects that are already gone. The row is
- * deleted in the same transaction that marks the migration reverted.
+ * The tables rollback-kit keeps in the database it rolls back (schema rollback_kit), made where
+ * missing and given the columns later versions added.
  *
- * Progress describes one state of the database: the one where the migration's tracking rows are
- * the versions recorded with it (Tracking.rowVersionSql). A restore or a re-apply writes those rows
- * again, and whatever the progress lists as done may be undone by then, so it no longer counts.
+ * The role that made them is often not the one running now: a migration role creates them, and the
+ * CI role that reverts later may read and write them but owns none of them. PostgreSQL checks the
+ * privilege of CREATE SCHEMA / CREATE TABLE … IF NOT EXISTS (CREATE on the database or the schema)
+ * and of ALTER TABLE … ADD COLUMN IF NOT EXISTS (the table's ownership) before it looks whether
+ * there is anything to do, so each statement runs only when the catalog says it is needed.
  */
 
 
 
-function statementHash(text) {
-    return (0,node_crypto__WEBPACK_IMPORTED_MODULE_0__.createHash)('sha256').update(text).digest('hex');
-}
-async function tableExists(session) {
-    const r = await session.query(`SELECT to_regclass('rollback_kit.down_progress')::text AS t`);
-    return Boolean(r.rows[0]?.t);
-}
-async function readProgress(session, tracking) {
-    const out = new Map();
-    if (!(await tableExists(session)))
-        return out;
-    // Through to_jsonb: a table an earlier version created has no tracking_rows column until the next start.
-    const r = await session.query(`SELECT migration, done, to_jsonb(p) ->> 'tracking_rows' AS rows FROM rollback_kit.down_progress p WHERE tracking = $1`, [tracking]);
-    for (const row of r.rows)
-        out.set(row.migration, { done: row.done, rows: row.rows });
-    return out;
-}
-/** Whether `progress` was recorded against the tracking rows as they are now (`rowVersionSql` gives them). */
-async function progressStillHolds(session, progress, rowVersionSql) {
-    if (progress.rows === null)
-        return false;
-    const r = await session.query(`SELECT (${rowVersionSql}) AS rows`);
-    return r.rows[0]?.rows === progress.rows;
+/** PostgreSQL's insufficient_privilege. */
+const INSUFFICIENT_PRIVILEGE = '42501';
+/** The statement an owner of `table` runs to give it `column`. */
+function addColumnSql(table, column) {
+    return `ALTER TABLE ${table.name} ADD COLUMN IF NOT EXISTS ${column} ${table.added[column]}`;
 }
 /**
- * Statements (literals inlined) that make the migration's progress row belong to the tracking
- * rows as `rowVersionSql` reads them in the same transaction, keeping the statements done or
- * starting over. The table is created where needed, and given the tracking_rows column where an
- * earlier version created it without one.
+ * One statement (a DO block, literals inlined) that makes `table` as this version uses it. A column
+ * that is missing while this role does not own the table is refused (insufficient_privilege) with
+ * the owner and the statement they run: every column we added is one a later run relies on (the
+ * ledger's `kept` tells a finished plan from one to refuse; progress's `tracking_rows` tells
+ * statements done from statements to run again), so going on without it is not safe.
  */
+function ensureTableSql(table) {
+    const [schema, name] = table.name.split('.');
+    const oid = `${(0,_sql_split_js__WEBPACK_IMPORTED_MODULE_1__/* .literal */ .eu)(table.name)}::regclass`;
+    const columns = Object.keys(table.added).map((column) => {
+        const alter = addColumnSql(table, column);
+        const refusal = [
+            (0,_sql_split_js__WEBPACK_IMPORTED_MODULE_1__/* .literal */ .eu)(`${table.name} lacks the column ${column}, which this version of rollback-kit writes (an earlier version created the table), and only the table's owner may add it: it belongs to role `),
+            'rk_owner::regrole::text',
+            (0,_sql_split_js__WEBPACK_IMPORTED_MODULE_1__/* .literal */ .eu)(', and this run connects as role '),
+            'quote_ident(current_user)',
+            (0,_sql_split_js__WEBPACK_IMPORTED_MODULE_1__/* .literal */ .eu)('. Have '),
+            'rk_owner::regrole::text',
+            (0,_sql_split_js__WEBPACK_IMPORTED_MODULE_1__/* .literal */ .eu)(` (or a superuser) run once: ${alter}; then run again.`),
+        ].join(' || ');
+        return [
+            `  IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_attribute WHERE attrelid = ${oid} AND attname = ${(0,_sql_split_js__WEBPACK_IMPORTED_MODULE_1__/* .literal */ .eu)(column)} AND NOT attisdropped) THEN`,
+            `    SELECT relowner INTO rk_owner FROM pg_catalog.pg_class WHERE oid = ${oid};`,
+            `    IF NOT pg_has_role(rk_owner, 'USAGE') THEN`,
+            `      RAISE EXCEPTION USING ERRCODE = 'insufficient_privilege', MESSAGE = ${refusal}, SCHEMA = ${(0,_sql_split_js__WEBPACK_IMPORTED_MODULE_1__/* .literal */ .eu)(schema)}, TABLE = ${(0,_sql_split_js__WEBPACK_IMPORTED_MODULE_1__/* .literal */ .eu)(name)}, COLUMN = ${(0,_sql_split_js__WEBPACK_IMPORTED_MODULE_1__/* .literal */ .eu)(column)};`,
+            '    END IF;',
+            `    ${alter};`,
+            '  END IF;',
+        ].join('\n');
+    });
+    const body = [
+        'DECLARE rk_owner oid;',
+        'BEGIN',
+        `  IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_namespace WHERE nspname = ${(0,_sql_split_js__WEBPACK_IMPORTED_MODULE_1__/* .literal */ .eu)(schema)}) THEN`,
+        `    CREATE SCHEMA IF NOT EXISTS ${schema};`,
+        '  END IF;',
+        `  IF to_regclass(${(0,_sql_split_js__WEBPACK_IMPORTED_MODULE_1__/* .literal */ .eu)(table.name)}) IS NULL THEN`,
+        `    CREATE TABLE IF NOT EXISTS ${table.name} (${table.definition});`,
+        '  END IF;',
+        ...columns,
+        'END',
+    ].join('\n');
+    return (0,_db_catalog_js__WEBPACK_IMPORTED_MODULE_2__/* .doBlock */ .hq)('rk_own_table', body);
+}
 /**
- * Adds a column a table of ours gained after an earlier version created it. The catalog is checked
- * first, so that every later call takes no ALTER lock; IF NOT EXISTS for two first calls at once.
+ * A column ensureTableSql could not add, as the user's error (not an unexpected one); `code` stays
+ * insufficient_privilege for callers that go on without the table (rerun.ts).
  */
-function addColumnOnce(table, column, type) {
-    return `DO $rk$ BEGIN
-       IF NOT EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = ${(0,_sql_split_js__WEBPACK_IMPORTED_MODULE_2__/* .literal */ .eu)(table)}::regclass AND attname = ${(0,_sql_split_js__WEBPACK_IMPORTED_MODULE_2__/* .literal */ .eu)(column)} AND NOT attisdropped) THEN
-         ALTER TABLE ${table} ADD COLUMN IF NOT EXISTS ${column} ${type};
-       END IF;
-     END $rk$`;
+class ColumnRefused extends _core_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .RollbackKitError */ .dp {
+    code = INSUFFICIENT_PRIVILEGE;
 }
-function startProgressSql(tracking, migration, rowVersionSql, keepDone) {
-    return [
-        'CREATE SCHEMA IF NOT EXISTS rollback_kit',
-        `CREATE TABLE IF NOT EXISTS rollback_kit.down_progress (
-       tracking text NOT NULL, migration text NOT NULL, done text[] NOT NULL DEFAULT '{}',
-       updated_at timestamptz NOT NULL DEFAULT now(), tracking_rows text, PRIMARY KEY (tracking, migration))`,
-        addColumnOnce('rollback_kit.down_progress', 'tracking_rows', 'text'),
-        `INSERT INTO rollback_kit.down_progress AS p (tracking, migration, tracking_rows) VALUES (${(0,_sql_split_js__WEBPACK_IMPORTED_MODULE_2__/* .literal */ .eu)(tracking)}, ${(0,_sql_split_js__WEBPACK_IMPORTED_MODULE_2__/* .literal */ .eu)(migration)}, (${rowVersionSql}))
-       ON CONFLICT (tracking, migration) DO UPDATE SET tracking_rows = excluded.tracking_rows, updated_at = now()${keepDone ? '' : `, done = '{}'`}`,
-    ];
-}
-async function recordStatement(session, tracking, migration, hash) {
-    await session.query(`UPDATE rollback_kit.down_progress SET done = done || $3::text, updated_at = now() WHERE tracking = $1 AND migration = $2`, [tracking, migration, hash]);
-}
-/** The statement (literals inlined) that ends the migration's progress, in the transaction that marks it reverted. */
-function clearProgressSql(tracking, migration) {
-    return `DELETE FROM rollback_kit.down_progress WHERE tracking = ${(0,_sql_split_js__WEBPACK_IMPORTED_MODULE_2__/* .literal */ .eu)(tracking)} AND migration = ${(0,_sql_split_js__WEBPACK_IMPORTED_MODULE_2__/* .literal */ .eu)(migration)}`;
-}
-/** How many leading statements already ran; refuses when those statements were edited since. */
-function statementsAlreadyRun(progress, hashes, file) {
-    if (!progress || progress.done.length === 0)
-        return 0;
-    const matching = progress.done.findIndex((h, i) => h !== hashes[i]);
-    if (matching >= 0) {
-        throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .RollbackKitError */ .dp(`${file} was partly reverted by an earlier run (${progress.done.length} statement(s) ran), but statement ${matching + 1}, which already ran, has changed since.`, 'Edit only the statements that have not run yet (the one that failed and after). Check the schema by hand; then delete its row from rollback_kit.down_progress to start that migration over.');
+/** Makes `table` as this version uses it, in a statement of its own. */
+async function ensureTable(session, table) {
+    try {
+        await session.query(ensureTableSql(table));
     }
-    return progress.done.length;
+    catch (err) {
+        // PostgreSQL's own refusals (CREATE on the database, say) name no column and pass as they are.
+        const e = err;
+        if (e.code === INSUFFICIENT_PRIVILEGE && e.column)
+            throw new ColumnRefused(e.message);
+        throw err;
+    }
 }
 
 
 /***/ }),
 
-/***/ 1690:
+/***/ 6269:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -14833,8 +14833,86 @@ const plain = {
     tracking: versionTableTracking,
 };
 
-// EXTERNAL MODULE: ./.build/migrations/progress.js
-var migrations_progress = __nccwpck_require__(8891);
+// EXTERNAL MODULE: external "node:crypto"
+var external_node_crypto_ = __nccwpck_require__(7598);
+// EXTERNAL MODULE: ./.build/migrations/own-tables.js
+var own_tables = __nccwpck_require__(2438);
+;// CONCATENATED MODULE: ./.build/migrations/progress.js
+/**
+ * A non-transactional migration cannot be undone as a whole when a statement fails, so we record
+ * each statement as it completes (rollback_kit.down_progress). The re-run after a fix skips the
+ * statements that already ran instead of failing on objects that are already gone. The row is
+ * deleted in the same transaction that marks the migration reverted.
+ *
+ * Progress describes one state of the database: the one where the migration's tracking rows are
+ * the versions recorded with it (Tracking.rowVersionSql). A restore or a re-apply writes those rows
+ * again, and whatever the progress lists as done may be undone by then, so it no longer counts.
+ */
+
+
+
+
+function statementHash(text) {
+    return (0,external_node_crypto_.createHash)('sha256').update(text).digest('hex');
+}
+async function tableExists(session) {
+    const r = await session.query(`SELECT to_regclass('rollback_kit.down_progress')::text AS t`);
+    return Boolean(r.rows[0]?.t);
+}
+async function readProgress(session, tracking) {
+    const out = new Map();
+    if (!(await tableExists(session)))
+        return out;
+    // Through to_jsonb: a table an earlier version created has no tracking_rows column until the next start.
+    const r = await session.query(`SELECT migration, done, to_jsonb(p) ->> 'tracking_rows' AS rows FROM rollback_kit.down_progress p WHERE tracking = $1`, [tracking]);
+    for (const row of r.rows)
+        out.set(row.migration, { done: row.done, rows: row.rows });
+    return out;
+}
+/** Whether `progress` was recorded against the tracking rows as they are now (`rowVersionSql` gives them). */
+async function progressStillHolds(session, progress, rowVersionSql) {
+    if (progress.rows === null)
+        return false;
+    const r = await session.query(`SELECT (${rowVersionSql}) AS rows`);
+    return r.rows[0]?.rows === progress.rows;
+}
+const DOWN_PROGRESS = {
+    name: 'rollback_kit.down_progress',
+    definition: `tracking text NOT NULL, migration text NOT NULL, done text[] NOT NULL DEFAULT '{}',
+       updated_at timestamptz NOT NULL DEFAULT now(), tracking_rows text, PRIMARY KEY (tracking, migration)`,
+    added: { tracking_rows: 'text' },
+};
+/**
+ * Statements (literals inlined) that make the migration's progress row belong to the tracking
+ * rows as `rowVersionSql` reads them in the same transaction, keeping the statements done or
+ * starting over. The table is made where needed, and given the tracking_rows column where an
+ * earlier version made it without one (own-tables.ts).
+ */
+function startProgressSql(tracking, migration, rowVersionSql, keepDone) {
+    return [
+        (0,own_tables/* ensureTableSql */.Rf)(DOWN_PROGRESS),
+        `INSERT INTO rollback_kit.down_progress AS p (tracking, migration, tracking_rows) VALUES (${(0,sql_split/* literal */.eu)(tracking)}, ${(0,sql_split/* literal */.eu)(migration)}, (${rowVersionSql}))
+       ON CONFLICT (tracking, migration) DO UPDATE SET tracking_rows = excluded.tracking_rows, updated_at = now()${keepDone ? '' : `, done = '{}'`}`,
+    ];
+}
+async function recordStatement(session, tracking, migration, hash) {
+    await session.query(`UPDATE rollback_kit.down_progress SET done = done || $3::text, updated_at = now() WHERE tracking = $1 AND migration = $2`, [tracking, migration, hash]);
+}
+/** The statement (literals inlined) that ends the migration's progress, in the transaction that marks it reverted. */
+function clearProgressSql(tracking, migration) {
+    return `DELETE FROM rollback_kit.down_progress WHERE tracking = ${(0,sql_split/* literal */.eu)(tracking)} AND migration = ${(0,sql_split/* literal */.eu)(migration)}`;
+}
+/** How many leading statements already ran; refuses when those statements were edited since. */
+function statementsAlreadyRun(progress, hashes, file) {
+    if (!progress || progress.done.length === 0)
+        return 0;
+    const matching = progress.done.findIndex((h, i) => h !== hashes[i]);
+    if (matching >= 0) {
+        throw new errors/* RollbackKitError */.dp(`${file} was partly reverted by an earlier run (${progress.done.length} statement(s) ran), but statement ${matching + 1}, which already ran, has changed since.`, 'Edit only the statements that have not run yet (the one that failed and after). Check the schema by hand; then delete its row from rollback_kit.down_progress to start that migration over.');
+    }
+    return progress.done.length;
+}
+
 // EXTERNAL MODULE: ./.build/migrations/ledger.js
 var ledger = __nccwpck_require__(7485);
 ;// CONCATENATED MODULE: ./.build/migrations/rerun.js
@@ -15481,7 +15559,7 @@ function beforeFirstStatement({ m, saved, tracking, target, lost, pgMessage }) {
 function recordFailed({ m, f, tracking, target, log, lost, pgMessage, marked }) {
     const i = f.index;
     const n = m.statements.length;
-    const record = `UPDATE ${PROGRESS_TABLE} SET done = done || ${(0,sql_split/* literal */.eu)((0,migrations_progress/* statementHash */.q1)(f.statement.text))}::text WHERE tracking = ${(0,sql_split/* literal */.eu)(tracking.table)} AND migration = ${(0,sql_split/* literal */.eu)(m.file.id)} AND cardinality(done) = ${i}`;
+    const record = `UPDATE ${PROGRESS_TABLE} SET done = done || ${(0,sql_split/* literal */.eu)(statementHash(f.statement.text))}::text WHERE tracking = ${(0,sql_split/* literal */.eu)(tracking.table)} AND migration = ${(0,sql_split/* literal */.eu)(m.file.id)} AND cardinality(done) = ${i}`;
     return {
         head: `${lost ? `Lost the connection to ${target} while reverting` : 'Reverting'} ${m.file.name}: statement ${i + 1} of ${n} ran (${statementAt(m, f.statement, log)}), but recording it as done in ${PROGRESS_TABLE} failed: ${pgMessage}.`,
         state: `It runs statement by statement (non-transactional): ${statementsUpTo(i + 1)} of ${n} ran and cannot be rolled back, but ${PROGRESS_TABLE} records ${i} of them` +
@@ -15614,7 +15692,7 @@ async function remaining(session, tracking, m, saved, log) {
         return FRESH;
     let holds;
     try {
-        holds = await (0,migrations_progress/* progressStillHolds */.K$)(session, saved, tracking.rowVersionSql(m.file));
+        holds = await progressStillHolds(session, saved, tracking.rowVersionSql(m.file));
     }
     catch (err) {
         throw new StatementFailed(undefined, -1, err, 'prepare');
@@ -15626,7 +15704,7 @@ async function remaining(session, tracking, m, saved, log) {
         log.info(`  discarding the progress an earlier run recorded for ${m.file.name} (${saved.done.length} statement(s) done): ${why}; starting at statement 1`);
         return { ...FRESH, hasProgress: true };
     }
-    const from = (0,migrations_progress/* statementsAlreadyRun */.G7)(saved, m.statements.map((s) => (0,migrations_progress/* statementHash */.q1)(s.text)), m.file.name);
+    const from = statementsAlreadyRun(saved, m.statements.map((s) => statementHash(s.text)), m.file.name);
     if (from > 0)
         log.info(`  resuming ${m.file.name} at statement ${from + 1} of ${m.statements.length}: the first ${from} ran in an earlier run`);
     const replay = range(0, from).filter((i) => (0,sql_split/* sessionSetting */.ls)(m.statements[i].text));
@@ -15712,7 +15790,7 @@ async function revertInTransaction(ctx, m, previous, rest) {
     const { session, tracking } = ctx;
     const start = tracking.startSql?.(m.file, previous) ?? [];
     // After an earlier run, its progress goes in the same transaction: the statements it lists ran, and the rest with them.
-    const end = [...tracking.revertSql(m.file, previous), ...(rest.hasProgress ? [(0,migrations_progress/* clearProgressSql */.PQ)(tracking.table, m.file.id)] : [])];
+    const end = [...tracking.revertSql(m.file, previous), ...(rest.hasProgress ? [clearProgressSql(tracking.table, m.file.id)] : [])];
     const { text, parts } = oneQuery(m, ctx.reset, start, end, rest);
     try {
         await (0,db_session/* withQueryDeadline */.h7)(session, allowance(m, m.statements.length - rest.from + start.length + end.length), () => session.query(text));
@@ -15750,12 +15828,12 @@ async function revertStatementByStatement(ctx, m, previous, rest) {
     // as the tool does. The progress row is made this state's in the same one, and the session set
     // back to the run's settings just before: one round trip.
     const start = tracking.startSql?.(m.file, previous) ?? [];
-    const progress = (0,migrations_progress/* startProgressSql */.sZ)(tracking.table, id, tracking.rowVersionSql(m.file), rest.from > 0);
+    const progress = startProgressSql(tracking.table, id, tracking.rowVersionSql(m.file), rest.from > 0);
     await inTransaction(ctx, m, [...ctx.reset, 'BEGIN', ...start, ...progress, 'COMMIT'], start.length + 1, rest.from);
     await exec(session, m.statements, rest.replay);
-    await exec(session, m.statements, range(rest.from, m.statements.length), (s) => (0,migrations_progress/* recordStatement */.FI)(session, tracking.table, id, (0,migrations_progress/* statementHash */.q1)(s.text)));
+    await exec(session, m.statements, range(rest.from, m.statements.length), (s) => recordStatement(session, tracking.table, id, statementHash(s.text)));
     const end = tracking.revertSql(m.file, previous);
-    await inTransaction(ctx, m, ['BEGIN', ...end, (0,migrations_progress/* clearProgressSql */.PQ)(tracking.table, id), 'COMMIT'], end.length + 1, m.statements.length);
+    await inTransaction(ctx, m, ['BEGIN', ...end, clearProgressSql(tracking.table, id), 'COMMIT'], end.length + 1, m.statements.length);
 }
 /**
  * A lock not granted within lock_timeout, or a deadlock with production traffic, rolls the whole
@@ -15786,7 +15864,7 @@ async function revertWithRetries(ctx, m, previous, rest, log) {
 /** What earlier runs recorded, read before anything runs: a failure here changed nothing. */
 async function earlierProgress(session, table, target) {
     try {
-        return await (0,migrations_progress/* readProgress */.gQ)(session, table);
+        return await readProgress(session, table);
     }
     catch (err) {
         const lost = isConnectionLoss(err);
@@ -15932,7 +16010,7 @@ async function readAppliedIds(session, format, tracking, files, target) {
     if (dirty === undefined)
         return ids;
     // A dirty version we can resume is one of ours: a non-transactional step that stopped midway.
-    const progress = await (0,migrations_progress/* readProgress */.gQ)(session, tracking.table);
+    const progress = await readProgress(session, tracking.table);
     const resumable = files.find((f, i) => progress.has(f.id) && (i > 0 ? files[i - 1].id : '-1') === dirty);
     if (!resumable) {
         throw new errors/* RollbackKitError */.dp(`${tracking.table} is dirty at version ${dirty}: a migration stopped midway, so the schema may be half changed.`, `Check the schema by hand and finish or undo that migration, then run \`migrate force <version>\` (golang-migrate refuses to run until then too), and re-run.`);
@@ -16283,15 +16361,17 @@ var connection = __nccwpck_require__(401);
 // EXTERNAL MODULE: ./.build/db/snapshot.js
 var snapshot = __nccwpck_require__(7257);
 // EXTERNAL MODULE: ./.build/platforms/promote.js + 24 modules
-var promote = __nccwpck_require__(3474);
+var promote = __nccwpck_require__(5256);
 // EXTERNAL MODULE: ./.build/pipeline/budgets.js
 var budgets = __nccwpck_require__(1583);
 // EXTERNAL MODULE: ./.build/db/pg-tools.js
 var pg_tools = __nccwpck_require__(1934);
 // EXTERNAL MODULE: ./.build/db/session.js
 var session = __nccwpck_require__(4441);
-// EXTERNAL MODULE: ./.build/migrations/revert.js + 13 modules
-var revert = __nccwpck_require__(1690);
+// EXTERNAL MODULE: ./.build/migrations/revert.js + 14 modules
+var revert = __nccwpck_require__(6269);
+// EXTERNAL MODULE: ./.build/platforms/http/deadline.js
+var http_deadline = __nccwpck_require__(7096);
 // EXTERNAL MODULE: ./.build/platforms/vercel/client.js
 var vercel_client = __nccwpck_require__(5282);
 // EXTERNAL MODULE: ./.build/platforms/vercel/errors.js
@@ -16299,11 +16379,13 @@ var vercel_errors = __nccwpck_require__(8142);
 ;// CONCATENATED MODULE: ./.build/platforms/vercel/token.js
 
 
+
 const DAY_MS = 86_400_000;
 const day = (ms) => new Date(ms).toISOString().slice(0, 10);
 async function vercelTokenReadiness(opts, log) {
     const out = { proven: [], unproven: [], problems: [], warnings: [] };
-    const client = new vercel_client/* VercelClient */.zJ({ token: opts.token, apiUrl: opts.apiUrl, team: opts.team, log, requestTimeoutMs: opts.requestTimeoutMs });
+    const deadline = new http_deadline/* StepDeadline */.d(Date.now, opts.timeoutSeconds);
+    const client = new vercel_client/* VercelClient */.zJ({ token: opts.token, apiUrl: opts.apiUrl, team: opts.team, log, requestTimeoutMs: opts.requestTimeoutMs, deadline });
     let data;
     try {
         data = await client.get('/v5/user/tokens/current');
@@ -16414,7 +16496,7 @@ async function readiness(request, components, record, log) {
             continue;
         if (c.provider === 'vercel' && request.secrets.vercelToken) {
             try {
-                const t = await vercelTokenReadiness({ token: request.secrets.vercelToken, apiUrl: c.apiUrl, team: c.team, project: c.project, warnDays: TOKEN_WARN_DAYS, now: Date.now() }, log);
+                const t = await vercelTokenReadiness({ token: request.secrets.vercelToken, apiUrl: c.apiUrl, team: c.team, project: c.project, warnDays: TOKEN_WARN_DAYS, now: Date.now(), timeoutSeconds: c.timeoutSeconds }, log);
                 const proven = ['it reads the project, its production deployment and its deployment list', ...t.proven];
                 add({
                     check: 'token',
@@ -16844,7 +16926,7 @@ var parse = __nccwpck_require__(151);
 // EXTERNAL MODULE: ./.build/migrations/types.js
 var types = __nccwpck_require__(6431);
 // EXTERNAL MODULE: ./.build/platforms/promote.js + 24 modules
-var promote = __nccwpck_require__(3474);
+var promote = __nccwpck_require__(5256);
 // EXTERNAL MODULE: ./.build/core/yaml.js
 var core_yaml = __nccwpck_require__(5773);
 // EXTERNAL MODULE: ./.build/smoke/parse-spec.js + 1 modules
@@ -18908,10 +18990,12 @@ function advice(reason, plan) {
     return ' A one-transaction restore holds a lock on every table, index and sequence it drops or creates: raise max_locks_per_transaction (a server setting; it takes a restart) so that max_locks_per_transaction × max_connections covers them, then run again.';
 }
 
-// EXTERNAL MODULE: ./.build/migrations/revert.js + 13 modules
-var revert = __nccwpck_require__(1690);
+// EXTERNAL MODULE: ./.build/migrations/revert.js + 14 modules
+var revert = __nccwpck_require__(6269);
 // EXTERNAL MODULE: ./.build/platforms/promote.js + 24 modules
-var promote = __nccwpck_require__(3474);
+var promote = __nccwpck_require__(5256);
+// EXTERNAL MODULE: ./.build/platforms/http/deadline.js
+var http_deadline = __nccwpck_require__(7096);
 // EXTERNAL MODULE: ./.build/platforms/vercel/client.js
 var vercel_client = __nccwpck_require__(5282);
 // EXTERNAL MODULE: ./.build/platforms/vercel/errors.js
@@ -18919,6 +19003,7 @@ var vercel_errors = __nccwpck_require__(8142);
 // EXTERNAL MODULE: ./.build/platforms/listing.js
 var listing = __nccwpck_require__(829);
 ;// CONCATENATED MODULE: ./.build/platforms/vercel/env.js
+
 
 
 
@@ -18933,7 +19018,8 @@ function isProduction(target) {
 async function changedProductionEnv(req, log) {
     log.secret(req.token);
     const since = Date.parse(req.since);
-    const client = new vercel_client/* VercelClient */.zJ({ token: req.token, apiUrl: req.apiUrl, team: req.team, log, requestTimeoutMs: req.requestTimeoutMs });
+    const deadline = new http_deadline/* StepDeadline */.d(Date.now, req.timeoutSeconds);
+    const client = new vercel_client/* VercelClient */.zJ({ token: req.token, apiUrl: req.apiUrl, team: req.team, log, requestTimeoutMs: req.requestTimeoutMs, deadline });
     const names = new Set();
     const guard = new listing/* PageGuard */.f8(`the environment variables of project ${req.project}`);
     let until;
@@ -19429,7 +19515,7 @@ function endNotice(t, sent, told) {
  * A rollback the platform accepted that production does not serve yet: a Vercel promotion queued
  * behind a rolling release (notLiveYet), or a git-revert pull request, which changes production
  * only once someone merges it and it deploys (a re-run finds the branch pushed and the pull
- * request open: still not live). After the merge the checkout has the good files: already-current.
+ * request open: still not live). After the merge git-revert recognises its rollback: already-current.
  */
 function notLive(c, outcome) {
     const queued = (0,promote/* notLiveYet */.E)(outcome, c.name);
@@ -19602,7 +19688,7 @@ async function environmentPhase(request, components, record, timeline, finished,
     let warn = false;
     for (const { c, rec } of vercel) {
         try {
-            rec.changedEnv = await changedProductionEnv({ token: request.secrets.vercelToken, project: c.project, team: c.team, apiUrl: c.apiUrl, since: rec.to.createdAt }, log);
+            rec.changedEnv = await changedProductionEnv({ token: request.secrets.vercelToken, project: c.project, team: c.team, apiUrl: c.apiUrl, since: rec.to.createdAt, timeoutSeconds: c.timeoutSeconds }, log);
             if (rec.changedEnv.length) {
                 warn = true;
                 const line = `${c.name}: ${rec.changedEnv.join(', ')} changed after ${rec.to.id} was built; production runs the old values now, the next redeploy picks up the new ones`;
@@ -19635,9 +19721,10 @@ function nextSteps(record) {
                 // Their error is what a person must do (merge the pull request, finish the rolling release).
                 for (const c of record.components.filter((p) => p.status === 'pending')) {
                     steps.push(`Production still serves the bad release of ${c.name}: ${c.error}`);
-                    // A second git-revert run would revert again: the merged revert is now what HEAD^ undoes.
+                    // After the merge git-revert finds its rollback and changes nothing (merged.ts), so a re-run
+                    // is safe for the app; before the deploy it would still change the database under bad code.
                     if (c.provider === 'git-revert')
-                        steps.push(`Once ${c.name} is deployed from the merged pull request, and only if the database must go back too, start a new run with scope db. Do not use "Re-run", scope app or scope full for it: they run git-revert again.`);
+                        steps.push(`Once ${c.name} is deployed from the merged pull request, and only if the database must go back too, start a new run with scope db (or re-run this one: git-revert then finds the rollback merged and leaves ${c.name} as it is).`);
                 }
                 if (record.database)
                     steps.push('The database was not touched, because changing it under an app that did not roll back makes things worse.');
@@ -20177,6 +20264,10 @@ class HttpClient {
         for (let attempt = 0;; attempt++) {
             let failure;
             let lastError;
+            // The answer is not awaited past the step's deadline. A request made once it has passed (a
+            // wait's last look) is the caller's choice, and gets the request timeout.
+            const before = this.opts.deadline?.left();
+            const cut = before !== undefined && before > 0 && before < this.timeoutMs;
             try {
                 const res = await fetch(url, {
                     method,
@@ -20190,7 +20281,8 @@ class HttpClient {
                     // fetch drops Authorization on a redirect to another origin, but not a token in another
                     // header (Railway's Project-Access-Token): a platform API call follows no redirect at all.
                     redirect: 'manual',
-                    signal: AbortSignal.timeout(this.timeoutMs),
+                    // Whole milliseconds: a fractional deadline-seconds leaves a fraction, which the timer refuses.
+                    signal: AbortSignal.timeout(cut ? Math.ceil(before) : this.timeoutMs),
                 });
                 const raw = await res.text();
                 if (res.status >= 300 && res.status < 400)
@@ -20223,6 +20315,8 @@ class HttpClient {
                 if (err instanceof _core_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .RollbackKitError */ .dp)
                     throw err;
                 const timedOut = err?.name === 'TimeoutError' || err?.name === 'AbortError';
+                if (timedOut && cut)
+                    throw this.outOfTime(label);
                 lastError = new HttpNetworkError(this.base.host, err?.cause ?? err, timedOut);
                 failure = { kind: 'network' };
             }
@@ -20230,7 +20324,7 @@ class HttpClient {
             const asked = (0,_retry_js__WEBPACK_IMPORTED_MODULE_1__/* .askedWait */ .Uy)(failure);
             if (left !== undefined && asked !== undefined && asked > left && attempt < this.retry.rateLimitRetries) {
                 const secs = (ms) => `${Math.ceil(ms / 1000)} s`;
-                throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .RollbackKitError */ .dp(`${this.service} asked to wait ${secs(asked)} (${failure.kind === 'status' && failure.retryAfter === null ? 'until its rate limit resets' : 'Retry-After'}) before ${label} again (${lastError.message}), but only ${secs(left)} of timeout-seconds (${this.opts.deadline.seconds} s) are left.`, `Wait ${secs(asked)}, then re-run the step (it is safe to repeat), or raise timeout-seconds.`);
+                throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .RollbackKitError */ .dp(`${this.service} asked to wait ${secs(asked)} (${failure.kind === 'status' && failure.retryAfter === null ? 'until its rate limit resets' : 'Retry-After'}) before ${label} again (${lastError.message}), but only ${secs(left)} of ${this.opts.deadline.input} (${this.opts.deadline.seconds} s) are left.`, `Wait ${secs(asked)}, then re-run the step (it is safe to repeat), or raise ${this.opts.deadline.input}.`);
             }
             const delay = left === undefined || left > 0 ? (0,_retry_js__WEBPACK_IMPORTED_MODULE_1__/* .retryDelay */ .a2)(failure, attempt, this.retry, this.random, left) : undefined;
             if (delay === undefined)
@@ -20238,6 +20332,11 @@ class HttpClient {
             this.opts.log.info(`${this.service}: ${lastError.message}; retrying in ${(delay / 1000).toFixed(1)} s (attempt ${attempt + 2}).`);
             await this.wait(delay);
         }
+    }
+    /** No answer to `label` before the step's deadline. */
+    outOfTime(label) {
+        const { input, seconds } = this.opts.deadline;
+        return new _core_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .RollbackKitError */ .dp(`${this.service} did not answer ${label} (${this.host}) before the step's deadline: ${input} (${seconds} s) ran out.`, `Check that ${this.host} is reachable and answering, then re-run the step (it is safe to repeat), or raise ${input}.`);
     }
     redirected(res, from, label) {
         let where = 'an address it did not give';
@@ -20257,6 +20356,46 @@ class HttpClient {
 function defaultApiError(service, status, text, request, log) {
     const body = readErrorBody(text, log);
     return new HttpApiError(service, status, body.code, body.message, request);
+}
+
+
+/***/ }),
+
+/***/ 7096:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   d: () => (/* binding */ StepDeadline)
+/* harmony export */ });
+/**
+ * The step's deadline as the HTTP client sees it: timeout-seconds from the start of each phase (the
+ * search for the target, then the wait after the request, as timeout-seconds is documented), so no
+ * retry, no wait a rate limit asks for, and no wait for an answer outlives the step.
+ */
+class StepDeadline {
+    now;
+    seconds;
+    input;
+    at;
+    constructor(now, 
+    /** The input's value, for messages. */
+    seconds, 
+    /** The input that sets it, for messages: smoke-test's is deadline-seconds. */
+    input = 'timeout-seconds') {
+        this.now = now;
+        this.seconds = seconds;
+        this.input = input;
+        this.at = now() + seconds * 1000;
+    }
+    /** The next phase (the wait after the request) gets timeout-seconds of its own; returns its end. */
+    restart() {
+        this.at = this.now() + this.seconds * 1000;
+        return this.at;
+    }
+    /** Milliseconds left, never below 0. */
+    left() {
+        return Math.max(0, this.at - this.now());
+    }
 }
 
 
@@ -20425,7 +20564,7 @@ class PageGuard {
 
 /***/ }),
 
-/***/ 3474:
+/***/ 5256:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -20882,34 +21021,8 @@ function nextPoll(intervalMs, deadline, now) {
     return Math.max(0, Math.min(intervalMs, deadline - now));
 }
 
-;// CONCATENATED MODULE: ./.build/platforms/http/deadline.js
-/**
- * The step's deadline as the HTTP client sees it: timeout-seconds from the start of each phase (the
- * search for the target, then the wait after the request, as timeout-seconds is documented), so no
- * retry, and no wait a rate limit asks for, outlives the step.
- */
-class StepDeadline {
-    now;
-    seconds;
-    at;
-    constructor(now, 
-    /** timeout-seconds, for messages. */
-    seconds) {
-        this.now = now;
-        this.seconds = seconds;
-        this.at = now() + seconds * 1000;
-    }
-    /** The next phase (the wait after the request) gets timeout-seconds of its own; returns its end. */
-    restart() {
-        this.at = this.now() + this.seconds * 1000;
-        return this.at;
-    }
-    /** Milliseconds left, never below 0. */
-    left() {
-        return Math.max(0, this.at - this.now());
-    }
-}
-
+// EXTERNAL MODULE: ./.build/platforms/http/deadline.js
+var http_deadline = __nccwpck_require__(7096);
 ;// CONCATENATED MODULE: ./.build/platforms/fly/rollback.js
 /**
  * Puts an earlier Fly release back. Fly has no rollback call: what serves is whatever image the
@@ -20974,7 +21087,7 @@ async function promoteOnFly(opts, log) {
     const fromRef = opts.from?.trim() ? parseReleaseRef(opts.from, 'from') : undefined;
     const sleep = opts.sleep ?? http_client/* sleep */.yy;
     const now = opts.now ?? Date.now;
-    const step = new StepDeadline(now, opts.timeoutSeconds);
+    const step = new http_deadline/* StepDeadline */.d(now, opts.timeoutSeconds);
     const c = flyClients({ token: opts.token, apiUrl: opts.apiUrl, machinesApiUrl: opts.machinesApiUrl, registryUrl: opts.registryUrl, log, retry: opts.retry, requestTimeoutMs: opts.requestTimeoutMs, sleep, deadline: step });
     const ctx = (doing) => ({ doing, tokenInput: 'fly-token', notFound: `App ${app}`, notFoundHint: 'Check the app input and that the token (a deploy token is scoped to one app) belongs to it.', statusPage: 'https://status.flyio.net' });
     const base = { skipped: [], frozen: FLY_NOTHING_FROZEN };
@@ -21122,6 +21235,124 @@ async function rollMachine(c, app, m, image, config, t, log) {
 
 // EXTERNAL MODULE: ./.build/platforms/git-revert/git.js
 var git_revert_git = __nccwpck_require__(4827);
+;// CONCATENATED MODULE: ./.build/platforms/git-revert/merged.js
+/**
+ * What the deployed branch's history says about rollbacks already merged, so that a re-run never
+ * undoes one: a HEAD that is (the merge of) a rollback, for target previous, and a `from` commit
+ * whose changes are already gone. Each read stops at the newest HISTORY_LIMIT commits, and every
+ * git command is bounded by the step's timeout (openGit).
+ */
+
+/** A merged rollback and the target it restored sit among the newest commits of the branch. */
+const HISTORY_LIMIT = 100;
+/** Every revert commit of ours ends with this trailer naming the target in full (rollbackTrailer). */
+const TARGET_TRAILER = 'Rollback-kit-target';
+const merged_short = (sha) => sha.slice(0, 7);
+/** The branch and the pull request title name the target by its short SHA; mergedRollback reads them back. */
+const rollbackBranch = (target) => `rollback/${merged_short(target)}`;
+const rollbackTitle = (target) => `Rollback to ${merged_short(target)}`;
+/** Appended to each revert's message: it survives a merge commit and a rebase merge (the commits
+ * themselves), and a squash merge whose message lists the commit messages (GitHub's default). */
+const rollbackTrailer = (target) => `${TARGET_TRAILER}: ${target}`;
+/**
+ * The targets a merged rollback's messages name, each a full or a 7-character SHA. The shapes are
+ * anchored at a line's start, so a revert of our rollback (`Revert "Rollback to …"`, GitHub's
+ * branch `revert-5-rollback/…`) names none: its HEAD is not a rollback.
+ * - the trailer of our revert commits;
+ * - the pull request title, the subject of a squash merge and the body of GitHub's merge commit;
+ * - GitHub's merge commit subject, `Merge pull request #5 from owner/rollback/<short>`.
+ */
+function namedTargets(text) {
+    const shapes = [
+        new RegExp(`^${TARGET_TRAILER}: ([0-9a-f]{40})[ \\t]*$`, 'gm'),
+        /^Rollback to ([0-9a-f]{7})(?=[: ]|$)/gm,
+        /^Merge pull request #\d+ from [^/\s]+\/rollback\/([0-9a-f]{7})[ \t]*$/gm,
+    ];
+    return shapes.flatMap((shape) => [...text.matchAll(shape)].map((m) => m[1]));
+}
+/** HEAD and its first parents, newest first. */
+async function firstParents(git, head) {
+    const out = await git.run(['log', '--first-parent', `-n${HISTORY_LIMIT}`, '--format=%H %T', head], 'Reading the branch history');
+    return out
+        .split('\n')
+        .filter(Boolean)
+        .map((line) => {
+        const [sha, tree] = line.split(' ');
+        return { sha: sha, tree: tree };
+    });
+}
+/** The full messages of the commits in `range`, newest first, each with its SHA. */
+async function messages(git, range) {
+    const out = await git.run(['log', '-z', `-n${HISTORY_LIMIT}`, '--format=%H%n%B', range], 'Reading the commit messages');
+    return out
+        .split('\0')
+        .filter(Boolean)
+        .map((record) => {
+        const at = record.indexOf('\n');
+        return { sha: record.slice(0, at < 0 ? undefined : at).trim(), message: at < 0 ? '' : record.slice(at + 1) };
+    });
+}
+/**
+ * The nearest older first-parent commit whose files HEAD has again, exactly, while HEAD^ has other
+ * files: what a rollback whose messages were rewritten (a squash with a blank or edited message)
+ * still shows. Not when a commit in between had the files of a commit older still: HEAD then
+ * undoes that restore (a re-land after a rollback), which a new rollback may well undo.
+ */
+function restoredAncestor(history) {
+    const [head, parent] = history;
+    if (!head || !parent || parent.tree === head.tree)
+        return undefined;
+    const at = history.findIndex((c, i) => i >= 2 && c.tree === head.tree);
+    if (at < 0)
+        return undefined;
+    const older = new Set(history.slice(at + 1).map((c) => c.tree));
+    if (history.slice(1, at).some((c) => older.has(c.tree)))
+        return undefined;
+    return history[at].sha;
+}
+/**
+ * The target of the rollback HEAD is (the merge of), or undefined when HEAD is no rollback. HEAD's
+ * message names it, or with a merge commit the messages of the commits it brought in (our
+ * reverts); else HEAD's files show it (restoredAncestor). Names come first: they also hold when
+ * the branch moved on before the merge, so that HEAD's files are the target's plus that change.
+ */
+async function mergedRollback(git, head, branch) {
+    if ((await git.try(['rev-parse', '--verify', '--quiet', `${head}^1`])).code !== 0)
+        return undefined;
+    const history = await firstParents(git, head);
+    const names = namedTargets((await messages(git, `${head}^1..${head}`)).map((c) => c.message).join('\n'));
+    if (!names.length)
+        return restoredAncestor(history);
+    const target = history.slice(1).find((c) => names.some((name) => c.sha.startsWith(name)));
+    if (!target) {
+        throw new errors/* RollbackKitError */.dp(`${branch} (${merged_short(head)}) is the merge of a rollback to ${merged_short(names[0])} made by rollback-kit, but that commit is not among the ${HISTORY_LIMIT} newest first-parent commits of ${branch} in this checkout, so target previous cannot tell where that rollback went; reverting ${merged_short(head)} would ship the rolled-back code again. Nothing was changed.`, 'Give the commit to go back to as target (its SHA), and check out with fetch-depth: 0.');
+    }
+    return target.sha;
+}
+/**
+ * Why HEAD no longer has `from`'s changes, or undefined while it has them: HEAD's files are those
+ * from before it, or a commit since reverted it ("This reverts commit <from>", in our reverts, a
+ * squash merge's list of them, or anyone's), and that revert was not itself reverted.
+ */
+async function undoneOnHead(git, from, head) {
+    const trees = await git.try(['rev-parse', `${from}^{tree}`, `${from}^1^{tree}`, `${head}^{tree}`]);
+    if (trees.code === 0) {
+        const [own, before, now] = trees.stdout.trim().split('\n');
+        // An empty commit (a redeploy) has its parent's files: having them says nothing about it.
+        if (own !== before && now === before)
+            return `its files are those from before ${merged_short(from)}`;
+    }
+    const revertedBy = new Map();
+    for (const c of await messages(git, `${from}..${head}`)) {
+        for (const m of c.message.matchAll(/^This reverts commit ([0-9a-f]{40})\b/gm))
+            revertedBy.set(m[1], [...(revertedBy.get(m[1]) ?? []), c.sha]);
+    }
+    // A revert counts unless a later commit reverted it in turn (a re-land), and so on.
+    const standing = (sha) => (revertedBy.get(sha) ?? []).find((r) => !standing(r));
+    const revert = standing(from);
+    return revert ? `${merged_short(revert)} reverted it` : undefined;
+}
+
 // EXTERNAL MODULE: ./.build/platforms/git-revert/pulls.js
 var pulls = __nccwpck_require__(5015);
 ;// CONCATENATED MODULE: ./.build/platforms/git-revert/revert.js
@@ -21130,6 +21361,7 @@ var pulls = __nccwpck_require__(5015);
  * push it, and open a pull request whose merge redeploys the good code. Either all of that
  * happens or nothing is pushed: a conflict stops with the commit named and the checkout restored.
  */
+
 
 
 
@@ -21152,30 +21384,48 @@ const isAncestor = async (git, a, b) => (await git.try(['merge-base', '--is-ance
 async function revertWithPullRequest(opts, log) {
     log.secret(opts.githubToken);
     const remote = opts.remote ?? 'origin';
-    const targetRev = opts.target.trim().toLowerCase() === 'previous' ? 'HEAD^' : checkRevision(opts.target, 'target');
+    const previous = opts.target.trim().toLowerCase() === 'previous';
+    const targetRev = previous ? undefined : checkRevision(opts.target, 'target');
     const fromRev = opts.from ? checkRevision(opts.from, 'from') : undefined;
     const repo = (0,pulls/* parseRepository */.S)(opts.repository);
     const git = await (0,git_revert_git/* openGit */.z)(opts.repoDir, log, opts.timeoutSeconds * 1000);
     const head = await resolveCommit(git, 'HEAD', 'target');
-    const target = await resolveCommit(git, targetRev, 'target');
+    const given = targetRev ? await resolveCommit(git, targetRev, 'target') : undefined;
     const base = (await git.try(['symbolic-ref', '--short', '-q', 'HEAD'])).stdout.trim() || opts.baseBranch;
     if (!base)
         throw new errors/* RollbackKitError */.dp('The checkout is on a detached HEAD and no branch is known to open the pull request against.', 'Check out the branch that deploys production (actions/checkout with ref: main).');
     const notes = [];
-    const done = (note) => {
+    /** Nothing to do; `toSha` is the commit whose code the branch already has. */
+    const done = (note, toSha) => {
         log.info(note);
-        return { status: 'already-current', fromSha: head, toSha: target, reverted: [], notes: [note] };
+        return { status: 'already-current', fromSha: head, toSha, reverted: [], notes: [note] };
     };
     if (fromRev) {
         const from = await resolveCommit(git, fromRev, 'from');
         if (!(await isAncestor(git, from, head)))
-            return done(`${base} (${head.slice(0, 7)}) does not contain ${from.slice(0, 7)}: nothing to revert.`);
+            return done(`${base} (${merged_short(head)}) does not contain ${merged_short(from)}: nothing to revert.`, head);
+        // A rollback already merged: reverting again from HEAD would revert the revert too.
+        const undone = await undoneOnHead(git, from, head);
+        if (undone)
+            return done(`${base} (${merged_short(head)}) no longer has the changes of ${merged_short(from)}: ${undone}. Nothing to revert.`, head);
+    }
+    let target;
+    if (given)
+        target = given;
+    else {
+        // HEAD^ of a merged rollback is the code it rolled back from (or, after a rebase merge, one of
+        // its reverts): a rollback to it would ship that code again.
+        const restored = await mergedRollback(git, head, base);
+        if (restored) {
+            return done(`${base} already holds the rollback to ${merged_short(restored)} (merged as ${merged_short(head)}): going back one commit from there would undo the rollback and ship the rolled-back code again, so target previous changes nothing. To go further back, give target: <SHA of the commit to go back to>.`, restored);
+        }
+        target = await resolveCommit(git, 'HEAD^', 'target');
     }
     if (!(await isAncestor(git, target, head))) {
-        throw new errors/* RollbackKitError */.dp(`Commit ${target.slice(0, 7)} is not an ancestor of ${base} (${head.slice(0, 7)}): there is no range to revert.`, 'Give a commit from the history of the deployed branch as target.');
+        throw new errors/* RollbackKitError */.dp(`Commit ${merged_short(target)} is not an ancestor of ${base} (${merged_short(head)}): there is no range to revert.`, 'Give a commit from the history of the deployed branch as target.');
     }
     if ((await git.try(['diff', '--quiet', target, head])).code === 0) {
-        return done(`${base} (${head.slice(0, 7)}) already has the same files as ${target.slice(0, 7)}: nothing to revert.`);
+        return done(`${base} (${merged_short(head)}) already has the same files as ${merged_short(target)}: nothing to revert.`, target);
     }
     if ((await git.run(['status', '--porcelain', '--untracked-files=no'], 'Checking the working tree')) !== '') {
         throw new errors/* RollbackKitError */.dp('The checkout has uncommitted changes, so the revert cannot start from a clean state.', 'Run this step on a fresh checkout.');
@@ -21189,10 +21439,10 @@ async function revertWithPullRequest(opts, log) {
         const [sha, parents, ...subject] = line.split('\t');
         return { sha: sha, merge: (parents ?? '').trim().split(' ').length > 1, subject: subject.join('\t') };
     });
-    const branch = `rollback/${target.slice(0, 7)}`;
-    log.info(`Plan: revert ${commits.length} commit(s) on ${base} back to ${target.slice(0, 7)}, on branch ${branch}, and open a pull request:`);
+    const branch = rollbackBranch(target);
+    log.info(`Plan: revert ${commits.length} commit(s) on ${base} back to ${merged_short(target)}, on branch ${branch}, and open a pull request:`);
     for (const c of commits)
-        log.info(`  revert ${c.sha.slice(0, 7)} ${c.subject}`);
+        log.info(`  revert ${merged_short(c.sha)} ${c.subject}`);
     const reverted = commits.map(({ sha, subject }) => ({ sha, subject }));
     if (opts.dryRun) {
         return { status: 'dry-run', fromSha: head, toSha: target, branch, reverted, notes: [`Dry run: nothing was changed. A real run would revert ${commits.length} commit(s) on ${branch}.`] };
@@ -21212,7 +21462,7 @@ async function revertWithPullRequest(opts, log) {
         for (const c of commits) {
             // An empty commit ("redeploy") has nothing to undo, and git revert refuses it.
             if ((await git.try(['diff', '--quiet', `${c.sha}^1`, c.sha])).code === 0) {
-                log.info(`  ${c.sha.slice(0, 7)} changes no file: nothing to revert.`);
+                log.info(`  ${merged_short(c.sha)} changes no file: nothing to revert.`);
                 continue;
             }
             const r = await git.try(['revert', '--no-edit', ...(c.merge ? ['-m', '1'] : []), c.sha]);
@@ -21226,11 +21476,15 @@ async function revertWithPullRequest(opts, log) {
                     .slice(0, 4)
                     .join(' ') || 'git revert failed');
                 await git.try(['revert', '--abort']);
-                throw new errors/* RollbackKitError */.dp(`Reverting ${c.sha.slice(0, 7)} ("${c.subject}") failed${files.length ? ` with conflicts in ${files.join(', ')}` : ''}: ${said}. Nothing was pushed and the checkout is back on ${base}.`, 'Revert that commit by hand, or roll back the deployment with provider vercel or command.');
+                throw new errors/* RollbackKitError */.dp(`Reverting ${merged_short(c.sha)} ("${c.subject}") failed${files.length ? ` with conflicts in ${files.join(', ')}` : ''}: ${said}. Nothing was pushed and the checkout is back on ${base}.`, 'Revert that commit by hand, or roll back the deployment with provider vercel or command.');
             }
+            // The trailer names the target, so that a re-run after the merge knows the rollback (merged.ts).
+            // --no-verify: the project's own commit hooks have no say over a message we only add a line to.
+            const message = await git.run(['log', '-1', '--format=%B'], `Reading the revert of ${merged_short(c.sha)}`);
+            await git.run(['commit', '--amend', '-q', '--no-verify', '-m', `${message}\n\n${rollbackTrailer(target)}`], `Marking the revert of ${merged_short(c.sha)}`);
         }
         if ((await git.try(['diff', '--quiet', target, 'HEAD'])).code !== 0) {
-            const warning = `After the reverts, ${branch} still differs from ${target.slice(0, 7)} (changes that did not come through ${base}'s first-parent history); review the pull request.`;
+            const warning = `After the reverts, ${branch} still differs from ${merged_short(target)} (changes that did not come through ${base}'s first-parent history); review the pull request.`;
             log.warning(warning);
             notes.push(warning);
         }
@@ -21252,7 +21506,7 @@ async function revertWithPullRequest(opts, log) {
         await git.try(['branch', '-D', branch]);
         throw err;
     }
-    notes.unshift(`Opened ${url}: merging it reverts ${commits.length} commit(s) and deploys ${target.slice(0, 7)}'s code again.`);
+    notes.unshift(`Opened ${url}: merging it reverts ${commits.length} commit(s) and deploys ${merged_short(target)}'s code again.`);
     log.info(notes[0]);
     return { status: 'rolled-back', fromSha: head, toSha: target, branch, pullRequestUrl: url, reverted, notes };
 }
@@ -21266,8 +21520,8 @@ function pullRequest(branch, base, target, head, reverted, reason, log) {
 /** A title is one line: the first line of the reason, cut to a readable length. */
 function title(target, reason, log) {
     const first = (reason ?? '').split('\n')[0].trim();
-    const short = log.excerpt(first, 100);
-    return `Rollback to ${target.slice(0, 7)}${short ? `: ${short}` : ''}`;
+    const cut = log.excerpt(first, 100);
+    return `${rollbackTitle(target)}${cut ? `: ${cut}` : ''}`;
 }
 function body(target, head, reverted, reason) {
     return [
@@ -21416,7 +21670,7 @@ async function promoteOnNetlify(opts, log) {
     const fromId = opts.from?.trim() || undefined;
     const sleep = opts.sleep ?? http_client/* sleep */.yy;
     const now = opts.now ?? Date.now;
-    const step = new StepDeadline(now, opts.timeoutSeconds);
+    const step = new http_deadline/* StepDeadline */.d(now, opts.timeoutSeconds);
     const c = netlifyClient({ token: opts.token, apiUrl: opts.apiUrl, log, retry: opts.retry, requestTimeoutMs: opts.requestTimeoutMs, sleep, deadline: step });
     const ctx = (doing, deploy) => ({
         doing,
@@ -21733,7 +21987,7 @@ async function promoteOnRailway(opts, log) {
     const from = opts.from?.trim() ? parseFrom(opts.from) : undefined;
     const sleep = opts.sleep ?? http_client/* sleep */.yy;
     const now = opts.now ?? Date.now;
-    const step = new StepDeadline(now, opts.timeoutSeconds);
+    const step = new http_deadline/* StepDeadline */.d(now, opts.timeoutSeconds);
     const client = new RailwayClient({ token: opts.token, tokenKind: opts.tokenKind, apiUrl: opts.apiUrl || RAILWAY_API_URL, log, retry: opts.retry, requestTimeoutMs: opts.requestTimeoutMs, sleep, deadline: step });
     const where = `service ${ref.serviceId} in environment ${ref.environmentId} of project ${ref.projectId}`;
     const ctx = (doing, deployment) => ({
@@ -21984,7 +22238,7 @@ async function promoteOnRender(opts, log) {
     const fromId = opts.from?.trim() ? rollback_checkId(opts.from, 'from', 'dep', 'deploy') : undefined;
     const sleep = opts.sleep ?? http_client/* sleep */.yy;
     const now = opts.now ?? Date.now;
-    const step = new StepDeadline(now, opts.timeoutSeconds);
+    const step = new http_deadline/* StepDeadline */.d(now, opts.timeoutSeconds);
     const c = renderClient({ token: opts.token, apiUrl: opts.apiUrl, log, retry: opts.retry, requestTimeoutMs: opts.requestTimeoutMs, sleep, deadline: step });
     const ctx = (doing, deploy) => ({
         doing,
@@ -22491,7 +22745,7 @@ async function promoteOnVercel(opts, log) {
     }
     const fromRef = opts.from ? parseDeploymentRef(opts.from, 'from') : undefined;
     const sleep = opts.sleep ?? vercel_client/* sleep */.yy;
-    const step = new StepDeadline(Date.now, opts.timeoutSeconds);
+    const step = new http_deadline/* StepDeadline */.d(Date.now, opts.timeoutSeconds);
     const client = new vercel_client/* VercelClient */.zJ({ token: opts.token, apiUrl: opts.apiUrl, team: opts.team, log, retry: opts.retry, requestTimeoutMs: opts.requestTimeoutMs, sleep, deadline: step });
     const ctx = (doing, deployment) => ({ doing, project: opts.project, team: opts.team, deployment });
     const call = async (c, fn) => {
@@ -23010,7 +23264,7 @@ function verifiedLookup(request, log) {
     if (!isLastVerified(request.target) || !gh?.token || !gh.repository)
         return undefined;
     // The look-ups belong to the search for the target: timeout-seconds bounds their retries too.
-    const statuses = new CommitStatuses({ apiUrl: gh.apiUrl, repository: gh.repository, token: gh.token }, log, { deadline: new StepDeadline(Date.now, request.timeoutSeconds) });
+    const statuses = new CommitStatuses({ apiUrl: gh.apiUrl, repository: gh.repository, token: gh.token }, log, { deadline: new http_deadline/* StepDeadline */.d(Date.now, request.timeoutSeconds) });
     return (sha) => statuses.verified(sha);
 }
 

@@ -1628,7 +1628,7 @@ __nccwpck_require__.a(__webpack_module__, async (__webpack_handle_async_dependen
 /* harmony import */ var _core_action_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(2248);
 /* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(8005);
 /* harmony import */ var _migrations_revert_inputs_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(1742);
-/* harmony import */ var _migrations_revert_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(344);
+/* harmony import */ var _migrations_revert_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(1198);
 /* harmony import */ var _report_run_down_migrations_summary_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(266);
 /* harmony import */ var _report_markdown_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(4348);
 /* harmony import */ var _report_write_summary_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(4039);
@@ -2723,9 +2723,10 @@ function errorLine(err) {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
 /* harmony export */   LX: () => (/* binding */ qualified),
+/* harmony export */   hq: () => (/* binding */ doBlock),
 /* harmony export */   v4: () => (/* binding */ quoteIdent)
 /* harmony export */ });
-/* unused harmony exports tableKey, quoteLiteral, doBlock, listTables, COUNT_BATCH, countRows, countObjects, readCatalog */
+/* unused harmony exports tableKey, quoteLiteral, listTables, COUNT_BATCH, countRows, countObjects, readCatalog */
 /** A table as a map key: schema and name can both hold dots, so they are joined by a NUL. */
 const tableKey = (t) => `${t.schema}\0${t.name}`;
 function quoteIdent(name) {
@@ -3980,7 +3981,7 @@ function readRevertOptions(inputs, databaseUrl, ctx, log) {
 
 /***/ }),
 
-/***/ 344:
+/***/ 1198:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -4480,6 +4481,94 @@ function planReverts(format, files, appliedIds, selector, context) {
 var plain = __nccwpck_require__(7669);
 // EXTERNAL MODULE: external "node:crypto"
 var external_node_crypto_ = __nccwpck_require__(7598);
+// EXTERNAL MODULE: ./.build/db/catalog.js
+var catalog = __nccwpck_require__(9066);
+;// CONCATENATED MODULE: ./.build/migrations/own-tables.js
+/**
+ * The tables rollback-kit keeps in the database it rolls back (schema rollback_kit), made where
+ * missing and given the columns later versions added.
+ *
+ * The role that made them is often not the one running now: a migration role creates them, and the
+ * CI role that reverts later may read and write them but owns none of them. PostgreSQL checks the
+ * privilege of CREATE SCHEMA / CREATE TABLE … IF NOT EXISTS (CREATE on the database or the schema)
+ * and of ALTER TABLE … ADD COLUMN IF NOT EXISTS (the table's ownership) before it looks whether
+ * there is anything to do, so each statement runs only when the catalog says it is needed.
+ */
+
+
+
+/** PostgreSQL's insufficient_privilege. */
+const INSUFFICIENT_PRIVILEGE = '42501';
+/** The statement an owner of `table` runs to give it `column`. */
+function addColumnSql(table, column) {
+    return `ALTER TABLE ${table.name} ADD COLUMN IF NOT EXISTS ${column} ${table.added[column]}`;
+}
+/**
+ * One statement (a DO block, literals inlined) that makes `table` as this version uses it. A column
+ * that is missing while this role does not own the table is refused (insufficient_privilege) with
+ * the owner and the statement they run: every column we added is one a later run relies on (the
+ * ledger's `kept` tells a finished plan from one to refuse; progress's `tracking_rows` tells
+ * statements done from statements to run again), so going on without it is not safe.
+ */
+function ensureTableSql(table) {
+    const [schema, name] = table.name.split('.');
+    const oid = `${(0,sql_split/* literal */.eu)(table.name)}::regclass`;
+    const columns = Object.keys(table.added).map((column) => {
+        const alter = addColumnSql(table, column);
+        const refusal = [
+            (0,sql_split/* literal */.eu)(`${table.name} lacks the column ${column}, which this version of rollback-kit writes (an earlier version created the table), and only the table's owner may add it: it belongs to role `),
+            'rk_owner::regrole::text',
+            (0,sql_split/* literal */.eu)(', and this run connects as role '),
+            'quote_ident(current_user)',
+            (0,sql_split/* literal */.eu)('. Have '),
+            'rk_owner::regrole::text',
+            (0,sql_split/* literal */.eu)(` (or a superuser) run once: ${alter}; then run again.`),
+        ].join(' || ');
+        return [
+            `  IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_attribute WHERE attrelid = ${oid} AND attname = ${(0,sql_split/* literal */.eu)(column)} AND NOT attisdropped) THEN`,
+            `    SELECT relowner INTO rk_owner FROM pg_catalog.pg_class WHERE oid = ${oid};`,
+            `    IF NOT pg_has_role(rk_owner, 'USAGE') THEN`,
+            `      RAISE EXCEPTION USING ERRCODE = 'insufficient_privilege', MESSAGE = ${refusal}, SCHEMA = ${(0,sql_split/* literal */.eu)(schema)}, TABLE = ${(0,sql_split/* literal */.eu)(name)}, COLUMN = ${(0,sql_split/* literal */.eu)(column)};`,
+            '    END IF;',
+            `    ${alter};`,
+            '  END IF;',
+        ].join('\n');
+    });
+    const body = [
+        'DECLARE rk_owner oid;',
+        'BEGIN',
+        `  IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_namespace WHERE nspname = ${(0,sql_split/* literal */.eu)(schema)}) THEN`,
+        `    CREATE SCHEMA IF NOT EXISTS ${schema};`,
+        '  END IF;',
+        `  IF to_regclass(${(0,sql_split/* literal */.eu)(table.name)}) IS NULL THEN`,
+        `    CREATE TABLE IF NOT EXISTS ${table.name} (${table.definition});`,
+        '  END IF;',
+        ...columns,
+        'END',
+    ].join('\n');
+    return (0,catalog/* doBlock */.hq)('rk_own_table', body);
+}
+/**
+ * A column ensureTableSql could not add, as the user's error (not an unexpected one); `code` stays
+ * insufficient_privilege for callers that go on without the table (rerun.ts).
+ */
+class ColumnRefused extends errors/* RollbackKitError */.dp {
+    code = INSUFFICIENT_PRIVILEGE;
+}
+/** Makes `table` as this version uses it, in a statement of its own. */
+async function ensureTable(session, table) {
+    try {
+        await session.query(ensureTableSql(table));
+    }
+    catch (err) {
+        // PostgreSQL's own refusals (CREATE on the database, say) name no column and pass as they are.
+        const e = err;
+        if (e.code === INSUFFICIENT_PRIVILEGE && e.column)
+            throw new ColumnRefused(e.message);
+        throw err;
+    }
+}
+
 ;// CONCATENATED MODULE: ./.build/migrations/progress.js
 /**
  * A non-transactional migration cannot be undone as a whole when a statement fails, so we record
@@ -4491,6 +4580,7 @@ var external_node_crypto_ = __nccwpck_require__(7598);
  * the versions recorded with it (Tracking.rowVersionSql). A restore or a re-apply writes those rows
  * again, and whatever the progress lists as done may be undone by then, so it no longer counts.
  */
+
 
 
 
@@ -4518,30 +4608,21 @@ async function progressStillHolds(session, progress, rowVersionSql) {
     const r = await session.query(`SELECT (${rowVersionSql}) AS rows`);
     return r.rows[0]?.rows === progress.rows;
 }
+const DOWN_PROGRESS = {
+    name: 'rollback_kit.down_progress',
+    definition: `tracking text NOT NULL, migration text NOT NULL, done text[] NOT NULL DEFAULT '{}',
+       updated_at timestamptz NOT NULL DEFAULT now(), tracking_rows text, PRIMARY KEY (tracking, migration)`,
+    added: { tracking_rows: 'text' },
+};
 /**
  * Statements (literals inlined) that make the migration's progress row belong to the tracking
  * rows as `rowVersionSql` reads them in the same transaction, keeping the statements done or
- * starting over. The table is created where needed, and given the tracking_rows column where an
- * earlier version created it without one.
+ * starting over. The table is made where needed, and given the tracking_rows column where an
+ * earlier version made it without one (own-tables.ts).
  */
-/**
- * Adds a column a table of ours gained after an earlier version created it. The catalog is checked
- * first, so that every later call takes no ALTER lock; IF NOT EXISTS for two first calls at once.
- */
-function addColumnOnce(table, column, type) {
-    return `DO $rk$ BEGIN
-       IF NOT EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = ${(0,sql_split/* literal */.eu)(table)}::regclass AND attname = ${(0,sql_split/* literal */.eu)(column)} AND NOT attisdropped) THEN
-         ALTER TABLE ${table} ADD COLUMN IF NOT EXISTS ${column} ${type};
-       END IF;
-     END $rk$`;
-}
 function startProgressSql(tracking, migration, rowVersionSql, keepDone) {
     return [
-        'CREATE SCHEMA IF NOT EXISTS rollback_kit',
-        `CREATE TABLE IF NOT EXISTS rollback_kit.down_progress (
-       tracking text NOT NULL, migration text NOT NULL, done text[] NOT NULL DEFAULT '{}',
-       updated_at timestamptz NOT NULL DEFAULT now(), tracking_rows text, PRIMARY KEY (tracking, migration))`,
-        addColumnOnce('rollback_kit.down_progress', 'tracking_rows', 'text'),
+        ensureTableSql(DOWN_PROGRESS),
         `INSERT INTO rollback_kit.down_progress AS p (tracking, migration, tracking_rows) VALUES (${(0,sql_split/* literal */.eu)(tracking)}, ${(0,sql_split/* literal */.eu)(migration)}, (${rowVersionSql}))
        ON CONFLICT (tracking, migration) DO UPDATE SET tracking_rows = excluded.tracking_rows, updated_at = now()${keepDone ? '' : `, done = '{}'`}`,
     ];
@@ -4566,6 +4647,13 @@ function statementsAlreadyRun(progress, hashes, file) {
 
 ;// CONCATENATED MODULE: ./.build/migrations/ledger.js
 
+const ROLLBACKS = {
+    name: 'rollback_kit.rollbacks',
+    definition: `incident_key text PRIMARY KEY, method text NOT NULL, keep_version text,
+       planned text[] NOT NULL DEFAULT '{}', reverted text[] NOT NULL DEFAULT '{}', status text NOT NULL,
+       started_at timestamptz NOT NULL DEFAULT now(), updated_at timestamptz NOT NULL DEFAULT now(), kept text[] NOT NULL DEFAULT '{}'`,
+    added: { kept: "text[] NOT NULL DEFAULT '{}'" },
+};
 /** The row for `incidentKey`, or undefined (also when the table does not exist yet: read-only). */
 async function readLedger(session, incidentKey) {
     const exists = await session.query(`SELECT to_regclass('rollback_kit.rollbacks')::text AS t`);
@@ -4588,13 +4676,9 @@ async function readLedger(session, incidentKey) {
     };
 }
 async function writeLedger(session, row) {
-    await session.query('CREATE SCHEMA IF NOT EXISTS rollback_kit');
-    await session.query(`CREATE TABLE IF NOT EXISTS rollback_kit.rollbacks (
-       incident_key text PRIMARY KEY, method text NOT NULL, keep_version text,
-       planned text[] NOT NULL DEFAULT '{}', reverted text[] NOT NULL DEFAULT '{}', status text NOT NULL,
-       started_at timestamptz NOT NULL DEFAULT now(), updated_at timestamptz NOT NULL DEFAULT now(), kept text[] NOT NULL DEFAULT '{}')`);
-    // A table an earlier version created: the column is added once; the check keeps ALTER's lock off every later write.
-    await session.query(addColumnOnce('rollback_kit.rollbacks', 'kept', "text[] NOT NULL DEFAULT '{}'"));
+    // Made, or given the columns this version added, only where it lacks them: a role that may write the
+    // rows but not own the table (a CI role after a migration role) needs no more (own-tables.ts).
+    await ensureTable(session, ROLLBACKS);
     await session.query(`INSERT INTO rollback_kit.rollbacks (incident_key, method, keep_version, planned, kept, reverted, status)
      VALUES ($1, $2, $3, $4, $5, $6, $7)
      ON CONFLICT (incident_key) DO UPDATE SET method = $2, keep_version = $3, planned = $4, kept = $5, reverted = $6, status = $7, updated_at = now()`, [row.incidentKey, row.method, row.keepVersion ?? null, row.planned, row.kept ?? [], row.reverted, row.status]);

@@ -10361,7 +10361,7 @@ __nccwpck_require__.a(__webpack_module__, async (__webpack_handle_async_dependen
 /* harmony import */ var _smoke_report_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(6000);
 /* harmony import */ var _smoke_smoke_inputs_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(3779);
 /* harmony import */ var _smoke_smoke_test_js__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(5482);
-/* harmony import */ var _smoke_record_verified_js__WEBPACK_IMPORTED_MODULE_8__ = __nccwpck_require__(824);
+/* harmony import */ var _smoke_record_verified_js__WEBPACK_IMPORTED_MODULE_8__ = __nccwpck_require__(5520);
 /* harmony import */ var _report_smoke_test_summary_js__WEBPACK_IMPORTED_MODULE_9__ = __nccwpck_require__(8408);
 /* harmony import */ var _report_write_summary_js__WEBPACK_IMPORTED_MODULE_10__ = __nccwpck_require__(4039);
 /**
@@ -10401,7 +10401,7 @@ await (0,_core_action_js__WEBPACK_IMPORTED_MODULE_1__/* .runAction */ .Cs)('smok
         const title = log.redact(a.title);
         _core_output_js__WEBPACK_IMPORTED_MODULE_3__/* .output */ .CG.annotate(a.level, message, { title });
     }
-    const recorded = verified ? await (0,_smoke_record_verified_js__WEBPACK_IMPORTED_MODULE_8__/* .recordVerified */ .y4)(verified, verdict, report.checks.length, log) : false;
+    const recorded = verified ? await (0,_smoke_record_verified_js__WEBPACK_IMPORTED_MODULE_8__/* .recordVerified */ .y4)(verified, verdict, report.checks.length, options.deadlineSeconds, log) : false;
     await (0,_report_write_summary_js__WEBPACK_IMPORTED_MODULE_10__/* .writeSummary */ .S)((0,_report_smoke_test_summary_js__WEBPACK_IMPORTED_MODULE_9__/* .summaryMarkdown */ .e)(report, log, verified ? { sha: verified.sha, recorded } : undefined), log);
     (0,_core_action_js__WEBPACK_IMPORTED_MODULE_1__/* .setOutputs */ .n0)({
         passed: verdict.passed,
@@ -13665,7 +13665,7 @@ function sleep(ms, signal) {
 
 /***/ }),
 
-/***/ 824:
+/***/ 5520:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -13875,6 +13875,10 @@ class HttpClient {
         for (let attempt = 0;; attempt++) {
             let failure;
             let lastError;
+            // The answer is not awaited past the step's deadline. A request made once it has passed (a
+            // wait's last look) is the caller's choice, and gets the request timeout.
+            const before = this.opts.deadline?.left();
+            const cut = before !== undefined && before > 0 && before < this.timeoutMs;
             try {
                 const res = await fetch(url, {
                     method,
@@ -13888,7 +13892,8 @@ class HttpClient {
                     // fetch drops Authorization on a redirect to another origin, but not a token in another
                     // header (Railway's Project-Access-Token): a platform API call follows no redirect at all.
                     redirect: 'manual',
-                    signal: AbortSignal.timeout(this.timeoutMs),
+                    // Whole milliseconds: a fractional deadline-seconds leaves a fraction, which the timer refuses.
+                    signal: AbortSignal.timeout(cut ? Math.ceil(before) : this.timeoutMs),
                 });
                 const raw = await res.text();
                 if (res.status >= 300 && res.status < 400)
@@ -13921,6 +13926,8 @@ class HttpClient {
                 if (err instanceof errors/* RollbackKitError */.dp)
                     throw err;
                 const timedOut = err?.name === 'TimeoutError' || err?.name === 'AbortError';
+                if (timedOut && cut)
+                    throw this.outOfTime(label);
                 lastError = new HttpNetworkError(this.base.host, err?.cause ?? err, timedOut);
                 failure = { kind: 'network' };
             }
@@ -13928,7 +13935,7 @@ class HttpClient {
             const asked = askedWait(failure);
             if (left !== undefined && asked !== undefined && asked > left && attempt < this.retry.rateLimitRetries) {
                 const secs = (ms) => `${Math.ceil(ms / 1000)} s`;
-                throw new errors/* RollbackKitError */.dp(`${this.service} asked to wait ${secs(asked)} (${failure.kind === 'status' && failure.retryAfter === null ? 'until its rate limit resets' : 'Retry-After'}) before ${label} again (${lastError.message}), but only ${secs(left)} of timeout-seconds (${this.opts.deadline.seconds} s) are left.`, `Wait ${secs(asked)}, then re-run the step (it is safe to repeat), or raise timeout-seconds.`);
+                throw new errors/* RollbackKitError */.dp(`${this.service} asked to wait ${secs(asked)} (${failure.kind === 'status' && failure.retryAfter === null ? 'until its rate limit resets' : 'Retry-After'}) before ${label} again (${lastError.message}), but only ${secs(left)} of ${this.opts.deadline.input} (${this.opts.deadline.seconds} s) are left.`, `Wait ${secs(asked)}, then re-run the step (it is safe to repeat), or raise ${this.opts.deadline.input}.`);
             }
             const delay = left === undefined || left > 0 ? retryDelay(failure, attempt, this.retry, this.random, left) : undefined;
             if (delay === undefined)
@@ -13936,6 +13943,11 @@ class HttpClient {
             this.opts.log.info(`${this.service}: ${lastError.message}; retrying in ${(delay / 1000).toFixed(1)} s (attempt ${attempt + 2}).`);
             await this.wait(delay);
         }
+    }
+    /** No answer to `label` before the step's deadline. */
+    outOfTime(label) {
+        const { input, seconds } = this.opts.deadline;
+        return new errors/* RollbackKitError */.dp(`${this.service} did not answer ${label} (${this.host}) before the step's deadline: ${input} (${seconds} s) ran out.`, `Check that ${this.host} is reachable and answering, then re-run the step (it is safe to repeat), or raise ${input}.`);
     }
     redirected(res, from, label) {
         let where = 'an address it did not give';
@@ -14285,12 +14297,45 @@ class CommitStatuses {
     }
 }
 
+;// CONCATENATED MODULE: ./.build/platforms/http/deadline.js
+/**
+ * The step's deadline as the HTTP client sees it: timeout-seconds from the start of each phase (the
+ * search for the target, then the wait after the request, as timeout-seconds is documented), so no
+ * retry, no wait a rate limit asks for, and no wait for an answer outlives the step.
+ */
+class StepDeadline {
+    now;
+    seconds;
+    input;
+    at;
+    constructor(now, 
+    /** The input's value, for messages. */
+    seconds, 
+    /** The input that sets it, for messages: smoke-test's is deadline-seconds. */
+    input = 'timeout-seconds') {
+        this.now = now;
+        this.seconds = seconds;
+        this.input = input;
+        this.at = now() + seconds * 1000;
+    }
+    /** The next phase (the wait after the request) gets timeout-seconds of its own; returns its end. */
+    restart() {
+        this.at = this.now() + this.seconds * 1000;
+        return this.at;
+    }
+    /** Milliseconds left, never below 0. */
+    left() {
+        return Math.max(0, this.at - this.now());
+    }
+}
+
 ;// CONCATENATED MODULE: ./.build/smoke/record-verified.js
 /**
  * After a smoke test passes, records the deployed commit as verified (the rollback-kit/verified
  * commit status), so a later promote-previous with target last-verified can return to it. Only a
  * pass is recorded: a failure leaves the commit without the status, and last-verified passes it by.
  */
+
 
 
 /**
@@ -14323,16 +14368,17 @@ function checkRecordVerified(request) {
 /**
  * Sets the status when the verdict passed; returns whether it did. A failure to record is a
  * warning, not a failed step: the checks passed and production stays as it is, but the warning
- * says that later last-verified rollbacks will not see this deployment.
+ * says that later last-verified rollbacks will not see this deployment. The call, its retries and
+ * its waits get deadline-seconds of their own, as each run of the checks does.
  */
-async function recordVerified(request, verdict, checks, log) {
+async function recordVerified(request, verdict, checks, deadlineSeconds, log) {
     if (!verdict.passed) {
         log.info(`Not recording commit ${request.sha.slice(0, 12)} as verified: the smoke test did not pass (decision ${verdict.decision}).`);
         return false;
     }
     checkRecordVerified(request);
     try {
-        const statuses = new CommitStatuses(request.github, log);
+        const statuses = new CommitStatuses(request.github, log, { deadline: new StepDeadline(Date.now, deadlineSeconds, 'deadline-seconds') });
         await statuses.record(request.sha, { state: 'success', description: `${checks} smoke check${checks === 1 ? '' : 's'} passed after the deploy (rollback-kit)`, targetUrl: request.runUrl });
         log.info(`Recorded commit ${request.sha.slice(0, 12)} as verified (commit status rollback-kit/verified: success).`);
         return true;
