@@ -91,7 +91,7 @@ async function remaining(session: Session, tracking: Tracking, m: PlannedMigrati
   }
   const from = statementsAlreadyRun(saved, m.statements.map((s) => statementHash(s.text)), m.file.name);
   if (from > 0) log.info(`  resuming ${m.file.name} at statement ${from + 1} of ${m.statements.length}: the first ${from} ran in an earlier run`);
-  const replay = range(0, from).filter((i) => sessionSetting(m.statements[i]!.text));
+  const replay = range(0, from).filter((i) => sessionSetting(m.statements[i]!));
   // A new session has none of the settings the statements that ran made: the rest would run without them.
   if (replay.length > 0) log.info(`  running again the session setting(s) among the statements that ran: ${replay.map((i) => log.excerpt(firstCodeLine(m.statements[i]!.text), 100)).join('; ')}`);
   return { from, replay, hasProgress: true };
@@ -112,7 +112,7 @@ function resetSql(settings: string[]): string[] {
  * the server's (RESET ALL, DISCARD ALL), which the deadline would cut short.
  */
 function allowance(m: PlannedMigration, statements: number): number | undefined {
-  return m.statements.some((s) => /statement_timeout|\breset\s+all\b|\bdiscard\s+all\b/i.test(stripComments(s.text))) ? undefined : statements;
+  return m.statements.some((s) => /statement_timeout|\breset\s+all\b|\bdiscard\s+all\b/i.test(stripComments(s))) ? undefined : statements;
 }
 
 /** How the runner reaches the database: the session, the tool's bookkeeping, the run's settings. */
