@@ -4,6 +4,7 @@
  * time to reach it, and a listing that never ends still ends.
  */
 import { RollbackKitError } from '../core/errors.js';
+import { clip } from '../core/secrets.js';
 
 export interface ListingBound {
   /** Epoch milliseconds after which no further page is asked for. */
@@ -27,8 +28,8 @@ export function checkListingTime(bound: ListingBound | undefined, pagesRead: num
   );
 }
 
-/** What a message quotes of a cursor: enough to recognise it. */
-const clip = (text: string) => (text.length > 40 ? `${text.slice(0, 40)}…` : text);
+/** What a message quotes of a cursor: enough to recognise it (a longer one is cut to 40 characters and an ellipsis). */
+const CURSOR_SHOWN = 41;
 
 /**
  * Stops a listing whose API hands out a page it has given before (the same cursor again, or for
@@ -45,7 +46,7 @@ export class PageGuard {
   /** Records the page just read by its next cursor (or, with page numbers, by what it held). */
   check(key: string, kind: 'cursor' | 'page' = 'cursor'): void {
     this.pages++;
-    if (this.seen.has(key)) this.stuck(kind === 'cursor' ? `the same next-page cursor (${clip(key)}) as an earlier page` : 'a page it had already given');
+    if (this.seen.has(key)) this.stuck(kind === 'cursor' ? `the same next-page cursor (${clip(key, CURSOR_SHOWN)}) as an earlier page` : 'a page it had already given');
     this.seen.add(key);
   }
 
