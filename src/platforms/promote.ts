@@ -21,7 +21,7 @@ import { promoteOnRender } from './render/rollback.js';
 import { promoteOnVercel, type DeploymentInfo } from './vercel/rollback.js';
 import type { VerifiedLookup } from './vercel/target.js';
 import { CommitStatuses } from '../github/commit-status.js';
-import { StepDeadline } from './http/deadline.js';
+import type { StepDeadline } from './http/deadline.js';
 
 export const PROVIDERS = ['vercel', 'fly', 'railway', 'render', 'netlify', 'git-revert', 'command'] as const;
 export type Provider = (typeof PROVIDERS)[number];
@@ -357,10 +357,13 @@ export async function promotePrevious(request: PromoteRequest, log: Log): Promis
 }
 
 /** Reads rollback-kit/verified from GitHub, for target last-verified only (checked above: token and repository are set). */
-function verifiedLookup(request: VercelPromoteRequest, log: Log): VerifiedLookup | undefined {
+function verifiedLookup(request: VercelPromoteRequest, log: Log): ((deadline: StepDeadline) => VerifiedLookup) | undefined {
   const gh = request.github;
   if (!isLastVerified(request.target) || !gh?.token || !gh.repository) return undefined;
-  // The look-ups belong to the search for the target: timeout-seconds bounds their retries too.
-  const statuses = new CommitStatuses({ apiUrl: gh.apiUrl, repository: gh.repository, token: gh.token }, log, { deadline: new StepDeadline(Date.now, request.timeoutSeconds) });
-  return (sha) => statuses.verified(sha);
+  const { apiUrl, repository, token } = gh;
+  // The look-ups belong to the search for the target: its deadline bounds their retries too.
+  return (deadline) => {
+    const statuses = new CommitStatuses({ apiUrl, repository, token }, log, { deadline });
+    return (sha) => statuses.verified(sha);
+  };
 }

@@ -1,17 +1,25 @@
-// Provider listings are bounded by timeout-seconds, not by a page count.
+// Provider listings are bounded by timeout-seconds, not by a page count, on the step's one clock.
 import { describe, expect, it } from 'vitest';
 import { RollbackKitError } from '../../src/core/errors.js';
+import { StepDeadline } from '../../src/platforms/http/deadline.js';
 import { checkListingTime, listingBound, PageGuard } from '../../src/platforms/listing.js';
+import { fakeClock } from './fake-http.js';
 
 describe('listing bound', () => {
-  it('allows any number of pages before the deadline, and always the first page', () => {
-    const bound = listingBound(60, 'the releases of app shop');
+  it('allows any number of pages before the deadline, and always the first page', async () => {
+    const clock = fakeClock();
+    const bound = listingBound(new StepDeadline(clock.now, 60), 'the releases of app shop');
     expect(() => checkListingTime(bound, 5_000)).not.toThrow();
-    expect(() => checkListingTime({ ...bound, deadline: Date.now() - 1 }, 0)).not.toThrow();
+    await clock.sleep(60_000);
+    expect(() => checkListingTime(bound, 0)).not.toThrow();
   });
 
-  it('after the deadline, says what was listed, how far it got and what to do', () => {
-    const past = { ...listingBound(2, 'the deploys of service api'), deadline: Date.now() - 1 };
+  it("after the step's deadline, says what was listed, how far it got and what to do", async () => {
+    const clock = fakeClock();
+    const past = listingBound(new StepDeadline(clock.now, 2), 'the deploys of service api');
+    await clock.sleep(1_999);
+    expect(() => checkListingTime(past, 12)).not.toThrow();
+    await clock.sleep(1);
     const err = (() => {
       try {
         checkListingTime(past, 12);

@@ -10,6 +10,8 @@ import { vercelError } from '../../src/platforms/vercel/errors.js';
 import { parseDeployment, parseProject } from '../../src/platforms/vercel/model.js';
 import { parseRetryAfter, retryDelay, DEFAULT_RETRY } from '../../src/platforms/http/retry.js';
 import { promoteOnVercel } from '../../src/platforms/vercel/rollback.js';
+import { PAGE_SIZE, productionDeployments, type ListingProgress } from '../../src/platforms/vercel/api.js';
+import { StepDeadline } from '../../src/platforms/http/deadline.js';
 import { parseDeploymentRef } from '../../src/platforms/vercel/target.js';
 import { shopFixture, TEAM_ID, TOKEN, type ShopFixture } from './fixture.js';
 
@@ -117,6 +119,25 @@ describe('VercelClient against the local API', () => {
       ['acme', undefined],
       [undefined, TEAM_ID],
     ]);
+  });
+});
+
+describe('the production list, on the step\'s clock', () => {
+  it('asks for no page once the step\'s deadline has passed, and says it stopped there', async () => {
+    const f = (fixture = await shopFixture({ historySize: 250 }));
+    let now = Date.UTC(2026, 11, 1, 12);
+    const step = new StepDeadline(() => now, 30);
+    const c = new VercelClient({ token: TOKEN, apiUrl: f.vercel.url, team: TEAM_ID, log: memoryLog(), deadline: step });
+    const progress: ListingProgress = { pages: 0, timedOut: false };
+    let read = 0;
+    for await (const page of productionDeployments(c, f.project.id, { deadline: step, progress })) {
+      read += page.length;
+      // The step's clock moves on (a retry's wait, an earlier lookup): 20 s a page.
+      now += 20_000;
+    }
+    expect(progress).toEqual({ pages: 2, timedOut: true });
+    expect(read).toBe(2 * PAGE_SIZE);
+    expect(f.vercel.requests.filter((q) => q.path === '/v6/deployments')).toHaveLength(2);
   });
 });
 
