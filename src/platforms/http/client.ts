@@ -36,6 +36,9 @@ export interface HttpClientOptions {
   deadline?: StepDeadline;
 }
 
+/** What a platform's own client passes on to HttpClient as it is: the log, the request timeout, retries and the clock. */
+export type HttpClientTuning = Pick<HttpClientOptions, 'log' | 'requestTimeoutMs' | 'retry' | 'sleep' | 'random' | 'deadline'>;
+
 export const DEFAULT_REQUEST_TIMEOUT_MS = 20_000;
 
 /** The platform answered with a non-2xx status (after any retries). */
