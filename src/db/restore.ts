@@ -432,7 +432,7 @@ function advice(reason: string, plan: RestorePlan): string {
     return ' Rows of tables the snapshot does not have point at rows it does not have, so their foreign keys cannot be re-created: delete those rows (or the foreign key), then run again.';
   }
   if (/cannot drop .+ because other objects depend on it/.test(reason)) {
-    return ' Objects the snapshot does not have (the DETAIL names them) use a type, function or extension the snapshot re-creates, so it cannot be replaced under them. Drop those objects (or undo their migration with run-down-migrations) and run again; do not drop with CASCADE, which takes their columns and rows with it.';
+    return ' Objects the snapshot does not have (the DETAIL names them) use a type, function, operator or other object the snapshot re-creates, so it cannot be replaced under them. Drop those objects (or undo their migration with run-down-migrations) and run again; do not drop with CASCADE, which takes their columns and rows with it.';
   }
   if (plan.keptPartitions.length && /partition|not found in parent/i.test(reason)) {
     return ` A partition the snapshot does not have (${plan.keptPartitions.map((p) => p.partition).join(', ')}) could not be attached to the restored table. Detach it yourself (ALTER TABLE <table> DETACH PARTITION <partition>): it then stays as a table of its own with its rows, and the restore leaves it as it is. Then run again.`;
