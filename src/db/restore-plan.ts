@@ -376,6 +376,34 @@ async function keptPartitionsOf(session: Session, dropped: number[]): Promise<(K
   return rows;
 }
 
+/**
+ * Kept views in an order that has each after the kept views it selects from: dropStatements drops
+ * them in reverse. Found from the snapshot's tables outwards, a view over both a table and another
+ * kept view may be found before that view.
+ */
+async function inCreationOrder(session: Session, views: number[]): Promise<RestorePlan['keptViews']> {
+  if (!views.length) return [];
+  const { rows } = await session.query<RestorePlan['keptViews'][number]>(
+    `WITH RECURSIVE kept AS (
+       SELECT v.oid, v.pos FROM unnest($1::oid[]) WITH ORDINALITY AS v(oid, pos)
+     ), selects AS (
+       SELECT DISTINCT r.ev_class AS view, d.refobjid AS from_view
+         FROM pg_rewrite r JOIN pg_depend d ON d.classid = 'pg_rewrite'::regclass AND d.objid = r.oid AND d.refclassid = 'pg_class'::regclass
+        WHERE r.ev_class IN (SELECT oid FROM kept) AND d.refobjid IN (SELECT oid FROM kept) AND d.refobjid <> r.ev_class
+     ), depth(view, n) AS (
+       SELECT oid, 0 FROM kept
+       UNION
+       SELECT s.view, d.n + 1 FROM selects s JOIN depth d ON d.view = s.from_view
+     )
+     SELECT n.nspname AS schema, c.relname AS name, c.relkind::text AS relkind
+       FROM (SELECT view, max(n) AS n FROM depth GROUP BY view) d JOIN kept k ON k.oid = d.view
+       JOIN pg_class c ON c.oid = d.view JOIN pg_namespace n ON n.oid = c.relnamespace
+      ORDER BY d.n, k.pos`,
+    [views],
+  );
+  return rows;
+}
+
 /** Plans the drop of what the snapshot holds; refuses, naming them, objects it could not put back. */
 export async function planRestore(session: Session, contents: SnapshotContents, where: string): Promise<RestorePlan> {
   // Definitions read with an empty search_path name every object with its schema, as the restore script needs.
@@ -401,7 +429,7 @@ export async function planRestore(session: Session, contents: SnapshotContents, 
       )
     : { rows: [] };
   const keptForeignKeys: KeptForeignKey[] = [];
-  const keptViews: RestorePlan['keptViews'] = [];
+  const keptViewOids: number[] = [];
   const unsupported: string[] = [];
   const seenKeys = new Set<number>();
   let frontier = dropped.map((r) => r.oid);
@@ -413,16 +441,14 @@ export async function planRestore(session: Session, contents: SnapshotContents, 
         if (!seenKeys.has(d.objid)) keptForeignKeys.push({ table: d.owner_name, name: d.conname!, definition: d.condef! });
         seenKeys.add(d.objid);
       } else if (d.cls === 'pg_rewrite' && d.owner !== null && (d.owner_kind === 'v' || d.owner_kind === 'm')) {
-        const [schema, name] = await session
-          .query<{ s: string; n: string }>('SELECT n.nspname AS s, c.relname AS n FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = $1', [d.owner])
-          .then((r) => [r.rows[0]!.s, r.rows[0]!.n]);
-        keptViews.push({ schema: schema!, name: name!, relkind: d.owner_kind });
+        keptViewOids.push(d.owner);
         dropSet.add(d.owner);
         next.push(d.owner);
       } else if (!unsupported.includes(d.what)) unsupported.push(d.what);
     }
     frontier = next;
   }
+  const keptViews = await inCreationOrder(session, keptViewOids);
   // After the walk above: a kept view it drops and re-creates may use what the snapshot re-creates.
   const users = await keptUsersOf(session, contents.objects, [...dropSet]);
   if (unsupported.length || users.length) {
@@ -483,7 +509,7 @@ export async function leftAsTheyAre(session: Session, contents: SnapshotContents
 export function dropStatements(plan: RestorePlan): string[] {
   const out: string[] = [];
   for (const fk of plan.keptForeignKeys) out.push(`ALTER TABLE ${fk.table} DROP CONSTRAINT ${quoteIdent(fk.name)};`);
-  // Kept views were found dependents-first from the snapshot's tables: drop the last found first.
+  // Kept views are in creation order (inCreationOrder): the last first.
   for (const v of [...plan.keptViews].reverse()) out.push(`DROP ${DROP_KIND[v.relkind]} ${qualified(v.schema, v.name)};`);
   // Detached, a kept partition keeps its copies of the parent's foreign keys as its own; attached
   // again, it gets the restored parent's.
