@@ -14,7 +14,7 @@ import { memoryLog } from '../../src/core/log.js';
 import { parseConnectionString } from '../../src/db/connection.js';
 import { restoreSnapshot, type RestoreResult } from '../../src/db/restore.js';
 import { takeSnapshot, wholeDatabaseSnapshot } from '../../src/db/snapshot.js';
-import { createTestDatabase, type TestDatabase } from '../helpers/pg.js';
+import { createTestDatabase, holdTableLock, type TestDatabase } from '../helpers/pg.js';
 import { schemaDump } from './fixture.js';
 
 interface Restored {
@@ -29,8 +29,14 @@ interface Restored {
   before: string;
 }
 
+interface RestoreOptions {
+  lockTimeoutSeconds?: number;
+  /** Runs just before the restore; what it returns, just after. */
+  around?: (db: TestDatabase) => Promise<() => Promise<void>>;
+}
+
 /** A database set up with `setup`, snapshotted, changed by `added` (the bad deploy), then restored from that snapshot. */
-async function restoreAfter(setup: string, added: string): Promise<Restored> {
+async function restoreAfter(setup: string, added: string, opts: RestoreOptions = {}): Promise<Restored> {
   const db = await createTestDatabase('rk_keptusers');
   await db.query(setup);
   const log = memoryLog();
@@ -41,13 +47,16 @@ async function restoreAfter(setup: string, added: string): Promise<Restored> {
   const preRestoreDir = await mkdtemp(join(tmpdir(), 'rk-keptusers-pre-'));
   let error: unknown;
   let result: RestoreResult | undefined;
+  const after = await opts.around?.(db);
   try {
     result = await restoreSnapshot(
-      { target, snapshotPath: snapshot.path, confirm: db.name, preRestoreSnapshot: true, jobs: 1, clean: true, preRestoreDir, preRestoreDirInput: 'pre-restore-dir', lockTimeoutSeconds: 30 },
+      { target, snapshotPath: snapshot.path, confirm: db.name, preRestoreSnapshot: true, jobs: 1, clean: true, preRestoreDir, preRestoreDirInput: 'pre-restore-dir', lockTimeoutSeconds: opts.lockTimeoutSeconds ?? 30 },
       log,
     );
   } catch (err) {
     error = err;
+  } finally {
+    await after?.();
   }
   return { db, error, result, log: log.lines.join('\n'), preRestoreDir, before };
 }
@@ -250,5 +259,16 @@ describe('kept views over the snapshot\'s tables', () => {
     expectRestored(r);
     for (const view of ['x_report', 'y_big_totals', 'z_big']) expect(r.log).toContain(`public.${view} (not in the snapshot): dropped for the restore and re-created after it.`);
     expect((await r.db.query('SELECT id, total::int FROM x_report')).rows).toEqual([{ id: 2, total: 20 }]);
+  });
+});
+
+describe('planning waits for the catalogue no longer than for any lock of the restore', () => {
+  it('a system catalogue another session holds locked ends the run at lock-timeout-seconds, with nothing changed', async () => {
+    // VACUUM FULL pg_depend holds this lock; the catalogue queries that plan the restore wait for it.
+    const r = await restoreAfter(WITH_TAX, 'DELETE FROM prices', { lockTimeoutSeconds: 1, around: (db) => holdTableLock(db, 'pg_catalog.pg_depend', 'ACCESS EXCLUSIVE') });
+    expect(r.error).toBeInstanceOf(RollbackKitError);
+    expect((r.error as RollbackKitError).line).toMatch(/^Planning the restore into 127\.0\.0\.1:5432\/rk_keptusers_\w+ stopped: a lock was not granted within lock-timeout-seconds \(1 s\), .* Nothing was changed\./);
+    expect(readdirSync(r.preRestoreDir)).toEqual([]);
+    expect(await schemaDump(r.db)).toEqual(r.before);
   });
 });
