@@ -7,8 +7,9 @@
  * back, so their second scan never competes with the dump's. Nothing is reported as a snapshot
  * until it has been read back in full.
  */
+import { createHash } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
-import { access, mkdir, rm } from 'node:fs/promises';
+import { lstat, mkdir, open, rm } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { RollbackKitError } from '../core/errors.js';
@@ -19,7 +20,7 @@ import { fingerprint, readWhole, type SnapshotFormat } from './archive.js';
 import { countRows, qualified, quoteIdent, readCatalog, tableKey, type TableCount } from './catalog.js';
 import { describeTarget, isTransactionPooler, libpqEnv, type ConnectionTarget } from './connection.js';
 import { DEFAULT_LOCK_TIMEOUT_SECONDS, isLockTimeout, lockTimeoutError, lockTimeoutMs, sessionTag, watchBlockers, type Blocker } from './lock-wait.js';
-import { writeManifest, type ExportedTable, type SnapshotManifest } from './manifest.js';
+import { manifestPathFor, writeManifest, type ExportedTable, type SnapshotManifest } from './manifest.js';
 import { exactTablePattern, resolveSchemaPattern, resolveTablePattern, resolveTablesStrict, userSchemas, type TableName } from './patterns.js';
 import { findPgTool, majorFromVersionNum, siblingTool, toolErrorLine, warmPgTools, type FindToolOptions, type PgTool } from './pg-tools.js';
 import { closeSession, connect, type Session } from './session.js';
@@ -82,8 +83,26 @@ export function wholeDatabaseSnapshot(
 
 const EXTENSIONS: Record<SnapshotFormat, string> = { custom: '.dump', directory: '', plain: '.sql' };
 
-function safeName(text: string): string {
-  return text.replace(/[^A-Za-z0-9_.-]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 60) || 'db';
+/** Text as a part of a file name: ASCII letters, digits and `_.-` only, so it is safe on every runner. */
+function safeName(text: string, allowed = /[^A-Za-z0-9_.-]+/g, fallback = 'db'): string {
+  return text.replace(allowed, '-').replace(/^-+|-+$/g, '').slice(0, 60) || fallback;
+}
+
+/** What an unquoted identifier is: lower-case ASCII. Such names are file names as they are. */
+const PLAIN_NAME = /^[a-z0-9_]+$/;
+
+/**
+ * The CSV file of a table's exported rows, one per table: folding names to ASCII makes `заказы` and
+ * `платежи`, or "order items" and "order-items", the same text, and the second export would replace
+ * the first. `schema.table.csv` when both are plain (lower-case ASCII, no dot, so no other table's
+ * name reads the same, even where case is not kept); any other name gets a readable part and a hash
+ * of its exact name, and three dots where a plain one has two.
+ */
+export function exportFileName(t: TableName): string {
+  if (PLAIN_NAME.test(t.schema) && PLAIN_NAME.test(t.name)) return `${t.schema}.${t.name}.csv`;
+  const word = (text: string, fallback: string) => safeName(text, /[^A-Za-z0-9_-]+/g, fallback).slice(0, 40);
+  const hash = createHash('sha256').update(tableKey(t)).digest('hex').slice(0, 12);
+  return `${word(t.schema, 'schema')}.${word(t.name, 'table')}.${hash}.csv`;
 }
 
 /** `<db>-<label>-<UTC time>`: sorts by time, says what it is, and holds no secret. */
@@ -112,13 +131,32 @@ async function prepareOutputDir(dir: string, input: string): Promise<void> {
   await probeWritable(dir, input);
 }
 
-async function freePath(dir: string, base: string, ext: string): Promise<string> {
+/** Whether anything (a file, a folder, a broken link) is at `path`. */
+async function taken(path: string): Promise<boolean> {
+  try {
+    await lstat(path);
+    return true;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false;
+    throw err;
+  }
+}
+
+/**
+ * A snapshot path nothing else uses, claimed by creating it (an empty file, or the empty folder
+ * pg_dump fills in directory format) so a run beside this one cannot pick it too; none of its
+ * manifest or exports folder may be there either, since they are written beside it.
+ */
+async function claimSnapshotPath(dir: string, base: string, format: SnapshotFormat): Promise<string> {
   for (let n = 1; ; n++) {
-    const candidate = join(dir, `${base}${n > 1 ? `-${n}` : ''}${ext}`);
+    const candidate = join(dir, `${base}${n > 1 ? `-${n}` : ''}${EXTENSIONS[format]}`);
+    if ((await taken(manifestPathFor(candidate))) || (await taken(`${candidate}.exports`))) continue;
     try {
-      await access(candidate);
-    } catch {
+      if (format === 'directory') await mkdir(candidate);
+      else await (await open(candidate, 'wx')).close();
       return candidate;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
     }
   }
 }
@@ -204,16 +242,23 @@ async function checkExportColumn(session: Session, tables: TableName[], column: 
   }
 }
 
-async function exportRows(session: Session, tables: { schema: string; name: string }[], column: string, since: Date, dir: string): Promise<ExportedTable[]> {
-  await mkdir(dir, { recursive: true });
+/**
+ * Each table's rows newer than `since`, one CSV file each, in creation order. The folder is new
+ * and every file is created exclusively: an export never replaces a file, its own or another's.
+ */
+async function exportRows(session: Session, tables: TableName[], column: string, since: Date, dir: string): Promise<ExportedTable[]> {
+  await mkdir(dir);
   const out: ExportedTable[] = [];
   for (const t of tables) {
-    const file = `${safeName(t.schema)}.${safeName(t.name)}.csv`;
-    // toISOString() is digits and punctuation only: safe to inline where COPY takes no parameters.
-    const sql = `COPY (SELECT * FROM ${qualified(t.schema, t.name)} WHERE ${qualified(t.schema, t.name)}.${JSON.stringify(column)} > '${since.toISOString()}' ORDER BY 1) TO STDOUT WITH (FORMAT csv, HEADER true)`;
+    const file = exportFileName(t);
+    const table = qualified(t.schema, t.name);
+    // Ordered by the column that selects the rows: the table's first column may be of a type
+    // without an ordering (json). toISOString() is digits and punctuation only: safe to inline
+    // where COPY takes no parameters.
+    const sql = `COPY (SELECT * FROM ${table} WHERE ${table}.${quoteIdent(column)} > '${since.toISOString()}' ORDER BY ${table}.${quoteIdent(column)}) TO STDOUT WITH (FORMAT csv, HEADER true)`;
     const { to: copyTo } = await import('pg-copy-streams');
     const stream = session.query(copyTo(sql));
-    await pipeline(stream, createWriteStream(join(dir, file)));
+    await pipeline(stream, createWriteStream(join(dir, file), { flags: 'wx' }));
     out.push({ table: `${t.schema}.${t.name}`, file, rows: stream.rowCount ?? 0 });
   }
   return out;
@@ -268,7 +313,7 @@ export async function takeSnapshot(req: SnapshotRequest, log: Log): Promise<Snap
     const at = now();
     // A file name is printed and uploaded: built from redacted text, so it can never carry a secret.
     const base = snapshotBaseName(log.redact(req.target.database), req.label && log.redact(req.label), at);
-    path = await freePath(req.outputDir, base, EXTENSIONS[req.format]);
+    path = await claimSnapshotPath(req.outputDir, base, req.format);
 
     await session.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
     const snapshotId = (await session.query<{ id: string }>('SELECT pg_export_snapshot() AS id')).rows[0]!.id;
