@@ -224,12 +224,76 @@ async function lockTables(session: Session, tables: TableName[]): Promise<void> 
   }
 }
 
+/** What to do about a permission the server refused (SQLSTATE 42501), as pg_dump needs it too. */
+function privilegeHint(user: string, message: string): string {
+  const who = quoteIdent(user);
+  if (/row-level security/i.test(message)) {
+    return `pg_dump must read every row: let user ${who} bypass row-level security (ALTER ROLE ${who} BYPASSRLS), or snapshot as the tables' owner. Nothing was kept.`;
+  }
+  return `pg_dump must read everything it dumps: GRANT USAGE ON SCHEMA <schema> TO ${who}; GRANT SELECT ON ALL TABLES IN SCHEMA <schema> TO ${who}; GRANT SELECT ON ALL SEQUENCES IN SCHEMA <schema> TO ${who}; (on PostgreSQL 14 or later GRANT pg_read_all_data TO ${who} covers every schema), or leave the schema out with exclude-schemas. Nothing was kept.`;
+}
+
+/** An error PostgreSQL itself sent (a severity and a five-character SQLSTATE), not one of the driver or the file system. */
+function isServerError(err: unknown): err is { code: string; message: string; hint?: string } {
+  const e = err as { code?: unknown; severity?: unknown; message?: unknown } | undefined;
+  return typeof e?.severity === 'string' && typeof e.code === 'string' && /^[0-9A-Z]{5}$/.test(e.code) && typeof e.message === 'string';
+}
+
 /** A failure of our own session's work (listing, locking, counting, exporting) in the server's words. */
-function sideError(err: unknown, where: string, log: Log): unknown {
+function sideError(err: unknown, where: string, user: string, log: Log): unknown {
   if (err instanceof RollbackKitError || isLockTimeout((err as { code?: string }).code)) return err;
-  const e = err as { message?: string; hint?: string };
+  const e = err as { message?: string; hint?: string; code?: string };
   if (typeof e.message !== 'string') return err;
-  return new RollbackKitError(`Snapshot of ${where} failed: ${log.redact(e.message)}${e.hint ? ` (HINT: ${log.redact(e.hint)})` : ''}.`, 'Nothing was kept; fix the cause and run again.');
+  const next = e.code === '42501' ? privilegeHint(user, e.message) : 'Nothing was kept; fix the cause and run again.';
+  return new RollbackKitError(`Snapshot of ${where} failed: ${log.redact(e.message)}${e.hint ? ` (HINT: ${log.redact(e.hint)})` : ''}.`, next);
+}
+
+/** At most this many names in a message; the rest are counted. */
+const NAMES_SHOWN = 10;
+
+function someNames(names: string[]): string {
+  return names.length > NAMES_SHOWN ? `${names.slice(0, NAMES_SHOWN).join(', ')} and ${names.length - NAMES_SHOWN} more` : names.join(', ');
+}
+
+/**
+ * Every schema, table and sequence pg_dump will read must be readable by the user: checked before
+ * any lock is taken, so a missing grant is named with the GRANT that gives it, not met halfway
+ * through as "permission denied" in the middle of a locked transaction.
+ */
+async function checkReadable(session: Session, schemas: string[]): Promise<void> {
+  const { rows } = await session.query<{ kind: string; name: string }>(
+    `SELECT 'user' AS kind, quote_ident(current_user) AS name
+     UNION ALL
+     SELECT 'schema', quote_ident(n.nspname) FROM pg_namespace n
+      WHERE n.nspname = ANY($1::text[]) AND NOT has_schema_privilege(n.oid, 'USAGE')
+     UNION ALL
+     SELECT CASE c.relkind WHEN 'S' THEN 'sequence' ELSE 'table' END, quote_ident(n.nspname) || '.' || quote_ident(c.relname)
+       FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+      WHERE n.nspname = ANY($1::text[]) AND c.relkind IN ('r', 'p', 'S') AND has_schema_privilege(n.oid, 'USAGE')
+        AND NOT has_table_privilege(c.oid, 'SELECT')
+        AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.deptype = 'e')
+      ORDER BY 1, 2`,
+    [schemas],
+  );
+  if (rows.length === 1) return;
+  const of = (kind: string) => rows.filter((r) => r.kind === kind).map((r) => r.name);
+  const [[who], noUsage, tables, sequences] = [of('user'), of('schema'), of('table'), of('sequence')];
+  const missing = [
+    noUsage.length ? `USAGE on schema ${someNames(noUsage)}` : '',
+    tables.length ? `SELECT on table ${someNames(tables)}` : '',
+    sequences.length ? `SELECT on sequence ${someNames(sequences)}` : '',
+  ].filter(Boolean);
+  const grants = [
+    ...noUsage.map((n) => `GRANT USAGE ON SCHEMA ${n} TO ${who};`),
+    tables.length + sequences.length ? `GRANT SELECT ON ${[...tables, ...sequences].join(', ')} TO ${who};` : '',
+  ].filter(Boolean);
+  const grantText = grants.join(' ');
+  // A long list is no help to paste: one role that reads everything is.
+  const grant = grantText.length > 400 ? `GRANT pg_read_all_data TO ${who}; (PostgreSQL 14 or later)` : grantText;
+  throw new RollbackKitError(
+    `User ${who} cannot read everything the snapshot must hold: it lacks ${missing.join('; ')}.`,
+    `Grant it: ${grant} Or leave those schemas out with exclude-schemas. Nothing was kept.`,
+  );
 }
 
 async function checkExportColumn(session: Session, tables: TableName[], column: string): Promise<void> {
@@ -327,8 +391,13 @@ export async function takeSnapshot(req: SnapshotRequest, log: Log): Promise<Snap
         // Every table is locked (ACCESS SHARE, as pg_dump locks them) in the exported snapshot before
         // pg_dump starts, and stays locked until the last count: a TRUNCATE or a rewrite, which older
         // snapshots do not see through, cannot slip in between the dump and a count.
-        const catalog = await readCatalog(session, selection.schemas);
-        await lockTables(session, catalog.tables);
+        const catalog = await readCatalog(session, selection.schemas).catch((err: unknown) => {
+          throw sideError(err, where, req.target.user, log);
+        });
+        await checkReadable(session, selection.schemas);
+        await lockTables(session, catalog.tables).catch((err: unknown) => {
+          throw sideError(err, where, req.target.user, log);
+        });
         log.info(`Dumping ${where} (${req.format} format${req.jobs > 1 ? `, ${req.jobs} jobs` : ''}) to ${path} …`);
 
         const dumpStarted = Date.now();
@@ -354,9 +423,11 @@ export async function takeSnapshot(req: SnapshotRequest, log: Log): Promise<Snap
           if (lockWait) throw lockTimeoutError(`Snapshot of ${where}`, lockTimeoutSeconds, blockers, 'Nothing was kept.', log);
           // Our own query's reason first: its failure ends the exported snapshot, and pg_dump then only
           // says it could not import it.
-          if (side.status === 'rejected') throw sideError(side.reason, where, log);
+          if (side.status === 'rejected') throw sideError(side.reason, where, req.target.user, log);
           if (dumped.status === 'rejected') throw new RollbackKitError(`Could not run pg_dump (${pgDump.path}): ${(dumped.reason as Error).message}.`);
-          throw new RollbackKitError(`pg_dump of ${where} failed: ${log.redact(toolErrorLine(dumped.value.stderr) || 'no message')}.`, 'Nothing was kept; fix the cause and run again.');
+          const why = toolErrorLine(dumped.value.stderr) || 'no message';
+          const next = /permission denied|row-level security/i.test(why) ? privilegeHint(req.target.user, why) : 'Nothing was kept; fix the cause and run again.';
+          throw new RollbackKitError(`pg_dump of ${where} failed: ${log.redact(why)}.`, next);
         }
         const dumpMs = Date.now() - dumpStarted;
         const verifyStarted = Date.now();
@@ -367,7 +438,7 @@ export async function takeSnapshot(req: SnapshotRequest, log: Log): Promise<Snap
             const counted = new Map([...side.value.small, ...big].map((t) => [tableKey(t), t]));
             return catalog.tables.map((t) => counted.get(tableKey(t))!);
           } catch (err) {
-            throw sideError(err, where, log);
+            throw sideError(err, where, req.target.user, log);
           } finally {
             await session.query('COMMIT').catch(() => undefined);
           }
@@ -388,10 +459,12 @@ export async function takeSnapshot(req: SnapshotRequest, log: Log): Promise<Snap
       tool: 'rollback-kit',
       manifestVersion: 1,
       createdAt: at.toISOString(),
-      label: req.label ?? null,
-      database: req.target.database,
-      target: where,
-      server: { version: serverVersion, versionNum, major, host: identity.host, port: identity.port, systemIdentifier: identity.systemIdentifier },
+      // What the connection string said goes through the redactor, as the file name does: the
+      // manifest is uploaded, and a database named like its password must not show it.
+      label: req.label ? log.redact(req.label) : null,
+      database: log.redact(req.target.database),
+      target: log.redact(where),
+      server: { version: serverVersion, versionNum, major, host: log.redact(identity.host), port: identity.port, systemIdentifier: identity.systemIdentifier },
       pgDump: { version: pgDump.version, major: pgDump.major },
       format: req.format,
       file: basename(path),
@@ -428,7 +501,8 @@ export async function takeSnapshot(req: SnapshotRequest, log: Log): Promise<Snap
     // Nothing half-done: a snapshot that did not verify is not left where someone could trust it.
     if (path) await rm(path, { recursive: true, force: true }).catch(() => undefined);
     if (exportsDir) await rm(exportsDir, { recursive: true, force: true }).catch(() => undefined);
-    throw asFileError(err, 'output-dir');
+    // A query the server refused (reading the catalogue, resolving names) in its words, never as an unexpected error.
+    throw isServerError(err) ? sideError(err, where, req.target.user, log) : asFileError(err, 'output-dir');
   } finally {
     closeSession(session);
   }
