@@ -172,12 +172,14 @@ interface Selection {
   exportTables: TableName[];
 }
 
-function pgDumpArgs(req: SnapshotRequest, path: string, snapshotId: string, sel: Selection, lockTimeout: number): string[] {
+function pgDumpArgs(req: SnapshotRequest, path: string, snapshotId: string, sel: Selection, lockTimeout: number, largeObjects: number): string[] {
   const formatFlag = { custom: 'c', directory: 'd', plain: 'p' }[req.format];
   const args = [`--format=${formatFlag}`, '--file', path, '--no-password', `--snapshot=${snapshotId}`, `--lock-wait-timeout=${lockTimeout}`];
   if (req.format === 'directory' && req.jobs > 1) args.push('--jobs', String(req.jobs));
   // A plain script must be able to replace what is there when restore-db feeds it to psql.
   if (req.format === 'plain') args.push('--clean', '--if-exists');
+  // pg_dump leaves large objects out once --schema is given (they belong to no schema): see countLargeObjects.
+  if (sel.include.length && largeObjects) args.push('-b');
   // Exact quoted names only: pg_dump then dumps precisely what the manifest describes.
   for (const s of sel.include) args.push('--schema', quoteIdent(s));
   for (const s of sel.exclude) args.push('--exclude-schema', quoteIdent(s));
@@ -213,6 +215,30 @@ async function resolveSelection(session: Session, req: SnapshotRequest, log: Log
   return { schemas, include, exclude, excludeData, exportTables };
 }
 
+/**
+ * The database's large objects, counted in the dumped snapshot for the manifest, and always in the
+ * snapshot: they belong to no schema, so with `schemas` set pg_dump would leave every one of them
+ * out without a word, and rows that refer to one by its oid would come back from a restore pointing
+ * at whatever that large object holds by then, or at nothing. A snapshot taken to roll back keeps
+ * them (pg_dump --blobs): an extra large object in it loses nothing, a missing one loses its
+ * content. A plain script is refused when there are any: pg_dump writes them as statements that
+ * commit on their own, so restore-db could not restore it in one transaction.
+ */
+async function countLargeObjects(session: Session, req: SnapshotRequest, sel: Selection, log: Log): Promise<number> {
+  const count = Number((await session.query<{ n: string }>('SELECT count(*) AS n FROM pg_catalog.pg_largeobject_metadata')).rows[0]!.n);
+  if (!count) return 0;
+  if (req.format === 'plain') {
+    throw new RollbackKitError(
+      `format: plain cannot hold this database's ${count} large object${count > 1 ? 's' : ''} in a form restore-db can restore: a plain script writes them with statements that commit on their own, so it cannot be restored in one transaction.`,
+      'Use format: custom (the default) or directory, which restore-db restores with the large objects in the same transaction. Nothing was kept.',
+    );
+  }
+  if (sel.include.length) {
+    log.info(`Also dumping the database's ${count} large object${count > 1 ? 's' : ''}: they belong to no schema, so schemas alone would leave them out, and rows that refer to them could not be restored with them.`);
+  }
+  return count;
+}
+
 /** Tables locked per statement: one LOCK names many, a few hundred keep each statement small. */
 const LOCK_BATCH = 500;
 
@@ -227,6 +253,9 @@ async function lockTables(session: Session, tables: TableName[]): Promise<void> 
 /** What to do about a permission the server refused (SQLSTATE 42501), as pg_dump needs it too. */
 function privilegeHint(user: string, message: string): string {
   const who = quoteIdent(user);
+  if (/large object/i.test(message)) {
+    return `pg_dump must read every large object: GRANT SELECT ON LARGE OBJECT <oid> TO ${who}; for each, or snapshot as their owner (or a superuser). Nothing was kept.`;
+  }
   if (/row-level security/i.test(message)) {
     return `pg_dump must read every row: let user ${who} bypass row-level security (ALTER ROLE ${who} BYPASSRLS), or snapshot as the tables' owner. Nothing was kept.`;
   }
@@ -381,6 +410,7 @@ export async function takeSnapshot(req: SnapshotRequest, log: Log): Promise<Snap
 
     await session.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
     const snapshotId = (await session.query<{ id: string }>('SELECT pg_export_snapshot() AS id')).rows[0]!.id;
+    const largeObjects = await countLargeObjects(session, req, selection, log);
     // The watcher connects while the tables are locked and pg_dump starts: a lock waited for is
     // waited for far longer than a connection takes, and lock-timeout bounds that wait either way.
     const watching = watchBlockers(req.target, tag, log);
@@ -401,7 +431,7 @@ export async function takeSnapshot(req: SnapshotRequest, log: Log): Promise<Snap
         log.info(`Dumping ${where} (${req.format} format${req.jobs > 1 ? `, ${req.jobs} jobs` : ''}) to ${path} …`);
 
         const dumpStarted = Date.now();
-        const dump = runProcess(pgDump.path, pgDumpArgs(req, path, snapshotId, selection, lockTimeout), { env: { ...libpqEnv(req.target), PGAPPNAME: tag } });
+        const dump = runProcess(pgDump.path, pgDumpArgs(req, path, snapshotId, selection, lockTimeout, largeObjects), { env: { ...libpqEnv(req.target), PGAPPNAME: tag } });
         // Counting the small tables and exporting in the exported snapshot while pg_dump copies the same
         // rows. A small table's count costs opening it, which pg_dump's per-table work can share; a big
         // one's is a scan of every row, kept until pg_dump is done so the two never compete.
@@ -479,6 +509,7 @@ export async function takeSnapshot(req: SnapshotRequest, log: Log): Promise<Snap
       tables,
       rowCounts: 'dumped',
       objects: done.objects,
+      largeObjects,
       exports: req.exportSince ? { since: req.exportSince.toISOString(), column: req.exportColumn, dir: basename(exportsDir!), tables: done.exported } : null,
       durationMs: Date.now() - started,
     };
