@@ -2,7 +2,9 @@
  * snapshot-db: a pg_dump that can be trusted mid-incident. The manifest's tables, row counts and
  * object counts and the CSV exports are read in the very snapshot pg_dump dumps (pg_export_snapshot +
  * --snapshot), so they describe exactly what the archive holds; every table is locked there before
- * pg_dump starts, so no TRUNCATE or rewrite can change what a later count sees. The small tables'
+ * pg_dump starts, so no TRUNCATE or rewrite can change what a later count sees. A schema change
+ * that arrives before pg_dump has its own locks would wait for ours with pg_dump queued behind it:
+ * the blocker watch sees that and ends the snapshot at once (lock-wait.ts). The small tables'
  * rows are counted while pg_dump runs; the big tables once it is done, while the archive is read
  * back, so their second scan never competes with the dump's. Nothing is reported as a snapshot
  * until it has been read back in full.
@@ -19,7 +21,7 @@ import { runProcess } from '../core/process.js';
 import { fingerprint, readWhole, type SnapshotFormat } from './archive.js';
 import { countRows, qualified, quoteIdent, readCatalog, tableKey, type TableCount } from './catalog.js';
 import { describeTarget, isTransactionPooler, libpqEnv, type ConnectionTarget } from './connection.js';
-import { DEFAULT_LOCK_TIMEOUT_SECONDS, isLockTimeout, lockTimeoutError, lockTimeoutMs, sessionTag, watchBlockers, type Blocker } from './lock-wait.js';
+import { DEFAULT_LOCK_TIMEOUT_SECONDS, isLockTimeout, lockCycleError, lockTimeoutError, lockTimeoutMs, sessionTag, watchBlockers, type Blocker } from './lock-wait.js';
 import { manifestPathFor, writeManifest, type ExportedTable, type SnapshotManifest } from './manifest.js';
 import { exactTablePattern, resolveSchemaPattern, resolveTablePattern, resolveTablesStrict, userSchemas, type TableName } from './patterns.js';
 import { findPgTool, majorFromVersionNum, siblingTool, toolErrorLine, warmPgTools, type FindToolOptions, type PgTool } from './pg-tools.js';
@@ -413,7 +415,12 @@ export async function takeSnapshot(req: SnapshotRequest, log: Log): Promise<Snap
     const largeObjects = await countLargeObjects(session, req, selection, log);
     // The watcher connects while the tables are locked and pg_dump starts: a lock waited for is
     // waited for far longer than a connection takes, and lock-timeout bounds that wait either way.
-    const watching = watchBlockers(req.target, tag, log);
+    // A session that asks for a table we hold while pg_dump queues behind it (an ALTER TABLE that
+    // arrives before pg_dump has its locks) would have each wait for the other until lock-timeout,
+    // and every query on that table behind both: the watcher ends ours at once instead.
+    let cycle: Blocker[] | undefined;
+    const watching = watchBlockers(req.target, tag, log, { onCycle: (blockers) => (cycle = blockers) });
+    const cycleError = (blockers: Blocker[]) => lockCycleError(`Snapshot of ${where}`, blockers, 'Nothing was kept.', log);
     let stopped: Promise<Blocker[]> | undefined;
     const stopWatching = () => (stopped ??= watching.then((w) => w.stop()));
     const done = await (async () => {
@@ -447,6 +454,7 @@ export async function takeSnapshot(req: SnapshotRequest, log: Log): Promise<Snap
         const [dumped, side] = await Promise.allSettled([dump, sideWork]);
         if (dumped.status === 'rejected' || dumped.value.code !== 0 || side.status === 'rejected') {
           const [blockers] = await Promise.all([stopWatching(), session.query('ROLLBACK').catch(() => undefined)]);
+          if (cycle) throw cycleError(cycle);
           const lockWait =
             (dumped.status === 'fulfilled' && dumped.value.code !== 0 && isLockTimeout(dumped.value.stderr)) ||
             (side.status === 'rejected' && isLockTimeout((side.reason as { code?: string }).code));
@@ -477,6 +485,8 @@ export async function takeSnapshot(req: SnapshotRequest, log: Log): Promise<Snap
         const [fp, , tables] = await Promise.all([fingerprint(path!), readWhole(path!, req.format, pgRestore?.path ?? 'pg_restore'), counting]);
         return { ...fp, tables, dumpMs, verifyMs: Date.now() - verifyStarted, exported: side.value.exported, objects: catalog.objects };
       } catch (err) {
+        await stopWatching();
+        if (cycle) throw cycleError(cycle);
         if (!isLockTimeout((err as { code?: string }).code)) throw err;
         throw lockTimeoutError(`Snapshot of ${where}`, lockTimeoutSeconds, await stopWatching(), 'Nothing was kept.', log);
       } finally {
