@@ -222,7 +222,7 @@ async function resolveSelection(session: Session, req: SnapshotRequest, log: Log
  * snapshot: they belong to no schema, so with `schemas` set pg_dump would leave every one of them
  * out without a word, and rows that refer to one by its oid would come back from a restore pointing
  * at whatever that large object holds by then, or at nothing. A snapshot taken to roll back keeps
- * them (pg_dump --blobs): an extra large object in it loses nothing, a missing one loses its
+ * them (pg_dump -b): an extra large object in it loses nothing, a missing one loses its
  * content. A plain script is refused when there are any: pg_dump writes them as statements that
  * commit on their own, so restore-db could not restore it in one transaction.
  */
@@ -428,13 +428,9 @@ export async function takeSnapshot(req: SnapshotRequest, log: Log): Promise<Snap
         // Every table is locked (ACCESS SHARE, as pg_dump locks them) in the exported snapshot before
         // pg_dump starts, and stays locked until the last count: a TRUNCATE or a rewrite, which older
         // snapshots do not see through, cannot slip in between the dump and a count.
-        const catalog = await readCatalog(session, selection.schemas).catch((err: unknown) => {
-          throw sideError(err, where, req.target.user, log);
-        });
+        const catalog = await readCatalog(session, selection.schemas);
         await checkReadable(session, selection.schemas);
-        await lockTables(session, catalog.tables).catch((err: unknown) => {
-          throw sideError(err, where, req.target.user, log);
-        });
+        await lockTables(session, catalog.tables);
         log.info(`Dumping ${where} (${req.format} format${req.jobs > 1 ? `, ${req.jobs} jobs` : ''}) to ${path} …`);
 
         const dumpStarted = Date.now();
@@ -542,7 +538,8 @@ export async function takeSnapshot(req: SnapshotRequest, log: Log): Promise<Snap
     // Nothing half-done: a snapshot that did not verify is not left where someone could trust it.
     if (path) await rm(path, { recursive: true, force: true }).catch(() => undefined);
     if (exportsDir) await rm(exportsDir, { recursive: true, force: true }).catch(() => undefined);
-    // A query the server refused (reading the catalogue, resolving names) in its words, never as an unexpected error.
+    // A query the server refused (reading the catalogue, locking, resolving names) in its words,
+    // never as an unexpected error.
     throw isServerError(err) ? sideError(err, where, req.target.user, log) : asFileError(err, 'output-dir');
   } finally {
     closeSession(session);
