@@ -1,9 +1,11 @@
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { connectionUrl, describeTarget, isTransactionPooler, libpqEnv, parseConnectionString, pgClientConfig } from '../src/db/connection.js';
 import { RollbackKitError } from '../src/core/errors.js';
 import { memoryLog } from '../src/core/log.js';
+import { runProcess } from '../src/core/process.js';
 
 describe('parseConnectionString', () => {
   it('parses a URL with an encoded password and masks both forms', () => {
@@ -86,10 +88,12 @@ describe('URLs as libpq reads them', () => {
     ['postgresql://ops@%2Ftmp%2Fpg:6432/rk_db', { host: '/tmp/pg', port: 6432, database: 'rk_db', user: 'ops' }],
     // The query's parameters win over the URL's own, as in libpq.
     ['postgres://app@db.example.com/shop?dbname=orders&user=ops&port=6000', { host: 'db.example.com', port: 6000, database: 'orders', user: 'ops' }],
-    ['postgres://app@db1.example.com,db2.example.com:5433/shop', { host: 'db1.example.com,db2.example.com', port: 5433, database: 'shop', user: 'app' }],
     // Percent-decoding only: "+" is a plus, and "#" an ordinary character of the name.
     ['postgres://h/shop%23eu?options=-c+x', { host: 'h', database: 'shop#eu', params: { options: '-c+x' } }],
-    ['postgres://u@h/d?hostaddr=127.0.0.1', { host: 'h', params: { hostaddr: '127.0.0.1' } }],
+    // hostaddr naming the host itself asks for nothing more.
+    ['postgres://u@127.0.0.1/d?hostaddr=127.0.0.1', { host: '127.0.0.1', params: { hostaddr: '127.0.0.1' } }],
+    // JDBC's ssl=true, which libpq reads as sslmode=require.
+    ['postgres://u@h/d?ssl=true', { host: 'h', params: { sslmode: 'require' } }],
     // An @ in the query is a value's, not the end of a user name and password.
     ['postgres:///shop?host=/tmp&user=ops@corp', { host: '/tmp', database: 'shop', user: 'ops@corp' }],
   ])('%s', (raw, expected) => {
@@ -123,7 +127,7 @@ describe('connectionUrl', () => {
     'postgres://app:p%40ss%20w0rd@db.example.com:6543/shop?sslmode=require&options=-c%20x%3D1',
     "host=/var/run/postgresql port=5433 dbname='my db' user=ops password='it\\'s'",
     'postgres://u@[::1]:5432/d',
-    'host=127.0.0.1,localhost dbname=d user=u',
+    'host=127.0.0.1 dbname=d user=u target_session_attrs=any',
   ])('reads back as the same target: %s', (raw) => {
     const t = parseConnectionString(raw);
     expect(parseConnectionString(connectionUrl(t))).toEqual(t);
@@ -135,5 +139,87 @@ describe('pgClientConfig', () => {
     const config = pgClientConfig(parseConnectionString('postgres://u@db.example.com:5432/app'));
     expect(config.keepAlive).toBe(true);
     expect(config.keepAliveInitialDelayMillis).toBeGreaterThan(0);
+  });
+});
+
+describe('libpq parameters rollback-kit cannot honour', () => {
+  /** The one line a refusal prints. */
+  const refusal = (raw: string): string => {
+    try {
+      parseConnectionString(raw);
+    } catch (err) {
+      expect(err).toBeInstanceOf(RollbackKitError);
+      return (err as RollbackKitError).line;
+    }
+    throw new Error(`${raw} was accepted`);
+  };
+
+  // node-postgres, which rollback-kit's own sessions use, reads none of these; pg_dump and psql do.
+  it.each([
+    ['service=prod', /service cannot be honoured: rollback-kit's own sessions do not read pg_service\.conf.*Give the connection as a URL with its host, port, dbname and user/],
+    ['postgres:///?service=prod', /service cannot be honoured/],
+    ['host=db.example.com servicefile=/etc/pg_service.conf', /servicefile cannot be honoured/],
+    ['postgres://u@db.example.com/d?hostaddr=192.0.2.1', /hostaddr \(192\.0\.2\.1, with host db\.example\.com\) cannot be honoured.*Give the address to connect to as the host/],
+    ['hostaddr=192.0.2.1,192.0.2.2 dbname=d', /hostaddr list cannot be honoured/],
+    ['postgres://u@db1.example.com:5432,db2.example.com:5432/d', /host list \(2 hosts: db1\.example\.com, db2\.example\.com\) cannot be honoured: libpq tries the hosts in turn.*Name the one server to use \(the primary\)/],
+    ['host=127.0.0.1,db.example.com dbname=d', /host list \(2 hosts: 127\.0\.0\.1, db\.example\.com\)/],
+    ['postgres://u@h/d?target_session_attrs=read-write', /target_session_attrs cannot be honoured: .*\(only target_session_attrs=any is\)/],
+    ['postgres://u@h/d?load_balance_hosts=random', /load_balance_hosts cannot be honoured/],
+    ['host=h passfile=/dev/null', /passfile cannot be honoured.*Put the password in the connection string/],
+    ['postgres://u@h/d?requiressl=1', /requiressl cannot be honoured.*Use sslmode=require/],
+    ['postgres://u@h/d?gssencmode=require', /gssencmode cannot be honoured/],
+    ['postgres://u@h/d?channel_binding=require', /channel_binding cannot be honoured/],
+    ['postgres://u@h/d?client_encoding=LATIN1', /client_encoding cannot be honoured/],
+    ['postgres://u@h/d?keepalives_idle=30', /keepalives_idle cannot be honoured/],
+    ['postgres://u@h/d?sslcert=/dev/null', /sslcert without sslmode=require cannot be honoured.*Add sslmode=require/],
+  ])('refuses %s before connecting, naming the parameter and what to give instead', (raw, message) => {
+    const line = refusal(raw);
+    expect(line).toMatch(message);
+    expect(line).toMatch(/Nothing was touched\.$/);
+  });
+
+  it('never repeats the value of a parameter it refuses (sslpassword is a secret)', () => {
+    const line = refusal('postgres://u@h/d?sslmode=require&sslpassword=Key-Pass-9f3b');
+    expect(line).toMatch(/sslpassword cannot be honoured/);
+    expect(line).not.toContain('Key-Pass-9f3b');
+  });
+
+  it.each([
+    'postgres://u@h/d?target_session_attrs=any&load_balance_hosts=disable&gssencmode=prefer&channel_binding=prefer&sslsni=1&keepalives=1',
+    'host=h dbname=d client_encoding=UTF8 sslnegotiation=postgres gssencmode=disable',
+    'hostaddr=127.0.0.1 dbname=d',
+  ])('accepts what asks for nothing beyond what it does anyway: %s', (raw) => {
+    expect(() => parseConnectionString(raw)).not.toThrow();
+  });
+
+  it('leaves parameters that are not libpq\'s to the tools that read them (search_path, Prisma\'s schema)', () => {
+    expect(parseConnectionString('postgres://u@h/d?search_path=app&schema=shop').params).toEqual({ search_path: 'app', schema: 'shop' });
+  });
+
+  it('starts pg_* tools with only what the connection string says: PGSERVICE, PGHOSTADDR and the like in the runner\'s environment are removed', async () => {
+    const inherited = { PGSERVICE: 'prod', PGSERVICEFILE: '/etc/pg_service.conf', PGHOSTADDR: '192.0.2.1', PGSSLROOTCERT: '/x.crt', PGCLIENTENCODING: 'LATIN1', PGTARGETSESSIONATTRS: 'read-write' };
+    const saved = Object.fromEntries(Object.keys(inherited).map((k) => [k, process.env[k]]));
+    Object.assign(process.env, inherited);
+    try {
+      const env = libpqEnv(parseConnectionString('postgres://u@h:5432/d?sslmode=require&target_session_attrs=any'));
+      // As pg_dump would see it: runProcess adds this to the runner's environment.
+      const seen = (await runProcess('env', [], { env })).stdout.split('\n');
+      expect(seen).toEqual(expect.arrayContaining(['PGHOST=h', 'PGSSLMODE=require', 'PGTARGETSESSIONATTRS=any']));
+      expect(seen.filter((line) => /^(PGSERVICE|PGSERVICEFILE|PGHOSTADDR|PGSSLROOTCERT|PGCLIENTENCODING)=/.test(line))).toEqual([]);
+    } finally {
+      for (const [k, v] of Object.entries(saved)) {
+        if (v === undefined) delete process.env[k];
+        else process.env[k] = v;
+      }
+    }
+  });
+
+  it('gives its own sessions the client certificate and key, and the system store for sslrootcert=system', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'rk-certs-'));
+    writeFileSync(join(dir, 'client.crt'), 'CERT');
+    writeFileSync(join(dir, 'client.key'), 'KEY');
+    const t = parseConnectionString(`postgres://u@h/d?sslmode=verify-full&sslrootcert=system&sslcert=${join(dir, 'client.crt')}&sslkey=${join(dir, 'client.key')}`);
+    expect(pgClientConfig(t).ssl).toMatchObject({ rejectUnauthorized: true, ca: undefined, cert: 'CERT', key: 'KEY' });
+    expect(libpqEnv(t)).toMatchObject({ PGSSLCERT: join(dir, 'client.crt'), PGSSLKEY: join(dir, 'client.key'), PGSSLROOTCERT: 'system' });
   });
 });

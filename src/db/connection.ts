@@ -151,6 +151,11 @@ function parseUrl(text: string): ConnectionTarget {
     if (eq <= 0) throw NOT_A_URL(`the query parameter "${pair.slice(0, 40)}" has no =value`);
     params[decode(pair.slice(0, eq))] = decode(pair.slice(eq + 1));
   }
+  // libpq reads JDBC's ssl=true in a URL as sslmode=require.
+  if (params.ssl === 'true') {
+    delete params.ssl;
+    params.sslmode ??= 'require';
+  }
   const { host: queryHost, port: queryPort, dbname, user: queryUser, password: queryPassword, ...rest2 } = params;
   return finish({
     host: queryHost ?? specs.map((h) => h.host).join(','),
@@ -206,6 +211,7 @@ function finish(t: { host: string; port?: string; database: string; user: string
   if (!Number.isInteger(port) || port <= 0 || port > 65535) {
     throw new RollbackKitError(`The connection string has an invalid port "${t.port}".`);
   }
+  refuseUnhonoured(t.host, t.params);
   // libpq connects to hostaddr when no host is named; with neither, to the local Unix socket.
   const host = t.host || t.params.hostaddr || defaultSocketDir(port);
   const user = t.user || 'postgres';
@@ -224,6 +230,84 @@ const SOCKET_DIRS = ['/var/run/postgresql', '/run/postgresql', '/tmp'];
 
 function defaultSocketDir(port: number): string {
   return SOCKET_DIRS.find((dir) => existsSync(join(dir, `.s.PGSQL.${port}`))) ?? SOCKET_DIRS.find((dir) => existsSync(dir)) ?? '/tmp';
+}
+
+const ONE_SERVER = 'Name the one server to use (the primary) as the only host: postgres://user:password@host:5432/dbname.';
+const SPELL_IT_OUT = 'Give the connection as a URL with its host, port, dbname and user: postgres://user:password@host:5432/dbname.';
+
+/**
+ * libpq parameters that rollback-kit's own sessions (node-postgres) do not read the way pg_dump,
+ * pg_restore and psql do. A connection string that relies on one would have those reach another
+ * server than the sessions that check, count and lock, or reach it another way; so it is refused
+ * before anything connects, naming the parameter and what to give instead. `accepts`: the values
+ * that ask for nothing beyond what the sessions do anyway (mostly libpq's defaults). Parameters that
+ * are not libpq's (a migration tool's own, such as search_path or Prisma's schema) are left to the
+ * tools that read them. Values are never repeated: sslpassword and oauth_client_secret are secrets.
+ */
+const UNHONOURED: Record<string, { why: string; instead: string; accepts?: string[] }> = {
+  service: { why: 'rollback-kit\'s own sessions do not read pg_service.conf', instead: SPELL_IT_OUT },
+  servicefile: { why: 'rollback-kit\'s own sessions do not read pg_service.conf', instead: SPELL_IT_OUT },
+  passfile: { why: 'rollback-kit\'s own sessions read only ~/.pgpass or the file PGPASSFILE names', instead: 'Put the password in the connection string (percent-encoded, from a secret).' },
+  target_session_attrs: { why: 'it picks among several hosts by their role, and rollback-kit connects to one server without asking its role', instead: ONE_SERVER, accepts: ['any'] },
+  load_balance_hosts: { why: 'it spreads connections over several servers, and every session of a rollback must reach the same one', instead: ONE_SERVER, accepts: ['disable'] },
+  requiressl: { why: 'it is libpq\'s old spelling of sslmode=require', instead: 'Use sslmode=require (or verify-full).' },
+  sslpassword: { why: 'rollback-kit\'s own sessions cannot open an encrypted client key', instead: 'Use an unencrypted key file (written from a secret in an earlier step) in sslkey.' },
+  sslcrl: { why: 'rollback-kit\'s own sessions do not check certificate revocation lists', instead: 'Leave it out, or connect with sslmode=verify-full and a current sslrootcert.' },
+  sslcrldir: { why: 'rollback-kit\'s own sessions do not check certificate revocation lists', instead: 'Leave it out, or connect with sslmode=verify-full and a current sslrootcert.' },
+  sslcertmode: { why: 'rollback-kit\'s own sessions send the client certificate whenever sslcert names one', instead: 'Leave it out.', accepts: ['allow'] },
+  sslsni: { why: 'rollback-kit\'s own sessions always send the host name (SNI)', instead: 'Leave it out.', accepts: ['1'] },
+  sslnegotiation: { why: 'rollback-kit\'s own sessions negotiate SSL the PostgreSQL way only', instead: 'Leave it out.', accepts: ['postgres'] },
+  sslcompression: { why: 'SSL compression is not available', instead: 'Leave it out.', accepts: ['0'] },
+  ssl_min_protocol_version: { why: 'rollback-kit\'s own sessions use Node.js\'s TLS versions', instead: 'Leave it out.' },
+  ssl_max_protocol_version: { why: 'rollback-kit\'s own sessions use Node.js\'s TLS versions', instead: 'Leave it out.' },
+  min_protocol_version: { why: 'rollback-kit\'s own sessions speak protocol 3.0 only', instead: 'Leave it out.' },
+  max_protocol_version: { why: 'rollback-kit\'s own sessions speak protocol 3.0 only', instead: 'Leave it out.' },
+  require_auth: { why: 'rollback-kit\'s own sessions do not limit the authentication methods the server may ask for', instead: 'Leave it out.' },
+  channel_binding: { why: 'rollback-kit\'s own sessions do not use SCRAM channel binding', instead: 'Leave it out (or use channel_binding=prefer).', accepts: ['disable', 'prefer'] },
+  requirepeer: { why: 'rollback-kit\'s own sessions do not check the server process\'s user', instead: 'Leave it out.' },
+  gssencmode: { why: 'rollback-kit\'s own sessions have no GSSAPI encryption', instead: 'Use sslmode=require (or verify-full) instead.', accepts: ['disable', 'prefer'] },
+  krbsrvname: { why: 'rollback-kit\'s own sessions have no Kerberos (GSSAPI) authentication', instead: 'Use password authentication over SSL.' },
+  gsslib: { why: 'rollback-kit\'s own sessions have no GSSAPI authentication', instead: 'Use password authentication over SSL.' },
+  gssdelegation: { why: 'rollback-kit\'s own sessions have no GSSAPI authentication', instead: 'Leave it out.', accepts: ['0'] },
+  keepalives: { why: 'rollback-kit\'s own sessions always turn TCP keepalive on', instead: 'Leave it out.', accepts: ['1'] },
+  keepalives_idle: { why: 'rollback-kit\'s own sessions set their own TCP keepalive (10 s)', instead: 'Leave it out.' },
+  keepalives_interval: { why: 'rollback-kit\'s own sessions set their own TCP keepalive (10 s)', instead: 'Leave it out.' },
+  keepalives_count: { why: 'rollback-kit\'s own sessions set their own TCP keepalive (10 s)', instead: 'Leave it out.' },
+  tcp_user_timeout: { why: 'rollback-kit\'s own sessions do not set it', instead: 'Leave it out.' },
+  client_encoding: { why: 'rollback-kit\'s own sessions read and write UTF-8', instead: 'Leave it out.', accepts: ['UTF8', 'utf8', 'UTF-8', 'utf-8'] },
+  replication: { why: 'a replication connection cannot run the queries rollback-kit needs', instead: 'Leave it out.' },
+  oauth_issuer: { why: 'rollback-kit\'s own sessions have no OAuth authentication', instead: 'Use password authentication over SSL.' },
+  oauth_client_id: { why: 'rollback-kit\'s own sessions have no OAuth authentication', instead: 'Use password authentication over SSL.' },
+  oauth_client_secret: { why: 'rollback-kit\'s own sessions have no OAuth authentication', instead: 'Use password authentication over SSL.' },
+  oauth_scope: { why: 'rollback-kit\'s own sessions have no OAuth authentication', instead: 'Use password authentication over SSL.' },
+};
+
+/** sslcert and sslkey go with an SSL session: libpq's prefer and allow would send them where rollback-kit's sessions use none. */
+const SSL_SESSION_MODES = ['require', 'verify-ca', 'verify-full'];
+
+/** Refuses every libpq parameter (and host list) whose meaning rollback-kit would not keep exactly; see UNHONOURED. */
+function refuseUnhonoured(host: string, params: Record<string, string>): void {
+  const refuse = (what: string, why: string, instead: string) => new RollbackKitError(`The connection string's ${what} cannot be honoured: ${why}, so pg_dump, pg_restore and psql would connect otherwise than rollback-kit's own sessions.`, `${instead} Nothing was touched.`);
+  const hosts = host.split(',');
+  if (hosts.length > 1) throw refuse(`host list (${hosts.length} hosts: ${hosts.join(', ')})`, 'libpq tries the hosts in turn, and rollback-kit connects to one server only', ONE_SERVER);
+  const hostaddr = params.hostaddr;
+  if (hostaddr !== undefined) {
+    if (hostaddr.includes(',')) throw refuse('hostaddr list', 'libpq tries the addresses in turn, and rollback-kit connects to one server only', ONE_SERVER);
+    // Alone it is simply where to connect (finish() takes it as the host); beside another host name,
+    // libpq connects to it and checks the certificate against the name, which rollback-kit cannot do.
+    if (host && hostaddr !== host) throw refuse(`hostaddr (${hostaddr}, with host ${host})`, 'libpq connects to hostaddr and keeps host for the certificate check, and rollback-kit connects to host', 'Give the address to connect to as the host, and leave hostaddr out.');
+  }
+  for (const [param, value] of Object.entries(params)) {
+    const rule = UNHONOURED[param];
+    if (!rule || rule.accepts?.includes(value)) continue;
+    const allowed = rule.accepts ? ` (only ${rule.accepts.map((v) => `${param}=${v}`).join(' or ')} is)` : '';
+    throw refuse(param, `${rule.why}${allowed}`, rule.instead);
+  }
+  for (const param of ['sslcert', 'sslkey']) {
+    if (params[param] && !SSL_SESSION_MODES.includes(params.sslmode ?? '')) {
+      throw refuse(`${param} without sslmode=require`, `with sslmode ${params.sslmode ?? 'prefer (the default)'} libpq may send the client certificate over SSL, and rollback-kit's own sessions use SSL only with sslmode require, verify-ca or verify-full`, 'Add sslmode=require (or verify-full with sslrootcert).');
+    }
+  }
 }
 
 /** libpq's values: any other sslmode is refused by psql and pg_dump, so it is refused here too, before anything runs. */
@@ -297,15 +381,23 @@ function connectTimeoutMs(t: ConnectionTarget): number {
 
 function sslConfig(t: ConnectionTarget): ClientConfig['ssl'] {
   const mode = (t.params.sslmode ?? '').toLowerCase();
+  // The client certificate, as libpq sends it (refuseUnhonoured lets sslcert through only with these modes).
+  const client = {
+    ...(t.params.sslcert ? { cert: readFileSync(t.params.sslcert, 'utf8') } : {}),
+    ...(t.params.sslkey ? { key: readFileSync(t.params.sslkey, 'utf8') } : {}),
+  };
   // libpq's "require" encrypts without checking the certificate; verify-* check it.
-  if (mode === 'require') return { rejectUnauthorized: false };
+  if (mode === 'require') return { rejectUnauthorized: false, ...client };
   if (mode === 'verify-ca' || mode === 'verify-full') {
-    const ca = t.params.sslrootcert ? readFileSync(t.params.sslrootcert, 'utf8') : undefined;
-    return { rejectUnauthorized: true, ca, ...(mode === 'verify-ca' ? { checkServerIdentity: () => undefined } : {}) };
+    // sslrootcert=system is the system's certificate store (libpq 16): Node.js's own store here.
+    const root = t.params.sslrootcert;
+    const ca = root && root !== 'system' ? readFileSync(root, 'utf8') : undefined;
+    return { rejectUnauthorized: true, ca, ...client, ...(mode === 'verify-ca' ? { checkServerIdentity: () => undefined } : {}) };
   }
   return false;
 }
 
+/** The connection string's parameters that reach the pg_* tools, and the variable each goes in. */
 const LIBPQ_ENV: Record<string, string> = {
   sslmode: 'PGSSLMODE',
   sslrootcert: 'PGSSLROOTCERT',
@@ -316,25 +408,48 @@ const LIBPQ_ENV: Record<string, string> = {
   connect_timeout: 'PGCONNECT_TIMEOUT',
   target_session_attrs: 'PGTARGETSESSIONATTRS',
   gssencmode: 'PGGSSENCMODE',
+  channel_binding: 'PGCHANNELBINDING',
+  load_balance_hosts: 'PGLOADBALANCEHOSTS',
 };
 
 /**
- * Environment for pg_dump, pg_restore and psql. Everything goes through variables, the password
- * included, so no secret is ever in an argument list.
+ * libpq's variables that node-postgres does not read: one left in the runner's environment would
+ * steer the pg_* tools and not rollback-kit's own sessions. PGSERVICE is the worst: the service
+ * file's host and dbname win over PGHOST and PGDATABASE, so psql would restore into the service's
+ * database while every check ran on database-url's. PGCLIENTENCODING would have pg_dump write in
+ * another encoding than the database's, which restore-db reads its scripts in. Each is set from the
+ * connection string or removed from the child's environment. (PGPASSWORD, PGPASSFILE and PGOPTIONS
+ * are read by both, so they stay as they are when the string does not set them.)
  */
-export function libpqEnv(t: ConnectionTarget): Record<string, string> {
-  const env: Record<string, string> = {
+const TOOL_ONLY_VARIABLES = [
+  'PGHOSTADDR', 'PGSERVICE', 'PGSERVICEFILE', 'PGREQUIRESSL', 'PGSSLMODE', 'PGSSLNEGOTIATION', 'PGSSLCOMPRESSION', 'PGSSLCERT', 'PGSSLKEY',
+  'PGSSLCERTMODE', 'PGSSLROOTCERT', 'PGSSLCRL', 'PGSSLCRLDIR', 'PGSSLSNI', 'PGSSLMINPROTOCOLVERSION', 'PGSSLMAXPROTOCOLVERSION',
+  'PGMINPROTOCOLVERSION', 'PGMAXPROTOCOLVERSION', 'PGREQUIREPEER', 'PGREQUIREAUTH', 'PGCHANNELBINDING', 'PGGSSENCMODE', 'PGKRBSRVNAME',
+  'PGGSSLIB', 'PGGSSDELEGATION', 'PGTARGETSESSIONATTRS', 'PGLOADBALANCEHOSTS', 'PGCLIENTENCODING',
+] as const;
+
+/** The variables a pg_* tool is started with: an undefined one is removed from its environment. */
+export type LibpqEnv = Partial<Record<(typeof TOOL_ONLY_VARIABLES)[number], string>> & Record<'PGHOST' | 'PGPORT' | 'PGDATABASE' | 'PGUSER' | 'PGCONNECT_TIMEOUT' | 'PGAPPNAME', string> & { PGPASSWORD?: string };
+
+/**
+ * Environment for pg_dump, pg_restore and psql. Everything goes through variables, the password
+ * included, so no secret is ever in an argument list; and only what the connection string says
+ * reaches them, so they connect exactly where and how rollback-kit's own sessions do.
+ */
+export function libpqEnv(t: ConnectionTarget): LibpqEnv {
+  const env: Record<string, string | undefined> = Object.fromEntries(TOOL_ONLY_VARIABLES.map((name) => [name, undefined]));
+  Object.assign(env, {
     PGHOST: t.host,
     PGPORT: String(t.port),
     PGDATABASE: t.database,
     PGUSER: t.user,
     PGCONNECT_TIMEOUT: String(Math.round(connectTimeoutMs(t) / 1000)),
     PGAPPNAME: 'rollback-kit',
-  };
+  });
   if (t.password) env.PGPASSWORD = t.password;
   for (const [param, name] of Object.entries(LIBPQ_ENV)) {
     const value = t.params[param];
     if (value) env[name] = value;
   }
-  return env;
+  return env as LibpqEnv;
 }

@@ -39,6 +39,18 @@ export interface Blocker {
   /** Seconds since its transaction (or query) started. */
   seconds: number | null;
   query: string;
+  /** It waits itself for a lock a session of ours holds: it queued behind us, and ours behind it. */
+  waitsForUs?: boolean;
+}
+
+export interface WatchOptions {
+  /**
+   * A session of ours waits behind one that waits for a session of ours (pg_dump queued behind an
+   * ALTER TABLE that waits for the snapshot's own table lock): nothing but a timeout would end that,
+   * and every query on the table waits behind both. With this set, the watcher ends every session of
+   * ours at the first sight of it, so that what waited for us goes ahead at once, then calls it.
+   */
+  onCycle?: (blockers: Blocker[]) => void;
 }
 
 /** A lock timeout, from a PostgreSQL error code or from a pg_* tool's stderr. */
@@ -68,7 +80,7 @@ export interface BlockerWatch {
  * Watches, from its own connection, for sessions that block any session named `applicationName`.
  * A watcher that cannot connect watches nothing: the lock timeout still bounds the wait.
  */
-export async function watchBlockers(target: ConnectionTarget, applicationName: string, log: Log): Promise<BlockerWatch> {
+export async function watchBlockers(target: ConnectionTarget, applicationName: string, log: Log, opts: WatchOptions = {}): Promise<BlockerWatch> {
   let session: Session;
   try {
     session = await connect(target);
@@ -99,11 +111,19 @@ export async function watchBlockers(target: ConnectionTarget, applicationName: s
       waitingSince.delete(pid);
     }
   };
+  let cycleSeen = false;
+  /** Ends every session of ours but the watcher's own: their locks go, and so does the wait behind them. */
+  const endOurs = async (blockers: Blocker[]) => {
+    cycleSeen = true;
+    await session.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1 AND pid <> pg_backend_pid()', [applicationName]);
+    opts.onCycle!(blockers);
+  };
   const poll = async () => {
     // [[:space:]], not \s: a backslash in a string is an escape where standard_conforming_strings is off.
-    const { rows } = await session.query<{ pid: number; user: string | null; state: string | null; seconds: number | null; query: string | null }>(
+    const { rows } = await session.query<{ pid: number; user: string | null; state: string | null; seconds: number | null; query: string | null; waits_for_us: boolean }>(
       `SELECT DISTINCT b.pid, b.usename AS user, b.state, extract(epoch FROM now() - coalesce(b.xact_start, b.query_start))::int AS seconds,
-              left(regexp_replace(b.query, '[[:space:]]+', ' ', 'g'), ${QUERY_READ_CHARS}) AS query
+              left(regexp_replace(b.query, '[[:space:]]+', ' ', 'g'), ${QUERY_READ_CHARS}) AS query,
+              EXISTS (SELECT 1 FROM unnest(pg_blocking_pids(b.pid)) AS ours(pid) JOIN pg_stat_activity o ON o.pid = ours.pid WHERE o.application_name = $1) AS waits_for_us
          FROM pg_stat_activity w
         CROSS JOIN LATERAL unnest(pg_blocking_pids(w.pid)) AS bp(pid)
          JOIN pg_stat_activity b ON b.pid = bp.pid
@@ -111,7 +131,10 @@ export async function watchBlockers(target: ConnectionTarget, applicationName: s
         ORDER BY b.pid`,
       [applicationName],
     );
-    if (rows.length) last = rows.map((r) => ({ pid: r.pid, user: r.user ?? '?', state: r.state ?? 'unknown', seconds: r.seconds, query: r.query ?? '' }));
+    const seen = rows.map((r) => ({ pid: r.pid, user: r.user ?? '?', state: r.state ?? 'unknown', seconds: r.seconds, query: r.query ?? '', waitsForUs: r.waits_for_us }));
+    if (seen.length) last = seen;
+    const cycle = seen.filter((b) => b.waitsForUs);
+    if (opts.onCycle && !cycleSeen && cycle.length) await endOurs(cycle);
     if (cancelAfterMs !== undefined) await cancelLongWaits(cancelAfterMs);
   };
   const timer = setInterval(() => {
@@ -141,6 +164,18 @@ export function describeBlockers(blockers: Blocker[], log: Log): string {
       return `pid ${b.pid} (user ${b.user}, ${b.state}${since}${query ? `, last query "${query}"` : ''})`;
     })
     .join('; ');
+}
+
+/**
+ * The error for a wait that went both ways (WatchOptions.onCycle): a session asked for a table we
+ * held, and ours queued behind it. Ours were ended at once, so that session went ahead.
+ */
+export function lockCycleError(what: string, blockers: Blocker[], state: string, log: Log): RollbackKitError {
+  const who = `${blockers.length > 1 ? 'sessions' : 'session'} ${describeBlockers(blockers, log)}`;
+  return new RollbackKitError(
+    `${what} stopped: ${who} asked for a table this snapshot had locked, and the snapshot (pg_dump) then had to wait behind it: each waited for the other, and every query on that table waited behind both. The snapshot let go at once, so that session went ahead.`,
+    `${state} Run again once it has finished (a migration or other schema change running now).`,
+  );
 }
 
 /** The error for a lock that was not granted in time: who holds it, what was (not) changed, what to do. */

@@ -48,6 +48,11 @@ export interface SnapshotManifest {
    */
   rowCounts?: 'dumped';
   objects: ObjectCounts;
+  /**
+   * The database's large objects, counted in the dumped snapshot; the archive holds every one of
+   * them, whatever the schemas filter (absent in manifests written before it was recorded).
+   */
+  largeObjects?: number;
   exports: { since: string; column: string; dir: string; tables: ExportedTable[] } | null;
   durationMs: number;
 }

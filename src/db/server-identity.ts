@@ -59,8 +59,22 @@ export interface SourceComparison {
   message: string;
 }
 
-function sameHost(a: string, b: string): boolean {
-  return a.toLowerCase() === b.toLowerCase();
+/** The redactor's mark (core/secrets.ts): where a manifest held text equal to a secret, it reads this. */
+const REDACTED = '***';
+
+/**
+ * Whether a name the manifest recorded is `actual`. snapshot-db writes the database name and host
+ * through the redactor, so where one equals a secret (postgres://postgres:postgres@…/postgres) it
+ * reads ***: each *** then stands for some text, and the rest must match exactly.
+ */
+function recordedAs(recorded: string, actual: string, fold = (s: string) => s): boolean {
+  if (!recorded.includes(REDACTED)) return fold(recorded) === fold(actual);
+  const pattern = recorded.split(REDACTED).map((part) => fold(part).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('[\\s\\S]+');
+  return new RegExp(`^${pattern}$`).test(fold(actual));
+}
+
+function sameHost(recorded: string, actual: string): boolean {
+  return recordedAs(recorded, actual, (s) => s.toLowerCase());
 }
 
 /**
@@ -72,7 +86,7 @@ export function compareSource(snapshot: ServerIdentity, target: ServerIdentity):
   const sides = `(snapshot: ${describeIdentity(snapshot)}; target: ${describeIdentity(target)})`;
   const haveIds = snapshot.systemIdentifier !== null && target.systemIdentifier !== null;
   const basis = haveIds ? 'system-identifier' : 'host-port-database';
-  if (snapshot.database !== target.database) {
+  if (!recordedAs(snapshot.database, target.database)) {
     return { same: false, basis, message: `The snapshot is of another database ${sides}.` };
   }
   if (haveIds) {

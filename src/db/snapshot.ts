@@ -2,13 +2,16 @@
  * snapshot-db: a pg_dump that can be trusted mid-incident. The manifest's tables, row counts and
  * object counts and the CSV exports are read in the very snapshot pg_dump dumps (pg_export_snapshot +
  * --snapshot), so they describe exactly what the archive holds; every table is locked there before
- * pg_dump starts, so no TRUNCATE or rewrite can change what a later count sees. The small tables'
+ * pg_dump starts, so no TRUNCATE or rewrite can change what a later count sees. A schema change
+ * that arrives before pg_dump has its own locks would wait for ours with pg_dump queued behind it:
+ * the blocker watch sees that and ends the snapshot at once (lock-wait.ts). The small tables'
  * rows are counted while pg_dump runs; the big tables once it is done, while the archive is read
  * back, so their second scan never competes with the dump's. Nothing is reported as a snapshot
  * until it has been read back in full.
  */
+import { createHash } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
-import { access, mkdir, rm } from 'node:fs/promises';
+import { lstat, mkdir, open, rm } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { RollbackKitError } from '../core/errors.js';
@@ -18,8 +21,8 @@ import { runProcess } from '../core/process.js';
 import { fingerprint, readWhole, type SnapshotFormat } from './archive.js';
 import { countRows, qualified, quoteIdent, readCatalog, tableKey, type TableCount } from './catalog.js';
 import { describeTarget, isTransactionPooler, libpqEnv, type ConnectionTarget } from './connection.js';
-import { DEFAULT_LOCK_TIMEOUT_SECONDS, isLockTimeout, lockTimeoutError, lockTimeoutMs, sessionTag, watchBlockers, type Blocker } from './lock-wait.js';
-import { writeManifest, type ExportedTable, type SnapshotManifest } from './manifest.js';
+import { DEFAULT_LOCK_TIMEOUT_SECONDS, isLockTimeout, lockCycleError, lockTimeoutError, lockTimeoutMs, sessionTag, watchBlockers, type Blocker } from './lock-wait.js';
+import { manifestPathFor, writeManifest, type ExportedTable, type SnapshotManifest } from './manifest.js';
 import { exactTablePattern, resolveSchemaPattern, resolveTablePattern, resolveTablesStrict, userSchemas, type TableName } from './patterns.js';
 import { findPgTool, majorFromVersionNum, siblingTool, toolErrorLine, warmPgTools, type FindToolOptions, type PgTool } from './pg-tools.js';
 import { closeSession, connect, type Session } from './session.js';
@@ -82,8 +85,26 @@ export function wholeDatabaseSnapshot(
 
 const EXTENSIONS: Record<SnapshotFormat, string> = { custom: '.dump', directory: '', plain: '.sql' };
 
-function safeName(text: string): string {
-  return text.replace(/[^A-Za-z0-9_.-]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 60) || 'db';
+/** Text as a part of a file name: ASCII letters, digits and `_.-` only, so it is safe on every runner. */
+function safeName(text: string, allowed = /[^A-Za-z0-9_.-]+/g, fallback = 'db'): string {
+  return text.replace(allowed, '-').replace(/^-+|-+$/g, '').slice(0, 60) || fallback;
+}
+
+/** What an unquoted identifier is: lower-case ASCII. Such names are file names as they are. */
+const PLAIN_NAME = /^[a-z0-9_]+$/;
+
+/**
+ * The CSV file of a table's exported rows, one per table: folding names to ASCII makes `заказы` and
+ * `платежи`, or "order items" and "order-items", the same text, and the second export would replace
+ * the first. `schema.table.csv` when both are plain (lower-case ASCII, no dot, so no other table's
+ * name reads the same, even where case is not kept); any other name gets a readable part and a hash
+ * of its exact name, and three dots where a plain one has two.
+ */
+export function exportFileName(t: TableName): string {
+  if (PLAIN_NAME.test(t.schema) && PLAIN_NAME.test(t.name)) return `${t.schema}.${t.name}.csv`;
+  const word = (text: string, fallback: string) => safeName(text, /[^A-Za-z0-9_-]+/g, fallback).slice(0, 40);
+  const hash = createHash('sha256').update(tableKey(t)).digest('hex').slice(0, 12);
+  return `${word(t.schema, 'schema')}.${word(t.name, 'table')}.${hash}.csv`;
 }
 
 /** `<db>-<label>-<UTC time>`: sorts by time, says what it is, and holds no secret. */
@@ -112,13 +133,32 @@ async function prepareOutputDir(dir: string, input: string): Promise<void> {
   await probeWritable(dir, input);
 }
 
-async function freePath(dir: string, base: string, ext: string): Promise<string> {
+/** Whether anything (a file, a folder, a broken link) is at `path`. */
+async function taken(path: string): Promise<boolean> {
+  try {
+    await lstat(path);
+    return true;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false;
+    throw err;
+  }
+}
+
+/**
+ * A snapshot path nothing else uses, claimed by creating it (an empty file, or the empty folder
+ * pg_dump fills in directory format) so a run beside this one cannot pick it too; none of its
+ * manifest or exports folder may be there either, since they are written beside it.
+ */
+async function claimSnapshotPath(dir: string, base: string, format: SnapshotFormat): Promise<string> {
   for (let n = 1; ; n++) {
-    const candidate = join(dir, `${base}${n > 1 ? `-${n}` : ''}${ext}`);
+    const candidate = join(dir, `${base}${n > 1 ? `-${n}` : ''}${EXTENSIONS[format]}`);
+    if ((await taken(manifestPathFor(candidate))) || (await taken(`${candidate}.exports`))) continue;
     try {
-      await access(candidate);
-    } catch {
+      if (format === 'directory') await mkdir(candidate);
+      else await (await open(candidate, 'wx')).close();
       return candidate;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
     }
   }
 }
@@ -134,12 +174,14 @@ interface Selection {
   exportTables: TableName[];
 }
 
-function pgDumpArgs(req: SnapshotRequest, path: string, snapshotId: string, sel: Selection, lockTimeout: number): string[] {
+function pgDumpArgs(req: SnapshotRequest, path: string, snapshotId: string, sel: Selection, lockTimeout: number, largeObjects: number): string[] {
   const formatFlag = { custom: 'c', directory: 'd', plain: 'p' }[req.format];
   const args = [`--format=${formatFlag}`, '--file', path, '--no-password', `--snapshot=${snapshotId}`, `--lock-wait-timeout=${lockTimeout}`];
   if (req.format === 'directory' && req.jobs > 1) args.push('--jobs', String(req.jobs));
   // A plain script must be able to replace what is there when restore-db feeds it to psql.
   if (req.format === 'plain') args.push('--clean', '--if-exists');
+  // pg_dump leaves large objects out once --schema is given (they belong to no schema): see countLargeObjects.
+  if (sel.include.length && largeObjects) args.push('-b');
   // Exact quoted names only: pg_dump then dumps precisely what the manifest describes.
   for (const s of sel.include) args.push('--schema', quoteIdent(s));
   for (const s of sel.exclude) args.push('--exclude-schema', quoteIdent(s));
@@ -175,6 +217,30 @@ async function resolveSelection(session: Session, req: SnapshotRequest, log: Log
   return { schemas, include, exclude, excludeData, exportTables };
 }
 
+/**
+ * The database's large objects, counted in the dumped snapshot for the manifest, and always in the
+ * snapshot: they belong to no schema, so with `schemas` set pg_dump would leave every one of them
+ * out without a word, and rows that refer to one by its oid would come back from a restore pointing
+ * at whatever that large object holds by then, or at nothing. A snapshot taken to roll back keeps
+ * them (pg_dump -b): an extra large object in it loses nothing, a missing one loses its
+ * content. A plain script is refused when there are any: pg_dump writes them as statements that
+ * commit on their own, so restore-db could not restore it in one transaction.
+ */
+async function countLargeObjects(session: Session, req: SnapshotRequest, sel: Selection, log: Log): Promise<number> {
+  const count = Number((await session.query<{ n: string }>('SELECT count(*) AS n FROM pg_catalog.pg_largeobject_metadata')).rows[0]!.n);
+  if (!count) return 0;
+  if (req.format === 'plain') {
+    throw new RollbackKitError(
+      `format: plain cannot hold this database's ${count} large object${count > 1 ? 's' : ''} in a form restore-db can restore: a plain script writes them with statements that commit on their own, so it cannot be restored in one transaction.`,
+      'Use format: custom (the default) or directory, which restore-db restores with the large objects in the same transaction. Nothing was kept.',
+    );
+  }
+  if (sel.include.length) {
+    log.info(`Also dumping the database's ${count} large object${count > 1 ? 's' : ''}: they belong to no schema, so schemas alone would leave them out, and rows that refer to them could not be restored with them.`);
+  }
+  return count;
+}
+
 /** Tables locked per statement: one LOCK names many, a few hundred keep each statement small. */
 const LOCK_BATCH = 500;
 
@@ -186,12 +252,79 @@ async function lockTables(session: Session, tables: TableName[]): Promise<void> 
   }
 }
 
+/** What to do about a permission the server refused (SQLSTATE 42501), as pg_dump needs it too. */
+function privilegeHint(user: string, message: string): string {
+  const who = quoteIdent(user);
+  if (/large object/i.test(message)) {
+    return `pg_dump must read every large object: GRANT SELECT ON LARGE OBJECT <oid> TO ${who}; for each, or snapshot as their owner (or a superuser). Nothing was kept.`;
+  }
+  if (/row-level security/i.test(message)) {
+    return `pg_dump must read every row: let user ${who} bypass row-level security (ALTER ROLE ${who} BYPASSRLS), or snapshot as the tables' owner. Nothing was kept.`;
+  }
+  return `pg_dump must read everything it dumps: GRANT USAGE ON SCHEMA <schema> TO ${who}; GRANT SELECT ON ALL TABLES IN SCHEMA <schema> TO ${who}; GRANT SELECT ON ALL SEQUENCES IN SCHEMA <schema> TO ${who}; (on PostgreSQL 14 or later GRANT pg_read_all_data TO ${who} covers every schema), or leave the schema out with exclude-schemas. Nothing was kept.`;
+}
+
+/** An error PostgreSQL itself sent (a severity and a five-character SQLSTATE), not one of the driver or the file system. */
+function isServerError(err: unknown): err is { code: string; message: string; hint?: string } {
+  const e = err as { code?: unknown; severity?: unknown; message?: unknown } | undefined;
+  return typeof e?.severity === 'string' && typeof e.code === 'string' && /^[0-9A-Z]{5}$/.test(e.code) && typeof e.message === 'string';
+}
+
 /** A failure of our own session's work (listing, locking, counting, exporting) in the server's words. */
-function sideError(err: unknown, where: string, log: Log): unknown {
+function sideError(err: unknown, where: string, user: string, log: Log): unknown {
   if (err instanceof RollbackKitError || isLockTimeout((err as { code?: string }).code)) return err;
-  const e = err as { message?: string; hint?: string };
+  const e = err as { message?: string; hint?: string; code?: string };
   if (typeof e.message !== 'string') return err;
-  return new RollbackKitError(`Snapshot of ${where} failed: ${log.redact(e.message)}${e.hint ? ` (HINT: ${log.redact(e.hint)})` : ''}.`, 'Nothing was kept; fix the cause and run again.');
+  const next = e.code === '42501' ? privilegeHint(user, e.message) : 'Nothing was kept; fix the cause and run again.';
+  return new RollbackKitError(`Snapshot of ${where} failed: ${log.redact(e.message)}${e.hint ? ` (HINT: ${log.redact(e.hint)})` : ''}.`, next);
+}
+
+/** At most this many names in a message; the rest are counted. */
+const NAMES_SHOWN = 10;
+
+function someNames(names: string[]): string {
+  return names.length > NAMES_SHOWN ? `${names.slice(0, NAMES_SHOWN).join(', ')} and ${names.length - NAMES_SHOWN} more` : names.join(', ');
+}
+
+/**
+ * Every schema, table and sequence pg_dump will read must be readable by the user: checked before
+ * any lock is taken, so a missing grant is named with the GRANT that gives it, not met halfway
+ * through as "permission denied" in the middle of a locked transaction.
+ */
+async function checkReadable(session: Session, schemas: string[]): Promise<void> {
+  const { rows } = await session.query<{ kind: string; name: string }>(
+    `SELECT 'user' AS kind, quote_ident(current_user) AS name
+     UNION ALL
+     SELECT 'schema', quote_ident(n.nspname) FROM pg_namespace n
+      WHERE n.nspname = ANY($1::text[]) AND NOT has_schema_privilege(n.oid, 'USAGE')
+     UNION ALL
+     SELECT CASE c.relkind WHEN 'S' THEN 'sequence' ELSE 'table' END, quote_ident(n.nspname) || '.' || quote_ident(c.relname)
+       FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+      WHERE n.nspname = ANY($1::text[]) AND c.relkind IN ('r', 'p', 'S') AND has_schema_privilege(n.oid, 'USAGE')
+        AND NOT has_table_privilege(c.oid, 'SELECT')
+        AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.deptype = 'e')
+      ORDER BY 1, 2`,
+    [schemas],
+  );
+  if (rows.length === 1) return;
+  const of = (kind: string) => rows.filter((r) => r.kind === kind).map((r) => r.name);
+  const [[who], noUsage, tables, sequences] = [of('user'), of('schema'), of('table'), of('sequence')];
+  const missing = [
+    noUsage.length ? `USAGE on schema ${someNames(noUsage)}` : '',
+    tables.length ? `SELECT on table ${someNames(tables)}` : '',
+    sequences.length ? `SELECT on sequence ${someNames(sequences)}` : '',
+  ].filter(Boolean);
+  const grants = [
+    ...noUsage.map((n) => `GRANT USAGE ON SCHEMA ${n} TO ${who};`),
+    tables.length + sequences.length ? `GRANT SELECT ON ${[...tables, ...sequences].join(', ')} TO ${who};` : '',
+  ].filter(Boolean);
+  const grantText = grants.join(' ');
+  // A long list is no help to paste: one role that reads everything is.
+  const grant = grantText.length > 400 ? `GRANT pg_read_all_data TO ${who}; (PostgreSQL 14 or later)` : grantText;
+  throw new RollbackKitError(
+    `User ${who} cannot read everything the snapshot must hold: it lacks ${missing.join('; ')}.`,
+    `Grant it: ${grant} Or leave those schemas out with exclude-schemas. Nothing was kept.`,
+  );
 }
 
 async function checkExportColumn(session: Session, tables: TableName[], column: string): Promise<void> {
@@ -204,16 +337,23 @@ async function checkExportColumn(session: Session, tables: TableName[], column: 
   }
 }
 
-async function exportRows(session: Session, tables: { schema: string; name: string }[], column: string, since: Date, dir: string): Promise<ExportedTable[]> {
-  await mkdir(dir, { recursive: true });
+/**
+ * Each table's rows newer than `since`, one CSV file each, in creation order. The folder is new
+ * and every file is created exclusively: an export never replaces a file, its own or another's.
+ */
+async function exportRows(session: Session, tables: TableName[], column: string, since: Date, dir: string): Promise<ExportedTable[]> {
+  await mkdir(dir);
   const out: ExportedTable[] = [];
   for (const t of tables) {
-    const file = `${safeName(t.schema)}.${safeName(t.name)}.csv`;
-    // toISOString() is digits and punctuation only: safe to inline where COPY takes no parameters.
-    const sql = `COPY (SELECT * FROM ${qualified(t.schema, t.name)} WHERE ${qualified(t.schema, t.name)}.${JSON.stringify(column)} > '${since.toISOString()}' ORDER BY 1) TO STDOUT WITH (FORMAT csv, HEADER true)`;
+    const file = exportFileName(t);
+    const table = qualified(t.schema, t.name);
+    // Ordered by the column that selects the rows: the table's first column may be of a type
+    // without an ordering (json). toISOString() is digits and punctuation only: safe to inline
+    // where COPY takes no parameters.
+    const sql = `COPY (SELECT * FROM ${table} WHERE ${table}.${quoteIdent(column)} > '${since.toISOString()}' ORDER BY ${table}.${quoteIdent(column)}) TO STDOUT WITH (FORMAT csv, HEADER true)`;
     const { to: copyTo } = await import('pg-copy-streams');
     const stream = session.query(copyTo(sql));
-    await pipeline(stream, createWriteStream(join(dir, file)));
+    await pipeline(stream, createWriteStream(join(dir, file), { flags: 'wx' }));
     out.push({ table: `${t.schema}.${t.name}`, file, rows: stream.rowCount ?? 0 });
   }
   return out;
@@ -268,13 +408,19 @@ export async function takeSnapshot(req: SnapshotRequest, log: Log): Promise<Snap
     const at = now();
     // A file name is printed and uploaded: built from redacted text, so it can never carry a secret.
     const base = snapshotBaseName(log.redact(req.target.database), req.label && log.redact(req.label), at);
-    path = await freePath(req.outputDir, base, EXTENSIONS[req.format]);
+    path = await claimSnapshotPath(req.outputDir, base, req.format);
 
     await session.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
     const snapshotId = (await session.query<{ id: string }>('SELECT pg_export_snapshot() AS id')).rows[0]!.id;
+    const largeObjects = await countLargeObjects(session, req, selection, log);
     // The watcher connects while the tables are locked and pg_dump starts: a lock waited for is
     // waited for far longer than a connection takes, and lock-timeout bounds that wait either way.
-    const watching = watchBlockers(req.target, tag, log);
+    // A session that asks for a table we hold while pg_dump queues behind it (an ALTER TABLE that
+    // arrives before pg_dump has its locks) would have each wait for the other until lock-timeout,
+    // and every query on that table behind both: the watcher ends ours at once instead.
+    let cycle: Blocker[] | undefined;
+    const watching = watchBlockers(req.target, tag, log, { onCycle: (blockers) => (cycle = blockers) });
+    const cycleError = (blockers: Blocker[]) => lockCycleError(`Snapshot of ${where}`, blockers, 'Nothing was kept.', log);
     let stopped: Promise<Blocker[]> | undefined;
     const stopWatching = () => (stopped ??= watching.then((w) => w.stop()));
     const done = await (async () => {
@@ -283,11 +429,12 @@ export async function takeSnapshot(req: SnapshotRequest, log: Log): Promise<Snap
         // pg_dump starts, and stays locked until the last count: a TRUNCATE or a rewrite, which older
         // snapshots do not see through, cannot slip in between the dump and a count.
         const catalog = await readCatalog(session, selection.schemas);
+        await checkReadable(session, selection.schemas);
         await lockTables(session, catalog.tables);
         log.info(`Dumping ${where} (${req.format} format${req.jobs > 1 ? `, ${req.jobs} jobs` : ''}) to ${path} …`);
 
         const dumpStarted = Date.now();
-        const dump = runProcess(pgDump.path, pgDumpArgs(req, path, snapshotId, selection, lockTimeout), { env: { ...libpqEnv(req.target), PGAPPNAME: tag } });
+        const dump = runProcess(pgDump.path, pgDumpArgs(req, path, snapshotId, selection, lockTimeout, largeObjects), { env: { ...libpqEnv(req.target), PGAPPNAME: tag } });
         // Counting the small tables and exporting in the exported snapshot while pg_dump copies the same
         // rows. A small table's count costs opening it, which pg_dump's per-table work can share; a big
         // one's is a scan of every row, kept until pg_dump is done so the two never compete.
@@ -303,15 +450,18 @@ export async function takeSnapshot(req: SnapshotRequest, log: Log): Promise<Snap
         const [dumped, side] = await Promise.allSettled([dump, sideWork]);
         if (dumped.status === 'rejected' || dumped.value.code !== 0 || side.status === 'rejected') {
           const [blockers] = await Promise.all([stopWatching(), session.query('ROLLBACK').catch(() => undefined)]);
+          if (cycle) throw cycleError(cycle);
           const lockWait =
             (dumped.status === 'fulfilled' && dumped.value.code !== 0 && isLockTimeout(dumped.value.stderr)) ||
             (side.status === 'rejected' && isLockTimeout((side.reason as { code?: string }).code));
           if (lockWait) throw lockTimeoutError(`Snapshot of ${where}`, lockTimeoutSeconds, blockers, 'Nothing was kept.', log);
           // Our own query's reason first: its failure ends the exported snapshot, and pg_dump then only
           // says it could not import it.
-          if (side.status === 'rejected') throw sideError(side.reason, where, log);
+          if (side.status === 'rejected') throw sideError(side.reason, where, req.target.user, log);
           if (dumped.status === 'rejected') throw new RollbackKitError(`Could not run pg_dump (${pgDump.path}): ${(dumped.reason as Error).message}.`);
-          throw new RollbackKitError(`pg_dump of ${where} failed: ${log.redact(toolErrorLine(dumped.value.stderr) || 'no message')}.`, 'Nothing was kept; fix the cause and run again.');
+          const why = toolErrorLine(dumped.value.stderr) || 'no message';
+          const next = /permission denied|row-level security/i.test(why) ? privilegeHint(req.target.user, why) : 'Nothing was kept; fix the cause and run again.';
+          throw new RollbackKitError(`pg_dump of ${where} failed: ${log.redact(why)}.`, next);
         }
         const dumpMs = Date.now() - dumpStarted;
         const verifyStarted = Date.now();
@@ -322,7 +472,7 @@ export async function takeSnapshot(req: SnapshotRequest, log: Log): Promise<Snap
             const counted = new Map([...side.value.small, ...big].map((t) => [tableKey(t), t]));
             return catalog.tables.map((t) => counted.get(tableKey(t))!);
           } catch (err) {
-            throw sideError(err, where, log);
+            throw sideError(err, where, req.target.user, log);
           } finally {
             await session.query('COMMIT').catch(() => undefined);
           }
@@ -331,6 +481,8 @@ export async function takeSnapshot(req: SnapshotRequest, log: Log): Promise<Snap
         const [fp, , tables] = await Promise.all([fingerprint(path!), readWhole(path!, req.format, pgRestore?.path ?? 'pg_restore'), counting]);
         return { ...fp, tables, dumpMs, verifyMs: Date.now() - verifyStarted, exported: side.value.exported, objects: catalog.objects };
       } catch (err) {
+        await stopWatching();
+        if (cycle) throw cycleError(cycle);
         if (!isLockTimeout((err as { code?: string }).code)) throw err;
         throw lockTimeoutError(`Snapshot of ${where}`, lockTimeoutSeconds, await stopWatching(), 'Nothing was kept.', log);
       } finally {
@@ -343,10 +495,12 @@ export async function takeSnapshot(req: SnapshotRequest, log: Log): Promise<Snap
       tool: 'rollback-kit',
       manifestVersion: 1,
       createdAt: at.toISOString(),
-      label: req.label ?? null,
-      database: req.target.database,
-      target: where,
-      server: { version: serverVersion, versionNum, major, host: identity.host, port: identity.port, systemIdentifier: identity.systemIdentifier },
+      // What the connection string said goes through the redactor, as the file name does: the
+      // manifest is uploaded, and a database named like its password must not show it.
+      label: req.label ? log.redact(req.label) : null,
+      database: log.redact(req.target.database),
+      target: log.redact(where),
+      server: { version: serverVersion, versionNum, major, host: log.redact(identity.host), port: identity.port, systemIdentifier: identity.systemIdentifier },
       pgDump: { version: pgDump.version, major: pgDump.major },
       format: req.format,
       file: basename(path),
@@ -361,6 +515,7 @@ export async function takeSnapshot(req: SnapshotRequest, log: Log): Promise<Snap
       tables,
       rowCounts: 'dumped',
       objects: done.objects,
+      largeObjects,
       exports: req.exportSince ? { since: req.exportSince.toISOString(), column: req.exportColumn, dir: basename(exportsDir!), tables: done.exported } : null,
       durationMs: Date.now() - started,
     };
@@ -383,7 +538,9 @@ export async function takeSnapshot(req: SnapshotRequest, log: Log): Promise<Snap
     // Nothing half-done: a snapshot that did not verify is not left where someone could trust it.
     if (path) await rm(path, { recursive: true, force: true }).catch(() => undefined);
     if (exportsDir) await rm(exportsDir, { recursive: true, force: true }).catch(() => undefined);
-    throw asFileError(err, 'output-dir');
+    // A query the server refused (reading the catalogue, locking, resolving names) in its words,
+    // never as an unexpected error.
+    throw isServerError(err) ? sideError(err, where, req.target.user, log) : asFileError(err, 'output-dir');
   } finally {
     closeSession(session);
   }

@@ -17,6 +17,7 @@ export function snapshotSummary(r: SnapshotResult, artifact?: { name: string; re
         ['sha256', code(r.sha256)],
         ['Tables / rows', `${m.tables.length} / ${rows}`],
         ['Views, functions, triggers, sequences, RLS policies', `${m.objects.views + m.objects.materializedViews}, ${m.objects.functions}, ${m.objects.triggers}, ${m.objects.sequences}, ${m.objects.policies}`],
+        ...(m.largeObjects ? [['Large objects', String(m.largeObjects)]] : []),
         ['Server / pg_dump', `PostgreSQL ${text(m.server.version)} / ${text(r.pgDump.version)}`],
         ['Time', `${formatDuration(r.durationMs)} (dump ${formatDuration(r.timings.dumpMs)}, verification ${formatDuration(r.timings.verifyMs)})`],
         ['Manifest', code(r.manifestPath)],
