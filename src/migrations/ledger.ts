@@ -7,6 +7,7 @@
  */
 import type { Session } from '../db/session.js';
 import { addColumnOnce } from './progress.js';
+import { literal } from './sql-split.js';
 
 export interface LedgerRow {
   incidentKey: string;
@@ -48,20 +49,26 @@ export async function readLedger(session: Session, incidentKey: string): Promise
   };
 }
 
+function textArray(values: string[]): string {
+  return `ARRAY[${values.map(literal).join(', ')}]::text[]`;
+}
+
+/** One query (literals inlined), so one round trip: the table made where it is missing, then the row. */
 export async function writeLedger(session: Session, row: LedgerRow): Promise<void> {
-  await session.query('CREATE SCHEMA IF NOT EXISTS rollback_kit');
+  const values = [literal(row.incidentKey), literal(row.method), row.keepVersion === undefined ? 'NULL' : literal(row.keepVersion), textArray(row.planned), textArray(row.kept ?? []), textArray(row.reverted), literal(row.status)];
   await session.query(
-    `CREATE TABLE IF NOT EXISTS rollback_kit.rollbacks (
-       incident_key text PRIMARY KEY, method text NOT NULL, keep_version text,
-       planned text[] NOT NULL DEFAULT '{}', reverted text[] NOT NULL DEFAULT '{}', status text NOT NULL,
-       started_at timestamptz NOT NULL DEFAULT now(), updated_at timestamptz NOT NULL DEFAULT now(), kept text[] NOT NULL DEFAULT '{}')`,
-  );
-  // A table an earlier version created: the column is added once; the check keeps ALTER's lock off every later write.
-  await session.query(addColumnOnce('rollback_kit.rollbacks', 'kept', "text[] NOT NULL DEFAULT '{}'"));
-  await session.query(
-    `INSERT INTO rollback_kit.rollbacks (incident_key, method, keep_version, planned, kept, reverted, status)
-     VALUES ($1, $2, $3, $4, $5, $6, $7)
-     ON CONFLICT (incident_key) DO UPDATE SET method = $2, keep_version = $3, planned = $4, kept = $5, reverted = $6, status = $7, updated_at = now()`,
-    [row.incidentKey, row.method, row.keepVersion ?? null, row.planned, row.kept ?? [], row.reverted, row.status],
+    [
+      'CREATE SCHEMA IF NOT EXISTS rollback_kit',
+      `CREATE TABLE IF NOT EXISTS rollback_kit.rollbacks (
+         incident_key text PRIMARY KEY, method text NOT NULL, keep_version text,
+         planned text[] NOT NULL DEFAULT '{}', reverted text[] NOT NULL DEFAULT '{}', status text NOT NULL,
+         started_at timestamptz NOT NULL DEFAULT now(), updated_at timestamptz NOT NULL DEFAULT now(), kept text[] NOT NULL DEFAULT '{}')`,
+      // A table an earlier version created: the column is added once; the check keeps ALTER's lock off every later write.
+      addColumnOnce('rollback_kit.rollbacks', 'kept', "text[] NOT NULL DEFAULT '{}'"),
+      `INSERT INTO rollback_kit.rollbacks (incident_key, method, keep_version, planned, kept, reverted, status)
+       VALUES (${values.join(', ')})
+       ON CONFLICT (incident_key) DO UPDATE SET method = excluded.method, keep_version = excluded.keep_version, planned = excluded.planned,
+         kept = excluded.kept, reverted = excluded.reverted, status = excluded.status, updated_at = now()`,
+    ].join(';\n'),
   );
 }

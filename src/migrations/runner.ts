@@ -267,14 +267,16 @@ export interface RunPlanOptions {
    * literals inlined: set again before each migration, after resetting whatever the one before set.
    */
   sessionSettings: string[];
+  /** Whether rollback_kit.down_progress exists (asked with the lock): without it, no earlier run left progress. */
+  progressTable: boolean;
   /** Receives each migration as it is reverted, so a later failure still reports what was done. */
   onReverted(r: RevertedMigration): void;
 }
 
 /** What earlier runs recorded, read before anything runs: a failure here changed nothing. */
-async function earlierProgress(session: Session, table: string, target: string): Promise<Map<string, Progress>> {
+async function earlierProgress(session: Session, table: string, target: string, exists: boolean): Promise<Map<string, Progress>> {
   try {
-    return await readProgress(session, table);
+    return await readProgress(session, table, exists);
   } catch (err) {
     const lost = isConnectionLoss(err);
     throw new RollbackKitError(
@@ -287,7 +289,7 @@ async function earlierProgress(session: Session, table: string, target: string):
 export async function runPlan(plan: PlannedMigration[], opts: RunPlanOptions): Promise<void> {
   const { session, tracking, log } = opts;
   const ctx: Context = { session, tracking, reset: resetSql(opts.sessionSettings) };
-  const progress = await earlierProgress(session, tracking.table, opts.target);
+  const progress = await earlierProgress(session, tracking.table, opts.target, opts.progressTable);
   const applied = [...opts.applied];
   for (const [n, m] of plan.entries()) {
     const at = applied.findIndex((f) => f.id === m.file.id);

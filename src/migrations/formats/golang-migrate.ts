@@ -9,7 +9,6 @@
  */
 import { crc32 } from 'node:zlib';
 import { RollbackKitError } from '../../core/errors.js';
-import type { Session } from '../../db/session.js';
 import { compareVersions, listFiles, readText } from '../files.js';
 import { literal } from '../sql-split.js';
 import { currentSchema, describeTable, rowVersionsSql, sqlTable } from '../tracking.js';
@@ -43,11 +42,6 @@ async function load(dir: string): Promise<MigrationFile[]> {
     out.push({ version: id, id, name, addedPath: name, downFile: e.down, downSql, downLine: 1, noTransaction: false });
   }
   return out.sort(compareVersions);
-}
-
-async function exists(session: Session, table: TableName): Promise<boolean> {
-  const r = await session.query<{ t: string | null }>('SELECT to_regclass($1)::text AS t', [sqlTable(table)]);
-  return r.rows[0]?.t != null;
 }
 
 /** Go's strconv.ParseBool, which the tool reads x-migrations-table-quoted with. */
@@ -97,14 +91,14 @@ export const golangMigrate: MigrationFormat = {
   },
   tracking: (table) => ({
     table: describeTable(table),
+    relation: sqlTable(table),
     async lockKey(session) {
       const r = await session.query<{ database: string }>('SELECT current_database() AS database');
       return golangMigrateLockKey(r.rows[0]!.database, table.schema, table.name);
     },
-    async readApplied(session, files) {
-      if (!(await exists(session, table))) return undefined;
-      const r = await session.query<{ version: string }>(`SELECT version::text AS version FROM ${sqlTable(table)} LIMIT 1`);
-      const current = r.rows[0]?.version;
+    appliedSql: `SELECT version::text AS version FROM ${sqlTable(table)} LIMIT 1`,
+    appliedIds(rows, files) {
+      const current = rows[0]?.version as string | undefined;
       if (current === undefined || current === '-1') return [];
       if (!files.some((f) => f.id === current)) {
         throw new RollbackKitError(
@@ -119,7 +113,6 @@ export const golangMigrate: MigrationFormat = {
     // One row for the whole table: (previous, dirty) while a down is partly done.
     rowVersionSql: () => rowVersionsSql(table),
     async dirtyVersion(session) {
-      if (!(await exists(session, table))) return undefined;
       const r = await session.query<{ version: string }>(`SELECT version::text AS version FROM ${sqlTable(table)} WHERE dirty LIMIT 1`);
       return r.rows[0]?.version;
     },
