@@ -21,7 +21,7 @@ import { pickFormat, resolveMigrationsDir } from './registry.js';
 import { PROGRESS_TABLE } from './run-failure.js';
 import { MigrationFailed, runPlan, type RevertedMigration, type StoppedIn } from './runner.js';
 import { literal } from './sql-split.js';
-import type { FormatName, MigrationFile, MigrationFormat, Tracking } from './types.js';
+import type { FormatName, MigrationFile, MigrationFormat, ToolSettings, Tracking } from './types.js';
 
 /**
  * What to revert. `recorded`: what is left of a plan made earlier (the whole rollback's, kept in its
@@ -213,8 +213,17 @@ async function readAppliedIds(session: Session, format: MigrationFormat, trackin
   return [...ids, resumable.id];
 }
 
-export async function revertMigrations(opts: RevertOptions, log: Log): Promise<RevertResult> {
-  const started = performance.now();
+/** The folder, its format and files, and the way back, made sure of before anything changes. */
+interface Prepared {
+  dir: string;
+  format: MigrationFormat;
+  files: MigrationFile[];
+  settings: ToolSettings;
+  added?: Set<string>;
+  verified?: VerifiedSnapshot;
+}
+
+async function prepare(opts: RevertOptions, log: Log): Promise<Prepared> {
   const dir = resolveMigrationsDir(opts.root, opts.migrationsDir, opts.format);
   const format = await pickFormat(dir, opts.format);
   const files = await format.load(dir);
@@ -226,6 +235,12 @@ export async function revertMigrations(opts: RevertOptions, log: Log): Promise<R
   const settings = format.settings({ params: opts.target.params, migrationsTable: opts.migrationsTable });
   // git runs only for since-ref: loaded then, as the snapshot's verification is.
   const added = 'sinceRef' in opts.choice ? await (await import('./git-added.js')).filesAddedSince(dir, opts.choice.sinceRef) : undefined;
+  const verified = opts.dryRun ? undefined : await requireVerifiedSnapshot(opts, log);
+  return { dir, format, files, settings, added, verified };
+}
+
+export async function revertMigrations(opts: RevertOptions, log: Log): Promise<RevertResult> {
+  const started = performance.now();
   const where = describeTarget(opts.target);
   if (isTransactionPooler(opts.target)) {
     throw new RollbackKitError(
@@ -233,10 +248,23 @@ export async function revertMigrations(opts: RevertOptions, log: Log): Promise<R
       'Use the direct connection or the session pooler (port 5432; on Supabase the "Session pooler" connection string).',
     );
   }
-  const verified = opts.dryRun ? undefined : await requireVerifiedSnapshot(opts, log);
+  // Opened while the folder is read and the snapshot verified: the driver's loading and the
+  // server's start of a backend overlap that work. Nothing is sent on it before they are done.
+  const opening = connect(opts.target, { queryDeadline: queryDeadline(opts) });
+  // Its failure is thrown where it is awaited, after any of the folder's: never unhandled meanwhile.
+  opening.catch(() => undefined);
+  let prepared: Prepared;
+  let session: Session;
+  try {
+    prepared = await prepare(opts, log);
+    session = await opening;
+  } catch (err) {
+    // A session that opens after all is closed at once.
+    void opening.then(closeSession, () => undefined);
+    throw err;
+  }
+  const { dir, format, files, settings, added, verified } = prepared;
   const snapshot = verified && { path: verified.path, sha256: verified.sha256 };
-
-  const session = await connect(opts.target, { queryDeadline: queryDeadline(opts) });
   const result: RevertResult = { status: 'reverted', format: format.name, target: where, snapshot, dir, plan: [], reverted: [], stillApplied: [], durationMs: 0 };
   let lockKey: string | undefined;
   let applied: MigrationFile[] = [];
