@@ -3,7 +3,6 @@
  * check the way back (a verified snapshot), then lock, plan against the tracking table and run.
  */
 import { relative } from 'node:path';
-import { performance } from 'node:perf_hooks';
 import type { QueryResult } from 'pg';
 import { errorLine, RollbackKitError } from '../core/errors.js';
 import type { Log } from '../core/log.js';
@@ -240,7 +239,7 @@ async function prepare(opts: RevertOptions, log: Log): Promise<Prepared> {
 }
 
 export async function revertMigrations(opts: RevertOptions, log: Log): Promise<RevertResult> {
-  const started = performance.now();
+  const started = Date.now();
   const where = describeTarget(opts.target);
   if (isTransactionPooler(opts.target)) {
     throw new RollbackKitError(
@@ -371,6 +370,6 @@ function finish(result: RevertResult, applied: MigrationFile[], started: number)
     .filter((f) => !gone.has(f.id))
     .reverse()
     .map((f) => ({ version: f.version, name: f.name }));
-  result.durationMs = Math.round(performance.now() - started);
+  result.durationMs = Date.now() - started;
   return result;
 }

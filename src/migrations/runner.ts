@@ -3,7 +3,6 @@
  * non-transactional migration, statement by statement with each completed statement recorded so a
  * re-run resumes. Stops at the first failure with the file, statement, line and PostgreSQL's message.
  */
-import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { RollbackKitError } from '../core/errors.js';
 import type { Log } from '../core/log.js';
@@ -295,7 +294,7 @@ export async function runPlan(plan: PlannedMigration[], opts: RunPlanOptions): P
     const at = applied.findIndex((f) => f.id === m.file.id);
     const previous = at > 0 ? applied[at - 1] : undefined;
     log.info(`[${n + 1}/${plan.length}] reverting ${m.file.name}${m.transactional ? '' : ' (non-transactional: statement by statement)'}`);
-    const started = performance.now();
+    const started = Date.now();
     let rest = FRESH;
     try {
       // Each query of the migration, one statement by default, within the client-side deadline.
@@ -308,7 +307,7 @@ export async function runPlan(plan: PlannedMigration[], opts: RunPlanOptions): P
       if (err instanceof StatementFailed) throw failure(m, err, rest.from, progress.get(m.file.id), tracking, opts.target, log);
       throw err;
     }
-    const durationMs = Math.round(performance.now() - started);
+    const durationMs = Date.now() - started;
     applied.splice(at, 1);
     log.info(`  reverted ${m.file.name} in ${durationMs} ms`);
     opts.onReverted({ version: m.file.version, id: m.file.id, file: m.file.downFile ?? m.file.name, transactional: m.transactional, statements: m.statements.length, durationMs });

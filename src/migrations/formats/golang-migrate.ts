@@ -7,7 +7,6 @@
  * `"schema"."table"`), in the current schema unless quoted with one; the rest of the URL, search_path
  * included, reaches the server as session settings (database/postgres/postgres.go).
  */
-import { crc32 } from 'node:zlib';
 import { RollbackKitError } from '../../core/errors.js';
 import { compareVersions, listFiles, readText } from '../files.js';
 import { literal } from '../sql-split.js';
@@ -18,7 +17,9 @@ const FILE = /^(\d+)_(.*)\.(up|down)\.sql$/;
 const LOCK_SALT = 1486364155;
 
 /** golang-migrate's GenerateAdvisoryLockId(database, schema, table): names joined by NUL, crc32, times the salt, mod 2^32. */
-export function golangMigrateLockKey(database: string, schema: string, table: string): string {
+export async function golangMigrateLockKey(database: string, schema: string, table: string): Promise<string> {
+  // zlib only for this format's lock: not loaded at every run's start.
+  const { crc32 } = await import('node:zlib');
   const sum = crc32(Buffer.from([schema, table, database].join('\0'), 'utf8'));
   return String(BigInt.asUintN(32, BigInt(sum) * BigInt(LOCK_SALT)));
 }
