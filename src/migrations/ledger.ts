@@ -7,6 +7,7 @@
  */
 import type { Session } from '../db/session.js';
 import { ensureTable, type OwnTable } from './own-tables.js';
+import { literal } from './sql-split.js';
 
 const ROLLBACKS: OwnTable = {
   name: 'rollback_kit.rollbacks',
@@ -56,14 +57,21 @@ export async function readLedger(session: Session, incidentKey: string): Promise
   };
 }
 
+function textArray(values: string[]): string {
+  return `ARRAY[${values.map(literal).join(', ')}]::text[]`;
+}
+
+/** One query (literals inlined), so one round trip: the table made where it is missing, then the row. */
 export async function writeLedger(session: Session, row: LedgerRow): Promise<void> {
+  const values = [literal(row.incidentKey), literal(row.method), row.keepVersion === undefined ? 'NULL' : literal(row.keepVersion), textArray(row.planned), textArray(row.kept ?? []), textArray(row.reverted), literal(row.status)];
   // Made, or given the columns this version added, only where it lacks them: a role that may write the
   // rows but not own the table (a CI role after a migration role) needs no more (own-tables.ts).
-  await ensureTable(session, ROLLBACKS);
-  await session.query(
+  await ensureTable(
+    session,
+    ROLLBACKS,
     `INSERT INTO rollback_kit.rollbacks (incident_key, method, keep_version, planned, kept, reverted, status)
-     VALUES ($1, $2, $3, $4, $5, $6, $7)
-     ON CONFLICT (incident_key) DO UPDATE SET method = $2, keep_version = $3, planned = $4, kept = $5, reverted = $6, status = $7, updated_at = now()`,
-    [row.incidentKey, row.method, row.keepVersion ?? null, row.planned, row.kept ?? [], row.reverted, row.status],
+     VALUES (${values.join(', ')})
+     ON CONFLICT (incident_key) DO UPDATE SET method = excluded.method, keep_version = excluded.keep_version, planned = excluded.planned,
+       kept = excluded.kept, reverted = excluded.reverted, status = excluded.status, updated_at = now()`,
   );
 }

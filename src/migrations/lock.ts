@@ -7,6 +7,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { RollbackKitError } from '../core/errors.js';
 import type { Log } from '../core/log.js';
 import type { Session } from '../db/session.js';
+import { literal } from './sql-split.js';
 
 /** Ours, for tools that take no lock of their own (dbmate, Supabase, plain). */
 export const ROLLBACK_KIT_LOCK_KEY = '5290377542401023';
@@ -22,9 +23,17 @@ export interface LockHolder {
   state: string;
 }
 
+/**
+ * One try for the lock, as a statement with the key inlined: it can go in one query with others
+ * (the run's first round trip). Its one row says in `locked` whether the lock was granted.
+ */
+export function tryLockSql(key: string): string {
+  return `SELECT pg_try_advisory_lock(${literal(key)}::bigint) AS locked`;
+}
+
 async function tryLock(session: Session, key: string): Promise<boolean> {
-  const r = await session.query<{ ok: boolean }>('SELECT pg_try_advisory_lock($1::bigint) AS ok', [key]);
-  return r.rows[0]?.ok === true;
+  const r = await session.query<{ locked: boolean }>(tryLockSql(key));
+  return r.rows[0]?.locked === true;
 }
 
 /** Who holds the advisory lock `key` in this database (a bigint key shows as classid = high 32 bits, objid = low 32 bits). */
@@ -73,5 +82,5 @@ export async function acquireMigrationLock(session: Session, key: string, timeou
 }
 
 export async function releaseMigrationLock(session: Session, key: string): Promise<void> {
-  await session.query('SELECT pg_advisory_unlock($1::bigint)', [key]).catch(() => undefined);
+  await session.query(`SELECT pg_advisory_unlock(${literal(key)}::bigint)`).catch(() => undefined);
 }

@@ -84,10 +84,10 @@ export class ColumnRefused extends RollbackKitError {
   readonly code = INSUFFICIENT_PRIVILEGE;
 }
 
-/** Makes `table` as this version uses it, in a statement of its own. */
-export async function ensureTable(session: Session, table: OwnTable): Promise<void> {
+/** Makes `table` as this version uses it, then runs `then` (its first use) in the same round trip. */
+export async function ensureTable(session: Session, table: OwnTable, then?: string): Promise<void> {
   try {
-    await session.query(ensureTableSql(table));
+    await session.query(then === undefined ? ensureTableSql(table) : `${ensureTableSql(table)};\n${then}`);
   } catch (err) {
     // PostgreSQL's own refusals (CREATE on the database, say) name no column and pass as they are.
     const e = err as { code?: string; column?: string; message: string };

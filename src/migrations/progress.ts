@@ -30,9 +30,10 @@ async function tableExists(session: Session): Promise<boolean> {
   return Boolean(r.rows[0]?.t);
 }
 
-export async function readProgress(session: Session, tracking: string): Promise<Map<string, Progress>> {
+/** `exists`: whether the table exists, when the caller has asked already (else it is asked here). */
+export async function readProgress(session: Session, tracking: string, exists?: boolean): Promise<Map<string, Progress>> {
   const out = new Map<string, Progress>();
-  if (!(await tableExists(session))) return out;
+  if (!(exists ?? (await tableExists(session)))) return out;
   // Through to_jsonb: a table an earlier version created has no tracking_rows column until the next start.
   const r = await session.query<{ migration: string; done: string[]; rows: string | null }>(
     `SELECT migration, done, to_jsonb(p) ->> 'tracking_rows' AS rows FROM rollback_kit.down_progress p WHERE tracking = $1`,

@@ -3,7 +3,7 @@
  * check the way back (a verified snapshot), then lock, plan against the tracking table and run.
  */
 import { relative } from 'node:path';
-import { performance } from 'node:perf_hooks';
+import type { QueryResult } from 'pg';
 import { errorLine, RollbackKitError } from '../core/errors.js';
 import type { Log } from '../core/log.js';
 import { describeTarget, isTransactionPooler, type ConnectionTarget } from '../db/connection.js';
@@ -11,15 +11,16 @@ import type { FindToolOptions } from '../db/pg-tools.js';
 import { closeSession, connect, standardConformingStrings, type QueryDeadline, type Session } from '../db/session.js';
 import { compareSource, readServerIdentity, snapshotSource } from '../db/server-identity.js';
 import type { VerifiedSnapshot } from '../db/verify.js';
-import { acquireMigrationLock, releaseMigrationLock, ROLLBACK_KIT_LOCK_KEY } from './lock.js';
+import { acquireMigrationLock, releaseMigrationLock, ROLLBACK_KIT_LOCK_KEY, tryLockSql } from './lock.js';
 import { firstCodeLine, planReverts, type Plan, type RecordedSelector, type Selector } from './planner.js';
 import { PLAIN_TRACKING_DDL } from './formats/plain.js';
 import { readProgress } from './progress.js';
 import { howToFinish, RecordedPlan, withHowToFinish, type WorkflowRun } from './rerun.js';
 import { pickFormat, resolveMigrationsDir } from './registry.js';
+import { PROGRESS_TABLE } from './run-failure.js';
 import { MigrationFailed, runPlan, type RevertedMigration, type StoppedIn } from './runner.js';
 import { literal } from './sql-split.js';
-import type { FormatName, MigrationFile, MigrationFormat, Tracking } from './types.js';
+import type { FormatName, MigrationFile, MigrationFormat, ToolSettings, Tracking } from './types.js';
 
 /**
  * What to revert. `recorded`: what is left of a plan made earlier (the whole rollback's, kept in its
@@ -162,9 +163,33 @@ function queryDeadline(opts: RevertOptions): QueryDeadline | undefined {
   return statementMs > 0 ? { statementMs, marginMs: ANSWER_MARGIN_MS } : undefined;
 }
 
-async function readAppliedIds(session: Session, format: MigrationFormat, tracking: Tracking, files: MigrationFile[], target: string): Promise<string[]> {
-  const ids = await tracking.readApplied(session, files);
-  if (ids === undefined) {
+/** What the run learns in the round trip that takes the migration lock. */
+interface LockAndTables {
+  /** Whether the lock asked for was granted; true when none was asked for (a dry run takes none). */
+  locked: boolean;
+  /** Whether the tracking table exists: without it, nothing was ever applied there with the tool. */
+  trackingTable: boolean;
+  /** Whether rollback_kit.down_progress exists, where earlier runs would have left their progress. */
+  progressTable: boolean;
+}
+
+/**
+ * `first` (the run's settings), the lock's first try (`key`; none for a dry run) and which of the
+ * tables the run reads exist, as one query: one round trip where each took its own. PostgreSQL
+ * runs them in order, so the tables are looked up once the lock is granted.
+ */
+async function lockAndFindTables(session: Session, tracking: Tracking, first: string[], key: string | undefined): Promise<LockAndTables> {
+  const tables = `SELECT to_regclass(${literal(tracking.relation)}) IS NOT NULL AS tracking, to_regclass(${literal(PROGRESS_TABLE)}) IS NOT NULL AS progress`;
+  const statements = [...first, ...(key ? [tryLockSql(key)] : []), tables];
+  const answer: QueryResult | QueryResult[] = await session.query(statements.join(';\n'));
+  // One result per statement; a query of one statement gets just that one.
+  const results = Array.isArray(answer) ? answer : [answer];
+  const found = results.at(-1)!.rows[0] as { tracking: boolean; progress: boolean };
+  return { locked: key ? results.at(-2)!.rows[0]?.locked === true : true, trackingTable: found.tracking, progressTable: found.progress };
+}
+
+async function readAppliedIds(session: Session, format: MigrationFormat, tracking: Tracking, files: MigrationFile[], target: string, state: LockAndTables): Promise<string[]> {
+  if (!state.trackingTable) {
     throw new RollbackKitError(
       `The ${format.name} tracking table ${tracking.table} does not exist in ${target}: nothing was ever applied there with ${format.name}.`,
       format.name === 'plain'
@@ -172,10 +197,11 @@ async function readAppliedIds(session: Session, format: MigrationFormat, trackin
         : `Check database-url (its search_path and other parameters, as the tool reads them), migrations-dir, format, and migrations-table if the tool is told another table.`,
     );
   }
+  const ids = tracking.appliedIds((await session.query(tracking.appliedSql)).rows, files);
   const dirty = await tracking.dirtyVersion?.(session);
   if (dirty === undefined) return ids;
   // A dirty version we can resume is one of ours: a non-transactional step that stopped midway.
-  const progress = await readProgress(session, tracking.table);
+  const progress = await readProgress(session, tracking.table, state.progressTable);
   const resumable = files.find((f, i) => progress.has(f.id) && (i > 0 ? files[i - 1]!.id : '-1') === dirty);
   if (!resumable) {
     throw new RollbackKitError(
@@ -186,8 +212,17 @@ async function readAppliedIds(session: Session, format: MigrationFormat, trackin
   return [...ids, resumable.id];
 }
 
-export async function revertMigrations(opts: RevertOptions, log: Log): Promise<RevertResult> {
-  const started = performance.now();
+/** The folder, its format and files, and the way back, made sure of before anything changes. */
+interface Prepared {
+  dir: string;
+  format: MigrationFormat;
+  files: MigrationFile[];
+  settings: ToolSettings;
+  added?: Set<string>;
+  verified?: VerifiedSnapshot;
+}
+
+async function prepare(opts: RevertOptions, log: Log): Promise<Prepared> {
   const dir = resolveMigrationsDir(opts.root, opts.migrationsDir, opts.format);
   const format = await pickFormat(dir, opts.format);
   const files = await format.load(dir);
@@ -199,6 +234,12 @@ export async function revertMigrations(opts: RevertOptions, log: Log): Promise<R
   const settings = format.settings({ params: opts.target.params, migrationsTable: opts.migrationsTable });
   // git runs only for since-ref: loaded then, as the snapshot's verification is.
   const added = 'sinceRef' in opts.choice ? await (await import('./git-added.js')).filesAddedSince(dir, opts.choice.sinceRef) : undefined;
+  const verified = opts.dryRun ? undefined : await requireVerifiedSnapshot(opts, log);
+  return { dir, format, files, settings, added, verified };
+}
+
+export async function revertMigrations(opts: RevertOptions, log: Log): Promise<RevertResult> {
+  const started = Date.now();
   const where = describeTarget(opts.target);
   if (isTransactionPooler(opts.target)) {
     throw new RollbackKitError(
@@ -206,10 +247,23 @@ export async function revertMigrations(opts: RevertOptions, log: Log): Promise<R
       'Use the direct connection or the session pooler (port 5432; on Supabase the "Session pooler" connection string).',
     );
   }
-  const verified = opts.dryRun ? undefined : await requireVerifiedSnapshot(opts, log);
+  // Opened while the folder is read and the snapshot verified: the driver's loading and the
+  // server's start of a backend overlap that work. Nothing is sent on it before they are done.
+  const opening = connect(opts.target, { queryDeadline: queryDeadline(opts) });
+  // Its failure is thrown where it is awaited, after any of the folder's: never unhandled meanwhile.
+  opening.catch(() => undefined);
+  let prepared: Prepared;
+  let session: Session;
+  try {
+    prepared = await prepare(opts, log);
+    session = await opening;
+  } catch (err) {
+    // A session that opens after all is closed at once.
+    void opening.then(closeSession, () => undefined);
+    throw err;
+  }
+  const { dir, format, files, settings, added, verified } = prepared;
   const snapshot = verified && { path: verified.path, sha256: verified.sha256 };
-
-  const session = await connect(opts.target, { queryDeadline: queryDeadline(opts) });
   const result: RevertResult = { status: 'reverted', format: format.name, target: where, snapshot, dir, plan: [], reverted: [], stillApplied: [], durationMs: 0 };
   let lockKey: string | undefined;
   let applied: MigrationFile[] = [];
@@ -217,18 +271,20 @@ export async function revertMigrations(opts: RevertOptions, log: Log): Promise<R
   let recorded: RecordedPlan | undefined;
   try {
     if (verified) await requireSameDatabase(session, opts, verified, log);
-    // One round trip for the run's settings; the search_path apart, so a bad one gets its own message.
-    await session.query(runSettings(opts).join('; '));
+    // The search_path first and apart, so a bad one gets its own message; the tracking table may depend on it.
     await applySearchPath(session, settings.searchPath);
     const table = await settings.trackingTable(session);
     const tracking = format.tracking(table);
     log.info(`Tracking table ${tracking.table}${settings.searchPath === undefined ? '' : `, search_path ${settings.searchPath}`}.`);
-    if (!opts.dryRun) {
-      const key = (await tracking.lockKey(session)) ?? ROLLBACK_KIT_LOCK_KEY;
-      await acquireMigrationLock(session, key, opts.lockTimeoutSeconds, log, `${format.name}, ${tracking.table}`);
-      lockKey = key;
+    const key = opts.dryRun ? undefined : ((await tracking.lockKey(session)) ?? ROLLBACK_KIT_LOCK_KEY);
+    let state = await lockAndFindTables(session, tracking, runSettings(opts), key);
+    if (!state.locked) {
+      await acquireMigrationLock(session, key!, opts.lockTimeoutSeconds, log, `${format.name}, ${tracking.table}`);
+      // The tables again, as they are once the lock is ours.
+      state = await lockAndFindTables(session, tracking, [], undefined);
     }
-    const appliedIds = await readAppliedIds(session, format, tracking, files, where);
+    lockKey = key;
+    const appliedIds = await readAppliedIds(session, format, tracking, files, where, state);
     const asked: Selector =
       'steps' in opts.choice
         ? { kind: 'steps', steps: opts.choice.steps }
@@ -265,6 +321,7 @@ export async function revertMigrations(opts: RevertOptions, log: Log): Promise<R
         target: where,
         // Each migration starts from these: the search_path as applySearchPath set it, which accepted it.
         sessionSettings: [...runSettings(opts), ...(settings.searchPath === undefined ? [] : [`SELECT set_config('search_path', ${literal(settings.searchPath)}, false)`])],
+        progressTable: state.progressTable,
         onReverted: (r) => result.reverted.push(r),
       });
       await recorded?.update(session, result.reverted.map((r) => r.version), true, log);
@@ -314,6 +371,6 @@ function finish(result: RevertResult, applied: MigrationFile[], started: number)
     .filter((f) => !gone.has(f.id))
     .reverse()
     .map((f) => ({ version: f.version, name: f.name }));
-  result.durationMs = Math.round(performance.now() - started);
+  result.durationMs = Date.now() - started;
   return result;
 }

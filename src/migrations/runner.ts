@@ -3,7 +3,6 @@
  * non-transactional migration, statement by statement with each completed statement recorded so a
  * re-run resumes. Stops at the first failure with the file, statement, line and PostgreSQL's message.
  */
-import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { RollbackKitError } from '../core/errors.js';
 import type { Log } from '../core/log.js';
@@ -315,14 +314,16 @@ export interface RunPlanOptions {
    * literals inlined: set again before each migration, after resetting whatever the one before set.
    */
   sessionSettings: string[];
+  /** Whether rollback_kit.down_progress exists (asked with the lock): without it, no earlier run left progress. */
+  progressTable: boolean;
   /** Receives each migration as it is reverted, so a later failure still reports what was done. */
   onReverted(r: RevertedMigration): void;
 }
 
 /** What earlier runs recorded, read before anything runs: a failure here changed nothing. */
-async function earlierProgress(session: Session, table: string, target: string): Promise<Map<string, Progress>> {
+async function earlierProgress(session: Session, table: string, target: string, exists: boolean): Promise<Map<string, Progress>> {
   try {
-    return await readProgress(session, table);
+    return await readProgress(session, table, exists);
   } catch (err) {
     const lost = isConnectionLoss(err);
     throw new RollbackKitError(
@@ -335,13 +336,13 @@ async function earlierProgress(session: Session, table: string, target: string):
 export async function runPlan(plan: PlannedMigration[], opts: RunPlanOptions): Promise<void> {
   const { session, tracking, log } = opts;
   const ctx: Context = { session, tracking, reset: resetSql(opts.sessionSettings) };
-  const progress = await earlierProgress(session, tracking.table, opts.target);
+  const progress = await earlierProgress(session, tracking.table, opts.target, opts.progressTable);
   const applied = [...opts.applied];
   for (const [n, m] of plan.entries()) {
     const at = applied.findIndex((f) => f.id === m.file.id);
     const previous = at > 0 ? applied[at - 1] : undefined;
     log.info(`[${n + 1}/${plan.length}] reverting ${m.file.name}${m.transactional ? '' : ' (non-transactional: statement by statement)'}`);
-    const started = performance.now();
+    const started = Date.now();
     let rest = FRESH;
     try {
       // Each query of the migration, one statement by default, within the client-side deadline.
@@ -354,7 +355,7 @@ export async function runPlan(plan: PlannedMigration[], opts: RunPlanOptions): P
       if (err instanceof StatementFailed) throw failure(m, err, rest.from, progress.get(m.file.id), tracking, opts.target, log);
       throw err;
     }
-    const durationMs = Math.round(performance.now() - started);
+    const durationMs = Date.now() - started;
     applied.splice(at, 1);
     log.info(`  reverted ${m.file.name} in ${durationMs} ms`);
     opts.onReverted({ version: m.file.version, id: m.file.id, file: m.file.downFile ?? m.file.name, transactional: m.transactional, statements: m.statements.length, durationMs });

@@ -63,23 +63,14 @@ export function rowVersionsSql(table: TableName, where?: string): string {
   return `SELECT coalesce(string_agg(xmin::text, ',' ORDER BY xmin::text), '') FROM ${sqlTable(table)}${where ? ` WHERE ${where}` : ''}`;
 }
 
-/**
- * The versions recorded in `table`, oldest first; undefined when the table does not exist, i.e.
- * the tool never applied anything there.
- */
-export async function readVersionTable(session: Session, table: TableName): Promise<string[] | undefined> {
-  const exists = await session.query<{ t: string | null }>('SELECT to_regclass($1)::text AS t', [sqlTable(table)]);
-  if (!exists.rows[0]?.t) return undefined;
-  const rows = await session.query<{ version: string }>(`SELECT version FROM ${sqlTable(table)}`);
-  return sortVersions(rows.rows.map((r) => r.version));
-}
-
 /** The bookkeeping of tools that keep one row per applied migration, keyed by a `version` column (dbmate, Supabase, ours). */
 export function versionTableTracking(table: TableName): Tracking {
   return {
     table: describeTable(table),
+    relation: sqlTable(table),
     lockKey: async () => undefined,
-    readApplied: (session) => readVersionTable(session, table),
+    appliedSql: `SELECT version FROM ${sqlTable(table)}`,
+    appliedIds: (rows) => sortVersions(rows.map((r) => String(r.version))),
     revertSql: (m) => [`DELETE FROM ${sqlTable(table)} WHERE version = ${literal(m.id)}`],
     rowVersionSql: (m) => rowVersionsSql(table, `version = ${literal(m.id)}`),
   };

@@ -56,13 +56,20 @@ export interface ToolSettings {
 export interface Tracking {
   /** The tracking table as messages name it (schema-qualified). */
   table: string;
+  /** The tracking table as SQL (schema-qualified, quoted), for asking whether it exists. */
+  relation: string;
   /**
    * The advisory-lock key the tool itself takes, so the tool and this action exclude each other;
    * undefined when the tool takes none (we then use our own).
    */
   lockKey(session: Session): Promise<string | undefined>;
-  /** Ids recorded as applied, oldest first; undefined when the tracking table does not exist. */
-  readApplied(session: Session, files: MigrationFile[]): Promise<string[] | undefined>;
+  /**
+   * One SELECT (literals inlined) of what the tracking table records: sent once the migration lock
+   * is held and the table (`relation`) is known to exist, which the lock's round trip asks.
+   */
+  appliedSql: string;
+  /** Ids recorded as applied, oldest first, from the rows of appliedSql. */
+  appliedIds(rows: Record<string, unknown>[], files: MigrationFile[]): string[];
   /**
    * Statements (literals inlined) run before the down SQL, inside the migration's transaction, or
    * committed before the first statement of a non-transactional one: golang-migrate marks the
@@ -81,6 +88,7 @@ export interface Tracking {
   /**
    * A version the tool left dirty (a step that failed midway), if the tool has that notion; the
    * runner refuses to touch such a database unless the dirty step is one of ours it can resume.
+   * Asked once the tracking table is known to exist.
    */
   dirtyVersion?(session: Session): Promise<string | undefined>;
 }

@@ -101,6 +101,23 @@ describe('run-down-migrations inputs', () => {
     await expectCleanFailure(pooler, /transaction-mode pooler.*port 5432/);
   });
 
+  it('says what is wrong, one thing, when the connection fails while the folder is still being read', async () => {
+    // The session is opened while the folder is read (here with git, for since-ref): its refusal
+    // comes meanwhile, and is the error once the folder is read.
+    const ws = await workspace();
+    await writeMigrations(ws, 'dbmate', tables(2));
+    await git(ws, 'init', '-q');
+    await git(ws, 'add', '.');
+    await git(ws, 'commit', '-q', '-m', 'migrations');
+    const unreachable = `postgres://app:${PASSWORD}@127.0.0.1:1/prod`;
+    const refused = await runAction('run-down-migrations', { 'database-url': unreachable, 'since-ref': 'HEAD', 'require-snapshot': 'false' }, { cwd: ws });
+    await expectCleanFailure(refused, /Cannot reach PostgreSQL at 127\.0\.0\.1:1\/prod: connection refused/);
+    // A folder that is wrong too: the folder's error, the connection's never.
+    const both = await runAction('run-down-migrations', { 'database-url': unreachable, 'migrations-dir': 'nowhere', steps: '1', 'require-snapshot': 'false' }, { cwd: ws });
+    await expectCleanFailure(both, /migrations-dir nowhere is not a folder/);
+    expect(both.stderr).toBe('');
+  });
+
   it('refuses to change anything without a verified snapshot, and runs with one', async () => {
     const { db, ws } = await setup(3, 3);
     const base = { 'database-url': withPassword(db.url), steps: '1' };

@@ -95,9 +95,9 @@ describe('format parsing', () => {
     expect(parseNodePgMigrate('CREATE TABLE t ();').downSql).toBeUndefined();
   });
 
-  it("derives golang-migrate's advisory lock key from schema, table and database", () => {
+  it("derives golang-migrate's advisory lock key from schema, table and database", async () => {
     // crc32("public\0schema_migrations\0mydb") * 1486364155 mod 2^32, computed independently.
-    expect(golangMigrateLockKey('mydb', 'public', 'schema_migrations')).toBe('2103762914');
+    expect(await golangMigrateLockKey('mydb', 'public', 'schema_migrations')).toBe('2103762914');
   });
 });
 

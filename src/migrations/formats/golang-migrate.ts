@@ -7,9 +7,7 @@
  * `"schema"."table"`), in the current schema unless quoted with one; the rest of the URL, search_path
  * included, reaches the server as session settings (database/postgres/postgres.go).
  */
-import { crc32 } from 'node:zlib';
 import { RollbackKitError } from '../../core/errors.js';
-import type { Session } from '../../db/session.js';
 import { compareVersions, listFiles, readText } from '../files.js';
 import { literal } from '../sql-split.js';
 import { currentSchema, describeTable, rowVersionsSql, sqlTable } from '../tracking.js';
@@ -19,7 +17,9 @@ const FILE = /^(\d+)_(.*)\.(up|down)\.sql$/;
 const LOCK_SALT = 1486364155;
 
 /** golang-migrate's GenerateAdvisoryLockId(database, schema, table): names joined by NUL, crc32, times the salt, mod 2^32. */
-export function golangMigrateLockKey(database: string, schema: string, table: string): string {
+export async function golangMigrateLockKey(database: string, schema: string, table: string): Promise<string> {
+  // zlib only for this format's lock: not loaded at every run's start.
+  const { crc32 } = await import('node:zlib');
   const sum = crc32(Buffer.from([schema, table, database].join('\0'), 'utf8'));
   return String(BigInt.asUintN(32, BigInt(sum) * BigInt(LOCK_SALT)));
 }
@@ -43,11 +43,6 @@ async function load(dir: string): Promise<MigrationFile[]> {
     out.push({ version: id, id, name, addedPath: name, downFile: e.down, downSql, downLine: 1, noTransaction: false });
   }
   return out.sort(compareVersions);
-}
-
-async function exists(session: Session, table: TableName): Promise<boolean> {
-  const r = await session.query<{ t: string | null }>('SELECT to_regclass($1)::text AS t', [sqlTable(table)]);
-  return r.rows[0]?.t != null;
 }
 
 /** Go's strconv.ParseBool, which the tool reads x-migrations-table-quoted with. */
@@ -97,14 +92,14 @@ export const golangMigrate: MigrationFormat = {
   },
   tracking: (table) => ({
     table: describeTable(table),
+    relation: sqlTable(table),
     async lockKey(session) {
       const r = await session.query<{ database: string }>('SELECT current_database() AS database');
       return golangMigrateLockKey(r.rows[0]!.database, table.schema, table.name);
     },
-    async readApplied(session, files) {
-      if (!(await exists(session, table))) return undefined;
-      const r = await session.query<{ version: string }>(`SELECT version::text AS version FROM ${sqlTable(table)} LIMIT 1`);
-      const current = r.rows[0]?.version;
+    appliedSql: `SELECT version::text AS version FROM ${sqlTable(table)} LIMIT 1`,
+    appliedIds(rows, files) {
+      const current = rows[0]?.version as string | undefined;
       if (current === undefined || current === '-1') return [];
       if (!files.some((f) => f.id === current)) {
         throw new RollbackKitError(
@@ -119,7 +114,6 @@ export const golangMigrate: MigrationFormat = {
     // One row for the whole table: (previous, dirty) while a down is partly done.
     rowVersionSql: () => rowVersionsSql(table),
     async dirtyVersion(session) {
-      if (!(await exists(session, table))) return undefined;
       const r = await session.query<{ version: string }>(`SELECT version::text AS version FROM ${sqlTable(table)} WHERE dirty LIMIT 1`);
       return r.rows[0]?.version;
     },

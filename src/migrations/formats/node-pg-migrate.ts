@@ -70,14 +70,11 @@ export const nodePgMigrate: MigrationFormat = {
   },
   tracking: (table) => ({
     table: describeTable(table),
+    relation: sqlTable(table),
     lockKey: async () => NODE_PG_MIGRATE_LOCK_KEY,
-    async readApplied(session) {
-      const exists = await session.query<{ t: string | null }>('SELECT to_regclass($1)::text AS t', [sqlTable(table)]);
-      if (!exists.rows[0]?.t) return undefined;
-      // The tool's own order of what ran (runner.ts getRunMigrations).
-      const rows = await session.query<{ name: string }>(`SELECT name FROM ${sqlTable(table)} ORDER BY run_on, id`);
-      return rows.rows.map((r) => r.name);
-    },
+    // The tool's own order of what ran (runner.ts getRunMigrations).
+    appliedSql: `SELECT name FROM ${sqlTable(table)} ORDER BY run_on, id`,
+    appliedIds: (rows) => rows.map((r) => String(r.name)),
     revertSql: (m) => [`DELETE FROM ${sqlTable(table)} WHERE name = ${literal(m.id)}`],
     rowVersionSql: (m) => rowVersionsSql(table, `name = ${literal(m.id)}`),
   }),

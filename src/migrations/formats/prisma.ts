@@ -47,15 +47,14 @@ export const prisma: MigrationFormat = {
   },
   tracking: (table) => ({
     table: describeTable(table),
+    relation: sqlTable(table),
     lockKey: async () => PRISMA_LOCK_KEY,
-    async readApplied(session, files) {
-      const exists = await session.query<{ t: string | null }>('SELECT to_regclass($1)::text AS t', [sqlTable(table)]);
-      if (!exists.rows[0]?.t) return undefined;
-      const rows = await session.query<{ migration_name: string }>(`SELECT DISTINCT migration_name FROM ${sqlTable(table)} WHERE rolled_back_at IS NULL`);
+    appliedSql: `SELECT DISTINCT migration_name FROM ${sqlTable(table)} WHERE rolled_back_at IS NULL`,
+    appliedIds(rows, files) {
       // Prisma orders migrations by folder name.
       const order = new Map(files.map((f, i) => [f.id, i]));
-      return rows.rows
-        .map((r) => r.migration_name)
+      return rows
+        .map((r) => String(r.migration_name))
         .sort((a, b) => (order.get(a) ?? Infinity) - (order.get(b) ?? Infinity) || (a < b ? -1 : a > b ? 1 : 0));
     },
     revertSql: (m) => [`UPDATE ${sqlTable(table)} SET rolled_back_at = now() WHERE migration_name = ${literal(m.id)} AND rolled_back_at IS NULL`],
