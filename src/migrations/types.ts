@@ -64,6 +64,11 @@ export interface Tracking {
   /** Ids recorded as applied, oldest first; undefined when the tracking table does not exist. */
   readApplied(session: Session, files: MigrationFile[]): Promise<string[] | undefined>;
   /**
+   * When each of `ids` was applied, for tools whose tracking table records it (node-pg-migrate's
+   * run_on, Prisma's finished_at, plain's applied_at); absent for those that record no time.
+   */
+  appliedAt?(session: Session, ids: string[]): Promise<Map<string, Date>>;
+  /**
    * Statements (literals inlined) run before the down SQL, inside the migration's transaction, or
    * committed before the first statement of a non-transactional one: golang-migrate marks the
    * target version dirty here.
