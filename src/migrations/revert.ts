@@ -9,7 +9,6 @@ import type { Log } from '../core/log.js';
 import { describeTarget, isTransactionPooler, type ConnectionTarget } from '../db/connection.js';
 import type { FindToolOptions } from '../db/pg-tools.js';
 import { closeSession, connect, standardConformingStrings, type QueryDeadline, type Session } from '../db/session.js';
-import { compareSource, readServerIdentity, snapshotSource } from '../db/server-identity.js';
 import type { VerifiedSnapshot } from '../db/verify.js';
 import { acquireMigrationLock, releaseMigrationLock, ROLLBACK_KIT_LOCK_KEY, tryLockSql } from './lock.js';
 import { firstCodeLine, planReverts, type Plan, type RecordedSelector, type Selector } from './planner.js';
@@ -21,6 +20,7 @@ import { PROGRESS_TABLE } from './run-failure.js';
 import { MigrationFailed, runPlan, type RevertedMigration, type StoppedIn } from './runner.js';
 import { literal } from './sql-split.js';
 import type { FormatName, MigrationFile, MigrationFormat, ToolSettings, Tracking } from './types.js';
+import { requireWayBack, warnIfOlderThanReverted, type WayBack } from './way-back.js';
 
 /**
  * What to revert. `recorded`: what is left of a plan made earlier (the whole rollback's, kept in its
@@ -63,7 +63,7 @@ export interface RevertResult {
   /** host:port/db; never a secret. */
   target: string;
   /** The verified snapshot this run could go back to; undefined for dry runs and require-snapshot: false. */
-  snapshot?: { path: string; sha256: string };
+  snapshot?: WayBack;
   dir: string;
   plan: PlanEntry[];
   reverted: RevertedMigration[];
@@ -115,20 +115,6 @@ async function requireVerifiedSnapshot(opts: RevertOptions, log: Log): Promise<V
   // child_process, readline) are start-up a dry run or require-snapshot: false never uses.
   const { verifySnapshot } = await import('../db/verify.js');
   return verifySnapshot(opts.snapshotPath, log, { ...opts.tools });
-}
-
-/** A snapshot of another database (or of the same name on another server) is no way back for this one. */
-async function requireSameDatabase(session: Session, opts: RevertOptions, snapshot: VerifiedSnapshot, log: Log): Promise<void> {
-  const source = compareSource(snapshotSource(snapshot.manifest), await readServerIdentity(session, opts.target));
-  if (!source.same) {
-    throw new RollbackKitError(
-      `Snapshot ${snapshot.path} is no way back for the database this run would change. ${source.message}`,
-      source.basis === 'system-identifier'
-        ? 'Pass a snapshot that snapshot-db took of the database in database-url. Nothing was changed.'
-        : 'Pass a snapshot that snapshot-db took of the database in database-url, with the same host and port as database-url (snapshots taken now record the server\'s identifier, which any host name for it matches). Nothing was changed.',
-    );
-  }
-  if (source.basis === 'host-port-database') log.warning(source.message);
 }
 
 /** The search_path the tool's own session has, set as the tool's connection sets it: for the whole session. */
@@ -263,14 +249,13 @@ export async function revertMigrations(opts: RevertOptions, log: Log): Promise<R
     throw err;
   }
   const { dir, format, files, settings, added, verified } = prepared;
-  const snapshot = verified && { path: verified.path, sha256: verified.sha256 };
-  const result: RevertResult = { status: 'reverted', format: format.name, target: where, snapshot, dir, plan: [], reverted: [], stillApplied: [], durationMs: 0 };
+  const result: RevertResult = { status: 'reverted', format: format.name, target: where, dir, plan: [], reverted: [], stillApplied: [], durationMs: 0 };
   let lockKey: string | undefined;
   let applied: MigrationFile[] = [];
   const steps = 'steps' in opts.choice ? opts.choice.steps : undefined;
   let recorded: RecordedPlan | undefined;
   try {
-    if (verified) await requireSameDatabase(session, opts, verified, log);
+    if (verified) result.snapshot = await requireWayBack(session, opts.target, verified, log);
     // The search_path first and apart, so a bad one gets its own message; the tracking table may depend on it.
     await applySearchPath(session, settings.searchPath);
     const table = await settings.trackingTable(session);
@@ -310,6 +295,7 @@ export async function revertMigrations(opts: RevertOptions, log: Log): Promise<R
       printPlan(plan, log);
       result.status = 'dry-run';
     } else {
+      if (result.snapshot) await warnIfOlderThanReverted(session, tracking, plan.toRevert.map((m) => m.file), result.snapshot, log);
       // Written before the first statement: a re-run must find the plan even if this run dies.
       await recorded?.record(session, plan, log);
       log.info(`Reverting ${plan.toRevert.length} migration(s) on ${where}, newest first.`);

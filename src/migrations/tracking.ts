@@ -75,3 +75,12 @@ export function versionTableTracking(table: TableName): Tracking {
     rowVersionSql: (m) => rowVersionsSql(table, `version = ${literal(m.id)}`),
   };
 }
+
+/**
+ * When each id was applied: `sql` selects `id` and `at` (a timestamptz) for the ids in `$1`. The
+ * driver turns timestamptz into an instant, whatever the session's time zone.
+ */
+export async function readAppliedTimes(session: Session, sql: string, ids: string[]): Promise<Map<string, Date>> {
+  const { rows } = await session.query<{ id: string; at: Date | null }>(sql, [ids]);
+  return new Map(rows.filter((r) => r.at !== null).map((r) => [r.id, r.at!]));
+}

@@ -71,6 +71,11 @@ export interface Tracking {
   /** Ids recorded as applied, oldest first, from the rows of appliedSql. */
   appliedIds(rows: Record<string, unknown>[], files: MigrationFile[]): string[];
   /**
+   * When each of `ids` was applied, for tools whose tracking table records it (node-pg-migrate's
+   * run_on, Prisma's finished_at, plain's applied_at); absent for those that record no time.
+   */
+  appliedAt?(session: Session, ids: string[]): Promise<Map<string, Date>>;
+  /**
    * Statements (literals inlined) run before the down SQL, inside the migration's transaction, or
    * committed before the first statement of a non-transactional one: golang-migrate marks the
    * target version dirty here.

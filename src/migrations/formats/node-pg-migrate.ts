@@ -11,7 +11,7 @@ import { extname } from 'node:path';
 import { anyFileMatches, leadingVersion, listFiles, readText } from '../files.js';
 import type { MigrationFile, MigrationFormat } from '../types.js';
 import { lineAt, literal } from '../sql-split.js';
-import { describeTable, splitTableOption, rowVersionsSql, sqlTable } from '../tracking.js';
+import { describeTable, readAppliedTimes, splitTableOption, rowVersionsSql, sqlTable } from '../tracking.js';
 
 export const NODE_PG_MIGRATE_LOCK_KEY = '7241865325823964';
 
@@ -75,6 +75,9 @@ export const nodePgMigrate: MigrationFormat = {
     // The tool's own order of what ran (runner.ts getRunMigrations).
     appliedSql: `SELECT name FROM ${sqlTable(table)} ORDER BY run_on, id`,
     appliedIds: (rows) => rows.map((r) => String(r.name)),
+    // run_on is a timestamp without time zone, written with NOW() in the tool's session: read in
+    // this session's time zone, the server's default, as the tool's own session has it.
+    appliedAt: (session, ids) => readAppliedTimes(session, `SELECT name AS id, max(run_on)::timestamptz AS at FROM ${sqlTable(table)} WHERE name = ANY($1::text[]) GROUP BY 1`, ids),
     revertSql: (m) => [`DELETE FROM ${sqlTable(table)} WHERE name = ${literal(m.id)}`],
     rowVersionSql: (m) => rowVersionsSql(table, `name = ${literal(m.id)}`),
   }),

@@ -4,7 +4,7 @@
  * the deploy fills as it applies migrations.
  */
 import { compareVersions, listFiles, readText } from '../files.js';
-import { describeTable, refuseTableOption, versionTableTracking } from '../tracking.js';
+import { describeTable, readAppliedTimes, refuseTableOption, sqlTable, versionTableTracking } from '../tracking.js';
 import type { MigrationFile, MigrationFormat, TableName } from '../types.js';
 
 const DOWN_FILE = /^(\d+)_(.*)\.down\.sql$/;
@@ -41,5 +41,8 @@ export const plain: MigrationFormat = {
     // Our own format: the search_path the URL asks for is the one the down SQL means.
     return { searchPath: config.params.search_path, trackingTable: async () => TABLE };
   },
-  tracking: versionTableTracking,
+  tracking: (table) => ({
+    ...versionTableTracking(table),
+    appliedAt: (session, ids) => readAppliedTimes(session, `SELECT version AS id, applied_at::timestamptz AS at FROM ${sqlTable(table)} WHERE version = ANY($1::text[])`, ids),
+  }),
 };

@@ -9,7 +9,7 @@
  */
 import { compareVersions, leadingVersion, listFolders, readText } from '../files.js';
 import { literal } from '../sql-split.js';
-import { describeTable, refuseTableOption, rowVersionsSql, sqlTable } from '../tracking.js';
+import { describeTable, readAppliedTimes, refuseTableOption, rowVersionsSql, sqlTable } from '../tracking.js';
 import { quoteIdent } from '../../db/catalog.js';
 import type { MigrationFile, MigrationFormat } from '../types.js';
 
@@ -57,6 +57,13 @@ export const prisma: MigrationFormat = {
         .map((r) => String(r.migration_name))
         .sort((a, b) => (order.get(a) ?? Infinity) - (order.get(b) ?? Infinity) || (a < b ? -1 : a > b ? 1 : 0));
     },
+    // A row whose migration failed midway has no finished_at: when it started is when it was applied.
+    appliedAt: (session, ids) =>
+      readAppliedTimes(
+        session,
+        `SELECT migration_name AS id, max(coalesce(finished_at, started_at)) AS at FROM ${sqlTable(table)} WHERE migration_name = ANY($1::text[]) AND rolled_back_at IS NULL GROUP BY 1`,
+        ids,
+      ),
     revertSql: (m) => [`UPDATE ${sqlTable(table)} SET rolled_back_at = now() WHERE migration_name = ${literal(m.id)} AND rolled_back_at IS NULL`],
     rowVersionSql: (m) => rowVersionsSql(table, `migration_name = ${literal(m.id)} AND rolled_back_at IS NULL`),
   }),

@@ -1,0 +1,170 @@
+/**
+ * Whether the verified snapshot run-down-migrations was given is a way back for what the run may
+ * destroy: of this database, holding every table's rows, and how old it is next to the migrations
+ * the run reverts. A down migration that drops a table takes its rows with it; the snapshot is
+ * the only place they are still kept.
+ */
+import { errorLine, RollbackKitError } from '../core/errors.js';
+import type { Log } from '../core/log.js';
+import type { ConnectionTarget } from '../db/connection.js';
+import { userSchemas } from '../db/patterns.js';
+import { compareSource, readServerIdentity, snapshotSource } from '../db/server-identity.js';
+import type { Session } from '../db/session.js';
+import type { VerifiedSnapshot } from '../db/verify.js';
+import { describeTable } from './tracking.js';
+import type { MigrationFile, Tracking } from './types.js';
+
+/** The snapshot a run could go back to, as the summary and the outputs describe it. */
+export interface WayBack {
+  path: string;
+  sha256: string;
+  /** When snapshot-db took it: the manifest's createdAt, as written there. */
+  takenAt: string;
+  /** How long before this run's check it was taken; undefined when createdAt is no time. */
+  ageMs?: number;
+  /**
+   * The newest migration this run reverts, when the tracking table says it was applied after the
+   * snapshot was taken: rows written since then are not in the snapshot. `file`: its up file.
+   */
+  appliedSince?: { version: string; file: string; appliedAt: string };
+}
+
+/** Names shown in one message; the rest are counted. */
+const NAMES_SHOWN = 10;
+
+function nameList(names: string[]): string {
+  const shown = names.slice(0, NAMES_SHOWN).join(', ');
+  return names.length > NAMES_SHOWN ? `${shown} and ${names.length - NAMES_SHOWN} more` : shown;
+}
+
+/** "2024-05-01 10:00:00 UTC", or the text as given when it is no time. */
+function utcText(iso: string): string {
+  const ms = Date.parse(iso);
+  if (Number.isNaN(ms)) return iso;
+  const s = new Date(ms).toISOString();
+  return `${s.slice(0, 10)} ${s.slice(11, 19)} UTC`;
+}
+
+/** "42 s", "12 min", "3 h 4 min", "5 days 2 h": an age a person reads at a glance. */
+export function ageText(ms: number): string {
+  const s = Math.max(0, Math.floor(ms / 1000));
+  if (s < 60) return `${s} s`;
+  const min = Math.floor(s / 60);
+  if (min < 60) return `${min} min`;
+  const h = Math.floor(min / 60);
+  if (h < 48) return `${h} h ${min % 60} min`;
+  return `${Math.floor(h / 24)} days ${h % 24} h`;
+}
+
+/** "taken 2024-05-01 10:00:00 UTC, 3 h 4 min before this run": for the log and the summary alike. */
+export function takenText(w: Pick<WayBack, 'takenAt' | 'ageMs'>): string {
+  if (w.ageMs === undefined) return `taken at a time its manifest does not give (createdAt "${w.takenAt}")`;
+  return `taken ${utcText(w.takenAt)}, ${ageText(w.ageMs)} before this run`;
+}
+
+/** "migration 2 (2_codes.sql) was applied 2024-05-01 11:00:00 UTC, after the snapshot was taken, so …": the summary's and the warning's words. */
+export function appliedSinceText(a: NonNullable<WayBack['appliedSince']>): string {
+  return `migration ${a.version} (${a.file}) was applied ${utcText(a.appliedAt)}, after the snapshot was taken, so rows written since then are not in it`;
+}
+
+/** A snapshot of another database (or of the same name on another server) is no way back for this one. */
+async function requireSameDatabase(session: Session, target: ConnectionTarget, snapshot: VerifiedSnapshot, log: Log): Promise<void> {
+  const source = compareSource(snapshotSource(snapshot.manifest), await readServerIdentity(session, target));
+  if (!source.same) {
+    throw new RollbackKitError(
+      `Snapshot ${snapshot.path} is no way back for the database this run would change. ${source.message}`,
+      source.basis === 'system-identifier'
+        ? 'Pass a snapshot that snapshot-db took of the database in database-url. Nothing was changed.'
+        : 'Pass a snapshot that snapshot-db took of the database in database-url, with the same host and port as database-url (snapshots taken now record the server\'s identifier, which any host name for it matches). Nothing was changed.',
+    );
+  }
+  if (source.basis === 'host-port-database') log.warning(source.message);
+}
+
+/**
+ * Schemas of this database the snapshot has no rows of. A snapshot of every schema lacks only those
+ * it left out (exclude-schemas); one filtered by `schemas` (or from before `everySchema` was
+ * recorded, read as filtered, as restore-db reads it) lacks every schema here it does not list.
+ */
+async function schemasMissing(session: Session, filter: VerifiedSnapshot['manifest']['filter']): Promise<{ name: string; why: 'excluded' | 'outside' }[]> {
+  if (filter.everySchema === true) return filter.excludeSchemas.map((name) => ({ name, why: 'excluded' }));
+  const here = await userSchemas(session);
+  return here
+    .filter((s) => filter.excludeSchemas.includes(s) || !filter.schemas.includes(s))
+    .map((name) => ({ name, why: filter.excludeSchemas.includes(name) ? 'excluded' : 'outside' }));
+}
+
+/**
+ * Refuses a snapshot that does not hold every table's rows: taken with exclude-table-data, or
+ * without every schema. A down migration that drops such a table would leave its rows nowhere,
+ * while the summary spoke of a verified way back.
+ */
+async function requireEveryRow(session: Session, snapshot: VerifiedSnapshot): Promise<void> {
+  const { filter, tables } = snapshot.manifest;
+  // The manifest names each table whose rows were left out exactly (rows: null); its filter names
+  // them as `schema.name`, which a dot in a name makes ambiguous, so it only adds what the tables miss.
+  const noRows = tables.filter((t) => t.rows === null);
+  const named = new Set(noRows.map((t) => `${t.schema}.${t.name}`));
+  const tablesMissing = [...noRows.map(describeTable), ...filter.excludeTableData.filter((t) => !named.has(t))];
+  const schemas = await schemasMissing(session, filter);
+  if (!tablesMissing.length && !schemas.length) return;
+  const parts: string[] = [];
+  if (tablesMissing.length) parts.push(`no rows of ${tablesMissing.length === 1 ? 'table' : 'tables'} ${nameList(tablesMissing)} (taken with exclude-table-data)`);
+  const excluded = schemas.filter((s) => s.why === 'excluded').map((s) => s.name);
+  const outside = schemas.filter((s) => s.why === 'outside').map((s) => s.name);
+  if (excluded.length) parts.push(`nothing of ${excluded.length === 1 ? 'schema' : 'schemas'} ${nameList(excluded)} (left out with exclude-schemas)`);
+  if (outside.length) parts.push(`nothing of ${outside.length === 1 ? 'schema' : 'schemas'} ${nameList(outside)} (outside its schemas filter, or created since it was taken)`);
+  throw new RollbackKitError(
+    `Snapshot ${snapshot.path} does not hold every table's rows: it has ${parts.join(', and ')}. A down migration that drops them would leave those rows nowhere.`,
+    'Take a snapshot of the whole database with snapshot-db (no schemas, exclude-schemas or exclude-table-data) and pass its path as snapshot-path; or, if those rows may be lost, set require-snapshot: false to revert without a snapshot. Nothing was changed.',
+  );
+}
+
+/**
+ * Checks the verified snapshot against the database, before anything changes: the same database,
+ * every table's rows. Says in the log when it was taken.
+ */
+export async function requireWayBack(session: Session, target: ConnectionTarget, snapshot: VerifiedSnapshot, log: Log): Promise<WayBack> {
+  await requireSameDatabase(session, target, snapshot, log);
+  await requireEveryRow(session, snapshot);
+  const takenAt = snapshot.manifest.createdAt;
+  const taken = Date.parse(takenAt);
+  const wayBack: WayBack = { path: snapshot.path, sha256: snapshot.sha256, takenAt, ageMs: Number.isNaN(taken) ? undefined : Date.now() - taken };
+  log.info(`Way back: snapshot ${snapshot.path}, ${takenText(wayBack)}; it holds every table's rows.`);
+  return wayBack;
+}
+
+/**
+ * Warns when the snapshot is older than the migrations the run reverts, as far as the tracking
+ * table records when they were applied: rows written since it was taken are not in it, so what
+ * the down SQL drops of them has no way back. A warning, not a refusal: a snapshot taken before
+ * the deploy, or an hour ago on purpose, still holds every row up to then, and refusing would
+ * leave a fresh snapshot (minutes of a large database, mid-incident) or require-snapshot: false
+ * (no way back at all) as the only ways on. Sets `wayBack.appliedSince`.
+ */
+export async function warnIfOlderThanReverted(session: Session, tracking: Tracking, reverting: MigrationFile[], wayBack: WayBack, log: Log): Promise<void> {
+  if (wayBack.ageMs === undefined || !reverting.length) return;
+  if (!tracking.appliedAt) {
+    log.info(`${tracking.table} records no time a migration was applied, so whether the snapshot is older than the migrations reverted cannot be told.`);
+    return;
+  }
+  let times: Map<string, Date>;
+  try {
+    times = await tracking.appliedAt(session, reverting.map((m) => m.id));
+  } catch (err) {
+    // A check for a warning: a plain tracking table made without applied_at must not stop the rollback.
+    log.info(`Could not read when the migrations were applied from ${tracking.table} (${log.redact(errorLine(err))}), so whether the snapshot is older than them cannot be told.`);
+    return;
+  }
+  const taken = Date.parse(wayBack.takenAt);
+  let newest: { m: MigrationFile; at: Date } | undefined;
+  for (const m of reverting) {
+    const at = times.get(m.id);
+    if (at && at.getTime() > taken && (!newest || at.getTime() > newest.at.getTime())) newest = { m, at };
+  }
+  if (!newest) return;
+  wayBack.appliedSince = { version: newest.m.version, file: newest.m.addedPath, appliedAt: newest.at.toISOString() };
+  log.warning(
+    `Snapshot ${wayBack.path} was ${takenText(wayBack)}, and ${appliedSinceText(wayBack.appliedSince)}: any of them the down SQL drops has no way back. To keep such rows, take the snapshot with snapshot-db just before run-down-migrations.`,
+  );
+}

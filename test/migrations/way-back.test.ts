@@ -1,0 +1,178 @@
+// The snapshot run-down-migrations requires is the only place the rows a down migration drops are
+// still kept. One taken without some table's rows (exclude-table-data, a schemas filter,
+// exclude-schemas) is refused before anything changes, naming what it lacks; every run says when
+// its snapshot was taken, and warns when the migrations it reverts were applied after that. Real
+// snapshots by snapshot-db's own code, real dbmate and node-pg-migrate, the real server.
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { RollbackKitError } from '../../src/core/errors.js';
+import { memoryLog } from '../../src/core/log.js';
+import { parseConnectionString } from '../../src/db/connection.js';
+import { takeSnapshot, wholeDatabaseSnapshot, type SnapshotRequest } from '../../src/db/snapshot.js';
+import { revertMigrations, type RevertOptions } from '../../src/migrations/revert.js';
+import type { FormatName } from '../../src/migrations/types.js';
+import { ageText } from '../../src/migrations/way-back.js';
+import { revertSummary } from '../../src/report/run-down-migrations-summary.js';
+import { createTestDatabase, type TestDatabase } from '../helpers/pg.js';
+import { applyMigrations, trackingState, VERSION_STYLE, workspace, writeMigrations, type Step } from './fixtures.js';
+
+/** The sandbox's incident: v1 brings orders, v2 brings discount_codes; both have rows. */
+const SHOP: Step[] = [
+  { version: '20240101000001', name: 'orders', up: "CREATE TABLE orders (id int PRIMARY KEY, email text);\nINSERT INTO orders VALUES (1, 'a@example.com');", down: 'DROP TABLE orders;' },
+  { version: '20240101000002', name: 'discount_codes', up: "CREATE TABLE discount_codes (code text PRIMARY KEY);\nINSERT INTO discount_codes VALUES ('SPRING'), ('VIP');", down: 'DROP TABLE discount_codes;' },
+];
+
+async function shop(prefix: string): Promise<{ db: TestDatabase; ws: string }> {
+  const db = await createTestDatabase(prefix);
+  const ws = await workspace();
+  await applyMigrations(db, 'dbmate', await writeMigrations(ws, 'dbmate', SHOP), SHOP);
+  return { db, ws };
+}
+
+async function snapshot(db: TestDatabase, change: Partial<SnapshotRequest> = {}): Promise<string> {
+  const target = parseConnectionString(db.url);
+  const request = wholeDatabaseSnapshot(target, { outputDir: await mkdtemp(join(tmpdir(), 'rk-wayback-')), label: 'before-rollback' });
+  return (await takeSnapshot({ ...request, ...change }, memoryLog())).path;
+}
+
+function options(db: TestDatabase, ws: string, change: Partial<RevertOptions>): RevertOptions {
+  return {
+    target: parseConnectionString(db.url),
+    root: ws,
+    format: 'dbmate',
+    choice: { steps: 2 },
+    dryRun: false,
+    requireSnapshot: true,
+    lockTimeoutSeconds: 5,
+    statementTimeoutSeconds: 30,
+    ...change,
+  };
+}
+
+async function refusal(db: TestDatabase, ws: string, snapshotPath: string): Promise<RollbackKitError> {
+  const err = await revertMigrations(options(db, ws, { snapshotPath }), memoryLog()).catch((e: unknown) => e);
+  expect(err).toBeInstanceOf(RollbackKitError);
+  return err as RollbackKitError;
+}
+
+async function unchanged(db: TestDatabase): Promise<void> {
+  expect((await db.query('SELECT count(*)::int AS n FROM discount_codes')).rows[0]?.n).toBe(2);
+  expect((await db.query('SELECT count(*)::int AS n FROM orders')).rows[0]?.n).toBe(1);
+  expect(await trackingState(db, 'dbmate')).toEqual(['20240101000001', '20240101000002']);
+}
+
+describe('a snapshot that does not hold every table\'s rows is no way back', () => {
+  it('refuses one taken with exclude-table-data before the down SQL drops that table, naming it and what to do', async () => {
+    const { db, ws } = await shop('rk_wayback_data');
+    const path = await snapshot(db, { excludeTableData: ['discount_codes'] });
+    const err = await refusal(db, ws, path);
+    expect(err.message).toBe(
+      `Snapshot ${path} does not hold every table's rows: it has no rows of table public.discount_codes (taken with exclude-table-data). A down migration that drops them would leave those rows nowhere.`,
+    );
+    expect(err.hint).toContain('Take a snapshot of the whole database with snapshot-db (no schemas, exclude-schemas or exclude-table-data)');
+    expect(err.hint).toContain('set require-snapshot: false to revert without a snapshot. Nothing was changed.');
+    await unchanged(db);
+  });
+
+  it('refuses one filtered by schemas, or taken with exclude-schemas, naming the schemas it lacks', async () => {
+    const { db, ws } = await shop('rk_wayback_schemas');
+    await db.query("CREATE SCHEMA audit; CREATE TABLE audit.events (id int); INSERT INTO audit.events VALUES (1); CREATE SCHEMA \"Billing\"");
+
+    const filtered = await refusal(db, ws, await snapshot(db, { filter: { schemas: ['public'], excludeSchemas: [] } }));
+    expect(filtered.message).toContain('it has nothing of schemas Billing, audit (outside its schemas filter, or created since it was taken)');
+    await unchanged(db);
+
+    const excluded = await refusal(db, ws, await snapshot(db, { filter: { schemas: [], excludeSchemas: ['audit'] }, excludeTableData: ['public.discount_codes'] }));
+    expect(excluded.message).toContain('it has no rows of table public.discount_codes (taken with exclude-table-data), and nothing of schema audit (left out with exclude-schemas)');
+    await unchanged(db);
+  });
+
+  it('accepts a schemas filter that names every schema there is: it holds every row', async () => {
+    const { db, ws } = await shop('rk_wayback_every');
+    const result = await revertMigrations(options(db, ws, { snapshotPath: await snapshot(db, { filter: { schemas: ['public'], excludeSchemas: [] } }) }), memoryLog());
+    expect(result.reverted.map((r) => r.version)).toEqual(['20240101000002', '20240101000001']);
+  });
+
+  it('goes on with require-snapshot: false, as that input says: no snapshot is read, and the summary says none was required', async () => {
+    const { db, ws } = await shop('rk_wayback_without');
+    const log = memoryLog();
+    const result = await revertMigrations(options(db, ws, { snapshotPath: await snapshot(db, { excludeTableData: ['discount_codes'] }), requireSnapshot: false }), log);
+    expect(result.status).toBe('reverted');
+    expect(result.snapshot).toBeUndefined();
+    expect(log.lines).toContain('warning: require-snapshot is false: reverting without a verified snapshot to go back to.');
+    expect(revertSummary(result)).toContain('No snapshot was required (require-snapshot: false).');
+  });
+});
+
+describe('when the snapshot was taken', () => {
+  it('is in the log and the summary, with its age', async () => {
+    const { db, ws } = await shop('rk_wayback_taken');
+    const path = await snapshot(db);
+    const log = memoryLog();
+    const result = await revertMigrations(options(db, ws, { snapshotPath: path }), log);
+    const takenAt = result.snapshot!.takenAt;
+    expect(Date.parse(takenAt)).toBeLessThanOrEqual(Date.now());
+    expect(result.snapshot!.ageMs).toBeGreaterThanOrEqual(0);
+    const when = `${takenAt.slice(0, 10)} ${takenAt.slice(11, 19)} UTC`;
+    expect(log.lines).toContainEqual(expect.stringMatching(new RegExp(`^Way back: snapshot .+, taken ${when}, \\d+ s before this run; it holds every table's rows\\.$`)));
+    expect(revertSummary(result)).toMatch(new RegExp(`Way back: snapshot \`[^\`]+\` \\(sha256 [0-9a-f]{12}…\\), taken ${when}, \\d+ s before this run; verified before the run, with every table's rows\\.`));
+    // dbmate records no time: nothing to compare with, and the log says so.
+    expect(log.lines).toContain('public.schema_migrations records no time a migration was applied, so whether the snapshot is older than the migrations reverted cannot be told.');
+  });
+
+  it('reads as a person reads an age', () => {
+    expect([42_000, 12 * 60_000, (3 * 60 + 4) * 60_000, (5 * 24 + 2) * 3_600_000, -5].map(ageText)).toEqual(['42 s', '12 min', '3 h 4 min', '5 days 2 h', '0 s']);
+  });
+});
+
+describe('a snapshot older than the migrations it reverts', () => {
+  // Tools whose tracking table records when each migration was applied. Tokyo's zone makes a
+  // timestamp without time zone (node-pg-migrate's run_on) read 9 hours off if read as UTC.
+  const formats: FormatName[] = ['plain', 'node-pg-migrate', 'prisma'];
+
+  async function twoDeploys(format: FormatName) {
+    const db = await createTestDatabase('rk_wayback_stale');
+    await db.query(`ALTER DATABASE "${db.name}" SET timezone = 'Asia/Tokyo'`);
+    const ws = await workspace();
+    const steps = SHOP.map((s, i) => ({ ...s, version: VERSION_STYLE[format](i + 1) }));
+    const dir = await writeMigrations(ws, format, steps);
+    // One file at a time, as two deploys apply them (node-pg-migrate applies what it finds).
+    const firstOnly = await writeMigrations(await workspace(), format, steps.slice(0, 1));
+    await applyMigrations(db, format, firstOnly, steps.slice(0, 1));
+    return { db, ws, dir, steps };
+  }
+
+  it.each(formats)('%s: warns, naming the migration applied since, and the summary says it; a snapshot taken after it does not', async (format) => {
+    const { db, ws, dir, steps } = await twoDeploys(format);
+    const before = await snapshot(db);
+    await applyMigrations(db, format, dir, format === 'node-pg-migrate' ? steps : steps.slice(1));
+    const after = await snapshot(db);
+
+    const fresh = memoryLog();
+    const kept = await revertMigrations(options(db, ws, { format, choice: { steps: 1 }, snapshotPath: after, dryRun: false }), fresh);
+    expect(kept.status).toBe('reverted');
+    expect(kept.snapshot!.appliedSince).toBeUndefined();
+    expect(fresh.lines.filter((l) => l.startsWith('warning:'))).toEqual([]);
+    expect(revertSummary(kept)).not.toContain('Older than the migrations reverted');
+
+    // The second deploy again, then the rollback with the snapshot from before it.
+    await applyMigrations(db, format, dir, format === 'node-pg-migrate' ? steps : steps.slice(1));
+    const stale = memoryLog();
+    const result = await revertMigrations(options(db, ws, { format, choice: { steps: 1 }, snapshotPath: before }), stale);
+    expect(result.status).toBe('reverted');
+    const since = result.snapshot!.appliedSince!;
+    expect(since.version).toBe(steps[1]!.version);
+    expect(Date.parse(since.appliedAt)).toBeGreaterThan(Date.parse(result.snapshot!.takenAt));
+    expect(Date.parse(since.appliedAt)).toBeLessThanOrEqual(Date.now());
+    const warnings = stale.lines.filter((l) => l.startsWith('warning:'));
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toContain(`Snapshot ${before} was taken `);
+    expect(warnings[0]).toContain(`, and migration ${steps[1]!.version} (${since.file}) was applied `);
+    expect(warnings[0]).toContain(', after the snapshot was taken, so rows written since then are not in it: any of them the down SQL drops has no way back.');
+    expect(since.file).toMatch(/discount_codes/);
+    expect(since.file).not.toMatch(/down/);
+    expect(revertSummary(result)).toMatch(/\*\*Older than the migrations reverted:\*\* migration \S+ \(.+\) was applied .+ UTC, after the snapshot was taken, so rows written since then are not in it; any of them the down SQL dropped has no way back\./);
+  });
+});
