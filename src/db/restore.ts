@@ -81,12 +81,20 @@ export async function restoreSnapshot(req: RestoreRequest, log: Log): Promise<Re
   const snapshot = await openSnapshot(req.snapshotPath);
   const manifest = snapshot.manifest;
   // The snapshot was read back in full when it was taken; the same sha256 now proves these are those
-  // bytes. It is hashed while the rest runs, and a restore that started on other bytes never commits.
-  const bytesChecked = fingerprint(snapshot.path).then((fp) => {
-    checkFingerprint(snapshot, fp);
-    log.info(`Snapshot ${snapshot.path} verified: sha256 ${fp.sha256.slice(0, 12)}…, ${fp.sizeBytes} bytes, as it was when it was read back in full.`);
-  });
-  bytesChecked.catch(() => undefined);
+  // bytes, and a restore that started on other bytes never commits. Hashed on Node's main thread, in
+  // 1 MB slices between everything else it does: so not while it plans the restore, but once psql
+  // runs it (or sooner, when something awaits it); with a pre-restore snapshot, which waits for the
+  // hash, from the start.
+  let hashing: Promise<void> | undefined;
+  const bytesChecked = () => {
+    hashing ??= fingerprint(snapshot.path).then((fp) => {
+      checkFingerprint(snapshot, fp);
+      log.info(`Snapshot ${snapshot.path} verified: sha256 ${fp.sha256.slice(0, 12)}…, ${fp.sizeBytes} bytes, as it was when it was read back in full.`);
+    });
+    hashing.catch(() => undefined);
+    return hashing;
+  };
+  if (req.preRestoreSnapshot) void bytesChecked();
   warmPgTools(manifest.format === 'plain' ? ['psql'] : ['pg_restore', 'psql'], req.tools);
 
   // Tables dumped without their rows come back empty: only a pre-restore snapshot keeps those rows.
@@ -118,7 +126,7 @@ export async function restoreSnapshot(req: RestoreRequest, log: Log): Promise<Re
       if (!source.same) log.warning(`${source.message} It is being restored into the target all the same: confirm names the target, not the source.`);
       // A file that changed is reported as changed, even when pg_restore also failed on it.
       const contents = await reading.catch(async (err: unknown) => {
-        await bytesChecked;
+        await bytesChecked();
         throw err;
       });
       // Tables the snapshot does not have are left as they are (and, with their foreign keys, kept by the plan).
@@ -152,7 +160,7 @@ export async function restoreSnapshot(req: RestoreRequest, log: Log): Promise<Re
     let preRestoreSnapshotPath: string | undefined;
     if (req.preRestoreSnapshot) {
       // Not worth keeping the current state for a snapshot that will be refused.
-      await bytesChecked;
+      await bytesChecked();
       log.info(`Keeping the current state of ${where} in a pre-restore snapshot first …`);
       const pre = await takeSnapshot(
         wholeDatabaseSnapshot(req.target, {
@@ -258,8 +266,8 @@ interface Apply {
   req: RestoreRequest;
   snapshot: string;
   manifest: SnapshotManifest;
-  /** Rejects when the snapshot's bytes are not those its manifest recorded: then nothing may commit. */
-  bytesChecked: Promise<void>;
+  /** Hashes the snapshot (once, on the first call); rejects when its bytes are not those its manifest recorded: then nothing may commit. */
+  bytesChecked: () => Promise<void>;
   /** Reads a custom or directory archive; undefined for a plain script, which psql reads as it is. */
   pgRestore: PgTool | undefined;
   plan: RestorePlan;
@@ -448,7 +456,7 @@ async function applySnapshot(a: Apply, processes: RestoreProcesses, log: Log): P
         const r = await read;
         if (r.code === 0) continue;
         // A file that changed is reported as changed, even when pg_restore also failed on it.
-        await a.bytesChecked;
+        await a.bytesChecked();
         throw corruptSnapshot(a.snapshot, toolErrorLine(read === restoring && data ? verbose.text() : r.stderr) || 'pg_restore could not read it in full');
       }
     },
@@ -468,7 +476,7 @@ async function applySnapshot(a: Apply, processes: RestoreProcesses, log: Log): P
       putBackDefaultPrivileges(),
     ],
     // Throws (and so never commits) when the bytes restored are not the snapshot's.
-    beforeCommit: () => a.bytesChecked,
+    beforeCommit: () => a.bytesChecked(),
   });
   let feedError: unknown;
   script.on('error', (err) => {
@@ -476,8 +484,9 @@ async function applySnapshot(a: Apply, processes: RestoreProcesses, log: Log): P
     feedError = err;
     stopPsql.abort();
   });
-  // From here psql runs the restore.
+  // From here psql runs the restore, and the snapshot's bytes are hashed beside it.
   script.pipe(processes.input);
+  void a.bytesChecked();
 
   let applied: ProcessResult;
   try {
@@ -491,7 +500,7 @@ async function applySnapshot(a: Apply, processes: RestoreProcesses, log: Log): P
   const loaded = loading && (await loading.catch(() => undefined));
   if (loaded && loaded.code !== 0 && loaded.code !== null) {
     // A file that changed is reported as changed, even when pg_restore also failed on it.
-    feedError = await a.bytesChecked.then(
+    feedError = await a.bytesChecked().then(
       () => corruptSnapshot(a.snapshot, toolErrorLine(loaded.stderr) || 'pg_restore could not read it in full'),
       (err: unknown) => err,
     );
