@@ -124,6 +124,16 @@ export async function restoreSnapshot(req: RestoreRequest, log: Log): Promise<Re
       if (!req.preRestoreSnapshot) startProcesses(serverMajor, pgRestore);
       const source = compareSource(snapshotSource(manifest), await readServerIdentity(s, req.target));
       if (!source.same) log.warning(`${source.message} It is being restored into the target all the same: confirm names the target, not the source.`);
+      // Asked while pg_restore still reads the table of contents: neither needs it.
+      // Roles whose default privileges this user cannot change (a superuser is a member of every role):
+      // membership until PostgreSQL 15, the right to SET ROLE to them from 16.
+      // As the script's bytes (pg_dump writes in the database's encoding), read as latin1 as the script is.
+      const { rows: others } = await s.query<{ r: Buffer }>(
+        "SELECT convert_to(quote_ident(rolname), current_setting('server_encoding')) AS r FROM pg_catalog.pg_roles WHERE NOT pg_has_role(current_user, oid, $1)",
+        [serverMajor >= 16 ? 'SET' : 'MEMBER'],
+      );
+      const notMemberOf = new Set(others.map((o) => o.r.toString('latin1')));
+      const defaults = await readOwnDefaultPrivileges(s);
       // A file that changed is reported as changed, even when pg_restore also failed on it.
       const contents = await reading.catch(async (err: unknown) => {
         await bytesChecked();
@@ -133,15 +143,7 @@ export async function restoreSnapshot(req: RestoreRequest, log: Log): Promise<Re
       const extra = await leftAsTheyAre(s, contents, manifest);
       // Planned before anything is written: a dependent that cannot be put back refuses the restore here.
       const plan: RestorePlan = req.clean ? await planRestore(s, contents, where) : { dropped: [], keptPartitions: [], droppedForeignKeys: [], keptForeignKeys: [], keptViews: [] };
-      // Roles whose default privileges this user cannot change (a superuser is a member of every role):
-      // membership until PostgreSQL 15, the right to SET ROLE to them from 16.
-      // As the script's bytes (pg_dump writes in the database's encoding), read as latin1 as the script is.
-      const { rows: others } = await s.query<{ r: Buffer }>(
-        "SELECT convert_to(quote_ident(rolname), current_setting('server_encoding')) AS r FROM pg_catalog.pg_roles WHERE NOT pg_has_role(current_user, oid, $1)",
-        [serverMajor >= 16 ? 'SET' : 'MEMBER'],
-      );
-      const notMemberOf = new Set(others.map((o) => o.r.toString('latin1')));
-      return { serverMajor, pgRestore, contents, plan, extra, notMemberOf, defaults: await readOwnDefaultPrivileges(s) };
+      return { serverMajor, pgRestore, contents, plan, extra, notMemberOf, defaults };
     });
     if (contents.largeObjects && manifest.format === 'plain') {
       throw new RollbackKitError(
