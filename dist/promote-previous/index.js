@@ -155,6 +155,13 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:queryst
 
 /***/ }),
 
+/***/ 6848:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:readline/promises");
+
+/***/ }),
+
 /***/ 7075:
 /***/ ((module) => {
 
@@ -250,7 +257,7 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("util");
 /***/ ((__webpack_module__, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(__webpack_module__, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _core_action_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(2324);
+/* harmony import */ var _core_action_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(2755);
 /* harmony import */ var _platforms_not_live_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(19);
 /* harmony import */ var _platforms_promote_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(6662);
 /* harmony import */ var _platforms_promote_inputs_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(5624);
@@ -301,7 +308,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 2324:
+/***/ 2755:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -364,8 +371,6 @@ function memoryLog() {
 
 // EXTERNAL MODULE: external "node:os"
 var external_node_os_ = __nccwpck_require__(8161);
-;// CONCATENATED MODULE: external "node:readline/promises"
-const promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:readline/promises");
 ;// CONCATENATED MODULE: ./.build/core/output.js
 /**
  * The one writer between rollback-kit and the runner's log. The runner reads every line a step
@@ -377,7 +382,6 @@ const promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.ur
  * and each one is made inert; our own commands (annotations, masks, failure) are issued by
  * @actions/core, which escapes their data and properties so they stay one line.
  */
-
 
 
 /** Where the runner splits lines (.NET ReadLine: \r\n, \r or \n). */
@@ -443,7 +447,9 @@ const output = {
     },
     /** Asks on stderr and reads one line from stdin; '' when `signal` aborts first. */
     async ask(question, signal) {
-        const rl = (0,promises_namespaceObject.createInterface)({ input: process.stdin, output: process.stderr });
+        // Loaded here, not with every action's bundle: only the command line asks anything.
+        const { createInterface } = await Promise.resolve(/* import() */).then(__nccwpck_require__.t.bind(__nccwpck_require__, 6848, 19));
+        const rl = createInterface({ input: process.stdin, output: process.stderr });
         try {
             return await rl.question(terminalLines(question).join(external_node_os_.EOL), { signal }).catch(() => '');
         }
@@ -1524,8 +1530,8 @@ __nccwpck_require__.d(__webpack_exports__, {
 
 // EXTERNAL MODULE: ./.build/core/errors.js
 var errors = __nccwpck_require__(8005);
-// EXTERNAL MODULE: ./.build/core/action.js + 5 modules
-var action = __nccwpck_require__(2324);
+// EXTERNAL MODULE: ./.build/core/action.js + 4 modules
+var action = __nccwpck_require__(2755);
 ;// CONCATENATED MODULE: ./.build/core/secret-input.js
 /**
  * Platform tokens for the entry points: each from its input or, when that is empty, from the

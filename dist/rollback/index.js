@@ -1698,6 +1698,13 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:queryst
 
 /***/ }),
 
+/***/ 6848:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:readline/promises");
+
+/***/ }),
+
 /***/ 7075:
 /***/ ((module) => {
 
@@ -10396,7 +10403,7 @@ exports.visitAsync = visitAsync;
 
 __nccwpck_require__.a(__webpack_module__, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6760);
-/* harmony import */ var _core_action_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(5135);
+/* harmony import */ var _core_action_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(8521);
 /* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(8005);
 /* harmony import */ var _core_secret_input_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(8347);
 /* harmony import */ var _db_connection_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(401);
@@ -10535,7 +10542,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 5135:
+/***/ 8521:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -10598,8 +10605,6 @@ function memoryLog() {
 
 // EXTERNAL MODULE: external "node:os"
 var external_node_os_ = __nccwpck_require__(8161);
-;// CONCATENATED MODULE: external "node:readline/promises"
-const promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:readline/promises");
 ;// CONCATENATED MODULE: ./.build/core/output.js
 /**
  * The one writer between rollback-kit and the runner's log. The runner reads every line a step
@@ -10611,7 +10616,6 @@ const promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.ur
  * and each one is made inert; our own commands (annotations, masks, failure) are issued by
  * @actions/core, which escapes their data and properties so they stay one line.
  */
-
 
 
 /** Where the runner splits lines (.NET ReadLine: \r\n, \r or \n). */
@@ -10677,7 +10681,9 @@ const output = {
     },
     /** Asks on stderr and reads one line from stdin; '' when `signal` aborts first. */
     async ask(question, signal) {
-        const rl = (0,promises_namespaceObject.createInterface)({ input: process.stdin, output: process.stderr });
+        // Loaded here, not with every action's bundle: only the command line asks anything.
+        const { createInterface } = await Promise.resolve(/* import() */).then(__nccwpck_require__.t.bind(__nccwpck_require__, 6848, 19));
+        const rl = createInterface({ input: process.stdin, output: process.stderr });
         try {
             return await rl.question(terminalLines(question).join(external_node_os_.EOL), { signal }).catch(() => '');
         }
@@ -11703,7 +11709,7 @@ function wholeLines(text, wasCut) {
 /* harmony export */   j: () => (/* binding */ secretInput)
 /* harmony export */ });
 /* unused harmony export TOKEN_ENV */
-/* harmony import */ var _action_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5135);
+/* harmony import */ var _action_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8521);
 /**
  * Platform tokens for the entry points: each from its input or, when that is empty, from the
  * environment variable the platform's own CLI reads, so a workflow that already exports it for the
@@ -12507,6 +12513,11 @@ function parseUrl(text) {
             throw NOT_A_URL(`the query parameter "${pair.slice(0, 40)}" has no =value`);
         params[decode(pair.slice(0, eq))] = decode(pair.slice(eq + 1));
     }
+    // libpq reads JDBC's ssl=true in a URL as sslmode=require.
+    if (params.ssl === 'true') {
+        delete params.ssl;
+        params.sslmode ??= 'require';
+    }
     const { host: queryHost, port: queryPort, dbname, user: queryUser, password: queryPassword, ...rest2 } = params;
     return finish({
         host: queryHost ?? specs.map((h) => h.host).join(','),
@@ -12563,6 +12574,7 @@ function finish(t) {
     if (!Number.isInteger(port) || port <= 0 || port > 65535) {
         throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .RollbackKitError */ .dp(`The connection string has an invalid port "${t.port}".`);
     }
+    refuseUnhonoured(t.host, t.params);
     // libpq connects to hostaddr when no host is named; with neither, to the local Unix socket.
     const host = t.host || t.params.hostaddr || defaultSocketDir(port);
     const user = t.user || 'postgres';
@@ -12579,6 +12591,84 @@ function finish(t) {
 const SOCKET_DIRS = ['/var/run/postgresql', '/run/postgresql', '/tmp'];
 function defaultSocketDir(port) {
     return SOCKET_DIRS.find((dir) => (0,node_fs__WEBPACK_IMPORTED_MODULE_0__.existsSync)((0,node_path__WEBPACK_IMPORTED_MODULE_1__.join)(dir, `.s.PGSQL.${port}`))) ?? SOCKET_DIRS.find((dir) => (0,node_fs__WEBPACK_IMPORTED_MODULE_0__.existsSync)(dir)) ?? '/tmp';
+}
+const ONE_SERVER = 'Name the one server to use (the primary) as the only host: postgres://user:password@host:5432/dbname.';
+const SPELL_IT_OUT = 'Give the connection as a URL with its host, port, dbname and user: postgres://user:password@host:5432/dbname.';
+/**
+ * libpq parameters that rollback-kit's own sessions (node-postgres) do not read the way pg_dump,
+ * pg_restore and psql do. A connection string that relies on one would have those reach another
+ * server than the sessions that check, count and lock, or reach it another way; so it is refused
+ * before anything connects, naming the parameter and what to give instead. `accepts`: the values
+ * that ask for nothing beyond what the sessions do anyway (mostly libpq's defaults). Parameters that
+ * are not libpq's (a migration tool's own, such as search_path or Prisma's schema) are left to the
+ * tools that read them. Values are never repeated: sslpassword and oauth_client_secret are secrets.
+ */
+const UNHONOURED = {
+    service: { why: 'rollback-kit\'s own sessions do not read pg_service.conf', instead: SPELL_IT_OUT },
+    servicefile: { why: 'rollback-kit\'s own sessions do not read pg_service.conf', instead: SPELL_IT_OUT },
+    passfile: { why: 'rollback-kit\'s own sessions read only ~/.pgpass or the file PGPASSFILE names', instead: 'Put the password in the connection string (percent-encoded, from a secret).' },
+    target_session_attrs: { why: 'it picks among several hosts by their role, and rollback-kit connects to one server without asking its role', instead: ONE_SERVER, accepts: ['any'] },
+    load_balance_hosts: { why: 'it spreads connections over several servers, and every session of a rollback must reach the same one', instead: ONE_SERVER, accepts: ['disable'] },
+    requiressl: { why: 'it is libpq\'s old spelling of sslmode=require', instead: 'Use sslmode=require (or verify-full).' },
+    sslpassword: { why: 'rollback-kit\'s own sessions cannot open an encrypted client key', instead: 'Use an unencrypted key file (written from a secret in an earlier step) in sslkey.' },
+    sslcrl: { why: 'rollback-kit\'s own sessions do not check certificate revocation lists', instead: 'Leave it out, or connect with sslmode=verify-full and a current sslrootcert.' },
+    sslcrldir: { why: 'rollback-kit\'s own sessions do not check certificate revocation lists', instead: 'Leave it out, or connect with sslmode=verify-full and a current sslrootcert.' },
+    sslcertmode: { why: 'rollback-kit\'s own sessions send the client certificate whenever sslcert names one', instead: 'Leave it out.', accepts: ['allow'] },
+    sslsni: { why: 'rollback-kit\'s own sessions always send the host name (SNI)', instead: 'Leave it out.', accepts: ['1'] },
+    sslnegotiation: { why: 'rollback-kit\'s own sessions negotiate SSL the PostgreSQL way only', instead: 'Leave it out.', accepts: ['postgres'] },
+    sslcompression: { why: 'SSL compression is not available', instead: 'Leave it out.', accepts: ['0'] },
+    ssl_min_protocol_version: { why: 'rollback-kit\'s own sessions use Node.js\'s TLS versions', instead: 'Leave it out.' },
+    ssl_max_protocol_version: { why: 'rollback-kit\'s own sessions use Node.js\'s TLS versions', instead: 'Leave it out.' },
+    min_protocol_version: { why: 'rollback-kit\'s own sessions speak protocol 3.0 only', instead: 'Leave it out.' },
+    max_protocol_version: { why: 'rollback-kit\'s own sessions speak protocol 3.0 only', instead: 'Leave it out.' },
+    require_auth: { why: 'rollback-kit\'s own sessions do not limit the authentication methods the server may ask for', instead: 'Leave it out.' },
+    channel_binding: { why: 'rollback-kit\'s own sessions do not use SCRAM channel binding', instead: 'Leave it out (or use channel_binding=prefer).', accepts: ['disable', 'prefer'] },
+    requirepeer: { why: 'rollback-kit\'s own sessions do not check the server process\'s user', instead: 'Leave it out.' },
+    gssencmode: { why: 'rollback-kit\'s own sessions have no GSSAPI encryption', instead: 'Use sslmode=require (or verify-full) instead.', accepts: ['disable', 'prefer'] },
+    krbsrvname: { why: 'rollback-kit\'s own sessions have no Kerberos (GSSAPI) authentication', instead: 'Use password authentication over SSL.' },
+    gsslib: { why: 'rollback-kit\'s own sessions have no GSSAPI authentication', instead: 'Use password authentication over SSL.' },
+    gssdelegation: { why: 'rollback-kit\'s own sessions have no GSSAPI authentication', instead: 'Leave it out.', accepts: ['0'] },
+    keepalives: { why: 'rollback-kit\'s own sessions always turn TCP keepalive on', instead: 'Leave it out.', accepts: ['1'] },
+    keepalives_idle: { why: 'rollback-kit\'s own sessions set their own TCP keepalive (10 s)', instead: 'Leave it out.' },
+    keepalives_interval: { why: 'rollback-kit\'s own sessions set their own TCP keepalive (10 s)', instead: 'Leave it out.' },
+    keepalives_count: { why: 'rollback-kit\'s own sessions set their own TCP keepalive (10 s)', instead: 'Leave it out.' },
+    tcp_user_timeout: { why: 'rollback-kit\'s own sessions do not set it', instead: 'Leave it out.' },
+    client_encoding: { why: 'rollback-kit\'s own sessions read and write UTF-8', instead: 'Leave it out.', accepts: ['UTF8', 'utf8', 'UTF-8', 'utf-8'] },
+    replication: { why: 'a replication connection cannot run the queries rollback-kit needs', instead: 'Leave it out.' },
+    oauth_issuer: { why: 'rollback-kit\'s own sessions have no OAuth authentication', instead: 'Use password authentication over SSL.' },
+    oauth_client_id: { why: 'rollback-kit\'s own sessions have no OAuth authentication', instead: 'Use password authentication over SSL.' },
+    oauth_client_secret: { why: 'rollback-kit\'s own sessions have no OAuth authentication', instead: 'Use password authentication over SSL.' },
+    oauth_scope: { why: 'rollback-kit\'s own sessions have no OAuth authentication', instead: 'Use password authentication over SSL.' },
+};
+/** sslcert and sslkey go with an SSL session: libpq's prefer and allow would send them where rollback-kit's sessions use none. */
+const SSL_SESSION_MODES = ['require', 'verify-ca', 'verify-full'];
+/** Refuses every libpq parameter (and host list) whose meaning rollback-kit would not keep exactly; see UNHONOURED. */
+function refuseUnhonoured(host, params) {
+    const refuse = (what, why, instead) => new _core_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .RollbackKitError */ .dp(`The connection string's ${what} cannot be honoured: ${why}, so pg_dump, pg_restore and psql would connect otherwise than rollback-kit's own sessions.`, `${instead} Nothing was touched.`);
+    const hosts = host.split(',');
+    if (hosts.length > 1)
+        throw refuse(`host list (${hosts.length} hosts: ${hosts.join(', ')})`, 'libpq tries the hosts in turn, and rollback-kit connects to one server only', ONE_SERVER);
+    const hostaddr = params.hostaddr;
+    if (hostaddr !== undefined) {
+        if (hostaddr.includes(','))
+            throw refuse('hostaddr list', 'libpq tries the addresses in turn, and rollback-kit connects to one server only', ONE_SERVER);
+        // Alone it is simply where to connect (finish() takes it as the host); beside another host name,
+        // libpq connects to it and checks the certificate against the name, which rollback-kit cannot do.
+        if (host && hostaddr !== host)
+            throw refuse(`hostaddr (${hostaddr}, with host ${host})`, 'libpq connects to hostaddr and keeps host for the certificate check, and rollback-kit connects to host', 'Give the address to connect to as the host, and leave hostaddr out.');
+    }
+    for (const [param, value] of Object.entries(params)) {
+        const rule = UNHONOURED[param];
+        if (!rule || rule.accepts?.includes(value))
+            continue;
+        const allowed = rule.accepts ? ` (only ${rule.accepts.map((v) => `${param}=${v}`).join(' or ')} is)` : '';
+        throw refuse(param, `${rule.why}${allowed}`, rule.instead);
+    }
+    for (const param of ['sslcert', 'sslkey']) {
+        if (params[param] && !SSL_SESSION_MODES.includes(params.sslmode ?? '')) {
+            throw refuse(`${param} without sslmode=require`, `with sslmode ${params.sslmode ?? 'prefer (the default)'} libpq may send the client certificate over SSL, and rollback-kit's own sessions use SSL only with sslmode require, verify-ca or verify-full`, 'Add sslmode=require (or verify-full with sslrootcert).');
+        }
+    }
 }
 /** libpq's values: any other sslmode is refused by psql and pg_dump, so it is refused here too, before anything runs. */
 const SSL_MODES = ['disable', 'allow', 'prefer', 'require', 'verify-ca', 'verify-full'];
@@ -12644,15 +12734,23 @@ function connectTimeoutMs(t) {
 }
 function sslConfig(t) {
     const mode = (t.params.sslmode ?? '').toLowerCase();
+    // The client certificate, as libpq sends it (refuseUnhonoured lets sslcert through only with these modes).
+    const client = {
+        ...(t.params.sslcert ? { cert: (0,node_fs__WEBPACK_IMPORTED_MODULE_0__.readFileSync)(t.params.sslcert, 'utf8') } : {}),
+        ...(t.params.sslkey ? { key: (0,node_fs__WEBPACK_IMPORTED_MODULE_0__.readFileSync)(t.params.sslkey, 'utf8') } : {}),
+    };
     // libpq's "require" encrypts without checking the certificate; verify-* check it.
     if (mode === 'require')
-        return { rejectUnauthorized: false };
+        return { rejectUnauthorized: false, ...client };
     if (mode === 'verify-ca' || mode === 'verify-full') {
-        const ca = t.params.sslrootcert ? (0,node_fs__WEBPACK_IMPORTED_MODULE_0__.readFileSync)(t.params.sslrootcert, 'utf8') : undefined;
-        return { rejectUnauthorized: true, ca, ...(mode === 'verify-ca' ? { checkServerIdentity: () => undefined } : {}) };
+        // sslrootcert=system is the system's certificate store (libpq 16): Node.js's own store here.
+        const root = t.params.sslrootcert;
+        const ca = root && root !== 'system' ? (0,node_fs__WEBPACK_IMPORTED_MODULE_0__.readFileSync)(root, 'utf8') : undefined;
+        return { rejectUnauthorized: true, ca, ...client, ...(mode === 'verify-ca' ? { checkServerIdentity: () => undefined } : {}) };
     }
     return false;
 }
+/** The connection string's parameters that reach the pg_* tools, and the variable each goes in. */
 const LIBPQ_ENV = {
     sslmode: 'PGSSLMODE',
     sslrootcert: 'PGSSLROOTCERT',
@@ -12663,20 +12761,39 @@ const LIBPQ_ENV = {
     connect_timeout: 'PGCONNECT_TIMEOUT',
     target_session_attrs: 'PGTARGETSESSIONATTRS',
     gssencmode: 'PGGSSENCMODE',
+    channel_binding: 'PGCHANNELBINDING',
+    load_balance_hosts: 'PGLOADBALANCEHOSTS',
 };
 /**
+ * libpq's variables that node-postgres does not read: one left in the runner's environment would
+ * steer the pg_* tools and not rollback-kit's own sessions. PGSERVICE is the worst: the service
+ * file's host and dbname win over PGHOST and PGDATABASE, so psql would restore into the service's
+ * database while every check ran on database-url's. PGCLIENTENCODING would have pg_dump write in
+ * another encoding than the database's, which restore-db reads its scripts in. Each is set from the
+ * connection string or removed from the child's environment. (PGPASSWORD, PGPASSFILE and PGOPTIONS
+ * are read by both, so they stay as they are when the string does not set them.)
+ */
+const TOOL_ONLY_VARIABLES = [
+    'PGHOSTADDR', 'PGSERVICE', 'PGSERVICEFILE', 'PGREQUIRESSL', 'PGSSLMODE', 'PGSSLNEGOTIATION', 'PGSSLCOMPRESSION', 'PGSSLCERT', 'PGSSLKEY',
+    'PGSSLCERTMODE', 'PGSSLROOTCERT', 'PGSSLCRL', 'PGSSLCRLDIR', 'PGSSLSNI', 'PGSSLMINPROTOCOLVERSION', 'PGSSLMAXPROTOCOLVERSION',
+    'PGMINPROTOCOLVERSION', 'PGMAXPROTOCOLVERSION', 'PGREQUIREPEER', 'PGREQUIREAUTH', 'PGCHANNELBINDING', 'PGGSSENCMODE', 'PGKRBSRVNAME',
+    'PGGSSLIB', 'PGGSSDELEGATION', 'PGTARGETSESSIONATTRS', 'PGLOADBALANCEHOSTS', 'PGCLIENTENCODING',
+];
+/**
  * Environment for pg_dump, pg_restore and psql. Everything goes through variables, the password
- * included, so no secret is ever in an argument list.
+ * included, so no secret is ever in an argument list; and only what the connection string says
+ * reaches them, so they connect exactly where and how rollback-kit's own sessions do.
  */
 function libpqEnv(t) {
-    const env = {
+    const env = Object.fromEntries(TOOL_ONLY_VARIABLES.map((name) => [name, undefined]));
+    Object.assign(env, {
         PGHOST: t.host,
         PGPORT: String(t.port),
         PGDATABASE: t.database,
         PGUSER: t.user,
         PGCONNECT_TIMEOUT: String(Math.round(connectTimeoutMs(t) / 1000)),
         PGAPPNAME: 'rollback-kit',
-    };
+    });
     if (t.password)
         env.PGPASSWORD = t.password;
     for (const [param, name] of Object.entries(LIBPQ_ENV)) {
@@ -12696,6 +12813,7 @@ function libpqEnv(t) {
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
 /* harmony export */   D5: () => (/* binding */ lockTimeoutMs),
 /* harmony export */   Td: () => (/* binding */ isLockTimeout),
+/* harmony export */   iP: () => (/* binding */ lockCycleError),
 /* harmony export */   rB: () => (/* binding */ lockTimeoutError),
 /* harmony export */   sK: () => (/* binding */ DEFAULT_LOCK_TIMEOUT_SECONDS),
 /* harmony export */   v2: () => (/* binding */ watchBlockers),
@@ -12743,7 +12861,7 @@ function isLockTimeout(codeOrText) {
  * Watches, from its own connection, for sessions that block any session named `applicationName`.
  * A watcher that cannot connect watches nothing: the lock timeout still bounds the wait.
  */
-async function watchBlockers(target, applicationName, log) {
+async function watchBlockers(target, applicationName, log, opts = {}) {
     let session;
     try {
         session = await (0,_session_js__WEBPACK_IMPORTED_MODULE_2__/* .connect */ .Ng)(target);
@@ -12776,17 +12894,29 @@ async function watchBlockers(target, applicationName, log) {
             waitingSince.delete(pid);
         }
     };
+    let cycleSeen = false;
+    /** Ends every session of ours but the watcher's own: their locks go, and so does the wait behind them. */
+    const endOurs = async (blockers) => {
+        cycleSeen = true;
+        await session.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1 AND pid <> pg_backend_pid()', [applicationName]);
+        opts.onCycle(blockers);
+    };
     const poll = async () => {
         // [[:space:]], not \s: a backslash in a string is an escape where standard_conforming_strings is off.
         const { rows } = await session.query(`SELECT DISTINCT b.pid, b.usename AS user, b.state, extract(epoch FROM now() - coalesce(b.xact_start, b.query_start))::int AS seconds,
-              left(regexp_replace(b.query, '[[:space:]]+', ' ', 'g'), ${QUERY_READ_CHARS}) AS query
+              left(regexp_replace(b.query, '[[:space:]]+', ' ', 'g'), ${QUERY_READ_CHARS}) AS query,
+              EXISTS (SELECT 1 FROM unnest(pg_blocking_pids(b.pid)) AS ours(pid) JOIN pg_stat_activity o ON o.pid = ours.pid WHERE o.application_name = $1) AS waits_for_us
          FROM pg_stat_activity w
         CROSS JOIN LATERAL unnest(pg_blocking_pids(w.pid)) AS bp(pid)
          JOIN pg_stat_activity b ON b.pid = bp.pid
         WHERE w.application_name = $1 AND b.application_name IS DISTINCT FROM $1
         ORDER BY b.pid`, [applicationName]);
-        if (rows.length)
-            last = rows.map((r) => ({ pid: r.pid, user: r.user ?? '?', state: r.state ?? 'unknown', seconds: r.seconds, query: r.query ?? '' }));
+        const seen = rows.map((r) => ({ pid: r.pid, user: r.user ?? '?', state: r.state ?? 'unknown', seconds: r.seconds, query: r.query ?? '', waitsForUs: r.waits_for_us }));
+        if (seen.length)
+            last = seen;
+        const cycle = seen.filter((b) => b.waitsForUs);
+        if (opts.onCycle && !cycleSeen && cycle.length)
+            await endOurs(cycle);
         if (cancelAfterMs !== undefined)
             await cancelLongWaits(cancelAfterMs);
     };
@@ -12816,6 +12946,14 @@ function describeBlockers(blockers, log) {
         return `pid ${b.pid} (user ${b.user}, ${b.state}${since}${query ? `, last query "${query}"` : ''})`;
     })
         .join('; ');
+}
+/**
+ * The error for a wait that went both ways (WatchOptions.onCycle): a session asked for a table we
+ * held, and ours queued behind it. Ours were ended at once, so that session went ahead.
+ */
+function lockCycleError(what, blockers, state, log) {
+    const who = `${blockers.length > 1 ? 'sessions' : 'session'} ${describeBlockers(blockers, log)}`;
+    return new _core_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .RollbackKitError */ .dp(`${what} stopped: ${who} asked for a table this snapshot had locked, and the snapshot (pg_dump) then had to wait behind it: each waited for the other, and every query on that table waited behind both. The snapshot let go at once, so that session went ahead.`, `${state} Run again once it has finished (a migration or other schema change running now).`);
 }
 /** The error for a lock that was not granted in time: who holds it, what was (not) changed, what to do. */
 function lockTimeoutError(what, seconds, blockers, state, log) {
@@ -13270,8 +13408,21 @@ function snapshotSource(manifest) {
     const m = /^(?:\[(.*)\]|([^:]*)):(\d+)\//.exec(manifest.target ?? '');
     return { host: m?.[1] ?? m?.[2] ?? '', port: Number(m?.[3] ?? 0), database: manifest.database, systemIdentifier: null };
 }
-function sameHost(a, b) {
-    return a.toLowerCase() === b.toLowerCase();
+/** The redactor's mark (core/secrets.ts): where a manifest held text equal to a secret, it reads this. */
+const REDACTED = '***';
+/**
+ * Whether a name the manifest recorded is `actual`. snapshot-db writes the database name and host
+ * through the redactor, so where one equals a secret (postgres://postgres:postgres@…/postgres) it
+ * reads ***: each *** then stands for some text, and the rest must match exactly.
+ */
+function recordedAs(recorded, actual, fold = (s) => s) {
+    if (!recorded.includes(REDACTED))
+        return fold(recorded) === fold(actual);
+    const pattern = recorded.split(REDACTED).map((part) => fold(part).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('[\\s\\S]+');
+    return new RegExp(`^${pattern}$`).test(fold(actual));
+}
+function sameHost(recorded, actual) {
+    return recordedAs(recorded, actual, (s) => s.toLowerCase());
 }
 /**
  * The rule: a different database name is another database. Otherwise, when both sides have a
@@ -13282,7 +13433,7 @@ function compareSource(snapshot, target) {
     const sides = `(snapshot: ${describeIdentity(snapshot)}; target: ${describeIdentity(target)})`;
     const haveIds = snapshot.systemIdentifier !== null && target.systemIdentifier !== null;
     const basis = haveIds ? 'system-identifier' : 'host-port-database';
-    if (snapshot.database !== target.database) {
+    if (!recordedAs(snapshot.database, target.database)) {
         return { same: false, basis, message: `The snapshot is of another database ${sides}.` };
     }
     if (haveIds) {
@@ -13583,32 +13734,36 @@ function connectionError(target, err) {
 /* harmony export */   PJ: () => (/* binding */ wholeDatabaseSnapshot),
 /* harmony export */   W9: () => (/* binding */ takeSnapshot)
 /* harmony export */ });
-/* unused harmony exports MIGRATION_HISTORY_SCHEMAS, snapshotBaseName, validateRequest */
-/* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3024);
-/* harmony import */ var node_fs_promises__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(1455);
-/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(6760);
-/* harmony import */ var node_stream_promises__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(6466);
-/* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(8005);
-/* harmony import */ var _core_files_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(2019);
-/* harmony import */ var _core_process_js__WEBPACK_IMPORTED_MODULE_15__ = __nccwpck_require__(5713);
-/* harmony import */ var _archive_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(4263);
-/* harmony import */ var _catalog_js__WEBPACK_IMPORTED_MODULE_13__ = __nccwpck_require__(9066);
-/* harmony import */ var _connection_js__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(401);
-/* harmony import */ var _lock_wait_js__WEBPACK_IMPORTED_MODULE_8__ = __nccwpck_require__(882);
-/* harmony import */ var _manifest_js__WEBPACK_IMPORTED_MODULE_9__ = __nccwpck_require__(2584);
-/* harmony import */ var _patterns_js__WEBPACK_IMPORTED_MODULE_10__ = __nccwpck_require__(5570);
-/* harmony import */ var _pg_tools_js__WEBPACK_IMPORTED_MODULE_11__ = __nccwpck_require__(1934);
-/* harmony import */ var _session_js__WEBPACK_IMPORTED_MODULE_12__ = __nccwpck_require__(4441);
-/* harmony import */ var _server_identity_js__WEBPACK_IMPORTED_MODULE_14__ = __nccwpck_require__(5941);
+/* unused harmony exports MIGRATION_HISTORY_SCHEMAS, exportFileName, snapshotBaseName, validateRequest */
+/* harmony import */ var node_crypto__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7598);
+/* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(3024);
+/* harmony import */ var node_fs_promises__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(1455);
+/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(6760);
+/* harmony import */ var node_stream_promises__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(6466);
+/* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(8005);
+/* harmony import */ var _core_files_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(2019);
+/* harmony import */ var _core_process_js__WEBPACK_IMPORTED_MODULE_16__ = __nccwpck_require__(5713);
+/* harmony import */ var _archive_js__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(4263);
+/* harmony import */ var _catalog_js__WEBPACK_IMPORTED_MODULE_14__ = __nccwpck_require__(9066);
+/* harmony import */ var _connection_js__WEBPACK_IMPORTED_MODULE_8__ = __nccwpck_require__(401);
+/* harmony import */ var _lock_wait_js__WEBPACK_IMPORTED_MODULE_9__ = __nccwpck_require__(882);
+/* harmony import */ var _manifest_js__WEBPACK_IMPORTED_MODULE_10__ = __nccwpck_require__(2584);
+/* harmony import */ var _patterns_js__WEBPACK_IMPORTED_MODULE_11__ = __nccwpck_require__(5570);
+/* harmony import */ var _pg_tools_js__WEBPACK_IMPORTED_MODULE_12__ = __nccwpck_require__(1934);
+/* harmony import */ var _session_js__WEBPACK_IMPORTED_MODULE_13__ = __nccwpck_require__(4441);
+/* harmony import */ var _server_identity_js__WEBPACK_IMPORTED_MODULE_15__ = __nccwpck_require__(5941);
 /**
  * snapshot-db: a pg_dump that can be trusted mid-incident. The manifest's tables, row counts and
  * object counts and the CSV exports are read in the very snapshot pg_dump dumps (pg_export_snapshot +
  * --snapshot), so they describe exactly what the archive holds; every table is locked there before
- * pg_dump starts, so no TRUNCATE or rewrite can change what a later count sees. The small tables'
+ * pg_dump starts, so no TRUNCATE or rewrite can change what a later count sees. A schema change
+ * that arrives before pg_dump has its own locks would wait for ours with pg_dump queued behind it:
+ * the blocker watch sees that and ends the snapshot at once (lock-wait.ts). The small tables'
  * rows are counted while pg_dump runs; the big tables once it is done, while the archive is read
  * back, so their second scan never competes with the dump's. Nothing is reported as a snapshot
  * until it has been read back in full.
  */
+
 
 
 
@@ -13637,8 +13792,25 @@ function wholeDatabaseSnapshot(target, where) {
     return { target, format: 'custom', jobs: 1, filter: { schemas: [], excludeSchemas: [] }, excludeTableData: [], exportTables: [], exportColumn: 'created_at', ...where };
 }
 const EXTENSIONS = { custom: '.dump', directory: '', plain: '.sql' };
-function safeName(text) {
-    return text.replace(/[^A-Za-z0-9_.-]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 60) || 'db';
+/** Text as a part of a file name: ASCII letters, digits and `_.-` only, so it is safe on every runner. */
+function safeName(text, allowed = /[^A-Za-z0-9_.-]+/g, fallback = 'db') {
+    return text.replace(allowed, '-').replace(/^-+|-+$/g, '').slice(0, 60) || fallback;
+}
+/** What an unquoted identifier is: lower-case ASCII. Such names are file names as they are. */
+const PLAIN_NAME = /^[a-z0-9_]+$/;
+/**
+ * The CSV file of a table's exported rows, one per table: folding names to ASCII makes `заказы` and
+ * `платежи`, or "order items" and "order-items", the same text, and the second export would replace
+ * the first. `schema.table.csv` when both are plain (lower-case ASCII, no dot, so no other table's
+ * name reads the same, even where case is not kept); any other name gets a readable part and a hash
+ * of its exact name, and three dots where a plain one has two.
+ */
+function exportFileName(t) {
+    if (PLAIN_NAME.test(t.schema) && PLAIN_NAME.test(t.name))
+        return `${t.schema}.${t.name}.csv`;
+    const word = (text, fallback) => safeName(text, /[^A-Za-z0-9_-]+/g, fallback).slice(0, 40);
+    const hash = (0,node_crypto__WEBPACK_IMPORTED_MODULE_0__.createHash)('sha256').update((0,_catalog_js__WEBPACK_IMPORTED_MODULE_14__/* .tableKey */ .ih)(t)).digest('hex').slice(0, 12);
+    return `${word(t.schema, 'schema')}.${word(t.name, 'table')}.${hash}.csv`;
 }
 /** `<db>-<label>-<UTC time>`: sorts by time, says what it is, and holds no secret. */
 function snapshotBaseName(database, label, at) {
@@ -13647,34 +13819,58 @@ function snapshotBaseName(database, label, at) {
 }
 function validateRequest(req) {
     if (req.jobs > 1 && req.format !== 'directory') {
-        throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_4__/* .RollbackKitError */ .dp(`jobs: ${req.jobs} needs format: directory (pg_dump dumps in parallel only into a directory).`, 'Set format: directory, or leave jobs empty.');
+        throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_5__/* .RollbackKitError */ .dp(`jobs: ${req.jobs} needs format: directory (pg_dump dumps in parallel only into a directory).`, 'Set format: directory, or leave jobs empty.');
     }
     if (req.exportSince && !req.exportTables.length) {
-        throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_4__/* .RollbackKitError */ .dp('export-since is set but export-tables is empty.', 'List the tables whose new rows to keep, e.g. export-tables: orders, public.payments.');
+        throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_5__/* .RollbackKitError */ .dp('export-since is set but export-tables is empty.', 'List the tables whose new rows to keep, e.g. export-tables: orders, public.payments.');
     }
     if (req.exportTables.length && !req.exportSince) {
-        throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_4__/* .RollbackKitError */ .dp('export-tables is set but export-since is empty.', 'Set export-since to the bad deploy\'s time (ISO 8601).');
+        throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_5__/* .RollbackKitError */ .dp('export-tables is set but export-since is empty.', 'Set export-since to the bad deploy\'s time (ISO 8601).');
     }
     if (!/^[A-Za-z_][A-Za-z0-9_$]*$/.test(req.exportColumn)) {
-        throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_4__/* .RollbackKitError */ .dp(`export-column "${req.exportColumn}" is not a plain column name.`);
+        throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_5__/* .RollbackKitError */ .dp(`export-column "${req.exportColumn}" is not a plain column name.`);
     }
 }
 async function prepareOutputDir(dir, input) {
-    await (0,_core_files_js__WEBPACK_IMPORTED_MODULE_5__/* .makeDirectory */ .Oh)(dir, input);
-    await (0,_core_files_js__WEBPACK_IMPORTED_MODULE_5__/* .probeWritable */ .Jg)(dir, input);
+    await (0,_core_files_js__WEBPACK_IMPORTED_MODULE_6__/* .makeDirectory */ .Oh)(dir, input);
+    await (0,_core_files_js__WEBPACK_IMPORTED_MODULE_6__/* .probeWritable */ .Jg)(dir, input);
 }
-async function freePath(dir, base, ext) {
+/** Whether anything (a file, a folder, a broken link) is at `path`. */
+async function taken(path) {
+    try {
+        await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_2__.lstat)(path);
+        return true;
+    }
+    catch (err) {
+        if (err.code === 'ENOENT')
+            return false;
+        throw err;
+    }
+}
+/**
+ * A snapshot path nothing else uses, claimed by creating it (an empty file, or the empty folder
+ * pg_dump fills in directory format) so a run beside this one cannot pick it too; none of its
+ * manifest or exports folder may be there either, since they are written beside it.
+ */
+async function claimSnapshotPath(dir, base, format) {
     for (let n = 1;; n++) {
-        const candidate = (0,node_path__WEBPACK_IMPORTED_MODULE_2__.join)(dir, `${base}${n > 1 ? `-${n}` : ''}${ext}`);
+        const candidate = (0,node_path__WEBPACK_IMPORTED_MODULE_3__.join)(dir, `${base}${n > 1 ? `-${n}` : ''}${EXTENSIONS[format]}`);
+        if ((await taken((0,_manifest_js__WEBPACK_IMPORTED_MODULE_10__/* .manifestPathFor */ .ev)(candidate))) || (await taken(`${candidate}.exports`)))
+            continue;
         try {
-            await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_1__.access)(candidate);
-        }
-        catch {
+            if (format === 'directory')
+                await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_2__.mkdir)(candidate);
+            else
+                await (await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_2__.open)(candidate, 'wx')).close();
             return candidate;
+        }
+        catch (err) {
+            if (err.code !== 'EEXIST')
+                throw err;
         }
     }
 }
-function pgDumpArgs(req, path, snapshotId, sel, lockTimeout) {
+function pgDumpArgs(req, path, snapshotId, sel, lockTimeout, largeObjects) {
     const formatFlag = { custom: 'c', directory: 'd', plain: 'p' }[req.format];
     const args = [`--format=${formatFlag}`, '--file', path, '--no-password', `--snapshot=${snapshotId}`, `--lock-wait-timeout=${lockTimeout}`];
     if (req.format === 'directory' && req.jobs > 1)
@@ -13682,24 +13878,27 @@ function pgDumpArgs(req, path, snapshotId, sel, lockTimeout) {
     // A plain script must be able to replace what is there when restore-db feeds it to psql.
     if (req.format === 'plain')
         args.push('--clean', '--if-exists');
+    // pg_dump leaves large objects out once --schema is given (they belong to no schema): see countLargeObjects.
+    if (sel.include.length && largeObjects)
+        args.push('-b');
     // Exact quoted names only: pg_dump then dumps precisely what the manifest describes.
     for (const s of sel.include)
-        args.push('--schema', (0,_catalog_js__WEBPACK_IMPORTED_MODULE_13__/* .quoteIdent */ .v4)(s));
+        args.push('--schema', (0,_catalog_js__WEBPACK_IMPORTED_MODULE_14__/* .quoteIdent */ .v4)(s));
     for (const s of sel.exclude)
-        args.push('--exclude-schema', (0,_catalog_js__WEBPACK_IMPORTED_MODULE_13__/* .quoteIdent */ .v4)(s));
+        args.push('--exclude-schema', (0,_catalog_js__WEBPACK_IMPORTED_MODULE_14__/* .quoteIdent */ .v4)(s));
     for (const t of sel.excludeData)
-        args.push('--exclude-table-data', (0,_patterns_js__WEBPACK_IMPORTED_MODULE_10__/* .exactTablePattern */ .mN)(t));
+        args.push('--exclude-table-data', (0,_patterns_js__WEBPACK_IMPORTED_MODULE_11__/* .exactTablePattern */ .mN)(t));
     return args;
 }
 async function resolveSelection(session, req, log) {
-    const all = await (0,_patterns_js__WEBPACK_IMPORTED_MODULE_10__/* .userSchemas */ .cY)(session);
+    const all = await (0,_patterns_js__WEBPACK_IMPORTED_MODULE_11__/* .userSchemas */ .cY)(session);
     const add = (list, items) => items.forEach((i) => list.includes(i) || list.push(i));
     const include = [];
     for (const p of req.filter.schemas)
-        add(include, await (0,_patterns_js__WEBPACK_IMPORTED_MODULE_10__/* .resolveSchemaPattern */ .YO)(session, p, 'schemas'));
+        add(include, await (0,_patterns_js__WEBPACK_IMPORTED_MODULE_11__/* .resolveSchemaPattern */ .YO)(session, p, 'schemas'));
     const exclude = [];
     for (const p of req.filter.excludeSchemas) {
-        const found = await (0,_patterns_js__WEBPACK_IMPORTED_MODULE_10__/* .resolveSchemaPattern */ .YO)(session, p, 'exclude-schemas');
+        const found = await (0,_patterns_js__WEBPACK_IMPORTED_MODULE_11__/* .resolveSchemaPattern */ .YO)(session, p, 'exclude-schemas');
         if (!found.length)
             log.warning(`exclude-schemas: "${p}" matches no schema, so it leaves nothing out.`);
         add(exclude, found);
@@ -13714,51 +13913,136 @@ async function resolveSelection(session, req, log) {
     const schemas = (include.length ? include : all).filter((s) => !exclude.includes(s));
     const excludeData = [];
     for (const p of req.excludeTableData) {
-        const found = await (0,_patterns_js__WEBPACK_IMPORTED_MODULE_10__/* .resolveTablePattern */ .Vc)(session, p);
+        const found = await (0,_patterns_js__WEBPACK_IMPORTED_MODULE_11__/* .resolveTablePattern */ .Vc)(session, p);
         if (!found.length)
             log.warning(`exclude-table-data: "${p}" matches no table, so all its rows are dumped.`);
         for (const t of found)
             if (!excludeData.some((e) => e.schema === t.schema && e.name === t.name))
                 excludeData.push(t);
     }
-    const exportTables = req.exportSince ? await (0,_patterns_js__WEBPACK_IMPORTED_MODULE_10__/* .resolveTablesStrict */ .RD)(session, req.exportTables, 'export-tables') : [];
+    const exportTables = req.exportSince ? await (0,_patterns_js__WEBPACK_IMPORTED_MODULE_11__/* .resolveTablesStrict */ .RD)(session, req.exportTables, 'export-tables') : [];
     return { schemas, include, exclude, excludeData, exportTables };
+}
+/**
+ * The database's large objects, counted in the dumped snapshot for the manifest, and always in the
+ * snapshot: they belong to no schema, so with `schemas` set pg_dump would leave every one of them
+ * out without a word, and rows that refer to one by its oid would come back from a restore pointing
+ * at whatever that large object holds by then, or at nothing. A snapshot taken to roll back keeps
+ * them (pg_dump -b): an extra large object in it loses nothing, a missing one loses its
+ * content. A plain script is refused when there are any: pg_dump writes them as statements that
+ * commit on their own, so restore-db could not restore it in one transaction.
+ */
+async function countLargeObjects(session, req, sel, log) {
+    const count = Number((await session.query('SELECT count(*) AS n FROM pg_catalog.pg_largeobject_metadata')).rows[0].n);
+    if (!count)
+        return 0;
+    if (req.format === 'plain') {
+        throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_5__/* .RollbackKitError */ .dp(`format: plain cannot hold this database's ${count} large object${count > 1 ? 's' : ''} in a form restore-db can restore: a plain script writes them with statements that commit on their own, so it cannot be restored in one transaction.`, 'Use format: custom (the default) or directory, which restore-db restores with the large objects in the same transaction. Nothing was kept.');
+    }
+    if (sel.include.length) {
+        log.info(`Also dumping the database's ${count} large object${count > 1 ? 's' : ''}: they belong to no schema, so schemas alone would leave them out, and rows that refer to them could not be restored with them.`);
+    }
+    return count;
 }
 /** Tables locked per statement: one LOCK names many, a few hundred keep each statement small. */
 const LOCK_BATCH = 500;
 /** ACCESS SHARE on every table, as pg_dump takes it: no TRUNCATE, rewrite or DROP until the transaction ends. */
 async function lockTables(session, tables) {
     for (let at = 0; at < tables.length; at += LOCK_BATCH) {
-        const names = tables.slice(at, at + LOCK_BATCH).map((t) => (0,_catalog_js__WEBPACK_IMPORTED_MODULE_13__/* .qualified */ .LX)(t.schema, t.name));
+        const names = tables.slice(at, at + LOCK_BATCH).map((t) => (0,_catalog_js__WEBPACK_IMPORTED_MODULE_14__/* .qualified */ .LX)(t.schema, t.name));
         await session.query(`LOCK TABLE ${names.join(', ')} IN ACCESS SHARE MODE`);
     }
 }
+/** What to do about a permission the server refused (SQLSTATE 42501), as pg_dump needs it too. */
+function privilegeHint(user, message) {
+    const who = (0,_catalog_js__WEBPACK_IMPORTED_MODULE_14__/* .quoteIdent */ .v4)(user);
+    if (/large object/i.test(message)) {
+        return `pg_dump must read every large object: GRANT SELECT ON LARGE OBJECT <oid> TO ${who}; for each, or snapshot as their owner (or a superuser). Nothing was kept.`;
+    }
+    if (/row-level security/i.test(message)) {
+        return `pg_dump must read every row: let user ${who} bypass row-level security (ALTER ROLE ${who} BYPASSRLS), or snapshot as the tables' owner. Nothing was kept.`;
+    }
+    return `pg_dump must read everything it dumps: GRANT USAGE ON SCHEMA <schema> TO ${who}; GRANT SELECT ON ALL TABLES IN SCHEMA <schema> TO ${who}; GRANT SELECT ON ALL SEQUENCES IN SCHEMA <schema> TO ${who}; (on PostgreSQL 14 or later GRANT pg_read_all_data TO ${who} covers every schema), or leave the schema out with exclude-schemas. Nothing was kept.`;
+}
+/** An error PostgreSQL itself sent (a severity and a five-character SQLSTATE), not one of the driver or the file system. */
+function isServerError(err) {
+    const e = err;
+    return typeof e?.severity === 'string' && typeof e.code === 'string' && /^[0-9A-Z]{5}$/.test(e.code) && typeof e.message === 'string';
+}
 /** A failure of our own session's work (listing, locking, counting, exporting) in the server's words. */
-function sideError(err, where, log) {
-    if (err instanceof _core_errors_js__WEBPACK_IMPORTED_MODULE_4__/* .RollbackKitError */ .dp || (0,_lock_wait_js__WEBPACK_IMPORTED_MODULE_8__/* .isLockTimeout */ .Td)(err.code))
+function sideError(err, where, user, log) {
+    if (err instanceof _core_errors_js__WEBPACK_IMPORTED_MODULE_5__/* .RollbackKitError */ .dp || (0,_lock_wait_js__WEBPACK_IMPORTED_MODULE_9__/* .isLockTimeout */ .Td)(err.code))
         return err;
     const e = err;
     if (typeof e.message !== 'string')
         return err;
-    return new _core_errors_js__WEBPACK_IMPORTED_MODULE_4__/* .RollbackKitError */ .dp(`Snapshot of ${where} failed: ${log.redact(e.message)}${e.hint ? ` (HINT: ${log.redact(e.hint)})` : ''}.`, 'Nothing was kept; fix the cause and run again.');
+    const next = e.code === '42501' ? privilegeHint(user, e.message) : 'Nothing was kept; fix the cause and run again.';
+    return new _core_errors_js__WEBPACK_IMPORTED_MODULE_5__/* .RollbackKitError */ .dp(`Snapshot of ${where} failed: ${log.redact(e.message)}${e.hint ? ` (HINT: ${log.redact(e.hint)})` : ''}.`, next);
+}
+/** At most this many names in a message; the rest are counted. */
+const NAMES_SHOWN = 10;
+function someNames(names) {
+    return names.length > NAMES_SHOWN ? `${names.slice(0, NAMES_SHOWN).join(', ')} and ${names.length - NAMES_SHOWN} more` : names.join(', ');
+}
+/**
+ * Every schema, table and sequence pg_dump will read must be readable by the user: checked before
+ * any lock is taken, so a missing grant is named with the GRANT that gives it, not met halfway
+ * through as "permission denied" in the middle of a locked transaction.
+ */
+async function checkReadable(session, schemas) {
+    const { rows } = await session.query(`SELECT 'user' AS kind, quote_ident(current_user) AS name
+     UNION ALL
+     SELECT 'schema', quote_ident(n.nspname) FROM pg_namespace n
+      WHERE n.nspname = ANY($1::text[]) AND NOT has_schema_privilege(n.oid, 'USAGE')
+     UNION ALL
+     SELECT CASE c.relkind WHEN 'S' THEN 'sequence' ELSE 'table' END, quote_ident(n.nspname) || '.' || quote_ident(c.relname)
+       FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+      WHERE n.nspname = ANY($1::text[]) AND c.relkind IN ('r', 'p', 'S') AND has_schema_privilege(n.oid, 'USAGE')
+        AND NOT has_table_privilege(c.oid, 'SELECT')
+        AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.deptype = 'e')
+      ORDER BY 1, 2`, [schemas]);
+    if (rows.length === 1)
+        return;
+    const of = (kind) => rows.filter((r) => r.kind === kind).map((r) => r.name);
+    const [[who], noUsage, tables, sequences] = [of('user'), of('schema'), of('table'), of('sequence')];
+    const missing = [
+        noUsage.length ? `USAGE on schema ${someNames(noUsage)}` : '',
+        tables.length ? `SELECT on table ${someNames(tables)}` : '',
+        sequences.length ? `SELECT on sequence ${someNames(sequences)}` : '',
+    ].filter(Boolean);
+    const grants = [
+        ...noUsage.map((n) => `GRANT USAGE ON SCHEMA ${n} TO ${who};`),
+        tables.length + sequences.length ? `GRANT SELECT ON ${[...tables, ...sequences].join(', ')} TO ${who};` : '',
+    ].filter(Boolean);
+    const grantText = grants.join(' ');
+    // A long list is no help to paste: one role that reads everything is.
+    const grant = grantText.length > 400 ? `GRANT pg_read_all_data TO ${who}; (PostgreSQL 14 or later)` : grantText;
+    throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_5__/* .RollbackKitError */ .dp(`User ${who} cannot read everything the snapshot must hold: it lacks ${missing.join('; ')}.`, `Grant it: ${grant} Or leave those schemas out with exclude-schemas. Nothing was kept.`);
 }
 async function checkExportColumn(session, tables, column) {
     for (const t of tables) {
         const { rows } = await session.query('SELECT EXISTS (SELECT 1 FROM information_schema.columns WHERE table_schema = $1 AND table_name = $2 AND column_name = $3) AS ok', [t.schema, t.name, column]);
         if (!rows[0].ok)
-            throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_4__/* .RollbackKitError */ .dp(`Table ${t.schema}.${t.name} has no column "${column}" to select new rows by.`, 'Set export-column to its creation-time column.');
+            throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_5__/* .RollbackKitError */ .dp(`Table ${t.schema}.${t.name} has no column "${column}" to select new rows by.`, 'Set export-column to its creation-time column.');
     }
 }
+/**
+ * Each table's rows newer than `since`, one CSV file each, in creation order. The folder is new
+ * and every file is created exclusively: an export never replaces a file, its own or another's.
+ */
 async function exportRows(session, tables, column, since, dir) {
-    await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_1__.mkdir)(dir, { recursive: true });
+    await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_2__.mkdir)(dir);
     const out = [];
     for (const t of tables) {
-        const file = `${safeName(t.schema)}.${safeName(t.name)}.csv`;
-        // toISOString() is digits and punctuation only: safe to inline where COPY takes no parameters.
-        const sql = `COPY (SELECT * FROM ${(0,_catalog_js__WEBPACK_IMPORTED_MODULE_13__/* .qualified */ .LX)(t.schema, t.name)} WHERE ${(0,_catalog_js__WEBPACK_IMPORTED_MODULE_13__/* .qualified */ .LX)(t.schema, t.name)}.${JSON.stringify(column)} > '${since.toISOString()}' ORDER BY 1) TO STDOUT WITH (FORMAT csv, HEADER true)`;
+        const file = exportFileName(t);
+        const table = (0,_catalog_js__WEBPACK_IMPORTED_MODULE_14__/* .qualified */ .LX)(t.schema, t.name);
+        // Ordered by the column that selects the rows: the table's first column may be of a type
+        // without an ordering (json). toISOString() is digits and punctuation only: safe to inline
+        // where COPY takes no parameters.
+        const sql = `COPY (SELECT * FROM ${table} WHERE ${table}.${(0,_catalog_js__WEBPACK_IMPORTED_MODULE_14__/* .quoteIdent */ .v4)(column)} > '${since.toISOString()}' ORDER BY ${table}.${(0,_catalog_js__WEBPACK_IMPORTED_MODULE_14__/* .quoteIdent */ .v4)(column)}) TO STDOUT WITH (FORMAT csv, HEADER true)`;
         const { to: copyTo } = await __nccwpck_require__.e(/* import() */ 901).then(__nccwpck_require__.t.bind(__nccwpck_require__, 6901, 19));
         const stream = session.query(copyTo(sql));
-        await (0,node_stream_promises__WEBPACK_IMPORTED_MODULE_3__.pipeline)(stream, (0,node_fs__WEBPACK_IMPORTED_MODULE_0__.createWriteStream)((0,node_path__WEBPACK_IMPORTED_MODULE_2__.join)(dir, file)));
+        await (0,node_stream_promises__WEBPACK_IMPORTED_MODULE_4__.pipeline)(stream, (0,node_fs__WEBPACK_IMPORTED_MODULE_1__.createWriteStream)((0,node_path__WEBPACK_IMPORTED_MODULE_3__.join)(dir, file), { flags: 'wx' }));
         out.push({ table: `${t.schema}.${t.name}`, file, rows: stream.rowCount ?? 0 });
     }
     return out;
@@ -13767,19 +14051,19 @@ async function takeSnapshot(req, log) {
     const started = Date.now();
     const now = req.now ?? (() => new Date());
     validateRequest(req);
-    const where = (0,_connection_js__WEBPACK_IMPORTED_MODULE_7__/* .describeTarget */ .ff)(req.target);
-    if ((0,_connection_js__WEBPACK_IMPORTED_MODULE_7__/* .isTransactionPooler */ .ex)(req.target)) {
-        throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_4__/* .RollbackKitError */ .dp(`${where} is a transaction-mode pooler: pg_dump needs one server session for the whole dump.`, 'Use the session pooler or direct connection (on Supabase: port 5432 of the pooler host).');
+    const where = (0,_connection_js__WEBPACK_IMPORTED_MODULE_8__/* .describeTarget */ .ff)(req.target);
+    if ((0,_connection_js__WEBPACK_IMPORTED_MODULE_8__/* .isTransactionPooler */ .ex)(req.target)) {
+        throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_5__/* .RollbackKitError */ .dp(`${where} is a transaction-mode pooler: pg_dump needs one server session for the whole dump.`, 'Use the session pooler or direct connection (on Supabase: port 5432 of the pooler host).');
     }
     await prepareOutputDir(req.outputDir, req.outputDirInput ?? 'output-dir');
-    const lockTimeoutSeconds = req.lockTimeoutSeconds ?? _lock_wait_js__WEBPACK_IMPORTED_MODULE_8__/* .DEFAULT_LOCK_TIMEOUT_SECONDS */ .sK;
-    const lockTimeout = (0,_lock_wait_js__WEBPACK_IMPORTED_MODULE_8__/* .lockTimeoutMs */ .D5)(lockTimeoutSeconds);
+    const lockTimeoutSeconds = req.lockTimeoutSeconds ?? _lock_wait_js__WEBPACK_IMPORTED_MODULE_9__/* .DEFAULT_LOCK_TIMEOUT_SECONDS */ .sK;
+    const lockTimeout = (0,_lock_wait_js__WEBPACK_IMPORTED_MODULE_9__/* .lockTimeoutMs */ .D5)(lockTimeoutSeconds);
     // pg_dump and our counting session carry one name, so a watcher can see who blocks them.
-    const tag = (0,_lock_wait_js__WEBPACK_IMPORTED_MODULE_8__/* .sessionTag */ .vZ)('snapshot');
+    const tag = (0,_lock_wait_js__WEBPACK_IMPORTED_MODULE_9__/* .sessionTag */ .vZ)('snapshot');
     // Which pg_dump fits is known only once the server answers; asking the installed ones meanwhile is free.
     if (!req.pgDumpPath)
-        (0,_pg_tools_js__WEBPACK_IMPORTED_MODULE_11__/* .warmPgTools */ .I3)(['pg_dump', 'pg_restore'], req.tools);
-    const session = await (0,_session_js__WEBPACK_IMPORTED_MODULE_12__/* .connect */ .Ng)(req.target);
+        (0,_pg_tools_js__WEBPACK_IMPORTED_MODULE_12__/* .warmPgTools */ .I3)(['pg_dump', 'pg_restore'], req.tools);
+    const session = await (0,_session_js__WEBPACK_IMPORTED_MODULE_13__/* .connect */ .Ng)(req.target);
     let path;
     let exportsDir;
     try {
@@ -13791,25 +14075,31 @@ async function takeSnapshot(req, log) {
               current_setting('server_version_num') AS num, current_setting('server_version') AS version`, [tag, String(lockTimeout)]);
         const versionNum = Number(rows[0].num);
         const serverVersion = rows[0].version.split(' ')[0];
-        const major = (0,_pg_tools_js__WEBPACK_IMPORTED_MODULE_11__/* .majorFromVersionNum */ .qj)(versionNum);
-        const identity = await (0,_server_identity_js__WEBPACK_IMPORTED_MODULE_14__/* .readServerIdentity */ .I5)(session, req.target);
+        const major = (0,_pg_tools_js__WEBPACK_IMPORTED_MODULE_12__/* .majorFromVersionNum */ .qj)(versionNum);
+        const identity = await (0,_server_identity_js__WEBPACK_IMPORTED_MODULE_15__/* .readServerIdentity */ .I5)(session, req.target);
         if (identity.systemIdentifier === null) {
             log.warning(`${where} does not let user "${req.target.user}" read its system identifier (pg_control_system()): the manifest records host, port and database only, so a later run can match this snapshot to a database only by those.`);
         }
-        const pgDump = await (0,_pg_tools_js__WEBPACK_IMPORTED_MODULE_11__/* .findPgTool */ .fh)('pg_dump', major, { ...req.tools, explicitPath: req.pgDumpPath });
-        const pgRestore = req.format === 'plain' ? undefined : await (0,_pg_tools_js__WEBPACK_IMPORTED_MODULE_11__/* .siblingTool */ .zC)(pgDump, 'pg_restore', major, req.tools);
+        const pgDump = await (0,_pg_tools_js__WEBPACK_IMPORTED_MODULE_12__/* .findPgTool */ .fh)('pg_dump', major, { ...req.tools, explicitPath: req.pgDumpPath });
+        const pgRestore = req.format === 'plain' ? undefined : await (0,_pg_tools_js__WEBPACK_IMPORTED_MODULE_12__/* .siblingTool */ .zC)(pgDump, 'pg_restore', major, req.tools);
         log.info(`Server ${where} runs PostgreSQL ${serverVersion}; using pg_dump ${pgDump.version} (${pgDump.path}).`);
         const selection = await resolveSelection(session, req, log);
         await checkExportColumn(session, selection.exportTables, req.exportColumn);
         const at = now();
         // A file name is printed and uploaded: built from redacted text, so it can never carry a secret.
         const base = snapshotBaseName(log.redact(req.target.database), req.label && log.redact(req.label), at);
-        path = await freePath(req.outputDir, base, EXTENSIONS[req.format]);
+        path = await claimSnapshotPath(req.outputDir, base, req.format);
         await session.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
         const snapshotId = (await session.query('SELECT pg_export_snapshot() AS id')).rows[0].id;
+        const largeObjects = await countLargeObjects(session, req, selection, log);
         // The watcher connects while the tables are locked and pg_dump starts: a lock waited for is
         // waited for far longer than a connection takes, and lock-timeout bounds that wait either way.
-        const watching = (0,_lock_wait_js__WEBPACK_IMPORTED_MODULE_8__/* .watchBlockers */ .v2)(req.target, tag, log);
+        // A session that asks for a table we hold while pg_dump queues behind it (an ALTER TABLE that
+        // arrives before pg_dump has its locks) would have each wait for the other until lock-timeout,
+        // and every query on that table behind both: the watcher ends ours at once instead.
+        let cycle;
+        const watching = (0,_lock_wait_js__WEBPACK_IMPORTED_MODULE_9__/* .watchBlockers */ .v2)(req.target, tag, log, { onCycle: (blockers) => (cycle = blockers) });
+        const cycleError = (blockers) => (0,_lock_wait_js__WEBPACK_IMPORTED_MODULE_9__/* .lockCycleError */ .iP)(`Snapshot of ${where}`, blockers, 'Nothing was kept.', log);
         let stopped;
         const stopWatching = () => (stopped ??= watching.then((w) => w.stop()));
         const done = await (async () => {
@@ -13817,19 +14107,20 @@ async function takeSnapshot(req, log) {
                 // Every table is locked (ACCESS SHARE, as pg_dump locks them) in the exported snapshot before
                 // pg_dump starts, and stays locked until the last count: a TRUNCATE or a rewrite, which older
                 // snapshots do not see through, cannot slip in between the dump and a count.
-                const catalog = await (0,_catalog_js__WEBPACK_IMPORTED_MODULE_13__/* .readCatalog */ .uM)(session, selection.schemas);
+                const catalog = await (0,_catalog_js__WEBPACK_IMPORTED_MODULE_14__/* .readCatalog */ .uM)(session, selection.schemas);
+                await checkReadable(session, selection.schemas);
                 await lockTables(session, catalog.tables);
                 log.info(`Dumping ${where} (${req.format} format${req.jobs > 1 ? `, ${req.jobs} jobs` : ''}) to ${path} …`);
                 const dumpStarted = Date.now();
-                const dump = (0,_core_process_js__WEBPACK_IMPORTED_MODULE_15__/* .runProcess */ .R)(pgDump.path, pgDumpArgs(req, path, snapshotId, selection, lockTimeout), { env: { ...(0,_connection_js__WEBPACK_IMPORTED_MODULE_7__/* .libpqEnv */ .kY)(req.target), PGAPPNAME: tag } });
+                const dump = (0,_core_process_js__WEBPACK_IMPORTED_MODULE_16__/* .runProcess */ .R)(pgDump.path, pgDumpArgs(req, path, snapshotId, selection, lockTimeout, largeObjects), { env: { ...(0,_connection_js__WEBPACK_IMPORTED_MODULE_8__/* .libpqEnv */ .kY)(req.target), PGAPPNAME: tag } });
                 // Counting the small tables and exporting in the exported snapshot while pg_dump copies the same
                 // rows. A small table's count costs opening it, which pg_dump's per-table work can share; a big
                 // one's is a scan of every row, kept until pg_dump is done so the two never compete.
                 const sideWork = (async () => {
-                    const small = await (0,_catalog_js__WEBPACK_IMPORTED_MODULE_13__/* .countRows */ .BO)(session, catalog.tables.filter((t) => t.bytes < SMALL_TABLE_BYTES), selection.excludeData);
+                    const small = await (0,_catalog_js__WEBPACK_IMPORTED_MODULE_14__/* .countRows */ .BO)(session, catalog.tables.filter((t) => t.bytes < SMALL_TABLE_BYTES), selection.excludeData);
                     let exported = [];
                     if (req.exportSince) {
-                        exportsDir = (0,node_path__WEBPACK_IMPORTED_MODULE_2__.join)(req.outputDir, `${(0,node_path__WEBPACK_IMPORTED_MODULE_2__.basename)(path)}.exports`);
+                        exportsDir = (0,node_path__WEBPACK_IMPORTED_MODULE_3__.join)(req.outputDir, `${(0,node_path__WEBPACK_IMPORTED_MODULE_3__.basename)(path)}.exports`);
                         exported = await exportRows(session, selection.exportTables, req.exportColumn, req.exportSince, exportsDir);
                     }
                     return { small, exported };
@@ -13837,42 +14128,49 @@ async function takeSnapshot(req, log) {
                 const [dumped, side] = await Promise.allSettled([dump, sideWork]);
                 if (dumped.status === 'rejected' || dumped.value.code !== 0 || side.status === 'rejected') {
                     const [blockers] = await Promise.all([stopWatching(), session.query('ROLLBACK').catch(() => undefined)]);
-                    const lockWait = (dumped.status === 'fulfilled' && dumped.value.code !== 0 && (0,_lock_wait_js__WEBPACK_IMPORTED_MODULE_8__/* .isLockTimeout */ .Td)(dumped.value.stderr)) ||
-                        (side.status === 'rejected' && (0,_lock_wait_js__WEBPACK_IMPORTED_MODULE_8__/* .isLockTimeout */ .Td)(side.reason.code));
+                    if (cycle)
+                        throw cycleError(cycle);
+                    const lockWait = (dumped.status === 'fulfilled' && dumped.value.code !== 0 && (0,_lock_wait_js__WEBPACK_IMPORTED_MODULE_9__/* .isLockTimeout */ .Td)(dumped.value.stderr)) ||
+                        (side.status === 'rejected' && (0,_lock_wait_js__WEBPACK_IMPORTED_MODULE_9__/* .isLockTimeout */ .Td)(side.reason.code));
                     if (lockWait)
-                        throw (0,_lock_wait_js__WEBPACK_IMPORTED_MODULE_8__/* .lockTimeoutError */ .rB)(`Snapshot of ${where}`, lockTimeoutSeconds, blockers, 'Nothing was kept.', log);
+                        throw (0,_lock_wait_js__WEBPACK_IMPORTED_MODULE_9__/* .lockTimeoutError */ .rB)(`Snapshot of ${where}`, lockTimeoutSeconds, blockers, 'Nothing was kept.', log);
                     // Our own query's reason first: its failure ends the exported snapshot, and pg_dump then only
                     // says it could not import it.
                     if (side.status === 'rejected')
-                        throw sideError(side.reason, where, log);
+                        throw sideError(side.reason, where, req.target.user, log);
                     if (dumped.status === 'rejected')
-                        throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_4__/* .RollbackKitError */ .dp(`Could not run pg_dump (${pgDump.path}): ${dumped.reason.message}.`);
-                    throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_4__/* .RollbackKitError */ .dp(`pg_dump of ${where} failed: ${log.redact((0,_pg_tools_js__WEBPACK_IMPORTED_MODULE_11__/* .toolErrorLine */ .$x)(dumped.value.stderr) || 'no message')}.`, 'Nothing was kept; fix the cause and run again.');
+                        throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_5__/* .RollbackKitError */ .dp(`Could not run pg_dump (${pgDump.path}): ${dumped.reason.message}.`);
+                    const why = (0,_pg_tools_js__WEBPACK_IMPORTED_MODULE_12__/* .toolErrorLine */ .$x)(dumped.value.stderr) || 'no message';
+                    const next = /permission denied|row-level security/i.test(why) ? privilegeHint(req.target.user, why) : 'Nothing was kept; fix the cause and run again.';
+                    throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_5__/* .RollbackKitError */ .dp(`pg_dump of ${where} failed: ${log.redact(why)}.`, next);
                 }
                 const dumpMs = Date.now() - dumpStarted;
                 const verifyStarted = Date.now();
                 // The big tables are counted in the dump's snapshot, still open and still locked.
                 const counting = (async () => {
                     try {
-                        const big = await (0,_catalog_js__WEBPACK_IMPORTED_MODULE_13__/* .countRows */ .BO)(session, catalog.tables.filter((t) => t.bytes >= SMALL_TABLE_BYTES), selection.excludeData);
-                        const counted = new Map([...side.value.small, ...big].map((t) => [(0,_catalog_js__WEBPACK_IMPORTED_MODULE_13__/* .tableKey */ .ih)(t), t]));
-                        return catalog.tables.map((t) => counted.get((0,_catalog_js__WEBPACK_IMPORTED_MODULE_13__/* .tableKey */ .ih)(t)));
+                        const big = await (0,_catalog_js__WEBPACK_IMPORTED_MODULE_14__/* .countRows */ .BO)(session, catalog.tables.filter((t) => t.bytes >= SMALL_TABLE_BYTES), selection.excludeData);
+                        const counted = new Map([...side.value.small, ...big].map((t) => [(0,_catalog_js__WEBPACK_IMPORTED_MODULE_14__/* .tableKey */ .ih)(t), t]));
+                        return catalog.tables.map((t) => counted.get((0,_catalog_js__WEBPACK_IMPORTED_MODULE_14__/* .tableKey */ .ih)(t)));
                     }
                     catch (err) {
-                        throw sideError(err, where, log);
+                        throw sideError(err, where, req.target.user, log);
                     }
                     finally {
                         await session.query('COMMIT').catch(() => undefined);
                     }
                 })();
                 // Hashing here, pg_restore's full read in its own process and the server's counting run at once.
-                const [fp, , tables] = await Promise.all([(0,_archive_js__WEBPACK_IMPORTED_MODULE_6__/* .fingerprint */ .Rj)(path), (0,_archive_js__WEBPACK_IMPORTED_MODULE_6__/* .readWhole */ .oD)(path, req.format, pgRestore?.path ?? 'pg_restore'), counting]);
+                const [fp, , tables] = await Promise.all([(0,_archive_js__WEBPACK_IMPORTED_MODULE_7__/* .fingerprint */ .Rj)(path), (0,_archive_js__WEBPACK_IMPORTED_MODULE_7__/* .readWhole */ .oD)(path, req.format, pgRestore?.path ?? 'pg_restore'), counting]);
                 return { ...fp, tables, dumpMs, verifyMs: Date.now() - verifyStarted, exported: side.value.exported, objects: catalog.objects };
             }
             catch (err) {
-                if (!(0,_lock_wait_js__WEBPACK_IMPORTED_MODULE_8__/* .isLockTimeout */ .Td)(err.code))
+                await stopWatching();
+                if (cycle)
+                    throw cycleError(cycle);
+                if (!(0,_lock_wait_js__WEBPACK_IMPORTED_MODULE_9__/* .isLockTimeout */ .Td)(err.code))
                     throw err;
-                throw (0,_lock_wait_js__WEBPACK_IMPORTED_MODULE_8__/* .lockTimeoutError */ .rB)(`Snapshot of ${where}`, lockTimeoutSeconds, await stopWatching(), 'Nothing was kept.', log);
+                throw (0,_lock_wait_js__WEBPACK_IMPORTED_MODULE_9__/* .lockTimeoutError */ .rB)(`Snapshot of ${where}`, lockTimeoutSeconds, await stopWatching(), 'Nothing was kept.', log);
             }
             finally {
                 await stopWatching();
@@ -13883,13 +14181,15 @@ async function takeSnapshot(req, log) {
             tool: 'rollback-kit',
             manifestVersion: 1,
             createdAt: at.toISOString(),
-            label: req.label ?? null,
-            database: req.target.database,
-            target: where,
-            server: { version: serverVersion, versionNum, major, host: identity.host, port: identity.port, systemIdentifier: identity.systemIdentifier },
+            // What the connection string said goes through the redactor, as the file name does: the
+            // manifest is uploaded, and a database named like its password must not show it.
+            label: req.label ? log.redact(req.label) : null,
+            database: log.redact(req.target.database),
+            target: log.redact(where),
+            server: { version: serverVersion, versionNum, major, host: log.redact(identity.host), port: identity.port, systemIdentifier: identity.systemIdentifier },
             pgDump: { version: pgDump.version, major: pgDump.major },
             format: req.format,
-            file: (0,node_path__WEBPACK_IMPORTED_MODULE_2__.basename)(path),
+            file: (0,node_path__WEBPACK_IMPORTED_MODULE_3__.basename)(path),
             sizeBytes,
             sha256,
             filter: {
@@ -13901,10 +14201,11 @@ async function takeSnapshot(req, log) {
             tables,
             rowCounts: 'dumped',
             objects: done.objects,
-            exports: req.exportSince ? { since: req.exportSince.toISOString(), column: req.exportColumn, dir: (0,node_path__WEBPACK_IMPORTED_MODULE_2__.basename)(exportsDir), tables: done.exported } : null,
+            largeObjects,
+            exports: req.exportSince ? { since: req.exportSince.toISOString(), column: req.exportColumn, dir: (0,node_path__WEBPACK_IMPORTED_MODULE_3__.basename)(exportsDir), tables: done.exported } : null,
             durationMs: Date.now() - started,
         };
-        const manifestPath = await (0,_manifest_js__WEBPACK_IMPORTED_MODULE_9__/* .writeManifest */ .HN)(path, manifest);
+        const manifestPath = await (0,_manifest_js__WEBPACK_IMPORTED_MODULE_10__/* .writeManifest */ .HN)(path, manifest);
         log.info(`Snapshot verified: ${sizeBytes} bytes, sha256 ${sha256}, ${manifest.tables.length} tables (dump ${dumpMs} ms, verification ${verifyMs} ms).`);
         return {
             path,
@@ -13923,13 +14224,15 @@ async function takeSnapshot(req, log) {
     catch (err) {
         // Nothing half-done: a snapshot that did not verify is not left where someone could trust it.
         if (path)
-            await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_1__.rm)(path, { recursive: true, force: true }).catch(() => undefined);
+            await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_2__.rm)(path, { recursive: true, force: true }).catch(() => undefined);
         if (exportsDir)
-            await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_1__.rm)(exportsDir, { recursive: true, force: true }).catch(() => undefined);
-        throw (0,_core_files_js__WEBPACK_IMPORTED_MODULE_5__/* .asFileError */ .dH)(err, 'output-dir');
+            await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_2__.rm)(exportsDir, { recursive: true, force: true }).catch(() => undefined);
+        // A query the server refused (reading the catalogue, locking, resolving names) in its words,
+        // never as an unexpected error.
+        throw isServerError(err) ? sideError(err, where, req.target.user, log) : (0,_core_files_js__WEBPACK_IMPORTED_MODULE_6__/* .asFileError */ .dH)(err, 'output-dir');
     }
     finally {
-        (0,_session_js__WEBPACK_IMPORTED_MODULE_12__/* .closeSession */ .Vu)(session);
+        (0,_session_js__WEBPACK_IMPORTED_MODULE_13__/* .closeSession */ .Vu)(session);
     }
 }
 
@@ -14429,6 +14732,8 @@ async function verifySnapshot(snapshotPath, log, opts = {}) {
 /* harmony export */   X: () => (/* binding */ writeLedger)
 /* harmony export */ });
 /* harmony import */ var _own_tables_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(2438);
+/* harmony import */ var _sql_split_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(7063);
+
 
 const ROLLBACKS = {
     name: 'rollback_kit.rollbacks',
@@ -14458,13 +14763,18 @@ async function readLedger(session, incidentKey) {
         status: row.status === 'done' ? 'done' : 'started',
     };
 }
+function textArray(values) {
+    return `ARRAY[${values.map(_sql_split_js__WEBPACK_IMPORTED_MODULE_1__/* .literal */ .eu).join(', ')}]::text[]`;
+}
+/** One query (literals inlined), so one round trip: the table made where it is missing, then the row. */
 async function writeLedger(session, row) {
+    const values = [(0,_sql_split_js__WEBPACK_IMPORTED_MODULE_1__/* .literal */ .eu)(row.incidentKey), (0,_sql_split_js__WEBPACK_IMPORTED_MODULE_1__/* .literal */ .eu)(row.method), row.keepVersion === undefined ? 'NULL' : (0,_sql_split_js__WEBPACK_IMPORTED_MODULE_1__/* .literal */ .eu)(row.keepVersion), textArray(row.planned), textArray(row.kept ?? []), textArray(row.reverted), (0,_sql_split_js__WEBPACK_IMPORTED_MODULE_1__/* .literal */ .eu)(row.status)];
     // Made, or given the columns this version added, only where it lacks them: a role that may write the
     // rows but not own the table (a CI role after a migration role) needs no more (own-tables.ts).
-    await (0,_own_tables_js__WEBPACK_IMPORTED_MODULE_0__/* .ensureTable */ .pI)(session, ROLLBACKS);
-    await session.query(`INSERT INTO rollback_kit.rollbacks (incident_key, method, keep_version, planned, kept, reverted, status)
-     VALUES ($1, $2, $3, $4, $5, $6, $7)
-     ON CONFLICT (incident_key) DO UPDATE SET method = $2, keep_version = $3, planned = $4, kept = $5, reverted = $6, status = $7, updated_at = now()`, [row.incidentKey, row.method, row.keepVersion ?? null, row.planned, row.kept ?? [], row.reverted, row.status]);
+    await (0,_own_tables_js__WEBPACK_IMPORTED_MODULE_0__/* .ensureTable */ .pI)(session, ROLLBACKS, `INSERT INTO rollback_kit.rollbacks (incident_key, method, keep_version, planned, kept, reverted, status)
+     VALUES (${values.join(', ')})
+     ON CONFLICT (incident_key) DO UPDATE SET method = excluded.method, keep_version = excluded.keep_version, planned = excluded.planned,
+       kept = excluded.kept, reverted = excluded.reverted, status = excluded.status, updated_at = now()`);
 }
 
 
@@ -14474,6 +14784,7 @@ async function writeLedger(session, row) {
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   $g: () => (/* binding */ tryLockSql),
 /* harmony export */   Dv: () => (/* binding */ releaseMigrationLock),
 /* harmony export */   Qh: () => (/* binding */ ROLLBACK_KIT_LOCK_KEY),
 /* harmony export */   et: () => (/* binding */ acquireMigrationLock)
@@ -14481,6 +14792,7 @@ async function writeLedger(session, row) {
 /* unused harmony exports lockHolders, describeHolder */
 /* harmony import */ var node_timers_promises__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8500);
 /* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(8005);
+/* harmony import */ var _sql_split_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(7063);
 /**
  * One migration run at a time: a session advisory lock, on the tool's own key where it has one so
  * the tool and this action exclude each other. Polled with pg_try_advisory_lock so the wait is
@@ -14488,12 +14800,20 @@ async function writeLedger(session, row) {
  */
 
 
+
 /** Ours, for tools that take no lock of their own (dbmate, Supabase, plain). */
 const ROLLBACK_KIT_LOCK_KEY = '5290377542401023';
 const POLL_MS = 250;
+/**
+ * One try for the lock, as a statement with the key inlined: it can go in one query with others
+ * (the run's first round trip). Its one row says in `locked` whether the lock was granted.
+ */
+function tryLockSql(key) {
+    return `SELECT pg_try_advisory_lock(${(0,_sql_split_js__WEBPACK_IMPORTED_MODULE_2__/* .literal */ .eu)(key)}::bigint) AS locked`;
+}
 async function tryLock(session, key) {
-    const r = await session.query('SELECT pg_try_advisory_lock($1::bigint) AS ok', [key]);
-    return r.rows[0]?.ok === true;
+    const r = await session.query(tryLockSql(key));
+    return r.rows[0]?.locked === true;
 }
 /** Who holds the advisory lock `key` in this database (a bigint key shows as classid = high 32 bits, objid = low 32 bits). */
 async function lockHolders(session, key) {
@@ -14534,7 +14854,7 @@ async function acquireMigrationLock(session, key, timeoutSeconds, log, what) {
         : 'Re-run: the lock was released as the wait ended.');
 }
 async function releaseMigrationLock(session, key) {
-    await session.query('SELECT pg_advisory_unlock($1::bigint)', [key]).catch(() => undefined);
+    await session.query(`SELECT pg_advisory_unlock(${(0,_sql_split_js__WEBPACK_IMPORTED_MODULE_2__/* .literal */ .eu)(key)}::bigint)`).catch(() => undefined);
 }
 
 
@@ -14622,10 +14942,10 @@ function ensureTableSql(table) {
 class ColumnRefused extends _core_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .RollbackKitError */ .dp {
     code = INSUFFICIENT_PRIVILEGE;
 }
-/** Makes `table` as this version uses it, in a statement of its own. */
-async function ensureTable(session, table) {
+/** Makes `table` as this version uses it, then runs `then` (its first use) in the same round trip. */
+async function ensureTable(session, table, then) {
     try {
-        await session.query(ensureTableSql(table));
+        await session.query(then === undefined ? ensureTableSql(table) : `${ensureTableSql(table)};\n${then}`);
     }
     catch (err) {
         // PostgreSQL's own refusals (CREATE on the database, say) name no column and pass as they are.
@@ -14639,7 +14959,7 @@ async function ensureTable(session, table) {
 
 /***/ }),
 
-/***/ 6269:
+/***/ 6831:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -14651,16 +14971,12 @@ __nccwpck_require__.d(__webpack_exports__, {
 
 // EXTERNAL MODULE: external "node:path"
 var external_node_path_ = __nccwpck_require__(6760);
-// EXTERNAL MODULE: external "node:perf_hooks"
-var external_node_perf_hooks_ = __nccwpck_require__(643);
 // EXTERNAL MODULE: ./.build/core/errors.js
 var errors = __nccwpck_require__(8005);
 // EXTERNAL MODULE: ./.build/db/connection.js
 var connection = __nccwpck_require__(401);
 // EXTERNAL MODULE: ./.build/db/session.js
 var db_session = __nccwpck_require__(4441);
-// EXTERNAL MODULE: ./.build/db/server-identity.js
-var server_identity = __nccwpck_require__(5941);
 // EXTERNAL MODULE: ./.build/migrations/lock.js
 var lock = __nccwpck_require__(3683);
 // EXTERNAL MODULE: ./.build/migrations/sql-split.js
@@ -14906,26 +15222,25 @@ function refuseTableOption(config, format, table) {
 function rowVersionsSql(table, where) {
     return `SELECT coalesce(string_agg(xmin::text, ',' ORDER BY xmin::text), '') FROM ${sqlTable(table)}${where ? ` WHERE ${where}` : ''}`;
 }
-/**
- * The versions recorded in `table`, oldest first; undefined when the table does not exist, i.e.
- * the tool never applied anything there.
- */
-async function readVersionTable(session, table) {
-    const exists = await session.query('SELECT to_regclass($1)::text AS t', [sqlTable(table)]);
-    if (!exists.rows[0]?.t)
-        return undefined;
-    const rows = await session.query(`SELECT version FROM ${sqlTable(table)}`);
-    return sortVersions(rows.rows.map((r) => r.version));
-}
 /** The bookkeeping of tools that keep one row per applied migration, keyed by a `version` column (dbmate, Supabase, ours). */
 function versionTableTracking(table) {
     return {
         table: describeTable(table),
+        relation: sqlTable(table),
         lockKey: async () => undefined,
-        readApplied: (session) => readVersionTable(session, table),
+        appliedSql: `SELECT version FROM ${sqlTable(table)}`,
+        appliedIds: (rows) => sortVersions(rows.map((r) => String(r.version))),
         revertSql: (m) => [`DELETE FROM ${sqlTable(table)} WHERE version = ${(0,sql_split/* literal */.eu)(m.id)}`],
         rowVersionSql: (m) => rowVersionsSql(table, `version = ${(0,sql_split/* literal */.eu)(m.id)}`),
     };
+}
+/**
+ * When each id was applied: `sql` selects `id` and `at` (a timestamptz) for the ids in `$1`. The
+ * driver turns timestamptz into an instant, whatever the session's time zone.
+ */
+async function readAppliedTimes(session, sql, ids) {
+    const { rows } = await session.query(sql, [ids]);
+    return new Map(rows.filter((r) => r.at !== null).map((r) => [r.id, r.at]));
 }
 
 ;// CONCATENATED MODULE: ./.build/migrations/formats/plain.js
@@ -14969,7 +15284,10 @@ const plain = {
         // Our own format: the search_path the URL asks for is the one the down SQL means.
         return { searchPath: config.params.search_path, trackingTable: async () => TABLE };
     },
-    tracking: versionTableTracking,
+    tracking: (table) => ({
+        ...versionTableTracking(table),
+        appliedAt: (session, ids) => readAppliedTimes(session, `SELECT version AS id, applied_at::timestamptz AS at FROM ${sqlTable(table)} WHERE version = ANY($1::text[])`, ids),
+    }),
 };
 
 // EXTERNAL MODULE: external "node:crypto"
@@ -14998,9 +15316,10 @@ async function tableExists(session) {
     const r = await session.query(`SELECT to_regclass('rollback_kit.down_progress')::text AS t`);
     return Boolean(r.rows[0]?.t);
 }
-async function readProgress(session, tracking) {
+/** `exists`: whether the table exists, when the caller has asked already (else it is asked here). */
+async function readProgress(session, tracking, exists) {
     const out = new Map();
-    if (!(await tableExists(session)))
+    if (!(exists ?? (await tableExists(session))))
         return out;
     // Through to_jsonb: a table an earlier version created has no tracking_rows column until the next start.
     const r = await session.query(`SELECT migration, done, to_jsonb(p) ->> 'tracking_rows' AS rows FROM rollback_kit.down_progress p WHERE tracking = $1`, [tracking]);
@@ -15198,8 +15517,6 @@ const dbmate = {
     tracking: versionTableTracking,
 };
 
-// EXTERNAL MODULE: external "node:zlib"
-var external_node_zlib_ = __nccwpck_require__(8522);
 ;// CONCATENATED MODULE: ./.build/migrations/formats/golang-migrate.js
 /**
  * golang-migrate: `<version>_<title>.up.sql` / `.down.sql`. schema_migrations holds one row, the
@@ -15214,12 +15531,13 @@ var external_node_zlib_ = __nccwpck_require__(8522);
 
 
 
-
 const FILE = /^(\d+)_(.*)\.(up|down)\.sql$/;
 const LOCK_SALT = 1486364155;
 /** golang-migrate's GenerateAdvisoryLockId(database, schema, table): names joined by NUL, crc32, times the salt, mod 2^32. */
-function golangMigrateLockKey(database, schema, table) {
-    const sum = (0,external_node_zlib_.crc32)(Buffer.from([schema, table, database].join('\0'), 'utf8'));
+async function golangMigrateLockKey(database, schema, table) {
+    // zlib only for this format's lock: not loaded at every run's start.
+    const { crc32 } = await Promise.resolve(/* import() */).then(__nccwpck_require__.t.bind(__nccwpck_require__, 8522, 19));
+    const sum = crc32(Buffer.from([schema, table, database].join('\0'), 'utf8'));
     return String(BigInt.asUintN(32, BigInt(sum) * BigInt(LOCK_SALT)));
 }
 async function golang_migrate_load(dir) {
@@ -15244,10 +15562,6 @@ async function golang_migrate_load(dir) {
         out.push({ version: id, id, name, addedPath: name, downFile: e.down, downSql, downLine: 1, noTransaction: false });
     }
     return out.sort(compareVersions);
-}
-async function exists(session, table) {
-    const r = await session.query('SELECT to_regclass($1)::text AS t', [sqlTable(table)]);
-    return r.rows[0]?.t != null;
 }
 /** Go's strconv.ParseBool, which the tool reads x-migrations-table-quoted with. */
 function parseGoBool(value) {
@@ -15297,15 +15611,14 @@ const golangMigrate = {
     },
     tracking: (table) => ({
         table: describeTable(table),
+        relation: sqlTable(table),
         async lockKey(session) {
             const r = await session.query('SELECT current_database() AS database');
             return golangMigrateLockKey(r.rows[0].database, table.schema, table.name);
         },
-        async readApplied(session, files) {
-            if (!(await exists(session, table)))
-                return undefined;
-            const r = await session.query(`SELECT version::text AS version FROM ${sqlTable(table)} LIMIT 1`);
-            const current = r.rows[0]?.version;
+        appliedSql: `SELECT version::text AS version FROM ${sqlTable(table)} LIMIT 1`,
+        appliedIds(rows, files) {
+            const current = rows[0]?.version;
             if (current === undefined || current === '-1')
                 return [];
             if (!files.some((f) => f.id === current)) {
@@ -15318,8 +15631,6 @@ const golangMigrate = {
         // One row for the whole table: (previous, dirty) while a down is partly done.
         rowVersionSql: () => rowVersionsSql(table),
         async dirtyVersion(session) {
-            if (!(await exists(session, table)))
-                return undefined;
             const r = await session.query(`SELECT version::text AS version FROM ${sqlTable(table)} WHERE dirty LIMIT 1`);
             return r.rows[0]?.version;
         },
@@ -15397,15 +15708,14 @@ const nodePgMigrate = {
     },
     tracking: (table) => ({
         table: describeTable(table),
+        relation: sqlTable(table),
         lockKey: async () => NODE_PG_MIGRATE_LOCK_KEY,
-        async readApplied(session) {
-            const exists = await session.query('SELECT to_regclass($1)::text AS t', [sqlTable(table)]);
-            if (!exists.rows[0]?.t)
-                return undefined;
-            // The tool's own order of what ran (runner.ts getRunMigrations).
-            const rows = await session.query(`SELECT name FROM ${sqlTable(table)} ORDER BY run_on, id`);
-            return rows.rows.map((r) => r.name);
-        },
+        // The tool's own order of what ran (runner.ts getRunMigrations).
+        appliedSql: `SELECT name FROM ${sqlTable(table)} ORDER BY run_on, id`,
+        appliedIds: (rows) => rows.map((r) => String(r.name)),
+        // run_on is a timestamp without time zone, written with NOW() in the tool's session: read in
+        // this session's time zone, the server's default, as the tool's own session has it.
+        appliedAt: (session, ids) => readAppliedTimes(session, `SELECT name AS id, max(run_on)::timestamptz AS at FROM ${sqlTable(table)} WHERE name = ANY($1::text[]) GROUP BY 1`, ids),
         revertSql: (m) => [`DELETE FROM ${sqlTable(table)} WHERE name = ${(0,sql_split/* literal */.eu)(m.id)}`],
         rowVersionSql: (m) => rowVersionsSql(table, `name = ${(0,sql_split/* literal */.eu)(m.id)}`),
     }),
@@ -15473,18 +15783,18 @@ const prisma = {
     },
     tracking: (table) => ({
         table: describeTable(table),
+        relation: sqlTable(table),
         lockKey: async () => PRISMA_LOCK_KEY,
-        async readApplied(session, files) {
-            const exists = await session.query('SELECT to_regclass($1)::text AS t', [sqlTable(table)]);
-            if (!exists.rows[0]?.t)
-                return undefined;
-            const rows = await session.query(`SELECT DISTINCT migration_name FROM ${sqlTable(table)} WHERE rolled_back_at IS NULL`);
+        appliedSql: `SELECT DISTINCT migration_name FROM ${sqlTable(table)} WHERE rolled_back_at IS NULL`,
+        appliedIds(rows, files) {
             // Prisma orders migrations by folder name.
             const order = new Map(files.map((f, i) => [f.id, i]));
-            return rows.rows
-                .map((r) => r.migration_name)
+            return rows
+                .map((r) => String(r.migration_name))
                 .sort((a, b) => (order.get(a) ?? Infinity) - (order.get(b) ?? Infinity) || (a < b ? -1 : a > b ? 1 : 0));
         },
+        // A row whose migration failed midway has no finished_at: when it started is when it was applied.
+        appliedAt: (session, ids) => readAppliedTimes(session, `SELECT migration_name AS id, max(coalesce(finished_at, started_at)) AS at FROM ${sqlTable(table)} WHERE migration_name = ANY($1::text[]) AND rolled_back_at IS NULL GROUP BY 1`, ids),
         revertSql: (m) => [`UPDATE ${sqlTable(table)} SET rolled_back_at = now() WHERE migration_name = ${(0,sql_split/* literal */.eu)(m.id)} AND rolled_back_at IS NULL`],
         rowVersionSql: (m) => rowVersionsSql(table, `migration_name = ${(0,sql_split/* literal */.eu)(m.id)} AND rolled_back_at IS NULL`),
     }),
@@ -15613,8 +15923,6 @@ async function pickFormat(dir, format) {
     return best.format;
 }
 
-// EXTERNAL MODULE: external "node:timers/promises"
-var external_node_timers_promises_ = __nccwpck_require__(8500);
 ;// CONCATENATED MODULE: ./.build/migrations/run-failure.js
 /**
  * What a failure inside one migration of a plan means: where it came (a statement, the
@@ -15772,13 +16080,14 @@ function failure(m, f, skipped, saved, tracking, target, log) {
     return new MigrationFailed(`${account.head} ${state}`, `${hint}${account.then ?? ''}`, stoppedIn);
 }
 
+// EXTERNAL MODULE: external "node:timers/promises"
+var external_node_timers_promises_ = __nccwpck_require__(8500);
 ;// CONCATENATED MODULE: ./.build/migrations/runner.js
 /**
  * Runs a plan: each migration's down SQL and its bookkeeping in one transaction, or, for a
  * non-transactional migration, statement by statement with each completed statement recorded so a
  * re-run resumes. Stops at the first failure with the file, statement, line and PostgreSQL's message.
  */
-
 
 
 
@@ -16039,9 +16348,9 @@ async function revertWithRetries(ctx, m, previous, rest, log) {
     }
 }
 /** What earlier runs recorded, read before anything runs: a failure here changed nothing. */
-async function earlierProgress(session, table, target) {
+async function earlierProgress(session, table, target, exists) {
     try {
-        return await readProgress(session, table);
+        return await readProgress(session, table, exists);
     }
     catch (err) {
         const lost = isConnectionLoss(err);
@@ -16051,13 +16360,13 @@ async function earlierProgress(session, table, target) {
 async function runPlan(plan, opts) {
     const { session, tracking, log } = opts;
     const ctx = { session, tracking, reset: resetSql(opts.sessionSettings) };
-    const progress = await earlierProgress(session, tracking.table, opts.target);
+    const progress = await earlierProgress(session, tracking.table, opts.target, opts.progressTable);
     const applied = [...opts.applied];
     for (const [n, m] of plan.entries()) {
         const at = applied.findIndex((f) => f.id === m.file.id);
         const previous = at > 0 ? applied[at - 1] : undefined;
         log.info(`[${n + 1}/${plan.length}] reverting ${m.file.name}${m.transactional ? '' : ' (non-transactional: statement by statement)'}`);
-        const started = external_node_perf_hooks_.performance.now();
+        const started = Date.now();
         let rest = FRESH;
         try {
             // Each query of the migration, one statement by default, within the client-side deadline.
@@ -16074,11 +16383,163 @@ async function runPlan(plan, opts) {
                 throw failure(m, err, rest.from, progress.get(m.file.id), tracking, opts.target, log);
             throw err;
         }
-        const durationMs = Math.round(external_node_perf_hooks_.performance.now() - started);
+        const durationMs = Date.now() - started;
         applied.splice(at, 1);
         log.info(`  reverted ${m.file.name} in ${durationMs} ms`);
         opts.onReverted({ version: m.file.version, id: m.file.id, file: m.file.downFile ?? m.file.name, transactional: m.transactional, statements: m.statements.length, durationMs });
     }
+}
+
+// EXTERNAL MODULE: ./.build/db/patterns.js
+var patterns = __nccwpck_require__(5570);
+// EXTERNAL MODULE: ./.build/db/server-identity.js
+var server_identity = __nccwpck_require__(5941);
+;// CONCATENATED MODULE: ./.build/migrations/way-back.js
+/**
+ * Whether the verified snapshot run-down-migrations was given is a way back for what the run may
+ * destroy: of this database, holding every table's rows, and how old it is next to the migrations
+ * the run reverts. A down migration that drops a table takes its rows with it; the snapshot is
+ * the only place they are still kept.
+ */
+
+
+
+
+/** Names shown in one message; the rest are counted. */
+const NAMES_SHOWN = 10;
+function nameList(names) {
+    const shown = names.slice(0, NAMES_SHOWN).join(', ');
+    return names.length > NAMES_SHOWN ? `${shown} and ${names.length - NAMES_SHOWN} more` : shown;
+}
+/** "2024-05-01 10:00:00 UTC", or the text as given when it is no time. */
+function utcText(iso) {
+    const ms = Date.parse(iso);
+    if (Number.isNaN(ms))
+        return iso;
+    const s = new Date(ms).toISOString();
+    return `${s.slice(0, 10)} ${s.slice(11, 19)} UTC`;
+}
+/** "42 s", "12 min", "3 h 4 min", "5 days 2 h": an age a person reads at a glance. */
+function ageText(ms) {
+    const s = Math.max(0, Math.floor(ms / 1000));
+    if (s < 60)
+        return `${s} s`;
+    const min = Math.floor(s / 60);
+    if (min < 60)
+        return `${min} min`;
+    const h = Math.floor(min / 60);
+    if (h < 48)
+        return `${h} h ${min % 60} min`;
+    return `${Math.floor(h / 24)} days ${h % 24} h`;
+}
+/** "taken 2024-05-01 10:00:00 UTC, 3 h 4 min before this run": for the log and the summary alike. */
+function takenText(w) {
+    if (w.ageMs === undefined)
+        return `taken at a time its manifest does not give (createdAt "${w.takenAt}")`;
+    return `taken ${utcText(w.takenAt)}, ${ageText(w.ageMs)} before this run`;
+}
+/** "migration 2 (2_codes.sql) was applied 2024-05-01 11:00:00 UTC, after the snapshot was taken, so …": the summary's and the warning's words. */
+function appliedSinceText(a) {
+    return `migration ${a.version} (${a.file}) was applied ${utcText(a.appliedAt)}, after the snapshot was taken, so rows written since then are not in it`;
+}
+/** A snapshot of another database (or of the same name on another server) is no way back for this one. */
+async function requireSameDatabase(session, target, snapshot, log) {
+    const source = (0,server_identity/* compareSource */.R8)((0,server_identity/* snapshotSource */.SE)(snapshot.manifest), await (0,server_identity/* readServerIdentity */.I5)(session, target));
+    if (!source.same) {
+        throw new errors/* RollbackKitError */.dp(`Snapshot ${snapshot.path} is no way back for the database this run would change. ${source.message}`, source.basis === 'system-identifier'
+            ? 'Pass a snapshot that snapshot-db took of the database in database-url. Nothing was changed.'
+            : 'Pass a snapshot that snapshot-db took of the database in database-url, with the same host and port as database-url (snapshots taken now record the server\'s identifier, which any host name for it matches). Nothing was changed.');
+    }
+    if (source.basis === 'host-port-database')
+        log.warning(source.message);
+}
+/**
+ * Schemas of this database the snapshot has no rows of. A snapshot of every schema lacks only those
+ * it left out (exclude-schemas); one filtered by `schemas` (or from before `everySchema` was
+ * recorded, read as filtered, as restore-db reads it) lacks every schema here it does not list.
+ */
+async function schemasMissing(session, filter) {
+    if (filter.everySchema === true)
+        return filter.excludeSchemas.map((name) => ({ name, why: 'excluded' }));
+    const here = await (0,patterns/* userSchemas */.cY)(session);
+    return here
+        .filter((s) => filter.excludeSchemas.includes(s) || !filter.schemas.includes(s))
+        .map((name) => ({ name, why: filter.excludeSchemas.includes(name) ? 'excluded' : 'outside' }));
+}
+/**
+ * Refuses a snapshot that does not hold every table's rows: taken with exclude-table-data, or
+ * without every schema. A down migration that drops such a table would leave its rows nowhere,
+ * while the summary spoke of a verified way back.
+ */
+async function requireEveryRow(session, snapshot) {
+    const { filter, tables } = snapshot.manifest;
+    // The manifest names each table whose rows were left out exactly (rows: null); its filter names
+    // them as `schema.name`, which a dot in a name makes ambiguous, so it only adds what the tables miss.
+    const noRows = tables.filter((t) => t.rows === null);
+    const named = new Set(noRows.map((t) => `${t.schema}.${t.name}`));
+    const tablesMissing = [...noRows.map(describeTable), ...filter.excludeTableData.filter((t) => !named.has(t))];
+    const schemas = await schemasMissing(session, filter);
+    if (!tablesMissing.length && !schemas.length)
+        return;
+    const parts = [];
+    if (tablesMissing.length)
+        parts.push(`no rows of ${tablesMissing.length === 1 ? 'table' : 'tables'} ${nameList(tablesMissing)} (taken with exclude-table-data)`);
+    const excluded = schemas.filter((s) => s.why === 'excluded').map((s) => s.name);
+    const outside = schemas.filter((s) => s.why === 'outside').map((s) => s.name);
+    if (excluded.length)
+        parts.push(`nothing of ${excluded.length === 1 ? 'schema' : 'schemas'} ${nameList(excluded)} (left out with exclude-schemas)`);
+    if (outside.length)
+        parts.push(`nothing of ${outside.length === 1 ? 'schema' : 'schemas'} ${nameList(outside)} (outside its schemas filter, or created since it was taken)`);
+    throw new errors/* RollbackKitError */.dp(`Snapshot ${snapshot.path} does not hold every table's rows: it has ${parts.join(', and ')}. A down migration that drops them would leave those rows nowhere.`, 'Take a snapshot of the whole database with snapshot-db (no schemas, exclude-schemas or exclude-table-data) and pass its path as snapshot-path; or, if those rows may be lost, set require-snapshot: false to revert without a snapshot. Nothing was changed.');
+}
+/**
+ * Checks the verified snapshot against the database, before anything changes: the same database,
+ * every table's rows. Says in the log when it was taken.
+ */
+async function requireWayBack(session, target, snapshot, log) {
+    await requireSameDatabase(session, target, snapshot, log);
+    await requireEveryRow(session, snapshot);
+    const takenAt = snapshot.manifest.createdAt;
+    const taken = Date.parse(takenAt);
+    const wayBack = { path: snapshot.path, sha256: snapshot.sha256, takenAt, ageMs: Number.isNaN(taken) ? undefined : Date.now() - taken };
+    log.info(`Way back: snapshot ${snapshot.path}, ${takenText(wayBack)}; it holds every table's rows.`);
+    return wayBack;
+}
+/**
+ * Warns when the snapshot is older than the migrations the run reverts, as far as the tracking
+ * table records when they were applied: rows written since it was taken are not in it, so what
+ * the down SQL drops of them has no way back. A warning, not a refusal: a snapshot taken before
+ * the deploy, or an hour ago on purpose, still holds every row up to then, and refusing would
+ * leave a fresh snapshot (minutes of a large database, mid-incident) or require-snapshot: false
+ * (no way back at all) as the only ways on. Sets `wayBack.appliedSince`.
+ */
+async function warnIfOlderThanReverted(session, tracking, reverting, wayBack, log) {
+    if (wayBack.ageMs === undefined || !reverting.length)
+        return;
+    if (!tracking.appliedAt) {
+        log.info(`${tracking.table} records no time a migration was applied, so whether the snapshot is older than the migrations reverted cannot be told.`);
+        return;
+    }
+    let times;
+    try {
+        times = await tracking.appliedAt(session, reverting.map((m) => m.id));
+    }
+    catch (err) {
+        // A check for a warning: a plain tracking table made without applied_at must not stop the rollback.
+        log.info(`Could not read when the migrations were applied from ${tracking.table} (${log.redact((0,errors/* errorLine */.BP)(err))}), so whether the snapshot is older than them cannot be told.`);
+        return;
+    }
+    const taken = Date.parse(wayBack.takenAt);
+    let newest;
+    for (const m of reverting) {
+        const at = times.get(m.id);
+        if (at && at.getTime() > taken && (!newest || at.getTime() > newest.at.getTime()))
+            newest = { m, at };
+    }
+    if (!newest)
+        return;
+    wayBack.appliedSince = { version: newest.m.version, file: newest.m.addedPath, appliedAt: newest.at.toISOString() };
+    log.warning(`Snapshot ${wayBack.path} was ${takenText(wayBack)}, and ${appliedSinceText(wayBack.appliedSince)}: any of them the down SQL drops has no way back. To keep such rows, take the snapshot with snapshot-db just before run-down-migrations.`);
 }
 
 ;// CONCATENATED MODULE: ./.build/migrations/revert.js
@@ -16134,17 +16595,6 @@ async function requireVerifiedSnapshot(opts, log) {
     const { verifySnapshot } = await Promise.resolve(/* import() */).then(__nccwpck_require__.bind(__nccwpck_require__, 7120));
     return verifySnapshot(opts.snapshotPath, log, { ...opts.tools });
 }
-/** A snapshot of another database (or of the same name on another server) is no way back for this one. */
-async function requireSameDatabase(session, opts, snapshot, log) {
-    const source = (0,server_identity/* compareSource */.R8)((0,server_identity/* snapshotSource */.SE)(snapshot.manifest), await (0,server_identity/* readServerIdentity */.I5)(session, opts.target));
-    if (!source.same) {
-        throw new errors/* RollbackKitError */.dp(`Snapshot ${snapshot.path} is no way back for the database this run would change. ${source.message}`, source.basis === 'system-identifier'
-            ? 'Pass a snapshot that snapshot-db took of the database in database-url. Nothing was changed.'
-            : 'Pass a snapshot that snapshot-db took of the database in database-url, with the same host and port as database-url (snapshots taken now record the server\'s identifier, which any host name for it matches). Nothing was changed.');
-    }
-    if (source.basis === 'host-port-database')
-        log.warning(source.message);
-}
 /** The search_path the tool's own session has, set as the tool's connection sets it: for the whole session. */
 async function applySearchPath(session, searchPath) {
     if (searchPath === undefined)
@@ -16176,26 +16626,39 @@ function queryDeadline(opts) {
     const statementMs = Math.round(opts.statementTimeoutSeconds * 1000);
     return statementMs > 0 ? { statementMs, marginMs: ANSWER_MARGIN_MS } : undefined;
 }
-async function readAppliedIds(session, format, tracking, files, target) {
-    const ids = await tracking.readApplied(session, files);
-    if (ids === undefined) {
+/**
+ * `first` (the run's settings), the lock's first try (`key`; none for a dry run) and which of the
+ * tables the run reads exist, as one query: one round trip where each took its own. PostgreSQL
+ * runs them in order, so the tables are looked up once the lock is granted.
+ */
+async function lockAndFindTables(session, tracking, first, key) {
+    const tables = `SELECT to_regclass(${(0,sql_split/* literal */.eu)(tracking.relation)}) IS NOT NULL AS tracking, to_regclass(${(0,sql_split/* literal */.eu)(PROGRESS_TABLE)}) IS NOT NULL AS progress`;
+    const statements = [...first, ...(key ? [(0,lock/* tryLockSql */.$g)(key)] : []), tables];
+    const answer = await session.query(statements.join(';\n'));
+    // One result per statement; a query of one statement gets just that one.
+    const results = Array.isArray(answer) ? answer : [answer];
+    const found = results.at(-1).rows[0];
+    return { locked: key ? results.at(-2).rows[0]?.locked === true : true, trackingTable: found.tracking, progressTable: found.progress };
+}
+async function readAppliedIds(session, format, tracking, files, target, state) {
+    if (!state.trackingTable) {
         throw new errors/* RollbackKitError */.dp(`The ${format.name} tracking table ${tracking.table} does not exist in ${target}: nothing was ever applied there with ${format.name}.`, format.name === 'plain'
             ? `Check database-url. The plain format reads the table your deploy fills: ${PLAIN_TRACKING_DDL.replace(/\s+/g, ' ')}`
             : `Check database-url (its search_path and other parameters, as the tool reads them), migrations-dir, format, and migrations-table if the tool is told another table.`);
     }
+    const ids = tracking.appliedIds((await session.query(tracking.appliedSql)).rows, files);
     const dirty = await tracking.dirtyVersion?.(session);
     if (dirty === undefined)
         return ids;
     // A dirty version we can resume is one of ours: a non-transactional step that stopped midway.
-    const progress = await readProgress(session, tracking.table);
+    const progress = await readProgress(session, tracking.table, state.progressTable);
     const resumable = files.find((f, i) => progress.has(f.id) && (i > 0 ? files[i - 1].id : '-1') === dirty);
     if (!resumable) {
         throw new errors/* RollbackKitError */.dp(`${tracking.table} is dirty at version ${dirty}: a migration stopped midway, so the schema may be half changed.`, `Check the schema by hand and finish or undo that migration, then run \`migrate force <version>\` (golang-migrate refuses to run until then too), and re-run.`);
     }
     return [...ids, resumable.id];
 }
-async function revertMigrations(opts, log) {
-    const started = external_node_perf_hooks_.performance.now();
+async function revert_prepare(opts, log) {
     const dir = resolveMigrationsDir(opts.root, opts.migrationsDir, opts.format);
     const format = await pickFormat(dir, opts.format);
     const files = await format.load(dir);
@@ -16208,33 +16671,54 @@ async function revertMigrations(opts, log) {
     const settings = format.settings({ params: opts.target.params, migrationsTable: opts.migrationsTable });
     // git runs only for since-ref: loaded then, as the snapshot's verification is.
     const added = 'sinceRef' in opts.choice ? await (await __nccwpck_require__.e(/* import() */ 265).then(__nccwpck_require__.bind(__nccwpck_require__, 2265))).filesAddedSince(dir, opts.choice.sinceRef) : undefined;
+    const verified = opts.dryRun ? undefined : await requireVerifiedSnapshot(opts, log);
+    return { dir, format, files, settings, added, verified };
+}
+async function revertMigrations(opts, log) {
+    const started = Date.now();
     const where = (0,connection/* describeTarget */.ff)(opts.target);
     if ((0,connection/* isTransactionPooler */.ex)(opts.target)) {
         throw new errors/* RollbackKitError */.dp(`${where} is a transaction-mode pooler: it hands each transaction to another server session, so the migration lock and the session timeouts would not hold.`, 'Use the direct connection or the session pooler (port 5432; on Supabase the "Session pooler" connection string).');
     }
-    const verified = opts.dryRun ? undefined : await requireVerifiedSnapshot(opts, log);
-    const snapshot = verified && { path: verified.path, sha256: verified.sha256 };
-    const session = await (0,db_session/* connect */.Ng)(opts.target, { queryDeadline: queryDeadline(opts) });
-    const result = { status: 'reverted', format: format.name, target: where, snapshot, dir, plan: [], reverted: [], stillApplied: [], durationMs: 0 };
+    // Opened while the folder is read and the snapshot verified: the driver's loading and the
+    // server's start of a backend overlap that work. Nothing is sent on it before they are done.
+    const opening = (0,db_session/* connect */.Ng)(opts.target, { queryDeadline: queryDeadline(opts) });
+    // Its failure is thrown where it is awaited, after any of the folder's: never unhandled meanwhile.
+    opening.catch(() => undefined);
+    let prepared;
+    let session;
+    try {
+        prepared = await revert_prepare(opts, log);
+        session = await opening;
+    }
+    catch (err) {
+        // A session that opens after all is closed at once.
+        void opening.then(db_session/* closeSession */.Vu, () => undefined);
+        throw err;
+    }
+    const { dir, format, files, settings, added, verified } = prepared;
+    const result = { status: 'reverted', format: format.name, target: where, dir, plan: [], reverted: [], stillApplied: [], durationMs: 0 };
     let lockKey;
     let applied = [];
     const steps = 'steps' in opts.choice ? opts.choice.steps : undefined;
     let recorded;
     try {
         if (verified)
-            await requireSameDatabase(session, opts, verified, log);
-        // One round trip for the run's settings; the search_path apart, so a bad one gets its own message.
-        await session.query(runSettings(opts).join('; '));
+            result.snapshot = await requireWayBack(session, opts.target, verified, log);
+        // The search_path first and apart, so a bad one gets its own message; the tracking table may depend on it.
         await applySearchPath(session, settings.searchPath);
         const table = await settings.trackingTable(session);
         const tracking = format.tracking(table);
         log.info(`Tracking table ${tracking.table}${settings.searchPath === undefined ? '' : `, search_path ${settings.searchPath}`}.`);
-        if (!opts.dryRun) {
-            const key = (await tracking.lockKey(session)) ?? lock/* ROLLBACK_KIT_LOCK_KEY */.Qh;
+        const key = opts.dryRun ? undefined : ((await tracking.lockKey(session)) ?? lock/* ROLLBACK_KIT_LOCK_KEY */.Qh);
+        let state = await lockAndFindTables(session, tracking, runSettings(opts), key);
+        if (!state.locked) {
             await (0,lock/* acquireMigrationLock */.et)(session, key, opts.lockTimeoutSeconds, log, `${format.name}, ${tracking.table}`);
-            lockKey = key;
+            // The tables again, as they are once the lock is ours.
+            state = await lockAndFindTables(session, tracking, [], undefined);
         }
-        const appliedIds = await readAppliedIds(session, format, tracking, files, where);
+        lockKey = key;
+        const appliedIds = await readAppliedIds(session, format, tracking, files, where, state);
         const asked = 'steps' in opts.choice
             ? { kind: 'steps', steps: opts.choice.steps }
             : 'toVersion' in opts.choice
@@ -16262,6 +16746,8 @@ async function revertMigrations(opts, log) {
             result.status = 'dry-run';
         }
         else {
+            if (result.snapshot)
+                await warnIfOlderThanReverted(session, tracking, plan.toRevert.map((m) => m.file), result.snapshot, log);
             // Written before the first statement: a re-run must find the plan even if this run dies.
             await recorded?.record(session, plan, log);
             log.info(`Reverting ${plan.toRevert.length} migration(s) on ${where}, newest first.`);
@@ -16273,6 +16759,7 @@ async function revertMigrations(opts, log) {
                 target: where,
                 // Each migration starts from these: the search_path as applySearchPath set it, which accepted it.
                 sessionSettings: [...runSettings(opts), ...(settings.searchPath === undefined ? [] : [`SELECT set_config('search_path', ${(0,sql_split/* literal */.eu)(settings.searchPath)}, false)`])],
+                progressTable: state.progressTable,
                 onReverted: (r) => result.reverted.push(r),
             });
             await recorded?.update(session, result.reverted.map((r) => r.version), true, log);
@@ -16323,7 +16810,7 @@ function finish(result, applied, started) {
         .filter((f) => !gone.has(f.id))
         .reverse()
         .map((f) => ({ version: f.version, name: f.name }));
-    result.durationMs = Math.round(external_node_perf_hooks_.performance.now() - started);
+    result.durationMs = Date.now() - started;
     return result;
 }
 
@@ -16564,8 +17051,8 @@ var budgets = __nccwpck_require__(1583);
 var pg_tools = __nccwpck_require__(1934);
 // EXTERNAL MODULE: ./.build/db/session.js
 var session = __nccwpck_require__(4441);
-// EXTERNAL MODULE: ./.build/migrations/revert.js + 14 modules
-var revert = __nccwpck_require__(6269);
+// EXTERNAL MODULE: ./.build/migrations/revert.js + 15 modules
+var revert = __nccwpck_require__(6831);
 // EXTERNAL MODULE: ./.build/platforms/http/deadline.js
 var http_deadline = __nccwpck_require__(7096);
 // EXTERNAL MODULE: ./.build/platforms/vercel/client.js
@@ -18936,103 +19423,132 @@ async function restoreSnapshot(req, log) {
     const snapshot = await (0,verify/* openSnapshot */.r)(req.snapshotPath);
     const manifest = snapshot.manifest;
     // The snapshot was read back in full when it was taken; the same sha256 now proves these are those
-    // bytes. It is hashed while the rest runs, and a restore that started on other bytes never commits.
-    const bytesChecked = (0,archive/* fingerprint */.Rj)(snapshot.path).then((fp) => {
-        (0,verify/* checkFingerprint */.z)(snapshot, fp);
-        log.info(`Snapshot ${snapshot.path} verified: sha256 ${fp.sha256.slice(0, 12)}…, ${fp.sizeBytes} bytes, as it was when it was read back in full.`);
-    });
-    bytesChecked.catch(() => undefined);
+    // bytes, and a restore that started on other bytes never commits. Hashed on Node's main thread, in
+    // 1 MB slices between everything else it does: so not while it plans the restore, but once psql
+    // runs it (or sooner, when something awaits it); with a pre-restore snapshot, which waits for the
+    // hash, from the start.
+    let hashing;
+    const bytesChecked = () => {
+        hashing ??= (0,archive/* fingerprint */.Rj)(snapshot.path).then((fp) => {
+            (0,verify/* checkFingerprint */.z)(snapshot, fp);
+            log.info(`Snapshot ${snapshot.path} verified: sha256 ${fp.sha256.slice(0, 12)}…, ${fp.sizeBytes} bytes, as it was when it was read back in full.`);
+        });
+        hashing.catch(() => undefined);
+        return hashing;
+    };
+    if (req.preRestoreSnapshot)
+        void bytesChecked();
     (0,pg_tools/* warmPgTools */.I3)(manifest.format === 'plain' ? ['psql'] : ['pg_restore', 'psql'], req.tools);
     // Tables dumped without their rows come back empty: only a pre-restore snapshot keeps those rows.
     const withoutRows = manifest.tables.filter((t) => t.rows === null).map((t) => `${t.schema}.${t.name}`);
     if (withoutRows.length && !req.preRestoreSnapshot) {
         throw new errors/* RollbackKitError */.dp(`The snapshot holds no rows for ${withoutRows.join(', ')} (exclude-table-data), so restoring it empties them, and pre-restore-snapshot is false.`, 'Set pre-restore-snapshot: true so their rows are kept, or restore a snapshot that has them. Nothing was changed.');
     }
-    const { serverMajor, pgRestore, contents, plan, extra, notMemberOf, defaults } = await withPlanningSession(req, where, log, async (s) => {
-        const serverMajor = (0,pg_tools/* majorFromVersionNum */.qj)(Number((await s.query("SELECT current_setting('server_version_num') AS n")).rows[0].n));
-        const pgRestore = manifest.format === 'plain' ? undefined : await (0,pg_tools/* findPgTool */.fh)('pg_restore', Math.max(serverMajor, manifest.pgDump.major), req.tools);
-        // Its table of contents is read by pg_restore while this session asks the server the rest.
-        const reading = readSnapshotContents(snapshot.path, manifest.format, pgRestore?.path);
-        reading.catch(() => undefined);
-        const source = (0,server_identity/* compareSource */.R8)((0,server_identity/* snapshotSource */.SE)(manifest), await (0,server_identity/* readServerIdentity */.I5)(s, req.target));
-        if (!source.same)
-            log.warning(`${source.message} It is being restored into the target all the same: confirm names the target, not the source.`);
-        // A file that changed is reported as changed, even when pg_restore also failed on it.
-        const contents = await reading.catch(async (err) => {
-            await bytesChecked;
-            throw err;
-        });
-        // Tables the snapshot does not have are left as they are (and, with their foreign keys, kept by the plan).
-        const extra = await leftAsTheyAre(s, contents, manifest);
-        // Planned before anything is written: a dependent that cannot be put back refuses the restore here.
-        const plan = req.clean ? await planRestore(s, contents, where) : { dropped: [], keptPartitions: [], droppedForeignKeys: [], keptForeignKeys: [], keptViews: [] };
-        // Roles whose default privileges this user cannot change (a superuser is a member of every role):
-        // membership until PostgreSQL 15, the right to SET ROLE to them from 16.
-        // As the script's bytes (pg_dump writes in the database's encoding), read as latin1 as the script is.
-        const { rows: others } = await s.query("SELECT convert_to(quote_ident(rolname), current_setting('server_encoding')) AS r FROM pg_catalog.pg_roles WHERE NOT pg_has_role(current_user, oid, $1)", [serverMajor >= 16 ? 'SET' : 'MEMBER']);
-        const notMemberOf = new Set(others.map((o) => o.r.toString('latin1')));
-        return { serverMajor, pgRestore, contents, plan, extra, notMemberOf, defaults: await readOwnDefaultPrivileges(s) };
-    });
-    if (contents.largeObjects && manifest.format === 'plain') {
-        throw new errors/* RollbackKitError */.dp(`Snapshot ${snapshot.path} is a plain SQL script with large objects, which the script commits on their own: it cannot be restored in one transaction.`, 'Restore a custom or directory format snapshot of this database. Nothing was changed.');
-    }
-    for (const p of plan.keptPartitions)
-        log.info(`Keeping partition ${p.partition} of ${p.parent} (not in the snapshot): detached for the restore and attached again after it, with its rows.`);
-    for (const fk of plan.keptForeignKeys)
-        log.info(`Keeping foreign key ${fk.name} of ${fk.table} (not in the snapshot): dropped for the restore and re-created after it.`);
-    for (const v of plan.keptViews)
-        log.info(`Keeping ${v.relkind === 'm' ? 'materialized view' : 'view'} ${v.schema}.${v.name} (not in the snapshot): dropped for the restore and re-created after it.`);
-    if (defaults.entries.length) {
-        log.info(`Setting aside the default privileges of ${defaults.role} (ALTER DEFAULT PRIVILEGES: ${defaults.entries.join(', ')}) while the restore creates objects, so they get the snapshot's privileges and no others; put back before the commit.`);
-    }
-    if (defaults.unknown.length)
-        log.warning(`Default privileges of ${defaults.role} that restore-db does not know how to set aside (${defaults.unknown.join(', ')}) still apply to what the restore creates.`);
-    let preRestoreSnapshotPath;
-    if (req.preRestoreSnapshot) {
-        // Not worth keeping the current state for a snapshot that will be refused.
-        await bytesChecked;
-        log.info(`Keeping the current state of ${where} in a pre-restore snapshot first …`);
-        const pre = await (0,db_snapshot/* takeSnapshot */.W9)((0,db_snapshot/* wholeDatabaseSnapshot */.PJ)(req.target, {
-            outputDir: req.preRestoreDir,
-            outputDirInput: req.preRestoreDirInput,
-            lockTimeoutSeconds: req.lockTimeoutSeconds,
-            label: 'pre-restore',
-            tools: req.tools,
-        }), log);
-        preRestoreSnapshotPath = pre.path;
-        await req.onPreRestoreSnapshot?.(pre);
-    }
-    if (withoutRows.length) {
-        log.warning(`The snapshot holds no rows for ${withoutRows.join(', ')}: the restore leaves them empty; their rows from before are in ${preRestoreSnapshotPath}.`);
-    }
-    if (req.jobs > 1) {
-        log.warning(`jobs: ${req.jobs} is not used: the restore runs in one transaction, so that a failure changes nothing, and PostgreSQL cannot share one transaction between parallel workers.`);
-    }
-    const mode = manifest.format === 'plain' ? 'psql, one transaction' : 'pg_restore into psql, one transaction';
-    log.info(`Restoring ${snapshot.path} into ${where} (${mode}) …`);
-    const leftOut = new Set();
-    await applySnapshot({ req, snapshot: snapshot.path, manifest, bytesChecked, pgRestore, plan, serverMajor, preRestoreSnapshotPath, notMemberOf, leftOut }, log);
-    if (leftOut.size) {
-        log.warning(`Left out ${leftOut.size} statement(s) of the snapshot that set other roles' default privileges (${[...leftOut].map((t) => log.excerpt(t, 120)).join('; ')}): user "${req.target.user}" is not a member of those roles, so PostgreSQL refuses them. Their default privileges are as they were before the restore.`);
-    }
-    log.info(`Restore verified: all ${manifest.tables.length} tables hold the rows the snapshot holds, counted in the restore's transaction before its commit.`);
-    if (extra.tables.length)
-        log.warning(`Tables the snapshot does not have were left as they are: ${extra.tables.join(', ')}.`);
-    if (extra.schemas.length)
-        log.warning(`Schemas the snapshot does not have were left as they are: ${extra.schemas.join(', ')}.`);
-    return {
-        target: where,
-        snapshotPath: snapshot.path,
-        snapshotTakenAt: manifest.createdAt,
-        preRestoreSnapshotPath,
-        verified: true,
-        tablesRestored: manifest.tables.length,
-        extraTables: extra.tables,
-        extraSchemas: extra.schemas,
-        restoredEmpty: withoutRows,
-        mode,
-        durationMs: Date.now() - started,
+    // Started once the tools are chosen (startRestoreProcesses); whatever fails or refuses before the
+    // script is written to psql stops them, and nothing was applied.
+    let processes;
+    const startProcesses = (serverMajor, pgRestore) => {
+        processes = startRestoreProcesses({ req, snapshot: snapshot.path, pgRestore, serverMajor }, log);
+        processes.catch(() => undefined);
     };
+    try {
+        const { serverMajor, pgRestore, contents, plan, extra, notMemberOf, defaults } = await withPlanningSession(req, where, log, async (s) => {
+            const serverMajor = (0,pg_tools/* majorFromVersionNum */.qj)(Number((await s.query("SELECT current_setting('server_version_num') AS n")).rows[0].n));
+            const pgRestore = manifest.format === 'plain' ? undefined : await (0,pg_tools/* findPgTool */.fh)('pg_restore', Math.max(serverMajor, manifest.pgDump.major), req.tools);
+            // Its table of contents is read by pg_restore while this session asks the server the rest.
+            const reading = readSnapshotContents(snapshot.path, manifest.format, pgRestore?.path);
+            reading.catch(() => undefined);
+            // Without a pre-restore snapshot to take first, the restore's processes start while it is planned.
+            if (!req.preRestoreSnapshot)
+                startProcesses(serverMajor, pgRestore);
+            const source = (0,server_identity/* compareSource */.R8)((0,server_identity/* snapshotSource */.SE)(manifest), await (0,server_identity/* readServerIdentity */.I5)(s, req.target));
+            if (!source.same)
+                log.warning(`${source.message} It is being restored into the target all the same: confirm names the target, not the source.`);
+            // Asked while pg_restore still reads the table of contents: neither needs it.
+            // Roles whose default privileges this user cannot change (a superuser is a member of every role):
+            // membership until PostgreSQL 15, the right to SET ROLE to them from 16.
+            // As the script's bytes (pg_dump writes in the database's encoding), read as latin1 as the script is.
+            const { rows: others } = await s.query("SELECT convert_to(quote_ident(rolname), current_setting('server_encoding')) AS r FROM pg_catalog.pg_roles WHERE NOT pg_has_role(current_user, oid, $1)", [serverMajor >= 16 ? 'SET' : 'MEMBER']);
+            const notMemberOf = new Set(others.map((o) => o.r.toString('latin1')));
+            const defaults = await readOwnDefaultPrivileges(s);
+            // A file that changed is reported as changed, even when pg_restore also failed on it.
+            const contents = await reading.catch(async (err) => {
+                await bytesChecked();
+                throw err;
+            });
+            // Tables the snapshot does not have are left as they are (and, with their foreign keys, kept by the plan).
+            const extra = await leftAsTheyAre(s, contents, manifest);
+            // Planned before anything is written: a dependent that cannot be put back refuses the restore here.
+            const plan = req.clean ? await planRestore(s, contents, where) : { dropped: [], keptPartitions: [], droppedForeignKeys: [], keptForeignKeys: [], keptViews: [] };
+            return { serverMajor, pgRestore, contents, plan, extra, notMemberOf, defaults };
+        });
+        if (contents.largeObjects && manifest.format === 'plain') {
+            throw new errors/* RollbackKitError */.dp(`Snapshot ${snapshot.path} is a plain SQL script with large objects, which the script commits on their own: it cannot be restored in one transaction.`, 'Restore a custom or directory format snapshot of this database. Nothing was changed.');
+        }
+        for (const p of plan.keptPartitions)
+            log.info(`Keeping partition ${p.partition} of ${p.parent} (not in the snapshot): detached for the restore and attached again after it, with its rows.`);
+        for (const fk of plan.keptForeignKeys)
+            log.info(`Keeping foreign key ${fk.name} of ${fk.table} (not in the snapshot): dropped for the restore and re-created after it.`);
+        for (const v of plan.keptViews)
+            log.info(`Keeping ${v.relkind === 'm' ? 'materialized view' : 'view'} ${v.schema}.${v.name} (not in the snapshot): dropped for the restore and re-created after it.`);
+        if (defaults.entries.length) {
+            log.info(`Setting aside the default privileges of ${defaults.role} (ALTER DEFAULT PRIVILEGES: ${defaults.entries.join(', ')}) while the restore creates objects, so they get the snapshot's privileges and no others; put back before the commit.`);
+        }
+        if (defaults.unknown.length)
+            log.warning(`Default privileges of ${defaults.role} that restore-db does not know how to set aside (${defaults.unknown.join(', ')}) still apply to what the restore creates.`);
+        let preRestoreSnapshotPath;
+        if (req.preRestoreSnapshot) {
+            // Not worth keeping the current state for a snapshot that will be refused.
+            await bytesChecked();
+            log.info(`Keeping the current state of ${where} in a pre-restore snapshot first …`);
+            const pre = await (0,db_snapshot/* takeSnapshot */.W9)((0,db_snapshot/* wholeDatabaseSnapshot */.PJ)(req.target, {
+                outputDir: req.preRestoreDir,
+                outputDirInput: req.preRestoreDirInput,
+                lockTimeoutSeconds: req.lockTimeoutSeconds,
+                label: 'pre-restore',
+                tools: req.tools,
+            }), log);
+            preRestoreSnapshotPath = pre.path;
+            await req.onPreRestoreSnapshot?.(pre);
+        }
+        if (withoutRows.length) {
+            log.warning(`The snapshot holds no rows for ${withoutRows.join(', ')}: the restore leaves them empty; their rows from before are in ${preRestoreSnapshotPath}.`);
+        }
+        if (req.jobs > 1) {
+            log.warning(`jobs: ${req.jobs} is not used: the restore runs in one transaction, so that a failure changes nothing, and PostgreSQL cannot share one transaction between parallel workers.`);
+        }
+        const mode = manifest.format === 'plain' ? 'psql, one transaction' : 'pg_restore into psql, one transaction';
+        log.info(`Restoring ${snapshot.path} into ${where} (${mode}) …`);
+        const leftOut = new Set();
+        if (!processes)
+            startProcesses(serverMajor, pgRestore);
+        await applySnapshot({ req, snapshot: snapshot.path, manifest, bytesChecked, pgRestore, plan, serverMajor, preRestoreSnapshotPath, notMemberOf, leftOut }, await processes, log);
+        if (leftOut.size) {
+            log.warning(`Left out ${leftOut.size} statement(s) of the snapshot that set other roles' default privileges (${[...leftOut].map((t) => log.excerpt(t, 120)).join('; ')}): user "${req.target.user}" is not a member of those roles, so PostgreSQL refuses them. Their default privileges are as they were before the restore.`);
+        }
+        log.info(`Restore verified: all ${manifest.tables.length} tables hold the rows the snapshot holds, counted in the restore's transaction before its commit.`);
+        if (extra.tables.length)
+            log.warning(`Tables the snapshot does not have were left as they are: ${extra.tables.join(', ')}.`);
+        if (extra.schemas.length)
+            log.warning(`Schemas the snapshot does not have were left as they are: ${extra.schemas.join(', ')}.`);
+        return {
+            target: where,
+            snapshotPath: snapshot.path,
+            snapshotTakenAt: manifest.createdAt,
+            preRestoreSnapshotPath,
+            verified: true,
+            tablesRestored: manifest.tables.length,
+            extraTables: extra.tables,
+            extraSchemas: extra.schemas,
+            restoredEmpty: withoutRows,
+            mode,
+            durationMs: Date.now() - started,
+        };
+    }
+    catch (err) {
+        await (await processes?.catch(() => undefined))?.stop();
+        throw err;
+    }
 }
 /**
  * The planning session only reads the catalogue (4,000 tables, views and functions plan in under
@@ -19086,7 +19602,9 @@ const PARALLEL_COUNT_BYTES = 128 * 1024 * 1024;
  * counted a table with its inheritance children. Partitions are compared per partitioned table
  * (PostgreSQL 12 and later): a hash partition on an enum routes rows by the enum's new OIDs, so rows
  * may land in other partitions than they came from. Dynamic SQL per table keeps one plan per table
- * (a UNION ALL of thousands plans slower than it runs).
+ * (a UNION ALL of thousands plans slower than it runs; batches of 50 or 200 counts per statement
+ * measured no faster). The counts are kept in arrays, which PL/pgSQL appends to in place: a jsonb
+ * rebuilt for every table made the check quadratic (at 1,000 small tables, 0.42 s → 0.15 s).
  */
 function rowCheckStatement(manifest, serverMajor) {
     const tables = manifest.tables.filter((t) => t.rows !== null);
@@ -19096,19 +19614,19 @@ function rowCheckStatement(manifest, serverMajor) {
     const values = tables.map((t) => `(${(0,catalog/* quoteLiteral */.ce)(t.schema)}, ${(0,catalog/* quoteLiteral */.ce)(t.name)}, ${Number(t.rows)}::bigint)`).join(',\n    ');
     const whose = serverMajor >= 12 ? 'coalesce(pg_partition_root(rel), rel)::text' : 'rel::text';
     const body = [
-        "DECLARE r record; rel regclass; k text; n bigint; expected jsonb := '{}'; restored jsonb := '{}'; bad text[];",
+        "DECLARE r record; rel regclass; n bigint; keys text[] := '{}'; expected bigint[] := '{}'; restored bigint[] := '{}'; bad text[];",
         "  workers text := current_setting('max_parallel_workers_per_gather');",
         'BEGIN',
         `  FOR r IN SELECT * FROM (VALUES\n    ${values}) AS v(s, t, rows) LOOP`,
         "    rel := format('%I.%I', r.s, r.t)::regclass;",
         `    PERFORM set_config('max_parallel_workers_per_gather', CASE WHEN pg_relation_size(rel) >= ${PARALLEL_COUNT_BYTES} THEN workers ELSE '0' END, true);`,
         `    EXECUTE format('SELECT count(*) FROM ${only}%s', rel) INTO n;`,
-        `    k := ${whose};`,
-        "    expected := expected || jsonb_build_object(k, coalesce((expected->>k)::bigint, 0) + r.rows);",
-        "    restored := restored || jsonb_build_object(k, coalesce((restored->>k)::bigint, 0) + n);",
+        `    keys := keys || ${whose};`,
+        '    expected := expected || r.rows;',
+        '    restored := restored || n;',
         '  END LOOP;',
-        "  SELECT array_agg(format('%s (%s expected, %s restored)', key, expected->>key, restored->>key) ORDER BY key) INTO bad",
-        '    FROM jsonb_object_keys(expected) AS key WHERE expected->key <> restored->key;',
+        "  SELECT array_agg(format('%s (%s expected, %s restored)', x.k, x.e, x.got) ORDER BY x.k) INTO bad",
+        '    FROM (SELECT u.k, sum(u.e) AS e, sum(u.got) AS got FROM unnest(keys, expected, restored) AS u(k, e, got) GROUP BY u.k) AS x WHERE x.e <> x.got;',
         `  IF bad IS NOT NULL THEN RAISE EXCEPTION '${ROW_CHECK_PREFIX}%', array_to_string(bad[1:5], ', ') || CASE WHEN cardinality(bad) > 5 THEN format(' and %s more', cardinality(bad) - 5) ELSE '' END; END IF;`,
         'END',
     ].join('\n');
@@ -19132,69 +19650,104 @@ async function keptViewsScript(a, env, log) {
 /** The lock_timeout every statement of the restore runs under. */
 const lockTimeoutStatement = (seconds) => `SET lock_timeout = ${(0,lock_wait/* lockTimeoutMs */.D5)(seconds)};`;
 /**
- * Runs the whole restore through one psql session, in one transaction, ending with the row check
- * (rowCheckStatement) and a COMMIT written only once the snapshot's bytes are known to be the
- * manifest's. Throws (nothing changed) when it did not commit.
+ * Starts psql, the lock watcher and pg_restore's reads: their start-up and connections (50–150 ms)
+ * overlap the planning instead of following it. Nothing reaches the server before the script is
+ * written to `input`, which only happens once the plan is made; a plan that refuses stops them.
  */
-async function applySnapshot(a, log) {
-    const { req } = a;
-    const where = (0,connection/* describeTarget */.ff)(req.target);
+async function startRestoreProcesses(p, log) {
+    const { req } = p;
     const tag = (0,lock_wait/* sessionTag */.vZ)('restore');
     const env = { ...(0,connection/* libpqEnv */.kY)(req.target), PGAPPNAME: tag };
-    const lockTimeout = lockTimeoutStatement(req.lockTimeoutSeconds);
+    const stopPsql = new AbortController();
+    const stopRestore = new AbortController();
+    const input = new external_node_stream_.PassThrough();
+    // Ended by stop() while the script may still be piped into it.
+    input.on('error', () => undefined);
+    const archiveOut = new external_node_stream_.PassThrough();
     // The watcher connects while the rest starts: a lock the restore waits for is waited for far
     // longer than a connection takes, and lock_timeout bounds that wait whether or not it is watched.
     const watching = (0,lock_wait/* watchBlockers */.v2)(req.target, tag, log);
     // The data goes from pg_restore to psql without passing through Node (restore-data.ts).
-    const preparing = a.pgRestore ? prepareDataPath(a.pgRestore.path, a.snapshot) : undefined;
-    preparing?.catch(() => undefined);
-    let views;
-    let psql;
+    const preparing = p.pgRestore ? prepareDataPath(p.pgRestore.path, p.snapshot) : Promise.resolve(undefined);
+    preparing.catch(() => undefined);
+    const running = [];
+    let stopped;
+    const stop = () => (stopped ??= (async () => {
+        stopRestore.abort();
+        input.end();
+        stopPsql.abort();
+        // Unread, pg_restore's output would keep its stdout open and its exit unreported (runProcess).
+        archiveOut.destroy();
+        await Promise.all(running.map((r) => r.catch(() => undefined)));
+        await (await preparing.catch(() => undefined))?.remove();
+        return (await watching).stop();
+    })());
     try {
-        views = await keptViewsScript(a, env, log);
-        psql = await (0,pg_tools/* findPgTool */.fh)('psql', Math.max(a.serverMajor, a.pgRestore?.major ?? 0), req.tools);
+        const psql = await (0,pg_tools/* findPgTool */.fh)('psql', Math.max(p.serverMajor, p.pgRestore?.major ?? 0), req.tools);
+        const applied = (0,process/* runProcess */.R)(psql.path, ['-X', '--no-password', '-q', '-v', 'ON_ERROR_STOP=1', '-f', '-'], { env, stdin: input, signal: stopPsql.signal });
+        running.push(applied);
+        log.debug(`Started psql (${psql.path}) for the restore: it runs nothing until restore-db writes its script, once the restore is planned.`);
+        const watch = await watching;
+        let data = await preparing;
+        if (data && !watch.watching) {
+            // Its script sets lock_timeout = 0, and only the watcher would bound its lock waits.
+            await data.remove();
+            data = undefined;
+        }
+        // A second more than lock_timeout: elsewhere in the script lock_timeout ends a wait first.
+        if (data)
+            watch.cancelWaitsAfter(req.lockTimeoutSeconds + 1);
+        let restoring;
+        let loading;
+        // --verbose also reports every entry on stderr ("pg_restore: creating TABLE …", a name that may
+        // read "error"): its errors are kept apart, whatever the size of the rest.
+        const verbose = verboseErrors();
+        if (p.pgRestore) {
+            const rest = data ? ['--verbose', '--use-list', data.restList] : [];
+            restoring = (0,process/* runProcess */.R)(p.pgRestore.path, ['--single-transaction', ...(req.clean ? ['--clean', '--if-exists'] : []), ...rest, '--file', '-', p.snapshot], {
+                stdout: archiveOut,
+                signal: stopRestore.signal,
+                onStderr: data ? verbose.add : undefined,
+            });
+            running.push(restoring);
+        }
+        if (p.pgRestore && data) {
+            // Without --single-transaction: it writes no BEGIN or COMMIT of its own, and psql runs it in the restore's transaction.
+            loading = (0,process/* runProcess */.R)(p.pgRestore.path, ['--use-list', data.dataList, '--file', data.fifo, p.snapshot], { signal: stopRestore.signal });
+            running.push(loading);
+            // A data read that failed ends psql at once: it may be waiting for the FIFO, and nothing can commit.
+            void loading.then((r) => {
+                if (r.code !== 0 && !stopRestore.signal.aborted)
+                    stopPsql.abort();
+            }, () => undefined);
+        }
+        for (const r of running)
+            r.catch(() => undefined);
+        return { env, watch, data, input, applied, stopPsql, stopRestore, archiveOut, restoring, loading, verbose, stop };
     }
     catch (err) {
-        await (await watching).stop();
-        await (await preparing?.catch(() => undefined))?.remove();
+        await stop();
         throw err;
     }
-    const watch = await watching;
-    let data = await preparing;
-    if (data && !watch.watching) {
-        // Its script sets lock_timeout = 0, and only the watcher would bound its lock waits.
-        await data.remove();
-        data = undefined;
+}
+/**
+ * Runs the whole restore through the psql session `processes` started, in one transaction, ending
+ * with the row check (rowCheckStatement) and a COMMIT written only once the snapshot's bytes are
+ * known to be the manifest's. Throws (nothing changed) when it did not commit. Stops the processes
+ * before it returns or throws.
+ */
+async function applySnapshot(a, processes, log) {
+    const { req } = a;
+    const { env, watch, data, stopPsql, restoring, loading, verbose } = processes;
+    const where = (0,connection/* describeTarget */.ff)(req.target);
+    const lockTimeout = lockTimeoutStatement(req.lockTimeoutSeconds);
+    let views;
+    try {
+        views = await keptViewsScript(a, env, log);
     }
-    // A second more than lock_timeout: elsewhere in the script lock_timeout ends a wait first.
-    if (data)
-        watch.cancelWaitsAfter(req.lockTimeoutSeconds + 1);
-    const stopRestore = new AbortController();
-    const stopPsql = new AbortController();
-    const archiveOut = new external_node_stream_.PassThrough();
-    let restoring;
-    let loading;
-    // --verbose also reports every entry on stderr ("pg_restore: creating TABLE …", a name that may
-    // read "error"): its errors are kept apart, whatever the size of the rest.
-    const verbose = verboseErrors();
-    if (a.pgRestore) {
-        const rest = data ? ['--verbose', '--use-list', data.restList] : [];
-        restoring = (0,process/* runProcess */.R)(a.pgRestore.path, ['--single-transaction', ...(req.clean ? ['--clean', '--if-exists'] : []), ...rest, '--file', '-', a.snapshot], {
-            stdout: archiveOut,
-            signal: stopRestore.signal,
-            onStderr: data ? verbose.add : undefined,
-        });
-        restoring.catch(() => undefined);
-    }
-    if (a.pgRestore && data) {
-        // Without --single-transaction: it writes no BEGIN or COMMIT of its own, and psql runs it in the restore's transaction.
-        loading = (0,process/* runProcess */.R)(a.pgRestore.path, ['--use-list', data.dataList, '--file', data.fifo, a.snapshot], { signal: stopRestore.signal });
-        loading.catch(() => undefined);
-        // A data read that failed ends psql at once: it may be waiting for the FIFO, and nothing can commit.
-        void loading.then((r) => {
-            if (r.code !== 0 && !stopRestore.signal.aborted)
-                stopPsql.abort();
-        }, () => undefined);
+    catch (err) {
+        await processes.stop();
+        throw err;
     }
     const script = restoreScript({
         prelude: [
@@ -19206,7 +19759,7 @@ async function applySnapshot(a, log) {
             resetSchemaPrivileges(a.manifest.filter.schemas),
             ...(req.clean ? dropStatements(a.plan) : []),
         ],
-        source: a.pgRestore ? archiveOut : (0,external_node_fs_.createReadStream)(a.snapshot),
+        source: a.pgRestore ? processes.archiveOut : (0,external_node_fs_.createReadStream)(a.snapshot),
         unwrap: Boolean(a.pgRestore),
         lockTimeout,
         leaveDefaultPrivilegesOf: a.notMemberOf,
@@ -19219,7 +19772,7 @@ async function applySnapshot(a, log) {
                 if (r.code === 0)
                     continue;
                 // A file that changed is reported as changed, even when pg_restore also failed on it.
-                await a.bytesChecked;
+                await a.bytesChecked();
                 throw (0,archive/* corruptSnapshot */.gw)(a.snapshot, (0,pg_tools/* toolErrorLine */.$x)(read === restoring && data ? verbose.text() : r.stderr) || 'pg_restore could not read it in full');
             }
         },
@@ -19239,7 +19792,7 @@ async function applySnapshot(a, log) {
             putBackDefaultPrivileges(),
         ],
         // Throws (and so never commits) when the bytes restored are not the snapshot's.
-        beforeCommit: () => a.bytesChecked,
+        beforeCommit: () => a.bytesChecked(),
     });
     let feedError;
     script.on('error', (err) => {
@@ -19247,24 +19800,23 @@ async function applySnapshot(a, log) {
         feedError = err;
         stopPsql.abort();
     });
+    // From here psql runs the restore, and the snapshot's bytes are hashed beside it.
+    script.pipe(processes.input);
+    void a.bytesChecked();
     let applied;
     try {
-        applied = await (0,process/* runProcess */.R)(psql.path, ['-X', '--no-password', '-q', '-v', 'ON_ERROR_STOP=1', '-f', '-'], { env, stdin: script, signal: stopPsql.signal });
+        applied = await processes.applied;
     }
     finally {
-        stopRestore.abort();
         script.destroy();
-        await data?.remove();
     }
-    const blockers = await watch.stop();
-    if (restoring)
-        await restoring.catch(() => undefined);
+    const blockers = await processes.stop();
     // A data read that failed on its own (not ended by us) is why psql failed, whatever psql says:
     // its script stopped part way, in restricted mode or inside COPY data.
     const loaded = loading && (await loading.catch(() => undefined));
     if (loaded && loaded.code !== 0 && loaded.code !== null) {
         // A file that changed is reported as changed, even when pg_restore also failed on it.
-        feedError = await a.bytesChecked.then(() => (0,archive/* corruptSnapshot */.gw)(a.snapshot, (0,pg_tools/* toolErrorLine */.$x)(loaded.stderr) || 'pg_restore could not read it in full'), (err) => err);
+        feedError = await a.bytesChecked().then(() => (0,archive/* corruptSnapshot */.gw)(a.snapshot, (0,pg_tools/* toolErrorLine */.$x)(loaded.stderr) || 'pg_restore could not read it in full'), (err) => err);
     }
     if (applied.code === 0 && !feedError && applied.stdout.includes(COMMITTED))
         return;
@@ -19298,8 +19850,8 @@ function advice(reason, plan) {
     return ' A one-transaction restore holds a lock on every table, index and sequence it drops or creates: raise max_locks_per_transaction (a server setting; it takes a restart) so that max_locks_per_transaction × max_connections covers them, then run again.';
 }
 
-// EXTERNAL MODULE: ./.build/migrations/revert.js + 14 modules
-var revert = __nccwpck_require__(6269);
+// EXTERNAL MODULE: ./.build/migrations/revert.js + 15 modules
+var revert = __nccwpck_require__(6831);
 // EXTERNAL MODULE: ./.build/platforms/promote.js + 24 modules
 var promote = __nccwpck_require__(5256);
 // EXTERNAL MODULE: ./.build/platforms/http/deadline.js

@@ -1579,6 +1579,20 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:path");
 
 /***/ }),
 
+/***/ 6848:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:readline/promises");
+
+/***/ }),
+
+/***/ 8522:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:zlib");
+
+/***/ }),
+
 /***/ 6928:
 /***/ ((module) => {
 
@@ -1625,13 +1639,13 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("util/types")
 /***/ ((__webpack_module__, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(__webpack_module__, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _core_action_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(2248);
+/* harmony import */ var _core_action_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(4943);
 /* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(8005);
 /* harmony import */ var _migrations_revert_inputs_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(1742);
-/* harmony import */ var _migrations_revert_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(1198);
-/* harmony import */ var _report_run_down_migrations_summary_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(266);
-/* harmony import */ var _report_markdown_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(4348);
-/* harmony import */ var _report_write_summary_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(4039);
+/* harmony import */ var _migrations_revert_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(6142);
+/* harmony import */ var _report_run_down_migrations_summary_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(266);
+/* harmony import */ var _report_markdown_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(4348);
+/* harmony import */ var _report_write_summary_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(4039);
 
 
 
@@ -1660,19 +1674,19 @@ function failed(err, log) {
         outputs(err.partial);
         const stopped = err.partial.stoppedIn;
         // Outside text (file names): redacted before it is escaped.
-        const where = stopped ? `\n**Stopped in** ${(0,_report_markdown_js__WEBPACK_IMPORTED_MODULE_5__/* .code */ .aY)(stopped.file)} (version ${(0,_report_markdown_js__WEBPACK_IMPORTED_MODULE_5__/* .text */ .Qq)(stopped.version)}): ${(0,_report_markdown_js__WEBPACK_IMPORTED_MODULE_5__/* .text */ .Qq)(log.redact(stopped.state))}\n` : '';
-        return `${(0,_report_run_down_migrations_summary_js__WEBPACK_IMPORTED_MODULE_6__/* .partialRevertDetails */ .wC)(err.partial)}${where}`;
+        const where = stopped ? `\n**Stopped in** ${(0,_report_markdown_js__WEBPACK_IMPORTED_MODULE_6__/* .code */ .aY)(stopped.file)} (version ${(0,_report_markdown_js__WEBPACK_IMPORTED_MODULE_6__/* .text */ .Qq)(stopped.version)}): ${(0,_report_markdown_js__WEBPACK_IMPORTED_MODULE_6__/* .text */ .Qq)(log.redact(stopped.state))}\n` : '';
+        return `${(0,_report_run_down_migrations_summary_js__WEBPACK_IMPORTED_MODULE_4__/* .partialRevertDetails */ .wC)(err.partial)}${where}`;
     }
     (0,_core_action_js__WEBPACK_IMPORTED_MODULE_0__/* .setOutputs */ .n0)({ status: 'failed', reverted: '[]', count: 0 });
     // Stopped before planning (snapshot, lock, inputs): nothing was changed; say so where people look.
-    return err instanceof _core_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .RollbackKitError */ .dp ? _report_run_down_migrations_summary_js__WEBPACK_IMPORTED_MODULE_6__/* .NOTHING_REVERTED */ .CE : undefined;
+    return err instanceof _core_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .RollbackKitError */ .dp ? _report_run_down_migrations_summary_js__WEBPACK_IMPORTED_MODULE_4__/* .NOTHING_REVERTED */ .CE : undefined;
 }
 await (0,_core_action_js__WEBPACK_IMPORTED_MODULE_0__/* .runAction */ .Cs)('run-down-migrations', async (log) => {
     const context = { workspace: process.env.GITHUB_WORKSPACE || process.cwd(), tools: { searchPath: process.env.PATH ?? '' }, run: (0,_migrations_revert_inputs_js__WEBPACK_IMPORTED_MODULE_2__/* .workflowRun */ .tM)(process.env) };
     const options = (0,_migrations_revert_inputs_js__WEBPACK_IMPORTED_MODULE_2__/* .readRevertOptions */ .$O)(_core_action_js__WEBPACK_IMPORTED_MODULE_0__/* .input */ .hF, _core_action_js__WEBPACK_IMPORTED_MODULE_0__/* .input */ .hF.required('database-url'), context, log);
     const result = await (0,_migrations_revert_js__WEBPACK_IMPORTED_MODULE_3__/* .revertMigrations */ .a)(options, log);
     outputs(result);
-    await (0,_report_write_summary_js__WEBPACK_IMPORTED_MODULE_4__/* .writeSummary */ .S)((0,_report_run_down_migrations_summary_js__WEBPACK_IMPORTED_MODULE_6__/* .revertSummary */ .LR)(result), log);
+    await (0,_report_write_summary_js__WEBPACK_IMPORTED_MODULE_5__/* .writeSummary */ .S)((0,_report_run_down_migrations_summary_js__WEBPACK_IMPORTED_MODULE_4__/* .revertSummary */ .LR)(result), log);
 }, failed);
 
 __webpack_async_result__();
@@ -1680,7 +1694,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 2248:
+/***/ 4943:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -1842,8 +1856,6 @@ function memoryLog() {
 
 // EXTERNAL MODULE: external "node:os"
 var external_node_os_ = __nccwpck_require__(8161);
-;// CONCATENATED MODULE: external "node:readline/promises"
-const promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:readline/promises");
 ;// CONCATENATED MODULE: ./.build/core/output.js
 /**
  * The one writer between rollback-kit and the runner's log. The runner reads every line a step
@@ -1855,7 +1867,6 @@ const promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.ur
  * and each one is made inert; our own commands (annotations, masks, failure) are issued by
  * @actions/core, which escapes their data and properties so they stay one line.
  */
-
 
 
 /** Where the runner splits lines (.NET ReadLine: \r\n, \r or \n). */
@@ -1921,7 +1932,9 @@ const output = {
     },
     /** Asks on stderr and reads one line from stdin; '' when `signal` aborts first. */
     async ask(question, signal) {
-        const rl = (0,promises_namespaceObject.createInterface)({ input: process.stdin, output: process.stderr });
+        // Loaded here, not with every action's bundle: only the command line asks anything.
+        const { createInterface } = await Promise.resolve(/* import() */).then(__nccwpck_require__.t.bind(__nccwpck_require__, 6848, 19));
+        const rl = createInterface({ input: process.stdin, output: process.stderr });
         try {
             return await rl.question(terminalLines(question).join(external_node_os_.EOL), { signal }).catch(() => '');
         }
@@ -3103,6 +3116,11 @@ function parseUrl(text) {
             throw NOT_A_URL(`the query parameter "${pair.slice(0, 40)}" has no =value`);
         params[connection_decode(pair.slice(0, eq))] = connection_decode(pair.slice(eq + 1));
     }
+    // libpq reads JDBC's ssl=true in a URL as sslmode=require.
+    if (params.ssl === 'true') {
+        delete params.ssl;
+        params.sslmode ??= 'require';
+    }
     const { host: queryHost, port: queryPort, dbname, user: queryUser, password: queryPassword, ...rest2 } = params;
     return finish({
         host: queryHost ?? specs.map((h) => h.host).join(','),
@@ -3159,6 +3177,7 @@ function finish(t) {
     if (!Number.isInteger(port) || port <= 0 || port > 65535) {
         throw new errors/* RollbackKitError */.dp(`The connection string has an invalid port "${t.port}".`);
     }
+    refuseUnhonoured(t.host, t.params);
     // libpq connects to hostaddr when no host is named; with neither, to the local Unix socket.
     const host = t.host || t.params.hostaddr || defaultSocketDir(port);
     const user = t.user || 'postgres';
@@ -3175,6 +3194,84 @@ function finish(t) {
 const SOCKET_DIRS = ['/var/run/postgresql', '/run/postgresql', '/tmp'];
 function defaultSocketDir(port) {
     return SOCKET_DIRS.find((dir) => (0,external_node_fs_.existsSync)((0,external_node_path_.join)(dir, `.s.PGSQL.${port}`))) ?? SOCKET_DIRS.find((dir) => (0,external_node_fs_.existsSync)(dir)) ?? '/tmp';
+}
+const ONE_SERVER = 'Name the one server to use (the primary) as the only host: postgres://user:password@host:5432/dbname.';
+const SPELL_IT_OUT = 'Give the connection as a URL with its host, port, dbname and user: postgres://user:password@host:5432/dbname.';
+/**
+ * libpq parameters that rollback-kit's own sessions (node-postgres) do not read the way pg_dump,
+ * pg_restore and psql do. A connection string that relies on one would have those reach another
+ * server than the sessions that check, count and lock, or reach it another way; so it is refused
+ * before anything connects, naming the parameter and what to give instead. `accepts`: the values
+ * that ask for nothing beyond what the sessions do anyway (mostly libpq's defaults). Parameters that
+ * are not libpq's (a migration tool's own, such as search_path or Prisma's schema) are left to the
+ * tools that read them. Values are never repeated: sslpassword and oauth_client_secret are secrets.
+ */
+const UNHONOURED = {
+    service: { why: 'rollback-kit\'s own sessions do not read pg_service.conf', instead: SPELL_IT_OUT },
+    servicefile: { why: 'rollback-kit\'s own sessions do not read pg_service.conf', instead: SPELL_IT_OUT },
+    passfile: { why: 'rollback-kit\'s own sessions read only ~/.pgpass or the file PGPASSFILE names', instead: 'Put the password in the connection string (percent-encoded, from a secret).' },
+    target_session_attrs: { why: 'it picks among several hosts by their role, and rollback-kit connects to one server without asking its role', instead: ONE_SERVER, accepts: ['any'] },
+    load_balance_hosts: { why: 'it spreads connections over several servers, and every session of a rollback must reach the same one', instead: ONE_SERVER, accepts: ['disable'] },
+    requiressl: { why: 'it is libpq\'s old spelling of sslmode=require', instead: 'Use sslmode=require (or verify-full).' },
+    sslpassword: { why: 'rollback-kit\'s own sessions cannot open an encrypted client key', instead: 'Use an unencrypted key file (written from a secret in an earlier step) in sslkey.' },
+    sslcrl: { why: 'rollback-kit\'s own sessions do not check certificate revocation lists', instead: 'Leave it out, or connect with sslmode=verify-full and a current sslrootcert.' },
+    sslcrldir: { why: 'rollback-kit\'s own sessions do not check certificate revocation lists', instead: 'Leave it out, or connect with sslmode=verify-full and a current sslrootcert.' },
+    sslcertmode: { why: 'rollback-kit\'s own sessions send the client certificate whenever sslcert names one', instead: 'Leave it out.', accepts: ['allow'] },
+    sslsni: { why: 'rollback-kit\'s own sessions always send the host name (SNI)', instead: 'Leave it out.', accepts: ['1'] },
+    sslnegotiation: { why: 'rollback-kit\'s own sessions negotiate SSL the PostgreSQL way only', instead: 'Leave it out.', accepts: ['postgres'] },
+    sslcompression: { why: 'SSL compression is not available', instead: 'Leave it out.', accepts: ['0'] },
+    ssl_min_protocol_version: { why: 'rollback-kit\'s own sessions use Node.js\'s TLS versions', instead: 'Leave it out.' },
+    ssl_max_protocol_version: { why: 'rollback-kit\'s own sessions use Node.js\'s TLS versions', instead: 'Leave it out.' },
+    min_protocol_version: { why: 'rollback-kit\'s own sessions speak protocol 3.0 only', instead: 'Leave it out.' },
+    max_protocol_version: { why: 'rollback-kit\'s own sessions speak protocol 3.0 only', instead: 'Leave it out.' },
+    require_auth: { why: 'rollback-kit\'s own sessions do not limit the authentication methods the server may ask for', instead: 'Leave it out.' },
+    channel_binding: { why: 'rollback-kit\'s own sessions do not use SCRAM channel binding', instead: 'Leave it out (or use channel_binding=prefer).', accepts: ['disable', 'prefer'] },
+    requirepeer: { why: 'rollback-kit\'s own sessions do not check the server process\'s user', instead: 'Leave it out.' },
+    gssencmode: { why: 'rollback-kit\'s own sessions have no GSSAPI encryption', instead: 'Use sslmode=require (or verify-full) instead.', accepts: ['disable', 'prefer'] },
+    krbsrvname: { why: 'rollback-kit\'s own sessions have no Kerberos (GSSAPI) authentication', instead: 'Use password authentication over SSL.' },
+    gsslib: { why: 'rollback-kit\'s own sessions have no GSSAPI authentication', instead: 'Use password authentication over SSL.' },
+    gssdelegation: { why: 'rollback-kit\'s own sessions have no GSSAPI authentication', instead: 'Leave it out.', accepts: ['0'] },
+    keepalives: { why: 'rollback-kit\'s own sessions always turn TCP keepalive on', instead: 'Leave it out.', accepts: ['1'] },
+    keepalives_idle: { why: 'rollback-kit\'s own sessions set their own TCP keepalive (10 s)', instead: 'Leave it out.' },
+    keepalives_interval: { why: 'rollback-kit\'s own sessions set their own TCP keepalive (10 s)', instead: 'Leave it out.' },
+    keepalives_count: { why: 'rollback-kit\'s own sessions set their own TCP keepalive (10 s)', instead: 'Leave it out.' },
+    tcp_user_timeout: { why: 'rollback-kit\'s own sessions do not set it', instead: 'Leave it out.' },
+    client_encoding: { why: 'rollback-kit\'s own sessions read and write UTF-8', instead: 'Leave it out.', accepts: ['UTF8', 'utf8', 'UTF-8', 'utf-8'] },
+    replication: { why: 'a replication connection cannot run the queries rollback-kit needs', instead: 'Leave it out.' },
+    oauth_issuer: { why: 'rollback-kit\'s own sessions have no OAuth authentication', instead: 'Use password authentication over SSL.' },
+    oauth_client_id: { why: 'rollback-kit\'s own sessions have no OAuth authentication', instead: 'Use password authentication over SSL.' },
+    oauth_client_secret: { why: 'rollback-kit\'s own sessions have no OAuth authentication', instead: 'Use password authentication over SSL.' },
+    oauth_scope: { why: 'rollback-kit\'s own sessions have no OAuth authentication', instead: 'Use password authentication over SSL.' },
+};
+/** sslcert and sslkey go with an SSL session: libpq's prefer and allow would send them where rollback-kit's sessions use none. */
+const SSL_SESSION_MODES = ['require', 'verify-ca', 'verify-full'];
+/** Refuses every libpq parameter (and host list) whose meaning rollback-kit would not keep exactly; see UNHONOURED. */
+function refuseUnhonoured(host, params) {
+    const refuse = (what, why, instead) => new errors/* RollbackKitError */.dp(`The connection string's ${what} cannot be honoured: ${why}, so pg_dump, pg_restore and psql would connect otherwise than rollback-kit's own sessions.`, `${instead} Nothing was touched.`);
+    const hosts = host.split(',');
+    if (hosts.length > 1)
+        throw refuse(`host list (${hosts.length} hosts: ${hosts.join(', ')})`, 'libpq tries the hosts in turn, and rollback-kit connects to one server only', ONE_SERVER);
+    const hostaddr = params.hostaddr;
+    if (hostaddr !== undefined) {
+        if (hostaddr.includes(','))
+            throw refuse('hostaddr list', 'libpq tries the addresses in turn, and rollback-kit connects to one server only', ONE_SERVER);
+        // Alone it is simply where to connect (finish() takes it as the host); beside another host name,
+        // libpq connects to it and checks the certificate against the name, which rollback-kit cannot do.
+        if (host && hostaddr !== host)
+            throw refuse(`hostaddr (${hostaddr}, with host ${host})`, 'libpq connects to hostaddr and keeps host for the certificate check, and rollback-kit connects to host', 'Give the address to connect to as the host, and leave hostaddr out.');
+    }
+    for (const [param, value] of Object.entries(params)) {
+        const rule = UNHONOURED[param];
+        if (!rule || rule.accepts?.includes(value))
+            continue;
+        const allowed = rule.accepts ? ` (only ${rule.accepts.map((v) => `${param}=${v}`).join(' or ')} is)` : '';
+        throw refuse(param, `${rule.why}${allowed}`, rule.instead);
+    }
+    for (const param of ['sslcert', 'sslkey']) {
+        if (params[param] && !SSL_SESSION_MODES.includes(params.sslmode ?? '')) {
+            throw refuse(`${param} without sslmode=require`, `with sslmode ${params.sslmode ?? 'prefer (the default)'} libpq may send the client certificate over SSL, and rollback-kit's own sessions use SSL only with sslmode require, verify-ca or verify-full`, 'Add sslmode=require (or verify-full with sslrootcert).');
+        }
+    }
 }
 /** libpq's values: any other sslmode is refused by psql and pg_dump, so it is refused here too, before anything runs. */
 const SSL_MODES = ['disable', 'allow', 'prefer', 'require', 'verify-ca', 'verify-full'];
@@ -3240,15 +3337,23 @@ function connectTimeoutMs(t) {
 }
 function sslConfig(t) {
     const mode = (t.params.sslmode ?? '').toLowerCase();
+    // The client certificate, as libpq sends it (refuseUnhonoured lets sslcert through only with these modes).
+    const client = {
+        ...(t.params.sslcert ? { cert: (0,external_node_fs_.readFileSync)(t.params.sslcert, 'utf8') } : {}),
+        ...(t.params.sslkey ? { key: (0,external_node_fs_.readFileSync)(t.params.sslkey, 'utf8') } : {}),
+    };
     // libpq's "require" encrypts without checking the certificate; verify-* check it.
     if (mode === 'require')
-        return { rejectUnauthorized: false };
+        return { rejectUnauthorized: false, ...client };
     if (mode === 'verify-ca' || mode === 'verify-full') {
-        const ca = t.params.sslrootcert ? (0,external_node_fs_.readFileSync)(t.params.sslrootcert, 'utf8') : undefined;
-        return { rejectUnauthorized: true, ca, ...(mode === 'verify-ca' ? { checkServerIdentity: () => undefined } : {}) };
+        // sslrootcert=system is the system's certificate store (libpq 16): Node.js's own store here.
+        const root = t.params.sslrootcert;
+        const ca = root && root !== 'system' ? (0,external_node_fs_.readFileSync)(root, 'utf8') : undefined;
+        return { rejectUnauthorized: true, ca, ...client, ...(mode === 'verify-ca' ? { checkServerIdentity: () => undefined } : {}) };
     }
     return false;
 }
+/** The connection string's parameters that reach the pg_* tools, and the variable each goes in. */
 const LIBPQ_ENV = {
     sslmode: 'PGSSLMODE',
     sslrootcert: 'PGSSLROOTCERT',
@@ -3259,20 +3364,39 @@ const LIBPQ_ENV = {
     connect_timeout: 'PGCONNECT_TIMEOUT',
     target_session_attrs: 'PGTARGETSESSIONATTRS',
     gssencmode: 'PGGSSENCMODE',
+    channel_binding: 'PGCHANNELBINDING',
+    load_balance_hosts: 'PGLOADBALANCEHOSTS',
 };
 /**
+ * libpq's variables that node-postgres does not read: one left in the runner's environment would
+ * steer the pg_* tools and not rollback-kit's own sessions. PGSERVICE is the worst: the service
+ * file's host and dbname win over PGHOST and PGDATABASE, so psql would restore into the service's
+ * database while every check ran on database-url's. PGCLIENTENCODING would have pg_dump write in
+ * another encoding than the database's, which restore-db reads its scripts in. Each is set from the
+ * connection string or removed from the child's environment. (PGPASSWORD, PGPASSFILE and PGOPTIONS
+ * are read by both, so they stay as they are when the string does not set them.)
+ */
+const TOOL_ONLY_VARIABLES = (/* unused pure expression or super */ null && ([
+    'PGHOSTADDR', 'PGSERVICE', 'PGSERVICEFILE', 'PGREQUIRESSL', 'PGSSLMODE', 'PGSSLNEGOTIATION', 'PGSSLCOMPRESSION', 'PGSSLCERT', 'PGSSLKEY',
+    'PGSSLCERTMODE', 'PGSSLROOTCERT', 'PGSSLCRL', 'PGSSLCRLDIR', 'PGSSLSNI', 'PGSSLMINPROTOCOLVERSION', 'PGSSLMAXPROTOCOLVERSION',
+    'PGMINPROTOCOLVERSION', 'PGMAXPROTOCOLVERSION', 'PGREQUIREPEER', 'PGREQUIREAUTH', 'PGCHANNELBINDING', 'PGGSSENCMODE', 'PGKRBSRVNAME',
+    'PGGSSLIB', 'PGGSSDELEGATION', 'PGTARGETSESSIONATTRS', 'PGLOADBALANCEHOSTS', 'PGCLIENTENCODING',
+]));
+/**
  * Environment for pg_dump, pg_restore and psql. Everything goes through variables, the password
- * included, so no secret is ever in an argument list.
+ * included, so no secret is ever in an argument list; and only what the connection string says
+ * reaches them, so they connect exactly where and how rollback-kit's own sessions do.
  */
 function libpqEnv(t) {
-    const env = {
+    const env = Object.fromEntries(TOOL_ONLY_VARIABLES.map((name) => [name, undefined]));
+    Object.assign(env, {
         PGHOST: t.host,
         PGPORT: String(t.port),
         PGDATABASE: t.database,
         PGUSER: t.user,
         PGCONNECT_TIMEOUT: String(Math.round(connectTimeoutMs(t) / 1000)),
         PGAPPNAME: 'rollback-kit',
-    };
+    });
     if (t.password)
         env.PGPASSWORD = t.password;
     for (const [param, name] of Object.entries(LIBPQ_ENV)) {
@@ -3413,13 +3537,16 @@ const plain = {
         // Our own format: the search_path the URL asks for is the one the down SQL means.
         return { searchPath: config.params.search_path, trackingTable: async () => TABLE };
     },
-    tracking: _tracking_js__WEBPACK_IMPORTED_MODULE_1__/* .versionTableTracking */ .__,
+    tracking: (table) => ({
+        ...(0,_tracking_js__WEBPACK_IMPORTED_MODULE_1__/* .versionTableTracking */ .__)(table),
+        appliedAt: (session, ids) => (0,_tracking_js__WEBPACK_IMPORTED_MODULE_1__/* .readAppliedTimes */ .kD)(session, `SELECT version AS id, applied_at::timestamptz AS at FROM ${(0,_tracking_js__WEBPACK_IMPORTED_MODULE_1__/* .sqlTable */ .XJ)(table)} WHERE version = ANY($1::text[])`, ids),
+    }),
 };
 
 
 /***/ }),
 
-/***/ 5730:
+/***/ 4703:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -3500,8 +3627,6 @@ const dbmate = {
     tracking: tracking/* versionTableTracking */.__,
 };
 
-;// CONCATENATED MODULE: external "node:zlib"
-const external_node_zlib_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:zlib");
 ;// CONCATENATED MODULE: ./.build/migrations/formats/golang-migrate.js
 /**
  * golang-migrate: `<version>_<title>.up.sql` / `.down.sql`. schema_migrations holds one row, the
@@ -3516,12 +3641,13 @@ const external_node_zlib_namespaceObject = __WEBPACK_EXTERNAL_createRequire(impo
 
 
 
-
 const FILE = /^(\d+)_(.*)\.(up|down)\.sql$/;
 const LOCK_SALT = 1486364155;
 /** golang-migrate's GenerateAdvisoryLockId(database, schema, table): names joined by NUL, crc32, times the salt, mod 2^32. */
-function golangMigrateLockKey(database, schema, table) {
-    const sum = (0,external_node_zlib_namespaceObject.crc32)(Buffer.from([schema, table, database].join('\0'), 'utf8'));
+async function golangMigrateLockKey(database, schema, table) {
+    // zlib only for this format's lock: not loaded at every run's start.
+    const { crc32 } = await Promise.resolve(/* import() */).then(__nccwpck_require__.t.bind(__nccwpck_require__, 8522, 19));
+    const sum = crc32(Buffer.from([schema, table, database].join('\0'), 'utf8'));
     return String(BigInt.asUintN(32, BigInt(sum) * BigInt(LOCK_SALT)));
 }
 async function golang_migrate_load(dir) {
@@ -3546,10 +3672,6 @@ async function golang_migrate_load(dir) {
         out.push({ version: id, id, name, addedPath: name, downFile: e.down, downSql, downLine: 1, noTransaction: false });
     }
     return out.sort(migrations_files/* compareVersions */.Zy);
-}
-async function exists(session, table) {
-    const r = await session.query('SELECT to_regclass($1)::text AS t', [(0,tracking/* sqlTable */.XJ)(table)]);
-    return r.rows[0]?.t != null;
 }
 /** Go's strconv.ParseBool, which the tool reads x-migrations-table-quoted with. */
 function parseGoBool(value) {
@@ -3599,15 +3721,14 @@ const golangMigrate = {
     },
     tracking: (table) => ({
         table: (0,tracking/* describeTable */.uq)(table),
+        relation: (0,tracking/* sqlTable */.XJ)(table),
         async lockKey(session) {
             const r = await session.query('SELECT current_database() AS database');
             return golangMigrateLockKey(r.rows[0].database, table.schema, table.name);
         },
-        async readApplied(session, files) {
-            if (!(await exists(session, table)))
-                return undefined;
-            const r = await session.query(`SELECT version::text AS version FROM ${(0,tracking/* sqlTable */.XJ)(table)} LIMIT 1`);
-            const current = r.rows[0]?.version;
+        appliedSql: `SELECT version::text AS version FROM ${(0,tracking/* sqlTable */.XJ)(table)} LIMIT 1`,
+        appliedIds(rows, files) {
+            const current = rows[0]?.version;
             if (current === undefined || current === '-1')
                 return [];
             if (!files.some((f) => f.id === current)) {
@@ -3620,8 +3741,6 @@ const golangMigrate = {
         // One row for the whole table: (previous, dirty) while a down is partly done.
         rowVersionSql: () => (0,tracking/* rowVersionsSql */.yl)(table),
         async dirtyVersion(session) {
-            if (!(await exists(session, table)))
-                return undefined;
             const r = await session.query(`SELECT version::text AS version FROM ${(0,tracking/* sqlTable */.XJ)(table)} WHERE dirty LIMIT 1`);
             return r.rows[0]?.version;
         },
@@ -3699,15 +3818,14 @@ const nodePgMigrate = {
     },
     tracking: (table) => ({
         table: (0,tracking/* describeTable */.uq)(table),
+        relation: (0,tracking/* sqlTable */.XJ)(table),
         lockKey: async () => NODE_PG_MIGRATE_LOCK_KEY,
-        async readApplied(session) {
-            const exists = await session.query('SELECT to_regclass($1)::text AS t', [(0,tracking/* sqlTable */.XJ)(table)]);
-            if (!exists.rows[0]?.t)
-                return undefined;
-            // The tool's own order of what ran (runner.ts getRunMigrations).
-            const rows = await session.query(`SELECT name FROM ${(0,tracking/* sqlTable */.XJ)(table)} ORDER BY run_on, id`);
-            return rows.rows.map((r) => r.name);
-        },
+        // The tool's own order of what ran (runner.ts getRunMigrations).
+        appliedSql: `SELECT name FROM ${(0,tracking/* sqlTable */.XJ)(table)} ORDER BY run_on, id`,
+        appliedIds: (rows) => rows.map((r) => String(r.name)),
+        // run_on is a timestamp without time zone, written with NOW() in the tool's session: read in
+        // this session's time zone, the server's default, as the tool's own session has it.
+        appliedAt: (session, ids) => (0,tracking/* readAppliedTimes */.kD)(session, `SELECT name AS id, max(run_on)::timestamptz AS at FROM ${(0,tracking/* sqlTable */.XJ)(table)} WHERE name = ANY($1::text[]) GROUP BY 1`, ids),
         revertSql: (m) => [`DELETE FROM ${(0,tracking/* sqlTable */.XJ)(table)} WHERE name = ${(0,sql_split/* literal */.eu)(m.id)}`],
         rowVersionSql: (m) => (0,tracking/* rowVersionsSql */.yl)(table, `name = ${(0,sql_split/* literal */.eu)(m.id)}`),
     }),
@@ -3779,18 +3897,18 @@ const prisma = {
     },
     tracking: (table) => ({
         table: (0,tracking/* describeTable */.uq)(table),
+        relation: (0,tracking/* sqlTable */.XJ)(table),
         lockKey: async () => PRISMA_LOCK_KEY,
-        async readApplied(session, files) {
-            const exists = await session.query('SELECT to_regclass($1)::text AS t', [(0,tracking/* sqlTable */.XJ)(table)]);
-            if (!exists.rows[0]?.t)
-                return undefined;
-            const rows = await session.query(`SELECT DISTINCT migration_name FROM ${(0,tracking/* sqlTable */.XJ)(table)} WHERE rolled_back_at IS NULL`);
+        appliedSql: `SELECT DISTINCT migration_name FROM ${(0,tracking/* sqlTable */.XJ)(table)} WHERE rolled_back_at IS NULL`,
+        appliedIds(rows, files) {
             // Prisma orders migrations by folder name.
             const order = new Map(files.map((f, i) => [f.id, i]));
-            return rows.rows
-                .map((r) => r.migration_name)
+            return rows
+                .map((r) => String(r.migration_name))
                 .sort((a, b) => (order.get(a) ?? Infinity) - (order.get(b) ?? Infinity) || (a < b ? -1 : a > b ? 1 : 0));
         },
+        // A row whose migration failed midway has no finished_at: when it started is when it was applied.
+        appliedAt: (session, ids) => (0,tracking/* readAppliedTimes */.kD)(session, `SELECT migration_name AS id, max(coalesce(finished_at, started_at)) AS at FROM ${(0,tracking/* sqlTable */.XJ)(table)} WHERE migration_name = ANY($1::text[]) AND rolled_back_at IS NULL GROUP BY 1`, ids),
         revertSql: (m) => [`UPDATE ${(0,tracking/* sqlTable */.XJ)(table)} SET rolled_back_at = now() WHERE migration_name = ${(0,sql_split/* literal */.eu)(m.id)} AND rolled_back_at IS NULL`],
         rowVersionSql: (m) => (0,tracking/* rowVersionsSql */.yl)(table, `migration_name = ${(0,sql_split/* literal */.eu)(m.id)} AND rolled_back_at IS NULL`),
     }),
@@ -3933,7 +4051,7 @@ async function pickFormat(dir, format) {
 /* unused harmony export readChoice */
 /* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8005);
 /* harmony import */ var _db_connection_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(2033);
-/* harmony import */ var _registry_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(5730);
+/* harmony import */ var _registry_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(4703);
 
 
 
@@ -3984,7 +4102,7 @@ function readRevertOptions(inputs, databaseUrl, ctx, log) {
 
 /***/ }),
 
-/***/ 1198:
+/***/ 6142:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -3996,8 +4114,6 @@ __nccwpck_require__.d(__webpack_exports__, {
 
 // EXTERNAL MODULE: external "node:path"
 var external_node_path_ = __nccwpck_require__(6760);
-;// CONCATENATED MODULE: external "node:perf_hooks"
-const external_node_perf_hooks_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:perf_hooks");
 // EXTERNAL MODULE: ./.build/core/errors.js
 var errors = __nccwpck_require__(8005);
 // EXTERNAL MODULE: ./.build/db/connection.js + 1 modules
@@ -4255,73 +4371,10 @@ function connectionError(target, err) {
     return fail(`Cannot connect to PostgreSQL at ${where}: ${message}.`);
 }
 
-;// CONCATENATED MODULE: ./.build/db/server-identity.js
-/**
- * The live server's identity. pg_control_system() is executable by every role on a stock server;
- * a managed service may revoke it, and then the comparison falls back to host, port and database.
- */
-async function readServerIdentity(session, target) {
-    let systemIdentifier = null;
-    try {
-        const r = await session.query('SELECT system_identifier::text AS id FROM pg_control_system()');
-        systemIdentifier = r.rows[0]?.id ?? null;
-    }
-    catch {
-        systemIdentifier = null;
-    }
-    return { host: target.host, port: target.port, database: target.database, systemIdentifier };
-}
-/** `host:port/db (system identifier N)`: how messages name each side; never holds a secret. */
-function describeIdentity(i) {
-    const host = i.host.includes(':') ? `[${i.host}]` : i.host;
-    return `${host}:${i.port}/${i.database} (system identifier ${i.systemIdentifier ?? 'unknown'})`;
-}
-/**
- * The snapshot's source as its manifest records it. Manifests written before the server was
- * recorded hold only `target` ("host:port/db"): their identifier is null.
- */
-function snapshotSource(manifest) {
-    const s = manifest.server;
-    if (typeof s.host === 'string' && typeof s.port === 'number') {
-        return { host: s.host, port: s.port, database: manifest.database, systemIdentifier: s.systemIdentifier ?? null };
-    }
-    const m = /^(?:\[(.*)\]|([^:]*)):(\d+)\//.exec(manifest.target ?? '');
-    return { host: m?.[1] ?? m?.[2] ?? '', port: Number(m?.[3] ?? 0), database: manifest.database, systemIdentifier: null };
-}
-function sameHost(a, b) {
-    return a.toLowerCase() === b.toLowerCase();
-}
-/**
- * The rule: a different database name is another database. Otherwise, when both sides have a
- * system identifier it decides (same identifier = same database, whatever host name reached it);
- * when either lacks one, host and port must match too.
- */
-function compareSource(snapshot, target) {
-    const sides = `(snapshot: ${describeIdentity(snapshot)}; target: ${describeIdentity(target)})`;
-    const haveIds = snapshot.systemIdentifier !== null && target.systemIdentifier !== null;
-    const basis = haveIds ? 'system-identifier' : 'host-port-database';
-    if (snapshot.database !== target.database) {
-        return { same: false, basis, message: `The snapshot is of another database ${sides}.` };
-    }
-    if (haveIds) {
-        const same = snapshot.systemIdentifier === target.systemIdentifier;
-        return { same, basis, message: same ? `The snapshot is of this database ${sides}.` : `The snapshot is of a database of the same name on another server ${sides}.` };
-    }
-    const same = sameHost(snapshot.host, target.host) && snapshot.port === target.port;
-    const why = snapshot.systemIdentifier === null
-        ? 'the manifest records no system identifier (taken before it was recorded, or by a user the server did not let read it)'
-        : 'the server does not let this user read its system identifier';
-    return {
-        same,
-        basis,
-        message: same
-            ? `The snapshot is taken to be of this database by host, port and name, because ${why} ${sides}.`
-            : `The snapshot cannot be shown to be of this database: host or port differ, and ${why} ${sides}.`,
-    };
-}
-
 ;// CONCATENATED MODULE: external "node:timers/promises"
 const promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:timers/promises");
+// EXTERNAL MODULE: ./.build/migrations/sql-split.js + 1 modules
+var sql_split = __nccwpck_require__(9247);
 ;// CONCATENATED MODULE: ./.build/migrations/lock.js
 /**
  * One migration run at a time: a session advisory lock, on the tool's own key where it has one so
@@ -4330,12 +4383,20 @@ const promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.ur
  */
 
 
+
 /** Ours, for tools that take no lock of their own (dbmate, Supabase, plain). */
 const ROLLBACK_KIT_LOCK_KEY = '5290377542401023';
 const POLL_MS = 250;
+/**
+ * One try for the lock, as a statement with the key inlined: it can go in one query with others
+ * (the run's first round trip). Its one row says in `locked` whether the lock was granted.
+ */
+function tryLockSql(key) {
+    return `SELECT pg_try_advisory_lock(${(0,sql_split/* literal */.eu)(key)}::bigint) AS locked`;
+}
 async function tryLock(session, key) {
-    const r = await session.query('SELECT pg_try_advisory_lock($1::bigint) AS ok', [key]);
-    return r.rows[0]?.ok === true;
+    const r = await session.query(tryLockSql(key));
+    return r.rows[0]?.locked === true;
 }
 /** Who holds the advisory lock `key` in this database (a bigint key shows as classid = high 32 bits, objid = low 32 bits). */
 async function lockHolders(session, key) {
@@ -4376,11 +4437,9 @@ async function acquireMigrationLock(session, key, timeoutSeconds, log, what) {
         : 'Re-run: the lock was released as the wait ended.');
 }
 async function releaseMigrationLock(session, key) {
-    await session.query('SELECT pg_advisory_unlock($1::bigint)', [key]).catch(() => undefined);
+    await session.query(`SELECT pg_advisory_unlock(${(0,sql_split/* literal */.eu)(key)}::bigint)`).catch(() => undefined);
 }
 
-// EXTERNAL MODULE: ./.build/migrations/sql-split.js + 1 modules
-var sql_split = __nccwpck_require__(9247);
 ;// CONCATENATED MODULE: ./.build/migrations/planner.js
 /**
  * Which migrations to revert, newest first, and how each one runs. Everything that could stop the
@@ -4582,10 +4641,10 @@ function ensureTableSql(table) {
 class ColumnRefused extends errors/* RollbackKitError */.dp {
     code = INSUFFICIENT_PRIVILEGE;
 }
-/** Makes `table` as this version uses it, in a statement of its own. */
-async function ensureTable(session, table) {
+/** Makes `table` as this version uses it, then runs `then` (its first use) in the same round trip. */
+async function ensureTable(session, table, then) {
     try {
-        await session.query(ensureTableSql(table));
+        await session.query(then === undefined ? ensureTableSql(table) : `${ensureTableSql(table)};\n${then}`);
     }
     catch (err) {
         // PostgreSQL's own refusals (CREATE on the database, say) name no column and pass as they are.
@@ -4618,9 +4677,10 @@ async function tableExists(session) {
     const r = await session.query(`SELECT to_regclass('rollback_kit.down_progress')::text AS t`);
     return Boolean(r.rows[0]?.t);
 }
-async function readProgress(session, tracking) {
+/** `exists`: whether the table exists, when the caller has asked already (else it is asked here). */
+async function readProgress(session, tracking, exists) {
     const out = new Map();
-    if (!(await tableExists(session)))
+    if (!(exists ?? (await tableExists(session))))
         return out;
     // Through to_jsonb: a table an earlier version created has no tracking_rows column until the next start.
     const r = await session.query(`SELECT migration, done, to_jsonb(p) ->> 'tracking_rows' AS rows FROM rollback_kit.down_progress p WHERE tracking = $1`, [tracking]);
@@ -4674,6 +4734,7 @@ function statementsAlreadyRun(progress, hashes, file) {
 
 ;// CONCATENATED MODULE: ./.build/migrations/ledger.js
 
+
 const ROLLBACKS = {
     name: 'rollback_kit.rollbacks',
     definition: `incident_key text PRIMARY KEY, method text NOT NULL, keep_version text,
@@ -4702,13 +4763,18 @@ async function readLedger(session, incidentKey) {
         status: row.status === 'done' ? 'done' : 'started',
     };
 }
+function textArray(values) {
+    return `ARRAY[${values.map(sql_split/* literal */.eu).join(', ')}]::text[]`;
+}
+/** One query (literals inlined), so one round trip: the table made where it is missing, then the row. */
 async function writeLedger(session, row) {
+    const values = [(0,sql_split/* literal */.eu)(row.incidentKey), (0,sql_split/* literal */.eu)(row.method), row.keepVersion === undefined ? 'NULL' : (0,sql_split/* literal */.eu)(row.keepVersion), textArray(row.planned), textArray(row.kept ?? []), textArray(row.reverted), (0,sql_split/* literal */.eu)(row.status)];
     // Made, or given the columns this version added, only where it lacks them: a role that may write the
     // rows but not own the table (a CI role after a migration role) needs no more (own-tables.ts).
-    await ensureTable(session, ROLLBACKS);
-    await session.query(`INSERT INTO rollback_kit.rollbacks (incident_key, method, keep_version, planned, kept, reverted, status)
-     VALUES ($1, $2, $3, $4, $5, $6, $7)
-     ON CONFLICT (incident_key) DO UPDATE SET method = $2, keep_version = $3, planned = $4, kept = $5, reverted = $6, status = $7, updated_at = now()`, [row.incidentKey, row.method, row.keepVersion ?? null, row.planned, row.kept ?? [], row.reverted, row.status]);
+    await ensureTable(session, ROLLBACKS, `INSERT INTO rollback_kit.rollbacks (incident_key, method, keep_version, planned, kept, reverted, status)
+     VALUES (${values.join(', ')})
+     ON CONFLICT (incident_key) DO UPDATE SET method = excluded.method, keep_version = excluded.keep_version, planned = excluded.planned,
+       kept = excluded.kept, reverted = excluded.reverted, status = excluded.status, updated_at = now()`);
 }
 
 ;// CONCATENATED MODULE: ./.build/migrations/rerun.js
@@ -4799,8 +4865,8 @@ function withHowToFinish(err, how) {
     return new errors/* RollbackKitError */.dp(err.message, err.hint ? `${err.hint} ${how}` : how);
 }
 
-// EXTERNAL MODULE: ./.build/migrations/registry.js + 7 modules
-var registry = __nccwpck_require__(5730);
+// EXTERNAL MODULE: ./.build/migrations/registry.js + 6 modules
+var registry = __nccwpck_require__(4703);
 ;// CONCATENATED MODULE: ./.build/migrations/run-failure.js
 /**
  * What a failure inside one migration of a plan means: where it came (a statement, the
@@ -4964,7 +5030,6 @@ function failure(m, f, skipped, saved, tracking, target, log) {
  * non-transactional migration, statement by statement with each completed statement recorded so a
  * re-run resumes. Stops at the first failure with the file, statement, line and PostgreSQL's message.
  */
-
 
 
 
@@ -5225,9 +5290,9 @@ async function revertWithRetries(ctx, m, previous, rest, log) {
     }
 }
 /** What earlier runs recorded, read before anything runs: a failure here changed nothing. */
-async function earlierProgress(session, table, target) {
+async function earlierProgress(session, table, target, exists) {
     try {
-        return await readProgress(session, table);
+        return await readProgress(session, table, exists);
     }
     catch (err) {
         const lost = isConnectionLoss(err);
@@ -5237,13 +5302,13 @@ async function earlierProgress(session, table, target) {
 async function runPlan(plan, opts) {
     const { session, tracking, log } = opts;
     const ctx = { session, tracking, reset: resetSql(opts.sessionSettings) };
-    const progress = await earlierProgress(session, tracking.table, opts.target);
+    const progress = await earlierProgress(session, tracking.table, opts.target, opts.progressTable);
     const applied = [...opts.applied];
     for (const [n, m] of plan.entries()) {
         const at = applied.findIndex((f) => f.id === m.file.id);
         const previous = at > 0 ? applied[at - 1] : undefined;
         log.info(`[${n + 1}/${plan.length}] reverting ${m.file.name}${m.transactional ? '' : ' (non-transactional: statement by statement)'}`);
-        const started = external_node_perf_hooks_namespaceObject.performance.now();
+        const started = Date.now();
         let rest = FRESH;
         try {
             // Each query of the migration, one statement by default, within the client-side deadline.
@@ -5260,13 +5325,15 @@ async function runPlan(plan, opts) {
                 throw failure(m, err, rest.from, progress.get(m.file.id), tracking, opts.target, log);
             throw err;
         }
-        const durationMs = Math.round(external_node_perf_hooks_namespaceObject.performance.now() - started);
+        const durationMs = Date.now() - started;
         applied.splice(at, 1);
         log.info(`  reverted ${m.file.name} in ${durationMs} ms`);
         opts.onReverted({ version: m.file.version, id: m.file.id, file: m.file.downFile ?? m.file.name, transactional: m.transactional, statements: m.statements.length, durationMs });
     }
 }
 
+// EXTERNAL MODULE: ./.build/migrations/way-back.js + 2 modules
+var way_back = __nccwpck_require__(8331);
 ;// CONCATENATED MODULE: ./.build/migrations/revert.js
 /**
  * run-down-migrations as a library call: find the folder and its format, decide what to revert,
@@ -5320,17 +5387,6 @@ async function requireVerifiedSnapshot(opts, log) {
     const { verifySnapshot } = await __nccwpck_require__.e(/* import() */ 935).then(__nccwpck_require__.bind(__nccwpck_require__, 3935));
     return verifySnapshot(opts.snapshotPath, log, { ...opts.tools });
 }
-/** A snapshot of another database (or of the same name on another server) is no way back for this one. */
-async function requireSameDatabase(session, opts, snapshot, log) {
-    const source = compareSource(snapshotSource(snapshot.manifest), await readServerIdentity(session, opts.target));
-    if (!source.same) {
-        throw new errors/* RollbackKitError */.dp(`Snapshot ${snapshot.path} is no way back for the database this run would change. ${source.message}`, source.basis === 'system-identifier'
-            ? 'Pass a snapshot that snapshot-db took of the database in database-url. Nothing was changed.'
-            : 'Pass a snapshot that snapshot-db took of the database in database-url, with the same host and port as database-url (snapshots taken now record the server\'s identifier, which any host name for it matches). Nothing was changed.');
-    }
-    if (source.basis === 'host-port-database')
-        log.warning(source.message);
-}
 /** The search_path the tool's own session has, set as the tool's connection sets it: for the whole session. */
 async function applySearchPath(session, searchPath) {
     if (searchPath === undefined)
@@ -5362,26 +5418,39 @@ function queryDeadline(opts) {
     const statementMs = Math.round(opts.statementTimeoutSeconds * 1000);
     return statementMs > 0 ? { statementMs, marginMs: ANSWER_MARGIN_MS } : undefined;
 }
-async function readAppliedIds(session, format, tracking, files, target) {
-    const ids = await tracking.readApplied(session, files);
-    if (ids === undefined) {
+/**
+ * `first` (the run's settings), the lock's first try (`key`; none for a dry run) and which of the
+ * tables the run reads exist, as one query: one round trip where each took its own. PostgreSQL
+ * runs them in order, so the tables are looked up once the lock is granted.
+ */
+async function lockAndFindTables(session, tracking, first, key) {
+    const tables = `SELECT to_regclass(${(0,sql_split/* literal */.eu)(tracking.relation)}) IS NOT NULL AS tracking, to_regclass(${(0,sql_split/* literal */.eu)(PROGRESS_TABLE)}) IS NOT NULL AS progress`;
+    const statements = [...first, ...(key ? [tryLockSql(key)] : []), tables];
+    const answer = await session.query(statements.join(';\n'));
+    // One result per statement; a query of one statement gets just that one.
+    const results = Array.isArray(answer) ? answer : [answer];
+    const found = results.at(-1).rows[0];
+    return { locked: key ? results.at(-2).rows[0]?.locked === true : true, trackingTable: found.tracking, progressTable: found.progress };
+}
+async function readAppliedIds(session, format, tracking, files, target, state) {
+    if (!state.trackingTable) {
         throw new errors/* RollbackKitError */.dp(`The ${format.name} tracking table ${tracking.table} does not exist in ${target}: nothing was ever applied there with ${format.name}.`, format.name === 'plain'
             ? `Check database-url. The plain format reads the table your deploy fills: ${plain/* PLAIN_TRACKING_DDL */.q.replace(/\s+/g, ' ')}`
             : `Check database-url (its search_path and other parameters, as the tool reads them), migrations-dir, format, and migrations-table if the tool is told another table.`);
     }
+    const ids = tracking.appliedIds((await session.query(tracking.appliedSql)).rows, files);
     const dirty = await tracking.dirtyVersion?.(session);
     if (dirty === undefined)
         return ids;
     // A dirty version we can resume is one of ours: a non-transactional step that stopped midway.
-    const progress = await readProgress(session, tracking.table);
+    const progress = await readProgress(session, tracking.table, state.progressTable);
     const resumable = files.find((f, i) => progress.has(f.id) && (i > 0 ? files[i - 1].id : '-1') === dirty);
     if (!resumable) {
         throw new errors/* RollbackKitError */.dp(`${tracking.table} is dirty at version ${dirty}: a migration stopped midway, so the schema may be half changed.`, `Check the schema by hand and finish or undo that migration, then run \`migrate force <version>\` (golang-migrate refuses to run until then too), and re-run.`);
     }
     return [...ids, resumable.id];
 }
-async function revertMigrations(opts, log) {
-    const started = external_node_perf_hooks_namespaceObject.performance.now();
+async function revert_prepare(opts, log) {
     const dir = (0,registry/* resolveMigrationsDir */.xM)(opts.root, opts.migrationsDir, opts.format);
     const format = await (0,registry/* pickFormat */.NV)(dir, opts.format);
     const files = await format.load(dir);
@@ -5394,33 +5463,54 @@ async function revertMigrations(opts, log) {
     const settings = format.settings({ params: opts.target.params, migrationsTable: opts.migrationsTable });
     // git runs only for since-ref: loaded then, as the snapshot's verification is.
     const added = 'sinceRef' in opts.choice ? await (await __nccwpck_require__.e(/* import() */ 265).then(__nccwpck_require__.bind(__nccwpck_require__, 2265))).filesAddedSince(dir, opts.choice.sinceRef) : undefined;
+    const verified = opts.dryRun ? undefined : await requireVerifiedSnapshot(opts, log);
+    return { dir, format, files, settings, added, verified };
+}
+async function revertMigrations(opts, log) {
+    const started = Date.now();
     const where = (0,connection/* describeTarget */.ff)(opts.target);
     if ((0,connection/* isTransactionPooler */.ex)(opts.target)) {
         throw new errors/* RollbackKitError */.dp(`${where} is a transaction-mode pooler: it hands each transaction to another server session, so the migration lock and the session timeouts would not hold.`, 'Use the direct connection or the session pooler (port 5432; on Supabase the "Session pooler" connection string).');
     }
-    const verified = opts.dryRun ? undefined : await requireVerifiedSnapshot(opts, log);
-    const snapshot = verified && { path: verified.path, sha256: verified.sha256 };
-    const session = await connect(opts.target, { queryDeadline: queryDeadline(opts) });
-    const result = { status: 'reverted', format: format.name, target: where, snapshot, dir, plan: [], reverted: [], stillApplied: [], durationMs: 0 };
+    // Opened while the folder is read and the snapshot verified: the driver's loading and the
+    // server's start of a backend overlap that work. Nothing is sent on it before they are done.
+    const opening = connect(opts.target, { queryDeadline: queryDeadline(opts) });
+    // Its failure is thrown where it is awaited, after any of the folder's: never unhandled meanwhile.
+    opening.catch(() => undefined);
+    let prepared;
+    let session;
+    try {
+        prepared = await revert_prepare(opts, log);
+        session = await opening;
+    }
+    catch (err) {
+        // A session that opens after all is closed at once.
+        void opening.then(closeSession, () => undefined);
+        throw err;
+    }
+    const { dir, format, files, settings, added, verified } = prepared;
+    const result = { status: 'reverted', format: format.name, target: where, dir, plan: [], reverted: [], stillApplied: [], durationMs: 0 };
     let lockKey;
     let applied = [];
     const steps = 'steps' in opts.choice ? opts.choice.steps : undefined;
     let recorded;
     try {
         if (verified)
-            await requireSameDatabase(session, opts, verified, log);
-        // One round trip for the run's settings; the search_path apart, so a bad one gets its own message.
-        await session.query(runSettings(opts).join('; '));
+            result.snapshot = await (0,way_back/* requireWayBack */.qo)(session, opts.target, verified, log);
+        // The search_path first and apart, so a bad one gets its own message; the tracking table may depend on it.
         await applySearchPath(session, settings.searchPath);
         const table = await settings.trackingTable(session);
         const tracking = format.tracking(table);
         log.info(`Tracking table ${tracking.table}${settings.searchPath === undefined ? '' : `, search_path ${settings.searchPath}`}.`);
-        if (!opts.dryRun) {
-            const key = (await tracking.lockKey(session)) ?? ROLLBACK_KIT_LOCK_KEY;
+        const key = opts.dryRun ? undefined : ((await tracking.lockKey(session)) ?? ROLLBACK_KIT_LOCK_KEY);
+        let state = await lockAndFindTables(session, tracking, runSettings(opts), key);
+        if (!state.locked) {
             await acquireMigrationLock(session, key, opts.lockTimeoutSeconds, log, `${format.name}, ${tracking.table}`);
-            lockKey = key;
+            // The tables again, as they are once the lock is ours.
+            state = await lockAndFindTables(session, tracking, [], undefined);
         }
-        const appliedIds = await readAppliedIds(session, format, tracking, files, where);
+        lockKey = key;
+        const appliedIds = await readAppliedIds(session, format, tracking, files, where, state);
         const asked = 'steps' in opts.choice
             ? { kind: 'steps', steps: opts.choice.steps }
             : 'toVersion' in opts.choice
@@ -5448,6 +5538,8 @@ async function revertMigrations(opts, log) {
             result.status = 'dry-run';
         }
         else {
+            if (result.snapshot)
+                await (0,way_back/* warnIfOlderThanReverted */.aK)(session, tracking, plan.toRevert.map((m) => m.file), result.snapshot, log);
             // Written before the first statement: a re-run must find the plan even if this run dies.
             await recorded?.record(session, plan, log);
             log.info(`Reverting ${plan.toRevert.length} migration(s) on ${where}, newest first.`);
@@ -5459,6 +5551,7 @@ async function revertMigrations(opts, log) {
                 target: where,
                 // Each migration starts from these: the search_path as applySearchPath set it, which accepted it.
                 sessionSettings: [...runSettings(opts), ...(settings.searchPath === undefined ? [] : [`SELECT set_config('search_path', ${(0,sql_split/* literal */.eu)(settings.searchPath)}, false)`])],
+                progressTable: state.progressTable,
                 onReverted: (r) => result.reverted.push(r),
             });
             await recorded?.update(session, result.reverted.map((r) => r.version), true, log);
@@ -5509,7 +5602,7 @@ function finish(result, applied, started) {
         .filter((f) => !gone.has(f.id))
         .reverse()
         .map((f) => ({ version: f.version, name: f.name }));
-    result.durationMs = Math.round(external_node_perf_hooks_namespaceObject.performance.now() - started);
+    result.durationMs = Date.now() - started;
     return result;
 }
 
@@ -6089,12 +6182,12 @@ function literal(value) {
 /* harmony export */   XJ: () => (/* binding */ sqlTable),
 /* harmony export */   __: () => (/* binding */ versionTableTracking),
 /* harmony export */   iX: () => (/* binding */ refuseTableOption),
+/* harmony export */   kD: () => (/* binding */ readAppliedTimes),
 /* harmony export */   r9: () => (/* binding */ currentSchema),
 /* harmony export */   uq: () => (/* binding */ describeTable),
 /* harmony export */   yE: () => (/* binding */ splitTableOption),
 /* harmony export */   yl: () => (/* binding */ rowVersionsSql)
 /* harmony export */ });
-/* unused harmony export readVersionTable */
 /* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8005);
 /* harmony import */ var _db_catalog_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(9066);
 /* harmony import */ var _files_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(5133);
@@ -6150,26 +6243,435 @@ function refuseTableOption(config, format, table) {
 function rowVersionsSql(table, where) {
     return `SELECT coalesce(string_agg(xmin::text, ',' ORDER BY xmin::text), '') FROM ${sqlTable(table)}${where ? ` WHERE ${where}` : ''}`;
 }
-/**
- * The versions recorded in `table`, oldest first; undefined when the table does not exist, i.e.
- * the tool never applied anything there.
- */
-async function readVersionTable(session, table) {
-    const exists = await session.query('SELECT to_regclass($1)::text AS t', [sqlTable(table)]);
-    if (!exists.rows[0]?.t)
-        return undefined;
-    const rows = await session.query(`SELECT version FROM ${sqlTable(table)}`);
-    return (0,_files_js__WEBPACK_IMPORTED_MODULE_1__/* .sortVersions */ .M7)(rows.rows.map((r) => r.version));
-}
 /** The bookkeeping of tools that keep one row per applied migration, keyed by a `version` column (dbmate, Supabase, ours). */
 function versionTableTracking(table) {
     return {
         table: describeTable(table),
+        relation: sqlTable(table),
         lockKey: async () => undefined,
-        readApplied: (session) => readVersionTable(session, table),
+        appliedSql: `SELECT version FROM ${sqlTable(table)}`,
+        appliedIds: (rows) => (0,_files_js__WEBPACK_IMPORTED_MODULE_1__/* .sortVersions */ .M7)(rows.map((r) => String(r.version))),
         revertSql: (m) => [`DELETE FROM ${sqlTable(table)} WHERE version = ${(0,_sql_split_js__WEBPACK_IMPORTED_MODULE_2__/* .literal */ .eu)(m.id)}`],
         rowVersionSql: (m) => rowVersionsSql(table, `version = ${(0,_sql_split_js__WEBPACK_IMPORTED_MODULE_2__/* .literal */ .eu)(m.id)}`),
     };
+}
+/**
+ * When each id was applied: `sql` selects `id` and `at` (a timestamptz) for the ids in `$1`. The
+ * driver turns timestamptz into an instant, whatever the session's time zone.
+ */
+async function readAppliedTimes(session, sql, ids) {
+    const { rows } = await session.query(sql, [ids]);
+    return new Map(rows.filter((r) => r.at !== null).map((r) => [r.id, r.at]));
+}
+
+
+/***/ }),
+
+/***/ 8331:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+
+
+// EXPORTS
+__nccwpck_require__.d(__webpack_exports__, {
+  vA: () => (/* binding */ appliedSinceText),
+  qo: () => (/* binding */ requireWayBack),
+  dV: () => (/* binding */ takenText),
+  aK: () => (/* binding */ warnIfOlderThanReverted)
+});
+
+// UNUSED EXPORTS: ageText
+
+// EXTERNAL MODULE: ./.build/core/errors.js
+var errors = __nccwpck_require__(8005);
+;// CONCATENATED MODULE: ./.build/db/patterns.js
+/**
+ * Schema and table names as pg_dump reads them (`-n`, `-N`, `--exclude-table-data`), resolved to
+ * the exact objects of one database. pg_dump folds unquoted names to lower case and treats `*` and
+ * `?` as wildcards; double quotes keep case and make every character literal. We resolve the
+ * user's patterns ourselves, under those same rules, and hand pg_dump only exact quoted names, so
+ * the manifest and the archive can never disagree about what was dumped.
+ */
+
+
+function tokenize(part) {
+    const tokens = [];
+    let quoted = false;
+    for (let i = 0; i < part.length; i++) {
+        const ch = part[i];
+        if (ch === '"') {
+            if (quoted && part[i + 1] === '"') {
+                tokens.push({ char: '"' });
+                i++;
+            }
+            else
+                quoted = !quoted;
+        }
+        else if (!quoted && ch === '*') {
+            // "**" means what "*" means; keeping one keeps matching linear.
+            if (tokens.at(-1) !== '*')
+                tokens.push('*');
+        }
+        else if (!quoted && ch === '?')
+            tokens.push('?');
+        else
+            tokens.push({ char: quoted ? ch : ch.toLowerCase() });
+    }
+    return tokens;
+}
+/**
+ * One dot-separated part of a pattern → a test of a whole name, with psql/pg_dump's meaning. Not
+ * a regular expression: "a*a*a*…" against a long name backtracks exponentially there. This is the
+ * classic wildcard match (retry from the last `*` only), at most name × pattern steps.
+ */
+function partMatcher(part) {
+    const tokens = tokenize(part);
+    return (name) => {
+        const chars = [...name];
+        let t = 0;
+        let c = 0;
+        let starAt = -1;
+        let resumeAt = 0;
+        while (c < chars.length) {
+            const token = tokens[t];
+            if (token === '*') {
+                starAt = t++;
+                resumeAt = c;
+            }
+            else if (token !== undefined && (token === '?' || token.char === chars[c])) {
+                t++;
+                c++;
+            }
+            else if (starAt >= 0) {
+                t = starAt + 1;
+                c = ++resumeAt;
+            }
+            else
+                return false;
+        }
+        while (tokens[t] === '*')
+            t++;
+        return t === tokens.length;
+    };
+}
+/** Splits on dots outside double quotes. */
+function splitParts(pattern) {
+    const parts = [];
+    let current = '';
+    let quoted = false;
+    for (const ch of pattern) {
+        if (ch === '"')
+            quoted = !quoted;
+        if (ch === '.' && !quoted) {
+            parts.push(current);
+            current = '';
+        }
+        else
+            current += ch;
+    }
+    parts.push(current);
+    return parts;
+}
+/** A table as a pg_dump pattern that matches exactly it: a quoted identifier is taken literally. */
+function exactTablePattern(t) {
+    return qualified(t.schema, t.name);
+}
+// No backslash (a LIKE escape) in a string: with standard_conforming_strings off it would be read as an escape and dropped.
+const USER_SCHEMA = "n.nspname NOT IN ('pg_catalog', 'information_schema') AND left(n.nspname, 8) NOT IN ('pg_toast', 'pg_temp_')";
+async function userSchemas(session) {
+    const { rows } = await session.query(`SELECT n.nspname FROM pg_namespace n WHERE ${USER_SCHEMA}
+        AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_namespace'::regclass AND d.objid = n.oid AND d.deptype = 'e')
+      ORDER BY 1`);
+    return rows.map((r) => r.nspname);
+}
+/**
+ * A hint for a pattern that matches nothing only because of letter case: `billing` or `Billing`
+ * (folded to lower case, as pg_dump does) or `"billing"` (quoted, but in the wrong case) for a
+ * schema or table named `Billing`. Names the real name and how to write it.
+ */
+function caseHint(pattern, candidates) {
+    const bare = pattern.replace(/"/g, '');
+    const real = candidates.find((c) => c.toLowerCase() === bare.toLowerCase() && c !== (pattern.includes('"') ? bare : bare.toLowerCase()));
+    if (!real)
+        return '';
+    const quoted = `"${real.replace(/"/g, '""')}"`;
+    return pattern.includes('"')
+        ? ` Quoted names match exactly and the name is ${real}: write ${quoted} to match it.`
+        : ` Unquoted names are folded to lower case, as pg_dump does, and the name is ${real}: write ${quoted} in double quotes to match it.`;
+}
+/** Schema names matching one pattern (`input` names the input for messages). */
+async function resolveSchemaPattern(session, pattern, input) {
+    const parts = splitParts(pattern);
+    if (parts.length !== 1)
+        throw new RollbackKitError(`${input}: "${pattern}" is not a schema name (it has a dot).`);
+    const all = await userSchemas(session);
+    const matches = partMatcher(parts[0]);
+    const found = all.filter(matches);
+    if (!found.length && input === 'schemas') {
+        throw new RollbackKitError(`schemas: "${pattern}" matches no schema; there are ${all.join(', ') || 'none'}.${caseHint(pattern, all)}`);
+    }
+    return found;
+}
+/**
+ * Tables matching one pattern: `schema.table`, or `table` meaning tables visible on the search path
+ * (usually public), as pg_dump resolves it.
+ */
+async function resolveTablePattern(session, pattern) {
+    const parts = splitParts(pattern);
+    if (parts.length > 2 || parts.some((p) => !p))
+        throw new RollbackKitError(`"${pattern}" is not a table name: write table or schema.table.`);
+    const [schemaPart, namePart] = parts.length === 2 ? parts : [undefined, parts[0]];
+    const nameMatches = partMatcher(namePart);
+    const schemaMatches = schemaPart === undefined ? undefined : partMatcher(schemaPart);
+    const { rows } = await session.query(`SELECT n.nspname AS schema, c.relname AS name, pg_catalog.pg_table_is_visible(c.oid) AS visible
+       FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+      WHERE c.relkind IN ('r', 'p') AND ${USER_SCHEMA} ORDER BY 1, 2`);
+    // Without a schema, a name means the tables visible on the search path, as in pg_dump.
+    return rows
+        .filter((r) => nameMatches(r.name) && (schemaMatches ? schemaMatches(r.schema) : r.visible))
+        .map(({ schema, name }) => ({ schema, name }));
+}
+/** Like resolveTablePattern, but a pattern that matches nothing is an error naming it. */
+async function resolveTablesStrict(session, patterns, input) {
+    const out = [];
+    for (const pattern of patterns) {
+        const found = await resolveTablePattern(session, pattern);
+        if (!found.length) {
+            const { rows } = await session.query("SELECT relname FROM pg_class WHERE relkind IN ('r','p') AND lower(relname) = lower($1) LIMIT 5", [pattern.split('.').pop().replace(/"/g, '')]);
+            throw new RollbackKitError(`${input} names ${pattern}, which matches no table.${caseHint(pattern.split('.').pop(), rows.map((r) => r.relname))}`);
+        }
+        for (const t of found)
+            if (!out.some((o) => o.schema === t.schema && o.name === t.name))
+                out.push(t);
+    }
+    return out;
+}
+
+;// CONCATENATED MODULE: ./.build/db/server-identity.js
+/**
+ * The live server's identity. pg_control_system() is executable by every role on a stock server;
+ * a managed service may revoke it, and then the comparison falls back to host, port and database.
+ */
+async function readServerIdentity(session, target) {
+    let systemIdentifier = null;
+    try {
+        const r = await session.query('SELECT system_identifier::text AS id FROM pg_control_system()');
+        systemIdentifier = r.rows[0]?.id ?? null;
+    }
+    catch {
+        systemIdentifier = null;
+    }
+    return { host: target.host, port: target.port, database: target.database, systemIdentifier };
+}
+/** `host:port/db (system identifier N)`: how messages name each side; never holds a secret. */
+function describeIdentity(i) {
+    const host = i.host.includes(':') ? `[${i.host}]` : i.host;
+    return `${host}:${i.port}/${i.database} (system identifier ${i.systemIdentifier ?? 'unknown'})`;
+}
+/**
+ * The snapshot's source as its manifest records it. Manifests written before the server was
+ * recorded hold only `target` ("host:port/db"): their identifier is null.
+ */
+function snapshotSource(manifest) {
+    const s = manifest.server;
+    if (typeof s.host === 'string' && typeof s.port === 'number') {
+        return { host: s.host, port: s.port, database: manifest.database, systemIdentifier: s.systemIdentifier ?? null };
+    }
+    const m = /^(?:\[(.*)\]|([^:]*)):(\d+)\//.exec(manifest.target ?? '');
+    return { host: m?.[1] ?? m?.[2] ?? '', port: Number(m?.[3] ?? 0), database: manifest.database, systemIdentifier: null };
+}
+/** The redactor's mark (core/secrets.ts): where a manifest held text equal to a secret, it reads this. */
+const REDACTED = '***';
+/**
+ * Whether a name the manifest recorded is `actual`. snapshot-db writes the database name and host
+ * through the redactor, so where one equals a secret (postgres://postgres:postgres@…/postgres) it
+ * reads ***: each *** then stands for some text, and the rest must match exactly.
+ */
+function recordedAs(recorded, actual, fold = (s) => s) {
+    if (!recorded.includes(REDACTED))
+        return fold(recorded) === fold(actual);
+    const pattern = recorded.split(REDACTED).map((part) => fold(part).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('[\\s\\S]+');
+    return new RegExp(`^${pattern}$`).test(fold(actual));
+}
+function sameHost(recorded, actual) {
+    return recordedAs(recorded, actual, (s) => s.toLowerCase());
+}
+/**
+ * The rule: a different database name is another database. Otherwise, when both sides have a
+ * system identifier it decides (same identifier = same database, whatever host name reached it);
+ * when either lacks one, host and port must match too.
+ */
+function compareSource(snapshot, target) {
+    const sides = `(snapshot: ${describeIdentity(snapshot)}; target: ${describeIdentity(target)})`;
+    const haveIds = snapshot.systemIdentifier !== null && target.systemIdentifier !== null;
+    const basis = haveIds ? 'system-identifier' : 'host-port-database';
+    if (!recordedAs(snapshot.database, target.database)) {
+        return { same: false, basis, message: `The snapshot is of another database ${sides}.` };
+    }
+    if (haveIds) {
+        const same = snapshot.systemIdentifier === target.systemIdentifier;
+        return { same, basis, message: same ? `The snapshot is of this database ${sides}.` : `The snapshot is of a database of the same name on another server ${sides}.` };
+    }
+    const same = sameHost(snapshot.host, target.host) && snapshot.port === target.port;
+    const why = snapshot.systemIdentifier === null
+        ? 'the manifest records no system identifier (taken before it was recorded, or by a user the server did not let read it)'
+        : 'the server does not let this user read its system identifier';
+    return {
+        same,
+        basis,
+        message: same
+            ? `The snapshot is taken to be of this database by host, port and name, because ${why} ${sides}.`
+            : `The snapshot cannot be shown to be of this database: host or port differ, and ${why} ${sides}.`,
+    };
+}
+
+// EXTERNAL MODULE: ./.build/migrations/tracking.js
+var tracking = __nccwpck_require__(8641);
+;// CONCATENATED MODULE: ./.build/migrations/way-back.js
+/**
+ * Whether the verified snapshot run-down-migrations was given is a way back for what the run may
+ * destroy: of this database, holding every table's rows, and how old it is next to the migrations
+ * the run reverts. A down migration that drops a table takes its rows with it; the snapshot is
+ * the only place they are still kept.
+ */
+
+
+
+
+/** Names shown in one message; the rest are counted. */
+const NAMES_SHOWN = 10;
+function nameList(names) {
+    const shown = names.slice(0, NAMES_SHOWN).join(', ');
+    return names.length > NAMES_SHOWN ? `${shown} and ${names.length - NAMES_SHOWN} more` : shown;
+}
+/** "2024-05-01 10:00:00 UTC", or the text as given when it is no time. */
+function utcText(iso) {
+    const ms = Date.parse(iso);
+    if (Number.isNaN(ms))
+        return iso;
+    const s = new Date(ms).toISOString();
+    return `${s.slice(0, 10)} ${s.slice(11, 19)} UTC`;
+}
+/** "42 s", "12 min", "3 h 4 min", "5 days 2 h": an age a person reads at a glance. */
+function ageText(ms) {
+    const s = Math.max(0, Math.floor(ms / 1000));
+    if (s < 60)
+        return `${s} s`;
+    const min = Math.floor(s / 60);
+    if (min < 60)
+        return `${min} min`;
+    const h = Math.floor(min / 60);
+    if (h < 48)
+        return `${h} h ${min % 60} min`;
+    return `${Math.floor(h / 24)} days ${h % 24} h`;
+}
+/** "taken 2024-05-01 10:00:00 UTC, 3 h 4 min before this run": for the log and the summary alike. */
+function takenText(w) {
+    if (w.ageMs === undefined)
+        return `taken at a time its manifest does not give (createdAt "${w.takenAt}")`;
+    return `taken ${utcText(w.takenAt)}, ${ageText(w.ageMs)} before this run`;
+}
+/** "migration 2 (2_codes.sql) was applied 2024-05-01 11:00:00 UTC, after the snapshot was taken, so …": the summary's and the warning's words. */
+function appliedSinceText(a) {
+    return `migration ${a.version} (${a.file}) was applied ${utcText(a.appliedAt)}, after the snapshot was taken, so rows written since then are not in it`;
+}
+/** A snapshot of another database (or of the same name on another server) is no way back for this one. */
+async function requireSameDatabase(session, target, snapshot, log) {
+    const source = compareSource(snapshotSource(snapshot.manifest), await readServerIdentity(session, target));
+    if (!source.same) {
+        throw new errors/* RollbackKitError */.dp(`Snapshot ${snapshot.path} is no way back for the database this run would change. ${source.message}`, source.basis === 'system-identifier'
+            ? 'Pass a snapshot that snapshot-db took of the database in database-url. Nothing was changed.'
+            : 'Pass a snapshot that snapshot-db took of the database in database-url, with the same host and port as database-url (snapshots taken now record the server\'s identifier, which any host name for it matches). Nothing was changed.');
+    }
+    if (source.basis === 'host-port-database')
+        log.warning(source.message);
+}
+/**
+ * Schemas of this database the snapshot has no rows of. A snapshot of every schema lacks only those
+ * it left out (exclude-schemas); one filtered by `schemas` (or from before `everySchema` was
+ * recorded, read as filtered, as restore-db reads it) lacks every schema here it does not list.
+ */
+async function schemasMissing(session, filter) {
+    if (filter.everySchema === true)
+        return filter.excludeSchemas.map((name) => ({ name, why: 'excluded' }));
+    const here = await userSchemas(session);
+    return here
+        .filter((s) => filter.excludeSchemas.includes(s) || !filter.schemas.includes(s))
+        .map((name) => ({ name, why: filter.excludeSchemas.includes(name) ? 'excluded' : 'outside' }));
+}
+/**
+ * Refuses a snapshot that does not hold every table's rows: taken with exclude-table-data, or
+ * without every schema. A down migration that drops such a table would leave its rows nowhere,
+ * while the summary spoke of a verified way back.
+ */
+async function requireEveryRow(session, snapshot) {
+    const { filter, tables } = snapshot.manifest;
+    // The manifest names each table whose rows were left out exactly (rows: null); its filter names
+    // them as `schema.name`, which a dot in a name makes ambiguous, so it only adds what the tables miss.
+    const noRows = tables.filter((t) => t.rows === null);
+    const named = new Set(noRows.map((t) => `${t.schema}.${t.name}`));
+    const tablesMissing = [...noRows.map(tracking/* describeTable */.uq), ...filter.excludeTableData.filter((t) => !named.has(t))];
+    const schemas = await schemasMissing(session, filter);
+    if (!tablesMissing.length && !schemas.length)
+        return;
+    const parts = [];
+    if (tablesMissing.length)
+        parts.push(`no rows of ${tablesMissing.length === 1 ? 'table' : 'tables'} ${nameList(tablesMissing)} (taken with exclude-table-data)`);
+    const excluded = schemas.filter((s) => s.why === 'excluded').map((s) => s.name);
+    const outside = schemas.filter((s) => s.why === 'outside').map((s) => s.name);
+    if (excluded.length)
+        parts.push(`nothing of ${excluded.length === 1 ? 'schema' : 'schemas'} ${nameList(excluded)} (left out with exclude-schemas)`);
+    if (outside.length)
+        parts.push(`nothing of ${outside.length === 1 ? 'schema' : 'schemas'} ${nameList(outside)} (outside its schemas filter, or created since it was taken)`);
+    throw new errors/* RollbackKitError */.dp(`Snapshot ${snapshot.path} does not hold every table's rows: it has ${parts.join(', and ')}. A down migration that drops them would leave those rows nowhere.`, 'Take a snapshot of the whole database with snapshot-db (no schemas, exclude-schemas or exclude-table-data) and pass its path as snapshot-path; or, if those rows may be lost, set require-snapshot: false to revert without a snapshot. Nothing was changed.');
+}
+/**
+ * Checks the verified snapshot against the database, before anything changes: the same database,
+ * every table's rows. Says in the log when it was taken.
+ */
+async function requireWayBack(session, target, snapshot, log) {
+    await requireSameDatabase(session, target, snapshot, log);
+    await requireEveryRow(session, snapshot);
+    const takenAt = snapshot.manifest.createdAt;
+    const taken = Date.parse(takenAt);
+    const wayBack = { path: snapshot.path, sha256: snapshot.sha256, takenAt, ageMs: Number.isNaN(taken) ? undefined : Date.now() - taken };
+    log.info(`Way back: snapshot ${snapshot.path}, ${takenText(wayBack)}; it holds every table's rows.`);
+    return wayBack;
+}
+/**
+ * Warns when the snapshot is older than the migrations the run reverts, as far as the tracking
+ * table records when they were applied: rows written since it was taken are not in it, so what
+ * the down SQL drops of them has no way back. A warning, not a refusal: a snapshot taken before
+ * the deploy, or an hour ago on purpose, still holds every row up to then, and refusing would
+ * leave a fresh snapshot (minutes of a large database, mid-incident) or require-snapshot: false
+ * (no way back at all) as the only ways on. Sets `wayBack.appliedSince`.
+ */
+async function warnIfOlderThanReverted(session, tracking, reverting, wayBack, log) {
+    if (wayBack.ageMs === undefined || !reverting.length)
+        return;
+    if (!tracking.appliedAt) {
+        log.info(`${tracking.table} records no time a migration was applied, so whether the snapshot is older than the migrations reverted cannot be told.`);
+        return;
+    }
+    let times;
+    try {
+        times = await tracking.appliedAt(session, reverting.map((m) => m.id));
+    }
+    catch (err) {
+        // A check for a warning: a plain tracking table made without applied_at must not stop the rollback.
+        log.info(`Could not read when the migrations were applied from ${tracking.table} (${log.redact((0,errors/* errorLine */.BP)(err))}), so whether the snapshot is older than them cannot be told.`);
+        return;
+    }
+    const taken = Date.parse(wayBack.takenAt);
+    let newest;
+    for (const m of reverting) {
+        const at = times.get(m.id);
+        if (at && at.getTime() > taken && (!newest || at.getTime() > newest.at.getTime()))
+            newest = { m, at };
+    }
+    if (!newest)
+        return;
+    wayBack.appliedSince = { version: newest.m.version, file: newest.m.addedPath, appliedAt: newest.at.toISOString() };
+    log.warning(`Snapshot ${wayBack.path} was ${takenText(wayBack)}, and ${appliedSinceText(wayBack.appliedSince)}: any of them the down SQL drops has no way back. To keep such rows, take the snapshot with snapshot-db just before run-down-migrations.`);
 }
 
 
@@ -6301,7 +6803,9 @@ function linkText(url) {
 /* harmony export */   LR: () => (/* binding */ revertSummary),
 /* harmony export */   wC: () => (/* binding */ partialRevertDetails)
 /* harmony export */ });
-/* harmony import */ var _markdown_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(4348);
+/* harmony import */ var _migrations_way_back_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8331);
+/* harmony import */ var _markdown_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(4348);
+
 
 const STILL_APPLIED_SHOWN = 15;
 function revertSummary(result) {
@@ -6320,21 +6824,26 @@ function partialRevertDetails(partial) {
 const NOTHING_REVERTED = '**Failed before changing anything:** no migration was reverted.';
 function details(result) {
     const lines = [];
-    lines.push(`Database ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_0__/* .code */ .aY)(result.target)}, ${result.format} migrations in ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_0__/* .code */ .aY)(result.dir)}.`);
-    lines.push(result.snapshot ? `Way back: snapshot ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_0__/* .code */ .aY)(result.snapshot.path)} (sha256 ${result.snapshot.sha256.slice(0, 12)}…), verified before the run.` : result.status === 'dry-run' ? '' : 'No snapshot was required (require-snapshot: false).', '');
+    lines.push(`Database ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_1__/* .code */ .aY)(result.target)}, ${result.format} migrations in ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_1__/* .code */ .aY)(result.dir)}.`);
+    lines.push(result.snapshot ? wayBack(result.snapshot) : result.status === 'dry-run' ? '' : 'No snapshot was required (require-snapshot: false).', '');
     const rows = result.status === 'dry-run' ? result.plan.map((p) => ({ ...p, durationMs: undefined })) : result.reverted;
     if (rows.length > 0) {
         const cells = rows.map((r, i) => {
             const time = 'durationMs' in r && r.durationMs !== undefined ? `${r.durationMs} ms` : '—';
-            return [i + 1, (0,_markdown_js__WEBPACK_IMPORTED_MODULE_0__/* .text */ .Qq)(r.version), (0,_markdown_js__WEBPACK_IMPORTED_MODULE_0__/* .code */ .aY)(r.file), r.transactional ? 'transaction' : 'statement by statement', time];
+            return [i + 1, (0,_markdown_js__WEBPACK_IMPORTED_MODULE_1__/* .text */ .Qq)(r.version), (0,_markdown_js__WEBPACK_IMPORTED_MODULE_1__/* .code */ .aY)(r.file), r.transactional ? 'transaction' : 'statement by statement', time];
         });
-        lines.push((0,_markdown_js__WEBPACK_IMPORTED_MODULE_0__/* .table */ .tp)(['#', 'version', 'down file', 'mode', 'time'], cells), '');
+        lines.push((0,_markdown_js__WEBPACK_IMPORTED_MODULE_1__/* .table */ .tp)(['#', 'version', 'down file', 'mode', 'time'], cells), '');
     }
     const still = result.stillApplied;
     lines.push(`**Still applied** (${still.length}${still.length > STILL_APPLIED_SHOWN ? `, newest ${STILL_APPLIED_SHOWN} shown` : ''}):${still.length ? '' : ' none'}`, '');
     for (const m of still.slice(0, STILL_APPLIED_SHOWN))
-        lines.push(`- ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_0__/* .text */ .Qq)(m.version)} ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_0__/* .code */ .aY)(m.name)}`);
+        lines.push(`- ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_1__/* .text */ .Qq)(m.version)} ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_1__/* .code */ .aY)(m.name)}`);
     return `${lines.join('\n')}\n`;
+}
+/** The snapshot the run could go back to: which, when it was taken, and what it lacks of the rows written since. */
+function wayBack(w) {
+    const line = `Way back: snapshot ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_1__/* .code */ .aY)(w.path)} (sha256 ${w.sha256.slice(0, 12)}…), ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_1__/* .text */ .Qq)((0,_migrations_way_back_js__WEBPACK_IMPORTED_MODULE_0__/* .takenText */ .dV)(w))}; verified before the run, with every table's rows.`;
+    return w.appliedSince ? `${line}\n\n**Older than the migrations reverted:** ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_1__/* .text */ .Qq)((0,_migrations_way_back_js__WEBPACK_IMPORTED_MODULE_0__/* .appliedSinceText */ .vA)(w.appliedSince))}; any of them the down SQL dropped has no way back.` : line;
 }
 
 

@@ -1677,6 +1677,13 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:queryst
 
 /***/ }),
 
+/***/ 6848:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:readline/promises");
+
+/***/ }),
+
 /***/ 7075:
 /***/ ((module) => {
 
@@ -10356,7 +10363,7 @@ __nccwpck_require__.a(__webpack_module__, async (__webpack_handle_async_dependen
 /* harmony import */ var node_os__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8161);
 /* harmony import */ var _core_action_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(9543);
 /* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(8005);
-/* harmony import */ var _core_output_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(9598);
+/* harmony import */ var _core_output_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(8975);
 /* harmony import */ var _smoke_parse_spec_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(1705);
 /* harmony import */ var _smoke_report_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(6000);
 /* harmony import */ var _smoke_smoke_inputs_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(3779);
@@ -10493,8 +10500,8 @@ function memoryLog() {
     return Object.assign(log, { lines });
 }
 
-// EXTERNAL MODULE: ./.build/core/output.js + 1 modules
-var output = __nccwpck_require__(9598);
+// EXTERNAL MODULE: ./.build/core/output.js
+var output = __nccwpck_require__(8975);
 ;// CONCATENATED MODULE: ./.build/core/parse.js
 /** Parsing of the string values actions and the CLI receive; every error names the input. */
 
@@ -11278,24 +11285,15 @@ function errorLine(err) {
 
 /***/ }),
 
-/***/ 9598:
+/***/ 8975:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
-
-// EXPORTS
-__nccwpck_require__.d(__webpack_exports__, {
-  CG: () => (/* binding */ output)
-});
-
-// UNUSED EXPORTS: inertLine, inertLines, terminalLines
-
-// EXTERNAL MODULE: ./.build/core/actions-core.js + 4 modules
-var actions_core = __nccwpck_require__(9617);
-// EXTERNAL MODULE: external "node:os"
-var external_node_os_ = __nccwpck_require__(8161);
-;// CONCATENATED MODULE: external "node:readline/promises"
-const promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:readline/promises");
-;// CONCATENATED MODULE: ./.build/core/output.js
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   CG: () => (/* binding */ output)
+/* harmony export */ });
+/* unused harmony exports inertLine, inertLines, terminalLines */
+/* harmony import */ var _actions_core_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(9617);
+/* harmony import */ var node_os__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(8161);
 /**
  * The one writer between rollback-kit and the runner's log. The runner reads every line a step
  * prints (stdout and stderr) as a possible workflow command: a line whose first non-blank
@@ -11306,7 +11304,6 @@ const promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.ur
  * and each one is made inert; our own commands (annotations, masks, failure) are issued by
  * @actions/core, which escapes their data and properties so they stay one line.
  */
-
 
 
 /** Where the runner splits lines (.NET ReadLine: \r\n, \r or \n). */
@@ -11339,28 +11336,28 @@ function terminalLines(text) {
 const output = {
     /** Plain log lines; nothing in `text` can become a workflow command. */
     info(text) {
-        process.stdout.write(inertLines(text).join(external_node_os_.EOL) + external_node_os_.EOL);
+        process.stdout.write(inertLines(text).join(node_os__WEBPACK_IMPORTED_MODULE_1__.EOL) + node_os__WEBPACK_IMPORTED_MODULE_1__.EOL);
     },
     /** An annotation: @actions/core escapes the message and the properties (title) into one line. */
     annotate(level, message, props = {}) {
         if (level === 'error')
-            actions_core/* core */.I.error(message, props);
+            _actions_core_js__WEBPACK_IMPORTED_MODULE_0__/* .core */ .I.error(message, props);
         else if (level === 'warning')
-            actions_core/* core */.I.warning(message, props);
+            _actions_core_js__WEBPACK_IMPORTED_MODULE_0__/* .core */ .I.warning(message, props);
         else
-            actions_core/* core */.I.notice(message, props);
+            _actions_core_js__WEBPACK_IMPORTED_MODULE_0__/* .core */ .I.notice(message, props);
     },
     /** Only shown with step debug logging; escaped by @actions/core like an annotation. */
     debug(message) {
-        actions_core/* core */.I.debug(message);
+        _actions_core_js__WEBPACK_IMPORTED_MODULE_0__/* .core */ .I.debug(message);
     },
     /** Asks the runner to mask a value (`::add-mask::`, escaped by @actions/core). */
     mask(value) {
-        actions_core/* core */.I.setSecret(value);
+        _actions_core_js__WEBPACK_IMPORTED_MODULE_0__/* .core */ .I.setSecret(value);
     },
     /** A line for the command line's reader: `stdout` for results, `stderr` for progress and errors. */
     line(text, stream = 'stdout') {
-        (stream === 'stdout' ? process.stdout : process.stderr).write(terminalLines(text).join(external_node_os_.EOL) + external_node_os_.EOL);
+        (stream === 'stdout' ? process.stdout : process.stderr).write(terminalLines(text).join(node_os__WEBPACK_IMPORTED_MODULE_1__.EOL) + node_os__WEBPACK_IMPORTED_MODULE_1__.EOL);
     },
     /** Replaces the terminal's current line on stderr (a spinner); `''` clears it. Only for a TTY. */
     status(text) {
@@ -11372,9 +11369,11 @@ const output = {
     },
     /** Asks on stderr and reads one line from stdin; '' when `signal` aborts first. */
     async ask(question, signal) {
-        const rl = (0,promises_namespaceObject.createInterface)({ input: process.stdin, output: process.stderr });
+        // Loaded here, not with every action's bundle: only the command line asks anything.
+        const { createInterface } = await Promise.resolve(/* import() */).then(__nccwpck_require__.t.bind(__nccwpck_require__, 6848, 19));
+        const rl = createInterface({ input: process.stdin, output: process.stderr });
         try {
-            return await rl.question(terminalLines(question).join(external_node_os_.EOL), { signal }).catch(() => '');
+            return await rl.question(terminalLines(question).join(node_os__WEBPACK_IMPORTED_MODULE_1__.EOL), { signal }).catch(() => '');
         }
         finally {
             rl.close();
@@ -11382,7 +11381,7 @@ const output = {
     },
     /** The step's one `::error::` line and a non-zero exit code. */
     fail(message) {
-        actions_core/* core */.I.setFailed(message);
+        _actions_core_js__WEBPACK_IMPORTED_MODULE_0__/* .core */ .I.setFailed(message);
     },
 };
 
@@ -11803,6 +11802,11 @@ function parseUrl(text) {
             throw NOT_A_URL(`the query parameter "${pair.slice(0, 40)}" has no =value`);
         params[decode(pair.slice(0, eq))] = decode(pair.slice(eq + 1));
     }
+    // libpq reads JDBC's ssl=true in a URL as sslmode=require.
+    if (params.ssl === 'true') {
+        delete params.ssl;
+        params.sslmode ??= 'require';
+    }
     const { host: queryHost, port: queryPort, dbname, user: queryUser, password: queryPassword, ...rest2 } = params;
     return finish({
         host: queryHost ?? specs.map((h) => h.host).join(','),
@@ -11859,6 +11863,7 @@ function finish(t) {
     if (!Number.isInteger(port) || port <= 0 || port > 65535) {
         throw new errors/* RollbackKitError */.dp(`The connection string has an invalid port "${t.port}".`);
     }
+    refuseUnhonoured(t.host, t.params);
     // libpq connects to hostaddr when no host is named; with neither, to the local Unix socket.
     const host = t.host || t.params.hostaddr || defaultSocketDir(port);
     const user = t.user || 'postgres';
@@ -11875,6 +11880,84 @@ function finish(t) {
 const SOCKET_DIRS = ['/var/run/postgresql', '/run/postgresql', '/tmp'];
 function defaultSocketDir(port) {
     return SOCKET_DIRS.find((dir) => (0,external_node_fs_namespaceObject.existsSync)((0,external_node_path_.join)(dir, `.s.PGSQL.${port}`))) ?? SOCKET_DIRS.find((dir) => (0,external_node_fs_namespaceObject.existsSync)(dir)) ?? '/tmp';
+}
+const ONE_SERVER = 'Name the one server to use (the primary) as the only host: postgres://user:password@host:5432/dbname.';
+const SPELL_IT_OUT = 'Give the connection as a URL with its host, port, dbname and user: postgres://user:password@host:5432/dbname.';
+/**
+ * libpq parameters that rollback-kit's own sessions (node-postgres) do not read the way pg_dump,
+ * pg_restore and psql do. A connection string that relies on one would have those reach another
+ * server than the sessions that check, count and lock, or reach it another way; so it is refused
+ * before anything connects, naming the parameter and what to give instead. `accepts`: the values
+ * that ask for nothing beyond what the sessions do anyway (mostly libpq's defaults). Parameters that
+ * are not libpq's (a migration tool's own, such as search_path or Prisma's schema) are left to the
+ * tools that read them. Values are never repeated: sslpassword and oauth_client_secret are secrets.
+ */
+const UNHONOURED = {
+    service: { why: 'rollback-kit\'s own sessions do not read pg_service.conf', instead: SPELL_IT_OUT },
+    servicefile: { why: 'rollback-kit\'s own sessions do not read pg_service.conf', instead: SPELL_IT_OUT },
+    passfile: { why: 'rollback-kit\'s own sessions read only ~/.pgpass or the file PGPASSFILE names', instead: 'Put the password in the connection string (percent-encoded, from a secret).' },
+    target_session_attrs: { why: 'it picks among several hosts by their role, and rollback-kit connects to one server without asking its role', instead: ONE_SERVER, accepts: ['any'] },
+    load_balance_hosts: { why: 'it spreads connections over several servers, and every session of a rollback must reach the same one', instead: ONE_SERVER, accepts: ['disable'] },
+    requiressl: { why: 'it is libpq\'s old spelling of sslmode=require', instead: 'Use sslmode=require (or verify-full).' },
+    sslpassword: { why: 'rollback-kit\'s own sessions cannot open an encrypted client key', instead: 'Use an unencrypted key file (written from a secret in an earlier step) in sslkey.' },
+    sslcrl: { why: 'rollback-kit\'s own sessions do not check certificate revocation lists', instead: 'Leave it out, or connect with sslmode=verify-full and a current sslrootcert.' },
+    sslcrldir: { why: 'rollback-kit\'s own sessions do not check certificate revocation lists', instead: 'Leave it out, or connect with sslmode=verify-full and a current sslrootcert.' },
+    sslcertmode: { why: 'rollback-kit\'s own sessions send the client certificate whenever sslcert names one', instead: 'Leave it out.', accepts: ['allow'] },
+    sslsni: { why: 'rollback-kit\'s own sessions always send the host name (SNI)', instead: 'Leave it out.', accepts: ['1'] },
+    sslnegotiation: { why: 'rollback-kit\'s own sessions negotiate SSL the PostgreSQL way only', instead: 'Leave it out.', accepts: ['postgres'] },
+    sslcompression: { why: 'SSL compression is not available', instead: 'Leave it out.', accepts: ['0'] },
+    ssl_min_protocol_version: { why: 'rollback-kit\'s own sessions use Node.js\'s TLS versions', instead: 'Leave it out.' },
+    ssl_max_protocol_version: { why: 'rollback-kit\'s own sessions use Node.js\'s TLS versions', instead: 'Leave it out.' },
+    min_protocol_version: { why: 'rollback-kit\'s own sessions speak protocol 3.0 only', instead: 'Leave it out.' },
+    max_protocol_version: { why: 'rollback-kit\'s own sessions speak protocol 3.0 only', instead: 'Leave it out.' },
+    require_auth: { why: 'rollback-kit\'s own sessions do not limit the authentication methods the server may ask for', instead: 'Leave it out.' },
+    channel_binding: { why: 'rollback-kit\'s own sessions do not use SCRAM channel binding', instead: 'Leave it out (or use channel_binding=prefer).', accepts: ['disable', 'prefer'] },
+    requirepeer: { why: 'rollback-kit\'s own sessions do not check the server process\'s user', instead: 'Leave it out.' },
+    gssencmode: { why: 'rollback-kit\'s own sessions have no GSSAPI encryption', instead: 'Use sslmode=require (or verify-full) instead.', accepts: ['disable', 'prefer'] },
+    krbsrvname: { why: 'rollback-kit\'s own sessions have no Kerberos (GSSAPI) authentication', instead: 'Use password authentication over SSL.' },
+    gsslib: { why: 'rollback-kit\'s own sessions have no GSSAPI authentication', instead: 'Use password authentication over SSL.' },
+    gssdelegation: { why: 'rollback-kit\'s own sessions have no GSSAPI authentication', instead: 'Leave it out.', accepts: ['0'] },
+    keepalives: { why: 'rollback-kit\'s own sessions always turn TCP keepalive on', instead: 'Leave it out.', accepts: ['1'] },
+    keepalives_idle: { why: 'rollback-kit\'s own sessions set their own TCP keepalive (10 s)', instead: 'Leave it out.' },
+    keepalives_interval: { why: 'rollback-kit\'s own sessions set their own TCP keepalive (10 s)', instead: 'Leave it out.' },
+    keepalives_count: { why: 'rollback-kit\'s own sessions set their own TCP keepalive (10 s)', instead: 'Leave it out.' },
+    tcp_user_timeout: { why: 'rollback-kit\'s own sessions do not set it', instead: 'Leave it out.' },
+    client_encoding: { why: 'rollback-kit\'s own sessions read and write UTF-8', instead: 'Leave it out.', accepts: ['UTF8', 'utf8', 'UTF-8', 'utf-8'] },
+    replication: { why: 'a replication connection cannot run the queries rollback-kit needs', instead: 'Leave it out.' },
+    oauth_issuer: { why: 'rollback-kit\'s own sessions have no OAuth authentication', instead: 'Use password authentication over SSL.' },
+    oauth_client_id: { why: 'rollback-kit\'s own sessions have no OAuth authentication', instead: 'Use password authentication over SSL.' },
+    oauth_client_secret: { why: 'rollback-kit\'s own sessions have no OAuth authentication', instead: 'Use password authentication over SSL.' },
+    oauth_scope: { why: 'rollback-kit\'s own sessions have no OAuth authentication', instead: 'Use password authentication over SSL.' },
+};
+/** sslcert and sslkey go with an SSL session: libpq's prefer and allow would send them where rollback-kit's sessions use none. */
+const SSL_SESSION_MODES = ['require', 'verify-ca', 'verify-full'];
+/** Refuses every libpq parameter (and host list) whose meaning rollback-kit would not keep exactly; see UNHONOURED. */
+function refuseUnhonoured(host, params) {
+    const refuse = (what, why, instead) => new errors/* RollbackKitError */.dp(`The connection string's ${what} cannot be honoured: ${why}, so pg_dump, pg_restore and psql would connect otherwise than rollback-kit's own sessions.`, `${instead} Nothing was touched.`);
+    const hosts = host.split(',');
+    if (hosts.length > 1)
+        throw refuse(`host list (${hosts.length} hosts: ${hosts.join(', ')})`, 'libpq tries the hosts in turn, and rollback-kit connects to one server only', ONE_SERVER);
+    const hostaddr = params.hostaddr;
+    if (hostaddr !== undefined) {
+        if (hostaddr.includes(','))
+            throw refuse('hostaddr list', 'libpq tries the addresses in turn, and rollback-kit connects to one server only', ONE_SERVER);
+        // Alone it is simply where to connect (finish() takes it as the host); beside another host name,
+        // libpq connects to it and checks the certificate against the name, which rollback-kit cannot do.
+        if (host && hostaddr !== host)
+            throw refuse(`hostaddr (${hostaddr}, with host ${host})`, 'libpq connects to hostaddr and keeps host for the certificate check, and rollback-kit connects to host', 'Give the address to connect to as the host, and leave hostaddr out.');
+    }
+    for (const [param, value] of Object.entries(params)) {
+        const rule = UNHONOURED[param];
+        if (!rule || rule.accepts?.includes(value))
+            continue;
+        const allowed = rule.accepts ? ` (only ${rule.accepts.map((v) => `${param}=${v}`).join(' or ')} is)` : '';
+        throw refuse(param, `${rule.why}${allowed}`, rule.instead);
+    }
+    for (const param of ['sslcert', 'sslkey']) {
+        if (params[param] && !SSL_SESSION_MODES.includes(params.sslmode ?? '')) {
+            throw refuse(`${param} without sslmode=require`, `with sslmode ${params.sslmode ?? 'prefer (the default)'} libpq may send the client certificate over SSL, and rollback-kit's own sessions use SSL only with sslmode require, verify-ca or verify-full`, 'Add sslmode=require (or verify-full with sslrootcert).');
+        }
+    }
 }
 /** libpq's values: any other sslmode is refused by psql and pg_dump, so it is refused here too, before anything runs. */
 const SSL_MODES = ['disable', 'allow', 'prefer', 'require', 'verify-ca', 'verify-full'];
@@ -11940,15 +12023,23 @@ function connectTimeoutMs(t) {
 }
 function sslConfig(t) {
     const mode = (t.params.sslmode ?? '').toLowerCase();
+    // The client certificate, as libpq sends it (refuseUnhonoured lets sslcert through only with these modes).
+    const client = {
+        ...(t.params.sslcert ? { cert: (0,external_node_fs_namespaceObject.readFileSync)(t.params.sslcert, 'utf8') } : {}),
+        ...(t.params.sslkey ? { key: (0,external_node_fs_namespaceObject.readFileSync)(t.params.sslkey, 'utf8') } : {}),
+    };
     // libpq's "require" encrypts without checking the certificate; verify-* check it.
     if (mode === 'require')
-        return { rejectUnauthorized: false };
+        return { rejectUnauthorized: false, ...client };
     if (mode === 'verify-ca' || mode === 'verify-full') {
-        const ca = t.params.sslrootcert ? (0,external_node_fs_namespaceObject.readFileSync)(t.params.sslrootcert, 'utf8') : undefined;
-        return { rejectUnauthorized: true, ca, ...(mode === 'verify-ca' ? { checkServerIdentity: () => undefined } : {}) };
+        // sslrootcert=system is the system's certificate store (libpq 16): Node.js's own store here.
+        const root = t.params.sslrootcert;
+        const ca = root && root !== 'system' ? (0,external_node_fs_namespaceObject.readFileSync)(root, 'utf8') : undefined;
+        return { rejectUnauthorized: true, ca, ...client, ...(mode === 'verify-ca' ? { checkServerIdentity: () => undefined } : {}) };
     }
     return false;
 }
+/** The connection string's parameters that reach the pg_* tools, and the variable each goes in. */
 const LIBPQ_ENV = {
     sslmode: 'PGSSLMODE',
     sslrootcert: 'PGSSLROOTCERT',
@@ -11959,20 +12050,39 @@ const LIBPQ_ENV = {
     connect_timeout: 'PGCONNECT_TIMEOUT',
     target_session_attrs: 'PGTARGETSESSIONATTRS',
     gssencmode: 'PGGSSENCMODE',
+    channel_binding: 'PGCHANNELBINDING',
+    load_balance_hosts: 'PGLOADBALANCEHOSTS',
 };
 /**
+ * libpq's variables that node-postgres does not read: one left in the runner's environment would
+ * steer the pg_* tools and not rollback-kit's own sessions. PGSERVICE is the worst: the service
+ * file's host and dbname win over PGHOST and PGDATABASE, so psql would restore into the service's
+ * database while every check ran on database-url's. PGCLIENTENCODING would have pg_dump write in
+ * another encoding than the database's, which restore-db reads its scripts in. Each is set from the
+ * connection string or removed from the child's environment. (PGPASSWORD, PGPASSFILE and PGOPTIONS
+ * are read by both, so they stay as they are when the string does not set them.)
+ */
+const TOOL_ONLY_VARIABLES = (/* unused pure expression or super */ null && ([
+    'PGHOSTADDR', 'PGSERVICE', 'PGSERVICEFILE', 'PGREQUIRESSL', 'PGSSLMODE', 'PGSSLNEGOTIATION', 'PGSSLCOMPRESSION', 'PGSSLCERT', 'PGSSLKEY',
+    'PGSSLCERTMODE', 'PGSSLROOTCERT', 'PGSSLCRL', 'PGSSLCRLDIR', 'PGSSLSNI', 'PGSSLMINPROTOCOLVERSION', 'PGSSLMAXPROTOCOLVERSION',
+    'PGMINPROTOCOLVERSION', 'PGMAXPROTOCOLVERSION', 'PGREQUIREPEER', 'PGREQUIREAUTH', 'PGCHANNELBINDING', 'PGGSSENCMODE', 'PGKRBSRVNAME',
+    'PGGSSLIB', 'PGGSSDELEGATION', 'PGTARGETSESSIONATTRS', 'PGLOADBALANCEHOSTS', 'PGCLIENTENCODING',
+]));
+/**
  * Environment for pg_dump, pg_restore and psql. Everything goes through variables, the password
- * included, so no secret is ever in an argument list.
+ * included, so no secret is ever in an argument list; and only what the connection string says
+ * reaches them, so they connect exactly where and how rollback-kit's own sessions do.
  */
 function libpqEnv(t) {
-    const env = {
+    const env = Object.fromEntries(TOOL_ONLY_VARIABLES.map((name) => [name, undefined]));
+    Object.assign(env, {
         PGHOST: t.host,
         PGPORT: String(t.port),
         PGDATABASE: t.database,
         PGUSER: t.user,
         PGCONNECT_TIMEOUT: String(Math.round(connectTimeoutMs(t) / 1000)),
         PGAPPNAME: 'rollback-kit',
-    };
+    });
     if (t.password)
         env.PGPASSWORD = t.password;
     for (const [param, name] of Object.entries(LIBPQ_ENV)) {
@@ -16140,6 +16250,36 @@ async function runSmokeTest(checks, options, log, confirm) {
 /******/ 			return fn.r ? promise : getResult();
 /******/ 		}, (err) => ((err ? reject(promise[webpackError] = err) : outerResolve(exports)), resolveQueue(queue)));
 /******/ 		queue && queue.d < 0 && (queue.d = 0);
+/******/ 	};
+/******/ })();
+/******/ 
+/******/ /* webpack/runtime/create fake namespace object */
+/******/ (() => {
+/******/ 	var getProto = Object.getPrototypeOf ? (obj) => (Object.getPrototypeOf(obj)) : (obj) => (obj.__proto__);
+/******/ 	var leafPrototypes;
+/******/ 	// create a fake namespace object
+/******/ 	// mode & 1: value is a module id, require it
+/******/ 	// mode & 2: merge all properties of value into the ns
+/******/ 	// mode & 4: return value when already ns object
+/******/ 	// mode & 16: return value when it's Promise-like
+/******/ 	// mode & 8|1: behave like require
+/******/ 	__nccwpck_require__.t = function(value, mode) {
+/******/ 		if(mode & 1) value = this(value);
+/******/ 		if(mode & 8) return value;
+/******/ 		if(typeof value === 'object' && value) {
+/******/ 			if((mode & 4) && value.__esModule) return value;
+/******/ 			if((mode & 16) && typeof value.then === 'function') return value;
+/******/ 		}
+/******/ 		var ns = Object.create(null);
+/******/ 		__nccwpck_require__.r(ns);
+/******/ 		var def = {};
+/******/ 		leafPrototypes = leafPrototypes || [null, getProto({}), getProto([]), getProto(getProto)];
+/******/ 		for(var current = mode & 2 && value; typeof current == 'object' && !~leafPrototypes.indexOf(current); current = getProto(current)) {
+/******/ 			Object.getOwnPropertyNames(current).forEach((key) => (def[key] = () => (value[key])));
+/******/ 		}
+/******/ 		def['default'] = () => (value);
+/******/ 		__nccwpck_require__.d(ns, def);
+/******/ 		return ns;
 /******/ 	};
 /******/ })();
 /******/ 
