@@ -4,7 +4,7 @@ import { golangMigrateLockKey } from '../../src/migrations/formats/golang-migrat
 import { parseNodePgMigrate } from '../../src/migrations/formats/node-pg-migrate.js';
 import { plain } from '../../src/migrations/formats/plain.js';
 import { planReverts } from '../../src/migrations/planner.js';
-import { codeStart, copyFromStdin, hasCode, needsOwnTransaction, sessionSetting, splitStatements, stripComments, transactionControl } from '../../src/migrations/sql-split.js';
+import { codeStart, copyFromStdin, hasCode, lineAt, needsOwnTransaction, sessionSetting, splitStatements, stripComments, transactionControl } from '../../src/migrations/sql-split.js';
 import type { MigrationFile } from '../../src/migrations/types.js';
 import { memoryLog } from '../../src/core/log.js';
 
@@ -85,8 +85,37 @@ describe('format parsing', () => {
     const text = '-- migrate:up transaction:false\nCREATE INDEX CONCURRENTLY i ON t (a);\n\n-- migrate:down transaction:false\nDROP INDEX CONCURRENTLY i;\n';
     expect(parseDbmate(text)).toEqual({ downSql: '\nDROP INDEX CONCURRENTLY i;\n', downLine: 4, noTransaction: true });
     expect(parseDbmate('-- migrate:up\nSELECT 1;\n')).toEqual({ downLine: 1, noTransaction: false });
-    // Down before up is allowed by dbmate: the down section ends where the up section starts.
-    expect(parseDbmate('-- migrate:down\nDROP TABLE t;\n-- migrate:up\nCREATE TABLE t ();\n').downSql).toBe('\nDROP TABLE t;\n');
+    // SQL before the first up marker: dbmate refuses to read the file, so there is no down to run.
+    const downFirst = parseDbmate('-- migrate:down\nDROP TABLE t;\n-- migrate:up\nCREATE TABLE t ();\n');
+    expect(downFirst.downSql).toBeUndefined();
+    expect(downFirst.missingReason).toContain('line 2: SQL before the first "-- migrate:up" line');
+  });
+
+  it("reads dbmate's markers and options by its own patterns, not by word boundaries", () => {
+    const down = (marker: string) => parseDbmate(`-- migrate:up\nCREATE TABLE t ();\n${marker}\nDROP TABLE t;\n`);
+    // A marker is followed by the line's end or by white space: these are comments in the down SQL.
+    expect(parseDbmate('-- migrate:up\nSELECT 1;\n-- migrate:down\nDROP TABLE a;\n-- migrate:up-to-date\nDROP TABLE b;\n').downSql).toBe('\nDROP TABLE a;\n-- migrate:up-to-date\nDROP TABLE b;\n');
+    expect(down('-- migrate:down-x').downSql).toBeUndefined();
+    expect(down('--migrate:down').downSql).toBe('\nDROP TABLE t;\n');
+    expect(down('-- migrate:down\r').downSql).toBe('\nDROP TABLE t;\n');
+    // Options are whitespace-separated key:value pairs; other words are ignored, and the last pair wins.
+    expect(down('-- migrate:down transaction:false').noTransaction).toBe(true);
+    expect(down('-- migrate:down\ttransaction:false\u00a0').noTransaction).toBe(true);
+    expect(down('-- migrate:down transaction:false:x').noTransaction).toBe(false);
+    expect(down('-- migrate:down transaction:false transaction:true').noTransaction).toBe(false);
+    expect(down('-- migrate:down notransaction:false').noTransaction).toBe(false);
+  });
+
+  it("joins the down of every dbmate section behind a ';', keeping the file's lines", () => {
+    const text = '-- migrate:up\nCREATE TABLE a ();\n-- migrate:down\nDROP TABLE a\n-- migrate:up\nCREATE TABLE b ();\n-- migrate:down transaction:false\nDROP TABLE b;\n';
+    const parsed = parseDbmate(text);
+    expect(parsed.noTransaction).toBe(true);
+    expect(parsed.downLine).toBe(3);
+    expect(splitStatements({ text: parsed.downSql!, standardConformingStrings: true }).map((s) => [s.text, parsed.downLine + lineAt(parsed.downSql!, s.offset) - 1])).toEqual([
+      ['DROP TABLE a', 4],
+      ['-- migrate:down transaction:false\nDROP TABLE b', 7],
+    ]);
+    expect(parseDbmate('-- migrate:up\nSELECT 1;\n-- migrate:down\nSELECT 2;\n-- migrate:up\nSELECT 3;\n').missingReason).toContain('line 5: a "-- migrate:up" section with no "-- migrate:down" line');
   });
 
   it("reads node-pg-migrate's markers as the tool does", () => {
