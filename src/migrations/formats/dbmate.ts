@@ -19,7 +19,7 @@
  */
 import { anyFileMatches, listFiles, readText } from '../files.js';
 import type { MigrationFile, MigrationFormat } from '../types.js';
-import { currentSchema, firstSearchPathSchema, readVersionTable, splitTableOption, versionTableTracking } from '../tracking.js';
+import { currentSchema, firstSearchPathSchema, splitTableOption, versionTableTracking } from '../tracking.js';
 import { lineAt } from '../sql-split.js';
 
 // Go's \s and \S (RE2: ASCII only), and its (?m) ^ and $, where only \n ends a line. JavaScript's
@@ -162,10 +162,7 @@ export const dbmate: MigrationFormat = {
   tracking(table) {
     return {
       ...versionTableTracking(table),
-      readApplied: async (session, files) => {
-        const versions = await readVersionTable(session, table);
-        return versions && inDbmateOrder(versions, files);
-      },
+      appliedIds: (rows, files) => inDbmateOrder(rows.map((r) => String(r.version)), files),
     };
   },
 };
