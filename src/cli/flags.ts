@@ -99,3 +99,8 @@ export const COMMAND_FLAGS = {
   sandbox: ['database-url', 'dry-run'],
   drill: ['config', 'reason', 'dry-run', 'budget-minutes', 'incident-issue', 'environment', ...TOKENS, 'database-url', ...COMPONENT, ...DATABASE, ...VERIFY],
 } satisfies Record<string, string[]>;
+
+/** The flag a person types for input `name`: `--no-clean` for one that is on unless turned off. */
+export function flagOf(name: string): string {
+  return FLAGS[name]?.kind === 'on' ? `--no-${name}` : `--${name}`;
+}

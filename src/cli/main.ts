@@ -8,7 +8,7 @@ import { errorLine, RollbackKitError } from '../core/errors.js';
 import { output } from '../core/output.js';
 import type { CommandResult, CommandSpec } from './command.js';
 import { COMMANDS } from './commands/index.js';
-import { Cli, UsageError } from './context.js';
+import { Cli, UsageError, type CliEnvironment } from './context.js';
 import { COMMAND_FLAGS, FLAGS } from './flags.js';
 import { terminalOptions } from './terminal.js';
 import { VERSION } from './version.js';
@@ -35,10 +35,12 @@ function addFlags(cmd: Command, spec: CommandSpec): void {
   cmd.option('--no-color', 'no colours (NO_COLOR does the same)');
 }
 
-async function runCommand(spec: CommandSpec, argument: string | undefined, flags: Record<string, unknown>, cmd: Command): Promise<number> {
-  const env = process.env;
+/** Where the command line runs: the process's environment and folder, or a test's. */
+export type Host = Pick<CliEnvironment, 'env' | 'cwd'>;
+
+async function runCommand(spec: CommandSpec, argument: string | undefined, flags: Record<string, unknown>, cmd: Command, host: Host): Promise<number> {
   const tty = output.terminal();
-  const cli = new Cli(spec.name, flags, { env, cwd: process.cwd(), stdinIsTTY: tty.stdin }, terminalOptions(env, flags, tty.stderr));
+  const cli = new Cli(spec.name, flags, { ...host, stdinIsTTY: tty.stdin }, terminalOptions(host.env, flags, tty.stderr));
   let result: CommandResult;
   try {
     result = await spec.run(cli, argument, flags);
@@ -74,7 +76,7 @@ export function hideArgvValues(text: string, argv: readonly string[]): string {
   return out;
 }
 
-export function program(setExit: (code: number) => void, argv: readonly string[] = []): Command {
+export function program(setExit: (code: number) => void, argv: readonly string[] = [], host: Host = { env: process.env, cwd: process.cwd() }): Command {
   const root = new Command('rollback-kit')
     .description('Roll a bad deploy back from a terminal: the same pipeline as the rollback-kit GitHub Actions.')
     .usage('<command> [options]')
@@ -99,16 +101,16 @@ export function program(setExit: (code: number) => void, argv: readonly string[]
     cmd.action(async (...args: unknown[]) => {
       const command = args.at(-1) as Command;
       const argument = spec.argument ? (args[0] as string | undefined) : undefined;
-      setExit(await runCommand(spec, argument, command.opts(), command));
+      setExit(await runCommand(spec, argument, command.opts(), command, host));
     });
   }
   return root;
 }
 
 /** Runs the command line on `argv` (without node and the script) and returns the exit code. */
-export async function main(argv: string[]): Promise<number> {
+export async function main(argv: string[], host?: Host): Promise<number> {
   let code: number = EXIT.done;
-  const root = program((c) => (code = c), argv);
+  const root = program((c) => (code = c), argv, host);
   if (!argv.length) {
     root.outputHelp({ error: true });
     return EXIT.usage;
