@@ -43,7 +43,23 @@ export const snapshot: CommandSpec = {
     const result = await takeSnapshot(request, cli.log);
     cli.term.stopSpinner();
     cli.term.say(`Verified snapshot of ${describeTarget(request.target)} in ${seconds(result.durationMs)}: ${result.path} (${formatBytes(result.sizeBytes)}, sha256 ${result.sha256})`);
-    return { ok: true, status: 'done', path: result.path, format: result.format, sizeBytes: result.sizeBytes, sha256: result.sha256, manifestPath: result.manifestPath, durationMs: result.durationMs };
+    const exports = result.manifest.exports;
+    if (exports && result.exportsDir) {
+      const rows = exports.tables.reduce((sum, t) => sum + t.rows, 0);
+      cli.term.say(`CSV exports in ${result.exportsDir}: ${rows} row(s) of ${exports.tables.length} table(s) with ${exports.column} after ${exports.since}`);
+    }
+    return {
+      ok: true,
+      status: 'done',
+      path: result.path,
+      format: result.format,
+      sizeBytes: result.sizeBytes,
+      sha256: result.sha256,
+      manifestPath: result.manifestPath,
+      exportsDir: result.exportsDir ?? null,
+      exports: exports?.tables ?? [],
+      durationMs: result.durationMs,
+    };
   },
 };
 
