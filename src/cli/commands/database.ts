@@ -66,6 +66,7 @@ export const snapshot: CommandSpec = {
 export const restore: CommandSpec = {
   name: 'restore',
   summary: 'Put a verified snapshot back over a database (the current state is snapshotted first); asks first',
+  asks: true,
   examples: ['rollback-kit restore --snapshot-path rollback-kit-snapshots/shop-before-deploy.dump', 'rollback-kit restore --snapshot-path snap.dump --confirm shop --yes'],
   async run(cli) {
     const request = readRestoreRequest(cli.inputs, cli.secret('database-url'), { defaultDir: join(cli.cwd, 'rollback-kit-snapshots'), searchPath: cli.searchPath }, cli.log);
@@ -96,6 +97,7 @@ export const restore: CommandSpec = {
 export const down: CommandSpec = {
   name: 'down',
   summary: 'Revert the newest migrations with their down SQL (dbmate, golang-migrate, node-pg-migrate, Prisma, Supabase, plain); asks first',
+  asks: true,
   examples: [
     'rollback-kit down --steps 1 --snapshot-path rollback-kit-snapshots/shop-before-rollback.dump',
     'rollback-kit down --to-version 20251001000000 --dry-run',
