@@ -14,6 +14,8 @@ export interface CommandSpec {
   summary: string;
   argument?: { name: string; help: string };
   examples: string[];
+  /** It asks before changing a database (Cli.confirm), so it takes -y/--yes; no other command does. */
+  asks?: boolean;
   /** Extra flags only this command has (not an action input). */
   extra?: { flags: string; help: string }[];
   run(cli: Cli, argument: string | undefined, extra: Record<string, unknown>): Promise<CommandResult>;

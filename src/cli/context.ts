@@ -10,7 +10,8 @@ import { output } from '../core/output.js';
 import { secretInput, TOKEN_ENV } from '../core/secret-input.js';
 import type { RollbackRequest } from '../pipeline/rollback.js';
 import { Terminal, type TerminalOptions } from './terminal.js';
-import { cliWording } from './wording.js';
+import { COMMAND_FLAGS } from './flags.js';
+import { wordingFor } from './wording.js';
 
 /** Wrong flags, a missing required value, a refusal without --yes: exit 2 with the usage line. */
 export class UsageError extends RollbackKitError {}
@@ -32,7 +33,7 @@ export class Cli {
   started = false;
 
   constructor(
-    readonly command: string,
+    readonly command: keyof typeof COMMAND_FLAGS,
     private readonly flags: Record<string, unknown>,
     readonly host: CliEnvironment,
     options: TerminalOptions,
@@ -41,9 +42,8 @@ export class Cli {
       const value = flags[camel(name)];
       return value === undefined || value === null ? '' : String(value);
     });
-    // The one boundary every printed line crosses: secrets out, workflow wording into flags.
-    const redact = (text: string) => cliWording(this.log.redact(text));
-    this.term = new Terminal(options, redact);
+    // The one boundary every printed line crosses: secrets out, workflow wording into this command's flags.
+    this.term = new Terminal(options, (text) => this.log.redact(text), wordingFor(COMMAND_FLAGS[command]));
     this.log = createLog({
       info: (m) => this.term.detail(m),
       warning: (m) => this.term.warn(m),

@@ -2,19 +2,31 @@
  * The command line's flags are the actions' input names (DESIGN, "Command line"): one table of
  * what each means, and which ones each command takes. `switch`: off unless given (--dry-run);
  * `on`: on unless turned off (--no-clean), and its help describes what the --no- flag does (commander
- * prints it next to --no-clean); otherwise the flag takes a value.
+ * prints it next to --no-clean); otherwise the flag takes a value. `helpFor`: where one name means
+ * something else in a command (--format is a migration tool for down, an archive format for snapshot).
  */
 export type FlagKind = 'value' | 'switch' | 'on';
 
-export const FLAGS: Record<string, { help: string; kind?: FlagKind; placeholder?: string }> = {
+export interface Flag {
+  help: string;
+  kind?: FlagKind;
+  placeholder?: string;
+  helpFor?: Partial<Record<string, string>>;
+}
+
+export const FLAGS: Record<string, Flag> = {
   config: { help: 'the rollback plan file (default rollback-kit.yml in the current directory)', placeholder: 'file' },
   scope: { help: 'app (default), db, full, or component names and database, comma-separated' },
-  reason: { help: 'why you are rolling back: shown in the incident report and messages', placeholder: 'text' },
+  reason: {
+    help: 'why you are rolling back: shown in the incident report and messages',
+    placeholder: 'text',
+    helpFor: { promote: 'why: the Vercel rollback’s description, the git-revert pull request’s text, ROLLBACK_REASON for a command' },
+  },
   severity: { help: 'critical, major (default) or minor' },
   'budget-minutes': { help: 'the whole rollback’s time budget (default 15)', placeholder: 'minutes' },
   timeline: { help: 'rows of an earlier part of the same rollback (JSON)', placeholder: 'json' },
   'incident-issue': { help: 'write the incident issue on GitHub (needs GITHUB_TOKEN and GITHUB_REPOSITORY)', placeholder: 'true|false' },
-  environment: { help: 'the environment name (plan); Railway environment id (promote)', placeholder: 'name' },
+  environment: { help: 'the environment’s name; with a plan file, the one it describes (default production; a drill: staging)', placeholder: 'name', helpFor: { promote: 'Railway environment id' } },
   'vercel-token': { help: 'Vercel token (else VERCEL_TOKEN)', placeholder: 'token' },
   'fly-token': { help: 'Fly.io token (else FLY_API_TOKEN)', placeholder: 'token' },
   'railway-token': { help: 'Railway token (else RAILWAY_TOKEN)', placeholder: 'token' },
@@ -32,14 +44,21 @@ export const FLAGS: Record<string, { help: string; kind?: FlagKind; placeholder?
   method: { help: 'Vercel: rollback (default) or promote' },
   command: { help: 'the shell command that rolls back (provider command)', placeholder: 'cmd' },
   'verify-command': { help: 'a command that must pass afterwards (provider command)', placeholder: 'cmd' },
-  'timeout-seconds': { help: 'how long to wait for the platform (promote), or each check (smoke)', placeholder: 'seconds' },
+  'timeout-seconds': {
+    help: 'how long to wait for the platform (a component given by flags; default 180)',
+    placeholder: 'seconds',
+    helpFor: { promote: 'how long to wait for the platform to serve the target (default 180)', smoke: 'how long one check’s request or query may take (default 10)' },
+  },
   app: { help: 'Fly app name', placeholder: 'name' },
   'machines-api-url': { help: 'Fly Machines API base', placeholder: 'url' },
   'registry-url': { help: 'Fly registry base', placeholder: 'url' },
   service: { help: 'Railway service id or Render service id', placeholder: 'id' },
   site: { help: 'Netlify site id or domain', placeholder: 'id' },
   'migrations-dir': { help: 'where the migrations are (default: found from the tool’s settings)', placeholder: 'dir' },
-  format: { help: 'migration tool (down: auto, dbmate, …) or snapshot format (custom, plain, directory)' },
+  format: {
+    help: 'the migration tool: auto (default), dbmate, golang-migrate, node-pg-migrate, supabase, prisma or plain',
+    helpFor: { snapshot: 'custom (default: one compressed file), directory (one file per table, dumped in parallel with --jobs) or plain (an SQL script)' },
+  },
   'migrations-table': { help: 'the tool’s tracking table, when not its default', placeholder: 'table' },
   steps: { help: 'revert this many of the newest migrations', placeholder: 'n' },
   'to-version': { help: 'revert every migration newer than this version', placeholder: 'version' },
@@ -64,7 +83,11 @@ export const FLAGS: Record<string, { help: string; kind?: FlagKind; placeholder?
   'confirm-after-seconds': { help: 'when the checks say rollback, wait this long and run them again; rollback only if both runs agree', placeholder: 'seconds' },
   'verified-sha': { help: 'on a pass, mark this commit rollback-kit/verified on GitHub (needs GITHUB_TOKEN and GITHUB_REPOSITORY)', placeholder: 'sha' },
   'fail-step': { help: 'only report failing checks, exit 0 (default: exit 1 when the checks fail)', kind: 'on' },
-  jobs: { help: 'parallel pg_dump workers (directory format)', placeholder: 'n' },
+  jobs: {
+    help: 'parallel pg_dump workers (needs --format directory)',
+    placeholder: 'n',
+    helpFor: { restore: 'not used: a restore runs in one transaction, so that a failure changes nothing, and parallel workers cannot share it' },
+  },
   'output-dir': { help: 'where the snapshot goes (default ./rollback-kit-snapshots)', placeholder: 'dir' },
   label: { help: 'a word in the snapshot’s file name', placeholder: 'text' },
   schemas: { help: 'only these schemas (comma-separated patterns)', placeholder: 'list' },
@@ -99,3 +122,15 @@ export const COMMAND_FLAGS = {
   sandbox: ['database-url', 'dry-run'],
   drill: ['config', 'reason', 'dry-run', 'budget-minutes', 'incident-issue', 'environment', ...TOKENS, 'database-url', ...COMPONENT, ...DATABASE, ...VERIFY],
 } satisfies Record<string, string[]>;
+
+/** What `--help` says of flag `name` in `command`. */
+export function flagHelp(name: string, command: string): string {
+  const flag = FLAGS[name];
+  if (!flag) throw new Error(`flag ${name} has no description`);
+  return flag.helpFor?.[command] ?? flag.help;
+}
+
+/** The flag a person types for input `name`: `--no-clean` for one that is on unless turned off. */
+export function flagOf(name: string): string {
+  return FLAGS[name]?.kind === 'on' ? `--no-${name}` : `--${name}`;
+}

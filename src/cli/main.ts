@@ -6,10 +6,11 @@
 import { Command, CommanderError, Option } from 'commander';
 import { errorLine, RollbackKitError } from '../core/errors.js';
 import { output } from '../core/output.js';
+import { TOKEN_ENV } from '../core/secret-input.js';
 import type { CommandResult, CommandSpec } from './command.js';
 import { COMMANDS } from './commands/index.js';
-import { Cli, UsageError } from './context.js';
-import { COMMAND_FLAGS, FLAGS } from './flags.js';
+import { Cli, UsageError, type CliEnvironment } from './context.js';
+import { COMMAND_FLAGS, flagHelp, flagOf, FLAGS } from './flags.js';
 import { terminalOptions } from './terminal.js';
 import { VERSION } from './version.js';
 
@@ -22,23 +23,31 @@ function usageLine(cmd: Command): string {
 function addFlags(cmd: Command, spec: CommandSpec): void {
   const names: readonly string[] = COMMAND_FLAGS[spec.name];
   for (const name of names) {
-    const flag = FLAGS[name];
-    if (!flag) throw new Error(`flag ${name} has no description`);
-    if (flag.kind === 'switch') cmd.addOption(new Option(`--${name}`, flag.help));
-    else if (flag.kind === 'on') cmd.addOption(new Option(`--no-${name}`, flag.help));
-    else cmd.addOption(new Option(`--${name} <${flag.placeholder ?? 'value'}>`, flag.help));
+    const help = flagHelp(name, spec.name);
+    const flag = FLAGS[name]!;
+    if (flag.kind === 'switch' || flag.kind === 'on') cmd.addOption(new Option(flagOf(name), help));
+    else cmd.addOption(new Option(`--${name} <${flag.placeholder ?? 'value'}>`, help));
   }
   for (const extra of spec.extra ?? []) cmd.option(extra.flags, extra.help);
   cmd.option('--json', 'print one JSON document (for scripts) instead of text');
-  cmd.option('-y, --yes', 'go ahead without asking (needed for database changes when there is no terminal)');
+  if (spec.asks) cmd.option('-y, --yes', 'change the database without asking for its name (needed when there is no terminal to ask)');
   cmd.option('--verbose', 'also print every step the library reports');
   cmd.option('--no-color', 'no colours (NO_COLOR does the same)');
 }
 
-async function runCommand(spec: CommandSpec, argument: string | undefined, flags: Record<string, unknown>, cmd: Command): Promise<number> {
-  const env = process.env;
+/** The root help's list of secrets: each environment variable, and the flag that gives it instead. */
+function secretsHelp(): string {
+  const width = Math.max(...Object.values(TOKEN_ENV).map((v) => v.length));
+  const rows = Object.entries(TOKEN_ENV).map(([name, variable]) => `  ${variable.padEnd(width)}  or ${flagOf(name)}`);
+  return `Secrets come from these environment variables, or from the flag beside each:\n${rows.join('\n')}`;
+}
+
+/** Where the command line runs: the process's environment and folder, or a test's. */
+export type Host = Pick<CliEnvironment, 'env' | 'cwd'>;
+
+async function runCommand(spec: CommandSpec, argument: string | undefined, flags: Record<string, unknown>, cmd: Command, host: Host): Promise<number> {
   const tty = output.terminal();
-  const cli = new Cli(spec.name, flags, { env, cwd: process.cwd(), stdinIsTTY: tty.stdin }, terminalOptions(env, flags, tty.stderr));
+  const cli = new Cli(spec.name, flags, { ...host, stdinIsTTY: tty.stdin }, terminalOptions(host.env, flags, tty.stderr));
   let result: CommandResult;
   try {
     result = await spec.run(cli, argument, flags);
@@ -74,7 +83,7 @@ export function hideArgvValues(text: string, argv: readonly string[]): string {
   return out;
 }
 
-export function program(setExit: (code: number) => void, argv: readonly string[] = []): Command {
+export function program(setExit: (code: number) => void, argv: readonly string[] = [], host: Host = { env: process.env, cwd: process.cwd() }): Command {
   const root = new Command('rollback-kit')
     .description('Roll a bad deploy back from a terminal: the same pipeline as the rollback-kit GitHub Actions.')
     .usage('<command> [options]')
@@ -85,7 +94,7 @@ export function program(setExit: (code: number) => void, argv: readonly string[]
       writeOut: (text) => output.line(text.replace(/\n$/, ''), 'stdout'),
       writeErr: (text) => output.line(hideArgvValues(text.replace(/\n$/, ''), argv), 'stderr'),
     });
-  root.addHelpText('after', '\nEvery command takes --help. Secrets come from VERCEL_TOKEN, FLY_API_TOKEN, RAILWAY_TOKEN, RENDER_API_KEY,\nNETLIFY_AUTH_TOKEN, DATABASE_URL, GITHUB_TOKEN and ROLLBACK_WEBHOOK_URL (or the flag of the same name).\nExit codes: 0 done, 1 failed, 2 bad usage.');
+  root.addHelpText('after', `\nEvery command takes --help.\n${secretsHelp()}\nExit codes: 0 done, 1 failed, 2 bad usage.`);
   for (const spec of COMMANDS) {
     const cmd = root.command(spec.name).description(spec.summary);
     if (spec.argument) cmd.argument(`[${spec.argument.name}]`, spec.argument.help);
@@ -99,16 +108,16 @@ export function program(setExit: (code: number) => void, argv: readonly string[]
     cmd.action(async (...args: unknown[]) => {
       const command = args.at(-1) as Command;
       const argument = spec.argument ? (args[0] as string | undefined) : undefined;
-      setExit(await runCommand(spec, argument, command.opts(), command));
+      setExit(await runCommand(spec, argument, command.opts(), command, host));
     });
   }
   return root;
 }
 
 /** Runs the command line on `argv` (without node and the script) and returns the exit code. */
-export async function main(argv: string[]): Promise<number> {
+export async function main(argv: string[], host?: Host): Promise<number> {
   let code: number = EXIT.done;
-  const root = program((c) => (code = c), argv);
+  const root = program((c) => (code = c), argv, host);
   if (!argv.length) {
     root.outputHelp({ error: true });
     return EXIT.usage;

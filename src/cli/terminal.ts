@@ -47,7 +47,19 @@ export class Terminal {
     readonly options: TerminalOptions,
     /** The log's redaction: a secret never reaches the terminal, whatever the caller forgot. */
     private readonly redact: (text: string) => string = (t) => t,
+    /** The command's wording (wording.ts): applied to each message whole, before a prefix or a column is added. */
+    private readonly words: (text: string) => string = (t) => t,
   ) {}
+
+  /** Text as it is shown: secrets out (first, so a rewording can never split one), then in the command line's words. */
+  private shown(text: string): string {
+    return this.words(this.redact(text));
+  }
+
+  private emit(text: string, stream: 'stdout' | 'stderr'): void {
+    this.stopSpinner();
+    output.line(text, stream);
+  }
 
   paint(color: Paint, text: string): string {
     return this.options.color ? `\x1b[${CODES[color]}m${text}\x1b[0m` : text;
@@ -55,40 +67,37 @@ export class Terminal {
 
   /** A result line on stdout (not in --json mode). */
   say(text: string): void {
-    if (this.options.json) return;
-    this.stopSpinner();
-    output.line(this.redact(text), 'stdout');
+    if (!this.options.json) this.emit(this.shown(text), 'stdout');
   }
 
   /** Progress and warnings: stderr, so stdout stays the result. */
   note(text: string): void {
-    this.stopSpinner();
-    output.line(this.redact(text), 'stderr');
+    this.emit(this.shown(text), 'stderr');
   }
 
   /** A step of the command's own (the sandbox's deploys) on stderr; not in --json mode. */
   step(text: string): void {
-    if (!this.options.json) this.note(`${this.paint('blue', '›')} ${text}`);
+    if (!this.options.json) this.emit(`${this.paint('blue', '›')} ${this.shown(text)}`, 'stderr');
   }
 
   /** Library progress lines: shown with --verbose only; the phase rows already say what happened. */
   detail(text: string): void {
-    if (this.options.verbose && !this.options.json) this.note(this.paint('dim', text));
+    if (this.options.verbose && !this.options.json) this.emit(this.paint('dim', this.shown(text)), 'stderr');
   }
 
   warn(text: string): void {
-    this.note(this.paint('yellow', `warning: ${text}`));
+    this.emit(this.paint('yellow', `warning: ${this.shown(text)}`), 'stderr');
   }
 
   error(text: string): void {
-    this.note(this.paint('red', `error: ${text}`));
+    this.emit(this.paint('red', `error: ${this.shown(text)}`), 'stderr');
   }
 
   /** A phase starts: on a TTY a spinner turns beside its name until `finished`. */
   started(label: string): void {
     if (this.options.json || !this.options.tty) return;
     this.stopSpinner();
-    const draw = () => output.status(`${this.paint('blue', SPINNER[this.frame++ % SPINNER.length]!)} ${this.redact(label)}…`);
+    const draw = () => output.status(`${this.paint('blue', SPINNER[this.frame++ % SPINNER.length]!)} ${this.shown(label)}…`);
     draw();
     this.spinner = setInterval(draw, 80);
     this.spinner.unref();
@@ -97,25 +106,34 @@ export class Terminal {
   /** A phase's row: symbol, name, status, time against budget, what it did. */
   finished(entry: TimelineEntry<string>): void {
     if (this.options.json) return;
-    this.stopSpinner();
     const [symbol, color] = SYMBOL[entry.status];
     const name = `${entry.phase}${entry.component ? ` (${entry.component})` : ''}`.padEnd(22);
     const time = entry.status === 'skipped' ? ''.padEnd(20) : `${seconds(entry['duration-ms'])} of ${seconds(entry['budget-ms'])}`.padEnd(20);
-    output.line(`${this.paint(color, symbol)} ${name} ${this.paint(color, entry.status.padEnd(13))} ${time} ${this.paint('dim', this.redact(entry.detail))}`, 'stderr');
+    this.emit(`${this.paint(color, symbol)} ${name} ${this.paint(color, entry.status.padEnd(13))} ${time} ${this.paint('dim', this.shown(entry.detail))}`, 'stderr');
   }
 
+  /** Columns as wide as their widest cell once shown; each cell is worded on its own. */
   table(headers: string[], rows: string[][]): void {
     if (this.options.json) return;
-    const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-    const line = (cells: string[]) => cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]!))).join('  ');
-    this.say(this.paint('bold', line(headers)));
-    for (const r of rows) this.say(line(r));
+    const cells = rows.map((r) => r.map((c) => this.shown(c)));
+    const widths = headers.map((h, i) => Math.max(h.length, ...cells.map((r) => (r[i] ?? '').length)));
+    const line = (row: string[]) => row.map((c, i) => (i === row.length - 1 ? c : c.padEnd(widths[i]!))).join('  ');
+    this.emit(this.paint('bold', line(headers)), 'stdout');
+    for (const r of cells) this.emit(line(r), 'stdout');
   }
 
-  /** The --json document: the only thing on stdout. */
+  /** The --json document: the only thing on stdout. Each string is worded on its own; keys stay as they are. */
   json(document: unknown): void {
-    this.stopSpinner();
-    output.line(this.redact(JSON.stringify(document, null, 2)), 'stdout');
+    this.emit(this.redact(JSON.stringify(this.wordStrings(document), null, 2)), 'stdout');
+  }
+
+  private wordStrings(value: unknown): unknown {
+    if (typeof value === 'string') return this.shown(value);
+    if (Array.isArray(value)) return value.map((v) => this.wordStrings(v));
+    if (value && typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype) {
+      return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, this.wordStrings(v)]));
+    }
+    return value;
   }
 
   stopSpinner(): void {

@@ -179,11 +179,15 @@ describe('--json', () => {
 describe('destructive commands', () => {
   let db: TestDatabase;
   let ws: string;
+  let snapshotPath: string;
   beforeAll(async () => {
     db = await createTestDatabase('rk_cli_refuse');
     ws = await mkdtemp(join(tmpdir(), 'rk-cli-refuse-'));
     const dir = await writeMigrations(ws, 'dbmate', tables(2));
     await applyMigrations(db, 'dbmate', dir, tables(2));
+    // restore looks at the snapshot before it asks: a real one, so the question is reached.
+    const taken = await runCli(['snapshot', '--json', '--output-dir', join(ws, 'taken')], { cwd: ws, env: { DATABASE_URL: db.url } });
+    snapshotPath = (JSON.parse(taken.stdout) as { path: string }).path;
   });
   afterAll(async () => {
     await db.drop();
@@ -192,10 +196,10 @@ describe('destructive commands', () => {
 
   it.each([
     [['down', '--steps', '1', '--no-require-snapshot']],
-    [['restore', '--snapshot-path', 'snapshot.dump']],
+    [['restore', '--snapshot-path', '<snapshot>']],
     [['rollback', 'db', '--reason', 'bad migration', '--steps', '1']],
   ])('%j refuses without --yes when there is no terminal to ask, and changes nothing', async (args) => {
-    const run = await runCli(args, { cwd: ws, env: { DATABASE_URL: db.url } });
+    const run = await runCli(args.map((a) => (a === '<snapshot>' ? snapshotPath : a)), { cwd: ws, env: { DATABASE_URL: db.url } });
     expect(run.code).toBe(2);
     expect(run.stderr).toContain('refusing without --yes, because there is no terminal to ask');
     expect(run.stderr).toContain('Nothing was changed.');

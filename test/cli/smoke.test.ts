@@ -50,7 +50,7 @@ describe('rollback-kit smoke --verified-sha', () => {
     const site = await startServer();
     const run = await runCli(['smoke', '--base-url', site.url, '--checks', '- {name: health, url: /health}', '--verified-sha', SHA], { env: { GITHUB_REPOSITORY: 'acme/shop' } });
     expect(run.code).not.toBe(0);
-    expect(run.stderr).toContain('github-token is required with verified-sha');
+    expect(run.stderr).toContain('--github-token is required with --verified-sha');
     expect(site.requests).toEqual([]);
   });
 });

@@ -9,12 +9,12 @@ import { ROOT } from '../helpers/run-action.js';
 
 describe('cliWording', () => {
   it.each([
-    ['Input vercel-token is required when provider is vercel. Pass a Vercel access token from a secret: vercel-token: ${{ secrets.VERCEL_TOKEN }}.', '--vercel-token is required when provider is vercel. Pass a Vercel access token: export VERCEL_TOKEN or give --vercel-token.'],
+    ['Input vercel-token is required when provider is vercel. Pass a Vercel access token from a secret: vercel-token: ${{ secrets.VERCEL_TOKEN }}.', '--vercel-token is required when --provider is vercel. Pass a Vercel access token: export VERCEL_TOKEN or give --vercel-token.'],
     ['Pass github-token: ${{ secrets.GITHUB_TOKEN }} and grant statuses: read.', 'Pass --github-token (or export GITHUB_TOKEN) and grant statuses: read.'],
     ['Input steps must be a whole number, got "two".', '--steps must be a whole number, got "two".'],
     ['components.web.project in rollback-kit.yml is required', 'components.web.project in rollback-kit.yml is required'],
     ['With steps, finish this plan with `to-version: 20240101000002`: `steps: 3` would count from what is still applied.', 'With steps, finish this plan with `--to-version 20240101000002`: `--steps 3` would count from what is still applied.'],
-    ['Run `migrate force <version>` first; set since-ref: v1 in the workflow.', 'Run `migrate force <version>` first; set since-ref: v1 in the workflow.'],
+    ['Run `migrate force <version>` first; set since-ref: v1 and re-run.', 'Run `migrate force <version>` first; set --since-ref v1 and re-run.'],
   ])('%s', (from, to) => {
     expect(cliWording(from)).toBe(to);
   });

@@ -1,14 +1,30 @@
-/** `rollback-kit snapshot`, `restore` and `down`: the database actions from a terminal. */
+/**
+ * `rollback-kit snapshot`, `restore` and `down`: the database actions from a terminal. Everything
+ * the flags alone decide is checked before `cli.begin()` (the library's own checks of the request,
+ * the folders it will write to, the snapshot a path names), so a mistake in them is bad usage (exit
+ * 2) said before anything is asked or changed, not a failure (exit 1) once the work has started.
+ * The library checks them again when it runs; they cost a few file-system calls.
+ */
 import { join } from 'node:path';
+import { makeDirectory, probeWritable } from '../../core/files.js';
 import { readRestoreRequest, readSnapshotRequest } from '../../db/db-inputs.js';
 import { describeTarget } from '../../db/connection.js';
-import { restoreSnapshot } from '../../db/restore.js';
-import { takeSnapshot } from '../../db/snapshot.js';
+import { checkConfirmation, restoreSnapshot } from '../../db/restore.js';
+import { takeSnapshot, validateRequest } from '../../db/snapshot.js';
+import { openSnapshot } from '../../db/verify.js';
+import { pickFormat, resolveMigrationsDir } from '../../migrations/registry.js';
 import { readRevertOptions, workflowRun } from '../../migrations/revert-inputs.js';
 import { RevertFailed, revertMigrations } from '../../migrations/revert.js';
 import { formatBytes } from '../../report/markdown.js';
 import type { CommandSpec } from '../command.js';
+import { UsageError } from '../context.js';
 import { seconds } from '../terminal.js';
+
+/** A folder the command writes to (`input` names its flag): created and tried before the work starts. */
+async function writableFolder(dir: string, input: string): Promise<void> {
+  await makeDirectory(dir, input);
+  await probeWritable(dir, input);
+}
 
 export const snapshot: CommandSpec = {
   name: 'snapshot',
@@ -16,6 +32,8 @@ export const snapshot: CommandSpec = {
   examples: ['DATABASE_URL=postgres://… rollback-kit snapshot --label before-deploy', 'rollback-kit snapshot --output-dir /backups --format directory --jobs 4'],
   async run(cli) {
     const request = readSnapshotRequest(cli.inputs, cli.secret('database-url'), { defaultDir: join(cli.cwd, 'rollback-kit-snapshots'), searchPath: cli.searchPath }, cli.log);
+    validateRequest(request);
+    if (!cli.dryRun) await writableFolder(request.outputDir, 'output-dir');
     cli.begin();
     if (cli.dryRun) {
       cli.term.say(`Dry run: would snapshot ${describeTarget(request.target)} (${request.format}) into ${request.outputDir}. Nothing was done.`);
@@ -25,22 +43,43 @@ export const snapshot: CommandSpec = {
     const result = await takeSnapshot(request, cli.log);
     cli.term.stopSpinner();
     cli.term.say(`Verified snapshot of ${describeTarget(request.target)} in ${seconds(result.durationMs)}: ${result.path} (${formatBytes(result.sizeBytes)}, sha256 ${result.sha256})`);
-    return { ok: true, status: 'done', path: result.path, format: result.format, sizeBytes: result.sizeBytes, sha256: result.sha256, manifestPath: result.manifestPath, durationMs: result.durationMs };
+    const exports = result.manifest.exports;
+    if (exports && result.exportsDir) {
+      const rows = exports.tables.reduce((sum, t) => sum + t.rows, 0);
+      cli.term.say(`CSV exports in ${result.exportsDir}: ${rows} row(s) of ${exports.tables.length} table(s) with ${exports.column} after ${exports.since}`);
+    }
+    return {
+      ok: true,
+      status: 'done',
+      path: result.path,
+      format: result.format,
+      sizeBytes: result.sizeBytes,
+      sha256: result.sha256,
+      manifestPath: result.manifestPath,
+      exportsDir: result.exportsDir ?? null,
+      exports: exports?.tables ?? [],
+      durationMs: result.durationMs,
+    };
   },
 };
 
 export const restore: CommandSpec = {
   name: 'restore',
   summary: 'Put a verified snapshot back over a database (the current state is snapshotted first); asks first',
+  asks: true,
   examples: ['rollback-kit restore --snapshot-path rollback-kit-snapshots/shop-before-deploy.dump', 'rollback-kit restore --snapshot-path snap.dump --confirm shop --yes'],
   async run(cli) {
     const request = readRestoreRequest(cli.inputs, cli.secret('database-url'), { defaultDir: join(cli.cwd, 'rollback-kit-snapshots'), searchPath: cli.searchPath }, cli.log);
     const where = describeTarget(request.target);
+    // A --confirm that names another database refuses here, as a missing --yes does.
+    if (request.confirm) checkConfirmation(request.target, request.confirm);
+    await openSnapshot(request.snapshotPath);
     if (cli.dryRun) {
       cli.begin();
       cli.term.say(`Dry run: would restore ${request.snapshotPath} over ${where}${request.preRestoreSnapshot ? ', after snapshotting its current state' : ''}. Nothing was changed.`);
       return { ok: true, status: 'dry-run', target: where, snapshotPath: request.snapshotPath };
     }
+    if (request.preRestoreSnapshot) await writableFolder(request.preRestoreDir, 'pre-restore-dir');
     if (!request.confirm) {
       await cli.confirm(`This replaces the data of ${where} with ${request.snapshotPath}`, request.target.database);
       request.confirm = request.target.database;
@@ -58,6 +97,7 @@ export const restore: CommandSpec = {
 export const down: CommandSpec = {
   name: 'down',
   summary: 'Revert the newest migrations with their down SQL (dbmate, golang-migrate, node-pg-migrate, Prisma, Supabase, plain); asks first',
+  asks: true,
   examples: [
     'rollback-kit down --steps 1 --snapshot-path rollback-kit-snapshots/shop-before-rollback.dump',
     'rollback-kit down --to-version 20251001000000 --dry-run',
@@ -66,6 +106,16 @@ export const down: CommandSpec = {
   async run(cli) {
     // In a workflow's `run:` step, a re-run of it is one too: it finishes the recorded plan as the action does.
     const options = readRevertOptions(cli.inputs, cli.secret('database-url'), { workspace: cli.cwd, tools: { searchPath: cli.searchPath }, run: workflowRun(cli.env) }, cli.log);
+    await pickFormat(resolveMigrationsDir(options.root, options.migrationsDir, options.format), options.format);
+    if (!options.dryRun && options.requireSnapshot) {
+      if (!options.snapshotPath) {
+        throw new UsageError(
+          'rollback-kit down refuses to change the database without a verified snapshot: --snapshot-path was not given.',
+          'Take one with rollback-kit snapshot and give its path as --snapshot-path, or give --no-require-snapshot to go without. Nothing was changed.',
+        );
+      }
+      await openSnapshot(options.snapshotPath);
+    }
     if (!options.dryRun) await cli.confirm(`This reverts migrations on ${describeTarget(options.target)}`, options.target.database);
     cli.begin();
     try {

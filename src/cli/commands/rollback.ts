@@ -32,6 +32,8 @@ export const rollback: CommandSpec = {
   name: 'rollback',
   summary: 'Roll production back: app, database or both, verified, against the 15-minute budget',
   argument: { name: 'scope', help: 'app (default), db, full, or component names and database (same as --scope)' },
+  // With the database in scope it asks first.
+  asks: true,
   examples: [
     'rollback-kit rollback full --reason "checkout returns 500 after the 14:02 deploy"',
     'rollback-kit rollback app --reason "blank page" --dry-run',

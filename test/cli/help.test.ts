@@ -1,0 +1,93 @@
+// --help says what is true: each flag in the words of its command (--format is an archive format for
+// snapshot, a migration tool for down), --yes only where something asks, and every environment
+// variable the help offers for a value is the one that flag's value really comes from.
+import { describe, expect, it } from 'vitest';
+import { COMMANDS } from '../../src/cli/commands/index.js';
+import { TOKEN_ENV } from '../../src/core/secret-input.js';
+import { runMain } from './run-main.js';
+
+const NAMES = COMMANDS.map((c) => c.name);
+
+async function help(command?: string): Promise<string> {
+  const run = await runMain(command ? [command, '--help'] : ['--help']);
+  expect(run.code).toBe(0);
+  return run.stdout;
+}
+
+/** Each option of a command's help with its description on one line (commander wraps long ones). */
+function options(text: string): Map<string, string> {
+  const section = text.split(/^Options:\n/m)[1]!.split(/\n\n/)[0]!;
+  const entries = new Map<string, string>();
+  let last = '';
+  for (const line of section.split('\n')) {
+    const m = /^ {2}((?:-\w, )?--[\w-]+)(?: <[^>]+>)?(?: {2,}(.*))?$/.exec(line);
+    if (m) entries.set((last = m[1]!.replace(/^-\w, /, '')), m[2] ?? '');
+    else entries.set(last, `${entries.get(last)} ${line.trim()}`);
+  }
+  return entries;
+}
+
+/** Variables the help names that no flag can replace, and why it names them. */
+const NOT_FLAGS: Record<string, string> = {
+  GITHUB_REPOSITORY: 'read from the environment, as GitHub Actions sets it: the repository of the issue or the commit',
+  ROLLBACK_TARGET: 'set by promote for the rollback command (an example)',
+  ROLLBACK_REASON: 'set by promote for the rollback command',
+};
+
+describe('--help is true', () => {
+  it('--format: an archive format for snapshot, a migration tool elsewhere', async () => {
+    const snapshot = options(await help('snapshot')).get('--format')!;
+    expect(snapshot).toMatch(/custom.*directory.*plain/);
+    expect(snapshot).not.toMatch(/migration|dbmate/);
+    for (const command of ['down', 'plan', 'rollback', 'drill']) {
+      const format = options(await help(command)).get('--format')!;
+      expect(format, command).toMatch(/migration tool.*dbmate/);
+      expect(format, command).not.toMatch(/snapshot|custom/);
+    }
+  });
+
+  it('restore --jobs does not promise workers it does not use', async () => {
+    const jobs = options(await help('restore')).get('--jobs')!;
+    expect(jobs).toMatch(/^not used: a restore runs in one transaction/);
+    expect(jobs).not.toMatch(/pg_dump|workers \(/);
+    expect(options(await help('snapshot')).get('--jobs')).toMatch(/pg_dump workers \(needs --format directory\)/);
+  });
+
+  it.each(NAMES)('%s: -y/--yes only where the command asks before changing a database', async (command) => {
+    const asks = ['restore', 'down', 'rollback'].includes(command);
+    expect(options(await help(command)).has('--yes')).toBe(asks);
+    if (!asks) {
+      const run = await runMain([command, '--yes', '--dry-run']);
+      expect(run.code).toBe(2);
+      expect(run.stderr).toContain("unknown option '--yes'");
+    }
+  });
+
+  it('the root help names each secret’s variable with its real flag', async () => {
+    const root = await help();
+    const listed = [...root.matchAll(/^ {2}([A-Z][A-Z0-9_]+) +or (--[\w-]+)$/gm)].map((m) => [m[1]!, m[2]!] as const);
+    expect(listed.map(([variable]) => variable).sort()).toEqual(Object.values(TOKEN_ENV).sort());
+    const everyFlag = new Set<string>();
+    for (const command of NAMES) for (const flag of options(await help(command)).keys()) everyFlag.add(flag);
+    for (const [variable, flag] of listed) {
+      expect(`--${Object.entries(TOKEN_ENV).find(([, v]) => v === variable)![0]}`, variable).toBe(flag);
+      expect(everyFlag.has(flag), `${flag} is a flag of some command`).toBe(true);
+    }
+  });
+
+  it.each(NAMES)('%s: each variable its help names is the one its flag reads', async (command) => {
+    const text = await help(command);
+    const flags = options(text);
+    for (const [flag, description] of flags) {
+      for (const [, variable] of description.matchAll(/\belse ([A-Z][A-Z0-9_]+)\b/g)) {
+        expect(TOKEN_ENV[flag.slice(2) as keyof typeof TOKEN_ENV], `${command} ${flag}`).toBe(variable);
+      }
+    }
+    for (const variable of new Set(text.match(/\b[A-Z][A-Z0-9]*_[A-Z0-9_]+\b/g) ?? [])) {
+      const secretOf = Object.entries(TOKEN_ENV).find(([, v]) => v === variable)?.[0];
+      if (secretOf) expect(flags.has(`--${secretOf}`), `${command}: ${variable} is named, so --${secretOf} must be a flag`).toBe(true);
+      else if (variable === 'NO_COLOR') expect(flags.has('--no-color')).toBe(true);
+      else expect(NOT_FLAGS, `${command}: ${variable} maps to no flag`).toHaveProperty(variable);
+    }
+  });
+});
