@@ -21330,8 +21330,149 @@ const output_output = {
     },
 };
 
-// EXTERNAL MODULE: external "node:path"
-var external_node_path_ = __nccwpck_require__(6760);
+;// CONCATENATED MODULE: ./.build/core/secrets.js
+/**
+ * What counts as a secret, in which written forms it can turn up, and how it is taken out of text.
+ * The one rule for every value registered anywhere (inputs, passwords, URLs, spec headers), used by
+ * the log: call sites never decide for themselves whether a value is long enough to hide.
+ */
+/** Shorter values are "weak": too short to mask in the whole job log without masking ordinary text. */
+const MIN_SECRET_LENGTH = 6;
+/** Values that are switches or placeholders, never credentials: `?x-vercel-set-bypass-cookie=true`. */
+const COMMON_WORDS = new Set(['true', 'false', 'null', 'none', 'nil', 'undefined', 'yes', 'no', 'on', 'off', 'enabled', 'disabled']);
+const NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i;
+function secretStrength(value) {
+    const word = value.trim();
+    if (!word)
+        return undefined;
+    if (value.length < MIN_SECRET_LENGTH || COMMON_WORDS.has(word.toLowerCase()) || NUMBER.test(word))
+        return 'weak';
+    return 'strong';
+}
+/** The forms a value takes once written into a URL, a form body or a JSON string. */
+function encodedForms(value) {
+    const uri = encodeURIComponent(value);
+    const form = new URLSearchParams({ v: value }).toString().slice(2);
+    const json = JSON.stringify(value).slice(1, -1);
+    return [...new Set([value, uri, form, json])];
+}
+/**
+ * Cuts text to at most `max` characters with an ellipsis, at a space when there is one in the
+ * second half, so a word (a token) is kept whole or left out. Still redact first (`Log.excerpt`):
+ * text without spaces is cut where it must be, and a cut secret no longer matches the redactor.
+ */
+function clip(text, max) {
+    if (text.length <= max)
+        return text;
+    let cut = text.slice(0, Math.max(0, max - 1));
+    const space = cut.search(/\s\S*$/);
+    if (space >= max / 2)
+        cut = cut.slice(0, space);
+    return `${cut.trimEnd()}…`;
+}
+/**
+ * Every string inside a JSON-like value redacted, before it is serialised: escaping (JSON's \",
+ * XML's &quot;, a Markdown \|) would otherwise turn a secret into a form the redactor does not know.
+ */
+function redactDeep(value, redact) {
+    if (typeof value === 'string')
+        return redact(value);
+    if (Array.isArray(value))
+        return value.map((v) => redactDeep(v, redact));
+    if (value && typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype) {
+        return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, redactDeep(v, redact)]));
+    }
+    return value;
+}
+const REDACTED = '***';
+const escapeRegExp = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+/** The registered values and one pattern that replaces them all. */
+class SecretSet {
+    strong = new Set();
+    weak = new Set();
+    pattern;
+    /**
+     * Registers `value` and its encoded forms. Returns what the runner may mask (strong forms only),
+     * or undefined when nothing was registered.
+     *
+     * The choice for weak values: a guessed one (`?x-vercel-set-bypass-cookie=true`, `?token=abc`)
+     * is not a secret at all. A declared one (a 4-character database password) is still a secret,
+     * so it must not leak silently: our own redactor removes it where it stands as a whole word
+     * (`admin:pw@host`, not the "pw" inside "pwd"), but the runner is not asked to mask it, because
+     * `::add-mask::` would mask every occurrence in every later step of the job ("true", "admin").
+     * The runner masks `${{ secrets.* }}` values by itself in any case.
+     */
+    add(value, source) {
+        if (value === undefined)
+            return undefined;
+        const strength = secretStrength(value);
+        if (!strength || (strength === 'weak' && source === 'guessed'))
+            return undefined;
+        const set = strength === 'strong' ? this.strong : this.weak;
+        const fresh = encodedForms(value).filter((form) => !this.strong.has(form) && !set.has(form));
+        if (!fresh.length)
+            return { strength, maskable: [] };
+        for (const form of fresh)
+            set.add(form);
+        this.pattern = undefined;
+        return { strength, maskable: strength === 'strong' ? fresh : [] };
+    }
+    redact(text) {
+        if (!this.strong.size && !this.weak.size)
+            return text;
+        this.pattern ??= this.compile();
+        return text.replace(this.pattern, REDACTED);
+    }
+    compile() {
+        // Longest first, so a secret that contains another is replaced whole.
+        const all = [...[...this.strong].map((s) => ({ s, weak: false })), ...[...this.weak].map((s) => ({ s, weak: true }))].sort((a, b) => b.s.length - a.s.length);
+        const alternatives = all.map(({ s, weak }) => (weak ? `(?<![\\p{L}\\p{N}])${escapeRegExp(s)}(?![\\p{L}\\p{N}])` : escapeRegExp(s)));
+        return new RegExp(alternatives.join('|'), 'gu');
+    }
+}
+
+;// CONCATENATED MODULE: ./.build/core/log.js
+/**
+ * Where library code reports progress. Every line passes through `redact`, so a secret registered
+ * with `secret()` never reaches a log, whichever sink (GitHub runner, terminal, test) is behind it.
+ */
+
+function log_createLog(sink) {
+    const secrets = new SecretSet();
+    const redact = (text) => secrets.redact(text);
+    let warnedWeak = false;
+    return {
+        info: (m) => sink.info(redact(m)),
+        warning: (m) => sink.warning(redact(m)),
+        debug: (m) => sink.debug(redact(m)),
+        secret(value, source = 'declared') {
+            const added = secrets.add(value, source);
+            if (!added)
+                return;
+            for (const form of added.maskable)
+                sink.mask?.(form);
+            // Only where a runner masks secrets (a terminal has none to ask). Said once, so a short
+            // password is never protected less without anyone knowing.
+            if (added.strength === 'weak' && sink.mask && !warnedWeak) {
+                warnedWeak = true;
+                sink.warning(redact(`A secret given to this step is shorter than ${MIN_SECRET_LENGTH} characters, a number or a common word: rollback-kit keeps it out of its own output, but does not ask the runner to mask it everywhere in the job log (that would hide every such word). Use a longer secret.`));
+            }
+        },
+        redact,
+        excerpt: (text, max) => clip(redact(text), max),
+    };
+}
+/** A log that keeps its lines in memory: for library tests. */
+function memoryLog() {
+    const lines = [];
+    const log = log_createLog({
+        info: (m) => lines.push(m),
+        warning: (m) => lines.push(`warning: ${m}`),
+        debug: (m) => lines.push(`debug: ${m}`),
+    });
+    return Object.assign(log, { lines });
+}
+
 ;// CONCATENATED MODULE: ./.build/core/parse.js
 /** Parsing of the string values actions and the CLI receive; every error names the input. */
 
@@ -21391,6 +21532,164 @@ function parseTime(raw, name) {
     return d;
 }
 
+;// CONCATENATED MODULE: ./.build/report/failure-summary.js
+/** What every failed step leaves in its job summary: the heading, the error line, then the action's own details. */
+
+
+function failure_summary_failureSummary(action, err, log, details) {
+    // Redact before escaping: escaping can split a secret so the redactor no longer sees it.
+    const parts = [`### ${action}: failed`, text(log.redact(errorLine(err)))];
+    if (details?.trim())
+        parts.push(details.trim());
+    return `${parts.join('\n\n')}\n`;
+}
+
+;// CONCATENATED MODULE: ./.build/report/write-summary.js
+/**
+ * The one way a job summary reaches GITHUB_STEP_SUMMARY: the Markdown is redacted as a whole (a
+ * last net: builders redact outside text before escaping it), and a summary that cannot be written
+ * is a warning, never the step's failure: the outputs and the log still say what happened.
+ */
+
+
+async function write_summary_writeSummary(markdown, log) {
+    try {
+        await core.summary.addRaw(log.redact(markdown)).write();
+    }
+    catch (err) {
+        // The buffer keeps what failed to write; the next summary must not carry it along.
+        core.summary.emptyBuffer();
+        log.warning(`The job summary could not be written: ${systemErrorLine(err) ?? (err instanceof Error ? err.message : String(err))}`);
+    }
+}
+
+;// CONCATENATED MODULE: ./.build/core/action.js
+/**
+ * What every action entry point shares: typed input reading, a redacting log on the runner,
+ * outputs, and one failure path: the summary's failure heading, one clear `::error::` line and a
+ * non-zero exit.
+ */
+
+
+
+
+
+
+
+function actionLog() {
+    return createLog({
+        info: (m) => output.info(m),
+        warning: (m) => output.annotate('warning', m),
+        debug: (m) => output.debug(m),
+        mask: (v) => output.mask(v),
+    });
+}
+/** Reads inputs by their public names from `get` (the runner's INPUT_* variables, or the CLI's flags); every parse error names the input. */
+function inputsFrom(get) {
+    const raw = (name) => get(name) ?? '';
+    const inputs = {
+        string(name, opts = {}) {
+            const value = raw(name).trim();
+            if (value)
+                return value;
+            if (opts.required)
+                throw new errors/* RollbackKitError */.dp(`Input required and not supplied: ${name}.`);
+            return opts.default;
+        },
+        required(name) {
+            return inputs.string(name, { required: true });
+        },
+        /** A secret input: masked before anything else can print it. */
+        secret(name, log, opts = {}) {
+            const value = inputs.string(name, opts);
+            log.secret(value);
+            return value;
+        },
+        boolean(name, fallback) {
+            return parseBoolean(raw(name), name, fallback);
+        },
+        integer(name, opts = {}) {
+            return parseInteger(raw(name), name, opts);
+        },
+        number(name, opts = {}) {
+            return parseNumber(raw(name), name, opts);
+        },
+        list(name) {
+            return parseList(raw(name));
+        },
+    };
+    return inputs;
+}
+/** The step's inputs as the runner passes them. */
+const input = inputsFrom((name) => actions_core_core.getInput(name));
+function setOutputs(outputs) {
+    for (const [name, value] of Object.entries(outputs)) {
+        if (value !== undefined)
+            core.setOutput(name, typeof value === 'string' ? value : String(value));
+    }
+}
+/**
+ * Runs an action body; every action fails the same way. The job summary gets "### <action>:
+ * failed", the redacted error line and the action's own details; the log gets one redacted
+ * `::error::` line. Unexpected errors keep their stack in the debug log so a bug report has it
+ * without frightening the reader.
+ */
+async function runAction(action, body, details) {
+    const log = actionLog();
+    try {
+        await body(log);
+    }
+    catch (err) {
+        if (!(err instanceof RollbackKitError) && err instanceof Error && err.stack)
+            log.debug(err.stack);
+        await writeSummary(failureSummary(action, err, log, await failureDetails(details, err, log)), log);
+        output.fail(log.redact(errorLine(err)));
+    }
+}
+/** The action's details, or none: a failure while describing the failure must not hide the failure. */
+async function failureDetails(details, err, log) {
+    try {
+        return await details?.(err, log);
+    }
+    catch (detailsErr) {
+        log.warning(`The failure's details could not be gathered: ${errorLine(detailsErr)}`);
+        return undefined;
+    }
+}
+
+;// CONCATENATED MODULE: ./.build/core/secret-input.js
+/**
+ * Platform tokens for the entry points: each from its input or, when that is empty, from the
+ * environment variable the platform's own CLI reads, so a workflow that already exports it for the
+ * CLI needs no second secret. Masked the moment it is read.
+ */
+
+/** The documented environment variable of each token input (DESIGN, "The whole rollback"). */
+const TOKEN_ENV = {
+    'vercel-token': 'VERCEL_TOKEN',
+    'fly-token': 'FLY_API_TOKEN',
+    'railway-token': 'RAILWAY_TOKEN',
+    'render-token': 'RENDER_API_KEY',
+    'netlify-token': 'NETLIFY_AUTH_TOKEN',
+    'github-token': 'GITHUB_TOKEN',
+    'database-url': 'DATABASE_URL',
+    'notify-webhook-url': 'ROLLBACK_WEBHOOK_URL',
+};
+/**
+ * A secret from its input or, failing that, its documented environment variable; masked at once.
+ * `env` is the entry point's process environment (only entry points read it); `inputs` the action's
+ * inputs or the CLI's flags.
+ */
+function secretInput(name, env, log, inputs = input) {
+    const value = inputs.secret(name, log) ?? (env[TOKEN_ENV[name]]?.trim() || undefined);
+    log.secret(value);
+    return value;
+}
+
+// EXTERNAL MODULE: external "node:path"
+var external_node_path_ = __nccwpck_require__(6760);
+// EXTERNAL MODULE: ./.build/core/files.js
+var files = __nccwpck_require__(2019);
 // EXTERNAL MODULE: ./.build/db/archive.js
 var archive = __nccwpck_require__(4263);
 // EXTERNAL MODULE: external "node:fs"
@@ -24120,16 +24419,16 @@ function snapshotSource(manifest) {
     return { host: m?.[1] ?? m?.[2] ?? '', port: Number(m?.[3] ?? 0), database: manifest.database, systemIdentifier: null };
 }
 /** The redactor's mark (core/secrets.ts): where a manifest held text equal to a secret, it reads this. */
-const REDACTED = '***';
+const server_identity_REDACTED = '***';
 /**
  * Whether a name the manifest recorded is `actual`. snapshot-db writes the database name and host
  * through the redactor, so where one equals a secret (postgres://postgres:postgres@…/postgres) it
  * reads ***: each *** then stands for some text, and the rest must match exactly.
  */
 function recordedAs(recorded, actual, fold = (s) => s) {
-    if (!recorded.includes(REDACTED))
+    if (!recorded.includes(server_identity_REDACTED))
         return fold(recorded) === fold(actual);
-    const pattern = recorded.split(REDACTED).map((part) => fold(part).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('[\\s\\S]+');
+    const pattern = recorded.split(server_identity_REDACTED).map((part) => fold(part).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('[\\s\\S]+');
     return new RegExp(`^${pattern}$`).test(fold(actual));
 }
 function sameHost(recorded, actual) {
@@ -24164,8 +24463,6 @@ function compareSource(snapshot, target) {
     };
 }
 
-// EXTERNAL MODULE: ./.build/core/files.js
-var files = __nccwpck_require__(2019);
 // EXTERNAL MODULE: ./.build/db/manifest.js
 var db_manifest = __nccwpck_require__(2584);
 ;// CONCATENATED MODULE: ./.build/db/snapshot.js
@@ -25406,34 +25703,121 @@ async function readAppliedTimes(session, sql, ids) {
  * The table is `--migrations-table` (DBMATE_MIGRATIONS_TABLE), in its own schema when qualified,
  * else in the first schema of the URL's search_path, else the current schema (pkg/driver/postgres).
  * The URL's search_path reaches the server as a session setting, so the migrations run under it.
+ *
+ * The rest follows dbmate's own rules (pkg/dbmate/db.go and migration.go, checked against its
+ * binary), not what they look like:
+ * - A migration is a file named `<digits><anything>.sql`; the digits are its version.
+ * - Migrations are in the order of their file names compared as text, not of their versions:
+ *   `10_ten.sql` comes before `9_nine.sql`, so `dbmate rollback` reverts `9_nine.sql` first. An
+ *   applied version without a file is not a migration to dbmate.
+ * - A file is one or more sections, each from a `-- migrate:up` line to the next one, each with
+ *   one `-- migrate:down` line; rollback runs every section's down, in file order.
+ * - A marker starts a line and is followed by the line's end or by white space and options:
+ *   `-- migrate:up-to-date check` is a comment inside the SQL, not a marker.
  */
 
 
 
-const UP_MARKER = /^--\s*migrate:up\b.*$/m;
-const DOWN_MARKER = /^--\s*migrate:down\b(.*)$/m;
+// Go's \s and \S (RE2: ASCII only), and its (?m) ^ and $, where only \n ends a line. JavaScript's
+// \s also takes \v and Unicode spaces, and its m flag also ends lines at \r, U+2028 and U+2029.
+const GO_SPACE = '[\\t\\n\\f\\r ]';
+const GO_NON_SPACE = '[^\\t\\n\\f\\r ]';
+/** dbmate's `(?m)^--\s*migrate:<dir>(\s*$|\s+\S+)`. */
+const markerSource = (dir) => `(?<=^|\\n)--${GO_SPACE}*migrate:${dir}(?:${GO_SPACE}*(?=\\n|$)|${GO_SPACE}+${GO_NON_SPACE}+)`;
+const UP_MARKER = new RegExp(markerSource('up'));
+const starts = (text, dir) => [...text.matchAll(new RegExp(markerSource(dir), 'g'))].map((m) => m.index);
+/** dbmate's `^(\d+).*\.sql$`, `.` being anything but \n as in Go. */
+const MIGRATION_FILE = /^(\d+)[^\n]*\.sql$/;
+/** What Go's strings.TrimSpace trims: Unicode white space. */
+const GO_TRIM = /^[\t\n\v\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+|[\t\n\v\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+$/g;
+/**
+ * The options on a block's marker line, read as dbmate reads them: the first line, the marker cut
+ * off, split at white space into `key:value` pairs; anything else is ignored, and a later pair wins.
+ */
+function markerOptions(block) {
+    const options = new Map();
+    const line = block.split('\n', 1)[0].replace(new RegExp(`^--${GO_SPACE}*migrate:(up|down)`), '').replace(GO_TRIM, '');
+    if (!line)
+        return options;
+    for (const pair of line.split(new RegExp(`${GO_SPACE}+`))) {
+        const parts = pair.split(':');
+        if (parts.length === 2)
+            options.set(parts[0], parts[1]);
+    }
+    return options;
+}
+const onlyCommentsOrBlank = (line) => new RegExp(`^${GO_SPACE}*(--|$)`).test(line);
+/**
+ * The down SQL dbmate's rollback runs for a file: every section's down block, in file order. When
+ * there are several, each up block between them is blanked (lines kept, so errors point at the
+ * file's own lines) behind a `;`, as dbmate sends each block as a query of its own. A file dbmate
+ * refuses to read gets no down SQL and the reason, as its rollback would stop there.
+ */
 function parseDbmate(text) {
-    const down = DOWN_MARKER.exec(text);
-    if (!down)
-        return { downLine: 1, noTransaction: false };
-    const options = down[1] ?? '';
-    const start = down.index + down[0].length;
-    const rest = text.slice(start);
-    const up = UP_MARKER.exec(rest);
-    const downSql = up ? rest.slice(0, up.index) : rest;
-    return { downSql, downLine: lineAt(text, start), noTransaction: /\btransaction:false\b/.test(options) };
+    const refused = (why) => ({ downLine: 1, noTransaction: false, missingReason: `${why}: dbmate refuses to read the file, and its own rollback stops there too` });
+    const ups = starts(text, 'up');
+    if (ups.length === 0)
+        return starts(text, 'down').length ? refused('no "-- migrate:up" line') : { downLine: 1, noTransaction: false };
+    const before = text.slice(0, ups[0]).split('\n');
+    const statement = before.findIndex((line) => !onlyCommentsOrBlank(line));
+    if (statement >= 0)
+        return refused(`line ${statement + 1}: SQL before the first "-- migrate:up" line`);
+    const sections = ups.map((start, i) => ({ start, end: ups[i + 1] ?? text.length }));
+    const downs = [];
+    for (const s of sections) {
+        const found = starts(text.slice(s.start, s.end), 'down').map((at) => s.start + at);
+        if (found.length > 1)
+            return refused(`line ${lineAt(text, found[1])}: a second "-- migrate:down" line with no "-- migrate:up" line before it`);
+        if (found.length === 0) {
+            return sections.length === 1 ? { downLine: 1, noTransaction: false } : refused(`line ${lineAt(text, s.start)}: a "-- migrate:up" section with no "-- migrate:down" line`);
+        }
+        downs.push(found[0]);
+    }
+    // From the end of the first down marker's line: dbmate sends that line too, but it is a comment.
+    const lineEnd = text.indexOf('\n', downs[0]);
+    const start = lineEnd < 0 ? text.length : lineEnd;
+    let downSql = '';
+    let at = start;
+    for (let i = 1; i < sections.length; i++) {
+        const up = text.slice(sections[i].start, downs[i]);
+        downSql += text.slice(at, sections[i].start) + ';' + up.slice(1).replace(/[^\n]/g, ' ');
+        at = downs[i];
+    }
+    downSql += text.slice(at);
+    const noTransaction = downs.some((d, i) => markerOptions(text.slice(d, sections[i].end)).get('transaction') === 'false');
+    return { downSql, downLine: lineAt(text, start), noTransaction };
+}
+/** dbmate's order: file names compared byte by byte, as Go compares strings. */
+function byFileName(a, b) {
+    return Buffer.compare(Buffer.from(a.name), Buffer.from(b.name));
 }
 async function load(dir) {
     const out = [];
     for (const name of await listFiles(dir)) {
-        const version = leadingVersion(name);
-        if (!version || !name.endsWith('.sql'))
+        const version = MIGRATION_FILE.exec(name)?.[1];
+        if (!version)
             continue;
         const text = (await readText(dir, name)) ?? '';
         const parsed = parseDbmate(text);
         out.push({ version, id: version, name, addedPath: name, downFile: parsed.downSql === undefined ? undefined : name, ...parsed });
     }
-    return out.sort(compareVersions);
+    return out.sort(byFileName);
+}
+/**
+ * Applied versions in dbmate's order: where their files sort (the last file with that version, the
+ * one dbmate's rollback picks). A version with no file, which dbmate does not see, sorts by itself.
+ */
+function inDbmateOrder(versions, files) {
+    const nameOf = new Map(files.map((f) => [f.id, f.name]));
+    return versions.map((v) => ({ v, name: nameOf.get(v) ?? v })).sort(byFileName).map((x) => x.v);
+}
+/** Migrations whose place in dbmate's order is not their place by version number (`10_…` before `9_…`). */
+function outOfNumericOrder(files) {
+    for (let i = 1; i < files.length; i++) {
+        if (BigInt(files[i - 1].version) > BigInt(files[i].version))
+            return [files[i - 1], files[i]];
+    }
+    return undefined;
 }
 const dbmate = {
     name: 'dbmate',
@@ -25443,6 +25827,16 @@ const dbmate = {
         return (await anyFileMatches(dir, sql, UP_MARKER)) ? 10 : 0;
     },
     load,
+    layoutWarnings(_dir, files) {
+        const pair = outOfNumericOrder(files);
+        if (!pair)
+            return [];
+        const [first, second] = pair;
+        return [
+            `dbmate orders migrations by file name compared as text, not by version number: ${first.name} comes before ${second.name}, so \`dbmate rollback\` reverts ${second.name} before ${first.name}. ` +
+                'This run follows dbmate\'s order, as dbmate would. Versions of one width (dbmate new writes 14-digit timestamps) keep the two orders the same.',
+        ];
+    },
     settings(config) {
         const option = splitTableOption(config.migrationsTable ?? 'schema_migrations', 'dbmate');
         const searchPath = config.params.search_path;
@@ -25451,7 +25845,12 @@ const dbmate = {
             trackingTable: async (session) => ({ schema: option.schema ?? firstSearchPathSchema(searchPath) ?? (await currentSchema(session)), name: option.name }),
         };
     },
-    tracking: versionTableTracking,
+    tracking(table) {
+        return {
+            ...versionTableTracking(table),
+            appliedIds: (rows, files) => inDbmateOrder(rows.map((r) => String(r.version)), files),
+        };
+    },
 };
 
 ;// CONCATENATED MODULE: ./.build/migrations/formats/golang-migrate.js
@@ -27466,51 +27865,60 @@ function terminal_seconds(ms) {
 class Terminal {
     options;
     redact;
+    words;
     spinner;
     frame = 0;
     constructor(options, 
     /** The log's redaction: a secret never reaches the terminal, whatever the caller forgot. */
-    redact = (t) => t) {
+    redact = (t) => t, 
+    /** The command's wording (wording.ts): applied to each message whole, before a prefix or a column is added. */
+    words = (t) => t) {
         this.options = options;
         this.redact = redact;
+        this.words = words;
+    }
+    /** Text as it is shown: secrets out (first, so a rewording can never split one), then in the command line's words. */
+    shown(text) {
+        return this.words(this.redact(text));
+    }
+    emit(text, stream) {
+        this.stopSpinner();
+        output_output.line(text, stream);
     }
     paint(color, text) {
         return this.options.color ? `\x1b[${CODES[color]}m${text}\x1b[0m` : text;
     }
     /** A result line on stdout (not in --json mode). */
     say(text) {
-        if (this.options.json)
-            return;
-        this.stopSpinner();
-        output_output.line(this.redact(text), 'stdout');
+        if (!this.options.json)
+            this.emit(this.shown(text), 'stdout');
     }
     /** Progress and warnings: stderr, so stdout stays the result. */
     note(text) {
-        this.stopSpinner();
-        output_output.line(this.redact(text), 'stderr');
+        this.emit(this.shown(text), 'stderr');
     }
     /** A step of the command's own (the sandbox's deploys) on stderr; not in --json mode. */
     step(text) {
         if (!this.options.json)
-            this.note(`${this.paint('blue', '›')} ${text}`);
+            this.emit(`${this.paint('blue', '›')} ${this.shown(text)}`, 'stderr');
     }
     /** Library progress lines: shown with --verbose only; the phase rows already say what happened. */
     detail(text) {
         if (this.options.verbose && !this.options.json)
-            this.note(this.paint('dim', text));
+            this.emit(this.paint('dim', this.shown(text)), 'stderr');
     }
     warn(text) {
-        this.note(this.paint('yellow', `warning: ${text}`));
+        this.emit(this.paint('yellow', `warning: ${this.shown(text)}`), 'stderr');
     }
     error(text) {
-        this.note(this.paint('red', `error: ${text}`));
+        this.emit(this.paint('red', `error: ${this.shown(text)}`), 'stderr');
     }
     /** A phase starts: on a TTY a spinner turns beside its name until `finished`. */
     started(label) {
         if (this.options.json || !this.options.tty)
             return;
         this.stopSpinner();
-        const draw = () => output_output.status(`${this.paint('blue', SPINNER[this.frame++ % SPINNER.length])} ${this.redact(label)}…`);
+        const draw = () => output_output.status(`${this.paint('blue', SPINNER[this.frame++ % SPINNER.length])} ${this.shown(label)}…`);
         draw();
         this.spinner = setInterval(draw, 80);
         this.spinner.unref();
@@ -27519,25 +27927,35 @@ class Terminal {
     finished(entry) {
         if (this.options.json)
             return;
-        this.stopSpinner();
         const [symbol, color] = SYMBOL[entry.status];
         const name = `${entry.phase}${entry.component ? ` (${entry.component})` : ''}`.padEnd(22);
         const time = entry.status === 'skipped' ? ''.padEnd(20) : `${terminal_seconds(entry['duration-ms'])} of ${terminal_seconds(entry['budget-ms'])}`.padEnd(20);
-        output_output.line(`${this.paint(color, symbol)} ${name} ${this.paint(color, entry.status.padEnd(13))} ${time} ${this.paint('dim', this.redact(entry.detail))}`, 'stderr');
+        this.emit(`${this.paint(color, symbol)} ${name} ${this.paint(color, entry.status.padEnd(13))} ${time} ${this.paint('dim', this.shown(entry.detail))}`, 'stderr');
     }
+    /** Columns as wide as their widest cell once shown; each cell is worded on its own. */
     table(headers, rows) {
         if (this.options.json)
             return;
-        const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-        const line = (cells) => cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]))).join('  ');
-        this.say(this.paint('bold', line(headers)));
-        for (const r of rows)
-            this.say(line(r));
+        const cells = rows.map((r) => r.map((c) => this.shown(c)));
+        const widths = headers.map((h, i) => Math.max(h.length, ...cells.map((r) => (r[i] ?? '').length)));
+        const line = (row) => row.map((c, i) => (i === row.length - 1 ? c : c.padEnd(widths[i]))).join('  ');
+        this.emit(this.paint('bold', line(headers)), 'stdout');
+        for (const r of cells)
+            this.emit(line(r), 'stdout');
     }
-    /** The --json document: the only thing on stdout. */
+    /** The --json document: the only thing on stdout. Each string is worded on its own; keys stay as they are. */
     json(document) {
-        this.stopSpinner();
-        output_output.line(this.redact(JSON.stringify(document, null, 2)), 'stdout');
+        this.emit(this.redact(JSON.stringify(this.wordStrings(document), null, 2)), 'stdout');
+    }
+    wordStrings(value) {
+        if (typeof value === 'string')
+            return this.shown(value);
+        if (Array.isArray(value))
+            return value.map((v) => this.wordStrings(v));
+        if (value && typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype) {
+            return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, this.wordStrings(v)]));
+        }
+        return value;
     }
     stopSpinner() {
         if (!this.spinner)
@@ -27548,8 +27966,389 @@ class Terminal {
     }
 }
 
+;// CONCATENATED MODULE: ./.build/cli/flags.js
+const FLAGS = {
+    config: { help: 'the rollback plan file (default rollback-kit.yml in the current directory)', placeholder: 'file' },
+    scope: { help: 'app (default), db, full, or component names and database, comma-separated' },
+    reason: {
+        help: 'why you are rolling back: shown in the incident report and messages',
+        placeholder: 'text',
+        helpFor: { promote: 'why: the Vercel rollback’s description, the git-revert pull request’s text, ROLLBACK_REASON for a command' },
+    },
+    severity: { help: 'critical, major (default) or minor' },
+    'budget-minutes': { help: 'the whole rollback’s time budget (default 15)', placeholder: 'minutes' },
+    timeline: { help: 'rows of an earlier part of the same rollback (JSON)', placeholder: 'json' },
+    'incident-issue': { help: 'write the incident issue on GitHub (needs GITHUB_TOKEN and GITHUB_REPOSITORY)', placeholder: 'true|false' },
+    environment: { help: 'the environment’s name; with a plan file, the one it describes (default production; a drill: staging)', placeholder: 'name', helpFor: { promote: 'Railway environment id' } },
+    'vercel-token': { help: 'Vercel token (else VERCEL_TOKEN)', placeholder: 'token' },
+    'fly-token': { help: 'Fly.io token (else FLY_API_TOKEN)', placeholder: 'token' },
+    'railway-token': { help: 'Railway token (else RAILWAY_TOKEN)', placeholder: 'token' },
+    'render-token': { help: 'Render API key (else RENDER_API_KEY)', placeholder: 'token' },
+    'netlify-token': { help: 'Netlify token (else NETLIFY_AUTH_TOKEN)', placeholder: 'token' },
+    'github-token': { help: 'GitHub token (else GITHUB_TOKEN)', placeholder: 'token' },
+    'database-url': { help: 'PostgreSQL connection string (else DATABASE_URL)', placeholder: 'url' },
+    'notify-webhook-url': { help: 'Slack-compatible webhook for progress messages (else ROLLBACK_WEBHOOK_URL)', placeholder: 'url' },
+    provider: { help: 'vercel, fly, railway, render, netlify, git-revert or command' },
+    project: { help: 'Vercel project (id or name); Railway project id', placeholder: 'id' },
+    team: { help: 'Vercel team id or slug', placeholder: 'id' },
+    target: { help: 'what to put back: previous (default), a deployment id/URL or a commit', placeholder: 'ref' },
+    from: { help: 'the bad deployment, so a re-run can tell it already happened', placeholder: 'ref' },
+    'api-url': { help: 'the platform API base (default: the platform’s own)', placeholder: 'url' },
+    method: { help: 'Vercel: rollback (default) or promote' },
+    command: { help: 'the shell command that rolls back (provider command)', placeholder: 'cmd' },
+    'verify-command': { help: 'a command that must pass afterwards (provider command)', placeholder: 'cmd' },
+    'timeout-seconds': {
+        help: 'how long to wait for the platform (a component given by flags; default 180)',
+        placeholder: 'seconds',
+        helpFor: { promote: 'how long to wait for the platform to serve the target (default 180)', smoke: 'how long one check’s request or query may take (default 10)' },
+    },
+    app: { help: 'Fly app name', placeholder: 'name' },
+    'machines-api-url': { help: 'Fly Machines API base', placeholder: 'url' },
+    'registry-url': { help: 'Fly registry base', placeholder: 'url' },
+    service: { help: 'Railway service id or Render service id', placeholder: 'id' },
+    site: { help: 'Netlify site id or domain', placeholder: 'id' },
+    'migrations-dir': { help: 'where the migrations are (default: found from the tool’s settings)', placeholder: 'dir' },
+    format: {
+        help: 'the migration tool: auto (default), dbmate, golang-migrate, node-pg-migrate, supabase, prisma or plain',
+        helpFor: { snapshot: 'custom (default: one compressed file), directory (one file per table, dumped in parallel with --jobs) or plain (an SQL script)' },
+    },
+    'migrations-table': { help: 'the tool’s tracking table, when not its default', placeholder: 'table' },
+    steps: { help: 'revert this many of the newest migrations', placeholder: 'n' },
+    'to-version': { help: 'revert every migration newer than this version', placeholder: 'version' },
+    'since-ref': { help: 'revert the migrations added since this git ref', placeholder: 'ref' },
+    'db-method': { help: 'down-migrations (default) or restore' },
+    'snapshot-path': { help: 'a verified snapshot (the way back, or what to restore)', placeholder: 'file' },
+    'require-snapshot': { help: 'revert without a verified snapshot (default: refuse)', kind: 'on' },
+    'lock-timeout-seconds': { help: 'how long to wait for a lock another session holds', placeholder: 'seconds' },
+    'statement-timeout-seconds': { help: 'how long one migration statement may run', placeholder: 'seconds' },
+    'base-url': { help: 'where relative check URLs point (your production URL)', placeholder: 'url' },
+    checks: { help: 'smoke checks as YAML', placeholder: 'yaml' },
+    'checks-file': { help: 'a YAML file of smoke checks', placeholder: 'file' },
+    attempts: { help: 'how many times to try before a check fails (default 3)', placeholder: 'n' },
+    'interval-seconds': { help: 'pause between attempts (default 5)', placeholder: 'seconds' },
+    backoff: { help: 'fixed (default) or exponential' },
+    samples: { help: 'requests per HTTP check (default 1)', placeholder: 'n' },
+    'max-error-rate': { help: 'percent of failed samples allowed (default 5)', placeholder: 'percent' },
+    'max-p95-ms': { help: 'p95 latency allowed (default 3000)', placeholder: 'ms' },
+    'baseline-url': { help: 'the previous deployment, to compare against', placeholder: 'url' },
+    'bypass-token': { help: 'Vercel protection bypass token for the checks', placeholder: 'token' },
+    'deadline-seconds': { help: 'the whole smoke test’s time limit (default 300)', placeholder: 'seconds' },
+    'confirm-after-seconds': { help: 'when the checks say rollback, wait this long and run them again; rollback only if both runs agree', placeholder: 'seconds' },
+    'verified-sha': { help: 'on a pass, mark this commit rollback-kit/verified on GitHub (needs GITHUB_TOKEN and GITHUB_REPOSITORY)', placeholder: 'sha' },
+    'fail-step': { help: 'only report failing checks, exit 0 (default: exit 1 when the checks fail)', kind: 'on' },
+    jobs: {
+        help: 'parallel pg_dump workers (needs --format directory)',
+        placeholder: 'n',
+        helpFor: { restore: 'not used: a restore runs in one transaction, so that a failure changes nothing, and parallel workers cannot share it' },
+    },
+    'output-dir': { help: 'where the snapshot goes (default ./rollback-kit-snapshots)', placeholder: 'dir' },
+    label: { help: 'a word in the snapshot’s file name', placeholder: 'text' },
+    schemas: { help: 'only these schemas (comma-separated patterns)', placeholder: 'list' },
+    'exclude-schemas': { help: 'leave these schemas out', placeholder: 'list' },
+    'exclude-table-data': { help: 'keep these tables’ structure but not their rows', placeholder: 'list' },
+    'export-since': { help: 'also export rows created since this time as CSV', placeholder: 'time' },
+    'export-tables': { help: 'which tables to export rows of', placeholder: 'list' },
+    'export-column': { help: 'the creation-time column of exported tables (default created_at)', placeholder: 'column' },
+    'pg-dump-path': { help: 'a pg_dump that matches the server’s version', placeholder: 'file' },
+    confirm: { help: 'the database’s name: restore refuses without it (asked at a terminal; --yes fills it in)', placeholder: 'name' },
+    'pre-restore-snapshot': { help: 'restore without first snapshotting the current state (default: snapshot it)', kind: 'on' },
+    clean: { help: 'keep objects the snapshot does not have (default: drop them)', kind: 'on' },
+    'pre-restore-dir': { help: 'where the pre-restore snapshot goes', placeholder: 'dir' },
+    'dry-run': { help: 'say what would happen; change nothing', kind: 'switch' },
+};
+const TOKENS = ['vercel-token', 'fly-token', 'railway-token', 'render-token', 'netlify-token', 'github-token'];
+const COMPONENT = ['provider', 'project', 'team', 'target', 'from', 'api-url', 'method', 'command', 'timeout-seconds'];
+const DATABASE = ['migrations-dir', 'format', 'steps', 'to-version', 'since-ref', 'db-method', 'snapshot-path'];
+const VERIFY = ['base-url', 'checks', 'checks-file'];
+/** Each command's flags, by input name: the same as its action's inputs, less GitHub-only ones (artifacts). */
+const COMMAND_FLAGS = {
+    // plan never changes anything; --dry-run is accepted so every command takes it.
+    plan: ['config', 'scope', 'budget-minutes', 'environment', 'database-url', ...COMPONENT, ...DATABASE, ...VERIFY, 'dry-run'],
+    rollback: ['config', 'scope', 'reason', 'severity', 'dry-run', 'budget-minutes', 'timeline', 'incident-issue', 'environment', ...TOKENS, 'database-url', 'notify-webhook-url', ...COMPONENT, ...DATABASE, ...VERIFY],
+    snapshot: ['database-url', 'format', 'jobs', 'output-dir', 'label', 'schemas', 'exclude-schemas', 'exclude-table-data', 'export-since', 'export-tables', 'export-column', 'lock-timeout-seconds', 'pg-dump-path', 'dry-run'],
+    restore: ['database-url', 'snapshot-path', 'confirm', 'pre-restore-snapshot', 'jobs', 'clean', 'pre-restore-dir', 'lock-timeout-seconds', 'dry-run'],
+    promote: ['provider', ...TOKENS, 'project', 'team', 'target', 'from', 'method', 'reason', 'timeout-seconds', 'dry-run', 'api-url', 'app', 'machines-api-url', 'registry-url', 'environment', 'service', 'site', 'command', 'verify-command'],
+    down: ['database-url', 'migrations-dir', 'format', 'migrations-table', 'steps', 'to-version', 'since-ref', 'dry-run', 'snapshot-path', 'require-snapshot', 'lock-timeout-seconds', 'statement-timeout-seconds'],
+    smoke: ['base-url', 'checks', 'checks-file', 'database-url', 'attempts', 'interval-seconds', 'backoff', 'timeout-seconds', 'samples', 'max-error-rate', 'max-p95-ms', 'baseline-url', 'bypass-token', 'deadline-seconds', 'confirm-after-seconds', 'verified-sha', 'github-token', 'fail-step', 'dry-run'],
+    sandbox: ['database-url', 'dry-run'],
+    drill: ['config', 'reason', 'dry-run', 'budget-minutes', 'incident-issue', 'environment', ...TOKENS, 'database-url', ...COMPONENT, ...DATABASE, ...VERIFY],
+};
+/** What `--help` says of flag `name` in `command`. */
+function flagHelp(name, command) {
+    const flag = FLAGS[name];
+    if (!flag)
+        throw new Error(`flag ${name} has no description`);
+    return flag.helpFor?.[command] ?? flag.help;
+}
+/** The flag a person types for input `name`: `--no-clean` for one that is on unless turned off. */
+function flagOf(name) {
+    return FLAGS[name]?.kind === 'on' ? `--no-${name}` : `--${name}`;
+}
+
+;// CONCATENATED MODULE: ./.build/cli/wording.js
+/**
+ * The library's messages are written for a workflow: they name the action's inputs ("Input
+ * vercel-token", "Set format: directory", "pass its path in pg-dump-path", "jobs: 4 needs …",
+ * "vercel-token: ${{ secrets.VERCEL_TOKEN }}"), other actions ("the snapshot-db action") and the
+ * runner ("$RUNNER_TEMP", "re-run the step", "the workspace"). A person at a terminal gives flags
+ * and environment variables, in a folder of their own. The command line rewrites that wording
+ * wherever it prints library text (error lines, phase rows, next steps, each string of the JSON
+ * document), so the same message tells each reader what to type.
+ *
+ * One table of forms, built from the flags of the command that prints: only a name that is one of
+ * its flags is rewritten ("input file" in pg_restore's message stays as it is). Names of one word
+ * (format, target, steps) are everyday words too, so they are rewritten only in the forms that make
+ * them a setting ("Set format: directory", "in target (v12)", "one of steps"); hyphenated names
+ * (pg-dump-path) wherever they stand alone. Never touched: a plan file's problems ("line 4,
+ * verify.timeout-seconds: …"), dotted keys, quoted names ("field \"timeout-seconds\""), paths, URLs
+ * and flags already written as flags. An on-unless-turned-off input is the --no- flag a person
+ * types: "pre-restore-snapshot is false" is "--no-pre-restore-snapshot is given".
+ */
+
+
+
+/** Each action and the command that does the same from a terminal. */
+const COMMAND_OF_ACTION = {
+    'snapshot-db': 'snapshot',
+    'restore-db': 'restore',
+    'run-down-migrations': 'down',
+    'smoke-test': 'smoke',
+    'promote-previous': 'promote',
+};
+/**
+ * A plan file's problem ("line 7, database.steps: …", "line 2, (YAML): …"), up to the next one: its
+ * names are the file's keys, not flags. A check spec's problem ("line 1, check \"a\", field \"url\":
+ * … the base-url input …") quotes its fields and is worded as any message.
+ */
+const PLAN_FILE_PROBLEM = /(\bline \d+, (?:[a-z][\w-]*(?:\.[\w-]+)*|\([^)]*\)): (?:[^;.]|\.(?=\S))*)/;
+/** Not inside a longer name, a dotted key, a path, a URL, a quoted name or an already written flag. */
+const BEFORE = String.raw `(?<![-.\w/"'\`$@={<])`;
+const AFTER = String.raw `(?![-\w/"'\`=]|\.\w)`;
+/** A value after "name: ": a quoted string, a <placeholder>, or one word (a sentence's full stop left out). */
+const VALUE = String.raw `(?!(?:in|to|at|of|on|the|a|an)\b)("[^"]*"|<[^>]*>|[^\s,;)]*[^\s,;).:])`;
+/** Where a message starts: the text's start, a sentence's, or after a bullet or a table's column gap. */
+const START = String.raw `(?<=^|[.!?] |[•✗✓–○›] |  )`;
+const LIST_JOIN = '(?:, | and | or | / )';
+const wording_escape = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+/** An alternation of names, longest first; one that matches nothing when there are none. */
+const either = (names) => (names.length ? [...names].sort((a, b) => b.length - a.length).map(wording_escape).join('|') : '(?!)');
+/** "Set" keeps its capital: "Give", "give". */
+const like = (word, as) => (/^[A-Z]/.test(word) ? as[0].toUpperCase() + as.slice(1) : as);
+/** The wording for a command whose flags are `names` (input names, as COMMAND_FLAGS lists them). */
+function wordingFor(names, tempDir = (0,external_node_os_namespaceObject.tmpdir)()) {
+    const known = names.filter((n) => n in FLAGS);
+    const valued = known.filter((n) => (FLAGS[n].kind ?? 'value') === 'value');
+    const toggles = known.filter((n) => !valued.includes(n));
+    const single = valued.filter((n) => !n.includes('-'));
+    const hyphenated = valued.filter((n) => n.includes('-'));
+    const secrets = known.filter((n) => n in TOKEN_ENV);
+    const ALL = either(known);
+    const VALUED = either(valued);
+    const ONE = either(single);
+    const HYPHENATED = either(hyphenated);
+    const TOGGLE = either(toggles);
+    const re = (source) => new RegExp(source, 'g');
+    const nameIn = re(`${BEFORE}(${ALL})${AFTER}`);
+    /** Every name in a list ("project, environment and service") as its flag. */
+    const flags = (list) => list.replace(nameIn, (name) => flagOf(name));
+    const LIST = `(?:${ALL})(?:${LIST_JOIN}(?:${ALL}))*`;
+    /** A switch or an on-unless-turned-off input set to true or false: its flag, and whether giving it says so. */
+    const toggle = (name, value) => FLAGS[name].kind === 'on' ? { flag: `--no-${name}`, given: value === 'false' } : { flag: `--${name}`, given: value === 'true' };
+    const rules = [
+        // Every required input: the flag, and for a secret its variable too.
+        [
+            re(`\\bInput required and not supplied: (${ALL})\\.`),
+            (_, name) => `${flagOf(name)} is required${name in TOKEN_ENV ? `: give it or set ${TOKEN_ENV[name]}` : ''}.`,
+        ],
+        // Secrets: "from a secret: vercel-token: ${{ secrets.VERCEL_TOKEN }}", "the vercel-token secret".
+        [re(` from a secret: (${ALL}): \\$\\{\\{ secrets\\.(\\w+) \\}\\}`), (_, name, variable) => `: export ${variable} or give ${flagOf(name)}`],
+        [re(`${BEFORE}(${ALL}): \\$\\{\\{ secrets\\.(\\w+) \\}\\}`), (_, name, variable) => `${flagOf(name)} (or export ${variable})`],
+        [re(`${BEFORE}(${ALL}) from a secret\\b`), (_, name) => flagOf(name)],
+        [re(`\\bthe (${either(secrets)}) secret\\b`), (_, name) => `${TOKEN_ENV[name]} (or ${flagOf(name)})`],
+        // "Input steps", "Inputs steps and to-version", "(input config)", "the base-url input", "the target and site inputs".
+        [re(`\\b[Ii]nputs? (${LIST})${AFTER}`), (_, list) => flags(list)],
+        [re(`\\b(?:the )?(${LIST}) inputs?\\b`), (_, list) => flags(list)],
+        // "`to-version: 002`" in a message's quoted example.
+        [re(`\`(${VALUED}): ([^\`\\s]+)\``), (_, name, value) => `\`--${name} ${value}\``],
+        // Switches and on-unless-turned-off inputs: "Set pre-restore-snapshot: true", "with dry-run false", "require-snapshot is false".
+        [
+            re(`\\b(Set|set|Use|use|Pass|pass|Give|give) (${TOGGLE}): (true|false)\\b`),
+            (_, verb, name, value) => {
+                const { flag, given } = toggle(name, value);
+                return given ? `${like(verb, 'give')} ${flag}` : `${like(verb, 'leave')} out ${flag}`;
+            },
+        ],
+        [re(`\\bwith (${TOGGLE}):? (true|false)\\b`), (_, name, value) => ((t) => `${t.given ? 'with' : 'without'} ${t.flag}`)(toggle(name, value))],
+        [re(`\\bwithout (${TOGGLE})${AFTER}`), (_, name) => (FLAGS[name].kind === 'on' ? `with --no-${name}` : `without --${name}`)],
+        [re(`${BEFORE}(${TOGGLE}) is (true|false)\\b`), (_, name, value) => ((t) => `${t.flag} is ${t.given ? '' : 'not '}given`)(toggle(name, value))],
+        [re(`${BEFORE}(${TOGGLE}):? (true|false)\\b`), (_, name, value) => ((t) => `${t.given ? '' : 'no '}${t.flag}`)(toggle(name, value))],
+        // "Set format: directory", "needs format: directory"; at a message's start "jobs: 4 …", "schemas: \"x\" …"; any hyphenated name.
+        [re(`\\b(Set|set|Use|use|Pass|pass|Give|give|needs|with|and) (${VALUED}): ${VALUE}`), (_, verb, name, value) => `${verb} --${name} ${value}`],
+        [re(`${START}(${VALUED}): ${VALUE}`), (_, name, value) => `--${name} ${value}`],
+        [re(`${START}(${ONE}) is\\b`), (_, name) => `--${name} is`],
+        [re(`${BEFORE}(${HYPHENATED}): ${VALUE}`), (_, name, value) => `--${name} ${value}`],
+        // One-word names where they are a setting.
+        [re(`\\b(Set|set) (${ONE})(?= to\\b| if\\b|[,.;]|$)`), (_, verb, name) => `${verb} --${name}`],
+        [re(`\\b(Point|point) (${ONE}) at\\b`), (_, verb, name) => `${verb} --${name} at`],
+        [re(`\\b(Raise|raise|Lower|lower|Remove|remove) (${ONE})${AFTER}`), (_, verb, name) => `${verb} --${name}`],
+        [re(`\\b(Leave|leave) (${VALUED}) empty\\b`), (_, verb, name) => `${verb} out --${name}`],
+        [re(`\\b(Leave|leave) (${ONE}) as\\b`), (_, verb, name) => `${verb} --${name} as`],
+        [re(`\\bone of (${ONE})${AFTER}`), (_, name) => `one of --${name}`],
+        [re(`\\bwhen (${ONE}) is\\b`), (_, name) => `when --${name} is`],
+        [re(`\\((${ONE})((?:${LIST_JOIN}(?:${ONE}))+)\\)`), (_, first, rest) => `(${flags(first + rest)})`],
+        [re(`\\b(in|as) (${ONE})(?=[.,;:)]| \\(|$)`), (_, word, name) => `${word} --${name}`],
+        [re(`(?<!\\b(?:the|a|an|its) )${BEFORE}(${ONE}) must\\b`), (_, name) => `--${name} must`],
+        // Hyphenated names standing alone: "pass its path in pg-dump-path", "raise lock-timeout-seconds".
+        [re(`${BEFORE}(${HYPHENATED})${AFTER}`), (_, name) => `--${name}`],
+        // A one-word name listed with flags: "--migrations-dir and format", "steps, --to-version".
+        [re(`(--[a-z0-9-]+${LIST_JOIN})(${ONE})${AFTER}`), (_, before, name) => `${before}--${name}`],
+        [re(`${BEFORE}(${ONE})(${LIST_JOIN}--[a-z])`), (_, name, after) => `--${name}${after}`],
+        // What is left of "inputs" means the flags.
+        [/\bthe root action(?:'s)? inputs\b/g, () => 'the flags'],
+        [/\bset the single-component inputs\b/g, () => 'give the single-component flags'],
+        [/\binputs\b/g, () => 'flags'],
+        // The runner: the rollback's own snapshots go into ./rollback-kit-snapshots; a writable folder is under the temp folder.
+        [
+            /\b(Point|point) RUNNER_TEMP at a writable folder( with free space)?, such as one under \$RUNNER_TEMP\b/g,
+            (_, verb, space) => `${like(verb, 'run')} it from a folder you can write to${space ?? ''}: its snapshots go into rollback-kit-snapshots there`,
+        ],
+        [/\bpoint RUNNER_TEMP elsewhere\b/g, () => 'run it from another folder'],
+        [/\bRUNNER_TEMP (?=\S)/g, () => 'the snapshot folder '],
+        [/\$RUNNER_TEMP\b/g, () => tempDir],
+        [/\b([Rr])e-run(ning)? the step\b/g, (_, r, ing) => `${r === 'R' ? 'R' : 'r'}un${ing ?? ''} the command again`],
+        [/ and that actions\/checkout ran before this step\b/g, () => ''],
+        [/\bthe workspace\b/g, () => 'the current folder'],
+        // Other actions are other commands.
+        [re(`\\bthe (${either(Object.keys(COMMAND_OF_ACTION))}) action\\b`), (_, action) => `rollback-kit ${COMMAND_OF_ACTION[action]}`],
+        [re(`${BEFORE}(${either(Object.keys(COMMAND_OF_ACTION))})(?= refuses\\b| took\\b| with\\b)|(?<=\\bby )(${either(Object.keys(COMMAND_OF_ACTION))})\\b`), (_, a, b) => `rollback-kit ${COMMAND_OF_ACTION[(a ?? b)]}`],
+        [/\bthe path output of snapshot-db\b/g, () => 'the path rollback-kit snapshot printed'],
+        [/\bits path output\b/g, () => 'the path it prints'],
+    ];
+    return (text) => text
+        .split(PLAN_FILE_PROBLEM)
+        .map((part, i) => (i % 2 ? part : rules.reduce((t, [pattern, to]) => t.replace(pattern, to), part)))
+        .join('');
+}
+/** The wording with every flag of every command (for text no single command owns). */
+const cliWording = wordingFor(Object.keys(FLAGS));
+
+;// CONCATENATED MODULE: ./.build/cli/context.js
+/**
+ * What every command gets: its flags read as the actions read their inputs (same names, same
+ * parsing, same error lines), secrets from a flag or their documented variable, a redacting log
+ * wired to the terminal, and the confirmation rule for commands that change a database.
+ */
+
+
+
+
+
+
+
+
+/** Wrong flags, a missing required value, a refusal without --yes: exit 2 with the usage line. */
+class UsageError extends errors/* RollbackKitError */.dp {
+}
+/** How long a confirmation prompt waits for a person before it refuses (every wait is bounded). */
+const CONFIRM_TIMEOUT_MS = 5 * 60_000;
+class Cli {
+    command;
+    flags;
+    host;
+    inputs;
+    log;
+    term;
+    /** Set by `begin()`: from then on a failure is the command's (exit 1), before it the usage's (exit 2). */
+    started = false;
+    constructor(command, flags, host, options) {
+        this.command = command;
+        this.flags = flags;
+        this.host = host;
+        this.inputs = inputsFrom((name) => {
+            const value = flags[camel(name)];
+            return value === undefined || value === null ? '' : String(value);
+        });
+        // The one boundary every printed line crosses: secrets out, workflow wording into this command's flags.
+        this.term = new Terminal(options, (text) => this.log.redact(text), wordingFor(COMMAND_FLAGS[command]));
+        this.log = log_createLog({
+            info: (m) => this.term.detail(m),
+            warning: (m) => this.term.warn(m),
+            debug: (m) => (options.verbose ? this.term.detail(m) : undefined),
+        });
+    }
+    get env() {
+        return this.host.env;
+    }
+    get cwd() {
+        return this.host.cwd;
+    }
+    get dryRun() {
+        return this.flags.dryRun === true;
+    }
+    get searchPath() {
+        return this.host.env.PATH ?? '';
+    }
+    /** A secret from its flag or, when that is empty, its documented environment variable; redacted from then on. */
+    secret(name) {
+        return secretInput(name, this.host.env, this.log, this.inputs);
+    }
+    /** Every platform's token and GitHub's, as the pipeline takes them: the rollback and the drill read the same ones. */
+    platformSecrets() {
+        return {
+            vercelToken: this.secret('vercel-token'),
+            flyToken: this.secret('fly-token'),
+            railwayToken: this.secret('railway-token'),
+            renderToken: this.secret('render-token'),
+            netlifyToken: this.secret('netlify-token'),
+            githubToken: this.secret('github-token'),
+        };
+    }
+    /** A secret the command cannot run without; a missing one is named with both ways to give it. */
+    requireSecret(name) {
+        const value = this.secret(name);
+        if (!value)
+            throw new UsageError(`${TOKEN_ENV[name]} is not set and --${name} was not given.`, `Export ${TOKEN_ENV[name]} (from your password manager or the platform's settings) and run the command again.`);
+        return value;
+    }
+    /**
+     * A change to a database needs a yes: typed at a terminal, or --yes when nobody is there to ask.
+     * `answer` is what the person must type (the database's name), so a reflex "y" is not enough.
+     */
+    async confirm(what, answer) {
+        if (this.dryRun || this.flags.yes === true)
+            return;
+        if (!this.host.stdinIsTTY || !this.term.options.tty || this.term.options.json) {
+            throw new UsageError(`${what}: refusing without --yes, because there is no terminal to ask.`, `Run it again with --yes to go ahead, or with --dry-run to see what it would do. Nothing was changed.`);
+        }
+        const timer = new AbortController();
+        const timeout = setTimeout(() => timer.abort(), CONFIRM_TIMEOUT_MS);
+        try {
+            const typed = await output_output.ask(`${this.log.redact(what)}.\nType ${answer} to go ahead: `, timer.signal);
+            if (typed.trim() !== answer)
+                throw new UsageError(`Not confirmed (expected "${answer}"). Nothing was changed.`);
+        }
+        finally {
+            clearTimeout(timeout);
+        }
+    }
+    /** Everything the command was given is read and checked: failures from here on are exit 1. */
+    begin() {
+        this.started = true;
+    }
+}
+/** commander's property name for a flag: --database-url → databaseUrl. */
+function camel(name) {
+    return name.replace(/-([a-z0-9])/g, (_, c) => c.toUpperCase());
+}
+
 ;// CONCATENATED MODULE: ./.build/cli/commands/database.js
-/** `rollback-kit snapshot`, `restore` and `down`: the database actions from a terminal. */
+/**
+ * `rollback-kit snapshot`, `restore` and `down`: the database actions from a terminal. Everything
+ * the flags alone decide is checked before `cli.begin()` (the library's own checks of the request,
+ * the folders it will write to, the snapshot a path names), so a mistake in them is bad usage (exit
+ * 2) said before anything is asked or changed, not a failure (exit 1) once the work has started.
+ * The library checks them again when it runs; they cost a few file-system calls.
+ */
 
 
 
@@ -27559,12 +28358,24 @@ class Terminal {
 
 
 
+
+
+
+
+/** A folder the command writes to (`input` names its flag): created and tried before the work starts. */
+async function writableFolder(dir, input) {
+    await (0,files/* makeDirectory */.Oh)(dir, input);
+    await (0,files/* probeWritable */.Jg)(dir, input);
+}
 const snapshot = {
     name: 'snapshot',
     summary: 'Take a verified snapshot of a PostgreSQL database (pg_dump, checksum and manifest)',
     examples: ['DATABASE_URL=postgres://… rollback-kit snapshot --label before-deploy', 'rollback-kit snapshot --output-dir /backups --format directory --jobs 4'],
     async run(cli) {
         const request = readSnapshotRequest(cli.inputs, cli.secret('database-url'), { defaultDir: (0,external_node_path_.join)(cli.cwd, 'rollback-kit-snapshots'), searchPath: cli.searchPath }, cli.log);
+        validateRequest(request);
+        if (!cli.dryRun)
+            await writableFolder(request.outputDir, 'output-dir');
         cli.begin();
         if (cli.dryRun) {
             cli.term.say(`Dry run: would snapshot ${describeTarget(request.target)} (${request.format}) into ${request.outputDir}. Nothing was done.`);
@@ -27574,21 +28385,44 @@ const snapshot = {
         const result = await takeSnapshot(request, cli.log);
         cli.term.stopSpinner();
         cli.term.say(`Verified snapshot of ${describeTarget(request.target)} in ${terminal_seconds(result.durationMs)}: ${result.path} (${formatBytes(result.sizeBytes)}, sha256 ${result.sha256})`);
-        return { ok: true, status: 'done', path: result.path, format: result.format, sizeBytes: result.sizeBytes, sha256: result.sha256, manifestPath: result.manifestPath, durationMs: result.durationMs };
+        const exports = result.manifest.exports;
+        if (exports && result.exportsDir) {
+            const rows = exports.tables.reduce((sum, t) => sum + t.rows, 0);
+            cli.term.say(`CSV exports in ${result.exportsDir}: ${rows} row(s) of ${exports.tables.length} table(s) with ${exports.column} after ${exports.since}`);
+        }
+        return {
+            ok: true,
+            status: 'done',
+            path: result.path,
+            format: result.format,
+            sizeBytes: result.sizeBytes,
+            sha256: result.sha256,
+            manifestPath: result.manifestPath,
+            exportsDir: result.exportsDir ?? null,
+            exports: exports?.tables ?? [],
+            durationMs: result.durationMs,
+        };
     },
 };
 const restore = {
     name: 'restore',
     summary: 'Put a verified snapshot back over a database (the current state is snapshotted first); asks first',
+    asks: true,
     examples: ['rollback-kit restore --snapshot-path rollback-kit-snapshots/shop-before-deploy.dump', 'rollback-kit restore --snapshot-path snap.dump --confirm shop --yes'],
     async run(cli) {
         const request = readRestoreRequest(cli.inputs, cli.secret('database-url'), { defaultDir: (0,external_node_path_.join)(cli.cwd, 'rollback-kit-snapshots'), searchPath: cli.searchPath }, cli.log);
         const where = describeTarget(request.target);
+        // A --confirm that names another database refuses here, as a missing --yes does.
+        if (request.confirm)
+            checkConfirmation(request.target, request.confirm);
+        await (0,verify/* openSnapshot */.r)(request.snapshotPath);
         if (cli.dryRun) {
             cli.begin();
             cli.term.say(`Dry run: would restore ${request.snapshotPath} over ${where}${request.preRestoreSnapshot ? ', after snapshotting its current state' : ''}. Nothing was changed.`);
             return { ok: true, status: 'dry-run', target: where, snapshotPath: request.snapshotPath };
         }
+        if (request.preRestoreSnapshot)
+            await writableFolder(request.preRestoreDir, 'pre-restore-dir');
         if (!request.confirm) {
             await cli.confirm(`This replaces the data of ${where} with ${request.snapshotPath}`, request.target.database);
             request.confirm = request.target.database;
@@ -27606,6 +28440,7 @@ const restore = {
 const down = {
     name: 'down',
     summary: 'Revert the newest migrations with their down SQL (dbmate, golang-migrate, node-pg-migrate, Prisma, Supabase, plain); asks first',
+    asks: true,
     examples: [
         'rollback-kit down --steps 1 --snapshot-path rollback-kit-snapshots/shop-before-rollback.dump',
         'rollback-kit down --to-version 20251001000000 --dry-run',
@@ -27614,6 +28449,13 @@ const down = {
     async run(cli) {
         // In a workflow's `run:` step, a re-run of it is one too: it finishes the recorded plan as the action does.
         const options = readRevertOptions(cli.inputs, cli.secret('database-url'), { workspace: cli.cwd, tools: { searchPath: cli.searchPath }, run: workflowRun(cli.env) }, cli.log);
+        await pickFormat(resolveMigrationsDir(options.root, options.migrationsDir, options.format), options.format);
+        if (!options.dryRun && options.requireSnapshot) {
+            if (!options.snapshotPath) {
+                throw new UsageError('rollback-kit down refuses to change the database without a verified snapshot: --snapshot-path was not given.', 'Take one with rollback-kit snapshot and give its path as --snapshot-path, or give --no-require-snapshot to go without. Nothing was changed.');
+            }
+            await (0,verify/* openSnapshot */.r)(options.snapshotPath);
+        }
         if (!options.dryRun)
             await cli.confirm(`This reverts migrations on ${describeTarget(options.target)}`, options.target.database);
         cli.begin();
@@ -28240,107 +29082,6 @@ function splitImage(ref) {
     if (!repository)
         return undefined;
     return { host: hasHost ? first : undefined, repository, reference: reference ?? 'latest' };
-}
-
-;// CONCATENATED MODULE: ./.build/core/secrets.js
-/**
- * What counts as a secret, in which written forms it can turn up, and how it is taken out of text.
- * The one rule for every value registered anywhere (inputs, passwords, URLs, spec headers), used by
- * the log: call sites never decide for themselves whether a value is long enough to hide.
- */
-/** Shorter values are "weak": too short to mask in the whole job log without masking ordinary text. */
-const MIN_SECRET_LENGTH = 6;
-/** Values that are switches or placeholders, never credentials: `?x-vercel-set-bypass-cookie=true`. */
-const COMMON_WORDS = new Set(['true', 'false', 'null', 'none', 'nil', 'undefined', 'yes', 'no', 'on', 'off', 'enabled', 'disabled']);
-const NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i;
-function secretStrength(value) {
-    const word = value.trim();
-    if (!word)
-        return undefined;
-    if (value.length < MIN_SECRET_LENGTH || COMMON_WORDS.has(word.toLowerCase()) || NUMBER.test(word))
-        return 'weak';
-    return 'strong';
-}
-/** The forms a value takes once written into a URL, a form body or a JSON string. */
-function encodedForms(value) {
-    const uri = encodeURIComponent(value);
-    const form = new URLSearchParams({ v: value }).toString().slice(2);
-    const json = JSON.stringify(value).slice(1, -1);
-    return [...new Set([value, uri, form, json])];
-}
-/**
- * Cuts text to at most `max` characters with an ellipsis, at a space when there is one in the
- * second half, so a word (a token) is kept whole or left out. Still redact first (`Log.excerpt`):
- * text without spaces is cut where it must be, and a cut secret no longer matches the redactor.
- */
-function clip(text, max) {
-    if (text.length <= max)
-        return text;
-    let cut = text.slice(0, Math.max(0, max - 1));
-    const space = cut.search(/\s\S*$/);
-    if (space >= max / 2)
-        cut = cut.slice(0, space);
-    return `${cut.trimEnd()}…`;
-}
-/**
- * Every string inside a JSON-like value redacted, before it is serialised: escaping (JSON's \",
- * XML's &quot;, a Markdown \|) would otherwise turn a secret into a form the redactor does not know.
- */
-function redactDeep(value, redact) {
-    if (typeof value === 'string')
-        return redact(value);
-    if (Array.isArray(value))
-        return value.map((v) => redactDeep(v, redact));
-    if (value && typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype) {
-        return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, redactDeep(v, redact)]));
-    }
-    return value;
-}
-const secrets_REDACTED = '***';
-const escapeRegExp = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-/** The registered values and one pattern that replaces them all. */
-class SecretSet {
-    strong = new Set();
-    weak = new Set();
-    pattern;
-    /**
-     * Registers `value` and its encoded forms. Returns what the runner may mask (strong forms only),
-     * or undefined when nothing was registered.
-     *
-     * The choice for weak values: a guessed one (`?x-vercel-set-bypass-cookie=true`, `?token=abc`)
-     * is not a secret at all. A declared one (a 4-character database password) is still a secret,
-     * so it must not leak silently: our own redactor removes it where it stands as a whole word
-     * (`admin:pw@host`, not the "pw" inside "pwd"), but the runner is not asked to mask it, because
-     * `::add-mask::` would mask every occurrence in every later step of the job ("true", "admin").
-     * The runner masks `${{ secrets.* }}` values by itself in any case.
-     */
-    add(value, source) {
-        if (value === undefined)
-            return undefined;
-        const strength = secretStrength(value);
-        if (!strength || (strength === 'weak' && source === 'guessed'))
-            return undefined;
-        const set = strength === 'strong' ? this.strong : this.weak;
-        const fresh = encodedForms(value).filter((form) => !this.strong.has(form) && !set.has(form));
-        if (!fresh.length)
-            return { strength, maskable: [] };
-        for (const form of fresh)
-            set.add(form);
-        this.pattern = undefined;
-        return { strength, maskable: strength === 'strong' ? fresh : [] };
-    }
-    redact(text) {
-        if (!this.strong.size && !this.weak.size)
-            return text;
-        this.pattern ??= this.compile();
-        return text.replace(this.pattern, secrets_REDACTED);
-    }
-    compile() {
-        // Longest first, so a secret that contains another is replaced whole.
-        const all = [...[...this.strong].map((s) => ({ s, weak: false })), ...[...this.weak].map((s) => ({ s, weak: true }))].sort((a, b) => b.s.length - a.s.length);
-        const alternatives = all.map(({ s, weak }) => (weak ? `(?<![\\p{L}\\p{N}])${escapeRegExp(s)}(?![\\p{L}\\p{N}])` : escapeRegExp(s)));
-        return new RegExp(alternatives.join('|'), 'gu');
-    }
 }
 
 ;// CONCATENATED MODULE: ./.build/platforms/listing.js
@@ -33417,7 +34158,7 @@ async function checkCanPush(workspace, component, timeoutSeconds, log) {
  */
 
 
-const DATABASE = 'database';
+const scope_DATABASE = 'database';
 /**
  * `verify`: roll nothing back, only verify and report: the last job of a rollback split across
  * jobs (app, then the database behind reviewers), appending to the earlier jobs' timeline. It
@@ -33439,26 +34180,26 @@ function selectScope(plan, raw) {
         const lower = word.toLowerCase();
         if (lower === 'app')
             names.forEach((n) => wanted.add(n));
-        else if (lower === 'db' || lower === DATABASE)
-            wanted.add(DATABASE);
+        else if (lower === 'db' || lower === scope_DATABASE)
+            wanted.add(scope_DATABASE);
         else if (lower === 'full')
-            [...names, DATABASE].forEach((n) => wanted.add(n));
+            [...names, scope_DATABASE].forEach((n) => wanted.add(n));
         else if (names.includes(word))
             wanted.add(word);
         else
             unknown.push(word);
     }
-    const valid = `app, db, full, verify, ${[...names, DATABASE].join(', ')}`;
+    const valid = `app, db, full, verify, ${[...names, scope_DATABASE].join(', ')}`;
     if (unknown.length) {
         throw new errors/* RollbackKitError */.dp(`Input scope names ${unknown.map((u) => `"${u}"`).join(', ')}, which the rollback plan (${plan.source}) does not have; valid: ${valid}.`, 'Give one of them, or several separated by commas.');
     }
-    if (wanted.has(DATABASE) && !plan.database) {
+    if (wanted.has(scope_DATABASE) && !plan.database) {
         throw new errors/* RollbackKitError */.dp(`Input scope includes the database, but the rollback plan (${plan.source}) has none.`, 'Add a database section to rollback-kit.yml, or set database-url (and migrations-dir / steps) as inputs.');
     }
     if (!wanted.size) {
         throw new errors/* RollbackKitError */.dp(`Input scope "${raw ?? 'app'}" selects nothing: the rollback plan (${plan.source}) has no components.`, `Valid: ${valid}; for the database alone use scope: db.`);
     }
-    return [...names.filter((n) => wanted.has(n)), ...(wanted.has(DATABASE) ? [DATABASE] : [])];
+    return [...names.filter((n) => wanted.has(n)), ...(wanted.has(scope_DATABASE) ? [scope_DATABASE] : [])];
 }
 
 ;// CONCATENATED MODULE: ./.build/pipeline/record.js
@@ -33648,7 +34389,7 @@ async function runRollback(request, deps, log) {
     const inScope = plan.components.filter((c) => request.scope.includes(c.name));
     // scope verify (src/pipeline/scope.ts): change nothing, verify what earlier jobs of this rollback did.
     const verifyOnly = request.scope.length === 0;
-    const wantsDatabase = request.scope.includes(DATABASE) && Boolean(plan.database);
+    const wantsDatabase = request.scope.includes(scope_DATABASE) && Boolean(plan.database);
     const record = {
         reason: request.reason,
         severity: request.severity,
@@ -37613,438 +38354,6 @@ function tellingDeps(opts, log) {
     };
 }
 
-;// CONCATENATED MODULE: ./.build/core/log.js
-/**
- * Where library code reports progress. Every line passes through `redact`, so a secret registered
- * with `secret()` never reaches a log, whichever sink (GitHub runner, terminal, test) is behind it.
- */
-
-function log_createLog(sink) {
-    const secrets = new SecretSet();
-    const redact = (text) => secrets.redact(text);
-    let warnedWeak = false;
-    return {
-        info: (m) => sink.info(redact(m)),
-        warning: (m) => sink.warning(redact(m)),
-        debug: (m) => sink.debug(redact(m)),
-        secret(value, source = 'declared') {
-            const added = secrets.add(value, source);
-            if (!added)
-                return;
-            for (const form of added.maskable)
-                sink.mask?.(form);
-            // Only where a runner masks secrets (a terminal has none to ask). Said once, so a short
-            // password is never protected less without anyone knowing.
-            if (added.strength === 'weak' && sink.mask && !warnedWeak) {
-                warnedWeak = true;
-                sink.warning(redact(`A secret given to this step is shorter than ${MIN_SECRET_LENGTH} characters, a number or a common word: rollback-kit keeps it out of its own output, but does not ask the runner to mask it everywhere in the job log (that would hide every such word). Use a longer secret.`));
-            }
-        },
-        redact,
-        excerpt: (text, max) => clip(redact(text), max),
-    };
-}
-/** A log that keeps its lines in memory: for library tests. */
-function memoryLog() {
-    const lines = [];
-    const log = log_createLog({
-        info: (m) => lines.push(m),
-        warning: (m) => lines.push(`warning: ${m}`),
-        debug: (m) => lines.push(`debug: ${m}`),
-    });
-    return Object.assign(log, { lines });
-}
-
-;// CONCATENATED MODULE: ./.build/report/failure-summary.js
-/** What every failed step leaves in its job summary: the heading, the error line, then the action's own details. */
-
-
-function failure_summary_failureSummary(action, err, log, details) {
-    // Redact before escaping: escaping can split a secret so the redactor no longer sees it.
-    const parts = [`### ${action}: failed`, text(log.redact(errorLine(err)))];
-    if (details?.trim())
-        parts.push(details.trim());
-    return `${parts.join('\n\n')}\n`;
-}
-
-;// CONCATENATED MODULE: ./.build/report/write-summary.js
-/**
- * The one way a job summary reaches GITHUB_STEP_SUMMARY: the Markdown is redacted as a whole (a
- * last net: builders redact outside text before escaping it), and a summary that cannot be written
- * is a warning, never the step's failure: the outputs and the log still say what happened.
- */
-
-
-async function write_summary_writeSummary(markdown, log) {
-    try {
-        await core.summary.addRaw(log.redact(markdown)).write();
-    }
-    catch (err) {
-        // The buffer keeps what failed to write; the next summary must not carry it along.
-        core.summary.emptyBuffer();
-        log.warning(`The job summary could not be written: ${systemErrorLine(err) ?? (err instanceof Error ? err.message : String(err))}`);
-    }
-}
-
-;// CONCATENATED MODULE: ./.build/core/action.js
-/**
- * What every action entry point shares: typed input reading, a redacting log on the runner,
- * outputs, and one failure path: the summary's failure heading, one clear `::error::` line and a
- * non-zero exit.
- */
-
-
-
-
-
-
-
-function actionLog() {
-    return createLog({
-        info: (m) => output.info(m),
-        warning: (m) => output.annotate('warning', m),
-        debug: (m) => output.debug(m),
-        mask: (v) => output.mask(v),
-    });
-}
-/** Reads inputs by their public names from `get` (the runner's INPUT_* variables, or the CLI's flags); every parse error names the input. */
-function inputsFrom(get) {
-    const raw = (name) => get(name) ?? '';
-    const inputs = {
-        string(name, opts = {}) {
-            const value = raw(name).trim();
-            if (value)
-                return value;
-            if (opts.required)
-                throw new errors/* RollbackKitError */.dp(`Input required and not supplied: ${name}.`);
-            return opts.default;
-        },
-        required(name) {
-            return inputs.string(name, { required: true });
-        },
-        /** A secret input: masked before anything else can print it. */
-        secret(name, log, opts = {}) {
-            const value = inputs.string(name, opts);
-            log.secret(value);
-            return value;
-        },
-        boolean(name, fallback) {
-            return parseBoolean(raw(name), name, fallback);
-        },
-        integer(name, opts = {}) {
-            return parseInteger(raw(name), name, opts);
-        },
-        number(name, opts = {}) {
-            return parseNumber(raw(name), name, opts);
-        },
-        list(name) {
-            return parseList(raw(name));
-        },
-    };
-    return inputs;
-}
-/** The step's inputs as the runner passes them. */
-const input = inputsFrom((name) => actions_core_core.getInput(name));
-function setOutputs(outputs) {
-    for (const [name, value] of Object.entries(outputs)) {
-        if (value !== undefined)
-            core.setOutput(name, typeof value === 'string' ? value : String(value));
-    }
-}
-/**
- * Runs an action body; every action fails the same way. The job summary gets "### <action>:
- * failed", the redacted error line and the action's own details; the log gets one redacted
- * `::error::` line. Unexpected errors keep their stack in the debug log so a bug report has it
- * without frightening the reader.
- */
-async function runAction(action, body, details) {
-    const log = actionLog();
-    try {
-        await body(log);
-    }
-    catch (err) {
-        if (!(err instanceof RollbackKitError) && err instanceof Error && err.stack)
-            log.debug(err.stack);
-        await writeSummary(failureSummary(action, err, log, await failureDetails(details, err, log)), log);
-        output.fail(log.redact(errorLine(err)));
-    }
-}
-/** The action's details, or none: a failure while describing the failure must not hide the failure. */
-async function failureDetails(details, err, log) {
-    try {
-        return await details?.(err, log);
-    }
-    catch (detailsErr) {
-        log.warning(`The failure's details could not be gathered: ${errorLine(detailsErr)}`);
-        return undefined;
-    }
-}
-
-;// CONCATENATED MODULE: ./.build/core/secret-input.js
-/**
- * Platform tokens for the entry points: each from its input or, when that is empty, from the
- * environment variable the platform's own CLI reads, so a workflow that already exports it for the
- * CLI needs no second secret. Masked the moment it is read.
- */
-
-/** The documented environment variable of each token input (DESIGN, "The whole rollback"). */
-const TOKEN_ENV = {
-    'vercel-token': 'VERCEL_TOKEN',
-    'fly-token': 'FLY_API_TOKEN',
-    'railway-token': 'RAILWAY_TOKEN',
-    'render-token': 'RENDER_API_KEY',
-    'netlify-token': 'NETLIFY_AUTH_TOKEN',
-    'github-token': 'GITHUB_TOKEN',
-    'database-url': 'DATABASE_URL',
-    'notify-webhook-url': 'ROLLBACK_WEBHOOK_URL',
-};
-/**
- * A secret from its input or, failing that, its documented environment variable; masked at once.
- * `env` is the entry point's process environment (only entry points read it); `inputs` the action's
- * inputs or the CLI's flags.
- */
-function secretInput(name, env, log, inputs = input) {
-    const value = inputs.secret(name, log) ?? (env[TOKEN_ENV[name]]?.trim() || undefined);
-    log.secret(value);
-    return value;
-}
-
-;// CONCATENATED MODULE: ./.build/cli/flags.js
-const FLAGS = {
-    config: { help: 'the rollback plan file (default rollback-kit.yml in the current directory)', placeholder: 'file' },
-    scope: { help: 'app (default), db, full, or component names and database, comma-separated' },
-    reason: { help: 'why you are rolling back: shown in the incident report and messages', placeholder: 'text' },
-    severity: { help: 'critical, major (default) or minor' },
-    'budget-minutes': { help: 'the whole rollback’s time budget (default 15)', placeholder: 'minutes' },
-    timeline: { help: 'rows of an earlier part of the same rollback (JSON)', placeholder: 'json' },
-    'incident-issue': { help: 'write the incident issue on GitHub (needs GITHUB_TOKEN and GITHUB_REPOSITORY)', placeholder: 'true|false' },
-    environment: { help: 'the environment name (plan); Railway environment id (promote)', placeholder: 'name' },
-    'vercel-token': { help: 'Vercel token (else VERCEL_TOKEN)', placeholder: 'token' },
-    'fly-token': { help: 'Fly.io token (else FLY_API_TOKEN)', placeholder: 'token' },
-    'railway-token': { help: 'Railway token (else RAILWAY_TOKEN)', placeholder: 'token' },
-    'render-token': { help: 'Render API key (else RENDER_API_KEY)', placeholder: 'token' },
-    'netlify-token': { help: 'Netlify token (else NETLIFY_AUTH_TOKEN)', placeholder: 'token' },
-    'github-token': { help: 'GitHub token (else GITHUB_TOKEN)', placeholder: 'token' },
-    'database-url': { help: 'PostgreSQL connection string (else DATABASE_URL)', placeholder: 'url' },
-    'notify-webhook-url': { help: 'Slack-compatible webhook for progress messages (else ROLLBACK_WEBHOOK_URL)', placeholder: 'url' },
-    provider: { help: 'vercel, fly, railway, render, netlify, git-revert or command' },
-    project: { help: 'Vercel project (id or name); Railway project id', placeholder: 'id' },
-    team: { help: 'Vercel team id or slug', placeholder: 'id' },
-    target: { help: 'what to put back: previous (default), a deployment id/URL or a commit', placeholder: 'ref' },
-    from: { help: 'the bad deployment, so a re-run can tell it already happened', placeholder: 'ref' },
-    'api-url': { help: 'the platform API base (default: the platform’s own)', placeholder: 'url' },
-    method: { help: 'Vercel: rollback (default) or promote' },
-    command: { help: 'the shell command that rolls back (provider command)', placeholder: 'cmd' },
-    'verify-command': { help: 'a command that must pass afterwards (provider command)', placeholder: 'cmd' },
-    'timeout-seconds': { help: 'how long to wait for the platform (promote), or each check (smoke)', placeholder: 'seconds' },
-    app: { help: 'Fly app name', placeholder: 'name' },
-    'machines-api-url': { help: 'Fly Machines API base', placeholder: 'url' },
-    'registry-url': { help: 'Fly registry base', placeholder: 'url' },
-    service: { help: 'Railway service id or Render service id', placeholder: 'id' },
-    site: { help: 'Netlify site id or domain', placeholder: 'id' },
-    'migrations-dir': { help: 'where the migrations are (default: found from the tool’s settings)', placeholder: 'dir' },
-    format: { help: 'migration tool (down: auto, dbmate, …) or snapshot format (custom, plain, directory)' },
-    'migrations-table': { help: 'the tool’s tracking table, when not its default', placeholder: 'table' },
-    steps: { help: 'revert this many of the newest migrations', placeholder: 'n' },
-    'to-version': { help: 'revert every migration newer than this version', placeholder: 'version' },
-    'since-ref': { help: 'revert the migrations added since this git ref', placeholder: 'ref' },
-    'db-method': { help: 'down-migrations (default) or restore' },
-    'snapshot-path': { help: 'a verified snapshot (the way back, or what to restore)', placeholder: 'file' },
-    'require-snapshot': { help: 'revert without a verified snapshot (default: refuse)', kind: 'on' },
-    'lock-timeout-seconds': { help: 'how long to wait for a lock another session holds', placeholder: 'seconds' },
-    'statement-timeout-seconds': { help: 'how long one migration statement may run', placeholder: 'seconds' },
-    'base-url': { help: 'where relative check URLs point (your production URL)', placeholder: 'url' },
-    checks: { help: 'smoke checks as YAML', placeholder: 'yaml' },
-    'checks-file': { help: 'a YAML file of smoke checks', placeholder: 'file' },
-    attempts: { help: 'how many times to try before a check fails (default 3)', placeholder: 'n' },
-    'interval-seconds': { help: 'pause between attempts (default 5)', placeholder: 'seconds' },
-    backoff: { help: 'fixed (default) or exponential' },
-    samples: { help: 'requests per HTTP check (default 1)', placeholder: 'n' },
-    'max-error-rate': { help: 'percent of failed samples allowed (default 5)', placeholder: 'percent' },
-    'max-p95-ms': { help: 'p95 latency allowed (default 3000)', placeholder: 'ms' },
-    'baseline-url': { help: 'the previous deployment, to compare against', placeholder: 'url' },
-    'bypass-token': { help: 'Vercel protection bypass token for the checks', placeholder: 'token' },
-    'deadline-seconds': { help: 'the whole smoke test’s time limit (default 300)', placeholder: 'seconds' },
-    'confirm-after-seconds': { help: 'when the checks say rollback, wait this long and run them again; rollback only if both runs agree', placeholder: 'seconds' },
-    'verified-sha': { help: 'on a pass, mark this commit rollback-kit/verified on GitHub (needs GITHUB_TOKEN and GITHUB_REPOSITORY)', placeholder: 'sha' },
-    'fail-step': { help: 'only report failing checks, exit 0 (default: exit 1 when the checks fail)', kind: 'on' },
-    jobs: { help: 'parallel pg_dump workers (directory format)', placeholder: 'n' },
-    'output-dir': { help: 'where the snapshot goes (default ./rollback-kit-snapshots)', placeholder: 'dir' },
-    label: { help: 'a word in the snapshot’s file name', placeholder: 'text' },
-    schemas: { help: 'only these schemas (comma-separated patterns)', placeholder: 'list' },
-    'exclude-schemas': { help: 'leave these schemas out', placeholder: 'list' },
-    'exclude-table-data': { help: 'keep these tables’ structure but not their rows', placeholder: 'list' },
-    'export-since': { help: 'also export rows created since this time as CSV', placeholder: 'time' },
-    'export-tables': { help: 'which tables to export rows of', placeholder: 'list' },
-    'export-column': { help: 'the creation-time column of exported tables (default created_at)', placeholder: 'column' },
-    'pg-dump-path': { help: 'a pg_dump that matches the server’s version', placeholder: 'file' },
-    confirm: { help: 'the database’s name: restore refuses without it (asked at a terminal; --yes fills it in)', placeholder: 'name' },
-    'pre-restore-snapshot': { help: 'restore without first snapshotting the current state (default: snapshot it)', kind: 'on' },
-    clean: { help: 'keep objects the snapshot does not have (default: drop them)', kind: 'on' },
-    'pre-restore-dir': { help: 'where the pre-restore snapshot goes', placeholder: 'dir' },
-    'dry-run': { help: 'say what would happen; change nothing', kind: 'switch' },
-};
-const TOKENS = ['vercel-token', 'fly-token', 'railway-token', 'render-token', 'netlify-token', 'github-token'];
-const COMPONENT = ['provider', 'project', 'team', 'target', 'from', 'api-url', 'method', 'command', 'timeout-seconds'];
-const flags_DATABASE = ['migrations-dir', 'format', 'steps', 'to-version', 'since-ref', 'db-method', 'snapshot-path'];
-const VERIFY = ['base-url', 'checks', 'checks-file'];
-/** Each command's flags, by input name: the same as its action's inputs, less GitHub-only ones (artifacts). */
-const COMMAND_FLAGS = {
-    // plan never changes anything; --dry-run is accepted so every command takes it.
-    plan: ['config', 'scope', 'budget-minutes', 'environment', 'database-url', ...COMPONENT, ...flags_DATABASE, ...VERIFY, 'dry-run'],
-    rollback: ['config', 'scope', 'reason', 'severity', 'dry-run', 'budget-minutes', 'timeline', 'incident-issue', 'environment', ...TOKENS, 'database-url', 'notify-webhook-url', ...COMPONENT, ...flags_DATABASE, ...VERIFY],
-    snapshot: ['database-url', 'format', 'jobs', 'output-dir', 'label', 'schemas', 'exclude-schemas', 'exclude-table-data', 'export-since', 'export-tables', 'export-column', 'lock-timeout-seconds', 'pg-dump-path', 'dry-run'],
-    restore: ['database-url', 'snapshot-path', 'confirm', 'pre-restore-snapshot', 'jobs', 'clean', 'pre-restore-dir', 'lock-timeout-seconds', 'dry-run'],
-    promote: ['provider', ...TOKENS, 'project', 'team', 'target', 'from', 'method', 'reason', 'timeout-seconds', 'dry-run', 'api-url', 'app', 'machines-api-url', 'registry-url', 'environment', 'service', 'site', 'command', 'verify-command'],
-    down: ['database-url', 'migrations-dir', 'format', 'migrations-table', 'steps', 'to-version', 'since-ref', 'dry-run', 'snapshot-path', 'require-snapshot', 'lock-timeout-seconds', 'statement-timeout-seconds'],
-    smoke: ['base-url', 'checks', 'checks-file', 'database-url', 'attempts', 'interval-seconds', 'backoff', 'timeout-seconds', 'samples', 'max-error-rate', 'max-p95-ms', 'baseline-url', 'bypass-token', 'deadline-seconds', 'confirm-after-seconds', 'verified-sha', 'github-token', 'fail-step', 'dry-run'],
-    sandbox: ['database-url', 'dry-run'],
-    drill: ['config', 'reason', 'dry-run', 'budget-minutes', 'incident-issue', 'environment', ...TOKENS, 'database-url', ...COMPONENT, ...flags_DATABASE, ...VERIFY],
-};
-
-;// CONCATENATED MODULE: ./.build/cli/wording.js
-/**
- * The library's messages are written for a workflow ("Input vercel-token", "vercel-token:
- * ${{ secrets.VERCEL_TOKEN }}", "`to-version: 002`", "the base-url input", "the root action
- * inputs"); a person at a terminal gives flags and environment variables. The command line rewrites
- * that wording wherever it prints library text (error lines, phase rows, next steps, the JSON
- * document), so the same message tells each reader what to type. Only names that are flags are
- * rewritten: "input file" in a tool's message stays as it is.
- */
-
-/** `--name` where name is one of the CLI's flags; the text as it was otherwise. */
-const flag = (name, text) => (name in FLAGS ? `--${name}` : text);
-function cliWording(text) {
-    return (text
-        .replace(/ from a secret: ([a-z][a-z0-9-]*): \$\{\{ secrets\.(\w+) \}\}/g, ': export $2 or give --$1')
-        .replace(/\b([a-z][a-z0-9-]*): \$\{\{ secrets\.(\w+) \}\}/g, '--$1 (or export $2)')
-        .replace(/\bInput ([a-z][a-z0-9-]*)/g, '--$1')
-        .replace(/`([a-z][a-z0-9-]*): ([^`\s]+)`/g, '`--$1 $2`')
-        // Spec and plan errors: "the base-url input", "(checks input)", "input provider: …".
-        .replace(/\bthe ([a-z][a-z0-9-]*) input\b/g, (m, name) => flag(name, m))
-        .replace(/\b([a-z][a-z0-9-]*) input\b/g, (m, name) => flag(name, m))
-        .replace(/\binput ([a-z][a-z0-9-]*)/g, (m, name) => flag(name, m))
-        // "Cannot read checks-file "x"", "(checks-file .github/smoke.yml)"; not a plan file's verify.checks-file.
-        .replace(/(?<![-.\w`])checks-file (?=\S)/g, '--checks-file ')
-        // Time limits named bare in reasons and advice: "(deadline-seconds)", "raise timeout-seconds";
-        // not a file's key (verify.timeout-seconds, "budget-minutes: must be …") or a quoted spec field.
-        .replace(/(?<![-.\w"'`])([a-z][a-z-]*-(?:seconds|minutes))(?![-\w"'`:])/g, (m, name) => flag(name, m))
-        .replace(/\bthe root action(?:'s)? inputs\b/g, 'the flags')
-        .replace(/\band the inputs\b/g, 'and the flags')
-        .replace(/\bset the single-component inputs\b/g, 'give the single-component flags')
-        .replace(/\bsingle-component inputs\b/g, 'single-component flags')
-        .replace(/(: |; )inputs: /g, '$1flags: '));
-}
-
-;// CONCATENATED MODULE: ./.build/cli/context.js
-/**
- * What every command gets: its flags read as the actions read their inputs (same names, same
- * parsing, same error lines), secrets from a flag or their documented variable, a redacting log
- * wired to the terminal, and the confirmation rule for commands that change a database.
- */
-
-
-
-
-
-
-
-/** Wrong flags, a missing required value, a refusal without --yes: exit 2 with the usage line. */
-class UsageError extends errors/* RollbackKitError */.dp {
-}
-/** How long a confirmation prompt waits for a person before it refuses (every wait is bounded). */
-const CONFIRM_TIMEOUT_MS = 5 * 60_000;
-class Cli {
-    command;
-    flags;
-    host;
-    inputs;
-    log;
-    term;
-    /** Set by `begin()`: from then on a failure is the command's (exit 1), before it the usage's (exit 2). */
-    started = false;
-    constructor(command, flags, host, options) {
-        this.command = command;
-        this.flags = flags;
-        this.host = host;
-        this.inputs = inputsFrom((name) => {
-            const value = flags[camel(name)];
-            return value === undefined || value === null ? '' : String(value);
-        });
-        // The one boundary every printed line crosses: secrets out, workflow wording into flags.
-        const redact = (text) => cliWording(this.log.redact(text));
-        this.term = new Terminal(options, redact);
-        this.log = log_createLog({
-            info: (m) => this.term.detail(m),
-            warning: (m) => this.term.warn(m),
-            debug: (m) => (options.verbose ? this.term.detail(m) : undefined),
-        });
-    }
-    get env() {
-        return this.host.env;
-    }
-    get cwd() {
-        return this.host.cwd;
-    }
-    get dryRun() {
-        return this.flags.dryRun === true;
-    }
-    get searchPath() {
-        return this.host.env.PATH ?? '';
-    }
-    /** A secret from its flag or, when that is empty, its documented environment variable; redacted from then on. */
-    secret(name) {
-        return secretInput(name, this.host.env, this.log, this.inputs);
-    }
-    /** Every platform's token and GitHub's, as the pipeline takes them: the rollback and the drill read the same ones. */
-    platformSecrets() {
-        return {
-            vercelToken: this.secret('vercel-token'),
-            flyToken: this.secret('fly-token'),
-            railwayToken: this.secret('railway-token'),
-            renderToken: this.secret('render-token'),
-            netlifyToken: this.secret('netlify-token'),
-            githubToken: this.secret('github-token'),
-        };
-    }
-    /** A secret the command cannot run without; a missing one is named with both ways to give it. */
-    requireSecret(name) {
-        const value = this.secret(name);
-        if (!value)
-            throw new UsageError(`${TOKEN_ENV[name]} is not set and --${name} was not given.`, `Export ${TOKEN_ENV[name]} (from your password manager or the platform's settings) and run the command again.`);
-        return value;
-    }
-    /**
-     * A change to a database needs a yes: typed at a terminal, or --yes when nobody is there to ask.
-     * `answer` is what the person must type (the database's name), so a reflex "y" is not enough.
-     */
-    async confirm(what, answer) {
-        if (this.dryRun || this.flags.yes === true)
-            return;
-        if (!this.host.stdinIsTTY || !this.term.options.tty || this.term.options.json) {
-            throw new UsageError(`${what}: refusing without --yes, because there is no terminal to ask.`, `Run it again with --yes to go ahead, or with --dry-run to see what it would do. Nothing was changed.`);
-        }
-        const timer = new AbortController();
-        const timeout = setTimeout(() => timer.abort(), CONFIRM_TIMEOUT_MS);
-        try {
-            const typed = await output_output.ask(`${this.log.redact(what)}.\nType ${answer} to go ahead: `, timer.signal);
-            if (typed.trim() !== answer)
-                throw new UsageError(`Not confirmed (expected "${answer}"). Nothing was changed.`);
-        }
-        finally {
-            clearTimeout(timeout);
-        }
-    }
-    /** Everything the command was given is read and checked: failures from here on are exit 1. */
-    begin() {
-        this.started = true;
-    }
-}
-/** commander's property name for a flag: --database-url → databaseUrl. */
-function camel(name) {
-    return name.replace(/-([a-z0-9])/g, (_, c) => c.toUpperCase());
-}
-
 ;// CONCATENATED MODULE: ./.build/cli/commands/rollback.js
 /**
  * `rollback-kit rollback [scope] --reason "…"`: the whole rollback, the same pipeline the root
@@ -38074,6 +38383,8 @@ const rollback_rollback = {
     name: 'rollback',
     summary: 'Roll production back: app, database or both, verified, against the 15-minute budget',
     argument: { name: 'scope', help: 'app (default), db, full, or component names and database (same as --scope)' },
+    // With the database in scope it asks first.
+    asks: true,
     examples: [
         'rollback-kit rollback full --reason "checkout returns 500 after the 14:02 deploy"',
         'rollback-kit rollback app --reason "blank page" --dry-run',
@@ -38111,7 +38422,7 @@ const rollback_rollback = {
             commandEnv: cli.env,
             tools: { searchPath: cli.searchPath },
         };
-        if (scope.includes(DATABASE) && database)
+        if (scope.includes(scope_DATABASE) && database)
             await cli.confirm(`This rolls back ${plan.environment} including the database ${database.database} (a verified snapshot is taken first)`, database.database);
         cli.begin();
         const telling = tellingDeps({
@@ -38782,6 +39093,7 @@ const VERSION = '0.1.0';
 
 
 
+
 const EXIT = { done: 0, failed: 1, usage: 2 };
 function usageLine(cmd) {
     return `Usage: rollback-kit ${cmd.name() === 'rollback-kit' ? '' : `${cmd.name()} `}${cmd.usage()}\nRun rollback-kit ${cmd.name() === 'rollback-kit' ? '' : `${cmd.name()} `}--help for the flags and examples.`;
@@ -38789,27 +39101,30 @@ function usageLine(cmd) {
 function addFlags(cmd, spec) {
     const names = COMMAND_FLAGS[spec.name];
     for (const name of names) {
+        const help = flagHelp(name, spec.name);
         const flag = FLAGS[name];
-        if (!flag)
-            throw new Error(`flag ${name} has no description`);
-        if (flag.kind === 'switch')
-            cmd.addOption(new Option(`--${name}`, flag.help));
-        else if (flag.kind === 'on')
-            cmd.addOption(new Option(`--no-${name}`, flag.help));
+        if (flag.kind === 'switch' || flag.kind === 'on')
+            cmd.addOption(new Option(flagOf(name), help));
         else
-            cmd.addOption(new Option(`--${name} <${flag.placeholder ?? 'value'}>`, flag.help));
+            cmd.addOption(new Option(`--${name} <${flag.placeholder ?? 'value'}>`, help));
     }
     for (const extra of spec.extra ?? [])
         cmd.option(extra.flags, extra.help);
     cmd.option('--json', 'print one JSON document (for scripts) instead of text');
-    cmd.option('-y, --yes', 'go ahead without asking (needed for database changes when there is no terminal)');
+    if (spec.asks)
+        cmd.option('-y, --yes', 'change the database without asking for its name (needed when there is no terminal to ask)');
     cmd.option('--verbose', 'also print every step the library reports');
     cmd.option('--no-color', 'no colours (NO_COLOR does the same)');
 }
-async function runCommand(spec, argument, flags, cmd) {
-    const env = process.env;
+/** The root help's list of secrets: each environment variable, and the flag that gives it instead. */
+function secretsHelp() {
+    const width = Math.max(...Object.values(TOKEN_ENV).map((v) => v.length));
+    const rows = Object.entries(TOKEN_ENV).map(([name, variable]) => `  ${variable.padEnd(width)}  or ${flagOf(name)}`);
+    return `Secrets come from these environment variables, or from the flag beside each:\n${rows.join('\n')}`;
+}
+async function runCommand(spec, argument, flags, cmd, host) {
     const tty = output_output.terminal();
-    const cli = new Cli(spec.name, flags, { env, cwd: process.cwd(), stdinIsTTY: tty.stdin }, terminalOptions(env, flags, tty.stderr));
+    const cli = new Cli(spec.name, flags, { ...host, stdinIsTTY: tty.stdin }, terminalOptions(host.env, flags, tty.stderr));
     let result;
     try {
         result = await spec.run(cli, argument, flags);
@@ -38849,7 +39164,7 @@ function hideArgvValues(text, argv) {
     }
     return out;
 }
-function main_program(setExit, argv = []) {
+function main_program(setExit, argv = [], host = { env: process.env, cwd: process.cwd() }) {
     const root = new Command('rollback-kit')
         .description('Roll a bad deploy back from a terminal: the same pipeline as the rollback-kit GitHub Actions.')
         .usage('<command> [options]')
@@ -38860,7 +39175,7 @@ function main_program(setExit, argv = []) {
         writeOut: (text) => output_output.line(text.replace(/\n$/, ''), 'stdout'),
         writeErr: (text) => output_output.line(hideArgvValues(text.replace(/\n$/, ''), argv), 'stderr'),
     });
-    root.addHelpText('after', '\nEvery command takes --help. Secrets come from VERCEL_TOKEN, FLY_API_TOKEN, RAILWAY_TOKEN, RENDER_API_KEY,\nNETLIFY_AUTH_TOKEN, DATABASE_URL, GITHUB_TOKEN and ROLLBACK_WEBHOOK_URL (or the flag of the same name).\nExit codes: 0 done, 1 failed, 2 bad usage.');
+    root.addHelpText('after', `\nEvery command takes --help.\n${secretsHelp()}\nExit codes: 0 done, 1 failed, 2 bad usage.`);
     for (const spec of COMMANDS) {
         const cmd = root.command(spec.name).description(spec.summary);
         if (spec.argument)
@@ -38875,15 +39190,15 @@ function main_program(setExit, argv = []) {
         cmd.action(async (...args) => {
             const command = args.at(-1);
             const argument = spec.argument ? args[0] : undefined;
-            setExit(await runCommand(spec, argument, command.opts(), command));
+            setExit(await runCommand(spec, argument, command.opts(), command, host));
         });
     }
     return root;
 }
 /** Runs the command line on `argv` (without node and the script) and returns the exit code. */
-async function main(argv) {
+async function main(argv, host) {
     let code = EXIT.done;
-    const root = main_program((c) => (code = c), argv);
+    const root = main_program((c) => (code = c), argv, host);
     if (!argv.length) {
         root.outputHelp({ error: true });
         return EXIT.usage;

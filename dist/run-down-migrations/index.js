@@ -3579,34 +3579,121 @@ var sql_split = __nccwpck_require__(9247);
  * The table is `--migrations-table` (DBMATE_MIGRATIONS_TABLE), in its own schema when qualified,
  * else in the first schema of the URL's search_path, else the current schema (pkg/driver/postgres).
  * The URL's search_path reaches the server as a session setting, so the migrations run under it.
+ *
+ * The rest follows dbmate's own rules (pkg/dbmate/db.go and migration.go, checked against its
+ * binary), not what they look like:
+ * - A migration is a file named `<digits><anything>.sql`; the digits are its version.
+ * - Migrations are in the order of their file names compared as text, not of their versions:
+ *   `10_ten.sql` comes before `9_nine.sql`, so `dbmate rollback` reverts `9_nine.sql` first. An
+ *   applied version without a file is not a migration to dbmate.
+ * - A file is one or more sections, each from a `-- migrate:up` line to the next one, each with
+ *   one `-- migrate:down` line; rollback runs every section's down, in file order.
+ * - A marker starts a line and is followed by the line's end or by white space and options:
+ *   `-- migrate:up-to-date check` is a comment inside the SQL, not a marker.
  */
 
 
 
-const UP_MARKER = /^--\s*migrate:up\b.*$/m;
-const DOWN_MARKER = /^--\s*migrate:down\b(.*)$/m;
+// Go's \s and \S (RE2: ASCII only), and its (?m) ^ and $, where only \n ends a line. JavaScript's
+// \s also takes \v and Unicode spaces, and its m flag also ends lines at \r, U+2028 and U+2029.
+const GO_SPACE = '[\\t\\n\\f\\r ]';
+const GO_NON_SPACE = '[^\\t\\n\\f\\r ]';
+/** dbmate's `(?m)^--\s*migrate:<dir>(\s*$|\s+\S+)`. */
+const markerSource = (dir) => `(?<=^|\\n)--${GO_SPACE}*migrate:${dir}(?:${GO_SPACE}*(?=\\n|$)|${GO_SPACE}+${GO_NON_SPACE}+)`;
+const UP_MARKER = new RegExp(markerSource('up'));
+const starts = (text, dir) => [...text.matchAll(new RegExp(markerSource(dir), 'g'))].map((m) => m.index);
+/** dbmate's `^(\d+).*\.sql$`, `.` being anything but \n as in Go. */
+const MIGRATION_FILE = /^(\d+)[^\n]*\.sql$/;
+/** What Go's strings.TrimSpace trims: Unicode white space. */
+const GO_TRIM = /^[\t\n\v\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+|[\t\n\v\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+$/g;
+/**
+ * The options on a block's marker line, read as dbmate reads them: the first line, the marker cut
+ * off, split at white space into `key:value` pairs; anything else is ignored, and a later pair wins.
+ */
+function markerOptions(block) {
+    const options = new Map();
+    const line = block.split('\n', 1)[0].replace(new RegExp(`^--${GO_SPACE}*migrate:(up|down)`), '').replace(GO_TRIM, '');
+    if (!line)
+        return options;
+    for (const pair of line.split(new RegExp(`${GO_SPACE}+`))) {
+        const parts = pair.split(':');
+        if (parts.length === 2)
+            options.set(parts[0], parts[1]);
+    }
+    return options;
+}
+const onlyCommentsOrBlank = (line) => new RegExp(`^${GO_SPACE}*(--|$)`).test(line);
+/**
+ * The down SQL dbmate's rollback runs for a file: every section's down block, in file order. When
+ * there are several, each up block between them is blanked (lines kept, so errors point at the
+ * file's own lines) behind a `;`, as dbmate sends each block as a query of its own. A file dbmate
+ * refuses to read gets no down SQL and the reason, as its rollback would stop there.
+ */
 function parseDbmate(text) {
-    const down = DOWN_MARKER.exec(text);
-    if (!down)
-        return { downLine: 1, noTransaction: false };
-    const options = down[1] ?? '';
-    const start = down.index + down[0].length;
-    const rest = text.slice(start);
-    const up = UP_MARKER.exec(rest);
-    const downSql = up ? rest.slice(0, up.index) : rest;
-    return { downSql, downLine: (0,sql_split/* lineAt */.mh)(text, start), noTransaction: /\btransaction:false\b/.test(options) };
+    const refused = (why) => ({ downLine: 1, noTransaction: false, missingReason: `${why}: dbmate refuses to read the file, and its own rollback stops there too` });
+    const ups = starts(text, 'up');
+    if (ups.length === 0)
+        return starts(text, 'down').length ? refused('no "-- migrate:up" line') : { downLine: 1, noTransaction: false };
+    const before = text.slice(0, ups[0]).split('\n');
+    const statement = before.findIndex((line) => !onlyCommentsOrBlank(line));
+    if (statement >= 0)
+        return refused(`line ${statement + 1}: SQL before the first "-- migrate:up" line`);
+    const sections = ups.map((start, i) => ({ start, end: ups[i + 1] ?? text.length }));
+    const downs = [];
+    for (const s of sections) {
+        const found = starts(text.slice(s.start, s.end), 'down').map((at) => s.start + at);
+        if (found.length > 1)
+            return refused(`line ${(0,sql_split/* lineAt */.mh)(text, found[1])}: a second "-- migrate:down" line with no "-- migrate:up" line before it`);
+        if (found.length === 0) {
+            return sections.length === 1 ? { downLine: 1, noTransaction: false } : refused(`line ${(0,sql_split/* lineAt */.mh)(text, s.start)}: a "-- migrate:up" section with no "-- migrate:down" line`);
+        }
+        downs.push(found[0]);
+    }
+    // From the end of the first down marker's line: dbmate sends that line too, but it is a comment.
+    const lineEnd = text.indexOf('\n', downs[0]);
+    const start = lineEnd < 0 ? text.length : lineEnd;
+    let downSql = '';
+    let at = start;
+    for (let i = 1; i < sections.length; i++) {
+        const up = text.slice(sections[i].start, downs[i]);
+        downSql += text.slice(at, sections[i].start) + ';' + up.slice(1).replace(/[^\n]/g, ' ');
+        at = downs[i];
+    }
+    downSql += text.slice(at);
+    const noTransaction = downs.some((d, i) => markerOptions(text.slice(d, sections[i].end)).get('transaction') === 'false');
+    return { downSql, downLine: (0,sql_split/* lineAt */.mh)(text, start), noTransaction };
+}
+/** dbmate's order: file names compared byte by byte, as Go compares strings. */
+function byFileName(a, b) {
+    return Buffer.compare(Buffer.from(a.name), Buffer.from(b.name));
 }
 async function load(dir) {
     const out = [];
     for (const name of await (0,migrations_files/* listFiles */.CS)(dir)) {
-        const version = (0,migrations_files/* leadingVersion */.tP)(name);
-        if (!version || !name.endsWith('.sql'))
+        const version = MIGRATION_FILE.exec(name)?.[1];
+        if (!version)
             continue;
         const text = (await (0,migrations_files/* readText */.yR)(dir, name)) ?? '';
         const parsed = parseDbmate(text);
         out.push({ version, id: version, name, addedPath: name, downFile: parsed.downSql === undefined ? undefined : name, ...parsed });
     }
-    return out.sort(migrations_files/* compareVersions */.Zy);
+    return out.sort(byFileName);
+}
+/**
+ * Applied versions in dbmate's order: where their files sort (the last file with that version, the
+ * one dbmate's rollback picks). A version with no file, which dbmate does not see, sorts by itself.
+ */
+function inDbmateOrder(versions, files) {
+    const nameOf = new Map(files.map((f) => [f.id, f.name]));
+    return versions.map((v) => ({ v, name: nameOf.get(v) ?? v })).sort(byFileName).map((x) => x.v);
+}
+/** Migrations whose place in dbmate's order is not their place by version number (`10_…` before `9_…`). */
+function outOfNumericOrder(files) {
+    for (let i = 1; i < files.length; i++) {
+        if (BigInt(files[i - 1].version) > BigInt(files[i].version))
+            return [files[i - 1], files[i]];
+    }
+    return undefined;
 }
 const dbmate = {
     name: 'dbmate',
@@ -3616,6 +3703,16 @@ const dbmate = {
         return (await (0,migrations_files/* anyFileMatches */.Af)(dir, sql, UP_MARKER)) ? 10 : 0;
     },
     load,
+    layoutWarnings(_dir, files) {
+        const pair = outOfNumericOrder(files);
+        if (!pair)
+            return [];
+        const [first, second] = pair;
+        return [
+            `dbmate orders migrations by file name compared as text, not by version number: ${first.name} comes before ${second.name}, so \`dbmate rollback\` reverts ${second.name} before ${first.name}. ` +
+                'This run follows dbmate\'s order, as dbmate would. Versions of one width (dbmate new writes 14-digit timestamps) keep the two orders the same.',
+        ];
+    },
     settings(config) {
         const option = (0,tracking/* splitTableOption */.yE)(config.migrationsTable ?? 'schema_migrations', 'dbmate');
         const searchPath = config.params.search_path;
@@ -3624,7 +3721,12 @@ const dbmate = {
             trackingTable: async (session) => ({ schema: option.schema ?? (0,tracking/* firstSearchPathSchema */.By)(searchPath) ?? (await (0,tracking/* currentSchema */.r9)(session)), name: option.name }),
         };
     },
-    tracking: tracking/* versionTableTracking */.__,
+    tracking(table) {
+        return {
+            ...(0,tracking/* versionTableTracking */.__)(table),
+            appliedIds: (rows, files) => inDbmateOrder(rows.map((r) => String(r.version)), files),
+        };
+    },
 };
 
 ;// CONCATENATED MODULE: ./.build/migrations/formats/golang-migrate.js
