@@ -7,6 +7,7 @@
  */
 import { RollbackKitError } from '../core/errors.js';
 import { clip } from '../core/secrets.js';
+import { OutOfTime } from './http/client.js';
 import type { StepDeadline } from './http/deadline.js';
 
 export interface ListingBound {
@@ -23,7 +24,25 @@ export function listingBound(deadline: StepDeadline, what: string): ListingBound
 /** Before each page after the first: past the deadline, a clear error saying how far it got. */
 export function checkListingTime(bound: ListingBound | undefined, pagesRead: number): void {
   if (!bound || pagesRead === 0 || bound.deadline.left() > 0) return;
-  throw new RollbackKitError(
+  throw outOfListingTime(bound, pagesRead);
+}
+
+/**
+ * One page, asked for only in time; the deadline passing while a later page is on its way (the
+ * client cuts each request to the time left) is the listing's time running out, said as such.
+ */
+export async function listingPage<T>(bound: ListingBound | undefined, pagesRead: number, read: () => Promise<T>): Promise<T> {
+  checkListingTime(bound, pagesRead);
+  try {
+    return await read();
+  } catch (err) {
+    if (bound && pagesRead > 0 && err instanceof OutOfTime) throw outOfListingTime(bound, pagesRead);
+    throw err;
+  }
+}
+
+function outOfListingTime(bound: ListingBound, pagesRead: number): RollbackKitError {
+  return new RollbackKitError(
     `Listing ${bound.what} took longer than timeout-seconds (${bound.deadline.seconds} s): ${pagesRead} page(s) read, and the list goes on.`,
     'Raise timeout-seconds to look further back, or name the target to return to.',
   );

@@ -2,10 +2,20 @@
 import { describe, expect, it } from 'vitest';
 import { RollbackKitError } from '../../src/core/errors.js';
 import { StepDeadline } from '../../src/platforms/http/deadline.js';
-import { checkListingTime, listingBound, PageGuard } from '../../src/platforms/listing.js';
+import { OutOfTime } from '../../src/platforms/http/client.js';
+import { checkListingTime, listingBound, listingPage, PageGuard } from '../../src/platforms/listing.js';
 import { fakeClock } from './fake-http.js';
 
 describe('listing bound', () => {
+  it('a later page cut short by the deadline is the listing running out of time; the first page is the request failing', async () => {
+    const clock = fakeClock();
+    const bound = listingBound(new StepDeadline(clock.now, 60), 'the releases of app shop');
+    const cut = () => Promise.reject(new OutOfTime('Fly did not answer the releases before the step\'s deadline.'));
+    await expect(listingPage(bound, 3, cut)).rejects.toThrow(/^Listing the releases of app shop took longer than timeout-seconds \(60 s\): 3 page\(s\) read, and the list goes on\.$/);
+    await expect(listingPage(bound, 0, cut)).rejects.toThrow(/did not answer/);
+    await expect(listingPage(bound, 3, () => Promise.resolve('page'))).resolves.toBe('page');
+  });
+
   it('allows any number of pages before the deadline, and always the first page', async () => {
     const clock = fakeClock();
     const bound = listingBound(new StepDeadline(clock.now, 60), 'the releases of app shop');

@@ -171,8 +171,9 @@ describe('workflow-command injection through the bundles', () => {
       const steps = tables(2);
       const dir = await writeMigrations(ws, 'dbmate', steps);
       await applyMigrations(mdb, 'dbmate', dir, steps);
-      // A third migration whose file name carries the payload, applied as dbmate records it.
-      await writeFile(join(dir, `20240101000003_${PAYLOAD}.sql`), '-- migrate:up\nCREATE TABLE t3 (id int);\n\n-- migrate:down\nDROP TABLE t3;\n');
+      // A third migration whose file name carries the payload, applied as dbmate records it. dbmate
+      // (and so we) reads no file whose name holds a line feed: the payload's breaks are carriage returns.
+      await writeFile(join(dir, `20240101000003_${PAYLOAD.replaceAll('\n', '\r')}.sql`), '-- migrate:up\nCREATE TABLE t3 (id int);\n\n-- migrate:down\nDROP TABLE t3;\n');
       await mdb.query('CREATE TABLE t3 (id int)');
       await mdb.query(`INSERT INTO schema_migrations (version) VALUES ('20240101000003')`);
     });

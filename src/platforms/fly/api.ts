@@ -9,7 +9,7 @@ import { graphql } from '../http/graphql.js';
 import type { RetryPolicy } from '../http/retry.js';
 import type { StepDeadline } from '../http/deadline.js';
 import { parseMachine, parseRelease, splitImage, type FlyMachine, type FlyRelease } from './model.js';
-import { checkListingTime, PageGuard, type ListingBound } from '../listing.js';
+import { listingPage, PageGuard, type ListingBound } from '../listing.js';
 
 export const FLY_API_URL = 'https://api.fly.io';
 export const FLY_MACHINES_API_URL = 'https://api.machines.dev';
@@ -63,8 +63,7 @@ export async function* releases(c: FlyClients, app: string, bound?: ListingBound
   const guard = new PageGuard(`the releases of app ${app}`);
   let after: string | undefined;
   for (let page = 0; ; page++) {
-    checkListingTime(bound, page);
-    const data = await graphql(
+    const data = await listingPage(bound, page, () => graphql(
       c.api,
       'graphql',
       'releases',
@@ -72,7 +71,7 @@ export async function* releases(c: FlyClients, app: string, bound?: ListingBound
         app(name: $app) { releasesUnprocessed(first: $first, after: $after) { nodes { id version status imageRef stable createdAt } pageInfo { hasNextPage endCursor } } }
       }`,
       { app, first: RELEASE_PAGE, after },
-    );
+    ));
     const conn = (data.app as { releasesUnprocessed?: { nodes?: unknown[]; pageInfo?: { hasNextPage?: boolean; endCursor?: string } } } | null)?.releasesUnprocessed;
     const list = (conn?.nodes ?? []).map(parseRelease).sort((a, b) => b.version - a.version);
     yield list;

@@ -61,6 +61,9 @@ export class HttpApiError extends Error {
 /** A 403 rate limit without a stated wait: GitHub asks for at least a minute. */
 const UNSTATED_403_WAIT_MS = 60_000;
 
+/** A request cut short by the step's deadline: a listing that read pages before it has its own, fuller, message. */
+export class OutOfTime extends RollbackKitError {}
+
 /** The platform could not be reached, or did not answer within the request timeout. */
 export class HttpNetworkError extends Error {
   constructor(
@@ -232,7 +235,7 @@ export class HttpClient {
   /** No answer to `label` before the step's deadline. */
   private outOfTime(label: string): RollbackKitError {
     const { input, seconds } = this.opts.deadline!;
-    return new RollbackKitError(
+    return new OutOfTime(
       `${this.service} did not answer ${label} (${this.host}) before the step's deadline: ${input} (${seconds} s) ran out.`,
       `Check that ${this.host} is reachable and answering, then re-run the step (it is safe to repeat), or raise ${input}.`,
     );

@@ -9,7 +9,7 @@ import { UnexpectedShape } from '../http/errors.js';
 import type { RetryPolicy } from '../http/retry.js';
 import type { StepDeadline } from '../http/deadline.js';
 import { obj, str } from '../http/read.js';
-import { checkListingTime, PageGuard, type ListingBound } from '../listing.js';
+import { listingPage, PageGuard, type ListingBound } from '../listing.js';
 
 export const NETLIFY_API_URL = 'https://api.netlify.com';
 
@@ -77,8 +77,7 @@ export const PER_PAGE = 50;
 export async function* readyProductionDeploys(c: HttpClient, siteId: string, bound?: ListingBound): AsyncGenerator<NetlifyDeploy[]> {
   const guard = new PageGuard(`the ready production deploys of site ${siteId}`);
   for (let page = 1; ; page++) {
-    checkListingTime(bound, page - 1);
-    const data = await c.get(`${site(siteId)}/deploys`, { production: true, state: 'ready', page, per_page: PER_PAGE });
+    const data = await listingPage(bound, page - 1, () => c.get(`${site(siteId)}/deploys`, { production: true, state: 'ready', page, per_page: PER_PAGE }));
     if (!Array.isArray(data)) throw new UnexpectedShape('the Netlify deploy list');
     const list = data.map(parseDeploy);
     yield list;

@@ -1,7 +1,7 @@
 /** The Railway GraphQL operations a rollback uses, one function each. */
 import type { RailwayClient } from './client.js';
 import { parseDeployment, parseDeploymentPage, type RailwayDeployment } from './model.js';
-import { checkListingTime, PageGuard, type ListingBound } from '../listing.js';
+import { listingPage, PageGuard, type ListingBound } from '../listing.js';
 
 export interface ServiceRef {
   projectId: string;
@@ -17,14 +17,13 @@ export async function* deployments(client: RailwayClient, ref: ServiceRef, bound
   const guard = new PageGuard(`the deployments of service ${ref.serviceId}`);
   let after: string | undefined;
   for (let page = 0; ; page++) {
-    checkListingTime(bound, page);
-    const data = await client.query(
+    const data = await listingPage(bound, page, () => client.query(
       'deployments',
       `query deployments($input: DeploymentListInput!, $first: Int, $after: String) {
         deployments(input: $input, first: $first, after: $after) { edges { node { ${FIELDS} } } pageInfo { hasNextPage endCursor } }
       }`,
       { input: ref, first: PAGE_SIZE, after },
-    );
+    ));
     const { deployments: list, next } = parseDeploymentPage(data);
     yield list;
     if (!next || list.length === 0) return;

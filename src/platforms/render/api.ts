@@ -9,7 +9,7 @@ import { UnexpectedShape } from '../http/errors.js';
 import type { RetryPolicy } from '../http/retry.js';
 import type { StepDeadline } from '../http/deadline.js';
 import { obj, str } from '../http/read.js';
-import { checkListingTime, PageGuard, type ListingBound } from '../listing.js';
+import { listingPage, PageGuard, type ListingBound } from '../listing.js';
 
 export const RENDER_API_URL = 'https://api.render.com';
 
@@ -66,8 +66,7 @@ export async function* deploys(c: HttpClient, serviceId: string, bound?: Listing
   const guard = new PageGuard(`the deploys of service ${serviceId}`);
   let cursor: string | undefined;
   for (let page = 0; ; page++) {
-    checkListingTime(bound, page);
-    const data = await c.get(`${svc(serviceId)}/deploys`, { limit: PAGE_SIZE, cursor });
+    const data = await listingPage(bound, page, () => c.get(`${svc(serviceId)}/deploys`, { limit: PAGE_SIZE, cursor }));
     if (!Array.isArray(data)) throw new UnexpectedShape('the Render deploy list');
     const list = data.map((item) => parseDeploy(obj(item)?.deploy ?? item));
     yield list;

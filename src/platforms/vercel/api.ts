@@ -3,6 +3,7 @@ import type { VercelClient } from './client.js';
 import { parseAliasPage, parseDeployment, parseDeploymentPage, parseProject, type Deployment, type FailedAlias, type Project } from './model.js';
 import { PageGuard } from '../listing.js';
 import type { StepDeadline } from '../http/deadline.js';
+import { OutOfTime } from '../http/client.js';
 
 export async function getProject(client: VercelClient, idOrName: string, rollbackInfo = false): Promise<Project> {
   const data = await client.get(`/v9/projects/${encodeURIComponent(idOrName)}`, { rollbackInfo: rollbackInfo || undefined });
@@ -41,7 +42,17 @@ export async function* productionDeployments(
       progress.timedOut = true;
       return;
     }
-    const data = await client.get('/v6/deployments', { projectId, target: 'production', limit: PAGE_SIZE, until });
+    let data: unknown;
+    try {
+      data = await client.get('/v6/deployments', { projectId, target: 'production', limit: PAGE_SIZE, until });
+    } catch (err) {
+      // The deadline passed while a later page was on its way: the list goes on, as above.
+      if (err instanceof OutOfTime && progress.pages > 0) {
+        progress.timedOut = true;
+        return;
+      }
+      throw err;
+    }
     const { deployments, next } = parseDeploymentPage(data);
     progress.pages++;
     yield deployments;
