@@ -147,7 +147,9 @@ export class SqlLexer {
     while (i < n) {
       switch (this.mode) {
         case MODE_LINE_COMMENT: {
-          const nl = text.indexOf('\n', i);
+          // PostgreSQL's scan.l (and psql's psqlscan.l): `newline [\n\r]` ends a -- comment, so a
+          // file with CR-only line endings has code on the line after one.
+          const nl = lineEnd(text, i);
           if (nl < 0) i = n;
           else {
             i = nl + 1;
@@ -371,6 +373,12 @@ function dollarTagEnd(text: string, at: number): number {
     while (isWordChar(text.charCodeAt(i))) i++;
   }
   return text.charCodeAt(i) === DOLLAR ? i + 1 : -1;
+}
+
+/** Where the line from `from` ends: the first \n or \r, or -1. */
+function lineEnd(text: string, from: number): number {
+  for (let i = from; i < text.length; i++) if (text[i] === '\n' || text[i] === '\r') return i;
+  return -1;
 }
 
 /**

@@ -46,6 +46,41 @@ export function compareVersions(a: { version: string; name: string }, b: { versi
   return a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
 }
 
+/**
+ * Names compared byte by byte (UTF-8), as Go compares strings and Rust compares &str: the order of
+ * Go's os.ReadDir and of Rust's `a.cmp(b)` on names. `10_ten` comes before `9_nine`.
+ */
+export function compareNames(a: string, b: string): number {
+  return Buffer.compare(Buffer.from(a), Buffer.from(b));
+}
+
+/** Ids (from the tracking table) in the order of their files; an id with no file sorts by itself. */
+export function inFileOrder(ids: string[], files: { id: string }[]): string[] {
+  const place = new Map(files.map((f, i) => [f.id, i]));
+  return [...ids].sort((a, b) => (place.get(a) ?? Infinity) - (place.get(b) ?? Infinity) || compareNames(a, b));
+}
+
+/** The first two neighbours (in a tool's order) whose version numbers go down: where text order and numeric order part. */
+export function outOfNumericOrder<T extends { version: string }>(files: T[]): [T, T] | undefined {
+  const numeric = (v: string) => (/^\d+$/.test(v) ? BigInt(v) : undefined);
+  for (let i = 1; i < files.length; i++) {
+    const x = numeric(files[i - 1]!.version);
+    const y = numeric(files[i]!.version);
+    if (x !== undefined && y !== undefined && x > y) return [files[i - 1]!, files[i]!];
+  }
+  return undefined;
+}
+
+/** The warning a format gives when its tool's order is not the order of the version numbers. */
+export function orderWarning(tool: string, rule: string, pair: [{ name: string }, { name: string }] | undefined): string[] {
+  if (!pair) return [];
+  const [first, second] = pair;
+  return [
+    `${tool} orders migrations by ${rule}, not by version number: ${first.name} comes before ${second.name}, so ${second.name} is the newer of the two to ${tool} and is reverted before ${first.name}. ` +
+      'This run follows that order, as the tool would. Versions of one width keep the two orders the same.',
+  ];
+}
+
 /** Sorts tracking-table versions the way files are sorted. */
 export function sortVersions(versions: string[]): string[] {
   return versions.sort((a, b) => compareVersions({ version: a, name: a }, { version: b, name: b }));

@@ -113,3 +113,11 @@ describe("following the script's own SET of standard_conforming_strings", () => 
     expect(lexer.idle).toBe(true);
   });
 });
+
+describe('line comments end where PostgreSQL ends them', () => {
+  // PostgreSQL's scan.l (and psql's psqlscan.l): `newline [\n\r]`, and a -- comment runs to a newline.
+  it('a down file with CR-only line endings: each -- comment ends at its \\r, and the statements after it are code', () => {
+    const down = '-- undo 2\rDROP TABLE t;\r-- and u\rDROP TABLE u;\r';
+    for (const conforming of [true, false]) expect(split(down, conforming)).toEqual(['-- undo 2\rDROP TABLE t', '-- and u\rDROP TABLE u']);
+  });
+});

@@ -8,7 +8,7 @@
  * search_path, so neither do we for this format.
  */
 import { extname } from 'node:path';
-import { anyFileMatches, leadingVersion, listFiles, readText } from '../files.js';
+import { anyFileMatches, leadingVersion, listFiles, orderWarning, outOfNumericOrder, readText } from '../files.js';
 import type { MigrationFile, MigrationFormat } from '../types.js';
 import { lineAt, literal } from '../sql-split.js';
 import { describeTable, readAppliedTimes, splitTableOption, rowVersionsSql, sqlTable } from '../tracking.js';
@@ -31,12 +31,34 @@ export function parseNodePgMigrate(text: string): { downSql?: string; downLine: 
   return { downSql: text.slice(down, up < down ? undefined : up), downLine: lineAt(text, down) };
 }
 
-/** The tool's own order: numeric prefix, then name. */
+/**
+ * The tool's own timestamp of a file (src/migration.ts getNumericPrefix): the name up to its first
+ * `_`; 13 digits are milliseconds, 17 digits a UTC time (yyyymmddhhmmssSSS) read as milliseconds,
+ * anything else Number(prefix) or 0. So `20240101000000000_a` (17 digits) sorts with the 13-digit
+ * millisecond names by the time it means, and `3-add.sql` has timestamp 0.
+ */
+function timestampOf(name: string): number {
+  const prefix = name.split('_')[0]!;
+  if (/^\d+$/.test(prefix)) {
+    if (prefix.length === 13) return Number(prefix);
+    if (prefix.length === 17) {
+      const [y, mo, d, h, mi, s, ms] = [0, 4, 6, 8, 10, 12, 14].map((at, i, all) => prefix.slice(at, all[i + 1] ?? 17));
+      return new Date(`${y}-${mo}-${d}T${h}:${mi}:${s}.${ms}Z`).valueOf();
+    }
+  }
+  return Number(prefix) || 0;
+}
+
+/**
+ * The tool's own order of files (src/migration.ts getMigrationFilePaths): timestamps subtracted,
+ * then names compared by localeCompare with the tool's options. Kept as the tool writes it, NaN
+ * of an impossible date included, so that one sort of the same listing gives the same order.
+ */
 function compare(a: MigrationFile, b: MigrationFile): number {
-  const x = BigInt(a.version || '0');
-  const y = BigInt(b.version || '0');
-  if (x !== y) return x < y ? -1 : 1;
-  return a.name.localeCompare(b.name, undefined, { numeric: true });
+  return (
+    timestampOf(a.name) - timestampOf(b.name) ||
+    a.name.localeCompare(b.name, undefined, { usage: 'sort', numeric: true, sensitivity: 'variant', ignorePunctuation: true })
+  );
 }
 
 export const nodePgMigrate: MigrationFormat = {
@@ -64,6 +86,7 @@ export const nodePgMigrate: MigrationFormat = {
     }
     return out.sort(compare);
   },
+  layoutWarnings: (_dir, files) => orderWarning('node-pg-migrate', 'the timestamp before the first "_" in the file name (13 digits are milliseconds, 17 a UTC time)', outOfNumericOrder(files)),
   settings(config) {
     const option = splitTableOption(config.migrationsTable ?? 'pgmigrations', 'node-pg-migrate');
     return { trackingTable: async () => ({ schema: option.schema ?? 'public', name: option.name }) };

@@ -7,7 +7,7 @@
  * Prisma locks with pg_advisory_lock(72707369). The URL's `schema` parameter (default public) is
  * where Prisma keeps _prisma_migrations and the search_path its migrations run with.
  */
-import { compareVersions, leadingVersion, listFolders, readText } from '../files.js';
+import { compareNames, inFileOrder, leadingVersion, listFolders, orderWarning, outOfNumericOrder, readText } from '../files.js';
 import { literal } from '../sql-split.js';
 import { describeTable, readAppliedTimes, refuseTableOption, rowVersionsSql, sqlTable } from '../tracking.js';
 import { quoteIdent } from '../../db/catalog.js';
@@ -38,8 +38,11 @@ export const prisma: MigrationFormat = {
         noTransaction: false,
       });
     }
-    return out.sort(compareVersions);
+    // Prisma's order: folder names compared as Rust compares strings, byte by byte (prisma-engines,
+    // schema-connector migrations_directory.rs list_migrations: `a.migration_name().cmp(b.migration_name())`).
+    return out.sort((a, b) => compareNames(a.id, b.id));
   },
+  layoutWarnings: (_dir, files) => orderWarning('Prisma', 'folder name compared as text', outOfNumericOrder(files)),
   settings(config) {
     const schema = config.params.schema || 'public';
     refuseTableOption(config, 'prisma', describeTable({ schema, name: '_prisma_migrations' }));
@@ -50,13 +53,8 @@ export const prisma: MigrationFormat = {
     relation: sqlTable(table),
     lockKey: async () => PRISMA_LOCK_KEY,
     appliedSql: `SELECT DISTINCT migration_name FROM ${sqlTable(table)} WHERE rolled_back_at IS NULL`,
-    appliedIds(rows, files) {
-      // Prisma orders migrations by folder name.
-      const order = new Map(files.map((f, i) => [f.id, i]));
-      return rows
-        .map((r) => String(r.migration_name))
-        .sort((a, b) => (order.get(a) ?? Infinity) - (order.get(b) ?? Infinity) || (a < b ? -1 : a > b ? 1 : 0));
-    },
+    // In Prisma's order of the folders.
+    appliedIds: (rows, files) => inFileOrder(rows.map((r) => String(r.migration_name)), files),
     // A row whose migration failed midway has no finished_at: when it started is when it was applied.
     appliedAt: (session, ids) =>
       readAppliedTimes(

@@ -6,7 +6,7 @@
  * deletes the row from supabase_migrations.schema_migrations, as `migration repair --status
  * reverted` does.
  */
-import { compareVersions, listFiles, readText } from '../files.js';
+import { compareNames, inFileOrder, listFiles, orderWarning, outOfNumericOrder, readText } from '../files.js';
 import { describeTable, refuseTableOption, versionTableTracking } from '../tracking.js';
 import type { MigrationFile, MigrationFormat, TableName } from '../types.js';
 
@@ -35,7 +35,9 @@ export const supabase: MigrationFormat = {
       const downSql = downFile ? await readText(dir, downFile) : undefined;
       out.push({ version: m[1]!, id: m[1]!, name, addedPath: name, downFile, downSql, downLine: 1, noTransaction: false });
     }
-    return out.sort(compareVersions);
+    // The CLI's order: file names as Go's fs.ReadDir sorts them, byte by byte (supabase/cli
+    // pkg/migration/list.go ListLocalMigrations), not versions as numbers.
+    return out.sort((a, b) => compareNames(a.name, b.name));
   },
   settings(config) {
     refuseTableOption(config, 'supabase', describeTable(TABLE));
@@ -43,13 +45,20 @@ export const supabase: MigrationFormat = {
     return { searchPath: config.params.search_path, trackingTable: async () => TABLE };
   },
   layoutWarnings(_dir, files) {
-    const beside = files.map((f) => f.downFile).filter((f): f is string => f !== undefined && !f.startsWith('down/'));
-    if (beside.length === 0) return [];
-    const shown = beside.slice(0, 3).join(', ') + (beside.length > 3 ? ` and ${beside.length - 3} more` : '');
-    return [
-      `Down files ${shown} sit beside the migrations, where the Supabase CLI takes every <timestamp>_name.sql file for a migration: \`supabase db push\` would see each as a second migration with the version of the one it undoes, and could apply it. ` +
-        'Move them to supabase/migrations/down/<timestamp>_name.sql (the CLI does not read that folder); this run reads them where they are.',
-    ];
+    return [...orderWarning('The Supabase CLI', 'file name compared as text', outOfNumericOrder(files)), ...besideWarning(files)];
   },
-  tracking: versionTableTracking,
+  tracking: (table) => ({
+    ...versionTableTracking(table),
+    appliedIds: (rows, files) => inFileOrder(rows.map((r) => String(r.version)), files),
+  }),
 };
+
+function besideWarning(files: MigrationFile[]): string[] {
+  const beside = files.map((f) => f.downFile).filter((f): f is string => f !== undefined && !f.startsWith('down/'));
+  if (beside.length === 0) return [];
+  const shown = beside.slice(0, 3).join(', ') + (beside.length > 3 ? ` and ${beside.length - 3} more` : '');
+  return [
+    `Down files ${shown} sit beside the migrations, where the Supabase CLI takes every <timestamp>_name.sql file for a migration: \`supabase db push\` would see each as a second migration with the version of the one it undoes, and could apply it. ` +
+      'Move them to supabase/migrations/down/<timestamp>_name.sql (the CLI does not read that folder); this run reads them where they are.',
+  ];
+}
