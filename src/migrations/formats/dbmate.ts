@@ -17,7 +17,7 @@
  * - A marker starts a line and is followed by the line's end or by white space and options:
  *   `-- migrate:up-to-date check` is a comment inside the SQL, not a marker.
  */
-import { anyFileMatches, listFiles, readText } from '../files.js';
+import { anyFileMatches, compareNames, listFiles, outOfNumericOrder, readText } from '../files.js';
 import type { MigrationFile, MigrationFormat } from '../types.js';
 import { currentSchema, firstSearchPathSchema, splitTableOption, versionTableTracking } from '../tracking.js';
 import { lineAt } from '../sql-split.js';
@@ -101,9 +101,7 @@ export function parseDbmate(text: string): DbmateDown {
 }
 
 /** dbmate's order: file names compared byte by byte, as Go compares strings. */
-function byFileName(a: { name: string }, b: { name: string }): number {
-  return Buffer.compare(Buffer.from(a.name), Buffer.from(b.name));
-}
+const byFileName = (a: { name: string }, b: { name: string }): number => compareNames(a.name, b.name);
 
 async function load(dir: string): Promise<MigrationFile[]> {
   const out: MigrationFile[] = [];
@@ -124,14 +122,6 @@ async function load(dir: string): Promise<MigrationFile[]> {
 export function inDbmateOrder(versions: string[], files: MigrationFile[]): string[] {
   const nameOf = new Map(files.map((f) => [f.id, f.name]));
   return versions.map((v) => ({ v, name: nameOf.get(v) ?? v })).sort(byFileName).map((x) => x.v);
-}
-
-/** Migrations whose place in dbmate's order is not their place by version number (`10_…` before `9_…`). */
-function outOfNumericOrder(files: MigrationFile[]): [MigrationFile, MigrationFile] | undefined {
-  for (let i = 1; i < files.length; i++) {
-    if (BigInt(files[i - 1]!.version) > BigInt(files[i]!.version)) return [files[i - 1]!, files[i]!];
-  }
-  return undefined;
 }
 
 export const dbmate: MigrationFormat = {
