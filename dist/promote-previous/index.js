@@ -250,9 +250,9 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("util");
 /***/ ((__webpack_module__, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(__webpack_module__, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _core_action_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(2248);
+/* harmony import */ var _core_action_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(2324);
 /* harmony import */ var _platforms_not_live_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(19);
-/* harmony import */ var _platforms_promote_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(3109);
+/* harmony import */ var _platforms_promote_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(6662);
 /* harmony import */ var _platforms_promote_inputs_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(5624);
 /* harmony import */ var _report_promote_previous_summary_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(2662);
 /* harmony import */ var _report_write_summary_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(4039);
@@ -301,7 +301,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 2248:
+/***/ 2324:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -318,107 +318,8 @@ __nccwpck_require__.d(__webpack_exports__, {
 var actions_core = __nccwpck_require__(2735);
 // EXTERNAL MODULE: ./.build/core/errors.js
 var errors = __nccwpck_require__(8005);
-;// CONCATENATED MODULE: ./.build/core/secrets.js
-/**
- * What counts as a secret, in which written forms it can turn up, and how it is taken out of text.
- * The one rule for every value registered anywhere (inputs, passwords, URLs, spec headers), used by
- * the log: call sites never decide for themselves whether a value is long enough to hide.
- */
-/** Shorter values are "weak": too short to mask in the whole job log without masking ordinary text. */
-const MIN_SECRET_LENGTH = 6;
-/** Values that are switches or placeholders, never credentials: `?x-vercel-set-bypass-cookie=true`. */
-const COMMON_WORDS = new Set(['true', 'false', 'null', 'none', 'nil', 'undefined', 'yes', 'no', 'on', 'off', 'enabled', 'disabled']);
-const NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i;
-function secretStrength(value) {
-    const word = value.trim();
-    if (!word)
-        return undefined;
-    if (value.length < MIN_SECRET_LENGTH || COMMON_WORDS.has(word.toLowerCase()) || NUMBER.test(word))
-        return 'weak';
-    return 'strong';
-}
-/** The forms a value takes once written into a URL, a form body or a JSON string. */
-function encodedForms(value) {
-    const uri = encodeURIComponent(value);
-    const form = new URLSearchParams({ v: value }).toString().slice(2);
-    const json = JSON.stringify(value).slice(1, -1);
-    return [...new Set([value, uri, form, json])];
-}
-/**
- * Cuts text to at most `max` characters with an ellipsis, at a space when there is one in the
- * second half, so a word (a token) is kept whole or left out. Still redact first (`Log.excerpt`):
- * text without spaces is cut where it must be, and a cut secret no longer matches the redactor.
- */
-function clip(text, max) {
-    if (text.length <= max)
-        return text;
-    let cut = text.slice(0, Math.max(0, max - 1));
-    const space = cut.search(/\s\S*$/);
-    if (space >= max / 2)
-        cut = cut.slice(0, space);
-    return `${cut.trimEnd()}…`;
-}
-/**
- * Every string inside a JSON-like value redacted, before it is serialised: escaping (JSON's \",
- * XML's &quot;, a Markdown \|) would otherwise turn a secret into a form the redactor does not know.
- */
-function redactDeep(value, redact) {
-    if (typeof value === 'string')
-        return redact(value);
-    if (Array.isArray(value))
-        return value.map((v) => redactDeep(v, redact));
-    if (value && typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype) {
-        return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, redactDeep(v, redact)]));
-    }
-    return value;
-}
-const REDACTED = '***';
-const escapeRegExp = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-/** The registered values and one pattern that replaces them all. */
-class SecretSet {
-    strong = new Set();
-    weak = new Set();
-    pattern;
-    /**
-     * Registers `value` and its encoded forms. Returns what the runner may mask (strong forms only),
-     * or undefined when nothing was registered.
-     *
-     * The choice for weak values: a guessed one (`?x-vercel-set-bypass-cookie=true`, `?token=abc`)
-     * is not a secret at all. A declared one (a 4-character database password) is still a secret,
-     * so it must not leak silently: our own redactor removes it where it stands as a whole word
-     * (`admin:pw@host`, not the "pw" inside "pwd"), but the runner is not asked to mask it, because
-     * `::add-mask::` would mask every occurrence in every later step of the job ("true", "admin").
-     * The runner masks `${{ secrets.* }}` values by itself in any case.
-     */
-    add(value, source) {
-        if (value === undefined)
-            return undefined;
-        const strength = secretStrength(value);
-        if (!strength || (strength === 'weak' && source === 'guessed'))
-            return undefined;
-        const set = strength === 'strong' ? this.strong : this.weak;
-        const fresh = encodedForms(value).filter((form) => !this.strong.has(form) && !set.has(form));
-        if (!fresh.length)
-            return { strength, maskable: [] };
-        for (const form of fresh)
-            set.add(form);
-        this.pattern = undefined;
-        return { strength, maskable: strength === 'strong' ? fresh : [] };
-    }
-    redact(text) {
-        if (!this.strong.size && !this.weak.size)
-            return text;
-        this.pattern ??= this.compile();
-        return text.replace(this.pattern, REDACTED);
-    }
-    compile() {
-        // Longest first, so a secret that contains another is replaced whole.
-        const all = [...[...this.strong].map((s) => ({ s, weak: false })), ...[...this.weak].map((s) => ({ s, weak: true }))].sort((a, b) => b.s.length - a.s.length);
-        const alternatives = all.map(({ s, weak }) => (weak ? `(?<![\\p{L}\\p{N}])${escapeRegExp(s)}(?![\\p{L}\\p{N}])` : escapeRegExp(s)));
-        return new RegExp(alternatives.join('|'), 'gu');
-    }
-}
-
+// EXTERNAL MODULE: ./.build/core/secrets.js
+var core_secrets = __nccwpck_require__(9205);
 ;// CONCATENATED MODULE: ./.build/core/log.js
 /**
  * Where library code reports progress. Every line passes through `redact`, so a secret registered
@@ -426,7 +327,7 @@ class SecretSet {
  */
 
 function createLog(sink) {
-    const secrets = new SecretSet();
+    const secrets = new core_secrets/* SecretSet */.rE();
     const redact = (text) => secrets.redact(text);
     let warnedWeak = false;
     return {
@@ -443,11 +344,11 @@ function createLog(sink) {
             // password is never protected less without anyone knowing.
             if (added.strength === 'weak' && sink.mask && !warnedWeak) {
                 warnedWeak = true;
-                sink.warning(redact(`A secret given to this step is shorter than ${MIN_SECRET_LENGTH} characters, a number or a common word: rollback-kit keeps it out of its own output, but does not ask the runner to mask it everywhere in the job log (that would hide every such word). Use a longer secret.`));
+                sink.warning(redact(`A secret given to this step is shorter than ${core_secrets/* MIN_SECRET_LENGTH */.vb} characters, a number or a common word: rollback-kit keeps it out of its own output, but does not ask the runner to mask it everywhere in the job log (that would hide every such word). Use a longer secret.`));
             }
         },
         redact,
-        excerpt: (text, max) => clip(redact(text), max),
+        excerpt: (text, max) => (0,core_secrets/* clip */.$Q)(redact(text), max),
     };
 }
 /** A log that keeps its lines in memory: for library tests. */
@@ -1339,6 +1240,118 @@ function errorLine(err) {
 
 /***/ }),
 
+/***/ 9205:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   $Q: () => (/* binding */ clip),
+/* harmony export */   rE: () => (/* binding */ SecretSet),
+/* harmony export */   vb: () => (/* binding */ MIN_SECRET_LENGTH)
+/* harmony export */ });
+/* unused harmony exports secretStrength, encodedForms, redactDeep */
+/**
+ * What counts as a secret, in which written forms it can turn up, and how it is taken out of text.
+ * The one rule for every value registered anywhere (inputs, passwords, URLs, spec headers), used by
+ * the log: call sites never decide for themselves whether a value is long enough to hide.
+ */
+/** Shorter values are "weak": too short to mask in the whole job log without masking ordinary text. */
+const MIN_SECRET_LENGTH = 6;
+/** Values that are switches or placeholders, never credentials: `?x-vercel-set-bypass-cookie=true`. */
+const COMMON_WORDS = new Set(['true', 'false', 'null', 'none', 'nil', 'undefined', 'yes', 'no', 'on', 'off', 'enabled', 'disabled']);
+const NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i;
+function secretStrength(value) {
+    const word = value.trim();
+    if (!word)
+        return undefined;
+    if (value.length < MIN_SECRET_LENGTH || COMMON_WORDS.has(word.toLowerCase()) || NUMBER.test(word))
+        return 'weak';
+    return 'strong';
+}
+/** The forms a value takes once written into a URL, a form body or a JSON string. */
+function encodedForms(value) {
+    const uri = encodeURIComponent(value);
+    const form = new URLSearchParams({ v: value }).toString().slice(2);
+    const json = JSON.stringify(value).slice(1, -1);
+    return [...new Set([value, uri, form, json])];
+}
+/**
+ * Cuts text to at most `max` characters with an ellipsis, at a space when there is one in the
+ * second half, so a word (a token) is kept whole or left out. Still redact first (`Log.excerpt`):
+ * text without spaces is cut where it must be, and a cut secret no longer matches the redactor.
+ */
+function clip(text, max) {
+    if (text.length <= max)
+        return text;
+    let cut = text.slice(0, Math.max(0, max - 1));
+    const space = cut.search(/\s\S*$/);
+    if (space >= max / 2)
+        cut = cut.slice(0, space);
+    return `${cut.trimEnd()}…`;
+}
+/**
+ * Every string inside a JSON-like value redacted, before it is serialised: escaping (JSON's \",
+ * XML's &quot;, a Markdown \|) would otherwise turn a secret into a form the redactor does not know.
+ */
+function redactDeep(value, redact) {
+    if (typeof value === 'string')
+        return redact(value);
+    if (Array.isArray(value))
+        return value.map((v) => redactDeep(v, redact));
+    if (value && typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype) {
+        return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, redactDeep(v, redact)]));
+    }
+    return value;
+}
+const REDACTED = '***';
+const escapeRegExp = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+/** The registered values and one pattern that replaces them all. */
+class SecretSet {
+    strong = new Set();
+    weak = new Set();
+    pattern;
+    /**
+     * Registers `value` and its encoded forms. Returns what the runner may mask (strong forms only),
+     * or undefined when nothing was registered.
+     *
+     * The choice for weak values: a guessed one (`?x-vercel-set-bypass-cookie=true`, `?token=abc`)
+     * is not a secret at all. A declared one (a 4-character database password) is still a secret,
+     * so it must not leak silently: our own redactor removes it where it stands as a whole word
+     * (`admin:pw@host`, not the "pw" inside "pwd"), but the runner is not asked to mask it, because
+     * `::add-mask::` would mask every occurrence in every later step of the job ("true", "admin").
+     * The runner masks `${{ secrets.* }}` values by itself in any case.
+     */
+    add(value, source) {
+        if (value === undefined)
+            return undefined;
+        const strength = secretStrength(value);
+        if (!strength || (strength === 'weak' && source === 'guessed'))
+            return undefined;
+        const set = strength === 'strong' ? this.strong : this.weak;
+        const fresh = encodedForms(value).filter((form) => !this.strong.has(form) && !set.has(form));
+        if (!fresh.length)
+            return { strength, maskable: [] };
+        for (const form of fresh)
+            set.add(form);
+        this.pattern = undefined;
+        return { strength, maskable: strength === 'strong' ? fresh : [] };
+    }
+    redact(text) {
+        if (!this.strong.size && !this.weak.size)
+            return text;
+        this.pattern ??= this.compile();
+        return text.replace(this.pattern, REDACTED);
+    }
+    compile() {
+        // Longest first, so a secret that contains another is replaced whole.
+        const all = [...[...this.strong].map((s) => ({ s, weak: false })), ...[...this.weak].map((s) => ({ s, weak: true }))].sort((a, b) => b.s.length - a.s.length);
+        const alternatives = all.map(({ s, weak }) => (weak ? `(?<![\\p{L}\\p{N}])${escapeRegExp(s)}(?![\\p{L}\\p{N}])` : escapeRegExp(s)));
+        return new RegExp(alternatives.join('|'), 'gu');
+    }
+}
+
+
+/***/ }),
+
 /***/ 9041:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
@@ -1346,7 +1359,7 @@ function errorLine(err) {
 /* harmony export */   AI: () => (/* binding */ registerUrlSecrets),
 /* harmony export */   Qy: () => (/* binding */ displayUrl)
 /* harmony export */ });
-/* unused harmony exports isSensitiveName, urlSecrets, splitCredentials */
+/* unused harmony exports isSensitiveName, decodedForms, urlSecrets, splitCredentials */
 /**
  * The one list, for query and fragment parameters and for headers alike. `key` as a whole name or
  * the last word of one (`api_key`, `access_key`, `x-functions-key`, `ocp-apim-subscription-key`),
@@ -1369,11 +1382,16 @@ const decode = (text) => {
         return undefined;
     }
 };
+/** A value as written and, when it decodes to something else, percent-decoded. */
+function decodedForms(text) {
+    const decoded = decode(text);
+    return decoded === undefined || decoded === text ? [text] : [text, decoded];
+}
 /**
  * Every form the URL's secrets can take in text: as written, as the URL parser serialises them,
  * percent-decoded (with and without `+` as a space); Log.secret adds the re-encoded forms.
  */
-function urlSecrets(text) {
+function urlSecrets(text, opts = {}) {
     const declared = [];
     const guessed = [];
     let serialised;
@@ -1394,10 +1412,14 @@ function urlSecrets(text) {
             const userIsCredential = !/^postgres(ql)?:/i.test(written);
             const parts = password ? [userinfo, password, `${decode(user) ?? user}:${decode(password) ?? password}`] : userIsCredential ? [user] : [];
             for (const part of parts)
-                declared.push(part, ...[decode(part)].filter((d) => d !== undefined));
+                declared.push(...decodedForms(part));
         }
-        for (const [name, value] of rawParameters(written)) {
-            if (!isSensitiveName(decode(name) ?? name))
+        for (const part of rawParts(written)) {
+            const eq = part.indexOf('=');
+            const name = eq < 0 ? part : part.slice(0, eq);
+            const value = eq < 0 ? part : part.slice(eq + 1);
+            const secret = opts.everyParameter || (eq > 0 && isSensitiveName(decode(name) ?? name));
+            if (!secret || !value)
                 continue;
             guessed.push(value, ...[decode(value), decode(value.replace(/\+/g, ' '))].filter((d) => d !== undefined));
         }
@@ -1408,28 +1430,22 @@ function urlSecrets(text) {
         declared.push(basic, basic.slice('Basic '.length));
     return { declared: [...new Set(declared)], guessed: [...new Set(guessed)] };
 }
-function registerUrlSecrets(text, log) {
+function registerUrlSecrets(text, log, opts = {}) {
     if (!text)
         return;
-    const found = urlSecrets(text);
+    const found = urlSecrets(text, opts);
     for (const value of found.declared)
         log.secret(value);
     for (const value of found.guessed)
         log.secret(value, 'guessed');
 }
-/** `name=value` pairs of the query and the fragment, exactly as written. */
-function rawParameters(text) {
+/** The `&`-separated parts of the query and the fragment (`name=value`, or a bare `abc`), exactly as written. */
+function rawParts(text) {
     const hash = text.indexOf('#');
     const question = text.indexOf('?');
     const query = question >= 0 && (hash < 0 || question < hash) ? text.slice(question + 1, hash > question ? hash : undefined) : '';
     const fragment = hash >= 0 ? text.slice(hash + 1) : '';
-    const pairs = [];
-    for (const part of [...query.split('&'), ...fragment.split('&')]) {
-        const eq = part.indexOf('=');
-        if (eq > 0)
-            pairs.push([part.slice(0, eq), part.slice(eq + 1)]);
-    }
-    return pairs;
+    return [...query.split('&'), ...fragment.split('&')].filter((part) => part !== '');
 }
 /** The URL's user name and password as an HTTP Basic Authorization value, percent-decoded as curl does. */
 function basicAuthorization(text) {
@@ -1477,7 +1493,7 @@ function displayUrl(text) {
 /* harmony export */   C: () => (/* binding */ refuseNotLive)
 /* harmony export */ });
 /* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8005);
-/* harmony import */ var _promote_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(3109);
+/* harmony import */ var _promote_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(6662);
 /**
  * promote-previous on its own (the action, `rollback-kit promote`): a change the platform accepted
  * but did not make live (a promotion Vercel queued behind a rolling release) fails the step, as it
@@ -1508,8 +1524,8 @@ __nccwpck_require__.d(__webpack_exports__, {
 
 // EXTERNAL MODULE: ./.build/core/errors.js
 var errors = __nccwpck_require__(8005);
-// EXTERNAL MODULE: ./.build/core/action.js + 6 modules
-var action = __nccwpck_require__(2248);
+// EXTERNAL MODULE: ./.build/core/action.js + 5 modules
+var action = __nccwpck_require__(2324);
 ;// CONCATENATED MODULE: ./.build/core/secret-input.js
 /**
  * Platform tokens for the entry points: each from its input or, when that is empty, from the
@@ -1541,8 +1557,8 @@ function secretInput(name, env, log, inputs = action/* input */.hF) {
 
 // EXTERNAL MODULE: ./.build/core/url-secrets.js
 var url_secrets = __nccwpck_require__(9041);
-// EXTERNAL MODULE: ./.build/platforms/promote.js + 34 modules
-var promote = __nccwpck_require__(3109);
+// EXTERNAL MODULE: ./.build/platforms/promote.js + 35 modules
+var promote = __nccwpck_require__(6662);
 ;// CONCATENATED MODULE: ./.build/platforms/promote-inputs.js
 
 
@@ -1622,7 +1638,7 @@ function readPromoteRequest(inputs, ctx, log) {
 
 /***/ }),
 
-/***/ 3109:
+/***/ 6662:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -1951,6 +1967,10 @@ class HttpClient {
         for (let attempt = 0;; attempt++) {
             let failure;
             let lastError;
+            // The answer is not awaited past the step's deadline. A request made once it has passed (a
+            // wait's last look) is the caller's choice, and gets the request timeout.
+            const before = this.opts.deadline?.left();
+            const cut = before !== undefined && before > 0 && before < this.timeoutMs;
             try {
                 const res = await fetch(url, {
                     method,
@@ -1964,7 +1984,8 @@ class HttpClient {
                     // fetch drops Authorization on a redirect to another origin, but not a token in another
                     // header (Railway's Project-Access-Token): a platform API call follows no redirect at all.
                     redirect: 'manual',
-                    signal: AbortSignal.timeout(this.timeoutMs),
+                    // Whole milliseconds: a fractional deadline-seconds leaves a fraction, which the timer refuses.
+                    signal: AbortSignal.timeout(cut ? Math.ceil(before) : this.timeoutMs),
                 });
                 const raw = await res.text();
                 if (res.status >= 300 && res.status < 400)
@@ -1997,6 +2018,8 @@ class HttpClient {
                 if (err instanceof errors/* RollbackKitError */.dp)
                     throw err;
                 const timedOut = err?.name === 'TimeoutError' || err?.name === 'AbortError';
+                if (timedOut && cut)
+                    throw this.outOfTime(label);
                 lastError = new HttpNetworkError(this.base.host, err?.cause ?? err, timedOut);
                 failure = { kind: 'network' };
             }
@@ -2004,7 +2027,7 @@ class HttpClient {
             const asked = askedWait(failure);
             if (left !== undefined && asked !== undefined && asked > left && attempt < this.retry.rateLimitRetries) {
                 const secs = (ms) => `${Math.ceil(ms / 1000)} s`;
-                throw new errors/* RollbackKitError */.dp(`${this.service} asked to wait ${secs(asked)} (${failure.kind === 'status' && failure.retryAfter === null ? 'until its rate limit resets' : 'Retry-After'}) before ${label} again (${lastError.message}), but only ${secs(left)} of timeout-seconds (${this.opts.deadline.seconds} s) are left.`, `Wait ${secs(asked)}, then re-run the step (it is safe to repeat), or raise timeout-seconds.`);
+                throw new errors/* RollbackKitError */.dp(`${this.service} asked to wait ${secs(asked)} (${failure.kind === 'status' && failure.retryAfter === null ? 'until its rate limit resets' : 'Retry-After'}) before ${label} again (${lastError.message}), but only ${secs(left)} of ${this.opts.deadline.input} (${this.opts.deadline.seconds} s) are left.`, `Wait ${secs(asked)}, then re-run the step (it is safe to repeat), or raise ${this.opts.deadline.input}.`);
             }
             const delay = left === undefined || left > 0 ? retryDelay(failure, attempt, this.retry, this.random, left) : undefined;
             if (delay === undefined)
@@ -2012,6 +2035,11 @@ class HttpClient {
             this.opts.log.info(`${this.service}: ${lastError.message}; retrying in ${(delay / 1000).toFixed(1)} s (attempt ${attempt + 2}).`);
             await this.wait(delay);
         }
+    }
+    /** No answer to `label` before the step's deadline. */
+    outOfTime(label) {
+        const { input, seconds } = this.opts.deadline;
+        return new errors/* RollbackKitError */.dp(`${this.service} did not answer ${label} (${this.host}) before the step's deadline: ${input} (${seconds} s) ran out.`, `Check that ${this.host} is reachable and answering, then re-run the step (it is safe to repeat), or raise ${input}.`);
     }
     redirected(res, from, label) {
         let where = 'an address it did not give';
@@ -2237,24 +2265,29 @@ function splitImage(ref) {
     return { host: hasHost ? first : undefined, repository, reference: reference ?? 'latest' };
 }
 
+// EXTERNAL MODULE: ./.build/core/secrets.js
+var secrets = __nccwpck_require__(9205);
 ;// CONCATENATED MODULE: ./.build/platforms/listing.js
 /**
  * How long a provider may spend paging through its list of releases or deploys: the step's
  * timeout-seconds, not a page count, so a last good one however far back is found when there is
- * time to reach it, and a listing that never ends still ends.
+ * time to reach it, and a listing that never ends still ends. The time is the step's own deadline
+ * (StepDeadline), the one clock of the search for the target that bounds its retries too, so the
+ * listing cannot outlive the search it belongs to.
  */
 
-function listingBound(timeoutSeconds, what) {
-    return { deadline: Date.now() + timeoutSeconds * 1000, seconds: timeoutSeconds, what };
+
+function listingBound(deadline, what) {
+    return { deadline, what };
 }
 /** Before each page after the first: past the deadline, a clear error saying how far it got. */
 function checkListingTime(bound, pagesRead) {
-    if (!bound || pagesRead === 0 || Date.now() < bound.deadline)
+    if (!bound || pagesRead === 0 || bound.deadline.left() > 0)
         return;
-    throw new errors/* RollbackKitError */.dp(`Listing ${bound.what} took longer than timeout-seconds (${bound.seconds} s): ${pagesRead} page(s) read, and the list goes on.`, 'Raise timeout-seconds to look further back, or name the target to return to.');
+    throw new errors/* RollbackKitError */.dp(`Listing ${bound.what} took longer than timeout-seconds (${bound.deadline.seconds} s): ${pagesRead} page(s) read, and the list goes on.`, 'Raise timeout-seconds to look further back, or name the target to return to.');
 }
-/** What a message quotes of a cursor: enough to recognise it. */
-const clip = (text) => (text.length > 40 ? `${text.slice(0, 40)}…` : text);
+/** What a message quotes of a cursor: enough to recognise it (a longer one is cut to 40 characters and an ellipsis). */
+const CURSOR_SHOWN = 41;
 /**
  * Stops a listing whose API hands out a page it has given before (the same cursor again, or for
  * page-number paging the same page content), which would otherwise go round until timeout-seconds
@@ -2272,7 +2305,7 @@ class PageGuard {
     check(key, kind = 'cursor') {
         this.pages++;
         if (this.seen.has(key))
-            this.stuck(kind === 'cursor' ? `the same next-page cursor (${clip(key)}) as an earlier page` : 'a page it had already given');
+            this.stuck(kind === 'cursor' ? `the same next-page cursor (${(0,secrets/* clip */.$Q)(key, CURSOR_SHOWN)}) as an earlier page` : 'a page it had already given');
         this.seen.add(key);
     }
     /** Ends the listing: the API's paging went wrong in the way `how` says. */
@@ -2406,17 +2439,21 @@ function nextPoll(intervalMs, deadline, now) {
 /**
  * The step's deadline as the HTTP client sees it: timeout-seconds from the start of each phase (the
  * search for the target, then the wait after the request, as timeout-seconds is documented), so no
- * retry, and no wait a rate limit asks for, outlives the step.
+ * retry, no wait a rate limit asks for, and no wait for an answer outlives the step.
  */
 class StepDeadline {
     now;
     seconds;
+    input;
     at;
     constructor(now, 
-    /** timeout-seconds, for messages. */
-    seconds) {
+    /** The input's value, for messages. */
+    seconds, 
+    /** The input that sets it, for messages: smoke-test's is deadline-seconds. */
+    input = 'timeout-seconds') {
         this.now = now;
         this.seconds = seconds;
+        this.input = input;
         this.at = now() + seconds * 1000;
     }
     /** The next phase (the wait after the request) gets timeout-seconds of its own; returns its end. */
@@ -2503,7 +2540,7 @@ async function promoteOnFly(opts, log) {
         throw new errors/* RollbackKitError */.dp(`App ${app} has no machines, so nothing serves and there is nothing to roll back.`, 'Check the app input.');
     const all = [];
     await calling(ctx(`listing the releases of app ${app}`), async () => {
-        for await (const page of releases(c, app, listingBound(opts.timeoutSeconds, `the releases of app ${app}`)))
+        for await (const page of releases(c, app, listingBound(step, `the releases of app ${app}`)))
             all.push(...page);
     });
     all.sort((a, b) => b.version - a.version);
@@ -2761,6 +2798,124 @@ async function openGit(cwd, log, timeoutMs = 120_000) {
     return git;
 }
 
+;// CONCATENATED MODULE: ./.build/platforms/git-revert/merged.js
+/**
+ * What the deployed branch's history says about rollbacks already merged, so that a re-run never
+ * undoes one: a HEAD that is (the merge of) a rollback, for target previous, and a `from` commit
+ * whose changes are already gone. Each read stops at the newest HISTORY_LIMIT commits, and every
+ * git command is bounded by the step's timeout (openGit).
+ */
+
+/** A merged rollback and the target it restored sit among the newest commits of the branch. */
+const HISTORY_LIMIT = 100;
+/** Every revert commit of ours ends with this trailer naming the target in full (rollbackTrailer). */
+const TARGET_TRAILER = 'Rollback-kit-target';
+const merged_short = (sha) => sha.slice(0, 7);
+/** The branch and the pull request title name the target by its short SHA; mergedRollback reads them back. */
+const rollbackBranch = (target) => `rollback/${merged_short(target)}`;
+const rollbackTitle = (target) => `Rollback to ${merged_short(target)}`;
+/** Appended to each revert's message: it survives a merge commit and a rebase merge (the commits
+ * themselves), and a squash merge whose message lists the commit messages (GitHub's default). */
+const rollbackTrailer = (target) => `${TARGET_TRAILER}: ${target}`;
+/**
+ * The targets a merged rollback's messages name, each a full or a 7-character SHA. The shapes are
+ * anchored at a line's start, so a revert of our rollback (`Revert "Rollback to …"`, GitHub's
+ * branch `revert-5-rollback/…`) names none: its HEAD is not a rollback.
+ * - the trailer of our revert commits;
+ * - the pull request title, the subject of a squash merge and the body of GitHub's merge commit;
+ * - GitHub's merge commit subject, `Merge pull request #5 from owner/rollback/<short>`.
+ */
+function namedTargets(text) {
+    const shapes = [
+        new RegExp(`^${TARGET_TRAILER}: ([0-9a-f]{40})[ \\t]*$`, 'gm'),
+        /^Rollback to ([0-9a-f]{7})(?=[: ]|$)/gm,
+        /^Merge pull request #\d+ from [^/\s]+\/rollback\/([0-9a-f]{7})[ \t]*$/gm,
+    ];
+    return shapes.flatMap((shape) => [...text.matchAll(shape)].map((m) => m[1]));
+}
+/** HEAD and its first parents, newest first. */
+async function firstParents(git, head) {
+    const out = await git.run(['log', '--first-parent', `-n${HISTORY_LIMIT}`, '--format=%H %T', head], 'Reading the branch history');
+    return out
+        .split('\n')
+        .filter(Boolean)
+        .map((line) => {
+        const [sha, tree] = line.split(' ');
+        return { sha: sha, tree: tree };
+    });
+}
+/** The full messages of the commits in `range`, newest first, each with its SHA. */
+async function messages(git, range) {
+    const out = await git.run(['log', '-z', `-n${HISTORY_LIMIT}`, '--format=%H%n%B', range], 'Reading the commit messages');
+    return out
+        .split('\0')
+        .filter(Boolean)
+        .map((record) => {
+        const at = record.indexOf('\n');
+        return { sha: record.slice(0, at < 0 ? undefined : at).trim(), message: at < 0 ? '' : record.slice(at + 1) };
+    });
+}
+/**
+ * The nearest older first-parent commit whose files HEAD has again, exactly, while HEAD^ has other
+ * files: what a rollback whose messages were rewritten (a squash with a blank or edited message)
+ * still shows. Not when a commit in between had the files of a commit older still: HEAD then
+ * undoes that restore (a re-land after a rollback), which a new rollback may well undo.
+ */
+function restoredAncestor(history) {
+    const [head, parent] = history;
+    if (!head || !parent || parent.tree === head.tree)
+        return undefined;
+    const at = history.findIndex((c, i) => i >= 2 && c.tree === head.tree);
+    if (at < 0)
+        return undefined;
+    const older = new Set(history.slice(at + 1).map((c) => c.tree));
+    if (history.slice(1, at).some((c) => older.has(c.tree)))
+        return undefined;
+    return history[at].sha;
+}
+/**
+ * The target of the rollback HEAD is (the merge of), or undefined when HEAD is no rollback. HEAD's
+ * message names it, or with a merge commit the messages of the commits it brought in (our
+ * reverts); else HEAD's files show it (restoredAncestor). Names come first: they also hold when
+ * the branch moved on before the merge, so that HEAD's files are the target's plus that change.
+ */
+async function mergedRollback(git, head, branch) {
+    if ((await git.try(['rev-parse', '--verify', '--quiet', `${head}^1`])).code !== 0)
+        return undefined;
+    const history = await firstParents(git, head);
+    const names = namedTargets((await messages(git, `${head}^1..${head}`)).map((c) => c.message).join('\n'));
+    if (!names.length)
+        return restoredAncestor(history);
+    const target = history.slice(1).find((c) => names.some((name) => c.sha.startsWith(name)));
+    if (!target) {
+        throw new errors/* RollbackKitError */.dp(`${branch} (${merged_short(head)}) is the merge of a rollback to ${merged_short(names[0])} made by rollback-kit, but that commit is not among the ${HISTORY_LIMIT} newest first-parent commits of ${branch} in this checkout, so target previous cannot tell where that rollback went; reverting ${merged_short(head)} would ship the rolled-back code again. Nothing was changed.`, 'Give the commit to go back to as target (its SHA), and check out with fetch-depth: 0.');
+    }
+    return target.sha;
+}
+/**
+ * Why HEAD no longer has `from`'s changes, or undefined while it has them: HEAD's files are those
+ * from before it, or a commit since reverted it ("This reverts commit <from>", in our reverts, a
+ * squash merge's list of them, or anyone's), and that revert was not itself reverted.
+ */
+async function undoneOnHead(git, from, head) {
+    const trees = await git.try(['rev-parse', `${from}^{tree}`, `${from}^1^{tree}`, `${head}^{tree}`]);
+    if (trees.code === 0) {
+        const [own, before, now] = trees.stdout.trim().split('\n');
+        // An empty commit (a redeploy) has its parent's files: having them says nothing about it.
+        if (own !== before && now === before)
+            return `its files are those from before ${merged_short(from)}`;
+    }
+    const revertedBy = new Map();
+    for (const c of await messages(git, `${from}..${head}`)) {
+        for (const m of c.message.matchAll(/^This reverts commit ([0-9a-f]{40})\b/gm))
+            revertedBy.set(m[1], [...(revertedBy.get(m[1]) ?? []), c.sha]);
+    }
+    // A revert counts unless a later commit reverted it in turn (a re-land), and so on.
+    const standing = (sha) => (revertedBy.get(sha) ?? []).find((r) => !standing(r));
+    const revert = standing(from);
+    return revert ? `${merged_short(revert)} reverted it` : undefined;
+}
+
 ;// CONCATENATED MODULE: ./.build/platforms/git-revert/pulls.js
 /** The pull request side of git-revert, on @actions/github (which honours GITHUB_API_URL's value passed in). */
 
@@ -2844,6 +2999,7 @@ function pullRequests(token, apiUrl, repo) {
 
 
 
+
 /** A revision the user named: a SHA or a ref name, never something git could read as an option. */
 function checkRevision(raw, input) {
     const value = raw.trim();
@@ -2863,30 +3019,48 @@ const isAncestor = async (git, a, b) => (await git.try(['merge-base', '--is-ance
 async function revertWithPullRequest(opts, log) {
     log.secret(opts.githubToken);
     const remote = opts.remote ?? 'origin';
-    const targetRev = opts.target.trim().toLowerCase() === 'previous' ? 'HEAD^' : checkRevision(opts.target, 'target');
+    const previous = opts.target.trim().toLowerCase() === 'previous';
+    const targetRev = previous ? undefined : checkRevision(opts.target, 'target');
     const fromRev = opts.from ? checkRevision(opts.from, 'from') : undefined;
     const repo = parseRepository(opts.repository);
     const git = await openGit(opts.repoDir, log, opts.timeoutSeconds * 1000);
     const head = await resolveCommit(git, 'HEAD', 'target');
-    const target = await resolveCommit(git, targetRev, 'target');
+    const given = targetRev ? await resolveCommit(git, targetRev, 'target') : undefined;
     const base = (await git.try(['symbolic-ref', '--short', '-q', 'HEAD'])).stdout.trim() || opts.baseBranch;
     if (!base)
         throw new errors/* RollbackKitError */.dp('The checkout is on a detached HEAD and no branch is known to open the pull request against.', 'Check out the branch that deploys production (actions/checkout with ref: main).');
     const notes = [];
-    const done = (note) => {
+    /** Nothing to do; `toSha` is the commit whose code the branch already has. */
+    const done = (note, toSha) => {
         log.info(note);
-        return { status: 'already-current', fromSha: head, toSha: target, reverted: [], notes: [note] };
+        return { status: 'already-current', fromSha: head, toSha, reverted: [], notes: [note] };
     };
     if (fromRev) {
         const from = await resolveCommit(git, fromRev, 'from');
         if (!(await isAncestor(git, from, head)))
-            return done(`${base} (${head.slice(0, 7)}) does not contain ${from.slice(0, 7)}: nothing to revert.`);
+            return done(`${base} (${merged_short(head)}) does not contain ${merged_short(from)}: nothing to revert.`, head);
+        // A rollback already merged: reverting again from HEAD would revert the revert too.
+        const undone = await undoneOnHead(git, from, head);
+        if (undone)
+            return done(`${base} (${merged_short(head)}) no longer has the changes of ${merged_short(from)}: ${undone}. Nothing to revert.`, head);
+    }
+    let target;
+    if (given)
+        target = given;
+    else {
+        // HEAD^ of a merged rollback is the code it rolled back from (or, after a rebase merge, one of
+        // its reverts): a rollback to it would ship that code again.
+        const restored = await mergedRollback(git, head, base);
+        if (restored) {
+            return done(`${base} already holds the rollback to ${merged_short(restored)} (merged as ${merged_short(head)}): going back one commit from there would undo the rollback and ship the rolled-back code again, so target previous changes nothing. To go further back, give target: <SHA of the commit to go back to>.`, restored);
+        }
+        target = await resolveCommit(git, 'HEAD^', 'target');
     }
     if (!(await isAncestor(git, target, head))) {
-        throw new errors/* RollbackKitError */.dp(`Commit ${target.slice(0, 7)} is not an ancestor of ${base} (${head.slice(0, 7)}): there is no range to revert.`, 'Give a commit from the history of the deployed branch as target.');
+        throw new errors/* RollbackKitError */.dp(`Commit ${merged_short(target)} is not an ancestor of ${base} (${merged_short(head)}): there is no range to revert.`, 'Give a commit from the history of the deployed branch as target.');
     }
     if ((await git.try(['diff', '--quiet', target, head])).code === 0) {
-        return done(`${base} (${head.slice(0, 7)}) already has the same files as ${target.slice(0, 7)}: nothing to revert.`);
+        return done(`${base} (${merged_short(head)}) already has the same files as ${merged_short(target)}: nothing to revert.`, target);
     }
     if ((await git.run(['status', '--porcelain', '--untracked-files=no'], 'Checking the working tree')) !== '') {
         throw new errors/* RollbackKitError */.dp('The checkout has uncommitted changes, so the revert cannot start from a clean state.', 'Run this step on a fresh checkout.');
@@ -2900,10 +3074,10 @@ async function revertWithPullRequest(opts, log) {
         const [sha, parents, ...subject] = line.split('\t');
         return { sha: sha, merge: (parents ?? '').trim().split(' ').length > 1, subject: subject.join('\t') };
     });
-    const branch = `rollback/${target.slice(0, 7)}`;
-    log.info(`Plan: revert ${commits.length} commit(s) on ${base} back to ${target.slice(0, 7)}, on branch ${branch}, and open a pull request:`);
+    const branch = rollbackBranch(target);
+    log.info(`Plan: revert ${commits.length} commit(s) on ${base} back to ${merged_short(target)}, on branch ${branch}, and open a pull request:`);
     for (const c of commits)
-        log.info(`  revert ${c.sha.slice(0, 7)} ${c.subject}`);
+        log.info(`  revert ${merged_short(c.sha)} ${c.subject}`);
     const reverted = commits.map(({ sha, subject }) => ({ sha, subject }));
     if (opts.dryRun) {
         return { status: 'dry-run', fromSha: head, toSha: target, branch, reverted, notes: [`Dry run: nothing was changed. A real run would revert ${commits.length} commit(s) on ${branch}.`] };
@@ -2923,7 +3097,7 @@ async function revertWithPullRequest(opts, log) {
         for (const c of commits) {
             // An empty commit ("redeploy") has nothing to undo, and git revert refuses it.
             if ((await git.try(['diff', '--quiet', `${c.sha}^1`, c.sha])).code === 0) {
-                log.info(`  ${c.sha.slice(0, 7)} changes no file: nothing to revert.`);
+                log.info(`  ${merged_short(c.sha)} changes no file: nothing to revert.`);
                 continue;
             }
             const r = await git.try(['revert', '--no-edit', ...(c.merge ? ['-m', '1'] : []), c.sha]);
@@ -2937,11 +3111,15 @@ async function revertWithPullRequest(opts, log) {
                     .slice(0, 4)
                     .join(' ') || 'git revert failed');
                 await git.try(['revert', '--abort']);
-                throw new errors/* RollbackKitError */.dp(`Reverting ${c.sha.slice(0, 7)} ("${c.subject}") failed${files.length ? ` with conflicts in ${files.join(', ')}` : ''}: ${said}. Nothing was pushed and the checkout is back on ${base}.`, 'Revert that commit by hand, or roll back the deployment with provider vercel or command.');
+                throw new errors/* RollbackKitError */.dp(`Reverting ${merged_short(c.sha)} ("${c.subject}") failed${files.length ? ` with conflicts in ${files.join(', ')}` : ''}: ${said}. Nothing was pushed and the checkout is back on ${base}.`, 'Revert that commit by hand, or roll back the deployment with provider vercel or command.');
             }
+            // The trailer names the target, so that a re-run after the merge knows the rollback (merged.ts).
+            // --no-verify: the project's own commit hooks have no say over a message we only add a line to.
+            const message = await git.run(['log', '-1', '--format=%B'], `Reading the revert of ${merged_short(c.sha)}`);
+            await git.run(['commit', '--amend', '-q', '--no-verify', '-m', `${message}\n\n${rollbackTrailer(target)}`], `Marking the revert of ${merged_short(c.sha)}`);
         }
         if ((await git.try(['diff', '--quiet', target, 'HEAD'])).code !== 0) {
-            const warning = `After the reverts, ${branch} still differs from ${target.slice(0, 7)} (changes that did not come through ${base}'s first-parent history); review the pull request.`;
+            const warning = `After the reverts, ${branch} still differs from ${merged_short(target)} (changes that did not come through ${base}'s first-parent history); review the pull request.`;
             log.warning(warning);
             notes.push(warning);
         }
@@ -2963,7 +3141,7 @@ async function revertWithPullRequest(opts, log) {
         await git.try(['branch', '-D', branch]);
         throw err;
     }
-    notes.unshift(`Opened ${url}: merging it reverts ${commits.length} commit(s) and deploys ${target.slice(0, 7)}'s code again.`);
+    notes.unshift(`Opened ${url}: merging it reverts ${commits.length} commit(s) and deploys ${merged_short(target)}'s code again.`);
     log.info(notes[0]);
     return { status: 'rolled-back', fromSha: head, toSha: target, branch, pullRequestUrl: url, reverted, notes };
 }
@@ -2977,8 +3155,8 @@ function pullRequest(branch, base, target, head, reverted, reason, log) {
 /** A title is one line: the first line of the reason, cut to a readable length. */
 function title(target, reason, log) {
     const first = (reason ?? '').split('\n')[0].trim();
-    const short = log.excerpt(first, 100);
-    return `Rollback to ${target.slice(0, 7)}${short ? `: ${short}` : ''}`;
+    const cut = log.excerpt(first, 100);
+    return `${rollbackTitle(target)}${cut ? `: ${cut}` : ''}`;
 }
 function body(target, head, reverted, reason) {
     return [
@@ -3174,7 +3352,7 @@ async function promoteOnNetlify(opts, log) {
         // Ready production deploys listed above the published one: newer, not serving.
         const newer = [];
         await calling(ctx(`listing the ready production deploys of site ${name}`), async () => {
-            for await (const page of readyProductionDeploys(c, site.id, listingBound(opts.timeoutSeconds, `the ready production deploys of site ${name}`))) {
+            for await (const page of readyProductionDeploys(c, site.id, listingBound(step, `the ready production deploys of site ${name}`))) {
                 for (const d of page) {
                     if (d.id === published.id) {
                         below = true;
@@ -3248,6 +3426,13 @@ async function promoteOnNetlify(opts, log) {
 }
 
 ;// CONCATENATED MODULE: ./.build/platforms/railway/client.js
+/**
+ * The Railway GraphQL client. Railway has two token kinds with different headers (railwayapp/cli
+ * `src/client.rs`): project tokens go in `Project-Access-Token`, account and workspace tokens in
+ * `Authorization: Bearer`. One input holds either, and they look alike, so the first call tries the
+ * project header and, if Railway says the token is not authorized, the bearer one; the kind that
+ * works is kept for every later call.
+ */
 
 
 const RAILWAY_API_URL = 'https://backboard.railway.com/graphql/v2';
@@ -3257,10 +3442,11 @@ class RailwayClient {
     kind;
     clients;
     constructor(opts) {
-        opts.log.secret(opts.token);
-        this.kind = opts.tokenKind;
-        const http = (headers) => new HttpClient({ service: 'Railway', baseUrl: opts.apiUrl, headers, log: opts.log, requestTimeoutMs: opts.requestTimeoutMs, retry: opts.retry, sleep: opts.sleep, random: opts.random, deadline: opts.deadline });
-        this.clients = { project: http({ 'Project-Access-Token': opts.token }), account: http({ Authorization: `Bearer ${opts.token}` }) };
+        const { token, apiUrl, tokenKind, ...tuning } = opts;
+        opts.log.secret(token);
+        this.kind = tokenKind;
+        const http = (headers) => new HttpClient({ ...tuning, service: 'Railway', baseUrl: apiUrl, headers });
+        this.clients = { project: http({ 'Project-Access-Token': token }), account: http({ Authorization: `Bearer ${token}` }) };
     }
     /** The kind of token that worked, once a call has succeeded. */
     get tokenKind() {
@@ -3457,7 +3643,7 @@ async function promoteOnRailway(opts, log) {
     const base = { skipped: [], frozen: RAILWAY_NOTHING_FROZEN };
     // One walk over the listing, newest first: what is newer than the live one, the live one, then
     // the older ones until the first fit and the one below it.
-    const listing = deployments(client, ref, listingBound(opts.timeoutSeconds, `the deployments of ${where}`));
+    const listing = deployments(client, ref, listingBound(step, `the deployments of ${where}`));
     const walk = async function* () {
         for await (const page of listing)
             yield* page;
@@ -3712,7 +3898,7 @@ async function promoteOnRender(opts, log) {
     const skipped = [];
     // Read pages until the live deploy and (for "previous") the first fit one below it are known.
     await calling(ctx(`listing the deploys of service ${name}`), async () => {
-        for await (const page of deploys(c, serviceId, listingBound(opts.timeoutSeconds, `the deploys of service ${name}`))) {
+        for await (const page of deploys(c, serviceId, listingBound(step, `the deploys of service ${name}`))) {
             for (const d of page) {
                 all.push(d);
                 if (!live) {
@@ -3913,16 +4099,17 @@ async function api_getDeployment(client, idOrUrl) {
 const vercel_api_PAGE_SIZE = 100;
 /**
  * Production deployments of a project, newest first, one page per iteration; stops when Vercel
- * says there is no next page, or at `deadline` (epoch ms), and fails clearly when a cursor does not
- * move back in time (a listing that would never end): bounded by time, not by a page count, so a target however deep
- * is found when there is time to reach it. `progress` says how far it got.
+ * says there is no next page, or at the step's `deadline` (the one clock of the search, see
+ * listing.ts), and fails clearly when a cursor does not move back in time (a listing that would
+ * never end): bounded by time, not by a page count, so a target however deep is found when there
+ * is time to reach it. `progress` says how far it got.
  */
 async function* productionDeployments(client, projectId, opts = {}) {
     const progress = opts.progress ?? { pages: 0, timedOut: false };
     const guard = new PageGuard(`the production deployments of project ${projectId}`);
     let until = opts.until;
     for (;;) {
-        if (opts.deadline !== undefined && Date.now() >= opts.deadline) {
+        if (opts.deadline && opts.deadline.left() === 0) {
             progress.timedOut = true;
             return;
         }
@@ -3991,18 +4178,14 @@ function client_readErrorBody(text, log) {
 class VercelClient {
     http;
     constructor(opts) {
-        opts.log.secret(opts.token);
-        const team = opts.team?.trim();
+        const { token, apiUrl, team: teamInput, ...tuning } = opts;
+        opts.log.secret(token);
+        const team = teamInput?.trim();
         this.http = new HttpClient({
+            ...tuning,
             service: 'Vercel',
-            baseUrl: opts.apiUrl,
-            headers: { Authorization: `Bearer ${opts.token}` },
-            log: opts.log,
-            requestTimeoutMs: opts.requestTimeoutMs,
-            retry: opts.retry,
-            sleep: opts.sleep,
-            random: opts.random,
-            deadline: opts.deadline,
+            baseUrl: apiUrl,
+            headers: { Authorization: `Bearer ${token}` },
             apiError: (status, text, request) => {
                 const body = client_readErrorBody(text, opts.log);
                 return new VercelApiError(status, body.code, body.message, body.invalidToken, request);
@@ -4170,25 +4353,32 @@ const SKIPPED_KEPT = 50;
 function reasonKind(reason) {
     return reason.replace(/ commit [0-9a-f]+ /, ' commit ');
 }
+/**
+ * Every listed deployment but the one in production, newest first, with why it cannot be
+ * `previous` (undefined when it can); `count.seen` counts every one read, production's too.
+ */
+async function* candidates(current, pages, excluded, count) {
+    for await (const page of pages) {
+        for (const deployment of page) {
+            count.seen++;
+            if (deployment.id !== current.id)
+                yield { deployment, reason: target_skipReason(deployment, current, excluded) };
+        }
+    }
+}
 /** Walks pages (newest first) to the first fit deployment, keeping the reasons for the rest. */
 async function findPrevious(current, pages, excluded) {
     const skipped = [];
     const skippedKinds = new Map();
-    let seen = 0;
-    for await (const page of pages) {
-        for (const d of page) {
-            seen++;
-            if (d.id === current.id)
-                continue;
-            const reason = target_skipReason(d, current, excluded);
-            if (!reason)
-                return { chosen: d, skipped, skippedKinds, seen };
-            if (skipped.length < SKIPPED_KEPT)
-                skipped.push({ deployment: d, reason });
-            skippedKinds.set(reasonKind(reason), (skippedKinds.get(reasonKind(reason)) ?? 0) + 1);
-        }
+    const count = { seen: 0 };
+    for await (const { deployment: d, reason } of candidates(current, pages, excluded, count)) {
+        if (!reason)
+            return { chosen: d, skipped, skippedKinds, seen: count.seen };
+        if (skipped.length < SKIPPED_KEPT)
+            skipped.push({ deployment: d, reason });
+        skippedKinds.set(reasonKind(reason), (skippedKinds.get(reasonKind(reason)) ?? 0) + 1);
     }
-    return { skipped, skippedKinds, seen };
+    return { skipped, skippedKinds, seen: count.seen };
 }
 /** "9,990 never served production (STAGED), 3 built from the same commit as production". */
 function describeKinds(kinds) {
@@ -4217,40 +4407,34 @@ const MAX_VERIFIED_LOOKUPS = 50;
 async function findLastVerified(current, pages, lookup, maxLookups = MAX_VERIFIED_LOOKUPS, excluded) {
     const skipped = [];
     const known = new Map();
-    let seen = 0;
-    for await (const page of pages) {
-        for (const d of page) {
-            seen++;
-            if (d.id === current.id)
-                continue;
-            const reason = target_skipReason(d, current, excluded);
-            if (reason) {
-                skipped.push({ deployment: d, reason });
-                continue;
-            }
-            if (!d.commitSha) {
-                skipped.push({ deployment: d, reason: 'carries no commit SHA, so no verification can be recorded for it' });
-                continue;
-            }
-            const sha = d.commitSha.toLowerCase();
-            if (!known.has(sha)) {
-                if (known.size >= maxLookups)
-                    return { skipped, seen, lookups: known.size };
-                known.set(sha, await lookup(sha));
-            }
-            const state = known.get(sha);
-            if (state.verified)
-                return { chosen: d, skipped, seen, lookups: known.size };
-            const short = sha.slice(0, 7);
-            skipped.push({
-                deployment: d,
-                reason: state.state
-                    ? `commit ${short}'s rollback-kit/verified status is ${state.state}${state.description ? ` ("${state.description}")` : ''}`
-                    : `commit ${short} carries no rollback-kit/verified status (never passed its checks after going live, or they were not recorded)`,
-            });
+    const count = { seen: 0 };
+    for await (const { deployment: d, reason } of candidates(current, pages, excluded, count)) {
+        if (reason) {
+            skipped.push({ deployment: d, reason });
+            continue;
         }
+        if (!d.commitSha) {
+            skipped.push({ deployment: d, reason: 'carries no commit SHA, so no verification can be recorded for it' });
+            continue;
+        }
+        const sha = d.commitSha.toLowerCase();
+        if (!known.has(sha)) {
+            if (known.size >= maxLookups)
+                return { skipped, seen: count.seen, lookups: known.size };
+            known.set(sha, await lookup(sha));
+        }
+        const state = known.get(sha);
+        if (state.verified)
+            return { chosen: d, skipped, seen: count.seen, lookups: known.size };
+        const short = sha.slice(0, 7);
+        skipped.push({
+            deployment: d,
+            reason: state.state
+                ? `commit ${short}'s rollback-kit/verified status is ${state.state}${state.description ? ` ("${state.description}")` : ''}`
+                : `commit ${short} carries no rollback-kit/verified status (never passed its checks after going live, or they were not recorded)`,
+        });
     }
-    return { skipped, seen, lookups: known.size };
+    return { skipped, seen: count.seen, lookups: known.size };
 }
 
 ;// CONCATENATED MODULE: ./.build/platforms/vercel/history.js
@@ -4427,7 +4611,7 @@ async function promoteOnVercel(opts, log) {
         log.info(note);
         return { ...base, status: 'already-current', from: vercel_rollback_info(current), to: vercel_rollback_info(current), notes: [note] };
     }
-    const { target, skipped, skippedKinds, why } = await chooseTarget(client, project, current, targetRef, opts, ctx, log, history);
+    const { target, skipped, skippedKinds, why } = await chooseTarget(client, project, current, targetRef, opts, step, ctx, log, history);
     if (target.id === current.id) {
         const note = `${model_describeDeployment(target)} already serves production. Nothing to do.`;
         log.info(note);
@@ -4491,7 +4675,9 @@ async function promoteOnVercel(opts, log) {
     }
     return { ...base, status: opts.method === 'rollback' ? 'rolled-back' : 'promoted', autoAssignDisabled, from: vercel_rollback_info(current), to: vercel_rollback_info(target), skipped, notes };
 }
-async function chooseTarget(client, project, current, ref, opts, ctx, log, history) {
+async function chooseTarget(client, project, current, ref, opts, 
+/** The step's deadline: the search for the target, listing and GitHub look-ups alike, ends with it. */
+deadline, ctx, log, history) {
     const doing = `choosing the ${opts.method} target`;
     try {
         if (ref.kind === 'previous') {
@@ -4506,7 +4692,6 @@ async function chooseTarget(client, project, current, ref, opts, ctx, log, histo
             // Only deployments older than production's are candidates: start the listing there. However
             // deep the last good one is, the search goes on until timeout-seconds is spent.
             const progress = { pages: 0, timedOut: false };
-            const deadline = Date.now() + opts.timeoutSeconds * 1000;
             const found = await findPrevious(current, productionDeployments(client, project.id, { until: current.createdAt, deadline, progress }), history?.excluded);
             if (!found.chosen) {
                 const looked = `${found.seen.toLocaleString('en-US')} older production deployment(s) on ${progress.pages} page(s) of the list`;
@@ -4521,8 +4706,7 @@ async function chooseTarget(client, project, current, ref, opts, ctx, log, histo
         }
         if (ref.kind === 'last-verified') {
             const progress = { pages: 0, timedOut: false };
-            const deadline = Date.now() + opts.timeoutSeconds * 1000;
-            const found = await findLastVerified(current, productionDeployments(client, project.id, { until: current.createdAt, deadline, progress }), opts.verified, MAX_VERIFIED_LOOKUPS, history?.excluded);
+            const found = await findLastVerified(current, productionDeployments(client, project.id, { until: current.createdAt, deadline, progress }), opts.verified(deadline), MAX_VERIFIED_LOOKUPS, history?.excluded);
             if (!found.chosen) {
                 const why = found.skipped.length ? ` Passed over: ${found.skipped.slice(0, 5).map((s) => `${s.deployment.id} (${s.reason})`).join('; ')}${found.skipped.length > 5 ? `; and ${found.skipped.length - 5} more` : ''}.` : '';
                 const stopped = `${found.lookups >= MAX_VERIFIED_LOOKUPS ? ` Stopped after asking GitHub about ${found.lookups} commits.` : ''}${progress.timedOut ? ` The list went on past timeout-seconds (${opts.timeoutSeconds} s).` : ''}`;
@@ -4536,7 +4720,7 @@ async function chooseTarget(client, project, current, ref, opts, ctx, log, histo
         if (ref.kind === 'sha') {
             let matched;
             const listed = { pages: 0, timedOut: false };
-            for await (const page of productionDeployments(client, project.id, { deadline: Date.now() + opts.timeoutSeconds * 1000, progress: listed })) {
+            for await (const page of productionDeployments(client, project.id, { deadline, progress: listed })) {
                 for (const d of page) {
                     if (!refMatches(ref, d))
                         continue;
@@ -4698,7 +4882,6 @@ class CommitStatuses {
 
 
 
-
 const PROVIDERS = ['vercel', 'fly', 'railway', 'render', 'netlify', 'git-revert', 'command'];
 const METHODS = ['rollback', 'promote'];
 const DEFAULT_VERCEL_API_URL = 'https://api.vercel.com';
@@ -4746,35 +4929,23 @@ function checkPromoteRequest(request, where = (f) => `Input ${f}`) {
                     throw new errors/* RollbackKitError */.dp('target last-verified needs the repository whose commits carry rollback-kit/verified, and GITHUB_REPOSITORY is not set.', 'Run the step in GitHub Actions, which sets GITHUB_REPOSITORY.');
                 checkApiUrl(request.github.apiUrl, 'GITHUB_API_URL', 'https://api.github.com');
             }
-            requireToken(request.token, where('vercel-token'), 'vercel', 'Pass a Vercel access token from a secret: vercel-token: ${{ secrets.VERCEL_TOKEN }}.');
-            requireField(request.project, where('project'), 'vercel', 'Set project to the Vercel project name or its prj_… id.');
-            checkApiUrl(request.apiUrl, where('api-url'), DEFAULT_VERCEL_API_URL);
+            checkPlatform(request, where, 'Pass a Vercel access token from a secret: vercel-token: ${{ secrets.VERCEL_TOKEN }}.', [['project', request.project, 'Set project to the Vercel project name or its prj_… id.']]);
             return;
         }
         case 'fly':
-            requireToken(request.token, where('fly-token'), 'fly', 'Pass a Fly deploy token from a secret: fly-token: ${{ secrets.FLY_API_TOKEN }} (fly tokens create deploy), or set FLY_API_TOKEN.');
-            requireField(request.app, where('app'), 'fly', 'Set app to the Fly app name (as in fly.toml).');
-            checkApiUrl(request.apiUrl, where('api-url'), FLY_API_URL);
+            checkPlatform(request, where, 'Pass a Fly deploy token from a secret: fly-token: ${{ secrets.FLY_API_TOKEN }} (fly tokens create deploy), or set FLY_API_TOKEN.', [['app', request.app, 'Set app to the Fly app name (as in fly.toml).']]);
             checkApiUrl(request.machinesApiUrl, where('machines-api-url'), FLY_MACHINES_API_URL);
             if (request.registryUrl)
                 checkApiUrl(request.registryUrl, where('registry-url'), 'https://registry.fly.io');
             return;
         case 'railway':
-            requireToken(request.token, where('railway-token'), 'railway', 'Pass a Railway project token (or account token) from a secret: railway-token: ${{ secrets.RAILWAY_TOKEN }}, or set RAILWAY_TOKEN.');
-            for (const [field, value] of [['project', request.project], ['environment', request.environment], ['service', request.service]]) {
-                requireField(value, where(field), 'railway', `Set ${field} to the ${field} id (from the Railway dashboard URL or \`railway status --json\`).`);
-            }
-            checkApiUrl(request.apiUrl, where('api-url'), RAILWAY_API_URL);
+            checkPlatform(request, where, 'Pass a Railway project token (or account token) from a secret: railway-token: ${{ secrets.RAILWAY_TOKEN }}, or set RAILWAY_TOKEN.', ['project', 'environment', 'service'].map((field) => [field, request[field], `Set ${field} to the ${field} id (from the Railway dashboard URL or \`railway status --json\`).`]));
             return;
         case 'render':
-            requireToken(request.token, where('render-token'), 'render', 'Pass a Render API key from a secret: render-token: ${{ secrets.RENDER_API_KEY }}, or set RENDER_API_KEY.');
-            requireField(request.service, where('service'), 'render', 'Set service to the Render service id (srv-…), shown in the dashboard URL.');
-            checkApiUrl(request.apiUrl, where('api-url'), RENDER_API_URL);
+            checkPlatform(request, where, 'Pass a Render API key from a secret: render-token: ${{ secrets.RENDER_API_KEY }}, or set RENDER_API_KEY.', [['service', request.service, 'Set service to the Render service id (srv-…), shown in the dashboard URL.']]);
             return;
         case 'netlify':
-            requireToken(request.token, where('netlify-token'), 'netlify', 'Pass a Netlify personal access token from a secret: netlify-token: ${{ secrets.NETLIFY_AUTH_TOKEN }}, or set NETLIFY_AUTH_TOKEN.');
-            requireField(request.site, where('site'), 'netlify', 'Set site to the site id (Site configuration → Site details) or its name.netlify.app domain.');
-            checkApiUrl(request.apiUrl, where('api-url'), NETLIFY_API_URL);
+            checkPlatform(request, where, 'Pass a Netlify personal access token from a secret: netlify-token: ${{ secrets.NETLIFY_AUTH_TOKEN }}, or set NETLIFY_AUTH_TOKEN.', [['site', request.site, 'Set site to the site id (Site configuration → Site details) or its name.netlify.app domain.']]);
             return;
         case 'git-revert':
             requireToken(request.githubToken, where('github-token'), 'git-revert', 'Pass github-token: ${{ secrets.GITHUB_TOKEN }} and grant contents: write and pull-requests: write.');
@@ -4786,6 +4957,16 @@ function checkPromoteRequest(request, where = (f) => `Input ${f}`) {
 }
 function isLastVerified(target) {
     return target?.trim().toLowerCase() === 'last-verified';
+}
+/**
+ * What every platform provider needs, in this order: its token (input `<provider>-token`), the
+ * fields that name what to roll back, and an API base URL (DEFAULT_API_URLS when not set).
+ */
+function checkPlatform(request, where, tokenHint, fields) {
+    requireToken(request.token, where(`${request.provider}-token`), request.provider, tokenHint);
+    for (const [field, value, hint] of fields)
+        requireField(value, where(field), request.provider, hint);
+    checkApiUrl(request.apiUrl, where('api-url'), DEFAULT_API_URLS[request.provider]);
 }
 function requireToken(token, what, provider, hint) {
     if (!token)
@@ -4839,6 +5020,8 @@ function vercelFrozen(project, autoAssignDisabled) {
         undo: 'When the fix is deployed, promote it: promote-previous with method: promote and target: <its deployment id> (or `vercel promote <url>`), which turns automatic assignment back on.',
     };
 }
+/** The summary's second table for the releases passed over: the first 50, each with why. */
+const passedOver = (skipped) => ({ header: ['passed over', 'why'], rows: skipped.slice(0, 50).map((s) => [s.id, s.reason]) });
 const fromProvider = (o) => ({
     status: o.status,
     from: o.from,
@@ -4847,7 +5030,7 @@ const fromProvider = (o) => ({
     frozen: o.frozen,
     notes: o.notes,
     skipped: o.skipped,
-    details: { header: ['passed over', 'why'], rows: o.skipped.slice(0, 50).map((s) => [s.id, s.reason]) },
+    details: passedOver(o.skipped),
 });
 /** Puts the last good deployment back (or, with dryRun, only says which one it would be). */
 async function promotePrevious(request, log) {
@@ -4871,7 +5054,7 @@ async function promotePrevious(request, log) {
                 notes: result.notes,
                 skipped,
                 queued: result.queued,
-                details: { header: ['passed over', 'why'], rows: skipped.slice(0, 50).map((s) => [s.id, s.reason]) },
+                details: passedOver(skipped),
             };
         }
         case 'fly':
@@ -4906,9 +5089,12 @@ function verifiedLookup(request, log) {
     const gh = request.github;
     if (!isLastVerified(request.target) || !gh?.token || !gh.repository)
         return undefined;
-    // The look-ups belong to the search for the target: timeout-seconds bounds their retries too.
-    const statuses = new CommitStatuses({ apiUrl: gh.apiUrl, repository: gh.repository, token: gh.token }, log, { deadline: new StepDeadline(Date.now, request.timeoutSeconds) });
-    return (sha) => statuses.verified(sha);
+    const { apiUrl, repository, token } = gh;
+    // The look-ups belong to the search for the target: its deadline bounds their retries too.
+    return (deadline) => {
+        const statuses = new CommitStatuses({ apiUrl, repository, token }, log, { deadline });
+        return (sha) => statuses.verified(sha);
+    };
 }
 
 
@@ -5037,7 +5223,7 @@ function linkText(url) {
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
 /* harmony export */   h: () => (/* binding */ promoteSummary)
 /* harmony export */ });
-/* harmony import */ var _platforms_promote_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3109);
+/* harmony import */ var _platforms_promote_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6662);
 /* harmony import */ var _markdown_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(4348);
 
 

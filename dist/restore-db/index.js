@@ -1270,11 +1270,16 @@ const decode = (text) => {
         return undefined;
     }
 };
+/** A value as written and, when it decodes to something else, percent-decoded. */
+function decodedForms(text) {
+    const decoded = decode(text);
+    return decoded === undefined || decoded === text ? [text] : [text, decoded];
+}
 /**
  * Every form the URL's secrets can take in text: as written, as the URL parser serialises them,
  * percent-decoded (with and without `+` as a space); Log.secret adds the re-encoded forms.
  */
-function urlSecrets(text) {
+function urlSecrets(text, opts = {}) {
     const declared = [];
     const guessed = [];
     let serialised;
@@ -1295,10 +1300,14 @@ function urlSecrets(text) {
             const userIsCredential = !/^postgres(ql)?:/i.test(written);
             const parts = password ? [userinfo, password, `${decode(user) ?? user}:${decode(password) ?? password}`] : userIsCredential ? [user] : [];
             for (const part of parts)
-                declared.push(part, ...[decode(part)].filter((d) => d !== undefined));
+                declared.push(...decodedForms(part));
         }
-        for (const [name, value] of rawParameters(written)) {
-            if (!isSensitiveName(decode(name) ?? name))
+        for (const part of rawParts(written)) {
+            const eq = part.indexOf('=');
+            const name = eq < 0 ? part : part.slice(0, eq);
+            const value = eq < 0 ? part : part.slice(eq + 1);
+            const secret = opts.everyParameter || (eq > 0 && isSensitiveName(decode(name) ?? name));
+            if (!secret || !value)
                 continue;
             guessed.push(value, ...[decode(value), decode(value.replace(/\+/g, ' '))].filter((d) => d !== undefined));
         }
@@ -1309,28 +1318,22 @@ function urlSecrets(text) {
         declared.push(basic, basic.slice('Basic '.length));
     return { declared: [...new Set(declared)], guessed: [...new Set(guessed)] };
 }
-function registerUrlSecrets(text, log) {
+function registerUrlSecrets(text, log, opts = {}) {
     if (!text)
         return;
-    const found = urlSecrets(text);
+    const found = urlSecrets(text, opts);
     for (const value of found.declared)
         log.secret(value);
     for (const value of found.guessed)
         log.secret(value, 'guessed');
 }
-/** `name=value` pairs of the query and the fragment, exactly as written. */
-function rawParameters(text) {
+/** The `&`-separated parts of the query and the fragment (`name=value`, or a bare `abc`), exactly as written. */
+function rawParts(text) {
     const hash = text.indexOf('#');
     const question = text.indexOf('?');
     const query = question >= 0 && (hash < 0 || question < hash) ? text.slice(question + 1, hash > question ? hash : undefined) : '';
     const fragment = hash >= 0 ? text.slice(hash + 1) : '';
-    const pairs = [];
-    for (const part of [...query.split('&'), ...fragment.split('&')]) {
-        const eq = part.indexOf('=');
-        if (eq > 0)
-            pairs.push([part.slice(0, eq), part.slice(eq + 1)]);
-    }
-    return pairs;
+    return [...query.split('&'), ...fragment.split('&')].filter((part) => part !== '');
 }
 /** The URL's user name and password as an HTTP Basic Authorization value, percent-decoded as curl does. */
 function basicAuthorization(text) {
@@ -1841,8 +1844,9 @@ async function watchBlockers(target, applicationName, log) {
         }
     };
     const poll = async () => {
+        // [[:space:]], not \s: a backslash in a string is an escape where standard_conforming_strings is off.
         const { rows } = await session.query(`SELECT DISTINCT b.pid, b.usename AS user, b.state, extract(epoch FROM now() - coalesce(b.xact_start, b.query_start))::int AS seconds,
-              left(regexp_replace(b.query, '\\s+', ' ', 'g'), ${QUERY_READ_CHARS}) AS query
+              left(regexp_replace(b.query, '[[:space:]]+', ' ', 'g'), ${QUERY_READ_CHARS}) AS query
          FROM pg_stat_activity w
         CROSS JOIN LATERAL unnest(pg_blocking_pids(w.pid)) AS bp(pid)
          JOIN pg_stat_activity b ON b.pid = bp.pid
@@ -2274,7 +2278,8 @@ function splitParts(pattern) {
 function exactTablePattern(t) {
     return qualified(t.schema, t.name);
 }
-const USER_SCHEMA = "n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_toast%' AND n.nspname NOT LIKE 'pg\\_temp\\_%'";
+// No backslash (a LIKE escape) in a string: with standard_conforming_strings off it would be read as an escape and dropped.
+const USER_SCHEMA = "n.nspname NOT IN ('pg_catalog', 'information_schema') AND left(n.nspname, 8) NOT IN ('pg_toast', 'pg_temp_')";
 async function userSchemas(session) {
     const { rows } = await session.query(`SELECT n.nspname FROM pg_namespace n WHERE ${USER_SCHEMA}
         AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_namespace'::regclass AND d.objid = n.oid AND d.deptype = 'e')
@@ -2481,6 +2486,12 @@ function verboseErrors() {
  * `BEGIN ATOMIC … END` function body. The migration splitter and the restore script reader share it,
  * so both agree on what is code.
  *
+ * Where a '…' string ends depends on the session's standard_conforming_strings: on (the default),
+ * a backslash is an ordinary character; off (a legacy setting a database or role may still have),
+ * it escapes the character after it, as it always does in E'…', so 'a\';b' is one string. The
+ * lexer starts from the value it is given (the session's) and follows the script's own SET and RESET
+ * of it from the statement after, as psql does between the statements it sends.
+ *
  * The lexer keeps its state between pieces. A piece must end after a newline (or be the last): no
  * token spans one, so none is cut. Only ASCII matters to it, so a script in any server encoding can
  * be read one character per byte (latin1), its offsets then being byte offsets.
@@ -2503,16 +2514,19 @@ const DASH = 45;
 const SLASH = 47;
 const SEMICOLON = 59;
 const BACKSLASH = 92;
-const UPPER_E = 69;
-const LOWER_E = 101;
+const AMPERSAND = 38;
+/** The letters that make a '…' right after them (and after no other word character) a string of their own kind. */
+const isEscapePrefix = (c) => c === 69 || c === 101; // E'…': backslash escapes, whatever the setting
+const isBitPrefix = (c) => c === 66 || c === 98 || c === 88 || c === 120; // B'…', X'…': no escapes
+const isUnicodePrefix = (c) => c === 85 || c === 117; // U&'…': no backslash escapes (refused with the setting off)
 const isLetter = (c) => (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95;
 const isDigit = (c) => c >= 48 && c <= 57;
 /** A character of a word, as \w: what makes E' and $ part of a longer token. */
 const isWordChar = (c) => isLetter(c) || isDigit(c);
 const isSpace = (c) => c === SPACE || (c >= TAB && c <= CR);
+/** A statement longer than this is not read for a SET of standard_conforming_strings (pg_dump's is one short line). */
+const SETTING_MAX = 4096;
 class SqlLexer {
-    onEnd;
-    onPart;
     mode = MODE_CODE;
     /** Block comments nest. */
     depth = 0;
@@ -2533,14 +2547,34 @@ class SqlLexer {
     /** The last two characters of the pieces before, for E'…' and $…$ at a piece's start. */
     last1 = -1;
     last2 = -1;
+    /** standard_conforming_strings now, and what RESET brings back (the session's, as given). */
+    conforming;
+    resetConforming;
+    onEnd;
+    onPart;
+    /** A SET, RESET or DISCARD statement's text from earlier pieces, read at its end; undefined for any other statement, or one too long. */
+    setting;
+    /** Where the statement began in the piece being read (0 when it began in an earlier one); -1 between statements. */
+    statementFrom = -1;
+    /** The string being read is a plain '…', whose backslashes standard_conforming_strings decides. */
+    plain = false;
+    backslashInPlainString = false;
+    constructor(options) {
+        this.conforming = options.standardConformingStrings;
+        this.resetConforming = options.standardConformingStrings;
+        this.onEnd = options.onEnd ?? (() => undefined);
+        this.onPart = options.onPart;
+    }
+    /** standard_conforming_strings as the text read so far leaves it. */
+    get standardConformingStrings() {
+        return this.conforming;
+    }
     /**
-     * `onEnd` is told the offset, in the piece being read, of each `;` that ends a statement;
-     * `onPart`, the offset from which the text is another part (a comment's `--` or `/*`, the first
-     * character inside a quote, the closing quote, the first character after a comment).
+     * A backslash stood inside a plain '…' string of the text read so far: read with the other
+     * standard_conforming_strings, that string would end elsewhere or hold something else.
      */
-    constructor(onEnd = () => undefined, onPart) {
-        this.onEnd = onEnd;
-        this.onPart = onPart;
+    get backslashInString() {
+        return this.backslashInPlainString;
     }
     /** Outside any quote, comment or dollar-quoted body (possibly inside a statement). */
     get inCode() {
@@ -2568,9 +2602,14 @@ class SqlLexer {
                 case MODE_BLOCK_COMMENT:
                     i = this.blockComment(text, i);
                     break;
-                case MODE_STRING:
-                    i = this.quoted(text, i, "'", QUOTE);
+                case MODE_STRING: {
+                    const end = this.quoted(text, i, "'", QUOTE);
+                    if (this.plain)
+                        for (let k = i; k < end && !this.backslashInPlainString; k++)
+                            this.backslashInPlainString = text.charCodeAt(k) === BACKSLASH;
+                    i = end;
                     break;
+                }
                 case MODE_IDENTIFIER:
                     i = this.quoted(text, i, '"', DQUOTE);
                     break;
@@ -2591,6 +2630,11 @@ class SqlLexer {
                     i = this.code(text, i);
             }
         }
+        if (this.statementFrom >= 0) {
+            if (this.setting !== undefined && this.isSetting())
+                this.setting = this.setting.length + n - this.statementFrom <= SETTING_MAX ? this.setting + text.slice(this.statementFrom) : undefined;
+            this.statementFrom = 0;
+        }
         if (n >= 2)
             this.last2 = text.charCodeAt(n - 2);
         else if (n === 1)
@@ -2602,12 +2646,42 @@ class SqlLexer {
         this.mode = mode;
         this.onPart?.(part, at);
     }
-    /** The character `back` places before `i`, from an earlier piece when `i` is near this one's start. */
+    /**
+     * The character `back` places before `i`, from an earlier piece when `i` is near this one's start
+     * (the two last: a piece ends with a newline, which no prefix spans).
+     */
     before(text, i, back) {
         const at = i - back;
         if (at >= 0)
             return text.charCodeAt(at);
-        return at === -1 ? this.last1 : this.last2;
+        return at === -1 ? this.last1 : at === -2 ? this.last2 : -1;
+    }
+    /** The kind of string a quote at `i` opens, by what stands right before it. */
+    stringAt(text, i) {
+        const p = this.before(text, i, 1);
+        this.plain = false;
+        if (isEscapePrefix(p) && !isWordChar(this.before(text, i, 2)))
+            return MODE_ESCAPE_STRING;
+        if (isBitPrefix(p) && !isWordChar(this.before(text, i, 2)))
+            return MODE_STRING;
+        if (p === AMPERSAND && isUnicodePrefix(this.before(text, i, 2)) && !isWordChar(this.before(text, i, 3)))
+            return MODE_STRING;
+        this.plain = true;
+        return this.conforming ? MODE_STRING : MODE_ESCAPE_STRING;
+    }
+    /** The statement being read began SET, RESET or DISCARD. */
+    isSetting() {
+        return this.head[0] === 'set' || this.head[0] === 'reset' || this.head[0] === 'discard';
+    }
+    /** The statement ended at `at`: a SET or RESET of standard_conforming_strings takes effect from the next one. */
+    endStatement(text, at) {
+        if (this.setting !== undefined && this.statementFrom >= 0 && this.isSetting() && this.setting.length + at - this.statementFrom <= SETTING_MAX) {
+            const value = conformingStringsSet({ text: this.setting + text.slice(this.statementFrom, at), standardConformingStrings: this.conforming });
+            if (value !== undefined)
+                this.conforming = value === 'reset' ? this.resetConforming : value;
+        }
+        this.statementFrom = -1;
+        this.setting = undefined;
     }
     /** Reads code up to the next quote or comment (returning just after its opening) or the piece's end. */
     code(text, from) {
@@ -2625,6 +2699,7 @@ class SqlLexer {
                 return i + 2;
             }
             if (c === SEMICOLON && this.atomic === 0) {
+                this.endStatement(text, i);
                 this.inStatement = false;
                 this.afterBegin = false;
                 this.routine = false;
@@ -2637,13 +2712,16 @@ class SqlLexer {
                 i++;
                 continue;
             }
+            if (!this.inStatement) {
+                this.statementFrom = i;
+                this.setting = '';
+            }
             this.inStatement = true;
             // Only a word right after BEGIN makes BEGIN ATOMIC: a comma, a bracket or a quote between them does not.
             if (!isLetter(c))
                 this.afterBegin = false;
             if (c === QUOTE) {
-                const e = this.before(text, i, 1);
-                this.enter((e === UPPER_E || e === LOWER_E) && !isWordChar(this.before(text, i, 2)) ? MODE_ESCAPE_STRING : MODE_STRING, 'quoted', i + 1);
+                this.enter(this.stringAt(text, i), 'quoted', i + 1);
                 return i + 1;
             }
             if (c === DQUOTE) {
@@ -2723,14 +2801,17 @@ class SqlLexer {
             i = at + 2;
         }
     }
-    /** E'…': a backslash escapes the character after it. */
+    /** E'…', or '…' with standard_conforming_strings off: a backslash escapes the character after it. */
     escapeString(text, from) {
         const n = text.length;
         let i = from;
         while (i < n) {
             const c = text.charCodeAt(i);
-            if (c === BACKSLASH)
+            if (c === BACKSLASH) {
+                if (this.plain)
+                    this.backslashInPlainString = true;
                 i += 2;
+            }
             else if (c === QUOTE && text.charCodeAt(i + 1) === QUOTE)
                 i += 2;
             else if (c === QUOTE) {
@@ -2760,13 +2841,44 @@ function dollarTagEnd(text, at) {
  */
 function blankSql(sql, blank) {
     const starts = [{ part: 'code', at: 0 }];
-    new SqlLexer(undefined, (part, at) => starts.push({ part, at })).scan(sql);
+    new SqlLexer({ standardConformingStrings: sql.standardConformingStrings, onPart: (part, at) => starts.push({ part, at }) }).scan(sql.text);
     let out = '';
     starts.forEach(({ part, at }, k) => {
-        const text = sql.slice(at, starts[k + 1]?.at ?? sql.length);
+        const text = sql.text.slice(at, starts[k + 1]?.at ?? sql.text.length);
         out += part === 'code' || (part === 'quoted' && !blank.quoted) ? text : text.replace(/[^\n]/g, ' ');
     });
     return out;
+}
+const SET_CONFORMING = /^set\s+(?:(?:session|local)\s+)?"?standard_conforming_strings"?\s*(?:=|\bto\b)\s*([\s\S]*?)\s*$/i;
+const RESET_CONFORMING = /^(?:reset\s+(?:"?standard_conforming_strings"?|all)|discard\s+all)\s*$/i;
+/**
+ * What a statement sets standard_conforming_strings to: on (true), off (false), its value at the
+ * session's start ('reset': RESET, RESET ALL, DISCARD ALL, SET … TO DEFAULT), or undefined for any
+ * other statement or a value PostgreSQL refuses. SET LOCAL counts as SET: a down migration runs in
+ * one transaction, whose rest it governs. (set_config() and a SET inside a function are not followed.)
+ */
+function conformingStringsSet(statement) {
+    const code = blankSql(statement, { quoted: false }).trim();
+    if (RESET_CONFORMING.test(code))
+        return 'reset';
+    const value = SET_CONFORMING.exec(code)?.[1];
+    if (value === undefined)
+        return undefined;
+    if (/^default$/i.test(value))
+        return 'reset';
+    const quoted = /^(?:[eE]?'([^'\\]*)'|"([^"]*)")$/.exec(value);
+    return parseBool(quoted ? (quoted[1] ?? quoted[2]) : value);
+}
+/** A boolean as PostgreSQL's parse_bool reads one: a prefix of true, false, yes or no, on, of(f), 1 or 0, in any case. */
+function parseBool(value) {
+    const v = value.toLowerCase();
+    if (!v)
+        return undefined;
+    if ('true'.startsWith(v) || 'yes'.startsWith(v) || v === 'on' || v === '1')
+        return true;
+    if ('false'.startsWith(v) || 'no'.startsWith(v) || v === 'of' || v === 'off' || v === '0')
+        return false;
+    return undefined;
 }
 
 ;// CONCATENATED MODULE: ./.build/db/restore-script.js
@@ -2834,10 +2946,7 @@ class ScriptStream extends external_node_stream_.Transform {
     held = [];
     /** The incomplete last line of the previous chunk. */
     carry;
-    lexer = new SqlLexer((at) => {
-        if (this.endedAt < 0)
-            this.endedAt = at;
-    });
+    lexer;
     /** Where in the line being read the first statement to end there ended, or -1. */
     endedAt = -1;
     /** The statement restore-db may change, while its lines are read; a schema's are held till its end. */
@@ -2850,6 +2959,16 @@ class ScriptStream extends external_node_stream_.Transform {
         super();
         this.rules = rules;
         this.wrapping = wrapping;
+        this.lexer = new SqlLexer({
+            // What the target's session has matters not: pg_dump's scripts SET standard_conforming_strings
+            // at their top, before any string, to the value of the database dumped (off for a legacy one),
+            // and the lexer follows that SET as psql does.
+            standardConformingStrings: true,
+            onEnd: (at) => {
+                if (this.endedAt < 0)
+                    this.endedAt = at;
+            },
+        });
         this.begun = !rules.unwrap;
         if (wrapping)
             this.push(['BEGIN;', ...wrapping.prelude, ''].join('\n'));
@@ -3119,9 +3238,10 @@ function psqlError(stderr, log) {
  * a cron job or pg_partman created since, or one in a schema a filtered snapshot left out) would go
  * with its partitioned table's DROP, rows and all: it is detached first and attached again after the
  * restore. Anything else that depends on a snapshot relation is named and the restore refused before
- * anything changes, and so is an object the snapshot does not have that uses a type, function or
- * extension the snapshot's own script drops and creates again. Nothing is dropped with CASCADE: an
- * object nobody planned for makes the transaction fail, and the database stays as it was.
+ * anything changes, and so is an object the snapshot does not have that uses a type, function,
+ * operator, extension or other object the snapshot's own script drops and creates again. Nothing
+ * is dropped with CASCADE: an object nobody planned for makes the transaction fail, and the
+ * database stays as it was.
  */
 
 
@@ -3133,11 +3253,22 @@ function psqlError(stderr, log) {
 
 
 const RELATION_TYPES = new Set(['TABLE', 'VIEW', 'MATERIALIZED VIEW', 'SEQUENCE', 'FOREIGN TABLE']);
-/** Objects whose table-of-contents name keptUsersOf can match in the catalogue (see there). */
+/**
+ * Objects whose table-of-contents name keptUsersOf matches in the catalogue (see there): every kind
+ * pg_dump dumps on its own, not as part of a table, that another object can use. One missing here
+ * is taken for an object the snapshot does not have wherever it uses one the snapshot has.
+ */
 const OBJECT_TYPES = new Set([
-    'TYPE', 'DOMAIN', 'FUNCTION', 'PROCEDURE', 'AGGREGATE', 'EXTENSION', 'COLLATION',
-    'TEXT SEARCH CONFIGURATION', 'TEXT SEARCH DICTIONARY', 'FOREIGN DATA WRAPPER', 'SERVER',
+    'TYPE', 'DOMAIN', 'FUNCTION', 'PROCEDURE', 'AGGREGATE', 'EXTENSION', 'COLLATION', 'CONVERSION', 'CAST', 'TRANSFORM',
+    'PROCEDURAL LANGUAGE', 'ACCESS METHOD', 'EVENT TRIGGER', 'TEXT SEARCH CONFIGURATION', 'TEXT SEARCH DICTIONARY',
+    'TEXT SEARCH PARSER', 'TEXT SEARCH TEMPLATE', 'FOREIGN DATA WRAPPER', 'SERVER', 'USER MAPPING',
 ]);
+/**
+ * Operators (`-- Name: ===`, whatever their argument types) and operator classes and families
+ * (without their access method) are named by the DROP statement pg_restore --clean writes for them,
+ * which says which one: `DROP OPERATOR IF EXISTS public.=== (integer, integer);`.
+ */
+const DROPPED_AS = /^DROP (OPERATOR|OPERATOR CLASS|OPERATOR FAMILY) IF EXISTS (.+);$/;
 const TOC_COMMENT = /^-- Name: (.*); Type: (.*); Schema: (.*); Owner: .*$/;
 const CLIENT_ENCODING = /^SET client_encoding = '([A-Za-z0-9_]+)';$/;
 /**
@@ -3161,9 +3292,9 @@ function decoder(encoding) {
     return (bytes) => text.decode(bytes);
 }
 /**
- * Collects the `-- Name: …; Type: …; Schema: …` comments pg_dump writes before every object, read
- * only between statements: the same text in a function body, a string or a table's rows is data,
- * and must never decide what a restore drops.
+ * Collects the `-- Name: …; Type: …; Schema: …` comments pg_dump writes before every object, and the
+ * DROP statements of DROPPED_AS, read only between statements: the same text in a function body, a
+ * string or a table's rows is data, and must never decide what a restore drops.
  */
 function tocReader(into) {
     let decode = decoder('UTF8');
@@ -3174,6 +3305,12 @@ function tocReader(into) {
             const encoding = CLIENT_ENCODING.exec(ascii);
             if (encoding)
                 decode = decoder(encoding[1]);
+            if (ascii.startsWith('DROP OPERATOR ')) {
+                const dropped = DROPPED_AS.exec(decode(raw).replace(/\r?\n$/, ''));
+                if (dropped)
+                    into.objects.push({ type: dropped[1], schema: '-', name: dropped[2] });
+                return;
+            }
             if (!ascii.startsWith('-- Name: '))
                 return;
             const m = TOC_COMMENT.exec(decode(raw).replace(/\r?\n$/, ''));
@@ -3192,7 +3329,10 @@ function tocReader(into) {
     reader.resume();
     return reader;
 }
-/** The relations a snapshot creates: from its schema script (archives) or the script itself (plain). */
+/**
+ * What a snapshot creates, and drops first: from its schema script as the restore runs it, with
+ * pg_restore --clean's DROP statements (archives), or the script itself (plain, dumped with them).
+ */
 async function readSnapshotContents(path, format, pgRestore) {
     const contents = { relations: [], objects: [], largeObjects: false };
     const sink = tocReader(contents);
@@ -3213,7 +3353,7 @@ async function readSnapshotContents(path, format, pgRestore) {
         sink.on('finish', () => resolve(undefined));
         sink.on('error', (err) => resolve(err));
     });
-    const listed = await (0,core_process/* runProcess */.R)(pgRestore, ['--schema-only', '--file', '-', path], { stdout: sink });
+    const listed = await (0,core_process/* runProcess */.R)(pgRestore, ['--schema-only', '--clean', '--if-exists', '--file', '-', path], { stdout: sink });
     const read = await reading;
     if (listed.code !== 0)
         throw (0,archive/* corruptSnapshot */.gw)(path, (0,pg_tools/* toolErrorLine */.$x)(listed.stderr) || 'pg_restore could not read its table of contents');
@@ -3258,50 +3398,70 @@ async function dependentsOf(session, oids) {
     return rows;
 }
 /**
- * Objects the restore keeps that use a type, function, extension … the snapshot's own script drops
- * (`DROP … IF EXISTS`, no CASCADE) and creates again, so that DROP would fail the restore. The
- * snapshot's objects are found by the name its table of contents gives them, as pg_dump writes it
- * (format_type with the empty search_path planRestore sets, a line break in a name written as a
- * space), with what goes along with them when
- * they are dropped (an extension's members, a type's array type). A user counts when it is part of
- * a relation the restore does not drop, or is itself an object of a kind matched here that the
- * snapshot does not have; a user of any other kind (an operator, a cast) is left to the DROP, which
- * then fails the transaction, and nothing changes either.
+ * Objects the restore keeps that use a type, function, operator, extension … the snapshot's own
+ * script drops (`DROP … IF EXISTS`, no CASCADE) and creates again: that DROP would fail the restore,
+ * or, for an object marked DEPENDS ON EXTENSION, take it along without a word. The snapshot's
+ * objects are found by the name its table of contents gives them, as pg_dump writes it (format_type
+ * with the empty search_path planRestore sets, a line break in a name written as a space), or by
+ * their DROP statement (DROPPED_AS), with what goes along with them when they are dropped (an
+ * extension's members, a type's array type, an operator class's members). Every object pg_depend
+ * records as using one of those counts, of whatever kind (a column, view, trigger, default, index,
+ * policy, operator, cast, event trigger, user mapping …), unless the snapshot has it too or it is
+ * part of a relation the restore drops itself. Calls PostgreSQL does not record (a PL/pgSQL body, an
+ * SQL body not written BEGIN ATOMIC) are resolved by name when they run, and find the restored objects.
  */
 async function keptUsersOf(session, objects, dropped) {
     if (!objects.length)
         return [];
     const { rows } = await session.query(`WITH RECURSIVE toc AS (
        SELECT * FROM unnest($1::text[], $2::text[], $3::text[]) AS t(type, schema, name)
+     ), named(classid, objid, type, namespace, name) AS (
+       -- Each kind under the name pg_dump gives it (see OBJECT_TYPES and DROPPED_AS).
+       SELECT 'pg_type'::regclass, t.oid, CASE t.typtype WHEN 'd' THEN 'DOMAIN' ELSE 'TYPE' END, t.typnamespace, t.typname::text FROM pg_type t
+       UNION ALL
+       SELECT 'pg_proc'::regclass, p.oid, CASE p.prokind WHEN 'p' THEN 'PROCEDURE' WHEN 'a' THEN 'AGGREGATE' ELSE 'FUNCTION' END, p.pronamespace,
+              p.proname || '(' || CASE WHEN p.prokind = 'a' AND p.pronargs = 0 THEN '*'
+                ELSE array_to_string(ARRAY(SELECT format_type(a.t, NULL) FROM unnest(p.proargtypes::oid[]) WITH ORDINALITY AS a(t, i) ORDER BY a.i), ', ') END || ')'
+         FROM pg_proc p
+       UNION ALL SELECT 'pg_extension'::regclass, e.oid, 'EXTENSION', NULL, e.extname::text FROM pg_extension e
+       UNION ALL SELECT 'pg_collation'::regclass, c.oid, 'COLLATION', c.collnamespace, c.collname::text FROM pg_collation c
+       UNION ALL SELECT 'pg_conversion'::regclass, c.oid, 'CONVERSION', c.connamespace, c.conname::text FROM pg_conversion c
+       UNION ALL SELECT 'pg_cast'::regclass, c.oid, 'CAST', NULL, 'CAST (' || format_type(c.castsource, NULL) || ' AS ' || format_type(c.casttarget, NULL) || ')' FROM pg_cast c
+       UNION ALL
+       SELECT 'pg_transform'::regclass, t.oid, 'TRANSFORM', NULL, 'TRANSFORM FOR ' || format_type(t.trftype, NULL) || ' LANGUAGE ' || quote_ident(l.lanname)
+         FROM pg_transform t JOIN pg_language l ON l.oid = t.trflang
+       UNION ALL SELECT 'pg_language'::regclass, l.oid, 'PROCEDURAL LANGUAGE', NULL, l.lanname::text FROM pg_language l
+       UNION ALL SELECT 'pg_am'::regclass, a.oid, 'ACCESS METHOD', NULL, a.amname::text FROM pg_am a
+       UNION ALL SELECT 'pg_event_trigger'::regclass, e.oid, 'EVENT TRIGGER', NULL, e.evtname::text FROM pg_event_trigger e
+       UNION ALL SELECT 'pg_ts_config'::regclass, c.oid, 'TEXT SEARCH CONFIGURATION', c.cfgnamespace, c.cfgname::text FROM pg_ts_config c
+       UNION ALL SELECT 'pg_ts_dict'::regclass, d.oid, 'TEXT SEARCH DICTIONARY', d.dictnamespace, d.dictname::text FROM pg_ts_dict d
+       UNION ALL SELECT 'pg_ts_parser'::regclass, p.oid, 'TEXT SEARCH PARSER', p.prsnamespace, p.prsname::text FROM pg_ts_parser p
+       UNION ALL SELECT 'pg_ts_template'::regclass, t.oid, 'TEXT SEARCH TEMPLATE', t.tmplnamespace, t.tmplname::text FROM pg_ts_template t
+       UNION ALL SELECT 'pg_foreign_data_wrapper'::regclass, w.oid, 'FOREIGN DATA WRAPPER', NULL, w.fdwname::text FROM pg_foreign_data_wrapper w
+       UNION ALL SELECT 'pg_foreign_server'::regclass, s.oid, 'SERVER', NULL, s.srvname::text FROM pg_foreign_server s
+       -- The view, not pg_user_mapping: only a superuser may read that.
+       UNION ALL SELECT 'pg_user_mapping'::regclass, m.umid, 'USER MAPPING', NULL, 'USER MAPPING ' || m.usename || ' SERVER ' || m.srvname FROM pg_user_mappings m
+       UNION ALL
+       SELECT 'pg_operator'::regclass, o.oid, 'OPERATOR', NULL,
+              quote_ident(n.nspname) || '.' || o.oprname || ' (' || coalesce(format_type(nullif(o.oprleft, 0), NULL), 'NONE') || ', ' || coalesce(format_type(nullif(o.oprright, 0), NULL), 'NONE') || ')'
+         FROM pg_operator o JOIN pg_namespace n ON n.oid = o.oprnamespace
+       UNION ALL
+       SELECT 'pg_opclass'::regclass, c.oid, 'OPERATOR CLASS', NULL, quote_ident(n.nspname) || '.' || quote_ident(c.opcname) || ' USING ' || quote_ident(a.amname)
+         FROM pg_opclass c JOIN pg_namespace n ON n.oid = c.opcnamespace JOIN pg_am a ON a.oid = c.opcmethod
+       UNION ALL
+       SELECT 'pg_opfamily'::regclass, f.oid, 'OPERATOR FAMILY', NULL, quote_ident(n.nspname) || '.' || quote_ident(f.opfname) || ' USING ' || quote_ident(a.amname)
+         FROM pg_opfamily f JOIN pg_namespace n ON n.oid = f.opfnamespace JOIN pg_am a ON a.oid = f.opfmethod
      ), snapshot(classid, objid) AS (
-       SELECT 'pg_type'::regclass, t.oid FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace
-         JOIN toc ON toc.type = CASE t.typtype WHEN 'd' THEN 'DOMAIN' ELSE 'TYPE' END AND toc.schema = translate(n.nspname, E'\\n\\r', '  ') AND toc.name = translate(t.typname, E'\\n\\r', '  ')
-       UNION ALL
-       SELECT 'pg_proc'::regclass, p.oid FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
-         JOIN toc ON toc.type = CASE p.prokind WHEN 'p' THEN 'PROCEDURE' WHEN 'a' THEN 'AGGREGATE' ELSE 'FUNCTION' END AND toc.schema = translate(n.nspname, E'\\n\\r', '  ')
-          AND toc.name = translate(p.proname || '(' || CASE WHEN p.prokind = 'a' AND p.pronargs = 0 THEN '*'
-            ELSE array_to_string(ARRAY(SELECT format_type(a.t, NULL) FROM unnest(p.proargtypes::oid[]) WITH ORDINALITY AS a(t, i) ORDER BY a.i), ', ') END || ')', E'\\n\\r', '  ')
-       UNION ALL
-       SELECT 'pg_extension'::regclass, e.oid FROM pg_extension e JOIN toc ON toc.type = 'EXTENSION' AND toc.name = translate(e.extname, E'\\n\\r', '  ')
-       UNION ALL
-       SELECT 'pg_collation'::regclass, c.oid FROM pg_collation c JOIN pg_namespace n ON n.oid = c.collnamespace
-         JOIN toc ON toc.type = 'COLLATION' AND toc.schema = translate(n.nspname, E'\\n\\r', '  ') AND toc.name = translate(c.collname, E'\\n\\r', '  ')
-       UNION ALL
-       SELECT 'pg_ts_config'::regclass, c.oid FROM pg_ts_config c JOIN pg_namespace n ON n.oid = c.cfgnamespace
-         JOIN toc ON toc.type = 'TEXT SEARCH CONFIGURATION' AND toc.schema = translate(n.nspname, E'\\n\\r', '  ') AND toc.name = translate(c.cfgname, E'\\n\\r', '  ')
-       UNION ALL
-       SELECT 'pg_ts_dict'::regclass, d.oid FROM pg_ts_dict d JOIN pg_namespace n ON n.oid = d.dictnamespace
-         JOIN toc ON toc.type = 'TEXT SEARCH DICTIONARY' AND toc.schema = translate(n.nspname, E'\\n\\r', '  ') AND toc.name = translate(d.dictname, E'\\n\\r', '  ')
-       UNION ALL
-       SELECT 'pg_foreign_data_wrapper'::regclass, w.oid FROM pg_foreign_data_wrapper w JOIN toc ON toc.type = 'FOREIGN DATA WRAPPER' AND toc.name = translate(w.fdwname, E'\\n\\r', '  ')
-       UNION ALL
-       SELECT 'pg_foreign_server'::regclass, s.oid FROM pg_foreign_server s JOIN toc ON toc.type = 'SERVER' AND toc.name = translate(s.srvname, E'\\n\\r', '  ')
+       SELECT o.classid, o.objid FROM named o LEFT JOIN pg_namespace n ON n.oid = o.namespace
+         JOIN toc ON toc.type = o.type AND toc.schema = coalesce(translate(n.nspname, E'\\n\\r', '  '), '-') AND toc.name = translate(o.name, E'\\n\\r', '  ')
      ), goes(classid, objid, rootclass, rootobj) AS (
-       -- Dropped along without CASCADE: internal, automatic and extension-member dependents.
+       -- Dropped along without CASCADE: internal, automatic and extension-member dependents. Not
+       -- one marked DEPENDS ON EXTENSION ('x'): the snapshot has it (and so names it) or it is kept,
+       -- and would go without a word, so it counts as a user below.
        SELECT classid, objid, classid, objid FROM snapshot
        UNION
        SELECT d.classid, d.objid, g.rootclass, g.rootobj FROM pg_depend d JOIN goes g ON d.refclassid = g.classid AND d.refobjid = g.objid
-        WHERE d.deptype IN ('i', 'a', 'e', 'x')
+        WHERE d.deptype IN ('i', 'a', 'e')
      ), users AS (
        SELECT DISTINCT d.classid, d.objid, d.objsubid, d.refclassid, d.refobjid, g.rootclass, g.rootobj,
               CASE d.classid
@@ -3315,20 +3475,25 @@ async function keptUsersOf(session, objects, dropped) {
                 WHEN 'pg_statistic_ext'::regclass THEN (SELECT x.stxrelid FROM pg_statistic_ext x WHERE x.oid = d.objid)
               END AS owner
          FROM pg_depend d JOIN goes g ON d.refclassid = g.classid AND d.refobjid = g.objid
-        WHERE d.deptype = 'n' AND NOT EXISTS (SELECT 1 FROM goes h WHERE h.classid = d.classid AND h.objid = d.objid)
+        WHERE d.deptype IN ('n', 'x') AND NOT EXISTS (SELECT 1 FROM goes h WHERE h.classid = d.classid AND h.objid = d.objid)
+     ), named_users AS (
+       SELECT CASE WHEN u.classid = 'pg_rewrite'::regclass AND c.relkind IN ('v', 'm') THEN pg_describe_object('pg_class'::regclass, u.owner, 0)
+                   -- pg_describe_object leaves out a domain's name.
+                   WHEN k.contypid <> 0 THEN 'constraint ' || k.conname || ' on domain ' || format_type(k.contypid, NULL)
+                   -- An operator class's operators and functions: the family is what is dropped.
+                   WHEN u.classid = 'pg_amop'::regclass THEN pg_describe_object('pg_opfamily'::regclass, (SELECT o.amopfamily FROM pg_amop o WHERE o.oid = u.objid), 0)
+                   WHEN u.classid = 'pg_amproc'::regclass THEN pg_describe_object('pg_opfamily'::regclass, (SELECT p.amprocfamily FROM pg_amproc p WHERE p.oid = u.objid), 0)
+                   ELSE pg_describe_object(u.classid, u.objid, u.objsubid) END AS user,
+              pg_describe_object(u.refclassid, u.refobjid, 0) AS uses, pg_describe_object(u.rootclass, u.rootobj, 0) AS root,
+              u.rootclass = u.refclassid AND u.rootobj = u.refobjid AS own
+         FROM users u
+         LEFT JOIN pg_class c ON c.oid = u.owner
+         LEFT JOIN pg_constraint k ON u.classid = 'pg_constraint'::regclass AND k.oid = u.objid
+        -- Part of a relation: kept unless the restore drops it, or it goes along with the snapshot's objects.
+        WHERE u.owner IS NULL OR (NOT u.owner = ANY($4::oid[]) AND NOT EXISTS (SELECT 1 FROM goes h WHERE h.classid = 'pg_class'::regclass AND h.objid = u.owner))
      )
-     SELECT DISTINCT CASE WHEN u.classid = 'pg_rewrite'::regclass THEN pg_describe_object('pg_class'::regclass, u.owner, 0)
-                          ELSE pg_describe_object(u.classid, u.objid, u.objsubid) END AS user,
-            pg_describe_object(u.refclassid, u.refobjid, 0) AS uses, pg_describe_object(u.rootclass, u.rootobj, 0) AS root
-       FROM users u
-      WHERE CASE WHEN u.owner IS NOT NULL
-                 -- Part of a relation: kept unless the restore drops it, or it goes along with the snapshot's objects.
-                 THEN NOT u.owner = ANY($4::oid[]) AND NOT EXISTS (SELECT 1 FROM goes h WHERE h.classid = 'pg_class'::regclass AND h.objid = u.owner)
-                 -- An object of a kind matched above (a domain's constraint with its domain) that the snapshot does not have.
-                 ELSE u.classid IN ('pg_type'::regclass, 'pg_proc'::regclass, 'pg_extension'::regclass, 'pg_collation'::regclass, 'pg_ts_config'::regclass,
-                                    'pg_ts_dict'::regclass, 'pg_foreign_data_wrapper'::regclass, 'pg_foreign_server'::regclass, 'pg_constraint'::regclass)
-            END
-      ORDER BY 1, 2, 3`, [objects.map((o) => o.type), objects.map((o) => o.schema), objects.map((o) => o.name), dropped]);
+     -- What the snapshot names itself (an operator class) rather than as going with another (its family).
+     SELECT DISTINCT ON ("user", uses) "user", uses, root FROM named_users ORDER BY "user", uses, own DESC, root`, [objects.map((o) => o.type), objects.map((o) => o.schema), objects.map((o) => o.name), dropped]);
     return rows;
 }
 /** Partitions of the dropped tables that are not dropped themselves: they would go with their parent. */
@@ -3339,6 +3504,31 @@ async function keptPartitionsOf(session, dropped) {
        FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
       WHERE c.relispartition AND i.inhparent = ANY($1::oid[]) AND NOT c.oid = ANY($1::oid[])
       ORDER BY 3`, [dropped]);
+    return rows;
+}
+/**
+ * Kept views in an order that has each after the kept views it selects from: dropStatements drops
+ * them in reverse. Found from the snapshot's tables outwards, a view over both a table and another
+ * kept view may be found before that view.
+ */
+async function inCreationOrder(session, views) {
+    if (!views.length)
+        return [];
+    const { rows } = await session.query(`WITH RECURSIVE kept AS (
+       SELECT v.oid, v.pos FROM unnest($1::oid[]) WITH ORDINALITY AS v(oid, pos)
+     ), selects AS (
+       SELECT DISTINCT r.ev_class AS view, d.refobjid AS from_view
+         FROM pg_rewrite r JOIN pg_depend d ON d.classid = 'pg_rewrite'::regclass AND d.objid = r.oid AND d.refclassid = 'pg_class'::regclass
+        WHERE r.ev_class IN (SELECT oid FROM kept) AND d.refobjid IN (SELECT oid FROM kept) AND d.refobjid <> r.ev_class
+     ), depth(view, n) AS (
+       SELECT oid, 0 FROM kept
+       UNION
+       SELECT s.view, d.n + 1 FROM selects s JOIN depth d ON d.view = s.from_view
+     )
+     SELECT n.nspname AS schema, c.relname AS name, c.relkind::text AS relkind
+       FROM (SELECT view, max(n) AS n FROM depth GROUP BY view) d JOIN kept k ON k.oid = d.view
+       JOIN pg_class c ON c.oid = d.view JOIN pg_namespace n ON n.oid = c.relnamespace
+      ORDER BY d.n, k.pos`, [views]);
     return rows;
 }
 /** Plans the drop of what the snapshot holds; refuses, naming them, objects it could not put back. */
@@ -3360,7 +3550,7 @@ async function planRestore(session, contents, where) {
           ORDER BY 1`, [[...dropSet], [...new Set(keptPartitions.map((p) => p.parentOid))]])
         : { rows: [] };
     const keptForeignKeys = [];
-    const keptViews = [];
+    const keptViewOids = [];
     const unsupported = [];
     const seenKeys = new Set();
     let frontier = dropped.map((r) => r.oid);
@@ -3375,10 +3565,7 @@ async function planRestore(session, contents, where) {
                 seenKeys.add(d.objid);
             }
             else if (d.cls === 'pg_rewrite' && d.owner !== null && (d.owner_kind === 'v' || d.owner_kind === 'm')) {
-                const [schema, name] = await session
-                    .query('SELECT n.nspname AS s, c.relname AS n FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = $1', [d.owner])
-                    .then((r) => [r.rows[0].s, r.rows[0].n]);
-                keptViews.push({ schema: schema, name: name, relkind: d.owner_kind });
+                keptViewOids.push(d.owner);
                 dropSet.add(d.owner);
                 next.push(d.owner);
             }
@@ -3387,6 +3574,7 @@ async function planRestore(session, contents, where) {
         }
         frontier = next;
     }
+    const keptViews = await inCreationOrder(session, keptViewOids);
     // After the walk above: a kept view it drops and re-creates may use what the snapshot re-creates.
     const users = await keptUsersOf(session, contents.objects, [...dropSet]);
     if (unsupported.length || users.length) {
@@ -3397,7 +3585,7 @@ async function planRestore(session, contents, where) {
             const uses = users.map((u) => `${u.user} uses ${u.uses}${u.root === u.uses ? '' : `, which goes with ${u.root}`}`);
             found.push(`Objects the snapshot does not have use what it re-creates, so the restore could not drop that and create it again under them: ${uses.join('; ')}.`);
         }
-        throw new errors/* RollbackKitError */.dp(`${found.join(' ')} Nothing was changed.`, 'These were created after the snapshot (or are outside it) and use its tables, types, functions or extensions. ' +
+        throw new errors/* RollbackKitError */.dp(`${found.join(' ')} Nothing was changed.`, 'These were created after the snapshot (or are outside it) and use its tables, types, functions, operators or other objects. ' +
             'Drop them (or undo their migration with run-down-migrations), or change them so they no longer do (for a column: ALTER TABLE … ALTER COLUMN … TYPE text), ' +
             `and run again; do not drop with CASCADE, which takes their columns and rows with it. ${where} keeps them until then.`);
     }
@@ -3433,7 +3621,7 @@ function dropStatements(plan) {
     const out = [];
     for (const fk of plan.keptForeignKeys)
         out.push(`ALTER TABLE ${fk.table} DROP CONSTRAINT ${quoteIdent(fk.name)};`);
-    // Kept views were found dependents-first from the snapshot's tables: drop the last found first.
+    // Kept views are in creation order (inCreationOrder): the last first.
     for (const v of [...plan.keptViews].reverse())
         out.push(`DROP ${DROP_KIND[v.relkind]} ${qualified(v.schema, v.name)};`);
     // Detached, a kept partition keeps its copies of the parent's foreign keys as its own; attached
@@ -4255,7 +4443,7 @@ async function restoreSnapshot(req, log) {
     if (withoutRows.length && !req.preRestoreSnapshot) {
         throw new errors/* RollbackKitError */.dp(`The snapshot holds no rows for ${withoutRows.join(', ')} (exclude-table-data), so restoring it empties them, and pre-restore-snapshot is false.`, 'Set pre-restore-snapshot: true so their rows are kept, or restore a snapshot that has them. Nothing was changed.');
     }
-    const { serverMajor, pgRestore, contents, plan, extra, notMemberOf, defaults } = await (0,db_session/* withSession */.fQ)(req.target, async (s) => {
+    const { serverMajor, pgRestore, contents, plan, extra, notMemberOf, defaults } = await withPlanningSession(req, where, log, async (s) => {
         const serverMajor = (0,pg_tools/* majorFromVersionNum */.qj)(Number((await s.query("SELECT current_setting('server_version_num') AS n")).rows[0].n));
         const pgRestore = manifest.format === 'plain' ? undefined : await (0,pg_tools/* findPgTool */.fh)('pg_restore', Math.max(serverMajor, manifest.pgDump.major), req.tools);
         // Its table of contents is read by pg_restore while this session asks the server the rest.
@@ -4340,6 +4528,42 @@ async function restoreSnapshot(req, log) {
         mode,
         durationMs: Date.now() - started,
     };
+}
+/**
+ * The planning session only reads the catalogue (4,000 tables, views and functions plan in under
+ * two seconds), yet each of its queries is bounded: by statement_timeout, and the wait for its
+ * answer by that and a margin, so that a query that runs away or a connection that stalls ends the
+ * run with nothing changed.
+ */
+const PLANNING_DEADLINE = { statementMs: 300_000, marginMs: 10_000 };
+/**
+ * A session for what the restore reads before it changes anything. A system catalogue another
+ * session has locked (VACUUM FULL pg_depend) is waited for no longer than any lock of the restore.
+ */
+async function withPlanningSession(req, where, log, fn) {
+    const session = await (0,db_session/* connect */.Ng)(req.target, { queryDeadline: PLANNING_DEADLINE });
+    try {
+        await session.query("SELECT set_config('lock_timeout', $1, false), set_config('statement_timeout', $2, false)", [
+            String((0,lock_wait/* lockTimeoutMs */.D5)(req.lockTimeoutSeconds)),
+            String(PLANNING_DEADLINE.statementMs),
+        ]);
+        return await fn(session);
+    }
+    catch (err) {
+        const code = err.code;
+        const what = `Planning the restore into ${where}`;
+        if ((0,lock_wait/* isLockTimeout */.Td)(code))
+            throw (0,lock_wait/* lockTimeoutError */.rB)(what, req.lockTimeoutSeconds, [], 'Nothing was changed.', log);
+        if (code === '57014') {
+            throw new errors/* RollbackKitError */.dp(`${what} stopped: a query of its catalogue ran longer than ${(0,db_session/* seconds */.YA)(PLANNING_DEADLINE.statementMs)} s, or was cancelled.`, 'Nothing was changed. Run again; if it happens again, report it with the number of tables and functions the database has.');
+        }
+        if (err instanceof db_session/* QueryDeadlineExceeded */.q1)
+            throw new errors/* RollbackKitError */.dp(`${what} stopped: ${err.message}.`, 'Nothing was changed. Check the network path to the database and run again.');
+        throw err;
+    }
+    finally {
+        (0,db_session/* closeSession */.Vu)(session);
+    }
 }
 /** What the epilogue's check raises: psql reports it as the reason the restore did not commit. */
 const ROW_CHECK_PREFIX = 'rollback-kit: the restore does not hold the rows the snapshot holds: ';
@@ -4558,7 +4782,7 @@ function advice(reason, plan) {
         return ' Rows of tables the snapshot does not have point at rows it does not have, so their foreign keys cannot be re-created: delete those rows (or the foreign key), then run again.';
     }
     if (/cannot drop .+ because other objects depend on it/.test(reason)) {
-        return ' Objects the snapshot does not have (the DETAIL names them) use a type, function or extension the snapshot re-creates, so it cannot be replaced under them. Drop those objects (or undo their migration with run-down-migrations) and run again; do not drop with CASCADE, which takes their columns and rows with it.';
+        return ' Objects the snapshot does not have (the DETAIL names them) use a type, function, operator or other object the snapshot re-creates, so it cannot be replaced under them. Drop those objects (or undo their migration with run-down-migrations) and run again; do not drop with CASCADE, which takes their columns and rows with it.';
     }
     if (plan.keptPartitions.length && /partition|not found in parent/i.test(reason)) {
         return ` A partition the snapshot does not have (${plan.keptPartitions.map((p) => p.partition).join(', ')}) could not be attached to the restored table. Detach it yourself (ALTER TABLE <table> DETACH PARTITION <partition>): it then stays as a table of its own with its rows, and the restore leaves it as it is. Then run again.`;
@@ -4578,9 +4802,10 @@ function advice(reason, plan) {
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
 /* harmony export */   Ng: () => (/* binding */ connect),
 /* harmony export */   Vu: () => (/* binding */ closeSession),
-/* harmony export */   fQ: () => (/* binding */ withSession)
+/* harmony export */   YA: () => (/* binding */ seconds),
+/* harmony export */   q1: () => (/* binding */ QueryDeadlineExceeded)
 /* harmony export */ });
-/* unused harmony exports ConnectionError, QueryDeadlineExceeded, seconds, withQueryDeadline, connectionError */
+/* unused harmony exports ConnectionError, withQueryDeadline, standardConformingStrings, withSession, connectionError */
 /* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8005);
 /* harmony import */ var _connection_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(92033);
 
@@ -4735,10 +4960,33 @@ function loadDriver() {
     })();
     return driver;
 }
+/** The parameters the server reported (ParameterStatus) for each session: at startup, and each time one changes. */
+const reported = new WeakMap();
+/** Keeps what the server reports of its parameters; node-postgres reads them but does not keep them. */
+function keepReportedParameters(client) {
+    const parameters = new Map();
+    reported.set(client, parameters);
+    client.connection.on('parameterStatus', (msg) => {
+        parameters.set(msg.parameterName, msg.parameterValue);
+    });
+}
+/**
+ * The session's standard_conforming_strings now: off, a backslash in a '…' string escapes the next
+ * character. PostgreSQL reports it at the start and whenever it changes (a SET, RESET, or the end of
+ * the transaction of a SET LOCAL), before the query that changed it completes, so this asks the
+ * server only when it never did (a proxy that does not pass the reports on).
+ */
+async function standardConformingStrings(session) {
+    const value = reported.get(session)?.get('standard_conforming_strings') ??
+        (await session.query('SHOW standard_conforming_strings')).rows[0].standard_conforming_strings;
+    return value === 'on';
+}
 async function open(target, config) {
     const client = new (await loadDriver()).Client(config);
     // A dropped connection must surface on the next query, not crash the process.
     client.on('error', () => undefined);
+    // Before connecting: the server reports every parameter's starting value during the startup.
+    keepReportedParameters(client);
     try {
         await client.connect();
     }

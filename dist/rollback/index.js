@@ -11856,6 +11856,7 @@ class SecretSet {
 /* harmony export */   Fn: () => (/* binding */ urlSecrets),
 /* harmony export */   JD: () => (/* binding */ splitCredentials),
 /* harmony export */   Qy: () => (/* binding */ displayUrl),
+/* harmony export */   YP: () => (/* binding */ decodedForms),
 /* harmony export */   eq: () => (/* binding */ isSensitiveName)
 /* harmony export */ });
 /**
@@ -11880,11 +11881,16 @@ const decode = (text) => {
         return undefined;
     }
 };
+/** A value as written and, when it decodes to something else, percent-decoded. */
+function decodedForms(text) {
+    const decoded = decode(text);
+    return decoded === undefined || decoded === text ? [text] : [text, decoded];
+}
 /**
  * Every form the URL's secrets can take in text: as written, as the URL parser serialises them,
  * percent-decoded (with and without `+` as a space); Log.secret adds the re-encoded forms.
  */
-function urlSecrets(text) {
+function urlSecrets(text, opts = {}) {
     const declared = [];
     const guessed = [];
     let serialised;
@@ -11905,10 +11911,14 @@ function urlSecrets(text) {
             const userIsCredential = !/^postgres(ql)?:/i.test(written);
             const parts = password ? [userinfo, password, `${decode(user) ?? user}:${decode(password) ?? password}`] : userIsCredential ? [user] : [];
             for (const part of parts)
-                declared.push(part, ...[decode(part)].filter((d) => d !== undefined));
+                declared.push(...decodedForms(part));
         }
-        for (const [name, value] of rawParameters(written)) {
-            if (!isSensitiveName(decode(name) ?? name))
+        for (const part of rawParts(written)) {
+            const eq = part.indexOf('=');
+            const name = eq < 0 ? part : part.slice(0, eq);
+            const value = eq < 0 ? part : part.slice(eq + 1);
+            const secret = opts.everyParameter || (eq > 0 && isSensitiveName(decode(name) ?? name));
+            if (!secret || !value)
                 continue;
             guessed.push(value, ...[decode(value), decode(value.replace(/\+/g, ' '))].filter((d) => d !== undefined));
         }
@@ -11919,28 +11929,22 @@ function urlSecrets(text) {
         declared.push(basic, basic.slice('Basic '.length));
     return { declared: [...new Set(declared)], guessed: [...new Set(guessed)] };
 }
-function registerUrlSecrets(text, log) {
+function registerUrlSecrets(text, log, opts = {}) {
     if (!text)
         return;
-    const found = urlSecrets(text);
+    const found = urlSecrets(text, opts);
     for (const value of found.declared)
         log.secret(value);
     for (const value of found.guessed)
         log.secret(value, 'guessed');
 }
-/** `name=value` pairs of the query and the fragment, exactly as written. */
-function rawParameters(text) {
+/** The `&`-separated parts of the query and the fragment (`name=value`, or a bare `abc`), exactly as written. */
+function rawParts(text) {
     const hash = text.indexOf('#');
     const question = text.indexOf('?');
     const query = question >= 0 && (hash < 0 || question < hash) ? text.slice(question + 1, hash > question ? hash : undefined) : '';
     const fragment = hash >= 0 ? text.slice(hash + 1) : '';
-    const pairs = [];
-    for (const part of [...query.split('&'), ...fragment.split('&')]) {
-        const eq = part.indexOf('=');
-        if (eq > 0)
-            pairs.push([part.slice(0, eq), part.slice(eq + 1)]);
-    }
-    return pairs;
+    return [...query.split('&'), ...fragment.split('&')].filter((part) => part !== '');
 }
 /** The URL's user name and password as an HTTP Basic Authorization value, percent-decoded as curl does. */
 function basicAuthorization(text) {
@@ -12773,8 +12777,9 @@ async function watchBlockers(target, applicationName, log) {
         }
     };
     const poll = async () => {
+        // [[:space:]], not \s: a backslash in a string is an escape where standard_conforming_strings is off.
         const { rows } = await session.query(`SELECT DISTINCT b.pid, b.usename AS user, b.state, extract(epoch FROM now() - coalesce(b.xact_start, b.query_start))::int AS seconds,
-              left(regexp_replace(b.query, '\\s+', ' ', 'g'), ${QUERY_READ_CHARS}) AS query
+              left(regexp_replace(b.query, '[[:space:]]+', ' ', 'g'), ${QUERY_READ_CHARS}) AS query
          FROM pg_stat_activity w
         CROSS JOIN LATERAL unnest(pg_blocking_pids(w.pid)) AS bp(pid)
          JOIN pg_stat_activity b ON b.pid = bp.pid
@@ -12973,7 +12978,8 @@ function splitParts(pattern) {
 function exactTablePattern(t) {
     return (0,_catalog_js__WEBPACK_IMPORTED_MODULE_1__/* .qualified */ .LX)(t.schema, t.name);
 }
-const USER_SCHEMA = "n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_toast%' AND n.nspname NOT LIKE 'pg\\_temp\\_%'";
+// No backslash (a LIKE escape) in a string: with standard_conforming_strings off it would be read as an escape and dropped.
+const USER_SCHEMA = "n.nspname NOT IN ('pg_catalog', 'information_schema') AND left(n.nspname, 8) NOT IN ('pg_toast', 'pg_temp_')";
 async function userSchemas(session) {
     const { rows } = await session.query(`SELECT n.nspname FROM pg_namespace n WHERE ${USER_SCHEMA}
         AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_namespace'::regclass AND d.objid = n.oid AND d.deptype = 'e')
@@ -13303,14 +13309,16 @@ function compareSource(snapshot, target) {
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   I7: () => (/* binding */ standardConformingStrings),
 /* harmony export */   Ng: () => (/* binding */ connect),
 /* harmony export */   Rc: () => (/* binding */ ConnectionError),
 /* harmony export */   Vu: () => (/* binding */ closeSession),
 /* harmony export */   YA: () => (/* binding */ seconds),
 /* harmony export */   fQ: () => (/* binding */ withSession),
-/* harmony export */   h7: () => (/* binding */ withQueryDeadline)
+/* harmony export */   h7: () => (/* binding */ withQueryDeadline),
+/* harmony export */   q1: () => (/* binding */ QueryDeadlineExceeded)
 /* harmony export */ });
-/* unused harmony exports QueryDeadlineExceeded, connectionError */
+/* unused harmony export connectionError */
 /* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8005);
 /* harmony import */ var _connection_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(401);
 
@@ -13465,10 +13473,33 @@ function loadDriver() {
     })();
     return driver;
 }
+/** The parameters the server reported (ParameterStatus) for each session: at startup, and each time one changes. */
+const reported = new WeakMap();
+/** Keeps what the server reports of its parameters; node-postgres reads them but does not keep them. */
+function keepReportedParameters(client) {
+    const parameters = new Map();
+    reported.set(client, parameters);
+    client.connection.on('parameterStatus', (msg) => {
+        parameters.set(msg.parameterName, msg.parameterValue);
+    });
+}
+/**
+ * The session's standard_conforming_strings now: off, a backslash in a '…' string escapes the next
+ * character. PostgreSQL reports it at the start and whenever it changes (a SET, RESET, or the end of
+ * the transaction of a SET LOCAL), before the query that changed it completes, so this asks the
+ * server only when it never did (a proxy that does not pass the reports on).
+ */
+async function standardConformingStrings(session) {
+    const value = reported.get(session)?.get('standard_conforming_strings') ??
+        (await session.query('SHOW standard_conforming_strings')).rows[0].standard_conforming_strings;
+    return value === 'on';
+}
 async function open(target, config) {
     const client = new (await loadDriver()).Client(config);
     // A dropped connection must surface on the next query, not crash the process.
     client.on('error', () => undefined);
+    // Before connecting: the server reports every parameter's starting value during the startup.
+    keepReportedParameters(client);
     try {
         await client.connect();
     }
@@ -13918,6 +13949,12 @@ async function takeSnapshot(req, log) {
  * `BEGIN ATOMIC … END` function body. The migration splitter and the restore script reader share it,
  * so both agree on what is code.
  *
+ * Where a '…' string ends depends on the session's standard_conforming_strings: on (the default),
+ * a backslash is an ordinary character; off (a legacy setting a database or role may still have),
+ * it escapes the character after it, as it always does in E'…', so 'a\';b' is one string. The
+ * lexer starts from the value it is given (the session's) and follows the script's own SET and RESET
+ * of it from the statement after, as psql does between the statements it sends.
+ *
  * The lexer keeps its state between pieces. A piece must end after a newline (or be the last): no
  * token spans one, so none is cut. Only ASCII matters to it, so a script in any server encoding can
  * be read one character per byte (latin1), its offsets then being byte offsets.
@@ -13940,16 +13977,19 @@ const DASH = 45;
 const SLASH = 47;
 const SEMICOLON = 59;
 const BACKSLASH = 92;
-const UPPER_E = 69;
-const LOWER_E = 101;
+const AMPERSAND = 38;
+/** The letters that make a '…' right after them (and after no other word character) a string of their own kind. */
+const isEscapePrefix = (c) => c === 69 || c === 101; // E'…': backslash escapes, whatever the setting
+const isBitPrefix = (c) => c === 66 || c === 98 || c === 88 || c === 120; // B'…', X'…': no escapes
+const isUnicodePrefix = (c) => c === 85 || c === 117; // U&'…': no backslash escapes (refused with the setting off)
 const isLetter = (c) => (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95;
 const isDigit = (c) => c >= 48 && c <= 57;
 /** A character of a word, as \w: what makes E' and $ part of a longer token. */
 const isWordChar = (c) => isLetter(c) || isDigit(c);
 const isSpace = (c) => c === SPACE || (c >= TAB && c <= CR);
+/** A statement longer than this is not read for a SET of standard_conforming_strings (pg_dump's is one short line). */
+const SETTING_MAX = 4096;
 class SqlLexer {
-    onEnd;
-    onPart;
     mode = MODE_CODE;
     /** Block comments nest. */
     depth = 0;
@@ -13970,14 +14010,34 @@ class SqlLexer {
     /** The last two characters of the pieces before, for E'…' and $…$ at a piece's start. */
     last1 = -1;
     last2 = -1;
+    /** standard_conforming_strings now, and what RESET brings back (the session's, as given). */
+    conforming;
+    resetConforming;
+    onEnd;
+    onPart;
+    /** A SET, RESET or DISCARD statement's text from earlier pieces, read at its end; undefined for any other statement, or one too long. */
+    setting;
+    /** Where the statement began in the piece being read (0 when it began in an earlier one); -1 between statements. */
+    statementFrom = -1;
+    /** The string being read is a plain '…', whose backslashes standard_conforming_strings decides. */
+    plain = false;
+    backslashInPlainString = false;
+    constructor(options) {
+        this.conforming = options.standardConformingStrings;
+        this.resetConforming = options.standardConformingStrings;
+        this.onEnd = options.onEnd ?? (() => undefined);
+        this.onPart = options.onPart;
+    }
+    /** standard_conforming_strings as the text read so far leaves it. */
+    get standardConformingStrings() {
+        return this.conforming;
+    }
     /**
-     * `onEnd` is told the offset, in the piece being read, of each `;` that ends a statement;
-     * `onPart`, the offset from which the text is another part (a comment's `--` or `/*`, the first
-     * character inside a quote, the closing quote, the first character after a comment).
+     * A backslash stood inside a plain '…' string of the text read so far: read with the other
+     * standard_conforming_strings, that string would end elsewhere or hold something else.
      */
-    constructor(onEnd = () => undefined, onPart) {
-        this.onEnd = onEnd;
-        this.onPart = onPart;
+    get backslashInString() {
+        return this.backslashInPlainString;
     }
     /** Outside any quote, comment or dollar-quoted body (possibly inside a statement). */
     get inCode() {
@@ -14005,9 +14065,14 @@ class SqlLexer {
                 case MODE_BLOCK_COMMENT:
                     i = this.blockComment(text, i);
                     break;
-                case MODE_STRING:
-                    i = this.quoted(text, i, "'", QUOTE);
+                case MODE_STRING: {
+                    const end = this.quoted(text, i, "'", QUOTE);
+                    if (this.plain)
+                        for (let k = i; k < end && !this.backslashInPlainString; k++)
+                            this.backslashInPlainString = text.charCodeAt(k) === BACKSLASH;
+                    i = end;
                     break;
+                }
                 case MODE_IDENTIFIER:
                     i = this.quoted(text, i, '"', DQUOTE);
                     break;
@@ -14028,6 +14093,11 @@ class SqlLexer {
                     i = this.code(text, i);
             }
         }
+        if (this.statementFrom >= 0) {
+            if (this.setting !== undefined && this.isSetting())
+                this.setting = this.setting.length + n - this.statementFrom <= SETTING_MAX ? this.setting + text.slice(this.statementFrom) : undefined;
+            this.statementFrom = 0;
+        }
         if (n >= 2)
             this.last2 = text.charCodeAt(n - 2);
         else if (n === 1)
@@ -14039,12 +14109,42 @@ class SqlLexer {
         this.mode = mode;
         this.onPart?.(part, at);
     }
-    /** The character `back` places before `i`, from an earlier piece when `i` is near this one's start. */
+    /**
+     * The character `back` places before `i`, from an earlier piece when `i` is near this one's start
+     * (the two last: a piece ends with a newline, which no prefix spans).
+     */
     before(text, i, back) {
         const at = i - back;
         if (at >= 0)
             return text.charCodeAt(at);
-        return at === -1 ? this.last1 : this.last2;
+        return at === -1 ? this.last1 : at === -2 ? this.last2 : -1;
+    }
+    /** The kind of string a quote at `i` opens, by what stands right before it. */
+    stringAt(text, i) {
+        const p = this.before(text, i, 1);
+        this.plain = false;
+        if (isEscapePrefix(p) && !isWordChar(this.before(text, i, 2)))
+            return MODE_ESCAPE_STRING;
+        if (isBitPrefix(p) && !isWordChar(this.before(text, i, 2)))
+            return MODE_STRING;
+        if (p === AMPERSAND && isUnicodePrefix(this.before(text, i, 2)) && !isWordChar(this.before(text, i, 3)))
+            return MODE_STRING;
+        this.plain = true;
+        return this.conforming ? MODE_STRING : MODE_ESCAPE_STRING;
+    }
+    /** The statement being read began SET, RESET or DISCARD. */
+    isSetting() {
+        return this.head[0] === 'set' || this.head[0] === 'reset' || this.head[0] === 'discard';
+    }
+    /** The statement ended at `at`: a SET or RESET of standard_conforming_strings takes effect from the next one. */
+    endStatement(text, at) {
+        if (this.setting !== undefined && this.statementFrom >= 0 && this.isSetting() && this.setting.length + at - this.statementFrom <= SETTING_MAX) {
+            const value = conformingStringsSet({ text: this.setting + text.slice(this.statementFrom, at), standardConformingStrings: this.conforming });
+            if (value !== undefined)
+                this.conforming = value === 'reset' ? this.resetConforming : value;
+        }
+        this.statementFrom = -1;
+        this.setting = undefined;
     }
     /** Reads code up to the next quote or comment (returning just after its opening) or the piece's end. */
     code(text, from) {
@@ -14062,6 +14162,7 @@ class SqlLexer {
                 return i + 2;
             }
             if (c === SEMICOLON && this.atomic === 0) {
+                this.endStatement(text, i);
                 this.inStatement = false;
                 this.afterBegin = false;
                 this.routine = false;
@@ -14074,13 +14175,16 @@ class SqlLexer {
                 i++;
                 continue;
             }
+            if (!this.inStatement) {
+                this.statementFrom = i;
+                this.setting = '';
+            }
             this.inStatement = true;
             // Only a word right after BEGIN makes BEGIN ATOMIC: a comma, a bracket or a quote between them does not.
             if (!isLetter(c))
                 this.afterBegin = false;
             if (c === QUOTE) {
-                const e = this.before(text, i, 1);
-                this.enter((e === UPPER_E || e === LOWER_E) && !isWordChar(this.before(text, i, 2)) ? MODE_ESCAPE_STRING : MODE_STRING, 'quoted', i + 1);
+                this.enter(this.stringAt(text, i), 'quoted', i + 1);
                 return i + 1;
             }
             if (c === DQUOTE) {
@@ -14160,14 +14264,17 @@ class SqlLexer {
             i = at + 2;
         }
     }
-    /** E'…': a backslash escapes the character after it. */
+    /** E'…', or '…' with standard_conforming_strings off: a backslash escapes the character after it. */
     escapeString(text, from) {
         const n = text.length;
         let i = from;
         while (i < n) {
             const c = text.charCodeAt(i);
-            if (c === BACKSLASH)
+            if (c === BACKSLASH) {
+                if (this.plain)
+                    this.backslashInPlainString = true;
                 i += 2;
+            }
             else if (c === QUOTE && text.charCodeAt(i + 1) === QUOTE)
                 i += 2;
             else if (c === QUOTE) {
@@ -14197,13 +14304,44 @@ function dollarTagEnd(text, at) {
  */
 function blankSql(sql, blank) {
     const starts = [{ part: 'code', at: 0 }];
-    new SqlLexer(undefined, (part, at) => starts.push({ part, at })).scan(sql);
+    new SqlLexer({ standardConformingStrings: sql.standardConformingStrings, onPart: (part, at) => starts.push({ part, at }) }).scan(sql.text);
     let out = '';
     starts.forEach(({ part, at }, k) => {
-        const text = sql.slice(at, starts[k + 1]?.at ?? sql.length);
+        const text = sql.text.slice(at, starts[k + 1]?.at ?? sql.text.length);
         out += part === 'code' || (part === 'quoted' && !blank.quoted) ? text : text.replace(/[^\n]/g, ' ');
     });
     return out;
+}
+const SET_CONFORMING = /^set\s+(?:(?:session|local)\s+)?"?standard_conforming_strings"?\s*(?:=|\bto\b)\s*([\s\S]*?)\s*$/i;
+const RESET_CONFORMING = /^(?:reset\s+(?:"?standard_conforming_strings"?|all)|discard\s+all)\s*$/i;
+/**
+ * What a statement sets standard_conforming_strings to: on (true), off (false), its value at the
+ * session's start ('reset': RESET, RESET ALL, DISCARD ALL, SET … TO DEFAULT), or undefined for any
+ * other statement or a value PostgreSQL refuses. SET LOCAL counts as SET: a down migration runs in
+ * one transaction, whose rest it governs. (set_config() and a SET inside a function are not followed.)
+ */
+function conformingStringsSet(statement) {
+    const code = blankSql(statement, { quoted: false }).trim();
+    if (RESET_CONFORMING.test(code))
+        return 'reset';
+    const value = SET_CONFORMING.exec(code)?.[1];
+    if (value === undefined)
+        return undefined;
+    if (/^default$/i.test(value))
+        return 'reset';
+    const quoted = /^(?:[eE]?'([^'\\]*)'|"([^"]*)")$/.exec(value);
+    return parseBool(quoted ? (quoted[1] ?? quoted[2]) : value);
+}
+/** A boolean as PostgreSQL's parse_bool reads one: a prefix of true, false, yes or no, on, of(f), 1 or 0, in any case. */
+function parseBool(value) {
+    const v = value.toLowerCase();
+    if (!v)
+        return undefined;
+    if ('true'.startsWith(v) || 'yes'.startsWith(v) || v === 'on' || v === '1')
+        return true;
+    if ('false'.startsWith(v) || 'no'.startsWith(v) || v === 'of' || v === 'off' || v === '0')
+        return false;
+    return undefined;
 }
 
 
@@ -14290,8 +14428,15 @@ async function verifySnapshot(snapshotPath, log, opts = {}) {
 /* harmony export */   S: () => (/* binding */ readLedger),
 /* harmony export */   X: () => (/* binding */ writeLedger)
 /* harmony export */ });
-/* harmony import */ var _progress_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8891);
+/* harmony import */ var _own_tables_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(2438);
 
+const ROLLBACKS = {
+    name: 'rollback_kit.rollbacks',
+    definition: `incident_key text PRIMARY KEY, method text NOT NULL, keep_version text,
+       planned text[] NOT NULL DEFAULT '{}', reverted text[] NOT NULL DEFAULT '{}', status text NOT NULL,
+       started_at timestamptz NOT NULL DEFAULT now(), updated_at timestamptz NOT NULL DEFAULT now(), kept text[] NOT NULL DEFAULT '{}'`,
+    added: { kept: "text[] NOT NULL DEFAULT '{}'" },
+};
 /** The row for `incidentKey`, or undefined (also when the table does not exist yet: read-only). */
 async function readLedger(session, incidentKey) {
     const exists = await session.query(`SELECT to_regclass('rollback_kit.rollbacks')::text AS t`);
@@ -14314,13 +14459,9 @@ async function readLedger(session, incidentKey) {
     };
 }
 async function writeLedger(session, row) {
-    await session.query('CREATE SCHEMA IF NOT EXISTS rollback_kit');
-    await session.query(`CREATE TABLE IF NOT EXISTS rollback_kit.rollbacks (
-       incident_key text PRIMARY KEY, method text NOT NULL, keep_version text,
-       planned text[] NOT NULL DEFAULT '{}', reverted text[] NOT NULL DEFAULT '{}', status text NOT NULL,
-       started_at timestamptz NOT NULL DEFAULT now(), updated_at timestamptz NOT NULL DEFAULT now(), kept text[] NOT NULL DEFAULT '{}')`);
-    // A table an earlier version created: the column is added once; the check keeps ALTER's lock off every later write.
-    await session.query((0,_progress_js__WEBPACK_IMPORTED_MODULE_0__/* .addColumnOnce */ .v_)('rollback_kit.rollbacks', 'kept', "text[] NOT NULL DEFAULT '{}'"));
+    // Made, or given the columns this version added, only where it lacks them: a role that may write the
+    // rows but not own the table (a CI role after a migration role) needs no more (own-tables.ts).
+    await (0,_own_tables_js__WEBPACK_IMPORTED_MODULE_0__/* .ensureTable */ .pI)(session, ROLLBACKS);
     await session.query(`INSERT INTO rollback_kit.rollbacks (incident_key, method, keep_version, planned, kept, reverted, status)
      VALUES ($1, $2, $3, $4, $5, $6, $7)
      ON CONFLICT (incident_key) DO UPDATE SET method = $2, keep_version = $3, planned = $4, kept = $5, reverted = $6, status = $7, updated_at = now()`, [row.incidentKey, row.method, row.keepVersion ?? null, row.planned, row.kept ?? [], row.reverted, row.status]);
@@ -14399,109 +14540,106 @@ async function releaseMigrationLock(session, key) {
 
 /***/ }),
 
-/***/ 8891:
+/***/ 2438:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   FI: () => (/* binding */ recordStatement),
-/* harmony export */   G7: () => (/* binding */ statementsAlreadyRun),
-/* harmony export */   K$: () => (/* binding */ progressStillHolds),
-/* harmony export */   PQ: () => (/* binding */ clearProgressSql),
-/* harmony export */   gQ: () => (/* binding */ readProgress),
-/* harmony export */   q1: () => (/* binding */ statementHash),
-/* harmony export */   sZ: () => (/* binding */ startProgressSql),
-/* harmony export */   v_: () => (/* binding */ addColumnOnce)
+/* harmony export */   Rf: () => (/* binding */ ensureTableSql),
+/* harmony export */   pI: () => (/* binding */ ensureTable)
 /* harmony export */ });
-/* harmony import */ var node_crypto__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7598);
-/* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(8005);
-/* harmony import */ var _sql_split_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(7063);
+/* unused harmony exports INSUFFICIENT_PRIVILEGE, addColumnSql, ColumnRefused */
+/* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8005);
+/* harmony import */ var _db_catalog_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(9066);
+/* harmony import */ var _sql_split_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(7063);
 /**
- * A non-transactional migration cannot be undone as a whole when a statement fails, so we record
- * each statement as it completes (rollback_kit.down_progress). The re-run after a fix skips the
- * statements that already ran instead of failing on objects that are already gone. The row is
- * deleted in the same transaction that marks the migration reverted.
+ * The tables rollback-kit keeps in the database it rolls back (schema rollback_kit), made where
+ * missing and given the columns later versions added.
  *
- * Progress describes one state of the database: the one where the migration's tracking rows are
- * the versions recorded with it (Tracking.rowVersionSql). A restore or a re-apply writes those rows
- * again, and whatever the progress lists as done may be undone by then, so it no longer counts.
+ * The role that made them is often not the one running now: a migration role creates them, and the
+ * CI role that reverts later may read and write them but owns none of them. PostgreSQL checks the
+ * privilege of CREATE SCHEMA / CREATE TABLE … IF NOT EXISTS (CREATE on the database or the schema)
+ * and of ALTER TABLE … ADD COLUMN IF NOT EXISTS (the table's ownership) before it looks whether
+ * there is anything to do, so each statement runs only when the catalog says it is needed.
  */
 
 
 
-function statementHash(text) {
-    return (0,node_crypto__WEBPACK_IMPORTED_MODULE_0__.createHash)('sha256').update(text).digest('hex');
-}
-async function tableExists(session) {
-    const r = await session.query(`SELECT to_regclass('rollback_kit.down_progress')::text AS t`);
-    return Boolean(r.rows[0]?.t);
-}
-async function readProgress(session, tracking) {
-    const out = new Map();
-    if (!(await tableExists(session)))
-        return out;
-    // Through to_jsonb: a table an earlier version created has no tracking_rows column until the next start.
-    const r = await session.query(`SELECT migration, done, to_jsonb(p) ->> 'tracking_rows' AS rows FROM rollback_kit.down_progress p WHERE tracking = $1`, [tracking]);
-    for (const row of r.rows)
-        out.set(row.migration, { done: row.done, rows: row.rows });
-    return out;
-}
-/** Whether `progress` was recorded against the tracking rows as they are now (`rowVersionSql` gives them). */
-async function progressStillHolds(session, progress, rowVersionSql) {
-    if (progress.rows === null)
-        return false;
-    const r = await session.query(`SELECT (${rowVersionSql}) AS rows`);
-    return r.rows[0]?.rows === progress.rows;
+/** PostgreSQL's insufficient_privilege. */
+const INSUFFICIENT_PRIVILEGE = '42501';
+/** The statement an owner of `table` runs to give it `column`. */
+function addColumnSql(table, column) {
+    return `ALTER TABLE ${table.name} ADD COLUMN IF NOT EXISTS ${column} ${table.added[column]}`;
 }
 /**
- * Statements (literals inlined) that make the migration's progress row belong to the tracking
- * rows as `rowVersionSql` reads them in the same transaction, keeping the statements done or
- * starting over. The table is created where needed, and given the tracking_rows column where an
- * earlier version created it without one.
+ * One statement (a DO block, literals inlined) that makes `table` as this version uses it. A column
+ * that is missing while this role does not own the table is refused (insufficient_privilege) with
+ * the owner and the statement they run: every column we added is one a later run relies on (the
+ * ledger's `kept` tells a finished plan from one to refuse; progress's `tracking_rows` tells
+ * statements done from statements to run again), so going on without it is not safe.
  */
+function ensureTableSql(table) {
+    const [schema, name] = table.name.split('.');
+    const oid = `${(0,_sql_split_js__WEBPACK_IMPORTED_MODULE_1__/* .literal */ .eu)(table.name)}::regclass`;
+    const columns = Object.keys(table.added).map((column) => {
+        const alter = addColumnSql(table, column);
+        const refusal = [
+            (0,_sql_split_js__WEBPACK_IMPORTED_MODULE_1__/* .literal */ .eu)(`${table.name} lacks the column ${column}, which this version of rollback-kit writes (an earlier version created the table), and only the table's owner may add it: it belongs to role `),
+            'rk_owner::regrole::text',
+            (0,_sql_split_js__WEBPACK_IMPORTED_MODULE_1__/* .literal */ .eu)(', and this run connects as role '),
+            'quote_ident(current_user)',
+            (0,_sql_split_js__WEBPACK_IMPORTED_MODULE_1__/* .literal */ .eu)('. Have '),
+            'rk_owner::regrole::text',
+            (0,_sql_split_js__WEBPACK_IMPORTED_MODULE_1__/* .literal */ .eu)(` (or a superuser) run once: ${alter}; then run again.`),
+        ].join(' || ');
+        return [
+            `  IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_attribute WHERE attrelid = ${oid} AND attname = ${(0,_sql_split_js__WEBPACK_IMPORTED_MODULE_1__/* .literal */ .eu)(column)} AND NOT attisdropped) THEN`,
+            `    SELECT relowner INTO rk_owner FROM pg_catalog.pg_class WHERE oid = ${oid};`,
+            `    IF NOT pg_has_role(rk_owner, 'USAGE') THEN`,
+            `      RAISE EXCEPTION USING ERRCODE = 'insufficient_privilege', MESSAGE = ${refusal}, SCHEMA = ${(0,_sql_split_js__WEBPACK_IMPORTED_MODULE_1__/* .literal */ .eu)(schema)}, TABLE = ${(0,_sql_split_js__WEBPACK_IMPORTED_MODULE_1__/* .literal */ .eu)(name)}, COLUMN = ${(0,_sql_split_js__WEBPACK_IMPORTED_MODULE_1__/* .literal */ .eu)(column)};`,
+            '    END IF;',
+            `    ${alter};`,
+            '  END IF;',
+        ].join('\n');
+    });
+    const body = [
+        'DECLARE rk_owner oid;',
+        'BEGIN',
+        `  IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_namespace WHERE nspname = ${(0,_sql_split_js__WEBPACK_IMPORTED_MODULE_1__/* .literal */ .eu)(schema)}) THEN`,
+        `    CREATE SCHEMA IF NOT EXISTS ${schema};`,
+        '  END IF;',
+        `  IF to_regclass(${(0,_sql_split_js__WEBPACK_IMPORTED_MODULE_1__/* .literal */ .eu)(table.name)}) IS NULL THEN`,
+        `    CREATE TABLE IF NOT EXISTS ${table.name} (${table.definition});`,
+        '  END IF;',
+        ...columns,
+        'END',
+    ].join('\n');
+    return (0,_db_catalog_js__WEBPACK_IMPORTED_MODULE_2__/* .doBlock */ .hq)('rk_own_table', body);
+}
 /**
- * Adds a column a table of ours gained after an earlier version created it. The catalog is checked
- * first, so that every later call takes no ALTER lock; IF NOT EXISTS for two first calls at once.
+ * A column ensureTableSql could not add, as the user's error (not an unexpected one); `code` stays
+ * insufficient_privilege for callers that go on without the table (rerun.ts).
  */
-function addColumnOnce(table, column, type) {
-    return `DO $rk$ BEGIN
-       IF NOT EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = ${(0,_sql_split_js__WEBPACK_IMPORTED_MODULE_2__/* .literal */ .eu)(table)}::regclass AND attname = ${(0,_sql_split_js__WEBPACK_IMPORTED_MODULE_2__/* .literal */ .eu)(column)} AND NOT attisdropped) THEN
-         ALTER TABLE ${table} ADD COLUMN IF NOT EXISTS ${column} ${type};
-       END IF;
-     END $rk$`;
+class ColumnRefused extends _core_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .RollbackKitError */ .dp {
+    code = INSUFFICIENT_PRIVILEGE;
 }
-function startProgressSql(tracking, migration, rowVersionSql, keepDone) {
-    return [
-        'CREATE SCHEMA IF NOT EXISTS rollback_kit',
-        `CREATE TABLE IF NOT EXISTS rollback_kit.down_progress (
-       tracking text NOT NULL, migration text NOT NULL, done text[] NOT NULL DEFAULT '{}',
-       updated_at timestamptz NOT NULL DEFAULT now(), tracking_rows text, PRIMARY KEY (tracking, migration))`,
-        addColumnOnce('rollback_kit.down_progress', 'tracking_rows', 'text'),
-        `INSERT INTO rollback_kit.down_progress AS p (tracking, migration, tracking_rows) VALUES (${(0,_sql_split_js__WEBPACK_IMPORTED_MODULE_2__/* .literal */ .eu)(tracking)}, ${(0,_sql_split_js__WEBPACK_IMPORTED_MODULE_2__/* .literal */ .eu)(migration)}, (${rowVersionSql}))
-       ON CONFLICT (tracking, migration) DO UPDATE SET tracking_rows = excluded.tracking_rows, updated_at = now()${keepDone ? '' : `, done = '{}'`}`,
-    ];
-}
-async function recordStatement(session, tracking, migration, hash) {
-    await session.query(`UPDATE rollback_kit.down_progress SET done = done || $3::text, updated_at = now() WHERE tracking = $1 AND migration = $2`, [tracking, migration, hash]);
-}
-/** The statement (literals inlined) that ends the migration's progress, in the transaction that marks it reverted. */
-function clearProgressSql(tracking, migration) {
-    return `DELETE FROM rollback_kit.down_progress WHERE tracking = ${(0,_sql_split_js__WEBPACK_IMPORTED_MODULE_2__/* .literal */ .eu)(tracking)} AND migration = ${(0,_sql_split_js__WEBPACK_IMPORTED_MODULE_2__/* .literal */ .eu)(migration)}`;
-}
-/** How many leading statements already ran; refuses when those statements were edited since. */
-function statementsAlreadyRun(progress, hashes, file) {
-    if (!progress || progress.done.length === 0)
-        return 0;
-    const matching = progress.done.findIndex((h, i) => h !== hashes[i]);
-    if (matching >= 0) {
-        throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .RollbackKitError */ .dp(`${file} was partly reverted by an earlier run (${progress.done.length} statement(s) ran), but statement ${matching + 1}, which already ran, has changed since.`, 'Edit only the statements that have not run yet (the one that failed and after). Check the schema by hand; then delete its row from rollback_kit.down_progress to start that migration over.');
+/** Makes `table` as this version uses it, in a statement of its own. */
+async function ensureTable(session, table) {
+    try {
+        await session.query(ensureTableSql(table));
     }
-    return progress.done.length;
+    catch (err) {
+        // PostgreSQL's own refusals (CREATE on the database, say) name no column and pass as they are.
+        const e = err;
+        if (e.code === INSUFFICIENT_PRIVILEGE && e.column)
+            throw new ColumnRefused(e.message);
+        throw err;
+    }
 }
 
 
 /***/ }),
 
-/***/ 1690:
+/***/ 6269:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -14607,26 +14745,26 @@ const DOWN_HINTS = {
     prisma: 'Add down.sql beside migration.sql (prisma migrate diff --script can write it).',
     plain: 'Add the <version>_name.down.sql file.',
 };
-function prepare(file, log) {
+function prepare(file, standardConformingStrings, log) {
     const sql = file.downSql ?? '';
-    let statements = (0,sql_split/* splitStatements */.Xd)(sql).map((s) => ({
+    let statements = (0,sql_split/* splitStatements */.Xd)({ text: sql, standardConformingStrings }).map((s) => ({
         ...s,
-        line: file.downLine + (0,sql_split/* lineAt */.mh)(sql, s.offset + (0,sql_split/* codeStart */.iy)(s.text)) - 1,
+        line: file.downLine + (0,sql_split/* lineAt */.mh)(sql, s.offset + (0,sql_split/* codeStart */.iy)(s)) - 1,
         textLine: file.downLine + (0,sql_split/* lineAt */.mh)(sql, s.offset) - 1,
     }));
     // A down file wrapped in BEGIN … COMMIT (golang-migrate's docs suggest it): we supply that transaction.
-    if (statements.length >= 2 && (0,sql_split/* transactionControl */.my)(statements[0].text) === 'begin' && (0,sql_split/* transactionControl */.my)(statements.at(-1).text) === 'commit') {
+    if (statements.length >= 2 && (0,sql_split/* transactionControl */.my)(statements[0]) === 'begin' && (0,sql_split/* transactionControl */.my)(statements.at(-1)) === 'commit') {
         statements = statements.slice(1, -1);
     }
-    const copy = statements.find((s) => (0,sql_split/* copyFromStdin */.ql)(s.text));
+    const copy = statements.find((s) => (0,sql_split/* copyFromStdin */.ql)(s));
     if (copy) {
         throw new errors/* RollbackKitError */.dp(`${file.downFile ?? file.name} line ${copy.line}: "${log.excerpt(firstCodeLine(copy.text), 100)}" reads its rows from the client, as psql sends the lines after it; the down SQL is sent as SQL only, so it would get no rows. Nothing was run.`, 'Write the rows as INSERT statements, or COPY them FROM a file on the database server.');
     }
-    const control = statements.find((s) => (0,sql_split/* transactionControl */.my)(s.text));
+    const control = statements.find((s) => (0,sql_split/* transactionControl */.my)(s));
     if (control) {
         throw new errors/* RollbackKitError */.dp(`${file.downFile ?? file.name} line ${control.line}: "${log.excerpt(firstCodeLine(control.text), 100)}" inside a down migration would break the transaction each migration runs in. Nothing was run.`, 'Remove transaction statements from the down SQL: each migration runs in a transaction of its own (or statement by statement when it holds CONCURRENTLY and similar).');
     }
-    return { file, statements, transactional: !file.noTransaction && !statements.some((s) => (0,sql_split/* needsOwnTransaction */.i7)(s.text)) };
+    return { file, statements, transactional: !file.noTransaction && !statements.some((s) => (0,sql_split/* needsOwnTransaction */.i7)(s)) };
 }
 /** The statement's first line of code (comment lines skipped): how messages name a statement. */
 function firstCodeLine(text) {
@@ -14636,7 +14774,8 @@ function firstCodeLine(text) {
 function planReverts(format, files, appliedIds, selector, context) {
     const applied = appliedMigrations(files, appliedIds);
     const chosen = planner_select(format, context.table, files, applied, selector);
-    const missing = chosen.filter((f) => f.downSql === undefined || !(0,sql_split/* hasCode */.up)(f.downSql));
+    const standardConformingStrings = context.standardConformingStrings ?? true;
+    const missing = chosen.filter((f) => f.downSql === undefined || !(0,sql_split/* hasCode */.up)({ text: f.downSql, standardConformingStrings }));
     if (missing.length > 0) {
         const list = missing.map((f) => `${f.name} (${f.missingReason ?? (f.downSql === undefined ? 'no down SQL' : 'the down SQL is empty')})`).join(', ');
         // A down in code (node-pg-migrate's JS/TS) runs only in the tool: the whole plan goes through it, in its order.
@@ -14646,7 +14785,7 @@ function planReverts(format, files, appliedIds, selector, context) {
     }
     const kept = applied.length - chosen.length - 1;
     const suffix = chosen.every((f, i) => applied[applied.length - 1 - i] === f);
-    return { format: format.name, toRevert: chosen.map((f) => prepare(f, context.log)), applied, keep: suffix && kept >= 0 ? applied[kept] : undefined };
+    return { format: format.name, toRevert: chosen.map((f) => prepare(f, standardConformingStrings, context.log)), applied, keep: suffix && kept >= 0 ? applied[kept] : undefined };
 }
 
 // EXTERNAL MODULE: external "node:fs"
@@ -14833,8 +14972,86 @@ const plain = {
     tracking: versionTableTracking,
 };
 
-// EXTERNAL MODULE: ./.build/migrations/progress.js
-var migrations_progress = __nccwpck_require__(8891);
+// EXTERNAL MODULE: external "node:crypto"
+var external_node_crypto_ = __nccwpck_require__(7598);
+// EXTERNAL MODULE: ./.build/migrations/own-tables.js
+var own_tables = __nccwpck_require__(2438);
+;// CONCATENATED MODULE: ./.build/migrations/progress.js
+/**
+ * A non-transactional migration cannot be undone as a whole when a statement fails, so we record
+ * each statement as it completes (rollback_kit.down_progress). The re-run after a fix skips the
+ * statements that already ran instead of failing on objects that are already gone. The row is
+ * deleted in the same transaction that marks the migration reverted.
+ *
+ * Progress describes one state of the database: the one where the migration's tracking rows are
+ * the versions recorded with it (Tracking.rowVersionSql). A restore or a re-apply writes those rows
+ * again, and whatever the progress lists as done may be undone by then, so it no longer counts.
+ */
+
+
+
+
+function statementHash(text) {
+    return (0,external_node_crypto_.createHash)('sha256').update(text).digest('hex');
+}
+async function tableExists(session) {
+    const r = await session.query(`SELECT to_regclass('rollback_kit.down_progress')::text AS t`);
+    return Boolean(r.rows[0]?.t);
+}
+async function readProgress(session, tracking) {
+    const out = new Map();
+    if (!(await tableExists(session)))
+        return out;
+    // Through to_jsonb: a table an earlier version created has no tracking_rows column until the next start.
+    const r = await session.query(`SELECT migration, done, to_jsonb(p) ->> 'tracking_rows' AS rows FROM rollback_kit.down_progress p WHERE tracking = $1`, [tracking]);
+    for (const row of r.rows)
+        out.set(row.migration, { done: row.done, rows: row.rows });
+    return out;
+}
+/** Whether `progress` was recorded against the tracking rows as they are now (`rowVersionSql` gives them). */
+async function progressStillHolds(session, progress, rowVersionSql) {
+    if (progress.rows === null)
+        return false;
+    const r = await session.query(`SELECT (${rowVersionSql}) AS rows`);
+    return r.rows[0]?.rows === progress.rows;
+}
+const DOWN_PROGRESS = {
+    name: 'rollback_kit.down_progress',
+    definition: `tracking text NOT NULL, migration text NOT NULL, done text[] NOT NULL DEFAULT '{}',
+       updated_at timestamptz NOT NULL DEFAULT now(), tracking_rows text, PRIMARY KEY (tracking, migration)`,
+    added: { tracking_rows: 'text' },
+};
+/**
+ * Statements (literals inlined) that make the migration's progress row belong to the tracking
+ * rows as `rowVersionSql` reads them in the same transaction, keeping the statements done or
+ * starting over. The table is made where needed, and given the tracking_rows column where an
+ * earlier version made it without one (own-tables.ts).
+ */
+function startProgressSql(tracking, migration, rowVersionSql, keepDone) {
+    return [
+        (0,own_tables/* ensureTableSql */.Rf)(DOWN_PROGRESS),
+        `INSERT INTO rollback_kit.down_progress AS p (tracking, migration, tracking_rows) VALUES (${(0,sql_split/* literal */.eu)(tracking)}, ${(0,sql_split/* literal */.eu)(migration)}, (${rowVersionSql}))
+       ON CONFLICT (tracking, migration) DO UPDATE SET tracking_rows = excluded.tracking_rows, updated_at = now()${keepDone ? '' : `, done = '{}'`}`,
+    ];
+}
+async function recordStatement(session, tracking, migration, hash) {
+    await session.query(`UPDATE rollback_kit.down_progress SET done = done || $3::text, updated_at = now() WHERE tracking = $1 AND migration = $2`, [tracking, migration, hash]);
+}
+/** The statement (literals inlined) that ends the migration's progress, in the transaction that marks it reverted. */
+function clearProgressSql(tracking, migration) {
+    return `DELETE FROM rollback_kit.down_progress WHERE tracking = ${(0,sql_split/* literal */.eu)(tracking)} AND migration = ${(0,sql_split/* literal */.eu)(migration)}`;
+}
+/** How many leading statements already ran; refuses when those statements were edited since. */
+function statementsAlreadyRun(progress, hashes, file) {
+    if (!progress || progress.done.length === 0)
+        return 0;
+    const matching = progress.done.findIndex((h, i) => h !== hashes[i]);
+    if (matching >= 0) {
+        throw new errors/* RollbackKitError */.dp(`${file} was partly reverted by an earlier run (${progress.done.length} statement(s) ran), but statement ${matching + 1}, which already ran, has changed since.`, 'Edit only the statements that have not run yet (the one that failed and after). Check the schema by hand; then delete its row from rollback_kit.down_progress to start that migration over.');
+    }
+    return progress.done.length;
+}
+
 // EXTERNAL MODULE: ./.build/migrations/ledger.js
 var ledger = __nccwpck_require__(7485);
 ;// CONCATENATED MODULE: ./.build/migrations/rerun.js
@@ -15481,7 +15698,7 @@ function beforeFirstStatement({ m, saved, tracking, target, lost, pgMessage }) {
 function recordFailed({ m, f, tracking, target, log, lost, pgMessage, marked }) {
     const i = f.index;
     const n = m.statements.length;
-    const record = `UPDATE ${PROGRESS_TABLE} SET done = done || ${(0,sql_split/* literal */.eu)((0,migrations_progress/* statementHash */.q1)(f.statement.text))}::text WHERE tracking = ${(0,sql_split/* literal */.eu)(tracking.table)} AND migration = ${(0,sql_split/* literal */.eu)(m.file.id)} AND cardinality(done) = ${i}`;
+    const record = `UPDATE ${PROGRESS_TABLE} SET done = done || ${(0,sql_split/* literal */.eu)(statementHash(f.statement.text))}::text WHERE tracking = ${(0,sql_split/* literal */.eu)(tracking.table)} AND migration = ${(0,sql_split/* literal */.eu)(m.file.id)} AND cardinality(done) = ${i}`;
     return {
         head: `${lost ? `Lost the connection to ${target} while reverting` : 'Reverting'} ${m.file.name}: statement ${i + 1} of ${n} ran (${statementAt(m, f.statement, log)}), but recording it as done in ${PROGRESS_TABLE} failed: ${pgMessage}.`,
         state: `It runs statement by statement (non-transactional): ${statementsUpTo(i + 1)} of ${n} ran and cannot be rolled back, but ${PROGRESS_TABLE} records ${i} of them` +
@@ -15570,11 +15787,29 @@ function failure(m, f, skipped, saved, tracking, target, log) {
 
 
 
+/**
+ * The session would read the statement otherwise than the planner split it: its
+ * standard_conforming_strings is not the one the statement was read with, and a backslash in one of
+ * the statement's '…' strings makes a difference.
+ */
+function readOtherwise(s, conforming) {
+    return s.standardConformingStrings !== conforming && !(0,sql_split/* readsAlike */.GD)(s);
+}
+const onOff = (on) => (on ? 'on' : 'off');
+/** Why a statement is not sent (readOtherwise): nothing of it ran. */
+function readOtherwiseError(s, conforming) {
+    return new Error(`not sent: standard_conforming_strings is ${onOff(conforming)} in the session here, but the down SQL was read with it ${onOff(s.standardConformingStrings)} at this statement ` +
+        `(its value at the start, or as a SET or RESET of it before the statement left it), and a backslash in one of the statement's '…' strings means something else under each. ` +
+        `Change it in the down SQL only with SET or RESET standard_conforming_strings, not with set_config() or in a function, or write those strings as E'…'`);
+}
 /** Runs the statements at `indices` one query each; `after` follows each one that completed. */
 async function exec(session, statements, indices, after) {
     for (const i of indices) {
         const s = statements[i];
         try {
+            const conforming = await (0,db_session/* standardConformingStrings */.I7)(session);
+            if (readOtherwise(s, conforming))
+                throw readOtherwiseError(s, conforming);
             await session.query(s.text);
         }
         catch (err) {
@@ -15614,7 +15849,7 @@ async function remaining(session, tracking, m, saved, log) {
         return FRESH;
     let holds;
     try {
-        holds = await (0,migrations_progress/* progressStillHolds */.K$)(session, saved, tracking.rowVersionSql(m.file));
+        holds = await progressStillHolds(session, saved, tracking.rowVersionSql(m.file));
     }
     catch (err) {
         throw new StatementFailed(undefined, -1, err, 'prepare');
@@ -15626,10 +15861,10 @@ async function remaining(session, tracking, m, saved, log) {
         log.info(`  discarding the progress an earlier run recorded for ${m.file.name} (${saved.done.length} statement(s) done): ${why}; starting at statement 1`);
         return { ...FRESH, hasProgress: true };
     }
-    const from = (0,migrations_progress/* statementsAlreadyRun */.G7)(saved, m.statements.map((s) => (0,migrations_progress/* statementHash */.q1)(s.text)), m.file.name);
+    const from = statementsAlreadyRun(saved, m.statements.map((s) => statementHash(s.text)), m.file.name);
     if (from > 0)
         log.info(`  resuming ${m.file.name} at statement ${from + 1} of ${m.statements.length}: the first ${from} ran in an earlier run`);
-    const replay = range(0, from).filter((i) => (0,sql_split/* sessionSetting */.ls)(m.statements[i].text));
+    const replay = range(0, from).filter((i) => (0,sql_split/* sessionSetting */.ls)(m.statements[i]));
     // A new session has none of the settings the statements that ran made: the rest would run without them.
     if (replay.length > 0)
         log.info(`  running again the session setting(s) among the statements that ran: ${replay.map((i) => log.excerpt(firstCodeLine(m.statements[i].text), 100)).join('; ')}`);
@@ -15649,35 +15884,47 @@ function resetSql(settings) {
  * the server's (RESET ALL, DISCARD ALL), which the deadline would cut short.
  */
 function allowance(m, statements) {
-    return m.statements.some((s) => /statement_timeout|\breset\s+all\b|\bdiscard\s+all\b/i.test((0,sql_split/* stripComments */.nY)(s.text))) ? undefined : statements;
+    return m.statements.some((s) => /statement_timeout|\breset\s+all\b|\bdiscard\s+all\b/i.test((0,sql_split/* stripComments */.nY)(s))) ? undefined : statements;
 }
 /**
  * The whole migration as one query: the run's settings, BEGIN, bookkeeping, down statements (after
  * an earlier run: those it did not run, behind the session settings of those it did),
  * bookkeeping, COMMIT. One round trip instead of one per statement; PostgreSQL still runs the
  * statements one after the other and skips the rest after an error, leaving the transaction to
- * roll back.
+ * roll back. Unless standard_conforming_strings changes: PostgreSQL reads a whole query with the
+ * value the session has when it arrives (`conforming`), so a down statement read with another
+ * (after a SET of it, or after the RESET ALL when the migration before left another) starts the
+ * next query, sent once the statements before it have set it. Our own SQL reads alike either way.
  */
-function oneQuery(m, reset, start, end, rest) {
-    const parts = [];
-    let text = '';
-    const add = (sql, statement, index) => {
-        parts.push({ offset: text.length, statement, index });
+function migrationQueries(m, reset, start, end, rest, conforming) {
+    const queries = [];
+    let query = { text: '', parts: [], statements: 0 };
+    const add = (sql, statement, index, counts) => {
+        if (statement && query.parts.length && readOtherwise(statement, conforming)) {
+            queries.push(query);
+            query = { text: '', parts: [], statements: 0 };
+            conforming = statement.standardConformingStrings;
+        }
+        query.parts.push({ offset: query.text.length, statement, index });
         // The newline keeps the semicolon out of a trailing "--" comment.
-        text += `${sql}\n;\n`;
+        query.text += `${sql}\n;\n`;
+        if (counts)
+            query.statements++;
     };
     for (const sql of reset)
-        add(sql, undefined, -1);
-    add('BEGIN', undefined, rest.from);
+        add(sql, undefined, -1, false);
+    add('BEGIN', undefined, rest.from, false);
     for (const sql of start)
-        add(sql, undefined, rest.from);
+        add(sql, undefined, rest.from, true);
     for (const i of [...rest.replay, ...range(rest.from, m.statements.length)])
-        add(m.statements[i].text, m.statements[i], i);
-    for (const sql of [...end, 'COMMIT'])
-        add(sql, undefined, m.statements.length);
-    return { text, parts };
+        add(m.statements[i].text, m.statements[i], i, true);
+    for (const sql of end)
+        add(sql, undefined, m.statements.length, true);
+    add('COMMIT', undefined, m.statements.length, false);
+    queries.push(query);
+    return queries;
 }
-/** The part an error position (1-based, in the whole query) falls in. */
+/** The part an error position (1-based, in its query) falls in. */
 function partAt(parts, position) {
     let found;
     for (const p of parts)
@@ -15712,23 +15959,31 @@ async function revertInTransaction(ctx, m, previous, rest) {
     const { session, tracking } = ctx;
     const start = tracking.startSql?.(m.file, previous) ?? [];
     // After an earlier run, its progress goes in the same transaction: the statements it lists ran, and the rest with them.
-    const end = [...tracking.revertSql(m.file, previous), ...(rest.hasProgress ? [(0,migrations_progress/* clearProgressSql */.PQ)(tracking.table, m.file.id)] : [])];
-    const { text, parts } = oneQuery(m, ctx.reset, start, end, rest);
-    try {
-        await (0,db_session/* withQueryDeadline */.h7)(session, allowance(m, m.statements.length - rest.from + start.length + end.length), () => session.query(text));
-    }
-    catch (err) {
-        if (isConnectionLoss(err))
-            throw new StatementFailed(undefined, -1, err);
-        await session.query('ROLLBACK').catch(() => undefined);
-        const position = Number(err.position);
-        const part = Number.isInteger(position) && position > 0 ? partAt(parts, position) : undefined;
-        if (!part)
-            throw await diagnose(ctx, m, start, end, rest, err);
-        const e = err;
-        // The position is in the whole query: make it the statement's own.
-        const statementError = part.statement ? { code: e.code, message: e.message, detail: e.detail, hint: e.hint, position: String(position - part.offset) } : e;
-        throw new StatementFailed(part.statement, part.index, statementError);
+    const end = [...tracking.revertSql(m.file, previous), ...(rest.hasProgress ? [clearProgressSql(tracking.table, m.file.id)] : [])];
+    for (const { text, parts, statements } of migrationQueries(m, ctx.reset, start, end, rest, await (0,db_session/* standardConformingStrings */.I7)(session))) {
+        // A query after the first is sent once the SET before it ran: it must have set what the statements were read with.
+        const conforming = await (0,db_session/* standardConformingStrings */.I7)(session);
+        const otherwise = parts.find((p) => p.statement && readOtherwise(p.statement, conforming));
+        if (otherwise) {
+            await session.query('ROLLBACK').catch(() => undefined);
+            throw new StatementFailed(otherwise.statement, otherwise.index, readOtherwiseError(otherwise.statement, conforming));
+        }
+        try {
+            await (0,db_session/* withQueryDeadline */.h7)(session, allowance(m, statements), () => session.query(text));
+        }
+        catch (err) {
+            if (isConnectionLoss(err))
+                throw new StatementFailed(undefined, -1, err);
+            await session.query('ROLLBACK').catch(() => undefined);
+            const position = Number(err.position);
+            const part = Number.isInteger(position) && position > 0 ? partAt(parts, position) : undefined;
+            if (!part)
+                throw await diagnose(ctx, m, start, end, rest, err);
+            const e = err;
+            // The position is in the query: make it the statement's own.
+            const statementError = part.statement ? { code: e.code, message: e.message, detail: e.detail, hint: e.hint, position: String(position - part.offset) } : e;
+            throw new StatementFailed(part.statement, part.index, statementError);
+        }
     }
 }
 /** Runs bookkeeping statements as one query in a transaction of their own; a failure is StatementFailed at `index`. */
@@ -15750,12 +16005,12 @@ async function revertStatementByStatement(ctx, m, previous, rest) {
     // as the tool does. The progress row is made this state's in the same one, and the session set
     // back to the run's settings just before: one round trip.
     const start = tracking.startSql?.(m.file, previous) ?? [];
-    const progress = (0,migrations_progress/* startProgressSql */.sZ)(tracking.table, id, tracking.rowVersionSql(m.file), rest.from > 0);
+    const progress = startProgressSql(tracking.table, id, tracking.rowVersionSql(m.file), rest.from > 0);
     await inTransaction(ctx, m, [...ctx.reset, 'BEGIN', ...start, ...progress, 'COMMIT'], start.length + 1, rest.from);
     await exec(session, m.statements, rest.replay);
-    await exec(session, m.statements, range(rest.from, m.statements.length), (s) => (0,migrations_progress/* recordStatement */.FI)(session, tracking.table, id, (0,migrations_progress/* statementHash */.q1)(s.text)));
+    await exec(session, m.statements, range(rest.from, m.statements.length), (s) => recordStatement(session, tracking.table, id, statementHash(s.text)));
     const end = tracking.revertSql(m.file, previous);
-    await inTransaction(ctx, m, ['BEGIN', ...end, (0,migrations_progress/* clearProgressSql */.PQ)(tracking.table, id), 'COMMIT'], end.length + 1, m.statements.length);
+    await inTransaction(ctx, m, ['BEGIN', ...end, clearProgressSql(tracking.table, id), 'COMMIT'], end.length + 1, m.statements.length);
 }
 /**
  * A lock not granted within lock_timeout, or a deadlock with production traffic, rolls the whole
@@ -15786,7 +16041,7 @@ async function revertWithRetries(ctx, m, previous, rest, log) {
 /** What earlier runs recorded, read before anything runs: a failure here changed nothing. */
 async function earlierProgress(session, table, target) {
     try {
-        return await (0,migrations_progress/* readProgress */.gQ)(session, table);
+        return await readProgress(session, table);
     }
     catch (err) {
         const lost = isConnectionLoss(err);
@@ -15932,7 +16187,7 @@ async function readAppliedIds(session, format, tracking, files, target) {
     if (dirty === undefined)
         return ids;
     // A dirty version we can resume is one of ours: a non-transactional step that stopped midway.
-    const progress = await (0,migrations_progress/* readProgress */.gQ)(session, tracking.table);
+    const progress = await readProgress(session, tracking.table);
     const resumable = files.find((f, i) => progress.has(f.id) && (i > 0 ? files[i - 1].id : '-1') === dirty);
     if (!resumable) {
         throw new errors/* RollbackKitError */.dp(`${tracking.table} is dirty at version ${dirty}: a migration stopped midway, so the schema may be half changed.`, `Check the schema by hand and finish or undo that migration, then run \`migrate force <version>\` (golang-migrate refuses to run until then too), and re-run.`);
@@ -15990,7 +16245,8 @@ async function revertMigrations(opts, log) {
         recorded = opts.run && asked.kind === 'steps' ? await RecordedPlan.read(session, opts.run, tracking.table) : undefined;
         const selector = recorded?.selector(asked, log) ?? asked;
         const ownDown = format.ownDownCommand && ((count) => format.ownDownCommand(count, (0,external_node_path_.relative)(opts.root, dir) || '.', table));
-        const plan = planReverts(format, files, appliedIds, selector, { table: tracking.table, ownDown, log });
+        // The value each migration starts from: the runner's RESET ALL brings the session back to it.
+        const plan = planReverts(format, files, appliedIds, selector, { table: tracking.table, ownDown, log, standardConformingStrings: await (0,db_session/* standardConformingStrings */.I7)(session) });
         applied = plan.applied;
         result.plan = planEntries(plan);
         result.keepVersion = plan.keep?.version;
@@ -16078,6 +16334,7 @@ function finish(result, applied, started) {
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   GD: () => (/* binding */ readsAlike),
 /* harmony export */   Xd: () => (/* binding */ splitStatements),
 /* harmony export */   eu: () => (/* binding */ literal),
 /* harmony export */   i7: () => (/* binding */ needsOwnTransaction),
@@ -16100,29 +16357,46 @@ function finish(result, applied, started) {
 
 /**
  * Semicolons end a statement only outside quotes, dollar quotes, comments and `BEGIN ATOMIC`
- * function bodies. Statements that are only comments or blanks are dropped.
+ * function bodies. Statements that are only comments or blanks are dropped. `sql` is read from its
+ * standard_conforming_strings on, following its own SETs of it, as psql would send it statement by
+ * statement: each statement says what it was read with.
  */
 function splitStatements(sql) {
     const out = [];
     let start = 0;
+    let conforming = sql.standardConformingStrings;
     const push = (end) => {
-        const raw = sql.slice(start, end);
+        const raw = { text: sql.text.slice(start, end), standardConformingStrings: conforming };
         if (hasCode(raw)) {
-            const lead = raw.length - raw.trimStart().length;
-            out.push({ text: raw.trim(), offset: start + lead });
+            const lead = raw.text.length - raw.text.trimStart().length;
+            out.push({ text: raw.text.trim(), offset: start + lead, standardConformingStrings: conforming });
         }
     };
-    new _db_sql_lexer_js__WEBPACK_IMPORTED_MODULE_1__/* .SqlLexer */ .b((end) => {
-        push(end);
-        start = end + 1;
-    }).scan(sql);
-    push(sql.length);
+    const lexer = new _db_sql_lexer_js__WEBPACK_IMPORTED_MODULE_1__/* .SqlLexer */ .b({
+        standardConformingStrings: conforming,
+        onEnd: (end) => {
+            push(end);
+            start = end + 1;
+            conforming = lexer.standardConformingStrings;
+        },
+    });
+    lexer.scan(sql.text);
+    push(sql.text.length);
     return out;
+}
+/**
+ * The statement reads the same whatever standard_conforming_strings is, where its strings end and
+ * what they hold: none of its '…' strings holds a backslash (E'…', dollar quotes and names never differ).
+ */
+function readsAlike(s) {
+    const lexer = new _db_sql_lexer_js__WEBPACK_IMPORTED_MODULE_1__/* .SqlLexer */ .b({ standardConformingStrings: s.standardConformingStrings });
+    lexer.scan(s.text);
+    return !lexer.backslashInString;
 }
 /** Offset of the first character that is neither whitespace nor comment (the text's length when none is). */
 function codeStart(sql) {
     const at = stripComments(sql).search(/\S/);
-    return at < 0 ? sql.length : at;
+    return at < 0 ? sql.text.length : at;
 }
 /** True when the text holds something other than whitespace and comments. */
 function hasCode(sql) {
@@ -16137,20 +16411,20 @@ function stripComments(sql) {
     return (0,_db_sql_lexer_js__WEBPACK_IMPORTED_MODULE_1__/* .blankSql */ .h)(sql, { quoted: false });
 }
 /** The statement's keywords and names only: comments, and the insides of strings, quoted identifiers and dollar-quoted bodies, blanked. */
-function codeOnly(text) {
-    return (0,_db_sql_lexer_js__WEBPACK_IMPORTED_MODULE_1__/* .blankSql */ .h)(text, { quoted: true });
+function codeOnly(s) {
+    return (0,_db_sql_lexer_js__WEBPACK_IMPORTED_MODULE_1__/* .blankSql */ .h)(s, { quoted: true });
 }
 /** The statement's leading words, lower-cased: enough to classify it. */
-function leadingWords(text, n) {
-    return codeOnly(text).trim().toLowerCase().split(/[\s(;]+/).filter(Boolean).slice(0, n);
+function leadingWords(s, n) {
+    return codeOnly(s).trim().toLowerCase().split(/[\s(;]+/).filter(Boolean).slice(0, n);
 }
 /**
  * Statements PostgreSQL refuses inside a transaction block (error 25001): a migration holding one
  * must run statement by statement, each of these alone.
  */
-function needsOwnTransaction(text) {
-    const words = leadingWords(text, 4);
-    const flat = ` ${codeOnly(text).toLowerCase().replace(/\s+/g, ' ')} `;
+function needsOwnTransaction(s) {
+    const words = leadingWords(s, 4);
+    const flat = ` ${codeOnly(s).toLowerCase().replace(/\s+/g, ' ')} `;
     const [a, b] = words;
     if (a === 'vacuum')
         return true;
@@ -16170,13 +16444,13 @@ function needsOwnTransaction(text) {
  * COPY … FROM STDIN: the rows come from the client after the statement, as psql sends the lines
  * that follow it. A migration runner sends SQL only, so PostgreSQL gets no rows and cancels it.
  */
-function copyFromStdin(text) {
-    const flat = ` ${codeOnly(text).toLowerCase().replace(/\s+/g, ' ')} `;
-    return leadingWords(text, 1)[0] === 'copy' && / from stdin[ ;]/.test(flat);
+function copyFromStdin(s) {
+    const flat = ` ${codeOnly(s).toLowerCase().replace(/\s+/g, ' ')} `;
+    return leadingWords(s, 1)[0] === 'copy' && / from stdin[ ;]/.test(flat);
 }
 /** BEGIN / COMMIT / ROLLBACK / SAVEPOINT …: statements that would break the transaction we wrap a migration in. */
-function transactionControl(text) {
-    const [a, b] = leadingWords(text, 2);
+function transactionControl(s) {
+    const [a, b] = leadingWords(s, 2);
     if (a === 'begin' || (a === 'start' && b === 'transaction'))
         return 'begin';
     if (a === 'commit' || a === 'end')
@@ -16190,13 +16464,13 @@ function transactionControl(text) {
  * AUTHORIZATION): what a statement run later in the same session depends on. SET LOCAL, SET
  * TRANSACTION and SET CONSTRAINTS end with their transaction.
  */
-function sessionSetting(text) {
-    const [a, b] = leadingWords(text, 2);
+function sessionSetting(s) {
+    const [a, b] = leadingWords(s, 2);
     if (a === 'reset')
         return true;
     // pg_dump's and `supabase db diff`'s way: SELECT pg_catalog.set_config('search_path', '', false).
     if (a === 'select')
-        return /^select\s+(pg_catalog\s*\.\s*)?set_config\s*\([\s\S]*,\s*false\s*\)$/i.test(codeOnly(text).trim().replace(/;$/, '').trim());
+        return /^select\s+(pg_catalog\s*\.\s*)?set_config\s*\([\s\S]*,\s*false\s*\)$/i.test(codeOnly(s).trim().replace(/;$/, '').trim());
     return a === 'set' && b !== 'local' && b !== 'transaction' && b !== 'constraints';
 }
 /** 1-based line of an offset, for messages that point into a file. */
@@ -16283,15 +16557,17 @@ var connection = __nccwpck_require__(401);
 // EXTERNAL MODULE: ./.build/db/snapshot.js
 var snapshot = __nccwpck_require__(7257);
 // EXTERNAL MODULE: ./.build/platforms/promote.js + 24 modules
-var promote = __nccwpck_require__(3474);
+var promote = __nccwpck_require__(5256);
 // EXTERNAL MODULE: ./.build/pipeline/budgets.js
 var budgets = __nccwpck_require__(1583);
 // EXTERNAL MODULE: ./.build/db/pg-tools.js
 var pg_tools = __nccwpck_require__(1934);
 // EXTERNAL MODULE: ./.build/db/session.js
 var session = __nccwpck_require__(4441);
-// EXTERNAL MODULE: ./.build/migrations/revert.js + 13 modules
-var revert = __nccwpck_require__(1690);
+// EXTERNAL MODULE: ./.build/migrations/revert.js + 14 modules
+var revert = __nccwpck_require__(6269);
+// EXTERNAL MODULE: ./.build/platforms/http/deadline.js
+var http_deadline = __nccwpck_require__(7096);
 // EXTERNAL MODULE: ./.build/platforms/vercel/client.js
 var vercel_client = __nccwpck_require__(5282);
 // EXTERNAL MODULE: ./.build/platforms/vercel/errors.js
@@ -16299,11 +16575,13 @@ var vercel_errors = __nccwpck_require__(8142);
 ;// CONCATENATED MODULE: ./.build/platforms/vercel/token.js
 
 
+
 const DAY_MS = 86_400_000;
 const day = (ms) => new Date(ms).toISOString().slice(0, 10);
 async function vercelTokenReadiness(opts, log) {
     const out = { proven: [], unproven: [], problems: [], warnings: [] };
-    const client = new vercel_client/* VercelClient */.zJ({ token: opts.token, apiUrl: opts.apiUrl, team: opts.team, log, requestTimeoutMs: opts.requestTimeoutMs });
+    const deadline = new http_deadline/* StepDeadline */.d(Date.now, opts.timeoutSeconds);
+    const client = new vercel_client/* VercelClient */.zJ({ token: opts.token, apiUrl: opts.apiUrl, team: opts.team, log, requestTimeoutMs: opts.requestTimeoutMs, deadline });
     let data;
     try {
         data = await client.get('/v5/user/tokens/current');
@@ -16414,7 +16692,7 @@ async function readiness(request, components, record, log) {
             continue;
         if (c.provider === 'vercel' && request.secrets.vercelToken) {
             try {
-                const t = await vercelTokenReadiness({ token: request.secrets.vercelToken, apiUrl: c.apiUrl, team: c.team, project: c.project, warnDays: TOKEN_WARN_DAYS, now: Date.now() }, log);
+                const t = await vercelTokenReadiness({ token: request.secrets.vercelToken, apiUrl: c.apiUrl, team: c.team, project: c.project, warnDays: TOKEN_WARN_DAYS, now: Date.now(), timeoutSeconds: c.timeoutSeconds }, log);
                 const proven = ['it reads the project, its production deployment and its deployment list', ...t.proven];
                 add({
                     check: 'token',
@@ -16844,7 +17122,7 @@ var parse = __nccwpck_require__(151);
 // EXTERNAL MODULE: ./.build/migrations/types.js
 var types = __nccwpck_require__(6431);
 // EXTERNAL MODULE: ./.build/platforms/promote.js + 24 modules
-var promote = __nccwpck_require__(3474);
+var promote = __nccwpck_require__(5256);
 // EXTERNAL MODULE: ./.build/core/yaml.js
 var core_yaml = __nccwpck_require__(5773);
 // EXTERNAL MODULE: ./.build/smoke/parse-spec.js + 1 modules
@@ -17766,10 +18044,7 @@ class ScriptStream extends external_node_stream_.Transform {
     held = [];
     /** The incomplete last line of the previous chunk. */
     carry;
-    lexer = new sql_lexer/* SqlLexer */.b((at) => {
-        if (this.endedAt < 0)
-            this.endedAt = at;
-    });
+    lexer;
     /** Where in the line being read the first statement to end there ended, or -1. */
     endedAt = -1;
     /** The statement restore-db may change, while its lines are read; a schema's are held till its end. */
@@ -17782,6 +18057,16 @@ class ScriptStream extends external_node_stream_.Transform {
         super();
         this.rules = rules;
         this.wrapping = wrapping;
+        this.lexer = new sql_lexer/* SqlLexer */.b({
+            // What the target's session has matters not: pg_dump's scripts SET standard_conforming_strings
+            // at their top, before any string, to the value of the database dumped (off for a legacy one),
+            // and the lexer follows that SET as psql does.
+            standardConformingStrings: true,
+            onEnd: (at) => {
+                if (this.endedAt < 0)
+                    this.endedAt = at;
+            },
+        });
         this.begun = !rules.unwrap;
         if (wrapping)
             this.push(['BEGIN;', ...wrapping.prelude, ''].join('\n'));
@@ -18051,9 +18336,10 @@ function psqlError(stderr, log) {
  * a cron job or pg_partman created since, or one in a schema a filtered snapshot left out) would go
  * with its partitioned table's DROP, rows and all: it is detached first and attached again after the
  * restore. Anything else that depends on a snapshot relation is named and the restore refused before
- * anything changes, and so is an object the snapshot does not have that uses a type, function or
- * extension the snapshot's own script drops and creates again. Nothing is dropped with CASCADE: an
- * object nobody planned for makes the transaction fail, and the database stays as it was.
+ * anything changes, and so is an object the snapshot does not have that uses a type, function,
+ * operator, extension or other object the snapshot's own script drops and creates again. Nothing
+ * is dropped with CASCADE: an object nobody planned for makes the transaction fail, and the
+ * database stays as it was.
  */
 
 
@@ -18065,11 +18351,22 @@ function psqlError(stderr, log) {
 
 
 const RELATION_TYPES = new Set(['TABLE', 'VIEW', 'MATERIALIZED VIEW', 'SEQUENCE', 'FOREIGN TABLE']);
-/** Objects whose table-of-contents name keptUsersOf can match in the catalogue (see there). */
+/**
+ * Objects whose table-of-contents name keptUsersOf matches in the catalogue (see there): every kind
+ * pg_dump dumps on its own, not as part of a table, that another object can use. One missing here
+ * is taken for an object the snapshot does not have wherever it uses one the snapshot has.
+ */
 const OBJECT_TYPES = new Set([
-    'TYPE', 'DOMAIN', 'FUNCTION', 'PROCEDURE', 'AGGREGATE', 'EXTENSION', 'COLLATION',
-    'TEXT SEARCH CONFIGURATION', 'TEXT SEARCH DICTIONARY', 'FOREIGN DATA WRAPPER', 'SERVER',
+    'TYPE', 'DOMAIN', 'FUNCTION', 'PROCEDURE', 'AGGREGATE', 'EXTENSION', 'COLLATION', 'CONVERSION', 'CAST', 'TRANSFORM',
+    'PROCEDURAL LANGUAGE', 'ACCESS METHOD', 'EVENT TRIGGER', 'TEXT SEARCH CONFIGURATION', 'TEXT SEARCH DICTIONARY',
+    'TEXT SEARCH PARSER', 'TEXT SEARCH TEMPLATE', 'FOREIGN DATA WRAPPER', 'SERVER', 'USER MAPPING',
 ]);
+/**
+ * Operators (`-- Name: ===`, whatever their argument types) and operator classes and families
+ * (without their access method) are named by the DROP statement pg_restore --clean writes for them,
+ * which says which one: `DROP OPERATOR IF EXISTS public.=== (integer, integer);`.
+ */
+const DROPPED_AS = /^DROP (OPERATOR|OPERATOR CLASS|OPERATOR FAMILY) IF EXISTS (.+);$/;
 const TOC_COMMENT = /^-- Name: (.*); Type: (.*); Schema: (.*); Owner: .*$/;
 const CLIENT_ENCODING = /^SET client_encoding = '([A-Za-z0-9_]+)';$/;
 /**
@@ -18093,9 +18390,9 @@ function decoder(encoding) {
     return (bytes) => text.decode(bytes);
 }
 /**
- * Collects the `-- Name: …; Type: …; Schema: …` comments pg_dump writes before every object, read
- * only between statements: the same text in a function body, a string or a table's rows is data,
- * and must never decide what a restore drops.
+ * Collects the `-- Name: …; Type: …; Schema: …` comments pg_dump writes before every object, and the
+ * DROP statements of DROPPED_AS, read only between statements: the same text in a function body, a
+ * string or a table's rows is data, and must never decide what a restore drops.
  */
 function tocReader(into) {
     let decode = decoder('UTF8');
@@ -18106,6 +18403,12 @@ function tocReader(into) {
             const encoding = CLIENT_ENCODING.exec(ascii);
             if (encoding)
                 decode = decoder(encoding[1]);
+            if (ascii.startsWith('DROP OPERATOR ')) {
+                const dropped = DROPPED_AS.exec(decode(raw).replace(/\r?\n$/, ''));
+                if (dropped)
+                    into.objects.push({ type: dropped[1], schema: '-', name: dropped[2] });
+                return;
+            }
             if (!ascii.startsWith('-- Name: '))
                 return;
             const m = TOC_COMMENT.exec(decode(raw).replace(/\r?\n$/, ''));
@@ -18124,7 +18427,10 @@ function tocReader(into) {
     reader.resume();
     return reader;
 }
-/** The relations a snapshot creates: from its schema script (archives) or the script itself (plain). */
+/**
+ * What a snapshot creates, and drops first: from its schema script as the restore runs it, with
+ * pg_restore --clean's DROP statements (archives), or the script itself (plain, dumped with them).
+ */
 async function readSnapshotContents(path, format, pgRestore) {
     const contents = { relations: [], objects: [], largeObjects: false };
     const sink = tocReader(contents);
@@ -18145,7 +18451,7 @@ async function readSnapshotContents(path, format, pgRestore) {
         sink.on('finish', () => resolve(undefined));
         sink.on('error', (err) => resolve(err));
     });
-    const listed = await (0,process/* runProcess */.R)(pgRestore, ['--schema-only', '--file', '-', path], { stdout: sink });
+    const listed = await (0,process/* runProcess */.R)(pgRestore, ['--schema-only', '--clean', '--if-exists', '--file', '-', path], { stdout: sink });
     const read = await reading;
     if (listed.code !== 0)
         throw (0,archive/* corruptSnapshot */.gw)(path, (0,pg_tools/* toolErrorLine */.$x)(listed.stderr) || 'pg_restore could not read its table of contents');
@@ -18190,50 +18496,70 @@ async function dependentsOf(session, oids) {
     return rows;
 }
 /**
- * Objects the restore keeps that use a type, function, extension … the snapshot's own script drops
- * (`DROP … IF EXISTS`, no CASCADE) and creates again, so that DROP would fail the restore. The
- * snapshot's objects are found by the name its table of contents gives them, as pg_dump writes it
- * (format_type with the empty search_path planRestore sets, a line break in a name written as a
- * space), with what goes along with them when
- * they are dropped (an extension's members, a type's array type). A user counts when it is part of
- * a relation the restore does not drop, or is itself an object of a kind matched here that the
- * snapshot does not have; a user of any other kind (an operator, a cast) is left to the DROP, which
- * then fails the transaction, and nothing changes either.
+ * Objects the restore keeps that use a type, function, operator, extension … the snapshot's own
+ * script drops (`DROP … IF EXISTS`, no CASCADE) and creates again: that DROP would fail the restore,
+ * or, for an object marked DEPENDS ON EXTENSION, take it along without a word. The snapshot's
+ * objects are found by the name its table of contents gives them, as pg_dump writes it (format_type
+ * with the empty search_path planRestore sets, a line break in a name written as a space), or by
+ * their DROP statement (DROPPED_AS), with what goes along with them when they are dropped (an
+ * extension's members, a type's array type, an operator class's members). Every object pg_depend
+ * records as using one of those counts, of whatever kind (a column, view, trigger, default, index,
+ * policy, operator, cast, event trigger, user mapping …), unless the snapshot has it too or it is
+ * part of a relation the restore drops itself. Calls PostgreSQL does not record (a PL/pgSQL body, an
+ * SQL body not written BEGIN ATOMIC) are resolved by name when they run, and find the restored objects.
  */
 async function keptUsersOf(session, objects, dropped) {
     if (!objects.length)
         return [];
     const { rows } = await session.query(`WITH RECURSIVE toc AS (
        SELECT * FROM unnest($1::text[], $2::text[], $3::text[]) AS t(type, schema, name)
+     ), named(classid, objid, type, namespace, name) AS (
+       -- Each kind under the name pg_dump gives it (see OBJECT_TYPES and DROPPED_AS).
+       SELECT 'pg_type'::regclass, t.oid, CASE t.typtype WHEN 'd' THEN 'DOMAIN' ELSE 'TYPE' END, t.typnamespace, t.typname::text FROM pg_type t
+       UNION ALL
+       SELECT 'pg_proc'::regclass, p.oid, CASE p.prokind WHEN 'p' THEN 'PROCEDURE' WHEN 'a' THEN 'AGGREGATE' ELSE 'FUNCTION' END, p.pronamespace,
+              p.proname || '(' || CASE WHEN p.prokind = 'a' AND p.pronargs = 0 THEN '*'
+                ELSE array_to_string(ARRAY(SELECT format_type(a.t, NULL) FROM unnest(p.proargtypes::oid[]) WITH ORDINALITY AS a(t, i) ORDER BY a.i), ', ') END || ')'
+         FROM pg_proc p
+       UNION ALL SELECT 'pg_extension'::regclass, e.oid, 'EXTENSION', NULL, e.extname::text FROM pg_extension e
+       UNION ALL SELECT 'pg_collation'::regclass, c.oid, 'COLLATION', c.collnamespace, c.collname::text FROM pg_collation c
+       UNION ALL SELECT 'pg_conversion'::regclass, c.oid, 'CONVERSION', c.connamespace, c.conname::text FROM pg_conversion c
+       UNION ALL SELECT 'pg_cast'::regclass, c.oid, 'CAST', NULL, 'CAST (' || format_type(c.castsource, NULL) || ' AS ' || format_type(c.casttarget, NULL) || ')' FROM pg_cast c
+       UNION ALL
+       SELECT 'pg_transform'::regclass, t.oid, 'TRANSFORM', NULL, 'TRANSFORM FOR ' || format_type(t.trftype, NULL) || ' LANGUAGE ' || quote_ident(l.lanname)
+         FROM pg_transform t JOIN pg_language l ON l.oid = t.trflang
+       UNION ALL SELECT 'pg_language'::regclass, l.oid, 'PROCEDURAL LANGUAGE', NULL, l.lanname::text FROM pg_language l
+       UNION ALL SELECT 'pg_am'::regclass, a.oid, 'ACCESS METHOD', NULL, a.amname::text FROM pg_am a
+       UNION ALL SELECT 'pg_event_trigger'::regclass, e.oid, 'EVENT TRIGGER', NULL, e.evtname::text FROM pg_event_trigger e
+       UNION ALL SELECT 'pg_ts_config'::regclass, c.oid, 'TEXT SEARCH CONFIGURATION', c.cfgnamespace, c.cfgname::text FROM pg_ts_config c
+       UNION ALL SELECT 'pg_ts_dict'::regclass, d.oid, 'TEXT SEARCH DICTIONARY', d.dictnamespace, d.dictname::text FROM pg_ts_dict d
+       UNION ALL SELECT 'pg_ts_parser'::regclass, p.oid, 'TEXT SEARCH PARSER', p.prsnamespace, p.prsname::text FROM pg_ts_parser p
+       UNION ALL SELECT 'pg_ts_template'::regclass, t.oid, 'TEXT SEARCH TEMPLATE', t.tmplnamespace, t.tmplname::text FROM pg_ts_template t
+       UNION ALL SELECT 'pg_foreign_data_wrapper'::regclass, w.oid, 'FOREIGN DATA WRAPPER', NULL, w.fdwname::text FROM pg_foreign_data_wrapper w
+       UNION ALL SELECT 'pg_foreign_server'::regclass, s.oid, 'SERVER', NULL, s.srvname::text FROM pg_foreign_server s
+       -- The view, not pg_user_mapping: only a superuser may read that.
+       UNION ALL SELECT 'pg_user_mapping'::regclass, m.umid, 'USER MAPPING', NULL, 'USER MAPPING ' || m.usename || ' SERVER ' || m.srvname FROM pg_user_mappings m
+       UNION ALL
+       SELECT 'pg_operator'::regclass, o.oid, 'OPERATOR', NULL,
+              quote_ident(n.nspname) || '.' || o.oprname || ' (' || coalesce(format_type(nullif(o.oprleft, 0), NULL), 'NONE') || ', ' || coalesce(format_type(nullif(o.oprright, 0), NULL), 'NONE') || ')'
+         FROM pg_operator o JOIN pg_namespace n ON n.oid = o.oprnamespace
+       UNION ALL
+       SELECT 'pg_opclass'::regclass, c.oid, 'OPERATOR CLASS', NULL, quote_ident(n.nspname) || '.' || quote_ident(c.opcname) || ' USING ' || quote_ident(a.amname)
+         FROM pg_opclass c JOIN pg_namespace n ON n.oid = c.opcnamespace JOIN pg_am a ON a.oid = c.opcmethod
+       UNION ALL
+       SELECT 'pg_opfamily'::regclass, f.oid, 'OPERATOR FAMILY', NULL, quote_ident(n.nspname) || '.' || quote_ident(f.opfname) || ' USING ' || quote_ident(a.amname)
+         FROM pg_opfamily f JOIN pg_namespace n ON n.oid = f.opfnamespace JOIN pg_am a ON a.oid = f.opfmethod
      ), snapshot(classid, objid) AS (
-       SELECT 'pg_type'::regclass, t.oid FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace
-         JOIN toc ON toc.type = CASE t.typtype WHEN 'd' THEN 'DOMAIN' ELSE 'TYPE' END AND toc.schema = translate(n.nspname, E'\\n\\r', '  ') AND toc.name = translate(t.typname, E'\\n\\r', '  ')
-       UNION ALL
-       SELECT 'pg_proc'::regclass, p.oid FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
-         JOIN toc ON toc.type = CASE p.prokind WHEN 'p' THEN 'PROCEDURE' WHEN 'a' THEN 'AGGREGATE' ELSE 'FUNCTION' END AND toc.schema = translate(n.nspname, E'\\n\\r', '  ')
-          AND toc.name = translate(p.proname || '(' || CASE WHEN p.prokind = 'a' AND p.pronargs = 0 THEN '*'
-            ELSE array_to_string(ARRAY(SELECT format_type(a.t, NULL) FROM unnest(p.proargtypes::oid[]) WITH ORDINALITY AS a(t, i) ORDER BY a.i), ', ') END || ')', E'\\n\\r', '  ')
-       UNION ALL
-       SELECT 'pg_extension'::regclass, e.oid FROM pg_extension e JOIN toc ON toc.type = 'EXTENSION' AND toc.name = translate(e.extname, E'\\n\\r', '  ')
-       UNION ALL
-       SELECT 'pg_collation'::regclass, c.oid FROM pg_collation c JOIN pg_namespace n ON n.oid = c.collnamespace
-         JOIN toc ON toc.type = 'COLLATION' AND toc.schema = translate(n.nspname, E'\\n\\r', '  ') AND toc.name = translate(c.collname, E'\\n\\r', '  ')
-       UNION ALL
-       SELECT 'pg_ts_config'::regclass, c.oid FROM pg_ts_config c JOIN pg_namespace n ON n.oid = c.cfgnamespace
-         JOIN toc ON toc.type = 'TEXT SEARCH CONFIGURATION' AND toc.schema = translate(n.nspname, E'\\n\\r', '  ') AND toc.name = translate(c.cfgname, E'\\n\\r', '  ')
-       UNION ALL
-       SELECT 'pg_ts_dict'::regclass, d.oid FROM pg_ts_dict d JOIN pg_namespace n ON n.oid = d.dictnamespace
-         JOIN toc ON toc.type = 'TEXT SEARCH DICTIONARY' AND toc.schema = translate(n.nspname, E'\\n\\r', '  ') AND toc.name = translate(d.dictname, E'\\n\\r', '  ')
-       UNION ALL
-       SELECT 'pg_foreign_data_wrapper'::regclass, w.oid FROM pg_foreign_data_wrapper w JOIN toc ON toc.type = 'FOREIGN DATA WRAPPER' AND toc.name = translate(w.fdwname, E'\\n\\r', '  ')
-       UNION ALL
-       SELECT 'pg_foreign_server'::regclass, s.oid FROM pg_foreign_server s JOIN toc ON toc.type = 'SERVER' AND toc.name = translate(s.srvname, E'\\n\\r', '  ')
+       SELECT o.classid, o.objid FROM named o LEFT JOIN pg_namespace n ON n.oid = o.namespace
+         JOIN toc ON toc.type = o.type AND toc.schema = coalesce(translate(n.nspname, E'\\n\\r', '  '), '-') AND toc.name = translate(o.name, E'\\n\\r', '  ')
      ), goes(classid, objid, rootclass, rootobj) AS (
-       -- Dropped along without CASCADE: internal, automatic and extension-member dependents.
+       -- Dropped along without CASCADE: internal, automatic and extension-member dependents. Not
+       -- one marked DEPENDS ON EXTENSION ('x'): the snapshot has it (and so names it) or it is kept,
+       -- and would go without a word, so it counts as a user below.
        SELECT classid, objid, classid, objid FROM snapshot
        UNION
        SELECT d.classid, d.objid, g.rootclass, g.rootobj FROM pg_depend d JOIN goes g ON d.refclassid = g.classid AND d.refobjid = g.objid
-        WHERE d.deptype IN ('i', 'a', 'e', 'x')
+        WHERE d.deptype IN ('i', 'a', 'e')
      ), users AS (
        SELECT DISTINCT d.classid, d.objid, d.objsubid, d.refclassid, d.refobjid, g.rootclass, g.rootobj,
               CASE d.classid
@@ -18247,20 +18573,25 @@ async function keptUsersOf(session, objects, dropped) {
                 WHEN 'pg_statistic_ext'::regclass THEN (SELECT x.stxrelid FROM pg_statistic_ext x WHERE x.oid = d.objid)
               END AS owner
          FROM pg_depend d JOIN goes g ON d.refclassid = g.classid AND d.refobjid = g.objid
-        WHERE d.deptype = 'n' AND NOT EXISTS (SELECT 1 FROM goes h WHERE h.classid = d.classid AND h.objid = d.objid)
+        WHERE d.deptype IN ('n', 'x') AND NOT EXISTS (SELECT 1 FROM goes h WHERE h.classid = d.classid AND h.objid = d.objid)
+     ), named_users AS (
+       SELECT CASE WHEN u.classid = 'pg_rewrite'::regclass AND c.relkind IN ('v', 'm') THEN pg_describe_object('pg_class'::regclass, u.owner, 0)
+                   -- pg_describe_object leaves out a domain's name.
+                   WHEN k.contypid <> 0 THEN 'constraint ' || k.conname || ' on domain ' || format_type(k.contypid, NULL)
+                   -- An operator class's operators and functions: the family is what is dropped.
+                   WHEN u.classid = 'pg_amop'::regclass THEN pg_describe_object('pg_opfamily'::regclass, (SELECT o.amopfamily FROM pg_amop o WHERE o.oid = u.objid), 0)
+                   WHEN u.classid = 'pg_amproc'::regclass THEN pg_describe_object('pg_opfamily'::regclass, (SELECT p.amprocfamily FROM pg_amproc p WHERE p.oid = u.objid), 0)
+                   ELSE pg_describe_object(u.classid, u.objid, u.objsubid) END AS user,
+              pg_describe_object(u.refclassid, u.refobjid, 0) AS uses, pg_describe_object(u.rootclass, u.rootobj, 0) AS root,
+              u.rootclass = u.refclassid AND u.rootobj = u.refobjid AS own
+         FROM users u
+         LEFT JOIN pg_class c ON c.oid = u.owner
+         LEFT JOIN pg_constraint k ON u.classid = 'pg_constraint'::regclass AND k.oid = u.objid
+        -- Part of a relation: kept unless the restore drops it, or it goes along with the snapshot's objects.
+        WHERE u.owner IS NULL OR (NOT u.owner = ANY($4::oid[]) AND NOT EXISTS (SELECT 1 FROM goes h WHERE h.classid = 'pg_class'::regclass AND h.objid = u.owner))
      )
-     SELECT DISTINCT CASE WHEN u.classid = 'pg_rewrite'::regclass THEN pg_describe_object('pg_class'::regclass, u.owner, 0)
-                          ELSE pg_describe_object(u.classid, u.objid, u.objsubid) END AS user,
-            pg_describe_object(u.refclassid, u.refobjid, 0) AS uses, pg_describe_object(u.rootclass, u.rootobj, 0) AS root
-       FROM users u
-      WHERE CASE WHEN u.owner IS NOT NULL
-                 -- Part of a relation: kept unless the restore drops it, or it goes along with the snapshot's objects.
-                 THEN NOT u.owner = ANY($4::oid[]) AND NOT EXISTS (SELECT 1 FROM goes h WHERE h.classid = 'pg_class'::regclass AND h.objid = u.owner)
-                 -- An object of a kind matched above (a domain's constraint with its domain) that the snapshot does not have.
-                 ELSE u.classid IN ('pg_type'::regclass, 'pg_proc'::regclass, 'pg_extension'::regclass, 'pg_collation'::regclass, 'pg_ts_config'::regclass,
-                                    'pg_ts_dict'::regclass, 'pg_foreign_data_wrapper'::regclass, 'pg_foreign_server'::regclass, 'pg_constraint'::regclass)
-            END
-      ORDER BY 1, 2, 3`, [objects.map((o) => o.type), objects.map((o) => o.schema), objects.map((o) => o.name), dropped]);
+     -- What the snapshot names itself (an operator class) rather than as going with another (its family).
+     SELECT DISTINCT ON ("user", uses) "user", uses, root FROM named_users ORDER BY "user", uses, own DESC, root`, [objects.map((o) => o.type), objects.map((o) => o.schema), objects.map((o) => o.name), dropped]);
     return rows;
 }
 /** Partitions of the dropped tables that are not dropped themselves: they would go with their parent. */
@@ -18271,6 +18602,31 @@ async function keptPartitionsOf(session, dropped) {
        FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
       WHERE c.relispartition AND i.inhparent = ANY($1::oid[]) AND NOT c.oid = ANY($1::oid[])
       ORDER BY 3`, [dropped]);
+    return rows;
+}
+/**
+ * Kept views in an order that has each after the kept views it selects from: dropStatements drops
+ * them in reverse. Found from the snapshot's tables outwards, a view over both a table and another
+ * kept view may be found before that view.
+ */
+async function inCreationOrder(session, views) {
+    if (!views.length)
+        return [];
+    const { rows } = await session.query(`WITH RECURSIVE kept AS (
+       SELECT v.oid, v.pos FROM unnest($1::oid[]) WITH ORDINALITY AS v(oid, pos)
+     ), selects AS (
+       SELECT DISTINCT r.ev_class AS view, d.refobjid AS from_view
+         FROM pg_rewrite r JOIN pg_depend d ON d.classid = 'pg_rewrite'::regclass AND d.objid = r.oid AND d.refclassid = 'pg_class'::regclass
+        WHERE r.ev_class IN (SELECT oid FROM kept) AND d.refobjid IN (SELECT oid FROM kept) AND d.refobjid <> r.ev_class
+     ), depth(view, n) AS (
+       SELECT oid, 0 FROM kept
+       UNION
+       SELECT s.view, d.n + 1 FROM selects s JOIN depth d ON d.view = s.from_view
+     )
+     SELECT n.nspname AS schema, c.relname AS name, c.relkind::text AS relkind
+       FROM (SELECT view, max(n) AS n FROM depth GROUP BY view) d JOIN kept k ON k.oid = d.view
+       JOIN pg_class c ON c.oid = d.view JOIN pg_namespace n ON n.oid = c.relnamespace
+      ORDER BY d.n, k.pos`, [views]);
     return rows;
 }
 /** Plans the drop of what the snapshot holds; refuses, naming them, objects it could not put back. */
@@ -18292,7 +18648,7 @@ async function planRestore(session, contents, where) {
           ORDER BY 1`, [[...dropSet], [...new Set(keptPartitions.map((p) => p.parentOid))]])
         : { rows: [] };
     const keptForeignKeys = [];
-    const keptViews = [];
+    const keptViewOids = [];
     const unsupported = [];
     const seenKeys = new Set();
     let frontier = dropped.map((r) => r.oid);
@@ -18307,10 +18663,7 @@ async function planRestore(session, contents, where) {
                 seenKeys.add(d.objid);
             }
             else if (d.cls === 'pg_rewrite' && d.owner !== null && (d.owner_kind === 'v' || d.owner_kind === 'm')) {
-                const [schema, name] = await session
-                    .query('SELECT n.nspname AS s, c.relname AS n FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = $1', [d.owner])
-                    .then((r) => [r.rows[0].s, r.rows[0].n]);
-                keptViews.push({ schema: schema, name: name, relkind: d.owner_kind });
+                keptViewOids.push(d.owner);
                 dropSet.add(d.owner);
                 next.push(d.owner);
             }
@@ -18319,6 +18672,7 @@ async function planRestore(session, contents, where) {
         }
         frontier = next;
     }
+    const keptViews = await inCreationOrder(session, keptViewOids);
     // After the walk above: a kept view it drops and re-creates may use what the snapshot re-creates.
     const users = await keptUsersOf(session, contents.objects, [...dropSet]);
     if (unsupported.length || users.length) {
@@ -18329,7 +18683,7 @@ async function planRestore(session, contents, where) {
             const uses = users.map((u) => `${u.user} uses ${u.uses}${u.root === u.uses ? '' : `, which goes with ${u.root}`}`);
             found.push(`Objects the snapshot does not have use what it re-creates, so the restore could not drop that and create it again under them: ${uses.join('; ')}.`);
         }
-        throw new errors/* RollbackKitError */.dp(`${found.join(' ')} Nothing was changed.`, 'These were created after the snapshot (or are outside it) and use its tables, types, functions or extensions. ' +
+        throw new errors/* RollbackKitError */.dp(`${found.join(' ')} Nothing was changed.`, 'These were created after the snapshot (or are outside it) and use its tables, types, functions, operators or other objects. ' +
             'Drop them (or undo their migration with run-down-migrations), or change them so they no longer do (for a column: ALTER TABLE … ALTER COLUMN … TYPE text), ' +
             `and run again; do not drop with CASCADE, which takes their columns and rows with it. ${where} keeps them until then.`);
     }
@@ -18365,7 +18719,7 @@ function dropStatements(plan) {
     const out = [];
     for (const fk of plan.keptForeignKeys)
         out.push(`ALTER TABLE ${fk.table} DROP CONSTRAINT ${(0,catalog/* quoteIdent */.v4)(fk.name)};`);
-    // Kept views were found dependents-first from the snapshot's tables: drop the last found first.
+    // Kept views are in creation order (inCreationOrder): the last first.
     for (const v of [...plan.keptViews].reverse())
         out.push(`DROP ${DROP_KIND[v.relkind]} ${(0,catalog/* qualified */.LX)(v.schema, v.name)};`);
     // Detached, a kept partition keeps its copies of the parent's foreign keys as its own; attached
@@ -18594,7 +18948,7 @@ async function restoreSnapshot(req, log) {
     if (withoutRows.length && !req.preRestoreSnapshot) {
         throw new errors/* RollbackKitError */.dp(`The snapshot holds no rows for ${withoutRows.join(', ')} (exclude-table-data), so restoring it empties them, and pre-restore-snapshot is false.`, 'Set pre-restore-snapshot: true so their rows are kept, or restore a snapshot that has them. Nothing was changed.');
     }
-    const { serverMajor, pgRestore, contents, plan, extra, notMemberOf, defaults } = await (0,db_session/* withSession */.fQ)(req.target, async (s) => {
+    const { serverMajor, pgRestore, contents, plan, extra, notMemberOf, defaults } = await withPlanningSession(req, where, log, async (s) => {
         const serverMajor = (0,pg_tools/* majorFromVersionNum */.qj)(Number((await s.query("SELECT current_setting('server_version_num') AS n")).rows[0].n));
         const pgRestore = manifest.format === 'plain' ? undefined : await (0,pg_tools/* findPgTool */.fh)('pg_restore', Math.max(serverMajor, manifest.pgDump.major), req.tools);
         // Its table of contents is read by pg_restore while this session asks the server the rest.
@@ -18679,6 +19033,42 @@ async function restoreSnapshot(req, log) {
         mode,
         durationMs: Date.now() - started,
     };
+}
+/**
+ * The planning session only reads the catalogue (4,000 tables, views and functions plan in under
+ * two seconds), yet each of its queries is bounded: by statement_timeout, and the wait for its
+ * answer by that and a margin, so that a query that runs away or a connection that stalls ends the
+ * run with nothing changed.
+ */
+const PLANNING_DEADLINE = { statementMs: 300_000, marginMs: 10_000 };
+/**
+ * A session for what the restore reads before it changes anything. A system catalogue another
+ * session has locked (VACUUM FULL pg_depend) is waited for no longer than any lock of the restore.
+ */
+async function withPlanningSession(req, where, log, fn) {
+    const session = await (0,db_session/* connect */.Ng)(req.target, { queryDeadline: PLANNING_DEADLINE });
+    try {
+        await session.query("SELECT set_config('lock_timeout', $1, false), set_config('statement_timeout', $2, false)", [
+            String((0,lock_wait/* lockTimeoutMs */.D5)(req.lockTimeoutSeconds)),
+            String(PLANNING_DEADLINE.statementMs),
+        ]);
+        return await fn(session);
+    }
+    catch (err) {
+        const code = err.code;
+        const what = `Planning the restore into ${where}`;
+        if ((0,lock_wait/* isLockTimeout */.Td)(code))
+            throw (0,lock_wait/* lockTimeoutError */.rB)(what, req.lockTimeoutSeconds, [], 'Nothing was changed.', log);
+        if (code === '57014') {
+            throw new errors/* RollbackKitError */.dp(`${what} stopped: a query of its catalogue ran longer than ${(0,db_session/* seconds */.YA)(PLANNING_DEADLINE.statementMs)} s, or was cancelled.`, 'Nothing was changed. Run again; if it happens again, report it with the number of tables and functions the database has.');
+        }
+        if (err instanceof db_session/* QueryDeadlineExceeded */.q1)
+            throw new errors/* RollbackKitError */.dp(`${what} stopped: ${err.message}.`, 'Nothing was changed. Check the network path to the database and run again.');
+        throw err;
+    }
+    finally {
+        (0,db_session/* closeSession */.Vu)(session);
+    }
 }
 /** What the epilogue's check raises: psql reports it as the reason the restore did not commit. */
 const ROW_CHECK_PREFIX = 'rollback-kit: the restore does not hold the rows the snapshot holds: ';
@@ -18897,7 +19287,7 @@ function advice(reason, plan) {
         return ' Rows of tables the snapshot does not have point at rows it does not have, so their foreign keys cannot be re-created: delete those rows (or the foreign key), then run again.';
     }
     if (/cannot drop .+ because other objects depend on it/.test(reason)) {
-        return ' Objects the snapshot does not have (the DETAIL names them) use a type, function or extension the snapshot re-creates, so it cannot be replaced under them. Drop those objects (or undo their migration with run-down-migrations) and run again; do not drop with CASCADE, which takes their columns and rows with it.';
+        return ' Objects the snapshot does not have (the DETAIL names them) use a type, function, operator or other object the snapshot re-creates, so it cannot be replaced under them. Drop those objects (or undo their migration with run-down-migrations) and run again; do not drop with CASCADE, which takes their columns and rows with it.';
     }
     if (plan.keptPartitions.length && /partition|not found in parent/i.test(reason)) {
         return ` A partition the snapshot does not have (${plan.keptPartitions.map((p) => p.partition).join(', ')}) could not be attached to the restored table. Detach it yourself (ALTER TABLE <table> DETACH PARTITION <partition>): it then stays as a table of its own with its rows, and the restore leaves it as it is. Then run again.`;
@@ -18908,10 +19298,12 @@ function advice(reason, plan) {
     return ' A one-transaction restore holds a lock on every table, index and sequence it drops or creates: raise max_locks_per_transaction (a server setting; it takes a restart) so that max_locks_per_transaction × max_connections covers them, then run again.';
 }
 
-// EXTERNAL MODULE: ./.build/migrations/revert.js + 13 modules
-var revert = __nccwpck_require__(1690);
+// EXTERNAL MODULE: ./.build/migrations/revert.js + 14 modules
+var revert = __nccwpck_require__(6269);
 // EXTERNAL MODULE: ./.build/platforms/promote.js + 24 modules
-var promote = __nccwpck_require__(3474);
+var promote = __nccwpck_require__(5256);
+// EXTERNAL MODULE: ./.build/platforms/http/deadline.js
+var http_deadline = __nccwpck_require__(7096);
 // EXTERNAL MODULE: ./.build/platforms/vercel/client.js
 var vercel_client = __nccwpck_require__(5282);
 // EXTERNAL MODULE: ./.build/platforms/vercel/errors.js
@@ -18919,6 +19311,7 @@ var vercel_errors = __nccwpck_require__(8142);
 // EXTERNAL MODULE: ./.build/platforms/listing.js
 var listing = __nccwpck_require__(829);
 ;// CONCATENATED MODULE: ./.build/platforms/vercel/env.js
+
 
 
 
@@ -18933,7 +19326,8 @@ function isProduction(target) {
 async function changedProductionEnv(req, log) {
     log.secret(req.token);
     const since = Date.parse(req.since);
-    const client = new vercel_client/* VercelClient */.zJ({ token: req.token, apiUrl: req.apiUrl, team: req.team, log, requestTimeoutMs: req.requestTimeoutMs });
+    const deadline = new http_deadline/* StepDeadline */.d(Date.now, req.timeoutSeconds);
+    const client = new vercel_client/* VercelClient */.zJ({ token: req.token, apiUrl: req.apiUrl, team: req.team, log, requestTimeoutMs: req.requestTimeoutMs, deadline });
     const names = new Set();
     const guard = new listing/* PageGuard */.f8(`the environment variables of project ${req.project}`);
     let until;
@@ -19429,7 +19823,7 @@ function endNotice(t, sent, told) {
  * A rollback the platform accepted that production does not serve yet: a Vercel promotion queued
  * behind a rolling release (notLiveYet), or a git-revert pull request, which changes production
  * only once someone merges it and it deploys (a re-run finds the branch pushed and the pull
- * request open: still not live). After the merge the checkout has the good files: already-current.
+ * request open: still not live). After the merge git-revert recognises its rollback: already-current.
  */
 function notLive(c, outcome) {
     const queued = (0,promote/* notLiveYet */.E)(outcome, c.name);
@@ -19602,7 +19996,7 @@ async function environmentPhase(request, components, record, timeline, finished,
     let warn = false;
     for (const { c, rec } of vercel) {
         try {
-            rec.changedEnv = await changedProductionEnv({ token: request.secrets.vercelToken, project: c.project, team: c.team, apiUrl: c.apiUrl, since: rec.to.createdAt }, log);
+            rec.changedEnv = await changedProductionEnv({ token: request.secrets.vercelToken, project: c.project, team: c.team, apiUrl: c.apiUrl, since: rec.to.createdAt, timeoutSeconds: c.timeoutSeconds }, log);
             if (rec.changedEnv.length) {
                 warn = true;
                 const line = `${c.name}: ${rec.changedEnv.join(', ')} changed after ${rec.to.id} was built; production runs the old values now, the next redeploy picks up the new ones`;
@@ -19635,9 +20029,10 @@ function nextSteps(record) {
                 // Their error is what a person must do (merge the pull request, finish the rolling release).
                 for (const c of record.components.filter((p) => p.status === 'pending')) {
                     steps.push(`Production still serves the bad release of ${c.name}: ${c.error}`);
-                    // A second git-revert run would revert again: the merged revert is now what HEAD^ undoes.
+                    // After the merge git-revert finds its rollback and changes nothing (merged.ts), so a re-run
+                    // is safe for the app; before the deploy it would still change the database under bad code.
                     if (c.provider === 'git-revert')
-                        steps.push(`Once ${c.name} is deployed from the merged pull request, and only if the database must go back too, start a new run with scope db. Do not use "Re-run", scope app or scope full for it: they run git-revert again.`);
+                        steps.push(`Once ${c.name} is deployed from the merged pull request, and only if the database must go back too, start a new run with scope db (or re-run this one: git-revert then finds the rollback merged and leaves ${c.name} as it is).`);
                 }
                 if (record.database)
                     steps.push('The database was not touched, because changing it under an app that did not roll back makes things worse.');
@@ -20177,6 +20572,10 @@ class HttpClient {
         for (let attempt = 0;; attempt++) {
             let failure;
             let lastError;
+            // The answer is not awaited past the step's deadline. A request made once it has passed (a
+            // wait's last look) is the caller's choice, and gets the request timeout.
+            const before = this.opts.deadline?.left();
+            const cut = before !== undefined && before > 0 && before < this.timeoutMs;
             try {
                 const res = await fetch(url, {
                     method,
@@ -20190,7 +20589,8 @@ class HttpClient {
                     // fetch drops Authorization on a redirect to another origin, but not a token in another
                     // header (Railway's Project-Access-Token): a platform API call follows no redirect at all.
                     redirect: 'manual',
-                    signal: AbortSignal.timeout(this.timeoutMs),
+                    // Whole milliseconds: a fractional deadline-seconds leaves a fraction, which the timer refuses.
+                    signal: AbortSignal.timeout(cut ? Math.ceil(before) : this.timeoutMs),
                 });
                 const raw = await res.text();
                 if (res.status >= 300 && res.status < 400)
@@ -20223,6 +20623,8 @@ class HttpClient {
                 if (err instanceof _core_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .RollbackKitError */ .dp)
                     throw err;
                 const timedOut = err?.name === 'TimeoutError' || err?.name === 'AbortError';
+                if (timedOut && cut)
+                    throw this.outOfTime(label);
                 lastError = new HttpNetworkError(this.base.host, err?.cause ?? err, timedOut);
                 failure = { kind: 'network' };
             }
@@ -20230,7 +20632,7 @@ class HttpClient {
             const asked = (0,_retry_js__WEBPACK_IMPORTED_MODULE_1__/* .askedWait */ .Uy)(failure);
             if (left !== undefined && asked !== undefined && asked > left && attempt < this.retry.rateLimitRetries) {
                 const secs = (ms) => `${Math.ceil(ms / 1000)} s`;
-                throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .RollbackKitError */ .dp(`${this.service} asked to wait ${secs(asked)} (${failure.kind === 'status' && failure.retryAfter === null ? 'until its rate limit resets' : 'Retry-After'}) before ${label} again (${lastError.message}), but only ${secs(left)} of timeout-seconds (${this.opts.deadline.seconds} s) are left.`, `Wait ${secs(asked)}, then re-run the step (it is safe to repeat), or raise timeout-seconds.`);
+                throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .RollbackKitError */ .dp(`${this.service} asked to wait ${secs(asked)} (${failure.kind === 'status' && failure.retryAfter === null ? 'until its rate limit resets' : 'Retry-After'}) before ${label} again (${lastError.message}), but only ${secs(left)} of ${this.opts.deadline.input} (${this.opts.deadline.seconds} s) are left.`, `Wait ${secs(asked)}, then re-run the step (it is safe to repeat), or raise ${this.opts.deadline.input}.`);
             }
             const delay = left === undefined || left > 0 ? (0,_retry_js__WEBPACK_IMPORTED_MODULE_1__/* .retryDelay */ .a2)(failure, attempt, this.retry, this.random, left) : undefined;
             if (delay === undefined)
@@ -20238,6 +20640,11 @@ class HttpClient {
             this.opts.log.info(`${this.service}: ${lastError.message}; retrying in ${(delay / 1000).toFixed(1)} s (attempt ${attempt + 2}).`);
             await this.wait(delay);
         }
+    }
+    /** No answer to `label` before the step's deadline. */
+    outOfTime(label) {
+        const { input, seconds } = this.opts.deadline;
+        return new _core_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .RollbackKitError */ .dp(`${this.service} did not answer ${label} (${this.host}) before the step's deadline: ${input} (${seconds} s) ran out.`, `Check that ${this.host} is reachable and answering, then re-run the step (it is safe to repeat), or raise ${input}.`);
     }
     redirected(res, from, label) {
         let where = 'an address it did not give';
@@ -20257,6 +20664,46 @@ class HttpClient {
 function defaultApiError(service, status, text, request, log) {
     const body = readErrorBody(text, log);
     return new HttpApiError(service, status, body.code, body.message, request);
+}
+
+
+/***/ }),
+
+/***/ 7096:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   d: () => (/* binding */ StepDeadline)
+/* harmony export */ });
+/**
+ * The step's deadline as the HTTP client sees it: timeout-seconds from the start of each phase (the
+ * search for the target, then the wait after the request, as timeout-seconds is documented), so no
+ * retry, no wait a rate limit asks for, and no wait for an answer outlives the step.
+ */
+class StepDeadline {
+    now;
+    seconds;
+    input;
+    at;
+    constructor(now, 
+    /** The input's value, for messages. */
+    seconds, 
+    /** The input that sets it, for messages: smoke-test's is deadline-seconds. */
+    input = 'timeout-seconds') {
+        this.now = now;
+        this.seconds = seconds;
+        this.input = input;
+        this.at = now() + seconds * 1000;
+    }
+    /** The next phase (the wait after the request) gets timeout-seconds of its own; returns its end. */
+    restart() {
+        this.at = this.now() + this.seconds * 1000;
+        return this.at;
+    }
+    /** Milliseconds left, never below 0. */
+    left() {
+        return Math.max(0, this.at - this.now());
+    }
 }
 
 
@@ -20379,23 +20826,27 @@ function retryDelay(failure, attempt, policy, random = Math.random, maxWaitMs = 
 /* harmony export */   f8: () => (/* binding */ PageGuard)
 /* harmony export */ });
 /* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8005);
+/* harmony import */ var _core_secrets_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(9205);
 /**
  * How long a provider may spend paging through its list of releases or deploys: the step's
  * timeout-seconds, not a page count, so a last good one however far back is found when there is
- * time to reach it, and a listing that never ends still ends.
+ * time to reach it, and a listing that never ends still ends. The time is the step's own deadline
+ * (StepDeadline), the one clock of the search for the target that bounds its retries too, so the
+ * listing cannot outlive the search it belongs to.
  */
 
-function listingBound(timeoutSeconds, what) {
-    return { deadline: Date.now() + timeoutSeconds * 1000, seconds: timeoutSeconds, what };
+
+function listingBound(deadline, what) {
+    return { deadline, what };
 }
 /** Before each page after the first: past the deadline, a clear error saying how far it got. */
 function checkListingTime(bound, pagesRead) {
-    if (!bound || pagesRead === 0 || Date.now() < bound.deadline)
+    if (!bound || pagesRead === 0 || bound.deadline.left() > 0)
         return;
-    throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .RollbackKitError */ .dp(`Listing ${bound.what} took longer than timeout-seconds (${bound.seconds} s): ${pagesRead} page(s) read, and the list goes on.`, 'Raise timeout-seconds to look further back, or name the target to return to.');
+    throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .RollbackKitError */ .dp(`Listing ${bound.what} took longer than timeout-seconds (${bound.deadline.seconds} s): ${pagesRead} page(s) read, and the list goes on.`, 'Raise timeout-seconds to look further back, or name the target to return to.');
 }
-/** What a message quotes of a cursor: enough to recognise it. */
-const clip = (text) => (text.length > 40 ? `${text.slice(0, 40)}…` : text);
+/** What a message quotes of a cursor: enough to recognise it (a longer one is cut to 40 characters and an ellipsis). */
+const CURSOR_SHOWN = 41;
 /**
  * Stops a listing whose API hands out a page it has given before (the same cursor again, or for
  * page-number paging the same page content), which would otherwise go round until timeout-seconds
@@ -20413,7 +20864,7 @@ class PageGuard {
     check(key, kind = 'cursor') {
         this.pages++;
         if (this.seen.has(key))
-            this.stuck(kind === 'cursor' ? `the same next-page cursor (${clip(key)}) as an earlier page` : 'a page it had already given');
+            this.stuck(kind === 'cursor' ? `the same next-page cursor (${(0,_core_secrets_js__WEBPACK_IMPORTED_MODULE_1__/* .clip */ .$Q)(key, CURSOR_SHOWN)}) as an earlier page` : 'a page it had already given');
         this.seen.add(key);
     }
     /** Ends the listing: the API's paging went wrong in the way `how` says. */
@@ -20425,7 +20876,7 @@ class PageGuard {
 
 /***/ }),
 
-/***/ 3474:
+/***/ 5256:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -20882,34 +21333,8 @@ function nextPoll(intervalMs, deadline, now) {
     return Math.max(0, Math.min(intervalMs, deadline - now));
 }
 
-;// CONCATENATED MODULE: ./.build/platforms/http/deadline.js
-/**
- * The step's deadline as the HTTP client sees it: timeout-seconds from the start of each phase (the
- * search for the target, then the wait after the request, as timeout-seconds is documented), so no
- * retry, and no wait a rate limit asks for, outlives the step.
- */
-class StepDeadline {
-    now;
-    seconds;
-    at;
-    constructor(now, 
-    /** timeout-seconds, for messages. */
-    seconds) {
-        this.now = now;
-        this.seconds = seconds;
-        this.at = now() + seconds * 1000;
-    }
-    /** The next phase (the wait after the request) gets timeout-seconds of its own; returns its end. */
-    restart() {
-        this.at = this.now() + this.seconds * 1000;
-        return this.at;
-    }
-    /** Milliseconds left, never below 0. */
-    left() {
-        return Math.max(0, this.at - this.now());
-    }
-}
-
+// EXTERNAL MODULE: ./.build/platforms/http/deadline.js
+var http_deadline = __nccwpck_require__(7096);
 ;// CONCATENATED MODULE: ./.build/platforms/fly/rollback.js
 /**
  * Puts an earlier Fly release back. Fly has no rollback call: what serves is whatever image the
@@ -20974,7 +21399,7 @@ async function promoteOnFly(opts, log) {
     const fromRef = opts.from?.trim() ? parseReleaseRef(opts.from, 'from') : undefined;
     const sleep = opts.sleep ?? http_client/* sleep */.yy;
     const now = opts.now ?? Date.now;
-    const step = new StepDeadline(now, opts.timeoutSeconds);
+    const step = new http_deadline/* StepDeadline */.d(now, opts.timeoutSeconds);
     const c = flyClients({ token: opts.token, apiUrl: opts.apiUrl, machinesApiUrl: opts.machinesApiUrl, registryUrl: opts.registryUrl, log, retry: opts.retry, requestTimeoutMs: opts.requestTimeoutMs, sleep, deadline: step });
     const ctx = (doing) => ({ doing, tokenInput: 'fly-token', notFound: `App ${app}`, notFoundHint: 'Check the app input and that the token (a deploy token is scoped to one app) belongs to it.', statusPage: 'https://status.flyio.net' });
     const base = { skipped: [], frozen: FLY_NOTHING_FROZEN };
@@ -20983,7 +21408,7 @@ async function promoteOnFly(opts, log) {
         throw new errors/* RollbackKitError */.dp(`App ${app} has no machines, so nothing serves and there is nothing to roll back.`, 'Check the app input.');
     const all = [];
     await calling(ctx(`listing the releases of app ${app}`), async () => {
-        for await (const page of releases(c, app, (0,platforms_listing/* listingBound */.b5)(opts.timeoutSeconds, `the releases of app ${app}`)))
+        for await (const page of releases(c, app, (0,platforms_listing/* listingBound */.b5)(step, `the releases of app ${app}`)))
             all.push(...page);
     });
     all.sort((a, b) => b.version - a.version);
@@ -21122,6 +21547,124 @@ async function rollMachine(c, app, m, image, config, t, log) {
 
 // EXTERNAL MODULE: ./.build/platforms/git-revert/git.js
 var git_revert_git = __nccwpck_require__(4827);
+;// CONCATENATED MODULE: ./.build/platforms/git-revert/merged.js
+/**
+ * What the deployed branch's history says about rollbacks already merged, so that a re-run never
+ * undoes one: a HEAD that is (the merge of) a rollback, for target previous, and a `from` commit
+ * whose changes are already gone. Each read stops at the newest HISTORY_LIMIT commits, and every
+ * git command is bounded by the step's timeout (openGit).
+ */
+
+/** A merged rollback and the target it restored sit among the newest commits of the branch. */
+const HISTORY_LIMIT = 100;
+/** Every revert commit of ours ends with this trailer naming the target in full (rollbackTrailer). */
+const TARGET_TRAILER = 'Rollback-kit-target';
+const merged_short = (sha) => sha.slice(0, 7);
+/** The branch and the pull request title name the target by its short SHA; mergedRollback reads them back. */
+const rollbackBranch = (target) => `rollback/${merged_short(target)}`;
+const rollbackTitle = (target) => `Rollback to ${merged_short(target)}`;
+/** Appended to each revert's message: it survives a merge commit and a rebase merge (the commits
+ * themselves), and a squash merge whose message lists the commit messages (GitHub's default). */
+const rollbackTrailer = (target) => `${TARGET_TRAILER}: ${target}`;
+/**
+ * The targets a merged rollback's messages name, each a full or a 7-character SHA. The shapes are
+ * anchored at a line's start, so a revert of our rollback (`Revert "Rollback to …"`, GitHub's
+ * branch `revert-5-rollback/…`) names none: its HEAD is not a rollback.
+ * - the trailer of our revert commits;
+ * - the pull request title, the subject of a squash merge and the body of GitHub's merge commit;
+ * - GitHub's merge commit subject, `Merge pull request #5 from owner/rollback/<short>`.
+ */
+function namedTargets(text) {
+    const shapes = [
+        new RegExp(`^${TARGET_TRAILER}: ([0-9a-f]{40})[ \\t]*$`, 'gm'),
+        /^Rollback to ([0-9a-f]{7})(?=[: ]|$)/gm,
+        /^Merge pull request #\d+ from [^/\s]+\/rollback\/([0-9a-f]{7})[ \t]*$/gm,
+    ];
+    return shapes.flatMap((shape) => [...text.matchAll(shape)].map((m) => m[1]));
+}
+/** HEAD and its first parents, newest first. */
+async function firstParents(git, head) {
+    const out = await git.run(['log', '--first-parent', `-n${HISTORY_LIMIT}`, '--format=%H %T', head], 'Reading the branch history');
+    return out
+        .split('\n')
+        .filter(Boolean)
+        .map((line) => {
+        const [sha, tree] = line.split(' ');
+        return { sha: sha, tree: tree };
+    });
+}
+/** The full messages of the commits in `range`, newest first, each with its SHA. */
+async function messages(git, range) {
+    const out = await git.run(['log', '-z', `-n${HISTORY_LIMIT}`, '--format=%H%n%B', range], 'Reading the commit messages');
+    return out
+        .split('\0')
+        .filter(Boolean)
+        .map((record) => {
+        const at = record.indexOf('\n');
+        return { sha: record.slice(0, at < 0 ? undefined : at).trim(), message: at < 0 ? '' : record.slice(at + 1) };
+    });
+}
+/**
+ * The nearest older first-parent commit whose files HEAD has again, exactly, while HEAD^ has other
+ * files: what a rollback whose messages were rewritten (a squash with a blank or edited message)
+ * still shows. Not when a commit in between had the files of a commit older still: HEAD then
+ * undoes that restore (a re-land after a rollback), which a new rollback may well undo.
+ */
+function restoredAncestor(history) {
+    const [head, parent] = history;
+    if (!head || !parent || parent.tree === head.tree)
+        return undefined;
+    const at = history.findIndex((c, i) => i >= 2 && c.tree === head.tree);
+    if (at < 0)
+        return undefined;
+    const older = new Set(history.slice(at + 1).map((c) => c.tree));
+    if (history.slice(1, at).some((c) => older.has(c.tree)))
+        return undefined;
+    return history[at].sha;
+}
+/**
+ * The target of the rollback HEAD is (the merge of), or undefined when HEAD is no rollback. HEAD's
+ * message names it, or with a merge commit the messages of the commits it brought in (our
+ * reverts); else HEAD's files show it (restoredAncestor). Names come first: they also hold when
+ * the branch moved on before the merge, so that HEAD's files are the target's plus that change.
+ */
+async function mergedRollback(git, head, branch) {
+    if ((await git.try(['rev-parse', '--verify', '--quiet', `${head}^1`])).code !== 0)
+        return undefined;
+    const history = await firstParents(git, head);
+    const names = namedTargets((await messages(git, `${head}^1..${head}`)).map((c) => c.message).join('\n'));
+    if (!names.length)
+        return restoredAncestor(history);
+    const target = history.slice(1).find((c) => names.some((name) => c.sha.startsWith(name)));
+    if (!target) {
+        throw new errors/* RollbackKitError */.dp(`${branch} (${merged_short(head)}) is the merge of a rollback to ${merged_short(names[0])} made by rollback-kit, but that commit is not among the ${HISTORY_LIMIT} newest first-parent commits of ${branch} in this checkout, so target previous cannot tell where that rollback went; reverting ${merged_short(head)} would ship the rolled-back code again. Nothing was changed.`, 'Give the commit to go back to as target (its SHA), and check out with fetch-depth: 0.');
+    }
+    return target.sha;
+}
+/**
+ * Why HEAD no longer has `from`'s changes, or undefined while it has them: HEAD's files are those
+ * from before it, or a commit since reverted it ("This reverts commit <from>", in our reverts, a
+ * squash merge's list of them, or anyone's), and that revert was not itself reverted.
+ */
+async function undoneOnHead(git, from, head) {
+    const trees = await git.try(['rev-parse', `${from}^{tree}`, `${from}^1^{tree}`, `${head}^{tree}`]);
+    if (trees.code === 0) {
+        const [own, before, now] = trees.stdout.trim().split('\n');
+        // An empty commit (a redeploy) has its parent's files: having them says nothing about it.
+        if (own !== before && now === before)
+            return `its files are those from before ${merged_short(from)}`;
+    }
+    const revertedBy = new Map();
+    for (const c of await messages(git, `${from}..${head}`)) {
+        for (const m of c.message.matchAll(/^This reverts commit ([0-9a-f]{40})\b/gm))
+            revertedBy.set(m[1], [...(revertedBy.get(m[1]) ?? []), c.sha]);
+    }
+    // A revert counts unless a later commit reverted it in turn (a re-land), and so on.
+    const standing = (sha) => (revertedBy.get(sha) ?? []).find((r) => !standing(r));
+    const revert = standing(from);
+    return revert ? `${merged_short(revert)} reverted it` : undefined;
+}
+
 // EXTERNAL MODULE: ./.build/platforms/git-revert/pulls.js
 var pulls = __nccwpck_require__(5015);
 ;// CONCATENATED MODULE: ./.build/platforms/git-revert/revert.js
@@ -21130,6 +21673,7 @@ var pulls = __nccwpck_require__(5015);
  * push it, and open a pull request whose merge redeploys the good code. Either all of that
  * happens or nothing is pushed: a conflict stops with the commit named and the checkout restored.
  */
+
 
 
 
@@ -21152,30 +21696,48 @@ const isAncestor = async (git, a, b) => (await git.try(['merge-base', '--is-ance
 async function revertWithPullRequest(opts, log) {
     log.secret(opts.githubToken);
     const remote = opts.remote ?? 'origin';
-    const targetRev = opts.target.trim().toLowerCase() === 'previous' ? 'HEAD^' : checkRevision(opts.target, 'target');
+    const previous = opts.target.trim().toLowerCase() === 'previous';
+    const targetRev = previous ? undefined : checkRevision(opts.target, 'target');
     const fromRev = opts.from ? checkRevision(opts.from, 'from') : undefined;
     const repo = (0,pulls/* parseRepository */.S)(opts.repository);
     const git = await (0,git_revert_git/* openGit */.z)(opts.repoDir, log, opts.timeoutSeconds * 1000);
     const head = await resolveCommit(git, 'HEAD', 'target');
-    const target = await resolveCommit(git, targetRev, 'target');
+    const given = targetRev ? await resolveCommit(git, targetRev, 'target') : undefined;
     const base = (await git.try(['symbolic-ref', '--short', '-q', 'HEAD'])).stdout.trim() || opts.baseBranch;
     if (!base)
         throw new errors/* RollbackKitError */.dp('The checkout is on a detached HEAD and no branch is known to open the pull request against.', 'Check out the branch that deploys production (actions/checkout with ref: main).');
     const notes = [];
-    const done = (note) => {
+    /** Nothing to do; `toSha` is the commit whose code the branch already has. */
+    const done = (note, toSha) => {
         log.info(note);
-        return { status: 'already-current', fromSha: head, toSha: target, reverted: [], notes: [note] };
+        return { status: 'already-current', fromSha: head, toSha, reverted: [], notes: [note] };
     };
     if (fromRev) {
         const from = await resolveCommit(git, fromRev, 'from');
         if (!(await isAncestor(git, from, head)))
-            return done(`${base} (${head.slice(0, 7)}) does not contain ${from.slice(0, 7)}: nothing to revert.`);
+            return done(`${base} (${merged_short(head)}) does not contain ${merged_short(from)}: nothing to revert.`, head);
+        // A rollback already merged: reverting again from HEAD would revert the revert too.
+        const undone = await undoneOnHead(git, from, head);
+        if (undone)
+            return done(`${base} (${merged_short(head)}) no longer has the changes of ${merged_short(from)}: ${undone}. Nothing to revert.`, head);
+    }
+    let target;
+    if (given)
+        target = given;
+    else {
+        // HEAD^ of a merged rollback is the code it rolled back from (or, after a rebase merge, one of
+        // its reverts): a rollback to it would ship that code again.
+        const restored = await mergedRollback(git, head, base);
+        if (restored) {
+            return done(`${base} already holds the rollback to ${merged_short(restored)} (merged as ${merged_short(head)}): going back one commit from there would undo the rollback and ship the rolled-back code again, so target previous changes nothing. To go further back, give target: <SHA of the commit to go back to>.`, restored);
+        }
+        target = await resolveCommit(git, 'HEAD^', 'target');
     }
     if (!(await isAncestor(git, target, head))) {
-        throw new errors/* RollbackKitError */.dp(`Commit ${target.slice(0, 7)} is not an ancestor of ${base} (${head.slice(0, 7)}): there is no range to revert.`, 'Give a commit from the history of the deployed branch as target.');
+        throw new errors/* RollbackKitError */.dp(`Commit ${merged_short(target)} is not an ancestor of ${base} (${merged_short(head)}): there is no range to revert.`, 'Give a commit from the history of the deployed branch as target.');
     }
     if ((await git.try(['diff', '--quiet', target, head])).code === 0) {
-        return done(`${base} (${head.slice(0, 7)}) already has the same files as ${target.slice(0, 7)}: nothing to revert.`);
+        return done(`${base} (${merged_short(head)}) already has the same files as ${merged_short(target)}: nothing to revert.`, target);
     }
     if ((await git.run(['status', '--porcelain', '--untracked-files=no'], 'Checking the working tree')) !== '') {
         throw new errors/* RollbackKitError */.dp('The checkout has uncommitted changes, so the revert cannot start from a clean state.', 'Run this step on a fresh checkout.');
@@ -21189,10 +21751,10 @@ async function revertWithPullRequest(opts, log) {
         const [sha, parents, ...subject] = line.split('\t');
         return { sha: sha, merge: (parents ?? '').trim().split(' ').length > 1, subject: subject.join('\t') };
     });
-    const branch = `rollback/${target.slice(0, 7)}`;
-    log.info(`Plan: revert ${commits.length} commit(s) on ${base} back to ${target.slice(0, 7)}, on branch ${branch}, and open a pull request:`);
+    const branch = rollbackBranch(target);
+    log.info(`Plan: revert ${commits.length} commit(s) on ${base} back to ${merged_short(target)}, on branch ${branch}, and open a pull request:`);
     for (const c of commits)
-        log.info(`  revert ${c.sha.slice(0, 7)} ${c.subject}`);
+        log.info(`  revert ${merged_short(c.sha)} ${c.subject}`);
     const reverted = commits.map(({ sha, subject }) => ({ sha, subject }));
     if (opts.dryRun) {
         return { status: 'dry-run', fromSha: head, toSha: target, branch, reverted, notes: [`Dry run: nothing was changed. A real run would revert ${commits.length} commit(s) on ${branch}.`] };
@@ -21212,7 +21774,7 @@ async function revertWithPullRequest(opts, log) {
         for (const c of commits) {
             // An empty commit ("redeploy") has nothing to undo, and git revert refuses it.
             if ((await git.try(['diff', '--quiet', `${c.sha}^1`, c.sha])).code === 0) {
-                log.info(`  ${c.sha.slice(0, 7)} changes no file: nothing to revert.`);
+                log.info(`  ${merged_short(c.sha)} changes no file: nothing to revert.`);
                 continue;
             }
             const r = await git.try(['revert', '--no-edit', ...(c.merge ? ['-m', '1'] : []), c.sha]);
@@ -21226,11 +21788,15 @@ async function revertWithPullRequest(opts, log) {
                     .slice(0, 4)
                     .join(' ') || 'git revert failed');
                 await git.try(['revert', '--abort']);
-                throw new errors/* RollbackKitError */.dp(`Reverting ${c.sha.slice(0, 7)} ("${c.subject}") failed${files.length ? ` with conflicts in ${files.join(', ')}` : ''}: ${said}. Nothing was pushed and the checkout is back on ${base}.`, 'Revert that commit by hand, or roll back the deployment with provider vercel or command.');
+                throw new errors/* RollbackKitError */.dp(`Reverting ${merged_short(c.sha)} ("${c.subject}") failed${files.length ? ` with conflicts in ${files.join(', ')}` : ''}: ${said}. Nothing was pushed and the checkout is back on ${base}.`, 'Revert that commit by hand, or roll back the deployment with provider vercel or command.');
             }
+            // The trailer names the target, so that a re-run after the merge knows the rollback (merged.ts).
+            // --no-verify: the project's own commit hooks have no say over a message we only add a line to.
+            const message = await git.run(['log', '-1', '--format=%B'], `Reading the revert of ${merged_short(c.sha)}`);
+            await git.run(['commit', '--amend', '-q', '--no-verify', '-m', `${message}\n\n${rollbackTrailer(target)}`], `Marking the revert of ${merged_short(c.sha)}`);
         }
         if ((await git.try(['diff', '--quiet', target, 'HEAD'])).code !== 0) {
-            const warning = `After the reverts, ${branch} still differs from ${target.slice(0, 7)} (changes that did not come through ${base}'s first-parent history); review the pull request.`;
+            const warning = `After the reverts, ${branch} still differs from ${merged_short(target)} (changes that did not come through ${base}'s first-parent history); review the pull request.`;
             log.warning(warning);
             notes.push(warning);
         }
@@ -21252,7 +21818,7 @@ async function revertWithPullRequest(opts, log) {
         await git.try(['branch', '-D', branch]);
         throw err;
     }
-    notes.unshift(`Opened ${url}: merging it reverts ${commits.length} commit(s) and deploys ${target.slice(0, 7)}'s code again.`);
+    notes.unshift(`Opened ${url}: merging it reverts ${commits.length} commit(s) and deploys ${merged_short(target)}'s code again.`);
     log.info(notes[0]);
     return { status: 'rolled-back', fromSha: head, toSha: target, branch, pullRequestUrl: url, reverted, notes };
 }
@@ -21266,8 +21832,8 @@ function pullRequest(branch, base, target, head, reverted, reason, log) {
 /** A title is one line: the first line of the reason, cut to a readable length. */
 function title(target, reason, log) {
     const first = (reason ?? '').split('\n')[0].trim();
-    const short = log.excerpt(first, 100);
-    return `Rollback to ${target.slice(0, 7)}${short ? `: ${short}` : ''}`;
+    const cut = log.excerpt(first, 100);
+    return `${rollbackTitle(target)}${cut ? `: ${cut}` : ''}`;
 }
 function body(target, head, reverted, reason) {
     return [
@@ -21416,7 +21982,7 @@ async function promoteOnNetlify(opts, log) {
     const fromId = opts.from?.trim() || undefined;
     const sleep = opts.sleep ?? http_client/* sleep */.yy;
     const now = opts.now ?? Date.now;
-    const step = new StepDeadline(now, opts.timeoutSeconds);
+    const step = new http_deadline/* StepDeadline */.d(now, opts.timeoutSeconds);
     const c = netlifyClient({ token: opts.token, apiUrl: opts.apiUrl, log, retry: opts.retry, requestTimeoutMs: opts.requestTimeoutMs, sleep, deadline: step });
     const ctx = (doing, deploy) => ({
         doing,
@@ -21463,7 +22029,7 @@ async function promoteOnNetlify(opts, log) {
         // Ready production deploys listed above the published one: newer, not serving.
         const newer = [];
         await calling(ctx(`listing the ready production deploys of site ${name}`), async () => {
-            for await (const page of readyProductionDeploys(c, site.id, (0,platforms_listing/* listingBound */.b5)(opts.timeoutSeconds, `the ready production deploys of site ${name}`))) {
+            for await (const page of readyProductionDeploys(c, site.id, (0,platforms_listing/* listingBound */.b5)(step, `the ready production deploys of site ${name}`))) {
                 for (const d of page) {
                     if (d.id === published.id) {
                         below = true;
@@ -21537,6 +22103,13 @@ async function promoteOnNetlify(opts, log) {
 }
 
 ;// CONCATENATED MODULE: ./.build/platforms/railway/client.js
+/**
+ * The Railway GraphQL client. Railway has two token kinds with different headers (railwayapp/cli
+ * `src/client.rs`): project tokens go in `Project-Access-Token`, account and workspace tokens in
+ * `Authorization: Bearer`. One input holds either, and they look alike, so the first call tries the
+ * project header and, if Railway says the token is not authorized, the bearer one; the kind that
+ * works is kept for every later call.
+ */
 
 
 const RAILWAY_API_URL = 'https://backboard.railway.com/graphql/v2';
@@ -21546,10 +22119,11 @@ class RailwayClient {
     kind;
     clients;
     constructor(opts) {
-        opts.log.secret(opts.token);
-        this.kind = opts.tokenKind;
-        const http = (headers) => new http_client/* HttpClient */.Qq({ service: 'Railway', baseUrl: opts.apiUrl, headers, log: opts.log, requestTimeoutMs: opts.requestTimeoutMs, retry: opts.retry, sleep: opts.sleep, random: opts.random, deadline: opts.deadline });
-        this.clients = { project: http({ 'Project-Access-Token': opts.token }), account: http({ Authorization: `Bearer ${opts.token}` }) };
+        const { token, apiUrl, tokenKind, ...tuning } = opts;
+        opts.log.secret(token);
+        this.kind = tokenKind;
+        const http = (headers) => new http_client/* HttpClient */.Qq({ ...tuning, service: 'Railway', baseUrl: apiUrl, headers });
+        this.clients = { project: http({ 'Project-Access-Token': token }), account: http({ Authorization: `Bearer ${token}` }) };
     }
     /** The kind of token that worked, once a call has succeeded. */
     get tokenKind() {
@@ -21733,7 +22307,7 @@ async function promoteOnRailway(opts, log) {
     const from = opts.from?.trim() ? parseFrom(opts.from) : undefined;
     const sleep = opts.sleep ?? http_client/* sleep */.yy;
     const now = opts.now ?? Date.now;
-    const step = new StepDeadline(now, opts.timeoutSeconds);
+    const step = new http_deadline/* StepDeadline */.d(now, opts.timeoutSeconds);
     const client = new RailwayClient({ token: opts.token, tokenKind: opts.tokenKind, apiUrl: opts.apiUrl || RAILWAY_API_URL, log, retry: opts.retry, requestTimeoutMs: opts.requestTimeoutMs, sleep, deadline: step });
     const where = `service ${ref.serviceId} in environment ${ref.environmentId} of project ${ref.projectId}`;
     const ctx = (doing, deployment) => ({
@@ -21746,7 +22320,7 @@ async function promoteOnRailway(opts, log) {
     const base = { skipped: [], frozen: RAILWAY_NOTHING_FROZEN };
     // One walk over the listing, newest first: what is newer than the live one, the live one, then
     // the older ones until the first fit and the one below it.
-    const listing = deployments(client, ref, (0,platforms_listing/* listingBound */.b5)(opts.timeoutSeconds, `the deployments of ${where}`));
+    const listing = deployments(client, ref, (0,platforms_listing/* listingBound */.b5)(step, `the deployments of ${where}`));
     const walk = async function* () {
         for await (const page of listing)
             yield* page;
@@ -21984,7 +22558,7 @@ async function promoteOnRender(opts, log) {
     const fromId = opts.from?.trim() ? rollback_checkId(opts.from, 'from', 'dep', 'deploy') : undefined;
     const sleep = opts.sleep ?? http_client/* sleep */.yy;
     const now = opts.now ?? Date.now;
-    const step = new StepDeadline(now, opts.timeoutSeconds);
+    const step = new http_deadline/* StepDeadline */.d(now, opts.timeoutSeconds);
     const c = renderClient({ token: opts.token, apiUrl: opts.apiUrl, log, retry: opts.retry, requestTimeoutMs: opts.requestTimeoutMs, sleep, deadline: step });
     const ctx = (doing, deploy) => ({
         doing,
@@ -22001,7 +22575,7 @@ async function promoteOnRender(opts, log) {
     const skipped = [];
     // Read pages until the live deploy and (for "previous") the first fit one below it are known.
     await calling(ctx(`listing the deploys of service ${name}`), async () => {
-        for await (const page of deploys(c, serviceId, (0,platforms_listing/* listingBound */.b5)(opts.timeoutSeconds, `the deploys of service ${name}`))) {
+        for await (const page of deploys(c, serviceId, (0,platforms_listing/* listingBound */.b5)(step, `the deploys of service ${name}`))) {
             for (const d of page) {
                 all.push(d);
                 if (!live) {
@@ -22117,16 +22691,17 @@ async function api_getDeployment(client, idOrUrl) {
 const vercel_api_PAGE_SIZE = 100;
 /**
  * Production deployments of a project, newest first, one page per iteration; stops when Vercel
- * says there is no next page, or at `deadline` (epoch ms), and fails clearly when a cursor does not
- * move back in time (a listing that would never end): bounded by time, not by a page count, so a target however deep
- * is found when there is time to reach it. `progress` says how far it got.
+ * says there is no next page, or at the step's `deadline` (the one clock of the search, see
+ * listing.ts), and fails clearly when a cursor does not move back in time (a listing that would
+ * never end): bounded by time, not by a page count, so a target however deep is found when there
+ * is time to reach it. `progress` says how far it got.
  */
 async function* productionDeployments(client, projectId, opts = {}) {
     const progress = opts.progress ?? { pages: 0, timedOut: false };
     const guard = new platforms_listing/* PageGuard */.f8(`the production deployments of project ${projectId}`);
     let until = opts.until;
     for (;;) {
-        if (opts.deadline !== undefined && Date.now() >= opts.deadline) {
+        if (opts.deadline && opts.deadline.left() === 0) {
             progress.timedOut = true;
             return;
         }
@@ -22273,25 +22848,32 @@ const SKIPPED_KEPT = 50;
 function reasonKind(reason) {
     return reason.replace(/ commit [0-9a-f]+ /, ' commit ');
 }
+/**
+ * Every listed deployment but the one in production, newest first, with why it cannot be
+ * `previous` (undefined when it can); `count.seen` counts every one read, production's too.
+ */
+async function* candidates(current, pages, excluded, count) {
+    for await (const page of pages) {
+        for (const deployment of page) {
+            count.seen++;
+            if (deployment.id !== current.id)
+                yield { deployment, reason: target_skipReason(deployment, current, excluded) };
+        }
+    }
+}
 /** Walks pages (newest first) to the first fit deployment, keeping the reasons for the rest. */
 async function findPrevious(current, pages, excluded) {
     const skipped = [];
     const skippedKinds = new Map();
-    let seen = 0;
-    for await (const page of pages) {
-        for (const d of page) {
-            seen++;
-            if (d.id === current.id)
-                continue;
-            const reason = target_skipReason(d, current, excluded);
-            if (!reason)
-                return { chosen: d, skipped, skippedKinds, seen };
-            if (skipped.length < SKIPPED_KEPT)
-                skipped.push({ deployment: d, reason });
-            skippedKinds.set(reasonKind(reason), (skippedKinds.get(reasonKind(reason)) ?? 0) + 1);
-        }
+    const count = { seen: 0 };
+    for await (const { deployment: d, reason } of candidates(current, pages, excluded, count)) {
+        if (!reason)
+            return { chosen: d, skipped, skippedKinds, seen: count.seen };
+        if (skipped.length < SKIPPED_KEPT)
+            skipped.push({ deployment: d, reason });
+        skippedKinds.set(reasonKind(reason), (skippedKinds.get(reasonKind(reason)) ?? 0) + 1);
     }
-    return { skipped, skippedKinds, seen };
+    return { skipped, skippedKinds, seen: count.seen };
 }
 /** "9,990 never served production (STAGED), 3 built from the same commit as production". */
 function describeKinds(kinds) {
@@ -22320,40 +22902,34 @@ const MAX_VERIFIED_LOOKUPS = 50;
 async function findLastVerified(current, pages, lookup, maxLookups = MAX_VERIFIED_LOOKUPS, excluded) {
     const skipped = [];
     const known = new Map();
-    let seen = 0;
-    for await (const page of pages) {
-        for (const d of page) {
-            seen++;
-            if (d.id === current.id)
-                continue;
-            const reason = target_skipReason(d, current, excluded);
-            if (reason) {
-                skipped.push({ deployment: d, reason });
-                continue;
-            }
-            if (!d.commitSha) {
-                skipped.push({ deployment: d, reason: 'carries no commit SHA, so no verification can be recorded for it' });
-                continue;
-            }
-            const sha = d.commitSha.toLowerCase();
-            if (!known.has(sha)) {
-                if (known.size >= maxLookups)
-                    return { skipped, seen, lookups: known.size };
-                known.set(sha, await lookup(sha));
-            }
-            const state = known.get(sha);
-            if (state.verified)
-                return { chosen: d, skipped, seen, lookups: known.size };
-            const short = sha.slice(0, 7);
-            skipped.push({
-                deployment: d,
-                reason: state.state
-                    ? `commit ${short}'s rollback-kit/verified status is ${state.state}${state.description ? ` ("${state.description}")` : ''}`
-                    : `commit ${short} carries no rollback-kit/verified status (never passed its checks after going live, or they were not recorded)`,
-            });
+    const count = { seen: 0 };
+    for await (const { deployment: d, reason } of candidates(current, pages, excluded, count)) {
+        if (reason) {
+            skipped.push({ deployment: d, reason });
+            continue;
         }
+        if (!d.commitSha) {
+            skipped.push({ deployment: d, reason: 'carries no commit SHA, so no verification can be recorded for it' });
+            continue;
+        }
+        const sha = d.commitSha.toLowerCase();
+        if (!known.has(sha)) {
+            if (known.size >= maxLookups)
+                return { skipped, seen: count.seen, lookups: known.size };
+            known.set(sha, await lookup(sha));
+        }
+        const state = known.get(sha);
+        if (state.verified)
+            return { chosen: d, skipped, seen: count.seen, lookups: known.size };
+        const short = sha.slice(0, 7);
+        skipped.push({
+            deployment: d,
+            reason: state.state
+                ? `commit ${short}'s rollback-kit/verified status is ${state.state}${state.description ? ` ("${state.description}")` : ''}`
+                : `commit ${short} carries no rollback-kit/verified status (never passed its checks after going live, or they were not recorded)`,
+        });
     }
-    return { skipped, seen, lookups: known.size };
+    return { skipped, seen: count.seen, lookups: known.size };
 }
 
 ;// CONCATENATED MODULE: ./.build/platforms/vercel/history.js
@@ -22491,7 +23067,7 @@ async function promoteOnVercel(opts, log) {
     }
     const fromRef = opts.from ? parseDeploymentRef(opts.from, 'from') : undefined;
     const sleep = opts.sleep ?? vercel_client/* sleep */.yy;
-    const step = new StepDeadline(Date.now, opts.timeoutSeconds);
+    const step = new http_deadline/* StepDeadline */.d(Date.now, opts.timeoutSeconds);
     const client = new vercel_client/* VercelClient */.zJ({ token: opts.token, apiUrl: opts.apiUrl, team: opts.team, log, retry: opts.retry, requestTimeoutMs: opts.requestTimeoutMs, sleep, deadline: step });
     const ctx = (doing, deployment) => ({ doing, project: opts.project, team: opts.team, deployment });
     const call = async (c, fn) => {
@@ -22530,7 +23106,7 @@ async function promoteOnVercel(opts, log) {
         log.info(note);
         return { ...base, status: 'already-current', from: vercel_rollback_info(current), to: vercel_rollback_info(current), notes: [note] };
     }
-    const { target, skipped, skippedKinds, why } = await chooseTarget(client, project, current, targetRef, opts, ctx, log, history);
+    const { target, skipped, skippedKinds, why } = await chooseTarget(client, project, current, targetRef, opts, step, ctx, log, history);
     if (target.id === current.id) {
         const note = `${(0,model/* describeDeployment */.Ti)(target)} already serves production. Nothing to do.`;
         log.info(note);
@@ -22594,7 +23170,9 @@ async function promoteOnVercel(opts, log) {
     }
     return { ...base, status: opts.method === 'rollback' ? 'rolled-back' : 'promoted', autoAssignDisabled, from: vercel_rollback_info(current), to: vercel_rollback_info(target), skipped, notes };
 }
-async function chooseTarget(client, project, current, ref, opts, ctx, log, history) {
+async function chooseTarget(client, project, current, ref, opts, 
+/** The step's deadline: the search for the target, listing and GitHub look-ups alike, ends with it. */
+deadline, ctx, log, history) {
     const doing = `choosing the ${opts.method} target`;
     try {
         if (ref.kind === 'previous') {
@@ -22609,7 +23187,6 @@ async function chooseTarget(client, project, current, ref, opts, ctx, log, histo
             // Only deployments older than production's are candidates: start the listing there. However
             // deep the last good one is, the search goes on until timeout-seconds is spent.
             const progress = { pages: 0, timedOut: false };
-            const deadline = Date.now() + opts.timeoutSeconds * 1000;
             const found = await findPrevious(current, productionDeployments(client, project.id, { until: current.createdAt, deadline, progress }), history?.excluded);
             if (!found.chosen) {
                 const looked = `${found.seen.toLocaleString('en-US')} older production deployment(s) on ${progress.pages} page(s) of the list`;
@@ -22624,8 +23201,7 @@ async function chooseTarget(client, project, current, ref, opts, ctx, log, histo
         }
         if (ref.kind === 'last-verified') {
             const progress = { pages: 0, timedOut: false };
-            const deadline = Date.now() + opts.timeoutSeconds * 1000;
-            const found = await findLastVerified(current, productionDeployments(client, project.id, { until: current.createdAt, deadline, progress }), opts.verified, MAX_VERIFIED_LOOKUPS, history?.excluded);
+            const found = await findLastVerified(current, productionDeployments(client, project.id, { until: current.createdAt, deadline, progress }), opts.verified(deadline), MAX_VERIFIED_LOOKUPS, history?.excluded);
             if (!found.chosen) {
                 const why = found.skipped.length ? ` Passed over: ${found.skipped.slice(0, 5).map((s) => `${s.deployment.id} (${s.reason})`).join('; ')}${found.skipped.length > 5 ? `; and ${found.skipped.length - 5} more` : ''}.` : '';
                 const stopped = `${found.lookups >= MAX_VERIFIED_LOOKUPS ? ` Stopped after asking GitHub about ${found.lookups} commits.` : ''}${progress.timedOut ? ` The list went on past timeout-seconds (${opts.timeoutSeconds} s).` : ''}`;
@@ -22639,7 +23215,7 @@ async function chooseTarget(client, project, current, ref, opts, ctx, log, histo
         if (ref.kind === 'sha') {
             let matched;
             const listed = { pages: 0, timedOut: false };
-            for await (const page of productionDeployments(client, project.id, { deadline: Date.now() + opts.timeoutSeconds * 1000, progress: listed })) {
+            for await (const page of productionDeployments(client, project.id, { deadline, progress: listed })) {
                 for (const d of page) {
                     if (!refMatches(ref, d))
                         continue;
@@ -22801,7 +23377,6 @@ class CommitStatuses {
 
 
 
-
 const PROVIDERS = ['vercel', 'fly', 'railway', 'render', 'netlify', 'git-revert', 'command'];
 const METHODS = ['rollback', 'promote'];
 const DEFAULT_VERCEL_API_URL = 'https://api.vercel.com';
@@ -22849,35 +23424,23 @@ function checkPromoteRequest(request, where = (f) => `Input ${f}`) {
                     throw new errors/* RollbackKitError */.dp('target last-verified needs the repository whose commits carry rollback-kit/verified, and GITHUB_REPOSITORY is not set.', 'Run the step in GitHub Actions, which sets GITHUB_REPOSITORY.');
                 checkApiUrl(request.github.apiUrl, 'GITHUB_API_URL', 'https://api.github.com');
             }
-            requireToken(request.token, where('vercel-token'), 'vercel', 'Pass a Vercel access token from a secret: vercel-token: ${{ secrets.VERCEL_TOKEN }}.');
-            requireField(request.project, where('project'), 'vercel', 'Set project to the Vercel project name or its prj_… id.');
-            checkApiUrl(request.apiUrl, where('api-url'), DEFAULT_VERCEL_API_URL);
+            checkPlatform(request, where, 'Pass a Vercel access token from a secret: vercel-token: ${{ secrets.VERCEL_TOKEN }}.', [['project', request.project, 'Set project to the Vercel project name or its prj_… id.']]);
             return;
         }
         case 'fly':
-            requireToken(request.token, where('fly-token'), 'fly', 'Pass a Fly deploy token from a secret: fly-token: ${{ secrets.FLY_API_TOKEN }} (fly tokens create deploy), or set FLY_API_TOKEN.');
-            requireField(request.app, where('app'), 'fly', 'Set app to the Fly app name (as in fly.toml).');
-            checkApiUrl(request.apiUrl, where('api-url'), FLY_API_URL);
+            checkPlatform(request, where, 'Pass a Fly deploy token from a secret: fly-token: ${{ secrets.FLY_API_TOKEN }} (fly tokens create deploy), or set FLY_API_TOKEN.', [['app', request.app, 'Set app to the Fly app name (as in fly.toml).']]);
             checkApiUrl(request.machinesApiUrl, where('machines-api-url'), FLY_MACHINES_API_URL);
             if (request.registryUrl)
                 checkApiUrl(request.registryUrl, where('registry-url'), 'https://registry.fly.io');
             return;
         case 'railway':
-            requireToken(request.token, where('railway-token'), 'railway', 'Pass a Railway project token (or account token) from a secret: railway-token: ${{ secrets.RAILWAY_TOKEN }}, or set RAILWAY_TOKEN.');
-            for (const [field, value] of [['project', request.project], ['environment', request.environment], ['service', request.service]]) {
-                requireField(value, where(field), 'railway', `Set ${field} to the ${field} id (from the Railway dashboard URL or \`railway status --json\`).`);
-            }
-            checkApiUrl(request.apiUrl, where('api-url'), RAILWAY_API_URL);
+            checkPlatform(request, where, 'Pass a Railway project token (or account token) from a secret: railway-token: ${{ secrets.RAILWAY_TOKEN }}, or set RAILWAY_TOKEN.', ['project', 'environment', 'service'].map((field) => [field, request[field], `Set ${field} to the ${field} id (from the Railway dashboard URL or \`railway status --json\`).`]));
             return;
         case 'render':
-            requireToken(request.token, where('render-token'), 'render', 'Pass a Render API key from a secret: render-token: ${{ secrets.RENDER_API_KEY }}, or set RENDER_API_KEY.');
-            requireField(request.service, where('service'), 'render', 'Set service to the Render service id (srv-…), shown in the dashboard URL.');
-            checkApiUrl(request.apiUrl, where('api-url'), RENDER_API_URL);
+            checkPlatform(request, where, 'Pass a Render API key from a secret: render-token: ${{ secrets.RENDER_API_KEY }}, or set RENDER_API_KEY.', [['service', request.service, 'Set service to the Render service id (srv-…), shown in the dashboard URL.']]);
             return;
         case 'netlify':
-            requireToken(request.token, where('netlify-token'), 'netlify', 'Pass a Netlify personal access token from a secret: netlify-token: ${{ secrets.NETLIFY_AUTH_TOKEN }}, or set NETLIFY_AUTH_TOKEN.');
-            requireField(request.site, where('site'), 'netlify', 'Set site to the site id (Site configuration → Site details) or its name.netlify.app domain.');
-            checkApiUrl(request.apiUrl, where('api-url'), NETLIFY_API_URL);
+            checkPlatform(request, where, 'Pass a Netlify personal access token from a secret: netlify-token: ${{ secrets.NETLIFY_AUTH_TOKEN }}, or set NETLIFY_AUTH_TOKEN.', [['site', request.site, 'Set site to the site id (Site configuration → Site details) or its name.netlify.app domain.']]);
             return;
         case 'git-revert':
             requireToken(request.githubToken, where('github-token'), 'git-revert', 'Pass github-token: ${{ secrets.GITHUB_TOKEN }} and grant contents: write and pull-requests: write.');
@@ -22889,6 +23452,16 @@ function checkPromoteRequest(request, where = (f) => `Input ${f}`) {
 }
 function isLastVerified(target) {
     return target?.trim().toLowerCase() === 'last-verified';
+}
+/**
+ * What every platform provider needs, in this order: its token (input `<provider>-token`), the
+ * fields that name what to roll back, and an API base URL (DEFAULT_API_URLS when not set).
+ */
+function checkPlatform(request, where, tokenHint, fields) {
+    requireToken(request.token, where(`${request.provider}-token`), request.provider, tokenHint);
+    for (const [field, value, hint] of fields)
+        requireField(value, where(field), request.provider, hint);
+    checkApiUrl(request.apiUrl, where('api-url'), DEFAULT_API_URLS[request.provider]);
 }
 function requireToken(token, what, provider, hint) {
     if (!token)
@@ -22942,6 +23515,8 @@ function vercelFrozen(project, autoAssignDisabled) {
         undo: 'When the fix is deployed, promote it: promote-previous with method: promote and target: <its deployment id> (or `vercel promote <url>`), which turns automatic assignment back on.',
     };
 }
+/** The summary's second table for the releases passed over: the first 50, each with why. */
+const passedOver = (skipped) => ({ header: ['passed over', 'why'], rows: skipped.slice(0, 50).map((s) => [s.id, s.reason]) });
 const fromProvider = (o) => ({
     status: o.status,
     from: o.from,
@@ -22950,7 +23525,7 @@ const fromProvider = (o) => ({
     frozen: o.frozen,
     notes: o.notes,
     skipped: o.skipped,
-    details: { header: ['passed over', 'why'], rows: o.skipped.slice(0, 50).map((s) => [s.id, s.reason]) },
+    details: passedOver(o.skipped),
 });
 /** Puts the last good deployment back (or, with dryRun, only says which one it would be). */
 async function promotePrevious(request, log) {
@@ -22974,7 +23549,7 @@ async function promotePrevious(request, log) {
                 notes: result.notes,
                 skipped,
                 queued: result.queued,
-                details: { header: ['passed over', 'why'], rows: skipped.slice(0, 50).map((s) => [s.id, s.reason]) },
+                details: passedOver(skipped),
             };
         }
         case 'fly':
@@ -23009,9 +23584,12 @@ function verifiedLookup(request, log) {
     const gh = request.github;
     if (!isLastVerified(request.target) || !gh?.token || !gh.repository)
         return undefined;
-    // The look-ups belong to the search for the target: timeout-seconds bounds their retries too.
-    const statuses = new CommitStatuses({ apiUrl: gh.apiUrl, repository: gh.repository, token: gh.token }, log, { deadline: new StepDeadline(Date.now, request.timeoutSeconds) });
-    return (sha) => statuses.verified(sha);
+    const { apiUrl, repository, token } = gh;
+    // The look-ups belong to the search for the target: its deadline bounds their retries too.
+    return (deadline) => {
+        const statuses = new CommitStatuses({ apiUrl, repository, token }, log, { deadline });
+        return (sha) => statuses.verified(sha);
+    };
 }
 
 
@@ -23050,18 +23628,14 @@ function readErrorBody(text, log) {
 class VercelClient {
     http;
     constructor(opts) {
-        opts.log.secret(opts.token);
-        const team = opts.team?.trim();
+        const { token, apiUrl, team: teamInput, ...tuning } = opts;
+        opts.log.secret(token);
+        const team = teamInput?.trim();
         this.http = new _http_client_js__WEBPACK_IMPORTED_MODULE_0__/* .HttpClient */ .Qq({
+            ...tuning,
             service: 'Vercel',
-            baseUrl: opts.apiUrl,
-            headers: { Authorization: `Bearer ${opts.token}` },
-            log: opts.log,
-            requestTimeoutMs: opts.requestTimeoutMs,
-            retry: opts.retry,
-            sleep: opts.sleep,
-            random: opts.random,
-            deadline: opts.deadline,
+            baseUrl: apiUrl,
+            headers: { Authorization: `Bearer ${token}` },
             apiError: (status, text, request) => {
                 const body = readErrorBody(text, opts.log);
                 return new VercelApiError(status, body.code, body.message, body.invalidToken, request);
@@ -24264,26 +24838,20 @@ async function post(url, body, timeoutMs, log) {
         return { ok: false, why: typeof code === 'string' ? code : 'network error', retryable: true };
     }
 }
-const decodeOr = (text) => {
-    try {
-        return decodeURIComponent(text);
-    }
-    catch {
-        return text;
-    }
-};
 /**
  * Registers every form the webhook URL's secrets can take: the whole URL, its path and query (the
- * credential of Slack's and Discord's URLs), path segments that look like tokens, every query value
- * raw and decoded (the whole URL is a secret, whatever a parameter is called), and through
- * registerUrlSecrets the user name, password and the Basic authorization value sent for them. A
- * receiver that echoes any of them (a 401 page quoting what it got) is then redacted.
+ * credential of Slack's and Discord's URLs), path segments that look like tokens, and through
+ * registerUrlSecrets every query and fragment value raw and decoded (the whole URL is a secret,
+ * whatever a parameter is called, `?abc` too), the user name, password and the Basic authorization
+ * value sent for them. A receiver that echoes any of them (a 401 page quoting what it got) is then
+ * redacted.
  */
 function registerWebhookSecrets(webhookUrl, log) {
     log.secret(webhookUrl);
     const text = webhookUrl.trim();
     log.secret(text);
-    (0,url_secrets/* registerUrlSecrets */.AI)(text, log);
+    // Short or common values (`?v=2`, `?format=json`) are no secret; as guessed ones they are dropped.
+    (0,url_secrets/* registerUrlSecrets */.AI)(text, log, { everyParameter: true });
     let url;
     try {
         url = new URL(text);
@@ -24293,30 +24861,25 @@ function registerWebhookSecrets(webhookUrl, log) {
     }
     log.secret(url.href);
     log.secret(`${url.pathname}${url.search}`);
-    log.secret(url.password);
     // Slack's T…/B…/token and Discord's id/token: a long segment with letters and digits is a token,
     // "services" or "webhooks" is not (masking those would hide ordinary words in the whole job log).
     for (const segment of url.pathname.split('/')) {
         if (segment.length >= 16 && /[a-z]/i.test(segment) && /\d/.test(segment))
-            for (const form of new Set([segment, decodeOr(segment)]))
+            for (const form of (0,url_secrets/* decodedForms */.YP)(segment))
                 log.secret(form);
-    }
-    // Short or common values (`?v=2`, `?format=json`) are no secret; as guessed ones they are dropped.
-    for (const part of [...url.search.slice(1).split('&'), ...url.hash.slice(1).split('&')]) {
-        const value = part.slice(part.indexOf('=') + 1);
-        if (!value)
-            continue;
-        for (const form of new Set([value, decodeOr(value), decodeOr(value.replace(/\+/g, ' '))]))
-            log.secret(form, 'guessed');
     }
 }
 /**
- * Posts a message to a Slack-compatible incoming webhook. The URL is a secret (its path is the
- * credential): its every form is registered with the log and only its host is ever printed.
+ * What posts messages to a Slack-compatible incoming webhook. The URL is a secret (its path is the
+ * credential): its every form is registered with the log here, once, before the rollback prints
+ * anything a provider's error could quote it in, and only its host is ever printed.
  */
+function chatSender(webhookUrl, log) {
+    registerWebhookSecrets(webhookUrl, log);
+    return (message, opts) => sendChatMessage(webhookUrl, message, log, opts);
+}
 async function sendChatMessage(webhookUrl, message, log, opts = {}) {
     try {
-        registerWebhookSecrets(webhookUrl, log);
         let url;
         try {
             url = new URL(webhookUrl.trim());
@@ -24369,15 +24932,14 @@ function tellingDeps(opts, log) {
     const { webhookUrl, githubToken, repository } = opts;
     const wanted = opts.incidentIssue ?? Boolean(githubToken);
     // Before the rollback prints anything: a provider's error could quote the webhook's token.
-    if (webhookUrl)
-        registerWebhookSecrets(webhookUrl, log);
+    const send = webhookUrl ? chatSender(webhookUrl, log) : undefined;
     if (wanted && !githubToken)
         log.warning('incident-issue is true but no github-token (or GITHUB_TOKEN) was given: no incident issue will be written.');
     return {
-        notify: webhookUrl
+        notify: send
             ? async (event, record) => {
                 try {
-                    return await sendChatMessage(webhookUrl, chatMessage(event, record, log), log);
+                    return await send(chatMessage(event, record, log));
                 }
                 catch (err) {
                     log.warning(`The chat message could not be built or sent (${(0,errors/* errorLine */.BP)(err)}); the rollback goes on.`);
@@ -24977,15 +25539,22 @@ var sql_split = __nccwpck_require__(7063);
  * SET SESSION CHARACTERISTICS …) or move data in or out of the server (COPY … FROM / TO PROGRAM).
  */
 const SESSION = new Set(['set', 'reset', 'discard', 'copy']);
-/** Why the query cannot be an SQL check, or undefined when it may run. Never quotes the query. */
+/**
+ * Why the query cannot be an SQL check, or undefined when it may run. Never quotes the query. The
+ * spec is read before any session exists, so the query is read with standard_conforming_strings on
+ * and off: it is refused here only when it holds several statements either way (a backslash in a
+ * '…' string may be all that tells them apart), and otherwise left to the server, which refuses a
+ * second statement in the probe's extended-protocol query.
+ */
 function sqlStatementProblem(query) {
-    const statements = (0,sql_split/* splitStatements */.Xd)(query);
+    const [conforming, legacy] = [true, false].map((standardConformingStrings) => (0,sql_split/* splitStatements */.Xd)({ text: query, standardConformingStrings }));
+    const statements = conforming.length <= legacy.length ? conforming : legacy;
     if (statements.length > 1) {
         return `must be exactly one SQL statement, and this has ${statements.length} (separated by ";"): a check runs one statement inside a read-only transaction`;
     }
-    const text = statements[0]?.text ?? '';
-    const word = /^[A-Za-z_]+/.exec(text.slice((0,sql_split/* codeStart */.iy)(text)).replace(/^[(\s]+/, ''))?.[0]?.toLowerCase();
-    if (word && (SESSION.has(word) || (0,sql_split/* transactionControl */.my)(text))) {
+    const statement = statements[0] ?? { text: '', standardConformingStrings: true };
+    const word = /^[A-Za-z_]+/.exec(statement.text.slice((0,sql_split/* codeStart */.iy)(statement)).replace(/^[(\s]+/, ''))?.[0]?.toLowerCase();
+    if (word && (SESSION.has(word) || (0,sql_split/* transactionControl */.my)(statement))) {
         return `${word.toUpperCase()} is not allowed: a check runs one statement inside a read-only transaction that rollback-kit opens and ends, and may not control the transaction or the session`;
     }
     return undefined;

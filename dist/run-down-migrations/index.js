@@ -1628,7 +1628,7 @@ __nccwpck_require__.a(__webpack_module__, async (__webpack_handle_async_dependen
 /* harmony import */ var _core_action_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(2248);
 /* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(8005);
 /* harmony import */ var _migrations_revert_inputs_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(1742);
-/* harmony import */ var _migrations_revert_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(344);
+/* harmony import */ var _migrations_revert_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(1198);
 /* harmony import */ var _report_run_down_migrations_summary_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(266);
 /* harmony import */ var _report_markdown_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(4348);
 /* harmony import */ var _report_write_summary_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(4039);
@@ -2723,9 +2723,10 @@ function errorLine(err) {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
 /* harmony export */   LX: () => (/* binding */ qualified),
+/* harmony export */   hq: () => (/* binding */ doBlock),
 /* harmony export */   v4: () => (/* binding */ quoteIdent)
 /* harmony export */ });
-/* unused harmony exports tableKey, quoteLiteral, doBlock, listTables, COUNT_BATCH, countRows, countObjects, readCatalog */
+/* unused harmony exports tableKey, quoteLiteral, listTables, COUNT_BATCH, countRows, countObjects, readCatalog */
 /** A table as a map key: schema and name can both hold dots, so they are joined by a NUL. */
 const tableKey = (t) => `${t.schema}\0${t.name}`;
 function quoteIdent(name) {
@@ -2859,11 +2860,16 @@ const decode = (text) => {
         return undefined;
     }
 };
+/** A value as written and, when it decodes to something else, percent-decoded. */
+function decodedForms(text) {
+    const decoded = decode(text);
+    return decoded === undefined || decoded === text ? [text] : [text, decoded];
+}
 /**
  * Every form the URL's secrets can take in text: as written, as the URL parser serialises them,
  * percent-decoded (with and without `+` as a space); Log.secret adds the re-encoded forms.
  */
-function urlSecrets(text) {
+function urlSecrets(text, opts = {}) {
     const declared = [];
     const guessed = [];
     let serialised;
@@ -2884,10 +2890,14 @@ function urlSecrets(text) {
             const userIsCredential = !/^postgres(ql)?:/i.test(written);
             const parts = password ? [userinfo, password, `${decode(user) ?? user}:${decode(password) ?? password}`] : userIsCredential ? [user] : [];
             for (const part of parts)
-                declared.push(part, ...[decode(part)].filter((d) => d !== undefined));
+                declared.push(...decodedForms(part));
         }
-        for (const [name, value] of rawParameters(written)) {
-            if (!isSensitiveName(decode(name) ?? name))
+        for (const part of rawParts(written)) {
+            const eq = part.indexOf('=');
+            const name = eq < 0 ? part : part.slice(0, eq);
+            const value = eq < 0 ? part : part.slice(eq + 1);
+            const secret = opts.everyParameter || (eq > 0 && isSensitiveName(decode(name) ?? name));
+            if (!secret || !value)
                 continue;
             guessed.push(value, ...[decode(value), decode(value.replace(/\+/g, ' '))].filter((d) => d !== undefined));
         }
@@ -2898,28 +2908,22 @@ function urlSecrets(text) {
         declared.push(basic, basic.slice('Basic '.length));
     return { declared: [...new Set(declared)], guessed: [...new Set(guessed)] };
 }
-function registerUrlSecrets(text, log) {
+function registerUrlSecrets(text, log, opts = {}) {
     if (!text)
         return;
-    const found = urlSecrets(text);
+    const found = urlSecrets(text, opts);
     for (const value of found.declared)
         log.secret(value);
     for (const value of found.guessed)
         log.secret(value, 'guessed');
 }
-/** `name=value` pairs of the query and the fragment, exactly as written. */
-function rawParameters(text) {
+/** The `&`-separated parts of the query and the fragment (`name=value`, or a bare `abc`), exactly as written. */
+function rawParts(text) {
     const hash = text.indexOf('#');
     const question = text.indexOf('?');
     const query = question >= 0 && (hash < 0 || question < hash) ? text.slice(question + 1, hash > question ? hash : undefined) : '';
     const fragment = hash >= 0 ? text.slice(hash + 1) : '';
-    const pairs = [];
-    for (const part of [...query.split('&'), ...fragment.split('&')]) {
-        const eq = part.indexOf('=');
-        if (eq > 0)
-            pairs.push([part.slice(0, eq), part.slice(eq + 1)]);
-    }
-    return pairs;
+    return [...query.split('&'), ...fragment.split('&')].filter((part) => part !== '');
 }
 /** The URL's user name and password as an HTTP Basic Authorization value, percent-decoded as curl does. */
 function basicAuthorization(text) {
@@ -3980,7 +3984,7 @@ function readRevertOptions(inputs, databaseUrl, ctx, log) {
 
 /***/ }),
 
-/***/ 344:
+/***/ 1198:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -4151,10 +4155,33 @@ function loadDriver() {
     })();
     return driver;
 }
+/** The parameters the server reported (ParameterStatus) for each session: at startup, and each time one changes. */
+const reported = new WeakMap();
+/** Keeps what the server reports of its parameters; node-postgres reads them but does not keep them. */
+function keepReportedParameters(client) {
+    const parameters = new Map();
+    reported.set(client, parameters);
+    client.connection.on('parameterStatus', (msg) => {
+        parameters.set(msg.parameterName, msg.parameterValue);
+    });
+}
+/**
+ * The session's standard_conforming_strings now: off, a backslash in a '…' string escapes the next
+ * character. PostgreSQL reports it at the start and whenever it changes (a SET, RESET, or the end of
+ * the transaction of a SET LOCAL), before the query that changed it completes, so this asks the
+ * server only when it never did (a proxy that does not pass the reports on).
+ */
+async function standardConformingStrings(session) {
+    const value = reported.get(session)?.get('standard_conforming_strings') ??
+        (await session.query('SHOW standard_conforming_strings')).rows[0].standard_conforming_strings;
+    return value === 'on';
+}
 async function session_open(target, config) {
     const client = new (await loadDriver()).Client(config);
     // A dropped connection must surface on the next query, not crash the process.
     client.on('error', () => undefined);
+    // Before connecting: the server reports every parameter's starting value during the startup.
+    keepReportedParameters(client);
     try {
         await client.connect();
     }
@@ -4434,26 +4461,26 @@ const DOWN_HINTS = {
     prisma: 'Add down.sql beside migration.sql (prisma migrate diff --script can write it).',
     plain: 'Add the <version>_name.down.sql file.',
 };
-function prepare(file, log) {
+function prepare(file, standardConformingStrings, log) {
     const sql = file.downSql ?? '';
-    let statements = (0,sql_split/* splitStatements */.Xd)(sql).map((s) => ({
+    let statements = (0,sql_split/* splitStatements */.Xd)({ text: sql, standardConformingStrings }).map((s) => ({
         ...s,
-        line: file.downLine + (0,sql_split/* lineAt */.mh)(sql, s.offset + (0,sql_split/* codeStart */.iy)(s.text)) - 1,
+        line: file.downLine + (0,sql_split/* lineAt */.mh)(sql, s.offset + (0,sql_split/* codeStart */.iy)(s)) - 1,
         textLine: file.downLine + (0,sql_split/* lineAt */.mh)(sql, s.offset) - 1,
     }));
     // A down file wrapped in BEGIN … COMMIT (golang-migrate's docs suggest it): we supply that transaction.
-    if (statements.length >= 2 && (0,sql_split/* transactionControl */.my)(statements[0].text) === 'begin' && (0,sql_split/* transactionControl */.my)(statements.at(-1).text) === 'commit') {
+    if (statements.length >= 2 && (0,sql_split/* transactionControl */.my)(statements[0]) === 'begin' && (0,sql_split/* transactionControl */.my)(statements.at(-1)) === 'commit') {
         statements = statements.slice(1, -1);
     }
-    const copy = statements.find((s) => (0,sql_split/* copyFromStdin */.ql)(s.text));
+    const copy = statements.find((s) => (0,sql_split/* copyFromStdin */.ql)(s));
     if (copy) {
         throw new errors/* RollbackKitError */.dp(`${file.downFile ?? file.name} line ${copy.line}: "${log.excerpt(firstCodeLine(copy.text), 100)}" reads its rows from the client, as psql sends the lines after it; the down SQL is sent as SQL only, so it would get no rows. Nothing was run.`, 'Write the rows as INSERT statements, or COPY them FROM a file on the database server.');
     }
-    const control = statements.find((s) => (0,sql_split/* transactionControl */.my)(s.text));
+    const control = statements.find((s) => (0,sql_split/* transactionControl */.my)(s));
     if (control) {
         throw new errors/* RollbackKitError */.dp(`${file.downFile ?? file.name} line ${control.line}: "${log.excerpt(firstCodeLine(control.text), 100)}" inside a down migration would break the transaction each migration runs in. Nothing was run.`, 'Remove transaction statements from the down SQL: each migration runs in a transaction of its own (or statement by statement when it holds CONCURRENTLY and similar).');
     }
-    return { file, statements, transactional: !file.noTransaction && !statements.some((s) => (0,sql_split/* needsOwnTransaction */.i7)(s.text)) };
+    return { file, statements, transactional: !file.noTransaction && !statements.some((s) => (0,sql_split/* needsOwnTransaction */.i7)(s)) };
 }
 /** The statement's first line of code (comment lines skipped): how messages name a statement. */
 function firstCodeLine(text) {
@@ -4463,7 +4490,8 @@ function firstCodeLine(text) {
 function planReverts(format, files, appliedIds, selector, context) {
     const applied = appliedMigrations(files, appliedIds);
     const chosen = planner_select(format, context.table, files, applied, selector);
-    const missing = chosen.filter((f) => f.downSql === undefined || !(0,sql_split/* hasCode */.up)(f.downSql));
+    const standardConformingStrings = context.standardConformingStrings ?? true;
+    const missing = chosen.filter((f) => f.downSql === undefined || !(0,sql_split/* hasCode */.up)({ text: f.downSql, standardConformingStrings }));
     if (missing.length > 0) {
         const list = missing.map((f) => `${f.name} (${f.missingReason ?? (f.downSql === undefined ? 'no down SQL' : 'the down SQL is empty')})`).join(', ');
         // A down in code (node-pg-migrate's JS/TS) runs only in the tool: the whole plan goes through it, in its order.
@@ -4473,13 +4501,101 @@ function planReverts(format, files, appliedIds, selector, context) {
     }
     const kept = applied.length - chosen.length - 1;
     const suffix = chosen.every((f, i) => applied[applied.length - 1 - i] === f);
-    return { format: format.name, toRevert: chosen.map((f) => prepare(f, context.log)), applied, keep: suffix && kept >= 0 ? applied[kept] : undefined };
+    return { format: format.name, toRevert: chosen.map((f) => prepare(f, standardConformingStrings, context.log)), applied, keep: suffix && kept >= 0 ? applied[kept] : undefined };
 }
 
 // EXTERNAL MODULE: ./.build/migrations/formats/plain.js
 var plain = __nccwpck_require__(7669);
 // EXTERNAL MODULE: external "node:crypto"
 var external_node_crypto_ = __nccwpck_require__(7598);
+// EXTERNAL MODULE: ./.build/db/catalog.js
+var catalog = __nccwpck_require__(9066);
+;// CONCATENATED MODULE: ./.build/migrations/own-tables.js
+/**
+ * The tables rollback-kit keeps in the database it rolls back (schema rollback_kit), made where
+ * missing and given the columns later versions added.
+ *
+ * The role that made them is often not the one running now: a migration role creates them, and the
+ * CI role that reverts later may read and write them but owns none of them. PostgreSQL checks the
+ * privilege of CREATE SCHEMA / CREATE TABLE … IF NOT EXISTS (CREATE on the database or the schema)
+ * and of ALTER TABLE … ADD COLUMN IF NOT EXISTS (the table's ownership) before it looks whether
+ * there is anything to do, so each statement runs only when the catalog says it is needed.
+ */
+
+
+
+/** PostgreSQL's insufficient_privilege. */
+const INSUFFICIENT_PRIVILEGE = '42501';
+/** The statement an owner of `table` runs to give it `column`. */
+function addColumnSql(table, column) {
+    return `ALTER TABLE ${table.name} ADD COLUMN IF NOT EXISTS ${column} ${table.added[column]}`;
+}
+/**
+ * One statement (a DO block, literals inlined) that makes `table` as this version uses it. A column
+ * that is missing while this role does not own the table is refused (insufficient_privilege) with
+ * the owner and the statement they run: every column we added is one a later run relies on (the
+ * ledger's `kept` tells a finished plan from one to refuse; progress's `tracking_rows` tells
+ * statements done from statements to run again), so going on without it is not safe.
+ */
+function ensureTableSql(table) {
+    const [schema, name] = table.name.split('.');
+    const oid = `${(0,sql_split/* literal */.eu)(table.name)}::regclass`;
+    const columns = Object.keys(table.added).map((column) => {
+        const alter = addColumnSql(table, column);
+        const refusal = [
+            (0,sql_split/* literal */.eu)(`${table.name} lacks the column ${column}, which this version of rollback-kit writes (an earlier version created the table), and only the table's owner may add it: it belongs to role `),
+            'rk_owner::regrole::text',
+            (0,sql_split/* literal */.eu)(', and this run connects as role '),
+            'quote_ident(current_user)',
+            (0,sql_split/* literal */.eu)('. Have '),
+            'rk_owner::regrole::text',
+            (0,sql_split/* literal */.eu)(` (or a superuser) run once: ${alter}; then run again.`),
+        ].join(' || ');
+        return [
+            `  IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_attribute WHERE attrelid = ${oid} AND attname = ${(0,sql_split/* literal */.eu)(column)} AND NOT attisdropped) THEN`,
+            `    SELECT relowner INTO rk_owner FROM pg_catalog.pg_class WHERE oid = ${oid};`,
+            `    IF NOT pg_has_role(rk_owner, 'USAGE') THEN`,
+            `      RAISE EXCEPTION USING ERRCODE = 'insufficient_privilege', MESSAGE = ${refusal}, SCHEMA = ${(0,sql_split/* literal */.eu)(schema)}, TABLE = ${(0,sql_split/* literal */.eu)(name)}, COLUMN = ${(0,sql_split/* literal */.eu)(column)};`,
+            '    END IF;',
+            `    ${alter};`,
+            '  END IF;',
+        ].join('\n');
+    });
+    const body = [
+        'DECLARE rk_owner oid;',
+        'BEGIN',
+        `  IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_namespace WHERE nspname = ${(0,sql_split/* literal */.eu)(schema)}) THEN`,
+        `    CREATE SCHEMA IF NOT EXISTS ${schema};`,
+        '  END IF;',
+        `  IF to_regclass(${(0,sql_split/* literal */.eu)(table.name)}) IS NULL THEN`,
+        `    CREATE TABLE IF NOT EXISTS ${table.name} (${table.definition});`,
+        '  END IF;',
+        ...columns,
+        'END',
+    ].join('\n');
+    return (0,catalog/* doBlock */.hq)('rk_own_table', body);
+}
+/**
+ * A column ensureTableSql could not add, as the user's error (not an unexpected one); `code` stays
+ * insufficient_privilege for callers that go on without the table (rerun.ts).
+ */
+class ColumnRefused extends errors/* RollbackKitError */.dp {
+    code = INSUFFICIENT_PRIVILEGE;
+}
+/** Makes `table` as this version uses it, in a statement of its own. */
+async function ensureTable(session, table) {
+    try {
+        await session.query(ensureTableSql(table));
+    }
+    catch (err) {
+        // PostgreSQL's own refusals (CREATE on the database, say) name no column and pass as they are.
+        const e = err;
+        if (e.code === INSUFFICIENT_PRIVILEGE && e.column)
+            throw new ColumnRefused(e.message);
+        throw err;
+    }
+}
+
 ;// CONCATENATED MODULE: ./.build/migrations/progress.js
 /**
  * A non-transactional migration cannot be undone as a whole when a statement fails, so we record
@@ -4491,6 +4607,7 @@ var external_node_crypto_ = __nccwpck_require__(7598);
  * the versions recorded with it (Tracking.rowVersionSql). A restore or a re-apply writes those rows
  * again, and whatever the progress lists as done may be undone by then, so it no longer counts.
  */
+
 
 
 
@@ -4518,30 +4635,21 @@ async function progressStillHolds(session, progress, rowVersionSql) {
     const r = await session.query(`SELECT (${rowVersionSql}) AS rows`);
     return r.rows[0]?.rows === progress.rows;
 }
+const DOWN_PROGRESS = {
+    name: 'rollback_kit.down_progress',
+    definition: `tracking text NOT NULL, migration text NOT NULL, done text[] NOT NULL DEFAULT '{}',
+       updated_at timestamptz NOT NULL DEFAULT now(), tracking_rows text, PRIMARY KEY (tracking, migration)`,
+    added: { tracking_rows: 'text' },
+};
 /**
  * Statements (literals inlined) that make the migration's progress row belong to the tracking
  * rows as `rowVersionSql` reads them in the same transaction, keeping the statements done or
- * starting over. The table is created where needed, and given the tracking_rows column where an
- * earlier version created it without one.
+ * starting over. The table is made where needed, and given the tracking_rows column where an
+ * earlier version made it without one (own-tables.ts).
  */
-/**
- * Adds a column a table of ours gained after an earlier version created it. The catalog is checked
- * first, so that every later call takes no ALTER lock; IF NOT EXISTS for two first calls at once.
- */
-function addColumnOnce(table, column, type) {
-    return `DO $rk$ BEGIN
-       IF NOT EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = ${(0,sql_split/* literal */.eu)(table)}::regclass AND attname = ${(0,sql_split/* literal */.eu)(column)} AND NOT attisdropped) THEN
-         ALTER TABLE ${table} ADD COLUMN IF NOT EXISTS ${column} ${type};
-       END IF;
-     END $rk$`;
-}
 function startProgressSql(tracking, migration, rowVersionSql, keepDone) {
     return [
-        'CREATE SCHEMA IF NOT EXISTS rollback_kit',
-        `CREATE TABLE IF NOT EXISTS rollback_kit.down_progress (
-       tracking text NOT NULL, migration text NOT NULL, done text[] NOT NULL DEFAULT '{}',
-       updated_at timestamptz NOT NULL DEFAULT now(), tracking_rows text, PRIMARY KEY (tracking, migration))`,
-        addColumnOnce('rollback_kit.down_progress', 'tracking_rows', 'text'),
+        ensureTableSql(DOWN_PROGRESS),
         `INSERT INTO rollback_kit.down_progress AS p (tracking, migration, tracking_rows) VALUES (${(0,sql_split/* literal */.eu)(tracking)}, ${(0,sql_split/* literal */.eu)(migration)}, (${rowVersionSql}))
        ON CONFLICT (tracking, migration) DO UPDATE SET tracking_rows = excluded.tracking_rows, updated_at = now()${keepDone ? '' : `, done = '{}'`}`,
     ];
@@ -4566,6 +4674,13 @@ function statementsAlreadyRun(progress, hashes, file) {
 
 ;// CONCATENATED MODULE: ./.build/migrations/ledger.js
 
+const ROLLBACKS = {
+    name: 'rollback_kit.rollbacks',
+    definition: `incident_key text PRIMARY KEY, method text NOT NULL, keep_version text,
+       planned text[] NOT NULL DEFAULT '{}', reverted text[] NOT NULL DEFAULT '{}', status text NOT NULL,
+       started_at timestamptz NOT NULL DEFAULT now(), updated_at timestamptz NOT NULL DEFAULT now(), kept text[] NOT NULL DEFAULT '{}'`,
+    added: { kept: "text[] NOT NULL DEFAULT '{}'" },
+};
 /** The row for `incidentKey`, or undefined (also when the table does not exist yet: read-only). */
 async function readLedger(session, incidentKey) {
     const exists = await session.query(`SELECT to_regclass('rollback_kit.rollbacks')::text AS t`);
@@ -4588,13 +4703,9 @@ async function readLedger(session, incidentKey) {
     };
 }
 async function writeLedger(session, row) {
-    await session.query('CREATE SCHEMA IF NOT EXISTS rollback_kit');
-    await session.query(`CREATE TABLE IF NOT EXISTS rollback_kit.rollbacks (
-       incident_key text PRIMARY KEY, method text NOT NULL, keep_version text,
-       planned text[] NOT NULL DEFAULT '{}', reverted text[] NOT NULL DEFAULT '{}', status text NOT NULL,
-       started_at timestamptz NOT NULL DEFAULT now(), updated_at timestamptz NOT NULL DEFAULT now(), kept text[] NOT NULL DEFAULT '{}')`);
-    // A table an earlier version created: the column is added once; the check keeps ALTER's lock off every later write.
-    await session.query(addColumnOnce('rollback_kit.rollbacks', 'kept', "text[] NOT NULL DEFAULT '{}'"));
+    // Made, or given the columns this version added, only where it lacks them: a role that may write the
+    // rows but not own the table (a CI role after a migration role) needs no more (own-tables.ts).
+    await ensureTable(session, ROLLBACKS);
     await session.query(`INSERT INTO rollback_kit.rollbacks (incident_key, method, keep_version, planned, kept, reverted, status)
      VALUES ($1, $2, $3, $4, $5, $6, $7)
      ON CONFLICT (incident_key) DO UPDATE SET method = $2, keep_version = $3, planned = $4, kept = $5, reverted = $6, status = $7, updated_at = now()`, [row.incidentKey, row.method, row.keepVersion ?? null, row.planned, row.kept ?? [], row.reverted, row.status]);
@@ -4862,11 +4973,29 @@ function failure(m, f, skipped, saved, tracking, target, log) {
 
 
 
+/**
+ * The session would read the statement otherwise than the planner split it: its
+ * standard_conforming_strings is not the one the statement was read with, and a backslash in one of
+ * the statement's '…' strings makes a difference.
+ */
+function readOtherwise(s, conforming) {
+    return s.standardConformingStrings !== conforming && !(0,sql_split/* readsAlike */.GD)(s);
+}
+const onOff = (on) => (on ? 'on' : 'off');
+/** Why a statement is not sent (readOtherwise): nothing of it ran. */
+function readOtherwiseError(s, conforming) {
+    return new Error(`not sent: standard_conforming_strings is ${onOff(conforming)} in the session here, but the down SQL was read with it ${onOff(s.standardConformingStrings)} at this statement ` +
+        `(its value at the start, or as a SET or RESET of it before the statement left it), and a backslash in one of the statement's '…' strings means something else under each. ` +
+        `Change it in the down SQL only with SET or RESET standard_conforming_strings, not with set_config() or in a function, or write those strings as E'…'`);
+}
 /** Runs the statements at `indices` one query each; `after` follows each one that completed. */
 async function exec(session, statements, indices, after) {
     for (const i of indices) {
         const s = statements[i];
         try {
+            const conforming = await standardConformingStrings(session);
+            if (readOtherwise(s, conforming))
+                throw readOtherwiseError(s, conforming);
             await session.query(s.text);
         }
         catch (err) {
@@ -4921,7 +5050,7 @@ async function remaining(session, tracking, m, saved, log) {
     const from = statementsAlreadyRun(saved, m.statements.map((s) => statementHash(s.text)), m.file.name);
     if (from > 0)
         log.info(`  resuming ${m.file.name} at statement ${from + 1} of ${m.statements.length}: the first ${from} ran in an earlier run`);
-    const replay = range(0, from).filter((i) => (0,sql_split/* sessionSetting */.ls)(m.statements[i].text));
+    const replay = range(0, from).filter((i) => (0,sql_split/* sessionSetting */.ls)(m.statements[i]));
     // A new session has none of the settings the statements that ran made: the rest would run without them.
     if (replay.length > 0)
         log.info(`  running again the session setting(s) among the statements that ran: ${replay.map((i) => log.excerpt(firstCodeLine(m.statements[i].text), 100)).join('; ')}`);
@@ -4941,35 +5070,47 @@ function resetSql(settings) {
  * the server's (RESET ALL, DISCARD ALL), which the deadline would cut short.
  */
 function allowance(m, statements) {
-    return m.statements.some((s) => /statement_timeout|\breset\s+all\b|\bdiscard\s+all\b/i.test((0,sql_split/* stripComments */.nY)(s.text))) ? undefined : statements;
+    return m.statements.some((s) => /statement_timeout|\breset\s+all\b|\bdiscard\s+all\b/i.test((0,sql_split/* stripComments */.nY)(s))) ? undefined : statements;
 }
 /**
  * The whole migration as one query: the run's settings, BEGIN, bookkeeping, down statements (after
  * an earlier run: those it did not run, behind the session settings of those it did),
  * bookkeeping, COMMIT. One round trip instead of one per statement; PostgreSQL still runs the
  * statements one after the other and skips the rest after an error, leaving the transaction to
- * roll back.
+ * roll back. Unless standard_conforming_strings changes: PostgreSQL reads a whole query with the
+ * value the session has when it arrives (`conforming`), so a down statement read with another
+ * (after a SET of it, or after the RESET ALL when the migration before left another) starts the
+ * next query, sent once the statements before it have set it. Our own SQL reads alike either way.
  */
-function oneQuery(m, reset, start, end, rest) {
-    const parts = [];
-    let text = '';
-    const add = (sql, statement, index) => {
-        parts.push({ offset: text.length, statement, index });
+function migrationQueries(m, reset, start, end, rest, conforming) {
+    const queries = [];
+    let query = { text: '', parts: [], statements: 0 };
+    const add = (sql, statement, index, counts) => {
+        if (statement && query.parts.length && readOtherwise(statement, conforming)) {
+            queries.push(query);
+            query = { text: '', parts: [], statements: 0 };
+            conforming = statement.standardConformingStrings;
+        }
+        query.parts.push({ offset: query.text.length, statement, index });
         // The newline keeps the semicolon out of a trailing "--" comment.
-        text += `${sql}\n;\n`;
+        query.text += `${sql}\n;\n`;
+        if (counts)
+            query.statements++;
     };
     for (const sql of reset)
-        add(sql, undefined, -1);
-    add('BEGIN', undefined, rest.from);
+        add(sql, undefined, -1, false);
+    add('BEGIN', undefined, rest.from, false);
     for (const sql of start)
-        add(sql, undefined, rest.from);
+        add(sql, undefined, rest.from, true);
     for (const i of [...rest.replay, ...range(rest.from, m.statements.length)])
-        add(m.statements[i].text, m.statements[i], i);
-    for (const sql of [...end, 'COMMIT'])
-        add(sql, undefined, m.statements.length);
-    return { text, parts };
+        add(m.statements[i].text, m.statements[i], i, true);
+    for (const sql of end)
+        add(sql, undefined, m.statements.length, true);
+    add('COMMIT', undefined, m.statements.length, false);
+    queries.push(query);
+    return queries;
 }
-/** The part an error position (1-based, in the whole query) falls in. */
+/** The part an error position (1-based, in its query) falls in. */
 function partAt(parts, position) {
     let found;
     for (const p of parts)
@@ -5005,22 +5146,30 @@ async function revertInTransaction(ctx, m, previous, rest) {
     const start = tracking.startSql?.(m.file, previous) ?? [];
     // After an earlier run, its progress goes in the same transaction: the statements it lists ran, and the rest with them.
     const end = [...tracking.revertSql(m.file, previous), ...(rest.hasProgress ? [clearProgressSql(tracking.table, m.file.id)] : [])];
-    const { text, parts } = oneQuery(m, ctx.reset, start, end, rest);
-    try {
-        await withQueryDeadline(session, allowance(m, m.statements.length - rest.from + start.length + end.length), () => session.query(text));
-    }
-    catch (err) {
-        if (isConnectionLoss(err))
-            throw new StatementFailed(undefined, -1, err);
-        await session.query('ROLLBACK').catch(() => undefined);
-        const position = Number(err.position);
-        const part = Number.isInteger(position) && position > 0 ? partAt(parts, position) : undefined;
-        if (!part)
-            throw await diagnose(ctx, m, start, end, rest, err);
-        const e = err;
-        // The position is in the whole query: make it the statement's own.
-        const statementError = part.statement ? { code: e.code, message: e.message, detail: e.detail, hint: e.hint, position: String(position - part.offset) } : e;
-        throw new StatementFailed(part.statement, part.index, statementError);
+    for (const { text, parts, statements } of migrationQueries(m, ctx.reset, start, end, rest, await standardConformingStrings(session))) {
+        // A query after the first is sent once the SET before it ran: it must have set what the statements were read with.
+        const conforming = await standardConformingStrings(session);
+        const otherwise = parts.find((p) => p.statement && readOtherwise(p.statement, conforming));
+        if (otherwise) {
+            await session.query('ROLLBACK').catch(() => undefined);
+            throw new StatementFailed(otherwise.statement, otherwise.index, readOtherwiseError(otherwise.statement, conforming));
+        }
+        try {
+            await withQueryDeadline(session, allowance(m, statements), () => session.query(text));
+        }
+        catch (err) {
+            if (isConnectionLoss(err))
+                throw new StatementFailed(undefined, -1, err);
+            await session.query('ROLLBACK').catch(() => undefined);
+            const position = Number(err.position);
+            const part = Number.isInteger(position) && position > 0 ? partAt(parts, position) : undefined;
+            if (!part)
+                throw await diagnose(ctx, m, start, end, rest, err);
+            const e = err;
+            // The position is in the query: make it the statement's own.
+            const statementError = part.statement ? { code: e.code, message: e.message, detail: e.detail, hint: e.hint, position: String(position - part.offset) } : e;
+            throw new StatementFailed(part.statement, part.index, statementError);
+        }
     }
 }
 /** Runs bookkeeping statements as one query in a transaction of their own; a failure is StatementFailed at `index`. */
@@ -5282,7 +5431,8 @@ async function revertMigrations(opts, log) {
         recorded = opts.run && asked.kind === 'steps' ? await RecordedPlan.read(session, opts.run, tracking.table) : undefined;
         const selector = recorded?.selector(asked, log) ?? asked;
         const ownDown = format.ownDownCommand && ((count) => format.ownDownCommand(count, (0,external_node_path_.relative)(opts.root, dir) || '.', table));
-        const plan = planReverts(format, files, appliedIds, selector, { table: tracking.table, ownDown, log });
+        // The value each migration starts from: the runner's RESET ALL brings the session back to it.
+        const plan = planReverts(format, files, appliedIds, selector, { table: tracking.table, ownDown, log, standardConformingStrings: await standardConformingStrings(session) });
         applied = plan.applied;
         result.plan = planEntries(plan);
         result.keepVersion = plan.keep?.version;
@@ -5378,6 +5528,7 @@ __nccwpck_require__.d(__webpack_exports__, {
   mh: () => (/* binding */ lineAt),
   eu: () => (/* binding */ literal),
   i7: () => (/* binding */ needsOwnTransaction),
+  GD: () => (/* binding */ readsAlike),
   ls: () => (/* binding */ sessionSetting),
   Xd: () => (/* binding */ splitStatements),
   nY: () => (/* binding */ stripComments),
@@ -5392,6 +5543,12 @@ var utils = __nccwpck_require__(9652);
  * ('…', E'…'), a quoted identifier, a dollar-quoted body, a comment (`--`, nested `/* … *\/`) or a
  * `BEGIN ATOMIC … END` function body. The migration splitter and the restore script reader share it,
  * so both agree on what is code.
+ *
+ * Where a '…' string ends depends on the session's standard_conforming_strings: on (the default),
+ * a backslash is an ordinary character; off (a legacy setting a database or role may still have),
+ * it escapes the character after it, as it always does in E'…', so 'a\';b' is one string. The
+ * lexer starts from the value it is given (the session's) and follows the script's own SET and RESET
+ * of it from the statement after, as psql does between the statements it sends.
  *
  * The lexer keeps its state between pieces. A piece must end after a newline (or be the last): no
  * token spans one, so none is cut. Only ASCII matters to it, so a script in any server encoding can
@@ -5415,16 +5572,19 @@ const DASH = 45;
 const SLASH = 47;
 const SEMICOLON = 59;
 const BACKSLASH = 92;
-const UPPER_E = 69;
-const LOWER_E = 101;
+const AMPERSAND = 38;
+/** The letters that make a '…' right after them (and after no other word character) a string of their own kind. */
+const isEscapePrefix = (c) => c === 69 || c === 101; // E'…': backslash escapes, whatever the setting
+const isBitPrefix = (c) => c === 66 || c === 98 || c === 88 || c === 120; // B'…', X'…': no escapes
+const isUnicodePrefix = (c) => c === 85 || c === 117; // U&'…': no backslash escapes (refused with the setting off)
 const isLetter = (c) => (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95;
 const isDigit = (c) => c >= 48 && c <= 57;
 /** A character of a word, as \w: what makes E' and $ part of a longer token. */
 const isWordChar = (c) => isLetter(c) || isDigit(c);
 const isSpace = (c) => c === SPACE || (c >= TAB && c <= CR);
+/** A statement longer than this is not read for a SET of standard_conforming_strings (pg_dump's is one short line). */
+const SETTING_MAX = 4096;
 class SqlLexer {
-    onEnd;
-    onPart;
     mode = MODE_CODE;
     /** Block comments nest. */
     depth = 0;
@@ -5445,14 +5605,34 @@ class SqlLexer {
     /** The last two characters of the pieces before, for E'…' and $…$ at a piece's start. */
     last1 = -1;
     last2 = -1;
+    /** standard_conforming_strings now, and what RESET brings back (the session's, as given). */
+    conforming;
+    resetConforming;
+    onEnd;
+    onPart;
+    /** A SET, RESET or DISCARD statement's text from earlier pieces, read at its end; undefined for any other statement, or one too long. */
+    setting;
+    /** Where the statement began in the piece being read (0 when it began in an earlier one); -1 between statements. */
+    statementFrom = -1;
+    /** The string being read is a plain '…', whose backslashes standard_conforming_strings decides. */
+    plain = false;
+    backslashInPlainString = false;
+    constructor(options) {
+        this.conforming = options.standardConformingStrings;
+        this.resetConforming = options.standardConformingStrings;
+        this.onEnd = options.onEnd ?? (() => undefined);
+        this.onPart = options.onPart;
+    }
+    /** standard_conforming_strings as the text read so far leaves it. */
+    get standardConformingStrings() {
+        return this.conforming;
+    }
     /**
-     * `onEnd` is told the offset, in the piece being read, of each `;` that ends a statement;
-     * `onPart`, the offset from which the text is another part (a comment's `--` or `/*`, the first
-     * character inside a quote, the closing quote, the first character after a comment).
+     * A backslash stood inside a plain '…' string of the text read so far: read with the other
+     * standard_conforming_strings, that string would end elsewhere or hold something else.
      */
-    constructor(onEnd = () => undefined, onPart) {
-        this.onEnd = onEnd;
-        this.onPart = onPart;
+    get backslashInString() {
+        return this.backslashInPlainString;
     }
     /** Outside any quote, comment or dollar-quoted body (possibly inside a statement). */
     get inCode() {
@@ -5480,9 +5660,14 @@ class SqlLexer {
                 case MODE_BLOCK_COMMENT:
                     i = this.blockComment(text, i);
                     break;
-                case MODE_STRING:
-                    i = this.quoted(text, i, "'", QUOTE);
+                case MODE_STRING: {
+                    const end = this.quoted(text, i, "'", QUOTE);
+                    if (this.plain)
+                        for (let k = i; k < end && !this.backslashInPlainString; k++)
+                            this.backslashInPlainString = text.charCodeAt(k) === BACKSLASH;
+                    i = end;
                     break;
+                }
                 case MODE_IDENTIFIER:
                     i = this.quoted(text, i, '"', DQUOTE);
                     break;
@@ -5503,6 +5688,11 @@ class SqlLexer {
                     i = this.code(text, i);
             }
         }
+        if (this.statementFrom >= 0) {
+            if (this.setting !== undefined && this.isSetting())
+                this.setting = this.setting.length + n - this.statementFrom <= SETTING_MAX ? this.setting + text.slice(this.statementFrom) : undefined;
+            this.statementFrom = 0;
+        }
         if (n >= 2)
             this.last2 = text.charCodeAt(n - 2);
         else if (n === 1)
@@ -5514,12 +5704,42 @@ class SqlLexer {
         this.mode = mode;
         this.onPart?.(part, at);
     }
-    /** The character `back` places before `i`, from an earlier piece when `i` is near this one's start. */
+    /**
+     * The character `back` places before `i`, from an earlier piece when `i` is near this one's start
+     * (the two last: a piece ends with a newline, which no prefix spans).
+     */
     before(text, i, back) {
         const at = i - back;
         if (at >= 0)
             return text.charCodeAt(at);
-        return at === -1 ? this.last1 : this.last2;
+        return at === -1 ? this.last1 : at === -2 ? this.last2 : -1;
+    }
+    /** The kind of string a quote at `i` opens, by what stands right before it. */
+    stringAt(text, i) {
+        const p = this.before(text, i, 1);
+        this.plain = false;
+        if (isEscapePrefix(p) && !isWordChar(this.before(text, i, 2)))
+            return MODE_ESCAPE_STRING;
+        if (isBitPrefix(p) && !isWordChar(this.before(text, i, 2)))
+            return MODE_STRING;
+        if (p === AMPERSAND && isUnicodePrefix(this.before(text, i, 2)) && !isWordChar(this.before(text, i, 3)))
+            return MODE_STRING;
+        this.plain = true;
+        return this.conforming ? MODE_STRING : MODE_ESCAPE_STRING;
+    }
+    /** The statement being read began SET, RESET or DISCARD. */
+    isSetting() {
+        return this.head[0] === 'set' || this.head[0] === 'reset' || this.head[0] === 'discard';
+    }
+    /** The statement ended at `at`: a SET or RESET of standard_conforming_strings takes effect from the next one. */
+    endStatement(text, at) {
+        if (this.setting !== undefined && this.statementFrom >= 0 && this.isSetting() && this.setting.length + at - this.statementFrom <= SETTING_MAX) {
+            const value = conformingStringsSet({ text: this.setting + text.slice(this.statementFrom, at), standardConformingStrings: this.conforming });
+            if (value !== undefined)
+                this.conforming = value === 'reset' ? this.resetConforming : value;
+        }
+        this.statementFrom = -1;
+        this.setting = undefined;
     }
     /** Reads code up to the next quote or comment (returning just after its opening) or the piece's end. */
     code(text, from) {
@@ -5537,6 +5757,7 @@ class SqlLexer {
                 return i + 2;
             }
             if (c === SEMICOLON && this.atomic === 0) {
+                this.endStatement(text, i);
                 this.inStatement = false;
                 this.afterBegin = false;
                 this.routine = false;
@@ -5549,13 +5770,16 @@ class SqlLexer {
                 i++;
                 continue;
             }
+            if (!this.inStatement) {
+                this.statementFrom = i;
+                this.setting = '';
+            }
             this.inStatement = true;
             // Only a word right after BEGIN makes BEGIN ATOMIC: a comma, a bracket or a quote between them does not.
             if (!isLetter(c))
                 this.afterBegin = false;
             if (c === QUOTE) {
-                const e = this.before(text, i, 1);
-                this.enter((e === UPPER_E || e === LOWER_E) && !isWordChar(this.before(text, i, 2)) ? MODE_ESCAPE_STRING : MODE_STRING, 'quoted', i + 1);
+                this.enter(this.stringAt(text, i), 'quoted', i + 1);
                 return i + 1;
             }
             if (c === DQUOTE) {
@@ -5635,14 +5859,17 @@ class SqlLexer {
             i = at + 2;
         }
     }
-    /** E'…': a backslash escapes the character after it. */
+    /** E'…', or '…' with standard_conforming_strings off: a backslash escapes the character after it. */
     escapeString(text, from) {
         const n = text.length;
         let i = from;
         while (i < n) {
             const c = text.charCodeAt(i);
-            if (c === BACKSLASH)
+            if (c === BACKSLASH) {
+                if (this.plain)
+                    this.backslashInPlainString = true;
                 i += 2;
+            }
             else if (c === QUOTE && text.charCodeAt(i + 1) === QUOTE)
                 i += 2;
             else if (c === QUOTE) {
@@ -5672,13 +5899,44 @@ function dollarTagEnd(text, at) {
  */
 function blankSql(sql, blank) {
     const starts = [{ part: 'code', at: 0 }];
-    new SqlLexer(undefined, (part, at) => starts.push({ part, at })).scan(sql);
+    new SqlLexer({ standardConformingStrings: sql.standardConformingStrings, onPart: (part, at) => starts.push({ part, at }) }).scan(sql.text);
     let out = '';
     starts.forEach(({ part, at }, k) => {
-        const text = sql.slice(at, starts[k + 1]?.at ?? sql.length);
+        const text = sql.text.slice(at, starts[k + 1]?.at ?? sql.text.length);
         out += part === 'code' || (part === 'quoted' && !blank.quoted) ? text : text.replace(/[^\n]/g, ' ');
     });
     return out;
+}
+const SET_CONFORMING = /^set\s+(?:(?:session|local)\s+)?"?standard_conforming_strings"?\s*(?:=|\bto\b)\s*([\s\S]*?)\s*$/i;
+const RESET_CONFORMING = /^(?:reset\s+(?:"?standard_conforming_strings"?|all)|discard\s+all)\s*$/i;
+/**
+ * What a statement sets standard_conforming_strings to: on (true), off (false), its value at the
+ * session's start ('reset': RESET, RESET ALL, DISCARD ALL, SET … TO DEFAULT), or undefined for any
+ * other statement or a value PostgreSQL refuses. SET LOCAL counts as SET: a down migration runs in
+ * one transaction, whose rest it governs. (set_config() and a SET inside a function are not followed.)
+ */
+function conformingStringsSet(statement) {
+    const code = blankSql(statement, { quoted: false }).trim();
+    if (RESET_CONFORMING.test(code))
+        return 'reset';
+    const value = SET_CONFORMING.exec(code)?.[1];
+    if (value === undefined)
+        return undefined;
+    if (/^default$/i.test(value))
+        return 'reset';
+    const quoted = /^(?:[eE]?'([^'\\]*)'|"([^"]*)")$/.exec(value);
+    return parseBool(quoted ? (quoted[1] ?? quoted[2]) : value);
+}
+/** A boolean as PostgreSQL's parse_bool reads one: a prefix of true, false, yes or no, on, of(f), 1 or 0, in any case. */
+function parseBool(value) {
+    const v = value.toLowerCase();
+    if (!v)
+        return undefined;
+    if ('true'.startsWith(v) || 'yes'.startsWith(v) || v === 'on' || v === '1')
+        return true;
+    if ('false'.startsWith(v) || 'no'.startsWith(v) || v === 'of' || v === 'off' || v === '0')
+        return false;
+    return undefined;
 }
 
 ;// CONCATENATED MODULE: ./.build/migrations/sql-split.js
@@ -5691,29 +5949,46 @@ function blankSql(sql, blank) {
 
 /**
  * Semicolons end a statement only outside quotes, dollar quotes, comments and `BEGIN ATOMIC`
- * function bodies. Statements that are only comments or blanks are dropped.
+ * function bodies. Statements that are only comments or blanks are dropped. `sql` is read from its
+ * standard_conforming_strings on, following its own SETs of it, as psql would send it statement by
+ * statement: each statement says what it was read with.
  */
 function splitStatements(sql) {
     const out = [];
     let start = 0;
+    let conforming = sql.standardConformingStrings;
     const push = (end) => {
-        const raw = sql.slice(start, end);
+        const raw = { text: sql.text.slice(start, end), standardConformingStrings: conforming };
         if (hasCode(raw)) {
-            const lead = raw.length - raw.trimStart().length;
-            out.push({ text: raw.trim(), offset: start + lead });
+            const lead = raw.text.length - raw.text.trimStart().length;
+            out.push({ text: raw.text.trim(), offset: start + lead, standardConformingStrings: conforming });
         }
     };
-    new SqlLexer((end) => {
-        push(end);
-        start = end + 1;
-    }).scan(sql);
-    push(sql.length);
+    const lexer = new SqlLexer({
+        standardConformingStrings: conforming,
+        onEnd: (end) => {
+            push(end);
+            start = end + 1;
+            conforming = lexer.standardConformingStrings;
+        },
+    });
+    lexer.scan(sql.text);
+    push(sql.text.length);
     return out;
+}
+/**
+ * The statement reads the same whatever standard_conforming_strings is, where its strings end and
+ * what they hold: none of its '…' strings holds a backslash (E'…', dollar quotes and names never differ).
+ */
+function readsAlike(s) {
+    const lexer = new SqlLexer({ standardConformingStrings: s.standardConformingStrings });
+    lexer.scan(s.text);
+    return !lexer.backslashInString;
 }
 /** Offset of the first character that is neither whitespace nor comment (the text's length when none is). */
 function codeStart(sql) {
     const at = stripComments(sql).search(/\S/);
-    return at < 0 ? sql.length : at;
+    return at < 0 ? sql.text.length : at;
 }
 /** True when the text holds something other than whitespace and comments. */
 function hasCode(sql) {
@@ -5728,20 +6003,20 @@ function stripComments(sql) {
     return blankSql(sql, { quoted: false });
 }
 /** The statement's keywords and names only: comments, and the insides of strings, quoted identifiers and dollar-quoted bodies, blanked. */
-function codeOnly(text) {
-    return blankSql(text, { quoted: true });
+function codeOnly(s) {
+    return blankSql(s, { quoted: true });
 }
 /** The statement's leading words, lower-cased: enough to classify it. */
-function leadingWords(text, n) {
-    return codeOnly(text).trim().toLowerCase().split(/[\s(;]+/).filter(Boolean).slice(0, n);
+function leadingWords(s, n) {
+    return codeOnly(s).trim().toLowerCase().split(/[\s(;]+/).filter(Boolean).slice(0, n);
 }
 /**
  * Statements PostgreSQL refuses inside a transaction block (error 25001): a migration holding one
  * must run statement by statement, each of these alone.
  */
-function needsOwnTransaction(text) {
-    const words = leadingWords(text, 4);
-    const flat = ` ${codeOnly(text).toLowerCase().replace(/\s+/g, ' ')} `;
+function needsOwnTransaction(s) {
+    const words = leadingWords(s, 4);
+    const flat = ` ${codeOnly(s).toLowerCase().replace(/\s+/g, ' ')} `;
     const [a, b] = words;
     if (a === 'vacuum')
         return true;
@@ -5761,13 +6036,13 @@ function needsOwnTransaction(text) {
  * COPY … FROM STDIN: the rows come from the client after the statement, as psql sends the lines
  * that follow it. A migration runner sends SQL only, so PostgreSQL gets no rows and cancels it.
  */
-function copyFromStdin(text) {
-    const flat = ` ${codeOnly(text).toLowerCase().replace(/\s+/g, ' ')} `;
-    return leadingWords(text, 1)[0] === 'copy' && / from stdin[ ;]/.test(flat);
+function copyFromStdin(s) {
+    const flat = ` ${codeOnly(s).toLowerCase().replace(/\s+/g, ' ')} `;
+    return leadingWords(s, 1)[0] === 'copy' && / from stdin[ ;]/.test(flat);
 }
 /** BEGIN / COMMIT / ROLLBACK / SAVEPOINT …: statements that would break the transaction we wrap a migration in. */
-function transactionControl(text) {
-    const [a, b] = leadingWords(text, 2);
+function transactionControl(s) {
+    const [a, b] = leadingWords(s, 2);
     if (a === 'begin' || (a === 'start' && b === 'transaction'))
         return 'begin';
     if (a === 'commit' || a === 'end')
@@ -5781,13 +6056,13 @@ function transactionControl(text) {
  * AUTHORIZATION): what a statement run later in the same session depends on. SET LOCAL, SET
  * TRANSACTION and SET CONSTRAINTS end with their transaction.
  */
-function sessionSetting(text) {
-    const [a, b] = leadingWords(text, 2);
+function sessionSetting(s) {
+    const [a, b] = leadingWords(s, 2);
     if (a === 'reset')
         return true;
     // pg_dump's and `supabase db diff`'s way: SELECT pg_catalog.set_config('search_path', '', false).
     if (a === 'select')
-        return /^select\s+(pg_catalog\s*\.\s*)?set_config\s*\([\s\S]*,\s*false\s*\)$/i.test(codeOnly(text).trim().replace(/;$/, '').trim());
+        return /^select\s+(pg_catalog\s*\.\s*)?set_config\s*\([\s\S]*,\s*false\s*\)$/i.test(codeOnly(s).trim().replace(/;$/, '').trim());
     return a === 'set' && b !== 'local' && b !== 'transaction' && b !== 'constraints';
 }
 /** 1-based line of an offset, for messages that point into a file. */

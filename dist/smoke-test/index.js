@@ -10361,7 +10361,7 @@ __nccwpck_require__.a(__webpack_module__, async (__webpack_handle_async_dependen
 /* harmony import */ var _smoke_report_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(6000);
 /* harmony import */ var _smoke_smoke_inputs_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(3779);
 /* harmony import */ var _smoke_smoke_test_js__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(5482);
-/* harmony import */ var _smoke_record_verified_js__WEBPACK_IMPORTED_MODULE_8__ = __nccwpck_require__(824);
+/* harmony import */ var _smoke_record_verified_js__WEBPACK_IMPORTED_MODULE_8__ = __nccwpck_require__(5520);
 /* harmony import */ var _report_smoke_test_summary_js__WEBPACK_IMPORTED_MODULE_9__ = __nccwpck_require__(8408);
 /* harmony import */ var _report_write_summary_js__WEBPACK_IMPORTED_MODULE_10__ = __nccwpck_require__(4039);
 /**
@@ -10401,7 +10401,7 @@ await (0,_core_action_js__WEBPACK_IMPORTED_MODULE_1__/* .runAction */ .Cs)('smok
         const title = log.redact(a.title);
         _core_output_js__WEBPACK_IMPORTED_MODULE_3__/* .output */ .CG.annotate(a.level, message, { title });
     }
-    const recorded = verified ? await (0,_smoke_record_verified_js__WEBPACK_IMPORTED_MODULE_8__/* .recordVerified */ .y4)(verified, verdict, report.checks.length, log) : false;
+    const recorded = verified ? await (0,_smoke_record_verified_js__WEBPACK_IMPORTED_MODULE_8__/* .recordVerified */ .y4)(verified, verdict, report.checks.length, options.deadlineSeconds, log) : false;
     await (0,_report_write_summary_js__WEBPACK_IMPORTED_MODULE_10__/* .writeSummary */ .S)((0,_report_smoke_test_summary_js__WEBPACK_IMPORTED_MODULE_9__/* .summaryMarkdown */ .e)(report, log, verified ? { sha: verified.sha, recorded } : undefined), log);
     (0,_core_action_js__WEBPACK_IMPORTED_MODULE_1__/* .setOutputs */ .n0)({
         passed: verdict.passed,
@@ -11512,6 +11512,7 @@ class SecretSet {
 /* harmony export */   Qy: () => (/* binding */ displayUrl),
 /* harmony export */   eq: () => (/* binding */ isSensitiveName)
 /* harmony export */ });
+/* unused harmony export decodedForms */
 /**
  * The one list, for query and fragment parameters and for headers alike. `key` as a whole name or
  * the last word of one (`api_key`, `access_key`, `x-functions-key`, `ocp-apim-subscription-key`),
@@ -11534,11 +11535,16 @@ const decode = (text) => {
         return undefined;
     }
 };
+/** A value as written and, when it decodes to something else, percent-decoded. */
+function decodedForms(text) {
+    const decoded = decode(text);
+    return decoded === undefined || decoded === text ? [text] : [text, decoded];
+}
 /**
  * Every form the URL's secrets can take in text: as written, as the URL parser serialises them,
  * percent-decoded (with and without `+` as a space); Log.secret adds the re-encoded forms.
  */
-function urlSecrets(text) {
+function urlSecrets(text, opts = {}) {
     const declared = [];
     const guessed = [];
     let serialised;
@@ -11559,10 +11565,14 @@ function urlSecrets(text) {
             const userIsCredential = !/^postgres(ql)?:/i.test(written);
             const parts = password ? [userinfo, password, `${decode(user) ?? user}:${decode(password) ?? password}`] : userIsCredential ? [user] : [];
             for (const part of parts)
-                declared.push(part, ...[decode(part)].filter((d) => d !== undefined));
+                declared.push(...decodedForms(part));
         }
-        for (const [name, value] of rawParameters(written)) {
-            if (!isSensitiveName(decode(name) ?? name))
+        for (const part of rawParts(written)) {
+            const eq = part.indexOf('=');
+            const name = eq < 0 ? part : part.slice(0, eq);
+            const value = eq < 0 ? part : part.slice(eq + 1);
+            const secret = opts.everyParameter || (eq > 0 && isSensitiveName(decode(name) ?? name));
+            if (!secret || !value)
                 continue;
             guessed.push(value, ...[decode(value), decode(value.replace(/\+/g, ' '))].filter((d) => d !== undefined));
         }
@@ -11573,28 +11583,22 @@ function urlSecrets(text) {
         declared.push(basic, basic.slice('Basic '.length));
     return { declared: [...new Set(declared)], guessed: [...new Set(guessed)] };
 }
-function registerUrlSecrets(text, log) {
+function registerUrlSecrets(text, log, opts = {}) {
     if (!text)
         return;
-    const found = urlSecrets(text);
+    const found = urlSecrets(text, opts);
     for (const value of found.declared)
         log.secret(value);
     for (const value of found.guessed)
         log.secret(value, 'guessed');
 }
-/** `name=value` pairs of the query and the fragment, exactly as written. */
-function rawParameters(text) {
+/** The `&`-separated parts of the query and the fragment (`name=value`, or a bare `abc`), exactly as written. */
+function rawParts(text) {
     const hash = text.indexOf('#');
     const question = text.indexOf('?');
     const query = question >= 0 && (hash < 0 || question < hash) ? text.slice(question + 1, hash > question ? hash : undefined) : '';
     const fragment = hash >= 0 ? text.slice(hash + 1) : '';
-    const pairs = [];
-    for (const part of [...query.split('&'), ...fragment.split('&')]) {
-        const eq = part.indexOf('=');
-        if (eq > 0)
-            pairs.push([part.slice(0, eq), part.slice(eq + 1)]);
-    }
-    return pairs;
+    return [...query.split('&'), ...fragment.split('&')].filter((part) => part !== '');
 }
 /** The URL's user name and password as an HTTP Basic Authorization value, percent-decoded as curl does. */
 function basicAuthorization(text) {
@@ -12580,6 +12584,12 @@ var utils = __nccwpck_require__(9652);
  * `BEGIN ATOMIC … END` function body. The migration splitter and the restore script reader share it,
  * so both agree on what is code.
  *
+ * Where a '…' string ends depends on the session's standard_conforming_strings: on (the default),
+ * a backslash is an ordinary character; off (a legacy setting a database or role may still have),
+ * it escapes the character after it, as it always does in E'…', so 'a\';b' is one string. The
+ * lexer starts from the value it is given (the session's) and follows the script's own SET and RESET
+ * of it from the statement after, as psql does between the statements it sends.
+ *
  * The lexer keeps its state between pieces. A piece must end after a newline (or be the last): no
  * token spans one, so none is cut. Only ASCII matters to it, so a script in any server encoding can
  * be read one character per byte (latin1), its offsets then being byte offsets.
@@ -12602,16 +12612,19 @@ const DASH = 45;
 const SLASH = 47;
 const SEMICOLON = 59;
 const BACKSLASH = 92;
-const UPPER_E = 69;
-const LOWER_E = 101;
+const AMPERSAND = 38;
+/** The letters that make a '…' right after them (and after no other word character) a string of their own kind. */
+const isEscapePrefix = (c) => c === 69 || c === 101; // E'…': backslash escapes, whatever the setting
+const isBitPrefix = (c) => c === 66 || c === 98 || c === 88 || c === 120; // B'…', X'…': no escapes
+const isUnicodePrefix = (c) => c === 85 || c === 117; // U&'…': no backslash escapes (refused with the setting off)
 const isLetter = (c) => (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95;
 const isDigit = (c) => c >= 48 && c <= 57;
 /** A character of a word, as \w: what makes E' and $ part of a longer token. */
 const isWordChar = (c) => isLetter(c) || isDigit(c);
 const isSpace = (c) => c === SPACE || (c >= TAB && c <= CR);
-class SqlLexer {
-    onEnd;
-    onPart;
+/** A statement longer than this is not read for a SET of standard_conforming_strings (pg_dump's is one short line). */
+const SETTING_MAX = 4096;
+class sql_lexer_SqlLexer {
     mode = MODE_CODE;
     /** Block comments nest. */
     depth = 0;
@@ -12632,14 +12645,34 @@ class SqlLexer {
     /** The last two characters of the pieces before, for E'…' and $…$ at a piece's start. */
     last1 = -1;
     last2 = -1;
+    /** standard_conforming_strings now, and what RESET brings back (the session's, as given). */
+    conforming;
+    resetConforming;
+    onEnd;
+    onPart;
+    /** A SET, RESET or DISCARD statement's text from earlier pieces, read at its end; undefined for any other statement, or one too long. */
+    setting;
+    /** Where the statement began in the piece being read (0 when it began in an earlier one); -1 between statements. */
+    statementFrom = -1;
+    /** The string being read is a plain '…', whose backslashes standard_conforming_strings decides. */
+    plain = false;
+    backslashInPlainString = false;
+    constructor(options) {
+        this.conforming = options.standardConformingStrings;
+        this.resetConforming = options.standardConformingStrings;
+        this.onEnd = options.onEnd ?? (() => undefined);
+        this.onPart = options.onPart;
+    }
+    /** standard_conforming_strings as the text read so far leaves it. */
+    get standardConformingStrings() {
+        return this.conforming;
+    }
     /**
-     * `onEnd` is told the offset, in the piece being read, of each `;` that ends a statement;
-     * `onPart`, the offset from which the text is another part (a comment's `--` or `/*`, the first
-     * character inside a quote, the closing quote, the first character after a comment).
+     * A backslash stood inside a plain '…' string of the text read so far: read with the other
+     * standard_conforming_strings, that string would end elsewhere or hold something else.
      */
-    constructor(onEnd = () => undefined, onPart) {
-        this.onEnd = onEnd;
-        this.onPart = onPart;
+    get backslashInString() {
+        return this.backslashInPlainString;
     }
     /** Outside any quote, comment or dollar-quoted body (possibly inside a statement). */
     get inCode() {
@@ -12667,9 +12700,14 @@ class SqlLexer {
                 case MODE_BLOCK_COMMENT:
                     i = this.blockComment(text, i);
                     break;
-                case MODE_STRING:
-                    i = this.quoted(text, i, "'", QUOTE);
+                case MODE_STRING: {
+                    const end = this.quoted(text, i, "'", QUOTE);
+                    if (this.plain)
+                        for (let k = i; k < end && !this.backslashInPlainString; k++)
+                            this.backslashInPlainString = text.charCodeAt(k) === BACKSLASH;
+                    i = end;
                     break;
+                }
                 case MODE_IDENTIFIER:
                     i = this.quoted(text, i, '"', DQUOTE);
                     break;
@@ -12690,6 +12728,11 @@ class SqlLexer {
                     i = this.code(text, i);
             }
         }
+        if (this.statementFrom >= 0) {
+            if (this.setting !== undefined && this.isSetting())
+                this.setting = this.setting.length + n - this.statementFrom <= SETTING_MAX ? this.setting + text.slice(this.statementFrom) : undefined;
+            this.statementFrom = 0;
+        }
         if (n >= 2)
             this.last2 = text.charCodeAt(n - 2);
         else if (n === 1)
@@ -12701,12 +12744,42 @@ class SqlLexer {
         this.mode = mode;
         this.onPart?.(part, at);
     }
-    /** The character `back` places before `i`, from an earlier piece when `i` is near this one's start. */
+    /**
+     * The character `back` places before `i`, from an earlier piece when `i` is near this one's start
+     * (the two last: a piece ends with a newline, which no prefix spans).
+     */
     before(text, i, back) {
         const at = i - back;
         if (at >= 0)
             return text.charCodeAt(at);
-        return at === -1 ? this.last1 : this.last2;
+        return at === -1 ? this.last1 : at === -2 ? this.last2 : -1;
+    }
+    /** The kind of string a quote at `i` opens, by what stands right before it. */
+    stringAt(text, i) {
+        const p = this.before(text, i, 1);
+        this.plain = false;
+        if (isEscapePrefix(p) && !isWordChar(this.before(text, i, 2)))
+            return MODE_ESCAPE_STRING;
+        if (isBitPrefix(p) && !isWordChar(this.before(text, i, 2)))
+            return MODE_STRING;
+        if (p === AMPERSAND && isUnicodePrefix(this.before(text, i, 2)) && !isWordChar(this.before(text, i, 3)))
+            return MODE_STRING;
+        this.plain = true;
+        return this.conforming ? MODE_STRING : MODE_ESCAPE_STRING;
+    }
+    /** The statement being read began SET, RESET or DISCARD. */
+    isSetting() {
+        return this.head[0] === 'set' || this.head[0] === 'reset' || this.head[0] === 'discard';
+    }
+    /** The statement ended at `at`: a SET or RESET of standard_conforming_strings takes effect from the next one. */
+    endStatement(text, at) {
+        if (this.setting !== undefined && this.statementFrom >= 0 && this.isSetting() && this.setting.length + at - this.statementFrom <= SETTING_MAX) {
+            const value = conformingStringsSet({ text: this.setting + text.slice(this.statementFrom, at), standardConformingStrings: this.conforming });
+            if (value !== undefined)
+                this.conforming = value === 'reset' ? this.resetConforming : value;
+        }
+        this.statementFrom = -1;
+        this.setting = undefined;
     }
     /** Reads code up to the next quote or comment (returning just after its opening) or the piece's end. */
     code(text, from) {
@@ -12724,6 +12797,7 @@ class SqlLexer {
                 return i + 2;
             }
             if (c === SEMICOLON && this.atomic === 0) {
+                this.endStatement(text, i);
                 this.inStatement = false;
                 this.afterBegin = false;
                 this.routine = false;
@@ -12736,13 +12810,16 @@ class SqlLexer {
                 i++;
                 continue;
             }
+            if (!this.inStatement) {
+                this.statementFrom = i;
+                this.setting = '';
+            }
             this.inStatement = true;
             // Only a word right after BEGIN makes BEGIN ATOMIC: a comma, a bracket or a quote between them does not.
             if (!isLetter(c))
                 this.afterBegin = false;
             if (c === QUOTE) {
-                const e = this.before(text, i, 1);
-                this.enter((e === UPPER_E || e === LOWER_E) && !isWordChar(this.before(text, i, 2)) ? MODE_ESCAPE_STRING : MODE_STRING, 'quoted', i + 1);
+                this.enter(this.stringAt(text, i), 'quoted', i + 1);
                 return i + 1;
             }
             if (c === DQUOTE) {
@@ -12822,14 +12899,17 @@ class SqlLexer {
             i = at + 2;
         }
     }
-    /** E'…': a backslash escapes the character after it. */
+    /** E'…', or '…' with standard_conforming_strings off: a backslash escapes the character after it. */
     escapeString(text, from) {
         const n = text.length;
         let i = from;
         while (i < n) {
             const c = text.charCodeAt(i);
-            if (c === BACKSLASH)
+            if (c === BACKSLASH) {
+                if (this.plain)
+                    this.backslashInPlainString = true;
                 i += 2;
+            }
             else if (c === QUOTE && text.charCodeAt(i + 1) === QUOTE)
                 i += 2;
             else if (c === QUOTE) {
@@ -12859,13 +12939,44 @@ function dollarTagEnd(text, at) {
  */
 function blankSql(sql, blank) {
     const starts = [{ part: 'code', at: 0 }];
-    new SqlLexer(undefined, (part, at) => starts.push({ part, at })).scan(sql);
+    new sql_lexer_SqlLexer({ standardConformingStrings: sql.standardConformingStrings, onPart: (part, at) => starts.push({ part, at }) }).scan(sql.text);
     let out = '';
     starts.forEach(({ part, at }, k) => {
-        const text = sql.slice(at, starts[k + 1]?.at ?? sql.length);
+        const text = sql.text.slice(at, starts[k + 1]?.at ?? sql.text.length);
         out += part === 'code' || (part === 'quoted' && !blank.quoted) ? text : text.replace(/[^\n]/g, ' ');
     });
     return out;
+}
+const SET_CONFORMING = /^set\s+(?:(?:session|local)\s+)?"?standard_conforming_strings"?\s*(?:=|\bto\b)\s*([\s\S]*?)\s*$/i;
+const RESET_CONFORMING = /^(?:reset\s+(?:"?standard_conforming_strings"?|all)|discard\s+all)\s*$/i;
+/**
+ * What a statement sets standard_conforming_strings to: on (true), off (false), its value at the
+ * session's start ('reset': RESET, RESET ALL, DISCARD ALL, SET … TO DEFAULT), or undefined for any
+ * other statement or a value PostgreSQL refuses. SET LOCAL counts as SET: a down migration runs in
+ * one transaction, whose rest it governs. (set_config() and a SET inside a function are not followed.)
+ */
+function conformingStringsSet(statement) {
+    const code = blankSql(statement, { quoted: false }).trim();
+    if (RESET_CONFORMING.test(code))
+        return 'reset';
+    const value = SET_CONFORMING.exec(code)?.[1];
+    if (value === undefined)
+        return undefined;
+    if (/^default$/i.test(value))
+        return 'reset';
+    const quoted = /^(?:[eE]?'([^'\\]*)'|"([^"]*)")$/.exec(value);
+    return parseBool(quoted ? (quoted[1] ?? quoted[2]) : value);
+}
+/** A boolean as PostgreSQL's parse_bool reads one: a prefix of true, false, yes or no, on, of(f), 1 or 0, in any case. */
+function parseBool(value) {
+    const v = value.toLowerCase();
+    if (!v)
+        return undefined;
+    if ('true'.startsWith(v) || 'yes'.startsWith(v) || v === 'on' || v === '1')
+        return true;
+    if ('false'.startsWith(v) || 'no'.startsWith(v) || v === 'of' || v === 'off' || v === '0')
+        return false;
+    return undefined;
 }
 
 ;// CONCATENATED MODULE: ./.build/migrations/sql-split.js
@@ -12878,29 +12989,46 @@ function blankSql(sql, blank) {
 
 /**
  * Semicolons end a statement only outside quotes, dollar quotes, comments and `BEGIN ATOMIC`
- * function bodies. Statements that are only comments or blanks are dropped.
+ * function bodies. Statements that are only comments or blanks are dropped. `sql` is read from its
+ * standard_conforming_strings on, following its own SETs of it, as psql would send it statement by
+ * statement: each statement says what it was read with.
  */
 function splitStatements(sql) {
     const out = [];
     let start = 0;
+    let conforming = sql.standardConformingStrings;
     const push = (end) => {
-        const raw = sql.slice(start, end);
+        const raw = { text: sql.text.slice(start, end), standardConformingStrings: conforming };
         if (hasCode(raw)) {
-            const lead = raw.length - raw.trimStart().length;
-            out.push({ text: raw.trim(), offset: start + lead });
+            const lead = raw.text.length - raw.text.trimStart().length;
+            out.push({ text: raw.text.trim(), offset: start + lead, standardConformingStrings: conforming });
         }
     };
-    new SqlLexer((end) => {
-        push(end);
-        start = end + 1;
-    }).scan(sql);
-    push(sql.length);
+    const lexer = new sql_lexer_SqlLexer({
+        standardConformingStrings: conforming,
+        onEnd: (end) => {
+            push(end);
+            start = end + 1;
+            conforming = lexer.standardConformingStrings;
+        },
+    });
+    lexer.scan(sql.text);
+    push(sql.text.length);
     return out;
+}
+/**
+ * The statement reads the same whatever standard_conforming_strings is, where its strings end and
+ * what they hold: none of its '…' strings holds a backslash (E'…', dollar quotes and names never differ).
+ */
+function readsAlike(s) {
+    const lexer = new SqlLexer({ standardConformingStrings: s.standardConformingStrings });
+    lexer.scan(s.text);
+    return !lexer.backslashInString;
 }
 /** Offset of the first character that is neither whitespace nor comment (the text's length when none is). */
 function codeStart(sql) {
     const at = stripComments(sql).search(/\S/);
-    return at < 0 ? sql.length : at;
+    return at < 0 ? sql.text.length : at;
 }
 /** True when the text holds something other than whitespace and comments. */
 function hasCode(sql) {
@@ -12915,20 +13043,20 @@ function stripComments(sql) {
     return blankSql(sql, { quoted: false });
 }
 /** The statement's keywords and names only: comments, and the insides of strings, quoted identifiers and dollar-quoted bodies, blanked. */
-function codeOnly(text) {
-    return blankSql(text, { quoted: true });
+function codeOnly(s) {
+    return blankSql(s, { quoted: true });
 }
 /** The statement's leading words, lower-cased: enough to classify it. */
-function leadingWords(text, n) {
-    return codeOnly(text).trim().toLowerCase().split(/[\s(;]+/).filter(Boolean).slice(0, n);
+function leadingWords(s, n) {
+    return codeOnly(s).trim().toLowerCase().split(/[\s(;]+/).filter(Boolean).slice(0, n);
 }
 /**
  * Statements PostgreSQL refuses inside a transaction block (error 25001): a migration holding one
  * must run statement by statement, each of these alone.
  */
-function needsOwnTransaction(text) {
-    const words = leadingWords(text, 4);
-    const flat = ` ${codeOnly(text).toLowerCase().replace(/\s+/g, ' ')} `;
+function needsOwnTransaction(s) {
+    const words = leadingWords(s, 4);
+    const flat = ` ${codeOnly(s).toLowerCase().replace(/\s+/g, ' ')} `;
     const [a, b] = words;
     if (a === 'vacuum')
         return true;
@@ -12948,13 +13076,13 @@ function needsOwnTransaction(text) {
  * COPY … FROM STDIN: the rows come from the client after the statement, as psql sends the lines
  * that follow it. A migration runner sends SQL only, so PostgreSQL gets no rows and cancels it.
  */
-function copyFromStdin(text) {
-    const flat = ` ${codeOnly(text).toLowerCase().replace(/\s+/g, ' ')} `;
-    return leadingWords(text, 1)[0] === 'copy' && / from stdin[ ;]/.test(flat);
+function copyFromStdin(s) {
+    const flat = ` ${codeOnly(s).toLowerCase().replace(/\s+/g, ' ')} `;
+    return leadingWords(s, 1)[0] === 'copy' && / from stdin[ ;]/.test(flat);
 }
 /** BEGIN / COMMIT / ROLLBACK / SAVEPOINT …: statements that would break the transaction we wrap a migration in. */
-function transactionControl(text) {
-    const [a, b] = leadingWords(text, 2);
+function transactionControl(s) {
+    const [a, b] = leadingWords(s, 2);
     if (a === 'begin' || (a === 'start' && b === 'transaction'))
         return 'begin';
     if (a === 'commit' || a === 'end')
@@ -12968,13 +13096,13 @@ function transactionControl(text) {
  * AUTHORIZATION): what a statement run later in the same session depends on. SET LOCAL, SET
  * TRANSACTION and SET CONSTRAINTS end with their transaction.
  */
-function sessionSetting(text) {
-    const [a, b] = leadingWords(text, 2);
+function sessionSetting(s) {
+    const [a, b] = leadingWords(s, 2);
     if (a === 'reset')
         return true;
     // pg_dump's and `supabase db diff`'s way: SELECT pg_catalog.set_config('search_path', '', false).
     if (a === 'select')
-        return /^select\s+(pg_catalog\s*\.\s*)?set_config\s*\([\s\S]*,\s*false\s*\)$/i.test(codeOnly(text).trim().replace(/;$/, '').trim());
+        return /^select\s+(pg_catalog\s*\.\s*)?set_config\s*\([\s\S]*,\s*false\s*\)$/i.test(codeOnly(s).trim().replace(/;$/, '').trim());
     return a === 'set' && b !== 'local' && b !== 'transaction' && b !== 'constraints';
 }
 /** 1-based line of an offset, for messages that point into a file. */
@@ -13004,15 +13132,22 @@ function literal(value) {
  * SET SESSION CHARACTERISTICS …) or move data in or out of the server (COPY … FROM / TO PROGRAM).
  */
 const SESSION = new Set(['set', 'reset', 'discard', 'copy']);
-/** Why the query cannot be an SQL check, or undefined when it may run. Never quotes the query. */
+/**
+ * Why the query cannot be an SQL check, or undefined when it may run. Never quotes the query. The
+ * spec is read before any session exists, so the query is read with standard_conforming_strings on
+ * and off: it is refused here only when it holds several statements either way (a backslash in a
+ * '…' string may be all that tells them apart), and otherwise left to the server, which refuses a
+ * second statement in the probe's extended-protocol query.
+ */
 function sqlStatementProblem(query) {
-    const statements = splitStatements(query);
+    const [conforming, legacy] = [true, false].map((standardConformingStrings) => splitStatements({ text: query, standardConformingStrings }));
+    const statements = conforming.length <= legacy.length ? conforming : legacy;
     if (statements.length > 1) {
         return `must be exactly one SQL statement, and this has ${statements.length} (separated by ";"): a check runs one statement inside a read-only transaction`;
     }
-    const text = statements[0]?.text ?? '';
-    const word = /^[A-Za-z_]+/.exec(text.slice(codeStart(text)).replace(/^[(\s]+/, ''))?.[0]?.toLowerCase();
-    if (word && (SESSION.has(word) || transactionControl(text))) {
+    const statement = statements[0] ?? { text: '', standardConformingStrings: true };
+    const word = /^[A-Za-z_]+/.exec(statement.text.slice(codeStart(statement)).replace(/^[(\s]+/, ''))?.[0]?.toLowerCase();
+    if (word && (SESSION.has(word) || transactionControl(statement))) {
         return `${word.toUpperCase()} is not allowed: a check runs one statement inside a read-only transaction that rollback-kit opens and ends, and may not control the transaction or the session`;
     }
     return undefined;
@@ -13665,7 +13800,7 @@ function sleep(ms, signal) {
 
 /***/ }),
 
-/***/ 824:
+/***/ 5520:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -13875,6 +14010,10 @@ class HttpClient {
         for (let attempt = 0;; attempt++) {
             let failure;
             let lastError;
+            // The answer is not awaited past the step's deadline. A request made once it has passed (a
+            // wait's last look) is the caller's choice, and gets the request timeout.
+            const before = this.opts.deadline?.left();
+            const cut = before !== undefined && before > 0 && before < this.timeoutMs;
             try {
                 const res = await fetch(url, {
                     method,
@@ -13888,7 +14027,8 @@ class HttpClient {
                     // fetch drops Authorization on a redirect to another origin, but not a token in another
                     // header (Railway's Project-Access-Token): a platform API call follows no redirect at all.
                     redirect: 'manual',
-                    signal: AbortSignal.timeout(this.timeoutMs),
+                    // Whole milliseconds: a fractional deadline-seconds leaves a fraction, which the timer refuses.
+                    signal: AbortSignal.timeout(cut ? Math.ceil(before) : this.timeoutMs),
                 });
                 const raw = await res.text();
                 if (res.status >= 300 && res.status < 400)
@@ -13921,6 +14061,8 @@ class HttpClient {
                 if (err instanceof errors/* RollbackKitError */.dp)
                     throw err;
                 const timedOut = err?.name === 'TimeoutError' || err?.name === 'AbortError';
+                if (timedOut && cut)
+                    throw this.outOfTime(label);
                 lastError = new HttpNetworkError(this.base.host, err?.cause ?? err, timedOut);
                 failure = { kind: 'network' };
             }
@@ -13928,7 +14070,7 @@ class HttpClient {
             const asked = askedWait(failure);
             if (left !== undefined && asked !== undefined && asked > left && attempt < this.retry.rateLimitRetries) {
                 const secs = (ms) => `${Math.ceil(ms / 1000)} s`;
-                throw new errors/* RollbackKitError */.dp(`${this.service} asked to wait ${secs(asked)} (${failure.kind === 'status' && failure.retryAfter === null ? 'until its rate limit resets' : 'Retry-After'}) before ${label} again (${lastError.message}), but only ${secs(left)} of timeout-seconds (${this.opts.deadline.seconds} s) are left.`, `Wait ${secs(asked)}, then re-run the step (it is safe to repeat), or raise timeout-seconds.`);
+                throw new errors/* RollbackKitError */.dp(`${this.service} asked to wait ${secs(asked)} (${failure.kind === 'status' && failure.retryAfter === null ? 'until its rate limit resets' : 'Retry-After'}) before ${label} again (${lastError.message}), but only ${secs(left)} of ${this.opts.deadline.input} (${this.opts.deadline.seconds} s) are left.`, `Wait ${secs(asked)}, then re-run the step (it is safe to repeat), or raise ${this.opts.deadline.input}.`);
             }
             const delay = left === undefined || left > 0 ? retryDelay(failure, attempt, this.retry, this.random, left) : undefined;
             if (delay === undefined)
@@ -13936,6 +14078,11 @@ class HttpClient {
             this.opts.log.info(`${this.service}: ${lastError.message}; retrying in ${(delay / 1000).toFixed(1)} s (attempt ${attempt + 2}).`);
             await this.wait(delay);
         }
+    }
+    /** No answer to `label` before the step's deadline. */
+    outOfTime(label) {
+        const { input, seconds } = this.opts.deadline;
+        return new errors/* RollbackKitError */.dp(`${this.service} did not answer ${label} (${this.host}) before the step's deadline: ${input} (${seconds} s) ran out.`, `Check that ${this.host} is reachable and answering, then re-run the step (it is safe to repeat), or raise ${input}.`);
     }
     redirected(res, from, label) {
         let where = 'an address it did not give';
@@ -14070,24 +14217,29 @@ const obj = (v) => (v && typeof v === 'object' && !Array.isArray(v) ? v : undefi
 /** A non-empty string, or undefined. */
 const read_str = (v) => (typeof v === 'string' && v ? v : undefined);
 
+// EXTERNAL MODULE: ./.build/core/secrets.js
+var secrets = __nccwpck_require__(9205);
 ;// CONCATENATED MODULE: ./.build/platforms/listing.js
 /**
  * How long a provider may spend paging through its list of releases or deploys: the step's
  * timeout-seconds, not a page count, so a last good one however far back is found when there is
- * time to reach it, and a listing that never ends still ends.
+ * time to reach it, and a listing that never ends still ends. The time is the step's own deadline
+ * (StepDeadline), the one clock of the search for the target that bounds its retries too, so the
+ * listing cannot outlive the search it belongs to.
  */
 
-function listingBound(timeoutSeconds, what) {
-    return { deadline: Date.now() + timeoutSeconds * 1000, seconds: timeoutSeconds, what };
+
+function listingBound(deadline, what) {
+    return { deadline, what };
 }
 /** Before each page after the first: past the deadline, a clear error saying how far it got. */
 function checkListingTime(bound, pagesRead) {
-    if (!bound || pagesRead === 0 || Date.now() < bound.deadline)
+    if (!bound || pagesRead === 0 || bound.deadline.left() > 0)
         return;
-    throw new RollbackKitError(`Listing ${bound.what} took longer than timeout-seconds (${bound.seconds} s): ${pagesRead} page(s) read, and the list goes on.`, 'Raise timeout-seconds to look further back, or name the target to return to.');
+    throw new RollbackKitError(`Listing ${bound.what} took longer than timeout-seconds (${bound.deadline.seconds} s): ${pagesRead} page(s) read, and the list goes on.`, 'Raise timeout-seconds to look further back, or name the target to return to.');
 }
-/** What a message quotes of a cursor: enough to recognise it. */
-const clip = (text) => (text.length > 40 ? `${text.slice(0, 40)}…` : text);
+/** What a message quotes of a cursor: enough to recognise it (a longer one is cut to 40 characters and an ellipsis). */
+const CURSOR_SHOWN = 41;
 /**
  * Stops a listing whose API hands out a page it has given before (the same cursor again, or for
  * page-number paging the same page content), which would otherwise go round until timeout-seconds
@@ -14105,7 +14257,7 @@ class PageGuard {
     check(key, kind = 'cursor') {
         this.pages++;
         if (this.seen.has(key))
-            this.stuck(kind === 'cursor' ? `the same next-page cursor (${clip(key)}) as an earlier page` : 'a page it had already given');
+            this.stuck(kind === 'cursor' ? `the same next-page cursor (${(0,secrets/* clip */.$Q)(key, CURSOR_SHOWN)}) as an earlier page` : 'a page it had already given');
         this.seen.add(key);
     }
     /** Ends the listing: the API's paging went wrong in the way `how` says. */
@@ -14285,12 +14437,45 @@ class CommitStatuses {
     }
 }
 
+;// CONCATENATED MODULE: ./.build/platforms/http/deadline.js
+/**
+ * The step's deadline as the HTTP client sees it: timeout-seconds from the start of each phase (the
+ * search for the target, then the wait after the request, as timeout-seconds is documented), so no
+ * retry, no wait a rate limit asks for, and no wait for an answer outlives the step.
+ */
+class StepDeadline {
+    now;
+    seconds;
+    input;
+    at;
+    constructor(now, 
+    /** The input's value, for messages. */
+    seconds, 
+    /** The input that sets it, for messages: smoke-test's is deadline-seconds. */
+    input = 'timeout-seconds') {
+        this.now = now;
+        this.seconds = seconds;
+        this.input = input;
+        this.at = now() + seconds * 1000;
+    }
+    /** The next phase (the wait after the request) gets timeout-seconds of its own; returns its end. */
+    restart() {
+        this.at = this.now() + this.seconds * 1000;
+        return this.at;
+    }
+    /** Milliseconds left, never below 0. */
+    left() {
+        return Math.max(0, this.at - this.now());
+    }
+}
+
 ;// CONCATENATED MODULE: ./.build/smoke/record-verified.js
 /**
  * After a smoke test passes, records the deployed commit as verified (the rollback-kit/verified
  * commit status), so a later promote-previous with target last-verified can return to it. Only a
  * pass is recorded: a failure leaves the commit without the status, and last-verified passes it by.
  */
+
 
 
 /**
@@ -14323,16 +14508,17 @@ function checkRecordVerified(request) {
 /**
  * Sets the status when the verdict passed; returns whether it did. A failure to record is a
  * warning, not a failed step: the checks passed and production stays as it is, but the warning
- * says that later last-verified rollbacks will not see this deployment.
+ * says that later last-verified rollbacks will not see this deployment. The call, its retries and
+ * its waits get deadline-seconds of their own, as each run of the checks does.
  */
-async function recordVerified(request, verdict, checks, log) {
+async function recordVerified(request, verdict, checks, deadlineSeconds, log) {
     if (!verdict.passed) {
         log.info(`Not recording commit ${request.sha.slice(0, 12)} as verified: the smoke test did not pass (decision ${verdict.decision}).`);
         return false;
     }
     checkRecordVerified(request);
     try {
-        const statuses = new CommitStatuses(request.github, log);
+        const statuses = new CommitStatuses(request.github, log, { deadline: new StepDeadline(Date.now, deadlineSeconds, 'deadline-seconds') });
         await statuses.record(request.sha, { state: 'success', description: `${checks} smoke check${checks === 1 ? '' : 's'} passed after the deploy (rollback-kit)`, targetUrl: request.runUrl });
         log.info(`Recorded commit ${request.sha.slice(0, 12)} as verified (commit status rollback-kit/verified: success).`);
         return true;
@@ -15131,10 +15317,33 @@ function loadDriver() {
     })();
     return driver;
 }
+/** The parameters the server reported (ParameterStatus) for each session: at startup, and each time one changes. */
+const reported = new WeakMap();
+/** Keeps what the server reports of its parameters; node-postgres reads them but does not keep them. */
+function keepReportedParameters(client) {
+    const parameters = new Map();
+    reported.set(client, parameters);
+    client.connection.on('parameterStatus', (msg) => {
+        parameters.set(msg.parameterName, msg.parameterValue);
+    });
+}
+/**
+ * The session's standard_conforming_strings now: off, a backslash in a '…' string escapes the next
+ * character. PostgreSQL reports it at the start and whenever it changes (a SET, RESET, or the end of
+ * the transaction of a SET LOCAL), before the query that changed it completes, so this asks the
+ * server only when it never did (a proxy that does not pass the reports on).
+ */
+async function standardConformingStrings(session) {
+    const value = reported.get(session)?.get('standard_conforming_strings') ??
+        (await session.query('SHOW standard_conforming_strings')).rows[0].standard_conforming_strings;
+    return value === 'on';
+}
 async function session_open(target, config) {
     const client = new (await loadDriver()).Client(config);
     // A dropped connection must surface on the next query, not crash the process.
     client.on('error', () => undefined);
+    // Before connecting: the server reports every parameter's starting value during the startup.
+    keepReportedParameters(client);
     try {
         await client.connect();
     }

@@ -40,7 +40,7 @@ await runAction('smoke-test', async (log) => {
     const title = log.redact(a.title);
     output.annotate(a.level, message, { title });
   }
-  const recorded = verified ? await recordVerified(verified, verdict, report.checks.length, log) : false;
+  const recorded = verified ? await recordVerified(verified, verdict, report.checks.length, options.deadlineSeconds, log) : false;
   await writeSummary(summaryMarkdown(report, log, verified ? { sha: verified.sha, recorded } : undefined), log);
 
   setOutputs({

@@ -24,6 +24,9 @@ export function cliWording(text: string): string {
       .replace(/\binput ([a-z][a-z0-9-]*)/g, (m, name: string) => flag(name, m))
       // "Cannot read checks-file "x"", "(checks-file .github/smoke.yml)"; not a plan file's verify.checks-file.
       .replace(/(?<![-.\w`])checks-file (?=\S)/g, '--checks-file ')
+      // Time limits named bare in reasons and advice: "(deadline-seconds)", "raise timeout-seconds";
+      // not a file's key (verify.timeout-seconds, "budget-minutes: must be …") or a quoted spec field.
+      .replace(/(?<![-.\w"'`])([a-z][a-z-]*-(?:seconds|minutes))(?![-\w"'`:])/g, (m, name: string) => flag(name, m))
       .replace(/\bthe root action(?:'s)? inputs\b/g, 'the flags')
       .replace(/\band the inputs\b/g, 'and the flags')
       .replace(/\bset the single-component inputs\b/g, 'give the single-component flags')

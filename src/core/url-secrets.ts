@@ -1,8 +1,9 @@
 /**
  * The secrets inside a URL: a user name and password (`https://admin:pw@host`), and query or
- * fragment values whose names say secret (`?token=…`, `?x-vercel-protection-bypass=…`). Every URL
- * input of every action goes through here before anything can print it, and requests never carry
- * userinfo: it is sent as an Authorization header instead (fetch refuses URLs with credentials).
+ * fragment values whose names say secret (`?token=…`, `?x-vercel-protection-bypass=…`), or all of
+ * them for a URL whose query is the credential (a webhook's). Every URL input of every action goes
+ * through here before anything can print it, and requests never carry userinfo: it is sent as an
+ * Authorization header instead (fetch refuses URLs with credentials).
  */
 import type { Log } from './log.js';
 
@@ -31,6 +32,12 @@ const decode = (text: string): string | undefined => {
   }
 };
 
+/** A value as written and, when it decodes to something else, percent-decoded. */
+export function decodedForms(text: string): string[] {
+  const decoded = decode(text);
+  return decoded === undefined || decoded === text ? [text] : [text, decoded];
+}
+
 export interface UrlSecrets {
   /** The user name and password, in every form: secrets however short (redacted, see SecretSet). */
   declared: string[];
@@ -38,11 +45,19 @@ export interface UrlSecrets {
   guessed: string[];
 }
 
+export interface UrlSecretOptions {
+  /**
+   * Every query and fragment parameter is a secret, whatever its name, and a part without `=`
+   * (`?abc`) is a value: a webhook URL, whose whole query is its credential.
+   */
+  everyParameter?: boolean;
+}
+
 /**
  * Every form the URL's secrets can take in text: as written, as the URL parser serialises them,
  * percent-decoded (with and without `+` as a space); Log.secret adds the re-encoded forms.
  */
-export function urlSecrets(text: string): UrlSecrets {
+export function urlSecrets(text: string, opts: UrlSecretOptions = {}): UrlSecrets {
   const declared: string[] = [];
   const guessed: string[] = [];
   let serialised: string | undefined;
@@ -61,10 +76,14 @@ export function urlSecrets(text: string): UrlSecrets {
       // user name alone is an identity (its password comes from PGPASSWORD, a passfile or trust).
       const userIsCredential = !/^postgres(ql)?:/i.test(written);
       const parts = password ? [userinfo, password, `${decode(user) ?? user}:${decode(password) ?? password}`] : userIsCredential ? [user] : [];
-      for (const part of parts) declared.push(part, ...[decode(part)].filter((d): d is string => d !== undefined));
+      for (const part of parts) declared.push(...decodedForms(part));
     }
-    for (const [name, value] of rawParameters(written)) {
-      if (!isSensitiveName(decode(name) ?? name)) continue;
+    for (const part of rawParts(written)) {
+      const eq = part.indexOf('=');
+      const name = eq < 0 ? part : part.slice(0, eq);
+      const value = eq < 0 ? part : part.slice(eq + 1);
+      const secret = opts.everyParameter || (eq > 0 && isSensitiveName(decode(name) ?? name));
+      if (!secret || !value) continue;
       guessed.push(value, ...[decode(value), decode(value.replace(/\+/g, ' '))].filter((d): d is string => d !== undefined));
     }
   }
@@ -74,25 +93,20 @@ export function urlSecrets(text: string): UrlSecrets {
   return { declared: [...new Set(declared)], guessed: [...new Set(guessed)] };
 }
 
-export function registerUrlSecrets(text: string | undefined, log: Log): void {
+export function registerUrlSecrets(text: string | undefined, log: Log, opts: UrlSecretOptions = {}): void {
   if (!text) return;
-  const found = urlSecrets(text);
+  const found = urlSecrets(text, opts);
   for (const value of found.declared) log.secret(value);
   for (const value of found.guessed) log.secret(value, 'guessed');
 }
 
-/** `name=value` pairs of the query and the fragment, exactly as written. */
-function rawParameters(text: string): [string, string][] {
+/** The `&`-separated parts of the query and the fragment (`name=value`, or a bare `abc`), exactly as written. */
+function rawParts(text: string): string[] {
   const hash = text.indexOf('#');
   const question = text.indexOf('?');
   const query = question >= 0 && (hash < 0 || question < hash) ? text.slice(question + 1, hash > question ? hash : undefined) : '';
   const fragment = hash >= 0 ? text.slice(hash + 1) : '';
-  const pairs: [string, string][] = [];
-  for (const part of [...query.split('&'), ...fragment.split('&')]) {
-    const eq = part.indexOf('=');
-    if (eq > 0) pairs.push([part.slice(0, eq), part.slice(eq + 1)]);
-  }
-  return pairs;
+  return [...query.split('&'), ...fragment.split('&')].filter((part) => part !== '');
 }
 
 /** The URL's user name and password as an HTTP Basic Authorization value, percent-decoded as curl does. */

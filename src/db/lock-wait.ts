@@ -100,9 +100,10 @@ export async function watchBlockers(target: ConnectionTarget, applicationName: s
     }
   };
   const poll = async () => {
+    // [[:space:]], not \s: a backslash in a string is an escape where standard_conforming_strings is off.
     const { rows } = await session.query<{ pid: number; user: string | null; state: string | null; seconds: number | null; query: string | null }>(
       `SELECT DISTINCT b.pid, b.usename AS user, b.state, extract(epoch FROM now() - coalesce(b.xact_start, b.query_start))::int AS seconds,
-              left(regexp_replace(b.query, '\\s+', ' ', 'g'), ${QUERY_READ_CHARS}) AS query
+              left(regexp_replace(b.query, '[[:space:]]+', ' ', 'g'), ${QUERY_READ_CHARS}) AS query
          FROM pg_stat_activity w
         CROSS JOIN LATERAL unnest(pg_blocking_pids(w.pid)) AS bp(pid)
          JOIN pg_stat_activity b ON b.pid = bp.pid

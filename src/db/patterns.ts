@@ -88,7 +88,8 @@ export function exactTablePattern(t: TableName): string {
   return qualified(t.schema, t.name);
 }
 
-const USER_SCHEMA = "n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_toast%' AND n.nspname NOT LIKE 'pg\\_temp\\_%'";
+// No backslash (a LIKE escape) in a string: with standard_conforming_strings off it would be read as an escape and dropped.
+const USER_SCHEMA = "n.nspname NOT IN ('pg_catalog', 'information_schema') AND left(n.nspname, 8) NOT IN ('pg_toast', 'pg_temp_')";
 
 export async function userSchemas(session: Session): Promise<string[]> {
   const { rows } = await session.query<{ nspname: string }>(

@@ -10,9 +10,10 @@
  * a cron job or pg_partman created since, or one in a schema a filtered snapshot left out) would go
  * with its partitioned table's DROP, rows and all: it is detached first and attached again after the
  * restore. Anything else that depends on a snapshot relation is named and the restore refused before
- * anything changes, and so is an object the snapshot does not have that uses a type, function or
- * extension the snapshot's own script drops and creates again. Nothing is dropped with CASCADE: an
- * object nobody planned for makes the transaction fail, and the database stays as it was.
+ * anything changes, and so is an object the snapshot does not have that uses a type, function,
+ * operator, extension or other object the snapshot's own script drops and creates again. Nothing
+ * is dropped with CASCADE: an object nobody planned for makes the transaction fail, and the
+ * database stays as it was.
  */
 import { createReadStream } from 'node:fs';
 import type { Transform } from 'node:stream';
@@ -36,7 +37,9 @@ export interface SnapshotRelation {
 
 /**
  * Another object the snapshot's script drops and creates again (pg_restore --clean), by the name
- * its table of contents gives it: a function as `name(argument types)`, `-` for no schema.
+ * its table of contents gives it: a function as `name(argument types)`, `-` for no schema. Kinds
+ * whose table-of-contents name leaves out what tells them apart (DROPPED_AS) are named by their
+ * DROP statement instead, schema and all, with `-` for schema.
  */
 export interface SnapshotObject {
   type: string;
@@ -53,11 +56,22 @@ export interface SnapshotContents {
 }
 
 const RELATION_TYPES = new Set(['TABLE', 'VIEW', 'MATERIALIZED VIEW', 'SEQUENCE', 'FOREIGN TABLE']);
-/** Objects whose table-of-contents name keptUsersOf can match in the catalogue (see there). */
+/**
+ * Objects whose table-of-contents name keptUsersOf matches in the catalogue (see there): every kind
+ * pg_dump dumps on its own, not as part of a table, that another object can use. One missing here
+ * is taken for an object the snapshot does not have wherever it uses one the snapshot has.
+ */
 const OBJECT_TYPES = new Set([
-  'TYPE', 'DOMAIN', 'FUNCTION', 'PROCEDURE', 'AGGREGATE', 'EXTENSION', 'COLLATION',
-  'TEXT SEARCH CONFIGURATION', 'TEXT SEARCH DICTIONARY', 'FOREIGN DATA WRAPPER', 'SERVER',
+  'TYPE', 'DOMAIN', 'FUNCTION', 'PROCEDURE', 'AGGREGATE', 'EXTENSION', 'COLLATION', 'CONVERSION', 'CAST', 'TRANSFORM',
+  'PROCEDURAL LANGUAGE', 'ACCESS METHOD', 'EVENT TRIGGER', 'TEXT SEARCH CONFIGURATION', 'TEXT SEARCH DICTIONARY',
+  'TEXT SEARCH PARSER', 'TEXT SEARCH TEMPLATE', 'FOREIGN DATA WRAPPER', 'SERVER', 'USER MAPPING',
 ]);
+/**
+ * Operators (`-- Name: ===`, whatever their argument types) and operator classes and families
+ * (without their access method) are named by the DROP statement pg_restore --clean writes for them,
+ * which says which one: `DROP OPERATOR IF EXISTS public.=== (integer, integer);`.
+ */
+const DROPPED_AS = /^DROP (OPERATOR|OPERATOR CLASS|OPERATOR FAMILY) IF EXISTS (.+);$/;
 const TOC_COMMENT = /^-- Name: (.*); Type: (.*); Schema: (.*); Owner: .*$/;
 const CLIENT_ENCODING = /^SET client_encoding = '([A-Za-z0-9_]+)';$/;
 
@@ -83,9 +97,9 @@ function decoder(encoding: string): (bytes: Buffer) => string {
 }
 
 /**
- * Collects the `-- Name: …; Type: …; Schema: …` comments pg_dump writes before every object, read
- * only between statements: the same text in a function body, a string or a table's rows is data,
- * and must never decide what a restore drops.
+ * Collects the `-- Name: …; Type: …; Schema: …` comments pg_dump writes before every object, and the
+ * DROP statements of DROPPED_AS, read only between statements: the same text in a function body, a
+ * string or a table's rows is data, and must never decide what a restore drops.
  */
 function tocReader(into: SnapshotContents): Transform {
   let decode = decoder('UTF8');
@@ -95,6 +109,11 @@ function tocReader(into: SnapshotContents): Transform {
       const ascii = raw.toString('latin1').replace(/\r?\n$/, '');
       const encoding = CLIENT_ENCODING.exec(ascii);
       if (encoding) decode = decoder(encoding[1]!);
+      if (ascii.startsWith('DROP OPERATOR ')) {
+        const dropped = DROPPED_AS.exec(decode(raw).replace(/\r?\n$/, ''));
+        if (dropped) into.objects.push({ type: dropped[1]!, schema: '-', name: dropped[2]! });
+        return;
+      }
       if (!ascii.startsWith('-- Name: ')) return;
       const m = TOC_COMMENT.exec(decode(raw).replace(/\r?\n$/, ''));
       if (!m) return;
@@ -109,7 +128,10 @@ function tocReader(into: SnapshotContents): Transform {
   return reader;
 }
 
-/** The relations a snapshot creates: from its schema script (archives) or the script itself (plain). */
+/**
+ * What a snapshot creates, and drops first: from its schema script as the restore runs it, with
+ * pg_restore --clean's DROP statements (archives), or the script itself (plain, dumped with them).
+ */
 export async function readSnapshotContents(path: string, format: SnapshotFormat, pgRestore: string | undefined): Promise<SnapshotContents> {
   const contents: SnapshotContents = { relations: [], objects: [], largeObjects: false };
   const sink = tocReader(contents);
@@ -128,7 +150,7 @@ export async function readSnapshotContents(path: string, format: SnapshotFormat,
     sink.on('finish', () => resolve(undefined));
     sink.on('error', (err) => resolve(err));
   });
-  const listed = await runProcess(pgRestore!, ['--schema-only', '--file', '-', path], { stdout: sink });
+  const listed = await runProcess(pgRestore!, ['--schema-only', '--clean', '--if-exists', '--file', '-', path], { stdout: sink });
   const read = await reading;
   if (listed.code !== 0) throw corruptSnapshot(path, toolErrorLine(listed.stderr) || 'pg_restore could not read its table of contents');
   if (read) throw corruptSnapshot(path, read.message);
@@ -239,50 +261,70 @@ interface KeptUser {
 }
 
 /**
- * Objects the restore keeps that use a type, function, extension … the snapshot's own script drops
- * (`DROP … IF EXISTS`, no CASCADE) and creates again, so that DROP would fail the restore. The
- * snapshot's objects are found by the name its table of contents gives them, as pg_dump writes it
- * (format_type with the empty search_path planRestore sets, a line break in a name written as a
- * space), with what goes along with them when
- * they are dropped (an extension's members, a type's array type). A user counts when it is part of
- * a relation the restore does not drop, or is itself an object of a kind matched here that the
- * snapshot does not have; a user of any other kind (an operator, a cast) is left to the DROP, which
- * then fails the transaction, and nothing changes either.
+ * Objects the restore keeps that use a type, function, operator, extension … the snapshot's own
+ * script drops (`DROP … IF EXISTS`, no CASCADE) and creates again: that DROP would fail the restore,
+ * or, for an object marked DEPENDS ON EXTENSION, take it along without a word. The snapshot's
+ * objects are found by the name its table of contents gives them, as pg_dump writes it (format_type
+ * with the empty search_path planRestore sets, a line break in a name written as a space), or by
+ * their DROP statement (DROPPED_AS), with what goes along with them when they are dropped (an
+ * extension's members, a type's array type, an operator class's members). Every object pg_depend
+ * records as using one of those counts, of whatever kind (a column, view, trigger, default, index,
+ * policy, operator, cast, event trigger, user mapping …), unless the snapshot has it too or it is
+ * part of a relation the restore drops itself. Calls PostgreSQL does not record (a PL/pgSQL body, an
+ * SQL body not written BEGIN ATOMIC) are resolved by name when they run, and find the restored objects.
  */
 async function keptUsersOf(session: Session, objects: SnapshotObject[], dropped: number[]): Promise<KeptUser[]> {
   if (!objects.length) return [];
   const { rows } = await session.query<KeptUser>(
     `WITH RECURSIVE toc AS (
        SELECT * FROM unnest($1::text[], $2::text[], $3::text[]) AS t(type, schema, name)
+     ), named(classid, objid, type, namespace, name) AS (
+       -- Each kind under the name pg_dump gives it (see OBJECT_TYPES and DROPPED_AS).
+       SELECT 'pg_type'::regclass, t.oid, CASE t.typtype WHEN 'd' THEN 'DOMAIN' ELSE 'TYPE' END, t.typnamespace, t.typname::text FROM pg_type t
+       UNION ALL
+       SELECT 'pg_proc'::regclass, p.oid, CASE p.prokind WHEN 'p' THEN 'PROCEDURE' WHEN 'a' THEN 'AGGREGATE' ELSE 'FUNCTION' END, p.pronamespace,
+              p.proname || '(' || CASE WHEN p.prokind = 'a' AND p.pronargs = 0 THEN '*'
+                ELSE array_to_string(ARRAY(SELECT format_type(a.t, NULL) FROM unnest(p.proargtypes::oid[]) WITH ORDINALITY AS a(t, i) ORDER BY a.i), ', ') END || ')'
+         FROM pg_proc p
+       UNION ALL SELECT 'pg_extension'::regclass, e.oid, 'EXTENSION', NULL, e.extname::text FROM pg_extension e
+       UNION ALL SELECT 'pg_collation'::regclass, c.oid, 'COLLATION', c.collnamespace, c.collname::text FROM pg_collation c
+       UNION ALL SELECT 'pg_conversion'::regclass, c.oid, 'CONVERSION', c.connamespace, c.conname::text FROM pg_conversion c
+       UNION ALL SELECT 'pg_cast'::regclass, c.oid, 'CAST', NULL, 'CAST (' || format_type(c.castsource, NULL) || ' AS ' || format_type(c.casttarget, NULL) || ')' FROM pg_cast c
+       UNION ALL
+       SELECT 'pg_transform'::regclass, t.oid, 'TRANSFORM', NULL, 'TRANSFORM FOR ' || format_type(t.trftype, NULL) || ' LANGUAGE ' || quote_ident(l.lanname)
+         FROM pg_transform t JOIN pg_language l ON l.oid = t.trflang
+       UNION ALL SELECT 'pg_language'::regclass, l.oid, 'PROCEDURAL LANGUAGE', NULL, l.lanname::text FROM pg_language l
+       UNION ALL SELECT 'pg_am'::regclass, a.oid, 'ACCESS METHOD', NULL, a.amname::text FROM pg_am a
+       UNION ALL SELECT 'pg_event_trigger'::regclass, e.oid, 'EVENT TRIGGER', NULL, e.evtname::text FROM pg_event_trigger e
+       UNION ALL SELECT 'pg_ts_config'::regclass, c.oid, 'TEXT SEARCH CONFIGURATION', c.cfgnamespace, c.cfgname::text FROM pg_ts_config c
+       UNION ALL SELECT 'pg_ts_dict'::regclass, d.oid, 'TEXT SEARCH DICTIONARY', d.dictnamespace, d.dictname::text FROM pg_ts_dict d
+       UNION ALL SELECT 'pg_ts_parser'::regclass, p.oid, 'TEXT SEARCH PARSER', p.prsnamespace, p.prsname::text FROM pg_ts_parser p
+       UNION ALL SELECT 'pg_ts_template'::regclass, t.oid, 'TEXT SEARCH TEMPLATE', t.tmplnamespace, t.tmplname::text FROM pg_ts_template t
+       UNION ALL SELECT 'pg_foreign_data_wrapper'::regclass, w.oid, 'FOREIGN DATA WRAPPER', NULL, w.fdwname::text FROM pg_foreign_data_wrapper w
+       UNION ALL SELECT 'pg_foreign_server'::regclass, s.oid, 'SERVER', NULL, s.srvname::text FROM pg_foreign_server s
+       -- The view, not pg_user_mapping: only a superuser may read that.
+       UNION ALL SELECT 'pg_user_mapping'::regclass, m.umid, 'USER MAPPING', NULL, 'USER MAPPING ' || m.usename || ' SERVER ' || m.srvname FROM pg_user_mappings m
+       UNION ALL
+       SELECT 'pg_operator'::regclass, o.oid, 'OPERATOR', NULL,
+              quote_ident(n.nspname) || '.' || o.oprname || ' (' || coalesce(format_type(nullif(o.oprleft, 0), NULL), 'NONE') || ', ' || coalesce(format_type(nullif(o.oprright, 0), NULL), 'NONE') || ')'
+         FROM pg_operator o JOIN pg_namespace n ON n.oid = o.oprnamespace
+       UNION ALL
+       SELECT 'pg_opclass'::regclass, c.oid, 'OPERATOR CLASS', NULL, quote_ident(n.nspname) || '.' || quote_ident(c.opcname) || ' USING ' || quote_ident(a.amname)
+         FROM pg_opclass c JOIN pg_namespace n ON n.oid = c.opcnamespace JOIN pg_am a ON a.oid = c.opcmethod
+       UNION ALL
+       SELECT 'pg_opfamily'::regclass, f.oid, 'OPERATOR FAMILY', NULL, quote_ident(n.nspname) || '.' || quote_ident(f.opfname) || ' USING ' || quote_ident(a.amname)
+         FROM pg_opfamily f JOIN pg_namespace n ON n.oid = f.opfnamespace JOIN pg_am a ON a.oid = f.opfmethod
      ), snapshot(classid, objid) AS (
-       SELECT 'pg_type'::regclass, t.oid FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace
-         JOIN toc ON toc.type = CASE t.typtype WHEN 'd' THEN 'DOMAIN' ELSE 'TYPE' END AND toc.schema = translate(n.nspname, E'\\n\\r', '  ') AND toc.name = translate(t.typname, E'\\n\\r', '  ')
-       UNION ALL
-       SELECT 'pg_proc'::regclass, p.oid FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
-         JOIN toc ON toc.type = CASE p.prokind WHEN 'p' THEN 'PROCEDURE' WHEN 'a' THEN 'AGGREGATE' ELSE 'FUNCTION' END AND toc.schema = translate(n.nspname, E'\\n\\r', '  ')
-          AND toc.name = translate(p.proname || '(' || CASE WHEN p.prokind = 'a' AND p.pronargs = 0 THEN '*'
-            ELSE array_to_string(ARRAY(SELECT format_type(a.t, NULL) FROM unnest(p.proargtypes::oid[]) WITH ORDINALITY AS a(t, i) ORDER BY a.i), ', ') END || ')', E'\\n\\r', '  ')
-       UNION ALL
-       SELECT 'pg_extension'::regclass, e.oid FROM pg_extension e JOIN toc ON toc.type = 'EXTENSION' AND toc.name = translate(e.extname, E'\\n\\r', '  ')
-       UNION ALL
-       SELECT 'pg_collation'::regclass, c.oid FROM pg_collation c JOIN pg_namespace n ON n.oid = c.collnamespace
-         JOIN toc ON toc.type = 'COLLATION' AND toc.schema = translate(n.nspname, E'\\n\\r', '  ') AND toc.name = translate(c.collname, E'\\n\\r', '  ')
-       UNION ALL
-       SELECT 'pg_ts_config'::regclass, c.oid FROM pg_ts_config c JOIN pg_namespace n ON n.oid = c.cfgnamespace
-         JOIN toc ON toc.type = 'TEXT SEARCH CONFIGURATION' AND toc.schema = translate(n.nspname, E'\\n\\r', '  ') AND toc.name = translate(c.cfgname, E'\\n\\r', '  ')
-       UNION ALL
-       SELECT 'pg_ts_dict'::regclass, d.oid FROM pg_ts_dict d JOIN pg_namespace n ON n.oid = d.dictnamespace
-         JOIN toc ON toc.type = 'TEXT SEARCH DICTIONARY' AND toc.schema = translate(n.nspname, E'\\n\\r', '  ') AND toc.name = translate(d.dictname, E'\\n\\r', '  ')
-       UNION ALL
-       SELECT 'pg_foreign_data_wrapper'::regclass, w.oid FROM pg_foreign_data_wrapper w JOIN toc ON toc.type = 'FOREIGN DATA WRAPPER' AND toc.name = translate(w.fdwname, E'\\n\\r', '  ')
-       UNION ALL
-       SELECT 'pg_foreign_server'::regclass, s.oid FROM pg_foreign_server s JOIN toc ON toc.type = 'SERVER' AND toc.name = translate(s.srvname, E'\\n\\r', '  ')
+       SELECT o.classid, o.objid FROM named o LEFT JOIN pg_namespace n ON n.oid = o.namespace
+         JOIN toc ON toc.type = o.type AND toc.schema = coalesce(translate(n.nspname, E'\\n\\r', '  '), '-') AND toc.name = translate(o.name, E'\\n\\r', '  ')
      ), goes(classid, objid, rootclass, rootobj) AS (
-       -- Dropped along without CASCADE: internal, automatic and extension-member dependents.
+       -- Dropped along without CASCADE: internal, automatic and extension-member dependents. Not
+       -- one marked DEPENDS ON EXTENSION ('x'): the snapshot has it (and so names it) or it is kept,
+       -- and would go without a word, so it counts as a user below.
        SELECT classid, objid, classid, objid FROM snapshot
        UNION
        SELECT d.classid, d.objid, g.rootclass, g.rootobj FROM pg_depend d JOIN goes g ON d.refclassid = g.classid AND d.refobjid = g.objid
-        WHERE d.deptype IN ('i', 'a', 'e', 'x')
+        WHERE d.deptype IN ('i', 'a', 'e')
      ), users AS (
        SELECT DISTINCT d.classid, d.objid, d.objsubid, d.refclassid, d.refobjid, g.rootclass, g.rootobj,
               CASE d.classid
@@ -296,20 +338,25 @@ async function keptUsersOf(session: Session, objects: SnapshotObject[], dropped:
                 WHEN 'pg_statistic_ext'::regclass THEN (SELECT x.stxrelid FROM pg_statistic_ext x WHERE x.oid = d.objid)
               END AS owner
          FROM pg_depend d JOIN goes g ON d.refclassid = g.classid AND d.refobjid = g.objid
-        WHERE d.deptype = 'n' AND NOT EXISTS (SELECT 1 FROM goes h WHERE h.classid = d.classid AND h.objid = d.objid)
+        WHERE d.deptype IN ('n', 'x') AND NOT EXISTS (SELECT 1 FROM goes h WHERE h.classid = d.classid AND h.objid = d.objid)
+     ), named_users AS (
+       SELECT CASE WHEN u.classid = 'pg_rewrite'::regclass AND c.relkind IN ('v', 'm') THEN pg_describe_object('pg_class'::regclass, u.owner, 0)
+                   -- pg_describe_object leaves out a domain's name.
+                   WHEN k.contypid <> 0 THEN 'constraint ' || k.conname || ' on domain ' || format_type(k.contypid, NULL)
+                   -- An operator class's operators and functions: the family is what is dropped.
+                   WHEN u.classid = 'pg_amop'::regclass THEN pg_describe_object('pg_opfamily'::regclass, (SELECT o.amopfamily FROM pg_amop o WHERE o.oid = u.objid), 0)
+                   WHEN u.classid = 'pg_amproc'::regclass THEN pg_describe_object('pg_opfamily'::regclass, (SELECT p.amprocfamily FROM pg_amproc p WHERE p.oid = u.objid), 0)
+                   ELSE pg_describe_object(u.classid, u.objid, u.objsubid) END AS user,
+              pg_describe_object(u.refclassid, u.refobjid, 0) AS uses, pg_describe_object(u.rootclass, u.rootobj, 0) AS root,
+              u.rootclass = u.refclassid AND u.rootobj = u.refobjid AS own
+         FROM users u
+         LEFT JOIN pg_class c ON c.oid = u.owner
+         LEFT JOIN pg_constraint k ON u.classid = 'pg_constraint'::regclass AND k.oid = u.objid
+        -- Part of a relation: kept unless the restore drops it, or it goes along with the snapshot's objects.
+        WHERE u.owner IS NULL OR (NOT u.owner = ANY($4::oid[]) AND NOT EXISTS (SELECT 1 FROM goes h WHERE h.classid = 'pg_class'::regclass AND h.objid = u.owner))
      )
-     SELECT DISTINCT CASE WHEN u.classid = 'pg_rewrite'::regclass THEN pg_describe_object('pg_class'::regclass, u.owner, 0)
-                          ELSE pg_describe_object(u.classid, u.objid, u.objsubid) END AS user,
-            pg_describe_object(u.refclassid, u.refobjid, 0) AS uses, pg_describe_object(u.rootclass, u.rootobj, 0) AS root
-       FROM users u
-      WHERE CASE WHEN u.owner IS NOT NULL
-                 -- Part of a relation: kept unless the restore drops it, or it goes along with the snapshot's objects.
-                 THEN NOT u.owner = ANY($4::oid[]) AND NOT EXISTS (SELECT 1 FROM goes h WHERE h.classid = 'pg_class'::regclass AND h.objid = u.owner)
-                 -- An object of a kind matched above (a domain's constraint with its domain) that the snapshot does not have.
-                 ELSE u.classid IN ('pg_type'::regclass, 'pg_proc'::regclass, 'pg_extension'::regclass, 'pg_collation'::regclass, 'pg_ts_config'::regclass,
-                                    'pg_ts_dict'::regclass, 'pg_foreign_data_wrapper'::regclass, 'pg_foreign_server'::regclass, 'pg_constraint'::regclass)
-            END
-      ORDER BY 1, 2, 3`,
+     -- What the snapshot names itself (an operator class) rather than as going with another (its family).
+     SELECT DISTINCT ON ("user", uses) "user", uses, root FROM named_users ORDER BY "user", uses, own DESC, root`,
     [objects.map((o) => o.type), objects.map((o) => o.schema), objects.map((o) => o.name), dropped],
   );
   return rows;
@@ -325,6 +372,34 @@ async function keptPartitionsOf(session: Session, dropped: number[]): Promise<(K
       WHERE c.relispartition AND i.inhparent = ANY($1::oid[]) AND NOT c.oid = ANY($1::oid[])
       ORDER BY 3`,
     [dropped],
+  );
+  return rows;
+}
+
+/**
+ * Kept views in an order that has each after the kept views it selects from: dropStatements drops
+ * them in reverse. Found from the snapshot's tables outwards, a view over both a table and another
+ * kept view may be found before that view.
+ */
+async function inCreationOrder(session: Session, views: number[]): Promise<RestorePlan['keptViews']> {
+  if (!views.length) return [];
+  const { rows } = await session.query<RestorePlan['keptViews'][number]>(
+    `WITH RECURSIVE kept AS (
+       SELECT v.oid, v.pos FROM unnest($1::oid[]) WITH ORDINALITY AS v(oid, pos)
+     ), selects AS (
+       SELECT DISTINCT r.ev_class AS view, d.refobjid AS from_view
+         FROM pg_rewrite r JOIN pg_depend d ON d.classid = 'pg_rewrite'::regclass AND d.objid = r.oid AND d.refclassid = 'pg_class'::regclass
+        WHERE r.ev_class IN (SELECT oid FROM kept) AND d.refobjid IN (SELECT oid FROM kept) AND d.refobjid <> r.ev_class
+     ), depth(view, n) AS (
+       SELECT oid, 0 FROM kept
+       UNION
+       SELECT s.view, d.n + 1 FROM selects s JOIN depth d ON d.view = s.from_view
+     )
+     SELECT n.nspname AS schema, c.relname AS name, c.relkind::text AS relkind
+       FROM (SELECT view, max(n) AS n FROM depth GROUP BY view) d JOIN kept k ON k.oid = d.view
+       JOIN pg_class c ON c.oid = d.view JOIN pg_namespace n ON n.oid = c.relnamespace
+      ORDER BY d.n, k.pos`,
+    [views],
   );
   return rows;
 }
@@ -354,7 +429,7 @@ export async function planRestore(session: Session, contents: SnapshotContents, 
       )
     : { rows: [] };
   const keptForeignKeys: KeptForeignKey[] = [];
-  const keptViews: RestorePlan['keptViews'] = [];
+  const keptViewOids: number[] = [];
   const unsupported: string[] = [];
   const seenKeys = new Set<number>();
   let frontier = dropped.map((r) => r.oid);
@@ -366,16 +441,14 @@ export async function planRestore(session: Session, contents: SnapshotContents, 
         if (!seenKeys.has(d.objid)) keptForeignKeys.push({ table: d.owner_name, name: d.conname!, definition: d.condef! });
         seenKeys.add(d.objid);
       } else if (d.cls === 'pg_rewrite' && d.owner !== null && (d.owner_kind === 'v' || d.owner_kind === 'm')) {
-        const [schema, name] = await session
-          .query<{ s: string; n: string }>('SELECT n.nspname AS s, c.relname AS n FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = $1', [d.owner])
-          .then((r) => [r.rows[0]!.s, r.rows[0]!.n]);
-        keptViews.push({ schema: schema!, name: name!, relkind: d.owner_kind });
+        keptViewOids.push(d.owner);
         dropSet.add(d.owner);
         next.push(d.owner);
       } else if (!unsupported.includes(d.what)) unsupported.push(d.what);
     }
     frontier = next;
   }
+  const keptViews = await inCreationOrder(session, keptViewOids);
   // After the walk above: a kept view it drops and re-creates may use what the snapshot re-creates.
   const users = await keptUsersOf(session, contents.objects, [...dropSet]);
   if (unsupported.length || users.length) {
@@ -387,7 +460,7 @@ export async function planRestore(session: Session, contents: SnapshotContents, 
     }
     throw new RollbackKitError(
       `${found.join(' ')} Nothing was changed.`,
-      'These were created after the snapshot (or are outside it) and use its tables, types, functions or extensions. ' +
+      'These were created after the snapshot (or are outside it) and use its tables, types, functions, operators or other objects. ' +
         'Drop them (or undo their migration with run-down-migrations), or change them so they no longer do (for a column: ALTER TABLE … ALTER COLUMN … TYPE text), ' +
         `and run again; do not drop with CASCADE, which takes their columns and rows with it. ${where} keeps them until then.`,
     );
@@ -436,7 +509,7 @@ export async function leftAsTheyAre(session: Session, contents: SnapshotContents
 export function dropStatements(plan: RestorePlan): string[] {
   const out: string[] = [];
   for (const fk of plan.keptForeignKeys) out.push(`ALTER TABLE ${fk.table} DROP CONSTRAINT ${quoteIdent(fk.name)};`);
-  // Kept views were found dependents-first from the snapshot's tables: drop the last found first.
+  // Kept views are in creation order (inCreationOrder): the last first.
   for (const v of [...plan.keptViews].reverse()) out.push(`DROP ${DROP_KIND[v.relkind]} ${qualified(v.schema, v.name)};`);
   // Detached, a kept partition keeps its copies of the parent's foreign keys as its own; attached
   // again, it gets the restored parent's.

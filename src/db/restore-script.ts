@@ -112,9 +112,7 @@ class ScriptStream extends Transform {
   private held: Buffer[] = [];
   /** The incomplete last line of the previous chunk. */
   private carry: Buffer | undefined;
-  private readonly lexer = new SqlLexer((at) => {
-    if (this.endedAt < 0) this.endedAt = at;
-  });
+  private readonly lexer: SqlLexer;
   /** Where in the line being read the first statement to end there ended, or -1. */
   private endedAt = -1;
   /** The statement restore-db may change, while its lines are read; a schema's are held till its end. */
@@ -129,6 +127,15 @@ class ScriptStream extends Transform {
     private readonly wrapping?: Wrapping,
   ) {
     super();
+    this.lexer = new SqlLexer({
+      // What the target's session has matters not: pg_dump's scripts SET standard_conforming_strings
+      // at their top, before any string, to the value of the database dumped (off for a legacy one),
+      // and the lexer follows that SET as psql does.
+      standardConformingStrings: true,
+      onEnd: (at) => {
+        if (this.endedAt < 0) this.endedAt = at;
+      },
+    });
     this.begun = !rules.unwrap;
     if (wrapping) this.push(['BEGIN;', ...wrapping.prelude, ''].join('\n'));
   }

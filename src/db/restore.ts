@@ -22,7 +22,7 @@ import { prepareDataPath, verboseErrors, type DataPath } from './restore-data.js
 import { putBackDefaultPrivileges, readOwnDefaultPrivileges, resetSchemaPrivileges, setAsideDefaultPrivileges } from './restore-privileges.js';
 import { COMMITTED, filterScript, psqlError, restoreScript } from './restore-script.js';
 import { compareSource, readServerIdentity, snapshotSource } from './server-identity.js';
-import { withSession } from './session.js';
+import { closeSession, connect, QueryDeadlineExceeded, seconds, type QueryDeadline, type Session } from './session.js';
 import { takeSnapshot, wholeDatabaseSnapshot, type SnapshotResult } from './snapshot.js';
 import { checkFingerprint, openSnapshot } from './verify.js';
 
@@ -114,7 +114,7 @@ export async function restoreSnapshot(req: RestoreRequest, log: Log): Promise<Re
     processes.catch(() => undefined);
   };
   try {
-    const { serverMajor, pgRestore, contents, plan, extra, notMemberOf, defaults } = await withSession(req.target, async (s) => {
+    const { serverMajor, pgRestore, contents, plan, extra, notMemberOf, defaults } = await withPlanningSession(req, where, log, async (s) => {
       const serverMajor = majorFromVersionNum(Number((await s.query<{ n: string }>("SELECT current_setting('server_version_num') AS n")).rows[0]!.n));
       const pgRestore = manifest.format === 'plain' ? undefined : await findPgTool('pg_restore', Math.max(serverMajor, manifest.pgDump.major), req.tools);
       // Its table of contents is read by pg_restore while this session asks the server the rest.
@@ -215,6 +215,40 @@ export async function restoreSnapshot(req: RestoreRequest, log: Log): Promise<Re
   } catch (err) {
     await (await processes?.catch(() => undefined))?.stop();
     throw err;
+  }
+}
+
+/**
+ * The planning session only reads the catalogue (4,000 tables, views and functions plan in under
+ * two seconds), yet each of its queries is bounded: by statement_timeout, and the wait for its
+ * answer by that and a margin, so that a query that runs away or a connection that stalls ends the
+ * run with nothing changed.
+ */
+const PLANNING_DEADLINE: QueryDeadline = { statementMs: 300_000, marginMs: 10_000 };
+
+/**
+ * A session for what the restore reads before it changes anything. A system catalogue another
+ * session has locked (VACUUM FULL pg_depend) is waited for no longer than any lock of the restore.
+ */
+async function withPlanningSession<T>(req: RestoreRequest, where: string, log: Log, fn: (s: Session) => Promise<T>): Promise<T> {
+  const session = await connect(req.target, { queryDeadline: PLANNING_DEADLINE });
+  try {
+    await session.query("SELECT set_config('lock_timeout', $1, false), set_config('statement_timeout', $2, false)", [
+      String(lockTimeoutMs(req.lockTimeoutSeconds)),
+      String(PLANNING_DEADLINE.statementMs),
+    ]);
+    return await fn(session);
+  } catch (err) {
+    const code = (err as { code?: string }).code;
+    const what = `Planning the restore into ${where}`;
+    if (isLockTimeout(code)) throw lockTimeoutError(what, req.lockTimeoutSeconds, [], 'Nothing was changed.', log);
+    if (code === '57014') {
+      throw new RollbackKitError(`${what} stopped: a query of its catalogue ran longer than ${seconds(PLANNING_DEADLINE.statementMs)} s, or was cancelled.`, 'Nothing was changed. Run again; if it happens again, report it with the number of tables and functions the database has.');
+    }
+    if (err instanceof QueryDeadlineExceeded) throw new RollbackKitError(`${what} stopped: ${err.message}.`, 'Nothing was changed. Check the network path to the database and run again.');
+    throw err;
+  } finally {
+    closeSession(session);
   }
 }
 
@@ -532,7 +566,7 @@ function advice(reason: string, plan: RestorePlan): string {
     return ' Rows of tables the snapshot does not have point at rows it does not have, so their foreign keys cannot be re-created: delete those rows (or the foreign key), then run again.';
   }
   if (/cannot drop .+ because other objects depend on it/.test(reason)) {
-    return ' Objects the snapshot does not have (the DETAIL names them) use a type, function or extension the snapshot re-creates, so it cannot be replaced under them. Drop those objects (or undo their migration with run-down-migrations) and run again; do not drop with CASCADE, which takes their columns and rows with it.';
+    return ' Objects the snapshot does not have (the DETAIL names them) use a type, function, operator or other object the snapshot re-creates, so it cannot be replaced under them. Drop those objects (or undo their migration with run-down-migrations) and run again; do not drop with CASCADE, which takes their columns and rows with it.';
   }
   if (plan.keptPartitions.length && /partition|not found in parent/i.test(reason)) {
     return ` A partition the snapshot does not have (${plan.keptPartitions.map((p) => p.partition).join(', ')}) could not be attached to the restored table. Detach it yourself (ALTER TABLE <table> DETACH PARTITION <partition>): it then stays as a table of its own with its rows, and the restore leaves it as it is. Then run again.`;

@@ -194,10 +194,37 @@ function loadDriver(): Promise<typeof pg> {
   return driver;
 }
 
+/** The parameters the server reported (ParameterStatus) for each session: at startup, and each time one changes. */
+const reported = new WeakMap<Session, Map<string, string>>();
+
+/** Keeps what the server reports of its parameters; node-postgres reads them but does not keep them. */
+function keepReportedParameters(client: pg.Client): void {
+  const parameters = new Map<string, string>();
+  reported.set(client, parameters);
+  client.connection.on('parameterStatus', (msg: { parameterName: string; parameterValue: string }) => {
+    parameters.set(msg.parameterName, msg.parameterValue);
+  });
+}
+
+/**
+ * The session's standard_conforming_strings now: off, a backslash in a '…' string escapes the next
+ * character. PostgreSQL reports it at the start and whenever it changes (a SET, RESET, or the end of
+ * the transaction of a SET LOCAL), before the query that changed it completes, so this asks the
+ * server only when it never did (a proxy that does not pass the reports on).
+ */
+export async function standardConformingStrings(session: Session): Promise<boolean> {
+  const value =
+    reported.get(session)?.get('standard_conforming_strings') ??
+    (await session.query<{ standard_conforming_strings: string }>('SHOW standard_conforming_strings')).rows[0]!.standard_conforming_strings;
+  return value === 'on';
+}
+
 async function open(target: ConnectionTarget, config: pg.ClientConfig): Promise<Session> {
   const client = new (await loadDriver()).Client(config);
   // A dropped connection must surface on the next query, not crash the process.
   client.on('error', () => undefined);
+  // Before connecting: the server reports every parameter's starting value during the startup.
+  keepReportedParameters(client);
   try {
     await client.connect();
   } catch (err) {

@@ -4,6 +4,12 @@
  * `BEGIN ATOMIC … END` function body. The migration splitter and the restore script reader share it,
  * so both agree on what is code.
  *
+ * Where a '…' string ends depends on the session's standard_conforming_strings: on (the default),
+ * a backslash is an ordinary character; off (a legacy setting a database or role may still have),
+ * it escapes the character after it, as it always does in E'…', so 'a\';b' is one string. The
+ * lexer starts from the value it is given (the session's) and follows the script's own SET and RESET
+ * of it from the statement after, as psql does between the statements it sends.
+ *
  * The lexer keeps its state between pieces. A piece must end after a newline (or be the last): no
  * token spans one, so none is cut. Only ASCII matters to it, so a script in any server encoding can
  * be read one character per byte (latin1), its offsets then being byte offsets.
@@ -28,8 +34,12 @@ const DASH = 45;
 const SLASH = 47;
 const SEMICOLON = 59;
 const BACKSLASH = 92;
-const UPPER_E = 69;
-const LOWER_E = 101;
+const AMPERSAND = 38;
+
+/** The letters that make a '…' right after them (and after no other word character) a string of their own kind. */
+const isEscapePrefix = (c: number) => c === 69 || c === 101; // E'…': backslash escapes, whatever the setting
+const isBitPrefix = (c: number) => c === 66 || c === 98 || c === 88 || c === 120; // B'…', X'…': no escapes
+const isUnicodePrefix = (c: number) => c === 85 || c === 117; // U&'…': no backslash escapes (refused with the setting off)
 
 const isLetter = (c: number) => (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95;
 const isDigit = (c: number) => c >= 48 && c <= 57;
@@ -42,6 +52,30 @@ const isSpace = (c: number) => c === SPACE || (c >= TAB && c <= CR);
  * literals), a comment, or the inside of a string, quoted identifier or dollar-quoted body.
  */
 export type SqlPart = 'code' | 'comment' | 'quoted';
+
+/** SQL and the standard_conforming_strings it is read with: where its strings end depends on it. */
+export interface SqlText {
+  text: string;
+  standardConformingStrings: boolean;
+}
+
+export interface SqlLexerOptions {
+  /** The session's standard_conforming_strings where the text starts; also what RESET brings back. */
+  standardConformingStrings: boolean;
+  /**
+   * Told the offset, in the piece being read, of each `;` that ends a statement; standardConformingStrings
+   * is then already that of the statement after it.
+   */
+  onEnd?: (at: number) => void;
+  /**
+   * Told the offset from which the text is another part (a comment's `--` or `/*`, the first character
+   * inside a quote, the closing quote, the first character after a comment).
+   */
+  onPart?: (part: SqlPart, at: number) => void;
+}
+
+/** A statement longer than this is not read for a SET of standard_conforming_strings (pg_dump's is one short line). */
+const SETTING_MAX = 4096;
 
 export class SqlLexer {
   private mode = MODE_CODE;
@@ -64,16 +98,38 @@ export class SqlLexer {
   /** The last two characters of the pieces before, for E'…' and $…$ at a piece's start. */
   private last1 = -1;
   private last2 = -1;
+  /** standard_conforming_strings now, and what RESET brings back (the session's, as given). */
+  private conforming: boolean;
+  private readonly resetConforming: boolean;
+  private readonly onEnd: (at: number) => void;
+  private readonly onPart?: (part: SqlPart, at: number) => void;
+  /** A SET, RESET or DISCARD statement's text from earlier pieces, read at its end; undefined for any other statement, or one too long. */
+  private setting: string | undefined;
+  /** Where the statement began in the piece being read (0 when it began in an earlier one); -1 between statements. */
+  private statementFrom = -1;
+  /** The string being read is a plain '…', whose backslashes standard_conforming_strings decides. */
+  private plain = false;
+  private backslashInPlainString = false;
+
+  constructor(options: SqlLexerOptions) {
+    this.conforming = options.standardConformingStrings;
+    this.resetConforming = options.standardConformingStrings;
+    this.onEnd = options.onEnd ?? (() => undefined);
+    this.onPart = options.onPart;
+  }
+
+  /** standard_conforming_strings as the text read so far leaves it. */
+  get standardConformingStrings(): boolean {
+    return this.conforming;
+  }
 
   /**
-   * `onEnd` is told the offset, in the piece being read, of each `;` that ends a statement;
-   * `onPart`, the offset from which the text is another part (a comment's `--` or `/*`, the first
-   * character inside a quote, the closing quote, the first character after a comment).
+   * A backslash stood inside a plain '…' string of the text read so far: read with the other
+   * standard_conforming_strings, that string would end elsewhere or hold something else.
    */
-  constructor(
-    private readonly onEnd: (at: number) => void = () => undefined,
-    private readonly onPart?: (part: SqlPart, at: number) => void,
-  ) {}
+  get backslashInString(): boolean {
+    return this.backslashInPlainString;
+  }
 
   /** Outside any quote, comment or dollar-quoted body (possibly inside a statement). */
   get inCode(): boolean {
@@ -102,9 +158,12 @@ export class SqlLexer {
         case MODE_BLOCK_COMMENT:
           i = this.blockComment(text, i);
           break;
-        case MODE_STRING:
-          i = this.quoted(text, i, "'", QUOTE);
+        case MODE_STRING: {
+          const end = this.quoted(text, i, "'", QUOTE);
+          if (this.plain) for (let k = i; k < end && !this.backslashInPlainString; k++) this.backslashInPlainString = text.charCodeAt(k) === BACKSLASH;
+          i = end;
           break;
+        }
         case MODE_IDENTIFIER:
           i = this.quoted(text, i, '"', DQUOTE);
           break;
@@ -124,6 +183,10 @@ export class SqlLexer {
           i = this.code(text, i);
       }
     }
+    if (this.statementFrom >= 0) {
+      if (this.setting !== undefined && this.isSetting()) this.setting = this.setting.length + n - this.statementFrom <= SETTING_MAX ? this.setting + text.slice(this.statementFrom) : undefined;
+      this.statementFrom = 0;
+    }
     if (n >= 2) this.last2 = text.charCodeAt(n - 2);
     else if (n === 1) this.last2 = this.last1;
     if (n >= 1) this.last1 = text.charCodeAt(n - 1);
@@ -134,11 +197,40 @@ export class SqlLexer {
     this.onPart?.(part, at);
   }
 
-  /** The character `back` places before `i`, from an earlier piece when `i` is near this one's start. */
-  private before(text: string, i: number, back: 1 | 2): number {
+  /**
+   * The character `back` places before `i`, from an earlier piece when `i` is near this one's start
+   * (the two last: a piece ends with a newline, which no prefix spans).
+   */
+  private before(text: string, i: number, back: 1 | 2 | 3): number {
     const at = i - back;
     if (at >= 0) return text.charCodeAt(at);
-    return at === -1 ? this.last1 : this.last2;
+    return at === -1 ? this.last1 : at === -2 ? this.last2 : -1;
+  }
+
+  /** The kind of string a quote at `i` opens, by what stands right before it. */
+  private stringAt(text: string, i: number): number {
+    const p = this.before(text, i, 1);
+    this.plain = false;
+    if (isEscapePrefix(p) && !isWordChar(this.before(text, i, 2))) return MODE_ESCAPE_STRING;
+    if (isBitPrefix(p) && !isWordChar(this.before(text, i, 2))) return MODE_STRING;
+    if (p === AMPERSAND && isUnicodePrefix(this.before(text, i, 2)) && !isWordChar(this.before(text, i, 3))) return MODE_STRING;
+    this.plain = true;
+    return this.conforming ? MODE_STRING : MODE_ESCAPE_STRING;
+  }
+
+  /** The statement being read began SET, RESET or DISCARD. */
+  private isSetting(): boolean {
+    return this.head[0] === 'set' || this.head[0] === 'reset' || this.head[0] === 'discard';
+  }
+
+  /** The statement ended at `at`: a SET or RESET of standard_conforming_strings takes effect from the next one. */
+  private endStatement(text: string, at: number): void {
+    if (this.setting !== undefined && this.statementFrom >= 0 && this.isSetting() && this.setting.length + at - this.statementFrom <= SETTING_MAX) {
+      const value = conformingStringsSet({ text: this.setting + text.slice(this.statementFrom, at), standardConformingStrings: this.conforming });
+      if (value !== undefined) this.conforming = value === 'reset' ? this.resetConforming : value;
+    }
+    this.statementFrom = -1;
+    this.setting = undefined;
   }
 
   /** Reads code up to the next quote or comment (returning just after its opening) or the piece's end. */
@@ -157,6 +249,7 @@ export class SqlLexer {
         return i + 2;
       }
       if (c === SEMICOLON && this.atomic === 0) {
+        this.endStatement(text, i);
         this.inStatement = false;
         this.afterBegin = false;
         this.routine = false;
@@ -169,12 +262,15 @@ export class SqlLexer {
         i++;
         continue;
       }
+      if (!this.inStatement) {
+        this.statementFrom = i;
+        this.setting = '';
+      }
       this.inStatement = true;
       // Only a word right after BEGIN makes BEGIN ATOMIC: a comma, a bracket or a quote between them does not.
       if (!isLetter(c)) this.afterBegin = false;
       if (c === QUOTE) {
-        const e = this.before(text, i, 1);
-        this.enter((e === UPPER_E || e === LOWER_E) && !isWordChar(this.before(text, i, 2)) ? MODE_ESCAPE_STRING : MODE_STRING, 'quoted', i + 1);
+        this.enter(this.stringAt(text, i), 'quoted', i + 1);
         return i + 1;
       }
       if (c === DQUOTE) {
@@ -248,14 +344,16 @@ export class SqlLexer {
     }
   }
 
-  /** E'…': a backslash escapes the character after it. */
+  /** E'…', or '…' with standard_conforming_strings off: a backslash escapes the character after it. */
   private escapeString(text: string, from: number): number {
     const n = text.length;
     let i = from;
     while (i < n) {
       const c = text.charCodeAt(i);
-      if (c === BACKSLASH) i += 2;
-      else if (c === QUOTE && text.charCodeAt(i + 1) === QUOTE) i += 2;
+      if (c === BACKSLASH) {
+        if (this.plain) this.backslashInPlainString = true;
+        i += 2;
+      } else if (c === QUOTE && text.charCodeAt(i + 1) === QUOTE) i += 2;
       else if (c === QUOTE) {
         this.enter(MODE_CODE, 'code', i);
         return i + 1;
@@ -280,13 +378,41 @@ function dollarTagEnd(text: string, at: number): number {
  * so offsets and lines still hold): comments always, and with `quoted` the insides of strings,
  * quoted identifiers and dollar-quoted bodies too. For classifying a statement, never for running it.
  */
-export function blankSql(sql: string, blank: { quoted: boolean }): string {
+export function blankSql(sql: SqlText, blank: { quoted: boolean }): string {
   const starts: { part: SqlPart; at: number }[] = [{ part: 'code', at: 0 }];
-  new SqlLexer(undefined, (part, at) => starts.push({ part, at })).scan(sql);
+  new SqlLexer({ standardConformingStrings: sql.standardConformingStrings, onPart: (part, at) => starts.push({ part, at }) }).scan(sql.text);
   let out = '';
   starts.forEach(({ part, at }, k) => {
-    const text = sql.slice(at, starts[k + 1]?.at ?? sql.length);
+    const text = sql.text.slice(at, starts[k + 1]?.at ?? sql.text.length);
     out += part === 'code' || (part === 'quoted' && !blank.quoted) ? text : text.replace(/[^\n]/g, ' ');
   });
   return out;
+}
+
+const SET_CONFORMING = /^set\s+(?:(?:session|local)\s+)?"?standard_conforming_strings"?\s*(?:=|\bto\b)\s*([\s\S]*?)\s*$/i;
+const RESET_CONFORMING = /^(?:reset\s+(?:"?standard_conforming_strings"?|all)|discard\s+all)\s*$/i;
+
+/**
+ * What a statement sets standard_conforming_strings to: on (true), off (false), its value at the
+ * session's start ('reset': RESET, RESET ALL, DISCARD ALL, SET … TO DEFAULT), or undefined for any
+ * other statement or a value PostgreSQL refuses. SET LOCAL counts as SET: a down migration runs in
+ * one transaction, whose rest it governs. (set_config() and a SET inside a function are not followed.)
+ */
+function conformingStringsSet(statement: SqlText): boolean | 'reset' | undefined {
+  const code = blankSql(statement, { quoted: false }).trim();
+  if (RESET_CONFORMING.test(code)) return 'reset';
+  const value = SET_CONFORMING.exec(code)?.[1];
+  if (value === undefined) return undefined;
+  if (/^default$/i.test(value)) return 'reset';
+  const quoted = /^(?:[eE]?'([^'\\]*)'|"([^"]*)")$/.exec(value);
+  return parseBool(quoted ? (quoted[1] ?? quoted[2]!) : value);
+}
+
+/** A boolean as PostgreSQL's parse_bool reads one: a prefix of true, false, yes or no, on, of(f), 1 or 0, in any case. */
+function parseBool(value: string): boolean | undefined {
+  const v = value.toLowerCase();
+  if (!v) return undefined;
+  if ('true'.startsWith(v) || 'yes'.startsWith(v) || v === 'on' || v === '1') return true;
+  if ('false'.startsWith(v) || 'no'.startsWith(v) || v === 'of' || v === 'off' || v === '0') return false;
+  return undefined;
 }

@@ -6,7 +6,15 @@
  * (pipeline/ledger.ts); run-down-migrations by workflow run and step (rerun.ts).
  */
 import type { Session } from '../db/session.js';
-import { addColumnOnce } from './progress.js';
+import { ensureTable, type OwnTable } from './own-tables.js';
+
+const ROLLBACKS: OwnTable = {
+  name: 'rollback_kit.rollbacks',
+  definition: `incident_key text PRIMARY KEY, method text NOT NULL, keep_version text,
+       planned text[] NOT NULL DEFAULT '{}', reverted text[] NOT NULL DEFAULT '{}', status text NOT NULL,
+       started_at timestamptz NOT NULL DEFAULT now(), updated_at timestamptz NOT NULL DEFAULT now(), kept text[] NOT NULL DEFAULT '{}'`,
+  added: { kept: "text[] NOT NULL DEFAULT '{}'" },
+};
 
 export interface LedgerRow {
   incidentKey: string;
@@ -49,15 +57,9 @@ export async function readLedger(session: Session, incidentKey: string): Promise
 }
 
 export async function writeLedger(session: Session, row: LedgerRow): Promise<void> {
-  await session.query('CREATE SCHEMA IF NOT EXISTS rollback_kit');
-  await session.query(
-    `CREATE TABLE IF NOT EXISTS rollback_kit.rollbacks (
-       incident_key text PRIMARY KEY, method text NOT NULL, keep_version text,
-       planned text[] NOT NULL DEFAULT '{}', reverted text[] NOT NULL DEFAULT '{}', status text NOT NULL,
-       started_at timestamptz NOT NULL DEFAULT now(), updated_at timestamptz NOT NULL DEFAULT now(), kept text[] NOT NULL DEFAULT '{}')`,
-  );
-  // A table an earlier version created: the column is added once; the check keeps ALTER's lock off every later write.
-  await session.query(addColumnOnce('rollback_kit.rollbacks', 'kept', "text[] NOT NULL DEFAULT '{}'"));
+  // Made, or given the columns this version added, only where it lacks them: a role that may write the
+  // rows but not own the table (a CI role after a migration role) needs no more (own-tables.ts).
+  await ensureTable(session, ROLLBACKS);
   await session.query(
     `INSERT INTO rollback_kit.rollbacks (incident_key, method, keep_version, planned, kept, reverted, status)
      VALUES ($1, $2, $3, $4, $5, $6, $7)

@@ -149,32 +149,32 @@ const DOWN_HINTS: Record<FormatName, string> = {
   plain: 'Add the <version>_name.down.sql file.',
 };
 
-function prepare(file: MigrationFile, log: Pick<Log, 'excerpt'>): PlannedMigration {
+function prepare(file: MigrationFile, standardConformingStrings: boolean, log: Pick<Log, 'excerpt'>): PlannedMigration {
   const sql = file.downSql ?? '';
-  let statements: PlannedStatement[] = splitStatements(sql).map((s) => ({
+  let statements: PlannedStatement[] = splitStatements({ text: sql, standardConformingStrings }).map((s) => ({
     ...s,
-    line: file.downLine + lineAt(sql, s.offset + codeStart(s.text)) - 1,
+    line: file.downLine + lineAt(sql, s.offset + codeStart(s)) - 1,
     textLine: file.downLine + lineAt(sql, s.offset) - 1,
   }));
   // A down file wrapped in BEGIN … COMMIT (golang-migrate's docs suggest it): we supply that transaction.
-  if (statements.length >= 2 && transactionControl(statements[0]!.text) === 'begin' && transactionControl(statements.at(-1)!.text) === 'commit') {
+  if (statements.length >= 2 && transactionControl(statements[0]!) === 'begin' && transactionControl(statements.at(-1)!) === 'commit') {
     statements = statements.slice(1, -1);
   }
-  const copy = statements.find((s) => copyFromStdin(s.text));
+  const copy = statements.find((s) => copyFromStdin(s));
   if (copy) {
     throw new RollbackKitError(
       `${file.downFile ?? file.name} line ${copy.line}: "${log.excerpt(firstCodeLine(copy.text), 100)}" reads its rows from the client, as psql sends the lines after it; the down SQL is sent as SQL only, so it would get no rows. Nothing was run.`,
       'Write the rows as INSERT statements, or COPY them FROM a file on the database server.',
     );
   }
-  const control = statements.find((s) => transactionControl(s.text));
+  const control = statements.find((s) => transactionControl(s));
   if (control) {
     throw new RollbackKitError(
       `${file.downFile ?? file.name} line ${control.line}: "${log.excerpt(firstCodeLine(control.text), 100)}" inside a down migration would break the transaction each migration runs in. Nothing was run.`,
       'Remove transaction statements from the down SQL: each migration runs in a transaction of its own (or statement by statement when it holds CONCURRENTLY and similar).',
     );
   }
-  return { file, statements, transactional: !file.noTransaction && !statements.some((s) => needsOwnTransaction(s.text)) };
+  return { file, statements, transactional: !file.noTransaction && !statements.some((s) => needsOwnTransaction(s)) };
 }
 
 /** The statement's first line of code (comment lines skipped): how messages name a statement. */
@@ -190,12 +190,18 @@ export interface PlanContext {
   ownDown?: (count: number) => string;
   /** Cuts a statement for a message after redacting it: a secret cut first would no longer be recognised. */
   log: Pick<Log, 'excerpt'>;
+  /**
+   * The session's standard_conforming_strings, which each migration starts from (the runner resets
+   * the session before each): where the down SQL's '…' strings end depends on it. On when not given.
+   */
+  standardConformingStrings?: boolean;
 }
 
 export function planReverts(format: MigrationFormat, files: MigrationFile[], appliedIds: string[], selector: Selector, context: PlanContext): Plan {
   const applied = appliedMigrations(files, appliedIds);
   const chosen = select(format, context.table, files, applied, selector);
-  const missing = chosen.filter((f) => f.downSql === undefined || !hasCode(f.downSql));
+  const standardConformingStrings = context.standardConformingStrings ?? true;
+  const missing = chosen.filter((f) => f.downSql === undefined || !hasCode({ text: f.downSql, standardConformingStrings }));
   if (missing.length > 0) {
     const list = missing.map((f) => `${f.name} (${f.missingReason ?? (f.downSql === undefined ? 'no down SQL' : 'the down SQL is empty')})`).join(', ');
     // A down in code (node-pg-migrate's JS/TS) runs only in the tool: the whole plan goes through it, in its order.
@@ -205,5 +211,5 @@ export function planReverts(format: MigrationFormat, files: MigrationFile[], app
   }
   const kept = applied.length - chosen.length - 1;
   const suffix = chosen.every((f, i) => applied[applied.length - 1 - i] === f);
-  return { format: format.name, toRevert: chosen.map((f) => prepare(f, context.log)), applied, keep: suffix && kept >= 0 ? applied[kept] : undefined };
+  return { format: format.name, toRevert: chosen.map((f) => prepare(f, standardConformingStrings, context.log)), applied, keep: suffix && kept >= 0 ? applied[kept] : undefined };
 }

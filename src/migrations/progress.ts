@@ -11,6 +11,7 @@
 import { createHash } from 'node:crypto';
 import { RollbackKitError } from '../core/errors.js';
 import type { Session } from '../db/session.js';
+import { ensureTableSql, type OwnTable } from './own-tables.js';
 import { literal } from './sql-split.js';
 
 export interface Progress {
@@ -48,31 +49,22 @@ export async function progressStillHolds(session: Session, progress: Progress, r
   return r.rows[0]?.rows === progress.rows;
 }
 
+const DOWN_PROGRESS: OwnTable = {
+  name: 'rollback_kit.down_progress',
+  definition: `tracking text NOT NULL, migration text NOT NULL, done text[] NOT NULL DEFAULT '{}',
+       updated_at timestamptz NOT NULL DEFAULT now(), tracking_rows text, PRIMARY KEY (tracking, migration)`,
+  added: { tracking_rows: 'text' },
+};
+
 /**
  * Statements (literals inlined) that make the migration's progress row belong to the tracking
  * rows as `rowVersionSql` reads them in the same transaction, keeping the statements done or
- * starting over. The table is created where needed, and given the tracking_rows column where an
- * earlier version created it without one.
+ * starting over. The table is made where needed, and given the tracking_rows column where an
+ * earlier version made it without one (own-tables.ts).
  */
-/**
- * Adds a column a table of ours gained after an earlier version created it. The catalog is checked
- * first, so that every later call takes no ALTER lock; IF NOT EXISTS for two first calls at once.
- */
-export function addColumnOnce(table: string, column: string, type: string): string {
-  return `DO $rk$ BEGIN
-       IF NOT EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = ${literal(table)}::regclass AND attname = ${literal(column)} AND NOT attisdropped) THEN
-         ALTER TABLE ${table} ADD COLUMN IF NOT EXISTS ${column} ${type};
-       END IF;
-     END $rk$`;
-}
-
 export function startProgressSql(tracking: string, migration: string, rowVersionSql: string, keepDone: boolean): string[] {
   return [
-    'CREATE SCHEMA IF NOT EXISTS rollback_kit',
-    `CREATE TABLE IF NOT EXISTS rollback_kit.down_progress (
-       tracking text NOT NULL, migration text NOT NULL, done text[] NOT NULL DEFAULT '{}',
-       updated_at timestamptz NOT NULL DEFAULT now(), tracking_rows text, PRIMARY KEY (tracking, migration))`,
-    addColumnOnce('rollback_kit.down_progress', 'tracking_rows', 'text'),
+    ensureTableSql(DOWN_PROGRESS),
     `INSERT INTO rollback_kit.down_progress AS p (tracking, migration, tracking_rows) VALUES (${literal(tracking)}, ${literal(migration)}, (${rowVersionSql}))
        ON CONFLICT (tracking, migration) DO UPDATE SET tracking_rows = excluded.tracking_rows, updated_at = now()${keepDone ? '' : `, done = '{}'`}`,
   ];

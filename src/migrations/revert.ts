@@ -8,7 +8,7 @@ import { errorLine, RollbackKitError } from '../core/errors.js';
 import type { Log } from '../core/log.js';
 import { describeTarget, isTransactionPooler, type ConnectionTarget } from '../db/connection.js';
 import type { FindToolOptions } from '../db/pg-tools.js';
-import { closeSession, connect, type QueryDeadline, type Session } from '../db/session.js';
+import { closeSession, connect, standardConformingStrings, type QueryDeadline, type Session } from '../db/session.js';
 import { compareSource, readServerIdentity, snapshotSource } from '../db/server-identity.js';
 import type { VerifiedSnapshot } from '../db/verify.js';
 import { acquireMigrationLock, releaseMigrationLock, ROLLBACK_KIT_LOCK_KEY } from './lock.js';
@@ -240,7 +240,8 @@ export async function revertMigrations(opts: RevertOptions, log: Log): Promise<R
     recorded = opts.run && asked.kind === 'steps' ? await RecordedPlan.read(session, opts.run, tracking.table) : undefined;
     const selector = recorded?.selector(asked, log) ?? asked;
     const ownDown = format.ownDownCommand && ((count: number) => format.ownDownCommand!(count, relative(opts.root, dir) || '.', table));
-    const plan = planReverts(format, files, appliedIds, selector, { table: tracking.table, ownDown, log });
+    // The value each migration starts from: the runner's RESET ALL brings the session back to it.
+    const plan = planReverts(format, files, appliedIds, selector, { table: tracking.table, ownDown, log, standardConformingStrings: await standardConformingStrings(session) });
     applied = plan.applied;
     result.plan = planEntries(plan);
     result.keepVersion = plan.keep?.version;

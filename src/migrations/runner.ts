@@ -7,11 +7,11 @@ import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { RollbackKitError } from '../core/errors.js';
 import type { Log } from '../core/log.js';
-import { withQueryDeadline, type Session } from '../db/session.js';
+import { standardConformingStrings, withQueryDeadline, type Session } from '../db/session.js';
 import { firstCodeLine, type PlannedMigration, type PlannedStatement } from './planner.js';
 import { clearProgressSql, progressStillHolds, readProgress, recordStatement, startProgressSql, statementHash, statementsAlreadyRun, type Progress } from './progress.js';
 import { describeError, failure, isConnectionLoss, PROGRESS_TABLE, StatementFailed, type PgError } from './run-failure.js';
-import { sessionSetting, stripComments } from './sql-split.js';
+import { readsAlike, sessionSetting, stripComments } from './sql-split.js';
 import type { MigrationFile, Tracking } from './types.js';
 
 export { MigrationFailed, type StoppedIn } from './run-failure.js';
@@ -25,11 +25,33 @@ export interface RevertedMigration {
   durationMs: number;
 }
 
+/**
+ * The session would read the statement otherwise than the planner split it: its
+ * standard_conforming_strings is not the one the statement was read with, and a backslash in one of
+ * the statement's '…' strings makes a difference.
+ */
+function readOtherwise(s: PlannedStatement, conforming: boolean): boolean {
+  return s.standardConformingStrings !== conforming && !readsAlike(s);
+}
+
+const onOff = (on: boolean) => (on ? 'on' : 'off');
+
+/** Why a statement is not sent (readOtherwise): nothing of it ran. */
+function readOtherwiseError(s: PlannedStatement, conforming: boolean): Error {
+  return new Error(
+    `not sent: standard_conforming_strings is ${onOff(conforming)} in the session here, but the down SQL was read with it ${onOff(s.standardConformingStrings)} at this statement ` +
+      `(its value at the start, or as a SET or RESET of it before the statement left it), and a backslash in one of the statement's '…' strings means something else under each. ` +
+      `Change it in the down SQL only with SET or RESET standard_conforming_strings, not with set_config() or in a function, or write those strings as E'…'`,
+  );
+}
+
 /** Runs the statements at `indices` one query each; `after` follows each one that completed. */
 async function exec(session: Session, statements: PlannedStatement[], indices: number[], after?: (s: PlannedStatement) => Promise<void>): Promise<void> {
   for (const i of indices) {
     const s = statements[i]!;
     try {
+      const conforming = await standardConformingStrings(session);
+      if (readOtherwise(s, conforming)) throw readOtherwiseError(s, conforming);
       await session.query(s.text);
     } catch (err) {
       throw new StatementFailed(s, i, err);
@@ -91,7 +113,7 @@ async function remaining(session: Session, tracking: Tracking, m: PlannedMigrati
   }
   const from = statementsAlreadyRun(saved, m.statements.map((s) => statementHash(s.text)), m.file.name);
   if (from > 0) log.info(`  resuming ${m.file.name} at statement ${from + 1} of ${m.statements.length}: the first ${from} ran in an earlier run`);
-  const replay = range(0, from).filter((i) => sessionSetting(m.statements[i]!.text));
+  const replay = range(0, from).filter((i) => sessionSetting(m.statements[i]!));
   // A new session has none of the settings the statements that ran made: the rest would run without them.
   if (replay.length > 0) log.info(`  running again the session setting(s) among the statements that ran: ${replay.map((i) => log.excerpt(firstCodeLine(m.statements[i]!.text), 100)).join('; ')}`);
   return { from, replay, hasProgress: true };
@@ -112,7 +134,7 @@ function resetSql(settings: string[]): string[] {
  * the server's (RESET ALL, DISCARD ALL), which the deadline would cut short.
  */
 function allowance(m: PlannedMigration, statements: number): number | undefined {
-  return m.statements.some((s) => /statement_timeout|\breset\s+all\b|\bdiscard\s+all\b/i.test(stripComments(s.text))) ? undefined : statements;
+  return m.statements.some((s) => /statement_timeout|\breset\s+all\b|\bdiscard\s+all\b/i.test(stripComments(s))) ? undefined : statements;
 }
 
 /** How the runner reaches the database: the session, the tool's bookkeeping, the run's settings. */
@@ -130,30 +152,48 @@ interface Part {
   index: number;
 }
 
+interface Query {
+  text: string;
+  parts: Part[];
+  /** Down statements and bookkeeping in it: what its deadline allows for. */
+  statements: number;
+}
+
 /**
  * The whole migration as one query: the run's settings, BEGIN, bookkeeping, down statements (after
  * an earlier run: those it did not run, behind the session settings of those it did),
  * bookkeeping, COMMIT. One round trip instead of one per statement; PostgreSQL still runs the
  * statements one after the other and skips the rest after an error, leaving the transaction to
- * roll back.
+ * roll back. Unless standard_conforming_strings changes: PostgreSQL reads a whole query with the
+ * value the session has when it arrives (`conforming`), so a down statement read with another
+ * (after a SET of it, or after the RESET ALL when the migration before left another) starts the
+ * next query, sent once the statements before it have set it. Our own SQL reads alike either way.
  */
-function oneQuery(m: PlannedMigration, reset: string[], start: string[], end: string[], rest: Remaining): { text: string; parts: Part[] } {
-  const parts: Part[] = [];
-  let text = '';
-  const add = (sql: string, statement: PlannedStatement | undefined, index: number) => {
-    parts.push({ offset: text.length, statement, index });
+function migrationQueries(m: PlannedMigration, reset: string[], start: string[], end: string[], rest: Remaining, conforming: boolean): Query[] {
+  const queries: Query[] = [];
+  let query: Query = { text: '', parts: [], statements: 0 };
+  const add = (sql: string, statement: PlannedStatement | undefined, index: number, counts: boolean) => {
+    if (statement && query.parts.length && readOtherwise(statement, conforming)) {
+      queries.push(query);
+      query = { text: '', parts: [], statements: 0 };
+      conforming = statement.standardConformingStrings;
+    }
+    query.parts.push({ offset: query.text.length, statement, index });
     // The newline keeps the semicolon out of a trailing "--" comment.
-    text += `${sql}\n;\n`;
+    query.text += `${sql}\n;\n`;
+    if (counts) query.statements++;
   };
-  for (const sql of reset) add(sql, undefined, -1);
-  add('BEGIN', undefined, rest.from);
-  for (const sql of start) add(sql, undefined, rest.from);
-  for (const i of [...rest.replay, ...range(rest.from, m.statements.length)]) add(m.statements[i]!.text, m.statements[i], i);
-  for (const sql of [...end, 'COMMIT']) add(sql, undefined, m.statements.length);
-  return { text, parts };
+  for (const sql of reset) add(sql, undefined, -1, false);
+  add('BEGIN', undefined, rest.from, false);
+  for (const sql of start) add(sql, undefined, rest.from, true);
+  for (const i of [...rest.replay, ...range(rest.from, m.statements.length)]) add(m.statements[i]!.text, m.statements[i], i, true);
+  for (const sql of end) add(sql, undefined, m.statements.length, true);
+  add('COMMIT', undefined, m.statements.length, false);
+  queries.push(query);
+  return queries;
 }
 
-/** The part an error position (1-based, in the whole query) falls in. */
+/** The part an error position (1-based, in its query) falls in. */
 function partAt(parts: Part[], position: number): Part | undefined {
   let found: Part | undefined;
   for (const p of parts) if (p.offset <= position - 1) found = p;
@@ -186,19 +226,27 @@ async function revertInTransaction(ctx: Context, m: PlannedMigration, previous: 
   const start = tracking.startSql?.(m.file, previous) ?? [];
   // After an earlier run, its progress goes in the same transaction: the statements it lists ran, and the rest with them.
   const end = [...tracking.revertSql(m.file, previous), ...(rest.hasProgress ? [clearProgressSql(tracking.table, m.file.id)] : [])];
-  const { text, parts } = oneQuery(m, ctx.reset, start, end, rest);
-  try {
-    await withQueryDeadline(session, allowance(m, m.statements.length - rest.from + start.length + end.length), () => session.query(text));
-  } catch (err) {
-    if (isConnectionLoss(err)) throw new StatementFailed(undefined, -1, err);
-    await session.query('ROLLBACK').catch(() => undefined);
-    const position = Number((err as PgError).position);
-    const part = Number.isInteger(position) && position > 0 ? partAt(parts, position) : undefined;
-    if (!part) throw await diagnose(ctx, m, start, end, rest, err);
-    const e = err as PgError;
-    // The position is in the whole query: make it the statement's own.
-    const statementError: PgError = part.statement ? { code: e.code, message: e.message, detail: e.detail, hint: e.hint, position: String(position - part.offset) } : e;
-    throw new StatementFailed(part.statement, part.index, statementError);
+  for (const { text, parts, statements } of migrationQueries(m, ctx.reset, start, end, rest, await standardConformingStrings(session))) {
+    // A query after the first is sent once the SET before it ran: it must have set what the statements were read with.
+    const conforming = await standardConformingStrings(session);
+    const otherwise = parts.find((p) => p.statement && readOtherwise(p.statement, conforming));
+    if (otherwise) {
+      await session.query('ROLLBACK').catch(() => undefined);
+      throw new StatementFailed(otherwise.statement, otherwise.index, readOtherwiseError(otherwise.statement!, conforming));
+    }
+    try {
+      await withQueryDeadline(session, allowance(m, statements), () => session.query(text));
+    } catch (err) {
+      if (isConnectionLoss(err)) throw new StatementFailed(undefined, -1, err);
+      await session.query('ROLLBACK').catch(() => undefined);
+      const position = Number((err as PgError).position);
+      const part = Number.isInteger(position) && position > 0 ? partAt(parts, position) : undefined;
+      if (!part) throw await diagnose(ctx, m, start, end, rest, err);
+      const e = err as PgError;
+      // The position is in the query: make it the statement's own.
+      const statementError: PgError = part.statement ? { code: e.code, message: e.message, detail: e.detail, hint: e.hint, position: String(position - part.offset) } : e;
+      throw new StatementFailed(part.statement, part.index, statementError);
+    }
   }
 }
 

@@ -4,44 +4,64 @@
  * including the implicit one of a multi-statement query) and to name the statement that failed.
  */
 import pgUtils from 'pg/lib/utils.js';
-import { blankSql, SqlLexer } from '../db/sql-lexer.js';
+import { blankSql, SqlLexer, type SqlText } from '../db/sql-lexer.js';
 
-export interface Statement {
-  text: string;
+export type { SqlText } from '../db/sql-lexer.js';
+
+/** A statement, with the standard_conforming_strings it was read with (the session's, or as a SET before it left it). */
+export interface Statement extends SqlText {
   /** Offset of the statement's first character in the text that was split. */
   offset: number;
 }
 
 /**
  * Semicolons end a statement only outside quotes, dollar quotes, comments and `BEGIN ATOMIC`
- * function bodies. Statements that are only comments or blanks are dropped.
+ * function bodies. Statements that are only comments or blanks are dropped. `sql` is read from its
+ * standard_conforming_strings on, following its own SETs of it, as psql would send it statement by
+ * statement: each statement says what it was read with.
  */
-export function splitStatements(sql: string): Statement[] {
+export function splitStatements(sql: SqlText): Statement[] {
   const out: Statement[] = [];
   let start = 0;
+  let conforming = sql.standardConformingStrings;
   const push = (end: number) => {
-    const raw = sql.slice(start, end);
+    const raw = { text: sql.text.slice(start, end), standardConformingStrings: conforming };
     if (hasCode(raw)) {
-      const lead = raw.length - raw.trimStart().length;
-      out.push({ text: raw.trim(), offset: start + lead });
+      const lead = raw.text.length - raw.text.trimStart().length;
+      out.push({ text: raw.text.trim(), offset: start + lead, standardConformingStrings: conforming });
     }
   };
-  new SqlLexer((end) => {
-    push(end);
-    start = end + 1;
-  }).scan(sql);
-  push(sql.length);
+  const lexer = new SqlLexer({
+    standardConformingStrings: conforming,
+    onEnd: (end) => {
+      push(end);
+      start = end + 1;
+      conforming = lexer.standardConformingStrings;
+    },
+  });
+  lexer.scan(sql.text);
+  push(sql.text.length);
   return out;
 }
 
+/**
+ * The statement reads the same whatever standard_conforming_strings is, where its strings end and
+ * what they hold: none of its '…' strings holds a backslash (E'…', dollar quotes and names never differ).
+ */
+export function readsAlike(s: SqlText): boolean {
+  const lexer = new SqlLexer({ standardConformingStrings: s.standardConformingStrings });
+  lexer.scan(s.text);
+  return !lexer.backslashInString;
+}
+
 /** Offset of the first character that is neither whitespace nor comment (the text's length when none is). */
-export function codeStart(sql: string): number {
+export function codeStart(sql: SqlText): number {
   const at = stripComments(sql).search(/\S/);
-  return at < 0 ? sql.length : at;
+  return at < 0 ? sql.text.length : at;
 }
 
 /** True when the text holds something other than whitespace and comments. */
-export function hasCode(sql: string): boolean {
+export function hasCode(sql: SqlText): boolean {
   return /\S/.test(stripComments(sql));
 }
 
@@ -50,27 +70,27 @@ export function hasCode(sql: string): boolean {
  * or `/*` inside a string or a dollar-quoted body is not a comment. For classifying it, never for
  * running it; offsets are those of `sql`.
  */
-export function stripComments(sql: string): string {
+export function stripComments(sql: SqlText): string {
   return blankSql(sql, { quoted: false });
 }
 
 /** The statement's keywords and names only: comments, and the insides of strings, quoted identifiers and dollar-quoted bodies, blanked. */
-function codeOnly(text: string): string {
-  return blankSql(text, { quoted: true });
+function codeOnly(s: SqlText): string {
+  return blankSql(s, { quoted: true });
 }
 
 /** The statement's leading words, lower-cased: enough to classify it. */
-function leadingWords(text: string, n: number): string[] {
-  return codeOnly(text).trim().toLowerCase().split(/[\s(;]+/).filter(Boolean).slice(0, n);
+function leadingWords(s: SqlText, n: number): string[] {
+  return codeOnly(s).trim().toLowerCase().split(/[\s(;]+/).filter(Boolean).slice(0, n);
 }
 
 /**
  * Statements PostgreSQL refuses inside a transaction block (error 25001): a migration holding one
  * must run statement by statement, each of these alone.
  */
-export function needsOwnTransaction(text: string): boolean {
-  const words = leadingWords(text, 4);
-  const flat = ` ${codeOnly(text).toLowerCase().replace(/\s+/g, ' ')} `;
+export function needsOwnTransaction(s: SqlText): boolean {
+  const words = leadingWords(s, 4);
+  const flat = ` ${codeOnly(s).toLowerCase().replace(/\s+/g, ' ')} `;
   const [a, b] = words;
   if (a === 'vacuum') return true;
   if ((a === 'create' || a === 'drop') && (b === 'database' || b === 'tablespace')) return true;
@@ -85,16 +105,16 @@ export function needsOwnTransaction(text: string): boolean {
  * COPY … FROM STDIN: the rows come from the client after the statement, as psql sends the lines
  * that follow it. A migration runner sends SQL only, so PostgreSQL gets no rows and cancels it.
  */
-export function copyFromStdin(text: string): boolean {
-  const flat = ` ${codeOnly(text).toLowerCase().replace(/\s+/g, ' ')} `;
-  return leadingWords(text, 1)[0] === 'copy' && / from stdin[ ;]/.test(flat);
+export function copyFromStdin(s: SqlText): boolean {
+  const flat = ` ${codeOnly(s).toLowerCase().replace(/\s+/g, ' ')} `;
+  return leadingWords(s, 1)[0] === 'copy' && / from stdin[ ;]/.test(flat);
 }
 
 export type TransactionControl = 'begin' | 'commit' | 'other';
 
 /** BEGIN / COMMIT / ROLLBACK / SAVEPOINT …: statements that would break the transaction we wrap a migration in. */
-export function transactionControl(text: string): TransactionControl | undefined {
-  const [a, b] = leadingWords(text, 2);
+export function transactionControl(s: SqlText): TransactionControl | undefined {
+  const [a, b] = leadingWords(s, 2);
   if (a === 'begin' || (a === 'start' && b === 'transaction')) return 'begin';
   if (a === 'commit' || a === 'end') return 'commit';
   if (a === 'rollback' || a === 'abort' || a === 'savepoint' || a === 'release' || (a === 'prepare' && b === 'transaction')) return 'other';
@@ -106,11 +126,11 @@ export function transactionControl(text: string): TransactionControl | undefined
  * AUTHORIZATION): what a statement run later in the same session depends on. SET LOCAL, SET
  * TRANSACTION and SET CONSTRAINTS end with their transaction.
  */
-export function sessionSetting(text: string): boolean {
-  const [a, b] = leadingWords(text, 2);
+export function sessionSetting(s: SqlText): boolean {
+  const [a, b] = leadingWords(s, 2);
   if (a === 'reset') return true;
   // pg_dump's and `supabase db diff`'s way: SELECT pg_catalog.set_config('search_path', '', false).
-  if (a === 'select') return /^select\s+(pg_catalog\s*\.\s*)?set_config\s*\([\s\S]*,\s*false\s*\)$/i.test(codeOnly(text).trim().replace(/;$/, '').trim());
+  if (a === 'select') return /^select\s+(pg_catalog\s*\.\s*)?set_config\s*\([\s\S]*,\s*false\s*\)$/i.test(codeOnly(s).trim().replace(/;$/, '').trim());
   return a === 'set' && b !== 'local' && b !== 'transaction' && b !== 'constraints';
 }
 

@@ -77,7 +77,7 @@ export async function readiness(request: RollbackRequest, components: ComponentP
     if (!outcomes[i]) continue;
     if (c.provider === 'vercel' && request.secrets.vercelToken) {
       try {
-        const t = await vercelTokenReadiness({ token: request.secrets.vercelToken, apiUrl: c.apiUrl, team: c.team, project: c.project!, warnDays: TOKEN_WARN_DAYS, now: Date.now() }, log);
+        const t = await vercelTokenReadiness({ token: request.secrets.vercelToken, apiUrl: c.apiUrl, team: c.team, project: c.project!, warnDays: TOKEN_WARN_DAYS, now: Date.now(), timeoutSeconds: c.timeoutSeconds }, log);
         const proven = ['it reads the project, its production deployment and its deployment list', ...t.proven];
         add({
           check: 'token',

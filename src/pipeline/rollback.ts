@@ -398,7 +398,7 @@ function endNotice(t: { end(status: PhaseStatus, detail: string): unknown }, sen
  * A rollback the platform accepted that production does not serve yet: a Vercel promotion queued
  * behind a rolling release (notLiveYet), or a git-revert pull request, which changes production
  * only once someone merges it and it deploys (a re-run finds the branch pushed and the pull
- * request open: still not live). After the merge the checkout has the good files: already-current.
+ * request open: still not live). After the merge git-revert recognises its rollback: already-current.
  */
 export function notLive(c: ComponentPlan, outcome: PromoteOutcome): RollbackKitError | undefined {
   const queued = notLiveYet(outcome, c.name);
@@ -588,7 +588,7 @@ async function environmentPhase(
   let warn = false;
   for (const { c, rec } of vercel) {
     try {
-      rec.changedEnv = await changedProductionEnv({ token: request.secrets.vercelToken!, project: c.project!, team: c.team, apiUrl: c.apiUrl, since: rec.to!.createdAt! }, log);
+      rec.changedEnv = await changedProductionEnv({ token: request.secrets.vercelToken!, project: c.project!, team: c.team, apiUrl: c.apiUrl, since: rec.to!.createdAt!, timeoutSeconds: c.timeoutSeconds }, log);
       if (rec.changedEnv.length) {
         warn = true;
         const line = `${c.name}: ${rec.changedEnv.join(', ')} changed after ${rec.to!.id} was built; production runs the old values now, the next redeploy picks up the new ones`;
@@ -619,8 +619,9 @@ function nextSteps(record: RollbackRecord): string[] {
         // Their error is what a person must do (merge the pull request, finish the rolling release).
         for (const c of record.components.filter((p) => p.status === 'pending')) {
           steps.push(`Production still serves the bad release of ${c.name}: ${c.error}`);
-          // A second git-revert run would revert again: the merged revert is now what HEAD^ undoes.
-          if (c.provider === 'git-revert') steps.push(`Once ${c.name} is deployed from the merged pull request, and only if the database must go back too, start a new run with scope db. Do not use "Re-run", scope app or scope full for it: they run git-revert again.`);
+          // After the merge git-revert finds its rollback and changes nothing (merged.ts), so a re-run
+          // is safe for the app; before the deploy it would still change the database under bad code.
+          if (c.provider === 'git-revert') steps.push(`Once ${c.name} is deployed from the merged pull request, and only if the database must go back too, start a new run with scope db (or re-run this one: git-revert then finds the rollback merged and leaves ${c.name} as it is).`);
         }
         if (record.database) steps.push('The database was not touched, because changing it under an app that did not roll back makes things worse.');
       } else if (record.failedPhase === 'snapshot') {

@@ -1,34 +1,36 @@
 /**
  * How long a provider may spend paging through its list of releases or deploys: the step's
  * timeout-seconds, not a page count, so a last good one however far back is found when there is
- * time to reach it, and a listing that never ends still ends.
+ * time to reach it, and a listing that never ends still ends. The time is the step's own deadline
+ * (StepDeadline), the one clock of the search for the target that bounds its retries too, so the
+ * listing cannot outlive the search it belongs to.
  */
 import { RollbackKitError } from '../core/errors.js';
+import { clip } from '../core/secrets.js';
+import type { StepDeadline } from './http/deadline.js';
 
 export interface ListingBound {
-  /** Epoch milliseconds after which no further page is asked for. */
-  deadline: number;
-  /** timeout-seconds, for the message. */
-  seconds: number;
+  /** The step's deadline: no page is asked for once it has passed. */
+  deadline: StepDeadline;
   /** What is being listed ("the releases of app shop"), for the message. */
   what: string;
 }
 
-export function listingBound(timeoutSeconds: number, what: string): ListingBound {
-  return { deadline: Date.now() + timeoutSeconds * 1000, seconds: timeoutSeconds, what };
+export function listingBound(deadline: StepDeadline, what: string): ListingBound {
+  return { deadline, what };
 }
 
 /** Before each page after the first: past the deadline, a clear error saying how far it got. */
 export function checkListingTime(bound: ListingBound | undefined, pagesRead: number): void {
-  if (!bound || pagesRead === 0 || Date.now() < bound.deadline) return;
+  if (!bound || pagesRead === 0 || bound.deadline.left() > 0) return;
   throw new RollbackKitError(
-    `Listing ${bound.what} took longer than timeout-seconds (${bound.seconds} s): ${pagesRead} page(s) read, and the list goes on.`,
+    `Listing ${bound.what} took longer than timeout-seconds (${bound.deadline.seconds} s): ${pagesRead} page(s) read, and the list goes on.`,
     'Raise timeout-seconds to look further back, or name the target to return to.',
   );
 }
 
-/** What a message quotes of a cursor: enough to recognise it. */
-const clip = (text: string) => (text.length > 40 ? `${text.slice(0, 40)}…` : text);
+/** What a message quotes of a cursor: enough to recognise it (a longer one is cut to 40 characters and an ellipsis). */
+const CURSOR_SHOWN = 41;
 
 /**
  * Stops a listing whose API hands out a page it has given before (the same cursor again, or for
@@ -45,7 +47,7 @@ export class PageGuard {
   /** Records the page just read by its next cursor (or, with page numbers, by what it held). */
   check(key: string, kind: 'cursor' | 'page' = 'cursor'): void {
     this.pages++;
-    if (this.seen.has(key)) this.stuck(kind === 'cursor' ? `the same next-page cursor (${clip(key)}) as an earlier page` : 'a page it had already given');
+    if (this.seen.has(key)) this.stuck(kind === 'cursor' ? `the same next-page cursor (${clip(key, CURSOR_SHOWN)}) as an earlier page` : 'a page it had already given');
     this.seen.add(key);
   }
 

@@ -21,7 +21,7 @@ import { promoteOnRender } from './render/rollback.js';
 import { promoteOnVercel, type DeploymentInfo } from './vercel/rollback.js';
 import type { VerifiedLookup } from './vercel/target.js';
 import { CommitStatuses } from '../github/commit-status.js';
-import { StepDeadline } from './http/deadline.js';
+import type { StepDeadline } from './http/deadline.js';
 
 export const PROVIDERS = ['vercel', 'fly', 'railway', 'render', 'netlify', 'git-revert', 'command'] as const;
 export type Provider = (typeof PROVIDERS)[number];
@@ -182,34 +182,27 @@ export function checkPromoteRequest(request: PromoteRequest, where: (field: stri
         if (!request.github.repository) throw new RollbackKitError('target last-verified needs the repository whose commits carry rollback-kit/verified, and GITHUB_REPOSITORY is not set.', 'Run the step in GitHub Actions, which sets GITHUB_REPOSITORY.');
         checkApiUrl(request.github.apiUrl, 'GITHUB_API_URL', 'https://api.github.com');
       }
-      requireToken(request.token, where('vercel-token'), 'vercel', 'Pass a Vercel access token from a secret: vercel-token: ${{ secrets.VERCEL_TOKEN }}.');
-      requireField(request.project, where('project'), 'vercel', 'Set project to the Vercel project name or its prj_… id.');
-      checkApiUrl(request.apiUrl, where('api-url'), DEFAULT_VERCEL_API_URL);
+      checkPlatform(request, where, 'Pass a Vercel access token from a secret: vercel-token: ${{ secrets.VERCEL_TOKEN }}.', [['project', request.project, 'Set project to the Vercel project name or its prj_… id.']]);
       return;
     }
     case 'fly':
-      requireToken(request.token, where('fly-token'), 'fly', 'Pass a Fly deploy token from a secret: fly-token: ${{ secrets.FLY_API_TOKEN }} (fly tokens create deploy), or set FLY_API_TOKEN.');
-      requireField(request.app, where('app'), 'fly', 'Set app to the Fly app name (as in fly.toml).');
-      checkApiUrl(request.apiUrl, where('api-url'), FLY_API_URL);
+      checkPlatform(request, where, 'Pass a Fly deploy token from a secret: fly-token: ${{ secrets.FLY_API_TOKEN }} (fly tokens create deploy), or set FLY_API_TOKEN.', [['app', request.app, 'Set app to the Fly app name (as in fly.toml).']]);
       checkApiUrl(request.machinesApiUrl, where('machines-api-url'), FLY_MACHINES_API_URL);
       if (request.registryUrl) checkApiUrl(request.registryUrl, where('registry-url'), 'https://registry.fly.io');
       return;
     case 'railway':
-      requireToken(request.token, where('railway-token'), 'railway', 'Pass a Railway project token (or account token) from a secret: railway-token: ${{ secrets.RAILWAY_TOKEN }}, or set RAILWAY_TOKEN.');
-      for (const [field, value] of [['project', request.project], ['environment', request.environment], ['service', request.service]] as const) {
-        requireField(value, where(field), 'railway', `Set ${field} to the ${field} id (from the Railway dashboard URL or \`railway status --json\`).`);
-      }
-      checkApiUrl(request.apiUrl, where('api-url'), RAILWAY_API_URL);
+      checkPlatform(
+        request,
+        where,
+        'Pass a Railway project token (or account token) from a secret: railway-token: ${{ secrets.RAILWAY_TOKEN }}, or set RAILWAY_TOKEN.',
+        (['project', 'environment', 'service'] as const).map((field) => [field, request[field], `Set ${field} to the ${field} id (from the Railway dashboard URL or \`railway status --json\`).`]),
+      );
       return;
     case 'render':
-      requireToken(request.token, where('render-token'), 'render', 'Pass a Render API key from a secret: render-token: ${{ secrets.RENDER_API_KEY }}, or set RENDER_API_KEY.');
-      requireField(request.service, where('service'), 'render', 'Set service to the Render service id (srv-…), shown in the dashboard URL.');
-      checkApiUrl(request.apiUrl, where('api-url'), RENDER_API_URL);
+      checkPlatform(request, where, 'Pass a Render API key from a secret: render-token: ${{ secrets.RENDER_API_KEY }}, or set RENDER_API_KEY.', [['service', request.service, 'Set service to the Render service id (srv-…), shown in the dashboard URL.']]);
       return;
     case 'netlify':
-      requireToken(request.token, where('netlify-token'), 'netlify', 'Pass a Netlify personal access token from a secret: netlify-token: ${{ secrets.NETLIFY_AUTH_TOKEN }}, or set NETLIFY_AUTH_TOKEN.');
-      requireField(request.site, where('site'), 'netlify', 'Set site to the site id (Site configuration → Site details) or its name.netlify.app domain.');
-      checkApiUrl(request.apiUrl, where('api-url'), NETLIFY_API_URL);
+      checkPlatform(request, where, 'Pass a Netlify personal access token from a secret: netlify-token: ${{ secrets.NETLIFY_AUTH_TOKEN }}, or set NETLIFY_AUTH_TOKEN.', [['site', request.site, 'Set site to the site id (Site configuration → Site details) or its name.netlify.app domain.']]);
       return;
     case 'git-revert':
       requireToken(request.githubToken, where('github-token'), 'git-revert', 'Pass github-token: ${{ secrets.GITHUB_TOKEN }} and grant contents: write and pull-requests: write.');
@@ -222,6 +215,21 @@ export function checkPromoteRequest(request: PromoteRequest, where: (field: stri
 
 function isLastVerified(target: string | undefined): boolean {
   return target?.trim().toLowerCase() === 'last-verified';
+}
+
+/**
+ * What every platform provider needs, in this order: its token (input `<provider>-token`), the
+ * fields that name what to roll back, and an API base URL (DEFAULT_API_URLS when not set).
+ */
+function checkPlatform(
+  request: VercelPromoteRequest | FlyPromoteRequest | RailwayPromoteRequest | RenderPromoteRequest | NetlifyPromoteRequest,
+  where: (field: string) => string,
+  tokenHint: string,
+  fields: [field: string, value: string | undefined, hint: string][],
+): void {
+  requireToken(request.token, where(`${request.provider}-token`), request.provider, tokenHint);
+  for (const [field, value, hint] of fields) requireField(value, where(field), request.provider, hint);
+  checkApiUrl(request.apiUrl, where('api-url'), DEFAULT_API_URLS[request.provider]);
 }
 
 function requireToken(token: string | undefined, what: string, provider: Provider, hint: string): void {
@@ -281,6 +289,9 @@ function vercelFrozen(project: string, autoAssignDisabled: boolean): Frozen {
   };
 }
 
+/** The summary's second table for the releases passed over: the first 50, each with why. */
+const passedOver = (skipped: PromoteOutcome['skipped']): PromoteOutcome['details'] => ({ header: ['passed over', 'why'], rows: skipped.slice(0, 50).map((s): [string, string] => [s.id, s.reason]) });
+
 const fromProvider = (o: ProviderOutcome): PromoteOutcome => ({
   status: o.status,
   from: o.from,
@@ -289,7 +300,7 @@ const fromProvider = (o: ProviderOutcome): PromoteOutcome => ({
   frozen: o.frozen,
   notes: o.notes,
   skipped: o.skipped,
-  details: { header: ['passed over', 'why'], rows: o.skipped.slice(0, 50).map((s): [string, string] => [s.id, s.reason]) },
+  details: passedOver(o.skipped),
 });
 
 /** Puts the last good deployment back (or, with dryRun, only says which one it would be). */
@@ -315,7 +326,7 @@ export async function promotePrevious(request: PromoteRequest, log: Log): Promis
         notes: result.notes,
         skipped,
         queued: result.queued,
-        details: { header: ['passed over', 'why'], rows: skipped.slice(0, 50).map((s): [string, string] => [s.id, s.reason]) },
+        details: passedOver(skipped),
       };
     }
     case 'fly':
@@ -357,10 +368,13 @@ export async function promotePrevious(request: PromoteRequest, log: Log): Promis
 }
 
 /** Reads rollback-kit/verified from GitHub, for target last-verified only (checked above: token and repository are set). */
-function verifiedLookup(request: VercelPromoteRequest, log: Log): VerifiedLookup | undefined {
+function verifiedLookup(request: VercelPromoteRequest, log: Log): ((deadline: StepDeadline) => VerifiedLookup) | undefined {
   const gh = request.github;
   if (!isLastVerified(request.target) || !gh?.token || !gh.repository) return undefined;
-  // The look-ups belong to the search for the target: timeout-seconds bounds their retries too.
-  const statuses = new CommitStatuses({ apiUrl: gh.apiUrl, repository: gh.repository, token: gh.token }, log, { deadline: new StepDeadline(Date.now, request.timeoutSeconds) });
-  return (sha) => statuses.verified(sha);
+  const { apiUrl, repository, token } = gh;
+  // The look-ups belong to the search for the target: its deadline bounds their retries too.
+  return (deadline) => {
+    const statuses = new CommitStatuses({ apiUrl, repository, token }, log, { deadline });
+    return (sha) => statuses.verified(sha);
+  };
 }

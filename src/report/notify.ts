@@ -6,7 +6,7 @@
  */
 import type { Log } from '../core/log.js';
 import { clip } from '../core/secrets.js';
-import { registerUrlSecrets, splitCredentials } from '../core/url-secrets.js';
+import { decodedForms, registerUrlSecrets, splitCredentials } from '../core/url-secrets.js';
 import { PHASES, type RollbackRecord, type Severity, type TimelineEntry } from '../pipeline/record.js';
 import { parseRetryAfter } from '../platforms/http/retry.js';
 import { sleep } from '../smoke/pool.js';
@@ -258,26 +258,20 @@ async function post(url: URL, body: string, timeoutMs: number, log: Pick<Log, 'e
   }
 }
 
-const decodeOr = (text: string): string => {
-  try {
-    return decodeURIComponent(text);
-  } catch {
-    return text;
-  }
-};
-
 /**
  * Registers every form the webhook URL's secrets can take: the whole URL, its path and query (the
- * credential of Slack's and Discord's URLs), path segments that look like tokens, every query value
- * raw and decoded (the whole URL is a secret, whatever a parameter is called), and through
- * registerUrlSecrets the user name, password and the Basic authorization value sent for them. A
- * receiver that echoes any of them (a 401 page quoting what it got) is then redacted.
+ * credential of Slack's and Discord's URLs), path segments that look like tokens, and through
+ * registerUrlSecrets every query and fragment value raw and decoded (the whole URL is a secret,
+ * whatever a parameter is called, `?abc` too), the user name, password and the Basic authorization
+ * value sent for them. A receiver that echoes any of them (a 401 page quoting what it got) is then
+ * redacted.
  */
-export function registerWebhookSecrets(webhookUrl: string, log: Log): void {
+function registerWebhookSecrets(webhookUrl: string, log: Log): void {
   log.secret(webhookUrl);
   const text = webhookUrl.trim();
   log.secret(text);
-  registerUrlSecrets(text, log);
+  // Short or common values (`?v=2`, `?format=json`) are no secret; as guessed ones they are dropped.
+  registerUrlSecrets(text, log, { everyParameter: true });
   let url: URL;
   try {
     url = new URL(text);
@@ -286,27 +280,27 @@ export function registerWebhookSecrets(webhookUrl: string, log: Log): void {
   }
   log.secret(url.href);
   log.secret(`${url.pathname}${url.search}`);
-  log.secret(url.password);
   // Slack's T…/B…/token and Discord's id/token: a long segment with letters and digits is a token,
   // "services" or "webhooks" is not (masking those would hide ordinary words in the whole job log).
   for (const segment of url.pathname.split('/')) {
-    if (segment.length >= 16 && /[a-z]/i.test(segment) && /\d/.test(segment)) for (const form of new Set([segment, decodeOr(segment)])) log.secret(form);
-  }
-  // Short or common values (`?v=2`, `?format=json`) are no secret; as guessed ones they are dropped.
-  for (const part of [...url.search.slice(1).split('&'), ...url.hash.slice(1).split('&')]) {
-    const value = part.slice(part.indexOf('=') + 1);
-    if (!value) continue;
-    for (const form of new Set([value, decodeOr(value), decodeOr(value.replace(/\+/g, ' '))])) log.secret(form, 'guessed');
+    if (segment.length >= 16 && /[a-z]/i.test(segment) && /\d/.test(segment)) for (const form of decodedForms(segment)) log.secret(form);
   }
 }
 
+export type ChatSender = (message: ChatMessage, opts?: SendOptions) => Promise<boolean>;
+
 /**
- * Posts a message to a Slack-compatible incoming webhook. The URL is a secret (its path is the
- * credential): its every form is registered with the log and only its host is ever printed.
+ * What posts messages to a Slack-compatible incoming webhook. The URL is a secret (its path is the
+ * credential): its every form is registered with the log here, once, before the rollback prints
+ * anything a provider's error could quote it in, and only its host is ever printed.
  */
-export async function sendChatMessage(webhookUrl: string, message: ChatMessage, log: Log, opts: SendOptions = {}): Promise<boolean> {
+export function chatSender(webhookUrl: string, log: Log): ChatSender {
+  registerWebhookSecrets(webhookUrl, log);
+  return (message, opts) => sendChatMessage(webhookUrl, message, log, opts);
+}
+
+async function sendChatMessage(webhookUrl: string, message: ChatMessage, log: Log, opts: SendOptions = {}): Promise<boolean> {
   try {
-    registerWebhookSecrets(webhookUrl, log);
     let url: URL;
     try {
       url = new URL(webhookUrl.trim());

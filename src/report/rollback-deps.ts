@@ -6,7 +6,7 @@ import { errorLine } from '../core/errors.js';
 import type { Log } from '../core/log.js';
 import type { RollbackDeps } from '../pipeline/rollback.js';
 import { recordIncident } from './incident.js';
-import { chatMessage, registerWebhookSecrets, sendChatMessage } from './notify.js';
+import { chatMessage, chatSender } from './notify.js';
 
 export interface TellingOptions {
   webhookUrl?: string;
@@ -21,13 +21,13 @@ export function tellingDeps(opts: TellingOptions, log: Log): Pick<RollbackDeps, 
   const { webhookUrl, githubToken, repository } = opts;
   const wanted = opts.incidentIssue ?? Boolean(githubToken);
   // Before the rollback prints anything: a provider's error could quote the webhook's token.
-  if (webhookUrl) registerWebhookSecrets(webhookUrl, log);
+  const send = webhookUrl ? chatSender(webhookUrl, log) : undefined;
   if (wanted && !githubToken) log.warning('incident-issue is true but no github-token (or GITHUB_TOKEN) was given: no incident issue will be written.');
   return {
-    notify: webhookUrl
+    notify: send
       ? async (event, record) => {
           try {
-            return await sendChatMessage(webhookUrl, chatMessage(event, record, log), log);
+            return await send(chatMessage(event, record, log));
           } catch (err) {
             log.warning(`The chat message could not be built or sent (${errorLine(err)}); the rollback goes on.`);
             return false;

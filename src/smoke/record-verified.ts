@@ -6,6 +6,7 @@
 import { RollbackKitError } from '../core/errors.js';
 import type { Log } from '../core/log.js';
 import { CommitStatuses, isFullSha, type GitHubAccess } from '../github/commit-status.js';
+import { StepDeadline } from '../platforms/http/deadline.js';
 import type { Verdict } from './verdict.js';
 
 export interface RecordVerifiedRequest {
@@ -46,16 +47,17 @@ export function checkRecordVerified(request: RecordVerifiedRequest): asserts req
 /**
  * Sets the status when the verdict passed; returns whether it did. A failure to record is a
  * warning, not a failed step: the checks passed and production stays as it is, but the warning
- * says that later last-verified rollbacks will not see this deployment.
+ * says that later last-verified rollbacks will not see this deployment. The call, its retries and
+ * its waits get deadline-seconds of their own, as each run of the checks does.
  */
-export async function recordVerified(request: RecordVerifiedRequest, verdict: Verdict, checks: number, log: Log): Promise<boolean> {
+export async function recordVerified(request: RecordVerifiedRequest, verdict: Verdict, checks: number, deadlineSeconds: number, log: Log): Promise<boolean> {
   if (!verdict.passed) {
     log.info(`Not recording commit ${request.sha.slice(0, 12)} as verified: the smoke test did not pass (decision ${verdict.decision}).`);
     return false;
   }
   checkRecordVerified(request);
   try {
-    const statuses = new CommitStatuses(request.github, log);
+    const statuses = new CommitStatuses(request.github, log, { deadline: new StepDeadline(Date.now, deadlineSeconds, 'deadline-seconds') });
     await statuses.record(request.sha, { state: 'success', description: `${checks} smoke check${checks === 1 ? '' : 's'} passed after the deploy (rollback-kit)`, targetUrl: request.runUrl });
     log.info(`Recorded commit ${request.sha.slice(0, 12)} as verified (commit status rollback-kit/verified: success).`);
     return true;

@@ -225,6 +225,30 @@ describe('restoreScript', () => {
   });
 });
 
+describe("a script that sets standard_conforming_strings itself", () => {
+  // pg_dump writes the SET at its top with the dumped database's value; psql reads every statement
+  // after it with that value, and so must the reader: off, 'it\'s;' is one string.
+  const SCRIPT = [
+    'BEGIN;',
+    'SET standard_conforming_strings = off;',
+    "COMMENT ON TABLE t IS 'it\\'s;",
+    'CREATE SCHEMA inside;',
+    "';",
+    'CREATE SCHEMA outside;',
+    'SET standard_conforming_strings = on;',
+    "COMMENT ON TABLE t IS 'C:\\';",
+    'CREATE SCHEMA after;',
+    'COMMIT;',
+    '',
+  ].join('\n');
+
+  it.each([1, 7, 4096])('reads each statement with the value the SET before it gave (chunks of %i)', async (size) => {
+    const out = await render(SCRIPT, { unwrap: true, size });
+    const expected = SCRIPT.replace('BEGIN;\n', '').replace('CREATE SCHEMA outside;', 'CREATE SCHEMA IF NOT EXISTS outside;').replace('CREATE SCHEMA after;', 'CREATE SCHEMA IF NOT EXISTS after;').replace('COMMIT;\n', '');
+    expect(out).toBe(`BEGIN;\n-- prelude\n${expected}\n-- epilogue\n${END}`);
+  });
+});
+
 describe('scriptFilter and filterScript (no wrapping)', () => {
   const SCRIPT = [
     "SET client_encoding = 'UTF8';",

@@ -12,7 +12,8 @@
  * the next requests with a rate limit in each shape GitHub documents: 429 with Retry-After; 403
  * "API rate limit exceeded" with `x-ratelimit-remaining: 0` and `x-ratelimit-reset` (the hourly
  * limit used up); 403 "You have exceeded a secondary rate limit" with or without Retry-After.
- * Every request is recorded.
+ * It can also stall: take the next requests and never answer them, as a GitHub behind a broken
+ * network path or proxy looks to the runner. Every request is recorded.
  */
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -55,6 +56,8 @@ export interface GitHubStatusesFake {
    * in `seconds`) or `secondary` (Retry-After `seconds`, or none when undefined).
    */
   rateLimit403(times: number, kind: 'primary' | 'secondary', seconds?: number): void;
+  /** The next `times` requests get no answer at all (status 0 in `requests`); close() drops them. */
+  stall(times: number): void;
   close(): Promise<void>;
 }
 
@@ -70,6 +73,7 @@ export async function startGitHubStatuses(opts: { owner: string; repo: string; t
   let limited = 0;
   let limited403: { times: number; kind: 'primary' | 'secondary'; seconds?: number } = { times: 0, kind: 'primary' };
   let retryAfter = 0;
+  let stalled = 0;
   let base = '';
 
   const add = (sha: string, s: { state: string; context: string; description?: string; target_url?: string }): FakeStatus => {
@@ -107,6 +111,10 @@ export async function startGitHubStatuses(opts: { owner: string; repo: string; t
       res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', ...headers });
       res.end(JSON.stringify(value));
     };
+    if (stalled > 0) {
+      stalled--;
+      return;
+    }
     if (limited403.times > 0) {
       limited403.times--;
       if (limited403.kind === 'primary') {
@@ -199,6 +207,9 @@ export async function startGitHubStatuses(opts: { owner: string; repo: string; t
     },
     rateLimit403: (times, kind, seconds) => {
       limited403 = { times, kind, seconds };
+    },
+    stall: (times) => {
+      stalled = times;
     },
     close: () =>
       new Promise<void>((done) => {

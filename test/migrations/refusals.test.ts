@@ -63,7 +63,7 @@ describe('COPY … FROM stdin in a down file', () => {
     ["DO $$ BEGIN PERFORM 1; END $$ -- COPY x FROM stdin", false],
     ['DO $$ BEGIN IF false THEN COPY p1 FROM stdin; END IF; END $$', false],
   ])('COPY FROM stdin: %s → %s', (sql, expected) => {
-    expect(copyFromStdin(sql)).toBe(expected);
+    expect(copyFromStdin({ text: sql, standardConformingStrings: true })).toBe(expected);
   });
 });
 

@@ -8,7 +8,9 @@ import { codeStart, copyFromStdin, hasCode, needsOwnTransaction, sessionSetting,
 import type { MigrationFile } from '../../src/migrations/types.js';
 import { memoryLog } from '../../src/core/log.js';
 
-const texts = (sql: string) => splitStatements(sql).map((s) => s.text);
+/** SQL read with standard_conforming_strings on, PostgreSQL's default. */
+const on = (text: string) => ({ text, standardConformingStrings: true });
+const texts = (sql: string) => splitStatements(on(sql)).map((s) => s.text);
 
 describe('splitStatements', () => {
   it('splits on semicolons outside quotes, dollar quotes and comments', () => {
@@ -45,7 +47,7 @@ describe('splitStatements', () => {
 
   it('drops statements that are only comments and records where each starts', () => {
     const sql = '-- only a comment\n;\n\nDROP TABLE a;\n  DROP TABLE b;';
-    const parts = splitStatements(sql);
+    const parts = splitStatements(on(sql));
     expect(parts.map((p) => p.text)).toEqual(['DROP TABLE a', 'DROP TABLE b']);
     expect(sql.slice(parts[1]!.offset)).toMatch(/^DROP TABLE b/);
   });
@@ -54,7 +56,7 @@ describe('splitStatements', () => {
 describe('statement classification', () => {
   it('finds the statements PostgreSQL refuses inside a transaction block', () => {
     for (const s of ['CREATE INDEX CONCURRENTLY i ON t (a)', 'create unique index concurrently i on t (a)', 'DROP INDEX CONCURRENTLY IF EXISTS i', 'REINDEX INDEX CONCURRENTLY i', 'VACUUM t', 'ALTER TABLE p DETACH PARTITION c CONCURRENTLY', 'ALTER SYSTEM SET x = 1']) {
-      expect(needsOwnTransaction(s), s).toBe(true);
+      expect(needsOwnTransaction(on(s)), s).toBe(true);
     }
     for (const s of [
       'CREATE INDEX i ON t (a)',
@@ -64,17 +66,17 @@ describe('statement classification', () => {
       'CREATE FUNCTION f() RETURNS text AS $body$ SELECT $q$ drop index concurrently $q$ $body$ LANGUAGE sql',
       "CREATE TABLE t (note text DEFAULT ' concurrently ')",
     ]) {
-      expect(needsOwnTransaction(s), s).toBe(false);
+      expect(needsOwnTransaction(on(s)), s).toBe(false);
     }
   });
 
   it('recognises transaction control', () => {
-    expect(transactionControl('BEGIN')).toBe('begin');
-    expect(transactionControl('start transaction isolation level serializable')).toBe('begin');
-    expect(transactionControl('COMMIT')).toBe('commit');
-    expect(transactionControl('ROLLBACK')).toBe('other');
-    expect(transactionControl('SAVEPOINT a')).toBe('other');
-    expect(transactionControl('DROP TABLE begin_log')).toBeUndefined();
+    expect(transactionControl(on('BEGIN'))).toBe('begin');
+    expect(transactionControl(on('start transaction isolation level serializable'))).toBe('begin');
+    expect(transactionControl(on('COMMIT'))).toBe('commit');
+    expect(transactionControl(on('ROLLBACK'))).toBe('other');
+    expect(transactionControl(on('SAVEPOINT a'))).toBe('other');
+    expect(transactionControl(on('DROP TABLE begin_log'))).toBeUndefined();
   });
 });
 
@@ -102,10 +104,10 @@ describe('format parsing', () => {
 describe('sessionSetting', () => {
   it('tells the settings that outlive their statement from those that end with the transaction', () => {
     for (const sql of ["SELECT pg_catalog.set_config('search_path', '', false)", "select set_config('app.x', 'y', false);", 'SET search_path = app', 'set search_path=app', '-- first\nSET statement_timeout TO 0', 'SET SESSION lock_timeout = 0', 'SET ROLE owner', 'SET SESSION AUTHORIZATION admin', 'RESET search_path', 'RESET ALL', 'SET TIME ZONE UTC']) {
-      expect(sessionSetting(sql), sql).toBe(true);
+      expect(sessionSetting(on(sql)), sql).toBe(true);
     }
     for (const sql of ['SET LOCAL lock_timeout = 1', 'SET TRANSACTION ISOLATION LEVEL SERIALIZABLE', 'SET CONSTRAINTS ALL DEFERRED', 'SELECT set_config_value()', "SELECT set_config('search_path', '', true)", 'UPDATE settings SET x = 1', "INSERT INTO t VALUES ('SET x')"]) {
-      expect(sessionSetting(sql), sql).toBe(false);
+      expect(sessionSetting(on(sql)), sql).toBe(false);
     }
   });
 });
@@ -119,42 +121,42 @@ describe('classifying statements whose strings hold comment markers', () => {
   const fn = "CREATE OR REPLACE FUNCTION p_note() RETURNS text LANGUAGE sql AS $$ SELECT $q$-- not a comment /* nor this$q$ || ' concurrently ' $$";
 
   it('sees CONCURRENTLY only in code', () => {
-    for (const s of [table, escaped, fn, 'CREATE TABLE t (a text DEFAULT $x$ /* $x$, b text DEFAULT $$ concurrently $$)']) expect(needsOwnTransaction(s), s).toBe(false);
+    for (const s of [table, escaped, fn, 'CREATE TABLE t (a text DEFAULT $x$ /* $x$, b text DEFAULT $$ concurrently $$)']) expect(needsOwnTransaction(on(s)), s).toBe(false);
     for (const s of ["/* it's $$ */ CREATE INDEX CONCURRENTLY i ON t (a) WHERE b <> $$--$$", "-- \"quoted\" $tag$\nCREATE INDEX CONCURRENTLY i ON t (a) WHERE b <> E'\\'/*'"]) {
-      expect(needsOwnTransaction(s), s).toBe(true);
+      expect(needsOwnTransaction(on(s)), s).toBe(true);
     }
   });
 
   it('SELECT set_config(…, false) with comment markers in its strings is a session setting', () => {
     for (const sql of ["SELECT set_config('a', '--', false)", "SELECT set_config('app.x', $$--$$, false)", "SELECT set_config('app.x', E'it\\'s -- x', false)", "SELECT set_config('app.x', $$/*$$, false)"]) {
-      expect(sessionSetting(sql), sql).toBe(true);
+      expect(sessionSetting(on(sql)), sql).toBe(true);
     }
-    expect(sessionSetting("SELECT set_config('app.x', $$--$$, true)")).toBe(false);
-    expect(sessionSetting("SELECT set_config('app.x', $$, false)$$, true)")).toBe(false);
+    expect(sessionSetting(on("SELECT set_config('app.x', $$--$$, true)"))).toBe(false);
+    expect(sessionSetting(on("SELECT set_config('app.x', $$, false)$$, true)"))).toBe(false);
   });
 
   it('COPY … FROM stdin only as the statement itself, never inside a DO body or a string', () => {
-    expect(copyFromStdin('DO $$ BEGIN IF false THEN COPY p1 FROM stdin; END IF; END $$')).toBe(false);
-    expect(copyFromStdin(['COPY (SELECT $$--$$ AS a,', '  $$ from stdin $$ AS b) TO STDOUT'].join('\n'))).toBe(false);
-    expect(copyFromStdin('/* $$ */ COPY p1 FROM stdin')).toBe(true);
+    expect(copyFromStdin(on('DO $$ BEGIN IF false THEN COPY p1 FROM stdin; END IF; END $$'))).toBe(false);
+    expect(copyFromStdin(on(['COPY (SELECT $$--$$ AS a,', '  $$ from stdin $$ AS b) TO STDOUT'].join('\n')))).toBe(false);
+    expect(copyFromStdin(on('/* $$ */ COPY p1 FROM stdin'))).toBe(true);
   });
 
   it('a comment holding quotes or $$ is only a comment', () => {
     for (const sql of ["-- it's\n/* \"x\" $$ 'y */", "/* $tag$ */ -- $$ it's", '-- E\'\\\'']) {
-      expect(hasCode(sql), sql).toBe(false);
-      expect(codeStart(sql)).toBe(sql.length);
+      expect(hasCode(on(sql)), sql).toBe(false);
+      expect(codeStart(on(sql))).toBe(sql.length);
     }
-    expect(transactionControl("-- don't $$\nCOMMIT")).toBe('commit');
-    expect(transactionControl("/* it's */ BEGIN")).toBe('begin');
-    expect(codeStart("-- it's $$\n  DROP TABLE t")).toBe("-- it's $$\n  ".length);
+    expect(transactionControl(on("-- don't $$\nCOMMIT"))).toBe('commit');
+    expect(transactionControl(on("/* it's */ BEGIN"))).toBe('begin');
+    expect(codeStart(on("-- it's $$\n  DROP TABLE t"))).toBe("-- it's $$\n  ".length);
   });
 
   it('stripComments keeps strings whole and removes only comments, as the lexer reads them', () => {
     // The runner looks for statement_timeout in what stripComments leaves (a SET or set_config of it).
     const sql = "SELECT set_config('app.note', E'it\\'s -- fine', false), set_config('statement_timeout', $$0$$, false) -- trailing";
-    expect(stripComments(sql)).toContain("'statement_timeout'");
-    expect(stripComments(sql)).not.toContain('trailing');
-    expect(stripComments("SELECT '-- kept', $$/* kept */$$ /* gone */")).toMatch(/^SELECT '-- kept', \$\$\/\* kept \*\/\$\$ +$/);
+    expect(stripComments(on(sql))).toContain("'statement_timeout'");
+    expect(stripComments(on(sql))).not.toContain('trailing');
+    expect(stripComments(on("SELECT '-- kept', $$/* kept */$$ /* gone */"))).toMatch(/^SELECT '-- kept', \$\$\/\* kept \*\/\$\$ +$/);
   });
 
   it('plans a down file whose function body holds -- and /* by its one real CONCURRENTLY statement', () => {
@@ -164,7 +166,7 @@ describe('classifying statements whose strings hold comment markers', () => {
     const [second, first] = plan.toRevert;
     expect(second!.statements.map((s) => s.line)).toEqual([1, 3, 7]);
     expect(second!.transactional).toBe(true);
-    expect(first!.statements.map((s) => needsOwnTransaction(s.text))).toEqual([false, false, false, true]);
+    expect(first!.statements.map((s) => needsOwnTransaction(s))).toEqual([false, false, false, true]);
     expect(first!.transactional).toBe(false);
   });
 });

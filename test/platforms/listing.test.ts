@@ -1,17 +1,25 @@
-// Provider listings are bounded by timeout-seconds, not by a page count.
+// Provider listings are bounded by timeout-seconds, not by a page count, on the step's one clock.
 import { describe, expect, it } from 'vitest';
 import { RollbackKitError } from '../../src/core/errors.js';
-import { checkListingTime, listingBound } from '../../src/platforms/listing.js';
+import { StepDeadline } from '../../src/platforms/http/deadline.js';
+import { checkListingTime, listingBound, PageGuard } from '../../src/platforms/listing.js';
+import { fakeClock } from './fake-http.js';
 
 describe('listing bound', () => {
-  it('allows any number of pages before the deadline, and always the first page', () => {
-    const bound = listingBound(60, 'the releases of app shop');
+  it('allows any number of pages before the deadline, and always the first page', async () => {
+    const clock = fakeClock();
+    const bound = listingBound(new StepDeadline(clock.now, 60), 'the releases of app shop');
     expect(() => checkListingTime(bound, 5_000)).not.toThrow();
-    expect(() => checkListingTime({ ...bound, deadline: Date.now() - 1 }, 0)).not.toThrow();
+    await clock.sleep(60_000);
+    expect(() => checkListingTime(bound, 0)).not.toThrow();
   });
 
-  it('after the deadline, says what was listed, how far it got and what to do', () => {
-    const past = { ...listingBound(2, 'the deploys of service api'), deadline: Date.now() - 1 };
+  it("after the step's deadline, says what was listed, how far it got and what to do", async () => {
+    const clock = fakeClock();
+    const past = listingBound(new StepDeadline(clock.now, 2), 'the deploys of service api');
+    await clock.sleep(1_999);
+    expect(() => checkListingTime(past, 12)).not.toThrow();
+    await clock.sleep(1);
     const err = (() => {
       try {
         checkListingTime(past, 12);
@@ -21,5 +29,26 @@ describe('listing bound', () => {
     })();
     expect(err).toBeInstanceOf(RollbackKitError);
     expect(err!.line).toBe('Listing the deploys of service api took longer than timeout-seconds (2 s): 12 page(s) read, and the list goes on. Raise timeout-seconds to look further back, or name the target to return to.');
+  });
+});
+
+describe('a cursor that comes back', () => {
+  const repeated = (cursor: string): string => {
+    const guard = new PageGuard('the deploys of service api');
+    guard.check(cursor);
+    try {
+      guard.check(cursor);
+    } catch (e) {
+      return (e as RollbackKitError).message;
+    }
+    throw new Error('the second cursor was accepted');
+  };
+
+  it('is quoted whole up to 41 characters, and cut to 40 and an ellipsis beyond', () => {
+    const at41 = 'c'.repeat(40) + 'X';
+    expect(repeated(at41)).toContain(`the same next-page cursor (${at41}) as an earlier page`);
+    const at42 = 'c'.repeat(40) + 'XY';
+    expect(repeated(at42)).toContain(`the same next-page cursor (${'c'.repeat(40)}…) as an earlier page`);
+    expect(repeated('5000')).toContain('the same next-page cursor (5000) as an earlier page');
   });
 });

@@ -93,6 +93,21 @@ describe('promoteOnRender', () => {
     expect(f.requestsTo(/deploys$/).length).toBe(2);
   });
 
+  it("stops listing when the step's timeout-seconds is spent, on the same clock as the retries' waits", async () => {
+    const f = (fake = await startFakeRender());
+    f.addToken(TOKEN);
+    for (let i = 0; i < 45; i++) f.deploy({ status: 'build_failed' });
+    f.deploy();
+    // The first page is rate limited twice for 5 s: the step's 10 s are gone once it is read.
+    f.fault(/deploys$/, { status: 429, retryAfter: 5, json: { id: 'rate', message: 'rate limit exceeded' } }, 2);
+    const clock = fakeClock();
+    const err = await failure(run(f, { timeoutSeconds: 10 }, memoryLog(), clock));
+    expect(err.message).toMatch(/^Listing the deploys of service backend \(srv-[a-z0-9]+\) took longer than timeout-seconds \(10 s\): 1 page\(s\) read, and the list goes on\.$/);
+    expect(err.hint).toMatch(/Raise timeout-seconds/);
+    expect(clock.waits).toEqual([5000, 5000]);
+    expect(f.requestsTo(/deploys$/)).toHaveLength(3);
+  });
+
   it('reports a bad API key and an unknown service, without the key', async () => {
     const { f } = await history();
     const log = memoryLog();

@@ -7,10 +7,12 @@ import { RollbackKitError } from '../../src/core/errors.js';
 import { memoryLog } from '../../src/core/log.js';
 import { readErrorBody, VercelApiError, VercelClient, VercelNetworkError } from '../../src/platforms/vercel/client.js';
 import { vercelError } from '../../src/platforms/vercel/errors.js';
-import { parseDeployment, parseProject } from '../../src/platforms/vercel/model.js';
+import { parseDeployment, parseProject, type Deployment } from '../../src/platforms/vercel/model.js';
 import { parseRetryAfter, retryDelay, DEFAULT_RETRY } from '../../src/platforms/http/retry.js';
 import { promoteOnVercel } from '../../src/platforms/vercel/rollback.js';
-import { parseDeploymentRef } from '../../src/platforms/vercel/target.js';
+import { PAGE_SIZE, productionDeployments, type ListingProgress } from '../../src/platforms/vercel/api.js';
+import { StepDeadline } from '../../src/platforms/http/deadline.js';
+import { describeKinds, findLastVerified, findPrevious, parseDeploymentRef } from '../../src/platforms/vercel/target.js';
 import { shopFixture, TEAM_ID, TOKEN, type ShopFixture } from './fixture.js';
 
 let fixture: ShopFixture | undefined;
@@ -120,6 +122,25 @@ describe('VercelClient against the local API', () => {
   });
 });
 
+describe('the production list, on the step\'s clock', () => {
+  it('asks for no page once the step\'s deadline has passed, and says it stopped there', async () => {
+    const f = (fixture = await shopFixture({ historySize: 250 }));
+    let now = Date.UTC(2026, 11, 1, 12);
+    const step = new StepDeadline(() => now, 30);
+    const c = new VercelClient({ token: TOKEN, apiUrl: f.vercel.url, team: TEAM_ID, log: memoryLog(), deadline: step });
+    const progress: ListingProgress = { pages: 0, timedOut: false };
+    let read = 0;
+    for await (const page of productionDeployments(c, f.project.id, { deadline: step, progress })) {
+      read += page.length;
+      // The step's clock moves on (a retry's wait, an earlier lookup): 20 s a page.
+      now += 20_000;
+    }
+    expect(progress).toEqual({ pages: 2, timedOut: true });
+    expect(read).toBe(2 * PAGE_SIZE);
+    expect(f.vercel.requests.filter((q) => q.path === '/v6/deployments')).toHaveLength(2);
+  });
+});
+
 describe('tolerant parsing', () => {
   it('reads list and single views, ignores unknown fields and keeps unknown enum values', () => {
     const d = parseDeployment({ uid: 'dpl_1', url: 'a.vercel.app', createdAt: 5, state: 'SOMETHING_NEW', target: null, brandNew: { x: 1 }, meta: { githubCommitSha: 'abc' } });
@@ -148,6 +169,49 @@ describe('target references', () => {
     expect(parseDeploymentRef('ABCDEF1', 'from')).toEqual({ kind: 'sha', sha: 'abcdef1' });
     for (const bad of ['abc', 'dpl_', 'dpl_x y', 'ftp://x.y', 'https://', 'shop', 'g123456', '-rf']) expect(() => parseDeploymentRef(bad, 'target'), bad).toThrow(RollbackKitError);
     expect(() => parseDeploymentRef('previous', 'from')).toThrow(/Input from must be a deployment id/);
+  });
+});
+
+describe('the search through the production list', () => {
+  const dpl = (id: string, createdAt: number, extra: Partial<Deployment> = {}): Deployment => ({ id, createdAt, readyState: 'READY', readySubstate: 'PROMOTED', target: 'production', commitSha: `${id}`.padEnd(40, '0'), aliases: [], ...extra });
+  const current = dpl('dpl_current', 100, { commitSha: 'c'.repeat(40) });
+  async function* pages(...lists: Deployment[][]): AsyncGenerator<Deployment[]> {
+    yield* lists;
+  }
+
+  it('previous: the first fit one across pages, counting every deployment read (production too) and why each newer one was passed over', async () => {
+    const staged = dpl('dpl_staged', 90, { readySubstate: 'STAGED', isRollbackCandidate: false });
+    const same = dpl('dpl_same', 80, { commitSha: 'c'.repeat(40) });
+    const good = dpl('dpl_good', 70);
+    const found = await findPrevious(current, pages([current, staged], [same, good, dpl('dpl_older', 60)]));
+    expect(found.chosen?.id).toBe('dpl_good');
+    expect(found.seen).toBe(4);
+    expect(found.skipped.map((x) => [x.deployment.id, x.reason])).toEqual([
+      ['dpl_staged', 'never served production (STAGED)'],
+      ['dpl_same', 'built from the same commit ccccccc as production'],
+    ]);
+    expect(describeKinds(found.skippedKinds)).toBe('1 never served production (STAGED), 1 built from the same commit as production');
+    const none = await findPrevious(current, pages([current, staged], [same]), new Map([['dpl_x', 'moved away from']]));
+    expect([none.chosen, none.seen]).toEqual([undefined, 3]);
+  });
+
+  it('last-verified: the first fit one whose commit is verified, asking once per commit and at most maxLookups times', async () => {
+    const asked: string[] = [];
+    const lookup = async (sha: string) => {
+      asked.push(sha);
+      return sha.startsWith('dpl_ok') ? { verified: true } : { verified: false, state: 'failure', description: 'checkout 500' };
+    };
+    const failed = dpl('dpl_failed', 90);
+    const noSha = dpl('dpl_nosha', 85, { commitSha: undefined });
+    const failedAgain = dpl('dpl_failed2', 80, { commitSha: failed.commitSha });
+    const ok = dpl('dpl_ok', 70);
+    const found = await findLastVerified(current, pages([current, failed], [noSha, failedAgain, ok]), lookup);
+    expect(found).toMatchObject({ chosen: { id: 'dpl_ok' }, seen: 5, lookups: 2 });
+    expect(asked).toEqual([failed.commitSha, ok.commitSha]);
+    expect(found.skipped.map((x) => x.deployment.id)).toEqual(['dpl_failed', 'dpl_nosha', 'dpl_failed2']);
+    expect(found.skipped[0]!.reason).toBe(`commit ${failed.commitSha!.slice(0, 7)}'s rollback-kit/verified status is failure ("checkout 500")`);
+    const capped = await findLastVerified(current, pages([current, failed, dpl('dpl_other', 75), ok]), lookup, 2);
+    expect([capped.chosen, capped.seen, capped.lookups]).toEqual([undefined, 4, 2]);
   });
 });
 

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { memoryLog } from '../../src/core/log.js';
-import { chatMessage, sendChatMessage, type ChatMessage } from '../../src/report/notify.js';
+import { chatMessage, chatSender, type ChatMessage } from '../../src/report/notify.js';
 import { downWebhookUrl, startWebhookReceiver, type WebhookReceiver } from '../fakes/webhook-receiver.js';
 import { failedRecord, fullRecord, splitVerifyJobRecord, unverifiedRecord } from './records.js';
 
@@ -162,7 +162,7 @@ describe('sending a chat message', () => {
   it('posts JSON with text and blocks', async () => {
     receiver = await startWebhookReceiver();
     const log = memoryLog();
-    expect(await sendChatMessage(receiver.url, message(), log)).toBe(true);
+    expect(await chatSender(receiver.url, log)(message())).toBe(true);
     expect(receiver.delivered).toHaveLength(1);
     expect(receiver.requests[0]!.headers['content-type']).toBe('application/json');
     const body = receiver.delivered[0] as ChatMessage;
@@ -175,7 +175,7 @@ describe('sending a chat message', () => {
     receiver = await startWebhookReceiver();
     const log = memoryLog();
     const withUser = Object.assign(new URL(receiver.url), { username: 'hookuser', password: 'HOOKpw%40x' }).toString();
-    expect(await sendChatMessage(withUser, message(), log)).toBe(true);
+    expect(await chatSender(withUser, log)(message())).toBe(true);
     expect(receiver.requests[0]!.headers.authorization).toBe(`Basic ${Buffer.from('hookuser:HOOKpw@x').toString('base64')}`);
     expect(log.lines.join('\n')).not.toMatch(/HOOKpw/);
   });
@@ -188,7 +188,7 @@ describe('sending a chat message', () => {
     Object.assign(url, { username: 'hookuser', password: 'Hook%2FPassw0rd9' });
     // `token` says secret by its name, `code` does not (an Azure Functions key): both are the webhook's.
     url.search = '?token=WebhookTok3n%2BValue&code=AzFnKey0123456789abc&v=2';
-    expect(await sendChatMessage(url.href, message(), log, { retryDelayMs: 10 })).toBe(false);
+    expect(await chatSender(url.href, log)(message(), { retryDelayMs: 10 })).toBe(false);
     const basic = Buffer.from('hookuser:Hook/Passw0rd9').toString('base64');
     expect(receiver.requests[0]!.headers.authorization).toBe(`Basic ${basic}`);
     const all = log.lines.join('\n');
@@ -202,7 +202,7 @@ describe('sending a chat message', () => {
     receiver = await startWebhookReceiver();
     receiver.failNext(1, 500);
     const log = memoryLog();
-    expect(await sendChatMessage(receiver.url, message(), log, { retryDelayMs: 10 })).toBe(true);
+    expect(await chatSender(receiver.url, log)(message(), { retryDelayMs: 10 })).toBe(true);
     expect(receiver.requests).toHaveLength(2);
     expect(receiver.delivered).toHaveLength(1);
     expect(log.lines.filter((l) => l.startsWith('warning'))).toEqual([]);
@@ -212,7 +212,7 @@ describe('sending a chat message', () => {
     receiver = await startWebhookReceiver();
     receiver.hangNext(2);
     const log = memoryLog();
-    expect(await sendChatMessage(receiver.url, message(), log, { timeoutMs: 300, retryDelayMs: 10 })).toBe(false);
+    expect(await chatSender(receiver.url, log)(message(), { timeoutMs: 300, retryDelayMs: 10 })).toBe(false);
     expect(receiver.requests).toHaveLength(2);
     const warnings = log.lines.filter((l) => l.startsWith('warning'));
     expect(warnings).toHaveLength(1);
@@ -224,23 +224,23 @@ describe('sending a chat message', () => {
     receiver = await startWebhookReceiver();
     receiver.hangNext(1);
     const log = memoryLog();
-    expect(await sendChatMessage(receiver.url, message(), log, { timeoutMs: 300, retryDelayMs: 10 })).toBe(true);
+    expect(await chatSender(receiver.url, log)(message(), { timeoutMs: 300, retryDelayMs: 10 })).toBe(true);
     expect(receiver.delivered).toHaveLength(1);
   });
 
   it('after a failed message, the next ones to that webhook get one attempt until one gets through', async () => {
     receiver = await startWebhookReceiver();
-    const log = memoryLog();
+    const send = chatSender(receiver.url, memoryLog());
     receiver.hangNext(2);
-    expect(await sendChatMessage(receiver.url, message(), log, { timeoutMs: 200, retryDelayMs: 10 })).toBe(false);
+    expect(await send(message(), { timeoutMs: 200, retryDelayMs: 10 })).toBe(false);
     expect(receiver.requests).toHaveLength(2);
     receiver.hangNext(1);
-    expect(await sendChatMessage(receiver.url, message(), log, { timeoutMs: 200, retryDelayMs: 10 })).toBe(false);
+    expect(await send(message(), { timeoutMs: 200, retryDelayMs: 10 })).toBe(false);
     expect(receiver.requests).toHaveLength(3);
-    expect(await sendChatMessage(receiver.url, message(), log, { timeoutMs: 200, retryDelayMs: 10 })).toBe(true);
+    expect(await send(message(), { timeoutMs: 200, retryDelayMs: 10 })).toBe(true);
     // Delivered again: the retry is back.
     receiver.failNext(1, 500);
-    expect(await sendChatMessage(receiver.url, message(), log, { timeoutMs: 200, retryDelayMs: 10 })).toBe(true);
+    expect(await send(message(), { timeoutMs: 200, retryDelayMs: 10 })).toBe(true);
     expect(receiver.requests).toHaveLength(6);
   });
 
@@ -248,7 +248,7 @@ describe('sending a chat message', () => {
     receiver = await startWebhookReceiver();
     receiver.failNext(2, 503);
     const log = memoryLog();
-    expect(await sendChatMessage(receiver.url, message(), log, { retryDelayMs: 10 })).toBe(false);
+    expect(await chatSender(receiver.url, log)(message(), { retryDelayMs: 10 })).toBe(false);
     expect(log.lines.join('\n')).toContain('HTTP 503 (internal_error)');
     noUrlIn(log.lines, receiver);
   });
@@ -257,7 +257,7 @@ describe('sending a chat message', () => {
     receiver = await startWebhookReceiver();
     const log = memoryLog();
     const revoked = receiver.url.replace(receiver.secretPath, '/services/T0001/B0002/RevokedSecret42');
-    expect(await sendChatMessage(revoked, message(), log, { retryDelayMs: 10 })).toBe(false);
+    expect(await chatSender(revoked, log)(message(), { retryDelayMs: 10 })).toBe(false);
     expect(receiver.requests).toHaveLength(1);
     expect(log.lines.join('\n')).toContain('HTTP 404 (no_service)');
     expect(log.lines.join('\n')).not.toContain('RevokedSecret42');
@@ -266,13 +266,13 @@ describe('sending a chat message', () => {
   it('honours a short Retry-After on 429, and does not wait for a long one', async () => {
     receiver = await startWebhookReceiver();
     receiver.failNext(1, 429, { 'retry-after': '1' });
-    expect(await sendChatMessage(receiver.url, message(), memoryLog(), { retryDelayMs: 10 })).toBe(true);
+    expect(await chatSender(receiver.url, memoryLog())(message(), { retryDelayMs: 10 })).toBe(true);
     expect(receiver.requests).toHaveLength(2);
 
     receiver.failNext(1, 429, { 'retry-after': '120' });
     const log = memoryLog();
     const before = receiver.requests.length;
-    expect(await sendChatMessage(receiver.url, message(), log, { retryDelayMs: 10 })).toBe(false);
+    expect(await chatSender(receiver.url, log)(message(), { retryDelayMs: 10 })).toBe(false);
     expect(receiver.requests.length - before).toBe(1);
     expect(log.lines.join('\n')).toContain('asked to wait 2 min 0 s');
   });
@@ -280,7 +280,7 @@ describe('sending a chat message', () => {
   it('a receiver that is down: a warning, false, no URL in the log', async () => {
     const url = await downWebhookUrl();
     const log = memoryLog();
-    expect(await sendChatMessage(url, message(), log, { retryDelayMs: 10 })).toBe(false);
+    expect(await chatSender(url, log)(message(), { retryDelayMs: 10 })).toBe(false);
     const warnings = log.lines.filter((l) => l.startsWith('warning'));
     expect(warnings).toHaveLength(1);
     expect(warnings[0]).toContain('ECONNREFUSED');
@@ -289,8 +289,8 @@ describe('sending a chat message', () => {
 
   it('a webhook URL that is no URL, or not http(s), is a warning that does not repeat it', async () => {
     const log = memoryLog();
-    expect(await sendChatMessage('hooks.slack.com/services/T1/B2/NotAUrlSecret', message(), log)).toBe(false);
-    expect(await sendChatMessage('ftp://hooks.example/services/FtpSecret99', message(), log)).toBe(false);
+    expect(await chatSender('hooks.slack.com/services/T1/B2/NotAUrlSecret', log)(message())).toBe(false);
+    expect(await chatSender('ftp://hooks.example/services/FtpSecret99', log)(message())).toBe(false);
     const all = log.lines.join('\n');
     expect(all).toContain('notify-webhook-url is not a URL');
     expect(all).toContain('must be an http(s) URL (got ftp)');
@@ -310,11 +310,12 @@ describe('sending a chat message', () => {
     const escapable = 'P&ss<w>_#rd!';
     log.secret(escapable);
     r.components[0]!.error = `login as admin:${escapable} failed`;
-    for (const kind of ['start', 'end'] as const) expect(await sendChatMessage(receiver.url, chatMessage({ kind }, r, log), log, { retryDelayMs: 10 })).toBe(true);
+    const send = chatSender(receiver.url, log);
+    for (const kind of ['start', 'end'] as const) expect(await send(chatMessage({ kind }, r, log), { retryDelayMs: 10 })).toBe(true);
     // Built with a log that knows no secret, the message is still redacted by the sender, every string of it.
     const plainOnly = fullRecord();
     plainOnly.reason = `token ghp_0123456789abcdefTOKEN leaked`;
-    expect(await sendChatMessage(receiver.url, chatMessage({ kind: 'start' }, plainOnly, memoryLog()), log, { retryDelayMs: 10 })).toBe(true);
+    expect(await send(chatMessage({ kind: 'start' }, plainOnly, memoryLog()), { retryDelayMs: 10 })).toBe(true);
     const raw = receiver.requests.map((q) => q.raw).join('\n');
     const decoded = JSON.stringify(receiver.delivered);
     expect(receiver.delivered).toHaveLength(3);
@@ -324,6 +325,68 @@ describe('sending a chat message', () => {
       expect((receiver.delivered as ChatMessage[]).map((m) => m.text).join('\n')).not.toContain(secret);
     }
     expect(decoded).toContain('***');
+  });
+});
+
+describe("the webhook URL's own secrets", () => {
+  let receiver: WebhookReceiver | undefined;
+  afterEach(async () => {
+    await receiver?.close();
+    receiver = undefined;
+  });
+
+  it('every form (userinfo, a query token raw and decoded, a bare ?abc, the Basic header) is redacted in the log and in every message sent', async () => {
+    receiver = await startWebhookReceiver();
+    const url = new URL(receiver.url);
+    Object.assign(url, { username: 'hookuser', password: 'Hook%2FPassw0rd9' });
+    url.search = '?token=Tok+v4lue%2Fxyz9&BareQuerySecret42';
+    const basic = Buffer.from('hookuser:Hook/Passw0rd9').toString('base64');
+    const forms = [
+      'hookuser:Hook%2FPassw0rd9',
+      'hookuser:Hook/Passw0rd9',
+      'Hook%2FPassw0rd9',
+      'Hook/Passw0rd9',
+      `Basic ${basic}`,
+      basic,
+      'Tok+v4lue%2Fxyz9',
+      'Tok+v4lue/xyz9',
+      'Tok v4lue/xyz9',
+      'Tok%2Bv4lue%2Fxyz9',
+      'BareQuerySecret42',
+      receiver.secretPath,
+      url.href,
+    ];
+    const log = memoryLog();
+    const send = chatSender(url.href, log);
+    // A record quoting every form, and a receiver quoting back what it got (the query, the Authorization and the user:password in it).
+    const r = failedRecord();
+    r.reason = forms.join(' ');
+    r.components[0]!.error = `proxy said: ${forms.join(', ')}`;
+    receiver.echoCredentialsNext(1);
+    expect(await send(chatMessage({ kind: 'start' }, r, log), { retryDelayMs: 10 })).toBe(false);
+    expect(log.lines.join('\n')).toContain('HTTP 401 (invalid token');
+    expect(await send(chatMessage({ kind: 'end' }, r, log), { retryDelayMs: 10 })).toBe(true);
+    expect(receiver.requests[0]!.headers.authorization).toBe(`Basic ${basic}`);
+    const produced = [log.lines.join('\n'), ...receiver.requests.map((q) => q.raw), JSON.stringify(receiver.delivered)].join('\n');
+    for (const form of forms) expect(produced, form).not.toContain(form);
+    // And wherever else this log's text goes (summaries, reports).
+    for (const form of forms) expect(log.redact(`quoted: ${form}.`), form).not.toContain(form);
+  });
+
+  it('are registered once, when the sender is made, not again for every message', async () => {
+    receiver = await startWebhookReceiver();
+    const log = memoryLog();
+    const registered: (string | undefined)[] = [];
+    const secret = log.secret;
+    log.secret = (value, source) => {
+      registered.push(value);
+      secret(value, source);
+    };
+    const send = chatSender(`${receiver.url}?abcBareSecret7`, log);
+    expect(registered).toContain('abcBareSecret7');
+    registered.length = 0;
+    for (let i = 0; i < 3; i++) expect(await send(chatMessage({ kind: 'start' }, fullRecord(), log))).toBe(true);
+    expect(registered).toEqual([]);
   });
 });
 

@@ -79,6 +79,15 @@ describe('the secrets inside a URL', () => {
     expect(log.redact('QtK%2B9xZ%2FTok3n%3D QtK+9xZ%2FTok3n%3D QtK%209xZ%2FTok3n%3D cookie=true')).toBe('*** *** *** cookie=true');
   });
 
+  it('with everyParameter, every query and fragment value is one, named or bare (a webhook URL)', () => {
+    const text = 'https://hooks.example/x?v=2&abcBareSecret1&=lonelyValue9&format=json&token=T0k%2Bn#fragSecret8';
+    const every = urlSecrets(text, { everyParameter: true }).guessed;
+    expect(every).toEqual(expect.arrayContaining(['2', 'abcBareSecret1', 'lonelyValue9', 'json', 'T0k%2Bn', 'T0k+n', 'fragSecret8']));
+    expect(every).not.toContain('');
+    // By name only, a bare part or a nameless value is nothing.
+    expect(urlSecrets(text).guessed).toEqual(['T0k%2Bn', 'T0k+n']);
+  });
+
   it('is split into the URL to request and print, and the Authorization to send', () => {
     expect(splitCredentials('http://admin:p%40ss@127.0.0.1:8080/h?q=1')).toEqual({ url: 'http://127.0.0.1:8080/h?q=1', authorization: `Basic ${Buffer.from('admin:p@ss').toString('base64')}` });
     expect(splitCredentials('http://127.0.0.1/x')).toEqual({ url: 'http://127.0.0.1/x' });

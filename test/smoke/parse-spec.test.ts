@@ -137,6 +137,15 @@ describe('parseChecks: malformed specs report every mistake with its place', () 
     expect((check as SqlCheck).query).toBe('select 1\n\t from pg_class');
   });
 
+  it("a query is several statements only if it is either way standard_conforming_strings reads it", () => {
+    // The spec is read before any session: with the setting off (a legacy database) 'it\'s; fine' is one string.
+    const [check] = parseChecks("- name: q\n  query: |\n    select count(*) from notes where body <> 'it\\'s; fine'\n  expect-rows: 1\n", ctx);
+    expect((check as SqlCheck).query).toBe("select count(*) from notes where body <> 'it\\'s; fine'");
+    for (const query of ['select 1; select 2', "select 'it''s'; delete from notes", "select E'C:\\\\'; delete from notes"]) {
+      expect(problems(`- name: q\n  query: ${JSON.stringify(query)}\n`)).toEqual([{ line: 2, check: 'q', field: 'query', message: expect.stringMatching(/^must be exactly one SQL statement/) }]);
+    }
+  });
+
   it('a reversed range says it is reversed', () => {
     expect(problems('- {name: q, query: select 1, expect-rows: "1..0"}')).toEqual([
       { line: 1, check: 'q', field: 'expect-rows', message: 'the range 1..0 is reversed: its minimum is greater than its maximum (write 0..1)' },

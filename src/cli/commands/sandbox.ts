@@ -92,15 +92,17 @@ export async function withCleanup<T>(cli: Cli, body: (cleanup: Cleanup) => Promi
   const t = cli.term;
   const cleanup = new Cleanup();
   let interrupted: NodeJS.Signals | undefined;
-  let interrupt = (): void => undefined;
-  const interruption = new Promise<void>((resolve) => (interrupt = resolve));
+  let timer: NodeJS.Timeout | undefined;
+  let giveUp = (): void => undefined;
+  /** Settles STOP_WAIT_MS after a signal, if the work has not stopped by then. */
+  const gaveUp = new Promise<undefined>((resolve) => (giveUp = () => resolve(undefined)));
   const onSignal = (signal: NodeJS.Signals) => {
     if (interrupted) return;
     interrupted = signal;
     t.stopSpinner();
     t.note(`${signal}: stopping the sandbox and removing what it started…`);
     cleanup.stop();
-    interrupt();
+    timer = setTimeout(giveUp, STOP_WAIT_MS);
   };
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
@@ -108,13 +110,7 @@ export async function withCleanup<T>(cli: Cli, body: (cleanup: Cleanup) => Promi
     (value) => ({ value }),
     (error: unknown) => ({ error }),
   );
-  let timer: NodeJS.Timeout | undefined;
-  const waited = new Promise<undefined>((done) => {
-    void interruption.then(() => {
-      timer = setTimeout(() => done(undefined), STOP_WAIT_MS);
-    });
-  });
-  const outcome = await Promise.race([work, waited]);
+  const outcome = await Promise.race([work, gaveUp]);
   clearTimeout(timer);
   const problems = await cleanup.run();
   process.removeListener('SIGINT', onSignal);

@@ -29,7 +29,7 @@ export const smoke: CommandSpec = {
     );
     cli.term.say(`${results.length - verdict.failed} of ${results.length} checks passed; severity ${verdict.severity}, decision ${verdict.decision}.`);
     if (confirmation) cli.term.say(confirmation.confirmed ? `Confirmed ${confirmation.afterSeconds} s later: both runs decided rollback.` : `Not confirmed ${confirmation.afterSeconds} s later${confirmation.flapped.length ? `; flapped: ${confirmation.flapped.join(', ')}` : ''}.`);
-    const recorded = verified ? await recordVerified(verified, verdict, results.length, cli.log) : false;
+    const recorded = verified ? await recordVerified(verified, verdict, results.length, options.deadlineSeconds, cli.log) : false;
     return {
       ok: verdict.passed || !failStep,
       status: verdict.passed ? 'passed' : 'failed',

@@ -90,7 +90,7 @@ export async function promoteOnFly(opts: FlyPromoteOptions, log: Log): Promise<P
   if (!machines.length) throw new RollbackKitError(`App ${app} has no machines, so nothing serves and there is nothing to roll back.`, 'Check the app input.');
   const all: FlyRelease[] = [];
   await calling(ctx(`listing the releases of app ${app}`), async () => {
-    for await (const page of releases(c, app, listingBound(opts.timeoutSeconds, `the releases of app ${app}`))) all.push(...page);
+    for await (const page of releases(c, app, listingBound(step, `the releases of app ${app}`))) all.push(...page);
   });
   all.sort((a, b) => b.version - a.version);
   const releaseOf = (image: string | undefined) => all.find((r) => r.imageRef === image);

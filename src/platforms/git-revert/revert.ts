@@ -6,14 +6,18 @@
 import { RollbackKitError } from '../../core/errors.js';
 import type { Log } from '../../core/log.js';
 import { openGit, type Git } from './git.js';
+import { mergedRollback, rollbackBranch, rollbackTitle, rollbackTrailer, short, undoneOnHead } from './merged.js';
 import { parseRepository, pullRequests } from './pulls.js';
 
 export interface GitRevertOptions {
   /** The checkout (GITHUB_WORKSPACE). */
   repoDir: string;
-  /** Last good commit (SHA or tag), or "previous" for the first parent of HEAD. */
+  /**
+   * Last good commit (SHA or tag), or "previous" for the first parent of HEAD; but when HEAD is
+   * (the merge of) a rollback, nothing is done: its first parent is the code it rolled back from.
+   */
   target: string;
-  /** The bad commit: when HEAD no longer contains it, nothing is done. */
+  /** The bad commit: when HEAD no longer contains it, or no longer has its changes, nothing is done. */
   from?: string;
   reason?: string;
   dryRun: boolean;
@@ -60,30 +64,49 @@ const isAncestor = async (git: Git, a: string, b: string) => (await git.try(['me
 export async function revertWithPullRequest(opts: GitRevertOptions, log: Log): Promise<GitRevertResult> {
   log.secret(opts.githubToken);
   const remote = opts.remote ?? 'origin';
-  const targetRev = opts.target.trim().toLowerCase() === 'previous' ? 'HEAD^' : checkRevision(opts.target, 'target');
+  const previous = opts.target.trim().toLowerCase() === 'previous';
+  const targetRev = previous ? undefined : checkRevision(opts.target, 'target');
   const fromRev = opts.from ? checkRevision(opts.from, 'from') : undefined;
   const repo = parseRepository(opts.repository);
   const git = await openGit(opts.repoDir, log, opts.timeoutSeconds * 1000);
 
   const head = await resolveCommit(git, 'HEAD', 'target');
-  const target = await resolveCommit(git, targetRev, 'target');
+  const given = targetRev ? await resolveCommit(git, targetRev, 'target') : undefined;
   const base = (await git.try(['symbolic-ref', '--short', '-q', 'HEAD'])).stdout.trim() || opts.baseBranch;
   if (!base) throw new RollbackKitError('The checkout is on a detached HEAD and no branch is known to open the pull request against.', 'Check out the branch that deploys production (actions/checkout with ref: main).');
   const notes: string[] = [];
-  const done = (note: string): GitRevertResult => {
+  /** Nothing to do; `toSha` is the commit whose code the branch already has. */
+  const done = (note: string, toSha: string): GitRevertResult => {
     log.info(note);
-    return { status: 'already-current', fromSha: head, toSha: target, reverted: [], notes: [note] };
+    return { status: 'already-current', fromSha: head, toSha, reverted: [], notes: [note] };
   };
 
   if (fromRev) {
     const from = await resolveCommit(git, fromRev, 'from');
-    if (!(await isAncestor(git, from, head))) return done(`${base} (${head.slice(0, 7)}) does not contain ${from.slice(0, 7)}: nothing to revert.`);
+    if (!(await isAncestor(git, from, head))) return done(`${base} (${short(head)}) does not contain ${short(from)}: nothing to revert.`, head);
+    // A rollback already merged: reverting again from HEAD would revert the revert too.
+    const undone = await undoneOnHead(git, from, head);
+    if (undone) return done(`${base} (${short(head)}) no longer has the changes of ${short(from)}: ${undone}. Nothing to revert.`, head);
+  }
+  let target: string;
+  if (given) target = given;
+  else {
+    // HEAD^ of a merged rollback is the code it rolled back from (or, after a rebase merge, one of
+    // its reverts): a rollback to it would ship that code again.
+    const restored = await mergedRollback(git, head, base);
+    if (restored) {
+      return done(
+        `${base} already holds the rollback to ${short(restored)} (merged as ${short(head)}): going back one commit from there would undo the rollback and ship the rolled-back code again, so target previous changes nothing. To go further back, give target: <SHA of the commit to go back to>.`,
+        restored,
+      );
+    }
+    target = await resolveCommit(git, 'HEAD^', 'target');
   }
   if (!(await isAncestor(git, target, head))) {
-    throw new RollbackKitError(`Commit ${target.slice(0, 7)} is not an ancestor of ${base} (${head.slice(0, 7)}): there is no range to revert.`, 'Give a commit from the history of the deployed branch as target.');
+    throw new RollbackKitError(`Commit ${short(target)} is not an ancestor of ${base} (${short(head)}): there is no range to revert.`, 'Give a commit from the history of the deployed branch as target.');
   }
   if ((await git.try(['diff', '--quiet', target, head])).code === 0) {
-    return done(`${base} (${head.slice(0, 7)}) already has the same files as ${target.slice(0, 7)}: nothing to revert.`);
+    return done(`${base} (${short(head)}) already has the same files as ${short(target)}: nothing to revert.`, target);
   }
   if ((await git.run(['status', '--porcelain', '--untracked-files=no'], 'Checking the working tree')) !== '') {
     throw new RollbackKitError('The checkout has uncommitted changes, so the revert cannot start from a clean state.', 'Run this step on a fresh checkout.');
@@ -98,9 +121,9 @@ export async function revertWithPullRequest(opts: GitRevertOptions, log: Log): P
       const [sha, parents, ...subject] = line.split('\t');
       return { sha: sha!, merge: (parents ?? '').trim().split(' ').length > 1, subject: subject.join('\t') };
     });
-  const branch = `rollback/${target.slice(0, 7)}`;
-  log.info(`Plan: revert ${commits.length} commit(s) on ${base} back to ${target.slice(0, 7)}, on branch ${branch}, and open a pull request:`);
-  for (const c of commits) log.info(`  revert ${c.sha.slice(0, 7)} ${c.subject}`);
+  const branch = rollbackBranch(target);
+  log.info(`Plan: revert ${commits.length} commit(s) on ${base} back to ${short(target)}, on branch ${branch}, and open a pull request:`);
+  for (const c of commits) log.info(`  revert ${short(c.sha)} ${c.subject}`);
   const reverted = commits.map(({ sha, subject }) => ({ sha, subject }));
   if (opts.dryRun) {
     return { status: 'dry-run', fromSha: head, toSha: target, branch, reverted, notes: [`Dry run: nothing was changed. A real run would revert ${commits.length} commit(s) on ${branch}.`] };
@@ -122,7 +145,7 @@ export async function revertWithPullRequest(opts: GitRevertOptions, log: Log): P
     for (const c of commits) {
       // An empty commit ("redeploy") has nothing to undo, and git revert refuses it.
       if ((await git.try(['diff', '--quiet', `${c.sha}^1`, c.sha])).code === 0) {
-        log.info(`  ${c.sha.slice(0, 7)} changes no file: nothing to revert.`);
+        log.info(`  ${short(c.sha)} changes no file: nothing to revert.`);
         continue;
       }
       const r = await git.try(['revert', '--no-edit', ...(c.merge ? ['-m', '1'] : []), c.sha]);
@@ -139,13 +162,17 @@ export async function revertWithPullRequest(opts: GitRevertOptions, log: Log): P
         );
         await git.try(['revert', '--abort']);
         throw new RollbackKitError(
-          `Reverting ${c.sha.slice(0, 7)} ("${c.subject}") failed${files.length ? ` with conflicts in ${files.join(', ')}` : ''}: ${said}. Nothing was pushed and the checkout is back on ${base}.`,
+          `Reverting ${short(c.sha)} ("${c.subject}") failed${files.length ? ` with conflicts in ${files.join(', ')}` : ''}: ${said}. Nothing was pushed and the checkout is back on ${base}.`,
           'Revert that commit by hand, or roll back the deployment with provider vercel or command.',
         );
       }
+      // The trailer names the target, so that a re-run after the merge knows the rollback (merged.ts).
+      // --no-verify: the project's own commit hooks have no say over a message we only add a line to.
+      const message = await git.run(['log', '-1', '--format=%B'], `Reading the revert of ${short(c.sha)}`);
+      await git.run(['commit', '--amend', '-q', '--no-verify', '-m', `${message}\n\n${rollbackTrailer(target)}`], `Marking the revert of ${short(c.sha)}`);
     }
     if ((await git.try(['diff', '--quiet', target, 'HEAD'])).code !== 0) {
-      const warning = `After the reverts, ${branch} still differs from ${target.slice(0, 7)} (changes that did not come through ${base}'s first-parent history); review the pull request.`;
+      const warning = `After the reverts, ${branch} still differs from ${short(target)} (changes that did not come through ${base}'s first-parent history); review the pull request.`;
       log.warning(warning);
       notes.push(warning);
     }
@@ -166,7 +193,7 @@ export async function revertWithPullRequest(opts: GitRevertOptions, log: Log): P
     await git.try(['branch', '-D', branch]);
     throw err;
   }
-  notes.unshift(`Opened ${url}: merging it reverts ${commits.length} commit(s) and deploys ${target.slice(0, 7)}'s code again.`);
+  notes.unshift(`Opened ${url}: merging it reverts ${commits.length} commit(s) and deploys ${short(target)}'s code again.`);
   log.info(notes[0]!);
   return { status: 'rolled-back', fromSha: head, toSha: target, branch, pullRequestUrl: url, reverted, notes };
 }
@@ -182,8 +209,8 @@ function pullRequest(branch: string, base: string, target: string, head: string,
 /** A title is one line: the first line of the reason, cut to a readable length. */
 function title(target: string, reason: string | undefined, log: Pick<Log, 'excerpt'>): string {
   const first = (reason ?? '').split('\n')[0]!.trim();
-  const short = log.excerpt(first, 100);
-  return `Rollback to ${target.slice(0, 7)}${short ? `: ${short}` : ''}`;
+  const cut = log.excerpt(first, 100);
+  return `${rollbackTitle(target)}${cut ? `: ${cut}` : ''}`;
 }
 
 function body(target: string, head: string, reverted: { sha: string; subject: string }[], reason?: string): string {

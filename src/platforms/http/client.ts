@@ -36,6 +36,9 @@ export interface HttpClientOptions {
   deadline?: StepDeadline;
 }
 
+/** What a platform's own client passes on to HttpClient as it is: the log, the request timeout, retries and the clock. */
+export type HttpClientTuning = Pick<HttpClientOptions, 'log' | 'requestTimeoutMs' | 'retry' | 'sleep' | 'random' | 'deadline'>;
+
 export const DEFAULT_REQUEST_TIMEOUT_MS = 20_000;
 
 /** The platform answered with a non-2xx status (after any retries). */
@@ -159,6 +162,10 @@ export class HttpClient {
     for (let attempt = 0; ; attempt++) {
       let failure: Failure;
       let lastError: HttpApiError | HttpNetworkError;
+      // The answer is not awaited past the step's deadline. A request made once it has passed (a
+      // wait's last look) is the caller's choice, and gets the request timeout.
+      const before = this.opts.deadline?.left();
+      const cut = before !== undefined && before > 0 && before < this.timeoutMs;
       try {
         const res = await fetch(url, {
           method,
@@ -172,7 +179,8 @@ export class HttpClient {
           // fetch drops Authorization on a redirect to another origin, but not a token in another
           // header (Railway's Project-Access-Token): a platform API call follows no redirect at all.
           redirect: 'manual',
-          signal: AbortSignal.timeout(this.timeoutMs),
+          // Whole milliseconds: a fractional deadline-seconds leaves a fraction, which the timer refuses.
+          signal: AbortSignal.timeout(cut ? Math.ceil(before) : this.timeoutMs),
         });
         const raw = await res.text();
         if (res.status >= 300 && res.status < 400) throw this.redirected(res, url, label);
@@ -201,6 +209,7 @@ export class HttpClient {
       } catch (err) {
         if (err instanceof RollbackKitError) throw err;
         const timedOut = (err as Error)?.name === 'TimeoutError' || (err as Error)?.name === 'AbortError';
+        if (timedOut && cut) throw this.outOfTime(label);
         lastError = new HttpNetworkError(this.base.host, (err as { cause?: unknown })?.cause ?? err, timedOut);
         failure = { kind: 'network' };
       }
@@ -209,8 +218,8 @@ export class HttpClient {
       if (left !== undefined && asked !== undefined && asked > left && attempt < this.retry.rateLimitRetries) {
         const secs = (ms: number) => `${Math.ceil(ms / 1000)} s`;
         throw new RollbackKitError(
-          `${this.service} asked to wait ${secs(asked)} (${failure.kind === 'status' && failure.retryAfter === null ? 'until its rate limit resets' : 'Retry-After'}) before ${label} again (${lastError.message}), but only ${secs(left)} of timeout-seconds (${this.opts.deadline!.seconds} s) are left.`,
-          `Wait ${secs(asked)}, then re-run the step (it is safe to repeat), or raise timeout-seconds.`,
+          `${this.service} asked to wait ${secs(asked)} (${failure.kind === 'status' && failure.retryAfter === null ? 'until its rate limit resets' : 'Retry-After'}) before ${label} again (${lastError.message}), but only ${secs(left)} of ${this.opts.deadline!.input} (${this.opts.deadline!.seconds} s) are left.`,
+          `Wait ${secs(asked)}, then re-run the step (it is safe to repeat), or raise ${this.opts.deadline!.input}.`,
         );
       }
       const delay = left === undefined || left > 0 ? retryDelay(failure, attempt, this.retry, this.random, left) : undefined;
@@ -218,6 +227,15 @@ export class HttpClient {
       this.opts.log.info(`${this.service}: ${lastError.message}; retrying in ${(delay / 1000).toFixed(1)} s (attempt ${attempt + 2}).`);
       await this.wait(delay);
     }
+  }
+
+  /** No answer to `label` before the step's deadline. */
+  private outOfTime(label: string): RollbackKitError {
+    const { input, seconds } = this.opts.deadline!;
+    return new RollbackKitError(
+      `${this.service} did not answer ${label} (${this.host}) before the step's deadline: ${input} (${seconds} s) ran out.`,
+      `Check that ${this.host} is reachable and answering, then re-run the step (it is safe to repeat), or raise ${input}.`,
+    );
   }
 
   private redirected(res: Response, from: URL, label: string): RollbackKitError {

@@ -1,15 +1,17 @@
 /**
  * The step's deadline as the HTTP client sees it: timeout-seconds from the start of each phase (the
  * search for the target, then the wait after the request, as timeout-seconds is documented), so no
- * retry, and no wait a rate limit asks for, outlives the step.
+ * retry, no wait a rate limit asks for, and no wait for an answer outlives the step.
  */
 export class StepDeadline {
   private at: number;
 
   constructor(
     private readonly now: () => number,
-    /** timeout-seconds, for messages. */
+    /** The input's value, for messages. */
     readonly seconds: number,
+    /** The input that sets it, for messages: smoke-test's is deadline-seconds. */
+    readonly input = 'timeout-seconds',
   ) {
     this.at = now() + seconds * 1000;
   }

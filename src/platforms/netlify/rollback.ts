@@ -127,7 +127,7 @@ export async function promoteOnNetlify(opts: NetlifyPromoteOptions, log: Log): P
     // Ready production deploys listed above the published one: newer, not serving.
     const newer: NetlifyDeploy[] = [];
     await calling(ctx(`listing the ready production deploys of site ${name}`), async () => {
-      for await (const page of readyProductionDeploys(c, site.id, listingBound(opts.timeoutSeconds, `the ready production deploys of site ${name}`))) {
+      for await (const page of readyProductionDeploys(c, site.id, listingBound(step, `the ready production deploys of site ${name}`))) {
         for (const d of page) {
           if (d.id === published.id) {
             below = true;

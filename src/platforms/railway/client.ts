@@ -5,28 +5,19 @@
  * project header and, if Railway says the token is not authorized, the bearer one; the kind that
  * works is kept for every later call.
  */
-import type { Log } from '../../core/log.js';
-import { HttpApiError, HttpClient } from '../http/client.js';
+import { HttpApiError, HttpClient, type HttpClientTuning } from '../http/client.js';
 import { graphql, GraphQLError } from '../http/graphql.js';
-import type { RetryPolicy } from '../http/retry.js';
-import type { StepDeadline } from '../http/deadline.js';
 
 export const RAILWAY_API_URL = 'https://backboard.railway.com/graphql/v2';
 
 export type RailwayTokenKind = 'project' | 'account';
 
-export interface RailwayClientOptions {
+export interface RailwayClientOptions extends HttpClientTuning {
   token: string;
   /** The GraphQL endpoint itself. */
   apiUrl: string;
   /** Forces one header; by default both are tried, project first. */
   tokenKind?: RailwayTokenKind;
-  log: Log;
-  requestTimeoutMs?: number;
-  retry?: Partial<RetryPolicy>;
-  sleep?: (ms: number) => Promise<void>;
-  random?: () => number;
-  deadline?: StepDeadline;
 }
 
 const isAuthFailure = (err: unknown): boolean =>
@@ -38,11 +29,11 @@ export class RailwayClient {
   private readonly clients: Record<RailwayTokenKind, HttpClient>;
 
   constructor(opts: RailwayClientOptions) {
-    opts.log.secret(opts.token);
-    this.kind = opts.tokenKind;
-    const http = (headers: Record<string, string>) =>
-      new HttpClient({ service: 'Railway', baseUrl: opts.apiUrl, headers, log: opts.log, requestTimeoutMs: opts.requestTimeoutMs, retry: opts.retry, sleep: opts.sleep, random: opts.random, deadline: opts.deadline });
-    this.clients = { project: http({ 'Project-Access-Token': opts.token }), account: http({ Authorization: `Bearer ${opts.token}` }) };
+    const { token, apiUrl, tokenKind, ...tuning } = opts;
+    opts.log.secret(token);
+    this.kind = tokenKind;
+    const http = (headers: Record<string, string>) => new HttpClient({ ...tuning, service: 'Railway', baseUrl: apiUrl, headers });
+    this.clients = { project: http({ 'Project-Access-Token': token }), account: http({ Authorization: `Bearer ${token}` }) };
   }
 
   /** The kind of token that worked, once a call has succeeded. */

@@ -114,7 +114,7 @@ export async function promoteOnRailway(opts: RailwayPromoteOptions, log: Log): P
 
   // One walk over the listing, newest first: what is newer than the live one, the live one, then
   // the older ones until the first fit and the one below it.
-  const listing = deployments(client, ref, listingBound(opts.timeoutSeconds, `the deployments of ${where}`));
+  const listing = deployments(client, ref, listingBound(step, `the deployments of ${where}`));
   const walk = async function* (): AsyncGenerator<RailwayDeployment> {
     for await (const page of listing) yield* page;
   };

@@ -82,7 +82,7 @@ export async function promoteOnRender(opts: RenderPromoteOptions, log: Log): Pro
   const skipped: SkippedRelease[] = [];
   // Read pages until the live deploy and (for "previous") the first fit one below it are known.
   await calling(ctx(`listing the deploys of service ${name}`), async () => {
-    for await (const page of deploys(c, serviceId, listingBound(opts.timeoutSeconds, `the deploys of service ${name}`))) {
+    for await (const page of deploys(c, serviceId, listingBound(step, `the deploys of service ${name}`))) {
       for (const d of page) {
         all.push(d);
         if (!live) {

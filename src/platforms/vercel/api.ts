@@ -2,6 +2,7 @@
 import type { VercelClient } from './client.js';
 import { parseAliasPage, parseDeployment, parseDeploymentPage, parseProject, type Deployment, type FailedAlias, type Project } from './model.js';
 import { PageGuard } from '../listing.js';
+import type { StepDeadline } from '../http/deadline.js';
 
 export async function getProject(client: VercelClient, idOrName: string, rollbackInfo = false): Promise<Project> {
   const data = await client.get(`/v9/projects/${encodeURIComponent(idOrName)}`, { rollbackInfo: rollbackInfo || undefined });
@@ -22,20 +23,21 @@ export interface ListingProgress {
 
 /**
  * Production deployments of a project, newest first, one page per iteration; stops when Vercel
- * says there is no next page, or at `deadline` (epoch ms), and fails clearly when a cursor does not
- * move back in time (a listing that would never end): bounded by time, not by a page count, so a target however deep
- * is found when there is time to reach it. `progress` says how far it got.
+ * says there is no next page, or at the step's `deadline` (the one clock of the search, see
+ * listing.ts), and fails clearly when a cursor does not move back in time (a listing that would
+ * never end): bounded by time, not by a page count, so a target however deep is found when there
+ * is time to reach it. `progress` says how far it got.
  */
 export async function* productionDeployments(
   client: VercelClient,
   projectId: string,
-  opts: { until?: number; deadline?: number; progress?: ListingProgress } = {},
+  opts: { until?: number; deadline?: StepDeadline; progress?: ListingProgress } = {},
 ): AsyncGenerator<Deployment[]> {
   const progress = opts.progress ?? { pages: 0, timedOut: false };
   const guard = new PageGuard(`the production deployments of project ${projectId}`);
   let until = opts.until;
   for (;;) {
-    if (opts.deadline !== undefined && Date.now() >= opts.deadline) {
+    if (opts.deadline && opts.deadline.left() === 0) {
       progress.timedOut = true;
       return;
     }

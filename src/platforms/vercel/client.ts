@@ -3,26 +3,16 @@
  * request, and Vercel's error bodies (`error`/`err` objects that may flag `invalidToken`).
  */
 import type { Log } from '../../core/log.js';
-import { HttpApiError, HttpClient, HttpNetworkError, readErrorBody as readAnyErrorBody, type HttpResponse, type Method, type Query } from '../http/client.js';
-import type { RetryPolicy } from '../http/retry.js';
-import type { StepDeadline } from '../http/deadline.js';
+import { HttpApiError, HttpClient, HttpNetworkError, readErrorBody as readAnyErrorBody, type HttpClientTuning, type HttpResponse, type Method, type Query } from '../http/client.js';
 
 export { sleep, DEFAULT_REQUEST_TIMEOUT_MS } from '../http/client.js';
 
-export interface VercelClientOptions {
+export interface VercelClientOptions extends HttpClientTuning {
   token: string;
   /** Base URL, `https://api.vercel.com` unless a proxy or a test server stands in. */
   apiUrl: string;
   /** Team id (`team_…`) or slug; empty for a personal account. */
   team?: string;
-  log: Log;
-  requestTimeoutMs?: number;
-  retry?: Partial<RetryPolicy>;
-  /** Injected so tests need not wait for real backoffs. */
-  sleep?: (ms: number) => Promise<void>;
-  random?: () => number;
-  /** The step's deadline: no retry waits past it. */
-  deadline?: StepDeadline;
 }
 
 /** Vercel answered with a non-2xx status (after any retries). */
@@ -54,18 +44,14 @@ export class VercelClient {
   private readonly http: HttpClient;
 
   constructor(opts: VercelClientOptions) {
-    opts.log.secret(opts.token);
-    const team = opts.team?.trim();
+    const { token, apiUrl, team: teamInput, ...tuning } = opts;
+    opts.log.secret(token);
+    const team = teamInput?.trim();
     this.http = new HttpClient({
+      ...tuning,
       service: 'Vercel',
-      baseUrl: opts.apiUrl,
-      headers: { Authorization: `Bearer ${opts.token}` },
-      log: opts.log,
-      requestTimeoutMs: opts.requestTimeoutMs,
-      retry: opts.retry,
-      sleep: opts.sleep,
-      random: opts.random,
-      deadline: opts.deadline,
+      baseUrl: apiUrl,
+      headers: { Authorization: `Bearer ${token}` },
       apiError: (status, text, request) => {
         const body = readErrorBody(text, opts.log);
         return new VercelApiError(status, body.code, body.message, body.invalidToken, request);

@@ -6,6 +6,7 @@
  * with `pagination.next` on long lists; only the fields read here are trusted to exist.
  */
 import type { Log } from '../../core/log.js';
+import { StepDeadline } from '../http/deadline.js';
 import { VercelClient } from './client.js';
 import { vercelError } from './errors.js';
 import { PageGuard } from '../listing.js';
@@ -17,6 +18,8 @@ export interface EnvChangeRequest {
   apiUrl: string;
   /** ISO time the deployment now in production was built. */
   since: string;
+  /** The component's timeout-seconds: the listing, its retries and its waits end within it. */
+  timeoutSeconds: number;
   requestTimeoutMs?: number;
 }
 
@@ -33,7 +36,8 @@ function isProduction(target: unknown): boolean {
 export async function changedProductionEnv(req: EnvChangeRequest, log: Log): Promise<string[]> {
   log.secret(req.token);
   const since = Date.parse(req.since);
-  const client = new VercelClient({ token: req.token, apiUrl: req.apiUrl, team: req.team, log, requestTimeoutMs: req.requestTimeoutMs });
+  const deadline = new StepDeadline(Date.now, req.timeoutSeconds);
+  const client = new VercelClient({ token: req.token, apiUrl: req.apiUrl, team: req.team, log, requestTimeoutMs: req.requestTimeoutMs, deadline });
   const names = new Set<string>();
   const guard = new PageGuard(`the environment variables of project ${req.project}`);
   let until: number | undefined;

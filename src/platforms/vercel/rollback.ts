@@ -27,8 +27,11 @@ export interface VercelPromoteOptions extends Omit<ProviderRunOptions, 'now'> {
   apiUrl: string;
   /** "previous", "last-verified", a deployment id, URL or commit SHA. */
   target: string;
-  /** Reads a commit's rollback-kit/verified status; required for target last-verified. */
-  verified?: VerifiedLookup;
+  /**
+   * Reads a commit's rollback-kit/verified status; required for target last-verified. Given the
+   * step's deadline, so the look-ups' retries end with the search they belong to.
+   */
+  verified?: (deadline: StepDeadline) => VerifiedLookup;
   method: 'rollback' | 'promote';
   reason?: string;
   /** How often to poll the alias job; the CLI uses 250 ms. */
@@ -115,7 +118,7 @@ export async function promoteOnVercel(opts: VercelPromoteOptions, log: Log): Pro
     return { ...base, status: 'already-current', from: info(current), to: info(current), notes: [note] };
   }
 
-  const { target, skipped, skippedKinds, why } = await chooseTarget(client, project, current, targetRef, opts, ctx, log, history);
+  const { target, skipped, skippedKinds, why } = await chooseTarget(client, project, current, targetRef, opts, step, ctx, log, history);
   if (target.id === current.id) {
     const note = `${describeDeployment(target)} already serves production. Nothing to do.`;
     log.info(note);
@@ -186,6 +189,8 @@ async function chooseTarget(
   current: Deployment,
   ref: DeploymentRef,
   opts: VercelPromoteOptions,
+  /** The step's deadline: the search for the target, listing and GitHub look-ups alike, ends with it. */
+  deadline: StepDeadline,
   ctx: (doing: string, deployment?: string) => ErrorContext,
   log: Log,
   history: ProductionHistory | undefined,
@@ -204,7 +209,6 @@ async function chooseTarget(
       // Only deployments older than production's are candidates: start the listing there. However
       // deep the last good one is, the search goes on until timeout-seconds is spent.
       const progress: ListingProgress = { pages: 0, timedOut: false };
-      const deadline = Date.now() + opts.timeoutSeconds * 1000;
       const found = await findPrevious(current, productionDeployments(client, project.id, { until: current.createdAt, deadline, progress }), history?.excluded);
       if (!found.chosen) {
         const looked = `${found.seen.toLocaleString('en-US')} older production deployment(s) on ${progress.pages} page(s) of the list`;
@@ -222,8 +226,7 @@ async function chooseTarget(
     }
     if (ref.kind === 'last-verified') {
       const progress: ListingProgress = { pages: 0, timedOut: false };
-      const deadline = Date.now() + opts.timeoutSeconds * 1000;
-      const found = await findLastVerified(current, productionDeployments(client, project.id, { until: current.createdAt, deadline, progress }), opts.verified!, MAX_VERIFIED_LOOKUPS, history?.excluded);
+      const found = await findLastVerified(current, productionDeployments(client, project.id, { until: current.createdAt, deadline, progress }), opts.verified!(deadline), MAX_VERIFIED_LOOKUPS, history?.excluded);
       if (!found.chosen) {
         const why = found.skipped.length ? ` Passed over: ${found.skipped.slice(0, 5).map((s) => `${s.deployment.id} (${s.reason})`).join('; ')}${found.skipped.length > 5 ? `; and ${found.skipped.length - 5} more` : ''}.` : '';
         const stopped = `${found.lookups >= MAX_VERIFIED_LOOKUPS ? ` Stopped after asking GitHub about ${found.lookups} commits.` : ''}${progress.timedOut ? ` The list went on past timeout-seconds (${opts.timeoutSeconds} s).` : ''}`;
@@ -240,7 +243,7 @@ async function chooseTarget(
     if (ref.kind === 'sha') {
       let matched: Deployment | undefined;
       const listed: ListingProgress = { pages: 0, timedOut: false };
-      for await (const page of productionDeployments(client, project.id, { deadline: Date.now() + opts.timeoutSeconds * 1000, progress: listed })) {
+      for await (const page of productionDeployments(client, project.id, { deadline, progress: listed })) {
         for (const d of page) {
           if (!refMatches(ref, d)) continue;
           matched ??= d;

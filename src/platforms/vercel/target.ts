@@ -105,22 +105,30 @@ export interface PreviousSearch {
   seen: number;
 }
 
+/**
+ * Every listed deployment but the one in production, newest first, with why it cannot be
+ * `previous` (undefined when it can); `count.seen` counts every one read, production's too.
+ */
+async function* candidates(current: Deployment, pages: AsyncIterable<Deployment[]>, excluded: ReadonlyMap<string, string> | undefined, count: { seen: number }): AsyncGenerator<{ deployment: Deployment; reason?: string }> {
+  for await (const page of pages) {
+    for (const deployment of page) {
+      count.seen++;
+      if (deployment.id !== current.id) yield { deployment, reason: skipReason(deployment, current, excluded) };
+    }
+  }
+}
+
 /** Walks pages (newest first) to the first fit deployment, keeping the reasons for the rest. */
 export async function findPrevious(current: Deployment, pages: AsyncIterable<Deployment[]>, excluded?: ReadonlyMap<string, string>): Promise<PreviousSearch> {
   const skipped: Skipped[] = [];
   const skippedKinds = new Map<string, number>();
-  let seen = 0;
-  for await (const page of pages) {
-    for (const d of page) {
-      seen++;
-      if (d.id === current.id) continue;
-      const reason = skipReason(d, current, excluded);
-      if (!reason) return { chosen: d, skipped, skippedKinds, seen };
-      if (skipped.length < SKIPPED_KEPT) skipped.push({ deployment: d, reason });
-      skippedKinds.set(reasonKind(reason), (skippedKinds.get(reasonKind(reason)) ?? 0) + 1);
-    }
+  const count = { seen: 0 };
+  for await (const { deployment: d, reason } of candidates(current, pages, excluded, count)) {
+    if (!reason) return { chosen: d, skipped, skippedKinds, seen: count.seen };
+    if (skipped.length < SKIPPED_KEPT) skipped.push({ deployment: d, reason });
+    skippedKinds.set(reasonKind(reason), (skippedKinds.get(reasonKind(reason)) ?? 0) + 1);
   }
-  return { skipped, skippedKinds, seen };
+  return { skipped, skippedKinds, seen: count.seen };
 }
 
 /** "9,990 never served production (STAGED), 3 built from the same commit as production". */
@@ -168,35 +176,30 @@ export async function findLastVerified(
 ): Promise<{ chosen?: Deployment; skipped: Skipped[]; seen: number; lookups: number }> {
   const skipped: Skipped[] = [];
   const known = new Map<string, Awaited<ReturnType<VerifiedLookup>>>();
-  let seen = 0;
-  for await (const page of pages) {
-    for (const d of page) {
-      seen++;
-      if (d.id === current.id) continue;
-      const reason = skipReason(d, current, excluded);
-      if (reason) {
-        skipped.push({ deployment: d, reason });
-        continue;
-      }
-      if (!d.commitSha) {
-        skipped.push({ deployment: d, reason: 'carries no commit SHA, so no verification can be recorded for it' });
-        continue;
-      }
-      const sha = d.commitSha.toLowerCase();
-      if (!known.has(sha)) {
-        if (known.size >= maxLookups) return { skipped, seen, lookups: known.size };
-        known.set(sha, await lookup(sha));
-      }
-      const state = known.get(sha)!;
-      if (state.verified) return { chosen: d, skipped, seen, lookups: known.size };
-      const short = sha.slice(0, 7);
-      skipped.push({
-        deployment: d,
-        reason: state.state
-          ? `commit ${short}'s rollback-kit/verified status is ${state.state}${state.description ? ` ("${state.description}")` : ''}`
-          : `commit ${short} carries no rollback-kit/verified status (never passed its checks after going live, or they were not recorded)`,
-      });
+  const count = { seen: 0 };
+  for await (const { deployment: d, reason } of candidates(current, pages, excluded, count)) {
+    if (reason) {
+      skipped.push({ deployment: d, reason });
+      continue;
     }
+    if (!d.commitSha) {
+      skipped.push({ deployment: d, reason: 'carries no commit SHA, so no verification can be recorded for it' });
+      continue;
+    }
+    const sha = d.commitSha.toLowerCase();
+    if (!known.has(sha)) {
+      if (known.size >= maxLookups) return { skipped, seen: count.seen, lookups: known.size };
+      known.set(sha, await lookup(sha));
+    }
+    const state = known.get(sha)!;
+    if (state.verified) return { chosen: d, skipped, seen: count.seen, lookups: known.size };
+    const short = sha.slice(0, 7);
+    skipped.push({
+      deployment: d,
+      reason: state.state
+        ? `commit ${short}'s rollback-kit/verified status is ${state.state}${state.description ? ` ("${state.description}")` : ''}`
+        : `commit ${short} carries no rollback-kit/verified status (never passed its checks after going live, or they were not recorded)`,
+    });
   }
-  return { skipped, seen, lookups: known.size };
+  return { skipped, seen: count.seen, lookups: known.size };
 }

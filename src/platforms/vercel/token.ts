@@ -7,6 +7,7 @@
  * answer lists what was proven and what was not, rather than calling a readable project "ready".
  */
 import type { Log } from '../../core/log.js';
+import { StepDeadline } from '../http/deadline.js';
 import { VercelApiError, VercelClient } from './client.js';
 import { vercelError } from './errors.js';
 
@@ -29,6 +30,8 @@ export interface TokenCheck {
   /** Warn when the token expires within this many days (the next quarterly drill). */
   warnDays: number;
   now: number;
+  /** The component's timeout-seconds: the request, its retries and its waits end within it. */
+  timeoutSeconds: number;
   requestTimeoutMs?: number;
 }
 
@@ -43,7 +46,8 @@ const day = (ms: number) => new Date(ms).toISOString().slice(0, 10);
 
 export async function vercelTokenReadiness(opts: TokenCheck, log: Log): Promise<TokenReadiness> {
   const out: TokenReadiness = { proven: [], unproven: [], problems: [], warnings: [] };
-  const client = new VercelClient({ token: opts.token, apiUrl: opts.apiUrl, team: opts.team, log, requestTimeoutMs: opts.requestTimeoutMs });
+  const deadline = new StepDeadline(Date.now, opts.timeoutSeconds);
+  const client = new VercelClient({ token: opts.token, apiUrl: opts.apiUrl, team: opts.team, log, requestTimeoutMs: opts.requestTimeoutMs, deadline });
   let data: unknown;
   try {
     data = await client.get('/v5/user/tokens/current');

@@ -1,0 +1,97 @@
+/**
+ * The tables rollback-kit keeps in the database it rolls back (schema rollback_kit), made where
+ * missing and given the columns later versions added.
+ *
+ * The role that made them is often not the one running now: a migration role creates them, and the
+ * CI role that reverts later may read and write them but owns none of them. PostgreSQL checks the
+ * privilege of CREATE SCHEMA / CREATE TABLE … IF NOT EXISTS (CREATE on the database or the schema)
+ * and of ALTER TABLE … ADD COLUMN IF NOT EXISTS (the table's ownership) before it looks whether
+ * there is anything to do, so each statement runs only when the catalog says it is needed.
+ */
+import { RollbackKitError } from '../core/errors.js';
+import { doBlock } from '../db/catalog.js';
+import type { Session } from '../db/session.js';
+import { literal } from './sql-split.js';
+
+/** PostgreSQL's insufficient_privilege. */
+export const INSUFFICIENT_PRIVILEGE = '42501';
+
+export interface OwnTable {
+  /** Schema-qualified, as SQL spells it (our names need no quoting). */
+  name: string;
+  /** What goes between CREATE TABLE's parentheses, as this version creates the table. */
+  definition: string;
+  /** Columns a table an earlier version created lacks: name → type (with its default). */
+  added: Record<string, string>;
+}
+
+/** The statement an owner of `table` runs to give it `column`. */
+export function addColumnSql(table: OwnTable, column: string): string {
+  return `ALTER TABLE ${table.name} ADD COLUMN IF NOT EXISTS ${column} ${table.added[column]}`;
+}
+
+/**
+ * One statement (a DO block, literals inlined) that makes `table` as this version uses it. A column
+ * that is missing while this role does not own the table is refused (insufficient_privilege) with
+ * the owner and the statement they run: every column we added is one a later run relies on (the
+ * ledger's `kept` tells a finished plan from one to refuse; progress's `tracking_rows` tells
+ * statements done from statements to run again), so going on without it is not safe.
+ */
+export function ensureTableSql(table: OwnTable): string {
+  const [schema, name] = table.name.split('.') as [string, string];
+  const oid = `${literal(table.name)}::regclass`;
+  const columns = Object.keys(table.added).map((column) => {
+    const alter = addColumnSql(table, column);
+    const refusal = [
+      literal(`${table.name} lacks the column ${column}, which this version of rollback-kit writes (an earlier version created the table), and only the table's owner may add it: it belongs to role `),
+      'rk_owner::regrole::text',
+      literal(', and this run connects as role '),
+      'quote_ident(current_user)',
+      literal('. Have '),
+      'rk_owner::regrole::text',
+      literal(` (or a superuser) run once: ${alter}; then run again.`),
+    ].join(' || ');
+    return [
+      `  IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_attribute WHERE attrelid = ${oid} AND attname = ${literal(column)} AND NOT attisdropped) THEN`,
+      `    SELECT relowner INTO rk_owner FROM pg_catalog.pg_class WHERE oid = ${oid};`,
+      `    IF NOT pg_has_role(rk_owner, 'USAGE') THEN`,
+      `      RAISE EXCEPTION USING ERRCODE = 'insufficient_privilege', MESSAGE = ${refusal}, SCHEMA = ${literal(schema)}, TABLE = ${literal(name)}, COLUMN = ${literal(column)};`,
+      '    END IF;',
+      `    ${alter};`,
+      '  END IF;',
+    ].join('\n');
+  });
+  const body = [
+    'DECLARE rk_owner oid;',
+    'BEGIN',
+    `  IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_namespace WHERE nspname = ${literal(schema)}) THEN`,
+    `    CREATE SCHEMA IF NOT EXISTS ${schema};`,
+    '  END IF;',
+    `  IF to_regclass(${literal(table.name)}) IS NULL THEN`,
+    `    CREATE TABLE IF NOT EXISTS ${table.name} (${table.definition});`,
+    '  END IF;',
+    ...columns,
+    'END',
+  ].join('\n');
+  return doBlock('rk_own_table', body);
+}
+
+/**
+ * A column ensureTableSql could not add, as the user's error (not an unexpected one); `code` stays
+ * insufficient_privilege for callers that go on without the table (rerun.ts).
+ */
+export class ColumnRefused extends RollbackKitError {
+  readonly code = INSUFFICIENT_PRIVILEGE;
+}
+
+/** Makes `table` as this version uses it, in a statement of its own. */
+export async function ensureTable(session: Session, table: OwnTable): Promise<void> {
+  try {
+    await session.query(ensureTableSql(table));
+  } catch (err) {
+    // PostgreSQL's own refusals (CREATE on the database, say) name no column and pass as they are.
+    const e = err as { code?: string; column?: string; message: string };
+    if (e.code === INSUFFICIENT_PRIVILEGE && e.column) throw new ColumnRefused(e.message);
+    throw err;
+  }
+}

@@ -1,0 +1,88 @@
+// withCleanup on its own (the sandbox's Ctrl-C through the built command line: test/sandbox/interrupt.test.ts):
+// on a signal the work is told to stop and waited for up to 10 s, then everything is removed and
+// the process exits 130 (SIGINT) or 143 (SIGTERM); without a signal the cleanup runs and the
+// work's value or error comes back.
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import type { Cli } from '../../src/cli/context.js';
+import { withCleanup } from '../../src/cli/commands/sandbox.js';
+import type { Cleanup } from '../../src/sandbox/cleanup.js';
+
+function quietCli(): Cli & { notes: string[] } {
+  const notes: string[] = [];
+  const term = { stopSpinner: () => undefined, note: (text: string) => void notes.push(text), warn: (text: string) => void notes.push(`warn: ${text}`) };
+  return { term, notes } as unknown as Cli & { notes: string[] };
+}
+
+/** process.exit as a promise of its code, instead of ending the test process. */
+function catchExit(): Promise<number | undefined> {
+  return new Promise((resolve) => {
+    vi.spyOn(process, 'exit').mockImplementation(((code?: number) => {
+      resolve(code);
+      return undefined as never;
+    }) as typeof process.exit);
+  });
+}
+
+afterEach(() => {
+  vi.useRealTimers();
+  vi.restoreAllMocks();
+});
+
+describe('withCleanup', () => {
+  it('without a signal: cleans up, returns the value, and leaves no signal handler behind', async () => {
+    const removed: string[] = [];
+    const value = await withCleanup(quietCli(), async (cleanup) => {
+      cleanup.add('database', async () => void removed.push('database'));
+      return 42;
+    });
+    expect(value).toBe(42);
+    expect(removed).toEqual(['database']);
+    expect(process.listenerCount('SIGINT')).toBe(0);
+    expect(process.listenerCount('SIGTERM')).toBe(0);
+  });
+
+  it('a failing body: cleans up, then throws its error', async () => {
+    const removed: string[] = [];
+    const run = withCleanup(quietCli(), async (cleanup) => {
+      cleanup.add('server', async () => void removed.push('server'));
+      throw new Error('step failed');
+    });
+    await expect(run).rejects.toThrow('step failed');
+    expect(removed).toEqual(['server']);
+  });
+
+  it('SIGINT: the work is stopped, waited for, then everything is removed and the exit is 130', async () => {
+    const exited = catchExit();
+    const cli = quietCli();
+    const order: string[] = [];
+    void withCleanup(cli, async (cleanup: Cleanup) => {
+      cleanup.add('database', async () => void order.push('removed database'));
+      const stopped = new Promise<void>((resolve) => cleanup.signal.addEventListener('abort', () => resolve()));
+      process.emit('SIGINT', 'SIGINT');
+      // The step under way ends once told to stop; cleaning up waits for it.
+      await stopped;
+      order.push('work stopped');
+      cleanup.check();
+    }).catch(() => undefined); // with exit mocked, the call goes on past it
+    expect(await exited).toBe(130);
+    expect(order).toEqual(['work stopped', 'removed database']);
+    expect(cli.notes[0]).toBe('SIGINT: stopping the sandbox and removing what it started…');
+    expect(process.listenerCount('SIGINT')).toBe(0);
+  });
+
+  it('SIGTERM with work that never stops: removed after 10 s regardless, exit 143', async () => {
+    vi.useFakeTimers();
+    const exited = catchExit();
+    const removed: string[] = [];
+    void withCleanup(quietCli(), async (cleanup) => {
+      cleanup.add('cluster', async () => void removed.push('cluster'));
+      process.emit('SIGTERM', 'SIGTERM');
+      await new Promise<never>(() => undefined);
+    }).catch(() => undefined);
+    await vi.advanceTimersByTimeAsync(9_999);
+    expect(removed).toEqual([]);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(await exited).toBe(143);
+    expect(removed).toEqual(['cluster']);
+  });
+});
