@@ -1,5 +1,5 @@
 /** restore-db's job summary: what was restored from where, what it replaced, and the way back. */
-import { isAbsolute, relative, resolve } from 'node:path';
+import { isInside } from '../core/files.js';
 import type { RestoreResult } from '../db/restore.js';
 import { code, formatDuration, table, text } from './markdown.js';
 
@@ -15,8 +15,7 @@ export interface KeptSnapshot {
 
 /** How a pre-restore snapshot at `path` is kept before any upload: under RUNNER_TEMP, it goes when the job ends. */
 export function keptSnapshot(path: string, runnerTemp: string | undefined): KeptSnapshot {
-  const inside = runnerTemp ? relative(resolve(runnerTemp), resolve(path)) : '..';
-  if (inside.startsWith('..') || isAbsolute(inside)) return { path };
+  if (!isInside(path, runnerTemp)) return { path };
   return {
     path,
     deletedWithJob:
