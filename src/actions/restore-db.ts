@@ -32,7 +32,10 @@ await runAction('restore-db', async (log, signal) => {
           if (preRestore.deletedWithJob) log.warning(preRestore.deletedWithJob);
           return;
         }
-        const artifact = await uploadSnapshotArtifact([pre.path, pre.manifestPath], retentionDays);
+        const artifact = await uploadSnapshotArtifact([pre.path, pre.manifestPath], retentionDays).catch((err: unknown) => {
+          if (upload === 'asked' || !(err instanceof RollbackKitError)) throw err;
+          throw new RollbackKitError(err.message, 'Run the step again, or set upload-artifact: false to restore without keeping it past the job (a warning then says where it is).');
+        });
         preRestore = { ...preRestore, artifact: artifact.name, retentionDays };
         log.info(`Uploaded the pre-restore snapshot as artifact ${artifact.name}${retentionDays ? `, kept ${retentionDays} days` : ''}.`);
       },

@@ -301,9 +301,12 @@ function checkSource(snapshot: ServerIdentity, target: ServerIdentity, req: Rest
     return { same: true, snapshot, target };
   }
   if (!req.fromAnotherDatabase) {
+    const sameName = snapshot.database === target.database && source.basis === 'host-port-database';
     throw new RollbackKitError(
       `restore-db refuses to restore ${path} into ${describeTarget(req.target)}: ${source.message.replace(/^The snapshot/, 'the snapshot')}`,
-      'If that is what you mean (a snapshot of production restored into staging, say), set from-another-database: true. Otherwise pass a snapshot of this database. Nothing was changed.',
+      'If that is what you mean (a snapshot of production restored into staging, say), set from-another-database: true. ' +
+        (sameName ? 'If it is this database under another host name, connect through the host and port the snapshot was taken through. ' : 'Otherwise pass a snapshot of this database. ') +
+        'Nothing was changed.',
     );
   }
   log.warning(`${source.message} It is restored into the target all the same: from-another-database is true.`);

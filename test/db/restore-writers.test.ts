@@ -5,11 +5,13 @@
 // Before the fix, rows committed after the pre-restore dump and before the restore's lock were in
 // neither, and the step still said "verified".
 import { execFileSync } from 'node:child_process';
+import { readdirSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { expect, it } from 'vitest';
+import type { RollbackKitError } from '../../src/core/errors.js';
 import { memoryLog } from '../../src/core/log.js';
 import { parseConnectionString } from '../../src/db/connection.js';
 import { restoreSnapshot } from '../../src/db/restore.js';
@@ -119,4 +121,31 @@ it('no row a writer commits during the restore is lost: each is in the pre-resto
   // What the restore discarded is named, and where it is.
   expect(pre.fewerRows).toEqual([{ table: 'public.orders', before: kept.size, restored: 20000 }]);
   expect(log.lines.join('\n')).toContain(`public.orders holds ${kept.size - 20000} row(s) fewer than before the restore`);
+});
+
+it('a writer that holds its transaction open stops the restore at lock-timeout-seconds, before the pre-restore snapshot, naming it; nothing changed', async () => {
+  const db = await createTestDatabase('rk_restore_writers_held');
+  await db.query('CREATE TABLE public.orders (id int NOT NULL, note text); INSERT INTO public.orders SELECT g, g::text FROM generate_series(1, 100) g');
+  const log = memoryLog();
+  const target = parseConnectionString(db.url, log);
+  const snapshot = await takeSnapshot(wholeDatabaseSnapshot(target, { outputDir: await mkdtemp(join(tmpdir(), 'rk-writers-')), label: 'before-deploy' }), log);
+  await db.query('DELETE FROM public.orders WHERE id > 50');
+  // A writer mid-transaction: its row lock mode (ROW EXCLUSIVE) conflicts with the restore's EXCLUSIVE.
+  const writer = new pg.Client({ connectionString: db.url });
+  await writer.connect();
+  const pid = (await writer.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid;
+  await writer.query("BEGIN; INSERT INTO public.orders VALUES (1000, 'uncommitted')");
+  const preRestoreDir = await mkdtemp(join(tmpdir(), 'rk-writers-pre-'));
+  try {
+    const err = await restoreSnapshot(
+      { target, snapshotPath: snapshot.path, confirm: db.name, preRestoreSnapshot: true, jobs: 1, clean: true, preRestoreDir, preRestoreDirInput: 'pre-restore-dir', lockTimeoutSeconds: 1 },
+      log,
+    ).then(() => undefined, (e: RollbackKitError) => e);
+    expect(err?.line).toMatch(new RegExp(`^Restore into 127\\.0\\.0\\.1:5432/rk_restore_writers_held_[0-9a-f]+ stopped: a lock was not granted within lock-timeout-seconds \\(1 s\\), held by session pid ${pid} \\(user postgres, idle in transaction.*\\)\\. Nothing was changed\\.`));
+  } finally {
+    await writer.query('ROLLBACK');
+    await writer.end();
+  }
+  expect(readdirSync(preRestoreDir)).toEqual([]);
+  expect((await db.query<{ n: number }>('SELECT count(*)::int AS n FROM public.orders')).rows[0]!.n).toBe(50);
 });

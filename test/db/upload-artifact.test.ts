@@ -97,6 +97,17 @@ describe('restore-db keeps its pre-restore snapshot past the job by default', ()
     expect(run.summary).toContain('### Rows the restore discarded\n\n- `public.audit_log`: 25 row(s) discarded (525 before, 500 restored)');
   });
 
+  it('an upload that fails rolls the restore back: nothing committed without its way back kept', async () => {
+    const snapshot = await changedSinceSnapshot();
+    const rows = (await db.query<{ n: number }>('SELECT count(*)::int AS n FROM public.audit_log')).rows[0]!.n;
+    // A token the artifact client cannot read: its upload fails at once.
+    const run = await runAction('restore-db', { 'database-url': db.url, 'snapshot-path': snapshot, confirm: db.name }, { source: true, env: { ACTIONS_RUNTIME_TOKEN: 'not-a-token', ACTIONS_RESULTS_URL: service.url } });
+    expect(run.code).not.toBe(0);
+    expect(run.errors).toHaveLength(1);
+    expect(run.errors[0]).toMatch(/^Uploading artifact .+-pre-restore-\d{8}T\d{9}Z\.dump failed: .+ Run the step again, or set upload-artifact: false to restore without keeping it past the job \(a warning then says where it is\)\. The restore ran in one transaction, so the database is as it was before\./);
+    expect((await db.query<{ n: number }>('SELECT count(*)::int AS n FROM public.audit_log')).rows[0]!.n).toBe(rows);
+  });
+
   it('not uploaded (upload-artifact: false), a snapshot in RUNNER_TEMP is said, loudly, to go with the job', async () => {
     const snapshot = await changedSinceSnapshot();
     const before = service.artifacts.length;
