@@ -1,8 +1,10 @@
 /**
  * restore-db: put a verified snapshot back. Refuses unless `confirm` names the target database,
- * refuses a snapshot that does not verify, keeps the current state in a pre-restore snapshot, and
+ * refuses a snapshot that does not verify or is of another database (unless that is meant), and
  * restores in place in one transaction: its own drops (see restore-plan.ts), the snapshot's script,
  * and what it keeps put back, all or nothing, with the snapshot's privileges (restore-privileges.ts).
+ * That transaction locks the tables it replaces against writes first, and the pre-restore snapshot
+ * of the current state is taken while it holds them, so no committed row falls between the two.
  * It commits only once every table holds the rows the manifest counts, counted in that transaction.
  */
 import { createReadStream } from 'node:fs';
@@ -607,7 +609,7 @@ const LOCK_BATCH = 500;
  * ends, while pg_dump's ACCESS SHARE, and so the pre-restore snapshot, goes on. Views, sequences
  * and materialized views hold no rows a writer adds (a view's writes land in its tables).
  */
-export function lockStatements(plan: Pick<RestorePlan, 'dropped'>): string[] {
+function lockStatements(plan: Pick<RestorePlan, 'dropped'>): string[] {
   const tables = plan.dropped.filter((r) => r.relkind === 'r' || r.relkind === 'p').map((r) => qualified(r.schema, r.name));
   const out: string[] = [];
   for (let at = 0; at < tables.length; at += LOCK_BATCH) out.push(`LOCK TABLE ${tables.slice(at, at + LOCK_BATCH).join(', ')} IN EXCLUSIVE MODE;`);
