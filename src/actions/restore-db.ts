@@ -3,29 +3,40 @@ import { input, runAction, setOutputs } from '../core/action.js';
 import { RollbackKitError } from '../core/errors.js';
 import { readRestoreRequest } from '../db/db-inputs.js';
 import { restoreSnapshot } from '../db/restore.js';
-import { requireArtifactRuntime, uploadSnapshotArtifact } from '../github/artifact.js';
-import { preRestoreSnapshotDetails, restoreSummary } from '../report/restore-db-summary.js';
+import { readUploadChoice, requireArtifactRuntime, uploadSnapshotArtifact } from '../github/artifact.js';
+import { keptSnapshot, preRestoreSnapshotDetails, restoreSummary, type KeptSnapshot } from '../report/restore-db-summary.js';
 import { writeSummary } from '../report/write-summary.js';
 
-/** The pre-restore snapshot once it exists, and whether the summary already names it. */
-let preRestorePath: string | undefined;
+/** The pre-restore snapshot once it exists, how it is kept, and whether the summary already names it. */
+let preRestore: KeptSnapshot | undefined;
 let summarized = false;
 
-await runAction('restore-db', async (log) => {
-  const request = readRestoreRequest(input, input.required('database-url'), { defaultDir: join(process.env.RUNNER_TEMP || process.cwd(), 'rollback-kit', 'snapshots'), searchPath: process.env.PATH ?? '' }, log);
-  const upload = input.boolean('upload-artifact', false);
+await runAction('restore-db', async (log, signal) => {
+  const runnerTemp = process.env.RUNNER_TEMP;
+  const request = readRestoreRequest(input, input.required('database-url'), { defaultDir: join(runnerTemp || process.cwd(), 'rollback-kit', 'snapshots'), searchPath: process.env.PATH ?? '' }, log);
+  const onGitHub = Boolean(process.env.ACTIONS_RUNTIME_TOKEN);
+  const upload = readUploadChoice(input.string('upload-artifact'), onGitHub);
   const retentionDays = input.integer('retention-days', { min: 1, max: 90 });
-  if (upload && !request.preRestoreSnapshot) throw new RollbackKitError('upload-artifact uploads the pre-restore snapshot, and pre-restore-snapshot is false.', 'Set pre-restore-snapshot: true, or upload-artifact: false. Nothing was changed.');
-  if (upload) requireArtifactRuntime(Boolean(process.env.ACTIONS_RUNTIME_TOKEN));
+  if (upload === 'asked' && !request.preRestoreSnapshot) throw new RollbackKitError('upload-artifact uploads the pre-restore snapshot, and pre-restore-snapshot is false.', 'Set pre-restore-snapshot: true, or upload-artifact: false. Nothing was changed.');
+  if (upload === 'asked') requireArtifactRuntime(onGitHub);
   const result = await restoreSnapshot(
     {
       ...request,
-      // Reported the moment it exists: a restore that fails after this still says where the way back is.
+      signal,
+      // Reported the moment it exists: a restore that fails after this still says where the way back
+      // is. Uploaded beside the restore, which commits only once the upload is done.
       onPreRestoreSnapshot: async (pre) => {
-        preRestorePath = pre.path;
+        preRestore = keptSnapshot(pre.path, runnerTemp);
         setOutputs({ 'pre-restore-snapshot-path': pre.path });
-        if (!upload) return;
-        const artifact = await uploadSnapshotArtifact([pre.path, pre.manifestPath], retentionDays);
+        if (upload === 'no') {
+          if (preRestore.deletedWithJob) log.warning(preRestore.deletedWithJob);
+          return;
+        }
+        const artifact = await uploadSnapshotArtifact([pre.path, pre.manifestPath], retentionDays).catch((err: unknown) => {
+          if (upload === 'asked' || !(err instanceof RollbackKitError)) throw err;
+          throw new RollbackKitError(err.message, 'Run the step again, or set upload-artifact: false to restore without keeping it past the job (a warning then says where it is).');
+        });
+        preRestore = { ...preRestore, artifact: artifact.name, retentionDays };
         log.info(`Uploaded the pre-restore snapshot as artifact ${artifact.name}${retentionDays ? `, kept ${retentionDays} days` : ''}.`);
       },
     },
@@ -37,7 +48,7 @@ await runAction('restore-db', async (log) => {
     'tables-restored': result.tablesRestored,
     'duration-ms': result.durationMs,
   });
-  await writeSummary(restoreSummary(result), log);
+  await writeSummary(restoreSummary(result, preRestore), log);
   summarized = true;
   // A restore that fails after its pre-restore snapshot still says where the way back is.
-}, () => (preRestorePath && !summarized ? preRestoreSnapshotDetails(preRestorePath) : undefined));
+}, () => (preRestore && !summarized ? preRestoreSnapshotDetails(preRestore) : undefined));

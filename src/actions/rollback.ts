@@ -17,6 +17,7 @@ import { drillSummaryMarkdown } from '../report/drill-summary.js';
 import { tellingDeps } from '../report/rollback-deps.js';
 import { NOTHING_CHANGED, rollbackSummaryMarkdown } from '../report/rollback-summary.js';
 import { writeSummary } from '../report/write-summary.js';
+import { uploadSnapshotArtifact } from '../github/artifact.js';
 
 /** How a deployment is named in the `components` output: its id, else its commit, else its URL. */
 const ref = (d?: { id?: string; commitSha?: string; url?: string }) => d?.id ?? d?.commitSha ?? d?.url ?? null;
@@ -83,6 +84,7 @@ await runAction('rollback', async (log) => {
     database,
     workspace,
     snapshotDir: join(process.env.RUNNER_TEMP || process.cwd(), 'rollback-kit', 'snapshots'),
+    runnerTemp: process.env.RUNNER_TEMP || undefined,
     github: {
       repository: repository ?? '',
       apiUrl: process.env.GITHUB_API_URL || 'https://api.github.com',
@@ -115,7 +117,9 @@ await runAction('rollback', async (log) => {
     },
     log,
   );
-  const record = await runRollback(request, telling, log);
+  // On GitHub the snapshot taken before the database changes is uploaded: RUNNER_TEMP goes with the job.
+  const keepSnapshot = process.env.ACTIONS_RUNTIME_TOKEN ? async (s: { path: string; manifestPath: string }) => (await uploadSnapshotArtifact([s.path, s.manifestPath], undefined)).name : undefined;
+  const record = await runRollback(request, { ...telling, keepSnapshot }, log);
   finished = record;
 
   outputs(record);

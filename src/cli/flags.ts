@@ -101,6 +101,7 @@ export const FLAGS: Record<string, Flag> = {
   'pre-restore-snapshot': { help: 'restore without first snapshotting the current state (default: snapshot it)', kind: 'on' },
   clean: { help: 'keep objects the snapshot does not have (default: drop them)', kind: 'on' },
   'pre-restore-dir': { help: 'where the pre-restore snapshot goes', placeholder: 'dir' },
+  'from-another-database': { help: 'restore a snapshot of another database (or another server’s) on purpose; refused otherwise', kind: 'switch' },
   'dry-run': { help: 'say what would happen; change nothing', kind: 'switch' },
 };
 
@@ -115,7 +116,7 @@ export const COMMAND_FLAGS = {
   plan: ['config', 'scope', 'budget-minutes', 'environment', 'database-url', ...COMPONENT, ...DATABASE, ...VERIFY, 'dry-run'],
   rollback: ['config', 'scope', 'reason', 'severity', 'dry-run', 'budget-minutes', 'timeline', 'incident-issue', 'environment', ...TOKENS, 'database-url', 'notify-webhook-url', ...COMPONENT, ...DATABASE, ...VERIFY],
   snapshot: ['database-url', 'format', 'jobs', 'output-dir', 'label', 'schemas', 'exclude-schemas', 'exclude-table-data', 'export-since', 'export-tables', 'export-column', 'lock-timeout-seconds', 'pg-dump-path', 'dry-run'],
-  restore: ['database-url', 'snapshot-path', 'confirm', 'pre-restore-snapshot', 'jobs', 'clean', 'pre-restore-dir', 'lock-timeout-seconds', 'dry-run'],
+  restore: ['database-url', 'snapshot-path', 'confirm', 'from-another-database', 'pre-restore-snapshot', 'jobs', 'clean', 'pre-restore-dir', 'lock-timeout-seconds', 'dry-run'],
   promote: ['provider', ...TOKENS, 'project', 'team', 'target', 'from', 'method', 'reason', 'timeout-seconds', 'dry-run', 'api-url', 'app', 'machines-api-url', 'registry-url', 'environment', 'service', 'site', 'command', 'verify-command'],
   down: ['database-url', 'migrations-dir', 'format', 'migrations-table', 'steps', 'to-version', 'since-ref', 'dry-run', 'snapshot-path', 'require-snapshot', 'lock-timeout-seconds', 'statement-timeout-seconds'],
   smoke: ['base-url', 'checks', 'checks-file', 'database-url', 'attempts', 'interval-seconds', 'backoff', 'timeout-seconds', 'samples', 'max-error-rate', 'max-p95-ms', 'baseline-url', 'bypass-token', 'deadline-seconds', 'confirm-after-seconds', 'verified-sha', 'github-token', 'fail-step', 'dry-run'],

@@ -4,8 +4,15 @@
  */
 import { randomBytes } from 'node:crypto';
 import { mkdir, realpath, rename, rm, stat, unlink, writeFile } from 'node:fs/promises';
-import { basename, dirname, join, resolve } from 'node:path';
+import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { RollbackKitError, systemErrorLine, systemErrorMeaning } from './errors.js';
+
+/** Whether `path` lies inside `dir` (the runner's RUNNER_TEMP, say, which GitHub deletes when the job ends). */
+export function isInside(path: string, dir: string | undefined): boolean {
+  if (!dir) return false;
+  const rel = relative(resolve(dir), resolve(path));
+  return rel !== '' && rel !== '..' && !rel.startsWith(`..${sep}`) && !isAbsolute(rel);
+}
 
 /** /proc, /sys and /dev hold no files to keep; Node's recursive mkdir loops forever on /proc. */
 const PSEUDO_FILE_SYSTEMS = ['/proc', '/sys', '/dev'];

@@ -15,12 +15,15 @@ export interface RunOptions {
   timeoutMs?: number;
   /** Called with each chunk of stderr as it arrives (progress for long dumps). */
   onStderr?: (chunk: string) => void;
+  /** Called with each chunk of stdout as it arrives, when it is captured (a marker a script prints). */
+  onStdout?: (chunk: string) => void;
   /** Fed to the program's stdin (otherwise stdin is closed). */
   stdin?: Readable;
   /** Receives stdout instead of capturing it (a script streamed into another program). */
   stdout?: Writable;
-  /** Ends the program (SIGTERM) when aborted. */
+  /** Ends the program when aborted, with `killSignal` (SIGTERM unless said). */
   signal?: AbortSignal;
+  killSignal?: NodeJS.Signals;
 }
 
 /** Output beyond this is cut: pg_restore -v can be chatty, and memory is not a log store. */
@@ -37,6 +40,7 @@ export async function runProcess(command: string, args: string[], opts: RunOptio
       env: { ...process.env, ...opts.env } as NodeJS.ProcessEnv,
       stdio: [opts.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'],
       signal: opts.signal,
+      killSignal: opts.killSignal,
     });
     if (opts.stdin) {
       // The program may exit before reading everything (an error stops psql): not our failure.
@@ -66,8 +70,10 @@ export async function runProcess(command: string, args: string[], opts: RunOptio
       });
     } else
       child.stdout!.on('data', (d: Buffer) => {
-        if (stdout.length < MAX_CAPTURE) stdout += d.toString();
+        const text = d.toString();
+        if (stdout.length < MAX_CAPTURE) stdout += text;
         else cut.stdout = true;
+        opts.onStdout?.(text);
       });
     child.stderr!.on('data', (d: Buffer) => {
       const text = d.toString();

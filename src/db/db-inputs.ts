@@ -38,6 +38,7 @@ export function readRestoreRequest(inputs: Inputs, databaseUrl: string | undefin
     target: parseConnectionString(databaseUrl, log),
     snapshotPath: inputs.required('snapshot-path'),
     confirm: inputs.string('confirm'),
+    fromAnotherDatabase: inputs.boolean('from-another-database', false),
     preRestoreSnapshot: inputs.boolean('pre-restore-snapshot', true),
     jobs: inputs.integer('jobs', { default: 1, min: 1, max: 64 })!,
     clean: inputs.boolean('clean', true),

@@ -6,6 +6,7 @@
  * (its TABLE DATA and SEQUENCE SET entries), which pg_restore writes into a FIFO that psql reads
  * with `\i` at the point where pg_restore would have written it, in the same session and transaction.
  */
+import { rmSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -101,7 +102,13 @@ export async function prepareDataPath(pgRestore: string, archive: string): Promi
   const parts = listed.code === 0 ? splitArchive(listed.stdout) : undefined;
   if (!parts) return undefined;
   const dir = await mkdtemp(join(tmpdir(), 'rk-restore-'));
-  const remove = () => rm(dir, { recursive: true, force: true });
+  // Also when the process exits before the restore removes it (a stopped step that could not wait).
+  const atExit = () => rmSync(dir, { recursive: true, force: true });
+  process.once('exit', atExit);
+  const remove = async () => {
+    process.off('exit', atExit);
+    await rm(dir, { recursive: true, force: true });
+  };
   const fifo = join(dir, 'data');
   try {
     if (!plainPath(fifo) || (await runProcess('mkfifo', ['-m', '600', fifo]).catch(() => undefined))?.code !== 0) {

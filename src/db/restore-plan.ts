@@ -458,14 +458,50 @@ export async function planRestore(session: Session, contents: SnapshotContents, 
       const uses = users.map((u) => `${u.user} uses ${u.uses}${u.root === u.uses ? '' : `, which goes with ${u.root}`}`);
       found.push(`Objects the snapshot does not have use what it re-creates, so the restore could not drop that and create it again under them: ${uses.join('; ')}.`);
     }
+    const fixes = remedies([...unsupported, ...users.map((u) => u.user)]);
     throw new RollbackKitError(
       `${found.join(' ')} Nothing was changed.`,
       'These were created after the snapshot (or are outside it) and use its tables, types, functions, operators or other objects. ' +
-        'Drop them (or undo their migration with run-down-migrations), or change them so they no longer do (for a column: ALTER TABLE … ALTER COLUMN … TYPE text), ' +
+        `Drop them (or undo their migration with run-down-migrations), or change them so they no longer do${fixes.length ? ` (${fixes.join('; ')})` : ''}, ` +
         `and run again; do not drop with CASCADE, which takes their columns and rows with it. ${where} keeps them until then.`,
     );
   }
   return { dropped, keptPartitions: keptPartitions.map(({ oid: _oid, parentOid: _parent, ...p }) => p), droppedForeignKeys: intoKept.map((r) => r.statement), keptForeignKeys, keptViews };
+}
+
+/**
+ * How to take each kind of object (as pg_describe_object names it, with the empty search_path
+ * planRestore sets: `default value for column id of table public.clients`) off what the snapshot
+ * re-creates, naming the first of each kind; kinds not listed get the general advice alone.
+ */
+const REMEDIES: { kind: RegExp; fix: (m: RegExpExecArray) => string }[] = [
+  {
+    kind: /^default value for column (.+) of table (.+)$/,
+    fix: (m) => `for a column default: ALTER TABLE ${m[2]} ALTER COLUMN ${quoteIdent(m[1]!)} DROP DEFAULT, and after the restore give it one of its own (a sequence it owns: CREATE SEQUENCE …; ALTER TABLE ${m[2]} ALTER COLUMN ${quoteIdent(m[1]!)} SET DEFAULT nextval(…))`,
+  },
+  { kind: /^column (.+) of table (.+)$/, fix: (m) => `for a column of its type: ALTER TABLE ${m[2]} ALTER COLUMN ${quoteIdent(m[1]!)} TYPE text, or drop the column` },
+  { kind: /^constraint (.+) on table (.+)$/, fix: (m) => `for a constraint: ALTER TABLE ${m[2]} DROP CONSTRAINT ${m[1]}` },
+  { kind: /^constraint (.+) on domain (.+)$/, fix: (m) => `for a domain's check: ALTER DOMAIN ${m[2]} DROP CONSTRAINT ${m[1]}` },
+  { kind: /^index (.+)$/, fix: (m) => `for an index: DROP INDEX ${m[1]}, and create it again after the restore` },
+  { kind: /^trigger (.+) on table (.+)$/, fix: (m) => `for a trigger: DROP TRIGGER ${m[1]} ON ${m[2]}` },
+  { kind: /^policy (.+) on table (.+)$/, fix: (m) => `for a policy: DROP POLICY ${m[1]} ON ${m[2]}` },
+  { kind: /^(view|materialized view) (.+)$/, fix: (m) => `for a ${m[1]}: DROP ${m[1]!.toUpperCase()} ${m[2]}, and create it again after the restore` },
+  { kind: /^rule (.+) on (view|materialized view) (.+)$/, fix: (m) => `for a ${m[2]}: DROP ${m[2]!.toUpperCase()} ${m[3]}, and create it again after the restore` },
+  { kind: /^(function|procedure) (.+)$/, fix: (m) => `for a ${m[1]}: DROP ${m[1]!.toUpperCase()} ${m[2]}, or CREATE OR REPLACE it without what it uses` },
+];
+
+/** The remedies for these objects, one per kind, in the order of REMEDIES. */
+export function remedies(objects: string[]): string[] {
+  const out: string[] = [];
+  for (const r of REMEDIES) {
+    for (const o of objects) {
+      const m = r.kind.exec(o);
+      if (!m) continue;
+      out.push(r.fix(m));
+      break;
+    }
+  }
+  return out;
 }
 
 /** What the restore leaves as it is because the snapshot does not have it. */

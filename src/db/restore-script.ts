@@ -64,6 +64,11 @@ export interface ScriptFilter {
 }
 
 export interface ScriptParts extends ScriptFilter {
+  /**
+   * The transaction is already open: the caller wrote its BEGIN (and its table locks) to psql
+   * first (restore.ts), so the stream starts with the prelude.
+   */
+  opened?: boolean;
   prelude: string[];
   /** The snapshot's SQL: pg_restore's output (`unwrap`: it has its own BEGIN/COMMIT) or a plain script. */
   source: Readable | AsyncIterable<Buffer | string>;
@@ -137,7 +142,7 @@ class ScriptStream extends Transform {
       },
     });
     this.begun = !rules.unwrap;
-    if (wrapping) this.push(['BEGIN;', ...wrapping.prelude, ''].join('\n'));
+    if (wrapping) this.push([...(wrapping.opened ? [] : ['BEGIN;']), ...wrapping.prelude, ''].join('\n'));
   }
 
   /** One line of statements, with its newline (the script's last line may have none). */
@@ -314,12 +319,12 @@ class ScriptStream extends Transform {
   }
 }
 
-/** The SQL stream for psql: BEGIN, the prelude, the snapshot's script, the epilogue, then COMMIT. */
+/** The SQL stream for psql: BEGIN (unless `opened`), the prelude, the snapshot's script, the epilogue, then COMMIT. */
 export function restoreScript(parts: ScriptParts): Readable {
-  const { prelude, source, sourceDone, epilogue, beforeCommit, ...filter } = parts;
+  const { opened, prelude, source, sourceDone, epilogue, beforeCommit, ...filter } = parts;
   const input = source instanceof Readable ? source : Readable.from(source);
   // pipeline, not pipe: a source that fails fails the script too, so no COMMIT can follow it.
-  return pipeline(input, new ScriptStream(filter, { prelude, sourceDone, epilogue, beforeCommit }), () => undefined);
+  return pipeline(input, new ScriptStream(filter, { opened, prelude, sourceDone, epilogue, beforeCommit }), () => undefined);
 }
 
 /**

@@ -1,8 +1,10 @@
 /**
  * restore-db: put a verified snapshot back. Refuses unless `confirm` names the target database,
- * refuses a snapshot that does not verify, keeps the current state in a pre-restore snapshot, and
+ * refuses a snapshot that does not verify or is of another database (unless that is meant), and
  * restores in place in one transaction: its own drops (see restore-plan.ts), the snapshot's script,
  * and what it keeps put back, all or nothing, with the snapshot's privileges (restore-privileges.ts).
+ * That transaction locks the tables it replaces against writes first, and the pre-restore snapshot
+ * of the current state is taken while it holds them, so no committed row falls between the two.
  * It commits only once every table holds the rows the manifest counts, counted in that transaction.
  */
 import { createReadStream } from 'node:fs';
@@ -10,7 +12,7 @@ import { PassThrough } from 'node:stream';
 import { RollbackKitError } from '../core/errors.js';
 import type { Log } from '../core/log.js';
 import { runProcess, type ProcessResult } from '../core/process.js';
-import { doBlock, quoteLiteral } from './catalog.js';
+import { doBlock, qualified, quoteLiteral } from './catalog.js';
 import { corruptSnapshot, fingerprint } from './archive.js';
 import type { SnapshotManifest } from './manifest.js';
 import { describeTarget, isTransactionPooler, libpqEnv, type ConnectionTarget } from './connection.js';
@@ -21,7 +23,7 @@ import { attachStatements, dropStatements, foreignKeyStatements, leftAsTheyAre, 
 import { prepareDataPath, verboseErrors, type DataPath } from './restore-data.js';
 import { putBackDefaultPrivileges, readOwnDefaultPrivileges, resetSchemaPrivileges, setAsideDefaultPrivileges } from './restore-privileges.js';
 import { COMMITTED, filterScript, psqlError, restoreScript } from './restore-script.js';
-import { compareSource, readServerIdentity, snapshotSource } from './server-identity.js';
+import { compareSource, describeIdentity, readServerIdentity, snapshotSource, type ServerIdentity } from './server-identity.js';
 import { closeSession, connect, QueryDeadlineExceeded, seconds, type QueryDeadline, type Session } from './session.js';
 import { takeSnapshot, wholeDatabaseSnapshot, type SnapshotResult } from './snapshot.js';
 import { checkFingerprint, openSnapshot } from './verify.js';
@@ -30,6 +32,11 @@ export interface RestoreRequest {
   target: ConnectionTarget;
   snapshotPath: string;
   confirm: string | undefined;
+  /**
+   * The snapshot may be of another database, or of one of the same name on another server
+   * (production's snapshot into staging): said on purpose, since otherwise such a restore is refused.
+   */
+  fromAnotherDatabase?: boolean;
   preRestoreSnapshot: boolean;
   /** Asked-for parallel workers: not used, an in-place restore runs in one transaction (a warning says so). */
   jobs: number;
@@ -39,16 +46,39 @@ export interface RestoreRequest {
   preRestoreDirInput: string;
   /** PostgreSQL's lock_timeout for every lock the restore (and the pre-restore snapshot) waits for. */
   lockTimeoutSeconds: number;
-  /** Called as soon as the pre-restore snapshot exists, so it is reported even when the restore then fails. */
+  /**
+   * Called as soon as the pre-restore snapshot exists, so it is reported even when the restore then
+   * fails. It runs beside the restore, and the restore commits only once it has resolved: what it
+   * does to keep the snapshot (an upload) is done before anything is changed, or nothing is.
+   */
   onPreRestoreSnapshot?: (snapshot: SnapshotResult) => Promise<void>;
+  /**
+   * Aborted when the step is being stopped (SIGTERM, SIGINT): the restore stops feeding psql and
+   * ends its processes, and says whether its transaction committed or rolled back.
+   */
+  signal?: AbortSignal;
   tools?: FindToolOptions;
+}
+
+/** A table the restore left with fewer rows than it held: the rest are in the pre-restore snapshot. */
+export interface FewerRows {
+  table: string;
+  before: number;
+  restored: number;
 }
 
 export interface RestoreResult {
   target: string;
   snapshotPath: string;
   snapshotTakenAt: string;
+  /** The database the snapshot was taken of, and the one restored into (describeIdentity). */
+  source: string;
+  targetIdentity: string;
+  /** The snapshot is of another database, restored into this one on purpose (fromAnotherDatabase). */
+  fromAnotherDatabase: boolean;
   preRestoreSnapshotPath?: string;
+  /** Tables that hold fewer rows than before the restore (known with a pre-restore snapshot, which holds them). */
+  fewerRows: FewerRows[];
   /** Always true once a restore returns: its row check ran in the transaction, before the COMMIT. */
   verified: true;
   tablesRestored: number;
@@ -106,24 +136,36 @@ export async function restoreSnapshot(req: RestoreRequest, log: Log): Promise<Re
     );
   }
 
-  // Started once the tools are chosen (startRestoreProcesses); whatever fails or refuses before the
-  // script is written to psql stops them, and nothing was applied.
+  // Started while the restore is planned (startRestoreProcesses); whatever fails or refuses before
+  // the transaction is opened stops them, and nothing was applied.
   let processes: Promise<RestoreProcesses> | undefined;
   const startProcesses = (serverMajor: number, pgRestore: PgTool | undefined) => {
     processes = startRestoreProcesses({ req, snapshot: snapshot.path, pgRestore, serverMajor }, log);
     processes.catch(() => undefined);
   };
+  /** Whether psql has been sent the COMMIT: until then, ending it rolls the restore back. */
+  const progress = { commitWritten: false };
+  // A step being stopped ends psql before its COMMIT is sent: the server rolls the transaction back.
+  const onAbort = () => {
+    if (!progress.commitWritten) void processes?.then((p) => p.stop(), () => undefined);
+  };
+  req.signal?.addEventListener('abort', onAbort, { once: true });
+  const stopIfAborted = () => {
+    if (req.signal?.aborted) throw new RollbackKitError('The restore was stopped.');
+  };
+  let preRestoreSnapshotPath: string | undefined;
+  /** What the caller does to keep the pre-restore snapshot (onPreRestoreSnapshot): awaited before the COMMIT. */
+  let keeping: Promise<void> | undefined;
   try {
-    const { serverMajor, pgRestore, contents, plan, extra, notMemberOf, defaults } = await withPlanningSession(req, where, log, async (s) => {
+    const { serverMajor, pgRestore, contents, plan, extra, notMemberOf, defaults, source } = await withPlanningSession(req, where, log, async (s) => {
       const serverMajor = majorFromVersionNum(Number((await s.query<{ n: string }>("SELECT current_setting('server_version_num') AS n")).rows[0]!.n));
       const pgRestore = manifest.format === 'plain' ? undefined : await findPgTool('pg_restore', Math.max(serverMajor, manifest.pgDump.major), req.tools);
       // Its table of contents is read by pg_restore while this session asks the server the rest.
       const reading = readSnapshotContents(snapshot.path, manifest.format, pgRestore?.path);
       reading.catch(() => undefined);
-      // Without a pre-restore snapshot to take first, the restore's processes start while it is planned.
-      if (!req.preRestoreSnapshot) startProcesses(serverMajor, pgRestore);
-      const source = compareSource(snapshotSource(manifest), await readServerIdentity(s, req.target));
-      if (!source.same) log.warning(`${source.message} It is being restored into the target all the same: confirm names the target, not the source.`);
+      // psql connects and the pg_restore reads start while the restore is planned; nothing is sent before it is.
+      startProcesses(serverMajor, pgRestore);
+      const source = checkSource(snapshotSource(manifest), await readServerIdentity(s, req.target), req, snapshot.path, log);
       // Asked while pg_restore still reads the table of contents: neither needs it.
       // Roles whose default privileges this user cannot change (a superuser is a member of every role):
       // membership until PostgreSQL 15, the right to SET ROLE to them from 16.
@@ -143,7 +185,7 @@ export async function restoreSnapshot(req: RestoreRequest, log: Log): Promise<Re
       const extra = await leftAsTheyAre(s, contents, manifest);
       // Planned before anything is written: a dependent that cannot be put back refuses the restore here.
       const plan: RestorePlan = req.clean ? await planRestore(s, contents, where) : { dropped: [], keptPartitions: [], droppedForeignKeys: [], keptForeignKeys: [], keptViews: [] };
-      return { serverMajor, pgRestore, contents, plan, extra, notMemberOf, defaults };
+      return { serverMajor, pgRestore, contents, plan, extra, notMemberOf, defaults, source };
     });
     if (contents.largeObjects && manifest.format === 'plain') {
       throw new RollbackKitError(
@@ -159,23 +201,35 @@ export async function restoreSnapshot(req: RestoreRequest, log: Log): Promise<Re
     }
     if (defaults.unknown.length) log.warning(`Default privileges of ${defaults.role} that restore-db does not know how to set aside (${defaults.unknown.join(', ')}) still apply to what the restore creates.`);
 
-    let preRestoreSnapshotPath: string | undefined;
+    // Not worth locking tables, or keeping the current state, for a snapshot that will be refused.
+    if (req.preRestoreSnapshot) await bytesChecked();
+    stopIfAborted();
+    const running = await processes!;
+    // From here until the COMMIT no row can be written to a table the restore replaces: a row
+    // committed before the lock is in the pre-restore snapshot, one after it waits for the restore.
+    await openTransaction(running, plan, req, where, log);
+    stopIfAborted();
+
+    let pre: SnapshotResult | undefined;
     if (req.preRestoreSnapshot) {
-      // Not worth keeping the current state for a snapshot that will be refused.
-      await bytesChecked();
-      log.info(`Keeping the current state of ${where} in a pre-restore snapshot first …`);
-      const pre = await takeSnapshot(
-        wholeDatabaseSnapshot(req.target, {
-          outputDir: req.preRestoreDir,
-          outputDirInput: req.preRestoreDirInput,
-          lockTimeoutSeconds: req.lockTimeoutSeconds,
-          label: 'pre-restore',
-          tools: req.tools,
-        }),
+      log.info(`Keeping the current state of ${where} in a pre-restore snapshot first, while the restore's transaction holds its tables …`);
+      pre = await takeSnapshot(
+        {
+          ...wholeDatabaseSnapshot(req.target, {
+            outputDir: req.preRestoreDir,
+            outputDirInput: req.preRestoreDirInput,
+            lockTimeoutSeconds: req.lockTimeoutSeconds,
+            label: 'pre-restore',
+            tools: req.tools,
+          }),
+          signal: req.signal,
+        },
         log,
       );
       preRestoreSnapshotPath = pre.path;
-      await req.onPreRestoreSnapshot?.(pre);
+      keeping = req.onPreRestoreSnapshot?.(pre);
+      keeping?.catch(() => undefined);
+      stopIfAborted();
     }
 
     if (withoutRows.length) {
@@ -188,8 +242,11 @@ export async function restoreSnapshot(req: RestoreRequest, log: Log): Promise<Re
     const mode = manifest.format === 'plain' ? 'psql, one transaction' : 'pg_restore into psql, one transaction';
     log.info(`Restoring ${snapshot.path} into ${where} (${mode}) …`);
     const leftOut = new Set<string>();
-    if (!processes) startProcesses(serverMajor, pgRestore);
-    await applySnapshot({ req, snapshot: snapshot.path, manifest, bytesChecked, pgRestore, plan, serverMajor, preRestoreSnapshotPath, notMemberOf, leftOut }, await processes!, log);
+    await applySnapshot(
+      { req, snapshot: snapshot.path, manifest, bytesChecked, kept: keeping, progress, pgRestore, plan, serverMajor, preRestoreSnapshotPath, notMemberOf, leftOut },
+      running,
+      log,
+    );
     if (leftOut.size) {
       log.warning(
         `Left out ${leftOut.size} statement(s) of the snapshot that set other roles' default privileges (${[...leftOut].map((t) => log.excerpt(t, 120)).join('; ')}): user "${req.target.user}" is not a member of those roles, so PostgreSQL refuses them. Their default privileges are as they were before the restore.`,
@@ -198,12 +255,18 @@ export async function restoreSnapshot(req: RestoreRequest, log: Log): Promise<Re
     log.info(`Restore verified: all ${manifest.tables.length} tables hold the rows the snapshot holds, counted in the restore's transaction before its commit.`);
     if (extra.tables.length) log.warning(`Tables the snapshot does not have were left as they are: ${extra.tables.join(', ')}.`);
     if (extra.schemas.length) log.warning(`Schemas the snapshot does not have were left as they are: ${extra.schemas.join(', ')}.`);
+    const fewerRows = pre ? fewerRowsThanBefore(pre.manifest, manifest) : [];
+    for (const f of fewerRows) log.info(`${f.table} holds ${f.before - f.restored} row(s) fewer than before the restore (${f.before} before, ${f.restored} restored); they are in the pre-restore snapshot ${preRestoreSnapshotPath}.`);
 
     return {
       target: where,
       snapshotPath: snapshot.path,
       snapshotTakenAt: manifest.createdAt,
+      source: describeIdentity(source.snapshot),
+      targetIdentity: describeIdentity(source.target),
+      fromAnotherDatabase: !source.same,
       preRestoreSnapshotPath,
+      fewerRows,
       verified: true,
       tablesRestored: manifest.tables.length,
       extraTables: extra.tables,
@@ -214,8 +277,54 @@ export async function restoreSnapshot(req: RestoreRequest, log: Log): Promise<Re
     };
   } catch (err) {
     await (await processes?.catch(() => undefined))?.stop();
+    await keeping?.catch(() => undefined);
+    // Stopped before the COMMIT was sent: whatever it was doing, its transaction did not commit.
+    if (req.signal?.aborted && !progress.commitWritten) {
+      throw new RollbackKitError(
+        `Restore into ${where} was stopped before its transaction committed, so nothing of it was applied: the database is as it was before.`,
+        `${preRestoreSnapshotPath ? `The state before is also kept in ${preRestoreSnapshotPath}. ` : ''}Run the step again when it can run to its end.`,
+      );
+    }
     throw err;
+  } finally {
+    req.signal?.removeEventListener('abort', onAbort);
   }
+}
+
+/**
+ * The snapshot's source against the target, by the rule run-down-migrations uses (compareSource):
+ * another database, or one of the same name on another server, is refused unless the request says
+ * on purpose that it may be (fromAnotherDatabase); `confirm` names the target, not the source.
+ */
+function checkSource(snapshot: ServerIdentity, target: ServerIdentity, req: RestoreRequest, path: string, log: Log): { same: boolean; snapshot: ServerIdentity; target: ServerIdentity } {
+  const source = compareSource(snapshot, target);
+  if (source.same) {
+    if (source.basis === 'host-port-database') log.warning(source.message);
+    return { same: true, snapshot, target };
+  }
+  if (!req.fromAnotherDatabase) {
+    const sameName = snapshot.database === target.database && source.basis === 'host-port-database';
+    throw new RollbackKitError(
+      `restore-db refuses to restore ${path} into ${describeTarget(req.target)}: ${source.message.replace(/^The snapshot/, 'the snapshot')}`,
+      'If that is what you mean (a snapshot of production restored into staging, say), set from-another-database: true. ' +
+        (sameName ? 'If it is this database under another host name, connect through the host and port the snapshot was taken through. ' : 'Otherwise pass a snapshot of this database. ') +
+        'Nothing was changed.',
+    );
+  }
+  log.warning(`${source.message} It is restored into the target all the same: from-another-database is true.`);
+  return { same: false, snapshot, target };
+}
+
+/** Tables of the snapshot that held more rows before the restore (the pre-restore snapshot's count) than it restored. */
+export function fewerRowsThanBefore(before: Pick<SnapshotManifest, 'tables'>, restored: Pick<SnapshotManifest, 'tables'>): FewerRows[] {
+  const had = new Map(before.tables.map((t) => [`${t.schema}\0${t.name}`, t.rows]));
+  const out: FewerRows[] = [];
+  for (const t of restored.tables) {
+    const was = had.get(`${t.schema}\0${t.name}`);
+    // A table restored without rows (exclude-table-data) is named on its own (restoredEmpty).
+    if (typeof was === 'number' && t.rows !== null && was > t.rows) out.push({ table: `${t.schema}.${t.name}`, before: was, restored: t.rows });
+  }
+  return out;
 }
 
 /**
@@ -306,6 +415,10 @@ interface Apply {
   manifest: SnapshotManifest;
   /** Hashes the snapshot (once, on the first call); rejects when its bytes are not those its manifest recorded: then nothing may commit. */
   bytesChecked: () => Promise<void>;
+  /** What keeps the pre-restore snapshot (an upload): nothing commits before it resolved. */
+  kept: Promise<void> | undefined;
+  /** Set once psql has been sent the COMMIT. */
+  progress: { commitWritten: boolean };
   /** Reads a custom or directory archive; undefined for a plain script, which psql reads as it is. */
   pgRestore: PgTool | undefined;
   plan: RestorePlan;
@@ -364,6 +477,11 @@ interface RestoreProcesses {
   /** The errors of the pg_restore with --verbose (the rest of a split archive). */
   verbose: ReturnType<typeof verboseErrors>;
   /**
+   * Writes `statements` (the transaction's BEGIN and table locks) to psql and resolves true once
+   * psql has run them, false when psql ended first (an error, a lock not granted).
+   */
+  open(statements: string[]): Promise<boolean>;
+  /**
    * Ends every process that is still running (a psql that was given no script ends having run
    * nothing), removes the FIFO and stops the watcher; resolves, with the sessions last seen blocking
    * ours, once every process has exited. Once only: later calls get the same promise.
@@ -405,10 +523,35 @@ async function startRestoreProcesses(p: ProcessesRequest, log: Log): Promise<Res
       await (await preparing.catch(() => undefined))?.remove();
       return (await watching).stop();
     })());
+  /** Told psql's output until it has printed TRANSACTION_OPEN. */
+  let opening: ((chunk: string) => void) | undefined;
   try {
     const psql = await findPgTool('psql', Math.max(p.serverMajor, p.pgRestore?.major ?? 0), req.tools);
-    const applied = runProcess(psql.path, ['-X', '--no-password', '-q', '-v', 'ON_ERROR_STOP=1', '-f', '-'], { env, stdin: input, signal: stopPsql.signal });
+    const applied = runProcess(psql.path, ['-X', '--no-password', '-q', '-v', 'ON_ERROR_STOP=1', '-f', '-'], {
+      env,
+      stdin: input,
+      signal: stopPsql.signal,
+      // psql cancels the statement it runs (a lock wait, a COPY) and exits, so the server rolls the
+      // transaction back and frees its locks now; after SIGTERM the server would go on until the
+      // statement ended, holding them.
+      killSignal: 'SIGINT',
+      onStdout: (chunk) => opening?.(chunk),
+    });
     running.push(applied);
+    const open = (statements: string[]) => {
+      let seen = '';
+      const opened = new Promise<boolean>((resolve) => {
+        opening = (chunk) => {
+          seen += chunk;
+          if (!seen.includes(TRANSACTION_OPEN)) return;
+          opening = undefined;
+          resolve(true);
+        };
+        applied.then(() => resolve(false), () => resolve(false));
+      });
+      input.write(`${statements.join('\n')}\n\\echo '${TRANSACTION_OPEN}'\n`);
+      return opened;
+    };
     log.debug(`Started psql (${psql.path}) for the restore: it runs nothing until restore-db writes its script, once the restore is planned.`);
     const watch = await watching;
     let data = await preparing;
@@ -447,11 +590,51 @@ async function startRestoreProcesses(p: ProcessesRequest, log: Log): Promise<Res
       );
     }
     for (const r of running) r.catch(() => undefined);
-    return { env, watch, data, input, applied, stopPsql, stopRestore, archiveOut, restoring, loading, verbose, stop };
+    return { env, watch, data, input, applied, stopPsql, stopRestore, archiveOut, restoring, loading, verbose, open, stop };
   } catch (err) {
     await stop();
     throw err;
   }
+}
+
+/** psql prints this once the restore's transaction is open and holds its tables' locks. */
+const TRANSACTION_OPEN = 'rollback-kit: restore transaction open';
+
+/** Tables locked per statement: one LOCK names many, a few hundred keep each statement small. */
+const LOCK_BATCH = 500;
+
+/**
+ * EXCLUSIVE locks on every table the restore drops and creates again (partitions go with their
+ * table): no row can be written to them, or locked for update, until the restore's transaction
+ * ends, while pg_dump's ACCESS SHARE, and so the pre-restore snapshot, goes on. Views, sequences
+ * and materialized views hold no rows a writer adds (a view's writes land in its tables).
+ */
+function lockStatements(plan: Pick<RestorePlan, 'dropped'>): string[] {
+  const tables = plan.dropped.filter((r) => r.relkind === 'r' || r.relkind === 'p').map((r) => qualified(r.schema, r.name));
+  const out: string[] = [];
+  for (let at = 0; at < tables.length; at += LOCK_BATCH) out.push(`LOCK TABLE ${tables.slice(at, at + LOCK_BATCH).join(', ')} IN EXCLUSIVE MODE;`);
+  return out;
+}
+
+/**
+ * Opens the restore's transaction in psql and locks the tables it replaces (lockStatements), before
+ * the pre-restore snapshot is taken: a row committed before the lock is in that snapshot, and a
+ * writer after it waits for the restore, so no committed row can fall between the two. Its waits are
+ * bounded by lock_timeout, and watched; the session must outlive the snapshot while it waits idle in
+ * its transaction, whatever idle_in_transaction_session_timeout the role has. When it fails, psql
+ * has ended and nothing was changed.
+ */
+async function openTransaction(p: RestoreProcesses, plan: RestorePlan, req: RestoreRequest, where: string, log: Log): Promise<void> {
+  const locks = lockStatements(plan);
+  if (locks.length) log.info(`Locking the ${plan.dropped.filter((r) => r.relkind === 'r' || r.relkind === 'p').length} table(s) the restore replaces against writes (reads go on): writers wait until the restore ends …`);
+  const statements = ['BEGIN;', lockTimeoutStatement(req.lockTimeoutSeconds), 'SET idle_in_transaction_session_timeout = 0;', 'SET client_min_messages = warning;', ...locks];
+  if (await p.open(statements)) return;
+  const applied = await p.applied.catch((err: unknown) => ({ code: null, signal: null, stdout: '', stderr: (err as Error).message, timedOut: false }));
+  const blockers = await p.stop();
+  const error = psqlError(applied.stderr, log);
+  if (isLockTimeout(error) || p.watch.cancelled()) throw lockTimeoutError(`Restore into ${where}`, req.lockTimeoutSeconds, blockers, 'Nothing was changed.', log);
+  const reason = error || (applied.signal ? `psql ended by ${applied.signal}` : 'psql exited');
+  throw new RollbackKitError(`Restore into ${where} failed before it changed anything: ${log.redact(reason).replace(/\.$/, '')}.`, 'Nothing was changed.');
 }
 
 /**
@@ -474,10 +657,10 @@ async function applySnapshot(a: Apply, processes: RestoreProcesses, log: Log): P
   }
 
   const script = restoreScript({
+    // openTransaction began it and set lock_timeout; the snapshot's own SET lock_timeout = 0 is
+    // replaced by that one too (lockTimeout below).
+    opened: true,
     prelude: [
-      // The snapshot's own SET lock_timeout = 0 is replaced by this one too (lockTimeout below).
-      lockTimeout,
-      'SET client_min_messages = warning;',
       // Before anything is created: the snapshot's grants and revokes assume pg_dump's baseline (restore-privileges.ts).
       setAsideDefaultPrivileges('before'),
       resetSchemaPrivileges(a.manifest.filter.schemas),
@@ -513,8 +696,13 @@ async function applySnapshot(a: Apply, processes: RestoreProcesses, log: Log): P
       ...foreignKeyStatements(a.plan),
       putBackDefaultPrivileges(),
     ],
-    // Throws (and so never commits) when the bytes restored are not the snapshot's.
-    beforeCommit: () => a.bytesChecked(),
+    // Throws (and so never commits) when the bytes restored are not the snapshot's, or the
+    // pre-restore snapshot could not be kept.
+    beforeCommit: async () => {
+      await a.bytesChecked();
+      await a.kept;
+      a.progress.commitWritten = true;
+    },
   });
   let feedError: unknown;
   script.on('error', (err) => {
@@ -547,7 +735,16 @@ async function applySnapshot(a: Apply, processes: RestoreProcesses, log: Log): P
   if (applied.code === 0 && !feedError && applied.stdout.includes(COMMITTED)) return;
   const state = 'The restore ran in one transaction, so the database is as it was before.';
   const undo = a.preRestoreSnapshotPath ? ` The state before is also kept in ${a.preRestoreSnapshotPath}.` : '';
-  const error = psqlError(applied.stderr, log);
+  // psql stopped by restore-db (stop(): SIGINT) reports the cancel it sent; the reason is ours (feedError).
+  const ownCancel = stopPsql.signal.aborted && !watch.cancelled() && /canceling statement due to user request/.test(applied.stderr);
+  const error = ownCancel ? '' : psqlError(applied.stderr, log);
+  // A COMMIT that failed says so (ERROR); one psql was ended during may have committed.
+  if (a.progress.commitWritten && !/^(ERROR|FATAL):/m.test(applied.stderr.replace(/^psql:[^:]*:\d+:\s*/gm, ''))) {
+    throw new RollbackKitError(
+      `Restore into ${where} may or may not have committed: psql ${applied.signal ? `was ended by ${applied.signal}` : 'ended'} after it was sent the COMMIT, without saying whether it committed.`,
+      `Check the database before anything else: if its tables hold the rows the snapshot's manifest counts, the restore committed.${undo}`,
+    );
+  }
   if (error.startsWith(ROW_CHECK_PREFIX)) {
     throw new RollbackKitError(
       `Restore into ${where} was rolled back: the tables did not hold the rows the snapshot holds before the commit: ${log.redact(error.slice(ROW_CHECK_PREFIX.length)).replace(/\.$/, '')}.`,

@@ -55,6 +55,8 @@ export interface SnapshotRequest {
   pgDumpPath?: string;
   tools?: FindToolOptions;
   now?: () => Date;
+  /** Ends pg_dump when aborted (the step is being stopped): the snapshot then fails, and nothing is kept. */
+  signal?: AbortSignal;
 }
 
 export interface SnapshotResult {
@@ -434,7 +436,7 @@ export async function takeSnapshot(req: SnapshotRequest, log: Log): Promise<Snap
         log.info(`Dumping ${where} (${req.format} format${req.jobs > 1 ? `, ${req.jobs} jobs` : ''}) to ${path} …`);
 
         const dumpStarted = Date.now();
-        const dump = runProcess(pgDump.path, pgDumpArgs(req, path, snapshotId, selection, lockTimeout, largeObjects), { env: { ...libpqEnv(req.target), PGAPPNAME: tag } });
+        const dump = runProcess(pgDump.path, pgDumpArgs(req, path, snapshotId, selection, lockTimeout, largeObjects), { env: { ...libpqEnv(req.target), PGAPPNAME: tag }, signal: req.signal });
         // Counting the small tables and exporting in the exported snapshot while pg_dump copies the same
         // rows. A small table's count costs opening it, which pg_dump's per-table work can share; a big
         // one's is a scan of every row, kept until pg_dump is done so the two never compete.

@@ -17,6 +17,19 @@ async function filesOf(path: string): Promise<string[]> {
   return out;
 }
 
+/**
+ * An `upload-artifact` input that may be `auto`: `asked` (true: upload, and fail without the
+ * runtime), `auto` (upload, since the step runs on GitHub Actions with its artifact runtime), or
+ * `no` (false, or auto anywhere else).
+ */
+export function readUploadChoice(raw: string | undefined, onGitHub: boolean): 'asked' | 'auto' | 'no' {
+  const value = (raw ?? '').trim().toLowerCase();
+  if (value === '' || value === 'auto') return onGitHub ? 'auto' : 'no';
+  if (value === 'true') return 'asked';
+  if (value === 'false') return 'no';
+  throw new RollbackKitError(`Input upload-artifact must be true, false or auto, got "${raw}".`, 'auto (the default) uploads when the step runs on GitHub Actions.');
+}
+
 /** Checked before any work: an upload that cannot happen should not wait for a long dump to say so. */
 export function requireArtifactRuntime(available: boolean): void {
   if (!available) {

@@ -67,6 +67,10 @@ export interface SnapshotRecord {
   path: string;
   sha256: string;
   sizeBytes: number;
+  /** The workflow artifact it was uploaded as. */
+  artifact?: string;
+  /** Not uploaded, and in the runner's temporary folder: GitHub deletes it when the job ends. */
+  deletedWithJob?: boolean;
 }
 
 export interface CheckRecord {

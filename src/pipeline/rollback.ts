@@ -16,7 +16,8 @@ import { describeTarget, type ConnectionTarget } from '../db/connection.js';
 import type { FindToolOptions } from '../db/pg-tools.js';
 import { restoreSnapshot } from '../db/restore.js';
 import { connect, withSession } from '../db/session.js';
-import { takeSnapshot, wholeDatabaseSnapshot } from '../db/snapshot.js';
+import { takeSnapshot, wholeDatabaseSnapshot, type SnapshotResult } from '../db/snapshot.js';
+import { isInside } from '../core/files.js';
 import { RevertFailed, revertMigrations, type Choice, type RevertOptions } from '../migrations/revert.js';
 import { changedProduction, checkPromoteRequest, FLY_MACHINES_API_URL, frozenNotes, notLiveYet, promotePrevious, type PromoteOutcome, type PromoteRequest } from '../platforms/promote.js';
 import { changedProductionEnv } from '../platforms/vercel/env.js';
@@ -26,7 +27,7 @@ import { budgets } from './budgets.js';
 import { readLedger, writeLedger, type LedgerRow } from '../migrations/ledger.js';
 import { DOWN_MIGRATIONS, finishChoice, freshPlan, lockRollback, revertedOfPlan, unfinishedPlan, unlockRollback, type DownPlan } from './ledger.js';
 import type { ComponentPlan, RollbackPlan } from './plan-file.js';
-import type { ComponentRecord, DatabaseRecord, PhaseName, PhaseStatus, RollbackRecord, Severity, TimelineEntry } from './record.js';
+import type { ComponentRecord, DatabaseRecord, PhaseName, PhaseStatus, RollbackRecord, Severity, SnapshotRecord, TimelineEntry } from './record.js';
 import { checkCanPush } from './git-revert-access.js';
 import { DATABASE } from './scope.js';
 import { standingFailures, Timeline } from './timeline.js';
@@ -47,6 +48,8 @@ export interface RollbackRequest {
   workspace: string;
   /** Where the snapshot goes. */
   snapshotDir: string;
+  /** The runner's temporary folder, which GitHub deletes when the job ends: a snapshot there must be uploaded to be kept. */
+  runnerTemp?: string;
   github: { repository: string; apiUrl: string; baseBranch?: string; runId?: string; runUrl?: string };
   /** The environment a `command` provider inherits. */
   commandEnv: Record<string, string | undefined>;
@@ -69,6 +72,11 @@ export interface RollbackDeps {
   /** Records the incident (issue or comment); returns its URL; must never throw. */
   report?: (record: RollbackRecord) => Promise<string | undefined>;
   now?: () => number;
+  /**
+   * Keeps the snapshot taken before the database changes past the job (an artifact upload);
+   * returns the artifact's name. A failure is warned about, and the rollback goes on.
+   */
+  keepSnapshot?: (snapshot: { path: string; manifestPath: string }) => Promise<string>;
   /** Each phase as it starts and ends (a terminal's spinner and its rows); must never throw. */
   progress?: { started(phase: PhaseName, component?: string): void; finished(entry: TimelineEntry): void };
 }
@@ -305,24 +313,36 @@ export async function runRollback(request: RollbackRequest, deps: RollbackDeps, 
   } else {
     const target = request.database!;
     const st = timeline.start('snapshot');
-    try {
-      // The root action has no output-dir input: its snapshots go under $RUNNER_TEMP.
-      const snap = await takeSnapshot(wholeDatabaseSnapshot(target, { outputDir: request.snapshotDir, outputDirInput: 'RUNNER_TEMP', label: 'before-rollback', tools: request.tools }), log);
+    /** The snapshot is kept (uploaded) before the database phase goes on; with method restore, before it commits. */
+    const snapshotTaken = async (snap: SnapshotResult) => {
       record.snapshot = { path: snap.path, sha256: snap.sha256, sizeBytes: snap.sizeBytes };
-      await finished(st.end('ok', `verified snapshot of ${describeTarget(target)}, ${snap.sizeBytes} bytes`));
-    } catch (err) {
-      fail('snapshot');
-      db.status = 'skipped';
-      await finished(st.end('failed', redact(err)));
-      timeline.skip('database', 'no verified snapshot to go back to, so the database was not changed');
-    }
-    if (record.snapshot) {
-      const dt = timeline.start('database');
+      await keepSnapshot(record.snapshot, snap.manifestPath, request, deps, log);
+      const held = db.method === 'restore' ? ', taken in the restore\'s transaction with its tables locked against writes' : '';
+      await finished(st.end('ok', `verified snapshot of ${describeTarget(target)}, ${snap.sizeBytes} bytes${held}`));
+    };
+    if (db.method !== 'restore') {
       try {
-        const result = await databasePhase(request, record, downPlan, budget.phase('database'), log);
+        // The root action has no output-dir input: its snapshots go under $RUNNER_TEMP.
+        await snapshotTaken(await takeSnapshot(wholeDatabaseSnapshot(target, { outputDir: request.snapshotDir, outputDirInput: 'RUNNER_TEMP', label: 'before-rollback', tools: request.tools }), log));
+      } catch (err) {
+        fail('snapshot');
+        db.status = 'skipped';
+        await finished(st.end('failed', redact(err)));
+        timeline.skip('database', 'no verified snapshot to go back to, so the database was not changed');
+      }
+    }
+    // A restore takes the snapshot itself, once its transaction holds the tables it replaces: taken
+    // here, before it, rows written in between would be in neither (restore.ts).
+    if (record.snapshot || db.method === 'restore') {
+      let dt = record.snapshot ? timeline.start('database') : undefined;
+      try {
+        const result = await databasePhase(request, record, downPlan, budget.phase('database'), log, async (snap) => {
+          await snapshotTaken(snap);
+          dt = timeline.start('database');
+        });
         db.status = result.status;
         if (result.status === 'reverted' || result.status === 'restored') changed = true;
-        await finished(dt.end(result.status === 'nothing-to-do' ? 'nothing-to-do' : 'ok', result.detail));
+        await finished(dt!.end(result.status === 'nothing-to-do' ? 'nothing-to-do' : 'ok', result.detail));
       } catch (err) {
         fail('database');
         db.status = 'failed';
@@ -331,6 +351,12 @@ export async function runRollback(request: RollbackRequest, deps: RollbackDeps, 
         // A half-done non-transactional migration changed the database too: what ran of it committed.
         const stopped = err instanceof RevertFailed ? err.partial.stoppedIn : undefined;
         if (err instanceof RevertFailed && (err.partial.reverted.length || (stopped && (stopped.ran > 0 || stopped.unsure)))) changed = true;
+        if (!dt) {
+          // The restore stopped before its snapshot existed (refused while planned, a lock not
+          // granted, the snapshot failed): it changed nothing, and says why.
+          await finished(st.end('skipped', 'the restore stopped before its snapshot was taken (see the database phase)'));
+          dt = timeline.start('database');
+        }
         await finished(dt.end('failed', db.error));
       }
     }
@@ -503,6 +529,8 @@ async function databasePhase(
   plannedHere: DownPlan | undefined,
   budgetMs: number,
   log: Log,
+  /** Method restore: its snapshot, as soon as it exists (the restore commits only once this resolves). */
+  onRestoreSnapshot: (snapshot: SnapshotResult) => Promise<void>,
 ): Promise<{ status: 'reverted' | 'restored' | 'nothing-to-do'; detail: string }> {
   const db = request.plan.database!;
   const dbRecord = record.database!;
@@ -525,9 +553,10 @@ async function databasePhase(
           target: request.database!,
           snapshotPath: db.snapshotPath!,
           // Putting the database in scope with method restore is the deliberate choice restore-db's
-          // confirm stands for, and the snapshot phase has just kept the current state.
+          // confirm stands for. Its pre-restore snapshot is the snapshot phase's.
           confirm: request.database!.database,
-          preRestoreSnapshot: false,
+          preRestoreSnapshot: true,
+          onPreRestoreSnapshot: onRestoreSnapshot,
           jobs: 1,
           clean: true,
           preRestoreDir: request.snapshotDir,
@@ -603,6 +632,25 @@ async function environmentPhase(
   await finished(t.end(warn ? 'warning' : 'ok', lines.join('; ')));
 }
 
+/**
+ * Uploads the snapshot (deps.keepSnapshot) so it outlives the job; without an upload, one in the
+ * runner's temporary folder is marked and warned about: GitHub deletes it when the job ends.
+ */
+async function keepSnapshot(snapshot: SnapshotRecord, manifestPath: string, request: RollbackRequest, deps: RollbackDeps, log: Log): Promise<void> {
+  if (deps.keepSnapshot) {
+    try {
+      snapshot.artifact = await deps.keepSnapshot({ path: snapshot.path, manifestPath });
+      log.info(`Uploaded the snapshot taken before the rollback as artifact ${snapshot.artifact}.`);
+      return;
+    } catch (err) {
+      log.warning(`The snapshot taken before the rollback could not be uploaded: ${log.redact(errorLine(err))}`);
+    }
+  }
+  if (!isInside(snapshot.path, request.runnerTemp)) return;
+  snapshot.deletedWithJob = true;
+  log.warning(`The snapshot taken before the rollback (${snapshot.path}) is in RUNNER_TEMP, which GitHub deletes when this job ends, and it was not uploaded: it is the way back. Upload it or copy it elsewhere in a later step of this job (if: always()).`);
+}
+
 /** What a person should do now, from what the record says. */
 function nextSteps(record: RollbackRecord): string[] {
   const steps: string[] = [];
@@ -649,6 +697,12 @@ function nextSteps(record: RollbackRecord): string[] {
   }
   const reverted = record.database?.reverted ?? [];
   if (reverted.length) steps.push(`${reverted.length === 1 ? `Migration ${reverted[0]} was` : `Migrations ${reverted.join(', ')} were`} reverted: remove or fix ${reverted.length === 1 ? 'it' : 'them'} before the next deploy, or it will apply ${reverted.length === 1 ? 'it' : 'them'} again.`);
-  if (record.snapshot && record.status !== 'failed') steps.push(`Keep the snapshot taken before the rollback (${record.snapshot.path}) until the incident is closed.`);
+  const snap = record.snapshot;
+  if (snap?.artifact && record.status !== 'failed') steps.push(`Keep the snapshot taken before the rollback (artifact ${snap.artifact}, ${snap.path}) until the incident is closed.`);
+  else if (snap?.deletedWithJob) {
+    steps.push(
+      `The snapshot taken before the rollback (${snap.path}) is on this runner only, in RUNNER_TEMP, which GitHub deletes when this job ends, and it was not uploaded: upload it (actions/upload-artifact with if: always()) or copy it elsewhere in a later step of this job, and keep it until the incident is closed.`,
+    );
+  } else if (snap && record.status !== 'failed') steps.push(`Keep the snapshot taken before the rollback (${snap.path}) until the incident is closed.`);
   return steps;
 }

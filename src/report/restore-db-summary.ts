@@ -1,21 +1,58 @@
-/** restore-db's job summary: what was restored, whether it matches the snapshot, and the way back. */
+/** restore-db's job summary: what was restored from where, what it replaced, and the way back. */
+import { isInside } from '../core/files.js';
 import type { RestoreResult } from '../db/restore.js';
 import { code, formatDuration, table, text } from './markdown.js';
 
-export function restoreSummary(r: RestoreResult): string {
+/** The pre-restore snapshot, and whether it outlives the job. */
+export interface KeptSnapshot {
+  path: string;
+  /** The artifact it was uploaded as. */
+  artifact?: string;
+  retentionDays?: number;
+  /** Set when it lies under RUNNER_TEMP and was not uploaded: the warning that says it goes with the job. */
+  deletedWithJob?: string;
+}
+
+/** How a pre-restore snapshot at `path` is kept before any upload: under RUNNER_TEMP, it goes when the job ends. */
+export function keptSnapshot(path: string, runnerTemp: string | undefined): KeptSnapshot {
+  if (!isInside(path, runnerTemp)) return { path };
+  return {
+    path,
+    deletedWithJob:
+      `The pre-restore snapshot ${path} is the only copy of the database as it was before this restore, and it is in RUNNER_TEMP, which GitHub deletes when this job ends. ` +
+      'To keep it, set upload-artifact: true (auto uploads it whenever the step runs on GitHub Actions), or pre-restore-dir to a lasting place, or copy it in a later step of this job with if: always().',
+  };
+}
+
+function keptCell(k: KeptSnapshot | undefined, path: string | undefined): string {
+  if (!path) return 'not taken (pre-restore-snapshot: false)';
+  if (k?.artifact) return `${code(path)}, uploaded as artifact ${code(k.artifact)}${k.retentionDays ? ` (kept ${k.retentionDays} days)` : ''}`;
+  if (k?.deletedWithJob) return `${code(path)}, on this runner only: **deleted when this job ends**`;
+  return code(path);
+}
+
+export function restoreSummary(r: RestoreResult, kept?: KeptSnapshot): string {
   const parts = [
     `## Restore of ${text(r.target)} from snapshot: verified`,
     table(
       ['', ''],
       [
         ['Snapshot', `${code(r.snapshotPath)} (taken ${text(r.snapshotTakenAt)})`],
-        ['Pre-restore snapshot', r.preRestoreSnapshotPath ? code(r.preRestoreSnapshotPath) : 'not taken (pre-restore-snapshot: false)'],
+        ['Snapshot of', `${text(r.source)}${r.fromAnotherDatabase ? ' — **another database** (from-another-database: true)' : ''}`],
+        ['Restored into', text(r.targetIdentity)],
+        ['Pre-restore snapshot', keptCell(kept, r.preRestoreSnapshotPath)],
         ['Tables restored', String(r.tablesRestored)],
         ['Mode', r.mode],
         ['Time', formatDuration(r.durationMs)],
       ],
     ),
   ];
+  if (r.fewerRows.length) {
+    const rows = r.fewerRows.map((f) => `- ${code(f.table)}: ${f.before - f.restored} row(s) discarded (${f.before} before, ${f.restored} restored)`);
+    parts.push(`### Rows the restore discarded\n\n${rows.join('\n')}\n\nThey are in the pre-restore snapshot ${code(r.preRestoreSnapshotPath!)}, with every row changed since the snapshot was taken (those were replaced too).`);
+  } else if (r.preRestoreSnapshotPath) {
+    parts.push(`No table holds fewer rows than before the restore; rows changed since the snapshot was taken were replaced, and are in the pre-restore snapshot ${code(r.preRestoreSnapshotPath)}.`);
+  }
   if (r.restoredEmpty.length) {
     parts.push(`### Restored without rows (the snapshot left their data out)\n\n${r.restoredEmpty.map((t) => `- ${code(t)}`).join('\n')}\n\nTheir rows from before the restore are in the pre-restore snapshot.`);
   }
@@ -25,13 +62,17 @@ export function restoreSummary(r: RestoreResult): string {
   if (r.extraSchemas.length) {
     parts.push(`### Schemas the snapshot does not have (left as they are)\n\n${r.extraSchemas.map((t) => `- ${code(t)}`).join('\n')}`);
   }
+  if (kept?.deletedWithJob) parts.push(`> **Warning:** ${text(kept.deletedWithJob)}`);
   if (r.preRestoreSnapshotPath) {
-    parts.push(`To undo this restore, restore ${code(r.preRestoreSnapshotPath)} the same way.`);
+    const from = kept?.artifact ? ` (artifact ${code(kept.artifact)})` : '';
+    parts.push(`To undo this restore, restore ${code(r.preRestoreSnapshotPath)}${from} the same way.`);
   }
   return parts.join('\n\n') + '\n';
 }
 
-/** A restore that failed after its pre-restore snapshot was taken: where the way back is. */
-export function preRestoreSnapshotDetails(path: string): string {
-  return `Pre-restore snapshot (the database as it was before this step): ${code(path)}.`;
+/** A restore that failed after its pre-restore snapshot was taken: where the way back is, and whether it lasts. */
+export function preRestoreSnapshotDetails(k: KeptSnapshot): string {
+  const parts = [`Pre-restore snapshot (the database as it was before this step): ${keptCell(k, k.path)}.`];
+  if (k.deletedWithJob) parts.push(`> **Warning:** ${text(k.deletedWithJob)}`);
+  return parts.join('\n\n');
 }

@@ -247,7 +247,8 @@ function databaseSection(record: RollbackRecord): string[] {
   const out: string[] = [];
   if (record.snapshot) {
     const s = record.snapshot;
-    out.push('### Snapshot taken before the database changed', table(['', ''], [['Path', codeSpan(s.path)], ['sha256', codeSpan(s.sha256)], ['Size', formatBytes(s.sizeBytes)]]));
+    const kept = s.artifact ? codeSpan(s.artifact) : s.deletedWithJob ? 'not uploaded: on this runner only, **deleted when this job ends**' : 'not uploaded';
+    out.push('### Snapshot taken before the database changed', table(['', ''], [['Path', codeSpan(s.path)], ['Artifact', kept], ['sha256', codeSpan(s.sha256)], ['Size', formatBytes(s.sizeBytes)]]));
   }
   const db = record.database;
   // A dry run's migrations are in the plan; there is nothing reverted to show.

@@ -272,3 +272,32 @@ describe('planning waits for the catalogue no longer than for any lock of the re
     expect(await schemaDump(r.db)).toEqual(r.before);
   });
 });
+
+describe('the refusal says how to change each kind of object', () => {
+  it('a renamed table whose id default takes from the sequence the snapshot re-creates: drop the default, not change the type', async () => {
+    const r = await restoreAfter("CREATE TABLE clients (id serial PRIMARY KEY, name text); INSERT INTO clients (name) VALUES ('a')", 'ALTER TABLE clients RENAME TO customers');
+    expect(r.error).toBeInstanceOf(RollbackKitError);
+    const e = r.error as RollbackKitError;
+    expect(e.message).toBe('The restore would have to drop objects the snapshot does not have, which restore-db cannot put back: default value for column id of table public.customers. Nothing was changed.');
+    expect(e.hint).toContain('for a column default: ALTER TABLE public.customers ALTER COLUMN "id" DROP DEFAULT, and after the restore give it one of its own');
+    expect(e.hint).not.toContain('TYPE text');
+    expect(await schemaDump(r.db)).toEqual(r.before);
+  });
+
+  it('several kinds at once: one change for each, naming its first object', async () => {
+    const r = await restoreAfter(
+      `${WITH_TAX} CREATE TYPE mood AS ENUM ('ok')`,
+      "CREATE TABLE quotes (q numeric CHECK (public.with_tax(q) > 0), m mood); CREATE INDEX quotes_tax ON quotes (public.with_tax(q)); CREATE POLICY quotes_taxed ON quotes USING (public.with_tax(q) > 1)",
+    );
+    const hint = (r.error as RollbackKitError).hint!;
+    for (const fix of [
+      'for a column of its type: ALTER TABLE public.quotes ALTER COLUMN "m" TYPE text, or drop the column',
+      'for a constraint: ALTER TABLE public.quotes DROP CONSTRAINT quotes_q_check',
+      'for an index: DROP INDEX public.quotes_tax, and create it again after the restore',
+      'for a policy: DROP POLICY quotes_taxed ON public.quotes',
+    ]) {
+      expect(hint).toContain(fix);
+    }
+    expect(hint).not.toContain('DROP DEFAULT');
+  });
+});

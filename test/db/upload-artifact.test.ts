@@ -3,7 +3,7 @@
 import { mkdtemp } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { tmpdir } from 'node:os';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startArtifactService, type FakeArtifactService } from '../fakes/artifact-service.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/pg.js';
 import { runAction } from '../helpers/run-action.js';
@@ -70,4 +70,68 @@ it('restore-db: upload-artifact with pre-restore-snapshot false is refused befor
   const run = await runAction('restore-db', { 'database-url': db.url, 'snapshot-path': '/nonexistent.dump', confirm: db.name, 'upload-artifact': 'true', 'pre-restore-snapshot': 'false' });
   expect(run.code).not.toBe(0);
   expect(run.errors).toEqual(['upload-artifact uploads the pre-restore snapshot, and pre-restore-snapshot is false. Set pre-restore-snapshot: true, or upload-artifact: false. Nothing was changed.']);
+});
+
+describe('restore-db keeps its pre-restore snapshot past the job by default', () => {
+  async function changedSinceSnapshot(): Promise<string> {
+    const snap = await runAction('snapshot-db', { 'database-url': db.url, 'output-dir': await mkdtemp(join(tmpdir(), 'rk-upload-')) });
+    expect(snap.errors).toEqual([]);
+    await db.query("INSERT INTO public.audit_log (message) SELECT 'late ' || g FROM generate_series(1, 25) g");
+    return snap.outputs.path!;
+  }
+
+  it('on GitHub (the artifact runtime is there) it uploads it without being asked, before the restore commits', async () => {
+    const snapshot = await changedSinceSnapshot();
+    const before = service.artifacts.length;
+    const run = await runAction('restore-db', { 'database-url': db.url, 'snapshot-path': snapshot, confirm: db.name }, { source: true, env: { ACTIONS_RUNTIME_TOKEN: service.token, ACTIONS_RESULTS_URL: service.url } });
+    expect(run.errors).toEqual([]);
+    const pre = basename(run.outputs['pre-restore-snapshot-path']!);
+    expect(service.artifacts).toHaveLength(before + 1);
+    expect(service.artifacts.at(-1)!.create.name).toBe(pre);
+    expect(run.log).toContain(`Uploaded the pre-restore snapshot as artifact ${pre}.`);
+    expect(run.log.indexOf(`Uploaded the pre-restore snapshot`)).toBeLessThan(run.log.indexOf('Restore verified'));
+    expect(run.summary).toContain(`uploaded as artifact \`${pre}\``);
+    expect(run.summary).toContain(`To undo this restore, restore \`${run.outputs['pre-restore-snapshot-path']}\` (artifact \`${pre}\`) the same way.`);
+    expect(run.summary).not.toContain('deleted when this job ends');
+    // What the restore discarded, and where it is.
+    expect(run.summary).toContain('### Rows the restore discarded\n\n- `public.audit_log`: 25 row(s) discarded (525 before, 500 restored)');
+  });
+
+  it('an upload that fails rolls the restore back: nothing committed without its way back kept', async () => {
+    const snapshot = await changedSinceSnapshot();
+    const rows = (await db.query<{ n: number }>('SELECT count(*)::int AS n FROM public.audit_log')).rows[0]!.n;
+    // A token the artifact client cannot read: its upload fails at once.
+    const run = await runAction('restore-db', { 'database-url': db.url, 'snapshot-path': snapshot, confirm: db.name }, { source: true, env: { ACTIONS_RUNTIME_TOKEN: 'not-a-token', ACTIONS_RESULTS_URL: service.url } });
+    expect(run.code).not.toBe(0);
+    expect(run.errors).toHaveLength(1);
+    expect(run.errors[0]).toMatch(/^Uploading artifact .+-pre-restore-\d{8}T\d{9}Z\.dump failed: .+ Run the step again, or set upload-artifact: false to restore without keeping it past the job \(a warning then says where it is\)\. The restore ran in one transaction, so the database is as it was before\./);
+    expect((await db.query<{ n: number }>('SELECT count(*)::int AS n FROM public.audit_log')).rows[0]!.n).toBe(rows);
+  });
+
+  it('not uploaded (upload-artifact: false), a snapshot in RUNNER_TEMP is said, loudly, to go with the job', async () => {
+    const snapshot = await changedSinceSnapshot();
+    const before = service.artifacts.length;
+    const run = await runAction(
+      'restore-db',
+      { 'database-url': db.url, 'snapshot-path': snapshot, confirm: db.name, 'upload-artifact': 'false' },
+      { source: true, env: { ACTIONS_RUNTIME_TOKEN: service.token, ACTIONS_RESULTS_URL: service.url } },
+    );
+    expect(run.errors).toEqual([]);
+    expect(service.artifacts).toHaveLength(before);
+    const pre = run.outputs['pre-restore-snapshot-path']!;
+    expect(pre.startsWith(run.runnerTemp)).toBe(true);
+    const warning = `The pre-restore snapshot ${pre} is the only copy of the database as it was before this restore, and it is in RUNNER_TEMP, which GitHub deletes when this job ends.`;
+    expect(run.log).toContain(`::warning::${warning}`);
+    expect(run.summary).toContain('on this runner only: **deleted when this job ends**');
+    expect(run.summary).toContain(`> **Warning:** ${warning}`);
+  });
+
+  it('off GitHub (no artifact runtime) auto uploads nothing; a pre-restore-dir outside RUNNER_TEMP draws no warning', async () => {
+    const snapshot = await changedSinceSnapshot();
+    const before = service.artifacts.length;
+    const run = await runAction('restore-db', { 'database-url': db.url, 'snapshot-path': snapshot, confirm: db.name, 'pre-restore-dir': await mkdtemp(join(tmpdir(), 'rk-upload-kept-')) }, { source: true });
+    expect(run.errors).toEqual([]);
+    expect(service.artifacts).toHaveLength(before);
+    expect(run.log).not.toContain('deleted when this job ends');
+  });
 });

@@ -1,6 +1,6 @@
 // A snapshot is a way back only for the database it was taken of: the same name on another server
-// is refused, the same server reached by another host name is accepted, and restore-db's warning
-// follows the same rule.
+// is refused, the same server reached by another host name is accepted, and restore-db follows the
+// same rule (unless from-another-database says the other database is meant).
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -139,20 +139,46 @@ describe('a server that does not let the user read its system identifier', () =>
   });
 });
 
-describe("restore-db's warning about a snapshot of another database", () => {
-  const restore = (url: string, snapshot: string, database: string) =>
-    runAction('restore-db', { 'database-url': url, 'snapshot-path': snapshot, confirm: database, 'pre-restore-snapshot': 'false' });
+describe('restore-db refuses a snapshot of another database unless told it is meant', () => {
+  const restore = (url: string, snapshot: string, database: string, more: Record<string, string> = {}) =>
+    runAction('restore-db', { 'database-url': url, 'snapshot-path': snapshot, confirm: database, 'pre-restore-snapshot': 'false', ...more }, { source: true });
 
-  it('warns, naming both sides, for another server; says nothing for the same server by another host name', async () => {
-    const { db, snapshot, manifest } = await setup();
+  it('same server by another host name: restored, and the summary names the source and the target', async () => {
+    const { db, snapshot } = await setup();
     const same = await restore(viaLocalhost(db.url), snapshot, db.name);
     expect(same.errors).toEqual([]);
     expect(same.log).not.toMatch(/::warning::The snapshot/);
+    const id = (await db.query('SELECT system_identifier::text AS id FROM pg_control_system()')).rows[0]!.id;
+    expect(same.summary).toContain(`| Snapshot of | 127.0.0.1:5432/${db.name} (system identifier ${id}) |`);
+    expect(same.summary).toContain(`| Restored into | localhost:5432/${db.name} (system identifier ${id}) |`);
+  });
 
+  it('another server: refused, naming both sides, nothing changed; restored with from-another-database: true, said in the summary', async () => {
+    const { db, snapshot, manifest } = await setup();
     await editManifest(manifest, (m) => {
       m.server.systemIdentifier = '7000000000000000001';
     });
-    const other = await restore(db.url, snapshot, db.name);
-    expect(other.log).toMatch(/::warning::The snapshot is of a database of the same name on another server \(snapshot: 127\.0\.0\.1:5432\/rk_src_[0-9a-f]+ \(system identifier 7000000000000000001\); target: 127\.0\.0\.1:5432\/rk_src_[0-9a-f]+ \(system identifier \d+\)\)/);
+    await db.query('DROP TABLE t2');
+    const refused = await restore(db.url, snapshot, db.name);
+    expect(refused.code).not.toBe(0);
+    expect(refused.errors).toHaveLength(1);
+    expect(refused.errors[0]).toMatch(
+      /^restore-db refuses to restore .+\.dump into 127\.0\.0\.1:5432\/rk_src_[0-9a-f]+: the snapshot is of a database of the same name on another server \(snapshot: 127\.0\.0\.1:5432\/rk_src_[0-9a-f]+ \(system identifier 7000000000000000001\); target: 127\.0\.0\.1:5432\/rk_src_[0-9a-f]+ \(system identifier \d+\)\)\. If that is what you mean .+ set from-another-database: true\. .+Nothing was changed\.$/,
+    );
+    expect(refused.log).not.toContain('Restoring ');
+    expect(await existingTables(db)).not.toContain('t2');
+
+    const meant = await restore(db.url, snapshot, db.name, { 'from-another-database': 'true' });
+    expect(meant.errors).toEqual([]);
+    expect(meant.log).toMatch(/::warning::The snapshot is of a database of the same name on another server \(snapshot: 127\.0\.0\.1:5432\/rk_src_[0-9a-f]+ \(system identifier 7000000000000000001\); target: .+\)\. It is restored into the target all the same: from-another-database is true\./);
+    expect(meant.summary).toContain('(system identifier 7000000000000000001) — **another database** (from-another-database: true) |');
+    expect(await existingTables(db)).toContain('t2');
+  });
+
+  it('another database of the same server: refused the same way', async () => {
+    const { snapshot } = await setup();
+    const other = await createTestDatabase('rk_src_other');
+    const refused = await restore(other.url, snapshot, other.name);
+    expect(refused.errors[0]).toMatch(/the snapshot is of another database \(snapshot: 127\.0\.0\.1:5432\/rk_src_[0-9a-f]+ .+; target: 127\.0\.0\.1:5432\/rk_src_other_[0-9a-f]+ .+\)\. If that is what you mean/);
   });
 });
