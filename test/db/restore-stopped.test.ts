@@ -36,7 +36,6 @@ it('SIGTERM while the restore waits for a lock: rolled back, said so, nothing le
       'restore-db',
       { 'database-url': db.url, 'snapshot-path': snap.outputs.path, confirm: db.name, 'lock-timeout-seconds': '120' },
       {
-        source: true,
         env: { TMPDIR: temp },
         whileRunning: async (child) => {
           for (;;) {

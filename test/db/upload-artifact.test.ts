@@ -83,7 +83,7 @@ describe('restore-db keeps its pre-restore snapshot past the job by default', ()
   it('on GitHub (the artifact runtime is there) it uploads it without being asked, before the restore commits', async () => {
     const snapshot = await changedSinceSnapshot();
     const before = service.artifacts.length;
-    const run = await runAction('restore-db', { 'database-url': db.url, 'snapshot-path': snapshot, confirm: db.name }, { source: true, env: { ACTIONS_RUNTIME_TOKEN: service.token, ACTIONS_RESULTS_URL: service.url } });
+    const run = await runAction('restore-db', { 'database-url': db.url, 'snapshot-path': snapshot, confirm: db.name }, { env: { ACTIONS_RUNTIME_TOKEN: service.token, ACTIONS_RESULTS_URL: service.url } });
     expect(run.errors).toEqual([]);
     const pre = basename(run.outputs['pre-restore-snapshot-path']!);
     expect(service.artifacts).toHaveLength(before + 1);
@@ -101,7 +101,7 @@ describe('restore-db keeps its pre-restore snapshot past the job by default', ()
     const snapshot = await changedSinceSnapshot();
     const rows = (await db.query<{ n: number }>('SELECT count(*)::int AS n FROM public.audit_log')).rows[0]!.n;
     // A token the artifact client cannot read: its upload fails at once.
-    const run = await runAction('restore-db', { 'database-url': db.url, 'snapshot-path': snapshot, confirm: db.name }, { source: true, env: { ACTIONS_RUNTIME_TOKEN: 'not-a-token', ACTIONS_RESULTS_URL: service.url } });
+    const run = await runAction('restore-db', { 'database-url': db.url, 'snapshot-path': snapshot, confirm: db.name }, { env: { ACTIONS_RUNTIME_TOKEN: 'not-a-token', ACTIONS_RESULTS_URL: service.url } });
     expect(run.code).not.toBe(0);
     expect(run.errors).toHaveLength(1);
     expect(run.errors[0]).toMatch(/^Uploading artifact .+-pre-restore-\d{8}T\d{9}Z\.dump failed: .+ Run the step again, or set upload-artifact: false to restore without keeping it past the job \(a warning then says where it is\)\. The restore ran in one transaction, so the database is as it was before\./);
@@ -114,7 +114,7 @@ describe('restore-db keeps its pre-restore snapshot past the job by default', ()
     const run = await runAction(
       'restore-db',
       { 'database-url': db.url, 'snapshot-path': snapshot, confirm: db.name, 'upload-artifact': 'false' },
-      { source: true, env: { ACTIONS_RUNTIME_TOKEN: service.token, ACTIONS_RESULTS_URL: service.url } },
+      { env: { ACTIONS_RUNTIME_TOKEN: service.token, ACTIONS_RESULTS_URL: service.url } },
     );
     expect(run.errors).toEqual([]);
     expect(service.artifacts).toHaveLength(before);
@@ -129,7 +129,7 @@ describe('restore-db keeps its pre-restore snapshot past the job by default', ()
   it('off GitHub (no artifact runtime) auto uploads nothing; a pre-restore-dir outside RUNNER_TEMP draws no warning', async () => {
     const snapshot = await changedSinceSnapshot();
     const before = service.artifacts.length;
-    const run = await runAction('restore-db', { 'database-url': db.url, 'snapshot-path': snapshot, confirm: db.name, 'pre-restore-dir': await mkdtemp(join(tmpdir(), 'rk-upload-kept-')) }, { source: true });
+    const run = await runAction('restore-db', { 'database-url': db.url, 'snapshot-path': snapshot, confirm: db.name, 'pre-restore-dir': await mkdtemp(join(tmpdir(), 'rk-upload-kept-')) });
     expect(run.errors).toEqual([]);
     expect(service.artifacts).toHaveLength(before);
     expect(run.log).not.toContain('deleted when this job ends');

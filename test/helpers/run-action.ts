@@ -8,7 +8,6 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
 
 export const ROOT = resolve(import.meta.dirname, '../..');
 
@@ -40,11 +39,6 @@ export interface RunActionOptions {
   dist?: string;
   /** Run the bundle with this Node binary instead of the one running the tests (the runner's Node 24: node24.ts). */
   node?: string;
-  /**
-   * Run src/actions/<name>.ts through tsx instead of the bundle: for behaviour the committed bundle
-   * does not have yet (the lead rebuilds dist after merging). RK_ACTIONS_FROM_SOURCE=1 does it for every run.
-   */
-  source?: boolean;
   /** Called once the action has started, with its process (to signal it while it runs). */
   whileRunning?: (child: ChildProcess) => void | Promise<void>;
 }
@@ -75,8 +69,7 @@ function decodeCommandValue(v: string): string {
 }
 
 export async function runAction(name: string, inputs: Record<string, string | number | boolean | undefined>, opts: RunActionOptions = {}): Promise<ActionRun> {
-  const source = opts.source || process.env.RK_ACTIONS_FROM_SOURCE === '1';
-  const bundle = source ? join(ROOT, 'src/actions', `${name}.ts`) : join(opts.dist ?? join(ROOT, 'dist'), name, 'index.js');
+  const bundle = join(opts.dist ?? join(ROOT, 'dist'), name, 'index.js');
   if (!existsSync(bundle)) throw new Error(`${bundle} does not exist: run npm run build`);
   const workDir = await mkdtemp(join(tmpdir(), `rk-${name}-`));
   const runnerTemp = opts.runnerTemp ?? join(workDir, 'runner-temp');
@@ -113,8 +106,7 @@ export async function runAction(name: string, inputs: Record<string, string | nu
   }
 
   const { code, stdout, stderr } = await new Promise<{ code: number | null; stdout: string; stderr: string }>((done, fail) => {
-    const args = source ? ['--import', pathToFileURL(join(ROOT, 'node_modules/tsx/dist/loader.mjs')).href, bundle] : [bundle];
-    const child = spawn(opts.node ?? process.execPath, args, { env, cwd: opts.cwd ?? workDir, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(opts.node ?? process.execPath, [bundle], { env, cwd: opts.cwd ?? workDir, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));

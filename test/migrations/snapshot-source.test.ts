@@ -141,7 +141,7 @@ describe('a server that does not let the user read its system identifier', () =>
 
 describe('restore-db refuses a snapshot of another database unless told it is meant', () => {
   const restore = (url: string, snapshot: string, database: string, more: Record<string, string> = {}) =>
-    runAction('restore-db', { 'database-url': url, 'snapshot-path': snapshot, confirm: database, 'pre-restore-snapshot': 'false', ...more }, { source: true });
+    runAction('restore-db', { 'database-url': url, 'snapshot-path': snapshot, confirm: database, 'pre-restore-snapshot': 'false', ...more });
 
   it('same server by another host name: restored, and the summary names the source and the target', async () => {
     const { db, snapshot } = await setup();
