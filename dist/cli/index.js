@@ -19872,6 +19872,7 @@ function errorLine(err) {
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   FK: () => (/* binding */ isInside),
 /* harmony export */   Jg: () => (/* binding */ probeWritable),
 /* harmony export */   Oh: () => (/* binding */ makeDirectory),
 /* harmony export */   Zf: () => (/* binding */ writeFileAtomic),
@@ -19889,6 +19890,13 @@ function errorLine(err) {
 
 
 
+/** Whether `path` lies inside `dir` (the runner's RUNNER_TEMP, say, which GitHub deletes when the job ends). */
+function isInside(path, dir) {
+    if (!dir)
+        return false;
+    const rel = (0,node_path__WEBPACK_IMPORTED_MODULE_2__.relative)((0,node_path__WEBPACK_IMPORTED_MODULE_2__.resolve)(dir), (0,node_path__WEBPACK_IMPORTED_MODULE_2__.resolve)(path));
+    return rel !== '' && rel !== '..' && !rel.startsWith(`..${node_path__WEBPACK_IMPORTED_MODULE_2__.sep}`) && !(0,node_path__WEBPACK_IMPORTED_MODULE_2__.isAbsolute)(rel);
+}
 /** /proc, /sys and /dev hold no files to keep; Node's recursive mkdir loops forever on /proc. */
 const PSEUDO_FILE_SYSTEMS = ['/proc', '/sys', '/dev'];
 function onPseudoFileSystem(path) {
@@ -20008,6 +20016,7 @@ async function runProcess(command, args, opts = {}) {
             env: { ...process.env, ...opts.env },
             stdio: [opts.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'],
             signal: opts.signal,
+            killSignal: opts.killSignal,
         });
         if (opts.stdin) {
             // The program may exit before reading everything (an error stops psql): not our failure.
@@ -20038,10 +20047,12 @@ async function runProcess(command, args, opts = {}) {
         }
         else
             child.stdout.on('data', (d) => {
+                const text = d.toString();
                 if (stdout.length < MAX_CAPTURE)
-                    stdout += d.toString();
+                    stdout += text;
                 else
                     cut.stdout = true;
+                opts.onStdout?.(text);
             });
         child.stderr.on('data', (d) => {
             const text = d.toString();
@@ -21629,22 +21640,88 @@ function setOutputs(outputs) {
     }
 }
 /**
+ * How long a step being stopped waits for its work to wind down before it reports and exits. When
+ * GitHub cancels a job the runner sends SIGINT, then SIGTERM 7.5 s later, then SIGKILL 2.5 s after
+ * that: the report must be written before the SIGKILL.
+ */
+const STOP_GRACE_MS = 5_000;
+/**
+ * SIGTERM and SIGINT while an action runs. Node's default is to exit at once (143, 130): no
+ * `::error::`, no summary, child processes and temporary files left behind, and nobody told whether
+ * the database changed. Instead the first signal aborts `signal`, which the action's work listens to
+ * (it stops feeding its programs and ends them, and knows what it had done), and the step waits for
+ * that work to end, at most STOP_GRACE_MS; a second signal stops the wait at once.
+ */
+function stopOnSignals(log) {
+    const controller = new AbortController();
+    let received;
+    let giveUp = () => undefined;
+    const expired = new Promise((resolve) => (giveUp = () => resolve('expired')));
+    const onSignal = (name) => {
+        if (received)
+            return giveUp();
+        received = name;
+        log.info(`Received ${name}: stopping; waiting up to ${STOP_GRACE_MS / 1000} s for the work under way to end …`);
+        controller.abort(new Error(`stopped by ${name}`));
+        setTimeout(giveUp, STOP_GRACE_MS).unref();
+    };
+    process.on('SIGTERM', onSignal);
+    process.on('SIGINT', onSignal);
+    return {
+        signal: controller.signal,
+        received: () => received,
+        expired,
+        dispose() {
+            process.off('SIGTERM', onSignal);
+            process.off('SIGINT', onSignal);
+        },
+    };
+}
+/**
  * Runs an action body; every action fails the same way. The job summary gets "### <action>:
  * failed", the redacted error line and the action's own details; the log gets one redacted
  * `::error::` line. Unexpected errors keep their stack in the debug log so a bug report has it
- * without frightening the reader.
+ * without frightening the reader. A step stopped by SIGTERM or SIGINT fails the same way, saying
+ * so, with what the action knew of its own state (its error), and exits non-zero.
  */
 async function runAction(action, body, details) {
     const log = actionLog();
+    const stop = stopOnSignals(log);
     try {
-        await body(log);
-    }
-    catch (err) {
+        const ran = body(log, stop.signal).then(() => ({ ok: true }), (err) => ({ ok: false, err }));
+        const outcome = await Promise.race([ran, stop.expired]);
+        const signal = stop.received();
+        let failure;
+        if (outcome === 'expired') {
+            failure = new RollbackKitError(`${action} was stopped by ${signal} and its work did not end within ${STOP_GRACE_MS / 1000} s: what it had changed by then is not known.`, 'Check the state of what it works on (its log above says how far it got) before running it again.');
+        }
+        else if (!outcome.ok) {
+            failure = signal ? stoppedError(action, signal, outcome.err) : outcome.err;
+        }
+        else if (signal) {
+            failure = new RollbackKitError(`${action} was stopped by ${signal} as its work ended: that work was done, and what it reports above stands.`);
+        }
+        if (failure === undefined)
+            return;
+        const err = failure;
         if (!(err instanceof RollbackKitError) && err instanceof Error && err.stack)
             log.debug(err.stack);
         await writeSummary(failureSummary(action, err, log, await failureDetails(details, err, log)), log);
         output.fail(log.redact(errorLine(err)));
     }
+    finally {
+        stop.dispose();
+        // Whatever is still running (a connection, a program that ignored the stop) must not keep a
+        // stopped step alive: the runner would kill it before anything else is said.
+        if (stop.received())
+            process.exit(process.exitCode || 1);
+    }
+}
+/** The action's own error, said to be a stop: what it knew (committed or not) is in its words. */
+function stoppedError(action, signal, err) {
+    const hint = err instanceof RollbackKitError ? err.hint : undefined;
+    const message = err instanceof RollbackKitError ? err.message : errorLine(err);
+    return new RollbackKitError(`${action} was stopped by ${signal}: ${message}`, hint);
 }
 /** The action's details, or none: a failure while describing the failure must not hide the failure. */
 async function failureDetails(details, err, log) {
@@ -22685,6 +22762,7 @@ function readRestoreRequest(inputs, databaseUrl, ctx, log) {
         target: parseConnectionString(databaseUrl, log),
         snapshotPath: inputs.required('snapshot-path'),
         confirm: inputs.string('confirm'),
+        fromAnotherDatabase: inputs.boolean('from-another-database', false),
         preRestoreSnapshot: inputs.boolean('pre-restore-snapshot', true),
         jobs: inputs.integer('jobs', { default: 1, min: 1, max: 64 }),
         clean: inputs.boolean('clean', true),
@@ -22969,6 +23047,7 @@ var promises_ = __nccwpck_require__(1455);
 
 
 
+
 /** One line of `pg_restore --list`: `3356; 0 16399 TABLE DATA public events postgres`. */
 const ENTRY = /^(\d+); (\d+) (\d+) (.*)$/;
 /** The entries pg_restore --section=data restores, other than large objects (see splitArchive). */
@@ -23035,7 +23114,13 @@ async function prepareDataPath(pgRestore, archive) {
     if (!parts)
         return undefined;
     const dir = await (0,promises_.mkdtemp)((0,external_node_path_.join)((0,external_node_os_namespaceObject.tmpdir)(), 'rk-restore-'));
-    const remove = () => (0,promises_.rm)(dir, { recursive: true, force: true });
+    // Also when the process exits before the restore removes it (a stopped step that could not wait).
+    const atExit = () => (0,external_node_fs_.rmSync)(dir, { recursive: true, force: true });
+    process.once('exit', atExit);
+    const remove = async () => {
+        process.off('exit', atExit);
+        await (0,promises_.rm)(dir, { recursive: true, force: true });
+    };
     const fifo = (0,external_node_path_.join)(dir, 'data');
     try {
         if (!plainPath(fifo) || (await (0,core_process/* runProcess */.R)('mkfifo', ['-m', '600', fifo]).catch(() => undefined))?.code !== 0) {
@@ -23187,7 +23272,9 @@ class SqlLexer {
         while (i < n) {
             switch (this.mode) {
                 case MODE_LINE_COMMENT: {
-                    const nl = text.indexOf('\n', i);
+                    // PostgreSQL's scan.l (and psql's psqlscan.l): `newline [\n\r]` ends a -- comment, so a
+                    // file with CR-only line endings has code on the line after one.
+                    const nl = lineEnd(text, i);
                     if (nl < 0)
                         i = n;
                     else {
@@ -23431,6 +23518,13 @@ function dollarTagEnd(text, at) {
     }
     return text.charCodeAt(i) === DOLLAR ? i + 1 : -1;
 }
+/** Where the line from `from` ends: the first \n or \r, or -1. */
+function lineEnd(text, from) {
+    for (let i = from; i < text.length; i++)
+        if (text[i] === '\n' || text[i] === '\r')
+            return i;
+    return -1;
+}
 /**
  * `sql` as the lexer reads it, each character that is not code replaced by a space (newlines kept,
  * so offsets and lines still hold): comments always, and with `quoted` the insides of strings,
@@ -23568,7 +23662,7 @@ class ScriptStream extends external_node_stream_.Transform {
         });
         this.begun = !rules.unwrap;
         if (wrapping)
-            this.push(['BEGIN;', ...wrapping.prelude, ''].join('\n'));
+            this.push([...(wrapping.opened ? [] : ['BEGIN;']), ...wrapping.prelude, ''].join('\n'));
     }
     /** One line of statements, with its newline (the script's last line may have none). */
     statementLine(raw) {
@@ -23775,12 +23869,12 @@ class ScriptStream extends external_node_stream_.Transform {
         this.push(`COMMIT;\n\\echo '${COMMITTED}'\n`);
     }
 }
-/** The SQL stream for psql: BEGIN, the prelude, the snapshot's script, the epilogue, then COMMIT. */
+/** The SQL stream for psql: BEGIN (unless `opened`), the prelude, the snapshot's script, the epilogue, then COMMIT. */
 function restoreScript(parts) {
-    const { prelude, source, sourceDone, epilogue, beforeCommit, ...filter } = parts;
+    const { opened, prelude, source, sourceDone, epilogue, beforeCommit, ...filter } = parts;
     const input = source instanceof external_node_stream_.Readable ? source : external_node_stream_.Readable.from(source);
     // pipeline, not pipe: a source that fails fails the script too, so no COMMIT can follow it.
-    return (0,external_node_stream_.pipeline)(input, new ScriptStream(filter, { prelude, sourceDone, epilogue, beforeCommit }), () => undefined);
+    return (0,external_node_stream_.pipeline)(input, new ScriptStream(filter, { opened, prelude, sourceDone, epilogue, beforeCommit }), () => undefined);
 }
 /**
  * The script filtered statement by statement, without restore-db's wrapping: for reading pg_dump's
@@ -24182,11 +24276,46 @@ async function planRestore(session, contents, where) {
             const uses = users.map((u) => `${u.user} uses ${u.uses}${u.root === u.uses ? '' : `, which goes with ${u.root}`}`);
             found.push(`Objects the snapshot does not have use what it re-creates, so the restore could not drop that and create it again under them: ${uses.join('; ')}.`);
         }
+        const fixes = remedies([...unsupported, ...users.map((u) => u.user)]);
         throw new errors/* RollbackKitError */.dp(`${found.join(' ')} Nothing was changed.`, 'These were created after the snapshot (or are outside it) and use its tables, types, functions, operators or other objects. ' +
-            'Drop them (or undo their migration with run-down-migrations), or change them so they no longer do (for a column: ALTER TABLE … ALTER COLUMN … TYPE text), ' +
+            `Drop them (or undo their migration with run-down-migrations), or change them so they no longer do${fixes.length ? ` (${fixes.join('; ')})` : ''}, ` +
             `and run again; do not drop with CASCADE, which takes their columns and rows with it. ${where} keeps them until then.`);
     }
     return { dropped, keptPartitions: keptPartitions.map(({ oid: _oid, parentOid: _parent, ...p }) => p), droppedForeignKeys: intoKept.map((r) => r.statement), keptForeignKeys, keptViews };
+}
+/**
+ * How to take each kind of object (as pg_describe_object names it, with the empty search_path
+ * planRestore sets: `default value for column id of table public.clients`) off what the snapshot
+ * re-creates, naming the first of each kind; kinds not listed get the general advice alone.
+ */
+const REMEDIES = [
+    {
+        kind: /^default value for column (.+) of table (.+)$/,
+        fix: (m) => `for a column default: ALTER TABLE ${m[2]} ALTER COLUMN ${quoteIdent(m[1])} DROP DEFAULT, and after the restore give it one of its own (a sequence it owns: CREATE SEQUENCE …; ALTER TABLE ${m[2]} ALTER COLUMN ${quoteIdent(m[1])} SET DEFAULT nextval(…))`,
+    },
+    { kind: /^column (.+) of table (.+)$/, fix: (m) => `for a column of its type: ALTER TABLE ${m[2]} ALTER COLUMN ${quoteIdent(m[1])} TYPE text, or drop the column` },
+    { kind: /^constraint (.+) on table (.+)$/, fix: (m) => `for a constraint: ALTER TABLE ${m[2]} DROP CONSTRAINT ${m[1]}` },
+    { kind: /^constraint (.+) on domain (.+)$/, fix: (m) => `for a domain's check: ALTER DOMAIN ${m[2]} DROP CONSTRAINT ${m[1]}` },
+    { kind: /^index (.+)$/, fix: (m) => `for an index: DROP INDEX ${m[1]}, and create it again after the restore` },
+    { kind: /^trigger (.+) on table (.+)$/, fix: (m) => `for a trigger: DROP TRIGGER ${m[1]} ON ${m[2]}` },
+    { kind: /^policy (.+) on table (.+)$/, fix: (m) => `for a policy: DROP POLICY ${m[1]} ON ${m[2]}` },
+    { kind: /^(view|materialized view) (.+)$/, fix: (m) => `for a ${m[1]}: DROP ${m[1].toUpperCase()} ${m[2]}, and create it again after the restore` },
+    { kind: /^rule (.+) on (view|materialized view) (.+)$/, fix: (m) => `for a ${m[2]}: DROP ${m[2].toUpperCase()} ${m[3]}, and create it again after the restore` },
+    { kind: /^(function|procedure) (.+)$/, fix: (m) => `for a ${m[1]}: DROP ${m[1].toUpperCase()} ${m[2]}, or CREATE OR REPLACE it without what it uses` },
+];
+/** The remedies for these objects, one per kind, in the order of REMEDIES. */
+function remedies(objects) {
+    const out = [];
+    for (const r of REMEDIES) {
+        for (const o of objects) {
+            const m = r.kind.exec(o);
+            if (!m)
+                continue;
+            out.push(r.fix(m));
+            break;
+        }
+    }
+    return out;
 }
 /**
  * Tables and schemas the restore does not touch because the snapshot does not have them. A snapshot
@@ -24826,7 +24955,7 @@ async function takeSnapshot(req, log) {
                 await lockTables(session, catalog.tables);
                 log.info(`Dumping ${where} (${req.format} format${req.jobs > 1 ? `, ${req.jobs} jobs` : ''}) to ${path} …`);
                 const dumpStarted = Date.now();
-                const dump = (0,core_process/* runProcess */.R)(pgDump.path, pgDumpArgs(req, path, snapshotId, selection, lockTimeout, largeObjects), { env: { ...libpqEnv(req.target), PGAPPNAME: tag } });
+                const dump = (0,core_process/* runProcess */.R)(pgDump.path, pgDumpArgs(req, path, snapshotId, selection, lockTimeout, largeObjects), { env: { ...libpqEnv(req.target), PGAPPNAME: tag }, signal: req.signal });
                 // Counting the small tables and exporting in the exported snapshot while pg_dump copies the same
                 // rows. A small table's count costs opening it, which pg_dump's per-table work can share; a big
                 // one's is a scan of every row, kept until pg_dump is done so the two never compete.
@@ -24955,9 +25084,11 @@ var verify = __nccwpck_require__(7120);
 ;// CONCATENATED MODULE: ./.build/db/restore.js
 /**
  * restore-db: put a verified snapshot back. Refuses unless `confirm` names the target database,
- * refuses a snapshot that does not verify, keeps the current state in a pre-restore snapshot, and
+ * refuses a snapshot that does not verify or is of another database (unless that is meant), and
  * restores in place in one transaction: its own drops (see restore-plan.ts), the snapshot's script,
  * and what it keeps put back, all or nothing, with the snapshot's privileges (restore-privileges.ts).
+ * That transaction locks the tables it replaces against writes first, and the pre-restore snapshot
+ * of the current state is taken while it holds them, so no committed row falls between the two.
  * It commits only once every table holds the rows the manifest counts, counted in that transaction.
  */
 
@@ -25015,26 +25146,38 @@ async function restoreSnapshot(req, log) {
     if (withoutRows.length && !req.preRestoreSnapshot) {
         throw new errors/* RollbackKitError */.dp(`The snapshot holds no rows for ${withoutRows.join(', ')} (exclude-table-data), so restoring it empties them, and pre-restore-snapshot is false.`, 'Set pre-restore-snapshot: true so their rows are kept, or restore a snapshot that has them. Nothing was changed.');
     }
-    // Started once the tools are chosen (startRestoreProcesses); whatever fails or refuses before the
-    // script is written to psql stops them, and nothing was applied.
+    // Started while the restore is planned (startRestoreProcesses); whatever fails or refuses before
+    // the transaction is opened stops them, and nothing was applied.
     let processes;
     const startProcesses = (serverMajor, pgRestore) => {
         processes = startRestoreProcesses({ req, snapshot: snapshot.path, pgRestore, serverMajor }, log);
         processes.catch(() => undefined);
     };
+    /** Whether psql has been sent the COMMIT: until then, ending it rolls the restore back. */
+    const progress = { commitWritten: false };
+    // A step being stopped ends psql before its COMMIT is sent: the server rolls the transaction back.
+    const onAbort = () => {
+        if (!progress.commitWritten)
+            void processes?.then((p) => p.stop(), () => undefined);
+    };
+    req.signal?.addEventListener('abort', onAbort, { once: true });
+    const stopIfAborted = () => {
+        if (req.signal?.aborted)
+            throw new errors/* RollbackKitError */.dp('The restore was stopped.');
+    };
+    let preRestoreSnapshotPath;
+    /** What the caller does to keep the pre-restore snapshot (onPreRestoreSnapshot): awaited before the COMMIT. */
+    let keeping;
     try {
-        const { serverMajor, pgRestore, contents, plan, extra, notMemberOf, defaults } = await withPlanningSession(req, where, log, async (s) => {
+        const { serverMajor, pgRestore, contents, plan, extra, notMemberOf, defaults, source } = await withPlanningSession(req, where, log, async (s) => {
             const serverMajor = (0,pg_tools/* majorFromVersionNum */.qj)(Number((await s.query("SELECT current_setting('server_version_num') AS n")).rows[0].n));
             const pgRestore = manifest.format === 'plain' ? undefined : await (0,pg_tools/* findPgTool */.fh)('pg_restore', Math.max(serverMajor, manifest.pgDump.major), req.tools);
             // Its table of contents is read by pg_restore while this session asks the server the rest.
             const reading = readSnapshotContents(snapshot.path, manifest.format, pgRestore?.path);
             reading.catch(() => undefined);
-            // Without a pre-restore snapshot to take first, the restore's processes start while it is planned.
-            if (!req.preRestoreSnapshot)
-                startProcesses(serverMajor, pgRestore);
-            const source = compareSource(snapshotSource(manifest), await readServerIdentity(s, req.target));
-            if (!source.same)
-                log.warning(`${source.message} It is being restored into the target all the same: confirm names the target, not the source.`);
+            // psql connects and the pg_restore reads start while the restore is planned; nothing is sent before it is.
+            startProcesses(serverMajor, pgRestore);
+            const source = checkSource(snapshotSource(manifest), await readServerIdentity(s, req.target), req, snapshot.path, log);
             // Asked while pg_restore still reads the table of contents: neither needs it.
             // Roles whose default privileges this user cannot change (a superuser is a member of every role):
             // membership until PostgreSQL 15, the right to SET ROLE to them from 16.
@@ -25051,7 +25194,7 @@ async function restoreSnapshot(req, log) {
             const extra = await leftAsTheyAre(s, contents, manifest);
             // Planned before anything is written: a dependent that cannot be put back refuses the restore here.
             const plan = req.clean ? await planRestore(s, contents, where) : { dropped: [], keptPartitions: [], droppedForeignKeys: [], keptForeignKeys: [], keptViews: [] };
-            return { serverMajor, pgRestore, contents, plan, extra, notMemberOf, defaults };
+            return { serverMajor, pgRestore, contents, plan, extra, notMemberOf, defaults, source };
         });
         if (contents.largeObjects && manifest.format === 'plain') {
             throw new errors/* RollbackKitError */.dp(`Snapshot ${snapshot.path} is a plain SQL script with large objects, which the script commits on their own: it cannot be restored in one transaction.`, 'Restore a custom or directory format snapshot of this database. Nothing was changed.');
@@ -25067,20 +25210,32 @@ async function restoreSnapshot(req, log) {
         }
         if (defaults.unknown.length)
             log.warning(`Default privileges of ${defaults.role} that restore-db does not know how to set aside (${defaults.unknown.join(', ')}) still apply to what the restore creates.`);
-        let preRestoreSnapshotPath;
-        if (req.preRestoreSnapshot) {
-            // Not worth keeping the current state for a snapshot that will be refused.
+        // Not worth locking tables, or keeping the current state, for a snapshot that will be refused.
+        if (req.preRestoreSnapshot)
             await bytesChecked();
-            log.info(`Keeping the current state of ${where} in a pre-restore snapshot first …`);
-            const pre = await takeSnapshot(wholeDatabaseSnapshot(req.target, {
-                outputDir: req.preRestoreDir,
-                outputDirInput: req.preRestoreDirInput,
-                lockTimeoutSeconds: req.lockTimeoutSeconds,
-                label: 'pre-restore',
-                tools: req.tools,
-            }), log);
+        stopIfAborted();
+        const running = await processes;
+        // From here until the COMMIT no row can be written to a table the restore replaces: a row
+        // committed before the lock is in the pre-restore snapshot, one after it waits for the restore.
+        await openTransaction(running, plan, req, where, log);
+        stopIfAborted();
+        let pre;
+        if (req.preRestoreSnapshot) {
+            log.info(`Keeping the current state of ${where} in a pre-restore snapshot first, while the restore's transaction holds its tables …`);
+            pre = await takeSnapshot({
+                ...wholeDatabaseSnapshot(req.target, {
+                    outputDir: req.preRestoreDir,
+                    outputDirInput: req.preRestoreDirInput,
+                    lockTimeoutSeconds: req.lockTimeoutSeconds,
+                    label: 'pre-restore',
+                    tools: req.tools,
+                }),
+                signal: req.signal,
+            }, log);
             preRestoreSnapshotPath = pre.path;
-            await req.onPreRestoreSnapshot?.(pre);
+            keeping = req.onPreRestoreSnapshot?.(pre);
+            keeping?.catch(() => undefined);
+            stopIfAborted();
         }
         if (withoutRows.length) {
             log.warning(`The snapshot holds no rows for ${withoutRows.join(', ')}: the restore leaves them empty; their rows from before are in ${preRestoreSnapshotPath}.`);
@@ -25091,9 +25246,7 @@ async function restoreSnapshot(req, log) {
         const mode = manifest.format === 'plain' ? 'psql, one transaction' : 'pg_restore into psql, one transaction';
         log.info(`Restoring ${snapshot.path} into ${where} (${mode}) …`);
         const leftOut = new Set();
-        if (!processes)
-            startProcesses(serverMajor, pgRestore);
-        await applySnapshot({ req, snapshot: snapshot.path, manifest, bytesChecked, pgRestore, plan, serverMajor, preRestoreSnapshotPath, notMemberOf, leftOut }, await processes, log);
+        await applySnapshot({ req, snapshot: snapshot.path, manifest, bytesChecked, kept: keeping, progress, pgRestore, plan, serverMajor, preRestoreSnapshotPath, notMemberOf, leftOut }, running, log);
         if (leftOut.size) {
             log.warning(`Left out ${leftOut.size} statement(s) of the snapshot that set other roles' default privileges (${[...leftOut].map((t) => log.excerpt(t, 120)).join('; ')}): user "${req.target.user}" is not a member of those roles, so PostgreSQL refuses them. Their default privileges are as they were before the restore.`);
         }
@@ -25102,11 +25255,18 @@ async function restoreSnapshot(req, log) {
             log.warning(`Tables the snapshot does not have were left as they are: ${extra.tables.join(', ')}.`);
         if (extra.schemas.length)
             log.warning(`Schemas the snapshot does not have were left as they are: ${extra.schemas.join(', ')}.`);
+        const fewerRows = pre ? fewerRowsThanBefore(pre.manifest, manifest) : [];
+        for (const f of fewerRows)
+            log.info(`${f.table} holds ${f.before - f.restored} row(s) fewer than before the restore (${f.before} before, ${f.restored} restored); they are in the pre-restore snapshot ${preRestoreSnapshotPath}.`);
         return {
             target: where,
             snapshotPath: snapshot.path,
             snapshotTakenAt: manifest.createdAt,
+            source: describeIdentity(source.snapshot),
+            targetIdentity: describeIdentity(source.target),
+            fromAnotherDatabase: !source.same,
             preRestoreSnapshotPath,
+            fewerRows,
             verified: true,
             tablesRestored: manifest.tables.length,
             extraTables: extra.tables,
@@ -25118,8 +25278,49 @@ async function restoreSnapshot(req, log) {
     }
     catch (err) {
         await (await processes?.catch(() => undefined))?.stop();
+        await keeping?.catch(() => undefined);
+        // Stopped before the COMMIT was sent: whatever it was doing, its transaction did not commit.
+        if (req.signal?.aborted && !progress.commitWritten) {
+            throw new errors/* RollbackKitError */.dp(`Restore into ${where} was stopped before its transaction committed, so nothing of it was applied: the database is as it was before.`, `${preRestoreSnapshotPath ? `The state before is also kept in ${preRestoreSnapshotPath}. ` : ''}Run the step again when it can run to its end.`);
+        }
         throw err;
     }
+    finally {
+        req.signal?.removeEventListener('abort', onAbort);
+    }
+}
+/**
+ * The snapshot's source against the target, by the rule run-down-migrations uses (compareSource):
+ * another database, or one of the same name on another server, is refused unless the request says
+ * on purpose that it may be (fromAnotherDatabase); `confirm` names the target, not the source.
+ */
+function checkSource(snapshot, target, req, path, log) {
+    const source = compareSource(snapshot, target);
+    if (source.same) {
+        if (source.basis === 'host-port-database')
+            log.warning(source.message);
+        return { same: true, snapshot, target };
+    }
+    if (!req.fromAnotherDatabase) {
+        const sameName = snapshot.database === target.database && source.basis === 'host-port-database';
+        throw new errors/* RollbackKitError */.dp(`restore-db refuses to restore ${path} into ${describeTarget(req.target)}: ${source.message.replace(/^The snapshot/, 'the snapshot')}`, 'If that is what you mean (a snapshot of production restored into staging, say), set from-another-database: true. ' +
+            (sameName ? 'If it is this database under another host name, connect through the host and port the snapshot was taken through. ' : 'Otherwise pass a snapshot of this database. ') +
+            'Nothing was changed.');
+    }
+    log.warning(`${source.message} It is restored into the target all the same: from-another-database is true.`);
+    return { same: false, snapshot, target };
+}
+/** Tables of the snapshot that held more rows before the restore (the pre-restore snapshot's count) than it restored. */
+function fewerRowsThanBefore(before, restored) {
+    const had = new Map(before.tables.map((t) => [`${t.schema}\0${t.name}`, t.rows]));
+    const out = [];
+    for (const t of restored.tables) {
+        const was = had.get(`${t.schema}\0${t.name}`);
+        // A table restored without rows (exclude-table-data) is named on its own (restoredEmpty).
+        if (typeof was === 'number' && t.rows !== null && was > t.rows)
+            out.push({ table: `${t.schema}.${t.name}`, before: was, restored: t.rows });
+    }
+    return out;
 }
 /**
  * The planning session only reads the catalogue (4,000 tables, views and functions plan in under
@@ -25253,10 +25454,36 @@ async function startRestoreProcesses(p, log) {
         await (await preparing.catch(() => undefined))?.remove();
         return (await watching).stop();
     })());
+    /** Told psql's output until it has printed TRANSACTION_OPEN. */
+    let opening;
     try {
         const psql = await (0,pg_tools/* findPgTool */.fh)('psql', Math.max(p.serverMajor, p.pgRestore?.major ?? 0), req.tools);
-        const applied = (0,core_process/* runProcess */.R)(psql.path, ['-X', '--no-password', '-q', '-v', 'ON_ERROR_STOP=1', '-f', '-'], { env, stdin: input, signal: stopPsql.signal });
+        const applied = (0,core_process/* runProcess */.R)(psql.path, ['-X', '--no-password', '-q', '-v', 'ON_ERROR_STOP=1', '-f', '-'], {
+            env,
+            stdin: input,
+            signal: stopPsql.signal,
+            // psql cancels the statement it runs (a lock wait, a COPY) and exits, so the server rolls the
+            // transaction back and frees its locks now; after SIGTERM the server would go on until the
+            // statement ended, holding them.
+            killSignal: 'SIGINT',
+            onStdout: (chunk) => opening?.(chunk),
+        });
         running.push(applied);
+        const open = (statements) => {
+            let seen = '';
+            const opened = new Promise((resolve) => {
+                opening = (chunk) => {
+                    seen += chunk;
+                    if (!seen.includes(TRANSACTION_OPEN))
+                        return;
+                    opening = undefined;
+                    resolve(true);
+                };
+                applied.then(() => resolve(false), () => resolve(false));
+            });
+            input.write(`${statements.join('\n')}\n\\echo '${TRANSACTION_OPEN}'\n`);
+            return opened;
+        };
         log.debug(`Started psql (${psql.path}) for the restore: it runs nothing until restore-db writes its script, once the restore is planned.`);
         const watch = await watching;
         let data = await preparing;
@@ -25294,12 +25521,52 @@ async function startRestoreProcesses(p, log) {
         }
         for (const r of running)
             r.catch(() => undefined);
-        return { env, watch, data, input, applied, stopPsql, stopRestore, archiveOut, restoring, loading, verbose, stop };
+        return { env, watch, data, input, applied, stopPsql, stopRestore, archiveOut, restoring, loading, verbose, open, stop };
     }
     catch (err) {
         await stop();
         throw err;
     }
+}
+/** psql prints this once the restore's transaction is open and holds its tables' locks. */
+const TRANSACTION_OPEN = 'rollback-kit: restore transaction open';
+/** Tables locked per statement: one LOCK names many, a few hundred keep each statement small. */
+const restore_LOCK_BATCH = 500;
+/**
+ * EXCLUSIVE locks on every table the restore drops and creates again (partitions go with their
+ * table): no row can be written to them, or locked for update, until the restore's transaction
+ * ends, while pg_dump's ACCESS SHARE, and so the pre-restore snapshot, goes on. Views, sequences
+ * and materialized views hold no rows a writer adds (a view's writes land in its tables).
+ */
+function lockStatements(plan) {
+    const tables = plan.dropped.filter((r) => r.relkind === 'r' || r.relkind === 'p').map((r) => qualified(r.schema, r.name));
+    const out = [];
+    for (let at = 0; at < tables.length; at += restore_LOCK_BATCH)
+        out.push(`LOCK TABLE ${tables.slice(at, at + restore_LOCK_BATCH).join(', ')} IN EXCLUSIVE MODE;`);
+    return out;
+}
+/**
+ * Opens the restore's transaction in psql and locks the tables it replaces (lockStatements), before
+ * the pre-restore snapshot is taken: a row committed before the lock is in that snapshot, and a
+ * writer after it waits for the restore, so no committed row can fall between the two. Its waits are
+ * bounded by lock_timeout, and watched; the session must outlive the snapshot while it waits idle in
+ * its transaction, whatever idle_in_transaction_session_timeout the role has. When it fails, psql
+ * has ended and nothing was changed.
+ */
+async function openTransaction(p, plan, req, where, log) {
+    const locks = lockStatements(plan);
+    if (locks.length)
+        log.info(`Locking the ${plan.dropped.filter((r) => r.relkind === 'r' || r.relkind === 'p').length} table(s) the restore replaces against writes (reads go on): writers wait until the restore ends …`);
+    const statements = ['BEGIN;', lockTimeoutStatement(req.lockTimeoutSeconds), 'SET idle_in_transaction_session_timeout = 0;', 'SET client_min_messages = warning;', ...locks];
+    if (await p.open(statements))
+        return;
+    const applied = await p.applied.catch((err) => ({ code: null, signal: null, stdout: '', stderr: err.message, timedOut: false }));
+    const blockers = await p.stop();
+    const error = psqlError(applied.stderr, log);
+    if (isLockTimeout(error) || p.watch.cancelled())
+        throw lockTimeoutError(`Restore into ${where}`, req.lockTimeoutSeconds, blockers, 'Nothing was changed.', log);
+    const reason = error || (applied.signal ? `psql ended by ${applied.signal}` : 'psql exited');
+    throw new errors/* RollbackKitError */.dp(`Restore into ${where} failed before it changed anything: ${log.redact(reason).replace(/\.$/, '')}.`, 'Nothing was changed.');
 }
 /**
  * Runs the whole restore through the psql session `processes` started, in one transaction, ending
@@ -25321,10 +25588,10 @@ async function applySnapshot(a, processes, log) {
         throw err;
     }
     const script = restoreScript({
+        // openTransaction began it and set lock_timeout; the snapshot's own SET lock_timeout = 0 is
+        // replaced by that one too (lockTimeout below).
+        opened: true,
         prelude: [
-            // The snapshot's own SET lock_timeout = 0 is replaced by this one too (lockTimeout below).
-            lockTimeout,
-            'SET client_min_messages = warning;',
             // Before anything is created: the snapshot's grants and revokes assume pg_dump's baseline (restore-privileges.ts).
             setAsideDefaultPrivileges('before'),
             resetSchemaPrivileges(a.manifest.filter.schemas),
@@ -25362,8 +25629,13 @@ async function applySnapshot(a, processes, log) {
             ...foreignKeyStatements(a.plan),
             putBackDefaultPrivileges(),
         ],
-        // Throws (and so never commits) when the bytes restored are not the snapshot's.
-        beforeCommit: () => a.bytesChecked(),
+        // Throws (and so never commits) when the bytes restored are not the snapshot's, or the
+        // pre-restore snapshot could not be kept.
+        beforeCommit: async () => {
+            await a.bytesChecked();
+            await a.kept;
+            a.progress.commitWritten = true;
+        },
     });
     let feedError;
     script.on('error', (err) => {
@@ -25393,7 +25665,13 @@ async function applySnapshot(a, processes, log) {
         return;
     const state = 'The restore ran in one transaction, so the database is as it was before.';
     const undo = a.preRestoreSnapshotPath ? ` The state before is also kept in ${a.preRestoreSnapshotPath}.` : '';
-    const error = psqlError(applied.stderr, log);
+    // psql stopped by restore-db (stop(): SIGINT) reports the cancel it sent; the reason is ours (feedError).
+    const ownCancel = stopPsql.signal.aborted && !watch.cancelled() && /canceling statement due to user request/.test(applied.stderr);
+    const error = ownCancel ? '' : psqlError(applied.stderr, log);
+    // A COMMIT that failed says so (ERROR); one psql was ended during may have committed.
+    if (a.progress.commitWritten && !/^(ERROR|FATAL):/m.test(applied.stderr.replace(/^psql:[^:]*:\d+:\s*/gm, ''))) {
+        throw new errors/* RollbackKitError */.dp(`Restore into ${where} may or may not have committed: psql ${applied.signal ? `was ended by ${applied.signal}` : 'ended'} after it was sent the COMMIT, without saying whether it committed.`, `Check the database before anything else: if its tables hold the rows the snapshot's manifest counts, the restore committed.${undo}`);
+    }
     if (error.startsWith(ROW_CHECK_PREFIX)) {
         throw new errors/* RollbackKitError */.dp(`Restore into ${where} was rolled back: the tables did not hold the rows the snapshot holds before the commit: ${log.redact(error.slice(ROW_CHECK_PREFIX.length)).replace(/\.$/, '')}.`, `${state}${undo} The snapshot and its manifest disagree: take or pick another snapshot, and report this if it repeats.`);
     }
@@ -25466,6 +25744,39 @@ function compareVersions(a, b) {
     else if (a.version !== b.version)
         return a.version < b.version ? -1 : 1;
     return a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
+}
+/**
+ * Names compared byte by byte (UTF-8), as Go compares strings and Rust compares &str: the order of
+ * Go's os.ReadDir and of Rust's `a.cmp(b)` on names. `10_ten` comes before `9_nine`.
+ */
+function compareNames(a, b) {
+    return Buffer.compare(Buffer.from(a), Buffer.from(b));
+}
+/** Ids (from the tracking table) in the order of their files; an id with no file sorts by itself. */
+function inFileOrder(ids, files) {
+    const place = new Map(files.map((f, i) => [f.id, i]));
+    return [...ids].sort((a, b) => (place.get(a) ?? Infinity) - (place.get(b) ?? Infinity) || compareNames(a, b));
+}
+/** The first two neighbours (in a tool's order) whose version numbers go down: where text order and numeric order part. */
+function outOfNumericOrder(files) {
+    const numeric = (v) => (/^\d+$/.test(v) ? BigInt(v) : undefined);
+    for (let i = 1; i < files.length; i++) {
+        const x = numeric(files[i - 1].version);
+        const y = numeric(files[i].version);
+        if (x !== undefined && y !== undefined && x > y)
+            return [files[i - 1], files[i]];
+    }
+    return undefined;
+}
+/** The warning a format gives when its tool's order is not the order of the version numbers. */
+function orderWarning(tool, rule, pair) {
+    if (!pair)
+        return [];
+    const [first, second] = pair;
+    return [
+        `${tool} orders migrations by ${rule}, not by version number: ${first.name} comes before ${second.name}, so ${second.name} is the newer of the two to ${tool} and is reverted before ${first.name}. ` +
+            'This run follows that order, as the tool would. Versions of one width keep the two orders the same.',
+    ];
 }
 /** Sorts tracking-table versions the way files are sorted. */
 function sortVersions(versions) {
@@ -25788,9 +26099,7 @@ function parseDbmate(text) {
     return { downSql, downLine: lineAt(text, start), noTransaction };
 }
 /** dbmate's order: file names compared byte by byte, as Go compares strings. */
-function byFileName(a, b) {
-    return Buffer.compare(Buffer.from(a.name), Buffer.from(b.name));
-}
+const byFileName = (a, b) => compareNames(a.name, b.name);
 async function load(dir) {
     const out = [];
     for (const name of await listFiles(dir)) {
@@ -25810,14 +26119,6 @@ async function load(dir) {
 function inDbmateOrder(versions, files) {
     const nameOf = new Map(files.map((f) => [f.id, f.name]));
     return versions.map((v) => ({ v, name: nameOf.get(v) ?? v })).sort(byFileName).map((x) => x.v);
-}
-/** Migrations whose place in dbmate's order is not their place by version number (`10_…` before `9_…`). */
-function outOfNumericOrder(files) {
-    for (let i = 1; i < files.length; i++) {
-        if (BigInt(files[i - 1].version) > BigInt(files[i].version))
-            return [files[i - 1], files[i]];
-    }
-    return undefined;
 }
 const dbmate = {
     name: 'dbmate',
@@ -26003,13 +26304,32 @@ function parseNodePgMigrate(text) {
         return { downLine: 1 };
     return { downSql: text.slice(down, up < down ? undefined : up), downLine: lineAt(text, down) };
 }
-/** The tool's own order: numeric prefix, then name. */
+/**
+ * The tool's own timestamp of a file (src/migration.ts getNumericPrefix): the name up to its first
+ * `_`; 13 digits are milliseconds, 17 digits a UTC time (yyyymmddhhmmssSSS) read as milliseconds,
+ * anything else Number(prefix) or 0. So `20240101000000000_a` (17 digits) sorts with the 13-digit
+ * millisecond names by the time it means, and `3-add.sql` has timestamp 0.
+ */
+function timestampOf(name) {
+    const prefix = name.split('_')[0];
+    if (/^\d+$/.test(prefix)) {
+        if (prefix.length === 13)
+            return Number(prefix);
+        if (prefix.length === 17) {
+            const [y, mo, d, h, mi, s, ms] = [0, 4, 6, 8, 10, 12, 14].map((at, i, all) => prefix.slice(at, all[i + 1] ?? 17));
+            return new Date(`${y}-${mo}-${d}T${h}:${mi}:${s}.${ms}Z`).valueOf();
+        }
+    }
+    return Number(prefix) || 0;
+}
+/**
+ * The tool's own order of files (src/migration.ts getMigrationFilePaths): timestamps subtracted,
+ * then names compared by localeCompare with the tool's options. Kept as the tool writes it, NaN
+ * of an impossible date included, so that one sort of the same listing gives the same order.
+ */
 function compare(a, b) {
-    const x = BigInt(a.version || '0');
-    const y = BigInt(b.version || '0');
-    if (x !== y)
-        return x < y ? -1 : 1;
-    return a.name.localeCompare(b.name, undefined, { numeric: true });
+    return (timestampOf(a.name) - timestampOf(b.name) ||
+        a.name.localeCompare(b.name, undefined, { usage: 'sort', numeric: true, sensitivity: 'variant', ignorePunctuation: true }));
 }
 const nodePgMigrate = {
     name: 'node-pg-migrate',
@@ -26038,6 +26358,7 @@ const nodePgMigrate = {
         }
         return out.sort(compare);
     },
+    layoutWarnings: (_dir, files) => orderWarning('node-pg-migrate', 'the timestamp before the first "_" in the file name (13 digits are milliseconds, 17 a UTC time)', outOfNumericOrder(files)),
     settings(config) {
         const option = splitTableOption(config.migrationsTable ?? 'pgmigrations', 'node-pg-migrate');
         return { trackingTable: async () => ({ schema: option.schema ?? 'public', name: option.name }) };
@@ -26157,8 +26478,11 @@ const prisma = {
                 noTransaction: false,
             });
         }
-        return out.sort(compareVersions);
+        // Prisma's order: folder names compared as Rust compares strings, byte by byte (prisma-engines,
+        // schema-connector migrations_directory.rs list_migrations: `a.migration_name().cmp(b.migration_name())`).
+        return out.sort((a, b) => compareNames(a.id, b.id));
     },
+    layoutWarnings: (_dir, files) => orderWarning('Prisma', 'folder name compared as text', outOfNumericOrder(files)),
     settings(config) {
         const schema = config.params.schema || 'public';
         refuseTableOption(config, 'prisma', describeTable({ schema, name: '_prisma_migrations' }));
@@ -26169,13 +26493,8 @@ const prisma = {
         relation: sqlTable(table),
         lockKey: async () => PRISMA_LOCK_KEY,
         appliedSql: `SELECT DISTINCT migration_name FROM ${sqlTable(table)} WHERE rolled_back_at IS NULL`,
-        appliedIds(rows, files) {
-            // Prisma orders migrations by folder name.
-            const order = new Map(files.map((f, i) => [f.id, i]));
-            return rows
-                .map((r) => String(r.migration_name))
-                .sort((a, b) => (order.get(a) ?? Infinity) - (order.get(b) ?? Infinity) || (a < b ? -1 : a > b ? 1 : 0));
-        },
+        // In Prisma's order of the folders.
+        appliedIds: (rows, files) => inFileOrder(rows.map((r) => String(r.migration_name)), files),
         // A row whose migration failed midway has no finished_at: when it started is when it was applied.
         appliedAt: (session, ids) => readAppliedTimes(session, `SELECT migration_name AS id, max(coalesce(finished_at, started_at)) AS at FROM ${sqlTable(table)} WHERE migration_name = ANY($1::text[]) AND rolled_back_at IS NULL GROUP BY 1`, ids),
         revertSql: (m) => [`UPDATE ${sqlTable(table)} SET rolled_back_at = now() WHERE migration_name = ${literal(m.id)} AND rolled_back_at IS NULL`],
@@ -26219,7 +26538,9 @@ const supabase = {
             const downSql = downFile ? await readText(dir, downFile) : undefined;
             out.push({ version: m[1], id: m[1], name, addedPath: name, downFile, downSql, downLine: 1, noTransaction: false });
         }
-        return out.sort(compareVersions);
+        // The CLI's order: file names as Go's fs.ReadDir sorts them, byte by byte (supabase/cli
+        // pkg/migration/list.go ListLocalMigrations), not versions as numbers.
+        return out.sort((a, b) => compareNames(a.name, b.name));
     },
     settings(config) {
         refuseTableOption(config, 'supabase', describeTable(supabase_TABLE));
@@ -26227,17 +26548,23 @@ const supabase = {
         return { searchPath: config.params.search_path, trackingTable: async () => supabase_TABLE };
     },
     layoutWarnings(_dir, files) {
-        const beside = files.map((f) => f.downFile).filter((f) => f !== undefined && !f.startsWith('down/'));
-        if (beside.length === 0)
-            return [];
-        const shown = beside.slice(0, 3).join(', ') + (beside.length > 3 ? ` and ${beside.length - 3} more` : '');
-        return [
-            `Down files ${shown} sit beside the migrations, where the Supabase CLI takes every <timestamp>_name.sql file for a migration: \`supabase db push\` would see each as a second migration with the version of the one it undoes, and could apply it. ` +
-                'Move them to supabase/migrations/down/<timestamp>_name.sql (the CLI does not read that folder); this run reads them where they are.',
-        ];
+        return [...orderWarning('The Supabase CLI', 'file name compared as text', outOfNumericOrder(files)), ...besideWarning(files)];
     },
-    tracking: versionTableTracking,
+    tracking: (table) => ({
+        ...versionTableTracking(table),
+        appliedIds: (rows, files) => inFileOrder(rows.map((r) => String(r.version)), files),
+    }),
 };
+function besideWarning(files) {
+    const beside = files.map((f) => f.downFile).filter((f) => f !== undefined && !f.startsWith('down/'));
+    if (beside.length === 0)
+        return [];
+    const shown = beside.slice(0, 3).join(', ') + (beside.length > 3 ? ` and ${beside.length - 3} more` : '');
+    return [
+        `Down files ${shown} sit beside the migrations, where the Supabase CLI takes every <timestamp>_name.sql file for a migration: \`supabase db push\` would see each as a second migration with the version of the one it undoes, and could apply it. ` +
+            'Move them to supabase/migrations/down/<timestamp>_name.sql (the CLI does not read that folder); this run reads them where they are.',
+    ];
+}
 
 ;// CONCATENATED MODULE: ./.build/migrations/types.js
 const FORMAT_NAMES = ['dbmate', 'golang-migrate', 'node-pg-migrate', 'supabase', 'prisma', 'plain'];
@@ -28054,6 +28381,7 @@ const FLAGS = {
     'pre-restore-snapshot': { help: 'restore without first snapshotting the current state (default: snapshot it)', kind: 'on' },
     clean: { help: 'keep objects the snapshot does not have (default: drop them)', kind: 'on' },
     'pre-restore-dir': { help: 'where the pre-restore snapshot goes', placeholder: 'dir' },
+    'from-another-database': { help: 'restore a snapshot of another database (or another server’s) on purpose; refused otherwise', kind: 'switch' },
     'dry-run': { help: 'say what would happen; change nothing', kind: 'switch' },
 };
 const TOKENS = ['vercel-token', 'fly-token', 'railway-token', 'render-token', 'netlify-token', 'github-token'];
@@ -28066,7 +28394,7 @@ const COMMAND_FLAGS = {
     plan: ['config', 'scope', 'budget-minutes', 'environment', 'database-url', ...COMPONENT, ...DATABASE, ...VERIFY, 'dry-run'],
     rollback: ['config', 'scope', 'reason', 'severity', 'dry-run', 'budget-minutes', 'timeline', 'incident-issue', 'environment', ...TOKENS, 'database-url', 'notify-webhook-url', ...COMPONENT, ...DATABASE, ...VERIFY],
     snapshot: ['database-url', 'format', 'jobs', 'output-dir', 'label', 'schemas', 'exclude-schemas', 'exclude-table-data', 'export-since', 'export-tables', 'export-column', 'lock-timeout-seconds', 'pg-dump-path', 'dry-run'],
-    restore: ['database-url', 'snapshot-path', 'confirm', 'pre-restore-snapshot', 'jobs', 'clean', 'pre-restore-dir', 'lock-timeout-seconds', 'dry-run'],
+    restore: ['database-url', 'snapshot-path', 'confirm', 'from-another-database', 'pre-restore-snapshot', 'jobs', 'clean', 'pre-restore-dir', 'lock-timeout-seconds', 'dry-run'],
     promote: ['provider', ...TOKENS, 'project', 'team', 'target', 'from', 'method', 'reason', 'timeout-seconds', 'dry-run', 'api-url', 'app', 'machines-api-url', 'registry-url', 'environment', 'service', 'site', 'command', 'verify-command'],
     down: ['database-url', 'migrations-dir', 'format', 'migrations-table', 'steps', 'to-version', 'since-ref', 'dry-run', 'snapshot-path', 'require-snapshot', 'lock-timeout-seconds', 'statement-timeout-seconds'],
     smoke: ['base-url', 'checks', 'checks-file', 'database-url', 'attempts', 'interval-seconds', 'backoff', 'timeout-seconds', 'samples', 'max-error-rate', 'max-p95-ms', 'baseline-url', 'bypass-token', 'deadline-seconds', 'confirm-after-seconds', 'verified-sha', 'github-token', 'fail-step', 'dry-run'],
@@ -28698,6 +29026,9 @@ class HttpApiError extends Error {
 }
 /** A 403 rate limit without a stated wait: GitHub asks for at least a minute. */
 const UNSTATED_403_WAIT_MS = 60_000;
+/** A request cut short by the step's deadline: a listing that read pages before it has its own, fuller, message. */
+class OutOfTime extends errors/* RollbackKitError */.dp {
+}
 /** The platform could not be reached, or did not answer within the request timeout. */
 class HttpNetworkError extends Error {
     host;
@@ -28858,7 +29189,7 @@ class HttpClient {
     /** No answer to `label` before the step's deadline. */
     outOfTime(label) {
         const { input, seconds } = this.opts.deadline;
-        return new errors/* RollbackKitError */.dp(`${this.service} did not answer ${label} (${this.host}) before the step's deadline: ${input} (${seconds} s) ran out.`, `Check that ${this.host} is reachable and answering, then re-run the step (it is safe to repeat), or raise ${input}.`);
+        return new OutOfTime(`${this.service} did not answer ${label} (${this.host}) before the step's deadline: ${input} (${seconds} s) ran out.`, `Check that ${this.host} is reachable and answering, then re-run the step (it is safe to repeat), or raise ${input}.`);
     }
     redirected(res, from, label) {
         let where = 'an address it did not give';
@@ -29094,6 +29425,7 @@ function splitImage(ref) {
  */
 
 
+
 function listingBound(deadline, what) {
     return { deadline, what };
 }
@@ -29101,7 +29433,25 @@ function listingBound(deadline, what) {
 function checkListingTime(bound, pagesRead) {
     if (!bound || pagesRead === 0 || bound.deadline.left() > 0)
         return;
-    throw new errors/* RollbackKitError */.dp(`Listing ${bound.what} took longer than timeout-seconds (${bound.deadline.seconds} s): ${pagesRead} page(s) read, and the list goes on.`, 'Raise timeout-seconds to look further back, or name the target to return to.');
+    throw outOfListingTime(bound, pagesRead);
+}
+/**
+ * One page, asked for only in time; the deadline passing while a later page is on its way (the
+ * client cuts each request to the time left) is the listing's time running out, said as such.
+ */
+async function listingPage(bound, pagesRead, read) {
+    checkListingTime(bound, pagesRead);
+    try {
+        return await read();
+    }
+    catch (err) {
+        if (bound && pagesRead > 0 && err instanceof OutOfTime)
+            throw outOfListingTime(bound, pagesRead);
+        throw err;
+    }
+}
+function outOfListingTime(bound, pagesRead) {
+    return new errors/* RollbackKitError */.dp(`Listing ${bound.what} took longer than timeout-seconds (${bound.deadline.seconds} s): ${pagesRead} page(s) read, and the list goes on.`, 'Raise timeout-seconds to look further back, or name the target to return to.');
 }
 /** What a message quotes of a cursor: enough to recognise it (a longer one is cut to 40 characters and an ellipsis). */
 const CURSOR_SHOWN = 41;
@@ -29165,10 +29515,9 @@ async function* releases(c, app, bound) {
     const guard = new PageGuard(`the releases of app ${app}`);
     let after;
     for (let page = 0;; page++) {
-        checkListingTime(bound, page);
-        const data = await graphql(c.api, 'graphql', 'releases', `query releases($app: String!, $first: Int, $after: String) {
+        const data = await listingPage(bound, page, () => graphql(c.api, 'graphql', 'releases', `query releases($app: String!, $first: Int, $after: String) {
         app(name: $app) { releasesUnprocessed(first: $first, after: $after) { nodes { id version status imageRef stable createdAt } pageInfo { hasNextPage endCursor } } }
-      }`, { app, first: RELEASE_PAGE, after });
+      }`, { app, first: RELEASE_PAGE, after }));
         const conn = data.app?.releasesUnprocessed;
         const list = (conn?.nodes ?? []).map(parseRelease).sort((a, b) => b.version - a.version);
         yield list;
@@ -29953,8 +30302,7 @@ const PER_PAGE = 50;
 async function* readyProductionDeploys(c, siteId, bound) {
     const guard = new PageGuard(`the ready production deploys of site ${siteId}`);
     for (let page = 1;; page++) {
-        checkListingTime(bound, page - 1);
-        const data = await c.get(`${site(siteId)}/deploys`, { production: true, state: 'ready', page, per_page: PER_PAGE });
+        const data = await listingPage(bound, page - 1, () => c.get(`${site(siteId)}/deploys`, { production: true, state: 'ready', page, per_page: PER_PAGE }));
         if (!Array.isArray(data))
             throw new UnexpectedShape('the Netlify deploy list');
         const list = data.map(parseDeploy);
@@ -30256,10 +30604,9 @@ async function* deployments(client, ref, bound) {
     const guard = new PageGuard(`the deployments of service ${ref.serviceId}`);
     let after;
     for (let page = 0;; page++) {
-        checkListingTime(bound, page);
-        const data = await client.query('deployments', `query deployments($input: DeploymentListInput!, $first: Int, $after: String) {
+        const data = await listingPage(bound, page, () => client.query('deployments', `query deployments($input: DeploymentListInput!, $first: Int, $after: String) {
         deployments(input: $input, first: $first, after: $after) { edges { node { ${FIELDS} } } pageInfo { hasNextPage endCursor } }
-      }`, { input: ref, first: PAGE_SIZE, after });
+      }`, { input: ref, first: PAGE_SIZE, after }));
         const { deployments: list, next } = parseDeploymentPage(data);
         yield list;
         if (!next || list.length === 0)
@@ -30543,8 +30890,7 @@ async function* deploys(c, serviceId, bound) {
     const guard = new PageGuard(`the deploys of service ${serviceId}`);
     let cursor;
     for (let page = 0;; page++) {
-        checkListingTime(bound, page);
-        const data = await c.get(`${svc(serviceId)}/deploys`, { limit: api_PAGE_SIZE, cursor });
+        const data = await listingPage(bound, page, () => c.get(`${svc(serviceId)}/deploys`, { limit: api_PAGE_SIZE, cursor }));
         if (!Array.isArray(data))
             throw new UnexpectedShape('the Render deploy list');
         const list = data.map((item) => api_parseDeploy(obj(item)?.deploy ?? item));
@@ -30829,6 +31175,7 @@ function model_describeDeployment(d) {
 ;// CONCATENATED MODULE: ./.build/platforms/vercel/api.js
 
 
+
 async function getProject(client, idOrName, rollbackInfo = false) {
     const data = await client.get(`/v9/projects/${encodeURIComponent(idOrName)}`, { rollbackInfo: rollbackInfo || undefined });
     return parseProject(data);
@@ -30853,7 +31200,18 @@ async function* productionDeployments(client, projectId, opts = {}) {
             progress.timedOut = true;
             return;
         }
-        const data = await client.get('/v6/deployments', { projectId, target: 'production', limit: vercel_api_PAGE_SIZE, until });
+        let data;
+        try {
+            data = await client.get('/v6/deployments', { projectId, target: 'production', limit: vercel_api_PAGE_SIZE, until });
+        }
+        catch (err) {
+            // The deadline passed while a later page was on its way: the list goes on, as above.
+            if (err instanceof OutOfTime && progress.pages > 0) {
+                progress.timedOut = true;
+                return;
+            }
+            throw err;
+        }
         const { deployments, next } = model_parseDeploymentPage(data);
         progress.pages++;
         yield deployments;
@@ -34377,6 +34735,7 @@ async function verifyWithChecks(checks, v, database, log) {
 
 
 
+
 /** How long a second run waits for the first to finish the database before giving up (bounded). */
 const MIN_LOCK_WAIT_SECONDS = 30;
 async function runRollback(request, deps, log) {
@@ -34621,22 +34980,34 @@ async function runRollback(request, deps, log) {
     else {
         const target = request.database;
         const st = timeline.start('snapshot');
-        try {
-            // The root action has no output-dir input: its snapshots go under $RUNNER_TEMP.
-            const snap = await takeSnapshot(wholeDatabaseSnapshot(target, { outputDir: request.snapshotDir, outputDirInput: 'RUNNER_TEMP', label: 'before-rollback', tools: request.tools }), log);
+        /** The snapshot is kept (uploaded) before the database phase goes on; with method restore, before it commits. */
+        const snapshotTaken = async (snap) => {
             record.snapshot = { path: snap.path, sha256: snap.sha256, sizeBytes: snap.sizeBytes };
-            await finished(st.end('ok', `verified snapshot of ${describeTarget(target)}, ${snap.sizeBytes} bytes`));
-        }
-        catch (err) {
-            fail('snapshot');
-            db.status = 'skipped';
-            await finished(st.end('failed', redact(err)));
-            timeline.skip('database', 'no verified snapshot to go back to, so the database was not changed');
-        }
-        if (record.snapshot) {
-            const dt = timeline.start('database');
+            await keepSnapshot(record.snapshot, snap.manifestPath, request, deps, log);
+            const held = db.method === 'restore' ? ', taken in the restore\'s transaction with its tables locked against writes' : '';
+            await finished(st.end('ok', `verified snapshot of ${describeTarget(target)}, ${snap.sizeBytes} bytes${held}`));
+        };
+        if (db.method !== 'restore') {
             try {
-                const result = await databasePhase(request, record, downPlan, budget.phase('database'), log);
+                // The root action has no output-dir input: its snapshots go under $RUNNER_TEMP.
+                await snapshotTaken(await takeSnapshot(wholeDatabaseSnapshot(target, { outputDir: request.snapshotDir, outputDirInput: 'RUNNER_TEMP', label: 'before-rollback', tools: request.tools }), log));
+            }
+            catch (err) {
+                fail('snapshot');
+                db.status = 'skipped';
+                await finished(st.end('failed', redact(err)));
+                timeline.skip('database', 'no verified snapshot to go back to, so the database was not changed');
+            }
+        }
+        // A restore takes the snapshot itself, once its transaction holds the tables it replaces: taken
+        // here, before it, rows written in between would be in neither (restore.ts).
+        if (record.snapshot || db.method === 'restore') {
+            let dt = record.snapshot ? timeline.start('database') : undefined;
+            try {
+                const result = await databasePhase(request, record, downPlan, budget.phase('database'), log, async (snap) => {
+                    await snapshotTaken(snap);
+                    dt = timeline.start('database');
+                });
                 db.status = result.status;
                 if (result.status === 'reverted' || result.status === 'restored')
                     changed = true;
@@ -34651,6 +35022,12 @@ async function runRollback(request, deps, log) {
                 const stopped = err instanceof RevertFailed ? err.partial.stoppedIn : undefined;
                 if (err instanceof RevertFailed && (err.partial.reverted.length || (stopped && (stopped.ran > 0 || stopped.unsure))))
                     changed = true;
+                if (!dt) {
+                    // The restore stopped before its snapshot existed (refused while planned, a lock not
+                    // granted, the snapshot failed): it changed nothing, and says why.
+                    await finished(st.end('skipped', 'the restore stopped before its snapshot was taken (see the database phase)'));
+                    dt = timeline.start('database');
+                }
                 await finished(dt.end('failed', db.error));
             }
         }
@@ -34819,7 +35196,9 @@ function databasePlanText(db) {
  * The database change under the whole-rollback lock, written down in the ledger as it goes. Sets
  * `record.database.reverted` from the tracking table as the run leaves it, also when it fails.
  */
-async function databasePhase(request, record, plannedHere, budgetMs, log) {
+async function databasePhase(request, record, plannedHere, budgetMs, log, 
+/** Method restore: its snapshot, as soon as it exists (the restore commits only once this resolves). */
+onRestoreSnapshot) {
     const db = request.plan.database;
     const dbRecord = record.database;
     const session = await connect(request.database);
@@ -34840,9 +35219,10 @@ async function databasePhase(request, record, plannedHere, budgetMs, log) {
                 target: request.database,
                 snapshotPath: db.snapshotPath,
                 // Putting the database in scope with method restore is the deliberate choice restore-db's
-                // confirm stands for, and the snapshot phase has just kept the current state.
+                // confirm stands for. Its pre-restore snapshot is the snapshot phase's.
                 confirm: request.database.database,
-                preRestoreSnapshot: false,
+                preRestoreSnapshot: true,
+                onPreRestoreSnapshot: onRestoreSnapshot,
                 jobs: 1,
                 clean: true,
                 preRestoreDir: request.snapshotDir,
@@ -34914,6 +35294,26 @@ async function environmentPhase(request, components, record, timeline, finished,
     }
     await finished(t.end(warn ? 'warning' : 'ok', lines.join('; ')));
 }
+/**
+ * Uploads the snapshot (deps.keepSnapshot) so it outlives the job; without an upload, one in the
+ * runner's temporary folder is marked and warned about: GitHub deletes it when the job ends.
+ */
+async function keepSnapshot(snapshot, manifestPath, request, deps, log) {
+    if (deps.keepSnapshot) {
+        try {
+            snapshot.artifact = await deps.keepSnapshot({ path: snapshot.path, manifestPath });
+            log.info(`Uploaded the snapshot taken before the rollback as artifact ${snapshot.artifact}.`);
+            return;
+        }
+        catch (err) {
+            log.warning(`The snapshot taken before the rollback could not be uploaded: ${log.redact((0,errors/* errorLine */.BP)(err))}`);
+        }
+    }
+    if (!(0,files/* isInside */.FK)(snapshot.path, request.runnerTemp))
+        return;
+    snapshot.deletedWithJob = true;
+    log.warning(`The snapshot taken before the rollback (${snapshot.path}) is in RUNNER_TEMP, which GitHub deletes when this job ends, and it was not uploaded: it is the way back. Upload it or copy it elsewhere in a later step of this job (if: always()).`);
+}
 /** What a person should do now, from what the record says. */
 function nextSteps(record) {
     const steps = [];
@@ -34970,8 +35370,14 @@ function nextSteps(record) {
     const reverted = record.database?.reverted ?? [];
     if (reverted.length)
         steps.push(`${reverted.length === 1 ? `Migration ${reverted[0]} was` : `Migrations ${reverted.join(', ')} were`} reverted: remove or fix ${reverted.length === 1 ? 'it' : 'them'} before the next deploy, or it will apply ${reverted.length === 1 ? 'it' : 'them'} again.`);
-    if (record.snapshot && record.status !== 'failed')
-        steps.push(`Keep the snapshot taken before the rollback (${record.snapshot.path}) until the incident is closed.`);
+    const snap = record.snapshot;
+    if (snap?.artifact && record.status !== 'failed')
+        steps.push(`Keep the snapshot taken before the rollback (artifact ${snap.artifact}, ${snap.path}) until the incident is closed.`);
+    else if (snap?.deletedWithJob) {
+        steps.push(`The snapshot taken before the rollback (${snap.path}) is on this runner only, in RUNNER_TEMP, which GitHub deletes when this job ends, and it was not uploaded: upload it (actions/upload-artifact with if: always()) or copy it elsewhere in a later step of this job, and keep it until the incident is closed.`);
+    }
+    else if (snap && record.status !== 'failed')
+        steps.push(`Keep the snapshot taken before the rollback (${snap.path}) until the incident is closed.`);
     return steps;
 }
 
@@ -36318,7 +36724,8 @@ function databaseSection(record) {
     const out = [];
     if (record.snapshot) {
         const s = record.snapshot;
-        out.push('### Snapshot taken before the database changed', table(['', ''], [['Path', codeSpan(s.path)], ['sha256', codeSpan(s.sha256)], ['Size', formatBytes(s.sizeBytes)]]));
+        const kept = s.artifact ? codeSpan(s.artifact) : s.deletedWithJob ? 'not uploaded: on this runner only, **deleted when this job ends**' : 'not uploaded';
+        out.push('### Snapshot taken before the database changed', table(['', ''], [['Path', codeSpan(s.path)], ['Artifact', kept], ['sha256', codeSpan(s.sha256)], ['Size', formatBytes(s.sizeBytes)]]));
     }
     const db = record.database;
     // A dry run's migrations are in the plan; there is nothing reverted to show.

@@ -380,10 +380,10 @@ __nccwpck_require__.a(__webpack_module__, async (__webpack_handle_async_dependen
 /* harmony import */ var _core_action_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(42247);
 /* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(8005);
 /* harmony import */ var _db_db_inputs_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(51581);
-/* harmony import */ var _db_restore_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(97532);
+/* harmony import */ var _db_restore_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(16369);
 /* harmony import */ var _github_artifact_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(81260);
-/* harmony import */ var _report_restore_db_summary_js__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(39563);
-/* harmony import */ var _report_write_summary_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(44039);
+/* harmony import */ var _report_restore_db_summary_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(39563);
+/* harmony import */ var _report_write_summary_js__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(44039);
 
 
 
@@ -392,26 +392,38 @@ __nccwpck_require__.a(__webpack_module__, async (__webpack_handle_async_dependen
 
 
 
-/** The pre-restore snapshot once it exists, and whether the summary already names it. */
-let preRestorePath;
+/** The pre-restore snapshot once it exists, how it is kept, and whether the summary already names it. */
+let preRestore;
 let summarized = false;
-await (0,_core_action_js__WEBPACK_IMPORTED_MODULE_1__/* .runAction */ .Cs)('restore-db', async (log) => {
-    const request = (0,_db_db_inputs_js__WEBPACK_IMPORTED_MODULE_3__/* .readRestoreRequest */ .U)(_core_action_js__WEBPACK_IMPORTED_MODULE_1__/* .input */ .hF, _core_action_js__WEBPACK_IMPORTED_MODULE_1__/* .input */ .hF.required('database-url'), { defaultDir: (0,node_path__WEBPACK_IMPORTED_MODULE_0__.join)(process.env.RUNNER_TEMP || process.cwd(), 'rollback-kit', 'snapshots'), searchPath: process.env.PATH ?? '' }, log);
-    const upload = _core_action_js__WEBPACK_IMPORTED_MODULE_1__/* .input */ .hF.boolean('upload-artifact', false);
+await (0,_core_action_js__WEBPACK_IMPORTED_MODULE_1__/* .runAction */ .Cs)('restore-db', async (log, signal) => {
+    const runnerTemp = process.env.RUNNER_TEMP;
+    const request = (0,_db_db_inputs_js__WEBPACK_IMPORTED_MODULE_3__/* .readRestoreRequest */ .U)(_core_action_js__WEBPACK_IMPORTED_MODULE_1__/* .input */ .hF, _core_action_js__WEBPACK_IMPORTED_MODULE_1__/* .input */ .hF.required('database-url'), { defaultDir: (0,node_path__WEBPACK_IMPORTED_MODULE_0__.join)(runnerTemp || process.cwd(), 'rollback-kit', 'snapshots'), searchPath: process.env.PATH ?? '' }, log);
+    const onGitHub = Boolean(process.env.ACTIONS_RUNTIME_TOKEN);
+    const upload = (0,_github_artifact_js__WEBPACK_IMPORTED_MODULE_5__/* .readUploadChoice */ .lx)(_core_action_js__WEBPACK_IMPORTED_MODULE_1__/* .input */ .hF.string('upload-artifact'), onGitHub);
     const retentionDays = _core_action_js__WEBPACK_IMPORTED_MODULE_1__/* .input */ .hF.integer('retention-days', { min: 1, max: 90 });
-    if (upload && !request.preRestoreSnapshot)
+    if (upload === 'asked' && !request.preRestoreSnapshot)
         throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .RollbackKitError */ .dp('upload-artifact uploads the pre-restore snapshot, and pre-restore-snapshot is false.', 'Set pre-restore-snapshot: true, or upload-artifact: false. Nothing was changed.');
-    if (upload)
-        (0,_github_artifact_js__WEBPACK_IMPORTED_MODULE_5__/* .requireArtifactRuntime */ ._)(Boolean(process.env.ACTIONS_RUNTIME_TOKEN));
+    if (upload === 'asked')
+        (0,_github_artifact_js__WEBPACK_IMPORTED_MODULE_5__/* .requireArtifactRuntime */ ._n)(onGitHub);
     const result = await (0,_db_restore_js__WEBPACK_IMPORTED_MODULE_4__/* .restoreSnapshot */ .n5)({
         ...request,
-        // Reported the moment it exists: a restore that fails after this still says where the way back is.
+        signal,
+        // Reported the moment it exists: a restore that fails after this still says where the way back
+        // is. Uploaded beside the restore, which commits only once the upload is done.
         onPreRestoreSnapshot: async (pre) => {
-            preRestorePath = pre.path;
+            preRestore = (0,_report_restore_db_summary_js__WEBPACK_IMPORTED_MODULE_6__/* .keptSnapshot */ .n1)(pre.path, runnerTemp);
             (0,_core_action_js__WEBPACK_IMPORTED_MODULE_1__/* .setOutputs */ .n0)({ 'pre-restore-snapshot-path': pre.path });
-            if (!upload)
+            if (upload === 'no') {
+                if (preRestore.deletedWithJob)
+                    log.warning(preRestore.deletedWithJob);
                 return;
-            const artifact = await (0,_github_artifact_js__WEBPACK_IMPORTED_MODULE_5__/* .uploadSnapshotArtifact */ .e)([pre.path, pre.manifestPath], retentionDays);
+            }
+            const artifact = await (0,_github_artifact_js__WEBPACK_IMPORTED_MODULE_5__/* .uploadSnapshotArtifact */ .eh)([pre.path, pre.manifestPath], retentionDays).catch((err) => {
+                if (upload === 'asked' || !(err instanceof _core_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .RollbackKitError */ .dp))
+                    throw err;
+                throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .RollbackKitError */ .dp(err.message, 'Run the step again, or set upload-artifact: false to restore without keeping it past the job (a warning then says where it is).');
+            });
+            preRestore = { ...preRestore, artifact: artifact.name, retentionDays };
             log.info(`Uploaded the pre-restore snapshot as artifact ${artifact.name}${retentionDays ? `, kept ${retentionDays} days` : ''}.`);
         },
     }, log);
@@ -421,10 +433,10 @@ await (0,_core_action_js__WEBPACK_IMPORTED_MODULE_1__/* .runAction */ .Cs)('rest
         'tables-restored': result.tablesRestored,
         'duration-ms': result.durationMs,
     });
-    await (0,_report_write_summary_js__WEBPACK_IMPORTED_MODULE_6__/* .writeSummary */ .S)((0,_report_restore_db_summary_js__WEBPACK_IMPORTED_MODULE_7__/* .restoreSummary */ .r)(result), log);
+    await (0,_report_write_summary_js__WEBPACK_IMPORTED_MODULE_7__/* .writeSummary */ .S)((0,_report_restore_db_summary_js__WEBPACK_IMPORTED_MODULE_6__/* .restoreSummary */ .rk)(result, preRestore), log);
     summarized = true;
     // A restore that fails after its pre-restore snapshot still says where the way back is.
-}, () => (preRestorePath && !summarized ? (0,_report_restore_db_summary_js__WEBPACK_IMPORTED_MODULE_7__/* .preRestoreSnapshotDetails */ .E)(preRestorePath) : undefined));
+}, () => (preRestore && !summarized ? (0,_report_restore_db_summary_js__WEBPACK_IMPORTED_MODULE_6__/* .preRestoreSnapshotDetails */ .Eo)(preRestore) : undefined));
 
 __webpack_async_result__();
 } catch(e) { __webpack_async_result__(e); } }, 1);
@@ -769,22 +781,88 @@ function setOutputs(outputs) {
     }
 }
 /**
+ * How long a step being stopped waits for its work to wind down before it reports and exits. When
+ * GitHub cancels a job the runner sends SIGINT, then SIGTERM 7.5 s later, then SIGKILL 2.5 s after
+ * that: the report must be written before the SIGKILL.
+ */
+const STOP_GRACE_MS = 5_000;
+/**
+ * SIGTERM and SIGINT while an action runs. Node's default is to exit at once (143, 130): no
+ * `::error::`, no summary, child processes and temporary files left behind, and nobody told whether
+ * the database changed. Instead the first signal aborts `signal`, which the action's work listens to
+ * (it stops feeding its programs and ends them, and knows what it had done), and the step waits for
+ * that work to end, at most STOP_GRACE_MS; a second signal stops the wait at once.
+ */
+function stopOnSignals(log) {
+    const controller = new AbortController();
+    let received;
+    let giveUp = () => undefined;
+    const expired = new Promise((resolve) => (giveUp = () => resolve('expired')));
+    const onSignal = (name) => {
+        if (received)
+            return giveUp();
+        received = name;
+        log.info(`Received ${name}: stopping; waiting up to ${STOP_GRACE_MS / 1000} s for the work under way to end …`);
+        controller.abort(new Error(`stopped by ${name}`));
+        setTimeout(giveUp, STOP_GRACE_MS).unref();
+    };
+    process.on('SIGTERM', onSignal);
+    process.on('SIGINT', onSignal);
+    return {
+        signal: controller.signal,
+        received: () => received,
+        expired,
+        dispose() {
+            process.off('SIGTERM', onSignal);
+            process.off('SIGINT', onSignal);
+        },
+    };
+}
+/**
  * Runs an action body; every action fails the same way. The job summary gets "### <action>:
  * failed", the redacted error line and the action's own details; the log gets one redacted
  * `::error::` line. Unexpected errors keep their stack in the debug log so a bug report has it
- * without frightening the reader.
+ * without frightening the reader. A step stopped by SIGTERM or SIGINT fails the same way, saying
+ * so, with what the action knew of its own state (its error), and exits non-zero.
  */
 async function runAction(action, body, details) {
     const log = actionLog();
+    const stop = stopOnSignals(log);
     try {
-        await body(log);
-    }
-    catch (err) {
+        const ran = body(log, stop.signal).then(() => ({ ok: true }), (err) => ({ ok: false, err }));
+        const outcome = await Promise.race([ran, stop.expired]);
+        const signal = stop.received();
+        let failure;
+        if (outcome === 'expired') {
+            failure = new errors/* RollbackKitError */.dp(`${action} was stopped by ${signal} and its work did not end within ${STOP_GRACE_MS / 1000} s: what it had changed by then is not known.`, 'Check the state of what it works on (its log above says how far it got) before running it again.');
+        }
+        else if (!outcome.ok) {
+            failure = signal ? stoppedError(action, signal, outcome.err) : outcome.err;
+        }
+        else if (signal) {
+            failure = new errors/* RollbackKitError */.dp(`${action} was stopped by ${signal} as its work ended: that work was done, and what it reports above stands.`);
+        }
+        if (failure === undefined)
+            return;
+        const err = failure;
         if (!(err instanceof errors/* RollbackKitError */.dp) && err instanceof Error && err.stack)
             log.debug(err.stack);
         await (0,write_summary/* writeSummary */.S)(failureSummary(action, err, log, await failureDetails(details, err, log)), log);
         output.fail(log.redact((0,errors/* errorLine */.BP)(err)));
     }
+    finally {
+        stop.dispose();
+        // Whatever is still running (a connection, a program that ignored the stop) must not keep a
+        // stopped step alive: the runner would kill it before anything else is said.
+        if (stop.received())
+            process.exit(process.exitCode || 1);
+    }
+}
+/** The action's own error, said to be a stop: what it knew (committed or not) is in its words. */
+function stoppedError(action, signal, err) {
+    const hint = err instanceof errors/* RollbackKitError */.dp ? err.hint : undefined;
+    const message = err instanceof errors/* RollbackKitError */.dp ? err.message : (0,errors/* errorLine */.BP)(err);
+    return new errors/* RollbackKitError */.dp(`${action} was stopped by ${signal}: ${message}`, hint);
 }
 /** The action's details, or none: a failure while describing the failure must not hide the failure. */
 async function failureDetails(details, err, log) {
@@ -960,6 +1038,135 @@ function errorLine(err) {
 
 /***/ }),
 
+/***/ 32019:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   FK: () => (/* binding */ isInside),
+/* harmony export */   Jg: () => (/* binding */ probeWritable),
+/* harmony export */   Oh: () => (/* binding */ makeDirectory),
+/* harmony export */   Zf: () => (/* binding */ writeFileAtomic),
+/* harmony export */   dH: () => (/* binding */ asFileError)
+/* harmony export */ });
+/* harmony import */ var node_crypto__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(77598);
+/* harmony import */ var node_fs_promises__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(51455);
+/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(76760);
+/* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(8005);
+/**
+ * Files the actions write where a user pointed them (output-dir, reports): folders created one
+ * level at a time, refused on kernel pseudo file systems, and files written whole or not at all.
+ */
+
+
+
+
+/** Whether `path` lies inside `dir` (the runner's RUNNER_TEMP, say, which GitHub deletes when the job ends). */
+function isInside(path, dir) {
+    if (!dir)
+        return false;
+    const rel = (0,node_path__WEBPACK_IMPORTED_MODULE_2__.relative)((0,node_path__WEBPACK_IMPORTED_MODULE_2__.resolve)(dir), (0,node_path__WEBPACK_IMPORTED_MODULE_2__.resolve)(path));
+    return rel !== '' && rel !== '..' && !rel.startsWith(`..${node_path__WEBPACK_IMPORTED_MODULE_2__.sep}`) && !(0,node_path__WEBPACK_IMPORTED_MODULE_2__.isAbsolute)(rel);
+}
+/** /proc, /sys and /dev hold no files to keep; Node's recursive mkdir loops forever on /proc. */
+const PSEUDO_FILE_SYSTEMS = ['/proc', '/sys', '/dev'];
+function onPseudoFileSystem(path) {
+    return PSEUDO_FILE_SYSTEMS.find((root) => path === root || path.startsWith(`${root}/`));
+}
+/** The deepest part of `path` that exists, resolved through symbolic links. */
+async function existingAncestor(path) {
+    for (let current = path;; current = (0,node_path__WEBPACK_IMPORTED_MODULE_2__.dirname)(current)) {
+        try {
+            return await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_1__.realpath)(current);
+        }
+        catch (err) {
+            if ((0,node_path__WEBPACK_IMPORTED_MODULE_2__.dirname)(current) === current || err.code !== 'ENOENT')
+                return current;
+        }
+    }
+}
+/**
+ * Creates `dir` and its missing parents, one mkdir each (so the work is bounded by the path's
+ * depth), after refusing paths that are, or lead through a link to, /proc, /sys or /dev.
+ * `input` names the input the path came from, for the error.
+ */
+async function makeDirectory(dir, input) {
+    const absolute = (0,node_path__WEBPACK_IMPORTED_MODULE_2__.resolve)(dir);
+    const pseudo = onPseudoFileSystem(absolute) ?? onPseudoFileSystem(await existingAncestor(absolute));
+    if (pseudo) {
+        throw new _errors_js__WEBPACK_IMPORTED_MODULE_3__/* .RollbackKitError */ .dp(`${input} ${dir} is under ${pseudo}, a kernel file system that cannot keep files.`, `Point ${input} at a writable folder, such as one under $RUNNER_TEMP.`);
+    }
+    const cannot = (why) => new _errors_js__WEBPACK_IMPORTED_MODULE_3__/* .RollbackKitError */ .dp(`Cannot create ${input} ${dir}: ${why}.`, `Point ${input} at a writable folder, such as one under $RUNNER_TEMP.`);
+    const missing = [];
+    for (let current = absolute;; current = (0,node_path__WEBPACK_IMPORTED_MODULE_2__.dirname)(current)) {
+        let isDirectory;
+        try {
+            isDirectory = (await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_1__.stat)(current)).isDirectory();
+        }
+        catch (err) {
+            // ENOTDIR: a parent is a file; the walk up finds it and says so.
+            const code = err.code;
+            if ((code !== 'ENOENT' && code !== 'ENOTDIR') || (0,node_path__WEBPACK_IMPORTED_MODULE_2__.dirname)(current) === current)
+                throw cannot(`${current}: ${(0,_errors_js__WEBPACK_IMPORTED_MODULE_3__/* .systemErrorMeaning */ .rZ)(err) ?? err.message}`);
+            missing.unshift(current);
+            continue;
+        }
+        if (!isDirectory)
+            throw cannot(`${current} is a file, not a folder`);
+        break;
+    }
+    for (const d of missing) {
+        await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_1__.mkdir)(d).catch((err) => {
+            if (err.code !== 'EEXIST')
+                throw cannot(`${d}: ${(0,_errors_js__WEBPACK_IMPORTED_MODULE_3__/* .systemErrorMeaning */ .rZ)(err) ?? err.message}`);
+        });
+    }
+}
+/** Checks that files can be created in `dir` (permissions, read-only mounts) before any work starts. */
+async function probeWritable(dir, input) {
+    const probe = (0,node_path__WEBPACK_IMPORTED_MODULE_2__.join)(dir, `.rollback-kit-write-test-${process.pid}-${(0,node_crypto__WEBPACK_IMPORTED_MODULE_0__.randomBytes)(3).toString('hex')}`);
+    try {
+        await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_1__.writeFile)(probe, '');
+    }
+    catch (err) {
+        throw new _errors_js__WEBPACK_IMPORTED_MODULE_3__/* .RollbackKitError */ .dp(`Cannot write files in ${input} ${dir}: ${(0,_errors_js__WEBPACK_IMPORTED_MODULE_3__/* .systemErrorMeaning */ .rZ)(err) ?? err.message}.`, `Point ${input} at a writable folder, such as one under $RUNNER_TEMP.`);
+    }
+    await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_1__.unlink)(probe).catch(() => undefined);
+}
+/**
+ * Writes a file whole or not at all: a temporary file beside it, then a rename. A full disk or a
+ * crash leaves the old file (or none), never a truncated one someone could trust.
+ */
+async function writeFileAtomic(path, data) {
+    const temporary = (0,node_path__WEBPACK_IMPORTED_MODULE_2__.join)((0,node_path__WEBPACK_IMPORTED_MODULE_2__.dirname)(path), `.${(0,node_path__WEBPACK_IMPORTED_MODULE_2__.basename)(path)}.${(0,node_crypto__WEBPACK_IMPORTED_MODULE_0__.randomBytes)(4).toString('hex')}.tmp`);
+    try {
+        await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_1__.writeFile)(temporary, data, { flag: 'wx' });
+        await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_1__.rename)(temporary, path);
+    }
+    catch (err) {
+        await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_1__.rm)(temporary, { force: true }).catch(() => undefined);
+        // Name the file the user will look for, not the temporary one.
+        const e = err;
+        if (!e.path || e.path === temporary)
+            Object.assign(e, { path, syscall: e.syscall === 'rename' ? 'rename' : 'write' });
+        throw asFileError(e);
+    }
+}
+/** A Node file-system error as one the user can act on: the operation, the path, what to do. */
+function asFileError(err, input) {
+    if (err instanceof _errors_js__WEBPACK_IMPORTED_MODULE_3__/* .RollbackKitError */ .dp || !err.path)
+        return err;
+    const line = (0,_errors_js__WEBPACK_IMPORTED_MODULE_3__/* .systemErrorLine */ .o3)(err);
+    if (!line)
+        return err;
+    const code = err.code;
+    const where = input ? `Point ${input} at a writable folder with free space, such as one under $RUNNER_TEMP.` : undefined;
+    const hint = code === 'ENOSPC' || code === 'EDQUOT' ? `Free space on that disk${input ? ` or point ${input} elsewhere` : ''}, then run again.` : where;
+    return new _errors_js__WEBPACK_IMPORTED_MODULE_3__/* .RollbackKitError */ .dp(line, hint);
+}
+
+
+/***/ }),
+
 /***/ 30151:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
@@ -1051,6 +1258,7 @@ async function runProcess(command, args, opts = {}) {
             env: { ...process.env, ...opts.env },
             stdio: [opts.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'],
             signal: opts.signal,
+            killSignal: opts.killSignal,
         });
         if (opts.stdin) {
             // The program may exit before reading everything (an error stops psql): not our failure.
@@ -1081,10 +1289,12 @@ async function runProcess(command, args, opts = {}) {
         }
         else
             child.stdout.on('data', (d) => {
+                const text = d.toString();
                 if (stdout.length < MAX_CAPTURE)
-                    stdout += d.toString();
+                    stdout += text;
                 else
                     cut.stdout = true;
+                opts.onStdout?.(text);
             });
         child.stderr.on('data', (d) => {
             const text = d.toString();
@@ -1861,6 +2071,7 @@ function readRestoreRequest(inputs, databaseUrl, ctx, log) {
         target: (0,_connection_js__WEBPACK_IMPORTED_MODULE_3__/* .parseConnectionString */ .HH)(databaseUrl, log),
         snapshotPath: inputs.required('snapshot-path'),
         confirm: inputs.string('confirm'),
+        fromAnotherDatabase: inputs.boolean('from-another-database', false),
         preRestoreSnapshot: inputs.boolean('pre-restore-snapshot', true),
         jobs: inputs.integer('jobs', { default: 1, min: 1, max: 64 }),
         clean: inputs.boolean('clean', true),
@@ -2211,7 +2422,7 @@ function toolErrorLine(stderr) {
 
 /***/ }),
 
-/***/ 97532:
+/***/ 16369:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -2220,7 +2431,7 @@ __nccwpck_require__.d(__webpack_exports__, {
   n5: () => (/* binding */ restoreSnapshot)
 });
 
-// UNUSED EXPORTS: checkConfirmation, rowCheckStatement
+// UNUSED EXPORTS: checkConfirmation, fewerRowsThanBefore, rowCheckStatement
 
 // EXTERNAL MODULE: external "node:fs"
 var external_node_fs_ = __nccwpck_require__(73024);
@@ -2510,6 +2721,7 @@ var external_node_path_ = __nccwpck_require__(76760);
 
 
 
+
 /** One line of `pg_restore --list`: `3356; 0 16399 TABLE DATA public events postgres`. */
 const ENTRY = /^(\d+); (\d+) (\d+) (.*)$/;
 /** The entries pg_restore --section=data restores, other than large objects (see splitArchive). */
@@ -2576,7 +2788,13 @@ async function prepareDataPath(pgRestore, archive) {
     if (!parts)
         return undefined;
     const dir = await (0,promises_.mkdtemp)((0,external_node_path_.join)((0,external_node_os_.tmpdir)(), 'rk-restore-'));
-    const remove = () => (0,promises_.rm)(dir, { recursive: true, force: true });
+    // Also when the process exits before the restore removes it (a stopped step that could not wait).
+    const atExit = () => (0,external_node_fs_.rmSync)(dir, { recursive: true, force: true });
+    process.once('exit', atExit);
+    const remove = async () => {
+        process.off('exit', atExit);
+        await (0,promises_.rm)(dir, { recursive: true, force: true });
+    };
     const fifo = (0,external_node_path_.join)(dir, 'data');
     try {
         if (!plainPath(fifo) || (await (0,core_process/* runProcess */.R)('mkfifo', ['-m', '600', fifo]).catch(() => undefined))?.code !== 0) {
@@ -2728,7 +2946,9 @@ class SqlLexer {
         while (i < n) {
             switch (this.mode) {
                 case MODE_LINE_COMMENT: {
-                    const nl = text.indexOf('\n', i);
+                    // PostgreSQL's scan.l (and psql's psqlscan.l): `newline [\n\r]` ends a -- comment, so a
+                    // file with CR-only line endings has code on the line after one.
+                    const nl = lineEnd(text, i);
                     if (nl < 0)
                         i = n;
                     else {
@@ -2972,6 +3192,13 @@ function dollarTagEnd(text, at) {
     }
     return text.charCodeAt(i) === DOLLAR ? i + 1 : -1;
 }
+/** Where the line from `from` ends: the first \n or \r, or -1. */
+function lineEnd(text, from) {
+    for (let i = from; i < text.length; i++)
+        if (text[i] === '\n' || text[i] === '\r')
+            return i;
+    return -1;
+}
 /**
  * `sql` as the lexer reads it, each character that is not code replaced by a space (newlines kept,
  * so offsets and lines still hold): comments always, and with `quoted` the insides of strings,
@@ -3109,7 +3336,7 @@ class ScriptStream extends external_node_stream_.Transform {
         });
         this.begun = !rules.unwrap;
         if (wrapping)
-            this.push(['BEGIN;', ...wrapping.prelude, ''].join('\n'));
+            this.push([...(wrapping.opened ? [] : ['BEGIN;']), ...wrapping.prelude, ''].join('\n'));
     }
     /** One line of statements, with its newline (the script's last line may have none). */
     statementLine(raw) {
@@ -3316,12 +3543,12 @@ class ScriptStream extends external_node_stream_.Transform {
         this.push(`COMMIT;\n\\echo '${COMMITTED}'\n`);
     }
 }
-/** The SQL stream for psql: BEGIN, the prelude, the snapshot's script, the epilogue, then COMMIT. */
+/** The SQL stream for psql: BEGIN (unless `opened`), the prelude, the snapshot's script, the epilogue, then COMMIT. */
 function restoreScript(parts) {
-    const { prelude, source, sourceDone, epilogue, beforeCommit, ...filter } = parts;
+    const { opened, prelude, source, sourceDone, epilogue, beforeCommit, ...filter } = parts;
     const input = source instanceof external_node_stream_.Readable ? source : external_node_stream_.Readable.from(source);
     // pipeline, not pipe: a source that fails fails the script too, so no COMMIT can follow it.
-    return (0,external_node_stream_.pipeline)(input, new ScriptStream(filter, { prelude, sourceDone, epilogue, beforeCommit }), () => undefined);
+    return (0,external_node_stream_.pipeline)(input, new ScriptStream(filter, { opened, prelude, sourceDone, epilogue, beforeCommit }), () => undefined);
 }
 /**
  * The script filtered statement by statement, without restore-db's wrapping: for reading pg_dump's
@@ -3723,11 +3950,46 @@ async function planRestore(session, contents, where) {
             const uses = users.map((u) => `${u.user} uses ${u.uses}${u.root === u.uses ? '' : `, which goes with ${u.root}`}`);
             found.push(`Objects the snapshot does not have use what it re-creates, so the restore could not drop that and create it again under them: ${uses.join('; ')}.`);
         }
+        const fixes = remedies([...unsupported, ...users.map((u) => u.user)]);
         throw new errors/* RollbackKitError */.dp(`${found.join(' ')} Nothing was changed.`, 'These were created after the snapshot (or are outside it) and use its tables, types, functions, operators or other objects. ' +
-            'Drop them (or undo their migration with run-down-migrations), or change them so they no longer do (for a column: ALTER TABLE … ALTER COLUMN … TYPE text), ' +
+            `Drop them (or undo their migration with run-down-migrations), or change them so they no longer do${fixes.length ? ` (${fixes.join('; ')})` : ''}, ` +
             `and run again; do not drop with CASCADE, which takes their columns and rows with it. ${where} keeps them until then.`);
     }
     return { dropped, keptPartitions: keptPartitions.map(({ oid: _oid, parentOid: _parent, ...p }) => p), droppedForeignKeys: intoKept.map((r) => r.statement), keptForeignKeys, keptViews };
+}
+/**
+ * How to take each kind of object (as pg_describe_object names it, with the empty search_path
+ * planRestore sets: `default value for column id of table public.clients`) off what the snapshot
+ * re-creates, naming the first of each kind; kinds not listed get the general advice alone.
+ */
+const REMEDIES = [
+    {
+        kind: /^default value for column (.+) of table (.+)$/,
+        fix: (m) => `for a column default: ALTER TABLE ${m[2]} ALTER COLUMN ${quoteIdent(m[1])} DROP DEFAULT, and after the restore give it one of its own (a sequence it owns: CREATE SEQUENCE …; ALTER TABLE ${m[2]} ALTER COLUMN ${quoteIdent(m[1])} SET DEFAULT nextval(…))`,
+    },
+    { kind: /^column (.+) of table (.+)$/, fix: (m) => `for a column of its type: ALTER TABLE ${m[2]} ALTER COLUMN ${quoteIdent(m[1])} TYPE text, or drop the column` },
+    { kind: /^constraint (.+) on table (.+)$/, fix: (m) => `for a constraint: ALTER TABLE ${m[2]} DROP CONSTRAINT ${m[1]}` },
+    { kind: /^constraint (.+) on domain (.+)$/, fix: (m) => `for a domain's check: ALTER DOMAIN ${m[2]} DROP CONSTRAINT ${m[1]}` },
+    { kind: /^index (.+)$/, fix: (m) => `for an index: DROP INDEX ${m[1]}, and create it again after the restore` },
+    { kind: /^trigger (.+) on table (.+)$/, fix: (m) => `for a trigger: DROP TRIGGER ${m[1]} ON ${m[2]}` },
+    { kind: /^policy (.+) on table (.+)$/, fix: (m) => `for a policy: DROP POLICY ${m[1]} ON ${m[2]}` },
+    { kind: /^(view|materialized view) (.+)$/, fix: (m) => `for a ${m[1]}: DROP ${m[1].toUpperCase()} ${m[2]}, and create it again after the restore` },
+    { kind: /^rule (.+) on (view|materialized view) (.+)$/, fix: (m) => `for a ${m[2]}: DROP ${m[2].toUpperCase()} ${m[3]}, and create it again after the restore` },
+    { kind: /^(function|procedure) (.+)$/, fix: (m) => `for a ${m[1]}: DROP ${m[1].toUpperCase()} ${m[2]}, or CREATE OR REPLACE it without what it uses` },
+];
+/** The remedies for these objects, one per kind, in the order of REMEDIES. */
+function remedies(objects) {
+    const out = [];
+    for (const r of REMEDIES) {
+        for (const o of objects) {
+            const m = r.kind.exec(o);
+            if (!m)
+                continue;
+            out.push(r.fix(m));
+            break;
+        }
+    }
+    return out;
 }
 /**
  * Tables and schemas the restore does not touch because the snapshot does not have them. A snapshot
@@ -4008,112 +4270,8 @@ function compareSource(snapshot, target) {
 var db_session = __nccwpck_require__(14441);
 // EXTERNAL MODULE: external "node:crypto"
 var external_node_crypto_ = __nccwpck_require__(77598);
-;// CONCATENATED MODULE: ./.build/core/files.js
-/**
- * Files the actions write where a user pointed them (output-dir, reports): folders created one
- * level at a time, refused on kernel pseudo file systems, and files written whole or not at all.
- */
-
-
-
-
-/** /proc, /sys and /dev hold no files to keep; Node's recursive mkdir loops forever on /proc. */
-const PSEUDO_FILE_SYSTEMS = ['/proc', '/sys', '/dev'];
-function onPseudoFileSystem(path) {
-    return PSEUDO_FILE_SYSTEMS.find((root) => path === root || path.startsWith(`${root}/`));
-}
-/** The deepest part of `path` that exists, resolved through symbolic links. */
-async function existingAncestor(path) {
-    for (let current = path;; current = (0,external_node_path_.dirname)(current)) {
-        try {
-            return await (0,promises_.realpath)(current);
-        }
-        catch (err) {
-            if ((0,external_node_path_.dirname)(current) === current || err.code !== 'ENOENT')
-                return current;
-        }
-    }
-}
-/**
- * Creates `dir` and its missing parents, one mkdir each (so the work is bounded by the path's
- * depth), after refusing paths that are, or lead through a link to, /proc, /sys or /dev.
- * `input` names the input the path came from, for the error.
- */
-async function makeDirectory(dir, input) {
-    const absolute = (0,external_node_path_.resolve)(dir);
-    const pseudo = onPseudoFileSystem(absolute) ?? onPseudoFileSystem(await existingAncestor(absolute));
-    if (pseudo) {
-        throw new errors/* RollbackKitError */.dp(`${input} ${dir} is under ${pseudo}, a kernel file system that cannot keep files.`, `Point ${input} at a writable folder, such as one under $RUNNER_TEMP.`);
-    }
-    const cannot = (why) => new errors/* RollbackKitError */.dp(`Cannot create ${input} ${dir}: ${why}.`, `Point ${input} at a writable folder, such as one under $RUNNER_TEMP.`);
-    const missing = [];
-    for (let current = absolute;; current = (0,external_node_path_.dirname)(current)) {
-        let isDirectory;
-        try {
-            isDirectory = (await (0,promises_.stat)(current)).isDirectory();
-        }
-        catch (err) {
-            // ENOTDIR: a parent is a file; the walk up finds it and says so.
-            const code = err.code;
-            if ((code !== 'ENOENT' && code !== 'ENOTDIR') || (0,external_node_path_.dirname)(current) === current)
-                throw cannot(`${current}: ${(0,errors/* systemErrorMeaning */.rZ)(err) ?? err.message}`);
-            missing.unshift(current);
-            continue;
-        }
-        if (!isDirectory)
-            throw cannot(`${current} is a file, not a folder`);
-        break;
-    }
-    for (const d of missing) {
-        await (0,promises_.mkdir)(d).catch((err) => {
-            if (err.code !== 'EEXIST')
-                throw cannot(`${d}: ${(0,errors/* systemErrorMeaning */.rZ)(err) ?? err.message}`);
-        });
-    }
-}
-/** Checks that files can be created in `dir` (permissions, read-only mounts) before any work starts. */
-async function probeWritable(dir, input) {
-    const probe = (0,external_node_path_.join)(dir, `.rollback-kit-write-test-${process.pid}-${(0,external_node_crypto_.randomBytes)(3).toString('hex')}`);
-    try {
-        await (0,promises_.writeFile)(probe, '');
-    }
-    catch (err) {
-        throw new errors/* RollbackKitError */.dp(`Cannot write files in ${input} ${dir}: ${(0,errors/* systemErrorMeaning */.rZ)(err) ?? err.message}.`, `Point ${input} at a writable folder, such as one under $RUNNER_TEMP.`);
-    }
-    await (0,promises_.unlink)(probe).catch(() => undefined);
-}
-/**
- * Writes a file whole or not at all: a temporary file beside it, then a rename. A full disk or a
- * crash leaves the old file (or none), never a truncated one someone could trust.
- */
-async function writeFileAtomic(path, data) {
-    const temporary = (0,external_node_path_.join)((0,external_node_path_.dirname)(path), `.${(0,external_node_path_.basename)(path)}.${(0,external_node_crypto_.randomBytes)(4).toString('hex')}.tmp`);
-    try {
-        await (0,promises_.writeFile)(temporary, data, { flag: 'wx' });
-        await (0,promises_.rename)(temporary, path);
-    }
-    catch (err) {
-        await (0,promises_.rm)(temporary, { force: true }).catch(() => undefined);
-        // Name the file the user will look for, not the temporary one.
-        const e = err;
-        if (!e.path || e.path === temporary)
-            Object.assign(e, { path, syscall: e.syscall === 'rename' ? 'rename' : 'write' });
-        throw asFileError(e);
-    }
-}
-/** A Node file-system error as one the user can act on: the operation, the path, what to do. */
-function asFileError(err, input) {
-    if (err instanceof errors/* RollbackKitError */.dp || !err.path)
-        return err;
-    const line = (0,errors/* systemErrorLine */.o3)(err);
-    if (!line)
-        return err;
-    const code = err.code;
-    const where = input ? `Point ${input} at a writable folder with free space, such as one under $RUNNER_TEMP.` : undefined;
-    const hint = code === 'ENOSPC' || code === 'EDQUOT' ? `Free space on that disk${input ? ` or point ${input} elsewhere` : ''}, then run again.` : where;
-    return new errors/* RollbackKitError */.dp(line, hint);
-}
-
+// EXTERNAL MODULE: ./.build/core/files.js
+var files = __nccwpck_require__(32019);
 ;// CONCATENATED MODULE: ./.build/db/manifest.js
 /**
  * The manifest written next to every snapshot: what was dumped, from which server, its sha256, and
@@ -4128,7 +4286,7 @@ function manifestPathFor(snapshotPath) {
 /** Written whole or not at all: a truncated manifest must never sit beside a snapshot. */
 async function writeManifest(snapshotPath, manifest) {
     const path = manifestPathFor(snapshotPath);
-    await writeFileAtomic(path, `${JSON.stringify(manifest, null, 2)}\n`);
+    await (0,files/* writeFileAtomic */.Zf)(path, `${JSON.stringify(manifest, null, 2)}\n`);
     return path;
 }
 async function readManifest(path) {
@@ -4228,8 +4386,8 @@ function validateRequest(req) {
     }
 }
 async function prepareOutputDir(dir, input) {
-    await makeDirectory(dir, input);
-    await probeWritable(dir, input);
+    await (0,files/* makeDirectory */.Oh)(dir, input);
+    await (0,files/* probeWritable */.Jg)(dir, input);
 }
 /** Whether anything (a file, a folder, a broken link) is at `path`. */
 async function taken(path) {
@@ -4508,7 +4666,7 @@ async function takeSnapshot(req, log) {
                 await lockTables(session, catalog.tables);
                 log.info(`Dumping ${where} (${req.format} format${req.jobs > 1 ? `, ${req.jobs} jobs` : ''}) to ${path} …`);
                 const dumpStarted = Date.now();
-                const dump = (0,core_process/* runProcess */.R)(pgDump.path, pgDumpArgs(req, path, snapshotId, selection, lockTimeout, largeObjects), { env: { ...(0,connection/* libpqEnv */.kY)(req.target), PGAPPNAME: tag } });
+                const dump = (0,core_process/* runProcess */.R)(pgDump.path, pgDumpArgs(req, path, snapshotId, selection, lockTimeout, largeObjects), { env: { ...(0,connection/* libpqEnv */.kY)(req.target), PGAPPNAME: tag }, signal: req.signal });
                 // Counting the small tables and exporting in the exported snapshot while pg_dump copies the same
                 // rows. A small table's count costs opening it, which pg_dump's per-table work can share; a big
                 // one's is a scan of every row, kept until pg_dump is done so the two never compete.
@@ -4625,7 +4783,7 @@ async function takeSnapshot(req, log) {
             await (0,promises_.rm)(exportsDir, { recursive: true, force: true }).catch(() => undefined);
         // A query the server refused (reading the catalogue, locking, resolving names) in its words,
         // never as an unexpected error.
-        throw isServerError(err) ? sideError(err, where, req.target.user, log) : asFileError(err, 'output-dir');
+        throw isServerError(err) ? sideError(err, where, req.target.user, log) : (0,files/* asFileError */.dH)(err, 'output-dir');
     }
     finally {
         (0,db_session/* closeSession */.Vu)(session);
@@ -4694,9 +4852,11 @@ async function verifySnapshot(snapshotPath, log, opts = {}) {
 ;// CONCATENATED MODULE: ./.build/db/restore.js
 /**
  * restore-db: put a verified snapshot back. Refuses unless `confirm` names the target database,
- * refuses a snapshot that does not verify, keeps the current state in a pre-restore snapshot, and
+ * refuses a snapshot that does not verify or is of another database (unless that is meant), and
  * restores in place in one transaction: its own drops (see restore-plan.ts), the snapshot's script,
  * and what it keeps put back, all or nothing, with the snapshot's privileges (restore-privileges.ts).
+ * That transaction locks the tables it replaces against writes first, and the pre-restore snapshot
+ * of the current state is taken while it holds them, so no committed row falls between the two.
  * It commits only once every table holds the rows the manifest counts, counted in that transaction.
  */
 
@@ -4754,26 +4914,38 @@ async function restoreSnapshot(req, log) {
     if (withoutRows.length && !req.preRestoreSnapshot) {
         throw new errors/* RollbackKitError */.dp(`The snapshot holds no rows for ${withoutRows.join(', ')} (exclude-table-data), so restoring it empties them, and pre-restore-snapshot is false.`, 'Set pre-restore-snapshot: true so their rows are kept, or restore a snapshot that has them. Nothing was changed.');
     }
-    // Started once the tools are chosen (startRestoreProcesses); whatever fails or refuses before the
-    // script is written to psql stops them, and nothing was applied.
+    // Started while the restore is planned (startRestoreProcesses); whatever fails or refuses before
+    // the transaction is opened stops them, and nothing was applied.
     let processes;
     const startProcesses = (serverMajor, pgRestore) => {
         processes = startRestoreProcesses({ req, snapshot: snapshot.path, pgRestore, serverMajor }, log);
         processes.catch(() => undefined);
     };
+    /** Whether psql has been sent the COMMIT: until then, ending it rolls the restore back. */
+    const progress = { commitWritten: false };
+    // A step being stopped ends psql before its COMMIT is sent: the server rolls the transaction back.
+    const onAbort = () => {
+        if (!progress.commitWritten)
+            void processes?.then((p) => p.stop(), () => undefined);
+    };
+    req.signal?.addEventListener('abort', onAbort, { once: true });
+    const stopIfAborted = () => {
+        if (req.signal?.aborted)
+            throw new errors/* RollbackKitError */.dp('The restore was stopped.');
+    };
+    let preRestoreSnapshotPath;
+    /** What the caller does to keep the pre-restore snapshot (onPreRestoreSnapshot): awaited before the COMMIT. */
+    let keeping;
     try {
-        const { serverMajor, pgRestore, contents, plan, extra, notMemberOf, defaults } = await withPlanningSession(req, where, log, async (s) => {
+        const { serverMajor, pgRestore, contents, plan, extra, notMemberOf, defaults, source } = await withPlanningSession(req, where, log, async (s) => {
             const serverMajor = (0,pg_tools/* majorFromVersionNum */.qj)(Number((await s.query("SELECT current_setting('server_version_num') AS n")).rows[0].n));
             const pgRestore = manifest.format === 'plain' ? undefined : await (0,pg_tools/* findPgTool */.fh)('pg_restore', Math.max(serverMajor, manifest.pgDump.major), req.tools);
             // Its table of contents is read by pg_restore while this session asks the server the rest.
             const reading = readSnapshotContents(snapshot.path, manifest.format, pgRestore?.path);
             reading.catch(() => undefined);
-            // Without a pre-restore snapshot to take first, the restore's processes start while it is planned.
-            if (!req.preRestoreSnapshot)
-                startProcesses(serverMajor, pgRestore);
-            const source = compareSource(snapshotSource(manifest), await readServerIdentity(s, req.target));
-            if (!source.same)
-                log.warning(`${source.message} It is being restored into the target all the same: confirm names the target, not the source.`);
+            // psql connects and the pg_restore reads start while the restore is planned; nothing is sent before it is.
+            startProcesses(serverMajor, pgRestore);
+            const source = checkSource(snapshotSource(manifest), await readServerIdentity(s, req.target), req, snapshot.path, log);
             // Asked while pg_restore still reads the table of contents: neither needs it.
             // Roles whose default privileges this user cannot change (a superuser is a member of every role):
             // membership until PostgreSQL 15, the right to SET ROLE to them from 16.
@@ -4790,7 +4962,7 @@ async function restoreSnapshot(req, log) {
             const extra = await leftAsTheyAre(s, contents, manifest);
             // Planned before anything is written: a dependent that cannot be put back refuses the restore here.
             const plan = req.clean ? await planRestore(s, contents, where) : { dropped: [], keptPartitions: [], droppedForeignKeys: [], keptForeignKeys: [], keptViews: [] };
-            return { serverMajor, pgRestore, contents, plan, extra, notMemberOf, defaults };
+            return { serverMajor, pgRestore, contents, plan, extra, notMemberOf, defaults, source };
         });
         if (contents.largeObjects && manifest.format === 'plain') {
             throw new errors/* RollbackKitError */.dp(`Snapshot ${snapshot.path} is a plain SQL script with large objects, which the script commits on their own: it cannot be restored in one transaction.`, 'Restore a custom or directory format snapshot of this database. Nothing was changed.');
@@ -4806,20 +4978,32 @@ async function restoreSnapshot(req, log) {
         }
         if (defaults.unknown.length)
             log.warning(`Default privileges of ${defaults.role} that restore-db does not know how to set aside (${defaults.unknown.join(', ')}) still apply to what the restore creates.`);
-        let preRestoreSnapshotPath;
-        if (req.preRestoreSnapshot) {
-            // Not worth keeping the current state for a snapshot that will be refused.
+        // Not worth locking tables, or keeping the current state, for a snapshot that will be refused.
+        if (req.preRestoreSnapshot)
             await bytesChecked();
-            log.info(`Keeping the current state of ${where} in a pre-restore snapshot first …`);
-            const pre = await takeSnapshot(wholeDatabaseSnapshot(req.target, {
-                outputDir: req.preRestoreDir,
-                outputDirInput: req.preRestoreDirInput,
-                lockTimeoutSeconds: req.lockTimeoutSeconds,
-                label: 'pre-restore',
-                tools: req.tools,
-            }), log);
+        stopIfAborted();
+        const running = await processes;
+        // From here until the COMMIT no row can be written to a table the restore replaces: a row
+        // committed before the lock is in the pre-restore snapshot, one after it waits for the restore.
+        await openTransaction(running, plan, req, where, log);
+        stopIfAborted();
+        let pre;
+        if (req.preRestoreSnapshot) {
+            log.info(`Keeping the current state of ${where} in a pre-restore snapshot first, while the restore's transaction holds its tables …`);
+            pre = await takeSnapshot({
+                ...wholeDatabaseSnapshot(req.target, {
+                    outputDir: req.preRestoreDir,
+                    outputDirInput: req.preRestoreDirInput,
+                    lockTimeoutSeconds: req.lockTimeoutSeconds,
+                    label: 'pre-restore',
+                    tools: req.tools,
+                }),
+                signal: req.signal,
+            }, log);
             preRestoreSnapshotPath = pre.path;
-            await req.onPreRestoreSnapshot?.(pre);
+            keeping = req.onPreRestoreSnapshot?.(pre);
+            keeping?.catch(() => undefined);
+            stopIfAborted();
         }
         if (withoutRows.length) {
             log.warning(`The snapshot holds no rows for ${withoutRows.join(', ')}: the restore leaves them empty; their rows from before are in ${preRestoreSnapshotPath}.`);
@@ -4830,9 +5014,7 @@ async function restoreSnapshot(req, log) {
         const mode = manifest.format === 'plain' ? 'psql, one transaction' : 'pg_restore into psql, one transaction';
         log.info(`Restoring ${snapshot.path} into ${where} (${mode}) …`);
         const leftOut = new Set();
-        if (!processes)
-            startProcesses(serverMajor, pgRestore);
-        await applySnapshot({ req, snapshot: snapshot.path, manifest, bytesChecked, pgRestore, plan, serverMajor, preRestoreSnapshotPath, notMemberOf, leftOut }, await processes, log);
+        await applySnapshot({ req, snapshot: snapshot.path, manifest, bytesChecked, kept: keeping, progress, pgRestore, plan, serverMajor, preRestoreSnapshotPath, notMemberOf, leftOut }, running, log);
         if (leftOut.size) {
             log.warning(`Left out ${leftOut.size} statement(s) of the snapshot that set other roles' default privileges (${[...leftOut].map((t) => log.excerpt(t, 120)).join('; ')}): user "${req.target.user}" is not a member of those roles, so PostgreSQL refuses them. Their default privileges are as they were before the restore.`);
         }
@@ -4841,11 +5023,18 @@ async function restoreSnapshot(req, log) {
             log.warning(`Tables the snapshot does not have were left as they are: ${extra.tables.join(', ')}.`);
         if (extra.schemas.length)
             log.warning(`Schemas the snapshot does not have were left as they are: ${extra.schemas.join(', ')}.`);
+        const fewerRows = pre ? fewerRowsThanBefore(pre.manifest, manifest) : [];
+        for (const f of fewerRows)
+            log.info(`${f.table} holds ${f.before - f.restored} row(s) fewer than before the restore (${f.before} before, ${f.restored} restored); they are in the pre-restore snapshot ${preRestoreSnapshotPath}.`);
         return {
             target: where,
             snapshotPath: snapshot.path,
             snapshotTakenAt: manifest.createdAt,
+            source: describeIdentity(source.snapshot),
+            targetIdentity: describeIdentity(source.target),
+            fromAnotherDatabase: !source.same,
             preRestoreSnapshotPath,
+            fewerRows,
             verified: true,
             tablesRestored: manifest.tables.length,
             extraTables: extra.tables,
@@ -4857,8 +5046,49 @@ async function restoreSnapshot(req, log) {
     }
     catch (err) {
         await (await processes?.catch(() => undefined))?.stop();
+        await keeping?.catch(() => undefined);
+        // Stopped before the COMMIT was sent: whatever it was doing, its transaction did not commit.
+        if (req.signal?.aborted && !progress.commitWritten) {
+            throw new errors/* RollbackKitError */.dp(`Restore into ${where} was stopped before its transaction committed, so nothing of it was applied: the database is as it was before.`, `${preRestoreSnapshotPath ? `The state before is also kept in ${preRestoreSnapshotPath}. ` : ''}Run the step again when it can run to its end.`);
+        }
         throw err;
     }
+    finally {
+        req.signal?.removeEventListener('abort', onAbort);
+    }
+}
+/**
+ * The snapshot's source against the target, by the rule run-down-migrations uses (compareSource):
+ * another database, or one of the same name on another server, is refused unless the request says
+ * on purpose that it may be (fromAnotherDatabase); `confirm` names the target, not the source.
+ */
+function checkSource(snapshot, target, req, path, log) {
+    const source = compareSource(snapshot, target);
+    if (source.same) {
+        if (source.basis === 'host-port-database')
+            log.warning(source.message);
+        return { same: true, snapshot, target };
+    }
+    if (!req.fromAnotherDatabase) {
+        const sameName = snapshot.database === target.database && source.basis === 'host-port-database';
+        throw new errors/* RollbackKitError */.dp(`restore-db refuses to restore ${path} into ${(0,connection/* describeTarget */.ff)(req.target)}: ${source.message.replace(/^The snapshot/, 'the snapshot')}`, 'If that is what you mean (a snapshot of production restored into staging, say), set from-another-database: true. ' +
+            (sameName ? 'If it is this database under another host name, connect through the host and port the snapshot was taken through. ' : 'Otherwise pass a snapshot of this database. ') +
+            'Nothing was changed.');
+    }
+    log.warning(`${source.message} It is restored into the target all the same: from-another-database is true.`);
+    return { same: false, snapshot, target };
+}
+/** Tables of the snapshot that held more rows before the restore (the pre-restore snapshot's count) than it restored. */
+function fewerRowsThanBefore(before, restored) {
+    const had = new Map(before.tables.map((t) => [`${t.schema}\0${t.name}`, t.rows]));
+    const out = [];
+    for (const t of restored.tables) {
+        const was = had.get(`${t.schema}\0${t.name}`);
+        // A table restored without rows (exclude-table-data) is named on its own (restoredEmpty).
+        if (typeof was === 'number' && t.rows !== null && was > t.rows)
+            out.push({ table: `${t.schema}.${t.name}`, before: was, restored: t.rows });
+    }
+    return out;
 }
 /**
  * The planning session only reads the catalogue (4,000 tables, views and functions plan in under
@@ -4992,10 +5222,36 @@ async function startRestoreProcesses(p, log) {
         await (await preparing.catch(() => undefined))?.remove();
         return (await watching).stop();
     })());
+    /** Told psql's output until it has printed TRANSACTION_OPEN. */
+    let opening;
     try {
         const psql = await (0,pg_tools/* findPgTool */.fh)('psql', Math.max(p.serverMajor, p.pgRestore?.major ?? 0), req.tools);
-        const applied = (0,core_process/* runProcess */.R)(psql.path, ['-X', '--no-password', '-q', '-v', 'ON_ERROR_STOP=1', '-f', '-'], { env, stdin: input, signal: stopPsql.signal });
+        const applied = (0,core_process/* runProcess */.R)(psql.path, ['-X', '--no-password', '-q', '-v', 'ON_ERROR_STOP=1', '-f', '-'], {
+            env,
+            stdin: input,
+            signal: stopPsql.signal,
+            // psql cancels the statement it runs (a lock wait, a COPY) and exits, so the server rolls the
+            // transaction back and frees its locks now; after SIGTERM the server would go on until the
+            // statement ended, holding them.
+            killSignal: 'SIGINT',
+            onStdout: (chunk) => opening?.(chunk),
+        });
         running.push(applied);
+        const open = (statements) => {
+            let seen = '';
+            const opened = new Promise((resolve) => {
+                opening = (chunk) => {
+                    seen += chunk;
+                    if (!seen.includes(TRANSACTION_OPEN))
+                        return;
+                    opening = undefined;
+                    resolve(true);
+                };
+                applied.then(() => resolve(false), () => resolve(false));
+            });
+            input.write(`${statements.join('\n')}\n\\echo '${TRANSACTION_OPEN}'\n`);
+            return opened;
+        };
         log.debug(`Started psql (${psql.path}) for the restore: it runs nothing until restore-db writes its script, once the restore is planned.`);
         const watch = await watching;
         let data = await preparing;
@@ -5033,12 +5289,52 @@ async function startRestoreProcesses(p, log) {
         }
         for (const r of running)
             r.catch(() => undefined);
-        return { env, watch, data, input, applied, stopPsql, stopRestore, archiveOut, restoring, loading, verbose, stop };
+        return { env, watch, data, input, applied, stopPsql, stopRestore, archiveOut, restoring, loading, verbose, open, stop };
     }
     catch (err) {
         await stop();
         throw err;
     }
+}
+/** psql prints this once the restore's transaction is open and holds its tables' locks. */
+const TRANSACTION_OPEN = 'rollback-kit: restore transaction open';
+/** Tables locked per statement: one LOCK names many, a few hundred keep each statement small. */
+const restore_LOCK_BATCH = 500;
+/**
+ * EXCLUSIVE locks on every table the restore drops and creates again (partitions go with their
+ * table): no row can be written to them, or locked for update, until the restore's transaction
+ * ends, while pg_dump's ACCESS SHARE, and so the pre-restore snapshot, goes on. Views, sequences
+ * and materialized views hold no rows a writer adds (a view's writes land in its tables).
+ */
+function lockStatements(plan) {
+    const tables = plan.dropped.filter((r) => r.relkind === 'r' || r.relkind === 'p').map((r) => qualified(r.schema, r.name));
+    const out = [];
+    for (let at = 0; at < tables.length; at += restore_LOCK_BATCH)
+        out.push(`LOCK TABLE ${tables.slice(at, at + restore_LOCK_BATCH).join(', ')} IN EXCLUSIVE MODE;`);
+    return out;
+}
+/**
+ * Opens the restore's transaction in psql and locks the tables it replaces (lockStatements), before
+ * the pre-restore snapshot is taken: a row committed before the lock is in that snapshot, and a
+ * writer after it waits for the restore, so no committed row can fall between the two. Its waits are
+ * bounded by lock_timeout, and watched; the session must outlive the snapshot while it waits idle in
+ * its transaction, whatever idle_in_transaction_session_timeout the role has. When it fails, psql
+ * has ended and nothing was changed.
+ */
+async function openTransaction(p, plan, req, where, log) {
+    const locks = lockStatements(plan);
+    if (locks.length)
+        log.info(`Locking the ${plan.dropped.filter((r) => r.relkind === 'r' || r.relkind === 'p').length} table(s) the restore replaces against writes (reads go on): writers wait until the restore ends …`);
+    const statements = ['BEGIN;', lockTimeoutStatement(req.lockTimeoutSeconds), 'SET idle_in_transaction_session_timeout = 0;', 'SET client_min_messages = warning;', ...locks];
+    if (await p.open(statements))
+        return;
+    const applied = await p.applied.catch((err) => ({ code: null, signal: null, stdout: '', stderr: err.message, timedOut: false }));
+    const blockers = await p.stop();
+    const error = psqlError(applied.stderr, log);
+    if ((0,lock_wait/* isLockTimeout */.Td)(error) || p.watch.cancelled())
+        throw (0,lock_wait/* lockTimeoutError */.rB)(`Restore into ${where}`, req.lockTimeoutSeconds, blockers, 'Nothing was changed.', log);
+    const reason = error || (applied.signal ? `psql ended by ${applied.signal}` : 'psql exited');
+    throw new errors/* RollbackKitError */.dp(`Restore into ${where} failed before it changed anything: ${log.redact(reason).replace(/\.$/, '')}.`, 'Nothing was changed.');
 }
 /**
  * Runs the whole restore through the psql session `processes` started, in one transaction, ending
@@ -5060,10 +5356,10 @@ async function applySnapshot(a, processes, log) {
         throw err;
     }
     const script = restoreScript({
+        // openTransaction began it and set lock_timeout; the snapshot's own SET lock_timeout = 0 is
+        // replaced by that one too (lockTimeout below).
+        opened: true,
         prelude: [
-            // The snapshot's own SET lock_timeout = 0 is replaced by this one too (lockTimeout below).
-            lockTimeout,
-            'SET client_min_messages = warning;',
             // Before anything is created: the snapshot's grants and revokes assume pg_dump's baseline (restore-privileges.ts).
             setAsideDefaultPrivileges('before'),
             resetSchemaPrivileges(a.manifest.filter.schemas),
@@ -5101,8 +5397,13 @@ async function applySnapshot(a, processes, log) {
             ...foreignKeyStatements(a.plan),
             putBackDefaultPrivileges(),
         ],
-        // Throws (and so never commits) when the bytes restored are not the snapshot's.
-        beforeCommit: () => a.bytesChecked(),
+        // Throws (and so never commits) when the bytes restored are not the snapshot's, or the
+        // pre-restore snapshot could not be kept.
+        beforeCommit: async () => {
+            await a.bytesChecked();
+            await a.kept;
+            a.progress.commitWritten = true;
+        },
     });
     let feedError;
     script.on('error', (err) => {
@@ -5132,7 +5433,13 @@ async function applySnapshot(a, processes, log) {
         return;
     const state = 'The restore ran in one transaction, so the database is as it was before.';
     const undo = a.preRestoreSnapshotPath ? ` The state before is also kept in ${a.preRestoreSnapshotPath}.` : '';
-    const error = psqlError(applied.stderr, log);
+    // psql stopped by restore-db (stop(): SIGINT) reports the cancel it sent; the reason is ours (feedError).
+    const ownCancel = stopPsql.signal.aborted && !watch.cancelled() && /canceling statement due to user request/.test(applied.stderr);
+    const error = ownCancel ? '' : psqlError(applied.stderr, log);
+    // A COMMIT that failed says so (ERROR); one psql was ended during may have committed.
+    if (a.progress.commitWritten && !/^(ERROR|FATAL):/m.test(applied.stderr.replace(/^psql:[^:]*:\d+:\s*/gm, ''))) {
+        throw new errors/* RollbackKitError */.dp(`Restore into ${where} may or may not have committed: psql ${applied.signal ? `was ended by ${applied.signal}` : 'ended'} after it was sent the COMMIT, without saying whether it committed.`, `Check the database before anything else: if its tables hold the rows the snapshot's manifest counts, the restore committed.${undo}`);
+    }
     if (error.startsWith(ROW_CHECK_PREFIX)) {
         throw new errors/* RollbackKitError */.dp(`Restore into ${where} was rolled back: the tables did not hold the rows the snapshot holds before the commit: ${log.redact(error.slice(ROW_CHECK_PREFIX.length)).replace(/\.$/, '')}.`, `${state}${undo} The snapshot and its manifest disagree: take or pick another snapshot, and report this if it repeats.`);
     }
@@ -5434,8 +5741,9 @@ function connectionError(target, err) {
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   _: () => (/* binding */ requireArtifactRuntime),
-/* harmony export */   e: () => (/* binding */ uploadSnapshotArtifact)
+/* harmony export */   _n: () => (/* binding */ requireArtifactRuntime),
+/* harmony export */   eh: () => (/* binding */ uploadSnapshotArtifact),
+/* harmony export */   lx: () => (/* binding */ readUploadChoice)
 /* harmony export */ });
 /* harmony import */ var node_fs_promises__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(51455);
 /* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(76760);
@@ -5452,6 +5760,21 @@ async function filesOf(path) {
     for (const entry of await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_0__.readdir)(path))
         out.push(...(await filesOf((0,node_path__WEBPACK_IMPORTED_MODULE_1__.join)(path, entry))));
     return out;
+}
+/**
+ * An `upload-artifact` input that may be `auto`: `asked` (true: upload, and fail without the
+ * runtime), `auto` (upload, since the step runs on GitHub Actions with its artifact runtime), or
+ * `no` (false, or auto anywhere else).
+ */
+function readUploadChoice(raw, onGitHub) {
+    const value = (raw ?? '').trim().toLowerCase();
+    if (value === '' || value === 'auto')
+        return onGitHub ? 'auto' : 'no';
+    if (value === 'true')
+        return 'asked';
+    if (value === 'false')
+        return 'no';
+    throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .RollbackKitError */ .dp(`Input upload-artifact must be true, false or auto, got "${raw}".`, 'auto (the default) uploads when the step runs on GitHub Actions.');
 }
 /** Checked before any work: an upload that cannot happen should not wait for a long dump to say so. */
 function requireArtifactRuntime(available) {
@@ -5600,39 +5923,77 @@ function linkText(url) {
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   E: () => (/* binding */ preRestoreSnapshotDetails),
-/* harmony export */   r: () => (/* binding */ restoreSummary)
+/* harmony export */   Eo: () => (/* binding */ preRestoreSnapshotDetails),
+/* harmony export */   n1: () => (/* binding */ keptSnapshot),
+/* harmony export */   rk: () => (/* binding */ restoreSummary)
 /* harmony export */ });
-/* harmony import */ var _markdown_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(54348);
+/* harmony import */ var _core_files_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(32019);
+/* harmony import */ var _markdown_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(54348);
+/** restore-db's job summary: what was restored from where, what it replaced, and the way back. */
 
-function restoreSummary(r) {
+
+/** How a pre-restore snapshot at `path` is kept before any upload: under RUNNER_TEMP, it goes when the job ends. */
+function keptSnapshot(path, runnerTemp) {
+    if (!(0,_core_files_js__WEBPACK_IMPORTED_MODULE_0__/* .isInside */ .FK)(path, runnerTemp))
+        return { path };
+    return {
+        path,
+        deletedWithJob: `The pre-restore snapshot ${path} is the only copy of the database as it was before this restore, and it is in RUNNER_TEMP, which GitHub deletes when this job ends. ` +
+            'To keep it, set upload-artifact: true (auto uploads it whenever the step runs on GitHub Actions), or pre-restore-dir to a lasting place, or copy it in a later step of this job with if: always().',
+    };
+}
+function keptCell(k, path) {
+    if (!path)
+        return 'not taken (pre-restore-snapshot: false)';
+    if (k?.artifact)
+        return `${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_1__/* .code */ .aY)(path)}, uploaded as artifact ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_1__/* .code */ .aY)(k.artifact)}${k.retentionDays ? ` (kept ${k.retentionDays} days)` : ''}`;
+    if (k?.deletedWithJob)
+        return `${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_1__/* .code */ .aY)(path)}, on this runner only: **deleted when this job ends**`;
+    return (0,_markdown_js__WEBPACK_IMPORTED_MODULE_1__/* .code */ .aY)(path);
+}
+function restoreSummary(r, kept) {
     const parts = [
-        `## Restore of ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_0__/* .text */ .Qq)(r.target)} from snapshot: verified`,
-        (0,_markdown_js__WEBPACK_IMPORTED_MODULE_0__/* .table */ .tp)(['', ''], [
-            ['Snapshot', `${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_0__/* .code */ .aY)(r.snapshotPath)} (taken ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_0__/* .text */ .Qq)(r.snapshotTakenAt)})`],
-            ['Pre-restore snapshot', r.preRestoreSnapshotPath ? (0,_markdown_js__WEBPACK_IMPORTED_MODULE_0__/* .code */ .aY)(r.preRestoreSnapshotPath) : 'not taken (pre-restore-snapshot: false)'],
+        `## Restore of ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_1__/* .text */ .Qq)(r.target)} from snapshot: verified`,
+        (0,_markdown_js__WEBPACK_IMPORTED_MODULE_1__/* .table */ .tp)(['', ''], [
+            ['Snapshot', `${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_1__/* .code */ .aY)(r.snapshotPath)} (taken ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_1__/* .text */ .Qq)(r.snapshotTakenAt)})`],
+            ['Snapshot of', `${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_1__/* .text */ .Qq)(r.source)}${r.fromAnotherDatabase ? ' — **another database** (from-another-database: true)' : ''}`],
+            ['Restored into', (0,_markdown_js__WEBPACK_IMPORTED_MODULE_1__/* .text */ .Qq)(r.targetIdentity)],
+            ['Pre-restore snapshot', keptCell(kept, r.preRestoreSnapshotPath)],
             ['Tables restored', String(r.tablesRestored)],
             ['Mode', r.mode],
-            ['Time', (0,_markdown_js__WEBPACK_IMPORTED_MODULE_0__/* .formatDuration */ .a3)(r.durationMs)],
+            ['Time', (0,_markdown_js__WEBPACK_IMPORTED_MODULE_1__/* .formatDuration */ .a3)(r.durationMs)],
         ]),
     ];
+    if (r.fewerRows.length) {
+        const rows = r.fewerRows.map((f) => `- ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_1__/* .code */ .aY)(f.table)}: ${f.before - f.restored} row(s) discarded (${f.before} before, ${f.restored} restored)`);
+        parts.push(`### Rows the restore discarded\n\n${rows.join('\n')}\n\nThey are in the pre-restore snapshot ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_1__/* .code */ .aY)(r.preRestoreSnapshotPath)}, with every row changed since the snapshot was taken (those were replaced too).`);
+    }
+    else if (r.preRestoreSnapshotPath) {
+        parts.push(`No table holds fewer rows than before the restore; rows changed since the snapshot was taken were replaced, and are in the pre-restore snapshot ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_1__/* .code */ .aY)(r.preRestoreSnapshotPath)}.`);
+    }
     if (r.restoredEmpty.length) {
-        parts.push(`### Restored without rows (the snapshot left their data out)\n\n${r.restoredEmpty.map((t) => `- ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_0__/* .code */ .aY)(t)}`).join('\n')}\n\nTheir rows from before the restore are in the pre-restore snapshot.`);
+        parts.push(`### Restored without rows (the snapshot left their data out)\n\n${r.restoredEmpty.map((t) => `- ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_1__/* .code */ .aY)(t)}`).join('\n')}\n\nTheir rows from before the restore are in the pre-restore snapshot.`);
     }
     if (r.extraTables.length) {
-        parts.push(`### Tables the snapshot does not have (left as they are)\n\n${r.extraTables.map((t) => `- ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_0__/* .code */ .aY)(t)}`).join('\n')}`);
+        parts.push(`### Tables the snapshot does not have (left as they are)\n\n${r.extraTables.map((t) => `- ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_1__/* .code */ .aY)(t)}`).join('\n')}`);
     }
     if (r.extraSchemas.length) {
-        parts.push(`### Schemas the snapshot does not have (left as they are)\n\n${r.extraSchemas.map((t) => `- ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_0__/* .code */ .aY)(t)}`).join('\n')}`);
+        parts.push(`### Schemas the snapshot does not have (left as they are)\n\n${r.extraSchemas.map((t) => `- ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_1__/* .code */ .aY)(t)}`).join('\n')}`);
     }
+    if (kept?.deletedWithJob)
+        parts.push(`> **Warning:** ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_1__/* .text */ .Qq)(kept.deletedWithJob)}`);
     if (r.preRestoreSnapshotPath) {
-        parts.push(`To undo this restore, restore ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_0__/* .code */ .aY)(r.preRestoreSnapshotPath)} the same way.`);
+        const from = kept?.artifact ? ` (artifact ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_1__/* .code */ .aY)(kept.artifact)})` : '';
+        parts.push(`To undo this restore, restore ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_1__/* .code */ .aY)(r.preRestoreSnapshotPath)}${from} the same way.`);
     }
     return parts.join('\n\n') + '\n';
 }
-/** A restore that failed after its pre-restore snapshot was taken: where the way back is. */
-function preRestoreSnapshotDetails(path) {
-    return `Pre-restore snapshot (the database as it was before this step): ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_0__/* .code */ .aY)(path)}.`;
+/** A restore that failed after its pre-restore snapshot was taken: where the way back is, and whether it lasts. */
+function preRestoreSnapshotDetails(k) {
+    const parts = [`Pre-restore snapshot (the database as it was before this step): ${keptCell(k, k.path)}.`];
+    if (k.deletedWithJob)
+        parts.push(`> **Warning:** ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_1__/* .text */ .Qq)(k.deletedWithJob)}`);
+    return parts.join('\n\n');
 }
 
 

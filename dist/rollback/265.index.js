@@ -2,7 +2,7 @@ export const id = 265;
 export const ids = [265];
 export const modules = {
 
-/***/ 2265:
+/***/ 32265:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __webpack_require__) => {
 
 __webpack_require__.r(__webpack_exports__);
@@ -10,7 +10,7 @@ __webpack_require__.r(__webpack_exports__);
 /* harmony export */   filesAddedSince: () => (/* binding */ filesAddedSince)
 /* harmony export */ });
 /* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_0__ = __webpack_require__(8005);
-/* harmony import */ var _core_process_js__WEBPACK_IMPORTED_MODULE_1__ = __webpack_require__(5713);
+/* harmony import */ var _core_process_js__WEBPACK_IMPORTED_MODULE_1__ = __webpack_require__(95713);
 /**
  * Which migration files a deploy brought: files added to the migrations folder between a commit
  * and HEAD (`git diff --diff-filter=A`). Needs the history down to that commit in the checkout.

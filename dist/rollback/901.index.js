@@ -2,7 +2,7 @@ export const id = 901;
 export const ids = [901];
 export const modules = {
 
-/***/ 3874:
+/***/ 83874:
 /***/ ((module, __unused_webpack_exports, __webpack_require__) => {
 
 
@@ -12,9 +12,9 @@ module.exports = function (txt, options) {
 }
 
 const { Duplex } = __webpack_require__(2203)
-const assert = __webpack_require__(2613)
-const BufferList = __webpack_require__(1147)
-const code = __webpack_require__(5983)
+const assert = __webpack_require__(42613)
+const BufferList = __webpack_require__(91147)
+const code = __webpack_require__(55983)
 
 // Readable decoder states
 const PG_CODE = 0
@@ -276,7 +276,7 @@ class CopyStreamQuery extends Duplex {
 
 /***/ }),
 
-/***/ 6473:
+/***/ 96473:
 /***/ ((module, __unused_webpack_exports, __webpack_require__) => {
 
 
@@ -286,7 +286,7 @@ module.exports = function (txt, options) {
 }
 
 const { Writable } = __webpack_require__(2203)
-const code = __webpack_require__(5983)
+const code = __webpack_require__(55983)
 
 class CopyStreamQuery extends Writable {
   constructor(text, options) {
@@ -456,7 +456,7 @@ class CopyStreamQuery extends Writable {
 
 /***/ }),
 
-/***/ 4820:
+/***/ 24820:
 /***/ ((module, __unused_webpack_exports, __webpack_require__) => {
 
 
@@ -466,9 +466,9 @@ module.exports = function (txt, options) {
 }
 
 const { Readable } = __webpack_require__(2203)
-const assert = __webpack_require__(2613)
-const BufferList = __webpack_require__(1147)
-const code = __webpack_require__(5983)
+const assert = __webpack_require__(42613)
+const BufferList = __webpack_require__(91147)
+const code = __webpack_require__(55983)
 
 // decoder states
 const PG_CODE = 0
@@ -640,15 +640,15 @@ class CopyStreamQuery extends Readable {
 
 /***/ }),
 
-/***/ 6901:
+/***/ 26901:
 /***/ ((__unused_webpack_module, exports, __webpack_require__) => {
 
 var __webpack_unused_export__;
 
 
-const CopyToQueryStream = __webpack_require__(4820)
-const CopyFromQueryStream = __webpack_require__(6473)
-const CopyBothQueryStream = __webpack_require__(3874)
+const CopyToQueryStream = __webpack_require__(24820)
+const CopyFromQueryStream = __webpack_require__(96473)
+const CopyBothQueryStream = __webpack_require__(83874)
 
 exports.to = function copyTo(txt, options) {
   return new CopyToQueryStream(txt, options)
@@ -665,7 +665,7 @@ __webpack_unused_export__ = function copyBoth(txt, options) {
 
 /***/ }),
 
-/***/ 5983:
+/***/ 55983:
 /***/ ((module) => {
 
 /**
@@ -699,10 +699,10 @@ module.exports = {
 
 /***/ }),
 
-/***/ 1147:
+/***/ 91147:
 /***/ ((module, __unused_webpack_exports, __webpack_require__) => {
 
-const Buffer = (__webpack_require__(181).Buffer)
+const Buffer = (__webpack_require__(20181).Buffer)
 
 function OffsetBuffer() {
   this.offset = 0

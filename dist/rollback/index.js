@@ -1,7 +1,7 @@
 import { createRequire as __WEBPACK_EXTERNAL_createRequire } from "module";
 /******/ var __webpack_modules__ = ({
 
-/***/ 2299:
+/***/ 62299:
 /***/ ((module) => {
 
 
@@ -108,13 +108,13 @@ module.exports = readInt8;
 
 /***/ }),
 
-/***/ 1549:
+/***/ 11549:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-var textParsers = __nccwpck_require__(4784);
-var binaryParsers = __nccwpck_require__(7522);
-var arrayParser = __nccwpck_require__(6471);
-var builtinTypes = __nccwpck_require__(6345);
+var textParsers = __nccwpck_require__(74784);
+var binaryParsers = __nccwpck_require__(87522);
+var arrayParser = __nccwpck_require__(76471);
+var builtinTypes = __nccwpck_require__(16345);
 
 exports.getTypeParser = getTypeParser;
 exports.setTypeParser = setTypeParser;
@@ -162,7 +162,7 @@ binaryParsers.init(function(oid, converter) {
 
 /***/ }),
 
-/***/ 6471:
+/***/ 76471:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 var array = __nccwpck_require__(3879);
@@ -180,10 +180,10 @@ module.exports = {
 
 /***/ }),
 
-/***/ 7522:
+/***/ 87522:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
-var parseInt64 = __nccwpck_require__(2299);
+var parseInt64 = __nccwpck_require__(62299);
 
 var parseBits = function(data, bits, offset, invert, callback) {
   offset = offset || 0;
@@ -444,7 +444,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 6345:
+/***/ 16345:
 /***/ ((module) => {
 
 /**
@@ -524,13 +524,13 @@ module.exports = {
 
 /***/ }),
 
-/***/ 4784:
+/***/ 74784:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 var array = __nccwpck_require__(3879)
-var arrayParser = __nccwpck_require__(6471);
-var parseDate = __nccwpck_require__(2690);
-var parseInterval = __nccwpck_require__(8755);
+var arrayParser = __nccwpck_require__(76471);
+var parseDate = __nccwpck_require__(92690);
+var parseInterval = __nccwpck_require__(68755);
 var parseByteA = __nccwpck_require__(463);
 
 function allowNull (fn) {
@@ -746,7 +746,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 8995:
+/***/ 68995:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -833,7 +833,7 @@ module.exports = {
   keepalives_idle: 0,
 }
 
-const pgTypes = __nccwpck_require__(1549)
+const pgTypes = __nccwpck_require__(11549)
 // save default parsers
 const parseBigInteger = pgTypes.getTypeParser(20, 'text')
 const parseBigIntegerArray = pgTypes.getTypeParser(1016, 'text')
@@ -847,15 +847,15 @@ module.exports.__defineSetter__('parseInt8', function (val) {
 
 /***/ }),
 
-/***/ 9652:
+/***/ 69652:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const defaults = __nccwpck_require__(8995)
-const nodeUtils = __nccwpck_require__(9023)
+const defaults = __nccwpck_require__(68995)
+const nodeUtils = __nccwpck_require__(39023)
 
-const { isDate } = __nccwpck_require__(8253)
+const { isDate } = __nccwpck_require__(98253)
 
 const invalidDateDeprecationNotice = nodeUtils.deprecate(
   () => {},
@@ -1223,7 +1223,7 @@ module.exports = function parseBytea (input) {
 
 /***/ }),
 
-/***/ 2690:
+/***/ 92690:
 /***/ ((module) => {
 
 
@@ -1346,12 +1346,12 @@ function is0To99 (num) {
 
 /***/ }),
 
-/***/ 8755:
+/***/ 68755:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-var extend = __nccwpck_require__(223)
+var extend = __nccwpck_require__(80223)
 
 module.exports = PostgresInterval
 
@@ -1478,7 +1478,7 @@ function parse (interval) {
 
 /***/ }),
 
-/***/ 223:
+/***/ 80223:
 /***/ ((module) => {
 
 module.exports = extend
@@ -1502,84 +1502,98 @@ function extend(target) {
 
 /***/ }),
 
-/***/ 2613:
+/***/ 42613:
 /***/ ((module) => {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("assert");
 
 /***/ }),
 
-/***/ 181:
+/***/ 20181:
 /***/ ((module) => {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("buffer");
 
 /***/ }),
 
-/***/ 5317:
+/***/ 35317:
 /***/ ((module) => {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("child_process");
 
 /***/ }),
 
-/***/ 6982:
+/***/ 49140:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("constants");
+
+/***/ }),
+
+/***/ 76982:
 /***/ ((module) => {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("crypto");
 
 /***/ }),
 
-/***/ 2250:
+/***/ 72250:
 /***/ ((module) => {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("dns");
 
 /***/ }),
 
-/***/ 4434:
+/***/ 24434:
 /***/ ((module) => {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("events");
 
 /***/ }),
 
-/***/ 9896:
+/***/ 79896:
 /***/ ((module) => {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("fs");
 
 /***/ }),
 
-/***/ 8611:
+/***/ 91943:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("fs/promises");
+
+/***/ }),
+
+/***/ 58611:
 /***/ ((module) => {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("http");
 
 /***/ }),
 
-/***/ 5692:
+/***/ 65692:
 /***/ ((module) => {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("https");
 
 /***/ }),
 
-/***/ 9278:
+/***/ 69278:
 /***/ ((module) => {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("net");
 
 /***/ }),
 
-/***/ 4589:
+/***/ 34589:
 /***/ ((module) => {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:assert");
 
 /***/ }),
 
-/***/ 6698:
+/***/ 16698:
 /***/ ((module) => {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:async_hooks");
@@ -1593,91 +1607,105 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:buffer"
 
 /***/ }),
 
-/***/ 1421:
+/***/ 31421:
 /***/ ((module) => {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:child_process");
 
 /***/ }),
 
-/***/ 7540:
+/***/ 37540:
 /***/ ((module) => {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:console");
 
 /***/ }),
 
-/***/ 7598:
+/***/ 77598:
 /***/ ((module) => {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:crypto");
 
 /***/ }),
 
-/***/ 3053:
+/***/ 53053:
 /***/ ((module) => {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:diagnostics_channel");
 
 /***/ }),
 
-/***/ 610:
+/***/ 40610:
 /***/ ((module) => {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:dns");
 
 /***/ }),
 
-/***/ 8474:
+/***/ 78474:
 /***/ ((module) => {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:events");
 
 /***/ }),
 
-/***/ 3024:
+/***/ 73024:
 /***/ ((module) => {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs");
 
 /***/ }),
 
-/***/ 1455:
+/***/ 51455:
 /***/ ((module) => {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs/promises");
 
 /***/ }),
 
-/***/ 7067:
+/***/ 37067:
 /***/ ((module) => {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:http");
 
 /***/ }),
 
-/***/ 2467:
+/***/ 32467:
 /***/ ((module) => {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:http2");
 
 /***/ }),
 
-/***/ 7030:
+/***/ 44708:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:https");
+
+/***/ }),
+
+/***/ 98995:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:module");
+
+/***/ }),
+
+/***/ 77030:
 /***/ ((module) => {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:net");
 
 /***/ }),
 
-/***/ 8161:
+/***/ 48161:
 /***/ ((module) => {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:os");
 
 /***/ }),
 
-/***/ 6760:
+/***/ 76760:
 /***/ ((module) => {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:path");
@@ -1691,91 +1719,105 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:perf_ho
 
 /***/ }),
 
-/***/ 1792:
+/***/ 1708:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:process");
+
+/***/ }),
+
+/***/ 41792:
 /***/ ((module) => {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:querystring");
 
 /***/ }),
 
-/***/ 6848:
+/***/ 26848:
 /***/ ((module) => {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:readline/promises");
 
 /***/ }),
 
-/***/ 7075:
+/***/ 57075:
 /***/ ((module) => {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:stream");
 
 /***/ }),
 
-/***/ 6466:
+/***/ 46466:
 /***/ ((module) => {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:stream/promises");
 
 /***/ }),
 
-/***/ 8500:
+/***/ 46193:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:string_decoder");
+
+/***/ }),
+
+/***/ 58500:
 /***/ ((module) => {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:timers/promises");
 
 /***/ }),
 
-/***/ 1692:
+/***/ 41692:
 /***/ ((module) => {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:tls");
 
 /***/ }),
 
-/***/ 3136:
+/***/ 73136:
 /***/ ((module) => {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:url");
 
 /***/ }),
 
-/***/ 7975:
+/***/ 57975:
 /***/ ((module) => {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:util");
 
 /***/ }),
 
-/***/ 3429:
+/***/ 73429:
 /***/ ((module) => {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:util/types");
 
 /***/ }),
 
-/***/ 5919:
+/***/ 75919:
 /***/ ((module) => {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:worker_threads");
 
 /***/ }),
 
-/***/ 8522:
+/***/ 38522:
 /***/ ((module) => {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:zlib");
 
 /***/ }),
 
-/***/ 857:
+/***/ 70857:
 /***/ ((module) => {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("os");
 
 /***/ }),
 
-/***/ 6928:
+/***/ 16928:
 /***/ ((module) => {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("path");
@@ -1796,53 +1838,74 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("stream");
 
 /***/ }),
 
-/***/ 3193:
+/***/ 13193:
 /***/ ((module) => {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("string_decoder");
 
 /***/ }),
 
-/***/ 3557:
+/***/ 53557:
 /***/ ((module) => {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("timers");
 
 /***/ }),
 
-/***/ 4756:
+/***/ 64756:
 /***/ ((module) => {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("tls");
 
 /***/ }),
 
-/***/ 9023:
+/***/ 52018:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("tty");
+
+/***/ }),
+
+/***/ 87016:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("url");
+
+/***/ }),
+
+/***/ 39023:
 /***/ ((module) => {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("util");
 
 /***/ }),
 
-/***/ 8253:
+/***/ 98253:
 /***/ ((module) => {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("util/types");
 
 /***/ }),
 
-/***/ 7349:
+/***/ 43106:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("zlib");
+
+/***/ }),
+
+/***/ 57349:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var identity = __nccwpck_require__(1127);
-var Scalar = __nccwpck_require__(3301);
-var YAMLMap = __nccwpck_require__(4454);
-var YAMLSeq = __nccwpck_require__(2223);
-var resolveBlockMap = __nccwpck_require__(7103);
-var resolveBlockSeq = __nccwpck_require__(334);
-var resolveFlowCollection = __nccwpck_require__(3142);
+var identity = __nccwpck_require__(41127);
+var Scalar = __nccwpck_require__(63301);
+var YAMLMap = __nccwpck_require__(84454);
+var YAMLSeq = __nccwpck_require__(92223);
+var resolveBlockMap = __nccwpck_require__(87103);
+var resolveBlockSeq = __nccwpck_require__(90334);
+var resolveFlowCollection = __nccwpck_require__(13142);
 
 function resolveCollection(CN, ctx, token, onError, tagName, tag) {
     const coll = token.type === 'block-map'
@@ -1928,15 +1991,15 @@ exports.composeCollection = composeCollection;
 
 /***/ }),
 
-/***/ 6064:
+/***/ 23683:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
 var Document = __nccwpck_require__(3021);
-var composeNode = __nccwpck_require__(5937);
-var resolveEnd = __nccwpck_require__(7788);
-var resolveProps = __nccwpck_require__(4631);
+var composeNode = __nccwpck_require__(45937);
+var resolveEnd = __nccwpck_require__(17788);
+var resolveProps = __nccwpck_require__(34631);
 
 function composeDoc(options, directives, { offset, start, value, end }, onError) {
     const opts = Object.assign({ _directives: directives }, options);
@@ -1980,17 +2043,17 @@ exports.composeDoc = composeDoc;
 
 /***/ }),
 
-/***/ 5937:
+/***/ 45937:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
 var Alias = __nccwpck_require__(4065);
-var identity = __nccwpck_require__(1127);
-var composeCollection = __nccwpck_require__(7349);
+var identity = __nccwpck_require__(41127);
+var composeCollection = __nccwpck_require__(57349);
 var composeScalar = __nccwpck_require__(5413);
-var resolveEnd = __nccwpck_require__(7788);
-var utilEmptyScalarPosition = __nccwpck_require__(2599);
+var resolveEnd = __nccwpck_require__(17788);
+var utilEmptyScalarPosition = __nccwpck_require__(22599);
 
 const CN = { composeNode, composeEmptyNode };
 function composeNode(ctx, token, props, onError) {
@@ -2104,10 +2167,10 @@ exports.composeNode = composeNode;
 
 
 
-var identity = __nccwpck_require__(1127);
-var Scalar = __nccwpck_require__(3301);
-var resolveBlockScalar = __nccwpck_require__(8913);
-var resolveFlowScalar = __nccwpck_require__(6842);
+var identity = __nccwpck_require__(41127);
+var Scalar = __nccwpck_require__(63301);
+var resolveBlockScalar = __nccwpck_require__(48913);
+var resolveFlowScalar = __nccwpck_require__(76842);
 
 function composeScalar(ctx, token, tagToken, onError) {
     const { value, type, comment, range } = token.type === 'block-scalar'
@@ -2194,18 +2257,18 @@ exports.composeScalar = composeScalar;
 
 /***/ }),
 
-/***/ 9984:
+/***/ 89984:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
 var node_process = __nccwpck_require__(932);
-var directives = __nccwpck_require__(1342);
+var directives = __nccwpck_require__(61342);
 var Document = __nccwpck_require__(3021);
-var errors = __nccwpck_require__(1464);
-var identity = __nccwpck_require__(1127);
-var composeDoc = __nccwpck_require__(6064);
-var resolveEnd = __nccwpck_require__(7788);
+var errors = __nccwpck_require__(91464);
+var identity = __nccwpck_require__(41127);
+var composeDoc = __nccwpck_require__(23683);
+var resolveEnd = __nccwpck_require__(17788);
 
 function getErrorPos(src) {
     if (typeof src === 'number')
@@ -2425,17 +2488,17 @@ exports.Composer = Composer;
 
 /***/ }),
 
-/***/ 7103:
+/***/ 87103:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var Pair = __nccwpck_require__(7165);
-var YAMLMap = __nccwpck_require__(4454);
-var resolveProps = __nccwpck_require__(4631);
+var Pair = __nccwpck_require__(57165);
+var YAMLMap = __nccwpck_require__(84454);
+var resolveProps = __nccwpck_require__(34631);
 var utilContainsNewline = __nccwpck_require__(9499);
-var utilFlowIndentCheck = __nccwpck_require__(4051);
-var utilMapIncludes = __nccwpck_require__(1187);
+var utilFlowIndentCheck = __nccwpck_require__(74051);
+var utilMapIncludes = __nccwpck_require__(81187);
 
 const startColMsg = 'All mapping items must start at the same column';
 function resolveBlockMap({ composeNode, composeEmptyNode }, ctx, bm, onError, tag) {
@@ -2549,12 +2612,12 @@ exports.resolveBlockMap = resolveBlockMap;
 
 /***/ }),
 
-/***/ 8913:
+/***/ 48913:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var Scalar = __nccwpck_require__(3301);
+var Scalar = __nccwpck_require__(63301);
 
 function resolveBlockScalar(ctx, scalar, onError) {
     const start = scalar.offset;
@@ -2756,14 +2819,14 @@ exports.resolveBlockScalar = resolveBlockScalar;
 
 /***/ }),
 
-/***/ 334:
+/***/ 90334:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var YAMLSeq = __nccwpck_require__(2223);
-var resolveProps = __nccwpck_require__(4631);
-var utilFlowIndentCheck = __nccwpck_require__(4051);
+var YAMLSeq = __nccwpck_require__(92223);
+var resolveProps = __nccwpck_require__(34631);
+var utilFlowIndentCheck = __nccwpck_require__(74051);
 
 function resolveBlockSeq({ composeNode, composeEmptyNode }, ctx, bs, onError, tag) {
     const NodeClass = tag?.nodeClass ?? YAMLSeq.YAMLSeq;
@@ -2814,7 +2877,7 @@ exports.resolveBlockSeq = resolveBlockSeq;
 
 /***/ }),
 
-/***/ 7788:
+/***/ 17788:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -2860,19 +2923,19 @@ exports.resolveEnd = resolveEnd;
 
 /***/ }),
 
-/***/ 3142:
+/***/ 13142:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var identity = __nccwpck_require__(1127);
-var Pair = __nccwpck_require__(7165);
-var YAMLMap = __nccwpck_require__(4454);
-var YAMLSeq = __nccwpck_require__(2223);
-var resolveEnd = __nccwpck_require__(7788);
-var resolveProps = __nccwpck_require__(4631);
+var identity = __nccwpck_require__(41127);
+var Pair = __nccwpck_require__(57165);
+var YAMLMap = __nccwpck_require__(84454);
+var YAMLSeq = __nccwpck_require__(92223);
+var resolveEnd = __nccwpck_require__(17788);
+var resolveProps = __nccwpck_require__(34631);
 var utilContainsNewline = __nccwpck_require__(9499);
-var utilMapIncludes = __nccwpck_require__(1187);
+var utilMapIncludes = __nccwpck_require__(81187);
 
 const blockMsg = 'Block collections are not allowed within flow collections';
 const isBlock = (token) => token && (token.type === 'block-map' || token.type === 'block-seq');
@@ -3076,13 +3139,13 @@ exports.resolveFlowCollection = resolveFlowCollection;
 
 /***/ }),
 
-/***/ 6842:
+/***/ 76842:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var Scalar = __nccwpck_require__(3301);
-var resolveEnd = __nccwpck_require__(7788);
+var Scalar = __nccwpck_require__(63301);
+var resolveEnd = __nccwpck_require__(17788);
 
 function resolveFlowScalar(scalar, strict, onError) {
     const { offset, type, source, end } = scalar;
@@ -3311,7 +3374,7 @@ exports.resolveFlowScalar = resolveFlowScalar;
 
 /***/ }),
 
-/***/ 4631:
+/***/ 34631:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -3509,7 +3572,7 @@ exports.containsNewline = containsNewline;
 
 /***/ }),
 
-/***/ 2599:
+/***/ 22599:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -3544,7 +3607,7 @@ exports.emptyScalarPosition = emptyScalarPosition;
 
 /***/ }),
 
-/***/ 4051:
+/***/ 74051:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -3568,12 +3631,12 @@ exports.flowIndentCheck = flowIndentCheck;
 
 /***/ }),
 
-/***/ 1187:
+/***/ 81187:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var identity = __nccwpck_require__(1127);
+var identity = __nccwpck_require__(41127);
 
 function mapIncludes(ctx, items, search) {
     const { uniqueKeys } = ctx.options;
@@ -3596,16 +3659,16 @@ exports.mapIncludes = mapIncludes;
 
 
 var Alias = __nccwpck_require__(4065);
-var Collection = __nccwpck_require__(101);
-var identity = __nccwpck_require__(1127);
-var Pair = __nccwpck_require__(7165);
-var toJS = __nccwpck_require__(4043);
-var Schema = __nccwpck_require__(5840);
+var Collection = __nccwpck_require__(40101);
+var identity = __nccwpck_require__(41127);
+var Pair = __nccwpck_require__(57165);
+var toJS = __nccwpck_require__(74043);
+var Schema = __nccwpck_require__(45840);
 var stringifyDocument = __nccwpck_require__(6829);
-var anchors = __nccwpck_require__(1596);
-var applyReviver = __nccwpck_require__(3661);
-var createNode = __nccwpck_require__(2404);
-var directives = __nccwpck_require__(1342);
+var anchors = __nccwpck_require__(71596);
+var applyReviver = __nccwpck_require__(83661);
+var createNode = __nccwpck_require__(42404);
+var directives = __nccwpck_require__(61342);
 
 class Document {
     constructor(value, replacer, options) {
@@ -3934,13 +3997,13 @@ exports.Document = Document;
 
 /***/ }),
 
-/***/ 1596:
+/***/ 71596:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var identity = __nccwpck_require__(1127);
-var visit = __nccwpck_require__(204);
+var identity = __nccwpck_require__(41127);
+var visit = __nccwpck_require__(10204);
 
 /**
  * Verify that the input string is a valid anchor.
@@ -4017,7 +4080,7 @@ exports.findNewAnchor = findNewAnchor;
 
 /***/ }),
 
-/***/ 3661:
+/***/ 83661:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -4081,14 +4144,14 @@ exports.applyReviver = applyReviver;
 
 /***/ }),
 
-/***/ 2404:
+/***/ 42404:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
 var Alias = __nccwpck_require__(4065);
-var identity = __nccwpck_require__(1127);
-var Scalar = __nccwpck_require__(3301);
+var identity = __nccwpck_require__(41127);
+var Scalar = __nccwpck_require__(63301);
 
 const defaultTagPrefix = 'tag:yaml.org,2002:';
 function findTagObject(value, tagName, tags) {
@@ -4178,13 +4241,13 @@ exports.createNode = createNode;
 
 /***/ }),
 
-/***/ 1342:
+/***/ 61342:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var identity = __nccwpck_require__(1127);
-var visit = __nccwpck_require__(204);
+var identity = __nccwpck_require__(41127);
+var visit = __nccwpck_require__(10204);
 
 const escapeChars = {
     '!': '%21',
@@ -4363,7 +4426,7 @@ exports.Directives = Directives;
 
 /***/ }),
 
-/***/ 1464:
+/***/ 91464:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -4432,28 +4495,28 @@ exports.prettifyError = prettifyError;
 
 /***/ }),
 
-/***/ 8815:
+/***/ 38815:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 var __webpack_unused_export__;
 
 
-var composer = __nccwpck_require__(9984);
+var composer = __nccwpck_require__(89984);
 var Document = __nccwpck_require__(3021);
-var Schema = __nccwpck_require__(5840);
-var errors = __nccwpck_require__(1464);
+var Schema = __nccwpck_require__(45840);
+var errors = __nccwpck_require__(91464);
 var Alias = __nccwpck_require__(4065);
-var identity = __nccwpck_require__(1127);
-var Pair = __nccwpck_require__(7165);
-var Scalar = __nccwpck_require__(3301);
-var YAMLMap = __nccwpck_require__(4454);
-var YAMLSeq = __nccwpck_require__(2223);
+var identity = __nccwpck_require__(41127);
+var Pair = __nccwpck_require__(57165);
+var Scalar = __nccwpck_require__(63301);
+var YAMLMap = __nccwpck_require__(84454);
+var YAMLSeq = __nccwpck_require__(92223);
 var cst = __nccwpck_require__(3461);
-var lexer = __nccwpck_require__(361);
-var lineCounter = __nccwpck_require__(6628);
+var lexer = __nccwpck_require__(40361);
+var lineCounter = __nccwpck_require__(66628);
 var parser = __nccwpck_require__(3456);
-var publicApi = __nccwpck_require__(4047);
-var visit = __nccwpck_require__(204);
+var publicApi = __nccwpck_require__(84047);
+var visit = __nccwpck_require__(10204);
 
 
 
@@ -4490,7 +4553,7 @@ __webpack_unused_export__ = visit.visitAsync;
 
 /***/ }),
 
-/***/ 7249:
+/***/ 57249:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -4521,11 +4584,11 @@ exports.warn = warn;
 
 
 
-var anchors = __nccwpck_require__(1596);
-var visit = __nccwpck_require__(204);
-var identity = __nccwpck_require__(1127);
-var Node = __nccwpck_require__(6673);
-var toJS = __nccwpck_require__(4043);
+var anchors = __nccwpck_require__(71596);
+var visit = __nccwpck_require__(10204);
+var identity = __nccwpck_require__(41127);
+var Node = __nccwpck_require__(66673);
+var toJS = __nccwpck_require__(74043);
 
 class Alias extends Node.NodeBase {
     constructor(source) {
@@ -4643,14 +4706,14 @@ exports.Alias = Alias;
 
 /***/ }),
 
-/***/ 101:
+/***/ 40101:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var createNode = __nccwpck_require__(2404);
-var identity = __nccwpck_require__(1127);
-var Node = __nccwpck_require__(6673);
+var createNode = __nccwpck_require__(42404);
+var identity = __nccwpck_require__(41127);
+var Node = __nccwpck_require__(66673);
 
 function collectionFromPath(schema, path, value) {
     let v = value;
@@ -4801,14 +4864,14 @@ exports.isEmptyPath = isEmptyPath;
 
 /***/ }),
 
-/***/ 6673:
+/***/ 66673:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var applyReviver = __nccwpck_require__(3661);
-var identity = __nccwpck_require__(1127);
-var toJS = __nccwpck_require__(4043);
+var applyReviver = __nccwpck_require__(83661);
+var identity = __nccwpck_require__(41127);
+var toJS = __nccwpck_require__(74043);
 
 class NodeBase {
     constructor(type) {
@@ -4848,15 +4911,15 @@ exports.NodeBase = NodeBase;
 
 /***/ }),
 
-/***/ 7165:
+/***/ 57165:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var createNode = __nccwpck_require__(2404);
-var stringifyPair = __nccwpck_require__(9748);
-var addPairToJSMap = __nccwpck_require__(7104);
-var identity = __nccwpck_require__(1127);
+var createNode = __nccwpck_require__(42404);
+var stringifyPair = __nccwpck_require__(59748);
+var addPairToJSMap = __nccwpck_require__(97104);
+var identity = __nccwpck_require__(41127);
 
 function createPair(key, value, ctx) {
     const k = createNode.createNode(key, undefined, ctx);
@@ -4894,14 +4957,14 @@ exports.createPair = createPair;
 
 /***/ }),
 
-/***/ 3301:
+/***/ 63301:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var identity = __nccwpck_require__(1127);
-var Node = __nccwpck_require__(6673);
-var toJS = __nccwpck_require__(4043);
+var identity = __nccwpck_require__(41127);
+var Node = __nccwpck_require__(66673);
+var toJS = __nccwpck_require__(74043);
 
 const isScalarValue = (value) => !value || (typeof value !== 'function' && typeof value !== 'object');
 class Scalar extends Node.NodeBase {
@@ -4928,17 +4991,17 @@ exports.isScalarValue = isScalarValue;
 
 /***/ }),
 
-/***/ 4454:
+/***/ 84454:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var stringifyCollection = __nccwpck_require__(1212);
-var addPairToJSMap = __nccwpck_require__(7104);
-var Collection = __nccwpck_require__(101);
-var identity = __nccwpck_require__(1127);
-var Pair = __nccwpck_require__(7165);
-var Scalar = __nccwpck_require__(3301);
+var stringifyCollection = __nccwpck_require__(61212);
+var addPairToJSMap = __nccwpck_require__(97104);
+var Collection = __nccwpck_require__(40101);
+var identity = __nccwpck_require__(41127);
+var Pair = __nccwpck_require__(57165);
+var Scalar = __nccwpck_require__(63301);
 
 function findPair(items, key) {
     const k = identity.isScalar(key) ? key.value : key;
@@ -5082,17 +5145,17 @@ exports.findPair = findPair;
 
 /***/ }),
 
-/***/ 2223:
+/***/ 92223:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var createNode = __nccwpck_require__(2404);
-var stringifyCollection = __nccwpck_require__(1212);
-var Collection = __nccwpck_require__(101);
-var identity = __nccwpck_require__(1127);
-var Scalar = __nccwpck_require__(3301);
-var toJS = __nccwpck_require__(4043);
+var createNode = __nccwpck_require__(42404);
+var stringifyCollection = __nccwpck_require__(61212);
+var Collection = __nccwpck_require__(40101);
+var identity = __nccwpck_require__(41127);
+var Scalar = __nccwpck_require__(63301);
+var toJS = __nccwpck_require__(74043);
 
 class YAMLSeq extends Collection.Collection {
     static get tagName() {
@@ -5204,16 +5267,16 @@ exports.YAMLSeq = YAMLSeq;
 
 /***/ }),
 
-/***/ 7104:
+/***/ 97104:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var log = __nccwpck_require__(7249);
-var merge = __nccwpck_require__(452);
+var log = __nccwpck_require__(57249);
+var merge = __nccwpck_require__(90452);
 var stringify = __nccwpck_require__(2148);
-var identity = __nccwpck_require__(1127);
-var toJS = __nccwpck_require__(4043);
+var identity = __nccwpck_require__(41127);
+var toJS = __nccwpck_require__(74043);
 
 function addPairToJSMap(ctx, map, { key, value }) {
     if (identity.isNode(key) && key.addToJSMap)
@@ -5276,7 +5339,7 @@ exports.addPairToJSMap = addPairToJSMap;
 
 /***/ }),
 
-/***/ 1127:
+/***/ 41127:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -5336,12 +5399,12 @@ exports.isSeq = isSeq;
 
 /***/ }),
 
-/***/ 4043:
+/***/ 74043:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var identity = __nccwpck_require__(1127);
+var identity = __nccwpck_require__(41127);
 
 /**
  * Recursively convert any node or its contents to native JavaScript
@@ -5382,15 +5445,15 @@ exports.toJS = toJS;
 
 /***/ }),
 
-/***/ 110:
+/***/ 60110:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var resolveBlockScalar = __nccwpck_require__(8913);
-var resolveFlowScalar = __nccwpck_require__(6842);
-var errors = __nccwpck_require__(1464);
-var stringifyString = __nccwpck_require__(3069);
+var resolveBlockScalar = __nccwpck_require__(48913);
+var resolveFlowScalar = __nccwpck_require__(76842);
+var errors = __nccwpck_require__(91464);
+var stringifyString = __nccwpck_require__(83069);
 
 function resolveAsScalar(token, strict = true, onError) {
     if (token) {
@@ -5607,7 +5670,7 @@ exports.setScalarValue = setScalarValue;
 
 /***/ }),
 
-/***/ 1733:
+/***/ 91733:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -5677,7 +5740,7 @@ exports.stringify = stringify;
 
 /***/ }),
 
-/***/ 7715:
+/***/ 97715:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -5788,9 +5851,9 @@ exports.visit = visit;
 
 
 
-var cstScalar = __nccwpck_require__(110);
-var cstStringify = __nccwpck_require__(1733);
-var cstVisit = __nccwpck_require__(7715);
+var cstScalar = __nccwpck_require__(60110);
+var cstStringify = __nccwpck_require__(91733);
+var cstVisit = __nccwpck_require__(97715);
 
 /** The byte order mark */
 const BOM = '\u{FEFF}';
@@ -5902,7 +5965,7 @@ exports.tokenType = tokenType;
 
 /***/ }),
 
-/***/ 361:
+/***/ 40361:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -6632,7 +6695,7 @@ exports.Lexer = Lexer;
 
 /***/ }),
 
-/***/ 6628:
+/***/ 66628:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -6687,7 +6750,7 @@ exports.LineCounter = LineCounter;
 
 var node_process = __nccwpck_require__(932);
 var cst = __nccwpck_require__(3461);
-var lexer = __nccwpck_require__(361);
+var lexer = __nccwpck_require__(40361);
 
 function includesToken(list, type) {
     for (let i = 0; i < list.length; ++i)
@@ -7667,17 +7730,17 @@ exports.Parser = Parser;
 
 /***/ }),
 
-/***/ 4047:
+/***/ 84047:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var composer = __nccwpck_require__(9984);
+var composer = __nccwpck_require__(89984);
 var Document = __nccwpck_require__(3021);
-var errors = __nccwpck_require__(1464);
-var log = __nccwpck_require__(7249);
-var identity = __nccwpck_require__(1127);
-var lineCounter = __nccwpck_require__(6628);
+var errors = __nccwpck_require__(91464);
+var log = __nccwpck_require__(57249);
+var identity = __nccwpck_require__(41127);
+var lineCounter = __nccwpck_require__(66628);
 var parser = __nccwpck_require__(3456);
 
 function parseOptions(options) {
@@ -7781,16 +7844,16 @@ exports.stringify = stringify;
 
 /***/ }),
 
-/***/ 5840:
+/***/ 45840:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var identity = __nccwpck_require__(1127);
-var map = __nccwpck_require__(7451);
+var identity = __nccwpck_require__(41127);
+var map = __nccwpck_require__(47451);
 var seq = __nccwpck_require__(1706);
-var string = __nccwpck_require__(6464);
-var tags = __nccwpck_require__(18);
+var string = __nccwpck_require__(66464);
+var tags = __nccwpck_require__(90018);
 
 const sortMapEntriesByKey = (a, b) => a.key < b.key ? -1 : a.key > b.key ? 1 : 0;
 class Schema {
@@ -7827,13 +7890,13 @@ exports.Schema = Schema;
 
 /***/ }),
 
-/***/ 7451:
+/***/ 47451:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var identity = __nccwpck_require__(1127);
-var YAMLMap = __nccwpck_require__(4454);
+var identity = __nccwpck_require__(41127);
+var YAMLMap = __nccwpck_require__(84454);
 
 const map = {
     collection: 'map',
@@ -7853,12 +7916,12 @@ exports.map = map;
 
 /***/ }),
 
-/***/ 3632:
+/***/ 73632:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var Scalar = __nccwpck_require__(3301);
+var Scalar = __nccwpck_require__(63301);
 
 const nullTag = {
     identify: value => value == null,
@@ -7882,8 +7945,8 @@ exports.nullTag = nullTag;
 
 
 
-var identity = __nccwpck_require__(1127);
-var YAMLSeq = __nccwpck_require__(2223);
+var identity = __nccwpck_require__(41127);
+var YAMLSeq = __nccwpck_require__(92223);
 
 const seq = {
     collection: 'seq',
@@ -7903,12 +7966,12 @@ exports.seq = seq;
 
 /***/ }),
 
-/***/ 6464:
+/***/ 66464:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var stringifyString = __nccwpck_require__(3069);
+var stringifyString = __nccwpck_require__(83069);
 
 const string = {
     identify: value => typeof value === 'string',
@@ -7926,12 +7989,12 @@ exports.string = string;
 
 /***/ }),
 
-/***/ 3959:
+/***/ 73959:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var Scalar = __nccwpck_require__(3301);
+var Scalar = __nccwpck_require__(63301);
 
 const boolTag = {
     identify: value => typeof value === 'boolean',
@@ -7954,13 +8017,13 @@ exports.boolTag = boolTag;
 
 /***/ }),
 
-/***/ 8405:
+/***/ 38405:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var Scalar = __nccwpck_require__(3301);
-var stringifyNumber = __nccwpck_require__(8689);
+var Scalar = __nccwpck_require__(63301);
+var stringifyNumber = __nccwpck_require__(28689);
 
 const floatNaN = {
     identify: value => typeof value === 'number',
@@ -8008,12 +8071,12 @@ exports.floatNaN = floatNaN;
 
 /***/ }),
 
-/***/ 9874:
+/***/ 59874:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var stringifyNumber = __nccwpck_require__(8689);
+var stringifyNumber = __nccwpck_require__(28689);
 
 const intIdentify = (value) => typeof value === 'bigint' || Number.isInteger(value);
 const intResolve = (str, offset, radix, { intAsBigInt }) => (intAsBigInt ? BigInt(str) : parseInt(str.substring(offset), radix));
@@ -8057,18 +8120,18 @@ exports.intOct = intOct;
 
 /***/ }),
 
-/***/ 896:
+/***/ 70896:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var map = __nccwpck_require__(7451);
-var _null = __nccwpck_require__(3632);
+var map = __nccwpck_require__(47451);
+var _null = __nccwpck_require__(73632);
 var seq = __nccwpck_require__(1706);
-var string = __nccwpck_require__(6464);
-var bool = __nccwpck_require__(3959);
-var float = __nccwpck_require__(8405);
-var int = __nccwpck_require__(9874);
+var string = __nccwpck_require__(66464);
+var bool = __nccwpck_require__(73959);
+var float = __nccwpck_require__(38405);
+var int = __nccwpck_require__(59874);
 
 const schema = [
     map.map,
@@ -8089,13 +8152,13 @@ exports.schema = schema;
 
 /***/ }),
 
-/***/ 3559:
+/***/ 33559:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var Scalar = __nccwpck_require__(3301);
-var map = __nccwpck_require__(7451);
+var Scalar = __nccwpck_require__(63301);
+var map = __nccwpck_require__(47451);
 var seq = __nccwpck_require__(1706);
 
 function intIdentify(value) {
@@ -8160,27 +8223,27 @@ exports.schema = schema;
 
 /***/ }),
 
-/***/ 18:
+/***/ 90018:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var map = __nccwpck_require__(7451);
-var _null = __nccwpck_require__(3632);
+var map = __nccwpck_require__(47451);
+var _null = __nccwpck_require__(73632);
 var seq = __nccwpck_require__(1706);
-var string = __nccwpck_require__(6464);
-var bool = __nccwpck_require__(3959);
-var float = __nccwpck_require__(8405);
-var int = __nccwpck_require__(9874);
-var schema = __nccwpck_require__(896);
-var schema$1 = __nccwpck_require__(3559);
-var binary = __nccwpck_require__(6083);
-var merge = __nccwpck_require__(452);
-var omap = __nccwpck_require__(303);
-var pairs = __nccwpck_require__(8385);
-var schema$2 = __nccwpck_require__(5913);
-var set = __nccwpck_require__(1528);
-var timestamp = __nccwpck_require__(6752);
+var string = __nccwpck_require__(66464);
+var bool = __nccwpck_require__(73959);
+var float = __nccwpck_require__(38405);
+var int = __nccwpck_require__(59874);
+var schema = __nccwpck_require__(70896);
+var schema$1 = __nccwpck_require__(33559);
+var binary = __nccwpck_require__(56083);
+var merge = __nccwpck_require__(90452);
+var omap = __nccwpck_require__(50303);
+var pairs = __nccwpck_require__(18385);
+var schema$2 = __nccwpck_require__(35913);
+var set = __nccwpck_require__(81528);
+var timestamp = __nccwpck_require__(46752);
 
 const schemas = new Map([
     ['core', schema.schema],
@@ -8266,14 +8329,14 @@ exports.getTags = getTags;
 
 /***/ }),
 
-/***/ 6083:
+/***/ 56083:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var node_buffer = __nccwpck_require__(181);
-var Scalar = __nccwpck_require__(3301);
-var stringifyString = __nccwpck_require__(3069);
+var node_buffer = __nccwpck_require__(20181);
+var Scalar = __nccwpck_require__(63301);
+var stringifyString = __nccwpck_require__(83069);
 
 const binary = {
     identify: value => value instanceof Uint8Array, // Buffer inherits from Uint8Array
@@ -8343,12 +8406,12 @@ exports.binary = binary;
 
 /***/ }),
 
-/***/ 8398:
+/***/ 88398:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var Scalar = __nccwpck_require__(3301);
+var Scalar = __nccwpck_require__(63301);
 
 function boolStringify({ value, source }, ctx) {
     const boolObj = value ? trueTag : falseTag;
@@ -8379,13 +8442,13 @@ exports.trueTag = trueTag;
 
 /***/ }),
 
-/***/ 5782:
+/***/ 35782:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var Scalar = __nccwpck_require__(3301);
-var stringifyNumber = __nccwpck_require__(8689);
+var Scalar = __nccwpck_require__(63301);
+var stringifyNumber = __nccwpck_require__(28689);
 
 const floatNaN = {
     identify: value => typeof value === 'number',
@@ -8436,12 +8499,12 @@ exports.floatNaN = floatNaN;
 
 /***/ }),
 
-/***/ 873:
+/***/ 10873:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var stringifyNumber = __nccwpck_require__(8689);
+var stringifyNumber = __nccwpck_require__(28689);
 
 const intIdentify = (value) => typeof value === 'bigint' || Number.isInteger(value);
 function intResolve(str, offset, radix, { intAsBigInt }) {
@@ -8519,13 +8582,13 @@ exports.intOct = intOct;
 
 /***/ }),
 
-/***/ 452:
+/***/ 90452:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var identity = __nccwpck_require__(1127);
-var Scalar = __nccwpck_require__(3301);
+var identity = __nccwpck_require__(41127);
+var Scalar = __nccwpck_require__(63301);
 
 // If the value associated with a merge key is a single mapping node, each of
 // its key/value pairs is inserted into the current mapping, unless the key
@@ -8597,16 +8660,16 @@ exports.merge = merge;
 
 /***/ }),
 
-/***/ 303:
+/***/ 50303:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var identity = __nccwpck_require__(1127);
-var toJS = __nccwpck_require__(4043);
-var YAMLMap = __nccwpck_require__(4454);
-var YAMLSeq = __nccwpck_require__(2223);
-var pairs = __nccwpck_require__(8385);
+var identity = __nccwpck_require__(41127);
+var toJS = __nccwpck_require__(74043);
+var YAMLMap = __nccwpck_require__(84454);
+var YAMLSeq = __nccwpck_require__(92223);
+var pairs = __nccwpck_require__(18385);
 
 class YAMLOMap extends YAMLSeq.YAMLSeq {
     constructor() {
@@ -8681,15 +8744,15 @@ exports.omap = omap;
 
 /***/ }),
 
-/***/ 8385:
+/***/ 18385:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var identity = __nccwpck_require__(1127);
-var Pair = __nccwpck_require__(7165);
-var Scalar = __nccwpck_require__(3301);
-var YAMLSeq = __nccwpck_require__(2223);
+var identity = __nccwpck_require__(41127);
+var Pair = __nccwpck_require__(57165);
+var Scalar = __nccwpck_require__(63301);
+var YAMLSeq = __nccwpck_require__(92223);
 
 function resolvePairs(seq, onError) {
     if (identity.isSeq(seq)) {
@@ -8770,24 +8833,24 @@ exports.resolvePairs = resolvePairs;
 
 /***/ }),
 
-/***/ 5913:
+/***/ 35913:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var map = __nccwpck_require__(7451);
-var _null = __nccwpck_require__(3632);
+var map = __nccwpck_require__(47451);
+var _null = __nccwpck_require__(73632);
 var seq = __nccwpck_require__(1706);
-var string = __nccwpck_require__(6464);
-var binary = __nccwpck_require__(6083);
-var bool = __nccwpck_require__(8398);
-var float = __nccwpck_require__(5782);
-var int = __nccwpck_require__(873);
-var merge = __nccwpck_require__(452);
-var omap = __nccwpck_require__(303);
-var pairs = __nccwpck_require__(8385);
-var set = __nccwpck_require__(1528);
-var timestamp = __nccwpck_require__(6752);
+var string = __nccwpck_require__(66464);
+var binary = __nccwpck_require__(56083);
+var bool = __nccwpck_require__(88398);
+var float = __nccwpck_require__(35782);
+var int = __nccwpck_require__(10873);
+var merge = __nccwpck_require__(90452);
+var omap = __nccwpck_require__(50303);
+var pairs = __nccwpck_require__(18385);
+var set = __nccwpck_require__(81528);
+var timestamp = __nccwpck_require__(46752);
 
 const schema = [
     map.map,
@@ -8818,14 +8881,14 @@ exports.schema = schema;
 
 /***/ }),
 
-/***/ 1528:
+/***/ 81528:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var identity = __nccwpck_require__(1127);
-var Pair = __nccwpck_require__(7165);
-var YAMLMap = __nccwpck_require__(4454);
+var identity = __nccwpck_require__(41127);
+var Pair = __nccwpck_require__(57165);
+var YAMLMap = __nccwpck_require__(84454);
 
 class YAMLSet extends YAMLMap.YAMLMap {
     constructor(schema) {
@@ -8921,12 +8984,12 @@ exports.set = set;
 
 /***/ }),
 
-/***/ 6752:
+/***/ 46752:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var stringifyNumber = __nccwpck_require__(8689);
+var stringifyNumber = __nccwpck_require__(28689);
 
 /** Internal types handle bigint as number, because TS can't figure it out. */
 function parseSexagesimal(str, asBigInt) {
@@ -9033,7 +9096,7 @@ exports.timestamp = timestamp;
 
 /***/ }),
 
-/***/ 4475:
+/***/ 34475:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -9196,10 +9259,10 @@ exports.foldFlowLines = foldFlowLines;
 
 
 
-var anchors = __nccwpck_require__(1596);
-var identity = __nccwpck_require__(1127);
-var stringifyComment = __nccwpck_require__(9799);
-var stringifyString = __nccwpck_require__(3069);
+var anchors = __nccwpck_require__(71596);
+var identity = __nccwpck_require__(41127);
+var stringifyComment = __nccwpck_require__(59799);
+var stringifyString = __nccwpck_require__(83069);
 
 function createStringifyContext(doc, options) {
     const opt = Object.assign({
@@ -9330,14 +9393,14 @@ exports.stringify = stringify;
 
 /***/ }),
 
-/***/ 1212:
+/***/ 61212:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var identity = __nccwpck_require__(1127);
+var identity = __nccwpck_require__(41127);
 var stringify = __nccwpck_require__(2148);
-var stringifyComment = __nccwpck_require__(9799);
+var stringifyComment = __nccwpck_require__(59799);
 
 function stringifyCollection(collection, ctx, options) {
     const flow = ctx.inFlow ?? collection.flow;
@@ -9492,7 +9555,7 @@ exports.stringifyCollection = stringifyCollection;
 
 /***/ }),
 
-/***/ 9799:
+/***/ 59799:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -9528,9 +9591,9 @@ exports.stringifyComment = stringifyComment;
 
 
 
-var identity = __nccwpck_require__(1127);
+var identity = __nccwpck_require__(41127);
 var stringify = __nccwpck_require__(2148);
-var stringifyComment = __nccwpck_require__(9799);
+var stringifyComment = __nccwpck_require__(59799);
 
 function stringifyDocument(doc, options) {
     const lines = [];
@@ -9617,7 +9680,7 @@ exports.stringifyDocument = stringifyDocument;
 
 /***/ }),
 
-/***/ 8689:
+/***/ 28689:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -9651,15 +9714,15 @@ exports.stringifyNumber = stringifyNumber;
 
 /***/ }),
 
-/***/ 9748:
+/***/ 59748:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var identity = __nccwpck_require__(1127);
-var Scalar = __nccwpck_require__(3301);
+var identity = __nccwpck_require__(41127);
+var Scalar = __nccwpck_require__(63301);
 var stringify = __nccwpck_require__(2148);
-var stringifyComment = __nccwpck_require__(9799);
+var stringifyComment = __nccwpck_require__(59799);
 
 function stringifyPair({ key, value }, ctx, onComment, onChompKeep) {
     const { allNullValues, doc, indent, indentStep, options: { commentString, indentSeq, simpleKeys } } = ctx;
@@ -9810,13 +9873,13 @@ exports.stringifyPair = stringifyPair;
 
 /***/ }),
 
-/***/ 3069:
+/***/ 83069:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var Scalar = __nccwpck_require__(3301);
-var foldFlowLines = __nccwpck_require__(4475);
+var Scalar = __nccwpck_require__(63301);
+var foldFlowLines = __nccwpck_require__(34475);
 
 const getFoldOptions = (ctx, isBlock) => ({
     indentAtStart: isBlock ? ctx.indent.length : ctx.indentAtStart,
@@ -10155,12 +10218,12 @@ exports.stringifyString = stringifyString;
 
 /***/ }),
 
-/***/ 204:
+/***/ 10204:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var identity = __nccwpck_require__(1127);
+var identity = __nccwpck_require__(41127);
 
 const BREAK = Symbol('break visit');
 const SKIP = Symbol('skip children');
@@ -10398,28 +10461,30 @@ exports.visitAsync = visitAsync;
 
 /***/ }),
 
-/***/ 5024:
+/***/ 95024:
 /***/ ((__webpack_module__, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(__webpack_module__, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6760);
-/* harmony import */ var _core_action_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(8521);
+/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(76760);
+/* harmony import */ var _core_action_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(48521);
 /* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(8005);
 /* harmony import */ var _core_secret_input_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(8347);
 /* harmony import */ var _db_connection_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(401);
-/* harmony import */ var _pipeline_drill_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(4273);
-/* harmony import */ var _pipeline_plan_source_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(7218);
-/* harmony import */ var _pipeline_rollback_js__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(9642);
-/* harmony import */ var _pipeline_timeline_js__WEBPACK_IMPORTED_MODULE_8__ = __nccwpck_require__(6994);
-/* harmony import */ var _report_drill_issue_js__WEBPACK_IMPORTED_MODULE_9__ = __nccwpck_require__(4354);
-/* harmony import */ var _report_drill_summary_js__WEBPACK_IMPORTED_MODULE_10__ = __nccwpck_require__(4649);
+/* harmony import */ var _pipeline_drill_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(94273);
+/* harmony import */ var _pipeline_plan_source_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(67218);
+/* harmony import */ var _pipeline_rollback_js__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(69642);
+/* harmony import */ var _pipeline_timeline_js__WEBPACK_IMPORTED_MODULE_8__ = __nccwpck_require__(96994);
+/* harmony import */ var _report_drill_issue_js__WEBPACK_IMPORTED_MODULE_9__ = __nccwpck_require__(34354);
+/* harmony import */ var _report_drill_summary_js__WEBPACK_IMPORTED_MODULE_10__ = __nccwpck_require__(34649);
 /* harmony import */ var _report_rollback_deps_js__WEBPACK_IMPORTED_MODULE_11__ = __nccwpck_require__(2580);
-/* harmony import */ var _report_rollback_summary_js__WEBPACK_IMPORTED_MODULE_12__ = __nccwpck_require__(2304);
-/* harmony import */ var _report_write_summary_js__WEBPACK_IMPORTED_MODULE_13__ = __nccwpck_require__(4039);
+/* harmony import */ var _report_rollback_summary_js__WEBPACK_IMPORTED_MODULE_12__ = __nccwpck_require__(22304);
+/* harmony import */ var _report_write_summary_js__WEBPACK_IMPORTED_MODULE_13__ = __nccwpck_require__(44039);
+/* harmony import */ var _github_artifact_js__WEBPACK_IMPORTED_MODULE_14__ = __nccwpck_require__(81260);
 /**
  * The root action: the whole rollback, or (mode drill) its rehearsal against staging. Reads the inputs and the rollback plan, hands them to the
  * pipeline, and wires what people see: the job summary, the chat messages and the incident issue.
  */
+
 
 
 
@@ -10495,6 +10560,7 @@ await (0,_core_action_js__WEBPACK_IMPORTED_MODULE_1__/* .runAction */ .Cs)('roll
         database,
         workspace,
         snapshotDir: (0,node_path__WEBPACK_IMPORTED_MODULE_0__.join)(process.env.RUNNER_TEMP || process.cwd(), 'rollback-kit', 'snapshots'),
+        runnerTemp: process.env.RUNNER_TEMP || undefined,
         github: {
             repository: repository ?? '',
             apiUrl: process.env.GITHUB_API_URL || 'https://api.github.com',
@@ -10524,7 +10590,9 @@ await (0,_core_action_js__WEBPACK_IMPORTED_MODULE_1__/* .runAction */ .Cs)('roll
         repository: process.env.GITHUB_REPOSITORY ?? '',
         githubApiUrl: process.env.GITHUB_API_URL || 'https://api.github.com',
     }, log);
-    const record = await (0,_pipeline_rollback_js__WEBPACK_IMPORTED_MODULE_7__/* .runRollback */ .el)(request, telling, log);
+    // On GitHub the snapshot taken before the database changes is uploaded: RUNNER_TEMP goes with the job.
+    const keepSnapshot = process.env.ACTIONS_RUNTIME_TOKEN ? async (s) => (await (0,_github_artifact_js__WEBPACK_IMPORTED_MODULE_14__/* .uploadSnapshotArtifact */ .eh)([s.path, s.manifestPath], undefined)).name : undefined;
+    const record = await (0,_pipeline_rollback_js__WEBPACK_IMPORTED_MODULE_7__/* .runRollback */ .el)(request, { ...telling, keepSnapshot }, log);
     finished = record;
     outputs(record);
     await (0,_report_write_summary_js__WEBPACK_IMPORTED_MODULE_13__/* .writeSummary */ .S)((0,_report_rollback_summary_js__WEBPACK_IMPORTED_MODULE_12__/* .rollbackSummaryMarkdown */ .sy)(record, log), log);
@@ -10542,7 +10610,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 8521:
+/***/ 48521:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -10555,12 +10623,12 @@ __nccwpck_require__.d(__webpack_exports__, {
 
 // UNUSED EXPORTS: actionLog, inputsFrom
 
-// EXTERNAL MODULE: ./.build/core/actions-core.js + 4 modules
-var actions_core = __nccwpck_require__(9617);
+// EXTERNAL MODULE: ./.build/core/actions-core.js
+var actions_core = __nccwpck_require__(73475);
 // EXTERNAL MODULE: ./.build/core/errors.js
 var errors = __nccwpck_require__(8005);
 // EXTERNAL MODULE: ./.build/core/secrets.js
-var core_secrets = __nccwpck_require__(9205);
+var core_secrets = __nccwpck_require__(79205);
 ;// CONCATENATED MODULE: ./.build/core/log.js
 /**
  * Where library code reports progress. Every line passes through `redact`, so a secret registered
@@ -10604,7 +10672,7 @@ function memoryLog() {
 }
 
 // EXTERNAL MODULE: external "node:os"
-var external_node_os_ = __nccwpck_require__(8161);
+var external_node_os_ = __nccwpck_require__(48161);
 ;// CONCATENATED MODULE: ./.build/core/output.js
 /**
  * The one writer between rollback-kit and the runner's log. The runner reads every line a step
@@ -10682,7 +10750,7 @@ const output = {
     /** Asks on stderr and reads one line from stdin; '' when `signal` aborts first. */
     async ask(question, signal) {
         // Loaded here, not with every action's bundle: only the command line asks anything.
-        const { createInterface } = await Promise.resolve(/* import() */).then(__nccwpck_require__.t.bind(__nccwpck_require__, 6848, 19));
+        const { createInterface } = await Promise.resolve(/* import() */).then(__nccwpck_require__.t.bind(__nccwpck_require__, 26848, 19));
         const rl = createInterface({ input: process.stdin, output: process.stderr });
         try {
             return await rl.question(terminalLines(question).join(external_node_os_.EOL), { signal }).catch(() => '');
@@ -10698,9 +10766,9 @@ const output = {
 };
 
 // EXTERNAL MODULE: ./.build/core/parse.js
-var parse = __nccwpck_require__(151);
+var parse = __nccwpck_require__(30151);
 // EXTERNAL MODULE: ./.build/report/markdown.js
-var markdown = __nccwpck_require__(4348);
+var markdown = __nccwpck_require__(54348);
 ;// CONCATENATED MODULE: ./.build/report/failure-summary.js
 /** What every failed step leaves in its job summary: the heading, the error line, then the action's own details. */
 
@@ -10714,7 +10782,7 @@ function failureSummary(action, err, log, details) {
 }
 
 // EXTERNAL MODULE: ./.build/report/write-summary.js
-var write_summary = __nccwpck_require__(4039);
+var write_summary = __nccwpck_require__(44039);
 ;// CONCATENATED MODULE: ./.build/core/action.js
 /**
  * What every action entry point shares: typed input reading, a redacting log on the runner,
@@ -10781,22 +10849,88 @@ function setOutputs(outputs) {
     }
 }
 /**
+ * How long a step being stopped waits for its work to wind down before it reports and exits. When
+ * GitHub cancels a job the runner sends SIGINT, then SIGTERM 7.5 s later, then SIGKILL 2.5 s after
+ * that: the report must be written before the SIGKILL.
+ */
+const STOP_GRACE_MS = 5_000;
+/**
+ * SIGTERM and SIGINT while an action runs. Node's default is to exit at once (143, 130): no
+ * `::error::`, no summary, child processes and temporary files left behind, and nobody told whether
+ * the database changed. Instead the first signal aborts `signal`, which the action's work listens to
+ * (it stops feeding its programs and ends them, and knows what it had done), and the step waits for
+ * that work to end, at most STOP_GRACE_MS; a second signal stops the wait at once.
+ */
+function stopOnSignals(log) {
+    const controller = new AbortController();
+    let received;
+    let giveUp = () => undefined;
+    const expired = new Promise((resolve) => (giveUp = () => resolve('expired')));
+    const onSignal = (name) => {
+        if (received)
+            return giveUp();
+        received = name;
+        log.info(`Received ${name}: stopping; waiting up to ${STOP_GRACE_MS / 1000} s for the work under way to end …`);
+        controller.abort(new Error(`stopped by ${name}`));
+        setTimeout(giveUp, STOP_GRACE_MS).unref();
+    };
+    process.on('SIGTERM', onSignal);
+    process.on('SIGINT', onSignal);
+    return {
+        signal: controller.signal,
+        received: () => received,
+        expired,
+        dispose() {
+            process.off('SIGTERM', onSignal);
+            process.off('SIGINT', onSignal);
+        },
+    };
+}
+/**
  * Runs an action body; every action fails the same way. The job summary gets "### <action>:
  * failed", the redacted error line and the action's own details; the log gets one redacted
  * `::error::` line. Unexpected errors keep their stack in the debug log so a bug report has it
- * without frightening the reader.
+ * without frightening the reader. A step stopped by SIGTERM or SIGINT fails the same way, saying
+ * so, with what the action knew of its own state (its error), and exits non-zero.
  */
 async function runAction(action, body, details) {
     const log = actionLog();
+    const stop = stopOnSignals(log);
     try {
-        await body(log);
-    }
-    catch (err) {
+        const ran = body(log, stop.signal).then(() => ({ ok: true }), (err) => ({ ok: false, err }));
+        const outcome = await Promise.race([ran, stop.expired]);
+        const signal = stop.received();
+        let failure;
+        if (outcome === 'expired') {
+            failure = new errors/* RollbackKitError */.dp(`${action} was stopped by ${signal} and its work did not end within ${STOP_GRACE_MS / 1000} s: what it had changed by then is not known.`, 'Check the state of what it works on (its log above says how far it got) before running it again.');
+        }
+        else if (!outcome.ok) {
+            failure = signal ? stoppedError(action, signal, outcome.err) : outcome.err;
+        }
+        else if (signal) {
+            failure = new errors/* RollbackKitError */.dp(`${action} was stopped by ${signal} as its work ended: that work was done, and what it reports above stands.`);
+        }
+        if (failure === undefined)
+            return;
+        const err = failure;
         if (!(err instanceof errors/* RollbackKitError */.dp) && err instanceof Error && err.stack)
             log.debug(err.stack);
         await (0,write_summary/* writeSummary */.S)(failureSummary(action, err, log, await failureDetails(details, err, log)), log);
         output.fail(log.redact((0,errors/* errorLine */.BP)(err)));
     }
+    finally {
+        stop.dispose();
+        // Whatever is still running (a connection, a program that ignored the stop) must not keep a
+        // stopped step alive: the runner would kill it before anything else is said.
+        if (stop.received())
+            process.exit(process.exitCode || 1);
+    }
+}
+/** The action's own error, said to be a stop: what it knew (committed or not) is in its words. */
+function stoppedError(action, signal, err) {
+    const hint = err instanceof errors/* RollbackKitError */.dp ? err.hint : undefined;
+    const message = err instanceof errors/* RollbackKitError */.dp ? err.message : (0,errors/* errorLine */.BP)(err);
+    return new errors/* RollbackKitError */.dp(`${action} was stopped by ${signal}: ${message}`, hint);
 }
 /** The action's details, or none: a failure while describing the failure must not hide the failure. */
 async function failureDetails(details, err, log) {
@@ -10812,468 +10946,17 @@ async function failureDetails(details, err, log) {
 
 /***/ }),
 
-/***/ 9617:
+/***/ 73475:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
-
-// EXPORTS
-__nccwpck_require__.d(__webpack_exports__, {
-  I: () => (/* binding */ core)
-});
-
-// EXTERNAL MODULE: external "node:os"
-var external_node_os_ = __nccwpck_require__(8161);
-// EXTERNAL MODULE: external "os"
-var external_os_ = __nccwpck_require__(857);
-;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/utils.js
-// We use any as a valid input type
-/* eslint-disable @typescript-eslint/no-explicit-any */
-/**
- * Sanitizes an input into a string so it can be passed into issueCommand safely
- * @param input input to sanitize into a string
- */
-function toCommandValue(input) {
-    if (input === null || input === undefined) {
-        return '';
-    }
-    else if (typeof input === 'string' || input instanceof String) {
-        return input;
-    }
-    return JSON.stringify(input);
-}
-/**
- *
- * @param annotationProperties
- * @returns The command properties to send with the actual annotation command
- * See IssueCommandProperties: https://github.com/actions/runner/blob/main/src/Runner.Worker/ActionCommandManager.cs#L646
- */
-function toCommandProperties(annotationProperties) {
-    if (!Object.keys(annotationProperties).length) {
-        return {};
-    }
-    return {
-        title: annotationProperties.title,
-        file: annotationProperties.file,
-        line: annotationProperties.startLine,
-        endLine: annotationProperties.endLine,
-        col: annotationProperties.startColumn,
-        endColumn: annotationProperties.endColumn
-    };
-}
-//# sourceMappingURL=utils.js.map
-;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/command.js
-
-
-/**
- * Issues a command to the GitHub Actions runner
- *
- * @param command - The command name to issue
- * @param properties - Additional properties for the command (key-value pairs)
- * @param message - The message to include with the command
- * @remarks
- * This function outputs a specially formatted string to stdout that the Actions
- * runner interprets as a command. These commands can control workflow behavior,
- * set outputs, create annotations, mask values, and more.
- *
- * Command Format:
- *   ::name key=value,key=value::message
- *
- * @example
- * ```typescript
- * // Issue a warning annotation
- * issueCommand('warning', {}, 'This is a warning message');
- * // Output: ::warning::This is a warning message
- *
- * // Set an environment variable
- * issueCommand('set-env', { name: 'MY_VAR' }, 'some value');
- * // Output: ::set-env name=MY_VAR::some value
- *
- * // Add a secret mask
- * issueCommand('add-mask', {}, 'secretValue123');
- * // Output: ::add-mask::secretValue123
- * ```
- *
- * @internal
- * This is an internal utility function that powers the public API functions
- * such as setSecret, warning, error, and exportVariable.
- */
-function issueCommand(command, properties, message) {
-    const cmd = new Command(command, properties, message);
-    process.stdout.write(cmd.toString() + external_os_.EOL);
-}
-function issue(name, message = '') {
-    issueCommand(name, {}, message);
-}
-const CMD_STRING = '::';
-class Command {
-    constructor(command, properties, message) {
-        if (!command) {
-            command = 'missing.command';
-        }
-        this.command = command;
-        this.properties = properties;
-        this.message = message;
-    }
-    toString() {
-        let cmdStr = CMD_STRING + this.command;
-        if (this.properties && Object.keys(this.properties).length > 0) {
-            cmdStr += ' ';
-            let first = true;
-            for (const key in this.properties) {
-                if (this.properties.hasOwnProperty(key)) {
-                    const val = this.properties[key];
-                    if (val) {
-                        if (first) {
-                            first = false;
-                        }
-                        else {
-                            cmdStr += ',';
-                        }
-                        cmdStr += `${key}=${escapeProperty(val)}`;
-                    }
-                }
-            }
-        }
-        cmdStr += `${CMD_STRING}${escapeData(this.message)}`;
-        return cmdStr;
-    }
-}
-function escapeData(s) {
-    return toCommandValue(s)
-        .replace(/%/g, '%25')
-        .replace(/\r/g, '%0D')
-        .replace(/\n/g, '%0A');
-}
-function escapeProperty(s) {
-    return toCommandValue(s)
-        .replace(/%/g, '%25')
-        .replace(/\r/g, '%0D')
-        .replace(/\n/g, '%0A')
-        .replace(/:/g, '%3A')
-        .replace(/,/g, '%2C');
-}
-//# sourceMappingURL=command.js.map
-// EXTERNAL MODULE: external "crypto"
-var external_crypto_ = __nccwpck_require__(6982);
-// EXTERNAL MODULE: external "fs"
-var external_fs_ = __nccwpck_require__(9896);
-;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/file-command.js
-// For internal use, subject to change.
-// We use any as a valid input type
-/* eslint-disable @typescript-eslint/no-explicit-any */
-
-
-
-
-function issueFileCommand(command, message) {
-    const filePath = process.env[`GITHUB_${command}`];
-    if (!filePath) {
-        throw new Error(`Unable to find environment variable for file command ${command}`);
-    }
-    if (!external_fs_.existsSync(filePath)) {
-        throw new Error(`Missing file at path: ${filePath}`);
-    }
-    external_fs_.appendFileSync(filePath, `${toCommandValue(message)}${external_os_.EOL}`, {
-        encoding: 'utf8'
-    });
-}
-function prepareKeyValueMessage(key, value) {
-    const delimiter = `ghadelimiter_${external_crypto_.randomUUID()}`;
-    const convertedValue = toCommandValue(value);
-    // These should realistically never happen, but just in case someone finds a
-    // way to exploit uuid generation let's not allow keys or values that contain
-    // the delimiter.
-    if (key.includes(delimiter)) {
-        throw new Error(`Unexpected input: name should not contain the delimiter "${delimiter}"`);
-    }
-    if (convertedValue.includes(delimiter)) {
-        throw new Error(`Unexpected input: value should not contain the delimiter "${delimiter}"`);
-    }
-    return `${key}<<${delimiter}${external_os_.EOL}${convertedValue}${external_os_.EOL}${delimiter}`;
-}
-//# sourceMappingURL=file-command.js.map
-;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/summary.js
-var __awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
-    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
-    return new (P || (P = Promise))(function (resolve, reject) {
-        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
-        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
-        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
-        step((generator = generator.apply(thisArg, _arguments || [])).next());
-    });
-};
-
-
-const { access, appendFile, writeFile } = external_fs_.promises;
-const SUMMARY_ENV_VAR = 'GITHUB_STEP_SUMMARY';
-const SUMMARY_DOCS_URL = 'https://docs.github.com/actions/using-workflows/workflow-commands-for-github-actions#adding-a-job-summary';
-class Summary {
-    constructor() {
-        this._buffer = '';
-    }
-    /**
-     * Finds the summary file path from the environment, rejects if env var is not found or file does not exist
-     * Also checks r/w permissions.
-     *
-     * @returns step summary file path
-     */
-    filePath() {
-        return __awaiter(this, void 0, void 0, function* () {
-            if (this._filePath) {
-                return this._filePath;
-            }
-            const pathFromEnv = process.env[SUMMARY_ENV_VAR];
-            if (!pathFromEnv) {
-                throw new Error(`Unable to find environment variable for $${SUMMARY_ENV_VAR}. Check if your runtime environment supports job summaries.`);
-            }
-            try {
-                yield access(pathFromEnv, external_fs_.constants.R_OK | external_fs_.constants.W_OK);
-            }
-            catch (_a) {
-                throw new Error(`Unable to access summary file: '${pathFromEnv}'. Check if the file has correct read/write permissions.`);
-            }
-            this._filePath = pathFromEnv;
-            return this._filePath;
-        });
-    }
-    /**
-     * Wraps content in an HTML tag, adding any HTML attributes
-     *
-     * @param {string} tag HTML tag to wrap
-     * @param {string | null} content content within the tag
-     * @param {[attribute: string]: string} attrs key-value list of HTML attributes to add
-     *
-     * @returns {string} content wrapped in HTML element
-     */
-    wrap(tag, content, attrs = {}) {
-        const htmlAttrs = Object.entries(attrs)
-            .map(([key, value]) => ` ${key}="${value}"`)
-            .join('');
-        if (!content) {
-            return `<${tag}${htmlAttrs}>`;
-        }
-        return `<${tag}${htmlAttrs}>${content}</${tag}>`;
-    }
-    /**
-     * Writes text in the buffer to the summary buffer file and empties buffer. Will append by default.
-     *
-     * @param {SummaryWriteOptions} [options] (optional) options for write operation
-     *
-     * @returns {Promise<Summary>} summary instance
-     */
-    write(options) {
-        return __awaiter(this, void 0, void 0, function* () {
-            const overwrite = !!(options === null || options === void 0 ? void 0 : options.overwrite);
-            const filePath = yield this.filePath();
-            const writeFunc = overwrite ? writeFile : appendFile;
-            yield writeFunc(filePath, this._buffer, { encoding: 'utf8' });
-            return this.emptyBuffer();
-        });
-    }
-    /**
-     * Clears the summary buffer and wipes the summary file
-     *
-     * @returns {Summary} summary instance
-     */
-    clear() {
-        return __awaiter(this, void 0, void 0, function* () {
-            return this.emptyBuffer().write({ overwrite: true });
-        });
-    }
-    /**
-     * Returns the current summary buffer as a string
-     *
-     * @returns {string} string of summary buffer
-     */
-    stringify() {
-        return this._buffer;
-    }
-    /**
-     * If the summary buffer is empty
-     *
-     * @returns {boolen} true if the buffer is empty
-     */
-    isEmptyBuffer() {
-        return this._buffer.length === 0;
-    }
-    /**
-     * Resets the summary buffer without writing to summary file
-     *
-     * @returns {Summary} summary instance
-     */
-    emptyBuffer() {
-        this._buffer = '';
-        return this;
-    }
-    /**
-     * Adds raw text to the summary buffer
-     *
-     * @param {string} text content to add
-     * @param {boolean} [addEOL=false] (optional) append an EOL to the raw text (default: false)
-     *
-     * @returns {Summary} summary instance
-     */
-    addRaw(text, addEOL = false) {
-        this._buffer += text;
-        return addEOL ? this.addEOL() : this;
-    }
-    /**
-     * Adds the operating system-specific end-of-line marker to the buffer
-     *
-     * @returns {Summary} summary instance
-     */
-    addEOL() {
-        return this.addRaw(external_os_.EOL);
-    }
-    /**
-     * Adds an HTML codeblock to the summary buffer
-     *
-     * @param {string} code content to render within fenced code block
-     * @param {string} lang (optional) language to syntax highlight code
-     *
-     * @returns {Summary} summary instance
-     */
-    addCodeBlock(code, lang) {
-        const attrs = Object.assign({}, (lang && { lang }));
-        const element = this.wrap('pre', this.wrap('code', code), attrs);
-        return this.addRaw(element).addEOL();
-    }
-    /**
-     * Adds an HTML list to the summary buffer
-     *
-     * @param {string[]} items list of items to render
-     * @param {boolean} [ordered=false] (optional) if the rendered list should be ordered or not (default: false)
-     *
-     * @returns {Summary} summary instance
-     */
-    addList(items, ordered = false) {
-        const tag = ordered ? 'ol' : 'ul';
-        const listItems = items.map(item => this.wrap('li', item)).join('');
-        const element = this.wrap(tag, listItems);
-        return this.addRaw(element).addEOL();
-    }
-    /**
-     * Adds an HTML table to the summary buffer
-     *
-     * @param {SummaryTableCell[]} rows table rows
-     *
-     * @returns {Summary} summary instance
-     */
-    addTable(rows) {
-        const tableBody = rows
-            .map(row => {
-            const cells = row
-                .map(cell => {
-                if (typeof cell === 'string') {
-                    return this.wrap('td', cell);
-                }
-                const { header, data, colspan, rowspan } = cell;
-                const tag = header ? 'th' : 'td';
-                const attrs = Object.assign(Object.assign({}, (colspan && { colspan })), (rowspan && { rowspan }));
-                return this.wrap(tag, data, attrs);
-            })
-                .join('');
-            return this.wrap('tr', cells);
-        })
-            .join('');
-        const element = this.wrap('table', tableBody);
-        return this.addRaw(element).addEOL();
-    }
-    /**
-     * Adds a collapsable HTML details element to the summary buffer
-     *
-     * @param {string} label text for the closed state
-     * @param {string} content collapsable content
-     *
-     * @returns {Summary} summary instance
-     */
-    addDetails(label, content) {
-        const element = this.wrap('details', this.wrap('summary', label) + content);
-        return this.addRaw(element).addEOL();
-    }
-    /**
-     * Adds an HTML image tag to the summary buffer
-     *
-     * @param {string} src path to the image you to embed
-     * @param {string} alt text description of the image
-     * @param {SummaryImageOptions} options (optional) addition image attributes
-     *
-     * @returns {Summary} summary instance
-     */
-    addImage(src, alt, options) {
-        const { width, height } = options || {};
-        const attrs = Object.assign(Object.assign({}, (width && { width })), (height && { height }));
-        const element = this.wrap('img', null, Object.assign({ src, alt }, attrs));
-        return this.addRaw(element).addEOL();
-    }
-    /**
-     * Adds an HTML section heading element
-     *
-     * @param {string} text heading text
-     * @param {number | string} [level=1] (optional) the heading level, default: 1
-     *
-     * @returns {Summary} summary instance
-     */
-    addHeading(text, level) {
-        const tag = `h${level}`;
-        const allowedTag = ['h1', 'h2', 'h3', 'h4', 'h5', 'h6'].includes(tag)
-            ? tag
-            : 'h1';
-        const element = this.wrap(allowedTag, text);
-        return this.addRaw(element).addEOL();
-    }
-    /**
-     * Adds an HTML thematic break (<hr>) to the summary buffer
-     *
-     * @returns {Summary} summary instance
-     */
-    addSeparator() {
-        const element = this.wrap('hr', null);
-        return this.addRaw(element).addEOL();
-    }
-    /**
-     * Adds an HTML line break (<br>) to the summary buffer
-     *
-     * @returns {Summary} summary instance
-     */
-    addBreak() {
-        const element = this.wrap('br', null);
-        return this.addRaw(element).addEOL();
-    }
-    /**
-     * Adds an HTML blockquote to the summary buffer
-     *
-     * @param {string} text quote text
-     * @param {string} cite (optional) citation url
-     *
-     * @returns {Summary} summary instance
-     */
-    addQuote(text, cite) {
-        const attrs = Object.assign({}, (cite && { cite }));
-        const element = this.wrap('blockquote', text, attrs);
-        return this.addRaw(element).addEOL();
-    }
-    /**
-     * Adds an HTML anchor tag to the summary buffer
-     *
-     * @param {string} text link text/content
-     * @param {string} href hyperlink
-     *
-     * @returns {Summary} summary instance
-     */
-    addLink(text, href) {
-        const element = this.wrap('a', text, { href });
-        return this.addRaw(element).addEOL();
-    }
-}
-const _summary = new Summary();
-/**
- * @deprecated use `core.summary`
- */
-const markdownSummary = (/* unused pure expression or super */ null && (_summary));
-const summary = _summary;
-//# sourceMappingURL=summary.js.map
-;// CONCATENATED MODULE: ./.build/core/actions-core.js
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   I: () => (/* binding */ core)
+/* harmony export */ });
+/* harmony import */ var node_os__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(48161);
+/* harmony import */ var _node_modules_actions_core_lib_command_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(89635);
+/* harmony import */ var _node_modules_actions_core_lib_file_command_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(82902);
+/* harmony import */ var _node_modules_actions_core_lib_summary_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(1170);
+/* harmony import */ var _node_modules_actions_core_lib_utils_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(4679);
 /**
  * The part of @actions/core every step uses (inputs, outputs, workflow commands, the job summary),
  * without the package's entry module: that one also loads its OIDC client (getIDToken), and through
@@ -11295,31 +10978,31 @@ const core = {
     },
     setOutput(name, value) {
         if (process.env.GITHUB_OUTPUT)
-            return issueFileCommand('OUTPUT', prepareKeyValueMessage(name, value));
+            return (0,_node_modules_actions_core_lib_file_command_js__WEBPACK_IMPORTED_MODULE_2__/* .issueFileCommand */ .n)('OUTPUT', (0,_node_modules_actions_core_lib_file_command_js__WEBPACK_IMPORTED_MODULE_2__/* .prepareKeyValueMessage */ .v)(name, value));
         // Without the file command (an old runner): the deprecated command, on a line of its own.
-        process.stdout.write(external_node_os_.EOL);
-        issueCommand('set-output', { name }, toCommandValue(value));
+        process.stdout.write(node_os__WEBPACK_IMPORTED_MODULE_0__.EOL);
+        (0,_node_modules_actions_core_lib_command_js__WEBPACK_IMPORTED_MODULE_1__/* .issueCommand */ .L)('set-output', { name }, (0,_node_modules_actions_core_lib_utils_js__WEBPACK_IMPORTED_MODULE_4__/* .toCommandValue */ .E)(value));
     },
     setSecret(secret) {
-        issueCommand('add-mask', {}, secret);
+        (0,_node_modules_actions_core_lib_command_js__WEBPACK_IMPORTED_MODULE_1__/* .issueCommand */ .L)('add-mask', {}, secret);
     },
     debug(message) {
-        issueCommand('debug', {}, message);
+        (0,_node_modules_actions_core_lib_command_js__WEBPACK_IMPORTED_MODULE_1__/* .issueCommand */ .L)('debug', {}, message);
     },
     error(message, properties = {}) {
-        issueCommand('error', toCommandProperties(properties), message);
+        (0,_node_modules_actions_core_lib_command_js__WEBPACK_IMPORTED_MODULE_1__/* .issueCommand */ .L)('error', (0,_node_modules_actions_core_lib_utils_js__WEBPACK_IMPORTED_MODULE_4__/* .toCommandProperties */ .k)(properties), message);
     },
     warning(message, properties = {}) {
-        issueCommand('warning', toCommandProperties(properties), message);
+        (0,_node_modules_actions_core_lib_command_js__WEBPACK_IMPORTED_MODULE_1__/* .issueCommand */ .L)('warning', (0,_node_modules_actions_core_lib_utils_js__WEBPACK_IMPORTED_MODULE_4__/* .toCommandProperties */ .k)(properties), message);
     },
     notice(message, properties = {}) {
-        issueCommand('notice', toCommandProperties(properties), message);
+        (0,_node_modules_actions_core_lib_command_js__WEBPACK_IMPORTED_MODULE_1__/* .issueCommand */ .L)('notice', (0,_node_modules_actions_core_lib_utils_js__WEBPACK_IMPORTED_MODULE_4__/* .toCommandProperties */ .k)(properties), message);
     },
     setFailed(message) {
         process.exitCode = 1;
         core.error(message);
     },
-    summary: summary,
+    summary: _node_modules_actions_core_lib_summary_js__WEBPACK_IMPORTED_MODULE_3__/* .summary */ .z,
 };
 /* eslint-enable no-restricted-properties */
 
@@ -11423,18 +11106,19 @@ function errorLine(err) {
 
 /***/ }),
 
-/***/ 2019:
+/***/ 32019:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   FK: () => (/* binding */ isInside),
 /* harmony export */   Jg: () => (/* binding */ probeWritable),
 /* harmony export */   Oh: () => (/* binding */ makeDirectory),
 /* harmony export */   Zf: () => (/* binding */ writeFileAtomic),
 /* harmony export */   dH: () => (/* binding */ asFileError)
 /* harmony export */ });
-/* harmony import */ var node_crypto__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7598);
-/* harmony import */ var node_fs_promises__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(1455);
-/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(6760);
+/* harmony import */ var node_crypto__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(77598);
+/* harmony import */ var node_fs_promises__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(51455);
+/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(76760);
 /* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(8005);
 /**
  * Files the actions write where a user pointed them (output-dir, reports): folders created one
@@ -11444,6 +11128,13 @@ function errorLine(err) {
 
 
 
+/** Whether `path` lies inside `dir` (the runner's RUNNER_TEMP, say, which GitHub deletes when the job ends). */
+function isInside(path, dir) {
+    if (!dir)
+        return false;
+    const rel = (0,node_path__WEBPACK_IMPORTED_MODULE_2__.relative)((0,node_path__WEBPACK_IMPORTED_MODULE_2__.resolve)(dir), (0,node_path__WEBPACK_IMPORTED_MODULE_2__.resolve)(path));
+    return rel !== '' && rel !== '..' && !rel.startsWith(`..${node_path__WEBPACK_IMPORTED_MODULE_2__.sep}`) && !(0,node_path__WEBPACK_IMPORTED_MODULE_2__.isAbsolute)(rel);
+}
 /** /proc, /sys and /dev hold no files to keep; Node's recursive mkdir loops forever on /proc. */
 const PSEUDO_FILE_SYSTEMS = ['/proc', '/sys', '/dev'];
 function onPseudoFileSystem(path) {
@@ -11544,7 +11235,7 @@ function asFileError(err, input) {
 
 /***/ }),
 
-/***/ 151:
+/***/ 30151:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
@@ -11617,7 +11308,7 @@ function parseTime(raw, name) {
 
 /***/ }),
 
-/***/ 5713:
+/***/ 95713:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
@@ -11628,7 +11319,7 @@ const MAX_CAPTURE = 1 << 20;
 async function runProcess(command, args, opts = {}) {
     // Loaded on the first run, not with the bundle: most paths of promote-previous never start a
     // program, and node:child_process is about 10 ms of start-up before their first request.
-    const { spawn } = await Promise.resolve(/* import() */).then(__nccwpck_require__.t.bind(__nccwpck_require__, 1421, 19));
+    const { spawn } = await Promise.resolve(/* import() */).then(__nccwpck_require__.t.bind(__nccwpck_require__, 31421, 19));
     return new Promise((resolve, reject) => {
         const child = spawn(command, args, {
             cwd: opts.cwd,
@@ -11636,6 +11327,7 @@ async function runProcess(command, args, opts = {}) {
             env: { ...process.env, ...opts.env },
             stdio: [opts.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'],
             signal: opts.signal,
+            killSignal: opts.killSignal,
         });
         if (opts.stdin) {
             // The program may exit before reading everything (an error stops psql): not our failure.
@@ -11666,10 +11358,12 @@ async function runProcess(command, args, opts = {}) {
         }
         else
             child.stdout.on('data', (d) => {
+                const text = d.toString();
                 if (stdout.length < MAX_CAPTURE)
-                    stdout += d.toString();
+                    stdout += text;
                 else
                     cut.stdout = true;
+                opts.onStdout?.(text);
             });
         child.stderr.on('data', (d) => {
             const text = d.toString();
@@ -11709,7 +11403,7 @@ function wholeLines(text, wasCut) {
 /* harmony export */   j: () => (/* binding */ secretInput)
 /* harmony export */ });
 /* unused harmony export TOKEN_ENV */
-/* harmony import */ var _action_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8521);
+/* harmony import */ var _action_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(48521);
 /**
  * Platform tokens for the entry points: each from its input or, when that is empty, from the
  * environment variable the platform's own CLI reads, so a workflow that already exports it for the
@@ -11741,7 +11435,7 @@ function secretInput(name, env, log, inputs = _action_js__WEBPACK_IMPORTED_MODUL
 
 /***/ }),
 
-/***/ 9205:
+/***/ 79205:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
@@ -11991,7 +11685,7 @@ function displayUrl(text) {
 
 /***/ }),
 
-/***/ 5773:
+/***/ 15773:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
@@ -11999,7 +11693,7 @@ function displayUrl(text) {
 /* harmony export */   gM: () => (/* binding */ readYaml)
 /* harmony export */ });
 /* unused harmony export MAX_ALIAS_EXPANSION */
-/* harmony import */ var yaml__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8815);
+/* harmony import */ var yaml__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(38815);
 /**
  * YAML that people write for us (smoke-test's check spec, the rollback plan), read in one place so
  * every reader gets the same guarantees: syntax errors as a line and a fixed description that never
@@ -12139,7 +11833,7 @@ class AliasExpansion {
 
 /***/ }),
 
-/***/ 4263:
+/***/ 44263:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
@@ -12149,13 +11843,13 @@ class AliasExpansion {
 /* harmony export */   oD: () => (/* binding */ readWhole)
 /* harmony export */ });
 /* unused harmony export FORMATS */
-/* harmony import */ var node_crypto__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7598);
-/* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(3024);
-/* harmony import */ var node_fs_promises__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(1455);
-/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(6760);
+/* harmony import */ var node_crypto__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(77598);
+/* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(73024);
+/* harmony import */ var node_fs_promises__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(51455);
+/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(76760);
 /* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(8005);
-/* harmony import */ var _core_process_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(5713);
-/* harmony import */ var _pg_tools_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(1934);
+/* harmony import */ var _core_process_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(95713);
+/* harmony import */ var _pg_tools_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(61934);
 /**
  * A snapshot's integrity: its sha256 and size (a file, or every file of a directory-format dump),
  * and a full read. `pg_restore --list` alone passes an archive whose data section was cut short;
@@ -12254,7 +11948,7 @@ async function readWhole(path, format, pgRestore) {
 
 /***/ }),
 
-/***/ 9066:
+/***/ 59066:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
@@ -12368,8 +12062,8 @@ async function readCatalog(session, schemas) {
 /* harmony export */   kY: () => (/* binding */ libpqEnv)
 /* harmony export */ });
 /* unused harmony exports withDatabase, connectionUrl */
-/* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3024);
-/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(6760);
+/* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(73024);
+/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(76760);
 /* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(8005);
 /* harmony import */ var _core_url_secrets_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(9041);
 /**
@@ -12807,7 +12501,7 @@ function libpqEnv(t) {
 
 /***/ }),
 
-/***/ 882:
+/***/ 60882:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
@@ -12820,9 +12514,9 @@ function libpqEnv(t) {
 /* harmony export */   vZ: () => (/* binding */ sessionTag)
 /* harmony export */ });
 /* unused harmony export describeBlockers */
-/* harmony import */ var node_crypto__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7598);
+/* harmony import */ var node_crypto__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(77598);
 /* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(8005);
-/* harmony import */ var _session_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(4441);
+/* harmony import */ var _session_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(14441);
 /**
  * Lock waits. A snapshot or a restore must never wait forever behind another session (an idle
  * transaction, a stuck migration): our sessions run under a lock timeout, and while they run a
@@ -12967,7 +12661,7 @@ function lockTimeoutError(what, seconds, blockers, state, log) {
 
 /***/ }),
 
-/***/ 2584:
+/***/ 42584:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
@@ -12975,9 +12669,9 @@ function lockTimeoutError(what, seconds, blockers, state, log) {
 /* harmony export */   WI: () => (/* binding */ readManifest),
 /* harmony export */   ev: () => (/* binding */ manifestPathFor)
 /* harmony export */ });
-/* harmony import */ var node_fs_promises__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1455);
+/* harmony import */ var node_fs_promises__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(51455);
 /* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(8005);
-/* harmony import */ var _core_files_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(2019);
+/* harmony import */ var _core_files_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(32019);
 /**
  * The manifest written next to every snapshot: what was dumped, from which server, its sha256, and
  * the catalogue (row counts per table, object counts) that restore-db and smoke checks compare with.
@@ -13013,7 +12707,7 @@ async function readManifest(path) {
 
 /***/ }),
 
-/***/ 5570:
+/***/ 15570:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
@@ -13024,7 +12718,7 @@ async function readManifest(path) {
 /* harmony export */   mN: () => (/* binding */ exactTablePattern)
 /* harmony export */ });
 /* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8005);
-/* harmony import */ var _catalog_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(9066);
+/* harmony import */ var _catalog_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(59066);
 /**
  * Schema and table names as pg_dump reads them (`-n`, `-N`, `--exclude-table-data`), resolved to
  * the exact objects of one database. pg_dump folds unquoted names to lower case and treats `*` and
@@ -13190,7 +12884,7 @@ async function resolveTablesStrict(session, patterns, input) {
 
 /***/ }),
 
-/***/ 1934:
+/***/ 61934:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
@@ -13201,10 +12895,10 @@ async function resolveTablesStrict(session, patterns, input) {
 /* harmony export */   zC: () => (/* binding */ siblingTool)
 /* harmony export */ });
 /* unused harmony exports DEFAULT_VERSIONED_ROOT, toolVersion */
-/* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3024);
-/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(6760);
+/* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(73024);
+/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(76760);
 /* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(8005);
-/* harmony import */ var _core_process_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(5713);
+/* harmony import */ var _core_process_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(95713);
 /**
  * Finding pg_dump / pg_restore / psql whose major version fits the server. pg_dump refuses a newer
  * server ("aborting because of server version mismatch"), and runners often ship one older client,
@@ -13367,15 +13061,15 @@ function toolErrorLine(stderr) {
 
 /***/ }),
 
-/***/ 5941:
+/***/ 65941:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   Cl: () => (/* binding */ describeIdentity),
 /* harmony export */   I5: () => (/* binding */ readServerIdentity),
 /* harmony export */   R8: () => (/* binding */ compareSource),
 /* harmony export */   SE: () => (/* binding */ snapshotSource)
 /* harmony export */ });
-/* unused harmony export describeIdentity */
 /**
  * The live server's identity. pg_control_system() is executable by every role on a stock server;
  * a managed service may revoke it, and then the comparison falls back to host, port and database.
@@ -13456,7 +13150,7 @@ function compareSource(snapshot, target) {
 
 /***/ }),
 
-/***/ 4441:
+/***/ 14441:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
@@ -13615,7 +13309,7 @@ function loadDriver() {
         if (stand)
             Object.defineProperty(global, 'navigator', { value: { userAgent: `Node.js/${process.versions.node}` }, configurable: true, writable: true });
         try {
-            return (await __nccwpck_require__.e(/* import() */ 849).then(__nccwpck_require__.bind(__nccwpck_require__, 3849))).default;
+            return (await __nccwpck_require__.e(/* import() */ 849).then(__nccwpck_require__.bind(__nccwpck_require__, 83849))).default;
         }
         finally {
             if (stand)
@@ -13727,7 +13421,7 @@ function connectionError(target, err) {
 
 /***/ }),
 
-/***/ 7257:
+/***/ 17257:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
@@ -13735,23 +13429,23 @@ function connectionError(target, err) {
 /* harmony export */   W9: () => (/* binding */ takeSnapshot)
 /* harmony export */ });
 /* unused harmony exports MIGRATION_HISTORY_SCHEMAS, exportFileName, snapshotBaseName, validateRequest */
-/* harmony import */ var node_crypto__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7598);
-/* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(3024);
-/* harmony import */ var node_fs_promises__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(1455);
-/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(6760);
-/* harmony import */ var node_stream_promises__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(6466);
+/* harmony import */ var node_crypto__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(77598);
+/* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(73024);
+/* harmony import */ var node_fs_promises__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(51455);
+/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(76760);
+/* harmony import */ var node_stream_promises__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(46466);
 /* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(8005);
-/* harmony import */ var _core_files_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(2019);
-/* harmony import */ var _core_process_js__WEBPACK_IMPORTED_MODULE_16__ = __nccwpck_require__(5713);
-/* harmony import */ var _archive_js__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(4263);
-/* harmony import */ var _catalog_js__WEBPACK_IMPORTED_MODULE_14__ = __nccwpck_require__(9066);
+/* harmony import */ var _core_files_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(32019);
+/* harmony import */ var _core_process_js__WEBPACK_IMPORTED_MODULE_16__ = __nccwpck_require__(95713);
+/* harmony import */ var _archive_js__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(44263);
+/* harmony import */ var _catalog_js__WEBPACK_IMPORTED_MODULE_14__ = __nccwpck_require__(59066);
 /* harmony import */ var _connection_js__WEBPACK_IMPORTED_MODULE_8__ = __nccwpck_require__(401);
-/* harmony import */ var _lock_wait_js__WEBPACK_IMPORTED_MODULE_9__ = __nccwpck_require__(882);
-/* harmony import */ var _manifest_js__WEBPACK_IMPORTED_MODULE_10__ = __nccwpck_require__(2584);
-/* harmony import */ var _patterns_js__WEBPACK_IMPORTED_MODULE_11__ = __nccwpck_require__(5570);
-/* harmony import */ var _pg_tools_js__WEBPACK_IMPORTED_MODULE_12__ = __nccwpck_require__(1934);
-/* harmony import */ var _session_js__WEBPACK_IMPORTED_MODULE_13__ = __nccwpck_require__(4441);
-/* harmony import */ var _server_identity_js__WEBPACK_IMPORTED_MODULE_15__ = __nccwpck_require__(5941);
+/* harmony import */ var _lock_wait_js__WEBPACK_IMPORTED_MODULE_9__ = __nccwpck_require__(60882);
+/* harmony import */ var _manifest_js__WEBPACK_IMPORTED_MODULE_10__ = __nccwpck_require__(42584);
+/* harmony import */ var _patterns_js__WEBPACK_IMPORTED_MODULE_11__ = __nccwpck_require__(15570);
+/* harmony import */ var _pg_tools_js__WEBPACK_IMPORTED_MODULE_12__ = __nccwpck_require__(61934);
+/* harmony import */ var _session_js__WEBPACK_IMPORTED_MODULE_13__ = __nccwpck_require__(14441);
+/* harmony import */ var _server_identity_js__WEBPACK_IMPORTED_MODULE_15__ = __nccwpck_require__(65941);
 /**
  * snapshot-db: a pg_dump that can be trusted mid-incident. The manifest's tables, row counts and
  * object counts and the CSV exports are read in the very snapshot pg_dump dumps (pg_export_snapshot +
@@ -14040,7 +13734,7 @@ async function exportRows(session, tables, column, since, dir) {
         // without an ordering (json). toISOString() is digits and punctuation only: safe to inline
         // where COPY takes no parameters.
         const sql = `COPY (SELECT * FROM ${table} WHERE ${table}.${(0,_catalog_js__WEBPACK_IMPORTED_MODULE_14__/* .quoteIdent */ .v4)(column)} > '${since.toISOString()}' ORDER BY ${table}.${(0,_catalog_js__WEBPACK_IMPORTED_MODULE_14__/* .quoteIdent */ .v4)(column)}) TO STDOUT WITH (FORMAT csv, HEADER true)`;
-        const { to: copyTo } = await __nccwpck_require__.e(/* import() */ 901).then(__nccwpck_require__.t.bind(__nccwpck_require__, 6901, 19));
+        const { to: copyTo } = await __nccwpck_require__.e(/* import() */ 901).then(__nccwpck_require__.t.bind(__nccwpck_require__, 26901, 19));
         const stream = session.query(copyTo(sql));
         await (0,node_stream_promises__WEBPACK_IMPORTED_MODULE_4__.pipeline)(stream, (0,node_fs__WEBPACK_IMPORTED_MODULE_1__.createWriteStream)((0,node_path__WEBPACK_IMPORTED_MODULE_3__.join)(dir, file), { flags: 'wx' }));
         out.push({ table: `${t.schema}.${t.name}`, file, rows: stream.rowCount ?? 0 });
@@ -14112,7 +13806,7 @@ async function takeSnapshot(req, log) {
                 await lockTables(session, catalog.tables);
                 log.info(`Dumping ${where} (${req.format} format${req.jobs > 1 ? `, ${req.jobs} jobs` : ''}) to ${path} …`);
                 const dumpStarted = Date.now();
-                const dump = (0,_core_process_js__WEBPACK_IMPORTED_MODULE_16__/* .runProcess */ .R)(pgDump.path, pgDumpArgs(req, path, snapshotId, selection, lockTimeout, largeObjects), { env: { ...(0,_connection_js__WEBPACK_IMPORTED_MODULE_8__/* .libpqEnv */ .kY)(req.target), PGAPPNAME: tag } });
+                const dump = (0,_core_process_js__WEBPACK_IMPORTED_MODULE_16__/* .runProcess */ .R)(pgDump.path, pgDumpArgs(req, path, snapshotId, selection, lockTimeout, largeObjects), { env: { ...(0,_connection_js__WEBPACK_IMPORTED_MODULE_8__/* .libpqEnv */ .kY)(req.target), PGAPPNAME: tag }, signal: req.signal });
                 // Counting the small tables and exporting in the exported snapshot while pg_dump copies the same
                 // rows. A small table's count costs opening it, which pg_dump's per-table work can share; a big
                 // one's is a scan of every row, kept until pg_dump is done so the two never compete.
@@ -14239,7 +13933,7 @@ async function takeSnapshot(req, log) {
 
 /***/ }),
 
-/***/ 7614:
+/***/ 17614:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
@@ -14356,7 +14050,9 @@ class SqlLexer {
         while (i < n) {
             switch (this.mode) {
                 case MODE_LINE_COMMENT: {
-                    const nl = text.indexOf('\n', i);
+                    // PostgreSQL's scan.l (and psql's psqlscan.l): `newline [\n\r]` ends a -- comment, so a
+                    // file with CR-only line endings has code on the line after one.
+                    const nl = lineEnd(text, i);
                     if (nl < 0)
                         i = n;
                     else {
@@ -14600,6 +14296,13 @@ function dollarTagEnd(text, at) {
     }
     return text.charCodeAt(i) === DOLLAR ? i + 1 : -1;
 }
+/** Where the line from `from` ends: the first \n or \r, or -1. */
+function lineEnd(text, from) {
+    for (let i = from; i < text.length; i++)
+        if (text[i] === '\n' || text[i] === '\r')
+            return i;
+    return -1;
+}
 /**
  * `sql` as the lexer reads it, each character that is not code replaced by a space (newlines kept,
  * so offsets and lines still hold): comments always, and with `quoted` the insides of strings,
@@ -14658,11 +14361,11 @@ function parseBool(value) {
 /* harmony export */   verifySnapshot: () => (/* binding */ verifySnapshot),
 /* harmony export */   z: () => (/* binding */ checkFingerprint)
 /* harmony export */ });
-/* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3024);
+/* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(73024);
 /* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(8005);
-/* harmony import */ var _archive_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(4263);
-/* harmony import */ var _manifest_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(2584);
-/* harmony import */ var _pg_tools_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(1934);
+/* harmony import */ var _archive_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(44263);
+/* harmony import */ var _manifest_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(42584);
+/* harmony import */ var _pg_tools_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(61934);
 /**
  * Whether a snapshot can be trusted before anything destructive relies on it: its manifest is there,
  * its sha256 is the one recorded when it was taken, and pg_restore can read every byte of it.
@@ -14724,15 +14427,77 @@ async function verifySnapshot(snapshotPath, log, opts = {}) {
 
 /***/ }),
 
-/***/ 7485:
+/***/ 81260:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   eh: () => (/* binding */ uploadSnapshotArtifact)
+/* harmony export */ });
+/* unused harmony exports readUploadChoice, requireArtifactRuntime */
+/* harmony import */ var node_fs_promises__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(51455);
+/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(76760);
+/* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(8005);
+/** Uploading a snapshot as a workflow artifact, so it outlives the runner that took it. */
+
+
+
+async function filesOf(path) {
+    const info = await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_0__.stat)(path);
+    if (!info.isDirectory())
+        return [path];
+    const out = [];
+    for (const entry of await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_0__.readdir)(path))
+        out.push(...(await filesOf((0,node_path__WEBPACK_IMPORTED_MODULE_1__.join)(path, entry))));
+    return out;
+}
+/**
+ * An `upload-artifact` input that may be `auto`: `asked` (true: upload, and fail without the
+ * runtime), `auto` (upload, since the step runs on GitHub Actions with its artifact runtime), or
+ * `no` (false, or auto anywhere else).
+ */
+function readUploadChoice(raw, onGitHub) {
+    const value = (raw ?? '').trim().toLowerCase();
+    if (value === '' || value === 'auto')
+        return onGitHub ? 'auto' : 'no';
+    if (value === 'true')
+        return 'asked';
+    if (value === 'false')
+        return 'no';
+    throw new RollbackKitError(`Input upload-artifact must be true, false or auto, got "${raw}".`, 'auto (the default) uploads when the step runs on GitHub Actions.');
+}
+/** Checked before any work: an upload that cannot happen should not wait for a long dump to say so. */
+function requireArtifactRuntime(available) {
+    if (!available) {
+        throw new RollbackKitError('upload-artifact needs the GitHub Actions runtime (ACTIONS_RUNTIME_TOKEN), which this run does not have.', 'Run inside a GitHub Actions job, or set upload-artifact: false. Nothing was dumped.');
+    }
+}
+/** Uploads the snapshot, its manifest and any exports under one artifact named after the snapshot. */
+async function uploadSnapshotArtifact(paths, retentionDays) {
+    const name = (0,node_path__WEBPACK_IMPORTED_MODULE_1__.basename)(paths[0]);
+    const files = (await Promise.all(paths.map(filesOf))).flat();
+    try {
+        // Loaded only when asked for: it is most of the bundle and slows every cold start.
+        const { DefaultArtifactClient } = await Promise.all(/* import() */[__nccwpck_require__.e(351), __nccwpck_require__.e(260), __nccwpck_require__.e(405)]).then(__nccwpck_require__.bind(__nccwpck_require__, 83405));
+        const { id, size } = await new DefaultArtifactClient().uploadArtifact(name, files, (0,node_path__WEBPACK_IMPORTED_MODULE_1__.dirname)(paths[0]), retentionDays ? { retentionDays } : {});
+        return { name, id, size };
+    }
+    catch (err) {
+        throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .RollbackKitError */ .dp(`Uploading artifact ${name} failed: ${err.message}; the snapshot is kept at ${paths[0]}.`, 'Retry the job, or download nothing and use the path on this runner.');
+    }
+}
+
+
+/***/ }),
+
+/***/ 67485:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
 /* harmony export */   S: () => (/* binding */ readLedger),
 /* harmony export */   X: () => (/* binding */ writeLedger)
 /* harmony export */ });
-/* harmony import */ var _own_tables_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(2438);
-/* harmony import */ var _sql_split_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(7063);
+/* harmony import */ var _own_tables_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(52438);
+/* harmony import */ var _sql_split_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(37063);
 
 
 const ROLLBACKS = {
@@ -14780,7 +14545,7 @@ async function writeLedger(session, row) {
 
 /***/ }),
 
-/***/ 3683:
+/***/ 43683:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
@@ -14790,9 +14555,9 @@ async function writeLedger(session, row) {
 /* harmony export */   et: () => (/* binding */ acquireMigrationLock)
 /* harmony export */ });
 /* unused harmony exports lockHolders, describeHolder */
-/* harmony import */ var node_timers_promises__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8500);
+/* harmony import */ var node_timers_promises__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(58500);
 /* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(8005);
-/* harmony import */ var _sql_split_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(7063);
+/* harmony import */ var _sql_split_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(37063);
 /**
  * One migration run at a time: a session advisory lock, on the tool's own key where it has one so
  * the tool and this action exclude each other. Polled with pg_try_advisory_lock so the wait is
@@ -14860,7 +14625,7 @@ async function releaseMigrationLock(session, key) {
 
 /***/ }),
 
-/***/ 2438:
+/***/ 52438:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
@@ -14869,8 +14634,8 @@ async function releaseMigrationLock(session, key) {
 /* harmony export */ });
 /* unused harmony exports INSUFFICIENT_PRIVILEGE, addColumnSql, ColumnRefused */
 /* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8005);
-/* harmony import */ var _db_catalog_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(9066);
-/* harmony import */ var _sql_split_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(7063);
+/* harmony import */ var _db_catalog_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(59066);
+/* harmony import */ var _sql_split_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(37063);
 /**
  * The tables rollback-kit keeps in the database it rolls back (schema rollback_kit), made where
  * missing and given the columns later versions added.
@@ -14959,7 +14724,7 @@ async function ensureTable(session, table, then) {
 
 /***/ }),
 
-/***/ 6831:
+/***/ 66831:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -14970,17 +14735,17 @@ __nccwpck_require__.d(__webpack_exports__, {
 });
 
 // EXTERNAL MODULE: external "node:path"
-var external_node_path_ = __nccwpck_require__(6760);
+var external_node_path_ = __nccwpck_require__(76760);
 // EXTERNAL MODULE: ./.build/core/errors.js
 var errors = __nccwpck_require__(8005);
 // EXTERNAL MODULE: ./.build/db/connection.js
 var connection = __nccwpck_require__(401);
 // EXTERNAL MODULE: ./.build/db/session.js
-var db_session = __nccwpck_require__(4441);
+var db_session = __nccwpck_require__(14441);
 // EXTERNAL MODULE: ./.build/migrations/lock.js
-var lock = __nccwpck_require__(3683);
+var lock = __nccwpck_require__(43683);
 // EXTERNAL MODULE: ./.build/migrations/sql-split.js
-var sql_split = __nccwpck_require__(7063);
+var sql_split = __nccwpck_require__(37063);
 ;// CONCATENATED MODULE: ./.build/migrations/planner.js
 /**
  * Which migrations to revert, newest first, and how each one runs. Everything that could stop the
@@ -15105,9 +14870,9 @@ function planReverts(format, files, appliedIds, selector, context) {
 }
 
 // EXTERNAL MODULE: external "node:fs"
-var external_node_fs_ = __nccwpck_require__(3024);
+var external_node_fs_ = __nccwpck_require__(73024);
 // EXTERNAL MODULE: external "node:fs/promises"
-var promises_ = __nccwpck_require__(1455);
+var promises_ = __nccwpck_require__(51455);
 ;// CONCATENATED MODULE: ./.build/migrations/files.js
 /** Reading a migrations folder: the helpers every format shares. */
 
@@ -15154,6 +14919,39 @@ function compareVersions(a, b) {
         return a.version < b.version ? -1 : 1;
     return a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
 }
+/**
+ * Names compared byte by byte (UTF-8), as Go compares strings and Rust compares &str: the order of
+ * Go's os.ReadDir and of Rust's `a.cmp(b)` on names. `10_ten` comes before `9_nine`.
+ */
+function compareNames(a, b) {
+    return Buffer.compare(Buffer.from(a), Buffer.from(b));
+}
+/** Ids (from the tracking table) in the order of their files; an id with no file sorts by itself. */
+function inFileOrder(ids, files) {
+    const place = new Map(files.map((f, i) => [f.id, i]));
+    return [...ids].sort((a, b) => (place.get(a) ?? Infinity) - (place.get(b) ?? Infinity) || compareNames(a, b));
+}
+/** The first two neighbours (in a tool's order) whose version numbers go down: where text order and numeric order part. */
+function outOfNumericOrder(files) {
+    const numeric = (v) => (/^\d+$/.test(v) ? BigInt(v) : undefined);
+    for (let i = 1; i < files.length; i++) {
+        const x = numeric(files[i - 1].version);
+        const y = numeric(files[i].version);
+        if (x !== undefined && y !== undefined && x > y)
+            return [files[i - 1], files[i]];
+    }
+    return undefined;
+}
+/** The warning a format gives when its tool's order is not the order of the version numbers. */
+function orderWarning(tool, rule, pair) {
+    if (!pair)
+        return [];
+    const [first, second] = pair;
+    return [
+        `${tool} orders migrations by ${rule}, not by version number: ${first.name} comes before ${second.name}, so ${second.name} is the newer of the two to ${tool} and is reverted before ${first.name}. ` +
+            'This run follows that order, as the tool would. Versions of one width keep the two orders the same.',
+    ];
+}
 /** Sorts tracking-table versions the way files are sorted. */
 function sortVersions(versions) {
     return versions.sort((a, b) => compareVersions({ version: a, name: a }, { version: b, name: b }));
@@ -15169,7 +14967,7 @@ async function anyFileMatches(dir, names, pattern) {
 }
 
 // EXTERNAL MODULE: ./.build/db/catalog.js
-var catalog = __nccwpck_require__(9066);
+var catalog = __nccwpck_require__(59066);
 ;// CONCATENATED MODULE: ./.build/migrations/tracking.js
 /**
  * Tracking tables: naming them as SQL and in messages, finding the schema a tool puts them in, and
@@ -15291,9 +15089,9 @@ const plain = {
 };
 
 // EXTERNAL MODULE: external "node:crypto"
-var external_node_crypto_ = __nccwpck_require__(7598);
+var external_node_crypto_ = __nccwpck_require__(77598);
 // EXTERNAL MODULE: ./.build/migrations/own-tables.js
-var own_tables = __nccwpck_require__(2438);
+var own_tables = __nccwpck_require__(52438);
 ;// CONCATENATED MODULE: ./.build/migrations/progress.js
 /**
  * A non-transactional migration cannot be undone as a whole when a statement fails, so we record
@@ -15372,7 +15170,7 @@ function statementsAlreadyRun(progress, hashes, file) {
 }
 
 // EXTERNAL MODULE: ./.build/migrations/ledger.js
-var ledger = __nccwpck_require__(7485);
+var ledger = __nccwpck_require__(67485);
 ;// CONCATENATED MODULE: ./.build/migrations/rerun.js
 /**
  * `steps` counts from what is still applied: run again after a failure partway, it reverts that
@@ -15554,9 +15352,7 @@ function parseDbmate(text) {
     return { downSql, downLine: (0,sql_split/* lineAt */.mh)(text, start), noTransaction };
 }
 /** dbmate's order: file names compared byte by byte, as Go compares strings. */
-function byFileName(a, b) {
-    return Buffer.compare(Buffer.from(a.name), Buffer.from(b.name));
-}
+const byFileName = (a, b) => compareNames(a.name, b.name);
 async function load(dir) {
     const out = [];
     for (const name of await listFiles(dir)) {
@@ -15576,14 +15372,6 @@ async function load(dir) {
 function inDbmateOrder(versions, files) {
     const nameOf = new Map(files.map((f) => [f.id, f.name]));
     return versions.map((v) => ({ v, name: nameOf.get(v) ?? v })).sort(byFileName).map((x) => x.v);
-}
-/** Migrations whose place in dbmate's order is not their place by version number (`10_…` before `9_…`). */
-function outOfNumericOrder(files) {
-    for (let i = 1; i < files.length; i++) {
-        if (BigInt(files[i - 1].version) > BigInt(files[i].version))
-            return [files[i - 1], files[i]];
-    }
-    return undefined;
 }
 const dbmate = {
     name: 'dbmate',
@@ -15638,7 +15426,7 @@ const LOCK_SALT = 1486364155;
 /** golang-migrate's GenerateAdvisoryLockId(database, schema, table): names joined by NUL, crc32, times the salt, mod 2^32. */
 async function golangMigrateLockKey(database, schema, table) {
     // zlib only for this format's lock: not loaded at every run's start.
-    const { crc32 } = await Promise.resolve(/* import() */).then(__nccwpck_require__.t.bind(__nccwpck_require__, 8522, 19));
+    const { crc32 } = await Promise.resolve(/* import() */).then(__nccwpck_require__.t.bind(__nccwpck_require__, 38522, 19));
     const sum = crc32(Buffer.from([schema, table, database].join('\0'), 'utf8'));
     return String(BigInt.asUintN(32, BigInt(sum) * BigInt(LOCK_SALT)));
 }
@@ -15769,13 +15557,32 @@ function parseNodePgMigrate(text) {
         return { downLine: 1 };
     return { downSql: text.slice(down, up < down ? undefined : up), downLine: (0,sql_split/* lineAt */.mh)(text, down) };
 }
-/** The tool's own order: numeric prefix, then name. */
+/**
+ * The tool's own timestamp of a file (src/migration.ts getNumericPrefix): the name up to its first
+ * `_`; 13 digits are milliseconds, 17 digits a UTC time (yyyymmddhhmmssSSS) read as milliseconds,
+ * anything else Number(prefix) or 0. So `20240101000000000_a` (17 digits) sorts with the 13-digit
+ * millisecond names by the time it means, and `3-add.sql` has timestamp 0.
+ */
+function timestampOf(name) {
+    const prefix = name.split('_')[0];
+    if (/^\d+$/.test(prefix)) {
+        if (prefix.length === 13)
+            return Number(prefix);
+        if (prefix.length === 17) {
+            const [y, mo, d, h, mi, s, ms] = [0, 4, 6, 8, 10, 12, 14].map((at, i, all) => prefix.slice(at, all[i + 1] ?? 17));
+            return new Date(`${y}-${mo}-${d}T${h}:${mi}:${s}.${ms}Z`).valueOf();
+        }
+    }
+    return Number(prefix) || 0;
+}
+/**
+ * The tool's own order of files (src/migration.ts getMigrationFilePaths): timestamps subtracted,
+ * then names compared by localeCompare with the tool's options. Kept as the tool writes it, NaN
+ * of an impossible date included, so that one sort of the same listing gives the same order.
+ */
 function compare(a, b) {
-    const x = BigInt(a.version || '0');
-    const y = BigInt(b.version || '0');
-    if (x !== y)
-        return x < y ? -1 : 1;
-    return a.name.localeCompare(b.name, undefined, { numeric: true });
+    return (timestampOf(a.name) - timestampOf(b.name) ||
+        a.name.localeCompare(b.name, undefined, { usage: 'sort', numeric: true, sensitivity: 'variant', ignorePunctuation: true }));
 }
 const nodePgMigrate = {
     name: 'node-pg-migrate',
@@ -15804,6 +15611,7 @@ const nodePgMigrate = {
         }
         return out.sort(compare);
     },
+    layoutWarnings: (_dir, files) => orderWarning('node-pg-migrate', 'the timestamp before the first "_" in the file name (13 digits are milliseconds, 17 a UTC time)', outOfNumericOrder(files)),
     settings(config) {
         const option = splitTableOption(config.migrationsTable ?? 'pgmigrations', 'node-pg-migrate');
         return { trackingTable: async () => ({ schema: option.schema ?? 'public', name: option.name }) };
@@ -15876,8 +15684,11 @@ const prisma = {
                 noTransaction: false,
             });
         }
-        return out.sort(compareVersions);
+        // Prisma's order: folder names compared as Rust compares strings, byte by byte (prisma-engines,
+        // schema-connector migrations_directory.rs list_migrations: `a.migration_name().cmp(b.migration_name())`).
+        return out.sort((a, b) => compareNames(a.id, b.id));
     },
+    layoutWarnings: (_dir, files) => orderWarning('Prisma', 'folder name compared as text', outOfNumericOrder(files)),
     settings(config) {
         const schema = config.params.schema || 'public';
         refuseTableOption(config, 'prisma', describeTable({ schema, name: '_prisma_migrations' }));
@@ -15888,13 +15699,8 @@ const prisma = {
         relation: sqlTable(table),
         lockKey: async () => PRISMA_LOCK_KEY,
         appliedSql: `SELECT DISTINCT migration_name FROM ${sqlTable(table)} WHERE rolled_back_at IS NULL`,
-        appliedIds(rows, files) {
-            // Prisma orders migrations by folder name.
-            const order = new Map(files.map((f, i) => [f.id, i]));
-            return rows
-                .map((r) => String(r.migration_name))
-                .sort((a, b) => (order.get(a) ?? Infinity) - (order.get(b) ?? Infinity) || (a < b ? -1 : a > b ? 1 : 0));
-        },
+        // In Prisma's order of the folders.
+        appliedIds: (rows, files) => inFileOrder(rows.map((r) => String(r.migration_name)), files),
         // A row whose migration failed midway has no finished_at: when it started is when it was applied.
         appliedAt: (session, ids) => readAppliedTimes(session, `SELECT migration_name AS id, max(coalesce(finished_at, started_at)) AS at FROM ${sqlTable(table)} WHERE migration_name = ANY($1::text[]) AND rolled_back_at IS NULL GROUP BY 1`, ids),
         revertSql: (m) => [`UPDATE ${sqlTable(table)} SET rolled_back_at = now() WHERE migration_name = ${(0,sql_split/* literal */.eu)(m.id)} AND rolled_back_at IS NULL`],
@@ -15938,7 +15744,9 @@ const supabase = {
             const downSql = downFile ? await readText(dir, downFile) : undefined;
             out.push({ version: m[1], id: m[1], name, addedPath: name, downFile, downSql, downLine: 1, noTransaction: false });
         }
-        return out.sort(compareVersions);
+        // The CLI's order: file names as Go's fs.ReadDir sorts them, byte by byte (supabase/cli
+        // pkg/migration/list.go ListLocalMigrations), not versions as numbers.
+        return out.sort((a, b) => compareNames(a.name, b.name));
     },
     settings(config) {
         refuseTableOption(config, 'supabase', describeTable(supabase_TABLE));
@@ -15946,17 +15754,23 @@ const supabase = {
         return { searchPath: config.params.search_path, trackingTable: async () => supabase_TABLE };
     },
     layoutWarnings(_dir, files) {
-        const beside = files.map((f) => f.downFile).filter((f) => f !== undefined && !f.startsWith('down/'));
-        if (beside.length === 0)
-            return [];
-        const shown = beside.slice(0, 3).join(', ') + (beside.length > 3 ? ` and ${beside.length - 3} more` : '');
-        return [
-            `Down files ${shown} sit beside the migrations, where the Supabase CLI takes every <timestamp>_name.sql file for a migration: \`supabase db push\` would see each as a second migration with the version of the one it undoes, and could apply it. ` +
-                'Move them to supabase/migrations/down/<timestamp>_name.sql (the CLI does not read that folder); this run reads them where they are.',
-        ];
+        return [...orderWarning('The Supabase CLI', 'file name compared as text', outOfNumericOrder(files)), ...besideWarning(files)];
     },
-    tracking: versionTableTracking,
+    tracking: (table) => ({
+        ...versionTableTracking(table),
+        appliedIds: (rows, files) => inFileOrder(rows.map((r) => String(r.version)), files),
+    }),
 };
+function besideWarning(files) {
+    const beside = files.map((f) => f.downFile).filter((f) => f !== undefined && !f.startsWith('down/'));
+    if (beside.length === 0)
+        return [];
+    const shown = beside.slice(0, 3).join(', ') + (beside.length > 3 ? ` and ${beside.length - 3} more` : '');
+    return [
+        `Down files ${shown} sit beside the migrations, where the Supabase CLI takes every <timestamp>_name.sql file for a migration: \`supabase db push\` would see each as a second migration with the version of the one it undoes, and could apply it. ` +
+            'Move them to supabase/migrations/down/<timestamp>_name.sql (the CLI does not read that folder); this run reads them where they are.',
+    ];
+}
 
 // EXTERNAL MODULE: ./.build/migrations/types.js
 var types = __nccwpck_require__(6431);
@@ -16183,7 +15997,7 @@ function failure(m, f, skipped, saved, tracking, target, log) {
 }
 
 // EXTERNAL MODULE: external "node:timers/promises"
-var external_node_timers_promises_ = __nccwpck_require__(8500);
+var external_node_timers_promises_ = __nccwpck_require__(58500);
 ;// CONCATENATED MODULE: ./.build/migrations/runner.js
 /**
  * Runs a plan: each migration's down SQL and its bookkeeping in one transaction, or, for a
@@ -16493,9 +16307,9 @@ async function runPlan(plan, opts) {
 }
 
 // EXTERNAL MODULE: ./.build/db/patterns.js
-var patterns = __nccwpck_require__(5570);
+var patterns = __nccwpck_require__(15570);
 // EXTERNAL MODULE: ./.build/db/server-identity.js
-var server_identity = __nccwpck_require__(5941);
+var server_identity = __nccwpck_require__(65941);
 ;// CONCATENATED MODULE: ./.build/migrations/way-back.js
 /**
  * Whether the verified snapshot run-down-migrations was given is a way back for what the run may
@@ -16772,7 +16586,7 @@ async function revert_prepare(opts, log) {
         log.warning(warning);
     const settings = format.settings({ params: opts.target.params, migrationsTable: opts.migrationsTable });
     // git runs only for since-ref: loaded then, as the snapshot's verification is.
-    const added = 'sinceRef' in opts.choice ? await (await __nccwpck_require__.e(/* import() */ 265).then(__nccwpck_require__.bind(__nccwpck_require__, 2265))).filesAddedSince(dir, opts.choice.sinceRef) : undefined;
+    const added = 'sinceRef' in opts.choice ? await (await __nccwpck_require__.e(/* import() */ 265).then(__nccwpck_require__.bind(__nccwpck_require__, 32265))).filesAddedSince(dir, opts.choice.sinceRef) : undefined;
     const verified = opts.dryRun ? undefined : await requireVerifiedSnapshot(opts, log);
     return { dir, format, files, settings, added, verified };
 }
@@ -16919,7 +16733,7 @@ function finish(result, applied, started) {
 
 /***/ }),
 
-/***/ 7063:
+/***/ 37063:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
@@ -16935,8 +16749,8 @@ function finish(result, applied, started) {
 /* harmony export */   ql: () => (/* binding */ copyFromStdin),
 /* harmony export */   up: () => (/* binding */ hasCode)
 /* harmony export */ });
-/* harmony import */ var pg_lib_utils_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(9652);
-/* harmony import */ var _db_sql_lexer_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(7614);
+/* harmony import */ var pg_lib_utils_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(69652);
+/* harmony import */ var _db_sql_lexer_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(17614);
 /**
  * Splits migration SQL into statements the way psql does, so each one can run alone: needed for
  * non-transactional migrations (PostgreSQL refuses CONCURRENTLY inside any transaction block,
@@ -17089,7 +16903,7 @@ const FORMAT_NAMES = ['dbmate', 'golang-migrate', 'node-pg-migrate', 'supabase',
 
 /***/ }),
 
-/***/ 1583:
+/***/ 51583:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
@@ -17127,7 +16941,7 @@ function budgets(budgetMinutes = RUNBOOK_MINUTES) {
 
 /***/ }),
 
-/***/ 4273:
+/***/ 94273:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -17144,23 +16958,23 @@ var errors = __nccwpck_require__(8005);
 // EXTERNAL MODULE: ./.build/db/connection.js
 var connection = __nccwpck_require__(401);
 // EXTERNAL MODULE: ./.build/db/snapshot.js
-var snapshot = __nccwpck_require__(7257);
-// EXTERNAL MODULE: ./.build/platforms/promote.js + 24 modules
-var promote = __nccwpck_require__(5256);
+var snapshot = __nccwpck_require__(17257);
+// EXTERNAL MODULE: ./.build/platforms/promote.js + 23 modules
+var promote = __nccwpck_require__(10607);
 // EXTERNAL MODULE: ./.build/pipeline/budgets.js
-var budgets = __nccwpck_require__(1583);
+var budgets = __nccwpck_require__(51583);
 // EXTERNAL MODULE: ./.build/db/pg-tools.js
-var pg_tools = __nccwpck_require__(1934);
+var pg_tools = __nccwpck_require__(61934);
 // EXTERNAL MODULE: ./.build/db/session.js
-var session = __nccwpck_require__(4441);
+var session = __nccwpck_require__(14441);
 // EXTERNAL MODULE: ./.build/migrations/revert.js + 15 modules
-var revert = __nccwpck_require__(6831);
+var revert = __nccwpck_require__(66831);
 // EXTERNAL MODULE: ./.build/platforms/http/deadline.js
-var http_deadline = __nccwpck_require__(7096);
+var http_deadline = __nccwpck_require__(97096);
 // EXTERNAL MODULE: ./.build/platforms/vercel/client.js
-var vercel_client = __nccwpck_require__(5282);
+var vercel_client = __nccwpck_require__(85282);
 // EXTERNAL MODULE: ./.build/platforms/vercel/errors.js
-var vercel_errors = __nccwpck_require__(8142);
+var vercel_errors = __nccwpck_require__(38142);
 ;// CONCATENATED MODULE: ./.build/platforms/vercel/token.js
 
 
@@ -17219,9 +17033,9 @@ async function vercelTokenReadiness(opts, log) {
 }
 
 // EXTERNAL MODULE: ./.build/smoke/smoke-test.js + 13 modules
-var smoke_test = __nccwpck_require__(4259);
+var smoke_test = __nccwpck_require__(44259);
 // EXTERNAL MODULE: ./.build/pipeline/rollback.js + 8 modules
-var rollback = __nccwpck_require__(9642);
+var rollback = __nccwpck_require__(69642);
 ;// CONCATENATED MODULE: ./.build/pipeline/drill-readiness.js
 /**
  * The drill's readiness checks: what a rollback needs, proven without changing anything, so a
@@ -17390,9 +17204,9 @@ function label(d) {
 }
 
 // EXTERNAL MODULE: ./.build/pipeline/timeline.js
-var pipeline_timeline = __nccwpck_require__(6994);
+var pipeline_timeline = __nccwpck_require__(96994);
 // EXTERNAL MODULE: ./.build/pipeline/verify.js
-var verify = __nccwpck_require__(4616);
+var verify = __nccwpck_require__(14616);
 ;// CONCATENATED MODULE: ./.build/pipeline/drill.js
 /**
  * The rollback drill: the runbook rehearsed against a staging environment and a stopwatch. It
@@ -17681,7 +17495,7 @@ function seconds(ms) {
 
 /***/ }),
 
-/***/ 7218:
+/***/ 67218:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -17695,27 +17509,27 @@ __nccwpck_require__.d(__webpack_exports__, {
 // UNUSED EXPORTS: SEVERITIES, checkEnvironment, planInputs, readPlanFile
 
 // EXTERNAL MODULE: external "node:fs/promises"
-var promises_ = __nccwpck_require__(1455);
+var promises_ = __nccwpck_require__(51455);
 // EXTERNAL MODULE: external "node:path"
-var external_node_path_ = __nccwpck_require__(6760);
+var external_node_path_ = __nccwpck_require__(76760);
 // EXTERNAL MODULE: ./.build/core/errors.js
 var errors = __nccwpck_require__(8005);
 // EXTERNAL MODULE: ./.build/core/secrets.js
-var secrets = __nccwpck_require__(9205);
+var secrets = __nccwpck_require__(79205);
 // EXTERNAL MODULE: ./.build/pipeline/budgets.js
-var budgets = __nccwpck_require__(1583);
+var budgets = __nccwpck_require__(51583);
 // EXTERNAL MODULE: ./.build/pipeline/drill.js + 2 modules
-var drill = __nccwpck_require__(4273);
+var drill = __nccwpck_require__(94273);
 // EXTERNAL MODULE: ./.build/core/parse.js
-var parse = __nccwpck_require__(151);
+var parse = __nccwpck_require__(30151);
 // EXTERNAL MODULE: ./.build/migrations/types.js
 var types = __nccwpck_require__(6431);
-// EXTERNAL MODULE: ./.build/platforms/promote.js + 24 modules
-var promote = __nccwpck_require__(5256);
+// EXTERNAL MODULE: ./.build/platforms/promote.js + 23 modules
+var promote = __nccwpck_require__(10607);
 // EXTERNAL MODULE: ./.build/core/yaml.js
-var core_yaml = __nccwpck_require__(5773);
+var core_yaml = __nccwpck_require__(15773);
 // EXTERNAL MODULE: ./.build/smoke/parse-spec.js + 1 modules
-var parse_spec = __nccwpck_require__(7113);
+var parse_spec = __nccwpck_require__(37113);
 ;// CONCATENATED MODULE: ./.build/pipeline/secret-values.js
 /**
  * Recognises values that look like secrets, for files that must never hold one (the rollback plan
@@ -18284,7 +18098,7 @@ function mergeVerify(file, inputs, bad) {
 }
 
 // EXTERNAL MODULE: ./.build/pipeline/scope.js
-var scope = __nccwpck_require__(4969);
+var scope = __nccwpck_require__(94969);
 ;// CONCATENATED MODULE: ./.build/pipeline/plan-source.js
 /**
  * Where a run's plan comes from, for every entry point (the root action and the command line): the
@@ -18405,7 +18219,7 @@ const PHASES = ['plan', 'notify-start', 'app', 'snapshot', 'database', 'environm
 
 /***/ }),
 
-/***/ 9642:
+/***/ 69642:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -18419,33 +18233,33 @@ __nccwpck_require__.d(__webpack_exports__, {
 // UNUSED EXPORTS: notLive
 
 // EXTERNAL MODULE: external "node:fs"
-var external_node_fs_ = __nccwpck_require__(3024);
+var external_node_fs_ = __nccwpck_require__(73024);
 // EXTERNAL MODULE: ./.build/core/errors.js
 var errors = __nccwpck_require__(8005);
 // EXTERNAL MODULE: ./.build/db/connection.js
 var connection = __nccwpck_require__(401);
 // EXTERNAL MODULE: external "node:stream"
-var external_node_stream_ = __nccwpck_require__(7075);
+var external_node_stream_ = __nccwpck_require__(57075);
 // EXTERNAL MODULE: ./.build/core/process.js
-var process = __nccwpck_require__(5713);
+var core_process = __nccwpck_require__(95713);
 // EXTERNAL MODULE: ./.build/db/catalog.js
-var catalog = __nccwpck_require__(9066);
+var catalog = __nccwpck_require__(59066);
 // EXTERNAL MODULE: ./.build/db/archive.js
-var archive = __nccwpck_require__(4263);
+var archive = __nccwpck_require__(44263);
 // EXTERNAL MODULE: ./.build/db/lock-wait.js
-var lock_wait = __nccwpck_require__(882);
+var lock_wait = __nccwpck_require__(60882);
 // EXTERNAL MODULE: ./.build/db/patterns.js
-var patterns = __nccwpck_require__(5570);
+var patterns = __nccwpck_require__(15570);
 // EXTERNAL MODULE: ./.build/db/pg-tools.js
-var pg_tools = __nccwpck_require__(1934);
+var pg_tools = __nccwpck_require__(61934);
 // EXTERNAL MODULE: external "node:stream/promises"
-var promises_ = __nccwpck_require__(6466);
+var promises_ = __nccwpck_require__(46466);
 // EXTERNAL MODULE: external "node:fs/promises"
-var external_node_fs_promises_ = __nccwpck_require__(1455);
+var external_node_fs_promises_ = __nccwpck_require__(51455);
 // EXTERNAL MODULE: external "node:os"
-var external_node_os_ = __nccwpck_require__(8161);
+var external_node_os_ = __nccwpck_require__(48161);
 // EXTERNAL MODULE: external "node:path"
-var external_node_path_ = __nccwpck_require__(6760);
+var external_node_path_ = __nccwpck_require__(76760);
 ;// CONCATENATED MODULE: ./.build/db/restore-data.js
 /**
  * The snapshot's rows, straight from pg_restore into psql. Nearly all of an archive's script is COPY
@@ -18455,6 +18269,7 @@ var external_node_path_ = __nccwpck_require__(6760);
  * (its TABLE DATA and SEQUENCE SET entries), which pg_restore writes into a FIFO that psql reads
  * with `\i` at the point where pg_restore would have written it, in the same session and transaction.
  */
+
 
 
 
@@ -18520,15 +18335,21 @@ function tocEntryId(line) {
  * must be read whole (see splitArchive), or when this system cannot make a FIFO.
  */
 async function prepareDataPath(pgRestore, archive) {
-    const listed = await (0,process/* runProcess */.R)(pgRestore, ['--list', archive]);
+    const listed = await (0,core_process/* runProcess */.R)(pgRestore, ['--list', archive]);
     const parts = listed.code === 0 ? splitArchive(listed.stdout) : undefined;
     if (!parts)
         return undefined;
     const dir = await (0,external_node_fs_promises_.mkdtemp)((0,external_node_path_.join)((0,external_node_os_.tmpdir)(), 'rk-restore-'));
-    const remove = () => (0,external_node_fs_promises_.rm)(dir, { recursive: true, force: true });
+    // Also when the process exits before the restore removes it (a stopped step that could not wait).
+    const atExit = () => (0,external_node_fs_.rmSync)(dir, { recursive: true, force: true });
+    process.once('exit', atExit);
+    const remove = async () => {
+        process.off('exit', atExit);
+        await (0,external_node_fs_promises_.rm)(dir, { recursive: true, force: true });
+    };
     const fifo = (0,external_node_path_.join)(dir, 'data');
     try {
-        if (!plainPath(fifo) || (await (0,process/* runProcess */.R)('mkfifo', ['-m', '600', fifo]).catch(() => undefined))?.code !== 0) {
+        if (!plainPath(fifo) || (await (0,core_process/* runProcess */.R)('mkfifo', ['-m', '600', fifo]).catch(() => undefined))?.code !== 0) {
             await remove();
             return undefined;
         }
@@ -18567,7 +18388,7 @@ function verboseErrors() {
 }
 
 // EXTERNAL MODULE: ./.build/db/sql-lexer.js
-var sql_lexer = __nccwpck_require__(7614);
+var sql_lexer = __nccwpck_require__(17614);
 ;// CONCATENATED MODULE: ./.build/db/restore-script.js
 /**
  * The one SQL stream an in-place restore sends to psql: BEGIN, the drops restore-db planned, the
@@ -18658,7 +18479,7 @@ class ScriptStream extends external_node_stream_.Transform {
         });
         this.begun = !rules.unwrap;
         if (wrapping)
-            this.push(['BEGIN;', ...wrapping.prelude, ''].join('\n'));
+            this.push([...(wrapping.opened ? [] : ['BEGIN;']), ...wrapping.prelude, ''].join('\n'));
     }
     /** One line of statements, with its newline (the script's last line may have none). */
     statementLine(raw) {
@@ -18865,12 +18686,12 @@ class ScriptStream extends external_node_stream_.Transform {
         this.push(`COMMIT;\n\\echo '${COMMITTED}'\n`);
     }
 }
-/** The SQL stream for psql: BEGIN, the prelude, the snapshot's script, the epilogue, then COMMIT. */
+/** The SQL stream for psql: BEGIN (unless `opened`), the prelude, the snapshot's script, the epilogue, then COMMIT. */
 function restoreScript(parts) {
-    const { prelude, source, sourceDone, epilogue, beforeCommit, ...filter } = parts;
+    const { opened, prelude, source, sourceDone, epilogue, beforeCommit, ...filter } = parts;
     const input = source instanceof external_node_stream_.Readable ? source : external_node_stream_.Readable.from(source);
     // pipeline, not pipe: a source that fails fails the script too, so no COMMIT can follow it.
-    return (0,external_node_stream_.pipeline)(input, new ScriptStream(filter, { prelude, sourceDone, epilogue, beforeCommit }), () => undefined);
+    return (0,external_node_stream_.pipeline)(input, new ScriptStream(filter, { opened, prelude, sourceDone, epilogue, beforeCommit }), () => undefined);
 }
 /**
  * The script filtered statement by statement, without restore-db's wrapping: for reading pg_dump's
@@ -19040,7 +18861,7 @@ async function readSnapshotContents(path, format, pgRestore) {
         sink.on('finish', () => resolve(undefined));
         sink.on('error', (err) => resolve(err));
     });
-    const listed = await (0,process/* runProcess */.R)(pgRestore, ['--schema-only', '--clean', '--if-exists', '--file', '-', path], { stdout: sink });
+    const listed = await (0,core_process/* runProcess */.R)(pgRestore, ['--schema-only', '--clean', '--if-exists', '--file', '-', path], { stdout: sink });
     const read = await reading;
     if (listed.code !== 0)
         throw (0,archive/* corruptSnapshot */.gw)(path, (0,pg_tools/* toolErrorLine */.$x)(listed.stderr) || 'pg_restore could not read its table of contents');
@@ -19272,11 +19093,46 @@ async function planRestore(session, contents, where) {
             const uses = users.map((u) => `${u.user} uses ${u.uses}${u.root === u.uses ? '' : `, which goes with ${u.root}`}`);
             found.push(`Objects the snapshot does not have use what it re-creates, so the restore could not drop that and create it again under them: ${uses.join('; ')}.`);
         }
+        const fixes = remedies([...unsupported, ...users.map((u) => u.user)]);
         throw new errors/* RollbackKitError */.dp(`${found.join(' ')} Nothing was changed.`, 'These were created after the snapshot (or are outside it) and use its tables, types, functions, operators or other objects. ' +
-            'Drop them (or undo their migration with run-down-migrations), or change them so they no longer do (for a column: ALTER TABLE … ALTER COLUMN … TYPE text), ' +
+            `Drop them (or undo their migration with run-down-migrations), or change them so they no longer do${fixes.length ? ` (${fixes.join('; ')})` : ''}, ` +
             `and run again; do not drop with CASCADE, which takes their columns and rows with it. ${where} keeps them until then.`);
     }
     return { dropped, keptPartitions: keptPartitions.map(({ oid: _oid, parentOid: _parent, ...p }) => p), droppedForeignKeys: intoKept.map((r) => r.statement), keptForeignKeys, keptViews };
+}
+/**
+ * How to take each kind of object (as pg_describe_object names it, with the empty search_path
+ * planRestore sets: `default value for column id of table public.clients`) off what the snapshot
+ * re-creates, naming the first of each kind; kinds not listed get the general advice alone.
+ */
+const REMEDIES = [
+    {
+        kind: /^default value for column (.+) of table (.+)$/,
+        fix: (m) => `for a column default: ALTER TABLE ${m[2]} ALTER COLUMN ${(0,catalog/* quoteIdent */.v4)(m[1])} DROP DEFAULT, and after the restore give it one of its own (a sequence it owns: CREATE SEQUENCE …; ALTER TABLE ${m[2]} ALTER COLUMN ${(0,catalog/* quoteIdent */.v4)(m[1])} SET DEFAULT nextval(…))`,
+    },
+    { kind: /^column (.+) of table (.+)$/, fix: (m) => `for a column of its type: ALTER TABLE ${m[2]} ALTER COLUMN ${(0,catalog/* quoteIdent */.v4)(m[1])} TYPE text, or drop the column` },
+    { kind: /^constraint (.+) on table (.+)$/, fix: (m) => `for a constraint: ALTER TABLE ${m[2]} DROP CONSTRAINT ${m[1]}` },
+    { kind: /^constraint (.+) on domain (.+)$/, fix: (m) => `for a domain's check: ALTER DOMAIN ${m[2]} DROP CONSTRAINT ${m[1]}` },
+    { kind: /^index (.+)$/, fix: (m) => `for an index: DROP INDEX ${m[1]}, and create it again after the restore` },
+    { kind: /^trigger (.+) on table (.+)$/, fix: (m) => `for a trigger: DROP TRIGGER ${m[1]} ON ${m[2]}` },
+    { kind: /^policy (.+) on table (.+)$/, fix: (m) => `for a policy: DROP POLICY ${m[1]} ON ${m[2]}` },
+    { kind: /^(view|materialized view) (.+)$/, fix: (m) => `for a ${m[1]}: DROP ${m[1].toUpperCase()} ${m[2]}, and create it again after the restore` },
+    { kind: /^rule (.+) on (view|materialized view) (.+)$/, fix: (m) => `for a ${m[2]}: DROP ${m[2].toUpperCase()} ${m[3]}, and create it again after the restore` },
+    { kind: /^(function|procedure) (.+)$/, fix: (m) => `for a ${m[1]}: DROP ${m[1].toUpperCase()} ${m[2]}, or CREATE OR REPLACE it without what it uses` },
+];
+/** The remedies for these objects, one per kind, in the order of REMEDIES. */
+function remedies(objects) {
+    const out = [];
+    for (const r of REMEDIES) {
+        for (const o of objects) {
+            const m = r.kind.exec(o);
+            if (!m)
+                continue;
+            out.push(r.fix(m));
+            break;
+        }
+    }
+    return out;
 }
 /**
  * Tables and schemas the restore does not touch because the snapshot does not have them. A snapshot
@@ -19476,19 +19332,21 @@ async function readOwnDefaultPrivileges(session) {
 }
 
 // EXTERNAL MODULE: ./.build/db/server-identity.js
-var server_identity = __nccwpck_require__(5941);
+var server_identity = __nccwpck_require__(65941);
 // EXTERNAL MODULE: ./.build/db/session.js
-var db_session = __nccwpck_require__(4441);
+var db_session = __nccwpck_require__(14441);
 // EXTERNAL MODULE: ./.build/db/snapshot.js
-var db_snapshot = __nccwpck_require__(7257);
+var db_snapshot = __nccwpck_require__(17257);
 // EXTERNAL MODULE: ./.build/db/verify.js
 var verify = __nccwpck_require__(7120);
 ;// CONCATENATED MODULE: ./.build/db/restore.js
 /**
  * restore-db: put a verified snapshot back. Refuses unless `confirm` names the target database,
- * refuses a snapshot that does not verify, keeps the current state in a pre-restore snapshot, and
+ * refuses a snapshot that does not verify or is of another database (unless that is meant), and
  * restores in place in one transaction: its own drops (see restore-plan.ts), the snapshot's script,
  * and what it keeps put back, all or nothing, with the snapshot's privileges (restore-privileges.ts).
+ * That transaction locks the tables it replaces against writes first, and the pre-restore snapshot
+ * of the current state is taken while it holds them, so no committed row falls between the two.
  * It commits only once every table holds the rows the manifest counts, counted in that transaction.
  */
 
@@ -19546,26 +19404,38 @@ async function restoreSnapshot(req, log) {
     if (withoutRows.length && !req.preRestoreSnapshot) {
         throw new errors/* RollbackKitError */.dp(`The snapshot holds no rows for ${withoutRows.join(', ')} (exclude-table-data), so restoring it empties them, and pre-restore-snapshot is false.`, 'Set pre-restore-snapshot: true so their rows are kept, or restore a snapshot that has them. Nothing was changed.');
     }
-    // Started once the tools are chosen (startRestoreProcesses); whatever fails or refuses before the
-    // script is written to psql stops them, and nothing was applied.
+    // Started while the restore is planned (startRestoreProcesses); whatever fails or refuses before
+    // the transaction is opened stops them, and nothing was applied.
     let processes;
     const startProcesses = (serverMajor, pgRestore) => {
         processes = startRestoreProcesses({ req, snapshot: snapshot.path, pgRestore, serverMajor }, log);
         processes.catch(() => undefined);
     };
+    /** Whether psql has been sent the COMMIT: until then, ending it rolls the restore back. */
+    const progress = { commitWritten: false };
+    // A step being stopped ends psql before its COMMIT is sent: the server rolls the transaction back.
+    const onAbort = () => {
+        if (!progress.commitWritten)
+            void processes?.then((p) => p.stop(), () => undefined);
+    };
+    req.signal?.addEventListener('abort', onAbort, { once: true });
+    const stopIfAborted = () => {
+        if (req.signal?.aborted)
+            throw new errors/* RollbackKitError */.dp('The restore was stopped.');
+    };
+    let preRestoreSnapshotPath;
+    /** What the caller does to keep the pre-restore snapshot (onPreRestoreSnapshot): awaited before the COMMIT. */
+    let keeping;
     try {
-        const { serverMajor, pgRestore, contents, plan, extra, notMemberOf, defaults } = await withPlanningSession(req, where, log, async (s) => {
+        const { serverMajor, pgRestore, contents, plan, extra, notMemberOf, defaults, source } = await withPlanningSession(req, where, log, async (s) => {
             const serverMajor = (0,pg_tools/* majorFromVersionNum */.qj)(Number((await s.query("SELECT current_setting('server_version_num') AS n")).rows[0].n));
             const pgRestore = manifest.format === 'plain' ? undefined : await (0,pg_tools/* findPgTool */.fh)('pg_restore', Math.max(serverMajor, manifest.pgDump.major), req.tools);
             // Its table of contents is read by pg_restore while this session asks the server the rest.
             const reading = readSnapshotContents(snapshot.path, manifest.format, pgRestore?.path);
             reading.catch(() => undefined);
-            // Without a pre-restore snapshot to take first, the restore's processes start while it is planned.
-            if (!req.preRestoreSnapshot)
-                startProcesses(serverMajor, pgRestore);
-            const source = (0,server_identity/* compareSource */.R8)((0,server_identity/* snapshotSource */.SE)(manifest), await (0,server_identity/* readServerIdentity */.I5)(s, req.target));
-            if (!source.same)
-                log.warning(`${source.message} It is being restored into the target all the same: confirm names the target, not the source.`);
+            // psql connects and the pg_restore reads start while the restore is planned; nothing is sent before it is.
+            startProcesses(serverMajor, pgRestore);
+            const source = checkSource((0,server_identity/* snapshotSource */.SE)(manifest), await (0,server_identity/* readServerIdentity */.I5)(s, req.target), req, snapshot.path, log);
             // Asked while pg_restore still reads the table of contents: neither needs it.
             // Roles whose default privileges this user cannot change (a superuser is a member of every role):
             // membership until PostgreSQL 15, the right to SET ROLE to them from 16.
@@ -19582,7 +19452,7 @@ async function restoreSnapshot(req, log) {
             const extra = await leftAsTheyAre(s, contents, manifest);
             // Planned before anything is written: a dependent that cannot be put back refuses the restore here.
             const plan = req.clean ? await planRestore(s, contents, where) : { dropped: [], keptPartitions: [], droppedForeignKeys: [], keptForeignKeys: [], keptViews: [] };
-            return { serverMajor, pgRestore, contents, plan, extra, notMemberOf, defaults };
+            return { serverMajor, pgRestore, contents, plan, extra, notMemberOf, defaults, source };
         });
         if (contents.largeObjects && manifest.format === 'plain') {
             throw new errors/* RollbackKitError */.dp(`Snapshot ${snapshot.path} is a plain SQL script with large objects, which the script commits on their own: it cannot be restored in one transaction.`, 'Restore a custom or directory format snapshot of this database. Nothing was changed.');
@@ -19598,20 +19468,32 @@ async function restoreSnapshot(req, log) {
         }
         if (defaults.unknown.length)
             log.warning(`Default privileges of ${defaults.role} that restore-db does not know how to set aside (${defaults.unknown.join(', ')}) still apply to what the restore creates.`);
-        let preRestoreSnapshotPath;
-        if (req.preRestoreSnapshot) {
-            // Not worth keeping the current state for a snapshot that will be refused.
+        // Not worth locking tables, or keeping the current state, for a snapshot that will be refused.
+        if (req.preRestoreSnapshot)
             await bytesChecked();
-            log.info(`Keeping the current state of ${where} in a pre-restore snapshot first …`);
-            const pre = await (0,db_snapshot/* takeSnapshot */.W9)((0,db_snapshot/* wholeDatabaseSnapshot */.PJ)(req.target, {
-                outputDir: req.preRestoreDir,
-                outputDirInput: req.preRestoreDirInput,
-                lockTimeoutSeconds: req.lockTimeoutSeconds,
-                label: 'pre-restore',
-                tools: req.tools,
-            }), log);
+        stopIfAborted();
+        const running = await processes;
+        // From here until the COMMIT no row can be written to a table the restore replaces: a row
+        // committed before the lock is in the pre-restore snapshot, one after it waits for the restore.
+        await openTransaction(running, plan, req, where, log);
+        stopIfAborted();
+        let pre;
+        if (req.preRestoreSnapshot) {
+            log.info(`Keeping the current state of ${where} in a pre-restore snapshot first, while the restore's transaction holds its tables …`);
+            pre = await (0,db_snapshot/* takeSnapshot */.W9)({
+                ...(0,db_snapshot/* wholeDatabaseSnapshot */.PJ)(req.target, {
+                    outputDir: req.preRestoreDir,
+                    outputDirInput: req.preRestoreDirInput,
+                    lockTimeoutSeconds: req.lockTimeoutSeconds,
+                    label: 'pre-restore',
+                    tools: req.tools,
+                }),
+                signal: req.signal,
+            }, log);
             preRestoreSnapshotPath = pre.path;
-            await req.onPreRestoreSnapshot?.(pre);
+            keeping = req.onPreRestoreSnapshot?.(pre);
+            keeping?.catch(() => undefined);
+            stopIfAborted();
         }
         if (withoutRows.length) {
             log.warning(`The snapshot holds no rows for ${withoutRows.join(', ')}: the restore leaves them empty; their rows from before are in ${preRestoreSnapshotPath}.`);
@@ -19622,9 +19504,7 @@ async function restoreSnapshot(req, log) {
         const mode = manifest.format === 'plain' ? 'psql, one transaction' : 'pg_restore into psql, one transaction';
         log.info(`Restoring ${snapshot.path} into ${where} (${mode}) …`);
         const leftOut = new Set();
-        if (!processes)
-            startProcesses(serverMajor, pgRestore);
-        await applySnapshot({ req, snapshot: snapshot.path, manifest, bytesChecked, pgRestore, plan, serverMajor, preRestoreSnapshotPath, notMemberOf, leftOut }, await processes, log);
+        await applySnapshot({ req, snapshot: snapshot.path, manifest, bytesChecked, kept: keeping, progress, pgRestore, plan, serverMajor, preRestoreSnapshotPath, notMemberOf, leftOut }, running, log);
         if (leftOut.size) {
             log.warning(`Left out ${leftOut.size} statement(s) of the snapshot that set other roles' default privileges (${[...leftOut].map((t) => log.excerpt(t, 120)).join('; ')}): user "${req.target.user}" is not a member of those roles, so PostgreSQL refuses them. Their default privileges are as they were before the restore.`);
         }
@@ -19633,11 +19513,18 @@ async function restoreSnapshot(req, log) {
             log.warning(`Tables the snapshot does not have were left as they are: ${extra.tables.join(', ')}.`);
         if (extra.schemas.length)
             log.warning(`Schemas the snapshot does not have were left as they are: ${extra.schemas.join(', ')}.`);
+        const fewerRows = pre ? fewerRowsThanBefore(pre.manifest, manifest) : [];
+        for (const f of fewerRows)
+            log.info(`${f.table} holds ${f.before - f.restored} row(s) fewer than before the restore (${f.before} before, ${f.restored} restored); they are in the pre-restore snapshot ${preRestoreSnapshotPath}.`);
         return {
             target: where,
             snapshotPath: snapshot.path,
             snapshotTakenAt: manifest.createdAt,
+            source: (0,server_identity/* describeIdentity */.Cl)(source.snapshot),
+            targetIdentity: (0,server_identity/* describeIdentity */.Cl)(source.target),
+            fromAnotherDatabase: !source.same,
             preRestoreSnapshotPath,
+            fewerRows,
             verified: true,
             tablesRestored: manifest.tables.length,
             extraTables: extra.tables,
@@ -19649,8 +19536,49 @@ async function restoreSnapshot(req, log) {
     }
     catch (err) {
         await (await processes?.catch(() => undefined))?.stop();
+        await keeping?.catch(() => undefined);
+        // Stopped before the COMMIT was sent: whatever it was doing, its transaction did not commit.
+        if (req.signal?.aborted && !progress.commitWritten) {
+            throw new errors/* RollbackKitError */.dp(`Restore into ${where} was stopped before its transaction committed, so nothing of it was applied: the database is as it was before.`, `${preRestoreSnapshotPath ? `The state before is also kept in ${preRestoreSnapshotPath}. ` : ''}Run the step again when it can run to its end.`);
+        }
         throw err;
     }
+    finally {
+        req.signal?.removeEventListener('abort', onAbort);
+    }
+}
+/**
+ * The snapshot's source against the target, by the rule run-down-migrations uses (compareSource):
+ * another database, or one of the same name on another server, is refused unless the request says
+ * on purpose that it may be (fromAnotherDatabase); `confirm` names the target, not the source.
+ */
+function checkSource(snapshot, target, req, path, log) {
+    const source = (0,server_identity/* compareSource */.R8)(snapshot, target);
+    if (source.same) {
+        if (source.basis === 'host-port-database')
+            log.warning(source.message);
+        return { same: true, snapshot, target };
+    }
+    if (!req.fromAnotherDatabase) {
+        const sameName = snapshot.database === target.database && source.basis === 'host-port-database';
+        throw new errors/* RollbackKitError */.dp(`restore-db refuses to restore ${path} into ${(0,connection/* describeTarget */.ff)(req.target)}: ${source.message.replace(/^The snapshot/, 'the snapshot')}`, 'If that is what you mean (a snapshot of production restored into staging, say), set from-another-database: true. ' +
+            (sameName ? 'If it is this database under another host name, connect through the host and port the snapshot was taken through. ' : 'Otherwise pass a snapshot of this database. ') +
+            'Nothing was changed.');
+    }
+    log.warning(`${source.message} It is restored into the target all the same: from-another-database is true.`);
+    return { same: false, snapshot, target };
+}
+/** Tables of the snapshot that held more rows before the restore (the pre-restore snapshot's count) than it restored. */
+function fewerRowsThanBefore(before, restored) {
+    const had = new Map(before.tables.map((t) => [`${t.schema}\0${t.name}`, t.rows]));
+    const out = [];
+    for (const t of restored.tables) {
+        const was = had.get(`${t.schema}\0${t.name}`);
+        // A table restored without rows (exclude-table-data) is named on its own (restoredEmpty).
+        if (typeof was === 'number' && t.rows !== null && was > t.rows)
+            out.push({ table: `${t.schema}.${t.name}`, before: was, restored: t.rows });
+    }
+    return out;
 }
 /**
  * The planning session only reads the catalogue (4,000 tables, views and functions plan in under
@@ -19742,7 +19670,7 @@ async function keptViewsScript(a, env, log) {
     const args = ['--no-password', `--lock-wait-timeout=${(0,lock_wait/* lockTimeoutMs */.D5)(a.req.lockTimeoutSeconds)}`];
     for (const v of a.plan.keptViews)
         args.push('--table', (0,patterns/* exactTablePattern */.mN)(v));
-    const dumped = await (0,process/* runProcess */.R)(pgDump.path, args, { env });
+    const dumped = await (0,core_process/* runProcess */.R)(pgDump.path, args, { env });
     if (dumped.code !== 0) {
         throw new errors/* RollbackKitError */.dp(`Could not save the definitions of the views restore-db keeps: ${log.redact((0,pg_tools/* toolErrorLine */.$x)(dumped.stderr) || 'pg_dump failed')}.`, 'Nothing was changed.');
     }
@@ -19784,10 +19712,36 @@ async function startRestoreProcesses(p, log) {
         await (await preparing.catch(() => undefined))?.remove();
         return (await watching).stop();
     })());
+    /** Told psql's output until it has printed TRANSACTION_OPEN. */
+    let opening;
     try {
         const psql = await (0,pg_tools/* findPgTool */.fh)('psql', Math.max(p.serverMajor, p.pgRestore?.major ?? 0), req.tools);
-        const applied = (0,process/* runProcess */.R)(psql.path, ['-X', '--no-password', '-q', '-v', 'ON_ERROR_STOP=1', '-f', '-'], { env, stdin: input, signal: stopPsql.signal });
+        const applied = (0,core_process/* runProcess */.R)(psql.path, ['-X', '--no-password', '-q', '-v', 'ON_ERROR_STOP=1', '-f', '-'], {
+            env,
+            stdin: input,
+            signal: stopPsql.signal,
+            // psql cancels the statement it runs (a lock wait, a COPY) and exits, so the server rolls the
+            // transaction back and frees its locks now; after SIGTERM the server would go on until the
+            // statement ended, holding them.
+            killSignal: 'SIGINT',
+            onStdout: (chunk) => opening?.(chunk),
+        });
         running.push(applied);
+        const open = (statements) => {
+            let seen = '';
+            const opened = new Promise((resolve) => {
+                opening = (chunk) => {
+                    seen += chunk;
+                    if (!seen.includes(TRANSACTION_OPEN))
+                        return;
+                    opening = undefined;
+                    resolve(true);
+                };
+                applied.then(() => resolve(false), () => resolve(false));
+            });
+            input.write(`${statements.join('\n')}\n\\echo '${TRANSACTION_OPEN}'\n`);
+            return opened;
+        };
         log.debug(`Started psql (${psql.path}) for the restore: it runs nothing until restore-db writes its script, once the restore is planned.`);
         const watch = await watching;
         let data = await preparing;
@@ -19806,7 +19760,7 @@ async function startRestoreProcesses(p, log) {
         const verbose = verboseErrors();
         if (p.pgRestore) {
             const rest = data ? ['--verbose', '--use-list', data.restList] : [];
-            restoring = (0,process/* runProcess */.R)(p.pgRestore.path, ['--single-transaction', ...(req.clean ? ['--clean', '--if-exists'] : []), ...rest, '--file', '-', p.snapshot], {
+            restoring = (0,core_process/* runProcess */.R)(p.pgRestore.path, ['--single-transaction', ...(req.clean ? ['--clean', '--if-exists'] : []), ...rest, '--file', '-', p.snapshot], {
                 stdout: archiveOut,
                 signal: stopRestore.signal,
                 onStderr: data ? verbose.add : undefined,
@@ -19815,7 +19769,7 @@ async function startRestoreProcesses(p, log) {
         }
         if (p.pgRestore && data) {
             // Without --single-transaction: it writes no BEGIN or COMMIT of its own, and psql runs it in the restore's transaction.
-            loading = (0,process/* runProcess */.R)(p.pgRestore.path, ['--use-list', data.dataList, '--file', data.fifo, p.snapshot], { signal: stopRestore.signal });
+            loading = (0,core_process/* runProcess */.R)(p.pgRestore.path, ['--use-list', data.dataList, '--file', data.fifo, p.snapshot], { signal: stopRestore.signal });
             running.push(loading);
             // A data read that failed ends psql at once: it may be waiting for the FIFO, and nothing can commit.
             void loading.then((r) => {
@@ -19825,12 +19779,52 @@ async function startRestoreProcesses(p, log) {
         }
         for (const r of running)
             r.catch(() => undefined);
-        return { env, watch, data, input, applied, stopPsql, stopRestore, archiveOut, restoring, loading, verbose, stop };
+        return { env, watch, data, input, applied, stopPsql, stopRestore, archiveOut, restoring, loading, verbose, open, stop };
     }
     catch (err) {
         await stop();
         throw err;
     }
+}
+/** psql prints this once the restore's transaction is open and holds its tables' locks. */
+const TRANSACTION_OPEN = 'rollback-kit: restore transaction open';
+/** Tables locked per statement: one LOCK names many, a few hundred keep each statement small. */
+const LOCK_BATCH = 500;
+/**
+ * EXCLUSIVE locks on every table the restore drops and creates again (partitions go with their
+ * table): no row can be written to them, or locked for update, until the restore's transaction
+ * ends, while pg_dump's ACCESS SHARE, and so the pre-restore snapshot, goes on. Views, sequences
+ * and materialized views hold no rows a writer adds (a view's writes land in its tables).
+ */
+function lockStatements(plan) {
+    const tables = plan.dropped.filter((r) => r.relkind === 'r' || r.relkind === 'p').map((r) => (0,catalog/* qualified */.LX)(r.schema, r.name));
+    const out = [];
+    for (let at = 0; at < tables.length; at += LOCK_BATCH)
+        out.push(`LOCK TABLE ${tables.slice(at, at + LOCK_BATCH).join(', ')} IN EXCLUSIVE MODE;`);
+    return out;
+}
+/**
+ * Opens the restore's transaction in psql and locks the tables it replaces (lockStatements), before
+ * the pre-restore snapshot is taken: a row committed before the lock is in that snapshot, and a
+ * writer after it waits for the restore, so no committed row can fall between the two. Its waits are
+ * bounded by lock_timeout, and watched; the session must outlive the snapshot while it waits idle in
+ * its transaction, whatever idle_in_transaction_session_timeout the role has. When it fails, psql
+ * has ended and nothing was changed.
+ */
+async function openTransaction(p, plan, req, where, log) {
+    const locks = lockStatements(plan);
+    if (locks.length)
+        log.info(`Locking the ${plan.dropped.filter((r) => r.relkind === 'r' || r.relkind === 'p').length} table(s) the restore replaces against writes (reads go on): writers wait until the restore ends …`);
+    const statements = ['BEGIN;', lockTimeoutStatement(req.lockTimeoutSeconds), 'SET idle_in_transaction_session_timeout = 0;', 'SET client_min_messages = warning;', ...locks];
+    if (await p.open(statements))
+        return;
+    const applied = await p.applied.catch((err) => ({ code: null, signal: null, stdout: '', stderr: err.message, timedOut: false }));
+    const blockers = await p.stop();
+    const error = psqlError(applied.stderr, log);
+    if ((0,lock_wait/* isLockTimeout */.Td)(error) || p.watch.cancelled())
+        throw (0,lock_wait/* lockTimeoutError */.rB)(`Restore into ${where}`, req.lockTimeoutSeconds, blockers, 'Nothing was changed.', log);
+    const reason = error || (applied.signal ? `psql ended by ${applied.signal}` : 'psql exited');
+    throw new errors/* RollbackKitError */.dp(`Restore into ${where} failed before it changed anything: ${log.redact(reason).replace(/\.$/, '')}.`, 'Nothing was changed.');
 }
 /**
  * Runs the whole restore through the psql session `processes` started, in one transaction, ending
@@ -19852,10 +19846,10 @@ async function applySnapshot(a, processes, log) {
         throw err;
     }
     const script = restoreScript({
+        // openTransaction began it and set lock_timeout; the snapshot's own SET lock_timeout = 0 is
+        // replaced by that one too (lockTimeout below).
+        opened: true,
         prelude: [
-            // The snapshot's own SET lock_timeout = 0 is replaced by this one too (lockTimeout below).
-            lockTimeout,
-            'SET client_min_messages = warning;',
             // Before anything is created: the snapshot's grants and revokes assume pg_dump's baseline (restore-privileges.ts).
             setAsideDefaultPrivileges('before'),
             resetSchemaPrivileges(a.manifest.filter.schemas),
@@ -19893,8 +19887,13 @@ async function applySnapshot(a, processes, log) {
             ...foreignKeyStatements(a.plan),
             putBackDefaultPrivileges(),
         ],
-        // Throws (and so never commits) when the bytes restored are not the snapshot's.
-        beforeCommit: () => a.bytesChecked(),
+        // Throws (and so never commits) when the bytes restored are not the snapshot's, or the
+        // pre-restore snapshot could not be kept.
+        beforeCommit: async () => {
+            await a.bytesChecked();
+            await a.kept;
+            a.progress.commitWritten = true;
+        },
     });
     let feedError;
     script.on('error', (err) => {
@@ -19924,7 +19923,13 @@ async function applySnapshot(a, processes, log) {
         return;
     const state = 'The restore ran in one transaction, so the database is as it was before.';
     const undo = a.preRestoreSnapshotPath ? ` The state before is also kept in ${a.preRestoreSnapshotPath}.` : '';
-    const error = psqlError(applied.stderr, log);
+    // psql stopped by restore-db (stop(): SIGINT) reports the cancel it sent; the reason is ours (feedError).
+    const ownCancel = stopPsql.signal.aborted && !watch.cancelled() && /canceling statement due to user request/.test(applied.stderr);
+    const error = ownCancel ? '' : psqlError(applied.stderr, log);
+    // A COMMIT that failed says so (ERROR); one psql was ended during may have committed.
+    if (a.progress.commitWritten && !/^(ERROR|FATAL):/m.test(applied.stderr.replace(/^psql:[^:]*:\d+:\s*/gm, ''))) {
+        throw new errors/* RollbackKitError */.dp(`Restore into ${where} may or may not have committed: psql ${applied.signal ? `was ended by ${applied.signal}` : 'ended'} after it was sent the COMMIT, without saying whether it committed.`, `Check the database before anything else: if its tables hold the rows the snapshot's manifest counts, the restore committed.${undo}`);
+    }
     if (error.startsWith(ROW_CHECK_PREFIX)) {
         throw new errors/* RollbackKitError */.dp(`Restore into ${where} was rolled back: the tables did not hold the rows the snapshot holds before the commit: ${log.redact(error.slice(ROW_CHECK_PREFIX.length)).replace(/\.$/, '')}.`, `${state}${undo} The snapshot and its manifest disagree: take or pick another snapshot, and report this if it repeats.`);
     }
@@ -19952,18 +19957,20 @@ function advice(reason, plan) {
     return ' A one-transaction restore holds a lock on every table, index and sequence it drops or creates: raise max_locks_per_transaction (a server setting; it takes a restart) so that max_locks_per_transaction × max_connections covers them, then run again.';
 }
 
+// EXTERNAL MODULE: ./.build/core/files.js
+var files = __nccwpck_require__(32019);
 // EXTERNAL MODULE: ./.build/migrations/revert.js + 15 modules
-var revert = __nccwpck_require__(6831);
-// EXTERNAL MODULE: ./.build/platforms/promote.js + 24 modules
-var promote = __nccwpck_require__(5256);
+var revert = __nccwpck_require__(66831);
+// EXTERNAL MODULE: ./.build/platforms/promote.js + 23 modules
+var promote = __nccwpck_require__(10607);
 // EXTERNAL MODULE: ./.build/platforms/http/deadline.js
-var http_deadline = __nccwpck_require__(7096);
+var http_deadline = __nccwpck_require__(97096);
 // EXTERNAL MODULE: ./.build/platforms/vercel/client.js
-var vercel_client = __nccwpck_require__(5282);
+var vercel_client = __nccwpck_require__(85282);
 // EXTERNAL MODULE: ./.build/platforms/vercel/errors.js
-var vercel_errors = __nccwpck_require__(8142);
+var vercel_errors = __nccwpck_require__(38142);
 // EXTERNAL MODULE: ./.build/platforms/listing.js
-var listing = __nccwpck_require__(829);
+var listing = __nccwpck_require__(30829);
 ;// CONCATENATED MODULE: ./.build/platforms/vercel/env.js
 
 
@@ -20011,15 +20018,15 @@ async function changedProductionEnv(req, log) {
 }
 
 // EXTERNAL MODULE: ./.build/smoke/smoke-test.js + 13 modules
-var smoke_test = __nccwpck_require__(4259);
+var smoke_test = __nccwpck_require__(44259);
 // EXTERNAL MODULE: ./.build/pipeline/budgets.js
-var budgets = __nccwpck_require__(1583);
+var budgets = __nccwpck_require__(51583);
 // EXTERNAL MODULE: ./.build/migrations/ledger.js
-var migrations_ledger = __nccwpck_require__(7485);
+var migrations_ledger = __nccwpck_require__(67485);
 // EXTERNAL MODULE: ./.build/migrations/lock.js
-var lock = __nccwpck_require__(3683);
+var lock = __nccwpck_require__(43683);
 // EXTERNAL MODULE: ./.build/migrations/sql-split.js
-var sql_split = __nccwpck_require__(7063);
+var sql_split = __nccwpck_require__(37063);
 ;// CONCATENATED MODULE: ./.build/pipeline/ledger.js
 
 
@@ -20070,7 +20077,7 @@ function revertedOfPlan(planned, applied) {
 }
 
 // EXTERNAL MODULE: ./.build/platforms/git-revert/git.js
-var git_revert_git = __nccwpck_require__(4827);
+var git_revert_git = __nccwpck_require__(44827);
 ;// CONCATENATED MODULE: ./.build/pipeline/git-revert-access.js
 /**
  * What a git-revert component needs from its job, checked at plan, before anything changes: it
@@ -20096,11 +20103,11 @@ async function checkCanPush(workspace, component, timeoutSeconds, log) {
 }
 
 // EXTERNAL MODULE: ./.build/pipeline/scope.js
-var scope = __nccwpck_require__(4969);
+var scope = __nccwpck_require__(94969);
 // EXTERNAL MODULE: ./.build/pipeline/timeline.js
-var pipeline_timeline = __nccwpck_require__(6994);
+var pipeline_timeline = __nccwpck_require__(96994);
 // EXTERNAL MODULE: ./.build/pipeline/verify.js
-var pipeline_verify = __nccwpck_require__(4616);
+var pipeline_verify = __nccwpck_require__(14616);
 ;// CONCATENATED MODULE: ./.build/pipeline/rollback.js
 /**
  * The whole rollback as the runbook runs it: plan, notify-start, app, snapshot, database,
@@ -20113,6 +20120,7 @@ var pipeline_verify = __nccwpck_require__(4616);
  * or under an app that failed to roll back; verify whenever anything changed; a verify that still
  * says "roll back" means a person must act now; telling people never stops the rollback.
  */
+
 
 
 
@@ -20374,22 +20382,34 @@ async function runRollback(request, deps, log) {
     else {
         const target = request.database;
         const st = timeline.start('snapshot');
-        try {
-            // The root action has no output-dir input: its snapshots go under $RUNNER_TEMP.
-            const snap = await (0,db_snapshot/* takeSnapshot */.W9)((0,db_snapshot/* wholeDatabaseSnapshot */.PJ)(target, { outputDir: request.snapshotDir, outputDirInput: 'RUNNER_TEMP', label: 'before-rollback', tools: request.tools }), log);
+        /** The snapshot is kept (uploaded) before the database phase goes on; with method restore, before it commits. */
+        const snapshotTaken = async (snap) => {
             record.snapshot = { path: snap.path, sha256: snap.sha256, sizeBytes: snap.sizeBytes };
-            await finished(st.end('ok', `verified snapshot of ${(0,connection/* describeTarget */.ff)(target)}, ${snap.sizeBytes} bytes`));
-        }
-        catch (err) {
-            fail('snapshot');
-            db.status = 'skipped';
-            await finished(st.end('failed', redact(err)));
-            timeline.skip('database', 'no verified snapshot to go back to, so the database was not changed');
-        }
-        if (record.snapshot) {
-            const dt = timeline.start('database');
+            await keepSnapshot(record.snapshot, snap.manifestPath, request, deps, log);
+            const held = db.method === 'restore' ? ', taken in the restore\'s transaction with its tables locked against writes' : '';
+            await finished(st.end('ok', `verified snapshot of ${(0,connection/* describeTarget */.ff)(target)}, ${snap.sizeBytes} bytes${held}`));
+        };
+        if (db.method !== 'restore') {
             try {
-                const result = await databasePhase(request, record, downPlan, budget.phase('database'), log);
+                // The root action has no output-dir input: its snapshots go under $RUNNER_TEMP.
+                await snapshotTaken(await (0,db_snapshot/* takeSnapshot */.W9)((0,db_snapshot/* wholeDatabaseSnapshot */.PJ)(target, { outputDir: request.snapshotDir, outputDirInput: 'RUNNER_TEMP', label: 'before-rollback', tools: request.tools }), log));
+            }
+            catch (err) {
+                fail('snapshot');
+                db.status = 'skipped';
+                await finished(st.end('failed', redact(err)));
+                timeline.skip('database', 'no verified snapshot to go back to, so the database was not changed');
+            }
+        }
+        // A restore takes the snapshot itself, once its transaction holds the tables it replaces: taken
+        // here, before it, rows written in between would be in neither (restore.ts).
+        if (record.snapshot || db.method === 'restore') {
+            let dt = record.snapshot ? timeline.start('database') : undefined;
+            try {
+                const result = await databasePhase(request, record, downPlan, budget.phase('database'), log, async (snap) => {
+                    await snapshotTaken(snap);
+                    dt = timeline.start('database');
+                });
                 db.status = result.status;
                 if (result.status === 'reverted' || result.status === 'restored')
                     changed = true;
@@ -20404,6 +20424,12 @@ async function runRollback(request, deps, log) {
                 const stopped = err instanceof revert/* RevertFailed */.s ? err.partial.stoppedIn : undefined;
                 if (err instanceof revert/* RevertFailed */.s && (err.partial.reverted.length || (stopped && (stopped.ran > 0 || stopped.unsure))))
                     changed = true;
+                if (!dt) {
+                    // The restore stopped before its snapshot existed (refused while planned, a lock not
+                    // granted, the snapshot failed): it changed nothing, and says why.
+                    await finished(st.end('skipped', 'the restore stopped before its snapshot was taken (see the database phase)'));
+                    dt = timeline.start('database');
+                }
                 await finished(dt.end('failed', db.error));
             }
         }
@@ -20572,7 +20598,9 @@ function databasePlanText(db) {
  * The database change under the whole-rollback lock, written down in the ledger as it goes. Sets
  * `record.database.reverted` from the tracking table as the run leaves it, also when it fails.
  */
-async function databasePhase(request, record, plannedHere, budgetMs, log) {
+async function databasePhase(request, record, plannedHere, budgetMs, log, 
+/** Method restore: its snapshot, as soon as it exists (the restore commits only once this resolves). */
+onRestoreSnapshot) {
     const db = request.plan.database;
     const dbRecord = record.database;
     const session = await (0,db_session/* connect */.Ng)(request.database);
@@ -20593,9 +20621,10 @@ async function databasePhase(request, record, plannedHere, budgetMs, log) {
                 target: request.database,
                 snapshotPath: db.snapshotPath,
                 // Putting the database in scope with method restore is the deliberate choice restore-db's
-                // confirm stands for, and the snapshot phase has just kept the current state.
+                // confirm stands for. Its pre-restore snapshot is the snapshot phase's.
                 confirm: request.database.database,
-                preRestoreSnapshot: false,
+                preRestoreSnapshot: true,
+                onPreRestoreSnapshot: onRestoreSnapshot,
                 jobs: 1,
                 clean: true,
                 preRestoreDir: request.snapshotDir,
@@ -20667,6 +20696,26 @@ async function environmentPhase(request, components, record, timeline, finished,
     }
     await finished(t.end(warn ? 'warning' : 'ok', lines.join('; ')));
 }
+/**
+ * Uploads the snapshot (deps.keepSnapshot) so it outlives the job; without an upload, one in the
+ * runner's temporary folder is marked and warned about: GitHub deletes it when the job ends.
+ */
+async function keepSnapshot(snapshot, manifestPath, request, deps, log) {
+    if (deps.keepSnapshot) {
+        try {
+            snapshot.artifact = await deps.keepSnapshot({ path: snapshot.path, manifestPath });
+            log.info(`Uploaded the snapshot taken before the rollback as artifact ${snapshot.artifact}.`);
+            return;
+        }
+        catch (err) {
+            log.warning(`The snapshot taken before the rollback could not be uploaded: ${log.redact((0,errors/* errorLine */.BP)(err))}`);
+        }
+    }
+    if (!(0,files/* isInside */.FK)(snapshot.path, request.runnerTemp))
+        return;
+    snapshot.deletedWithJob = true;
+    log.warning(`The snapshot taken before the rollback (${snapshot.path}) is in RUNNER_TEMP, which GitHub deletes when this job ends, and it was not uploaded: it is the way back. Upload it or copy it elsewhere in a later step of this job (if: always()).`);
+}
 /** What a person should do now, from what the record says. */
 function nextSteps(record) {
     const steps = [];
@@ -20723,15 +20772,21 @@ function nextSteps(record) {
     const reverted = record.database?.reverted ?? [];
     if (reverted.length)
         steps.push(`${reverted.length === 1 ? `Migration ${reverted[0]} was` : `Migrations ${reverted.join(', ')} were`} reverted: remove or fix ${reverted.length === 1 ? 'it' : 'them'} before the next deploy, or it will apply ${reverted.length === 1 ? 'it' : 'them'} again.`);
-    if (record.snapshot && record.status !== 'failed')
-        steps.push(`Keep the snapshot taken before the rollback (${record.snapshot.path}) until the incident is closed.`);
+    const snap = record.snapshot;
+    if (snap?.artifact && record.status !== 'failed')
+        steps.push(`Keep the snapshot taken before the rollback (artifact ${snap.artifact}, ${snap.path}) until the incident is closed.`);
+    else if (snap?.deletedWithJob) {
+        steps.push(`The snapshot taken before the rollback (${snap.path}) is on this runner only, in RUNNER_TEMP, which GitHub deletes when this job ends, and it was not uploaded: upload it (actions/upload-artifact with if: always()) or copy it elsewhere in a later step of this job, and keep it until the incident is closed.`);
+    }
+    else if (snap && record.status !== 'failed')
+        steps.push(`Keep the snapshot taken before the rollback (${snap.path}) until the incident is closed.`);
     return steps;
 }
 
 
 /***/ }),
 
-/***/ 4969:
+/***/ 94969:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
@@ -20740,7 +20795,7 @@ function nextSteps(record) {
 /* harmony export */ });
 /* unused harmony export VERIFY_ONLY */
 /* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8005);
-/* harmony import */ var _core_parse_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(151);
+/* harmony import */ var _core_parse_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(30151);
 /**
  * What `scope` selects: `app` (every component: the default, so a database change stays a
  * deliberate choice), `db` (the database only), `full` (both), `verify` (nothing: verify and report), or a comma list of component names
@@ -20795,7 +20850,7 @@ function selectScope(plan, raw) {
 
 /***/ }),
 
-/***/ 6994:
+/***/ 96994:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
@@ -20804,7 +20859,7 @@ function selectScope(plan, raw) {
 /* harmony export */   pv: () => (/* binding */ parseTimeline)
 /* harmony export */ });
 /* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8005);
-/* harmony import */ var _core_secrets_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(9205);
+/* harmony import */ var _core_secrets_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(79205);
 /* harmony import */ var _record_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(2108);
 /**
  * The rollback's timeline: one row per phase (per component in `app`), timed against its budget.
@@ -20920,13 +20975,13 @@ function parseTimeline(raw, redact) {
 
 /***/ }),
 
-/***/ 4616:
+/***/ 14616:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
 /* harmony export */   x: () => (/* binding */ verifyWithChecks)
 /* harmony export */ });
-/* harmony import */ var _smoke_smoke_test_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(4259);
+/* harmony import */ var _smoke_smoke_test_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(44259);
 
 async function verifyWithChecks(checks, v, database, log) {
     const { verdict, results } = await (0,_smoke_smoke_test_js__WEBPACK_IMPORTED_MODULE_0__/* .runSmokeTest */ .p)(checks, {
@@ -20954,7 +21009,7 @@ async function verifyWithChecks(checks, v, database, log) {
 
 /***/ }),
 
-/***/ 4827:
+/***/ 44827:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
@@ -20962,7 +21017,7 @@ async function verifyWithChecks(checks, v, database, log) {
 /* harmony export */   z: () => (/* binding */ openGit)
 /* harmony export */ });
 /* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8005);
-/* harmony import */ var _core_process_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(5713);
+/* harmony import */ var _core_process_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(95713);
 /** Runs git in the checkout with a bounded wait; failures carry git's own words, redacted. */
 
 
@@ -21009,7 +21064,7 @@ async function openGit(cwd, log, timeoutMs = 120_000) {
 
 /***/ }),
 
-/***/ 5015:
+/***/ 55015:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
@@ -21017,7 +21072,7 @@ async function openGit(cwd, log, timeoutMs = 120_000) {
 /* harmony export */   s: () => (/* binding */ pullRequests)
 /* harmony export */ });
 /* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8005);
-/* harmony import */ var _http_retry_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(8372);
+/* harmony import */ var _http_retry_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(48372);
 /** The pull request side of git-revert, on @actions/github (which honours GITHUB_API_URL's value passed in). */
 
 
@@ -21052,7 +21107,7 @@ function pullRequests(token, apiUrl, repo) {
     // Loaded on first use: @actions/github (octokit, undici) is most of a bundle's start-up, and
     // only this provider's pull request needs it.
     let client;
-    const octokit = () => (client ??= __nccwpck_require__.e(/* import() */ 413).then(__nccwpck_require__.bind(__nccwpck_require__, 2413)).then(({ getOctokit }) => getOctokit(token, { baseUrl: apiUrl.replace(/\/$/, '') })));
+    const octokit = () => (client ??= __nccwpck_require__.e(/* import() */ 351).then(__nccwpck_require__.bind(__nccwpck_require__, 61351)).then(({ getOctokit }) => getOctokit(token, { baseUrl: apiUrl.replace(/\/$/, '') })));
     const api = {
         async checkAccess() {
             try {
@@ -21094,19 +21149,20 @@ function pullRequests(token, apiUrl, repo) {
 
 /***/ }),
 
-/***/ 2607:
+/***/ 22607:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
 /* harmony export */   Dm: () => (/* binding */ HttpApiError),
 /* harmony export */   Nk: () => (/* binding */ readErrorBody),
 /* harmony export */   Qq: () => (/* binding */ HttpClient),
+/* harmony export */   fg: () => (/* binding */ OutOfTime),
 /* harmony export */   yy: () => (/* binding */ sleep),
 /* harmony export */   z3: () => (/* binding */ HttpNetworkError)
 /* harmony export */ });
 /* unused harmony export DEFAULT_REQUEST_TIMEOUT_MS */
 /* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8005);
-/* harmony import */ var _retry_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(8372);
+/* harmony import */ var _retry_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(48372);
 /**
  * A small JSON-over-HTTP client for platform APIs on Node's fetch: fixed auth headers, a timeout on
  * every call, the shared retry rules (429/503 after Retry-After, other 5xx and network errors with
@@ -21138,6 +21194,9 @@ class HttpApiError extends Error {
 }
 /** A 403 rate limit without a stated wait: GitHub asks for at least a minute. */
 const UNSTATED_403_WAIT_MS = 60_000;
+/** A request cut short by the step's deadline: a listing that read pages before it has its own, fuller, message. */
+class OutOfTime extends _core_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .RollbackKitError */ .dp {
+}
 /** The platform could not be reached, or did not answer within the request timeout. */
 class HttpNetworkError extends Error {
     host;
@@ -21298,7 +21357,7 @@ class HttpClient {
     /** No answer to `label` before the step's deadline. */
     outOfTime(label) {
         const { input, seconds } = this.opts.deadline;
-        return new _core_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .RollbackKitError */ .dp(`${this.service} did not answer ${label} (${this.host}) before the step's deadline: ${input} (${seconds} s) ran out.`, `Check that ${this.host} is reachable and answering, then re-run the step (it is safe to repeat), or raise ${input}.`);
+        return new OutOfTime(`${this.service} did not answer ${label} (${this.host}) before the step's deadline: ${input} (${seconds} s) ran out.`, `Check that ${this.host} is reachable and answering, then re-run the step (it is safe to repeat), or raise ${input}.`);
     }
     redirected(res, from, label) {
         let where = 'an address it did not give';
@@ -21323,7 +21382,7 @@ function defaultApiError(service, status, text, request, log) {
 
 /***/ }),
 
-/***/ 7096:
+/***/ 97096:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
@@ -21363,7 +21422,7 @@ class StepDeadline {
 
 /***/ }),
 
-/***/ 5672:
+/***/ 75672:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
@@ -21382,7 +21441,7 @@ const str = (v) => (typeof v === 'string' && v ? v : undefined);
 
 /***/ }),
 
-/***/ 8372:
+/***/ 48372:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
@@ -21471,16 +21530,18 @@ function retryDelay(failure, attempt, policy, random = Math.random, maxWaitMs = 
 
 /***/ }),
 
-/***/ 829:
+/***/ 30829:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   QP: () => (/* binding */ checkListingTime),
 /* harmony export */   b5: () => (/* binding */ listingBound),
-/* harmony export */   f8: () => (/* binding */ PageGuard)
+/* harmony export */   f8: () => (/* binding */ PageGuard),
+/* harmony export */   uC: () => (/* binding */ listingPage)
 /* harmony export */ });
+/* unused harmony export checkListingTime */
 /* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8005);
-/* harmony import */ var _core_secrets_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(9205);
+/* harmony import */ var _core_secrets_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(79205);
+/* harmony import */ var _http_client_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(22607);
 /**
  * How long a provider may spend paging through its list of releases or deploys: the step's
  * timeout-seconds, not a page count, so a last good one however far back is found when there is
@@ -21490,6 +21551,7 @@ function retryDelay(failure, attempt, policy, random = Math.random, maxWaitMs = 
  */
 
 
+
 function listingBound(deadline, what) {
     return { deadline, what };
 }
@@ -21497,7 +21559,25 @@ function listingBound(deadline, what) {
 function checkListingTime(bound, pagesRead) {
     if (!bound || pagesRead === 0 || bound.deadline.left() > 0)
         return;
-    throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .RollbackKitError */ .dp(`Listing ${bound.what} took longer than timeout-seconds (${bound.deadline.seconds} s): ${pagesRead} page(s) read, and the list goes on.`, 'Raise timeout-seconds to look further back, or name the target to return to.');
+    throw outOfListingTime(bound, pagesRead);
+}
+/**
+ * One page, asked for only in time; the deadline passing while a later page is on its way (the
+ * client cuts each request to the time left) is the listing's time running out, said as such.
+ */
+async function listingPage(bound, pagesRead, read) {
+    checkListingTime(bound, pagesRead);
+    try {
+        return await read();
+    }
+    catch (err) {
+        if (bound && pagesRead > 0 && err instanceof _http_client_js__WEBPACK_IMPORTED_MODULE_2__/* .OutOfTime */ .fg)
+            throw outOfListingTime(bound, pagesRead);
+        throw err;
+    }
+}
+function outOfListingTime(bound, pagesRead) {
+    return new _core_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .RollbackKitError */ .dp(`Listing ${bound.what} took longer than timeout-seconds (${bound.deadline.seconds} s): ${pagesRead} page(s) read, and the list goes on.`, 'Raise timeout-seconds to look further back, or name the target to return to.');
 }
 /** What a message quotes of a cursor: enough to recognise it (a longer one is cut to 40 characters and an ellipsis). */
 const CURSOR_SHOWN = 41;
@@ -21530,7 +21610,7 @@ class PageGuard {
 
 /***/ }),
 
-/***/ 5256:
+/***/ 10607:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -21554,8 +21634,8 @@ __nccwpck_require__.d(__webpack_exports__, {
 var errors = __nccwpck_require__(8005);
 // EXTERNAL MODULE: ./.build/core/url-secrets.js
 var url_secrets = __nccwpck_require__(9041);
-;// CONCATENATED MODULE: external "node:string_decoder"
-const external_node_string_decoder_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:string_decoder");
+// EXTERNAL MODULE: external "node:string_decoder"
+var external_node_string_decoder_ = __nccwpck_require__(46193);
 ;// CONCATENATED MODULE: ./.build/platforms/command/run.js
 /**
  * command: the rollback is the user's own command (docker, pm2, kubectl…). It runs under bash with
@@ -21624,7 +21704,7 @@ async function runBash(command, seconds, env, cwd, log) {
     const err = lineBuffer((line) => log.info(line));
     try {
         // Loaded here, not with the module: only this provider runs a command.
-        const { exec } = await __nccwpck_require__.e(/* import() */ 260).then(__nccwpck_require__.bind(__nccwpck_require__, 1260));
+        const { exec } = await __nccwpck_require__.e(/* import() */ 260).then(__nccwpck_require__.bind(__nccwpck_require__, 58879));
         const code = await exec('timeout', [`--kill-after=${KILL_AFTER_SECONDS}`, String(seconds), 'bash', '-eo', 'pipefail', '-c', command], {
             cwd,
             env,
@@ -21648,7 +21728,7 @@ async function runBash(command, seconds, env, cwd, log) {
  */
 function lineBuffer(emit) {
     // A chunk can end inside a multi-byte character: the decoder keeps it for the next one.
-    const decoder = new external_node_string_decoder_namespaceObject.StringDecoder('utf8');
+    const decoder = new external_node_string_decoder_.StringDecoder('utf8');
     let pending = '';
     return {
         write(chunk) {
@@ -21667,7 +21747,7 @@ function lineBuffer(emit) {
 }
 
 // EXTERNAL MODULE: ./.build/platforms/http/client.js
-var http_client = __nccwpck_require__(2607);
+var http_client = __nccwpck_require__(22607);
 ;// CONCATENATED MODULE: ./.build/platforms/http/graphql.js
 /** The server answered 200 with `errors` (and maybe partial data): the operation did not happen. */
 class GraphQLError extends Error {
@@ -21772,7 +21852,7 @@ async function calling(ctx, fn) {
 }
 
 // EXTERNAL MODULE: ./.build/platforms/http/read.js
-var read = __nccwpck_require__(5672);
+var read = __nccwpck_require__(75672);
 ;// CONCATENATED MODULE: ./.build/platforms/fly/model.js
 /**
  * The fields of Fly releases and machines a rollback needs, read tolerantly: unknown fields
@@ -21865,7 +21945,7 @@ function splitImage(ref) {
 }
 
 // EXTERNAL MODULE: ./.build/platforms/listing.js
-var platforms_listing = __nccwpck_require__(829);
+var platforms_listing = __nccwpck_require__(30829);
 ;// CONCATENATED MODULE: ./.build/platforms/fly/api.js
 
 
@@ -21900,10 +21980,9 @@ async function* releases(c, app, bound) {
     const guard = new platforms_listing/* PageGuard */.f8(`the releases of app ${app}`);
     let after;
     for (let page = 0;; page++) {
-        (0,platforms_listing/* checkListingTime */.QP)(bound, page);
-        const data = await graphql(c.api, 'graphql', 'releases', `query releases($app: String!, $first: Int, $after: String) {
+        const data = await (0,platforms_listing/* listingPage */.uC)(bound, page, () => graphql(c.api, 'graphql', 'releases', `query releases($app: String!, $first: Int, $after: String) {
         app(name: $app) { releasesUnprocessed(first: $first, after: $after) { nodes { id version status imageRef stable createdAt } pageInfo { hasNextPage endCursor } } }
-      }`, { app, first: RELEASE_PAGE, after });
+      }`, { app, first: RELEASE_PAGE, after }));
         const conn = data.app?.releasesUnprocessed;
         const list = (conn?.nodes ?? []).map(parseRelease).sort((a, b) => b.version - a.version);
         yield list;
@@ -21988,7 +22067,7 @@ function nextPoll(intervalMs, deadline, now) {
 }
 
 // EXTERNAL MODULE: ./.build/platforms/http/deadline.js
-var http_deadline = __nccwpck_require__(7096);
+var http_deadline = __nccwpck_require__(97096);
 ;// CONCATENATED MODULE: ./.build/platforms/fly/rollback.js
 /**
  * Puts an earlier Fly release back. Fly has no rollback call: what serves is whatever image the
@@ -22200,7 +22279,7 @@ async function rollMachine(c, app, m, image, config, t, log) {
 }
 
 // EXTERNAL MODULE: ./.build/platforms/git-revert/git.js
-var git_revert_git = __nccwpck_require__(4827);
+var git_revert_git = __nccwpck_require__(44827);
 ;// CONCATENATED MODULE: ./.build/platforms/git-revert/merged.js
 /**
  * What the deployed branch's history says about rollbacks already merged, so that a re-run never
@@ -22320,7 +22399,7 @@ async function undoneOnHead(git, from, head) {
 }
 
 // EXTERNAL MODULE: ./.build/platforms/git-revert/pulls.js
-var pulls = __nccwpck_require__(5015);
+var pulls = __nccwpck_require__(55015);
 ;// CONCATENATED MODULE: ./.build/platforms/git-revert/revert.js
 /**
  * git-revert: undo the commits after the last good one on a new branch `rollback/<short-sha>`,
@@ -22544,8 +22623,7 @@ const PER_PAGE = 50;
 async function* readyProductionDeploys(c, siteId, bound) {
     const guard = new platforms_listing/* PageGuard */.f8(`the ready production deploys of site ${siteId}`);
     for (let page = 1;; page++) {
-        (0,platforms_listing/* checkListingTime */.QP)(bound, page - 1);
-        const data = await c.get(`${site(siteId)}/deploys`, { production: true, state: 'ready', page, per_page: PER_PAGE });
+        const data = await (0,platforms_listing/* listingPage */.uC)(bound, page - 1, () => c.get(`${site(siteId)}/deploys`, { production: true, state: 'ready', page, per_page: PER_PAGE }));
         if (!Array.isArray(data))
             throw new UnexpectedShape('the Netlify deploy list');
         const list = data.map(parseDeploy);
@@ -22847,10 +22925,9 @@ async function* deployments(client, ref, bound) {
     const guard = new platforms_listing/* PageGuard */.f8(`the deployments of service ${ref.serviceId}`);
     let after;
     for (let page = 0;; page++) {
-        (0,platforms_listing/* checkListingTime */.QP)(bound, page);
-        const data = await client.query('deployments', `query deployments($input: DeploymentListInput!, $first: Int, $after: String) {
+        const data = await (0,platforms_listing/* listingPage */.uC)(bound, page, () => client.query('deployments', `query deployments($input: DeploymentListInput!, $first: Int, $after: String) {
         deployments(input: $input, first: $first, after: $after) { edges { node { ${FIELDS} } } pageInfo { hasNextPage endCursor } }
-      }`, { input: ref, first: PAGE_SIZE, after });
+      }`, { input: ref, first: PAGE_SIZE, after }));
         const { deployments: list, next } = parseDeploymentPage(data);
         yield list;
         if (!next || list.length === 0)
@@ -23134,8 +23211,7 @@ async function* deploys(c, serviceId, bound) {
     const guard = new platforms_listing/* PageGuard */.f8(`the deploys of service ${serviceId}`);
     let cursor;
     for (let page = 0;; page++) {
-        (0,platforms_listing/* checkListingTime */.QP)(bound, page);
-        const data = await c.get(`${svc(serviceId)}/deploys`, { limit: api_PAGE_SIZE, cursor });
+        const data = await (0,platforms_listing/* listingPage */.uC)(bound, page, () => c.get(`${svc(serviceId)}/deploys`, { limit: api_PAGE_SIZE, cursor }));
         if (!Array.isArray(data))
             throw new UnexpectedShape('the Render deploy list');
         const list = data.map((item) => api_parseDeploy((0,read/* obj */.W)(item)?.deploy ?? item));
@@ -23331,8 +23407,9 @@ async function promoteOnRender(opts, log) {
 }
 
 // EXTERNAL MODULE: ./.build/platforms/vercel/model.js
-var model = __nccwpck_require__(4436);
+var model = __nccwpck_require__(84436);
 ;// CONCATENATED MODULE: ./.build/platforms/vercel/api.js
+
 
 
 async function getProject(client, idOrName, rollbackInfo = false) {
@@ -23359,7 +23436,18 @@ async function* productionDeployments(client, projectId, opts = {}) {
             progress.timedOut = true;
             return;
         }
-        const data = await client.get('/v6/deployments', { projectId, target: 'production', limit: vercel_api_PAGE_SIZE, until });
+        let data;
+        try {
+            data = await client.get('/v6/deployments', { projectId, target: 'production', limit: vercel_api_PAGE_SIZE, until });
+        }
+        catch (err) {
+            // The deadline passed while a later page was on its way: the list goes on, as above.
+            if (err instanceof http_client/* OutOfTime */.fg && progress.pages > 0) {
+                progress.timedOut = true;
+                return;
+            }
+            throw err;
+        }
         const { deployments, next } = (0,model/* parseDeploymentPage */.Ir)(data);
         progress.pages++;
         yield deployments;
@@ -23402,9 +23490,9 @@ async function failedAliases(client, projectId, kind) {
 }
 
 // EXTERNAL MODULE: ./.build/platforms/vercel/client.js
-var vercel_client = __nccwpck_require__(5282);
+var vercel_client = __nccwpck_require__(85282);
 // EXTERNAL MODULE: ./.build/platforms/vercel/errors.js
-var vercel_errors = __nccwpck_require__(8142);
+var vercel_errors = __nccwpck_require__(38142);
 ;// CONCATENATED MODULE: ./.build/platforms/vercel/target.js
 /**
  * Which deployment to put back: the `target` and `from` inputs parsed into references, the rules
@@ -24249,7 +24337,7 @@ function verifiedLookup(request, log) {
 
 /***/ }),
 
-/***/ 5282:
+/***/ 85282:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
@@ -24259,7 +24347,7 @@ function verifiedLookup(request, log) {
 /* harmony export */   zJ: () => (/* binding */ VercelClient)
 /* harmony export */ });
 /* unused harmony export readErrorBody */
-/* harmony import */ var _http_client_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(2607);
+/* harmony import */ var _http_client_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(22607);
 
 
 /** Vercel answered with a non-2xx status (after any retries). */
@@ -24312,15 +24400,15 @@ class VercelClient {
 
 /***/ }),
 
-/***/ 8142:
+/***/ 38142:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
 /* harmony export */   _: () => (/* binding */ vercelError)
 /* harmony export */ });
 /* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8005);
-/* harmony import */ var _client_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(5282);
-/* harmony import */ var _model_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(4436);
+/* harmony import */ var _client_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(85282);
+/* harmony import */ var _model_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(84436);
 /**
  * Turns a failed Vercel call into the one line the on-call engineer reads: the status mapped to its
  * likely cause, the project and deployment named, and the next step. Never the token: it is not in
@@ -24374,7 +24462,7 @@ function vercelError(err, ctx) {
 
 /***/ }),
 
-/***/ 4436:
+/***/ 84436:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
@@ -24385,7 +24473,7 @@ function vercelError(err, ctx) {
 /* harmony export */   xA: () => (/* binding */ UnexpectedResponse),
 /* harmony export */   zi: () => (/* binding */ parseDeployment)
 /* harmony export */ });
-/* harmony import */ var _http_read_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5672);
+/* harmony import */ var _http_read_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(75672);
 /**
  * The few fields of Vercel's project and deployment objects a rollback needs, read tolerantly:
  * unknown fields are ignored, unknown enum values are kept as strings, missing fields stay
@@ -24475,18 +24563,18 @@ function describeDeployment(d) {
 
 /***/ }),
 
-/***/ 4354:
+/***/ 34354:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
 /* harmony export */   v$: () => (/* binding */ recordDrill)
 /* harmony export */ });
 /* unused harmony exports DRILL_LABEL, TREND_ROWS, drillIssueMarker, drillIssueTitle, resultMarker, parseResult, GITHUB_ACTIONS_BOT, trendRow, drillComment */
-/* harmony import */ var _platforms_git_revert_pulls_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5015);
-/* harmony import */ var _incident_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(6051);
-/* harmony import */ var _drill_summary_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(4649);
-/* harmony import */ var _markdown_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(4348);
-/* harmony import */ var _rollback_summary_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(2304);
+/* harmony import */ var _platforms_git_revert_pulls_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(55015);
+/* harmony import */ var _incident_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(46051);
+/* harmony import */ var _drill_summary_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(34649);
+/* harmony import */ var _markdown_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(54348);
+/* harmony import */ var _rollback_summary_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(22304);
 
 
 
@@ -24655,7 +24743,7 @@ async function recordDrill(target, input, log, options = {}) {
 
 /***/ }),
 
-/***/ 4649:
+/***/ 34649:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
@@ -24663,8 +24751,8 @@ async function recordDrill(target, input, log, options = {}) {
 /* harmony export */   x8: () => (/* binding */ drillReportMarkdown)
 /* harmony export */ });
 /* unused harmony exports DRILL_EMOJI, trendTable */
-/* harmony import */ var _markdown_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(4348);
-/* harmony import */ var _rollback_summary_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(2304);
+/* harmony import */ var _markdown_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(54348);
+/* harmony import */ var _rollback_summary_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(22304);
 
 
 const DRILL_EMOJI = { passed: '✅', failed: '❌', 'dry-run': '🧪' };
@@ -24709,7 +24797,7 @@ function drillSummaryMarkdown(input, log) {
 
 /***/ }),
 
-/***/ 6051:
+/***/ 46051:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
@@ -24720,11 +24808,11 @@ function drillSummaryMarkdown(input, log) {
 /* harmony export */   zY: () => (/* binding */ DEFAULTS)
 /* harmony export */ });
 /* unused harmony exports incidentMarker, incidentTitle, incidentBody, incidentComment, writtenWithToken */
-/* harmony import */ var _platforms_git_revert_pulls_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5015);
-/* harmony import */ var _platforms_http_retry_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(8372);
-/* harmony import */ var _smoke_pool_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(7944);
-/* harmony import */ var _markdown_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(4348);
-/* harmony import */ var _rollback_summary_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(2304);
+/* harmony import */ var _platforms_git_revert_pulls_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(55015);
+/* harmony import */ var _platforms_http_retry_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(48372);
+/* harmony import */ var _smoke_pool_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(77944);
+/* harmony import */ var _markdown_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(54348);
+/* harmony import */ var _rollback_summary_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(22304);
 
 
 
@@ -25127,7 +25215,7 @@ async function recordIncident(target, input, log, options = {}) {
 
 /***/ }),
 
-/***/ 4348:
+/***/ 54348:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
@@ -25262,21 +25350,21 @@ __nccwpck_require__.d(__webpack_exports__, {
 // EXTERNAL MODULE: ./.build/core/errors.js
 var errors = __nccwpck_require__(8005);
 // EXTERNAL MODULE: ./.build/report/incident.js
-var incident = __nccwpck_require__(6051);
+var incident = __nccwpck_require__(46051);
 // EXTERNAL MODULE: ./.build/core/secrets.js
-var secrets = __nccwpck_require__(9205);
+var secrets = __nccwpck_require__(79205);
 // EXTERNAL MODULE: ./.build/core/url-secrets.js
 var url_secrets = __nccwpck_require__(9041);
 // EXTERNAL MODULE: ./.build/pipeline/record.js
 var pipeline_record = __nccwpck_require__(2108);
 // EXTERNAL MODULE: ./.build/platforms/http/retry.js
-var retry = __nccwpck_require__(8372);
+var retry = __nccwpck_require__(48372);
 // EXTERNAL MODULE: ./.build/smoke/pool.js
-var pool = __nccwpck_require__(7944);
+var pool = __nccwpck_require__(77944);
 // EXTERNAL MODULE: ./.build/report/markdown.js
-var markdown = __nccwpck_require__(4348);
+var markdown = __nccwpck_require__(54348);
 // EXTERNAL MODULE: ./.build/report/rollback-summary.js
-var rollback_summary = __nccwpck_require__(2304);
+var rollback_summary = __nccwpck_require__(22304);
 ;// CONCATENATED MODULE: ./.build/report/notify.js
 
 
@@ -25608,7 +25696,7 @@ function tellingDeps(opts, log) {
 
 /***/ }),
 
-/***/ 2304:
+/***/ 22304:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
@@ -25628,10 +25716,10 @@ function tellingDeps(opts, log) {
 /* harmony export */   ze: () => (/* binding */ deploymentMarkdown)
 /* harmony export */ });
 /* unused harmony exports whereNow, stateNow, componentsTable, mermaidName, ganttChart */
-/* harmony import */ var _pipeline_budgets_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1583);
-/* harmony import */ var _pipeline_timeline_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(6994);
+/* harmony import */ var _pipeline_budgets_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(51583);
+/* harmony import */ var _pipeline_timeline_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(96994);
 /* harmony import */ var _pipeline_record_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(2108);
-/* harmony import */ var _markdown_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(4348);
+/* harmony import */ var _markdown_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(54348);
 
 
 
@@ -25855,7 +25943,8 @@ function databaseSection(record) {
     const out = [];
     if (record.snapshot) {
         const s = record.snapshot;
-        out.push('### Snapshot taken before the database changed', (0,_markdown_js__WEBPACK_IMPORTED_MODULE_2__/* .table */ .tp)(['', ''], [['Path', (0,_markdown_js__WEBPACK_IMPORTED_MODULE_2__/* .codeSpan */ .SS)(s.path)], ['sha256', (0,_markdown_js__WEBPACK_IMPORTED_MODULE_2__/* .codeSpan */ .SS)(s.sha256)], ['Size', (0,_markdown_js__WEBPACK_IMPORTED_MODULE_2__/* .formatBytes */ .z3)(s.sizeBytes)]]));
+        const kept = s.artifact ? (0,_markdown_js__WEBPACK_IMPORTED_MODULE_2__/* .codeSpan */ .SS)(s.artifact) : s.deletedWithJob ? 'not uploaded: on this runner only, **deleted when this job ends**' : 'not uploaded';
+        out.push('### Snapshot taken before the database changed', (0,_markdown_js__WEBPACK_IMPORTED_MODULE_2__/* .table */ .tp)(['', ''], [['Path', (0,_markdown_js__WEBPACK_IMPORTED_MODULE_2__/* .codeSpan */ .SS)(s.path)], ['Artifact', kept], ['sha256', (0,_markdown_js__WEBPACK_IMPORTED_MODULE_2__/* .codeSpan */ .SS)(s.sha256)], ['Size', (0,_markdown_js__WEBPACK_IMPORTED_MODULE_2__/* .formatBytes */ .z3)(s.sizeBytes)]]));
     }
     const db = record.database;
     // A dry run's migrations are in the plan; there is nothing reverted to show.
@@ -25965,13 +26054,13 @@ function rollbackSummaryMarkdown(input, log) {
 
 /***/ }),
 
-/***/ 4039:
+/***/ 44039:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
 /* harmony export */   S: () => (/* binding */ writeSummary)
 /* harmony export */ });
-/* harmony import */ var _core_actions_core_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(9617);
+/* harmony import */ var _core_actions_core_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(73475);
 /* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(8005);
 /**
  * The one way a job summary reaches GITHUB_STEP_SUMMARY: the Markdown is redacted as a whole (a
@@ -25994,7 +26083,7 @@ async function writeSummary(markdown, log) {
 
 /***/ }),
 
-/***/ 8646:
+/***/ 68646:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
@@ -26051,7 +26140,7 @@ function nameOf(part) {
 
 /***/ }),
 
-/***/ 6658:
+/***/ 86658:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
@@ -26153,7 +26242,7 @@ function lookupJsonPath(doc, segments) {
 
 /***/ }),
 
-/***/ 7113:
+/***/ 37113:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -26166,19 +26255,19 @@ __nccwpck_require__.d(__webpack_exports__, {
 // UNUSED EXPORTS: SpecError, formatProblem
 
 // EXTERNAL MODULE: ./node_modules/yaml/dist/index.js
-var dist = __nccwpck_require__(8815);
+var dist = __nccwpck_require__(38815);
 // EXTERNAL MODULE: ./.build/core/yaml.js
-var core_yaml = __nccwpck_require__(5773);
+var core_yaml = __nccwpck_require__(15773);
 // EXTERNAL MODULE: ./.build/core/errors.js
 var errors = __nccwpck_require__(8005);
 // EXTERNAL MODULE: ./.build/core/url-secrets.js
 var url_secrets = __nccwpck_require__(9041);
 // EXTERNAL MODULE: ./.build/smoke/join-url.js
-var join_url = __nccwpck_require__(8646);
+var join_url = __nccwpck_require__(68646);
 // EXTERNAL MODULE: ./.build/smoke/json-path.js
-var json_path = __nccwpck_require__(6658);
+var json_path = __nccwpck_require__(86658);
 // EXTERNAL MODULE: ./.build/migrations/sql-split.js
-var sql_split = __nccwpck_require__(7063);
+var sql_split = __nccwpck_require__(37063);
 ;// CONCATENATED MODULE: ./.build/smoke/sql-statement.js
 /**
  * What an SQL check may run: exactly one statement, and not one that controls the transaction or
@@ -26822,7 +26911,7 @@ function editDistance(a, b) {
 
 /***/ }),
 
-/***/ 7944:
+/***/ 77944:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
@@ -26861,7 +26950,7 @@ function sleep(ms, signal) {
 
 /***/ }),
 
-/***/ 4259:
+/***/ 44259:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -26872,19 +26961,19 @@ __nccwpck_require__.d(__webpack_exports__, {
 });
 
 // EXTERNAL MODULE: external "node:fs/promises"
-var promises_ = __nccwpck_require__(1455);
+var promises_ = __nccwpck_require__(51455);
 // EXTERNAL MODULE: external "node:path"
-var external_node_path_ = __nccwpck_require__(6760);
+var external_node_path_ = __nccwpck_require__(76760);
 // EXTERNAL MODULE: ./.build/core/errors.js
 var errors = __nccwpck_require__(8005);
 // EXTERNAL MODULE: ./.build/db/connection.js
 var connection = __nccwpck_require__(401);
 // EXTERNAL MODULE: ./.build/smoke/parse-spec.js + 1 modules
-var parse_spec = __nccwpck_require__(7113);
+var parse_spec = __nccwpck_require__(37113);
 // EXTERNAL MODULE: external "node:crypto"
-var external_node_crypto_ = __nccwpck_require__(7598);
+var external_node_crypto_ = __nccwpck_require__(77598);
 // EXTERNAL MODULE: ./.build/core/secrets.js
-var secrets = __nccwpck_require__(9205);
+var secrets = __nccwpck_require__(79205);
 ;// CONCATENATED MODULE: ./.build/smoke/report.js
 /**
  * What people and tools read after a smoke test: a JSON report (everything measured), a JUnit XML
@@ -27065,7 +27154,7 @@ class CheckConfigError extends errors/* RollbackKitError */.dp {
 }
 
 // EXTERNAL MODULE: ./.build/smoke/json-path.js
-var json_path = __nccwpck_require__(6658);
+var json_path = __nccwpck_require__(86658);
 ;// CONCATENATED MODULE: ./.build/smoke/spec.js
 /**
  * The smoke-check spec after validation: what each check sends and what it asserts. Everything here
@@ -27397,11 +27486,11 @@ function causeMessage(err) {
 }
 
 // EXTERNAL MODULE: ./.build/smoke/join-url.js
-var join_url = __nccwpck_require__(8646);
+var join_url = __nccwpck_require__(68646);
 // EXTERNAL MODULE: ./.build/smoke/pool.js
-var pool = __nccwpck_require__(7944);
+var pool = __nccwpck_require__(77944);
 // EXTERNAL MODULE: ./.build/db/session.js
-var db_session = __nccwpck_require__(4441);
+var db_session = __nccwpck_require__(14441);
 ;// CONCATENATED MODULE: ./.build/smoke/sql-probe.js
 
 
@@ -28056,6 +28145,494 @@ async function runSmokeTest(checks, options, log, confirm) {
 }
 
 
+/***/ }),
+
+/***/ 89635:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   L: () => (/* binding */ issueCommand)
+/* harmony export */ });
+/* unused harmony export issue */
+/* harmony import */ var os__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(70857);
+/* harmony import */ var _utils_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(4679);
+
+
+/**
+ * Issues a command to the GitHub Actions runner
+ *
+ * @param command - The command name to issue
+ * @param properties - Additional properties for the command (key-value pairs)
+ * @param message - The message to include with the command
+ * @remarks
+ * This function outputs a specially formatted string to stdout that the Actions
+ * runner interprets as a command. These commands can control workflow behavior,
+ * set outputs, create annotations, mask values, and more.
+ *
+ * Command Format:
+ *   ::name key=value,key=value::message
+ *
+ * @example
+ * ```typescript
+ * // Issue a warning annotation
+ * issueCommand('warning', {}, 'This is a warning message');
+ * // Output: ::warning::This is a warning message
+ *
+ * // Set an environment variable
+ * issueCommand('set-env', { name: 'MY_VAR' }, 'some value');
+ * // Output: ::set-env name=MY_VAR::some value
+ *
+ * // Add a secret mask
+ * issueCommand('add-mask', {}, 'secretValue123');
+ * // Output: ::add-mask::secretValue123
+ * ```
+ *
+ * @internal
+ * This is an internal utility function that powers the public API functions
+ * such as setSecret, warning, error, and exportVariable.
+ */
+function issueCommand(command, properties, message) {
+    const cmd = new Command(command, properties, message);
+    process.stdout.write(cmd.toString() + os__WEBPACK_IMPORTED_MODULE_0__.EOL);
+}
+function issue(name, message = '') {
+    issueCommand(name, {}, message);
+}
+const CMD_STRING = '::';
+class Command {
+    constructor(command, properties, message) {
+        if (!command) {
+            command = 'missing.command';
+        }
+        this.command = command;
+        this.properties = properties;
+        this.message = message;
+    }
+    toString() {
+        let cmdStr = CMD_STRING + this.command;
+        if (this.properties && Object.keys(this.properties).length > 0) {
+            cmdStr += ' ';
+            let first = true;
+            for (const key in this.properties) {
+                if (this.properties.hasOwnProperty(key)) {
+                    const val = this.properties[key];
+                    if (val) {
+                        if (first) {
+                            first = false;
+                        }
+                        else {
+                            cmdStr += ',';
+                        }
+                        cmdStr += `${key}=${escapeProperty(val)}`;
+                    }
+                }
+            }
+        }
+        cmdStr += `${CMD_STRING}${escapeData(this.message)}`;
+        return cmdStr;
+    }
+}
+function escapeData(s) {
+    return (0,_utils_js__WEBPACK_IMPORTED_MODULE_1__/* .toCommandValue */ .E)(s)
+        .replace(/%/g, '%25')
+        .replace(/\r/g, '%0D')
+        .replace(/\n/g, '%0A');
+}
+function escapeProperty(s) {
+    return (0,_utils_js__WEBPACK_IMPORTED_MODULE_1__/* .toCommandValue */ .E)(s)
+        .replace(/%/g, '%25')
+        .replace(/\r/g, '%0D')
+        .replace(/\n/g, '%0A')
+        .replace(/:/g, '%3A')
+        .replace(/,/g, '%2C');
+}
+//# sourceMappingURL=command.js.map
+
+/***/ }),
+
+/***/ 82902:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   n: () => (/* binding */ issueFileCommand),
+/* harmony export */   v: () => (/* binding */ prepareKeyValueMessage)
+/* harmony export */ });
+/* harmony import */ var crypto__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(76982);
+/* harmony import */ var fs__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(79896);
+/* harmony import */ var os__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(70857);
+/* harmony import */ var _utils_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(4679);
+// For internal use, subject to change.
+// We use any as a valid input type
+/* eslint-disable @typescript-eslint/no-explicit-any */
+
+
+
+
+function issueFileCommand(command, message) {
+    const filePath = process.env[`GITHUB_${command}`];
+    if (!filePath) {
+        throw new Error(`Unable to find environment variable for file command ${command}`);
+    }
+    if (!fs__WEBPACK_IMPORTED_MODULE_1__.existsSync(filePath)) {
+        throw new Error(`Missing file at path: ${filePath}`);
+    }
+    fs__WEBPACK_IMPORTED_MODULE_1__.appendFileSync(filePath, `${(0,_utils_js__WEBPACK_IMPORTED_MODULE_3__/* .toCommandValue */ .E)(message)}${os__WEBPACK_IMPORTED_MODULE_2__.EOL}`, {
+        encoding: 'utf8'
+    });
+}
+function prepareKeyValueMessage(key, value) {
+    const delimiter = `ghadelimiter_${crypto__WEBPACK_IMPORTED_MODULE_0__.randomUUID()}`;
+    const convertedValue = (0,_utils_js__WEBPACK_IMPORTED_MODULE_3__/* .toCommandValue */ .E)(value);
+    // These should realistically never happen, but just in case someone finds a
+    // way to exploit uuid generation let's not allow keys or values that contain
+    // the delimiter.
+    if (key.includes(delimiter)) {
+        throw new Error(`Unexpected input: name should not contain the delimiter "${delimiter}"`);
+    }
+    if (convertedValue.includes(delimiter)) {
+        throw new Error(`Unexpected input: value should not contain the delimiter "${delimiter}"`);
+    }
+    return `${key}<<${delimiter}${os__WEBPACK_IMPORTED_MODULE_2__.EOL}${convertedValue}${os__WEBPACK_IMPORTED_MODULE_2__.EOL}${delimiter}`;
+}
+//# sourceMappingURL=file-command.js.map
+
+/***/ }),
+
+/***/ 1170:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   z: () => (/* binding */ summary)
+/* harmony export */ });
+/* unused harmony exports SUMMARY_ENV_VAR, SUMMARY_DOCS_URL, markdownSummary */
+/* harmony import */ var os__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(70857);
+/* harmony import */ var fs__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(79896);
+var __awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
+    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
+    return new (P || (P = Promise))(function (resolve, reject) {
+        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
+        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
+        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
+        step((generator = generator.apply(thisArg, _arguments || [])).next());
+    });
+};
+
+
+const { access, appendFile, writeFile } = fs__WEBPACK_IMPORTED_MODULE_1__.promises;
+const SUMMARY_ENV_VAR = 'GITHUB_STEP_SUMMARY';
+const SUMMARY_DOCS_URL = 'https://docs.github.com/actions/using-workflows/workflow-commands-for-github-actions#adding-a-job-summary';
+class Summary {
+    constructor() {
+        this._buffer = '';
+    }
+    /**
+     * Finds the summary file path from the environment, rejects if env var is not found or file does not exist
+     * Also checks r/w permissions.
+     *
+     * @returns step summary file path
+     */
+    filePath() {
+        return __awaiter(this, void 0, void 0, function* () {
+            if (this._filePath) {
+                return this._filePath;
+            }
+            const pathFromEnv = process.env[SUMMARY_ENV_VAR];
+            if (!pathFromEnv) {
+                throw new Error(`Unable to find environment variable for $${SUMMARY_ENV_VAR}. Check if your runtime environment supports job summaries.`);
+            }
+            try {
+                yield access(pathFromEnv, fs__WEBPACK_IMPORTED_MODULE_1__.constants.R_OK | fs__WEBPACK_IMPORTED_MODULE_1__.constants.W_OK);
+            }
+            catch (_a) {
+                throw new Error(`Unable to access summary file: '${pathFromEnv}'. Check if the file has correct read/write permissions.`);
+            }
+            this._filePath = pathFromEnv;
+            return this._filePath;
+        });
+    }
+    /**
+     * Wraps content in an HTML tag, adding any HTML attributes
+     *
+     * @param {string} tag HTML tag to wrap
+     * @param {string | null} content content within the tag
+     * @param {[attribute: string]: string} attrs key-value list of HTML attributes to add
+     *
+     * @returns {string} content wrapped in HTML element
+     */
+    wrap(tag, content, attrs = {}) {
+        const htmlAttrs = Object.entries(attrs)
+            .map(([key, value]) => ` ${key}="${value}"`)
+            .join('');
+        if (!content) {
+            return `<${tag}${htmlAttrs}>`;
+        }
+        return `<${tag}${htmlAttrs}>${content}</${tag}>`;
+    }
+    /**
+     * Writes text in the buffer to the summary buffer file and empties buffer. Will append by default.
+     *
+     * @param {SummaryWriteOptions} [options] (optional) options for write operation
+     *
+     * @returns {Promise<Summary>} summary instance
+     */
+    write(options) {
+        return __awaiter(this, void 0, void 0, function* () {
+            const overwrite = !!(options === null || options === void 0 ? void 0 : options.overwrite);
+            const filePath = yield this.filePath();
+            const writeFunc = overwrite ? writeFile : appendFile;
+            yield writeFunc(filePath, this._buffer, { encoding: 'utf8' });
+            return this.emptyBuffer();
+        });
+    }
+    /**
+     * Clears the summary buffer and wipes the summary file
+     *
+     * @returns {Summary} summary instance
+     */
+    clear() {
+        return __awaiter(this, void 0, void 0, function* () {
+            return this.emptyBuffer().write({ overwrite: true });
+        });
+    }
+    /**
+     * Returns the current summary buffer as a string
+     *
+     * @returns {string} string of summary buffer
+     */
+    stringify() {
+        return this._buffer;
+    }
+    /**
+     * If the summary buffer is empty
+     *
+     * @returns {boolen} true if the buffer is empty
+     */
+    isEmptyBuffer() {
+        return this._buffer.length === 0;
+    }
+    /**
+     * Resets the summary buffer without writing to summary file
+     *
+     * @returns {Summary} summary instance
+     */
+    emptyBuffer() {
+        this._buffer = '';
+        return this;
+    }
+    /**
+     * Adds raw text to the summary buffer
+     *
+     * @param {string} text content to add
+     * @param {boolean} [addEOL=false] (optional) append an EOL to the raw text (default: false)
+     *
+     * @returns {Summary} summary instance
+     */
+    addRaw(text, addEOL = false) {
+        this._buffer += text;
+        return addEOL ? this.addEOL() : this;
+    }
+    /**
+     * Adds the operating system-specific end-of-line marker to the buffer
+     *
+     * @returns {Summary} summary instance
+     */
+    addEOL() {
+        return this.addRaw(os__WEBPACK_IMPORTED_MODULE_0__.EOL);
+    }
+    /**
+     * Adds an HTML codeblock to the summary buffer
+     *
+     * @param {string} code content to render within fenced code block
+     * @param {string} lang (optional) language to syntax highlight code
+     *
+     * @returns {Summary} summary instance
+     */
+    addCodeBlock(code, lang) {
+        const attrs = Object.assign({}, (lang && { lang }));
+        const element = this.wrap('pre', this.wrap('code', code), attrs);
+        return this.addRaw(element).addEOL();
+    }
+    /**
+     * Adds an HTML list to the summary buffer
+     *
+     * @param {string[]} items list of items to render
+     * @param {boolean} [ordered=false] (optional) if the rendered list should be ordered or not (default: false)
+     *
+     * @returns {Summary} summary instance
+     */
+    addList(items, ordered = false) {
+        const tag = ordered ? 'ol' : 'ul';
+        const listItems = items.map(item => this.wrap('li', item)).join('');
+        const element = this.wrap(tag, listItems);
+        return this.addRaw(element).addEOL();
+    }
+    /**
+     * Adds an HTML table to the summary buffer
+     *
+     * @param {SummaryTableCell[]} rows table rows
+     *
+     * @returns {Summary} summary instance
+     */
+    addTable(rows) {
+        const tableBody = rows
+            .map(row => {
+            const cells = row
+                .map(cell => {
+                if (typeof cell === 'string') {
+                    return this.wrap('td', cell);
+                }
+                const { header, data, colspan, rowspan } = cell;
+                const tag = header ? 'th' : 'td';
+                const attrs = Object.assign(Object.assign({}, (colspan && { colspan })), (rowspan && { rowspan }));
+                return this.wrap(tag, data, attrs);
+            })
+                .join('');
+            return this.wrap('tr', cells);
+        })
+            .join('');
+        const element = this.wrap('table', tableBody);
+        return this.addRaw(element).addEOL();
+    }
+    /**
+     * Adds a collapsable HTML details element to the summary buffer
+     *
+     * @param {string} label text for the closed state
+     * @param {string} content collapsable content
+     *
+     * @returns {Summary} summary instance
+     */
+    addDetails(label, content) {
+        const element = this.wrap('details', this.wrap('summary', label) + content);
+        return this.addRaw(element).addEOL();
+    }
+    /**
+     * Adds an HTML image tag to the summary buffer
+     *
+     * @param {string} src path to the image you to embed
+     * @param {string} alt text description of the image
+     * @param {SummaryImageOptions} options (optional) addition image attributes
+     *
+     * @returns {Summary} summary instance
+     */
+    addImage(src, alt, options) {
+        const { width, height } = options || {};
+        const attrs = Object.assign(Object.assign({}, (width && { width })), (height && { height }));
+        const element = this.wrap('img', null, Object.assign({ src, alt }, attrs));
+        return this.addRaw(element).addEOL();
+    }
+    /**
+     * Adds an HTML section heading element
+     *
+     * @param {string} text heading text
+     * @param {number | string} [level=1] (optional) the heading level, default: 1
+     *
+     * @returns {Summary} summary instance
+     */
+    addHeading(text, level) {
+        const tag = `h${level}`;
+        const allowedTag = ['h1', 'h2', 'h3', 'h4', 'h5', 'h6'].includes(tag)
+            ? tag
+            : 'h1';
+        const element = this.wrap(allowedTag, text);
+        return this.addRaw(element).addEOL();
+    }
+    /**
+     * Adds an HTML thematic break (<hr>) to the summary buffer
+     *
+     * @returns {Summary} summary instance
+     */
+    addSeparator() {
+        const element = this.wrap('hr', null);
+        return this.addRaw(element).addEOL();
+    }
+    /**
+     * Adds an HTML line break (<br>) to the summary buffer
+     *
+     * @returns {Summary} summary instance
+     */
+    addBreak() {
+        const element = this.wrap('br', null);
+        return this.addRaw(element).addEOL();
+    }
+    /**
+     * Adds an HTML blockquote to the summary buffer
+     *
+     * @param {string} text quote text
+     * @param {string} cite (optional) citation url
+     *
+     * @returns {Summary} summary instance
+     */
+    addQuote(text, cite) {
+        const attrs = Object.assign({}, (cite && { cite }));
+        const element = this.wrap('blockquote', text, attrs);
+        return this.addRaw(element).addEOL();
+    }
+    /**
+     * Adds an HTML anchor tag to the summary buffer
+     *
+     * @param {string} text link text/content
+     * @param {string} href hyperlink
+     *
+     * @returns {Summary} summary instance
+     */
+    addLink(text, href) {
+        const element = this.wrap('a', text, { href });
+        return this.addRaw(element).addEOL();
+    }
+}
+const _summary = new Summary();
+/**
+ * @deprecated use `core.summary`
+ */
+const markdownSummary = (/* unused pure expression or super */ null && (_summary));
+const summary = _summary;
+//# sourceMappingURL=summary.js.map
+
+/***/ }),
+
+/***/ 4679:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   E: () => (/* binding */ toCommandValue),
+/* harmony export */   k: () => (/* binding */ toCommandProperties)
+/* harmony export */ });
+// We use any as a valid input type
+/* eslint-disable @typescript-eslint/no-explicit-any */
+/**
+ * Sanitizes an input into a string so it can be passed into issueCommand safely
+ * @param input input to sanitize into a string
+ */
+function toCommandValue(input) {
+    if (input === null || input === undefined) {
+        return '';
+    }
+    else if (typeof input === 'string' || input instanceof String) {
+        return input;
+    }
+    return JSON.stringify(input);
+}
+/**
+ *
+ * @param annotationProperties
+ * @returns The command properties to send with the actual annotation command
+ * See IssueCommandProperties: https://github.com/actions/runner/blob/main/src/Runner.Worker/ActionCommandManager.cs#L646
+ */
+function toCommandProperties(annotationProperties) {
+    if (!Object.keys(annotationProperties).length) {
+        return {};
+    }
+    return {
+        title: annotationProperties.title,
+        file: annotationProperties.file,
+        line: annotationProperties.startLine,
+        endLine: annotationProperties.endLine,
+        col: annotationProperties.startColumn,
+        endColumn: annotationProperties.endColumn
+    };
+}
+//# sourceMappingURL=utils.js.map
+
 /***/ })
 
 /******/ });
@@ -28072,8 +28649,8 @@ async function runSmokeTest(checks, options, log, confirm) {
 /******/ 	}
 /******/ 	// Create a new module (and put it into the cache)
 /******/ 	var module = __webpack_module_cache__[moduleId] = {
-/******/ 		// no module.id needed
-/******/ 		// no module.loaded needed
+/******/ 		id: moduleId,
+/******/ 		loaded: false,
 /******/ 		exports: {}
 /******/ 	};
 /******/ 
@@ -28085,6 +28662,9 @@ async function runSmokeTest(checks, options, log, confirm) {
 /******/ 	} finally {
 /******/ 		if(threw) delete __webpack_module_cache__[moduleId];
 /******/ 	}
+/******/ 
+/******/ 	// Flag the module as loaded
+/******/ 	module.loaded = true;
 /******/ 
 /******/ 	// Return the exports of the module
 /******/ 	return module.exports;
@@ -28246,6 +28826,15 @@ async function runSmokeTest(checks, options, log, confirm) {
 /******/ 	};
 /******/ })();
 /******/ 
+/******/ /* webpack/runtime/node module decorator */
+/******/ (() => {
+/******/ 	__nccwpck_require__.nmd = (module) => {
+/******/ 		module.paths = [];
+/******/ 		if (!module.children) module.children = [];
+/******/ 		return module;
+/******/ 	};
+/******/ })();
+/******/ 
 /******/ /* webpack/runtime/import chunk loading */
 /******/ (() => {
 /******/ 	// no baseURI
@@ -28314,6 +28903,6 @@ async function runSmokeTest(checks, options, log, confirm) {
 /******/ // startup
 /******/ // Load entry module and return exports
 /******/ // This entry module used 'module' so it can't be inlined
-/******/ var __webpack_exports__ = __nccwpck_require__(5024);
+/******/ var __webpack_exports__ = __nccwpck_require__(95024);
 /******/ __webpack_exports__ = await __webpack_exports__;
 /******/ 

@@ -21,6 +21,7 @@ async function runProcess(command, args, opts = {}) {
             env: { ...process.env, ...opts.env },
             stdio: [opts.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'],
             signal: opts.signal,
+            killSignal: opts.killSignal,
         });
         if (opts.stdin) {
             // The program may exit before reading everything (an error stops psql): not our failure.
@@ -51,10 +52,12 @@ async function runProcess(command, args, opts = {}) {
         }
         else
             child.stdout.on('data', (d) => {
+                const text = d.toString();
                 if (stdout.length < MAX_CAPTURE)
-                    stdout += d.toString();
+                    stdout += text;
                 else
                     cut.stdout = true;
+                opts.onStdout?.(text);
             });
         child.stderr.on('data', (d) => {
             const text = d.toString();

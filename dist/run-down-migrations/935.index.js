@@ -21,6 +21,7 @@ async function runProcess(command, args, opts = {}) {
             env: { ...process.env, ...opts.env },
             stdio: [opts.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'],
             signal: opts.signal,
+            killSignal: opts.killSignal,
         });
         if (opts.stdin) {
             // The program may exit before reading everything (an error stops psql): not our failure.
@@ -51,10 +52,12 @@ async function runProcess(command, args, opts = {}) {
         }
         else
             child.stdout.on('data', (d) => {
+                const text = d.toString();
                 if (stdout.length < MAX_CAPTURE)
-                    stdout += d.toString();
+                    stdout += text;
                 else
                     cut.stdout = true;
+                opts.onStdout?.(text);
             });
         child.stderr.on('data', (d) => {
             const text = d.toString();
@@ -375,6 +378,13 @@ async function readWhole(path, format, pgRestore) {
 
 
 
+/** Whether `path` lies inside `dir` (the runner's RUNNER_TEMP, say, which GitHub deletes when the job ends). */
+function isInside(path, dir) {
+    if (!dir)
+        return false;
+    const rel = relative(resolve(dir), resolve(path));
+    return rel !== '' && rel !== '..' && !rel.startsWith(`..${sep}`) && !isAbsolute(rel);
+}
 /** /proc, /sys and /dev hold no files to keep; Node's recursive mkdir loops forever on /proc. */
 const PSEUDO_FILE_SYSTEMS = (/* unused pure expression or super */ null && (['/proc', '/sys', '/dev']));
 function onPseudoFileSystem(path) {

@@ -2089,22 +2089,88 @@ function setOutputs(outputs) {
     }
 }
 /**
+ * How long a step being stopped waits for its work to wind down before it reports and exits. When
+ * GitHub cancels a job the runner sends SIGINT, then SIGTERM 7.5 s later, then SIGKILL 2.5 s after
+ * that: the report must be written before the SIGKILL.
+ */
+const STOP_GRACE_MS = 5_000;
+/**
+ * SIGTERM and SIGINT while an action runs. Node's default is to exit at once (143, 130): no
+ * `::error::`, no summary, child processes and temporary files left behind, and nobody told whether
+ * the database changed. Instead the first signal aborts `signal`, which the action's work listens to
+ * (it stops feeding its programs and ends them, and knows what it had done), and the step waits for
+ * that work to end, at most STOP_GRACE_MS; a second signal stops the wait at once.
+ */
+function stopOnSignals(log) {
+    const controller = new AbortController();
+    let received;
+    let giveUp = () => undefined;
+    const expired = new Promise((resolve) => (giveUp = () => resolve('expired')));
+    const onSignal = (name) => {
+        if (received)
+            return giveUp();
+        received = name;
+        log.info(`Received ${name}: stopping; waiting up to ${STOP_GRACE_MS / 1000} s for the work under way to end …`);
+        controller.abort(new Error(`stopped by ${name}`));
+        setTimeout(giveUp, STOP_GRACE_MS).unref();
+    };
+    process.on('SIGTERM', onSignal);
+    process.on('SIGINT', onSignal);
+    return {
+        signal: controller.signal,
+        received: () => received,
+        expired,
+        dispose() {
+            process.off('SIGTERM', onSignal);
+            process.off('SIGINT', onSignal);
+        },
+    };
+}
+/**
  * Runs an action body; every action fails the same way. The job summary gets "### <action>:
  * failed", the redacted error line and the action's own details; the log gets one redacted
  * `::error::` line. Unexpected errors keep their stack in the debug log so a bug report has it
- * without frightening the reader.
+ * without frightening the reader. A step stopped by SIGTERM or SIGINT fails the same way, saying
+ * so, with what the action knew of its own state (its error), and exits non-zero.
  */
 async function runAction(action, body, details) {
     const log = actionLog();
+    const stop = stopOnSignals(log);
     try {
-        await body(log);
-    }
-    catch (err) {
+        const ran = body(log, stop.signal).then(() => ({ ok: true }), (err) => ({ ok: false, err }));
+        const outcome = await Promise.race([ran, stop.expired]);
+        const signal = stop.received();
+        let failure;
+        if (outcome === 'expired') {
+            failure = new errors/* RollbackKitError */.dp(`${action} was stopped by ${signal} and its work did not end within ${STOP_GRACE_MS / 1000} s: what it had changed by then is not known.`, 'Check the state of what it works on (its log above says how far it got) before running it again.');
+        }
+        else if (!outcome.ok) {
+            failure = signal ? stoppedError(action, signal, outcome.err) : outcome.err;
+        }
+        else if (signal) {
+            failure = new errors/* RollbackKitError */.dp(`${action} was stopped by ${signal} as its work ended: that work was done, and what it reports above stands.`);
+        }
+        if (failure === undefined)
+            return;
+        const err = failure;
         if (!(err instanceof errors/* RollbackKitError */.dp) && err instanceof Error && err.stack)
             log.debug(err.stack);
         await (0,write_summary/* writeSummary */.S)(failureSummary(action, err, log, await failureDetails(details, err, log)), log);
         output.fail(log.redact((0,errors/* errorLine */.BP)(err)));
     }
+    finally {
+        stop.dispose();
+        // Whatever is still running (a connection, a program that ignored the stop) must not keep a
+        // stopped step alive: the runner would kill it before anything else is said.
+        if (stop.received())
+            process.exit(process.exitCode || 1);
+    }
+}
+/** The action's own error, said to be a stop: what it knew (committed or not) is in its words. */
+function stoppedError(action, signal, err) {
+    const hint = err instanceof errors/* RollbackKitError */.dp ? err.hint : undefined;
+    const message = err instanceof errors/* RollbackKitError */.dp ? err.message : (0,errors/* errorLine */.BP)(err);
+    return new errors/* RollbackKitError */.dp(`${action} was stopped by ${signal}: ${message}`, hint);
 }
 /** The action's details, or none: a failure while describing the failure must not hide the failure. */
 async function failureDetails(details, err, log) {
@@ -3417,10 +3483,14 @@ function libpqEnv(t) {
 /* harmony export */   Af: () => (/* binding */ anyFileMatches),
 /* harmony export */   CS: () => (/* binding */ listFiles),
 /* harmony export */   M7: () => (/* binding */ sortVersions),
+/* harmony export */   MP: () => (/* binding */ compareNames),
 /* harmony export */   Zv: () => (/* binding */ listNames),
 /* harmony export */   Zy: () => (/* binding */ compareVersions),
+/* harmony export */   n5: () => (/* binding */ orderWarning),
 /* harmony export */   tP: () => (/* binding */ leadingVersion),
+/* harmony export */   tp: () => (/* binding */ outOfNumericOrder),
 /* harmony export */   uT: () => (/* binding */ listFolders),
+/* harmony export */   w$: () => (/* binding */ inFileOrder),
 /* harmony export */   yR: () => (/* binding */ readText)
 /* harmony export */ });
 /* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3024);
@@ -3470,6 +3540,39 @@ function compareVersions(a, b) {
     else if (a.version !== b.version)
         return a.version < b.version ? -1 : 1;
     return a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
+}
+/**
+ * Names compared byte by byte (UTF-8), as Go compares strings and Rust compares &str: the order of
+ * Go's os.ReadDir and of Rust's `a.cmp(b)` on names. `10_ten` comes before `9_nine`.
+ */
+function compareNames(a, b) {
+    return Buffer.compare(Buffer.from(a), Buffer.from(b));
+}
+/** Ids (from the tracking table) in the order of their files; an id with no file sorts by itself. */
+function inFileOrder(ids, files) {
+    const place = new Map(files.map((f, i) => [f.id, i]));
+    return [...ids].sort((a, b) => (place.get(a) ?? Infinity) - (place.get(b) ?? Infinity) || compareNames(a, b));
+}
+/** The first two neighbours (in a tool's order) whose version numbers go down: where text order and numeric order part. */
+function outOfNumericOrder(files) {
+    const numeric = (v) => (/^\d+$/.test(v) ? BigInt(v) : undefined);
+    for (let i = 1; i < files.length; i++) {
+        const x = numeric(files[i - 1].version);
+        const y = numeric(files[i].version);
+        if (x !== undefined && y !== undefined && x > y)
+            return [files[i - 1], files[i]];
+    }
+    return undefined;
+}
+/** The warning a format gives when its tool's order is not the order of the version numbers. */
+function orderWarning(tool, rule, pair) {
+    if (!pair)
+        return [];
+    const [first, second] = pair;
+    return [
+        `${tool} orders migrations by ${rule}, not by version number: ${first.name} comes before ${second.name}, so ${second.name} is the newer of the two to ${tool} and is reverted before ${first.name}. ` +
+            'This run follows that order, as the tool would. Versions of one width keep the two orders the same.',
+    ];
 }
 /** Sorts tracking-table versions the way files are sorted. */
 function sortVersions(versions) {
@@ -3664,9 +3767,7 @@ function parseDbmate(text) {
     return { downSql, downLine: (0,sql_split/* lineAt */.mh)(text, start), noTransaction };
 }
 /** dbmate's order: file names compared byte by byte, as Go compares strings. */
-function byFileName(a, b) {
-    return Buffer.compare(Buffer.from(a.name), Buffer.from(b.name));
-}
+const byFileName = (a, b) => (0,migrations_files/* compareNames */.MP)(a.name, b.name);
 async function load(dir) {
     const out = [];
     for (const name of await (0,migrations_files/* listFiles */.CS)(dir)) {
@@ -3687,14 +3788,6 @@ function inDbmateOrder(versions, files) {
     const nameOf = new Map(files.map((f) => [f.id, f.name]));
     return versions.map((v) => ({ v, name: nameOf.get(v) ?? v })).sort(byFileName).map((x) => x.v);
 }
-/** Migrations whose place in dbmate's order is not their place by version number (`10_…` before `9_…`). */
-function outOfNumericOrder(files) {
-    for (let i = 1; i < files.length; i++) {
-        if (BigInt(files[i - 1].version) > BigInt(files[i].version))
-            return [files[i - 1], files[i]];
-    }
-    return undefined;
-}
 const dbmate = {
     name: 'dbmate',
     defaultDirs: ['db/migrations'],
@@ -3704,7 +3797,7 @@ const dbmate = {
     },
     load,
     layoutWarnings(_dir, files) {
-        const pair = outOfNumericOrder(files);
+        const pair = (0,migrations_files/* outOfNumericOrder */.tp)(files);
         if (!pair)
             return [];
         const [first, second] = pair;
@@ -3879,13 +3972,32 @@ function parseNodePgMigrate(text) {
         return { downLine: 1 };
     return { downSql: text.slice(down, up < down ? undefined : up), downLine: (0,sql_split/* lineAt */.mh)(text, down) };
 }
-/** The tool's own order: numeric prefix, then name. */
+/**
+ * The tool's own timestamp of a file (src/migration.ts getNumericPrefix): the name up to its first
+ * `_`; 13 digits are milliseconds, 17 digits a UTC time (yyyymmddhhmmssSSS) read as milliseconds,
+ * anything else Number(prefix) or 0. So `20240101000000000_a` (17 digits) sorts with the 13-digit
+ * millisecond names by the time it means, and `3-add.sql` has timestamp 0.
+ */
+function timestampOf(name) {
+    const prefix = name.split('_')[0];
+    if (/^\d+$/.test(prefix)) {
+        if (prefix.length === 13)
+            return Number(prefix);
+        if (prefix.length === 17) {
+            const [y, mo, d, h, mi, s, ms] = [0, 4, 6, 8, 10, 12, 14].map((at, i, all) => prefix.slice(at, all[i + 1] ?? 17));
+            return new Date(`${y}-${mo}-${d}T${h}:${mi}:${s}.${ms}Z`).valueOf();
+        }
+    }
+    return Number(prefix) || 0;
+}
+/**
+ * The tool's own order of files (src/migration.ts getMigrationFilePaths): timestamps subtracted,
+ * then names compared by localeCompare with the tool's options. Kept as the tool writes it, NaN
+ * of an impossible date included, so that one sort of the same listing gives the same order.
+ */
 function compare(a, b) {
-    const x = BigInt(a.version || '0');
-    const y = BigInt(b.version || '0');
-    if (x !== y)
-        return x < y ? -1 : 1;
-    return a.name.localeCompare(b.name, undefined, { numeric: true });
+    return (timestampOf(a.name) - timestampOf(b.name) ||
+        a.name.localeCompare(b.name, undefined, { usage: 'sort', numeric: true, sensitivity: 'variant', ignorePunctuation: true }));
 }
 const nodePgMigrate = {
     name: 'node-pg-migrate',
@@ -3914,6 +4026,7 @@ const nodePgMigrate = {
         }
         return out.sort(compare);
     },
+    layoutWarnings: (_dir, files) => (0,migrations_files/* orderWarning */.n5)('node-pg-migrate', 'the timestamp before the first "_" in the file name (13 digits are milliseconds, 17 a UTC time)', (0,migrations_files/* outOfNumericOrder */.tp)(files)),
     settings(config) {
         const option = (0,tracking/* splitTableOption */.yE)(config.migrationsTable ?? 'pgmigrations', 'node-pg-migrate');
         return { trackingTable: async () => ({ schema: option.schema ?? 'public', name: option.name }) };
@@ -3990,8 +4103,11 @@ const prisma = {
                 noTransaction: false,
             });
         }
-        return out.sort(migrations_files/* compareVersions */.Zy);
+        // Prisma's order: folder names compared as Rust compares strings, byte by byte (prisma-engines,
+        // schema-connector migrations_directory.rs list_migrations: `a.migration_name().cmp(b.migration_name())`).
+        return out.sort((a, b) => (0,migrations_files/* compareNames */.MP)(a.id, b.id));
     },
+    layoutWarnings: (_dir, files) => (0,migrations_files/* orderWarning */.n5)('Prisma', 'folder name compared as text', (0,migrations_files/* outOfNumericOrder */.tp)(files)),
     settings(config) {
         const schema = config.params.schema || 'public';
         (0,tracking/* refuseTableOption */.iX)(config, 'prisma', (0,tracking/* describeTable */.uq)({ schema, name: '_prisma_migrations' }));
@@ -4002,13 +4118,8 @@ const prisma = {
         relation: (0,tracking/* sqlTable */.XJ)(table),
         lockKey: async () => PRISMA_LOCK_KEY,
         appliedSql: `SELECT DISTINCT migration_name FROM ${(0,tracking/* sqlTable */.XJ)(table)} WHERE rolled_back_at IS NULL`,
-        appliedIds(rows, files) {
-            // Prisma orders migrations by folder name.
-            const order = new Map(files.map((f, i) => [f.id, i]));
-            return rows
-                .map((r) => String(r.migration_name))
-                .sort((a, b) => (order.get(a) ?? Infinity) - (order.get(b) ?? Infinity) || (a < b ? -1 : a > b ? 1 : 0));
-        },
+        // In Prisma's order of the folders.
+        appliedIds: (rows, files) => (0,migrations_files/* inFileOrder */.w$)(rows.map((r) => String(r.migration_name)), files),
         // A row whose migration failed midway has no finished_at: when it started is when it was applied.
         appliedAt: (session, ids) => (0,tracking/* readAppliedTimes */.kD)(session, `SELECT migration_name AS id, max(coalesce(finished_at, started_at)) AS at FROM ${(0,tracking/* sqlTable */.XJ)(table)} WHERE migration_name = ANY($1::text[]) AND rolled_back_at IS NULL GROUP BY 1`, ids),
         revertSql: (m) => [`UPDATE ${(0,tracking/* sqlTable */.XJ)(table)} SET rolled_back_at = now() WHERE migration_name = ${(0,sql_split/* literal */.eu)(m.id)} AND rolled_back_at IS NULL`],
@@ -4052,7 +4163,9 @@ const supabase = {
             const downSql = downFile ? await (0,migrations_files/* readText */.yR)(dir, downFile) : undefined;
             out.push({ version: m[1], id: m[1], name, addedPath: name, downFile, downSql, downLine: 1, noTransaction: false });
         }
-        return out.sort(migrations_files/* compareVersions */.Zy);
+        // The CLI's order: file names as Go's fs.ReadDir sorts them, byte by byte (supabase/cli
+        // pkg/migration/list.go ListLocalMigrations), not versions as numbers.
+        return out.sort((a, b) => (0,migrations_files/* compareNames */.MP)(a.name, b.name));
     },
     settings(config) {
         (0,tracking/* refuseTableOption */.iX)(config, 'supabase', (0,tracking/* describeTable */.uq)(TABLE));
@@ -4060,17 +4173,23 @@ const supabase = {
         return { searchPath: config.params.search_path, trackingTable: async () => TABLE };
     },
     layoutWarnings(_dir, files) {
-        const beside = files.map((f) => f.downFile).filter((f) => f !== undefined && !f.startsWith('down/'));
-        if (beside.length === 0)
-            return [];
-        const shown = beside.slice(0, 3).join(', ') + (beside.length > 3 ? ` and ${beside.length - 3} more` : '');
-        return [
-            `Down files ${shown} sit beside the migrations, where the Supabase CLI takes every <timestamp>_name.sql file for a migration: \`supabase db push\` would see each as a second migration with the version of the one it undoes, and could apply it. ` +
-                'Move them to supabase/migrations/down/<timestamp>_name.sql (the CLI does not read that folder); this run reads them where they are.',
-        ];
+        return [...(0,migrations_files/* orderWarning */.n5)('The Supabase CLI', 'file name compared as text', (0,migrations_files/* outOfNumericOrder */.tp)(files)), ...besideWarning(files)];
     },
-    tracking: tracking/* versionTableTracking */.__,
+    tracking: (table) => ({
+        ...(0,tracking/* versionTableTracking */.__)(table),
+        appliedIds: (rows, files) => (0,migrations_files/* inFileOrder */.w$)(rows.map((r) => String(r.version)), files),
+    }),
 };
+function besideWarning(files) {
+    const beside = files.map((f) => f.downFile).filter((f) => f !== undefined && !f.startsWith('down/'));
+    if (beside.length === 0)
+        return [];
+    const shown = beside.slice(0, 3).join(', ') + (beside.length > 3 ? ` and ${beside.length - 3} more` : '');
+    return [
+        `Down files ${shown} sit beside the migrations, where the Supabase CLI takes every <timestamp>_name.sql file for a migration: \`supabase db push\` would see each as a second migration with the version of the one it undoes, and could apply it. ` +
+            'Move them to supabase/migrations/down/<timestamp>_name.sql (the CLI does not read that folder); this run reads them where they are.',
+    ];
+}
 
 ;// CONCATENATED MODULE: ./.build/migrations/types.js
 const FORMAT_NAMES = ['dbmate', 'golang-migrate', 'node-pg-migrate', 'supabase', 'prisma', 'plain'];
@@ -5843,7 +5962,9 @@ class SqlLexer {
         while (i < n) {
             switch (this.mode) {
                 case MODE_LINE_COMMENT: {
-                    const nl = text.indexOf('\n', i);
+                    // PostgreSQL's scan.l (and psql's psqlscan.l): `newline [\n\r]` ends a -- comment, so a
+                    // file with CR-only line endings has code on the line after one.
+                    const nl = lineEnd(text, i);
                     if (nl < 0)
                         i = n;
                     else {
@@ -6086,6 +6207,13 @@ function dollarTagEnd(text, at) {
             i++;
     }
     return text.charCodeAt(i) === DOLLAR ? i + 1 : -1;
+}
+/** Where the line from `from` ends: the first \n or \r, or -1. */
+function lineEnd(text, from) {
+    for (let i = from; i < text.length; i++)
+        if (text[i] === '\n' || text[i] === '\r')
+            return i;
+    return -1;
 }
 /**
  * `sql` as the lexer reads it, each character that is not code replaced by a space (newlines kept,

@@ -10643,22 +10643,88 @@ function setOutputs(outputs) {
     }
 }
 /**
+ * How long a step being stopped waits for its work to wind down before it reports and exits. When
+ * GitHub cancels a job the runner sends SIGINT, then SIGTERM 7.5 s later, then SIGKILL 2.5 s after
+ * that: the report must be written before the SIGKILL.
+ */
+const STOP_GRACE_MS = 5_000;
+/**
+ * SIGTERM and SIGINT while an action runs. Node's default is to exit at once (143, 130): no
+ * `::error::`, no summary, child processes and temporary files left behind, and nobody told whether
+ * the database changed. Instead the first signal aborts `signal`, which the action's work listens to
+ * (it stops feeding its programs and ends them, and knows what it had done), and the step waits for
+ * that work to end, at most STOP_GRACE_MS; a second signal stops the wait at once.
+ */
+function stopOnSignals(log) {
+    const controller = new AbortController();
+    let received;
+    let giveUp = () => undefined;
+    const expired = new Promise((resolve) => (giveUp = () => resolve('expired')));
+    const onSignal = (name) => {
+        if (received)
+            return giveUp();
+        received = name;
+        log.info(`Received ${name}: stopping; waiting up to ${STOP_GRACE_MS / 1000} s for the work under way to end …`);
+        controller.abort(new Error(`stopped by ${name}`));
+        setTimeout(giveUp, STOP_GRACE_MS).unref();
+    };
+    process.on('SIGTERM', onSignal);
+    process.on('SIGINT', onSignal);
+    return {
+        signal: controller.signal,
+        received: () => received,
+        expired,
+        dispose() {
+            process.off('SIGTERM', onSignal);
+            process.off('SIGINT', onSignal);
+        },
+    };
+}
+/**
  * Runs an action body; every action fails the same way. The job summary gets "### <action>:
  * failed", the redacted error line and the action's own details; the log gets one redacted
  * `::error::` line. Unexpected errors keep their stack in the debug log so a bug report has it
- * without frightening the reader.
+ * without frightening the reader. A step stopped by SIGTERM or SIGINT fails the same way, saying
+ * so, with what the action knew of its own state (its error), and exits non-zero.
  */
 async function runAction(action, body, details) {
     const log = actionLog();
+    const stop = stopOnSignals(log);
     try {
-        await body(log);
-    }
-    catch (err) {
+        const ran = body(log, stop.signal).then(() => ({ ok: true }), (err) => ({ ok: false, err }));
+        const outcome = await Promise.race([ran, stop.expired]);
+        const signal = stop.received();
+        let failure;
+        if (outcome === 'expired') {
+            failure = new errors/* RollbackKitError */.dp(`${action} was stopped by ${signal} and its work did not end within ${STOP_GRACE_MS / 1000} s: what it had changed by then is not known.`, 'Check the state of what it works on (its log above says how far it got) before running it again.');
+        }
+        else if (!outcome.ok) {
+            failure = signal ? stoppedError(action, signal, outcome.err) : outcome.err;
+        }
+        else if (signal) {
+            failure = new errors/* RollbackKitError */.dp(`${action} was stopped by ${signal} as its work ended: that work was done, and what it reports above stands.`);
+        }
+        if (failure === undefined)
+            return;
+        const err = failure;
         if (!(err instanceof errors/* RollbackKitError */.dp) && err instanceof Error && err.stack)
             log.debug(err.stack);
         await (0,write_summary/* writeSummary */.S)(failureSummary(action, err, log, await failureDetails(details, err, log)), log);
         output/* output */.CG.fail(log.redact((0,errors/* errorLine */.BP)(err)));
     }
+    finally {
+        stop.dispose();
+        // Whatever is still running (a connection, a program that ignored the stop) must not keep a
+        // stopped step alive: the runner would kill it before anything else is said.
+        if (stop.received())
+            process.exit(process.exitCode || 1);
+    }
+}
+/** The action's own error, said to be a stop: what it knew (committed or not) is in its words. */
+function stoppedError(action, signal, err) {
+    const hint = err instanceof errors/* RollbackKitError */.dp ? err.hint : undefined;
+    const message = err instanceof errors/* RollbackKitError */.dp ? err.message : (0,errors/* errorLine */.BP)(err);
+    return new errors/* RollbackKitError */.dp(`${action} was stopped by ${signal}: ${message}`, hint);
 }
 /** The action's details, or none: a failure while describing the failure must not hide the failure. */
 async function failureDetails(details, err, log) {
@@ -12798,7 +12864,9 @@ class sql_lexer_SqlLexer {
         while (i < n) {
             switch (this.mode) {
                 case MODE_LINE_COMMENT: {
-                    const nl = text.indexOf('\n', i);
+                    // PostgreSQL's scan.l (and psql's psqlscan.l): `newline [\n\r]` ends a -- comment, so a
+                    // file with CR-only line endings has code on the line after one.
+                    const nl = lineEnd(text, i);
                     if (nl < 0)
                         i = n;
                     else {
@@ -13041,6 +13109,13 @@ function dollarTagEnd(text, at) {
             i++;
     }
     return text.charCodeAt(i) === DOLLAR ? i + 1 : -1;
+}
+/** Where the line from `from` ends: the first \n or \r, or -1. */
+function lineEnd(text, from) {
+    for (let i = from; i < text.length; i++)
+        if (text[i] === '\n' || text[i] === '\r')
+            return i;
+    return -1;
 }
 /**
  * `sql` as the lexer reads it, each character that is not code replaced by a space (newlines kept,
@@ -14032,6 +14107,9 @@ class HttpApiError extends Error {
 }
 /** A 403 rate limit without a stated wait: GitHub asks for at least a minute. */
 const UNSTATED_403_WAIT_MS = 60_000;
+/** A request cut short by the step's deadline: a listing that read pages before it has its own, fuller, message. */
+class client_OutOfTime extends errors/* RollbackKitError */.dp {
+}
 /** The platform could not be reached, or did not answer within the request timeout. */
 class HttpNetworkError extends Error {
     host;
@@ -14192,7 +14270,7 @@ class HttpClient {
     /** No answer to `label` before the step's deadline. */
     outOfTime(label) {
         const { input, seconds } = this.opts.deadline;
-        return new errors/* RollbackKitError */.dp(`${this.service} did not answer ${label} (${this.host}) before the step's deadline: ${input} (${seconds} s) ran out.`, `Check that ${this.host} is reachable and answering, then re-run the step (it is safe to repeat), or raise ${input}.`);
+        return new client_OutOfTime(`${this.service} did not answer ${label} (${this.host}) before the step's deadline: ${input} (${seconds} s) ran out.`, `Check that ${this.host} is reachable and answering, then re-run the step (it is safe to repeat), or raise ${input}.`);
     }
     redirected(res, from, label) {
         let where = 'an address it did not give';
@@ -14339,6 +14417,7 @@ var secrets = __nccwpck_require__(9205);
  */
 
 
+
 function listingBound(deadline, what) {
     return { deadline, what };
 }
@@ -14346,7 +14425,25 @@ function listingBound(deadline, what) {
 function checkListingTime(bound, pagesRead) {
     if (!bound || pagesRead === 0 || bound.deadline.left() > 0)
         return;
-    throw new RollbackKitError(`Listing ${bound.what} took longer than timeout-seconds (${bound.deadline.seconds} s): ${pagesRead} page(s) read, and the list goes on.`, 'Raise timeout-seconds to look further back, or name the target to return to.');
+    throw outOfListingTime(bound, pagesRead);
+}
+/**
+ * One page, asked for only in time; the deadline passing while a later page is on its way (the
+ * client cuts each request to the time left) is the listing's time running out, said as such.
+ */
+async function listingPage(bound, pagesRead, read) {
+    checkListingTime(bound, pagesRead);
+    try {
+        return await read();
+    }
+    catch (err) {
+        if (bound && pagesRead > 0 && err instanceof OutOfTime)
+            throw outOfListingTime(bound, pagesRead);
+        throw err;
+    }
+}
+function outOfListingTime(bound, pagesRead) {
+    return new RollbackKitError(`Listing ${bound.what} took longer than timeout-seconds (${bound.deadline.seconds} s): ${pagesRead} page(s) read, and the list goes on.`, 'Raise timeout-seconds to look further back, or name the target to return to.');
 }
 /** What a message quotes of a cursor: enough to recognise it (a longer one is cut to 40 characters and an ellipsis). */
 const CURSOR_SHOWN = 41;
