@@ -19924,8 +19924,10 @@ async function applySnapshot(a, processes, log) {
     const state = 'The restore ran in one transaction, so the database is as it was before.';
     const undo = a.preRestoreSnapshotPath ? ` The state before is also kept in ${a.preRestoreSnapshotPath}.` : '';
     // psql stopped by restore-db (stop(): SIGINT) reports the cancel it sent; the reason is ours (feedError).
-    const ownCancel = stopPsql.signal.aborted && !watch.cancelled() && /canceling statement due to user request/.test(applied.stderr);
-    const error = ownCancel ? '' : psqlError(applied.stderr, log);
+    // psql says "Cancel request sent" when it sends it, and nothing more when no statement was running.
+    const stderr = stopPsql.signal.aborted ? applied.stderr.replace(/^Cancel request sent\n?/gm, '') : applied.stderr;
+    const ownCancel = stopPsql.signal.aborted && !watch.cancelled() && (/canceling statement due to user request/.test(stderr) || !stderr.trim());
+    const error = ownCancel ? '' : psqlError(stderr, log);
     // A COMMIT that failed says so (ERROR); one psql was ended during may have committed.
     if (a.progress.commitWritten && !/^(ERROR|FATAL):/m.test(applied.stderr.replace(/^psql:[^:]*:\d+:\s*/gm, ''))) {
         throw new errors/* RollbackKitError */.dp(`Restore into ${where} may or may not have committed: psql ${applied.signal ? `was ended by ${applied.signal}` : 'ended'} after it was sent the COMMIT, without saying whether it committed.`, `Check the database before anything else: if its tables hold the rows the snapshot's manifest counts, the restore committed.${undo}`);
