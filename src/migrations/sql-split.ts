@@ -3,7 +3,7 @@
  * non-transactional migrations (PostgreSQL refuses CONCURRENTLY inside any transaction block,
  * including the implicit one of a multi-statement query) and to name the statement that failed.
  */
-import pgUtils from 'pg/lib/utils.js';
+import { quoteLiteral } from '../db/catalog.js';
 import { blankSql, SqlLexer, type SqlText } from '../db/sql-lexer.js';
 
 export type { SqlText } from '../db/sql-lexer.js';
@@ -141,7 +141,5 @@ export function lineAt(text: string, offset: number): number {
   return line;
 }
 
-/** A string literal for SQL text we build ourselves (bookkeeping), quoted the way node-postgres does. */
-export function literal(value: string): string {
-  return pgUtils.escapeLiteral(value);
-}
+/** A string literal for SQL text we build ourselves (bookkeeping): the db layer's one quoting helper. */
+export const literal = quoteLiteral;
