@@ -25794,8 +25794,6 @@ async function anyFileMatches(dir, names, pattern) {
     return false;
 }
 
-// EXTERNAL MODULE: ./node_modules/pg/lib/utils.js
-var utils = __nccwpck_require__(9652);
 ;// CONCATENATED MODULE: ./.build/migrations/sql-split.js
 /**
  * Splits migration SQL into statements the way psql does, so each one can run alone: needed for
@@ -25930,10 +25928,8 @@ function lineAt(text, offset) {
             line++;
     return line;
 }
-/** A string literal for SQL text we build ourselves (bookkeeping), quoted the way node-postgres does. */
-function literal(value) {
-    return utils.escapeLiteral(value);
-}
+/** A string literal for SQL text we build ourselves (bookkeeping): the db layer's one quoting helper. */
+const literal = quoteLiteral;
 
 ;// CONCATENATED MODULE: ./.build/migrations/tracking.js
 /**
