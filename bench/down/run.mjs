@@ -83,11 +83,15 @@ async function makeTemplate(count) {
   await sql(urlFor(DB.template), `INSERT INTO rollback_kit.schema_migrations (version, name) SELECT (20240101000000 + g)::text, 't' || g FROM generate_series(1, ${count}) g`);
 }
 
-async function twins() {
-  for (const db of [DB.raw, DB.ours, ...(before ? [DB.before] : [])]) {
-    await sql(admin, `DROP DATABASE IF EXISTS ${db} WITH (FORCE)`);
-    await sql(admin, `CREATE DATABASE ${db} TEMPLATE ${DB.template}`);
-  }
+/**
+ * A fresh copy of the applied state, made just before the run that uses it and after a checkpoint:
+ * each contender starts from the same state of the server (a copy made earlier in the round, or the
+ * WAL of the run before, made whoever ran in the middle slower by a fifth).
+ */
+async function twin(db) {
+  await sql(admin, `DROP DATABASE IF EXISTS ${db} WITH (FORCE)`);
+  await sql(admin, `CREATE DATABASE ${db} TEMPLATE ${DB.template}`);
+  await sql(admin, 'CHECKPOINT');
 }
 
 async function left(db) {
@@ -113,7 +117,6 @@ async function benchSize(count, ws, libpq) {
   await makeTemplate(count);
   const t = { raw: [], ours: [], before: [], node: [], startup: [], psqlStart: [] };
   for (let i = 0; i < rounds; i++) {
-    await twins();
     const work = mkdtempSync(join(tmpdir(), 'rk-bench-down-run-'));
     for (const f of ['out', 'summary']) writeFileSync(join(work, f), '');
     const files = { GITHUB_OUTPUT: join(work, 'out'), GITHUB_STEP_SUMMARY: join(work, 'summary') };
@@ -136,9 +139,16 @@ async function benchSize(count, ws, libpq) {
         INPUT_STEPS: String(count),
         'INPUT_REQUIRE-SNAPSHOT': 'false',
       });
-    const runs = [runRaw, () => t.ours.push(runBundle(bundle, DB.ours)), ...(before ? [() => t.before.push(runBundle(before, DB.before))] : [])];
+    const runs = [
+      [DB.raw, runRaw],
+      [DB.ours, () => t.ours.push(runBundle(bundle, DB.ours))],
+      ...(before ? [[DB.before, () => t.before.push(runBundle(before, DB.before))]] : []),
+    ];
     // Alternate who goes first: a shared machine's noise should not favour either.
-    for (const run of i % 2 === 0 ? runs : [...runs].reverse()) run();
+    for (const [db, run] of i % 2 === 0 ? runs : [...runs].reverse()) {
+      await twin(db);
+      run();
+    }
     // The floors, in the same round: Node's start, the bundle's start (an input error exits right after it), psql's own start.
     t.node.push(timed(node, ['-e', '0']));
     t.startup.push(timed(node, [bundle], { ...files, INPUT_FORMAT: 'none' }, true));
