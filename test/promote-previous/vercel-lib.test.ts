@@ -10,7 +10,8 @@ import { vercelError } from '../../src/platforms/vercel/errors.js';
 import { parseDeployment, parseProject, type Deployment } from '../../src/platforms/vercel/model.js';
 import { parseRetryAfter, retryDelay, DEFAULT_RETRY } from '../../src/platforms/http/retry.js';
 import { promoteOnVercel } from '../../src/platforms/vercel/rollback.js';
-import { PAGE_SIZE, productionDeployments, type ListingProgress } from '../../src/platforms/vercel/api.js';
+import { PAGE_SIZE, productionDeployments } from '../../src/platforms/vercel/api.js';
+import type { ListingProgress } from '../../src/platforms/listing.js';
 import { StepDeadline } from '../../src/platforms/http/deadline.js';
 import { describeKinds, findLastVerified, findPrevious, parseDeploymentRef } from '../../src/platforms/vercel/target.js';
 import { shopFixture, TEAM_ID, TOKEN, type ShopFixture } from './fixture.js';
@@ -138,6 +139,24 @@ describe('the production list, on the step\'s clock', () => {
     expect(progress).toEqual({ pages: 2, timedOut: true });
     expect(read).toBe(2 * PAGE_SIZE);
     expect(f.vercel.requests.filter((q) => q.path === '/v6/deployments')).toHaveLength(2);
+  });
+
+  it('ends at the page the deadline cut on its way, and says it stopped there rather than at the end', async () => {
+    const f = (fixture = await shopFixture({ historySize: 250 }));
+    let now = Date.UTC(2026, 11, 1, 12);
+    const step = new StepDeadline(() => now, 30);
+    const c = new VercelClient({ token: TOKEN, apiUrl: f.vercel.url, team: TEAM_ID, log: memoryLog(), deadline: step });
+    const progress: ListingProgress = { pages: 0, timedOut: false };
+    let read = 0;
+    for await (const page of productionDeployments(c, f.project.id, { deadline: step, progress })) {
+      read += page.length;
+      // 50 ms of the step are left, and Vercel now stalls for a minute: the client cuts the next page.
+      now += 30_000 - 50;
+      f.vercel.latencyMs = 60_000;
+    }
+    expect(progress).toEqual({ pages: 1, timedOut: true });
+    expect(read).toBe(PAGE_SIZE);
+    expect(f.vercel.requests.filter((q) => q.path === '/v6/deployments')).toHaveLength(1);
   });
 });
 
