@@ -12,7 +12,7 @@ import { parseRepository } from '../platforms/git-revert/pulls.js';
 import { DEFAULTS, GitHubIssues, plain, tokenLogin, type Author, type GitHubTarget, type IncidentOptions, type IssueItem, type Reply } from './incident.js';
 import { drillReportMarkdown } from './drill-summary.js';
 import { inlineText } from './markdown.js';
-import { redactStrings } from './rollback-summary.js';
+import { redactDeep } from '../core/secrets.js';
 
 export const DRILL_LABEL = 'rollback-drill';
 /** Drills shown in the trend table, this one included. */
@@ -113,7 +113,7 @@ function why(reply: Extract<Reply, { ok: false }>, repository: string, doing: st
 export async function recordDrill(target: GitHubTarget, input: DrillRecord, log: Log, options: IncidentOptions = {}): Promise<{ url: string; trend: DrillTrendRow[] } | undefined> {
   try {
     log.secret(target.token);
-    const record = redactStrings(input, log.redact);
+    const record = redactDeep(input, log.redact);
     let repo;
     try {
       repo = parseRepository(target.repository);

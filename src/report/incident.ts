@@ -11,7 +11,8 @@ import { parseRepository, type Repo } from '../platforms/git-revert/pulls.js';
 import { isRateLimit, rateLimitWait } from '../platforms/http/retry.js';
 import { sleep } from '../smoke/pool.js';
 import { codeSpan, formatDuration, inlineText, linkText, table } from './markdown.js';
-import { changedEnv, checksTable, deploymentLabel, deploymentMarkdown, redactStrings, statusLine, STATUS_EMOJI, timeText, totalText, verdictText } from './rollback-summary.js';
+import { changedEnv, checksTable, deploymentLabel, deploymentMarkdown, statusLine, STATUS_EMOJI, timeText, totalText, verdictText } from './rollback-summary.js';
+import { redactDeep } from '../core/secrets.js';
 
 export interface GitHubTarget {
   apiUrl: string;
@@ -369,7 +370,7 @@ export async function recordIncident(target: GitHubTarget, input: RollbackRecord
   try {
     log.secret(target.token);
     // Redacted before it is escaped into Markdown, where a secret would no longer read as itself.
-    const record = redactStrings(input, log.redact);
+    const record = redactDeep(input, log.redact);
     let repo: Repo;
     try {
       repo = parseRepository(target.repository);
