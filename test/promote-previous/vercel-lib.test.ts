@@ -124,7 +124,11 @@ describe('VercelClient against the local API', () => {
 });
 
 describe('the production list, on the step\'s clock', () => {
-  it('asks for no page once the step\'s deadline has passed, and says it stopped there', async () => {
+  /**
+   * Lists 250 production deployments on a 30 s step whose clock the test moves: `afterPage` runs
+   * after each page with a way to move it on. Returns how far the listing got and what was asked.
+   */
+  async function listOnStepClock(afterPage: (moveOn: (ms: number) => void, f: ShopFixture) => void) {
     const f = (fixture = await shopFixture({ historySize: 250 }));
     let now = Date.UTC(2026, 11, 1, 12);
     const step = new StepDeadline(() => now, 30);
@@ -133,30 +137,24 @@ describe('the production list, on the step\'s clock', () => {
     let read = 0;
     for await (const page of productionDeployments(c, f.project.id, { deadline: step, progress })) {
       read += page.length;
-      // The step's clock moves on (a retry's wait, an earlier lookup): 20 s a page.
-      now += 20_000;
+      afterPage((ms) => (now += ms), f);
     }
-    expect(progress).toEqual({ pages: 2, timedOut: true });
-    expect(read).toBe(2 * PAGE_SIZE);
-    expect(f.vercel.requests.filter((q) => q.path === '/v6/deployments')).toHaveLength(2);
+    return { progress, read, asked: f.vercel.requests.filter((q) => q.path === '/v6/deployments').length };
+  }
+
+  it('asks for no page once the step\'s deadline has passed, and says it stopped there', async () => {
+    // The step's clock moves on (a retry's wait, an earlier lookup): 20 s a page.
+    const listed = await listOnStepClock((moveOn) => moveOn(20_000));
+    expect(listed).toEqual({ progress: { pages: 2, timedOut: true }, read: 2 * PAGE_SIZE, asked: 2 });
   });
 
   it('ends at the page the deadline cut on its way, and says it stopped there rather than at the end', async () => {
-    const f = (fixture = await shopFixture({ historySize: 250 }));
-    let now = Date.UTC(2026, 11, 1, 12);
-    const step = new StepDeadline(() => now, 30);
-    const c = new VercelClient({ token: TOKEN, apiUrl: f.vercel.url, team: TEAM_ID, log: memoryLog(), deadline: step });
-    const progress: ListingProgress = { pages: 0, timedOut: false };
-    let read = 0;
-    for await (const page of productionDeployments(c, f.project.id, { deadline: step, progress })) {
-      read += page.length;
-      // 50 ms of the step are left, and Vercel now stalls for a minute: the client cuts the next page.
-      now += 30_000 - 50;
+    // 50 ms of the step are left, and Vercel now stalls for a minute: the client cuts the next page.
+    const listed = await listOnStepClock((moveOn, f) => {
+      moveOn(30_000 - 50);
       f.vercel.latencyMs = 60_000;
-    }
-    expect(progress).toEqual({ pages: 1, timedOut: true });
-    expect(read).toBe(PAGE_SIZE);
-    expect(f.vercel.requests.filter((q) => q.path === '/v6/deployments')).toHaveLength(1);
+    });
+    expect(listed).toEqual({ progress: { pages: 1, timedOut: true }, read: PAGE_SIZE, asked: 1 });
   });
 });
 
