@@ -22,14 +22,28 @@ import { uploadSnapshotArtifact } from '../github/artifact.js';
 /** How a deployment is named in the `components` output: its id, else its commit, else its URL. */
 const ref = (d?: { id?: string; commitSha?: string; url?: string }) => d?.id ?? d?.commitSha ?? d?.url ?? null;
 
-function outputs(record: RollbackRecord): void {
-  setOutputs({
+/** Where one component went, as the `components` output names it. */
+interface ComponentOutput {
+  status: string;
+  from: string | null;
+  to: string | null;
+}
+
+/** The outputs a rollback and its drill share, from the fields their records share. */
+function runOutputs(record: RollbackRecord | DrillRecord, components: [string, ComponentOutput][]): Record<string, string | number> {
+  return {
     status: record.status,
     'failed-phase': record.failedPhase ?? '',
     timeline: JSON.stringify(record.timeline),
     'duration-ms': record.durationMs,
-    components: JSON.stringify(Object.fromEntries(record.components.map((c) => [c.name, { status: c.status, from: ref(c.from), to: ref(c.to) }]))),
+    components: JSON.stringify(Object.fromEntries(components)),
     'snapshot-path': record.snapshot?.path ?? '',
+  };
+}
+
+function outputs(record: RollbackRecord): void {
+  setOutputs({
+    ...runOutputs(record, record.components.map((c) => [c.name, { status: c.status, from: ref(c.from), to: ref(c.to) }])),
     reverted: JSON.stringify(record.database?.reverted ?? []),
     decision: record.verify?.decision ?? '',
     'incident-issue-url': record.incidentIssueUrl ?? '',
@@ -38,12 +52,7 @@ function outputs(record: RollbackRecord): void {
 
 function drillOutputs(record: DrillRecord): void {
   setOutputs({
-    status: record.status,
-    'failed-phase': record.failedPhase ?? '',
-    timeline: JSON.stringify(record.timeline),
-    'duration-ms': record.durationMs,
-    components: JSON.stringify(Object.fromEntries(record.components.map((c) => [c.name, { status: c.forward === 'planned' ? c.back : c.forward, from: ref(c.original), to: ref(c.previous) }]))),
-    'snapshot-path': record.snapshot?.path ?? '',
+    ...runOutputs(record, record.components.map((c) => [c.name, { status: c.forward === 'planned' ? c.back : c.forward, from: ref(c.original), to: ref(c.previous) }])),
     'way-back-ms': record.wayBackMs,
     readiness: JSON.stringify(record.readiness),
     'drill-issue-url': record.issueUrl ?? '',

@@ -21,24 +21,45 @@ export function listingBound(deadline: StepDeadline, what: string): ListingBound
   return { deadline, what };
 }
 
+/**
+ * How far a listing got, for one that tells of its end itself (Vercel's messages say what was
+ * searched and how far): pages read, and whether the deadline ended it rather than the list's end.
+ */
+export interface ListingProgress {
+  pages: number;
+  timedOut: boolean;
+}
+
+/** Past the deadline with a page read: the listing's time has run out. The first page is always asked for. */
+function pastDeadline(bound: ListingBound | undefined, pagesRead: number): bound is ListingBound {
+  return !!bound && pagesRead > 0 && bound.deadline.left() === 0;
+}
+
 /** Before each page after the first: past the deadline, a clear error saying how far it got. */
 export function checkListingTime(bound: ListingBound | undefined, pagesRead: number): void {
-  if (!bound || pagesRead === 0 || bound.deadline.left() > 0) return;
-  throw outOfListingTime(bound, pagesRead);
+  if (pastDeadline(bound, pagesRead)) throw outOfListingTime(bound, pagesRead);
 }
 
 /**
- * One page, asked for only in time; the deadline passing while a later page is on its way (the
- * client cuts each request to the time left) is the listing's time running out, said as such.
+ * One page, asked for only in time; undefined when the listing's time has run out, before the page
+ * or while it was on its way (the client cuts each request to the time left). The first page is
+ * always asked for, and its request failing is that failure, not the listing's time running out.
  */
-export async function listingPage<T>(bound: ListingBound | undefined, pagesRead: number, read: () => Promise<T>): Promise<T> {
-  checkListingTime(bound, pagesRead);
+export async function pageInTime<T>(bound: ListingBound | undefined, pagesRead: number, read: () => Promise<T>): Promise<{ page: T } | undefined> {
+  if (pastDeadline(bound, pagesRead)) return undefined;
   try {
-    return await read();
+    return { page: await read() };
   } catch (err) {
-    if (bound && pagesRead > 0 && err instanceof OutOfTime) throw outOfListingTime(bound, pagesRead);
+    if (bound && pagesRead > 0 && err instanceof OutOfTime) return undefined;
     throw err;
   }
+}
+
+/** One page, as pageInTime; the listing's time running out is a clear error saying how far it got. */
+export async function listingPage<T>(bound: ListingBound | undefined, pagesRead: number, read: () => Promise<T>): Promise<T> {
+  const got = await pageInTime(bound, pagesRead, read);
+  if (!got) throw outOfListingTime(bound!, pagesRead);
+  return got.page;
 }
 
 function outOfListingTime(bound: ListingBound, pagesRead: number): RollbackKitError {

@@ -8,11 +8,10 @@
  */
 import type { Log } from '../core/log.js';
 import type { DrillRecord, DrillStatus, DrillTrendRow } from '../pipeline/drill.js';
-import { parseRepository } from '../platforms/git-revert/pulls.js';
-import { DEFAULTS, GitHubIssues, plain, tokenLogin, type Author, type GitHubTarget, type IncidentOptions, type IssueItem, type Reply } from './incident.js';
+import { GitHubIssues, issueRepository, plain, tokenLogin, type Author, type GitHubTarget, type IncidentOptions, type IssueItem, type Reply } from './incident.js';
 import { drillReportMarkdown } from './drill-summary.js';
 import { inlineText } from './markdown.js';
-import { redactStrings } from './rollback-summary.js';
+import { redactDeep } from '../core/secrets.js';
 
 export const DRILL_LABEL = 'rollback-drill';
 /** Drills shown in the trend table, this one included. */
@@ -113,17 +112,10 @@ function why(reply: Extract<Reply, { ok: false }>, repository: string, doing: st
 export async function recordDrill(target: GitHubTarget, input: DrillRecord, log: Log, options: IncidentOptions = {}): Promise<{ url: string; trend: DrillTrendRow[] } | undefined> {
   try {
     log.secret(target.token);
-    const record = redactStrings(input, log.redact);
-    let repo;
-    try {
-      repo = parseRepository(target.repository);
-    } catch {
-      log.warning(`The drill issue was not written: the repository must look like owner/name (got "${log.excerpt(plain(target.repository), 100)}").`);
-      return undefined;
-    }
-    const gh = new GitHubIssues(target.apiUrl, target.token, { ...DEFAULTS, ...options }, log);
-    const name = `${repo.owner}/${repo.repo}`;
-    const issues = `repos/${encodeURIComponent(repo.owner)}/${encodeURIComponent(repo.repo)}/issues`;
+    const record = redactDeep(input, log.redact);
+    const at = issueRepository(target, log, options, 'The drill issue was not written');
+    if (!at) return undefined;
+    const { gh, name, issues } = at;
     const marker = drillIssueMarker(record.environment);
 
     let found: { number: number; url: string; author?: IssueItem['user'] } | undefined;

@@ -5,7 +5,8 @@
 import type { Log } from '../core/log.js';
 import type { DrillRecord, DrillStatus, DrillTrendRow } from '../pipeline/drill.js';
 import { formatDuration, inlineText, linkText, table } from './markdown.js';
-import { redactStrings, timeText } from './rollback-summary.js';
+import { timeText } from './rollback-summary.js';
+import { redactDeep } from '../core/secrets.js';
 
 export const DRILL_EMOJI: Record<DrillStatus, string> = { passed: '✅', failed: '❌', 'dry-run': '🧪' };
 
@@ -50,7 +51,7 @@ export function trendTable(rows: DrillTrendRow[]): string {
 
 /** The job summary of a drill run. */
 export function drillSummaryMarkdown(input: DrillRecord, log?: Log): string {
-  const record = log ? redactStrings(input, log.redact) : input;
+  const record = log ? redactDeep(input, log.redact) : input;
   const trend = record.trend.length ? record.trend : [{ at: record.startedAt, status: record.status, wayBackMs: record.wayBackMs, forwardMs: record.forwardMs, totalMs: record.durationMs, budgetMs: record.wayBackBudgetMs }];
   const issue = record.issueUrl ? `\n\nDrill issue: ${linkText(record.issueUrl)}\n` : '';
   return `### rollback-kit drill (${inlineText(record.environment)})\n\n${drillReportMarkdown(record, trend)}${issue}`;

@@ -11,7 +11,8 @@ import { parseRepository, type Repo } from '../platforms/git-revert/pulls.js';
 import { isRateLimit, rateLimitWait } from '../platforms/http/retry.js';
 import { sleep } from '../smoke/pool.js';
 import { codeSpan, formatDuration, inlineText, linkText, table } from './markdown.js';
-import { changedEnv, checksTable, deploymentLabel, deploymentMarkdown, redactStrings, statusLine, STATUS_EMOJI, timeText, totalText, verdictText } from './rollback-summary.js';
+import { changedEnv, checksTable, deploymentLabel, deploymentMarkdown, statusLine, STATUS_EMOJI, timeText, totalText, verdictText } from './rollback-summary.js';
+import { redactDeep } from '../core/secrets.js';
 
 export interface GitHubTarget {
   apiUrl: string;
@@ -361,6 +362,40 @@ export function writtenWithToken(author: Author, login: string | undefined): boo
   return login ? author?.login === login : author?.type === 'Bot';
 }
 
+/** Where an issue is written: GitHub's client, the repository's name for messages, and its issues' path. */
+export interface IssueRepository {
+  gh: GitHubIssues;
+  name: string;
+  issues: string;
+}
+
+/**
+ * The repository an issue (incident or drill) is written in, or undefined after a warning that
+ * begins with `head` and says what is wrong: a repository not owner/name, no token, an API URL
+ * that is no URL. Nothing is asked of GitHub before these hold.
+ */
+export function issueRepository(target: GitHubTarget, log: Log, options: IncidentOptions, head: string): IssueRepository | undefined {
+  let repo: Repo;
+  try {
+    repo = parseRepository(target.repository);
+  } catch {
+    log.warning(`${head}: the repository must look like owner/name (got "${log.excerpt(plain(target.repository), 100)}").`);
+    return undefined;
+  }
+  if (!target.token) {
+    log.warning(`${head}: no github-token was given.`);
+    return undefined;
+  }
+  let gh: GitHubIssues;
+  try {
+    gh = new GitHubIssues(target.apiUrl, target.token, { ...DEFAULTS, ...options }, log);
+  } catch {
+    log.warning(`${head}: GITHUB_API_URL is not a URL.`);
+    return undefined;
+  }
+  return { gh, name: `${repo.owner}/${repo.repo}`, issues: `repos/${encodeURIComponent(repo.owner)}/${encodeURIComponent(repo.repo)}/issues` };
+}
+
 /**
  * Opens the incident issue, or comments on the open one carrying record.incidentKey; never throws
  * (a warning, and undefined).
@@ -369,27 +404,10 @@ export async function recordIncident(target: GitHubTarget, input: RollbackRecord
   try {
     log.secret(target.token);
     // Redacted before it is escaped into Markdown, where a secret would no longer read as itself.
-    const record = redactStrings(input, log.redact);
-    let repo: Repo;
-    try {
-      repo = parseRepository(target.repository);
-    } catch {
-      log.warning(`The incident issue was not recorded: the repository must look like owner/name (got "${log.excerpt(plain(target.repository), 100)}").`);
-      return undefined;
-    }
-    if (!target.token) {
-      log.warning('The incident issue was not recorded: no github-token was given.');
-      return undefined;
-    }
-    let gh: GitHubIssues;
-    try {
-      gh = new GitHubIssues(target.apiUrl, target.token, { ...DEFAULTS, ...options }, log);
-    } catch {
-      log.warning('The incident issue was not recorded: GITHUB_API_URL is not a URL.');
-      return undefined;
-    }
-    const name = `${repo.owner}/${repo.repo}`;
-    const issues = `repos/${encodeURIComponent(repo.owner)}/${encodeURIComponent(repo.repo)}/issues`;
+    const record = redactDeep(input, log.redact);
+    const at = issueRepository(target, log, options, 'The incident issue was not recorded');
+    if (!at) return undefined;
+    const { gh, name, issues } = at;
     const marker = incidentMarker(record.incidentKey);
 
     const query: Record<string, string> = { state: 'open', per_page: '100' };

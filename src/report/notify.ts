@@ -5,13 +5,13 @@
  * `blocks` (what Slack shows). Sending never stops a rollback: a failure is a warning.
  */
 import type { Log } from '../core/log.js';
-import { clip } from '../core/secrets.js';
+import { clip, redactDeep } from '../core/secrets.js';
 import { decodedForms, registerUrlSecrets, splitCredentials } from '../core/url-secrets.js';
 import { PHASES, type RollbackRecord, type Severity, type TimelineEntry } from '../pipeline/record.js';
 import { parseRetryAfter } from '../platforms/http/retry.js';
 import { sleep } from '../smoke/pool.js';
 import { formatDuration, noAutolink } from './markdown.js';
-import { budgetText, deploymentLabel, redactStrings, STATUS_EMOJI, statusLine, timeText, totalText, wholeRollback } from './rollback-summary.js';
+import { budgetText, deploymentLabel, STATUS_EMOJI, statusLine, timeText, totalText, wholeRollback } from './rollback-summary.js';
 
 export type ChatEvent = { kind: 'start' } | { kind: 'phase'; entry: TimelineEntry } | { kind: 'end' };
 
@@ -201,11 +201,11 @@ function endMessage(record: RollbackRecord): ChatMessage {
 }
 
 /**
- * The record is redacted before anything is escaped or cut (see redactStrings): redacting the
+ * The record is redacted before anything is escaped or cut (see redactDeep): redacting the
  * finished message would miss a secret escaping rewrote or a cut halved.
  */
 export function chatMessage(event: ChatEvent, input: RollbackRecord, log: Pick<Log, 'redact'>): ChatMessage {
-  const record = redactStrings(input, log.redact);
+  const record = redactDeep(input, log.redact);
   if (event.kind === 'start') return startMessage(record);
   if (event.kind === 'phase') return phaseMessage(event.entry, record);
   return endMessage(record);
@@ -312,7 +312,7 @@ async function sendChatMessage(webhookUrl: string, message: ChatMessage, log: Lo
       log.warning(`notify-webhook-url must be an http(s) URL (got ${url.protocol.replace(/[^a-z+.-]/gi, '')}); no chat message was sent. The rollback goes on.`);
       return false;
     }
-    const body = JSON.stringify(redactStrings(message, log.redact));
+    const body = JSON.stringify(redactDeep(message, log.redact));
     const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     let last = await post(url, body, timeoutMs, log);
     if (!last.ok && last.retryable && !failing.has(url.href)) {

@@ -6,22 +6,11 @@
  * inlineText / codeSpan / linkText, so it renders as text and cannot add HTML or break a table.
  */
 import type { Log } from '../core/log.js';
+import { redactDeep } from '../core/secrets.js';
 import { budgets, OFF_CRITICAL_PATH } from '../pipeline/budgets.js';
 import { standingFailures } from '../pipeline/timeline.js';
 import { PHASES, type ComponentRecord, type DeploymentRef, type RollbackRecord, type TimelineEntry } from '../pipeline/record.js';
 import { codeSpan, formatBytes, formatDuration, inlineText, linkText, table } from './markdown.js';
-
-/**
- * Every string in a value passed through `redact`. Reports redact the record before they escape
- * it: escaping rewrites characters (`_`, `#`, `&`) a password may hold, and a redaction of the
- * finished text would then no longer find it.
- */
-export function redactStrings<T>(value: T, redact: (text: string) => string): T {
-  if (typeof value === 'string') return redact(value) as T;
-  if (Array.isArray(value)) return value.map((v) => redactStrings(v, redact)) as T;
-  if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, redactStrings(v, redact)])) as T;
-  return value;
-}
 
 /** Under the failure heading of a rollback that stopped before the pipeline returned a record. */
 export const NOTHING_CHANGED = 'The rollback stopped before it started. Nothing was changed.';
@@ -321,9 +310,9 @@ export function ganttChart(timeline: TimelineEntry[]): string | undefined {
   return lines.join('\n');
 }
 
-/** With `log`, the record is redacted before anything is escaped (see redactStrings). */
+/** With `log`, the record is redacted before anything is escaped (see redactDeep). */
 export function rollbackSummaryMarkdown(input: RollbackRecord, log?: Log): string {
-  const record = log ? redactStrings(input, log.redact) : input;
+  const record = log ? redactDeep(input, log.redact) : input;
   const heading = `## ${STATUS_EMOJI[record.status]} ${inlineText(statusLine(record))}`;
   const facts = [
     `Reason: ${inlineText(record.reason)}`,

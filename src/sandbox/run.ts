@@ -21,7 +21,8 @@ import { selectScope } from '../pipeline/scope.js';
 import { drillSummaryMarkdown } from '../report/drill-summary.js';
 import { rollbackHtml } from '../report/html.js';
 import { incidentBody } from '../report/incident.js';
-import { redactStrings, rollbackSummaryMarkdown } from '../report/rollback-summary.js';
+import { rollbackSummaryMarkdown } from '../report/rollback-summary.js';
+import { redactDeep } from '../core/secrets.js';
 import { loadChecks, runSmokeTest } from '../smoke/smoke-test.js';
 import type { Cleanup } from './cleanup.js';
 import { dbmate, findDbmate } from './dbmate.js';
@@ -248,7 +249,7 @@ export async function runSandbox(opts: SandboxOptions, cleanup: Cleanup, log: Lo
       progress: quiet(opts.progress, cleanup),
       // The sandbox's incident record is a file in the report folder instead of a GitHub issue.
       report: async (r) => {
-        await writeFile(incidentPath, log.redact(incidentBody(redactStrings(r, log.redact))));
+        await writeFile(incidentPath, log.redact(incidentBody(redactDeep(r, log.redact))));
         incidentWritten = true;
         return incidentPath;
       },
@@ -259,7 +260,7 @@ export async function runSandbox(opts: SandboxOptions, cleanup: Cleanup, log: Lo
   cleanup.check();
   const dbmateStatus = await dbmate(dbmateBin, databaseUrl, migrations, ['status'], cleanup.signal);
   cleanup.check();
-  const safe = redactStrings(record, log.redact);
+  const safe = redactDeep(record, log.redact);
   const files = { markdown: join(opts.reportDir, 'report.md'), html: join(opts.reportDir, 'report.html'), incident: incidentWritten ? incidentPath : undefined };
   await writeFile(files.markdown, log.redact(rollbackSummaryMarkdown(safe, log)));
   await writeFile(files.html, log.redact(rollbackHtml(safe, { title: 'rollback-kit sandbox: v2 rolled back to v1', plan, before: before.checks })));
@@ -305,7 +306,7 @@ export async function runSandboxDrill(opts: SandboxOptions, cleanup: Cleanup, lo
     { progress: quiet(opts.progress, cleanup) },
     log,
   );
-  const safe = redactStrings(record, log.redact);
+  const safe = redactDeep(record, log.redact);
   const markdown = join(opts.reportDir, 'drill.md');
   await writeFile(markdown, log.redact(drillSummaryMarkdown(safe, log)));
   return {

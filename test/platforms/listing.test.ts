@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { RollbackKitError } from '../../src/core/errors.js';
 import { StepDeadline } from '../../src/platforms/http/deadline.js';
 import { OutOfTime } from '../../src/platforms/http/client.js';
-import { checkListingTime, listingBound, listingPage, PageGuard } from '../../src/platforms/listing.js';
+import { checkListingTime, listingBound, listingPage, PageGuard, pageInTime } from '../../src/platforms/listing.js';
 import { fakeClock } from './fake-http.js';
 
 describe('listing bound', () => {
@@ -14,6 +14,21 @@ describe('listing bound', () => {
     await expect(listingPage(bound, 3, cut)).rejects.toThrow(/^Listing the releases of app shop took longer than timeout-seconds \(60 s\): 3 page\(s\) read, and the list goes on\.$/);
     await expect(listingPage(bound, 0, cut)).rejects.toThrow(/did not answer/);
     await expect(listingPage(bound, 3, () => Promise.resolve('page'))).resolves.toBe('page');
+  });
+
+  it('for a listing that tells of its end itself, a later page past or cut by the deadline is no page, not an error', async () => {
+    const clock = fakeClock();
+    const bound = listingBound(new StepDeadline(clock.now, 60), 'the production deployments of project shop');
+    const cut = () => Promise.reject(new OutOfTime('Vercel did not answer GET /v6/deployments before the step\'s deadline.'));
+    await expect(pageInTime(bound, 3, cut)).resolves.toBeUndefined();
+    await expect(pageInTime(bound, 0, cut)).rejects.toThrow(/did not answer/);
+    await expect(pageInTime(bound, 3, () => Promise.resolve('page'))).resolves.toEqual({ page: 'page' });
+    await clock.sleep(60_000);
+    let asked = 0;
+    const count = () => Promise.resolve(++asked);
+    await expect(pageInTime(bound, 3, count)).resolves.toBeUndefined();
+    await expect(pageInTime(bound, 0, count)).resolves.toEqual({ page: 1 });
+    expect(asked).toBe(1);
   });
 
   it('allows any number of pages before the deadline, and always the first page', async () => {

@@ -10,7 +10,8 @@ import { vercelError } from '../../src/platforms/vercel/errors.js';
 import { parseDeployment, parseProject, type Deployment } from '../../src/platforms/vercel/model.js';
 import { parseRetryAfter, retryDelay, DEFAULT_RETRY } from '../../src/platforms/http/retry.js';
 import { promoteOnVercel } from '../../src/platforms/vercel/rollback.js';
-import { PAGE_SIZE, productionDeployments, type ListingProgress } from '../../src/platforms/vercel/api.js';
+import { PAGE_SIZE, productionDeployments } from '../../src/platforms/vercel/api.js';
+import type { ListingProgress } from '../../src/platforms/listing.js';
 import { StepDeadline } from '../../src/platforms/http/deadline.js';
 import { describeKinds, findLastVerified, findPrevious, parseDeploymentRef } from '../../src/platforms/vercel/target.js';
 import { shopFixture, TEAM_ID, TOKEN, type ShopFixture } from './fixture.js';
@@ -123,7 +124,11 @@ describe('VercelClient against the local API', () => {
 });
 
 describe('the production list, on the step\'s clock', () => {
-  it('asks for no page once the step\'s deadline has passed, and says it stopped there', async () => {
+  /**
+   * Lists 250 production deployments on a 30 s step whose clock the test moves: `afterPage` runs
+   * after each page with a way to move it on. Returns how far the listing got and what was asked.
+   */
+  async function listOnStepClock(afterPage: (moveOn: (ms: number) => void, f: ShopFixture) => void) {
     const f = (fixture = await shopFixture({ historySize: 250 }));
     let now = Date.UTC(2026, 11, 1, 12);
     const step = new StepDeadline(() => now, 30);
@@ -132,12 +137,24 @@ describe('the production list, on the step\'s clock', () => {
     let read = 0;
     for await (const page of productionDeployments(c, f.project.id, { deadline: step, progress })) {
       read += page.length;
-      // The step's clock moves on (a retry's wait, an earlier lookup): 20 s a page.
-      now += 20_000;
+      afterPage((ms) => (now += ms), f);
     }
-    expect(progress).toEqual({ pages: 2, timedOut: true });
-    expect(read).toBe(2 * PAGE_SIZE);
-    expect(f.vercel.requests.filter((q) => q.path === '/v6/deployments')).toHaveLength(2);
+    return { progress, read, asked: f.vercel.requests.filter((q) => q.path === '/v6/deployments').length };
+  }
+
+  it('asks for no page once the step\'s deadline has passed, and says it stopped there', async () => {
+    // The step's clock moves on (a retry's wait, an earlier lookup): 20 s a page.
+    const listed = await listOnStepClock((moveOn) => moveOn(20_000));
+    expect(listed).toEqual({ progress: { pages: 2, timedOut: true }, read: 2 * PAGE_SIZE, asked: 2 });
+  });
+
+  it('ends at the page the deadline cut on its way, and says it stopped there rather than at the end', async () => {
+    // 50 ms of the step are left, and Vercel now stalls for a minute: the client cuts the next page.
+    const listed = await listOnStepClock((moveOn, f) => {
+      moveOn(30_000 - 50);
+      f.vercel.latencyMs = 60_000;
+    });
+    expect(listed).toEqual({ progress: { pages: 1, timedOut: true }, read: PAGE_SIZE, asked: 1 });
   });
 });
 

@@ -158,6 +158,20 @@ describe('drill issue', () => {
     expect(log.lines.join('\n')).not.toContain(TOKEN);
   });
 
+  it('a repository that is not owner/name, no token, or an API URL that is no URL: warnings that say which, no request', async () => {
+    const log = memoryLog();
+    const target = { apiUrl: gh.url, repository: REPO, token: TOKEN };
+    expect(await recordDrill({ ...target, repository: 'just-a-name' }, record(), log)).toBeUndefined();
+    expect(await recordDrill({ ...target, token: '' }, record(), log)).toBeUndefined();
+    expect(await recordDrill({ ...target, apiUrl: 'not a url' }, record(), log)).toBeUndefined();
+    expect(log.lines.filter((l) => l.startsWith('warning: '))).toEqual([
+      'warning: The drill issue was not written: the repository must look like owner/name (got "just-a-name").',
+      'warning: The drill issue was not written: no github-token was given.',
+      'warning: The drill issue was not written: GITHUB_API_URL is not a URL.',
+    ]);
+    expect(gh.requests).toEqual([]);
+  });
+
   it('reads only well-formed result markers', () => {
     expect(parseResult(resultMarker(row(1)))).toEqual(row(1));
     expect(parseResult('<!-- rollback-kit:drill-result at=yesterday status=passed back=1 forward=1 total=1 budget=1 -->')).toBeUndefined();

@@ -107,4 +107,15 @@ describe('redact, then cut', () => {
     expect(redactDeep({ a: ['to"ken|<secret>'], ok: true, n: 1 }, log.redact)).toEqual({ a: ['***'], ok: true, n: 1 });
     expect(log.excerpt(`${'y'.repeat(10)}to"ken|<secret>`, 15)).toBe(`${'y'.repeat(10)}***`);
   });
+
+  it('redactDeep, the one redaction of every record and report, walks a whole record and keeps a Date whole', () => {
+    const log = memoryLog();
+    log.secret('s3cr3t-Passw0rd_#&');
+    const at = new Date(Date.UTC(2026, 11, 1));
+    const record = { status: 'failed', components: [{ error: 'login failed for s3cr3t-Passw0rd_#&', ms: 12, skipped: null }], at };
+    const safe = redactDeep(record, log.redact);
+    expect(safe).toEqual({ status: 'failed', components: [{ error: 'login failed for ***', ms: 12, skipped: null }], at });
+    expect(safe.at).toBe(at);
+    expect(record.components[0]!.error).toContain('s3cr3t');
+  });
 });

@@ -8,7 +8,7 @@ import { parseConnectionString } from '../../db/connection.js';
 import { runDrill, type DrillRecord } from '../../pipeline/drill.js';
 import { readDrillPlan } from '../../pipeline/plan-source.js';
 import { recordDrill } from '../../report/drill-issue.js';
-import { redactStrings } from '../../report/rollback-summary.js';
+import { redactDeep } from '../../core/secrets.js';
 import { runSandboxDrill } from '../../sandbox/run.js';
 import type { CommandResult, CommandSpec } from '../command.js';
 import type { Cli } from '../context.js';
@@ -81,5 +81,5 @@ function drillResult(cli: Cli, record: DrillRecord): CommandResult {
   for (const r of record.readiness) t.say(`  ${r.status === 'ok' ? '✓' : r.status === 'failed' ? '✗' : r.status === 'warning' ? '!' : '–'} ${r.component ? `${r.component} ` : ''}${r.check}: ${r.detail}`);
   for (const f of record.failures) t.say(`✗ ${f}`);
   for (const step of record.nextSteps) t.say(`• ${step}`);
-  return { ok: record.status !== 'failed', status: record.status, record: redactStrings(record, cli.log.redact) };
+  return { ok: record.status !== 'failed', status: record.status, record: redactDeep(record, cli.log.redact) };
 }

@@ -11,7 +11,8 @@ import { runRollback, type RollbackRequest } from '../../pipeline/rollback.js';
 import { DATABASE } from '../../pipeline/scope.js';
 import { parseTimeline } from '../../pipeline/timeline.js';
 import { tellingDeps } from '../../report/rollback-deps.js';
-import { redactStrings, statusLine } from '../../report/rollback-summary.js';
+import { statusLine } from '../../report/rollback-summary.js';
+import { redactDeep } from '../../core/secrets.js';
 import type { CommandResult, CommandSpec } from '../command.js';
 import { UsageError, type Cli } from '../context.js';
 import { seconds } from '../terminal.js';
@@ -113,5 +114,5 @@ export function reportRecord(cli: Cli, record: RollbackRecord): CommandResult {
   t.say('');
   t.say(`${cli.log.redact(statusLine(record))} (${seconds(used)} of the ${seconds(record.budgetMs)} budget)`);
   for (const step of record.nextSteps) t.say(`• ${step}`);
-  return { ok: DONE.has(record.status), status: record.status, record: redactStrings(record, cli.log.redact) };
+  return { ok: DONE.has(record.status), status: record.status, record: redactDeep(record, cli.log.redact) };
 }

@@ -1,9 +1,8 @@
 /** The Vercel endpoints a rollback uses (see the API reference): one function each, parsed tolerantly. */
 import type { VercelClient } from './client.js';
 import { parseAliasPage, parseDeployment, parseDeploymentPage, parseProject, type Deployment, type FailedAlias, type Project } from './model.js';
-import { PageGuard } from '../listing.js';
+import { listingBound, pageInTime, PageGuard, type ListingProgress } from '../listing.js';
 import type { StepDeadline } from '../http/deadline.js';
-import { OutOfTime } from '../http/client.js';
 
 export async function getProject(client: VercelClient, idOrName: string, rollbackInfo = false): Promise<Project> {
   const data = await client.get(`/v9/projects/${encodeURIComponent(idOrName)}`, { rollbackInfo: rollbackInfo || undefined });
@@ -15,12 +14,6 @@ export async function getDeployment(client: VercelClient, idOrUrl: string): Prom
 }
 
 export const PAGE_SIZE = 100;
-
-/** How far a listing got: pages read, and whether it stopped at its deadline rather than at the end. */
-export interface ListingProgress {
-  pages: number;
-  timedOut: boolean;
-}
 
 /**
  * Production deployments of a project, newest first, one page per iteration; stops when Vercel
@@ -35,25 +28,17 @@ export async function* productionDeployments(
   opts: { until?: number; deadline?: StepDeadline; progress?: ListingProgress } = {},
 ): AsyncGenerator<Deployment[]> {
   const progress = opts.progress ?? { pages: 0, timedOut: false };
-  const guard = new PageGuard(`the production deployments of project ${projectId}`);
+  const what = `the production deployments of project ${projectId}`;
+  const guard = new PageGuard(what);
+  const bound = opts.deadline && listingBound(opts.deadline, what);
   let until = opts.until;
   for (;;) {
-    if (opts.deadline && opts.deadline.left() === 0) {
+    const got = await pageInTime(bound, progress.pages, () => client.get('/v6/deployments', { projectId, target: 'production', limit: PAGE_SIZE, until }));
+    if (!got) {
       progress.timedOut = true;
       return;
     }
-    let data: unknown;
-    try {
-      data = await client.get('/v6/deployments', { projectId, target: 'production', limit: PAGE_SIZE, until });
-    } catch (err) {
-      // The deadline passed while a later page was on its way: the list goes on, as above.
-      if (err instanceof OutOfTime && progress.pages > 0) {
-        progress.timedOut = true;
-        return;
-      }
-      throw err;
-    }
-    const { deployments, next } = parseDeploymentPage(data);
+    const { deployments, next } = parseDeploymentPage(got.page);
     progress.pages++;
     yield deployments;
     if (next === undefined || deployments.length === 0) return;

@@ -6,7 +6,8 @@
  */
 import { RollbackKitError } from '../../core/errors.js';
 import type { Log } from '../../core/log.js';
-import { getDeployment, getProject, productionDeployments, requestPromote, requestRollback, type ListingProgress } from './api.js';
+import { getDeployment, getProject, productionDeployments, requestPromote, requestRollback } from './api.js';
+import type { ListingProgress } from '../listing.js';
 import { sleep as realSleep, VercelApiError, VercelClient } from './client.js';
 import { vercelError, type ErrorContext } from './errors.js';
 import { describeDeployment, type Deployment, type Project } from './model.js';
