@@ -481,7 +481,8 @@ function applyOutcome(rec: ComponentRecord, o: PromoteOutcome): void {
 /**
  * Names this incident across re-runs and jobs. The bad deployment (`from`) says it best; without
  * it, the workflow run (a "Re-run jobs" keeps GITHUB_RUN_ID); without that (the CLI), what
- * production served when this run planned.
+ * production served when this run planned, or, once a rollback it made is live (a git-revert pull
+ * request merged since), what production served when that rollback was made.
  */
 function incidentKey(environment: string, all: ComponentPlan[], components: ComponentPlan[], outcomes: PromoteOutcome[], request: RollbackRequest): string {
   // Every component's `from`, in scope or not: the app job and the database job of one rollback
@@ -489,7 +490,7 @@ function incidentKey(environment: string, all: ComponentPlan[], components: Comp
   const explicit = all.filter((c) => c.from).map((c) => `${c.name}@${c.from}`);
   if (explicit.length) return `${environment}:${explicit.join(',')}`;
   if (request.github.runId) return `${environment}:run-${request.github.runId}`;
-  const resolved = components.map((c, i) => `${c.name}@${outcomes[i]?.from.id ?? outcomes[i]?.from.commitSha ?? '?'}`);
+  const resolved = components.map((c, i) => `${c.name}@${outcomes[i]?.rolledBackFrom ?? outcomes[i]?.from.id ?? outcomes[i]?.from.commitSha ?? '?'}`);
   return `${environment}:${resolved.join(',') || 'database'}`;
 }
 

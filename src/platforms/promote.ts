@@ -147,6 +147,11 @@ export interface PromoteOutcome {
   queued?: boolean;
   /** A second summary table: the deployments passed over, or the commits reverted. */
   details?: { header: [string, string]; rows: [string, string][] };
+  /**
+   * What production ran when the rollback now live was made (git-revert: the HEAD its merged
+   * commits name), so that a re-run names the same incident as the run that made it.
+   */
+  rolledBackFrom?: string;
 }
 
 /** Outcomes that changed what production serves (a queued one, accepted but not live, too: see notLiveYet). */
@@ -358,6 +363,7 @@ export async function promotePrevious(request: PromoteRequest, log: Log): Promis
         notes: result.notes,
         skipped: [],
         details: { header: ['reverted commit', 'subject'], rows: result.reverted.map((c): [string, string] => [c.sha, c.subject]) },
+        rolledBackFrom: result.rolledBackFrom,
       };
     }
     case 'command': {

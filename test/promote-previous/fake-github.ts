@@ -1,8 +1,11 @@
 /**
  * A local stand-in for the parts of GitHub's REST API that git-revert uses: repository access and
  * pull requests. Like GitHub it checks the token, answers 422 "Validation Failed" when the head
- * branch is missing from the repository or already has an open pull request, and returns html_url.
- * The head branch is looked up in the real bare repository the test pushes to.
+ * branch is missing from the repository, has no commits the base lacks ("No commits between"), or
+ * already has an open pull request, and returns html_url. It lists pull requests newest first, a
+ * page of per_page (30 unless asked, at most 100) at a time with a Link header to the next, and
+ * filters them by state (open unless asked; closed includes merged, which carry merged_at). The
+ * branches are looked up in the real bare repository the test pushes to.
  */
 import { execFileSync } from 'node:child_process';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
@@ -15,6 +18,8 @@ export interface FakePull {
   head: string;
   base: string;
   state: 'open' | 'closed';
+  /** When it was merged (then it is closed too); null while open or closed without merging. */
+  merged_at: string | null;
   html_url: string;
 }
 
@@ -43,6 +48,11 @@ export async function startFakeGitHub(opts: { token: string; owner: string; repo
       return false;
     }
   };
+  /** Commits on head that base lacks: GitHub refuses a pull request with none. */
+  const commitsAhead = (base: string, head: string) =>
+    Number(execFileSync('git', ['--git-dir', opts.bareRepo, 'rev-list', '--count', `refs/heads/${base}..refs/heads/${head}`], { encoding: 'utf8' }).trim());
+  const invalid = (res: ServerResponse, error: Record<string, string>) =>
+    json(res, 422, { message: 'Validation Failed', errors: [{ resource: 'PullRequest', ...error }], documentation_url: 'https://docs.github.com/rest/pulls/pulls#create-a-pull-request', status: '422' });
   const handle = (req: IncomingMessage, res: ServerResponse, raw: string) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
     fake.requests.push({ method: req.method ?? '', path: url.pathname, authorization: req.headers.authorization });
@@ -57,8 +67,17 @@ export async function startFakeGitHub(opts: { token: string; owner: string; repo
     if (req.method === 'GET' && rest === '/pulls') {
       const head = url.searchParams.get('head');
       const state = url.searchParams.get('state') ?? 'open';
-      const list = fake.pulls.filter((p) => (state === 'all' || p.state === state) && (!head || `${opts.owner}:${p.head}` === head));
-      return json(res, 200, list.map((p) => ({ ...p, head: { ref: p.head }, base: { ref: p.base } })));
+      const perPage = Math.min(100, Number(url.searchParams.get('per_page') ?? 30));
+      const page = Number(url.searchParams.get('page') ?? 1);
+      const list = fake.pulls.filter((p) => (state === 'all' || p.state === state) && (!head || `${opts.owner}:${p.head}` === head)).reverse();
+      const shown = list.slice((page - 1) * perPage, page * perPage);
+      if (list.length > page * perPage) {
+        const next = new URL(url.toString().replace('http://localhost', fake.url));
+        next.searchParams.set('page', String(page + 1));
+        next.searchParams.set('per_page', String(perPage));
+        res.setHeader('link', `<${next.toString()}>; rel="next"`);
+      }
+      return json(res, 200, shown.map((p) => ({ ...p, head: { ref: p.head }, base: { ref: p.base } })));
     }
     if (req.method === 'POST' && rest === '/pulls') {
       const body = JSON.parse(raw || '{}') as { title?: string; head?: string; base?: string; body?: string };
@@ -67,13 +86,13 @@ export async function startFakeGitHub(opts: { token: string; owner: string; repo
         return res.end(JSON.stringify({ message: 'You have exceeded a secondary rate limit. Please wait a few minutes before you try again.', status: '403' }));
       }
       if (fake.failCreate) return json(res, fake.failCreate, { message: 'Resource not accessible by integration', status: String(fake.failCreate) });
-      if (!body.title || !body.head || !body.base) return json(res, 422, { message: 'Validation Failed', errors: [{ resource: 'PullRequest', code: 'missing_field' }], status: '422' });
-      if (!branchExists(body.head)) return json(res, 422, { message: 'Validation Failed', errors: [{ resource: 'PullRequest', field: 'head', code: 'invalid' }], status: '422' });
-      if (fake.pulls.some((p) => p.head === body.head && p.state === 'open')) {
-        return json(res, 422, { message: 'Validation Failed', errors: [{ resource: 'PullRequest', code: 'custom', message: `A pull request already exists for ${opts.owner}:${body.head}.` }], status: '422' });
-      }
+      if (!body.title || !body.head || !body.base) return invalid(res, { code: 'missing_field' });
+      if (!branchExists(body.head)) return invalid(res, { field: 'head', code: 'invalid' });
+      if (!branchExists(body.base)) return invalid(res, { field: 'base', code: 'invalid' });
+      if (fake.pulls.some((p) => p.head === body.head && p.state === 'open')) return invalid(res, { code: 'custom', message: `A pull request already exists for ${opts.owner}:${body.head}.` });
+      if (commitsAhead(body.base, body.head) === 0) return invalid(res, { code: 'custom', message: `No commits between ${body.base} and ${body.head}` });
       const number = fake.pulls.length + 1;
-      const pull: FakePull = { number, title: body.title, body: body.body ?? '', head: body.head, base: body.base, state: 'open', html_url: `https://github.com/${opts.owner}/${opts.repo}/pull/${number}` };
+      const pull: FakePull = { number, title: body.title, body: body.body ?? '', head: body.head, base: body.base, state: 'open', merged_at: null, html_url: `https://github.com/${opts.owner}/${opts.repo}/pull/${number}` };
       fake.pulls.push(pull);
       return json(res, 201, { ...pull, head: { ref: pull.head }, base: { ref: pull.base } });
     }

@@ -89,9 +89,10 @@ type Method = 'merge' | 'squash' | 'squash-blank' | 'rebase';
  * squash: one commit, "<title> (#N)" and the list of the branch's commit messages (the default
  * for several commits). squash-blank: the repository setting that leaves the body blank; with one
  * commit the subject is that commit's ("Revert "…" (#N)"). rebase: the commits replayed on main.
- * Then the pull request is closed and its branch deleted ("Automatically delete head branches").
+ * Then the pull request is closed as merged and its branch deleted ("Automatically delete head
+ * branches"), unless keepBranch: a repository without that setting keeps it.
  */
-function mergePullRequest(s: Scene, method: Method): string {
+function mergePullRequest(s: Scene, method: Method, { keepBranch = false } = {}): string {
   const pr = s.github.pulls.at(-1)!;
   const head = `origin/${pr.head}`;
   git(s.dev, 'fetch', '-q', 'origin');
@@ -110,8 +111,9 @@ function mergePullRequest(s: Scene, method: Method): string {
     git(s.dev, 'merge', '-q', '--squash', head);
     git(s.dev, 'commit', '-q', '-m', message);
   }
-  git(s.dev, 'push', '-q', 'origin', 'main', `:refs/heads/${pr.head}`);
+  git(s.dev, 'push', '-q', 'origin', 'main', ...(keepBranch ? [] : [`:refs/heads/${pr.head}`]));
   pr.state = 'closed';
+  pr.merged_at = new Date().toISOString();
   return git(s.dev, 'rev-parse', 'HEAD');
 }
 
@@ -130,16 +132,18 @@ describe('git-revert after its pull request was merged', () => {
       expect(git(s.dev, 'diff', '--stat', s.sha.good, merged)).toBe('');
 
       const again = await roll(s, { target: 'previous' });
-      expect(again).toMatchObject({ status: 'already-current', fromSha: merged, toSha: s.sha.good, reverted: [] });
+      // What main ran when the rollback was made: what the run that made it named the incident by.
+      expect(again).toMatchObject({ status: 'already-current', fromSha: merged, toSha: s.sha.good, reverted: [], rolledBackFrom: s.sha.bad2 });
       expect(again.notes[0]).toBe(
         `main already holds the rollback to ${short(s.sha.good)} (merged as ${short(merged)}): going back one commit from there would undo the rollback and ship the rolled-back code again, so target previous changes nothing. To go further back, give target: <SHA of the commit to go back to>.`,
       );
       expect(s.github.pulls).toHaveLength(1);
       expect(remoteBranches(s)).toEqual(['main']);
       expect(git(s.bare, 'rev-parse', 'main')).toBe(merged);
-      // Each revert names the target in a trailer (what a rebase merge keeps of the rollback).
-      const trailers = git(s.bare, 'log', '--format=%(trailers:key=Rollback-kit-target,valueonly)', `${s.sha.bad2}..${reverts}`).split('\n').filter(Boolean);
-      expect(trailers).toEqual([s.sha.good, s.sha.good]);
+      // Each revert names the target and the HEAD it was made from in trailers (what a rebase merge keeps of the rollback).
+      const trailers = (key: string) => git(s.bare, 'log', `--format=%(trailers:key=${key},valueonly)`, `${s.sha.bad2}..${reverts}`).split('\n').filter(Boolean);
+      expect(trailers('Rollback-kit-target')).toEqual([s.sha.good, s.sha.good]);
+      expect(trailers('Rollback-kit-from')).toEqual([s.sha.bad2, s.sha.bad2]);
     });
   }
 
@@ -150,7 +154,8 @@ describe('git-revert after its pull request was merged', () => {
     const merged = mergePullRequest(s, 'squash-blank');
     expect(git(s.dev, 'log', '-1', '--format=%B', merged)).toBe('Revert "bad two" (#1)');
     const again = await roll(s, { target: 'previous' });
-    expect(again).toMatchObject({ status: 'already-current', toSha: s.sha.bad1 });
+    // No trailer left: the squash's parent is what main ran when the rollback was made.
+    expect(again).toMatchObject({ status: 'already-current', toSha: s.sha.bad1, rolledBackFrom: s.sha.bad2 });
     expect(again.notes[0]).toContain(`already holds the rollback to ${short(s.sha.bad1)} (merged as ${short(merged)})`);
     expect(s.github.pulls).toHaveLength(1);
   });
@@ -240,5 +245,126 @@ describe('git-revert with from: the bad commit already undone on main', () => {
     git(s.dev, 'push', '-q', 'origin', 'main');
     const r = await roll(s, { target: s.sha.good, from: s.sha.bad2 });
     expect(r).toMatchObject({ status: 'rolled-back', fromSha: reland, toSha: s.sha.good });
+  });
+});
+
+describe('git-revert when an earlier rollback branch is still on GitHub (no "Automatically delete head branches")', () => {
+  for (const method of ['merge', 'squash', 'rebase'] as const) {
+    it(`${method}, main moved on before the merge: the same explicit target is already-current, and no pull request is opened`, async () => {
+      const s = await scene();
+      expect((await roll(s, { target: s.sha.good })).status).toBe('rolled-back');
+      await commit(s.dev, { 'docs.txt': 'runbook\n' }, 'docs while the rollback waited');
+      git(s.dev, 'push', '-q', 'origin', 'main');
+      const merged = mergePullRequest(s, method, { keepBranch: true });
+      const branch = `rollback/${short(s.sha.good)}`;
+      const kept = git(s.bare, 'rev-parse', branch);
+
+      const again = await roll(s, { target: s.sha.good });
+      expect(again).toMatchObject({ status: 'already-current', fromSha: merged, toSha: s.sha.good, rolledBackFrom: s.sha.bad2, reverted: [] });
+      expect(again.notes[0]).toBe(`main already holds the rollback to ${short(s.sha.good)} (merged as ${short(merged)}): nothing to revert.`);
+      expect(s.github.pulls).toHaveLength(1);
+      expect(remoteBranches(s)).toEqual(['main', branch]);
+      expect(git(s.bare, 'rev-parse', branch)).toBe(kept);
+    });
+  }
+
+  for (const method of ['merge', 'squash'] as const) {
+    it(`${method}, then a new bad commit: a new rollback to the same commit goes on a branch of its own, the old one left as it was`, async () => {
+      const s = await scene();
+      expect((await roll(s, { target: s.sha.good })).status).toBe('rolled-back');
+      mergePullRequest(s, method, { keepBranch: true });
+      const stale = `rollback/${short(s.sha.good)}`;
+      const kept = git(s.bare, 'rev-parse', stale);
+      const bad3 = await commit(s.dev, { 'app.txt': 'v4 broken again\n' }, 'bad three');
+      git(s.dev, 'push', '-q', 'origin', 'main');
+
+      const again = await roll(s, { target: s.sha.good });
+      const fresh = `rollback/${short(s.sha.good)}-from-${short(bad3)}`;
+      expect(again).toMatchObject({ status: 'rolled-back', fromSha: bad3, toSha: s.sha.good, branch: fresh, pullRequestUrl: 'https://github.com/acme/shop/pull/2' });
+      expect(again.notes).toContain(`${stale} on origin is not this rollback's (an earlier rollback's, already merged or closed, or made from another commit of main): it is left as it is, and this rollback uses ${fresh}.`);
+      expect(git(s.bare, 'rev-parse', stale)).toBe(kept);
+      expect(s.github.pulls.map((p) => p.head)).toEqual([stale, fresh]);
+      expect(git(s.bare, 'diff', '--stat', s.sha.good, fresh)).toBe('');
+
+      // Its own re-run finds it and its pull request.
+      const third = await roll(s, { target: s.sha.good });
+      expect(third).toMatchObject({ status: 'already-current', branch: fresh, pullRequestUrl: 'https://github.com/acme/shop/pull/2' });
+      expect(s.github.pulls).toHaveLength(2);
+    });
+  }
+
+  it('a branch of that name that someone else pushed is neither adopted nor overwritten', async () => {
+    const s = await scene();
+    git(s.dev, 'checkout', '-q', '-b', `rollback/${short(s.sha.good)}`);
+    const theirs = await commit(s.dev, { 'app.txt': 'hand-made fix\n' }, 'hand-made rollback');
+    git(s.dev, 'push', '-q', 'origin', `rollback/${short(s.sha.good)}`);
+    git(s.dev, 'checkout', '-q', 'main');
+
+    const r = await roll(s, { target: s.sha.good });
+    const fresh = `rollback/${short(s.sha.good)}-from-${short(s.sha.bad2)}`;
+    expect(r).toMatchObject({ status: 'rolled-back', branch: fresh });
+    expect(git(s.bare, 'rev-parse', `rollback/${short(s.sha.good)}`)).toBe(theirs);
+    expect(s.github.pulls.map((p) => p.head)).toEqual([fresh]);
+    expect(git(s.bare, 'diff', '--stat', s.sha.good, fresh)).toBe('');
+  });
+
+  it('both names taken by branches not its own: refused, nothing pushed or opened', async () => {
+    const s = await scene();
+    for (const name of [`rollback/${short(s.sha.good)}`, `rollback/${short(s.sha.good)}-from-${short(s.sha.bad2)}`]) git(s.dev, 'push', '-q', 'origin', `${s.sha.root}:refs/heads/${name}`);
+    await expect(roll(s, { target: s.sha.good })).rejects.toThrow(
+      new RegExp(`rollback/${short(s.sha.good)} and rollback/${short(s.sha.good)}-from-${short(s.sha.bad2)} are already on origin and neither is this rollback's .*Nothing was pushed`),
+    );
+    expect(s.github.pulls).toEqual([]);
+    expect(git(s.bare, 'rev-parse', `rollback/${short(s.sha.good)}`)).toBe(s.sha.root);
+  });
+
+  it('a pull request closed without merging: the re-run opens it again and says the earlier one was closed', async () => {
+    const s = await scene();
+    expect((await roll(s, { target: s.sha.good })).status).toBe('rolled-back');
+    s.github.pulls[0]!.state = 'closed';
+    const again = await roll(s, { target: s.sha.good });
+    const branch = `rollback/${short(s.sha.good)}`;
+    expect(again).toMatchObject({ status: 'rolled-back', branch, pullRequestUrl: 'https://github.com/acme/shop/pull/2' });
+    expect(again.notes[0]).toBe(
+      `Branch ${branch} was already pushed by an earlier run; its pull request https://github.com/acme/shop/pull/1 was closed without merging, so this run opened https://github.com/acme/shop/pull/2. If the rollback was closed on purpose, close this one too.`,
+    );
+  });
+
+  it('a pushed branch whose pull request was never opened (the earlier run stopped): the re-run opens it', async () => {
+    const s = await scene();
+    s.github.failCreate = 502;
+    await expect(roll(s, { target: s.sha.good })).rejects.toThrow(/502/);
+    // The failed run deletes its branch; one that could not (the runner stopped) leaves it: push it back.
+    expect(remoteBranches(s)).toEqual(['main']);
+    const dir = checkout(s);
+    git(dir, 'checkout', '-q', '-b', 'tmp');
+    git(dir, 'revert', '--no-edit', s.sha.bad2);
+    git(dir, 'commit', '--amend', '-q', '-m', `${git(dir, 'log', '-1', '--format=%B')}\n\nRollback-kit-target: ${s.sha.good}`);
+    git(dir, 'revert', '--no-edit', s.sha.bad1);
+    git(dir, 'commit', '--amend', '-q', '-m', `${git(dir, 'log', '-1', '--format=%B')}\n\nRollback-kit-target: ${s.sha.good}`);
+    git(dir, 'push', '-q', 'origin', `tmp:refs/heads/rollback/${short(s.sha.good)}`);
+    s.github.failCreate = undefined;
+
+    const again = await roll(s, { target: s.sha.good });
+    expect(again).toMatchObject({ status: 'rolled-back', branch: `rollback/${short(s.sha.good)}`, pullRequestUrl: 'https://github.com/acme/shop/pull/1' });
+    expect(again.notes[0]).toBe(`Branch rollback/${short(s.sha.good)} was already pushed by an earlier run; opened its pull request https://github.com/acme/shop/pull/1.`);
+  });
+});
+
+describe('git-revert while an earlier rollback pull request is still open', () => {
+  it('made from an older HEAD (a bad commit landed since): a new one on its own branch, and the note says which to merge', async () => {
+    const s = await scene();
+    expect((await roll(s, { target: s.sha.good })).status).toBe('rolled-back');
+    const bad3 = await commit(s.dev, { 'app.txt': 'v4 broken again\n' }, 'bad three');
+    git(s.dev, 'push', '-q', 'origin', 'main');
+
+    const again = await roll(s, { target: s.sha.good });
+    const stale = `rollback/${short(s.sha.good)}`;
+    const fresh = `rollback/${short(s.sha.good)}-from-${short(bad3)}`;
+    expect(again).toMatchObject({ status: 'rolled-back', branch: fresh, pullRequestUrl: 'https://github.com/acme/shop/pull/2' });
+    expect(again.notes).toContain(
+      `${stale} on origin is not this rollback's (it was made from another commit of main, or by hand), and its pull request https://github.com/acme/shop/pull/1 is still open: it is left as it is, and this rollback uses ${fresh}. Merge this rollback's pull request, not https://github.com/acme/shop/pull/1, and close that one.`,
+    );
+    expect(git(s.bare, 'diff', '--stat', s.sha.good, fresh)).toBe('');
   });
 });

@@ -48,3 +48,6 @@ export async function openGit(cwd: string, log: Log, timeoutMs = 120_000): Promi
   if (email.code !== 0 || !email.stdout.trim()) Object.assign(env, BOT_IDENTITY);
   return git;
 }
+
+/** Whether commit `a` is in the history of `b` (or is `b`). */
+export const isAncestor = async (git: Git, a: string, b: string): Promise<boolean> => (await git.try(['merge-base', '--is-ancestor', a, b])).code === 0;

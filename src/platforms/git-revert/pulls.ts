@@ -9,6 +9,11 @@ export interface PullRequest {
   url: string;
 }
 
+/** A pull request as a re-run finds it: still open, merged, or closed without merging. */
+export interface FoundPullRequest extends PullRequest {
+  state: 'open' | 'merged' | 'closed';
+}
+
 export interface Repo {
   owner: string;
   repo: string;
@@ -43,7 +48,8 @@ function apiError(err: unknown, doing: string, repo: Repo): RollbackKitError {
 export interface PullRequests {
   /** Fails fast, before anything is pushed, when the token cannot see the repository. */
   checkAccess(): Promise<void>;
-  findOpen(branch: string): Promise<PullRequest | undefined>;
+  /** The newest pull request from the branch, whatever its state. */
+  latest(branch: string): Promise<FoundPullRequest | undefined>;
   /** Opens the pull request, or returns the one already open for the branch. */
   open(opts: { branch: string; base: string; title: string; body: string }): Promise<PullRequest>;
 }
@@ -61,13 +67,14 @@ export function pullRequests(token: string, apiUrl: string, repo: Repo): PullReq
         throw apiError(err, 'checking access to the repository', repo);
       }
     },
-    async findOpen(branch) {
+    async latest(branch) {
       try {
-        const { data } = await (await octokit()).rest.pulls.list({ ...repo, state: 'open', head: `${repo.owner}:${branch}` });
+        // Newest first: the first page of one is all that is needed.
+        const { data } = await (await octokit()).rest.pulls.list({ ...repo, state: 'all', head: `${repo.owner}:${branch}`, sort: 'created', direction: 'desc', per_page: 1 });
         const pr = data[0];
-        return pr ? { number: pr.number, url: pr.html_url } : undefined;
+        return pr ? { number: pr.number, url: pr.html_url, state: pr.state === 'open' ? 'open' : pr.merged_at ? 'merged' : 'closed' } : undefined;
       } catch (err) {
-        throw apiError(err, 'looking for an open pull request', repo);
+        throw apiError(err, 'looking for the pull request of the branch', repo);
       }
     },
     async open({ branch, base, title, body }) {
@@ -77,8 +84,8 @@ export function pullRequests(token: string, apiUrl: string, repo: Repo): PullReq
       } catch (err) {
         // 422 "A pull request already exists for owner:branch": a re-run, not a failure.
         if (status(err) === 422) {
-          const existing = await api.findOpen(branch);
-          if (existing) return existing;
+          const existing = await api.latest(branch);
+          if (existing?.state === 'open') return { number: existing.number, url: existing.url };
         }
         throw apiError(err, 'opening the pull request', repo);
       }

@@ -1,12 +1,14 @@
 /**
- * git-revert: undo the commits after the last good one on a new branch `rollback/<short-sha>`,
- * push it, and open a pull request whose merge redeploys the good code. Either all of that
- * happens or nothing is pushed: a conflict stops with the commit named and the checkout restored.
+ * git-revert: undo the commits after the last good one on a new branch `rollback/<short-sha>`
+ * (branch.ts: another name when that one is taken by a branch not this rollback's), push it, and
+ * open a pull request whose merge redeploys the good code. Either all of that happens or nothing
+ * is pushed: a conflict stops with the commit named and the checkout restored.
  */
 import { RollbackKitError } from '../../core/errors.js';
 import type { Log } from '../../core/log.js';
-import { openGit, type Git } from './git.js';
-import { mergedRollback, rollbackBranch, rollbackTitle, rollbackTrailer, short, undoneOnHead } from './merged.js';
+import { chooseBranch } from './branch.js';
+import { isAncestor, openGit, type Git } from './git.js';
+import { mergedRollback, mergedRollbackTo, rollbackBranch, rollbackTitle, rollbackTrailers, short, undoneOnHead } from './merged.js';
 import { parseRepository, pullRequests } from './pulls.js';
 
 export interface GitRevertOptions {
@@ -40,6 +42,12 @@ export interface GitRevertResult {
   pullRequestUrl?: string;
   reverted: { sha: string; subject: string }[];
   notes: string[];
+  /**
+   * When HEAD is (the merge of) a rollback to the target: the HEAD that rollback was made from, as
+   * its commits say. The run that made it saw that commit in production; a re-run names the
+   * incident by it too (the whole rollback's incidentKey).
+   */
+  rolledBackFrom?: string;
 }
 
 /** A revision the user named: a SHA or a ref name, never something git could read as an option. */
@@ -59,8 +67,6 @@ async function resolveCommit(git: Git, rev: string, input: 'target' | 'from'): P
   return r.stdout.trim();
 }
 
-const isAncestor = async (git: Git, a: string, b: string) => (await git.try(['merge-base', '--is-ancestor', a, b])).code === 0;
-
 export async function revertWithPullRequest(opts: GitRevertOptions, log: Log): Promise<GitRevertResult> {
   log.secret(opts.githubToken);
   const remote = opts.remote ?? 'origin';
@@ -76,9 +82,9 @@ export async function revertWithPullRequest(opts: GitRevertOptions, log: Log): P
   if (!base) throw new RollbackKitError('The checkout is on a detached HEAD and no branch is known to open the pull request against.', 'Check out the branch that deploys production (actions/checkout with ref: main).');
   const notes: string[] = [];
   /** Nothing to do; `toSha` is the commit whose code the branch already has. */
-  const done = (note: string, toSha: string): GitRevertResult => {
+  const done = (note: string, toSha: string, rolledBackFrom?: string): GitRevertResult => {
     log.info(note);
-    return { status: 'already-current', fromSha: head, toSha, reverted: [], notes: [note] };
+    return { status: 'already-current', fromSha: head, toSha, reverted: [], notes: [note], rolledBackFrom };
   };
 
   if (fromRev) {
@@ -89,15 +95,21 @@ export async function revertWithPullRequest(opts: GitRevertOptions, log: Log): P
     if (undone) return done(`${base} (${short(head)}) no longer has the changes of ${short(from)}: ${undone}. Nothing to revert.`, head);
   }
   let target: string;
-  if (given) target = given;
-  else {
+  if (given) {
+    // Reached by a rollback merged since, also when other commits landed before the merge: a
+    // rollback again would revert the rollback's own reverts and those commits.
+    const merged = await mergedRollbackTo(git, head, given);
+    if (merged) return done(`${base} already holds the rollback to ${short(given)} (merged as ${short(head)}): nothing to revert.`, given, merged.from);
+    target = given;
+  } else {
     // HEAD^ of a merged rollback is the code it rolled back from (or, after a rebase merge, one of
     // its reverts): a rollback to it would ship that code again.
     const restored = await mergedRollback(git, head, base);
     if (restored) {
       return done(
-        `${base} already holds the rollback to ${short(restored)} (merged as ${short(head)}): going back one commit from there would undo the rollback and ship the rolled-back code again, so target previous changes nothing. To go further back, give target: <SHA of the commit to go back to>.`,
-        restored,
+        `${base} already holds the rollback to ${short(restored.target)} (merged as ${short(head)}): going back one commit from there would undo the rollback and ship the rolled-back code again, so target previous changes nothing. To go further back, give target: <SHA of the commit to go back to>.`,
+        restored.target,
+        restored.from,
       );
     }
     target = await resolveCommit(git, 'HEAD^', 'target');
@@ -121,23 +133,46 @@ export async function revertWithPullRequest(opts: GitRevertOptions, log: Log): P
       const [sha, parents, ...subject] = line.split('\t');
       return { sha: sha!, merge: (parents ?? '').trim().split(' ').length > 1, subject: subject.join('\t') };
     });
-  const branch = rollbackBranch(target);
-  log.info(`Plan: revert ${commits.length} commit(s) on ${base} back to ${short(target)}, on branch ${branch}, and open a pull request:`);
+  const planned = rollbackBranch(target);
+  log.info(`Plan: revert ${commits.length} commit(s) on ${base} back to ${short(target)}, on branch ${planned}, and open a pull request:`);
   for (const c of commits) log.info(`  revert ${short(c.sha)} ${c.subject}`);
   const reverted = commits.map(({ sha, subject }) => ({ sha, subject }));
   if (opts.dryRun) {
-    return { status: 'dry-run', fromSha: head, toSha: target, branch, reverted, notes: [`Dry run: nothing was changed. A real run would revert ${commits.length} commit(s) on ${branch}.`] };
+    return { status: 'dry-run', fromSha: head, toSha: target, branch: planned, reverted, notes: [`Dry run: nothing was changed. A real run would revert ${commits.length} commit(s) on ${planned}.`] };
   }
 
   const prs = pullRequests(opts.githubToken, opts.apiUrl, repo);
   await prs.checkAccess();
-  const onRemote = await git.run(['ls-remote', '--heads', remote, `refs/heads/${branch}`], `Looking for ${branch} on ${remote}`);
-  if (onRemote) {
-    // A previous run pushed it: make sure its pull request is open, and change nothing else.
+  const chosen = await chooseBranch(git, remote, head, target);
+  const branch = chosen.name;
+  for (const name of chosen.passedOver) {
+    // A pull request still open from it (a rollback made from an older HEAD) would not revert
+    // what the branch has had since: whoever merges must know which one is this rollback.
+    const pull = await prs.latest(name);
+    notes.push(
+      pull?.state === 'open'
+        ? `${name} on ${remote} is not this rollback's (it was made from another commit of ${base}, or by hand), and its pull request ${pull.url} is still open: it is left as it is, and this rollback uses ${branch}. Merge this rollback's pull request, not ${pull.url}, and close that one.`
+        : `${name} on ${remote} is not this rollback's (an earlier rollback's, already merged or closed, or made from another commit of ${base}): it is left as it is, and this rollback uses ${branch}.`,
+    );
+    log.warning(notes.at(-1)!);
+  }
+  if (chosen.pushed) {
+    // An earlier run with this HEAD and target pushed it: its pull request is this rollback's,
+    // open, or opened now (that run stopped first, or someone closed it).
+    const earlier = await prs.latest(branch);
+    if (earlier?.state === 'open') {
+      notes.unshift(`Branch ${branch} was already pushed; its pull request is ${earlier.url}.`);
+      log.info(notes[0]!);
+      return { status: 'already-current', fromSha: head, toSha: target, branch, pullRequestUrl: earlier.url, reverted, notes };
+    }
     const pr = await prs.open(pullRequest(branch, base, target, head, reverted, opts.reason, log));
-    notes.push(`Branch ${branch} was already pushed; its pull request is ${pr.url}.`);
+    notes.unshift(
+      earlier?.state === 'closed'
+        ? `Branch ${branch} was already pushed by an earlier run; its pull request ${earlier.url} was closed without merging, so this run opened ${pr.url}. If the rollback was closed on purpose, close this one too.`
+        : `Branch ${branch} was already pushed by an earlier run; opened its pull request ${pr.url}.`,
+    );
     log.info(notes[0]!);
-    return { status: 'already-current', fromSha: head, toSha: target, branch, pullRequestUrl: pr.url, reverted, notes };
+    return { status: 'rolled-back', fromSha: head, toSha: target, branch, pullRequestUrl: pr.url, reverted, notes };
   }
 
   await git.run(['checkout', '-q', '-b', branch], `Creating branch ${branch}`);
@@ -166,10 +201,11 @@ export async function revertWithPullRequest(opts: GitRevertOptions, log: Log): P
           'Revert that commit by hand, or roll back the deployment with provider vercel or command.',
         );
       }
-      // The trailer names the target, so that a re-run after the merge knows the rollback (merged.ts).
-      // --no-verify: the project's own commit hooks have no say over a message we only add a line to.
+      // The trailers name the target and this HEAD, so that a re-run after the merge knows the
+      // rollback and the incident it belongs to (merged.ts).
+      // --no-verify: the project's own commit hooks have no say over a message we only add lines to.
       const message = await git.run(['log', '-1', '--format=%B'], `Reading the revert of ${short(c.sha)}`);
-      await git.run(['commit', '--amend', '-q', '--no-verify', '-m', `${message}\n\n${rollbackTrailer(target)}`], `Marking the revert of ${short(c.sha)}`);
+      await git.run(['commit', '--amend', '-q', '--no-verify', '-m', `${message}\n\n${rollbackTrailers(target, head)}`], `Marking the revert of ${short(c.sha)}`);
     }
     if ((await git.try(['diff', '--quiet', target, 'HEAD'])).code !== 0) {
       const warning = `After the reverts, ${branch} still differs from ${short(target)} (changes that did not come through ${base}'s first-parent history); review the pull request.`;
