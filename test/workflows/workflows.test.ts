@@ -95,6 +95,15 @@ describe('workflows', () => {
     }
   });
 
+  it("auto-rollback: a workflow_run counts only when it is this repository's default branch, never a pull request's run", () => {
+    const jobs = read('auto-rollback.yml').jobs as Record<string, { if?: string }>;
+    const runClause = jobs.smoke!.if!.split('||').find((c) => c.includes("'workflow_run'"))!;
+    // head_branch alone is a name a fork chooses: its pull request run of the deploy workflow says main too.
+    expect(runClause).toContain('github.event.workflow_run.head_branch == github.event.repository.default_branch');
+    expect(runClause).toContain('github.event.workflow_run.head_repository.full_name == github.repository');
+    expect(runClause).toContain("!startsWith(github.event.workflow_run.event, 'pull_request')");
+  });
+
   it('rollback.yml: the database job waits for reviewers (an environment), and scope picks the jobs', () => {
     const wf = read('rollback.yml') as { jobs: Record<string, { if?: string; environment?: string; needs?: unknown }>; concurrency: Record<string, unknown> };
     expect(wf.concurrency).toEqual({ group: 'rollback-${{ inputs.environment }}', 'cancel-in-progress': false });
