@@ -8,7 +8,7 @@ import type { Log } from '../core/log.js';
 import { splitCredentials } from '../core/url-secrets.js';
 import { assertResponse, DEADLINE_FAILURE } from './assertions.js';
 import { CheckConfigError } from './config-error.js';
-import { inRange, type HttpCheck } from './spec.js';
+import { inRange, timeoutSetting, type HttpCheck } from './spec.js';
 
 export type NetworkFailure = 'refused' | 'dns' | 'timeout' | 'reset' | 'tls' | 'deadline' | 'other';
 
@@ -92,7 +92,7 @@ export async function probeHttp(check: HttpCheck, url: string, opts: ProbeOption
   } catch (err) {
     if (err instanceof CheckConfigError) throw err;
     const network = classify(err, timeout, opts.deadline);
-    return { ok: false, ms: elapsed(), failures: [describeFailure(network, err, opts.timeoutMs, url)], network };
+    return { ok: false, ms: elapsed(), failures: [describeFailure(network, err, `${opts.timeoutMs / 1000} s (${timeoutSetting(check)})`, url)], network };
   }
 }
 
@@ -197,7 +197,8 @@ function classify(err: unknown, timeout: AbortSignal, deadline: AbortSignal | un
   return 'other';
 }
 
-function describeFailure(kind: NetworkFailure, err: unknown, timeoutMs: number, url: string): string {
+/** `timeout`: how long the request was given and by which setting, "10 s (timeout-seconds)". */
+function describeFailure(kind: NetworkFailure, err: unknown, timeout: string, url: string): string {
   const host = new URL(url).host;
   switch (kind) {
     case 'refused':
@@ -205,7 +206,7 @@ function describeFailure(kind: NetworkFailure, err: unknown, timeoutMs: number, 
     case 'dns':
       return `host ${new URL(url).hostname} not found (DNS)`;
     case 'timeout':
-      return `no answer from ${host} within ${timeoutMs / 1000} s`;
+      return `no answer from ${host} within ${timeout}`;
     case 'reset':
       return `connection to ${host} closed before the response ended`;
     case 'tls':
