@@ -13,6 +13,8 @@ export interface ObservedResponse {
   status: number;
   headers: Headers;
   body: string;
+  /** Set when the response was longer and `body` is only its first this many bytes. */
+  bodyCutAt?: number;
   ms: number;
 }
 
@@ -43,10 +45,17 @@ export function assertResponse(check: HttpCheck, res: ObservedResponse, log: Pic
     failures.push(`status ${res.status}, expected ${check.status.map(formatRange).join(' or ')}`);
   }
   if (check.maxMs !== undefined && res.ms > check.maxMs) failures.push(`took ${Math.round(res.ms)} ms, more than max-ms ${check.maxMs}`);
-  for (const text of check.bodyContains) if (!res.body.includes(text)) failures.push(`body does not contain ${show(text, log)}`);
-  for (const text of check.bodyNotContains) if (res.body.includes(text)) failures.push(`body contains ${show(text, log)}`);
-  if (check.bodyMatches && matches('body-matches', check.bodyMatches, res.body) === false) failures.push(`body does not match /${check.bodyMatches.source}/`);
-  if (check.json.length) failures.push(...assertJson(check.json, res.body, log));
+  // Of a body cut at the cap only what was read is known: a text found there is found, but a text
+  // not found, a pattern not matched or a JSON document cut in two proves nothing about the rest.
+  const unread = (assertion: string) => `body is larger than ${res.bodyCutAt! / 1024 / 1024} MB and was read no further, so ${assertion} cannot be judged (point the check at a smaller response)`;
+  const cut = res.bodyCutAt !== undefined;
+  for (const text of check.bodyContains) if (!res.body.includes(text)) failures.push(cut ? unread(`body-contains ${show(text, log)}`) : `body does not contain ${show(text, log)}`);
+  for (const text of check.bodyNotContains) {
+    if (res.body.includes(text)) failures.push(`body contains ${show(text, log)}`);
+    else if (cut) failures.push(unread(`body-not-contains ${show(text, log)}`));
+  }
+  if (check.bodyMatches && matches('body-matches', check.bodyMatches, res.body) === false) failures.push(cut ? unread(`body-matches /${check.bodyMatches.source}/`) : `body does not match /${check.bodyMatches.source}/`);
+  if (check.json.length) failures.push(...(cut ? [unread('json')] : assertJson(check.json, res.body, log)));
   for (const h of check.header) {
     const actual = res.headers.get(h.name);
     if (h.op === 'exists') {

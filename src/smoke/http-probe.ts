@@ -8,7 +8,7 @@ import type { Log } from '../core/log.js';
 import { splitCredentials } from '../core/url-secrets.js';
 import { assertResponse, DEADLINE_FAILURE } from './assertions.js';
 import { CheckConfigError } from './config-error.js';
-import { inRange, type HttpCheck } from './spec.js';
+import { inRange, timeoutSetting, type HttpCheck } from './spec.js';
 
 export type NetworkFailure = 'refused' | 'dns' | 'timeout' | 'reset' | 'tls' | 'deadline' | 'other';
 
@@ -40,7 +40,7 @@ export interface ProbeOptions {
 export const BYPASS_HEADER = 'x-vercel-protection-bypass';
 const MAX_REDIRECTS = 5;
 /** Assertions see at most this much body; a health endpoint that sends more is read no further. */
-const MAX_BODY_BYTES = 5 * 1024 * 1024;
+export const MAX_BODY_BYTES = 5 * 1024 * 1024;
 
 export async function probeHttp(check: HttpCheck, url: string, opts: ProbeOptions): Promise<Sample> {
   const timeout = AbortSignal.timeout(opts.timeoutMs);
@@ -83,16 +83,16 @@ export async function probeHttp(check: HttpCheck, url: string, opts: ProbeOption
           return { ok: false, ms: elapsed(), status: res.status, failures: [`redirected (${res.status}) ${next.notFollowed}`] };
         }
       }
-      const text = method === 'HEAD' ? '' : await readCapped(res);
+      const { text, cut } = method === 'HEAD' ? { text: '', cut: false } : await readCapped(res);
       const ms = elapsed();
       const matchBudgetMs = opts.deadlineAt === undefined ? undefined : opts.deadlineAt - performance.now();
-      const failures = assertResponse(check, { status: res.status, headers: res.headers, body: text, ms }, opts.log, { matchBudgetMs });
+      const failures = assertResponse(check, { status: res.status, headers: res.headers, body: text, bodyCutAt: cut ? MAX_BODY_BYTES : undefined, ms }, opts.log, { matchBudgetMs });
       return { ok: failures.length === 0, ms, status: res.status, failures };
     }
   } catch (err) {
     if (err instanceof CheckConfigError) throw err;
     const network = classify(err, timeout, opts.deadline);
-    return { ok: false, ms: elapsed(), failures: [describeFailure(network, err, opts.timeoutMs, url)], network };
+    return { ok: false, ms: elapsed(), failures: [describeFailure(network, err, `${opts.timeoutMs / 1000} s (${timeoutSetting(check)})`, url)], network };
   }
 }
 
@@ -163,22 +163,25 @@ function refusal(err: unknown, url: URL): string | undefined {
   return `fetch refused to build the request for ${url.host}`;
 }
 
-async function readCapped(res: Response): Promise<string> {
-  if (!res.body) return '';
+/** The body up to MAX_BODY_BYTES; `cut` when the response had more (the assertions must know). */
+async function readCapped(res: Response): Promise<{ text: string; cut: boolean }> {
+  if (!res.body) return { text: '', cut: false };
   const reader = res.body.getReader();
   const chunks: Uint8Array[] = [];
   let size = 0;
+  let cut = false;
   for (;;) {
     const { done, value } = await reader.read();
     if (done) break;
     chunks.push(value);
     size += value.byteLength;
-    if (size >= MAX_BODY_BYTES) {
+    if (size > MAX_BODY_BYTES) {
+      cut = true;
       await reader.cancel().catch(() => undefined);
       break;
     }
   }
-  return new TextDecoder().decode(Buffer.concat(chunks));
+  return { text: new TextDecoder().decode(Buffer.concat(chunks).subarray(0, MAX_BODY_BYTES)), cut };
 }
 
 function classify(err: unknown, timeout: AbortSignal, deadline: AbortSignal | undefined): NetworkFailure {
@@ -194,7 +197,8 @@ function classify(err: unknown, timeout: AbortSignal, deadline: AbortSignal | un
   return 'other';
 }
 
-function describeFailure(kind: NetworkFailure, err: unknown, timeoutMs: number, url: string): string {
+/** `timeout`: how long the request was given and by which setting, "10 s (timeout-seconds)". */
+function describeFailure(kind: NetworkFailure, err: unknown, timeout: string, url: string): string {
   const host = new URL(url).host;
   switch (kind) {
     case 'refused':
@@ -202,7 +206,7 @@ function describeFailure(kind: NetworkFailure, err: unknown, timeoutMs: number, 
     case 'dns':
       return `host ${new URL(url).hostname} not found (DNS)`;
     case 'timeout':
-      return `no answer from ${host} within ${timeoutMs / 1000} s`;
+      return `no answer from ${host} within ${timeout}`;
     case 'reset':
       return `connection to ${host} closed before the response ended`;
     case 'tls':

@@ -242,11 +242,9 @@ class CheckReader {
     if (pattern !== undefined) {
       if (typeof pattern !== 'string' || !pattern) this.problem('body-matches', 'must be a regular expression written as a string');
       else {
-        try {
-          check.bodyMatches = new RegExp(pattern);
-        } catch (err) {
-          this.problem('body-matches', `is not a valid regular expression: ${regexReason(err)}`);
-        }
+        const compiled = compilePattern(pattern);
+        if (typeof compiled === 'string') this.problem('body-matches', compiled);
+        else check.bodyMatches = compiled;
       }
     }
     return check;
@@ -396,11 +394,9 @@ class CheckReader {
             this.problem('header', `"${rawName}": matches must be a regular expression written as a string`);
             continue;
           }
-          try {
-            out.push({ name, op, value: new RegExp(value) });
-          } catch (err) {
-            this.problem('header', `"${rawName}": not a valid regular expression: ${regexReason(err)}`);
-          }
+          const compiled = compilePattern(value);
+          if (typeof compiled === 'string') this.problem('header', `"${rawName}": matches ${compiled}`);
+          else out.push({ name, op, value: compiled });
         } else if (typeof value === 'string' || typeof value === 'number') out.push({ name, op: op as HeaderOp, value: String(value) });
         else this.problem('header', `"${rawName}": ${op} must be a string`);
       }
@@ -511,6 +507,26 @@ function invalidHeaderName(index: number, key: string): string {
 function regexReason(err: unknown): string {
   const message = (err as Error).message;
   return message.slice(message.lastIndexOf(': ') + 2);
+}
+
+/** JavaScript's literal form, `/ok/` or `/ok/i`: the spec takes the pattern alone. */
+const LITERAL_FORM = /^\/(.+)\/([a-z]*)$/s;
+
+/**
+ * A pattern of the spec compiled, or why it cannot be. `/ok/i` would compile, and match the
+ * slashes and the i as text: such a check never passes, and a check that never passes is a
+ * rollback decision, so the literal form is a spec mistake rather than a pattern.
+ */
+function compilePattern(text: string): RegExp | string {
+  const literal = LITERAL_FORM.exec(text);
+  if (literal) {
+    return `is written as a JavaScript literal (/…/${literal[2]}), whose slashes${literal[2] ? ' and flags' : ''} would be matched as text: write the pattern alone (${JSON.stringify(literal[1])})${literal[2] ? ', without flags' : ''}, or \\/ for a slash to match`;
+  }
+  try {
+    return new RegExp(text);
+  } catch (err) {
+    return `is not a valid regular expression: ${regexReason(err)}`;
+  }
 }
 
 function parseStatus(entry: unknown): Range | undefined {

@@ -81,6 +81,15 @@ export interface SqlCheck extends Measuring {
 
 export type Check = HttpCheck | SqlCheck;
 
+/**
+ * The setting that gave a check its timeout, as a failure reason names it: the check's own field
+ * (quoted: a field of the spec, not an input or a flag) or the step's input. The on-call engineer
+ * must know which one to raise.
+ */
+export function timeoutSetting(check: Measuring): string {
+  return check.timeoutSeconds !== undefined ? 'the check\'s "timeout-seconds"' : 'timeout-seconds';
+}
+
 export function formatRange(r: Range): string {
   if (r.min !== undefined && r.min === r.max) return String(r.min);
   return `${r.min ?? ''}..${r.max ?? ''}`;

@@ -16,7 +16,7 @@ import type { ConnectionTarget } from '../db/connection.js';
 import { closeSession, connect, ConnectionError, seconds, type Session } from '../db/session.js';
 import { DEADLINE_FAILURE, deepEqual, show } from './assertions.js';
 import { CheckConfigError } from './config-error.js';
-import { formatRange, inRange, type SqlCheck } from './spec.js';
+import { formatRange, inRange, timeoutSetting, type SqlCheck } from './spec.js';
 
 export interface SqlOutcome {
   ok: boolean;
@@ -93,7 +93,7 @@ export async function probeSql(check: SqlCheck, target: ConnectionTarget, opts: 
       resolve({ ok: false, ms: performance.now() - started, failures: [failure], unreachable });
     };
     timer = setTimeout(
-      () => giveUp(`no answer from the database within ${seconds(budgetMs)} s (timeout-seconds for the connection and for the query, plus ${seconds(ANSWER_MARGIN_MS)} s), so the connection was closed`, true),
+      () => giveUp(`no answer from the database within ${seconds(budgetMs)} s (${timeoutSetting(check)} for the connection and for the query, plus ${seconds(ANSWER_MARGIN_MS)} s), so the connection was closed`, true),
       budgetMs,
     );
     onAbort = () => giveUp(DEADLINE_FAILURE, false);
@@ -189,7 +189,7 @@ async function measure(check: SqlCheck, session: Session, timeoutMs: number, sta
     }
   }
   const ms = performance.now() - started;
-  const failures = judge(check, rows, error, opts.cutByDeadline ? 'the overall deadline (deadline-seconds)' : `${timeoutMs / 1000} s (timeout-seconds)`, opts.log);
+  const failures = judge(check, rows, error, opts.cutByDeadline ? 'the overall deadline (deadline-seconds)' : `${timeoutMs / 1000} s (${timeoutSetting(check)})`, opts.log);
   return { ok: failures.length === 0, ms, failures };
 }
 

@@ -177,7 +177,13 @@ describe('errors count as failures, never as passes', () => {
   it('a server that never answers times out after timeout-seconds', async () => {
     const r = await one('- {name: hang, url: /hang, status: [2xx, 5xx], json: {x: {exists: false}}}', { timeoutSeconds: 0.2 });
     expect(r).toMatchObject({ passed: false, unreachable: true, errorRate: 100 });
-    expect(r.reason).toBe(`no answer from ${new URL(server.url).host} within 0.2 s`);
+    expect(r.reason).toBe(`no answer from ${new URL(server.url).host} within 0.2 s (timeout-seconds)`);
+  });
+
+  it("a check's own timeout-seconds is named as the check's, not as the input", async () => {
+    const r = await one('- {name: hang, url: /hang, timeout-seconds: 0.2}', { timeoutSeconds: 30 });
+    expect(r).toMatchObject({ passed: false, unreachable: true });
+    expect(r.reason).toBe(`no answer from ${new URL(server.url).host} within 0.2 s (the check's "timeout-seconds")`);
   });
 
   it('the overall deadline ends the run, in-flight requests and later attempts included', async () => {

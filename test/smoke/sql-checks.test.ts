@@ -74,12 +74,16 @@ describe('SQL checks', () => {
     expect(r.reason).toMatch(/^Cannot reach PostgreSQL at 127\.0\.0\.1:\d+\/nothing: connection refused/);
   });
 
-  it('a statement timeout is a failure, for expect-error checks too', async () => {
+  it('a statement timeout is a failure, for expect-error checks too, naming the setting that gave it', async () => {
+    // The check's own timeout-seconds: raising the input would change nothing.
     const r = await one('- {name: slow, query: select pg_sleep(2), timeout-seconds: 0.2}');
-    expect(r.reason).toBe('the query failed: cancelled by 0.2 s (timeout-seconds)');
+    expect(r.reason).toBe('the query failed: cancelled by 0.2 s (the check\'s "timeout-seconds")');
     const e = await one('- {name: slow, query: select pg_sleep(2), expect-error: true, timeout-seconds: 0.2}');
     expect(e.passed).toBe(false);
-    expect(e.reason).toMatch(/could not run \(cancelled by 0\.2 s \(timeout-seconds\)\), so the expected error was not observed/);
+    expect(e.reason).toMatch(/could not run \(cancelled by 0\.2 s \(the check's "timeout-seconds"\)\), so the expected error was not observed/);
+    // The step's input.
+    const i = await one('- {name: slow, query: select pg_sleep(2)}', { timeoutSeconds: 0.2 });
+    expect(i.reason).toBe('the query failed: cancelled by 0.2 s (timeout-seconds)');
   });
 
   it('a query cannot outlive the overall deadline', async () => {

@@ -45,6 +45,8 @@ export function workflowProblems(
     const job = obj(raw);
     const at = `${file} jobs.${id}`;
     if (job.permissions === undefined) problems.push(`${at}: no permissions`);
+    // always() is true in a cancelled run too: "Cancel workflow" would not stop such a job from starting.
+    if (typeof job.if === 'string' && /\balways\(\)/.test(job.if)) problems.push(`${at}: always() in if: starts even in a cancelled run (use !cancelled())`);
     if (typeof job.uses === 'string') {
       problems.push(...callProblems(at, job.uses, obj(job.with), obj(job.secrets), deps));
       continue;

@@ -80,8 +80,8 @@ describe('workflows', () => {
     expect(jobs.check!.environment).toBeUndefined();
     for (const [name, job] of Object.entries(jobs).filter(([n]) => n !== 'check')) {
       expect([job.needs].flat(), name).toContain('check');
-      // always() would run a job whose needs failed: such a job must ask for the check's success itself.
-      if (job.if?.includes('always()')) expect(job.if, name).toContain("needs.check.result == 'success'");
+      // !cancelled() would run a job whose needs failed: such a job must ask for the check's success itself.
+      if (job.if?.includes('!cancelled()')) expect(job.if, name).toContain("needs.check.result == 'success'");
     }
   });
 
@@ -93,6 +93,15 @@ describe('workflows', () => {
       expect(c.with?.ref).toBe('${{ github.event.repository.default_branch }}');
       expect(c.with?.['persist-credentials']).toBe(false);
     }
+  });
+
+  it("auto-rollback: a workflow_run counts only when it is this repository's default branch, never a pull request's run", () => {
+    const jobs = read('auto-rollback.yml').jobs as Record<string, { if?: string }>;
+    const runClause = jobs.smoke!.if!.split('||').find((c) => c.includes("'workflow_run'"))!;
+    // head_branch alone is a name a fork chooses: its pull request run of the deploy workflow says main too.
+    expect(runClause).toContain('github.event.workflow_run.head_branch == github.event.repository.default_branch');
+    expect(runClause).toContain('github.event.workflow_run.head_repository.full_name == github.repository');
+    expect(runClause).toContain("!startsWith(github.event.workflow_run.event, 'pull_request')");
   });
 
   it('rollback.yml: the database job waits for reviewers (an environment), and scope picks the jobs', () => {
@@ -121,6 +130,7 @@ jobs:
         with: { scope: app }
       - uses: rollback-kit/rollback-kit/actions/no-such@v1
   b:
+    if: always() && needs.a.result == 'success'
     uses: ./.github/workflows/rollback.yml
     permissions: {}
     with: { environment: production, colour: red }
@@ -136,6 +146,7 @@ jobs:
       'bad.yml jobs.a.steps[3]: ./actions/promote-previous is not the one form (rollback-kit/rollback-kit@v1 or rollback-kit/rollback-kit/actions/<name>@v1)',
       'bad.yml jobs.a.steps[4]: rollback-kit/rollback-kit@v1 requires input reason',
       'bad.yml jobs.a.steps[5]: rollback-kit/rollback-kit/actions/no-such@v1 names no action of this library',
+      'bad.yml jobs.b: always() in if: starts even in a cancelled run (use !cancelled())',
       'bad.yml jobs.b: ./.github/workflows/rollback.yml has no input colour',
       'bad.yml jobs.b: ./.github/workflows/rollback.yml requires input reason',
       'bad.yml jobs.b: secret NOT_DECLARED is not declared by ./.github/workflows/rollback.yml',

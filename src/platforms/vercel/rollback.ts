@@ -97,7 +97,8 @@ export async function promoteOnVercel(opts: VercelPromoteOptions, log: Log): Pro
   log.info(`Production of ${project.name} serves ${describeDeployment(current)}.`);
   const base: Omit<VercelPromoteResult, 'status' | 'from' | 'to'> = { autoAssignDisabled: project.autoAssignCustomDomains === false, queued: false, skipped: [], notes: [] };
 
-  if (fromRef?.kind === 'sha' && !current.commitSha) {
+  const shaUncompared = fromRef?.kind === 'sha' && !current.commitSha;
+  if (shaUncompared) {
     log.warning(`The deployment in production (${current.id}) carries no commit SHA, so from (${fromRef.sha}) cannot be compared with it; going ahead.`);
   } else if (fromRef && !refMatches(fromRef, current)) {
     const note = `Production no longer serves ${describeRef(fromRef)}; it serves ${current.id}. Nothing to do.`;
@@ -105,13 +106,17 @@ export async function promoteOnVercel(opts: VercelPromoteOptions, log: Log): Pro
     return { ...base, status: 'already-current', from: info(current), to: info(current), notes: [note] };
   }
 
+  // Whether from names the deployment in production itself, rather than only whatever serves: a SHA
+  // that could not be compared, or a URL that matched one of its aliases (a production domain moves
+  // with every rollback), proves nothing about it, so it must not lift the re-run guard below.
+  const fromNamesCurrent = !!fromRef && !shaUncompared && (fromRef.kind !== 'url' || current.url?.toLowerCase() === fromRef.host);
   const relative = targetRef.kind === 'previous' || targetRef.kind === 'last-verified';
   const history = relative ? await call(ctx(`reading what served production before ${current.id}`), () => productionHistory(client, project, current)) : undefined;
   // A second "roll back to previous" must not walk one more step back: when production is where
   // the last alias request moved it back to (a rollback, or a promotion to an older deployment),
   // and nothing has gone live since, it already is "previous". Going further back takes an explicit
-  // target, or a from naming the deployment now in production as bad.
-  if (history?.movedBack && !fromRef) {
+  // target, or a from that names the deployment now in production as bad.
+  if (history?.movedBack && !fromNamesCurrent) {
     const back = history.movedBack;
     const how = back.type === 'rollback' ? 'rolled back' : 'moved back by a promotion';
     const note = `Production of ${project.name} was already ${how} to ${current.id} from ${back.from}${when(back.requestedAt)} and nothing has gone live since. Nothing to do; to go further back, name the deployment in target.`;
