@@ -81,7 +81,7 @@ export interface RollbackDeps {
   progress?: { started(phase: PhaseName, component?: string): void; finished(entry: TimelineEntry): void };
 }
 
-/** How long a second run waits for the first to finish the database before giving up (bounded). */
+/** The shortest wait of a second run for the first to finish the database (the budgets may be smaller). */
 const MIN_LOCK_WAIT_SECONDS = 30;
 
 /** The wait for another rollback of the database: what its snapshot and database phases may take together. */
@@ -318,10 +318,6 @@ export async function runRollback(request: RollbackRequest, deps: RollbackDeps, 
   } else {
     const target = request.database!;
     const st = timeline.start('snapshot');
-    // One whole rollback of a database at a time, held from before its snapshot to the end of its
-    // change: a second run started beside this one ("Run workflow" pressed twice, the automatic
-    // trigger racing a person) waits here holding no table lock, rather than dumping while the
-    // first one reverts (its snapshot would give way: lock-wait.ts) or taking a needless snapshot.
     /** The snapshot is kept (uploaded) before the database phase goes on; with method restore, before it commits. */
     const snapshotTaken = async (snap: SnapshotResult) => {
       record.snapshot = { path: snap.path, sha256: snap.sha256, sizeBytes: snap.sizeBytes };
@@ -329,6 +325,10 @@ export async function runRollback(request: RollbackRequest, deps: RollbackDeps, 
       const held = db.method === 'restore' ? ', taken in the restore\'s transaction with its tables locked against writes' : '';
       await finished(st.end('ok', `verified snapshot of ${describeTarget(target)}, ${snap.sizeBytes} bytes${held}`));
     };
+    // One whole rollback of a database at a time, held from before its snapshot to the end of its
+    // change: a second run started beside this one ("Run workflow" pressed twice, the automatic
+    // trigger racing a person) waits here holding no table lock, rather than dumping while the
+    // first one reverts (its snapshot would give way: lock-wait.ts) or taking a needless snapshot.
     let lock: Session | undefined;
     try {
       let left: { plan?: DownPlan; done?: string } | undefined;

@@ -12,6 +12,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { memoryLog } from '../../src/core/log.js';
 import { parseConnectionString } from '../../src/db/connection.js';
 import { withSession } from '../../src/db/session.js';
+import { takeSnapshot, wholeDatabaseSnapshot } from '../../src/db/snapshot.js';
 import { lockHolders } from '../../src/migrations/lock.js';
 import { ROLLBACK_LOCK_KEY } from '../../src/pipeline/ledger.js';
 import type { RollbackRecord } from '../../src/pipeline/record.js';
@@ -74,7 +75,7 @@ async function until(done: () => boolean): Promise<void> {
  * goes on to change the database only once the other run says it waits for that lock: the other
  * run has planned the same revert by then, and must wait rather than dump beside it.
  */
-async function twoAtOnce(runIds: [string, string]) {
+async function twoAtOnce(runIds: [string, string], make: (runId: string) => RollbackRequest = (runId) => request({ runId })) {
   const logs = [memoryLog(), memoryLog()];
   const ended = [false, false];
   let holder: number | undefined;
@@ -86,7 +87,7 @@ async function twoAtOnce(runIds: [string, string]) {
       await until(() => ended[1 - i]! || logs[1 - i]!.lines.some((l) => l.startsWith('Waiting up to ')));
     },
   });
-  const records = await Promise.all([0, 1].map((i) => runRollback(request({ runId: runIds[i]! }), deps(i), logs[i]!).finally(() => (ended[i] = true))));
+  const records = await Promise.all([0, 1].map((i) => runRollback(make(runIds[i]!), deps(i), logs[i]!).finally(() => (ended[i] = true))));
   expect(holder, 'neither run took a snapshot').toBeDefined();
   return { first: records[holder!]!, second: records[1 - holder!]!, secondLog: logs[1 - holder!]!.lines.join('\n') };
 }
@@ -131,6 +132,28 @@ describe('two whole rollbacks of one database at once', () => {
       expect(records.filter((r) => r.snapshot), `round ${round}: snapshots taken`).toHaveLength(1);
       expect(await appliedVersions(db)).toEqual([V(1), V(2)]);
     }
+  });
+});
+
+describe('two whole rollbacks by restore at once', () => {
+  it('restore once: the second run waits for the first, takes no snapshot of its own, and reports nothing-to-do', async () => {
+    await db.query('CREATE TABLE public.orders (id int PRIMARY KEY); INSERT INTO public.orders SELECT generate_series(1, 100)');
+    const good = await takeSnapshot(wholeDatabaseSnapshot(parseConnectionString(db.url), { outputDir: join(ws, 'good'), label: 'before-deploy' }), memoryLog());
+    await db.query('INSERT INTO public.orders SELECT generate_series(101, 120)');
+    const restore = (runId: string): RollbackRequest => {
+      const r = request({ runId });
+      return { ...r, plan: { ...r.plan, database: { method: 'restore', format: 'auto', snapshotPath: good.path, lockTimeoutSeconds: 10 } } };
+    };
+    const { first, second, secondLog } = await twoAtOnce(['4242', '4242'], restore);
+    expect(first.status).toBe('rolled-back');
+    expect(first.database?.status).toBe('restored');
+    expect(second.status).toBe('nothing-to-do');
+    expect(second.snapshot, 'the waiting run took a needless snapshot').toBeUndefined();
+    expect(rows(second)).toEqual(expect.arrayContaining(['snapshot=skipped', 'database=nothing-to-do']));
+    expect(row(second, 'database').detail).toBe('another run already rolled the database back for this incident');
+    expect(secondLog).toContain('Waiting up to 480 s for the whole-rollback lock');
+    expect((await db.query('SELECT count(*)::int AS n FROM public.orders')).rows[0]).toEqual({ n: 100 });
+    expect(await rollbackLockHolders()).toEqual([]);
   });
 });
 
