@@ -62,11 +62,19 @@ export function describeHolder(h: LockHolder): string {
   return `pid ${h.pid} (application "${h.application}", user ${h.user}, client ${h.client}, since ${h.since}, ${h.state})`;
 }
 
+/** How the messages name the lock, and whoever else holds it. */
+export interface LockNames {
+  lock: string;
+  holder: string;
+}
+
+const MIGRATION_LOCK: LockNames = { lock: 'the migration lock', holder: 'Another migration run' };
+
 /** Waits up to `timeoutSeconds` for the lock; throws naming the holder when it does not come. */
-export async function acquireMigrationLock(session: Session, key: string, timeoutSeconds: number, log: Log, what: string): Promise<void> {
+export async function acquireMigrationLock(session: Session, key: string, timeoutSeconds: number, log: Log, what: string, names: LockNames = MIGRATION_LOCK): Promise<void> {
   if (await tryLock(session, key)) return;
   const first = await lockHolders(session, key);
-  log.info(`Waiting up to ${timeoutSeconds} s for the migration lock (${what}, key ${key}), held by ${first.map(describeHolder).join(', ') || 'another session'}.`);
+  log.info(`Waiting up to ${timeoutSeconds} s for ${names.lock} (${what}, key ${key}), held by ${first.map(describeHolder).join(', ') || 'another session'}.`);
   const deadline = Date.now() + timeoutSeconds * 1000;
   while (Date.now() < deadline) {
     await sleep(Math.min(POLL_MS, Math.max(0, deadline - Date.now())));
@@ -74,7 +82,7 @@ export async function acquireMigrationLock(session: Session, key: string, timeou
   }
   const holders = await lockHolders(session, key);
   throw new RollbackKitError(
-    `Another migration run holds the migration lock (${what}, advisory key ${key}) and did not release it within ${timeoutSeconds} s: ${holders.map(describeHolder).join(', ') || 'a session that has just ended'}.`,
+    `${names.holder} holds ${names.lock} (${what}, advisory key ${key}) and did not release it within ${timeoutSeconds} s: ${holders.map(describeHolder).join(', ') || 'a session that has just ended'}.`,
     holders.length
       ? `Wait for it to finish and re-run. If it is stuck (its runner was killed), end it with SELECT pg_terminate_backend(${holders[0]!.pid}); a session lock dies with its session.`
       : 'Re-run: the lock was released as the wait ended.',

@@ -8,12 +8,14 @@
  * table what is left of the plan, and refuses, running nothing, when a migration was applied above
  * it since. The row's `reverted` is never trusted: a run killed between a migration's commit and
  * the row's update leaves it behind. The whole-rollback lock (an advisory lock of its own: the
- * migration runner takes the migration lock in its own session) makes a second concurrent run wait
- * and then find the row finished.
+ * migration runner takes the migration lock in its own session) is held from before the snapshot to
+ * the end of the database change, so a second concurrent run waits, holding no table lock, and
+ * then finds the row finished (or, for another incident's run, the plan reverted) before it dumps.
  */
 import type { Log } from '../core/log.js';
 import type { Choice } from '../migrations/revert.js';
-import type { Session } from '../db/session.js';
+import type { ConnectionTarget } from '../db/connection.js';
+import { closeSession, connect, type Session } from '../db/session.js';
 import type { LedgerRow } from '../migrations/ledger.js';
 import { acquireMigrationLock, releaseMigrationLock, ROLLBACK_KIT_LOCK_KEY } from '../migrations/lock.js';
 import { literal } from '../migrations/sql-split.js';
@@ -23,12 +25,26 @@ export const ROLLBACK_LOCK_KEY = (BigInt(ROLLBACK_KIT_LOCK_KEY) + 1n).toString()
 
 export const DOWN_MIGRATIONS = 'down-migrations';
 
-export async function lockRollback(session: Session, timeoutSeconds: number, log: Log): Promise<void> {
-  await acquireMigrationLock(session, ROLLBACK_LOCK_KEY, timeoutSeconds, log, 'a whole rollback of this database');
+/**
+ * A session of its own holding the whole-rollback lock: one whole rollback of a database at a time.
+ * Waits up to `timeoutSeconds` for another one to finish (the log names who holds the lock; so does
+ * the error when it is not granted in time). Release it with unlockRollback.
+ */
+export async function lockRollback(target: ConnectionTarget, timeoutSeconds: number, log: Log): Promise<Session> {
+  const session = await connect(target);
+  try {
+    await acquireMigrationLock(session, ROLLBACK_LOCK_KEY, timeoutSeconds, log, 'another rollback of this database is running', { lock: 'the whole-rollback lock', holder: 'Another run' });
+    return session;
+  } catch (err) {
+    closeSession(session);
+    throw err;
+  }
 }
 
+/** Releases the lock and ends its session (a session lock would die with it anyway). */
 export async function unlockRollback(session: Session): Promise<void> {
   await releaseMigrationLock(session, ROLLBACK_LOCK_KEY);
+  await session.end().catch(() => undefined);
 }
 
 /** A plan of down migrations: the versions, newest first, and what it keeps above its oldest. */

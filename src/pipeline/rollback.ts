@@ -15,7 +15,7 @@ import type { Log } from '../core/log.js';
 import { describeTarget, type ConnectionTarget } from '../db/connection.js';
 import type { FindToolOptions } from '../db/pg-tools.js';
 import { restoreSnapshot } from '../db/restore.js';
-import { connect, withSession } from '../db/session.js';
+import { withSession, type Session } from '../db/session.js';
 import { takeSnapshot, wholeDatabaseSnapshot, type SnapshotResult } from '../db/snapshot.js';
 import { isInside } from '../core/files.js';
 import { RevertFailed, revertMigrations, type Choice, type RevertOptions } from '../migrations/revert.js';
@@ -23,7 +23,7 @@ import { changedProduction, checkPromoteRequest, FLY_MACHINES_API_URL, frozenNot
 import { changedProductionEnv } from '../platforms/vercel/env.js';
 import { loadChecks } from '../smoke/smoke-test.js';
 import type { Check } from '../smoke/spec.js';
-import { budgets } from './budgets.js';
+import { budgets, type Budgets } from './budgets.js';
 import { readLedger, writeLedger, type LedgerRow } from '../migrations/ledger.js';
 import { DOWN_MIGRATIONS, finishChoice, freshPlan, lockRollback, revertedOfPlan, unfinishedPlan, unlockRollback, type DownPlan } from './ledger.js';
 import type { ComponentPlan, RollbackPlan } from './plan-file.js';
@@ -81,8 +81,13 @@ export interface RollbackDeps {
   progress?: { started(phase: PhaseName, component?: string): void; finished(entry: TimelineEntry): void };
 }
 
-/** How long a second run waits for the first to finish the database before giving up (bounded). */
+/** The shortest wait of a second run for the first to finish the database (the budgets may be smaller). */
 const MIN_LOCK_WAIT_SECONDS = 30;
+
+/** The wait for another rollback of the database: what its snapshot and database phases may take together. */
+function rollbackWaitSeconds(budget: Budgets): number {
+  return Math.max(MIN_LOCK_WAIT_SECONDS, Math.round((budget.phase('snapshot') + budget.phase('database')) / 1000));
+}
 
 
 export async function runRollback(request: RollbackRequest, deps: RollbackDeps, log: Log): Promise<RollbackRecord> {
@@ -320,45 +325,72 @@ export async function runRollback(request: RollbackRequest, deps: RollbackDeps, 
       const held = db.method === 'restore' ? ', taken in the restore\'s transaction with its tables locked against writes' : '';
       await finished(st.end('ok', `verified snapshot of ${describeTarget(target)}, ${snap.sizeBytes} bytes${held}`));
     };
-    if (db.method !== 'restore') {
+    // One whole rollback of a database at a time, held from before its snapshot to the end of its
+    // change: a second run started beside this one ("Run workflow" pressed twice, the automatic
+    // trigger racing a person) waits here holding no table lock, rather than dumping while the
+    // first one reverts (its snapshot would give way: lock-wait.ts) or taking a needless snapshot.
+    let lock: Session | undefined;
+    try {
+      let left: { plan?: DownPlan; done?: string } | undefined;
       try {
-        // The root action has no output-dir input: its snapshots go under $RUNNER_TEMP.
-        await snapshotTaken(await takeSnapshot(wholeDatabaseSnapshot(target, { outputDir: request.snapshotDir, outputDirInput: 'RUNNER_TEMP', label: 'before-rollback', tools: request.tools }), log));
-      } catch (err) {
-        fail('snapshot');
-        db.status = 'skipped';
-        await finished(st.end('failed', redact(err)));
-        timeline.skip('database', 'no verified snapshot to go back to, so the database was not changed');
-      }
-    }
-    // A restore takes the snapshot itself, once its transaction holds the tables it replaces: taken
-    // here, before it, rows written in between would be in neither (restore.ts).
-    if (record.snapshot || db.method === 'restore') {
-      let dt = record.snapshot ? timeline.start('database') : undefined;
-      try {
-        const result = await databasePhase(request, record, downPlan, budget.phase('database'), log, async (snap) => {
-          await snapshotTaken(snap);
-          dt = timeline.start('database');
-        });
-        db.status = result.status;
-        if (result.status === 'reverted' || result.status === 'restored') changed = true;
-        await finished(dt!.end(result.status === 'nothing-to-do' ? 'nothing-to-do' : 'ok', result.detail));
+        lock = await lockRollback(target, rollbackWaitSeconds(budget), log);
+        left = await whatIsLeft(lock, request, record, downPlan, log);
       } catch (err) {
         fail('database');
         db.status = 'failed';
-        db.error = redact(err);
-        // databasePhase has set db.reverted from the tracking table as the run left it.
-        // A half-done non-transactional migration changed the database too: what ran of it committed.
-        const stopped = err instanceof RevertFailed ? err.partial.stoppedIn : undefined;
-        if (err instanceof RevertFailed && (err.partial.reverted.length || (stopped && (stopped.ran > 0 || stopped.unsure)))) changed = true;
-        if (!dt) {
-          // The restore stopped before its snapshot existed (refused while planned, a lock not
-          // granted, the snapshot failed): it changed nothing, and says why.
-          await finished(st.end('skipped', 'the restore stopped before its snapshot was taken (see the database phase)'));
-          dt = timeline.start('database');
-        }
-        await finished(dt.end('failed', db.error));
+        db.error = `${redact(err)} This run changed nothing in the database.`;
+        await finished(st.end('skipped', 'not taken: the database rollback stopped before it (see the database phase)'));
+        await finished(timeline.start('database').end('failed', db.error));
       }
+      if (left?.done) {
+        db.status = 'nothing-to-do';
+        await finished(st.end('skipped', 'not needed: nothing is left to change in the database'));
+        await finished(timeline.start('database').end('nothing-to-do', left.done));
+        record.nextSteps.push('Another run rolled the database back while this one was on its way; this run changed nothing in the database. If production is still broken, look at what that run reported.');
+      } else if (left) {
+        if (db.method !== 'restore') {
+          try {
+            // The root action has no output-dir input: its snapshots go under $RUNNER_TEMP.
+            await snapshotTaken(await takeSnapshot(wholeDatabaseSnapshot(target, { outputDir: request.snapshotDir, outputDirInput: 'RUNNER_TEMP', label: 'before-rollback', tools: request.tools }), log));
+          } catch (err) {
+            fail('snapshot');
+            db.status = 'skipped';
+            await finished(st.end('failed', redact(err)));
+            timeline.skip('database', 'no verified snapshot to go back to, so the database was not changed');
+          }
+        }
+        // A restore takes the snapshot itself, once its transaction holds the tables it replaces: taken
+        // here, before it, rows written in between would be in neither (restore.ts).
+        if (record.snapshot || db.method === 'restore') {
+          let dt = record.snapshot ? timeline.start('database') : undefined;
+          try {
+            const result = await databasePhase(request, record, lock!, left.plan, log, async (snap) => {
+              await snapshotTaken(snap);
+              dt = timeline.start('database');
+            });
+            db.status = result.status;
+            if (result.status === 'reverted' || result.status === 'restored') changed = true;
+            await finished(dt!.end(result.status === 'nothing-to-do' ? 'nothing-to-do' : 'ok', result.detail));
+          } catch (err) {
+            fail('database');
+            db.status = 'failed';
+            db.error = redact(err);
+            // databasePhase has set db.reverted from the tracking table as the run left it.
+            // A half-done non-transactional migration changed the database too: what ran of it committed.
+            const stopped = err instanceof RevertFailed ? err.partial.stoppedIn : undefined;
+            if (err instanceof RevertFailed && (err.partial.reverted.length || (stopped && (stopped.ran > 0 || stopped.unsure)))) changed = true;
+            if (!dt) {
+              // The restore stopped before its snapshot existed (refused while planned, a lock not
+              // granted, the snapshot failed): it changed nothing, and says why.
+              await finished(st.end('skipped', 'the restore stopped before its snapshot was taken (see the database phase)'));
+              dt = timeline.start('database');
+            }
+            await finished(dt.end('failed', db.error));
+          }
+        }
+      }
+    } finally {
+      if (lock) await unlockRollback(lock);
     }
   }
 
@@ -521,81 +553,93 @@ function databasePlanText(db: DatabaseRecord): string {
 }
 
 /**
- * The database change under the whole-rollback lock, written down in the ledger as it goes. Sets
- * `record.database.reverted` from the tracking table as the run leaves it, also when it fails.
+ * What is left for this run to change in the database, read under the whole-rollback lock before
+ * its snapshot: a run started at the same time may have rolled the database back meanwhile. For this
+ * incident its ledger row says so; a run of another incident ("Run workflow" pressed twice: each run
+ * is its own incident) leaves it to the tracking table, which a dry run of this run's plan reads.
+ * Returns the plan to run (what an earlier run for this incident planned and did not finish comes
+ * first: ledger.ts), or `done`, why nothing is left.
+ */
+async function whatIsLeft(session: Session, request: RollbackRequest, record: RollbackRecord, plannedHere: DownPlan | undefined, log: Log): Promise<{ plan?: DownPlan; done?: string }> {
+  const dbRecord = record.database!;
+  const row = await readLedger(session, record.incidentKey);
+  if (row?.status === 'done') {
+    dbRecord.planned = row.planned;
+    dbRecord.reverted = row.reverted;
+    return { done: 'another run already rolled the database back for this incident' };
+  }
+  if (request.plan.database!.method === 'restore') return {};
+  // The first run's plan stays the plan (a run that started at the same time and failed may have
+  // written it since this one planned): a later run only reverts what is left of it.
+  const plan = unfinishedPlan(row) ?? plannedHere!;
+  const dry = await revertMigrations(revertOptions(request, finishChoice(record.incidentKey, plan), { dryRun: true }), log);
+  if (dry.status !== 'nothing-to-do') return { plan };
+  dbRecord.planned = plan.planned;
+  dbRecord.reverted = revertedOfPlan(plan.planned, dry.plan);
+  return { done: `none of the planned migrations (${plan.planned.join(', ')}) is applied any more: another run reverted them after this one planned` };
+}
+
+/**
+ * The database change, on the session that holds the whole-rollback lock, written down in the
+ * ledger as it goes. Sets `record.database.reverted` from the tracking table as the run leaves it,
+ * also when it fails.
  */
 async function databasePhase(
   request: RollbackRequest,
   record: RollbackRecord,
-  plannedHere: DownPlan | undefined,
-  budgetMs: number,
+  session: Session,
+  /** What whatIsLeft found left to revert (down-migrations). */
+  left: DownPlan | undefined,
   log: Log,
   /** Method restore: its snapshot, as soon as it exists (the restore commits only once this resolves). */
   onRestoreSnapshot: (snapshot: SnapshotResult) => Promise<void>,
 ): Promise<{ status: 'reverted' | 'restored' | 'nothing-to-do'; detail: string }> {
   const db = request.plan.database!;
   const dbRecord = record.database!;
-  const session = await connect(request.database!);
-  let locked = false;
+  if (db.method === 'restore') {
+    await writeLedger(session, { incidentKey: record.incidentKey, method: 'restore', planned: [], reverted: [], status: 'started' });
+    const result = await restoreSnapshot(
+      {
+        target: request.database!,
+        snapshotPath: db.snapshotPath!,
+        // Putting the database in scope with method restore is the deliberate choice restore-db's
+        // confirm stands for. Its pre-restore snapshot is the snapshot phase's.
+        confirm: request.database!.database,
+        preRestoreSnapshot: true,
+        onPreRestoreSnapshot: onRestoreSnapshot,
+        jobs: 1,
+        clean: true,
+        preRestoreDir: request.snapshotDir,
+        preRestoreDirInput: 'RUNNER_TEMP',
+        lockTimeoutSeconds: db.lockTimeoutSeconds,
+        tools: request.tools,
+      },
+      log,
+    );
+    await writeLedger(session, { incidentKey: record.incidentKey, method: 'restore', planned: [], reverted: [], status: 'done' });
+    return { status: 'restored', detail: `restored ${result.tablesRestored} table(s) from ${db.snapshotPath}` };
+  }
+  // Down migrations: whatIsLeft always finds a plan for them.
+  const plan = left!;
+  dbRecord.planned = plan.planned;
+  const entry = (reverted: string[], status: 'started' | 'done'): LedgerRow => ({ incidentKey: record.incidentKey, method: DOWN_MIGRATIONS, keepVersion: plan.keepVersion, planned: plan.planned, kept: plan.kept, reverted, status });
+  // Written before the first statement runs, so that a run killed midway leaves its plan behind.
+  await writeLedger(session, entry(dbRecord.reverted, 'started'));
   try {
-    await lockRollback(session, Math.max(MIN_LOCK_WAIT_SECONDS, Math.round(budgetMs / 1000)), log);
-    locked = true;
-    // Read again under the lock: a run that started at the same time may have finished it meanwhile.
-    const row = await readLedger(session, record.incidentKey);
-    if (row?.status === 'done') {
-      dbRecord.planned = row.planned;
-      dbRecord.reverted = row.reverted;
-      return { status: 'nothing-to-do', detail: 'another run already rolled the database back for this incident' };
+    const result = await revertMigrations(revertOptions(request, finishChoice(record.incidentKey, plan), { dryRun: false, snapshotPath: record.snapshot!.path }), log);
+    dbRecord.reverted = revertedOfPlan(plan.planned, result.stillApplied);
+    await writeLedger(session, entry(dbRecord.reverted, 'done'));
+    const now = result.reverted.map((r) => r.version);
+    const before = dbRecord.reverted.filter((v) => !now.includes(v));
+    const earlier = before.length ? `${before.join(', ')} ${before.length === 1 ? 'was' : 'were'} reverted by an earlier run for this incident` : '';
+    if (result.status === 'nothing-to-do') return { status: 'nothing-to-do', detail: earlier ? `nothing left of the plan: ${earlier}` : 'none of the planned migrations is applied any more' };
+    return { status: 'reverted', detail: `reverted ${now.join(', ')}${earlier ? ` (${earlier})` : ''}; ${result.stillApplied.length} still applied` };
+  } catch (err) {
+    if (err instanceof RevertFailed) {
+      dbRecord.reverted = revertedOfPlan(plan.planned, err.partial.stillApplied);
+      await writeLedger(session, entry(dbRecord.reverted, 'started')).catch(() => undefined);
     }
-    if (db.method === 'restore') {
-      await writeLedger(session, { incidentKey: record.incidentKey, method: 'restore', planned: [], reverted: [], status: 'started' });
-      const result = await restoreSnapshot(
-        {
-          target: request.database!,
-          snapshotPath: db.snapshotPath!,
-          // Putting the database in scope with method restore is the deliberate choice restore-db's
-          // confirm stands for. Its pre-restore snapshot is the snapshot phase's.
-          confirm: request.database!.database,
-          preRestoreSnapshot: true,
-          onPreRestoreSnapshot: onRestoreSnapshot,
-          jobs: 1,
-          clean: true,
-          preRestoreDir: request.snapshotDir,
-          preRestoreDirInput: 'RUNNER_TEMP',
-          lockTimeoutSeconds: db.lockTimeoutSeconds,
-          tools: request.tools,
-        },
-        log,
-      );
-      await writeLedger(session, { incidentKey: record.incidentKey, method: 'restore', planned: [], reverted: [], status: 'done' });
-      return { status: 'restored', detail: `restored ${result.tablesRestored} table(s) from ${db.snapshotPath}` };
-    }
-    // The first run's plan stays the plan (a run that started at the same time and failed may have
-    // written it since this one planned): a later run only reverts what is left of it.
-    const plan = unfinishedPlan(row) ?? plannedHere!;
-    dbRecord.planned = plan.planned;
-    const entry = (reverted: string[], status: 'started' | 'done'): LedgerRow => ({ incidentKey: record.incidentKey, method: DOWN_MIGRATIONS, keepVersion: plan.keepVersion, planned: plan.planned, kept: plan.kept, reverted, status });
-    // Written before the first statement runs, so that a run killed midway leaves its plan behind.
-    await writeLedger(session, entry(dbRecord.reverted, 'started'));
-    try {
-      const result = await revertMigrations(revertOptions(request, finishChoice(record.incidentKey, plan), { dryRun: false, snapshotPath: record.snapshot!.path }), log);
-      dbRecord.reverted = revertedOfPlan(plan.planned, result.stillApplied);
-      await writeLedger(session, entry(dbRecord.reverted, 'done'));
-      const now = result.reverted.map((r) => r.version);
-      const before = dbRecord.reverted.filter((v) => !now.includes(v));
-      const earlier = before.length ? `${before.join(', ')} ${before.length === 1 ? 'was' : 'were'} reverted by an earlier run for this incident` : '';
-      if (result.status === 'nothing-to-do') return { status: 'nothing-to-do', detail: earlier ? `nothing left of the plan: ${earlier}` : 'none of the planned migrations is applied any more' };
-      return { status: 'reverted', detail: `reverted ${now.join(', ')}${earlier ? ` (${earlier})` : ''}; ${result.stillApplied.length} still applied` };
-    } catch (err) {
-      if (err instanceof RevertFailed) {
-        dbRecord.reverted = revertedOfPlan(plan.planned, err.partial.stillApplied);
-        await writeLedger(session, entry(dbRecord.reverted, 'started')).catch(() => undefined);
-      }
-      throw err;
-    }
-  } finally {
-    if (locked) await unlockRollback(session);
-    await session.end().catch(() => undefined);
+    throw err;
   }
 }
 
