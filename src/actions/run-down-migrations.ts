@@ -37,10 +37,10 @@ function failed(err: unknown, log: Log): string | undefined {
   return err instanceof RollbackKitError ? NOTHING_REVERTED : undefined;
 }
 
-await runAction('run-down-migrations', async (log) => {
+await runAction('run-down-migrations', async (log, signal) => {
   const context = { workspace: process.env.GITHUB_WORKSPACE || process.cwd(), tools: { searchPath: process.env.PATH ?? '' }, run: workflowRun(process.env) };
   const options = readRevertOptions(input, input.required('database-url'), context, log);
-  const result = await revertMigrations(options, log);
+  const result = await revertMigrations({ ...options, signal }, log);
   outputs(result);
   await writeSummary(revertSummary(result), log);
 }, failed);
