@@ -53,7 +53,7 @@ function drillOutputs(record: DrillRecord): void {
 /** The run's record once the pipeline returns it: a failure before that changed nothing. */
 let finished: RollbackRecord | DrillRecord | undefined;
 
-await runAction('rollback', async (log) => {
+await runAction('rollback', async (log, signal) => {
   // Every secret is masked before anything else is read: nothing below can print one.
   const vercelToken = secretInput('vercel-token', process.env, log);
   const flyToken = secretInput('fly-token', process.env, log);
@@ -94,6 +94,7 @@ await runAction('rollback', async (log) => {
     },
     commandEnv: process.env,
     tools: { searchPath: process.env.PATH ?? '' },
+    signal,
   };
   if (drill) {
     const wantsIssue = input.boolean('incident-issue', Boolean(githubToken));
