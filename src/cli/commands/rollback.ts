@@ -15,6 +15,7 @@ import { redactStrings, statusLine } from '../../report/rollback-summary.js';
 import type { CommandResult, CommandSpec } from '../command.js';
 import { UsageError, type Cli } from '../context.js';
 import { seconds } from '../terminal.js';
+import { stoppable } from './stoppable.js';
 
 /** The secret each provider cannot work without (command needs none). */
 const PROVIDER_TOKEN: Partial<Record<string, keyof typeof TOKEN_ENV>> = {
@@ -80,7 +81,7 @@ export const rollback: CommandSpec = {
       },
       cli.log,
     );
-    const record = await runRollback(request, { ...telling, progress: phaseProgress(cli) }, cli.log);
+    const record = await stoppable(cli, (signal) => runRollback({ ...request, signal }, { ...telling, progress: phaseProgress(cli) }, cli.log));
     return reportRecord(cli, record);
   },
 };
