@@ -96,11 +96,13 @@ export async function runAction(action: string, body: (log: Log, signal: AbortSi
   });
   try {
     const outcome = await stop.settle(body(log, stop.signal));
-    const failure = stoppedFailure(action, stop.received(), outcome, STOP_GRACE_MS) ?? (outcome !== 'expired' && !outcome.ok ? outcome.err : undefined);
+    // The body's own error, which its details read (a stop only rewords it); none when it outlasted the grace time.
+    const own = outcome !== 'expired' && !outcome.ok ? outcome.err : undefined;
+    const failure = stoppedFailure(action, stop.received(), outcome, STOP_GRACE_MS) ?? own;
     if (failure === undefined) return;
     const err = failure;
-    if (!(err instanceof RollbackKitError) && err instanceof Error && err.stack) log.debug(err.stack);
-    await writeSummary(failureSummary(action, err, log, await failureDetails(details, err, log)), log);
+    if (!(own instanceof RollbackKitError) && own instanceof Error && own.stack) log.debug(own.stack);
+    await writeSummary(failureSummary(action, err, log, await failureDetails(details, own ?? err, log)), log);
     output.fail(log.redact(errorLine(err)));
   } finally {
     stop.dispose();

@@ -70,6 +70,9 @@ export function stopOnSignals(opts: StopOptions): StopSignals {
   };
 }
 
+/** Stopped work that did not end within the grace time: what it had changed is not known, so no detail may claim it. */
+export class StopOutlasted extends RollbackKitError {}
+
 /**
  * What a stopped piece of work (`what`: the action or command) failed with, given how it settled:
  * its own error said to be a stop (what it knew, committed or not, is in its words); that its state
@@ -79,7 +82,7 @@ export function stopOnSignals(opts: StopOptions): StopSignals {
 export function stoppedFailure(what: string, signal: NodeJS.Signals | undefined, settled: Settled<unknown>, graceMs: number): RollbackKitError | undefined {
   if (!signal) return undefined;
   if (settled === 'expired') {
-    return new RollbackKitError(
+    return new StopOutlasted(
       `${what} was stopped by ${signal} and its work did not end within ${graceMs / 1000} s: what it had changed by then is not known.`,
       'Check the state of what it works on (its log above says how far it got) before running it again.',
     );
