@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { input, runAction, setOutputs } from '../core/action.js';
 import { RollbackKitError } from '../core/errors.js';
 import { secretInput } from '../core/secret-input.js';
+import { StopOutlasted } from '../core/stop-signals.js';
 import { parseConnectionString } from '../db/connection.js';
 import { runDrill, type DrillRecord } from '../pipeline/drill.js';
 import { readDrillPlan, readRollbackPlan, readSeverity } from '../pipeline/plan-source.js';
@@ -135,4 +136,7 @@ await runAction('rollback', async (log, signal) => {
     const row = [...record.timeline].reverse().find((e) => e.phase === record.failedPhase && e.status === 'failed');
     throw new RollbackKitError(`Rollback failed in ${record.failedPhase ?? 'an unknown phase'}: ${row?.detail ?? 'see the job summary'}`, record.nextSteps.find((s) => !row || !s.includes(row.detail)) ?? 'See the job summary.');
   }
-}, () => (finished ? undefined : NOTHING_CHANGED));
+}, (err) => {
+  // A run stopped that outlasted the grace time may have changed anything: nothing is claimed for it.
+  return finished || err instanceof StopOutlasted ? undefined : NOTHING_CHANGED;
+});
