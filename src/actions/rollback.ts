@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { input, runAction, setOutputs } from '../core/action.js';
 import { RollbackKitError } from '../core/errors.js';
 import { secretInput } from '../core/secret-input.js';
+import { StopOutlasted } from '../core/stop-signals.js';
 import { parseConnectionString } from '../db/connection.js';
 import { runDrill, type DrillRecord } from '../pipeline/drill.js';
 import { readDrillPlan, readRollbackPlan, readSeverity } from '../pipeline/plan-source.js';
@@ -62,7 +63,7 @@ function drillOutputs(record: DrillRecord): void {
 /** The run's record once the pipeline returns it: a failure before that changed nothing. */
 let finished: RollbackRecord | DrillRecord | undefined;
 
-await runAction('rollback', async (log) => {
+await runAction('rollback', async (log, signal) => {
   // Every secret is masked before anything else is read: nothing below can print one.
   const vercelToken = secretInput('vercel-token', process.env, log);
   const flyToken = secretInput('fly-token', process.env, log);
@@ -103,6 +104,7 @@ await runAction('rollback', async (log) => {
     },
     commandEnv: process.env,
     tools: { searchPath: process.env.PATH ?? '' },
+    signal,
   };
   if (drill) {
     const wantsIssue = input.boolean('incident-issue', Boolean(githubToken));
@@ -143,4 +145,7 @@ await runAction('rollback', async (log) => {
     const row = [...record.timeline].reverse().find((e) => e.phase === record.failedPhase && e.status === 'failed');
     throw new RollbackKitError(`Rollback failed in ${record.failedPhase ?? 'an unknown phase'}: ${row?.detail ?? 'see the job summary'}`, record.nextSteps.find((s) => !row || !s.includes(row.detail)) ?? 'See the job summary.');
   }
-}, () => (finished ? undefined : NOTHING_CHANGED));
+}, (err) => {
+  // A run stopped that outlasted the grace time may have changed anything: nothing is claimed for it.
+  return finished || err instanceof StopOutlasted ? undefined : NOTHING_CHANGED;
+});

@@ -1,5 +1,6 @@
 import { input, runAction, setOutputs } from '../core/action.js';
 import { RollbackKitError } from '../core/errors.js';
+import { StopOutlasted } from '../core/stop-signals.js';
 import type { Log } from '../core/log.js';
 import { readRevertOptions, workflowRun } from '../migrations/revert-inputs.js';
 import { RevertFailed, revertMigrations, type RevertResult } from '../migrations/revert.js';
@@ -32,15 +33,20 @@ function failed(err: unknown, log: Log): string | undefined {
     const where = stopped ? `\n**Stopped in** ${code(stopped.file)} (version ${text(stopped.version)}): ${text(log.redact(stopped.state))}\n` : '';
     return `${partialRevertDetails(err.partial)}${where}`;
   }
+  // Stopped, and the run did not end in time to say what it had reverted: no count may claim it.
+  if (err instanceof StopOutlasted) {
+    setOutputs({ status: 'failed' });
+    return undefined;
+  }
   setOutputs({ status: 'failed', reverted: '[]', count: 0 });
   // Stopped before planning (snapshot, lock, inputs): nothing was changed; say so where people look.
   return err instanceof RollbackKitError ? NOTHING_REVERTED : undefined;
 }
 
-await runAction('run-down-migrations', async (log) => {
+await runAction('run-down-migrations', async (log, signal) => {
   const context = { workspace: process.env.GITHUB_WORKSPACE || process.cwd(), tools: { searchPath: process.env.PATH ?? '' }, run: workflowRun(process.env) };
   const options = readRevertOptions(input, input.required('database-url'), context, log);
-  const result = await revertMigrations(options, log);
+  const result = await revertMigrations({ ...options, signal }, log);
   outputs(result);
   await writeSummary(revertSummary(result), log);
 }, failed);

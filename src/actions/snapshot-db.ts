@@ -9,12 +9,12 @@ import { writeSummary } from '../report/write-summary.js';
 /** The verified snapshot once it exists: an upload that then fails still says where it is. */
 let snapshot: SnapshotResult | undefined;
 
-await runAction('snapshot-db', async (log) => {
+await runAction('snapshot-db', async (log, signal) => {
   const request = readSnapshotRequest(input, input.required('database-url'), { defaultDir: join(process.env.RUNNER_TEMP || process.cwd(), 'rollback-kit', 'snapshots'), searchPath: process.env.PATH ?? '' }, log);
   const upload = input.boolean('upload-artifact', false);
   const retentionDays = input.integer('retention-days', { min: 1, max: 90 });
   if (upload) requireArtifactRuntime(Boolean(process.env.ACTIONS_RUNTIME_TOKEN));
-  const result = (snapshot = await takeSnapshot(request, log));
+  const result = (snapshot = await takeSnapshot({ ...request, signal }, log));
   setOutputs({
     path: result.path,
     format: result.format,

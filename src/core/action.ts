@@ -8,6 +8,7 @@ import { RollbackKitError, errorLine } from './errors.js';
 import { createLog, type Log } from './log.js';
 import { output } from './output.js';
 import { parseBoolean, parseInteger, parseList, parseNumber } from './parse.js';
+import { stopOnSignals, stoppedFailure } from './stop-signals.js';
 import { failureSummary } from '../report/failure-summary.js';
 import { writeSummary } from '../report/write-summary.js';
 
@@ -77,72 +78,31 @@ export type FailureDetails = (err: unknown, log: Log) => string | undefined | Pr
  * GitHub cancels a job the runner sends SIGINT, then SIGTERM 7.5 s later, then SIGKILL 2.5 s after
  * that: the report must be written before the SIGKILL.
  */
-const STOP_GRACE_MS = 5_000;
-
-/**
- * SIGTERM and SIGINT while an action runs. Node's default is to exit at once (143, 130): no
- * `::error::`, no summary, child processes and temporary files left behind, and nobody told whether
- * the database changed. Instead the first signal aborts `signal`, which the action's work listens to
- * (it stops feeding its programs and ends them, and knows what it had done), and the step waits for
- * that work to end, at most STOP_GRACE_MS; a second signal stops the wait at once.
- */
-function stopOnSignals(log: Log) {
-  const controller = new AbortController();
-  let received: NodeJS.Signals | undefined;
-  let giveUp = () => undefined as void;
-  const expired = new Promise<'expired'>((resolve) => (giveUp = () => resolve('expired')));
-  const onSignal = (name: NodeJS.Signals) => {
-    if (received) return giveUp();
-    received = name;
-    log.info(`Received ${name}: stopping; waiting up to ${STOP_GRACE_MS / 1000} s for the work under way to end …`);
-    controller.abort(new Error(`stopped by ${name}`));
-    setTimeout(giveUp, STOP_GRACE_MS).unref();
-  };
-  process.on('SIGTERM', onSignal);
-  process.on('SIGINT', onSignal);
-  return {
-    signal: controller.signal,
-    received: () => received,
-    expired,
-    dispose() {
-      process.off('SIGTERM', onSignal);
-      process.off('SIGINT', onSignal);
-    },
-  };
-}
+export const STOP_GRACE_MS = 5_000;
 
 /**
  * Runs an action body; every action fails the same way. The job summary gets "### <action>:
  * failed", the redacted error line and the action's own details; the log gets one redacted
  * `::error::` line. Unexpected errors keep their stack in the debug log so a bug report has it
- * without frightening the reader. A step stopped by SIGTERM or SIGINT fails the same way, saying
- * so, with what the action knew of its own state (its error), and exits non-zero.
+ * without frightening the reader. A step stopped by SIGTERM or SIGINT (stop-signals.ts: the body's
+ * `signal` is aborted, the step waits up to STOP_GRACE_MS, a second signal ends the wait) fails the
+ * same way, saying so, with what the action knew of its own state (its error), and exits non-zero.
  */
 export async function runAction(action: string, body: (log: Log, signal: AbortSignal) => Promise<void>, details?: FailureDetails): Promise<void> {
   const log = actionLog();
-  const stop = stopOnSignals(log);
+  const stop = stopOnSignals({
+    graceMs: STOP_GRACE_MS,
+    onFirst: (name) => log.info(`Received ${name}: stopping; waiting up to ${STOP_GRACE_MS / 1000} s for the work under way to end …`),
+  });
   try {
-    const ran = body(log, stop.signal).then(
-      () => ({ ok: true as const }),
-      (err: unknown) => ({ ok: false as const, err }),
-    );
-    const outcome = await Promise.race([ran, stop.expired]);
-    const signal = stop.received();
-    let failure: unknown;
-    if (outcome === 'expired') {
-      failure = new RollbackKitError(
-        `${action} was stopped by ${signal} and its work did not end within ${STOP_GRACE_MS / 1000} s: what it had changed by then is not known.`,
-        'Check the state of what it works on (its log above says how far it got) before running it again.',
-      );
-    } else if (!outcome.ok) {
-      failure = signal ? stoppedError(action, signal, outcome.err) : outcome.err;
-    } else if (signal) {
-      failure = new RollbackKitError(`${action} was stopped by ${signal} as its work ended: that work was done, and what it reports above stands.`);
-    }
+    const outcome = await stop.settle(body(log, stop.signal));
+    // The body's own error, which its details read (a stop only rewords it); none when it outlasted the grace time.
+    const own = outcome !== 'expired' && !outcome.ok ? outcome.err : undefined;
+    const failure = stoppedFailure(action, stop.received(), outcome, STOP_GRACE_MS) ?? own;
     if (failure === undefined) return;
     const err = failure;
-    if (!(err instanceof RollbackKitError) && err instanceof Error && err.stack) log.debug(err.stack);
-    await writeSummary(failureSummary(action, err, log, await failureDetails(details, err, log)), log);
+    if (!(own instanceof RollbackKitError) && own instanceof Error && own.stack) log.debug(own.stack);
+    await writeSummary(failureSummary(action, err, log, await failureDetails(details, own ?? err, log)), log);
     output.fail(log.redact(errorLine(err)));
   } finally {
     stop.dispose();
@@ -150,13 +110,6 @@ export async function runAction(action: string, body: (log: Log, signal: AbortSi
     // stopped step alive: the runner would kill it before anything else is said.
     if (stop.received()) process.exit(process.exitCode || 1);
   }
-}
-
-/** The action's own error, said to be a stop: what it knew (committed or not) is in its words. */
-function stoppedError(action: string, signal: NodeJS.Signals, err: unknown): RollbackKitError {
-  const hint = err instanceof RollbackKitError ? err.hint : undefined;
-  const message = err instanceof RollbackKitError ? err.message : errorLine(err);
-  return new RollbackKitError(`${action} was stopped by ${signal}: ${message}`, hint);
 }
 
 /** The action's details, or none: a failure while describing the failure must not hide the failure. */

@@ -55,8 +55,19 @@ export interface SnapshotRequest {
   pgDumpPath?: string;
   tools?: FindToolOptions;
   now?: () => Date;
-  /** Ends pg_dump when aborted (the step is being stopped): the snapshot then fails, and nothing is kept. */
+  /**
+   * Aborted when the step is being stopped (SIGTERM, SIGINT): pg_dump is ended (or never started),
+   * what it wrote is removed, and the snapshot fails saying no snapshot was made (snapshotStopped).
+   */
   signal?: AbortSignal;
+}
+
+/** A snapshot stopped before it was verified: nothing of it is kept, so there is none to trust. */
+function snapshotStopped(where: string): RollbackKitError {
+  return new RollbackKitError(
+    `Snapshot of ${where} was stopped before it was verified, so no snapshot was made: pg_dump was ended (or never started) and what it had written was removed.`,
+    'Run it again when it can run to its end.',
+  );
 }
 
 export interface SnapshotResult {
@@ -433,6 +444,7 @@ export async function takeSnapshot(req: SnapshotRequest, log: Log): Promise<Snap
         const catalog = await readCatalog(session, selection.schemas);
         await checkReadable(session, selection.schemas);
         await lockTables(session, catalog.tables);
+        if (req.signal?.aborted) throw snapshotStopped(where);
         log.info(`Dumping ${where} (${req.format} format${req.jobs > 1 ? `, ${req.jobs} jobs` : ''}) to ${path} …`);
 
         const dumpStarted = Date.now();
@@ -452,6 +464,8 @@ export async function takeSnapshot(req: SnapshotRequest, log: Log): Promise<Snap
         const [dumped, side] = await Promise.allSettled([dump, sideWork]);
         if (dumped.status === 'rejected' || dumped.value.code !== 0 || side.status === 'rejected') {
           const [blockers] = await Promise.all([stopWatching(), session.query('ROLLBACK').catch(() => undefined)]);
+          // pg_dump ended by the stop: its exit says only that it was killed.
+          if (req.signal?.aborted) throw snapshotStopped(where);
           if (cycle) throw cycleError(cycle);
           const lockWait =
             (dumped.status === 'fulfilled' && dumped.value.code !== 0 && isLockTimeout(dumped.value.stderr)) ||
@@ -466,6 +480,11 @@ export async function takeSnapshot(req: SnapshotRequest, log: Log): Promise<Snap
           throw new RollbackKitError(`pg_dump of ${where} failed: ${log.redact(why)}.`, next);
         }
         const dumpMs = Date.now() - dumpStarted;
+        // Not verified yet, so not a snapshot: the full read back would outlast the grace a stopped step has.
+        if (req.signal?.aborted) {
+          await session.query('ROLLBACK').catch(() => undefined);
+          throw snapshotStopped(where);
+        }
         const verifyStarted = Date.now();
         // The big tables are counted in the dump's snapshot, still open and still locked.
         const counting = (async () => {
@@ -540,6 +559,8 @@ export async function takeSnapshot(req: SnapshotRequest, log: Log): Promise<Snap
     // Nothing half-done: a snapshot that did not verify is not left where someone could trust it.
     if (path) await rm(path, { recursive: true, force: true }).catch(() => undefined);
     if (exportsDir) await rm(exportsDir, { recursive: true, force: true }).catch(() => undefined);
+    // Whatever a stop interrupted (a query, pg_dump, the read back) failed because of it.
+    if (req.signal?.aborted) throw snapshotStopped(where);
     // A query the server refused (reading the catalogue, locking, resolving names) in its words,
     // never as an unexpected error.
     throw isServerError(err) ? sideError(err, where, req.target.user, log) : asFileError(err, 'output-dir');

@@ -46,6 +46,8 @@ export interface RevertOptions {
   tools?: FindToolOptions;
   /** The workflow step this runs in: a re-run of it finishes the `steps` plan its first attempt recorded (rerun.ts). */
   run?: WorkflowRun;
+  /** Aborted when the step is being stopped: the run stops between migrations and statements (runPlan). */
+  signal?: AbortSignal;
 }
 
 export interface PlanEntry {
@@ -309,6 +311,7 @@ export async function revertMigrations(opts: RevertOptions, log: Log): Promise<R
         sessionSettings: [...runSettings(opts), ...(settings.searchPath === undefined ? [] : [`SELECT set_config('search_path', ${literal(settings.searchPath)}, false)`])],
         progressTable: state.progressTable,
         onReverted: (r) => result.reverted.push(r),
+        signal: opts.signal,
       });
       await recorded?.update(session, result.reverted.map((r) => r.version), true, log);
       const reverted = new Set(plan.toRevert.map((m) => m.file.id));

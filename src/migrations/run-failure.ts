@@ -197,6 +197,11 @@ function statementFailed({ m, f, skipped, tracking, target, log, lost, pgMessage
   return { head, state, hint, ran, resumeAt: ran + 1, unsure: lost };
 }
 
+/** What the tracking table says of a non-transactional migration until all its statements have run. */
+export function markedUntilDone(tracking: Tracking): string {
+  return tracking.startSql ? 'is marked dirty until all have run' : 'still lists it as applied until all have run';
+}
+
 /**
  * The migration's state and what to do, for a failure at `f`. `skipped`: the statements an earlier
  * run did, which this one did not run again; `saved`: the progress that run recorded.
@@ -213,7 +218,7 @@ export function failure(m: PlannedMigration, f: StatementFailed, skipped: number
     log,
     lost: isConnectionLoss(f.error),
     pgMessage: describeError(f.error),
-    marked: tracking.startSql ? 'is marked dirty until all have run' : 'still lists it as applied until all have run',
+    marked: markedUntilDone(tracking),
   };
   const account = f.stage === 'prepare' ? beforeFirstStatement(facts) : f.stage === 'record' ? recordFailed(facts) : statementFailed(facts);
   let hint = account.hint;

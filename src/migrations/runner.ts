@@ -9,7 +9,7 @@ import type { Log } from '../core/log.js';
 import { standardConformingStrings, withQueryDeadline, type Session } from '../db/session.js';
 import { firstCodeLine, type PlannedMigration, type PlannedStatement } from './planner.js';
 import { clearProgressSql, progressStillHolds, readProgress, recordStatement, startProgressSql, statementHash, statementsAlreadyRun, type Progress } from './progress.js';
-import { describeError, failure, isConnectionLoss, PROGRESS_TABLE, StatementFailed, type PgError } from './run-failure.js';
+import { describeError, failure, isConnectionLoss, markedUntilDone, MigrationFailed, PROGRESS_TABLE, StatementFailed, type PgError } from './run-failure.js';
 import { readsAlike, sessionSetting, stripComments } from './sql-split.js';
 import type { MigrationFile, Tracking } from './types.js';
 
@@ -44,9 +44,21 @@ function readOtherwiseError(s: PlannedStatement, conforming: boolean): Error {
   );
 }
 
-/** Runs the statements at `indices` one query each; `after` follows each one that completed. */
-async function exec(session: Session, statements: PlannedStatement[], indices: number[], after?: (s: PlannedStatement) => Promise<void>): Promise<void> {
+/** A non-transactional migration stopped before statement `index` (the step being stopped): those before it ran and are recorded. */
+class StoppedBefore extends Error {
+  constructor(readonly index: number) {
+    super(`stopped before statement ${index + 1}`);
+  }
+}
+
+/**
+ * Runs the statements at `indices` one query each; `after` follows each one that completed. Once
+ * `signal` is aborted, the next statement is not started (StoppedBefore): the one running ends
+ * first, and its record with it.
+ */
+async function exec(session: Session, statements: PlannedStatement[], indices: number[], after?: (s: PlannedStatement) => Promise<void>, signal?: AbortSignal): Promise<void> {
   for (const i of indices) {
+    if (signal?.aborted) throw new StoppedBefore(i);
     const s = statements[i]!;
     try {
       const conforming = await standardConformingStrings(session);
@@ -260,7 +272,7 @@ async function inTransaction(ctx: Context, m: PlannedMigration, sql: string[], s
   }
 }
 
-async function revertStatementByStatement(ctx: Context, m: PlannedMigration, previous: MigrationFile | undefined, rest: Remaining): Promise<void> {
+async function revertStatementByStatement(ctx: Context, m: PlannedMigration, previous: MigrationFile | undefined, rest: Remaining, signal?: AbortSignal): Promise<void> {
   const { session, tracking } = ctx;
   const id = m.file.id;
   // golang-migrate: (previous, dirty) is committed before the first statement, in one transaction
@@ -270,9 +282,47 @@ async function revertStatementByStatement(ctx: Context, m: PlannedMigration, pre
   const progress = startProgressSql(tracking.table, id, tracking.rowVersionSql(m.file), rest.from > 0);
   await inTransaction(ctx, m, [...ctx.reset, 'BEGIN', ...start, ...progress, 'COMMIT'], start.length + 1, rest.from);
   await exec(session, m.statements, rest.replay);
-  await exec(session, m.statements, range(rest.from, m.statements.length), (s) => recordStatement(session, tracking.table, id, statementHash(s.text)));
+  try {
+    await exec(session, m.statements, range(rest.from, m.statements.length), (s) => recordStatement(session, tracking.table, id, statementHash(s.text)), signal);
+  } catch (err) {
+    if (err instanceof StoppedBefore) throw stoppedBetweenStatements(m, err.index, tracking);
+    throw err;
+  }
   const end = tracking.revertSql(m.file, previous);
   await inTransaction(ctx, m, ['BEGIN', ...end, clearProgressSql(tracking.table, id), 'COMMIT'], end.length + 1, m.statements.length);
+}
+
+/** A non-transactional migration stopped before statement `index`: those before it committed and are recorded, a re-run starts there. */
+function stoppedBetweenStatements(m: PlannedMigration, index: number, tracking: Tracking): MigrationFailed {
+  const n = m.statements.length;
+  const state =
+    `It runs statement by statement (non-transactional): ${index} of ${n} statement(s) ran and are recorded in ${PROGRESS_TABLE}; ${tracking.table} ${markedUntilDone(tracking)}. ` +
+    `A re-run starts at statement ${index + 1}.`;
+  const file = m.file.downFile ?? m.file.name;
+  return new MigrationFailed(`Stopped in ${m.file.name} before its statement ${index + 1} of ${n}. ${state}`, 'Run it again to finish the plan: it goes on from this migration.', {
+    version: m.file.version,
+    id: m.file.id,
+    file,
+    transactional: false,
+    statements: n,
+    ran: index,
+    resumeAt: index + 1,
+    unsure: false,
+    state,
+  });
+}
+
+/**
+ * The run stopped between migrations (the step being stopped): each migration before `next`
+ * committed with its bookkeeping, and `next` and those after it never started.
+ */
+function stoppedBetweenMigrations(plan: PlannedMigration[], next: number, tracking: Tracking): RollbackKitError {
+  const left = plan.slice(next).map((m) => m.file.name);
+  const done = next === 0 ? 'no migration was reverted' : `the ${next} migration(s) before it were reverted and committed`;
+  return new RollbackKitError(
+    `Stopped before reverting ${plan[next]!.file.name}: ${done}; ${left.join(', ')} ${left.length === 1 ? 'was' : 'were'} not started and ${left.length === 1 ? 'is' : 'are'} still applied in ${tracking.table}.`,
+    'Run it again to finish the plan: it reads the tracking table and reverts what is still applied of it.',
+  );
 }
 
 /**
@@ -318,6 +368,12 @@ export interface RunPlanOptions {
   progressTable: boolean;
   /** Receives each migration as it is reverted, so a later failure still reports what was done. */
   onReverted(r: RevertedMigration): void;
+  /**
+   * Aborted when the step is being stopped: the run stops between migrations (the one in flight
+   * commits or rolls back, as it would anyway, and says which) and, in a non-transactional one,
+   * between statements, with its progress recorded; a re-run finishes the plan.
+   */
+  signal?: AbortSignal;
 }
 
 /** What earlier runs recorded, read before anything runs: a failure here changed nothing. */
@@ -339,6 +395,7 @@ export async function runPlan(plan: PlannedMigration[], opts: RunPlanOptions): P
   const progress = await earlierProgress(session, tracking.table, opts.target, opts.progressTable);
   const applied = [...opts.applied];
   for (const [n, m] of plan.entries()) {
+    if (opts.signal?.aborted) throw stoppedBetweenMigrations(plan, n, tracking);
     const at = applied.findIndex((f) => f.id === m.file.id);
     const previous = at > 0 ? applied[at - 1] : undefined;
     log.info(`[${n + 1}/${plan.length}] reverting ${m.file.name}${m.transactional ? '' : ' (non-transactional: statement by statement)'}`);
@@ -349,7 +406,7 @@ export async function runPlan(plan: PlannedMigration[], opts: RunPlanOptions): P
       await withQueryDeadline(session, allowance(m, 1), async () => {
         rest = await remaining(session, tracking, m, progress.get(m.file.id), log);
         if (m.transactional) await revertWithRetries(ctx, m, previous, rest, log);
-        else await revertStatementByStatement(ctx, m, previous, rest);
+        else await revertStatementByStatement(ctx, m, previous, rest, opts.signal);
       });
     } catch (err) {
       if (err instanceof StatementFailed) throw failure(m, err, rest.from, progress.get(m.file.id), tracking, opts.target, log);

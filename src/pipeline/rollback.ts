@@ -58,6 +58,8 @@ export interface RollbackRequest {
   vercelPollIntervalMs?: number;
   /** Faster deploy polling for Railway, Render and Netlify (tests, the CLI). */
   pollIntervalMs?: number;
+  /** Aborted when the run is being stopped (SIGTERM, SIGINT): passed to the snapshot, the restore and the revert, which stop and say what they did. */
+  signal?: AbortSignal;
 }
 
 /** Same shape as the report module's ChatEvent. */
@@ -351,7 +353,7 @@ export async function runRollback(request: RollbackRequest, deps: RollbackDeps, 
         if (db.method !== 'restore') {
           try {
             // The root action has no output-dir input: its snapshots go under $RUNNER_TEMP.
-            await snapshotTaken(await takeSnapshot(wholeDatabaseSnapshot(target, { outputDir: request.snapshotDir, outputDirInput: 'RUNNER_TEMP', label: 'before-rollback', tools: request.tools }), log));
+            await snapshotTaken(await takeSnapshot({ ...wholeDatabaseSnapshot(target, { outputDir: request.snapshotDir, outputDirInput: 'RUNNER_TEMP', label: 'before-rollback', tools: request.tools }), signal: request.signal }, log));
           } catch (err) {
             fail('snapshot');
             db.status = 'skipped';
@@ -540,6 +542,7 @@ function revertOptions(request: RollbackRequest, choice: Choice, opts: { dryRun:
     lockTimeoutSeconds: db.lockTimeoutSeconds,
     statementTimeoutSeconds: 300,
     tools: request.tools,
+    signal: request.signal,
   };
 }
 
@@ -613,6 +616,7 @@ async function databasePhase(
         preRestoreDirInput: 'RUNNER_TEMP',
         lockTimeoutSeconds: db.lockTimeoutSeconds,
         tools: request.tools,
+        signal: request.signal,
       },
       log,
     );

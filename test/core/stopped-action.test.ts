@@ -37,6 +37,8 @@ it('work that ends when stopped: its own words, prefixed with the signal', async
   expect([run.code, run.signal]).toEqual([1, null]);
   expect(run.errors).toEqual(['fixture was stopped by SIGTERM: The change was rolled back before it committed. Run it again.']);
   expect(run.summary).toContain('### fixture: failed');
+  // Its details read its own error (a partial result), not the stop's rewording of it.
+  expect(run.summary).toContain("details given the body's own error: true");
 });
 
 it('work that ignores the stop: a second signal reports at once that its state is not known', async () => {

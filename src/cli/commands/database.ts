@@ -19,6 +19,7 @@ import { formatBytes } from '../../report/markdown.js';
 import type { CommandSpec } from '../command.js';
 import { UsageError } from '../context.js';
 import { seconds } from '../terminal.js';
+import { stoppable } from './stoppable.js';
 
 /** A folder the command writes to (`input` names its flag): created and tried before the work starts. */
 async function writableFolder(dir: string, input: string): Promise<void> {
@@ -40,7 +41,7 @@ export const snapshot: CommandSpec = {
       return { ok: true, status: 'dry-run', target: describeTarget(request.target), outputDir: request.outputDir };
     }
     cli.term.started(`snapshot of ${describeTarget(request.target)}`);
-    const result = await takeSnapshot(request, cli.log);
+    const result = await stoppable(cli, (signal) => takeSnapshot({ ...request, signal }, cli.log));
     cli.term.stopSpinner();
     cli.term.say(`Verified snapshot of ${describeTarget(request.target)} in ${seconds(result.durationMs)}: ${result.path} (${formatBytes(result.sizeBytes)}, sha256 ${result.sha256})`);
     const exports = result.manifest.exports;
@@ -86,7 +87,7 @@ export const restore: CommandSpec = {
     }
     cli.begin();
     cli.term.started(`restore of ${where}`);
-    const result = await restoreSnapshot(request, cli.log);
+    const result = await stoppable(cli, (signal) => restoreSnapshot({ ...request, signal }, cli.log));
     cli.term.stopSpinner();
     cli.term.say(`Restored ${result.tablesRestored} table(s) into ${where} in ${seconds(result.durationMs)}: every table’s row count matches the snapshot.`);
     if (result.preRestoreSnapshotPath) cli.term.say(`The state before the restore is kept in ${result.preRestoreSnapshotPath}.`);
@@ -118,16 +119,18 @@ export const down: CommandSpec = {
     }
     if (!options.dryRun) await cli.confirm(`This reverts migrations on ${describeTarget(options.target)}`, options.target.database);
     cli.begin();
-    try {
-      const result = await revertMigrations(options, cli.log);
-      const t = cli.term;
-      if (result.status === 'dry-run') t.say(`Dry run: would revert ${result.plan.map((p) => p.file).join(', ') || 'nothing'} on ${result.target}. Nothing was changed.`);
-      else if (result.status === 'nothing-to-do') t.say(`Nothing to do: none of the selected migrations is applied on ${result.target}.`);
-      else t.say(`Reverted ${result.reverted.map((r) => r.file).join(', ')} on ${result.target} in ${seconds(result.durationMs)}; ${result.stillApplied.length} still applied.`);
-      return { ok: true, status: result.status, reverted: result.reverted.map((r) => r.version), plan: result.plan, stillApplied: result.stillApplied, durationMs: result.durationMs };
-    } catch (err) {
-      if (err instanceof RevertFailed && err.partial.reverted.length) cli.term.note(`Reverted before the failure: ${err.partial.reverted.map((r) => r.file).join(', ')}.`);
-      throw err;
-    }
+    const result = await stoppable(cli, async (signal) => {
+      try {
+        return await revertMigrations({ ...options, signal }, cli.log);
+      } catch (err) {
+        if (err instanceof RevertFailed && err.partial.reverted.length) cli.term.note(`Reverted before the failure: ${err.partial.reverted.map((r) => r.file).join(', ')}.`);
+        throw err;
+      }
+    });
+    const t = cli.term;
+    if (result.status === 'dry-run') t.say(`Dry run: would revert ${result.plan.map((p) => p.file).join(', ') || 'nothing'} on ${result.target}. Nothing was changed.`);
+    else if (result.status === 'nothing-to-do') t.say(`Nothing to do: none of the selected migrations is applied on ${result.target}.`);
+    else t.say(`Reverted ${result.reverted.map((r) => r.file).join(', ')} on ${result.target} in ${seconds(result.durationMs)}; ${result.stillApplied.length} still applied.`);
+    return { ok: true, status: result.status, reverted: result.reverted.map((r) => r.version), plan: result.plan, stillApplied: result.stillApplied, durationMs: result.durationMs };
   },
 };

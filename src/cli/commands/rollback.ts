@@ -16,6 +16,7 @@ import { redactDeep } from '../../core/secrets.js';
 import type { CommandResult, CommandSpec } from '../command.js';
 import { UsageError, type Cli } from '../context.js';
 import { seconds } from '../terminal.js';
+import { stoppable } from './stoppable.js';
 
 /** The secret each provider cannot work without (command needs none). */
 const PROVIDER_TOKEN: Partial<Record<string, keyof typeof TOKEN_ENV>> = {
@@ -81,7 +82,7 @@ export const rollback: CommandSpec = {
       },
       cli.log,
     );
-    const record = await runRollback(request, { ...telling, progress: phaseProgress(cli) }, cli.log);
+    const record = await stoppable(cli, (signal) => runRollback({ ...request, signal }, { ...telling, progress: phaseProgress(cli) }, cli.log));
     return reportRecord(cli, record);
   },
 };

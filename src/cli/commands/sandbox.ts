@@ -4,6 +4,7 @@
  */
 import { join, relative } from 'node:path';
 import { RollbackKitError } from '../../core/errors.js';
+import { stopOnSignals, type Settled } from '../../core/stop-signals.js';
 import { Cleanup } from '../../sandbox/cleanup.js';
 import { assertLoopback } from '../../sandbox/postgres.js';
 import { runSandbox, type SandboxOptions } from '../../sandbox/run.js';
@@ -86,38 +87,33 @@ const STOP_WAIT_MS = 10_000;
  * SIGTERM: exit 130 or 143 once everything is removed); what cannot be removed is said, and fails
  * the command. On a signal the work is stopped first (its next step never starts, its child
  * processes end) and given a bounded time to get there, so nothing it was making in that moment
- * (a database being created) comes into being after the cleanup.
+ * (a database being created) comes into being after the cleanup. A second Ctrl-C ends that wait:
+ * everything is removed at once, and the process still exits only once that is done
+ * (stop-signals.ts keeps its handlers until then, so no Ctrl-C kills it mid-cleanup).
  */
 export async function withCleanup<T>(cli: Cli, body: (cleanup: Cleanup) => Promise<T>): Promise<T> {
   const t = cli.term;
   const cleanup = new Cleanup();
-  let interrupted: NodeJS.Signals | undefined;
-  let timer: NodeJS.Timeout | undefined;
-  let giveUp = (): void => undefined;
-  /** Settles STOP_WAIT_MS after a signal, if the work has not stopped by then. */
-  const gaveUp = new Promise<undefined>((resolve) => (giveUp = () => resolve(undefined)));
-  const onSignal = (signal: NodeJS.Signals) => {
-    if (interrupted) return;
-    interrupted = signal;
-    t.stopSpinner();
-    t.note(`${signal}: stopping the sandbox and removing what it started…`);
-    cleanup.stop();
-    timer = setTimeout(giveUp, STOP_WAIT_MS);
-  };
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
-  const work = body(cleanup).then(
-    (value) => ({ value }),
-    (error: unknown) => ({ error }),
-  );
-  const outcome = await Promise.race([work, gaveUp]);
-  clearTimeout(timer);
-  const problems = await cleanup.run();
-  process.removeListener('SIGINT', onSignal);
-  process.removeListener('SIGTERM', onSignal);
+  const stop = stopOnSignals({
+    graceMs: STOP_WAIT_MS,
+    onFirst: (signal) => {
+      t.stopSpinner();
+      t.note(`${signal}: stopping the sandbox and removing what it started…`);
+      cleanup.stop();
+    },
+  });
+  let problems: string[];
+  let outcome: Settled<T>;
+  try {
+    outcome = await stop.settle(body(cleanup));
+    problems = await cleanup.run();
+  } finally {
+    stop.dispose();
+  }
   for (const p of problems) t.warn(`could not clean up ${p}`);
+  const interrupted = stop.received();
   if (interrupted) process.exit(SIGNAL_EXIT[interrupted] ?? 1);
-  if (outcome && 'error' in outcome) throw outcome.error;
+  if (outcome !== 'expired' && !outcome.ok) throw outcome.err;
   if (problems.length) throw new RollbackKitError(`The sandbox could not remove everything it started (${problems.length} item(s)).`, 'See the warnings above.');
   return (outcome as { value: T }).value;
 }

@@ -1,0 +1,95 @@
+/**
+ * SIGTERM and SIGINT while work that must wind down runs (an action's step, the CLI's database
+ * commands, the sandbox). Node's default is to exit at once (143, 130): child processes and
+ * temporary files left behind, and nobody told whether the database changed. Instead:
+ *
+ * - the first signal aborts `signal`, which the work listens to (it stops feeding its programs,
+ *   ends them, and knows what it had done), calls `onFirst`, and starts a wait of `graceMs`;
+ * - a second signal ends that wait at once: the caller stops waiting for the work and does what it
+ *   does when the wait runs out (reports that the work's state is not known, or cleans up);
+ * - every later signal is ignored: the handlers stay installed until `dispose()`, so no signal ever
+ *   reaches Node's default kill while the caller still reports or cleans up. (With
+ *   `process.once`, the second Ctrl-C would find no handler and kill the process mid-cleanup.)
+ */
+import { RollbackKitError, errorLine } from './errors.js';
+
+export interface StopOptions {
+  /** How long the work may take to end after the first signal before `expired` settles. */
+  graceMs: number;
+  /** Called once, on the first signal (what to say, what else to stop). */
+  onFirst?: (name: NodeJS.Signals) => void;
+}
+
+/** How a piece of work ended, raced against the wait after a signal. */
+export type Settled<T> = { ok: true; value: T } | { ok: false; err: unknown } | 'expired';
+
+export interface StopSignals {
+  /** Aborted at the first signal. */
+  readonly signal: AbortSignal;
+  /** The first signal received, if any. */
+  received(): NodeJS.Signals | undefined;
+  /** Settles `graceMs` after the first signal, or at the second one, whichever comes first. */
+  readonly expired: Promise<'expired'>;
+  /** The work's outcome, or 'expired' when a signal came and the work did not end in time. */
+  settle<T>(work: Promise<T>): Promise<Settled<T>>;
+  /** Removes the handlers (and the pending wait): from here on a signal gets Node's default again. */
+  dispose(): void;
+}
+
+export function stopOnSignals(opts: StopOptions): StopSignals {
+  const controller = new AbortController();
+  let received: NodeJS.Signals | undefined;
+  let timer: NodeJS.Timeout | undefined;
+  let giveUp = (): void => undefined;
+  const expired = new Promise<'expired'>((resolve) => (giveUp = () => resolve('expired')));
+  const onSignal = (name: NodeJS.Signals) => {
+    if (received) return giveUp();
+    received = name;
+    opts.onFirst?.(name);
+    controller.abort(new Error(`stopped by ${name}`));
+    timer = setTimeout(giveUp, opts.graceMs);
+  };
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
+  return {
+    signal: controller.signal,
+    received: () => received,
+    expired,
+    settle<T>(work: Promise<T>): Promise<Settled<T>> {
+      const ran = work.then(
+        (value) => ({ ok: true as const, value }),
+        (err: unknown) => ({ ok: false as const, err }),
+      );
+      return Promise.race([ran, expired]);
+    },
+    dispose() {
+      clearTimeout(timer);
+      process.off('SIGTERM', onSignal);
+      process.off('SIGINT', onSignal);
+    },
+  };
+}
+
+/** Stopped work that did not end within the grace time: what it had changed is not known, so no detail may claim it. */
+export class StopOutlasted extends RollbackKitError {}
+
+/**
+ * What a stopped piece of work (`what`: the action or command) failed with, given how it settled:
+ * its own error said to be a stop (what it knew, committed or not, is in its words); that its state
+ * is not known when it did not end within the grace time; or that it was done when the stop came.
+ * Undefined when no signal came.
+ */
+export function stoppedFailure(what: string, signal: NodeJS.Signals | undefined, settled: Settled<unknown>, graceMs: number): RollbackKitError | undefined {
+  if (!signal) return undefined;
+  if (settled === 'expired') {
+    return new StopOutlasted(
+      `${what} was stopped by ${signal} and its work did not end within ${graceMs / 1000} s: what it had changed by then is not known.`,
+      'Check the state of what it works on (its log above says how far it got) before running it again.',
+    );
+  }
+  if (settled.ok) return new RollbackKitError(`${what} was stopped by ${signal} as its work ended: that work was done, and what it reports above stands.`);
+  const err = settled.err;
+  const hint = err instanceof RollbackKitError ? err.hint : undefined;
+  const message = err instanceof RollbackKitError ? err.message : errorLine(err);
+  return new RollbackKitError(`${what} was stopped by ${signal}: ${message}`, hint);
+}

@@ -1,0 +1,41 @@
+// withCleanup with real signals, in its own process (process.emit in with-cleanup.test.ts never
+// reaches Node's default handler): a second and a third Ctrl-C must not kill the sandbox before
+// what it started is removed. With process.once, the second one found no handler and Node's
+// default killed the process (by SIGINT, nothing removed).
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { expect, it } from 'vitest';
+
+const ROOT = join(import.meta.dirname, '../..');
+
+/** Runs the fixture; each time its output first contains a key of `send`, sends that signal. */
+async function interrupted(send: [string, NodeJS.Signals][]) {
+  const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'fixtures/interrupted-cleanup.ts')], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  const pending = [...send];
+  child.stdout.on('data', (d: Buffer) => {
+    stdout += d.toString();
+    while (pending.length && stdout.includes(pending[0]![0])) child.kill(pending.shift()![1]);
+  });
+  const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((r) => child.on('close', (c, s) => r([c, s])));
+  return { code, signal, lines: stdout.trim().split('\n'), unsent: pending.length };
+}
+
+it('a second Ctrl-C ends the wait for the work: everything is removed at once, exit 130', async () => {
+  const run = await interrupted([
+    ['working', 'SIGINT'],
+    ['stopping the sandbox', 'SIGINT'],
+  ]);
+  expect([run.code, run.signal, run.unsent]).toEqual([130, null, 0]);
+  expect(run.lines).toEqual(['working', 'SIGINT: stopping the sandbox and removing what it started…', 'removing', 'removed']);
+});
+
+it('a third signal while it cleans up is ignored: the cleanup still ends, exit 130 for the first signal', async () => {
+  const run = await interrupted([
+    ['working', 'SIGINT'],
+    ['stopping the sandbox', 'SIGINT'],
+    ['removing', 'SIGTERM'],
+  ]);
+  expect([run.code, run.signal, run.unsent]).toEqual([130, null, 0]);
+  expect(run.lines.at(-1)).toBe('removed');
+});

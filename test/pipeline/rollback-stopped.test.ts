@@ -1,0 +1,105 @@
+// The whole rollback stopped while its database phase restores (the job being cancelled: SIGINT,
+// then SIGTERM): the stop reaches the restore, which ends psql before its COMMIT, so the run says
+// the restore was rolled back and the database is as it was, rather than waiting out the grace
+// time and reporting that what it changed is "not known". The restore waits for a lock another
+// session holds when the stop comes, so where it lands is certain.
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { memoryLog } from '../../src/core/log.js';
+import { parseConnectionString } from '../../src/db/connection.js';
+import { takeSnapshot, wholeDatabaseSnapshot } from '../../src/db/snapshot.js';
+import { runRollback, type RollbackRequest } from '../../src/pipeline/rollback.js';
+import { adminQuery, createTestDatabase, holdTableLock, type TestDatabase } from '../helpers/pg.js';
+import { runAction } from '../helpers/run-action.js';
+
+/** orders with 120 rows, and a snapshot of it with 100: the restore would delete 20. */
+async function shop(): Promise<{ db: TestDatabase; snapshotPath: string }> {
+  const db = await createTestDatabase('rk_rollback_stopped');
+  await db.query('CREATE TABLE public.orders (id int PRIMARY KEY); INSERT INTO public.orders SELECT generate_series(1, 100)');
+  const good = await takeSnapshot(wholeDatabaseSnapshot(parseConnectionString(db.url), { outputDir: await mkdtemp(join(tmpdir(), 'rk-rollback-stopped-')), label: 'before-deploy' }), memoryLog());
+  await db.query('INSERT INTO public.orders SELECT generate_series(101, 120)');
+  return { db, snapshotPath: good.path };
+}
+
+/** Resolves once the restore's psql waits for a lock. */
+async function restoreWaiting(db: TestDatabase): Promise<void> {
+  for (;;) {
+    const { rowCount } = await adminQuery("SELECT 1 FROM pg_stat_activity WHERE datname = $1 AND application_name LIKE 'rollback-kit-restore-%' AND wait_event_type = 'Lock'", [db.name]);
+    if (rowCount) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+const orders = async (db: TestDatabase) => (await db.query<{ n: number }>('SELECT count(*)::int AS n FROM public.orders')).rows[0]!.n;
+
+const ROLLED_BACK = /Restore into 127\.0\.0\.1:5432\/rk_rollback_stopped_[0-9a-f]+ was stopped before its transaction committed, so nothing of it was applied: the database is as it was before\./;
+
+describe('the whole rollback stopped mid-restore', () => {
+  it('library: the database phase fails saying the restore rolled back, and the rows are as they were', async () => {
+    const { db, snapshotPath } = await shop();
+    const log = memoryLog();
+    const runnerTemp = await mkdtemp(join(tmpdir(), 'rk-rollback-stopped-temp-'));
+    const stop = new AbortController();
+    const request: RollbackRequest = {
+      plan: { source: 'inputs', environment: 'production', budgetMinutes: 15, components: [], database: { method: 'restore', format: 'auto', snapshotPath, lockTimeoutSeconds: 30 }, labels: [] },
+      scope: ['database'],
+      reason: 'orders double-charged',
+      severity: 'critical',
+      dryRun: false,
+      earlierTimeline: [],
+      secrets: {},
+      database: parseConnectionString(db.url, log),
+      workspace: runnerTemp,
+      snapshotDir: join(runnerTemp, 'rollback-kit', 'snapshots'),
+      github: { repository: 'acme/shop', apiUrl: 'http://127.0.0.1:9' },
+      commandEnv: {},
+      signal: stop.signal,
+    };
+    // An idle transaction that has read orders: the restore's DROP waits for it (a run the stop never
+    // reaches gives up at lock-timeout-seconds, and says so instead).
+    const blocker = await holdTableLock(db, 'public.orders');
+    const running = runRollback(request, {}, log);
+    running.catch(() => undefined);
+    try {
+      await Promise.race([restoreWaiting(db), running]);
+      stop.abort(new Error('stopped by SIGTERM'));
+      const record = await running;
+      expect(record.status).toBe('failed');
+      expect(record.failedPhase).toBe('database');
+      const row = record.timeline.find((e) => e.phase === 'database' && e.status === 'failed');
+      expect(row?.detail).toMatch(ROLLED_BACK);
+    } finally {
+      await blocker.release();
+    }
+    expect(await orders(db)).toBe(120);
+  });
+
+  // Runs dist/rollback: needs the bundles rebuilt from this source.
+  it('rollback action: SIGTERM mid-restore exits non-zero saying it rolled back, not "not known"', async () => {
+    const { db, snapshotPath } = await shop();
+    const blocker = await holdTableLock(db, 'public.orders');
+    try {
+      const run = await runAction(
+        'rollback',
+        { reason: 'orders double-charged', severity: 'critical', scope: 'db', 'database-url': db.url, 'db-method': 'restore', 'snapshot-path': snapshotPath, 'incident-issue': 'false' },
+        {
+          whileRunning: async (child) => {
+            await restoreWaiting(db);
+            child.kill('SIGTERM');
+          },
+        },
+      );
+      expect(run.code).toBe(1);
+      expect(run.errors).toHaveLength(1);
+      expect(run.errors[0]).toMatch(/^rollback was stopped by SIGTERM: Rollback failed in database: /);
+      expect(run.errors[0]).toMatch(ROLLED_BACK);
+      expect(run.errors[0]).not.toContain('not known');
+      expect(run.outputs.status).toBe('failed');
+    } finally {
+      await blocker.release();
+    }
+    expect(await orders(db)).toBe(120);
+  });
+});
