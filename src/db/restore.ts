@@ -16,7 +16,7 @@ import { doBlock, qualified, quoteLiteral } from './catalog.js';
 import { corruptSnapshot, fingerprint } from './archive.js';
 import type { SnapshotManifest } from './manifest.js';
 import { describeTarget, isTransactionPooler, libpqEnv, type ConnectionTarget } from './connection.js';
-import { isLockTimeout, lockTimeoutError, lockTimeoutMs, sessionTag, watchBlockers, type Blocker, type BlockerWatch } from './lock-wait.js';
+import { isLockTimeout, LockCycleError, lockCycleError, lockTimeoutError, lockTimeoutMs, sessionTag, watchBlockers, type Blocker, type BlockerWatch, type CycleWording } from './lock-wait.js';
 import { exactTablePattern } from './patterns.js';
 import { findPgTool, majorFromVersionNum, toolErrorLine, warmPgTools, type FindToolOptions, type PgTool } from './pg-tools.js';
 import { attachStatements, dropStatements, foreignKeyStatements, leftAsTheyAre, planRestore, readSnapshotContents, type RestorePlan } from './restore-plan.js';
@@ -222,6 +222,9 @@ export async function restoreSnapshot(req: RestoreRequest, log: Log): Promise<Re
             label: 'pre-restore',
             tools: req.tools,
           }),
+          // Under the restore's session name: a session that waits for the restore's table locks
+          // while the snapshot queues behind it is then seen as the cycle it is, by either watcher.
+          sessionTag: running.tag,
           signal: req.signal,
         },
         log,
@@ -276,7 +279,9 @@ export async function restoreSnapshot(req: RestoreRequest, log: Log): Promise<Re
       durationMs: Date.now() - started,
     };
   } catch (err) {
-    await (await processes?.catch(() => undefined))?.stop();
+    const running = await processes?.catch(() => undefined);
+    // Once stopped, the watcher has finished what it saw: a cycle it ended is known here.
+    await running?.stop();
     await keeping?.catch(() => undefined);
     // Stopped before the COMMIT was sent: whatever it was doing, its transaction did not commit.
     if (req.signal?.aborted && !progress.commitWritten) {
@@ -284,6 +289,13 @@ export async function restoreSnapshot(req: RestoreRequest, log: Log): Promise<Re
         `Restore into ${where} was stopped before its transaction committed, so nothing of it was applied: the database is as it was before.`,
         `${preRestoreSnapshotPath ? `The state before is also kept in ${preRestoreSnapshotPath}. ` : ''}Run the step again when it can run to its end.`,
       );
+    }
+    // A session and the restore waited for each other (its lock phase, the pre-restore snapshot, the
+    // drops): the watcher of either ended the restore's sessions, whatever error that then caused.
+    const cycle = err instanceof LockCycleError ? err.blockers : running?.cycle();
+    if (cycle && !progress.commitWritten) {
+      const undo = preRestoreSnapshotPath ? ` The state before is also kept in ${preRestoreSnapshotPath}.` : '';
+      throw lockCycleError(`Restore into ${where}`, cycle, `Its transaction rolled back, so nothing was changed.${undo}`, log, RESTORE_CYCLE);
     }
     throw err;
   } finally {
@@ -444,6 +456,9 @@ async function keptViewsScript(a: Apply, env: Record<string, string>, log: Log):
   return filterScript(dumped.stdout, { unwrap: false, lockTimeout: lockTimeoutStatement(a.req.lockTimeoutSeconds) });
 }
 
+/** How a lock cycle's error names the restore's part in it. */
+const RESTORE_CYCLE: CycleWording = { held: "the restore's transaction", waited: 'the restore', letGo: 'The restore' };
+
 /** The lock_timeout every statement of the restore runs under. */
 const lockTimeoutStatement = (seconds: number) => `SET lock_timeout = ${lockTimeoutMs(seconds)};`;
 
@@ -465,7 +480,14 @@ interface ProcessesRequest {
  */
 interface RestoreProcesses {
   env: Record<string, string>;
+  /** The application_name of every session of the restore (psql, its pg_dumps, the pre-restore snapshot's). */
+  tag: string;
   watch: BlockerWatch;
+  /**
+   * The sessions that waited for ours while one of ours waited for them, once the watcher has seen
+   * that and ended ours (so that they went ahead); undefined until then.
+   */
+  cycle(): Blocker[] | undefined;
   data: DataPath | undefined;
   input: PassThrough;
   applied: Promise<ProcessResult>;
@@ -506,7 +528,11 @@ async function startRestoreProcesses(p: ProcessesRequest, log: Log): Promise<Res
   const archiveOut = new PassThrough();
   // The watcher connects while the rest starts: a lock the restore waits for is waited for far
   // longer than a connection takes, and lock_timeout bounds that wait whether or not it is watched.
-  const watching = watchBlockers(req.target, tag, log);
+  // A session that waits for a table the restore holds while one of ours waits behind it (a DROP
+  // behind a reader that now wants to write, the pre-restore snapshot behind an ALTER TABLE) would
+  // hold every query on that table until lock-timeout: the watcher ends ours at the first sight of it.
+  let cycle: Blocker[] | undefined;
+  const watching = watchBlockers(req.target, tag, log, { onCycle: (blockers) => (cycle = blockers) });
   // The data goes from pg_restore to psql without passing through Node (restore-data.ts).
   const preparing = p.pgRestore ? prepareDataPath(p.pgRestore.path, p.snapshot) : Promise.resolve(undefined);
   preparing.catch(() => undefined);
@@ -590,7 +616,7 @@ async function startRestoreProcesses(p: ProcessesRequest, log: Log): Promise<Res
       );
     }
     for (const r of running) r.catch(() => undefined);
-    return { env, watch, data, input, applied, stopPsql, stopRestore, archiveOut, restoring, loading, verbose, open, stop };
+    return { env, tag, watch, cycle: () => cycle, data, input, applied, stopPsql, stopRestore, archiveOut, restoring, loading, verbose, open, stop };
   } catch (err) {
     await stop();
     throw err;
