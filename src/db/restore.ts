@@ -21,6 +21,7 @@ import { exactTablePattern } from './patterns.js';
 import { findPgTool, majorFromVersionNum, toolErrorLine, warmPgTools, type FindToolOptions, type PgTool } from './pg-tools.js';
 import { attachStatements, dropStatements, foreignKeyStatements, leftAsTheyAre, planRestore, readSnapshotContents, type RestorePlan } from './restore-plan.js';
 import { prepareDataPath, verboseErrors, type DataPath } from './restore-data.js';
+import { describeColumn, type DiscardedFromTable } from './restore-discarded.js';
 import { putBackDefaultPrivileges, readOwnDefaultPrivileges, resetSchemaPrivileges, setAsideDefaultPrivileges } from './restore-privileges.js';
 import { COMMITTED, filterScript, psqlError, restoreScript } from './restore-script.js';
 import { compareSource, describeIdentity, readServerIdentity, snapshotSource, type ServerIdentity } from './server-identity.js';
@@ -79,6 +80,8 @@ export interface RestoreResult {
   preRestoreSnapshotPath?: string;
   /** Tables that hold fewer rows than before the restore (known with a pre-restore snapshot, which holds them). */
   fewerRows: FewerRows[];
+  /** Columns, indexes, constraints, triggers, policies and rules added to snapshot tables since it was taken: gone with them. */
+  discarded: DiscardedFromTable[];
   /** Always true once a restore returns: its row check ran in the transaction, before the COMMIT. */
   verified: true;
   tablesRestored: number;
@@ -184,7 +187,7 @@ export async function restoreSnapshot(req: RestoreRequest, log: Log): Promise<Re
       // Tables the snapshot does not have are left as they are (and, with their foreign keys, kept by the plan).
       const extra = await leftAsTheyAre(s, contents, manifest);
       // Planned before anything is written: a dependent that cannot be put back refuses the restore here.
-      const plan: RestorePlan = req.clean ? await planRestore(s, contents, where) : { dropped: [], keptPartitions: [], droppedForeignKeys: [], keptForeignKeys: [], keptViews: [] };
+      const plan: RestorePlan = req.clean ? await planRestore(s, contents, where) : { dropped: [], keptPartitions: [], droppedForeignKeys: [], keptForeignKeys: [], keptViews: [], discarded: [] };
       return { serverMajor, pgRestore, contents, plan, extra, notMemberOf, defaults, source };
     });
     if (contents.largeObjects && manifest.format === 'plain') {
@@ -196,6 +199,7 @@ export async function restoreSnapshot(req: RestoreRequest, log: Log): Promise<Re
     for (const p of plan.keptPartitions) log.info(`Keeping partition ${p.partition} of ${p.parent} (not in the snapshot): detached for the restore and attached again after it, with its rows.`);
     for (const fk of plan.keptForeignKeys) log.info(`Keeping foreign key ${fk.name} of ${fk.table} (not in the snapshot): dropped for the restore and re-created after it.`);
     for (const v of plan.keptViews) log.info(`Keeping ${v.relkind === 'm' ? 'materialized view' : 'view'} ${v.schema}.${v.name} (not in the snapshot): dropped for the restore and re-created after it.`);
+    logDiscarded(plan.discarded, req.preRestoreSnapshot, log);
     if (defaults.entries.length) {
       log.info(`Setting aside the default privileges of ${defaults.role} (ALTER DEFAULT PRIVILEGES: ${defaults.entries.join(', ')}) while the restore creates objects, so they get the snapshot's privileges and no others; put back before the commit.`);
     }
@@ -270,6 +274,7 @@ export async function restoreSnapshot(req: RestoreRequest, log: Log): Promise<Re
       fromAnotherDatabase: !source.same,
       preRestoreSnapshotPath,
       fewerRows,
+      discarded: plan.discarded,
       verified: true,
       tablesRestored: manifest.tables.length,
       extraTables: extra.tables,
@@ -301,6 +306,23 @@ export async function restoreSnapshot(req: RestoreRequest, log: Log): Promise<Re
   } finally {
     req.signal?.removeEventListener('abort', onAbort);
   }
+}
+
+/**
+ * Names, before anything is changed, what the restore throws away on the tables it replaces because
+ * the snapshot does not have it (restore-discarded.ts), with what creates each object again.
+ */
+function logDiscarded(discarded: DiscardedFromTable[], preRestoreSnapshot: boolean, log: Log): void {
+  if (!discarded.length) return;
+  for (const t of discarded) {
+    const parts = [...t.columns.map((c) => `column ${describeColumn(c)}`), ...t.objects.map((o) => `${o.kind} ${o.name}: ${log.redact(o.definition)}`)];
+    log.warning(`The restore discards from ${t.table} what the snapshot does not have (added since it was taken): ${parts.join('; ')}.`);
+  }
+  log.warning(
+    preRestoreSnapshot
+      ? 'Those columns\' values and those objects are kept in the pre-restore snapshot: create them again after the restore if they are still wanted.'
+      : 'pre-restore-snapshot is false: those columns\' values are not kept anywhere. Create the objects again after the restore if they are still wanted.',
+  );
 }
 
 /**
