@@ -76,6 +76,11 @@ export interface BlockerWatch {
 }
 
 
+/** A watch that watches nothing: for a watcher that could not connect, or was not needed after all. */
+export function notWatching(): BlockerWatch {
+  return { watching: false, cancelWaitsAfter: () => undefined, cancelled: () => false, stop: async () => [] };
+}
+
 /**
  * Watches, from its own connection, for sessions that block any session named `applicationName`.
  * A watcher that cannot connect watches nothing: the lock timeout still bounds the wait.
@@ -86,7 +91,7 @@ export async function watchBlockers(target: ConnectionTarget, applicationName: s
     session = await connect(target);
   } catch (err) {
     log.debug(`Not watching for blocking sessions: ${(err as Error).message}`);
-    return { watching: false, cancelWaitsAfter: () => undefined, cancelled: () => false, stop: async () => [] };
+    return notWatching();
   }
   let last: Blocker[] = [];
   let polling: Promise<void> = Promise.resolve();

@@ -9,6 +9,7 @@
  */
 import { createReadStream } from 'node:fs';
 import { PassThrough } from 'node:stream';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { RollbackKitError } from '../core/errors.js';
 import type { Log } from '../core/log.js';
 import { runProcess, type ProcessResult } from '../core/process.js';
@@ -16,7 +17,7 @@ import { doBlock, qualified, quoteLiteral } from './catalog.js';
 import { corruptSnapshot, fingerprint } from './archive.js';
 import type { SnapshotManifest } from './manifest.js';
 import { describeTarget, isTransactionPooler, libpqEnv, type ConnectionTarget } from './connection.js';
-import { isLockTimeout, LockCycleError, lockCycleError, lockTimeoutError, lockTimeoutMs, sessionTag, watchBlockers, type Blocker, type BlockerWatch, type CycleWording } from './lock-wait.js';
+import { isLockTimeout, LockCycleError, lockCycleError, lockTimeoutError, lockTimeoutMs, notWatching, sessionTag, watchBlockers, type Blocker, type BlockerWatch, type CycleWording } from './lock-wait.js';
 import { exactTablePattern } from './patterns.js';
 import { findPgTool, majorFromVersionNum, toolErrorLine, warmPgTools, type FindToolOptions, type PgTool } from './pg-tools.js';
 import { attachStatements, dropStatements, foreignKeyStatements, leftAsTheyAre, planRestore, readSnapshotContents, type RestorePlan } from './restore-plan.js';
@@ -142,8 +143,11 @@ export async function restoreSnapshot(req: RestoreRequest, log: Log): Promise<Re
   // Started while the restore is planned (startRestoreProcesses); whatever fails or refuses before
   // the transaction is opened stops them, and nothing was applied.
   let processes: Promise<RestoreProcesses> | undefined;
+  // The lock watcher connects once the planning session has gone: two connections at a time.
+  let planningGone!: (gone: Promise<void>) => void;
+  const planningClosed = new Promise<void>((resolve) => (planningGone = (gone) => void gone.then(resolve)));
   const startProcesses = (serverMajor: number, pgRestore: PgTool | undefined) => {
-    processes = startRestoreProcesses({ req, snapshot: snapshot.path, pgRestore, serverMajor }, log);
+    processes = startRestoreProcesses({ req, snapshot: snapshot.path, pgRestore, serverMajor, planningClosed }, log);
     processes.catch(() => undefined);
   };
   /** Whether psql has been sent the COMMIT: until then, ending it rolls the restore back. */
@@ -189,7 +193,7 @@ export async function restoreSnapshot(req: RestoreRequest, log: Log): Promise<Re
       // Planned before anything is written: a dependent that cannot be put back refuses the restore here.
       const plan: RestorePlan = req.clean ? await planRestore(s, contents, where) : { dropped: [], keptPartitions: [], droppedForeignKeys: [], keptForeignKeys: [], keptViews: [], discarded: [] };
       return { serverMajor, pgRestore, contents, plan, extra, notMemberOf, defaults, source };
-    });
+    }, planningGone);
     if (contents.largeObjects && manifest.format === 'plain') {
       throw new RollbackKitError(
         `Snapshot ${snapshot.path} is a plain SQL script with large objects, which the script commits on their own: it cannot be restored in one transaction.`,
@@ -373,8 +377,14 @@ const PLANNING_DEADLINE: QueryDeadline = { statementMs: 300_000, marginMs: 10_00
  * A session for what the restore reads before it changes anything. A system catalogue another
  * session has locked (VACUUM FULL pg_depend) is waited for no longer than any lock of the restore.
  */
-async function withPlanningSession<T>(req: RestoreRequest, where: string, log: Log, fn: (s: Session) => Promise<T>): Promise<T> {
-  const session = await connect(req.target, { queryDeadline: PLANNING_DEADLINE });
+async function withPlanningSession<T>(req: RestoreRequest, where: string, log: Log, fn: (s: Session) => Promise<T>, onClose?: (gone: Promise<void>) => void): Promise<T> {
+  let session: Session;
+  try {
+    session = await connect(req.target, { queryDeadline: PLANNING_DEADLINE });
+  } catch (err) {
+    onClose?.(Promise.resolve());
+    throw err;
+  }
   try {
     await session.query("SELECT set_config('lock_timeout', $1, false), set_config('statement_timeout', $2, false)", [
       String(lockTimeoutMs(req.lockTimeoutSeconds)),
@@ -391,9 +401,15 @@ async function withPlanningSession<T>(req: RestoreRequest, where: string, log: L
     if (err instanceof QueryDeadlineExceeded) throw new RollbackKitError(`${what} stopped: ${err.message}.`, 'Nothing was changed. Check the network path to the database and run again.');
     throw err;
   } finally {
-    closeSession(session);
+    // Told when its backend is gone, and no later than PLANNING_CLOSE_MS: a server that does not
+    // answer the Terminate does not hold the restore up.
+    const gone = closeSession(session);
+    onClose?.(Promise.race([gone, sleep(PLANNING_CLOSE_MS, undefined, { ref: false })]).then(() => undefined));
   }
 }
+
+/** How long the lock watcher waits for the planning session's backend to go before it connects all the same. */
+const PLANNING_CLOSE_MS = 2000;
 
 /** What the epilogue's check raises: psql reports it as the reason the restore did not commit. */
 const ROW_CHECK_PREFIX = 'rollback-kit: the restore does not hold the rows the snapshot holds: ';
@@ -491,6 +507,8 @@ interface ProcessesRequest {
   /** Reads a custom or directory archive; undefined for a plain script, which psql reads as it is. */
   pgRestore: PgTool | undefined;
   serverMajor: number;
+  /** Resolves once the planning session's backend is gone: the lock watcher connects after it. */
+  planningClosed: Promise<void>;
 }
 
 /**
@@ -548,13 +566,14 @@ async function startRestoreProcesses(p: ProcessesRequest, log: Log): Promise<Res
   // Ended by stop() while the script may still be piped into it.
   input.on('error', () => undefined);
   const archiveOut = new PassThrough();
-  // The watcher connects while the rest starts: a lock the restore waits for is waited for far
-  // longer than a connection takes, and lock_timeout bounds that wait whether or not it is watched.
   // A session that waits for a table the restore holds while one of ours waits behind it (a DROP
   // behind a reader that now wants to write, the pre-restore snapshot behind an ALTER TABLE) would
   // hold every query on that table until lock-timeout: the watcher ends ours at the first sight of it.
+  // It connects once the planning session has gone, psql meanwhile: two connections at a time, so
+  // that a pooler or role limited to two refuses neither (a watcher refused would watch nothing, and
+  // lock_timeout would still bound every wait). No lock is waited for before then.
   let cycle: Blocker[] | undefined;
-  const watching = watchBlockers(req.target, tag, log, { onCycle: (blockers) => (cycle = blockers) });
+  const watching = p.planningClosed.then(() => (stopped ? notWatching() : watchBlockers(req.target, tag, log, { onCycle: (blockers) => (cycle = blockers) })));
   // The data goes from pg_restore to psql without passing through Node (restore-data.ts).
   const preparing = p.pgRestore ? prepareDataPath(p.pgRestore.path, p.snapshot) : Promise.resolve(undefined);
   preparing.catch(() => undefined);
