@@ -105,10 +105,37 @@ export function checkConfirmation(target: ConnectionTarget, confirm: string | un
   );
 }
 
-export async function restoreSnapshot(req: RestoreRequest, log: Log): Promise<RestoreResult> {
+/** What a restore would do, planned as the restore plans it, with nothing changed (a dry run). */
+export interface RestorePreview {
+  target: string;
+  snapshotPath: string;
+  tablesRestored: number;
+  /** What the restore would throw away on the tables it replaces (restore-discarded.ts). */
+  discarded: DiscardedFromTable[];
+  /** Tables and schemas the snapshot does not have, which the restore would leave as they are. */
+  extraTables: string[];
+  extraSchemas: string[];
+  /** Tables the snapshot has no rows for (exclude-table-data): the restore would empty them. */
+  restoredEmpty: string[];
+}
+
+export function restoreSnapshot(req: RestoreRequest, log: Log): Promise<RestoreResult> {
+  return restoreOrPreview(req, log, false) as Promise<RestoreResult>;
+}
+
+/**
+ * A dry run of restoreSnapshot: the same checks of the snapshot (its bytes included) and the same
+ * plan, logged as the restore logs it, through the planning session alone; `confirm` is not needed,
+ * and nothing is locked or changed. A restore the plan would refuse is refused here too.
+ */
+export function previewRestore(req: RestoreRequest, log: Log): Promise<RestorePreview> {
+  return restoreOrPreview(req, log, true) as Promise<RestorePreview>;
+}
+
+async function restoreOrPreview(req: RestoreRequest, log: Log, dryRun: boolean): Promise<RestoreResult | RestorePreview> {
   const started = Date.now();
   const where = describeTarget(req.target);
-  checkConfirmation(req.target, req.confirm);
+  if (!dryRun) checkConfirmation(req.target, req.confirm);
   if (isTransactionPooler(req.target)) {
     throw new RollbackKitError(`${where} is a transaction-mode pooler: a restore needs one server session.`, 'Use the session pooler or direct connection (on Supabase: port 5432).');
   }
@@ -128,7 +155,7 @@ export async function restoreSnapshot(req: RestoreRequest, log: Log): Promise<Re
     hashing.catch(() => undefined);
     return hashing;
   };
-  if (req.preRestoreSnapshot) void bytesChecked();
+  if (req.preRestoreSnapshot && !dryRun) void bytesChecked();
   warmPgTools(manifest.format === 'plain' ? ['psql'] : ['pg_restore', 'psql'], req.tools);
 
   // Tables dumped without their rows come back empty: only a pre-restore snapshot keeps those rows.
@@ -171,7 +198,7 @@ export async function restoreSnapshot(req: RestoreRequest, log: Log): Promise<Re
       const reading = readSnapshotContents(snapshot.path, manifest.format, pgRestore?.path);
       reading.catch(() => undefined);
       // psql connects and the pg_restore reads start while the restore is planned; nothing is sent before it is.
-      startProcesses(serverMajor, pgRestore);
+      if (!dryRun) startProcesses(serverMajor, pgRestore);
       const source = checkSource(snapshotSource(manifest), await readServerIdentity(s, req.target), req, snapshot.path, log);
       // Asked while pg_restore still reads the table of contents: neither needs it.
       // Roles whose default privileges this user cannot change (a superuser is a member of every role):
@@ -208,6 +235,11 @@ export async function restoreSnapshot(req: RestoreRequest, log: Log): Promise<Re
       log.info(`Setting aside the default privileges of ${defaults.role} (ALTER DEFAULT PRIVILEGES: ${defaults.entries.join(', ')}) while the restore creates objects, so they get the snapshot's privileges and no others; put back before the commit.`);
     }
     if (defaults.unknown.length) log.warning(`Default privileges of ${defaults.role} that restore-db does not know how to set aside (${defaults.unknown.join(', ')}) still apply to what the restore creates.`);
+    if (dryRun) {
+      // A snapshot whose bytes are not its manifest's would be refused: the dry run says so too.
+      await bytesChecked();
+      return { target: where, snapshotPath: snapshot.path, tablesRestored: manifest.tables.length, discarded: plan.discarded, extraTables: extra.tables, extraSchemas: extra.schemas, restoredEmpty: withoutRows };
+    }
 
     // Not worth locking tables, or keeping the current state, for a snapshot that will be refused.
     if (req.preRestoreSnapshot) await bytesChecked();

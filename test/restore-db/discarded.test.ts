@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { memoryLog } from '../../src/core/log.js';
 import { parseConnectionString } from '../../src/db/connection.js';
-import { restoreSnapshot, type RestoreResult } from '../../src/db/restore.js';
+import { previewRestore, restoreSnapshot, type RestoreRequest, type RestoreResult } from '../../src/db/restore.js';
 import { parseCreateTable } from '../../src/db/restore-discarded.js';
 import { takeSnapshot, wholeDatabaseSnapshot } from '../../src/db/snapshot.js';
 import { restoreSummary } from '../../src/report/restore-db-summary.js';
@@ -67,23 +67,24 @@ async function snapshotted(): Promise<{ db: TestDatabase; snapshot: string }> {
   return { db, snapshot: snap.path };
 }
 
+async function request(db: TestDatabase, snapshot: string, preRestoreSnapshot = true): Promise<RestoreRequest> {
+  return {
+    target: parseConnectionString(db.url),
+    snapshotPath: snapshot,
+    confirm: db.name,
+    preRestoreSnapshot,
+    jobs: 1,
+    clean: true,
+    preRestoreDir: await mkdtemp(join(tmpdir(), 'rk-discarded-pre-')),
+    preRestoreDirInput: 'pre-restore-dir',
+    lockTimeoutSeconds: 10,
+    tools: { searchPath: process.env.PATH },
+  };
+}
+
 async function restore(db: TestDatabase, snapshot: string, preRestoreSnapshot = true): Promise<{ result: RestoreResult; lines: string[] }> {
   const log = memoryLog();
-  const result = await restoreSnapshot(
-    {
-      target: parseConnectionString(db.url),
-      snapshotPath: snapshot,
-      confirm: db.name,
-      preRestoreSnapshot,
-      jobs: 1,
-      clean: true,
-      preRestoreDir: await mkdtemp(join(tmpdir(), 'rk-discarded-pre-')),
-      preRestoreDirInput: 'pre-restore-dir',
-      lockTimeoutSeconds: 10,
-      tools: { searchPath: process.env.PATH },
-    },
-    log,
-  );
+  const result = await restoreSnapshot(await request(db, snapshot, preRestoreSnapshot), log);
   return { result, lines: log.lines };
 }
 
@@ -135,6 +136,27 @@ describe('a restore over tables that gained columns and objects since the snapsh
     expect(summary).toContain(`Their values and definitions are in the pre-restore snapshot \`${result.preRestoreSnapshotPath}\``);
     // And they are gone: the restore put the snapshot's tables back as they were.
     expect((await db.query("SELECT count(*)::int AS n FROM pg_attribute WHERE attrelid = 'public.orders'::regclass AND attname = 'note'")).rows[0]).toEqual({ n: 0 });
+  });
+
+  it('a dry run names the same, changing nothing and needing no confirm', async () => {
+    const { db, snapshot } = await snapshotted();
+    await db.query("ALTER TABLE orders ADD COLUMN note text; UPDATE orders SET note = 'x' WHERE id <= 7; CREATE INDEX orders_note ON orders (note)");
+    const log = memoryLog();
+    const preview = await previewRestore({ ...(await request(db, snapshot)), confirm: undefined }, log);
+    expect(preview.discarded).toEqual([
+      {
+        table: 'public.orders',
+        columns: [{ name: 'note', type: 'text', nonNull: 7 }],
+        objects: [{ kind: 'index', name: 'orders_note', definition: 'CREATE INDEX orders_note ON public.orders USING btree (note);' }],
+      },
+    ]);
+    expect(log.lines).toContain(
+      'warning: The restore discards from public.orders what the snapshot does not have (added since it was taken): column note (text, 7 non-null value(s)); index orders_note: CREATE INDEX orders_note ON public.orders USING btree (note);.',
+    );
+    expect(log.lines.filter((l) => /^(Locking|Restoring|Keeping the current state)/.test(l))).toEqual([]);
+    expect(preview.tablesRestored).toBeGreaterThan(0);
+    // Nothing changed: the column and its values are still there.
+    expect((await db.query('SELECT count(note)::int AS n FROM orders')).rows[0]).toEqual({ n: 7 });
   });
 
   it('says nothing when the tables have only what the snapshot has', async () => {
