@@ -8,6 +8,7 @@
  * CONSTRAINT`). Each is listed with what the engineer needs to create it again.
  */
 import { quoteIdent } from './catalog.js';
+import { blankSql } from './sql-lexer.js';
 import { QueryDeadlineExceeded, type Session } from './session.js';
 
 /** A table as the snapshot's CREATE TABLE writes it. */
@@ -42,34 +43,19 @@ function readIdent(s: string, at: number): [string, number] | undefined {
 }
 
 /**
- * The parts of a parenthesised list starting at `open` (its `(`), split at its own commas: commas
- * inside strings ('…', E'…' with backslash escapes), quoted names, dollar-quoted bodies and nested
- * parentheses are the parts' own. Undefined when the list does not end.
+ * The parts of a parenthesised list starting at `open` (its `(`), split at its own commas, read with
+ * the SQL lexer: commas and parentheses inside strings, quoted names, dollar-quoted bodies and
+ * comments are the parts' own, as are those in nested parentheses. Undefined when the list does not
+ * end. pg_dump writes its scripts with standard_conforming_strings on (it sets it at their top).
  */
 function listParts(s: string, open: number): string[] | undefined {
+  const code = blankSql({ text: s, standardConformingStrings: true }, { quoted: true });
   const parts: string[] = [];
   let depth = 0;
   let from = open + 1;
-  for (let i = open; i < s.length; i++) {
-    const c = s[i]!;
-    if (c === "'") {
-      const escapes = /[Ee]/.test(s[i - 1] ?? '') && !/\w/.test(s[i - 2] ?? '');
-      for (i++; i < s.length; i++) {
-        if (escapes && s[i] === '\\') i++;
-        else if (s[i] === "'" && s[i + 1] === "'") i++;
-        else if (s[i] === "'") break;
-      }
-    } else if (c === '"') {
-      const ident = readIdent(s, i);
-      if (!ident) return undefined;
-      i = ident[1] - 1;
-    } else if (c === '$') {
-      const tag = /^\$(?:[A-Za-z_][A-Za-z_0-9]*)?\$/.exec(s.slice(i))?.[0];
-      if (!tag || /\w/.test(s[i - 1] ?? '')) continue;
-      const end = s.indexOf(tag, i + tag.length);
-      if (end < 0) return undefined;
-      i = end + tag.length - 1;
-    } else if (c === '(') depth++;
+  for (let i = open; i < code.length; i++) {
+    const c = code[i];
+    if (c === '(') depth++;
     else if (c === ')' && --depth === 0) {
       parts.push(s.slice(from, i));
       return parts.map((p) => p.trim()).filter(Boolean);
