@@ -138,7 +138,8 @@ export interface TableObjectHeader {
 /**
  * What the restore drops with the relations `dropped` (oids) that the snapshot does not create
  * again: columns a table has of its own that its CREATE TABLE does not list (typed tables and tables
- * whose statement was not read are left out rather than guessed at), and indexes, constraints,
+ * whose statement was not read are left out rather than guessed at, and so are the check
+ * constraints of the latter, which may be written inside it), and indexes, constraints,
  * triggers, policies and rules that no header of the snapshot and no constraint inside its CREATE
  * TABLE names. What goes along with another object is left out: an index behind a constraint, a
  * partition's copy of its parent's index, constraint or trigger, the triggers of a foreign key.
@@ -154,6 +155,7 @@ export async function discardedBy(session: Session, shapes: SnapshotTableShape[]
   const toc = [...headers, ...inline];
   const { rows } = await session.query<{ table: string; oid: number; kind: DiscardedObject['kind'] | 'column'; name: string; detail: string }>(
     `WITH listed AS (SELECT * FROM unnest($1::text[], $2::text[]) AS t(schema, name)),
+          parsed AS (SELECT * FROM unnest($10::text[], $11::text[]) AS t(schema, name)),
           cols AS (SELECT * FROM unnest($3::text[], $4::text[], $5::text[]) AS c(schema, name, col)),
           toc AS (SELECT * FROM unnest($6::text[], $7::text[], $8::text[]) AS h(type, schema, name)),
           dropped AS (
@@ -174,6 +176,8 @@ export async function discardedBy(session: Session, shapes: SnapshotTableShape[]
             SELECT d.oid, 2, 'constraint', k.conname::text, format('ALTER TABLE %s ADD CONSTRAINT %I %s;', d.oid::regclass, k.conname, pg_get_constraintdef(k.oid)), 0
               FROM dropped d JOIN pg_constraint k ON k.conrelid = d.oid
              WHERE k.contype IN ('p', 'u', 'x', 'c', 'f') AND k.conislocal AND k.conparentid = 0
+               -- A check constraint may be written inside the CREATE TABLE: named only when that was read.
+               AND (k.contype <> 'c' OR EXISTS (SELECT 1 FROM parsed WHERE parsed.schema = d.nspname AND parsed.name = d.relname))
                AND NOT EXISTS (SELECT 1 FROM toc WHERE toc.type IN ('CONSTRAINT', 'FK CONSTRAINT', 'CHECK CONSTRAINT') AND toc.schema = d.nspname
                                  AND toc.name = translate(d.relname || ' ' || k.conname, E'\\n\\r', '  '))
             UNION ALL
@@ -210,6 +214,8 @@ export async function discardedBy(session: Session, shapes: SnapshotTableShape[]
       toc.map((h) => h.schema),
       toc.map((h) => h.name),
       dropped,
+      shapes.map((t) => t.schema),
+      shapes.map((t) => t.name),
     ],
   );
   const byTable = new Map<string, DiscardedFromTable & { oid: number }>();
