@@ -10,6 +10,7 @@ import { memoryLog } from '../../src/core/log.js';
 import { parseConnectionString } from '../../src/db/connection.js';
 import { previewRestore, restoreSnapshot, type RestoreRequest, type RestoreResult } from '../../src/db/restore.js';
 import { parseCreateTable } from '../../src/db/restore-discarded.js';
+import type { SnapshotFormat } from '../../src/db/archive.js';
 import { takeSnapshot, wholeDatabaseSnapshot } from '../../src/db/snapshot.js';
 import { restoreSummary } from '../../src/report/restore-db-summary.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/pg.js';
@@ -44,7 +45,7 @@ describe('parseCreateTable reads a pg_dump CREATE TABLE', () => {
 });
 
 /** A database whose snapshot tables have every kind of object, some with awkward names; snapshotted. */
-async function snapshotted(): Promise<{ db: TestDatabase; snapshot: string }> {
+async function snapshotted(format: SnapshotFormat = 'custom'): Promise<{ db: TestDatabase; snapshot: string }> {
   const db = await createTestDatabase('rk_discarded');
   await db.query(`
     CREATE TYPE ty AS (a int, b text);
@@ -63,7 +64,7 @@ async function snapshotted(): Promise<{ db: TestDatabase; snapshot: string }> {
     CREATE TABLE payment_2026_01 PARTITION OF payment FOR VALUES FROM ('2026-01-01') TO ('2026-02-01');
     CREATE INDEX payment_paid ON payment (paid);
     CREATE TABLE par (x int); CREATE TABLE kid (y int) INHERITS (par);`);
-  const snap = await takeSnapshot(wholeDatabaseSnapshot(parseConnectionString(db.url), { outputDir: await mkdtemp(join(tmpdir(), 'rk-discarded-')) }), memoryLog());
+  const snap = await takeSnapshot({ ...wholeDatabaseSnapshot(parseConnectionString(db.url), { outputDir: await mkdtemp(join(tmpdir(), 'rk-discarded-')) }), format }, memoryLog());
   return { db, snapshot: snap.path };
 }
 
@@ -89,8 +90,8 @@ async function restore(db: TestDatabase, snapshot: string, preRestoreSnapshot = 
 }
 
 describe('a restore over tables that gained columns and objects since the snapshot', () => {
-  it('names each one, with its values counted and how to create it again, before it changes anything and in the summary', async () => {
-    const { db, snapshot } = await snapshotted();
+  it.each(['custom', 'plain'] as const)('names each one, with its values counted and how to create it again, before it changes anything and in the summary (%s snapshot)', async (format) => {
+    const { db, snapshot } = await snapshotted(format);
     await db.query(`
       ALTER TABLE orders ADD COLUMN note text, ADD COLUMN "Tax, ""rate""" numeric(5,2);
       UPDATE orders SET note = 'n' || id WHERE id <= 40;
