@@ -13,6 +13,7 @@ import { parseConnectionString } from '../../src/db/connection.js';
 import { restoreSnapshot } from '../../src/db/restore.js';
 import { takeSnapshot, wholeDatabaseSnapshot } from '../../src/db/snapshot.js';
 import { adminQuery, createTestDatabase, type TestDatabase } from '../helpers/pg.js';
+import { restoreRequest } from './request.js';
 
 const role = `rk_restorer_${randomBytes(4).toString('hex')}`;
 let db: TestDatabase;
@@ -34,7 +35,6 @@ afterAll(async () => {
 
 describe('a role that may hold two connections', () => {
   it('restores without a pre-restore snapshot, its lock watcher connected', async () => {
-    const target = parseConnectionString(url);
     const client = new pg.Client({ connectionString: url });
     await client.connect();
     try {
@@ -47,21 +47,7 @@ describe('a role that may hold two connections', () => {
     await db.query('DELETE FROM public.orders WHERE id > 20');
 
     const log = memoryLog();
-    const result = await restoreSnapshot(
-      {
-        target,
-        snapshotPath: snapshot,
-        confirm: db.name,
-        preRestoreSnapshot: false,
-        jobs: 1,
-        clean: true,
-        preRestoreDir: await mkdtemp(join(tmpdir(), 'rk-restore-conns-pre-')),
-        preRestoreDirInput: 'pre-restore-dir',
-        lockTimeoutSeconds: 10,
-        tools: { searchPath: process.env.PATH },
-      },
-      log,
-    );
+    const result = await restoreSnapshot(await restoreRequest(url, snapshot, { preRestoreSnapshot: false }), log);
     expect(result.verified).toBe(true);
     // The watcher got its connection: it names whoever blocks the restore.
     expect(log.lines.filter((l) => l.includes('Not watching for blocking sessions'))).toEqual([]);

@@ -8,12 +8,13 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { memoryLog } from '../../src/core/log.js';
 import { parseConnectionString } from '../../src/db/connection.js';
-import { previewRestore, restoreSnapshot, type RestoreRequest, type RestoreResult } from '../../src/db/restore.js';
+import { previewRestore, restoreSnapshot, type RestoreResult } from '../../src/db/restore.js';
 import { parseCreateTable } from '../../src/db/restore-discarded.js';
 import type { SnapshotFormat } from '../../src/db/archive.js';
 import { takeSnapshot, wholeDatabaseSnapshot } from '../../src/db/snapshot.js';
 import { restoreSummary } from '../../src/report/restore-db-summary.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/pg.js';
+import { restoreRequest } from './request.js';
 
 describe('parseCreateTable reads a pg_dump CREATE TABLE', () => {
   it('its own columns and inline constraints, quoted names, commas in strings and parentheses', () => {
@@ -68,24 +69,9 @@ async function snapshotted(format: SnapshotFormat = 'custom'): Promise<{ db: Tes
   return { db, snapshot: snap.path };
 }
 
-async function request(db: TestDatabase, snapshot: string, preRestoreSnapshot = true): Promise<RestoreRequest> {
-  return {
-    target: parseConnectionString(db.url),
-    snapshotPath: snapshot,
-    confirm: db.name,
-    preRestoreSnapshot,
-    jobs: 1,
-    clean: true,
-    preRestoreDir: await mkdtemp(join(tmpdir(), 'rk-discarded-pre-')),
-    preRestoreDirInput: 'pre-restore-dir',
-    lockTimeoutSeconds: 10,
-    tools: { searchPath: process.env.PATH },
-  };
-}
-
 async function restore(db: TestDatabase, snapshot: string, preRestoreSnapshot = true): Promise<{ result: RestoreResult; lines: string[] }> {
   const log = memoryLog();
-  const result = await restoreSnapshot(await request(db, snapshot, preRestoreSnapshot), log);
+  const result = await restoreSnapshot(await restoreRequest(db.url, snapshot, { preRestoreSnapshot }), log);
   return { result, lines: log.lines };
 }
 
@@ -143,7 +129,7 @@ describe('a restore over tables that gained columns and objects since the snapsh
     const { db, snapshot } = await snapshotted();
     await db.query("ALTER TABLE orders ADD COLUMN note text; UPDATE orders SET note = 'x' WHERE id <= 7; CREATE INDEX orders_note ON orders (note)");
     const log = memoryLog();
-    const preview = await previewRestore({ ...(await request(db, snapshot)), confirm: undefined }, log);
+    const preview = await previewRestore(await restoreRequest(db.url, snapshot, { confirm: undefined }), log);
     expect(preview.discarded).toEqual([
       {
         table: 'public.orders',

@@ -17,6 +17,7 @@ import { findPgTool } from '../../src/db/pg-tools.js';
 import { restoreSnapshot, type RestoreRequest } from '../../src/db/restore.js';
 import { takeSnapshot, wholeDatabaseSnapshot } from '../../src/db/snapshot.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/pg.js';
+import { restoreRequest } from './request.js';
 
 let db: TestDatabase;
 let snapshot: string;
@@ -65,19 +66,12 @@ describe('an ALTER TABLE that waits for the restore\'s locks while the pre-resto
     const tools = await mkdtemp(join(tmpdir(), 'rk-restore-cycle-tool-'));
     const preRestoreDir = await mkdtemp(join(tmpdir(), 'rk-restore-cycle-pre-'));
     const log = memoryLog();
-    const request: RestoreRequest = {
-      target: parseConnectionString(db.url),
-      snapshotPath: snapshot,
-      confirm: db.name,
-      preRestoreSnapshot: true,
-      jobs: 1,
-      clean: true,
+    const request = await restoreRequest(db.url, snapshot, {
       preRestoreDir,
-      preRestoreDirInput: 'pre-restore-dir',
       // Far longer than the test waits: only seeing the cycle ends it early.
       lockTimeoutSeconds: 90,
       tools: await toolsWithWaitingPgDump(tools),
-    };
+    });
     const attempt = restoreSnapshot(request, log).then(
       () => undefined,
       (e: unknown) => e,
