@@ -76,6 +76,11 @@ export interface BlockerWatch {
 }
 
 
+/** A watch that watches nothing: for a watcher that could not connect, or was not needed after all. */
+export function notWatching(): BlockerWatch {
+  return { watching: false, cancelWaitsAfter: () => undefined, cancelled: () => false, stop: async () => [] };
+}
+
 /**
  * Watches, from its own connection, for sessions that block any session named `applicationName`.
  * A watcher that cannot connect watches nothing: the lock timeout still bounds the wait.
@@ -86,7 +91,7 @@ export async function watchBlockers(target: ConnectionTarget, applicationName: s
     session = await connect(target);
   } catch (err) {
     log.debug(`Not watching for blocking sessions: ${(err as Error).message}`);
-    return { watching: false, cancelWaitsAfter: () => undefined, cancelled: () => false, stop: async () => [] };
+    return notWatching();
   }
   let last: Blocker[] = [];
   let polling: Promise<void> = Promise.resolve();
@@ -166,15 +171,39 @@ export function describeBlockers(blockers: Blocker[], log: Log): string {
     .join('; ');
 }
 
+/** Who held the table and who waited behind the other session, in a lock cycle's error. */
+export interface CycleWording {
+  /** What had locked the table: `this snapshot`. */
+  held: string;
+  /** Which of ours then waited behind that session: `the snapshot (pg_dump)`. */
+  waited: string;
+  /** What let go, starting a sentence: `The snapshot`. */
+  letGo: string;
+}
+
+const SNAPSHOT_CYCLE: CycleWording = { held: 'this snapshot', waited: 'the snapshot (pg_dump)', letGo: 'The snapshot' };
+
+/** A wait that went both ways, ended by ending our sessions: the sessions that waited for us. */
+export class LockCycleError extends RollbackKitError {
+  constructor(
+    message: string,
+    hint: string,
+    readonly blockers: Blocker[],
+  ) {
+    super(message, hint);
+  }
+}
+
 /**
  * The error for a wait that went both ways (WatchOptions.onCycle): a session asked for a table we
  * held, and ours queued behind it. Ours were ended at once, so that session went ahead.
  */
-export function lockCycleError(what: string, blockers: Blocker[], state: string, log: Log): RollbackKitError {
+export function lockCycleError(what: string, blockers: Blocker[], state: string, log: Log, ours: CycleWording = SNAPSHOT_CYCLE): LockCycleError {
   const who = `${blockers.length > 1 ? 'sessions' : 'session'} ${describeBlockers(blockers, log)}`;
-  return new RollbackKitError(
-    `${what} stopped: ${who} asked for a table this snapshot had locked, and the snapshot (pg_dump) then had to wait behind it: each waited for the other, and every query on that table waited behind both. The snapshot let go at once, so that session went ahead.`,
+  return new LockCycleError(
+    `${what} stopped: ${who} asked for a table ${ours.held} had locked, and ${ours.waited} then had to wait behind it: each waited for the other, and every query on that table waited behind both. ${ours.letGo} let go at once, so that session went ahead.`,
     `${state} Run again once it has finished (a migration or other schema change running now).`,
+    blockers,
   );
 }
 

@@ -25,6 +25,7 @@ import { qualified, quoteIdent } from './catalog.js';
 import type { SnapshotManifest } from './manifest.js';
 import { userSchemas } from './patterns.js';
 import { toolErrorLine } from './pg-tools.js';
+import { CREATE_TABLE_PREFIXES, discardedBy, parseCreateTable, TABLE_OBJECT_TYPES, type DiscardedFromTable, type SnapshotTableShape, type TableObjectHeader } from './restore-discarded.js';
 import { scriptFilter } from './restore-script.js';
 import type { Session } from './session.js';
 
@@ -49,6 +50,10 @@ export interface SnapshotObject {
 
 export interface SnapshotContents {
   relations: SnapshotRelation[];
+  /** Its tables' own columns and inline constraints, from its CREATE TABLE statements. */
+  tables: SnapshotTableShape[];
+  /** The headers of its tables' indexes, constraints, triggers, policies and rules (TABLE_OBJECT_TYPES). */
+  tableObjects: TableObjectHeader[];
   /** Of the kinds whose users outside the snapshot restore-db looks for (OBJECT_TYPES). */
   objects: SnapshotObject[];
   /** The snapshot holds large objects (a plain script commits those on its own). */
@@ -105,6 +110,13 @@ function tocReader(into: SnapshotContents): Transform {
   let decode = decoder('UTF8');
   const reader = scriptFilter({
     unwrap: false,
+    onStatement: {
+      startsWith: CREATE_TABLE_PREFIXES,
+      read: (statement) => {
+        const shape = parseCreateTable(decode(statement).replace(/\r?\n$/, ''));
+        if (shape) into.tables.push(shape);
+      },
+    },
     onTopLevelLine: (raw) => {
       const ascii = raw.toString('latin1').replace(/\r?\n$/, '');
       const encoding = CLIENT_ENCODING.exec(ascii);
@@ -120,6 +132,7 @@ function tocReader(into: SnapshotContents): Transform {
       const [, name, type, schema] = m as unknown as [string, string, string, string];
       if (RELATION_TYPES.has(type)) into.relations.push({ schema, name, type });
       else if (OBJECT_TYPES.has(type)) into.objects.push({ schema, name, type });
+      else if (TABLE_OBJECT_TYPES.has(type)) into.tableObjects.push({ schema, name, type });
       else if (/^(BLOB|BLOBS|LARGE OBJECT)/.test(type)) into.largeObjects = true;
     },
   });
@@ -133,7 +146,7 @@ function tocReader(into: SnapshotContents): Transform {
  * pg_restore --clean's DROP statements (archives), or the script itself (plain, dumped with them).
  */
 export async function readSnapshotContents(path: string, format: SnapshotFormat, pgRestore: string | undefined): Promise<SnapshotContents> {
-  const contents: SnapshotContents = { relations: [], objects: [], largeObjects: false };
+  const contents: SnapshotContents = { relations: [], tables: [], tableObjects: [], objects: [], largeObjects: false };
   const sink = tocReader(contents);
   if (format === 'plain') {
     try {
@@ -196,6 +209,8 @@ export interface RestorePlan {
   keptForeignKeys: KeptForeignKey[];
   /** Views and materialized views the snapshot does not have, over a dropped relation: re-created after. */
   keptViews: { schema: string; name: string; relkind: string }[];
+  /** Columns, indexes, constraints, triggers, policies and rules of dropped relations that the snapshot does not create again. */
+  discarded: DiscardedFromTable[];
 }
 
 const DROP_KIND: Record<string, string> = { v: 'VIEW', m: 'MATERIALIZED VIEW' };
@@ -466,7 +481,9 @@ export async function planRestore(session: Session, contents: SnapshotContents, 
         `and run again; do not drop with CASCADE, which takes their columns and rows with it. ${where} keeps them until then.`,
     );
   }
-  return { dropped, keptPartitions: keptPartitions.map(({ oid: _oid, parentOid: _parent, ...p }) => p), droppedForeignKeys: intoKept.map((r) => r.statement), keptForeignKeys, keptViews };
+  // The snapshot's own relations only: a kept view is dropped and created again as it is.
+  const discarded = await discardedBy(session, contents.tables, contents.tableObjects, dropped.map((r) => r.oid));
+  return { dropped, keptPartitions: keptPartitions.map(({ oid: _oid, parentOid: _parent, ...p }) => p), droppedForeignKeys: intoKept.map((r) => r.statement), keptForeignKeys, keptViews, discarded };
 }
 
 /**

@@ -55,6 +55,11 @@ export interface ScriptFilter {
   leaveDefaultPrivilegesOf?: ReadonlySet<string>;
   onLeftOut?: (statement: string) => void;
   /**
+   * Told, as its bytes, every whole statement whose first line starts with one of `startsWith`
+   * (read between statements, as onTopLevelLine); the statement itself goes on unchanged.
+   */
+  onStatement?: { startsWith: readonly string[]; read: (statement: Buffer) => void };
+  /**
    * The snapshot's data, when psql reads it from elsewhere (restore-data.ts): `statements` are
    * written where pg_restore would have written the data, before the first `-- TOC entry <id>`
    * header (pg_restore --verbose) whose id is not in `before`, or else at the end of the script.
@@ -83,7 +88,7 @@ export interface ScriptParts extends ScriptFilter {
 type Wrapping = Omit<ScriptParts, keyof ScriptFilter | 'source'>;
 
 /** A statement restore-db may change, by what its first line starts with. */
-type Acted = 'copy' | 'schema' | 'defaults';
+type Acted = 'copy' | 'schema' | 'defaults' | 'read';
 
 const DEFAULTS_FOR_ROLE = 'ALTER DEFAULT PRIVILEGES FOR ROLE ';
 
@@ -188,6 +193,7 @@ class ScriptStream extends Transform {
     else if (line.startsWith('COPY ')) this.actingLine(raw, line, 'copy');
     else if (line.startsWith('DROP SCHEMA IF EXISTS ') || line.startsWith('CREATE SCHEMA ')) this.actingLine(raw, line, 'schema');
     else if (this.rules.leaveDefaultPrivilegesOf?.size && line.startsWith(DEFAULTS_FOR_ROLE)) this.actingLine(raw, line, 'defaults');
+    else if (this.rules.onStatement?.startsWith.some((p) => line.startsWith(p))) this.actingLine(raw, line, 'read');
     else this.push(raw);
   }
 
@@ -220,6 +226,11 @@ class ScriptStream extends Transform {
     const whole = this.endedAt === line.length - 1;
     if (acting.kind === 'copy') {
       this.copying = whole && line.endsWith(' FROM stdin;');
+      return;
+    }
+    if (acting.kind === 'read') {
+      this.rules.onStatement!.read(Buffer.concat(acting.lines));
+      for (const l of acting.lines) this.push(l);
       return;
     }
     if (acting.kind === 'defaults') {

@@ -9,6 +9,7 @@
  */
 import { createReadStream } from 'node:fs';
 import { PassThrough } from 'node:stream';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { RollbackKitError } from '../core/errors.js';
 import type { Log } from '../core/log.js';
 import { runProcess, type ProcessResult } from '../core/process.js';
@@ -16,11 +17,12 @@ import { doBlock, qualified, quoteLiteral } from './catalog.js';
 import { corruptSnapshot, fingerprint } from './archive.js';
 import type { SnapshotManifest } from './manifest.js';
 import { describeTarget, isTransactionPooler, libpqEnv, type ConnectionTarget } from './connection.js';
-import { isLockTimeout, lockTimeoutError, lockTimeoutMs, sessionTag, watchBlockers, type Blocker, type BlockerWatch } from './lock-wait.js';
+import { isLockTimeout, LockCycleError, lockCycleError, lockTimeoutError, lockTimeoutMs, notWatching, sessionTag, watchBlockers, type Blocker, type BlockerWatch, type CycleWording } from './lock-wait.js';
 import { exactTablePattern } from './patterns.js';
 import { findPgTool, majorFromVersionNum, toolErrorLine, warmPgTools, type FindToolOptions, type PgTool } from './pg-tools.js';
 import { attachStatements, dropStatements, foreignKeyStatements, leftAsTheyAre, planRestore, readSnapshotContents, type RestorePlan } from './restore-plan.js';
 import { prepareDataPath, verboseErrors, type DataPath } from './restore-data.js';
+import { describeColumn, type DiscardedFromTable } from './restore-discarded.js';
 import { putBackDefaultPrivileges, readOwnDefaultPrivileges, resetSchemaPrivileges, setAsideDefaultPrivileges } from './restore-privileges.js';
 import { COMMITTED, filterScript, psqlError, restoreScript } from './restore-script.js';
 import { compareSource, describeIdentity, readServerIdentity, snapshotSource, type ServerIdentity } from './server-identity.js';
@@ -79,6 +81,8 @@ export interface RestoreResult {
   preRestoreSnapshotPath?: string;
   /** Tables that hold fewer rows than before the restore (known with a pre-restore snapshot, which holds them). */
   fewerRows: FewerRows[];
+  /** Columns, indexes, constraints, triggers, policies and rules added to snapshot tables since it was taken: gone with them. */
+  discarded: DiscardedFromTable[];
   /** Always true once a restore returns: its row check ran in the transaction, before the COMMIT. */
   verified: true;
   tablesRestored: number;
@@ -101,10 +105,37 @@ export function checkConfirmation(target: ConnectionTarget, confirm: string | un
   );
 }
 
-export async function restoreSnapshot(req: RestoreRequest, log: Log): Promise<RestoreResult> {
+/** What a restore would do, planned as the restore plans it, with nothing changed (a dry run). */
+export interface RestorePreview {
+  target: string;
+  snapshotPath: string;
+  tablesRestored: number;
+  /** What the restore would throw away on the tables it replaces (restore-discarded.ts). */
+  discarded: DiscardedFromTable[];
+  /** Tables and schemas the snapshot does not have, which the restore would leave as they are. */
+  extraTables: string[];
+  extraSchemas: string[];
+  /** Tables the snapshot has no rows for (exclude-table-data): the restore would empty them. */
+  restoredEmpty: string[];
+}
+
+export function restoreSnapshot(req: RestoreRequest, log: Log): Promise<RestoreResult> {
+  return restoreOrPreview(req, log, false) as Promise<RestoreResult>;
+}
+
+/**
+ * A dry run of restoreSnapshot: the same checks of the snapshot (its bytes included) and the same
+ * plan, logged as the restore logs it, through the planning session alone; `confirm` is not needed,
+ * and nothing is locked or changed. A restore the plan would refuse is refused here too.
+ */
+export function previewRestore(req: RestoreRequest, log: Log): Promise<RestorePreview> {
+  return restoreOrPreview(req, log, true) as Promise<RestorePreview>;
+}
+
+async function restoreOrPreview(req: RestoreRequest, log: Log, dryRun: boolean): Promise<RestoreResult | RestorePreview> {
   const started = Date.now();
   const where = describeTarget(req.target);
-  checkConfirmation(req.target, req.confirm);
+  if (!dryRun) checkConfirmation(req.target, req.confirm);
   if (isTransactionPooler(req.target)) {
     throw new RollbackKitError(`${where} is a transaction-mode pooler: a restore needs one server session.`, 'Use the session pooler or direct connection (on Supabase: port 5432).');
   }
@@ -124,7 +155,7 @@ export async function restoreSnapshot(req: RestoreRequest, log: Log): Promise<Re
     hashing.catch(() => undefined);
     return hashing;
   };
-  if (req.preRestoreSnapshot) void bytesChecked();
+  if (req.preRestoreSnapshot && !dryRun) void bytesChecked();
   warmPgTools(manifest.format === 'plain' ? ['psql'] : ['pg_restore', 'psql'], req.tools);
 
   // Tables dumped without their rows come back empty: only a pre-restore snapshot keeps those rows.
@@ -139,8 +170,11 @@ export async function restoreSnapshot(req: RestoreRequest, log: Log): Promise<Re
   // Started while the restore is planned (startRestoreProcesses); whatever fails or refuses before
   // the transaction is opened stops them, and nothing was applied.
   let processes: Promise<RestoreProcesses> | undefined;
+  // The lock watcher connects once the planning session has gone: two connections at a time.
+  let planningGone!: (gone: Promise<void>) => void;
+  const planningClosed = new Promise<void>((resolve) => (planningGone = (gone) => void gone.then(resolve)));
   const startProcesses = (serverMajor: number, pgRestore: PgTool | undefined) => {
-    processes = startRestoreProcesses({ req, snapshot: snapshot.path, pgRestore, serverMajor }, log);
+    processes = startRestoreProcesses({ req, snapshot: snapshot.path, pgRestore, serverMajor, planningClosed }, log);
     processes.catch(() => undefined);
   };
   /** Whether psql has been sent the COMMIT: until then, ending it rolls the restore back. */
@@ -164,7 +198,7 @@ export async function restoreSnapshot(req: RestoreRequest, log: Log): Promise<Re
       const reading = readSnapshotContents(snapshot.path, manifest.format, pgRestore?.path);
       reading.catch(() => undefined);
       // psql connects and the pg_restore reads start while the restore is planned; nothing is sent before it is.
-      startProcesses(serverMajor, pgRestore);
+      if (!dryRun) startProcesses(serverMajor, pgRestore);
       const source = checkSource(snapshotSource(manifest), await readServerIdentity(s, req.target), req, snapshot.path, log);
       // Asked while pg_restore still reads the table of contents: neither needs it.
       // Roles whose default privileges this user cannot change (a superuser is a member of every role):
@@ -184,9 +218,9 @@ export async function restoreSnapshot(req: RestoreRequest, log: Log): Promise<Re
       // Tables the snapshot does not have are left as they are (and, with their foreign keys, kept by the plan).
       const extra = await leftAsTheyAre(s, contents, manifest);
       // Planned before anything is written: a dependent that cannot be put back refuses the restore here.
-      const plan: RestorePlan = req.clean ? await planRestore(s, contents, where) : { dropped: [], keptPartitions: [], droppedForeignKeys: [], keptForeignKeys: [], keptViews: [] };
+      const plan: RestorePlan = req.clean ? await planRestore(s, contents, where) : { dropped: [], keptPartitions: [], droppedForeignKeys: [], keptForeignKeys: [], keptViews: [], discarded: [] };
       return { serverMajor, pgRestore, contents, plan, extra, notMemberOf, defaults, source };
-    });
+    }, planningGone);
     if (contents.largeObjects && manifest.format === 'plain') {
       throw new RollbackKitError(
         `Snapshot ${snapshot.path} is a plain SQL script with large objects, which the script commits on their own: it cannot be restored in one transaction.`,
@@ -196,10 +230,16 @@ export async function restoreSnapshot(req: RestoreRequest, log: Log): Promise<Re
     for (const p of plan.keptPartitions) log.info(`Keeping partition ${p.partition} of ${p.parent} (not in the snapshot): detached for the restore and attached again after it, with its rows.`);
     for (const fk of plan.keptForeignKeys) log.info(`Keeping foreign key ${fk.name} of ${fk.table} (not in the snapshot): dropped for the restore and re-created after it.`);
     for (const v of plan.keptViews) log.info(`Keeping ${v.relkind === 'm' ? 'materialized view' : 'view'} ${v.schema}.${v.name} (not in the snapshot): dropped for the restore and re-created after it.`);
+    logDiscarded(plan.discarded, req.preRestoreSnapshot, log);
     if (defaults.entries.length) {
       log.info(`Setting aside the default privileges of ${defaults.role} (ALTER DEFAULT PRIVILEGES: ${defaults.entries.join(', ')}) while the restore creates objects, so they get the snapshot's privileges and no others; put back before the commit.`);
     }
     if (defaults.unknown.length) log.warning(`Default privileges of ${defaults.role} that restore-db does not know how to set aside (${defaults.unknown.join(', ')}) still apply to what the restore creates.`);
+    if (dryRun) {
+      // A snapshot whose bytes are not its manifest's would be refused: the dry run says so too.
+      await bytesChecked();
+      return { target: where, snapshotPath: snapshot.path, tablesRestored: manifest.tables.length, discarded: plan.discarded, extraTables: extra.tables, extraSchemas: extra.schemas, restoredEmpty: withoutRows };
+    }
 
     // Not worth locking tables, or keeping the current state, for a snapshot that will be refused.
     if (req.preRestoreSnapshot) await bytesChecked();
@@ -222,6 +262,9 @@ export async function restoreSnapshot(req: RestoreRequest, log: Log): Promise<Re
             label: 'pre-restore',
             tools: req.tools,
           }),
+          // Under the restore's session name: a session that waits for the restore's table locks
+          // while the snapshot queues behind it is then seen as the cycle it is, by either watcher.
+          sessionTag: running.tag,
           signal: req.signal,
         },
         log,
@@ -267,6 +310,7 @@ export async function restoreSnapshot(req: RestoreRequest, log: Log): Promise<Re
       fromAnotherDatabase: !source.same,
       preRestoreSnapshotPath,
       fewerRows,
+      discarded: plan.discarded,
       verified: true,
       tablesRestored: manifest.tables.length,
       extraTables: extra.tables,
@@ -276,7 +320,9 @@ export async function restoreSnapshot(req: RestoreRequest, log: Log): Promise<Re
       durationMs: Date.now() - started,
     };
   } catch (err) {
-    await (await processes?.catch(() => undefined))?.stop();
+    const running = await processes?.catch(() => undefined);
+    // Once stopped, the watcher has finished what it saw: a cycle it ended is known here.
+    await running?.stop();
     await keeping?.catch(() => undefined);
     // Stopped before the COMMIT was sent: whatever it was doing, its transaction did not commit.
     if (req.signal?.aborted && !progress.commitWritten) {
@@ -285,10 +331,34 @@ export async function restoreSnapshot(req: RestoreRequest, log: Log): Promise<Re
         `${preRestoreSnapshotPath ? `The state before is also kept in ${preRestoreSnapshotPath}. ` : ''}Run the step again when it can run to its end.`,
       );
     }
+    // A session and the restore waited for each other (its lock phase, the pre-restore snapshot, the
+    // drops): the watcher of either ended the restore's sessions, whatever error that then caused.
+    const cycle = err instanceof LockCycleError ? err.blockers : running?.cycle();
+    if (cycle && !progress.commitWritten) {
+      const undo = preRestoreSnapshotPath ? ` The state before is also kept in ${preRestoreSnapshotPath}.` : '';
+      throw lockCycleError(`Restore into ${where}`, cycle, `Its transaction rolled back, so nothing was changed.${undo}`, log, RESTORE_CYCLE);
+    }
     throw err;
   } finally {
     req.signal?.removeEventListener('abort', onAbort);
   }
+}
+
+/**
+ * Names, before anything is changed, what the restore throws away on the tables it replaces because
+ * the snapshot does not have it (restore-discarded.ts), with what creates each object again.
+ */
+function logDiscarded(discarded: DiscardedFromTable[], preRestoreSnapshot: boolean, log: Log): void {
+  if (!discarded.length) return;
+  for (const t of discarded) {
+    const parts = [...t.columns.map((c) => `column ${describeColumn(c)}`), ...t.objects.map((o) => `${o.kind} ${o.name}: ${log.redact(o.definition)}`)];
+    log.warning(`The restore discards from ${t.table} what the snapshot does not have (added since it was taken): ${parts.join('; ')}.`);
+  }
+  log.warning(
+    preRestoreSnapshot
+      ? 'Those columns\' values and those objects are kept in the pre-restore snapshot: create them again after the restore if they are still wanted.'
+      : 'pre-restore-snapshot is false: those columns\' values are not kept anywhere. Create the objects again after the restore if they are still wanted.',
+  );
 }
 
 /**
@@ -339,8 +409,14 @@ const PLANNING_DEADLINE: QueryDeadline = { statementMs: 300_000, marginMs: 10_00
  * A session for what the restore reads before it changes anything. A system catalogue another
  * session has locked (VACUUM FULL pg_depend) is waited for no longer than any lock of the restore.
  */
-async function withPlanningSession<T>(req: RestoreRequest, where: string, log: Log, fn: (s: Session) => Promise<T>): Promise<T> {
-  const session = await connect(req.target, { queryDeadline: PLANNING_DEADLINE });
+async function withPlanningSession<T>(req: RestoreRequest, where: string, log: Log, fn: (s: Session) => Promise<T>, onClose?: (gone: Promise<void>) => void): Promise<T> {
+  let session: Session;
+  try {
+    session = await connect(req.target, { queryDeadline: PLANNING_DEADLINE });
+  } catch (err) {
+    onClose?.(Promise.resolve());
+    throw err;
+  }
   try {
     await session.query("SELECT set_config('lock_timeout', $1, false), set_config('statement_timeout', $2, false)", [
       String(lockTimeoutMs(req.lockTimeoutSeconds)),
@@ -357,9 +433,15 @@ async function withPlanningSession<T>(req: RestoreRequest, where: string, log: L
     if (err instanceof QueryDeadlineExceeded) throw new RollbackKitError(`${what} stopped: ${err.message}.`, 'Nothing was changed. Check the network path to the database and run again.');
     throw err;
   } finally {
-    closeSession(session);
+    // Told when its backend is gone, and no later than PLANNING_CLOSE_MS: a server that does not
+    // answer the Terminate does not hold the restore up.
+    const gone = closeSession(session);
+    onClose?.(Promise.race([gone, sleep(PLANNING_CLOSE_MS, undefined, { ref: false })]).then(() => undefined));
   }
 }
+
+/** How long the lock watcher waits for the planning session's backend to go before it connects all the same. */
+const PLANNING_CLOSE_MS = 2000;
 
 /** What the epilogue's check raises: psql reports it as the reason the restore did not commit. */
 const ROW_CHECK_PREFIX = 'rollback-kit: the restore does not hold the rows the snapshot holds: ';
@@ -444,6 +526,9 @@ async function keptViewsScript(a: Apply, env: Record<string, string>, log: Log):
   return filterScript(dumped.stdout, { unwrap: false, lockTimeout: lockTimeoutStatement(a.req.lockTimeoutSeconds) });
 }
 
+/** How a lock cycle's error names the restore's part in it. */
+const RESTORE_CYCLE: CycleWording = { held: "the restore's transaction", waited: 'the restore', letGo: 'The restore' };
+
 /** The lock_timeout every statement of the restore runs under. */
 const lockTimeoutStatement = (seconds: number) => `SET lock_timeout = ${lockTimeoutMs(seconds)};`;
 
@@ -454,6 +539,8 @@ interface ProcessesRequest {
   /** Reads a custom or directory archive; undefined for a plain script, which psql reads as it is. */
   pgRestore: PgTool | undefined;
   serverMajor: number;
+  /** Resolves once the planning session's backend is gone: the lock watcher connects after it. */
+  planningClosed: Promise<void>;
 }
 
 /**
@@ -465,7 +552,14 @@ interface ProcessesRequest {
  */
 interface RestoreProcesses {
   env: Record<string, string>;
+  /** The application_name of every session of the restore (psql, its pg_dumps, the pre-restore snapshot's). */
+  tag: string;
   watch: BlockerWatch;
+  /**
+   * The sessions that waited for ours while one of ours waited for them, once the watcher has seen
+   * that and ended ours (so that they went ahead); undefined until then.
+   */
+  cycle(): Blocker[] | undefined;
   data: DataPath | undefined;
   input: PassThrough;
   applied: Promise<ProcessResult>;
@@ -504,9 +598,14 @@ async function startRestoreProcesses(p: ProcessesRequest, log: Log): Promise<Res
   // Ended by stop() while the script may still be piped into it.
   input.on('error', () => undefined);
   const archiveOut = new PassThrough();
-  // The watcher connects while the rest starts: a lock the restore waits for is waited for far
-  // longer than a connection takes, and lock_timeout bounds that wait whether or not it is watched.
-  const watching = watchBlockers(req.target, tag, log);
+  // A session that waits for a table the restore holds while one of ours waits behind it (a DROP
+  // behind a reader that now wants to write, the pre-restore snapshot behind an ALTER TABLE) would
+  // hold every query on that table until lock-timeout: the watcher ends ours at the first sight of it.
+  // It connects once the planning session has gone, psql meanwhile: two connections at a time, so
+  // that a pooler or role limited to two refuses neither (a watcher refused would watch nothing, and
+  // lock_timeout would still bound every wait). No lock is waited for before then.
+  let cycle: Blocker[] | undefined;
+  const watching = p.planningClosed.then(() => (stopped ? notWatching() : watchBlockers(req.target, tag, log, { onCycle: (blockers) => (cycle = blockers) })));
   // The data goes from pg_restore to psql without passing through Node (restore-data.ts).
   const preparing = p.pgRestore ? prepareDataPath(p.pgRestore.path, p.snapshot) : Promise.resolve(undefined);
   preparing.catch(() => undefined);
@@ -590,7 +689,7 @@ async function startRestoreProcesses(p: ProcessesRequest, log: Log): Promise<Res
       );
     }
     for (const r of running) r.catch(() => undefined);
-    return { env, watch, data, input, applied, stopPsql, stopRestore, archiveOut, restoring, loading, verbose, open, stop };
+    return { env, tag, watch, cycle: () => cycle, data, input, applied, stopPsql, stopRestore, archiveOut, restoring, loading, verbose, open, stop };
   } catch (err) {
     await stop();
     throw err;

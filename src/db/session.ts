@@ -240,9 +240,12 @@ async function open(target: ConnectionTarget, config: pg.ClientConfig): Promise<
  * (20–40 ms of every run's end on a busy server, with nothing of ours left to do). Whatever must
  * land before the end (a commit, a lock released) is awaited before this is called.
  */
-export function closeSession(session: Session): void {
-  session.end().catch(() => undefined);
+export function closeSession(session: Session): Promise<void> {
+  const ended = session.end().catch(() => undefined);
   (session.connection?.stream as { unref?: () => void } | undefined)?.unref?.();
+  // Resolves once the server has closed its side, its backend gone: for a caller that must stay
+  // within a connection limit before it opens another (restore-db's lock watcher).
+  return ended;
 }
 
 /** Runs `fn` with a session and always closes it. */

@@ -60,6 +60,12 @@ export interface SnapshotRequest {
    * what it wrote is removed, and the snapshot fails saying no snapshot was made (snapshotStopped).
    */
   signal?: AbortSignal;
+  /**
+   * The application_name its sessions carry (sessionTag), when a caller's sessions hold locks it may
+   * wait behind: restore-db's pre-restore snapshot runs under the restore's, so that a session waiting
+   * for the restore while the snapshot waits for it is a cycle to its lock watcher.
+   */
+  sessionTag?: string;
 }
 
 /** A snapshot stopped before it was verified: nothing of it is kept, so there is none to trust. */
@@ -387,7 +393,7 @@ export async function takeSnapshot(req: SnapshotRequest, log: Log): Promise<Snap
   const lockTimeoutSeconds = req.lockTimeoutSeconds ?? DEFAULT_LOCK_TIMEOUT_SECONDS;
   const lockTimeout = lockTimeoutMs(lockTimeoutSeconds);
   // pg_dump and our counting session carry one name, so a watcher can see who blocks them.
-  const tag = sessionTag('snapshot');
+  const tag = req.sessionTag ?? sessionTag('snapshot');
 
   // Which pg_dump fits is known only once the server answers; asking the installed ones meanwhile is free.
   if (!req.pgDumpPath) warmPgTools(['pg_dump', 'pg_restore'], req.tools);

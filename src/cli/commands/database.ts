@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { makeDirectory, probeWritable } from '../../core/files.js';
 import { readRestoreRequest, readSnapshotRequest } from '../../db/db-inputs.js';
 import { describeTarget } from '../../db/connection.js';
-import { checkConfirmation, restoreSnapshot } from '../../db/restore.js';
+import { checkConfirmation, previewRestore, restoreSnapshot } from '../../db/restore.js';
 import { takeSnapshot, validateRequest } from '../../db/snapshot.js';
 import { openSnapshot } from '../../db/verify.js';
 import { pickFormat, resolveMigrationsDir } from '../../migrations/registry.js';
@@ -77,8 +77,10 @@ export const restore: CommandSpec = {
     await openSnapshot(request.snapshotPath);
     if (cli.dryRun) {
       cli.begin();
+      // Planned as the restore plans it: what it would throw away is logged, as the restore logs it.
+      const preview = await previewRestore(request, cli.log);
       cli.term.say(`Dry run: would restore ${request.snapshotPath} over ${where}${request.preRestoreSnapshot ? ', after snapshotting its current state' : ''}. Nothing was changed.`);
-      return { ok: true, status: 'dry-run', target: where, snapshotPath: request.snapshotPath };
+      return { ok: true, status: 'dry-run', ...preview };
     }
     if (request.preRestoreSnapshot) await writableFolder(request.preRestoreDir, 'pre-restore-dir');
     if (!request.confirm) {
