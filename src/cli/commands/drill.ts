@@ -56,7 +56,7 @@ export const drill: CommandSpec = {
 };
 
 async function sandboxDrill(cli: Cli, extra: Record<string, unknown>): Promise<CommandResult> {
-  const options = sandboxOptions(cli, extra, 'drill-');
+  const options = await sandboxOptions(cli, extra, 'drill-');
   cli.begin();
   const t = cli.term;
   return withCleanup(cli, async (cleanup) => {

@@ -2,8 +2,9 @@
  * `rollback-kit sandbox` (and `npm run demo`): the whole rollback of a bad release on this machine,
  * with no accounts. Cleans up everything it started on success, on failure and on Ctrl-C.
  */
-import { join, relative } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import { RollbackKitError } from '../../core/errors.js';
+import { makeDirectory, probeWritable } from '../../core/files.js';
 import { Cleanup } from '../../sandbox/cleanup.js';
 import { assertLoopback } from '../../sandbox/postgres.js';
 import { runSandbox, type SandboxOptions } from '../../sandbox/run.js';
@@ -23,7 +24,7 @@ export const sandbox: CommandSpec = {
     { flags: '--throwaway-postgres', help: 'use a throwaway cluster even when a server is running' },
   ],
   async run(cli, _argument, extra) {
-    const options = sandboxOptions(cli, extra, '');
+    const options = await sandboxOptions(cli, extra, '');
     const { reportDir } = options;
     cli.begin();
     const t = cli.term;
@@ -54,22 +55,21 @@ export const sandbox: CommandSpec = {
 
 /**
  * What both sandboxes (the rollback and `drill --sandbox`) take from the command line; the report
- * goes to --report-dir, else ./rollback-kit-sandbox/<prefix><time>. Called before `begin()`: a
- * DATABASE_URL that is not on this machine is bad usage (exit 2), refused before any connection.
+ * goes to --report-dir (relative to the current folder, or absolute), else
+ * ./rollback-kit-sandbox/<prefix><time>. Called before `begin()`: a DATABASE_URL that is not on this
+ * machine, and a report folder that cannot be made or written to, are bad usage (exit 2), refused
+ * before anything starts rather than found once the whole run is done.
  */
-export function sandboxOptions(cli: Cli, extra: Record<string, unknown>, prefix: string): Omit<SandboxOptions, 'progress'> {
+export async function sandboxOptions(cli: Cli, extra: Record<string, unknown>, prefix: string): Promise<Omit<SandboxOptions, 'progress'>> {
   const stamp = new Date().toISOString().replace(/[:.]/g, '-');
   const databaseUrl = cli.secret('database-url');
   const throwaway = extra.throwawayPostgres === true;
   if (databaseUrl && !throwaway) assertLoopback(databaseUrl);
-  return {
-    databaseUrl,
-    throwaway,
-    searchPath: cli.searchPath,
-    cwd: cli.cwd,
-    reportDir: typeof extra.reportDir === 'string' && extra.reportDir ? join(cli.cwd, extra.reportDir) : join(cli.cwd, 'rollback-kit-sandbox', `${prefix}${stamp}`),
-    dryRun: cli.dryRun,
-  };
+  const given = typeof extra.reportDir === 'string' && extra.reportDir ? extra.reportDir : undefined;
+  const reportDir = given ? resolve(cli.cwd, given) : join(cli.cwd, 'rollback-kit-sandbox', `${prefix}${stamp}`);
+  await makeDirectory(reportDir, '--report-dir');
+  await probeWritable(reportDir, '--report-dir');
+  return { databaseUrl, throwaway, searchPath: cli.searchPath, cwd: cli.cwd, reportDir, dryRun: cli.dryRun };
 }
 
 /** The sandbox's own steps and the pipeline's phases as terminal rows. */
