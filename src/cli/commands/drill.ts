@@ -78,7 +78,7 @@ function drillResult(cli: Cli, record: DrillRecord): CommandResult {
   t.say('');
   if (record.status === 'dry-run') t.say('Drill dry run: readiness only, nothing was changed.');
   else t.say(`Drill ${record.status}: the way back took ${seconds(record.wayBackMs)} of its ${seconds(record.wayBackBudgetMs)} budget; rolling forward took ${seconds(record.forwardMs)}.`);
-  for (const r of record.readiness) t.say(`  ${r.status === 'ok' ? '✓' : r.status === 'failed' ? '✗' : r.status === 'warning' ? '!' : '–'} ${r.component ? `${r.component} ` : ''}${r.check}: ${r.detail}`);
+  for (const r of record.readiness) t.item(r.status === 'ok' ? '✓' : r.status === 'failed' ? '✗' : r.status === 'warning' ? '!' : '–', `${r.component ? `${r.component} ` : ''}${r.check}`, r.detail);
   for (const f of record.failures) t.say(`✗ ${f}`);
   for (const step of record.nextSteps) t.say(`• ${step}`);
   return { ok: record.status !== 'failed', status: record.status, record: redactStrings(record, cli.log.redact) };

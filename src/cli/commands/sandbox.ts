@@ -34,7 +34,8 @@ export const sandbox: CommandSpec = {
       const shown = reportRecord(cli, result.record);
       const rel = relative(cli.cwd, reportDir) || '.';
       t.say('');
-      t.say(`The app serves ${result.serving ?? 'nothing'} again; dbmate status afterwards:`);
+      // A dry run changed nothing: the app still serves the bad release.
+      t.say(`${cli.dryRun ? 'Dry run: the app still serves' : 'The app serves'} ${result.serving ?? 'nothing'}${cli.dryRun ? '' : ' again'}; dbmate status afterwards:`);
       for (const line of result.dbmateStatus.split('\n')) t.say(`  ${line}`);
       t.say(`Report: ${rel}/report.html (timeline, plan, changes, checks), ${rel}/report.md${result.files.incident ? `, ${rel}/incident.md` : ''}`);
       t.say(`The whole sandbox took ${seconds(result.totalMs)}; the rollback itself ${seconds(result.record.durationMs)} of its ${seconds(result.record.budgetMs)} budget.`);
