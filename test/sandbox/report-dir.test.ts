@@ -3,7 +3,7 @@
 // (exit 2), instead of after the whole run with a made-up reason. In-process from the source (main),
 // since the committed bundle predates the fix.
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -42,4 +42,13 @@ describe('rollback-kit sandbox --report-dir', () => {
     // Nothing was started: no database, no deploys.
     expect(run.stderr).not.toContain('PostgreSQL:');
   });
+});
+
+it('a sandbox that fails before writing its report leaves no empty report folder behind', async () => {
+  const cwd = await folder();
+  // Port 1 on loopback: nothing listens, so the sandbox fails right after making its report folder.
+  const run = await runMain(['sandbox'], { cwd, env: { DATABASE_URL: 'postgres://postgres@127.0.0.1:1/postgres' } });
+  expect(run.code).toBe(1);
+  expect(run.stderr).toContain('does not answer');
+  expect(await readdir(cwd)).toEqual([]);
 });

@@ -14,7 +14,7 @@ import type { CommandResult, CommandSpec } from '../command.js';
 import type { Cli } from '../context.js';
 import { seconds } from '../terminal.js';
 import { phaseProgress } from './rollback.js';
-import { sandboxOptions, sandboxProgress, withCleanup } from './sandbox.js';
+import { removeIfEmpty, sandboxOptions, sandboxProgress, withCleanup } from './sandbox.js';
 
 export const drill: CommandSpec = {
   name: 'drill',
@@ -60,6 +60,7 @@ async function sandboxDrill(cli: Cli, extra: Record<string, unknown>): Promise<C
   cli.begin();
   const t = cli.term;
   return withCleanup(cli, async (cleanup) => {
+    removeIfEmpty(cleanup, options.made);
     t.say(t.paint('bold', 'rollback-kit drill --sandbox: the rollback rehearsed on a staging shop, on this machine'));
     const result = await runSandboxDrill({ ...options, progress: sandboxProgress(cli) }, cleanup, cli.log);
     const shown = drillResult(cli, result.record);

@@ -2,7 +2,9 @@
  * `rollback-kit sandbox` (and `npm run demo`): the whole rollback of a bad release on this machine,
  * with no accounts. Cleans up everything it started on success, on failure and on Ctrl-C.
  */
-import { join, relative, resolve } from 'node:path';
+import { existsSync } from 'node:fs';
+import { rmdir } from 'node:fs/promises';
+import { dirname, join, relative, resolve } from 'node:path';
 import { RollbackKitError } from '../../core/errors.js';
 import { makeDirectory, probeWritable } from '../../core/files.js';
 import { Cleanup } from '../../sandbox/cleanup.js';
@@ -29,6 +31,7 @@ export const sandbox: CommandSpec = {
     cli.begin();
     const t = cli.term;
     return withCleanup(cli, async (cleanup) => {
+      removeIfEmpty(cleanup, options.made);
       t.say(t.paint('bold', 'rollback-kit sandbox: a bad release and its rollback, on this machine'));
       const result = await runSandbox({ ...options, progress: sandboxProgress(cli) }, cleanup, cli.log);
       const shown = reportRecord(cli, result.record);
@@ -61,16 +64,34 @@ export const sandbox: CommandSpec = {
  * machine, and a report folder that cannot be made or written to, are bad usage (exit 2), refused
  * before anything starts rather than found once the whole run is done.
  */
-export async function sandboxOptions(cli: Cli, extra: Record<string, unknown>, prefix: string): Promise<Omit<SandboxOptions, 'progress'>> {
+export async function sandboxOptions(cli: Cli, extra: Record<string, unknown>, prefix: string): Promise<Omit<SandboxOptions, 'progress'> & { made: string[] }> {
   const stamp = new Date().toISOString().replace(/[:.]/g, '-');
   const databaseUrl = cli.secret('database-url');
   const throwaway = extra.throwawayPostgres === true;
   if (databaseUrl && !throwaway) assertLoopback(databaseUrl);
   const given = typeof extra.reportDir === 'string' && extra.reportDir ? extra.reportDir : undefined;
   const reportDir = given ? resolve(cli.cwd, given) : join(cli.cwd, 'rollback-kit-sandbox', `${prefix}${stamp}`);
+  const made = missingFolders(reportDir);
   await makeDirectory(reportDir, '--report-dir');
   await probeWritable(reportDir, '--report-dir');
-  return { databaseUrl, throwaway, searchPath: cli.searchPath, cwd: cli.cwd, reportDir, dryRun: cli.dryRun };
+  return { databaseUrl, throwaway, searchPath: cli.searchPath, cwd: cli.cwd, reportDir, dryRun: cli.dryRun, made };
+}
+
+/** `dir` and those of its parents that do not exist yet, deepest first: what making it creates. */
+function missingFolders(dir: string): string[] {
+  const missing: string[] = [];
+  for (let d = dir; !existsSync(d) && dirname(d) !== d; d = dirname(d)) missing.push(d);
+  return missing;
+}
+
+/**
+ * Registered first, so it runs last: the report folders this run made are removed again when they
+ * are still empty (the run failed before writing a report), and kept as soon as they hold anything.
+ */
+export function removeIfEmpty(cleanup: Cleanup, made: string[]): void {
+  cleanup.add('the empty report folder', async () => {
+    for (const d of made) if (!(await rmdir(d).then(() => true, () => false))) return;
+  });
 }
 
 /** The sandbox's own steps and the pipeline's phases as terminal rows. */
