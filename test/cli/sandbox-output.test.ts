@@ -1,6 +1,7 @@
 // What the sandboxes print is what happened: a drill's readiness rows keep their check names (the
 // command line's flag wording is for messages, and "checks: 3 smoke check(s) loaded" is a row, not
-// a flag), and a dry run does not say the app serves v2 "again". In-process from the source (main).
+// a flag), a dry run does not say the app serves v2 "again", and Vercel's warning names the command
+// that promotes a fix. In-process from the source (main).
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -24,6 +25,9 @@ it('drill --sandbox: each readiness row is "<check>: <detail>", the check named 
   expect(run.stdout).toMatch(/^ {2}✓ checks: 3 smoke check\(s\) loaded$/m);
   expect(run.stdout).toMatch(/^ {2}✓ web target: /m);
   expect(run.stdout).not.toContain('--checks 3');
+  // Vercel's switched-off auto-assignment: the command to promote the fix, not "this action (method: promote, …)".
+  expect(run.stderr).toContain('promote it with `rollback-kit promote --method promote --target <deployment id>`');
+  expect(run.stderr).not.toContain('this action');
 });
 
 it('sandbox --dry-run: the app still serves v2, and nothing says it is back', async () => {
