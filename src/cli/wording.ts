@@ -1,8 +1,10 @@
 /**
  * The library's messages are written for a workflow: they name the action's inputs ("Input
  * vercel-token", "Set format: directory", "pass its path in pg-dump-path", "jobs: 4 needs …",
- * "vercel-token: ${{ secrets.VERCEL_TOKEN }}"), other actions ("the snapshot-db action") and the
- * runner ("$RUNNER_TEMP", "re-run the step", "the workspace"). A person at a terminal gives flags
+ * "vercel-token: ${{ secrets.VERCEL_TOKEN }}"), other actions ("the snapshot-db action", "this
+ * action (method: promote, …)") and the workflow around them ("$RUNNER_TEMP", "re-run the step",
+ * "the workspace", "actions/checkout with fetch-depth: 0", "pass secrets.GITHUB_TOKEN", "grant the
+ * job permissions: …", "the job summary", "the runner"). A person at a terminal gives flags
  * and environment variables, in a folder of their own. The command line rewrites that wording
  * wherever it prints library text (error lines, phase rows, next steps, each string of the JSON
  * document), so the same message tells each reader what to type.
