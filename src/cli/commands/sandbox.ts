@@ -13,6 +13,7 @@ import { runSandbox, type SandboxOptions } from '../../sandbox/run.js';
 import type { CommandSpec } from '../command.js';
 import type { Cli } from '../context.js';
 import { seconds } from '../terminal.js';
+import { wholeRollback } from '../../report/rollback-summary.js';
 import { phaseProgress, reportRecord } from './rollback.js';
 
 const SIGNAL_EXIT: Record<string, number> = { SIGINT: 130, SIGTERM: 143 };
@@ -41,7 +42,7 @@ export const sandbox: CommandSpec = {
       t.say(`${cli.dryRun ? 'Dry run: the app still serves' : 'The app serves'} ${result.serving ?? 'nothing'}${cli.dryRun ? '' : ' again'}; dbmate status afterwards:`);
       for (const line of result.dbmateStatus.split('\n')) t.say(`  ${line}`);
       t.say(`Report: ${rel}/report.html (timeline, plan, changes, checks), ${rel}/report.md${result.files.incident ? `, ${rel}/incident.md` : ''}`);
-      t.say(`The whole sandbox took ${seconds(result.totalMs)}; the rollback itself ${seconds(result.record.durationMs)} of its ${seconds(result.record.budgetMs)} budget.`);
+      t.say(`The whole sandbox took ${seconds(result.totalMs)}; the rollback itself ${seconds(wholeRollback(result.record).durationMs)} of its ${seconds(result.record.budgetMs)} budget.`);
       return {
         ...shown,
         postgres: result.postgres,
