@@ -22,7 +22,7 @@ export const drill: CommandSpec = {
   examples: ['rollback-kit drill --sandbox', 'rollback-kit drill --config ops/rollback-kit.staging.yml', 'rollback-kit drill --dry-run   # readiness only: is the way back there?'],
   extra: [
     { flags: '--sandbox', help: 'rehearse on the sandbox (local PostgreSQL, shop app, Vercel API); no accounts' },
-    { flags: '--report-dir <dir>', help: 'with --sandbox: where the drill report goes (default ./rollback-kit-sandbox/<time>)' },
+    { flags: '--report-dir <dir>', help: 'with --sandbox: where the drill report goes (default ./rollback-kit-sandbox/drill-<time>)' },
     { flags: '--throwaway-postgres', help: 'with --sandbox: use a throwaway cluster even when a server is running' },
   ],
   async run(cli, _argument, extra) {
