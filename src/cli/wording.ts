@@ -179,7 +179,8 @@ export function wordingFor(names: readonly string[], tempDir: string = tmpdir())
     [/\b([Ii])ts job summary says\b/g, (_, i) => `${i}ts output said`],
     [/\bgive the job\b/g, () => 'give'],
     [/ \(the ([A-Z][A-Z_]+) secret\)/g, (_, variable) => ` (or export ${variable})`],
-    [/\bthis job\b/g, () => 'this run'],
+    // Except a re-run "of this job": said only when the command runs in a workflow's step, where it is one.
+    [/(?<!\bre-run of )\bthis job\b/g, () => 'this run'],
     [/\b([Rr])un(ning)? the step again\b/g, (_, r, ing) => `${r}un${ing ?? ''} the command again`],
     [/\b(this|the) step('s)?\b/g, (_, which, s) => `${which} command${s ?? ''}`],
     [/ in an earlier step of the job \(from a secret\)/g, () => ''],
