@@ -80,6 +80,14 @@ export class Terminal {
     if (!this.options.json) this.emit(`${this.paint('blue', '›')} ${this.shown(text)}`, 'stderr');
   }
 
+  /**
+   * A named row of a list on stdout ("✓ checks: 3 smoke check(s) loaded"): the name is rollback-kit's
+   * own (a readiness check, a component), shown as it is; only the detail is a message, worded as one.
+   */
+  item(symbol: string, name: string, detail: string): void {
+    if (!this.options.json) this.emit(`  ${symbol} ${this.redact(name)}: ${this.shown(detail)}`, 'stdout');
+  }
+
   /** Library progress lines: shown with --verbose only; the phase rows already say what happened. */
   detail(text: string): void {
     if (this.options.verbose && !this.options.json) this.emit(this.paint('dim', this.shown(text)), 'stderr');

@@ -1,8 +1,10 @@
 /**
  * The library's messages are written for a workflow: they name the action's inputs ("Input
  * vercel-token", "Set format: directory", "pass its path in pg-dump-path", "jobs: 4 needs …",
- * "vercel-token: ${{ secrets.VERCEL_TOKEN }}"), other actions ("the snapshot-db action") and the
- * runner ("$RUNNER_TEMP", "re-run the step", "the workspace"). A person at a terminal gives flags
+ * "vercel-token: ${{ secrets.VERCEL_TOKEN }}"), other actions ("the snapshot-db action", "this
+ * action (method: promote, …)") and the workflow around them ("$RUNNER_TEMP", "re-run the step",
+ * "the workspace", "actions/checkout with fetch-depth: 0", "pass secrets.GITHUB_TOKEN", "grant the
+ * job permissions: …", "the job summary", "the runner"). A person at a terminal gives flags
  * and environment variables, in a folder of their own. The command line rewrites that wording
  * wherever it prints library text (error lines, phase rows, next steps, each string of the JSON
  * document), so the same message tells each reader what to type.
@@ -18,6 +20,7 @@
  */
 import { tmpdir } from 'node:os';
 import { TOKEN_ENV } from '../core/secret-input.js';
+import { GIT_REVERT_NEEDS } from '../pipeline/git-revert-access.js';
 import { FLAGS, flagOf } from './flags.js';
 
 export type Wording = (text: string) => string;
@@ -78,7 +81,14 @@ export function wordingFor(names: readonly string[], tempDir: string = tmpdir())
   const toggle = (name: string, value: string) =>
     FLAGS[name]!.kind === 'on' ? { flag: `--no-${name}`, given: value === 'false' } : { flag: `--${name}`, given: value === 'true' };
 
+  /** Where a message says "give the GitHub token", the way to give it here. */
+  const orGithubFlag = known.includes('github-token') ? ` (or give ${flagOf('github-token')})` : '';
+
   const rules: Rule[] = [
+    // Whole workflow sentences, before any of their words is taken for a flag.
+    [new RegExp(escape(GIT_REVERT_NEEDS), 'g'), () => GIT_REVERT_NEEDS_HERE],
+    // "this action (method: promote, target: <deployment id>)": the promote-previous action's inputs.
+    [/\bthis action \(((?:[a-z-]+: [^,)]+)(?:, [a-z-]+: [^,)]+)*)\)/g, (_, pairs) => `\`rollback-kit promote ${pairs!.split(', ').map((p) => `--${p.replace(': ', ' ')}`).join(' ')}\``],
     // Every required input: the flag, and for a secret its variable too.
     [
       re(`\\bInput required and not supplied: (${ALL})\\.`),
@@ -147,6 +157,40 @@ export function wordingFor(names: readonly string[], tempDir: string = tmpdir())
     [re(`${BEFORE}(${either(Object.keys(COMMAND_OF_ACTION))})(?= refuses\\b| took\\b| with\\b)|(?<=\\bby )(${either(Object.keys(COMMAND_OF_ACTION))})\\b`), (_, a, b) => `rollback-kit ${COMMAND_OF_ACTION[(a ?? b)!]}`],
     [/\bthe path output of snapshot-db\b/g, () => 'the path rollback-kit snapshot printed'],
     [/\bits path output\b/g, () => 'the path it prints'],
+    // The checkout a workflow makes with actions/checkout is the clone the command runs in.
+    [/\bactions\/checkout with ref: (<[^>]+>) and fetch-depth: 0\b/g, (_, ref) => `git checkout ${ref}, with the whole history`],
+    [/\b([Rr])un actions\/checkout with fetch-depth: 0 before this step\b/g, (_, r) => `${r}un it in a clone of the repository with its whole history (git fetch --unshallow)`],
+    [/\b([Rr])un actions\/checkout before this step\b/g, (_, r) => `${r}un it in a clone of the repository`],
+    [/\b([Rr]un|[Uu]se) actions\/checkout with fetch-depth: 0 so the whole history is there\b/g, (_, verb) => `${like(verb!, 'fetch')} the whole history (git fetch --unshallow) so it is there`],
+    [/\b([Rr]un|[Uu]se|check out) (?:actions\/checkout )?with fetch-depth: 0\b/g, (_, verb) => `${like(verb!, 'fetch')} the whole history (git fetch --unshallow)`],
+    [/\(fetch-depth: 0\)/g, () => '(git fetch --unshallow)'],
+    [/ \(relative to the repository root; in a workflow, that actions\/checkout ran first\)/g, () => ' (relative to the current folder)'],
+    [/ \(on the command line, the current directory\); in a workflow, check out the repository first \(actions\/checkout\)/g, () => ''],
+    // The workflow's GITHUB_TOKEN, its job's permissions and its repository are the person's token and variables.
+    [/\b([Pp])ass secrets\.GITHUB_TOKEN or a token that is still valid\b/g, (_, p) => `${like(p!, 'export')} a GITHUB_TOKEN that is still valid${orGithubFlag}`],
+    [/\b([Pp])ass secrets\.GITHUB_TOKEN\b/g, (_, p) => `${like(p!, 'export')} GITHUB_TOKEN${orGithubFlag}`],
+    [/ \(secrets\.GITHUB_TOKEN of this repository\)/g, () => ''],
+    [/\b([Gg])rant the job `?permissions:? ([^`.(]+?)`?(?=[.,]| \(|$)/g, (_, g, what) => `${like(g!, 'use')} a token with ${what}`],
+    [/\(permissions: ([^)]+)\)/g, (_, what) => `(a token with ${what})`],
+    [/\bRun the step in GitHub Actions, (?:which sets|or set) GITHUB_REPOSITORY\b/g, () => 'Set GITHUB_REPOSITORY to the repository (owner/name)'],
+    [/\band run in GitHub Actions \(GITHUB_REPOSITORY\)/g, () => 'and set GITHUB_REPOSITORY to the repository (owner/name)'],
+    // The job, its summary and its steps are this run of the command.
+    [/\bis in the job summary\b/g, () => 'is printed above'],
+    [/\b([Ii])ts job summary says\b/g, (_, i) => `${i}ts output said`],
+    [/\bgive the job\b/g, () => 'give'],
+    [/ \(the ([A-Z][A-Z_]+) secret\)/g, (_, variable) => ` (or export ${variable})`],
+    // Except a re-run "of this job": said only when the command runs in a workflow's step, where it is one.
+    [/(?<!\bre-run of )\bthis job\b/g, () => 'this run'],
+    [/\b([Rr])un(ning)? the step again\b/g, (_, r, ing) => `${r}un${ing ?? ''} the command again`],
+    [/\b(this|the) step('s)?\b/g, (_, which, s) => `${which} command${s ?? ''}`],
+    [/ in an earlier step of the job \(from a secret\)/g, () => ''],
+    [/ \(written from a secret in an earlier step\)/g, () => ''],
+    // The runner is this machine.
+    [/\b([Tt])he runner network\b/g, (_, t) => `${like(t!, 'this')} machine's network`],
+    [/\bThe runner needs\b/g, () => 'This machine needs'],
+    [/ \(Linux runners have both\)/g, () => ' (Linux has both)'],
+    [/\bon (?:the|this) runner\b/g, () => 'on this machine'],
+    [/; GitHub-hosted runners reach only IPv4 addresses/g, () => ''],
   ];
 
   return (text) =>
@@ -155,6 +199,10 @@ export function wordingFor(names: readonly string[], tempDir: string = tmpdir())
       .map((part, i) => (i % 2 ? part : rules.reduce((t, [pattern, to]) => t.replace(pattern, to as (m: string, ...g: string[]) => string), part)))
       .join('');
 }
+
+/** GIT_REVERT_NEEDS (what a workflow job must grant a git-revert component) as a clone needs it. */
+const GIT_REVERT_NEEDS_HERE =
+  'A git-revert component needs push access to the repository from this clone (your git credentials for origin), its whole history (git fetch --unshallow), and a GITHUB_TOKEN that may open pull requests (contents: write and pull-requests: write).';
 
 /** The wording with every flag of every command (for text no single command owns). */
 export const cliWording: Wording = wordingFor(Object.keys(FLAGS));

@@ -13,6 +13,7 @@ import pg from 'pg';
 import { RollbackKitError } from '../core/errors.js';
 import { runProcess } from '../core/process.js';
 import { describeTarget, parseConnectionString, pgClientConfig } from '../db/connection.js';
+import { connectionError, type ConnectionError } from '../db/session.js';
 import type { Cleanup } from './cleanup.js';
 
 export const LOCAL_URL = 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -25,15 +26,17 @@ export interface SandboxPostgres {
   source: string;
 }
 
-async function reachable(url: string): Promise<boolean> {
-  const client = new pg.Client({ ...pgClientConfig(parseConnectionString(url), { connectTimeoutMs: 3000 }) });
+/** Connects and runs SELECT 1: undefined when it works, else why not (the library's connection error). */
+async function connectProblem(url: string): Promise<ConnectionError | undefined> {
+  const target = parseConnectionString(url);
+  const client = new pg.Client({ ...pgClientConfig(target, { connectTimeoutMs: 3000 }) });
   client.on('error', () => undefined);
   try {
     await client.connect();
     await client.query('SELECT 1');
-    return true;
-  } catch {
-    return false;
+    return undefined;
+  } catch (err) {
+    return connectionError(target, err);
   } finally {
     await client.end().catch(() => undefined);
   }
@@ -118,10 +121,13 @@ export async function sandboxPostgres(opts: { databaseUrl?: string; searchPath: 
   if (opts.databaseUrl && !opts.throwaway) {
     assertLoopback(opts.databaseUrl);
     const where = describeTarget(parseConnectionString(opts.databaseUrl));
-    if (!(await reachable(opts.databaseUrl))) throw new RollbackKitError(`The PostgreSQL server at DATABASE_URL (${where}) does not answer.`, 'Start it or fix DATABASE_URL; unset DATABASE_URL to let the sandbox use a local server or a throwaway cluster.');
+    const problem = await connectProblem(opts.databaseUrl);
+    // A server that answered and refused (a password, pg_hba, a database) is running: the URL is what to fix.
+    if (problem?.fromServer) throw new RollbackKitError(`The PostgreSQL server at DATABASE_URL (${where}) refused the sandbox: ${problem.message}`, `Fix DATABASE_URL, or unset it to let the sandbox use a local server or a throwaway cluster.`);
+    if (problem) throw new RollbackKitError(`The PostgreSQL server at DATABASE_URL (${where}) does not answer: ${problem.message}`, 'Start it or fix DATABASE_URL; unset DATABASE_URL to let the sandbox use a local server or a throwaway cluster.');
     return { adminUrl: opts.databaseUrl, source: `DATABASE_URL (${where})` };
   }
-  if (!opts.throwaway && (await reachable(LOCAL_URL))) return { adminUrl: LOCAL_URL, source: 'the local server on 127.0.0.1:5432' };
+  if (!opts.throwaway && !(await connectProblem(LOCAL_URL))) return { adminUrl: LOCAL_URL, source: 'the local server on 127.0.0.1:5432' };
   const bin = findServerBinaries(opts.searchPath);
   if (!bin) throw new RollbackKitError('No PostgreSQL for the sandbox: DATABASE_URL is not set, nothing answers on 127.0.0.1:5432, and no initdb is installed.', INSTALL_HINT);
   return throwawayCluster(bin, cleanup);

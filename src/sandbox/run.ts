@@ -107,6 +107,20 @@ function quiet(progress: SandboxOptions['progress'], cleanup: Cleanup): SandboxO
   };
 }
 
+/**
+ * The log, silent once the sandbox is stopping, for the same reason as `quiet`: a warning from the
+ * phase the pipeline finishes during the cleanup (Vercel's auto-assignment) is not news after Ctrl-C.
+ * Secrets and redaction are the log's own, so what it registers still counts everywhere.
+ */
+export function quietLog(log: Log, cleanup: Cleanup): Log {
+  return {
+    ...log,
+    info: (m) => cleanup.signal.aborted || log.info(m),
+    warning: (m) => cleanup.signal.aborted || log.warning(m),
+    debug: (m) => cleanup.signal.aborted || log.debug(m),
+  };
+}
+
 /** What the sandbox started and shipped: v1 then v2 live, each with its migration applied. */
 interface SandboxWorld {
   pgSource: string;
@@ -214,8 +228,9 @@ function planFor(w: SandboxWorld, environment: string): RollbackPlan {
   return resolvePlan(parsePlanFile(planText, 'rollback-kit.yml'), {}, { hasDatabaseUrl: true });
 }
 
-export async function runSandbox(opts: SandboxOptions, cleanup: Cleanup, log: Log): Promise<SandboxResult> {
+export async function runSandbox(opts: SandboxOptions, cleanup: Cleanup, cliLog: Log): Promise<SandboxResult> {
   const started = Date.now();
+  const log = quietLog(cliLog, cleanup);
   const w = await setUp(opts, true, cleanup, log);
   const { databaseUrl, workspace, migrations, dbmateBin, vercel, token, shop, v2, before, dbName } = w;
   const pgServer = { source: w.pgSource, adminUrl: w.adminUrl };
@@ -284,8 +299,9 @@ export interface SandboxDrillResult {
  * The rehearsal (`rollback-kit drill --sandbox`): the same shop as staging, v2 healthy this time,
  * and the real drill (runDrill): readiness, snapshot, back to v1, verify, forward to v2, verify.
  */
-export async function runSandboxDrill(opts: SandboxOptions, cleanup: Cleanup, log: Log): Promise<SandboxDrillResult> {
+export async function runSandboxDrill(opts: SandboxOptions, cleanup: Cleanup, cliLog: Log): Promise<SandboxDrillResult> {
   const started = Date.now();
+  const log = quietLog(cliLog, cleanup);
   const w = await setUp(opts, false, cleanup, log);
   await mkdir(opts.reportDir, { recursive: true });
   cleanup.check();

@@ -43,7 +43,7 @@ describe('each command names its flags', () => {
     ['promote', 'Name the release to put back in target (v12).', 'Name the release to put back in --target (v12).'],
     ['promote', 'Check the target and site inputs: target must be a deploy of this site.', 'Check --target and --site: --target must be a deploy of this site.'],
     ['promote', 'Check the vercel-token secret: it may be expired, revoked or empty.', 'Check VERCEL_TOKEN (or --vercel-token): it may be expired, revoked or empty.'],
-    ['promote', 'If d1 is the bad deploy, set from to d1: the step then rolls back from it.', 'If d1 is the bad deploy, set --from to d1: the step then rolls back from it.'],
+    ['promote', 'If d1 is the bad deploy, set from to d1: the step then rolls back from it.', 'If d1 is the bad deploy, set --from to d1: the command then rolls back from it.'],
     ['promote', 'Use method: promote to put it into production.', 'Use --method promote to put it into production.'],
     ['promote', 'Raise timeout-seconds or watch the deploy in the Render dashboard; re-running the step is safe.', 'Raise --timeout-seconds or watch the deploy in the Render dashboard; running the command again is safe.'],
     // rollback and drill

@@ -91,3 +91,8 @@ describe('--help is true', () => {
     }
   });
 });
+
+it('--report-dir’s default is the folder each sandbox really makes', async () => {
+  expect(options(await help('sandbox')).get('--report-dir')).toContain('(default ./rollback-kit-sandbox/<time>)');
+  expect(options(await help('drill')).get('--report-dir')).toContain('(default ./rollback-kit-sandbox/drill-<time>)');
+});

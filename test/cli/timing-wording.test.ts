@@ -61,7 +61,7 @@ describe('cliWording of time limits', () => {
   it.each([
     ['cut short by the overall deadline (deadline-seconds)', 'cut short by the overall deadline (--deadline-seconds)'],
     ['no answer from the database within 1.3 s (timeout-seconds for the connection and for the query, plus 1 s)', 'no answer from the database within 1.3 s (--timeout-seconds for the connection and for the query, plus 1 s)'],
-    ["Vercel did not answer GET /v10/projects/shop/env before the step's deadline: timeout-seconds (1 s) ran out. Raise timeout-seconds.", "Vercel did not answer GET /v10/projects/shop/env before the step's deadline: --timeout-seconds (1 s) ran out. Raise --timeout-seconds."],
+    ["Vercel did not answer GET /v10/projects/shop/env before the step's deadline: timeout-seconds (1 s) ran out. Raise timeout-seconds.", "Vercel did not answer GET /v10/projects/shop/env before the command's deadline: --timeout-seconds (1 s) ran out. Raise --timeout-seconds."],
     ['A table lock was not granted within lock-timeout-seconds (5 s); raise lock-timeout-seconds.', 'A table lock was not granted within --lock-timeout-seconds (5 s); raise --lock-timeout-seconds.'],
     ['The way back took 3 s of its 15 min budget (budget-minutes 15).', 'The way back took 3 s of its 15 min budget (--budget-minutes 15).'],
   ])('%s', (from, to) => {

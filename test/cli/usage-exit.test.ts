@@ -3,7 +3,7 @@
 // work, a folder that cannot be written, a snapshot path that names no snapshot) used to surface
 // only after the work began, as exit 1.
 import { existsSync } from 'node:fs';
-import { mkdtemp, readdir, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -105,5 +105,18 @@ describe('down: no snapshot to go back to, no migrations folder', () => {
     isUsage(await runMain(['down', '--steps', '1', '--migrations-dir', 'nope', '--no-require-snapshot', '--yes'], { cwd: ws, env: { DATABASE_URL: db.url } }), 'down', '--migrations-dir nope is not a folder');
     expect(await appliedVersions(db)).toEqual(['20240101000001', '20240101000002']);
     expect(existsSync(join(ws, 'rollback-kit-snapshots'))).toBe(false);
+  });
+
+  it('a --migrations-dir with none of --format\'s migrations is bad usage, as it is with --format auto', async () => {
+    const empty = await mkdtemp(join(tmpdir(), 'rk-cli-usage-down-empty-'));
+    try {
+      const named = await runMain(['down', '--steps', '1', '--format', 'dbmate', '--migrations-dir', empty, '--no-require-snapshot', '--yes'], { cwd: ws, env: { DATABASE_URL: db.url } });
+      isUsage(named, 'down', `The migrations folder ${empty} holds no dbmate migrations. Check --migrations-dir and --format.`);
+      const auto = await runMain(['down', '--steps', '1', '--migrations-dir', empty, '--no-require-snapshot', '--yes'], { cwd: ws, env: { DATABASE_URL: db.url } });
+      isUsage(auto, 'down', `The migrations folder ${empty} is empty.`);
+      expect(await appliedVersions(db)).toEqual(['20240101000001', '20240101000002']);
+    } finally {
+      await rm(empty, { recursive: true, force: true });
+    }
   });
 });

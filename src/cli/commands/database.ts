@@ -109,7 +109,11 @@ export const down: CommandSpec = {
   async run(cli) {
     // In a workflow's `run:` step, a re-run of it is one too: it finishes the recorded plan as the action does.
     const options = readRevertOptions(cli.inputs, cli.secret('database-url'), { workspace: cli.cwd, tools: { searchPath: cli.searchPath }, run: workflowRun(cli.env) }, cli.log);
-    await pickFormat(resolveMigrationsDir(options.root, options.migrationsDir, options.format), options.format);
+    // The folder and its files are the flags' to decide: a folder with none of the format's
+    // migrations is bad usage here (as the library says it when it prepares), named or auto-detected.
+    const dir = resolveMigrationsDir(options.root, options.migrationsDir, options.format);
+    const format = await pickFormat(dir, options.format);
+    if ((await format.load(dir)).length === 0) throw new UsageError(`The migrations folder ${dir} holds no ${format.name} migrations.`, 'Check migrations-dir and format.');
     if (!options.dryRun && options.requireSnapshot) {
       if (!options.snapshotPath) {
         throw new UsageError(

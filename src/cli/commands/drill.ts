@@ -14,7 +14,7 @@ import type { CommandResult, CommandSpec } from '../command.js';
 import type { Cli } from '../context.js';
 import { seconds } from '../terminal.js';
 import { phaseProgress } from './rollback.js';
-import { sandboxOptions, sandboxProgress, withCleanup } from './sandbox.js';
+import { removeIfEmpty, sandboxOptions, sandboxProgress, withCleanup } from './sandbox.js';
 
 export const drill: CommandSpec = {
   name: 'drill',
@@ -22,7 +22,7 @@ export const drill: CommandSpec = {
   examples: ['rollback-kit drill --sandbox', 'rollback-kit drill --config ops/rollback-kit.staging.yml', 'rollback-kit drill --dry-run   # readiness only: is the way back there?'],
   extra: [
     { flags: '--sandbox', help: 'rehearse on the sandbox (local PostgreSQL, shop app, Vercel API); no accounts' },
-    { flags: '--report-dir <dir>', help: 'with --sandbox: where the drill report goes (default ./rollback-kit-sandbox/<time>)' },
+    { flags: '--report-dir <dir>', help: 'with --sandbox: where the drill report goes (default ./rollback-kit-sandbox/drill-<time>)' },
     { flags: '--throwaway-postgres', help: 'with --sandbox: use a throwaway cluster even when a server is running' },
   ],
   async run(cli, _argument, extra) {
@@ -56,10 +56,11 @@ export const drill: CommandSpec = {
 };
 
 async function sandboxDrill(cli: Cli, extra: Record<string, unknown>): Promise<CommandResult> {
-  const options = sandboxOptions(cli, extra, 'drill-');
+  const options = await sandboxOptions(cli, extra, 'drill-');
   cli.begin();
   const t = cli.term;
   return withCleanup(cli, async (cleanup) => {
+    removeIfEmpty(cleanup, options.made);
     t.say(t.paint('bold', 'rollback-kit drill --sandbox: the rollback rehearsed on a staging shop, on this machine'));
     const result = await runSandboxDrill({ ...options, progress: sandboxProgress(cli) }, cleanup, cli.log);
     const shown = drillResult(cli, result.record);
@@ -78,7 +79,7 @@ function drillResult(cli: Cli, record: DrillRecord): CommandResult {
   t.say('');
   if (record.status === 'dry-run') t.say('Drill dry run: readiness only, nothing was changed.');
   else t.say(`Drill ${record.status}: the way back took ${seconds(record.wayBackMs)} of its ${seconds(record.wayBackBudgetMs)} budget; rolling forward took ${seconds(record.forwardMs)}.`);
-  for (const r of record.readiness) t.say(`  ${r.status === 'ok' ? '✓' : r.status === 'failed' ? '✗' : r.status === 'warning' ? '!' : '–'} ${r.component ? `${r.component} ` : ''}${r.check}: ${r.detail}`);
+  for (const r of record.readiness) t.item(r.status === 'ok' ? '✓' : r.status === 'failed' ? '✗' : r.status === 'warning' ? '!' : '–', `${r.component ? `${r.component} ` : ''}${r.check}`, r.detail);
   for (const f of record.failures) t.say(`✗ ${f}`);
   for (const step of record.nextSteps) t.say(`• ${step}`);
   return { ok: record.status !== 'failed', status: record.status, record: redactDeep(record, cli.log.redact) };

@@ -11,7 +11,7 @@ import { runRollback, type RollbackRequest } from '../../pipeline/rollback.js';
 import { DATABASE } from '../../pipeline/scope.js';
 import { parseTimeline } from '../../pipeline/timeline.js';
 import { tellingDeps } from '../../report/rollback-deps.js';
-import { statusLine } from '../../report/rollback-summary.js';
+import { statusLine, wholeRollback } from '../../report/rollback-summary.js';
 import { redactDeep } from '../../core/secrets.js';
 import type { CommandResult, CommandSpec } from '../command.js';
 import { UsageError, type Cli } from '../context.js';
@@ -98,8 +98,9 @@ export function phaseProgress(cli: Cli) {
 /** The final table, the status line and what to do next; the record itself for --json. */
 export function reportRecord(cli: Cli, record: RollbackRecord): CommandResult {
   const t = cli.term;
-  const critical = record.timeline.filter((e) => e.phase !== 'report' && e.phase !== 'notify-end');
-  const used = critical.reduce((sum, e) => sum + e['duration-ms'], 0);
+  // The total every report holds against the budget (first row to the end of the run), so this
+  // line, the job summary, the incident issue and the sandbox's own line give one number.
+  const used = wholeRollback(record).durationMs;
   t.say('');
   t.table(
     ['phase', 'status', 'time', 'budget', 'share of total', 'detail'],

@@ -2,15 +2,19 @@
  * `rollback-kit sandbox` (and `npm run demo`): the whole rollback of a bad release on this machine,
  * with no accounts. Cleans up everything it started on success, on failure and on Ctrl-C.
  */
-import { join, relative } from 'node:path';
+import { existsSync } from 'node:fs';
+import { rmdir } from 'node:fs/promises';
+import { dirname, join, relative, resolve } from 'node:path';
 import { RollbackKitError } from '../../core/errors.js';
 import { stopOnSignals, type Settled } from '../../core/stop-signals.js';
+import { makeDirectory, probeWritable } from '../../core/files.js';
 import { Cleanup } from '../../sandbox/cleanup.js';
 import { assertLoopback } from '../../sandbox/postgres.js';
 import { runSandbox, type SandboxOptions } from '../../sandbox/run.js';
 import type { CommandSpec } from '../command.js';
 import type { Cli } from '../context.js';
 import { seconds } from '../terminal.js';
+import { wholeRollback } from '../../report/rollback-summary.js';
 import { phaseProgress, reportRecord } from './rollback.js';
 
 const SIGNAL_EXIT: Record<string, number> = { SIGINT: 130, SIGTERM: 143 };
@@ -24,20 +28,22 @@ export const sandbox: CommandSpec = {
     { flags: '--throwaway-postgres', help: 'use a throwaway cluster even when a server is running' },
   ],
   async run(cli, _argument, extra) {
-    const options = sandboxOptions(cli, extra, '');
+    const options = await sandboxOptions(cli, extra, '');
     const { reportDir } = options;
     cli.begin();
     const t = cli.term;
     return withCleanup(cli, async (cleanup) => {
+      removeIfEmpty(cleanup, options.made);
       t.say(t.paint('bold', 'rollback-kit sandbox: a bad release and its rollback, on this machine'));
       const result = await runSandbox({ ...options, progress: sandboxProgress(cli) }, cleanup, cli.log);
       const shown = reportRecord(cli, result.record);
       const rel = relative(cli.cwd, reportDir) || '.';
       t.say('');
-      t.say(`The app serves ${result.serving ?? 'nothing'} again; dbmate status afterwards:`);
+      // A dry run changed nothing: the app still serves the bad release.
+      t.say(`${cli.dryRun ? 'Dry run: the app still serves' : 'The app serves'} ${result.serving ?? 'nothing'}${cli.dryRun ? '' : ' again'}; dbmate status afterwards:`);
       for (const line of result.dbmateStatus.split('\n')) t.say(`  ${line}`);
       t.say(`Report: ${rel}/report.html (timeline, plan, changes, checks), ${rel}/report.md${result.files.incident ? `, ${rel}/incident.md` : ''}`);
-      t.say(`The whole sandbox took ${seconds(result.totalMs)}; the rollback itself ${seconds(result.record.durationMs)} of its ${seconds(result.record.budgetMs)} budget.`);
+      t.say(`The whole sandbox took ${seconds(result.totalMs)}; the rollback itself ${seconds(wholeRollback(result.record).durationMs)} of its ${seconds(result.record.budgetMs)} budget.`);
       return {
         ...shown,
         postgres: result.postgres,
@@ -55,22 +61,39 @@ export const sandbox: CommandSpec = {
 
 /**
  * What both sandboxes (the rollback and `drill --sandbox`) take from the command line; the report
- * goes to --report-dir, else ./rollback-kit-sandbox/<prefix><time>. Called before `begin()`: a
- * DATABASE_URL that is not on this machine is bad usage (exit 2), refused before any connection.
+ * goes to --report-dir (relative to the current folder, or absolute), else
+ * ./rollback-kit-sandbox/<prefix><time>. Called before `begin()`: a DATABASE_URL that is not on this
+ * machine, and a report folder that cannot be made or written to, are bad usage (exit 2), refused
+ * before anything starts rather than found once the whole run is done.
  */
-export function sandboxOptions(cli: Cli, extra: Record<string, unknown>, prefix: string): Omit<SandboxOptions, 'progress'> {
+export async function sandboxOptions(cli: Cli, extra: Record<string, unknown>, prefix: string): Promise<Omit<SandboxOptions, 'progress'> & { made: string[] }> {
   const stamp = new Date().toISOString().replace(/[:.]/g, '-');
   const databaseUrl = cli.secret('database-url');
   const throwaway = extra.throwawayPostgres === true;
   if (databaseUrl && !throwaway) assertLoopback(databaseUrl);
-  return {
-    databaseUrl,
-    throwaway,
-    searchPath: cli.searchPath,
-    cwd: cli.cwd,
-    reportDir: typeof extra.reportDir === 'string' && extra.reportDir ? join(cli.cwd, extra.reportDir) : join(cli.cwd, 'rollback-kit-sandbox', `${prefix}${stamp}`),
-    dryRun: cli.dryRun,
-  };
+  const given = typeof extra.reportDir === 'string' && extra.reportDir ? extra.reportDir : undefined;
+  const reportDir = given ? resolve(cli.cwd, given) : join(cli.cwd, 'rollback-kit-sandbox', `${prefix}${stamp}`);
+  const made = missingFolders(reportDir);
+  await makeDirectory(reportDir, '--report-dir');
+  await probeWritable(reportDir, '--report-dir');
+  return { databaseUrl, throwaway, searchPath: cli.searchPath, cwd: cli.cwd, reportDir, dryRun: cli.dryRun, made };
+}
+
+/** `dir` and those of its parents that do not exist yet, deepest first: what making it creates. */
+function missingFolders(dir: string): string[] {
+  const missing: string[] = [];
+  for (let d = dir; !existsSync(d) && dirname(d) !== d; d = dirname(d)) missing.push(d);
+  return missing;
+}
+
+/**
+ * Registered first, so it runs last: the report folders this run made are removed again when they
+ * are still empty (the run failed before writing a report), and kept as soon as they hold anything.
+ */
+export function removeIfEmpty(cleanup: Cleanup, made: string[]): void {
+  cleanup.add('the empty report folder', async () => {
+    for (const d of made) if (!(await rmdir(d).then(() => true, () => false))) return;
+  });
 }
 
 /** The sandbox's own steps and the pipeline's phases as terminal rows. */

@@ -1,0 +1,38 @@
+// What the sandboxes print is what happened: a drill's readiness rows keep their check names (the
+// command line's flag wording is for messages, and "checks: 3 smoke check(s) loaded" is a row, not
+// a flag), a dry run does not say the app serves v2 "again", and Vercel's warning names the command
+// that promotes a fix. In-process from the source (main).
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, expect, it } from 'vitest';
+import { ADMIN_URL } from '../helpers/pg.js';
+import { runMain } from './run-main.js';
+
+const dirs: string[] = [];
+afterAll(async () => {
+  for (const d of dirs) await rm(d, { recursive: true, force: true });
+});
+async function folder(): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'rk-sandbox-output-'));
+  dirs.push(dir);
+  return dir;
+}
+
+it('drill --sandbox: each readiness row is "<check>: <detail>", the check named as it is', async () => {
+  const run = await runMain(['drill', '--sandbox', '--report-dir', 'report'], { cwd: await folder(), env: { DATABASE_URL: ADMIN_URL } });
+  expect(run.code, run.stderr).toBe(0);
+  expect(run.stdout).toMatch(/^ {2}✓ checks: 3 smoke check\(s\) loaded$/m);
+  expect(run.stdout).toMatch(/^ {2}✓ web target: /m);
+  expect(run.stdout).not.toContain('--checks 3');
+  // Vercel's switched-off auto-assignment: the command to promote the fix, not "this action (method: promote, …)".
+  expect(run.stderr).toContain('promote it with `rollback-kit promote --method promote --target <deployment id>`');
+  expect(run.stderr).not.toContain('this action');
+});
+
+it('sandbox --dry-run: the app still serves v2, and nothing says it is back', async () => {
+  const run = await runMain(['sandbox', '--dry-run', '--report-dir', 'report'], { cwd: await folder(), env: { DATABASE_URL: ADMIN_URL } });
+  expect(run.code, run.stderr).toBe(0);
+  expect(run.stdout).toContain('Dry run: the app still serves v2; dbmate status afterwards:');
+  expect(run.stdout).not.toMatch(/serves v\d again/);
+});
