@@ -70,14 +70,28 @@ export interface LockNames {
 
 const MIGRATION_LOCK: LockNames = { lock: 'the migration lock', holder: 'Another migration run' };
 
-/** Waits up to `timeoutSeconds` for the lock; throws naming the holder when it does not come. */
-export async function acquireMigrationLock(session: Session, key: string, timeoutSeconds: number, log: Log, what: string, names: LockNames = MIGRATION_LOCK): Promise<void> {
+/**
+ * Waits up to `timeoutSeconds` for the lock; throws naming the holder when it does not come. A stop
+ * (`signal`) ends the wait at once: nothing has been changed while waiting, and the step can say so.
+ */
+export async function acquireMigrationLock(
+  session: Session,
+  key: string,
+  timeoutSeconds: number,
+  log: Log,
+  what: string,
+  names: LockNames = MIGRATION_LOCK,
+  signal?: AbortSignal,
+): Promise<void> {
   if (await tryLock(session, key)) return;
   const first = await lockHolders(session, key);
   log.info(`Waiting up to ${timeoutSeconds} s for ${names.lock} (${what}, key ${key}), held by ${first.map(describeHolder).join(', ') || 'another session'}.`);
   const deadline = Date.now() + timeoutSeconds * 1000;
+  const stopped = () => new RollbackKitError(`Stopped while waiting for ${names.lock} (${what}): nothing was changed.`, 'Re-run when the other run has finished.');
   while (Date.now() < deadline) {
-    await sleep(Math.min(POLL_MS, Math.max(0, deadline - Date.now())));
+    if (signal?.aborted) throw stopped();
+    await sleep(Math.min(POLL_MS, Math.max(0, deadline - Date.now())), undefined, { signal }).catch(() => undefined);
+    if (signal?.aborted) throw stopped();
     if (await tryLock(session, key)) return;
   }
   const holders = await lockHolders(session, key);

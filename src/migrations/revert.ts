@@ -266,7 +266,7 @@ export async function revertMigrations(opts: RevertOptions, log: Log): Promise<R
     const key = opts.dryRun ? undefined : ((await tracking.lockKey(session)) ?? ROLLBACK_KIT_LOCK_KEY);
     let state = await lockAndFindTables(session, tracking, runSettings(opts), key);
     if (!state.locked) {
-      await acquireMigrationLock(session, key!, opts.lockTimeoutSeconds, log, `${format.name}, ${tracking.table}`);
+      await acquireMigrationLock(session, key!, opts.lockTimeoutSeconds, log, `${format.name}, ${tracking.table}`, undefined, opts.signal);
       // The tables again, as they are once the lock is ours.
       state = await lockAndFindTables(session, tracking, [], undefined);
     }

@@ -30,10 +30,10 @@ export const DOWN_MIGRATIONS = 'down-migrations';
  * Waits up to `timeoutSeconds` for another one to finish (the log names who holds the lock; so does
  * the error when it is not granted in time). Release it with unlockRollback.
  */
-export async function lockRollback(target: ConnectionTarget, timeoutSeconds: number, log: Log): Promise<Session> {
+export async function lockRollback(target: ConnectionTarget, timeoutSeconds: number, log: Log, signal?: AbortSignal): Promise<Session> {
   const session = await connect(target);
   try {
-    await acquireMigrationLock(session, ROLLBACK_LOCK_KEY, timeoutSeconds, log, 'another rollback of this database is running', { lock: 'the whole-rollback lock', holder: 'Another run' });
+    await acquireMigrationLock(session, ROLLBACK_LOCK_KEY, timeoutSeconds, log, 'another rollback of this database is running', { lock: 'the whole-rollback lock', holder: 'Another run' }, signal);
     return session;
   } catch (err) {
     closeSession(session);

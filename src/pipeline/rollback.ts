@@ -335,7 +335,7 @@ export async function runRollback(request: RollbackRequest, deps: RollbackDeps, 
     try {
       let left: { plan?: DownPlan; done?: string } | undefined;
       try {
-        lock = await lockRollback(target, rollbackWaitSeconds(budget), log);
+        lock = await lockRollback(target, rollbackWaitSeconds(budget), log, request.signal);
         left = await whatIsLeft(lock, request, record, downPlan, log);
       } catch (err) {
         fail('database');
