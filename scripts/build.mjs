@@ -74,8 +74,10 @@ async function build(entry) {
   const out = join(root, 'dist', entry.name);
   await rm(out, { recursive: true, force: true });
   await mkdir(out, { recursive: true });
-  // The bin is run by its path (npx, node_modules/.bin): it needs its interpreter line.
-  await writeFile(join(out, 'index.js'), entry === CLI_ENTRY && !code.startsWith('#!') ? `#!/usr/bin/env node\n${code}` : code);
+  // The bin is run by its path (npx, node_modules/.bin): it needs its interpreter line, and to be
+  // executable as committed, or npm makes it so in a clone and leaves the checkout changed.
+  const isBin = entry === CLI_ENTRY;
+  await writeFile(join(out, 'index.js'), isBin && !code.startsWith('#!') ? `#!/usr/bin/env node\n${code}` : code, { mode: isBin ? 0o755 : 0o644 });
   for (const [name, asset] of Object.entries(assets ?? {})) {
     const target = join(out, name);
     await mkdir(dirname(target), { recursive: true });

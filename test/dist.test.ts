@@ -1,4 +1,5 @@
 // The runner executes dist/ as committed: a bundle that was not rebuilt after a source change must fail here.
+import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -11,6 +12,11 @@ describe('dist/', () => {
     const stamp = join(ROOT, 'dist/source.sha256');
     expect(existsSync(stamp), 'dist/source.sha256 missing: run npm run build').toBe(true);
     expect(readFileSync(stamp, 'utf8').trim(), 'dist/ is older than src/: run npm run build and commit dist/').toBe(await sourceHash());
+  });
+
+  it('commits the CLI bin as executable (npm makes it so in a clone, which would leave the checkout changed)', () => {
+    const staged = execFileSync('git', ['ls-files', '-s', 'dist/cli/index.js'], { cwd: ROOT, encoding: 'utf8' });
+    expect(staged.split(' ')[0]).toBe('100755');
   });
 
   it('has an ESM bundle for every entry point, and every action.yml points at one', async () => {
