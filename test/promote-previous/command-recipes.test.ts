@@ -29,14 +29,15 @@ async function recipes(): Promise<Map<string, [string, string]>> {
 const STANDINS: Record<string, string> = {
   // Revisions as Kubernetes keeps them: one image a line, the last one rolled out. An undo rolls the
   // one before the last out again as a new revision, so a second undo brings the bad image back.
+  // `rollout status` passes once the latest rollout is done, which is always, unless stalled.
   kubectl: `#!/usr/bin/env bash
 echo "kubectl $*" >> "$PWD/calls.log"
 case "$1 $2" in
   "get deployment/api") [ "$3 $4" = "-o jsonpath={.spec.template.spec.containers[0].image}" ] || { echo "kubectl stand-in: unexpected $*" >&2; exit 2; }
                         tail -n 1 "$PWD/revisions" ;;
   "rollout undo") prev=$(tail -n 2 "$PWD/revisions" | head -n 1); echo "$prev" >> "$PWD/revisions"
-                  echo "deployment.apps/\${3#deployment/} rolled back"; touch "$PWD/undone" ;;
-  "rollout status") [ -e "$PWD/undone" ] || { echo "error: rollout not finished" >&2; exit 1; }
+                  echo "deployment.apps/\${3#deployment/} rolled back" ;;
+  "rollout status") [ ! -e "$PWD/stalled" ] || { echo "error: rollout not finished" >&2; exit 1; }
                     echo "deployment \\"\${3#deployment/}\\" successfully rolled out" ;;
   *) echo "kubectl stand-in: unexpected $*" >&2; exit 2 ;;
 esac
@@ -114,11 +115,25 @@ describe('promote-previous command recipes from the README, through the bundle',
     expect(await revisions(cwd)).toEqual([GOOD_IMAGE, BAD_IMAGE]);
   });
 
+  it('Kubernetes: a from the deployment does not run (a commit SHA, not an image) undoes nothing, run after run', async () => {
+    const [command, verify] = (await recipes()).get('Kubernetes')!;
+    const { cwd, env } = await workspace();
+    const sha = 'feedfacefeedfacefeedfacefeedfacefeedface';
+    for (let i = 0; i < 2; i++) {
+      const r = await runAction('promote-previous', { provider: 'command', from: sha, command, 'verify-command': verify }, { cwd, env });
+      expect(r.errors).toEqual([]);
+      expect(r.log).toContain(`api runs ${BAD_IMAGE}, not ${sha}: nothing to undo`);
+      // The command provider cannot tell: it reports what the command's exit 0 means.
+      expect(r.outputs.status).toBe('rolled-back');
+    }
+    expect(await revisions(cwd)).toEqual([GOOD_IMAGE, BAD_IMAGE]);
+  });
+
   it('Kubernetes: a rollout that does not finish fails the step through verify-command', async () => {
     const [, verify] = (await recipes()).get('Kubernetes')!;
     const { cwd, env } = await workspace();
     // The undo "happens" but never completes: the stand-in's status finds no finished rollout.
-    const r = await runAction('promote-previous', { provider: 'command', command: 'kubectl rollout undo deployment/api && rm undone', 'verify-command': verify }, { cwd, env });
+    const r = await runAction('promote-previous', { provider: 'command', command: 'kubectl rollout undo deployment/api && touch stalled', 'verify-command': verify }, { cwd, env });
     expect(r.code).toBe(1);
     expect(r.errors[0]).toMatch(/the verify command exited with status 1: the rollback is not confirmed/);
     expect(r.outputs.status).toBeUndefined();
