@@ -2,7 +2,8 @@
 // reference: project tokens in `Project-Access-Token` (scoped to one project and environment),
 // account tokens as `Authorization: Bearer`; errors as HTTP 200 with `errors`; `deployments`
 // newest first with relay pagination; `deploymentRollback(id)` returning only a Boolean and
-// creating a new deployment that moves through INITIALIZING → BUILDING → DEPLOYING → SUCCESS over
+// creating a new deployment, with a new id and a copy of the source's meta (its commit, its image),
+// that moves through INITIALIZING → BUILDING → DEPLOYING → SUCCESS over
 // several polls of `serviceInstance.latestDeployment` (or ends CRASHED/FAILED), the replaced one
 // turning REMOVED.
 import { startFakeHttp, bearer, type FakeHttp, type RecordedRequest, type Answer } from './fake-http.js';
@@ -21,8 +22,11 @@ export interface FakeDeployment {
 
 export interface FakeRailway extends FakeHttp {
   deployments: FakeDeployment[];
-  /** Adds a deployment, one minute newer than the last. A SUCCESS one replaces the live one. */
-  deploy(opts: { service?: string; status?: string; commit?: string; canRollback?: boolean; id?: string }): FakeDeployment;
+  /**
+   * Adds a deployment, one minute newer than the last. A SUCCESS one replaces the live one. `commit`
+   * '' makes one without a commit (a `railway up` upload), `image` one from a Docker image.
+   */
+  deploy(opts: { service?: string; status?: string; commit?: string; image?: string; canRollback?: boolean; id?: string }): FakeDeployment;
   addAccountToken(token: string, projects: string[]): void;
   addProjectToken(token: string, projectId: string, environmentId: string): void;
   /** How the next rollback goes: statuses it reports poll after poll (the last one sticks). */
@@ -158,7 +162,7 @@ export async function startFakeRailway(): Promise<FakeRailway> {
     deployments,
     rollbackSteps: ['INITIALIZING', 'BUILDING', 'DEPLOYING', 'SUCCESS'],
     queueRollbacks: false,
-    deploy(opts: { service?: string; status?: string; commit?: string; canRollback?: boolean; id?: string }) {
+    deploy(opts: { service?: string; status?: string; commit?: string; image?: string; canRollback?: boolean; id?: string }) {
       clock += 60_000;
       const n = ++seq;
       const status = opts.status ?? 'SUCCESS';
@@ -173,7 +177,8 @@ export async function startFakeRailway(): Promise<FakeRailway> {
         status,
         createdAt: clock,
         canRollback: opts.canRollback ?? !['FAILED', 'CRASHED'].includes(status),
-        meta: { commitHash: opts.commit ?? n.toString(16).padStart(40, 'c'), branch: 'main' },
+        // Railway's meta holds only what the source recorded: an upload has no commit or branch.
+        meta: opts.commit === '' ? { ...(opts.image ? { image: opts.image } : {}) } : { commitHash: opts.commit ?? n.toString(16).padStart(40, 'c'), branch: 'main', ...(opts.image ? { image: opts.image } : {}) },
         staticUrl: 'backend-production.up.railway.app',
       };
       deployments.push(d);

@@ -141,7 +141,7 @@ describe('promoteOnRailway', () => {
     expect(f.requestsTo(/^deploymentRollback$/)).toHaveLength(1);
   });
 
-  it('refuses a from that can name no Railway deployment; a commit it cannot compare goes ahead with a warning, as on Vercel', async () => {
+  it('refuses a from that can name no Railway deployment; a commit it cannot compare counts as no from, with a warning, as on Vercel', async () => {
     const { f, bad } = await history();
     for (const from of ['https://backend-production.up.railway.app', 'web=dep-0001', 'dep 0001']) {
       const err = await failure(run(f, { from }));
@@ -151,8 +151,38 @@ describe('promoteOnRailway', () => {
     const imageOnly = f.deploy({ commit: '' });
     const log = memoryLog();
     const r = await run(f, { from: 'c'.repeat(40) }, log);
-    expect(log.lines.join('\n')).toContain(`The live deployment ${imageOnly.id} carries no commit SHA, so from (${'c'.repeat(40)}) cannot be compared with it; going ahead.`);
+    expect(log.lines.join('\n')).toContain(`The live deployment ${imageOnly.id} carries no commit SHA, so from (${'c'.repeat(40)}) cannot be compared with it: it counts as no from.`);
     expect(r).toMatchObject({ status: 'rolled-back', from: { id: imageOnly.id }, to: { id: bad.id } });
+  });
+
+  it("never puts the bad release back, even with from naming the rollback's copy: previous goes by creation order", async () => {
+    const { f, good } = await history();
+    expect((await run(f)).status).toBe('rolled-back');
+    const copy = f.live()!;
+    expect(copy.meta).toEqual(good.meta);
+    const r = await run(f, { from: copy.id });
+    expect(r.status).toBe('already-current');
+    expect(r.notes[0]).toContain('an earlier rollback has already put it back');
+    expect(f.requestsTo(/^deploymentRollback$/)).toHaveLength(1);
+  });
+
+  it('refuses, changing nothing, when neither the live deployment nor the one below carries a commit or an image', async () => {
+    const f = (fake = await startFakeRailway());
+    f.addProjectToken(PROJECT_TOKEN, PROJECT, ENVIRONMENT);
+    f.deploy({ commit: '' });
+    const good = f.deploy({ commit: '' });
+    const bad = f.deploy({ commit: '' });
+    const err = await failure(run(f, { from: 'c'.repeat(40) }));
+    expect(err.message).toContain(`Railway cannot tell whether the live deployment ${bad.id} is the bad release or a copy of`);
+    expect(err.message).toContain(`from (${'c'.repeat(40)}) is a commit SHA that cannot be compared with it`);
+    expect(err.hint).toContain(`run again with from: ${bad.id} (its deployment id)`);
+    expect(f.requestsTo(/^deploymentRollback$/)).toHaveLength(0);
+    // Named by its id, the bad deployment is rolled back from; the same run again does nothing.
+    expect(await run(f, { from: bad.id })).toMatchObject({ status: 'rolled-back', to: { id: good.id } });
+    expect((await run(f, { from: bad.id })).status).toBe('already-current');
+    // Without from the live copy of good is just as unprovable: refused again, nothing changed.
+    expect((await failure(run(f))).message).toContain('Railway cannot tell whether the live deployment');
+    expect(f.requestsTo(/^deploymentRollback$/)).toHaveLength(1);
   });
 
   it('plans only in a dry run', async () => {

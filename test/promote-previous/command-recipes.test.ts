@@ -27,11 +27,17 @@ async function recipes(): Promise<Map<string, [string, string]>> {
 
 // Stand-ins: each records "<name> <args…>" and answers the way the real tool would for these calls.
 const STANDINS: Record<string, string> = {
+  // Revisions as Kubernetes keeps them: one image a line, the last one rolled out. An undo rolls the
+  // one before the last out again as a new revision, so a second undo brings the bad image back.
+  // `rollout status` passes once the latest rollout is done, which is always, unless stalled.
   kubectl: `#!/usr/bin/env bash
 echo "kubectl $*" >> "$PWD/calls.log"
 case "$1 $2" in
-  "rollout undo") echo "deployment.apps/\${3#deployment/} rolled back"; touch "$PWD/undone" ;;
-  "rollout status") [ -e "$PWD/undone" ] || { echo "error: rollout not finished" >&2; exit 1; }
+  "get deployment/api") [ "$3 $4" = "-o jsonpath={.spec.template.spec.containers[0].image}" ] || { echo "kubectl stand-in: unexpected $*" >&2; exit 2; }
+                        tail -n 1 "$PWD/revisions" ;;
+  "rollout undo") prev=$(tail -n 2 "$PWD/revisions" | head -n 1); echo "$prev" >> "$PWD/revisions"
+                  echo "deployment.apps/\${3#deployment/} rolled back" ;;
+  "rollout status") [ ! -e "$PWD/stalled" ] || { echo "error: rollout not finished" >&2; exit 1; }
                     echo "deployment \\"\${3#deployment/}\\" successfully rolled out" ;;
   *) echo "kubectl stand-in: unexpected $*" >&2; exit 2 ;;
 esac
@@ -54,6 +60,10 @@ esac
 `,
 };
 
+const GOOD_IMAGE = 'ghcr.io/acme/api:sha-7f3c2e1';
+const BAD_IMAGE = 'ghcr.io/acme/api:sha-9a1b2c3';
+const revisions = async (cwd: string) => (await readFile(join(cwd, 'revisions'), 'utf8')).trim().split('\n');
+
 const dirs: string[] = [];
 afterEach(async () => {
   for (const d of dirs.splice(0)) await rm(d, { recursive: true, force: true });
@@ -64,6 +74,7 @@ async function workspace(): Promise<{ cwd: string; env: Record<string, string> }
   dirs.push(cwd);
   const bin = join(cwd, '.bin');
   await mkdir(bin);
+  await writeFile(join(cwd, 'revisions'), `${GOOD_IMAGE}\n${BAD_IMAGE}\n`);
   for (const [name, script] of Object.entries(STANDINS)) {
     await writeFile(join(bin, name), script);
     await chmod(join(bin, name), 0o755);
@@ -74,21 +85,55 @@ async function workspace(): Promise<{ cwd: string; env: Record<string, string> }
 const calls = async (cwd: string) => (await readFile(join(cwd, 'calls.log'), 'utf8')).trim().split('\n');
 
 describe('promote-previous command recipes from the README, through the bundle', () => {
-  it('Kubernetes: rollout undo, then rollout status confirms it', async () => {
+  it('Kubernetes: rollout undo of the image in from, then rollout status confirms it; the same run again undoes nothing', async () => {
+    const [command, verify] = (await recipes()).get('Kubernetes')!;
+    const { cwd, env } = await workspace();
+    const inputs = { provider: 'command', from: BAD_IMAGE, command, 'verify-command': verify };
+    const r = await runAction('promote-previous', inputs, { cwd, env });
+    expect(r.errors).toEqual([]);
+    expect(r.outputs.status).toBe('rolled-back');
+    const get = "kubectl get deployment/api -o jsonpath={.spec.template.spec.containers[0].image}";
+    expect(await calls(cwd)).toEqual([get, 'kubectl rollout undo deployment/api', 'kubectl rollout status deployment/api --timeout=120s']);
+    expect(r.log).toContain('deployment "api" successfully rolled out');
+    expect((await revisions(cwd)).at(-1)).toBe(GOOD_IMAGE);
+
+    // Re-run (the Re-run button, a re-delivered event): a second undo would ship the bad image again.
+    const again = await runAction('promote-previous', inputs, { cwd, env });
+    expect(again.errors).toEqual([]);
+    expect(again.log).toContain(`api runs ${GOOD_IMAGE}, not ${BAD_IMAGE}: nothing to undo`);
+    expect(await revisions(cwd)).toEqual([GOOD_IMAGE, BAD_IMAGE, GOOD_IMAGE]);
+    expect((await calls(cwd)).filter((c) => c.includes('rollout undo'))).toHaveLength(1);
+  });
+
+  it('Kubernetes: without from the recipe refuses and undoes nothing', async () => {
     const [command, verify] = (await recipes()).get('Kubernetes')!;
     const { cwd, env } = await workspace();
     const r = await runAction('promote-previous', { provider: 'command', command, 'verify-command': verify }, { cwd, env });
-    expect(r.errors).toEqual([]);
-    expect(r.outputs.status).toBe('rolled-back');
-    expect(await calls(cwd)).toEqual(['kubectl rollout undo deployment/api', 'kubectl rollout status deployment/api --timeout=120s']);
-    expect(r.log).toContain('deployment "api" successfully rolled out');
+    expect(r.code).toBe(1);
+    expect(r.errors[0]).toMatch(/The rollback command exited with status 1/);
+    expect(r.log).toContain('ROLLBACK_FROM: set from to the image being rolled back from');
+    expect(await revisions(cwd)).toEqual([GOOD_IMAGE, BAD_IMAGE]);
+  });
+
+  it('Kubernetes: a from the deployment does not run (a commit SHA, not an image) undoes nothing, run after run', async () => {
+    const [command, verify] = (await recipes()).get('Kubernetes')!;
+    const { cwd, env } = await workspace();
+    const sha = 'feedfacefeedfacefeedfacefeedfacefeedface';
+    for (let i = 0; i < 2; i++) {
+      const r = await runAction('promote-previous', { provider: 'command', from: sha, command, 'verify-command': verify }, { cwd, env });
+      expect(r.errors).toEqual([]);
+      expect(r.log).toContain(`api runs ${BAD_IMAGE}, not ${sha}: nothing to undo`);
+      // The command provider cannot tell: it reports what the command's exit 0 means.
+      expect(r.outputs.status).toBe('rolled-back');
+    }
+    expect(await revisions(cwd)).toEqual([GOOD_IMAGE, BAD_IMAGE]);
   });
 
   it('Kubernetes: a rollout that does not finish fails the step through verify-command', async () => {
     const [, verify] = (await recipes()).get('Kubernetes')!;
     const { cwd, env } = await workspace();
     // The undo "happens" but never completes: the stand-in's status finds no finished rollout.
-    const r = await runAction('promote-previous', { provider: 'command', command: 'kubectl rollout undo deployment/api && rm undone', 'verify-command': verify }, { cwd, env });
+    const r = await runAction('promote-previous', { provider: 'command', command: 'kubectl rollout undo deployment/api && touch stalled', 'verify-command': verify }, { cwd, env });
     expect(r.code).toBe(1);
     expect(r.errors[0]).toMatch(/the verify command exited with status 1: the rollback is not confirmed/);
     expect(r.outputs.status).toBeUndefined();

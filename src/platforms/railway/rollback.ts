@@ -3,7 +3,10 @@
  * target (the newest older deployment Railway allows a rollback to), ask for `deploymentRollback`,
  * then poll the service's latest deployment until it is SUCCESS. Safe to repeat: a `from` that is no
  * longer live, a target that already is, or a live deployment that already runs the code below the
- * target (an earlier rollback) is reported as already-current and nothing is changed.
+ * target (an earlier rollback) is reported as already-current and nothing is changed. A rollback is a
+ * new deployment copying the target's meta (commit, image), so a copy is known only by that code:
+ * when neither the live deployment nor the one it could be a copy of carries any, and `from` does
+ * not name the live deployment, the step refuses rather than risk putting the bad release back.
  */
 import { RollbackKitError } from '../../core/errors.js';
 import type { Log } from '../../core/log.js';
@@ -68,15 +71,27 @@ function parseFrom(raw: string): { kind: 'commit' | 'id'; value: string } {
 }
 
 /**
- * Whether `from` names the live deployment. A live deployment that says no commit (an image, or
- * `railway up`) cannot be compared with a SHA: as Vercel does, that goes ahead with a warning; a
- * second "previous" is still caught by the same-code check below.
+ * What `from` says about the live deployment: it names it (by id, or by the commit it carries), it
+ * names another one (production has moved off it), or nothing, when it is a SHA and the live
+ * deployment carries no commit (an image, or `railway up`). As on Vercel, an unproven from counts as
+ * no from: it neither ends the run nor vouches for the live deployment when its code cannot.
  */
-function fromIsLive(from: { kind: 'commit' | 'id'; value: string }, live: RailwayDeployment, log: Log): boolean {
-  if (from.kind === 'id') return from.value === live.id;
-  if (live.commitHash) return live.commitHash.toLowerCase().startsWith(from.value);
-  log.warning(`The live deployment ${live.id} carries no commit SHA, so from (${from.value}) cannot be compared with it; going ahead.`);
-  return true;
+function compareFrom(from: { kind: 'commit' | 'id'; value: string }, live: RailwayDeployment): 'names-live' | 'not-live' | 'unproven' {
+  if (from.kind === 'id') return from.value === live.id ? 'names-live' : 'not-live';
+  if (!live.commitHash) return 'unproven';
+  return live.commitHash.toLowerCase().startsWith(from.value) ? 'names-live' : 'not-live';
+}
+
+/**
+ * Whether the live deployment is an earlier rollback's copy of `below` (the release under the one
+ * "previous" would pick). A copy carries its source's commit and image, so equal code says yes and
+ * code on one side only says no; with no code on either side nothing can be told.
+ */
+export function copyOf(live: RailwayDeployment, below: RailwayDeployment | undefined): 'yes' | 'no' | 'unknown' {
+  if (!below) return 'no';
+  const [a, b] = [codeOf(live), codeOf(below)];
+  if (a && b) return a === b ? 'yes' : 'no';
+  return a || b ? 'no' : 'unknown';
 }
 
 const info = (d: RailwayDeployment | undefined): ReleaseInfo => ({ id: d?.id, url: d?.url, commitSha: d?.commitHash, image: d?.image });
@@ -137,7 +152,11 @@ export async function promoteOnRailway(opts: RailwayPromoteOptions, log: Log): P
   log.info(`Railway ${where} serves ${describeDeployment(live)}${live.status === 'CRASHED' ? ' — it has crashed' : ''}.`);
   for (const d of newer) if (IN_FLIGHT.has(d.status)) log.warning(`A newer deployment ${describeDeployment(d)} is in progress: when it finishes it replaces whatever this step puts back. Cancel it in the Railway dashboard if it carries the bad code.`);
 
-  if (from && !fromIsLive(from, live, log)) {
+  const fromSays = from ? compareFrom(from, live) : undefined;
+  if (fromSays === 'unproven') {
+    log.warning(`The live deployment ${live.id} carries no commit SHA, so from (${from!.value}) cannot be compared with it: it counts as no from.`);
+  }
+  if (from && fromSays === 'not-live') {
     const note = `The ${where} no longer serves ${from.kind === 'commit' ? `commit ${from.value}` : from.value}; it serves ${describeDeployment(live)}. Nothing to do.`;
     log.info(note);
     return { ...base, status: 'already-current', from: info(live), to: info(live), notes: [note] };
@@ -181,15 +200,27 @@ export async function promoteOnRailway(opts: RailwayPromoteOptions, log: Log): P
     }
     // A rollback leaves the live deployment running the code of the one below the bad release. A
     // second "previous" would then pick the bad release again: stop, and ask for an explicit target.
+    // This holds even for a from naming the live deployment: "previous" goes by creation order, so
+    // past a rollback's copy it would find the release rolled back from, not an older one.
+    let below: RailwayDeployment | undefined;
     for (let r = await next(); !r.done; r = await next()) {
       if (FAILED.has(r.value.status)) continue;
-      const code = codeOf(r.value);
-      if (code && code === codeOf(live)) {
-        const note = `The live deployment ${live.id} runs the same code as ${r.value.id}, the release before ${target.id}: an earlier rollback has already put it back. Nothing to do; to go elsewhere, name the deployment in target.`;
-        log.info(note);
-        return { ...base, status: 'already-current', from: info(live), to: info(live), skipped, notes: [note] };
-      }
+      below = r.value;
       break;
+    }
+    const copy = copyOf(live, below);
+    if (copy === 'yes') {
+      const note = `The live deployment ${live.id} runs the same code as ${below!.id}, the release before ${target.id}: an earlier rollback has already put it back. Nothing to do; to go elsewhere, name the deployment in target.`;
+      log.info(note);
+      return { ...base, status: 'already-current', from: info(live), to: info(live), skipped, notes: [note] };
+    }
+    // Without code on either side only a from naming the live deployment by itself (its id, or a
+    // commit it carries) says it is the bad release and not an earlier rollback's copy.
+    if (copy === 'unknown' && fromSays !== 'names-live') {
+      throw new RollbackKitError(
+        `Railway cannot tell whether the live deployment ${live.id} is the bad release or a copy of ${below!.id} made by an earlier rollback: neither carries a commit or an image (a \`railway up\` upload records none), and ${from ? `from (${from.value}) is a commit SHA that cannot be compared with it` : 'no from was given'}. If it is such a copy, "previous" (${target.id}) is the release that rollback replaced, so nothing was changed.`,
+        `Check ${live.id} in the Railway dashboard. If it is the bad deployment itself, not a rollback, run again with from: ${live.id} (its deployment id); if it is a rollback, nothing needs doing. To put a given deployment back, name it in target (target: <deployment id>).`,
+      );
     }
   }
 
