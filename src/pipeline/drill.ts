@@ -10,7 +10,7 @@
  * The database is snapshotted and its down migrations are planned, never run: rolling staging's
  * schema back and then forward would need the up migrations, which belong to the deploy, not to a
  * rollback tool. A drill that leaves staging on another deployment than it found says so in its
- * next steps.
+ * next steps, as does one whose way back stopped halfway (the platform may still finish it).
  */
 import { errorLine, RollbackKitError } from '../core/errors.js';
 import type { Log } from '../core/log.js';
@@ -217,6 +217,12 @@ export async function runDrill(request: DrillRequest, deps: DrillDeps, log: Log)
 
   // ── back ──────────────────────────────────────────────────────────────────────────────────
   const wentBack: number[] = [];
+  /**
+   * Components whose way back stopped with an error: the platform may have taken the request
+   * (a Vercel alias job still running at the time limit, a promotion queued behind a rolling
+   * release, an answer lost on the way back) and may still move staging after the drill ends.
+   */
+  const stoppedHalfway: number[] = [];
   if (!components.length) timeline.skip('back', 'no component in the plan');
   await Promise.all(
     components.map(async (c, i) => {
@@ -241,6 +247,7 @@ export async function runDrill(request: DrillRequest, deps: DrillDeps, log: Log)
       } catch (err) {
         rec.back = 'failed';
         rec.error = redact(err);
+        stoppedHalfway.push(i);
         finished(t.end('failed', rec.error));
         fail('back', `${c.name} did not roll back: ${rec.error}`);
       }
@@ -252,7 +259,8 @@ export async function runDrill(request: DrillRequest, deps: DrillDeps, log: Log)
   else record.verifyBack = await verifyPhase('verify-back', ready.checks!, request, timeline, finished, fail, log);
 
   // ── forward: always attempted for what went back, so staging is left as it was found ──────
-  if (!wentBack.length) timeline.skip('forward', 'nothing was rolled back, so there is nothing to roll forward');
+  if (!wentBack.length && !stoppedHalfway.length) timeline.skip('forward', 'nothing was rolled back, so there is nothing to roll forward');
+  await Promise.all(stoppedHalfway.map((i) => putBack(i)));
   await Promise.all(
     wentBack.map(async (i) => {
       const c = components[i]!;
@@ -277,6 +285,40 @@ export async function runDrill(request: DrillRequest, deps: DrillDeps, log: Log)
       }
     }),
   );
+
+  /**
+   * A way back that stopped halfway: promote the deployment staging started on again, so staging
+   * ends where it began if the platform did move it. That staging serves it now does not prove the
+   * platform will not still finish the interrupted rollback, so a person is asked to look unless
+   * this promotion moved staging back itself.
+   */
+  async function putBack(i: number): Promise<void> {
+    const c = components[i]!;
+    const rec = record.components[i]!;
+    const t = timeline.start('forward', c.name);
+    const original = rec.original?.id ?? rec.original?.commitSha;
+    const look = (now: string) =>
+      `${c.name}'s way back stopped halfway and ${c.provider} may still finish it: ${now}. Check which deployment staging serves${original ? `; if it is not ${original}, promote ${original} back by hand` : ' and promote the one it served before the drill back by hand'}.`;
+    try {
+      if (!original) throw new RollbackKitError(`The deployment ${c.name} started on has no id or commit SHA to promote back.`);
+      const outcome = await promotePrevious(promoteRequest({ ...c, target: original, method: 'promote', from: undefined }, asRollback, false), log);
+      rec.forward = outcome.status;
+      const queued = notLiveYet(outcome, c.name);
+      if (queued) throw queued;
+      if (changedProduction(outcome.status)) {
+        finished(t.end('ok', `put back on ${original} after the way back stopped halfway: ${log.redact(outcome.notes[0] ?? outcome.status)}`));
+        return;
+      }
+      finished(t.end('nothing-to-do', `staging still serves ${original}: nothing to put back`));
+      record.nextSteps.push(look(`staging still served ${original} when the drill looked again`));
+    } catch (err) {
+      rec.forward = 'failed';
+      const why = redact(err);
+      finished(t.end('failed', why));
+      fail('forward', `${c.name} could not be put back on ${original ?? 'the deployment it started on'} after its way back stopped halfway: ${why}`);
+      record.nextSteps.push(look(`putting it back failed (${why})`));
+    }
+  }
 
   // ── verify-forward ────────────────────────────────────────────────────────────────────────
   if (!record.components.some((c) => changedProduction(c.forward))) timeline.skip('verify-forward', 'nothing was rolled forward');
