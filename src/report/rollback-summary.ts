@@ -110,13 +110,21 @@ export function wholeRollback(record: RollbackRecord): { startedAt: string; dura
   return { startedAt: new Date(first).toISOString(), durationMs: Math.max(0, end - first), earlierJobs: first < own };
 }
 
-/** "17 min 3 s of 15 min 0 s budget (over budget by 2 min 3 s): the whole rollback, …" — what every report calls the total. */
+/**
+ * "17 min 3 s of 15 min 0 s budget (over budget by 2 min 3 s): the whole rollback, …" — what every
+ * report calls the total. The budget is the runbook's critical path, so the phases off it (the
+ * incident issue, the closing message: OFF_CRITICAL_PATH) are taken out of the span and shown apart:
+ * a slow GitHub must not turn a rollback that was on time into one over budget.
+ */
 export function totalText(record: RollbackRecord): string {
   const whole = wholeRollback(record);
+  const offPath = record.timeline.filter((e) => OFF_CRITICAL_PATH.includes(e.phase)).reduce((sum, e) => sum + e['duration-ms'], 0);
+  const critical = Math.max(0, whole.durationMs - offPath);
   const span = whole.earlierJobs
     ? `the whole rollback, from its first phase (${timeText(whole.startedAt)}, in an earlier job) to the end of this job, every job and the waits between them included; this job took ${formatDuration(record.durationMs)}`
     : 'the whole rollback, all of it in this job';
-  return `${budgetText(whole.durationMs, record.budgetMs)}: ${span}`;
+  const after = offPath ? `; telling people afterwards (${OFF_CRITICAL_PATH.join(', ')}: off the critical path) took ${formatDuration(offPath)} more` : '';
+  return `${budgetText(critical, record.budgetMs)}: ${span}${after}`;
 }
 
 /** Each part's state, one phrase each: "web rolled-back, on dpl_2 (abc1234)". Plain text. */

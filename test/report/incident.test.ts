@@ -27,7 +27,7 @@ describe('the incident issue body', () => {
     expect(body.startsWith(`${incidentMarker(fullRecord().incidentKey)}\n`)).toBe(true);
     expect(body).toContain('# Incident Post-Mortem: Rollback: Checkout returns 500 after deploy 4812 (production)');
     expect(body).toContain('**Date**: 2026-03-14');
-    expect(body).toContain('**Duration**: rollback 5 min 0 s of 15 min 0 s budget (within budget): the whole rollback, all of it in this job; impact 2026-03-14 08:58:00 UTC – 2026-03-14 09:31:53 UTC at most');
+    expect(body).toContain('**Duration**: rollback 5 min 0 s of 15 min 0 s budget (within budget): the whole rollback, all of it in this job; telling people afterwards (report, notify-end: off the critical path) took 400 ms more; impact 2026-03-14 08:58:00 UTC – 2026-03-14 09:31:53 UTC at most');
     expect(body).toContain('**Severity**: P0 (critical)');
     // Timeline rows: the bad deployment's creation, the rows a person fills, started, completed, verified.
     const timeline = body.slice(body.indexOf('## Timeline'), body.indexOf('## Root Cause'));
