@@ -318,6 +318,14 @@ export function ganttChart(timeline: TimelineEntry[]): string | undefined {
   return lines.join('\n');
 }
 
+/**
+ * "**database failed**: …", one line per failed row that still says how the rollback stands (a
+ * verify a later job's verify superseded is history, not a reason). Markdown, escaped.
+ */
+export function whyFailed(record: RollbackRecord): string[] {
+  return standingFailures(record.timeline).map((e) => `**${e.phase}${e.component ? ` (${inlineText(e.component)})` : ''} failed**: ${inlineText(e.detail)}`);
+}
+
 /** With `log`, the record is redacted before anything is escaped (see redactDeep). */
 export function rollbackSummaryMarkdown(input: RollbackRecord, log?: Log): string {
   const record = log ? redactDeep(input, log.redact) : input;
@@ -331,11 +339,8 @@ export function rollbackSummaryMarkdown(input: RollbackRecord, log?: Log): strin
   ].filter(Boolean);
   const links = [record.runUrl && `Run: ${linkText(record.runUrl)}`, record.incidentIssueUrl && `Incident issue: ${linkText(record.incidentIssueUrl)}`].filter(Boolean);
   const parts: string[] = [heading, `${facts.join(' · ')}.`];
-  // A verify that a later job's verify superseded is history (the timeline shows it), not a reason.
-  const failed = standingFailures(record.timeline);
   if (record.status === 'failed' || record.status === 'unverified') {
-    const why = failed.map((e) => `**${e.phase}${e.component ? ` (${inlineText(e.component)})` : ''} failed**: ${inlineText(e.detail)}`);
-    parts.push([...why, `**State now**: ${stateNow(record).map((s) => inlineText(s)).join('; ')}.`].join('  \n'));
+    parts.push([...whyFailed(record), `**State now**: ${stateNow(record).map((s) => inlineText(s)).join('; ')}.`].join('  \n'));
   }
   if (record.status === 'unverified') {
     parts.push('> [!CAUTION]\n> The rollback ran but the checks still fail: production is still broken. Act now; see the next steps below.');

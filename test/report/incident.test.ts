@@ -68,6 +68,17 @@ describe('the incident issue body', () => {
     expect(incidentComment(r)).toContain(`Total: ${whole}.`);
   });
 
+  it('a re-run\'s comment on the open issue says why it failed and what a person must do now', () => {
+    const c = incidentComment(failedRecord());
+    expect(c).toContain('**snapshot failed**: pg\\_dump: error: connection to server failed: FATAL: too many connections');
+    expect(c).toContain('Next steps:\n\n1. Fix the database connection, then re-run with scope database: the app is already rolled back.');
+    const u = incidentComment(unverifiedRecord());
+    expect(u).toContain('**verify failed**: checkout still fails');
+    expect(u).toContain('1. Production is still broken: page the incident commander now.\n2. Check the payment provider status page.');
+    // A run that went well adds no failure line.
+    expect(incidentComment(fullRecord())).not.toMatch(/failed\*\*/);
+  });
+
   it('an unverified or failed run says so in the timeline instead of "verified stable"', () => {
     const u = incidentBody(unverifiedRecord());
     expect(u).toContain('Verification: Production still looks broken after the rollback');
