@@ -256,7 +256,17 @@ export async function runDrill(request: DrillRequest, deps: DrillDeps, log: Log)
 
   // ── verify-back ───────────────────────────────────────────────────────────────────────────
   if (!wentBack.length) timeline.skip('verify-back', 'nothing was rolled back');
-  else record.verifyBack = await verifyPhase('verify-back', ready.checks!, request, timeline, finished, fail, log);
+  else {
+    record.verifyBack = await verifyPhase('verify-back', ready.checks!, request, timeline, finished, fail, log);
+    if (timeline.entries.at(-1)?.status === 'failed') {
+      const landed = wentBack.map((i) => `${components[i]!.name}: ${label(record.components[i]!.previous)}`).join(', ');
+      record.nextSteps.push(
+        record.verifyBack
+          ? `In an incident, rolling back would land on a deployment that fails the smoke checks (${landed}): fix what the failing checks say on it, or point the component's target at a deployment that passes, before you need it.`
+          : 'The smoke checks could not run against staging (see verify-back): in an incident nothing would verify the rollback. Make them run before you need them.',
+      );
+    }
+  }
 
   // ── forward: always attempted for what went back, so staging is left as it was found ──────
   if (!wentBack.length && !stoppedHalfway.length) timeline.skip('forward', 'nothing was rolled back, so there is nothing to roll forward');
@@ -322,9 +332,12 @@ export async function runDrill(request: DrillRequest, deps: DrillDeps, log: Log)
 
   // ── verify-forward ────────────────────────────────────────────────────────────────────────
   if (!record.components.some((c) => changedProduction(c.forward))) timeline.skip('verify-forward', 'nothing was rolled forward');
-  else record.verifyForward = await verifyPhase('verify-forward', ready.checks!, request, timeline, finished, fail, log);
+  else {
+    record.verifyForward = await verifyPhase('verify-forward', ready.checks!, request, timeline, finished, fail, log);
+    if (timeline.entries.at(-1)?.status === 'failed') record.nextSteps.push('Staging, rolled forward to the deployments it started on, does not pass the smoke checks (see verify-forward): look at staging now.');
+  }
 
-  return closeOut(record, timeline, budget, deps, now, started);
+  return closeOut(record, timeline, budget, deps, now, started, Boolean(plan.database));
 }
 
 async function verifyPhase(
@@ -361,6 +374,8 @@ async function closeOut(
   deps: DrillDeps,
   now: () => number,
   started: number,
+  /** The plan has a database: its down migrations are planned, never run, so a pass does not cover them. */
+  planHasDatabase = false,
 ): Promise<DrillRecord> {
   const ran = (e: TimelineEntry<DrillPhase>) => e.status !== 'skipped';
   // Components run in parallel: a phase took as long as its slowest row.
@@ -377,7 +392,13 @@ async function closeOut(
   }
   record.status = record.failures.length ? 'failed' : 'passed';
   if (record.status === 'passed') {
-    record.nextSteps.push(`The way back works and took ${seconds(record.wayBackMs)} of its ${seconds(record.wayBackBudgetMs)} budget. Nothing to do until the next drill.`);
+    const names = record.components.map((c) => c.name);
+    const database = !planHasDatabase
+      ? 'Nothing to do until the next drill.'
+      : record.snapshot
+        ? "The database's was snapshotted and its down migrations checked, but they were not run or timed: the drill never changes staging's schema."
+        : "The database's was not rehearsed: no database-url was given.";
+    record.nextSteps.push(`The way back${names.length ? ` of ${names.join(', ')}` : ''} works and took ${seconds(record.wayBackMs)} of its ${seconds(record.wayBackBudgetMs)} budget. ${database}`);
   } else if (record.failures.some((f) => / over its budget /.test(f))) {
     record.nextSteps.push('Over budget: in an incident the rollback would take longer than the runbook allows. Look at the slow phase in the table, and make it faster or raise budget-minutes deliberately.');
   }

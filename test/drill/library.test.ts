@@ -67,4 +67,23 @@ describe('runDrill (library)', () => {
     expect(record.forwardMs).toBeGreaterThan(0);
     expect(record.components[0]).toMatchObject({ name: 'web', back: 'rolled-back', forward: 'promoted', original: { id: w.current.uid }, previous: { id: w.previous.uid } });
   });
+
+  it('does not claim the whole way back works when the database part of it was only planned', async () => {
+    const record = await runDrill(await request(), {}, memoryLog());
+    expect(record.status).toBe('passed');
+    expect(record.nextSteps[0]).toMatch(/^The way back of web works and took .* of its .* budget\. The database's was snapshotted and its down migrations checked, but they were not run or timed: the drill never changes staging's schema\.$/);
+  });
+});
+
+describe('runDrill (library): what a failed drill asks a person to do', () => {
+  it('says the deployment a rollback would go back to does not pass the checks', async () => {
+    await w.close();
+    w = await startDrillWorld({ unhealthy: 'previous' });
+    await writeDrillPlan(w);
+    const record = await runDrill(await request(), {}, memoryLog());
+    expect(record.failedPhase).toBe('verify-back');
+    expect(record.nextSteps).toContain(
+      `In an incident, rolling back would land on a deployment that fails the smoke checks (web: ${w.previous.uid}): fix what the failing checks say on it, or point the component's target at a deployment that passes, before you need it.`,
+    );
+  });
 });
