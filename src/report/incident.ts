@@ -11,7 +11,7 @@ import { parseRepository, type Repo } from '../platforms/git-revert/pulls.js';
 import { isRateLimit, rateLimitWait } from '../platforms/http/retry.js';
 import { sleep } from '../smoke/pool.js';
 import { codeSpan, formatDuration, inlineText, linkText, table } from './markdown.js';
-import { changedEnv, checksTable, deploymentLabel, deploymentMarkdown, statusLine, STATUS_EMOJI, timeText, totalText, verdictText, whyFailed } from './rollback-summary.js';
+import { changedEnv, checksTable, deploymentLabel, deploymentMarkdown, overBudget, statusLine, STATUS_EMOJI, timeText, totalText, verdictText, whyFailed } from './rollback-summary.js';
 import { redactDeep } from '../core/secrets.js';
 
 export interface GitHubTarget {
@@ -137,7 +137,7 @@ function resolution(record: RollbackRecord): string[] {
 function phasesTable(record: RollbackRecord): string {
   return table(
     ['Phase', 'Component', 'Start', 'Took / budget', 'Status', 'Detail'],
-    record.timeline.map((e) => [e.phase, e.component ? inlineText(e.component) : '', inlineText(timeText(e.started)), `${formatDuration(e['duration-ms'])} / ${formatDuration(e['budget-ms'])}`, inlineText(e.status), inlineText(e.detail)]),
+    record.timeline.map((e) => [e.phase, e.component ? inlineText(e.component) : '', inlineText(timeText(e.started)), `${formatDuration(e['duration-ms'])} / ${formatDuration(e['budget-ms'])}`, `${inlineText(e.status)}${overBudget(e)}`, inlineText(e.detail)]),
   );
 }
 

@@ -220,6 +220,11 @@ function budgetPlan(record: RollbackRecord): string {
   return `Budget: ${formatDuration(record.budgetMs)} in total: ${critical.join(', ')}${off.length ? `; off the critical path: ${off.join(', ')}` : ''}.`;
 }
 
+/** " (over budget)" after a phase's status when it took longer than its budget: every phase table says it the same way. */
+export function overBudget(e: { 'duration-ms': number; 'budget-ms': number }): string {
+  return e['budget-ms'] > 0 && e['duration-ms'] > e['budget-ms'] ? ' (over budget)' : '';
+}
+
 function timelineSection(record: RollbackRecord): string[] {
   if (!record.timeline.length) return [];
   return [
@@ -232,7 +237,7 @@ function timelineSection(record: RollbackRecord): string[] {
         inlineText(timeText(e.started)),
         formatDuration(e['duration-ms']),
         formatDuration(e['budget-ms']),
-        `${STATUS_ICON[e.status] ?? ''} ${inlineText(e.status)}${e['duration-ms'] > e['budget-ms'] && e['budget-ms'] > 0 ? ' (over budget)' : ''}`.trim(),
+        `${STATUS_ICON[e.status] ?? ''} ${inlineText(e.status)}${overBudget(e)}`.trim(),
         inlineText(e.detail),
       ]),
     ),

@@ -79,6 +79,14 @@ describe('the incident issue body', () => {
     expect(incidentComment(fullRecord())).not.toMatch(/failed\*\*/);
   });
 
+  it('marks a phase that ran over its budget in the issue\'s phase table', () => {
+    const r = fullRecord();
+    r.timeline = r.timeline.map((e) => (e.phase === 'verify' ? { ...e, 'duration-ms': 150_000 } : e));
+    const body = incidentBody(r);
+    expect(body).toContain('| 2 min 30 s / 2 min 0 s | ok (over budget) |');
+    expect(body).toContain('| 41.0 s / 3 min 0 s | ok |');
+  });
+
   it('an unverified or failed run says so in the timeline instead of "verified stable"', () => {
     const u = incidentBody(unverifiedRecord());
     expect(u).toContain('Verification: Production still looks broken after the rollback');
