@@ -75,6 +75,27 @@ describe('runDrill (library)', () => {
   });
 });
 
+describe('runDrill (library): waits that cannot fit the budget', () => {
+  it('warns at readiness about a wait longer than its phase\'s budget: in an incident it alone could overrun the runbook', async () => {
+    const req = await request({ dryRun: true });
+    req.plan.components[0]!.timeoutSeconds = 600;
+    req.plan.verify!.deadlineSeconds = 300;
+    const record = await runDrill(req, {}, memoryLog());
+    expect(record.status).toBe('dry-run');
+    const budget = record.readiness.find((r) => r.check === 'budget');
+    expect(budget).toMatchObject({
+      status: 'warning',
+      detail:
+        'waits longer than their phase\'s budget (budget-minutes 15): web timeout-seconds 600 s > app\'s 180 s; verify deadline-seconds 300 s > verify\'s 120 s. In an incident each alone could overrun the runbook: shorten them, or raise budget-minutes deliberately',
+    });
+  });
+
+  it('adds no budget row when every wait fits', async () => {
+    const record = await runDrill(await request({ dryRun: true }), {}, memoryLog());
+    expect(record.readiness.map((r) => r.check)).not.toContain('budget');
+  });
+});
+
 describe('runDrill (library): what a failed drill asks a person to do', () => {
   it('says the deployment a rollback would go back to does not pass the checks', async () => {
     await w.close();
