@@ -66,8 +66,10 @@ describe('runDrill when the way back stops halfway', () => {
   });
 
   it('says staging still serves the original, and asks a person to check it, when the answer to the rollback request was lost', async () => {
-    // The request took effect (Vercel queued the alias job) but its answer never came back.
+    // The request took effect (Vercel queued the alias job) but its answer never came back, and the
+    // job does not finish while the drill looks (with a finishing job the outcome would hang on timing).
     w.vercel.fault(/^POST \/v\d+\/projects\/[^/]+\/rollback\//, { dropAfterHandling: true });
+    w.project.job.outcome = 'stuck';
     const record = await runDrill(await request(), {}, memoryLog());
     expect(record.status).toBe('failed');
     expect(record.failedPhase).toBe('back');
