@@ -193,6 +193,7 @@ export async function runDrill(request: DrillRequest, deps: DrillDeps, log: Log)
   if (request.dryRun) {
     record.status = 'dry-run';
     record.nextSteps.push('Dry run: readiness only, nothing was changed. Run the drill without dry-run to rehearse the rollback against the stopwatch.');
+    record.nextSteps.push(...readinessWarnings(record));
     return finish(record, now, started);
   }
 
@@ -402,9 +403,7 @@ async function closeOut(
   } else if (record.failures.some((f) => / over its budget /.test(f))) {
     record.nextSteps.push('Over budget: in an incident the rollback would take longer than the runbook allows. Look at the slow phase in the table, and make it faster or raise budget-minutes deliberately.');
   }
-  for (const r of record.readiness) {
-    if (r.status === 'warning') record.nextSteps.push(`${r.component ? `${r.component}: ` : ''}${r.detail}`);
-  }
+  record.nextSteps.push(...readinessWarnings(record));
   finish(record, now, started);
   const t = timeline.start('report');
   if (deps.report) {
@@ -424,6 +423,11 @@ function finish(record: DrillRecord, now: () => number, started: number): DrillR
   record.durationMs = Math.max(0, Math.round(now() - started));
   record.finishedAt = new Date(now()).toISOString();
   return record;
+}
+
+/** Each readiness warning as a next step (an expiring token, a wait over its budget): the dry run's too. */
+function readinessWarnings(record: DrillRecord): string[] {
+  return record.readiness.filter((r) => r.status === 'warning').map((r) => `${r.component ? `${r.component}: ` : ''}${r.detail}`);
 }
 
 function readinessLine(checks: ReadinessCheck[]): string {

@@ -82,6 +82,8 @@ describe('runDrill (library): waits that cannot fit the budget', () => {
     req.plan.verify!.deadlineSeconds = 300;
     const record = await runDrill(req, {}, memoryLog());
     expect(record.status).toBe('dry-run');
+    // A dry run is readiness only: its warnings are all it has to say, so they are next steps too.
+    expect(record.nextSteps.join('\n')).toContain("waits longer than their phase's budget");
     const budget = record.readiness.find((r) => r.check === 'budget');
     expect(budget).toMatchObject({
       status: 'warning',
