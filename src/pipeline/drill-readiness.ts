@@ -14,14 +14,15 @@ import { loadChecks } from '../smoke/smoke-test.js';
 import type { Check } from '../smoke/spec.js';
 import type { DrillRecord } from './drill.js';
 import type { ComponentPlan } from './plan-file.js';
-import type { DeploymentRef } from './record.js';
+import type { DeploymentRef, PhaseName } from './record.js';
+import { budgets } from './budgets.js';
 import { placeOf, promoteRequest, type RollbackRequest } from './rollback.js';
 
 /** A token is checked for expiry this far ahead: past the next quarterly drill. */
 export const TOKEN_WARN_DAYS = 100;
 
 export interface ReadinessCheck {
-  /** target | token | snapshot | down-migrations | checks */
+  /** target | token | snapshot | down-migrations | checks | budget (only when a wait is longer than its phase's budget) */
   check: string;
   component?: string;
   status: 'ok' | 'failed' | 'warning' | 'skipped';
@@ -161,6 +162,15 @@ export async function readiness(request: RollbackRequest, components: ComponentP
     }
   }
 
+  const tooLong = waitsOverBudget(plan, components);
+  if (tooLong.length) {
+    add({
+      check: 'budget',
+      status: 'warning',
+      detail: `waits longer than their phase's budget (budget-minutes ${plan.budgetMinutes}): ${tooLong.join('; ')}. In an incident each alone could overrun the runbook: shorten them, or raise budget-minutes deliberately`,
+    });
+  }
+
   // Checks to verify with: a drill that cannot verify proves nothing.
   if (!plan.verify) {
     if (components.length) add({ check: 'checks', status: 'failed', detail: 'no smoke checks configured (verify in rollback-kit.yml, or base-url / checks inputs): the drill could not tell whether staging works' });
@@ -175,6 +185,22 @@ export async function readiness(request: RollbackRequest, components: ComponentP
   return out;
 }
 
+
+/**
+ * The plan's waits that are longer than the budget of the phase they wait in. Budgets are reported,
+ * never enforced, so such a wait is only seen once an incident has run over: the drill says so first.
+ */
+function waitsOverBudget(plan: RollbackRequest['plan'], components: ComponentPlan[]): string[] {
+  const b = budgets(plan.budgetMinutes);
+  const out: string[] = [];
+  const over = (what: string, seconds: number, phase: PhaseName) => {
+    if (seconds * 1000 > b.phase(phase)) out.push(`${what} ${seconds} s > ${phase}'s ${b.phase(phase) / 1000} s`);
+  };
+  for (const c of components) over(`${c.name} timeout-seconds`, c.timeoutSeconds, 'app');
+  if (plan.database) over('database lock-timeout-seconds', plan.database.lockTimeoutSeconds, 'database');
+  if (plan.verify) over('verify deadline-seconds', plan.verify.deadlineSeconds, 'verify');
+  return out;
+}
 
 /** The parts of a provider's deployment a report names. */
 export function ref(d: { id?: string; url?: string; commitSha?: string; createdAt?: string }): DeploymentRef {

@@ -10,7 +10,7 @@
  * The database is snapshotted and its down migrations are planned, never run: rolling staging's
  * schema back and then forward would need the up migrations, which belong to the deploy, not to a
  * rollback tool. A drill that leaves staging on another deployment than it found says so in its
- * next steps.
+ * next steps, as does one whose way back stopped halfway (the platform may still finish it).
  */
 import { errorLine, RollbackKitError } from '../core/errors.js';
 import type { Log } from '../core/log.js';
@@ -193,6 +193,7 @@ export async function runDrill(request: DrillRequest, deps: DrillDeps, log: Log)
   if (request.dryRun) {
     record.status = 'dry-run';
     record.nextSteps.push('Dry run: readiness only, nothing was changed. Run the drill without dry-run to rehearse the rollback against the stopwatch.');
+    record.nextSteps.push(...readinessWarnings(record));
     return finish(record, now, started);
   }
 
@@ -217,6 +218,12 @@ export async function runDrill(request: DrillRequest, deps: DrillDeps, log: Log)
 
   // ── back ──────────────────────────────────────────────────────────────────────────────────
   const wentBack: number[] = [];
+  /**
+   * Components whose way back stopped with an error: the platform may have taken the request
+   * (a Vercel alias job still running at the time limit, a promotion queued behind a rolling
+   * release, an answer lost on the way back) and may still move staging after the drill ends.
+   */
+  const stoppedHalfway: number[] = [];
   if (!components.length) timeline.skip('back', 'no component in the plan');
   await Promise.all(
     components.map(async (c, i) => {
@@ -241,6 +248,7 @@ export async function runDrill(request: DrillRequest, deps: DrillDeps, log: Log)
       } catch (err) {
         rec.back = 'failed';
         rec.error = redact(err);
+        stoppedHalfway.push(i);
         finished(t.end('failed', rec.error));
         fail('back', `${c.name} did not roll back: ${rec.error}`);
       }
@@ -249,10 +257,21 @@ export async function runDrill(request: DrillRequest, deps: DrillDeps, log: Log)
 
   // ── verify-back ───────────────────────────────────────────────────────────────────────────
   if (!wentBack.length) timeline.skip('verify-back', 'nothing was rolled back');
-  else record.verifyBack = await verifyPhase('verify-back', ready.checks!, request, timeline, finished, fail, log);
+  else {
+    record.verifyBack = await verifyPhase('verify-back', ready.checks!, request, timeline, finished, fail, log);
+    if (timeline.entries.at(-1)?.status === 'failed') {
+      const landed = wentBack.map((i) => `${components[i]!.name}: ${label(record.components[i]!.previous)}`).join(', ');
+      record.nextSteps.push(
+        record.verifyBack
+          ? `In an incident, rolling back would land on a deployment that fails the smoke checks (${landed}): fix what the failing checks say on it, or point the component's target at a deployment that passes, before you need it.`
+          : 'The smoke checks could not run against staging (see verify-back): in an incident nothing would verify the rollback. Make them run before you need them.',
+      );
+    }
+  }
 
   // ── forward: always attempted for what went back, so staging is left as it was found ──────
-  if (!wentBack.length) timeline.skip('forward', 'nothing was rolled back, so there is nothing to roll forward');
+  if (!wentBack.length && !stoppedHalfway.length) timeline.skip('forward', 'nothing was rolled back, so there is nothing to roll forward');
+  await Promise.all(stoppedHalfway.map((i) => putBack(i)));
   await Promise.all(
     wentBack.map(async (i) => {
       const c = components[i]!;
@@ -278,11 +297,48 @@ export async function runDrill(request: DrillRequest, deps: DrillDeps, log: Log)
     }),
   );
 
+  /**
+   * A way back that stopped halfway: promote the deployment staging started on again, so staging
+   * ends where it began if the platform did move it. That staging serves it now does not prove the
+   * platform will not still finish the interrupted rollback, so a person is asked to look unless
+   * this promotion moved staging back itself.
+   */
+  async function putBack(i: number): Promise<void> {
+    const c = components[i]!;
+    const rec = record.components[i]!;
+    const t = timeline.start('forward', c.name);
+    const original = rec.original?.id ?? rec.original?.commitSha;
+    const look = (now: string) =>
+      `${c.name}'s way back stopped halfway and ${c.provider} may still finish it: ${now}. Check which deployment staging serves${original ? `; if it is not ${original}, promote ${original} back by hand` : ' and promote the one it served before the drill back by hand'}.`;
+    try {
+      if (!original) throw new RollbackKitError(`The deployment ${c.name} started on has no id or commit SHA to promote back.`);
+      const outcome = await promotePrevious(promoteRequest({ ...c, target: original, method: 'promote', from: undefined }, asRollback, false), log);
+      rec.forward = outcome.status;
+      const queued = notLiveYet(outcome, c.name);
+      if (queued) throw queued;
+      if (changedProduction(outcome.status)) {
+        finished(t.end('ok', `put back on ${original} after the way back stopped halfway: ${log.redact(outcome.notes[0] ?? outcome.status)}`));
+        return;
+      }
+      finished(t.end('nothing-to-do', `staging still serves ${original}: nothing to put back`));
+      record.nextSteps.push(look(`staging still served ${original} when the drill looked again`));
+    } catch (err) {
+      rec.forward = 'failed';
+      const why = redact(err);
+      finished(t.end('failed', why));
+      fail('forward', `${c.name} could not be put back on ${original ?? 'the deployment it started on'} after its way back stopped halfway: ${why}`);
+      record.nextSteps.push(look(`putting it back failed (${why})`));
+    }
+  }
+
   // ── verify-forward ────────────────────────────────────────────────────────────────────────
   if (!record.components.some((c) => changedProduction(c.forward))) timeline.skip('verify-forward', 'nothing was rolled forward');
-  else record.verifyForward = await verifyPhase('verify-forward', ready.checks!, request, timeline, finished, fail, log);
+  else {
+    record.verifyForward = await verifyPhase('verify-forward', ready.checks!, request, timeline, finished, fail, log);
+    if (timeline.entries.at(-1)?.status === 'failed') record.nextSteps.push('Staging, rolled forward to the deployments it started on, does not pass the smoke checks (see verify-forward): look at staging now.');
+  }
 
-  return closeOut(record, timeline, budget, deps, now, started);
+  return closeOut(record, timeline, budget, deps, now, started, Boolean(plan.database));
 }
 
 async function verifyPhase(
@@ -319,6 +375,8 @@ async function closeOut(
   deps: DrillDeps,
   now: () => number,
   started: number,
+  /** The plan has a database: its down migrations are planned, never run, so a pass does not cover them. */
+  planHasDatabase = false,
 ): Promise<DrillRecord> {
   const ran = (e: TimelineEntry<DrillPhase>) => e.status !== 'skipped';
   // Components run in parallel: a phase took as long as its slowest row.
@@ -335,13 +393,17 @@ async function closeOut(
   }
   record.status = record.failures.length ? 'failed' : 'passed';
   if (record.status === 'passed') {
-    record.nextSteps.push(`The way back works and took ${seconds(record.wayBackMs)} of its ${seconds(record.wayBackBudgetMs)} budget. Nothing to do until the next drill.`);
+    const names = record.components.map((c) => c.name);
+    const database = !planHasDatabase
+      ? 'Nothing to do until the next drill.'
+      : record.snapshot
+        ? "The database's was snapshotted and its down migrations checked, but they were not run or timed: the drill never changes staging's schema."
+        : "The database's was not rehearsed: no database-url was given.";
+    record.nextSteps.push(`The way back${names.length ? ` of ${names.join(', ')}` : ''} works and took ${seconds(record.wayBackMs)} of its ${seconds(record.wayBackBudgetMs)} budget. ${database}`);
   } else if (record.failures.some((f) => / over its budget /.test(f))) {
     record.nextSteps.push('Over budget: in an incident the rollback would take longer than the runbook allows. Look at the slow phase in the table, and make it faster or raise budget-minutes deliberately.');
   }
-  for (const r of record.readiness) {
-    if (r.status === 'warning') record.nextSteps.push(`${r.component ? `${r.component}: ` : ''}${r.detail}`);
-  }
+  record.nextSteps.push(...readinessWarnings(record));
   finish(record, now, started);
   const t = timeline.start('report');
   if (deps.report) {
@@ -361,6 +423,11 @@ function finish(record: DrillRecord, now: () => number, started: number): DrillR
   record.durationMs = Math.max(0, Math.round(now() - started));
   record.finishedAt = new Date(now()).toISOString();
   return record;
+}
+
+/** Each readiness warning as a next step (an expiring token, a wait over its budget): the dry run's too. */
+function readinessWarnings(record: DrillRecord): string[] {
+  return record.readiness.filter((r) => r.status === 'warning').map((r) => `${r.component ? `${r.component}: ` : ''}${r.detail}`);
 }
 
 function readinessLine(checks: ReadinessCheck[]): string {

@@ -295,6 +295,11 @@ export function parsePlanFile(text: string, source: string = PLAN_FILE): Rollbac
   if (root === null || root === undefined) throw new PlanError([{ line: 1, place: '(top level)', message: 'the file is empty; it needs at least components or database' }], source);
   if (!isObject(root)) throw new PlanError([{ line: 1, place: '(top level)', message: 'must be a mapping with components, database, verify, …' }], source);
   for (const key of Object.keys(root)) if (!TOP_FIELDS.includes(key)) reader.problem([], `unknown top-level field; known fields: ${TOP_FIELDS.join(', ')}`, key);
+  // `database:` with nothing under it reads as null, which would mean "no database" while
+  // `database: {}` means one with every default: a half-written section must not quietly drop out.
+  for (const [key, fields] of [['database', 'method, migrations-dir'], ['verify', 'base-url, checks']] as const) {
+    if (key in root && root[key] === null) reader.problem([], `is empty; give its fields (${fields}, …), write ${key}: {} for every default, or remove the key`, key);
+  }
 
   const top = reader.section(
     { 'budget-minutes': root['budget-minutes'], environment: root.environment },

@@ -5,7 +5,7 @@
 import type { Log } from '../core/log.js';
 import type { DrillRecord, DrillStatus, DrillTrendRow } from '../pipeline/drill.js';
 import { formatDuration, inlineText, linkText, table } from './markdown.js';
-import { timeText } from './rollback-summary.js';
+import { overBudget, timeText } from './rollback-summary.js';
 import { redactDeep } from '../core/secrets.js';
 
 export const DRILL_EMOJI: Record<DrillStatus, string> = { passed: '✅', failed: '❌', 'dry-run': '🧪' };
@@ -21,7 +21,7 @@ export function drillReportMarkdown(record: DrillRecord, trend: DrillTrendRow[])
     ...(record.failures.length ? ['**Why it failed**', record.failures.map((f) => `- ${inlineText(f)}`).join('\n')] : []),
     table(
       ['Phase', 'Component', 'Took / budget', 'Status', 'Detail'],
-      record.timeline.map((e) => [e.phase, e.component ? inlineText(e.component) : '', `${formatDuration(e['duration-ms'])} / ${formatDuration(e['budget-ms'])}`, e.status, inlineText(e.detail)]),
+      record.timeline.map((e) => [e.phase, e.component ? inlineText(e.component) : '', `${formatDuration(e['duration-ms'])} / ${formatDuration(e['budget-ms'])}`, `${e.status}${e.phase === 'report' ? '' : overBudget(e)}`, inlineText(e.detail)]),
     ),
     '**Readiness**',
     record.readiness

@@ -11,7 +11,7 @@ import { parseRepository, type Repo } from '../platforms/git-revert/pulls.js';
 import { isRateLimit, rateLimitWait } from '../platforms/http/retry.js';
 import { sleep } from '../smoke/pool.js';
 import { codeSpan, formatDuration, inlineText, linkText, table } from './markdown.js';
-import { changedEnv, checksTable, deploymentLabel, deploymentMarkdown, statusLine, STATUS_EMOJI, timeText, totalText, verdictText } from './rollback-summary.js';
+import { changedEnv, checksTable, deploymentLabel, deploymentMarkdown, overBudget, statusLine, STATUS_EMOJI, timeText, totalText, verdictText, whyFailed } from './rollback-summary.js';
 import { redactDeep } from '../core/secrets.js';
 
 export interface GitHubTarget {
@@ -137,7 +137,7 @@ function resolution(record: RollbackRecord): string[] {
 function phasesTable(record: RollbackRecord): string {
   return table(
     ['Phase', 'Component', 'Start', 'Took / budget', 'Status', 'Detail'],
-    record.timeline.map((e) => [e.phase, e.component ? inlineText(e.component) : '', inlineText(timeText(e.started)), `${formatDuration(e['duration-ms'])} / ${formatDuration(e['budget-ms'])}`, inlineText(e.status), inlineText(e.detail)]),
+    record.timeline.map((e) => [e.phase, e.component ? inlineText(e.component) : '', inlineText(timeText(e.started)), `${formatDuration(e['duration-ms'])} / ${formatDuration(e['budget-ms'])}`, `${inlineText(e.status)}${overBudget(e)}`, inlineText(e.detail)]),
   );
 }
 
@@ -196,14 +196,20 @@ export function incidentBody(record: RollbackRecord): string {
   return body.length <= BODY_MAX ? body : `${body.slice(0, BODY_MAX)}\n\n_(Cut to GitHub's size limit: the run's job summary has everything.)_\n`;
 }
 
-/** The short comment a re-run adds to the open incident issue. */
+/**
+ * The short comment a re-run adds to the open incident issue: those watching the issue are told
+ * why it failed and what to do now, as the job summary and the chat message tell them.
+ */
 export function incidentComment(record: RollbackRecord): string {
+  const failing = record.status === 'failed' || record.status === 'unverified';
   const lines = [
     `**${STATUS_EMOJI[record.status]} Rollback run ${inlineText(timeText(record.startedAt, true))}**: ${inlineText(statusLine(record))}.`,
     '',
+    ...(failing ? [...whyFailed(record).map((w) => `- ${w}`), ''] : []),
     ...record.components.map((c) => `- ${inlineText(c.name)}: ${inlineText(c.status)}${c.to ? ` (on ${deploymentMarkdown({ ...c.to, createdAt: undefined })})` : ''}`),
     ...(record.database ? [`- database: ${inlineText(record.database.status)}, ${record.database.reverted.length} migration(s) reverted for this incident`] : []),
     ...(record.verify ? [`- verify: ${verdictText(record)}`] : []),
+    ...(record.nextSteps.length ? ['', 'Next steps:', '', ...record.nextSteps.map((s, i) => `${i + 1}. ${inlineText(s)}`)] : []),
     '',
     `Total: ${inlineText(totalText(record))}.${record.runUrl ? ` Run: ${linkText(record.runUrl)}` : ''}`,
   ];

@@ -110,13 +110,21 @@ export function wholeRollback(record: RollbackRecord): { startedAt: string; dura
   return { startedAt: new Date(first).toISOString(), durationMs: Math.max(0, end - first), earlierJobs: first < own };
 }
 
-/** "17 min 3 s of 15 min 0 s budget (over budget by 2 min 3 s): the whole rollback, …" — what every report calls the total. */
+/**
+ * "17 min 3 s of 15 min 0 s budget (over budget by 2 min 3 s): the whole rollback, …" — what every
+ * report calls the total. The budget is the runbook's critical path, so the phases off it (the
+ * incident issue, the closing message: OFF_CRITICAL_PATH) are taken out of the span and shown apart:
+ * a slow GitHub must not turn a rollback that was on time into one over budget.
+ */
 export function totalText(record: RollbackRecord): string {
   const whole = wholeRollback(record);
+  const offPath = record.timeline.filter((e) => OFF_CRITICAL_PATH.includes(e.phase)).reduce((sum, e) => sum + e['duration-ms'], 0);
+  const critical = Math.max(0, whole.durationMs - offPath);
   const span = whole.earlierJobs
     ? `the whole rollback, from its first phase (${timeText(whole.startedAt)}, in an earlier job) to the end of this job, every job and the waits between them included; this job took ${formatDuration(record.durationMs)}`
     : 'the whole rollback, all of it in this job';
-  return `${budgetText(whole.durationMs, record.budgetMs)}: ${span}`;
+  const after = offPath ? `; telling people afterwards (${OFF_CRITICAL_PATH.join(', ')}: off the critical path) took ${formatDuration(offPath)} more` : '';
+  return `${budgetText(critical, record.budgetMs)}: ${span}${after}`;
 }
 
 /** Each part's state, one phrase each: "web rolled-back, on dpl_2 (abc1234)". Plain text. */
@@ -212,6 +220,11 @@ function budgetPlan(record: RollbackRecord): string {
   return `Budget: ${formatDuration(record.budgetMs)} in total: ${critical.join(', ')}${off.length ? `; off the critical path: ${off.join(', ')}` : ''}.`;
 }
 
+/** " (over budget)" after a phase's status when it took longer than its budget: every phase table says it the same way. */
+export function overBudget(e: { 'duration-ms': number; 'budget-ms': number }): string {
+  return e['budget-ms'] > 0 && e['duration-ms'] > e['budget-ms'] ? ' (over budget)' : '';
+}
+
 function timelineSection(record: RollbackRecord): string[] {
   if (!record.timeline.length) return [];
   return [
@@ -224,7 +237,7 @@ function timelineSection(record: RollbackRecord): string[] {
         inlineText(timeText(e.started)),
         formatDuration(e['duration-ms']),
         formatDuration(e['budget-ms']),
-        `${STATUS_ICON[e.status] ?? ''} ${inlineText(e.status)}${e['duration-ms'] > e['budget-ms'] && e['budget-ms'] > 0 ? ' (over budget)' : ''}`.trim(),
+        `${STATUS_ICON[e.status] ?? ''} ${inlineText(e.status)}${overBudget(e)}`.trim(),
         inlineText(e.detail),
       ]),
     ),
@@ -310,6 +323,14 @@ export function ganttChart(timeline: TimelineEntry[]): string | undefined {
   return lines.join('\n');
 }
 
+/**
+ * "**database failed**: …", one line per failed row that still says how the rollback stands (a
+ * verify a later job's verify superseded is history, not a reason). Markdown, escaped.
+ */
+export function whyFailed(record: RollbackRecord): string[] {
+  return standingFailures(record.timeline).map((e) => `**${e.phase}${e.component ? ` (${inlineText(e.component)})` : ''} failed**: ${inlineText(e.detail)}`);
+}
+
 /** With `log`, the record is redacted before anything is escaped (see redactDeep). */
 export function rollbackSummaryMarkdown(input: RollbackRecord, log?: Log): string {
   const record = log ? redactDeep(input, log.redact) : input;
@@ -323,11 +344,8 @@ export function rollbackSummaryMarkdown(input: RollbackRecord, log?: Log): strin
   ].filter(Boolean);
   const links = [record.runUrl && `Run: ${linkText(record.runUrl)}`, record.incidentIssueUrl && `Incident issue: ${linkText(record.incidentIssueUrl)}`].filter(Boolean);
   const parts: string[] = [heading, `${facts.join(' · ')}.`];
-  // A verify that a later job's verify superseded is history (the timeline shows it), not a reason.
-  const failed = standingFailures(record.timeline);
   if (record.status === 'failed' || record.status === 'unverified') {
-    const why = failed.map((e) => `**${e.phase}${e.component ? ` (${inlineText(e.component)})` : ''} failed**: ${inlineText(e.detail)}`);
-    parts.push([...why, `**State now**: ${stateNow(record).map((s) => inlineText(s)).join('; ')}.`].join('  \n'));
+    parts.push([...whyFailed(record), `**State now**: ${stateNow(record).map((s) => inlineText(s)).join('; ')}.`].join('  \n'));
   }
   if (record.status === 'unverified') {
     parts.push('> [!CAUTION]\n> The rollback ran but the checks still fail: production is still broken. Act now; see the next steps below.');

@@ -67,4 +67,46 @@ describe('runDrill (library)', () => {
     expect(record.forwardMs).toBeGreaterThan(0);
     expect(record.components[0]).toMatchObject({ name: 'web', back: 'rolled-back', forward: 'promoted', original: { id: w.current.uid }, previous: { id: w.previous.uid } });
   });
+
+  it('does not claim the whole way back works when the database part of it was only planned', async () => {
+    const record = await runDrill(await request(), {}, memoryLog());
+    expect(record.status).toBe('passed');
+    expect(record.nextSteps[0]).toMatch(/^The way back of web works and took .* of its .* budget\. The database's was snapshotted and its down migrations checked, but they were not run or timed: the drill never changes staging's schema\.$/);
+  });
+});
+
+describe('runDrill (library): waits that cannot fit the budget', () => {
+  it('warns at readiness about a wait longer than its phase\'s budget: in an incident it alone could overrun the runbook', async () => {
+    const req = await request({ dryRun: true });
+    req.plan.components[0]!.timeoutSeconds = 600;
+    req.plan.verify!.deadlineSeconds = 300;
+    const record = await runDrill(req, {}, memoryLog());
+    expect(record.status).toBe('dry-run');
+    // A dry run is readiness only: its warnings are all it has to say, so they are next steps too.
+    expect(record.nextSteps.join('\n')).toContain("waits longer than their phase's budget");
+    const budget = record.readiness.find((r) => r.check === 'budget');
+    expect(budget).toMatchObject({
+      status: 'warning',
+      detail:
+        'waits longer than their phase\'s budget (budget-minutes 15): web timeout-seconds 600 s > app\'s 180 s; verify deadline-seconds 300 s > verify\'s 120 s. In an incident each alone could overrun the runbook: shorten them, or raise budget-minutes deliberately',
+    });
+  });
+
+  it('adds no budget row when every wait fits', async () => {
+    const record = await runDrill(await request({ dryRun: true }), {}, memoryLog());
+    expect(record.readiness.map((r) => r.check)).not.toContain('budget');
+  });
+});
+
+describe('runDrill (library): what a failed drill asks a person to do', () => {
+  it('says the deployment a rollback would go back to does not pass the checks', async () => {
+    await w.close();
+    w = await startDrillWorld({ unhealthy: 'previous' });
+    await writeDrillPlan(w);
+    const record = await runDrill(await request(), {}, memoryLog());
+    expect(record.failedPhase).toBe('verify-back');
+    expect(record.nextSteps).toContain(
+      `In an incident, rolling back would land on a deployment that fails the smoke checks (web: ${w.previous.uid}): fix what the failing checks say on it, or point the component's target at a deployment that passes, before you need it.`,
+    );
+  });
 });

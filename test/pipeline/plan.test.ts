@@ -86,6 +86,14 @@ incident:
     ]);
   });
 
+  it('refuses a database or verify key left empty, which would silently mean "none" where {} means "the defaults"', () => {
+    expect(problems('components:\n  web: { provider: vercel, project: shop }\ndatabase:\nverify:\n')).toEqual([
+      'line 3, database: is empty; give its fields (method, migrations-dir, …), write database: {} for every default, or remove the key',
+      'line 4, verify: is empty; give its fields (base-url, checks, …), write verify: {} for every default, or remove the key',
+    ]);
+    expect(parsePlanFile('database: {}\n').database).toMatchObject({ method: 'down-migrations', format: 'auto' });
+  });
+
   it('reads Fly, Railway, Render and Netlify components with their own keys and API defaults', () => {
     const plan = parsePlanFile(`components:
   edge: { provider: fly, app: hotdash, machines-api-url: "http://127.0.0.1:4280" }

@@ -5,6 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { memoryLog } from '../../src/core/log.js';
 import type { DrillRecord, DrillTrendRow } from '../../src/pipeline/drill.js';
 import { drillIssueMarker, parseResult, recordDrill, resultMarker } from '../../src/report/drill-issue.js';
+import { drillReportMarkdown } from '../../src/report/drill-summary.js';
 import { GITHUB_ACTIONS_BOT, startGitHubIssues, type FakeAuthor, type GitHubIssuesFake } from '../fakes/github-issues.js';
 
 const TOKEN = 'ghs_' + 'DrillIssueUnitToken0123456789abcdefAB';
@@ -47,6 +48,23 @@ beforeEach(async () => {
 });
 afterEach(async () => {
   await gh.close();
+});
+
+describe('drill report', () => {
+  it('marks a phase that ran over its budget in the phase table, as the rollback summary does', () => {
+    const r = record({
+      status: 'failed',
+      failedPhase: 'back',
+      failures: ['back took 200.0 s, over its budget of 180.0 s'],
+      timeline: [
+        { phase: 'readiness', started: '2026-12-01T06:17:00.000Z', 'duration-ms': 2_000, 'budget-ms': 30_000, status: 'ok', detail: 'ready' },
+        { phase: 'back', component: 'web', started: '2026-12-01T06:17:02.000Z', 'duration-ms': 200_000, 'budget-ms': 180_000, status: 'ok', detail: 'dpl_2 → dpl_1' },
+      ],
+    });
+    const md = drillReportMarkdown(r, []);
+    expect(md).toContain('| back | web | 3 min 20 s / 3 min 0 s | ok (over budget) |');
+    expect(md).toContain('| readiness |  | 2.0 s / 30.0 s | ok |');
+  });
 });
 
 describe('drill issue', () => {

@@ -27,7 +27,7 @@ describe('the incident issue body', () => {
     expect(body.startsWith(`${incidentMarker(fullRecord().incidentKey)}\n`)).toBe(true);
     expect(body).toContain('# Incident Post-Mortem: Rollback: Checkout returns 500 after deploy 4812 (production)');
     expect(body).toContain('**Date**: 2026-03-14');
-    expect(body).toContain('**Duration**: rollback 5 min 0 s of 15 min 0 s budget (within budget): the whole rollback, all of it in this job; impact 2026-03-14 08:58:00 UTC – 2026-03-14 09:31:53 UTC at most');
+    expect(body).toContain('**Duration**: rollback 5 min 0 s of 15 min 0 s budget (within budget): the whole rollback, all of it in this job; telling people afterwards (report, notify-end: off the critical path) took 400 ms more; impact 2026-03-14 08:58:00 UTC – 2026-03-14 09:31:53 UTC at most');
     expect(body).toContain('**Severity**: P0 (critical)');
     // Timeline rows: the bad deployment's creation, the rows a person fills, started, completed, verified.
     const timeline = body.slice(body.indexOf('## Timeline'), body.indexOf('## Root Cause'));
@@ -66,6 +66,25 @@ describe('the incident issue body', () => {
     const whole = '20 min 3 s of 15 min 0 s budget (over budget by 5 min 3 s): the whole rollback, from its first phase (09:26:53 UTC, in an earlier job) to the end of this job, every job and the waits between them included; this job took 3.0 s';
     expect(incidentBody(r)).toContain(`**Duration**: rollback ${whole}; impact`);
     expect(incidentComment(r)).toContain(`Total: ${whole}.`);
+  });
+
+  it('a re-run\'s comment on the open issue says why it failed and what a person must do now', () => {
+    const c = incidentComment(failedRecord());
+    expect(c).toContain('**snapshot failed**: pg\\_dump: error: connection to server failed: FATAL: too many connections');
+    expect(c).toContain('Next steps:\n\n1. Fix the database connection, then re-run with scope database: the app is already rolled back.');
+    const u = incidentComment(unverifiedRecord());
+    expect(u).toContain('**verify failed**: checkout still fails');
+    expect(u).toContain('1. Production is still broken: page the incident commander now.\n2. Check the payment provider status page.');
+    // A run that went well adds no failure line.
+    expect(incidentComment(fullRecord())).not.toMatch(/failed\*\*/);
+  });
+
+  it('marks a phase that ran over its budget in the issue\'s phase table', () => {
+    const r = fullRecord();
+    r.timeline = r.timeline.map((e) => (e.phase === 'verify' ? { ...e, 'duration-ms': 150_000 } : e));
+    const body = incidentBody(r);
+    expect(body).toContain('| 2 min 30 s / 2 min 0 s | ok (over budget) |');
+    expect(body).toContain('| 41.0 s / 3 min 0 s | ok |');
   });
 
   it('an unverified or failed run says so in the timeline instead of "verified stable"', () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { RollbackRecord } from '../../src/pipeline/record.js';
-import { codeSpan, inlineText, linkText } from '../../src/report/markdown.js';
+import { codeSpan, formatDuration, inlineText, linkText } from '../../src/report/markdown.js';
 import { ganttChart, mermaidName, rollbackSummaryMarkdown } from '../../src/report/rollback-summary.js';
 import { dryRunRecord, failedRecord, fullRecord, nothingToDoRecord, splitVerifyJobRecord, unverifiedRecord } from './records.js';
 
@@ -75,7 +75,7 @@ describe('the rollback job summary', () => {
     expect(timeline).toContain('| app | web | 09:26:57 UTC | 41.0 s | 3 min 0 s | ✅ ok |');
     expect(timeline).toContain('| environment | web | 09:28:54 UTC | 800 ms | 1 min 0 s | ⚠️ warning |');
     expect(timeline.split('\n').filter((l) => l.startsWith('| ') && !l.startsWith('| Phase') && !l.startsWith('| ---')).length).toBe(fullRecord().timeline.length);
-    expect(timeline).toContain('**Total: 5 min 0 s of 15 min 0 s budget (within budget): the whole rollback, all of it in this job.**');
+    expect(timeline).toContain('**Total: 5 min 0 s of 15 min 0 s budget (within budget): the whole rollback, all of it in this job; telling people afterwards (report, notify-end: off the critical path) took 400 ms more.**');
 
     const components = section(md, 'Components: from and to');
     for (const text of ['<https://shop-bad4812.vercel.app/>', '<https://shop-good4790.vercel.app/>', '`c0ffee1234567890c0ffee1234567890c0ffee12`', '`beefcafe00112233445566778899aabbccddeeff`', '`deploy 77`']) {
@@ -101,6 +101,27 @@ describe('the rollback job summary', () => {
     expect(section(md, 'Timeline')).toContain(
       '**Total: 20 min 3 s of 15 min 0 s budget (over budget by 5 min 3 s): the whole rollback, from its first phase (09:26:53 UTC, in an earlier job) to the end of this job, every job and the waits between them included; this job took 3.0 s.**',
     );
+  });
+
+  it('holds only the critical path against the budget: report and notify-end, off it, are shown apart', () => {
+    // The rollback's own phases end at 14 min 40 s; a slow GitHub takes 60 s to accept the incident issue.
+    const r = fullRecord();
+    const t0 = Date.parse(r.startedAt);
+    r.timeline = [...r.timeline.filter((e) => e.phase !== 'report'), { phase: 'report', started: new Date(t0 + 880_000).toISOString(), 'duration-ms': 60_000, 'budget-ms': 30_000, status: 'ok', detail: 'incident recorded' }];
+    r.finishedAt = new Date(t0 + 940_000).toISOString();
+    r.durationMs = 940_000;
+    expect(section(rollbackSummaryMarkdown(r), 'Timeline')).toContain(
+      '**Total: 14 min 40 s of 15 min 0 s budget (within budget): the whole rollback, all of it in this job; telling people afterwards (report, notify-end: off the critical path) took 1 min 0 s more.**',
+    );
+  });
+
+  it('writes durations just under a minute or an hour as the next whole unit, never "60 s"', () => {
+    expect(formatDuration(119_600)).toBe('2 min 0 s');
+    expect(formatDuration(59_960)).toBe('1 min 0 s');
+    expect(formatDuration(59_940)).toBe('59.9 s');
+    expect(formatDuration(3_599_700)).toBe('60 min 0 s');
+    expect(formatDuration(61_400)).toBe('1 min 1 s');
+    expect(formatDuration(999)).toBe('999 ms');
   });
 
   it('lists a failed verify that a later job superseded as history, not as why it failed', () => {
