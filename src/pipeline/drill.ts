@@ -203,7 +203,7 @@ export async function runDrill(request: DrillRequest, deps: DrillDeps, log: Log)
   } else {
     const st = timeline.start('snapshot');
     try {
-      const snap = await takeSnapshot(wholeDatabaseSnapshot(request.database, { outputDir: request.snapshotDir, outputDirInput: 'RUNNER_TEMP', label: 'drill', tools: request.tools }), log);
+      const snap = await takeSnapshot({ ...wholeDatabaseSnapshot(request.database, { outputDir: request.snapshotDir, outputDirInput: 'RUNNER_TEMP', label: 'drill', tools: request.tools }), signal: request.signal }, log);
       record.snapshot = { path: snap.path, sha256: snap.sha256, sizeBytes: snap.sizeBytes };
       finished(st.end('ok', `verified snapshot of ${describeTarget(request.database)}, ${snap.sizeBytes} bytes, read back in full`));
     } catch (err) {
