@@ -21383,7 +21383,9 @@ function clip(text, max) {
 }
 /**
  * Every string inside a JSON-like value redacted, before it is serialised: escaping (JSON's \",
- * XML's &quot;, a Markdown \|) would otherwise turn a secret into a form the redactor does not know.
+ * XML's &quot;, a Markdown \|, the `_`, `#`, `&` a password may hold) would otherwise turn a secret
+ * into a form the redactor does not know. The one way for every report, record and message sent
+ * out; only plain objects and arrays are walked, so anything else (a Date) stays whole.
  */
 function redactDeep(value, redact) {
     if (typeof value === 'string')
@@ -21543,6 +21545,75 @@ function parseTime(raw, name) {
     return d;
 }
 
+;// CONCATENATED MODULE: ./.build/core/stop-signals.js
+/**
+ * SIGTERM and SIGINT while work that must wind down runs (an action's step, the CLI's database
+ * commands, the sandbox). Node's default is to exit at once (143, 130): child processes and
+ * temporary files left behind, and nobody told whether the database changed. Instead:
+ *
+ * - the first signal aborts `signal`, which the work listens to (it stops feeding its programs,
+ *   ends them, and knows what it had done), calls `onFirst`, and starts a wait of `graceMs`;
+ * - a second signal ends that wait at once: the caller stops waiting for the work and does what it
+ *   does when the wait runs out (reports that the work's state is not known, or cleans up);
+ * - every later signal is ignored: the handlers stay installed until `dispose()`, so no signal ever
+ *   reaches Node's default kill while the caller still reports or cleans up. (With
+ *   `process.once`, the second Ctrl-C would find no handler and kill the process mid-cleanup.)
+ */
+
+function stop_signals_stopOnSignals(opts) {
+    const controller = new AbortController();
+    let received;
+    let timer;
+    let giveUp = () => undefined;
+    const expired = new Promise((resolve) => (giveUp = () => resolve('expired')));
+    const onSignal = (name) => {
+        if (received)
+            return giveUp();
+        received = name;
+        opts.onFirst?.(name);
+        controller.abort(new Error(`stopped by ${name}`));
+        timer = setTimeout(giveUp, opts.graceMs);
+    };
+    process.on('SIGTERM', onSignal);
+    process.on('SIGINT', onSignal);
+    return {
+        signal: controller.signal,
+        received: () => received,
+        expired,
+        settle(work) {
+            const ran = work.then((value) => ({ ok: true, value }), (err) => ({ ok: false, err }));
+            return Promise.race([ran, expired]);
+        },
+        dispose() {
+            clearTimeout(timer);
+            process.off('SIGTERM', onSignal);
+            process.off('SIGINT', onSignal);
+        },
+    };
+}
+/** Stopped work that did not end within the grace time: what it had changed is not known, so no detail may claim it. */
+class StopOutlasted extends errors/* RollbackKitError */.dp {
+}
+/**
+ * What a stopped piece of work (`what`: the action or command) failed with, given how it settled:
+ * its own error said to be a stop (what it knew, committed or not, is in its words); that its state
+ * is not known when it did not end within the grace time; or that it was done when the stop came.
+ * Undefined when no signal came.
+ */
+function stop_signals_stoppedFailure(what, signal, settled, graceMs) {
+    if (!signal)
+        return undefined;
+    if (settled === 'expired') {
+        return new StopOutlasted(`${what} was stopped by ${signal} and its work did not end within ${graceMs / 1000} s: what it had changed by then is not known.`, 'Check the state of what it works on (its log above says how far it got) before running it again.');
+    }
+    if (settled.ok)
+        return new errors/* RollbackKitError */.dp(`${what} was stopped by ${signal} as its work ended: that work was done, and what it reports above stands.`);
+    const err = settled.err;
+    const hint = err instanceof errors/* RollbackKitError */.dp ? err.hint : undefined;
+    const message = err instanceof errors/* RollbackKitError */.dp ? err.message : (0,errors/* errorLine */.BP)(err);
+    return new errors/* RollbackKitError */.dp(`${what} was stopped by ${signal}: ${message}`, hint);
+}
+
 ;// CONCATENATED MODULE: ./.build/report/failure-summary.js
 /** What every failed step leaves in its job summary: the heading, the error line, then the action's own details. */
 
@@ -21580,6 +21651,7 @@ async function write_summary_writeSummary(markdown, log) {
  * outputs, and one failure path: the summary's failure heading, one clear `::error::` line and a
  * non-zero exit.
  */
+
 
 
 
@@ -21646,67 +21718,30 @@ function setOutputs(outputs) {
  */
 const STOP_GRACE_MS = 5_000;
 /**
- * SIGTERM and SIGINT while an action runs. Node's default is to exit at once (143, 130): no
- * `::error::`, no summary, child processes and temporary files left behind, and nobody told whether
- * the database changed. Instead the first signal aborts `signal`, which the action's work listens to
- * (it stops feeding its programs and ends them, and knows what it had done), and the step waits for
- * that work to end, at most STOP_GRACE_MS; a second signal stops the wait at once.
- */
-function stopOnSignals(log) {
-    const controller = new AbortController();
-    let received;
-    let giveUp = () => undefined;
-    const expired = new Promise((resolve) => (giveUp = () => resolve('expired')));
-    const onSignal = (name) => {
-        if (received)
-            return giveUp();
-        received = name;
-        log.info(`Received ${name}: stopping; waiting up to ${STOP_GRACE_MS / 1000} s for the work under way to end …`);
-        controller.abort(new Error(`stopped by ${name}`));
-        setTimeout(giveUp, STOP_GRACE_MS).unref();
-    };
-    process.on('SIGTERM', onSignal);
-    process.on('SIGINT', onSignal);
-    return {
-        signal: controller.signal,
-        received: () => received,
-        expired,
-        dispose() {
-            process.off('SIGTERM', onSignal);
-            process.off('SIGINT', onSignal);
-        },
-    };
-}
-/**
  * Runs an action body; every action fails the same way. The job summary gets "### <action>:
  * failed", the redacted error line and the action's own details; the log gets one redacted
  * `::error::` line. Unexpected errors keep their stack in the debug log so a bug report has it
- * without frightening the reader. A step stopped by SIGTERM or SIGINT fails the same way, saying
- * so, with what the action knew of its own state (its error), and exits non-zero.
+ * without frightening the reader. A step stopped by SIGTERM or SIGINT (stop-signals.ts: the body's
+ * `signal` is aborted, the step waits up to STOP_GRACE_MS, a second signal ends the wait) fails the
+ * same way, saying so, with what the action knew of its own state (its error), and exits non-zero.
  */
 async function runAction(action, body, details) {
     const log = actionLog();
-    const stop = stopOnSignals(log);
+    const stop = stopOnSignals({
+        graceMs: STOP_GRACE_MS,
+        onFirst: (name) => log.info(`Received ${name}: stopping; waiting up to ${STOP_GRACE_MS / 1000} s for the work under way to end …`),
+    });
     try {
-        const ran = body(log, stop.signal).then(() => ({ ok: true }), (err) => ({ ok: false, err }));
-        const outcome = await Promise.race([ran, stop.expired]);
-        const signal = stop.received();
-        let failure;
-        if (outcome === 'expired') {
-            failure = new RollbackKitError(`${action} was stopped by ${signal} and its work did not end within ${STOP_GRACE_MS / 1000} s: what it had changed by then is not known.`, 'Check the state of what it works on (its log above says how far it got) before running it again.');
-        }
-        else if (!outcome.ok) {
-            failure = signal ? stoppedError(action, signal, outcome.err) : outcome.err;
-        }
-        else if (signal) {
-            failure = new RollbackKitError(`${action} was stopped by ${signal} as its work ended: that work was done, and what it reports above stands.`);
-        }
+        const outcome = await stop.settle(body(log, stop.signal));
+        // The body's own error, which its details read (a stop only rewords it); none when it outlasted the grace time.
+        const own = outcome !== 'expired' && !outcome.ok ? outcome.err : undefined;
+        const failure = stoppedFailure(action, stop.received(), outcome, STOP_GRACE_MS) ?? own;
         if (failure === undefined)
             return;
         const err = failure;
-        if (!(err instanceof RollbackKitError) && err instanceof Error && err.stack)
-            log.debug(err.stack);
-        await writeSummary(failureSummary(action, err, log, await failureDetails(details, err, log)), log);
+        if (!(own instanceof RollbackKitError) && own instanceof Error && own.stack)
+            log.debug(own.stack);
+        await writeSummary(failureSummary(action, err, log, await failureDetails(details, own ?? err, log)), log);
         output.fail(log.redact(errorLine(err)));
     }
     finally {
@@ -21716,12 +21751,6 @@ async function runAction(action, body, details) {
         if (stop.received())
             process.exit(process.exitCode || 1);
     }
-}
-/** The action's own error, said to be a stop: what it knew (committed or not) is in its words. */
-function stoppedError(action, signal, err) {
-    const hint = err instanceof RollbackKitError ? err.hint : undefined;
-    const message = err instanceof RollbackKitError ? err.message : errorLine(err);
-    return new RollbackKitError(`${action} was stopped by ${signal}: ${message}`, hint);
 }
 /** The action's details, or none: a failure while describing the failure must not hide the failure. */
 async function failureDetails(details, err, log) {
@@ -22526,8 +22555,11 @@ async function session_open(target, config) {
  * land before the end (a commit, a lock released) is awaited before this is called.
  */
 function closeSession(session) {
-    session.end().catch(() => undefined);
+    const ended = session.end().catch(() => undefined);
     session.connection?.stream?.unref?.();
+    // Resolves once the server has closed its side, its backend gone: for a caller that must stay
+    // within a connection limit before it opens another (restore-db's lock watcher).
+    return ended;
 }
 /** Runs `fn` with a session and always closes it. */
 async function withSession(target, fn, opts = {}) {
@@ -22618,6 +22650,10 @@ function isLockTimeout(codeOrText) {
     // pg_dump waits for its table locks under statement_timeout (--lock-wait-timeout), the others under lock_timeout.
     return codeOrText === '55P03' || /lock timeout|could not obtain lock on|statement timeout[\s\S]*Query was: LOCK TABLE/i.test(codeOrText);
 }
+/** A watch that watches nothing: for a watcher that could not connect, or was not needed after all. */
+function notWatching() {
+    return { watching: false, cancelWaitsAfter: () => undefined, cancelled: () => false, stop: async () => [] };
+}
 /**
  * Watches, from its own connection, for sessions that block any session named `applicationName`.
  * A watcher that cannot connect watches nothing: the lock timeout still bounds the wait.
@@ -22629,7 +22665,7 @@ async function watchBlockers(target, applicationName, log, opts = {}) {
     }
     catch (err) {
         log.debug(`Not watching for blocking sessions: ${err.message}`);
-        return { watching: false, cancelWaitsAfter: () => undefined, cancelled: () => false, stop: async () => [] };
+        return notWatching();
     }
     let last = [];
     let polling = Promise.resolve();
@@ -22708,13 +22744,22 @@ function describeBlockers(blockers, log) {
     })
         .join('; ');
 }
+const SNAPSHOT_CYCLE = { held: 'this snapshot', waited: 'the snapshot (pg_dump)', letGo: 'The snapshot' };
+/** A wait that went both ways, ended by ending our sessions: the sessions that waited for us. */
+class LockCycleError extends errors/* RollbackKitError */.dp {
+    blockers;
+    constructor(message, hint, blockers) {
+        super(message, hint);
+        this.blockers = blockers;
+    }
+}
 /**
  * The error for a wait that went both ways (WatchOptions.onCycle): a session asked for a table we
  * held, and ours queued behind it. Ours were ended at once, so that session went ahead.
  */
-function lockCycleError(what, blockers, state, log) {
+function lockCycleError(what, blockers, state, log, ours = SNAPSHOT_CYCLE) {
     const who = `${blockers.length > 1 ? 'sessions' : 'session'} ${describeBlockers(blockers, log)}`;
-    return new errors/* RollbackKitError */.dp(`${what} stopped: ${who} asked for a table this snapshot had locked, and the snapshot (pg_dump) then had to wait behind it: each waited for the other, and every query on that table waited behind both. The snapshot let go at once, so that session went ahead.`, `${state} Run again once it has finished (a migration or other schema change running now).`);
+    return new LockCycleError(`${what} stopped: ${who} asked for a table ${ours.held} had locked, and ${ours.waited} then had to wait behind it: each waited for the other, and every query on that table waited behind both. ${ours.letGo} let go at once, so that session went ahead.`, `${state} Run again once it has finished (a migration or other schema change running now).`, blockers);
 }
 /** The error for a lock that was not granted in time: who holds it, what was (not) changed, what to do. */
 function lockTimeoutError(what, seconds, blockers, state, log) {
@@ -22775,6 +22820,8 @@ function readRestoreRequest(inputs, databaseUrl, ctx, log) {
 
 // EXTERNAL MODULE: external "node:stream"
 var external_node_stream_ = __nccwpck_require__(7075);
+;// CONCATENATED MODULE: external "node:timers/promises"
+const promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:timers/promises");
 // EXTERNAL MODULE: ./.build/core/process.js
 var core_process = __nccwpck_require__(5713);
 ;// CONCATENATED MODULE: ./.build/db/catalog.js
@@ -23031,136 +23078,7 @@ async function resolveTablesStrict(session, patterns, input) {
 // EXTERNAL MODULE: ./.build/db/pg-tools.js
 var pg_tools = __nccwpck_require__(1934);
 ;// CONCATENATED MODULE: external "node:stream/promises"
-const promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:stream/promises");
-// EXTERNAL MODULE: external "node:fs/promises"
-var promises_ = __nccwpck_require__(1455);
-;// CONCATENATED MODULE: ./.build/db/restore-data.js
-/**
- * The snapshot's rows, straight from pg_restore into psql. Nearly all of an archive's script is COPY
- * data, which restore-db's script reader (restore-script.ts) passes on as it came: reading every
- * byte in Node only to write it on again costs CPU the server and pg_restore need. So an archive's
- * script is read in two parts: everything but the data, through the reader as before, and the data
- * (its TABLE DATA and SEQUENCE SET entries), which pg_restore writes into a FIFO that psql reads
- * with `\i` at the point where pg_restore would have written it, in the same session and transaction.
- */
-
-
-
-
-
-/** One line of `pg_restore --list`: `3356; 0 16399 TABLE DATA public events postgres`. */
-const ENTRY = /^(\d+); (\d+) (\d+) (.*)$/;
-/** The entries pg_restore --section=data restores, other than large objects (see splitArchive). */
-const isData = (tableOid, rest) => tableOid === 0 && (rest.startsWith('TABLE DATA ') || rest.startsWith('SEQUENCE SET '));
-/**
- * Entries pg_restore writes after its main pass (its _tocEntryRestorePass): privileges, then event
- * triggers, their comments and materialized views' data. The main pass writes the data where the
- * table of contents has it, before all of these.
- */
-function laterPass(rest) {
-    return /^(ACL|ACL LANGUAGE|DEFAULT ACL|EVENT TRIGGER|MATERIALIZED VIEW DATA) /.test(rest) || /^COMMENT \S+ EVENT TRIGGER /.test(rest);
-}
-/**
- * The archive's table of contents (`pg_restore --list`) split into the data and the rest, or
- * undefined when it cannot be split safely and the script must be read whole: large objects (whose
- * data pg_restore writes as function calls, in transactions of their own without
- * --single-transaction), no data at all, or a listing this does not read exactly (a line it does
- * not know, an entry listed twice).
- */
-function splitArchive(listing) {
-    const parts = { rest: [], data: [], before: new Set() };
-    const seen = new Set();
-    let dataSeen = false;
-    for (const line of listing.split('\n')) {
-        if (line === '' || line.startsWith(';'))
-            continue;
-        const m = ENTRY.exec(line);
-        if (!m)
-            return undefined;
-        const id = Number(m[1]);
-        const rest = m[4];
-        if (seen.has(id))
-            return undefined;
-        seen.add(id);
-        if (/^(BLOB|BLOBS|LARGE OBJECT|LARGE OBJECTS)( |$)/.test(rest))
-            return undefined;
-        if (isData(Number(m[2]), rest)) {
-            parts.data.push(id);
-            dataSeen = true;
-            continue;
-        }
-        parts.rest.push(id);
-        if (!dataSeen && !laterPass(rest))
-            parts.before.add(id);
-    }
-    return parts.data.length ? parts : undefined;
-}
-/** A `pg_restore -L` list of these entries, in this order. */
-const restoreList = (ids) => ids.map((id) => `${id};\n`).join('');
-/** A path psql reads as one argument of `\i` without quoting rules of its own. */
-const plainPath = (path) => /^[A-Za-z0-9/_.-]+$/.test(path);
-/** pg_restore --verbose's header of each entry it writes: `-- TOC entry 3356 (class 0 OID 16399)`. */
-function tocEntryId(line) {
-    const m = /^-- TOC entry (\d+) \(class \d+ OID \d+\)$/.exec(line);
-    return m ? Number(m[1]) : undefined;
-}
-/**
- * Makes the FIFO and the two lists in a directory of its own, or returns undefined when the script
- * must be read whole (see splitArchive), or when this system cannot make a FIFO.
- */
-async function prepareDataPath(pgRestore, archive) {
-    const listed = await (0,core_process/* runProcess */.R)(pgRestore, ['--list', archive]);
-    const parts = listed.code === 0 ? splitArchive(listed.stdout) : undefined;
-    if (!parts)
-        return undefined;
-    const dir = await (0,promises_.mkdtemp)((0,external_node_path_.join)((0,external_node_os_namespaceObject.tmpdir)(), 'rk-restore-'));
-    // Also when the process exits before the restore removes it (a stopped step that could not wait).
-    const atExit = () => (0,external_node_fs_.rmSync)(dir, { recursive: true, force: true });
-    process.once('exit', atExit);
-    const remove = async () => {
-        process.off('exit', atExit);
-        await (0,promises_.rm)(dir, { recursive: true, force: true });
-    };
-    const fifo = (0,external_node_path_.join)(dir, 'data');
-    try {
-        if (!plainPath(fifo) || (await (0,core_process/* runProcess */.R)('mkfifo', ['-m', '600', fifo]).catch(() => undefined))?.code !== 0) {
-            await remove();
-            return undefined;
-        }
-        const restList = (0,external_node_path_.join)(dir, 'rest.list');
-        const dataList = (0,external_node_path_.join)(dir, 'data.list');
-        await (0,promises_.writeFile)(restList, restoreList(parts.rest));
-        await (0,promises_.writeFile)(dataList, restoreList(parts.data));
-        return { fifo, restList, dataList, before: parts.before, remove };
-    }
-    catch (err) {
-        await remove();
-        throw err;
-    }
-}
-/** pg_restore --verbose's stderr without its progress lines (`pg_restore: creating TABLE …`). */
-function verboseErrors() {
-    let kept = '';
-    let partial = '';
-    const keep = (line) => {
-        if (!/^pg_restore: (creating|dropping|processing|executing|setting|connecting|disabling|enabling|implied) /.test(line) && kept.length < 64 * 1024)
-            kept += `${line}\n`;
-    };
-    return {
-        add: (chunk) => {
-            const lines = (partial + chunk).split('\n');
-            partial = lines.pop();
-            lines.forEach(keep);
-        },
-        text: () => {
-            if (partial)
-                keep(partial);
-            partial = '';
-            return kept;
-        },
-    };
-}
-
+const external_node_stream_promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:stream/promises");
 ;// CONCATENATED MODULE: ./.build/db/sql-lexer.js
 /**
  * Where PostgreSQL statements end, read in pieces: a `;` ends one only in code, not inside a string
@@ -23572,6 +23490,360 @@ function parseBool(value) {
     return undefined;
 }
 
+;// CONCATENATED MODULE: ./.build/db/restore-discarded.js
+/**
+ * What an in-place restore throws away on the tables it replaces: columns, indexes, constraints,
+ * triggers, policies and rules added to a snapshot table since the snapshot was taken go with its
+ * DROP TABLE, and the snapshot's CREATE TABLE does not bring them back. They are found while the
+ * restore is planned, before anything is changed, by comparing the catalogue with the snapshot's
+ * schema script: its `CREATE TABLE` statements (each table's own columns, and the constraints
+ * written inside them) and its table-of-contents headers (`-- Name: orders orders_pkey; Type:
+ * CONSTRAINT`). Each is listed with what the engineer needs to create it again.
+ */
+
+
+
+/** The statements whose shape is read (SnapshotTableShape). */
+const CREATE_TABLE_PREFIXES = ['CREATE TABLE ', 'CREATE UNLOGGED TABLE ', 'CREATE FOREIGN TABLE '];
+/** Table-of-contents types of what pg_dump writes on its own for a table, named `<table> <name>` (an index: `<name>`). */
+const TABLE_OBJECT_TYPES = new Set(['INDEX', 'CONSTRAINT', 'FK CONSTRAINT', 'CHECK CONSTRAINT', 'TRIGGER', 'POLICY', 'RULE']);
+/** An identifier at `at`, as pg_dump writes one (quoted with `""` for a quote, or plain), and where it ends. */
+function readIdent(s, at) {
+    if (s[at] !== '"') {
+        const m = /^[^\s."(),;]+/.exec(s.slice(at));
+        return m ? [m[0], at + m[0].length] : undefined;
+    }
+    let out = '';
+    for (let i = at + 1; i < s.length; i++) {
+        if (s[i] !== '"')
+            out += s[i];
+        else if (s[i + 1] === '"')
+            out += s[i++];
+        else
+            return [out, i + 1];
+    }
+    return undefined;
+}
+/**
+ * The parts of a parenthesised list starting at `open` (its `(`), split at its own commas, read with
+ * the SQL lexer: commas and parentheses inside strings, quoted names, dollar-quoted bodies and
+ * comments are the parts' own, as are those in nested parentheses. Undefined when the list does not
+ * end. pg_dump writes its scripts with standard_conforming_strings on (it sets it at their top).
+ */
+function listParts(s, open) {
+    const code = blankSql({ text: s, standardConformingStrings: true }, { quoted: true });
+    const parts = [];
+    let depth = 0;
+    let from = open + 1;
+    for (let i = open; i < code.length; i++) {
+        const c = code[i];
+        if (c === '(')
+            depth++;
+        else if (c === ')' && --depth === 0) {
+            parts.push(s.slice(from, i));
+            return parts.map((p) => p.trim()).filter(Boolean);
+        }
+        else if (c === ',' && depth === 1) {
+            parts.push(s.slice(from, i));
+            from = i + 1;
+        }
+    }
+    return undefined;
+}
+/**
+ * A pg_dump `CREATE TABLE` statement's table, own columns and inline constraints; undefined for one
+ * it does not write that way (then nothing is said about that table's columns).
+ */
+function parseCreateTable(statement) {
+    const prefix = CREATE_TABLE_PREFIXES.find((p) => statement.startsWith(p));
+    if (!prefix)
+        return undefined;
+    const schema = readIdent(statement, prefix.length);
+    if (!schema || statement[schema[1]] !== '.')
+        return undefined;
+    const name = readIdent(statement, schema[1] + 1);
+    if (!name)
+        return undefined;
+    let at = name[1];
+    while (/\s/.test(statement[at] ?? ''))
+        at++;
+    const typed = statement.startsWith('OF ', at);
+    if (typed) {
+        at = statement.indexOf('(', at);
+        if (at < 0)
+            return { schema: schema[0], name: name[0], columns: null, constraints: [] };
+    }
+    if (statement[at] !== '(')
+        return undefined;
+    const parts = listParts(statement, at);
+    if (!parts)
+        return undefined;
+    const columns = [];
+    const constraints = [];
+    for (const part of parts) {
+        const constraint = /^CONSTRAINT\s+/.exec(part);
+        const ident = readIdent(part, constraint ? constraint[0].length : 0);
+        if (!ident)
+            return undefined;
+        (constraint ? constraints : columns).push(ident[0]);
+    }
+    return { schema: schema[0], name: name[0], columns: typed ? null : columns, constraints };
+}
+/**
+ * Tables up to this size (all their partitions or inheritance children together) have their
+ * discarded columns' values counted while the restore is planned: one scan, a fraction of a second.
+ */
+const COUNT_BYTES_LIMIT = 64 * 1024 * 1024;
+/**
+ * What the restore drops with the relations `dropped` (oids) that the snapshot does not create
+ * again: columns a table has of its own that its CREATE TABLE does not list (typed tables and tables
+ * whose statement was not read are left out rather than guessed at, and so are the check
+ * constraints of the latter, which may be written inside it), and indexes, constraints,
+ * triggers, policies and rules that no header of the snapshot and no constraint inside its CREATE
+ * TABLE names. What goes along with another object is left out: an index behind a constraint, a
+ * partition's copy of its parent's index, constraint or trigger, the triggers of a foreign key.
+ * Read with the empty search_path planRestore sets, so every name is schema-qualified.
+ */
+async function discardedBy(session, shapes, headers, dropped) {
+    if (!dropped.length)
+        return [];
+    const listed = shapes.filter((t) => t.columns !== null);
+    const columns = listed.flatMap((t) => t.columns.map((c) => [t.schema, t.name, c]));
+    // A name's line break is a space in a header: the constraints inside a CREATE TABLE are named as headers name them.
+    const oneLine = (s) => s.replace(/[\r\n]/g, ' ');
+    const inline = shapes.flatMap((t) => t.constraints.map((c) => ({ type: 'CONSTRAINT', schema: t.schema, name: oneLine(`${t.name} ${c}`) })));
+    const toc = [...headers, ...inline];
+    const { rows } = await session.query(`WITH listed AS (SELECT * FROM unnest($1::text[], $2::text[]) AS t(schema, name)),
+          parsed AS (SELECT * FROM unnest($10::text[], $11::text[]) AS t(schema, name)),
+          cols AS (SELECT * FROM unnest($3::text[], $4::text[], $5::text[]) AS c(schema, name, col)),
+          toc AS (SELECT * FROM unnest($6::text[], $7::text[], $8::text[]) AS h(type, schema, name)),
+          dropped AS (
+            SELECT c.oid, c.relname, n.nspname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = ANY($9::oid[])
+          ),
+          found AS (
+            SELECT d.oid, 0 AS kind_order, 'column' AS kind, a.attname::text AS name, format_type(a.atttypid, a.atttypmod) AS detail, a.attnum AS pos
+              FROM dropped d JOIN listed l ON l.schema = d.nspname AND l.name = d.relname
+              JOIN pg_attribute a ON a.attrelid = d.oid AND a.attnum > 0 AND NOT a.attisdropped AND a.attislocal
+             WHERE NOT EXISTS (SELECT 1 FROM cols WHERE cols.schema = d.nspname AND cols.name = d.relname AND cols.col = a.attname)
+            UNION ALL
+            SELECT d.oid, 1, 'index', i.relname::text, pg_get_indexdef(x.indexrelid) || ';', 0
+              FROM dropped d JOIN pg_index x ON x.indrelid = d.oid JOIN pg_class i ON i.oid = x.indexrelid
+             WHERE NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = x.indexrelid AND k.conrelid = d.oid AND k.contype IN ('p', 'u', 'x'))
+               AND NOT EXISTS (SELECT 1 FROM pg_inherits h WHERE h.inhrelid = x.indexrelid)
+               AND NOT EXISTS (SELECT 1 FROM toc WHERE toc.type = 'INDEX' AND toc.schema = d.nspname AND toc.name = translate(i.relname, E'\\n\\r', '  '))
+            UNION ALL
+            SELECT d.oid, 2, 'constraint', k.conname::text, format('ALTER TABLE %s ADD CONSTRAINT %I %s;', d.oid::regclass, k.conname, pg_get_constraintdef(k.oid)), 0
+              FROM dropped d JOIN pg_constraint k ON k.conrelid = d.oid
+             WHERE k.contype IN ('p', 'u', 'x', 'c', 'f') AND k.conislocal AND k.conparentid = 0
+               -- A check constraint may be written inside the CREATE TABLE: named only when that was read.
+               AND (k.contype <> 'c' OR EXISTS (SELECT 1 FROM parsed WHERE parsed.schema = d.nspname AND parsed.name = d.relname))
+               AND NOT EXISTS (SELECT 1 FROM toc WHERE toc.type IN ('CONSTRAINT', 'FK CONSTRAINT', 'CHECK CONSTRAINT') AND toc.schema = d.nspname
+                                 AND toc.name = translate(d.relname || ' ' || k.conname, E'\\n\\r', '  '))
+            UNION ALL
+            SELECT d.oid, 3, 'trigger', g.tgname::text, pg_get_triggerdef(g.oid) || ';', 0
+              FROM dropped d JOIN pg_trigger g ON g.tgrelid = d.oid
+             WHERE NOT g.tgisinternal
+               -- A partition's clone of its parent's trigger goes and comes back with the parent's.
+               AND NOT EXISTS (SELECT 1 FROM pg_depend p WHERE p.classid = 'pg_trigger'::regclass AND p.objid = g.oid AND p.deptype IN ('P', 'S'))
+               AND NOT EXISTS (SELECT 1 FROM toc WHERE toc.type = 'TRIGGER' AND toc.schema = d.nspname AND toc.name = translate(d.relname || ' ' || g.tgname, E'\\n\\r', '  '))
+            UNION ALL
+            SELECT d.oid, 4, 'policy', p.polname::text,
+                   format('CREATE POLICY %I ON %s AS %s FOR %s TO %s%s%s;', p.polname, d.oid::regclass,
+                          CASE WHEN p.polpermissive THEN 'PERMISSIVE' ELSE 'RESTRICTIVE' END,
+                          CASE p.polcmd WHEN 'r' THEN 'SELECT' WHEN 'a' THEN 'INSERT' WHEN 'w' THEN 'UPDATE' WHEN 'd' THEN 'DELETE' ELSE 'ALL' END,
+                          CASE WHEN p.polroles = '{0}' THEN 'PUBLIC'
+                               ELSE (SELECT string_agg(quote_ident(r.rolname), ', ' ORDER BY r.rolname) FROM pg_roles r WHERE r.oid = ANY(p.polroles)) END,
+                          ' USING (' || pg_get_expr(p.polqual, p.polrelid) || ')', ' WITH CHECK (' || pg_get_expr(p.polwithcheck, p.polrelid) || ')'), 0
+              FROM dropped d JOIN pg_policy p ON p.polrelid = d.oid
+             WHERE NOT EXISTS (SELECT 1 FROM toc WHERE toc.type = 'POLICY' AND toc.schema = d.nspname AND toc.name = translate(d.relname || ' ' || p.polname, E'\\n\\r', '  '))
+            UNION ALL
+            SELECT d.oid, 5, 'rule', r.rulename::text, pg_get_ruledef(r.oid), 0
+              FROM dropped d JOIN pg_rewrite r ON r.ev_class = d.oid
+             WHERE r.rulename <> '_RETURN'
+               AND NOT EXISTS (SELECT 1 FROM toc WHERE toc.type = 'RULE' AND toc.schema = d.nspname AND toc.name = translate(d.relname || ' ' || r.rulename, E'\\n\\r', '  '))
+          )
+     SELECT f.oid::regclass::text AS table, f.oid::int AS oid, f.kind, f.name, f.detail FROM found f ORDER BY 1, f.kind_order, f.pos, f.name`, [
+        listed.map((t) => t.schema),
+        listed.map((t) => t.name),
+        columns.map((c) => c[0]),
+        columns.map((c) => c[1]),
+        columns.map((c) => c[2]),
+        toc.map((h) => h.type),
+        toc.map((h) => h.schema),
+        toc.map((h) => h.name),
+        dropped,
+        shapes.map((t) => t.schema),
+        shapes.map((t) => t.name),
+    ]);
+    const byTable = new Map();
+    for (const r of rows) {
+        let t = byTable.get(r.table);
+        if (!t)
+            byTable.set(r.table, (t = { table: r.table, oid: r.oid, columns: [], objects: [] }));
+        if (r.kind === 'column')
+            t.columns.push({ name: r.name, type: r.detail, nonNull: null });
+        else
+            t.objects.push({ kind: r.kind, name: r.name, definition: r.detail });
+    }
+    for (const t of byTable.values())
+        if (t.columns.length)
+            await countValues(session, t);
+    return [...byTable.values()].map(({ oid: _oid, ...t }) => t);
+}
+/**
+ * Counts the values the discarded columns hold, in one scan, when the table and everything under
+ * it is at most COUNT_BYTES_LIMIT; a count that cannot be made (a lock, row security) is left out.
+ */
+async function countValues(session, t) {
+    try {
+        const { rows } = await session.query(`WITH RECURSIVE tree(oid) AS (SELECT $1::oid UNION SELECT h.inhrelid FROM pg_inherits h JOIN tree ON h.inhparent = tree.oid)
+       SELECT coalesce(sum(pg_relation_size(oid)), 0)::text AS bytes FROM tree`, [t.oid]);
+        if (Number(rows[0].bytes) > COUNT_BYTES_LIMIT)
+            return;
+        const { rows: counted } = await session.query(`SELECT ${t.columns.map((c, i) => `count(${quoteIdent(c.name)})::text AS c${i}`).join(', ')} FROM ${t.table}`);
+        t.columns.forEach((c, i) => (c.nonNull = Number(counted[0][`c${i}`])));
+    }
+    catch (err) {
+        // The connection is gone: the planning fails as any of its queries would.
+        if (err instanceof QueryDeadlineExceeded)
+            throw err;
+    }
+}
+/** `note (text, 40 non-null value(s))`: a discarded column as the log and the summary name it. */
+function describeColumn(c) {
+    const values = c.nonNull === null ? 'values not counted' : `${c.nonNull} non-null value(s)`;
+    return `${c.name} (${c.type}, ${values})`;
+}
+
+// EXTERNAL MODULE: external "node:fs/promises"
+var promises_ = __nccwpck_require__(1455);
+;// CONCATENATED MODULE: ./.build/db/restore-data.js
+/**
+ * The snapshot's rows, straight from pg_restore into psql. Nearly all of an archive's script is COPY
+ * data, which restore-db's script reader (restore-script.ts) passes on as it came: reading every
+ * byte in Node only to write it on again costs CPU the server and pg_restore need. So an archive's
+ * script is read in two parts: everything but the data, through the reader as before, and the data
+ * (its TABLE DATA and SEQUENCE SET entries), which pg_restore writes into a FIFO that psql reads
+ * with `\i` at the point where pg_restore would have written it, in the same session and transaction.
+ */
+
+
+
+
+
+/** One line of `pg_restore --list`: `3356; 0 16399 TABLE DATA public events postgres`. */
+const ENTRY = /^(\d+); (\d+) (\d+) (.*)$/;
+/** The entries pg_restore --section=data restores, other than large objects (see splitArchive). */
+const isData = (tableOid, rest) => tableOid === 0 && (rest.startsWith('TABLE DATA ') || rest.startsWith('SEQUENCE SET '));
+/**
+ * Entries pg_restore writes after its main pass (its _tocEntryRestorePass): privileges, then event
+ * triggers, their comments and materialized views' data. The main pass writes the data where the
+ * table of contents has it, before all of these.
+ */
+function laterPass(rest) {
+    return /^(ACL|ACL LANGUAGE|DEFAULT ACL|EVENT TRIGGER|MATERIALIZED VIEW DATA) /.test(rest) || /^COMMENT \S+ EVENT TRIGGER /.test(rest);
+}
+/**
+ * The archive's table of contents (`pg_restore --list`) split into the data and the rest, or
+ * undefined when it cannot be split safely and the script must be read whole: large objects (whose
+ * data pg_restore writes as function calls, in transactions of their own without
+ * --single-transaction), no data at all, or a listing this does not read exactly (a line it does
+ * not know, an entry listed twice).
+ */
+function splitArchive(listing) {
+    const parts = { rest: [], data: [], before: new Set() };
+    const seen = new Set();
+    let dataSeen = false;
+    for (const line of listing.split('\n')) {
+        if (line === '' || line.startsWith(';'))
+            continue;
+        const m = ENTRY.exec(line);
+        if (!m)
+            return undefined;
+        const id = Number(m[1]);
+        const rest = m[4];
+        if (seen.has(id))
+            return undefined;
+        seen.add(id);
+        if (/^(BLOB|BLOBS|LARGE OBJECT|LARGE OBJECTS)( |$)/.test(rest))
+            return undefined;
+        if (isData(Number(m[2]), rest)) {
+            parts.data.push(id);
+            dataSeen = true;
+            continue;
+        }
+        parts.rest.push(id);
+        if (!dataSeen && !laterPass(rest))
+            parts.before.add(id);
+    }
+    return parts.data.length ? parts : undefined;
+}
+/** A `pg_restore -L` list of these entries, in this order. */
+const restoreList = (ids) => ids.map((id) => `${id};\n`).join('');
+/** A path psql reads as one argument of `\i` without quoting rules of its own. */
+const plainPath = (path) => /^[A-Za-z0-9/_.-]+$/.test(path);
+/** pg_restore --verbose's header of each entry it writes: `-- TOC entry 3356 (class 0 OID 16399)`. */
+function tocEntryId(line) {
+    const m = /^-- TOC entry (\d+) \(class \d+ OID \d+\)$/.exec(line);
+    return m ? Number(m[1]) : undefined;
+}
+/**
+ * Makes the FIFO and the two lists in a directory of its own, or returns undefined when the script
+ * must be read whole (see splitArchive), or when this system cannot make a FIFO.
+ */
+async function prepareDataPath(pgRestore, archive) {
+    const listed = await (0,core_process/* runProcess */.R)(pgRestore, ['--list', archive]);
+    const parts = listed.code === 0 ? splitArchive(listed.stdout) : undefined;
+    if (!parts)
+        return undefined;
+    const dir = await (0,promises_.mkdtemp)((0,external_node_path_.join)((0,external_node_os_namespaceObject.tmpdir)(), 'rk-restore-'));
+    // Also when the process exits before the restore removes it (a stopped step that could not wait).
+    const atExit = () => (0,external_node_fs_.rmSync)(dir, { recursive: true, force: true });
+    process.once('exit', atExit);
+    const remove = async () => {
+        process.off('exit', atExit);
+        await (0,promises_.rm)(dir, { recursive: true, force: true });
+    };
+    const fifo = (0,external_node_path_.join)(dir, 'data');
+    try {
+        if (!plainPath(fifo) || (await (0,core_process/* runProcess */.R)('mkfifo', ['-m', '600', fifo]).catch(() => undefined))?.code !== 0) {
+            await remove();
+            return undefined;
+        }
+        const restList = (0,external_node_path_.join)(dir, 'rest.list');
+        const dataList = (0,external_node_path_.join)(dir, 'data.list');
+        await (0,promises_.writeFile)(restList, restoreList(parts.rest));
+        await (0,promises_.writeFile)(dataList, restoreList(parts.data));
+        return { fifo, restList, dataList, before: parts.before, remove };
+    }
+    catch (err) {
+        await remove();
+        throw err;
+    }
+}
+/** pg_restore --verbose's stderr without its progress lines (`pg_restore: creating TABLE …`). */
+function verboseErrors() {
+    let kept = '';
+    let partial = '';
+    const keep = (line) => {
+        if (!/^pg_restore: (creating|dropping|processing|executing|setting|connecting|disabling|enabling|implied) /.test(line) && kept.length < 64 * 1024)
+            kept += `${line}\n`;
+    };
+    return {
+        add: (chunk) => {
+            const lines = (partial + chunk).split('\n');
+            partial = lines.pop();
+            lines.forEach(keep);
+        },
+        text: () => {
+            if (partial)
+                keep(partial);
+            partial = '';
+            return kept;
+        },
+    };
+}
+
 ;// CONCATENATED MODULE: ./.build/db/restore-script.js
 /**
  * The one SQL stream an in-place restore sends to psql: BEGIN, the drops restore-db planned, the
@@ -23718,6 +23990,8 @@ class ScriptStream extends external_node_stream_.Transform {
             this.actingLine(raw, line, 'schema');
         else if (this.rules.leaveDefaultPrivilegesOf?.size && line.startsWith(DEFAULTS_FOR_ROLE))
             this.actingLine(raw, line, 'defaults');
+        else if (this.rules.onStatement?.startsWith.some((p) => line.startsWith(p)))
+            this.actingLine(raw, line, 'read');
         else
             this.push(raw);
     }
@@ -23752,6 +24026,12 @@ class ScriptStream extends external_node_stream_.Transform {
         const whole = this.endedAt === line.length - 1;
         if (acting.kind === 'copy') {
             this.copying = whole && line.endsWith(' FROM stdin;');
+            return;
+        }
+        if (acting.kind === 'read') {
+            this.rules.onStatement.read(Buffer.concat(acting.lines));
+            for (const l of acting.lines)
+                this.push(l);
             return;
         }
         if (acting.kind === 'defaults') {
@@ -23943,6 +24223,7 @@ function psqlError(stderr, log) {
 
 
 
+
 const RELATION_TYPES = new Set(['TABLE', 'VIEW', 'MATERIALIZED VIEW', 'SEQUENCE', 'FOREIGN TABLE']);
 /**
  * Objects whose table-of-contents name keptUsersOf matches in the catalogue (see there): every kind
@@ -23991,6 +24272,14 @@ function tocReader(into) {
     let decode = decoder('UTF8');
     const reader = scriptFilter({
         unwrap: false,
+        onStatement: {
+            startsWith: CREATE_TABLE_PREFIXES,
+            read: (statement) => {
+                const shape = parseCreateTable(decode(statement).replace(/\r?\n$/, ''));
+                if (shape)
+                    into.tables.push(shape);
+            },
+        },
         onTopLevelLine: (raw) => {
             const ascii = raw.toString('latin1').replace(/\r?\n$/, '');
             const encoding = CLIENT_ENCODING.exec(ascii);
@@ -24012,6 +24301,8 @@ function tocReader(into) {
                 into.relations.push({ schema, name, type });
             else if (OBJECT_TYPES.has(type))
                 into.objects.push({ schema, name, type });
+            else if (TABLE_OBJECT_TYPES.has(type))
+                into.tableObjects.push({ schema, name, type });
             else if (/^(BLOB|BLOBS|LARGE OBJECT)/.test(type))
                 into.largeObjects = true;
         },
@@ -24025,11 +24316,11 @@ function tocReader(into) {
  * pg_restore --clean's DROP statements (archives), or the script itself (plain, dumped with them).
  */
 async function readSnapshotContents(path, format, pgRestore) {
-    const contents = { relations: [], objects: [], largeObjects: false };
+    const contents = { relations: [], tables: [], tableObjects: [], objects: [], largeObjects: false };
     const sink = tocReader(contents);
     if (format === 'plain') {
         try {
-            await (0,promises_namespaceObject.pipeline)((0,external_node_fs_.createReadStream)(path), sink);
+            await (0,external_node_stream_promises_namespaceObject.pipeline)((0,external_node_fs_.createReadStream)(path), sink);
         }
         catch (err) {
             if (err instanceof errors/* RollbackKitError */.dp)
@@ -24281,7 +24572,9 @@ async function planRestore(session, contents, where) {
             `Drop them (or undo their migration with run-down-migrations), or change them so they no longer do${fixes.length ? ` (${fixes.join('; ')})` : ''}, ` +
             `and run again; do not drop with CASCADE, which takes their columns and rows with it. ${where} keeps them until then.`);
     }
-    return { dropped, keptPartitions: keptPartitions.map(({ oid: _oid, parentOid: _parent, ...p }) => p), droppedForeignKeys: intoKept.map((r) => r.statement), keptForeignKeys, keptViews };
+    // The snapshot's own relations only: a kept view is dropped and created again as it is.
+    const discarded = await discardedBy(session, contents.tables, contents.tableObjects, dropped.map((r) => r.oid));
+    return { dropped, keptPartitions: keptPartitions.map(({ oid: _oid, parentOid: _parent, ...p }) => p), droppedForeignKeys: intoKept.map((r) => r.statement), keptForeignKeys, keptViews, discarded };
 }
 /**
  * How to take each kind of object (as pg_describe_object names it, with the empty search_path
@@ -24627,6 +24920,10 @@ var db_manifest = __nccwpck_require__(2584);
 const SMALL_TABLE_BYTES = 1 << 20;
 /** Schemas that hold migration history: kept even when `schemas` names only the app's own. */
 const MIGRATION_HISTORY_SCHEMAS = ['supabase_migrations', 'drizzle', 'sqitch'];
+/** A snapshot stopped before it was verified: nothing of it is kept, so there is none to trust. */
+function snapshotStopped(where) {
+    return new errors/* RollbackKitError */.dp(`Snapshot of ${where} was stopped before it was verified, so no snapshot was made: pg_dump was ended (or never started) and what it had written was removed.`, 'Run it again when it can run to its end.');
+}
 /**
  * The snapshot taken before a change (restore-db's pre-restore snapshot, the rollback's and the
  * drill's): the whole database, custom format, no filters and no row exports.
@@ -24885,7 +25182,7 @@ async function exportRows(session, tables, column, since, dir) {
         const sql = `COPY (SELECT * FROM ${table} WHERE ${table}.${quoteIdent(column)} > '${since.toISOString()}' ORDER BY ${table}.${quoteIdent(column)}) TO STDOUT WITH (FORMAT csv, HEADER true)`;
         const { to: copyTo } = await __nccwpck_require__.e(/* import() */ 901).then(__nccwpck_require__.t.bind(__nccwpck_require__, 6901, 19));
         const stream = session.query(copyTo(sql));
-        await (0,promises_namespaceObject.pipeline)(stream, (0,external_node_fs_.createWriteStream)((0,external_node_path_.join)(dir, file), { flags: 'wx' }));
+        await (0,external_node_stream_promises_namespaceObject.pipeline)(stream, (0,external_node_fs_.createWriteStream)((0,external_node_path_.join)(dir, file), { flags: 'wx' }));
         out.push({ table: `${t.schema}.${t.name}`, file, rows: stream.rowCount ?? 0 });
     }
     return out;
@@ -24902,7 +25199,7 @@ async function takeSnapshot(req, log) {
     const lockTimeoutSeconds = req.lockTimeoutSeconds ?? DEFAULT_LOCK_TIMEOUT_SECONDS;
     const lockTimeout = lockTimeoutMs(lockTimeoutSeconds);
     // pg_dump and our counting session carry one name, so a watcher can see who blocks them.
-    const tag = sessionTag('snapshot');
+    const tag = req.sessionTag ?? sessionTag('snapshot');
     // Which pg_dump fits is known only once the server answers; asking the installed ones meanwhile is free.
     if (!req.pgDumpPath)
         (0,pg_tools/* warmPgTools */.I3)(['pg_dump', 'pg_restore'], req.tools);
@@ -24953,6 +25250,8 @@ async function takeSnapshot(req, log) {
                 const catalog = await readCatalog(session, selection.schemas);
                 await checkReadable(session, selection.schemas);
                 await lockTables(session, catalog.tables);
+                if (req.signal?.aborted)
+                    throw snapshotStopped(where);
                 log.info(`Dumping ${where} (${req.format} format${req.jobs > 1 ? `, ${req.jobs} jobs` : ''}) to ${path} …`);
                 const dumpStarted = Date.now();
                 const dump = (0,core_process/* runProcess */.R)(pgDump.path, pgDumpArgs(req, path, snapshotId, selection, lockTimeout, largeObjects), { env: { ...libpqEnv(req.target), PGAPPNAME: tag }, signal: req.signal });
@@ -24971,6 +25270,9 @@ async function takeSnapshot(req, log) {
                 const [dumped, side] = await Promise.allSettled([dump, sideWork]);
                 if (dumped.status === 'rejected' || dumped.value.code !== 0 || side.status === 'rejected') {
                     const [blockers] = await Promise.all([stopWatching(), session.query('ROLLBACK').catch(() => undefined)]);
+                    // pg_dump ended by the stop: its exit says only that it was killed.
+                    if (req.signal?.aborted)
+                        throw snapshotStopped(where);
                     if (cycle)
                         throw cycleError(cycle);
                     const lockWait = (dumped.status === 'fulfilled' && dumped.value.code !== 0 && isLockTimeout(dumped.value.stderr)) ||
@@ -24988,6 +25290,11 @@ async function takeSnapshot(req, log) {
                     throw new errors/* RollbackKitError */.dp(`pg_dump of ${where} failed: ${log.redact(why)}.`, next);
                 }
                 const dumpMs = Date.now() - dumpStarted;
+                // Not verified yet, so not a snapshot: the full read back would outlast the grace a stopped step has.
+                if (req.signal?.aborted) {
+                    await session.query('ROLLBACK').catch(() => undefined);
+                    throw snapshotStopped(where);
+                }
                 const verifyStarted = Date.now();
                 // The big tables are counted in the dump's snapshot, still open and still locked.
                 const counting = (async () => {
@@ -25070,6 +25377,9 @@ async function takeSnapshot(req, log) {
             await (0,promises_.rm)(path, { recursive: true, force: true }).catch(() => undefined);
         if (exportsDir)
             await (0,promises_.rm)(exportsDir, { recursive: true, force: true }).catch(() => undefined);
+        // Whatever a stop interrupted (a query, pg_dump, the read back) failed because of it.
+        if (req.signal?.aborted)
+            throw snapshotStopped(where);
         // A query the server refused (reading the catalogue, locking, resolving names) in its words,
         // never as an unexpected error.
         throw snapshot_isServerError(err) ? sideError(err, where, req.target.user, log) : (0,files/* asFileError */.dH)(err, 'output-dir');
@@ -25109,16 +25419,30 @@ var verify = __nccwpck_require__(7120);
 
 
 
+
+
 function checkConfirmation(target, confirm) {
     if (confirm === target.database)
         return;
     const got = confirm ? `got "${confirm}"` : 'it is empty';
     throw new errors/* RollbackKitError */.dp(`restore-db refuses to overwrite ${describeTarget(target)}: confirm must be the target database's name "${target.database}", ${got}.`, `Set confirm: ${target.database} to restore over it. Nothing was changed.`);
 }
-async function restoreSnapshot(req, log) {
+function restoreSnapshot(req, log) {
+    return restoreOrPreview(req, log, false);
+}
+/**
+ * A dry run of restoreSnapshot: the same checks of the snapshot (its bytes included) and the same
+ * plan, logged as the restore logs it, through the planning session alone; `confirm` is not needed,
+ * and nothing is locked or changed. A restore the plan would refuse is refused here too.
+ */
+function previewRestore(req, log) {
+    return restoreOrPreview(req, log, true);
+}
+async function restoreOrPreview(req, log, dryRun) {
     const started = Date.now();
     const where = describeTarget(req.target);
-    checkConfirmation(req.target, req.confirm);
+    if (!dryRun)
+        checkConfirmation(req.target, req.confirm);
     if (isTransactionPooler(req.target)) {
         throw new errors/* RollbackKitError */.dp(`${where} is a transaction-mode pooler: a restore needs one server session.`, 'Use the session pooler or direct connection (on Supabase: port 5432).');
     }
@@ -25138,7 +25462,7 @@ async function restoreSnapshot(req, log) {
         hashing.catch(() => undefined);
         return hashing;
     };
-    if (req.preRestoreSnapshot)
+    if (req.preRestoreSnapshot && !dryRun)
         void bytesChecked();
     (0,pg_tools/* warmPgTools */.I3)(manifest.format === 'plain' ? ['psql'] : ['pg_restore', 'psql'], req.tools);
     // Tables dumped without their rows come back empty: only a pre-restore snapshot keeps those rows.
@@ -25149,8 +25473,11 @@ async function restoreSnapshot(req, log) {
     // Started while the restore is planned (startRestoreProcesses); whatever fails or refuses before
     // the transaction is opened stops them, and nothing was applied.
     let processes;
+    // The lock watcher connects once the planning session has gone: two connections at a time.
+    let planningGone;
+    const planningClosed = new Promise((resolve) => (planningGone = (gone) => void gone.then(resolve)));
     const startProcesses = (serverMajor, pgRestore) => {
-        processes = startRestoreProcesses({ req, snapshot: snapshot.path, pgRestore, serverMajor }, log);
+        processes = startRestoreProcesses({ req, snapshot: snapshot.path, pgRestore, serverMajor, planningClosed }, log);
         processes.catch(() => undefined);
     };
     /** Whether psql has been sent the COMMIT: until then, ending it rolls the restore back. */
@@ -25176,7 +25503,8 @@ async function restoreSnapshot(req, log) {
             const reading = readSnapshotContents(snapshot.path, manifest.format, pgRestore?.path);
             reading.catch(() => undefined);
             // psql connects and the pg_restore reads start while the restore is planned; nothing is sent before it is.
-            startProcesses(serverMajor, pgRestore);
+            if (!dryRun)
+                startProcesses(serverMajor, pgRestore);
             const source = checkSource(snapshotSource(manifest), await readServerIdentity(s, req.target), req, snapshot.path, log);
             // Asked while pg_restore still reads the table of contents: neither needs it.
             // Roles whose default privileges this user cannot change (a superuser is a member of every role):
@@ -25193,9 +25521,9 @@ async function restoreSnapshot(req, log) {
             // Tables the snapshot does not have are left as they are (and, with their foreign keys, kept by the plan).
             const extra = await leftAsTheyAre(s, contents, manifest);
             // Planned before anything is written: a dependent that cannot be put back refuses the restore here.
-            const plan = req.clean ? await planRestore(s, contents, where) : { dropped: [], keptPartitions: [], droppedForeignKeys: [], keptForeignKeys: [], keptViews: [] };
+            const plan = req.clean ? await planRestore(s, contents, where) : { dropped: [], keptPartitions: [], droppedForeignKeys: [], keptForeignKeys: [], keptViews: [], discarded: [] };
             return { serverMajor, pgRestore, contents, plan, extra, notMemberOf, defaults, source };
-        });
+        }, planningGone);
         if (contents.largeObjects && manifest.format === 'plain') {
             throw new errors/* RollbackKitError */.dp(`Snapshot ${snapshot.path} is a plain SQL script with large objects, which the script commits on their own: it cannot be restored in one transaction.`, 'Restore a custom or directory format snapshot of this database. Nothing was changed.');
         }
@@ -25205,11 +25533,17 @@ async function restoreSnapshot(req, log) {
             log.info(`Keeping foreign key ${fk.name} of ${fk.table} (not in the snapshot): dropped for the restore and re-created after it.`);
         for (const v of plan.keptViews)
             log.info(`Keeping ${v.relkind === 'm' ? 'materialized view' : 'view'} ${v.schema}.${v.name} (not in the snapshot): dropped for the restore and re-created after it.`);
+        logDiscarded(plan.discarded, req.preRestoreSnapshot, log);
         if (defaults.entries.length) {
             log.info(`Setting aside the default privileges of ${defaults.role} (ALTER DEFAULT PRIVILEGES: ${defaults.entries.join(', ')}) while the restore creates objects, so they get the snapshot's privileges and no others; put back before the commit.`);
         }
         if (defaults.unknown.length)
             log.warning(`Default privileges of ${defaults.role} that restore-db does not know how to set aside (${defaults.unknown.join(', ')}) still apply to what the restore creates.`);
+        if (dryRun) {
+            // A snapshot whose bytes are not its manifest's would be refused: the dry run says so too.
+            await bytesChecked();
+            return { target: where, snapshotPath: snapshot.path, tablesRestored: manifest.tables.length, discarded: plan.discarded, extraTables: extra.tables, extraSchemas: extra.schemas, restoredEmpty: withoutRows };
+        }
         // Not worth locking tables, or keeping the current state, for a snapshot that will be refused.
         if (req.preRestoreSnapshot)
             await bytesChecked();
@@ -25230,6 +25564,9 @@ async function restoreSnapshot(req, log) {
                     label: 'pre-restore',
                     tools: req.tools,
                 }),
+                // Under the restore's session name: a session that waits for the restore's table locks
+                // while the snapshot queues behind it is then seen as the cycle it is, by either watcher.
+                sessionTag: running.tag,
                 signal: req.signal,
             }, log);
             preRestoreSnapshotPath = pre.path;
@@ -25267,6 +25604,7 @@ async function restoreSnapshot(req, log) {
             fromAnotherDatabase: !source.same,
             preRestoreSnapshotPath,
             fewerRows,
+            discarded: plan.discarded,
             verified: true,
             tablesRestored: manifest.tables.length,
             extraTables: extra.tables,
@@ -25277,17 +25615,41 @@ async function restoreSnapshot(req, log) {
         };
     }
     catch (err) {
-        await (await processes?.catch(() => undefined))?.stop();
+        const running = await processes?.catch(() => undefined);
+        // Once stopped, the watcher has finished what it saw: a cycle it ended is known here.
+        await running?.stop();
         await keeping?.catch(() => undefined);
         // Stopped before the COMMIT was sent: whatever it was doing, its transaction did not commit.
         if (req.signal?.aborted && !progress.commitWritten) {
             throw new errors/* RollbackKitError */.dp(`Restore into ${where} was stopped before its transaction committed, so nothing of it was applied: the database is as it was before.`, `${preRestoreSnapshotPath ? `The state before is also kept in ${preRestoreSnapshotPath}. ` : ''}Run the step again when it can run to its end.`);
+        }
+        // A session and the restore waited for each other (its lock phase, the pre-restore snapshot, the
+        // drops): the watcher of either ended the restore's sessions, whatever error that then caused.
+        const cycle = err instanceof LockCycleError ? err.blockers : running?.cycle();
+        if (cycle && !progress.commitWritten) {
+            const undo = preRestoreSnapshotPath ? ` The state before is also kept in ${preRestoreSnapshotPath}.` : '';
+            throw lockCycleError(`Restore into ${where}`, cycle, `Its transaction rolled back, so nothing was changed.${undo}`, log, RESTORE_CYCLE);
         }
         throw err;
     }
     finally {
         req.signal?.removeEventListener('abort', onAbort);
     }
+}
+/**
+ * Names, before anything is changed, what the restore throws away on the tables it replaces because
+ * the snapshot does not have it (restore-discarded.ts), with what creates each object again.
+ */
+function logDiscarded(discarded, preRestoreSnapshot, log) {
+    if (!discarded.length)
+        return;
+    for (const t of discarded) {
+        const parts = [...t.columns.map((c) => `column ${describeColumn(c)}`), ...t.objects.map((o) => `${o.kind} ${o.name}: ${log.redact(o.definition)}`)];
+        log.warning(`The restore discards from ${t.table} what the snapshot does not have (added since it was taken): ${parts.join('; ')}.`);
+    }
+    log.warning(preRestoreSnapshot
+        ? 'Those columns\' values and those objects are kept in the pre-restore snapshot: create them again after the restore if they are still wanted.'
+        : 'pre-restore-snapshot is false: those columns\' values are not kept anywhere. Create the objects again after the restore if they are still wanted.');
 }
 /**
  * The snapshot's source against the target, by the rule run-down-migrations uses (compareSource):
@@ -25333,8 +25695,15 @@ const PLANNING_DEADLINE = { statementMs: 300_000, marginMs: 10_000 };
  * A session for what the restore reads before it changes anything. A system catalogue another
  * session has locked (VACUUM FULL pg_depend) is waited for no longer than any lock of the restore.
  */
-async function withPlanningSession(req, where, log, fn) {
-    const session = await connect(req.target, { queryDeadline: PLANNING_DEADLINE });
+async function withPlanningSession(req, where, log, fn, onClose) {
+    let session;
+    try {
+        session = await connect(req.target, { queryDeadline: PLANNING_DEADLINE });
+    }
+    catch (err) {
+        onClose?.(Promise.resolve());
+        throw err;
+    }
     try {
         await session.query("SELECT set_config('lock_timeout', $1, false), set_config('statement_timeout', $2, false)", [
             String(lockTimeoutMs(req.lockTimeoutSeconds)),
@@ -25355,9 +25724,14 @@ async function withPlanningSession(req, where, log, fn) {
         throw err;
     }
     finally {
-        closeSession(session);
+        // Told when its backend is gone, and no later than PLANNING_CLOSE_MS: a server that does not
+        // answer the Terminate does not hold the restore up.
+        const gone = closeSession(session);
+        onClose?.(Promise.race([gone, (0,promises_namespaceObject.setTimeout)(PLANNING_CLOSE_MS, undefined, { ref: false })]).then(() => undefined));
     }
 }
+/** How long the lock watcher waits for the planning session's backend to go before it connects all the same. */
+const PLANNING_CLOSE_MS = 2000;
 /** What the epilogue's check raises: psql reports it as the reason the restore did not commit. */
 const ROW_CHECK_PREFIX = 'rollback-kit: the restore does not hold the rows the snapshot holds: ';
 /**
@@ -25419,6 +25793,8 @@ async function keptViewsScript(a, env, log) {
     // Its own SET lock_timeout = 0 would leave the locks its views wait for unbounded.
     return filterScript(dumped.stdout, { unwrap: false, lockTimeout: lockTimeoutStatement(a.req.lockTimeoutSeconds) });
 }
+/** How a lock cycle's error names the restore's part in it. */
+const RESTORE_CYCLE = { held: "the restore's transaction", waited: 'the restore', letGo: 'The restore' };
 /** The lock_timeout every statement of the restore runs under. */
 const lockTimeoutStatement = (seconds) => `SET lock_timeout = ${lockTimeoutMs(seconds)};`;
 /**
@@ -25436,9 +25812,14 @@ async function startRestoreProcesses(p, log) {
     // Ended by stop() while the script may still be piped into it.
     input.on('error', () => undefined);
     const archiveOut = new external_node_stream_.PassThrough();
-    // The watcher connects while the rest starts: a lock the restore waits for is waited for far
-    // longer than a connection takes, and lock_timeout bounds that wait whether or not it is watched.
-    const watching = watchBlockers(req.target, tag, log);
+    // A session that waits for a table the restore holds while one of ours waits behind it (a DROP
+    // behind a reader that now wants to write, the pre-restore snapshot behind an ALTER TABLE) would
+    // hold every query on that table until lock-timeout: the watcher ends ours at the first sight of it.
+    // It connects once the planning session has gone, psql meanwhile: two connections at a time, so
+    // that a pooler or role limited to two refuses neither (a watcher refused would watch nothing, and
+    // lock_timeout would still bound every wait). No lock is waited for before then.
+    let cycle;
+    const watching = p.planningClosed.then(() => (stopped ? notWatching() : watchBlockers(req.target, tag, log, { onCycle: (blockers) => (cycle = blockers) })));
     // The data goes from pg_restore to psql without passing through Node (restore-data.ts).
     const preparing = p.pgRestore ? prepareDataPath(p.pgRestore.path, p.snapshot) : Promise.resolve(undefined);
     preparing.catch(() => undefined);
@@ -25521,7 +25902,7 @@ async function startRestoreProcesses(p, log) {
         }
         for (const r of running)
             r.catch(() => undefined);
-        return { env, watch, data, input, applied, stopPsql, stopRestore, archiveOut, restoring, loading, verbose, open, stop };
+        return { env, tag, watch, cycle: () => cycle, data, input, applied, stopPsql, stopRestore, archiveOut, restoring, loading, verbose, open, stop };
     }
     catch (err) {
         await stop();
@@ -26680,8 +27061,6 @@ function readRevertOptions(inputs, databaseUrl, ctx, log) {
     };
 }
 
-;// CONCATENATED MODULE: external "node:timers/promises"
-const external_node_timers_promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:timers/promises");
 ;// CONCATENATED MODULE: ./.build/migrations/lock.js
 /**
  * One migration run at a time: a session advisory lock, on the tool's own key where it has one so
@@ -26726,20 +27105,29 @@ async function lockHolders(session, key) {
 function describeHolder(h) {
     return `pid ${h.pid} (application "${h.application}", user ${h.user}, client ${h.client}, since ${h.since}, ${h.state})`;
 }
-/** Waits up to `timeoutSeconds` for the lock; throws naming the holder when it does not come. */
-async function acquireMigrationLock(session, key, timeoutSeconds, log, what) {
+const MIGRATION_LOCK = { lock: 'the migration lock', holder: 'Another migration run' };
+/**
+ * Waits up to `timeoutSeconds` for the lock; throws naming the holder when it does not come. A stop
+ * (`signal`) ends the wait at once: nothing has been changed while waiting, and the step can say so.
+ */
+async function acquireMigrationLock(session, key, timeoutSeconds, log, what, names = MIGRATION_LOCK, signal) {
     if (await tryLock(session, key))
         return;
     const first = await lockHolders(session, key);
-    log.info(`Waiting up to ${timeoutSeconds} s for the migration lock (${what}, key ${key}), held by ${first.map(describeHolder).join(', ') || 'another session'}.`);
+    log.info(`Waiting up to ${timeoutSeconds} s for ${names.lock} (${what}, key ${key}), held by ${first.map(describeHolder).join(', ') || 'another session'}.`);
     const deadline = Date.now() + timeoutSeconds * 1000;
+    const stopped = () => new errors/* RollbackKitError */.dp(`Stopped while waiting for ${names.lock} (${what}): nothing was changed.`, 'Re-run when the other run has finished.');
     while (Date.now() < deadline) {
-        await (0,external_node_timers_promises_namespaceObject.setTimeout)(Math.min(lock_POLL_MS, Math.max(0, deadline - Date.now())));
+        if (signal?.aborted)
+            throw stopped();
+        await (0,promises_namespaceObject.setTimeout)(Math.min(lock_POLL_MS, Math.max(0, deadline - Date.now())), undefined, { signal }).catch(() => undefined);
+        if (signal?.aborted)
+            throw stopped();
         if (await tryLock(session, key))
             return;
     }
     const holders = await lockHolders(session, key);
-    throw new errors/* RollbackKitError */.dp(`Another migration run holds the migration lock (${what}, advisory key ${key}) and did not release it within ${timeoutSeconds} s: ${holders.map(describeHolder).join(', ') || 'a session that has just ended'}.`, holders.length
+    throw new errors/* RollbackKitError */.dp(`${names.holder} holds ${names.lock} (${what}, advisory key ${key}) and did not release it within ${timeoutSeconds} s: ${holders.map(describeHolder).join(', ') || 'a session that has just ended'}.`, holders.length
         ? `Wait for it to finish and re-run. If it is stuck (its runner was killed), end it with SELECT pg_terminate_backend(${holders[0].pid}); a session lock dies with its session.`
         : 'Re-run: the lock was released as the wait ended.');
 }
@@ -27291,6 +27679,10 @@ function statementFailed({ m, f, skipped, tracking, target, log, lost, pgMessage
     }
     return { head, state, hint, ran, resumeAt: ran + 1, unsure: lost };
 }
+/** What the tracking table says of a non-transactional migration until all its statements have run. */
+function markedUntilDone(tracking) {
+    return tracking.startSql ? 'is marked dirty until all have run' : 'still lists it as applied until all have run';
+}
 /**
  * The migration's state and what to do, for a failure at `f`. `skipped`: the statements an earlier
  * run did, which this one did not run again; `saved`: the progress that run recorded.
@@ -27307,7 +27699,7 @@ function failure(m, f, skipped, saved, tracking, target, log) {
         log,
         lost: isConnectionLoss(f.error),
         pgMessage: describeError(f.error),
-        marked: tracking.startSql ? 'is marked dirty until all have run' : 'still lists it as applied until all have run',
+        marked: markedUntilDone(tracking),
     };
     const account = f.stage === 'prepare' ? beforeFirstStatement(facts) : f.stage === 'record' ? recordFailed(facts) : statementFailed(facts);
     let hint = account.hint;
@@ -27352,9 +27744,23 @@ function readOtherwiseError(s, conforming) {
         `(its value at the start, or as a SET or RESET of it before the statement left it), and a backslash in one of the statement's '…' strings means something else under each. ` +
         `Change it in the down SQL only with SET or RESET standard_conforming_strings, not with set_config() or in a function, or write those strings as E'…'`);
 }
-/** Runs the statements at `indices` one query each; `after` follows each one that completed. */
-async function exec(session, statements, indices, after) {
+/** A non-transactional migration stopped before statement `index` (the step being stopped): those before it ran and are recorded. */
+class StoppedBefore extends Error {
+    index;
+    constructor(index) {
+        super(`stopped before statement ${index + 1}`);
+        this.index = index;
+    }
+}
+/**
+ * Runs the statements at `indices` one query each; `after` follows each one that completed. Once
+ * `signal` is aborted, the next statement is not started (StoppedBefore): the one running ends
+ * first, and its record with it.
+ */
+async function exec(session, statements, indices, after, signal) {
     for (const i of indices) {
+        if (signal?.aborted)
+            throw new StoppedBefore(i);
         const s = statements[i];
         try {
             const conforming = await standardConformingStrings(session);
@@ -27548,7 +27954,7 @@ async function inTransaction(ctx, m, sql, statements, index) {
         throw new StatementFailed(undefined, index, err);
     }
 }
-async function revertStatementByStatement(ctx, m, previous, rest) {
+async function revertStatementByStatement(ctx, m, previous, rest, signal) {
     const { session, tracking } = ctx;
     const id = m.file.id;
     // golang-migrate: (previous, dirty) is committed before the first statement, in one transaction
@@ -27558,9 +27964,43 @@ async function revertStatementByStatement(ctx, m, previous, rest) {
     const progress = startProgressSql(tracking.table, id, tracking.rowVersionSql(m.file), rest.from > 0);
     await inTransaction(ctx, m, [...ctx.reset, 'BEGIN', ...start, ...progress, 'COMMIT'], start.length + 1, rest.from);
     await exec(session, m.statements, rest.replay);
-    await exec(session, m.statements, range(rest.from, m.statements.length), (s) => recordStatement(session, tracking.table, id, statementHash(s.text)));
+    try {
+        await exec(session, m.statements, range(rest.from, m.statements.length), (s) => recordStatement(session, tracking.table, id, statementHash(s.text)), signal);
+    }
+    catch (err) {
+        if (err instanceof StoppedBefore)
+            throw stoppedBetweenStatements(m, err.index, tracking);
+        throw err;
+    }
     const end = tracking.revertSql(m.file, previous);
     await inTransaction(ctx, m, ['BEGIN', ...end, clearProgressSql(tracking.table, id), 'COMMIT'], end.length + 1, m.statements.length);
+}
+/** A non-transactional migration stopped before statement `index`: those before it committed and are recorded, a re-run starts there. */
+function stoppedBetweenStatements(m, index, tracking) {
+    const n = m.statements.length;
+    const state = `It runs statement by statement (non-transactional): ${index} of ${n} statement(s) ran and are recorded in ${PROGRESS_TABLE}; ${tracking.table} ${markedUntilDone(tracking)}. ` +
+        `A re-run starts at statement ${index + 1}.`;
+    const file = m.file.downFile ?? m.file.name;
+    return new MigrationFailed(`Stopped in ${m.file.name} before its statement ${index + 1} of ${n}. ${state}`, 'Run it again to finish the plan: it goes on from this migration.', {
+        version: m.file.version,
+        id: m.file.id,
+        file,
+        transactional: false,
+        statements: n,
+        ran: index,
+        resumeAt: index + 1,
+        unsure: false,
+        state,
+    });
+}
+/**
+ * The run stopped between migrations (the step being stopped): each migration before `next`
+ * committed with its bookkeeping, and `next` and those after it never started.
+ */
+function stoppedBetweenMigrations(plan, next, tracking) {
+    const left = plan.slice(next).map((m) => m.file.name);
+    const done = next === 0 ? 'no migration was reverted' : `the ${next} migration(s) before it were reverted and committed`;
+    return new errors/* RollbackKitError */.dp(`Stopped before reverting ${plan[next].file.name}: ${done}; ${left.join(', ')} ${left.length === 1 ? 'was' : 'were'} not started and ${left.length === 1 ? 'is' : 'are'} still applied in ${tracking.table}.`, 'Run it again to finish the plan: it reads the tracking table and reverts what is still applied of it.');
 }
 /**
  * A lock not granted within lock_timeout, or a deadlock with production traffic, rolls the whole
@@ -27584,7 +28024,7 @@ async function revertWithRetries(ctx, m, previous, rest, log) {
                 throw err;
             }
             log.info(`  ${code === '40P01' ? 'deadlock with another session' : 'a table lock was not granted within lock-timeout-seconds'}; nothing was changed; trying again in ${delay} ms (attempt ${attempt + 2} of ${RETRY_DELAYS_MS.length + 1})`);
-            await (0,external_node_timers_promises_namespaceObject.setTimeout)(delay);
+            await (0,promises_namespaceObject.setTimeout)(delay);
         }
     }
 }
@@ -27604,6 +28044,8 @@ async function runPlan(plan, opts) {
     const progress = await earlierProgress(session, tracking.table, opts.target, opts.progressTable);
     const applied = [...opts.applied];
     for (const [n, m] of plan.entries()) {
+        if (opts.signal?.aborted)
+            throw stoppedBetweenMigrations(plan, n, tracking);
         const at = applied.findIndex((f) => f.id === m.file.id);
         const previous = at > 0 ? applied[at - 1] : undefined;
         log.info(`[${n + 1}/${plan.length}] reverting ${m.file.name}${m.transactional ? '' : ' (non-transactional: statement by statement)'}`);
@@ -27616,7 +28058,7 @@ async function runPlan(plan, opts) {
                 if (m.transactional)
                     await revertWithRetries(ctx, m, previous, rest, log);
                 else
-                    await revertStatementByStatement(ctx, m, previous, rest);
+                    await revertStatementByStatement(ctx, m, previous, rest, opts.signal);
             });
         }
         catch (err) {
@@ -27950,7 +28392,7 @@ async function revertMigrations(opts, log) {
         const key = opts.dryRun ? undefined : ((await tracking.lockKey(session)) ?? ROLLBACK_KIT_LOCK_KEY);
         let state = await lockAndFindTables(session, tracking, runSettings(opts), key);
         if (!state.locked) {
-            await acquireMigrationLock(session, key, opts.lockTimeoutSeconds, log, `${format.name}, ${tracking.table}`);
+            await acquireMigrationLock(session, key, opts.lockTimeoutSeconds, log, `${format.name}, ${tracking.table}`, undefined, opts.signal);
             // The tables again, as they are once the lock is ours.
             state = await lockAndFindTables(session, tracking, [], undefined);
         }
@@ -27998,6 +28440,7 @@ async function revertMigrations(opts, log) {
                 sessionSettings: [...runSettings(opts), ...(settings.searchPath === undefined ? [] : [`SELECT set_config('search_path', ${literal(settings.searchPath)}, false)`])],
                 progressTable: state.progressTable,
                 onReverted: (r) => result.reverted.push(r),
+                signal: opts.signal,
             });
             await recorded?.update(session, result.reverted.map((r) => r.version), true, log);
             const reverted = new Set(plan.toRevert.map((m) => m.file.id));
@@ -28107,13 +28550,15 @@ function formatBytes(bytes) {
     }
     return `${u === 0 ? n : n.toFixed(1)} ${units[u]}`;
 }
+/** "999 ms", "59.9 s", "2 min 0 s": rounded once, to the unit shown, so no "60.0 s" or "1 min 60 s". */
 function formatDuration(ms) {
     if (ms < 1000)
         return `${ms} ms`;
-    const s = ms / 1000;
-    if (s < 60)
-        return `${s.toFixed(1)} s`;
-    return `${Math.floor(s / 60)} min ${Math.round(s % 60)} s`;
+    const tenths = Math.round(ms / 100);
+    if (tenths < 600)
+        return `${(tenths / 10).toFixed(1)} s`;
+    const seconds = Math.round(ms / 1000);
+    return `${Math.floor(seconds / 60)} min ${seconds % 60} s`;
 }
 // Control characters, and the bidirectional overrides that make text read differently than it is.
 // eslint-disable-next-line no-control-regex
@@ -28226,6 +28671,14 @@ class Terminal {
     step(text) {
         if (!this.options.json)
             this.emit(`${this.paint('blue', '›')} ${this.shown(text)}`, 'stderr');
+    }
+    /**
+     * A named row of a list on stdout ("✓ checks: 3 smoke check(s) loaded"): the name is rollback-kit's
+     * own (a readiness check, a component), shown as it is; only the detail is a message, worded as one.
+     */
+    item(symbol, name, detail) {
+        if (!this.options.json)
+            this.emit(`  ${symbol} ${this.redact(name)}: ${this.shown(detail)}`, 'stdout');
     }
     /** Library progress lines: shown with --verbose only; the phase rows already say what happened. */
     detail(text) {
@@ -28411,12 +28864,84 @@ function flagOf(name) {
     return FLAGS[name]?.kind === 'on' ? `--no-${name}` : `--${name}`;
 }
 
+;// CONCATENATED MODULE: ./.build/platforms/git-revert/git.js
+/** Runs git in the checkout with a bounded wait; failures carry git's own words, redacted. */
+
+
+/** The last lines git wrote, where it says why it failed. */
+const gitSaid = (r) => (r.stderr || r.stdout).trim().split('\n').slice(-3).join(' ');
+/** A CI checkout often has no identity configured; reverts need one to commit. */
+const BOT_IDENTITY = {
+    GIT_AUTHOR_NAME: 'github-actions[bot]',
+    GIT_AUTHOR_EMAIL: '41898283+github-actions[bot]@users.noreply.github.com',
+    GIT_COMMITTER_NAME: 'github-actions[bot]',
+    GIT_COMMITTER_EMAIL: '41898283+github-actions[bot]@users.noreply.github.com',
+};
+async function openGit(cwd, log, timeoutMs = 120_000) {
+    const env = { GIT_TERMINAL_PROMPT: '0', LC_ALL: 'C' };
+    const exec = async (args, extra = {}) => {
+        log.debug(`git ${args.join(' ')}`);
+        try {
+            return await (0,core_process/* runProcess */.R)('git', args, { cwd, env: { ...env, ...extra }, timeoutMs });
+        }
+        catch (err) {
+            throw new errors/* RollbackKitError */.dp(`Could not run git: ${err.message}.`, 'Install git on the runner.');
+        }
+    };
+    const git = {
+        try: (args) => exec(args),
+        async run(args, what) {
+            const r = await exec(args);
+            if (r.code === 0)
+                return r.stdout.trim();
+            const said = gitSaid(r);
+            throw new errors/* RollbackKitError */.dp(`${what} failed: git ${args[0]} ${r.timedOut ? 'timed out' : `exited with ${r.code}`}: ${log.redact(said)}`);
+        },
+    };
+    const inside = await git.try(['rev-parse', '--is-inside-work-tree']);
+    if (inside.code !== 0 || inside.stdout.trim() !== 'true') {
+        throw new errors/* RollbackKitError */.dp(`The workspace ${cwd} is not a git checkout.`, 'Run actions/checkout with fetch-depth: 0 before this step.');
+    }
+    const email = await git.try(['config', 'user.email']);
+    if (email.code !== 0 || !email.stdout.trim())
+        Object.assign(env, BOT_IDENTITY);
+    return git;
+}
+/** Whether commit `a` is in the history of `b` (or is `b`). */
+const isAncestor = async (git, a, b) => (await git.try(['merge-base', '--is-ancestor', a, b])).code === 0;
+
+;// CONCATENATED MODULE: ./.build/pipeline/git-revert-access.js
+/**
+ * What a git-revert component needs from its job, checked at plan, before anything changes: it
+ * pushes a branch, so the checkout must hold credentials that may write to the repository. A
+ * `git push --dry-run` authenticates and is refused exactly as the real push would be, and pushes
+ * nothing; without it the revert would be made, then refused at the push, halfway through the app
+ * phase. (The history it needs is checked by the plan's dry run; the pull request permission can
+ * only be found out by opening one, and its refusal names it.)
+ */
+
+
+/** Everything the job must grant, in one place for the refusal and the docs. */
+const GIT_REVERT_NEEDS = 'A git-revert component needs, in the job that runs the rollback: permissions contents: write and pull-requests: write, actions/checkout with fetch-depth: 0 and persist-credentials: true, and "Allow GitHub Actions to create and approve pull requests" in the repository settings. The shipped rollback.yml grants none of this (see "git-revert components" in the README).';
+/** A ref no run creates: the dry run only asks whether a new branch could be pushed. */
+const PROBE_REF = 'refs/heads/rollback-kit/push-check';
+async function checkCanPush(workspace, component, timeoutSeconds, log) {
+    const git = await openGit(workspace, log, timeoutSeconds * 1000);
+    const r = await git.try(['push', '--dry-run', '--quiet', 'origin', `HEAD:${PROBE_REF}`]);
+    if (r.code === 0)
+        return;
+    const said = log.redact(gitSaid(r)) || `git push exited with ${r.code}`;
+    throw new errors/* RollbackKitError */.dp(`${component} (git-revert) could not push its revert branch from this checkout${r.timedOut ? ` within ${timeoutSeconds} s` : ''}: ${said}. Nothing was changed.`, GIT_REVERT_NEEDS);
+}
+
 ;// CONCATENATED MODULE: ./.build/cli/wording.js
 /**
  * The library's messages are written for a workflow: they name the action's inputs ("Input
  * vercel-token", "Set format: directory", "pass its path in pg-dump-path", "jobs: 4 needs …",
- * "vercel-token: ${{ secrets.VERCEL_TOKEN }}"), other actions ("the snapshot-db action") and the
- * runner ("$RUNNER_TEMP", "re-run the step", "the workspace"). A person at a terminal gives flags
+ * "vercel-token: ${{ secrets.VERCEL_TOKEN }}"), other actions ("the snapshot-db action", "this
+ * action (method: promote, …)") and the workflow around them ("$RUNNER_TEMP", "re-run the step",
+ * "the workspace", "actions/checkout with fetch-depth: 0", "pass secrets.GITHUB_TOKEN", "grant the
+ * job permissions: …", "the job summary", "the runner"). A person at a terminal gives flags
  * and environment variables, in a folder of their own. The command line rewrites that wording
  * wherever it prints library text (error lines, phase rows, next steps, each string of the JSON
  * document), so the same message tells each reader what to type.
@@ -28430,6 +28955,7 @@ function flagOf(name) {
  * and flags already written as flags. An on-unless-turned-off input is the --no- flag a person
  * types: "pre-restore-snapshot is false" is "--no-pre-restore-snapshot is given".
  */
+
 
 
 
@@ -28480,7 +29006,13 @@ function wordingFor(names, tempDir = (0,external_node_os_namespaceObject.tmpdir)
     const LIST = `(?:${ALL})(?:${LIST_JOIN}(?:${ALL}))*`;
     /** A switch or an on-unless-turned-off input set to true or false: its flag, and whether giving it says so. */
     const toggle = (name, value) => FLAGS[name].kind === 'on' ? { flag: `--no-${name}`, given: value === 'false' } : { flag: `--${name}`, given: value === 'true' };
+    /** Where a message says "give the GitHub token", the way to give it here. */
+    const orGithubFlag = known.includes('github-token') ? ` (or give ${flagOf('github-token')})` : '';
     const rules = [
+        // Whole workflow sentences, before any of their words is taken for a flag.
+        [new RegExp(wording_escape(GIT_REVERT_NEEDS), 'g'), () => GIT_REVERT_NEEDS_HERE],
+        // "this action (method: promote, target: <deployment id>)": the promote-previous action's inputs.
+        [/\bthis action \(((?:[a-z-]+: [^,)]+)(?:, [a-z-]+: [^,)]+)*)\)/g, (_, pairs) => `\`rollback-kit promote ${pairs.split(', ').map((p) => `--${p.replace(': ', ' ')}`).join(' ')}\``],
         // Every required input: the flag, and for a secret its variable too.
         [
             re(`\\bInput required and not supplied: (${ALL})\\.`),
@@ -28549,12 +29081,48 @@ function wordingFor(names, tempDir = (0,external_node_os_namespaceObject.tmpdir)
         [re(`${BEFORE}(${either(Object.keys(COMMAND_OF_ACTION))})(?= refuses\\b| took\\b| with\\b)|(?<=\\bby )(${either(Object.keys(COMMAND_OF_ACTION))})\\b`), (_, a, b) => `rollback-kit ${COMMAND_OF_ACTION[(a ?? b)]}`],
         [/\bthe path output of snapshot-db\b/g, () => 'the path rollback-kit snapshot printed'],
         [/\bits path output\b/g, () => 'the path it prints'],
+        // The checkout a workflow makes with actions/checkout is the clone the command runs in.
+        [/\bactions\/checkout with ref: (<[^>]+>) and fetch-depth: 0\b/g, (_, ref) => `git checkout ${ref}, with the whole history`],
+        [/\b([Rr])un actions\/checkout with fetch-depth: 0 before this step\b/g, (_, r) => `${r}un it in a clone of the repository with its whole history (git fetch --unshallow)`],
+        [/\b([Rr])un actions\/checkout before this step\b/g, (_, r) => `${r}un it in a clone of the repository`],
+        [/\b([Rr]un|[Uu]se) actions\/checkout with fetch-depth: 0 so the whole history is there\b/g, (_, verb) => `${like(verb, 'fetch')} the whole history (git fetch --unshallow) so it is there`],
+        [/\b([Rr]un|[Uu]se|check out) (?:actions\/checkout )?with fetch-depth: 0\b/g, (_, verb) => `${like(verb, 'fetch')} the whole history (git fetch --unshallow)`],
+        [/\(fetch-depth: 0\)/g, () => '(git fetch --unshallow)'],
+        [/ \(relative to the repository root; in a workflow, that actions\/checkout ran first\)/g, () => ' (relative to the current folder)'],
+        [/ \(on the command line, the current directory\); in a workflow, check out the repository first \(actions\/checkout\)/g, () => ''],
+        // The workflow's GITHUB_TOKEN, its job's permissions and its repository are the person's token and variables.
+        [/\b([Pp])ass secrets\.GITHUB_TOKEN or a token that is still valid\b/g, (_, p) => `${like(p, 'export')} a GITHUB_TOKEN that is still valid${orGithubFlag}`],
+        [/\b([Pp])ass secrets\.GITHUB_TOKEN\b/g, (_, p) => `${like(p, 'export')} GITHUB_TOKEN${orGithubFlag}`],
+        [/ \(secrets\.GITHUB_TOKEN of this repository\)/g, () => ''],
+        [/\b([Gg])rant the job `?permissions:? ([^`.(]+?)`?(?=[.,]| \(|$)/g, (_, g, what) => `${like(g, 'use')} a token with ${what}`],
+        [/\(permissions: ([^)]+)\)/g, (_, what) => `(a token with ${what})`],
+        [/\bRun the step in GitHub Actions, (?:which sets|or set) GITHUB_REPOSITORY\b/g, () => 'Set GITHUB_REPOSITORY to the repository (owner/name)'],
+        [/\band run in GitHub Actions \(GITHUB_REPOSITORY\)/g, () => 'and set GITHUB_REPOSITORY to the repository (owner/name)'],
+        // The job, its summary and its steps are this run of the command.
+        [/\bis in the job summary\b/g, () => 'is printed above'],
+        [/\b([Ii])ts job summary says\b/g, (_, i) => `${i}ts output said`],
+        [/\bgive the job\b/g, () => 'give'],
+        [/ \(the ([A-Z][A-Z_]+) secret\)/g, (_, variable) => ` (or export ${variable})`],
+        // Except a re-run "of this job": said only when the command runs in a workflow's step, where it is one.
+        [/(?<!\bre-run of )\bthis job\b/g, () => 'this run'],
+        [/\b([Rr])un(ning)? the step again\b/g, (_, r, ing) => `${r}un${ing ?? ''} the command again`],
+        [/\b(this|the) step('s)?\b/g, (_, which, s) => `${which} command${s ?? ''}`],
+        [/ in an earlier step of the job \(from a secret\)/g, () => ''],
+        [/ \(written from a secret in an earlier step\)/g, () => ''],
+        // The runner is this machine.
+        [/\b([Tt])he runner network\b/g, (_, t) => `${like(t, 'this')} machine's network`],
+        [/\bThe runner needs\b/g, () => 'This machine needs'],
+        [/ \(Linux runners have both\)/g, () => ' (Linux has both)'],
+        [/\bon (?:the|this) runner\b/g, () => 'on this machine'],
+        [/; GitHub-hosted runners reach only IPv4 addresses/g, () => ''],
     ];
     return (text) => text
         .split(PLAN_FILE_PROBLEM)
         .map((part, i) => (i % 2 ? part : rules.reduce((t, [pattern, to]) => t.replace(pattern, to), part)))
         .join('');
 }
+/** GIT_REVERT_NEEDS (what a workflow job must grant a git-revert component) as a clone needs it. */
+const GIT_REVERT_NEEDS_HERE = 'A git-revert component needs push access to the repository from this clone (your git credentials for origin), its whole history (git fetch --unshallow), and a GITHUB_TOKEN that may open pull requests (contents: write and pull-requests: write).';
 /** The wording with every flag of every command (for text no single command owns). */
 const cliWording = wordingFor(Object.keys(FLAGS));
 
@@ -28667,6 +29235,37 @@ function camel(name) {
     return name.replace(/-([a-z0-9])/g, (_, c) => c.toUpperCase());
 }
 
+;// CONCATENATED MODULE: ./.build/cli/commands/stoppable.js
+/**
+ * Ctrl-C (SIGINT) or SIGTERM during a command that changes or dumps a database (snapshot, restore,
+ * down, rollback): as in the actions (core/action.ts), the first signal stops the work through its
+ * AbortSignal and waits for it a bounded time, a second ends the wait, and the command fails saying
+ * what the work knew (committed or rolled back, a snapshot made or not), never killed mid-way by
+ * Node's default with psql or pg_dump left running and nobody told what changed.
+ */
+
+
+/**
+ * Runs `work` with the stop's signal. A result it returns stands, even when a signal came as it
+ * ended (a rollback's record says itself what the stop did); its error is said to be a stop; work
+ * that did not end in time fails saying its state is not known.
+ */
+async function stoppable(cli, work) {
+    const stop = stop_signals_stopOnSignals({
+        graceMs: STOP_GRACE_MS,
+        onFirst: (name) => cli.term.note(`${name}: stopping; waiting up to ${STOP_GRACE_MS / 1000} s for the work under way to end (again to stop waiting)…`),
+    });
+    try {
+        const settled = await stop.settle(work(stop.signal));
+        if (settled !== 'expired' && settled.ok)
+            return settled.value;
+        throw stop_signals_stoppedFailure(`rollback-kit ${cli.command}`, stop.received(), settled, STOP_GRACE_MS) ?? settled.err;
+    }
+    finally {
+        stop.dispose();
+    }
+}
+
 ;// CONCATENATED MODULE: ./.build/cli/commands/database.js
 /**
  * `rollback-kit snapshot`, `restore` and `down`: the database actions from a terminal. Everything
@@ -28675,6 +29274,7 @@ function camel(name) {
  * 2) said before anything is asked or changed, not a failure (exit 1) once the work has started.
  * The library checks them again when it runs; they cost a few file-system calls.
  */
+
 
 
 
@@ -28708,7 +29308,7 @@ const snapshot = {
             return { ok: true, status: 'dry-run', target: describeTarget(request.target), outputDir: request.outputDir };
         }
         cli.term.started(`snapshot of ${describeTarget(request.target)}`);
-        const result = await takeSnapshot(request, cli.log);
+        const result = await stoppable(cli, (signal) => takeSnapshot({ ...request, signal }, cli.log));
         cli.term.stopSpinner();
         cli.term.say(`Verified snapshot of ${describeTarget(request.target)} in ${terminal_seconds(result.durationMs)}: ${result.path} (${formatBytes(result.sizeBytes)}, sha256 ${result.sha256})`);
         const exports = result.manifest.exports;
@@ -28744,8 +29344,10 @@ const restore = {
         await (0,verify/* openSnapshot */.r)(request.snapshotPath);
         if (cli.dryRun) {
             cli.begin();
+            // Planned as the restore plans it: what it would throw away is logged, as the restore logs it.
+            const preview = await previewRestore(request, cli.log);
             cli.term.say(`Dry run: would restore ${request.snapshotPath} over ${where}${request.preRestoreSnapshot ? ', after snapshotting its current state' : ''}. Nothing was changed.`);
-            return { ok: true, status: 'dry-run', target: where, snapshotPath: request.snapshotPath };
+            return { ok: true, status: 'dry-run', ...preview };
         }
         if (request.preRestoreSnapshot)
             await writableFolder(request.preRestoreDir, 'pre-restore-dir');
@@ -28755,7 +29357,7 @@ const restore = {
         }
         cli.begin();
         cli.term.started(`restore of ${where}`);
-        const result = await restoreSnapshot(request, cli.log);
+        const result = await stoppable(cli, (signal) => restoreSnapshot({ ...request, signal }, cli.log));
         cli.term.stopSpinner();
         cli.term.say(`Restored ${result.tablesRestored} table(s) into ${where} in ${terminal_seconds(result.durationMs)}: every table’s row count matches the snapshot.`);
         if (result.preRestoreSnapshotPath)
@@ -28775,7 +29377,12 @@ const down = {
     async run(cli) {
         // In a workflow's `run:` step, a re-run of it is one too: it finishes the recorded plan as the action does.
         const options = readRevertOptions(cli.inputs, cli.secret('database-url'), { workspace: cli.cwd, tools: { searchPath: cli.searchPath }, run: workflowRun(cli.env) }, cli.log);
-        await pickFormat(resolveMigrationsDir(options.root, options.migrationsDir, options.format), options.format);
+        // The folder and its files are the flags' to decide: a folder with none of the format's
+        // migrations is bad usage here (as the library says it when it prepares), named or auto-detected.
+        const dir = resolveMigrationsDir(options.root, options.migrationsDir, options.format);
+        const format = await pickFormat(dir, options.format);
+        if ((await format.load(dir)).length === 0)
+            throw new UsageError(`The migrations folder ${dir} holds no ${format.name} migrations.`, 'Check migrations-dir and format.');
         if (!options.dryRun && options.requireSnapshot) {
             if (!options.snapshotPath) {
                 throw new UsageError('rollback-kit down refuses to change the database without a verified snapshot: --snapshot-path was not given.', 'Take one with rollback-kit snapshot and give its path as --snapshot-path, or give --no-require-snapshot to go without. Nothing was changed.');
@@ -28785,22 +29392,24 @@ const down = {
         if (!options.dryRun)
             await cli.confirm(`This reverts migrations on ${describeTarget(options.target)}`, options.target.database);
         cli.begin();
-        try {
-            const result = await revertMigrations(options, cli.log);
-            const t = cli.term;
-            if (result.status === 'dry-run')
-                t.say(`Dry run: would revert ${result.plan.map((p) => p.file).join(', ') || 'nothing'} on ${result.target}. Nothing was changed.`);
-            else if (result.status === 'nothing-to-do')
-                t.say(`Nothing to do: none of the selected migrations is applied on ${result.target}.`);
-            else
-                t.say(`Reverted ${result.reverted.map((r) => r.file).join(', ')} on ${result.target} in ${terminal_seconds(result.durationMs)}; ${result.stillApplied.length} still applied.`);
-            return { ok: true, status: result.status, reverted: result.reverted.map((r) => r.version), plan: result.plan, stillApplied: result.stillApplied, durationMs: result.durationMs };
-        }
-        catch (err) {
-            if (err instanceof RevertFailed && err.partial.reverted.length)
-                cli.term.note(`Reverted before the failure: ${err.partial.reverted.map((r) => r.file).join(', ')}.`);
-            throw err;
-        }
+        const result = await stoppable(cli, async (signal) => {
+            try {
+                return await revertMigrations({ ...options, signal }, cli.log);
+            }
+            catch (err) {
+                if (err instanceof RevertFailed && err.partial.reverted.length)
+                    cli.term.note(`Reverted before the failure: ${err.partial.reverted.map((r) => r.file).join(', ')}.`);
+                throw err;
+            }
+        });
+        const t = cli.term;
+        if (result.status === 'dry-run')
+            t.say(`Dry run: would revert ${result.plan.map((p) => p.file).join(', ') || 'nothing'} on ${result.target}. Nothing was changed.`);
+        else if (result.status === 'nothing-to-do')
+            t.say(`Nothing to do: none of the selected migrations is applied on ${result.target}.`);
+        else
+            t.say(`Reverted ${result.reverted.map((r) => r.file).join(', ')} on ${result.target} in ${terminal_seconds(result.durationMs)}; ${result.stillApplied.length} still applied.`);
+        return { ok: true, status: result.status, reverted: result.reverted.map((r) => r.version), plan: result.plan, stillApplied: result.stillApplied, durationMs: result.durationMs };
     },
 };
 
@@ -29427,26 +30036,38 @@ function splitImage(ref) {
 function listingBound(deadline, what) {
     return { deadline, what };
 }
+/** Past the deadline with a page read: the listing's time has run out. The first page is always asked for. */
+function pastDeadline(bound, pagesRead) {
+    return !!bound && pagesRead > 0 && bound.deadline.left() === 0;
+}
 /** Before each page after the first: past the deadline, a clear error saying how far it got. */
 function checkListingTime(bound, pagesRead) {
-    if (!bound || pagesRead === 0 || bound.deadline.left() > 0)
-        return;
-    throw outOfListingTime(bound, pagesRead);
+    if (pastDeadline(bound, pagesRead))
+        throw outOfListingTime(bound, pagesRead);
 }
 /**
- * One page, asked for only in time; the deadline passing while a later page is on its way (the
- * client cuts each request to the time left) is the listing's time running out, said as such.
+ * One page, asked for only in time; undefined when the listing's time has run out, before the page
+ * or while it was on its way (the client cuts each request to the time left). The first page is
+ * always asked for, and its request failing is that failure, not the listing's time running out.
  */
-async function listingPage(bound, pagesRead, read) {
-    checkListingTime(bound, pagesRead);
+async function pageInTime(bound, pagesRead, read) {
+    if (pastDeadline(bound, pagesRead))
+        return undefined;
     try {
-        return await read();
+        return { page: await read() };
     }
     catch (err) {
         if (bound && pagesRead > 0 && err instanceof OutOfTime)
-            throw outOfListingTime(bound, pagesRead);
+            return undefined;
         throw err;
     }
+}
+/** One page, as pageInTime; the listing's time running out is a clear error saying how far it got. */
+async function listingPage(bound, pagesRead, read) {
+    const got = await pageInTime(bound, pagesRead, read);
+    if (!got)
+        throw outOfListingTime(bound, pagesRead);
+    return got.page;
 }
 function outOfListingTime(bound, pagesRead) {
     return new errors/* RollbackKitError */.dp(`Listing ${bound.what} took longer than timeout-seconds (${bound.deadline.seconds} s): ${pagesRead} page(s) read, and the list goes on.`, 'Raise timeout-seconds to look further back, or name the target to return to.');
@@ -29841,84 +30462,55 @@ async function rollMachine(c, app, m, image, config, t, log) {
     }
 }
 
-;// CONCATENATED MODULE: ./.build/platforms/git-revert/git.js
-/** Runs git in the checkout with a bounded wait; failures carry git's own words, redacted. */
-
-
-/** The last lines git wrote, where it says why it failed. */
-const gitSaid = (r) => (r.stderr || r.stdout).trim().split('\n').slice(-3).join(' ');
-/** A CI checkout often has no identity configured; reverts need one to commit. */
-const BOT_IDENTITY = {
-    GIT_AUTHOR_NAME: 'github-actions[bot]',
-    GIT_AUTHOR_EMAIL: '41898283+github-actions[bot]@users.noreply.github.com',
-    GIT_COMMITTER_NAME: 'github-actions[bot]',
-    GIT_COMMITTER_EMAIL: '41898283+github-actions[bot]@users.noreply.github.com',
-};
-async function openGit(cwd, log, timeoutMs = 120_000) {
-    const env = { GIT_TERMINAL_PROMPT: '0', LC_ALL: 'C' };
-    const exec = async (args, extra = {}) => {
-        log.debug(`git ${args.join(' ')}`);
-        try {
-            return await (0,core_process/* runProcess */.R)('git', args, { cwd, env: { ...env, ...extra }, timeoutMs });
-        }
-        catch (err) {
-            throw new errors/* RollbackKitError */.dp(`Could not run git: ${err.message}.`, 'Install git on the runner.');
-        }
-    };
-    const git = {
-        try: (args) => exec(args),
-        async run(args, what) {
-            const r = await exec(args);
-            if (r.code === 0)
-                return r.stdout.trim();
-            const said = gitSaid(r);
-            throw new errors/* RollbackKitError */.dp(`${what} failed: git ${args[0]} ${r.timedOut ? 'timed out' : `exited with ${r.code}`}: ${log.redact(said)}`);
-        },
-    };
-    const inside = await git.try(['rev-parse', '--is-inside-work-tree']);
-    if (inside.code !== 0 || inside.stdout.trim() !== 'true') {
-        throw new errors/* RollbackKitError */.dp(`The workspace ${cwd} is not a git checkout.`, 'Run actions/checkout with fetch-depth: 0 before this step.');
-    }
-    const email = await git.try(['config', 'user.email']);
-    if (email.code !== 0 || !email.stdout.trim())
-        Object.assign(env, BOT_IDENTITY);
-    return git;
-}
-
 ;// CONCATENATED MODULE: ./.build/platforms/git-revert/merged.js
 /**
  * What the deployed branch's history says about rollbacks already merged, so that a re-run never
- * undoes one: a HEAD that is (the merge of) a rollback, for target previous, and a `from` commit
- * whose changes are already gone. Each read stops at the newest HISTORY_LIMIT commits, and every
- * git command is bounded by the step's timeout (openGit).
+ * undoes one: a HEAD that is (the merge of) a rollback, for target previous and for an explicit
+ * target it already reached, and a `from` commit whose changes are already gone. Each read stops
+ * at the newest HISTORY_LIMIT commits, and every git command is bounded by the step's timeout (openGit).
  */
 
 /** A merged rollback and the target it restored sit among the newest commits of the branch. */
 const HISTORY_LIMIT = 100;
-/** Every revert commit of ours ends with this trailer naming the target in full (rollbackTrailer). */
+/** Every revert commit of ours ends with these trailers, naming the target and the HEAD it was made from in full (rollbackTrailers). */
 const TARGET_TRAILER = 'Rollback-kit-target';
+const FROM_TRAILER = 'Rollback-kit-from';
 const merged_short = (sha) => sha.slice(0, 7);
-/** The branch and the pull request title name the target by its short SHA; mergedRollback reads them back. */
-const rollbackBranch = (target) => `rollback/${merged_short(target)}`;
+/**
+ * The branch and the pull request title name the target by its short SHA; mergedRollback reads
+ * them back. With `from` (the HEAD the rollback is made from), the name no earlier rollback to the
+ * same target can have taken (branch.ts).
+ */
+const rollbackBranch = (target, from) => `rollback/${merged_short(target)}${from ? `-from-${merged_short(from)}` : ''}`;
 const rollbackTitle = (target) => `Rollback to ${merged_short(target)}`;
-/** Appended to each revert's message: it survives a merge commit and a rebase merge (the commits
- * themselves), and a squash merge whose message lists the commit messages (GitHub's default). */
-const rollbackTrailer = (target) => `${TARGET_TRAILER}: ${target}`;
+/**
+ * Appended to each revert's message: they survive a merge commit and a rebase merge (the commits
+ * themselves), and a squash merge whose message lists the commit messages (GitHub's default). The
+ * target says which rollback it is; `from`, what production ran when it was made: a re-run after
+ * the merge names the incident by it, as the run that made the rollback did.
+ */
+const rollbackTrailers = (target, from) => `${TARGET_TRAILER}: ${target}\n${FROM_TRAILER}: ${from}`;
+/** Whether a commit message is one of our reverts back to `target`. */
+const revertsTo = (message, target) => new RegExp(`^${TARGET_TRAILER}: ${target}[ \\t]*$`, 'm').test(message);
 /**
  * The targets a merged rollback's messages name, each a full or a 7-character SHA. The shapes are
  * anchored at a line's start, so a revert of our rollback (`Revert "Rollback to …"`, GitHub's
  * branch `revert-5-rollback/…`) names none: its HEAD is not a rollback.
  * - the trailer of our revert commits;
  * - the pull request title, the subject of a squash merge and the body of GitHub's merge commit;
- * - GitHub's merge commit subject, `Merge pull request #5 from owner/rollback/<short>`.
+ * - GitHub's merge commit subject, `Merge pull request #5 from owner/rollback/<short>[-from-<short>]`.
  */
 function namedTargets(text) {
     const shapes = [
         new RegExp(`^${TARGET_TRAILER}: ([0-9a-f]{40})[ \\t]*$`, 'gm'),
         /^Rollback to ([0-9a-f]{7})(?=[: ]|$)/gm,
-        /^Merge pull request #\d+ from [^/\s]+\/rollback\/([0-9a-f]{7})[ \t]*$/gm,
+        /^Merge pull request #\d+ from [^/\s]+\/rollback\/([0-9a-f]{7})(?:-from-[0-9a-f]{7})?[ \t]*$/gm,
     ];
     return shapes.flatMap((shape) => [...text.matchAll(shape)].map((m) => m[1]));
+}
+/** The HEAD a rollback to `target` was made from: the from trailer right under its target trailer. */
+function namedFrom(text, target) {
+    return new RegExp(`^${TARGET_TRAILER}: ${target}[ \\t]*\\n${FROM_TRAILER}: ([0-9a-f]{40})[ \\t]*$`, 'm').exec(text)?.[1];
 }
 /** HEAD and its first parents, newest first. */
 async function firstParents(git, head) {
@@ -29961,23 +30553,44 @@ function restoredAncestor(history) {
     return history[at].sha;
 }
 /**
- * The target of the rollback HEAD is (the merge of), or undefined when HEAD is no rollback. HEAD's
- * message names it, or with a merge commit the messages of the commits it brought in (our
- * reverts); else HEAD's files show it (restoredAncestor). Names come first: they also hold when
- * the branch moved on before the merge, so that HEAD's files are the target's plus that change.
+ * What HEAD says of itself as a rollback: the targets its message names (with a merge commit, the
+ * messages of the commits it brought in: our reverts), the one of them found in the history read,
+ * and the HEAD it was made from. Without names, HEAD's files show the target (restoredAncestor)
+ * and its first parent is what it was made from: a squash's parent is what the branch had when it
+ * was merged, and the branch cannot have moved on since, or HEAD would not have the target's files
+ * exactly. Undefined when HEAD is no rollback.
  */
-async function mergedRollback(git, head, branch) {
+async function readRollback(git, head) {
     if ((await git.try(['rev-parse', '--verify', '--quiet', `${head}^1`])).code !== 0)
         return undefined;
     const history = await firstParents(git, head);
-    const names = namedTargets((await messages(git, `${head}^1..${head}`)).map((c) => c.message).join('\n'));
-    if (!names.length)
-        return restoredAncestor(history);
-    const target = history.slice(1).find((c) => names.some((name) => c.sha.startsWith(name)));
-    if (!target) {
-        throw new errors/* RollbackKitError */.dp(`${branch} (${merged_short(head)}) is the merge of a rollback to ${merged_short(names[0])} made by rollback-kit, but that commit is not among the ${HISTORY_LIMIT} newest first-parent commits of ${branch} in this checkout, so target previous cannot tell where that rollback went; reverting ${merged_short(head)} would ship the rolled-back code again. Nothing was changed.`, 'Give the commit to go back to as target (its SHA), and check out with fetch-depth: 0.');
+    const text = (await messages(git, `${head}^1..${head}`)).map((c) => c.message).join('\n');
+    const names = namedTargets(text);
+    if (!names.length) {
+        const restored = restoredAncestor(history);
+        return restored ? { names, found: { target: restored, from: history[1].sha } } : undefined;
     }
-    return target.sha;
+    const target = history.slice(1).find((c) => names.some((name) => c.sha.startsWith(name)))?.sha;
+    return { names, found: target ? { target, from: namedFrom(text, target) } : undefined };
+}
+/**
+ * The rollback HEAD is (the merge of), or undefined when HEAD is no rollback. Names come first:
+ * they also hold when the branch moved on before the merge, so that HEAD's files are the target's
+ * plus that change.
+ */
+async function mergedRollback(git, head, branch) {
+    const read = await readRollback(git, head);
+    if (!read || read.found)
+        return read?.found;
+    throw new errors/* RollbackKitError */.dp(`${branch} (${merged_short(head)}) is the merge of a rollback to ${merged_short(read.names[0])} made by rollback-kit, but that commit is not among the ${HISTORY_LIMIT} newest first-parent commits of ${branch} in this checkout, so target previous cannot tell where that rollback went; reverting ${merged_short(head)} would ship the rolled-back code again. Nothing was changed.`, 'Give the commit to go back to as target (its SHA), and check out with fetch-depth: 0.');
+}
+/** The rollback HEAD is (the merge of) when it went back to `target`: a re-run to the same commit has nothing to do. */
+async function mergedRollbackTo(git, head, target) {
+    const read = await readRollback(git, head);
+    if (read?.found)
+        return read.found.target === target ? read.found : undefined;
+    // Named, but beyond the history read (a shallow checkout): the name itself says it is this target.
+    return read?.names.some((name) => target.startsWith(name)) ? { target } : undefined;
 }
 /**
  * Why HEAD no longer has `from`'s changes, or undefined while it has them: HEAD's files are those
@@ -30001,6 +30614,47 @@ async function undoneOnHead(git, from, head) {
     const standing = (sha) => (revertedBy.get(sha) ?? []).find((r) => !standing(r));
     const revert = standing(from);
     return revert ? `${merged_short(revert)} reverted it` : undefined;
+}
+
+;// CONCATENATED MODULE: ./.build/platforms/git-revert/branch.js
+/**
+ * Which branch a rollback goes on, never one that is not its own. `rollback/<target>` comes first.
+ * The remote may already have a branch of that name that is not this rollback's: an earlier
+ * rollback to the same commit kept after its merge (a repository without "Automatically delete
+ * head branches"), one made from another commit of the branch, or anyone's own. Then the rollback
+ * goes on `rollback/<target>-from-<HEAD>`, a name only this HEAD and target make, and the other
+ * branch is left exactly as it is: nothing here ever pushes over a branch.
+ */
+
+
+
+/**
+ * A branch is this rollback's when it holds HEAD and, on top of it, only our reverts back to the
+ * target: what an earlier run with the same HEAD and target pushed. An earlier rollback already
+ * merged is not (HEAD has moved past it), nor is one made from an older HEAD, nor a hand-made one.
+ */
+async function isThisRollback(git, tip, head, target) {
+    if (!(await isAncestor(git, head, tip)))
+        return false;
+    const out = await git.run(['log', '-z', '--format=%B', `${head}..${tip}`], 'Reading the commits of the rollback branch');
+    const commits = out.split('\0').filter((m) => m.trim());
+    return commits.length > 0 && commits.every((m) => revertsTo(m, target));
+}
+async function chooseBranch(git, remote, head, target) {
+    const names = [rollbackBranch(target), rollbackBranch(target, head)];
+    const passedOver = [];
+    for (const name of names) {
+        const listed = await git.run(['ls-remote', '--heads', remote, `refs/heads/${name}`], `Looking for ${name} on ${remote}`);
+        const tip = listed.split(/\s/)[0];
+        if (!tip)
+            return { name, passedOver };
+        // Its commits, to read them; fetched into FETCH_HEAD only, no branch or remote ref is made.
+        await git.run(['fetch', '-q', '--no-tags', remote, `refs/heads/${name}`], `Fetching ${name} from ${remote}`);
+        if (await isThisRollback(git, tip, head, target))
+            return { name, pushed: tip, passedOver };
+        passedOver.push(name);
+    }
+    throw new errors/* RollbackKitError */.dp(`${names.join(' and ')} are already on ${remote} and neither is this rollback's (${merged_short(head)} and, on top of it, only reverts back to ${merged_short(target)}), so no branch is left to push it on. Nothing was pushed.`, `See who made them; once nobody needs them, delete them (git push ${remote} --delete <branch>) and re-run.`);
 }
 
 ;// CONCATENATED MODULE: ./.build/platforms/git-revert/pulls.js
@@ -30048,14 +30702,15 @@ function pullRequests(token, apiUrl, repo) {
                 throw apiError(err, 'checking access to the repository', repo);
             }
         },
-        async findOpen(branch) {
+        async latest(branch) {
             try {
-                const { data } = await (await octokit()).rest.pulls.list({ ...repo, state: 'open', head: `${repo.owner}:${branch}` });
+                // Newest first: the first page of one is all that is needed.
+                const { data } = await (await octokit()).rest.pulls.list({ ...repo, state: 'all', head: `${repo.owner}:${branch}`, sort: 'created', direction: 'desc', per_page: 1 });
                 const pr = data[0];
-                return pr ? { number: pr.number, url: pr.html_url } : undefined;
+                return pr ? { number: pr.number, url: pr.html_url, state: pr.state === 'open' ? 'open' : pr.merged_at ? 'merged' : 'closed' } : undefined;
             }
             catch (err) {
-                throw apiError(err, 'looking for an open pull request', repo);
+                throw apiError(err, 'looking for the pull request of the branch', repo);
             }
         },
         async open({ branch, base, title, body }) {
@@ -30066,9 +30721,9 @@ function pullRequests(token, apiUrl, repo) {
             catch (err) {
                 // 422 "A pull request already exists for owner:branch": a re-run, not a failure.
                 if (pulls_status(err) === 422) {
-                    const existing = await api.findOpen(branch);
-                    if (existing)
-                        return existing;
+                    const existing = await api.latest(branch);
+                    if (existing?.state === 'open')
+                        return { number: existing.number, url: existing.url };
                 }
                 throw apiError(err, 'opening the pull request', repo);
             }
@@ -30079,10 +30734,12 @@ function pullRequests(token, apiUrl, repo) {
 
 ;// CONCATENATED MODULE: ./.build/platforms/git-revert/revert.js
 /**
- * git-revert: undo the commits after the last good one on a new branch `rollback/<short-sha>`,
- * push it, and open a pull request whose merge redeploys the good code. Either all of that
- * happens or nothing is pushed: a conflict stops with the commit named and the checkout restored.
+ * git-revert: undo the commits after the last good one on a new branch `rollback/<short-sha>`
+ * (branch.ts: another name when that one is taken by a branch not this rollback's), push it, and
+ * open a pull request whose merge redeploys the good code. Either all of that happens or nothing
+ * is pushed: a conflict stops with the commit named and the checkout restored.
  */
+
 
 
 
@@ -30102,7 +30759,6 @@ async function resolveCommit(git, rev, input) {
     }
     return r.stdout.trim();
 }
-const isAncestor = async (git, a, b) => (await git.try(['merge-base', '--is-ancestor', a, b])).code === 0;
 async function revertWithPullRequest(opts, log) {
     log.secret(opts.githubToken);
     const remote = opts.remote ?? 'origin';
@@ -30118,9 +30774,9 @@ async function revertWithPullRequest(opts, log) {
         throw new errors/* RollbackKitError */.dp('The checkout is on a detached HEAD and no branch is known to open the pull request against.', 'Check out the branch that deploys production (actions/checkout with ref: main).');
     const notes = [];
     /** Nothing to do; `toSha` is the commit whose code the branch already has. */
-    const done = (note, toSha) => {
+    const done = (note, toSha, rolledBackFrom) => {
         log.info(note);
-        return { status: 'already-current', fromSha: head, toSha, reverted: [], notes: [note] };
+        return { status: 'already-current', fromSha: head, toSha, reverted: [], notes: [note], rolledBackFrom };
     };
     if (fromRev) {
         const from = await resolveCommit(git, fromRev, 'from');
@@ -30132,14 +30788,20 @@ async function revertWithPullRequest(opts, log) {
             return done(`${base} (${merged_short(head)}) no longer has the changes of ${merged_short(from)}: ${undone}. Nothing to revert.`, head);
     }
     let target;
-    if (given)
+    if (given) {
+        // Reached by a rollback merged since, also when other commits landed before the merge: a
+        // rollback again would revert the rollback's own reverts and those commits.
+        const merged = await mergedRollbackTo(git, head, given);
+        if (merged)
+            return done(`${base} already holds the rollback to ${merged_short(given)} (merged as ${merged_short(head)}): nothing to revert.`, given, merged.from);
         target = given;
+    }
     else {
         // HEAD^ of a merged rollback is the code it rolled back from (or, after a rebase merge, one of
         // its reverts): a rollback to it would ship that code again.
         const restored = await mergedRollback(git, head, base);
         if (restored) {
-            return done(`${base} already holds the rollback to ${merged_short(restored)} (merged as ${merged_short(head)}): going back one commit from there would undo the rollback and ship the rolled-back code again, so target previous changes nothing. To go further back, give target: <SHA of the commit to go back to>.`, restored);
+            return done(`${base} already holds the rollback to ${merged_short(restored.target)} (merged as ${merged_short(head)}): going back one commit from there would undo the rollback and ship the rolled-back code again, so target previous changes nothing. To go further back, give target: <SHA of the commit to go back to>.`, restored.target, restored.from);
         }
         target = await resolveCommit(git, 'HEAD^', 'target');
     }
@@ -30161,23 +30823,42 @@ async function revertWithPullRequest(opts, log) {
         const [sha, parents, ...subject] = line.split('\t');
         return { sha: sha, merge: (parents ?? '').trim().split(' ').length > 1, subject: subject.join('\t') };
     });
-    const branch = rollbackBranch(target);
-    log.info(`Plan: revert ${commits.length} commit(s) on ${base} back to ${merged_short(target)}, on branch ${branch}, and open a pull request:`);
+    const planned = rollbackBranch(target);
+    log.info(`Plan: revert ${commits.length} commit(s) on ${base} back to ${merged_short(target)}, on branch ${planned}, and open a pull request:`);
     for (const c of commits)
         log.info(`  revert ${merged_short(c.sha)} ${c.subject}`);
     const reverted = commits.map(({ sha, subject }) => ({ sha, subject }));
     if (opts.dryRun) {
-        return { status: 'dry-run', fromSha: head, toSha: target, branch, reverted, notes: [`Dry run: nothing was changed. A real run would revert ${commits.length} commit(s) on ${branch}.`] };
+        return { status: 'dry-run', fromSha: head, toSha: target, branch: planned, reverted, notes: [`Dry run: nothing was changed. A real run would revert ${commits.length} commit(s) on ${planned}.`] };
     }
     const prs = pullRequests(opts.githubToken, opts.apiUrl, repo);
     await prs.checkAccess();
-    const onRemote = await git.run(['ls-remote', '--heads', remote, `refs/heads/${branch}`], `Looking for ${branch} on ${remote}`);
-    if (onRemote) {
-        // A previous run pushed it: make sure its pull request is open, and change nothing else.
+    const chosen = await chooseBranch(git, remote, head, target);
+    const branch = chosen.name;
+    for (const name of chosen.passedOver) {
+        // A pull request still open from it (a rollback made from an older HEAD) would not revert
+        // what the branch has had since: whoever merges must know which one is this rollback.
+        const pull = await prs.latest(name);
+        notes.push(pull?.state === 'open'
+            ? `${name} on ${remote} is not this rollback's (it was made from another commit of ${base}, or by hand), and its pull request ${pull.url} is still open: it is left as it is, and this rollback uses ${branch}. Merge this rollback's pull request, not ${pull.url}, and close that one.`
+            : `${name} on ${remote} is not this rollback's (an earlier rollback's, already merged or closed, or made from another commit of ${base}): it is left as it is, and this rollback uses ${branch}.`);
+        log.warning(notes.at(-1));
+    }
+    if (chosen.pushed) {
+        // An earlier run with this HEAD and target pushed it: its pull request is this rollback's,
+        // open, or opened now (that run stopped first, or someone closed it).
+        const earlier = await prs.latest(branch);
+        if (earlier?.state === 'open') {
+            notes.unshift(`Branch ${branch} was already pushed; its pull request is ${earlier.url}.`);
+            log.info(notes[0]);
+            return { status: 'already-current', fromSha: head, toSha: target, branch, pullRequestUrl: earlier.url, reverted, notes };
+        }
         const pr = await prs.open(pullRequest(branch, base, target, head, reverted, opts.reason, log));
-        notes.push(`Branch ${branch} was already pushed; its pull request is ${pr.url}.`);
+        notes.unshift(earlier?.state === 'closed'
+            ? `Branch ${branch} was already pushed by an earlier run; its pull request ${earlier.url} was closed without merging, so this run opened ${pr.url}. If the rollback was closed on purpose, close this one too.`
+            : `Branch ${branch} was already pushed by an earlier run; opened its pull request ${pr.url}.`);
         log.info(notes[0]);
-        return { status: 'already-current', fromSha: head, toSha: target, branch, pullRequestUrl: pr.url, reverted, notes };
+        return { status: 'rolled-back', fromSha: head, toSha: target, branch, pullRequestUrl: pr.url, reverted, notes };
     }
     await git.run(['checkout', '-q', '-b', branch], `Creating branch ${branch}`);
     try {
@@ -30200,10 +30881,11 @@ async function revertWithPullRequest(opts, log) {
                 await git.try(['revert', '--abort']);
                 throw new errors/* RollbackKitError */.dp(`Reverting ${merged_short(c.sha)} ("${c.subject}") failed${files.length ? ` with conflicts in ${files.join(', ')}` : ''}: ${said}. Nothing was pushed and the checkout is back on ${base}.`, 'Revert that commit by hand, or roll back the deployment with provider vercel or command.');
             }
-            // The trailer names the target, so that a re-run after the merge knows the rollback (merged.ts).
-            // --no-verify: the project's own commit hooks have no say over a message we only add a line to.
+            // The trailers name the target and this HEAD, so that a re-run after the merge knows the
+            // rollback and the incident it belongs to (merged.ts).
+            // --no-verify: the project's own commit hooks have no say over a message we only add lines to.
             const message = await git.run(['log', '-1', '--format=%B'], `Reading the revert of ${merged_short(c.sha)}`);
-            await git.run(['commit', '--amend', '-q', '--no-verify', '-m', `${message}\n\n${rollbackTrailer(target)}`], `Marking the revert of ${merged_short(c.sha)}`);
+            await git.run(['commit', '--amend', '-q', '--no-verify', '-m', `${message}\n\n${rollbackTrailers(target, head)}`], `Marking the revert of ${merged_short(c.sha)}`);
         }
         if ((await git.try(['diff', '--quiet', target, 'HEAD'])).code !== 0) {
             const warning = `After the reverts, ${branch} still differs from ${merged_short(target)} (changes that did not come through ${base}'s first-parent history); review the pull request.`;
@@ -30635,7 +31317,10 @@ async function rollback(client, id) {
  * target (the newest older deployment Railway allows a rollback to), ask for `deploymentRollback`,
  * then poll the service's latest deployment until it is SUCCESS. Safe to repeat: a `from` that is no
  * longer live, a target that already is, or a live deployment that already runs the code below the
- * target (an earlier rollback) is reported as already-current and nothing is changed.
+ * target (an earlier rollback) is reported as already-current and nothing is changed. A rollback is a
+ * new deployment copying the target's meta (commit, image), so a copy is known only by that code:
+ * when neither the live deployment nor the one it could be a copy of carries any, and `from` does
+ * not name the live deployment, the step refuses rather than risk putting the bad release back.
  */
 
 
@@ -30680,17 +31365,30 @@ function parseFrom(raw) {
     throw new errors/* RollbackKitError */.dp(`Input from must be a Railway deployment id or the commit SHA it was built from; got "${raw}".`, 'Copy the deployment id from the Railway dashboard, or give the commit SHA of the bad deploy.');
 }
 /**
- * Whether `from` names the live deployment. A live deployment that says no commit (an image, or
- * `railway up`) cannot be compared with a SHA: as Vercel does, that goes ahead with a warning; a
- * second "previous" is still caught by the same-code check below.
+ * What `from` says about the live deployment: it names it (by id, or by the commit it carries), it
+ * names another one (production has moved off it), or nothing, when it is a SHA and the live
+ * deployment carries no commit (an image, or `railway up`). As on Vercel, an unproven from counts as
+ * no from: it neither ends the run nor vouches for the live deployment when its code cannot.
  */
-function fromIsLive(from, live, log) {
+function compareFrom(from, live) {
     if (from.kind === 'id')
-        return from.value === live.id;
-    if (live.commitHash)
-        return live.commitHash.toLowerCase().startsWith(from.value);
-    log.warning(`The live deployment ${live.id} carries no commit SHA, so from (${from.value}) cannot be compared with it; going ahead.`);
-    return true;
+        return from.value === live.id ? 'names-live' : 'not-live';
+    if (!live.commitHash)
+        return 'unproven';
+    return live.commitHash.toLowerCase().startsWith(from.value) ? 'names-live' : 'not-live';
+}
+/**
+ * Whether the live deployment is an earlier rollback's copy of `below` (the release under the one
+ * "previous" would pick). A copy carries its source's commit and image, so equal code says yes and
+ * code on one side only says no; with no code on either side nothing can be told.
+ */
+function copyOf(live, below) {
+    if (!below)
+        return 'no';
+    const [a, b] = [codeOf(live), codeOf(below)];
+    if (a && b)
+        return a === b ? 'yes' : 'no';
+    return a || b ? 'no' : 'unknown';
 }
 const railway_rollback_info = (d) => ({ id: d?.id, url: d?.url, commitSha: d?.commitHash, image: d?.image });
 /** Why an older deployment cannot be what "previous" means, or undefined when it can. */
@@ -30753,7 +31451,11 @@ async function promoteOnRailway(opts, log) {
     for (const d of newer)
         if (IN_FLIGHT.has(d.status))
             log.warning(`A newer deployment ${describeDeployment(d)} is in progress: when it finishes it replaces whatever this step puts back. Cancel it in the Railway dashboard if it carries the bad code.`);
-    if (from && !fromIsLive(from, live, log)) {
+    const fromSays = from ? compareFrom(from, live) : undefined;
+    if (fromSays === 'unproven') {
+        log.warning(`The live deployment ${live.id} carries no commit SHA, so from (${from.value}) cannot be compared with it: it counts as no from.`);
+    }
+    if (from && fromSays === 'not-live') {
         const note = `The ${where} no longer serves ${from.kind === 'commit' ? `commit ${from.value}` : from.value}; it serves ${describeDeployment(live)}. Nothing to do.`;
         log.info(note);
         return { ...base, status: 'already-current', from: railway_rollback_info(live), to: railway_rollback_info(live), notes: [note] };
@@ -30791,16 +31493,25 @@ async function promoteOnRailway(opts, log) {
         }
         // A rollback leaves the live deployment running the code of the one below the bad release. A
         // second "previous" would then pick the bad release again: stop, and ask for an explicit target.
+        // This holds even for a from naming the live deployment: "previous" goes by creation order, so
+        // past a rollback's copy it would find the release rolled back from, not an older one.
+        let below;
         for (let r = await next(); !r.done; r = await next()) {
             if (FAILED.has(r.value.status))
                 continue;
-            const code = codeOf(r.value);
-            if (code && code === codeOf(live)) {
-                const note = `The live deployment ${live.id} runs the same code as ${r.value.id}, the release before ${target.id}: an earlier rollback has already put it back. Nothing to do; to go elsewhere, name the deployment in target.`;
-                log.info(note);
-                return { ...base, status: 'already-current', from: railway_rollback_info(live), to: railway_rollback_info(live), skipped, notes: [note] };
-            }
+            below = r.value;
             break;
+        }
+        const copy = copyOf(live, below);
+        if (copy === 'yes') {
+            const note = `The live deployment ${live.id} runs the same code as ${below.id}, the release before ${target.id}: an earlier rollback has already put it back. Nothing to do; to go elsewhere, name the deployment in target.`;
+            log.info(note);
+            return { ...base, status: 'already-current', from: railway_rollback_info(live), to: railway_rollback_info(live), skipped, notes: [note] };
+        }
+        // Without code on either side only a from naming the live deployment by itself (its id, or a
+        // commit it carries) says it is the bad release and not an earlier rollback's copy.
+        if (copy === 'unknown' && fromSays !== 'names-live') {
+            throw new errors/* RollbackKitError */.dp(`Railway cannot tell whether the live deployment ${live.id} is the bad release or a copy of ${below.id} made by an earlier rollback: neither carries a commit or an image (a \`railway up\` upload records none), and ${from ? `from (${from.value}) is a commit SHA that cannot be compared with it` : 'no from was given'}. If it is such a copy, "previous" (${target.id}) is the release that rollback replaced, so nothing was changed.`, `Check ${live.id} in the Railway dashboard. If it is the bad deployment itself, not a rollback, run again with from: ${live.id} (its deployment id); if it is a rollback, nothing needs doing. To put a given deployment back, name it in target (target: <deployment id>).`);
         }
     }
     log.info(`Plan: roll back the ${where}`);
@@ -31173,7 +31884,6 @@ function model_describeDeployment(d) {
 ;// CONCATENATED MODULE: ./.build/platforms/vercel/api.js
 
 
-
 async function getProject(client, idOrName, rollbackInfo = false) {
     const data = await client.get(`/v9/projects/${encodeURIComponent(idOrName)}`, { rollbackInfo: rollbackInfo || undefined });
     return parseProject(data);
@@ -31191,26 +31901,17 @@ const vercel_api_PAGE_SIZE = 100;
  */
 async function* productionDeployments(client, projectId, opts = {}) {
     const progress = opts.progress ?? { pages: 0, timedOut: false };
-    const guard = new PageGuard(`the production deployments of project ${projectId}`);
+    const what = `the production deployments of project ${projectId}`;
+    const guard = new PageGuard(what);
+    const bound = opts.deadline && listingBound(opts.deadline, what);
     let until = opts.until;
     for (;;) {
-        if (opts.deadline && opts.deadline.left() === 0) {
+        const got = await pageInTime(bound, progress.pages, () => client.get('/v6/deployments', { projectId, target: 'production', limit: vercel_api_PAGE_SIZE, until }));
+        if (!got) {
             progress.timedOut = true;
             return;
         }
-        let data;
-        try {
-            data = await client.get('/v6/deployments', { projectId, target: 'production', limit: vercel_api_PAGE_SIZE, until });
-        }
-        catch (err) {
-            // The deadline passed while a later page was on its way: the list goes on, as above.
-            if (err instanceof OutOfTime && progress.pages > 0) {
-                progress.timedOut = true;
-                return;
-            }
-            throw err;
-        }
-        const { deployments, next } = model_parseDeploymentPage(data);
+        const { deployments, next } = model_parseDeploymentPage(got.page);
         progress.pages++;
         yield deployments;
         if (next === undefined || deployments.length === 0)
@@ -31686,7 +32387,8 @@ async function promoteOnVercel(opts, log) {
     }
     log.info(`Production of ${project.name} serves ${model_describeDeployment(current)}.`);
     const base = { autoAssignDisabled: project.autoAssignCustomDomains === false, queued: false, skipped: [], notes: [] };
-    if (fromRef?.kind === 'sha' && !current.commitSha) {
+    const shaUncompared = fromRef?.kind === 'sha' && !current.commitSha;
+    if (shaUncompared) {
         log.warning(`The deployment in production (${current.id}) carries no commit SHA, so from (${fromRef.sha}) cannot be compared with it; going ahead.`);
     }
     else if (fromRef && !refMatches(fromRef, current)) {
@@ -31694,13 +32396,17 @@ async function promoteOnVercel(opts, log) {
         log.info(note);
         return { ...base, status: 'already-current', from: vercel_rollback_info(current), to: vercel_rollback_info(current), notes: [note] };
     }
+    // Whether from names the deployment in production itself, rather than only whatever serves: a SHA
+    // that could not be compared, or a URL that matched one of its aliases (a production domain moves
+    // with every rollback), proves nothing about it, so it must not lift the re-run guard below.
+    const fromNamesCurrent = !!fromRef && !shaUncompared && (fromRef.kind !== 'url' || current.url?.toLowerCase() === fromRef.host);
     const relative = targetRef.kind === 'previous' || targetRef.kind === 'last-verified';
     const history = relative ? await call(ctx(`reading what served production before ${current.id}`), () => productionHistory(client, project, current)) : undefined;
     // A second "roll back to previous" must not walk one more step back: when production is where
     // the last alias request moved it back to (a rollback, or a promotion to an older deployment),
     // and nothing has gone live since, it already is "previous". Going further back takes an explicit
-    // target, or a from naming the deployment now in production as bad.
-    if (history?.movedBack && !fromRef) {
+    // target, or a from that names the deployment now in production as bad.
+    if (history?.movedBack && !fromNamesCurrent) {
         const back = history.movedBack;
         const how = back.type === 'rollback' ? 'rolled back' : 'moved back by a promotion';
         const note = `Production of ${project.name} was already ${how} to ${current.id} from ${back.from}${when(back.requestedAt)} and nothing has gone live since. Nothing to do; to go further back, name the deployment in target.`;
@@ -32172,6 +32878,7 @@ async function promotePrevious(request, log) {
                 notes: result.notes,
                 skipped: [],
                 details: { header: ['reverted commit', 'subject'], rows: result.reverted.map((c) => [c.sha, c.subject]) },
+                rolledBackFrom: result.rolledBackFrom,
             };
         }
         case 'command': {
@@ -32828,12 +33535,11 @@ class CheckReader {
             if (typeof pattern !== 'string' || !pattern)
                 this.problem('body-matches', 'must be a regular expression written as a string');
             else {
-                try {
-                    check.bodyMatches = new RegExp(pattern);
-                }
-                catch (err) {
-                    this.problem('body-matches', `is not a valid regular expression: ${regexReason(err)}`);
-                }
+                const compiled = compilePattern(pattern);
+                if (typeof compiled === 'string')
+                    this.problem('body-matches', compiled);
+                else
+                    check.bodyMatches = compiled;
             }
         }
         return check;
@@ -33007,12 +33713,11 @@ class CheckReader {
                         this.problem('header', `"${rawName}": matches must be a regular expression written as a string`);
                         continue;
                     }
-                    try {
-                        out.push({ name, op, value: new RegExp(value) });
-                    }
-                    catch (err) {
-                        this.problem('header', `"${rawName}": not a valid regular expression: ${regexReason(err)}`);
-                    }
+                    const compiled = compilePattern(value);
+                    if (typeof compiled === 'string')
+                        this.problem('header', `"${rawName}": matches ${compiled}`);
+                    else
+                        out.push({ name, op, value: compiled });
                 }
                 else if (typeof value === 'string' || typeof value === 'number')
                     out.push({ name, op: op, value: String(value) });
@@ -33136,6 +33841,25 @@ function invalidHeaderName(index, key) {
 function regexReason(err) {
     const message = err.message;
     return message.slice(message.lastIndexOf(': ') + 2);
+}
+/** JavaScript's literal form, `/ok/` or `/ok/i`: the spec takes the pattern alone. */
+const LITERAL_FORM = /^\/(.+)\/([a-z]*)$/s;
+/**
+ * A pattern of the spec compiled, or why it cannot be. `/ok/i` would compile, and match the
+ * slashes and the i as text: such a check never passes, and a check that never passes is a
+ * rollback decision, so the literal form is a spec mistake rather than a pattern.
+ */
+function compilePattern(text) {
+    const literal = LITERAL_FORM.exec(text);
+    if (literal) {
+        return `is written as a JavaScript literal (/…/${literal[2]}), whose slashes${literal[2] ? ' and flags' : ''} would be matched as text: write the pattern alone (${JSON.stringify(literal[1])})${literal[2] ? ', without flags' : ''}, or \\/ for a slash to match`;
+    }
+    try {
+        return new RegExp(text);
+    }
+    catch (err) {
+        return `is not a valid regular expression: ${regexReason(err)}`;
+    }
 }
 function parseStatus(entry) {
     if (typeof entry === 'number')
@@ -33380,6 +34104,14 @@ class CheckConfigError extends errors/* RollbackKitError */.dp {
  * is already checked (URLs absolute, regexes compiled, ranges ordered), so the probes never have to
  * second-guess a value.
  */
+/**
+ * The setting that gave a check its timeout, as a failure reason names it: the check's own field
+ * (quoted: a field of the spec, not an input or a flag) or the step's input. The on-call engineer
+ * must know which one to raise.
+ */
+function timeoutSetting(check) {
+    return check.timeoutSeconds !== undefined ? 'the check\'s "timeout-seconds"' : 'timeout-seconds';
+}
 function formatRange(r) {
     if (r.min !== undefined && r.min === r.max)
         return String(r.min);
@@ -33421,16 +34153,23 @@ function assertResponse(check, res, log, opts = {}) {
     }
     if (check.maxMs !== undefined && res.ms > check.maxMs)
         failures.push(`took ${Math.round(res.ms)} ms, more than max-ms ${check.maxMs}`);
+    // Of a body cut at the cap only what was read is known: a text found there is found, but a text
+    // not found, a pattern not matched or a JSON document cut in two proves nothing about the rest.
+    const unread = (assertion) => `body is larger than ${res.bodyCutAt / 1024 / 1024} MB and was read no further, so ${assertion} cannot be judged (point the check at a smaller response)`;
+    const cut = res.bodyCutAt !== undefined;
     for (const text of check.bodyContains)
         if (!res.body.includes(text))
-            failures.push(`body does not contain ${show(text, log)}`);
-    for (const text of check.bodyNotContains)
+            failures.push(cut ? unread(`body-contains ${show(text, log)}`) : `body does not contain ${show(text, log)}`);
+    for (const text of check.bodyNotContains) {
         if (res.body.includes(text))
             failures.push(`body contains ${show(text, log)}`);
+        else if (cut)
+            failures.push(unread(`body-not-contains ${show(text, log)}`));
+    }
     if (check.bodyMatches && matches('body-matches', check.bodyMatches, res.body) === false)
-        failures.push(`body does not match /${check.bodyMatches.source}/`);
+        failures.push(cut ? unread(`body-matches /${check.bodyMatches.source}/`) : `body does not match /${check.bodyMatches.source}/`);
     if (check.json.length)
-        failures.push(...assertJson(check.json, res.body, log));
+        failures.push(...(cut ? [unread('json')] : assertJson(check.json, res.body, log)));
     for (const h of check.header) {
         const actual = res.headers.get(h.name);
         if (h.op === 'exists') {
@@ -33556,10 +34295,10 @@ async function probeHttp(check, url, opts) {
                     return { ok: false, ms: elapsed(), status: res.status, failures: [`redirected (${res.status}) ${next.notFollowed}`] };
                 }
             }
-            const text = method === 'HEAD' ? '' : await readCapped(res);
+            const { text, cut } = method === 'HEAD' ? { text: '', cut: false } : await readCapped(res);
             const ms = elapsed();
             const matchBudgetMs = opts.deadlineAt === undefined ? undefined : opts.deadlineAt - performance.now();
-            const failures = assertResponse(check, { status: res.status, headers: res.headers, body: text, ms }, opts.log, { matchBudgetMs });
+            const failures = assertResponse(check, { status: res.status, headers: res.headers, body: text, bodyCutAt: cut ? MAX_BODY_BYTES : undefined, ms }, opts.log, { matchBudgetMs });
             return { ok: failures.length === 0, ms, status: res.status, failures };
         }
     }
@@ -33567,7 +34306,7 @@ async function probeHttp(check, url, opts) {
         if (err instanceof CheckConfigError)
             throw err;
         const network = classify(err, timeout, opts.deadline);
-        return { ok: false, ms: elapsed(), failures: [describeFailure(network, err, opts.timeoutMs, url)], network };
+        return { ok: false, ms: elapsed(), failures: [describeFailure(network, err, `${opts.timeoutMs / 1000} s (${timeoutSetting(check)})`, url)], network };
     }
 }
 /**
@@ -33642,24 +34381,27 @@ function refusal(err, url) {
     // The message may quote the URL or a header value: name the refusal, not the text.
     return `fetch refused to build the request for ${url.host}`;
 }
+/** The body up to MAX_BODY_BYTES; `cut` when the response had more (the assertions must know). */
 async function readCapped(res) {
     if (!res.body)
-        return '';
+        return { text: '', cut: false };
     const reader = res.body.getReader();
     const chunks = [];
     let size = 0;
+    let cut = false;
     for (;;) {
         const { done, value } = await reader.read();
         if (done)
             break;
         chunks.push(value);
         size += value.byteLength;
-        if (size >= MAX_BODY_BYTES) {
+        if (size > MAX_BODY_BYTES) {
+            cut = true;
             await reader.cancel().catch(() => undefined);
             break;
         }
     }
-    return new TextDecoder().decode(Buffer.concat(chunks));
+    return { text: new TextDecoder().decode(Buffer.concat(chunks).subarray(0, MAX_BODY_BYTES)), cut };
 }
 function classify(err, timeout, deadline) {
     if (deadline?.aborted)
@@ -33680,7 +34422,8 @@ function classify(err, timeout, deadline) {
         return 'tls';
     return 'other';
 }
-function describeFailure(kind, err, timeoutMs, url) {
+/** `timeout`: how long the request was given and by which setting, "10 s (timeout-seconds)". */
+function describeFailure(kind, err, timeout, url) {
     const host = new URL(url).host;
     switch (kind) {
         case 'refused':
@@ -33688,7 +34431,7 @@ function describeFailure(kind, err, timeoutMs, url) {
         case 'dns':
             return `host ${new URL(url).hostname} not found (DNS)`;
         case 'timeout':
-            return `no answer from ${host} within ${timeoutMs / 1000} s`;
+            return `no answer from ${host} within ${timeout}`;
         case 'reset':
             return `connection to ${host} closed before the response ended`;
         case 'tls':
@@ -33785,7 +34528,7 @@ async function probeSql(check, target, opts) {
             probe.abandon();
             resolve({ ok: false, ms: performance.now() - started, failures: [failure], unreachable });
         };
-        timer = setTimeout(() => giveUp(`no answer from the database within ${seconds(budgetMs)} s (timeout-seconds for the connection and for the query, plus ${seconds(sql_probe_ANSWER_MARGIN_MS)} s), so the connection was closed`, true), budgetMs);
+        timer = setTimeout(() => giveUp(`no answer from the database within ${seconds(budgetMs)} s (${timeoutSetting(check)} for the connection and for the query, plus ${seconds(sql_probe_ANSWER_MARGIN_MS)} s), so the connection was closed`, true), budgetMs);
         onAbort = () => giveUp(DEADLINE_FAILURE, false);
         if (opts.deadline?.aborted)
             onAbort();
@@ -33889,7 +34632,7 @@ async function measure(check, session, timeoutMs, started, opts) {
         }
     }
     const ms = performance.now() - started;
-    const failures = judge(check, rows, error, opts.cutByDeadline ? 'the overall deadline (deadline-seconds)' : `${timeoutMs / 1000} s (timeout-seconds)`, opts.log);
+    const failures = judge(check, rows, error, opts.cutByDeadline ? 'the overall deadline (deadline-seconds)' : `${timeoutMs / 1000} s (${timeoutSetting(check)})`, opts.log);
     return { ok: failures.length === 0, ms, failures };
 }
 /** An ErrorResponse PostgreSQL sent (pg's DatabaseError carries its severity), not a local or network error. */
@@ -34436,14 +35179,30 @@ async function changedProductionEnv(req, log) {
 ;// CONCATENATED MODULE: ./.build/pipeline/ledger.js
 
 
+
 /** One more than the migration lock's key: the two are held at the same time by different sessions. */
 const ROLLBACK_LOCK_KEY = (BigInt(ROLLBACK_KIT_LOCK_KEY) + 1n).toString();
 const DOWN_MIGRATIONS = 'down-migrations';
-async function lockRollback(session, timeoutSeconds, log) {
-    await acquireMigrationLock(session, ROLLBACK_LOCK_KEY, timeoutSeconds, log, 'a whole rollback of this database');
+/**
+ * A session of its own holding the whole-rollback lock: one whole rollback of a database at a time.
+ * Waits up to `timeoutSeconds` for another one to finish (the log names who holds the lock; so does
+ * the error when it is not granted in time). Release it with unlockRollback.
+ */
+async function lockRollback(target, timeoutSeconds, log, signal) {
+    const session = await connect(target);
+    try {
+        await acquireMigrationLock(session, ROLLBACK_LOCK_KEY, timeoutSeconds, log, 'another rollback of this database is running', { lock: 'the whole-rollback lock', holder: 'Another run' }, signal);
+        return session;
+    }
+    catch (err) {
+        closeSession(session);
+        throw err;
+    }
 }
+/** Releases the lock and ends its session (a session lock would die with it anyway). */
 async function unlockRollback(session) {
     await releaseMigrationLock(session, ROLLBACK_LOCK_KEY);
+    await session.end().catch(() => undefined);
 }
 /** The plan an earlier run for this incident wrote down and did not finish, which this run finishes. */
 function unfinishedPlan(row) {
@@ -34480,30 +35239,6 @@ function finishChoice(incidentKey, plan) {
 function revertedOfPlan(planned, applied) {
     const still = new Set(applied.map((m) => m.version));
     return planned.filter((v) => !still.has(v));
-}
-
-;// CONCATENATED MODULE: ./.build/pipeline/git-revert-access.js
-/**
- * What a git-revert component needs from its job, checked at plan, before anything changes: it
- * pushes a branch, so the checkout must hold credentials that may write to the repository. A
- * `git push --dry-run` authenticates and is refused exactly as the real push would be, and pushes
- * nothing; without it the revert would be made, then refused at the push, halfway through the app
- * phase. (The history it needs is checked by the plan's dry run; the pull request permission can
- * only be found out by opening one, and its refusal names it.)
- */
-
-
-/** Everything the job must grant, in one place for the refusal and the docs. */
-const GIT_REVERT_NEEDS = 'A git-revert component needs, in the job that runs the rollback: permissions contents: write and pull-requests: write, actions/checkout with fetch-depth: 0 and persist-credentials: true, and "Allow GitHub Actions to create and approve pull requests" in the repository settings. The shipped rollback.yml grants none of this (see "git-revert components" in the README).';
-/** A ref no run creates: the dry run only asks whether a new branch could be pushed. */
-const PROBE_REF = 'refs/heads/rollback-kit/push-check';
-async function checkCanPush(workspace, component, timeoutSeconds, log) {
-    const git = await openGit(workspace, log, timeoutSeconds * 1000);
-    const r = await git.try(['push', '--dry-run', '--quiet', 'origin', `HEAD:${PROBE_REF}`]);
-    if (r.code === 0)
-        return;
-    const said = log.redact(gitSaid(r)) || `git push exited with ${r.code}`;
-    throw new errors/* RollbackKitError */.dp(`${component} (git-revert) could not push its revert branch from this checkout${r.timedOut ? ` within ${timeoutSeconds} s` : ''}: ${said}. Nothing was changed.`, GIT_REVERT_NEEDS);
 }
 
 ;// CONCATENATED MODULE: ./.build/pipeline/scope.js
@@ -34734,8 +35469,12 @@ async function verifyWithChecks(checks, v, database, log) {
 
 
 
-/** How long a second run waits for the first to finish the database before giving up (bounded). */
+/** The shortest wait of a second run for the first to finish the database (the budgets may be smaller). */
 const MIN_LOCK_WAIT_SECONDS = 30;
+/** The wait for another rollback of the database: what its snapshot and database phases may take together. */
+function rollbackWaitSeconds(budget) {
+    return Math.max(MIN_LOCK_WAIT_SECONDS, Math.round((budget.phase('snapshot') + budget.phase('database')) / 1000));
+}
 async function runRollback(request, deps, log) {
     const now = deps.now ?? Date.now;
     const plan = request.plan;
@@ -34985,49 +35724,80 @@ async function runRollback(request, deps, log) {
             const held = db.method === 'restore' ? ', taken in the restore\'s transaction with its tables locked against writes' : '';
             await finished(st.end('ok', `verified snapshot of ${describeTarget(target)}, ${snap.sizeBytes} bytes${held}`));
         };
-        if (db.method !== 'restore') {
+        // One whole rollback of a database at a time, held from before its snapshot to the end of its
+        // change: a second run started beside this one ("Run workflow" pressed twice, the automatic
+        // trigger racing a person) waits here holding no table lock, rather than dumping while the
+        // first one reverts (its snapshot would give way: lock-wait.ts) or taking a needless snapshot.
+        let lock;
+        try {
+            let left;
             try {
-                // The root action has no output-dir input: its snapshots go under $RUNNER_TEMP.
-                await snapshotTaken(await takeSnapshot(wholeDatabaseSnapshot(target, { outputDir: request.snapshotDir, outputDirInput: 'RUNNER_TEMP', label: 'before-rollback', tools: request.tools }), log));
-            }
-            catch (err) {
-                fail('snapshot');
-                db.status = 'skipped';
-                await finished(st.end('failed', redact(err)));
-                timeline.skip('database', 'no verified snapshot to go back to, so the database was not changed');
-            }
-        }
-        // A restore takes the snapshot itself, once its transaction holds the tables it replaces: taken
-        // here, before it, rows written in between would be in neither (restore.ts).
-        if (record.snapshot || db.method === 'restore') {
-            let dt = record.snapshot ? timeline.start('database') : undefined;
-            try {
-                const result = await databasePhase(request, record, downPlan, budget.phase('database'), log, async (snap) => {
-                    await snapshotTaken(snap);
-                    dt = timeline.start('database');
-                });
-                db.status = result.status;
-                if (result.status === 'reverted' || result.status === 'restored')
-                    changed = true;
-                await finished(dt.end(result.status === 'nothing-to-do' ? 'nothing-to-do' : 'ok', result.detail));
+                lock = await lockRollback(target, rollbackWaitSeconds(budget), log, request.signal);
+                left = await whatIsLeft(lock, request, record, downPlan, log);
             }
             catch (err) {
                 fail('database');
                 db.status = 'failed';
-                db.error = redact(err);
-                // databasePhase has set db.reverted from the tracking table as the run left it.
-                // A half-done non-transactional migration changed the database too: what ran of it committed.
-                const stopped = err instanceof RevertFailed ? err.partial.stoppedIn : undefined;
-                if (err instanceof RevertFailed && (err.partial.reverted.length || (stopped && (stopped.ran > 0 || stopped.unsure))))
-                    changed = true;
-                if (!dt) {
-                    // The restore stopped before its snapshot existed (refused while planned, a lock not
-                    // granted, the snapshot failed): it changed nothing, and says why.
-                    await finished(st.end('skipped', 'the restore stopped before its snapshot was taken (see the database phase)'));
-                    dt = timeline.start('database');
-                }
-                await finished(dt.end('failed', db.error));
+                db.error = `${redact(err)} This run changed nothing in the database.`;
+                await finished(st.end('skipped', 'not taken: the database rollback stopped before it (see the database phase)'));
+                await finished(timeline.start('database').end('failed', db.error));
             }
+            if (left?.done) {
+                db.status = 'nothing-to-do';
+                await finished(st.end('skipped', 'not needed: nothing is left to change in the database'));
+                await finished(timeline.start('database').end('nothing-to-do', left.done));
+                record.nextSteps.push('Another run rolled the database back while this one was on its way; this run changed nothing in the database. If production is still broken, look at what that run reported.');
+            }
+            else if (left) {
+                if (db.method !== 'restore') {
+                    try {
+                        // The root action has no output-dir input: its snapshots go under $RUNNER_TEMP.
+                        await snapshotTaken(await takeSnapshot({ ...wholeDatabaseSnapshot(target, { outputDir: request.snapshotDir, outputDirInput: 'RUNNER_TEMP', label: 'before-rollback', tools: request.tools }), signal: request.signal }, log));
+                    }
+                    catch (err) {
+                        fail('snapshot');
+                        db.status = 'skipped';
+                        await finished(st.end('failed', redact(err)));
+                        timeline.skip('database', 'no verified snapshot to go back to, so the database was not changed');
+                    }
+                }
+                // A restore takes the snapshot itself, once its transaction holds the tables it replaces: taken
+                // here, before it, rows written in between would be in neither (restore.ts).
+                if (record.snapshot || db.method === 'restore') {
+                    let dt = record.snapshot ? timeline.start('database') : undefined;
+                    try {
+                        const result = await databasePhase(request, record, lock, left.plan, log, async (snap) => {
+                            await snapshotTaken(snap);
+                            dt = timeline.start('database');
+                        });
+                        db.status = result.status;
+                        if (result.status === 'reverted' || result.status === 'restored')
+                            changed = true;
+                        await finished(dt.end(result.status === 'nothing-to-do' ? 'nothing-to-do' : 'ok', result.detail));
+                    }
+                    catch (err) {
+                        fail('database');
+                        db.status = 'failed';
+                        db.error = redact(err);
+                        // databasePhase has set db.reverted from the tracking table as the run left it.
+                        // A half-done non-transactional migration changed the database too: what ran of it committed.
+                        const stopped = err instanceof RevertFailed ? err.partial.stoppedIn : undefined;
+                        if (err instanceof RevertFailed && (err.partial.reverted.length || (stopped && (stopped.ran > 0 || stopped.unsure))))
+                            changed = true;
+                        if (!dt) {
+                            // The restore stopped before its snapshot existed (refused while planned, a lock not
+                            // granted, the snapshot failed): it changed nothing, and says why.
+                            await finished(st.end('skipped', 'the restore stopped before its snapshot was taken (see the database phase)'));
+                            dt = timeline.start('database');
+                        }
+                        await finished(dt.end('failed', db.error));
+                    }
+                }
+            }
+        }
+        finally {
+            if (lock)
+                await unlockRollback(lock);
         }
     }
     // ── environment ───────────────────────────────────────────────────────────────────────────
@@ -35150,7 +35920,8 @@ function applyOutcome(rec, o) {
 /**
  * Names this incident across re-runs and jobs. The bad deployment (`from`) says it best; without
  * it, the workflow run (a "Re-run jobs" keeps GITHUB_RUN_ID); without that (the CLI), what
- * production served when this run planned.
+ * production served when this run planned, or, once a rollback it made is live (a git-revert pull
+ * request merged since), what production served when that rollback was made.
  */
 function incidentKey(environment, all, components, outcomes, request) {
     // Every component's `from`, in scope or not: the app job and the database job of one rollback
@@ -35160,7 +35931,7 @@ function incidentKey(environment, all, components, outcomes, request) {
         return `${environment}:${explicit.join(',')}`;
     if (request.github.runId)
         return `${environment}:run-${request.github.runId}`;
-    const resolved = components.map((c, i) => `${c.name}@${outcomes[i]?.from.id ?? outcomes[i]?.from.commitSha ?? '?'}`);
+    const resolved = components.map((c, i) => `${c.name}@${outcomes[i]?.rolledBackFrom ?? outcomes[i]?.from.id ?? outcomes[i]?.from.commitSha ?? '?'}`);
     return `${environment}:${resolved.join(',') || 'database'}`;
 }
 function revertOptions(request, choice, opts) {
@@ -35177,6 +35948,7 @@ function revertOptions(request, choice, opts) {
         lockTimeoutSeconds: db.lockTimeoutSeconds,
         statementTimeoutSeconds: 300,
         tools: request.tools,
+        signal: request.signal,
     };
 }
 /** The plan row's words for the database. */
@@ -35191,76 +35963,89 @@ function databasePlanText(db) {
     return `revert ${left.join(', ')}, what is left of the plan an earlier run for this incident started (${db.planned.join(', ')}; ${db.reverted.join(', ')} already reverted)`;
 }
 /**
- * The database change under the whole-rollback lock, written down in the ledger as it goes. Sets
- * `record.database.reverted` from the tracking table as the run leaves it, also when it fails.
+ * What is left for this run to change in the database, read under the whole-rollback lock before
+ * its snapshot: a run started at the same time may have rolled the database back meanwhile. For this
+ * incident its ledger row says so; a run of another incident ("Run workflow" pressed twice: each run
+ * is its own incident) leaves it to the tracking table, which a dry run of this run's plan reads.
+ * Returns the plan to run (what an earlier run for this incident planned and did not finish comes
+ * first: ledger.ts), or `done`, why nothing is left.
  */
-async function databasePhase(request, record, plannedHere, budgetMs, log, 
+async function whatIsLeft(session, request, record, plannedHere, log) {
+    const dbRecord = record.database;
+    const row = await readLedger(session, record.incidentKey);
+    if (row?.status === 'done') {
+        dbRecord.planned = row.planned;
+        dbRecord.reverted = row.reverted;
+        return { done: 'another run already rolled the database back for this incident' };
+    }
+    if (request.plan.database.method === 'restore')
+        return {};
+    // The first run's plan stays the plan (a run that started at the same time and failed may have
+    // written it since this one planned): a later run only reverts what is left of it.
+    const plan = unfinishedPlan(row) ?? plannedHere;
+    const dry = await revertMigrations(revertOptions(request, finishChoice(record.incidentKey, plan), { dryRun: true }), log);
+    if (dry.status !== 'nothing-to-do')
+        return { plan };
+    dbRecord.planned = plan.planned;
+    dbRecord.reverted = revertedOfPlan(plan.planned, dry.plan);
+    return { done: `none of the planned migrations (${plan.planned.join(', ')}) is applied any more: another run reverted them after this one planned` };
+}
+/**
+ * The database change, on the session that holds the whole-rollback lock, written down in the
+ * ledger as it goes. Sets `record.database.reverted` from the tracking table as the run leaves it,
+ * also when it fails.
+ */
+async function databasePhase(request, record, session, 
+/** What whatIsLeft found left to revert (down-migrations). */
+left, log, 
 /** Method restore: its snapshot, as soon as it exists (the restore commits only once this resolves). */
 onRestoreSnapshot) {
     const db = request.plan.database;
     const dbRecord = record.database;
-    const session = await connect(request.database);
-    let locked = false;
-    try {
-        await lockRollback(session, Math.max(MIN_LOCK_WAIT_SECONDS, Math.round(budgetMs / 1000)), log);
-        locked = true;
-        // Read again under the lock: a run that started at the same time may have finished it meanwhile.
-        const row = await readLedger(session, record.incidentKey);
-        if (row?.status === 'done') {
-            dbRecord.planned = row.planned;
-            dbRecord.reverted = row.reverted;
-            return { status: 'nothing-to-do', detail: 'another run already rolled the database back for this incident' };
-        }
-        if (db.method === 'restore') {
-            await writeLedger(session, { incidentKey: record.incidentKey, method: 'restore', planned: [], reverted: [], status: 'started' });
-            const result = await restoreSnapshot({
-                target: request.database,
-                snapshotPath: db.snapshotPath,
-                // Putting the database in scope with method restore is the deliberate choice restore-db's
-                // confirm stands for. Its pre-restore snapshot is the snapshot phase's.
-                confirm: request.database.database,
-                preRestoreSnapshot: true,
-                onPreRestoreSnapshot: onRestoreSnapshot,
-                jobs: 1,
-                clean: true,
-                preRestoreDir: request.snapshotDir,
-                preRestoreDirInput: 'RUNNER_TEMP',
-                lockTimeoutSeconds: db.lockTimeoutSeconds,
-                tools: request.tools,
-            }, log);
-            await writeLedger(session, { incidentKey: record.incidentKey, method: 'restore', planned: [], reverted: [], status: 'done' });
-            return { status: 'restored', detail: `restored ${result.tablesRestored} table(s) from ${db.snapshotPath}` };
-        }
-        // The first run's plan stays the plan (a run that started at the same time and failed may have
-        // written it since this one planned): a later run only reverts what is left of it.
-        const plan = unfinishedPlan(row) ?? plannedHere;
-        dbRecord.planned = plan.planned;
-        const entry = (reverted, status) => ({ incidentKey: record.incidentKey, method: DOWN_MIGRATIONS, keepVersion: plan.keepVersion, planned: plan.planned, kept: plan.kept, reverted, status });
-        // Written before the first statement runs, so that a run killed midway leaves its plan behind.
-        await writeLedger(session, entry(dbRecord.reverted, 'started'));
-        try {
-            const result = await revertMigrations(revertOptions(request, finishChoice(record.incidentKey, plan), { dryRun: false, snapshotPath: record.snapshot.path }), log);
-            dbRecord.reverted = revertedOfPlan(plan.planned, result.stillApplied);
-            await writeLedger(session, entry(dbRecord.reverted, 'done'));
-            const now = result.reverted.map((r) => r.version);
-            const before = dbRecord.reverted.filter((v) => !now.includes(v));
-            const earlier = before.length ? `${before.join(', ')} ${before.length === 1 ? 'was' : 'were'} reverted by an earlier run for this incident` : '';
-            if (result.status === 'nothing-to-do')
-                return { status: 'nothing-to-do', detail: earlier ? `nothing left of the plan: ${earlier}` : 'none of the planned migrations is applied any more' };
-            return { status: 'reverted', detail: `reverted ${now.join(', ')}${earlier ? ` (${earlier})` : ''}; ${result.stillApplied.length} still applied` };
-        }
-        catch (err) {
-            if (err instanceof RevertFailed) {
-                dbRecord.reverted = revertedOfPlan(plan.planned, err.partial.stillApplied);
-                await writeLedger(session, entry(dbRecord.reverted, 'started')).catch(() => undefined);
-            }
-            throw err;
-        }
+    if (db.method === 'restore') {
+        await writeLedger(session, { incidentKey: record.incidentKey, method: 'restore', planned: [], reverted: [], status: 'started' });
+        const result = await restoreSnapshot({
+            target: request.database,
+            snapshotPath: db.snapshotPath,
+            // Putting the database in scope with method restore is the deliberate choice restore-db's
+            // confirm stands for. Its pre-restore snapshot is the snapshot phase's.
+            confirm: request.database.database,
+            preRestoreSnapshot: true,
+            onPreRestoreSnapshot: onRestoreSnapshot,
+            jobs: 1,
+            clean: true,
+            preRestoreDir: request.snapshotDir,
+            preRestoreDirInput: 'RUNNER_TEMP',
+            lockTimeoutSeconds: db.lockTimeoutSeconds,
+            tools: request.tools,
+            signal: request.signal,
+        }, log);
+        await writeLedger(session, { incidentKey: record.incidentKey, method: 'restore', planned: [], reverted: [], status: 'done' });
+        return { status: 'restored', detail: `restored ${result.tablesRestored} table(s) from ${db.snapshotPath}` };
     }
-    finally {
-        if (locked)
-            await unlockRollback(session);
-        await session.end().catch(() => undefined);
+    // Down migrations: whatIsLeft always finds a plan for them.
+    const plan = left;
+    dbRecord.planned = plan.planned;
+    const entry = (reverted, status) => ({ incidentKey: record.incidentKey, method: DOWN_MIGRATIONS, keepVersion: plan.keepVersion, planned: plan.planned, kept: plan.kept, reverted, status });
+    // Written before the first statement runs, so that a run killed midway leaves its plan behind.
+    await writeLedger(session, entry(dbRecord.reverted, 'started'));
+    try {
+        const result = await revertMigrations(revertOptions(request, finishChoice(record.incidentKey, plan), { dryRun: false, snapshotPath: record.snapshot.path }), log);
+        dbRecord.reverted = revertedOfPlan(plan.planned, result.stillApplied);
+        await writeLedger(session, entry(dbRecord.reverted, 'done'));
+        const now = result.reverted.map((r) => r.version);
+        const before = dbRecord.reverted.filter((v) => !now.includes(v));
+        const earlier = before.length ? `${before.join(', ')} ${before.length === 1 ? 'was' : 'were'} reverted by an earlier run for this incident` : '';
+        if (result.status === 'nothing-to-do')
+            return { status: 'nothing-to-do', detail: earlier ? `nothing left of the plan: ${earlier}` : 'none of the planned migrations is applied any more' };
+        return { status: 'reverted', detail: `reverted ${now.join(', ')}${earlier ? ` (${earlier})` : ''}; ${result.stillApplied.length} still applied` };
+    }
+    catch (err) {
+        if (err instanceof RevertFailed) {
+            dbRecord.reverted = revertedOfPlan(plan.planned, err.partial.stillApplied);
+            await writeLedger(session, entry(dbRecord.reverted, 'started')).catch(() => undefined);
+        }
+        throw err;
     }
 }
 /** Names (never values) of production variables changed after each Vercel target was built: a warning. */
@@ -35385,6 +36170,7 @@ function nextSteps(record) {
  * dry-run drill says whether the way back is open. Each check says what it proved and, where an
  * API cannot tell (a token's permissions), what it could not.
  */
+
 
 
 
@@ -35521,6 +36307,14 @@ async function readiness(request, components, record, log) {
             }
         }
     }
+    const tooLong = waitsOverBudget(plan, components);
+    if (tooLong.length) {
+        add({
+            check: 'budget',
+            status: 'warning',
+            detail: `waits longer than their phase's budget (budget-minutes ${plan.budgetMinutes}): ${tooLong.join('; ')}. In an incident each alone could overrun the runbook: shorten them, or raise budget-minutes deliberately`,
+        });
+    }
     // Checks to verify with: a drill that cannot verify proves nothing.
     if (!plan.verify) {
         if (components.length)
@@ -35535,6 +36329,25 @@ async function readiness(request, components, record, log) {
             add({ check: 'checks', status: 'failed', detail: redact(err) });
         }
     }
+    return out;
+}
+/**
+ * The plan's waits that are longer than the budget of the phase they wait in. Budgets are reported,
+ * never enforced, so such a wait is only seen once an incident has run over: the drill says so first.
+ */
+function waitsOverBudget(plan, components) {
+    const b = budgets(plan.budgetMinutes);
+    const out = [];
+    const over = (what, seconds, phase) => {
+        if (seconds * 1000 > b.phase(phase))
+            out.push(`${what} ${seconds} s > ${phase}'s ${b.phase(phase) / 1000} s`);
+    };
+    for (const c of components)
+        over(`${c.name} timeout-seconds`, c.timeoutSeconds, 'app');
+    if (plan.database)
+        over('database lock-timeout-seconds', plan.database.lockTimeoutSeconds, 'database');
+    if (plan.verify)
+        over('verify deadline-seconds', plan.verify.deadlineSeconds, 'verify');
     return out;
 }
 /** The parts of a provider's deployment a report names. */
@@ -35559,7 +36372,7 @@ function label(d) {
  * The database is snapshotted and its down migrations are planned, never run: rolling staging's
  * schema back and then forward would need the up migrations, which belong to the deploy, not to a
  * rollback tool. A drill that leaves staging on another deployment than it found says so in its
- * next steps.
+ * next steps, as does one whose way back stopped halfway (the platform may still finish it).
  */
 
 
@@ -35658,6 +36471,7 @@ async function runDrill(request, deps, log) {
     if (request.dryRun) {
         record.status = 'dry-run';
         record.nextSteps.push('Dry run: readiness only, nothing was changed. Run the drill without dry-run to rehearse the rollback against the stopwatch.');
+        record.nextSteps.push(...readinessWarnings(record));
         return drill_finish(record, now, started);
     }
     // ── snapshot ──────────────────────────────────────────────────────────────────────────────
@@ -35667,7 +36481,7 @@ async function runDrill(request, deps, log) {
     else {
         const st = timeline.start('snapshot');
         try {
-            const snap = await takeSnapshot(wholeDatabaseSnapshot(request.database, { outputDir: request.snapshotDir, outputDirInput: 'RUNNER_TEMP', label: 'drill', tools: request.tools }), log);
+            const snap = await takeSnapshot({ ...wholeDatabaseSnapshot(request.database, { outputDir: request.snapshotDir, outputDirInput: 'RUNNER_TEMP', label: 'drill', tools: request.tools }), signal: request.signal }, log);
             record.snapshot = { path: snap.path, sha256: snap.sha256, sizeBytes: snap.sizeBytes };
             finished(st.end('ok', `verified snapshot of ${describeTarget(request.database)}, ${snap.sizeBytes} bytes, read back in full`));
         }
@@ -35683,6 +36497,12 @@ async function runDrill(request, deps, log) {
     }
     // ── back ──────────────────────────────────────────────────────────────────────────────────
     const wentBack = [];
+    /**
+     * Components whose way back stopped with an error: the platform may have taken the request
+     * (a Vercel alias job still running at the time limit, a promotion queued behind a rolling
+     * release, an answer lost on the way back) and may still move staging after the drill ends.
+     */
+    const stoppedHalfway = [];
     if (!components.length)
         timeline.skip('back', 'no component in the plan');
     await Promise.all(components.map(async (c, i) => {
@@ -35710,6 +36530,7 @@ async function runDrill(request, deps, log) {
         catch (err) {
             rec.back = 'failed';
             rec.error = redact(err);
+            stoppedHalfway.push(i);
             finished(t.end('failed', rec.error));
             fail('back', `${c.name} did not roll back: ${rec.error}`);
         }
@@ -35717,11 +36538,19 @@ async function runDrill(request, deps, log) {
     // ── verify-back ───────────────────────────────────────────────────────────────────────────
     if (!wentBack.length)
         timeline.skip('verify-back', 'nothing was rolled back');
-    else
+    else {
         record.verifyBack = await verifyPhase('verify-back', ready.checks, request, timeline, finished, fail, log);
+        if (timeline.entries.at(-1)?.status === 'failed') {
+            const landed = wentBack.map((i) => `${components[i].name}: ${label(record.components[i].previous)}`).join(', ');
+            record.nextSteps.push(record.verifyBack
+                ? `In an incident, rolling back would land on a deployment that fails the smoke checks (${landed}): fix what the failing checks say on it, or point the component's target at a deployment that passes, before you need it.`
+                : 'The smoke checks could not run against staging (see verify-back): in an incident nothing would verify the rollback. Make them run before you need them.');
+        }
+    }
     // ── forward: always attempted for what went back, so staging is left as it was found ──────
-    if (!wentBack.length)
+    if (!wentBack.length && !stoppedHalfway.length)
         timeline.skip('forward', 'nothing was rolled back, so there is nothing to roll forward');
+    await Promise.all(stoppedHalfway.map((i) => putBack(i)));
     await Promise.all(wentBack.map(async (i) => {
         const c = components[i];
         const rec = record.components[i];
@@ -35748,12 +36577,50 @@ async function runDrill(request, deps, log) {
             record.nextSteps.push(`${c.name} is left on ${label(rec.previous)}: promote ${original ?? 'the deployment it served before the drill'} back by hand.`);
         }
     }));
+    /**
+     * A way back that stopped halfway: promote the deployment staging started on again, so staging
+     * ends where it began if the platform did move it. That staging serves it now does not prove the
+     * platform will not still finish the interrupted rollback, so a person is asked to look unless
+     * this promotion moved staging back itself.
+     */
+    async function putBack(i) {
+        const c = components[i];
+        const rec = record.components[i];
+        const t = timeline.start('forward', c.name);
+        const original = rec.original?.id ?? rec.original?.commitSha;
+        const look = (now) => `${c.name}'s way back stopped halfway and ${c.provider} may still finish it: ${now}. Check which deployment staging serves${original ? `; if it is not ${original}, promote ${original} back by hand` : ' and promote the one it served before the drill back by hand'}.`;
+        try {
+            if (!original)
+                throw new errors/* RollbackKitError */.dp(`The deployment ${c.name} started on has no id or commit SHA to promote back.`);
+            const outcome = await promotePrevious(promoteRequest({ ...c, target: original, method: 'promote', from: undefined }, asRollback, false), log);
+            rec.forward = outcome.status;
+            const queued = notLiveYet(outcome, c.name);
+            if (queued)
+                throw queued;
+            if (changedProduction(outcome.status)) {
+                finished(t.end('ok', `put back on ${original} after the way back stopped halfway: ${log.redact(outcome.notes[0] ?? outcome.status)}`));
+                return;
+            }
+            finished(t.end('nothing-to-do', `staging still serves ${original}: nothing to put back`));
+            record.nextSteps.push(look(`staging still served ${original} when the drill looked again`));
+        }
+        catch (err) {
+            rec.forward = 'failed';
+            const why = redact(err);
+            finished(t.end('failed', why));
+            fail('forward', `${c.name} could not be put back on ${original ?? 'the deployment it started on'} after its way back stopped halfway: ${why}`);
+            record.nextSteps.push(look(`putting it back failed (${why})`));
+        }
+    }
     // ── verify-forward ────────────────────────────────────────────────────────────────────────
     if (!record.components.some((c) => changedProduction(c.forward)))
         timeline.skip('verify-forward', 'nothing was rolled forward');
-    else
+    else {
         record.verifyForward = await verifyPhase('verify-forward', ready.checks, request, timeline, finished, fail, log);
-    return drill_closeOut(record, timeline, budget, deps, now, started);
+        if (timeline.entries.at(-1)?.status === 'failed')
+            record.nextSteps.push('Staging, rolled forward to the deployments it started on, does not pass the smoke checks (see verify-forward): look at staging now.');
+    }
+    return drill_closeOut(record, timeline, budget, deps, now, started, Boolean(plan.database));
 }
 async function verifyPhase(phase, checks, request, timeline, finished, fail, log) {
     const t = timeline.start(phase);
@@ -35776,7 +36643,9 @@ async function verifyPhase(phase, checks, request, timeline, finished, fail, log
     }
 }
 /** Budgets, status, the report. */
-async function drill_closeOut(record, timeline, budget, deps, now, started) {
+async function drill_closeOut(record, timeline, budget, deps, now, started, 
+/** The plan has a database: its down migrations are planned, never run, so a pass does not cover them. */
+planHasDatabase = false) {
     const ran = (e) => e.status !== 'skipped';
     // Components run in parallel: a phase took as long as its slowest row.
     const phaseMs = (p) => Math.max(0, ...record.timeline.filter((e) => e.phase === p && ran(e)).map((e) => e['duration-ms']));
@@ -35793,15 +36662,18 @@ async function drill_closeOut(record, timeline, budget, deps, now, started) {
     }
     record.status = record.failures.length ? 'failed' : 'passed';
     if (record.status === 'passed') {
-        record.nextSteps.push(`The way back works and took ${drill_seconds(record.wayBackMs)} of its ${drill_seconds(record.wayBackBudgetMs)} budget. Nothing to do until the next drill.`);
+        const names = record.components.map((c) => c.name);
+        const database = !planHasDatabase
+            ? 'Nothing to do until the next drill.'
+            : record.snapshot
+                ? "The database's was snapshotted and its down migrations checked, but they were not run or timed: the drill never changes staging's schema."
+                : "The database's was not rehearsed: no database-url was given.";
+        record.nextSteps.push(`The way back${names.length ? ` of ${names.join(', ')}` : ''} works and took ${drill_seconds(record.wayBackMs)} of its ${drill_seconds(record.wayBackBudgetMs)} budget. ${database}`);
     }
     else if (record.failures.some((f) => / over its budget /.test(f))) {
         record.nextSteps.push('Over budget: in an incident the rollback would take longer than the runbook allows. Look at the slow phase in the table, and make it faster or raise budget-minutes deliberately.');
     }
-    for (const r of record.readiness) {
-        if (r.status === 'warning')
-            record.nextSteps.push(`${r.component ? `${r.component}: ` : ''}${r.detail}`);
-    }
+    record.nextSteps.push(...readinessWarnings(record));
     drill_finish(record, now, started);
     const t = timeline.start('report');
     if (deps.report) {
@@ -35821,6 +36693,10 @@ function drill_finish(record, now, started) {
     record.durationMs = Math.max(0, Math.round(now() - started));
     record.finishedAt = new Date(now()).toISOString();
     return record;
+}
+/** Each readiness warning as a next step (an expiring token, a wait over its budget): the dry run's too. */
+function readinessWarnings(record) {
+    return record.readiness.filter((r) => r.status === 'warning').map((r) => `${r.component ? `${r.component}: ` : ''}${r.detail}`);
 }
 function readinessLine(checks) {
     const failed = checks.filter((c) => c.status === 'failed');
@@ -36113,6 +36989,12 @@ function parsePlanFile(text, source = PLAN_FILE) {
     for (const key of Object.keys(root))
         if (!TOP_FIELDS.includes(key))
             reader.problem([], `unknown top-level field; known fields: ${TOP_FIELDS.join(', ')}`, key);
+    // `database:` with nothing under it reads as null, which would mean "no database" while
+    // `database: {}` means one with every default: a half-written section must not quietly drop out.
+    for (const [key, fields] of [['database', 'method, migrations-dir'], ['verify', 'base-url, checks']]) {
+        if (key in root && root[key] === null)
+            reader.problem([], `is empty; give its fields (${fields}, …), write ${key}: {} for every default, or remove the key`, key);
+    }
     const top = reader.section({ 'budget-minutes': root['budget-minutes'], environment: root.environment }, [], { 'budget-minutes': plan_file_num(MIN_BUDGET_MINUTES, MAX_BUDGET_MINUTES), environment: STRING });
     const components = readComponents(reader, root.components);
     const database = readDatabase(reader, root.database);
@@ -36503,20 +37385,7 @@ async function readDrillPlan(inputs, workspace, opts) {
 
 
 
-/**
- * Every string in a value passed through `redact`. Reports redact the record before they escape
- * it: escaping rewrites characters (`_`, `#`, `&`) a password may hold, and a redaction of the
- * finished text would then no longer find it.
- */
-function redactStrings(value, redact) {
-    if (typeof value === 'string')
-        return redact(value);
-    if (Array.isArray(value))
-        return value.map((v) => redactStrings(v, redact));
-    if (value && typeof value === 'object')
-        return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, redactStrings(v, redact)]));
-    return value;
-}
+
 /** Under the failure heading of a rollback that stopped before the pipeline returned a record. */
 const NOTHING_CHANGED = 'The rollback stopped before it started. Nothing was changed.';
 const STATUS_ICON = {
@@ -36612,13 +37481,21 @@ function wholeRollback(record) {
         return { startedAt: record.startedAt, durationMs: record.durationMs, earlierJobs: false };
     return { startedAt: new Date(first).toISOString(), durationMs: Math.max(0, end - first), earlierJobs: first < own };
 }
-/** "17 min 3 s of 15 min 0 s budget (over budget by 2 min 3 s): the whole rollback, …" — what every report calls the total. */
+/**
+ * "17 min 3 s of 15 min 0 s budget (over budget by 2 min 3 s): the whole rollback, …" — what every
+ * report calls the total. The budget is the runbook's critical path, so the phases off it (the
+ * incident issue, the closing message: OFF_CRITICAL_PATH) are taken out of the span and shown apart:
+ * a slow GitHub must not turn a rollback that was on time into one over budget.
+ */
 function totalText(record) {
     const whole = wholeRollback(record);
+    const offPath = record.timeline.filter((e) => OFF_CRITICAL_PATH.includes(e.phase)).reduce((sum, e) => sum + e['duration-ms'], 0);
+    const critical = Math.max(0, whole.durationMs - offPath);
     const span = whole.earlierJobs
         ? `the whole rollback, from its first phase (${timeText(whole.startedAt)}, in an earlier job) to the end of this job, every job and the waits between them included; this job took ${formatDuration(record.durationMs)}`
         : 'the whole rollback, all of it in this job';
-    return `${budgetText(whole.durationMs, record.budgetMs)}: ${span}`;
+    const after = offPath ? `; telling people afterwards (${OFF_CRITICAL_PATH.join(', ')}: off the critical path) took ${formatDuration(offPath)} more` : '';
+    return `${budgetText(critical, record.budgetMs)}: ${span}${after}`;
 }
 /** Each part's state, one phrase each: "web rolled-back, on dpl_2 (abc1234)". Plain text. */
 function stateNow(record) {
@@ -36701,6 +37578,10 @@ function budgetPlan(record) {
     const off = runs.filter((p) => OFF_CRITICAL_PATH.includes(p)).map((p) => `${p} ${formatDuration(b.phase(p))}`);
     return `Budget: ${formatDuration(record.budgetMs)} in total: ${critical.join(', ')}${off.length ? `; off the critical path: ${off.join(', ')}` : ''}.`;
 }
+/** " (over budget)" after a phase's status when it took longer than its budget: every phase table says it the same way. */
+function overBudget(e) {
+    return e['budget-ms'] > 0 && e['duration-ms'] > e['budget-ms'] ? ' (over budget)' : '';
+}
 function timelineSection(record) {
     if (!record.timeline.length)
         return [];
@@ -36712,7 +37593,7 @@ function timelineSection(record) {
             inlineText(timeText(e.started)),
             formatDuration(e['duration-ms']),
             formatDuration(e['budget-ms']),
-            `${STATUS_ICON[e.status] ?? ''} ${inlineText(e.status)}${e['duration-ms'] > e['budget-ms'] && e['budget-ms'] > 0 ? ' (over budget)' : ''}`.trim(),
+            `${STATUS_ICON[e.status] ?? ''} ${inlineText(e.status)}${overBudget(e)}`.trim(),
             inlineText(e.detail),
         ])),
         `**Total: ${inlineText(totalText(record))}.**`,
@@ -36796,9 +37677,16 @@ function ganttChart(timeline) {
     lines.push('```');
     return lines.join('\n');
 }
-/** With `log`, the record is redacted before anything is escaped (see redactStrings). */
+/**
+ * "**database failed**: …", one line per failed row that still says how the rollback stands (a
+ * verify a later job's verify superseded is history, not a reason). Markdown, escaped.
+ */
+function whyFailed(record) {
+    return standingFailures(record.timeline).map((e) => `**${e.phase}${e.component ? ` (${inlineText(e.component)})` : ''} failed**: ${inlineText(e.detail)}`);
+}
+/** With `log`, the record is redacted before anything is escaped (see redactDeep). */
 function rollbackSummaryMarkdown(input, log) {
-    const record = log ? redactStrings(input, log.redact) : input;
+    const record = log ? redactDeep(input, log.redact) : input;
     const heading = `## ${STATUS_EMOJI[record.status]} ${inlineText(statusLine(record))}`;
     const facts = [
         `Reason: ${inlineText(record.reason)}`,
@@ -36809,11 +37697,8 @@ function rollbackSummaryMarkdown(input, log) {
     ].filter(Boolean);
     const links = [record.runUrl && `Run: ${linkText(record.runUrl)}`, record.incidentIssueUrl && `Incident issue: ${linkText(record.incidentIssueUrl)}`].filter(Boolean);
     const parts = [heading, `${facts.join(' · ')}.`];
-    // A verify that a later job's verify superseded is history (the timeline shows it), not a reason.
-    const failed = standingFailures(record.timeline);
     if (record.status === 'failed' || record.status === 'unverified') {
-        const why = failed.map((e) => `**${e.phase}${e.component ? ` (${inlineText(e.component)})` : ''} failed**: ${inlineText(e.detail)}`);
-        parts.push([...why, `**State now**: ${stateNow(record).map((s) => inlineText(s)).join('; ')}.`].join('  \n'));
+        parts.push([...whyFailed(record), `**State now**: ${stateNow(record).map((s) => inlineText(s)).join('; ')}.`].join('  \n'));
     }
     if (record.status === 'unverified') {
         parts.push('> [!CAUTION]\n> The rollback ran but the checks still fail: production is still broken. Act now; see the next steps below.');
@@ -36831,6 +37716,7 @@ function rollbackSummaryMarkdown(input, log) {
 }
 
 ;// CONCATENATED MODULE: ./.build/report/incident.js
+
 
 
 
@@ -36936,7 +37822,7 @@ function resolution(record) {
     return out;
 }
 function phasesTable(record) {
-    return table(['Phase', 'Component', 'Start', 'Took / budget', 'Status', 'Detail'], record.timeline.map((e) => [e.phase, e.component ? inlineText(e.component) : '', inlineText(timeText(e.started)), `${formatDuration(e['duration-ms'])} / ${formatDuration(e['budget-ms'])}`, inlineText(e.status), inlineText(e.detail)]));
+    return table(['Phase', 'Component', 'Start', 'Took / budget', 'Status', 'Detail'], record.timeline.map((e) => [e.phase, e.component ? inlineText(e.component) : '', inlineText(timeText(e.started)), `${formatDuration(e['duration-ms'])} / ${formatDuration(e['budget-ms'])}`, `${inlineText(e.status)}${overBudget(e)}`, inlineText(e.detail)]));
 }
 function incidentBody(record) {
     const start = timeText(record.startedAt, true);
@@ -36992,14 +37878,20 @@ function incidentBody(record) {
     const body = parts.join('\n\n') + '\n';
     return body.length <= BODY_MAX ? body : `${body.slice(0, BODY_MAX)}\n\n_(Cut to GitHub's size limit: the run's job summary has everything.)_\n`;
 }
-/** The short comment a re-run adds to the open incident issue. */
+/**
+ * The short comment a re-run adds to the open incident issue: those watching the issue are told
+ * why it failed and what to do now, as the job summary and the chat message tell them.
+ */
 function incidentComment(record) {
+    const failing = record.status === 'failed' || record.status === 'unverified';
     const lines = [
         `**${STATUS_EMOJI[record.status]} Rollback run ${inlineText(timeText(record.startedAt, true))}**: ${inlineText(statusLine(record))}.`,
         '',
+        ...(failing ? [...whyFailed(record).map((w) => `- ${w}`), ''] : []),
         ...record.components.map((c) => `- ${inlineText(c.name)}: ${inlineText(c.status)}${c.to ? ` (on ${deploymentMarkdown({ ...c.to, createdAt: undefined })})` : ''}`),
         ...(record.database ? [`- database: ${inlineText(record.database.status)}, ${record.database.reverted.length} migration(s) reverted for this incident`] : []),
         ...(record.verify ? [`- verify: ${verdictText(record)}`] : []),
+        ...(record.nextSteps.length ? ['', 'Next steps:', '', ...record.nextSteps.map((s, i) => `${i + 1}. ${inlineText(s)}`)] : []),
         '',
         `Total: ${inlineText(totalText(record))}.${record.runUrl ? ` Run: ${linkText(record.runUrl)}` : ''}`,
     ];
@@ -37146,6 +38038,34 @@ function writtenWithToken(author, login) {
     return login ? author?.login === login : author?.type === 'Bot';
 }
 /**
+ * The repository an issue (incident or drill) is written in, or undefined after a warning that
+ * begins with `head` and says what is wrong: a repository not owner/name, no token, an API URL
+ * that is no URL. Nothing is asked of GitHub before these hold.
+ */
+function issueRepository(target, log, options, head) {
+    let repo;
+    try {
+        repo = parseRepository(target.repository);
+    }
+    catch {
+        log.warning(`${head}: the repository must look like owner/name (got "${log.excerpt(incident_plain(target.repository), 100)}").`);
+        return undefined;
+    }
+    if (!target.token) {
+        log.warning(`${head}: no github-token was given.`);
+        return undefined;
+    }
+    let gh;
+    try {
+        gh = new GitHubIssues(target.apiUrl, target.token, { ...DEFAULTS, ...options }, log);
+    }
+    catch {
+        log.warning(`${head}: GITHUB_API_URL is not a URL.`);
+        return undefined;
+    }
+    return { gh, name: `${repo.owner}/${repo.repo}`, issues: `repos/${encodeURIComponent(repo.owner)}/${encodeURIComponent(repo.repo)}/issues` };
+}
+/**
  * Opens the incident issue, or comments on the open one carrying record.incidentKey; never throws
  * (a warning, and undefined).
  */
@@ -37153,29 +38073,11 @@ async function recordIncident(target, input, log, options = {}) {
     try {
         log.secret(target.token);
         // Redacted before it is escaped into Markdown, where a secret would no longer read as itself.
-        const record = redactStrings(input, log.redact);
-        let repo;
-        try {
-            repo = parseRepository(target.repository);
-        }
-        catch {
-            log.warning(`The incident issue was not recorded: the repository must look like owner/name (got "${log.excerpt(incident_plain(target.repository), 100)}").`);
+        const record = redactDeep(input, log.redact);
+        const at = issueRepository(target, log, options, 'The incident issue was not recorded');
+        if (!at)
             return undefined;
-        }
-        if (!target.token) {
-            log.warning('The incident issue was not recorded: no github-token was given.');
-            return undefined;
-        }
-        let gh;
-        try {
-            gh = new GitHubIssues(target.apiUrl, target.token, { ...DEFAULTS, ...options }, log);
-        }
-        catch {
-            log.warning('The incident issue was not recorded: GITHUB_API_URL is not a URL.');
-            return undefined;
-        }
-        const name = `${repo.owner}/${repo.repo}`;
-        const issues = `repos/${encodeURIComponent(repo.owner)}/${encodeURIComponent(repo.repo)}/issues`;
+        const { gh, name, issues } = at;
         const marker = incidentMarker(record.incidentKey);
         const query = { state: 'open', per_page: '100' };
         if (record.labels.length)
@@ -37233,6 +38135,7 @@ async function recordIncident(target, input, log, options = {}) {
 ;// CONCATENATED MODULE: ./.build/report/drill-summary.js
 
 
+
 const DRILL_EMOJI = { passed: '✅', failed: '❌', 'dry-run': '🧪' };
 /** What a drill did, for the job summary and the drill issue alike: outcome, phases, readiness, trend. */
 function drillReportMarkdown(record, trend) {
@@ -37243,7 +38146,7 @@ function drillReportMarkdown(record, trend) {
             ? ''
             : `The way back took ${formatDuration(record.wayBackMs)} of its ${formatDuration(record.wayBackBudgetMs)} budget (budget-minutes ${record.budgetMinutes}); rolling forward took ${formatDuration(record.forwardMs)}.`,
         ...(record.failures.length ? ['**Why it failed**', record.failures.map((f) => `- ${inlineText(f)}`).join('\n')] : []),
-        table(['Phase', 'Component', 'Took / budget', 'Status', 'Detail'], record.timeline.map((e) => [e.phase, e.component ? inlineText(e.component) : '', `${formatDuration(e['duration-ms'])} / ${formatDuration(e['budget-ms'])}`, e.status, inlineText(e.detail)])),
+        table(['Phase', 'Component', 'Took / budget', 'Status', 'Detail'], record.timeline.map((e) => [e.phase, e.component ? inlineText(e.component) : '', `${formatDuration(e['duration-ms'])} / ${formatDuration(e['budget-ms'])}`, `${e.status}${e.phase === 'report' ? '' : overBudget(e)}`, inlineText(e.detail)])),
         '**Readiness**',
         record.readiness
             .map((r) => `- ${r.status === 'ok' ? '✅' : r.status === 'failed' ? '❌' : r.status === 'warning' ? '⚠️' : '➖'} ${inlineText(`${r.component ? `${r.component} ` : ''}${r.check}`)}: ${inlineText(r.detail)}${r.unproven?.length ? `\n  - not proven: ${r.unproven.map((u) => inlineText(u)).join('; ')}` : ''}`)
@@ -37266,14 +38169,13 @@ function trendTable(rows) {
 }
 /** The job summary of a drill run. */
 function drillSummaryMarkdown(input, log) {
-    const record = log ? redactStrings(input, log.redact) : input;
+    const record = log ? redactDeep(input, log.redact) : input;
     const trend = record.trend.length ? record.trend : [{ at: record.startedAt, status: record.status, wayBackMs: record.wayBackMs, forwardMs: record.forwardMs, totalMs: record.durationMs, budgetMs: record.wayBackBudgetMs }];
     const issue = record.issueUrl ? `\n\nDrill issue: ${linkText(record.issueUrl)}\n` : '';
     return `### rollback-kit drill (${inlineText(record.environment)})\n\n${drillReportMarkdown(record, trend)}${issue}`;
 }
 
 ;// CONCATENATED MODULE: ./.build/report/drill-issue.js
-
 
 
 
@@ -37363,18 +38265,11 @@ function why(reply, repository, doing) {
 async function recordDrill(target, input, log, options = {}) {
     try {
         log.secret(target.token);
-        const record = redactStrings(input, log.redact);
-        let repo;
-        try {
-            repo = parseRepository(target.repository);
-        }
-        catch {
-            log.warning(`The drill issue was not written: the repository must look like owner/name (got "${log.excerpt(incident_plain(target.repository), 100)}").`);
+        const record = redactDeep(input, log.redact);
+        const at = issueRepository(target, log, options, 'The drill issue was not written');
+        if (!at)
             return undefined;
-        }
-        const gh = new GitHubIssues(target.apiUrl, target.token, { ...DEFAULTS, ...options }, log);
-        const name = `${repo.owner}/${repo.repo}`;
-        const issues = `repos/${encodeURIComponent(repo.owner)}/${encodeURIComponent(repo.repo)}/issues`;
+        const { gh, name, issues } = at;
         const marker = drillIssueMarker(record.environment);
         let found;
         let page = gh.url(issues, { state: 'open', labels: DRILL_LABEL, per_page: '100' }).href;
@@ -37595,18 +38490,21 @@ var external_node_net_ = __nccwpck_require__(7030);
 
 
 
+
 const LOCAL_URL = 'postgres://postgres@127.0.0.1:5432/postgres';
 const INSTALL_HINT = 'Install PostgreSQL (Debian/Ubuntu: apt-get install postgresql; macOS: brew install postgresql), or set DATABASE_URL to a server you may create databases on.';
-async function reachable(url) {
-    const client = new esm["default"].Client({ ...pgClientConfig(parseConnectionString(url), { connectTimeoutMs: 3000 }) });
+/** Connects and runs SELECT 1: undefined when it works, else why not (the library's connection error). */
+async function connectProblem(url) {
+    const target = parseConnectionString(url);
+    const client = new esm["default"].Client({ ...pgClientConfig(target, { connectTimeoutMs: 3000 }) });
     client.on('error', () => undefined);
     try {
         await client.connect();
         await client.query('SELECT 1');
-        return true;
+        return undefined;
     }
-    catch {
-        return false;
+    catch (err) {
+        return connectionError(target, err);
     }
     finally {
         await client.end().catch(() => undefined);
@@ -37691,11 +38589,15 @@ async function sandboxPostgres(opts, cleanup) {
     if (opts.databaseUrl && !opts.throwaway) {
         assertLoopback(opts.databaseUrl);
         const where = describeTarget(parseConnectionString(opts.databaseUrl));
-        if (!(await reachable(opts.databaseUrl)))
-            throw new errors/* RollbackKitError */.dp(`The PostgreSQL server at DATABASE_URL (${where}) does not answer.`, 'Start it or fix DATABASE_URL; unset DATABASE_URL to let the sandbox use a local server or a throwaway cluster.');
+        const problem = await connectProblem(opts.databaseUrl);
+        // A server that answered and refused (a password, pg_hba, a database) is running: the URL is what to fix.
+        if (problem?.fromServer)
+            throw new errors/* RollbackKitError */.dp(`The PostgreSQL server at DATABASE_URL (${where}) refused the sandbox: ${problem.message}`, `Fix DATABASE_URL, or unset it to let the sandbox use a local server or a throwaway cluster.`);
+        if (problem)
+            throw new errors/* RollbackKitError */.dp(`The PostgreSQL server at DATABASE_URL (${where}) does not answer: ${problem.message}`, 'Start it or fix DATABASE_URL; unset DATABASE_URL to let the sandbox use a local server or a throwaway cluster.');
         return { adminUrl: opts.databaseUrl, source: `DATABASE_URL (${where})` };
     }
-    if (!opts.throwaway && (await reachable(LOCAL_URL)))
+    if (!opts.throwaway && !(await connectProblem(LOCAL_URL)))
         return { adminUrl: LOCAL_URL, source: 'the local server on 127.0.0.1:5432' };
     const bin = findServerBinaries(opts.searchPath);
     if (!bin)
@@ -38238,6 +39140,7 @@ async function startFakeVercel() {
 
 
 
+
 const TEAM = 'team_sandbox';
 async function adminQuery(target, sql) {
     const client = new esm["default"].Client(pgClientConfig(target, { connectTimeoutMs: 5000 }));
@@ -38265,6 +39168,19 @@ function quiet(progress, cleanup) {
         step: (text) => cleanup.signal.aborted || progress.step(text),
         started: (phase, component) => cleanup.signal.aborted || progress.started(phase, component),
         finished: (entry) => cleanup.signal.aborted || progress.finished(entry),
+    };
+}
+/**
+ * The log, silent once the sandbox is stopping, for the same reason as `quiet`: a warning from the
+ * phase the pipeline finishes during the cleanup (Vercel's auto-assignment) is not news after Ctrl-C.
+ * Secrets and redaction are the log's own, so what it registers still counts everywhere.
+ */
+function quietLog(log, cleanup) {
+    return {
+        ...log,
+        info: (m) => cleanup.signal.aborted || log.info(m),
+        warning: (m) => cleanup.signal.aborted || log.warning(m),
+        debug: (m) => cleanup.signal.aborted || log.debug(m),
     };
 }
 /**
@@ -38346,8 +39262,9 @@ function planFor(w, environment) {
     ].join('\n');
     return resolvePlan(parsePlanFile(planText, 'rollback-kit.yml'), {}, { hasDatabaseUrl: true });
 }
-async function runSandbox(opts, cleanup, log) {
+async function runSandbox(opts, cleanup, cliLog) {
     const started = Date.now();
+    const log = quietLog(cliLog, cleanup);
     const w = await setUp(opts, true, cleanup, log);
     const { databaseUrl, workspace, migrations, dbmateBin, vercel, token, shop, v2, before, dbName } = w;
     const pgServer = { source: w.pgSource, adminUrl: w.adminUrl };
@@ -38378,7 +39295,7 @@ async function runSandbox(opts, cleanup, log) {
         progress: quiet(opts.progress, cleanup),
         // The sandbox's incident record is a file in the report folder instead of a GitHub issue.
         report: async (r) => {
-            await (0,promises_.writeFile)(incidentPath, log.redact(incidentBody(redactStrings(r, log.redact))));
+            await (0,promises_.writeFile)(incidentPath, log.redact(incidentBody(redactDeep(r, log.redact))));
             incidentWritten = true;
             return incidentPath;
         },
@@ -38386,7 +39303,7 @@ async function runSandbox(opts, cleanup, log) {
     cleanup.check();
     const dbmateStatus = await dbmate_dbmate(dbmateBin, databaseUrl, migrations, ['status'], cleanup.signal);
     cleanup.check();
-    const safe = redactStrings(record, log.redact);
+    const safe = redactDeep(record, log.redact);
     const files = { markdown: (0,external_node_path_.join)(opts.reportDir, 'report.md'), html: (0,external_node_path_.join)(opts.reportDir, 'report.html'), incident: incidentWritten ? incidentPath : undefined };
     await (0,promises_.writeFile)(files.markdown, log.redact(rollbackSummaryMarkdown(safe, log)));
     await (0,promises_.writeFile)(files.html, log.redact(rollbackHtml(safe, { title: 'rollback-kit sandbox: v2 rolled back to v1', plan, before: before.checks })));
@@ -38400,8 +39317,9 @@ async function runSandbox(opts, cleanup, log) {
  * The rehearsal (`rollback-kit drill --sandbox`): the same shop as staging, v2 healthy this time,
  * and the real drill (runDrill): readiness, snapshot, back to v1, verify, forward to v2, verify.
  */
-async function runSandboxDrill(opts, cleanup, log) {
+async function runSandboxDrill(opts, cleanup, cliLog) {
     const started = Date.now();
+    const log = quietLog(cliLog, cleanup);
     const w = await setUp(opts, false, cleanup, log);
     await (0,promises_.mkdir)(opts.reportDir, { recursive: true });
     cleanup.check();
@@ -38418,7 +39336,7 @@ async function runSandboxDrill(opts, cleanup, log) {
         tools: { searchPath: opts.searchPath },
         vercelPollIntervalMs: 25,
     }, { progress: quiet(opts.progress, cleanup) }, log);
-    const safe = redactStrings(record, log.redact);
+    const safe = redactDeep(record, log.redact);
     const markdown = (0,external_node_path_.join)(opts.reportDir, 'drill.md');
     await (0,promises_.writeFile)(markdown, log.redact(drillSummaryMarkdown(safe, log)));
     return {
@@ -38596,11 +39514,11 @@ function endMessage(record) {
     ], links(record));
 }
 /**
- * The record is redacted before anything is escaped or cut (see redactStrings): redacting the
+ * The record is redacted before anything is escaped or cut (see redactDeep): redacting the
  * finished message would miss a secret escaping rewrote or a cut halved.
  */
 function chatMessage(event, input, log) {
-    const record = redactStrings(input, log.redact);
+    const record = redactDeep(input, log.redact);
     if (event.kind === 'start')
         return startMessage(record);
     if (event.kind === 'phase')
@@ -38700,7 +39618,7 @@ async function sendChatMessage(webhookUrl, message, log, opts = {}) {
             log.warning(`notify-webhook-url must be an http(s) URL (got ${url.protocol.replace(/[^a-z+.-]/gi, '')}); no chat message was sent. The rollback goes on.`);
             return false;
         }
-        const body = JSON.stringify(redactStrings(message, log.redact));
+        const body = JSON.stringify(redactDeep(message, log.redact));
         const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
         let last = await post(url, body, timeoutMs, log);
         if (!last.ok && last.retryable && !failing.has(url.href)) {
@@ -38774,6 +39692,8 @@ function tellingDeps(opts, log) {
 
 
 
+
+
 /** The secret each provider cannot work without (command needs none). */
 const PROVIDER_TOKEN = {
     vercel: 'vercel-token',
@@ -38837,7 +39757,7 @@ const rollback_rollback = {
             repository: request.github.repository,
             githubApiUrl: request.github.apiUrl,
         }, cli.log);
-        const record = await runRollback(request, { ...telling, progress: phaseProgress(cli) }, cli.log);
+        const record = await stoppable(cli, (signal) => runRollback({ ...request, signal }, { ...telling, progress: phaseProgress(cli) }, cli.log));
         return reportRecord(cli, record);
     },
 };
@@ -38851,8 +39771,9 @@ function phaseProgress(cli) {
 /** The final table, the status line and what to do next; the record itself for --json. */
 function reportRecord(cli, record) {
     const t = cli.term;
-    const critical = record.timeline.filter((e) => e.phase !== 'report' && e.phase !== 'notify-end');
-    const used = critical.reduce((sum, e) => sum + e['duration-ms'], 0);
+    // The total every report holds against the budget (first row to the end of the run), so this
+    // line, the job summary, the incident issue and the sandbox's own line give one number.
+    const used = wholeRollback(record).durationMs;
     t.say('');
     t.table(['phase', 'status', 'time', 'budget', 'share of total', 'detail'], record.timeline.map((e) => [
         `${e.phase}${e.component ? ` (${e.component})` : ''}`,
@@ -38866,7 +39787,7 @@ function reportRecord(cli, record) {
     t.say(`${cli.log.redact(statusLine(record))} (${terminal_seconds(used)} of the ${terminal_seconds(record.budgetMs)} budget)`);
     for (const step of record.nextSteps)
         t.say(`• ${step}`);
-    return { ok: DONE.has(record.status), status: record.status, record: redactStrings(record, cli.log.redact) };
+    return { ok: DONE.has(record.status), status: record.status, record: redactDeep(record, cli.log.redact) };
 }
 
 ;// CONCATENATED MODULE: ./.build/sandbox/cleanup.js
@@ -38957,6 +39878,11 @@ class Cleanup {
 
 
 
+
+
+
+
+
 const SIGNAL_EXIT = { SIGINT: 130, SIGTERM: 143 };
 const sandbox = {
     name: 'sandbox',
@@ -38967,21 +39893,23 @@ const sandbox = {
         { flags: '--throwaway-postgres', help: 'use a throwaway cluster even when a server is running' },
     ],
     async run(cli, _argument, extra) {
-        const options = sandboxOptions(cli, extra, '');
+        const options = await sandboxOptions(cli, extra, '');
         const { reportDir } = options;
         cli.begin();
         const t = cli.term;
         return withCleanup(cli, async (cleanup) => {
+            removeIfEmpty(cleanup, options.made);
             t.say(t.paint('bold', 'rollback-kit sandbox: a bad release and its rollback, on this machine'));
             const result = await runSandbox({ ...options, progress: sandboxProgress(cli) }, cleanup, cli.log);
             const shown = reportRecord(cli, result.record);
             const rel = (0,external_node_path_.relative)(cli.cwd, reportDir) || '.';
             t.say('');
-            t.say(`The app serves ${result.serving ?? 'nothing'} again; dbmate status afterwards:`);
+            // A dry run changed nothing: the app still serves the bad release.
+            t.say(`${cli.dryRun ? 'Dry run: the app still serves' : 'The app serves'} ${result.serving ?? 'nothing'}${cli.dryRun ? '' : ' again'}; dbmate status afterwards:`);
             for (const line of result.dbmateStatus.split('\n'))
                 t.say(`  ${line}`);
             t.say(`Report: ${rel}/report.html (timeline, plan, changes, checks), ${rel}/report.md${result.files.incident ? `, ${rel}/incident.md` : ''}`);
-            t.say(`The whole sandbox took ${terminal_seconds(result.totalMs)}; the rollback itself ${terminal_seconds(result.record.durationMs)} of its ${terminal_seconds(result.record.budgetMs)} budget.`);
+            t.say(`The whole sandbox took ${terminal_seconds(result.totalMs)}; the rollback itself ${terminal_seconds(wholeRollback(result.record).durationMs)} of its ${terminal_seconds(result.record.budgetMs)} budget.`);
             return {
                 ...shown,
                 postgres: result.postgres,
@@ -38998,23 +39926,41 @@ const sandbox = {
 };
 /**
  * What both sandboxes (the rollback and `drill --sandbox`) take from the command line; the report
- * goes to --report-dir, else ./rollback-kit-sandbox/<prefix><time>. Called before `begin()`: a
- * DATABASE_URL that is not on this machine is bad usage (exit 2), refused before any connection.
+ * goes to --report-dir (relative to the current folder, or absolute), else
+ * ./rollback-kit-sandbox/<prefix><time>. Called before `begin()`: a DATABASE_URL that is not on this
+ * machine, and a report folder that cannot be made or written to, are bad usage (exit 2), refused
+ * before anything starts rather than found once the whole run is done.
  */
-function sandboxOptions(cli, extra, prefix) {
+async function sandboxOptions(cli, extra, prefix) {
     const stamp = new Date().toISOString().replace(/[:.]/g, '-');
     const databaseUrl = cli.secret('database-url');
     const throwaway = extra.throwawayPostgres === true;
     if (databaseUrl && !throwaway)
         assertLoopback(databaseUrl);
-    return {
-        databaseUrl,
-        throwaway,
-        searchPath: cli.searchPath,
-        cwd: cli.cwd,
-        reportDir: typeof extra.reportDir === 'string' && extra.reportDir ? (0,external_node_path_.join)(cli.cwd, extra.reportDir) : (0,external_node_path_.join)(cli.cwd, 'rollback-kit-sandbox', `${prefix}${stamp}`),
-        dryRun: cli.dryRun,
-    };
+    const given = typeof extra.reportDir === 'string' && extra.reportDir ? extra.reportDir : undefined;
+    const reportDir = given ? (0,external_node_path_.resolve)(cli.cwd, given) : (0,external_node_path_.join)(cli.cwd, 'rollback-kit-sandbox', `${prefix}${stamp}`);
+    const made = missingFolders(reportDir);
+    await (0,files/* makeDirectory */.Oh)(reportDir, '--report-dir');
+    await (0,files/* probeWritable */.Jg)(reportDir, '--report-dir');
+    return { databaseUrl, throwaway, searchPath: cli.searchPath, cwd: cli.cwd, reportDir, dryRun: cli.dryRun, made };
+}
+/** `dir` and those of its parents that do not exist yet, deepest first: what making it creates. */
+function missingFolders(dir) {
+    const missing = [];
+    for (let d = dir; !(0,external_node_fs_.existsSync)(d) && (0,external_node_path_.dirname)(d) !== d; d = (0,external_node_path_.dirname)(d))
+        missing.push(d);
+    return missing;
+}
+/**
+ * Registered first, so it runs last: the report folders this run made are removed again when they
+ * are still empty (the run failed before writing a report), and kept as soon as they hold anything.
+ */
+function removeIfEmpty(cleanup, made) {
+    cleanup.add('the empty report folder', async () => {
+        for (const d of made)
+            if (!(await (0,promises_.rmdir)(d).then(() => true, () => false)))
+                return;
+    });
 }
 /** The sandbox's own steps and the pipeline's phases as terminal rows. */
 function sandboxProgress(cli) {
@@ -39028,39 +39974,37 @@ const STOP_WAIT_MS = 10_000;
  * SIGTERM: exit 130 or 143 once everything is removed); what cannot be removed is said, and fails
  * the command. On a signal the work is stopped first (its next step never starts, its child
  * processes end) and given a bounded time to get there, so nothing it was making in that moment
- * (a database being created) comes into being after the cleanup.
+ * (a database being created) comes into being after the cleanup. A second Ctrl-C ends that wait:
+ * everything is removed at once, and the process still exits only once that is done
+ * (stop-signals.ts keeps its handlers until then, so no Ctrl-C kills it mid-cleanup).
  */
 async function withCleanup(cli, body) {
     const t = cli.term;
     const cleanup = new Cleanup();
-    let interrupted;
-    let timer;
-    let giveUp = () => undefined;
-    /** Settles STOP_WAIT_MS after a signal, if the work has not stopped by then. */
-    const gaveUp = new Promise((resolve) => (giveUp = () => resolve(undefined)));
-    const onSignal = (signal) => {
-        if (interrupted)
-            return;
-        interrupted = signal;
-        t.stopSpinner();
-        t.note(`${signal}: stopping the sandbox and removing what it started…`);
-        cleanup.stop();
-        timer = setTimeout(giveUp, STOP_WAIT_MS);
-    };
-    process.once('SIGINT', onSignal);
-    process.once('SIGTERM', onSignal);
-    const work = body(cleanup).then((value) => ({ value }), (error) => ({ error }));
-    const outcome = await Promise.race([work, gaveUp]);
-    clearTimeout(timer);
-    const problems = await cleanup.run();
-    process.removeListener('SIGINT', onSignal);
-    process.removeListener('SIGTERM', onSignal);
+    const stop = stop_signals_stopOnSignals({
+        graceMs: STOP_WAIT_MS,
+        onFirst: (signal) => {
+            t.stopSpinner();
+            t.note(`${signal}: stopping the sandbox and removing what it started…`);
+            cleanup.stop();
+        },
+    });
+    let problems;
+    let outcome;
+    try {
+        outcome = await stop.settle(body(cleanup));
+        problems = await cleanup.run();
+    }
+    finally {
+        stop.dispose();
+    }
     for (const p of problems)
         t.warn(`could not clean up ${p}`);
+    const interrupted = stop.received();
     if (interrupted)
         process.exit(SIGNAL_EXIT[interrupted] ?? 1);
-    if (outcome && 'error' in outcome)
-        throw outcome.error;
+    if (outcome !== 'expired' && !outcome.ok)
+        throw outcome.err;
     if (problems.length)
         throw new errors/* RollbackKitError */.dp(`The sandbox could not remove everything it started (${problems.length} item(s)).`, 'See the warnings above.');
     return outcome.value;
@@ -39088,7 +40032,7 @@ const drill = {
     examples: ['rollback-kit drill --sandbox', 'rollback-kit drill --config ops/rollback-kit.staging.yml', 'rollback-kit drill --dry-run   # readiness only: is the way back there?'],
     extra: [
         { flags: '--sandbox', help: 'rehearse on the sandbox (local PostgreSQL, shop app, Vercel API); no accounts' },
-        { flags: '--report-dir <dir>', help: 'with --sandbox: where the drill report goes (default ./rollback-kit-sandbox/<time>)' },
+        { flags: '--report-dir <dir>', help: 'with --sandbox: where the drill report goes (default ./rollback-kit-sandbox/drill-<time>)' },
         { flags: '--throwaway-postgres', help: 'with --sandbox: use a throwaway cluster even when a server is running' },
     ],
     async run(cli, _argument, extra) {
@@ -39118,10 +40062,11 @@ const drill = {
     },
 };
 async function sandboxDrill(cli, extra) {
-    const options = sandboxOptions(cli, extra, 'drill-');
+    const options = await sandboxOptions(cli, extra, 'drill-');
     cli.begin();
     const t = cli.term;
     return withCleanup(cli, async (cleanup) => {
+        removeIfEmpty(cleanup, options.made);
         t.say(t.paint('bold', 'rollback-kit drill --sandbox: the rollback rehearsed on a staging shop, on this machine'));
         const result = await runSandboxDrill({ ...options, progress: sandboxProgress(cli) }, cleanup, cli.log);
         const shown = drillResult(cli, result.record);
@@ -39139,12 +40084,12 @@ function drillResult(cli, record) {
     else
         t.say(`Drill ${record.status}: the way back took ${terminal_seconds(record.wayBackMs)} of its ${terminal_seconds(record.wayBackBudgetMs)} budget; rolling forward took ${terminal_seconds(record.forwardMs)}.`);
     for (const r of record.readiness)
-        t.say(`  ${r.status === 'ok' ? '✓' : r.status === 'failed' ? '✗' : r.status === 'warning' ? '!' : '–'} ${r.component ? `${r.component} ` : ''}${r.check}: ${r.detail}`);
+        t.item(r.status === 'ok' ? '✓' : r.status === 'failed' ? '✗' : r.status === 'warning' ? '!' : '–', `${r.component ? `${r.component} ` : ''}${r.check}`, r.detail);
     for (const f of record.failures)
         t.say(`✗ ${f}`);
     for (const step of record.nextSteps)
         t.say(`• ${step}`);
-    return { ok: record.status !== 'failed', status: record.status, record: redactStrings(record, cli.log.redact) };
+    return { ok: record.status !== 'failed', status: record.status, record: redactDeep(record, cli.log.redact) };
 }
 
 ;// CONCATENATED MODULE: ./.build/cli/commands/plan.js

@@ -257,9 +257,9 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("util");
 /***/ ((__webpack_module__, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(__webpack_module__, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _core_action_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(2755);
+/* harmony import */ var _core_action_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(2326);
 /* harmony import */ var _platforms_not_live_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(19);
-/* harmony import */ var _platforms_promote_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(6662);
+/* harmony import */ var _platforms_promote_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(360);
 /* harmony import */ var _platforms_promote_inputs_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(5624);
 /* harmony import */ var _report_promote_previous_summary_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(2662);
 /* harmony import */ var _report_write_summary_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(4039);
@@ -308,7 +308,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 2755:
+/***/ 2326:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -319,7 +319,7 @@ __nccwpck_require__.d(__webpack_exports__, {
   n0: () => (/* binding */ setOutputs)
 });
 
-// UNUSED EXPORTS: actionLog, inputsFrom
+// UNUSED EXPORTS: STOP_GRACE_MS, actionLog, inputsFrom
 
 // EXTERNAL MODULE: ./.build/core/actions-core.js + 5 modules
 var actions_core = __nccwpck_require__(2735);
@@ -522,6 +522,75 @@ function parseTime(raw, name) {
     return d;
 }
 
+;// CONCATENATED MODULE: ./.build/core/stop-signals.js
+/**
+ * SIGTERM and SIGINT while work that must wind down runs (an action's step, the CLI's database
+ * commands, the sandbox). Node's default is to exit at once (143, 130): child processes and
+ * temporary files left behind, and nobody told whether the database changed. Instead:
+ *
+ * - the first signal aborts `signal`, which the work listens to (it stops feeding its programs,
+ *   ends them, and knows what it had done), calls `onFirst`, and starts a wait of `graceMs`;
+ * - a second signal ends that wait at once: the caller stops waiting for the work and does what it
+ *   does when the wait runs out (reports that the work's state is not known, or cleans up);
+ * - every later signal is ignored: the handlers stay installed until `dispose()`, so no signal ever
+ *   reaches Node's default kill while the caller still reports or cleans up. (With
+ *   `process.once`, the second Ctrl-C would find no handler and kill the process mid-cleanup.)
+ */
+
+function stopOnSignals(opts) {
+    const controller = new AbortController();
+    let received;
+    let timer;
+    let giveUp = () => undefined;
+    const expired = new Promise((resolve) => (giveUp = () => resolve('expired')));
+    const onSignal = (name) => {
+        if (received)
+            return giveUp();
+        received = name;
+        opts.onFirst?.(name);
+        controller.abort(new Error(`stopped by ${name}`));
+        timer = setTimeout(giveUp, opts.graceMs);
+    };
+    process.on('SIGTERM', onSignal);
+    process.on('SIGINT', onSignal);
+    return {
+        signal: controller.signal,
+        received: () => received,
+        expired,
+        settle(work) {
+            const ran = work.then((value) => ({ ok: true, value }), (err) => ({ ok: false, err }));
+            return Promise.race([ran, expired]);
+        },
+        dispose() {
+            clearTimeout(timer);
+            process.off('SIGTERM', onSignal);
+            process.off('SIGINT', onSignal);
+        },
+    };
+}
+/** Stopped work that did not end within the grace time: what it had changed is not known, so no detail may claim it. */
+class StopOutlasted extends errors/* RollbackKitError */.dp {
+}
+/**
+ * What a stopped piece of work (`what`: the action or command) failed with, given how it settled:
+ * its own error said to be a stop (what it knew, committed or not, is in its words); that its state
+ * is not known when it did not end within the grace time; or that it was done when the stop came.
+ * Undefined when no signal came.
+ */
+function stoppedFailure(what, signal, settled, graceMs) {
+    if (!signal)
+        return undefined;
+    if (settled === 'expired') {
+        return new StopOutlasted(`${what} was stopped by ${signal} and its work did not end within ${graceMs / 1000} s: what it had changed by then is not known.`, 'Check the state of what it works on (its log above says how far it got) before running it again.');
+    }
+    if (settled.ok)
+        return new errors/* RollbackKitError */.dp(`${what} was stopped by ${signal} as its work ended: that work was done, and what it reports above stands.`);
+    const err = settled.err;
+    const hint = err instanceof errors/* RollbackKitError */.dp ? err.hint : undefined;
+    const message = err instanceof errors/* RollbackKitError */.dp ? err.message : (0,errors/* errorLine */.BP)(err);
+    return new errors/* RollbackKitError */.dp(`${what} was stopped by ${signal}: ${message}`, hint);
+}
+
 // EXTERNAL MODULE: ./.build/report/markdown.js
 var markdown = __nccwpck_require__(4348);
 ;// CONCATENATED MODULE: ./.build/report/failure-summary.js
@@ -544,6 +613,7 @@ var write_summary = __nccwpck_require__(4039);
  * outputs, and one failure path: the summary's failure heading, one clear `::error::` line and a
  * non-zero exit.
  */
+
 
 
 
@@ -610,67 +680,30 @@ function setOutputs(outputs) {
  */
 const STOP_GRACE_MS = 5_000;
 /**
- * SIGTERM and SIGINT while an action runs. Node's default is to exit at once (143, 130): no
- * `::error::`, no summary, child processes and temporary files left behind, and nobody told whether
- * the database changed. Instead the first signal aborts `signal`, which the action's work listens to
- * (it stops feeding its programs and ends them, and knows what it had done), and the step waits for
- * that work to end, at most STOP_GRACE_MS; a second signal stops the wait at once.
- */
-function stopOnSignals(log) {
-    const controller = new AbortController();
-    let received;
-    let giveUp = () => undefined;
-    const expired = new Promise((resolve) => (giveUp = () => resolve('expired')));
-    const onSignal = (name) => {
-        if (received)
-            return giveUp();
-        received = name;
-        log.info(`Received ${name}: stopping; waiting up to ${STOP_GRACE_MS / 1000} s for the work under way to end …`);
-        controller.abort(new Error(`stopped by ${name}`));
-        setTimeout(giveUp, STOP_GRACE_MS).unref();
-    };
-    process.on('SIGTERM', onSignal);
-    process.on('SIGINT', onSignal);
-    return {
-        signal: controller.signal,
-        received: () => received,
-        expired,
-        dispose() {
-            process.off('SIGTERM', onSignal);
-            process.off('SIGINT', onSignal);
-        },
-    };
-}
-/**
  * Runs an action body; every action fails the same way. The job summary gets "### <action>:
  * failed", the redacted error line and the action's own details; the log gets one redacted
  * `::error::` line. Unexpected errors keep their stack in the debug log so a bug report has it
- * without frightening the reader. A step stopped by SIGTERM or SIGINT fails the same way, saying
- * so, with what the action knew of its own state (its error), and exits non-zero.
+ * without frightening the reader. A step stopped by SIGTERM or SIGINT (stop-signals.ts: the body's
+ * `signal` is aborted, the step waits up to STOP_GRACE_MS, a second signal ends the wait) fails the
+ * same way, saying so, with what the action knew of its own state (its error), and exits non-zero.
  */
 async function runAction(action, body, details) {
     const log = actionLog();
-    const stop = stopOnSignals(log);
+    const stop = stopOnSignals({
+        graceMs: STOP_GRACE_MS,
+        onFirst: (name) => log.info(`Received ${name}: stopping; waiting up to ${STOP_GRACE_MS / 1000} s for the work under way to end …`),
+    });
     try {
-        const ran = body(log, stop.signal).then(() => ({ ok: true }), (err) => ({ ok: false, err }));
-        const outcome = await Promise.race([ran, stop.expired]);
-        const signal = stop.received();
-        let failure;
-        if (outcome === 'expired') {
-            failure = new errors/* RollbackKitError */.dp(`${action} was stopped by ${signal} and its work did not end within ${STOP_GRACE_MS / 1000} s: what it had changed by then is not known.`, 'Check the state of what it works on (its log above says how far it got) before running it again.');
-        }
-        else if (!outcome.ok) {
-            failure = signal ? stoppedError(action, signal, outcome.err) : outcome.err;
-        }
-        else if (signal) {
-            failure = new errors/* RollbackKitError */.dp(`${action} was stopped by ${signal} as its work ended: that work was done, and what it reports above stands.`);
-        }
+        const outcome = await stop.settle(body(log, stop.signal));
+        // The body's own error, which its details read (a stop only rewords it); none when it outlasted the grace time.
+        const own = outcome !== 'expired' && !outcome.ok ? outcome.err : undefined;
+        const failure = stoppedFailure(action, stop.received(), outcome, STOP_GRACE_MS) ?? own;
         if (failure === undefined)
             return;
         const err = failure;
-        if (!(err instanceof errors/* RollbackKitError */.dp) && err instanceof Error && err.stack)
-            log.debug(err.stack);
-        await (0,write_summary/* writeSummary */.S)(failureSummary(action, err, log, await failureDetails(details, err, log)), log);
+        if (!(own instanceof errors/* RollbackKitError */.dp) && own instanceof Error && own.stack)
+            log.debug(own.stack);
+        await (0,write_summary/* writeSummary */.S)(failureSummary(action, err, log, await failureDetails(details, own ?? err, log)), log);
         output.fail(log.redact((0,errors/* errorLine */.BP)(err)));
     }
     finally {
@@ -680,12 +713,6 @@ async function runAction(action, body, details) {
         if (stop.received())
             process.exit(process.exitCode || 1);
     }
-}
-/** The action's own error, said to be a stop: what it knew (committed or not) is in its words. */
-function stoppedError(action, signal, err) {
-    const hint = err instanceof errors/* RollbackKitError */.dp ? err.hint : undefined;
-    const message = err instanceof errors/* RollbackKitError */.dp ? err.message : (0,errors/* errorLine */.BP)(err);
-    return new errors/* RollbackKitError */.dp(`${action} was stopped by ${signal}: ${message}`, hint);
 }
 /** The action's details, or none: a failure while describing the failure must not hide the failure. */
 async function failureDetails(details, err, log) {
@@ -1362,7 +1389,9 @@ function clip(text, max) {
 }
 /**
  * Every string inside a JSON-like value redacted, before it is serialised: escaping (JSON's \",
- * XML's &quot;, a Markdown \|) would otherwise turn a secret into a form the redactor does not know.
+ * XML's &quot;, a Markdown \|, the `_`, `#`, `&` a password may hold) would otherwise turn a secret
+ * into a form the redactor does not know. The one way for every report, record and message sent
+ * out; only plain objects and arrays are walked, so anything else (a Date) stays whole.
  */
 function redactDeep(value, redact) {
     if (typeof value === 'string')
@@ -1565,7 +1594,7 @@ function displayUrl(text) {
 /* harmony export */   C: () => (/* binding */ refuseNotLive)
 /* harmony export */ });
 /* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8005);
-/* harmony import */ var _promote_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(6662);
+/* harmony import */ var _promote_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(360);
 /**
  * promote-previous on its own (the action, `rollback-kit promote`): a change the platform accepted
  * but did not make live (a promotion Vercel queued behind a rolling release) fails the step, as it
@@ -1596,8 +1625,8 @@ __nccwpck_require__.d(__webpack_exports__, {
 
 // EXTERNAL MODULE: ./.build/core/errors.js
 var errors = __nccwpck_require__(8005);
-// EXTERNAL MODULE: ./.build/core/action.js + 4 modules
-var action = __nccwpck_require__(2755);
+// EXTERNAL MODULE: ./.build/core/action.js + 5 modules
+var action = __nccwpck_require__(2326);
 ;// CONCATENATED MODULE: ./.build/core/secret-input.js
 /**
  * Platform tokens for the entry points: each from its input or, when that is empty, from the
@@ -1629,8 +1658,8 @@ function secretInput(name, env, log, inputs = action/* input */.hF) {
 
 // EXTERNAL MODULE: ./.build/core/url-secrets.js
 var url_secrets = __nccwpck_require__(9041);
-// EXTERNAL MODULE: ./.build/platforms/promote.js + 35 modules
-var promote = __nccwpck_require__(6662);
+// EXTERNAL MODULE: ./.build/platforms/promote.js + 36 modules
+var promote = __nccwpck_require__(360);
 ;// CONCATENATED MODULE: ./.build/platforms/promote-inputs.js
 
 
@@ -1710,7 +1739,7 @@ function readPromoteRequest(inputs, ctx, log) {
 
 /***/ }),
 
-/***/ 6662:
+/***/ 360:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -2356,26 +2385,38 @@ var secrets = __nccwpck_require__(9205);
 function listingBound(deadline, what) {
     return { deadline, what };
 }
+/** Past the deadline with a page read: the listing's time has run out. The first page is always asked for. */
+function pastDeadline(bound, pagesRead) {
+    return !!bound && pagesRead > 0 && bound.deadline.left() === 0;
+}
 /** Before each page after the first: past the deadline, a clear error saying how far it got. */
 function checkListingTime(bound, pagesRead) {
-    if (!bound || pagesRead === 0 || bound.deadline.left() > 0)
-        return;
-    throw outOfListingTime(bound, pagesRead);
+    if (pastDeadline(bound, pagesRead))
+        throw outOfListingTime(bound, pagesRead);
 }
 /**
- * One page, asked for only in time; the deadline passing while a later page is on its way (the
- * client cuts each request to the time left) is the listing's time running out, said as such.
+ * One page, asked for only in time; undefined when the listing's time has run out, before the page
+ * or while it was on its way (the client cuts each request to the time left). The first page is
+ * always asked for, and its request failing is that failure, not the listing's time running out.
  */
-async function listingPage(bound, pagesRead, read) {
-    checkListingTime(bound, pagesRead);
+async function pageInTime(bound, pagesRead, read) {
+    if (pastDeadline(bound, pagesRead))
+        return undefined;
     try {
-        return await read();
+        return { page: await read() };
     }
     catch (err) {
         if (bound && pagesRead > 0 && err instanceof OutOfTime)
-            throw outOfListingTime(bound, pagesRead);
+            return undefined;
         throw err;
     }
+}
+/** One page, as pageInTime; the listing's time running out is a clear error saying how far it got. */
+async function listingPage(bound, pagesRead, read) {
+    const got = await pageInTime(bound, pagesRead, read);
+    if (!got)
+        throw outOfListingTime(bound, pagesRead);
+    return got.page;
 }
 function outOfListingTime(bound, pagesRead) {
     return new errors/* RollbackKitError */.dp(`Listing ${bound.what} took longer than timeout-seconds (${bound.deadline.seconds} s): ${pagesRead} page(s) read, and the list goes on.`, 'Raise timeout-seconds to look further back, or name the target to return to.');
@@ -2893,41 +2934,58 @@ async function openGit(cwd, log, timeoutMs = 120_000) {
         Object.assign(env, BOT_IDENTITY);
     return git;
 }
+/** Whether commit `a` is in the history of `b` (or is `b`). */
+const isAncestor = async (git, a, b) => (await git.try(['merge-base', '--is-ancestor', a, b])).code === 0;
 
 ;// CONCATENATED MODULE: ./.build/platforms/git-revert/merged.js
 /**
  * What the deployed branch's history says about rollbacks already merged, so that a re-run never
- * undoes one: a HEAD that is (the merge of) a rollback, for target previous, and a `from` commit
- * whose changes are already gone. Each read stops at the newest HISTORY_LIMIT commits, and every
- * git command is bounded by the step's timeout (openGit).
+ * undoes one: a HEAD that is (the merge of) a rollback, for target previous and for an explicit
+ * target it already reached, and a `from` commit whose changes are already gone. Each read stops
+ * at the newest HISTORY_LIMIT commits, and every git command is bounded by the step's timeout (openGit).
  */
 
 /** A merged rollback and the target it restored sit among the newest commits of the branch. */
 const HISTORY_LIMIT = 100;
-/** Every revert commit of ours ends with this trailer naming the target in full (rollbackTrailer). */
+/** Every revert commit of ours ends with these trailers, naming the target and the HEAD it was made from in full (rollbackTrailers). */
 const TARGET_TRAILER = 'Rollback-kit-target';
+const FROM_TRAILER = 'Rollback-kit-from';
 const merged_short = (sha) => sha.slice(0, 7);
-/** The branch and the pull request title name the target by its short SHA; mergedRollback reads them back. */
-const rollbackBranch = (target) => `rollback/${merged_short(target)}`;
+/**
+ * The branch and the pull request title name the target by its short SHA; mergedRollback reads
+ * them back. With `from` (the HEAD the rollback is made from), the name no earlier rollback to the
+ * same target can have taken (branch.ts).
+ */
+const rollbackBranch = (target, from) => `rollback/${merged_short(target)}${from ? `-from-${merged_short(from)}` : ''}`;
 const rollbackTitle = (target) => `Rollback to ${merged_short(target)}`;
-/** Appended to each revert's message: it survives a merge commit and a rebase merge (the commits
- * themselves), and a squash merge whose message lists the commit messages (GitHub's default). */
-const rollbackTrailer = (target) => `${TARGET_TRAILER}: ${target}`;
+/**
+ * Appended to each revert's message: they survive a merge commit and a rebase merge (the commits
+ * themselves), and a squash merge whose message lists the commit messages (GitHub's default). The
+ * target says which rollback it is; `from`, what production ran when it was made: a re-run after
+ * the merge names the incident by it, as the run that made the rollback did.
+ */
+const rollbackTrailers = (target, from) => `${TARGET_TRAILER}: ${target}\n${FROM_TRAILER}: ${from}`;
+/** Whether a commit message is one of our reverts back to `target`. */
+const revertsTo = (message, target) => new RegExp(`^${TARGET_TRAILER}: ${target}[ \\t]*$`, 'm').test(message);
 /**
  * The targets a merged rollback's messages name, each a full or a 7-character SHA. The shapes are
  * anchored at a line's start, so a revert of our rollback (`Revert "Rollback to …"`, GitHub's
  * branch `revert-5-rollback/…`) names none: its HEAD is not a rollback.
  * - the trailer of our revert commits;
  * - the pull request title, the subject of a squash merge and the body of GitHub's merge commit;
- * - GitHub's merge commit subject, `Merge pull request #5 from owner/rollback/<short>`.
+ * - GitHub's merge commit subject, `Merge pull request #5 from owner/rollback/<short>[-from-<short>]`.
  */
 function namedTargets(text) {
     const shapes = [
         new RegExp(`^${TARGET_TRAILER}: ([0-9a-f]{40})[ \\t]*$`, 'gm'),
         /^Rollback to ([0-9a-f]{7})(?=[: ]|$)/gm,
-        /^Merge pull request #\d+ from [^/\s]+\/rollback\/([0-9a-f]{7})[ \t]*$/gm,
+        /^Merge pull request #\d+ from [^/\s]+\/rollback\/([0-9a-f]{7})(?:-from-[0-9a-f]{7})?[ \t]*$/gm,
     ];
     return shapes.flatMap((shape) => [...text.matchAll(shape)].map((m) => m[1]));
+}
+/** The HEAD a rollback to `target` was made from: the from trailer right under its target trailer. */
+function namedFrom(text, target) {
+    return new RegExp(`^${TARGET_TRAILER}: ${target}[ \\t]*\\n${FROM_TRAILER}: ([0-9a-f]{40})[ \\t]*$`, 'm').exec(text)?.[1];
 }
 /** HEAD and its first parents, newest first. */
 async function firstParents(git, head) {
@@ -2970,23 +3028,44 @@ function restoredAncestor(history) {
     return history[at].sha;
 }
 /**
- * The target of the rollback HEAD is (the merge of), or undefined when HEAD is no rollback. HEAD's
- * message names it, or with a merge commit the messages of the commits it brought in (our
- * reverts); else HEAD's files show it (restoredAncestor). Names come first: they also hold when
- * the branch moved on before the merge, so that HEAD's files are the target's plus that change.
+ * What HEAD says of itself as a rollback: the targets its message names (with a merge commit, the
+ * messages of the commits it brought in: our reverts), the one of them found in the history read,
+ * and the HEAD it was made from. Without names, HEAD's files show the target (restoredAncestor)
+ * and its first parent is what it was made from: a squash's parent is what the branch had when it
+ * was merged, and the branch cannot have moved on since, or HEAD would not have the target's files
+ * exactly. Undefined when HEAD is no rollback.
  */
-async function mergedRollback(git, head, branch) {
+async function readRollback(git, head) {
     if ((await git.try(['rev-parse', '--verify', '--quiet', `${head}^1`])).code !== 0)
         return undefined;
     const history = await firstParents(git, head);
-    const names = namedTargets((await messages(git, `${head}^1..${head}`)).map((c) => c.message).join('\n'));
-    if (!names.length)
-        return restoredAncestor(history);
-    const target = history.slice(1).find((c) => names.some((name) => c.sha.startsWith(name)));
-    if (!target) {
-        throw new errors/* RollbackKitError */.dp(`${branch} (${merged_short(head)}) is the merge of a rollback to ${merged_short(names[0])} made by rollback-kit, but that commit is not among the ${HISTORY_LIMIT} newest first-parent commits of ${branch} in this checkout, so target previous cannot tell where that rollback went; reverting ${merged_short(head)} would ship the rolled-back code again. Nothing was changed.`, 'Give the commit to go back to as target (its SHA), and check out with fetch-depth: 0.');
+    const text = (await messages(git, `${head}^1..${head}`)).map((c) => c.message).join('\n');
+    const names = namedTargets(text);
+    if (!names.length) {
+        const restored = restoredAncestor(history);
+        return restored ? { names, found: { target: restored, from: history[1].sha } } : undefined;
     }
-    return target.sha;
+    const target = history.slice(1).find((c) => names.some((name) => c.sha.startsWith(name)))?.sha;
+    return { names, found: target ? { target, from: namedFrom(text, target) } : undefined };
+}
+/**
+ * The rollback HEAD is (the merge of), or undefined when HEAD is no rollback. Names come first:
+ * they also hold when the branch moved on before the merge, so that HEAD's files are the target's
+ * plus that change.
+ */
+async function mergedRollback(git, head, branch) {
+    const read = await readRollback(git, head);
+    if (!read || read.found)
+        return read?.found;
+    throw new errors/* RollbackKitError */.dp(`${branch} (${merged_short(head)}) is the merge of a rollback to ${merged_short(read.names[0])} made by rollback-kit, but that commit is not among the ${HISTORY_LIMIT} newest first-parent commits of ${branch} in this checkout, so target previous cannot tell where that rollback went; reverting ${merged_short(head)} would ship the rolled-back code again. Nothing was changed.`, 'Give the commit to go back to as target (its SHA), and check out with fetch-depth: 0.');
+}
+/** The rollback HEAD is (the merge of) when it went back to `target`: a re-run to the same commit has nothing to do. */
+async function mergedRollbackTo(git, head, target) {
+    const read = await readRollback(git, head);
+    if (read?.found)
+        return read.found.target === target ? read.found : undefined;
+    // Named, but beyond the history read (a shallow checkout): the name itself says it is this target.
+    return read?.names.some((name) => target.startsWith(name)) ? { target } : undefined;
 }
 /**
  * Why HEAD no longer has `from`'s changes, or undefined while it has them: HEAD's files are those
@@ -3010,6 +3089,47 @@ async function undoneOnHead(git, from, head) {
     const standing = (sha) => (revertedBy.get(sha) ?? []).find((r) => !standing(r));
     const revert = standing(from);
     return revert ? `${merged_short(revert)} reverted it` : undefined;
+}
+
+;// CONCATENATED MODULE: ./.build/platforms/git-revert/branch.js
+/**
+ * Which branch a rollback goes on, never one that is not its own. `rollback/<target>` comes first.
+ * The remote may already have a branch of that name that is not this rollback's: an earlier
+ * rollback to the same commit kept after its merge (a repository without "Automatically delete
+ * head branches"), one made from another commit of the branch, or anyone's own. Then the rollback
+ * goes on `rollback/<target>-from-<HEAD>`, a name only this HEAD and target make, and the other
+ * branch is left exactly as it is: nothing here ever pushes over a branch.
+ */
+
+
+
+/**
+ * A branch is this rollback's when it holds HEAD and, on top of it, only our reverts back to the
+ * target: what an earlier run with the same HEAD and target pushed. An earlier rollback already
+ * merged is not (HEAD has moved past it), nor is one made from an older HEAD, nor a hand-made one.
+ */
+async function isThisRollback(git, tip, head, target) {
+    if (!(await isAncestor(git, head, tip)))
+        return false;
+    const out = await git.run(['log', '-z', '--format=%B', `${head}..${tip}`], 'Reading the commits of the rollback branch');
+    const commits = out.split('\0').filter((m) => m.trim());
+    return commits.length > 0 && commits.every((m) => revertsTo(m, target));
+}
+async function chooseBranch(git, remote, head, target) {
+    const names = [rollbackBranch(target), rollbackBranch(target, head)];
+    const passedOver = [];
+    for (const name of names) {
+        const listed = await git.run(['ls-remote', '--heads', remote, `refs/heads/${name}`], `Looking for ${name} on ${remote}`);
+        const tip = listed.split(/\s/)[0];
+        if (!tip)
+            return { name, passedOver };
+        // Its commits, to read them; fetched into FETCH_HEAD only, no branch or remote ref is made.
+        await git.run(['fetch', '-q', '--no-tags', remote, `refs/heads/${name}`], `Fetching ${name} from ${remote}`);
+        if (await isThisRollback(git, tip, head, target))
+            return { name, pushed: tip, passedOver };
+        passedOver.push(name);
+    }
+    throw new errors/* RollbackKitError */.dp(`${names.join(' and ')} are already on ${remote} and neither is this rollback's (${merged_short(head)} and, on top of it, only reverts back to ${merged_short(target)}), so no branch is left to push it on. Nothing was pushed.`, `See who made them; once nobody needs them, delete them (git push ${remote} --delete <branch>) and re-run.`);
 }
 
 ;// CONCATENATED MODULE: ./.build/platforms/git-revert/pulls.js
@@ -3057,14 +3177,15 @@ function pullRequests(token, apiUrl, repo) {
                 throw apiError(err, 'checking access to the repository', repo);
             }
         },
-        async findOpen(branch) {
+        async latest(branch) {
             try {
-                const { data } = await (await octokit()).rest.pulls.list({ ...repo, state: 'open', head: `${repo.owner}:${branch}` });
+                // Newest first: the first page of one is all that is needed.
+                const { data } = await (await octokit()).rest.pulls.list({ ...repo, state: 'all', head: `${repo.owner}:${branch}`, sort: 'created', direction: 'desc', per_page: 1 });
                 const pr = data[0];
-                return pr ? { number: pr.number, url: pr.html_url } : undefined;
+                return pr ? { number: pr.number, url: pr.html_url, state: pr.state === 'open' ? 'open' : pr.merged_at ? 'merged' : 'closed' } : undefined;
             }
             catch (err) {
-                throw apiError(err, 'looking for an open pull request', repo);
+                throw apiError(err, 'looking for the pull request of the branch', repo);
             }
         },
         async open({ branch, base, title, body }) {
@@ -3075,9 +3196,9 @@ function pullRequests(token, apiUrl, repo) {
             catch (err) {
                 // 422 "A pull request already exists for owner:branch": a re-run, not a failure.
                 if (pulls_status(err) === 422) {
-                    const existing = await api.findOpen(branch);
-                    if (existing)
-                        return existing;
+                    const existing = await api.latest(branch);
+                    if (existing?.state === 'open')
+                        return { number: existing.number, url: existing.url };
                 }
                 throw apiError(err, 'opening the pull request', repo);
             }
@@ -3088,10 +3209,12 @@ function pullRequests(token, apiUrl, repo) {
 
 ;// CONCATENATED MODULE: ./.build/platforms/git-revert/revert.js
 /**
- * git-revert: undo the commits after the last good one on a new branch `rollback/<short-sha>`,
- * push it, and open a pull request whose merge redeploys the good code. Either all of that
- * happens or nothing is pushed: a conflict stops with the commit named and the checkout restored.
+ * git-revert: undo the commits after the last good one on a new branch `rollback/<short-sha>`
+ * (branch.ts: another name when that one is taken by a branch not this rollback's), push it, and
+ * open a pull request whose merge redeploys the good code. Either all of that happens or nothing
+ * is pushed: a conflict stops with the commit named and the checkout restored.
  */
+
 
 
 
@@ -3111,7 +3234,6 @@ async function resolveCommit(git, rev, input) {
     }
     return r.stdout.trim();
 }
-const isAncestor = async (git, a, b) => (await git.try(['merge-base', '--is-ancestor', a, b])).code === 0;
 async function revertWithPullRequest(opts, log) {
     log.secret(opts.githubToken);
     const remote = opts.remote ?? 'origin';
@@ -3127,9 +3249,9 @@ async function revertWithPullRequest(opts, log) {
         throw new errors/* RollbackKitError */.dp('The checkout is on a detached HEAD and no branch is known to open the pull request against.', 'Check out the branch that deploys production (actions/checkout with ref: main).');
     const notes = [];
     /** Nothing to do; `toSha` is the commit whose code the branch already has. */
-    const done = (note, toSha) => {
+    const done = (note, toSha, rolledBackFrom) => {
         log.info(note);
-        return { status: 'already-current', fromSha: head, toSha, reverted: [], notes: [note] };
+        return { status: 'already-current', fromSha: head, toSha, reverted: [], notes: [note], rolledBackFrom };
     };
     if (fromRev) {
         const from = await resolveCommit(git, fromRev, 'from');
@@ -3141,14 +3263,20 @@ async function revertWithPullRequest(opts, log) {
             return done(`${base} (${merged_short(head)}) no longer has the changes of ${merged_short(from)}: ${undone}. Nothing to revert.`, head);
     }
     let target;
-    if (given)
+    if (given) {
+        // Reached by a rollback merged since, also when other commits landed before the merge: a
+        // rollback again would revert the rollback's own reverts and those commits.
+        const merged = await mergedRollbackTo(git, head, given);
+        if (merged)
+            return done(`${base} already holds the rollback to ${merged_short(given)} (merged as ${merged_short(head)}): nothing to revert.`, given, merged.from);
         target = given;
+    }
     else {
         // HEAD^ of a merged rollback is the code it rolled back from (or, after a rebase merge, one of
         // its reverts): a rollback to it would ship that code again.
         const restored = await mergedRollback(git, head, base);
         if (restored) {
-            return done(`${base} already holds the rollback to ${merged_short(restored)} (merged as ${merged_short(head)}): going back one commit from there would undo the rollback and ship the rolled-back code again, so target previous changes nothing. To go further back, give target: <SHA of the commit to go back to>.`, restored);
+            return done(`${base} already holds the rollback to ${merged_short(restored.target)} (merged as ${merged_short(head)}): going back one commit from there would undo the rollback and ship the rolled-back code again, so target previous changes nothing. To go further back, give target: <SHA of the commit to go back to>.`, restored.target, restored.from);
         }
         target = await resolveCommit(git, 'HEAD^', 'target');
     }
@@ -3170,23 +3298,42 @@ async function revertWithPullRequest(opts, log) {
         const [sha, parents, ...subject] = line.split('\t');
         return { sha: sha, merge: (parents ?? '').trim().split(' ').length > 1, subject: subject.join('\t') };
     });
-    const branch = rollbackBranch(target);
-    log.info(`Plan: revert ${commits.length} commit(s) on ${base} back to ${merged_short(target)}, on branch ${branch}, and open a pull request:`);
+    const planned = rollbackBranch(target);
+    log.info(`Plan: revert ${commits.length} commit(s) on ${base} back to ${merged_short(target)}, on branch ${planned}, and open a pull request:`);
     for (const c of commits)
         log.info(`  revert ${merged_short(c.sha)} ${c.subject}`);
     const reverted = commits.map(({ sha, subject }) => ({ sha, subject }));
     if (opts.dryRun) {
-        return { status: 'dry-run', fromSha: head, toSha: target, branch, reverted, notes: [`Dry run: nothing was changed. A real run would revert ${commits.length} commit(s) on ${branch}.`] };
+        return { status: 'dry-run', fromSha: head, toSha: target, branch: planned, reverted, notes: [`Dry run: nothing was changed. A real run would revert ${commits.length} commit(s) on ${planned}.`] };
     }
     const prs = pullRequests(opts.githubToken, opts.apiUrl, repo);
     await prs.checkAccess();
-    const onRemote = await git.run(['ls-remote', '--heads', remote, `refs/heads/${branch}`], `Looking for ${branch} on ${remote}`);
-    if (onRemote) {
-        // A previous run pushed it: make sure its pull request is open, and change nothing else.
+    const chosen = await chooseBranch(git, remote, head, target);
+    const branch = chosen.name;
+    for (const name of chosen.passedOver) {
+        // A pull request still open from it (a rollback made from an older HEAD) would not revert
+        // what the branch has had since: whoever merges must know which one is this rollback.
+        const pull = await prs.latest(name);
+        notes.push(pull?.state === 'open'
+            ? `${name} on ${remote} is not this rollback's (it was made from another commit of ${base}, or by hand), and its pull request ${pull.url} is still open: it is left as it is, and this rollback uses ${branch}. Merge this rollback's pull request, not ${pull.url}, and close that one.`
+            : `${name} on ${remote} is not this rollback's (an earlier rollback's, already merged or closed, or made from another commit of ${base}): it is left as it is, and this rollback uses ${branch}.`);
+        log.warning(notes.at(-1));
+    }
+    if (chosen.pushed) {
+        // An earlier run with this HEAD and target pushed it: its pull request is this rollback's,
+        // open, or opened now (that run stopped first, or someone closed it).
+        const earlier = await prs.latest(branch);
+        if (earlier?.state === 'open') {
+            notes.unshift(`Branch ${branch} was already pushed; its pull request is ${earlier.url}.`);
+            log.info(notes[0]);
+            return { status: 'already-current', fromSha: head, toSha: target, branch, pullRequestUrl: earlier.url, reverted, notes };
+        }
         const pr = await prs.open(pullRequest(branch, base, target, head, reverted, opts.reason, log));
-        notes.push(`Branch ${branch} was already pushed; its pull request is ${pr.url}.`);
+        notes.unshift(earlier?.state === 'closed'
+            ? `Branch ${branch} was already pushed by an earlier run; its pull request ${earlier.url} was closed without merging, so this run opened ${pr.url}. If the rollback was closed on purpose, close this one too.`
+            : `Branch ${branch} was already pushed by an earlier run; opened its pull request ${pr.url}.`);
         log.info(notes[0]);
-        return { status: 'already-current', fromSha: head, toSha: target, branch, pullRequestUrl: pr.url, reverted, notes };
+        return { status: 'rolled-back', fromSha: head, toSha: target, branch, pullRequestUrl: pr.url, reverted, notes };
     }
     await git.run(['checkout', '-q', '-b', branch], `Creating branch ${branch}`);
     try {
@@ -3209,10 +3356,11 @@ async function revertWithPullRequest(opts, log) {
                 await git.try(['revert', '--abort']);
                 throw new errors/* RollbackKitError */.dp(`Reverting ${merged_short(c.sha)} ("${c.subject}") failed${files.length ? ` with conflicts in ${files.join(', ')}` : ''}: ${said}. Nothing was pushed and the checkout is back on ${base}.`, 'Revert that commit by hand, or roll back the deployment with provider vercel or command.');
             }
-            // The trailer names the target, so that a re-run after the merge knows the rollback (merged.ts).
-            // --no-verify: the project's own commit hooks have no say over a message we only add a line to.
+            // The trailers name the target and this HEAD, so that a re-run after the merge knows the
+            // rollback and the incident it belongs to (merged.ts).
+            // --no-verify: the project's own commit hooks have no say over a message we only add lines to.
             const message = await git.run(['log', '-1', '--format=%B'], `Reading the revert of ${merged_short(c.sha)}`);
-            await git.run(['commit', '--amend', '-q', '--no-verify', '-m', `${message}\n\n${rollbackTrailer(target)}`], `Marking the revert of ${merged_short(c.sha)}`);
+            await git.run(['commit', '--amend', '-q', '--no-verify', '-m', `${message}\n\n${rollbackTrailers(target, head)}`], `Marking the revert of ${merged_short(c.sha)}`);
         }
         if ((await git.try(['diff', '--quiet', target, 'HEAD'])).code !== 0) {
             const warning = `After the reverts, ${branch} still differs from ${merged_short(target)} (changes that did not come through ${base}'s first-parent history); review the pull request.`;
@@ -3644,7 +3792,10 @@ async function rollback(client, id) {
  * target (the newest older deployment Railway allows a rollback to), ask for `deploymentRollback`,
  * then poll the service's latest deployment until it is SUCCESS. Safe to repeat: a `from` that is no
  * longer live, a target that already is, or a live deployment that already runs the code below the
- * target (an earlier rollback) is reported as already-current and nothing is changed.
+ * target (an earlier rollback) is reported as already-current and nothing is changed. A rollback is a
+ * new deployment copying the target's meta (commit, image), so a copy is known only by that code:
+ * when neither the live deployment nor the one it could be a copy of carries any, and `from` does
+ * not name the live deployment, the step refuses rather than risk putting the bad release back.
  */
 
 
@@ -3689,17 +3840,30 @@ function parseFrom(raw) {
     throw new errors/* RollbackKitError */.dp(`Input from must be a Railway deployment id or the commit SHA it was built from; got "${raw}".`, 'Copy the deployment id from the Railway dashboard, or give the commit SHA of the bad deploy.');
 }
 /**
- * Whether `from` names the live deployment. A live deployment that says no commit (an image, or
- * `railway up`) cannot be compared with a SHA: as Vercel does, that goes ahead with a warning; a
- * second "previous" is still caught by the same-code check below.
+ * What `from` says about the live deployment: it names it (by id, or by the commit it carries), it
+ * names another one (production has moved off it), or nothing, when it is a SHA and the live
+ * deployment carries no commit (an image, or `railway up`). As on Vercel, an unproven from counts as
+ * no from: it neither ends the run nor vouches for the live deployment when its code cannot.
  */
-function fromIsLive(from, live, log) {
+function compareFrom(from, live) {
     if (from.kind === 'id')
-        return from.value === live.id;
-    if (live.commitHash)
-        return live.commitHash.toLowerCase().startsWith(from.value);
-    log.warning(`The live deployment ${live.id} carries no commit SHA, so from (${from.value}) cannot be compared with it; going ahead.`);
-    return true;
+        return from.value === live.id ? 'names-live' : 'not-live';
+    if (!live.commitHash)
+        return 'unproven';
+    return live.commitHash.toLowerCase().startsWith(from.value) ? 'names-live' : 'not-live';
+}
+/**
+ * Whether the live deployment is an earlier rollback's copy of `below` (the release under the one
+ * "previous" would pick). A copy carries its source's commit and image, so equal code says yes and
+ * code on one side only says no; with no code on either side nothing can be told.
+ */
+function copyOf(live, below) {
+    if (!below)
+        return 'no';
+    const [a, b] = [codeOf(live), codeOf(below)];
+    if (a && b)
+        return a === b ? 'yes' : 'no';
+    return a || b ? 'no' : 'unknown';
 }
 const railway_rollback_info = (d) => ({ id: d?.id, url: d?.url, commitSha: d?.commitHash, image: d?.image });
 /** Why an older deployment cannot be what "previous" means, or undefined when it can. */
@@ -3762,7 +3926,11 @@ async function promoteOnRailway(opts, log) {
     for (const d of newer)
         if (IN_FLIGHT.has(d.status))
             log.warning(`A newer deployment ${describeDeployment(d)} is in progress: when it finishes it replaces whatever this step puts back. Cancel it in the Railway dashboard if it carries the bad code.`);
-    if (from && !fromIsLive(from, live, log)) {
+    const fromSays = from ? compareFrom(from, live) : undefined;
+    if (fromSays === 'unproven') {
+        log.warning(`The live deployment ${live.id} carries no commit SHA, so from (${from.value}) cannot be compared with it: it counts as no from.`);
+    }
+    if (from && fromSays === 'not-live') {
         const note = `The ${where} no longer serves ${from.kind === 'commit' ? `commit ${from.value}` : from.value}; it serves ${describeDeployment(live)}. Nothing to do.`;
         log.info(note);
         return { ...base, status: 'already-current', from: railway_rollback_info(live), to: railway_rollback_info(live), notes: [note] };
@@ -3800,16 +3968,25 @@ async function promoteOnRailway(opts, log) {
         }
         // A rollback leaves the live deployment running the code of the one below the bad release. A
         // second "previous" would then pick the bad release again: stop, and ask for an explicit target.
+        // This holds even for a from naming the live deployment: "previous" goes by creation order, so
+        // past a rollback's copy it would find the release rolled back from, not an older one.
+        let below;
         for (let r = await next(); !r.done; r = await next()) {
             if (FAILED.has(r.value.status))
                 continue;
-            const code = codeOf(r.value);
-            if (code && code === codeOf(live)) {
-                const note = `The live deployment ${live.id} runs the same code as ${r.value.id}, the release before ${target.id}: an earlier rollback has already put it back. Nothing to do; to go elsewhere, name the deployment in target.`;
-                log.info(note);
-                return { ...base, status: 'already-current', from: railway_rollback_info(live), to: railway_rollback_info(live), skipped, notes: [note] };
-            }
+            below = r.value;
             break;
+        }
+        const copy = copyOf(live, below);
+        if (copy === 'yes') {
+            const note = `The live deployment ${live.id} runs the same code as ${below.id}, the release before ${target.id}: an earlier rollback has already put it back. Nothing to do; to go elsewhere, name the deployment in target.`;
+            log.info(note);
+            return { ...base, status: 'already-current', from: railway_rollback_info(live), to: railway_rollback_info(live), skipped, notes: [note] };
+        }
+        // Without code on either side only a from naming the live deployment by itself (its id, or a
+        // commit it carries) says it is the bad release and not an earlier rollback's copy.
+        if (copy === 'unknown' && fromSays !== 'names-live') {
+            throw new errors/* RollbackKitError */.dp(`Railway cannot tell whether the live deployment ${live.id} is the bad release or a copy of ${below.id} made by an earlier rollback: neither carries a commit or an image (a \`railway up\` upload records none), and ${from ? `from (${from.value}) is a commit SHA that cannot be compared with it` : 'no from was given'}. If it is such a copy, "previous" (${target.id}) is the release that rollback replaced, so nothing was changed.`, `Check ${live.id} in the Railway dashboard. If it is the bad deployment itself, not a rollback, run again with from: ${live.id} (its deployment id); if it is a rollback, nothing needs doing. To put a given deployment back, name it in target (target: <deployment id>).`);
         }
     }
     log.info(`Plan: roll back the ${where}`);
@@ -4182,7 +4359,6 @@ function model_describeDeployment(d) {
 ;// CONCATENATED MODULE: ./.build/platforms/vercel/api.js
 
 
-
 async function getProject(client, idOrName, rollbackInfo = false) {
     const data = await client.get(`/v9/projects/${encodeURIComponent(idOrName)}`, { rollbackInfo: rollbackInfo || undefined });
     return parseProject(data);
@@ -4200,26 +4376,17 @@ const vercel_api_PAGE_SIZE = 100;
  */
 async function* productionDeployments(client, projectId, opts = {}) {
     const progress = opts.progress ?? { pages: 0, timedOut: false };
-    const guard = new PageGuard(`the production deployments of project ${projectId}`);
+    const what = `the production deployments of project ${projectId}`;
+    const guard = new PageGuard(what);
+    const bound = opts.deadline && listingBound(opts.deadline, what);
     let until = opts.until;
     for (;;) {
-        if (opts.deadline && opts.deadline.left() === 0) {
+        const got = await pageInTime(bound, progress.pages, () => client.get('/v6/deployments', { projectId, target: 'production', limit: vercel_api_PAGE_SIZE, until }));
+        if (!got) {
             progress.timedOut = true;
             return;
         }
-        let data;
-        try {
-            data = await client.get('/v6/deployments', { projectId, target: 'production', limit: vercel_api_PAGE_SIZE, until });
-        }
-        catch (err) {
-            // The deadline passed while a later page was on its way: the list goes on, as above.
-            if (err instanceof OutOfTime && progress.pages > 0) {
-                progress.timedOut = true;
-                return;
-            }
-            throw err;
-        }
-        const { deployments, next } = model_parseDeploymentPage(data);
+        const { deployments, next } = model_parseDeploymentPage(got.page);
         progress.pages++;
         yield deployments;
         if (next === undefined || deployments.length === 0)
@@ -4695,7 +4862,8 @@ async function promoteOnVercel(opts, log) {
     }
     log.info(`Production of ${project.name} serves ${model_describeDeployment(current)}.`);
     const base = { autoAssignDisabled: project.autoAssignCustomDomains === false, queued: false, skipped: [], notes: [] };
-    if (fromRef?.kind === 'sha' && !current.commitSha) {
+    const shaUncompared = fromRef?.kind === 'sha' && !current.commitSha;
+    if (shaUncompared) {
         log.warning(`The deployment in production (${current.id}) carries no commit SHA, so from (${fromRef.sha}) cannot be compared with it; going ahead.`);
     }
     else if (fromRef && !refMatches(fromRef, current)) {
@@ -4703,13 +4871,17 @@ async function promoteOnVercel(opts, log) {
         log.info(note);
         return { ...base, status: 'already-current', from: vercel_rollback_info(current), to: vercel_rollback_info(current), notes: [note] };
     }
+    // Whether from names the deployment in production itself, rather than only whatever serves: a SHA
+    // that could not be compared, or a URL that matched one of its aliases (a production domain moves
+    // with every rollback), proves nothing about it, so it must not lift the re-run guard below.
+    const fromNamesCurrent = !!fromRef && !shaUncompared && (fromRef.kind !== 'url' || current.url?.toLowerCase() === fromRef.host);
     const relative = targetRef.kind === 'previous' || targetRef.kind === 'last-verified';
     const history = relative ? await call(ctx(`reading what served production before ${current.id}`), () => productionHistory(client, project, current)) : undefined;
     // A second "roll back to previous" must not walk one more step back: when production is where
     // the last alias request moved it back to (a rollback, or a promotion to an older deployment),
     // and nothing has gone live since, it already is "previous". Going further back takes an explicit
-    // target, or a from naming the deployment now in production as bad.
-    if (history?.movedBack && !fromRef) {
+    // target, or a from that names the deployment now in production as bad.
+    if (history?.movedBack && !fromNamesCurrent) {
         const back = history.movedBack;
         const how = back.type === 'rollback' ? 'rolled back' : 'moved back by a promotion';
         const note = `Production of ${project.name} was already ${how} to ${current.id} from ${back.from}${when(back.requestedAt)} and nothing has gone live since. Nothing to do; to go further back, name the deployment in target.`;
@@ -5181,6 +5353,7 @@ async function promotePrevious(request, log) {
                 notes: result.notes,
                 skipped: [],
                 details: { header: ['reverted commit', 'subject'], rows: result.reverted.map((c) => [c.sha, c.subject]) },
+                rolledBackFrom: result.rolledBackFrom,
             };
         }
         case 'command': {
@@ -5268,13 +5441,15 @@ function formatBytes(bytes) {
     }
     return `${u === 0 ? n : n.toFixed(1)} ${units[u]}`;
 }
+/** "999 ms", "59.9 s", "2 min 0 s": rounded once, to the unit shown, so no "60.0 s" or "1 min 60 s". */
 function formatDuration(ms) {
     if (ms < 1000)
         return `${ms} ms`;
-    const s = ms / 1000;
-    if (s < 60)
-        return `${s.toFixed(1)} s`;
-    return `${Math.floor(s / 60)} min ${Math.round(s % 60)} s`;
+    const tenths = Math.round(ms / 100);
+    if (tenths < 600)
+        return `${(tenths / 10).toFixed(1)} s`;
+    const seconds = Math.round(ms / 1000);
+    return `${Math.floor(seconds / 60)} min ${seconds % 60} s`;
 }
 // Control characters, and the bidirectional overrides that make text read differently than it is.
 // eslint-disable-next-line no-control-regex
@@ -5328,7 +5503,7 @@ function linkText(url) {
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
 /* harmony export */   h: () => (/* binding */ promoteSummary)
 /* harmony export */ });
-/* harmony import */ var _platforms_promote_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6662);
+/* harmony import */ var _platforms_promote_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(360);
 /* harmony import */ var _markdown_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(4348);
 
 

@@ -377,10 +377,10 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("zlib");
 
 __nccwpck_require__.a(__webpack_module__, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(76760);
-/* harmony import */ var _core_action_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(42247);
+/* harmony import */ var _core_action_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(81751);
 /* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(8005);
 /* harmony import */ var _db_db_inputs_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(51581);
-/* harmony import */ var _db_restore_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(16369);
+/* harmony import */ var _db_restore_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(77944);
 /* harmony import */ var _github_artifact_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(81260);
 /* harmony import */ var _report_restore_db_summary_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(39563);
 /* harmony import */ var _report_write_summary_js__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(44039);
@@ -443,7 +443,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 42247:
+/***/ 81751:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -454,7 +454,7 @@ __nccwpck_require__.d(__webpack_exports__, {
   n0: () => (/* binding */ setOutputs)
 });
 
-// UNUSED EXPORTS: actionLog, inputsFrom
+// UNUSED EXPORTS: STOP_GRACE_MS, actionLog, inputsFrom
 
 // EXTERNAL MODULE: ./.build/core/actions-core.js
 var actions_core = __nccwpck_require__(73475);
@@ -502,7 +502,9 @@ function clip(text, max) {
 }
 /**
  * Every string inside a JSON-like value redacted, before it is serialised: escaping (JSON's \",
- * XML's &quot;, a Markdown \|) would otherwise turn a secret into a form the redactor does not know.
+ * XML's &quot;, a Markdown \|, the `_`, `#`, `&` a password may hold) would otherwise turn a secret
+ * into a form the redactor does not know. The one way for every report, record and message sent
+ * out; only plain objects and arrays are walked, so anything else (a Date) stays whole.
  */
 function redactDeep(value, redact) {
     if (typeof value === 'string')
@@ -699,6 +701,75 @@ const output = {
 
 // EXTERNAL MODULE: ./.build/core/parse.js
 var parse = __nccwpck_require__(30151);
+;// CONCATENATED MODULE: ./.build/core/stop-signals.js
+/**
+ * SIGTERM and SIGINT while work that must wind down runs (an action's step, the CLI's database
+ * commands, the sandbox). Node's default is to exit at once (143, 130): child processes and
+ * temporary files left behind, and nobody told whether the database changed. Instead:
+ *
+ * - the first signal aborts `signal`, which the work listens to (it stops feeding its programs,
+ *   ends them, and knows what it had done), calls `onFirst`, and starts a wait of `graceMs`;
+ * - a second signal ends that wait at once: the caller stops waiting for the work and does what it
+ *   does when the wait runs out (reports that the work's state is not known, or cleans up);
+ * - every later signal is ignored: the handlers stay installed until `dispose()`, so no signal ever
+ *   reaches Node's default kill while the caller still reports or cleans up. (With
+ *   `process.once`, the second Ctrl-C would find no handler and kill the process mid-cleanup.)
+ */
+
+function stopOnSignals(opts) {
+    const controller = new AbortController();
+    let received;
+    let timer;
+    let giveUp = () => undefined;
+    const expired = new Promise((resolve) => (giveUp = () => resolve('expired')));
+    const onSignal = (name) => {
+        if (received)
+            return giveUp();
+        received = name;
+        opts.onFirst?.(name);
+        controller.abort(new Error(`stopped by ${name}`));
+        timer = setTimeout(giveUp, opts.graceMs);
+    };
+    process.on('SIGTERM', onSignal);
+    process.on('SIGINT', onSignal);
+    return {
+        signal: controller.signal,
+        received: () => received,
+        expired,
+        settle(work) {
+            const ran = work.then((value) => ({ ok: true, value }), (err) => ({ ok: false, err }));
+            return Promise.race([ran, expired]);
+        },
+        dispose() {
+            clearTimeout(timer);
+            process.off('SIGTERM', onSignal);
+            process.off('SIGINT', onSignal);
+        },
+    };
+}
+/** Stopped work that did not end within the grace time: what it had changed is not known, so no detail may claim it. */
+class StopOutlasted extends errors/* RollbackKitError */.dp {
+}
+/**
+ * What a stopped piece of work (`what`: the action or command) failed with, given how it settled:
+ * its own error said to be a stop (what it knew, committed or not, is in its words); that its state
+ * is not known when it did not end within the grace time; or that it was done when the stop came.
+ * Undefined when no signal came.
+ */
+function stoppedFailure(what, signal, settled, graceMs) {
+    if (!signal)
+        return undefined;
+    if (settled === 'expired') {
+        return new StopOutlasted(`${what} was stopped by ${signal} and its work did not end within ${graceMs / 1000} s: what it had changed by then is not known.`, 'Check the state of what it works on (its log above says how far it got) before running it again.');
+    }
+    if (settled.ok)
+        return new errors/* RollbackKitError */.dp(`${what} was stopped by ${signal} as its work ended: that work was done, and what it reports above stands.`);
+    const err = settled.err;
+    const hint = err instanceof errors/* RollbackKitError */.dp ? err.hint : undefined;
+    const message = err instanceof errors/* RollbackKitError */.dp ? err.message : (0,errors/* errorLine */.BP)(err);
+    return new errors/* RollbackKitError */.dp(`${what} was stopped by ${signal}: ${message}`, hint);
+}
+
 // EXTERNAL MODULE: ./.build/report/markdown.js
 var markdown = __nccwpck_require__(54348);
 ;// CONCATENATED MODULE: ./.build/report/failure-summary.js
@@ -721,6 +792,7 @@ var write_summary = __nccwpck_require__(44039);
  * outputs, and one failure path: the summary's failure heading, one clear `::error::` line and a
  * non-zero exit.
  */
+
 
 
 
@@ -787,67 +859,30 @@ function setOutputs(outputs) {
  */
 const STOP_GRACE_MS = 5_000;
 /**
- * SIGTERM and SIGINT while an action runs. Node's default is to exit at once (143, 130): no
- * `::error::`, no summary, child processes and temporary files left behind, and nobody told whether
- * the database changed. Instead the first signal aborts `signal`, which the action's work listens to
- * (it stops feeding its programs and ends them, and knows what it had done), and the step waits for
- * that work to end, at most STOP_GRACE_MS; a second signal stops the wait at once.
- */
-function stopOnSignals(log) {
-    const controller = new AbortController();
-    let received;
-    let giveUp = () => undefined;
-    const expired = new Promise((resolve) => (giveUp = () => resolve('expired')));
-    const onSignal = (name) => {
-        if (received)
-            return giveUp();
-        received = name;
-        log.info(`Received ${name}: stopping; waiting up to ${STOP_GRACE_MS / 1000} s for the work under way to end …`);
-        controller.abort(new Error(`stopped by ${name}`));
-        setTimeout(giveUp, STOP_GRACE_MS).unref();
-    };
-    process.on('SIGTERM', onSignal);
-    process.on('SIGINT', onSignal);
-    return {
-        signal: controller.signal,
-        received: () => received,
-        expired,
-        dispose() {
-            process.off('SIGTERM', onSignal);
-            process.off('SIGINT', onSignal);
-        },
-    };
-}
-/**
  * Runs an action body; every action fails the same way. The job summary gets "### <action>:
  * failed", the redacted error line and the action's own details; the log gets one redacted
  * `::error::` line. Unexpected errors keep their stack in the debug log so a bug report has it
- * without frightening the reader. A step stopped by SIGTERM or SIGINT fails the same way, saying
- * so, with what the action knew of its own state (its error), and exits non-zero.
+ * without frightening the reader. A step stopped by SIGTERM or SIGINT (stop-signals.ts: the body's
+ * `signal` is aborted, the step waits up to STOP_GRACE_MS, a second signal ends the wait) fails the
+ * same way, saying so, with what the action knew of its own state (its error), and exits non-zero.
  */
 async function runAction(action, body, details) {
     const log = actionLog();
-    const stop = stopOnSignals(log);
+    const stop = stopOnSignals({
+        graceMs: STOP_GRACE_MS,
+        onFirst: (name) => log.info(`Received ${name}: stopping; waiting up to ${STOP_GRACE_MS / 1000} s for the work under way to end …`),
+    });
     try {
-        const ran = body(log, stop.signal).then(() => ({ ok: true }), (err) => ({ ok: false, err }));
-        const outcome = await Promise.race([ran, stop.expired]);
-        const signal = stop.received();
-        let failure;
-        if (outcome === 'expired') {
-            failure = new errors/* RollbackKitError */.dp(`${action} was stopped by ${signal} and its work did not end within ${STOP_GRACE_MS / 1000} s: what it had changed by then is not known.`, 'Check the state of what it works on (its log above says how far it got) before running it again.');
-        }
-        else if (!outcome.ok) {
-            failure = signal ? stoppedError(action, signal, outcome.err) : outcome.err;
-        }
-        else if (signal) {
-            failure = new errors/* RollbackKitError */.dp(`${action} was stopped by ${signal} as its work ended: that work was done, and what it reports above stands.`);
-        }
+        const outcome = await stop.settle(body(log, stop.signal));
+        // The body's own error, which its details read (a stop only rewords it); none when it outlasted the grace time.
+        const own = outcome !== 'expired' && !outcome.ok ? outcome.err : undefined;
+        const failure = stoppedFailure(action, stop.received(), outcome, STOP_GRACE_MS) ?? own;
         if (failure === undefined)
             return;
         const err = failure;
-        if (!(err instanceof errors/* RollbackKitError */.dp) && err instanceof Error && err.stack)
-            log.debug(err.stack);
-        await (0,write_summary/* writeSummary */.S)(failureSummary(action, err, log, await failureDetails(details, err, log)), log);
+        if (!(own instanceof errors/* RollbackKitError */.dp) && own instanceof Error && own.stack)
+            log.debug(own.stack);
+        await (0,write_summary/* writeSummary */.S)(failureSummary(action, err, log, await failureDetails(details, own ?? err, log)), log);
         output.fail(log.redact((0,errors/* errorLine */.BP)(err)));
     }
     finally {
@@ -857,12 +892,6 @@ async function runAction(action, body, details) {
         if (stop.received())
             process.exit(process.exitCode || 1);
     }
-}
-/** The action's own error, said to be a stop: what it knew (committed or not) is in its words. */
-function stoppedError(action, signal, err) {
-    const hint = err instanceof errors/* RollbackKitError */.dp ? err.hint : undefined;
-    const message = err instanceof errors/* RollbackKitError */.dp ? err.message : (0,errors/* errorLine */.BP)(err);
-    return new errors/* RollbackKitError */.dp(`${action} was stopped by ${signal}: ${message}`, hint);
 }
 /** The action's details, or none: a failure while describing the failure must not hide the failure. */
 async function failureDetails(details, err, log) {
@@ -1437,6 +1466,109 @@ async function readWhole(path, format, pgRestore) {
     const read = await (0,_core_process_js__WEBPACK_IMPORTED_MODULE_6__/* .runProcess */ .R)(pgRestore, ['--file', '/dev/null', path], { timeoutMs: 60 * 60_000 });
     if (read.code !== 0)
         throw corrupt((0,_pg_tools_js__WEBPACK_IMPORTED_MODULE_5__/* .toolErrorLine */ .$x)(read.stderr) || 'pg_restore could not read it');
+}
+
+
+/***/ }),
+
+/***/ 59066:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   BO: () => (/* binding */ countRows),
+/* harmony export */   LX: () => (/* binding */ qualified),
+/* harmony export */   ce: () => (/* binding */ quoteLiteral),
+/* harmony export */   hq: () => (/* binding */ doBlock),
+/* harmony export */   ih: () => (/* binding */ tableKey),
+/* harmony export */   uM: () => (/* binding */ readCatalog),
+/* harmony export */   v4: () => (/* binding */ quoteIdent)
+/* harmony export */ });
+/* unused harmony exports listTables, COUNT_BATCH, countObjects */
+/** A table as a map key: schema and name can both hold dots, so they are joined by a NUL. */
+const tableKey = (t) => `${t.schema}\0${t.name}`;
+function quoteIdent(name) {
+    return `"${name.replace(/"/g, '""')}"`;
+}
+function qualified(schema, name) {
+    return `${quoteIdent(schema)}.${quoteIdent(name)}`;
+}
+/** A string constant that reads the same whether standard_conforming_strings is on or off. */
+function quoteLiteral(text) {
+    const quoted = text.replace(/'/g, "''");
+    return text.includes('\\') ? `E'${quoted.replace(/\\/g, '\\\\')}'` : `'${quoted}'`;
+}
+/** An anonymous PL/pgSQL block, dollar-quoted with a tag its body does not hold. */
+function doBlock(tag, body) {
+    while (body.includes(`$${tag}$`))
+        tag += '_';
+    return `DO $${tag}$\n${body}\n$${tag}$;`;
+}
+/** A SQL condition selecting exactly the given schemas; the list is appended to `params`. */
+function schemaCondition(schemas, params) {
+    params.push(schemas);
+    return `n.nspname = ANY($${params.length}::text[])`;
+}
+const NOT_FROM_EXTENSION = (oidExpr, classExpr) => `NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = '${classExpr}'::regclass AND d.objid = ${oidExpr} AND d.deptype = 'e')`;
+async function listTables(session, schemas) {
+    const params = [];
+    const { rows } = await session.query(`SELECT n.nspname AS schema, c.relname AS name, pg_relation_size(c.oid) AS bytes
+       FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+      WHERE c.relkind = 'r' AND ${schemaCondition(schemas, params)} AND ${NOT_FROM_EXTENSION('c.oid', 'pg_class')}
+      ORDER BY 1, 2`, params);
+    return rows.map((r) => ({ schema: r.schema, name: r.name, bytes: Number(r.bytes) }));
+}
+/**
+ * Tables counted per query: one round trip per table cost seconds at a few thousand tables, yet the
+ * server's time for one UNION ALL grows faster than its branches (measured on PostgreSQL 15, 300
+ * small tables: about 200 ms in batches of 250, 70 ms in batches of 50), so a few dozen per query is
+ * the cheaper side of that trade.
+ */
+const COUNT_BATCH = 50;
+/**
+ * Exact row counts of each table's own rows (`FROM ONLY`: a parent's count leaves out its
+ * inheritance children, as pg_dump's COPY of it does), so they are what the archive holds for it.
+ * Runs in the caller's transaction, so it sees the same snapshot as pg_dump.
+ */
+async function countRows(session, tables, excludeData = []) {
+    const excluded = new Set(excludeData.map(tableKey));
+    const out = tables.map((t) => ({ schema: t.schema, name: t.name, rows: null }));
+    const counted = tables.map((t, i) => ({ t, i })).filter(({ t }) => !excluded.has(tableKey(t)));
+    for (let at = 0; at < counted.length; at += COUNT_BATCH) {
+        const batch = counted.slice(at, at + COUNT_BATCH);
+        const sql = batch.map(({ t, i }) => `SELECT ${i} AS i, count(*) AS n FROM ONLY ${qualified(t.schema, t.name)}`).join('\nUNION ALL ');
+        const { rows } = await session.query(sql);
+        for (const r of rows)
+            out[r.i].rows = Number(r.n);
+    }
+    return out;
+}
+async function countObjects(session, schemas) {
+    const params = [];
+    const cond = schemaCondition(schemas, params);
+    const { rows } = await session.query(`SELECT
+       (SELECT count(*) FROM pg_namespace n WHERE ${cond} AND ${NOT_FROM_EXTENSION('n.oid', 'pg_namespace')}) AS schemas,
+       (SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.relkind IN ('r','p') AND ${cond} AND ${NOT_FROM_EXTENSION('c.oid', 'pg_class')}) AS tables,
+       (SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.relkind = 'v' AND ${cond} AND ${NOT_FROM_EXTENSION('c.oid', 'pg_class')}) AS views,
+       (SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.relkind = 'm' AND ${cond} AND ${NOT_FROM_EXTENSION('c.oid', 'pg_class')}) AS "materializedViews",
+       (SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.relkind = 'S' AND ${cond} AND ${NOT_FROM_EXTENSION('c.oid', 'pg_class')}) AS sequences,
+       (SELECT count(*) FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace WHERE ${cond} AND ${NOT_FROM_EXTENSION('p.oid', 'pg_proc')}) AS functions,
+       (SELECT count(*) FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid JOIN pg_namespace n ON n.oid = c.relnamespace WHERE NOT t.tgisinternal AND ${cond}) AS triggers,
+       (SELECT count(*) FROM pg_policy p JOIN pg_class c ON c.oid = p.polrelid JOIN pg_namespace n ON n.oid = c.relnamespace WHERE ${cond}) AS policies`, params);
+    const r = rows[0];
+    return {
+        schemas: Number(r.schemas),
+        tables: Number(r.tables),
+        views: Number(r.views),
+        materializedViews: Number(r.materializedViews),
+        functions: Number(r.functions),
+        triggers: Number(r.triggers),
+        sequences: Number(r.sequences),
+        policies: Number(r.policies),
+    };
+}
+/** The tables and object counts of exactly these schemas; their rows are counted apart (countRows). */
+async function readCatalog(session, schemas) {
+    return { tables: await listTables(session, schemas), objects: await countObjects(session, schemas) };
 }
 
 
@@ -2090,6 +2222,8 @@ function readRestoreRequest(inputs, databaseUrl, ctx, log) {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
 /* harmony export */   D5: () => (/* binding */ lockTimeoutMs),
+/* harmony export */   NP: () => (/* binding */ notWatching),
+/* harmony export */   OP: () => (/* binding */ LockCycleError),
 /* harmony export */   Td: () => (/* binding */ isLockTimeout),
 /* harmony export */   iP: () => (/* binding */ lockCycleError),
 /* harmony export */   rB: () => (/* binding */ lockTimeoutError),
@@ -2135,6 +2269,10 @@ function isLockTimeout(codeOrText) {
     // pg_dump waits for its table locks under statement_timeout (--lock-wait-timeout), the others under lock_timeout.
     return codeOrText === '55P03' || /lock timeout|could not obtain lock on|statement timeout[\s\S]*Query was: LOCK TABLE/i.test(codeOrText);
 }
+/** A watch that watches nothing: for a watcher that could not connect, or was not needed after all. */
+function notWatching() {
+    return { watching: false, cancelWaitsAfter: () => undefined, cancelled: () => false, stop: async () => [] };
+}
 /**
  * Watches, from its own connection, for sessions that block any session named `applicationName`.
  * A watcher that cannot connect watches nothing: the lock timeout still bounds the wait.
@@ -2146,7 +2284,7 @@ async function watchBlockers(target, applicationName, log, opts = {}) {
     }
     catch (err) {
         log.debug(`Not watching for blocking sessions: ${err.message}`);
-        return { watching: false, cancelWaitsAfter: () => undefined, cancelled: () => false, stop: async () => [] };
+        return notWatching();
     }
     let last = [];
     let polling = Promise.resolve();
@@ -2225,13 +2363,22 @@ function describeBlockers(blockers, log) {
     })
         .join('; ');
 }
+const SNAPSHOT_CYCLE = { held: 'this snapshot', waited: 'the snapshot (pg_dump)', letGo: 'The snapshot' };
+/** A wait that went both ways, ended by ending our sessions: the sessions that waited for us. */
+class LockCycleError extends _core_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .RollbackKitError */ .dp {
+    blockers;
+    constructor(message, hint, blockers) {
+        super(message, hint);
+        this.blockers = blockers;
+    }
+}
 /**
  * The error for a wait that went both ways (WatchOptions.onCycle): a session asked for a table we
  * held, and ours queued behind it. Ours were ended at once, so that session went ahead.
  */
-function lockCycleError(what, blockers, state, log) {
+function lockCycleError(what, blockers, state, log, ours = SNAPSHOT_CYCLE) {
     const who = `${blockers.length > 1 ? 'sessions' : 'session'} ${describeBlockers(blockers, log)}`;
-    return new _core_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .RollbackKitError */ .dp(`${what} stopped: ${who} asked for a table this snapshot had locked, and the snapshot (pg_dump) then had to wait behind it: each waited for the other, and every query on that table waited behind both. The snapshot let go at once, so that session went ahead.`, `${state} Run again once it has finished (a migration or other schema change running now).`);
+    return new LockCycleError(`${what} stopped: ${who} asked for a table ${ours.held} had locked, and ${ours.waited} then had to wait behind it: each waited for the other, and every query on that table waited behind both. ${ours.letGo} let go at once, so that session went ahead.`, `${state} Run again once it has finished (a migration or other schema change running now).`, blockers);
 }
 /** The error for a lock that was not granted in time: who holds it, what was (not) changed, what to do. */
 function lockTimeoutError(what, seconds, blockers, state, log) {
@@ -2422,7 +2569,248 @@ function toolErrorLine(stderr) {
 
 /***/ }),
 
-/***/ 16369:
+/***/ 90429:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   H8: () => (/* binding */ CREATE_TABLE_PREFIXES),
+/* harmony export */   gn: () => (/* binding */ parseCreateTable),
+/* harmony export */   "in": () => (/* binding */ describeColumn),
+/* harmony export */   jr: () => (/* binding */ discardedBy),
+/* harmony export */   nT: () => (/* binding */ TABLE_OBJECT_TYPES)
+/* harmony export */ });
+/* unused harmony export COUNT_BYTES_LIMIT */
+/* harmony import */ var _catalog_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(59066);
+/* harmony import */ var _sql_lexer_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(17614);
+/* harmony import */ var _session_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(14441);
+/**
+ * What an in-place restore throws away on the tables it replaces: columns, indexes, constraints,
+ * triggers, policies and rules added to a snapshot table since the snapshot was taken go with its
+ * DROP TABLE, and the snapshot's CREATE TABLE does not bring them back. They are found while the
+ * restore is planned, before anything is changed, by comparing the catalogue with the snapshot's
+ * schema script: its `CREATE TABLE` statements (each table's own columns, and the constraints
+ * written inside them) and its table-of-contents headers (`-- Name: orders orders_pkey; Type:
+ * CONSTRAINT`). Each is listed with what the engineer needs to create it again.
+ */
+
+
+
+/** The statements whose shape is read (SnapshotTableShape). */
+const CREATE_TABLE_PREFIXES = ['CREATE TABLE ', 'CREATE UNLOGGED TABLE ', 'CREATE FOREIGN TABLE '];
+/** Table-of-contents types of what pg_dump writes on its own for a table, named `<table> <name>` (an index: `<name>`). */
+const TABLE_OBJECT_TYPES = new Set(['INDEX', 'CONSTRAINT', 'FK CONSTRAINT', 'CHECK CONSTRAINT', 'TRIGGER', 'POLICY', 'RULE']);
+/** An identifier at `at`, as pg_dump writes one (quoted with `""` for a quote, or plain), and where it ends. */
+function readIdent(s, at) {
+    if (s[at] !== '"') {
+        const m = /^[^\s."(),;]+/.exec(s.slice(at));
+        return m ? [m[0], at + m[0].length] : undefined;
+    }
+    let out = '';
+    for (let i = at + 1; i < s.length; i++) {
+        if (s[i] !== '"')
+            out += s[i];
+        else if (s[i + 1] === '"')
+            out += s[i++];
+        else
+            return [out, i + 1];
+    }
+    return undefined;
+}
+/**
+ * The parts of a parenthesised list starting at `open` (its `(`), split at its own commas, read with
+ * the SQL lexer: commas and parentheses inside strings, quoted names, dollar-quoted bodies and
+ * comments are the parts' own, as are those in nested parentheses. Undefined when the list does not
+ * end. pg_dump writes its scripts with standard_conforming_strings on (it sets it at their top).
+ */
+function listParts(s, open) {
+    const code = (0,_sql_lexer_js__WEBPACK_IMPORTED_MODULE_1__/* .blankSql */ .h)({ text: s, standardConformingStrings: true }, { quoted: true });
+    const parts = [];
+    let depth = 0;
+    let from = open + 1;
+    for (let i = open; i < code.length; i++) {
+        const c = code[i];
+        if (c === '(')
+            depth++;
+        else if (c === ')' && --depth === 0) {
+            parts.push(s.slice(from, i));
+            return parts.map((p) => p.trim()).filter(Boolean);
+        }
+        else if (c === ',' && depth === 1) {
+            parts.push(s.slice(from, i));
+            from = i + 1;
+        }
+    }
+    return undefined;
+}
+/**
+ * A pg_dump `CREATE TABLE` statement's table, own columns and inline constraints; undefined for one
+ * it does not write that way (then nothing is said about that table's columns).
+ */
+function parseCreateTable(statement) {
+    const prefix = CREATE_TABLE_PREFIXES.find((p) => statement.startsWith(p));
+    if (!prefix)
+        return undefined;
+    const schema = readIdent(statement, prefix.length);
+    if (!schema || statement[schema[1]] !== '.')
+        return undefined;
+    const name = readIdent(statement, schema[1] + 1);
+    if (!name)
+        return undefined;
+    let at = name[1];
+    while (/\s/.test(statement[at] ?? ''))
+        at++;
+    const typed = statement.startsWith('OF ', at);
+    if (typed) {
+        at = statement.indexOf('(', at);
+        if (at < 0)
+            return { schema: schema[0], name: name[0], columns: null, constraints: [] };
+    }
+    if (statement[at] !== '(')
+        return undefined;
+    const parts = listParts(statement, at);
+    if (!parts)
+        return undefined;
+    const columns = [];
+    const constraints = [];
+    for (const part of parts) {
+        const constraint = /^CONSTRAINT\s+/.exec(part);
+        const ident = readIdent(part, constraint ? constraint[0].length : 0);
+        if (!ident)
+            return undefined;
+        (constraint ? constraints : columns).push(ident[0]);
+    }
+    return { schema: schema[0], name: name[0], columns: typed ? null : columns, constraints };
+}
+/**
+ * Tables up to this size (all their partitions or inheritance children together) have their
+ * discarded columns' values counted while the restore is planned: one scan, a fraction of a second.
+ */
+const COUNT_BYTES_LIMIT = 64 * 1024 * 1024;
+/**
+ * What the restore drops with the relations `dropped` (oids) that the snapshot does not create
+ * again: columns a table has of its own that its CREATE TABLE does not list (typed tables and tables
+ * whose statement was not read are left out rather than guessed at, and so are the check
+ * constraints of the latter, which may be written inside it), and indexes, constraints,
+ * triggers, policies and rules that no header of the snapshot and no constraint inside its CREATE
+ * TABLE names. What goes along with another object is left out: an index behind a constraint, a
+ * partition's copy of its parent's index, constraint or trigger, the triggers of a foreign key.
+ * Read with the empty search_path planRestore sets, so every name is schema-qualified.
+ */
+async function discardedBy(session, shapes, headers, dropped) {
+    if (!dropped.length)
+        return [];
+    const listed = shapes.filter((t) => t.columns !== null);
+    const columns = listed.flatMap((t) => t.columns.map((c) => [t.schema, t.name, c]));
+    // A name's line break is a space in a header: the constraints inside a CREATE TABLE are named as headers name them.
+    const oneLine = (s) => s.replace(/[\r\n]/g, ' ');
+    const inline = shapes.flatMap((t) => t.constraints.map((c) => ({ type: 'CONSTRAINT', schema: t.schema, name: oneLine(`${t.name} ${c}`) })));
+    const toc = [...headers, ...inline];
+    const { rows } = await session.query(`WITH listed AS (SELECT * FROM unnest($1::text[], $2::text[]) AS t(schema, name)),
+          parsed AS (SELECT * FROM unnest($10::text[], $11::text[]) AS t(schema, name)),
+          cols AS (SELECT * FROM unnest($3::text[], $4::text[], $5::text[]) AS c(schema, name, col)),
+          toc AS (SELECT * FROM unnest($6::text[], $7::text[], $8::text[]) AS h(type, schema, name)),
+          dropped AS (
+            SELECT c.oid, c.relname, n.nspname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = ANY($9::oid[])
+          ),
+          found AS (
+            SELECT d.oid, 0 AS kind_order, 'column' AS kind, a.attname::text AS name, format_type(a.atttypid, a.atttypmod) AS detail, a.attnum AS pos
+              FROM dropped d JOIN listed l ON l.schema = d.nspname AND l.name = d.relname
+              JOIN pg_attribute a ON a.attrelid = d.oid AND a.attnum > 0 AND NOT a.attisdropped AND a.attislocal
+             WHERE NOT EXISTS (SELECT 1 FROM cols WHERE cols.schema = d.nspname AND cols.name = d.relname AND cols.col = a.attname)
+            UNION ALL
+            SELECT d.oid, 1, 'index', i.relname::text, pg_get_indexdef(x.indexrelid) || ';', 0
+              FROM dropped d JOIN pg_index x ON x.indrelid = d.oid JOIN pg_class i ON i.oid = x.indexrelid
+             WHERE NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = x.indexrelid AND k.conrelid = d.oid AND k.contype IN ('p', 'u', 'x'))
+               AND NOT EXISTS (SELECT 1 FROM pg_inherits h WHERE h.inhrelid = x.indexrelid)
+               AND NOT EXISTS (SELECT 1 FROM toc WHERE toc.type = 'INDEX' AND toc.schema = d.nspname AND toc.name = translate(i.relname, E'\\n\\r', '  '))
+            UNION ALL
+            SELECT d.oid, 2, 'constraint', k.conname::text, format('ALTER TABLE %s ADD CONSTRAINT %I %s;', d.oid::regclass, k.conname, pg_get_constraintdef(k.oid)), 0
+              FROM dropped d JOIN pg_constraint k ON k.conrelid = d.oid
+             WHERE k.contype IN ('p', 'u', 'x', 'c', 'f') AND k.conislocal AND k.conparentid = 0
+               -- A check constraint may be written inside the CREATE TABLE: named only when that was read.
+               AND (k.contype <> 'c' OR EXISTS (SELECT 1 FROM parsed WHERE parsed.schema = d.nspname AND parsed.name = d.relname))
+               AND NOT EXISTS (SELECT 1 FROM toc WHERE toc.type IN ('CONSTRAINT', 'FK CONSTRAINT', 'CHECK CONSTRAINT') AND toc.schema = d.nspname
+                                 AND toc.name = translate(d.relname || ' ' || k.conname, E'\\n\\r', '  '))
+            UNION ALL
+            SELECT d.oid, 3, 'trigger', g.tgname::text, pg_get_triggerdef(g.oid) || ';', 0
+              FROM dropped d JOIN pg_trigger g ON g.tgrelid = d.oid
+             WHERE NOT g.tgisinternal
+               -- A partition's clone of its parent's trigger goes and comes back with the parent's.
+               AND NOT EXISTS (SELECT 1 FROM pg_depend p WHERE p.classid = 'pg_trigger'::regclass AND p.objid = g.oid AND p.deptype IN ('P', 'S'))
+               AND NOT EXISTS (SELECT 1 FROM toc WHERE toc.type = 'TRIGGER' AND toc.schema = d.nspname AND toc.name = translate(d.relname || ' ' || g.tgname, E'\\n\\r', '  '))
+            UNION ALL
+            SELECT d.oid, 4, 'policy', p.polname::text,
+                   format('CREATE POLICY %I ON %s AS %s FOR %s TO %s%s%s;', p.polname, d.oid::regclass,
+                          CASE WHEN p.polpermissive THEN 'PERMISSIVE' ELSE 'RESTRICTIVE' END,
+                          CASE p.polcmd WHEN 'r' THEN 'SELECT' WHEN 'a' THEN 'INSERT' WHEN 'w' THEN 'UPDATE' WHEN 'd' THEN 'DELETE' ELSE 'ALL' END,
+                          CASE WHEN p.polroles = '{0}' THEN 'PUBLIC'
+                               ELSE (SELECT string_agg(quote_ident(r.rolname), ', ' ORDER BY r.rolname) FROM pg_roles r WHERE r.oid = ANY(p.polroles)) END,
+                          ' USING (' || pg_get_expr(p.polqual, p.polrelid) || ')', ' WITH CHECK (' || pg_get_expr(p.polwithcheck, p.polrelid) || ')'), 0
+              FROM dropped d JOIN pg_policy p ON p.polrelid = d.oid
+             WHERE NOT EXISTS (SELECT 1 FROM toc WHERE toc.type = 'POLICY' AND toc.schema = d.nspname AND toc.name = translate(d.relname || ' ' || p.polname, E'\\n\\r', '  '))
+            UNION ALL
+            SELECT d.oid, 5, 'rule', r.rulename::text, pg_get_ruledef(r.oid), 0
+              FROM dropped d JOIN pg_rewrite r ON r.ev_class = d.oid
+             WHERE r.rulename <> '_RETURN'
+               AND NOT EXISTS (SELECT 1 FROM toc WHERE toc.type = 'RULE' AND toc.schema = d.nspname AND toc.name = translate(d.relname || ' ' || r.rulename, E'\\n\\r', '  '))
+          )
+     SELECT f.oid::regclass::text AS table, f.oid::int AS oid, f.kind, f.name, f.detail FROM found f ORDER BY 1, f.kind_order, f.pos, f.name`, [
+        listed.map((t) => t.schema),
+        listed.map((t) => t.name),
+        columns.map((c) => c[0]),
+        columns.map((c) => c[1]),
+        columns.map((c) => c[2]),
+        toc.map((h) => h.type),
+        toc.map((h) => h.schema),
+        toc.map((h) => h.name),
+        dropped,
+        shapes.map((t) => t.schema),
+        shapes.map((t) => t.name),
+    ]);
+    const byTable = new Map();
+    for (const r of rows) {
+        let t = byTable.get(r.table);
+        if (!t)
+            byTable.set(r.table, (t = { table: r.table, oid: r.oid, columns: [], objects: [] }));
+        if (r.kind === 'column')
+            t.columns.push({ name: r.name, type: r.detail, nonNull: null });
+        else
+            t.objects.push({ kind: r.kind, name: r.name, definition: r.detail });
+    }
+    for (const t of byTable.values())
+        if (t.columns.length)
+            await countValues(session, t);
+    return [...byTable.values()].map(({ oid: _oid, ...t }) => t);
+}
+/**
+ * Counts the values the discarded columns hold, in one scan, when the table and everything under
+ * it is at most COUNT_BYTES_LIMIT; a count that cannot be made (a lock, row security) is left out.
+ */
+async function countValues(session, t) {
+    try {
+        const { rows } = await session.query(`WITH RECURSIVE tree(oid) AS (SELECT $1::oid UNION SELECT h.inhrelid FROM pg_inherits h JOIN tree ON h.inhparent = tree.oid)
+       SELECT coalesce(sum(pg_relation_size(oid)), 0)::text AS bytes FROM tree`, [t.oid]);
+        if (Number(rows[0].bytes) > COUNT_BYTES_LIMIT)
+            return;
+        const { rows: counted } = await session.query(`SELECT ${t.columns.map((c, i) => `count(${(0,_catalog_js__WEBPACK_IMPORTED_MODULE_2__/* .quoteIdent */ .v4)(c.name)})::text AS c${i}`).join(', ')} FROM ${t.table}`);
+        t.columns.forEach((c, i) => (c.nonNull = Number(counted[0][`c${i}`])));
+    }
+    catch (err) {
+        // The connection is gone: the planning fails as any of its queries would.
+        if (err instanceof _session_js__WEBPACK_IMPORTED_MODULE_0__/* .QueryDeadlineExceeded */ .q1)
+            throw err;
+    }
+}
+/** `note (text, 40 non-null value(s))`: a discarded column as the log and the summary name it. */
+function describeColumn(c) {
+    const values = c.nonNull === null ? 'values not counted' : `${c.nonNull} non-null value(s)`;
+    return `${c.name} (${c.type}, ${values})`;
+}
+
+
+/***/ }),
+
+/***/ 77944:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -2431,104 +2819,20 @@ __nccwpck_require__.d(__webpack_exports__, {
   n5: () => (/* binding */ restoreSnapshot)
 });
 
-// UNUSED EXPORTS: checkConfirmation, fewerRowsThanBefore, rowCheckStatement
+// UNUSED EXPORTS: checkConfirmation, fewerRowsThanBefore, previewRestore, rowCheckStatement
 
 // EXTERNAL MODULE: external "node:fs"
 var external_node_fs_ = __nccwpck_require__(73024);
 // EXTERNAL MODULE: external "node:stream"
 var external_node_stream_ = __nccwpck_require__(57075);
+;// CONCATENATED MODULE: external "node:timers/promises"
+const promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:timers/promises");
 // EXTERNAL MODULE: ./.build/core/errors.js
 var errors = __nccwpck_require__(8005);
 // EXTERNAL MODULE: ./.build/core/process.js
 var core_process = __nccwpck_require__(95713);
-;// CONCATENATED MODULE: ./.build/db/catalog.js
-/** A table as a map key: schema and name can both hold dots, so they are joined by a NUL. */
-const tableKey = (t) => `${t.schema}\0${t.name}`;
-function quoteIdent(name) {
-    return `"${name.replace(/"/g, '""')}"`;
-}
-function qualified(schema, name) {
-    return `${quoteIdent(schema)}.${quoteIdent(name)}`;
-}
-/** A string constant that reads the same whether standard_conforming_strings is on or off. */
-function quoteLiteral(text) {
-    const quoted = text.replace(/'/g, "''");
-    return text.includes('\\') ? `E'${quoted.replace(/\\/g, '\\\\')}'` : `'${quoted}'`;
-}
-/** An anonymous PL/pgSQL block, dollar-quoted with a tag its body does not hold. */
-function doBlock(tag, body) {
-    while (body.includes(`$${tag}$`))
-        tag += '_';
-    return `DO $${tag}$\n${body}\n$${tag}$;`;
-}
-/** A SQL condition selecting exactly the given schemas; the list is appended to `params`. */
-function schemaCondition(schemas, params) {
-    params.push(schemas);
-    return `n.nspname = ANY($${params.length}::text[])`;
-}
-const NOT_FROM_EXTENSION = (oidExpr, classExpr) => `NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = '${classExpr}'::regclass AND d.objid = ${oidExpr} AND d.deptype = 'e')`;
-async function listTables(session, schemas) {
-    const params = [];
-    const { rows } = await session.query(`SELECT n.nspname AS schema, c.relname AS name, pg_relation_size(c.oid) AS bytes
-       FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-      WHERE c.relkind = 'r' AND ${schemaCondition(schemas, params)} AND ${NOT_FROM_EXTENSION('c.oid', 'pg_class')}
-      ORDER BY 1, 2`, params);
-    return rows.map((r) => ({ schema: r.schema, name: r.name, bytes: Number(r.bytes) }));
-}
-/**
- * Tables counted per query: one round trip per table cost seconds at a few thousand tables, yet the
- * server's time for one UNION ALL grows faster than its branches (measured on PostgreSQL 15, 300
- * small tables: about 200 ms in batches of 250, 70 ms in batches of 50), so a few dozen per query is
- * the cheaper side of that trade.
- */
-const COUNT_BATCH = 50;
-/**
- * Exact row counts of each table's own rows (`FROM ONLY`: a parent's count leaves out its
- * inheritance children, as pg_dump's COPY of it does), so they are what the archive holds for it.
- * Runs in the caller's transaction, so it sees the same snapshot as pg_dump.
- */
-async function countRows(session, tables, excludeData = []) {
-    const excluded = new Set(excludeData.map(tableKey));
-    const out = tables.map((t) => ({ schema: t.schema, name: t.name, rows: null }));
-    const counted = tables.map((t, i) => ({ t, i })).filter(({ t }) => !excluded.has(tableKey(t)));
-    for (let at = 0; at < counted.length; at += COUNT_BATCH) {
-        const batch = counted.slice(at, at + COUNT_BATCH);
-        const sql = batch.map(({ t, i }) => `SELECT ${i} AS i, count(*) AS n FROM ONLY ${qualified(t.schema, t.name)}`).join('\nUNION ALL ');
-        const { rows } = await session.query(sql);
-        for (const r of rows)
-            out[r.i].rows = Number(r.n);
-    }
-    return out;
-}
-async function countObjects(session, schemas) {
-    const params = [];
-    const cond = schemaCondition(schemas, params);
-    const { rows } = await session.query(`SELECT
-       (SELECT count(*) FROM pg_namespace n WHERE ${cond} AND ${NOT_FROM_EXTENSION('n.oid', 'pg_namespace')}) AS schemas,
-       (SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.relkind IN ('r','p') AND ${cond} AND ${NOT_FROM_EXTENSION('c.oid', 'pg_class')}) AS tables,
-       (SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.relkind = 'v' AND ${cond} AND ${NOT_FROM_EXTENSION('c.oid', 'pg_class')}) AS views,
-       (SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.relkind = 'm' AND ${cond} AND ${NOT_FROM_EXTENSION('c.oid', 'pg_class')}) AS "materializedViews",
-       (SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.relkind = 'S' AND ${cond} AND ${NOT_FROM_EXTENSION('c.oid', 'pg_class')}) AS sequences,
-       (SELECT count(*) FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace WHERE ${cond} AND ${NOT_FROM_EXTENSION('p.oid', 'pg_proc')}) AS functions,
-       (SELECT count(*) FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid JOIN pg_namespace n ON n.oid = c.relnamespace WHERE NOT t.tgisinternal AND ${cond}) AS triggers,
-       (SELECT count(*) FROM pg_policy p JOIN pg_class c ON c.oid = p.polrelid JOIN pg_namespace n ON n.oid = c.relnamespace WHERE ${cond}) AS policies`, params);
-    const r = rows[0];
-    return {
-        schemas: Number(r.schemas),
-        tables: Number(r.tables),
-        views: Number(r.views),
-        materializedViews: Number(r.materializedViews),
-        functions: Number(r.functions),
-        triggers: Number(r.triggers),
-        sequences: Number(r.sequences),
-        policies: Number(r.policies),
-    };
-}
-/** The tables and object counts of exactly these schemas; their rows are counted apart (countRows). */
-async function readCatalog(session, schemas) {
-    return { tables: await listTables(session, schemas), objects: await countObjects(session, schemas) };
-}
-
+// EXTERNAL MODULE: ./.build/db/catalog.js
+var db_catalog = __nccwpck_require__(59066);
 // EXTERNAL MODULE: ./.build/db/archive.js
 var archive = __nccwpck_require__(44263);
 // EXTERNAL MODULE: ./.build/db/connection.js + 1 modules
@@ -2625,7 +2929,7 @@ function splitParts(pattern) {
 }
 /** A table as a pg_dump pattern that matches exactly it: a quoted identifier is taken literally. */
 function exactTablePattern(t) {
-    return qualified(t.schema, t.name);
+    return (0,db_catalog/* qualified */.LX)(t.schema, t.name);
 }
 // No backslash (a LIKE escape) in a string: with standard_conforming_strings off it would be read as an escape and dropped.
 const USER_SCHEMA = "n.nspname NOT IN ('pg_catalog', 'information_schema') AND left(n.nspname, 8) NOT IN ('pg_toast', 'pg_temp_')";
@@ -2701,7 +3005,9 @@ async function resolveTablesStrict(session, patterns, input) {
 // EXTERNAL MODULE: ./.build/db/pg-tools.js
 var pg_tools = __nccwpck_require__(61934);
 ;// CONCATENATED MODULE: external "node:stream/promises"
-const promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:stream/promises");
+const external_node_stream_promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:stream/promises");
+// EXTERNAL MODULE: ./.build/db/restore-discarded.js
+var restore_discarded = __nccwpck_require__(90429);
 // EXTERNAL MODULE: external "node:fs/promises"
 var promises_ = __nccwpck_require__(51455);
 // EXTERNAL MODULE: external "node:os"
@@ -2835,7 +3141,2620 @@ function verboseErrors() {
     };
 }
 
-;// CONCATENATED MODULE: ./.build/db/sql-lexer.js
+// EXTERNAL MODULE: ./.build/db/sql-lexer.js
+var sql_lexer = __nccwpck_require__(17614);
+;// CONCATENATED MODULE: ./.build/db/restore-script.js
+/**
+ * The one SQL stream an in-place restore sends to psql: BEGIN, the drops restore-db planned, the
+ * snapshot's own script, what it puts back, a check that every table holds the manifest's rows,
+ * COMMIT. The COMMIT is only ever written after the snapshot's script was read to its end without
+ * error and the caller agreed (the snapshot's bytes are the manifest's), so a pg_restore that fails,
+ * a psql that stops early or a failed check can never commit half a restore: the server rolls the
+ * open transaction back.
+ */
+
+
+
+
+/** psql prints this after COMMIT succeeded; without it the restore did not happen. */
+const COMMITTED = 'rollback-kit: restore committed';
+const isQuiet = (line) => line === '' || line.startsWith('--') || line.startsWith('\\unrestrict') || line.startsWith('\\restrict');
+/**
+ * A schema the snapshot holds may also hold objects it does not have (a table a bad deploy added):
+ * the schema is kept rather than dropped and created again. Its owner, comment and grants are still
+ * set by the script (its grants from the baseline restore-privileges.ts resets it to first). `statement` is whole lines (a quoted name may hold a newline), read as latin1.
+ */
+function keepSchema(statement) {
+    if (/^DROP SCHEMA IF EXISTS [\s\S]+;$/.test(statement))
+        return undefined;
+    const create = /^CREATE SCHEMA ([\s\S]+);$/.exec(statement);
+    return create ? `CREATE SCHEMA IF NOT EXISTS ${create[1]};` : statement;
+}
+const NL = 0x0a;
+const BACKSLASH = 0x5c;
+const COPY_END = Buffer.from('\\.\n');
+const DEFAULTS_FOR_ROLE = 'ALTER DEFAULT PRIVILEGES FOR ROLE ';
+/** The role an `ALTER DEFAULT PRIVILEGES FOR ROLE x …` statement names, as it is written (quoted or not). */
+function defaultsRole(statement) {
+    const rest = statement.slice(DEFAULTS_FOR_ROLE.length);
+    if (!rest.startsWith('"'))
+        return /^[^\s;]+/.exec(rest)?.[0];
+    for (let i = 1; i < rest.length; i++) {
+        if (rest[i] !== '"')
+            continue;
+        if (rest[i + 1] === '"')
+            i++;
+        else
+            return rest.slice(0, i + 1);
+    }
+    return undefined;
+}
+const cutShort = (what) => new errors/* RollbackKitError */.dp(`The snapshot's restore script ${what}: it was cut short. Nothing was changed.`);
+/**
+ * The snapshot's script as restore-db runs it: schemas kept (see keepSchema), and with `unwrap`,
+ * without the BEGIN (first statement) and COMMIT (last) of `pg_restore --single-transaction -f -`:
+ * restore-db's transaction wraps them with its own statements. It acts only on statements that
+ * start a line, as the SQL lexer sees it: the same text inside a function body, a string, a quoted
+ * name or a comment is the user's, and everything it does not act on reaches psql as the bytes it
+ * came in, in whatever encoding the server has. COPY data, nearly all of a large script, is not
+ * lexed: it passes through as the slices of bytes it came in, with no copy and no wait per chunk.
+ */
+class ScriptStream extends external_node_stream_.Transform {
+    rules;
+    wrapping;
+    begun;
+    copying = false;
+    /** The COMMIT seen last and the quiet lines after it, held until we know whether more SQL follows. */
+    held = [];
+    /** The incomplete last line of the previous chunk. */
+    carry;
+    lexer;
+    /** Where in the line being read the first statement to end there ended, or -1. */
+    endedAt = -1;
+    /** The statement restore-db may change, while its lines are read; a schema's are held till its end. */
+    acting;
+    /** The key of pg_restore's `\restrict` while psql is in restricted mode. */
+    restrictKey;
+    dataWritten = false;
+    beforeSeen = false;
+    constructor(rules, wrapping) {
+        super();
+        this.rules = rules;
+        this.wrapping = wrapping;
+        this.lexer = new sql_lexer/* SqlLexer */.b({
+            // What the target's session has matters not: pg_dump's scripts SET standard_conforming_strings
+            // at their top, before any string, to the value of the database dumped (off for a legacy one),
+            // and the lexer follows that SET as psql does.
+            standardConformingStrings: true,
+            onEnd: (at) => {
+                if (this.endedAt < 0)
+                    this.endedAt = at;
+            },
+        });
+        this.begun = !rules.unwrap;
+        if (wrapping)
+            this.push([...(wrapping.opened ? [] : ['BEGIN;']), ...wrapping.prelude, ''].join('\n'));
+    }
+    /** One line of statements, with its newline (the script's last line may have none). */
+    statementLine(raw) {
+        // One character per byte: SQL's syntax is ASCII, and the bytes go on as they came.
+        const text = raw.toString('latin1');
+        const line = raw[raw.length - 1] === NL ? text.slice(0, -1) : text;
+        // pg_restore's own last COMMIT, which must never reach psql, is held wherever the lexer is not
+        // inside a quote or body: no routine body can hold a COMMIT, so a lexer misled about a body
+        // (never seen, but the cost would be a restore committed early) fails the restore at its end instead.
+        const starts = this.lexer.idle || (this.rules.unwrap && this.lexer.inCode && raw.length <= 9 && /^COMMIT;\r?\n?$/.test(raw.toString('latin1')));
+        this.endedAt = -1;
+        // A psql meta-command (\restrict KEY) is a whole line of its own, not SQL.
+        if (!(starts && raw[0] === BACKSLASH))
+            this.lexer.scan(text);
+        if (this.acting)
+            return this.actingLine(raw, line);
+        if (!this.begun && !isQuiet(line)) {
+            this.begun = true;
+            if (starts && line === 'BEGIN;')
+                return;
+            throw new errors/* RollbackKitError */.dp('pg_restore --single-transaction did not start its script with BEGIN: restore-db cannot wrap it in its own transaction. Nothing was changed.');
+        }
+        if (this.held.length) {
+            if (isQuiet(line)) {
+                this.held.push(raw);
+                return;
+            }
+            // Only ever written last: a COMMIT before more SQL would commit part of the restore.
+            throw new errors/* RollbackKitError */.dp('pg_restore --single-transaction committed before the end of its script: restore-db cannot wrap it in its own transaction. Nothing was changed.');
+        }
+        if (!starts) {
+            this.push(raw);
+            return;
+        }
+        this.rules.onTopLevelLine?.(raw);
+        if (raw[0] === BACKSLASH)
+            this.restrict(line);
+        if (this.rules.dataAt && !this.dataWritten && line.startsWith('-- TOC entry ')) {
+            const id = tocEntryId(line);
+            // Only once the entries before it have begun: --clean's drops, all first, carry no headers.
+            if (id !== undefined && this.rules.dataAt.before.has(id))
+                this.beforeSeen = true;
+            else if (id !== undefined && (this.beforeSeen || !this.rules.dataAt.before.size))
+                this.writeData();
+        }
+        if (this.rules.unwrap && line === 'COMMIT;')
+            this.held.push(raw);
+        else if (this.rules.lockTimeout && line === 'SET lock_timeout = 0;')
+            this.push(`${this.rules.lockTimeout}\n`);
+        else if (line.startsWith('COPY '))
+            this.actingLine(raw, line, 'copy');
+        else if (line.startsWith('DROP SCHEMA IF EXISTS ') || line.startsWith('CREATE SCHEMA '))
+            this.actingLine(raw, line, 'schema');
+        else if (this.rules.leaveDefaultPrivilegesOf?.size && line.startsWith(DEFAULTS_FOR_ROLE))
+            this.actingLine(raw, line, 'defaults');
+        else if (this.rules.onStatement?.startsWith.some((p) => line.startsWith(p)))
+            this.actingLine(raw, line, 'read');
+        else
+            this.push(raw);
+    }
+    /** Follows psql's restricted mode: `\restrict KEY` enters it, `\unrestrict KEY` leaves it. */
+    restrict(line) {
+        const m = /^\\(un)?restrict\s+(\S+)\s*$/.exec(line);
+        if (m)
+            this.restrictKey = m[1] ? undefined : m[2];
+    }
+    /** The data's statements (dataAt), outside psql's restricted mode, which refuses meta-commands. */
+    writeData() {
+        this.dataWritten = true;
+        const key = this.restrictKey;
+        const lines = [...(key ? [`\\unrestrict ${key}`] : []), ...this.rules.dataAt.statements, ...(key ? [`\\restrict ${key}`] : [])];
+        this.push(Buffer.from(`${lines.join('\n')}\n`, 'latin1'));
+    }
+    /** A line of a statement restore-db may change: `start` when the statement starts on it. */
+    actingLine(raw, line, start) {
+        if (start)
+            this.acting = { kind: start, lines: [], text: '' };
+        const acting = this.acting;
+        if (acting.kind === 'copy')
+            this.push(raw);
+        else {
+            acting.lines.push(raw);
+            acting.text += acting.text ? `\n${line}` : line;
+        }
+        if (this.endedAt < 0)
+            return;
+        this.acting = undefined;
+        // Ended where the line does, or something else follows on it (not pg_dump's): left as it is.
+        const whole = this.endedAt === line.length - 1;
+        if (acting.kind === 'copy') {
+            this.copying = whole && line.endsWith(' FROM stdin;');
+            return;
+        }
+        if (acting.kind === 'read') {
+            this.rules.onStatement.read(Buffer.concat(acting.lines));
+            for (const l of acting.lines)
+                this.push(l);
+            return;
+        }
+        if (acting.kind === 'defaults') {
+            const role = whole ? defaultsRole(acting.text) : undefined;
+            if (role !== undefined && this.rules.leaveDefaultPrivilegesOf.has(role))
+                this.rules.onLeftOut?.(acting.text);
+            else
+                for (const l of acting.lines)
+                    this.push(l);
+            return;
+        }
+        const kept = whole ? keepSchema(acting.text) : acting.text;
+        if (kept === acting.text)
+            for (const l of acting.lines)
+                this.push(l);
+        else if (kept !== undefined)
+            this.push(Buffer.from(`${kept}\n`, 'latin1'));
+    }
+    /** A whole line of COPY data, or its end. */
+    copyLine(line) {
+        const whole = line.length === 1 ? line[0] : Buffer.concat(line);
+        if (whole.length === 3 && whole.equals(COPY_END))
+            this.copying = false;
+        for (const part of line)
+            this.push(part);
+    }
+    _transform(chunk, _encoding, done) {
+        try {
+            const buf = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+            let pos = 0;
+            if (this.carry) {
+                // The line the last chunk began: completed here, without copying this chunk onto it.
+                const nl = buf.indexOf(NL);
+                if (nl < 0) {
+                    this.carry = Buffer.concat([this.carry, buf]);
+                    return done();
+                }
+                const head = [this.carry, buf.subarray(0, nl + 1)];
+                this.carry = undefined;
+                if (this.copying)
+                    this.copyLine(head);
+                else
+                    this.statementLine(Buffer.concat(head));
+                pos = nl + 1;
+            }
+            while (pos < buf.length) {
+                if (this.copying) {
+                    // The data ends at a line that is exactly \. ; everything before it goes as it is.
+                    let end = buf.indexOf(COPY_END, pos);
+                    while (end > pos && buf[end - 1] !== NL)
+                        end = buf.indexOf(COPY_END, end + 1);
+                    if (end < 0) {
+                        const last = buf.lastIndexOf(NL);
+                        if (last >= pos) {
+                            this.push(buf.subarray(pos, last + 1));
+                            pos = last + 1;
+                        }
+                        break;
+                    }
+                    this.push(buf.subarray(pos, end + 3));
+                    this.copying = false;
+                    pos = end + 3;
+                }
+                else {
+                    const nl = buf.indexOf(NL, pos);
+                    if (nl < 0)
+                        break;
+                    this.statementLine(buf.subarray(pos, nl + 1));
+                    pos = nl + 1;
+                }
+            }
+            if (pos < buf.length)
+                this.carry = buf.subarray(pos);
+            done();
+        }
+        catch (err) {
+            done(err);
+        }
+    }
+    _flush(done) {
+        void this.finish().then(() => done(), (err) => done(err));
+    }
+    async finish() {
+        try {
+            if (this.carry) {
+                if (this.copying)
+                    this.push(this.carry);
+                else
+                    this.statementLine(this.carry);
+                this.carry = undefined;
+            }
+            if (this.rules.unwrap) {
+                if (!this.held.length)
+                    throw cutShort('did not end with its COMMIT');
+                this.held.shift();
+            }
+            // psql would read restore-db's own statements, COMMIT included, as part of what is still open.
+            if (this.copying || this.acting || !this.lexer.idle)
+                throw cutShort('ended inside a statement, a quoted string or COPY data');
+        }
+        catch (err) {
+            // A script cut short because pg_restore failed: its own reason says more.
+            await this.wrapping?.sourceDone();
+            throw err;
+        }
+        if (this.rules.dataAt && !this.dataWritten)
+            this.writeData();
+        for (const h of this.held)
+            this.push(h);
+        if (!this.wrapping)
+            return;
+        await this.wrapping.sourceDone();
+        this.push(['', ...this.wrapping.epilogue, ''].join('\n'));
+        await this.wrapping.beforeCommit();
+        this.push(`COMMIT;\n\\echo '${COMMITTED}'\n`);
+    }
+}
+/** The SQL stream for psql: BEGIN (unless `opened`), the prelude, the snapshot's script, the epilogue, then COMMIT. */
+function restoreScript(parts) {
+    const { opened, prelude, source, sourceDone, epilogue, beforeCommit, ...filter } = parts;
+    const input = source instanceof external_node_stream_.Readable ? source : external_node_stream_.Readable.from(source);
+    // pipeline, not pipe: a source that fails fails the script too, so no COMMIT can follow it.
+    return (0,external_node_stream_.pipeline)(input, new ScriptStream(filter, { opened, prelude, sourceDone, epilogue, beforeCommit }), () => undefined);
+}
+/**
+ * The script filtered statement by statement, without restore-db's wrapping: for reading pg_dump's
+ * headers (give it as a process's stdout, or pipe into it) and for scripts restore-db runs whole.
+ * Its output must be consumed.
+ */
+function scriptFilter(filter) {
+    return new ScriptStream(filter);
+}
+/** A whole script, filtered. */
+async function filterScript(script, filter) {
+    const out = [];
+    for await (const part of external_node_stream_.Readable.from([Buffer.from(script)]).pipe(scriptFilter(filter)))
+        out.push(part);
+    return Buffer.concat(out).toString('utf8');
+}
+/**
+ * PostgreSQL's own words from psql's stderr: the ERROR, with the DETAIL (which objects) and HINT
+ * (what to change) lines that follow it, without psql's `psql:<stdin>:123:` prefix.
+ */
+/** `log` redacts the reason before it is cut: a DETAIL may quote row data. */
+function psqlError(stderr, log) {
+    const lines = stderr.split('\n').map((l) => l.replace(/^psql:[^:]*:\d+:\s*/, '').trim());
+    const at = lines.findIndex((l) => /^(ERROR|FATAL):/.test(l));
+    if (at < 0)
+        return lines.find((l) => /error|fatal|could not/i.test(l)) ?? lines.find(Boolean) ?? '';
+    const out = [lines[at].replace(/^(ERROR|FATAL):\s*/, '')];
+    let field;
+    for (const l of lines.slice(at + 1)) {
+        const m = /^([A-Z]+):\s*(.*)$/.exec(l);
+        if (m && /^(ERROR|FATAL)$/.test(m[1]))
+            break;
+        // DETAIL (which objects) may run over several lines; LINE, QUERY and CONTEXT (row data) are left out.
+        if (m)
+            field = m[1] === 'DETAIL' || m[1] === 'HINT' ? m[1] : undefined;
+        if (field && l)
+            out.push(m ? `${m[1]}: ${m[2]}` : l);
+    }
+    return log.excerpt(out.join(' '), 600);
+}
+
+;// CONCATENATED MODULE: ./.build/db/restore-plan.js
+/**
+ * What an in-place restore must remove first, and what it must put back after. pg_restore --clean
+ * drops object by object and fails on real schemas (a partition's inherited primary key cannot be
+ * dropped on its own; a table added after the snapshot with a foreign key to a snapshot table, or a
+ * view over one, blocks the drop). So restore-db drops the snapshot's relations itself, whole, in the
+ * restore's own transaction: views first, then every table in one DROP (partitions, foreign keys
+ * between them and all), then sequences. Objects the snapshot does not have are kept: a foreign key
+ * from a kept table, or a kept view, that depends on a dropped relation is dropped with it and
+ * re-created after the restore, in the same transaction. A partition the snapshot does not have (one
+ * a cron job or pg_partman created since, or one in a schema a filtered snapshot left out) would go
+ * with its partitioned table's DROP, rows and all: it is detached first and attached again after the
+ * restore. Anything else that depends on a snapshot relation is named and the restore refused before
+ * anything changes, and so is an object the snapshot does not have that uses a type, function,
+ * operator, extension or other object the snapshot's own script drops and creates again. Nothing
+ * is dropped with CASCADE: an object nobody planned for makes the transaction fail, and the
+ * database stays as it was.
+ */
+
+
+
+
+
+
+
+
+
+
+const RELATION_TYPES = new Set(['TABLE', 'VIEW', 'MATERIALIZED VIEW', 'SEQUENCE', 'FOREIGN TABLE']);
+/**
+ * Objects whose table-of-contents name keptUsersOf matches in the catalogue (see there): every kind
+ * pg_dump dumps on its own, not as part of a table, that another object can use. One missing here
+ * is taken for an object the snapshot does not have wherever it uses one the snapshot has.
+ */
+const OBJECT_TYPES = new Set([
+    'TYPE', 'DOMAIN', 'FUNCTION', 'PROCEDURE', 'AGGREGATE', 'EXTENSION', 'COLLATION', 'CONVERSION', 'CAST', 'TRANSFORM',
+    'PROCEDURAL LANGUAGE', 'ACCESS METHOD', 'EVENT TRIGGER', 'TEXT SEARCH CONFIGURATION', 'TEXT SEARCH DICTIONARY',
+    'TEXT SEARCH PARSER', 'TEXT SEARCH TEMPLATE', 'FOREIGN DATA WRAPPER', 'SERVER', 'USER MAPPING',
+]);
+/**
+ * Operators (`-- Name: ===`, whatever their argument types) and operator classes and families
+ * (without their access method) are named by the DROP statement pg_restore --clean writes for them,
+ * which says which one: `DROP OPERATOR IF EXISTS public.=== (integer, integer);`.
+ */
+const DROPPED_AS = /^DROP (OPERATOR|OPERATOR CLASS|OPERATOR FAMILY) IF EXISTS (.+);$/;
+const TOC_COMMENT = /^-- Name: (.*); Type: (.*); Schema: (.*); Owner: .*$/;
+const CLIENT_ENCODING = /^SET client_encoding = '([A-Za-z0-9_]+)';$/;
+/**
+ * How Node decodes a script in a server encoding (PostgreSQL's name, as the script's
+ * `SET client_encoding` gives it); those not listed are read as UTF-8, and a name read wrong is then
+ * not found, so the restore fails on it instead of dropping something else.
+ */
+const DECODERS = {
+    UTF8: 'utf-8', SQL_ASCII: 'latin1', LATIN1: 'latin1', LATIN2: 'iso-8859-2', LATIN3: 'iso-8859-3', LATIN4: 'iso-8859-4',
+    LATIN5: 'windows-1254', LATIN6: 'iso-8859-10', LATIN7: 'iso-8859-13', LATIN8: 'iso-8859-14', LATIN9: 'iso-8859-15', LATIN10: 'iso-8859-16',
+    ISO_8859_5: 'iso-8859-5', ISO_8859_6: 'iso-8859-6', ISO_8859_7: 'iso-8859-7', ISO_8859_8: 'iso-8859-8',
+    WIN866: 'ibm866', WIN874: 'windows-874', WIN1250: 'windows-1250', WIN1251: 'windows-1251', WIN1252: 'windows-1252', WIN1253: 'windows-1253',
+    WIN1254: 'windows-1254', WIN1255: 'windows-1255', WIN1256: 'windows-1256', WIN1257: 'windows-1257', WIN1258: 'windows-1258',
+    KOI8R: 'koi8-r', KOI8U: 'koi8-u', EUC_JP: 'euc-jp', EUC_KR: 'euc-kr', EUC_CN: 'gb18030', GB18030: 'gb18030', GBK: 'gbk', SJIS: 'shift_jis', BIG5: 'big5',
+};
+function decoder(encoding) {
+    const label = DECODERS[encoding.toUpperCase()] ?? 'utf-8';
+    if (label === 'latin1')
+        return (bytes) => bytes.toString('latin1');
+    const text = new TextDecoder(label);
+    return (bytes) => text.decode(bytes);
+}
+/**
+ * Collects the `-- Name: …; Type: …; Schema: …` comments pg_dump writes before every object, and the
+ * DROP statements of DROPPED_AS, read only between statements: the same text in a function body, a
+ * string or a table's rows is data, and must never decide what a restore drops.
+ */
+function tocReader(into) {
+    let decode = decoder('UTF8');
+    const reader = scriptFilter({
+        unwrap: false,
+        onStatement: {
+            startsWith: restore_discarded/* CREATE_TABLE_PREFIXES */.H8,
+            read: (statement) => {
+                const shape = (0,restore_discarded/* parseCreateTable */.gn)(decode(statement).replace(/\r?\n$/, ''));
+                if (shape)
+                    into.tables.push(shape);
+            },
+        },
+        onTopLevelLine: (raw) => {
+            const ascii = raw.toString('latin1').replace(/\r?\n$/, '');
+            const encoding = CLIENT_ENCODING.exec(ascii);
+            if (encoding)
+                decode = decoder(encoding[1]);
+            if (ascii.startsWith('DROP OPERATOR ')) {
+                const dropped = DROPPED_AS.exec(decode(raw).replace(/\r?\n$/, ''));
+                if (dropped)
+                    into.objects.push({ type: dropped[1], schema: '-', name: dropped[2] });
+                return;
+            }
+            if (!ascii.startsWith('-- Name: '))
+                return;
+            const m = TOC_COMMENT.exec(decode(raw).replace(/\r?\n$/, ''));
+            if (!m)
+                return;
+            const [, name, type, schema] = m;
+            if (RELATION_TYPES.has(type))
+                into.relations.push({ schema, name, type });
+            else if (OBJECT_TYPES.has(type))
+                into.objects.push({ schema, name, type });
+            else if (restore_discarded/* TABLE_OBJECT_TYPES */.nT.has(type))
+                into.tableObjects.push({ schema, name, type });
+            else if (/^(BLOB|BLOBS|LARGE OBJECT)/.test(type))
+                into.largeObjects = true;
+        },
+    });
+    // Only what it was told matters: the script itself goes nowhere.
+    reader.resume();
+    return reader;
+}
+/**
+ * What a snapshot creates, and drops first: from its schema script as the restore runs it, with
+ * pg_restore --clean's DROP statements (archives), or the script itself (plain, dumped with them).
+ */
+async function readSnapshotContents(path, format, pgRestore) {
+    const contents = { relations: [], tables: [], tableObjects: [], objects: [], largeObjects: false };
+    const sink = tocReader(contents);
+    if (format === 'plain') {
+        try {
+            await (0,external_node_stream_promises_namespaceObject.pipeline)((0,external_node_fs_.createReadStream)(path), sink);
+        }
+        catch (err) {
+            if (err instanceof errors/* RollbackKitError */.dp)
+                throw (0,archive/* corruptSnapshot */.gw)(path, err.message);
+            throw err;
+        }
+        return contents;
+    }
+    // Listening before pg_restore starts: the reader fails (a script cut short) as its input ends,
+    // before runProcess returns, and an 'error' nobody listens for would end the process.
+    const reading = new Promise((resolve) => {
+        sink.on('finish', () => resolve(undefined));
+        sink.on('error', (err) => resolve(err));
+    });
+    const listed = await (0,core_process/* runProcess */.R)(pgRestore, ['--schema-only', '--clean', '--if-exists', '--file', '-', path], { stdout: sink });
+    const read = await reading;
+    if (listed.code !== 0)
+        throw (0,archive/* corruptSnapshot */.gw)(path, (0,pg_tools/* toolErrorLine */.$x)(listed.stderr) || 'pg_restore could not read its table of contents');
+    if (read)
+        throw (0,archive/* corruptSnapshot */.gw)(path, read.message);
+    return contents;
+}
+const DROP_KIND = { v: 'VIEW', m: 'MATERIALIZED VIEW' };
+/**
+ * Objects that need a relation in `oids` (through the relation, its indexes or its row type) and
+ * would stop a DROP without CASCADE, each with the relation it belongs to.
+ */
+async function dependentsOf(session, oids) {
+    const { rows } = await session.query(`WITH targets AS (
+       SELECT 'pg_class'::regclass AS cls, c.oid FROM pg_class c WHERE c.oid = ANY($1::oid[])
+       UNION ALL SELECT 'pg_class'::regclass, i.indexrelid FROM pg_index i WHERE i.indrelid = ANY($1::oid[])
+       UNION ALL SELECT 'pg_type'::regclass, c.reltype FROM pg_class c WHERE c.oid = ANY($1::oid[]) AND c.reltype <> 0
+     ), deps AS (
+       SELECT DISTINCT d.classid, d.objid, d.objsubid FROM pg_depend d JOIN targets t ON t.cls = d.refclassid AND t.oid = d.refobjid
+        WHERE d.deptype = 'n'
+     ), owned AS (
+       SELECT d.classid::regclass::text AS cls, d.objid::int AS objid, pg_describe_object(d.classid, d.objid, d.objsubid) AS what,
+              CASE d.classid
+                WHEN 'pg_class'::regclass THEN coalesce((SELECT i.indrelid FROM pg_index i WHERE i.indexrelid = d.objid), d.objid)
+                WHEN 'pg_constraint'::regclass THEN (SELECT nullif(k.conrelid, 0) FROM pg_constraint k WHERE k.oid = d.objid)
+                WHEN 'pg_trigger'::regclass THEN (SELECT g.tgrelid FROM pg_trigger g WHERE g.oid = d.objid)
+                WHEN 'pg_rewrite'::regclass THEN (SELECT r.ev_class FROM pg_rewrite r WHERE r.oid = d.objid)
+                WHEN 'pg_attrdef'::regclass THEN (SELECT a.adrelid FROM pg_attrdef a WHERE a.oid = d.objid)
+                WHEN 'pg_policy'::regclass THEN (SELECT p.polrelid FROM pg_policy p WHERE p.oid = d.objid)
+              END AS owner,
+              k.contype::text AS contype, k.conname::text AS conname, k.conparentid,
+              CASE WHEN k.contype = 'f' THEN pg_get_constraintdef(k.oid) END AS condef
+         FROM deps d LEFT JOIN pg_constraint k ON d.classid = 'pg_constraint'::regclass AND k.oid = d.objid
+     )
+     SELECT o.cls, o.objid, o.what, o.owner::int AS owner, c.relkind::text AS owner_kind,
+            CASE WHEN c.oid IS NOT NULL THEN quote_ident(n.nspname) || '.' || quote_ident(c.relname) END AS owner_name,
+            o.contype, o.conname, o.condef
+       FROM owned o LEFT JOIN pg_class c ON c.oid = o.owner LEFT JOIN pg_namespace n ON n.oid = c.relnamespace
+      -- A partition's copy of a foreign key goes and comes back with its parent's.
+      WHERE o.conparentid IS NULL OR o.conparentid = 0
+      ORDER BY o.what`, [oids]);
+    return rows;
+}
+/**
+ * Objects the restore keeps that use a type, function, operator, extension … the snapshot's own
+ * script drops (`DROP … IF EXISTS`, no CASCADE) and creates again: that DROP would fail the restore,
+ * or, for an object marked DEPENDS ON EXTENSION, take it along without a word. The snapshot's
+ * objects are found by the name its table of contents gives them, as pg_dump writes it (format_type
+ * with the empty search_path planRestore sets, a line break in a name written as a space), or by
+ * their DROP statement (DROPPED_AS), with what goes along with them when they are dropped (an
+ * extension's members, a type's array type, an operator class's members). Every object pg_depend
+ * records as using one of those counts, of whatever kind (a column, view, trigger, default, index,
+ * policy, operator, cast, event trigger, user mapping …), unless the snapshot has it too or it is
+ * part of a relation the restore drops itself. Calls PostgreSQL does not record (a PL/pgSQL body, an
+ * SQL body not written BEGIN ATOMIC) are resolved by name when they run, and find the restored objects.
+ */
+async function keptUsersOf(session, objects, dropped) {
+    if (!objects.length)
+        return [];
+    const { rows } = await session.query(`WITH RECURSIVE toc AS (
+       SELECT * FROM unnest($1::text[], $2::text[], $3::text[]) AS t(type, schema, name)
+     ), named(classid, objid, type, namespace, name) AS (
+       -- Each kind under the name pg_dump gives it (see OBJECT_TYPES and DROPPED_AS).
+       SELECT 'pg_type'::regclass, t.oid, CASE t.typtype WHEN 'd' THEN 'DOMAIN' ELSE 'TYPE' END, t.typnamespace, t.typname::text FROM pg_type t
+       UNION ALL
+       SELECT 'pg_proc'::regclass, p.oid, CASE p.prokind WHEN 'p' THEN 'PROCEDURE' WHEN 'a' THEN 'AGGREGATE' ELSE 'FUNCTION' END, p.pronamespace,
+              p.proname || '(' || CASE WHEN p.prokind = 'a' AND p.pronargs = 0 THEN '*'
+                ELSE array_to_string(ARRAY(SELECT format_type(a.t, NULL) FROM unnest(p.proargtypes::oid[]) WITH ORDINALITY AS a(t, i) ORDER BY a.i), ', ') END || ')'
+         FROM pg_proc p
+       UNION ALL SELECT 'pg_extension'::regclass, e.oid, 'EXTENSION', NULL, e.extname::text FROM pg_extension e
+       UNION ALL SELECT 'pg_collation'::regclass, c.oid, 'COLLATION', c.collnamespace, c.collname::text FROM pg_collation c
+       UNION ALL SELECT 'pg_conversion'::regclass, c.oid, 'CONVERSION', c.connamespace, c.conname::text FROM pg_conversion c
+       UNION ALL SELECT 'pg_cast'::regclass, c.oid, 'CAST', NULL, 'CAST (' || format_type(c.castsource, NULL) || ' AS ' || format_type(c.casttarget, NULL) || ')' FROM pg_cast c
+       UNION ALL
+       SELECT 'pg_transform'::regclass, t.oid, 'TRANSFORM', NULL, 'TRANSFORM FOR ' || format_type(t.trftype, NULL) || ' LANGUAGE ' || quote_ident(l.lanname)
+         FROM pg_transform t JOIN pg_language l ON l.oid = t.trflang
+       UNION ALL SELECT 'pg_language'::regclass, l.oid, 'PROCEDURAL LANGUAGE', NULL, l.lanname::text FROM pg_language l
+       UNION ALL SELECT 'pg_am'::regclass, a.oid, 'ACCESS METHOD', NULL, a.amname::text FROM pg_am a
+       UNION ALL SELECT 'pg_event_trigger'::regclass, e.oid, 'EVENT TRIGGER', NULL, e.evtname::text FROM pg_event_trigger e
+       UNION ALL SELECT 'pg_ts_config'::regclass, c.oid, 'TEXT SEARCH CONFIGURATION', c.cfgnamespace, c.cfgname::text FROM pg_ts_config c
+       UNION ALL SELECT 'pg_ts_dict'::regclass, d.oid, 'TEXT SEARCH DICTIONARY', d.dictnamespace, d.dictname::text FROM pg_ts_dict d
+       UNION ALL SELECT 'pg_ts_parser'::regclass, p.oid, 'TEXT SEARCH PARSER', p.prsnamespace, p.prsname::text FROM pg_ts_parser p
+       UNION ALL SELECT 'pg_ts_template'::regclass, t.oid, 'TEXT SEARCH TEMPLATE', t.tmplnamespace, t.tmplname::text FROM pg_ts_template t
+       UNION ALL SELECT 'pg_foreign_data_wrapper'::regclass, w.oid, 'FOREIGN DATA WRAPPER', NULL, w.fdwname::text FROM pg_foreign_data_wrapper w
+       UNION ALL SELECT 'pg_foreign_server'::regclass, s.oid, 'SERVER', NULL, s.srvname::text FROM pg_foreign_server s
+       -- The view, not pg_user_mapping: only a superuser may read that.
+       UNION ALL SELECT 'pg_user_mapping'::regclass, m.umid, 'USER MAPPING', NULL, 'USER MAPPING ' || m.usename || ' SERVER ' || m.srvname FROM pg_user_mappings m
+       UNION ALL
+       SELECT 'pg_operator'::regclass, o.oid, 'OPERATOR', NULL,
+              quote_ident(n.nspname) || '.' || o.oprname || ' (' || coalesce(format_type(nullif(o.oprleft, 0), NULL), 'NONE') || ', ' || coalesce(format_type(nullif(o.oprright, 0), NULL), 'NONE') || ')'
+         FROM pg_operator o JOIN pg_namespace n ON n.oid = o.oprnamespace
+       UNION ALL
+       SELECT 'pg_opclass'::regclass, c.oid, 'OPERATOR CLASS', NULL, quote_ident(n.nspname) || '.' || quote_ident(c.opcname) || ' USING ' || quote_ident(a.amname)
+         FROM pg_opclass c JOIN pg_namespace n ON n.oid = c.opcnamespace JOIN pg_am a ON a.oid = c.opcmethod
+       UNION ALL
+       SELECT 'pg_opfamily'::regclass, f.oid, 'OPERATOR FAMILY', NULL, quote_ident(n.nspname) || '.' || quote_ident(f.opfname) || ' USING ' || quote_ident(a.amname)
+         FROM pg_opfamily f JOIN pg_namespace n ON n.oid = f.opfnamespace JOIN pg_am a ON a.oid = f.opfmethod
+     ), snapshot(classid, objid) AS (
+       SELECT o.classid, o.objid FROM named o LEFT JOIN pg_namespace n ON n.oid = o.namespace
+         JOIN toc ON toc.type = o.type AND toc.schema = coalesce(translate(n.nspname, E'\\n\\r', '  '), '-') AND toc.name = translate(o.name, E'\\n\\r', '  ')
+     ), goes(classid, objid, rootclass, rootobj) AS (
+       -- Dropped along without CASCADE: internal, automatic and extension-member dependents. Not
+       -- one marked DEPENDS ON EXTENSION ('x'): the snapshot has it (and so names it) or it is kept,
+       -- and would go without a word, so it counts as a user below.
+       SELECT classid, objid, classid, objid FROM snapshot
+       UNION
+       SELECT d.classid, d.objid, g.rootclass, g.rootobj FROM pg_depend d JOIN goes g ON d.refclassid = g.classid AND d.refobjid = g.objid
+        WHERE d.deptype IN ('i', 'a', 'e')
+     ), users AS (
+       SELECT DISTINCT d.classid, d.objid, d.objsubid, d.refclassid, d.refobjid, g.rootclass, g.rootobj,
+              CASE d.classid
+                WHEN 'pg_class'::regclass THEN coalesce((SELECT i.indrelid FROM pg_index i WHERE i.indexrelid = d.objid), d.objid)
+                WHEN 'pg_type'::regclass THEN (SELECT nullif(t.typrelid, 0) FROM pg_type t WHERE t.oid = d.objid)
+                WHEN 'pg_constraint'::regclass THEN (SELECT nullif(k.conrelid, 0) FROM pg_constraint k WHERE k.oid = d.objid)
+                WHEN 'pg_trigger'::regclass THEN (SELECT g.tgrelid FROM pg_trigger g WHERE g.oid = d.objid)
+                WHEN 'pg_rewrite'::regclass THEN (SELECT r.ev_class FROM pg_rewrite r WHERE r.oid = d.objid)
+                WHEN 'pg_attrdef'::regclass THEN (SELECT a.adrelid FROM pg_attrdef a WHERE a.oid = d.objid)
+                WHEN 'pg_policy'::regclass THEN (SELECT p.polrelid FROM pg_policy p WHERE p.oid = d.objid)
+                WHEN 'pg_statistic_ext'::regclass THEN (SELECT x.stxrelid FROM pg_statistic_ext x WHERE x.oid = d.objid)
+              END AS owner
+         FROM pg_depend d JOIN goes g ON d.refclassid = g.classid AND d.refobjid = g.objid
+        WHERE d.deptype IN ('n', 'x') AND NOT EXISTS (SELECT 1 FROM goes h WHERE h.classid = d.classid AND h.objid = d.objid)
+     ), named_users AS (
+       SELECT CASE WHEN u.classid = 'pg_rewrite'::regclass AND c.relkind IN ('v', 'm') THEN pg_describe_object('pg_class'::regclass, u.owner, 0)
+                   -- pg_describe_object leaves out a domain's name.
+                   WHEN k.contypid <> 0 THEN 'constraint ' || k.conname || ' on domain ' || format_type(k.contypid, NULL)
+                   -- An operator class's operators and functions: the family is what is dropped.
+                   WHEN u.classid = 'pg_amop'::regclass THEN pg_describe_object('pg_opfamily'::regclass, (SELECT o.amopfamily FROM pg_amop o WHERE o.oid = u.objid), 0)
+                   WHEN u.classid = 'pg_amproc'::regclass THEN pg_describe_object('pg_opfamily'::regclass, (SELECT p.amprocfamily FROM pg_amproc p WHERE p.oid = u.objid), 0)
+                   ELSE pg_describe_object(u.classid, u.objid, u.objsubid) END AS user,
+              pg_describe_object(u.refclassid, u.refobjid, 0) AS uses, pg_describe_object(u.rootclass, u.rootobj, 0) AS root,
+              u.rootclass = u.refclassid AND u.rootobj = u.refobjid AS own
+         FROM users u
+         LEFT JOIN pg_class c ON c.oid = u.owner
+         LEFT JOIN pg_constraint k ON u.classid = 'pg_constraint'::regclass AND k.oid = u.objid
+        -- Part of a relation: kept unless the restore drops it, or it goes along with the snapshot's objects.
+        WHERE u.owner IS NULL OR (NOT u.owner = ANY($4::oid[]) AND NOT EXISTS (SELECT 1 FROM goes h WHERE h.classid = 'pg_class'::regclass AND h.objid = u.owner))
+     )
+     -- What the snapshot names itself (an operator class) rather than as going with another (its family).
+     SELECT DISTINCT ON ("user", uses) "user", uses, root FROM named_users ORDER BY "user", uses, own DESC, root`, [objects.map((o) => o.type), objects.map((o) => o.schema), objects.map((o) => o.name), dropped]);
+    return rows;
+}
+/** Partitions of the dropped tables that are not dropped themselves: they would go with their parent. */
+async function keptPartitionsOf(session, dropped) {
+    const { rows } = await session.query(`SELECT c.oid::int AS oid, i.inhparent::int AS "parentOid", i.inhparent::regclass::text AS parent, c.oid::regclass::text AS partition, pg_get_expr(c.relpartbound, c.oid) AS bound,
+            coalesce((SELECT array_agg(quote_ident(k.conname) ORDER BY k.conname) FROM pg_constraint k
+                       WHERE k.conrelid = c.oid AND k.contype = 'f' AND k.conparentid <> 0), '{}') AS "inheritedForeignKeys"
+       FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
+      WHERE c.relispartition AND i.inhparent = ANY($1::oid[]) AND NOT c.oid = ANY($1::oid[])
+      ORDER BY 3`, [dropped]);
+    return rows;
+}
+/**
+ * Kept views in an order that has each after the kept views it selects from: dropStatements drops
+ * them in reverse. Found from the snapshot's tables outwards, a view over both a table and another
+ * kept view may be found before that view.
+ */
+async function inCreationOrder(session, views) {
+    if (!views.length)
+        return [];
+    const { rows } = await session.query(`WITH RECURSIVE kept AS (
+       SELECT v.oid, v.pos FROM unnest($1::oid[]) WITH ORDINALITY AS v(oid, pos)
+     ), selects AS (
+       SELECT DISTINCT r.ev_class AS view, d.refobjid AS from_view
+         FROM pg_rewrite r JOIN pg_depend d ON d.classid = 'pg_rewrite'::regclass AND d.objid = r.oid AND d.refclassid = 'pg_class'::regclass
+        WHERE r.ev_class IN (SELECT oid FROM kept) AND d.refobjid IN (SELECT oid FROM kept) AND d.refobjid <> r.ev_class
+     ), depth(view, n) AS (
+       SELECT oid, 0 FROM kept
+       UNION
+       SELECT s.view, d.n + 1 FROM selects s JOIN depth d ON d.view = s.from_view
+     )
+     SELECT n.nspname AS schema, c.relname AS name, c.relkind::text AS relkind
+       FROM (SELECT view, max(n) AS n FROM depth GROUP BY view) d JOIN kept k ON k.oid = d.view
+       JOIN pg_class c ON c.oid = d.view JOIN pg_namespace n ON n.oid = c.relnamespace
+      ORDER BY d.n, k.pos`, [views]);
+    return rows;
+}
+/** Plans the drop of what the snapshot holds; refuses, naming them, objects it could not put back. */
+async function planRestore(session, contents, where) {
+    // Definitions read with an empty search_path name every object with its schema, as the restore script needs.
+    await session.query("SELECT set_config('search_path', '', false)");
+    const { rows: dropped } = await session.query(`SELECT c.oid::int AS oid, n.nspname AS schema, c.relname AS name, c.relkind::text AS relkind
+       FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS t(schema, name, pos)
+       JOIN pg_namespace n ON n.nspname = t.schema
+       JOIN pg_class c ON c.relnamespace = n.oid AND c.relname = t.name AND c.relkind IN ('r','p','v','m','S','f')
+      ORDER BY t.pos`, [contents.relations.map((r) => r.schema), contents.relations.map((r) => r.name)]);
+    const dropSet = new Set(dropped.map((r) => r.oid));
+    // Read with the empty search_path above, so every name is schema-qualified.
+    const keptPartitions = await keptPartitionsOf(session, [...dropSet]);
+    const { rows: intoKept } = keptPartitions.length
+        ? await session.query(`SELECT format('ALTER TABLE %s DROP CONSTRAINT %I;', k.conrelid::regclass, k.conname) AS statement
+           FROM pg_constraint k
+          WHERE k.contype = 'f' AND k.conparentid = 0 AND k.conrelid = ANY($1::oid[]) AND k.confrelid = ANY($2::oid[])
+          ORDER BY 1`, [[...dropSet], [...new Set(keptPartitions.map((p) => p.parentOid))]])
+        : { rows: [] };
+    const keptForeignKeys = [];
+    const keptViewOids = [];
+    const unsupported = [];
+    const seenKeys = new Set();
+    let frontier = dropped.map((r) => r.oid);
+    while (frontier.length) {
+        const next = [];
+        for (const d of await dependentsOf(session, frontier)) {
+            if (d.owner !== null && dropSet.has(d.owner))
+                continue;
+            if (d.cls === 'pg_constraint' && d.contype === 'f' && d.owner_name) {
+                if (!seenKeys.has(d.objid))
+                    keptForeignKeys.push({ table: d.owner_name, name: d.conname, definition: d.condef });
+                seenKeys.add(d.objid);
+            }
+            else if (d.cls === 'pg_rewrite' && d.owner !== null && (d.owner_kind === 'v' || d.owner_kind === 'm')) {
+                keptViewOids.push(d.owner);
+                dropSet.add(d.owner);
+                next.push(d.owner);
+            }
+            else if (!unsupported.includes(d.what))
+                unsupported.push(d.what);
+        }
+        frontier = next;
+    }
+    const keptViews = await inCreationOrder(session, keptViewOids);
+    // After the walk above: a kept view it drops and re-creates may use what the snapshot re-creates.
+    const users = await keptUsersOf(session, contents.objects, [...dropSet]);
+    if (unsupported.length || users.length) {
+        const found = [];
+        if (unsupported.length)
+            found.push(`The restore would have to drop objects the snapshot does not have, which restore-db cannot put back: ${unsupported.join('; ')}.`);
+        if (users.length) {
+            const uses = users.map((u) => `${u.user} uses ${u.uses}${u.root === u.uses ? '' : `, which goes with ${u.root}`}`);
+            found.push(`Objects the snapshot does not have use what it re-creates, so the restore could not drop that and create it again under them: ${uses.join('; ')}.`);
+        }
+        const fixes = remedies([...unsupported, ...users.map((u) => u.user)]);
+        throw new errors/* RollbackKitError */.dp(`${found.join(' ')} Nothing was changed.`, 'These were created after the snapshot (or are outside it) and use its tables, types, functions, operators or other objects. ' +
+            `Drop them (or undo their migration with run-down-migrations), or change them so they no longer do${fixes.length ? ` (${fixes.join('; ')})` : ''}, ` +
+            `and run again; do not drop with CASCADE, which takes their columns and rows with it. ${where} keeps them until then.`);
+    }
+    // The snapshot's own relations only: a kept view is dropped and created again as it is.
+    const discarded = await (0,restore_discarded/* discardedBy */.jr)(session, contents.tables, contents.tableObjects, dropped.map((r) => r.oid));
+    return { dropped, keptPartitions: keptPartitions.map(({ oid: _oid, parentOid: _parent, ...p }) => p), droppedForeignKeys: intoKept.map((r) => r.statement), keptForeignKeys, keptViews, discarded };
+}
+/**
+ * How to take each kind of object (as pg_describe_object names it, with the empty search_path
+ * planRestore sets: `default value for column id of table public.clients`) off what the snapshot
+ * re-creates, naming the first of each kind; kinds not listed get the general advice alone.
+ */
+const REMEDIES = [
+    {
+        kind: /^default value for column (.+) of table (.+)$/,
+        fix: (m) => `for a column default: ALTER TABLE ${m[2]} ALTER COLUMN ${(0,db_catalog/* quoteIdent */.v4)(m[1])} DROP DEFAULT, and after the restore give it one of its own (a sequence it owns: CREATE SEQUENCE …; ALTER TABLE ${m[2]} ALTER COLUMN ${(0,db_catalog/* quoteIdent */.v4)(m[1])} SET DEFAULT nextval(…))`,
+    },
+    { kind: /^column (.+) of table (.+)$/, fix: (m) => `for a column of its type: ALTER TABLE ${m[2]} ALTER COLUMN ${(0,db_catalog/* quoteIdent */.v4)(m[1])} TYPE text, or drop the column` },
+    { kind: /^constraint (.+) on table (.+)$/, fix: (m) => `for a constraint: ALTER TABLE ${m[2]} DROP CONSTRAINT ${m[1]}` },
+    { kind: /^constraint (.+) on domain (.+)$/, fix: (m) => `for a domain's check: ALTER DOMAIN ${m[2]} DROP CONSTRAINT ${m[1]}` },
+    { kind: /^index (.+)$/, fix: (m) => `for an index: DROP INDEX ${m[1]}, and create it again after the restore` },
+    { kind: /^trigger (.+) on table (.+)$/, fix: (m) => `for a trigger: DROP TRIGGER ${m[1]} ON ${m[2]}` },
+    { kind: /^policy (.+) on table (.+)$/, fix: (m) => `for a policy: DROP POLICY ${m[1]} ON ${m[2]}` },
+    { kind: /^(view|materialized view) (.+)$/, fix: (m) => `for a ${m[1]}: DROP ${m[1].toUpperCase()} ${m[2]}, and create it again after the restore` },
+    { kind: /^rule (.+) on (view|materialized view) (.+)$/, fix: (m) => `for a ${m[2]}: DROP ${m[2].toUpperCase()} ${m[3]}, and create it again after the restore` },
+    { kind: /^(function|procedure) (.+)$/, fix: (m) => `for a ${m[1]}: DROP ${m[1].toUpperCase()} ${m[2]}, or CREATE OR REPLACE it without what it uses` },
+];
+/** The remedies for these objects, one per kind, in the order of REMEDIES. */
+function remedies(objects) {
+    const out = [];
+    for (const r of REMEDIES) {
+        for (const o of objects) {
+            const m = r.kind.exec(o);
+            if (!m)
+                continue;
+            out.push(r.fix(m));
+            break;
+        }
+    }
+    return out;
+}
+/**
+ * Tables and schemas the restore does not touch because the snapshot does not have them. A snapshot
+ * of every schema (no `schemas` filter) does not have a schema created since, so the tables there
+ * are named too; a filtered snapshot names only what its own schemas hold, the schemas it left out
+ * being none of its business. A manifest from before `everySchema` was recorded cannot tell the two
+ * apart, so it is read as filtered to the schemas it lists (for a snapshot of every schema, every
+ * schema there was then): a schema created since goes unnamed rather than a left-out one being
+ * named. Extension members are left out, as pg_dump leaves them out.
+ */
+async function leftAsTheyAre(session, contents, manifest) {
+    const { filter } = manifest;
+    const every = filter.everySchema === true;
+    const scope = every ? (await userSchemas(session)).filter((n) => !filter.excludeSchemas.includes(n)) : filter.schemas;
+    const { rows } = await session.query(`SELECT n.nspname AS schema, c.relname AS name FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+      WHERE c.relkind IN ('r', 'p', 'f') AND n.nspname = ANY($1::text[])
+        AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.deptype = 'e')
+      ORDER BY 1, 2`, [scope]);
+    const key = (schema, name) => `${schema}\0${name}`;
+    // The manifest's names are exact; the archive's `-- Name:` lines turn a newline in a name into a space.
+    const has = new Set([...contents.relations.filter((r) => r.type === 'TABLE' || r.type === 'FOREIGN TABLE'), ...manifest.tables].map((r) => key(r.schema, r.name)));
+    return {
+        tables: rows.filter((r) => !has.has(key(r.schema, r.name))).map((r) => `${r.schema}.${r.name}`),
+        schemas: every ? scope.filter((n) => !filter.schemas.includes(n)) : [],
+    };
+}
+/** The statements that remove what the snapshot will create, and what depends on it, in an order that needs no CASCADE. */
+function dropStatements(plan) {
+    const out = [];
+    for (const fk of plan.keptForeignKeys)
+        out.push(`ALTER TABLE ${fk.table} DROP CONSTRAINT ${(0,db_catalog/* quoteIdent */.v4)(fk.name)};`);
+    // Kept views are in creation order (inCreationOrder): the last first.
+    for (const v of [...plan.keptViews].reverse())
+        out.push(`DROP ${DROP_KIND[v.relkind]} ${(0,db_catalog/* qualified */.LX)(v.schema, v.name)};`);
+    // Detached, a kept partition keeps its copies of the parent's foreign keys as its own; attached
+    // again, it gets the restored parent's.
+    out.push(...plan.droppedForeignKeys);
+    for (const p of plan.keptPartitions) {
+        out.push(`ALTER TABLE ${p.parent} DETACH PARTITION ${p.partition};`);
+        for (const fk of p.inheritedForeignKeys)
+            out.push(`ALTER TABLE ${p.partition} DROP CONSTRAINT ${fk};`);
+    }
+    // The table of contents lists views in creation order: dropping in reverse never drops one another needs.
+    for (const r of [...plan.dropped].reverse().filter((r) => DROP_KIND[r.relkind]))
+        out.push(`DROP ${DROP_KIND[r.relkind]} IF EXISTS ${(0,db_catalog/* qualified */.LX)(r.schema, r.name)};`);
+    const list = (kinds) => plan.dropped.filter((r) => kinds.includes(r.relkind)).map((r) => (0,db_catalog/* qualified */.LX)(r.schema, r.name));
+    // One statement for every table: partitions with their parent, foreign keys between them, no order needed.
+    const tables = list(['r', 'p']);
+    if (tables.length)
+        out.push(`DROP TABLE IF EXISTS ${tables.join(', ')};`);
+    const foreign = list(['f']);
+    if (foreign.length)
+        out.push(`DROP FOREIGN TABLE IF EXISTS ${foreign.join(', ')};`);
+    // After the tables: a sequence a table owned is gone with it, one a default used is free now.
+    const sequences = list(['S']);
+    if (sequences.length)
+        out.push(`DROP SEQUENCE IF EXISTS ${sequences.join(', ')};`);
+    return out;
+}
+/**
+ * Attaches the kept partitions to the restored tables, first: a kept view or foreign key over the
+ * partitioned table sees their rows again. An attach that cannot be done (the restored table has
+ * other columns, or its default partition holds rows of the partition's range) fails the restore.
+ */
+function attachStatements(plan) {
+    return plan.keptPartitions.map((p) => `ALTER TABLE ${p.parent} ATTACH PARTITION ${p.partition} ${p.bound};`);
+}
+/** Puts back the kept foreign keys (the views come from pg_dump, see restore.ts). */
+function foreignKeyStatements(plan) {
+    return plan.keptForeignKeys.map((fk) => `ALTER TABLE ${fk.table} ADD CONSTRAINT ${(0,db_catalog/* quoteIdent */.v4)(fk.name)} ${fk.definition};`);
+}
+
+;// CONCATENATED MODULE: ./.build/db/restore-privileges.js
+/**
+ * Privileges an in-place restore must not widen. pg_dump writes each object's GRANT and REVOKE
+ * relative to a baseline: the built-in default ACL (acldefault) for what it creates, a schema's
+ * initial ACL (pg_init_privs, as `public` has) where there is one. Two things break that baseline in
+ * a live database:
+ *
+ * - Objects the restore creates get the default privileges (ALTER DEFAULT PRIVILEGES) of the role
+ *   that creates them, the role restoring: a table whose grant to `anon` had been revoked would come
+ *   back with it (Supabase's default setup grants tables to anon). So that role's own entries are set
+ *   aside for as long as the restore creates objects, and put back before its commit. Only the
+ *   creating role's entries apply to what it creates (pg_restore hands objects to their owners with
+ *   ALTER … OWNER, not SET ROLE), and any role may change its own: no superuser needed.
+ * - A schema the snapshot holds that already exists is kept, not created again, so grants made on it
+ *   since the snapshot would survive: its ACL is reset to pg_dump's baseline first.
+ *
+ * Everything is read and changed inside the restore's transaction, by DO blocks: what they change is
+ * what is there when the restore runs, not what a planning session saw minutes earlier.
+ */
+
+/** pg_default_acl's object types, as ALTER DEFAULT PRIVILEGES names them. */
+const restore_privileges_OBJECT_TYPES = { r: 'TABLES', S: 'SEQUENCES', f: 'FUNCTIONS', T: 'TYPES', n: 'SCHEMAS', L: 'LARGE OBJECTS' };
+const objectsCase = (col) => `CASE ${col} ${Object.entries(restore_privileges_OBJECT_TYPES).map(([t, k]) => `WHEN '${t}' THEN '${k}'`).join(' ')} END`;
+const knownTypes = Object.keys(restore_privileges_OBJECT_TYPES).map((t) => `'${t}'`).join(', ');
+const ME = '(SELECT oid FROM pg_catalog.pg_roles WHERE rolname = current_user)';
+const GRANTEE = (oid) => `CASE WHEN ${oid} = 0 THEN 'PUBLIC' ELSE ${oid}::regrole::text END`;
+/** Where a block keeps the entries it set aside, for the block that puts them back (transaction-local). */
+const STASH = { before: 'rollback_kit.default_acl_before', restored: 'rollback_kit.default_acl_restored' };
+/**
+ * Rows of (head, target, tail, revoke_acl, grant_acl) → the block runs, for each row in order, `REVOKE
+ * ALL` from every grantee in `revoke_acl`, then grants the items of `grant_acl`, per grantee in the order they come.
+ * (aclexplode refuses an empty array that has no dimension, as '{}' and ARRAY() make them.)
+ */
+function changeBlock(rows, before = '') {
+    const body = [
+        'DECLARE rk_entry record; rk_statement text;',
+        'BEGIN',
+        ...(before ? [`  ${before}`] : []),
+        `  FOR rk_entry IN ${rows} LOOP`,
+        '    FOR rk_statement IN',
+        `      SELECT stmt FROM (SELECT 0 AS k, 0::bigint AS n, rk_entry.head || 'REVOKE ALL ON ' || rk_entry.target || ' FROM ' || string_agg(DISTINCT ${GRANTEE('r.grantee')}, ', ') || rk_entry.tail AS stmt`,
+        `                          FROM aclexplode(nullif(rk_entry.revoke_acl, '{}')) r HAVING count(*) > 0`,
+        `                        UNION ALL SELECT 1, min(g.n), rk_entry.head || 'GRANT ' || string_agg(g.privilege_type, ', ' ORDER BY g.n) || ' ON ' || rk_entry.target || ' TO ' || ${GRANTEE('g.grantee')}`,
+        "                                 || CASE WHEN g.is_grantable THEN ' WITH GRANT OPTION' ELSE '' END",
+        `                          FROM aclexplode(nullif(rk_entry.grant_acl, '{}')) WITH ORDINALITY AS g(grantor, grantee, privilege_type, is_grantable, n) GROUP BY g.grantee, g.is_grantable) AS x`,
+        '       ORDER BY k, n',
+        '    LOOP',
+        '      EXECUTE rk_statement;',
+        '    END LOOP;',
+        '  END LOOP;',
+        'END',
+    ].join('\n');
+    return (0,db_catalog/* doBlock */.hq)('rk_privileges', body);
+}
+/** The restoring role's entries as (nsp, objtype, acl): now, or as a block set them aside. */
+const CURRENT_ENTRIES = `SELECT n.nspname AS nsp, d.defaclobjtype AS objtype, d.defaclacl AS acl
+         FROM pg_catalog.pg_default_acl d LEFT JOIN pg_catalog.pg_namespace n ON n.oid = d.defaclnamespace
+        WHERE d.defaclrole = ${ME} AND d.defaclobjtype IN (${knownTypes})`;
+const stashedEntries = (key) => `SELECT j.nsp, j.objtype::"char" AS objtype, j.acl::aclitem[] AS acl FROM json_to_recordset(current_setting('${key}')::json) AS j(nsp text, objtype text, acl text)`;
+/**
+ * Each entry with the statement head and object keyword ALTER DEFAULT PRIVILEGES takes, and pg_dump's
+ * baseline for it: the built-in default for a global entry (which replaces it), none for a schema's
+ * (which adds to it). acldefault names sequences 's', pg_default_acl 'S'.
+ */
+const withBaseline = (entries) => `SELECT e.*,
+          format('ALTER DEFAULT PRIVILEGES FOR ROLE %I ', current_user) || CASE WHEN e.nsp IS NULL THEN '' ELSE format('IN SCHEMA %I ', e.nsp) END AS head,
+          ${objectsCase('e.objtype')} AS target, '' AS tail,
+          CASE WHEN e.nsp IS NULL THEN acldefault(CASE e.objtype WHEN 'S' THEN 's' ELSE e.objtype END, ${ME}) ELSE '{}' END AS base
+     FROM (${entries}) e`;
+/**
+ * Sets the restoring role's default privileges aside: each entry made what pg_dump's statements
+ * start from (a global one the built-in default, which PostgreSQL then drops; a schema's empty,
+ * likewise), after keeping them under `stash` for putBackDefaultPrivileges.
+ */
+function setAsideDefaultPrivileges(stash) {
+    const keep = `PERFORM set_config('${STASH[stash]}', (SELECT coalesce(json_agg(json_build_object('nsp', c.nsp, 'objtype', c.objtype, 'acl', c.acl::text)), '[]')::text FROM (${CURRENT_ENTRIES}) c), true);`;
+    return changeBlock(`SELECT b.head, b.target, b.tail, b.acl AS revoke_acl, b.base AS grant_acl FROM (${withBaseline(CURRENT_ENTRIES)}) b`, keep);
+}
+/**
+ * Puts the restoring role's default privileges back, from where both set-asides left them (each
+ * entry at pg_dump's baseline): first its entries as they were before the restore, exactly; then the
+ * snapshot's own entries for it (its DEFAULT ACL statements, which ran at the end of its script, and
+ * which the second set-aside kept) replayed as those statements do it, relative to the baseline —
+ * REVOKE ALL from each grantee of the baseline the entry lacks, GRANT what it has beyond it. So the
+ * entries end as plain pg_restore would have left them over the database as it was: equal to before
+ * when the snapshot had the same ones, and no grantee the snapshot does not name gets anything.
+ * The snapshot's are set aside for a while rather than left in place because the views the restore
+ * keeps are re-created after the script, and must be created at the baseline too.
+ */
+function putBackDefaultPrivileges() {
+    const before = `SELECT b.head, b.target, b.tail, b.base AS revoke_acl, b.acl AS grant_acl FROM (${withBaseline(stashedEntries(STASH.before))}) b`;
+    const restored = `SELECT b.head, b.target, b.tail,
+          ARRAY(SELECT i FROM unnest(b.base) i WHERE NOT i = ANY (b.acl)) AS revoke_acl,
+          ARRAY(SELECT i FROM unnest(b.acl) i WHERE NOT i = ANY (b.base)) AS grant_acl
+     FROM (${withBaseline(stashedEntries(STASH.restored))}) b`;
+    // Those from before first: the snapshot's are replayed over them.
+    return changeBlock(`SELECT * FROM (SELECT 0 AS step, * FROM (${before}) p UNION ALL SELECT 1, * FROM (${restored}) q) r ORDER BY step`);
+}
+/**
+ * Resets every schema named that exists (the snapshot's, which the restore keeps) to the ACL pg_dump
+ * writes its grants relative to: the initial one (pg_init_privs) where it has one, `public`'s say,
+ * else the built-in default. Grants made since the snapshot go (with CASCADE, those made by grantees
+ * of a grant option too); the snapshot's own grants then come from its script. A schema already at
+ * its baseline is left as it is.
+ */
+function resetSchemaPrivileges(schemas) {
+    if (!schemas.length)
+        return '';
+    const rows = `SELECT '' AS head, 'SCHEMA ' || quote_ident(n.nspname) AS target, ' CASCADE' AS tail,
+          coalesce(n.nspacl, acldefault('n', n.nspowner)) AS revoke_acl, coalesce(p.initprivs, acldefault('n', n.nspowner)) AS grant_acl
+     FROM pg_catalog.pg_namespace n
+     LEFT JOIN pg_catalog.pg_init_privs p ON p.classoid = 'pg_catalog.pg_namespace'::regclass AND p.objoid = n.oid AND p.objsubid = 0
+    WHERE n.nspname = ANY (ARRAY[${schemas.map(db_catalog/* quoteLiteral */.ce).join(', ')}]::text[])
+      AND coalesce(n.nspacl, acldefault('n', n.nspowner)) <> coalesce(p.initprivs, acldefault('n', n.nspowner))`;
+    return changeBlock(rows);
+}
+/** What the restore does with the restoring role's default privileges, to say so; and the entries it cannot set aside. */
+async function readOwnDefaultPrivileges(session) {
+    const { rows } = await session.query(`SELECT current_user AS role, d.defaclobjtype::text AS objtype, n.nspname AS nsp
+       FROM pg_catalog.pg_default_acl d LEFT JOIN pg_catalog.pg_namespace n ON n.oid = d.defaclnamespace
+      WHERE d.defaclrole = ${ME} ORDER BY 3 NULLS FIRST, ${objectsCase('d.defaclobjtype')}`);
+    const role = rows[0]?.role ?? '';
+    const describe = (r) => `${restore_privileges_OBJECT_TYPES[r.objtype] ?? `type '${r.objtype}'`} ${r.nsp === null ? '(all schemas)' : `in ${r.nsp}`}`;
+    return { role, entries: rows.filter((r) => restore_privileges_OBJECT_TYPES[r.objtype]).map(describe), unknown: rows.filter((r) => !restore_privileges_OBJECT_TYPES[r.objtype]).map(describe) };
+}
+
+;// CONCATENATED MODULE: ./.build/db/server-identity.js
+/**
+ * The live server's identity. pg_control_system() is executable by every role on a stock server;
+ * a managed service may revoke it, and then the comparison falls back to host, port and database.
+ */
+async function readServerIdentity(session, target) {
+    let systemIdentifier = null;
+    try {
+        const r = await session.query('SELECT system_identifier::text AS id FROM pg_control_system()');
+        systemIdentifier = r.rows[0]?.id ?? null;
+    }
+    catch {
+        systemIdentifier = null;
+    }
+    return { host: target.host, port: target.port, database: target.database, systemIdentifier };
+}
+/** `host:port/db (system identifier N)`: how messages name each side; never holds a secret. */
+function describeIdentity(i) {
+    const host = i.host.includes(':') ? `[${i.host}]` : i.host;
+    return `${host}:${i.port}/${i.database} (system identifier ${i.systemIdentifier ?? 'unknown'})`;
+}
+/**
+ * The snapshot's source as its manifest records it. Manifests written before the server was
+ * recorded hold only `target` ("host:port/db"): their identifier is null.
+ */
+function snapshotSource(manifest) {
+    const s = manifest.server;
+    if (typeof s.host === 'string' && typeof s.port === 'number') {
+        return { host: s.host, port: s.port, database: manifest.database, systemIdentifier: s.systemIdentifier ?? null };
+    }
+    const m = /^(?:\[(.*)\]|([^:]*)):(\d+)\//.exec(manifest.target ?? '');
+    return { host: m?.[1] ?? m?.[2] ?? '', port: Number(m?.[3] ?? 0), database: manifest.database, systemIdentifier: null };
+}
+/** The redactor's mark (core/secrets.ts): where a manifest held text equal to a secret, it reads this. */
+const REDACTED = '***';
+/**
+ * Whether a name the manifest recorded is `actual`. snapshot-db writes the database name and host
+ * through the redactor, so where one equals a secret (postgres://postgres:postgres@…/postgres) it
+ * reads ***: each *** then stands for some text, and the rest must match exactly.
+ */
+function recordedAs(recorded, actual, fold = (s) => s) {
+    if (!recorded.includes(REDACTED))
+        return fold(recorded) === fold(actual);
+    const pattern = recorded.split(REDACTED).map((part) => fold(part).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('[\\s\\S]+');
+    return new RegExp(`^${pattern}$`).test(fold(actual));
+}
+function sameHost(recorded, actual) {
+    return recordedAs(recorded, actual, (s) => s.toLowerCase());
+}
+/**
+ * The rule: a different database name is another database. Otherwise, when both sides have a
+ * system identifier it decides (same identifier = same database, whatever host name reached it);
+ * when either lacks one, host and port must match too.
+ */
+function compareSource(snapshot, target) {
+    const sides = `(snapshot: ${describeIdentity(snapshot)}; target: ${describeIdentity(target)})`;
+    const haveIds = snapshot.systemIdentifier !== null && target.systemIdentifier !== null;
+    const basis = haveIds ? 'system-identifier' : 'host-port-database';
+    if (!recordedAs(snapshot.database, target.database)) {
+        return { same: false, basis, message: `The snapshot is of another database ${sides}.` };
+    }
+    if (haveIds) {
+        const same = snapshot.systemIdentifier === target.systemIdentifier;
+        return { same, basis, message: same ? `The snapshot is of this database ${sides}.` : `The snapshot is of a database of the same name on another server ${sides}.` };
+    }
+    const same = sameHost(snapshot.host, target.host) && snapshot.port === target.port;
+    const why = snapshot.systemIdentifier === null
+        ? 'the manifest records no system identifier (taken before it was recorded, or by a user the server did not let read it)'
+        : 'the server does not let this user read its system identifier';
+    return {
+        same,
+        basis,
+        message: same
+            ? `The snapshot is taken to be of this database by host, port and name, because ${why} ${sides}.`
+            : `The snapshot cannot be shown to be of this database: host or port differ, and ${why} ${sides}.`,
+    };
+}
+
+// EXTERNAL MODULE: ./.build/db/session.js
+var db_session = __nccwpck_require__(14441);
+// EXTERNAL MODULE: external "node:crypto"
+var external_node_crypto_ = __nccwpck_require__(77598);
+// EXTERNAL MODULE: ./.build/core/files.js
+var files = __nccwpck_require__(32019);
+;// CONCATENATED MODULE: ./.build/db/manifest.js
+/**
+ * The manifest written next to every snapshot: what was dumped, from which server, its sha256, and
+ * the catalogue (row counts per table, object counts) that restore-db and smoke checks compare with.
+ */
+
+
+
+function manifestPathFor(snapshotPath) {
+    return `${snapshotPath.replace(/\/+$/, '')}.manifest.json`;
+}
+/** Written whole or not at all: a truncated manifest must never sit beside a snapshot. */
+async function writeManifest(snapshotPath, manifest) {
+    const path = manifestPathFor(snapshotPath);
+    await (0,files/* writeFileAtomic */.Zf)(path, `${JSON.stringify(manifest, null, 2)}\n`);
+    return path;
+}
+async function readManifest(path) {
+    let parsed;
+    try {
+        parsed = JSON.parse(await (0,promises_.readFile)(path, 'utf8'));
+    }
+    catch (err) {
+        const why = err.code === 'ENOENT' ? 'it does not exist' : 'it is not valid JSON';
+        throw new errors/* RollbackKitError */.dp(`Cannot read the snapshot manifest ${path}: ${why}.`, 'snapshot-db writes it next to each snapshot; keep the two together.');
+    }
+    const m = parsed;
+    if (m?.tool !== 'rollback-kit' || typeof m.sha256 !== 'string' || !Array.isArray(m.tables) || !m.format) {
+        throw new errors/* RollbackKitError */.dp(`${path} is not a rollback-kit snapshot manifest.`);
+    }
+    return m;
+}
+
+;// CONCATENATED MODULE: ./.build/db/snapshot.js
+/**
+ * snapshot-db: a pg_dump that can be trusted mid-incident. The manifest's tables, row counts and
+ * object counts and the CSV exports are read in the very snapshot pg_dump dumps (pg_export_snapshot +
+ * --snapshot), so they describe exactly what the archive holds; every table is locked there before
+ * pg_dump starts, so no TRUNCATE or rewrite can change what a later count sees. A schema change
+ * that arrives before pg_dump has its own locks would wait for ours with pg_dump queued behind it:
+ * the blocker watch sees that and ends the snapshot at once (lock-wait.ts). The small tables'
+ * rows are counted while pg_dump runs; the big tables once it is done, while the archive is read
+ * back, so their second scan never competes with the dump's. Nothing is reported as a snapshot
+ * until it has been read back in full.
+ */
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+/** Tables below this size (1 MB) are counted while pg_dump runs, bigger ones after it. */
+const SMALL_TABLE_BYTES = 1 << 20;
+/** Schemas that hold migration history: kept even when `schemas` names only the app's own. */
+const MIGRATION_HISTORY_SCHEMAS = ['supabase_migrations', 'drizzle', 'sqitch'];
+/** A snapshot stopped before it was verified: nothing of it is kept, so there is none to trust. */
+function snapshotStopped(where) {
+    return new errors/* RollbackKitError */.dp(`Snapshot of ${where} was stopped before it was verified, so no snapshot was made: pg_dump was ended (or never started) and what it had written was removed.`, 'Run it again when it can run to its end.');
+}
+/**
+ * The snapshot taken before a change (restore-db's pre-restore snapshot, the rollback's and the
+ * drill's): the whole database, custom format, no filters and no row exports.
+ */
+function wholeDatabaseSnapshot(target, where) {
+    return { target, format: 'custom', jobs: 1, filter: { schemas: [], excludeSchemas: [] }, excludeTableData: [], exportTables: [], exportColumn: 'created_at', ...where };
+}
+const EXTENSIONS = { custom: '.dump', directory: '', plain: '.sql' };
+/** Text as a part of a file name: ASCII letters, digits and `_.-` only, so it is safe on every runner. */
+function safeName(text, allowed = /[^A-Za-z0-9_.-]+/g, fallback = 'db') {
+    return text.replace(allowed, '-').replace(/^-+|-+$/g, '').slice(0, 60) || fallback;
+}
+/** What an unquoted identifier is: lower-case ASCII. Such names are file names as they are. */
+const PLAIN_NAME = /^[a-z0-9_]+$/;
+/**
+ * The CSV file of a table's exported rows, one per table: folding names to ASCII makes `заказы` and
+ * `платежи`, or "order items" and "order-items", the same text, and the second export would replace
+ * the first. `schema.table.csv` when both are plain (lower-case ASCII, no dot, so no other table's
+ * name reads the same, even where case is not kept); any other name gets a readable part and a hash
+ * of its exact name, and three dots where a plain one has two.
+ */
+function exportFileName(t) {
+    if (PLAIN_NAME.test(t.schema) && PLAIN_NAME.test(t.name))
+        return `${t.schema}.${t.name}.csv`;
+    const word = (text, fallback) => safeName(text, /[^A-Za-z0-9_-]+/g, fallback).slice(0, 40);
+    const hash = (0,external_node_crypto_.createHash)('sha256').update((0,db_catalog/* tableKey */.ih)(t)).digest('hex').slice(0, 12);
+    return `${word(t.schema, 'schema')}.${word(t.name, 'table')}.${hash}.csv`;
+}
+/** `<db>-<label>-<UTC time>`: sorts by time, says what it is, and holds no secret. */
+function snapshotBaseName(database, label, at) {
+    const time = at.toISOString().replace(/[-:]/g, '').replace('.', '');
+    return [safeName(database), label ? safeName(label) : undefined, time].filter(Boolean).join('-');
+}
+function validateRequest(req) {
+    if (req.jobs > 1 && req.format !== 'directory') {
+        throw new errors/* RollbackKitError */.dp(`jobs: ${req.jobs} needs format: directory (pg_dump dumps in parallel only into a directory).`, 'Set format: directory, or leave jobs empty.');
+    }
+    if (req.exportSince && !req.exportTables.length) {
+        throw new errors/* RollbackKitError */.dp('export-since is set but export-tables is empty.', 'List the tables whose new rows to keep, e.g. export-tables: orders, public.payments.');
+    }
+    if (req.exportTables.length && !req.exportSince) {
+        throw new errors/* RollbackKitError */.dp('export-tables is set but export-since is empty.', 'Set export-since to the bad deploy\'s time (ISO 8601).');
+    }
+    if (!/^[A-Za-z_][A-Za-z0-9_$]*$/.test(req.exportColumn)) {
+        throw new errors/* RollbackKitError */.dp(`export-column "${req.exportColumn}" is not a plain column name.`);
+    }
+}
+async function prepareOutputDir(dir, input) {
+    await (0,files/* makeDirectory */.Oh)(dir, input);
+    await (0,files/* probeWritable */.Jg)(dir, input);
+}
+/** Whether anything (a file, a folder, a broken link) is at `path`. */
+async function taken(path) {
+    try {
+        await (0,promises_.lstat)(path);
+        return true;
+    }
+    catch (err) {
+        if (err.code === 'ENOENT')
+            return false;
+        throw err;
+    }
+}
+/**
+ * A snapshot path nothing else uses, claimed by creating it (an empty file, or the empty folder
+ * pg_dump fills in directory format) so a run beside this one cannot pick it too; none of its
+ * manifest or exports folder may be there either, since they are written beside it.
+ */
+async function claimSnapshotPath(dir, base, format) {
+    for (let n = 1;; n++) {
+        const candidate = (0,external_node_path_.join)(dir, `${base}${n > 1 ? `-${n}` : ''}${EXTENSIONS[format]}`);
+        if ((await taken(manifestPathFor(candidate))) || (await taken(`${candidate}.exports`)))
+            continue;
+        try {
+            if (format === 'directory')
+                await (0,promises_.mkdir)(candidate);
+            else
+                await (await (0,promises_.open)(candidate, 'wx')).close();
+            return candidate;
+        }
+        catch (err) {
+            if (err.code !== 'EEXIST')
+                throw err;
+        }
+    }
+}
+function pgDumpArgs(req, path, snapshotId, sel, lockTimeout, largeObjects) {
+    const formatFlag = { custom: 'c', directory: 'd', plain: 'p' }[req.format];
+    const args = [`--format=${formatFlag}`, '--file', path, '--no-password', `--snapshot=${snapshotId}`, `--lock-wait-timeout=${lockTimeout}`];
+    if (req.format === 'directory' && req.jobs > 1)
+        args.push('--jobs', String(req.jobs));
+    // A plain script must be able to replace what is there when restore-db feeds it to psql.
+    if (req.format === 'plain')
+        args.push('--clean', '--if-exists');
+    // pg_dump leaves large objects out once --schema is given (they belong to no schema): see countLargeObjects.
+    if (sel.include.length && largeObjects)
+        args.push('-b');
+    // Exact quoted names only: pg_dump then dumps precisely what the manifest describes.
+    for (const s of sel.include)
+        args.push('--schema', (0,db_catalog/* quoteIdent */.v4)(s));
+    for (const s of sel.exclude)
+        args.push('--exclude-schema', (0,db_catalog/* quoteIdent */.v4)(s));
+    for (const t of sel.excludeData)
+        args.push('--exclude-table-data', exactTablePattern(t));
+    return args;
+}
+async function resolveSelection(session, req, log) {
+    const all = await userSchemas(session);
+    const add = (list, items) => items.forEach((i) => list.includes(i) || list.push(i));
+    const include = [];
+    for (const p of req.filter.schemas)
+        add(include, await resolveSchemaPattern(session, p, 'schemas'));
+    const exclude = [];
+    for (const p of req.filter.excludeSchemas) {
+        const found = await resolveSchemaPattern(session, p, 'exclude-schemas');
+        if (!found.length)
+            log.warning(`exclude-schemas: "${p}" matches no schema, so it leaves nothing out.`);
+        add(exclude, found);
+    }
+    if (include.length) {
+        // Migration history goes with the app's schemas, so a restore remembers which migrations ran.
+        const history = MIGRATION_HISTORY_SCHEMAS.filter((s) => all.includes(s) && !include.includes(s) && !exclude.includes(s));
+        if (history.length)
+            log.info(`Also dumping migration history schema(s) ${history.join(', ')} so a restore keeps it.`);
+        add(include, history);
+    }
+    const schemas = (include.length ? include : all).filter((s) => !exclude.includes(s));
+    const excludeData = [];
+    for (const p of req.excludeTableData) {
+        const found = await resolveTablePattern(session, p);
+        if (!found.length)
+            log.warning(`exclude-table-data: "${p}" matches no table, so all its rows are dumped.`);
+        for (const t of found)
+            if (!excludeData.some((e) => e.schema === t.schema && e.name === t.name))
+                excludeData.push(t);
+    }
+    const exportTables = req.exportSince ? await resolveTablesStrict(session, req.exportTables, 'export-tables') : [];
+    return { schemas, include, exclude, excludeData, exportTables };
+}
+/**
+ * The database's large objects, counted in the dumped snapshot for the manifest, and always in the
+ * snapshot: they belong to no schema, so with `schemas` set pg_dump would leave every one of them
+ * out without a word, and rows that refer to one by its oid would come back from a restore pointing
+ * at whatever that large object holds by then, or at nothing. A snapshot taken to roll back keeps
+ * them (pg_dump -b): an extra large object in it loses nothing, a missing one loses its
+ * content. A plain script is refused when there are any: pg_dump writes them as statements that
+ * commit on their own, so restore-db could not restore it in one transaction.
+ */
+async function countLargeObjects(session, req, sel, log) {
+    const count = Number((await session.query('SELECT count(*) AS n FROM pg_catalog.pg_largeobject_metadata')).rows[0].n);
+    if (!count)
+        return 0;
+    if (req.format === 'plain') {
+        throw new errors/* RollbackKitError */.dp(`format: plain cannot hold this database's ${count} large object${count > 1 ? 's' : ''} in a form restore-db can restore: a plain script writes them with statements that commit on their own, so it cannot be restored in one transaction.`, 'Use format: custom (the default) or directory, which restore-db restores with the large objects in the same transaction. Nothing was kept.');
+    }
+    if (sel.include.length) {
+        log.info(`Also dumping the database's ${count} large object${count > 1 ? 's' : ''}: they belong to no schema, so schemas alone would leave them out, and rows that refer to them could not be restored with them.`);
+    }
+    return count;
+}
+/** Tables locked per statement: one LOCK names many, a few hundred keep each statement small. */
+const LOCK_BATCH = 500;
+/** ACCESS SHARE on every table, as pg_dump takes it: no TRUNCATE, rewrite or DROP until the transaction ends. */
+async function lockTables(session, tables) {
+    for (let at = 0; at < tables.length; at += LOCK_BATCH) {
+        const names = tables.slice(at, at + LOCK_BATCH).map((t) => (0,db_catalog/* qualified */.LX)(t.schema, t.name));
+        await session.query(`LOCK TABLE ${names.join(', ')} IN ACCESS SHARE MODE`);
+    }
+}
+/** What to do about a permission the server refused (SQLSTATE 42501), as pg_dump needs it too. */
+function privilegeHint(user, message) {
+    const who = (0,db_catalog/* quoteIdent */.v4)(user);
+    if (/large object/i.test(message)) {
+        return `pg_dump must read every large object: GRANT SELECT ON LARGE OBJECT <oid> TO ${who}; for each, or snapshot as their owner (or a superuser). Nothing was kept.`;
+    }
+    if (/row-level security/i.test(message)) {
+        return `pg_dump must read every row: let user ${who} bypass row-level security (ALTER ROLE ${who} BYPASSRLS), or snapshot as the tables' owner. Nothing was kept.`;
+    }
+    return `pg_dump must read everything it dumps: GRANT USAGE ON SCHEMA <schema> TO ${who}; GRANT SELECT ON ALL TABLES IN SCHEMA <schema> TO ${who}; GRANT SELECT ON ALL SEQUENCES IN SCHEMA <schema> TO ${who}; (on PostgreSQL 14 or later GRANT pg_read_all_data TO ${who} covers every schema), or leave the schema out with exclude-schemas. Nothing was kept.`;
+}
+/** An error PostgreSQL itself sent (a severity and a five-character SQLSTATE), not one of the driver or the file system. */
+function isServerError(err) {
+    const e = err;
+    return typeof e?.severity === 'string' && typeof e.code === 'string' && /^[0-9A-Z]{5}$/.test(e.code) && typeof e.message === 'string';
+}
+/** A failure of our own session's work (listing, locking, counting, exporting) in the server's words. */
+function sideError(err, where, user, log) {
+    if (err instanceof errors/* RollbackKitError */.dp || (0,lock_wait/* isLockTimeout */.Td)(err.code))
+        return err;
+    const e = err;
+    if (typeof e.message !== 'string')
+        return err;
+    const next = e.code === '42501' ? privilegeHint(user, e.message) : 'Nothing was kept; fix the cause and run again.';
+    return new errors/* RollbackKitError */.dp(`Snapshot of ${where} failed: ${log.redact(e.message)}${e.hint ? ` (HINT: ${log.redact(e.hint)})` : ''}.`, next);
+}
+/** At most this many names in a message; the rest are counted. */
+const NAMES_SHOWN = 10;
+function someNames(names) {
+    return names.length > NAMES_SHOWN ? `${names.slice(0, NAMES_SHOWN).join(', ')} and ${names.length - NAMES_SHOWN} more` : names.join(', ');
+}
+/**
+ * Every schema, table and sequence pg_dump will read must be readable by the user: checked before
+ * any lock is taken, so a missing grant is named with the GRANT that gives it, not met halfway
+ * through as "permission denied" in the middle of a locked transaction.
+ */
+async function checkReadable(session, schemas) {
+    const { rows } = await session.query(`SELECT 'user' AS kind, quote_ident(current_user) AS name
+     UNION ALL
+     SELECT 'schema', quote_ident(n.nspname) FROM pg_namespace n
+      WHERE n.nspname = ANY($1::text[]) AND NOT has_schema_privilege(n.oid, 'USAGE')
+     UNION ALL
+     SELECT CASE c.relkind WHEN 'S' THEN 'sequence' ELSE 'table' END, quote_ident(n.nspname) || '.' || quote_ident(c.relname)
+       FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+      WHERE n.nspname = ANY($1::text[]) AND c.relkind IN ('r', 'p', 'S') AND has_schema_privilege(n.oid, 'USAGE')
+        AND NOT has_table_privilege(c.oid, 'SELECT')
+        AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.deptype = 'e')
+      ORDER BY 1, 2`, [schemas]);
+    if (rows.length === 1)
+        return;
+    const of = (kind) => rows.filter((r) => r.kind === kind).map((r) => r.name);
+    const [[who], noUsage, tables, sequences] = [of('user'), of('schema'), of('table'), of('sequence')];
+    const missing = [
+        noUsage.length ? `USAGE on schema ${someNames(noUsage)}` : '',
+        tables.length ? `SELECT on table ${someNames(tables)}` : '',
+        sequences.length ? `SELECT on sequence ${someNames(sequences)}` : '',
+    ].filter(Boolean);
+    const grants = [
+        ...noUsage.map((n) => `GRANT USAGE ON SCHEMA ${n} TO ${who};`),
+        tables.length + sequences.length ? `GRANT SELECT ON ${[...tables, ...sequences].join(', ')} TO ${who};` : '',
+    ].filter(Boolean);
+    const grantText = grants.join(' ');
+    // A long list is no help to paste: one role that reads everything is.
+    const grant = grantText.length > 400 ? `GRANT pg_read_all_data TO ${who}; (PostgreSQL 14 or later)` : grantText;
+    throw new errors/* RollbackKitError */.dp(`User ${who} cannot read everything the snapshot must hold: it lacks ${missing.join('; ')}.`, `Grant it: ${grant} Or leave those schemas out with exclude-schemas. Nothing was kept.`);
+}
+async function checkExportColumn(session, tables, column) {
+    for (const t of tables) {
+        const { rows } = await session.query('SELECT EXISTS (SELECT 1 FROM information_schema.columns WHERE table_schema = $1 AND table_name = $2 AND column_name = $3) AS ok', [t.schema, t.name, column]);
+        if (!rows[0].ok)
+            throw new errors/* RollbackKitError */.dp(`Table ${t.schema}.${t.name} has no column "${column}" to select new rows by.`, 'Set export-column to its creation-time column.');
+    }
+}
+/**
+ * Each table's rows newer than `since`, one CSV file each, in creation order. The folder is new
+ * and every file is created exclusively: an export never replaces a file, its own or another's.
+ */
+async function exportRows(session, tables, column, since, dir) {
+    await (0,promises_.mkdir)(dir);
+    const out = [];
+    for (const t of tables) {
+        const file = exportFileName(t);
+        const table = (0,db_catalog/* qualified */.LX)(t.schema, t.name);
+        // Ordered by the column that selects the rows: the table's first column may be of a type
+        // without an ordering (json). toISOString() is digits and punctuation only: safe to inline
+        // where COPY takes no parameters.
+        const sql = `COPY (SELECT * FROM ${table} WHERE ${table}.${(0,db_catalog/* quoteIdent */.v4)(column)} > '${since.toISOString()}' ORDER BY ${table}.${(0,db_catalog/* quoteIdent */.v4)(column)}) TO STDOUT WITH (FORMAT csv, HEADER true)`;
+        const { to: copyTo } = await __nccwpck_require__.e(/* import() */ 901).then(__nccwpck_require__.t.bind(__nccwpck_require__, 26901, 19));
+        const stream = session.query(copyTo(sql));
+        await (0,external_node_stream_promises_namespaceObject.pipeline)(stream, (0,external_node_fs_.createWriteStream)((0,external_node_path_.join)(dir, file), { flags: 'wx' }));
+        out.push({ table: `${t.schema}.${t.name}`, file, rows: stream.rowCount ?? 0 });
+    }
+    return out;
+}
+async function takeSnapshot(req, log) {
+    const started = Date.now();
+    const now = req.now ?? (() => new Date());
+    validateRequest(req);
+    const where = (0,connection/* describeTarget */.ff)(req.target);
+    if ((0,connection/* isTransactionPooler */.ex)(req.target)) {
+        throw new errors/* RollbackKitError */.dp(`${where} is a transaction-mode pooler: pg_dump needs one server session for the whole dump.`, 'Use the session pooler or direct connection (on Supabase: port 5432 of the pooler host).');
+    }
+    await prepareOutputDir(req.outputDir, req.outputDirInput ?? 'output-dir');
+    const lockTimeoutSeconds = req.lockTimeoutSeconds ?? lock_wait/* DEFAULT_LOCK_TIMEOUT_SECONDS */.sK;
+    const lockTimeout = (0,lock_wait/* lockTimeoutMs */.D5)(lockTimeoutSeconds);
+    // pg_dump and our counting session carry one name, so a watcher can see who blocks them.
+    const tag = req.sessionTag ?? (0,lock_wait/* sessionTag */.vZ)('snapshot');
+    // Which pg_dump fits is known only once the server answers; asking the installed ones meanwhile is free.
+    if (!req.pgDumpPath)
+        (0,pg_tools/* warmPgTools */.I3)(['pg_dump', 'pg_restore'], req.tools);
+    const session = await (0,db_session/* connect */.Ng)(req.target);
+    let path;
+    let exportsDir;
+    try {
+        // row_security off, as pg_dump sets it: a count that row-level security would cut fails instead.
+        // No parallel workers for the counts: starting them costs more than a count of one table's own
+        // rows, and they take the cores the verification's pg_restore runs on.
+        const { rows } = await session.query(`SELECT set_config('application_name', $1, false), set_config('lock_timeout', $2, false), set_config('row_security', 'off', false),
+              set_config('max_parallel_workers_per_gather', '0', false),
+              current_setting('server_version_num') AS num, current_setting('server_version') AS version`, [tag, String(lockTimeout)]);
+        const versionNum = Number(rows[0].num);
+        const serverVersion = rows[0].version.split(' ')[0];
+        const major = (0,pg_tools/* majorFromVersionNum */.qj)(versionNum);
+        const identity = await readServerIdentity(session, req.target);
+        if (identity.systemIdentifier === null) {
+            log.warning(`${where} does not let user "${req.target.user}" read its system identifier (pg_control_system()): the manifest records host, port and database only, so a later run can match this snapshot to a database only by those.`);
+        }
+        const pgDump = await (0,pg_tools/* findPgTool */.fh)('pg_dump', major, { ...req.tools, explicitPath: req.pgDumpPath });
+        const pgRestore = req.format === 'plain' ? undefined : await (0,pg_tools/* siblingTool */.zC)(pgDump, 'pg_restore', major, req.tools);
+        log.info(`Server ${where} runs PostgreSQL ${serverVersion}; using pg_dump ${pgDump.version} (${pgDump.path}).`);
+        const selection = await resolveSelection(session, req, log);
+        await checkExportColumn(session, selection.exportTables, req.exportColumn);
+        const at = now();
+        // A file name is printed and uploaded: built from redacted text, so it can never carry a secret.
+        const base = snapshotBaseName(log.redact(req.target.database), req.label && log.redact(req.label), at);
+        path = await claimSnapshotPath(req.outputDir, base, req.format);
+        await session.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+        const snapshotId = (await session.query('SELECT pg_export_snapshot() AS id')).rows[0].id;
+        const largeObjects = await countLargeObjects(session, req, selection, log);
+        // The watcher connects while the tables are locked and pg_dump starts: a lock waited for is
+        // waited for far longer than a connection takes, and lock-timeout bounds that wait either way.
+        // A session that asks for a table we hold while pg_dump queues behind it (an ALTER TABLE that
+        // arrives before pg_dump has its locks) would have each wait for the other until lock-timeout,
+        // and every query on that table behind both: the watcher ends ours at once instead.
+        let cycle;
+        const watching = (0,lock_wait/* watchBlockers */.v2)(req.target, tag, log, { onCycle: (blockers) => (cycle = blockers) });
+        const cycleError = (blockers) => (0,lock_wait/* lockCycleError */.iP)(`Snapshot of ${where}`, blockers, 'Nothing was kept.', log);
+        let stopped;
+        const stopWatching = () => (stopped ??= watching.then((w) => w.stop()));
+        const done = await (async () => {
+            try {
+                // Every table is locked (ACCESS SHARE, as pg_dump locks them) in the exported snapshot before
+                // pg_dump starts, and stays locked until the last count: a TRUNCATE or a rewrite, which older
+                // snapshots do not see through, cannot slip in between the dump and a count.
+                const catalog = await (0,db_catalog/* readCatalog */.uM)(session, selection.schemas);
+                await checkReadable(session, selection.schemas);
+                await lockTables(session, catalog.tables);
+                if (req.signal?.aborted)
+                    throw snapshotStopped(where);
+                log.info(`Dumping ${where} (${req.format} format${req.jobs > 1 ? `, ${req.jobs} jobs` : ''}) to ${path} …`);
+                const dumpStarted = Date.now();
+                const dump = (0,core_process/* runProcess */.R)(pgDump.path, pgDumpArgs(req, path, snapshotId, selection, lockTimeout, largeObjects), { env: { ...(0,connection/* libpqEnv */.kY)(req.target), PGAPPNAME: tag }, signal: req.signal });
+                // Counting the small tables and exporting in the exported snapshot while pg_dump copies the same
+                // rows. A small table's count costs opening it, which pg_dump's per-table work can share; a big
+                // one's is a scan of every row, kept until pg_dump is done so the two never compete.
+                const sideWork = (async () => {
+                    const small = await (0,db_catalog/* countRows */.BO)(session, catalog.tables.filter((t) => t.bytes < SMALL_TABLE_BYTES), selection.excludeData);
+                    let exported = [];
+                    if (req.exportSince) {
+                        exportsDir = (0,external_node_path_.join)(req.outputDir, `${(0,external_node_path_.basename)(path)}.exports`);
+                        exported = await exportRows(session, selection.exportTables, req.exportColumn, req.exportSince, exportsDir);
+                    }
+                    return { small, exported };
+                })();
+                const [dumped, side] = await Promise.allSettled([dump, sideWork]);
+                if (dumped.status === 'rejected' || dumped.value.code !== 0 || side.status === 'rejected') {
+                    const [blockers] = await Promise.all([stopWatching(), session.query('ROLLBACK').catch(() => undefined)]);
+                    // pg_dump ended by the stop: its exit says only that it was killed.
+                    if (req.signal?.aborted)
+                        throw snapshotStopped(where);
+                    if (cycle)
+                        throw cycleError(cycle);
+                    const lockWait = (dumped.status === 'fulfilled' && dumped.value.code !== 0 && (0,lock_wait/* isLockTimeout */.Td)(dumped.value.stderr)) ||
+                        (side.status === 'rejected' && (0,lock_wait/* isLockTimeout */.Td)(side.reason.code));
+                    if (lockWait)
+                        throw (0,lock_wait/* lockTimeoutError */.rB)(`Snapshot of ${where}`, lockTimeoutSeconds, blockers, 'Nothing was kept.', log);
+                    // Our own query's reason first: its failure ends the exported snapshot, and pg_dump then only
+                    // says it could not import it.
+                    if (side.status === 'rejected')
+                        throw sideError(side.reason, where, req.target.user, log);
+                    if (dumped.status === 'rejected')
+                        throw new errors/* RollbackKitError */.dp(`Could not run pg_dump (${pgDump.path}): ${dumped.reason.message}.`);
+                    const why = (0,pg_tools/* toolErrorLine */.$x)(dumped.value.stderr) || 'no message';
+                    const next = /permission denied|row-level security/i.test(why) ? privilegeHint(req.target.user, why) : 'Nothing was kept; fix the cause and run again.';
+                    throw new errors/* RollbackKitError */.dp(`pg_dump of ${where} failed: ${log.redact(why)}.`, next);
+                }
+                const dumpMs = Date.now() - dumpStarted;
+                // Not verified yet, so not a snapshot: the full read back would outlast the grace a stopped step has.
+                if (req.signal?.aborted) {
+                    await session.query('ROLLBACK').catch(() => undefined);
+                    throw snapshotStopped(where);
+                }
+                const verifyStarted = Date.now();
+                // The big tables are counted in the dump's snapshot, still open and still locked.
+                const counting = (async () => {
+                    try {
+                        const big = await (0,db_catalog/* countRows */.BO)(session, catalog.tables.filter((t) => t.bytes >= SMALL_TABLE_BYTES), selection.excludeData);
+                        const counted = new Map([...side.value.small, ...big].map((t) => [(0,db_catalog/* tableKey */.ih)(t), t]));
+                        return catalog.tables.map((t) => counted.get((0,db_catalog/* tableKey */.ih)(t)));
+                    }
+                    catch (err) {
+                        throw sideError(err, where, req.target.user, log);
+                    }
+                    finally {
+                        await session.query('COMMIT').catch(() => undefined);
+                    }
+                })();
+                // Hashing here, pg_restore's full read in its own process and the server's counting run at once.
+                const [fp, , tables] = await Promise.all([(0,archive/* fingerprint */.Rj)(path), (0,archive/* readWhole */.oD)(path, req.format, pgRestore?.path ?? 'pg_restore'), counting]);
+                return { ...fp, tables, dumpMs, verifyMs: Date.now() - verifyStarted, exported: side.value.exported, objects: catalog.objects };
+            }
+            catch (err) {
+                await stopWatching();
+                if (cycle)
+                    throw cycleError(cycle);
+                if (!(0,lock_wait/* isLockTimeout */.Td)(err.code))
+                    throw err;
+                throw (0,lock_wait/* lockTimeoutError */.rB)(`Snapshot of ${where}`, lockTimeoutSeconds, await stopWatching(), 'Nothing was kept.', log);
+            }
+            finally {
+                await stopWatching();
+            }
+        })();
+        const { sha256, sizeBytes, tables, dumpMs, verifyMs } = done;
+        const manifest = {
+            tool: 'rollback-kit',
+            manifestVersion: 1,
+            createdAt: at.toISOString(),
+            // What the connection string said goes through the redactor, as the file name does: the
+            // manifest is uploaded, and a database named like its password must not show it.
+            label: req.label ? log.redact(req.label) : null,
+            database: log.redact(req.target.database),
+            target: log.redact(where),
+            server: { version: serverVersion, versionNum, major, host: log.redact(identity.host), port: identity.port, systemIdentifier: identity.systemIdentifier },
+            pgDump: { version: pgDump.version, major: pgDump.major },
+            format: req.format,
+            file: (0,external_node_path_.basename)(path),
+            sizeBytes,
+            sha256,
+            filter: {
+                schemas: selection.schemas,
+                excludeSchemas: selection.exclude,
+                excludeTableData: selection.excludeData.map((t) => `${t.schema}.${t.name}`),
+                everySchema: !selection.include.length,
+            },
+            tables,
+            rowCounts: 'dumped',
+            objects: done.objects,
+            largeObjects,
+            exports: req.exportSince ? { since: req.exportSince.toISOString(), column: req.exportColumn, dir: (0,external_node_path_.basename)(exportsDir), tables: done.exported } : null,
+            durationMs: Date.now() - started,
+        };
+        const manifestPath = await writeManifest(path, manifest);
+        log.info(`Snapshot verified: ${sizeBytes} bytes, sha256 ${sha256}, ${manifest.tables.length} tables (dump ${dumpMs} ms, verification ${verifyMs} ms).`);
+        return {
+            path,
+            format: req.format,
+            sizeBytes,
+            sha256,
+            manifestPath,
+            manifest,
+            serverVersion,
+            exportsDir,
+            pgDump,
+            durationMs: Date.now() - started,
+            timings: { dumpMs, verifyMs },
+        };
+    }
+    catch (err) {
+        // Nothing half-done: a snapshot that did not verify is not left where someone could trust it.
+        if (path)
+            await (0,promises_.rm)(path, { recursive: true, force: true }).catch(() => undefined);
+        if (exportsDir)
+            await (0,promises_.rm)(exportsDir, { recursive: true, force: true }).catch(() => undefined);
+        // Whatever a stop interrupted (a query, pg_dump, the read back) failed because of it.
+        if (req.signal?.aborted)
+            throw snapshotStopped(where);
+        // A query the server refused (reading the catalogue, locking, resolving names) in its words,
+        // never as an unexpected error.
+        throw isServerError(err) ? sideError(err, where, req.target.user, log) : (0,files/* asFileError */.dH)(err, 'output-dir');
+    }
+    finally {
+        (0,db_session/* closeSession */.Vu)(session);
+    }
+}
+
+;// CONCATENATED MODULE: ./.build/db/verify.js
+/**
+ * Whether a snapshot can be trusted before anything destructive relies on it: its manifest is there,
+ * its sha256 is the one recorded when it was taken, and pg_restore can read every byte of it.
+ */
+
+
+
+
+
+/** The snapshot and its manifest, found and matched by format; its bytes are not read yet. */
+async function openSnapshot(snapshotPath) {
+    const path = snapshotPath.replace(/\/+$/, '');
+    if (path.endsWith('.manifest.json')) {
+        throw new errors/* RollbackKitError */.dp(`${path} is a snapshot's manifest, not the snapshot.`, `Pass the snapshot beside it: ${path.slice(0, -'.manifest.json'.length)}.`);
+    }
+    if (!(0,external_node_fs_.existsSync)(path)) {
+        throw new errors/* RollbackKitError */.dp(`Snapshot ${path} does not exist.`, 'Pass the path output of snapshot-db (download the artifact first if it was uploaded).');
+    }
+    const manifestPath = manifestPathFor(path);
+    if (!(0,external_node_fs_.existsSync)(manifestPath)) {
+        throw new errors/* RollbackKitError */.dp(`Snapshot ${path} has no manifest (${manifestPath}), so its integrity cannot be checked.`, 'Use a snapshot taken by snapshot-db and keep its .manifest.json beside it.');
+    }
+    const manifest = await readManifest(manifestPath);
+    const format = await (0,archive/* detectFormat */.Tz)(path);
+    if (format !== manifest.format) {
+        throw new errors/* RollbackKitError */.dp(`Snapshot ${path} is in ${format} format but its manifest says ${manifest.format}: it was replaced.`, 'Do not restore it; take or pick another snapshot.');
+    }
+    return { path, manifestPath, manifest };
+}
+/** Throws unless the snapshot's bytes are the ones its manifest recorded when they were read back in full. */
+function checkFingerprint(s, fp) {
+    if (fp.sha256 === s.manifest.sha256)
+        return;
+    throw new errors/* RollbackKitError */.dp(`Snapshot ${s.path} changed since it was taken: sha256 ${fp.sha256.slice(0, 12)}… (${fp.sizeBytes} bytes), manifest says ${s.manifest.sha256.slice(0, 12)}… (${s.manifest.sizeBytes} bytes).`, 'It is corrupt, truncated or replaced: do not restore it; take or pick another snapshot.');
+}
+async function verifySnapshot(snapshotPath, log, opts = {}) {
+    const snapshot = await openSnapshot(snapshotPath);
+    const { path, manifest } = snapshot;
+    // The sha256 and pg_restore's full read both read every byte: side by side, as snapshot-db runs
+    // them, the verification costs the slower of the two instead of their sum. A changed file is
+    // reported as changed even when pg_restore also failed on it.
+    const [fp, read] = await Promise.allSettled([
+        fingerprint(path),
+        (async () => {
+            const pgRestore = manifest.format === 'plain' ? undefined : await findPgTool('pg_restore', manifest.pgDump.major, { ...opts, explicitPath: opts.pgRestorePath });
+            await readWhole(path, manifest.format, pgRestore?.path ?? 'pg_restore');
+        })(),
+    ]);
+    if (fp.status === 'rejected')
+        throw fp.reason;
+    checkFingerprint(snapshot, fp.value);
+    if (read.status === 'rejected')
+        throw read.reason;
+    const { sha256, sizeBytes } = fp.value;
+    log.info(`Snapshot ${path} verified: sha256 ${sha256.slice(0, 12)}…, ${sizeBytes} bytes, read in full.`);
+    return { ...snapshot, sha256, sizeBytes };
+}
+
+;// CONCATENATED MODULE: ./.build/db/restore.js
+/**
+ * restore-db: put a verified snapshot back. Refuses unless `confirm` names the target database,
+ * refuses a snapshot that does not verify or is of another database (unless that is meant), and
+ * restores in place in one transaction: its own drops (see restore-plan.ts), the snapshot's script,
+ * and what it keeps put back, all or nothing, with the snapshot's privileges (restore-privileges.ts).
+ * That transaction locks the tables it replaces against writes first, and the pre-restore snapshot
+ * of the current state is taken while it holds them, so no committed row falls between the two.
+ * It commits only once every table holds the rows the manifest counts, counted in that transaction.
+ */
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+function checkConfirmation(target, confirm) {
+    if (confirm === target.database)
+        return;
+    const got = confirm ? `got "${confirm}"` : 'it is empty';
+    throw new errors/* RollbackKitError */.dp(`restore-db refuses to overwrite ${(0,connection/* describeTarget */.ff)(target)}: confirm must be the target database's name "${target.database}", ${got}.`, `Set confirm: ${target.database} to restore over it. Nothing was changed.`);
+}
+function restoreSnapshot(req, log) {
+    return restoreOrPreview(req, log, false);
+}
+/**
+ * A dry run of restoreSnapshot: the same checks of the snapshot (its bytes included) and the same
+ * plan, logged as the restore logs it, through the planning session alone; `confirm` is not needed,
+ * and nothing is locked or changed. A restore the plan would refuse is refused here too.
+ */
+function previewRestore(req, log) {
+    return restoreOrPreview(req, log, true);
+}
+async function restoreOrPreview(req, log, dryRun) {
+    const started = Date.now();
+    const where = (0,connection/* describeTarget */.ff)(req.target);
+    if (!dryRun)
+        checkConfirmation(req.target, req.confirm);
+    if ((0,connection/* isTransactionPooler */.ex)(req.target)) {
+        throw new errors/* RollbackKitError */.dp(`${where} is a transaction-mode pooler: a restore needs one server session.`, 'Use the session pooler or direct connection (on Supabase: port 5432).');
+    }
+    const snapshot = await openSnapshot(req.snapshotPath);
+    const manifest = snapshot.manifest;
+    // The snapshot was read back in full when it was taken; the same sha256 now proves these are those
+    // bytes, and a restore that started on other bytes never commits. Hashed on Node's main thread, in
+    // 1 MB slices between everything else it does: so not while it plans the restore, but once psql
+    // runs it (or sooner, when something awaits it); with a pre-restore snapshot, which waits for the
+    // hash, from the start.
+    let hashing;
+    const bytesChecked = () => {
+        hashing ??= (0,archive/* fingerprint */.Rj)(snapshot.path).then((fp) => {
+            checkFingerprint(snapshot, fp);
+            log.info(`Snapshot ${snapshot.path} verified: sha256 ${fp.sha256.slice(0, 12)}…, ${fp.sizeBytes} bytes, as it was when it was read back in full.`);
+        });
+        hashing.catch(() => undefined);
+        return hashing;
+    };
+    if (req.preRestoreSnapshot && !dryRun)
+        void bytesChecked();
+    (0,pg_tools/* warmPgTools */.I3)(manifest.format === 'plain' ? ['psql'] : ['pg_restore', 'psql'], req.tools);
+    // Tables dumped without their rows come back empty: only a pre-restore snapshot keeps those rows.
+    const withoutRows = manifest.tables.filter((t) => t.rows === null).map((t) => `${t.schema}.${t.name}`);
+    if (withoutRows.length && !req.preRestoreSnapshot) {
+        throw new errors/* RollbackKitError */.dp(`The snapshot holds no rows for ${withoutRows.join(', ')} (exclude-table-data), so restoring it empties them, and pre-restore-snapshot is false.`, 'Set pre-restore-snapshot: true so their rows are kept, or restore a snapshot that has them. Nothing was changed.');
+    }
+    // Started while the restore is planned (startRestoreProcesses); whatever fails or refuses before
+    // the transaction is opened stops them, and nothing was applied.
+    let processes;
+    // The lock watcher connects once the planning session has gone: two connections at a time.
+    let planningGone;
+    const planningClosed = new Promise((resolve) => (planningGone = (gone) => void gone.then(resolve)));
+    const startProcesses = (serverMajor, pgRestore) => {
+        processes = startRestoreProcesses({ req, snapshot: snapshot.path, pgRestore, serverMajor, planningClosed }, log);
+        processes.catch(() => undefined);
+    };
+    /** Whether psql has been sent the COMMIT: until then, ending it rolls the restore back. */
+    const progress = { commitWritten: false };
+    // A step being stopped ends psql before its COMMIT is sent: the server rolls the transaction back.
+    const onAbort = () => {
+        if (!progress.commitWritten)
+            void processes?.then((p) => p.stop(), () => undefined);
+    };
+    req.signal?.addEventListener('abort', onAbort, { once: true });
+    const stopIfAborted = () => {
+        if (req.signal?.aborted)
+            throw new errors/* RollbackKitError */.dp('The restore was stopped.');
+    };
+    let preRestoreSnapshotPath;
+    /** What the caller does to keep the pre-restore snapshot (onPreRestoreSnapshot): awaited before the COMMIT. */
+    let keeping;
+    try {
+        const { serverMajor, pgRestore, contents, plan, extra, notMemberOf, defaults, source } = await withPlanningSession(req, where, log, async (s) => {
+            const serverMajor = (0,pg_tools/* majorFromVersionNum */.qj)(Number((await s.query("SELECT current_setting('server_version_num') AS n")).rows[0].n));
+            const pgRestore = manifest.format === 'plain' ? undefined : await (0,pg_tools/* findPgTool */.fh)('pg_restore', Math.max(serverMajor, manifest.pgDump.major), req.tools);
+            // Its table of contents is read by pg_restore while this session asks the server the rest.
+            const reading = readSnapshotContents(snapshot.path, manifest.format, pgRestore?.path);
+            reading.catch(() => undefined);
+            // psql connects and the pg_restore reads start while the restore is planned; nothing is sent before it is.
+            if (!dryRun)
+                startProcesses(serverMajor, pgRestore);
+            const source = checkSource(snapshotSource(manifest), await readServerIdentity(s, req.target), req, snapshot.path, log);
+            // Asked while pg_restore still reads the table of contents: neither needs it.
+            // Roles whose default privileges this user cannot change (a superuser is a member of every role):
+            // membership until PostgreSQL 15, the right to SET ROLE to them from 16.
+            // As the script's bytes (pg_dump writes in the database's encoding), read as latin1 as the script is.
+            const { rows: others } = await s.query("SELECT convert_to(quote_ident(rolname), current_setting('server_encoding')) AS r FROM pg_catalog.pg_roles WHERE NOT pg_has_role(current_user, oid, $1)", [serverMajor >= 16 ? 'SET' : 'MEMBER']);
+            const notMemberOf = new Set(others.map((o) => o.r.toString('latin1')));
+            const defaults = await readOwnDefaultPrivileges(s);
+            // A file that changed is reported as changed, even when pg_restore also failed on it.
+            const contents = await reading.catch(async (err) => {
+                await bytesChecked();
+                throw err;
+            });
+            // Tables the snapshot does not have are left as they are (and, with their foreign keys, kept by the plan).
+            const extra = await leftAsTheyAre(s, contents, manifest);
+            // Planned before anything is written: a dependent that cannot be put back refuses the restore here.
+            const plan = req.clean ? await planRestore(s, contents, where) : { dropped: [], keptPartitions: [], droppedForeignKeys: [], keptForeignKeys: [], keptViews: [], discarded: [] };
+            return { serverMajor, pgRestore, contents, plan, extra, notMemberOf, defaults, source };
+        }, planningGone);
+        if (contents.largeObjects && manifest.format === 'plain') {
+            throw new errors/* RollbackKitError */.dp(`Snapshot ${snapshot.path} is a plain SQL script with large objects, which the script commits on their own: it cannot be restored in one transaction.`, 'Restore a custom or directory format snapshot of this database. Nothing was changed.');
+        }
+        for (const p of plan.keptPartitions)
+            log.info(`Keeping partition ${p.partition} of ${p.parent} (not in the snapshot): detached for the restore and attached again after it, with its rows.`);
+        for (const fk of plan.keptForeignKeys)
+            log.info(`Keeping foreign key ${fk.name} of ${fk.table} (not in the snapshot): dropped for the restore and re-created after it.`);
+        for (const v of plan.keptViews)
+            log.info(`Keeping ${v.relkind === 'm' ? 'materialized view' : 'view'} ${v.schema}.${v.name} (not in the snapshot): dropped for the restore and re-created after it.`);
+        logDiscarded(plan.discarded, req.preRestoreSnapshot, log);
+        if (defaults.entries.length) {
+            log.info(`Setting aside the default privileges of ${defaults.role} (ALTER DEFAULT PRIVILEGES: ${defaults.entries.join(', ')}) while the restore creates objects, so they get the snapshot's privileges and no others; put back before the commit.`);
+        }
+        if (defaults.unknown.length)
+            log.warning(`Default privileges of ${defaults.role} that restore-db does not know how to set aside (${defaults.unknown.join(', ')}) still apply to what the restore creates.`);
+        if (dryRun) {
+            // A snapshot whose bytes are not its manifest's would be refused: the dry run says so too.
+            await bytesChecked();
+            return { target: where, snapshotPath: snapshot.path, tablesRestored: manifest.tables.length, discarded: plan.discarded, extraTables: extra.tables, extraSchemas: extra.schemas, restoredEmpty: withoutRows };
+        }
+        // Not worth locking tables, or keeping the current state, for a snapshot that will be refused.
+        if (req.preRestoreSnapshot)
+            await bytesChecked();
+        stopIfAborted();
+        const running = await processes;
+        // From here until the COMMIT no row can be written to a table the restore replaces: a row
+        // committed before the lock is in the pre-restore snapshot, one after it waits for the restore.
+        await openTransaction(running, plan, req, where, log);
+        stopIfAborted();
+        let pre;
+        if (req.preRestoreSnapshot) {
+            log.info(`Keeping the current state of ${where} in a pre-restore snapshot first, while the restore's transaction holds its tables …`);
+            pre = await takeSnapshot({
+                ...wholeDatabaseSnapshot(req.target, {
+                    outputDir: req.preRestoreDir,
+                    outputDirInput: req.preRestoreDirInput,
+                    lockTimeoutSeconds: req.lockTimeoutSeconds,
+                    label: 'pre-restore',
+                    tools: req.tools,
+                }),
+                // Under the restore's session name: a session that waits for the restore's table locks
+                // while the snapshot queues behind it is then seen as the cycle it is, by either watcher.
+                sessionTag: running.tag,
+                signal: req.signal,
+            }, log);
+            preRestoreSnapshotPath = pre.path;
+            keeping = req.onPreRestoreSnapshot?.(pre);
+            keeping?.catch(() => undefined);
+            stopIfAborted();
+        }
+        if (withoutRows.length) {
+            log.warning(`The snapshot holds no rows for ${withoutRows.join(', ')}: the restore leaves them empty; their rows from before are in ${preRestoreSnapshotPath}.`);
+        }
+        if (req.jobs > 1) {
+            log.warning(`jobs: ${req.jobs} is not used: the restore runs in one transaction, so that a failure changes nothing, and PostgreSQL cannot share one transaction between parallel workers.`);
+        }
+        const mode = manifest.format === 'plain' ? 'psql, one transaction' : 'pg_restore into psql, one transaction';
+        log.info(`Restoring ${snapshot.path} into ${where} (${mode}) …`);
+        const leftOut = new Set();
+        await applySnapshot({ req, snapshot: snapshot.path, manifest, bytesChecked, kept: keeping, progress, pgRestore, plan, serverMajor, preRestoreSnapshotPath, notMemberOf, leftOut }, running, log);
+        if (leftOut.size) {
+            log.warning(`Left out ${leftOut.size} statement(s) of the snapshot that set other roles' default privileges (${[...leftOut].map((t) => log.excerpt(t, 120)).join('; ')}): user "${req.target.user}" is not a member of those roles, so PostgreSQL refuses them. Their default privileges are as they were before the restore.`);
+        }
+        log.info(`Restore verified: all ${manifest.tables.length} tables hold the rows the snapshot holds, counted in the restore's transaction before its commit.`);
+        if (extra.tables.length)
+            log.warning(`Tables the snapshot does not have were left as they are: ${extra.tables.join(', ')}.`);
+        if (extra.schemas.length)
+            log.warning(`Schemas the snapshot does not have were left as they are: ${extra.schemas.join(', ')}.`);
+        const fewerRows = pre ? fewerRowsThanBefore(pre.manifest, manifest) : [];
+        for (const f of fewerRows)
+            log.info(`${f.table} holds ${f.before - f.restored} row(s) fewer than before the restore (${f.before} before, ${f.restored} restored); they are in the pre-restore snapshot ${preRestoreSnapshotPath}.`);
+        return {
+            target: where,
+            snapshotPath: snapshot.path,
+            snapshotTakenAt: manifest.createdAt,
+            source: describeIdentity(source.snapshot),
+            targetIdentity: describeIdentity(source.target),
+            fromAnotherDatabase: !source.same,
+            preRestoreSnapshotPath,
+            fewerRows,
+            discarded: plan.discarded,
+            verified: true,
+            tablesRestored: manifest.tables.length,
+            extraTables: extra.tables,
+            extraSchemas: extra.schemas,
+            restoredEmpty: withoutRows,
+            mode,
+            durationMs: Date.now() - started,
+        };
+    }
+    catch (err) {
+        const running = await processes?.catch(() => undefined);
+        // Once stopped, the watcher has finished what it saw: a cycle it ended is known here.
+        await running?.stop();
+        await keeping?.catch(() => undefined);
+        // Stopped before the COMMIT was sent: whatever it was doing, its transaction did not commit.
+        if (req.signal?.aborted && !progress.commitWritten) {
+            throw new errors/* RollbackKitError */.dp(`Restore into ${where} was stopped before its transaction committed, so nothing of it was applied: the database is as it was before.`, `${preRestoreSnapshotPath ? `The state before is also kept in ${preRestoreSnapshotPath}. ` : ''}Run the step again when it can run to its end.`);
+        }
+        // A session and the restore waited for each other (its lock phase, the pre-restore snapshot, the
+        // drops): the watcher of either ended the restore's sessions, whatever error that then caused.
+        const cycle = err instanceof lock_wait/* LockCycleError */.OP ? err.blockers : running?.cycle();
+        if (cycle && !progress.commitWritten) {
+            const undo = preRestoreSnapshotPath ? ` The state before is also kept in ${preRestoreSnapshotPath}.` : '';
+            throw (0,lock_wait/* lockCycleError */.iP)(`Restore into ${where}`, cycle, `Its transaction rolled back, so nothing was changed.${undo}`, log, RESTORE_CYCLE);
+        }
+        throw err;
+    }
+    finally {
+        req.signal?.removeEventListener('abort', onAbort);
+    }
+}
+/**
+ * Names, before anything is changed, what the restore throws away on the tables it replaces because
+ * the snapshot does not have it (restore-discarded.ts), with what creates each object again.
+ */
+function logDiscarded(discarded, preRestoreSnapshot, log) {
+    if (!discarded.length)
+        return;
+    for (const t of discarded) {
+        const parts = [...t.columns.map((c) => `column ${(0,restore_discarded/* describeColumn */["in"])(c)}`), ...t.objects.map((o) => `${o.kind} ${o.name}: ${log.redact(o.definition)}`)];
+        log.warning(`The restore discards from ${t.table} what the snapshot does not have (added since it was taken): ${parts.join('; ')}.`);
+    }
+    log.warning(preRestoreSnapshot
+        ? 'Those columns\' values and those objects are kept in the pre-restore snapshot: create them again after the restore if they are still wanted.'
+        : 'pre-restore-snapshot is false: those columns\' values are not kept anywhere. Create the objects again after the restore if they are still wanted.');
+}
+/**
+ * The snapshot's source against the target, by the rule run-down-migrations uses (compareSource):
+ * another database, or one of the same name on another server, is refused unless the request says
+ * on purpose that it may be (fromAnotherDatabase); `confirm` names the target, not the source.
+ */
+function checkSource(snapshot, target, req, path, log) {
+    const source = compareSource(snapshot, target);
+    if (source.same) {
+        if (source.basis === 'host-port-database')
+            log.warning(source.message);
+        return { same: true, snapshot, target };
+    }
+    if (!req.fromAnotherDatabase) {
+        const sameName = snapshot.database === target.database && source.basis === 'host-port-database';
+        throw new errors/* RollbackKitError */.dp(`restore-db refuses to restore ${path} into ${(0,connection/* describeTarget */.ff)(req.target)}: ${source.message.replace(/^The snapshot/, 'the snapshot')}`, 'If that is what you mean (a snapshot of production restored into staging, say), set from-another-database: true. ' +
+            (sameName ? 'If it is this database under another host name, connect through the host and port the snapshot was taken through. ' : 'Otherwise pass a snapshot of this database. ') +
+            'Nothing was changed.');
+    }
+    log.warning(`${source.message} It is restored into the target all the same: from-another-database is true.`);
+    return { same: false, snapshot, target };
+}
+/** Tables of the snapshot that held more rows before the restore (the pre-restore snapshot's count) than it restored. */
+function fewerRowsThanBefore(before, restored) {
+    const had = new Map(before.tables.map((t) => [`${t.schema}\0${t.name}`, t.rows]));
+    const out = [];
+    for (const t of restored.tables) {
+        const was = had.get(`${t.schema}\0${t.name}`);
+        // A table restored without rows (exclude-table-data) is named on its own (restoredEmpty).
+        if (typeof was === 'number' && t.rows !== null && was > t.rows)
+            out.push({ table: `${t.schema}.${t.name}`, before: was, restored: t.rows });
+    }
+    return out;
+}
+/**
+ * The planning session only reads the catalogue (4,000 tables, views and functions plan in under
+ * two seconds), yet each of its queries is bounded: by statement_timeout, and the wait for its
+ * answer by that and a margin, so that a query that runs away or a connection that stalls ends the
+ * run with nothing changed.
+ */
+const PLANNING_DEADLINE = { statementMs: 300_000, marginMs: 10_000 };
+/**
+ * A session for what the restore reads before it changes anything. A system catalogue another
+ * session has locked (VACUUM FULL pg_depend) is waited for no longer than any lock of the restore.
+ */
+async function withPlanningSession(req, where, log, fn, onClose) {
+    let session;
+    try {
+        session = await (0,db_session/* connect */.Ng)(req.target, { queryDeadline: PLANNING_DEADLINE });
+    }
+    catch (err) {
+        onClose?.(Promise.resolve());
+        throw err;
+    }
+    try {
+        await session.query("SELECT set_config('lock_timeout', $1, false), set_config('statement_timeout', $2, false)", [
+            String((0,lock_wait/* lockTimeoutMs */.D5)(req.lockTimeoutSeconds)),
+            String(PLANNING_DEADLINE.statementMs),
+        ]);
+        return await fn(session);
+    }
+    catch (err) {
+        const code = err.code;
+        const what = `Planning the restore into ${where}`;
+        if ((0,lock_wait/* isLockTimeout */.Td)(code))
+            throw (0,lock_wait/* lockTimeoutError */.rB)(what, req.lockTimeoutSeconds, [], 'Nothing was changed.', log);
+        if (code === '57014') {
+            throw new errors/* RollbackKitError */.dp(`${what} stopped: a query of its catalogue ran longer than ${(0,db_session/* seconds */.YA)(PLANNING_DEADLINE.statementMs)} s, or was cancelled.`, 'Nothing was changed. Run again; if it happens again, report it with the number of tables and functions the database has.');
+        }
+        if (err instanceof db_session/* QueryDeadlineExceeded */.q1)
+            throw new errors/* RollbackKitError */.dp(`${what} stopped: ${err.message}.`, 'Nothing was changed. Check the network path to the database and run again.');
+        throw err;
+    }
+    finally {
+        // Told when its backend is gone, and no later than PLANNING_CLOSE_MS: a server that does not
+        // answer the Terminate does not hold the restore up.
+        const gone = (0,db_session/* closeSession */.Vu)(session);
+        onClose?.(Promise.race([gone, (0,promises_namespaceObject.setTimeout)(PLANNING_CLOSE_MS, undefined, { ref: false })]).then(() => undefined));
+    }
+}
+/** How long the lock watcher waits for the planning session's backend to go before it connects all the same. */
+const PLANNING_CLOSE_MS = 2000;
+/** What the epilogue's check raises: psql reports it as the reason the restore did not commit. */
+const ROW_CHECK_PREFIX = 'rollback-kit: the restore does not hold the rows the snapshot holds: ';
+/**
+ * Tables at least this big (128 MB) are counted with the server's parallel workers, smaller ones
+ * without: measured on the restore's own transaction, a 260 MB table counted in 75 ms with two
+ * workers and 140 ms without, a 40 MB one in 20 ms with and 18 ms without (the workers' start).
+ */
+const PARALLEL_COUNT_BYTES = 128 * 1024 * 1024;
+/**
+ * The epilogue's first statement: in the restore's transaction, before its COMMIT, counts every table
+ * the snapshot holds rows for and fails the transaction, naming them, unless each holds the
+ * manifest's rows. Counted in the tables themselves once the snapshot's script has run, so rows that
+ * never came cannot commit. `FROM ONLY` for manifests that counted each table's own rows; older ones
+ * counted a table with its inheritance children. Partitions are compared per partitioned table
+ * (PostgreSQL 12 and later): a hash partition on an enum routes rows by the enum's new OIDs, so rows
+ * may land in other partitions than they came from. Dynamic SQL per table keeps one plan per table
+ * (a UNION ALL of thousands plans slower than it runs; batches of 50 or 200 counts per statement
+ * measured no faster). The counts are kept in arrays, which PL/pgSQL appends to in place: a jsonb
+ * rebuilt for every table made the check quadratic (at 1,000 small tables, 0.42 s → 0.15 s).
+ */
+function rowCheckStatement(manifest, serverMajor) {
+    const tables = manifest.tables.filter((t) => t.rows !== null);
+    if (!tables.length)
+        return '';
+    const only = manifest.rowCounts === 'dumped' ? 'ONLY ' : '';
+    const values = tables.map((t) => `(${(0,db_catalog/* quoteLiteral */.ce)(t.schema)}, ${(0,db_catalog/* quoteLiteral */.ce)(t.name)}, ${Number(t.rows)}::bigint)`).join(',\n    ');
+    const whose = serverMajor >= 12 ? 'coalesce(pg_partition_root(rel), rel)::text' : 'rel::text';
+    const body = [
+        "DECLARE r record; rel regclass; n bigint; keys text[] := '{}'; expected bigint[] := '{}'; restored bigint[] := '{}'; bad text[];",
+        "  workers text := current_setting('max_parallel_workers_per_gather');",
+        'BEGIN',
+        `  FOR r IN SELECT * FROM (VALUES\n    ${values}) AS v(s, t, rows) LOOP`,
+        "    rel := format('%I.%I', r.s, r.t)::regclass;",
+        `    PERFORM set_config('max_parallel_workers_per_gather', CASE WHEN pg_relation_size(rel) >= ${PARALLEL_COUNT_BYTES} THEN workers ELSE '0' END, true);`,
+        `    EXECUTE format('SELECT count(*) FROM ${only}%s', rel) INTO n;`,
+        `    keys := keys || ${whose};`,
+        '    expected := expected || r.rows;',
+        '    restored := restored || n;',
+        '  END LOOP;',
+        "  SELECT array_agg(format('%s (%s expected, %s restored)', x.k, x.e, x.got) ORDER BY x.k) INTO bad",
+        '    FROM (SELECT u.k, sum(u.e) AS e, sum(u.got) AS got FROM unnest(keys, expected, restored) AS u(k, e, got) GROUP BY u.k) AS x WHERE x.e <> x.got;',
+        `  IF bad IS NOT NULL THEN RAISE EXCEPTION '${ROW_CHECK_PREFIX}%', array_to_string(bad[1:5], ', ') || CASE WHEN cardinality(bad) > 5 THEN format(' and %s more', cardinality(bad) - 5) ELSE '' END; END IF;`,
+        'END',
+    ].join('\n');
+    return (0,db_catalog/* doBlock */.hq)('rk_rows', body);
+}
+/** What put back kept views and materialized views exactly (definition, owner, grants, comments, data): pg_dump of just them. */
+async function keptViewsScript(a, env, log) {
+    if (!a.plan.keptViews.length)
+        return '';
+    const pgDump = await (0,pg_tools/* findPgTool */.fh)('pg_dump', a.serverMajor, a.req.tools);
+    const args = ['--no-password', `--lock-wait-timeout=${(0,lock_wait/* lockTimeoutMs */.D5)(a.req.lockTimeoutSeconds)}`];
+    for (const v of a.plan.keptViews)
+        args.push('--table', exactTablePattern(v));
+    const dumped = await (0,core_process/* runProcess */.R)(pgDump.path, args, { env });
+    if (dumped.code !== 0) {
+        throw new errors/* RollbackKitError */.dp(`Could not save the definitions of the views restore-db keeps: ${log.redact((0,pg_tools/* toolErrorLine */.$x)(dumped.stderr) || 'pg_dump failed')}.`, 'Nothing was changed.');
+    }
+    // Its own SET lock_timeout = 0 would leave the locks its views wait for unbounded.
+    return filterScript(dumped.stdout, { unwrap: false, lockTimeout: lockTimeoutStatement(a.req.lockTimeoutSeconds) });
+}
+/** How a lock cycle's error names the restore's part in it. */
+const RESTORE_CYCLE = { held: "the restore's transaction", waited: 'the restore', letGo: 'The restore' };
+/** The lock_timeout every statement of the restore runs under. */
+const lockTimeoutStatement = (seconds) => `SET lock_timeout = ${(0,lock_wait/* lockTimeoutMs */.D5)(seconds)};`;
+/**
+ * Starts psql, the lock watcher and pg_restore's reads: their start-up and connections (50–150 ms)
+ * overlap the planning instead of following it. Nothing reaches the server before the script is
+ * written to `input`, which only happens once the plan is made; a plan that refuses stops them.
+ */
+async function startRestoreProcesses(p, log) {
+    const { req } = p;
+    const tag = (0,lock_wait/* sessionTag */.vZ)('restore');
+    const env = { ...(0,connection/* libpqEnv */.kY)(req.target), PGAPPNAME: tag };
+    const stopPsql = new AbortController();
+    const stopRestore = new AbortController();
+    const input = new external_node_stream_.PassThrough();
+    // Ended by stop() while the script may still be piped into it.
+    input.on('error', () => undefined);
+    const archiveOut = new external_node_stream_.PassThrough();
+    // A session that waits for a table the restore holds while one of ours waits behind it (a DROP
+    // behind a reader that now wants to write, the pre-restore snapshot behind an ALTER TABLE) would
+    // hold every query on that table until lock-timeout: the watcher ends ours at the first sight of it.
+    // It connects once the planning session has gone, psql meanwhile: two connections at a time, so
+    // that a pooler or role limited to two refuses neither (a watcher refused would watch nothing, and
+    // lock_timeout would still bound every wait). No lock is waited for before then.
+    let cycle;
+    const watching = p.planningClosed.then(() => (stopped ? (0,lock_wait/* notWatching */.NP)() : (0,lock_wait/* watchBlockers */.v2)(req.target, tag, log, { onCycle: (blockers) => (cycle = blockers) })));
+    // The data goes from pg_restore to psql without passing through Node (restore-data.ts).
+    const preparing = p.pgRestore ? prepareDataPath(p.pgRestore.path, p.snapshot) : Promise.resolve(undefined);
+    preparing.catch(() => undefined);
+    const running = [];
+    let stopped;
+    const stop = () => (stopped ??= (async () => {
+        stopRestore.abort();
+        input.end();
+        stopPsql.abort();
+        // Unread, pg_restore's output would keep its stdout open and its exit unreported (runProcess).
+        archiveOut.destroy();
+        await Promise.all(running.map((r) => r.catch(() => undefined)));
+        await (await preparing.catch(() => undefined))?.remove();
+        return (await watching).stop();
+    })());
+    /** Told psql's output until it has printed TRANSACTION_OPEN. */
+    let opening;
+    try {
+        const psql = await (0,pg_tools/* findPgTool */.fh)('psql', Math.max(p.serverMajor, p.pgRestore?.major ?? 0), req.tools);
+        const applied = (0,core_process/* runProcess */.R)(psql.path, ['-X', '--no-password', '-q', '-v', 'ON_ERROR_STOP=1', '-f', '-'], {
+            env,
+            stdin: input,
+            signal: stopPsql.signal,
+            // psql cancels the statement it runs (a lock wait, a COPY) and exits, so the server rolls the
+            // transaction back and frees its locks now; after SIGTERM the server would go on until the
+            // statement ended, holding them.
+            killSignal: 'SIGINT',
+            onStdout: (chunk) => opening?.(chunk),
+        });
+        running.push(applied);
+        const open = (statements) => {
+            let seen = '';
+            const opened = new Promise((resolve) => {
+                opening = (chunk) => {
+                    seen += chunk;
+                    if (!seen.includes(TRANSACTION_OPEN))
+                        return;
+                    opening = undefined;
+                    resolve(true);
+                };
+                applied.then(() => resolve(false), () => resolve(false));
+            });
+            input.write(`${statements.join('\n')}\n\\echo '${TRANSACTION_OPEN}'\n`);
+            return opened;
+        };
+        log.debug(`Started psql (${psql.path}) for the restore: it runs nothing until restore-db writes its script, once the restore is planned.`);
+        const watch = await watching;
+        let data = await preparing;
+        if (data && !watch.watching) {
+            // Its script sets lock_timeout = 0, and only the watcher would bound its lock waits.
+            await data.remove();
+            data = undefined;
+        }
+        // A second more than lock_timeout: elsewhere in the script lock_timeout ends a wait first.
+        if (data)
+            watch.cancelWaitsAfter(req.lockTimeoutSeconds + 1);
+        let restoring;
+        let loading;
+        // --verbose also reports every entry on stderr ("pg_restore: creating TABLE …", a name that may
+        // read "error"): its errors are kept apart, whatever the size of the rest.
+        const verbose = verboseErrors();
+        if (p.pgRestore) {
+            const rest = data ? ['--verbose', '--use-list', data.restList] : [];
+            restoring = (0,core_process/* runProcess */.R)(p.pgRestore.path, ['--single-transaction', ...(req.clean ? ['--clean', '--if-exists'] : []), ...rest, '--file', '-', p.snapshot], {
+                stdout: archiveOut,
+                signal: stopRestore.signal,
+                onStderr: data ? verbose.add : undefined,
+            });
+            running.push(restoring);
+        }
+        if (p.pgRestore && data) {
+            // Without --single-transaction: it writes no BEGIN or COMMIT of its own, and psql runs it in the restore's transaction.
+            loading = (0,core_process/* runProcess */.R)(p.pgRestore.path, ['--use-list', data.dataList, '--file', data.fifo, p.snapshot], { signal: stopRestore.signal });
+            running.push(loading);
+            // A data read that failed ends psql at once: it may be waiting for the FIFO, and nothing can commit.
+            void loading.then((r) => {
+                if (r.code !== 0 && !stopRestore.signal.aborted)
+                    stopPsql.abort();
+            }, () => undefined);
+        }
+        for (const r of running)
+            r.catch(() => undefined);
+        return { env, tag, watch, cycle: () => cycle, data, input, applied, stopPsql, stopRestore, archiveOut, restoring, loading, verbose, open, stop };
+    }
+    catch (err) {
+        await stop();
+        throw err;
+    }
+}
+/** psql prints this once the restore's transaction is open and holds its tables' locks. */
+const TRANSACTION_OPEN = 'rollback-kit: restore transaction open';
+/** Tables locked per statement: one LOCK names many, a few hundred keep each statement small. */
+const restore_LOCK_BATCH = 500;
+/**
+ * EXCLUSIVE locks on every table the restore drops and creates again (partitions go with their
+ * table): no row can be written to them, or locked for update, until the restore's transaction
+ * ends, while pg_dump's ACCESS SHARE, and so the pre-restore snapshot, goes on. Views, sequences
+ * and materialized views hold no rows a writer adds (a view's writes land in its tables).
+ */
+function lockStatements(plan) {
+    const tables = plan.dropped.filter((r) => r.relkind === 'r' || r.relkind === 'p').map((r) => (0,db_catalog/* qualified */.LX)(r.schema, r.name));
+    const out = [];
+    for (let at = 0; at < tables.length; at += restore_LOCK_BATCH)
+        out.push(`LOCK TABLE ${tables.slice(at, at + restore_LOCK_BATCH).join(', ')} IN EXCLUSIVE MODE;`);
+    return out;
+}
+/**
+ * Opens the restore's transaction in psql and locks the tables it replaces (lockStatements), before
+ * the pre-restore snapshot is taken: a row committed before the lock is in that snapshot, and a
+ * writer after it waits for the restore, so no committed row can fall between the two. Its waits are
+ * bounded by lock_timeout, and watched; the session must outlive the snapshot while it waits idle in
+ * its transaction, whatever idle_in_transaction_session_timeout the role has. When it fails, psql
+ * has ended and nothing was changed.
+ */
+async function openTransaction(p, plan, req, where, log) {
+    const locks = lockStatements(plan);
+    if (locks.length)
+        log.info(`Locking the ${plan.dropped.filter((r) => r.relkind === 'r' || r.relkind === 'p').length} table(s) the restore replaces against writes (reads go on): writers wait until the restore ends …`);
+    const statements = ['BEGIN;', lockTimeoutStatement(req.lockTimeoutSeconds), 'SET idle_in_transaction_session_timeout = 0;', 'SET client_min_messages = warning;', ...locks];
+    if (await p.open(statements))
+        return;
+    const applied = await p.applied.catch((err) => ({ code: null, signal: null, stdout: '', stderr: err.message, timedOut: false }));
+    const blockers = await p.stop();
+    const error = psqlError(applied.stderr, log);
+    if ((0,lock_wait/* isLockTimeout */.Td)(error) || p.watch.cancelled())
+        throw (0,lock_wait/* lockTimeoutError */.rB)(`Restore into ${where}`, req.lockTimeoutSeconds, blockers, 'Nothing was changed.', log);
+    const reason = error || (applied.signal ? `psql ended by ${applied.signal}` : 'psql exited');
+    throw new errors/* RollbackKitError */.dp(`Restore into ${where} failed before it changed anything: ${log.redact(reason).replace(/\.$/, '')}.`, 'Nothing was changed.');
+}
+/**
+ * Runs the whole restore through the psql session `processes` started, in one transaction, ending
+ * with the row check (rowCheckStatement) and a COMMIT written only once the snapshot's bytes are
+ * known to be the manifest's. Throws (nothing changed) when it did not commit. Stops the processes
+ * before it returns or throws.
+ */
+async function applySnapshot(a, processes, log) {
+    const { req } = a;
+    const { env, watch, data, stopPsql, restoring, loading, verbose } = processes;
+    const where = (0,connection/* describeTarget */.ff)(req.target);
+    const lockTimeout = lockTimeoutStatement(req.lockTimeoutSeconds);
+    let views;
+    try {
+        views = await keptViewsScript(a, env, log);
+    }
+    catch (err) {
+        await processes.stop();
+        throw err;
+    }
+    const script = restoreScript({
+        // openTransaction began it and set lock_timeout; the snapshot's own SET lock_timeout = 0 is
+        // replaced by that one too (lockTimeout below).
+        opened: true,
+        prelude: [
+            // Before anything is created: the snapshot's grants and revokes assume pg_dump's baseline (restore-privileges.ts).
+            setAsideDefaultPrivileges('before'),
+            resetSchemaPrivileges(a.manifest.filter.schemas),
+            ...(req.clean ? dropStatements(a.plan) : []),
+        ],
+        source: a.pgRestore ? processes.archiveOut : (0,external_node_fs_.createReadStream)(a.snapshot),
+        unwrap: Boolean(a.pgRestore),
+        lockTimeout,
+        leaveDefaultPrivilegesOf: a.notMemberOf,
+        onLeftOut: (statement) => a.leftOut.add(Buffer.from(statement, 'latin1').toString('utf8')),
+        sourceDone: async () => {
+            for (const read of [restoring, loading]) {
+                if (!read)
+                    continue;
+                const r = await read;
+                if (r.code === 0)
+                    continue;
+                // A file that changed is reported as changed, even when pg_restore also failed on it.
+                await a.bytesChecked();
+                throw (0,archive/* corruptSnapshot */.gw)(a.snapshot, (0,pg_tools/* toolErrorLine */.$x)(read === restoring && data ? verbose.text() : r.stderr) || 'pg_restore could not read it in full');
+            }
+        },
+        // The data's own script sets lock_timeout = 0 at its top: the restore's is set again after it.
+        dataAt: data && { before: data.before, statements: [`\\i ${data.fifo}`, lockTimeout] },
+        // lock_timeout once more, should a script set it some other way than pg_dump's own line.
+        // The snapshot's own default privileges (end of its script) set aside too while kept views are re-created.
+        // The rows are checked first, as the snapshot's script left them: before a kept partition is
+        // attached, whose rows a count of its partitioned table (older manifests) would include.
+        epilogue: [
+            lockTimeout,
+            rowCheckStatement(a.manifest, a.serverMajor),
+            setAsideDefaultPrivileges('restored'),
+            ...attachStatements(a.plan),
+            views,
+            ...foreignKeyStatements(a.plan),
+            putBackDefaultPrivileges(),
+        ],
+        // Throws (and so never commits) when the bytes restored are not the snapshot's, or the
+        // pre-restore snapshot could not be kept.
+        beforeCommit: async () => {
+            await a.bytesChecked();
+            await a.kept;
+            a.progress.commitWritten = true;
+        },
+    });
+    let feedError;
+    script.on('error', (err) => {
+        // No COMMIT was written: ending psql now makes the server roll the transaction back.
+        feedError = err;
+        stopPsql.abort();
+    });
+    // From here psql runs the restore, and the snapshot's bytes are hashed beside it.
+    script.pipe(processes.input);
+    void a.bytesChecked();
+    let applied;
+    try {
+        applied = await processes.applied;
+    }
+    finally {
+        script.destroy();
+    }
+    const blockers = await processes.stop();
+    // A data read that failed on its own (not ended by us) is why psql failed, whatever psql says:
+    // its script stopped part way, in restricted mode or inside COPY data.
+    const loaded = loading && (await loading.catch(() => undefined));
+    if (loaded && loaded.code !== 0 && loaded.code !== null) {
+        // A file that changed is reported as changed, even when pg_restore also failed on it.
+        feedError = await a.bytesChecked().then(() => (0,archive/* corruptSnapshot */.gw)(a.snapshot, (0,pg_tools/* toolErrorLine */.$x)(loaded.stderr) || 'pg_restore could not read it in full'), (err) => err);
+    }
+    if (applied.code === 0 && !feedError && applied.stdout.includes(COMMITTED))
+        return;
+    const state = 'The restore ran in one transaction, so the database is as it was before.';
+    const undo = a.preRestoreSnapshotPath ? ` The state before is also kept in ${a.preRestoreSnapshotPath}.` : '';
+    // psql stopped by restore-db (stop(): SIGINT) reports the cancel it sent; the reason is ours (feedError).
+    // psql says "Cancel request sent" when it sends it, and nothing more when no statement was running.
+    const stderr = stopPsql.signal.aborted ? applied.stderr.replace(/^Cancel request sent\n?/gm, '') : applied.stderr;
+    const ownCancel = stopPsql.signal.aborted && !watch.cancelled() && (/canceling statement due to user request/.test(stderr) || !stderr.trim());
+    const error = ownCancel ? '' : psqlError(stderr, log);
+    // A COMMIT that failed says so (ERROR); one psql was ended during may have committed.
+    if (a.progress.commitWritten && !/^(ERROR|FATAL):/m.test(applied.stderr.replace(/^psql:[^:]*:\d+:\s*/gm, ''))) {
+        throw new errors/* RollbackKitError */.dp(`Restore into ${where} may or may not have committed: psql ${applied.signal ? `was ended by ${applied.signal}` : 'ended'} after it was sent the COMMIT, without saying whether it committed.`, `Check the database before anything else: if its tables hold the rows the snapshot's manifest counts, the restore committed.${undo}`);
+    }
+    if (error.startsWith(ROW_CHECK_PREFIX)) {
+        throw new errors/* RollbackKitError */.dp(`Restore into ${where} was rolled back: the tables did not hold the rows the snapshot holds before the commit: ${log.redact(error.slice(ROW_CHECK_PREFIX.length)).replace(/\.$/, '')}.`, `${state}${undo} The snapshot and its manifest disagree: take or pick another snapshot, and report this if it repeats.`);
+    }
+    if ((0,lock_wait/* isLockTimeout */.Td)(error) || watch.cancelled())
+        throw (0,lock_wait/* lockTimeoutError */.rB)(`Restore into ${where}`, req.lockTimeoutSeconds, blockers, `${state}${undo}`, log);
+    if (feedError instanceof errors/* RollbackKitError */.dp && (!error || loaded?.code))
+        throw new errors/* RollbackKitError */.dp(log.redact(feedError.message), `${feedError.hint ? `${feedError.hint} ` : ''}${state}${undo}`);
+    const reason = error || (feedError instanceof Error ? feedError.message : '') || (applied.signal ? `psql ended by ${applied.signal}` : 'psql exited before the restore committed');
+    throw new errors/* RollbackKitError */.dp(`Restore into ${where} failed: ${log.redact(reason).replace(/\.$/, '')}.`, `${state}${undo}${advice(reason, a.plan)}`);
+}
+/** What to change, for the failures whose cause is known. */
+function advice(reason, plan) {
+    if (/violates foreign key constraint/.test(reason) && plan.keptForeignKeys.length) {
+        return ' Rows of tables the snapshot does not have point at rows it does not have, so their foreign keys cannot be re-created: delete those rows (or the foreign key), then run again.';
+    }
+    if (/cannot drop .+ because other objects depend on it/.test(reason)) {
+        return ' Objects the snapshot does not have (the DETAIL names them) use a type, function, operator or other object the snapshot re-creates, so it cannot be replaced under them. Drop those objects (or undo their migration with run-down-migrations) and run again; do not drop with CASCADE, which takes their columns and rows with it.';
+    }
+    if (plan.keptPartitions.length && /partition|not found in parent/i.test(reason)) {
+        return ` A partition the snapshot does not have (${plan.keptPartitions.map((p) => p.partition).join(', ')}) could not be attached to the restored table. Detach it yourself (ALTER TABLE <table> DETACH PARTITION <partition>): it then stays as a table of its own with its rows, and the restore leaves it as it is. Then run again.`;
+    }
+    // A transaction that touches every table needs a lock for each.
+    if (!/max_locks_per_transaction|out of shared memory/i.test(reason))
+        return '';
+    return ' A one-transaction restore holds a lock on every table, index and sequence it drops or creates: raise max_locks_per_transaction (a server setting; it takes a restart) so that max_locks_per_transaction × max_connections covers them, then run again.';
+}
+
+
+/***/ }),
+
+/***/ 14441:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   Ng: () => (/* binding */ connect),
+/* harmony export */   Vu: () => (/* binding */ closeSession),
+/* harmony export */   YA: () => (/* binding */ seconds),
+/* harmony export */   q1: () => (/* binding */ QueryDeadlineExceeded)
+/* harmony export */ });
+/* unused harmony exports ConnectionError, withQueryDeadline, standardConformingStrings, withSession, connectionError */
+/* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8005);
+/* harmony import */ var _connection_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(92033);
+
+
+/**
+ * A failure to open a session; `code` keeps the driver's or PostgreSQL's code (ECONNREFUSED, 28P01, …),
+ * `fromServer` whether PostgreSQL (or a pooler in front of it) answered the startup with an error or
+ * a refusal of SSL, rather than the network failing.
+ */
+class ConnectionError extends _core_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .RollbackKitError */ .dp {
+    code;
+    fromServer;
+    constructor(message, hint, code, fromServer = false) {
+        super(message, hint);
+        this.code = code;
+        this.fromServer = fromServer;
+        this.name = 'ConnectionError';
+    }
+    /**
+     * The server answered and refused what the connection string asks for: a password, user, database,
+     * startup option, SSL requirement or pg_hba rule. That server is up and the URL is wrong, not an
+     * outage. A server that is down, starting, shutting down or out of connections is an outage.
+     */
+    get isConfiguration() {
+        return this.fromServer && !isOutageCode(this.code);
+    }
+}
+/**
+ * What a server answers at startup when it cannot serve anyone right now: out of resources (class 53:
+ * too many connections, disk full, out of memory), shutting down, crashed or starting up (57P01–57P03),
+ * a system or internal error (58, XX). Everything else it answers means the connection string is wrong.
+ */
+function isOutageCode(code) {
+    return /^(53|57P0[1-3]|58|XX)/.test(code);
+}
+/** PostgreSQL's ErrorResponse, as node-postgres hands it on: a five-character SQLSTATE and a severity. */
+function isServerError(err) {
+    const e = err;
+    return typeof e?.severity === 'string' && typeof e.code === 'string' && /^[0-9A-Z]{5}$/.test(e.code);
+}
+/** The server answered "N" to the SSL request: it has no SSL, and the connection string requires it. */
+const NO_SSL = /^The server does not support SSL connections$/;
+/** The server asks for a password and the connection string has none. */
+const NO_PASSWORD = /client password must be a (non-empty )?string/;
+/** Node's TLS verification failures (sslmode=verify-ca / verify-full against a certificate that does not match). */
+const TLS_VERIFY = /^(ERR_TLS_CERT_ALTNAME_INVALID|DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN|UNABLE_TO_VERIFY_LEAF_SIGNATURE|UNABLE_TO_GET_ISSUER_CERT(_LOCALLY)?|CERT_HAS_EXPIRED|CERT_NOT_YET_VALID|CERT_UNTRUSTED|CERT_SIGNATURE_FAILURE)$/;
+/** A query got no answer within its deadline; the connection was closed, the query's outcome is unknown. */
+class QueryDeadlineExceeded extends Error {
+    /** The code a lost connection has: code that tells connection loss apart treats it as one. */
+    code = 'ETIMEDOUT';
+    constructor(ms, statements, marginMs) {
+        super(`no answer within ${seconds(ms)} s (the statement timeout for each of the query's ${statements} statement(s), plus ${seconds(marginMs)} s for the answer to come back), so the connection was closed`);
+        this.name = 'QueryDeadlineExceeded';
+    }
+}
+function seconds(ms) {
+    return String(Math.round(ms / 100) / 10);
+}
+const deadlines = new WeakMap();
+function isPromise(value) {
+    return typeof value?.then === 'function';
+}
+/**
+ * Every query the session sends races its deadline. At the deadline the connection is closed: the
+ * query is still in flight, so nothing else could be sent on it, and its answer may never come.
+ */
+function enforceDeadlines(client, deadline) {
+    const state = { deadline, statements: 1 };
+    deadlines.set(client, state);
+    const send = client.query.bind(client);
+    const bounded = (...args) => {
+        const result = send(...args);
+        if (state.statements === undefined || !isPromise(result))
+            return result;
+        const statements = state.statements;
+        const ms = statements * deadline.statementMs + deadline.marginMs;
+        let timer;
+        const expired = new Promise((_, reject) => {
+            timer = setTimeout(() => {
+                client.connection?.stream?.destroy?.();
+                reject(new QueryDeadlineExceeded(ms, statements, deadline.marginMs));
+            }, ms);
+        });
+        return Promise.race([result, expired]).finally(() => clearTimeout(timer));
+    };
+    Object.assign(client, { query: bounded });
+}
+/**
+ * Runs `fn` with room for `statements` statements in each of its queries (one query holding a
+ * whole migration), or with no deadline (undefined: SQL that sets statement_timeout itself, which
+ * the deadline would otherwise cut short). A session without a deadline just runs `fn`.
+ */
+async function withQueryDeadline(session, statements, fn) {
+    const state = deadlines.get(session);
+    if (!state)
+        return fn();
+    const before = state.statements;
+    state.statements = statements;
+    try {
+        return await fn();
+    }
+    finally {
+        state.statements = before;
+    }
+}
+const READ_ONLY_OPTION = '-c default_transaction_read_only=on';
+async function connect(target, opts = {}) {
+    const session = await openWithOptions(target, (0,_connection_js__WEBPACK_IMPORTED_MODULE_1__/* .pgClientConfig */ .f3)(target, opts), opts);
+    if (opts.queryDeadline)
+        enforceDeadlines(session, opts.queryDeadline);
+    return session;
+}
+async function openWithOptions(target, config, opts) {
+    // A transaction pooler hands the session's startup options to server sessions others share
+    // (or refuses them): there the caller's own READ ONLY transaction is what holds.
+    if (!opts.readOnly || (0,_connection_js__WEBPACK_IMPORTED_MODULE_1__/* .isTransactionPooler */ .ex)(target))
+        return open(target, config);
+    try {
+        // After the URL's own options, so that a `-c default_transaction_read_only=off` there loses.
+        return await open(target, { ...config, options: [config.options, READ_ONLY_OPTION].filter(Boolean).join(' ') });
+    }
+    catch (err) {
+        // Poolers such as pgbouncer refuse startup parameters they do not know. The caller's own
+        // READ ONLY transaction still holds there; the session default is a second line only.
+        if (err instanceof ConnectionError && /unsupported startup parameter/i.test(err.message))
+            return open(target, config);
+        throw err;
+    }
+}
+let driver;
+/**
+ * The driver, loaded with the first session, not with the bundle: a step that fails on its inputs
+ * never needs it. As it loads, pg asks whether it runs in a Cloudflare Worker: where there is no
+ * `navigator` (Node 20; Node 21 and later have one) it builds a fetch `Response` to find out, which
+ * loads Node's bundled HTTP client, undici: about 50 ms of every step's start, for a class never
+ * used. A `navigator` such as later Node versions have answers the question instead, for the
+ * length of the import only.
+ */
+function loadDriver() {
+    driver ??= (async () => {
+        const global = globalThis;
+        const stand = global.navigator === undefined;
+        if (stand)
+            Object.defineProperty(global, 'navigator', { value: { userAgent: `Node.js/${process.versions.node}` }, configurable: true, writable: true });
+        try {
+            return (await __nccwpck_require__.e(/* import() */ 849).then(__nccwpck_require__.bind(__nccwpck_require__, 83849))).default;
+        }
+        finally {
+            if (stand)
+                delete global.navigator;
+        }
+    })();
+    return driver;
+}
+/** The parameters the server reported (ParameterStatus) for each session: at startup, and each time one changes. */
+const reported = new WeakMap();
+/** Keeps what the server reports of its parameters; node-postgres reads them but does not keep them. */
+function keepReportedParameters(client) {
+    const parameters = new Map();
+    reported.set(client, parameters);
+    client.connection.on('parameterStatus', (msg) => {
+        parameters.set(msg.parameterName, msg.parameterValue);
+    });
+}
+/**
+ * The session's standard_conforming_strings now: off, a backslash in a '…' string escapes the next
+ * character. PostgreSQL reports it at the start and whenever it changes (a SET, RESET, or the end of
+ * the transaction of a SET LOCAL), before the query that changed it completes, so this asks the
+ * server only when it never did (a proxy that does not pass the reports on).
+ */
+async function standardConformingStrings(session) {
+    const value = reported.get(session)?.get('standard_conforming_strings') ??
+        (await session.query('SHOW standard_conforming_strings')).rows[0].standard_conforming_strings;
+    return value === 'on';
+}
+async function open(target, config) {
+    const client = new (await loadDriver()).Client(config);
+    // A dropped connection must surface on the next query, not crash the process.
+    client.on('error', () => undefined);
+    // Before connecting: the server reports every parameter's starting value during the startup.
+    keepReportedParameters(client);
+    try {
+        await client.connect();
+    }
+    catch (err) {
+        await client.end().catch(() => undefined);
+        throw connectionError(target, err);
+    }
+    return client;
+}
+/**
+ * Ends a session as libpq's PQfinish does: Terminate sent and our side closed, without holding the
+ * process until the server's backend has exited and closed its side, which pg's end() waits for
+ * (20–40 ms of every run's end on a busy server, with nothing of ours left to do). Whatever must
+ * land before the end (a commit, a lock released) is awaited before this is called.
+ */
+function closeSession(session) {
+    const ended = session.end().catch(() => undefined);
+    session.connection?.stream?.unref?.();
+    // Resolves once the server has closed its side, its backend gone: for a caller that must stay
+    // within a connection limit before it opens another (restore-db's lock watcher).
+    return ended;
+}
+/** Runs `fn` with a session and always closes it. */
+async function withSession(target, fn, opts = {}) {
+    const session = await connect(target, opts);
+    try {
+        return await fn(session);
+    }
+    finally {
+        closeSession(session);
+    }
+}
+function connectionError(target, err) {
+    const where = (0,_connection_js__WEBPACK_IMPORTED_MODULE_1__/* .describeTarget */ .ff)(target);
+    const e = err;
+    const code = e?.code ?? '';
+    const message = e?.message ?? String(err);
+    const fromServer = isServerError(err);
+    const fail = (text, hint, refused = fromServer) => new ConnectionError(text, hint, code, refused);
+    switch (code) {
+        case 'ECONNREFUSED':
+            return fail(`Cannot reach PostgreSQL at ${where}: connection refused.`, 'Check the host and port in database-url and that the server is running.');
+        case 'ENOTFOUND':
+        case 'EAI_AGAIN':
+            return fail(`Cannot reach PostgreSQL at ${where}: host "${target.host}" not found.`, 'Check the host name in database-url.');
+        case 'ETIMEDOUT':
+        case 'EHOSTUNREACH':
+        case 'ENETUNREACH':
+            return fail(`Cannot reach PostgreSQL at ${where}: no answer (${code}).`, 'Check the host, port and firewall; GitHub-hosted runners reach only IPv4 addresses.');
+        case '28P01':
+            return fail(`PostgreSQL at ${where} rejected the password for user "${target.user}".`, 'Check the password in database-url (special characters must be percent-encoded).');
+        case '28000':
+            return fail(`PostgreSQL at ${where} refused user "${target.user}": ${message}.`, 'Check the user name and the server\'s pg_hba.conf / SSL requirements (sslmode=require).');
+        case '3D000':
+            return fail(`Database "${target.database}" does not exist on ${target.host}:${target.port}.`, 'Check the database name in database-url.');
+        case '53300':
+            return fail(`PostgreSQL at ${where} has no free connection slots.`, 'Use a session pooler or free connections, then retry.');
+    }
+    if (NO_SSL.test(message)) {
+        return fail(`PostgreSQL at ${where} does not accept SSL, and database-url requires it (sslmode=${target.params.sslmode ?? 'require'}).`, 'Turn SSL on at the server, or use sslmode=prefer (or disable) for a server that has none.', true);
+    }
+    if (NO_PASSWORD.test(message)) {
+        return fail(`PostgreSQL at ${where} asks user "${target.user}" for a password, and database-url has none.`, 'Put the password in database-url (postgres://user:password@host/db, percent-encoded).', true);
+    }
+    if (TLS_VERIFY.test(code)) {
+        return fail(`PostgreSQL at ${where}: its certificate does not pass sslmode=${target.params.sslmode ?? 'verify-full'} (${code}).`, 'Check sslrootcert and the host name in database-url against the server\'s certificate.', true);
+    }
+    if (fromServer && !isOutageCode(code)) {
+        return fail(`PostgreSQL at ${where} refused the connection: ${message} (SQLSTATE ${code}).`, 'Check the parameters of database-url (options, sslmode, user, database) against what the server accepts.');
+    }
+    if (/timeout/i.test(message)) {
+        return fail(`Cannot reach PostgreSQL at ${where}: no answer within the connect timeout.`, 'Check the host, port and firewall; GitHub-hosted runners reach only IPv4 addresses.');
+    }
+    return fail(`Cannot connect to PostgreSQL at ${where}: ${message}.`);
+}
+
+
+/***/ }),
+
+/***/ 17614:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   b: () => (/* binding */ SqlLexer),
+/* harmony export */   h: () => (/* binding */ blankSql)
+/* harmony export */ });
 /**
  * Where PostgreSQL statements end, read in pieces: a `;` ends one only in code, not inside a string
  * ('…', E'…'), a quoted identifier, a dollar-quoted body, a comment (`--`, nested `/* … *\/`) or a
@@ -3246,2496 +6165,6 @@ function parseBool(value) {
     return undefined;
 }
 
-;// CONCATENATED MODULE: ./.build/db/restore-script.js
-/**
- * The one SQL stream an in-place restore sends to psql: BEGIN, the drops restore-db planned, the
- * snapshot's own script, what it puts back, a check that every table holds the manifest's rows,
- * COMMIT. The COMMIT is only ever written after the snapshot's script was read to its end without
- * error and the caller agreed (the snapshot's bytes are the manifest's), so a pg_restore that fails,
- * a psql that stops early or a failed check can never commit half a restore: the server rolls the
- * open transaction back.
- */
-
-
-
-
-/** psql prints this after COMMIT succeeded; without it the restore did not happen. */
-const COMMITTED = 'rollback-kit: restore committed';
-const isQuiet = (line) => line === '' || line.startsWith('--') || line.startsWith('\\unrestrict') || line.startsWith('\\restrict');
-/**
- * A schema the snapshot holds may also hold objects it does not have (a table a bad deploy added):
- * the schema is kept rather than dropped and created again. Its owner, comment and grants are still
- * set by the script (its grants from the baseline restore-privileges.ts resets it to first). `statement` is whole lines (a quoted name may hold a newline), read as latin1.
- */
-function keepSchema(statement) {
-    if (/^DROP SCHEMA IF EXISTS [\s\S]+;$/.test(statement))
-        return undefined;
-    const create = /^CREATE SCHEMA ([\s\S]+);$/.exec(statement);
-    return create ? `CREATE SCHEMA IF NOT EXISTS ${create[1]};` : statement;
-}
-const NL = 0x0a;
-const restore_script_BACKSLASH = 0x5c;
-const COPY_END = Buffer.from('\\.\n');
-const DEFAULTS_FOR_ROLE = 'ALTER DEFAULT PRIVILEGES FOR ROLE ';
-/** The role an `ALTER DEFAULT PRIVILEGES FOR ROLE x …` statement names, as it is written (quoted or not). */
-function defaultsRole(statement) {
-    const rest = statement.slice(DEFAULTS_FOR_ROLE.length);
-    if (!rest.startsWith('"'))
-        return /^[^\s;]+/.exec(rest)?.[0];
-    for (let i = 1; i < rest.length; i++) {
-        if (rest[i] !== '"')
-            continue;
-        if (rest[i + 1] === '"')
-            i++;
-        else
-            return rest.slice(0, i + 1);
-    }
-    return undefined;
-}
-const cutShort = (what) => new errors/* RollbackKitError */.dp(`The snapshot's restore script ${what}: it was cut short. Nothing was changed.`);
-/**
- * The snapshot's script as restore-db runs it: schemas kept (see keepSchema), and with `unwrap`,
- * without the BEGIN (first statement) and COMMIT (last) of `pg_restore --single-transaction -f -`:
- * restore-db's transaction wraps them with its own statements. It acts only on statements that
- * start a line, as the SQL lexer sees it: the same text inside a function body, a string, a quoted
- * name or a comment is the user's, and everything it does not act on reaches psql as the bytes it
- * came in, in whatever encoding the server has. COPY data, nearly all of a large script, is not
- * lexed: it passes through as the slices of bytes it came in, with no copy and no wait per chunk.
- */
-class ScriptStream extends external_node_stream_.Transform {
-    rules;
-    wrapping;
-    begun;
-    copying = false;
-    /** The COMMIT seen last and the quiet lines after it, held until we know whether more SQL follows. */
-    held = [];
-    /** The incomplete last line of the previous chunk. */
-    carry;
-    lexer;
-    /** Where in the line being read the first statement to end there ended, or -1. */
-    endedAt = -1;
-    /** The statement restore-db may change, while its lines are read; a schema's are held till its end. */
-    acting;
-    /** The key of pg_restore's `\restrict` while psql is in restricted mode. */
-    restrictKey;
-    dataWritten = false;
-    beforeSeen = false;
-    constructor(rules, wrapping) {
-        super();
-        this.rules = rules;
-        this.wrapping = wrapping;
-        this.lexer = new SqlLexer({
-            // What the target's session has matters not: pg_dump's scripts SET standard_conforming_strings
-            // at their top, before any string, to the value of the database dumped (off for a legacy one),
-            // and the lexer follows that SET as psql does.
-            standardConformingStrings: true,
-            onEnd: (at) => {
-                if (this.endedAt < 0)
-                    this.endedAt = at;
-            },
-        });
-        this.begun = !rules.unwrap;
-        if (wrapping)
-            this.push([...(wrapping.opened ? [] : ['BEGIN;']), ...wrapping.prelude, ''].join('\n'));
-    }
-    /** One line of statements, with its newline (the script's last line may have none). */
-    statementLine(raw) {
-        // One character per byte: SQL's syntax is ASCII, and the bytes go on as they came.
-        const text = raw.toString('latin1');
-        const line = raw[raw.length - 1] === NL ? text.slice(0, -1) : text;
-        // pg_restore's own last COMMIT, which must never reach psql, is held wherever the lexer is not
-        // inside a quote or body: no routine body can hold a COMMIT, so a lexer misled about a body
-        // (never seen, but the cost would be a restore committed early) fails the restore at its end instead.
-        const starts = this.lexer.idle || (this.rules.unwrap && this.lexer.inCode && raw.length <= 9 && /^COMMIT;\r?\n?$/.test(raw.toString('latin1')));
-        this.endedAt = -1;
-        // A psql meta-command (\restrict KEY) is a whole line of its own, not SQL.
-        if (!(starts && raw[0] === restore_script_BACKSLASH))
-            this.lexer.scan(text);
-        if (this.acting)
-            return this.actingLine(raw, line);
-        if (!this.begun && !isQuiet(line)) {
-            this.begun = true;
-            if (starts && line === 'BEGIN;')
-                return;
-            throw new errors/* RollbackKitError */.dp('pg_restore --single-transaction did not start its script with BEGIN: restore-db cannot wrap it in its own transaction. Nothing was changed.');
-        }
-        if (this.held.length) {
-            if (isQuiet(line)) {
-                this.held.push(raw);
-                return;
-            }
-            // Only ever written last: a COMMIT before more SQL would commit part of the restore.
-            throw new errors/* RollbackKitError */.dp('pg_restore --single-transaction committed before the end of its script: restore-db cannot wrap it in its own transaction. Nothing was changed.');
-        }
-        if (!starts) {
-            this.push(raw);
-            return;
-        }
-        this.rules.onTopLevelLine?.(raw);
-        if (raw[0] === restore_script_BACKSLASH)
-            this.restrict(line);
-        if (this.rules.dataAt && !this.dataWritten && line.startsWith('-- TOC entry ')) {
-            const id = tocEntryId(line);
-            // Only once the entries before it have begun: --clean's drops, all first, carry no headers.
-            if (id !== undefined && this.rules.dataAt.before.has(id))
-                this.beforeSeen = true;
-            else if (id !== undefined && (this.beforeSeen || !this.rules.dataAt.before.size))
-                this.writeData();
-        }
-        if (this.rules.unwrap && line === 'COMMIT;')
-            this.held.push(raw);
-        else if (this.rules.lockTimeout && line === 'SET lock_timeout = 0;')
-            this.push(`${this.rules.lockTimeout}\n`);
-        else if (line.startsWith('COPY '))
-            this.actingLine(raw, line, 'copy');
-        else if (line.startsWith('DROP SCHEMA IF EXISTS ') || line.startsWith('CREATE SCHEMA '))
-            this.actingLine(raw, line, 'schema');
-        else if (this.rules.leaveDefaultPrivilegesOf?.size && line.startsWith(DEFAULTS_FOR_ROLE))
-            this.actingLine(raw, line, 'defaults');
-        else
-            this.push(raw);
-    }
-    /** Follows psql's restricted mode: `\restrict KEY` enters it, `\unrestrict KEY` leaves it. */
-    restrict(line) {
-        const m = /^\\(un)?restrict\s+(\S+)\s*$/.exec(line);
-        if (m)
-            this.restrictKey = m[1] ? undefined : m[2];
-    }
-    /** The data's statements (dataAt), outside psql's restricted mode, which refuses meta-commands. */
-    writeData() {
-        this.dataWritten = true;
-        const key = this.restrictKey;
-        const lines = [...(key ? [`\\unrestrict ${key}`] : []), ...this.rules.dataAt.statements, ...(key ? [`\\restrict ${key}`] : [])];
-        this.push(Buffer.from(`${lines.join('\n')}\n`, 'latin1'));
-    }
-    /** A line of a statement restore-db may change: `start` when the statement starts on it. */
-    actingLine(raw, line, start) {
-        if (start)
-            this.acting = { kind: start, lines: [], text: '' };
-        const acting = this.acting;
-        if (acting.kind === 'copy')
-            this.push(raw);
-        else {
-            acting.lines.push(raw);
-            acting.text += acting.text ? `\n${line}` : line;
-        }
-        if (this.endedAt < 0)
-            return;
-        this.acting = undefined;
-        // Ended where the line does, or something else follows on it (not pg_dump's): left as it is.
-        const whole = this.endedAt === line.length - 1;
-        if (acting.kind === 'copy') {
-            this.copying = whole && line.endsWith(' FROM stdin;');
-            return;
-        }
-        if (acting.kind === 'defaults') {
-            const role = whole ? defaultsRole(acting.text) : undefined;
-            if (role !== undefined && this.rules.leaveDefaultPrivilegesOf.has(role))
-                this.rules.onLeftOut?.(acting.text);
-            else
-                for (const l of acting.lines)
-                    this.push(l);
-            return;
-        }
-        const kept = whole ? keepSchema(acting.text) : acting.text;
-        if (kept === acting.text)
-            for (const l of acting.lines)
-                this.push(l);
-        else if (kept !== undefined)
-            this.push(Buffer.from(`${kept}\n`, 'latin1'));
-    }
-    /** A whole line of COPY data, or its end. */
-    copyLine(line) {
-        const whole = line.length === 1 ? line[0] : Buffer.concat(line);
-        if (whole.length === 3 && whole.equals(COPY_END))
-            this.copying = false;
-        for (const part of line)
-            this.push(part);
-    }
-    _transform(chunk, _encoding, done) {
-        try {
-            const buf = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
-            let pos = 0;
-            if (this.carry) {
-                // The line the last chunk began: completed here, without copying this chunk onto it.
-                const nl = buf.indexOf(NL);
-                if (nl < 0) {
-                    this.carry = Buffer.concat([this.carry, buf]);
-                    return done();
-                }
-                const head = [this.carry, buf.subarray(0, nl + 1)];
-                this.carry = undefined;
-                if (this.copying)
-                    this.copyLine(head);
-                else
-                    this.statementLine(Buffer.concat(head));
-                pos = nl + 1;
-            }
-            while (pos < buf.length) {
-                if (this.copying) {
-                    // The data ends at a line that is exactly \. ; everything before it goes as it is.
-                    let end = buf.indexOf(COPY_END, pos);
-                    while (end > pos && buf[end - 1] !== NL)
-                        end = buf.indexOf(COPY_END, end + 1);
-                    if (end < 0) {
-                        const last = buf.lastIndexOf(NL);
-                        if (last >= pos) {
-                            this.push(buf.subarray(pos, last + 1));
-                            pos = last + 1;
-                        }
-                        break;
-                    }
-                    this.push(buf.subarray(pos, end + 3));
-                    this.copying = false;
-                    pos = end + 3;
-                }
-                else {
-                    const nl = buf.indexOf(NL, pos);
-                    if (nl < 0)
-                        break;
-                    this.statementLine(buf.subarray(pos, nl + 1));
-                    pos = nl + 1;
-                }
-            }
-            if (pos < buf.length)
-                this.carry = buf.subarray(pos);
-            done();
-        }
-        catch (err) {
-            done(err);
-        }
-    }
-    _flush(done) {
-        void this.finish().then(() => done(), (err) => done(err));
-    }
-    async finish() {
-        try {
-            if (this.carry) {
-                if (this.copying)
-                    this.push(this.carry);
-                else
-                    this.statementLine(this.carry);
-                this.carry = undefined;
-            }
-            if (this.rules.unwrap) {
-                if (!this.held.length)
-                    throw cutShort('did not end with its COMMIT');
-                this.held.shift();
-            }
-            // psql would read restore-db's own statements, COMMIT included, as part of what is still open.
-            if (this.copying || this.acting || !this.lexer.idle)
-                throw cutShort('ended inside a statement, a quoted string or COPY data');
-        }
-        catch (err) {
-            // A script cut short because pg_restore failed: its own reason says more.
-            await this.wrapping?.sourceDone();
-            throw err;
-        }
-        if (this.rules.dataAt && !this.dataWritten)
-            this.writeData();
-        for (const h of this.held)
-            this.push(h);
-        if (!this.wrapping)
-            return;
-        await this.wrapping.sourceDone();
-        this.push(['', ...this.wrapping.epilogue, ''].join('\n'));
-        await this.wrapping.beforeCommit();
-        this.push(`COMMIT;\n\\echo '${COMMITTED}'\n`);
-    }
-}
-/** The SQL stream for psql: BEGIN (unless `opened`), the prelude, the snapshot's script, the epilogue, then COMMIT. */
-function restoreScript(parts) {
-    const { opened, prelude, source, sourceDone, epilogue, beforeCommit, ...filter } = parts;
-    const input = source instanceof external_node_stream_.Readable ? source : external_node_stream_.Readable.from(source);
-    // pipeline, not pipe: a source that fails fails the script too, so no COMMIT can follow it.
-    return (0,external_node_stream_.pipeline)(input, new ScriptStream(filter, { opened, prelude, sourceDone, epilogue, beforeCommit }), () => undefined);
-}
-/**
- * The script filtered statement by statement, without restore-db's wrapping: for reading pg_dump's
- * headers (give it as a process's stdout, or pipe into it) and for scripts restore-db runs whole.
- * Its output must be consumed.
- */
-function scriptFilter(filter) {
-    return new ScriptStream(filter);
-}
-/** A whole script, filtered. */
-async function filterScript(script, filter) {
-    const out = [];
-    for await (const part of external_node_stream_.Readable.from([Buffer.from(script)]).pipe(scriptFilter(filter)))
-        out.push(part);
-    return Buffer.concat(out).toString('utf8');
-}
-/**
- * PostgreSQL's own words from psql's stderr: the ERROR, with the DETAIL (which objects) and HINT
- * (what to change) lines that follow it, without psql's `psql:<stdin>:123:` prefix.
- */
-/** `log` redacts the reason before it is cut: a DETAIL may quote row data. */
-function psqlError(stderr, log) {
-    const lines = stderr.split('\n').map((l) => l.replace(/^psql:[^:]*:\d+:\s*/, '').trim());
-    const at = lines.findIndex((l) => /^(ERROR|FATAL):/.test(l));
-    if (at < 0)
-        return lines.find((l) => /error|fatal|could not/i.test(l)) ?? lines.find(Boolean) ?? '';
-    const out = [lines[at].replace(/^(ERROR|FATAL):\s*/, '')];
-    let field;
-    for (const l of lines.slice(at + 1)) {
-        const m = /^([A-Z]+):\s*(.*)$/.exec(l);
-        if (m && /^(ERROR|FATAL)$/.test(m[1]))
-            break;
-        // DETAIL (which objects) may run over several lines; LINE, QUERY and CONTEXT (row data) are left out.
-        if (m)
-            field = m[1] === 'DETAIL' || m[1] === 'HINT' ? m[1] : undefined;
-        if (field && l)
-            out.push(m ? `${m[1]}: ${m[2]}` : l);
-    }
-    return log.excerpt(out.join(' '), 600);
-}
-
-;// CONCATENATED MODULE: ./.build/db/restore-plan.js
-/**
- * What an in-place restore must remove first, and what it must put back after. pg_restore --clean
- * drops object by object and fails on real schemas (a partition's inherited primary key cannot be
- * dropped on its own; a table added after the snapshot with a foreign key to a snapshot table, or a
- * view over one, blocks the drop). So restore-db drops the snapshot's relations itself, whole, in the
- * restore's own transaction: views first, then every table in one DROP (partitions, foreign keys
- * between them and all), then sequences. Objects the snapshot does not have are kept: a foreign key
- * from a kept table, or a kept view, that depends on a dropped relation is dropped with it and
- * re-created after the restore, in the same transaction. A partition the snapshot does not have (one
- * a cron job or pg_partman created since, or one in a schema a filtered snapshot left out) would go
- * with its partitioned table's DROP, rows and all: it is detached first and attached again after the
- * restore. Anything else that depends on a snapshot relation is named and the restore refused before
- * anything changes, and so is an object the snapshot does not have that uses a type, function,
- * operator, extension or other object the snapshot's own script drops and creates again. Nothing
- * is dropped with CASCADE: an object nobody planned for makes the transaction fail, and the
- * database stays as it was.
- */
-
-
-
-
-
-
-
-
-
-const RELATION_TYPES = new Set(['TABLE', 'VIEW', 'MATERIALIZED VIEW', 'SEQUENCE', 'FOREIGN TABLE']);
-/**
- * Objects whose table-of-contents name keptUsersOf matches in the catalogue (see there): every kind
- * pg_dump dumps on its own, not as part of a table, that another object can use. One missing here
- * is taken for an object the snapshot does not have wherever it uses one the snapshot has.
- */
-const OBJECT_TYPES = new Set([
-    'TYPE', 'DOMAIN', 'FUNCTION', 'PROCEDURE', 'AGGREGATE', 'EXTENSION', 'COLLATION', 'CONVERSION', 'CAST', 'TRANSFORM',
-    'PROCEDURAL LANGUAGE', 'ACCESS METHOD', 'EVENT TRIGGER', 'TEXT SEARCH CONFIGURATION', 'TEXT SEARCH DICTIONARY',
-    'TEXT SEARCH PARSER', 'TEXT SEARCH TEMPLATE', 'FOREIGN DATA WRAPPER', 'SERVER', 'USER MAPPING',
-]);
-/**
- * Operators (`-- Name: ===`, whatever their argument types) and operator classes and families
- * (without their access method) are named by the DROP statement pg_restore --clean writes for them,
- * which says which one: `DROP OPERATOR IF EXISTS public.=== (integer, integer);`.
- */
-const DROPPED_AS = /^DROP (OPERATOR|OPERATOR CLASS|OPERATOR FAMILY) IF EXISTS (.+);$/;
-const TOC_COMMENT = /^-- Name: (.*); Type: (.*); Schema: (.*); Owner: .*$/;
-const CLIENT_ENCODING = /^SET client_encoding = '([A-Za-z0-9_]+)';$/;
-/**
- * How Node decodes a script in a server encoding (PostgreSQL's name, as the script's
- * `SET client_encoding` gives it); those not listed are read as UTF-8, and a name read wrong is then
- * not found, so the restore fails on it instead of dropping something else.
- */
-const DECODERS = {
-    UTF8: 'utf-8', SQL_ASCII: 'latin1', LATIN1: 'latin1', LATIN2: 'iso-8859-2', LATIN3: 'iso-8859-3', LATIN4: 'iso-8859-4',
-    LATIN5: 'windows-1254', LATIN6: 'iso-8859-10', LATIN7: 'iso-8859-13', LATIN8: 'iso-8859-14', LATIN9: 'iso-8859-15', LATIN10: 'iso-8859-16',
-    ISO_8859_5: 'iso-8859-5', ISO_8859_6: 'iso-8859-6', ISO_8859_7: 'iso-8859-7', ISO_8859_8: 'iso-8859-8',
-    WIN866: 'ibm866', WIN874: 'windows-874', WIN1250: 'windows-1250', WIN1251: 'windows-1251', WIN1252: 'windows-1252', WIN1253: 'windows-1253',
-    WIN1254: 'windows-1254', WIN1255: 'windows-1255', WIN1256: 'windows-1256', WIN1257: 'windows-1257', WIN1258: 'windows-1258',
-    KOI8R: 'koi8-r', KOI8U: 'koi8-u', EUC_JP: 'euc-jp', EUC_KR: 'euc-kr', EUC_CN: 'gb18030', GB18030: 'gb18030', GBK: 'gbk', SJIS: 'shift_jis', BIG5: 'big5',
-};
-function decoder(encoding) {
-    const label = DECODERS[encoding.toUpperCase()] ?? 'utf-8';
-    if (label === 'latin1')
-        return (bytes) => bytes.toString('latin1');
-    const text = new TextDecoder(label);
-    return (bytes) => text.decode(bytes);
-}
-/**
- * Collects the `-- Name: …; Type: …; Schema: …` comments pg_dump writes before every object, and the
- * DROP statements of DROPPED_AS, read only between statements: the same text in a function body, a
- * string or a table's rows is data, and must never decide what a restore drops.
- */
-function tocReader(into) {
-    let decode = decoder('UTF8');
-    const reader = scriptFilter({
-        unwrap: false,
-        onTopLevelLine: (raw) => {
-            const ascii = raw.toString('latin1').replace(/\r?\n$/, '');
-            const encoding = CLIENT_ENCODING.exec(ascii);
-            if (encoding)
-                decode = decoder(encoding[1]);
-            if (ascii.startsWith('DROP OPERATOR ')) {
-                const dropped = DROPPED_AS.exec(decode(raw).replace(/\r?\n$/, ''));
-                if (dropped)
-                    into.objects.push({ type: dropped[1], schema: '-', name: dropped[2] });
-                return;
-            }
-            if (!ascii.startsWith('-- Name: '))
-                return;
-            const m = TOC_COMMENT.exec(decode(raw).replace(/\r?\n$/, ''));
-            if (!m)
-                return;
-            const [, name, type, schema] = m;
-            if (RELATION_TYPES.has(type))
-                into.relations.push({ schema, name, type });
-            else if (OBJECT_TYPES.has(type))
-                into.objects.push({ schema, name, type });
-            else if (/^(BLOB|BLOBS|LARGE OBJECT)/.test(type))
-                into.largeObjects = true;
-        },
-    });
-    // Only what it was told matters: the script itself goes nowhere.
-    reader.resume();
-    return reader;
-}
-/**
- * What a snapshot creates, and drops first: from its schema script as the restore runs it, with
- * pg_restore --clean's DROP statements (archives), or the script itself (plain, dumped with them).
- */
-async function readSnapshotContents(path, format, pgRestore) {
-    const contents = { relations: [], objects: [], largeObjects: false };
-    const sink = tocReader(contents);
-    if (format === 'plain') {
-        try {
-            await (0,promises_namespaceObject.pipeline)((0,external_node_fs_.createReadStream)(path), sink);
-        }
-        catch (err) {
-            if (err instanceof errors/* RollbackKitError */.dp)
-                throw (0,archive/* corruptSnapshot */.gw)(path, err.message);
-            throw err;
-        }
-        return contents;
-    }
-    // Listening before pg_restore starts: the reader fails (a script cut short) as its input ends,
-    // before runProcess returns, and an 'error' nobody listens for would end the process.
-    const reading = new Promise((resolve) => {
-        sink.on('finish', () => resolve(undefined));
-        sink.on('error', (err) => resolve(err));
-    });
-    const listed = await (0,core_process/* runProcess */.R)(pgRestore, ['--schema-only', '--clean', '--if-exists', '--file', '-', path], { stdout: sink });
-    const read = await reading;
-    if (listed.code !== 0)
-        throw (0,archive/* corruptSnapshot */.gw)(path, (0,pg_tools/* toolErrorLine */.$x)(listed.stderr) || 'pg_restore could not read its table of contents');
-    if (read)
-        throw (0,archive/* corruptSnapshot */.gw)(path, read.message);
-    return contents;
-}
-const DROP_KIND = { v: 'VIEW', m: 'MATERIALIZED VIEW' };
-/**
- * Objects that need a relation in `oids` (through the relation, its indexes or its row type) and
- * would stop a DROP without CASCADE, each with the relation it belongs to.
- */
-async function dependentsOf(session, oids) {
-    const { rows } = await session.query(`WITH targets AS (
-       SELECT 'pg_class'::regclass AS cls, c.oid FROM pg_class c WHERE c.oid = ANY($1::oid[])
-       UNION ALL SELECT 'pg_class'::regclass, i.indexrelid FROM pg_index i WHERE i.indrelid = ANY($1::oid[])
-       UNION ALL SELECT 'pg_type'::regclass, c.reltype FROM pg_class c WHERE c.oid = ANY($1::oid[]) AND c.reltype <> 0
-     ), deps AS (
-       SELECT DISTINCT d.classid, d.objid, d.objsubid FROM pg_depend d JOIN targets t ON t.cls = d.refclassid AND t.oid = d.refobjid
-        WHERE d.deptype = 'n'
-     ), owned AS (
-       SELECT d.classid::regclass::text AS cls, d.objid::int AS objid, pg_describe_object(d.classid, d.objid, d.objsubid) AS what,
-              CASE d.classid
-                WHEN 'pg_class'::regclass THEN coalesce((SELECT i.indrelid FROM pg_index i WHERE i.indexrelid = d.objid), d.objid)
-                WHEN 'pg_constraint'::regclass THEN (SELECT nullif(k.conrelid, 0) FROM pg_constraint k WHERE k.oid = d.objid)
-                WHEN 'pg_trigger'::regclass THEN (SELECT g.tgrelid FROM pg_trigger g WHERE g.oid = d.objid)
-                WHEN 'pg_rewrite'::regclass THEN (SELECT r.ev_class FROM pg_rewrite r WHERE r.oid = d.objid)
-                WHEN 'pg_attrdef'::regclass THEN (SELECT a.adrelid FROM pg_attrdef a WHERE a.oid = d.objid)
-                WHEN 'pg_policy'::regclass THEN (SELECT p.polrelid FROM pg_policy p WHERE p.oid = d.objid)
-              END AS owner,
-              k.contype::text AS contype, k.conname::text AS conname, k.conparentid,
-              CASE WHEN k.contype = 'f' THEN pg_get_constraintdef(k.oid) END AS condef
-         FROM deps d LEFT JOIN pg_constraint k ON d.classid = 'pg_constraint'::regclass AND k.oid = d.objid
-     )
-     SELECT o.cls, o.objid, o.what, o.owner::int AS owner, c.relkind::text AS owner_kind,
-            CASE WHEN c.oid IS NOT NULL THEN quote_ident(n.nspname) || '.' || quote_ident(c.relname) END AS owner_name,
-            o.contype, o.conname, o.condef
-       FROM owned o LEFT JOIN pg_class c ON c.oid = o.owner LEFT JOIN pg_namespace n ON n.oid = c.relnamespace
-      -- A partition's copy of a foreign key goes and comes back with its parent's.
-      WHERE o.conparentid IS NULL OR o.conparentid = 0
-      ORDER BY o.what`, [oids]);
-    return rows;
-}
-/**
- * Objects the restore keeps that use a type, function, operator, extension … the snapshot's own
- * script drops (`DROP … IF EXISTS`, no CASCADE) and creates again: that DROP would fail the restore,
- * or, for an object marked DEPENDS ON EXTENSION, take it along without a word. The snapshot's
- * objects are found by the name its table of contents gives them, as pg_dump writes it (format_type
- * with the empty search_path planRestore sets, a line break in a name written as a space), or by
- * their DROP statement (DROPPED_AS), with what goes along with them when they are dropped (an
- * extension's members, a type's array type, an operator class's members). Every object pg_depend
- * records as using one of those counts, of whatever kind (a column, view, trigger, default, index,
- * policy, operator, cast, event trigger, user mapping …), unless the snapshot has it too or it is
- * part of a relation the restore drops itself. Calls PostgreSQL does not record (a PL/pgSQL body, an
- * SQL body not written BEGIN ATOMIC) are resolved by name when they run, and find the restored objects.
- */
-async function keptUsersOf(session, objects, dropped) {
-    if (!objects.length)
-        return [];
-    const { rows } = await session.query(`WITH RECURSIVE toc AS (
-       SELECT * FROM unnest($1::text[], $2::text[], $3::text[]) AS t(type, schema, name)
-     ), named(classid, objid, type, namespace, name) AS (
-       -- Each kind under the name pg_dump gives it (see OBJECT_TYPES and DROPPED_AS).
-       SELECT 'pg_type'::regclass, t.oid, CASE t.typtype WHEN 'd' THEN 'DOMAIN' ELSE 'TYPE' END, t.typnamespace, t.typname::text FROM pg_type t
-       UNION ALL
-       SELECT 'pg_proc'::regclass, p.oid, CASE p.prokind WHEN 'p' THEN 'PROCEDURE' WHEN 'a' THEN 'AGGREGATE' ELSE 'FUNCTION' END, p.pronamespace,
-              p.proname || '(' || CASE WHEN p.prokind = 'a' AND p.pronargs = 0 THEN '*'
-                ELSE array_to_string(ARRAY(SELECT format_type(a.t, NULL) FROM unnest(p.proargtypes::oid[]) WITH ORDINALITY AS a(t, i) ORDER BY a.i), ', ') END || ')'
-         FROM pg_proc p
-       UNION ALL SELECT 'pg_extension'::regclass, e.oid, 'EXTENSION', NULL, e.extname::text FROM pg_extension e
-       UNION ALL SELECT 'pg_collation'::regclass, c.oid, 'COLLATION', c.collnamespace, c.collname::text FROM pg_collation c
-       UNION ALL SELECT 'pg_conversion'::regclass, c.oid, 'CONVERSION', c.connamespace, c.conname::text FROM pg_conversion c
-       UNION ALL SELECT 'pg_cast'::regclass, c.oid, 'CAST', NULL, 'CAST (' || format_type(c.castsource, NULL) || ' AS ' || format_type(c.casttarget, NULL) || ')' FROM pg_cast c
-       UNION ALL
-       SELECT 'pg_transform'::regclass, t.oid, 'TRANSFORM', NULL, 'TRANSFORM FOR ' || format_type(t.trftype, NULL) || ' LANGUAGE ' || quote_ident(l.lanname)
-         FROM pg_transform t JOIN pg_language l ON l.oid = t.trflang
-       UNION ALL SELECT 'pg_language'::regclass, l.oid, 'PROCEDURAL LANGUAGE', NULL, l.lanname::text FROM pg_language l
-       UNION ALL SELECT 'pg_am'::regclass, a.oid, 'ACCESS METHOD', NULL, a.amname::text FROM pg_am a
-       UNION ALL SELECT 'pg_event_trigger'::regclass, e.oid, 'EVENT TRIGGER', NULL, e.evtname::text FROM pg_event_trigger e
-       UNION ALL SELECT 'pg_ts_config'::regclass, c.oid, 'TEXT SEARCH CONFIGURATION', c.cfgnamespace, c.cfgname::text FROM pg_ts_config c
-       UNION ALL SELECT 'pg_ts_dict'::regclass, d.oid, 'TEXT SEARCH DICTIONARY', d.dictnamespace, d.dictname::text FROM pg_ts_dict d
-       UNION ALL SELECT 'pg_ts_parser'::regclass, p.oid, 'TEXT SEARCH PARSER', p.prsnamespace, p.prsname::text FROM pg_ts_parser p
-       UNION ALL SELECT 'pg_ts_template'::regclass, t.oid, 'TEXT SEARCH TEMPLATE', t.tmplnamespace, t.tmplname::text FROM pg_ts_template t
-       UNION ALL SELECT 'pg_foreign_data_wrapper'::regclass, w.oid, 'FOREIGN DATA WRAPPER', NULL, w.fdwname::text FROM pg_foreign_data_wrapper w
-       UNION ALL SELECT 'pg_foreign_server'::regclass, s.oid, 'SERVER', NULL, s.srvname::text FROM pg_foreign_server s
-       -- The view, not pg_user_mapping: only a superuser may read that.
-       UNION ALL SELECT 'pg_user_mapping'::regclass, m.umid, 'USER MAPPING', NULL, 'USER MAPPING ' || m.usename || ' SERVER ' || m.srvname FROM pg_user_mappings m
-       UNION ALL
-       SELECT 'pg_operator'::regclass, o.oid, 'OPERATOR', NULL,
-              quote_ident(n.nspname) || '.' || o.oprname || ' (' || coalesce(format_type(nullif(o.oprleft, 0), NULL), 'NONE') || ', ' || coalesce(format_type(nullif(o.oprright, 0), NULL), 'NONE') || ')'
-         FROM pg_operator o JOIN pg_namespace n ON n.oid = o.oprnamespace
-       UNION ALL
-       SELECT 'pg_opclass'::regclass, c.oid, 'OPERATOR CLASS', NULL, quote_ident(n.nspname) || '.' || quote_ident(c.opcname) || ' USING ' || quote_ident(a.amname)
-         FROM pg_opclass c JOIN pg_namespace n ON n.oid = c.opcnamespace JOIN pg_am a ON a.oid = c.opcmethod
-       UNION ALL
-       SELECT 'pg_opfamily'::regclass, f.oid, 'OPERATOR FAMILY', NULL, quote_ident(n.nspname) || '.' || quote_ident(f.opfname) || ' USING ' || quote_ident(a.amname)
-         FROM pg_opfamily f JOIN pg_namespace n ON n.oid = f.opfnamespace JOIN pg_am a ON a.oid = f.opfmethod
-     ), snapshot(classid, objid) AS (
-       SELECT o.classid, o.objid FROM named o LEFT JOIN pg_namespace n ON n.oid = o.namespace
-         JOIN toc ON toc.type = o.type AND toc.schema = coalesce(translate(n.nspname, E'\\n\\r', '  '), '-') AND toc.name = translate(o.name, E'\\n\\r', '  ')
-     ), goes(classid, objid, rootclass, rootobj) AS (
-       -- Dropped along without CASCADE: internal, automatic and extension-member dependents. Not
-       -- one marked DEPENDS ON EXTENSION ('x'): the snapshot has it (and so names it) or it is kept,
-       -- and would go without a word, so it counts as a user below.
-       SELECT classid, objid, classid, objid FROM snapshot
-       UNION
-       SELECT d.classid, d.objid, g.rootclass, g.rootobj FROM pg_depend d JOIN goes g ON d.refclassid = g.classid AND d.refobjid = g.objid
-        WHERE d.deptype IN ('i', 'a', 'e')
-     ), users AS (
-       SELECT DISTINCT d.classid, d.objid, d.objsubid, d.refclassid, d.refobjid, g.rootclass, g.rootobj,
-              CASE d.classid
-                WHEN 'pg_class'::regclass THEN coalesce((SELECT i.indrelid FROM pg_index i WHERE i.indexrelid = d.objid), d.objid)
-                WHEN 'pg_type'::regclass THEN (SELECT nullif(t.typrelid, 0) FROM pg_type t WHERE t.oid = d.objid)
-                WHEN 'pg_constraint'::regclass THEN (SELECT nullif(k.conrelid, 0) FROM pg_constraint k WHERE k.oid = d.objid)
-                WHEN 'pg_trigger'::regclass THEN (SELECT g.tgrelid FROM pg_trigger g WHERE g.oid = d.objid)
-                WHEN 'pg_rewrite'::regclass THEN (SELECT r.ev_class FROM pg_rewrite r WHERE r.oid = d.objid)
-                WHEN 'pg_attrdef'::regclass THEN (SELECT a.adrelid FROM pg_attrdef a WHERE a.oid = d.objid)
-                WHEN 'pg_policy'::regclass THEN (SELECT p.polrelid FROM pg_policy p WHERE p.oid = d.objid)
-                WHEN 'pg_statistic_ext'::regclass THEN (SELECT x.stxrelid FROM pg_statistic_ext x WHERE x.oid = d.objid)
-              END AS owner
-         FROM pg_depend d JOIN goes g ON d.refclassid = g.classid AND d.refobjid = g.objid
-        WHERE d.deptype IN ('n', 'x') AND NOT EXISTS (SELECT 1 FROM goes h WHERE h.classid = d.classid AND h.objid = d.objid)
-     ), named_users AS (
-       SELECT CASE WHEN u.classid = 'pg_rewrite'::regclass AND c.relkind IN ('v', 'm') THEN pg_describe_object('pg_class'::regclass, u.owner, 0)
-                   -- pg_describe_object leaves out a domain's name.
-                   WHEN k.contypid <> 0 THEN 'constraint ' || k.conname || ' on domain ' || format_type(k.contypid, NULL)
-                   -- An operator class's operators and functions: the family is what is dropped.
-                   WHEN u.classid = 'pg_amop'::regclass THEN pg_describe_object('pg_opfamily'::regclass, (SELECT o.amopfamily FROM pg_amop o WHERE o.oid = u.objid), 0)
-                   WHEN u.classid = 'pg_amproc'::regclass THEN pg_describe_object('pg_opfamily'::regclass, (SELECT p.amprocfamily FROM pg_amproc p WHERE p.oid = u.objid), 0)
-                   ELSE pg_describe_object(u.classid, u.objid, u.objsubid) END AS user,
-              pg_describe_object(u.refclassid, u.refobjid, 0) AS uses, pg_describe_object(u.rootclass, u.rootobj, 0) AS root,
-              u.rootclass = u.refclassid AND u.rootobj = u.refobjid AS own
-         FROM users u
-         LEFT JOIN pg_class c ON c.oid = u.owner
-         LEFT JOIN pg_constraint k ON u.classid = 'pg_constraint'::regclass AND k.oid = u.objid
-        -- Part of a relation: kept unless the restore drops it, or it goes along with the snapshot's objects.
-        WHERE u.owner IS NULL OR (NOT u.owner = ANY($4::oid[]) AND NOT EXISTS (SELECT 1 FROM goes h WHERE h.classid = 'pg_class'::regclass AND h.objid = u.owner))
-     )
-     -- What the snapshot names itself (an operator class) rather than as going with another (its family).
-     SELECT DISTINCT ON ("user", uses) "user", uses, root FROM named_users ORDER BY "user", uses, own DESC, root`, [objects.map((o) => o.type), objects.map((o) => o.schema), objects.map((o) => o.name), dropped]);
-    return rows;
-}
-/** Partitions of the dropped tables that are not dropped themselves: they would go with their parent. */
-async function keptPartitionsOf(session, dropped) {
-    const { rows } = await session.query(`SELECT c.oid::int AS oid, i.inhparent::int AS "parentOid", i.inhparent::regclass::text AS parent, c.oid::regclass::text AS partition, pg_get_expr(c.relpartbound, c.oid) AS bound,
-            coalesce((SELECT array_agg(quote_ident(k.conname) ORDER BY k.conname) FROM pg_constraint k
-                       WHERE k.conrelid = c.oid AND k.contype = 'f' AND k.conparentid <> 0), '{}') AS "inheritedForeignKeys"
-       FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
-      WHERE c.relispartition AND i.inhparent = ANY($1::oid[]) AND NOT c.oid = ANY($1::oid[])
-      ORDER BY 3`, [dropped]);
-    return rows;
-}
-/**
- * Kept views in an order that has each after the kept views it selects from: dropStatements drops
- * them in reverse. Found from the snapshot's tables outwards, a view over both a table and another
- * kept view may be found before that view.
- */
-async function inCreationOrder(session, views) {
-    if (!views.length)
-        return [];
-    const { rows } = await session.query(`WITH RECURSIVE kept AS (
-       SELECT v.oid, v.pos FROM unnest($1::oid[]) WITH ORDINALITY AS v(oid, pos)
-     ), selects AS (
-       SELECT DISTINCT r.ev_class AS view, d.refobjid AS from_view
-         FROM pg_rewrite r JOIN pg_depend d ON d.classid = 'pg_rewrite'::regclass AND d.objid = r.oid AND d.refclassid = 'pg_class'::regclass
-        WHERE r.ev_class IN (SELECT oid FROM kept) AND d.refobjid IN (SELECT oid FROM kept) AND d.refobjid <> r.ev_class
-     ), depth(view, n) AS (
-       SELECT oid, 0 FROM kept
-       UNION
-       SELECT s.view, d.n + 1 FROM selects s JOIN depth d ON d.view = s.from_view
-     )
-     SELECT n.nspname AS schema, c.relname AS name, c.relkind::text AS relkind
-       FROM (SELECT view, max(n) AS n FROM depth GROUP BY view) d JOIN kept k ON k.oid = d.view
-       JOIN pg_class c ON c.oid = d.view JOIN pg_namespace n ON n.oid = c.relnamespace
-      ORDER BY d.n, k.pos`, [views]);
-    return rows;
-}
-/** Plans the drop of what the snapshot holds; refuses, naming them, objects it could not put back. */
-async function planRestore(session, contents, where) {
-    // Definitions read with an empty search_path name every object with its schema, as the restore script needs.
-    await session.query("SELECT set_config('search_path', '', false)");
-    const { rows: dropped } = await session.query(`SELECT c.oid::int AS oid, n.nspname AS schema, c.relname AS name, c.relkind::text AS relkind
-       FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS t(schema, name, pos)
-       JOIN pg_namespace n ON n.nspname = t.schema
-       JOIN pg_class c ON c.relnamespace = n.oid AND c.relname = t.name AND c.relkind IN ('r','p','v','m','S','f')
-      ORDER BY t.pos`, [contents.relations.map((r) => r.schema), contents.relations.map((r) => r.name)]);
-    const dropSet = new Set(dropped.map((r) => r.oid));
-    // Read with the empty search_path above, so every name is schema-qualified.
-    const keptPartitions = await keptPartitionsOf(session, [...dropSet]);
-    const { rows: intoKept } = keptPartitions.length
-        ? await session.query(`SELECT format('ALTER TABLE %s DROP CONSTRAINT %I;', k.conrelid::regclass, k.conname) AS statement
-           FROM pg_constraint k
-          WHERE k.contype = 'f' AND k.conparentid = 0 AND k.conrelid = ANY($1::oid[]) AND k.confrelid = ANY($2::oid[])
-          ORDER BY 1`, [[...dropSet], [...new Set(keptPartitions.map((p) => p.parentOid))]])
-        : { rows: [] };
-    const keptForeignKeys = [];
-    const keptViewOids = [];
-    const unsupported = [];
-    const seenKeys = new Set();
-    let frontier = dropped.map((r) => r.oid);
-    while (frontier.length) {
-        const next = [];
-        for (const d of await dependentsOf(session, frontier)) {
-            if (d.owner !== null && dropSet.has(d.owner))
-                continue;
-            if (d.cls === 'pg_constraint' && d.contype === 'f' && d.owner_name) {
-                if (!seenKeys.has(d.objid))
-                    keptForeignKeys.push({ table: d.owner_name, name: d.conname, definition: d.condef });
-                seenKeys.add(d.objid);
-            }
-            else if (d.cls === 'pg_rewrite' && d.owner !== null && (d.owner_kind === 'v' || d.owner_kind === 'm')) {
-                keptViewOids.push(d.owner);
-                dropSet.add(d.owner);
-                next.push(d.owner);
-            }
-            else if (!unsupported.includes(d.what))
-                unsupported.push(d.what);
-        }
-        frontier = next;
-    }
-    const keptViews = await inCreationOrder(session, keptViewOids);
-    // After the walk above: a kept view it drops and re-creates may use what the snapshot re-creates.
-    const users = await keptUsersOf(session, contents.objects, [...dropSet]);
-    if (unsupported.length || users.length) {
-        const found = [];
-        if (unsupported.length)
-            found.push(`The restore would have to drop objects the snapshot does not have, which restore-db cannot put back: ${unsupported.join('; ')}.`);
-        if (users.length) {
-            const uses = users.map((u) => `${u.user} uses ${u.uses}${u.root === u.uses ? '' : `, which goes with ${u.root}`}`);
-            found.push(`Objects the snapshot does not have use what it re-creates, so the restore could not drop that and create it again under them: ${uses.join('; ')}.`);
-        }
-        const fixes = remedies([...unsupported, ...users.map((u) => u.user)]);
-        throw new errors/* RollbackKitError */.dp(`${found.join(' ')} Nothing was changed.`, 'These were created after the snapshot (or are outside it) and use its tables, types, functions, operators or other objects. ' +
-            `Drop them (or undo their migration with run-down-migrations), or change them so they no longer do${fixes.length ? ` (${fixes.join('; ')})` : ''}, ` +
-            `and run again; do not drop with CASCADE, which takes their columns and rows with it. ${where} keeps them until then.`);
-    }
-    return { dropped, keptPartitions: keptPartitions.map(({ oid: _oid, parentOid: _parent, ...p }) => p), droppedForeignKeys: intoKept.map((r) => r.statement), keptForeignKeys, keptViews };
-}
-/**
- * How to take each kind of object (as pg_describe_object names it, with the empty search_path
- * planRestore sets: `default value for column id of table public.clients`) off what the snapshot
- * re-creates, naming the first of each kind; kinds not listed get the general advice alone.
- */
-const REMEDIES = [
-    {
-        kind: /^default value for column (.+) of table (.+)$/,
-        fix: (m) => `for a column default: ALTER TABLE ${m[2]} ALTER COLUMN ${quoteIdent(m[1])} DROP DEFAULT, and after the restore give it one of its own (a sequence it owns: CREATE SEQUENCE …; ALTER TABLE ${m[2]} ALTER COLUMN ${quoteIdent(m[1])} SET DEFAULT nextval(…))`,
-    },
-    { kind: /^column (.+) of table (.+)$/, fix: (m) => `for a column of its type: ALTER TABLE ${m[2]} ALTER COLUMN ${quoteIdent(m[1])} TYPE text, or drop the column` },
-    { kind: /^constraint (.+) on table (.+)$/, fix: (m) => `for a constraint: ALTER TABLE ${m[2]} DROP CONSTRAINT ${m[1]}` },
-    { kind: /^constraint (.+) on domain (.+)$/, fix: (m) => `for a domain's check: ALTER DOMAIN ${m[2]} DROP CONSTRAINT ${m[1]}` },
-    { kind: /^index (.+)$/, fix: (m) => `for an index: DROP INDEX ${m[1]}, and create it again after the restore` },
-    { kind: /^trigger (.+) on table (.+)$/, fix: (m) => `for a trigger: DROP TRIGGER ${m[1]} ON ${m[2]}` },
-    { kind: /^policy (.+) on table (.+)$/, fix: (m) => `for a policy: DROP POLICY ${m[1]} ON ${m[2]}` },
-    { kind: /^(view|materialized view) (.+)$/, fix: (m) => `for a ${m[1]}: DROP ${m[1].toUpperCase()} ${m[2]}, and create it again after the restore` },
-    { kind: /^rule (.+) on (view|materialized view) (.+)$/, fix: (m) => `for a ${m[2]}: DROP ${m[2].toUpperCase()} ${m[3]}, and create it again after the restore` },
-    { kind: /^(function|procedure) (.+)$/, fix: (m) => `for a ${m[1]}: DROP ${m[1].toUpperCase()} ${m[2]}, or CREATE OR REPLACE it without what it uses` },
-];
-/** The remedies for these objects, one per kind, in the order of REMEDIES. */
-function remedies(objects) {
-    const out = [];
-    for (const r of REMEDIES) {
-        for (const o of objects) {
-            const m = r.kind.exec(o);
-            if (!m)
-                continue;
-            out.push(r.fix(m));
-            break;
-        }
-    }
-    return out;
-}
-/**
- * Tables and schemas the restore does not touch because the snapshot does not have them. A snapshot
- * of every schema (no `schemas` filter) does not have a schema created since, so the tables there
- * are named too; a filtered snapshot names only what its own schemas hold, the schemas it left out
- * being none of its business. A manifest from before `everySchema` was recorded cannot tell the two
- * apart, so it is read as filtered to the schemas it lists (for a snapshot of every schema, every
- * schema there was then): a schema created since goes unnamed rather than a left-out one being
- * named. Extension members are left out, as pg_dump leaves them out.
- */
-async function leftAsTheyAre(session, contents, manifest) {
-    const { filter } = manifest;
-    const every = filter.everySchema === true;
-    const scope = every ? (await userSchemas(session)).filter((n) => !filter.excludeSchemas.includes(n)) : filter.schemas;
-    const { rows } = await session.query(`SELECT n.nspname AS schema, c.relname AS name FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-      WHERE c.relkind IN ('r', 'p', 'f') AND n.nspname = ANY($1::text[])
-        AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.deptype = 'e')
-      ORDER BY 1, 2`, [scope]);
-    const key = (schema, name) => `${schema}\0${name}`;
-    // The manifest's names are exact; the archive's `-- Name:` lines turn a newline in a name into a space.
-    const has = new Set([...contents.relations.filter((r) => r.type === 'TABLE' || r.type === 'FOREIGN TABLE'), ...manifest.tables].map((r) => key(r.schema, r.name)));
-    return {
-        tables: rows.filter((r) => !has.has(key(r.schema, r.name))).map((r) => `${r.schema}.${r.name}`),
-        schemas: every ? scope.filter((n) => !filter.schemas.includes(n)) : [],
-    };
-}
-/** The statements that remove what the snapshot will create, and what depends on it, in an order that needs no CASCADE. */
-function dropStatements(plan) {
-    const out = [];
-    for (const fk of plan.keptForeignKeys)
-        out.push(`ALTER TABLE ${fk.table} DROP CONSTRAINT ${quoteIdent(fk.name)};`);
-    // Kept views are in creation order (inCreationOrder): the last first.
-    for (const v of [...plan.keptViews].reverse())
-        out.push(`DROP ${DROP_KIND[v.relkind]} ${qualified(v.schema, v.name)};`);
-    // Detached, a kept partition keeps its copies of the parent's foreign keys as its own; attached
-    // again, it gets the restored parent's.
-    out.push(...plan.droppedForeignKeys);
-    for (const p of plan.keptPartitions) {
-        out.push(`ALTER TABLE ${p.parent} DETACH PARTITION ${p.partition};`);
-        for (const fk of p.inheritedForeignKeys)
-            out.push(`ALTER TABLE ${p.partition} DROP CONSTRAINT ${fk};`);
-    }
-    // The table of contents lists views in creation order: dropping in reverse never drops one another needs.
-    for (const r of [...plan.dropped].reverse().filter((r) => DROP_KIND[r.relkind]))
-        out.push(`DROP ${DROP_KIND[r.relkind]} IF EXISTS ${qualified(r.schema, r.name)};`);
-    const list = (kinds) => plan.dropped.filter((r) => kinds.includes(r.relkind)).map((r) => qualified(r.schema, r.name));
-    // One statement for every table: partitions with their parent, foreign keys between them, no order needed.
-    const tables = list(['r', 'p']);
-    if (tables.length)
-        out.push(`DROP TABLE IF EXISTS ${tables.join(', ')};`);
-    const foreign = list(['f']);
-    if (foreign.length)
-        out.push(`DROP FOREIGN TABLE IF EXISTS ${foreign.join(', ')};`);
-    // After the tables: a sequence a table owned is gone with it, one a default used is free now.
-    const sequences = list(['S']);
-    if (sequences.length)
-        out.push(`DROP SEQUENCE IF EXISTS ${sequences.join(', ')};`);
-    return out;
-}
-/**
- * Attaches the kept partitions to the restored tables, first: a kept view or foreign key over the
- * partitioned table sees their rows again. An attach that cannot be done (the restored table has
- * other columns, or its default partition holds rows of the partition's range) fails the restore.
- */
-function attachStatements(plan) {
-    return plan.keptPartitions.map((p) => `ALTER TABLE ${p.parent} ATTACH PARTITION ${p.partition} ${p.bound};`);
-}
-/** Puts back the kept foreign keys (the views come from pg_dump, see restore.ts). */
-function foreignKeyStatements(plan) {
-    return plan.keptForeignKeys.map((fk) => `ALTER TABLE ${fk.table} ADD CONSTRAINT ${quoteIdent(fk.name)} ${fk.definition};`);
-}
-
-;// CONCATENATED MODULE: ./.build/db/restore-privileges.js
-/**
- * Privileges an in-place restore must not widen. pg_dump writes each object's GRANT and REVOKE
- * relative to a baseline: the built-in default ACL (acldefault) for what it creates, a schema's
- * initial ACL (pg_init_privs, as `public` has) where there is one. Two things break that baseline in
- * a live database:
- *
- * - Objects the restore creates get the default privileges (ALTER DEFAULT PRIVILEGES) of the role
- *   that creates them, the role restoring: a table whose grant to `anon` had been revoked would come
- *   back with it (Supabase's default setup grants tables to anon). So that role's own entries are set
- *   aside for as long as the restore creates objects, and put back before its commit. Only the
- *   creating role's entries apply to what it creates (pg_restore hands objects to their owners with
- *   ALTER … OWNER, not SET ROLE), and any role may change its own: no superuser needed.
- * - A schema the snapshot holds that already exists is kept, not created again, so grants made on it
- *   since the snapshot would survive: its ACL is reset to pg_dump's baseline first.
- *
- * Everything is read and changed inside the restore's transaction, by DO blocks: what they change is
- * what is there when the restore runs, not what a planning session saw minutes earlier.
- */
-
-/** pg_default_acl's object types, as ALTER DEFAULT PRIVILEGES names them. */
-const restore_privileges_OBJECT_TYPES = { r: 'TABLES', S: 'SEQUENCES', f: 'FUNCTIONS', T: 'TYPES', n: 'SCHEMAS', L: 'LARGE OBJECTS' };
-const objectsCase = (col) => `CASE ${col} ${Object.entries(restore_privileges_OBJECT_TYPES).map(([t, k]) => `WHEN '${t}' THEN '${k}'`).join(' ')} END`;
-const knownTypes = Object.keys(restore_privileges_OBJECT_TYPES).map((t) => `'${t}'`).join(', ');
-const ME = '(SELECT oid FROM pg_catalog.pg_roles WHERE rolname = current_user)';
-const GRANTEE = (oid) => `CASE WHEN ${oid} = 0 THEN 'PUBLIC' ELSE ${oid}::regrole::text END`;
-/** Where a block keeps the entries it set aside, for the block that puts them back (transaction-local). */
-const STASH = { before: 'rollback_kit.default_acl_before', restored: 'rollback_kit.default_acl_restored' };
-/**
- * Rows of (head, target, tail, revoke_acl, grant_acl) → the block runs, for each row in order, `REVOKE
- * ALL` from every grantee in `revoke_acl`, then grants the items of `grant_acl`, per grantee in the order they come.
- * (aclexplode refuses an empty array that has no dimension, as '{}' and ARRAY() make them.)
- */
-function changeBlock(rows, before = '') {
-    const body = [
-        'DECLARE rk_entry record; rk_statement text;',
-        'BEGIN',
-        ...(before ? [`  ${before}`] : []),
-        `  FOR rk_entry IN ${rows} LOOP`,
-        '    FOR rk_statement IN',
-        `      SELECT stmt FROM (SELECT 0 AS k, 0::bigint AS n, rk_entry.head || 'REVOKE ALL ON ' || rk_entry.target || ' FROM ' || string_agg(DISTINCT ${GRANTEE('r.grantee')}, ', ') || rk_entry.tail AS stmt`,
-        `                          FROM aclexplode(nullif(rk_entry.revoke_acl, '{}')) r HAVING count(*) > 0`,
-        `                        UNION ALL SELECT 1, min(g.n), rk_entry.head || 'GRANT ' || string_agg(g.privilege_type, ', ' ORDER BY g.n) || ' ON ' || rk_entry.target || ' TO ' || ${GRANTEE('g.grantee')}`,
-        "                                 || CASE WHEN g.is_grantable THEN ' WITH GRANT OPTION' ELSE '' END",
-        `                          FROM aclexplode(nullif(rk_entry.grant_acl, '{}')) WITH ORDINALITY AS g(grantor, grantee, privilege_type, is_grantable, n) GROUP BY g.grantee, g.is_grantable) AS x`,
-        '       ORDER BY k, n',
-        '    LOOP',
-        '      EXECUTE rk_statement;',
-        '    END LOOP;',
-        '  END LOOP;',
-        'END',
-    ].join('\n');
-    return doBlock('rk_privileges', body);
-}
-/** The restoring role's entries as (nsp, objtype, acl): now, or as a block set them aside. */
-const CURRENT_ENTRIES = `SELECT n.nspname AS nsp, d.defaclobjtype AS objtype, d.defaclacl AS acl
-         FROM pg_catalog.pg_default_acl d LEFT JOIN pg_catalog.pg_namespace n ON n.oid = d.defaclnamespace
-        WHERE d.defaclrole = ${ME} AND d.defaclobjtype IN (${knownTypes})`;
-const stashedEntries = (key) => `SELECT j.nsp, j.objtype::"char" AS objtype, j.acl::aclitem[] AS acl FROM json_to_recordset(current_setting('${key}')::json) AS j(nsp text, objtype text, acl text)`;
-/**
- * Each entry with the statement head and object keyword ALTER DEFAULT PRIVILEGES takes, and pg_dump's
- * baseline for it: the built-in default for a global entry (which replaces it), none for a schema's
- * (which adds to it). acldefault names sequences 's', pg_default_acl 'S'.
- */
-const withBaseline = (entries) => `SELECT e.*,
-          format('ALTER DEFAULT PRIVILEGES FOR ROLE %I ', current_user) || CASE WHEN e.nsp IS NULL THEN '' ELSE format('IN SCHEMA %I ', e.nsp) END AS head,
-          ${objectsCase('e.objtype')} AS target, '' AS tail,
-          CASE WHEN e.nsp IS NULL THEN acldefault(CASE e.objtype WHEN 'S' THEN 's' ELSE e.objtype END, ${ME}) ELSE '{}' END AS base
-     FROM (${entries}) e`;
-/**
- * Sets the restoring role's default privileges aside: each entry made what pg_dump's statements
- * start from (a global one the built-in default, which PostgreSQL then drops; a schema's empty,
- * likewise), after keeping them under `stash` for putBackDefaultPrivileges.
- */
-function setAsideDefaultPrivileges(stash) {
-    const keep = `PERFORM set_config('${STASH[stash]}', (SELECT coalesce(json_agg(json_build_object('nsp', c.nsp, 'objtype', c.objtype, 'acl', c.acl::text)), '[]')::text FROM (${CURRENT_ENTRIES}) c), true);`;
-    return changeBlock(`SELECT b.head, b.target, b.tail, b.acl AS revoke_acl, b.base AS grant_acl FROM (${withBaseline(CURRENT_ENTRIES)}) b`, keep);
-}
-/**
- * Puts the restoring role's default privileges back, from where both set-asides left them (each
- * entry at pg_dump's baseline): first its entries as they were before the restore, exactly; then the
- * snapshot's own entries for it (its DEFAULT ACL statements, which ran at the end of its script, and
- * which the second set-aside kept) replayed as those statements do it, relative to the baseline —
- * REVOKE ALL from each grantee of the baseline the entry lacks, GRANT what it has beyond it. So the
- * entries end as plain pg_restore would have left them over the database as it was: equal to before
- * when the snapshot had the same ones, and no grantee the snapshot does not name gets anything.
- * The snapshot's are set aside for a while rather than left in place because the views the restore
- * keeps are re-created after the script, and must be created at the baseline too.
- */
-function putBackDefaultPrivileges() {
-    const before = `SELECT b.head, b.target, b.tail, b.base AS revoke_acl, b.acl AS grant_acl FROM (${withBaseline(stashedEntries(STASH.before))}) b`;
-    const restored = `SELECT b.head, b.target, b.tail,
-          ARRAY(SELECT i FROM unnest(b.base) i WHERE NOT i = ANY (b.acl)) AS revoke_acl,
-          ARRAY(SELECT i FROM unnest(b.acl) i WHERE NOT i = ANY (b.base)) AS grant_acl
-     FROM (${withBaseline(stashedEntries(STASH.restored))}) b`;
-    // Those from before first: the snapshot's are replayed over them.
-    return changeBlock(`SELECT * FROM (SELECT 0 AS step, * FROM (${before}) p UNION ALL SELECT 1, * FROM (${restored}) q) r ORDER BY step`);
-}
-/**
- * Resets every schema named that exists (the snapshot's, which the restore keeps) to the ACL pg_dump
- * writes its grants relative to: the initial one (pg_init_privs) where it has one, `public`'s say,
- * else the built-in default. Grants made since the snapshot go (with CASCADE, those made by grantees
- * of a grant option too); the snapshot's own grants then come from its script. A schema already at
- * its baseline is left as it is.
- */
-function resetSchemaPrivileges(schemas) {
-    if (!schemas.length)
-        return '';
-    const rows = `SELECT '' AS head, 'SCHEMA ' || quote_ident(n.nspname) AS target, ' CASCADE' AS tail,
-          coalesce(n.nspacl, acldefault('n', n.nspowner)) AS revoke_acl, coalesce(p.initprivs, acldefault('n', n.nspowner)) AS grant_acl
-     FROM pg_catalog.pg_namespace n
-     LEFT JOIN pg_catalog.pg_init_privs p ON p.classoid = 'pg_catalog.pg_namespace'::regclass AND p.objoid = n.oid AND p.objsubid = 0
-    WHERE n.nspname = ANY (ARRAY[${schemas.map(quoteLiteral).join(', ')}]::text[])
-      AND coalesce(n.nspacl, acldefault('n', n.nspowner)) <> coalesce(p.initprivs, acldefault('n', n.nspowner))`;
-    return changeBlock(rows);
-}
-/** What the restore does with the restoring role's default privileges, to say so; and the entries it cannot set aside. */
-async function readOwnDefaultPrivileges(session) {
-    const { rows } = await session.query(`SELECT current_user AS role, d.defaclobjtype::text AS objtype, n.nspname AS nsp
-       FROM pg_catalog.pg_default_acl d LEFT JOIN pg_catalog.pg_namespace n ON n.oid = d.defaclnamespace
-      WHERE d.defaclrole = ${ME} ORDER BY 3 NULLS FIRST, ${objectsCase('d.defaclobjtype')}`);
-    const role = rows[0]?.role ?? '';
-    const describe = (r) => `${restore_privileges_OBJECT_TYPES[r.objtype] ?? `type '${r.objtype}'`} ${r.nsp === null ? '(all schemas)' : `in ${r.nsp}`}`;
-    return { role, entries: rows.filter((r) => restore_privileges_OBJECT_TYPES[r.objtype]).map(describe), unknown: rows.filter((r) => !restore_privileges_OBJECT_TYPES[r.objtype]).map(describe) };
-}
-
-;// CONCATENATED MODULE: ./.build/db/server-identity.js
-/**
- * The live server's identity. pg_control_system() is executable by every role on a stock server;
- * a managed service may revoke it, and then the comparison falls back to host, port and database.
- */
-async function readServerIdentity(session, target) {
-    let systemIdentifier = null;
-    try {
-        const r = await session.query('SELECT system_identifier::text AS id FROM pg_control_system()');
-        systemIdentifier = r.rows[0]?.id ?? null;
-    }
-    catch {
-        systemIdentifier = null;
-    }
-    return { host: target.host, port: target.port, database: target.database, systemIdentifier };
-}
-/** `host:port/db (system identifier N)`: how messages name each side; never holds a secret. */
-function describeIdentity(i) {
-    const host = i.host.includes(':') ? `[${i.host}]` : i.host;
-    return `${host}:${i.port}/${i.database} (system identifier ${i.systemIdentifier ?? 'unknown'})`;
-}
-/**
- * The snapshot's source as its manifest records it. Manifests written before the server was
- * recorded hold only `target` ("host:port/db"): their identifier is null.
- */
-function snapshotSource(manifest) {
-    const s = manifest.server;
-    if (typeof s.host === 'string' && typeof s.port === 'number') {
-        return { host: s.host, port: s.port, database: manifest.database, systemIdentifier: s.systemIdentifier ?? null };
-    }
-    const m = /^(?:\[(.*)\]|([^:]*)):(\d+)\//.exec(manifest.target ?? '');
-    return { host: m?.[1] ?? m?.[2] ?? '', port: Number(m?.[3] ?? 0), database: manifest.database, systemIdentifier: null };
-}
-/** The redactor's mark (core/secrets.ts): where a manifest held text equal to a secret, it reads this. */
-const REDACTED = '***';
-/**
- * Whether a name the manifest recorded is `actual`. snapshot-db writes the database name and host
- * through the redactor, so where one equals a secret (postgres://postgres:postgres@…/postgres) it
- * reads ***: each *** then stands for some text, and the rest must match exactly.
- */
-function recordedAs(recorded, actual, fold = (s) => s) {
-    if (!recorded.includes(REDACTED))
-        return fold(recorded) === fold(actual);
-    const pattern = recorded.split(REDACTED).map((part) => fold(part).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('[\\s\\S]+');
-    return new RegExp(`^${pattern}$`).test(fold(actual));
-}
-function sameHost(recorded, actual) {
-    return recordedAs(recorded, actual, (s) => s.toLowerCase());
-}
-/**
- * The rule: a different database name is another database. Otherwise, when both sides have a
- * system identifier it decides (same identifier = same database, whatever host name reached it);
- * when either lacks one, host and port must match too.
- */
-function compareSource(snapshot, target) {
-    const sides = `(snapshot: ${describeIdentity(snapshot)}; target: ${describeIdentity(target)})`;
-    const haveIds = snapshot.systemIdentifier !== null && target.systemIdentifier !== null;
-    const basis = haveIds ? 'system-identifier' : 'host-port-database';
-    if (!recordedAs(snapshot.database, target.database)) {
-        return { same: false, basis, message: `The snapshot is of another database ${sides}.` };
-    }
-    if (haveIds) {
-        const same = snapshot.systemIdentifier === target.systemIdentifier;
-        return { same, basis, message: same ? `The snapshot is of this database ${sides}.` : `The snapshot is of a database of the same name on another server ${sides}.` };
-    }
-    const same = sameHost(snapshot.host, target.host) && snapshot.port === target.port;
-    const why = snapshot.systemIdentifier === null
-        ? 'the manifest records no system identifier (taken before it was recorded, or by a user the server did not let read it)'
-        : 'the server does not let this user read its system identifier';
-    return {
-        same,
-        basis,
-        message: same
-            ? `The snapshot is taken to be of this database by host, port and name, because ${why} ${sides}.`
-            : `The snapshot cannot be shown to be of this database: host or port differ, and ${why} ${sides}.`,
-    };
-}
-
-// EXTERNAL MODULE: ./.build/db/session.js
-var db_session = __nccwpck_require__(14441);
-// EXTERNAL MODULE: external "node:crypto"
-var external_node_crypto_ = __nccwpck_require__(77598);
-// EXTERNAL MODULE: ./.build/core/files.js
-var files = __nccwpck_require__(32019);
-;// CONCATENATED MODULE: ./.build/db/manifest.js
-/**
- * The manifest written next to every snapshot: what was dumped, from which server, its sha256, and
- * the catalogue (row counts per table, object counts) that restore-db and smoke checks compare with.
- */
-
-
-
-function manifestPathFor(snapshotPath) {
-    return `${snapshotPath.replace(/\/+$/, '')}.manifest.json`;
-}
-/** Written whole or not at all: a truncated manifest must never sit beside a snapshot. */
-async function writeManifest(snapshotPath, manifest) {
-    const path = manifestPathFor(snapshotPath);
-    await (0,files/* writeFileAtomic */.Zf)(path, `${JSON.stringify(manifest, null, 2)}\n`);
-    return path;
-}
-async function readManifest(path) {
-    let parsed;
-    try {
-        parsed = JSON.parse(await (0,promises_.readFile)(path, 'utf8'));
-    }
-    catch (err) {
-        const why = err.code === 'ENOENT' ? 'it does not exist' : 'it is not valid JSON';
-        throw new errors/* RollbackKitError */.dp(`Cannot read the snapshot manifest ${path}: ${why}.`, 'snapshot-db writes it next to each snapshot; keep the two together.');
-    }
-    const m = parsed;
-    if (m?.tool !== 'rollback-kit' || typeof m.sha256 !== 'string' || !Array.isArray(m.tables) || !m.format) {
-        throw new errors/* RollbackKitError */.dp(`${path} is not a rollback-kit snapshot manifest.`);
-    }
-    return m;
-}
-
-;// CONCATENATED MODULE: ./.build/db/snapshot.js
-/**
- * snapshot-db: a pg_dump that can be trusted mid-incident. The manifest's tables, row counts and
- * object counts and the CSV exports are read in the very snapshot pg_dump dumps (pg_export_snapshot +
- * --snapshot), so they describe exactly what the archive holds; every table is locked there before
- * pg_dump starts, so no TRUNCATE or rewrite can change what a later count sees. A schema change
- * that arrives before pg_dump has its own locks would wait for ours with pg_dump queued behind it:
- * the blocker watch sees that and ends the snapshot at once (lock-wait.ts). The small tables'
- * rows are counted while pg_dump runs; the big tables once it is done, while the archive is read
- * back, so their second scan never competes with the dump's. Nothing is reported as a snapshot
- * until it has been read back in full.
- */
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-/** Tables below this size (1 MB) are counted while pg_dump runs, bigger ones after it. */
-const SMALL_TABLE_BYTES = 1 << 20;
-/** Schemas that hold migration history: kept even when `schemas` names only the app's own. */
-const MIGRATION_HISTORY_SCHEMAS = ['supabase_migrations', 'drizzle', 'sqitch'];
-/**
- * The snapshot taken before a change (restore-db's pre-restore snapshot, the rollback's and the
- * drill's): the whole database, custom format, no filters and no row exports.
- */
-function wholeDatabaseSnapshot(target, where) {
-    return { target, format: 'custom', jobs: 1, filter: { schemas: [], excludeSchemas: [] }, excludeTableData: [], exportTables: [], exportColumn: 'created_at', ...where };
-}
-const EXTENSIONS = { custom: '.dump', directory: '', plain: '.sql' };
-/** Text as a part of a file name: ASCII letters, digits and `_.-` only, so it is safe on every runner. */
-function safeName(text, allowed = /[^A-Za-z0-9_.-]+/g, fallback = 'db') {
-    return text.replace(allowed, '-').replace(/^-+|-+$/g, '').slice(0, 60) || fallback;
-}
-/** What an unquoted identifier is: lower-case ASCII. Such names are file names as they are. */
-const PLAIN_NAME = /^[a-z0-9_]+$/;
-/**
- * The CSV file of a table's exported rows, one per table: folding names to ASCII makes `заказы` and
- * `платежи`, or "order items" and "order-items", the same text, and the second export would replace
- * the first. `schema.table.csv` when both are plain (lower-case ASCII, no dot, so no other table's
- * name reads the same, even where case is not kept); any other name gets a readable part and a hash
- * of its exact name, and three dots where a plain one has two.
- */
-function exportFileName(t) {
-    if (PLAIN_NAME.test(t.schema) && PLAIN_NAME.test(t.name))
-        return `${t.schema}.${t.name}.csv`;
-    const word = (text, fallback) => safeName(text, /[^A-Za-z0-9_-]+/g, fallback).slice(0, 40);
-    const hash = (0,external_node_crypto_.createHash)('sha256').update(tableKey(t)).digest('hex').slice(0, 12);
-    return `${word(t.schema, 'schema')}.${word(t.name, 'table')}.${hash}.csv`;
-}
-/** `<db>-<label>-<UTC time>`: sorts by time, says what it is, and holds no secret. */
-function snapshotBaseName(database, label, at) {
-    const time = at.toISOString().replace(/[-:]/g, '').replace('.', '');
-    return [safeName(database), label ? safeName(label) : undefined, time].filter(Boolean).join('-');
-}
-function validateRequest(req) {
-    if (req.jobs > 1 && req.format !== 'directory') {
-        throw new errors/* RollbackKitError */.dp(`jobs: ${req.jobs} needs format: directory (pg_dump dumps in parallel only into a directory).`, 'Set format: directory, or leave jobs empty.');
-    }
-    if (req.exportSince && !req.exportTables.length) {
-        throw new errors/* RollbackKitError */.dp('export-since is set but export-tables is empty.', 'List the tables whose new rows to keep, e.g. export-tables: orders, public.payments.');
-    }
-    if (req.exportTables.length && !req.exportSince) {
-        throw new errors/* RollbackKitError */.dp('export-tables is set but export-since is empty.', 'Set export-since to the bad deploy\'s time (ISO 8601).');
-    }
-    if (!/^[A-Za-z_][A-Za-z0-9_$]*$/.test(req.exportColumn)) {
-        throw new errors/* RollbackKitError */.dp(`export-column "${req.exportColumn}" is not a plain column name.`);
-    }
-}
-async function prepareOutputDir(dir, input) {
-    await (0,files/* makeDirectory */.Oh)(dir, input);
-    await (0,files/* probeWritable */.Jg)(dir, input);
-}
-/** Whether anything (a file, a folder, a broken link) is at `path`. */
-async function taken(path) {
-    try {
-        await (0,promises_.lstat)(path);
-        return true;
-    }
-    catch (err) {
-        if (err.code === 'ENOENT')
-            return false;
-        throw err;
-    }
-}
-/**
- * A snapshot path nothing else uses, claimed by creating it (an empty file, or the empty folder
- * pg_dump fills in directory format) so a run beside this one cannot pick it too; none of its
- * manifest or exports folder may be there either, since they are written beside it.
- */
-async function claimSnapshotPath(dir, base, format) {
-    for (let n = 1;; n++) {
-        const candidate = (0,external_node_path_.join)(dir, `${base}${n > 1 ? `-${n}` : ''}${EXTENSIONS[format]}`);
-        if ((await taken(manifestPathFor(candidate))) || (await taken(`${candidate}.exports`)))
-            continue;
-        try {
-            if (format === 'directory')
-                await (0,promises_.mkdir)(candidate);
-            else
-                await (await (0,promises_.open)(candidate, 'wx')).close();
-            return candidate;
-        }
-        catch (err) {
-            if (err.code !== 'EEXIST')
-                throw err;
-        }
-    }
-}
-function pgDumpArgs(req, path, snapshotId, sel, lockTimeout, largeObjects) {
-    const formatFlag = { custom: 'c', directory: 'd', plain: 'p' }[req.format];
-    const args = [`--format=${formatFlag}`, '--file', path, '--no-password', `--snapshot=${snapshotId}`, `--lock-wait-timeout=${lockTimeout}`];
-    if (req.format === 'directory' && req.jobs > 1)
-        args.push('--jobs', String(req.jobs));
-    // A plain script must be able to replace what is there when restore-db feeds it to psql.
-    if (req.format === 'plain')
-        args.push('--clean', '--if-exists');
-    // pg_dump leaves large objects out once --schema is given (they belong to no schema): see countLargeObjects.
-    if (sel.include.length && largeObjects)
-        args.push('-b');
-    // Exact quoted names only: pg_dump then dumps precisely what the manifest describes.
-    for (const s of sel.include)
-        args.push('--schema', quoteIdent(s));
-    for (const s of sel.exclude)
-        args.push('--exclude-schema', quoteIdent(s));
-    for (const t of sel.excludeData)
-        args.push('--exclude-table-data', exactTablePattern(t));
-    return args;
-}
-async function resolveSelection(session, req, log) {
-    const all = await userSchemas(session);
-    const add = (list, items) => items.forEach((i) => list.includes(i) || list.push(i));
-    const include = [];
-    for (const p of req.filter.schemas)
-        add(include, await resolveSchemaPattern(session, p, 'schemas'));
-    const exclude = [];
-    for (const p of req.filter.excludeSchemas) {
-        const found = await resolveSchemaPattern(session, p, 'exclude-schemas');
-        if (!found.length)
-            log.warning(`exclude-schemas: "${p}" matches no schema, so it leaves nothing out.`);
-        add(exclude, found);
-    }
-    if (include.length) {
-        // Migration history goes with the app's schemas, so a restore remembers which migrations ran.
-        const history = MIGRATION_HISTORY_SCHEMAS.filter((s) => all.includes(s) && !include.includes(s) && !exclude.includes(s));
-        if (history.length)
-            log.info(`Also dumping migration history schema(s) ${history.join(', ')} so a restore keeps it.`);
-        add(include, history);
-    }
-    const schemas = (include.length ? include : all).filter((s) => !exclude.includes(s));
-    const excludeData = [];
-    for (const p of req.excludeTableData) {
-        const found = await resolveTablePattern(session, p);
-        if (!found.length)
-            log.warning(`exclude-table-data: "${p}" matches no table, so all its rows are dumped.`);
-        for (const t of found)
-            if (!excludeData.some((e) => e.schema === t.schema && e.name === t.name))
-                excludeData.push(t);
-    }
-    const exportTables = req.exportSince ? await resolveTablesStrict(session, req.exportTables, 'export-tables') : [];
-    return { schemas, include, exclude, excludeData, exportTables };
-}
-/**
- * The database's large objects, counted in the dumped snapshot for the manifest, and always in the
- * snapshot: they belong to no schema, so with `schemas` set pg_dump would leave every one of them
- * out without a word, and rows that refer to one by its oid would come back from a restore pointing
- * at whatever that large object holds by then, or at nothing. A snapshot taken to roll back keeps
- * them (pg_dump -b): an extra large object in it loses nothing, a missing one loses its
- * content. A plain script is refused when there are any: pg_dump writes them as statements that
- * commit on their own, so restore-db could not restore it in one transaction.
- */
-async function countLargeObjects(session, req, sel, log) {
-    const count = Number((await session.query('SELECT count(*) AS n FROM pg_catalog.pg_largeobject_metadata')).rows[0].n);
-    if (!count)
-        return 0;
-    if (req.format === 'plain') {
-        throw new errors/* RollbackKitError */.dp(`format: plain cannot hold this database's ${count} large object${count > 1 ? 's' : ''} in a form restore-db can restore: a plain script writes them with statements that commit on their own, so it cannot be restored in one transaction.`, 'Use format: custom (the default) or directory, which restore-db restores with the large objects in the same transaction. Nothing was kept.');
-    }
-    if (sel.include.length) {
-        log.info(`Also dumping the database's ${count} large object${count > 1 ? 's' : ''}: they belong to no schema, so schemas alone would leave them out, and rows that refer to them could not be restored with them.`);
-    }
-    return count;
-}
-/** Tables locked per statement: one LOCK names many, a few hundred keep each statement small. */
-const LOCK_BATCH = 500;
-/** ACCESS SHARE on every table, as pg_dump takes it: no TRUNCATE, rewrite or DROP until the transaction ends. */
-async function lockTables(session, tables) {
-    for (let at = 0; at < tables.length; at += LOCK_BATCH) {
-        const names = tables.slice(at, at + LOCK_BATCH).map((t) => qualified(t.schema, t.name));
-        await session.query(`LOCK TABLE ${names.join(', ')} IN ACCESS SHARE MODE`);
-    }
-}
-/** What to do about a permission the server refused (SQLSTATE 42501), as pg_dump needs it too. */
-function privilegeHint(user, message) {
-    const who = quoteIdent(user);
-    if (/large object/i.test(message)) {
-        return `pg_dump must read every large object: GRANT SELECT ON LARGE OBJECT <oid> TO ${who}; for each, or snapshot as their owner (or a superuser). Nothing was kept.`;
-    }
-    if (/row-level security/i.test(message)) {
-        return `pg_dump must read every row: let user ${who} bypass row-level security (ALTER ROLE ${who} BYPASSRLS), or snapshot as the tables' owner. Nothing was kept.`;
-    }
-    return `pg_dump must read everything it dumps: GRANT USAGE ON SCHEMA <schema> TO ${who}; GRANT SELECT ON ALL TABLES IN SCHEMA <schema> TO ${who}; GRANT SELECT ON ALL SEQUENCES IN SCHEMA <schema> TO ${who}; (on PostgreSQL 14 or later GRANT pg_read_all_data TO ${who} covers every schema), or leave the schema out with exclude-schemas. Nothing was kept.`;
-}
-/** An error PostgreSQL itself sent (a severity and a five-character SQLSTATE), not one of the driver or the file system. */
-function isServerError(err) {
-    const e = err;
-    return typeof e?.severity === 'string' && typeof e.code === 'string' && /^[0-9A-Z]{5}$/.test(e.code) && typeof e.message === 'string';
-}
-/** A failure of our own session's work (listing, locking, counting, exporting) in the server's words. */
-function sideError(err, where, user, log) {
-    if (err instanceof errors/* RollbackKitError */.dp || (0,lock_wait/* isLockTimeout */.Td)(err.code))
-        return err;
-    const e = err;
-    if (typeof e.message !== 'string')
-        return err;
-    const next = e.code === '42501' ? privilegeHint(user, e.message) : 'Nothing was kept; fix the cause and run again.';
-    return new errors/* RollbackKitError */.dp(`Snapshot of ${where} failed: ${log.redact(e.message)}${e.hint ? ` (HINT: ${log.redact(e.hint)})` : ''}.`, next);
-}
-/** At most this many names in a message; the rest are counted. */
-const NAMES_SHOWN = 10;
-function someNames(names) {
-    return names.length > NAMES_SHOWN ? `${names.slice(0, NAMES_SHOWN).join(', ')} and ${names.length - NAMES_SHOWN} more` : names.join(', ');
-}
-/**
- * Every schema, table and sequence pg_dump will read must be readable by the user: checked before
- * any lock is taken, so a missing grant is named with the GRANT that gives it, not met halfway
- * through as "permission denied" in the middle of a locked transaction.
- */
-async function checkReadable(session, schemas) {
-    const { rows } = await session.query(`SELECT 'user' AS kind, quote_ident(current_user) AS name
-     UNION ALL
-     SELECT 'schema', quote_ident(n.nspname) FROM pg_namespace n
-      WHERE n.nspname = ANY($1::text[]) AND NOT has_schema_privilege(n.oid, 'USAGE')
-     UNION ALL
-     SELECT CASE c.relkind WHEN 'S' THEN 'sequence' ELSE 'table' END, quote_ident(n.nspname) || '.' || quote_ident(c.relname)
-       FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-      WHERE n.nspname = ANY($1::text[]) AND c.relkind IN ('r', 'p', 'S') AND has_schema_privilege(n.oid, 'USAGE')
-        AND NOT has_table_privilege(c.oid, 'SELECT')
-        AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.deptype = 'e')
-      ORDER BY 1, 2`, [schemas]);
-    if (rows.length === 1)
-        return;
-    const of = (kind) => rows.filter((r) => r.kind === kind).map((r) => r.name);
-    const [[who], noUsage, tables, sequences] = [of('user'), of('schema'), of('table'), of('sequence')];
-    const missing = [
-        noUsage.length ? `USAGE on schema ${someNames(noUsage)}` : '',
-        tables.length ? `SELECT on table ${someNames(tables)}` : '',
-        sequences.length ? `SELECT on sequence ${someNames(sequences)}` : '',
-    ].filter(Boolean);
-    const grants = [
-        ...noUsage.map((n) => `GRANT USAGE ON SCHEMA ${n} TO ${who};`),
-        tables.length + sequences.length ? `GRANT SELECT ON ${[...tables, ...sequences].join(', ')} TO ${who};` : '',
-    ].filter(Boolean);
-    const grantText = grants.join(' ');
-    // A long list is no help to paste: one role that reads everything is.
-    const grant = grantText.length > 400 ? `GRANT pg_read_all_data TO ${who}; (PostgreSQL 14 or later)` : grantText;
-    throw new errors/* RollbackKitError */.dp(`User ${who} cannot read everything the snapshot must hold: it lacks ${missing.join('; ')}.`, `Grant it: ${grant} Or leave those schemas out with exclude-schemas. Nothing was kept.`);
-}
-async function checkExportColumn(session, tables, column) {
-    for (const t of tables) {
-        const { rows } = await session.query('SELECT EXISTS (SELECT 1 FROM information_schema.columns WHERE table_schema = $1 AND table_name = $2 AND column_name = $3) AS ok', [t.schema, t.name, column]);
-        if (!rows[0].ok)
-            throw new errors/* RollbackKitError */.dp(`Table ${t.schema}.${t.name} has no column "${column}" to select new rows by.`, 'Set export-column to its creation-time column.');
-    }
-}
-/**
- * Each table's rows newer than `since`, one CSV file each, in creation order. The folder is new
- * and every file is created exclusively: an export never replaces a file, its own or another's.
- */
-async function exportRows(session, tables, column, since, dir) {
-    await (0,promises_.mkdir)(dir);
-    const out = [];
-    for (const t of tables) {
-        const file = exportFileName(t);
-        const table = qualified(t.schema, t.name);
-        // Ordered by the column that selects the rows: the table's first column may be of a type
-        // without an ordering (json). toISOString() is digits and punctuation only: safe to inline
-        // where COPY takes no parameters.
-        const sql = `COPY (SELECT * FROM ${table} WHERE ${table}.${quoteIdent(column)} > '${since.toISOString()}' ORDER BY ${table}.${quoteIdent(column)}) TO STDOUT WITH (FORMAT csv, HEADER true)`;
-        const { to: copyTo } = await __nccwpck_require__.e(/* import() */ 901).then(__nccwpck_require__.t.bind(__nccwpck_require__, 26901, 19));
-        const stream = session.query(copyTo(sql));
-        await (0,promises_namespaceObject.pipeline)(stream, (0,external_node_fs_.createWriteStream)((0,external_node_path_.join)(dir, file), { flags: 'wx' }));
-        out.push({ table: `${t.schema}.${t.name}`, file, rows: stream.rowCount ?? 0 });
-    }
-    return out;
-}
-async function takeSnapshot(req, log) {
-    const started = Date.now();
-    const now = req.now ?? (() => new Date());
-    validateRequest(req);
-    const where = (0,connection/* describeTarget */.ff)(req.target);
-    if ((0,connection/* isTransactionPooler */.ex)(req.target)) {
-        throw new errors/* RollbackKitError */.dp(`${where} is a transaction-mode pooler: pg_dump needs one server session for the whole dump.`, 'Use the session pooler or direct connection (on Supabase: port 5432 of the pooler host).');
-    }
-    await prepareOutputDir(req.outputDir, req.outputDirInput ?? 'output-dir');
-    const lockTimeoutSeconds = req.lockTimeoutSeconds ?? lock_wait/* DEFAULT_LOCK_TIMEOUT_SECONDS */.sK;
-    const lockTimeout = (0,lock_wait/* lockTimeoutMs */.D5)(lockTimeoutSeconds);
-    // pg_dump and our counting session carry one name, so a watcher can see who blocks them.
-    const tag = (0,lock_wait/* sessionTag */.vZ)('snapshot');
-    // Which pg_dump fits is known only once the server answers; asking the installed ones meanwhile is free.
-    if (!req.pgDumpPath)
-        (0,pg_tools/* warmPgTools */.I3)(['pg_dump', 'pg_restore'], req.tools);
-    const session = await (0,db_session/* connect */.Ng)(req.target);
-    let path;
-    let exportsDir;
-    try {
-        // row_security off, as pg_dump sets it: a count that row-level security would cut fails instead.
-        // No parallel workers for the counts: starting them costs more than a count of one table's own
-        // rows, and they take the cores the verification's pg_restore runs on.
-        const { rows } = await session.query(`SELECT set_config('application_name', $1, false), set_config('lock_timeout', $2, false), set_config('row_security', 'off', false),
-              set_config('max_parallel_workers_per_gather', '0', false),
-              current_setting('server_version_num') AS num, current_setting('server_version') AS version`, [tag, String(lockTimeout)]);
-        const versionNum = Number(rows[0].num);
-        const serverVersion = rows[0].version.split(' ')[0];
-        const major = (0,pg_tools/* majorFromVersionNum */.qj)(versionNum);
-        const identity = await readServerIdentity(session, req.target);
-        if (identity.systemIdentifier === null) {
-            log.warning(`${where} does not let user "${req.target.user}" read its system identifier (pg_control_system()): the manifest records host, port and database only, so a later run can match this snapshot to a database only by those.`);
-        }
-        const pgDump = await (0,pg_tools/* findPgTool */.fh)('pg_dump', major, { ...req.tools, explicitPath: req.pgDumpPath });
-        const pgRestore = req.format === 'plain' ? undefined : await (0,pg_tools/* siblingTool */.zC)(pgDump, 'pg_restore', major, req.tools);
-        log.info(`Server ${where} runs PostgreSQL ${serverVersion}; using pg_dump ${pgDump.version} (${pgDump.path}).`);
-        const selection = await resolveSelection(session, req, log);
-        await checkExportColumn(session, selection.exportTables, req.exportColumn);
-        const at = now();
-        // A file name is printed and uploaded: built from redacted text, so it can never carry a secret.
-        const base = snapshotBaseName(log.redact(req.target.database), req.label && log.redact(req.label), at);
-        path = await claimSnapshotPath(req.outputDir, base, req.format);
-        await session.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
-        const snapshotId = (await session.query('SELECT pg_export_snapshot() AS id')).rows[0].id;
-        const largeObjects = await countLargeObjects(session, req, selection, log);
-        // The watcher connects while the tables are locked and pg_dump starts: a lock waited for is
-        // waited for far longer than a connection takes, and lock-timeout bounds that wait either way.
-        // A session that asks for a table we hold while pg_dump queues behind it (an ALTER TABLE that
-        // arrives before pg_dump has its locks) would have each wait for the other until lock-timeout,
-        // and every query on that table behind both: the watcher ends ours at once instead.
-        let cycle;
-        const watching = (0,lock_wait/* watchBlockers */.v2)(req.target, tag, log, { onCycle: (blockers) => (cycle = blockers) });
-        const cycleError = (blockers) => (0,lock_wait/* lockCycleError */.iP)(`Snapshot of ${where}`, blockers, 'Nothing was kept.', log);
-        let stopped;
-        const stopWatching = () => (stopped ??= watching.then((w) => w.stop()));
-        const done = await (async () => {
-            try {
-                // Every table is locked (ACCESS SHARE, as pg_dump locks them) in the exported snapshot before
-                // pg_dump starts, and stays locked until the last count: a TRUNCATE or a rewrite, which older
-                // snapshots do not see through, cannot slip in between the dump and a count.
-                const catalog = await readCatalog(session, selection.schemas);
-                await checkReadable(session, selection.schemas);
-                await lockTables(session, catalog.tables);
-                log.info(`Dumping ${where} (${req.format} format${req.jobs > 1 ? `, ${req.jobs} jobs` : ''}) to ${path} …`);
-                const dumpStarted = Date.now();
-                const dump = (0,core_process/* runProcess */.R)(pgDump.path, pgDumpArgs(req, path, snapshotId, selection, lockTimeout, largeObjects), { env: { ...(0,connection/* libpqEnv */.kY)(req.target), PGAPPNAME: tag }, signal: req.signal });
-                // Counting the small tables and exporting in the exported snapshot while pg_dump copies the same
-                // rows. A small table's count costs opening it, which pg_dump's per-table work can share; a big
-                // one's is a scan of every row, kept until pg_dump is done so the two never compete.
-                const sideWork = (async () => {
-                    const small = await countRows(session, catalog.tables.filter((t) => t.bytes < SMALL_TABLE_BYTES), selection.excludeData);
-                    let exported = [];
-                    if (req.exportSince) {
-                        exportsDir = (0,external_node_path_.join)(req.outputDir, `${(0,external_node_path_.basename)(path)}.exports`);
-                        exported = await exportRows(session, selection.exportTables, req.exportColumn, req.exportSince, exportsDir);
-                    }
-                    return { small, exported };
-                })();
-                const [dumped, side] = await Promise.allSettled([dump, sideWork]);
-                if (dumped.status === 'rejected' || dumped.value.code !== 0 || side.status === 'rejected') {
-                    const [blockers] = await Promise.all([stopWatching(), session.query('ROLLBACK').catch(() => undefined)]);
-                    if (cycle)
-                        throw cycleError(cycle);
-                    const lockWait = (dumped.status === 'fulfilled' && dumped.value.code !== 0 && (0,lock_wait/* isLockTimeout */.Td)(dumped.value.stderr)) ||
-                        (side.status === 'rejected' && (0,lock_wait/* isLockTimeout */.Td)(side.reason.code));
-                    if (lockWait)
-                        throw (0,lock_wait/* lockTimeoutError */.rB)(`Snapshot of ${where}`, lockTimeoutSeconds, blockers, 'Nothing was kept.', log);
-                    // Our own query's reason first: its failure ends the exported snapshot, and pg_dump then only
-                    // says it could not import it.
-                    if (side.status === 'rejected')
-                        throw sideError(side.reason, where, req.target.user, log);
-                    if (dumped.status === 'rejected')
-                        throw new errors/* RollbackKitError */.dp(`Could not run pg_dump (${pgDump.path}): ${dumped.reason.message}.`);
-                    const why = (0,pg_tools/* toolErrorLine */.$x)(dumped.value.stderr) || 'no message';
-                    const next = /permission denied|row-level security/i.test(why) ? privilegeHint(req.target.user, why) : 'Nothing was kept; fix the cause and run again.';
-                    throw new errors/* RollbackKitError */.dp(`pg_dump of ${where} failed: ${log.redact(why)}.`, next);
-                }
-                const dumpMs = Date.now() - dumpStarted;
-                const verifyStarted = Date.now();
-                // The big tables are counted in the dump's snapshot, still open and still locked.
-                const counting = (async () => {
-                    try {
-                        const big = await countRows(session, catalog.tables.filter((t) => t.bytes >= SMALL_TABLE_BYTES), selection.excludeData);
-                        const counted = new Map([...side.value.small, ...big].map((t) => [tableKey(t), t]));
-                        return catalog.tables.map((t) => counted.get(tableKey(t)));
-                    }
-                    catch (err) {
-                        throw sideError(err, where, req.target.user, log);
-                    }
-                    finally {
-                        await session.query('COMMIT').catch(() => undefined);
-                    }
-                })();
-                // Hashing here, pg_restore's full read in its own process and the server's counting run at once.
-                const [fp, , tables] = await Promise.all([(0,archive/* fingerprint */.Rj)(path), (0,archive/* readWhole */.oD)(path, req.format, pgRestore?.path ?? 'pg_restore'), counting]);
-                return { ...fp, tables, dumpMs, verifyMs: Date.now() - verifyStarted, exported: side.value.exported, objects: catalog.objects };
-            }
-            catch (err) {
-                await stopWatching();
-                if (cycle)
-                    throw cycleError(cycle);
-                if (!(0,lock_wait/* isLockTimeout */.Td)(err.code))
-                    throw err;
-                throw (0,lock_wait/* lockTimeoutError */.rB)(`Snapshot of ${where}`, lockTimeoutSeconds, await stopWatching(), 'Nothing was kept.', log);
-            }
-            finally {
-                await stopWatching();
-            }
-        })();
-        const { sha256, sizeBytes, tables, dumpMs, verifyMs } = done;
-        const manifest = {
-            tool: 'rollback-kit',
-            manifestVersion: 1,
-            createdAt: at.toISOString(),
-            // What the connection string said goes through the redactor, as the file name does: the
-            // manifest is uploaded, and a database named like its password must not show it.
-            label: req.label ? log.redact(req.label) : null,
-            database: log.redact(req.target.database),
-            target: log.redact(where),
-            server: { version: serverVersion, versionNum, major, host: log.redact(identity.host), port: identity.port, systemIdentifier: identity.systemIdentifier },
-            pgDump: { version: pgDump.version, major: pgDump.major },
-            format: req.format,
-            file: (0,external_node_path_.basename)(path),
-            sizeBytes,
-            sha256,
-            filter: {
-                schemas: selection.schemas,
-                excludeSchemas: selection.exclude,
-                excludeTableData: selection.excludeData.map((t) => `${t.schema}.${t.name}`),
-                everySchema: !selection.include.length,
-            },
-            tables,
-            rowCounts: 'dumped',
-            objects: done.objects,
-            largeObjects,
-            exports: req.exportSince ? { since: req.exportSince.toISOString(), column: req.exportColumn, dir: (0,external_node_path_.basename)(exportsDir), tables: done.exported } : null,
-            durationMs: Date.now() - started,
-        };
-        const manifestPath = await writeManifest(path, manifest);
-        log.info(`Snapshot verified: ${sizeBytes} bytes, sha256 ${sha256}, ${manifest.tables.length} tables (dump ${dumpMs} ms, verification ${verifyMs} ms).`);
-        return {
-            path,
-            format: req.format,
-            sizeBytes,
-            sha256,
-            manifestPath,
-            manifest,
-            serverVersion,
-            exportsDir,
-            pgDump,
-            durationMs: Date.now() - started,
-            timings: { dumpMs, verifyMs },
-        };
-    }
-    catch (err) {
-        // Nothing half-done: a snapshot that did not verify is not left where someone could trust it.
-        if (path)
-            await (0,promises_.rm)(path, { recursive: true, force: true }).catch(() => undefined);
-        if (exportsDir)
-            await (0,promises_.rm)(exportsDir, { recursive: true, force: true }).catch(() => undefined);
-        // A query the server refused (reading the catalogue, locking, resolving names) in its words,
-        // never as an unexpected error.
-        throw isServerError(err) ? sideError(err, where, req.target.user, log) : (0,files/* asFileError */.dH)(err, 'output-dir');
-    }
-    finally {
-        (0,db_session/* closeSession */.Vu)(session);
-    }
-}
-
-;// CONCATENATED MODULE: ./.build/db/verify.js
-/**
- * Whether a snapshot can be trusted before anything destructive relies on it: its manifest is there,
- * its sha256 is the one recorded when it was taken, and pg_restore can read every byte of it.
- */
-
-
-
-
-
-/** The snapshot and its manifest, found and matched by format; its bytes are not read yet. */
-async function openSnapshot(snapshotPath) {
-    const path = snapshotPath.replace(/\/+$/, '');
-    if (path.endsWith('.manifest.json')) {
-        throw new errors/* RollbackKitError */.dp(`${path} is a snapshot's manifest, not the snapshot.`, `Pass the snapshot beside it: ${path.slice(0, -'.manifest.json'.length)}.`);
-    }
-    if (!(0,external_node_fs_.existsSync)(path)) {
-        throw new errors/* RollbackKitError */.dp(`Snapshot ${path} does not exist.`, 'Pass the path output of snapshot-db (download the artifact first if it was uploaded).');
-    }
-    const manifestPath = manifestPathFor(path);
-    if (!(0,external_node_fs_.existsSync)(manifestPath)) {
-        throw new errors/* RollbackKitError */.dp(`Snapshot ${path} has no manifest (${manifestPath}), so its integrity cannot be checked.`, 'Use a snapshot taken by snapshot-db and keep its .manifest.json beside it.');
-    }
-    const manifest = await readManifest(manifestPath);
-    const format = await (0,archive/* detectFormat */.Tz)(path);
-    if (format !== manifest.format) {
-        throw new errors/* RollbackKitError */.dp(`Snapshot ${path} is in ${format} format but its manifest says ${manifest.format}: it was replaced.`, 'Do not restore it; take or pick another snapshot.');
-    }
-    return { path, manifestPath, manifest };
-}
-/** Throws unless the snapshot's bytes are the ones its manifest recorded when they were read back in full. */
-function checkFingerprint(s, fp) {
-    if (fp.sha256 === s.manifest.sha256)
-        return;
-    throw new errors/* RollbackKitError */.dp(`Snapshot ${s.path} changed since it was taken: sha256 ${fp.sha256.slice(0, 12)}… (${fp.sizeBytes} bytes), manifest says ${s.manifest.sha256.slice(0, 12)}… (${s.manifest.sizeBytes} bytes).`, 'It is corrupt, truncated or replaced: do not restore it; take or pick another snapshot.');
-}
-async function verifySnapshot(snapshotPath, log, opts = {}) {
-    const snapshot = await openSnapshot(snapshotPath);
-    const { path, manifest } = snapshot;
-    // The sha256 and pg_restore's full read both read every byte: side by side, as snapshot-db runs
-    // them, the verification costs the slower of the two instead of their sum. A changed file is
-    // reported as changed even when pg_restore also failed on it.
-    const [fp, read] = await Promise.allSettled([
-        fingerprint(path),
-        (async () => {
-            const pgRestore = manifest.format === 'plain' ? undefined : await findPgTool('pg_restore', manifest.pgDump.major, { ...opts, explicitPath: opts.pgRestorePath });
-            await readWhole(path, manifest.format, pgRestore?.path ?? 'pg_restore');
-        })(),
-    ]);
-    if (fp.status === 'rejected')
-        throw fp.reason;
-    checkFingerprint(snapshot, fp.value);
-    if (read.status === 'rejected')
-        throw read.reason;
-    const { sha256, sizeBytes } = fp.value;
-    log.info(`Snapshot ${path} verified: sha256 ${sha256.slice(0, 12)}…, ${sizeBytes} bytes, read in full.`);
-    return { ...snapshot, sha256, sizeBytes };
-}
-
-;// CONCATENATED MODULE: ./.build/db/restore.js
-/**
- * restore-db: put a verified snapshot back. Refuses unless `confirm` names the target database,
- * refuses a snapshot that does not verify or is of another database (unless that is meant), and
- * restores in place in one transaction: its own drops (see restore-plan.ts), the snapshot's script,
- * and what it keeps put back, all or nothing, with the snapshot's privileges (restore-privileges.ts).
- * That transaction locks the tables it replaces against writes first, and the pre-restore snapshot
- * of the current state is taken while it holds them, so no committed row falls between the two.
- * It commits only once every table holds the rows the manifest counts, counted in that transaction.
- */
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-function checkConfirmation(target, confirm) {
-    if (confirm === target.database)
-        return;
-    const got = confirm ? `got "${confirm}"` : 'it is empty';
-    throw new errors/* RollbackKitError */.dp(`restore-db refuses to overwrite ${(0,connection/* describeTarget */.ff)(target)}: confirm must be the target database's name "${target.database}", ${got}.`, `Set confirm: ${target.database} to restore over it. Nothing was changed.`);
-}
-async function restoreSnapshot(req, log) {
-    const started = Date.now();
-    const where = (0,connection/* describeTarget */.ff)(req.target);
-    checkConfirmation(req.target, req.confirm);
-    if ((0,connection/* isTransactionPooler */.ex)(req.target)) {
-        throw new errors/* RollbackKitError */.dp(`${where} is a transaction-mode pooler: a restore needs one server session.`, 'Use the session pooler or direct connection (on Supabase: port 5432).');
-    }
-    const snapshot = await openSnapshot(req.snapshotPath);
-    const manifest = snapshot.manifest;
-    // The snapshot was read back in full when it was taken; the same sha256 now proves these are those
-    // bytes, and a restore that started on other bytes never commits. Hashed on Node's main thread, in
-    // 1 MB slices between everything else it does: so not while it plans the restore, but once psql
-    // runs it (or sooner, when something awaits it); with a pre-restore snapshot, which waits for the
-    // hash, from the start.
-    let hashing;
-    const bytesChecked = () => {
-        hashing ??= (0,archive/* fingerprint */.Rj)(snapshot.path).then((fp) => {
-            checkFingerprint(snapshot, fp);
-            log.info(`Snapshot ${snapshot.path} verified: sha256 ${fp.sha256.slice(0, 12)}…, ${fp.sizeBytes} bytes, as it was when it was read back in full.`);
-        });
-        hashing.catch(() => undefined);
-        return hashing;
-    };
-    if (req.preRestoreSnapshot)
-        void bytesChecked();
-    (0,pg_tools/* warmPgTools */.I3)(manifest.format === 'plain' ? ['psql'] : ['pg_restore', 'psql'], req.tools);
-    // Tables dumped without their rows come back empty: only a pre-restore snapshot keeps those rows.
-    const withoutRows = manifest.tables.filter((t) => t.rows === null).map((t) => `${t.schema}.${t.name}`);
-    if (withoutRows.length && !req.preRestoreSnapshot) {
-        throw new errors/* RollbackKitError */.dp(`The snapshot holds no rows for ${withoutRows.join(', ')} (exclude-table-data), so restoring it empties them, and pre-restore-snapshot is false.`, 'Set pre-restore-snapshot: true so their rows are kept, or restore a snapshot that has them. Nothing was changed.');
-    }
-    // Started while the restore is planned (startRestoreProcesses); whatever fails or refuses before
-    // the transaction is opened stops them, and nothing was applied.
-    let processes;
-    const startProcesses = (serverMajor, pgRestore) => {
-        processes = startRestoreProcesses({ req, snapshot: snapshot.path, pgRestore, serverMajor }, log);
-        processes.catch(() => undefined);
-    };
-    /** Whether psql has been sent the COMMIT: until then, ending it rolls the restore back. */
-    const progress = { commitWritten: false };
-    // A step being stopped ends psql before its COMMIT is sent: the server rolls the transaction back.
-    const onAbort = () => {
-        if (!progress.commitWritten)
-            void processes?.then((p) => p.stop(), () => undefined);
-    };
-    req.signal?.addEventListener('abort', onAbort, { once: true });
-    const stopIfAborted = () => {
-        if (req.signal?.aborted)
-            throw new errors/* RollbackKitError */.dp('The restore was stopped.');
-    };
-    let preRestoreSnapshotPath;
-    /** What the caller does to keep the pre-restore snapshot (onPreRestoreSnapshot): awaited before the COMMIT. */
-    let keeping;
-    try {
-        const { serverMajor, pgRestore, contents, plan, extra, notMemberOf, defaults, source } = await withPlanningSession(req, where, log, async (s) => {
-            const serverMajor = (0,pg_tools/* majorFromVersionNum */.qj)(Number((await s.query("SELECT current_setting('server_version_num') AS n")).rows[0].n));
-            const pgRestore = manifest.format === 'plain' ? undefined : await (0,pg_tools/* findPgTool */.fh)('pg_restore', Math.max(serverMajor, manifest.pgDump.major), req.tools);
-            // Its table of contents is read by pg_restore while this session asks the server the rest.
-            const reading = readSnapshotContents(snapshot.path, manifest.format, pgRestore?.path);
-            reading.catch(() => undefined);
-            // psql connects and the pg_restore reads start while the restore is planned; nothing is sent before it is.
-            startProcesses(serverMajor, pgRestore);
-            const source = checkSource(snapshotSource(manifest), await readServerIdentity(s, req.target), req, snapshot.path, log);
-            // Asked while pg_restore still reads the table of contents: neither needs it.
-            // Roles whose default privileges this user cannot change (a superuser is a member of every role):
-            // membership until PostgreSQL 15, the right to SET ROLE to them from 16.
-            // As the script's bytes (pg_dump writes in the database's encoding), read as latin1 as the script is.
-            const { rows: others } = await s.query("SELECT convert_to(quote_ident(rolname), current_setting('server_encoding')) AS r FROM pg_catalog.pg_roles WHERE NOT pg_has_role(current_user, oid, $1)", [serverMajor >= 16 ? 'SET' : 'MEMBER']);
-            const notMemberOf = new Set(others.map((o) => o.r.toString('latin1')));
-            const defaults = await readOwnDefaultPrivileges(s);
-            // A file that changed is reported as changed, even when pg_restore also failed on it.
-            const contents = await reading.catch(async (err) => {
-                await bytesChecked();
-                throw err;
-            });
-            // Tables the snapshot does not have are left as they are (and, with their foreign keys, kept by the plan).
-            const extra = await leftAsTheyAre(s, contents, manifest);
-            // Planned before anything is written: a dependent that cannot be put back refuses the restore here.
-            const plan = req.clean ? await planRestore(s, contents, where) : { dropped: [], keptPartitions: [], droppedForeignKeys: [], keptForeignKeys: [], keptViews: [] };
-            return { serverMajor, pgRestore, contents, plan, extra, notMemberOf, defaults, source };
-        });
-        if (contents.largeObjects && manifest.format === 'plain') {
-            throw new errors/* RollbackKitError */.dp(`Snapshot ${snapshot.path} is a plain SQL script with large objects, which the script commits on their own: it cannot be restored in one transaction.`, 'Restore a custom or directory format snapshot of this database. Nothing was changed.');
-        }
-        for (const p of plan.keptPartitions)
-            log.info(`Keeping partition ${p.partition} of ${p.parent} (not in the snapshot): detached for the restore and attached again after it, with its rows.`);
-        for (const fk of plan.keptForeignKeys)
-            log.info(`Keeping foreign key ${fk.name} of ${fk.table} (not in the snapshot): dropped for the restore and re-created after it.`);
-        for (const v of plan.keptViews)
-            log.info(`Keeping ${v.relkind === 'm' ? 'materialized view' : 'view'} ${v.schema}.${v.name} (not in the snapshot): dropped for the restore and re-created after it.`);
-        if (defaults.entries.length) {
-            log.info(`Setting aside the default privileges of ${defaults.role} (ALTER DEFAULT PRIVILEGES: ${defaults.entries.join(', ')}) while the restore creates objects, so they get the snapshot's privileges and no others; put back before the commit.`);
-        }
-        if (defaults.unknown.length)
-            log.warning(`Default privileges of ${defaults.role} that restore-db does not know how to set aside (${defaults.unknown.join(', ')}) still apply to what the restore creates.`);
-        // Not worth locking tables, or keeping the current state, for a snapshot that will be refused.
-        if (req.preRestoreSnapshot)
-            await bytesChecked();
-        stopIfAborted();
-        const running = await processes;
-        // From here until the COMMIT no row can be written to a table the restore replaces: a row
-        // committed before the lock is in the pre-restore snapshot, one after it waits for the restore.
-        await openTransaction(running, plan, req, where, log);
-        stopIfAborted();
-        let pre;
-        if (req.preRestoreSnapshot) {
-            log.info(`Keeping the current state of ${where} in a pre-restore snapshot first, while the restore's transaction holds its tables …`);
-            pre = await takeSnapshot({
-                ...wholeDatabaseSnapshot(req.target, {
-                    outputDir: req.preRestoreDir,
-                    outputDirInput: req.preRestoreDirInput,
-                    lockTimeoutSeconds: req.lockTimeoutSeconds,
-                    label: 'pre-restore',
-                    tools: req.tools,
-                }),
-                signal: req.signal,
-            }, log);
-            preRestoreSnapshotPath = pre.path;
-            keeping = req.onPreRestoreSnapshot?.(pre);
-            keeping?.catch(() => undefined);
-            stopIfAborted();
-        }
-        if (withoutRows.length) {
-            log.warning(`The snapshot holds no rows for ${withoutRows.join(', ')}: the restore leaves them empty; their rows from before are in ${preRestoreSnapshotPath}.`);
-        }
-        if (req.jobs > 1) {
-            log.warning(`jobs: ${req.jobs} is not used: the restore runs in one transaction, so that a failure changes nothing, and PostgreSQL cannot share one transaction between parallel workers.`);
-        }
-        const mode = manifest.format === 'plain' ? 'psql, one transaction' : 'pg_restore into psql, one transaction';
-        log.info(`Restoring ${snapshot.path} into ${where} (${mode}) …`);
-        const leftOut = new Set();
-        await applySnapshot({ req, snapshot: snapshot.path, manifest, bytesChecked, kept: keeping, progress, pgRestore, plan, serverMajor, preRestoreSnapshotPath, notMemberOf, leftOut }, running, log);
-        if (leftOut.size) {
-            log.warning(`Left out ${leftOut.size} statement(s) of the snapshot that set other roles' default privileges (${[...leftOut].map((t) => log.excerpt(t, 120)).join('; ')}): user "${req.target.user}" is not a member of those roles, so PostgreSQL refuses them. Their default privileges are as they were before the restore.`);
-        }
-        log.info(`Restore verified: all ${manifest.tables.length} tables hold the rows the snapshot holds, counted in the restore's transaction before its commit.`);
-        if (extra.tables.length)
-            log.warning(`Tables the snapshot does not have were left as they are: ${extra.tables.join(', ')}.`);
-        if (extra.schemas.length)
-            log.warning(`Schemas the snapshot does not have were left as they are: ${extra.schemas.join(', ')}.`);
-        const fewerRows = pre ? fewerRowsThanBefore(pre.manifest, manifest) : [];
-        for (const f of fewerRows)
-            log.info(`${f.table} holds ${f.before - f.restored} row(s) fewer than before the restore (${f.before} before, ${f.restored} restored); they are in the pre-restore snapshot ${preRestoreSnapshotPath}.`);
-        return {
-            target: where,
-            snapshotPath: snapshot.path,
-            snapshotTakenAt: manifest.createdAt,
-            source: describeIdentity(source.snapshot),
-            targetIdentity: describeIdentity(source.target),
-            fromAnotherDatabase: !source.same,
-            preRestoreSnapshotPath,
-            fewerRows,
-            verified: true,
-            tablesRestored: manifest.tables.length,
-            extraTables: extra.tables,
-            extraSchemas: extra.schemas,
-            restoredEmpty: withoutRows,
-            mode,
-            durationMs: Date.now() - started,
-        };
-    }
-    catch (err) {
-        await (await processes?.catch(() => undefined))?.stop();
-        await keeping?.catch(() => undefined);
-        // Stopped before the COMMIT was sent: whatever it was doing, its transaction did not commit.
-        if (req.signal?.aborted && !progress.commitWritten) {
-            throw new errors/* RollbackKitError */.dp(`Restore into ${where} was stopped before its transaction committed, so nothing of it was applied: the database is as it was before.`, `${preRestoreSnapshotPath ? `The state before is also kept in ${preRestoreSnapshotPath}. ` : ''}Run the step again when it can run to its end.`);
-        }
-        throw err;
-    }
-    finally {
-        req.signal?.removeEventListener('abort', onAbort);
-    }
-}
-/**
- * The snapshot's source against the target, by the rule run-down-migrations uses (compareSource):
- * another database, or one of the same name on another server, is refused unless the request says
- * on purpose that it may be (fromAnotherDatabase); `confirm` names the target, not the source.
- */
-function checkSource(snapshot, target, req, path, log) {
-    const source = compareSource(snapshot, target);
-    if (source.same) {
-        if (source.basis === 'host-port-database')
-            log.warning(source.message);
-        return { same: true, snapshot, target };
-    }
-    if (!req.fromAnotherDatabase) {
-        const sameName = snapshot.database === target.database && source.basis === 'host-port-database';
-        throw new errors/* RollbackKitError */.dp(`restore-db refuses to restore ${path} into ${(0,connection/* describeTarget */.ff)(req.target)}: ${source.message.replace(/^The snapshot/, 'the snapshot')}`, 'If that is what you mean (a snapshot of production restored into staging, say), set from-another-database: true. ' +
-            (sameName ? 'If it is this database under another host name, connect through the host and port the snapshot was taken through. ' : 'Otherwise pass a snapshot of this database. ') +
-            'Nothing was changed.');
-    }
-    log.warning(`${source.message} It is restored into the target all the same: from-another-database is true.`);
-    return { same: false, snapshot, target };
-}
-/** Tables of the snapshot that held more rows before the restore (the pre-restore snapshot's count) than it restored. */
-function fewerRowsThanBefore(before, restored) {
-    const had = new Map(before.tables.map((t) => [`${t.schema}\0${t.name}`, t.rows]));
-    const out = [];
-    for (const t of restored.tables) {
-        const was = had.get(`${t.schema}\0${t.name}`);
-        // A table restored without rows (exclude-table-data) is named on its own (restoredEmpty).
-        if (typeof was === 'number' && t.rows !== null && was > t.rows)
-            out.push({ table: `${t.schema}.${t.name}`, before: was, restored: t.rows });
-    }
-    return out;
-}
-/**
- * The planning session only reads the catalogue (4,000 tables, views and functions plan in under
- * two seconds), yet each of its queries is bounded: by statement_timeout, and the wait for its
- * answer by that and a margin, so that a query that runs away or a connection that stalls ends the
- * run with nothing changed.
- */
-const PLANNING_DEADLINE = { statementMs: 300_000, marginMs: 10_000 };
-/**
- * A session for what the restore reads before it changes anything. A system catalogue another
- * session has locked (VACUUM FULL pg_depend) is waited for no longer than any lock of the restore.
- */
-async function withPlanningSession(req, where, log, fn) {
-    const session = await (0,db_session/* connect */.Ng)(req.target, { queryDeadline: PLANNING_DEADLINE });
-    try {
-        await session.query("SELECT set_config('lock_timeout', $1, false), set_config('statement_timeout', $2, false)", [
-            String((0,lock_wait/* lockTimeoutMs */.D5)(req.lockTimeoutSeconds)),
-            String(PLANNING_DEADLINE.statementMs),
-        ]);
-        return await fn(session);
-    }
-    catch (err) {
-        const code = err.code;
-        const what = `Planning the restore into ${where}`;
-        if ((0,lock_wait/* isLockTimeout */.Td)(code))
-            throw (0,lock_wait/* lockTimeoutError */.rB)(what, req.lockTimeoutSeconds, [], 'Nothing was changed.', log);
-        if (code === '57014') {
-            throw new errors/* RollbackKitError */.dp(`${what} stopped: a query of its catalogue ran longer than ${(0,db_session/* seconds */.YA)(PLANNING_DEADLINE.statementMs)} s, or was cancelled.`, 'Nothing was changed. Run again; if it happens again, report it with the number of tables and functions the database has.');
-        }
-        if (err instanceof db_session/* QueryDeadlineExceeded */.q1)
-            throw new errors/* RollbackKitError */.dp(`${what} stopped: ${err.message}.`, 'Nothing was changed. Check the network path to the database and run again.');
-        throw err;
-    }
-    finally {
-        (0,db_session/* closeSession */.Vu)(session);
-    }
-}
-/** What the epilogue's check raises: psql reports it as the reason the restore did not commit. */
-const ROW_CHECK_PREFIX = 'rollback-kit: the restore does not hold the rows the snapshot holds: ';
-/**
- * Tables at least this big (128 MB) are counted with the server's parallel workers, smaller ones
- * without: measured on the restore's own transaction, a 260 MB table counted in 75 ms with two
- * workers and 140 ms without, a 40 MB one in 20 ms with and 18 ms without (the workers' start).
- */
-const PARALLEL_COUNT_BYTES = 128 * 1024 * 1024;
-/**
- * The epilogue's first statement: in the restore's transaction, before its COMMIT, counts every table
- * the snapshot holds rows for and fails the transaction, naming them, unless each holds the
- * manifest's rows. Counted in the tables themselves once the snapshot's script has run, so rows that
- * never came cannot commit. `FROM ONLY` for manifests that counted each table's own rows; older ones
- * counted a table with its inheritance children. Partitions are compared per partitioned table
- * (PostgreSQL 12 and later): a hash partition on an enum routes rows by the enum's new OIDs, so rows
- * may land in other partitions than they came from. Dynamic SQL per table keeps one plan per table
- * (a UNION ALL of thousands plans slower than it runs; batches of 50 or 200 counts per statement
- * measured no faster). The counts are kept in arrays, which PL/pgSQL appends to in place: a jsonb
- * rebuilt for every table made the check quadratic (at 1,000 small tables, 0.42 s → 0.15 s).
- */
-function rowCheckStatement(manifest, serverMajor) {
-    const tables = manifest.tables.filter((t) => t.rows !== null);
-    if (!tables.length)
-        return '';
-    const only = manifest.rowCounts === 'dumped' ? 'ONLY ' : '';
-    const values = tables.map((t) => `(${quoteLiteral(t.schema)}, ${quoteLiteral(t.name)}, ${Number(t.rows)}::bigint)`).join(',\n    ');
-    const whose = serverMajor >= 12 ? 'coalesce(pg_partition_root(rel), rel)::text' : 'rel::text';
-    const body = [
-        "DECLARE r record; rel regclass; n bigint; keys text[] := '{}'; expected bigint[] := '{}'; restored bigint[] := '{}'; bad text[];",
-        "  workers text := current_setting('max_parallel_workers_per_gather');",
-        'BEGIN',
-        `  FOR r IN SELECT * FROM (VALUES\n    ${values}) AS v(s, t, rows) LOOP`,
-        "    rel := format('%I.%I', r.s, r.t)::regclass;",
-        `    PERFORM set_config('max_parallel_workers_per_gather', CASE WHEN pg_relation_size(rel) >= ${PARALLEL_COUNT_BYTES} THEN workers ELSE '0' END, true);`,
-        `    EXECUTE format('SELECT count(*) FROM ${only}%s', rel) INTO n;`,
-        `    keys := keys || ${whose};`,
-        '    expected := expected || r.rows;',
-        '    restored := restored || n;',
-        '  END LOOP;',
-        "  SELECT array_agg(format('%s (%s expected, %s restored)', x.k, x.e, x.got) ORDER BY x.k) INTO bad",
-        '    FROM (SELECT u.k, sum(u.e) AS e, sum(u.got) AS got FROM unnest(keys, expected, restored) AS u(k, e, got) GROUP BY u.k) AS x WHERE x.e <> x.got;',
-        `  IF bad IS NOT NULL THEN RAISE EXCEPTION '${ROW_CHECK_PREFIX}%', array_to_string(bad[1:5], ', ') || CASE WHEN cardinality(bad) > 5 THEN format(' and %s more', cardinality(bad) - 5) ELSE '' END; END IF;`,
-        'END',
-    ].join('\n');
-    return doBlock('rk_rows', body);
-}
-/** What put back kept views and materialized views exactly (definition, owner, grants, comments, data): pg_dump of just them. */
-async function keptViewsScript(a, env, log) {
-    if (!a.plan.keptViews.length)
-        return '';
-    const pgDump = await (0,pg_tools/* findPgTool */.fh)('pg_dump', a.serverMajor, a.req.tools);
-    const args = ['--no-password', `--lock-wait-timeout=${(0,lock_wait/* lockTimeoutMs */.D5)(a.req.lockTimeoutSeconds)}`];
-    for (const v of a.plan.keptViews)
-        args.push('--table', exactTablePattern(v));
-    const dumped = await (0,core_process/* runProcess */.R)(pgDump.path, args, { env });
-    if (dumped.code !== 0) {
-        throw new errors/* RollbackKitError */.dp(`Could not save the definitions of the views restore-db keeps: ${log.redact((0,pg_tools/* toolErrorLine */.$x)(dumped.stderr) || 'pg_dump failed')}.`, 'Nothing was changed.');
-    }
-    // Its own SET lock_timeout = 0 would leave the locks its views wait for unbounded.
-    return filterScript(dumped.stdout, { unwrap: false, lockTimeout: lockTimeoutStatement(a.req.lockTimeoutSeconds) });
-}
-/** The lock_timeout every statement of the restore runs under. */
-const lockTimeoutStatement = (seconds) => `SET lock_timeout = ${(0,lock_wait/* lockTimeoutMs */.D5)(seconds)};`;
-/**
- * Starts psql, the lock watcher and pg_restore's reads: their start-up and connections (50–150 ms)
- * overlap the planning instead of following it. Nothing reaches the server before the script is
- * written to `input`, which only happens once the plan is made; a plan that refuses stops them.
- */
-async function startRestoreProcesses(p, log) {
-    const { req } = p;
-    const tag = (0,lock_wait/* sessionTag */.vZ)('restore');
-    const env = { ...(0,connection/* libpqEnv */.kY)(req.target), PGAPPNAME: tag };
-    const stopPsql = new AbortController();
-    const stopRestore = new AbortController();
-    const input = new external_node_stream_.PassThrough();
-    // Ended by stop() while the script may still be piped into it.
-    input.on('error', () => undefined);
-    const archiveOut = new external_node_stream_.PassThrough();
-    // The watcher connects while the rest starts: a lock the restore waits for is waited for far
-    // longer than a connection takes, and lock_timeout bounds that wait whether or not it is watched.
-    const watching = (0,lock_wait/* watchBlockers */.v2)(req.target, tag, log);
-    // The data goes from pg_restore to psql without passing through Node (restore-data.ts).
-    const preparing = p.pgRestore ? prepareDataPath(p.pgRestore.path, p.snapshot) : Promise.resolve(undefined);
-    preparing.catch(() => undefined);
-    const running = [];
-    let stopped;
-    const stop = () => (stopped ??= (async () => {
-        stopRestore.abort();
-        input.end();
-        stopPsql.abort();
-        // Unread, pg_restore's output would keep its stdout open and its exit unreported (runProcess).
-        archiveOut.destroy();
-        await Promise.all(running.map((r) => r.catch(() => undefined)));
-        await (await preparing.catch(() => undefined))?.remove();
-        return (await watching).stop();
-    })());
-    /** Told psql's output until it has printed TRANSACTION_OPEN. */
-    let opening;
-    try {
-        const psql = await (0,pg_tools/* findPgTool */.fh)('psql', Math.max(p.serverMajor, p.pgRestore?.major ?? 0), req.tools);
-        const applied = (0,core_process/* runProcess */.R)(psql.path, ['-X', '--no-password', '-q', '-v', 'ON_ERROR_STOP=1', '-f', '-'], {
-            env,
-            stdin: input,
-            signal: stopPsql.signal,
-            // psql cancels the statement it runs (a lock wait, a COPY) and exits, so the server rolls the
-            // transaction back and frees its locks now; after SIGTERM the server would go on until the
-            // statement ended, holding them.
-            killSignal: 'SIGINT',
-            onStdout: (chunk) => opening?.(chunk),
-        });
-        running.push(applied);
-        const open = (statements) => {
-            let seen = '';
-            const opened = new Promise((resolve) => {
-                opening = (chunk) => {
-                    seen += chunk;
-                    if (!seen.includes(TRANSACTION_OPEN))
-                        return;
-                    opening = undefined;
-                    resolve(true);
-                };
-                applied.then(() => resolve(false), () => resolve(false));
-            });
-            input.write(`${statements.join('\n')}\n\\echo '${TRANSACTION_OPEN}'\n`);
-            return opened;
-        };
-        log.debug(`Started psql (${psql.path}) for the restore: it runs nothing until restore-db writes its script, once the restore is planned.`);
-        const watch = await watching;
-        let data = await preparing;
-        if (data && !watch.watching) {
-            // Its script sets lock_timeout = 0, and only the watcher would bound its lock waits.
-            await data.remove();
-            data = undefined;
-        }
-        // A second more than lock_timeout: elsewhere in the script lock_timeout ends a wait first.
-        if (data)
-            watch.cancelWaitsAfter(req.lockTimeoutSeconds + 1);
-        let restoring;
-        let loading;
-        // --verbose also reports every entry on stderr ("pg_restore: creating TABLE …", a name that may
-        // read "error"): its errors are kept apart, whatever the size of the rest.
-        const verbose = verboseErrors();
-        if (p.pgRestore) {
-            const rest = data ? ['--verbose', '--use-list', data.restList] : [];
-            restoring = (0,core_process/* runProcess */.R)(p.pgRestore.path, ['--single-transaction', ...(req.clean ? ['--clean', '--if-exists'] : []), ...rest, '--file', '-', p.snapshot], {
-                stdout: archiveOut,
-                signal: stopRestore.signal,
-                onStderr: data ? verbose.add : undefined,
-            });
-            running.push(restoring);
-        }
-        if (p.pgRestore && data) {
-            // Without --single-transaction: it writes no BEGIN or COMMIT of its own, and psql runs it in the restore's transaction.
-            loading = (0,core_process/* runProcess */.R)(p.pgRestore.path, ['--use-list', data.dataList, '--file', data.fifo, p.snapshot], { signal: stopRestore.signal });
-            running.push(loading);
-            // A data read that failed ends psql at once: it may be waiting for the FIFO, and nothing can commit.
-            void loading.then((r) => {
-                if (r.code !== 0 && !stopRestore.signal.aborted)
-                    stopPsql.abort();
-            }, () => undefined);
-        }
-        for (const r of running)
-            r.catch(() => undefined);
-        return { env, watch, data, input, applied, stopPsql, stopRestore, archiveOut, restoring, loading, verbose, open, stop };
-    }
-    catch (err) {
-        await stop();
-        throw err;
-    }
-}
-/** psql prints this once the restore's transaction is open and holds its tables' locks. */
-const TRANSACTION_OPEN = 'rollback-kit: restore transaction open';
-/** Tables locked per statement: one LOCK names many, a few hundred keep each statement small. */
-const restore_LOCK_BATCH = 500;
-/**
- * EXCLUSIVE locks on every table the restore drops and creates again (partitions go with their
- * table): no row can be written to them, or locked for update, until the restore's transaction
- * ends, while pg_dump's ACCESS SHARE, and so the pre-restore snapshot, goes on. Views, sequences
- * and materialized views hold no rows a writer adds (a view's writes land in its tables).
- */
-function lockStatements(plan) {
-    const tables = plan.dropped.filter((r) => r.relkind === 'r' || r.relkind === 'p').map((r) => qualified(r.schema, r.name));
-    const out = [];
-    for (let at = 0; at < tables.length; at += restore_LOCK_BATCH)
-        out.push(`LOCK TABLE ${tables.slice(at, at + restore_LOCK_BATCH).join(', ')} IN EXCLUSIVE MODE;`);
-    return out;
-}
-/**
- * Opens the restore's transaction in psql and locks the tables it replaces (lockStatements), before
- * the pre-restore snapshot is taken: a row committed before the lock is in that snapshot, and a
- * writer after it waits for the restore, so no committed row can fall between the two. Its waits are
- * bounded by lock_timeout, and watched; the session must outlive the snapshot while it waits idle in
- * its transaction, whatever idle_in_transaction_session_timeout the role has. When it fails, psql
- * has ended and nothing was changed.
- */
-async function openTransaction(p, plan, req, where, log) {
-    const locks = lockStatements(plan);
-    if (locks.length)
-        log.info(`Locking the ${plan.dropped.filter((r) => r.relkind === 'r' || r.relkind === 'p').length} table(s) the restore replaces against writes (reads go on): writers wait until the restore ends …`);
-    const statements = ['BEGIN;', lockTimeoutStatement(req.lockTimeoutSeconds), 'SET idle_in_transaction_session_timeout = 0;', 'SET client_min_messages = warning;', ...locks];
-    if (await p.open(statements))
-        return;
-    const applied = await p.applied.catch((err) => ({ code: null, signal: null, stdout: '', stderr: err.message, timedOut: false }));
-    const blockers = await p.stop();
-    const error = psqlError(applied.stderr, log);
-    if ((0,lock_wait/* isLockTimeout */.Td)(error) || p.watch.cancelled())
-        throw (0,lock_wait/* lockTimeoutError */.rB)(`Restore into ${where}`, req.lockTimeoutSeconds, blockers, 'Nothing was changed.', log);
-    const reason = error || (applied.signal ? `psql ended by ${applied.signal}` : 'psql exited');
-    throw new errors/* RollbackKitError */.dp(`Restore into ${where} failed before it changed anything: ${log.redact(reason).replace(/\.$/, '')}.`, 'Nothing was changed.');
-}
-/**
- * Runs the whole restore through the psql session `processes` started, in one transaction, ending
- * with the row check (rowCheckStatement) and a COMMIT written only once the snapshot's bytes are
- * known to be the manifest's. Throws (nothing changed) when it did not commit. Stops the processes
- * before it returns or throws.
- */
-async function applySnapshot(a, processes, log) {
-    const { req } = a;
-    const { env, watch, data, stopPsql, restoring, loading, verbose } = processes;
-    const where = (0,connection/* describeTarget */.ff)(req.target);
-    const lockTimeout = lockTimeoutStatement(req.lockTimeoutSeconds);
-    let views;
-    try {
-        views = await keptViewsScript(a, env, log);
-    }
-    catch (err) {
-        await processes.stop();
-        throw err;
-    }
-    const script = restoreScript({
-        // openTransaction began it and set lock_timeout; the snapshot's own SET lock_timeout = 0 is
-        // replaced by that one too (lockTimeout below).
-        opened: true,
-        prelude: [
-            // Before anything is created: the snapshot's grants and revokes assume pg_dump's baseline (restore-privileges.ts).
-            setAsideDefaultPrivileges('before'),
-            resetSchemaPrivileges(a.manifest.filter.schemas),
-            ...(req.clean ? dropStatements(a.plan) : []),
-        ],
-        source: a.pgRestore ? processes.archiveOut : (0,external_node_fs_.createReadStream)(a.snapshot),
-        unwrap: Boolean(a.pgRestore),
-        lockTimeout,
-        leaveDefaultPrivilegesOf: a.notMemberOf,
-        onLeftOut: (statement) => a.leftOut.add(Buffer.from(statement, 'latin1').toString('utf8')),
-        sourceDone: async () => {
-            for (const read of [restoring, loading]) {
-                if (!read)
-                    continue;
-                const r = await read;
-                if (r.code === 0)
-                    continue;
-                // A file that changed is reported as changed, even when pg_restore also failed on it.
-                await a.bytesChecked();
-                throw (0,archive/* corruptSnapshot */.gw)(a.snapshot, (0,pg_tools/* toolErrorLine */.$x)(read === restoring && data ? verbose.text() : r.stderr) || 'pg_restore could not read it in full');
-            }
-        },
-        // The data's own script sets lock_timeout = 0 at its top: the restore's is set again after it.
-        dataAt: data && { before: data.before, statements: [`\\i ${data.fifo}`, lockTimeout] },
-        // lock_timeout once more, should a script set it some other way than pg_dump's own line.
-        // The snapshot's own default privileges (end of its script) set aside too while kept views are re-created.
-        // The rows are checked first, as the snapshot's script left them: before a kept partition is
-        // attached, whose rows a count of its partitioned table (older manifests) would include.
-        epilogue: [
-            lockTimeout,
-            rowCheckStatement(a.manifest, a.serverMajor),
-            setAsideDefaultPrivileges('restored'),
-            ...attachStatements(a.plan),
-            views,
-            ...foreignKeyStatements(a.plan),
-            putBackDefaultPrivileges(),
-        ],
-        // Throws (and so never commits) when the bytes restored are not the snapshot's, or the
-        // pre-restore snapshot could not be kept.
-        beforeCommit: async () => {
-            await a.bytesChecked();
-            await a.kept;
-            a.progress.commitWritten = true;
-        },
-    });
-    let feedError;
-    script.on('error', (err) => {
-        // No COMMIT was written: ending psql now makes the server roll the transaction back.
-        feedError = err;
-        stopPsql.abort();
-    });
-    // From here psql runs the restore, and the snapshot's bytes are hashed beside it.
-    script.pipe(processes.input);
-    void a.bytesChecked();
-    let applied;
-    try {
-        applied = await processes.applied;
-    }
-    finally {
-        script.destroy();
-    }
-    const blockers = await processes.stop();
-    // A data read that failed on its own (not ended by us) is why psql failed, whatever psql says:
-    // its script stopped part way, in restricted mode or inside COPY data.
-    const loaded = loading && (await loading.catch(() => undefined));
-    if (loaded && loaded.code !== 0 && loaded.code !== null) {
-        // A file that changed is reported as changed, even when pg_restore also failed on it.
-        feedError = await a.bytesChecked().then(() => (0,archive/* corruptSnapshot */.gw)(a.snapshot, (0,pg_tools/* toolErrorLine */.$x)(loaded.stderr) || 'pg_restore could not read it in full'), (err) => err);
-    }
-    if (applied.code === 0 && !feedError && applied.stdout.includes(COMMITTED))
-        return;
-    const state = 'The restore ran in one transaction, so the database is as it was before.';
-    const undo = a.preRestoreSnapshotPath ? ` The state before is also kept in ${a.preRestoreSnapshotPath}.` : '';
-    // psql stopped by restore-db (stop(): SIGINT) reports the cancel it sent; the reason is ours (feedError).
-    // psql says "Cancel request sent" when it sends it, and nothing more when no statement was running.
-    const stderr = stopPsql.signal.aborted ? applied.stderr.replace(/^Cancel request sent\n?/gm, '') : applied.stderr;
-    const ownCancel = stopPsql.signal.aborted && !watch.cancelled() && (/canceling statement due to user request/.test(stderr) || !stderr.trim());
-    const error = ownCancel ? '' : psqlError(stderr, log);
-    // A COMMIT that failed says so (ERROR); one psql was ended during may have committed.
-    if (a.progress.commitWritten && !/^(ERROR|FATAL):/m.test(applied.stderr.replace(/^psql:[^:]*:\d+:\s*/gm, ''))) {
-        throw new errors/* RollbackKitError */.dp(`Restore into ${where} may or may not have committed: psql ${applied.signal ? `was ended by ${applied.signal}` : 'ended'} after it was sent the COMMIT, without saying whether it committed.`, `Check the database before anything else: if its tables hold the rows the snapshot's manifest counts, the restore committed.${undo}`);
-    }
-    if (error.startsWith(ROW_CHECK_PREFIX)) {
-        throw new errors/* RollbackKitError */.dp(`Restore into ${where} was rolled back: the tables did not hold the rows the snapshot holds before the commit: ${log.redact(error.slice(ROW_CHECK_PREFIX.length)).replace(/\.$/, '')}.`, `${state}${undo} The snapshot and its manifest disagree: take or pick another snapshot, and report this if it repeats.`);
-    }
-    if ((0,lock_wait/* isLockTimeout */.Td)(error) || watch.cancelled())
-        throw (0,lock_wait/* lockTimeoutError */.rB)(`Restore into ${where}`, req.lockTimeoutSeconds, blockers, `${state}${undo}`, log);
-    if (feedError instanceof errors/* RollbackKitError */.dp && (!error || loaded?.code))
-        throw new errors/* RollbackKitError */.dp(log.redact(feedError.message), `${feedError.hint ? `${feedError.hint} ` : ''}${state}${undo}`);
-    const reason = error || (feedError instanceof Error ? feedError.message : '') || (applied.signal ? `psql ended by ${applied.signal}` : 'psql exited before the restore committed');
-    throw new errors/* RollbackKitError */.dp(`Restore into ${where} failed: ${log.redact(reason).replace(/\.$/, '')}.`, `${state}${undo}${advice(reason, a.plan)}`);
-}
-/** What to change, for the failures whose cause is known. */
-function advice(reason, plan) {
-    if (/violates foreign key constraint/.test(reason) && plan.keptForeignKeys.length) {
-        return ' Rows of tables the snapshot does not have point at rows it does not have, so their foreign keys cannot be re-created: delete those rows (or the foreign key), then run again.';
-    }
-    if (/cannot drop .+ because other objects depend on it/.test(reason)) {
-        return ' Objects the snapshot does not have (the DETAIL names them) use a type, function, operator or other object the snapshot re-creates, so it cannot be replaced under them. Drop those objects (or undo their migration with run-down-migrations) and run again; do not drop with CASCADE, which takes their columns and rows with it.';
-    }
-    if (plan.keptPartitions.length && /partition|not found in parent/i.test(reason)) {
-        return ` A partition the snapshot does not have (${plan.keptPartitions.map((p) => p.partition).join(', ')}) could not be attached to the restored table. Detach it yourself (ALTER TABLE <table> DETACH PARTITION <partition>): it then stays as a table of its own with its rows, and the restore leaves it as it is. Then run again.`;
-    }
-    // A transaction that touches every table needs a lock for each.
-    if (!/max_locks_per_transaction|out of shared memory/i.test(reason))
-        return '';
-    return ' A one-transaction restore holds a lock on every table, index and sequence it drops or creates: raise max_locks_per_transaction (a server setting; it takes a restart) so that max_locks_per_transaction × max_connections covers them, then run again.';
-}
-
-
-/***/ }),
-
-/***/ 14441:
-/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
-
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   Ng: () => (/* binding */ connect),
-/* harmony export */   Vu: () => (/* binding */ closeSession),
-/* harmony export */   YA: () => (/* binding */ seconds),
-/* harmony export */   q1: () => (/* binding */ QueryDeadlineExceeded)
-/* harmony export */ });
-/* unused harmony exports ConnectionError, withQueryDeadline, standardConformingStrings, withSession, connectionError */
-/* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8005);
-/* harmony import */ var _connection_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(92033);
-
-
-/**
- * A failure to open a session; `code` keeps the driver's or PostgreSQL's code (ECONNREFUSED, 28P01, …),
- * `fromServer` whether PostgreSQL (or a pooler in front of it) answered the startup with an error or
- * a refusal of SSL, rather than the network failing.
- */
-class ConnectionError extends _core_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .RollbackKitError */ .dp {
-    code;
-    fromServer;
-    constructor(message, hint, code, fromServer = false) {
-        super(message, hint);
-        this.code = code;
-        this.fromServer = fromServer;
-        this.name = 'ConnectionError';
-    }
-    /**
-     * The server answered and refused what the connection string asks for: a password, user, database,
-     * startup option, SSL requirement or pg_hba rule. That server is up and the URL is wrong, not an
-     * outage. A server that is down, starting, shutting down or out of connections is an outage.
-     */
-    get isConfiguration() {
-        return this.fromServer && !isOutageCode(this.code);
-    }
-}
-/**
- * What a server answers at startup when it cannot serve anyone right now: out of resources (class 53:
- * too many connections, disk full, out of memory), shutting down, crashed or starting up (57P01–57P03),
- * a system or internal error (58, XX). Everything else it answers means the connection string is wrong.
- */
-function isOutageCode(code) {
-    return /^(53|57P0[1-3]|58|XX)/.test(code);
-}
-/** PostgreSQL's ErrorResponse, as node-postgres hands it on: a five-character SQLSTATE and a severity. */
-function isServerError(err) {
-    const e = err;
-    return typeof e?.severity === 'string' && typeof e.code === 'string' && /^[0-9A-Z]{5}$/.test(e.code);
-}
-/** The server answered "N" to the SSL request: it has no SSL, and the connection string requires it. */
-const NO_SSL = /^The server does not support SSL connections$/;
-/** The server asks for a password and the connection string has none. */
-const NO_PASSWORD = /client password must be a (non-empty )?string/;
-/** Node's TLS verification failures (sslmode=verify-ca / verify-full against a certificate that does not match). */
-const TLS_VERIFY = /^(ERR_TLS_CERT_ALTNAME_INVALID|DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN|UNABLE_TO_VERIFY_LEAF_SIGNATURE|UNABLE_TO_GET_ISSUER_CERT(_LOCALLY)?|CERT_HAS_EXPIRED|CERT_NOT_YET_VALID|CERT_UNTRUSTED|CERT_SIGNATURE_FAILURE)$/;
-/** A query got no answer within its deadline; the connection was closed, the query's outcome is unknown. */
-class QueryDeadlineExceeded extends Error {
-    /** The code a lost connection has: code that tells connection loss apart treats it as one. */
-    code = 'ETIMEDOUT';
-    constructor(ms, statements, marginMs) {
-        super(`no answer within ${seconds(ms)} s (the statement timeout for each of the query's ${statements} statement(s), plus ${seconds(marginMs)} s for the answer to come back), so the connection was closed`);
-        this.name = 'QueryDeadlineExceeded';
-    }
-}
-function seconds(ms) {
-    return String(Math.round(ms / 100) / 10);
-}
-const deadlines = new WeakMap();
-function isPromise(value) {
-    return typeof value?.then === 'function';
-}
-/**
- * Every query the session sends races its deadline. At the deadline the connection is closed: the
- * query is still in flight, so nothing else could be sent on it, and its answer may never come.
- */
-function enforceDeadlines(client, deadline) {
-    const state = { deadline, statements: 1 };
-    deadlines.set(client, state);
-    const send = client.query.bind(client);
-    const bounded = (...args) => {
-        const result = send(...args);
-        if (state.statements === undefined || !isPromise(result))
-            return result;
-        const statements = state.statements;
-        const ms = statements * deadline.statementMs + deadline.marginMs;
-        let timer;
-        const expired = new Promise((_, reject) => {
-            timer = setTimeout(() => {
-                client.connection?.stream?.destroy?.();
-                reject(new QueryDeadlineExceeded(ms, statements, deadline.marginMs));
-            }, ms);
-        });
-        return Promise.race([result, expired]).finally(() => clearTimeout(timer));
-    };
-    Object.assign(client, { query: bounded });
-}
-/**
- * Runs `fn` with room for `statements` statements in each of its queries (one query holding a
- * whole migration), or with no deadline (undefined: SQL that sets statement_timeout itself, which
- * the deadline would otherwise cut short). A session without a deadline just runs `fn`.
- */
-async function withQueryDeadline(session, statements, fn) {
-    const state = deadlines.get(session);
-    if (!state)
-        return fn();
-    const before = state.statements;
-    state.statements = statements;
-    try {
-        return await fn();
-    }
-    finally {
-        state.statements = before;
-    }
-}
-const READ_ONLY_OPTION = '-c default_transaction_read_only=on';
-async function connect(target, opts = {}) {
-    const session = await openWithOptions(target, (0,_connection_js__WEBPACK_IMPORTED_MODULE_1__/* .pgClientConfig */ .f3)(target, opts), opts);
-    if (opts.queryDeadline)
-        enforceDeadlines(session, opts.queryDeadline);
-    return session;
-}
-async function openWithOptions(target, config, opts) {
-    // A transaction pooler hands the session's startup options to server sessions others share
-    // (or refuses them): there the caller's own READ ONLY transaction is what holds.
-    if (!opts.readOnly || (0,_connection_js__WEBPACK_IMPORTED_MODULE_1__/* .isTransactionPooler */ .ex)(target))
-        return open(target, config);
-    try {
-        // After the URL's own options, so that a `-c default_transaction_read_only=off` there loses.
-        return await open(target, { ...config, options: [config.options, READ_ONLY_OPTION].filter(Boolean).join(' ') });
-    }
-    catch (err) {
-        // Poolers such as pgbouncer refuse startup parameters they do not know. The caller's own
-        // READ ONLY transaction still holds there; the session default is a second line only.
-        if (err instanceof ConnectionError && /unsupported startup parameter/i.test(err.message))
-            return open(target, config);
-        throw err;
-    }
-}
-let driver;
-/**
- * The driver, loaded with the first session, not with the bundle: a step that fails on its inputs
- * never needs it. As it loads, pg asks whether it runs in a Cloudflare Worker: where there is no
- * `navigator` (Node 20; Node 21 and later have one) it builds a fetch `Response` to find out, which
- * loads Node's bundled HTTP client, undici: about 50 ms of every step's start, for a class never
- * used. A `navigator` such as later Node versions have answers the question instead, for the
- * length of the import only.
- */
-function loadDriver() {
-    driver ??= (async () => {
-        const global = globalThis;
-        const stand = global.navigator === undefined;
-        if (stand)
-            Object.defineProperty(global, 'navigator', { value: { userAgent: `Node.js/${process.versions.node}` }, configurable: true, writable: true });
-        try {
-            return (await __nccwpck_require__.e(/* import() */ 849).then(__nccwpck_require__.bind(__nccwpck_require__, 83849))).default;
-        }
-        finally {
-            if (stand)
-                delete global.navigator;
-        }
-    })();
-    return driver;
-}
-/** The parameters the server reported (ParameterStatus) for each session: at startup, and each time one changes. */
-const reported = new WeakMap();
-/** Keeps what the server reports of its parameters; node-postgres reads them but does not keep them. */
-function keepReportedParameters(client) {
-    const parameters = new Map();
-    reported.set(client, parameters);
-    client.connection.on('parameterStatus', (msg) => {
-        parameters.set(msg.parameterName, msg.parameterValue);
-    });
-}
-/**
- * The session's standard_conforming_strings now: off, a backslash in a '…' string escapes the next
- * character. PostgreSQL reports it at the start and whenever it changes (a SET, RESET, or the end of
- * the transaction of a SET LOCAL), before the query that changed it completes, so this asks the
- * server only when it never did (a proxy that does not pass the reports on).
- */
-async function standardConformingStrings(session) {
-    const value = reported.get(session)?.get('standard_conforming_strings') ??
-        (await session.query('SHOW standard_conforming_strings')).rows[0].standard_conforming_strings;
-    return value === 'on';
-}
-async function open(target, config) {
-    const client = new (await loadDriver()).Client(config);
-    // A dropped connection must surface on the next query, not crash the process.
-    client.on('error', () => undefined);
-    // Before connecting: the server reports every parameter's starting value during the startup.
-    keepReportedParameters(client);
-    try {
-        await client.connect();
-    }
-    catch (err) {
-        await client.end().catch(() => undefined);
-        throw connectionError(target, err);
-    }
-    return client;
-}
-/**
- * Ends a session as libpq's PQfinish does: Terminate sent and our side closed, without holding the
- * process until the server's backend has exited and closed its side, which pg's end() waits for
- * (20–40 ms of every run's end on a busy server, with nothing of ours left to do). Whatever must
- * land before the end (a commit, a lock released) is awaited before this is called.
- */
-function closeSession(session) {
-    session.end().catch(() => undefined);
-    session.connection?.stream?.unref?.();
-}
-/** Runs `fn` with a session and always closes it. */
-async function withSession(target, fn, opts = {}) {
-    const session = await connect(target, opts);
-    try {
-        return await fn(session);
-    }
-    finally {
-        closeSession(session);
-    }
-}
-function connectionError(target, err) {
-    const where = (0,_connection_js__WEBPACK_IMPORTED_MODULE_1__/* .describeTarget */ .ff)(target);
-    const e = err;
-    const code = e?.code ?? '';
-    const message = e?.message ?? String(err);
-    const fromServer = isServerError(err);
-    const fail = (text, hint, refused = fromServer) => new ConnectionError(text, hint, code, refused);
-    switch (code) {
-        case 'ECONNREFUSED':
-            return fail(`Cannot reach PostgreSQL at ${where}: connection refused.`, 'Check the host and port in database-url and that the server is running.');
-        case 'ENOTFOUND':
-        case 'EAI_AGAIN':
-            return fail(`Cannot reach PostgreSQL at ${where}: host "${target.host}" not found.`, 'Check the host name in database-url.');
-        case 'ETIMEDOUT':
-        case 'EHOSTUNREACH':
-        case 'ENETUNREACH':
-            return fail(`Cannot reach PostgreSQL at ${where}: no answer (${code}).`, 'Check the host, port and firewall; GitHub-hosted runners reach only IPv4 addresses.');
-        case '28P01':
-            return fail(`PostgreSQL at ${where} rejected the password for user "${target.user}".`, 'Check the password in database-url (special characters must be percent-encoded).');
-        case '28000':
-            return fail(`PostgreSQL at ${where} refused user "${target.user}": ${message}.`, 'Check the user name and the server\'s pg_hba.conf / SSL requirements (sslmode=require).');
-        case '3D000':
-            return fail(`Database "${target.database}" does not exist on ${target.host}:${target.port}.`, 'Check the database name in database-url.');
-        case '53300':
-            return fail(`PostgreSQL at ${where} has no free connection slots.`, 'Use a session pooler or free connections, then retry.');
-    }
-    if (NO_SSL.test(message)) {
-        return fail(`PostgreSQL at ${where} does not accept SSL, and database-url requires it (sslmode=${target.params.sslmode ?? 'require'}).`, 'Turn SSL on at the server, or use sslmode=prefer (or disable) for a server that has none.', true);
-    }
-    if (NO_PASSWORD.test(message)) {
-        return fail(`PostgreSQL at ${where} asks user "${target.user}" for a password, and database-url has none.`, 'Put the password in database-url (postgres://user:password@host/db, percent-encoded).', true);
-    }
-    if (TLS_VERIFY.test(code)) {
-        return fail(`PostgreSQL at ${where}: its certificate does not pass sslmode=${target.params.sslmode ?? 'verify-full'} (${code}).`, 'Check sslrootcert and the host name in database-url against the server\'s certificate.', true);
-    }
-    if (fromServer && !isOutageCode(code)) {
-        return fail(`PostgreSQL at ${where} refused the connection: ${message} (SQLSTATE ${code}).`, 'Check the parameters of database-url (options, sslmode, user, database) against what the server accepts.');
-    }
-    if (/timeout/i.test(message)) {
-        return fail(`Cannot reach PostgreSQL at ${where}: no answer within the connect timeout.`, 'Check the host, port and firewall; GitHub-hosted runners reach only IPv4 addresses.');
-    }
-    return fail(`Cannot connect to PostgreSQL at ${where}: ${message}.`);
-}
-
 
 /***/ }),
 
@@ -5867,13 +6296,15 @@ function formatBytes(bytes) {
     }
     return `${u === 0 ? n : n.toFixed(1)} ${units[u]}`;
 }
+/** "999 ms", "59.9 s", "2 min 0 s": rounded once, to the unit shown, so no "60.0 s" or "1 min 60 s". */
 function formatDuration(ms) {
     if (ms < 1000)
         return `${ms} ms`;
-    const s = ms / 1000;
-    if (s < 60)
-        return `${s.toFixed(1)} s`;
-    return `${Math.floor(s / 60)} min ${Math.round(s % 60)} s`;
+    const tenths = Math.round(ms / 100);
+    if (tenths < 600)
+        return `${(tenths / 10).toFixed(1)} s`;
+    const seconds = Math.round(ms / 1000);
+    return `${Math.floor(seconds / 60)} min ${seconds % 60} s`;
 }
 // Control characters, and the bidirectional overrides that make text read differently than it is.
 // eslint-disable-next-line no-control-regex
@@ -5930,8 +6361,10 @@ function linkText(url) {
 /* harmony export */   rk: () => (/* binding */ restoreSummary)
 /* harmony export */ });
 /* harmony import */ var _core_files_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(32019);
-/* harmony import */ var _markdown_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(54348);
+/* harmony import */ var _db_restore_discarded_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(90429);
+/* harmony import */ var _markdown_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(54348);
 /** restore-db's job summary: what was restored from where, what it replaced, and the way back. */
+
 
 
 /** How a pre-restore snapshot at `path` is kept before any upload: under RUNNER_TEMP, it goes when the job ends. */
@@ -5948,45 +6381,53 @@ function keptCell(k, path) {
     if (!path)
         return 'not taken (pre-restore-snapshot: false)';
     if (k?.artifact)
-        return `${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_1__/* .code */ .aY)(path)}, uploaded as artifact ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_1__/* .code */ .aY)(k.artifact)}${k.retentionDays ? ` (kept ${k.retentionDays} days)` : ''}`;
+        return `${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_2__/* .code */ .aY)(path)}, uploaded as artifact ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_2__/* .code */ .aY)(k.artifact)}${k.retentionDays ? ` (kept ${k.retentionDays} days)` : ''}`;
     if (k?.deletedWithJob)
-        return `${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_1__/* .code */ .aY)(path)}, on this runner only: **deleted when this job ends**`;
-    return (0,_markdown_js__WEBPACK_IMPORTED_MODULE_1__/* .code */ .aY)(path);
+        return `${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_2__/* .code */ .aY)(path)}, on this runner only: **deleted when this job ends**`;
+    return (0,_markdown_js__WEBPACK_IMPORTED_MODULE_2__/* .code */ .aY)(path);
 }
 function restoreSummary(r, kept) {
     const parts = [
-        `## Restore of ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_1__/* .text */ .Qq)(r.target)} from snapshot: verified`,
-        (0,_markdown_js__WEBPACK_IMPORTED_MODULE_1__/* .table */ .tp)(['', ''], [
-            ['Snapshot', `${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_1__/* .code */ .aY)(r.snapshotPath)} (taken ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_1__/* .text */ .Qq)(r.snapshotTakenAt)})`],
-            ['Snapshot of', `${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_1__/* .text */ .Qq)(r.source)}${r.fromAnotherDatabase ? ' — **another database** (from-another-database: true)' : ''}`],
-            ['Restored into', (0,_markdown_js__WEBPACK_IMPORTED_MODULE_1__/* .text */ .Qq)(r.targetIdentity)],
+        `## Restore of ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_2__/* .text */ .Qq)(r.target)} from snapshot: verified`,
+        (0,_markdown_js__WEBPACK_IMPORTED_MODULE_2__/* .table */ .tp)(['', ''], [
+            ['Snapshot', `${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_2__/* .code */ .aY)(r.snapshotPath)} (taken ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_2__/* .text */ .Qq)(r.snapshotTakenAt)})`],
+            ['Snapshot of', `${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_2__/* .text */ .Qq)(r.source)}${r.fromAnotherDatabase ? ' — **another database** (from-another-database: true)' : ''}`],
+            ['Restored into', (0,_markdown_js__WEBPACK_IMPORTED_MODULE_2__/* .text */ .Qq)(r.targetIdentity)],
             ['Pre-restore snapshot', keptCell(kept, r.preRestoreSnapshotPath)],
             ['Tables restored', String(r.tablesRestored)],
             ['Mode', r.mode],
-            ['Time', (0,_markdown_js__WEBPACK_IMPORTED_MODULE_1__/* .formatDuration */ .a3)(r.durationMs)],
+            ['Time', (0,_markdown_js__WEBPACK_IMPORTED_MODULE_2__/* .formatDuration */ .a3)(r.durationMs)],
         ]),
     ];
     if (r.fewerRows.length) {
-        const rows = r.fewerRows.map((f) => `- ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_1__/* .code */ .aY)(f.table)}: ${f.before - f.restored} row(s) discarded (${f.before} before, ${f.restored} restored)`);
-        parts.push(`### Rows the restore discarded\n\n${rows.join('\n')}\n\nThey are in the pre-restore snapshot ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_1__/* .code */ .aY)(r.preRestoreSnapshotPath)}, with every row changed since the snapshot was taken (those were replaced too).`);
+        const rows = r.fewerRows.map((f) => `- ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_2__/* .code */ .aY)(f.table)}: ${f.before - f.restored} row(s) discarded (${f.before} before, ${f.restored} restored)`);
+        parts.push(`### Rows the restore discarded\n\n${rows.join('\n')}\n\nThey are in the pre-restore snapshot ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_2__/* .code */ .aY)(r.preRestoreSnapshotPath)}, with every row changed since the snapshot was taken (those were replaced too).`);
     }
     else if (r.preRestoreSnapshotPath) {
-        parts.push(`No table holds fewer rows than before the restore; rows changed since the snapshot was taken were replaced, and are in the pre-restore snapshot ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_1__/* .code */ .aY)(r.preRestoreSnapshotPath)}.`);
+        parts.push(`No table holds fewer rows than before the restore; rows changed since the snapshot was taken were replaced, and are in the pre-restore snapshot ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_2__/* .code */ .aY)(r.preRestoreSnapshotPath)}.`);
+    }
+    if (r.discarded.length) {
+        const rows = r.discarded.flatMap((t) => [
+            ...t.columns.map((c) => `- ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_2__/* .code */ .aY)(t.table)}: column ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_2__/* .code */ .aY)((0,_db_restore_discarded_js__WEBPACK_IMPORTED_MODULE_1__/* .describeColumn */ ["in"])(c))}`),
+            ...t.objects.map((o) => `- ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_2__/* .code */ .aY)(t.table)}: ${o.kind} ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_2__/* .code */ .aY)(o.name)}: ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_2__/* .code */ .aY)(o.definition)}`),
+        ]);
+        const kept = r.preRestoreSnapshotPath ? `Their values and definitions are in the pre-restore snapshot ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_2__/* .code */ .aY)(r.preRestoreSnapshotPath)}.` : 'No pre-restore snapshot was taken: those values are not kept anywhere.';
+        parts.push(`### Columns and objects the restore discarded (added to snapshot tables since the snapshot)\n\n${rows.join('\n')}\n\n${kept} Create again what is still wanted.`);
     }
     if (r.restoredEmpty.length) {
-        parts.push(`### Restored without rows (the snapshot left their data out)\n\n${r.restoredEmpty.map((t) => `- ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_1__/* .code */ .aY)(t)}`).join('\n')}\n\nTheir rows from before the restore are in the pre-restore snapshot.`);
+        parts.push(`### Restored without rows (the snapshot left their data out)\n\n${r.restoredEmpty.map((t) => `- ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_2__/* .code */ .aY)(t)}`).join('\n')}\n\nTheir rows from before the restore are in the pre-restore snapshot.`);
     }
     if (r.extraTables.length) {
-        parts.push(`### Tables the snapshot does not have (left as they are)\n\n${r.extraTables.map((t) => `- ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_1__/* .code */ .aY)(t)}`).join('\n')}`);
+        parts.push(`### Tables the snapshot does not have (left as they are)\n\n${r.extraTables.map((t) => `- ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_2__/* .code */ .aY)(t)}`).join('\n')}`);
     }
     if (r.extraSchemas.length) {
-        parts.push(`### Schemas the snapshot does not have (left as they are)\n\n${r.extraSchemas.map((t) => `- ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_1__/* .code */ .aY)(t)}`).join('\n')}`);
+        parts.push(`### Schemas the snapshot does not have (left as they are)\n\n${r.extraSchemas.map((t) => `- ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_2__/* .code */ .aY)(t)}`).join('\n')}`);
     }
     if (kept?.deletedWithJob)
-        parts.push(`> **Warning:** ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_1__/* .text */ .Qq)(kept.deletedWithJob)}`);
+        parts.push(`> **Warning:** ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_2__/* .text */ .Qq)(kept.deletedWithJob)}`);
     if (r.preRestoreSnapshotPath) {
-        const from = kept?.artifact ? ` (artifact ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_1__/* .code */ .aY)(kept.artifact)})` : '';
-        parts.push(`To undo this restore, restore ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_1__/* .code */ .aY)(r.preRestoreSnapshotPath)}${from} the same way.`);
+        const from = kept?.artifact ? ` (artifact ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_2__/* .code */ .aY)(kept.artifact)})` : '';
+        parts.push(`To undo this restore, restore ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_2__/* .code */ .aY)(r.preRestoreSnapshotPath)}${from} the same way.`);
     }
     return parts.join('\n\n') + '\n';
 }
@@ -5994,7 +6435,7 @@ function restoreSummary(r, kept) {
 function preRestoreSnapshotDetails(k) {
     const parts = [`Pre-restore snapshot (the database as it was before this step): ${keptCell(k, k.path)}.`];
     if (k.deletedWithJob)
-        parts.push(`> **Warning:** ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_1__/* .text */ .Qq)(k.deletedWithJob)}`);
+        parts.push(`> **Warning:** ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_2__/* .text */ .Qq)(k.deletedWithJob)}`);
     return parts.join('\n\n');
 }
 

@@ -8968,17 +8968,18 @@ __nccwpck_require__.a(__webpack_module__, async (__webpack_handle_async_dependen
 /* harmony import */ var _core_action_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(48521);
 /* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(8005);
 /* harmony import */ var _core_secret_input_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(8347);
-/* harmony import */ var _db_connection_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(401);
-/* harmony import */ var _pipeline_drill_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(94273);
-/* harmony import */ var _pipeline_plan_source_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(67218);
-/* harmony import */ var _pipeline_rollback_js__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(69642);
-/* harmony import */ var _pipeline_timeline_js__WEBPACK_IMPORTED_MODULE_8__ = __nccwpck_require__(96994);
-/* harmony import */ var _report_drill_issue_js__WEBPACK_IMPORTED_MODULE_9__ = __nccwpck_require__(34354);
-/* harmony import */ var _report_drill_summary_js__WEBPACK_IMPORTED_MODULE_10__ = __nccwpck_require__(34649);
-/* harmony import */ var _report_rollback_deps_js__WEBPACK_IMPORTED_MODULE_11__ = __nccwpck_require__(2580);
-/* harmony import */ var _report_rollback_summary_js__WEBPACK_IMPORTED_MODULE_12__ = __nccwpck_require__(22304);
-/* harmony import */ var _report_write_summary_js__WEBPACK_IMPORTED_MODULE_13__ = __nccwpck_require__(44039);
-/* harmony import */ var _github_artifact_js__WEBPACK_IMPORTED_MODULE_14__ = __nccwpck_require__(81260);
+/* harmony import */ var _core_stop_signals_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(61042);
+/* harmony import */ var _db_connection_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(401);
+/* harmony import */ var _pipeline_drill_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(94273);
+/* harmony import */ var _pipeline_plan_source_js__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(67218);
+/* harmony import */ var _pipeline_rollback_js__WEBPACK_IMPORTED_MODULE_8__ = __nccwpck_require__(68803);
+/* harmony import */ var _pipeline_timeline_js__WEBPACK_IMPORTED_MODULE_9__ = __nccwpck_require__(96994);
+/* harmony import */ var _report_drill_issue_js__WEBPACK_IMPORTED_MODULE_10__ = __nccwpck_require__(34354);
+/* harmony import */ var _report_drill_summary_js__WEBPACK_IMPORTED_MODULE_11__ = __nccwpck_require__(34649);
+/* harmony import */ var _report_rollback_deps_js__WEBPACK_IMPORTED_MODULE_12__ = __nccwpck_require__(2580);
+/* harmony import */ var _report_rollback_summary_js__WEBPACK_IMPORTED_MODULE_13__ = __nccwpck_require__(22304);
+/* harmony import */ var _report_write_summary_js__WEBPACK_IMPORTED_MODULE_14__ = __nccwpck_require__(44039);
+/* harmony import */ var _github_artifact_js__WEBPACK_IMPORTED_MODULE_15__ = __nccwpck_require__(81260);
 /**
  * The root action: the whole rollback, or (mode drill) its rehearsal against staging. Reads the inputs and the rollback plan, hands them to the
  * pipeline, and wires what people see: the job summary, the chat messages and the incident issue.
@@ -8998,16 +8999,23 @@ __nccwpck_require__.a(__webpack_module__, async (__webpack_handle_async_dependen
 
 
 
+
 /** How a deployment is named in the `components` output: its id, else its commit, else its URL. */
 const ref = (d) => d?.id ?? d?.commitSha ?? d?.url ?? null;
-function outputs(record) {
-    (0,_core_action_js__WEBPACK_IMPORTED_MODULE_1__/* .setOutputs */ .n0)({
+/** The outputs a rollback and its drill share, from the fields their records share. */
+function runOutputs(record, components) {
+    return {
         status: record.status,
         'failed-phase': record.failedPhase ?? '',
         timeline: JSON.stringify(record.timeline),
         'duration-ms': record.durationMs,
-        components: JSON.stringify(Object.fromEntries(record.components.map((c) => [c.name, { status: c.status, from: ref(c.from), to: ref(c.to) }]))),
+        components: JSON.stringify(Object.fromEntries(components)),
         'snapshot-path': record.snapshot?.path ?? '',
+    };
+}
+function outputs(record) {
+    (0,_core_action_js__WEBPACK_IMPORTED_MODULE_1__/* .setOutputs */ .n0)({
+        ...runOutputs(record, record.components.map((c) => [c.name, { status: c.status, from: ref(c.from), to: ref(c.to) }])),
         reverted: JSON.stringify(record.database?.reverted ?? []),
         decision: record.verify?.decision ?? '',
         'incident-issue-url': record.incidentIssueUrl ?? '',
@@ -9015,12 +9023,7 @@ function outputs(record) {
 }
 function drillOutputs(record) {
     (0,_core_action_js__WEBPACK_IMPORTED_MODULE_1__/* .setOutputs */ .n0)({
-        status: record.status,
-        'failed-phase': record.failedPhase ?? '',
-        timeline: JSON.stringify(record.timeline),
-        'duration-ms': record.durationMs,
-        components: JSON.stringify(Object.fromEntries(record.components.map((c) => [c.name, { status: c.forward === 'planned' ? c.back : c.forward, from: ref(c.original), to: ref(c.previous) }]))),
-        'snapshot-path': record.snapshot?.path ?? '',
+        ...runOutputs(record, record.components.map((c) => [c.name, { status: c.forward === 'planned' ? c.back : c.forward, from: ref(c.original), to: ref(c.previous) }])),
         'way-back-ms': record.wayBackMs,
         readiness: JSON.stringify(record.readiness),
         'drill-issue-url': record.issueUrl ?? '',
@@ -9028,7 +9031,7 @@ function drillOutputs(record) {
 }
 /** The run's record once the pipeline returns it: a failure before that changed nothing. */
 let finished;
-await (0,_core_action_js__WEBPACK_IMPORTED_MODULE_1__/* .runAction */ .Cs)('rollback', async (log) => {
+await (0,_core_action_js__WEBPACK_IMPORTED_MODULE_1__/* .runAction */ .Cs)('rollback', async (log, signal) => {
     // Every secret is masked before anything else is read: nothing below can print one.
     const vercelToken = (0,_core_secret_input_js__WEBPACK_IMPORTED_MODULE_3__/* .secretInput */ .j)('vercel-token', process.env, log);
     const flyToken = (0,_core_secret_input_js__WEBPACK_IMPORTED_MODULE_3__/* .secretInput */ .j)('fly-token', process.env, log);
@@ -9043,10 +9046,10 @@ await (0,_core_action_js__WEBPACK_IMPORTED_MODULE_1__/* .runAction */ .Cs)('roll
         throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .RollbackKitError */ .dp(`Input mode must be rollback or drill, got "${mode}".`, 'Leave mode empty for a rollback; use mode: drill for the rehearsal against staging.');
     const drill = mode === 'drill';
     const workspace = process.env.GITHUB_WORKSPACE || process.cwd();
-    const database = databaseUrl ? (0,_db_connection_js__WEBPACK_IMPORTED_MODULE_4__/* .parseConnectionString */ .HH)(databaseUrl, log) : undefined;
+    const database = databaseUrl ? (0,_db_connection_js__WEBPACK_IMPORTED_MODULE_5__/* .parseConnectionString */ .HH)(databaseUrl, log) : undefined;
     const reason = drill ? (_core_action_js__WEBPACK_IMPORTED_MODULE_1__/* .input */ .hF.string('reason') ?? 'Rollback drill') : _core_action_js__WEBPACK_IMPORTED_MODULE_1__/* .input */ .hF.required('reason');
-    const severity = (0,_pipeline_plan_source_js__WEBPACK_IMPORTED_MODULE_6__/* .readSeverity */ .MW)(_core_action_js__WEBPACK_IMPORTED_MODULE_1__/* .input */ .hF);
-    const { plan, scope } = drill ? { plan: await (0,_pipeline_plan_source_js__WEBPACK_IMPORTED_MODULE_6__/* .readDrillPlan */ .dI)(_core_action_js__WEBPACK_IMPORTED_MODULE_1__/* .input */ .hF, workspace, { hasDatabaseUrl: Boolean(database) }), scope: [] } : await (0,_pipeline_plan_source_js__WEBPACK_IMPORTED_MODULE_6__/* .readRollbackPlan */ .uN)(_core_action_js__WEBPACK_IMPORTED_MODULE_1__/* .input */ .hF, workspace, { hasDatabaseUrl: Boolean(database) });
+    const severity = (0,_pipeline_plan_source_js__WEBPACK_IMPORTED_MODULE_7__/* .readSeverity */ .MW)(_core_action_js__WEBPACK_IMPORTED_MODULE_1__/* .input */ .hF);
+    const { plan, scope } = drill ? { plan: await (0,_pipeline_plan_source_js__WEBPACK_IMPORTED_MODULE_7__/* .readDrillPlan */ .dI)(_core_action_js__WEBPACK_IMPORTED_MODULE_1__/* .input */ .hF, workspace, { hasDatabaseUrl: Boolean(database) }), scope: [] } : await (0,_pipeline_plan_source_js__WEBPACK_IMPORTED_MODULE_7__/* .readRollbackPlan */ .uN)(_core_action_js__WEBPACK_IMPORTED_MODULE_1__/* .input */ .hF, workspace, { hasDatabaseUrl: Boolean(database) });
     const { GITHUB_SERVER_URL: server, GITHUB_REPOSITORY: repository, GITHUB_RUN_ID: runId } = process.env;
     const request = {
         plan,
@@ -9054,7 +9057,7 @@ await (0,_core_action_js__WEBPACK_IMPORTED_MODULE_1__/* .runAction */ .Cs)('roll
         reason,
         severity,
         dryRun: _core_action_js__WEBPACK_IMPORTED_MODULE_1__/* .input */ .hF.boolean('dry-run', false),
-        earlierTimeline: (0,_pipeline_timeline_js__WEBPACK_IMPORTED_MODULE_8__/* .parseTimeline */ .pv)(_core_action_js__WEBPACK_IMPORTED_MODULE_1__/* .input */ .hF.string('timeline'), log.redact),
+        earlierTimeline: (0,_pipeline_timeline_js__WEBPACK_IMPORTED_MODULE_9__/* .parseTimeline */ .pv)(_core_action_js__WEBPACK_IMPORTED_MODULE_1__/* .input */ .hF.string('timeline'), log.redact),
         secrets: { vercelToken, flyToken, railwayToken, renderToken, netlifyToken, githubToken },
         database,
         workspace,
@@ -9069,20 +9072,21 @@ await (0,_core_action_js__WEBPACK_IMPORTED_MODULE_1__/* .runAction */ .Cs)('roll
         },
         commandEnv: process.env,
         tools: { searchPath: process.env.PATH ?? '' },
+        signal,
     };
     if (drill) {
         const wantsIssue = _core_action_js__WEBPACK_IMPORTED_MODULE_1__/* .input */ .hF.boolean('incident-issue', Boolean(githubToken));
         const github = { apiUrl: request.github.apiUrl, repository: request.github.repository, token: githubToken ?? '' };
-        const result = await (0,_pipeline_drill_js__WEBPACK_IMPORTED_MODULE_5__/* .runDrill */ .BT)(request, { report: wantsIssue && githubToken && github.repository ? (r) => (0,_report_drill_issue_js__WEBPACK_IMPORTED_MODULE_9__/* .recordDrill */ .v$)(github, r, log) : undefined }, log);
+        const result = await (0,_pipeline_drill_js__WEBPACK_IMPORTED_MODULE_6__/* .runDrill */ .BT)(request, { report: wantsIssue && githubToken && github.repository ? (r) => (0,_report_drill_issue_js__WEBPACK_IMPORTED_MODULE_10__/* .recordDrill */ .v$)(github, r, log) : undefined }, log);
         finished = result;
         drillOutputs(result);
-        await (0,_report_write_summary_js__WEBPACK_IMPORTED_MODULE_13__/* .writeSummary */ .S)((0,_report_drill_summary_js__WEBPACK_IMPORTED_MODULE_10__/* .drillSummaryMarkdown */ .$e)(result, log), log);
+        await (0,_report_write_summary_js__WEBPACK_IMPORTED_MODULE_14__/* .writeSummary */ .S)((0,_report_drill_summary_js__WEBPACK_IMPORTED_MODULE_11__/* .drillSummaryMarkdown */ .$e)(result, log), log);
         if (result.status === 'failed') {
             throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .RollbackKitError */ .dp(`Rollback drill failed in ${result.failedPhase ?? 'an unknown phase'}: ${result.failures[0] ?? 'see the job summary'}`, result.nextSteps[0] ?? 'See the job summary: in an incident this rollback would not work as the runbook says.');
         }
         return;
     }
-    const telling = (0,_report_rollback_deps_js__WEBPACK_IMPORTED_MODULE_11__/* .tellingDeps */ .m)({
+    const telling = (0,_report_rollback_deps_js__WEBPACK_IMPORTED_MODULE_12__/* .tellingDeps */ .m)({
         webhookUrl,
         githubToken,
         incidentIssue: _core_action_js__WEBPACK_IMPORTED_MODULE_1__/* .input */ .hF.boolean('incident-issue', Boolean(githubToken)),
@@ -9090,11 +9094,11 @@ await (0,_core_action_js__WEBPACK_IMPORTED_MODULE_1__/* .runAction */ .Cs)('roll
         githubApiUrl: process.env.GITHUB_API_URL || 'https://api.github.com',
     }, log);
     // On GitHub the snapshot taken before the database changes is uploaded: RUNNER_TEMP goes with the job.
-    const keepSnapshot = process.env.ACTIONS_RUNTIME_TOKEN ? async (s) => (await (0,_github_artifact_js__WEBPACK_IMPORTED_MODULE_14__/* .uploadSnapshotArtifact */ .eh)([s.path, s.manifestPath], undefined)).name : undefined;
-    const record = await (0,_pipeline_rollback_js__WEBPACK_IMPORTED_MODULE_7__/* .runRollback */ .el)(request, { ...telling, keepSnapshot }, log);
+    const keepSnapshot = process.env.ACTIONS_RUNTIME_TOKEN ? async (s) => (await (0,_github_artifact_js__WEBPACK_IMPORTED_MODULE_15__/* .uploadSnapshotArtifact */ .eh)([s.path, s.manifestPath], undefined)).name : undefined;
+    const record = await (0,_pipeline_rollback_js__WEBPACK_IMPORTED_MODULE_8__/* .runRollback */ .el)(request, { ...telling, keepSnapshot }, log);
     finished = record;
     outputs(record);
-    await (0,_report_write_summary_js__WEBPACK_IMPORTED_MODULE_13__/* .writeSummary */ .S)((0,_report_rollback_summary_js__WEBPACK_IMPORTED_MODULE_12__/* .rollbackSummaryMarkdown */ .sy)(record, log), log);
+    await (0,_report_write_summary_js__WEBPACK_IMPORTED_MODULE_14__/* .writeSummary */ .S)((0,_report_rollback_summary_js__WEBPACK_IMPORTED_MODULE_13__/* .rollbackSummaryMarkdown */ .sy)(record, log), log);
     if (record.status === 'unverified') {
         throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .RollbackKitError */ .dp('Rollback unverified: production still looks broken after the rollback; a person must act now.', 'Look at the failing checks in the job summary, check the platform dashboards, and escalate to the deployment lead.');
     }
@@ -9102,7 +9106,10 @@ await (0,_core_action_js__WEBPACK_IMPORTED_MODULE_1__/* .runAction */ .Cs)('roll
         const row = [...record.timeline].reverse().find((e) => e.phase === record.failedPhase && e.status === 'failed');
         throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .RollbackKitError */ .dp(`Rollback failed in ${record.failedPhase ?? 'an unknown phase'}: ${row?.detail ?? 'see the job summary'}`, record.nextSteps.find((s) => !row || !s.includes(row.detail)) ?? 'See the job summary.');
     }
-}, () => (finished ? undefined : _report_rollback_summary_js__WEBPACK_IMPORTED_MODULE_12__/* .NOTHING_CHANGED */ .Dh));
+}, (err) => {
+    // A run stopped that outlasted the grace time may have changed anything: nothing is claimed for it.
+    return finished || err instanceof _core_stop_signals_js__WEBPACK_IMPORTED_MODULE_4__/* .StopOutlasted */ .K5 ? undefined : _report_rollback_summary_js__WEBPACK_IMPORTED_MODULE_13__/* .NOTHING_CHANGED */ .Dh;
+});
 
 __webpack_async_result__();
 } catch(e) { __webpack_async_result__(e); } }, 1);
@@ -9120,7 +9127,7 @@ __nccwpck_require__.d(__webpack_exports__, {
   n0: () => (/* binding */ setOutputs)
 });
 
-// UNUSED EXPORTS: actionLog, inputsFrom
+// UNUSED EXPORTS: STOP_GRACE_MS, actionLog, inputsFrom
 
 // EXTERNAL MODULE: ./.build/core/actions-core.js
 var actions_core = __nccwpck_require__(73475);
@@ -9266,6 +9273,8 @@ const output = {
 
 // EXTERNAL MODULE: ./.build/core/parse.js
 var parse = __nccwpck_require__(30151);
+// EXTERNAL MODULE: ./.build/core/stop-signals.js
+var stop_signals = __nccwpck_require__(61042);
 // EXTERNAL MODULE: ./.build/report/markdown.js
 var markdown = __nccwpck_require__(54348);
 ;// CONCATENATED MODULE: ./.build/report/failure-summary.js
@@ -9288,6 +9297,7 @@ var write_summary = __nccwpck_require__(44039);
  * outputs, and one failure path: the summary's failure heading, one clear `::error::` line and a
  * non-zero exit.
  */
+
 
 
 
@@ -9354,67 +9364,30 @@ function setOutputs(outputs) {
  */
 const STOP_GRACE_MS = 5_000;
 /**
- * SIGTERM and SIGINT while an action runs. Node's default is to exit at once (143, 130): no
- * `::error::`, no summary, child processes and temporary files left behind, and nobody told whether
- * the database changed. Instead the first signal aborts `signal`, which the action's work listens to
- * (it stops feeding its programs and ends them, and knows what it had done), and the step waits for
- * that work to end, at most STOP_GRACE_MS; a second signal stops the wait at once.
- */
-function stopOnSignals(log) {
-    const controller = new AbortController();
-    let received;
-    let giveUp = () => undefined;
-    const expired = new Promise((resolve) => (giveUp = () => resolve('expired')));
-    const onSignal = (name) => {
-        if (received)
-            return giveUp();
-        received = name;
-        log.info(`Received ${name}: stopping; waiting up to ${STOP_GRACE_MS / 1000} s for the work under way to end …`);
-        controller.abort(new Error(`stopped by ${name}`));
-        setTimeout(giveUp, STOP_GRACE_MS).unref();
-    };
-    process.on('SIGTERM', onSignal);
-    process.on('SIGINT', onSignal);
-    return {
-        signal: controller.signal,
-        received: () => received,
-        expired,
-        dispose() {
-            process.off('SIGTERM', onSignal);
-            process.off('SIGINT', onSignal);
-        },
-    };
-}
-/**
  * Runs an action body; every action fails the same way. The job summary gets "### <action>:
  * failed", the redacted error line and the action's own details; the log gets one redacted
  * `::error::` line. Unexpected errors keep their stack in the debug log so a bug report has it
- * without frightening the reader. A step stopped by SIGTERM or SIGINT fails the same way, saying
- * so, with what the action knew of its own state (its error), and exits non-zero.
+ * without frightening the reader. A step stopped by SIGTERM or SIGINT (stop-signals.ts: the body's
+ * `signal` is aborted, the step waits up to STOP_GRACE_MS, a second signal ends the wait) fails the
+ * same way, saying so, with what the action knew of its own state (its error), and exits non-zero.
  */
 async function runAction(action, body, details) {
     const log = actionLog();
-    const stop = stopOnSignals(log);
+    const stop = (0,stop_signals/* stopOnSignals */.ZI)({
+        graceMs: STOP_GRACE_MS,
+        onFirst: (name) => log.info(`Received ${name}: stopping; waiting up to ${STOP_GRACE_MS / 1000} s for the work under way to end …`),
+    });
     try {
-        const ran = body(log, stop.signal).then(() => ({ ok: true }), (err) => ({ ok: false, err }));
-        const outcome = await Promise.race([ran, stop.expired]);
-        const signal = stop.received();
-        let failure;
-        if (outcome === 'expired') {
-            failure = new errors/* RollbackKitError */.dp(`${action} was stopped by ${signal} and its work did not end within ${STOP_GRACE_MS / 1000} s: what it had changed by then is not known.`, 'Check the state of what it works on (its log above says how far it got) before running it again.');
-        }
-        else if (!outcome.ok) {
-            failure = signal ? stoppedError(action, signal, outcome.err) : outcome.err;
-        }
-        else if (signal) {
-            failure = new errors/* RollbackKitError */.dp(`${action} was stopped by ${signal} as its work ended: that work was done, and what it reports above stands.`);
-        }
+        const outcome = await stop.settle(body(log, stop.signal));
+        // The body's own error, which its details read (a stop only rewords it); none when it outlasted the grace time.
+        const own = outcome !== 'expired' && !outcome.ok ? outcome.err : undefined;
+        const failure = (0,stop_signals/* stoppedFailure */.kB)(action, stop.received(), outcome, STOP_GRACE_MS) ?? own;
         if (failure === undefined)
             return;
         const err = failure;
-        if (!(err instanceof errors/* RollbackKitError */.dp) && err instanceof Error && err.stack)
-            log.debug(err.stack);
-        await (0,write_summary/* writeSummary */.S)(failureSummary(action, err, log, await failureDetails(details, err, log)), log);
+        if (!(own instanceof errors/* RollbackKitError */.dp) && own instanceof Error && own.stack)
+            log.debug(own.stack);
+        await (0,write_summary/* writeSummary */.S)(failureSummary(action, err, log, await failureDetails(details, own ?? err, log)), log);
         output.fail(log.redact((0,errors/* errorLine */.BP)(err)));
     }
     finally {
@@ -9424,12 +9397,6 @@ async function runAction(action, body, details) {
         if (stop.received())
             process.exit(process.exitCode || 1);
     }
-}
-/** The action's own error, said to be a stop: what it knew (committed or not) is in its words. */
-function stoppedError(action, signal, err) {
-    const hint = err instanceof errors/* RollbackKitError */.dp ? err.hint : undefined;
-    const message = err instanceof errors/* RollbackKitError */.dp ? err.message : (0,errors/* errorLine */.BP)(err);
-    return new errors/* RollbackKitError */.dp(`${action} was stopped by ${signal}: ${message}`, hint);
 }
 /** The action's details, or none: a failure while describing the failure must not hide the failure. */
 async function failureDetails(details, err, log) {
@@ -9985,7 +9952,9 @@ function clip(text, max) {
 }
 /**
  * Every string inside a JSON-like value redacted, before it is serialised: escaping (JSON's \",
- * XML's &quot;, a Markdown \|) would otherwise turn a secret into a form the redactor does not know.
+ * XML's &quot;, a Markdown \|, the `_`, `#`, `&` a password may hold) would otherwise turn a secret
+ * into a form the redactor does not know. The one way for every report, record and message sent
+ * out; only plain objects and arrays are walked, so anything else (a Date) stays whole.
  */
 function redactDeep(value, redact) {
     if (typeof value === 'string')
@@ -10042,6 +10011,86 @@ class SecretSet {
         const alternatives = all.map(({ s, weak }) => (weak ? `(?<![\\p{L}\\p{N}])${escapeRegExp(s)}(?![\\p{L}\\p{N}])` : escapeRegExp(s)));
         return new RegExp(alternatives.join('|'), 'gu');
     }
+}
+
+
+/***/ }),
+
+/***/ 61042:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   K5: () => (/* binding */ StopOutlasted),
+/* harmony export */   ZI: () => (/* binding */ stopOnSignals),
+/* harmony export */   kB: () => (/* binding */ stoppedFailure)
+/* harmony export */ });
+/* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8005);
+/**
+ * SIGTERM and SIGINT while work that must wind down runs (an action's step, the CLI's database
+ * commands, the sandbox). Node's default is to exit at once (143, 130): child processes and
+ * temporary files left behind, and nobody told whether the database changed. Instead:
+ *
+ * - the first signal aborts `signal`, which the work listens to (it stops feeding its programs,
+ *   ends them, and knows what it had done), calls `onFirst`, and starts a wait of `graceMs`;
+ * - a second signal ends that wait at once: the caller stops waiting for the work and does what it
+ *   does when the wait runs out (reports that the work's state is not known, or cleans up);
+ * - every later signal is ignored: the handlers stay installed until `dispose()`, so no signal ever
+ *   reaches Node's default kill while the caller still reports or cleans up. (With
+ *   `process.once`, the second Ctrl-C would find no handler and kill the process mid-cleanup.)
+ */
+
+function stopOnSignals(opts) {
+    const controller = new AbortController();
+    let received;
+    let timer;
+    let giveUp = () => undefined;
+    const expired = new Promise((resolve) => (giveUp = () => resolve('expired')));
+    const onSignal = (name) => {
+        if (received)
+            return giveUp();
+        received = name;
+        opts.onFirst?.(name);
+        controller.abort(new Error(`stopped by ${name}`));
+        timer = setTimeout(giveUp, opts.graceMs);
+    };
+    process.on('SIGTERM', onSignal);
+    process.on('SIGINT', onSignal);
+    return {
+        signal: controller.signal,
+        received: () => received,
+        expired,
+        settle(work) {
+            const ran = work.then((value) => ({ ok: true, value }), (err) => ({ ok: false, err }));
+            return Promise.race([ran, expired]);
+        },
+        dispose() {
+            clearTimeout(timer);
+            process.off('SIGTERM', onSignal);
+            process.off('SIGINT', onSignal);
+        },
+    };
+}
+/** Stopped work that did not end within the grace time: what it had changed is not known, so no detail may claim it. */
+class StopOutlasted extends _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .RollbackKitError */ .dp {
+}
+/**
+ * What a stopped piece of work (`what`: the action or command) failed with, given how it settled:
+ * its own error said to be a stop (what it knew, committed or not, is in its words); that its state
+ * is not known when it did not end within the grace time; or that it was done when the stop came.
+ * Undefined when no signal came.
+ */
+function stoppedFailure(what, signal, settled, graceMs) {
+    if (!signal)
+        return undefined;
+    if (settled === 'expired') {
+        return new StopOutlasted(`${what} was stopped by ${signal} and its work did not end within ${graceMs / 1000} s: what it had changed by then is not known.`, 'Check the state of what it works on (its log above says how far it got) before running it again.');
+    }
+    if (settled.ok)
+        return new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .RollbackKitError */ .dp(`${what} was stopped by ${signal} as its work ended: that work was done, and what it reports above stands.`);
+    const err = settled.err;
+    const hint = err instanceof _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .RollbackKitError */ .dp ? err.hint : undefined;
+    const message = err instanceof _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .RollbackKitError */ .dp ? err.message : (0,_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .errorLine */ .BP)(err);
+    return new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .RollbackKitError */ .dp(`${what} was stopped by ${signal}: ${message}`, hint);
 }
 
 
@@ -11005,6 +11054,8 @@ function libpqEnv(t) {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
 /* harmony export */   D5: () => (/* binding */ lockTimeoutMs),
+/* harmony export */   NP: () => (/* binding */ notWatching),
+/* harmony export */   OP: () => (/* binding */ LockCycleError),
 /* harmony export */   Td: () => (/* binding */ isLockTimeout),
 /* harmony export */   iP: () => (/* binding */ lockCycleError),
 /* harmony export */   rB: () => (/* binding */ lockTimeoutError),
@@ -11050,6 +11101,10 @@ function isLockTimeout(codeOrText) {
     // pg_dump waits for its table locks under statement_timeout (--lock-wait-timeout), the others under lock_timeout.
     return codeOrText === '55P03' || /lock timeout|could not obtain lock on|statement timeout[\s\S]*Query was: LOCK TABLE/i.test(codeOrText);
 }
+/** A watch that watches nothing: for a watcher that could not connect, or was not needed after all. */
+function notWatching() {
+    return { watching: false, cancelWaitsAfter: () => undefined, cancelled: () => false, stop: async () => [] };
+}
 /**
  * Watches, from its own connection, for sessions that block any session named `applicationName`.
  * A watcher that cannot connect watches nothing: the lock timeout still bounds the wait.
@@ -11061,7 +11116,7 @@ async function watchBlockers(target, applicationName, log, opts = {}) {
     }
     catch (err) {
         log.debug(`Not watching for blocking sessions: ${err.message}`);
-        return { watching: false, cancelWaitsAfter: () => undefined, cancelled: () => false, stop: async () => [] };
+        return notWatching();
     }
     let last = [];
     let polling = Promise.resolve();
@@ -11140,13 +11195,22 @@ function describeBlockers(blockers, log) {
     })
         .join('; ');
 }
+const SNAPSHOT_CYCLE = { held: 'this snapshot', waited: 'the snapshot (pg_dump)', letGo: 'The snapshot' };
+/** A wait that went both ways, ended by ending our sessions: the sessions that waited for us. */
+class LockCycleError extends _core_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .RollbackKitError */ .dp {
+    blockers;
+    constructor(message, hint, blockers) {
+        super(message, hint);
+        this.blockers = blockers;
+    }
+}
 /**
  * The error for a wait that went both ways (WatchOptions.onCycle): a session asked for a table we
  * held, and ours queued behind it. Ours were ended at once, so that session went ahead.
  */
-function lockCycleError(what, blockers, state, log) {
+function lockCycleError(what, blockers, state, log, ours = SNAPSHOT_CYCLE) {
     const who = `${blockers.length > 1 ? 'sessions' : 'session'} ${describeBlockers(blockers, log)}`;
-    return new _core_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .RollbackKitError */ .dp(`${what} stopped: ${who} asked for a table this snapshot had locked, and the snapshot (pg_dump) then had to wait behind it: each waited for the other, and every query on that table waited behind both. The snapshot let go at once, so that session went ahead.`, `${state} Run again once it has finished (a migration or other schema change running now).`);
+    return new LockCycleError(`${what} stopped: ${who} asked for a table ${ours.held} had locked, and ${ours.waited} then had to wait behind it: each waited for the other, and every query on that table waited behind both. ${ours.letGo} let go at once, so that session went ahead.`, `${state} Run again once it has finished (a migration or other schema change running now).`, blockers);
 }
 /** The error for a lock that was not granted in time: who holds it, what was (not) changed, what to do. */
 function lockTimeoutError(what, seconds, blockers, state, log) {
@@ -11860,8 +11924,11 @@ async function open(target, config) {
  * land before the end (a commit, a lock released) is awaited before this is called.
  */
 function closeSession(session) {
-    session.end().catch(() => undefined);
+    const ended = session.end().catch(() => undefined);
     session.connection?.stream?.unref?.();
+    // Resolves once the server has closed its side, its backend gone: for a caller that must stay
+    // within a connection limit before it opens another (restore-db's lock watcher).
+    return ended;
 }
 /** Runs `fn` with a session and always closes it. */
 async function withSession(target, fn, opts = {}) {
@@ -11977,6 +12044,10 @@ function connectionError(target, err) {
 const SMALL_TABLE_BYTES = 1 << 20;
 /** Schemas that hold migration history: kept even when `schemas` names only the app's own. */
 const MIGRATION_HISTORY_SCHEMAS = ['supabase_migrations', 'drizzle', 'sqitch'];
+/** A snapshot stopped before it was verified: nothing of it is kept, so there is none to trust. */
+function snapshotStopped(where) {
+    return new _core_errors_js__WEBPACK_IMPORTED_MODULE_5__/* .RollbackKitError */ .dp(`Snapshot of ${where} was stopped before it was verified, so no snapshot was made: pg_dump was ended (or never started) and what it had written was removed.`, 'Run it again when it can run to its end.');
+}
 /**
  * The snapshot taken before a change (restore-db's pre-restore snapshot, the rollback's and the
  * drill's): the whole database, custom format, no filters and no row exports.
@@ -12252,7 +12323,7 @@ async function takeSnapshot(req, log) {
     const lockTimeoutSeconds = req.lockTimeoutSeconds ?? _lock_wait_js__WEBPACK_IMPORTED_MODULE_9__/* .DEFAULT_LOCK_TIMEOUT_SECONDS */ .sK;
     const lockTimeout = (0,_lock_wait_js__WEBPACK_IMPORTED_MODULE_9__/* .lockTimeoutMs */ .D5)(lockTimeoutSeconds);
     // pg_dump and our counting session carry one name, so a watcher can see who blocks them.
-    const tag = (0,_lock_wait_js__WEBPACK_IMPORTED_MODULE_9__/* .sessionTag */ .vZ)('snapshot');
+    const tag = req.sessionTag ?? (0,_lock_wait_js__WEBPACK_IMPORTED_MODULE_9__/* .sessionTag */ .vZ)('snapshot');
     // Which pg_dump fits is known only once the server answers; asking the installed ones meanwhile is free.
     if (!req.pgDumpPath)
         (0,_pg_tools_js__WEBPACK_IMPORTED_MODULE_12__/* .warmPgTools */ .I3)(['pg_dump', 'pg_restore'], req.tools);
@@ -12303,6 +12374,8 @@ async function takeSnapshot(req, log) {
                 const catalog = await (0,_catalog_js__WEBPACK_IMPORTED_MODULE_14__/* .readCatalog */ .uM)(session, selection.schemas);
                 await checkReadable(session, selection.schemas);
                 await lockTables(session, catalog.tables);
+                if (req.signal?.aborted)
+                    throw snapshotStopped(where);
                 log.info(`Dumping ${where} (${req.format} format${req.jobs > 1 ? `, ${req.jobs} jobs` : ''}) to ${path} …`);
                 const dumpStarted = Date.now();
                 const dump = (0,_core_process_js__WEBPACK_IMPORTED_MODULE_16__/* .runProcess */ .R)(pgDump.path, pgDumpArgs(req, path, snapshotId, selection, lockTimeout, largeObjects), { env: { ...(0,_connection_js__WEBPACK_IMPORTED_MODULE_8__/* .libpqEnv */ .kY)(req.target), PGAPPNAME: tag }, signal: req.signal });
@@ -12321,6 +12394,9 @@ async function takeSnapshot(req, log) {
                 const [dumped, side] = await Promise.allSettled([dump, sideWork]);
                 if (dumped.status === 'rejected' || dumped.value.code !== 0 || side.status === 'rejected') {
                     const [blockers] = await Promise.all([stopWatching(), session.query('ROLLBACK').catch(() => undefined)]);
+                    // pg_dump ended by the stop: its exit says only that it was killed.
+                    if (req.signal?.aborted)
+                        throw snapshotStopped(where);
                     if (cycle)
                         throw cycleError(cycle);
                     const lockWait = (dumped.status === 'fulfilled' && dumped.value.code !== 0 && (0,_lock_wait_js__WEBPACK_IMPORTED_MODULE_9__/* .isLockTimeout */ .Td)(dumped.value.stderr)) ||
@@ -12338,6 +12414,11 @@ async function takeSnapshot(req, log) {
                     throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_5__/* .RollbackKitError */ .dp(`pg_dump of ${where} failed: ${log.redact(why)}.`, next);
                 }
                 const dumpMs = Date.now() - dumpStarted;
+                // Not verified yet, so not a snapshot: the full read back would outlast the grace a stopped step has.
+                if (req.signal?.aborted) {
+                    await session.query('ROLLBACK').catch(() => undefined);
+                    throw snapshotStopped(where);
+                }
                 const verifyStarted = Date.now();
                 // The big tables are counted in the dump's snapshot, still open and still locked.
                 const counting = (async () => {
@@ -12420,6 +12501,9 @@ async function takeSnapshot(req, log) {
             await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_2__.rm)(path, { recursive: true, force: true }).catch(() => undefined);
         if (exportsDir)
             await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_2__.rm)(exportsDir, { recursive: true, force: true }).catch(() => undefined);
+        // Whatever a stop interrupted (a query, pg_dump, the read back) failed because of it.
+        if (req.signal?.aborted)
+            throw snapshotStopped(where);
         // A query the server refused (reading the catalogue, locking, resolving names) in its words,
         // never as an unexpected error.
         throw isServerError(err) ? sideError(err, where, req.target.user, log) : (0,_core_files_js__WEBPACK_IMPORTED_MODULE_6__/* .asFileError */ .dH)(err, 'output-dir');
@@ -13100,20 +13184,29 @@ async function lockHolders(session, key) {
 function describeHolder(h) {
     return `pid ${h.pid} (application "${h.application}", user ${h.user}, client ${h.client}, since ${h.since}, ${h.state})`;
 }
-/** Waits up to `timeoutSeconds` for the lock; throws naming the holder when it does not come. */
-async function acquireMigrationLock(session, key, timeoutSeconds, log, what) {
+const MIGRATION_LOCK = { lock: 'the migration lock', holder: 'Another migration run' };
+/**
+ * Waits up to `timeoutSeconds` for the lock; throws naming the holder when it does not come. A stop
+ * (`signal`) ends the wait at once: nothing has been changed while waiting, and the step can say so.
+ */
+async function acquireMigrationLock(session, key, timeoutSeconds, log, what, names = MIGRATION_LOCK, signal) {
     if (await tryLock(session, key))
         return;
     const first = await lockHolders(session, key);
-    log.info(`Waiting up to ${timeoutSeconds} s for the migration lock (${what}, key ${key}), held by ${first.map(describeHolder).join(', ') || 'another session'}.`);
+    log.info(`Waiting up to ${timeoutSeconds} s for ${names.lock} (${what}, key ${key}), held by ${first.map(describeHolder).join(', ') || 'another session'}.`);
     const deadline = Date.now() + timeoutSeconds * 1000;
+    const stopped = () => new _core_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .RollbackKitError */ .dp(`Stopped while waiting for ${names.lock} (${what}): nothing was changed.`, 'Re-run when the other run has finished.');
     while (Date.now() < deadline) {
-        await (0,node_timers_promises__WEBPACK_IMPORTED_MODULE_0__.setTimeout)(Math.min(POLL_MS, Math.max(0, deadline - Date.now())));
+        if (signal?.aborted)
+            throw stopped();
+        await (0,node_timers_promises__WEBPACK_IMPORTED_MODULE_0__.setTimeout)(Math.min(POLL_MS, Math.max(0, deadline - Date.now())), undefined, { signal }).catch(() => undefined);
+        if (signal?.aborted)
+            throw stopped();
         if (await tryLock(session, key))
             return;
     }
     const holders = await lockHolders(session, key);
-    throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .RollbackKitError */ .dp(`Another migration run holds the migration lock (${what}, advisory key ${key}) and did not release it within ${timeoutSeconds} s: ${holders.map(describeHolder).join(', ') || 'a session that has just ended'}.`, holders.length
+    throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .RollbackKitError */ .dp(`${names.holder} holds ${names.lock} (${what}, advisory key ${key}) and did not release it within ${timeoutSeconds} s: ${holders.map(describeHolder).join(', ') || 'a session that has just ended'}.`, holders.length
         ? `Wait for it to finish and re-run. If it is stuck (its runner was killed), end it with SELECT pg_terminate_backend(${holders[0].pid}); a session lock dies with its session.`
         : 'Re-run: the lock was released as the wait ended.');
 }
@@ -14463,6 +14556,10 @@ function statementFailed({ m, f, skipped, tracking, target, log, lost, pgMessage
     }
     return { head, state, hint, ran, resumeAt: ran + 1, unsure: lost };
 }
+/** What the tracking table says of a non-transactional migration until all its statements have run. */
+function markedUntilDone(tracking) {
+    return tracking.startSql ? 'is marked dirty until all have run' : 'still lists it as applied until all have run';
+}
 /**
  * The migration's state and what to do, for a failure at `f`. `skipped`: the statements an earlier
  * run did, which this one did not run again; `saved`: the progress that run recorded.
@@ -14479,7 +14576,7 @@ function failure(m, f, skipped, saved, tracking, target, log) {
         log,
         lost: isConnectionLoss(f.error),
         pgMessage: describeError(f.error),
-        marked: tracking.startSql ? 'is marked dirty until all have run' : 'still lists it as applied until all have run',
+        marked: markedUntilDone(tracking),
     };
     const account = f.stage === 'prepare' ? beforeFirstStatement(facts) : f.stage === 'record' ? recordFailed(facts) : statementFailed(facts);
     let hint = account.hint;
@@ -14526,9 +14623,23 @@ function readOtherwiseError(s, conforming) {
         `(its value at the start, or as a SET or RESET of it before the statement left it), and a backslash in one of the statement's '…' strings means something else under each. ` +
         `Change it in the down SQL only with SET or RESET standard_conforming_strings, not with set_config() or in a function, or write those strings as E'…'`);
 }
-/** Runs the statements at `indices` one query each; `after` follows each one that completed. */
-async function exec(session, statements, indices, after) {
+/** A non-transactional migration stopped before statement `index` (the step being stopped): those before it ran and are recorded. */
+class StoppedBefore extends Error {
+    index;
+    constructor(index) {
+        super(`stopped before statement ${index + 1}`);
+        this.index = index;
+    }
+}
+/**
+ * Runs the statements at `indices` one query each; `after` follows each one that completed. Once
+ * `signal` is aborted, the next statement is not started (StoppedBefore): the one running ends
+ * first, and its record with it.
+ */
+async function exec(session, statements, indices, after, signal) {
     for (const i of indices) {
+        if (signal?.aborted)
+            throw new StoppedBefore(i);
         const s = statements[i];
         try {
             const conforming = await (0,db_session/* standardConformingStrings */.I7)(session);
@@ -14722,7 +14833,7 @@ async function inTransaction(ctx, m, sql, statements, index) {
         throw new StatementFailed(undefined, index, err);
     }
 }
-async function revertStatementByStatement(ctx, m, previous, rest) {
+async function revertStatementByStatement(ctx, m, previous, rest, signal) {
     const { session, tracking } = ctx;
     const id = m.file.id;
     // golang-migrate: (previous, dirty) is committed before the first statement, in one transaction
@@ -14732,9 +14843,43 @@ async function revertStatementByStatement(ctx, m, previous, rest) {
     const progress = startProgressSql(tracking.table, id, tracking.rowVersionSql(m.file), rest.from > 0);
     await inTransaction(ctx, m, [...ctx.reset, 'BEGIN', ...start, ...progress, 'COMMIT'], start.length + 1, rest.from);
     await exec(session, m.statements, rest.replay);
-    await exec(session, m.statements, range(rest.from, m.statements.length), (s) => recordStatement(session, tracking.table, id, statementHash(s.text)));
+    try {
+        await exec(session, m.statements, range(rest.from, m.statements.length), (s) => recordStatement(session, tracking.table, id, statementHash(s.text)), signal);
+    }
+    catch (err) {
+        if (err instanceof StoppedBefore)
+            throw stoppedBetweenStatements(m, err.index, tracking);
+        throw err;
+    }
     const end = tracking.revertSql(m.file, previous);
     await inTransaction(ctx, m, ['BEGIN', ...end, clearProgressSql(tracking.table, id), 'COMMIT'], end.length + 1, m.statements.length);
+}
+/** A non-transactional migration stopped before statement `index`: those before it committed and are recorded, a re-run starts there. */
+function stoppedBetweenStatements(m, index, tracking) {
+    const n = m.statements.length;
+    const state = `It runs statement by statement (non-transactional): ${index} of ${n} statement(s) ran and are recorded in ${PROGRESS_TABLE}; ${tracking.table} ${markedUntilDone(tracking)}. ` +
+        `A re-run starts at statement ${index + 1}.`;
+    const file = m.file.downFile ?? m.file.name;
+    return new MigrationFailed(`Stopped in ${m.file.name} before its statement ${index + 1} of ${n}. ${state}`, 'Run it again to finish the plan: it goes on from this migration.', {
+        version: m.file.version,
+        id: m.file.id,
+        file,
+        transactional: false,
+        statements: n,
+        ran: index,
+        resumeAt: index + 1,
+        unsure: false,
+        state,
+    });
+}
+/**
+ * The run stopped between migrations (the step being stopped): each migration before `next`
+ * committed with its bookkeeping, and `next` and those after it never started.
+ */
+function stoppedBetweenMigrations(plan, next, tracking) {
+    const left = plan.slice(next).map((m) => m.file.name);
+    const done = next === 0 ? 'no migration was reverted' : `the ${next} migration(s) before it were reverted and committed`;
+    return new errors/* RollbackKitError */.dp(`Stopped before reverting ${plan[next].file.name}: ${done}; ${left.join(', ')} ${left.length === 1 ? 'was' : 'were'} not started and ${left.length === 1 ? 'is' : 'are'} still applied in ${tracking.table}.`, 'Run it again to finish the plan: it reads the tracking table and reverts what is still applied of it.');
 }
 /**
  * A lock not granted within lock_timeout, or a deadlock with production traffic, rolls the whole
@@ -14778,6 +14923,8 @@ async function runPlan(plan, opts) {
     const progress = await earlierProgress(session, tracking.table, opts.target, opts.progressTable);
     const applied = [...opts.applied];
     for (const [n, m] of plan.entries()) {
+        if (opts.signal?.aborted)
+            throw stoppedBetweenMigrations(plan, n, tracking);
         const at = applied.findIndex((f) => f.id === m.file.id);
         const previous = at > 0 ? applied[at - 1] : undefined;
         log.info(`[${n + 1}/${plan.length}] reverting ${m.file.name}${m.transactional ? '' : ' (non-transactional: statement by statement)'}`);
@@ -14790,7 +14937,7 @@ async function runPlan(plan, opts) {
                 if (m.transactional)
                     await revertWithRetries(ctx, m, previous, rest, log);
                 else
-                    await revertStatementByStatement(ctx, m, previous, rest);
+                    await revertStatementByStatement(ctx, m, previous, rest, opts.signal);
             });
         }
         catch (err) {
@@ -15128,7 +15275,7 @@ async function revertMigrations(opts, log) {
         const key = opts.dryRun ? undefined : ((await tracking.lockKey(session)) ?? lock/* ROLLBACK_KIT_LOCK_KEY */.Qh);
         let state = await lockAndFindTables(session, tracking, runSettings(opts), key);
         if (!state.locked) {
-            await (0,lock/* acquireMigrationLock */.et)(session, key, opts.lockTimeoutSeconds, log, `${format.name}, ${tracking.table}`);
+            await (0,lock/* acquireMigrationLock */.et)(session, key, opts.lockTimeoutSeconds, log, `${format.name}, ${tracking.table}`, undefined, opts.signal);
             // The tables again, as they are once the lock is ours.
             state = await lockAndFindTables(session, tracking, [], undefined);
         }
@@ -15176,6 +15323,7 @@ async function revertMigrations(opts, log) {
                 sessionSettings: [...runSettings(opts), ...(settings.searchPath === undefined ? [] : [`SELECT set_config('search_path', ${(0,sql_split/* literal */.eu)(settings.searchPath)}, false)`])],
                 progressTable: state.progressTable,
                 onReverted: (r) => result.reverted.push(r),
+                signal: opts.signal,
             });
             await recorded?.update(session, result.reverted.map((r) => r.version), true, log);
             const reverted = new Set(plan.toRevert.map((m) => m.file.id));
@@ -15456,8 +15604,8 @@ var errors = __nccwpck_require__(8005);
 var connection = __nccwpck_require__(401);
 // EXTERNAL MODULE: ./.build/db/snapshot.js
 var snapshot = __nccwpck_require__(17257);
-// EXTERNAL MODULE: ./.build/platforms/promote.js + 23 modules
-var promote = __nccwpck_require__(10607);
+// EXTERNAL MODULE: ./.build/platforms/promote.js + 24 modules
+var promote = __nccwpck_require__(24980);
 // EXTERNAL MODULE: ./.build/pipeline/budgets.js
 var budgets = __nccwpck_require__(51583);
 // EXTERNAL MODULE: ./.build/db/pg-tools.js
@@ -15531,14 +15679,15 @@ async function vercelTokenReadiness(opts, log) {
 
 // EXTERNAL MODULE: ./.build/smoke/smoke-test.js + 13 modules
 var smoke_test = __nccwpck_require__(44259);
-// EXTERNAL MODULE: ./.build/pipeline/rollback.js + 8 modules
-var rollback = __nccwpck_require__(69642);
+// EXTERNAL MODULE: ./.build/pipeline/rollback.js + 9 modules
+var rollback = __nccwpck_require__(68803);
 ;// CONCATENATED MODULE: ./.build/pipeline/drill-readiness.js
 /**
  * The drill's readiness checks: what a rollback needs, proven without changing anything, so a
  * dry-run drill says whether the way back is open. Each check says what it proved and, where an
  * API cannot tell (a token's permissions), what it could not.
  */
+
 
 
 
@@ -15675,6 +15824,14 @@ async function readiness(request, components, record, log) {
             }
         }
     }
+    const tooLong = waitsOverBudget(plan, components);
+    if (tooLong.length) {
+        add({
+            check: 'budget',
+            status: 'warning',
+            detail: `waits longer than their phase's budget (budget-minutes ${plan.budgetMinutes}): ${tooLong.join('; ')}. In an incident each alone could overrun the runbook: shorten them, or raise budget-minutes deliberately`,
+        });
+    }
     // Checks to verify with: a drill that cannot verify proves nothing.
     if (!plan.verify) {
         if (components.length)
@@ -15689,6 +15846,25 @@ async function readiness(request, components, record, log) {
             add({ check: 'checks', status: 'failed', detail: redact(err) });
         }
     }
+    return out;
+}
+/**
+ * The plan's waits that are longer than the budget of the phase they wait in. Budgets are reported,
+ * never enforced, so such a wait is only seen once an incident has run over: the drill says so first.
+ */
+function waitsOverBudget(plan, components) {
+    const b = (0,budgets/* budgets */.RK)(plan.budgetMinutes);
+    const out = [];
+    const over = (what, seconds, phase) => {
+        if (seconds * 1000 > b.phase(phase))
+            out.push(`${what} ${seconds} s > ${phase}'s ${b.phase(phase) / 1000} s`);
+    };
+    for (const c of components)
+        over(`${c.name} timeout-seconds`, c.timeoutSeconds, 'app');
+    if (plan.database)
+        over('database lock-timeout-seconds', plan.database.lockTimeoutSeconds, 'database');
+    if (plan.verify)
+        over('verify deadline-seconds', plan.verify.deadlineSeconds, 'verify');
     return out;
 }
 /** The parts of a provider's deployment a report names. */
@@ -15717,7 +15893,7 @@ var verify = __nccwpck_require__(14616);
  * The database is snapshotted and its down migrations are planned, never run: rolling staging's
  * schema back and then forward would need the up migrations, which belong to the deploy, not to a
  * rollback tool. A drill that leaves staging on another deployment than it found says so in its
- * next steps.
+ * next steps, as does one whose way back stopped halfway (the platform may still finish it).
  */
 
 
@@ -15816,6 +15992,7 @@ async function runDrill(request, deps, log) {
     if (request.dryRun) {
         record.status = 'dry-run';
         record.nextSteps.push('Dry run: readiness only, nothing was changed. Run the drill without dry-run to rehearse the rollback against the stopwatch.');
+        record.nextSteps.push(...readinessWarnings(record));
         return finish(record, now, started);
     }
     // ── snapshot ──────────────────────────────────────────────────────────────────────────────
@@ -15825,7 +16002,7 @@ async function runDrill(request, deps, log) {
     else {
         const st = timeline.start('snapshot');
         try {
-            const snap = await (0,snapshot/* takeSnapshot */.W9)((0,snapshot/* wholeDatabaseSnapshot */.PJ)(request.database, { outputDir: request.snapshotDir, outputDirInput: 'RUNNER_TEMP', label: 'drill', tools: request.tools }), log);
+            const snap = await (0,snapshot/* takeSnapshot */.W9)({ ...(0,snapshot/* wholeDatabaseSnapshot */.PJ)(request.database, { outputDir: request.snapshotDir, outputDirInput: 'RUNNER_TEMP', label: 'drill', tools: request.tools }), signal: request.signal }, log);
             record.snapshot = { path: snap.path, sha256: snap.sha256, sizeBytes: snap.sizeBytes };
             finished(st.end('ok', `verified snapshot of ${(0,connection/* describeTarget */.ff)(request.database)}, ${snap.sizeBytes} bytes, read back in full`));
         }
@@ -15841,6 +16018,12 @@ async function runDrill(request, deps, log) {
     }
     // ── back ──────────────────────────────────────────────────────────────────────────────────
     const wentBack = [];
+    /**
+     * Components whose way back stopped with an error: the platform may have taken the request
+     * (a Vercel alias job still running at the time limit, a promotion queued behind a rolling
+     * release, an answer lost on the way back) and may still move staging after the drill ends.
+     */
+    const stoppedHalfway = [];
     if (!components.length)
         timeline.skip('back', 'no component in the plan');
     await Promise.all(components.map(async (c, i) => {
@@ -15868,6 +16051,7 @@ async function runDrill(request, deps, log) {
         catch (err) {
             rec.back = 'failed';
             rec.error = redact(err);
+            stoppedHalfway.push(i);
             finished(t.end('failed', rec.error));
             fail('back', `${c.name} did not roll back: ${rec.error}`);
         }
@@ -15875,11 +16059,19 @@ async function runDrill(request, deps, log) {
     // ── verify-back ───────────────────────────────────────────────────────────────────────────
     if (!wentBack.length)
         timeline.skip('verify-back', 'nothing was rolled back');
-    else
+    else {
         record.verifyBack = await verifyPhase('verify-back', ready.checks, request, timeline, finished, fail, log);
+        if (timeline.entries.at(-1)?.status === 'failed') {
+            const landed = wentBack.map((i) => `${components[i].name}: ${label(record.components[i].previous)}`).join(', ');
+            record.nextSteps.push(record.verifyBack
+                ? `In an incident, rolling back would land on a deployment that fails the smoke checks (${landed}): fix what the failing checks say on it, or point the component's target at a deployment that passes, before you need it.`
+                : 'The smoke checks could not run against staging (see verify-back): in an incident nothing would verify the rollback. Make them run before you need them.');
+        }
+    }
     // ── forward: always attempted for what went back, so staging is left as it was found ──────
-    if (!wentBack.length)
+    if (!wentBack.length && !stoppedHalfway.length)
         timeline.skip('forward', 'nothing was rolled back, so there is nothing to roll forward');
+    await Promise.all(stoppedHalfway.map((i) => putBack(i)));
     await Promise.all(wentBack.map(async (i) => {
         const c = components[i];
         const rec = record.components[i];
@@ -15906,12 +16098,50 @@ async function runDrill(request, deps, log) {
             record.nextSteps.push(`${c.name} is left on ${label(rec.previous)}: promote ${original ?? 'the deployment it served before the drill'} back by hand.`);
         }
     }));
+    /**
+     * A way back that stopped halfway: promote the deployment staging started on again, so staging
+     * ends where it began if the platform did move it. That staging serves it now does not prove the
+     * platform will not still finish the interrupted rollback, so a person is asked to look unless
+     * this promotion moved staging back itself.
+     */
+    async function putBack(i) {
+        const c = components[i];
+        const rec = record.components[i];
+        const t = timeline.start('forward', c.name);
+        const original = rec.original?.id ?? rec.original?.commitSha;
+        const look = (now) => `${c.name}'s way back stopped halfway and ${c.provider} may still finish it: ${now}. Check which deployment staging serves${original ? `; if it is not ${original}, promote ${original} back by hand` : ' and promote the one it served before the drill back by hand'}.`;
+        try {
+            if (!original)
+                throw new errors/* RollbackKitError */.dp(`The deployment ${c.name} started on has no id or commit SHA to promote back.`);
+            const outcome = await (0,promote/* promotePrevious */.Ay)((0,rollback/* promoteRequest */.ET)({ ...c, target: original, method: 'promote', from: undefined }, asRollback, false), log);
+            rec.forward = outcome.status;
+            const queued = (0,promote/* notLiveYet */.E)(outcome, c.name);
+            if (queued)
+                throw queued;
+            if ((0,promote/* changedProduction */.QF)(outcome.status)) {
+                finished(t.end('ok', `put back on ${original} after the way back stopped halfway: ${log.redact(outcome.notes[0] ?? outcome.status)}`));
+                return;
+            }
+            finished(t.end('nothing-to-do', `staging still serves ${original}: nothing to put back`));
+            record.nextSteps.push(look(`staging still served ${original} when the drill looked again`));
+        }
+        catch (err) {
+            rec.forward = 'failed';
+            const why = redact(err);
+            finished(t.end('failed', why));
+            fail('forward', `${c.name} could not be put back on ${original ?? 'the deployment it started on'} after its way back stopped halfway: ${why}`);
+            record.nextSteps.push(look(`putting it back failed (${why})`));
+        }
+    }
     // ── verify-forward ────────────────────────────────────────────────────────────────────────
     if (!record.components.some((c) => (0,promote/* changedProduction */.QF)(c.forward)))
         timeline.skip('verify-forward', 'nothing was rolled forward');
-    else
+    else {
         record.verifyForward = await verifyPhase('verify-forward', ready.checks, request, timeline, finished, fail, log);
-    return closeOut(record, timeline, budget, deps, now, started);
+        if (timeline.entries.at(-1)?.status === 'failed')
+            record.nextSteps.push('Staging, rolled forward to the deployments it started on, does not pass the smoke checks (see verify-forward): look at staging now.');
+    }
+    return closeOut(record, timeline, budget, deps, now, started, Boolean(plan.database));
 }
 async function verifyPhase(phase, checks, request, timeline, finished, fail, log) {
     const t = timeline.start(phase);
@@ -15934,7 +16164,9 @@ async function verifyPhase(phase, checks, request, timeline, finished, fail, log
     }
 }
 /** Budgets, status, the report. */
-async function closeOut(record, timeline, budget, deps, now, started) {
+async function closeOut(record, timeline, budget, deps, now, started, 
+/** The plan has a database: its down migrations are planned, never run, so a pass does not cover them. */
+planHasDatabase = false) {
     const ran = (e) => e.status !== 'skipped';
     // Components run in parallel: a phase took as long as its slowest row.
     const phaseMs = (p) => Math.max(0, ...record.timeline.filter((e) => e.phase === p && ran(e)).map((e) => e['duration-ms']));
@@ -15951,15 +16183,18 @@ async function closeOut(record, timeline, budget, deps, now, started) {
     }
     record.status = record.failures.length ? 'failed' : 'passed';
     if (record.status === 'passed') {
-        record.nextSteps.push(`The way back works and took ${seconds(record.wayBackMs)} of its ${seconds(record.wayBackBudgetMs)} budget. Nothing to do until the next drill.`);
+        const names = record.components.map((c) => c.name);
+        const database = !planHasDatabase
+            ? 'Nothing to do until the next drill.'
+            : record.snapshot
+                ? "The database's was snapshotted and its down migrations checked, but they were not run or timed: the drill never changes staging's schema."
+                : "The database's was not rehearsed: no database-url was given.";
+        record.nextSteps.push(`The way back${names.length ? ` of ${names.join(', ')}` : ''} works and took ${seconds(record.wayBackMs)} of its ${seconds(record.wayBackBudgetMs)} budget. ${database}`);
     }
     else if (record.failures.some((f) => / over its budget /.test(f))) {
         record.nextSteps.push('Over budget: in an incident the rollback would take longer than the runbook allows. Look at the slow phase in the table, and make it faster or raise budget-minutes deliberately.');
     }
-    for (const r of record.readiness) {
-        if (r.status === 'warning')
-            record.nextSteps.push(`${r.component ? `${r.component}: ` : ''}${r.detail}`);
-    }
+    record.nextSteps.push(...readinessWarnings(record));
     finish(record, now, started);
     const t = timeline.start('report');
     if (deps.report) {
@@ -15979,6 +16214,10 @@ function finish(record, now, started) {
     record.durationMs = Math.max(0, Math.round(now() - started));
     record.finishedAt = new Date(now()).toISOString();
     return record;
+}
+/** Each readiness warning as a next step (an expiring token, a wait over its budget): the dry run's too. */
+function readinessWarnings(record) {
+    return record.readiness.filter((r) => r.status === 'warning').map((r) => `${r.component ? `${r.component}: ` : ''}${r.detail}`);
 }
 function readinessLine(checks) {
     const failed = checks.filter((c) => c.status === 'failed');
@@ -16021,8 +16260,8 @@ var drill = __nccwpck_require__(94273);
 var parse = __nccwpck_require__(30151);
 // EXTERNAL MODULE: ./.build/migrations/types.js
 var types = __nccwpck_require__(6431);
-// EXTERNAL MODULE: ./.build/platforms/promote.js + 23 modules
-var promote = __nccwpck_require__(10607);
+// EXTERNAL MODULE: ./.build/platforms/promote.js + 24 modules
+var promote = __nccwpck_require__(24980);
 // EXTERNAL MODULE: ./.build/core/yaml.js
 var core_yaml = __nccwpck_require__(15773);
 // EXTERNAL MODULE: ./.build/smoke/parse-spec.js + 1 modules
@@ -16309,6 +16548,12 @@ function parsePlanFile(text, source = PLAN_FILE) {
     for (const key of Object.keys(root))
         if (!TOP_FIELDS.includes(key))
             reader.problem([], `unknown top-level field; known fields: ${TOP_FIELDS.join(', ')}`, key);
+    // `database:` with nothing under it reads as null, which would mean "no database" while
+    // `database: {}` means one with every default: a half-written section must not quietly drop out.
+    for (const [key, fields] of [['database', 'method, migrations-dir'], ['verify', 'base-url, checks']]) {
+        if (key in root && root[key] === null)
+            reader.problem([], `is empty; give its fields (${fields}, …), write ${key}: {} for every default, or remove the key`, key);
+    }
     const top = reader.section({ 'budget-minutes': root['budget-minutes'], environment: root.environment }, [], { 'budget-minutes': num(budgets/* MIN_BUDGET_MINUTES */.V9, budgets/* MAX_BUDGET_MINUTES */.jj), environment: STRING });
     const components = readComponents(reader, root.components);
     const database = readDatabase(reader, root.database);
@@ -16716,7 +16961,7 @@ const PHASES = ['plan', 'notify-start', 'app', 'snapshot', 'database', 'environm
 
 /***/ }),
 
-/***/ 69642:
+/***/ 68803:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -16737,6 +16982,8 @@ var errors = __nccwpck_require__(8005);
 var connection = __nccwpck_require__(401);
 // EXTERNAL MODULE: external "node:stream"
 var external_node_stream_ = __nccwpck_require__(57075);
+// EXTERNAL MODULE: external "node:timers/promises"
+var promises_ = __nccwpck_require__(58500);
 // EXTERNAL MODULE: ./.build/core/process.js
 var core_process = __nccwpck_require__(95713);
 // EXTERNAL MODULE: ./.build/db/catalog.js
@@ -16750,7 +16997,236 @@ var patterns = __nccwpck_require__(15570);
 // EXTERNAL MODULE: ./.build/db/pg-tools.js
 var pg_tools = __nccwpck_require__(61934);
 // EXTERNAL MODULE: external "node:stream/promises"
-var promises_ = __nccwpck_require__(46466);
+var external_node_stream_promises_ = __nccwpck_require__(46466);
+// EXTERNAL MODULE: ./.build/db/sql-lexer.js
+var sql_lexer = __nccwpck_require__(17614);
+// EXTERNAL MODULE: ./.build/db/session.js
+var db_session = __nccwpck_require__(14441);
+;// CONCATENATED MODULE: ./.build/db/restore-discarded.js
+/**
+ * What an in-place restore throws away on the tables it replaces: columns, indexes, constraints,
+ * triggers, policies and rules added to a snapshot table since the snapshot was taken go with its
+ * DROP TABLE, and the snapshot's CREATE TABLE does not bring them back. They are found while the
+ * restore is planned, before anything is changed, by comparing the catalogue with the snapshot's
+ * schema script: its `CREATE TABLE` statements (each table's own columns, and the constraints
+ * written inside them) and its table-of-contents headers (`-- Name: orders orders_pkey; Type:
+ * CONSTRAINT`). Each is listed with what the engineer needs to create it again.
+ */
+
+
+
+/** The statements whose shape is read (SnapshotTableShape). */
+const CREATE_TABLE_PREFIXES = ['CREATE TABLE ', 'CREATE UNLOGGED TABLE ', 'CREATE FOREIGN TABLE '];
+/** Table-of-contents types of what pg_dump writes on its own for a table, named `<table> <name>` (an index: `<name>`). */
+const TABLE_OBJECT_TYPES = new Set(['INDEX', 'CONSTRAINT', 'FK CONSTRAINT', 'CHECK CONSTRAINT', 'TRIGGER', 'POLICY', 'RULE']);
+/** An identifier at `at`, as pg_dump writes one (quoted with `""` for a quote, or plain), and where it ends. */
+function readIdent(s, at) {
+    if (s[at] !== '"') {
+        const m = /^[^\s."(),;]+/.exec(s.slice(at));
+        return m ? [m[0], at + m[0].length] : undefined;
+    }
+    let out = '';
+    for (let i = at + 1; i < s.length; i++) {
+        if (s[i] !== '"')
+            out += s[i];
+        else if (s[i + 1] === '"')
+            out += s[i++];
+        else
+            return [out, i + 1];
+    }
+    return undefined;
+}
+/**
+ * The parts of a parenthesised list starting at `open` (its `(`), split at its own commas, read with
+ * the SQL lexer: commas and parentheses inside strings, quoted names, dollar-quoted bodies and
+ * comments are the parts' own, as are those in nested parentheses. Undefined when the list does not
+ * end. pg_dump writes its scripts with standard_conforming_strings on (it sets it at their top).
+ */
+function listParts(s, open) {
+    const code = (0,sql_lexer/* blankSql */.h)({ text: s, standardConformingStrings: true }, { quoted: true });
+    const parts = [];
+    let depth = 0;
+    let from = open + 1;
+    for (let i = open; i < code.length; i++) {
+        const c = code[i];
+        if (c === '(')
+            depth++;
+        else if (c === ')' && --depth === 0) {
+            parts.push(s.slice(from, i));
+            return parts.map((p) => p.trim()).filter(Boolean);
+        }
+        else if (c === ',' && depth === 1) {
+            parts.push(s.slice(from, i));
+            from = i + 1;
+        }
+    }
+    return undefined;
+}
+/**
+ * A pg_dump `CREATE TABLE` statement's table, own columns and inline constraints; undefined for one
+ * it does not write that way (then nothing is said about that table's columns).
+ */
+function parseCreateTable(statement) {
+    const prefix = CREATE_TABLE_PREFIXES.find((p) => statement.startsWith(p));
+    if (!prefix)
+        return undefined;
+    const schema = readIdent(statement, prefix.length);
+    if (!schema || statement[schema[1]] !== '.')
+        return undefined;
+    const name = readIdent(statement, schema[1] + 1);
+    if (!name)
+        return undefined;
+    let at = name[1];
+    while (/\s/.test(statement[at] ?? ''))
+        at++;
+    const typed = statement.startsWith('OF ', at);
+    if (typed) {
+        at = statement.indexOf('(', at);
+        if (at < 0)
+            return { schema: schema[0], name: name[0], columns: null, constraints: [] };
+    }
+    if (statement[at] !== '(')
+        return undefined;
+    const parts = listParts(statement, at);
+    if (!parts)
+        return undefined;
+    const columns = [];
+    const constraints = [];
+    for (const part of parts) {
+        const constraint = /^CONSTRAINT\s+/.exec(part);
+        const ident = readIdent(part, constraint ? constraint[0].length : 0);
+        if (!ident)
+            return undefined;
+        (constraint ? constraints : columns).push(ident[0]);
+    }
+    return { schema: schema[0], name: name[0], columns: typed ? null : columns, constraints };
+}
+/**
+ * Tables up to this size (all their partitions or inheritance children together) have their
+ * discarded columns' values counted while the restore is planned: one scan, a fraction of a second.
+ */
+const COUNT_BYTES_LIMIT = 64 * 1024 * 1024;
+/**
+ * What the restore drops with the relations `dropped` (oids) that the snapshot does not create
+ * again: columns a table has of its own that its CREATE TABLE does not list (typed tables and tables
+ * whose statement was not read are left out rather than guessed at, and so are the check
+ * constraints of the latter, which may be written inside it), and indexes, constraints,
+ * triggers, policies and rules that no header of the snapshot and no constraint inside its CREATE
+ * TABLE names. What goes along with another object is left out: an index behind a constraint, a
+ * partition's copy of its parent's index, constraint or trigger, the triggers of a foreign key.
+ * Read with the empty search_path planRestore sets, so every name is schema-qualified.
+ */
+async function discardedBy(session, shapes, headers, dropped) {
+    if (!dropped.length)
+        return [];
+    const listed = shapes.filter((t) => t.columns !== null);
+    const columns = listed.flatMap((t) => t.columns.map((c) => [t.schema, t.name, c]));
+    // A name's line break is a space in a header: the constraints inside a CREATE TABLE are named as headers name them.
+    const oneLine = (s) => s.replace(/[\r\n]/g, ' ');
+    const inline = shapes.flatMap((t) => t.constraints.map((c) => ({ type: 'CONSTRAINT', schema: t.schema, name: oneLine(`${t.name} ${c}`) })));
+    const toc = [...headers, ...inline];
+    const { rows } = await session.query(`WITH listed AS (SELECT * FROM unnest($1::text[], $2::text[]) AS t(schema, name)),
+          parsed AS (SELECT * FROM unnest($10::text[], $11::text[]) AS t(schema, name)),
+          cols AS (SELECT * FROM unnest($3::text[], $4::text[], $5::text[]) AS c(schema, name, col)),
+          toc AS (SELECT * FROM unnest($6::text[], $7::text[], $8::text[]) AS h(type, schema, name)),
+          dropped AS (
+            SELECT c.oid, c.relname, n.nspname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = ANY($9::oid[])
+          ),
+          found AS (
+            SELECT d.oid, 0 AS kind_order, 'column' AS kind, a.attname::text AS name, format_type(a.atttypid, a.atttypmod) AS detail, a.attnum AS pos
+              FROM dropped d JOIN listed l ON l.schema = d.nspname AND l.name = d.relname
+              JOIN pg_attribute a ON a.attrelid = d.oid AND a.attnum > 0 AND NOT a.attisdropped AND a.attislocal
+             WHERE NOT EXISTS (SELECT 1 FROM cols WHERE cols.schema = d.nspname AND cols.name = d.relname AND cols.col = a.attname)
+            UNION ALL
+            SELECT d.oid, 1, 'index', i.relname::text, pg_get_indexdef(x.indexrelid) || ';', 0
+              FROM dropped d JOIN pg_index x ON x.indrelid = d.oid JOIN pg_class i ON i.oid = x.indexrelid
+             WHERE NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = x.indexrelid AND k.conrelid = d.oid AND k.contype IN ('p', 'u', 'x'))
+               AND NOT EXISTS (SELECT 1 FROM pg_inherits h WHERE h.inhrelid = x.indexrelid)
+               AND NOT EXISTS (SELECT 1 FROM toc WHERE toc.type = 'INDEX' AND toc.schema = d.nspname AND toc.name = translate(i.relname, E'\\n\\r', '  '))
+            UNION ALL
+            SELECT d.oid, 2, 'constraint', k.conname::text, format('ALTER TABLE %s ADD CONSTRAINT %I %s;', d.oid::regclass, k.conname, pg_get_constraintdef(k.oid)), 0
+              FROM dropped d JOIN pg_constraint k ON k.conrelid = d.oid
+             WHERE k.contype IN ('p', 'u', 'x', 'c', 'f') AND k.conislocal AND k.conparentid = 0
+               -- A check constraint may be written inside the CREATE TABLE: named only when that was read.
+               AND (k.contype <> 'c' OR EXISTS (SELECT 1 FROM parsed WHERE parsed.schema = d.nspname AND parsed.name = d.relname))
+               AND NOT EXISTS (SELECT 1 FROM toc WHERE toc.type IN ('CONSTRAINT', 'FK CONSTRAINT', 'CHECK CONSTRAINT') AND toc.schema = d.nspname
+                                 AND toc.name = translate(d.relname || ' ' || k.conname, E'\\n\\r', '  '))
+            UNION ALL
+            SELECT d.oid, 3, 'trigger', g.tgname::text, pg_get_triggerdef(g.oid) || ';', 0
+              FROM dropped d JOIN pg_trigger g ON g.tgrelid = d.oid
+             WHERE NOT g.tgisinternal
+               -- A partition's clone of its parent's trigger goes and comes back with the parent's.
+               AND NOT EXISTS (SELECT 1 FROM pg_depend p WHERE p.classid = 'pg_trigger'::regclass AND p.objid = g.oid AND p.deptype IN ('P', 'S'))
+               AND NOT EXISTS (SELECT 1 FROM toc WHERE toc.type = 'TRIGGER' AND toc.schema = d.nspname AND toc.name = translate(d.relname || ' ' || g.tgname, E'\\n\\r', '  '))
+            UNION ALL
+            SELECT d.oid, 4, 'policy', p.polname::text,
+                   format('CREATE POLICY %I ON %s AS %s FOR %s TO %s%s%s;', p.polname, d.oid::regclass,
+                          CASE WHEN p.polpermissive THEN 'PERMISSIVE' ELSE 'RESTRICTIVE' END,
+                          CASE p.polcmd WHEN 'r' THEN 'SELECT' WHEN 'a' THEN 'INSERT' WHEN 'w' THEN 'UPDATE' WHEN 'd' THEN 'DELETE' ELSE 'ALL' END,
+                          CASE WHEN p.polroles = '{0}' THEN 'PUBLIC'
+                               ELSE (SELECT string_agg(quote_ident(r.rolname), ', ' ORDER BY r.rolname) FROM pg_roles r WHERE r.oid = ANY(p.polroles)) END,
+                          ' USING (' || pg_get_expr(p.polqual, p.polrelid) || ')', ' WITH CHECK (' || pg_get_expr(p.polwithcheck, p.polrelid) || ')'), 0
+              FROM dropped d JOIN pg_policy p ON p.polrelid = d.oid
+             WHERE NOT EXISTS (SELECT 1 FROM toc WHERE toc.type = 'POLICY' AND toc.schema = d.nspname AND toc.name = translate(d.relname || ' ' || p.polname, E'\\n\\r', '  '))
+            UNION ALL
+            SELECT d.oid, 5, 'rule', r.rulename::text, pg_get_ruledef(r.oid), 0
+              FROM dropped d JOIN pg_rewrite r ON r.ev_class = d.oid
+             WHERE r.rulename <> '_RETURN'
+               AND NOT EXISTS (SELECT 1 FROM toc WHERE toc.type = 'RULE' AND toc.schema = d.nspname AND toc.name = translate(d.relname || ' ' || r.rulename, E'\\n\\r', '  '))
+          )
+     SELECT f.oid::regclass::text AS table, f.oid::int AS oid, f.kind, f.name, f.detail FROM found f ORDER BY 1, f.kind_order, f.pos, f.name`, [
+        listed.map((t) => t.schema),
+        listed.map((t) => t.name),
+        columns.map((c) => c[0]),
+        columns.map((c) => c[1]),
+        columns.map((c) => c[2]),
+        toc.map((h) => h.type),
+        toc.map((h) => h.schema),
+        toc.map((h) => h.name),
+        dropped,
+        shapes.map((t) => t.schema),
+        shapes.map((t) => t.name),
+    ]);
+    const byTable = new Map();
+    for (const r of rows) {
+        let t = byTable.get(r.table);
+        if (!t)
+            byTable.set(r.table, (t = { table: r.table, oid: r.oid, columns: [], objects: [] }));
+        if (r.kind === 'column')
+            t.columns.push({ name: r.name, type: r.detail, nonNull: null });
+        else
+            t.objects.push({ kind: r.kind, name: r.name, definition: r.detail });
+    }
+    for (const t of byTable.values())
+        if (t.columns.length)
+            await countValues(session, t);
+    return [...byTable.values()].map(({ oid: _oid, ...t }) => t);
+}
+/**
+ * Counts the values the discarded columns hold, in one scan, when the table and everything under
+ * it is at most COUNT_BYTES_LIMIT; a count that cannot be made (a lock, row security) is left out.
+ */
+async function countValues(session, t) {
+    try {
+        const { rows } = await session.query(`WITH RECURSIVE tree(oid) AS (SELECT $1::oid UNION SELECT h.inhrelid FROM pg_inherits h JOIN tree ON h.inhparent = tree.oid)
+       SELECT coalesce(sum(pg_relation_size(oid)), 0)::text AS bytes FROM tree`, [t.oid]);
+        if (Number(rows[0].bytes) > COUNT_BYTES_LIMIT)
+            return;
+        const { rows: counted } = await session.query(`SELECT ${t.columns.map((c, i) => `count(${(0,catalog/* quoteIdent */.v4)(c.name)})::text AS c${i}`).join(', ')} FROM ${t.table}`);
+        t.columns.forEach((c, i) => (c.nonNull = Number(counted[0][`c${i}`])));
+    }
+    catch (err) {
+        // The connection is gone: the planning fails as any of its queries would.
+        if (err instanceof db_session/* QueryDeadlineExceeded */.q1)
+            throw err;
+    }
+}
+/** `note (text, 40 non-null value(s))`: a discarded column as the log and the summary name it. */
+function describeColumn(c) {
+    const values = c.nonNull === null ? 'values not counted' : `${c.nonNull} non-null value(s)`;
+    return `${c.name} (${c.type}, ${values})`;
+}
+
 // EXTERNAL MODULE: external "node:fs/promises"
 var external_node_fs_promises_ = __nccwpck_require__(51455);
 // EXTERNAL MODULE: external "node:os"
@@ -16884,8 +17360,6 @@ function verboseErrors() {
     };
 }
 
-// EXTERNAL MODULE: ./.build/db/sql-lexer.js
-var sql_lexer = __nccwpck_require__(17614);
 ;// CONCATENATED MODULE: ./.build/db/restore-script.js
 /**
  * The one SQL stream an in-place restore sends to psql: BEGIN, the drops restore-db planned, the
@@ -17032,6 +17506,8 @@ class ScriptStream extends external_node_stream_.Transform {
             this.actingLine(raw, line, 'schema');
         else if (this.rules.leaveDefaultPrivilegesOf?.size && line.startsWith(DEFAULTS_FOR_ROLE))
             this.actingLine(raw, line, 'defaults');
+        else if (this.rules.onStatement?.startsWith.some((p) => line.startsWith(p)))
+            this.actingLine(raw, line, 'read');
         else
             this.push(raw);
     }
@@ -17066,6 +17542,12 @@ class ScriptStream extends external_node_stream_.Transform {
         const whole = this.endedAt === line.length - 1;
         if (acting.kind === 'copy') {
             this.copying = whole && line.endsWith(' FROM stdin;');
+            return;
+        }
+        if (acting.kind === 'read') {
+            this.rules.onStatement.read(Buffer.concat(acting.lines));
+            for (const l of acting.lines)
+                this.push(l);
             return;
         }
         if (acting.kind === 'defaults') {
@@ -17257,6 +17739,7 @@ function psqlError(stderr, log) {
 
 
 
+
 const RELATION_TYPES = new Set(['TABLE', 'VIEW', 'MATERIALIZED VIEW', 'SEQUENCE', 'FOREIGN TABLE']);
 /**
  * Objects whose table-of-contents name keptUsersOf matches in the catalogue (see there): every kind
@@ -17305,6 +17788,14 @@ function tocReader(into) {
     let decode = decoder('UTF8');
     const reader = scriptFilter({
         unwrap: false,
+        onStatement: {
+            startsWith: CREATE_TABLE_PREFIXES,
+            read: (statement) => {
+                const shape = parseCreateTable(decode(statement).replace(/\r?\n$/, ''));
+                if (shape)
+                    into.tables.push(shape);
+            },
+        },
         onTopLevelLine: (raw) => {
             const ascii = raw.toString('latin1').replace(/\r?\n$/, '');
             const encoding = CLIENT_ENCODING.exec(ascii);
@@ -17326,6 +17817,8 @@ function tocReader(into) {
                 into.relations.push({ schema, name, type });
             else if (OBJECT_TYPES.has(type))
                 into.objects.push({ schema, name, type });
+            else if (TABLE_OBJECT_TYPES.has(type))
+                into.tableObjects.push({ schema, name, type });
             else if (/^(BLOB|BLOBS|LARGE OBJECT)/.test(type))
                 into.largeObjects = true;
         },
@@ -17339,11 +17832,11 @@ function tocReader(into) {
  * pg_restore --clean's DROP statements (archives), or the script itself (plain, dumped with them).
  */
 async function readSnapshotContents(path, format, pgRestore) {
-    const contents = { relations: [], objects: [], largeObjects: false };
+    const contents = { relations: [], tables: [], tableObjects: [], objects: [], largeObjects: false };
     const sink = tocReader(contents);
     if (format === 'plain') {
         try {
-            await (0,promises_.pipeline)((0,external_node_fs_.createReadStream)(path), sink);
+            await (0,external_node_stream_promises_.pipeline)((0,external_node_fs_.createReadStream)(path), sink);
         }
         catch (err) {
             if (err instanceof errors/* RollbackKitError */.dp)
@@ -17595,7 +18088,9 @@ async function planRestore(session, contents, where) {
             `Drop them (or undo their migration with run-down-migrations), or change them so they no longer do${fixes.length ? ` (${fixes.join('; ')})` : ''}, ` +
             `and run again; do not drop with CASCADE, which takes their columns and rows with it. ${where} keeps them until then.`);
     }
-    return { dropped, keptPartitions: keptPartitions.map(({ oid: _oid, parentOid: _parent, ...p }) => p), droppedForeignKeys: intoKept.map((r) => r.statement), keptForeignKeys, keptViews };
+    // The snapshot's own relations only: a kept view is dropped and created again as it is.
+    const discarded = await discardedBy(session, contents.tables, contents.tableObjects, dropped.map((r) => r.oid));
+    return { dropped, keptPartitions: keptPartitions.map(({ oid: _oid, parentOid: _parent, ...p }) => p), droppedForeignKeys: intoKept.map((r) => r.statement), keptForeignKeys, keptViews, discarded };
 }
 /**
  * How to take each kind of object (as pg_describe_object names it, with the empty search_path
@@ -17830,8 +18325,6 @@ async function readOwnDefaultPrivileges(session) {
 
 // EXTERNAL MODULE: ./.build/db/server-identity.js
 var server_identity = __nccwpck_require__(65941);
-// EXTERNAL MODULE: ./.build/db/session.js
-var db_session = __nccwpck_require__(14441);
 // EXTERNAL MODULE: ./.build/db/snapshot.js
 var db_snapshot = __nccwpck_require__(17257);
 // EXTERNAL MODULE: ./.build/db/verify.js
@@ -17864,16 +18357,30 @@ var verify = __nccwpck_require__(7120);
 
 
 
+
+
 function checkConfirmation(target, confirm) {
     if (confirm === target.database)
         return;
     const got = confirm ? `got "${confirm}"` : 'it is empty';
     throw new errors/* RollbackKitError */.dp(`restore-db refuses to overwrite ${(0,connection/* describeTarget */.ff)(target)}: confirm must be the target database's name "${target.database}", ${got}.`, `Set confirm: ${target.database} to restore over it. Nothing was changed.`);
 }
-async function restoreSnapshot(req, log) {
+function restoreSnapshot(req, log) {
+    return restoreOrPreview(req, log, false);
+}
+/**
+ * A dry run of restoreSnapshot: the same checks of the snapshot (its bytes included) and the same
+ * plan, logged as the restore logs it, through the planning session alone; `confirm` is not needed,
+ * and nothing is locked or changed. A restore the plan would refuse is refused here too.
+ */
+function previewRestore(req, log) {
+    return restoreOrPreview(req, log, true);
+}
+async function restoreOrPreview(req, log, dryRun) {
     const started = Date.now();
     const where = (0,connection/* describeTarget */.ff)(req.target);
-    checkConfirmation(req.target, req.confirm);
+    if (!dryRun)
+        checkConfirmation(req.target, req.confirm);
     if ((0,connection/* isTransactionPooler */.ex)(req.target)) {
         throw new errors/* RollbackKitError */.dp(`${where} is a transaction-mode pooler: a restore needs one server session.`, 'Use the session pooler or direct connection (on Supabase: port 5432).');
     }
@@ -17893,7 +18400,7 @@ async function restoreSnapshot(req, log) {
         hashing.catch(() => undefined);
         return hashing;
     };
-    if (req.preRestoreSnapshot)
+    if (req.preRestoreSnapshot && !dryRun)
         void bytesChecked();
     (0,pg_tools/* warmPgTools */.I3)(manifest.format === 'plain' ? ['psql'] : ['pg_restore', 'psql'], req.tools);
     // Tables dumped without their rows come back empty: only a pre-restore snapshot keeps those rows.
@@ -17904,8 +18411,11 @@ async function restoreSnapshot(req, log) {
     // Started while the restore is planned (startRestoreProcesses); whatever fails or refuses before
     // the transaction is opened stops them, and nothing was applied.
     let processes;
+    // The lock watcher connects once the planning session has gone: two connections at a time.
+    let planningGone;
+    const planningClosed = new Promise((resolve) => (planningGone = (gone) => void gone.then(resolve)));
     const startProcesses = (serverMajor, pgRestore) => {
-        processes = startRestoreProcesses({ req, snapshot: snapshot.path, pgRestore, serverMajor }, log);
+        processes = startRestoreProcesses({ req, snapshot: snapshot.path, pgRestore, serverMajor, planningClosed }, log);
         processes.catch(() => undefined);
     };
     /** Whether psql has been sent the COMMIT: until then, ending it rolls the restore back. */
@@ -17931,7 +18441,8 @@ async function restoreSnapshot(req, log) {
             const reading = readSnapshotContents(snapshot.path, manifest.format, pgRestore?.path);
             reading.catch(() => undefined);
             // psql connects and the pg_restore reads start while the restore is planned; nothing is sent before it is.
-            startProcesses(serverMajor, pgRestore);
+            if (!dryRun)
+                startProcesses(serverMajor, pgRestore);
             const source = checkSource((0,server_identity/* snapshotSource */.SE)(manifest), await (0,server_identity/* readServerIdentity */.I5)(s, req.target), req, snapshot.path, log);
             // Asked while pg_restore still reads the table of contents: neither needs it.
             // Roles whose default privileges this user cannot change (a superuser is a member of every role):
@@ -17948,9 +18459,9 @@ async function restoreSnapshot(req, log) {
             // Tables the snapshot does not have are left as they are (and, with their foreign keys, kept by the plan).
             const extra = await leftAsTheyAre(s, contents, manifest);
             // Planned before anything is written: a dependent that cannot be put back refuses the restore here.
-            const plan = req.clean ? await planRestore(s, contents, where) : { dropped: [], keptPartitions: [], droppedForeignKeys: [], keptForeignKeys: [], keptViews: [] };
+            const plan = req.clean ? await planRestore(s, contents, where) : { dropped: [], keptPartitions: [], droppedForeignKeys: [], keptForeignKeys: [], keptViews: [], discarded: [] };
             return { serverMajor, pgRestore, contents, plan, extra, notMemberOf, defaults, source };
-        });
+        }, planningGone);
         if (contents.largeObjects && manifest.format === 'plain') {
             throw new errors/* RollbackKitError */.dp(`Snapshot ${snapshot.path} is a plain SQL script with large objects, which the script commits on their own: it cannot be restored in one transaction.`, 'Restore a custom or directory format snapshot of this database. Nothing was changed.');
         }
@@ -17960,11 +18471,17 @@ async function restoreSnapshot(req, log) {
             log.info(`Keeping foreign key ${fk.name} of ${fk.table} (not in the snapshot): dropped for the restore and re-created after it.`);
         for (const v of plan.keptViews)
             log.info(`Keeping ${v.relkind === 'm' ? 'materialized view' : 'view'} ${v.schema}.${v.name} (not in the snapshot): dropped for the restore and re-created after it.`);
+        logDiscarded(plan.discarded, req.preRestoreSnapshot, log);
         if (defaults.entries.length) {
             log.info(`Setting aside the default privileges of ${defaults.role} (ALTER DEFAULT PRIVILEGES: ${defaults.entries.join(', ')}) while the restore creates objects, so they get the snapshot's privileges and no others; put back before the commit.`);
         }
         if (defaults.unknown.length)
             log.warning(`Default privileges of ${defaults.role} that restore-db does not know how to set aside (${defaults.unknown.join(', ')}) still apply to what the restore creates.`);
+        if (dryRun) {
+            // A snapshot whose bytes are not its manifest's would be refused: the dry run says so too.
+            await bytesChecked();
+            return { target: where, snapshotPath: snapshot.path, tablesRestored: manifest.tables.length, discarded: plan.discarded, extraTables: extra.tables, extraSchemas: extra.schemas, restoredEmpty: withoutRows };
+        }
         // Not worth locking tables, or keeping the current state, for a snapshot that will be refused.
         if (req.preRestoreSnapshot)
             await bytesChecked();
@@ -17985,6 +18502,9 @@ async function restoreSnapshot(req, log) {
                     label: 'pre-restore',
                     tools: req.tools,
                 }),
+                // Under the restore's session name: a session that waits for the restore's table locks
+                // while the snapshot queues behind it is then seen as the cycle it is, by either watcher.
+                sessionTag: running.tag,
                 signal: req.signal,
             }, log);
             preRestoreSnapshotPath = pre.path;
@@ -18022,6 +18542,7 @@ async function restoreSnapshot(req, log) {
             fromAnotherDatabase: !source.same,
             preRestoreSnapshotPath,
             fewerRows,
+            discarded: plan.discarded,
             verified: true,
             tablesRestored: manifest.tables.length,
             extraTables: extra.tables,
@@ -18032,17 +18553,41 @@ async function restoreSnapshot(req, log) {
         };
     }
     catch (err) {
-        await (await processes?.catch(() => undefined))?.stop();
+        const running = await processes?.catch(() => undefined);
+        // Once stopped, the watcher has finished what it saw: a cycle it ended is known here.
+        await running?.stop();
         await keeping?.catch(() => undefined);
         // Stopped before the COMMIT was sent: whatever it was doing, its transaction did not commit.
         if (req.signal?.aborted && !progress.commitWritten) {
             throw new errors/* RollbackKitError */.dp(`Restore into ${where} was stopped before its transaction committed, so nothing of it was applied: the database is as it was before.`, `${preRestoreSnapshotPath ? `The state before is also kept in ${preRestoreSnapshotPath}. ` : ''}Run the step again when it can run to its end.`);
+        }
+        // A session and the restore waited for each other (its lock phase, the pre-restore snapshot, the
+        // drops): the watcher of either ended the restore's sessions, whatever error that then caused.
+        const cycle = err instanceof lock_wait/* LockCycleError */.OP ? err.blockers : running?.cycle();
+        if (cycle && !progress.commitWritten) {
+            const undo = preRestoreSnapshotPath ? ` The state before is also kept in ${preRestoreSnapshotPath}.` : '';
+            throw (0,lock_wait/* lockCycleError */.iP)(`Restore into ${where}`, cycle, `Its transaction rolled back, so nothing was changed.${undo}`, log, RESTORE_CYCLE);
         }
         throw err;
     }
     finally {
         req.signal?.removeEventListener('abort', onAbort);
     }
+}
+/**
+ * Names, before anything is changed, what the restore throws away on the tables it replaces because
+ * the snapshot does not have it (restore-discarded.ts), with what creates each object again.
+ */
+function logDiscarded(discarded, preRestoreSnapshot, log) {
+    if (!discarded.length)
+        return;
+    for (const t of discarded) {
+        const parts = [...t.columns.map((c) => `column ${describeColumn(c)}`), ...t.objects.map((o) => `${o.kind} ${o.name}: ${log.redact(o.definition)}`)];
+        log.warning(`The restore discards from ${t.table} what the snapshot does not have (added since it was taken): ${parts.join('; ')}.`);
+    }
+    log.warning(preRestoreSnapshot
+        ? 'Those columns\' values and those objects are kept in the pre-restore snapshot: create them again after the restore if they are still wanted.'
+        : 'pre-restore-snapshot is false: those columns\' values are not kept anywhere. Create the objects again after the restore if they are still wanted.');
 }
 /**
  * The snapshot's source against the target, by the rule run-down-migrations uses (compareSource):
@@ -18088,8 +18633,15 @@ const PLANNING_DEADLINE = { statementMs: 300_000, marginMs: 10_000 };
  * A session for what the restore reads before it changes anything. A system catalogue another
  * session has locked (VACUUM FULL pg_depend) is waited for no longer than any lock of the restore.
  */
-async function withPlanningSession(req, where, log, fn) {
-    const session = await (0,db_session/* connect */.Ng)(req.target, { queryDeadline: PLANNING_DEADLINE });
+async function withPlanningSession(req, where, log, fn, onClose) {
+    let session;
+    try {
+        session = await (0,db_session/* connect */.Ng)(req.target, { queryDeadline: PLANNING_DEADLINE });
+    }
+    catch (err) {
+        onClose?.(Promise.resolve());
+        throw err;
+    }
     try {
         await session.query("SELECT set_config('lock_timeout', $1, false), set_config('statement_timeout', $2, false)", [
             String((0,lock_wait/* lockTimeoutMs */.D5)(req.lockTimeoutSeconds)),
@@ -18110,9 +18662,14 @@ async function withPlanningSession(req, where, log, fn) {
         throw err;
     }
     finally {
-        (0,db_session/* closeSession */.Vu)(session);
+        // Told when its backend is gone, and no later than PLANNING_CLOSE_MS: a server that does not
+        // answer the Terminate does not hold the restore up.
+        const gone = (0,db_session/* closeSession */.Vu)(session);
+        onClose?.(Promise.race([gone, (0,promises_.setTimeout)(PLANNING_CLOSE_MS, undefined, { ref: false })]).then(() => undefined));
     }
 }
+/** How long the lock watcher waits for the planning session's backend to go before it connects all the same. */
+const PLANNING_CLOSE_MS = 2000;
 /** What the epilogue's check raises: psql reports it as the reason the restore did not commit. */
 const ROW_CHECK_PREFIX = 'rollback-kit: the restore does not hold the rows the snapshot holds: ';
 /**
@@ -18174,6 +18731,8 @@ async function keptViewsScript(a, env, log) {
     // Its own SET lock_timeout = 0 would leave the locks its views wait for unbounded.
     return filterScript(dumped.stdout, { unwrap: false, lockTimeout: lockTimeoutStatement(a.req.lockTimeoutSeconds) });
 }
+/** How a lock cycle's error names the restore's part in it. */
+const RESTORE_CYCLE = { held: "the restore's transaction", waited: 'the restore', letGo: 'The restore' };
 /** The lock_timeout every statement of the restore runs under. */
 const lockTimeoutStatement = (seconds) => `SET lock_timeout = ${(0,lock_wait/* lockTimeoutMs */.D5)(seconds)};`;
 /**
@@ -18191,9 +18750,14 @@ async function startRestoreProcesses(p, log) {
     // Ended by stop() while the script may still be piped into it.
     input.on('error', () => undefined);
     const archiveOut = new external_node_stream_.PassThrough();
-    // The watcher connects while the rest starts: a lock the restore waits for is waited for far
-    // longer than a connection takes, and lock_timeout bounds that wait whether or not it is watched.
-    const watching = (0,lock_wait/* watchBlockers */.v2)(req.target, tag, log);
+    // A session that waits for a table the restore holds while one of ours waits behind it (a DROP
+    // behind a reader that now wants to write, the pre-restore snapshot behind an ALTER TABLE) would
+    // hold every query on that table until lock-timeout: the watcher ends ours at the first sight of it.
+    // It connects once the planning session has gone, psql meanwhile: two connections at a time, so
+    // that a pooler or role limited to two refuses neither (a watcher refused would watch nothing, and
+    // lock_timeout would still bound every wait). No lock is waited for before then.
+    let cycle;
+    const watching = p.planningClosed.then(() => (stopped ? (0,lock_wait/* notWatching */.NP)() : (0,lock_wait/* watchBlockers */.v2)(req.target, tag, log, { onCycle: (blockers) => (cycle = blockers) })));
     // The data goes from pg_restore to psql without passing through Node (restore-data.ts).
     const preparing = p.pgRestore ? prepareDataPath(p.pgRestore.path, p.snapshot) : Promise.resolve(undefined);
     preparing.catch(() => undefined);
@@ -18276,7 +18840,7 @@ async function startRestoreProcesses(p, log) {
         }
         for (const r of running)
             r.catch(() => undefined);
-        return { env, watch, data, input, applied, stopPsql, stopRestore, archiveOut, restoring, loading, verbose, open, stop };
+        return { env, tag, watch, cycle: () => cycle, data, input, applied, stopPsql, stopRestore, archiveOut, restoring, loading, verbose, open, stop };
     }
     catch (err) {
         await stop();
@@ -18460,8 +19024,8 @@ function advice(reason, plan) {
 var files = __nccwpck_require__(32019);
 // EXTERNAL MODULE: ./.build/migrations/revert.js + 15 modules
 var revert = __nccwpck_require__(66831);
-// EXTERNAL MODULE: ./.build/platforms/promote.js + 23 modules
-var promote = __nccwpck_require__(10607);
+// EXTERNAL MODULE: ./.build/platforms/promote.js + 24 modules
+var promote = __nccwpck_require__(24980);
 // EXTERNAL MODULE: ./.build/platforms/http/deadline.js
 var http_deadline = __nccwpck_require__(97096);
 // EXTERNAL MODULE: ./.build/platforms/vercel/client.js
@@ -18529,14 +19093,30 @@ var sql_split = __nccwpck_require__(37063);
 ;// CONCATENATED MODULE: ./.build/pipeline/ledger.js
 
 
+
 /** One more than the migration lock's key: the two are held at the same time by different sessions. */
 const ROLLBACK_LOCK_KEY = (BigInt(lock/* ROLLBACK_KIT_LOCK_KEY */.Qh) + 1n).toString();
 const DOWN_MIGRATIONS = 'down-migrations';
-async function lockRollback(session, timeoutSeconds, log) {
-    await (0,lock/* acquireMigrationLock */.et)(session, ROLLBACK_LOCK_KEY, timeoutSeconds, log, 'a whole rollback of this database');
+/**
+ * A session of its own holding the whole-rollback lock: one whole rollback of a database at a time.
+ * Waits up to `timeoutSeconds` for another one to finish (the log names who holds the lock; so does
+ * the error when it is not granted in time). Release it with unlockRollback.
+ */
+async function lockRollback(target, timeoutSeconds, log, signal) {
+    const session = await (0,db_session/* connect */.Ng)(target);
+    try {
+        await (0,lock/* acquireMigrationLock */.et)(session, ROLLBACK_LOCK_KEY, timeoutSeconds, log, 'another rollback of this database is running', { lock: 'the whole-rollback lock', holder: 'Another run' }, signal);
+        return session;
+    }
+    catch (err) {
+        (0,db_session/* closeSession */.Vu)(session);
+        throw err;
+    }
 }
+/** Releases the lock and ends its session (a session lock would die with it anyway). */
 async function unlockRollback(session) {
     await (0,lock/* releaseMigrationLock */.Dv)(session, ROLLBACK_LOCK_KEY);
+    await session.end().catch(() => undefined);
 }
 /** The plan an earlier run for this incident wrote down and did not finish, which this run finishes. */
 function unfinishedPlan(row) {
@@ -18593,11 +19173,11 @@ const GIT_REVERT_NEEDS = 'A git-revert component needs, in the job that runs the
 /** A ref no run creates: the dry run only asks whether a new branch could be pushed. */
 const PROBE_REF = 'refs/heads/rollback-kit/push-check';
 async function checkCanPush(workspace, component, timeoutSeconds, log) {
-    const git = await (0,git_revert_git/* openGit */.z)(workspace, log, timeoutSeconds * 1000);
+    const git = await (0,git_revert_git/* openGit */.zY)(workspace, log, timeoutSeconds * 1000);
     const r = await git.try(['push', '--dry-run', '--quiet', 'origin', `HEAD:${PROBE_REF}`]);
     if (r.code === 0)
         return;
-    const said = log.redact((0,git_revert_git/* gitSaid */.U)(r)) || `git push exited with ${r.code}`;
+    const said = log.redact((0,git_revert_git/* gitSaid */.UU)(r)) || `git push exited with ${r.code}`;
     throw new errors/* RollbackKitError */.dp(`${component} (git-revert) could not push its revert branch from this checkout${r.timedOut ? ` within ${timeoutSeconds} s` : ''}: ${said}. Nothing was changed.`, GIT_REVERT_NEEDS);
 }
 
@@ -18637,8 +19217,12 @@ var pipeline_verify = __nccwpck_require__(14616);
 
 
 
-/** How long a second run waits for the first to finish the database before giving up (bounded). */
+/** The shortest wait of a second run for the first to finish the database (the budgets may be smaller). */
 const MIN_LOCK_WAIT_SECONDS = 30;
+/** The wait for another rollback of the database: what its snapshot and database phases may take together. */
+function rollbackWaitSeconds(budget) {
+    return Math.max(MIN_LOCK_WAIT_SECONDS, Math.round((budget.phase('snapshot') + budget.phase('database')) / 1000));
+}
 async function runRollback(request, deps, log) {
     const now = deps.now ?? Date.now;
     const plan = request.plan;
@@ -18888,49 +19472,80 @@ async function runRollback(request, deps, log) {
             const held = db.method === 'restore' ? ', taken in the restore\'s transaction with its tables locked against writes' : '';
             await finished(st.end('ok', `verified snapshot of ${(0,connection/* describeTarget */.ff)(target)}, ${snap.sizeBytes} bytes${held}`));
         };
-        if (db.method !== 'restore') {
+        // One whole rollback of a database at a time, held from before its snapshot to the end of its
+        // change: a second run started beside this one ("Run workflow" pressed twice, the automatic
+        // trigger racing a person) waits here holding no table lock, rather than dumping while the
+        // first one reverts (its snapshot would give way: lock-wait.ts) or taking a needless snapshot.
+        let lock;
+        try {
+            let left;
             try {
-                // The root action has no output-dir input: its snapshots go under $RUNNER_TEMP.
-                await snapshotTaken(await (0,db_snapshot/* takeSnapshot */.W9)((0,db_snapshot/* wholeDatabaseSnapshot */.PJ)(target, { outputDir: request.snapshotDir, outputDirInput: 'RUNNER_TEMP', label: 'before-rollback', tools: request.tools }), log));
-            }
-            catch (err) {
-                fail('snapshot');
-                db.status = 'skipped';
-                await finished(st.end('failed', redact(err)));
-                timeline.skip('database', 'no verified snapshot to go back to, so the database was not changed');
-            }
-        }
-        // A restore takes the snapshot itself, once its transaction holds the tables it replaces: taken
-        // here, before it, rows written in between would be in neither (restore.ts).
-        if (record.snapshot || db.method === 'restore') {
-            let dt = record.snapshot ? timeline.start('database') : undefined;
-            try {
-                const result = await databasePhase(request, record, downPlan, budget.phase('database'), log, async (snap) => {
-                    await snapshotTaken(snap);
-                    dt = timeline.start('database');
-                });
-                db.status = result.status;
-                if (result.status === 'reverted' || result.status === 'restored')
-                    changed = true;
-                await finished(dt.end(result.status === 'nothing-to-do' ? 'nothing-to-do' : 'ok', result.detail));
+                lock = await lockRollback(target, rollbackWaitSeconds(budget), log, request.signal);
+                left = await whatIsLeft(lock, request, record, downPlan, log);
             }
             catch (err) {
                 fail('database');
                 db.status = 'failed';
-                db.error = redact(err);
-                // databasePhase has set db.reverted from the tracking table as the run left it.
-                // A half-done non-transactional migration changed the database too: what ran of it committed.
-                const stopped = err instanceof revert/* RevertFailed */.s ? err.partial.stoppedIn : undefined;
-                if (err instanceof revert/* RevertFailed */.s && (err.partial.reverted.length || (stopped && (stopped.ran > 0 || stopped.unsure))))
-                    changed = true;
-                if (!dt) {
-                    // The restore stopped before its snapshot existed (refused while planned, a lock not
-                    // granted, the snapshot failed): it changed nothing, and says why.
-                    await finished(st.end('skipped', 'the restore stopped before its snapshot was taken (see the database phase)'));
-                    dt = timeline.start('database');
-                }
-                await finished(dt.end('failed', db.error));
+                db.error = `${redact(err)} This run changed nothing in the database.`;
+                await finished(st.end('skipped', 'not taken: the database rollback stopped before it (see the database phase)'));
+                await finished(timeline.start('database').end('failed', db.error));
             }
+            if (left?.done) {
+                db.status = 'nothing-to-do';
+                await finished(st.end('skipped', 'not needed: nothing is left to change in the database'));
+                await finished(timeline.start('database').end('nothing-to-do', left.done));
+                record.nextSteps.push('Another run rolled the database back while this one was on its way; this run changed nothing in the database. If production is still broken, look at what that run reported.');
+            }
+            else if (left) {
+                if (db.method !== 'restore') {
+                    try {
+                        // The root action has no output-dir input: its snapshots go under $RUNNER_TEMP.
+                        await snapshotTaken(await (0,db_snapshot/* takeSnapshot */.W9)({ ...(0,db_snapshot/* wholeDatabaseSnapshot */.PJ)(target, { outputDir: request.snapshotDir, outputDirInput: 'RUNNER_TEMP', label: 'before-rollback', tools: request.tools }), signal: request.signal }, log));
+                    }
+                    catch (err) {
+                        fail('snapshot');
+                        db.status = 'skipped';
+                        await finished(st.end('failed', redact(err)));
+                        timeline.skip('database', 'no verified snapshot to go back to, so the database was not changed');
+                    }
+                }
+                // A restore takes the snapshot itself, once its transaction holds the tables it replaces: taken
+                // here, before it, rows written in between would be in neither (restore.ts).
+                if (record.snapshot || db.method === 'restore') {
+                    let dt = record.snapshot ? timeline.start('database') : undefined;
+                    try {
+                        const result = await databasePhase(request, record, lock, left.plan, log, async (snap) => {
+                            await snapshotTaken(snap);
+                            dt = timeline.start('database');
+                        });
+                        db.status = result.status;
+                        if (result.status === 'reverted' || result.status === 'restored')
+                            changed = true;
+                        await finished(dt.end(result.status === 'nothing-to-do' ? 'nothing-to-do' : 'ok', result.detail));
+                    }
+                    catch (err) {
+                        fail('database');
+                        db.status = 'failed';
+                        db.error = redact(err);
+                        // databasePhase has set db.reverted from the tracking table as the run left it.
+                        // A half-done non-transactional migration changed the database too: what ran of it committed.
+                        const stopped = err instanceof revert/* RevertFailed */.s ? err.partial.stoppedIn : undefined;
+                        if (err instanceof revert/* RevertFailed */.s && (err.partial.reverted.length || (stopped && (stopped.ran > 0 || stopped.unsure))))
+                            changed = true;
+                        if (!dt) {
+                            // The restore stopped before its snapshot existed (refused while planned, a lock not
+                            // granted, the snapshot failed): it changed nothing, and says why.
+                            await finished(st.end('skipped', 'the restore stopped before its snapshot was taken (see the database phase)'));
+                            dt = timeline.start('database');
+                        }
+                        await finished(dt.end('failed', db.error));
+                    }
+                }
+            }
+        }
+        finally {
+            if (lock)
+                await unlockRollback(lock);
         }
     }
     // ── environment ───────────────────────────────────────────────────────────────────────────
@@ -19053,7 +19668,8 @@ function applyOutcome(rec, o) {
 /**
  * Names this incident across re-runs and jobs. The bad deployment (`from`) says it best; without
  * it, the workflow run (a "Re-run jobs" keeps GITHUB_RUN_ID); without that (the CLI), what
- * production served when this run planned.
+ * production served when this run planned, or, once a rollback it made is live (a git-revert pull
+ * request merged since), what production served when that rollback was made.
  */
 function incidentKey(environment, all, components, outcomes, request) {
     // Every component's `from`, in scope or not: the app job and the database job of one rollback
@@ -19063,7 +19679,7 @@ function incidentKey(environment, all, components, outcomes, request) {
         return `${environment}:${explicit.join(',')}`;
     if (request.github.runId)
         return `${environment}:run-${request.github.runId}`;
-    const resolved = components.map((c, i) => `${c.name}@${outcomes[i]?.from.id ?? outcomes[i]?.from.commitSha ?? '?'}`);
+    const resolved = components.map((c, i) => `${c.name}@${outcomes[i]?.rolledBackFrom ?? outcomes[i]?.from.id ?? outcomes[i]?.from.commitSha ?? '?'}`);
     return `${environment}:${resolved.join(',') || 'database'}`;
 }
 function revertOptions(request, choice, opts) {
@@ -19080,6 +19696,7 @@ function revertOptions(request, choice, opts) {
         lockTimeoutSeconds: db.lockTimeoutSeconds,
         statementTimeoutSeconds: 300,
         tools: request.tools,
+        signal: request.signal,
     };
 }
 /** The plan row's words for the database. */
@@ -19094,76 +19711,89 @@ function databasePlanText(db) {
     return `revert ${left.join(', ')}, what is left of the plan an earlier run for this incident started (${db.planned.join(', ')}; ${db.reverted.join(', ')} already reverted)`;
 }
 /**
- * The database change under the whole-rollback lock, written down in the ledger as it goes. Sets
- * `record.database.reverted` from the tracking table as the run leaves it, also when it fails.
+ * What is left for this run to change in the database, read under the whole-rollback lock before
+ * its snapshot: a run started at the same time may have rolled the database back meanwhile. For this
+ * incident its ledger row says so; a run of another incident ("Run workflow" pressed twice: each run
+ * is its own incident) leaves it to the tracking table, which a dry run of this run's plan reads.
+ * Returns the plan to run (what an earlier run for this incident planned and did not finish comes
+ * first: ledger.ts), or `done`, why nothing is left.
  */
-async function databasePhase(request, record, plannedHere, budgetMs, log, 
+async function whatIsLeft(session, request, record, plannedHere, log) {
+    const dbRecord = record.database;
+    const row = await (0,migrations_ledger/* readLedger */.S)(session, record.incidentKey);
+    if (row?.status === 'done') {
+        dbRecord.planned = row.planned;
+        dbRecord.reverted = row.reverted;
+        return { done: 'another run already rolled the database back for this incident' };
+    }
+    if (request.plan.database.method === 'restore')
+        return {};
+    // The first run's plan stays the plan (a run that started at the same time and failed may have
+    // written it since this one planned): a later run only reverts what is left of it.
+    const plan = unfinishedPlan(row) ?? plannedHere;
+    const dry = await (0,revert/* revertMigrations */.a)(revertOptions(request, finishChoice(record.incidentKey, plan), { dryRun: true }), log);
+    if (dry.status !== 'nothing-to-do')
+        return { plan };
+    dbRecord.planned = plan.planned;
+    dbRecord.reverted = revertedOfPlan(plan.planned, dry.plan);
+    return { done: `none of the planned migrations (${plan.planned.join(', ')}) is applied any more: another run reverted them after this one planned` };
+}
+/**
+ * The database change, on the session that holds the whole-rollback lock, written down in the
+ * ledger as it goes. Sets `record.database.reverted` from the tracking table as the run leaves it,
+ * also when it fails.
+ */
+async function databasePhase(request, record, session, 
+/** What whatIsLeft found left to revert (down-migrations). */
+left, log, 
 /** Method restore: its snapshot, as soon as it exists (the restore commits only once this resolves). */
 onRestoreSnapshot) {
     const db = request.plan.database;
     const dbRecord = record.database;
-    const session = await (0,db_session/* connect */.Ng)(request.database);
-    let locked = false;
-    try {
-        await lockRollback(session, Math.max(MIN_LOCK_WAIT_SECONDS, Math.round(budgetMs / 1000)), log);
-        locked = true;
-        // Read again under the lock: a run that started at the same time may have finished it meanwhile.
-        const row = await (0,migrations_ledger/* readLedger */.S)(session, record.incidentKey);
-        if (row?.status === 'done') {
-            dbRecord.planned = row.planned;
-            dbRecord.reverted = row.reverted;
-            return { status: 'nothing-to-do', detail: 'another run already rolled the database back for this incident' };
-        }
-        if (db.method === 'restore') {
-            await (0,migrations_ledger/* writeLedger */.X)(session, { incidentKey: record.incidentKey, method: 'restore', planned: [], reverted: [], status: 'started' });
-            const result = await restoreSnapshot({
-                target: request.database,
-                snapshotPath: db.snapshotPath,
-                // Putting the database in scope with method restore is the deliberate choice restore-db's
-                // confirm stands for. Its pre-restore snapshot is the snapshot phase's.
-                confirm: request.database.database,
-                preRestoreSnapshot: true,
-                onPreRestoreSnapshot: onRestoreSnapshot,
-                jobs: 1,
-                clean: true,
-                preRestoreDir: request.snapshotDir,
-                preRestoreDirInput: 'RUNNER_TEMP',
-                lockTimeoutSeconds: db.lockTimeoutSeconds,
-                tools: request.tools,
-            }, log);
-            await (0,migrations_ledger/* writeLedger */.X)(session, { incidentKey: record.incidentKey, method: 'restore', planned: [], reverted: [], status: 'done' });
-            return { status: 'restored', detail: `restored ${result.tablesRestored} table(s) from ${db.snapshotPath}` };
-        }
-        // The first run's plan stays the plan (a run that started at the same time and failed may have
-        // written it since this one planned): a later run only reverts what is left of it.
-        const plan = unfinishedPlan(row) ?? plannedHere;
-        dbRecord.planned = plan.planned;
-        const entry = (reverted, status) => ({ incidentKey: record.incidentKey, method: DOWN_MIGRATIONS, keepVersion: plan.keepVersion, planned: plan.planned, kept: plan.kept, reverted, status });
-        // Written before the first statement runs, so that a run killed midway leaves its plan behind.
-        await (0,migrations_ledger/* writeLedger */.X)(session, entry(dbRecord.reverted, 'started'));
-        try {
-            const result = await (0,revert/* revertMigrations */.a)(revertOptions(request, finishChoice(record.incidentKey, plan), { dryRun: false, snapshotPath: record.snapshot.path }), log);
-            dbRecord.reverted = revertedOfPlan(plan.planned, result.stillApplied);
-            await (0,migrations_ledger/* writeLedger */.X)(session, entry(dbRecord.reverted, 'done'));
-            const now = result.reverted.map((r) => r.version);
-            const before = dbRecord.reverted.filter((v) => !now.includes(v));
-            const earlier = before.length ? `${before.join(', ')} ${before.length === 1 ? 'was' : 'were'} reverted by an earlier run for this incident` : '';
-            if (result.status === 'nothing-to-do')
-                return { status: 'nothing-to-do', detail: earlier ? `nothing left of the plan: ${earlier}` : 'none of the planned migrations is applied any more' };
-            return { status: 'reverted', detail: `reverted ${now.join(', ')}${earlier ? ` (${earlier})` : ''}; ${result.stillApplied.length} still applied` };
-        }
-        catch (err) {
-            if (err instanceof revert/* RevertFailed */.s) {
-                dbRecord.reverted = revertedOfPlan(plan.planned, err.partial.stillApplied);
-                await (0,migrations_ledger/* writeLedger */.X)(session, entry(dbRecord.reverted, 'started')).catch(() => undefined);
-            }
-            throw err;
-        }
+    if (db.method === 'restore') {
+        await (0,migrations_ledger/* writeLedger */.X)(session, { incidentKey: record.incidentKey, method: 'restore', planned: [], reverted: [], status: 'started' });
+        const result = await restoreSnapshot({
+            target: request.database,
+            snapshotPath: db.snapshotPath,
+            // Putting the database in scope with method restore is the deliberate choice restore-db's
+            // confirm stands for. Its pre-restore snapshot is the snapshot phase's.
+            confirm: request.database.database,
+            preRestoreSnapshot: true,
+            onPreRestoreSnapshot: onRestoreSnapshot,
+            jobs: 1,
+            clean: true,
+            preRestoreDir: request.snapshotDir,
+            preRestoreDirInput: 'RUNNER_TEMP',
+            lockTimeoutSeconds: db.lockTimeoutSeconds,
+            tools: request.tools,
+            signal: request.signal,
+        }, log);
+        await (0,migrations_ledger/* writeLedger */.X)(session, { incidentKey: record.incidentKey, method: 'restore', planned: [], reverted: [], status: 'done' });
+        return { status: 'restored', detail: `restored ${result.tablesRestored} table(s) from ${db.snapshotPath}` };
     }
-    finally {
-        if (locked)
-            await unlockRollback(session);
-        await session.end().catch(() => undefined);
+    // Down migrations: whatIsLeft always finds a plan for them.
+    const plan = left;
+    dbRecord.planned = plan.planned;
+    const entry = (reverted, status) => ({ incidentKey: record.incidentKey, method: DOWN_MIGRATIONS, keepVersion: plan.keepVersion, planned: plan.planned, kept: plan.kept, reverted, status });
+    // Written before the first statement runs, so that a run killed midway leaves its plan behind.
+    await (0,migrations_ledger/* writeLedger */.X)(session, entry(dbRecord.reverted, 'started'));
+    try {
+        const result = await (0,revert/* revertMigrations */.a)(revertOptions(request, finishChoice(record.incidentKey, plan), { dryRun: false, snapshotPath: record.snapshot.path }), log);
+        dbRecord.reverted = revertedOfPlan(plan.planned, result.stillApplied);
+        await (0,migrations_ledger/* writeLedger */.X)(session, entry(dbRecord.reverted, 'done'));
+        const now = result.reverted.map((r) => r.version);
+        const before = dbRecord.reverted.filter((v) => !now.includes(v));
+        const earlier = before.length ? `${before.join(', ')} ${before.length === 1 ? 'was' : 'were'} reverted by an earlier run for this incident` : '';
+        if (result.status === 'nothing-to-do')
+            return { status: 'nothing-to-do', detail: earlier ? `nothing left of the plan: ${earlier}` : 'none of the planned migrations is applied any more' };
+        return { status: 'reverted', detail: `reverted ${now.join(', ')}${earlier ? ` (${earlier})` : ''}; ${result.stillApplied.length} still applied` };
+    }
+    catch (err) {
+        if (err instanceof revert/* RevertFailed */.s) {
+            dbRecord.reverted = revertedOfPlan(plan.planned, err.partial.stillApplied);
+            await (0,migrations_ledger/* writeLedger */.X)(session, entry(dbRecord.reverted, 'started')).catch(() => undefined);
+        }
+        throw err;
     }
 }
 /** Names (never values) of production variables changed after each Vercel target was built: a warning. */
@@ -19512,8 +20142,9 @@ async function verifyWithChecks(checks, v, database, log) {
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   U: () => (/* binding */ gitSaid),
-/* harmony export */   z: () => (/* binding */ openGit)
+/* harmony export */   QX: () => (/* binding */ isAncestor),
+/* harmony export */   UU: () => (/* binding */ gitSaid),
+/* harmony export */   zY: () => (/* binding */ openGit)
 /* harmony export */ });
 /* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8005);
 /* harmony import */ var _core_process_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(95713);
@@ -19559,6 +20190,8 @@ async function openGit(cwd, log, timeoutMs = 120_000) {
         Object.assign(env, BOT_IDENTITY);
     return git;
 }
+/** Whether commit `a` is in the history of `b` (or is `b`). */
+const isAncestor = async (git, a, b) => (await git.try(['merge-base', '--is-ancestor', a, b])).code === 0;
 
 
 /***/ }),
@@ -19616,14 +20249,15 @@ function pullRequests(token, apiUrl, repo) {
                 throw apiError(err, 'checking access to the repository', repo);
             }
         },
-        async findOpen(branch) {
+        async latest(branch) {
             try {
-                const { data } = await (await octokit()).rest.pulls.list({ ...repo, state: 'open', head: `${repo.owner}:${branch}` });
+                // Newest first: the first page of one is all that is needed.
+                const { data } = await (await octokit()).rest.pulls.list({ ...repo, state: 'all', head: `${repo.owner}:${branch}`, sort: 'created', direction: 'desc', per_page: 1 });
                 const pr = data[0];
-                return pr ? { number: pr.number, url: pr.html_url } : undefined;
+                return pr ? { number: pr.number, url: pr.html_url, state: pr.state === 'open' ? 'open' : pr.merged_at ? 'merged' : 'closed' } : undefined;
             }
             catch (err) {
-                throw apiError(err, 'looking for an open pull request', repo);
+                throw apiError(err, 'looking for the pull request of the branch', repo);
             }
         },
         async open({ branch, base, title, body }) {
@@ -19634,9 +20268,9 @@ function pullRequests(token, apiUrl, repo) {
             catch (err) {
                 // 422 "A pull request already exists for owner:branch": a re-run, not a failure.
                 if (status(err) === 422) {
-                    const existing = await api.findOpen(branch);
-                    if (existing)
-                        return existing;
+                    const existing = await api.latest(branch);
+                    if (existing?.state === 'open')
+                        return { number: existing.number, url: existing.url };
                 }
                 throw apiError(err, 'opening the pull request', repo);
             }
@@ -20035,7 +20669,8 @@ function retryDelay(failure, attempt, policy, random = Math.random, maxWaitMs = 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
 /* harmony export */   b5: () => (/* binding */ listingBound),
 /* harmony export */   f8: () => (/* binding */ PageGuard),
-/* harmony export */   uC: () => (/* binding */ listingPage)
+/* harmony export */   uC: () => (/* binding */ listingPage),
+/* harmony export */   yS: () => (/* binding */ pageInTime)
 /* harmony export */ });
 /* unused harmony export checkListingTime */
 /* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8005);
@@ -20054,26 +20689,38 @@ function retryDelay(failure, attempt, policy, random = Math.random, maxWaitMs = 
 function listingBound(deadline, what) {
     return { deadline, what };
 }
+/** Past the deadline with a page read: the listing's time has run out. The first page is always asked for. */
+function pastDeadline(bound, pagesRead) {
+    return !!bound && pagesRead > 0 && bound.deadline.left() === 0;
+}
 /** Before each page after the first: past the deadline, a clear error saying how far it got. */
 function checkListingTime(bound, pagesRead) {
-    if (!bound || pagesRead === 0 || bound.deadline.left() > 0)
-        return;
-    throw outOfListingTime(bound, pagesRead);
+    if (pastDeadline(bound, pagesRead))
+        throw outOfListingTime(bound, pagesRead);
 }
 /**
- * One page, asked for only in time; the deadline passing while a later page is on its way (the
- * client cuts each request to the time left) is the listing's time running out, said as such.
+ * One page, asked for only in time; undefined when the listing's time has run out, before the page
+ * or while it was on its way (the client cuts each request to the time left). The first page is
+ * always asked for, and its request failing is that failure, not the listing's time running out.
  */
-async function listingPage(bound, pagesRead, read) {
-    checkListingTime(bound, pagesRead);
+async function pageInTime(bound, pagesRead, read) {
+    if (pastDeadline(bound, pagesRead))
+        return undefined;
     try {
-        return await read();
+        return { page: await read() };
     }
     catch (err) {
         if (bound && pagesRead > 0 && err instanceof _http_client_js__WEBPACK_IMPORTED_MODULE_2__/* .OutOfTime */ .fg)
-            throw outOfListingTime(bound, pagesRead);
+            return undefined;
         throw err;
     }
+}
+/** One page, as pageInTime; the listing's time running out is a clear error saying how far it got. */
+async function listingPage(bound, pagesRead, read) {
+    const got = await pageInTime(bound, pagesRead, read);
+    if (!got)
+        throw outOfListingTime(bound, pagesRead);
+    return got.page;
 }
 function outOfListingTime(bound, pagesRead) {
     return new _core_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .RollbackKitError */ .dp(`Listing ${bound.what} took longer than timeout-seconds (${bound.deadline.seconds} s): ${pagesRead} page(s) read, and the list goes on.`, 'Raise timeout-seconds to look further back, or name the target to return to.');
@@ -20109,7 +20756,7 @@ class PageGuard {
 
 /***/ }),
 
-/***/ 10607:
+/***/ 24980:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -20782,37 +21429,52 @@ var git_revert_git = __nccwpck_require__(44827);
 ;// CONCATENATED MODULE: ./.build/platforms/git-revert/merged.js
 /**
  * What the deployed branch's history says about rollbacks already merged, so that a re-run never
- * undoes one: a HEAD that is (the merge of) a rollback, for target previous, and a `from` commit
- * whose changes are already gone. Each read stops at the newest HISTORY_LIMIT commits, and every
- * git command is bounded by the step's timeout (openGit).
+ * undoes one: a HEAD that is (the merge of) a rollback, for target previous and for an explicit
+ * target it already reached, and a `from` commit whose changes are already gone. Each read stops
+ * at the newest HISTORY_LIMIT commits, and every git command is bounded by the step's timeout (openGit).
  */
 
 /** A merged rollback and the target it restored sit among the newest commits of the branch. */
 const HISTORY_LIMIT = 100;
-/** Every revert commit of ours ends with this trailer naming the target in full (rollbackTrailer). */
+/** Every revert commit of ours ends with these trailers, naming the target and the HEAD it was made from in full (rollbackTrailers). */
 const TARGET_TRAILER = 'Rollback-kit-target';
+const FROM_TRAILER = 'Rollback-kit-from';
 const merged_short = (sha) => sha.slice(0, 7);
-/** The branch and the pull request title name the target by its short SHA; mergedRollback reads them back. */
-const rollbackBranch = (target) => `rollback/${merged_short(target)}`;
+/**
+ * The branch and the pull request title name the target by its short SHA; mergedRollback reads
+ * them back. With `from` (the HEAD the rollback is made from), the name no earlier rollback to the
+ * same target can have taken (branch.ts).
+ */
+const rollbackBranch = (target, from) => `rollback/${merged_short(target)}${from ? `-from-${merged_short(from)}` : ''}`;
 const rollbackTitle = (target) => `Rollback to ${merged_short(target)}`;
-/** Appended to each revert's message: it survives a merge commit and a rebase merge (the commits
- * themselves), and a squash merge whose message lists the commit messages (GitHub's default). */
-const rollbackTrailer = (target) => `${TARGET_TRAILER}: ${target}`;
+/**
+ * Appended to each revert's message: they survive a merge commit and a rebase merge (the commits
+ * themselves), and a squash merge whose message lists the commit messages (GitHub's default). The
+ * target says which rollback it is; `from`, what production ran when it was made: a re-run after
+ * the merge names the incident by it, as the run that made the rollback did.
+ */
+const rollbackTrailers = (target, from) => `${TARGET_TRAILER}: ${target}\n${FROM_TRAILER}: ${from}`;
+/** Whether a commit message is one of our reverts back to `target`. */
+const revertsTo = (message, target) => new RegExp(`^${TARGET_TRAILER}: ${target}[ \\t]*$`, 'm').test(message);
 /**
  * The targets a merged rollback's messages name, each a full or a 7-character SHA. The shapes are
  * anchored at a line's start, so a revert of our rollback (`Revert "Rollback to …"`, GitHub's
  * branch `revert-5-rollback/…`) names none: its HEAD is not a rollback.
  * - the trailer of our revert commits;
  * - the pull request title, the subject of a squash merge and the body of GitHub's merge commit;
- * - GitHub's merge commit subject, `Merge pull request #5 from owner/rollback/<short>`.
+ * - GitHub's merge commit subject, `Merge pull request #5 from owner/rollback/<short>[-from-<short>]`.
  */
 function namedTargets(text) {
     const shapes = [
         new RegExp(`^${TARGET_TRAILER}: ([0-9a-f]{40})[ \\t]*$`, 'gm'),
         /^Rollback to ([0-9a-f]{7})(?=[: ]|$)/gm,
-        /^Merge pull request #\d+ from [^/\s]+\/rollback\/([0-9a-f]{7})[ \t]*$/gm,
+        /^Merge pull request #\d+ from [^/\s]+\/rollback\/([0-9a-f]{7})(?:-from-[0-9a-f]{7})?[ \t]*$/gm,
     ];
     return shapes.flatMap((shape) => [...text.matchAll(shape)].map((m) => m[1]));
+}
+/** The HEAD a rollback to `target` was made from: the from trailer right under its target trailer. */
+function namedFrom(text, target) {
+    return new RegExp(`^${TARGET_TRAILER}: ${target}[ \\t]*\\n${FROM_TRAILER}: ([0-9a-f]{40})[ \\t]*$`, 'm').exec(text)?.[1];
 }
 /** HEAD and its first parents, newest first. */
 async function firstParents(git, head) {
@@ -20855,23 +21517,44 @@ function restoredAncestor(history) {
     return history[at].sha;
 }
 /**
- * The target of the rollback HEAD is (the merge of), or undefined when HEAD is no rollback. HEAD's
- * message names it, or with a merge commit the messages of the commits it brought in (our
- * reverts); else HEAD's files show it (restoredAncestor). Names come first: they also hold when
- * the branch moved on before the merge, so that HEAD's files are the target's plus that change.
+ * What HEAD says of itself as a rollback: the targets its message names (with a merge commit, the
+ * messages of the commits it brought in: our reverts), the one of them found in the history read,
+ * and the HEAD it was made from. Without names, HEAD's files show the target (restoredAncestor)
+ * and its first parent is what it was made from: a squash's parent is what the branch had when it
+ * was merged, and the branch cannot have moved on since, or HEAD would not have the target's files
+ * exactly. Undefined when HEAD is no rollback.
  */
-async function mergedRollback(git, head, branch) {
+async function readRollback(git, head) {
     if ((await git.try(['rev-parse', '--verify', '--quiet', `${head}^1`])).code !== 0)
         return undefined;
     const history = await firstParents(git, head);
-    const names = namedTargets((await messages(git, `${head}^1..${head}`)).map((c) => c.message).join('\n'));
-    if (!names.length)
-        return restoredAncestor(history);
-    const target = history.slice(1).find((c) => names.some((name) => c.sha.startsWith(name)));
-    if (!target) {
-        throw new errors/* RollbackKitError */.dp(`${branch} (${merged_short(head)}) is the merge of a rollback to ${merged_short(names[0])} made by rollback-kit, but that commit is not among the ${HISTORY_LIMIT} newest first-parent commits of ${branch} in this checkout, so target previous cannot tell where that rollback went; reverting ${merged_short(head)} would ship the rolled-back code again. Nothing was changed.`, 'Give the commit to go back to as target (its SHA), and check out with fetch-depth: 0.');
+    const text = (await messages(git, `${head}^1..${head}`)).map((c) => c.message).join('\n');
+    const names = namedTargets(text);
+    if (!names.length) {
+        const restored = restoredAncestor(history);
+        return restored ? { names, found: { target: restored, from: history[1].sha } } : undefined;
     }
-    return target.sha;
+    const target = history.slice(1).find((c) => names.some((name) => c.sha.startsWith(name)))?.sha;
+    return { names, found: target ? { target, from: namedFrom(text, target) } : undefined };
+}
+/**
+ * The rollback HEAD is (the merge of), or undefined when HEAD is no rollback. Names come first:
+ * they also hold when the branch moved on before the merge, so that HEAD's files are the target's
+ * plus that change.
+ */
+async function mergedRollback(git, head, branch) {
+    const read = await readRollback(git, head);
+    if (!read || read.found)
+        return read?.found;
+    throw new errors/* RollbackKitError */.dp(`${branch} (${merged_short(head)}) is the merge of a rollback to ${merged_short(read.names[0])} made by rollback-kit, but that commit is not among the ${HISTORY_LIMIT} newest first-parent commits of ${branch} in this checkout, so target previous cannot tell where that rollback went; reverting ${merged_short(head)} would ship the rolled-back code again. Nothing was changed.`, 'Give the commit to go back to as target (its SHA), and check out with fetch-depth: 0.');
+}
+/** The rollback HEAD is (the merge of) when it went back to `target`: a re-run to the same commit has nothing to do. */
+async function mergedRollbackTo(git, head, target) {
+    const read = await readRollback(git, head);
+    if (read?.found)
+        return read.found.target === target ? read.found : undefined;
+    // Named, but beyond the history read (a shallow checkout): the name itself says it is this target.
+    return read?.names.some((name) => target.startsWith(name)) ? { target } : undefined;
 }
 /**
  * Why HEAD no longer has `from`'s changes, or undefined while it has them: HEAD's files are those
@@ -20897,14 +21580,57 @@ async function undoneOnHead(git, from, head) {
     return revert ? `${merged_short(revert)} reverted it` : undefined;
 }
 
+;// CONCATENATED MODULE: ./.build/platforms/git-revert/branch.js
+/**
+ * Which branch a rollback goes on, never one that is not its own. `rollback/<target>` comes first.
+ * The remote may already have a branch of that name that is not this rollback's: an earlier
+ * rollback to the same commit kept after its merge (a repository without "Automatically delete
+ * head branches"), one made from another commit of the branch, or anyone's own. Then the rollback
+ * goes on `rollback/<target>-from-<HEAD>`, a name only this HEAD and target make, and the other
+ * branch is left exactly as it is: nothing here ever pushes over a branch.
+ */
+
+
+
+/**
+ * A branch is this rollback's when it holds HEAD and, on top of it, only our reverts back to the
+ * target: what an earlier run with the same HEAD and target pushed. An earlier rollback already
+ * merged is not (HEAD has moved past it), nor is one made from an older HEAD, nor a hand-made one.
+ */
+async function isThisRollback(git, tip, head, target) {
+    if (!(await (0,git_revert_git/* isAncestor */.QX)(git, head, tip)))
+        return false;
+    const out = await git.run(['log', '-z', '--format=%B', `${head}..${tip}`], 'Reading the commits of the rollback branch');
+    const commits = out.split('\0').filter((m) => m.trim());
+    return commits.length > 0 && commits.every((m) => revertsTo(m, target));
+}
+async function chooseBranch(git, remote, head, target) {
+    const names = [rollbackBranch(target), rollbackBranch(target, head)];
+    const passedOver = [];
+    for (const name of names) {
+        const listed = await git.run(['ls-remote', '--heads', remote, `refs/heads/${name}`], `Looking for ${name} on ${remote}`);
+        const tip = listed.split(/\s/)[0];
+        if (!tip)
+            return { name, passedOver };
+        // Its commits, to read them; fetched into FETCH_HEAD only, no branch or remote ref is made.
+        await git.run(['fetch', '-q', '--no-tags', remote, `refs/heads/${name}`], `Fetching ${name} from ${remote}`);
+        if (await isThisRollback(git, tip, head, target))
+            return { name, pushed: tip, passedOver };
+        passedOver.push(name);
+    }
+    throw new errors/* RollbackKitError */.dp(`${names.join(' and ')} are already on ${remote} and neither is this rollback's (${merged_short(head)} and, on top of it, only reverts back to ${merged_short(target)}), so no branch is left to push it on. Nothing was pushed.`, `See who made them; once nobody needs them, delete them (git push ${remote} --delete <branch>) and re-run.`);
+}
+
 // EXTERNAL MODULE: ./.build/platforms/git-revert/pulls.js
 var pulls = __nccwpck_require__(55015);
 ;// CONCATENATED MODULE: ./.build/platforms/git-revert/revert.js
 /**
- * git-revert: undo the commits after the last good one on a new branch `rollback/<short-sha>`,
- * push it, and open a pull request whose merge redeploys the good code. Either all of that
- * happens or nothing is pushed: a conflict stops with the commit named and the checkout restored.
+ * git-revert: undo the commits after the last good one on a new branch `rollback/<short-sha>`
+ * (branch.ts: another name when that one is taken by a branch not this rollback's), push it, and
+ * open a pull request whose merge redeploys the good code. Either all of that happens or nothing
+ * is pushed: a conflict stops with the commit named and the checkout restored.
  */
+
 
 
 
@@ -20924,7 +21650,6 @@ async function resolveCommit(git, rev, input) {
     }
     return r.stdout.trim();
 }
-const isAncestor = async (git, a, b) => (await git.try(['merge-base', '--is-ancestor', a, b])).code === 0;
 async function revertWithPullRequest(opts, log) {
     log.secret(opts.githubToken);
     const remote = opts.remote ?? 'origin';
@@ -20932,7 +21657,7 @@ async function revertWithPullRequest(opts, log) {
     const targetRev = previous ? undefined : checkRevision(opts.target, 'target');
     const fromRev = opts.from ? checkRevision(opts.from, 'from') : undefined;
     const repo = (0,pulls/* parseRepository */.S)(opts.repository);
-    const git = await (0,git_revert_git/* openGit */.z)(opts.repoDir, log, opts.timeoutSeconds * 1000);
+    const git = await (0,git_revert_git/* openGit */.zY)(opts.repoDir, log, opts.timeoutSeconds * 1000);
     const head = await resolveCommit(git, 'HEAD', 'target');
     const given = targetRev ? await resolveCommit(git, targetRev, 'target') : undefined;
     const base = (await git.try(['symbolic-ref', '--short', '-q', 'HEAD'])).stdout.trim() || opts.baseBranch;
@@ -20940,13 +21665,13 @@ async function revertWithPullRequest(opts, log) {
         throw new errors/* RollbackKitError */.dp('The checkout is on a detached HEAD and no branch is known to open the pull request against.', 'Check out the branch that deploys production (actions/checkout with ref: main).');
     const notes = [];
     /** Nothing to do; `toSha` is the commit whose code the branch already has. */
-    const done = (note, toSha) => {
+    const done = (note, toSha, rolledBackFrom) => {
         log.info(note);
-        return { status: 'already-current', fromSha: head, toSha, reverted: [], notes: [note] };
+        return { status: 'already-current', fromSha: head, toSha, reverted: [], notes: [note], rolledBackFrom };
     };
     if (fromRev) {
         const from = await resolveCommit(git, fromRev, 'from');
-        if (!(await isAncestor(git, from, head)))
+        if (!(await (0,git_revert_git/* isAncestor */.QX)(git, from, head)))
             return done(`${base} (${merged_short(head)}) does not contain ${merged_short(from)}: nothing to revert.`, head);
         // A rollback already merged: reverting again from HEAD would revert the revert too.
         const undone = await undoneOnHead(git, from, head);
@@ -20954,18 +21679,24 @@ async function revertWithPullRequest(opts, log) {
             return done(`${base} (${merged_short(head)}) no longer has the changes of ${merged_short(from)}: ${undone}. Nothing to revert.`, head);
     }
     let target;
-    if (given)
+    if (given) {
+        // Reached by a rollback merged since, also when other commits landed before the merge: a
+        // rollback again would revert the rollback's own reverts and those commits.
+        const merged = await mergedRollbackTo(git, head, given);
+        if (merged)
+            return done(`${base} already holds the rollback to ${merged_short(given)} (merged as ${merged_short(head)}): nothing to revert.`, given, merged.from);
         target = given;
+    }
     else {
         // HEAD^ of a merged rollback is the code it rolled back from (or, after a rebase merge, one of
         // its reverts): a rollback to it would ship that code again.
         const restored = await mergedRollback(git, head, base);
         if (restored) {
-            return done(`${base} already holds the rollback to ${merged_short(restored)} (merged as ${merged_short(head)}): going back one commit from there would undo the rollback and ship the rolled-back code again, so target previous changes nothing. To go further back, give target: <SHA of the commit to go back to>.`, restored);
+            return done(`${base} already holds the rollback to ${merged_short(restored.target)} (merged as ${merged_short(head)}): going back one commit from there would undo the rollback and ship the rolled-back code again, so target previous changes nothing. To go further back, give target: <SHA of the commit to go back to>.`, restored.target, restored.from);
         }
         target = await resolveCommit(git, 'HEAD^', 'target');
     }
-    if (!(await isAncestor(git, target, head))) {
+    if (!(await (0,git_revert_git/* isAncestor */.QX)(git, target, head))) {
         throw new errors/* RollbackKitError */.dp(`Commit ${merged_short(target)} is not an ancestor of ${base} (${merged_short(head)}): there is no range to revert.`, 'Give a commit from the history of the deployed branch as target.');
     }
     if ((await git.try(['diff', '--quiet', target, head])).code === 0) {
@@ -20983,23 +21714,42 @@ async function revertWithPullRequest(opts, log) {
         const [sha, parents, ...subject] = line.split('\t');
         return { sha: sha, merge: (parents ?? '').trim().split(' ').length > 1, subject: subject.join('\t') };
     });
-    const branch = rollbackBranch(target);
-    log.info(`Plan: revert ${commits.length} commit(s) on ${base} back to ${merged_short(target)}, on branch ${branch}, and open a pull request:`);
+    const planned = rollbackBranch(target);
+    log.info(`Plan: revert ${commits.length} commit(s) on ${base} back to ${merged_short(target)}, on branch ${planned}, and open a pull request:`);
     for (const c of commits)
         log.info(`  revert ${merged_short(c.sha)} ${c.subject}`);
     const reverted = commits.map(({ sha, subject }) => ({ sha, subject }));
     if (opts.dryRun) {
-        return { status: 'dry-run', fromSha: head, toSha: target, branch, reverted, notes: [`Dry run: nothing was changed. A real run would revert ${commits.length} commit(s) on ${branch}.`] };
+        return { status: 'dry-run', fromSha: head, toSha: target, branch: planned, reverted, notes: [`Dry run: nothing was changed. A real run would revert ${commits.length} commit(s) on ${planned}.`] };
     }
     const prs = (0,pulls/* pullRequests */.s)(opts.githubToken, opts.apiUrl, repo);
     await prs.checkAccess();
-    const onRemote = await git.run(['ls-remote', '--heads', remote, `refs/heads/${branch}`], `Looking for ${branch} on ${remote}`);
-    if (onRemote) {
-        // A previous run pushed it: make sure its pull request is open, and change nothing else.
+    const chosen = await chooseBranch(git, remote, head, target);
+    const branch = chosen.name;
+    for (const name of chosen.passedOver) {
+        // A pull request still open from it (a rollback made from an older HEAD) would not revert
+        // what the branch has had since: whoever merges must know which one is this rollback.
+        const pull = await prs.latest(name);
+        notes.push(pull?.state === 'open'
+            ? `${name} on ${remote} is not this rollback's (it was made from another commit of ${base}, or by hand), and its pull request ${pull.url} is still open: it is left as it is, and this rollback uses ${branch}. Merge this rollback's pull request, not ${pull.url}, and close that one.`
+            : `${name} on ${remote} is not this rollback's (an earlier rollback's, already merged or closed, or made from another commit of ${base}): it is left as it is, and this rollback uses ${branch}.`);
+        log.warning(notes.at(-1));
+    }
+    if (chosen.pushed) {
+        // An earlier run with this HEAD and target pushed it: its pull request is this rollback's,
+        // open, or opened now (that run stopped first, or someone closed it).
+        const earlier = await prs.latest(branch);
+        if (earlier?.state === 'open') {
+            notes.unshift(`Branch ${branch} was already pushed; its pull request is ${earlier.url}.`);
+            log.info(notes[0]);
+            return { status: 'already-current', fromSha: head, toSha: target, branch, pullRequestUrl: earlier.url, reverted, notes };
+        }
         const pr = await prs.open(pullRequest(branch, base, target, head, reverted, opts.reason, log));
-        notes.push(`Branch ${branch} was already pushed; its pull request is ${pr.url}.`);
+        notes.unshift(earlier?.state === 'closed'
+            ? `Branch ${branch} was already pushed by an earlier run; its pull request ${earlier.url} was closed without merging, so this run opened ${pr.url}. If the rollback was closed on purpose, close this one too.`
+            : `Branch ${branch} was already pushed by an earlier run; opened its pull request ${pr.url}.`);
         log.info(notes[0]);
-        return { status: 'already-current', fromSha: head, toSha: target, branch, pullRequestUrl: pr.url, reverted, notes };
+        return { status: 'rolled-back', fromSha: head, toSha: target, branch, pullRequestUrl: pr.url, reverted, notes };
     }
     await git.run(['checkout', '-q', '-b', branch], `Creating branch ${branch}`);
     try {
@@ -21022,10 +21772,11 @@ async function revertWithPullRequest(opts, log) {
                 await git.try(['revert', '--abort']);
                 throw new errors/* RollbackKitError */.dp(`Reverting ${merged_short(c.sha)} ("${c.subject}") failed${files.length ? ` with conflicts in ${files.join(', ')}` : ''}: ${said}. Nothing was pushed and the checkout is back on ${base}.`, 'Revert that commit by hand, or roll back the deployment with provider vercel or command.');
             }
-            // The trailer names the target, so that a re-run after the merge knows the rollback (merged.ts).
-            // --no-verify: the project's own commit hooks have no say over a message we only add a line to.
+            // The trailers name the target and this HEAD, so that a re-run after the merge knows the
+            // rollback and the incident it belongs to (merged.ts).
+            // --no-verify: the project's own commit hooks have no say over a message we only add lines to.
             const message = await git.run(['log', '-1', '--format=%B'], `Reading the revert of ${merged_short(c.sha)}`);
-            await git.run(['commit', '--amend', '-q', '--no-verify', '-m', `${message}\n\n${rollbackTrailer(target)}`], `Marking the revert of ${merged_short(c.sha)}`);
+            await git.run(['commit', '--amend', '-q', '--no-verify', '-m', `${message}\n\n${rollbackTrailers(target, head)}`], `Marking the revert of ${merged_short(c.sha)}`);
         }
         if ((await git.try(['diff', '--quiet', target, 'HEAD'])).code !== 0) {
             const warning = `After the reverts, ${branch} still differs from ${merged_short(target)} (changes that did not come through ${base}'s first-parent history); review the pull request.`;
@@ -21457,7 +22208,10 @@ async function rollback(client, id) {
  * target (the newest older deployment Railway allows a rollback to), ask for `deploymentRollback`,
  * then poll the service's latest deployment until it is SUCCESS. Safe to repeat: a `from` that is no
  * longer live, a target that already is, or a live deployment that already runs the code below the
- * target (an earlier rollback) is reported as already-current and nothing is changed.
+ * target (an earlier rollback) is reported as already-current and nothing is changed. A rollback is a
+ * new deployment copying the target's meta (commit, image), so a copy is known only by that code:
+ * when neither the live deployment nor the one it could be a copy of carries any, and `from` does
+ * not name the live deployment, the step refuses rather than risk putting the bad release back.
  */
 
 
@@ -21502,17 +22256,30 @@ function parseFrom(raw) {
     throw new errors/* RollbackKitError */.dp(`Input from must be a Railway deployment id or the commit SHA it was built from; got "${raw}".`, 'Copy the deployment id from the Railway dashboard, or give the commit SHA of the bad deploy.');
 }
 /**
- * Whether `from` names the live deployment. A live deployment that says no commit (an image, or
- * `railway up`) cannot be compared with a SHA: as Vercel does, that goes ahead with a warning; a
- * second "previous" is still caught by the same-code check below.
+ * What `from` says about the live deployment: it names it (by id, or by the commit it carries), it
+ * names another one (production has moved off it), or nothing, when it is a SHA and the live
+ * deployment carries no commit (an image, or `railway up`). As on Vercel, an unproven from counts as
+ * no from: it neither ends the run nor vouches for the live deployment when its code cannot.
  */
-function fromIsLive(from, live, log) {
+function compareFrom(from, live) {
     if (from.kind === 'id')
-        return from.value === live.id;
-    if (live.commitHash)
-        return live.commitHash.toLowerCase().startsWith(from.value);
-    log.warning(`The live deployment ${live.id} carries no commit SHA, so from (${from.value}) cannot be compared with it; going ahead.`);
-    return true;
+        return from.value === live.id ? 'names-live' : 'not-live';
+    if (!live.commitHash)
+        return 'unproven';
+    return live.commitHash.toLowerCase().startsWith(from.value) ? 'names-live' : 'not-live';
+}
+/**
+ * Whether the live deployment is an earlier rollback's copy of `below` (the release under the one
+ * "previous" would pick). A copy carries its source's commit and image, so equal code says yes and
+ * code on one side only says no; with no code on either side nothing can be told.
+ */
+function copyOf(live, below) {
+    if (!below)
+        return 'no';
+    const [a, b] = [codeOf(live), codeOf(below)];
+    if (a && b)
+        return a === b ? 'yes' : 'no';
+    return a || b ? 'no' : 'unknown';
 }
 const railway_rollback_info = (d) => ({ id: d?.id, url: d?.url, commitSha: d?.commitHash, image: d?.image });
 /** Why an older deployment cannot be what "previous" means, or undefined when it can. */
@@ -21575,7 +22342,11 @@ async function promoteOnRailway(opts, log) {
     for (const d of newer)
         if (IN_FLIGHT.has(d.status))
             log.warning(`A newer deployment ${describeDeployment(d)} is in progress: when it finishes it replaces whatever this step puts back. Cancel it in the Railway dashboard if it carries the bad code.`);
-    if (from && !fromIsLive(from, live, log)) {
+    const fromSays = from ? compareFrom(from, live) : undefined;
+    if (fromSays === 'unproven') {
+        log.warning(`The live deployment ${live.id} carries no commit SHA, so from (${from.value}) cannot be compared with it: it counts as no from.`);
+    }
+    if (from && fromSays === 'not-live') {
         const note = `The ${where} no longer serves ${from.kind === 'commit' ? `commit ${from.value}` : from.value}; it serves ${describeDeployment(live)}. Nothing to do.`;
         log.info(note);
         return { ...base, status: 'already-current', from: railway_rollback_info(live), to: railway_rollback_info(live), notes: [note] };
@@ -21613,16 +22384,25 @@ async function promoteOnRailway(opts, log) {
         }
         // A rollback leaves the live deployment running the code of the one below the bad release. A
         // second "previous" would then pick the bad release again: stop, and ask for an explicit target.
+        // This holds even for a from naming the live deployment: "previous" goes by creation order, so
+        // past a rollback's copy it would find the release rolled back from, not an older one.
+        let below;
         for (let r = await next(); !r.done; r = await next()) {
             if (FAILED.has(r.value.status))
                 continue;
-            const code = codeOf(r.value);
-            if (code && code === codeOf(live)) {
-                const note = `The live deployment ${live.id} runs the same code as ${r.value.id}, the release before ${target.id}: an earlier rollback has already put it back. Nothing to do; to go elsewhere, name the deployment in target.`;
-                log.info(note);
-                return { ...base, status: 'already-current', from: railway_rollback_info(live), to: railway_rollback_info(live), skipped, notes: [note] };
-            }
+            below = r.value;
             break;
+        }
+        const copy = copyOf(live, below);
+        if (copy === 'yes') {
+            const note = `The live deployment ${live.id} runs the same code as ${below.id}, the release before ${target.id}: an earlier rollback has already put it back. Nothing to do; to go elsewhere, name the deployment in target.`;
+            log.info(note);
+            return { ...base, status: 'already-current', from: railway_rollback_info(live), to: railway_rollback_info(live), skipped, notes: [note] };
+        }
+        // Without code on either side only a from naming the live deployment by itself (its id, or a
+        // commit it carries) says it is the bad release and not an earlier rollback's copy.
+        if (copy === 'unknown' && fromSays !== 'names-live') {
+            throw new errors/* RollbackKitError */.dp(`Railway cannot tell whether the live deployment ${live.id} is the bad release or a copy of ${below.id} made by an earlier rollback: neither carries a commit or an image (a \`railway up\` upload records none), and ${from ? `from (${from.value}) is a commit SHA that cannot be compared with it` : 'no from was given'}. If it is such a copy, "previous" (${target.id}) is the release that rollback replaced, so nothing was changed.`, `Check ${live.id} in the Railway dashboard. If it is the bad deployment itself, not a rollback, run again with from: ${live.id} (its deployment id); if it is a rollback, nothing needs doing. To put a given deployment back, name it in target (target: <deployment id>).`);
         }
     }
     log.info(`Plan: roll back the ${where}`);
@@ -21910,7 +22690,6 @@ var model = __nccwpck_require__(84436);
 ;// CONCATENATED MODULE: ./.build/platforms/vercel/api.js
 
 
-
 async function getProject(client, idOrName, rollbackInfo = false) {
     const data = await client.get(`/v9/projects/${encodeURIComponent(idOrName)}`, { rollbackInfo: rollbackInfo || undefined });
     return (0,model/* parseProject */.XB)(data);
@@ -21928,26 +22707,17 @@ const vercel_api_PAGE_SIZE = 100;
  */
 async function* productionDeployments(client, projectId, opts = {}) {
     const progress = opts.progress ?? { pages: 0, timedOut: false };
-    const guard = new platforms_listing/* PageGuard */.f8(`the production deployments of project ${projectId}`);
+    const what = `the production deployments of project ${projectId}`;
+    const guard = new platforms_listing/* PageGuard */.f8(what);
+    const bound = opts.deadline && (0,platforms_listing/* listingBound */.b5)(opts.deadline, what);
     let until = opts.until;
     for (;;) {
-        if (opts.deadline && opts.deadline.left() === 0) {
+        const got = await (0,platforms_listing/* pageInTime */.yS)(bound, progress.pages, () => client.get('/v6/deployments', { projectId, target: 'production', limit: vercel_api_PAGE_SIZE, until }));
+        if (!got) {
             progress.timedOut = true;
             return;
         }
-        let data;
-        try {
-            data = await client.get('/v6/deployments', { projectId, target: 'production', limit: vercel_api_PAGE_SIZE, until });
-        }
-        catch (err) {
-            // The deadline passed while a later page was on its way: the list goes on, as above.
-            if (err instanceof http_client/* OutOfTime */.fg && progress.pages > 0) {
-                progress.timedOut = true;
-                return;
-            }
-            throw err;
-        }
-        const { deployments, next } = (0,model/* parseDeploymentPage */.Ir)(data);
+        const { deployments, next } = (0,model/* parseDeploymentPage */.Ir)(got.page);
         progress.pages++;
         yield deployments;
         if (next === undefined || deployments.length === 0)
@@ -22326,7 +23096,8 @@ async function promoteOnVercel(opts, log) {
     }
     log.info(`Production of ${project.name} serves ${(0,model/* describeDeployment */.Ti)(current)}.`);
     const base = { autoAssignDisabled: project.autoAssignCustomDomains === false, queued: false, skipped: [], notes: [] };
-    if (fromRef?.kind === 'sha' && !current.commitSha) {
+    const shaUncompared = fromRef?.kind === 'sha' && !current.commitSha;
+    if (shaUncompared) {
         log.warning(`The deployment in production (${current.id}) carries no commit SHA, so from (${fromRef.sha}) cannot be compared with it; going ahead.`);
     }
     else if (fromRef && !refMatches(fromRef, current)) {
@@ -22334,13 +23105,17 @@ async function promoteOnVercel(opts, log) {
         log.info(note);
         return { ...base, status: 'already-current', from: vercel_rollback_info(current), to: vercel_rollback_info(current), notes: [note] };
     }
+    // Whether from names the deployment in production itself, rather than only whatever serves: a SHA
+    // that could not be compared, or a URL that matched one of its aliases (a production domain moves
+    // with every rollback), proves nothing about it, so it must not lift the re-run guard below.
+    const fromNamesCurrent = !!fromRef && !shaUncompared && (fromRef.kind !== 'url' || current.url?.toLowerCase() === fromRef.host);
     const relative = targetRef.kind === 'previous' || targetRef.kind === 'last-verified';
     const history = relative ? await call(ctx(`reading what served production before ${current.id}`), () => productionHistory(client, project, current)) : undefined;
     // A second "roll back to previous" must not walk one more step back: when production is where
     // the last alias request moved it back to (a rollback, or a promotion to an older deployment),
     // and nothing has gone live since, it already is "previous". Going further back takes an explicit
-    // target, or a from naming the deployment now in production as bad.
-    if (history?.movedBack && !fromRef) {
+    // target, or a from that names the deployment now in production as bad.
+    if (history?.movedBack && !fromNamesCurrent) {
         const back = history.movedBack;
         const how = back.type === 'rollback' ? 'rolled back' : 'moved back by a promotion';
         const note = `Production of ${project.name} was already ${how} to ${current.id} from ${back.from}${when(back.requestedAt)} and nothing has gone live since. Nothing to do; to go further back, name the deployment in target.`;
@@ -22812,6 +23587,7 @@ async function promotePrevious(request, log) {
                 notes: result.notes,
                 skipped: [],
                 details: { header: ['reverted commit', 'subject'], rows: result.reverted.map((c) => [c.sha, c.subject]) },
+                rolledBackFrom: result.rolledBackFrom,
             };
         }
         case 'command': {
@@ -23069,12 +23845,10 @@ function describeDeployment(d) {
 /* harmony export */   v$: () => (/* binding */ recordDrill)
 /* harmony export */ });
 /* unused harmony exports DRILL_LABEL, TREND_ROWS, drillIssueMarker, drillIssueTitle, resultMarker, parseResult, GITHUB_ACTIONS_BOT, trendRow, drillComment */
-/* harmony import */ var _platforms_git_revert_pulls_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(55015);
-/* harmony import */ var _incident_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(46051);
-/* harmony import */ var _drill_summary_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(34649);
-/* harmony import */ var _markdown_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(54348);
-/* harmony import */ var _rollback_summary_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(22304);
-
+/* harmony import */ var _incident_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(46051);
+/* harmony import */ var _drill_summary_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(34649);
+/* harmony import */ var _markdown_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(54348);
+/* harmony import */ var _core_secrets_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(79205);
 
 
 
@@ -23090,7 +23864,7 @@ function drillIssueMarker(environment) {
     return `<!-- rollback-kit:drill-issue ${environment.replace(/[^A-Za-z0-9._:/@+=]/g, '_')} -->`;
 }
 function drillIssueTitle(environment) {
-    return `Rollback drill (${(0,_incident_js__WEBPACK_IMPORTED_MODULE_1__/* .plain */ .pj)(environment).slice(0, 60) || 'staging'})`;
+    return `Rollback drill (${(0,_incident_js__WEBPACK_IMPORTED_MODULE_0__/* .plain */ .pj)(environment).slice(0, 60) || 'staging'})`;
 }
 /** One drill's result as its comment carries it: only numbers, an ISO time and a status word. */
 function resultMarker(row) {
@@ -23122,7 +23896,7 @@ const GITHUB_ACTIONS_BOT = 'github-actions[bot]';
  * the issue could otherwise write a result marker and rewrite the trend.
  */
 async function drillAuthors(gh, issueAuthor) {
-    const login = await (0,_incident_js__WEBPACK_IMPORTED_MODULE_1__/* .tokenLogin */ .nu)(gh);
+    const login = await (0,_incident_js__WEBPACK_IMPORTED_MODULE_0__/* .tokenLogin */ .nu)(gh);
     if (login)
         return [login];
     const bot = issueAuthor?.type === 'Bot' && typeof issueAuthor.login === 'string' ? [issueAuthor.login] : [];
@@ -23140,12 +23914,12 @@ function trendRow(record) {
 }
 /** The comment for one drill: the report everyone sees, and its result marker for the next drill's trend. */
 function drillComment(record, trend) {
-    return `${(0,_drill_summary_js__WEBPACK_IMPORTED_MODULE_2__/* .drillReportMarkdown */ .x8)(record, trend)}\n${resultMarker(trendRow(record))}\n`;
+    return `${(0,_drill_summary_js__WEBPACK_IMPORTED_MODULE_1__/* .drillReportMarkdown */ .x8)(record, trend)}\n${resultMarker(trendRow(record))}\n`;
 }
 function issueBody(record) {
     return [
         drillIssueMarker(record.environment),
-        `# Rollback drill: ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_4__/* .inlineText */ .ln)(record.environment)}`,
+        `# Rollback drill: ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_3__/* .inlineText */ .ln)(record.environment)}`,
         'rollback-kit rehearses the rollback here on a schedule: readiness checks, a verified snapshot, back to the previous deployment, verify, forward to the original, verify again, every phase against its budget.',
         'Each drill adds a comment with its phases and the trend of the last drills. Keep this issue open: the next drill finds it by its label and comments here. Close it to start a fresh trend.',
     ].join('\n\n') + '\n';
@@ -23164,18 +23938,11 @@ function why(reply, repository, doing) {
 async function recordDrill(target, input, log, options = {}) {
     try {
         log.secret(target.token);
-        const record = (0,_rollback_summary_js__WEBPACK_IMPORTED_MODULE_3__/* .redactStrings */ .eT)(input, log.redact);
-        let repo;
-        try {
-            repo = (0,_platforms_git_revert_pulls_js__WEBPACK_IMPORTED_MODULE_0__/* .parseRepository */ .S)(target.repository);
-        }
-        catch {
-            log.warning(`The drill issue was not written: the repository must look like owner/name (got "${log.excerpt((0,_incident_js__WEBPACK_IMPORTED_MODULE_1__/* .plain */ .pj)(target.repository), 100)}").`);
+        const record = (0,_core_secrets_js__WEBPACK_IMPORTED_MODULE_2__/* .redactDeep */ .KL)(input, log.redact);
+        const at = (0,_incident_js__WEBPACK_IMPORTED_MODULE_0__/* .issueRepository */ .Ev)(target, log, options, 'The drill issue was not written');
+        if (!at)
             return undefined;
-        }
-        const gh = new _incident_js__WEBPACK_IMPORTED_MODULE_1__/* .GitHubIssues */ .qd(target.apiUrl, target.token, { ..._incident_js__WEBPACK_IMPORTED_MODULE_1__/* .DEFAULTS */ .zY, ...options }, log);
-        const name = `${repo.owner}/${repo.repo}`;
-        const issues = `repos/${encodeURIComponent(repo.owner)}/${encodeURIComponent(repo.repo)}/issues`;
+        const { gh, name, issues } = at;
         const marker = drillIssueMarker(record.environment);
         let found;
         let page = gh.url(issues, { state: 'open', labels: DRILL_LABEL, per_page: '100' }).href;
@@ -23250,47 +24017,49 @@ async function recordDrill(target, input, log, options = {}) {
 /* harmony export */   x8: () => (/* binding */ drillReportMarkdown)
 /* harmony export */ });
 /* unused harmony exports DRILL_EMOJI, trendTable */
-/* harmony import */ var _markdown_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(54348);
+/* harmony import */ var _markdown_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(54348);
 /* harmony import */ var _rollback_summary_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(22304);
+/* harmony import */ var _core_secrets_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(79205);
+
 
 
 const DRILL_EMOJI = { passed: '✅', failed: '❌', 'dry-run': '🧪' };
 /** What a drill did, for the job summary and the drill issue alike: outcome, phases, readiness, trend. */
 function drillReportMarkdown(record, trend) {
-    const head = `**${DRILL_EMOJI[record.status]} Rollback drill ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_1__/* .inlineText */ .ln)((0,_rollback_summary_js__WEBPACK_IMPORTED_MODULE_0__/* .timeText */ .Tc)(record.startedAt, true))}: ${record.status}**${record.dryRun ? ' (dry run: readiness only)' : ''}`;
+    const head = `**${DRILL_EMOJI[record.status]} Rollback drill ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_2__/* .inlineText */ .ln)((0,_rollback_summary_js__WEBPACK_IMPORTED_MODULE_0__/* .timeText */ .Tc)(record.startedAt, true))}: ${record.status}**${record.dryRun ? ' (dry run: readiness only)' : ''}`;
     const parts = [
         head,
         record.status === 'dry-run'
             ? ''
-            : `The way back took ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_1__/* .formatDuration */ .a3)(record.wayBackMs)} of its ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_1__/* .formatDuration */ .a3)(record.wayBackBudgetMs)} budget (budget-minutes ${record.budgetMinutes}); rolling forward took ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_1__/* .formatDuration */ .a3)(record.forwardMs)}.`,
-        ...(record.failures.length ? ['**Why it failed**', record.failures.map((f) => `- ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_1__/* .inlineText */ .ln)(f)}`).join('\n')] : []),
-        (0,_markdown_js__WEBPACK_IMPORTED_MODULE_1__/* .table */ .tp)(['Phase', 'Component', 'Took / budget', 'Status', 'Detail'], record.timeline.map((e) => [e.phase, e.component ? (0,_markdown_js__WEBPACK_IMPORTED_MODULE_1__/* .inlineText */ .ln)(e.component) : '', `${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_1__/* .formatDuration */ .a3)(e['duration-ms'])} / ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_1__/* .formatDuration */ .a3)(e['budget-ms'])}`, e.status, (0,_markdown_js__WEBPACK_IMPORTED_MODULE_1__/* .inlineText */ .ln)(e.detail)])),
+            : `The way back took ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_2__/* .formatDuration */ .a3)(record.wayBackMs)} of its ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_2__/* .formatDuration */ .a3)(record.wayBackBudgetMs)} budget (budget-minutes ${record.budgetMinutes}); rolling forward took ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_2__/* .formatDuration */ .a3)(record.forwardMs)}.`,
+        ...(record.failures.length ? ['**Why it failed**', record.failures.map((f) => `- ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_2__/* .inlineText */ .ln)(f)}`).join('\n')] : []),
+        (0,_markdown_js__WEBPACK_IMPORTED_MODULE_2__/* .table */ .tp)(['Phase', 'Component', 'Took / budget', 'Status', 'Detail'], record.timeline.map((e) => [e.phase, e.component ? (0,_markdown_js__WEBPACK_IMPORTED_MODULE_2__/* .inlineText */ .ln)(e.component) : '', `${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_2__/* .formatDuration */ .a3)(e['duration-ms'])} / ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_2__/* .formatDuration */ .a3)(e['budget-ms'])}`, `${e.status}${e.phase === 'report' ? '' : (0,_rollback_summary_js__WEBPACK_IMPORTED_MODULE_0__/* .overBudget */ .qj)(e)}`, (0,_markdown_js__WEBPACK_IMPORTED_MODULE_2__/* .inlineText */ .ln)(e.detail)])),
         '**Readiness**',
         record.readiness
-            .map((r) => `- ${r.status === 'ok' ? '✅' : r.status === 'failed' ? '❌' : r.status === 'warning' ? '⚠️' : '➖'} ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_1__/* .inlineText */ .ln)(`${r.component ? `${r.component} ` : ''}${r.check}`)}: ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_1__/* .inlineText */ .ln)(r.detail)}${r.unproven?.length ? `\n  - not proven: ${r.unproven.map((u) => (0,_markdown_js__WEBPACK_IMPORTED_MODULE_1__/* .inlineText */ .ln)(u)).join('; ')}` : ''}`)
+            .map((r) => `- ${r.status === 'ok' ? '✅' : r.status === 'failed' ? '❌' : r.status === 'warning' ? '⚠️' : '➖'} ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_2__/* .inlineText */ .ln)(`${r.component ? `${r.component} ` : ''}${r.check}`)}: ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_2__/* .inlineText */ .ln)(r.detail)}${r.unproven?.length ? `\n  - not proven: ${r.unproven.map((u) => (0,_markdown_js__WEBPACK_IMPORTED_MODULE_2__/* .inlineText */ .ln)(u)).join('; ')}` : ''}`)
             .join('\n'),
-        ...(record.nextSteps.length ? ['**Next steps**', record.nextSteps.map((s, i) => `${i + 1}. ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_1__/* .inlineText */ .ln)(s)}`).join('\n')] : []),
+        ...(record.nextSteps.length ? ['**Next steps**', record.nextSteps.map((s, i) => `${i + 1}. ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_2__/* .inlineText */ .ln)(s)}`).join('\n')] : []),
         `**Trend** (last ${trend.length} drill${trend.length === 1 ? '' : 's'})`,
         trendTable(trend),
-        ...(record.runUrl ? [`Run: ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_1__/* .linkText */ .yX)(record.runUrl)}`] : []),
+        ...(record.runUrl ? [`Run: ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_2__/* .linkText */ .yX)(record.runUrl)}`] : []),
     ];
     return parts.filter(Boolean).join('\n\n') + '\n';
 }
 function trendTable(rows) {
-    return (0,_markdown_js__WEBPACK_IMPORTED_MODULE_1__/* .table */ .tp)(['Drill', 'Result', 'Way back / budget', 'Roll forward', 'Whole drill'], rows.map((r, i) => [
-        `${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_1__/* .inlineText */ .ln)((0,_rollback_summary_js__WEBPACK_IMPORTED_MODULE_0__/* .timeText */ .Tc)(r.at, true))}${i === rows.length - 1 ? ' (this one)' : ''}`,
+    return (0,_markdown_js__WEBPACK_IMPORTED_MODULE_2__/* .table */ .tp)(['Drill', 'Result', 'Way back / budget', 'Roll forward', 'Whole drill'], rows.map((r, i) => [
+        `${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_2__/* .inlineText */ .ln)((0,_rollback_summary_js__WEBPACK_IMPORTED_MODULE_0__/* .timeText */ .Tc)(r.at, true))}${i === rows.length - 1 ? ' (this one)' : ''}`,
         `${DRILL_EMOJI[r.status]} ${r.status}`,
-        `${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_1__/* .formatDuration */ .a3)(r.wayBackMs)} / ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_1__/* .formatDuration */ .a3)(r.budgetMs)}`,
-        r.status === 'dry-run' ? '—' : (0,_markdown_js__WEBPACK_IMPORTED_MODULE_1__/* .formatDuration */ .a3)(r.forwardMs),
-        (0,_markdown_js__WEBPACK_IMPORTED_MODULE_1__/* .formatDuration */ .a3)(r.totalMs),
+        `${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_2__/* .formatDuration */ .a3)(r.wayBackMs)} / ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_2__/* .formatDuration */ .a3)(r.budgetMs)}`,
+        r.status === 'dry-run' ? '—' : (0,_markdown_js__WEBPACK_IMPORTED_MODULE_2__/* .formatDuration */ .a3)(r.forwardMs),
+        (0,_markdown_js__WEBPACK_IMPORTED_MODULE_2__/* .formatDuration */ .a3)(r.totalMs),
     ]));
 }
 /** The job summary of a drill run. */
 function drillSummaryMarkdown(input, log) {
-    const record = log ? (0,_rollback_summary_js__WEBPACK_IMPORTED_MODULE_0__/* .redactStrings */ .eT)(input, log.redact) : input;
+    const record = log ? (0,_core_secrets_js__WEBPACK_IMPORTED_MODULE_1__/* .redactDeep */ .KL)(input, log.redact) : input;
     const trend = record.trend.length ? record.trend : [{ at: record.startedAt, status: record.status, wayBackMs: record.wayBackMs, forwardMs: record.forwardMs, totalMs: record.durationMs, budgetMs: record.wayBackBudgetMs }];
-    const issue = record.issueUrl ? `\n\nDrill issue: ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_1__/* .linkText */ .yX)(record.issueUrl)}\n` : '';
-    return `### rollback-kit drill (${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_1__/* .inlineText */ .ln)(record.environment)})\n\n${drillReportMarkdown(record, trend)}${issue}`;
+    const issue = record.issueUrl ? `\n\nDrill issue: ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_2__/* .linkText */ .yX)(record.issueUrl)}\n` : '';
+    return `### rollback-kit drill (${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_2__/* .inlineText */ .ln)(record.environment)})\n\n${drillReportMarkdown(record, trend)}${issue}`;
 }
 
 
@@ -23300,18 +24069,19 @@ function drillSummaryMarkdown(input, log) {
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   Ev: () => (/* binding */ issueRepository),
 /* harmony export */   nu: () => (/* binding */ tokenLogin),
 /* harmony export */   pj: () => (/* binding */ plain),
-/* harmony export */   qd: () => (/* binding */ GitHubIssues),
-/* harmony export */   yv: () => (/* binding */ recordIncident),
-/* harmony export */   zY: () => (/* binding */ DEFAULTS)
+/* harmony export */   yv: () => (/* binding */ recordIncident)
 /* harmony export */ });
-/* unused harmony exports incidentMarker, incidentTitle, incidentBody, incidentComment, writtenWithToken */
+/* unused harmony exports DEFAULTS, incidentMarker, incidentTitle, incidentBody, incidentComment, GitHubIssues, writtenWithToken */
 /* harmony import */ var _platforms_git_revert_pulls_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(55015);
 /* harmony import */ var _platforms_http_retry_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(48372);
-/* harmony import */ var _smoke_pool_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(77944);
-/* harmony import */ var _markdown_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(54348);
+/* harmony import */ var _smoke_pool_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(77944);
+/* harmony import */ var _markdown_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(54348);
 /* harmony import */ var _rollback_summary_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(22304);
+/* harmony import */ var _core_secrets_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(79205);
+
 
 
 
@@ -23359,19 +24129,19 @@ function timelineRows(record) {
     const rows = [];
     for (const c of record.components) {
         if (c.from?.createdAt)
-            rows.push({ at: c.from.createdAt, event: `${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_3__/* .inlineText */ .ln)(c.name)}: bad deployment ${(0,_rollback_summary_js__WEBPACK_IMPORTED_MODULE_2__/* .deploymentMarkdown */ .ze)({ ...c.from, createdAt: undefined })} created` });
+            rows.push({ at: c.from.createdAt, event: `${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_4__/* .inlineText */ .ln)(c.name)}: bad deployment ${(0,_rollback_summary_js__WEBPACK_IMPORTED_MODULE_2__/* .deploymentMarkdown */ .ze)({ ...c.from, createdAt: undefined })} created` });
     }
     rows.push({ event: `First error detected: ${BLANK}` }, { event: `Incident declared: ${BLANK}` });
-    rows.push({ at: record.startedAt, event: `Rollback initiated by rollback-kit: ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_3__/* .inlineText */ .ln)(record.reason)}` });
+    rows.push({ at: record.startedAt, event: `Rollback initiated by rollback-kit: ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_4__/* .inlineText */ .ln)(record.reason)}` });
     for (const c of record.components) {
         const done = phaseEnd(record, 'app', c.name);
         if (done)
-            rows.push({ at: done.at, event: `${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_3__/* .inlineText */ .ln)(c.name)}: ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_3__/* .inlineText */ .ln)(c.status)}${c.to ? `, now on ${(0,_rollback_summary_js__WEBPACK_IMPORTED_MODULE_2__/* .deploymentMarkdown */ .ze)({ ...c.to, createdAt: undefined })}` : ''}` });
+            rows.push({ at: done.at, event: `${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_4__/* .inlineText */ .ln)(c.name)}: ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_4__/* .inlineText */ .ln)(c.status)}${c.to ? `, now on ${(0,_rollback_summary_js__WEBPACK_IMPORTED_MODULE_2__/* .deploymentMarkdown */ .ze)({ ...c.to, createdAt: undefined })}` : ''}` });
     }
     const db = phaseEnd(record, 'database');
     if (db && record.database)
-        rows.push({ at: db.at, event: `Database: ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_3__/* .inlineText */ .ln)(record.database.status)}, ${record.database.reverted.length} migration(s) reverted` });
-    rows.push({ at: endTime(record), event: (0,_markdown_js__WEBPACK_IMPORTED_MODULE_3__/* .inlineText */ .ln)((0,_rollback_summary_js__WEBPACK_IMPORTED_MODULE_2__/* .statusLine */ .Bs)(record)) });
+        rows.push({ at: db.at, event: `Database: ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_4__/* .inlineText */ .ln)(record.database.status)}, ${record.database.reverted.length} migration(s) reverted` });
+    rows.push({ at: endTime(record), event: (0,_markdown_js__WEBPACK_IMPORTED_MODULE_4__/* .inlineText */ .ln)((0,_rollback_summary_js__WEBPACK_IMPORTED_MODULE_2__/* .statusLine */ .Bs)(record)) });
     const verify = phaseEnd(record, 'verify');
     if (verify && record.verify) {
         rows.push({ at: verify.at, event: record.verify.passed && record.verify.decision !== 'rollback' ? 'System verified stable by the smoke checks' : `Verification: ${(0,_rollback_summary_js__WEBPACK_IMPORTED_MODULE_2__/* .verdictText */ .nt)(record)}` });
@@ -23385,24 +24155,24 @@ function timelineRows(record) {
     const manual = rows.filter((r) => !r.at && !r.event.startsWith('System verified'));
     const tail = rows.filter((r) => !r.at && r.event.startsWith('System verified'));
     const ordered = [...known.slice(0, firstRollback), ...manual, ...known.slice(firstRollback), ...tail];
-    return ordered.map((r) => [r.at ? (0,_markdown_js__WEBPACK_IMPORTED_MODULE_3__/* .inlineText */ .ln)((0,_rollback_summary_js__WEBPACK_IMPORTED_MODULE_2__/* .timeText */ .Tc)(r.at, true)) : 'HH:MM', r.event]);
+    return ordered.map((r) => [r.at ? (0,_markdown_js__WEBPACK_IMPORTED_MODULE_4__/* .inlineText */ .ln)((0,_rollback_summary_js__WEBPACK_IMPORTED_MODULE_2__/* .timeText */ .Tc)(r.at, true)) : 'HH:MM', r.event]);
 }
 function resolution(record) {
     const out = [];
-    const methods = [...new Set(record.components.map((c) => c.provider))].map((p) => (0,_markdown_js__WEBPACK_IMPORTED_MODULE_3__/* .inlineText */ .ln)(p));
+    const methods = [...new Set(record.components.map((c) => c.provider))].map((p) => (0,_markdown_js__WEBPACK_IMPORTED_MODULE_4__/* .inlineText */ .ln)(p));
     if (record.database)
         methods.push(record.database.method === 'restore' ? 'database restore from a snapshot' : 'down migrations');
-    out.push(`**Method**: ${methods.join(', ') || 'none'} (rollback-kit, status ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_3__/* .inlineText */ .ln)(record.status)}).`);
+    out.push(`**Method**: ${methods.join(', ') || 'none'} (rollback-kit, status ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_4__/* .inlineText */ .ln)(record.status)}).`);
     for (const c of record.components) {
-        out.push(`- **${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_3__/* .inlineText */ .ln)(c.name)}** (${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_3__/* .inlineText */ .ln)(c.provider)}): ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_3__/* .inlineText */ .ln)(c.status)}${c.error ? ` — ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_3__/* .inlineText */ .ln)(c.error)}` : ''}\n  - from: ${(0,_rollback_summary_js__WEBPACK_IMPORTED_MODULE_2__/* .deploymentMarkdown */ .ze)(c.from)}\n  - to: ${(0,_rollback_summary_js__WEBPACK_IMPORTED_MODULE_2__/* .deploymentMarkdown */ .ze)(c.to)}`);
+        out.push(`- **${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_4__/* .inlineText */ .ln)(c.name)}** (${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_4__/* .inlineText */ .ln)(c.provider)}): ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_4__/* .inlineText */ .ln)(c.status)}${c.error ? ` — ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_4__/* .inlineText */ .ln)(c.error)}` : ''}\n  - from: ${(0,_rollback_summary_js__WEBPACK_IMPORTED_MODULE_2__/* .deploymentMarkdown */ .ze)(c.from)}\n  - to: ${(0,_rollback_summary_js__WEBPACK_IMPORTED_MODULE_2__/* .deploymentMarkdown */ .ze)(c.to)}`);
     }
     if (record.snapshot)
-        out.push(`**Snapshot before the database changed**: ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_3__/* .codeSpan */ .SS)(record.snapshot.path)}, sha256 ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_3__/* .codeSpan */ .SS)(record.snapshot.sha256)}, ${record.snapshot.sizeBytes} bytes.`);
+        out.push(`**Snapshot before the database changed**: ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_4__/* .codeSpan */ .SS)(record.snapshot.path)}, sha256 ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_4__/* .codeSpan */ .SS)(record.snapshot.sha256)}, ${record.snapshot.sizeBytes} bytes.`);
     if (record.database) {
         const db = record.database;
         out.push(db.reverted.length
-            ? `**Reverted migrations** (in order): ${db.reverted.map((m) => (0,_markdown_js__WEBPACK_IMPORTED_MODULE_3__/* .codeSpan */ .SS)(m)).join(', ')}.`
-            : `**Database**: ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_3__/* .inlineText */ .ln)(db.status)}, no migration reverted${db.error ? ` — ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_3__/* .inlineText */ .ln)(db.error)}` : ''}.`);
+            ? `**Reverted migrations** (in order): ${db.reverted.map((m) => (0,_markdown_js__WEBPACK_IMPORTED_MODULE_4__/* .codeSpan */ .SS)(m)).join(', ')}.`
+            : `**Database**: ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_4__/* .inlineText */ .ln)(db.status)}, no migration reverted${db.error ? ` — ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_4__/* .inlineText */ .ln)(db.error)}` : ''}.`);
     }
     out.push(`**Smoke checks**: ${(0,_rollback_summary_js__WEBPACK_IMPORTED_MODULE_2__/* .verdictText */ .nt)(record)}`);
     const checks = (0,_rollback_summary_js__WEBPACK_IMPORTED_MODULE_2__/* .checksTable */ .Et)(record);
@@ -23410,37 +24180,37 @@ function resolution(record) {
         out.push(checks);
     const env = (0,_rollback_summary_js__WEBPACK_IMPORTED_MODULE_2__/* .changedEnv */ .Ec)(record);
     if (env.length) {
-        out.push(`**Environment variables changed after the target was built** (the next redeploy picks up their new values): ${env.map((c) => `${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_3__/* .inlineText */ .ln)(c.component)}: ${c.names.map((n) => (0,_markdown_js__WEBPACK_IMPORTED_MODULE_3__/* .codeSpan */ .SS)(n)).join(', ')}`).join('; ')}.`);
+        out.push(`**Environment variables changed after the target was built** (the next redeploy picks up their new values): ${env.map((c) => `${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_4__/* .inlineText */ .ln)(c.component)}: ${c.names.map((n) => (0,_markdown_js__WEBPACK_IMPORTED_MODULE_4__/* .codeSpan */ .SS)(n)).join(', ')}`).join('; ')}.`);
     }
     if (record.runUrl)
-        out.push(`**Run**: ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_3__/* .linkText */ .yX)(record.runUrl)}`);
+        out.push(`**Run**: ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_4__/* .linkText */ .yX)(record.runUrl)}`);
     return out;
 }
 function phasesTable(record) {
-    return (0,_markdown_js__WEBPACK_IMPORTED_MODULE_3__/* .table */ .tp)(['Phase', 'Component', 'Start', 'Took / budget', 'Status', 'Detail'], record.timeline.map((e) => [e.phase, e.component ? (0,_markdown_js__WEBPACK_IMPORTED_MODULE_3__/* .inlineText */ .ln)(e.component) : '', (0,_markdown_js__WEBPACK_IMPORTED_MODULE_3__/* .inlineText */ .ln)((0,_rollback_summary_js__WEBPACK_IMPORTED_MODULE_2__/* .timeText */ .Tc)(e.started)), `${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_3__/* .formatDuration */ .a3)(e['duration-ms'])} / ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_3__/* .formatDuration */ .a3)(e['budget-ms'])}`, (0,_markdown_js__WEBPACK_IMPORTED_MODULE_3__/* .inlineText */ .ln)(e.status), (0,_markdown_js__WEBPACK_IMPORTED_MODULE_3__/* .inlineText */ .ln)(e.detail)]));
+    return (0,_markdown_js__WEBPACK_IMPORTED_MODULE_4__/* .table */ .tp)(['Phase', 'Component', 'Start', 'Took / budget', 'Status', 'Detail'], record.timeline.map((e) => [e.phase, e.component ? (0,_markdown_js__WEBPACK_IMPORTED_MODULE_4__/* .inlineText */ .ln)(e.component) : '', (0,_markdown_js__WEBPACK_IMPORTED_MODULE_4__/* .inlineText */ .ln)((0,_rollback_summary_js__WEBPACK_IMPORTED_MODULE_2__/* .timeText */ .Tc)(e.started)), `${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_4__/* .formatDuration */ .a3)(e['duration-ms'])} / ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_4__/* .formatDuration */ .a3)(e['budget-ms'])}`, `${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_4__/* .inlineText */ .ln)(e.status)}${(0,_rollback_summary_js__WEBPACK_IMPORTED_MODULE_2__/* .overBudget */ .qj)(e)}`, (0,_markdown_js__WEBPACK_IMPORTED_MODULE_4__/* .inlineText */ .ln)(e.detail)]));
 }
 function incidentBody(record) {
     const start = (0,_rollback_summary_js__WEBPACK_IMPORTED_MODULE_2__/* .timeText */ .Tc)(record.startedAt, true);
     const badSince = record.components.map((c) => c.from?.createdAt).filter((t) => !!t && !Number.isNaN(Date.parse(t))).sort((a, b) => Date.parse(a) - Date.parse(b))[0];
     const end = endTime(record);
-    const impact = badSince && end ? `${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_3__/* .inlineText */ .ln)((0,_rollback_summary_js__WEBPACK_IMPORTED_MODULE_2__/* .timeText */ .Tc)(badSince, true))} – ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_3__/* .inlineText */ .ln)((0,_rollback_summary_js__WEBPACK_IMPORTED_MODULE_2__/* .timeText */ .Tc)(end, true))} at most (from the bad deployment's creation to the end of the rollback; confirm)` : BLANK;
+    const impact = badSince && end ? `${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_4__/* .inlineText */ .ln)((0,_rollback_summary_js__WEBPACK_IMPORTED_MODULE_2__/* .timeText */ .Tc)(badSince, true))} – ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_4__/* .inlineText */ .ln)((0,_rollback_summary_js__WEBPACK_IMPORTED_MODULE_2__/* .timeText */ .Tc)(end, true))} at most (from the bad deployment's creation to the end of the rollback; confirm)` : BLANK;
     const moved = record.components.filter((c) => c.from || c.to).map((c) => `${c.name} from ${(0,_rollback_summary_js__WEBPACK_IMPORTED_MODULE_2__/* .deploymentLabel */ .gP)(c.from) ?? '?'} to ${(0,_rollback_summary_js__WEBPACK_IMPORTED_MODULE_2__/* .deploymentLabel */ .gP)(c.to) ?? '?'}`);
     const summary = [
-        `rollback-kit rolled ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_3__/* .inlineText */ .ln)(record.environment)} back because: ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_3__/* .inlineText */ .ln)(record.reason)}.`,
-        moved.length ? `${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_3__/* .inlineText */ .ln)(moved.join('; '))}.` : '',
-        `Outcome: ${_rollback_summary_js__WEBPACK_IMPORTED_MODULE_2__/* .STATUS_EMOJI */ .cu[record.status]} ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_3__/* .inlineText */ .ln)((0,_rollback_summary_js__WEBPACK_IMPORTED_MODULE_2__/* .statusLine */ .Bs)(record))}.`,
+        `rollback-kit rolled ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_4__/* .inlineText */ .ln)(record.environment)} back because: ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_4__/* .inlineText */ .ln)(record.reason)}.`,
+        moved.length ? `${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_4__/* .inlineText */ .ln)(moved.join('; '))}.` : '',
+        `Outcome: ${_rollback_summary_js__WEBPACK_IMPORTED_MODULE_2__/* .STATUS_EMOJI */ .cu[record.status]} ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_4__/* .inlineText */ .ln)((0,_rollback_summary_js__WEBPACK_IMPORTED_MODULE_2__/* .statusLine */ .Bs)(record))}.`,
     ]
         .filter(Boolean)
         .join(' ');
-    const steps = record.nextSteps.length ? record.nextSteps.map((s, i) => `${i + 1}. ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_3__/* .inlineText */ .ln)(s)}`).join('\n') : '';
+    const steps = record.nextSteps.length ? record.nextSteps.map((s, i) => `${i + 1}. ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_4__/* .inlineText */ .ln)(s)}`).join('\n') : '';
     const parts = [
         incidentMarker(record.incidentKey),
-        `# Incident Post-Mortem: ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_3__/* .inlineText */ .ln)(incidentTitle(record))}`,
+        `# Incident Post-Mortem: ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_4__/* .inlineText */ .ln)(incidentTitle(record))}`,
         [
-            `**Date**: ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_3__/* .inlineText */ .ln)(start.slice(0, 10))}`,
-            `**Duration**: rollback ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_3__/* .inlineText */ .ln)((0,_rollback_summary_js__WEBPACK_IMPORTED_MODULE_2__/* .totalText */ .IW)(record))}; impact ${impact}`,
-            `**Severity**: ${PRIORITY[record.severity] ?? ''} (${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_3__/* .inlineText */ .ln)(record.severity)})`,
-            `**Environment**: ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_3__/* .inlineText */ .ln)(record.environment)}`,
+            `**Date**: ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_4__/* .inlineText */ .ln)(start.slice(0, 10))}`,
+            `**Duration**: rollback ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_4__/* .inlineText */ .ln)((0,_rollback_summary_js__WEBPACK_IMPORTED_MODULE_2__/* .totalText */ .IW)(record))}; impact ${impact}`,
+            `**Severity**: ${PRIORITY[record.severity] ?? ''} (${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_4__/* .inlineText */ .ln)(record.severity)})`,
+            `**Environment**: ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_4__/* .inlineText */ .ln)(record.environment)}`,
             `**Incident Commander**: ${BLANK}`,
         ].join('  \n'),
         '## Summary',
@@ -23448,7 +24218,7 @@ function incidentBody(record) {
         '## Impact',
         [`- **Users Affected**: ${BLANK}`, `- **Features Affected**: ${BLANK}`, `- **Financial Impact**: ${BLANK}`, `- **Duration**: ${impact}`].join('\n'),
         '## Timeline',
-        (0,_markdown_js__WEBPACK_IMPORTED_MODULE_3__/* .table */ .tp)(['Time', 'Event'], timelineRows(record)),
+        (0,_markdown_js__WEBPACK_IMPORTED_MODULE_4__/* .table */ .tp)(['Time', 'Event'], timelineRows(record)),
         ...(record.timeline.length ? ['<details><summary>Every phase of the rollback</summary>', phasesTable(record), '</details>'] : []),
         '## Root Cause',
         BLANK,
@@ -23462,27 +24232,33 @@ function incidentBody(record) {
         "## What Didn't Go Well",
         `- ${BLANK}`,
         '## Action Items',
-        (0,_markdown_js__WEBPACK_IMPORTED_MODULE_3__/* .table */ .tp)(['Action', 'Owner', 'Due Date', 'Status'], [[BLANK, '', '', '[ ]']]),
+        (0,_markdown_js__WEBPACK_IMPORTED_MODULE_4__/* .table */ .tp)(['Action', 'Owner', 'Due Date', 'Status'], [[BLANK, '', '', '[ ]']]),
         '## Lessons Learned',
         `- ${BLANK}`,
         '## Prevention',
         `1. ${BLANK}`,
         '---',
-        `Opened by rollback-kit${record.runUrl ? ` from ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_3__/* .linkText */ .yX)(record.runUrl)}` : ''}. Re-runs of this rollback add a comment here instead of opening another issue.`,
+        `Opened by rollback-kit${record.runUrl ? ` from ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_4__/* .linkText */ .yX)(record.runUrl)}` : ''}. Re-runs of this rollback add a comment here instead of opening another issue.`,
     ];
     const body = parts.join('\n\n') + '\n';
     return body.length <= BODY_MAX ? body : `${body.slice(0, BODY_MAX)}\n\n_(Cut to GitHub's size limit: the run's job summary has everything.)_\n`;
 }
-/** The short comment a re-run adds to the open incident issue. */
+/**
+ * The short comment a re-run adds to the open incident issue: those watching the issue are told
+ * why it failed and what to do now, as the job summary and the chat message tell them.
+ */
 function incidentComment(record) {
+    const failing = record.status === 'failed' || record.status === 'unverified';
     const lines = [
-        `**${_rollback_summary_js__WEBPACK_IMPORTED_MODULE_2__/* .STATUS_EMOJI */ .cu[record.status]} Rollback run ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_3__/* .inlineText */ .ln)((0,_rollback_summary_js__WEBPACK_IMPORTED_MODULE_2__/* .timeText */ .Tc)(record.startedAt, true))}**: ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_3__/* .inlineText */ .ln)((0,_rollback_summary_js__WEBPACK_IMPORTED_MODULE_2__/* .statusLine */ .Bs)(record))}.`,
+        `**${_rollback_summary_js__WEBPACK_IMPORTED_MODULE_2__/* .STATUS_EMOJI */ .cu[record.status]} Rollback run ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_4__/* .inlineText */ .ln)((0,_rollback_summary_js__WEBPACK_IMPORTED_MODULE_2__/* .timeText */ .Tc)(record.startedAt, true))}**: ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_4__/* .inlineText */ .ln)((0,_rollback_summary_js__WEBPACK_IMPORTED_MODULE_2__/* .statusLine */ .Bs)(record))}.`,
         '',
-        ...record.components.map((c) => `- ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_3__/* .inlineText */ .ln)(c.name)}: ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_3__/* .inlineText */ .ln)(c.status)}${c.to ? ` (on ${(0,_rollback_summary_js__WEBPACK_IMPORTED_MODULE_2__/* .deploymentMarkdown */ .ze)({ ...c.to, createdAt: undefined })})` : ''}`),
-        ...(record.database ? [`- database: ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_3__/* .inlineText */ .ln)(record.database.status)}, ${record.database.reverted.length} migration(s) reverted for this incident`] : []),
+        ...(failing ? [...(0,_rollback_summary_js__WEBPACK_IMPORTED_MODULE_2__/* .whyFailed */ .KE)(record).map((w) => `- ${w}`), ''] : []),
+        ...record.components.map((c) => `- ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_4__/* .inlineText */ .ln)(c.name)}: ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_4__/* .inlineText */ .ln)(c.status)}${c.to ? ` (on ${(0,_rollback_summary_js__WEBPACK_IMPORTED_MODULE_2__/* .deploymentMarkdown */ .ze)({ ...c.to, createdAt: undefined })})` : ''}`),
+        ...(record.database ? [`- database: ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_4__/* .inlineText */ .ln)(record.database.status)}, ${record.database.reverted.length} migration(s) reverted for this incident`] : []),
         ...(record.verify ? [`- verify: ${(0,_rollback_summary_js__WEBPACK_IMPORTED_MODULE_2__/* .verdictText */ .nt)(record)}`] : []),
+        ...(record.nextSteps.length ? ['', 'Next steps:', '', ...record.nextSteps.map((s, i) => `${i + 1}. ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_4__/* .inlineText */ .ln)(s)}`)] : []),
         '',
-        `Total: ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_3__/* .inlineText */ .ln)((0,_rollback_summary_js__WEBPACK_IMPORTED_MODULE_2__/* .totalText */ .IW)(record))}.${record.runUrl ? ` Run: ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_3__/* .linkText */ .yX)(record.runUrl)}` : ''}`,
+        `Total: ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_4__/* .inlineText */ .ln)((0,_rollback_summary_js__WEBPACK_IMPORTED_MODULE_2__/* .totalText */ .IW)(record))}.${record.runUrl ? ` Run: ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_4__/* .linkText */ .yX)(record.runUrl)}` : ''}`,
     ];
     return lines.join('\n') + '\n';
 }
@@ -23566,18 +24342,18 @@ class GitHubIssues {
             catch (err) {
                 const name = err?.name;
                 const code = err?.cause?.code;
-                const why = name === 'TimeoutError' || name === 'AbortError' ? `no answer within ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_3__/* .formatDuration */ .a3)(timeoutMs)}` : typeof code === 'string' ? code : 'network error';
+                const why = name === 'TimeoutError' || name === 'AbortError' ? `no answer within ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_4__/* .formatDuration */ .a3)(timeoutMs)}` : typeof code === 'string' ? code : 'network error';
                 reply = { ok: false, message: '', why };
                 wait = this.opts.backoffMs * 2 ** attempt;
             }
             if (wait === undefined || attempt >= this.opts.retries)
                 return reply;
             if (wait > this.opts.maxWaitMs)
-                return { ...reply, why: `${reply.why}; GitHub asks to wait ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_3__/* .formatDuration */ .a3)(wait)}, longer than a rollback should` };
+                return { ...reply, why: `${reply.why}; GitHub asks to wait ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_4__/* .formatDuration */ .a3)(wait)}, longer than a rollback should` };
             if (Date.now() + wait >= this.deadline)
-                return { ...reply, why: `${reply.why}; out of the ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_3__/* .formatDuration */ .a3)(this.opts.deadlineMs)} allowed for the incident issue` };
-            this.log.debug(`GitHub at ${this.host}: ${reply.why}; retrying in ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_3__/* .formatDuration */ .a3)(wait)}.`);
-            await (0,_smoke_pool_js__WEBPACK_IMPORTED_MODULE_4__/* .sleep */ .y)(wait);
+                return { ...reply, why: `${reply.why}; out of the ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_4__/* .formatDuration */ .a3)(this.opts.deadlineMs)} allowed for the incident issue` };
+            this.log.debug(`GitHub at ${this.host}: ${reply.why}; retrying in ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_4__/* .formatDuration */ .a3)(wait)}.`);
+            await (0,_smoke_pool_js__WEBPACK_IMPORTED_MODULE_5__/* .sleep */ .y)(wait);
         }
     }
 }
@@ -23627,6 +24403,34 @@ function writtenWithToken(author, login) {
     return login ? author?.login === login : author?.type === 'Bot';
 }
 /**
+ * The repository an issue (incident or drill) is written in, or undefined after a warning that
+ * begins with `head` and says what is wrong: a repository not owner/name, no token, an API URL
+ * that is no URL. Nothing is asked of GitHub before these hold.
+ */
+function issueRepository(target, log, options, head) {
+    let repo;
+    try {
+        repo = (0,_platforms_git_revert_pulls_js__WEBPACK_IMPORTED_MODULE_0__/* .parseRepository */ .S)(target.repository);
+    }
+    catch {
+        log.warning(`${head}: the repository must look like owner/name (got "${log.excerpt(plain(target.repository), 100)}").`);
+        return undefined;
+    }
+    if (!target.token) {
+        log.warning(`${head}: no github-token was given.`);
+        return undefined;
+    }
+    let gh;
+    try {
+        gh = new GitHubIssues(target.apiUrl, target.token, { ...DEFAULTS, ...options }, log);
+    }
+    catch {
+        log.warning(`${head}: GITHUB_API_URL is not a URL.`);
+        return undefined;
+    }
+    return { gh, name: `${repo.owner}/${repo.repo}`, issues: `repos/${encodeURIComponent(repo.owner)}/${encodeURIComponent(repo.repo)}/issues` };
+}
+/**
  * Opens the incident issue, or comments on the open one carrying record.incidentKey; never throws
  * (a warning, and undefined).
  */
@@ -23634,29 +24438,11 @@ async function recordIncident(target, input, log, options = {}) {
     try {
         log.secret(target.token);
         // Redacted before it is escaped into Markdown, where a secret would no longer read as itself.
-        const record = (0,_rollback_summary_js__WEBPACK_IMPORTED_MODULE_2__/* .redactStrings */ .eT)(input, log.redact);
-        let repo;
-        try {
-            repo = (0,_platforms_git_revert_pulls_js__WEBPACK_IMPORTED_MODULE_0__/* .parseRepository */ .S)(target.repository);
-        }
-        catch {
-            log.warning(`The incident issue was not recorded: the repository must look like owner/name (got "${log.excerpt(plain(target.repository), 100)}").`);
+        const record = (0,_core_secrets_js__WEBPACK_IMPORTED_MODULE_3__/* .redactDeep */ .KL)(input, log.redact);
+        const at = issueRepository(target, log, options, 'The incident issue was not recorded');
+        if (!at)
             return undefined;
-        }
-        if (!target.token) {
-            log.warning('The incident issue was not recorded: no github-token was given.');
-            return undefined;
-        }
-        let gh;
-        try {
-            gh = new GitHubIssues(target.apiUrl, target.token, { ...DEFAULTS, ...options }, log);
-        }
-        catch {
-            log.warning('The incident issue was not recorded: GITHUB_API_URL is not a URL.');
-            return undefined;
-        }
-        const name = `${repo.owner}/${repo.repo}`;
-        const issues = `repos/${encodeURIComponent(repo.owner)}/${encodeURIComponent(repo.repo)}/issues`;
+        const { gh, name, issues } = at;
         const marker = incidentMarker(record.incidentKey);
         const query = { state: 'open', per_page: '100' };
         if (record.labels.length)
@@ -23783,13 +24569,15 @@ function formatBytes(bytes) {
     }
     return `${u === 0 ? n : n.toFixed(1)} ${units[u]}`;
 }
+/** "999 ms", "59.9 s", "2 min 0 s": rounded once, to the unit shown, so no "60.0 s" or "1 min 60 s". */
 function formatDuration(ms) {
     if (ms < 1000)
         return `${ms} ms`;
-    const s = ms / 1000;
-    if (s < 60)
-        return `${s.toFixed(1)} s`;
-    return `${Math.floor(s / 60)} min ${Math.round(s % 60)} s`;
+    const tenths = Math.round(ms / 100);
+    if (tenths < 600)
+        return `${(tenths / 10).toFixed(1)} s`;
+    const seconds = Math.round(ms / 1000);
+    return `${Math.floor(seconds / 60)} min ${seconds % 60} s`;
 }
 // Control characters, and the bidirectional overrides that make text read differently than it is.
 // eslint-disable-next-line no-control-regex
@@ -24029,11 +24817,11 @@ function endMessage(record) {
     ], links(record));
 }
 /**
- * The record is redacted before anything is escaped or cut (see redactStrings): redacting the
+ * The record is redacted before anything is escaped or cut (see redactDeep): redacting the
  * finished message would miss a secret escaping rewrote or a cut halved.
  */
 function chatMessage(event, input, log) {
-    const record = (0,rollback_summary/* redactStrings */.eT)(input, log.redact);
+    const record = (0,secrets/* redactDeep */.KL)(input, log.redact);
     if (event.kind === 'start')
         return startMessage(record);
     if (event.kind === 'phase')
@@ -24133,7 +24921,7 @@ async function sendChatMessage(webhookUrl, message, log, opts = {}) {
             log.warning(`notify-webhook-url must be an http(s) URL (got ${url.protocol.replace(/[^a-z+.-]/gi, '')}); no chat message was sent. The rollback goes on.`);
             return false;
         }
-        const body = JSON.stringify((0,rollback_summary/* redactStrings */.eT)(message, log.redact));
+        const body = JSON.stringify((0,secrets/* redactDeep */.KL)(message, log.redact));
         const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
         let last = await post(url, body, timeoutMs, log);
         if (!last.ok && last.retryable && !failing.has(url.href)) {
@@ -24206,37 +24994,26 @@ function tellingDeps(opts, log) {
 /* harmony export */   Ec: () => (/* binding */ changedEnv),
 /* harmony export */   Et: () => (/* binding */ checksTable),
 /* harmony export */   IW: () => (/* binding */ totalText),
+/* harmony export */   KE: () => (/* binding */ whyFailed),
 /* harmony export */   Tc: () => (/* binding */ timeText),
 /* harmony export */   cu: () => (/* binding */ STATUS_EMOJI),
-/* harmony export */   eT: () => (/* binding */ redactStrings),
 /* harmony export */   gP: () => (/* binding */ deploymentLabel),
 /* harmony export */   nt: () => (/* binding */ verdictText),
+/* harmony export */   qj: () => (/* binding */ overBudget),
 /* harmony export */   sy: () => (/* binding */ rollbackSummaryMarkdown),
 /* harmony export */   ze: () => (/* binding */ deploymentMarkdown)
 /* harmony export */ });
 /* unused harmony exports whereNow, stateNow, componentsTable, mermaidName, ganttChart */
-/* harmony import */ var _pipeline_budgets_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(51583);
-/* harmony import */ var _pipeline_timeline_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(96994);
-/* harmony import */ var _pipeline_record_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(2108);
-/* harmony import */ var _markdown_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(54348);
+/* harmony import */ var _core_secrets_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(79205);
+/* harmony import */ var _pipeline_budgets_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(51583);
+/* harmony import */ var _pipeline_timeline_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(96994);
+/* harmony import */ var _pipeline_record_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(2108);
+/* harmony import */ var _markdown_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(54348);
 
 
 
 
-/**
- * Every string in a value passed through `redact`. Reports redact the record before they escape
- * it: escaping rewrites characters (`_`, `#`, `&`) a password may hold, and a redaction of the
- * finished text would then no longer find it.
- */
-function redactStrings(value, redact) {
-    if (typeof value === 'string')
-        return redact(value);
-    if (Array.isArray(value))
-        return value.map((v) => redactStrings(v, redact));
-    if (value && typeof value === 'object')
-        return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, redactStrings(v, redact)]));
-    return value;
-}
+
 /** Under the failure heading of a rollback that stopped before the pipeline returned a record. */
 const NOTHING_CHANGED = 'The rollback stopped before it started. Nothing was changed.';
 const STATUS_ICON = {
@@ -24294,10 +25071,10 @@ function deploymentMarkdown(ref) {
     if (!ref)
         return '-';
     const parts = [
-        ref.id && (0,_markdown_js__WEBPACK_IMPORTED_MODULE_2__/* .codeSpan */ .SS)(ref.id),
-        ref.url && (0,_markdown_js__WEBPACK_IMPORTED_MODULE_2__/* .linkText */ .yX)(ref.url),
-        ref.commitSha && `commit ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_2__/* .codeSpan */ .SS)(ref.commitSha)}`,
-        ref.createdAt && `created ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_2__/* .inlineText */ .ln)(timeText(ref.createdAt, true))}`,
+        ref.id && (0,_markdown_js__WEBPACK_IMPORTED_MODULE_3__/* .codeSpan */ .SS)(ref.id),
+        ref.url && (0,_markdown_js__WEBPACK_IMPORTED_MODULE_3__/* .linkText */ .yX)(ref.url),
+        ref.commitSha && `commit ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_3__/* .codeSpan */ .SS)(ref.commitSha)}`,
+        ref.createdAt && `created ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_3__/* .inlineText */ .ln)(timeText(ref.createdAt, true))}`,
     ].filter(Boolean);
     return parts.length ? parts.join(' · ') : '-';
 }
@@ -24314,10 +25091,10 @@ function timeText(iso, withDate = false) {
 /** "2 min 3 s of 15 min 0 s budget (within budget)". */
 function budgetText(durationMs, budgetMs) {
     if (!budgetMs)
-        return (0,_markdown_js__WEBPACK_IMPORTED_MODULE_2__/* .formatDuration */ .a3)(durationMs);
+        return (0,_markdown_js__WEBPACK_IMPORTED_MODULE_3__/* .formatDuration */ .a3)(durationMs);
     const over = durationMs - budgetMs;
-    const verdict = over > 0 ? `over budget by ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_2__/* .formatDuration */ .a3)(over)}` : 'within budget';
-    return `${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_2__/* .formatDuration */ .a3)(durationMs)} of ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_2__/* .formatDuration */ .a3)(budgetMs)} budget (${verdict})`;
+    const verdict = over > 0 ? `over budget by ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_3__/* .formatDuration */ .a3)(over)}` : 'within budget';
+    return `${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_3__/* .formatDuration */ .a3)(durationMs)} of ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_3__/* .formatDuration */ .a3)(budgetMs)} budget (${verdict})`;
 }
 /**
  * The whole rollback, not only this job: from the first row of the timeline (the first job's
@@ -24332,13 +25109,21 @@ function wholeRollback(record) {
         return { startedAt: record.startedAt, durationMs: record.durationMs, earlierJobs: false };
     return { startedAt: new Date(first).toISOString(), durationMs: Math.max(0, end - first), earlierJobs: first < own };
 }
-/** "17 min 3 s of 15 min 0 s budget (over budget by 2 min 3 s): the whole rollback, …" — what every report calls the total. */
+/**
+ * "17 min 3 s of 15 min 0 s budget (over budget by 2 min 3 s): the whole rollback, …" — what every
+ * report calls the total. The budget is the runbook's critical path, so the phases off it (the
+ * incident issue, the closing message: OFF_CRITICAL_PATH) are taken out of the span and shown apart:
+ * a slow GitHub must not turn a rollback that was on time into one over budget.
+ */
 function totalText(record) {
     const whole = wholeRollback(record);
+    const offPath = record.timeline.filter((e) => _pipeline_budgets_js__WEBPACK_IMPORTED_MODULE_1__/* .OFF_CRITICAL_PATH */ .Yp.includes(e.phase)).reduce((sum, e) => sum + e['duration-ms'], 0);
+    const critical = Math.max(0, whole.durationMs - offPath);
     const span = whole.earlierJobs
-        ? `the whole rollback, from its first phase (${timeText(whole.startedAt)}, in an earlier job) to the end of this job, every job and the waits between them included; this job took ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_2__/* .formatDuration */ .a3)(record.durationMs)}`
+        ? `the whole rollback, from its first phase (${timeText(whole.startedAt)}, in an earlier job) to the end of this job, every job and the waits between them included; this job took ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_3__/* .formatDuration */ .a3)(record.durationMs)}`
         : 'the whole rollback, all of it in this job';
-    return `${budgetText(whole.durationMs, record.budgetMs)}: ${span}`;
+    const after = offPath ? `; telling people afterwards (${_pipeline_budgets_js__WEBPACK_IMPORTED_MODULE_1__/* .OFF_CRITICAL_PATH */ .Yp.join(', ')}: off the critical path) took ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_3__/* .formatDuration */ .a3)(offPath)} more` : '';
+    return `${budgetText(critical, record.budgetMs)}: ${span}${after}`;
 }
 /** Each part's state, one phrase each: "web rolled-back, on dpl_2 (abc1234)". Plain text. */
 function stateNow(record) {
@@ -24352,10 +25137,10 @@ function stateNow(record) {
     return out;
 }
 function componentsTable(components) {
-    return (0,_markdown_js__WEBPACK_IMPORTED_MODULE_2__/* .table */ .tp)(['Component', 'Provider', 'Status', 'From', 'To'], components.map((c) => [
-        (0,_markdown_js__WEBPACK_IMPORTED_MODULE_2__/* .inlineText */ .ln)(c.name),
-        (0,_markdown_js__WEBPACK_IMPORTED_MODULE_2__/* .inlineText */ .ln)(c.provider),
-        `${c.status === 'failed' ? '❌ ' : c.status === 'pending' ? '⏳ ' : ''}${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_2__/* .inlineText */ .ln)(c.status)}${c.error ? `: ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_2__/* .inlineText */ .ln)(c.error)}` : ''}`,
+    return (0,_markdown_js__WEBPACK_IMPORTED_MODULE_3__/* .table */ .tp)(['Component', 'Provider', 'Status', 'From', 'To'], components.map((c) => [
+        (0,_markdown_js__WEBPACK_IMPORTED_MODULE_3__/* .inlineText */ .ln)(c.name),
+        (0,_markdown_js__WEBPACK_IMPORTED_MODULE_3__/* .inlineText */ .ln)(c.provider),
+        `${c.status === 'failed' ? '❌ ' : c.status === 'pending' ? '⏳ ' : ''}${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_3__/* .inlineText */ .ln)(c.status)}${c.error ? `: ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_3__/* .inlineText */ .ln)(c.error)}` : ''}`,
         deploymentMarkdown(c.from),
         deploymentMarkdown(c.to),
     ]));
@@ -24366,7 +25151,7 @@ function checksTable(record) {
     if (!checks.length)
         return undefined;
     const ordered = [...checks.filter((c) => !c.passed), ...checks.filter((c) => c.passed)];
-    return (0,_markdown_js__WEBPACK_IMPORTED_MODULE_2__/* .table */ .tp)(['Check', 'Result', 'Severity', 'Detail'], ordered.map((c) => [(0,_markdown_js__WEBPACK_IMPORTED_MODULE_2__/* .inlineText */ .ln)(c.name), c.passed ? '✅ passed' : '❌ failed', (0,_markdown_js__WEBPACK_IMPORTED_MODULE_2__/* .inlineText */ .ln)(c.severity), (0,_markdown_js__WEBPACK_IMPORTED_MODULE_2__/* .inlineText */ .ln)(c.detail)]));
+    return (0,_markdown_js__WEBPACK_IMPORTED_MODULE_3__/* .table */ .tp)(['Check', 'Result', 'Severity', 'Detail'], ordered.map((c) => [(0,_markdown_js__WEBPACK_IMPORTED_MODULE_3__/* .inlineText */ .ln)(c.name), c.passed ? '✅ passed' : '❌ failed', (0,_markdown_js__WEBPACK_IMPORTED_MODULE_3__/* .inlineText */ .ln)(c.severity), (0,_markdown_js__WEBPACK_IMPORTED_MODULE_3__/* .inlineText */ .ln)(c.detail)]));
 }
 /** The verify phase's verdict in one sentence. */
 function verdictText(record) {
@@ -24376,10 +25161,10 @@ function verdictText(record) {
     const failed = v.checks.filter((c) => !c.passed).length;
     const counts = `${v.checks.length - failed} of ${v.checks.length} checks passed`;
     if (v.decision === 'rollback')
-        return `Production still looks broken after the rollback (severity ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_2__/* .inlineText */ .ln)(v.severity)}, ${counts}).`;
+        return `Production still looks broken after the rollback (severity ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_3__/* .inlineText */ .ln)(v.severity)}, ${counts}).`;
     if (v.passed)
-        return `Healthy: ${counts} (decision ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_2__/* .inlineText */ .ln)(v.decision)}).`;
-    return `Decision ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_2__/* .inlineText */ .ln)(v.decision)}, severity ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_2__/* .inlineText */ .ln)(v.severity)}: ${counts}.`;
+        return `Healthy: ${counts} (decision ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_3__/* .inlineText */ .ln)(v.decision)}).`;
+    return `Decision ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_3__/* .inlineText */ .ln)(v.decision)}, severity ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_3__/* .inlineText */ .ln)(v.severity)}: ${counts}.`;
 }
 function changedEnv(record) {
     return record.components.filter((c) => c.changedEnv.length).map((c) => ({ component: c.name, names: c.changedEnv }));
@@ -24387,11 +25172,11 @@ function changedEnv(record) {
 function planSection(record) {
     const out = ['### Plan'];
     if (record.components.length) {
-        out.push((0,_markdown_js__WEBPACK_IMPORTED_MODULE_2__/* .table */ .tp)(['Component', 'Provider', 'Target', 'Newer deployments skipped, and why'], record.components.map((c) => [
-            (0,_markdown_js__WEBPACK_IMPORTED_MODULE_2__/* .inlineText */ .ln)(c.name),
-            (0,_markdown_js__WEBPACK_IMPORTED_MODULE_2__/* .inlineText */ .ln)(c.provider),
+        out.push((0,_markdown_js__WEBPACK_IMPORTED_MODULE_3__/* .table */ .tp)(['Component', 'Provider', 'Target', 'Newer deployments skipped, and why'], record.components.map((c) => [
+            (0,_markdown_js__WEBPACK_IMPORTED_MODULE_3__/* .inlineText */ .ln)(c.name),
+            (0,_markdown_js__WEBPACK_IMPORTED_MODULE_3__/* .inlineText */ .ln)(c.provider),
             deploymentMarkdown(c.to),
-            c.skipped.length ? c.skipped.map((s) => `${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_2__/* .codeSpan */ .SS)(s.id)}: ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_2__/* .inlineText */ .ln)(s.reason)}`).join('; ') : 'none',
+            c.skipped.length ? c.skipped.map((s) => `${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_3__/* .codeSpan */ .SS)(s.id)}: ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_3__/* .inlineText */ .ln)(s.reason)}`).join('; ') : 'none',
         ])));
     }
     else {
@@ -24401,59 +25186,63 @@ function planSection(record) {
     if (db) {
         const method = db.method === 'restore' ? 'restore from the snapshot' : 'down migrations';
         out.push(db.planned.length
-            ? `Database (${method}), migrations to revert in this order:\n\n${db.planned.map((m, i) => `${i + 1}. ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_2__/* .codeSpan */ .SS)(m)}`).join('\n')}`
+            ? `Database (${method}), migrations to revert in this order:\n\n${db.planned.map((m, i) => `${i + 1}. ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_3__/* .codeSpan */ .SS)(m)}`).join('\n')}`
             : `Database (${method}): no migration to revert.`);
     }
     const checks = record.plannedChecks ?? record.verify?.checks.map((c) => c.name) ?? [];
-    out.push(checks.length ? `Checks: ${checks.map((c) => (0,_markdown_js__WEBPACK_IMPORTED_MODULE_2__/* .inlineText */ .ln)(c)).join(', ')}.` : record.skippedChecks ? 'Checks: none that can run here.' : 'Checks: none configured.');
+    out.push(checks.length ? `Checks: ${checks.map((c) => (0,_markdown_js__WEBPACK_IMPORTED_MODULE_3__/* .inlineText */ .ln)(c)).join(', ')}.` : record.skippedChecks ? 'Checks: none that can run here.' : 'Checks: none configured.');
     if (record.skippedChecks)
         out.push(notRun(record.skippedChecks));
     out.push(budgetPlan(record));
     if (record.scope.length)
-        out.push(`Scope: ${record.scope.map((s) => (0,_markdown_js__WEBPACK_IMPORTED_MODULE_2__/* .inlineText */ .ln)(s)).join(', ')}.`);
+        out.push(`Scope: ${record.scope.map((s) => (0,_markdown_js__WEBPACK_IMPORTED_MODULE_3__/* .inlineText */ .ln)(s)).join(', ')}.`);
     return out;
 }
 /** "Budget: 15 min 0 s: plan 30.0 s, …" — each phase's share of the budget, as the pipeline scales it. */
 function budgetPlan(record) {
-    const b = (0,_pipeline_budgets_js__WEBPACK_IMPORTED_MODULE_0__/* .budgets */ .RK)(record.budgetMs / 60_000);
-    const runs = _pipeline_record_js__WEBPACK_IMPORTED_MODULE_3__/* .PHASES */ .Z.filter((p) => record.database || (p !== 'snapshot' && p !== 'database'));
-    const critical = runs.filter((p) => !_pipeline_budgets_js__WEBPACK_IMPORTED_MODULE_0__/* .OFF_CRITICAL_PATH */ .Yp.includes(p)).map((p) => `${p} ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_2__/* .formatDuration */ .a3)(b.phase(p))}`);
-    const off = runs.filter((p) => _pipeline_budgets_js__WEBPACK_IMPORTED_MODULE_0__/* .OFF_CRITICAL_PATH */ .Yp.includes(p)).map((p) => `${p} ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_2__/* .formatDuration */ .a3)(b.phase(p))}`);
-    return `Budget: ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_2__/* .formatDuration */ .a3)(record.budgetMs)} in total: ${critical.join(', ')}${off.length ? `; off the critical path: ${off.join(', ')}` : ''}.`;
+    const b = (0,_pipeline_budgets_js__WEBPACK_IMPORTED_MODULE_1__/* .budgets */ .RK)(record.budgetMs / 60_000);
+    const runs = _pipeline_record_js__WEBPACK_IMPORTED_MODULE_4__/* .PHASES */ .Z.filter((p) => record.database || (p !== 'snapshot' && p !== 'database'));
+    const critical = runs.filter((p) => !_pipeline_budgets_js__WEBPACK_IMPORTED_MODULE_1__/* .OFF_CRITICAL_PATH */ .Yp.includes(p)).map((p) => `${p} ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_3__/* .formatDuration */ .a3)(b.phase(p))}`);
+    const off = runs.filter((p) => _pipeline_budgets_js__WEBPACK_IMPORTED_MODULE_1__/* .OFF_CRITICAL_PATH */ .Yp.includes(p)).map((p) => `${p} ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_3__/* .formatDuration */ .a3)(b.phase(p))}`);
+    return `Budget: ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_3__/* .formatDuration */ .a3)(record.budgetMs)} in total: ${critical.join(', ')}${off.length ? `; off the critical path: ${off.join(', ')}` : ''}.`;
+}
+/** " (over budget)" after a phase's status when it took longer than its budget: every phase table says it the same way. */
+function overBudget(e) {
+    return e['budget-ms'] > 0 && e['duration-ms'] > e['budget-ms'] ? ' (over budget)' : '';
 }
 function timelineSection(record) {
     if (!record.timeline.length)
         return [];
     return [
         '### Timeline',
-        (0,_markdown_js__WEBPACK_IMPORTED_MODULE_2__/* .table */ .tp)(['Phase', 'Component', 'Start', 'Duration', 'Budget', 'Status', 'Detail'], record.timeline.map((e) => [
+        (0,_markdown_js__WEBPACK_IMPORTED_MODULE_3__/* .table */ .tp)(['Phase', 'Component', 'Start', 'Duration', 'Budget', 'Status', 'Detail'], record.timeline.map((e) => [
             e.phase,
-            e.component ? (0,_markdown_js__WEBPACK_IMPORTED_MODULE_2__/* .inlineText */ .ln)(e.component) : '',
-            (0,_markdown_js__WEBPACK_IMPORTED_MODULE_2__/* .inlineText */ .ln)(timeText(e.started)),
-            (0,_markdown_js__WEBPACK_IMPORTED_MODULE_2__/* .formatDuration */ .a3)(e['duration-ms']),
-            (0,_markdown_js__WEBPACK_IMPORTED_MODULE_2__/* .formatDuration */ .a3)(e['budget-ms']),
-            `${STATUS_ICON[e.status] ?? ''} ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_2__/* .inlineText */ .ln)(e.status)}${e['duration-ms'] > e['budget-ms'] && e['budget-ms'] > 0 ? ' (over budget)' : ''}`.trim(),
-            (0,_markdown_js__WEBPACK_IMPORTED_MODULE_2__/* .inlineText */ .ln)(e.detail),
+            e.component ? (0,_markdown_js__WEBPACK_IMPORTED_MODULE_3__/* .inlineText */ .ln)(e.component) : '',
+            (0,_markdown_js__WEBPACK_IMPORTED_MODULE_3__/* .inlineText */ .ln)(timeText(e.started)),
+            (0,_markdown_js__WEBPACK_IMPORTED_MODULE_3__/* .formatDuration */ .a3)(e['duration-ms']),
+            (0,_markdown_js__WEBPACK_IMPORTED_MODULE_3__/* .formatDuration */ .a3)(e['budget-ms']),
+            `${STATUS_ICON[e.status] ?? ''} ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_3__/* .inlineText */ .ln)(e.status)}${overBudget(e)}`.trim(),
+            (0,_markdown_js__WEBPACK_IMPORTED_MODULE_3__/* .inlineText */ .ln)(e.detail),
         ])),
-        `**Total: ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_2__/* .inlineText */ .ln)(totalText(record))}.**`,
+        `**Total: ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_3__/* .inlineText */ .ln)(totalText(record))}.**`,
     ];
 }
 function databaseSection(record) {
     const out = [];
     if (record.snapshot) {
         const s = record.snapshot;
-        const kept = s.artifact ? (0,_markdown_js__WEBPACK_IMPORTED_MODULE_2__/* .codeSpan */ .SS)(s.artifact) : s.deletedWithJob ? 'not uploaded: on this runner only, **deleted when this job ends**' : 'not uploaded';
-        out.push('### Snapshot taken before the database changed', (0,_markdown_js__WEBPACK_IMPORTED_MODULE_2__/* .table */ .tp)(['', ''], [['Path', (0,_markdown_js__WEBPACK_IMPORTED_MODULE_2__/* .codeSpan */ .SS)(s.path)], ['Artifact', kept], ['sha256', (0,_markdown_js__WEBPACK_IMPORTED_MODULE_2__/* .codeSpan */ .SS)(s.sha256)], ['Size', (0,_markdown_js__WEBPACK_IMPORTED_MODULE_2__/* .formatBytes */ .z3)(s.sizeBytes)]]));
+        const kept = s.artifact ? (0,_markdown_js__WEBPACK_IMPORTED_MODULE_3__/* .codeSpan */ .SS)(s.artifact) : s.deletedWithJob ? 'not uploaded: on this runner only, **deleted when this job ends**' : 'not uploaded';
+        out.push('### Snapshot taken before the database changed', (0,_markdown_js__WEBPACK_IMPORTED_MODULE_3__/* .table */ .tp)(['', ''], [['Path', (0,_markdown_js__WEBPACK_IMPORTED_MODULE_3__/* .codeSpan */ .SS)(s.path)], ['Artifact', kept], ['sha256', (0,_markdown_js__WEBPACK_IMPORTED_MODULE_3__/* .codeSpan */ .SS)(s.sha256)], ['Size', (0,_markdown_js__WEBPACK_IMPORTED_MODULE_3__/* .formatBytes */ .z3)(s.sizeBytes)]]));
     }
     const db = record.database;
     // A dry run's migrations are in the plan; there is nothing reverted to show.
     if (db && record.status !== 'dry-run') {
-        const head = `### Database: ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_2__/* .inlineText */ .ln)(db.status)}${db.error ? ` — ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_2__/* .inlineText */ .ln)(db.error)}` : ''}`;
-        const reverted = db.reverted.length ? `Reverted, in order:\n\n${db.reverted.map((m, i) => `${i + 1}. ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_2__/* .codeSpan */ .SS)(m)}`).join('\n')}` : 'No migration was reverted.';
+        const head = `### Database: ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_3__/* .inlineText */ .ln)(db.status)}${db.error ? ` — ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_3__/* .inlineText */ .ln)(db.error)}` : ''}`;
+        const reverted = db.reverted.length ? `Reverted, in order:\n\n${db.reverted.map((m, i) => `${i + 1}. ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_3__/* .codeSpan */ .SS)(m)}`).join('\n')}` : 'No migration was reverted.';
         const left = db.planned.filter((m) => !db.reverted.includes(m));
         out.push(head, reverted);
         if (left.length)
-            out.push(`Planned but not reverted: ${left.map((m) => (0,_markdown_js__WEBPACK_IMPORTED_MODULE_2__/* .codeSpan */ .SS)(m)).join(', ')}.`);
+            out.push(`Planned but not reverted: ${left.map((m) => (0,_markdown_js__WEBPACK_IMPORTED_MODULE_3__/* .codeSpan */ .SS)(m)).join(', ')}.`);
     }
     return out;
 }
@@ -24469,7 +25258,7 @@ function verifySection(record) {
     return out;
 }
 function notRun(names) {
-    return `Not run (SQL checks, and no database connection was given): ${names.map((c) => (0,_markdown_js__WEBPACK_IMPORTED_MODULE_2__/* .inlineText */ .ln)(c)).join(', ')}.`;
+    return `Not run (SQL checks, and no database connection was given): ${names.map((c) => (0,_markdown_js__WEBPACK_IMPORTED_MODULE_3__/* .inlineText */ .ln)(c)).join(', ')}.`;
 }
 function envSection(record) {
     const changed = changedEnv(record);
@@ -24478,13 +25267,13 @@ function envSection(record) {
     return [
         '### Environment variables changed after the target was built',
         'The rolled-back deployment keeps its own values, but the next redeploy picks up the new ones: check these before redeploying.',
-        changed.map((c) => `- ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_2__/* .inlineText */ .ln)(c.component)}: ${c.names.map((n) => (0,_markdown_js__WEBPACK_IMPORTED_MODULE_2__/* .codeSpan */ .SS)(n)).join(', ')}`).join('\n'),
+        changed.map((c) => `- ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_3__/* .inlineText */ .ln)(c.component)}: ${c.names.map((n) => (0,_markdown_js__WEBPACK_IMPORTED_MODULE_3__/* .codeSpan */ .SS)(n)).join(', ')}`).join('\n'),
     ];
 }
 function nextStepsSection(record) {
     if (!record.nextSteps.length)
         return [];
-    return ['### Next steps', record.nextSteps.map((s, i) => `${i + 1}. ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_2__/* .inlineText */ .ln)(s)}`).join('\n')];
+    return ['### Next steps', record.nextSteps.map((s, i) => `${i + 1}. ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_3__/* .inlineText */ .ln)(s)}`).join('\n')];
 }
 /** Mermaid's gantt grammar splits task lines on `:` and `;`, and `#` starts an entity: keep names to plain words. */
 function mermaidName(text) {
@@ -24511,29 +25300,33 @@ function ganttChart(timeline) {
         const late = e.status === 'failed' || (budget > 0 && took > budget);
         lines.push(`  section ${mermaidName(e.component ? `${e.phase} ${e.component}` : e.phase)}`);
         lines.push(`  budget :b${i}, ${start}, ${start + budget}`);
-        lines.push(`  took ${mermaidName((0,_markdown_js__WEBPACK_IMPORTED_MODULE_2__/* .formatDuration */ .a3)(took))} :${late ? 'crit, ' : ''}t${i}, ${start}, ${start + Math.max(took, 1)}`);
+        lines.push(`  took ${mermaidName((0,_markdown_js__WEBPACK_IMPORTED_MODULE_3__/* .formatDuration */ .a3)(took))} :${late ? 'crit, ' : ''}t${i}, ${start}, ${start + Math.max(took, 1)}`);
     });
     lines.push('```');
     return lines.join('\n');
 }
-/** With `log`, the record is redacted before anything is escaped (see redactStrings). */
+/**
+ * "**database failed**: …", one line per failed row that still says how the rollback stands (a
+ * verify a later job's verify superseded is history, not a reason). Markdown, escaped.
+ */
+function whyFailed(record) {
+    return (0,_pipeline_timeline_js__WEBPACK_IMPORTED_MODULE_2__/* .standingFailures */ .G7)(record.timeline).map((e) => `**${e.phase}${e.component ? ` (${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_3__/* .inlineText */ .ln)(e.component)})` : ''} failed**: ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_3__/* .inlineText */ .ln)(e.detail)}`);
+}
+/** With `log`, the record is redacted before anything is escaped (see redactDeep). */
 function rollbackSummaryMarkdown(input, log) {
-    const record = log ? redactStrings(input, log.redact) : input;
-    const heading = `## ${STATUS_EMOJI[record.status]} ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_2__/* .inlineText */ .ln)(statusLine(record))}`;
+    const record = log ? (0,_core_secrets_js__WEBPACK_IMPORTED_MODULE_0__/* .redactDeep */ .KL)(input, log.redact) : input;
+    const heading = `## ${STATUS_EMOJI[record.status]} ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_3__/* .inlineText */ .ln)(statusLine(record))}`;
     const facts = [
-        `Reason: ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_2__/* .inlineText */ .ln)(record.reason)}`,
-        `severity ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_2__/* .inlineText */ .ln)(record.severity)}`,
-        `environment ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_2__/* .inlineText */ .ln)(record.environment)}`,
-        `started ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_2__/* .inlineText */ .ln)(timeText(record.startedAt, true))}`,
+        `Reason: ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_3__/* .inlineText */ .ln)(record.reason)}`,
+        `severity ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_3__/* .inlineText */ .ln)(record.severity)}`,
+        `environment ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_3__/* .inlineText */ .ln)(record.environment)}`,
+        `started ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_3__/* .inlineText */ .ln)(timeText(record.startedAt, true))}`,
         record.dryRun ? 'dry run' : undefined,
     ].filter(Boolean);
-    const links = [record.runUrl && `Run: ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_2__/* .linkText */ .yX)(record.runUrl)}`, record.incidentIssueUrl && `Incident issue: ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_2__/* .linkText */ .yX)(record.incidentIssueUrl)}`].filter(Boolean);
+    const links = [record.runUrl && `Run: ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_3__/* .linkText */ .yX)(record.runUrl)}`, record.incidentIssueUrl && `Incident issue: ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_3__/* .linkText */ .yX)(record.incidentIssueUrl)}`].filter(Boolean);
     const parts = [heading, `${facts.join(' · ')}.`];
-    // A verify that a later job's verify superseded is history (the timeline shows it), not a reason.
-    const failed = (0,_pipeline_timeline_js__WEBPACK_IMPORTED_MODULE_1__/* .standingFailures */ .G7)(record.timeline);
     if (record.status === 'failed' || record.status === 'unverified') {
-        const why = failed.map((e) => `**${e.phase}${e.component ? ` (${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_2__/* .inlineText */ .ln)(e.component)})` : ''} failed**: ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_2__/* .inlineText */ .ln)(e.detail)}`);
-        parts.push([...why, `**State now**: ${stateNow(record).map((s) => (0,_markdown_js__WEBPACK_IMPORTED_MODULE_2__/* .inlineText */ .ln)(s)).join('; ')}.`].join('  \n'));
+        parts.push([...whyFailed(record), `**State now**: ${stateNow(record).map((s) => (0,_markdown_js__WEBPACK_IMPORTED_MODULE_3__/* .inlineText */ .ln)(s)).join('; ')}.`].join('  \n'));
     }
     if (record.status === 'unverified') {
         parts.push('> [!CAUTION]\n> The rollback ran but the checks still fail: production is still broken. Act now; see the next steps below.');
@@ -25038,12 +25831,11 @@ class CheckReader {
             if (typeof pattern !== 'string' || !pattern)
                 this.problem('body-matches', 'must be a regular expression written as a string');
             else {
-                try {
-                    check.bodyMatches = new RegExp(pattern);
-                }
-                catch (err) {
-                    this.problem('body-matches', `is not a valid regular expression: ${regexReason(err)}`);
-                }
+                const compiled = compilePattern(pattern);
+                if (typeof compiled === 'string')
+                    this.problem('body-matches', compiled);
+                else
+                    check.bodyMatches = compiled;
             }
         }
         return check;
@@ -25217,12 +26009,11 @@ class CheckReader {
                         this.problem('header', `"${rawName}": matches must be a regular expression written as a string`);
                         continue;
                     }
-                    try {
-                        out.push({ name, op, value: new RegExp(value) });
-                    }
-                    catch (err) {
-                        this.problem('header', `"${rawName}": not a valid regular expression: ${regexReason(err)}`);
-                    }
+                    const compiled = compilePattern(value);
+                    if (typeof compiled === 'string')
+                        this.problem('header', `"${rawName}": matches ${compiled}`);
+                    else
+                        out.push({ name, op, value: compiled });
                 }
                 else if (typeof value === 'string' || typeof value === 'number')
                     out.push({ name, op: op, value: String(value) });
@@ -25346,6 +26137,25 @@ function invalidHeaderName(index, key) {
 function regexReason(err) {
     const message = err.message;
     return message.slice(message.lastIndexOf(': ') + 2);
+}
+/** JavaScript's literal form, `/ok/` or `/ok/i`: the spec takes the pattern alone. */
+const LITERAL_FORM = /^\/(.+)\/([a-z]*)$/s;
+/**
+ * A pattern of the spec compiled, or why it cannot be. `/ok/i` would compile, and match the
+ * slashes and the i as text: such a check never passes, and a check that never passes is a
+ * rollback decision, so the literal form is a spec mistake rather than a pattern.
+ */
+function compilePattern(text) {
+    const literal = LITERAL_FORM.exec(text);
+    if (literal) {
+        return `is written as a JavaScript literal (/…/${literal[2]}), whose slashes${literal[2] ? ' and flags' : ''} would be matched as text: write the pattern alone (${JSON.stringify(literal[1])})${literal[2] ? ', without flags' : ''}, or \\/ for a slash to match`;
+    }
+    try {
+        return new RegExp(text);
+    }
+    catch (err) {
+        return `is not a valid regular expression: ${regexReason(err)}`;
+    }
 }
 function parseStatus(entry) {
     if (typeof entry === 'number')
@@ -25660,6 +26470,14 @@ var json_path = __nccwpck_require__(86658);
  * is already checked (URLs absolute, regexes compiled, ranges ordered), so the probes never have to
  * second-guess a value.
  */
+/**
+ * The setting that gave a check its timeout, as a failure reason names it: the check's own field
+ * (quoted: a field of the spec, not an input or a flag) or the step's input. The on-call engineer
+ * must know which one to raise.
+ */
+function timeoutSetting(check) {
+    return check.timeoutSeconds !== undefined ? 'the check\'s "timeout-seconds"' : 'timeout-seconds';
+}
 function formatRange(r) {
     if (r.min !== undefined && r.min === r.max)
         return String(r.min);
@@ -25701,16 +26519,23 @@ function assertResponse(check, res, log, opts = {}) {
     }
     if (check.maxMs !== undefined && res.ms > check.maxMs)
         failures.push(`took ${Math.round(res.ms)} ms, more than max-ms ${check.maxMs}`);
+    // Of a body cut at the cap only what was read is known: a text found there is found, but a text
+    // not found, a pattern not matched or a JSON document cut in two proves nothing about the rest.
+    const unread = (assertion) => `body is larger than ${res.bodyCutAt / 1024 / 1024} MB and was read no further, so ${assertion} cannot be judged (point the check at a smaller response)`;
+    const cut = res.bodyCutAt !== undefined;
     for (const text of check.bodyContains)
         if (!res.body.includes(text))
-            failures.push(`body does not contain ${show(text, log)}`);
-    for (const text of check.bodyNotContains)
+            failures.push(cut ? unread(`body-contains ${show(text, log)}`) : `body does not contain ${show(text, log)}`);
+    for (const text of check.bodyNotContains) {
         if (res.body.includes(text))
             failures.push(`body contains ${show(text, log)}`);
+        else if (cut)
+            failures.push(unread(`body-not-contains ${show(text, log)}`));
+    }
     if (check.bodyMatches && matches('body-matches', check.bodyMatches, res.body) === false)
-        failures.push(`body does not match /${check.bodyMatches.source}/`);
+        failures.push(cut ? unread(`body-matches /${check.bodyMatches.source}/`) : `body does not match /${check.bodyMatches.source}/`);
     if (check.json.length)
-        failures.push(...assertJson(check.json, res.body, log));
+        failures.push(...(cut ? [unread('json')] : assertJson(check.json, res.body, log)));
     for (const h of check.header) {
         const actual = res.headers.get(h.name);
         if (h.op === 'exists') {
@@ -25836,10 +26661,10 @@ async function probeHttp(check, url, opts) {
                     return { ok: false, ms: elapsed(), status: res.status, failures: [`redirected (${res.status}) ${next.notFollowed}`] };
                 }
             }
-            const text = method === 'HEAD' ? '' : await readCapped(res);
+            const { text, cut } = method === 'HEAD' ? { text: '', cut: false } : await readCapped(res);
             const ms = elapsed();
             const matchBudgetMs = opts.deadlineAt === undefined ? undefined : opts.deadlineAt - performance.now();
-            const failures = assertResponse(check, { status: res.status, headers: res.headers, body: text, ms }, opts.log, { matchBudgetMs });
+            const failures = assertResponse(check, { status: res.status, headers: res.headers, body: text, bodyCutAt: cut ? MAX_BODY_BYTES : undefined, ms }, opts.log, { matchBudgetMs });
             return { ok: failures.length === 0, ms, status: res.status, failures };
         }
     }
@@ -25847,7 +26672,7 @@ async function probeHttp(check, url, opts) {
         if (err instanceof CheckConfigError)
             throw err;
         const network = classify(err, timeout, opts.deadline);
-        return { ok: false, ms: elapsed(), failures: [describeFailure(network, err, opts.timeoutMs, url)], network };
+        return { ok: false, ms: elapsed(), failures: [describeFailure(network, err, `${opts.timeoutMs / 1000} s (${timeoutSetting(check)})`, url)], network };
     }
 }
 /**
@@ -25922,24 +26747,27 @@ function refusal(err, url) {
     // The message may quote the URL or a header value: name the refusal, not the text.
     return `fetch refused to build the request for ${url.host}`;
 }
+/** The body up to MAX_BODY_BYTES; `cut` when the response had more (the assertions must know). */
 async function readCapped(res) {
     if (!res.body)
-        return '';
+        return { text: '', cut: false };
     const reader = res.body.getReader();
     const chunks = [];
     let size = 0;
+    let cut = false;
     for (;;) {
         const { done, value } = await reader.read();
         if (done)
             break;
         chunks.push(value);
         size += value.byteLength;
-        if (size >= MAX_BODY_BYTES) {
+        if (size > MAX_BODY_BYTES) {
+            cut = true;
             await reader.cancel().catch(() => undefined);
             break;
         }
     }
-    return new TextDecoder().decode(Buffer.concat(chunks));
+    return { text: new TextDecoder().decode(Buffer.concat(chunks).subarray(0, MAX_BODY_BYTES)), cut };
 }
 function classify(err, timeout, deadline) {
     if (deadline?.aborted)
@@ -25960,7 +26788,8 @@ function classify(err, timeout, deadline) {
         return 'tls';
     return 'other';
 }
-function describeFailure(kind, err, timeoutMs, url) {
+/** `timeout`: how long the request was given and by which setting, "10 s (timeout-seconds)". */
+function describeFailure(kind, err, timeout, url) {
     const host = new URL(url).host;
     switch (kind) {
         case 'refused':
@@ -25968,7 +26797,7 @@ function describeFailure(kind, err, timeoutMs, url) {
         case 'dns':
             return `host ${new URL(url).hostname} not found (DNS)`;
         case 'timeout':
-            return `no answer from ${host} within ${timeoutMs / 1000} s`;
+            return `no answer from ${host} within ${timeout}`;
         case 'reset':
             return `connection to ${host} closed before the response ended`;
         case 'tls':
@@ -26041,7 +26870,7 @@ async function probeSql(check, target, opts) {
             probe.abandon();
             resolve({ ok: false, ms: performance.now() - started, failures: [failure], unreachable });
         };
-        timer = setTimeout(() => giveUp(`no answer from the database within ${(0,db_session/* seconds */.YA)(budgetMs)} s (timeout-seconds for the connection and for the query, plus ${(0,db_session/* seconds */.YA)(ANSWER_MARGIN_MS)} s), so the connection was closed`, true), budgetMs);
+        timer = setTimeout(() => giveUp(`no answer from the database within ${(0,db_session/* seconds */.YA)(budgetMs)} s (${timeoutSetting(check)} for the connection and for the query, plus ${(0,db_session/* seconds */.YA)(ANSWER_MARGIN_MS)} s), so the connection was closed`, true), budgetMs);
         onAbort = () => giveUp(DEADLINE_FAILURE, false);
         if (opts.deadline?.aborted)
             onAbort();
@@ -26145,7 +26974,7 @@ async function measure(check, session, timeoutMs, started, opts) {
         }
     }
     const ms = performance.now() - started;
-    const failures = judge(check, rows, error, opts.cutByDeadline ? 'the overall deadline (deadline-seconds)' : `${timeoutMs / 1000} s (timeout-seconds)`, opts.log);
+    const failures = judge(check, rows, error, opts.cutByDeadline ? 'the overall deadline (deadline-seconds)' : `${timeoutMs / 1000} s (${timeoutSetting(check)})`, opts.log);
     return { ok: failures.length === 0, ms, failures };
 }
 /** An ErrorResponse PostgreSQL sent (pg's DatabaseError carries its severity), not a local or network error. */

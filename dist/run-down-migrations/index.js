@@ -140,11 +140,13 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("util/types")
 __nccwpck_require__.a(__webpack_module__, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _core_action_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(4943);
 /* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(8005);
-/* harmony import */ var _migrations_revert_inputs_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(1742);
-/* harmony import */ var _migrations_revert_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(6142);
-/* harmony import */ var _report_run_down_migrations_summary_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(266);
-/* harmony import */ var _report_markdown_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(4348);
-/* harmony import */ var _report_write_summary_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(4039);
+/* harmony import */ var _core_stop_signals_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(1042);
+/* harmony import */ var _migrations_revert_inputs_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(1742);
+/* harmony import */ var _migrations_revert_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(6142);
+/* harmony import */ var _report_run_down_migrations_summary_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(266);
+/* harmony import */ var _report_markdown_js__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(4348);
+/* harmony import */ var _report_write_summary_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(4039);
+
 
 
 
@@ -169,23 +171,28 @@ function outputs(result) {
  * those, or that nothing was changed.
  */
 function failed(err, log) {
-    if (err instanceof _migrations_revert_js__WEBPACK_IMPORTED_MODULE_3__/* .RevertFailed */ .s) {
+    if (err instanceof _migrations_revert_js__WEBPACK_IMPORTED_MODULE_4__/* .RevertFailed */ .s) {
         outputs(err.partial);
         const stopped = err.partial.stoppedIn;
         // Outside text (file names): redacted before it is escaped.
-        const where = stopped ? `\n**Stopped in** ${(0,_report_markdown_js__WEBPACK_IMPORTED_MODULE_6__/* .code */ .aY)(stopped.file)} (version ${(0,_report_markdown_js__WEBPACK_IMPORTED_MODULE_6__/* .text */ .Qq)(stopped.version)}): ${(0,_report_markdown_js__WEBPACK_IMPORTED_MODULE_6__/* .text */ .Qq)(log.redact(stopped.state))}\n` : '';
-        return `${(0,_report_run_down_migrations_summary_js__WEBPACK_IMPORTED_MODULE_4__/* .partialRevertDetails */ .wC)(err.partial)}${where}`;
+        const where = stopped ? `\n**Stopped in** ${(0,_report_markdown_js__WEBPACK_IMPORTED_MODULE_7__/* .code */ .aY)(stopped.file)} (version ${(0,_report_markdown_js__WEBPACK_IMPORTED_MODULE_7__/* .text */ .Qq)(stopped.version)}): ${(0,_report_markdown_js__WEBPACK_IMPORTED_MODULE_7__/* .text */ .Qq)(log.redact(stopped.state))}\n` : '';
+        return `${(0,_report_run_down_migrations_summary_js__WEBPACK_IMPORTED_MODULE_5__/* .partialRevertDetails */ .wC)(err.partial)}${where}`;
+    }
+    // Stopped, and the run did not end in time to say what it had reverted: no count may claim it.
+    if (err instanceof _core_stop_signals_js__WEBPACK_IMPORTED_MODULE_2__/* .StopOutlasted */ .K5) {
+        (0,_core_action_js__WEBPACK_IMPORTED_MODULE_0__/* .setOutputs */ .n0)({ status: 'failed' });
+        return undefined;
     }
     (0,_core_action_js__WEBPACK_IMPORTED_MODULE_0__/* .setOutputs */ .n0)({ status: 'failed', reverted: '[]', count: 0 });
     // Stopped before planning (snapshot, lock, inputs): nothing was changed; say so where people look.
-    return err instanceof _core_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .RollbackKitError */ .dp ? _report_run_down_migrations_summary_js__WEBPACK_IMPORTED_MODULE_4__/* .NOTHING_REVERTED */ .CE : undefined;
+    return err instanceof _core_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .RollbackKitError */ .dp ? _report_run_down_migrations_summary_js__WEBPACK_IMPORTED_MODULE_5__/* .NOTHING_REVERTED */ .CE : undefined;
 }
-await (0,_core_action_js__WEBPACK_IMPORTED_MODULE_0__/* .runAction */ .Cs)('run-down-migrations', async (log) => {
-    const context = { workspace: process.env.GITHUB_WORKSPACE || process.cwd(), tools: { searchPath: process.env.PATH ?? '' }, run: (0,_migrations_revert_inputs_js__WEBPACK_IMPORTED_MODULE_2__/* .workflowRun */ .tM)(process.env) };
-    const options = (0,_migrations_revert_inputs_js__WEBPACK_IMPORTED_MODULE_2__/* .readRevertOptions */ .$O)(_core_action_js__WEBPACK_IMPORTED_MODULE_0__/* .input */ .hF, _core_action_js__WEBPACK_IMPORTED_MODULE_0__/* .input */ .hF.required('database-url'), context, log);
-    const result = await (0,_migrations_revert_js__WEBPACK_IMPORTED_MODULE_3__/* .revertMigrations */ .a)(options, log);
+await (0,_core_action_js__WEBPACK_IMPORTED_MODULE_0__/* .runAction */ .Cs)('run-down-migrations', async (log, signal) => {
+    const context = { workspace: process.env.GITHUB_WORKSPACE || process.cwd(), tools: { searchPath: process.env.PATH ?? '' }, run: (0,_migrations_revert_inputs_js__WEBPACK_IMPORTED_MODULE_3__/* .workflowRun */ .tM)(process.env) };
+    const options = (0,_migrations_revert_inputs_js__WEBPACK_IMPORTED_MODULE_3__/* .readRevertOptions */ .$O)(_core_action_js__WEBPACK_IMPORTED_MODULE_0__/* .input */ .hF, _core_action_js__WEBPACK_IMPORTED_MODULE_0__/* .input */ .hF.required('database-url'), context, log);
+    const result = await (0,_migrations_revert_js__WEBPACK_IMPORTED_MODULE_4__/* .revertMigrations */ .a)({ ...options, signal }, log);
     outputs(result);
-    await (0,_report_write_summary_js__WEBPACK_IMPORTED_MODULE_5__/* .writeSummary */ .S)((0,_report_run_down_migrations_summary_js__WEBPACK_IMPORTED_MODULE_4__/* .revertSummary */ .LR)(result), log);
+    await (0,_report_write_summary_js__WEBPACK_IMPORTED_MODULE_6__/* .writeSummary */ .S)((0,_report_run_down_migrations_summary_js__WEBPACK_IMPORTED_MODULE_5__/* .revertSummary */ .LR)(result), log);
 }, failed);
 
 __webpack_async_result__();
@@ -204,7 +211,7 @@ __nccwpck_require__.d(__webpack_exports__, {
   n0: () => (/* binding */ setOutputs)
 });
 
-// UNUSED EXPORTS: actionLog, inputsFrom
+// UNUSED EXPORTS: STOP_GRACE_MS, actionLog, inputsFrom
 
 // EXTERNAL MODULE: ./.build/core/actions-core.js + 5 modules
 var actions_core = __nccwpck_require__(9971);
@@ -252,7 +259,9 @@ function clip(text, max) {
 }
 /**
  * Every string inside a JSON-like value redacted, before it is serialised: escaping (JSON's \",
- * XML's &quot;, a Markdown \|) would otherwise turn a secret into a form the redactor does not know.
+ * XML's &quot;, a Markdown \|, the `_`, `#`, `&` a password may hold) would otherwise turn a secret
+ * into a form the redactor does not know. The one way for every report, record and message sent
+ * out; only plain objects and arrays are walked, so anything else (a Date) stays whole.
  */
 function redactDeep(value, redact) {
     if (typeof value === 'string')
@@ -506,6 +515,8 @@ function parseTime(raw, name) {
     return d;
 }
 
+// EXTERNAL MODULE: ./.build/core/stop-signals.js
+var stop_signals = __nccwpck_require__(1042);
 // EXTERNAL MODULE: ./.build/report/markdown.js
 var markdown = __nccwpck_require__(4348);
 ;// CONCATENATED MODULE: ./.build/report/failure-summary.js
@@ -528,6 +539,7 @@ var write_summary = __nccwpck_require__(4039);
  * outputs, and one failure path: the summary's failure heading, one clear `::error::` line and a
  * non-zero exit.
  */
+
 
 
 
@@ -594,67 +606,30 @@ function setOutputs(outputs) {
  */
 const STOP_GRACE_MS = 5_000;
 /**
- * SIGTERM and SIGINT while an action runs. Node's default is to exit at once (143, 130): no
- * `::error::`, no summary, child processes and temporary files left behind, and nobody told whether
- * the database changed. Instead the first signal aborts `signal`, which the action's work listens to
- * (it stops feeding its programs and ends them, and knows what it had done), and the step waits for
- * that work to end, at most STOP_GRACE_MS; a second signal stops the wait at once.
- */
-function stopOnSignals(log) {
-    const controller = new AbortController();
-    let received;
-    let giveUp = () => undefined;
-    const expired = new Promise((resolve) => (giveUp = () => resolve('expired')));
-    const onSignal = (name) => {
-        if (received)
-            return giveUp();
-        received = name;
-        log.info(`Received ${name}: stopping; waiting up to ${STOP_GRACE_MS / 1000} s for the work under way to end …`);
-        controller.abort(new Error(`stopped by ${name}`));
-        setTimeout(giveUp, STOP_GRACE_MS).unref();
-    };
-    process.on('SIGTERM', onSignal);
-    process.on('SIGINT', onSignal);
-    return {
-        signal: controller.signal,
-        received: () => received,
-        expired,
-        dispose() {
-            process.off('SIGTERM', onSignal);
-            process.off('SIGINT', onSignal);
-        },
-    };
-}
-/**
  * Runs an action body; every action fails the same way. The job summary gets "### <action>:
  * failed", the redacted error line and the action's own details; the log gets one redacted
  * `::error::` line. Unexpected errors keep their stack in the debug log so a bug report has it
- * without frightening the reader. A step stopped by SIGTERM or SIGINT fails the same way, saying
- * so, with what the action knew of its own state (its error), and exits non-zero.
+ * without frightening the reader. A step stopped by SIGTERM or SIGINT (stop-signals.ts: the body's
+ * `signal` is aborted, the step waits up to STOP_GRACE_MS, a second signal ends the wait) fails the
+ * same way, saying so, with what the action knew of its own state (its error), and exits non-zero.
  */
 async function runAction(action, body, details) {
     const log = actionLog();
-    const stop = stopOnSignals(log);
+    const stop = (0,stop_signals/* stopOnSignals */.ZI)({
+        graceMs: STOP_GRACE_MS,
+        onFirst: (name) => log.info(`Received ${name}: stopping; waiting up to ${STOP_GRACE_MS / 1000} s for the work under way to end …`),
+    });
     try {
-        const ran = body(log, stop.signal).then(() => ({ ok: true }), (err) => ({ ok: false, err }));
-        const outcome = await Promise.race([ran, stop.expired]);
-        const signal = stop.received();
-        let failure;
-        if (outcome === 'expired') {
-            failure = new errors/* RollbackKitError */.dp(`${action} was stopped by ${signal} and its work did not end within ${STOP_GRACE_MS / 1000} s: what it had changed by then is not known.`, 'Check the state of what it works on (its log above says how far it got) before running it again.');
-        }
-        else if (!outcome.ok) {
-            failure = signal ? stoppedError(action, signal, outcome.err) : outcome.err;
-        }
-        else if (signal) {
-            failure = new errors/* RollbackKitError */.dp(`${action} was stopped by ${signal} as its work ended: that work was done, and what it reports above stands.`);
-        }
+        const outcome = await stop.settle(body(log, stop.signal));
+        // The body's own error, which its details read (a stop only rewords it); none when it outlasted the grace time.
+        const own = outcome !== 'expired' && !outcome.ok ? outcome.err : undefined;
+        const failure = (0,stop_signals/* stoppedFailure */.kB)(action, stop.received(), outcome, STOP_GRACE_MS) ?? own;
         if (failure === undefined)
             return;
         const err = failure;
-        if (!(err instanceof errors/* RollbackKitError */.dp) && err instanceof Error && err.stack)
-            log.debug(err.stack);
-        await (0,write_summary/* writeSummary */.S)(failureSummary(action, err, log, await failureDetails(details, err, log)), log);
+        if (!(own instanceof errors/* RollbackKitError */.dp) && own instanceof Error && own.stack)
+            log.debug(own.stack);
+        await (0,write_summary/* writeSummary */.S)(failureSummary(action, err, log, await failureDetails(details, own ?? err, log)), log);
         output.fail(log.redact((0,errors/* errorLine */.BP)(err)));
     }
     finally {
@@ -664,12 +639,6 @@ async function runAction(action, body, details) {
         if (stop.received())
             process.exit(process.exitCode || 1);
     }
-}
-/** The action's own error, said to be a stop: what it knew (committed or not) is in its words. */
-function stoppedError(action, signal, err) {
-    const hint = err instanceof errors/* RollbackKitError */.dp ? err.hint : undefined;
-    const message = err instanceof errors/* RollbackKitError */.dp ? err.message : (0,errors/* errorLine */.BP)(err);
-    return new errors/* RollbackKitError */.dp(`${action} was stopped by ${signal}: ${message}`, hint);
 }
 /** The action's details, or none: a failure while describing the failure must not hide the failure. */
 async function failureDetails(details, err, log) {
@@ -1291,6 +1260,86 @@ function errorLine(err) {
     if (err instanceof Error)
         return `Unexpected error: ${err.message}`;
     return `Unexpected error: ${String(err)}`;
+}
+
+
+/***/ }),
+
+/***/ 1042:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   K5: () => (/* binding */ StopOutlasted),
+/* harmony export */   ZI: () => (/* binding */ stopOnSignals),
+/* harmony export */   kB: () => (/* binding */ stoppedFailure)
+/* harmony export */ });
+/* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8005);
+/**
+ * SIGTERM and SIGINT while work that must wind down runs (an action's step, the CLI's database
+ * commands, the sandbox). Node's default is to exit at once (143, 130): child processes and
+ * temporary files left behind, and nobody told whether the database changed. Instead:
+ *
+ * - the first signal aborts `signal`, which the work listens to (it stops feeding its programs,
+ *   ends them, and knows what it had done), calls `onFirst`, and starts a wait of `graceMs`;
+ * - a second signal ends that wait at once: the caller stops waiting for the work and does what it
+ *   does when the wait runs out (reports that the work's state is not known, or cleans up);
+ * - every later signal is ignored: the handlers stay installed until `dispose()`, so no signal ever
+ *   reaches Node's default kill while the caller still reports or cleans up. (With
+ *   `process.once`, the second Ctrl-C would find no handler and kill the process mid-cleanup.)
+ */
+
+function stopOnSignals(opts) {
+    const controller = new AbortController();
+    let received;
+    let timer;
+    let giveUp = () => undefined;
+    const expired = new Promise((resolve) => (giveUp = () => resolve('expired')));
+    const onSignal = (name) => {
+        if (received)
+            return giveUp();
+        received = name;
+        opts.onFirst?.(name);
+        controller.abort(new Error(`stopped by ${name}`));
+        timer = setTimeout(giveUp, opts.graceMs);
+    };
+    process.on('SIGTERM', onSignal);
+    process.on('SIGINT', onSignal);
+    return {
+        signal: controller.signal,
+        received: () => received,
+        expired,
+        settle(work) {
+            const ran = work.then((value) => ({ ok: true, value }), (err) => ({ ok: false, err }));
+            return Promise.race([ran, expired]);
+        },
+        dispose() {
+            clearTimeout(timer);
+            process.off('SIGTERM', onSignal);
+            process.off('SIGINT', onSignal);
+        },
+    };
+}
+/** Stopped work that did not end within the grace time: what it had changed is not known, so no detail may claim it. */
+class StopOutlasted extends _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .RollbackKitError */ .dp {
+}
+/**
+ * What a stopped piece of work (`what`: the action or command) failed with, given how it settled:
+ * its own error said to be a stop (what it knew, committed or not, is in its words); that its state
+ * is not known when it did not end within the grace time; or that it was done when the stop came.
+ * Undefined when no signal came.
+ */
+function stoppedFailure(what, signal, settled, graceMs) {
+    if (!signal)
+        return undefined;
+    if (settled === 'expired') {
+        return new StopOutlasted(`${what} was stopped by ${signal} and its work did not end within ${graceMs / 1000} s: what it had changed by then is not known.`, 'Check the state of what it works on (its log above says how far it got) before running it again.');
+    }
+    if (settled.ok)
+        return new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .RollbackKitError */ .dp(`${what} was stopped by ${signal} as its work ended: that work was done, and what it reports above stands.`);
+    const err = settled.err;
+    const hint = err instanceof _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .RollbackKitError */ .dp ? err.hint : undefined;
+    const message = err instanceof _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .RollbackKitError */ .dp ? err.message : (0,_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .errorLine */ .BP)(err);
+    return new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .RollbackKitError */ .dp(`${what} was stopped by ${signal}: ${message}`, hint);
 }
 
 
@@ -3035,8 +3084,11 @@ async function session_open(target, config) {
  * land before the end (a commit, a lock released) is awaited before this is called.
  */
 function closeSession(session) {
-    session.end().catch(() => undefined);
+    const ended = session.end().catch(() => undefined);
     session.connection?.stream?.unref?.();
+    // Resolves once the server has closed its side, its backend gone: for a caller that must stay
+    // within a connection limit before it opens another (restore-db's lock watcher).
+    return ended;
 }
 /** Runs `fn` with a session and always closes it. */
 async function withSession(target, fn, opts = {}) {
@@ -3140,20 +3192,29 @@ async function lockHolders(session, key) {
 function describeHolder(h) {
     return `pid ${h.pid} (application "${h.application}", user ${h.user}, client ${h.client}, since ${h.since}, ${h.state})`;
 }
-/** Waits up to `timeoutSeconds` for the lock; throws naming the holder when it does not come. */
-async function acquireMigrationLock(session, key, timeoutSeconds, log, what) {
+const MIGRATION_LOCK = { lock: 'the migration lock', holder: 'Another migration run' };
+/**
+ * Waits up to `timeoutSeconds` for the lock; throws naming the holder when it does not come. A stop
+ * (`signal`) ends the wait at once: nothing has been changed while waiting, and the step can say so.
+ */
+async function acquireMigrationLock(session, key, timeoutSeconds, log, what, names = MIGRATION_LOCK, signal) {
     if (await tryLock(session, key))
         return;
     const first = await lockHolders(session, key);
-    log.info(`Waiting up to ${timeoutSeconds} s for the migration lock (${what}, key ${key}), held by ${first.map(describeHolder).join(', ') || 'another session'}.`);
+    log.info(`Waiting up to ${timeoutSeconds} s for ${names.lock} (${what}, key ${key}), held by ${first.map(describeHolder).join(', ') || 'another session'}.`);
     const deadline = Date.now() + timeoutSeconds * 1000;
+    const stopped = () => new errors/* RollbackKitError */.dp(`Stopped while waiting for ${names.lock} (${what}): nothing was changed.`, 'Re-run when the other run has finished.');
     while (Date.now() < deadline) {
-        await (0,promises_namespaceObject.setTimeout)(Math.min(POLL_MS, Math.max(0, deadline - Date.now())));
+        if (signal?.aborted)
+            throw stopped();
+        await (0,promises_namespaceObject.setTimeout)(Math.min(POLL_MS, Math.max(0, deadline - Date.now())), undefined, { signal }).catch(() => undefined);
+        if (signal?.aborted)
+            throw stopped();
         if (await tryLock(session, key))
             return;
     }
     const holders = await lockHolders(session, key);
-    throw new errors/* RollbackKitError */.dp(`Another migration run holds the migration lock (${what}, advisory key ${key}) and did not release it within ${timeoutSeconds} s: ${holders.map(describeHolder).join(', ') || 'a session that has just ended'}.`, holders.length
+    throw new errors/* RollbackKitError */.dp(`${names.holder} holds ${names.lock} (${what}, advisory key ${key}) and did not release it within ${timeoutSeconds} s: ${holders.map(describeHolder).join(', ') || 'a session that has just ended'}.`, holders.length
         ? `Wait for it to finish and re-run. If it is stuck (its runner was killed), end it with SELECT pg_terminate_backend(${holders[0].pid}); a session lock dies with its session.`
         : 'Re-run: the lock was released as the wait ended.');
 }
@@ -3713,6 +3774,10 @@ function statementFailed({ m, f, skipped, tracking, target, log, lost, pgMessage
     }
     return { head, state, hint, ran, resumeAt: ran + 1, unsure: lost };
 }
+/** What the tracking table says of a non-transactional migration until all its statements have run. */
+function markedUntilDone(tracking) {
+    return tracking.startSql ? 'is marked dirty until all have run' : 'still lists it as applied until all have run';
+}
 /**
  * The migration's state and what to do, for a failure at `f`. `skipped`: the statements an earlier
  * run did, which this one did not run again; `saved`: the progress that run recorded.
@@ -3729,7 +3794,7 @@ function failure(m, f, skipped, saved, tracking, target, log) {
         log,
         lost: isConnectionLoss(f.error),
         pgMessage: describeError(f.error),
-        marked: tracking.startSql ? 'is marked dirty until all have run' : 'still lists it as applied until all have run',
+        marked: markedUntilDone(tracking),
     };
     const account = f.stage === 'prepare' ? beforeFirstStatement(facts) : f.stage === 'record' ? recordFailed(facts) : statementFailed(facts);
     let hint = account.hint;
@@ -3774,9 +3839,23 @@ function readOtherwiseError(s, conforming) {
         `(its value at the start, or as a SET or RESET of it before the statement left it), and a backslash in one of the statement's '…' strings means something else under each. ` +
         `Change it in the down SQL only with SET or RESET standard_conforming_strings, not with set_config() or in a function, or write those strings as E'…'`);
 }
-/** Runs the statements at `indices` one query each; `after` follows each one that completed. */
-async function exec(session, statements, indices, after) {
+/** A non-transactional migration stopped before statement `index` (the step being stopped): those before it ran and are recorded. */
+class StoppedBefore extends Error {
+    index;
+    constructor(index) {
+        super(`stopped before statement ${index + 1}`);
+        this.index = index;
+    }
+}
+/**
+ * Runs the statements at `indices` one query each; `after` follows each one that completed. Once
+ * `signal` is aborted, the next statement is not started (StoppedBefore): the one running ends
+ * first, and its record with it.
+ */
+async function exec(session, statements, indices, after, signal) {
     for (const i of indices) {
+        if (signal?.aborted)
+            throw new StoppedBefore(i);
         const s = statements[i];
         try {
             const conforming = await standardConformingStrings(session);
@@ -3970,7 +4049,7 @@ async function inTransaction(ctx, m, sql, statements, index) {
         throw new StatementFailed(undefined, index, err);
     }
 }
-async function revertStatementByStatement(ctx, m, previous, rest) {
+async function revertStatementByStatement(ctx, m, previous, rest, signal) {
     const { session, tracking } = ctx;
     const id = m.file.id;
     // golang-migrate: (previous, dirty) is committed before the first statement, in one transaction
@@ -3980,9 +4059,43 @@ async function revertStatementByStatement(ctx, m, previous, rest) {
     const progress = startProgressSql(tracking.table, id, tracking.rowVersionSql(m.file), rest.from > 0);
     await inTransaction(ctx, m, [...ctx.reset, 'BEGIN', ...start, ...progress, 'COMMIT'], start.length + 1, rest.from);
     await exec(session, m.statements, rest.replay);
-    await exec(session, m.statements, range(rest.from, m.statements.length), (s) => recordStatement(session, tracking.table, id, statementHash(s.text)));
+    try {
+        await exec(session, m.statements, range(rest.from, m.statements.length), (s) => recordStatement(session, tracking.table, id, statementHash(s.text)), signal);
+    }
+    catch (err) {
+        if (err instanceof StoppedBefore)
+            throw stoppedBetweenStatements(m, err.index, tracking);
+        throw err;
+    }
     const end = tracking.revertSql(m.file, previous);
     await inTransaction(ctx, m, ['BEGIN', ...end, clearProgressSql(tracking.table, id), 'COMMIT'], end.length + 1, m.statements.length);
+}
+/** A non-transactional migration stopped before statement `index`: those before it committed and are recorded, a re-run starts there. */
+function stoppedBetweenStatements(m, index, tracking) {
+    const n = m.statements.length;
+    const state = `It runs statement by statement (non-transactional): ${index} of ${n} statement(s) ran and are recorded in ${PROGRESS_TABLE}; ${tracking.table} ${markedUntilDone(tracking)}. ` +
+        `A re-run starts at statement ${index + 1}.`;
+    const file = m.file.downFile ?? m.file.name;
+    return new MigrationFailed(`Stopped in ${m.file.name} before its statement ${index + 1} of ${n}. ${state}`, 'Run it again to finish the plan: it goes on from this migration.', {
+        version: m.file.version,
+        id: m.file.id,
+        file,
+        transactional: false,
+        statements: n,
+        ran: index,
+        resumeAt: index + 1,
+        unsure: false,
+        state,
+    });
+}
+/**
+ * The run stopped between migrations (the step being stopped): each migration before `next`
+ * committed with its bookkeeping, and `next` and those after it never started.
+ */
+function stoppedBetweenMigrations(plan, next, tracking) {
+    const left = plan.slice(next).map((m) => m.file.name);
+    const done = next === 0 ? 'no migration was reverted' : `the ${next} migration(s) before it were reverted and committed`;
+    return new errors/* RollbackKitError */.dp(`Stopped before reverting ${plan[next].file.name}: ${done}; ${left.join(', ')} ${left.length === 1 ? 'was' : 'were'} not started and ${left.length === 1 ? 'is' : 'are'} still applied in ${tracking.table}.`, 'Run it again to finish the plan: it reads the tracking table and reverts what is still applied of it.');
 }
 /**
  * A lock not granted within lock_timeout, or a deadlock with production traffic, rolls the whole
@@ -4026,6 +4139,8 @@ async function runPlan(plan, opts) {
     const progress = await earlierProgress(session, tracking.table, opts.target, opts.progressTable);
     const applied = [...opts.applied];
     for (const [n, m] of plan.entries()) {
+        if (opts.signal?.aborted)
+            throw stoppedBetweenMigrations(plan, n, tracking);
         const at = applied.findIndex((f) => f.id === m.file.id);
         const previous = at > 0 ? applied[at - 1] : undefined;
         log.info(`[${n + 1}/${plan.length}] reverting ${m.file.name}${m.transactional ? '' : ' (non-transactional: statement by statement)'}`);
@@ -4038,7 +4153,7 @@ async function runPlan(plan, opts) {
                 if (m.transactional)
                     await revertWithRetries(ctx, m, previous, rest, log);
                 else
-                    await revertStatementByStatement(ctx, m, previous, rest);
+                    await revertStatementByStatement(ctx, m, previous, rest, opts.signal);
             });
         }
         catch (err) {
@@ -4226,7 +4341,7 @@ async function revertMigrations(opts, log) {
         const key = opts.dryRun ? undefined : ((await tracking.lockKey(session)) ?? ROLLBACK_KIT_LOCK_KEY);
         let state = await lockAndFindTables(session, tracking, runSettings(opts), key);
         if (!state.locked) {
-            await acquireMigrationLock(session, key, opts.lockTimeoutSeconds, log, `${format.name}, ${tracking.table}`);
+            await acquireMigrationLock(session, key, opts.lockTimeoutSeconds, log, `${format.name}, ${tracking.table}`, undefined, opts.signal);
             // The tables again, as they are once the lock is ours.
             state = await lockAndFindTables(session, tracking, [], undefined);
         }
@@ -4274,6 +4389,7 @@ async function revertMigrations(opts, log) {
                 sessionSettings: [...runSettings(opts), ...(settings.searchPath === undefined ? [] : [`SELECT set_config('search_path', ${(0,sql_split/* literal */.eu)(settings.searchPath)}, false)`])],
                 progressTable: state.progressTable,
                 onReverted: (r) => result.reverted.push(r),
+                signal: opts.signal,
             });
             await recorded?.update(session, result.reverted.map((r) => r.version), true, log);
             const reverted = new Set(plan.toRevert.map((m) => m.file.id));
@@ -5469,13 +5585,15 @@ function formatBytes(bytes) {
     }
     return `${u === 0 ? n : n.toFixed(1)} ${units[u]}`;
 }
+/** "999 ms", "59.9 s", "2 min 0 s": rounded once, to the unit shown, so no "60.0 s" or "1 min 60 s". */
 function formatDuration(ms) {
     if (ms < 1000)
         return `${ms} ms`;
-    const s = ms / 1000;
-    if (s < 60)
-        return `${s.toFixed(1)} s`;
-    return `${Math.floor(s / 60)} min ${Math.round(s % 60)} s`;
+    const tenths = Math.round(ms / 100);
+    if (tenths < 600)
+        return `${(tenths / 10).toFixed(1)} s`;
+    const seconds = Math.round(ms / 1000);
+    return `${Math.floor(seconds / 60)} min ${seconds % 60} s`;
 }
 // Control characters, and the bidirectional overrides that make text read differently than it is.
 // eslint-disable-next-line no-control-regex

@@ -8860,7 +8860,7 @@ exports.visitAsync = visitAsync;
 
 __nccwpck_require__.a(__webpack_module__, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var node_os__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8161);
-/* harmony import */ var _core_action_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(9543);
+/* harmony import */ var _core_action_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(4721);
 /* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(8005);
 /* harmony import */ var _core_output_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(8975);
 /* harmony import */ var _smoke_parse_spec_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(1705);
@@ -8938,7 +8938,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 9543:
+/***/ 4721:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -8949,7 +8949,7 @@ __nccwpck_require__.d(__webpack_exports__, {
   n0: () => (/* binding */ setOutputs)
 });
 
-// UNUSED EXPORTS: actionLog, inputsFrom
+// UNUSED EXPORTS: STOP_GRACE_MS, actionLog, inputsFrom
 
 // EXTERNAL MODULE: ./.build/core/actions-core.js + 4 modules
 var actions_core = __nccwpck_require__(9617);
@@ -9060,6 +9060,75 @@ function parseTime(raw, name) {
     return d;
 }
 
+;// CONCATENATED MODULE: ./.build/core/stop-signals.js
+/**
+ * SIGTERM and SIGINT while work that must wind down runs (an action's step, the CLI's database
+ * commands, the sandbox). Node's default is to exit at once (143, 130): child processes and
+ * temporary files left behind, and nobody told whether the database changed. Instead:
+ *
+ * - the first signal aborts `signal`, which the work listens to (it stops feeding its programs,
+ *   ends them, and knows what it had done), calls `onFirst`, and starts a wait of `graceMs`;
+ * - a second signal ends that wait at once: the caller stops waiting for the work and does what it
+ *   does when the wait runs out (reports that the work's state is not known, or cleans up);
+ * - every later signal is ignored: the handlers stay installed until `dispose()`, so no signal ever
+ *   reaches Node's default kill while the caller still reports or cleans up. (With
+ *   `process.once`, the second Ctrl-C would find no handler and kill the process mid-cleanup.)
+ */
+
+function stopOnSignals(opts) {
+    const controller = new AbortController();
+    let received;
+    let timer;
+    let giveUp = () => undefined;
+    const expired = new Promise((resolve) => (giveUp = () => resolve('expired')));
+    const onSignal = (name) => {
+        if (received)
+            return giveUp();
+        received = name;
+        opts.onFirst?.(name);
+        controller.abort(new Error(`stopped by ${name}`));
+        timer = setTimeout(giveUp, opts.graceMs);
+    };
+    process.on('SIGTERM', onSignal);
+    process.on('SIGINT', onSignal);
+    return {
+        signal: controller.signal,
+        received: () => received,
+        expired,
+        settle(work) {
+            const ran = work.then((value) => ({ ok: true, value }), (err) => ({ ok: false, err }));
+            return Promise.race([ran, expired]);
+        },
+        dispose() {
+            clearTimeout(timer);
+            process.off('SIGTERM', onSignal);
+            process.off('SIGINT', onSignal);
+        },
+    };
+}
+/** Stopped work that did not end within the grace time: what it had changed is not known, so no detail may claim it. */
+class StopOutlasted extends errors/* RollbackKitError */.dp {
+}
+/**
+ * What a stopped piece of work (`what`: the action or command) failed with, given how it settled:
+ * its own error said to be a stop (what it knew, committed or not, is in its words); that its state
+ * is not known when it did not end within the grace time; or that it was done when the stop came.
+ * Undefined when no signal came.
+ */
+function stoppedFailure(what, signal, settled, graceMs) {
+    if (!signal)
+        return undefined;
+    if (settled === 'expired') {
+        return new StopOutlasted(`${what} was stopped by ${signal} and its work did not end within ${graceMs / 1000} s: what it had changed by then is not known.`, 'Check the state of what it works on (its log above says how far it got) before running it again.');
+    }
+    if (settled.ok)
+        return new errors/* RollbackKitError */.dp(`${what} was stopped by ${signal} as its work ended: that work was done, and what it reports above stands.`);
+    const err = settled.err;
+    const hint = err instanceof errors/* RollbackKitError */.dp ? err.hint : undefined;
+    const message = err instanceof errors/* RollbackKitError */.dp ? err.message : (0,errors/* errorLine */.BP)(err);
+    return new errors/* RollbackKitError */.dp(`${what} was stopped by ${signal}: ${message}`, hint);
+}
+
 // EXTERNAL MODULE: ./.build/report/markdown.js
 var markdown = __nccwpck_require__(4348);
 ;// CONCATENATED MODULE: ./.build/report/failure-summary.js
@@ -9082,6 +9151,7 @@ var write_summary = __nccwpck_require__(4039);
  * outputs, and one failure path: the summary's failure heading, one clear `::error::` line and a
  * non-zero exit.
  */
+
 
 
 
@@ -9148,67 +9218,30 @@ function setOutputs(outputs) {
  */
 const STOP_GRACE_MS = 5_000;
 /**
- * SIGTERM and SIGINT while an action runs. Node's default is to exit at once (143, 130): no
- * `::error::`, no summary, child processes and temporary files left behind, and nobody told whether
- * the database changed. Instead the first signal aborts `signal`, which the action's work listens to
- * (it stops feeding its programs and ends them, and knows what it had done), and the step waits for
- * that work to end, at most STOP_GRACE_MS; a second signal stops the wait at once.
- */
-function stopOnSignals(log) {
-    const controller = new AbortController();
-    let received;
-    let giveUp = () => undefined;
-    const expired = new Promise((resolve) => (giveUp = () => resolve('expired')));
-    const onSignal = (name) => {
-        if (received)
-            return giveUp();
-        received = name;
-        log.info(`Received ${name}: stopping; waiting up to ${STOP_GRACE_MS / 1000} s for the work under way to end …`);
-        controller.abort(new Error(`stopped by ${name}`));
-        setTimeout(giveUp, STOP_GRACE_MS).unref();
-    };
-    process.on('SIGTERM', onSignal);
-    process.on('SIGINT', onSignal);
-    return {
-        signal: controller.signal,
-        received: () => received,
-        expired,
-        dispose() {
-            process.off('SIGTERM', onSignal);
-            process.off('SIGINT', onSignal);
-        },
-    };
-}
-/**
  * Runs an action body; every action fails the same way. The job summary gets "### <action>:
  * failed", the redacted error line and the action's own details; the log gets one redacted
  * `::error::` line. Unexpected errors keep their stack in the debug log so a bug report has it
- * without frightening the reader. A step stopped by SIGTERM or SIGINT fails the same way, saying
- * so, with what the action knew of its own state (its error), and exits non-zero.
+ * without frightening the reader. A step stopped by SIGTERM or SIGINT (stop-signals.ts: the body's
+ * `signal` is aborted, the step waits up to STOP_GRACE_MS, a second signal ends the wait) fails the
+ * same way, saying so, with what the action knew of its own state (its error), and exits non-zero.
  */
 async function runAction(action, body, details) {
     const log = actionLog();
-    const stop = stopOnSignals(log);
+    const stop = stopOnSignals({
+        graceMs: STOP_GRACE_MS,
+        onFirst: (name) => log.info(`Received ${name}: stopping; waiting up to ${STOP_GRACE_MS / 1000} s for the work under way to end …`),
+    });
     try {
-        const ran = body(log, stop.signal).then(() => ({ ok: true }), (err) => ({ ok: false, err }));
-        const outcome = await Promise.race([ran, stop.expired]);
-        const signal = stop.received();
-        let failure;
-        if (outcome === 'expired') {
-            failure = new errors/* RollbackKitError */.dp(`${action} was stopped by ${signal} and its work did not end within ${STOP_GRACE_MS / 1000} s: what it had changed by then is not known.`, 'Check the state of what it works on (its log above says how far it got) before running it again.');
-        }
-        else if (!outcome.ok) {
-            failure = signal ? stoppedError(action, signal, outcome.err) : outcome.err;
-        }
-        else if (signal) {
-            failure = new errors/* RollbackKitError */.dp(`${action} was stopped by ${signal} as its work ended: that work was done, and what it reports above stands.`);
-        }
+        const outcome = await stop.settle(body(log, stop.signal));
+        // The body's own error, which its details read (a stop only rewords it); none when it outlasted the grace time.
+        const own = outcome !== 'expired' && !outcome.ok ? outcome.err : undefined;
+        const failure = stoppedFailure(action, stop.received(), outcome, STOP_GRACE_MS) ?? own;
         if (failure === undefined)
             return;
         const err = failure;
-        if (!(err instanceof errors/* RollbackKitError */.dp) && err instanceof Error && err.stack)
-            log.debug(err.stack);
-        await (0,write_summary/* writeSummary */.S)(failureSummary(action, err, log, await failureDetails(details, err, log)), log);
+        if (!(own instanceof errors/* RollbackKitError */.dp) && own instanceof Error && own.stack)
+            log.debug(own.stack);
+        await (0,write_summary/* writeSummary */.S)(failureSummary(action, err, log, await failureDetails(details, own ?? err, log)), log);
         output/* output */.CG.fail(log.redact((0,errors/* errorLine */.BP)(err)));
     }
     finally {
@@ -9218,12 +9251,6 @@ async function runAction(action, body, details) {
         if (stop.received())
             process.exit(process.exitCode || 1);
     }
-}
-/** The action's own error, said to be a stop: what it knew (committed or not) is in its words. */
-function stoppedError(action, signal, err) {
-    const hint = err instanceof errors/* RollbackKitError */.dp ? err.hint : undefined;
-    const message = err instanceof errors/* RollbackKitError */.dp ? err.message : (0,errors/* errorLine */.BP)(err);
-    return new errors/* RollbackKitError */.dp(`${action} was stopped by ${signal}: ${message}`, hint);
 }
 /** The action's details, or none: a failure while describing the failure must not hide the failure. */
 async function failureDetails(details, err, log) {
@@ -10004,7 +10031,9 @@ function clip(text, max) {
 }
 /**
  * Every string inside a JSON-like value redacted, before it is serialised: escaping (JSON's \",
- * XML's &quot;, a Markdown \|) would otherwise turn a secret into a form the redactor does not know.
+ * XML's &quot;, a Markdown \|, the `_`, `#`, `&` a password may hold) would otherwise turn a secret
+ * into a form the redactor does not know. The one way for every report, record and message sent
+ * out; only plain objects and arrays are walked, so anything else (a Date) stays whole.
  */
 function redactDeep(value, redact) {
     if (typeof value === 'string')
@@ -10725,13 +10754,15 @@ function formatBytes(bytes) {
     }
     return `${u === 0 ? n : n.toFixed(1)} ${units[u]}`;
 }
+/** "999 ms", "59.9 s", "2 min 0 s": rounded once, to the unit shown, so no "60.0 s" or "1 min 60 s". */
 function formatDuration(ms) {
     if (ms < 1000)
         return `${ms} ms`;
-    const s = ms / 1000;
-    if (s < 60)
-        return `${s.toFixed(1)} s`;
-    return `${Math.floor(s / 60)} min ${Math.round(s % 60)} s`;
+    const tenths = Math.round(ms / 100);
+    if (tenths < 600)
+        return `${(tenths / 10).toFixed(1)} s`;
+    const seconds = Math.round(ms / 1000);
+    return `${Math.floor(seconds / 60)} min ${seconds % 60} s`;
 }
 // Control characters, and the bidirectional overrides that make text read differently than it is.
 // eslint-disable-next-line no-control-regex
@@ -12069,12 +12100,11 @@ class CheckReader {
             if (typeof pattern !== 'string' || !pattern)
                 this.problem('body-matches', 'must be a regular expression written as a string');
             else {
-                try {
-                    check.bodyMatches = new RegExp(pattern);
-                }
-                catch (err) {
-                    this.problem('body-matches', `is not a valid regular expression: ${regexReason(err)}`);
-                }
+                const compiled = compilePattern(pattern);
+                if (typeof compiled === 'string')
+                    this.problem('body-matches', compiled);
+                else
+                    check.bodyMatches = compiled;
             }
         }
         return check;
@@ -12248,12 +12278,11 @@ class CheckReader {
                         this.problem('header', `"${rawName}": matches must be a regular expression written as a string`);
                         continue;
                     }
-                    try {
-                        out.push({ name, op, value: new RegExp(value) });
-                    }
-                    catch (err) {
-                        this.problem('header', `"${rawName}": not a valid regular expression: ${regexReason(err)}`);
-                    }
+                    const compiled = compilePattern(value);
+                    if (typeof compiled === 'string')
+                        this.problem('header', `"${rawName}": matches ${compiled}`);
+                    else
+                        out.push({ name, op, value: compiled });
                 }
                 else if (typeof value === 'string' || typeof value === 'number')
                     out.push({ name, op: op, value: String(value) });
@@ -12377,6 +12406,25 @@ function invalidHeaderName(index, key) {
 function regexReason(err) {
     const message = err.message;
     return message.slice(message.lastIndexOf(': ') + 2);
+}
+/** JavaScript's literal form, `/ok/` or `/ok/i`: the spec takes the pattern alone. */
+const LITERAL_FORM = /^\/(.+)\/([a-z]*)$/s;
+/**
+ * A pattern of the spec compiled, or why it cannot be. `/ok/i` would compile, and match the
+ * slashes and the i as text: such a check never passes, and a check that never passes is a
+ * rollback decision, so the literal form is a spec mistake rather than a pattern.
+ */
+function compilePattern(text) {
+    const literal = LITERAL_FORM.exec(text);
+    if (literal) {
+        return `is written as a JavaScript literal (/…/${literal[2]}), whose slashes${literal[2] ? ' and flags' : ''} would be matched as text: write the pattern alone (${JSON.stringify(literal[1])})${literal[2] ? ', without flags' : ''}, or \\/ for a slash to match`;
+    }
+    try {
+        return new RegExp(text);
+    }
+    catch (err) {
+        return `is not a valid regular expression: ${regexReason(err)}`;
+    }
 }
 function parseStatus(entry) {
     if (typeof entry === 'number')
@@ -12916,26 +12964,38 @@ var secrets = __nccwpck_require__(9205);
 function listingBound(deadline, what) {
     return { deadline, what };
 }
+/** Past the deadline with a page read: the listing's time has run out. The first page is always asked for. */
+function pastDeadline(bound, pagesRead) {
+    return !!bound && pagesRead > 0 && bound.deadline.left() === 0;
+}
 /** Before each page after the first: past the deadline, a clear error saying how far it got. */
 function checkListingTime(bound, pagesRead) {
-    if (!bound || pagesRead === 0 || bound.deadline.left() > 0)
-        return;
-    throw outOfListingTime(bound, pagesRead);
+    if (pastDeadline(bound, pagesRead))
+        throw outOfListingTime(bound, pagesRead);
 }
 /**
- * One page, asked for only in time; the deadline passing while a later page is on its way (the
- * client cuts each request to the time left) is the listing's time running out, said as such.
+ * One page, asked for only in time; undefined when the listing's time has run out, before the page
+ * or while it was on its way (the client cuts each request to the time left). The first page is
+ * always asked for, and its request failing is that failure, not the listing's time running out.
  */
-async function listingPage(bound, pagesRead, read) {
-    checkListingTime(bound, pagesRead);
+async function pageInTime(bound, pagesRead, read) {
+    if (pastDeadline(bound, pagesRead))
+        return undefined;
     try {
-        return await read();
+        return { page: await read() };
     }
     catch (err) {
         if (bound && pagesRead > 0 && err instanceof OutOfTime)
-            throw outOfListingTime(bound, pagesRead);
+            return undefined;
         throw err;
     }
+}
+/** One page, as pageInTime; the listing's time running out is a clear error saying how far it got. */
+async function listingPage(bound, pagesRead, read) {
+    const got = await pageInTime(bound, pagesRead, read);
+    if (!got)
+        throw outOfListingTime(bound, pagesRead);
+    return got.page;
 }
 function outOfListingTime(bound, pagesRead) {
     return new RollbackKitError(`Listing ${bound.what} took longer than timeout-seconds (${bound.deadline.seconds} s): ${pagesRead} page(s) read, and the list goes on.`, 'Raise timeout-seconds to look further back, or name the target to return to.');
@@ -13013,14 +13073,15 @@ function pullRequests(token, apiUrl, repo) {
                 throw apiError(err, 'checking access to the repository', repo);
             }
         },
-        async findOpen(branch) {
+        async latest(branch) {
             try {
-                const { data } = await (await octokit()).rest.pulls.list({ ...repo, state: 'open', head: `${repo.owner}:${branch}` });
+                // Newest first: the first page of one is all that is needed.
+                const { data } = await (await octokit()).rest.pulls.list({ ...repo, state: 'all', head: `${repo.owner}:${branch}`, sort: 'created', direction: 'desc', per_page: 1 });
                 const pr = data[0];
-                return pr ? { number: pr.number, url: pr.html_url } : undefined;
+                return pr ? { number: pr.number, url: pr.html_url, state: pr.state === 'open' ? 'open' : pr.merged_at ? 'merged' : 'closed' } : undefined;
             }
             catch (err) {
-                throw apiError(err, 'looking for an open pull request', repo);
+                throw apiError(err, 'looking for the pull request of the branch', repo);
             }
         },
         async open({ branch, base, title, body }) {
@@ -13031,9 +13092,9 @@ function pullRequests(token, apiUrl, repo) {
             catch (err) {
                 // 422 "A pull request already exists for owner:branch": a re-run, not a failure.
                 if (pulls_status(err) === 422) {
-                    const existing = await api.findOpen(branch);
-                    if (existing)
-                        return existing;
+                    const existing = await api.latest(branch);
+                    if (existing?.state === 'open')
+                        return { number: existing.number, url: existing.url };
                 }
                 throw apiError(err, 'opening the pull request', repo);
             }
@@ -13538,6 +13599,14 @@ var json_path = __nccwpck_require__(6658);
  * is already checked (URLs absolute, regexes compiled, ranges ordered), so the probes never have to
  * second-guess a value.
  */
+/**
+ * The setting that gave a check its timeout, as a failure reason names it: the check's own field
+ * (quoted: a field of the spec, not an input or a flag) or the step's input. The on-call engineer
+ * must know which one to raise.
+ */
+function timeoutSetting(check) {
+    return check.timeoutSeconds !== undefined ? 'the check\'s "timeout-seconds"' : 'timeout-seconds';
+}
 function formatRange(r) {
     if (r.min !== undefined && r.min === r.max)
         return String(r.min);
@@ -13579,16 +13648,23 @@ function assertResponse(check, res, log, opts = {}) {
     }
     if (check.maxMs !== undefined && res.ms > check.maxMs)
         failures.push(`took ${Math.round(res.ms)} ms, more than max-ms ${check.maxMs}`);
+    // Of a body cut at the cap only what was read is known: a text found there is found, but a text
+    // not found, a pattern not matched or a JSON document cut in two proves nothing about the rest.
+    const unread = (assertion) => `body is larger than ${res.bodyCutAt / 1024 / 1024} MB and was read no further, so ${assertion} cannot be judged (point the check at a smaller response)`;
+    const cut = res.bodyCutAt !== undefined;
     for (const text of check.bodyContains)
         if (!res.body.includes(text))
-            failures.push(`body does not contain ${show(text, log)}`);
-    for (const text of check.bodyNotContains)
+            failures.push(cut ? unread(`body-contains ${show(text, log)}`) : `body does not contain ${show(text, log)}`);
+    for (const text of check.bodyNotContains) {
         if (res.body.includes(text))
             failures.push(`body contains ${show(text, log)}`);
+        else if (cut)
+            failures.push(unread(`body-not-contains ${show(text, log)}`));
+    }
     if (check.bodyMatches && matches('body-matches', check.bodyMatches, res.body) === false)
-        failures.push(`body does not match /${check.bodyMatches.source}/`);
+        failures.push(cut ? unread(`body-matches /${check.bodyMatches.source}/`) : `body does not match /${check.bodyMatches.source}/`);
     if (check.json.length)
-        failures.push(...assertJson(check.json, res.body, log));
+        failures.push(...(cut ? [unread('json')] : assertJson(check.json, res.body, log)));
     for (const h of check.header) {
         const actual = res.headers.get(h.name);
         if (h.op === 'exists') {
@@ -13714,10 +13790,10 @@ async function probeHttp(check, url, opts) {
                     return { ok: false, ms: elapsed(), status: res.status, failures: [`redirected (${res.status}) ${next.notFollowed}`] };
                 }
             }
-            const text = method === 'HEAD' ? '' : await readCapped(res);
+            const { text, cut } = method === 'HEAD' ? { text: '', cut: false } : await readCapped(res);
             const ms = elapsed();
             const matchBudgetMs = opts.deadlineAt === undefined ? undefined : opts.deadlineAt - performance.now();
-            const failures = assertResponse(check, { status: res.status, headers: res.headers, body: text, ms }, opts.log, { matchBudgetMs });
+            const failures = assertResponse(check, { status: res.status, headers: res.headers, body: text, bodyCutAt: cut ? MAX_BODY_BYTES : undefined, ms }, opts.log, { matchBudgetMs });
             return { ok: failures.length === 0, ms, status: res.status, failures };
         }
     }
@@ -13725,7 +13801,7 @@ async function probeHttp(check, url, opts) {
         if (err instanceof CheckConfigError)
             throw err;
         const network = classify(err, timeout, opts.deadline);
-        return { ok: false, ms: elapsed(), failures: [describeFailure(network, err, opts.timeoutMs, url)], network };
+        return { ok: false, ms: elapsed(), failures: [describeFailure(network, err, `${opts.timeoutMs / 1000} s (${timeoutSetting(check)})`, url)], network };
     }
 }
 /**
@@ -13800,24 +13876,27 @@ function refusal(err, url) {
     // The message may quote the URL or a header value: name the refusal, not the text.
     return `fetch refused to build the request for ${url.host}`;
 }
+/** The body up to MAX_BODY_BYTES; `cut` when the response had more (the assertions must know). */
 async function readCapped(res) {
     if (!res.body)
-        return '';
+        return { text: '', cut: false };
     const reader = res.body.getReader();
     const chunks = [];
     let size = 0;
+    let cut = false;
     for (;;) {
         const { done, value } = await reader.read();
         if (done)
             break;
         chunks.push(value);
         size += value.byteLength;
-        if (size >= MAX_BODY_BYTES) {
+        if (size > MAX_BODY_BYTES) {
+            cut = true;
             await reader.cancel().catch(() => undefined);
             break;
         }
     }
-    return new TextDecoder().decode(Buffer.concat(chunks));
+    return { text: new TextDecoder().decode(Buffer.concat(chunks).subarray(0, MAX_BODY_BYTES)), cut };
 }
 function classify(err, timeout, deadline) {
     if (deadline?.aborted)
@@ -13838,7 +13917,8 @@ function classify(err, timeout, deadline) {
         return 'tls';
     return 'other';
 }
-function describeFailure(kind, err, timeoutMs, url) {
+/** `timeout`: how long the request was given and by which setting, "10 s (timeout-seconds)". */
+function describeFailure(kind, err, timeout, url) {
     const host = new URL(url).host;
     switch (kind) {
         case 'refused':
@@ -13846,7 +13926,7 @@ function describeFailure(kind, err, timeoutMs, url) {
         case 'dns':
             return `host ${new URL(url).hostname} not found (DNS)`;
         case 'timeout':
-            return `no answer from ${host} within ${timeoutMs / 1000} s`;
+            return `no answer from ${host} within ${timeout}`;
         case 'reset':
             return `connection to ${host} closed before the response ended`;
         case 'tls':
@@ -14062,8 +14142,11 @@ async function session_open(target, config) {
  * land before the end (a commit, a lock released) is awaited before this is called.
  */
 function closeSession(session) {
-    session.end().catch(() => undefined);
+    const ended = session.end().catch(() => undefined);
     session.connection?.stream?.unref?.();
+    // Resolves once the server has closed its side, its backend gone: for a caller that must stay
+    // within a connection limit before it opens another (restore-db's lock watcher).
+    return ended;
 }
 /** Runs `fn` with a session and always closes it. */
 async function withSession(target, fn, opts = {}) {
@@ -14170,7 +14253,7 @@ async function probeSql(check, target, opts) {
             probe.abandon();
             resolve({ ok: false, ms: performance.now() - started, failures: [failure], unreachable });
         };
-        timer = setTimeout(() => giveUp(`no answer from the database within ${seconds(budgetMs)} s (timeout-seconds for the connection and for the query, plus ${seconds(ANSWER_MARGIN_MS)} s), so the connection was closed`, true), budgetMs);
+        timer = setTimeout(() => giveUp(`no answer from the database within ${seconds(budgetMs)} s (${timeoutSetting(check)} for the connection and for the query, plus ${seconds(ANSWER_MARGIN_MS)} s), so the connection was closed`, true), budgetMs);
         onAbort = () => giveUp(DEADLINE_FAILURE, false);
         if (opts.deadline?.aborted)
             onAbort();
@@ -14274,7 +14357,7 @@ async function measure(check, session, timeoutMs, started, opts) {
         }
     }
     const ms = performance.now() - started;
-    const failures = judge(check, rows, error, opts.cutByDeadline ? 'the overall deadline (deadline-seconds)' : `${timeoutMs / 1000} s (timeout-seconds)`, opts.log);
+    const failures = judge(check, rows, error, opts.cutByDeadline ? 'the overall deadline (deadline-seconds)' : `${timeoutMs / 1000} s (${timeoutSetting(check)})`, opts.log);
     return { ok: failures.length === 0, ms, failures };
 }
 /** An ErrorResponse PostgreSQL sent (pg's DatabaseError carries its severity), not a local or network error. */
