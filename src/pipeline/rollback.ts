@@ -770,23 +770,23 @@ function databaseFailedStep(record: RollbackRecord, db: DatabaseRecord): string 
     // A restore commits all or nothing; its errors say which (restore.ts), and nothing here guesses
     // past them: an error that does not say it changed nothing leaves the database to be checked.
     const unchanged = !snap || /as it was before|Nothing was changed|changed nothing/.test(db.error ?? '');
-    const unknown = !unchanged || /may or may not have committed/.test(db.error ?? '');
+    const unknown = Boolean(snap) && (!unchanged || /may or may not have committed/.test(db.error ?? ''));
     if (!snap) out.push('The restore stopped before its snapshot was taken, so this run changed nothing in the database, and took no snapshot.');
     else if (!unknown) out.push('The restore runs in one transaction and did not commit: the database is as it was before this run.');
     else out.push('Whether the restore committed is not known: check the database before anything else (the error says how).');
     if (snap) out.push(`The verified snapshot taken just before the restore is ${snapshotPlace(record, snap)}.`);
-    if (unknown) out.push(`If it did not commit, do what the error says and ${again}: it runs the restore again. If it did, and must be undone, restore that snapshot: ${restoreStep(record, snap!)}.`);
+    if (unknown) out.push(`If it did not commit, do what the error says and ${again}: it runs the restore again. If it did, and must be undone, restore that snapshot: ${restoreStep(snap!)}.`);
     else out.push(`Do what the error says, then ${again}: it runs the restore again${snap ? '; keep that snapshot until the incident is closed' : ''}.`);
     return out.join(' ');
   }
   const left = db.planned.filter((v) => !db.reverted.includes(v));
   const reverted = db.reverted.length ? `${db.reverted.join(', ')} reverted` : 'none of it reverted';
   const still = left.length ? `${left.join(', ')} still applied` : 'none of it still applied';
-  out.push(`${snap ? 'The database is part way back' : 'This run changed nothing in the database'}: of the plan (${db.planned.join(', ') || 'no migration'}), ${reverted}, ${still}, as the tracking table shows.`);
+  out.push(`${snap ? 'Where the database is now' : 'This run changed nothing in the database'}: of the plan (${db.planned.join(', ') || 'no migration'}), ${reverted}, ${still}, as the tracking table shows.`);
   out.push(snap ? `The verified snapshot taken before this run changed it is ${snapshotPlace(record, snap)}.` : 'This run took no snapshot, since it stopped before changing anything.');
   const finishes = left.length ? `it finishes the plan recorded for this incident, reverting only what the tracking table shows left of it (${left.join(', ')})` : 'it finds the plan recorded for this incident finished and says so';
   out.push(`Do what the error says, then ${again}: ${finishes}.`);
-  if (snap) out.push(`Or, to put the database back as it was before this run, restore that snapshot: ${restoreStep(record, snap)}.`);
+  if (snap) out.push(`Or, to put the database back as it was before this run, restore that snapshot: ${restoreStep(snap)}.`);
   return out.join(' ');
 }
 
@@ -805,7 +805,7 @@ function snapshotPlace(record: RollbackRecord, snap: SnapshotRecord): string {
 }
 
 /** The step that restores the snapshot, to copy. */
-function restoreStep(record: RollbackRecord, snap: SnapshotRecord): string {
+function restoreStep(snap: SnapshotRecord): string {
   if (snap.artifact) {
     return `a job with the steps "uses: actions/download-artifact@v4, with: { name: ${snap.artifact} }" and "uses: <owner>/rollback-kit/actions/restore-db@v1, with: { database-url: \${{ secrets.DATABASE_URL }}, snapshot-path: ${basename(snap.path)}, confirm: <database name> }"`;
   }

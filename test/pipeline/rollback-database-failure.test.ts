@@ -98,7 +98,7 @@ describe('down migrations fail midway', () => {
     expect(record.snapshot!.artifact).toBe(artifact);
 
     const step = errorHint(record)!;
-    expect(step).toContain(`The database is part way back: of the plan (${V(3)}, ${V(2)}), ${V(3)} reverted, ${V(2)} still applied, as the tracking table shows.`);
+    expect(step).toContain(`Where the database is now: of the plan (${V(3)}, ${V(2)}), ${V(3)} reverted, ${V(2)} still applied, as the tracking table shows.`);
     expect(step).toContain(`kept as artifact ${artifact} of this workflow run: download it with "gh run download ${RUN_ID} -n ${artifact}"`);
     expect(step).toContain(`re-run this job (Re-run jobs: a new workflow run is a new incident, and plans afresh): it finishes the plan recorded for this incident, reverting only what the tracking table shows left of it (${V(2)})`);
     expect(step).toContain(`restore-db@v1, with: { database-url: \${{ secrets.DATABASE_URL }}, snapshot-path: ${artifact}, confirm: <database name> }`);
@@ -107,7 +107,7 @@ describe('down migrations fail midway', () => {
 
     const { summary, chat } = everywhere(record);
     for (const text of [summary, chat]) {
-      expect(text).toContain('The database is part way back');
+      expect(text).toContain('Where the database is now');
       expect(text).toContain(`re-run this job`);
     }
     expect(summary).toContain(inlineText(`gh run download ${RUN_ID} -n ${artifact}`));
