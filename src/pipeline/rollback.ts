@@ -10,6 +10,7 @@
  * says "roll back" means a person must act now; telling people never stops the rollback.
  */
 import { existsSync } from 'node:fs';
+import { basename } from 'node:path';
 import { errorLine, RollbackKitError } from '../core/errors.js';
 import type { Log } from '../core/log.js';
 import { describeTarget, type ConnectionTarget } from '../db/connection.js';
@@ -724,7 +725,7 @@ function nextSteps(record: RollbackRecord): string[] {
       } else if (record.failedPhase === 'snapshot') {
         steps.push('No verified snapshot could be taken, so the database was not changed. Fix the snapshot error and re-run with scope db.');
       } else if (record.failedPhase === 'database' && record.database?.error) {
-        steps.push(`The database rollback failed: ${record.database.error} ${record.snapshot ? `The snapshot taken just before is the way back: ${record.snapshot.path} (restore-db).` : ''}`.trim());
+        steps.push(databaseFailedStep(record, record.database));
       } else if (record.failedPhase === 'verify') {
         steps.push('The rollback ran but the checks could not be run: verify production by hand now.');
       }
@@ -747,11 +748,76 @@ function nextSteps(record: RollbackRecord): string[] {
   const reverted = record.database?.reverted ?? [];
   if (reverted.length) steps.push(`${reverted.length === 1 ? `Migration ${reverted[0]} was` : `Migrations ${reverted.join(', ')} were`} reverted: remove or fix ${reverted.length === 1 ? 'it' : 'them'} before the next deploy, or it will apply ${reverted.length === 1 ? 'it' : 'them'} again.`);
   const snap = record.snapshot;
-  if (snap?.artifact && record.status !== 'failed') steps.push(`Keep the snapshot taken before the rollback (artifact ${snap.artifact}, ${snap.path}) until the incident is closed.`);
+  // A failed database phase's step already says where the snapshot is kept, and what it is for.
+  const told = record.failedPhase === 'database' && record.database?.error !== undefined;
+  if (snap?.artifact && !told) steps.push(`Keep the snapshot taken before the rollback (artifact ${snap.artifact}, ${snap.path}) until the incident is closed.`);
   else if (snap?.deletedWithJob) {
     steps.push(
       `The snapshot taken before the rollback (${snap.path}) is on this runner only, in RUNNER_TEMP, which GitHub deletes when this job ends, and it was not uploaded: upload it (actions/upload-artifact with if: always()) or copy it elsewhere in a later step of this job, and keep it until the incident is closed.`,
     );
-  } else if (snap && record.status !== 'failed') steps.push(`Keep the snapshot taken before the rollback (${snap.path}) until the incident is closed.`);
+  } else if (snap && !told) steps.push(`Keep the snapshot taken before the rollback (${snap.path}) until the incident is closed.`);
   return steps;
+}
+
+/**
+ * After "Rollback failed in database", in one step, since the action's error gives only one as its
+ * hint: what state the database is in, where the verified snapshot taken before this run changed
+ * it is kept (on GitHub the uploaded artifact: the file in RUNNER_TEMP goes with the job), and what
+ * to do: run it again, which finishes the plan recorded for the incident (ledger.ts), or restore
+ * that snapshot. The error itself is in the phase row, the summary and the chat message.
+ */
+function databaseFailedStep(record: RollbackRecord, db: DatabaseRecord): string {
+  const snap = record.snapshot;
+  const again = runAgain(record);
+  const out: string[] = [];
+  if (db.method === 'restore') {
+    // A restore commits all or nothing; its errors say which (restore.ts), and nothing here guesses
+    // past them: an error that does not say it changed nothing leaves the database to be checked.
+    const unchanged = !snap || /as it was before|Nothing was changed|changed nothing/.test(db.error ?? '');
+    const unknown = Boolean(snap) && (!unchanged || /may or may not have committed/.test(db.error ?? ''));
+    if (!snap) out.push('The restore stopped before its snapshot was taken, so this run changed nothing in the database, and took no snapshot.');
+    else if (!unknown) out.push('The restore runs in one transaction and did not commit: the database is as it was before this run.');
+    else out.push('Whether the restore committed is not known: check the database before anything else (the error says how).');
+    if (snap) out.push(`The verified snapshot taken just before the restore is ${snapshotPlace(record, snap)}.`);
+    if (unknown) out.push(`If it did not commit, do what the error says and ${again}: it runs the restore again. If it did, and must be undone, restore that snapshot: ${restoreStep(snap!)}.`);
+    else out.push(`Do what the error says, then ${again}: it runs the restore again${snap ? '; keep that snapshot until the incident is closed' : ''}.`);
+    return out.join(' ');
+  }
+  const left = db.planned.filter((v) => !db.reverted.includes(v));
+  const reverted = db.reverted.length ? `${db.reverted.join(', ')} reverted` : 'none of it reverted';
+  const still = left.length ? `${left.join(', ')} still applied` : 'none of it still applied';
+  out.push(`${snap ? 'Where the database is now' : 'This run changed nothing in the database'}: of the plan (${db.planned.join(', ') || 'no migration'}), ${reverted}, ${still}, as the tracking table shows.`);
+  out.push(snap ? `The verified snapshot taken before this run changed it is ${snapshotPlace(record, snap)}.` : 'This run took no snapshot, since it stopped before changing anything.');
+  const finishes = left.length ? `it finishes the plan recorded for this incident, reverting only what the tracking table shows left of it (${left.join(', ')})` : 'it finds the plan recorded for this incident finished and says so';
+  out.push(`Do what the error says, then ${again}: ${finishes}.`);
+  if (snap) out.push(`Or, to put the database back as it was before this run, restore that snapshot: ${restoreStep(snap)}.`);
+  return out.join(' ');
+}
+
+/** How to run the rollback again so that it is the same incident (the key names it: see incidentKey). */
+function runAgain(record: RollbackRecord): string {
+  if (!record.runUrl) return 'run the same rollback again';
+  // A key from the run id: only a re-run of this workflow run finishes the plan; a new run plans afresh.
+  return record.incidentKey.includes(':run-') && record.database?.method === DOWN_MIGRATIONS ? 're-run this job (Re-run jobs: a new workflow run is a new incident, and plans afresh)' : 're-run this job';
+}
+
+/** Where the snapshot is kept: the artifact on GitHub, and how to fetch it; else the file. */
+function snapshotPlace(record: RollbackRecord, snap: SnapshotRecord): string {
+  if (snap.artifact) return `kept as artifact ${snap.artifact} of this workflow run: download it with "gh run download ${runIdOf(record) ?? '<run-id>'} -n ${snap.artifact}" (it holds ${basename(snap.path)} and its manifest)`;
+  if (snap.deletedWithJob) return `${snap.path}, on this runner only: it was not uploaded, and GitHub deletes it when this job ends (see below)`;
+  return snap.path;
+}
+
+/** The step that restores the snapshot, to copy. */
+function restoreStep(snap: SnapshotRecord): string {
+  if (snap.artifact) {
+    return `a job with the steps "uses: actions/download-artifact@v4, with: { name: ${snap.artifact} }" and "uses: <owner>/rollback-kit/actions/restore-db@v1, with: { database-url: \${{ secrets.DATABASE_URL }}, snapshot-path: ${basename(snap.path)}, confirm: <database name> }"`;
+  }
+  if (snap.deletedWithJob) return `restore-db with snapshot-path: ${snap.path} in a later step of this job (if: failure()), or from wherever it is uploaded or copied to`;
+  return `"rollback-kit restore --snapshot-path ${snap.path}" (or restore-db with snapshot-path: ${snap.path})`;
+}
+
+/** The workflow run's id, from its URL (…/actions/runs/<id>). */
+function runIdOf(record: RollbackRecord): string | undefined {
+  return record.runUrl?.match(/\/actions\/runs\/(\d+)/)?.[1];
 }
