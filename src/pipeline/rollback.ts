@@ -31,6 +31,7 @@ import type { ComponentPlan, RollbackPlan } from './plan-file.js';
 import type { ComponentRecord, DatabaseRecord, PhaseName, PhaseStatus, RollbackRecord, Severity, SnapshotRecord, TimelineEntry } from './record.js';
 import { checkCanPush } from './git-revert-access.js';
 import { DATABASE } from './scope.js';
+import { ChatHeartbeat, type HeartbeatOptions, type HeartbeatUpdate } from '../report/heartbeat.js';
 import { standingFailures, Timeline } from './timeline.js';
 import { verifyWithChecks } from './verify.js';
 
@@ -64,7 +65,7 @@ export interface RollbackRequest {
 }
 
 /** Same shape as the report module's ChatEvent. */
-export type RollbackEvent = { kind: 'start' } | { kind: 'phase'; entry: TimelineEntry } | { kind: 'end' };
+export type RollbackEvent = { kind: 'start' } | { kind: 'phase'; entry: TimelineEntry } | { kind: 'update'; update: HeartbeatUpdate } | { kind: 'end' };
 
 export interface RollbackDeps {
   /**
@@ -82,6 +83,8 @@ export interface RollbackDeps {
   keepSnapshot?: (snapshot: { path: string; manifestPath: string }) => Promise<string>;
   /** Each phase as it starts and ends (a terminal's spinner and its rows); must never throw. */
   progress?: { started(phase: PhaseName, component?: string): void; finished(entry: TimelineEntry): void };
+  /** The chat updates' interval and timer (report/heartbeat.ts): every 5 minutes on real timers unless tests shorten it. */
+  heartbeat?: HeartbeatOptions;
 }
 
 /** The shortest wait of a second run for the first to finish the database (the budgets may be smaller). */
@@ -94,6 +97,16 @@ function rollbackWaitSeconds(budget: Budgets): number {
 
 
 export async function runRollback(request: RollbackRequest, deps: RollbackDeps, log: Log): Promise<RollbackRecord> {
+  const heartbeat = new ChatHeartbeat(deps, deps.now ?? Date.now, log);
+  try {
+    return await rollbackPhases(request, heartbeat.watching(), log, heartbeat);
+  } finally {
+    // Every exit path, a throw too: no timer outlives the rollback.
+    await heartbeat.stop();
+  }
+}
+
+async function rollbackPhases(request: RollbackRequest, deps: RollbackDeps, log: Log, heartbeat: ChatHeartbeat): Promise<RollbackRecord> {
   const now = deps.now ?? Date.now;
   const plan = request.plan;
   const budget = budgets(plan.budgetMinutes);
@@ -264,6 +277,7 @@ export async function runRollback(request: RollbackRequest, deps: RollbackDeps, 
     told = true;
     endNotice(t, sent, 'told the team a rollback is in progress');
   }
+  heartbeat.begin(record);
 
   // ── app ───────────────────────────────────────────────────────────────────────────────────
   // A verify-only job verifies what the earlier jobs changed; its status says whether they did.

@@ -1,7 +1,7 @@
 /**
  * Chat messages while a rollback runs, in the runbook's communication templates: "rollback in
- * progress" when it starts, an update per finished phase, and "rollback complete" / "failed" /
- * "unverified" at the end. Slack-compatible JSON: `text` (all Discord-style receivers read) plus
+ * progress" when it starts, an update per finished phase, an update whenever 5 minutes pass
+ * without a message (heartbeat.ts), and "rollback complete" / "failed" / "unverified" at the end. Slack-compatible JSON: `text` (all Discord-style receivers read) plus
  * `blocks` (what Slack shows). Sending never stops a rollback: a failure is a warning.
  */
 import type { Log } from '../core/log.js';
@@ -10,10 +10,11 @@ import { decodedForms, registerUrlSecrets, splitCredentials } from '../core/url-
 import { PHASES, type RollbackRecord, type Severity, type TimelineEntry } from '../pipeline/record.js';
 import { parseRetryAfter } from '../platforms/http/retry.js';
 import { sleep } from '../smoke/pool.js';
+import { HEARTBEAT_INTERVAL_MS, type HeartbeatUpdate } from './heartbeat.js';
 import { formatDuration, noAutolink } from './markdown.js';
 import { budgetText, deploymentLabel, STATUS_EMOJI, statusLine, timeText, totalText, wholeRollback } from './rollback-summary.js';
 
-export type ChatEvent = { kind: 'start' } | { kind: 'phase'; entry: TimelineEntry } | { kind: 'end' };
+export type ChatEvent = { kind: 'start' } | { kind: 'phase'; entry: TimelineEntry } | { kind: 'update'; update: HeartbeatUpdate } | { kind: 'end' };
 
 export interface ChatMessage {
   text: string;
@@ -152,7 +153,7 @@ function startMessage(record: RollbackRecord): ChatMessage {
       { label: 'ETA', value: line(eta(record)) },
       ...(targets.length ? [{ label: 'Action', value: targets.map(line).join('\n') }] : []),
     ],
-    ['Updates will be posted here as each phase finishes.', ...links(record)],
+    [`Updates will be posted here as each phase finishes, and at least every ${HEARTBEAT_INTERVAL_MS / 60_000} minutes.`, ...links(record)],
   );
 }
 
@@ -177,6 +178,22 @@ function phaseMessage(entry: TimelineEntry, record: RollbackRecord): ChatMessage
       { label: 'Took', value: line(budgetText(entry['duration-ms'], entry['budget-ms'])) },
       ...(next && !blocked ? [{ label: 'Next', value: next }] : []),
       { label: 'ETA', value: line(eta(record)) },
+    ],
+    links(record),
+  );
+}
+
+/** The runbook's 5-minute "UPDATE [HH:MM]": the phase under way against its budget, what is done, what is next. */
+function updateMessage(update: HeartbeatUpdate, record: RollbackRecord): ChatMessage {
+  const at = `${timeText(update.at).slice(0, 5)} UTC`;
+  return build(
+    `⏱️ UPDATE ${at}: ${update.running ? `${update.running} under way` : 'in progress'}`,
+    [
+      { label: 'Status', value: 'In Progress' },
+      ...(update.running ? [{ label: 'Under way', value: line(`${update.running}: ${budgetText(update.runningMs, update.budgetMs)}`) }] : []),
+      { label: 'Done', value: line(update.done.join(', ') || '-') },
+      ...(update.next ? [{ label: 'Next', value: update.next }] : []),
+      { label: 'ETA', value: line(`${timeText(update.eta)} (from the budgets left)`) },
     ],
     links(record),
   );
@@ -208,6 +225,7 @@ export function chatMessage(event: ChatEvent, input: RollbackRecord, log: Pick<L
   const record = redactDeep(input, log.redact);
   if (event.kind === 'start') return startMessage(record);
   if (event.kind === 'phase') return phaseMessage(event.entry, record);
+  if (event.kind === 'update') return updateMessage(redactDeep(event.update, log.redact), record);
   return endMessage(record);
 }
 
