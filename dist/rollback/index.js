@@ -16976,6 +16976,8 @@ __nccwpck_require__.d(__webpack_exports__, {
 
 // EXTERNAL MODULE: external "node:fs"
 var external_node_fs_ = __nccwpck_require__(73024);
+// EXTERNAL MODULE: external "node:path"
+var external_node_path_ = __nccwpck_require__(76760);
 // EXTERNAL MODULE: ./.build/core/errors.js
 var errors = __nccwpck_require__(8005);
 // EXTERNAL MODULE: ./.build/db/connection.js
@@ -17231,8 +17233,6 @@ function describeColumn(c) {
 var external_node_fs_promises_ = __nccwpck_require__(51455);
 // EXTERNAL MODULE: external "node:os"
 var external_node_os_ = __nccwpck_require__(48161);
-// EXTERNAL MODULE: external "node:path"
-var external_node_path_ = __nccwpck_require__(76760);
 ;// CONCATENATED MODULE: ./.build/db/restore-data.js
 /**
  * The snapshot's rows, straight from pg_restore into psql. Nearly all of an archive's script is COPY
@@ -19183,6 +19183,8 @@ async function checkCanPush(workspace, component, timeoutSeconds, log) {
 
 // EXTERNAL MODULE: ./.build/pipeline/scope.js
 var scope = __nccwpck_require__(94969);
+// EXTERNAL MODULE: ./.build/report/heartbeat.js
+var report_heartbeat = __nccwpck_require__(70449);
 // EXTERNAL MODULE: ./.build/pipeline/timeline.js
 var pipeline_timeline = __nccwpck_require__(96994);
 // EXTERNAL MODULE: ./.build/pipeline/verify.js
@@ -19217,6 +19219,8 @@ var pipeline_verify = __nccwpck_require__(14616);
 
 
 
+
+
 /** The shortest wait of a second run for the first to finish the database (the budgets may be smaller). */
 const MIN_LOCK_WAIT_SECONDS = 30;
 /** The wait for another rollback of the database: what its snapshot and database phases may take together. */
@@ -19224,6 +19228,16 @@ function rollbackWaitSeconds(budget) {
     return Math.max(MIN_LOCK_WAIT_SECONDS, Math.round((budget.phase('snapshot') + budget.phase('database')) / 1000));
 }
 async function runRollback(request, deps, log) {
+    const heartbeat = new report_heartbeat/* ChatHeartbeat */.H(deps, deps.now ?? Date.now, log);
+    try {
+        return await rollbackPhases(request, heartbeat.watching(), log, heartbeat);
+    }
+    finally {
+        // Every exit path, a throw too: no timer outlives the rollback.
+        await heartbeat.stop();
+    }
+}
+async function rollbackPhases(request, deps, log, heartbeat) {
     const now = deps.now ?? Date.now;
     const plan = request.plan;
     const budget = (0,budgets/* budgets */.RK)(plan.budgetMinutes);
@@ -19406,6 +19420,7 @@ async function runRollback(request, deps, log) {
         told = true;
         endNotice(t, sent, 'told the team a rollback is in progress');
     }
+    heartbeat.begin(record);
     // ── app ───────────────────────────────────────────────────────────────────────────────────
     // A verify-only job verifies what the earlier jobs changed; its status says whether they did.
     let changed = verifyOnly && request.earlierTimeline.some((e) => (e.phase === 'app' || e.phase === 'database') && e.status === 'ok');
@@ -19873,7 +19888,7 @@ function nextSteps(record) {
                 steps.push('No verified snapshot could be taken, so the database was not changed. Fix the snapshot error and re-run with scope db.');
             }
             else if (record.failedPhase === 'database' && record.database?.error) {
-                steps.push(`The database rollback failed: ${record.database.error} ${record.snapshot ? `The snapshot taken just before is the way back: ${record.snapshot.path} (restore-db).` : ''}`.trim());
+                steps.push(databaseFailedStep(record, record.database));
             }
             else if (record.failedPhase === 'verify') {
                 steps.push('The rollback ran but the checks could not be run: verify production by hand now.');
@@ -19902,14 +19917,85 @@ function nextSteps(record) {
     if (reverted.length)
         steps.push(`${reverted.length === 1 ? `Migration ${reverted[0]} was` : `Migrations ${reverted.join(', ')} were`} reverted: remove or fix ${reverted.length === 1 ? 'it' : 'them'} before the next deploy, or it will apply ${reverted.length === 1 ? 'it' : 'them'} again.`);
     const snap = record.snapshot;
-    if (snap?.artifact && record.status !== 'failed')
+    // A failed database phase's step already says where the snapshot is kept, and what it is for.
+    const told = record.failedPhase === 'database' && record.database?.error !== undefined;
+    if (snap?.artifact && !told)
         steps.push(`Keep the snapshot taken before the rollback (artifact ${snap.artifact}, ${snap.path}) until the incident is closed.`);
     else if (snap?.deletedWithJob) {
         steps.push(`The snapshot taken before the rollback (${snap.path}) is on this runner only, in RUNNER_TEMP, which GitHub deletes when this job ends, and it was not uploaded: upload it (actions/upload-artifact with if: always()) or copy it elsewhere in a later step of this job, and keep it until the incident is closed.`);
     }
-    else if (snap && record.status !== 'failed')
+    else if (snap && !told)
         steps.push(`Keep the snapshot taken before the rollback (${snap.path}) until the incident is closed.`);
     return steps;
+}
+/**
+ * After "Rollback failed in database", in one step, since the action's error gives only one as its
+ * hint: what state the database is in, where the verified snapshot taken before this run changed
+ * it is kept (on GitHub the uploaded artifact: the file in RUNNER_TEMP goes with the job), and what
+ * to do: run it again, which finishes the plan recorded for the incident (ledger.ts), or restore
+ * that snapshot. The error itself is in the phase row, the summary and the chat message.
+ */
+function databaseFailedStep(record, db) {
+    const snap = record.snapshot;
+    const again = runAgain(record);
+    const out = [];
+    if (db.method === 'restore') {
+        // A restore commits all or nothing; its errors say which (restore.ts), and nothing here guesses
+        // past them: an error that does not say it changed nothing leaves the database to be checked.
+        const unchanged = !snap || /as it was before|Nothing was changed|changed nothing/.test(db.error ?? '');
+        const unknown = Boolean(snap) && (!unchanged || /may or may not have committed/.test(db.error ?? ''));
+        if (!snap)
+            out.push('The restore stopped before its snapshot was taken, so this run changed nothing in the database, and took no snapshot.');
+        else if (!unknown)
+            out.push('The restore runs in one transaction and did not commit: the database is as it was before this run.');
+        else
+            out.push('Whether the restore committed is not known: check the database before anything else (the error says how).');
+        if (snap)
+            out.push(`The verified snapshot taken just before the restore is ${snapshotPlace(record, snap)}.`);
+        if (unknown)
+            out.push(`If it did not commit, do what the error says and ${again}: it runs the restore again. If it did, and must be undone, restore that snapshot: ${restoreStep(snap)}.`);
+        else
+            out.push(`Do what the error says, then ${again}: it runs the restore again${snap ? '; keep that snapshot until the incident is closed' : ''}.`);
+        return out.join(' ');
+    }
+    const left = db.planned.filter((v) => !db.reverted.includes(v));
+    const reverted = db.reverted.length ? `${db.reverted.join(', ')} reverted` : 'none of it reverted';
+    const still = left.length ? `${left.join(', ')} still applied` : 'none of it still applied';
+    out.push(`${snap ? 'Where the database is now' : 'This run changed nothing in the database'}: of the plan (${db.planned.join(', ') || 'no migration'}), ${reverted}, ${still}, as the tracking table shows.`);
+    out.push(snap ? `The verified snapshot taken before this run changed it is ${snapshotPlace(record, snap)}.` : 'This run took no snapshot, since it stopped before changing anything.');
+    const finishes = left.length ? `it finishes the plan recorded for this incident, reverting only what the tracking table shows left of it (${left.join(', ')})` : 'it finds the plan recorded for this incident finished and says so';
+    out.push(`Do what the error says, then ${again}: ${finishes}.`);
+    if (snap)
+        out.push(`Or, to put the database back as it was before this run, restore that snapshot: ${restoreStep(snap)}.`);
+    return out.join(' ');
+}
+/** How to run the rollback again so that it is the same incident (the key names it: see incidentKey). */
+function runAgain(record) {
+    if (!record.runUrl)
+        return 'run the same rollback again';
+    // A key from the run id: only a re-run of this workflow run finishes the plan; a new run plans afresh.
+    return record.incidentKey.includes(':run-') && record.database?.method === DOWN_MIGRATIONS ? 're-run this job (Re-run jobs: a new workflow run is a new incident, and plans afresh)' : 're-run this job';
+}
+/** Where the snapshot is kept: the artifact on GitHub, and how to fetch it; else the file. */
+function snapshotPlace(record, snap) {
+    if (snap.artifact)
+        return `kept as artifact ${snap.artifact} of this workflow run: download it with "gh run download ${runIdOf(record) ?? '<run-id>'} -n ${snap.artifact}" (it holds ${(0,external_node_path_.basename)(snap.path)} and its manifest)`;
+    if (snap.deletedWithJob)
+        return `${snap.path}, on this runner only: it was not uploaded, and GitHub deletes it when this job ends (see below)`;
+    return snap.path;
+}
+/** The step that restores the snapshot, to copy. */
+function restoreStep(snap) {
+    if (snap.artifact) {
+        return `a job with the steps "uses: actions/download-artifact@v4, with: { name: ${snap.artifact} }" and "uses: <owner>/rollback-kit/actions/restore-db@v1, with: { database-url: \${{ secrets.DATABASE_URL }}, snapshot-path: ${(0,external_node_path_.basename)(snap.path)}, confirm: <database name> }"`;
+    }
+    if (snap.deletedWithJob)
+        return `restore-db with snapshot-path: ${snap.path} in a later step of this job (if: failure()), or from wherever it is uploaded or copied to`;
+    return `"rollback-kit restore --snapshot-path ${snap.path}" (or restore-db with snapshot-path: ${snap.path})`;
+}
+/** The workflow run's id, from its URL (…/actions/runs/<id>). */
+function runIdOf(record) {
+    return record.runUrl?.match(/\/actions\/runs\/(\d+)/)?.[1];
 }
 
 
@@ -24065,6 +24151,149 @@ function drillSummaryMarkdown(input, log) {
 
 /***/ }),
 
+/***/ 70449:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   H: () => (/* binding */ ChatHeartbeat),
+/* harmony export */   s: () => (/* binding */ HEARTBEAT_INTERVAL_MS)
+/* harmony export */ });
+/* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8005);
+/* harmony import */ var _pipeline_budgets_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(51583);
+/* harmony import */ var _pipeline_record_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(2108);
+/**
+ * The runbook's "status updates every 5 minutes during rollback": whenever HEARTBEAT_INTERVAL_MS
+ * pass without a chat message (a 6-minute database phase, a long verify), an update says which
+ * phase is under way, for how long against its budget, what is done, what is next and the ETA from
+ * the budgets left. It rides on the rollback's own notify path (its timeouts, its redaction and
+ * escaping, its one warning per failed message) and never holds a phase up: a post is fired and
+ * not awaited. Only the closing message waits for one in flight, so that it is never followed by
+ * an "in progress" update; that wait is bounded by the sender's own timeouts.
+ */
+
+
+
+/** The runbook's interval. */
+const HEARTBEAT_INTERVAL_MS = 5 * 60_000;
+const realTimer = {
+    set: (tick, ms) => setTimeout(tick, ms),
+    clear: (handle) => clearTimeout(handle),
+};
+const key = (phase, component) => `${phase}\u0000${component ?? ''}`;
+class ChatHeartbeat {
+    deps;
+    now;
+    log;
+    intervalMs;
+    timer;
+    running = new Map();
+    record;
+    handle;
+    stopped = false;
+    inFlight;
+    constructor(deps, now, log) {
+        this.deps = deps;
+        this.now = now;
+        this.log = log;
+        this.intervalMs = deps.heartbeat?.intervalMs ?? HEARTBEAT_INTERVAL_MS;
+        this.timer = deps.heartbeat?.timer ?? realTimer;
+    }
+    /**
+     * The deps the rollback runs with: every chat message restarts the interval, the closing one
+     * stops the heartbeat first, and each phase's start and end are noted on their way to `progress`.
+     */
+    watching() {
+        const { notify, progress } = this.deps;
+        return {
+            ...this.deps,
+            notify: notify
+                ? async (event, record) => {
+                    if (event.kind === 'end')
+                        await this.stop();
+                    else
+                        this.rearm();
+                    return notify(event, record);
+                }
+                : undefined,
+            progress: {
+                started: (phase, component) => {
+                    this.running.set(key(phase, component), { phase, component, since: this.now() });
+                    progress?.started(phase, component);
+                },
+                finished: (entry) => {
+                    this.running.delete(key(entry.phase, entry.component));
+                    progress?.finished(entry);
+                },
+            },
+        };
+    }
+    /** The team was told a rollback is in progress: from now on silence is filled. Without a webhook there is nothing to fill it with. */
+    begin(record) {
+        if (!this.deps.notify || this.stopped)
+            return;
+        this.record = record;
+        this.rearm();
+    }
+    /** Ends the updates (every exit path) and waits for one still being posted. */
+    async stop() {
+        this.stopped = true;
+        this.timer.clear(this.handle);
+        this.handle = undefined;
+        await this.inFlight;
+    }
+    rearm() {
+        if (!this.record || this.stopped)
+            return;
+        this.timer.clear(this.handle);
+        this.handle = this.timer.set(() => this.tick(), this.intervalMs);
+    }
+    tick() {
+        this.handle = undefined;
+        const record = this.record;
+        const notify = this.deps.notify;
+        if (this.stopped || !record || !notify)
+            return;
+        this.rearm();
+        // A post still going (a receiver slower than the interval) is not stacked on.
+        if (this.inFlight)
+            return;
+        const event = { kind: 'update', update: this.update(record) };
+        this.inFlight = Promise.resolve()
+            .then(() => notify(event, record))
+            .catch((err) => this.log.warning(`A chat update could not be sent (${this.log.redact((0,_core_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .errorLine */ .BP)(err))}); the rollback goes on.`))
+            .finally(() => (this.inFlight = undefined));
+    }
+    update(record) {
+        const now = this.now();
+        const budget = (0,_pipeline_budgets_js__WEBPACK_IMPORTED_MODULE_1__/* .budgets */ .RK)(record.budgetMs / 60_000);
+        const rows = [...this.running.values()];
+        const current = rows.length ? rows.reduce((a, b) => (_pipeline_record_js__WEBPACK_IMPORTED_MODULE_2__/* .PHASES */ .Z.indexOf(b.phase) > _pipeline_record_js__WEBPACK_IMPORTED_MODULE_2__/* .PHASES */ .Z.indexOf(a.phase) ? b : a)).phase : lastPhase(record.timeline);
+        const since = Math.min(...rows.filter((r) => r.phase === current).map((r) => r.since));
+        const components = rows.filter((r) => r.phase === current && r.component).map((r) => r.component);
+        const runningMs = rows.length ? Math.max(0, now - since) : 0;
+        const budgetMs = current ? budget.phase(current) : 0;
+        const after = current ? _pipeline_record_js__WEBPACK_IMPORTED_MODULE_2__/* .PHASES */ .Z.slice(_pipeline_record_js__WEBPACK_IMPORTED_MODULE_2__/* .PHASES */ .Z.indexOf(current) + 1) : [..._pipeline_record_js__WEBPACK_IMPORTED_MODULE_2__/* .PHASES */ .Z];
+        // Without a database in the plan, snapshot and database do not run (notify.ts's nextPhase).
+        const coming = after.filter((p) => record.database || (p !== 'snapshot' && p !== 'database'));
+        const left = (rows.length ? Math.max(0, budgetMs - runningMs) : 0) + coming.filter((p) => !_pipeline_budgets_js__WEBPACK_IMPORTED_MODULE_1__/* .OFF_CRITICAL_PATH */ .Yp.includes(p)).reduce((sum, p) => sum + budget.phase(p), 0);
+        return {
+            at: new Date(now).toISOString(),
+            running: rows.length ? `${current}${components.length ? ` (${components.join(', ')})` : ''}` : undefined,
+            runningMs,
+            budgetMs,
+            done: record.timeline.filter((e) => e.status !== 'skipped').map((e) => `${e.phase}${e.component ? ` (${e.component})` : ''} ${e.status}`),
+            next: coming[0],
+            eta: new Date(now + left).toISOString(),
+        };
+    }
+}
+function lastPhase(rows) {
+    return rows.at(-1)?.phase;
+}
+
+
+/***/ }),
+
 /***/ 46051:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
@@ -24648,11 +24877,14 @@ var pipeline_record = __nccwpck_require__(2108);
 var retry = __nccwpck_require__(48372);
 // EXTERNAL MODULE: ./.build/smoke/pool.js
 var pool = __nccwpck_require__(77944);
+// EXTERNAL MODULE: ./.build/report/heartbeat.js
+var heartbeat = __nccwpck_require__(70449);
 // EXTERNAL MODULE: ./.build/report/markdown.js
 var markdown = __nccwpck_require__(54348);
 // EXTERNAL MODULE: ./.build/report/rollback-summary.js
 var rollback_summary = __nccwpck_require__(22304);
 ;// CONCATENATED MODULE: ./.build/report/notify.js
+
 
 
 
@@ -24780,7 +25012,7 @@ function startMessage(record) {
         { label: 'Started', value: line((0,rollback_summary/* timeText */.Tc)(record.startedAt, true)) },
         { label: 'ETA', value: line(eta(record)) },
         ...(targets.length ? [{ label: 'Action', value: targets.map(line).join('\n') }] : []),
-    ], ['Updates will be posted here as each phase finishes.', ...links(record)]);
+    ], [`Updates will be posted here as each phase finishes, and at least every ${heartbeat/* HEARTBEAT_INTERVAL_MS */.s / 60_000} minutes.`, ...links(record)]);
 }
 /** The phase that runs next: without a database in the plan, snapshot and database do not run. */
 function nextPhase(entry, record) {
@@ -24801,6 +25033,17 @@ function phaseMessage(entry, record) {
         { label: 'Took', value: line((0,rollback_summary/* budgetText */.$e)(entry['duration-ms'], entry['budget-ms'])) },
         ...(next && !blocked ? [{ label: 'Next', value: next }] : []),
         { label: 'ETA', value: line(eta(record)) },
+    ], links(record));
+}
+/** The runbook's 5-minute "UPDATE [HH:MM]": the phase under way against its budget, what is done, what is next. */
+function updateMessage(update, record) {
+    const at = `${(0,rollback_summary/* timeText */.Tc)(update.at).slice(0, 5)} UTC`;
+    return build(`⏱️ UPDATE ${at}: ${update.running ? `${update.running} under way` : 'in progress'}`, [
+        { label: 'Status', value: 'In Progress' },
+        ...(update.running ? [{ label: 'Under way', value: line(`${update.running}: ${(0,rollback_summary/* budgetText */.$e)(update.runningMs, update.budgetMs)}`) }] : []),
+        { label: 'Done', value: line(update.done.join(', ') || '-') },
+        ...(update.next ? [{ label: 'Next', value: update.next }] : []),
+        { label: 'ETA', value: line(`${(0,rollback_summary/* timeText */.Tc)(update.eta)} (from the budgets left)`) },
     ], links(record));
 }
 function endMessage(record) {
@@ -24826,6 +25069,8 @@ function chatMessage(event, input, log) {
         return startMessage(record);
     if (event.kind === 'phase')
         return phaseMessage(event.entry, record);
+    if (event.kind === 'update')
+        return updateMessage((0,secrets/* redactDeep */.KL)(event.update, log.redact), record);
     return endMessage(record);
 }
 const DEFAULT_TIMEOUT_MS = 5000;
