@@ -3,6 +3,7 @@
  * budget, and what each part ended as. The pipeline fills it in; the job summary, the chat messages
  * and the incident issue are all written from it, so they can never tell different stories.
  */
+import type { DiscardedFromTable } from '../db/restore-discarded.js';
 
 /** Phase names are public interface (DESIGN, "The whole rollback"), in the order they run. */
 export const PHASES = ['plan', 'notify-start', 'app', 'snapshot', 'database', 'environment', 'verify', 'report', 'notify-end'] as const;
@@ -61,6 +62,11 @@ export interface DatabaseRecord {
   reverted: string[];
   status: string;
   error?: string;
+  /**
+   * Method restore: what it throws away on the tables it replaces (restore-discarded.ts), as a dry
+   * run plans it, or as the restore found it.
+   */
+  discarded?: DiscardedFromTable[];
 }
 
 export interface SnapshotRecord {

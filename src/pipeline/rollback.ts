@@ -15,7 +15,7 @@ import { errorLine, RollbackKitError } from '../core/errors.js';
 import type { Log } from '../core/log.js';
 import { describeTarget, type ConnectionTarget } from '../db/connection.js';
 import type { FindToolOptions } from '../db/pg-tools.js';
-import { restoreSnapshot } from '../db/restore.js';
+import { previewRestore, restoreSnapshot, type RestoreRequest } from '../db/restore.js';
 import { withSession, type Session } from '../db/session.js';
 import { takeSnapshot, wholeDatabaseSnapshot, type SnapshotResult } from '../db/snapshot.js';
 import { isInside } from '../core/files.js';
@@ -201,6 +201,9 @@ async function rollbackPhases(request: RollbackRequest, deps: RollbackDeps, log:
       } else if (db.method === 'restore') {
         if (!db.snapshotPath) throw new RollbackKitError('The database method is restore, but no snapshot-path says which snapshot to restore.', 'Pass snapshot-path (the pre-deploy snapshot), or use method down-migrations.');
         if (!existsSync(db.snapshotPath)) throw new RollbackKitError(`The snapshot to restore (${db.snapshotPath}) does not exist on this runner.`, 'Download the artifact that holds it first, or check snapshot-path.');
+        // A dry run plans the restore as the restore plans it, so it lists what the restore would
+        // discard; a real run lists what the restore itself found, before it changes anything.
+        if (request.dryRun) record.database.discarded = (await previewRestore(restoreRequest(request), log)).discarded;
       } else if (earlier) {
         // What is left of it comes from the tracking table: the row's `reverted` may be behind it (ledger.ts).
         log.info(`An earlier run for incident ${record.incidentKey} planned to revert ${earlier.planned.join(', ')} and did not finish: this run finishes that plan, what is left of it, whatever the database section asks now.`);
@@ -561,10 +564,41 @@ function revertOptions(request: RollbackRequest, choice: Choice, opts: { dryRun:
   };
 }
 
+/** ", discarding 1 column and 2 index(es), … added since the snapshot (listed in the summary)" when a dry run found any. */
+function discardedCount(db: DatabaseRecord): string {
+  const tables = db.discarded ?? [];
+  const columns = tables.reduce((n, t) => n + t.columns.length, 0);
+  const objects = tables.reduce((n, t) => n + t.objects.length, 0);
+  if (!columns && !objects) return '';
+  const parts = [columns && `${columns} column${columns === 1 ? '' : 's'}`, objects && `${objects} index(es), constraint(s), trigger(s), policies or rules`].filter(Boolean);
+  return `, discarding ${parts.join(' and ')} added to its tables since it was taken (the summary lists them)`;
+}
+
+/** The restore of the database section's snapshot, as the database phase runs it and a dry run previews it. */
+function restoreRequest(request: RollbackRequest, onRestoreSnapshot?: (snapshot: SnapshotResult) => Promise<void>): RestoreRequest {
+  const db = request.plan.database!;
+  return {
+    target: request.database!,
+    snapshotPath: db.snapshotPath!,
+    // Putting the database in scope with method restore is the deliberate choice restore-db's
+    // confirm stands for. Its pre-restore snapshot is the snapshot phase's.
+    confirm: request.database!.database,
+    preRestoreSnapshot: true,
+    onPreRestoreSnapshot: onRestoreSnapshot,
+    jobs: 1,
+    clean: true,
+    preRestoreDir: request.snapshotDir,
+    preRestoreDirInput: 'RUNNER_TEMP',
+    lockTimeoutSeconds: db.lockTimeoutSeconds,
+    tools: request.tools,
+    signal: request.signal,
+  };
+}
+
 /** The plan row's words for the database. */
 function databasePlanText(db: DatabaseRecord): string {
   if (db.status === 'nothing-to-do') return db.reverted.length ? `nothing left to do: an earlier run for this incident reverted ${db.reverted.join(', ')}` : 'nothing to do';
-  if (db.method === 'restore') return 'restore the snapshot';
+  if (db.method === 'restore') return `restore the snapshot${discardedCount(db)}`;
   const left = db.planned.filter((v) => !db.reverted.includes(v));
   if (!db.reverted.length) return `revert ${left.join(', ') || 'nothing'}`;
   return `revert ${left.join(', ')}, what is left of the plan an earlier run for this incident started (${db.planned.join(', ')}; ${db.reverted.join(', ')} already reverted)`;
@@ -616,25 +650,8 @@ async function databasePhase(
   const dbRecord = record.database!;
   if (db.method === 'restore') {
     await writeLedger(session, { incidentKey: record.incidentKey, method: 'restore', planned: [], reverted: [], status: 'started' });
-    const result = await restoreSnapshot(
-      {
-        target: request.database!,
-        snapshotPath: db.snapshotPath!,
-        // Putting the database in scope with method restore is the deliberate choice restore-db's
-        // confirm stands for. Its pre-restore snapshot is the snapshot phase's.
-        confirm: request.database!.database,
-        preRestoreSnapshot: true,
-        onPreRestoreSnapshot: onRestoreSnapshot,
-        jobs: 1,
-        clean: true,
-        preRestoreDir: request.snapshotDir,
-        preRestoreDirInput: 'RUNNER_TEMP',
-        lockTimeoutSeconds: db.lockTimeoutSeconds,
-        tools: request.tools,
-        signal: request.signal,
-      },
-      log,
-    );
+    const result = await restoreSnapshot(restoreRequest(request, onRestoreSnapshot), log);
+    dbRecord.discarded = result.discarded;
     await writeLedger(session, { incidentKey: record.incidentKey, method: 'restore', planned: [], reverted: [], status: 'done' });
     return { status: 'restored', detail: `restored ${result.tablesRestored} table(s) from ${db.snapshotPath}` };
   }

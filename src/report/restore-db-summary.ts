@@ -1,7 +1,7 @@
 /** restore-db's job summary: what was restored from where, what it replaced, and the way back. */
 import { isInside } from '../core/files.js';
 import type { RestoreResult } from '../db/restore.js';
-import { describeColumn } from '../db/restore-discarded.js';
+import { describeColumn, type DiscardedFromTable } from '../db/restore-discarded.js';
 import { code, formatDuration, table, text } from './markdown.js';
 
 /** The pre-restore snapshot, and whether it outlives the job. */
@@ -32,6 +32,19 @@ function keptCell(k: KeptSnapshot | undefined, path: string | undefined): string
   return code(path);
 }
 
+/**
+ * What a restore discards (restore-discarded.ts) as a Markdown list, one line a column or object with
+ * what creates it again: restore-db's summary and the whole rollback's write it the same way.
+ */
+export function discardedList(discarded: DiscardedFromTable[]): string {
+  return discarded
+    .flatMap((t) => [
+      ...t.columns.map((c) => `- ${code(t.table)}: column ${code(describeColumn(c))}`),
+      ...t.objects.map((o) => `- ${code(t.table)}: ${o.kind} ${code(o.name)}: ${code(o.definition)}`),
+    ])
+    .join('\n');
+}
+
 export function restoreSummary(r: RestoreResult, kept?: KeptSnapshot): string {
   const parts = [
     `## Restore of ${text(r.target)} from snapshot: verified`,
@@ -55,12 +68,8 @@ export function restoreSummary(r: RestoreResult, kept?: KeptSnapshot): string {
     parts.push(`No table holds fewer rows than before the restore; rows changed since the snapshot was taken were replaced, and are in the pre-restore snapshot ${code(r.preRestoreSnapshotPath)}.`);
   }
   if (r.discarded.length) {
-    const rows = r.discarded.flatMap((t) => [
-      ...t.columns.map((c) => `- ${code(t.table)}: column ${code(describeColumn(c))}`),
-      ...t.objects.map((o) => `- ${code(t.table)}: ${o.kind} ${code(o.name)}: ${code(o.definition)}`),
-    ]);
     const kept = r.preRestoreSnapshotPath ? `Their values and definitions are in the pre-restore snapshot ${code(r.preRestoreSnapshotPath)}.` : 'No pre-restore snapshot was taken: those values are not kept anywhere.';
-    parts.push(`### Columns and objects the restore discarded (added to snapshot tables since the snapshot)\n\n${rows.join('\n')}\n\n${kept} Create again what is still wanted.`);
+    parts.push(`### Columns and objects the restore discarded (added to snapshot tables since the snapshot)\n\n${discardedList(r.discarded)}\n\n${kept} Create again what is still wanted.`);
   }
   if (r.restoredEmpty.length) {
     parts.push(`### Restored without rows (the snapshot left their data out)\n\n${r.restoredEmpty.map((t) => `- ${code(t)}`).join('\n')}\n\nTheir rows from before the restore are in the pre-restore snapshot.`);

@@ -10,6 +10,8 @@ import { redactDeep } from '../core/secrets.js';
 import { budgets, OFF_CRITICAL_PATH } from '../pipeline/budgets.js';
 import { standingFailures } from '../pipeline/timeline.js';
 import { PHASES, type ComponentRecord, type DeploymentRef, type RollbackRecord, type TimelineEntry } from '../pipeline/record.js';
+import type { DiscardedFromTable } from '../db/restore-discarded.js';
+import { discardedList } from './restore-db-summary.js';
 import { codeSpan, formatBytes, formatDuration, inlineText, linkText, table } from './markdown.js';
 
 /** Under the failure heading of a rollback that stopped before the pipeline returned a record. */
@@ -202,6 +204,8 @@ function planSection(record: RollbackRecord): string[] {
         ? `Database (${method}), migrations to revert in this order:\n\n${db.planned.map((m, i) => `${i + 1}. ${codeSpan(m)}`).join('\n')}`
         : `Database (${method}): no migration to revert.`,
     );
+    // A dry run's: what the restore would discard, as restore-db's dry run plans it.
+    if (record.status === 'dry-run' && db.discarded?.length) out.push(discardedSection(db.discarded, 'would discard', 'the snapshot the rollback takes before it restores'));
   }
   const checks = record.plannedChecks ?? record.verify?.checks.map((c) => c.name) ?? [];
   out.push(checks.length ? `Checks: ${checks.map((c) => inlineText(c)).join(', ')}.` : record.skippedChecks ? 'Checks: none that can run here.' : 'Checks: none configured.');
@@ -260,8 +264,18 @@ function databaseSection(record: RollbackRecord): string[] {
     const left = db.planned.filter((m) => !db.reverted.includes(m));
     out.push(head, reverted);
     if (left.length) out.push(`Planned but not reverted: ${left.map((m) => codeSpan(m)).join(', ')}.`);
+    if (db.discarded?.length) out.push(discardedSection(db.discarded, 'discarded', record.snapshot ? `the snapshot taken before the database changed (${codeSpan(record.snapshot.path)})` : 'the snapshot taken before the database changed'));
   }
   return out;
+}
+
+/** What the restore throws away on the tables it replaces, listed as restore-db lists it (discardedList). */
+function discardedSection(discarded: DiscardedFromTable[], verb: string, keptIn: string): string {
+  return [
+    `#### Columns and objects the restore ${verb} (added to snapshot tables since the snapshot)`,
+    discardedList(discarded),
+    `Their values and definitions are in ${keptIn}. Create again what is still wanted.`,
+  ].join('\n\n');
 }
 
 function verifySection(record: RollbackRecord): string[] {
