@@ -28524,7 +28524,7 @@ function markdown_text(value) {
         .replace(/^(\s*)#/, '$1\\#');
 }
 /** Outside text as an inline code span whose fence no backtick inside can close. */
-function code(value) {
+function markdown_code(value) {
     const oneLine = value.replace(LINE_BREAKS, ' ');
     const longestRun = Math.max(0, ...(oneLine.match(/`+/g) ?? []).map((run) => run.length));
     const fence = '`'.repeat(longestRun + 1);
@@ -28536,7 +28536,7 @@ function code(value) {
 function escapeCell(value) {
     return value.replace(/\|/g, '\\|').replace(LINE_BREAKS, ' ');
 }
-function table(headers, rows) {
+function markdown_table(headers, rows) {
     const line = (cells) => `| ${cells.map((c) => escapeCell(String(c))).join(' | ')} |`;
     return [line(headers), `|${headers.map(() => ' --- ').join('|')}|`, ...rows.map(line)].join('\n');
 }
@@ -28551,7 +28551,7 @@ function formatBytes(bytes) {
     return `${u === 0 ? n : n.toFixed(1)} ${units[u]}`;
 }
 /** "999 ms", "59.9 s", "2 min 0 s": rounded once, to the unit shown, so no "60.0 s" or "1 min 60 s". */
-function formatDuration(ms) {
+function markdown_formatDuration(ms) {
     if (ms < 1000)
         return `${ms} ms`;
     const tenths = Math.round(ms / 100);
@@ -35294,11 +35294,6 @@ function selectScope(plan, raw) {
 }
 
 ;// CONCATENATED MODULE: ./.build/pipeline/record.js
-/**
- * What a whole rollback knows about itself: the plan it resolved, every phase's timing against its
- * budget, and what each part ended as. The pipeline fills it in; the job summary, the chat messages
- * and the incident issue are all written from it, so they can never tell different stories.
- */
 /** Phase names are public interface (DESIGN, "The whole rollback"), in the order they run. */
 const PHASES = ['plan', 'notify-start', 'app', 'snapshot', 'database', 'environment', 'verify', 'report', 'notify-end'];
 
@@ -35721,6 +35716,10 @@ async function rollbackPhases(request, deps, log, heartbeat) {
                     throw new errors/* RollbackKitError */.dp('The database method is restore, but no snapshot-path says which snapshot to restore.', 'Pass snapshot-path (the pre-deploy snapshot), or use method down-migrations.');
                 if (!(0,external_node_fs_.existsSync)(db.snapshotPath))
                     throw new errors/* RollbackKitError */.dp(`The snapshot to restore (${db.snapshotPath}) does not exist on this runner.`, 'Download the artifact that holds it first, or check snapshot-path.');
+                // A dry run plans the restore as the restore plans it, so it lists what the restore would
+                // discard; a real run lists what the restore itself found, before it changes anything.
+                if (request.dryRun)
+                    record.database.discarded = (await previewRestore(restoreRequest(request), log)).discarded;
             }
             else if (earlier) {
                 // What is left of it comes from the tracking table: the row's `reverted` may be behind it (ledger.ts).
@@ -36095,12 +36094,42 @@ function revertOptions(request, choice, opts) {
         signal: request.signal,
     };
 }
+/** ", discarding 1 column and 2 index(es), … added since the snapshot (listed in the summary)" when a dry run found any. */
+function discardedCount(db) {
+    const tables = db.discarded ?? [];
+    const columns = tables.reduce((n, t) => n + t.columns.length, 0);
+    const objects = tables.reduce((n, t) => n + t.objects.length, 0);
+    if (!columns && !objects)
+        return '';
+    const parts = [columns && `${columns} column${columns === 1 ? '' : 's'}`, objects && `${objects} index(es), constraint(s), trigger(s), policies or rules`].filter(Boolean);
+    return `, discarding ${parts.join(' and ')} added to its tables since it was taken (the summary lists them)`;
+}
+/** The restore of the database section's snapshot, as the database phase runs it and a dry run previews it. */
+function restoreRequest(request, onRestoreSnapshot) {
+    const db = request.plan.database;
+    return {
+        target: request.database,
+        snapshotPath: db.snapshotPath,
+        // Putting the database in scope with method restore is the deliberate choice restore-db's
+        // confirm stands for. Its pre-restore snapshot is the snapshot phase's.
+        confirm: request.database.database,
+        preRestoreSnapshot: true,
+        onPreRestoreSnapshot: onRestoreSnapshot,
+        jobs: 1,
+        clean: true,
+        preRestoreDir: request.snapshotDir,
+        preRestoreDirInput: 'RUNNER_TEMP',
+        lockTimeoutSeconds: db.lockTimeoutSeconds,
+        tools: request.tools,
+        signal: request.signal,
+    };
+}
 /** The plan row's words for the database. */
 function databasePlanText(db) {
     if (db.status === 'nothing-to-do')
         return db.reverted.length ? `nothing left to do: an earlier run for this incident reverted ${db.reverted.join(', ')}` : 'nothing to do';
     if (db.method === 'restore')
-        return 'restore the snapshot';
+        return `restore the snapshot${discardedCount(db)}`;
     const left = db.planned.filter((v) => !db.reverted.includes(v));
     if (!db.reverted.length)
         return `revert ${left.join(', ') || 'nothing'}`;
@@ -36148,22 +36177,8 @@ onRestoreSnapshot) {
     const dbRecord = record.database;
     if (db.method === 'restore') {
         await writeLedger(session, { incidentKey: record.incidentKey, method: 'restore', planned: [], reverted: [], status: 'started' });
-        const result = await restoreSnapshot({
-            target: request.database,
-            snapshotPath: db.snapshotPath,
-            // Putting the database in scope with method restore is the deliberate choice restore-db's
-            // confirm stands for. Its pre-restore snapshot is the snapshot phase's.
-            confirm: request.database.database,
-            preRestoreSnapshot: true,
-            onPreRestoreSnapshot: onRestoreSnapshot,
-            jobs: 1,
-            clean: true,
-            preRestoreDir: request.snapshotDir,
-            preRestoreDirInput: 'RUNNER_TEMP',
-            lockTimeoutSeconds: db.lockTimeoutSeconds,
-            tools: request.tools,
-            signal: request.signal,
-        }, log);
+        const result = await restoreSnapshot(restoreRequest(request, onRestoreSnapshot), log);
+        dbRecord.discarded = result.discarded;
         await writeLedger(session, { incidentKey: record.incidentKey, method: 'restore', planned: [], reverted: [], status: 'done' });
         return { status: 'restored', detail: `restored ${result.tablesRestored} table(s) from ${db.snapshotPath}` };
     }
@@ -37595,7 +37610,93 @@ async function readDrillPlan(inputs, workspace, opts) {
     return plan;
 }
 
+;// CONCATENATED MODULE: ./.build/report/restore-db-summary.js
+/** restore-db's job summary: what was restored from where, what it replaced, and the way back. */
+
+
+
+/** How a pre-restore snapshot at `path` is kept before any upload: under RUNNER_TEMP, it goes when the job ends. */
+function keptSnapshot(path, runnerTemp) {
+    if (!isInside(path, runnerTemp))
+        return { path };
+    return {
+        path,
+        deletedWithJob: `The pre-restore snapshot ${path} is the only copy of the database as it was before this restore, and it is in RUNNER_TEMP, which GitHub deletes when this job ends. ` +
+            'To keep it, set upload-artifact: true (auto uploads it whenever the step runs on GitHub Actions), or pre-restore-dir to a lasting place, or copy it in a later step of this job with if: always().',
+    };
+}
+function keptCell(k, path) {
+    if (!path)
+        return 'not taken (pre-restore-snapshot: false)';
+    if (k?.artifact)
+        return `${code(path)}, uploaded as artifact ${code(k.artifact)}${k.retentionDays ? ` (kept ${k.retentionDays} days)` : ''}`;
+    if (k?.deletedWithJob)
+        return `${code(path)}, on this runner only: **deleted when this job ends**`;
+    return code(path);
+}
+/**
+ * What a restore discards (restore-discarded.ts) as a Markdown list, one line a column or object with
+ * what creates it again: restore-db's summary and the whole rollback's write it the same way.
+ */
+function discardedList(discarded) {
+    return discarded
+        .flatMap((t) => [
+        ...t.columns.map((c) => `- ${markdown_code(t.table)}: column ${markdown_code(describeColumn(c))}`),
+        ...t.objects.map((o) => `- ${markdown_code(t.table)}: ${o.kind} ${markdown_code(o.name)}: ${markdown_code(o.definition)}`),
+    ])
+        .join('\n');
+}
+function restoreSummary(r, kept) {
+    const parts = [
+        `## Restore of ${text(r.target)} from snapshot: verified`,
+        table(['', ''], [
+            ['Snapshot', `${code(r.snapshotPath)} (taken ${text(r.snapshotTakenAt)})`],
+            ['Snapshot of', `${text(r.source)}${r.fromAnotherDatabase ? ' — **another database** (from-another-database: true)' : ''}`],
+            ['Restored into', text(r.targetIdentity)],
+            ['Pre-restore snapshot', keptCell(kept, r.preRestoreSnapshotPath)],
+            ['Tables restored', String(r.tablesRestored)],
+            ['Mode', r.mode],
+            ['Time', formatDuration(r.durationMs)],
+        ]),
+    ];
+    if (r.fewerRows.length) {
+        const rows = r.fewerRows.map((f) => `- ${code(f.table)}: ${f.before - f.restored} row(s) discarded (${f.before} before, ${f.restored} restored)`);
+        parts.push(`### Rows the restore discarded\n\n${rows.join('\n')}\n\nThey are in the pre-restore snapshot ${code(r.preRestoreSnapshotPath)}, with every row changed since the snapshot was taken (those were replaced too).`);
+    }
+    else if (r.preRestoreSnapshotPath) {
+        parts.push(`No table holds fewer rows than before the restore; rows changed since the snapshot was taken were replaced, and are in the pre-restore snapshot ${code(r.preRestoreSnapshotPath)}.`);
+    }
+    if (r.discarded.length) {
+        const kept = r.preRestoreSnapshotPath ? `Their values and definitions are in the pre-restore snapshot ${code(r.preRestoreSnapshotPath)}.` : 'No pre-restore snapshot was taken: those values are not kept anywhere.';
+        parts.push(`### Columns and objects the restore discarded (added to snapshot tables since the snapshot)\n\n${discardedList(r.discarded)}\n\n${kept} Create again what is still wanted.`);
+    }
+    if (r.restoredEmpty.length) {
+        parts.push(`### Restored without rows (the snapshot left their data out)\n\n${r.restoredEmpty.map((t) => `- ${code(t)}`).join('\n')}\n\nTheir rows from before the restore are in the pre-restore snapshot.`);
+    }
+    if (r.extraTables.length) {
+        parts.push(`### Tables the snapshot does not have (left as they are)\n\n${r.extraTables.map((t) => `- ${code(t)}`).join('\n')}`);
+    }
+    if (r.extraSchemas.length) {
+        parts.push(`### Schemas the snapshot does not have (left as they are)\n\n${r.extraSchemas.map((t) => `- ${code(t)}`).join('\n')}`);
+    }
+    if (kept?.deletedWithJob)
+        parts.push(`> **Warning:** ${text(kept.deletedWithJob)}`);
+    if (r.preRestoreSnapshotPath) {
+        const from = kept?.artifact ? ` (artifact ${code(kept.artifact)})` : '';
+        parts.push(`To undo this restore, restore ${code(r.preRestoreSnapshotPath)}${from} the same way.`);
+    }
+    return parts.join('\n\n') + '\n';
+}
+/** A restore that failed after its pre-restore snapshot was taken: where the way back is, and whether it lasts. */
+function preRestoreSnapshotDetails(k) {
+    const parts = [`Pre-restore snapshot (the database as it was before this step): ${keptCell(k, k.path)}.`];
+    if (k.deletedWithJob)
+        parts.push(`> **Warning:** ${text(k.deletedWithJob)}`);
+    return parts.join('\n\n');
+}
+
 ;// CONCATENATED MODULE: ./.build/report/rollback-summary.js
+
 
 
 
@@ -37678,10 +37779,10 @@ function timeText(iso, withDate = false) {
 /** "2 min 3 s of 15 min 0 s budget (within budget)". */
 function budgetText(durationMs, budgetMs) {
     if (!budgetMs)
-        return formatDuration(durationMs);
+        return markdown_formatDuration(durationMs);
     const over = durationMs - budgetMs;
-    const verdict = over > 0 ? `over budget by ${formatDuration(over)}` : 'within budget';
-    return `${formatDuration(durationMs)} of ${formatDuration(budgetMs)} budget (${verdict})`;
+    const verdict = over > 0 ? `over budget by ${markdown_formatDuration(over)}` : 'within budget';
+    return `${markdown_formatDuration(durationMs)} of ${markdown_formatDuration(budgetMs)} budget (${verdict})`;
 }
 /**
  * The whole rollback, not only this job: from the first row of the timeline (the first job's
@@ -37707,9 +37808,9 @@ function totalText(record) {
     const offPath = record.timeline.filter((e) => OFF_CRITICAL_PATH.includes(e.phase)).reduce((sum, e) => sum + e['duration-ms'], 0);
     const critical = Math.max(0, whole.durationMs - offPath);
     const span = whole.earlierJobs
-        ? `the whole rollback, from its first phase (${timeText(whole.startedAt)}, in an earlier job) to the end of this job, every job and the waits between them included; this job took ${formatDuration(record.durationMs)}`
+        ? `the whole rollback, from its first phase (${timeText(whole.startedAt)}, in an earlier job) to the end of this job, every job and the waits between them included; this job took ${markdown_formatDuration(record.durationMs)}`
         : 'the whole rollback, all of it in this job';
-    const after = offPath ? `; telling people afterwards (${OFF_CRITICAL_PATH.join(', ')}: off the critical path) took ${formatDuration(offPath)} more` : '';
+    const after = offPath ? `; telling people afterwards (${OFF_CRITICAL_PATH.join(', ')}: off the critical path) took ${markdown_formatDuration(offPath)} more` : '';
     return `${budgetText(critical, record.budgetMs)}: ${span}${after}`;
 }
 /** Each part's state, one phrase each: "web rolled-back, on dpl_2 (abc1234)". Plain text. */
@@ -37724,7 +37825,7 @@ function stateNow(record) {
     return out;
 }
 function componentsTable(components) {
-    return table(['Component', 'Provider', 'Status', 'From', 'To'], components.map((c) => [
+    return markdown_table(['Component', 'Provider', 'Status', 'From', 'To'], components.map((c) => [
         inlineText(c.name),
         inlineText(c.provider),
         `${c.status === 'failed' ? '❌ ' : c.status === 'pending' ? '⏳ ' : ''}${inlineText(c.status)}${c.error ? `: ${inlineText(c.error)}` : ''}`,
@@ -37738,7 +37839,7 @@ function checksTable(record) {
     if (!checks.length)
         return undefined;
     const ordered = [...checks.filter((c) => !c.passed), ...checks.filter((c) => c.passed)];
-    return table(['Check', 'Result', 'Severity', 'Detail'], ordered.map((c) => [inlineText(c.name), c.passed ? '✅ passed' : '❌ failed', inlineText(c.severity), inlineText(c.detail)]));
+    return markdown_table(['Check', 'Result', 'Severity', 'Detail'], ordered.map((c) => [inlineText(c.name), c.passed ? '✅ passed' : '❌ failed', inlineText(c.severity), inlineText(c.detail)]));
 }
 /** The verify phase's verdict in one sentence. */
 function verdictText(record) {
@@ -37759,7 +37860,7 @@ function changedEnv(record) {
 function planSection(record) {
     const out = ['### Plan'];
     if (record.components.length) {
-        out.push(table(['Component', 'Provider', 'Target', 'Newer deployments skipped, and why'], record.components.map((c) => [
+        out.push(markdown_table(['Component', 'Provider', 'Target', 'Newer deployments skipped, and why'], record.components.map((c) => [
             inlineText(c.name),
             inlineText(c.provider),
             deploymentMarkdown(c.to),
@@ -37775,6 +37876,9 @@ function planSection(record) {
         out.push(db.planned.length
             ? `Database (${method}), migrations to revert in this order:\n\n${db.planned.map((m, i) => `${i + 1}. ${codeSpan(m)}`).join('\n')}`
             : `Database (${method}): no migration to revert.`);
+        // A dry run's: what the restore would discard, as restore-db's dry run plans it.
+        if (record.status === 'dry-run' && db.discarded?.length)
+            out.push(discardedSection(db.discarded, 'would discard', 'the snapshot the rollback takes before it restores'));
     }
     const checks = record.plannedChecks ?? record.verify?.checks.map((c) => c.name) ?? [];
     out.push(checks.length ? `Checks: ${checks.map((c) => inlineText(c)).join(', ')}.` : record.skippedChecks ? 'Checks: none that can run here.' : 'Checks: none configured.');
@@ -37789,9 +37893,9 @@ function planSection(record) {
 function budgetPlan(record) {
     const b = budgets(record.budgetMs / 60_000);
     const runs = PHASES.filter((p) => record.database || (p !== 'snapshot' && p !== 'database'));
-    const critical = runs.filter((p) => !OFF_CRITICAL_PATH.includes(p)).map((p) => `${p} ${formatDuration(b.phase(p))}`);
-    const off = runs.filter((p) => OFF_CRITICAL_PATH.includes(p)).map((p) => `${p} ${formatDuration(b.phase(p))}`);
-    return `Budget: ${formatDuration(record.budgetMs)} in total: ${critical.join(', ')}${off.length ? `; off the critical path: ${off.join(', ')}` : ''}.`;
+    const critical = runs.filter((p) => !OFF_CRITICAL_PATH.includes(p)).map((p) => `${p} ${markdown_formatDuration(b.phase(p))}`);
+    const off = runs.filter((p) => OFF_CRITICAL_PATH.includes(p)).map((p) => `${p} ${markdown_formatDuration(b.phase(p))}`);
+    return `Budget: ${markdown_formatDuration(record.budgetMs)} in total: ${critical.join(', ')}${off.length ? `; off the critical path: ${off.join(', ')}` : ''}.`;
 }
 /** " (over budget)" after a phase's status when it took longer than its budget: every phase table says it the same way. */
 function overBudget(e) {
@@ -37802,12 +37906,12 @@ function timelineSection(record) {
         return [];
     return [
         '### Timeline',
-        table(['Phase', 'Component', 'Start', 'Duration', 'Budget', 'Status', 'Detail'], record.timeline.map((e) => [
+        markdown_table(['Phase', 'Component', 'Start', 'Duration', 'Budget', 'Status', 'Detail'], record.timeline.map((e) => [
             e.phase,
             e.component ? inlineText(e.component) : '',
             inlineText(timeText(e.started)),
-            formatDuration(e['duration-ms']),
-            formatDuration(e['budget-ms']),
+            markdown_formatDuration(e['duration-ms']),
+            markdown_formatDuration(e['budget-ms']),
             `${STATUS_ICON[e.status] ?? ''} ${inlineText(e.status)}${overBudget(e)}`.trim(),
             inlineText(e.detail),
         ])),
@@ -37819,7 +37923,7 @@ function databaseSection(record) {
     if (record.snapshot) {
         const s = record.snapshot;
         const kept = s.artifact ? codeSpan(s.artifact) : s.deletedWithJob ? 'not uploaded: on this runner only, **deleted when this job ends**' : 'not uploaded';
-        out.push('### Snapshot taken before the database changed', table(['', ''], [['Path', codeSpan(s.path)], ['Artifact', kept], ['sha256', codeSpan(s.sha256)], ['Size', formatBytes(s.sizeBytes)]]));
+        out.push('### Snapshot taken before the database changed', markdown_table(['', ''], [['Path', codeSpan(s.path)], ['Artifact', kept], ['sha256', codeSpan(s.sha256)], ['Size', formatBytes(s.sizeBytes)]]));
     }
     const db = record.database;
     // A dry run's migrations are in the plan; there is nothing reverted to show.
@@ -37830,8 +37934,18 @@ function databaseSection(record) {
         out.push(head, reverted);
         if (left.length)
             out.push(`Planned but not reverted: ${left.map((m) => codeSpan(m)).join(', ')}.`);
+        if (db.discarded?.length)
+            out.push(discardedSection(db.discarded, 'discarded', record.snapshot ? `the snapshot taken before the database changed (${codeSpan(record.snapshot.path)})` : 'the snapshot taken before the database changed'));
     }
     return out;
+}
+/** What the restore throws away on the tables it replaces, listed as restore-db lists it (discardedList). */
+function discardedSection(discarded, verb, keptIn) {
+    return [
+        `#### Columns and objects the restore ${verb} (added to snapshot tables since the snapshot)`,
+        discardedList(discarded),
+        `Their values and definitions are in ${keptIn}. Create again what is still wanted.`,
+    ].join('\n\n');
 }
 function verifySection(record) {
     if (!record.verify && record.status === 'dry-run')
@@ -37887,7 +38001,7 @@ function ganttChart(timeline) {
         const late = e.status === 'failed' || (budget > 0 && took > budget);
         lines.push(`  section ${mermaidName(e.component ? `${e.phase} ${e.component}` : e.phase)}`);
         lines.push(`  budget :b${i}, ${start}, ${start + budget}`);
-        lines.push(`  took ${mermaidName(formatDuration(took))} :${late ? 'crit, ' : ''}t${i}, ${start}, ${start + Math.max(took, 1)}`);
+        lines.push(`  took ${mermaidName(markdown_formatDuration(took))} :${late ? 'crit, ' : ''}t${i}, ${start}, ${start + Math.max(took, 1)}`);
     });
     lines.push('```');
     return lines.join('\n');
@@ -38037,7 +38151,7 @@ function resolution(record) {
     return out;
 }
 function phasesTable(record) {
-    return table(['Phase', 'Component', 'Start', 'Took / budget', 'Status', 'Detail'], record.timeline.map((e) => [e.phase, e.component ? inlineText(e.component) : '', inlineText(timeText(e.started)), `${formatDuration(e['duration-ms'])} / ${formatDuration(e['budget-ms'])}`, `${inlineText(e.status)}${overBudget(e)}`, inlineText(e.detail)]));
+    return markdown_table(['Phase', 'Component', 'Start', 'Took / budget', 'Status', 'Detail'], record.timeline.map((e) => [e.phase, e.component ? inlineText(e.component) : '', inlineText(timeText(e.started)), `${markdown_formatDuration(e['duration-ms'])} / ${markdown_formatDuration(e['budget-ms'])}`, `${inlineText(e.status)}${overBudget(e)}`, inlineText(e.detail)]));
 }
 function incidentBody(record) {
     const start = timeText(record.startedAt, true);
@@ -38068,7 +38182,7 @@ function incidentBody(record) {
         '## Impact',
         [`- **Users Affected**: ${BLANK}`, `- **Features Affected**: ${BLANK}`, `- **Financial Impact**: ${BLANK}`, `- **Duration**: ${impact}`].join('\n'),
         '## Timeline',
-        table(['Time', 'Event'], timelineRows(record)),
+        markdown_table(['Time', 'Event'], timelineRows(record)),
         ...(record.timeline.length ? ['<details><summary>Every phase of the rollback</summary>', phasesTable(record), '</details>'] : []),
         '## Root Cause',
         BLANK,
@@ -38082,7 +38196,7 @@ function incidentBody(record) {
         "## What Didn't Go Well",
         `- ${BLANK}`,
         '## Action Items',
-        table(['Action', 'Owner', 'Due Date', 'Status'], [[BLANK, '', '', '[ ]']]),
+        markdown_table(['Action', 'Owner', 'Due Date', 'Status'], [[BLANK, '', '', '[ ]']]),
         '## Lessons Learned',
         `- ${BLANK}`,
         '## Prevention',
@@ -38192,17 +38306,17 @@ class GitHubIssues {
             catch (err) {
                 const name = err?.name;
                 const code = err?.cause?.code;
-                const why = name === 'TimeoutError' || name === 'AbortError' ? `no answer within ${formatDuration(timeoutMs)}` : typeof code === 'string' ? code : 'network error';
+                const why = name === 'TimeoutError' || name === 'AbortError' ? `no answer within ${markdown_formatDuration(timeoutMs)}` : typeof code === 'string' ? code : 'network error';
                 reply = { ok: false, message: '', why };
                 wait = this.opts.backoffMs * 2 ** attempt;
             }
             if (wait === undefined || attempt >= this.opts.retries)
                 return reply;
             if (wait > this.opts.maxWaitMs)
-                return { ...reply, why: `${reply.why}; GitHub asks to wait ${formatDuration(wait)}, longer than a rollback should` };
+                return { ...reply, why: `${reply.why}; GitHub asks to wait ${markdown_formatDuration(wait)}, longer than a rollback should` };
             if (Date.now() + wait >= this.deadline)
-                return { ...reply, why: `${reply.why}; out of the ${formatDuration(this.opts.deadlineMs)} allowed for the incident issue` };
-            this.log.debug(`GitHub at ${this.host}: ${reply.why}; retrying in ${formatDuration(wait)}.`);
+                return { ...reply, why: `${reply.why}; out of the ${markdown_formatDuration(this.opts.deadlineMs)} allowed for the incident issue` };
+            this.log.debug(`GitHub at ${this.host}: ${reply.why}; retrying in ${markdown_formatDuration(wait)}.`);
             await sleep(wait);
         }
     }
@@ -38359,9 +38473,9 @@ function drillReportMarkdown(record, trend) {
         head,
         record.status === 'dry-run'
             ? ''
-            : `The way back took ${formatDuration(record.wayBackMs)} of its ${formatDuration(record.wayBackBudgetMs)} budget (budget-minutes ${record.budgetMinutes}); rolling forward took ${formatDuration(record.forwardMs)}.`,
+            : `The way back took ${markdown_formatDuration(record.wayBackMs)} of its ${markdown_formatDuration(record.wayBackBudgetMs)} budget (budget-minutes ${record.budgetMinutes}); rolling forward took ${markdown_formatDuration(record.forwardMs)}.`,
         ...(record.failures.length ? ['**Why it failed**', record.failures.map((f) => `- ${inlineText(f)}`).join('\n')] : []),
-        table(['Phase', 'Component', 'Took / budget', 'Status', 'Detail'], record.timeline.map((e) => [e.phase, e.component ? inlineText(e.component) : '', `${formatDuration(e['duration-ms'])} / ${formatDuration(e['budget-ms'])}`, `${e.status}${e.phase === 'report' ? '' : overBudget(e)}`, inlineText(e.detail)])),
+        markdown_table(['Phase', 'Component', 'Took / budget', 'Status', 'Detail'], record.timeline.map((e) => [e.phase, e.component ? inlineText(e.component) : '', `${markdown_formatDuration(e['duration-ms'])} / ${markdown_formatDuration(e['budget-ms'])}`, `${e.status}${e.phase === 'report' ? '' : overBudget(e)}`, inlineText(e.detail)])),
         '**Readiness**',
         record.readiness
             .map((r) => `- ${r.status === 'ok' ? '✅' : r.status === 'failed' ? '❌' : r.status === 'warning' ? '⚠️' : '➖'} ${inlineText(`${r.component ? `${r.component} ` : ''}${r.check}`)}: ${inlineText(r.detail)}${r.unproven?.length ? `\n  - not proven: ${r.unproven.map((u) => inlineText(u)).join('; ')}` : ''}`)
@@ -38374,12 +38488,12 @@ function drillReportMarkdown(record, trend) {
     return parts.filter(Boolean).join('\n\n') + '\n';
 }
 function trendTable(rows) {
-    return table(['Drill', 'Result', 'Way back / budget', 'Roll forward', 'Whole drill'], rows.map((r, i) => [
+    return markdown_table(['Drill', 'Result', 'Way back / budget', 'Roll forward', 'Whole drill'], rows.map((r, i) => [
         `${inlineText(timeText(r.at, true))}${i === rows.length - 1 ? ' (this one)' : ''}`,
         `${DRILL_EMOJI[r.status]} ${r.status}`,
-        `${formatDuration(r.wayBackMs)} / ${formatDuration(r.budgetMs)}`,
-        r.status === 'dry-run' ? '—' : formatDuration(r.forwardMs),
-        formatDuration(r.totalMs),
+        `${markdown_formatDuration(r.wayBackMs)} / ${markdown_formatDuration(r.budgetMs)}`,
+        r.status === 'dry-run' ? '—' : markdown_formatDuration(r.forwardMs),
+        markdown_formatDuration(r.totalMs),
     ]));
 }
 /** The job summary of a drill run. */
@@ -39622,7 +39736,7 @@ function eta(record) {
     const start = Date.parse(wholeRollback(record).startedAt);
     if (Number.isNaN(start) || !record.budgetMs)
         return '-';
-    return `${timeText(new Date(start + record.budgetMs).toISOString())} (budget ${formatDuration(record.budgetMs)})`;
+    return `${timeText(new Date(start + record.budgetMs).toISOString())} (budget ${markdown_formatDuration(record.budgetMs)})`;
 }
 function componentsText(record) {
     const names = record.components.map((c) => c.name);
@@ -39787,7 +39901,7 @@ async function post(url, body, timeoutMs, log) {
     catch (err) {
         const name = err?.name;
         if (name === 'TimeoutError' || name === 'AbortError')
-            return { ok: false, why: `no answer within ${formatDuration(timeoutMs)}`, retryable: true };
+            return { ok: false, why: `no answer within ${markdown_formatDuration(timeoutMs)}`, retryable: true };
         // Only the error code: a network error's message can carry the whole URL.
         const code = err?.cause?.code;
         return { ok: false, why: typeof code === 'string' ? code : 'network error', retryable: true };
@@ -39857,7 +39971,7 @@ async function sendChatMessage(webhookUrl, message, log, opts = {}) {
                 last = await post(url, body, timeoutMs, log);
             }
             else {
-                last = { ...last, why: `${last.why}, asked to wait ${formatDuration(wait)}` };
+                last = { ...last, why: `${last.why}, asked to wait ${markdown_formatDuration(wait)}` };
             }
         }
         if (last.ok) {

@@ -6360,6 +6360,7 @@ function linkText(url) {
 /* harmony export */   n1: () => (/* binding */ keptSnapshot),
 /* harmony export */   rk: () => (/* binding */ restoreSummary)
 /* harmony export */ });
+/* unused harmony export discardedList */
 /* harmony import */ var _core_files_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(32019);
 /* harmony import */ var _db_restore_discarded_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(90429);
 /* harmony import */ var _markdown_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(54348);
@@ -6386,6 +6387,18 @@ function keptCell(k, path) {
         return `${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_2__/* .code */ .aY)(path)}, on this runner only: **deleted when this job ends**`;
     return (0,_markdown_js__WEBPACK_IMPORTED_MODULE_2__/* .code */ .aY)(path);
 }
+/**
+ * What a restore discards (restore-discarded.ts) as a Markdown list, one line a column or object with
+ * what creates it again: restore-db's summary and the whole rollback's write it the same way.
+ */
+function discardedList(discarded) {
+    return discarded
+        .flatMap((t) => [
+        ...t.columns.map((c) => `- ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_2__/* .code */ .aY)(t.table)}: column ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_2__/* .code */ .aY)((0,_db_restore_discarded_js__WEBPACK_IMPORTED_MODULE_1__/* .describeColumn */ ["in"])(c))}`),
+        ...t.objects.map((o) => `- ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_2__/* .code */ .aY)(t.table)}: ${o.kind} ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_2__/* .code */ .aY)(o.name)}: ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_2__/* .code */ .aY)(o.definition)}`),
+    ])
+        .join('\n');
+}
 function restoreSummary(r, kept) {
     const parts = [
         `## Restore of ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_2__/* .text */ .Qq)(r.target)} from snapshot: verified`,
@@ -6407,12 +6420,8 @@ function restoreSummary(r, kept) {
         parts.push(`No table holds fewer rows than before the restore; rows changed since the snapshot was taken were replaced, and are in the pre-restore snapshot ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_2__/* .code */ .aY)(r.preRestoreSnapshotPath)}.`);
     }
     if (r.discarded.length) {
-        const rows = r.discarded.flatMap((t) => [
-            ...t.columns.map((c) => `- ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_2__/* .code */ .aY)(t.table)}: column ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_2__/* .code */ .aY)((0,_db_restore_discarded_js__WEBPACK_IMPORTED_MODULE_1__/* .describeColumn */ ["in"])(c))}`),
-            ...t.objects.map((o) => `- ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_2__/* .code */ .aY)(t.table)}: ${o.kind} ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_2__/* .code */ .aY)(o.name)}: ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_2__/* .code */ .aY)(o.definition)}`),
-        ]);
         const kept = r.preRestoreSnapshotPath ? `Their values and definitions are in the pre-restore snapshot ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_2__/* .code */ .aY)(r.preRestoreSnapshotPath)}.` : 'No pre-restore snapshot was taken: those values are not kept anywhere.';
-        parts.push(`### Columns and objects the restore discarded (added to snapshot tables since the snapshot)\n\n${rows.join('\n')}\n\n${kept} Create again what is still wanted.`);
+        parts.push(`### Columns and objects the restore discarded (added to snapshot tables since the snapshot)\n\n${discardedList(r.discarded)}\n\n${kept} Create again what is still wanted.`);
     }
     if (r.restoredEmpty.length) {
         parts.push(`### Restored without rows (the snapshot left their data out)\n\n${r.restoredEmpty.map((t) => `- ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_2__/* .code */ .aY)(t)}`).join('\n')}\n\nTheir rows from before the restore are in the pre-restore snapshot.`);

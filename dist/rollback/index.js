@@ -8972,12 +8972,12 @@ __nccwpck_require__.a(__webpack_module__, async (__webpack_handle_async_dependen
 /* harmony import */ var _db_connection_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(401);
 /* harmony import */ var _pipeline_drill_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(94273);
 /* harmony import */ var _pipeline_plan_source_js__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(67218);
-/* harmony import */ var _pipeline_rollback_js__WEBPACK_IMPORTED_MODULE_8__ = __nccwpck_require__(68803);
+/* harmony import */ var _pipeline_rollback_js__WEBPACK_IMPORTED_MODULE_8__ = __nccwpck_require__(69642);
 /* harmony import */ var _pipeline_timeline_js__WEBPACK_IMPORTED_MODULE_9__ = __nccwpck_require__(96994);
 /* harmony import */ var _report_drill_issue_js__WEBPACK_IMPORTED_MODULE_10__ = __nccwpck_require__(34354);
 /* harmony import */ var _report_drill_summary_js__WEBPACK_IMPORTED_MODULE_11__ = __nccwpck_require__(34649);
 /* harmony import */ var _report_rollback_deps_js__WEBPACK_IMPORTED_MODULE_12__ = __nccwpck_require__(2580);
-/* harmony import */ var _report_rollback_summary_js__WEBPACK_IMPORTED_MODULE_13__ = __nccwpck_require__(22304);
+/* harmony import */ var _report_rollback_summary_js__WEBPACK_IMPORTED_MODULE_13__ = __nccwpck_require__(25936);
 /* harmony import */ var _report_write_summary_js__WEBPACK_IMPORTED_MODULE_14__ = __nccwpck_require__(44039);
 /* harmony import */ var _github_artifact_js__WEBPACK_IMPORTED_MODULE_15__ = __nccwpck_require__(81260);
 /**
@@ -11619,6 +11619,247 @@ function toolErrorLine(stderr) {
             reasons.push(reason.replace(/^hint: /, 'HINT: '));
     }
     return [main, ...reasons].map((part) => part.replace(/\.+$/, '')).join('; ');
+}
+
+
+/***/ }),
+
+/***/ 90429:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   H8: () => (/* binding */ CREATE_TABLE_PREFIXES),
+/* harmony export */   gn: () => (/* binding */ parseCreateTable),
+/* harmony export */   "in": () => (/* binding */ describeColumn),
+/* harmony export */   jr: () => (/* binding */ discardedBy),
+/* harmony export */   nT: () => (/* binding */ TABLE_OBJECT_TYPES)
+/* harmony export */ });
+/* unused harmony export COUNT_BYTES_LIMIT */
+/* harmony import */ var _catalog_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(59066);
+/* harmony import */ var _sql_lexer_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(17614);
+/* harmony import */ var _session_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(14441);
+/**
+ * What an in-place restore throws away on the tables it replaces: columns, indexes, constraints,
+ * triggers, policies and rules added to a snapshot table since the snapshot was taken go with its
+ * DROP TABLE, and the snapshot's CREATE TABLE does not bring them back. They are found while the
+ * restore is planned, before anything is changed, by comparing the catalogue with the snapshot's
+ * schema script: its `CREATE TABLE` statements (each table's own columns, and the constraints
+ * written inside them) and its table-of-contents headers (`-- Name: orders orders_pkey; Type:
+ * CONSTRAINT`). Each is listed with what the engineer needs to create it again.
+ */
+
+
+
+/** The statements whose shape is read (SnapshotTableShape). */
+const CREATE_TABLE_PREFIXES = ['CREATE TABLE ', 'CREATE UNLOGGED TABLE ', 'CREATE FOREIGN TABLE '];
+/** Table-of-contents types of what pg_dump writes on its own for a table, named `<table> <name>` (an index: `<name>`). */
+const TABLE_OBJECT_TYPES = new Set(['INDEX', 'CONSTRAINT', 'FK CONSTRAINT', 'CHECK CONSTRAINT', 'TRIGGER', 'POLICY', 'RULE']);
+/** An identifier at `at`, as pg_dump writes one (quoted with `""` for a quote, or plain), and where it ends. */
+function readIdent(s, at) {
+    if (s[at] !== '"') {
+        const m = /^[^\s."(),;]+/.exec(s.slice(at));
+        return m ? [m[0], at + m[0].length] : undefined;
+    }
+    let out = '';
+    for (let i = at + 1; i < s.length; i++) {
+        if (s[i] !== '"')
+            out += s[i];
+        else if (s[i + 1] === '"')
+            out += s[i++];
+        else
+            return [out, i + 1];
+    }
+    return undefined;
+}
+/**
+ * The parts of a parenthesised list starting at `open` (its `(`), split at its own commas, read with
+ * the SQL lexer: commas and parentheses inside strings, quoted names, dollar-quoted bodies and
+ * comments are the parts' own, as are those in nested parentheses. Undefined when the list does not
+ * end. pg_dump writes its scripts with standard_conforming_strings on (it sets it at their top).
+ */
+function listParts(s, open) {
+    const code = (0,_sql_lexer_js__WEBPACK_IMPORTED_MODULE_1__/* .blankSql */ .h)({ text: s, standardConformingStrings: true }, { quoted: true });
+    const parts = [];
+    let depth = 0;
+    let from = open + 1;
+    for (let i = open; i < code.length; i++) {
+        const c = code[i];
+        if (c === '(')
+            depth++;
+        else if (c === ')' && --depth === 0) {
+            parts.push(s.slice(from, i));
+            return parts.map((p) => p.trim()).filter(Boolean);
+        }
+        else if (c === ',' && depth === 1) {
+            parts.push(s.slice(from, i));
+            from = i + 1;
+        }
+    }
+    return undefined;
+}
+/**
+ * A pg_dump `CREATE TABLE` statement's table, own columns and inline constraints; undefined for one
+ * it does not write that way (then nothing is said about that table's columns).
+ */
+function parseCreateTable(statement) {
+    const prefix = CREATE_TABLE_PREFIXES.find((p) => statement.startsWith(p));
+    if (!prefix)
+        return undefined;
+    const schema = readIdent(statement, prefix.length);
+    if (!schema || statement[schema[1]] !== '.')
+        return undefined;
+    const name = readIdent(statement, schema[1] + 1);
+    if (!name)
+        return undefined;
+    let at = name[1];
+    while (/\s/.test(statement[at] ?? ''))
+        at++;
+    const typed = statement.startsWith('OF ', at);
+    if (typed) {
+        at = statement.indexOf('(', at);
+        if (at < 0)
+            return { schema: schema[0], name: name[0], columns: null, constraints: [] };
+    }
+    if (statement[at] !== '(')
+        return undefined;
+    const parts = listParts(statement, at);
+    if (!parts)
+        return undefined;
+    const columns = [];
+    const constraints = [];
+    for (const part of parts) {
+        const constraint = /^CONSTRAINT\s+/.exec(part);
+        const ident = readIdent(part, constraint ? constraint[0].length : 0);
+        if (!ident)
+            return undefined;
+        (constraint ? constraints : columns).push(ident[0]);
+    }
+    return { schema: schema[0], name: name[0], columns: typed ? null : columns, constraints };
+}
+/**
+ * Tables up to this size (all their partitions or inheritance children together) have their
+ * discarded columns' values counted while the restore is planned: one scan, a fraction of a second.
+ */
+const COUNT_BYTES_LIMIT = 64 * 1024 * 1024;
+/**
+ * What the restore drops with the relations `dropped` (oids) that the snapshot does not create
+ * again: columns a table has of its own that its CREATE TABLE does not list (typed tables and tables
+ * whose statement was not read are left out rather than guessed at, and so are the check
+ * constraints of the latter, which may be written inside it), and indexes, constraints,
+ * triggers, policies and rules that no header of the snapshot and no constraint inside its CREATE
+ * TABLE names. What goes along with another object is left out: an index behind a constraint, a
+ * partition's copy of its parent's index, constraint or trigger, the triggers of a foreign key.
+ * Read with the empty search_path planRestore sets, so every name is schema-qualified.
+ */
+async function discardedBy(session, shapes, headers, dropped) {
+    if (!dropped.length)
+        return [];
+    const listed = shapes.filter((t) => t.columns !== null);
+    const columns = listed.flatMap((t) => t.columns.map((c) => [t.schema, t.name, c]));
+    // A name's line break is a space in a header: the constraints inside a CREATE TABLE are named as headers name them.
+    const oneLine = (s) => s.replace(/[\r\n]/g, ' ');
+    const inline = shapes.flatMap((t) => t.constraints.map((c) => ({ type: 'CONSTRAINT', schema: t.schema, name: oneLine(`${t.name} ${c}`) })));
+    const toc = [...headers, ...inline];
+    const { rows } = await session.query(`WITH listed AS (SELECT * FROM unnest($1::text[], $2::text[]) AS t(schema, name)),
+          parsed AS (SELECT * FROM unnest($10::text[], $11::text[]) AS t(schema, name)),
+          cols AS (SELECT * FROM unnest($3::text[], $4::text[], $5::text[]) AS c(schema, name, col)),
+          toc AS (SELECT * FROM unnest($6::text[], $7::text[], $8::text[]) AS h(type, schema, name)),
+          dropped AS (
+            SELECT c.oid, c.relname, n.nspname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = ANY($9::oid[])
+          ),
+          found AS (
+            SELECT d.oid, 0 AS kind_order, 'column' AS kind, a.attname::text AS name, format_type(a.atttypid, a.atttypmod) AS detail, a.attnum AS pos
+              FROM dropped d JOIN listed l ON l.schema = d.nspname AND l.name = d.relname
+              JOIN pg_attribute a ON a.attrelid = d.oid AND a.attnum > 0 AND NOT a.attisdropped AND a.attislocal
+             WHERE NOT EXISTS (SELECT 1 FROM cols WHERE cols.schema = d.nspname AND cols.name = d.relname AND cols.col = a.attname)
+            UNION ALL
+            SELECT d.oid, 1, 'index', i.relname::text, pg_get_indexdef(x.indexrelid) || ';', 0
+              FROM dropped d JOIN pg_index x ON x.indrelid = d.oid JOIN pg_class i ON i.oid = x.indexrelid
+             WHERE NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = x.indexrelid AND k.conrelid = d.oid AND k.contype IN ('p', 'u', 'x'))
+               AND NOT EXISTS (SELECT 1 FROM pg_inherits h WHERE h.inhrelid = x.indexrelid)
+               AND NOT EXISTS (SELECT 1 FROM toc WHERE toc.type = 'INDEX' AND toc.schema = d.nspname AND toc.name = translate(i.relname, E'\\n\\r', '  '))
+            UNION ALL
+            SELECT d.oid, 2, 'constraint', k.conname::text, format('ALTER TABLE %s ADD CONSTRAINT %I %s;', d.oid::regclass, k.conname, pg_get_constraintdef(k.oid)), 0
+              FROM dropped d JOIN pg_constraint k ON k.conrelid = d.oid
+             WHERE k.contype IN ('p', 'u', 'x', 'c', 'f') AND k.conislocal AND k.conparentid = 0
+               -- A check constraint may be written inside the CREATE TABLE: named only when that was read.
+               AND (k.contype <> 'c' OR EXISTS (SELECT 1 FROM parsed WHERE parsed.schema = d.nspname AND parsed.name = d.relname))
+               AND NOT EXISTS (SELECT 1 FROM toc WHERE toc.type IN ('CONSTRAINT', 'FK CONSTRAINT', 'CHECK CONSTRAINT') AND toc.schema = d.nspname
+                                 AND toc.name = translate(d.relname || ' ' || k.conname, E'\\n\\r', '  '))
+            UNION ALL
+            SELECT d.oid, 3, 'trigger', g.tgname::text, pg_get_triggerdef(g.oid) || ';', 0
+              FROM dropped d JOIN pg_trigger g ON g.tgrelid = d.oid
+             WHERE NOT g.tgisinternal
+               -- A partition's clone of its parent's trigger goes and comes back with the parent's.
+               AND NOT EXISTS (SELECT 1 FROM pg_depend p WHERE p.classid = 'pg_trigger'::regclass AND p.objid = g.oid AND p.deptype IN ('P', 'S'))
+               AND NOT EXISTS (SELECT 1 FROM toc WHERE toc.type = 'TRIGGER' AND toc.schema = d.nspname AND toc.name = translate(d.relname || ' ' || g.tgname, E'\\n\\r', '  '))
+            UNION ALL
+            SELECT d.oid, 4, 'policy', p.polname::text,
+                   format('CREATE POLICY %I ON %s AS %s FOR %s TO %s%s%s;', p.polname, d.oid::regclass,
+                          CASE WHEN p.polpermissive THEN 'PERMISSIVE' ELSE 'RESTRICTIVE' END,
+                          CASE p.polcmd WHEN 'r' THEN 'SELECT' WHEN 'a' THEN 'INSERT' WHEN 'w' THEN 'UPDATE' WHEN 'd' THEN 'DELETE' ELSE 'ALL' END,
+                          CASE WHEN p.polroles = '{0}' THEN 'PUBLIC'
+                               ELSE (SELECT string_agg(quote_ident(r.rolname), ', ' ORDER BY r.rolname) FROM pg_roles r WHERE r.oid = ANY(p.polroles)) END,
+                          ' USING (' || pg_get_expr(p.polqual, p.polrelid) || ')', ' WITH CHECK (' || pg_get_expr(p.polwithcheck, p.polrelid) || ')'), 0
+              FROM dropped d JOIN pg_policy p ON p.polrelid = d.oid
+             WHERE NOT EXISTS (SELECT 1 FROM toc WHERE toc.type = 'POLICY' AND toc.schema = d.nspname AND toc.name = translate(d.relname || ' ' || p.polname, E'\\n\\r', '  '))
+            UNION ALL
+            SELECT d.oid, 5, 'rule', r.rulename::text, pg_get_ruledef(r.oid), 0
+              FROM dropped d JOIN pg_rewrite r ON r.ev_class = d.oid
+             WHERE r.rulename <> '_RETURN'
+               AND NOT EXISTS (SELECT 1 FROM toc WHERE toc.type = 'RULE' AND toc.schema = d.nspname AND toc.name = translate(d.relname || ' ' || r.rulename, E'\\n\\r', '  '))
+          )
+     SELECT f.oid::regclass::text AS table, f.oid::int AS oid, f.kind, f.name, f.detail FROM found f ORDER BY 1, f.kind_order, f.pos, f.name`, [
+        listed.map((t) => t.schema),
+        listed.map((t) => t.name),
+        columns.map((c) => c[0]),
+        columns.map((c) => c[1]),
+        columns.map((c) => c[2]),
+        toc.map((h) => h.type),
+        toc.map((h) => h.schema),
+        toc.map((h) => h.name),
+        dropped,
+        shapes.map((t) => t.schema),
+        shapes.map((t) => t.name),
+    ]);
+    const byTable = new Map();
+    for (const r of rows) {
+        let t = byTable.get(r.table);
+        if (!t)
+            byTable.set(r.table, (t = { table: r.table, oid: r.oid, columns: [], objects: [] }));
+        if (r.kind === 'column')
+            t.columns.push({ name: r.name, type: r.detail, nonNull: null });
+        else
+            t.objects.push({ kind: r.kind, name: r.name, definition: r.detail });
+    }
+    for (const t of byTable.values())
+        if (t.columns.length)
+            await countValues(session, t);
+    return [...byTable.values()].map(({ oid: _oid, ...t }) => t);
+}
+/**
+ * Counts the values the discarded columns hold, in one scan, when the table and everything under
+ * it is at most COUNT_BYTES_LIMIT; a count that cannot be made (a lock, row security) is left out.
+ */
+async function countValues(session, t) {
+    try {
+        const { rows } = await session.query(`WITH RECURSIVE tree(oid) AS (SELECT $1::oid UNION SELECT h.inhrelid FROM pg_inherits h JOIN tree ON h.inhparent = tree.oid)
+       SELECT coalesce(sum(pg_relation_size(oid)), 0)::text AS bytes FROM tree`, [t.oid]);
+        if (Number(rows[0].bytes) > COUNT_BYTES_LIMIT)
+            return;
+        const { rows: counted } = await session.query(`SELECT ${t.columns.map((c, i) => `count(${(0,_catalog_js__WEBPACK_IMPORTED_MODULE_2__/* .quoteIdent */ .v4)(c.name)})::text AS c${i}`).join(', ')} FROM ${t.table}`);
+        t.columns.forEach((c, i) => (c.nonNull = Number(counted[0][`c${i}`])));
+    }
+    catch (err) {
+        // The connection is gone: the planning fails as any of its queries would.
+        if (err instanceof _session_js__WEBPACK_IMPORTED_MODULE_0__/* .QueryDeadlineExceeded */ .q1)
+            throw err;
+    }
+}
+/** `note (text, 40 non-null value(s))`: a discarded column as the log and the summary name it. */
+function describeColumn(c) {
+    const values = c.nonNull === null ? 'values not counted' : `${c.nonNull} non-null value(s)`;
+    return `${c.name} (${c.type}, ${values})`;
 }
 
 
@@ -15679,8 +15920,8 @@ async function vercelTokenReadiness(opts, log) {
 
 // EXTERNAL MODULE: ./.build/smoke/smoke-test.js + 13 modules
 var smoke_test = __nccwpck_require__(44259);
-// EXTERNAL MODULE: ./.build/pipeline/rollback.js + 9 modules
-var rollback = __nccwpck_require__(68803);
+// EXTERNAL MODULE: ./.build/pipeline/rollback.js + 8 modules
+var rollback = __nccwpck_require__(69642);
 ;// CONCATENATED MODULE: ./.build/pipeline/drill-readiness.js
 /**
  * The drill's readiness checks: what a rollback needs, proven without changing anything, so a
@@ -16950,18 +17191,13 @@ async function readDrillPlan(inputs, workspace, opts) {
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
 /* harmony export */   Z: () => (/* binding */ PHASES)
 /* harmony export */ });
-/**
- * What a whole rollback knows about itself: the plan it resolved, every phase's timing against its
- * budget, and what each part ended as. The pipeline fills it in; the job summary, the chat messages
- * and the incident issue are all written from it, so they can never tell different stories.
- */
 /** Phase names are public interface (DESIGN, "The whole rollback"), in the order they run. */
 const PHASES = ['plan', 'notify-start', 'app', 'snapshot', 'database', 'environment', 'verify', 'report', 'notify-end'];
 
 
 /***/ }),
 
-/***/ 68803:
+/***/ 69642:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -17000,235 +17236,8 @@ var patterns = __nccwpck_require__(15570);
 var pg_tools = __nccwpck_require__(61934);
 // EXTERNAL MODULE: external "node:stream/promises"
 var external_node_stream_promises_ = __nccwpck_require__(46466);
-// EXTERNAL MODULE: ./.build/db/sql-lexer.js
-var sql_lexer = __nccwpck_require__(17614);
-// EXTERNAL MODULE: ./.build/db/session.js
-var db_session = __nccwpck_require__(14441);
-;// CONCATENATED MODULE: ./.build/db/restore-discarded.js
-/**
- * What an in-place restore throws away on the tables it replaces: columns, indexes, constraints,
- * triggers, policies and rules added to a snapshot table since the snapshot was taken go with its
- * DROP TABLE, and the snapshot's CREATE TABLE does not bring them back. They are found while the
- * restore is planned, before anything is changed, by comparing the catalogue with the snapshot's
- * schema script: its `CREATE TABLE` statements (each table's own columns, and the constraints
- * written inside them) and its table-of-contents headers (`-- Name: orders orders_pkey; Type:
- * CONSTRAINT`). Each is listed with what the engineer needs to create it again.
- */
-
-
-
-/** The statements whose shape is read (SnapshotTableShape). */
-const CREATE_TABLE_PREFIXES = ['CREATE TABLE ', 'CREATE UNLOGGED TABLE ', 'CREATE FOREIGN TABLE '];
-/** Table-of-contents types of what pg_dump writes on its own for a table, named `<table> <name>` (an index: `<name>`). */
-const TABLE_OBJECT_TYPES = new Set(['INDEX', 'CONSTRAINT', 'FK CONSTRAINT', 'CHECK CONSTRAINT', 'TRIGGER', 'POLICY', 'RULE']);
-/** An identifier at `at`, as pg_dump writes one (quoted with `""` for a quote, or plain), and where it ends. */
-function readIdent(s, at) {
-    if (s[at] !== '"') {
-        const m = /^[^\s."(),;]+/.exec(s.slice(at));
-        return m ? [m[0], at + m[0].length] : undefined;
-    }
-    let out = '';
-    for (let i = at + 1; i < s.length; i++) {
-        if (s[i] !== '"')
-            out += s[i];
-        else if (s[i + 1] === '"')
-            out += s[i++];
-        else
-            return [out, i + 1];
-    }
-    return undefined;
-}
-/**
- * The parts of a parenthesised list starting at `open` (its `(`), split at its own commas, read with
- * the SQL lexer: commas and parentheses inside strings, quoted names, dollar-quoted bodies and
- * comments are the parts' own, as are those in nested parentheses. Undefined when the list does not
- * end. pg_dump writes its scripts with standard_conforming_strings on (it sets it at their top).
- */
-function listParts(s, open) {
-    const code = (0,sql_lexer/* blankSql */.h)({ text: s, standardConformingStrings: true }, { quoted: true });
-    const parts = [];
-    let depth = 0;
-    let from = open + 1;
-    for (let i = open; i < code.length; i++) {
-        const c = code[i];
-        if (c === '(')
-            depth++;
-        else if (c === ')' && --depth === 0) {
-            parts.push(s.slice(from, i));
-            return parts.map((p) => p.trim()).filter(Boolean);
-        }
-        else if (c === ',' && depth === 1) {
-            parts.push(s.slice(from, i));
-            from = i + 1;
-        }
-    }
-    return undefined;
-}
-/**
- * A pg_dump `CREATE TABLE` statement's table, own columns and inline constraints; undefined for one
- * it does not write that way (then nothing is said about that table's columns).
- */
-function parseCreateTable(statement) {
-    const prefix = CREATE_TABLE_PREFIXES.find((p) => statement.startsWith(p));
-    if (!prefix)
-        return undefined;
-    const schema = readIdent(statement, prefix.length);
-    if (!schema || statement[schema[1]] !== '.')
-        return undefined;
-    const name = readIdent(statement, schema[1] + 1);
-    if (!name)
-        return undefined;
-    let at = name[1];
-    while (/\s/.test(statement[at] ?? ''))
-        at++;
-    const typed = statement.startsWith('OF ', at);
-    if (typed) {
-        at = statement.indexOf('(', at);
-        if (at < 0)
-            return { schema: schema[0], name: name[0], columns: null, constraints: [] };
-    }
-    if (statement[at] !== '(')
-        return undefined;
-    const parts = listParts(statement, at);
-    if (!parts)
-        return undefined;
-    const columns = [];
-    const constraints = [];
-    for (const part of parts) {
-        const constraint = /^CONSTRAINT\s+/.exec(part);
-        const ident = readIdent(part, constraint ? constraint[0].length : 0);
-        if (!ident)
-            return undefined;
-        (constraint ? constraints : columns).push(ident[0]);
-    }
-    return { schema: schema[0], name: name[0], columns: typed ? null : columns, constraints };
-}
-/**
- * Tables up to this size (all their partitions or inheritance children together) have their
- * discarded columns' values counted while the restore is planned: one scan, a fraction of a second.
- */
-const COUNT_BYTES_LIMIT = 64 * 1024 * 1024;
-/**
- * What the restore drops with the relations `dropped` (oids) that the snapshot does not create
- * again: columns a table has of its own that its CREATE TABLE does not list (typed tables and tables
- * whose statement was not read are left out rather than guessed at, and so are the check
- * constraints of the latter, which may be written inside it), and indexes, constraints,
- * triggers, policies and rules that no header of the snapshot and no constraint inside its CREATE
- * TABLE names. What goes along with another object is left out: an index behind a constraint, a
- * partition's copy of its parent's index, constraint or trigger, the triggers of a foreign key.
- * Read with the empty search_path planRestore sets, so every name is schema-qualified.
- */
-async function discardedBy(session, shapes, headers, dropped) {
-    if (!dropped.length)
-        return [];
-    const listed = shapes.filter((t) => t.columns !== null);
-    const columns = listed.flatMap((t) => t.columns.map((c) => [t.schema, t.name, c]));
-    // A name's line break is a space in a header: the constraints inside a CREATE TABLE are named as headers name them.
-    const oneLine = (s) => s.replace(/[\r\n]/g, ' ');
-    const inline = shapes.flatMap((t) => t.constraints.map((c) => ({ type: 'CONSTRAINT', schema: t.schema, name: oneLine(`${t.name} ${c}`) })));
-    const toc = [...headers, ...inline];
-    const { rows } = await session.query(`WITH listed AS (SELECT * FROM unnest($1::text[], $2::text[]) AS t(schema, name)),
-          parsed AS (SELECT * FROM unnest($10::text[], $11::text[]) AS t(schema, name)),
-          cols AS (SELECT * FROM unnest($3::text[], $4::text[], $5::text[]) AS c(schema, name, col)),
-          toc AS (SELECT * FROM unnest($6::text[], $7::text[], $8::text[]) AS h(type, schema, name)),
-          dropped AS (
-            SELECT c.oid, c.relname, n.nspname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = ANY($9::oid[])
-          ),
-          found AS (
-            SELECT d.oid, 0 AS kind_order, 'column' AS kind, a.attname::text AS name, format_type(a.atttypid, a.atttypmod) AS detail, a.attnum AS pos
-              FROM dropped d JOIN listed l ON l.schema = d.nspname AND l.name = d.relname
-              JOIN pg_attribute a ON a.attrelid = d.oid AND a.attnum > 0 AND NOT a.attisdropped AND a.attislocal
-             WHERE NOT EXISTS (SELECT 1 FROM cols WHERE cols.schema = d.nspname AND cols.name = d.relname AND cols.col = a.attname)
-            UNION ALL
-            SELECT d.oid, 1, 'index', i.relname::text, pg_get_indexdef(x.indexrelid) || ';', 0
-              FROM dropped d JOIN pg_index x ON x.indrelid = d.oid JOIN pg_class i ON i.oid = x.indexrelid
-             WHERE NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = x.indexrelid AND k.conrelid = d.oid AND k.contype IN ('p', 'u', 'x'))
-               AND NOT EXISTS (SELECT 1 FROM pg_inherits h WHERE h.inhrelid = x.indexrelid)
-               AND NOT EXISTS (SELECT 1 FROM toc WHERE toc.type = 'INDEX' AND toc.schema = d.nspname AND toc.name = translate(i.relname, E'\\n\\r', '  '))
-            UNION ALL
-            SELECT d.oid, 2, 'constraint', k.conname::text, format('ALTER TABLE %s ADD CONSTRAINT %I %s;', d.oid::regclass, k.conname, pg_get_constraintdef(k.oid)), 0
-              FROM dropped d JOIN pg_constraint k ON k.conrelid = d.oid
-             WHERE k.contype IN ('p', 'u', 'x', 'c', 'f') AND k.conislocal AND k.conparentid = 0
-               -- A check constraint may be written inside the CREATE TABLE: named only when that was read.
-               AND (k.contype <> 'c' OR EXISTS (SELECT 1 FROM parsed WHERE parsed.schema = d.nspname AND parsed.name = d.relname))
-               AND NOT EXISTS (SELECT 1 FROM toc WHERE toc.type IN ('CONSTRAINT', 'FK CONSTRAINT', 'CHECK CONSTRAINT') AND toc.schema = d.nspname
-                                 AND toc.name = translate(d.relname || ' ' || k.conname, E'\\n\\r', '  '))
-            UNION ALL
-            SELECT d.oid, 3, 'trigger', g.tgname::text, pg_get_triggerdef(g.oid) || ';', 0
-              FROM dropped d JOIN pg_trigger g ON g.tgrelid = d.oid
-             WHERE NOT g.tgisinternal
-               -- A partition's clone of its parent's trigger goes and comes back with the parent's.
-               AND NOT EXISTS (SELECT 1 FROM pg_depend p WHERE p.classid = 'pg_trigger'::regclass AND p.objid = g.oid AND p.deptype IN ('P', 'S'))
-               AND NOT EXISTS (SELECT 1 FROM toc WHERE toc.type = 'TRIGGER' AND toc.schema = d.nspname AND toc.name = translate(d.relname || ' ' || g.tgname, E'\\n\\r', '  '))
-            UNION ALL
-            SELECT d.oid, 4, 'policy', p.polname::text,
-                   format('CREATE POLICY %I ON %s AS %s FOR %s TO %s%s%s;', p.polname, d.oid::regclass,
-                          CASE WHEN p.polpermissive THEN 'PERMISSIVE' ELSE 'RESTRICTIVE' END,
-                          CASE p.polcmd WHEN 'r' THEN 'SELECT' WHEN 'a' THEN 'INSERT' WHEN 'w' THEN 'UPDATE' WHEN 'd' THEN 'DELETE' ELSE 'ALL' END,
-                          CASE WHEN p.polroles = '{0}' THEN 'PUBLIC'
-                               ELSE (SELECT string_agg(quote_ident(r.rolname), ', ' ORDER BY r.rolname) FROM pg_roles r WHERE r.oid = ANY(p.polroles)) END,
-                          ' USING (' || pg_get_expr(p.polqual, p.polrelid) || ')', ' WITH CHECK (' || pg_get_expr(p.polwithcheck, p.polrelid) || ')'), 0
-              FROM dropped d JOIN pg_policy p ON p.polrelid = d.oid
-             WHERE NOT EXISTS (SELECT 1 FROM toc WHERE toc.type = 'POLICY' AND toc.schema = d.nspname AND toc.name = translate(d.relname || ' ' || p.polname, E'\\n\\r', '  '))
-            UNION ALL
-            SELECT d.oid, 5, 'rule', r.rulename::text, pg_get_ruledef(r.oid), 0
-              FROM dropped d JOIN pg_rewrite r ON r.ev_class = d.oid
-             WHERE r.rulename <> '_RETURN'
-               AND NOT EXISTS (SELECT 1 FROM toc WHERE toc.type = 'RULE' AND toc.schema = d.nspname AND toc.name = translate(d.relname || ' ' || r.rulename, E'\\n\\r', '  '))
-          )
-     SELECT f.oid::regclass::text AS table, f.oid::int AS oid, f.kind, f.name, f.detail FROM found f ORDER BY 1, f.kind_order, f.pos, f.name`, [
-        listed.map((t) => t.schema),
-        listed.map((t) => t.name),
-        columns.map((c) => c[0]),
-        columns.map((c) => c[1]),
-        columns.map((c) => c[2]),
-        toc.map((h) => h.type),
-        toc.map((h) => h.schema),
-        toc.map((h) => h.name),
-        dropped,
-        shapes.map((t) => t.schema),
-        shapes.map((t) => t.name),
-    ]);
-    const byTable = new Map();
-    for (const r of rows) {
-        let t = byTable.get(r.table);
-        if (!t)
-            byTable.set(r.table, (t = { table: r.table, oid: r.oid, columns: [], objects: [] }));
-        if (r.kind === 'column')
-            t.columns.push({ name: r.name, type: r.detail, nonNull: null });
-        else
-            t.objects.push({ kind: r.kind, name: r.name, definition: r.detail });
-    }
-    for (const t of byTable.values())
-        if (t.columns.length)
-            await countValues(session, t);
-    return [...byTable.values()].map(({ oid: _oid, ...t }) => t);
-}
-/**
- * Counts the values the discarded columns hold, in one scan, when the table and everything under
- * it is at most COUNT_BYTES_LIMIT; a count that cannot be made (a lock, row security) is left out.
- */
-async function countValues(session, t) {
-    try {
-        const { rows } = await session.query(`WITH RECURSIVE tree(oid) AS (SELECT $1::oid UNION SELECT h.inhrelid FROM pg_inherits h JOIN tree ON h.inhparent = tree.oid)
-       SELECT coalesce(sum(pg_relation_size(oid)), 0)::text AS bytes FROM tree`, [t.oid]);
-        if (Number(rows[0].bytes) > COUNT_BYTES_LIMIT)
-            return;
-        const { rows: counted } = await session.query(`SELECT ${t.columns.map((c, i) => `count(${(0,catalog/* quoteIdent */.v4)(c.name)})::text AS c${i}`).join(', ')} FROM ${t.table}`);
-        t.columns.forEach((c, i) => (c.nonNull = Number(counted[0][`c${i}`])));
-    }
-    catch (err) {
-        // The connection is gone: the planning fails as any of its queries would.
-        if (err instanceof db_session/* QueryDeadlineExceeded */.q1)
-            throw err;
-    }
-}
-/** `note (text, 40 non-null value(s))`: a discarded column as the log and the summary name it. */
-function describeColumn(c) {
-    const values = c.nonNull === null ? 'values not counted' : `${c.nonNull} non-null value(s)`;
-    return `${c.name} (${c.type}, ${values})`;
-}
-
+// EXTERNAL MODULE: ./.build/db/restore-discarded.js
+var restore_discarded = __nccwpck_require__(90429);
 // EXTERNAL MODULE: external "node:fs/promises"
 var external_node_fs_promises_ = __nccwpck_require__(51455);
 // EXTERNAL MODULE: external "node:os"
@@ -17360,6 +17369,8 @@ function verboseErrors() {
     };
 }
 
+// EXTERNAL MODULE: ./.build/db/sql-lexer.js
+var sql_lexer = __nccwpck_require__(17614);
 ;// CONCATENATED MODULE: ./.build/db/restore-script.js
 /**
  * The one SQL stream an in-place restore sends to psql: BEGIN, the drops restore-db planned, the
@@ -17789,9 +17800,9 @@ function tocReader(into) {
     const reader = scriptFilter({
         unwrap: false,
         onStatement: {
-            startsWith: CREATE_TABLE_PREFIXES,
+            startsWith: restore_discarded/* CREATE_TABLE_PREFIXES */.H8,
             read: (statement) => {
-                const shape = parseCreateTable(decode(statement).replace(/\r?\n$/, ''));
+                const shape = (0,restore_discarded/* parseCreateTable */.gn)(decode(statement).replace(/\r?\n$/, ''));
                 if (shape)
                     into.tables.push(shape);
             },
@@ -17817,7 +17828,7 @@ function tocReader(into) {
                 into.relations.push({ schema, name, type });
             else if (OBJECT_TYPES.has(type))
                 into.objects.push({ schema, name, type });
-            else if (TABLE_OBJECT_TYPES.has(type))
+            else if (restore_discarded/* TABLE_OBJECT_TYPES */.nT.has(type))
                 into.tableObjects.push({ schema, name, type });
             else if (/^(BLOB|BLOBS|LARGE OBJECT)/.test(type))
                 into.largeObjects = true;
@@ -18089,7 +18100,7 @@ async function planRestore(session, contents, where) {
             `and run again; do not drop with CASCADE, which takes their columns and rows with it. ${where} keeps them until then.`);
     }
     // The snapshot's own relations only: a kept view is dropped and created again as it is.
-    const discarded = await discardedBy(session, contents.tables, contents.tableObjects, dropped.map((r) => r.oid));
+    const discarded = await (0,restore_discarded/* discardedBy */.jr)(session, contents.tables, contents.tableObjects, dropped.map((r) => r.oid));
     return { dropped, keptPartitions: keptPartitions.map(({ oid: _oid, parentOid: _parent, ...p }) => p), droppedForeignKeys: intoKept.map((r) => r.statement), keptForeignKeys, keptViews, discarded };
 }
 /**
@@ -18325,6 +18336,8 @@ async function readOwnDefaultPrivileges(session) {
 
 // EXTERNAL MODULE: ./.build/db/server-identity.js
 var server_identity = __nccwpck_require__(65941);
+// EXTERNAL MODULE: ./.build/db/session.js
+var db_session = __nccwpck_require__(14441);
 // EXTERNAL MODULE: ./.build/db/snapshot.js
 var db_snapshot = __nccwpck_require__(17257);
 // EXTERNAL MODULE: ./.build/db/verify.js
@@ -18582,7 +18595,7 @@ function logDiscarded(discarded, preRestoreSnapshot, log) {
     if (!discarded.length)
         return;
     for (const t of discarded) {
-        const parts = [...t.columns.map((c) => `column ${describeColumn(c)}`), ...t.objects.map((o) => `${o.kind} ${o.name}: ${log.redact(o.definition)}`)];
+        const parts = [...t.columns.map((c) => `column ${(0,restore_discarded/* describeColumn */["in"])(c)}`), ...t.objects.map((o) => `${o.kind} ${o.name}: ${log.redact(o.definition)}`)];
         log.warning(`The restore discards from ${t.table} what the snapshot does not have (added since it was taken): ${parts.join('; ')}.`);
     }
     log.warning(preRestoreSnapshot
@@ -19340,6 +19353,10 @@ async function rollbackPhases(request, deps, log, heartbeat) {
                     throw new errors/* RollbackKitError */.dp('The database method is restore, but no snapshot-path says which snapshot to restore.', 'Pass snapshot-path (the pre-deploy snapshot), or use method down-migrations.');
                 if (!(0,external_node_fs_.existsSync)(db.snapshotPath))
                     throw new errors/* RollbackKitError */.dp(`The snapshot to restore (${db.snapshotPath}) does not exist on this runner.`, 'Download the artifact that holds it first, or check snapshot-path.');
+                // A dry run plans the restore as the restore plans it, so it lists what the restore would
+                // discard; a real run lists what the restore itself found, before it changes anything.
+                if (request.dryRun)
+                    record.database.discarded = (await previewRestore(restoreRequest(request), log)).discarded;
             }
             else if (earlier) {
                 // What is left of it comes from the tracking table: the row's `reverted` may be behind it (ledger.ts).
@@ -19714,12 +19731,42 @@ function revertOptions(request, choice, opts) {
         signal: request.signal,
     };
 }
+/** ", discarding 1 column and 2 index(es), … added since the snapshot (listed in the summary)" when a dry run found any. */
+function discardedCount(db) {
+    const tables = db.discarded ?? [];
+    const columns = tables.reduce((n, t) => n + t.columns.length, 0);
+    const objects = tables.reduce((n, t) => n + t.objects.length, 0);
+    if (!columns && !objects)
+        return '';
+    const parts = [columns && `${columns} column${columns === 1 ? '' : 's'}`, objects && `${objects} index(es), constraint(s), trigger(s), policies or rules`].filter(Boolean);
+    return `, discarding ${parts.join(' and ')} added to its tables since it was taken (the summary lists them)`;
+}
+/** The restore of the database section's snapshot, as the database phase runs it and a dry run previews it. */
+function restoreRequest(request, onRestoreSnapshot) {
+    const db = request.plan.database;
+    return {
+        target: request.database,
+        snapshotPath: db.snapshotPath,
+        // Putting the database in scope with method restore is the deliberate choice restore-db's
+        // confirm stands for. Its pre-restore snapshot is the snapshot phase's.
+        confirm: request.database.database,
+        preRestoreSnapshot: true,
+        onPreRestoreSnapshot: onRestoreSnapshot,
+        jobs: 1,
+        clean: true,
+        preRestoreDir: request.snapshotDir,
+        preRestoreDirInput: 'RUNNER_TEMP',
+        lockTimeoutSeconds: db.lockTimeoutSeconds,
+        tools: request.tools,
+        signal: request.signal,
+    };
+}
 /** The plan row's words for the database. */
 function databasePlanText(db) {
     if (db.status === 'nothing-to-do')
         return db.reverted.length ? `nothing left to do: an earlier run for this incident reverted ${db.reverted.join(', ')}` : 'nothing to do';
     if (db.method === 'restore')
-        return 'restore the snapshot';
+        return `restore the snapshot${discardedCount(db)}`;
     const left = db.planned.filter((v) => !db.reverted.includes(v));
     if (!db.reverted.length)
         return `revert ${left.join(', ') || 'nothing'}`;
@@ -19767,22 +19814,8 @@ onRestoreSnapshot) {
     const dbRecord = record.database;
     if (db.method === 'restore') {
         await (0,migrations_ledger/* writeLedger */.X)(session, { incidentKey: record.incidentKey, method: 'restore', planned: [], reverted: [], status: 'started' });
-        const result = await restoreSnapshot({
-            target: request.database,
-            snapshotPath: db.snapshotPath,
-            // Putting the database in scope with method restore is the deliberate choice restore-db's
-            // confirm stands for. Its pre-restore snapshot is the snapshot phase's.
-            confirm: request.database.database,
-            preRestoreSnapshot: true,
-            onPreRestoreSnapshot: onRestoreSnapshot,
-            jobs: 1,
-            clean: true,
-            preRestoreDir: request.snapshotDir,
-            preRestoreDirInput: 'RUNNER_TEMP',
-            lockTimeoutSeconds: db.lockTimeoutSeconds,
-            tools: request.tools,
-            signal: request.signal,
-        }, log);
+        const result = await restoreSnapshot(restoreRequest(request, onRestoreSnapshot), log);
+        dbRecord.discarded = result.discarded;
         await (0,migrations_ledger/* writeLedger */.X)(session, { incidentKey: record.incidentKey, method: 'restore', planned: [], reverted: [], status: 'done' });
         return { status: 'restored', detail: `restored ${result.tablesRestored} table(s) from ${db.snapshotPath}` };
     }
@@ -24104,7 +24137,7 @@ async function recordDrill(target, input, log, options = {}) {
 /* harmony export */ });
 /* unused harmony exports DRILL_EMOJI, trendTable */
 /* harmony import */ var _markdown_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(54348);
-/* harmony import */ var _rollback_summary_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(22304);
+/* harmony import */ var _rollback_summary_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(25936);
 /* harmony import */ var _core_secrets_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(79205);
 
 
@@ -24308,7 +24341,7 @@ function lastPhase(rows) {
 /* harmony import */ var _platforms_http_retry_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(48372);
 /* harmony import */ var _smoke_pool_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(77944);
 /* harmony import */ var _markdown_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(54348);
-/* harmony import */ var _rollback_summary_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(22304);
+/* harmony import */ var _rollback_summary_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(25936);
 /* harmony import */ var _core_secrets_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(79205);
 
 
@@ -24736,13 +24769,14 @@ async function recordIncident(target, input, log, options = {}) {
 /* harmony export */   Qq: () => (/* binding */ text),
 /* harmony export */   SS: () => (/* binding */ codeSpan),
 /* harmony export */   a3: () => (/* binding */ formatDuration),
+/* harmony export */   aY: () => (/* binding */ code),
 /* harmony export */   bp: () => (/* binding */ noAutolink),
 /* harmony export */   ln: () => (/* binding */ inlineText),
 /* harmony export */   tp: () => (/* binding */ table),
 /* harmony export */   yX: () => (/* binding */ linkText),
 /* harmony export */   z3: () => (/* binding */ formatBytes)
 /* harmony export */ });
-/* unused harmony exports code, escapeCell */
+/* unused harmony export escapeCell */
 /**
  * Small pieces of the Markdown every job summary is made of. Outside text (paths, table and check
  * names, server messages) goes in through `text` or `code`, so it cannot end a table row, start a
@@ -24881,8 +24915,8 @@ var pool = __nccwpck_require__(77944);
 var heartbeat = __nccwpck_require__(70449);
 // EXTERNAL MODULE: ./.build/report/markdown.js
 var markdown = __nccwpck_require__(54348);
-// EXTERNAL MODULE: ./.build/report/rollback-summary.js
-var rollback_summary = __nccwpck_require__(22304);
+// EXTERNAL MODULE: ./.build/report/rollback-summary.js + 1 modules
+var rollback_summary = __nccwpck_require__(25936);
 ;// CONCATENATED MODULE: ./.build/report/notify.js
 
 
@@ -25228,32 +25262,132 @@ function tellingDeps(opts, log) {
 
 /***/ }),
 
-/***/ 22304:
+/***/ 25936:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   $e: () => (/* binding */ budgetText),
-/* harmony export */   AP: () => (/* binding */ wholeRollback),
-/* harmony export */   Bs: () => (/* binding */ statusLine),
-/* harmony export */   Dh: () => (/* binding */ NOTHING_CHANGED),
-/* harmony export */   Ec: () => (/* binding */ changedEnv),
-/* harmony export */   Et: () => (/* binding */ checksTable),
-/* harmony export */   IW: () => (/* binding */ totalText),
-/* harmony export */   KE: () => (/* binding */ whyFailed),
-/* harmony export */   Tc: () => (/* binding */ timeText),
-/* harmony export */   cu: () => (/* binding */ STATUS_EMOJI),
-/* harmony export */   gP: () => (/* binding */ deploymentLabel),
-/* harmony export */   nt: () => (/* binding */ verdictText),
-/* harmony export */   qj: () => (/* binding */ overBudget),
-/* harmony export */   sy: () => (/* binding */ rollbackSummaryMarkdown),
-/* harmony export */   ze: () => (/* binding */ deploymentMarkdown)
-/* harmony export */ });
-/* unused harmony exports whereNow, stateNow, componentsTable, mermaidName, ganttChart */
-/* harmony import */ var _core_secrets_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(79205);
-/* harmony import */ var _pipeline_budgets_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(51583);
-/* harmony import */ var _pipeline_timeline_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(96994);
-/* harmony import */ var _pipeline_record_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(2108);
-/* harmony import */ var _markdown_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(54348);
+
+// EXPORTS
+__nccwpck_require__.d(__webpack_exports__, {
+  Dh: () => (/* binding */ NOTHING_CHANGED),
+  cu: () => (/* binding */ STATUS_EMOJI),
+  $e: () => (/* binding */ budgetText),
+  Ec: () => (/* binding */ changedEnv),
+  Et: () => (/* binding */ checksTable),
+  gP: () => (/* binding */ deploymentLabel),
+  ze: () => (/* binding */ deploymentMarkdown),
+  qj: () => (/* binding */ overBudget),
+  sy: () => (/* binding */ rollbackSummaryMarkdown),
+  Bs: () => (/* binding */ statusLine),
+  Tc: () => (/* binding */ timeText),
+  IW: () => (/* binding */ totalText),
+  nt: () => (/* binding */ verdictText),
+  AP: () => (/* binding */ wholeRollback),
+  KE: () => (/* binding */ whyFailed)
+});
+
+// UNUSED EXPORTS: componentsTable, ganttChart, mermaidName, stateNow, whereNow
+
+// EXTERNAL MODULE: ./.build/core/secrets.js
+var secrets = __nccwpck_require__(79205);
+// EXTERNAL MODULE: ./.build/pipeline/budgets.js
+var budgets = __nccwpck_require__(51583);
+// EXTERNAL MODULE: ./.build/pipeline/timeline.js
+var timeline = __nccwpck_require__(96994);
+// EXTERNAL MODULE: ./.build/pipeline/record.js
+var pipeline_record = __nccwpck_require__(2108);
+// EXTERNAL MODULE: ./.build/core/files.js
+var files = __nccwpck_require__(32019);
+// EXTERNAL MODULE: ./.build/db/restore-discarded.js
+var restore_discarded = __nccwpck_require__(90429);
+// EXTERNAL MODULE: ./.build/report/markdown.js
+var markdown = __nccwpck_require__(54348);
+;// CONCATENATED MODULE: ./.build/report/restore-db-summary.js
+/** restore-db's job summary: what was restored from where, what it replaced, and the way back. */
+
+
+
+/** How a pre-restore snapshot at `path` is kept before any upload: under RUNNER_TEMP, it goes when the job ends. */
+function keptSnapshot(path, runnerTemp) {
+    if (!isInside(path, runnerTemp))
+        return { path };
+    return {
+        path,
+        deletedWithJob: `The pre-restore snapshot ${path} is the only copy of the database as it was before this restore, and it is in RUNNER_TEMP, which GitHub deletes when this job ends. ` +
+            'To keep it, set upload-artifact: true (auto uploads it whenever the step runs on GitHub Actions), or pre-restore-dir to a lasting place, or copy it in a later step of this job with if: always().',
+    };
+}
+function keptCell(k, path) {
+    if (!path)
+        return 'not taken (pre-restore-snapshot: false)';
+    if (k?.artifact)
+        return `${code(path)}, uploaded as artifact ${code(k.artifact)}${k.retentionDays ? ` (kept ${k.retentionDays} days)` : ''}`;
+    if (k?.deletedWithJob)
+        return `${code(path)}, on this runner only: **deleted when this job ends**`;
+    return code(path);
+}
+/**
+ * What a restore discards (restore-discarded.ts) as a Markdown list, one line a column or object with
+ * what creates it again: restore-db's summary and the whole rollback's write it the same way.
+ */
+function discardedList(discarded) {
+    return discarded
+        .flatMap((t) => [
+        ...t.columns.map((c) => `- ${(0,markdown/* code */.aY)(t.table)}: column ${(0,markdown/* code */.aY)((0,restore_discarded/* describeColumn */["in"])(c))}`),
+        ...t.objects.map((o) => `- ${(0,markdown/* code */.aY)(t.table)}: ${o.kind} ${(0,markdown/* code */.aY)(o.name)}: ${(0,markdown/* code */.aY)(o.definition)}`),
+    ])
+        .join('\n');
+}
+function restoreSummary(r, kept) {
+    const parts = [
+        `## Restore of ${text(r.target)} from snapshot: verified`,
+        table(['', ''], [
+            ['Snapshot', `${code(r.snapshotPath)} (taken ${text(r.snapshotTakenAt)})`],
+            ['Snapshot of', `${text(r.source)}${r.fromAnotherDatabase ? ' — **another database** (from-another-database: true)' : ''}`],
+            ['Restored into', text(r.targetIdentity)],
+            ['Pre-restore snapshot', keptCell(kept, r.preRestoreSnapshotPath)],
+            ['Tables restored', String(r.tablesRestored)],
+            ['Mode', r.mode],
+            ['Time', formatDuration(r.durationMs)],
+        ]),
+    ];
+    if (r.fewerRows.length) {
+        const rows = r.fewerRows.map((f) => `- ${code(f.table)}: ${f.before - f.restored} row(s) discarded (${f.before} before, ${f.restored} restored)`);
+        parts.push(`### Rows the restore discarded\n\n${rows.join('\n')}\n\nThey are in the pre-restore snapshot ${code(r.preRestoreSnapshotPath)}, with every row changed since the snapshot was taken (those were replaced too).`);
+    }
+    else if (r.preRestoreSnapshotPath) {
+        parts.push(`No table holds fewer rows than before the restore; rows changed since the snapshot was taken were replaced, and are in the pre-restore snapshot ${code(r.preRestoreSnapshotPath)}.`);
+    }
+    if (r.discarded.length) {
+        const kept = r.preRestoreSnapshotPath ? `Their values and definitions are in the pre-restore snapshot ${code(r.preRestoreSnapshotPath)}.` : 'No pre-restore snapshot was taken: those values are not kept anywhere.';
+        parts.push(`### Columns and objects the restore discarded (added to snapshot tables since the snapshot)\n\n${discardedList(r.discarded)}\n\n${kept} Create again what is still wanted.`);
+    }
+    if (r.restoredEmpty.length) {
+        parts.push(`### Restored without rows (the snapshot left their data out)\n\n${r.restoredEmpty.map((t) => `- ${code(t)}`).join('\n')}\n\nTheir rows from before the restore are in the pre-restore snapshot.`);
+    }
+    if (r.extraTables.length) {
+        parts.push(`### Tables the snapshot does not have (left as they are)\n\n${r.extraTables.map((t) => `- ${code(t)}`).join('\n')}`);
+    }
+    if (r.extraSchemas.length) {
+        parts.push(`### Schemas the snapshot does not have (left as they are)\n\n${r.extraSchemas.map((t) => `- ${code(t)}`).join('\n')}`);
+    }
+    if (kept?.deletedWithJob)
+        parts.push(`> **Warning:** ${text(kept.deletedWithJob)}`);
+    if (r.preRestoreSnapshotPath) {
+        const from = kept?.artifact ? ` (artifact ${code(kept.artifact)})` : '';
+        parts.push(`To undo this restore, restore ${code(r.preRestoreSnapshotPath)}${from} the same way.`);
+    }
+    return parts.join('\n\n') + '\n';
+}
+/** A restore that failed after its pre-restore snapshot was taken: where the way back is, and whether it lasts. */
+function preRestoreSnapshotDetails(k) {
+    const parts = [`Pre-restore snapshot (the database as it was before this step): ${keptCell(k, k.path)}.`];
+    if (k.deletedWithJob)
+        parts.push(`> **Warning:** ${text(k.deletedWithJob)}`);
+    return parts.join('\n\n');
+}
+
+;// CONCATENATED MODULE: ./.build/report/rollback-summary.js
+
 
 
 
@@ -25316,10 +25450,10 @@ function deploymentMarkdown(ref) {
     if (!ref)
         return '-';
     const parts = [
-        ref.id && (0,_markdown_js__WEBPACK_IMPORTED_MODULE_3__/* .codeSpan */ .SS)(ref.id),
-        ref.url && (0,_markdown_js__WEBPACK_IMPORTED_MODULE_3__/* .linkText */ .yX)(ref.url),
-        ref.commitSha && `commit ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_3__/* .codeSpan */ .SS)(ref.commitSha)}`,
-        ref.createdAt && `created ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_3__/* .inlineText */ .ln)(timeText(ref.createdAt, true))}`,
+        ref.id && (0,markdown/* codeSpan */.SS)(ref.id),
+        ref.url && (0,markdown/* linkText */.yX)(ref.url),
+        ref.commitSha && `commit ${(0,markdown/* codeSpan */.SS)(ref.commitSha)}`,
+        ref.createdAt && `created ${(0,markdown/* inlineText */.ln)(timeText(ref.createdAt, true))}`,
     ].filter(Boolean);
     return parts.length ? parts.join(' · ') : '-';
 }
@@ -25336,10 +25470,10 @@ function timeText(iso, withDate = false) {
 /** "2 min 3 s of 15 min 0 s budget (within budget)". */
 function budgetText(durationMs, budgetMs) {
     if (!budgetMs)
-        return (0,_markdown_js__WEBPACK_IMPORTED_MODULE_3__/* .formatDuration */ .a3)(durationMs);
+        return (0,markdown/* formatDuration */.a3)(durationMs);
     const over = durationMs - budgetMs;
-    const verdict = over > 0 ? `over budget by ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_3__/* .formatDuration */ .a3)(over)}` : 'within budget';
-    return `${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_3__/* .formatDuration */ .a3)(durationMs)} of ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_3__/* .formatDuration */ .a3)(budgetMs)} budget (${verdict})`;
+    const verdict = over > 0 ? `over budget by ${(0,markdown/* formatDuration */.a3)(over)}` : 'within budget';
+    return `${(0,markdown/* formatDuration */.a3)(durationMs)} of ${(0,markdown/* formatDuration */.a3)(budgetMs)} budget (${verdict})`;
 }
 /**
  * The whole rollback, not only this job: from the first row of the timeline (the first job's
@@ -25362,12 +25496,12 @@ function wholeRollback(record) {
  */
 function totalText(record) {
     const whole = wholeRollback(record);
-    const offPath = record.timeline.filter((e) => _pipeline_budgets_js__WEBPACK_IMPORTED_MODULE_1__/* .OFF_CRITICAL_PATH */ .Yp.includes(e.phase)).reduce((sum, e) => sum + e['duration-ms'], 0);
+    const offPath = record.timeline.filter((e) => budgets/* OFF_CRITICAL_PATH */.Yp.includes(e.phase)).reduce((sum, e) => sum + e['duration-ms'], 0);
     const critical = Math.max(0, whole.durationMs - offPath);
     const span = whole.earlierJobs
-        ? `the whole rollback, from its first phase (${timeText(whole.startedAt)}, in an earlier job) to the end of this job, every job and the waits between them included; this job took ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_3__/* .formatDuration */ .a3)(record.durationMs)}`
+        ? `the whole rollback, from its first phase (${timeText(whole.startedAt)}, in an earlier job) to the end of this job, every job and the waits between them included; this job took ${(0,markdown/* formatDuration */.a3)(record.durationMs)}`
         : 'the whole rollback, all of it in this job';
-    const after = offPath ? `; telling people afterwards (${_pipeline_budgets_js__WEBPACK_IMPORTED_MODULE_1__/* .OFF_CRITICAL_PATH */ .Yp.join(', ')}: off the critical path) took ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_3__/* .formatDuration */ .a3)(offPath)} more` : '';
+    const after = offPath ? `; telling people afterwards (${budgets/* OFF_CRITICAL_PATH */.Yp.join(', ')}: off the critical path) took ${(0,markdown/* formatDuration */.a3)(offPath)} more` : '';
     return `${budgetText(critical, record.budgetMs)}: ${span}${after}`;
 }
 /** Each part's state, one phrase each: "web rolled-back, on dpl_2 (abc1234)". Plain text. */
@@ -25382,10 +25516,10 @@ function stateNow(record) {
     return out;
 }
 function componentsTable(components) {
-    return (0,_markdown_js__WEBPACK_IMPORTED_MODULE_3__/* .table */ .tp)(['Component', 'Provider', 'Status', 'From', 'To'], components.map((c) => [
-        (0,_markdown_js__WEBPACK_IMPORTED_MODULE_3__/* .inlineText */ .ln)(c.name),
-        (0,_markdown_js__WEBPACK_IMPORTED_MODULE_3__/* .inlineText */ .ln)(c.provider),
-        `${c.status === 'failed' ? '❌ ' : c.status === 'pending' ? '⏳ ' : ''}${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_3__/* .inlineText */ .ln)(c.status)}${c.error ? `: ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_3__/* .inlineText */ .ln)(c.error)}` : ''}`,
+    return (0,markdown/* table */.tp)(['Component', 'Provider', 'Status', 'From', 'To'], components.map((c) => [
+        (0,markdown/* inlineText */.ln)(c.name),
+        (0,markdown/* inlineText */.ln)(c.provider),
+        `${c.status === 'failed' ? '❌ ' : c.status === 'pending' ? '⏳ ' : ''}${(0,markdown/* inlineText */.ln)(c.status)}${c.error ? `: ${(0,markdown/* inlineText */.ln)(c.error)}` : ''}`,
         deploymentMarkdown(c.from),
         deploymentMarkdown(c.to),
     ]));
@@ -25396,7 +25530,7 @@ function checksTable(record) {
     if (!checks.length)
         return undefined;
     const ordered = [...checks.filter((c) => !c.passed), ...checks.filter((c) => c.passed)];
-    return (0,_markdown_js__WEBPACK_IMPORTED_MODULE_3__/* .table */ .tp)(['Check', 'Result', 'Severity', 'Detail'], ordered.map((c) => [(0,_markdown_js__WEBPACK_IMPORTED_MODULE_3__/* .inlineText */ .ln)(c.name), c.passed ? '✅ passed' : '❌ failed', (0,_markdown_js__WEBPACK_IMPORTED_MODULE_3__/* .inlineText */ .ln)(c.severity), (0,_markdown_js__WEBPACK_IMPORTED_MODULE_3__/* .inlineText */ .ln)(c.detail)]));
+    return (0,markdown/* table */.tp)(['Check', 'Result', 'Severity', 'Detail'], ordered.map((c) => [(0,markdown/* inlineText */.ln)(c.name), c.passed ? '✅ passed' : '❌ failed', (0,markdown/* inlineText */.ln)(c.severity), (0,markdown/* inlineText */.ln)(c.detail)]));
 }
 /** The verify phase's verdict in one sentence. */
 function verdictText(record) {
@@ -25406,10 +25540,10 @@ function verdictText(record) {
     const failed = v.checks.filter((c) => !c.passed).length;
     const counts = `${v.checks.length - failed} of ${v.checks.length} checks passed`;
     if (v.decision === 'rollback')
-        return `Production still looks broken after the rollback (severity ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_3__/* .inlineText */ .ln)(v.severity)}, ${counts}).`;
+        return `Production still looks broken after the rollback (severity ${(0,markdown/* inlineText */.ln)(v.severity)}, ${counts}).`;
     if (v.passed)
-        return `Healthy: ${counts} (decision ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_3__/* .inlineText */ .ln)(v.decision)}).`;
-    return `Decision ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_3__/* .inlineText */ .ln)(v.decision)}, severity ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_3__/* .inlineText */ .ln)(v.severity)}: ${counts}.`;
+        return `Healthy: ${counts} (decision ${(0,markdown/* inlineText */.ln)(v.decision)}).`;
+    return `Decision ${(0,markdown/* inlineText */.ln)(v.decision)}, severity ${(0,markdown/* inlineText */.ln)(v.severity)}: ${counts}.`;
 }
 function changedEnv(record) {
     return record.components.filter((c) => c.changedEnv.length).map((c) => ({ component: c.name, names: c.changedEnv }));
@@ -25417,11 +25551,11 @@ function changedEnv(record) {
 function planSection(record) {
     const out = ['### Plan'];
     if (record.components.length) {
-        out.push((0,_markdown_js__WEBPACK_IMPORTED_MODULE_3__/* .table */ .tp)(['Component', 'Provider', 'Target', 'Newer deployments skipped, and why'], record.components.map((c) => [
-            (0,_markdown_js__WEBPACK_IMPORTED_MODULE_3__/* .inlineText */ .ln)(c.name),
-            (0,_markdown_js__WEBPACK_IMPORTED_MODULE_3__/* .inlineText */ .ln)(c.provider),
+        out.push((0,markdown/* table */.tp)(['Component', 'Provider', 'Target', 'Newer deployments skipped, and why'], record.components.map((c) => [
+            (0,markdown/* inlineText */.ln)(c.name),
+            (0,markdown/* inlineText */.ln)(c.provider),
             deploymentMarkdown(c.to),
-            c.skipped.length ? c.skipped.map((s) => `${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_3__/* .codeSpan */ .SS)(s.id)}: ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_3__/* .inlineText */ .ln)(s.reason)}`).join('; ') : 'none',
+            c.skipped.length ? c.skipped.map((s) => `${(0,markdown/* codeSpan */.SS)(s.id)}: ${(0,markdown/* inlineText */.ln)(s.reason)}`).join('; ') : 'none',
         ])));
     }
     else {
@@ -25431,25 +25565,28 @@ function planSection(record) {
     if (db) {
         const method = db.method === 'restore' ? 'restore from the snapshot' : 'down migrations';
         out.push(db.planned.length
-            ? `Database (${method}), migrations to revert in this order:\n\n${db.planned.map((m, i) => `${i + 1}. ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_3__/* .codeSpan */ .SS)(m)}`).join('\n')}`
+            ? `Database (${method}), migrations to revert in this order:\n\n${db.planned.map((m, i) => `${i + 1}. ${(0,markdown/* codeSpan */.SS)(m)}`).join('\n')}`
             : `Database (${method}): no migration to revert.`);
+        // A dry run's: what the restore would discard, as restore-db's dry run plans it.
+        if (record.status === 'dry-run' && db.discarded?.length)
+            out.push(discardedSection(db.discarded, 'would discard', 'the snapshot the rollback takes before it restores'));
     }
     const checks = record.plannedChecks ?? record.verify?.checks.map((c) => c.name) ?? [];
-    out.push(checks.length ? `Checks: ${checks.map((c) => (0,_markdown_js__WEBPACK_IMPORTED_MODULE_3__/* .inlineText */ .ln)(c)).join(', ')}.` : record.skippedChecks ? 'Checks: none that can run here.' : 'Checks: none configured.');
+    out.push(checks.length ? `Checks: ${checks.map((c) => (0,markdown/* inlineText */.ln)(c)).join(', ')}.` : record.skippedChecks ? 'Checks: none that can run here.' : 'Checks: none configured.');
     if (record.skippedChecks)
         out.push(notRun(record.skippedChecks));
     out.push(budgetPlan(record));
     if (record.scope.length)
-        out.push(`Scope: ${record.scope.map((s) => (0,_markdown_js__WEBPACK_IMPORTED_MODULE_3__/* .inlineText */ .ln)(s)).join(', ')}.`);
+        out.push(`Scope: ${record.scope.map((s) => (0,markdown/* inlineText */.ln)(s)).join(', ')}.`);
     return out;
 }
 /** "Budget: 15 min 0 s: plan 30.0 s, …" — each phase's share of the budget, as the pipeline scales it. */
 function budgetPlan(record) {
-    const b = (0,_pipeline_budgets_js__WEBPACK_IMPORTED_MODULE_1__/* .budgets */ .RK)(record.budgetMs / 60_000);
-    const runs = _pipeline_record_js__WEBPACK_IMPORTED_MODULE_4__/* .PHASES */ .Z.filter((p) => record.database || (p !== 'snapshot' && p !== 'database'));
-    const critical = runs.filter((p) => !_pipeline_budgets_js__WEBPACK_IMPORTED_MODULE_1__/* .OFF_CRITICAL_PATH */ .Yp.includes(p)).map((p) => `${p} ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_3__/* .formatDuration */ .a3)(b.phase(p))}`);
-    const off = runs.filter((p) => _pipeline_budgets_js__WEBPACK_IMPORTED_MODULE_1__/* .OFF_CRITICAL_PATH */ .Yp.includes(p)).map((p) => `${p} ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_3__/* .formatDuration */ .a3)(b.phase(p))}`);
-    return `Budget: ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_3__/* .formatDuration */ .a3)(record.budgetMs)} in total: ${critical.join(', ')}${off.length ? `; off the critical path: ${off.join(', ')}` : ''}.`;
+    const b = (0,budgets/* budgets */.RK)(record.budgetMs / 60_000);
+    const runs = pipeline_record/* PHASES */.Z.filter((p) => record.database || (p !== 'snapshot' && p !== 'database'));
+    const critical = runs.filter((p) => !budgets/* OFF_CRITICAL_PATH */.Yp.includes(p)).map((p) => `${p} ${(0,markdown/* formatDuration */.a3)(b.phase(p))}`);
+    const off = runs.filter((p) => budgets/* OFF_CRITICAL_PATH */.Yp.includes(p)).map((p) => `${p} ${(0,markdown/* formatDuration */.a3)(b.phase(p))}`);
+    return `Budget: ${(0,markdown/* formatDuration */.a3)(record.budgetMs)} in total: ${critical.join(', ')}${off.length ? `; off the critical path: ${off.join(', ')}` : ''}.`;
 }
 /** " (over budget)" after a phase's status when it took longer than its budget: every phase table says it the same way. */
 function overBudget(e) {
@@ -25460,36 +25597,46 @@ function timelineSection(record) {
         return [];
     return [
         '### Timeline',
-        (0,_markdown_js__WEBPACK_IMPORTED_MODULE_3__/* .table */ .tp)(['Phase', 'Component', 'Start', 'Duration', 'Budget', 'Status', 'Detail'], record.timeline.map((e) => [
+        (0,markdown/* table */.tp)(['Phase', 'Component', 'Start', 'Duration', 'Budget', 'Status', 'Detail'], record.timeline.map((e) => [
             e.phase,
-            e.component ? (0,_markdown_js__WEBPACK_IMPORTED_MODULE_3__/* .inlineText */ .ln)(e.component) : '',
-            (0,_markdown_js__WEBPACK_IMPORTED_MODULE_3__/* .inlineText */ .ln)(timeText(e.started)),
-            (0,_markdown_js__WEBPACK_IMPORTED_MODULE_3__/* .formatDuration */ .a3)(e['duration-ms']),
-            (0,_markdown_js__WEBPACK_IMPORTED_MODULE_3__/* .formatDuration */ .a3)(e['budget-ms']),
-            `${STATUS_ICON[e.status] ?? ''} ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_3__/* .inlineText */ .ln)(e.status)}${overBudget(e)}`.trim(),
-            (0,_markdown_js__WEBPACK_IMPORTED_MODULE_3__/* .inlineText */ .ln)(e.detail),
+            e.component ? (0,markdown/* inlineText */.ln)(e.component) : '',
+            (0,markdown/* inlineText */.ln)(timeText(e.started)),
+            (0,markdown/* formatDuration */.a3)(e['duration-ms']),
+            (0,markdown/* formatDuration */.a3)(e['budget-ms']),
+            `${STATUS_ICON[e.status] ?? ''} ${(0,markdown/* inlineText */.ln)(e.status)}${overBudget(e)}`.trim(),
+            (0,markdown/* inlineText */.ln)(e.detail),
         ])),
-        `**Total: ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_3__/* .inlineText */ .ln)(totalText(record))}.**`,
+        `**Total: ${(0,markdown/* inlineText */.ln)(totalText(record))}.**`,
     ];
 }
 function databaseSection(record) {
     const out = [];
     if (record.snapshot) {
         const s = record.snapshot;
-        const kept = s.artifact ? (0,_markdown_js__WEBPACK_IMPORTED_MODULE_3__/* .codeSpan */ .SS)(s.artifact) : s.deletedWithJob ? 'not uploaded: on this runner only, **deleted when this job ends**' : 'not uploaded';
-        out.push('### Snapshot taken before the database changed', (0,_markdown_js__WEBPACK_IMPORTED_MODULE_3__/* .table */ .tp)(['', ''], [['Path', (0,_markdown_js__WEBPACK_IMPORTED_MODULE_3__/* .codeSpan */ .SS)(s.path)], ['Artifact', kept], ['sha256', (0,_markdown_js__WEBPACK_IMPORTED_MODULE_3__/* .codeSpan */ .SS)(s.sha256)], ['Size', (0,_markdown_js__WEBPACK_IMPORTED_MODULE_3__/* .formatBytes */ .z3)(s.sizeBytes)]]));
+        const kept = s.artifact ? (0,markdown/* codeSpan */.SS)(s.artifact) : s.deletedWithJob ? 'not uploaded: on this runner only, **deleted when this job ends**' : 'not uploaded';
+        out.push('### Snapshot taken before the database changed', (0,markdown/* table */.tp)(['', ''], [['Path', (0,markdown/* codeSpan */.SS)(s.path)], ['Artifact', kept], ['sha256', (0,markdown/* codeSpan */.SS)(s.sha256)], ['Size', (0,markdown/* formatBytes */.z3)(s.sizeBytes)]]));
     }
     const db = record.database;
     // A dry run's migrations are in the plan; there is nothing reverted to show.
     if (db && record.status !== 'dry-run') {
-        const head = `### Database: ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_3__/* .inlineText */ .ln)(db.status)}${db.error ? ` — ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_3__/* .inlineText */ .ln)(db.error)}` : ''}`;
-        const reverted = db.reverted.length ? `Reverted, in order:\n\n${db.reverted.map((m, i) => `${i + 1}. ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_3__/* .codeSpan */ .SS)(m)}`).join('\n')}` : 'No migration was reverted.';
+        const head = `### Database: ${(0,markdown/* inlineText */.ln)(db.status)}${db.error ? ` — ${(0,markdown/* inlineText */.ln)(db.error)}` : ''}`;
+        const reverted = db.reverted.length ? `Reverted, in order:\n\n${db.reverted.map((m, i) => `${i + 1}. ${(0,markdown/* codeSpan */.SS)(m)}`).join('\n')}` : 'No migration was reverted.';
         const left = db.planned.filter((m) => !db.reverted.includes(m));
         out.push(head, reverted);
         if (left.length)
-            out.push(`Planned but not reverted: ${left.map((m) => (0,_markdown_js__WEBPACK_IMPORTED_MODULE_3__/* .codeSpan */ .SS)(m)).join(', ')}.`);
+            out.push(`Planned but not reverted: ${left.map((m) => (0,markdown/* codeSpan */.SS)(m)).join(', ')}.`);
+        if (db.discarded?.length)
+            out.push(discardedSection(db.discarded, 'discarded', record.snapshot ? `the snapshot taken before the database changed (${(0,markdown/* codeSpan */.SS)(record.snapshot.path)})` : 'the snapshot taken before the database changed'));
     }
     return out;
+}
+/** What the restore throws away on the tables it replaces, listed as restore-db lists it (discardedList). */
+function discardedSection(discarded, verb, keptIn) {
+    return [
+        `#### Columns and objects the restore ${verb} (added to snapshot tables since the snapshot)`,
+        discardedList(discarded),
+        `Their values and definitions are in ${keptIn}. Create again what is still wanted.`,
+    ].join('\n\n');
 }
 function verifySection(record) {
     if (!record.verify && record.status === 'dry-run')
@@ -25503,7 +25650,7 @@ function verifySection(record) {
     return out;
 }
 function notRun(names) {
-    return `Not run (SQL checks, and no database connection was given): ${names.map((c) => (0,_markdown_js__WEBPACK_IMPORTED_MODULE_3__/* .inlineText */ .ln)(c)).join(', ')}.`;
+    return `Not run (SQL checks, and no database connection was given): ${names.map((c) => (0,markdown/* inlineText */.ln)(c)).join(', ')}.`;
 }
 function envSection(record) {
     const changed = changedEnv(record);
@@ -25512,13 +25659,13 @@ function envSection(record) {
     return [
         '### Environment variables changed after the target was built',
         'The rolled-back deployment keeps its own values, but the next redeploy picks up the new ones: check these before redeploying.',
-        changed.map((c) => `- ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_3__/* .inlineText */ .ln)(c.component)}: ${c.names.map((n) => (0,_markdown_js__WEBPACK_IMPORTED_MODULE_3__/* .codeSpan */ .SS)(n)).join(', ')}`).join('\n'),
+        changed.map((c) => `- ${(0,markdown/* inlineText */.ln)(c.component)}: ${c.names.map((n) => (0,markdown/* codeSpan */.SS)(n)).join(', ')}`).join('\n'),
     ];
 }
 function nextStepsSection(record) {
     if (!record.nextSteps.length)
         return [];
-    return ['### Next steps', record.nextSteps.map((s, i) => `${i + 1}. ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_3__/* .inlineText */ .ln)(s)}`).join('\n')];
+    return ['### Next steps', record.nextSteps.map((s, i) => `${i + 1}. ${(0,markdown/* inlineText */.ln)(s)}`).join('\n')];
 }
 /** Mermaid's gantt grammar splits task lines on `:` and `;`, and `#` starts an entity: keep names to plain words. */
 function mermaidName(text) {
@@ -25545,7 +25692,7 @@ function ganttChart(timeline) {
         const late = e.status === 'failed' || (budget > 0 && took > budget);
         lines.push(`  section ${mermaidName(e.component ? `${e.phase} ${e.component}` : e.phase)}`);
         lines.push(`  budget :b${i}, ${start}, ${start + budget}`);
-        lines.push(`  took ${mermaidName((0,_markdown_js__WEBPACK_IMPORTED_MODULE_3__/* .formatDuration */ .a3)(took))} :${late ? 'crit, ' : ''}t${i}, ${start}, ${start + Math.max(took, 1)}`);
+        lines.push(`  took ${mermaidName((0,markdown/* formatDuration */.a3)(took))} :${late ? 'crit, ' : ''}t${i}, ${start}, ${start + Math.max(took, 1)}`);
     });
     lines.push('```');
     return lines.join('\n');
@@ -25555,23 +25702,23 @@ function ganttChart(timeline) {
  * verify a later job's verify superseded is history, not a reason). Markdown, escaped.
  */
 function whyFailed(record) {
-    return (0,_pipeline_timeline_js__WEBPACK_IMPORTED_MODULE_2__/* .standingFailures */ .G7)(record.timeline).map((e) => `**${e.phase}${e.component ? ` (${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_3__/* .inlineText */ .ln)(e.component)})` : ''} failed**: ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_3__/* .inlineText */ .ln)(e.detail)}`);
+    return (0,timeline/* standingFailures */.G7)(record.timeline).map((e) => `**${e.phase}${e.component ? ` (${(0,markdown/* inlineText */.ln)(e.component)})` : ''} failed**: ${(0,markdown/* inlineText */.ln)(e.detail)}`);
 }
 /** With `log`, the record is redacted before anything is escaped (see redactDeep). */
 function rollbackSummaryMarkdown(input, log) {
-    const record = log ? (0,_core_secrets_js__WEBPACK_IMPORTED_MODULE_0__/* .redactDeep */ .KL)(input, log.redact) : input;
-    const heading = `## ${STATUS_EMOJI[record.status]} ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_3__/* .inlineText */ .ln)(statusLine(record))}`;
+    const record = log ? (0,secrets/* redactDeep */.KL)(input, log.redact) : input;
+    const heading = `## ${STATUS_EMOJI[record.status]} ${(0,markdown/* inlineText */.ln)(statusLine(record))}`;
     const facts = [
-        `Reason: ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_3__/* .inlineText */ .ln)(record.reason)}`,
-        `severity ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_3__/* .inlineText */ .ln)(record.severity)}`,
-        `environment ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_3__/* .inlineText */ .ln)(record.environment)}`,
-        `started ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_3__/* .inlineText */ .ln)(timeText(record.startedAt, true))}`,
+        `Reason: ${(0,markdown/* inlineText */.ln)(record.reason)}`,
+        `severity ${(0,markdown/* inlineText */.ln)(record.severity)}`,
+        `environment ${(0,markdown/* inlineText */.ln)(record.environment)}`,
+        `started ${(0,markdown/* inlineText */.ln)(timeText(record.startedAt, true))}`,
         record.dryRun ? 'dry run' : undefined,
     ].filter(Boolean);
-    const links = [record.runUrl && `Run: ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_3__/* .linkText */ .yX)(record.runUrl)}`, record.incidentIssueUrl && `Incident issue: ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_3__/* .linkText */ .yX)(record.incidentIssueUrl)}`].filter(Boolean);
+    const links = [record.runUrl && `Run: ${(0,markdown/* linkText */.yX)(record.runUrl)}`, record.incidentIssueUrl && `Incident issue: ${(0,markdown/* linkText */.yX)(record.incidentIssueUrl)}`].filter(Boolean);
     const parts = [heading, `${facts.join(' · ')}.`];
     if (record.status === 'failed' || record.status === 'unverified') {
-        parts.push([...whyFailed(record), `**State now**: ${stateNow(record).map((s) => (0,_markdown_js__WEBPACK_IMPORTED_MODULE_3__/* .inlineText */ .ln)(s)).join('; ')}.`].join('  \n'));
+        parts.push([...whyFailed(record), `**State now**: ${stateNow(record).map((s) => (0,markdown/* inlineText */.ln)(s)).join('; ')}.`].join('  \n'));
     }
     if (record.status === 'unverified') {
         parts.push('> [!CAUTION]\n> The rollback ran but the checks still fail: production is still broken. Act now; see the next steps below.');
