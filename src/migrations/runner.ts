@@ -333,7 +333,12 @@ function stoppedBetweenMigrations(plan: PlannedMigration[], next: number, tracki
 const RETRYABLE = new Set(['55P03', '40P01']);
 export const RETRY_DELAYS_MS = [500, 1000, 2000];
 
-async function revertWithRetries(ctx: Context, m: PlannedMigration, previous: MigrationFile | undefined, rest: Remaining, log: Log): Promise<void> {
+/**
+ * A stop (`signal`) ends the retries: the attempt that failed rolled back, so its error (nothing of
+ * this migration applied) is what the stopped run reports, rather than trying on past the step's
+ * grace time, after which its state would read "not known".
+ */
+async function revertWithRetries(ctx: Context, m: PlannedMigration, previous: MigrationFile | undefined, rest: Remaining, log: Log, signal?: AbortSignal): Promise<void> {
   for (let attempt = 0; ; attempt++) {
     try {
       await revertInTransaction(ctx, m, previous, rest);
@@ -341,12 +346,14 @@ async function revertWithRetries(ctx: Context, m: PlannedMigration, previous: Mi
     } catch (err) {
       const code = err instanceof StatementFailed ? (err.error as PgError).code : undefined;
       const delay = RETRY_DELAYS_MS[attempt];
-      if (!code || !RETRYABLE.has(code) || delay === undefined) {
+      const gaveUp = () => {
         if (err instanceof StatementFailed) err.attempts = attempt + 1;
-        throw err;
-      }
+        return err;
+      };
+      if (!code || !RETRYABLE.has(code) || delay === undefined || signal?.aborted) throw gaveUp();
       log.info(`  ${code === '40P01' ? 'deadlock with another session' : 'a table lock was not granted within lock-timeout-seconds'}; nothing was changed; trying again in ${delay} ms (attempt ${attempt + 2} of ${RETRY_DELAYS_MS.length + 1})`);
-      await sleep(delay);
+      await sleep(delay, undefined, { signal }).catch(() => undefined);
+      if (signal?.aborted) throw gaveUp();
     }
   }
 }
@@ -405,7 +412,7 @@ export async function runPlan(plan: PlannedMigration[], opts: RunPlanOptions): P
       // Each query of the migration, one statement by default, within the client-side deadline.
       await withQueryDeadline(session, allowance(m, 1), async () => {
         rest = await remaining(session, tracking, m, progress.get(m.file.id), log);
-        if (m.transactional) await revertWithRetries(ctx, m, previous, rest, log);
+        if (m.transactional) await revertWithRetries(ctx, m, previous, rest, log, opts.signal);
         else await revertStatementByStatement(ctx, m, previous, rest, opts.signal);
       });
     } catch (err) {
