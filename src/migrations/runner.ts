@@ -204,6 +204,9 @@ function migrationQueries(m: PlannedMigration, reset: string[], start: string[],
   return queries;
 }
 
+/** SQLSTATE of a statement cancelled (pg_cancel_backend, statement_timeout). */
+const QUERY_CANCELED = '57014';
+
 /** The part an error position (1-based, in its query) falls in. */
 function partAt(parts: Part[], position: number): Part | undefined {
   let found: Part | undefined;
@@ -252,7 +255,9 @@ async function revertInTransaction(ctx: Context, m: PlannedMigration, previous: 
       await session.query('ROLLBACK').catch(() => undefined);
       const position = Number((err as PgError).position);
       const part = Number.isInteger(position) && position > 0 ? partAt(parts, position) : undefined;
-      if (!part) throw await diagnose(ctx, m, start, end, rest, err);
+      // A cancelled statement (a stop ending its lock wait, statement_timeout) is not run again to be
+      // named: that would wait, or run, as long once more.
+      if (!part) throw (err as PgError).code === QUERY_CANCELED ? new StatementFailed(undefined, -1, err) : await diagnose(ctx, m, start, end, rest, err);
       const e = err as PgError;
       // The position is in the query: make it the statement's own.
       const statementError: PgError = part.statement ? { code: e.code, message: e.message, detail: e.detail, hint: e.hint, position: String(position - part.offset) } : e;
