@@ -9,7 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { RollbackKitError } from '../core/errors.js';
 import type { Log } from '../core/log.js';
 import type { ConnectionTarget } from './connection.js';
-import { closeSession, connect, type Session } from './session.js';
+import { closeSession, connect, withSession, type Session } from './session.js';
 
 export const DEFAULT_LOCK_TIMEOUT_SECONDS = 30;
 
@@ -79,6 +79,19 @@ export interface BlockerWatch {
 /** A watch that watches nothing: for a watcher that could not connect, or was not needed after all. */
 export function notWatching(): BlockerWatch {
   return { watching: false, cancelWaitsAfter: () => undefined, cancelled: () => false, stop: async () => [] };
+}
+
+/**
+ * Ends the lock wait of backend `pid`, from a connection of its own, only while it still waits for a
+ * lock: a statement that got its lock meanwhile is left to finish. The waiting statement fails as
+ * cancelled, so a transaction around it rolls back. Best effort: lock_timeout bounds the wait anyway.
+ */
+export async function cancelLockWait(target: ConnectionTarget, pid: number, log: Log): Promise<void> {
+  try {
+    await withSession(target, (s) => s.query("SELECT pg_cancel_backend(pid) FROM pg_stat_activity WHERE pid = $1 AND wait_event_type = 'Lock'", [pid]));
+  } catch (err) {
+    log.debug(`Could not end the lock wait of pid ${pid}: ${(err as Error).message}`);
+  }
 }
 
 /**

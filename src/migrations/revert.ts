@@ -8,6 +8,7 @@ import { errorLine, RollbackKitError } from '../core/errors.js';
 import type { Log } from '../core/log.js';
 import { describeTarget, isTransactionPooler, type ConnectionTarget } from '../db/connection.js';
 import type { FindToolOptions } from '../db/pg-tools.js';
+import { cancelLockWait } from '../db/lock-wait.js';
 import { closeSession, connect, standardConformingStrings, type QueryDeadline, type Session } from '../db/session.js';
 import type { VerifiedSnapshot } from '../db/verify.js';
 import { acquireMigrationLock, releaseMigrationLock, ROLLBACK_KIT_LOCK_KEY, tryLockSql } from './lock.js';
@@ -89,6 +90,9 @@ export class RevertFailed extends RollbackKitError {
 }
 
 const APPLICATION_NAME = 'rollback-kit run-down-migrations';
+
+/** How long after a stop a down statement may still wait for a lock: well inside a stopped step's 5 s grace (core/action.ts). */
+const STOP_LOCK_WAIT_MS = 2000;
 
 function planEntries(plan: Plan): PlanEntry[] {
   return plan.toRevert.map((m) => ({ version: m.file.version, id: m.file.id, file: m.file.downFile ?? m.file.name, transactional: m.transactional, statements: m.statements.length }));
@@ -301,6 +305,14 @@ export async function revertMigrations(opts: RevertOptions, log: Log): Promise<R
       // Written before the first statement: a re-run must find the plan even if this run dies.
       await recorded?.record(session, plan, log);
       log.info(`Reverting ${plan.toRevert.length} migration(s) on ${where}, newest first.`);
+      // A stop while a down statement waits for a table lock: a wait that ends soon lets the
+      // migration commit as it would anyway; one still going STOP_LOCK_WAIT_MS later is ended, and its
+      // migration fails as cancelled (a transactional one rolls back whole), rather than waiting out
+      // lock-timeout-seconds past the step's grace time, after which its state would read "not known".
+      const pid = (await session.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid;
+      let ending: NodeJS.Timeout | undefined;
+      const endLockWait = () => (ending = setTimeout(() => void cancelLockWait(opts.target, pid, log), STOP_LOCK_WAIT_MS).unref());
+      opts.signal?.addEventListener('abort', endLockWait, { once: true });
       await runPlan(plan.toRevert, {
         session,
         tracking,
@@ -312,6 +324,9 @@ export async function revertMigrations(opts: RevertOptions, log: Log): Promise<R
         progressTable: state.progressTable,
         onReverted: (r) => result.reverted.push(r),
         signal: opts.signal,
+      }).finally(() => {
+        opts.signal?.removeEventListener('abort', endLockWait);
+        clearTimeout(ending);
       });
       await recorded?.update(session, result.reverted.map((r) => r.version), true, log);
       const reverted = new Set(plan.toRevert.map((m) => m.file.id));

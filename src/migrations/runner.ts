@@ -204,6 +204,9 @@ function migrationQueries(m: PlannedMigration, reset: string[], start: string[],
   return queries;
 }
 
+/** SQLSTATE of a statement cancelled (pg_cancel_backend, statement_timeout). */
+const QUERY_CANCELED = '57014';
+
 /** The part an error position (1-based, in its query) falls in. */
 function partAt(parts: Part[], position: number): Part | undefined {
   let found: Part | undefined;
@@ -252,7 +255,9 @@ async function revertInTransaction(ctx: Context, m: PlannedMigration, previous: 
       await session.query('ROLLBACK').catch(() => undefined);
       const position = Number((err as PgError).position);
       const part = Number.isInteger(position) && position > 0 ? partAt(parts, position) : undefined;
-      if (!part) throw await diagnose(ctx, m, start, end, rest, err);
+      // A cancelled statement (a stop ending its lock wait, statement_timeout) is not run again to be
+      // named: that would wait, or run, as long once more.
+      if (!part) throw (err as PgError).code === QUERY_CANCELED ? new StatementFailed(undefined, -1, err) : await diagnose(ctx, m, start, end, rest, err);
       const e = err as PgError;
       // The position is in the query: make it the statement's own.
       const statementError: PgError = part.statement ? { code: e.code, message: e.message, detail: e.detail, hint: e.hint, position: String(position - part.offset) } : e;
@@ -333,7 +338,12 @@ function stoppedBetweenMigrations(plan: PlannedMigration[], next: number, tracki
 const RETRYABLE = new Set(['55P03', '40P01']);
 export const RETRY_DELAYS_MS = [500, 1000, 2000];
 
-async function revertWithRetries(ctx: Context, m: PlannedMigration, previous: MigrationFile | undefined, rest: Remaining, log: Log): Promise<void> {
+/**
+ * A stop (`signal`) ends the retries: the attempt that failed rolled back, so its error (nothing of
+ * this migration applied) is what the stopped run reports, rather than trying on past the step's
+ * grace time, after which its state would read "not known".
+ */
+async function revertWithRetries(ctx: Context, m: PlannedMigration, previous: MigrationFile | undefined, rest: Remaining, log: Log, signal?: AbortSignal): Promise<void> {
   for (let attempt = 0; ; attempt++) {
     try {
       await revertInTransaction(ctx, m, previous, rest);
@@ -341,12 +351,14 @@ async function revertWithRetries(ctx: Context, m: PlannedMigration, previous: Mi
     } catch (err) {
       const code = err instanceof StatementFailed ? (err.error as PgError).code : undefined;
       const delay = RETRY_DELAYS_MS[attempt];
-      if (!code || !RETRYABLE.has(code) || delay === undefined) {
+      const gaveUp = () => {
         if (err instanceof StatementFailed) err.attempts = attempt + 1;
-        throw err;
-      }
+        return err;
+      };
+      if (!code || !RETRYABLE.has(code) || delay === undefined || signal?.aborted) throw gaveUp();
       log.info(`  ${code === '40P01' ? 'deadlock with another session' : 'a table lock was not granted within lock-timeout-seconds'}; nothing was changed; trying again in ${delay} ms (attempt ${attempt + 2} of ${RETRY_DELAYS_MS.length + 1})`);
-      await sleep(delay);
+      await sleep(delay, undefined, { signal }).catch(() => undefined);
+      if (signal?.aborted) throw gaveUp();
     }
   }
 }
@@ -405,7 +417,7 @@ export async function runPlan(plan: PlannedMigration[], opts: RunPlanOptions): P
       // Each query of the migration, one statement by default, within the client-side deadline.
       await withQueryDeadline(session, allowance(m, 1), async () => {
         rest = await remaining(session, tracking, m, progress.get(m.file.id), log);
-        if (m.transactional) await revertWithRetries(ctx, m, previous, rest, log);
+        if (m.transactional) await revertWithRetries(ctx, m, previous, rest, log, opts.signal);
         else await revertStatementByStatement(ctx, m, previous, rest, opts.signal);
       });
     } catch (err) {

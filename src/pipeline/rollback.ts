@@ -804,7 +804,8 @@ function databaseFailedStep(record: RollbackRecord, db: DatabaseRecord): string 
   if (db.method === 'restore') {
     // A restore commits all or nothing; its errors say which (restore.ts), and nothing here guesses
     // past them: an error that does not say it changed nothing leaves the database to be checked.
-    const unchanged = !snap || /as it was before|Nothing was changed|changed nothing/.test(db.error ?? '');
+    // Mid-sentence too: a lock cycle's "Its transaction rolled back, so nothing was changed."
+    const unchanged = !snap || /as it was before|nothing was changed|changed nothing/i.test(db.error ?? '');
     const unknown = Boolean(snap) && (!unchanged || /may or may not have committed/.test(db.error ?? ''));
     if (!snap) out.push('The restore stopped before its snapshot was taken, so this run changed nothing in the database, and took no snapshot.');
     else if (!unknown) out.push('The restore runs in one transaction and did not commit: the database is as it was before this run.');

@@ -96,8 +96,9 @@ async function smoke(baseUrl: string, databaseUrl: string, log: Log): Promise<{ 
 }
 
 /**
- * The progress rows, silent once the sandbox is stopping: the pipeline cannot be stopped midway
- * and may still finish a phase while the cleanup waits for it, which is no longer news.
+ * The progress rows, silent once the sandbox is stopping: the pipeline stops its database work at
+ * the stop, yet may still finish a phase under way (a promote) while the cleanup waits for it, which
+ * is no longer news.
  */
 function quiet(progress: SandboxOptions['progress'], cleanup: Cleanup): SandboxOptions['progress'] {
   return {
@@ -259,6 +260,9 @@ export async function runSandbox(opts: SandboxOptions, cleanup: Cleanup, cliLog:
       commandEnv: {},
       tools: { searchPath: opts.searchPath },
       vercelPollIntervalMs: 25,
+      // Ctrl-C reaches the snapshot, restore and revert, as in the action and the CLI's rollback:
+      // nothing goes on changing the database the cleanup is about to drop.
+      signal: cleanup.signal,
     },
     {
       progress: quiet(opts.progress, cleanup),
@@ -318,6 +322,8 @@ export async function runSandboxDrill(opts: SandboxOptions, cleanup: Cleanup, cl
       commandEnv: {},
       tools: { searchPath: opts.searchPath },
       vercelPollIntervalMs: 25,
+      // As in the rollback above: Ctrl-C ends the drill's snapshot.
+      signal: cleanup.signal,
     },
     { progress: quiet(opts.progress, cleanup) },
     log,
