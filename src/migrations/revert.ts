@@ -163,6 +163,8 @@ interface LockAndTables {
   trackingTable: boolean;
   /** Whether rollback_kit.down_progress exists, where earlier runs would have left their progress. */
   progressTable: boolean;
+  /** The session's server process, whose lock wait a stop may end from another connection. */
+  pid: number;
 }
 
 /**
@@ -171,13 +173,13 @@ interface LockAndTables {
  * runs them in order, so the tables are looked up once the lock is granted.
  */
 async function lockAndFindTables(session: Session, tracking: Tracking, first: string[], key: string | undefined): Promise<LockAndTables> {
-  const tables = `SELECT to_regclass(${literal(tracking.relation)}) IS NOT NULL AS tracking, to_regclass(${literal(PROGRESS_TABLE)}) IS NOT NULL AS progress`;
+  const tables = `SELECT to_regclass(${literal(tracking.relation)}) IS NOT NULL AS tracking, to_regclass(${literal(PROGRESS_TABLE)}) IS NOT NULL AS progress, pg_backend_pid() AS pid`;
   const statements = [...first, ...(key ? [tryLockSql(key)] : []), tables];
   const answer: QueryResult | QueryResult[] = await session.query(statements.join(';\n'));
   // One result per statement; a query of one statement gets just that one.
   const results = Array.isArray(answer) ? answer : [answer];
-  const found = results.at(-1)!.rows[0] as { tracking: boolean; progress: boolean };
-  return { locked: key ? results.at(-2)!.rows[0]?.locked === true : true, trackingTable: found.tracking, progressTable: found.progress };
+  const found = results.at(-1)!.rows[0] as { tracking: boolean; progress: boolean; pid: number };
+  return { locked: key ? results.at(-2)!.rows[0]?.locked === true : true, trackingTable: found.tracking, progressTable: found.progress, pid: found.pid };
 }
 
 async function readAppliedIds(session: Session, format: MigrationFormat, tracking: Tracking, files: MigrationFile[], target: string, state: LockAndTables): Promise<string[]> {
@@ -309,7 +311,8 @@ export async function revertMigrations(opts: RevertOptions, log: Log): Promise<R
       // migration commit as it would anyway; one still going STOP_LOCK_WAIT_MS later is ended, and its
       // migration fails as cancelled (a transactional one rolls back whole), rather than waiting out
       // lock-timeout-seconds past the step's grace time, after which its state would read "not known".
-      const pid = (await session.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid;
+      // Its process id came with the lock's round trip: the session is busy with the migration by then.
+      const pid = state.pid;
       let ending: NodeJS.Timeout | undefined;
       const endLockWait = () => (ending = setTimeout(() => void cancelLockWait(opts.target, pid, log), STOP_LOCK_WAIT_MS).unref());
       opts.signal?.addEventListener('abort', endLockWait, { once: true });
