@@ -22655,6 +22655,19 @@ function notWatching() {
     return { watching: false, cancelWaitsAfter: () => undefined, cancelled: () => false, stop: async () => [] };
 }
 /**
+ * Ends the lock wait of backend `pid`, from a connection of its own, only while it still waits for a
+ * lock: a statement that got its lock meanwhile is left to finish. The waiting statement fails as
+ * cancelled, so a transaction around it rolls back. Best effort: lock_timeout bounds the wait anyway.
+ */
+async function cancelLockWait(target, pid, log) {
+    try {
+        await withSession(target, (s) => s.query("SELECT pg_cancel_backend(pid) FROM pg_stat_activity WHERE pid = $1 AND wait_event_type = 'Lock'", [pid]));
+    }
+    catch (err) {
+        log.debug(`Could not end the lock wait of pid ${pid}: ${err.message}`);
+    }
+}
+/**
  * Watches, from its own connection, for sessions that block any session named `applicationName`.
  * A watcher that cannot connect watches nothing: the lock timeout still bounds the wait.
  */
@@ -27708,8 +27721,12 @@ function failure(m, f, skipped, saved, tracking, target, log) {
         hint = `A table lock was not granted within lock-timeout-seconds${tried}: a long transaction or query holds it (see pg_stat_activity). Re-run when it is gone, or raise lock-timeout-seconds.`;
     else if (code === '40P01')
         hint = `It deadlocked with another session${tried}. Re-run when traffic on those tables is lower.`;
-    else if (code === '57014' && f.stage === 'run')
+    // 57014 is also a stop ending the statement's lock wait (revert.ts): that is no timeout to raise.
+    else if (code === '57014' && f.stage === 'run' && /statement timeout/.test(describeError(f.error))) {
         hint = 'The statement ran longer than statement-timeout-seconds. Raise it if the statement is expected to take that long, then re-run.';
+    }
+    else if (code === '57014' && f.stage === 'run')
+        hint = 'The statement was cancelled (this step being stopped while it waited for a table lock, or pg_cancel_backend). Run it again when it can run to its end.';
     const { ran, resumeAt, unsure, state } = account;
     const stoppedIn = { version: m.file.version, id: m.file.id, file: m.file.downFile ?? m.file.name, transactional: m.transactional, statements: m.statements.length, ran, resumeAt, unsure, state };
     return new MigrationFailed(`${account.head} ${state}`, `${hint}${account.then ?? ''}`, stoppedIn);
@@ -27880,6 +27897,8 @@ function migrationQueries(m, reset, start, end, rest, conforming) {
     queries.push(query);
     return queries;
 }
+/** SQLSTATE of a statement cancelled (pg_cancel_backend, statement_timeout). */
+const QUERY_CANCELED = '57014';
 /** The part an error position (1-based, in its query) falls in. */
 function partAt(parts, position) {
     let found;
@@ -27933,8 +27952,10 @@ async function revertInTransaction(ctx, m, previous, rest) {
             await session.query('ROLLBACK').catch(() => undefined);
             const position = Number(err.position);
             const part = Number.isInteger(position) && position > 0 ? partAt(parts, position) : undefined;
+            // A cancelled statement (a stop ending its lock wait, statement_timeout) is not run again to be
+            // named: that would wait, or run, as long once more.
             if (!part)
-                throw await diagnose(ctx, m, start, end, rest, err);
+                throw err.code === QUERY_CANCELED ? new StatementFailed(undefined, -1, err) : await diagnose(ctx, m, start, end, rest, err);
             const e = err;
             // The position is in the query: make it the statement's own.
             const statementError = part.statement ? { code: e.code, message: e.message, detail: e.detail, hint: e.hint, position: String(position - part.offset) } : e;
@@ -28009,7 +28030,12 @@ function stoppedBetweenMigrations(plan, next, tracking) {
  */
 const RETRYABLE = new Set(['55P03', '40P01']);
 const RETRY_DELAYS_MS = [500, 1000, 2000];
-async function revertWithRetries(ctx, m, previous, rest, log) {
+/**
+ * A stop (`signal`) ends the retries: the attempt that failed rolled back, so its error (nothing of
+ * this migration applied) is what the stopped run reports, rather than trying on past the step's
+ * grace time, after which its state would read "not known".
+ */
+async function revertWithRetries(ctx, m, previous, rest, log, signal) {
     for (let attempt = 0;; attempt++) {
         try {
             await revertInTransaction(ctx, m, previous, rest);
@@ -28018,13 +28044,17 @@ async function revertWithRetries(ctx, m, previous, rest, log) {
         catch (err) {
             const code = err instanceof StatementFailed ? err.error.code : undefined;
             const delay = RETRY_DELAYS_MS[attempt];
-            if (!code || !RETRYABLE.has(code) || delay === undefined) {
+            const gaveUp = () => {
                 if (err instanceof StatementFailed)
                     err.attempts = attempt + 1;
-                throw err;
-            }
+                return err;
+            };
+            if (!code || !RETRYABLE.has(code) || delay === undefined || signal?.aborted)
+                throw gaveUp();
             log.info(`  ${code === '40P01' ? 'deadlock with another session' : 'a table lock was not granted within lock-timeout-seconds'}; nothing was changed; trying again in ${delay} ms (attempt ${attempt + 2} of ${RETRY_DELAYS_MS.length + 1})`);
-            await (0,promises_namespaceObject.setTimeout)(delay);
+            await (0,promises_namespaceObject.setTimeout)(delay, undefined, { signal }).catch(() => undefined);
+            if (signal?.aborted)
+                throw gaveUp();
         }
     }
 }
@@ -28056,7 +28086,7 @@ async function runPlan(plan, opts) {
             await withQueryDeadline(session, allowance(m, 1), async () => {
                 rest = await remaining(session, tracking, m, progress.get(m.file.id), log);
                 if (m.transactional)
-                    await revertWithRetries(ctx, m, previous, rest, log);
+                    await revertWithRetries(ctx, m, previous, rest, log, opts.signal);
                 else
                     await revertStatementByStatement(ctx, m, previous, rest, opts.signal);
             });
@@ -28240,6 +28270,7 @@ async function warnIfOlderThanReverted(session, tracking, reverting, wayBack, lo
 
 
 
+
 /** A failure after some migrations were reverted: carries what was done, for the outputs and summary. */
 class RevertFailed extends errors/* RollbackKitError */.dp {
     partial;
@@ -28249,6 +28280,8 @@ class RevertFailed extends errors/* RollbackKitError */.dp {
     }
 }
 const APPLICATION_NAME = 'rollback-kit run-down-migrations';
+/** How long after a stop a down statement may still wait for a lock: well inside a stopped step's 5 s grace (core/action.ts). */
+const STOP_LOCK_WAIT_MS = 2000;
 function planEntries(plan) {
     return plan.toRevert.map((m) => ({ version: m.file.version, id: m.file.id, file: m.file.downFile ?? m.file.name, transactional: m.transactional, statements: m.statements.length }));
 }
@@ -28311,13 +28344,13 @@ function queryDeadline(opts) {
  * runs them in order, so the tables are looked up once the lock is granted.
  */
 async function lockAndFindTables(session, tracking, first, key) {
-    const tables = `SELECT to_regclass(${literal(tracking.relation)}) IS NOT NULL AS tracking, to_regclass(${literal(PROGRESS_TABLE)}) IS NOT NULL AS progress`;
+    const tables = `SELECT to_regclass(${literal(tracking.relation)}) IS NOT NULL AS tracking, to_regclass(${literal(PROGRESS_TABLE)}) IS NOT NULL AS progress, pg_backend_pid() AS pid`;
     const statements = [...first, ...(key ? [tryLockSql(key)] : []), tables];
     const answer = await session.query(statements.join(';\n'));
     // One result per statement; a query of one statement gets just that one.
     const results = Array.isArray(answer) ? answer : [answer];
     const found = results.at(-1).rows[0];
-    return { locked: key ? results.at(-2).rows[0]?.locked === true : true, trackingTable: found.tracking, progressTable: found.progress };
+    return { locked: key ? results.at(-2).rows[0]?.locked === true : true, trackingTable: found.tracking, progressTable: found.progress, pid: found.pid };
 }
 async function readAppliedIds(session, format, tracking, files, target, state) {
     if (!state.trackingTable) {
@@ -28430,6 +28463,15 @@ async function revertMigrations(opts, log) {
             // Written before the first statement: a re-run must find the plan even if this run dies.
             await recorded?.record(session, plan, log);
             log.info(`Reverting ${plan.toRevert.length} migration(s) on ${where}, newest first.`);
+            // A stop while a down statement waits for a table lock: a wait that ends soon lets the
+            // migration commit as it would anyway; one still going STOP_LOCK_WAIT_MS later is ended, and its
+            // migration fails as cancelled (a transactional one rolls back whole), rather than waiting out
+            // lock-timeout-seconds past the step's grace time, after which its state would read "not known".
+            // Its process id came with the lock's round trip: the session is busy with the migration by then.
+            const pid = state.pid;
+            let ending;
+            const endLockWait = () => (ending = setTimeout(() => void cancelLockWait(opts.target, pid, log), STOP_LOCK_WAIT_MS).unref());
+            opts.signal?.addEventListener('abort', endLockWait, { once: true });
             await runPlan(plan.toRevert, {
                 session,
                 tracking,
@@ -28441,6 +28483,9 @@ async function revertMigrations(opts, log) {
                 progressTable: state.progressTable,
                 onReverted: (r) => result.reverted.push(r),
                 signal: opts.signal,
+            }).finally(() => {
+                opts.signal?.removeEventListener('abort', endLockWait);
+                clearTimeout(ending);
             });
             await recorded?.update(session, result.reverted.map((r) => r.version), true, log);
             const reverted = new Set(plan.toRevert.map((m) => m.file.id));
@@ -36338,7 +36383,8 @@ function databaseFailedStep(record, db) {
     if (db.method === 'restore') {
         // A restore commits all or nothing; its errors say which (restore.ts), and nothing here guesses
         // past them: an error that does not say it changed nothing leaves the database to be checked.
-        const unchanged = !snap || /as it was before|Nothing was changed|changed nothing/.test(db.error ?? '');
+        // Mid-sentence too: a lock cycle's "Its transaction rolled back, so nothing was changed."
+        const unchanged = !snap || /as it was before|nothing was changed|changed nothing/i.test(db.error ?? '');
         const unknown = Boolean(snap) && (!unchanged || /may or may not have committed/.test(db.error ?? ''));
         if (!snap)
             out.push('The restore stopped before its snapshot was taken, so this run changed nothing in the database, and took no snapshot.');
@@ -39489,8 +39535,9 @@ async function smoke(baseUrl, databaseUrl, log) {
     return { decision: verdict.decision, checks: results.map((r) => ({ name: r.name, passed: r.passed, detail: log.redact(r.reason ?? (r.passed ? 'passed' : 'failed')) })) };
 }
 /**
- * The progress rows, silent once the sandbox is stopping: the pipeline cannot be stopped midway
- * and may still finish a phase while the cleanup waits for it, which is no longer news.
+ * The progress rows, silent once the sandbox is stopping: the pipeline stops its database work at
+ * the stop, yet may still finish a phase under way (a promote) while the cleanup waits for it, which
+ * is no longer news.
  */
 function quiet(progress, cleanup) {
     return {
@@ -39620,6 +39667,9 @@ async function runSandbox(opts, cleanup, cliLog) {
         commandEnv: {},
         tools: { searchPath: opts.searchPath },
         vercelPollIntervalMs: 25,
+        // Ctrl-C reaches the snapshot, restore and revert, as in the action and the CLI's rollback:
+        // nothing goes on changing the database the cleanup is about to drop.
+        signal: cleanup.signal,
     }, {
         progress: quiet(opts.progress, cleanup),
         // The sandbox's incident record is a file in the report folder instead of a GitHub issue.
@@ -39664,6 +39714,8 @@ async function runSandboxDrill(opts, cleanup, cliLog) {
         commandEnv: {},
         tools: { searchPath: opts.searchPath },
         vercelPollIntervalMs: 25,
+        // As in the rollback above: Ctrl-C ends the drill's snapshot.
+        signal: cleanup.signal,
     }, { progress: quiet(opts.progress, cleanup) }, log);
     const safe = redactDeep(record, log.redact);
     const markdown = (0,external_node_path_.join)(opts.reportDir, 'drill.md');

@@ -2231,7 +2231,7 @@ function readRestoreRequest(inputs, databaseUrl, ctx, log) {
 /* harmony export */   v2: () => (/* binding */ watchBlockers),
 /* harmony export */   vZ: () => (/* binding */ sessionTag)
 /* harmony export */ });
-/* unused harmony export describeBlockers */
+/* unused harmony exports cancelLockWait, describeBlockers */
 /* harmony import */ var node_crypto__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(77598);
 /* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(8005);
 /* harmony import */ var _session_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(14441);
@@ -2272,6 +2272,19 @@ function isLockTimeout(codeOrText) {
 /** A watch that watches nothing: for a watcher that could not connect, or was not needed after all. */
 function notWatching() {
     return { watching: false, cancelWaitsAfter: () => undefined, cancelled: () => false, stop: async () => [] };
+}
+/**
+ * Ends the lock wait of backend `pid`, from a connection of its own, only while it still waits for a
+ * lock: a statement that got its lock meanwhile is left to finish. The waiting statement fails as
+ * cancelled, so a transaction around it rolls back. Best effort: lock_timeout bounds the wait anyway.
+ */
+async function cancelLockWait(target, pid, log) {
+    try {
+        await withSession(target, (s) => s.query("SELECT pg_cancel_backend(pid) FROM pg_stat_activity WHERE pid = $1 AND wait_event_type = 'Lock'", [pid]));
+    }
+    catch (err) {
+        log.debug(`Could not end the lock wait of pid ${pid}: ${err.message}`);
+    }
 }
 /**
  * Watches, from its own connection, for sessions that block any session named `applicationName`.

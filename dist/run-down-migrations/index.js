@@ -142,7 +142,7 @@ __nccwpck_require__.a(__webpack_module__, async (__webpack_handle_async_dependen
 /* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(8005);
 /* harmony import */ var _core_stop_signals_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(1042);
 /* harmony import */ var _migrations_revert_inputs_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(1742);
-/* harmony import */ var _migrations_revert_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(6142);
+/* harmony import */ var _migrations_revert_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(4462);
 /* harmony import */ var _report_run_down_migrations_summary_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(266);
 /* harmony import */ var _report_markdown_js__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(4348);
 /* harmony import */ var _report_write_summary_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(4039);
@@ -2872,7 +2872,7 @@ function readRevertOptions(inputs, databaseUrl, ctx, log) {
 
 /***/ }),
 
-/***/ 6142:
+/***/ 4462:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -2888,6 +2888,8 @@ var external_node_path_ = __nccwpck_require__(6760);
 var errors = __nccwpck_require__(8005);
 // EXTERNAL MODULE: ./.build/db/connection.js + 1 modules
 var connection = __nccwpck_require__(2033);
+// EXTERNAL MODULE: external "node:crypto"
+var external_node_crypto_ = __nccwpck_require__(7598);
 ;// CONCATENATED MODULE: ./.build/db/session.js
 
 
@@ -2993,7 +2995,7 @@ async function withQueryDeadline(session, statements, fn) {
     }
 }
 const READ_ONLY_OPTION = '-c default_transaction_read_only=on';
-async function connect(target, opts = {}) {
+async function session_connect(target, opts = {}) {
     const session = await openWithOptions(target, (0,connection/* pgClientConfig */.f3)(target, opts), opts);
     if (opts.queryDeadline)
         enforceDeadlines(session, opts.queryDeadline);
@@ -3083,7 +3085,7 @@ async function session_open(target, config) {
  * (20–40 ms of every run's end on a busy server, with nothing of ours left to do). Whatever must
  * land before the end (a commit, a lock released) is awaited before this is called.
  */
-function closeSession(session) {
+function session_closeSession(session) {
     const ended = session.end().catch(() => undefined);
     session.connection?.stream?.unref?.();
     // Resolves once the server has closed its side, its backend gone: for a caller that must stay
@@ -3092,12 +3094,12 @@ function closeSession(session) {
 }
 /** Runs `fn` with a session and always closes it. */
 async function withSession(target, fn, opts = {}) {
-    const session = await connect(target, opts);
+    const session = await session_connect(target, opts);
     try {
         return await fn(session);
     }
     finally {
-        closeSession(session);
+        session_closeSession(session);
     }
 }
 function connectionError(target, err) {
@@ -3144,6 +3146,174 @@ function connectionError(target, err) {
     return fail(`Cannot connect to PostgreSQL at ${where}: ${message}.`);
 }
 
+;// CONCATENATED MODULE: ./.build/db/lock-wait.js
+/**
+ * Lock waits. A snapshot or a restore must never wait forever behind another session (an idle
+ * transaction, a stuck migration): our sessions run under a lock timeout, and while they run a
+ * watcher on a separate connection notes which sessions block them, so the error can name the
+ * blocking pid and what it is doing. The watcher has to look while the wait lasts: once the lock
+ * timeout has fired, pg_blocking_pids has nothing left to say.
+ */
+
+
+
+const DEFAULT_LOCK_TIMEOUT_SECONDS = 30;
+/** A blocker's query is cut to this: enough to recognise it, little room for literals it holds. */
+const QUERY_CHARS = 80;
+/**
+ * What is read of a blocker's query: it is redacted before it is cut to QUERY_CHARS, and a secret
+ * that begins within those must be read whole to be recognised.
+ */
+const QUERY_READ_CHARS = 1000;
+const POLL_MS = 200;
+/** PostgreSQL's lock_timeout for `seconds`; 0 means "do not wait", which for PostgreSQL is 1 ms (its 0 is "forever"). */
+function lockTimeoutMs(seconds) {
+    return Math.max(1, Math.round(seconds * 1000));
+}
+/** An application_name that picks out this run's sessions in pg_stat_activity. */
+function sessionTag(kind) {
+    return `rollback-kit-${kind}-${randomBytes(4).toString('hex')}`;
+}
+/** A lock timeout, from a PostgreSQL error code or from a pg_* tool's stderr. */
+function isLockTimeout(codeOrText) {
+    if (!codeOrText)
+        return false;
+    // pg_dump waits for its table locks under statement_timeout (--lock-wait-timeout), the others under lock_timeout.
+    return codeOrText === '55P03' || /lock timeout|could not obtain lock on|statement timeout[\s\S]*Query was: LOCK TABLE/i.test(codeOrText);
+}
+/** A watch that watches nothing: for a watcher that could not connect, or was not needed after all. */
+function notWatching() {
+    return { watching: false, cancelWaitsAfter: () => undefined, cancelled: () => false, stop: async () => [] };
+}
+/**
+ * Ends the lock wait of backend `pid`, from a connection of its own, only while it still waits for a
+ * lock: a statement that got its lock meanwhile is left to finish. The waiting statement fails as
+ * cancelled, so a transaction around it rolls back. Best effort: lock_timeout bounds the wait anyway.
+ */
+async function cancelLockWait(target, pid, log) {
+    try {
+        await withSession(target, (s) => s.query("SELECT pg_cancel_backend(pid) FROM pg_stat_activity WHERE pid = $1 AND wait_event_type = 'Lock'", [pid]));
+    }
+    catch (err) {
+        log.debug(`Could not end the lock wait of pid ${pid}: ${err.message}`);
+    }
+}
+/**
+ * Watches, from its own connection, for sessions that block any session named `applicationName`.
+ * A watcher that cannot connect watches nothing: the lock timeout still bounds the wait.
+ */
+async function watchBlockers(target, applicationName, log, opts = {}) {
+    let session;
+    try {
+        session = await connect(target);
+    }
+    catch (err) {
+        log.debug(`Not watching for blocking sessions: ${err.message}`);
+        return notWatching();
+    }
+    let last = [];
+    let polling = Promise.resolve();
+    /** When each session of ours was first seen waiting for a lock, in this unbroken wait. */
+    const waitingSince = new Map();
+    let cancelled = false;
+    let cancelAfterMs;
+    const cancelLongWaits = async (limitMs) => {
+        const { rows } = await session.query("SELECT pid FROM pg_stat_activity WHERE application_name = $1 AND wait_event_type = 'Lock'", [applicationName]);
+        const now = Date.now();
+        for (const pid of [...waitingSince.keys()])
+            if (!rows.some((r) => r.pid === pid))
+                waitingSince.delete(pid);
+        for (const { pid } of rows) {
+            const since = waitingSince.get(pid) ?? now;
+            waitingSince.set(pid, since);
+            if (now - since < limitMs)
+                continue;
+            // Only while it still waits for a lock: a statement that got its lock in the meantime is left alone.
+            const { rows: done } = await session.query("SELECT pg_cancel_backend(pid) AS ok FROM pg_stat_activity WHERE pid = $1 AND application_name = $2 AND wait_event_type = 'Lock'", [pid, applicationName]);
+            if (done[0]?.ok)
+                cancelled = true;
+            waitingSince.delete(pid);
+        }
+    };
+    let cycleSeen = false;
+    /** Ends every session of ours but the watcher's own: their locks go, and so does the wait behind them. */
+    const endOurs = async (blockers) => {
+        cycleSeen = true;
+        await session.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1 AND pid <> pg_backend_pid()', [applicationName]);
+        opts.onCycle(blockers);
+    };
+    const poll = async () => {
+        // [[:space:]], not \s: a backslash in a string is an escape where standard_conforming_strings is off.
+        const { rows } = await session.query(`SELECT DISTINCT b.pid, b.usename AS user, b.state, extract(epoch FROM now() - coalesce(b.xact_start, b.query_start))::int AS seconds,
+              left(regexp_replace(b.query, '[[:space:]]+', ' ', 'g'), ${QUERY_READ_CHARS}) AS query,
+              EXISTS (SELECT 1 FROM unnest(pg_blocking_pids(b.pid)) AS ours(pid) JOIN pg_stat_activity o ON o.pid = ours.pid WHERE o.application_name = $1) AS waits_for_us
+         FROM pg_stat_activity w
+        CROSS JOIN LATERAL unnest(pg_blocking_pids(w.pid)) AS bp(pid)
+         JOIN pg_stat_activity b ON b.pid = bp.pid
+        WHERE w.application_name = $1 AND b.application_name IS DISTINCT FROM $1
+        ORDER BY b.pid`, [applicationName]);
+        const seen = rows.map((r) => ({ pid: r.pid, user: r.user ?? '?', state: r.state ?? 'unknown', seconds: r.seconds, query: r.query ?? '', waitsForUs: r.waits_for_us }));
+        if (seen.length)
+            last = seen;
+        const cycle = seen.filter((b) => b.waitsForUs);
+        if (opts.onCycle && !cycleSeen && cycle.length)
+            await endOurs(cycle);
+        if (cancelAfterMs !== undefined)
+            await cancelLongWaits(cancelAfterMs);
+    };
+    const timer = setInterval(() => {
+        polling = polling.then(poll).catch(() => undefined);
+    }, POLL_MS);
+    return {
+        watching: true,
+        cancelWaitsAfter: (seconds) => {
+            cancelAfterMs = lockTimeoutMs(seconds);
+        },
+        cancelled: () => cancelled,
+        async stop() {
+            clearInterval(timer);
+            await polling;
+            closeSession(session);
+            return last;
+        },
+    };
+}
+/** `pid 4242 (user app, idle in transaction for 35 s): "LOCK TABLE …"`, redacted and cut short. */
+function describeBlockers(blockers, log) {
+    return blockers
+        .map((b) => {
+        const query = log.excerpt(b.query, QUERY_CHARS + 1);
+        const since = b.seconds === null ? '' : ` for ${b.seconds} s`;
+        return `pid ${b.pid} (user ${b.user}, ${b.state}${since}${query ? `, last query "${query}"` : ''})`;
+    })
+        .join('; ');
+}
+const SNAPSHOT_CYCLE = { held: 'this snapshot', waited: 'the snapshot (pg_dump)', letGo: 'The snapshot' };
+/** A wait that went both ways, ended by ending our sessions: the sessions that waited for us. */
+class LockCycleError extends errors/* RollbackKitError */.dp {
+    blockers;
+    constructor(message, hint, blockers) {
+        super(message, hint);
+        this.blockers = blockers;
+    }
+}
+/**
+ * The error for a wait that went both ways (WatchOptions.onCycle): a session asked for a table we
+ * held, and ours queued behind it. Ours were ended at once, so that session went ahead.
+ */
+function lockCycleError(what, blockers, state, log, ours = SNAPSHOT_CYCLE) {
+    const who = `${blockers.length > 1 ? 'sessions' : 'session'} ${describeBlockers(blockers, log)}`;
+    return new LockCycleError(`${what} stopped: ${who} asked for a table ${ours.held} had locked, and ${ours.waited} then had to wait behind it: each waited for the other, and every query on that table waited behind both. ${ours.letGo} let go at once, so that session went ahead.`, `${state} Run again once it has finished (a migration or other schema change running now).`, blockers);
+}
+/** The error for a lock that was not granted in time: who holds it, what was (not) changed, what to do. */
+function lockTimeoutError(what, seconds, blockers, state, log) {
+    const who = blockers.length
+        ? `held by ${blockers.length > 1 ? 'sessions' : 'session'} ${describeBlockers(blockers, log)}`
+        : 'another session holds it (it ended or was not seen in pg_stat_activity in time)';
+    const end = blockers.length ? ` (SELECT pg_terminate_backend(${blockers[0].pid}) ends it)` : '';
+    return new RollbackKitError(`${what} stopped: a lock was not granted within lock-timeout-seconds (${seconds} s), ${who}.`, `${state} Once that session has finished or been ended${end}, run again; or raise lock-timeout-seconds.`);
+}
+
 ;// CONCATENATED MODULE: external "node:timers/promises"
 const promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:timers/promises");
 // EXTERNAL MODULE: ./.build/migrations/sql-split.js + 1 modules
@@ -3159,7 +3329,7 @@ var sql_split = __nccwpck_require__(9247);
 
 /** Ours, for tools that take no lock of their own (dbmate, Supabase, plain). */
 const ROLLBACK_KIT_LOCK_KEY = '5290377542401023';
-const POLL_MS = 250;
+const lock_POLL_MS = 250;
 /**
  * One try for the lock, as a statement with the key inlined: it can go in one query with others
  * (the run's first round trip). Its one row says in `locked` whether the lock was granted.
@@ -3207,7 +3377,7 @@ async function acquireMigrationLock(session, key, timeoutSeconds, log, what, nam
     while (Date.now() < deadline) {
         if (signal?.aborted)
             throw stopped();
-        await (0,promises_namespaceObject.setTimeout)(Math.min(POLL_MS, Math.max(0, deadline - Date.now())), undefined, { signal }).catch(() => undefined);
+        await (0,promises_namespaceObject.setTimeout)(Math.min(lock_POLL_MS, Math.max(0, deadline - Date.now())), undefined, { signal }).catch(() => undefined);
         if (signal?.aborted)
             throw stopped();
         if (await tryLock(session, key))
@@ -3347,8 +3517,6 @@ function planReverts(format, files, appliedIds, selector, context) {
 
 // EXTERNAL MODULE: ./.build/migrations/formats/plain.js
 var plain = __nccwpck_require__(7669);
-// EXTERNAL MODULE: external "node:crypto"
-var external_node_crypto_ = __nccwpck_require__(7598);
 // EXTERNAL MODULE: ./.build/db/catalog.js
 var catalog = __nccwpck_require__(9066);
 ;// CONCATENATED MODULE: ./.build/migrations/own-tables.js
@@ -3803,8 +3971,12 @@ function failure(m, f, skipped, saved, tracking, target, log) {
         hint = `A table lock was not granted within lock-timeout-seconds${tried}: a long transaction or query holds it (see pg_stat_activity). Re-run when it is gone, or raise lock-timeout-seconds.`;
     else if (code === '40P01')
         hint = `It deadlocked with another session${tried}. Re-run when traffic on those tables is lower.`;
-    else if (code === '57014' && f.stage === 'run')
+    // 57014 is also a stop ending the statement's lock wait (revert.ts): that is no timeout to raise.
+    else if (code === '57014' && f.stage === 'run' && /statement timeout/.test(describeError(f.error))) {
         hint = 'The statement ran longer than statement-timeout-seconds. Raise it if the statement is expected to take that long, then re-run.';
+    }
+    else if (code === '57014' && f.stage === 'run')
+        hint = 'The statement was cancelled (this step being stopped while it waited for a table lock, or pg_cancel_backend). Run it again when it can run to its end.';
     const { ran, resumeAt, unsure, state } = account;
     const stoppedIn = { version: m.file.version, id: m.file.id, file: m.file.downFile ?? m.file.name, transactional: m.transactional, statements: m.statements.length, ran, resumeAt, unsure, state };
     return new MigrationFailed(`${account.head} ${state}`, `${hint}${account.then ?? ''}`, stoppedIn);
@@ -3975,6 +4147,8 @@ function migrationQueries(m, reset, start, end, rest, conforming) {
     queries.push(query);
     return queries;
 }
+/** SQLSTATE of a statement cancelled (pg_cancel_backend, statement_timeout). */
+const QUERY_CANCELED = '57014';
 /** The part an error position (1-based, in its query) falls in. */
 function partAt(parts, position) {
     let found;
@@ -4028,8 +4202,10 @@ async function revertInTransaction(ctx, m, previous, rest) {
             await session.query('ROLLBACK').catch(() => undefined);
             const position = Number(err.position);
             const part = Number.isInteger(position) && position > 0 ? partAt(parts, position) : undefined;
+            // A cancelled statement (a stop ending its lock wait, statement_timeout) is not run again to be
+            // named: that would wait, or run, as long once more.
             if (!part)
-                throw await diagnose(ctx, m, start, end, rest, err);
+                throw err.code === QUERY_CANCELED ? new StatementFailed(undefined, -1, err) : await diagnose(ctx, m, start, end, rest, err);
             const e = err;
             // The position is in the query: make it the statement's own.
             const statementError = part.statement ? { code: e.code, message: e.message, detail: e.detail, hint: e.hint, position: String(position - part.offset) } : e;
@@ -4104,7 +4280,12 @@ function stoppedBetweenMigrations(plan, next, tracking) {
  */
 const RETRYABLE = new Set(['55P03', '40P01']);
 const RETRY_DELAYS_MS = [500, 1000, 2000];
-async function revertWithRetries(ctx, m, previous, rest, log) {
+/**
+ * A stop (`signal`) ends the retries: the attempt that failed rolled back, so its error (nothing of
+ * this migration applied) is what the stopped run reports, rather than trying on past the step's
+ * grace time, after which its state would read "not known".
+ */
+async function revertWithRetries(ctx, m, previous, rest, log, signal) {
     for (let attempt = 0;; attempt++) {
         try {
             await revertInTransaction(ctx, m, previous, rest);
@@ -4113,13 +4294,17 @@ async function revertWithRetries(ctx, m, previous, rest, log) {
         catch (err) {
             const code = err instanceof StatementFailed ? err.error.code : undefined;
             const delay = RETRY_DELAYS_MS[attempt];
-            if (!code || !RETRYABLE.has(code) || delay === undefined) {
+            const gaveUp = () => {
                 if (err instanceof StatementFailed)
                     err.attempts = attempt + 1;
-                throw err;
-            }
+                return err;
+            };
+            if (!code || !RETRYABLE.has(code) || delay === undefined || signal?.aborted)
+                throw gaveUp();
             log.info(`  ${code === '40P01' ? 'deadlock with another session' : 'a table lock was not granted within lock-timeout-seconds'}; nothing was changed; trying again in ${delay} ms (attempt ${attempt + 2} of ${RETRY_DELAYS_MS.length + 1})`);
-            await (0,promises_namespaceObject.setTimeout)(delay);
+            await (0,promises_namespaceObject.setTimeout)(delay, undefined, { signal }).catch(() => undefined);
+            if (signal?.aborted)
+                throw gaveUp();
         }
     }
 }
@@ -4151,7 +4336,7 @@ async function runPlan(plan, opts) {
             await withQueryDeadline(session, allowance(m, 1), async () => {
                 rest = await remaining(session, tracking, m, progress.get(m.file.id), log);
                 if (m.transactional)
-                    await revertWithRetries(ctx, m, previous, rest, log);
+                    await revertWithRetries(ctx, m, previous, rest, log, opts.signal);
                 else
                     await revertStatementByStatement(ctx, m, previous, rest, opts.signal);
             });
@@ -4189,6 +4374,7 @@ var way_back = __nccwpck_require__(8331);
 
 
 
+
 /** A failure after some migrations were reverted: carries what was done, for the outputs and summary. */
 class RevertFailed extends errors/* RollbackKitError */.dp {
     partial;
@@ -4198,6 +4384,8 @@ class RevertFailed extends errors/* RollbackKitError */.dp {
     }
 }
 const APPLICATION_NAME = 'rollback-kit run-down-migrations';
+/** How long after a stop a down statement may still wait for a lock: well inside a stopped step's 5 s grace (core/action.ts). */
+const STOP_LOCK_WAIT_MS = 2000;
 function planEntries(plan) {
     return plan.toRevert.map((m) => ({ version: m.file.version, id: m.file.id, file: m.file.downFile ?? m.file.name, transactional: m.transactional, statements: m.statements.length }));
 }
@@ -4260,13 +4448,13 @@ function queryDeadline(opts) {
  * runs them in order, so the tables are looked up once the lock is granted.
  */
 async function lockAndFindTables(session, tracking, first, key) {
-    const tables = `SELECT to_regclass(${(0,sql_split/* literal */.eu)(tracking.relation)}) IS NOT NULL AS tracking, to_regclass(${(0,sql_split/* literal */.eu)(PROGRESS_TABLE)}) IS NOT NULL AS progress`;
+    const tables = `SELECT to_regclass(${(0,sql_split/* literal */.eu)(tracking.relation)}) IS NOT NULL AS tracking, to_regclass(${(0,sql_split/* literal */.eu)(PROGRESS_TABLE)}) IS NOT NULL AS progress, pg_backend_pid() AS pid`;
     const statements = [...first, ...(key ? [tryLockSql(key)] : []), tables];
     const answer = await session.query(statements.join(';\n'));
     // One result per statement; a query of one statement gets just that one.
     const results = Array.isArray(answer) ? answer : [answer];
     const found = results.at(-1).rows[0];
-    return { locked: key ? results.at(-2).rows[0]?.locked === true : true, trackingTable: found.tracking, progressTable: found.progress };
+    return { locked: key ? results.at(-2).rows[0]?.locked === true : true, trackingTable: found.tracking, progressTable: found.progress, pid: found.pid };
 }
 async function readAppliedIds(session, format, tracking, files, target, state) {
     if (!state.trackingTable) {
@@ -4310,7 +4498,7 @@ async function revertMigrations(opts, log) {
     }
     // Opened while the folder is read and the snapshot verified: the driver's loading and the
     // server's start of a backend overlap that work. Nothing is sent on it before they are done.
-    const opening = connect(opts.target, { queryDeadline: queryDeadline(opts) });
+    const opening = session_connect(opts.target, { queryDeadline: queryDeadline(opts) });
     // Its failure is thrown where it is awaited, after any of the folder's: never unhandled meanwhile.
     opening.catch(() => undefined);
     let prepared;
@@ -4321,7 +4509,7 @@ async function revertMigrations(opts, log) {
     }
     catch (err) {
         // A session that opens after all is closed at once.
-        void opening.then(closeSession, () => undefined);
+        void opening.then(session_closeSession, () => undefined);
         throw err;
     }
     const { dir, format, files, settings, added, verified } = prepared;
@@ -4379,6 +4567,15 @@ async function revertMigrations(opts, log) {
             // Written before the first statement: a re-run must find the plan even if this run dies.
             await recorded?.record(session, plan, log);
             log.info(`Reverting ${plan.toRevert.length} migration(s) on ${where}, newest first.`);
+            // A stop while a down statement waits for a table lock: a wait that ends soon lets the
+            // migration commit as it would anyway; one still going STOP_LOCK_WAIT_MS later is ended, and its
+            // migration fails as cancelled (a transactional one rolls back whole), rather than waiting out
+            // lock-timeout-seconds past the step's grace time, after which its state would read "not known".
+            // Its process id came with the lock's round trip: the session is busy with the migration by then.
+            const pid = state.pid;
+            let ending;
+            const endLockWait = () => (ending = setTimeout(() => void cancelLockWait(opts.target, pid, log), STOP_LOCK_WAIT_MS).unref());
+            opts.signal?.addEventListener('abort', endLockWait, { once: true });
             await runPlan(plan.toRevert, {
                 session,
                 tracking,
@@ -4390,6 +4587,9 @@ async function revertMigrations(opts, log) {
                 progressTable: state.progressTable,
                 onReverted: (r) => result.reverted.push(r),
                 signal: opts.signal,
+            }).finally(() => {
+                opts.signal?.removeEventListener('abort', endLockWait);
+                clearTimeout(ending);
             });
             await recorded?.update(session, result.reverted.map((r) => r.version), true, log);
             const reverted = new Set(plan.toRevert.map((m) => m.file.id));
@@ -4419,7 +4619,7 @@ async function revertMigrations(opts, log) {
     finally {
         if (lockKey)
             await releaseMigrationLock(session, lockKey);
-        closeSession(session);
+        session_closeSession(session);
     }
     return finish(result, applied, started);
 }
