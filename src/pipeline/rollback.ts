@@ -358,7 +358,9 @@ async function rollbackPhases(request: RollbackRequest, deps: RollbackDeps, log:
       } catch (err) {
         fail('database');
         db.status = 'failed';
-        db.error = `${redact(err)} This run changed nothing in the database.`;
+        // A lock wait's own errors may say so already ("…: nothing was changed."); say it once.
+        const said = redact(err);
+        db.error = /\bnothing was changed\./i.test(said) ? said : `${said} This run changed nothing in the database.`;
         await finished(st.end('skipped', 'not taken: the database rollback stopped before it (see the database phase)'));
         await finished(timeline.start('database').end('failed', db.error));
       }

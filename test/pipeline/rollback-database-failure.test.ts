@@ -164,6 +164,29 @@ describe('the database phase stops before its snapshot', () => {
   });
 });
 
+describe('stopped while waiting for the whole-rollback lock', () => {
+  it('says once that nothing was changed, and takes no snapshot', async () => {
+    const other = new pg.Client({ connectionString: db.url });
+    await other.connect();
+    try {
+      await other.query('SELECT pg_advisory_lock($1::bigint)', [ROLLBACK_LOCK_KEY]);
+      const log = memoryLog();
+      const stop = new AbortController();
+      const running = runRollback({ ...request({ steps: 1, onGitHub: true }), signal: stop.signal }, uploads(), log);
+      while (!log.lines.some((l) => l.includes('for the whole-rollback lock'))) await new Promise((r) => setTimeout(r, 20));
+      stop.abort(new Error('stopped by SIGTERM'));
+      const record = await running;
+      expect(record.failedPhase).toBe('database');
+      expect(record.snapshot).toBeUndefined();
+      expect(record.database?.error).toMatch(/^Stopped while waiting for the whole-rollback lock \(another rollback of this database is running\): nothing was changed\./);
+      expect(record.database?.error).not.toContain('This run changed nothing');
+      expect(await appliedVersions(db)).toEqual([V(1), V(2), V(3)]);
+    } finally {
+      await other.end();
+    }
+  });
+});
+
 describe('method restore fails', () => {
   async function restoreRequest(): Promise<{ req: RollbackRequest; manifestPath: string }> {
     await db.query('CREATE TABLE public.orders (id int PRIMARY KEY); INSERT INTO public.orders SELECT generate_series(1, 100)');

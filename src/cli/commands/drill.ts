@@ -15,6 +15,7 @@ import type { Cli } from '../context.js';
 import { seconds } from '../terminal.js';
 import { phaseProgress } from './rollback.js';
 import { removeIfEmpty, sandboxOptions, sandboxProgress, withCleanup } from './sandbox.js';
+import { stoppable } from './stoppable.js';
 
 export const drill: CommandSpec = {
   name: 'drill',
@@ -35,7 +36,9 @@ export const drill: CommandSpec = {
     const github = { apiUrl: cli.env.GITHUB_API_URL || 'https://api.github.com', repository, token: secrets.githubToken ?? '' };
     const wantsIssue = cli.inputs.boolean('incident-issue', Boolean(secrets.githubToken));
     cli.begin();
-    const record = await runDrill(
+    // Ctrl-C reaches the drill's snapshot as it reaches the rollback's: pg_dump ended, nothing kept.
+    const record = await stoppable(cli, (signal) =>
+      runDrill(
       {
         plan,
         reason: cli.inputs.string('reason') ?? 'Rollback drill',
@@ -47,9 +50,11 @@ export const drill: CommandSpec = {
         github: { repository, apiUrl: github.apiUrl },
         commandEnv: cli.env,
         tools: { searchPath: cli.searchPath },
+        signal,
       },
       { progress: phaseProgress(cli), report: wantsIssue && secrets.githubToken && repository ? (r) => recordDrill(github, r, cli.log) : undefined },
       cli.log,
+      ),
     );
     return drillResult(cli, record);
   },
