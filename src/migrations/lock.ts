@@ -36,15 +36,18 @@ async function tryLock(session: Session, key: string): Promise<boolean> {
   return r.rows[0]?.locked === true;
 }
 
-/** Who holds the advisory lock `key` in this database (a bigint key shows as classid = high 32 bits, objid = low 32 bits). */
+/** pg_locks rows `l` of the granted advisory lock $1 in this database (a bigint key shows as classid = high 32 bits, objid = low 32 bits). */
+const GRANTED_ADVISORY_LOCK = `l.locktype = 'advisory' AND l.granted AND l.objsubid = 1
+        AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
+        AND ((l.classid::bigint << 32) | l.objid::bigint) = $1::bigint`;
+
+/** Who else holds the advisory lock `key` in this database. */
 export async function lockHolders(session: Session, key: string): Promise<LockHolder[]> {
   const r = await session.query<{ pid: number; application: string | null; client: string | null; usename: string | null; since: Date | null; state: string | null }>(
     `SELECT l.pid, a.application_name AS application, host(a.client_addr) AS client, a.usename,
             coalesce(a.xact_start, a.backend_start) AS since, a.state
        FROM pg_locks l LEFT JOIN pg_stat_activity a ON a.pid = l.pid
-      WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 1
-        AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
-        AND ((l.classid::bigint << 32) | l.objid::bigint) = $1::bigint
+      WHERE ${GRANTED_ADVISORY_LOCK}
         AND l.pid <> pg_backend_pid()`,
     [key],
   );
@@ -56,6 +59,16 @@ export async function lockHolders(session: Session, key: string): Promise<LockHo
     since: row.since ? row.since.toISOString() : '?',
     state: row.state ?? '?',
   }));
+}
+
+/** Whether this session still holds the advisory lock `key`: false too when the session is gone. */
+export async function holdsLock(session: Session, key: string): Promise<boolean> {
+  try {
+    const r = await session.query<{ held: boolean }>(`SELECT EXISTS (SELECT 1 FROM pg_locks l WHERE ${GRANTED_ADVISORY_LOCK} AND l.pid = pg_backend_pid()) AS held`, [key]);
+    return r.rows[0]?.held === true;
+  } catch {
+    return false;
+  }
 }
 
 export function describeHolder(h: LockHolder): string {

@@ -12,12 +12,13 @@
  * the end of the database change, so a second concurrent run waits, holding no table lock, and
  * then finds the row finished (or, for another incident's run, the plan reverted) before it dumps.
  */
+import { RollbackKitError } from '../core/errors.js';
 import type { Log } from '../core/log.js';
 import type { Choice } from '../migrations/revert.js';
 import type { ConnectionTarget } from '../db/connection.js';
-import { closeSession, connect, type Session } from '../db/session.js';
+import { closeSession, connect, type QueryDeadline, type Session } from '../db/session.js';
 import type { LedgerRow } from '../migrations/ledger.js';
-import { acquireMigrationLock, releaseMigrationLock, ROLLBACK_KIT_LOCK_KEY } from '../migrations/lock.js';
+import { acquireMigrationLock, holdsLock, releaseMigrationLock, ROLLBACK_KIT_LOCK_KEY } from '../migrations/lock.js';
 import { literal } from '../migrations/sql-split.js';
 
 /** One more than the migration lock's key: the two are held at the same time by different sessions. */
@@ -30,8 +31,14 @@ export const DOWN_MIGRATIONS = 'down-migrations';
  * Waits up to `timeoutSeconds` for another one to finish (the log names who holds the lock; so does
  * the error when it is not granted in time). Release it with unlockRollback.
  */
+/**
+ * Every query of the lock's session gets its answer within this, or the connection is closed: a
+ * network that drops silently must not hold a rollback past its budget. Its queries are small.
+ */
+const LOCK_SESSION_DEADLINE: QueryDeadline = { statementMs: 30_000, marginMs: 5_000 };
+
 export async function lockRollback(target: ConnectionTarget, timeoutSeconds: number, log: Log, signal?: AbortSignal): Promise<Session> {
-  const session = await connect(target);
+  const session = await connect(target, { queryDeadline: LOCK_SESSION_DEADLINE });
   try {
     await acquireMigrationLock(session, ROLLBACK_LOCK_KEY, timeoutSeconds, log, 'another rollback of this database is running', { lock: 'the whole-rollback lock', holder: 'Another run' }, signal);
     return session;
@@ -39,6 +46,19 @@ export async function lockRollback(target: ConnectionTarget, timeoutSeconds: num
     closeSession(session);
     throw err;
   }
+}
+
+/**
+ * Before the database changes: the lock's session sat idle through the snapshot, and a session that
+ * ended meanwhile (an idle timeout, a pooler, the network) took the lock with it, so another
+ * rollback of this database could be under way.
+ */
+export async function requireRollbackLock(session: Session): Promise<void> {
+  if (await holdsLock(session, ROLLBACK_LOCK_KEY)) return;
+  throw new RollbackKitError(
+    'The whole-rollback lock was lost before the database was changed (its session ended: an idle timeout, a pooler or the network), so another rollback of this database could be under way: nothing was changed.',
+    'Check that no other rollback of this database is running (its job, or pg_stat_activity), then re-run.',
+  );
 }
 
 /** Releases the lock and ends its session (a session lock would die with it anyway). */

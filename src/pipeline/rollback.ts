@@ -26,7 +26,7 @@ import { loadChecks } from '../smoke/smoke-test.js';
 import type { Check } from '../smoke/spec.js';
 import { budgets, type Budgets } from './budgets.js';
 import { readLedger, writeLedger, type LedgerRow } from '../migrations/ledger.js';
-import { DOWN_MIGRATIONS, finishChoice, freshPlan, lockRollback, revertedOfPlan, unfinishedPlan, unlockRollback, type DownPlan } from './ledger.js';
+import { DOWN_MIGRATIONS, finishChoice, freshPlan, lockRollback, requireRollbackLock, revertedOfPlan, unfinishedPlan, unlockRollback, type DownPlan } from './ledger.js';
 import type { ComponentPlan, RollbackPlan } from './plan-file.js';
 import type { ComponentRecord, DatabaseRecord, PhaseName, PhaseStatus, RollbackRecord, Severity, SnapshotRecord, TimelineEntry } from './record.js';
 import { checkCanPush } from './git-revert-access.js';
@@ -650,6 +650,7 @@ async function databasePhase(
 ): Promise<{ status: 'reverted' | 'restored' | 'nothing-to-do'; detail: string }> {
   const db = request.plan.database!;
   const dbRecord = record.database!;
+  await requireRollbackLock(session);
   if (db.method === 'restore') {
     await writeLedger(session, { incidentKey: record.incidentKey, method: 'restore', planned: [], reverted: [], status: 'started' });
     const result = await restoreSnapshot(restoreRequest(request, onRestoreSnapshot), log);

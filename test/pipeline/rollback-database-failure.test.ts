@@ -187,6 +187,26 @@ describe('stopped while waiting for the whole-rollback lock', () => {
   });
 });
 
+describe('the whole-rollback lock lost during the snapshot', () => {
+  it('changes nothing and says another rollback could be under way', async () => {
+    // The lock's session sat idle through the snapshot; here it is ended (as an idle timeout or a
+    // pooler would) while the snapshot is kept, just before the database phase.
+    const endLockSession: RollbackDeps = {
+      keepSnapshot: async (snap) => {
+        await db.query(
+          `SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory' AND granted AND ((classid::bigint << 32) | objid::bigint) = $1::bigint`,
+          [ROLLBACK_LOCK_KEY],
+        );
+        return basename(snap.path);
+      },
+    };
+    const record = await runRollback(request({ steps: 1, onGitHub: true }), endLockSession, memoryLog());
+    expect(record.failedPhase).toBe('database');
+    expect(record.database?.error).toMatch(/^The whole-rollback lock was lost before the database was changed .*: nothing was changed\./);
+    expect(await appliedVersions(db)).toEqual([V(1), V(2), V(3)]);
+  });
+});
+
 describe('method restore fails', () => {
   async function restoreRequest(): Promise<{ req: RollbackRequest; manifestPath: string }> {
     await db.query('CREATE TABLE public.orders (id int PRIMARY KEY); INSERT INTO public.orders SELECT generate_series(1, 100)');
