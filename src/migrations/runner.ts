@@ -235,7 +235,12 @@ async function diagnose(ctx: Context, m: PlannedMigration, start: string[], end:
   return new StatementFailed(undefined, -1, original);
 }
 
-async function revertInTransaction(ctx: Context, m: PlannedMigration, previous: MigrationFile | undefined, rest: Remaining): Promise<void> {
+/**
+ * `retrying`: a lock timeout or deadlock of this attempt will be tried again, so it is not run a
+ * second time to name its statement (diagnose would wait for the same lock as long again): only the
+ * last attempt's failure is named.
+ */
+async function revertInTransaction(ctx: Context, m: PlannedMigration, previous: MigrationFile | undefined, rest: Remaining, retrying = false): Promise<void> {
   const { session, tracking } = ctx;
   const start = tracking.startSql?.(m.file, previous) ?? [];
   // After an earlier run, its progress goes in the same transaction: the statements it lists ran, and the rest with them.
@@ -257,7 +262,8 @@ async function revertInTransaction(ctx: Context, m: PlannedMigration, previous: 
       const part = Number.isInteger(position) && position > 0 ? partAt(parts, position) : undefined;
       // A cancelled statement (a stop ending its lock wait, statement_timeout) is not run again to be
       // named: that would wait, or run, as long once more.
-      if (!part) throw (err as PgError).code === QUERY_CANCELED ? new StatementFailed(undefined, -1, err) : await diagnose(ctx, m, start, end, rest, err);
+      const code = (err as PgError).code;
+      if (!part) throw code === QUERY_CANCELED || (retrying && RETRYABLE.has(code ?? '')) ? new StatementFailed(undefined, -1, err) : await diagnose(ctx, m, start, end, rest, err);
       const e = err as PgError;
       // The position is in the query: make it the statement's own.
       const statementError: PgError = part.statement ? { code: e.code, message: e.message, detail: e.detail, hint: e.hint, position: String(position - part.offset) } : e;
@@ -346,7 +352,7 @@ export const RETRY_DELAYS_MS = [500, 1000, 2000];
 async function revertWithRetries(ctx: Context, m: PlannedMigration, previous: MigrationFile | undefined, rest: Remaining, log: Log, signal?: AbortSignal): Promise<void> {
   for (let attempt = 0; ; attempt++) {
     try {
-      await revertInTransaction(ctx, m, previous, rest);
+      await revertInTransaction(ctx, m, previous, rest, attempt < RETRY_DELAYS_MS.length && !signal?.aborted);
       return;
     } catch (err) {
       const code = err instanceof StatementFailed ? (err.error as PgError).code : undefined;
