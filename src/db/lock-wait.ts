@@ -87,10 +87,20 @@ export function notWatching(): BlockerWatch {
  * cancelled, so a transaction around it rolls back. Best effort: lock_timeout bounds the wait anyway.
  */
 export async function cancelLockWait(target: ConnectionTarget, pid: number, log: Log): Promise<void> {
+  await cancelQuery(target, pid, log, { onlyLockWait: true });
+}
+
+/**
+ * Cancels what backend `pid` runs, from a connection of its own: for a read-only session a stop
+ * ends at once (a snapshot's lock wait or count), where nothing it does can be left half-done.
+ * `onlyLockWait`: only while it waits for a lock (cancelLockWait).
+ */
+export async function cancelQuery(target: ConnectionTarget, pid: number, log: Log, opts: { onlyLockWait?: boolean } = {}): Promise<void> {
+  const onlyLock = opts.onlyLockWait ? " AND wait_event_type = 'Lock'" : '';
   try {
-    await withSession(target, (s) => s.query("SELECT pg_cancel_backend(pid) FROM pg_stat_activity WHERE pid = $1 AND wait_event_type = 'Lock'", [pid]));
+    await withSession(target, (s) => s.query(`SELECT pg_cancel_backend(pid) FROM pg_stat_activity WHERE pid = $1${onlyLock}`, [pid]));
   } catch (err) {
-    log.debug(`Could not end the lock wait of pid ${pid}: ${(err as Error).message}`);
+    log.debug(`Could not cancel the query of pid ${pid}: ${(err as Error).message}`);
   }
 }
 

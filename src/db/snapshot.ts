@@ -21,7 +21,7 @@ import { runProcess } from '../core/process.js';
 import { fingerprint, readWhole, type SnapshotFormat } from './archive.js';
 import { countRows, qualified, quoteIdent, readCatalog, tableKey, type TableCount } from './catalog.js';
 import { describeTarget, isTransactionPooler, libpqEnv, type ConnectionTarget } from './connection.js';
-import { DEFAULT_LOCK_TIMEOUT_SECONDS, isLockTimeout, lockCycleError, lockTimeoutError, lockTimeoutMs, sessionTag, watchBlockers, type Blocker } from './lock-wait.js';
+import { cancelQuery, DEFAULT_LOCK_TIMEOUT_SECONDS, isLockTimeout, lockCycleError, lockTimeoutError, lockTimeoutMs, sessionTag, watchBlockers, type Blocker } from './lock-wait.js';
 import { manifestPathFor, writeManifest, type ExportedTable, type SnapshotManifest } from './manifest.js';
 import { exactTablePattern, resolveSchemaPattern, resolveTablePattern, resolveTablesStrict, userSchemas, type TableName } from './patterns.js';
 import { findPgTool, majorFromVersionNum, siblingTool, toolErrorLine, warmPgTools, type FindToolOptions, type PgTool } from './pg-tools.js';
@@ -400,16 +400,22 @@ export async function takeSnapshot(req: SnapshotRequest, log: Log): Promise<Snap
   const session = await connect(req.target);
   let path: string | undefined;
   let exportsDir: string | undefined;
+  let cancelOnStop: (() => void) | undefined;
   try {
     // row_security off, as pg_dump sets it: a count that row-level security would cut fails instead.
     // No parallel workers for the counts: starting them costs more than a count of one table's own
     // rows, and they take the cores the verification's pg_restore runs on.
-    const { rows } = await session.query<{ num: string; version: string }>(
+    const { rows } = await session.query<{ num: string; version: string; pid: number }>(
       `SELECT set_config('application_name', $1, false), set_config('lock_timeout', $2, false), set_config('row_security', 'off', false),
               set_config('max_parallel_workers_per_gather', '0', false),
-              current_setting('server_version_num') AS num, current_setting('server_version') AS version`,
+              current_setting('server_version_num') AS num, current_setting('server_version') AS version, pg_backend_pid() AS pid`,
       [tag, String(lockTimeout)],
     );
+    // The session only reads: a stop cancels whatever it waits for (a table lock, up to lock-timeout)
+    // or runs (a count) at once, instead of after the stopped step's grace time.
+    const pid = rows[0]!.pid;
+    cancelOnStop = () => void cancelQuery(req.target, pid, log);
+    req.signal?.addEventListener('abort', cancelOnStop, { once: true });
     const versionNum = Number(rows[0]!.num);
     const serverVersion = rows[0]!.version.split(' ')[0]!;
     const major = majorFromVersionNum(versionNum);
@@ -571,6 +577,7 @@ export async function takeSnapshot(req: SnapshotRequest, log: Log): Promise<Snap
     // never as an unexpected error.
     throw isServerError(err) ? sideError(err, where, req.target.user, log) : asFileError(err, 'output-dir');
   } finally {
+    if (cancelOnStop) req.signal?.removeEventListener('abort', cancelOnStop);
     closeSession(session);
   }
 }

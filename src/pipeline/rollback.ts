@@ -757,7 +757,12 @@ function nextSteps(record: RollbackRecord): string[] {
         }
         if (record.database) steps.push('The database was not touched, because changing it under an app that did not roll back makes things worse.');
       } else if (record.failedPhase === 'snapshot') {
-        steps.push('No verified snapshot could be taken, so the database was not changed. Fix the snapshot error and re-run with scope db.');
+        // A stopped run (a cancelled job, Ctrl-C) had no error to fix: its snapshot was ended on purpose.
+        steps.push(
+          record.timeline.some((e) => e.phase === 'snapshot' && e.status === 'failed' && /was stopped before it was verified/.test(e.detail))
+            ? 'The run was stopped while the snapshot was taken, so no snapshot was kept and the database was not changed. Re-run with scope db when it can run to its end.'
+            : 'No verified snapshot could be taken, so the database was not changed. Fix the snapshot error and re-run with scope db.',
+        );
       } else if (record.failedPhase === 'database' && record.database?.error) {
         steps.push(databaseFailedStep(record, record.database));
       } else if (record.failedPhase === 'verify') {

@@ -187,6 +187,30 @@ describe('stopped while waiting for the whole-rollback lock', () => {
   });
 });
 
+describe('stopped while the snapshot is taken', () => {
+  it('says the run was stopped, not that there is a snapshot error to fix', async () => {
+    const blocker = await holdTableLock(db, 't1', 'ACCESS EXCLUSIVE');
+    try {
+      const stop = new AbortController();
+      const running = runRollback({ ...request({ steps: 1, onGitHub: true }), signal: stop.signal }, uploads(), memoryLog());
+      // The snapshot waits for t1's lock: stop it there.
+      for (;;) {
+        const { rowCount } = await db.query("SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'");
+        if (rowCount) break;
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      stop.abort(new Error('stopped by SIGTERM'));
+      const record = await running;
+      expect(record.failedPhase).toBe('snapshot');
+      expect(record.nextSteps).toContain('The run was stopped while the snapshot was taken, so no snapshot was kept and the database was not changed. Re-run with scope db when it can run to its end.');
+      expect(record.nextSteps.join('\n')).not.toContain('Fix the snapshot error');
+    } finally {
+      await blocker.release();
+    }
+    expect(await appliedVersions(db)).toEqual([V(1), V(2), V(3)]);
+  });
+});
+
 describe('the whole-rollback lock lost during the snapshot', () => {
   it('changes nothing and says another rollback could be under way', async () => {
     // The lock's session sat idle through the snapshot; here it is ended (as an idle timeout or a
