@@ -2225,6 +2225,7 @@ function readRestoreRequest(inputs, databaseUrl, ctx, log) {
 /* harmony export */   NP: () => (/* binding */ notWatching),
 /* harmony export */   OP: () => (/* binding */ LockCycleError),
 /* harmony export */   Td: () => (/* binding */ isLockTimeout),
+/* harmony export */   Vc: () => (/* binding */ cancelQuery),
 /* harmony export */   iP: () => (/* binding */ lockCycleError),
 /* harmony export */   rB: () => (/* binding */ lockTimeoutError),
 /* harmony export */   sK: () => (/* binding */ DEFAULT_LOCK_TIMEOUT_SECONDS),
@@ -2279,11 +2280,20 @@ function notWatching() {
  * cancelled, so a transaction around it rolls back. Best effort: lock_timeout bounds the wait anyway.
  */
 async function cancelLockWait(target, pid, log) {
+    await cancelQuery(target, pid, log, { onlyLockWait: true });
+}
+/**
+ * Cancels what backend `pid` runs, from a connection of its own: for a read-only session a stop
+ * ends at once (a snapshot's lock wait or count), where nothing it does can be left half-done.
+ * `onlyLockWait`: only while it waits for a lock (cancelLockWait).
+ */
+async function cancelQuery(target, pid, log, opts = {}) {
+    const onlyLock = opts.onlyLockWait ? " AND wait_event_type = 'Lock'" : '';
     try {
-        await withSession(target, (s) => s.query("SELECT pg_cancel_backend(pid) FROM pg_stat_activity WHERE pid = $1 AND wait_event_type = 'Lock'", [pid]));
+        await (0,_session_js__WEBPACK_IMPORTED_MODULE_2__/* .withSession */ .fQ)(target, (s) => s.query(`SELECT pg_cancel_backend(pid) FROM pg_stat_activity WHERE pid = $1${onlyLock}`, [pid]));
     }
     catch (err) {
-        log.debug(`Could not end the lock wait of pid ${pid}: ${err.message}`);
+        log.debug(`Could not cancel the query of pid ${pid}: ${err.message}`);
     }
 }
 /**
@@ -4555,13 +4565,19 @@ async function takeSnapshot(req, log) {
     const session = await (0,db_session/* connect */.Ng)(req.target);
     let path;
     let exportsDir;
+    let cancelOnStop;
     try {
         // row_security off, as pg_dump sets it: a count that row-level security would cut fails instead.
         // No parallel workers for the counts: starting them costs more than a count of one table's own
         // rows, and they take the cores the verification's pg_restore runs on.
         const { rows } = await session.query(`SELECT set_config('application_name', $1, false), set_config('lock_timeout', $2, false), set_config('row_security', 'off', false),
               set_config('max_parallel_workers_per_gather', '0', false),
-              current_setting('server_version_num') AS num, current_setting('server_version') AS version`, [tag, String(lockTimeout)]);
+              current_setting('server_version_num') AS num, current_setting('server_version') AS version, pg_backend_pid() AS pid`, [tag, String(lockTimeout)]);
+        // The session only reads: a stop cancels whatever it waits for (a table lock, up to lock-timeout)
+        // or runs (a count) at once, instead of after the stopped step's grace time.
+        const pid = rows[0].pid;
+        cancelOnStop = () => void (0,lock_wait/* cancelQuery */.Vc)(req.target, pid, log);
+        req.signal?.addEventListener('abort', cancelOnStop, { once: true });
         const versionNum = Number(rows[0].num);
         const serverVersion = rows[0].version.split(' ')[0];
         const major = (0,pg_tools/* majorFromVersionNum */.qj)(versionNum);
@@ -4734,6 +4750,8 @@ async function takeSnapshot(req, log) {
         throw isServerError(err) ? sideError(err, where, req.target.user, log) : (0,files/* asFileError */.dH)(err, 'output-dir');
     }
     finally {
+        if (cancelOnStop)
+            req.signal?.removeEventListener('abort', cancelOnStop);
         (0,db_session/* closeSession */.Vu)(session);
     }
 }
@@ -5498,9 +5516,10 @@ function advice(reason, plan) {
 /* harmony export */   Ng: () => (/* binding */ connect),
 /* harmony export */   Vu: () => (/* binding */ closeSession),
 /* harmony export */   YA: () => (/* binding */ seconds),
+/* harmony export */   fQ: () => (/* binding */ withSession),
 /* harmony export */   q1: () => (/* binding */ QueryDeadlineExceeded)
 /* harmony export */ });
-/* unused harmony exports ConnectionError, withQueryDeadline, standardConformingStrings, withSession, connectionError */
+/* unused harmony exports ConnectionError, withQueryDeadline, standardConformingStrings, connectionError */
 /* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8005);
 /* harmony import */ var _connection_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(92033);
 

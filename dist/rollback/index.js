@@ -11057,6 +11057,7 @@ function libpqEnv(t) {
 /* harmony export */   NP: () => (/* binding */ notWatching),
 /* harmony export */   OP: () => (/* binding */ LockCycleError),
 /* harmony export */   Td: () => (/* binding */ isLockTimeout),
+/* harmony export */   Vc: () => (/* binding */ cancelQuery),
 /* harmony export */   iP: () => (/* binding */ lockCycleError),
 /* harmony export */   pq: () => (/* binding */ cancelLockWait),
 /* harmony export */   rB: () => (/* binding */ lockTimeoutError),
@@ -11112,11 +11113,20 @@ function notWatching() {
  * cancelled, so a transaction around it rolls back. Best effort: lock_timeout bounds the wait anyway.
  */
 async function cancelLockWait(target, pid, log) {
+    await cancelQuery(target, pid, log, { onlyLockWait: true });
+}
+/**
+ * Cancels what backend `pid` runs, from a connection of its own: for a read-only session a stop
+ * ends at once (a snapshot's lock wait or count), where nothing it does can be left half-done.
+ * `onlyLockWait`: only while it waits for a lock (cancelLockWait).
+ */
+async function cancelQuery(target, pid, log, opts = {}) {
+    const onlyLock = opts.onlyLockWait ? " AND wait_event_type = 'Lock'" : '';
     try {
-        await (0,_session_js__WEBPACK_IMPORTED_MODULE_2__/* .withSession */ .fQ)(target, (s) => s.query("SELECT pg_cancel_backend(pid) FROM pg_stat_activity WHERE pid = $1 AND wait_event_type = 'Lock'", [pid]));
+        await (0,_session_js__WEBPACK_IMPORTED_MODULE_2__/* .withSession */ .fQ)(target, (s) => s.query(`SELECT pg_cancel_backend(pid) FROM pg_stat_activity WHERE pid = $1${onlyLock}`, [pid]));
     }
     catch (err) {
-        log.debug(`Could not end the lock wait of pid ${pid}: ${err.message}`);
+        log.debug(`Could not cancel the query of pid ${pid}: ${err.message}`);
     }
 }
 /**
@@ -12585,13 +12595,19 @@ async function takeSnapshot(req, log) {
     const session = await (0,_session_js__WEBPACK_IMPORTED_MODULE_13__/* .connect */ .Ng)(req.target);
     let path;
     let exportsDir;
+    let cancelOnStop;
     try {
         // row_security off, as pg_dump sets it: a count that row-level security would cut fails instead.
         // No parallel workers for the counts: starting them costs more than a count of one table's own
         // rows, and they take the cores the verification's pg_restore runs on.
         const { rows } = await session.query(`SELECT set_config('application_name', $1, false), set_config('lock_timeout', $2, false), set_config('row_security', 'off', false),
               set_config('max_parallel_workers_per_gather', '0', false),
-              current_setting('server_version_num') AS num, current_setting('server_version') AS version`, [tag, String(lockTimeout)]);
+              current_setting('server_version_num') AS num, current_setting('server_version') AS version, pg_backend_pid() AS pid`, [tag, String(lockTimeout)]);
+        // The session only reads: a stop cancels whatever it waits for (a table lock, up to lock-timeout)
+        // or runs (a count) at once, instead of after the stopped step's grace time.
+        const pid = rows[0].pid;
+        cancelOnStop = () => void (0,_lock_wait_js__WEBPACK_IMPORTED_MODULE_9__/* .cancelQuery */ .Vc)(req.target, pid, log);
+        req.signal?.addEventListener('abort', cancelOnStop, { once: true });
         const versionNum = Number(rows[0].num);
         const serverVersion = rows[0].version.split(' ')[0];
         const major = (0,_pg_tools_js__WEBPACK_IMPORTED_MODULE_12__/* .majorFromVersionNum */ .qj)(versionNum);
@@ -12764,6 +12780,8 @@ async function takeSnapshot(req, log) {
         throw isServerError(err) ? sideError(err, where, req.target.user, log) : (0,_core_files_js__WEBPACK_IMPORTED_MODULE_6__/* .asFileError */ .dH)(err, 'output-dir');
     }
     finally {
+        if (cancelOnStop)
+            req.signal?.removeEventListener('abort', cancelOnStop);
         (0,_session_js__WEBPACK_IMPORTED_MODULE_13__/* .closeSession */ .Vu)(session);
     }
 }
@@ -13390,7 +13408,8 @@ async function writeLedger(session, row) {
 /* harmony export */   $g: () => (/* binding */ tryLockSql),
 /* harmony export */   Dv: () => (/* binding */ releaseMigrationLock),
 /* harmony export */   Qh: () => (/* binding */ ROLLBACK_KIT_LOCK_KEY),
-/* harmony export */   et: () => (/* binding */ acquireMigrationLock)
+/* harmony export */   et: () => (/* binding */ acquireMigrationLock),
+/* harmony export */   ub: () => (/* binding */ holdsLock)
 /* harmony export */ });
 /* unused harmony exports lockHolders, describeHolder */
 /* harmony import */ var node_timers_promises__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(58500);
@@ -13418,14 +13437,16 @@ async function tryLock(session, key) {
     const r = await session.query(tryLockSql(key));
     return r.rows[0]?.locked === true;
 }
-/** Who holds the advisory lock `key` in this database (a bigint key shows as classid = high 32 bits, objid = low 32 bits). */
+/** pg_locks rows `l` of the granted advisory lock $1 in this database (a bigint key shows as classid = high 32 bits, objid = low 32 bits). */
+const GRANTED_ADVISORY_LOCK = `l.locktype = 'advisory' AND l.granted AND l.objsubid = 1
+        AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
+        AND ((l.classid::bigint << 32) | l.objid::bigint) = $1::bigint`;
+/** Who else holds the advisory lock `key` in this database. */
 async function lockHolders(session, key) {
     const r = await session.query(`SELECT l.pid, a.application_name AS application, host(a.client_addr) AS client, a.usename,
             coalesce(a.xact_start, a.backend_start) AS since, a.state
        FROM pg_locks l LEFT JOIN pg_stat_activity a ON a.pid = l.pid
-      WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 1
-        AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
-        AND ((l.classid::bigint << 32) | l.objid::bigint) = $1::bigint
+      WHERE ${GRANTED_ADVISORY_LOCK}
         AND l.pid <> pg_backend_pid()`, [key]);
     return r.rows.map((row) => ({
         pid: row.pid,
@@ -13435,6 +13456,16 @@ async function lockHolders(session, key) {
         since: row.since ? row.since.toISOString() : '?',
         state: row.state ?? '?',
     }));
+}
+/** Whether this session still holds the advisory lock `key`: false too when the session is gone. */
+async function holdsLock(session, key) {
+    try {
+        const r = await session.query(`SELECT EXISTS (SELECT 1 FROM pg_locks l WHERE ${GRANTED_ADVISORY_LOCK} AND l.pid = pg_backend_pid()) AS held`, [key]);
+        return r.rows[0]?.held === true;
+    }
+    catch {
+        return false;
+    }
 }
 function describeHolder(h) {
     return `pid ${h.pid} (application "${h.application}", user ${h.user}, client ${h.client}, since ${h.since}, ${h.state})`;
@@ -15053,7 +15084,12 @@ async function diagnose(ctx, m, start, end, rest, original) {
     }
     return new StatementFailed(undefined, -1, original);
 }
-async function revertInTransaction(ctx, m, previous, rest) {
+/**
+ * `retrying`: a lock timeout or deadlock of this attempt will be tried again, so it is not run a
+ * second time to name its statement (diagnose would wait for the same lock as long again): only the
+ * last attempt's failure is named.
+ */
+async function revertInTransaction(ctx, m, previous, rest, retrying = false) {
     const { session, tracking } = ctx;
     const start = tracking.startSql?.(m.file, previous) ?? [];
     // After an earlier run, its progress goes in the same transaction: the statements it lists ran, and the rest with them.
@@ -15077,8 +15113,9 @@ async function revertInTransaction(ctx, m, previous, rest) {
             const part = Number.isInteger(position) && position > 0 ? partAt(parts, position) : undefined;
             // A cancelled statement (a stop ending its lock wait, statement_timeout) is not run again to be
             // named: that would wait, or run, as long once more.
+            const code = err.code;
             if (!part)
-                throw err.code === QUERY_CANCELED ? new StatementFailed(undefined, -1, err) : await diagnose(ctx, m, start, end, rest, err);
+                throw code === QUERY_CANCELED || (retrying && RETRYABLE.has(code ?? '')) ? new StatementFailed(undefined, -1, err) : await diagnose(ctx, m, start, end, rest, err);
             const e = err;
             // The position is in the query: make it the statement's own.
             const statementError = part.statement ? { code: e.code, message: e.message, detail: e.detail, hint: e.hint, position: String(position - part.offset) } : e;
@@ -15161,7 +15198,7 @@ const RETRY_DELAYS_MS = [500, 1000, 2000];
 async function revertWithRetries(ctx, m, previous, rest, log, signal) {
     for (let attempt = 0;; attempt++) {
         try {
-            await revertInTransaction(ctx, m, previous, rest);
+            await revertInTransaction(ctx, m, previous, rest, attempt < RETRY_DELAYS_MS.length && !signal?.aborted);
             return;
         }
         catch (err) {
@@ -19152,6 +19189,21 @@ var lock = __nccwpck_require__(43683);
 // EXTERNAL MODULE: ./.build/migrations/sql-split.js
 var sql_split = __nccwpck_require__(37063);
 ;// CONCATENATED MODULE: ./.build/pipeline/ledger.js
+/**
+ * What a whole rollback already did to a database, in the ledger (migrations/ledger.ts) under the
+ * incident's key.
+ *
+ * The first run writes its plan (the versions to revert) down before reverting anything; every
+ * later run for the same incident finishes that plan the way a GitHub re-run of
+ * run-down-migrations finishes its own (rerun.ts): it reads from the migration tool's tracking
+ * table what is left of the plan, and refuses, running nothing, when a migration was applied above
+ * it since. The row's `reverted` is never trusted: a run killed between a migration's commit and
+ * the row's update leaves it behind. The whole-rollback lock (an advisory lock of its own: the
+ * migration runner takes the migration lock in its own session) is held from before the snapshot to
+ * the end of the database change, so a second concurrent run waits, holding no table lock, and
+ * then finds the row finished (or, for another incident's run, the plan reverted) before it dumps.
+ */
+
 
 
 
@@ -19163,8 +19215,13 @@ const DOWN_MIGRATIONS = 'down-migrations';
  * Waits up to `timeoutSeconds` for another one to finish (the log names who holds the lock; so does
  * the error when it is not granted in time). Release it with unlockRollback.
  */
+/**
+ * Every query of the lock's session gets its answer within this, or the connection is closed: a
+ * network that drops silently must not hold a rollback past its budget. Its queries are small.
+ */
+const LOCK_SESSION_DEADLINE = { statementMs: 30_000, marginMs: 5_000 };
 async function lockRollback(target, timeoutSeconds, log, signal) {
-    const session = await (0,db_session/* connect */.Ng)(target);
+    const session = await (0,db_session/* connect */.Ng)(target, { queryDeadline: LOCK_SESSION_DEADLINE });
     try {
         await (0,lock/* acquireMigrationLock */.et)(session, ROLLBACK_LOCK_KEY, timeoutSeconds, log, 'another rollback of this database is running', { lock: 'the whole-rollback lock', holder: 'Another run' }, signal);
         return session;
@@ -19173,6 +19230,16 @@ async function lockRollback(target, timeoutSeconds, log, signal) {
         (0,db_session/* closeSession */.Vu)(session);
         throw err;
     }
+}
+/**
+ * Before the database changes: the lock's session sat idle through the snapshot, and a session that
+ * ended meanwhile (an idle timeout, a pooler, the network) took the lock with it, so another
+ * rollback of this database could be under way.
+ */
+async function requireRollbackLock(session) {
+    if (await (0,lock/* holdsLock */.ub)(session, ROLLBACK_LOCK_KEY))
+        return;
+    throw new errors/* RollbackKitError */.dp('The whole-rollback lock was lost before the database was changed (its session ended: an idle timeout, a pooler or the network), so another rollback of this database could be under way: nothing was changed.', 'Check that no other rollback of this database is running (its job, or pg_stat_activity), then re-run.');
 }
 /** Releases the lock and ends its session (a session lock would die with it anyway). */
 async function unlockRollback(session) {
@@ -19566,7 +19633,9 @@ async function rollbackPhases(request, deps, log, heartbeat) {
             catch (err) {
                 fail('database');
                 db.status = 'failed';
-                db.error = `${redact(err)} This run changed nothing in the database.`;
+                // A lock wait's own errors may say so already ("…: nothing was changed."); say it once.
+                const said = redact(err);
+                db.error = /\bnothing was changed\./i.test(said) ? said : `${said} This run changed nothing in the database.`;
                 await finished(st.end('skipped', 'not taken: the database rollback stopped before it (see the database phase)'));
                 await finished(timeline.start('database').end('failed', db.error));
             }
@@ -19860,6 +19929,7 @@ left, log,
 onRestoreSnapshot) {
     const db = request.plan.database;
     const dbRecord = record.database;
+    await requireRollbackLock(session);
     if (db.method === 'restore') {
         await (0,migrations_ledger/* writeLedger */.X)(session, { incidentKey: record.incidentKey, method: 'restore', planned: [], reverted: [], status: 'started' });
         const result = await restoreSnapshot(restoreRequest(request, onRestoreSnapshot), log);
@@ -19966,7 +20036,10 @@ function nextSteps(record) {
                     steps.push('The database was not touched, because changing it under an app that did not roll back makes things worse.');
             }
             else if (record.failedPhase === 'snapshot') {
-                steps.push('No verified snapshot could be taken, so the database was not changed. Fix the snapshot error and re-run with scope db.');
+                // A stopped run (a cancelled job, Ctrl-C) had no error to fix: its snapshot was ended on purpose.
+                steps.push(record.timeline.some((e) => e.phase === 'snapshot' && e.status === 'failed' && /was stopped before it was verified/.test(e.detail))
+                    ? 'The run was stopped while the snapshot was taken, so no snapshot was kept and the database was not changed. Re-run with scope db when it can run to its end.'
+                    : 'No verified snapshot could be taken, so the database was not changed. Fix the snapshot error and re-run with scope db.');
             }
             else if (record.failedPhase === 'database' && record.database?.error) {
                 steps.push(databaseFailedStep(record, record.database));

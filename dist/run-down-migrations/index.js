@@ -3191,11 +3191,20 @@ function notWatching() {
  * cancelled, so a transaction around it rolls back. Best effort: lock_timeout bounds the wait anyway.
  */
 async function cancelLockWait(target, pid, log) {
+    await cancelQuery(target, pid, log, { onlyLockWait: true });
+}
+/**
+ * Cancels what backend `pid` runs, from a connection of its own: for a read-only session a stop
+ * ends at once (a snapshot's lock wait or count), where nothing it does can be left half-done.
+ * `onlyLockWait`: only while it waits for a lock (cancelLockWait).
+ */
+async function cancelQuery(target, pid, log, opts = {}) {
+    const onlyLock = opts.onlyLockWait ? " AND wait_event_type = 'Lock'" : '';
     try {
-        await withSession(target, (s) => s.query("SELECT pg_cancel_backend(pid) FROM pg_stat_activity WHERE pid = $1 AND wait_event_type = 'Lock'", [pid]));
+        await withSession(target, (s) => s.query(`SELECT pg_cancel_backend(pid) FROM pg_stat_activity WHERE pid = $1${onlyLock}`, [pid]));
     }
     catch (err) {
-        log.debug(`Could not end the lock wait of pid ${pid}: ${err.message}`);
+        log.debug(`Could not cancel the query of pid ${pid}: ${err.message}`);
     }
 }
 /**
@@ -3341,14 +3350,16 @@ async function tryLock(session, key) {
     const r = await session.query(tryLockSql(key));
     return r.rows[0]?.locked === true;
 }
-/** Who holds the advisory lock `key` in this database (a bigint key shows as classid = high 32 bits, objid = low 32 bits). */
+/** pg_locks rows `l` of the granted advisory lock $1 in this database (a bigint key shows as classid = high 32 bits, objid = low 32 bits). */
+const GRANTED_ADVISORY_LOCK = `l.locktype = 'advisory' AND l.granted AND l.objsubid = 1
+        AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
+        AND ((l.classid::bigint << 32) | l.objid::bigint) = $1::bigint`;
+/** Who else holds the advisory lock `key` in this database. */
 async function lockHolders(session, key) {
     const r = await session.query(`SELECT l.pid, a.application_name AS application, host(a.client_addr) AS client, a.usename,
             coalesce(a.xact_start, a.backend_start) AS since, a.state
        FROM pg_locks l LEFT JOIN pg_stat_activity a ON a.pid = l.pid
-      WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 1
-        AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
-        AND ((l.classid::bigint << 32) | l.objid::bigint) = $1::bigint
+      WHERE ${GRANTED_ADVISORY_LOCK}
         AND l.pid <> pg_backend_pid()`, [key]);
     return r.rows.map((row) => ({
         pid: row.pid,
@@ -3358,6 +3369,16 @@ async function lockHolders(session, key) {
         since: row.since ? row.since.toISOString() : '?',
         state: row.state ?? '?',
     }));
+}
+/** Whether this session still holds the advisory lock `key`: false too when the session is gone. */
+async function holdsLock(session, key) {
+    try {
+        const r = await session.query(`SELECT EXISTS (SELECT 1 FROM pg_locks l WHERE ${GRANTED_ADVISORY_LOCK} AND l.pid = pg_backend_pid()) AS held`, [key]);
+        return r.rows[0]?.held === true;
+    }
+    catch {
+        return false;
+    }
 }
 function describeHolder(h) {
     return `pid ${h.pid} (application "${h.application}", user ${h.user}, client ${h.client}, since ${h.since}, ${h.state})`;
@@ -4180,7 +4201,12 @@ async function diagnose(ctx, m, start, end, rest, original) {
     }
     return new StatementFailed(undefined, -1, original);
 }
-async function revertInTransaction(ctx, m, previous, rest) {
+/**
+ * `retrying`: a lock timeout or deadlock of this attempt will be tried again, so it is not run a
+ * second time to name its statement (diagnose would wait for the same lock as long again): only the
+ * last attempt's failure is named.
+ */
+async function revertInTransaction(ctx, m, previous, rest, retrying = false) {
     const { session, tracking } = ctx;
     const start = tracking.startSql?.(m.file, previous) ?? [];
     // After an earlier run, its progress goes in the same transaction: the statements it lists ran, and the rest with them.
@@ -4204,8 +4230,9 @@ async function revertInTransaction(ctx, m, previous, rest) {
             const part = Number.isInteger(position) && position > 0 ? partAt(parts, position) : undefined;
             // A cancelled statement (a stop ending its lock wait, statement_timeout) is not run again to be
             // named: that would wait, or run, as long once more.
+            const code = err.code;
             if (!part)
-                throw err.code === QUERY_CANCELED ? new StatementFailed(undefined, -1, err) : await diagnose(ctx, m, start, end, rest, err);
+                throw code === QUERY_CANCELED || (retrying && RETRYABLE.has(code ?? '')) ? new StatementFailed(undefined, -1, err) : await diagnose(ctx, m, start, end, rest, err);
             const e = err;
             // The position is in the query: make it the statement's own.
             const statementError = part.statement ? { code: e.code, message: e.message, detail: e.detail, hint: e.hint, position: String(position - part.offset) } : e;
@@ -4288,7 +4315,7 @@ const RETRY_DELAYS_MS = [500, 1000, 2000];
 async function revertWithRetries(ctx, m, previous, rest, log, signal) {
     for (let attempt = 0;; attempt++) {
         try {
-            await revertInTransaction(ctx, m, previous, rest);
+            await revertInTransaction(ctx, m, previous, rest, attempt < RETRY_DELAYS_MS.length && !signal?.aborted);
             return;
         }
         catch (err) {
