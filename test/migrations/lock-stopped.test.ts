@@ -33,7 +33,7 @@ it('a stop while waiting for the migration lock ends the wait at once: nothing w
     const err = await waiting;
     expect((err as Error).message).toBe('Stopped while waiting for the migration lock (dbmate, schema_migrations): nothing was changed.');
     // The lock was never ours: the holder still has it.
-    const { rows } = await db.query(`SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory' AND granted AND objid = ${KEY}`);
+    const { rows } = await db.query(`SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory' AND granted AND database = (SELECT oid FROM pg_database WHERE datname = current_database()) AND objid = ${KEY}`);
     expect(rows[0]!.n).toBe(1);
   } finally {
     closeSession(session);

@@ -218,7 +218,8 @@ describe('the whole-rollback lock lost during the snapshot', () => {
     const endLockSession: RollbackDeps = {
       keepSnapshot: async (snap) => {
         await db.query(
-          `SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory' AND granted AND ((classid::bigint << 32) | objid::bigint) = $1::bigint`,
+          // pg_locks is the whole server's: only this test's database, or a test beside it loses its lock.
+          `SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory' AND granted AND database = (SELECT oid FROM pg_database WHERE datname = current_database()) AND ((classid::bigint << 32) | objid::bigint) = $1::bigint`,
           [ROLLBACK_LOCK_KEY],
         );
         return basename(snap.path);
