@@ -81,24 +81,39 @@ export function notWatching(): BlockerWatch {
   return { watching: false, cancelWaitsAfter: () => undefined, cancelled: () => false, stop: async () => [] };
 }
 
+/** What a cancel asks of the backend it ends the statement of. */
+export interface CancelOptions {
+  /**
+   * Only while it waits for a lock: a statement that got its lock meanwhile is left to finish. The
+   * waiting statement fails as cancelled, so a transaction around it rolls back.
+   */
+  onlyLockWait?: boolean;
+  /** Only while the backend is still one of ours (this application_name): a pid seen a moment ago may be another's now. */
+  applicationName?: string;
+}
+
 /**
- * Ends the lock wait of backend `pid`, from a connection of its own, only while it still waits for a
- * lock: a statement that got its lock meanwhile is left to finish. The waiting statement fails as
- * cancelled, so a transaction around it rolls back. Best effort: lock_timeout bounds the wait anyway.
+ * The one cancel (cancelQuery, and watchBlockers' cancel of long waits): the statement of backend
+ * $1, if it is still named $2 (NULL: any) and, with $3, only while it waits for a lock. Whether one
+ * was cancelled comes back in `ok` (no row: no such backend).
  */
-export async function cancelLockWait(target: ConnectionTarget, pid: number, log: Log): Promise<void> {
-  await cancelQuery(target, pid, log, { onlyLockWait: true });
+const CANCEL_SQL = `SELECT pg_cancel_backend(pid) AS ok FROM pg_stat_activity
+  WHERE pid = $1 AND ($2::text IS NULL OR application_name = $2) AND (NOT $3::boolean OR wait_event_type = 'Lock')`;
+
+async function cancelOn(session: Session, pid: number, opts: CancelOptions): Promise<boolean> {
+  const { rows } = await session.query<{ ok: boolean }>(CANCEL_SQL, [pid, opts.applicationName ?? null, opts.onlyLockWait === true]);
+  return rows[0]?.ok === true;
 }
 
 /**
  * Cancels what backend `pid` runs, from a connection of its own: for a read-only session a stop
- * ends at once (a snapshot's lock wait or count), where nothing it does can be left half-done.
- * `onlyLockWait`: only while it waits for a lock (cancelLockWait).
+ * ends at once (a snapshot's lock wait or count), where nothing it does can be left half-done; for a
+ * down migration's transaction, which rolls back whole; `onlyLockWait` for a statement that may
+ * not be cancelled once it runs (revert.ts). Best effort: the statement's own timeouts bound it anyway.
  */
-export async function cancelQuery(target: ConnectionTarget, pid: number, log: Log, opts: { onlyLockWait?: boolean } = {}): Promise<void> {
-  const onlyLock = opts.onlyLockWait ? " AND wait_event_type = 'Lock'" : '';
+export async function cancelQuery(target: ConnectionTarget, pid: number, log: Log, opts: CancelOptions = {}): Promise<void> {
   try {
-    await withSession(target, (s) => s.query(`SELECT pg_cancel_backend(pid) FROM pg_stat_activity WHERE pid = $1${onlyLock}`, [pid]));
+    await withSession(target, (s) => cancelOn(s, pid, opts));
   } catch (err) {
     log.debug(`Could not cancel the query of pid ${pid}: ${(err as Error).message}`);
   }
@@ -131,11 +146,7 @@ export async function watchBlockers(target: ConnectionTarget, applicationName: s
       waitingSince.set(pid, since);
       if (now - since < limitMs) continue;
       // Only while it still waits for a lock: a statement that got its lock in the meantime is left alone.
-      const { rows: done } = await session.query<{ ok: boolean }>(
-        "SELECT pg_cancel_backend(pid) AS ok FROM pg_stat_activity WHERE pid = $1 AND application_name = $2 AND wait_event_type = 'Lock'",
-        [pid, applicationName],
-      );
-      if (done[0]?.ok) cancelled = true;
+      if (await cancelOn(session, pid, { onlyLockWait: true, applicationName })) cancelled = true;
       waitingSince.delete(pid);
     }
   };

@@ -8,7 +8,7 @@ import { errorLine, RollbackKitError } from '../core/errors.js';
 import type { Log } from '../core/log.js';
 import { describeTarget, isTransactionPooler, type ConnectionTarget } from '../db/connection.js';
 import type { FindToolOptions } from '../db/pg-tools.js';
-import { cancelLockWait } from '../db/lock-wait.js';
+import { cancelQuery } from '../db/lock-wait.js';
 import { closeSession, connect, standardConformingStrings, type QueryDeadline, type Session } from '../db/session.js';
 import type { VerifiedSnapshot } from '../db/verify.js';
 import { acquireMigrationLock, releaseMigrationLock, ROLLBACK_KIT_LOCK_KEY, tryLockSql } from './lock.js';
@@ -82,17 +82,21 @@ export interface RevertResult {
 /** A failure after some migrations were reverted: carries what was done, for the outputs and summary. */
 export class RevertFailed extends RollbackKitError {
   constructor(
-    cause: RollbackKitError,
+    /** The failure itself, without what was reverted before it: for a caller that says more of why (a lost lock). */
+    readonly failure: RollbackKitError,
     readonly partial: RevertResult,
   ) {
-    super(partial.reverted.length ? `${cause.message} Reverted before the failure: ${partial.reverted.map((r) => r.file).join(', ')}.` : cause.message, cause.hint);
+    super(partial.reverted.length ? `${failure.message} Reverted before the failure: ${partial.reverted.map((r) => r.file).join(', ')}.` : failure.message, failure.hint);
   }
 }
 
 const APPLICATION_NAME = 'rollback-kit run-down-migrations';
 
-/** How long after a stop a down statement may still wait for a lock: well inside a stopped step's 5 s grace (core/action.ts). */
-const STOP_LOCK_WAIT_MS = 2000;
+/**
+ * How long after a stop a down statement may still wait for a lock, or a transactional migration
+ * still run: well inside a stopped step's 5 s grace (core/action.ts).
+ */
+const STOP_CANCEL_MS = 2000;
 
 function planEntries(plan: Plan): PlanEntry[] {
   return plan.toRevert.map((m) => ({ version: m.file.version, id: m.file.id, file: m.file.downFile ?? m.file.name, transactional: m.transactional, statements: m.statements.length }));
@@ -307,15 +311,30 @@ export async function revertMigrations(opts: RevertOptions, log: Log): Promise<R
       // Written before the first statement: a re-run must find the plan even if this run dies.
       await recorded?.record(session, plan, log);
       log.info(`Reverting ${plan.toRevert.length} migration(s) on ${where}, newest first.`);
-      // A stop while a down statement waits for a table lock: a wait that ends soon lets the
-      // migration commit as it would anyway; one still going STOP_LOCK_WAIT_MS later is ended, and its
-      // migration fails as cancelled (a transactional one rolls back whole), rather than waiting out
-      // lock-timeout-seconds past the step's grace time, after which its state would read "not known".
-      // Its process id came with the lock's round trip: the session is busy with the migration by then.
+      // A stop while a migration runs: one that ends soon commits (or fails) as it would anyway. One
+      // still going STOP_CANCEL_MS later is cancelled, rather than running on past the step's grace
+      // time, after which its state would read "not known":
+      // - a transactional migration, whatever its statement does (waits for a lock, sleeps, updates):
+      //   its down SQL and its bookkeeping roll back together, so it fails as cancelled and is still
+      //   applied, exactly as the error says (run-failure.ts). A cancel that lands after its COMMIT
+      //   finds the next query (the plan's row, the lock's release: both best effort) or nothing.
+      // - a non-transactional one only while its statement waits for a lock, as it does before it
+      //   changes anything. Once running it is left to finish: each statement runs on its own, and
+      //   those that make a migration non-transactional (CREATE/DROP INDEX CONCURRENTLY, a procedure
+      //   that commits) commit part of their work as they go, which a cancel would leave behind
+      //   unrecorded (progress.ts records a statement only once it completed): a re-run would run it
+      //   again over that half. The run stops before its next statement with its progress recorded.
+      // The migration in flight is the first of the plan not reverted yet; the backend's pid came with
+      // the lock's round trip: the session is busy with the migration by then.
       const pid = state.pid;
       let ending: NodeJS.Timeout | undefined;
-      const endLockWait = () => (ending = setTimeout(() => void cancelLockWait(opts.target, pid, log), STOP_LOCK_WAIT_MS).unref());
-      opts.signal?.addEventListener('abort', endLockWait, { once: true });
+      const cancelOnStop = () => {
+        ending = setTimeout(() => {
+          const inFlight = plan.toRevert[result.reverted.length];
+          void cancelQuery(opts.target, pid, log, { onlyLockWait: !inFlight?.transactional });
+        }, STOP_CANCEL_MS).unref();
+      };
+      opts.signal?.addEventListener('abort', cancelOnStop, { once: true });
       await runPlan(plan.toRevert, {
         session,
         tracking,
@@ -328,7 +347,7 @@ export async function revertMigrations(opts: RevertOptions, log: Log): Promise<R
         onReverted: (r) => result.reverted.push(r),
         signal: opts.signal,
       }).finally(() => {
-        opts.signal?.removeEventListener('abort', endLockWait);
+        opts.signal?.removeEventListener('abort', cancelOnStop);
         clearTimeout(ending);
       });
       await recorded?.update(session, result.reverted.map((r) => r.version), true, log);

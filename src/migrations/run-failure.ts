@@ -225,10 +225,10 @@ export function failure(m: PlannedMigration, f: StatementFailed, skipped: number
   const tried = f.attempts > 1 ? ` (tried ${f.attempts} times)` : '';
   if (code === '55P03') hint = `A table lock was not granted within lock-timeout-seconds${tried}: a long transaction or query holds it (see pg_stat_activity). Re-run when it is gone, or raise lock-timeout-seconds.`;
   else if (code === '40P01') hint = `It deadlocked with another session${tried}. Re-run when traffic on those tables is lower.`;
-  // 57014 is also a stop ending the statement's lock wait (revert.ts): that is no timeout to raise.
+  // 57014 is also a stop ending the statement's lock wait, or its transactional migration (revert.ts): that is no timeout to raise.
   else if (code === '57014' && f.stage === 'run' && /statement timeout/.test(describeError(f.error))) {
     hint = 'The statement ran longer than statement-timeout-seconds. Raise it if the statement is expected to take that long, then re-run.';
-  } else if (code === '57014' && f.stage === 'run') hint = 'The statement was cancelled (this step being stopped while it waited for a table lock, or pg_cancel_backend). Run it again when it can run to its end.';
+  } else if (code === '57014' && f.stage === 'run') hint = 'The statement was cancelled (this step being stopped while it waited for a table lock or still ran, or pg_cancel_backend). Run it again when it can run to its end.';
   const { ran, resumeAt, unsure, state } = account;
   const stoppedIn: StoppedIn = { version: m.file.version, id: m.file.id, file: m.file.downFile ?? m.file.name, transactional: m.transactional, statements: m.statements.length, ran, resumeAt, unsure, state };
   return new MigrationFailed(`${account.head} ${state}`, `${hint}${account.then ?? ''}`, stoppedIn);

@@ -388,7 +388,8 @@ export interface RunPlanOptions {
   onReverted(r: RevertedMigration): void;
   /**
    * Aborted when the step is being stopped: the run stops between migrations (the one in flight
-   * commits or rolls back, as it would anyway, and says which) and, in a non-transactional one,
+   * commits or rolls back and says which; revert.ts cancels a transactional one still running
+   * shortly after, which then rolls back) and, in a non-transactional one,
    * between statements, with its progress recorded; a re-run finishes the plan.
    */
   signal?: AbortSignal;

@@ -14,7 +14,7 @@
  */
 import { RollbackKitError } from '../core/errors.js';
 import type { Log } from '../core/log.js';
-import type { Choice } from '../migrations/revert.js';
+import { RevertFailed, type Choice } from '../migrations/revert.js';
 import type { ConnectionTarget } from '../db/connection.js';
 import { closeSession, connect, type QueryDeadline, type Session } from '../db/session.js';
 import type { LedgerRow } from '../migrations/ledger.js';
@@ -59,6 +59,75 @@ export async function requireRollbackLock(session: Session): Promise<void> {
     'The whole-rollback lock was lost before the database was changed (its session ended: an idle timeout, a pooler or the network), so another rollback of this database could be under way: nothing was changed.',
     'Check that no other rollback of this database is running (its job, or pg_stat_activity), then re-run.',
   );
+}
+
+/** While the migrations run: whether the lock is still held, asked on the lock's own session (not the migrations'). */
+const LOCK_CHECK_MS = 10_000;
+
+/** The whole-rollback lock, watched while the database changes (watchRollbackLock). */
+export interface RollbackLockWatch {
+  /** Aborted at a stop (`stop` given to watchRollbackLock) or once the lock is lost: the revert ends between migrations. */
+  readonly signal: AbortSignal;
+  /** Whether the lock was lost. */
+  lost(): boolean;
+  /** Stops watching (before the lock is released, which ends its session). */
+  dispose(): void;
+}
+
+/**
+ * Watches the whole-rollback lock's session while the migrations run on their own: requireRollbackLock
+ * checked it just before, but a session that ends during the revert (an idle timeout, a pooler, the
+ * network, pg_terminate_backend) takes the lock with it, and another rollback of this database could
+ * start. The session's end is heard at once (pg's 'end', also when its query deadline closes it); a
+ * connection that stalls silently is found by a check every LOCK_CHECK_MS on that session (within its
+ * deadline): no round trip on the migrations' session. Either aborts `signal`, so the revert stops
+ * before its next migration; the one running ends as a stop leaves it (revert.ts).
+ */
+export function watchRollbackLock(session: Session, stop: AbortSignal | undefined, checkMs = LOCK_CHECK_MS): RollbackLockWatch {
+  const controller = new AbortController();
+  let lost = false;
+  let disposed = false;
+  const onLost = () => {
+    if (disposed || lost) return;
+    lost = true;
+    controller.abort(new Error('the whole-rollback lock was lost'));
+  };
+  const onStop = () => controller.abort(stop!.reason);
+  if (stop?.aborted) onStop();
+  else stop?.addEventListener('abort', onStop, { once: true });
+  session.on('end', onLost);
+  const timer = setInterval(() => {
+    void holdsLock(session, ROLLBACK_LOCK_KEY).then((held) => held || onLost());
+  }, checkMs).unref();
+  return {
+    signal: controller.signal,
+    lost: () => lost,
+    dispose() {
+      disposed = true;
+      clearInterval(timer);
+      session.off('end', onLost);
+      stop?.removeEventListener('abort', onStop);
+    },
+  };
+}
+
+/** The lock was lost as the plan's last migration ran: the database change is done, the ledger row could not say so. */
+export const LOCK_LOST_AFTER_PLAN =
+  'The whole-rollback lock was lost as the last migration of the plan was reverted (its session ended: an idle timeout, a pooler, the network, or someone ended it), so another rollback of this database could be under way. ' +
+  "The plan was finished all the same (the tracking table shows it reverted); this incident's row in rollback_kit.rollbacks still says started, and a later run for it finds nothing left to do.";
+
+const LOST_WHILE_REVERTING =
+  'The whole-rollback lock was lost while the migrations were reverted (its session ended: an idle timeout, a pooler, the network, or someone ended it), so another rollback of this database could be under way; this run stopped there';
+const LOST_HINT = 'Check that no other rollback of this database is running (its job, or pg_stat_activity); then re-run: it reverts what the tracking table shows is left of the plan.';
+
+/**
+ * The revert's error once the lock was lost during it: why it stopped, before what it says it did
+ * (which migrations were reverted, which are still applied). A RevertFailed stays one, with its partial result.
+ */
+export function lockLostWhileReverting(err: unknown): RollbackKitError {
+  if (err instanceof RevertFailed) return new RevertFailed(new RollbackKitError(`${LOST_WHILE_REVERTING}: ${err.failure.message}`, LOST_HINT), err.partial);
+  const said = err instanceof Error ? err.message : String(err);
+  return new RollbackKitError(`${LOST_WHILE_REVERTING}: ${said}`, LOST_HINT);
 }
 
 /** Releases the lock and ends its session (a session lock would die with it anyway). */

@@ -26,7 +26,7 @@ import { loadChecks } from '../smoke/smoke-test.js';
 import type { Check } from '../smoke/spec.js';
 import { budgets, type Budgets } from './budgets.js';
 import { readLedger, writeLedger, type LedgerRow } from '../migrations/ledger.js';
-import { DOWN_MIGRATIONS, finishChoice, freshPlan, lockRollback, requireRollbackLock, revertedOfPlan, unfinishedPlan, unlockRollback, type DownPlan } from './ledger.js';
+import { DOWN_MIGRATIONS, finishChoice, freshPlan, LOCK_LOST_AFTER_PLAN, lockLostWhileReverting, lockRollback, requireRollbackLock, revertedOfPlan, unfinishedPlan, unlockRollback, watchRollbackLock, type DownPlan } from './ledger.js';
 import type { ComponentPlan, RollbackPlan } from './plan-file.js';
 import type { ComponentRecord, DatabaseRecord, PhaseName, PhaseStatus, RollbackRecord, Severity, SnapshotRecord, TimelineEntry } from './record.js';
 import { checkCanPush } from './git-revert-access.js';
@@ -664,10 +664,13 @@ async function databasePhase(
   const entry = (reverted: string[], status: 'started' | 'done'): LedgerRow => ({ incidentKey: record.incidentKey, method: DOWN_MIGRATIONS, keepVersion: plan.keepVersion, planned: plan.planned, kept: plan.kept, reverted, status });
   // Written before the first statement runs, so that a run killed midway leaves its plan behind.
   await writeLedger(session, entry(dbRecord.reverted, 'started'));
+  const lock = watchRollbackLock(session, request.signal);
   try {
-    const result = await revertMigrations(revertOptions(request, finishChoice(record.incidentKey, plan), { dryRun: false, snapshotPath: record.snapshot!.path }), log);
+    const result = await revertMigrations({ ...revertOptions(request, finishChoice(record.incidentKey, plan), { dryRun: false, snapshotPath: record.snapshot!.path }), signal: lock.signal }, log);
     dbRecord.reverted = revertedOfPlan(plan.planned, result.stillApplied);
-    await writeLedger(session, entry(dbRecord.reverted, 'done'));
+    // Lost as the last migration ran: the plan is done; the row, on the lost session, stays 'started'.
+    if (lock.lost()) log.warning(LOCK_LOST_AFTER_PLAN);
+    else await writeLedger(session, entry(dbRecord.reverted, 'done'));
     const now = result.reverted.map((r) => r.version);
     const before = dbRecord.reverted.filter((v) => !now.includes(v));
     const earlier = before.length ? `${before.join(', ')} ${before.length === 1 ? 'was' : 'were'} reverted by an earlier run for this incident` : '';
@@ -678,7 +681,9 @@ async function databasePhase(
       dbRecord.reverted = revertedOfPlan(plan.planned, err.partial.stillApplied);
       await writeLedger(session, entry(dbRecord.reverted, 'started')).catch(() => undefined);
     }
-    throw err;
+    throw lock.lost() ? lockLostWhileReverting(err) : err;
+  } finally {
+    lock.dispose();
   }
 }
 
