@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { RollbackKitError } from '../core/errors.js';
 import { runProcess } from '../core/process.js';
-import { describeTarget, parseConnectionString, pgClientConfig } from '../db/connection.js';
+import { connectionUrl, describeTarget, parseConnectionString, pgClientConfig } from '../db/connection.js';
 import { connectionError, type ConnectionError } from '../db/session.js';
 import type { Cleanup } from './cleanup.js';
 
@@ -92,6 +92,17 @@ async function throwawayCluster(bin: string, cleanup: Cleanup): Promise<SandboxP
   };
   await cleanup.make('the throwaway PostgreSQL server', stop, () => runAs(join(bin, 'pg_ctl'), ['-D', data, '-o', options, '-l', join(dir, 'server.log'), '-w', '-t', '30', 'start'], asRoot));
   return { adminUrl: `postgres://postgres@127.0.0.1:${port}/postgres`, source: `a throwaway cluster (${bin.split('/').slice(-2, -1)[0] ?? 'PostgreSQL'}) on 127.0.0.1:${port}` };
+}
+
+/**
+ * The admin connection as the reader may see it (`started.adminUrl`): user, host, port and database,
+ * the password as `***`. The whole string given is a registered secret, so redacting it would show
+ * nothing at all; the caller still passes this through its log's redaction for any other secret
+ * the string carries (a `?sslpassword=`).
+ */
+export function shownAdminUrl(url: string): string {
+  const target = parseConnectionString(url);
+  return connectionUrl({ ...target, password: target.password ? '***' : undefined });
 }
 
 /** A loopback address or a Unix socket directory: somewhere only this machine answers. */

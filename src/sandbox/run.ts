@@ -26,7 +26,7 @@ import { redactDeep } from '../core/secrets.js';
 import { loadChecks, runSmokeTest } from '../smoke/smoke-test.js';
 import type { Cleanup } from './cleanup.js';
 import { dbmate, findDbmate } from './dbmate.js';
-import { sandboxPostgres } from './postgres.js';
+import { sandboxPostgres, shownAdminUrl } from './postgres.js';
 import { SHOP_CHECKS, startShop, writeMigration, type Release } from './shop.js';
 import { startFakeVercel } from './vercel-api.js';
 
@@ -148,7 +148,7 @@ async function setUp(opts: Omit<SandboxOptions, 'reportDir' | 'dryRun'>, brokenV
 
   const pgServer = await sandboxPostgres({ databaseUrl: opts.databaseUrl, searchPath: opts.searchPath, throwaway: opts.throwaway }, cleanup);
   cleanup.check();
-  // Its password only: the whole string names where the sandbox ran (`started.adminUrl`).
+  // Its password, in whatever form DATABASE_URL was given (`started.adminUrl` shows the rest).
   const admin = parseConnectionString(pgServer.adminUrl);
   log.secret(admin.password);
   const dbName = `rollback_kit_sandbox_${randomBytes(4).toString('hex')}`;
@@ -285,7 +285,7 @@ export async function runSandbox(opts: SandboxOptions, cleanup: Cleanup, cliLog:
   await writeFile(files.html, log.redact(rollbackHtml(safe, { title: 'rollback-kit sandbox: v2 rolled back to v1', plan, before: before.checks })));
   return {
     postgres: pgServer.source,
-    started: { adminUrl: log.redact(pgServer.adminUrl), database: dbName, vercelUrl: vercel.url, appUrl: shop.url },
+    started: { adminUrl: log.redact(shownAdminUrl(pgServer.adminUrl)), database: dbName, vercelUrl: vercel.url, appUrl: shop.url },
     record: safe, plan, before, serving: shop.serving(), dbmateStatus, files, totalMs: Date.now() - started };
 }
 
@@ -333,7 +333,7 @@ export async function runSandboxDrill(opts: SandboxOptions, cleanup: Cleanup, cl
   await writeFile(markdown, log.redact(drillSummaryMarkdown(safe, log)));
   return {
     postgres: w.pgSource,
-    started: { adminUrl: log.redact(w.adminUrl), database: w.dbName, vercelUrl: w.vercel.url, appUrl: w.shop.url },
+    started: { adminUrl: log.redact(shownAdminUrl(w.adminUrl)), database: w.dbName, vercelUrl: w.vercel.url, appUrl: w.shop.url },
     record: safe,
     serving: w.shop.serving(),
     files: { markdown },
