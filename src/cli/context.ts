@@ -72,6 +72,15 @@ export class Cli {
     return secretInput(name, this.host.env, this.log, this.inputs);
   }
 
+  /**
+   * How the person gave a secret, for messages about it: its flag when that was given (whatever the
+   * shell's variable holds), else its environment variable. A message naming the other one sends
+   * them to fix something they never set.
+   */
+  secretSource(name: keyof typeof TOKEN_ENV): string {
+    return this.inputs.string(name) ? `--${name}` : TOKEN_ENV[name];
+  }
+
   /** Every platform's token and GitHub's, as the pipeline takes them: the rollback and the drill read the same ones. */
   platformSecrets(): RollbackRequest['secrets'] {
     return {

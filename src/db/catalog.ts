@@ -61,12 +61,26 @@ export interface SizedTable extends TableName {
   bytes: number;
 }
 
-export async function listTables(session: Session, schemas: string[]): Promise<SizedTable[]> {
+/**
+ * pg_class kinds of table: `r` holds rows of its own (what the snapshot counts), `p` a partitioned
+ * table (its rows are its partitions'), `f` a foreign table (its rows are elsewhere).
+ */
+export type TableKind = 'r' | 'p' | 'f';
+
+/**
+ * The tables of exactly these schemas, in schema and name order, extension members left out as
+ * pg_dump leaves them out. `kinds`: ordinary tables unless told (the snapshot counts their rows); a
+ * restore asking what it leaves as it is wants partitioned and foreign ones too. The size of a
+ * partitioned or foreign table is 0: it has no data file of its own.
+ */
+export async function listTables(session: Session, schemas: string[], kinds: readonly TableKind[] = ['r']): Promise<SizedTable[]> {
   const params: unknown[] = [];
+  const schemaIn = schemaCondition(schemas, params);
+  params.push(kinds);
   const { rows } = await session.query<{ schema: string; name: string; bytes: string }>(
     `SELECT n.nspname AS schema, c.relname AS name, pg_relation_size(c.oid) AS bytes
        FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-      WHERE c.relkind = 'r' AND ${schemaCondition(schemas, params)} AND ${NOT_FROM_EXTENSION('c.oid', 'pg_class')}
+      WHERE c.relkind = ANY($${params.length}::"char"[]) AND ${schemaIn} AND ${NOT_FROM_EXTENSION('c.oid', 'pg_class')}
       ORDER BY 1, 2`,
     params,
   );

@@ -21,7 +21,7 @@ import { pipeline } from 'node:stream/promises';
 import { RollbackKitError } from '../core/errors.js';
 import { runProcess } from '../core/process.js';
 import { corruptSnapshot, type SnapshotFormat } from './archive.js';
-import { qualified, quoteIdent } from './catalog.js';
+import { listTables, qualified, quoteIdent, tableKey } from './catalog.js';
 import type { SnapshotManifest } from './manifest.js';
 import { userSchemas } from './patterns.js';
 import { toolErrorLine } from './pg-tools.js';
@@ -542,18 +542,11 @@ export async function leftAsTheyAre(session: Session, contents: SnapshotContents
   const { filter } = manifest;
   const every = filter.everySchema === true;
   const scope = every ? (await userSchemas(session)).filter((n) => !filter.excludeSchemas.includes(n)) : filter.schemas;
-  const { rows } = await session.query<{ schema: string; name: string }>(
-    `SELECT n.nspname AS schema, c.relname AS name FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-      WHERE c.relkind IN ('r', 'p', 'f') AND n.nspname = ANY($1::text[])
-        AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.deptype = 'e')
-      ORDER BY 1, 2`,
-    [scope],
-  );
-  const key = (schema: string, name: string) => `${schema}\0${name}`;
+  const rows = await listTables(session, scope, ['r', 'p', 'f']);
   // The manifest's names are exact; the archive's `-- Name:` lines turn a newline in a name into a space.
-  const has = new Set([...contents.relations.filter((r) => r.type === 'TABLE' || r.type === 'FOREIGN TABLE'), ...manifest.tables].map((r) => key(r.schema, r.name)));
+  const has = new Set([...contents.relations.filter((r) => r.type === 'TABLE' || r.type === 'FOREIGN TABLE'), ...manifest.tables].map(tableKey));
   return {
-    tables: rows.filter((r) => !has.has(key(r.schema, r.name))).map((r) => `${r.schema}.${r.name}`),
+    tables: rows.filter((r) => !has.has(tableKey(r))).map((r) => `${r.schema}.${r.name}`),
     schemas: every ? scope.filter((n) => !filter.schemas.includes(n)) : [],
   };
 }

@@ -1,5 +1,6 @@
 /**
- * The sandbox's PostgreSQL, with nothing to configure: the server at DATABASE_URL (loopback only), else the local
+ * The sandbox's PostgreSQL, with nothing to configure: the server at the URL given (--database-url or
+ * DATABASE_URL; loopback only), else the local
  * one at 127.0.0.1:5432, else a throwaway cluster made from the installed binaries (initdb and
  * pg_ctl, listening on loopback only, removed afterwards). Without any of them, one error line
  * saying what to install.
@@ -12,17 +13,27 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { RollbackKitError } from '../core/errors.js';
 import { runProcess } from '../core/process.js';
-import { describeTarget, parseConnectionString, pgClientConfig } from '../db/connection.js';
+import { connectionUrl, describeTarget, parseConnectionString, pgClientConfig } from '../db/connection.js';
 import { connectionError, type ConnectionError } from '../db/session.js';
 import type { Cleanup } from './cleanup.js';
 
 export const LOCAL_URL = 'postgres://postgres@127.0.0.1:5432/postgres';
-const INSTALL_HINT = 'Install PostgreSQL (Debian/Ubuntu: apt-get install postgresql; macOS: brew install postgresql), or set DATABASE_URL to a server you may create databases on.';
+const INSTALL_HINT = 'Install PostgreSQL (Debian/Ubuntu: apt-get install postgresql; macOS: brew install postgresql), or give --database-url (or set DATABASE_URL) for a server you may create databases on.';
+
+/** Where the URL came from when the caller does not say: the environment variable. */
+const DEFAULT_FROM = 'DATABASE_URL';
+
+/** How to stop using the URL, as it was given: a flag is left out, a variable unset. */
+function withoutIt(from: string): string {
+  return from.startsWith('--') ? `leave out ${from}` : `unset ${from}`;
+}
+
+const capital = (text: string) => `${text[0]!.toUpperCase()}${text.slice(1)}`;
 
 export interface SandboxPostgres {
   /** A connection string to a database the sandbox may create databases from. */
   adminUrl: string;
-  /** Where it came from, for the reader: "DATABASE_URL (host:port)", "the local server", "a throwaway cluster". */
+  /** Where it came from, for the reader: "DATABASE_URL (host:port)" or "--database-url (…)", "the local server", "a throwaway cluster". */
   source: string;
 }
 
@@ -94,6 +105,17 @@ async function throwawayCluster(bin: string, cleanup: Cleanup): Promise<SandboxP
   return { adminUrl: `postgres://postgres@127.0.0.1:${port}/postgres`, source: `a throwaway cluster (${bin.split('/').slice(-2, -1)[0] ?? 'PostgreSQL'}) on 127.0.0.1:${port}` };
 }
 
+/**
+ * The admin connection as the reader may see it (`started.adminUrl`): user, host, port and database,
+ * the password as `***`. The whole string given is a registered secret, so redacting it would show
+ * nothing at all; the caller still passes this through its log's redaction for any other secret
+ * the string carries (a `?sslpassword=`).
+ */
+export function shownAdminUrl(url: string): string {
+  const target = parseConnectionString(url);
+  return connectionUrl({ ...target, password: target.password ? '***' : undefined });
+}
+
 /** A loopback address or a Unix socket directory: somewhere only this machine answers. */
 export function isLoopbackHost(host: string): boolean {
   const h = host.trim().toLowerCase().replace(/^\[(.*)\]$/, '$1');
@@ -105,30 +127,32 @@ export function isLoopbackHost(host: string): boolean {
 /**
  * The sandbox creates databases and drops them WITH (FORCE): only ever on this machine. Checked
  * before any connection, so a production DATABASE_URL left in the shell is refused, not touched.
+ * `from` names how the URL was given (`--database-url`, or the variable).
  */
-export function assertLoopback(databaseUrl: string): void {
+export function assertLoopback(databaseUrl: string, from = DEFAULT_FROM): void {
   const target = parseConnectionString(databaseUrl);
   // A multi-host string (host=a,b) and hostaddr= are where libpq really connects: every one must be local.
   const hosts = [...target.host.split(','), ...(target.params.hostaddr ? target.params.hostaddr.split(',') : [])];
   if (hosts.every(isLoopbackHost)) return;
   throw new RollbackKitError(
-    `The sandbox runs only on this machine, and DATABASE_URL points at ${describeTarget(target)}: it creates and drops databases, so it refuses any host but 127.0.0.1, ::1, localhost or a Unix socket. Nothing was touched.`,
-    'Unset DATABASE_URL (the sandbox then uses the local server or a throwaway cluster), or point it at a local server.',
+    `The sandbox runs only on this machine, and ${from} points at ${describeTarget(target)}: it creates and drops databases, so it refuses any host but 127.0.0.1, ::1, localhost or a Unix socket. Nothing was touched.`,
+    `${capital(withoutIt(from))} (the sandbox then uses the local server or a throwaway cluster), or point it at a local server.`,
   );
 }
 
-export async function sandboxPostgres(opts: { databaseUrl?: string; searchPath: string; throwaway?: boolean }, cleanup: Cleanup): Promise<SandboxPostgres> {
+export async function sandboxPostgres(opts: { databaseUrl?: string; from?: string; searchPath: string; throwaway?: boolean }, cleanup: Cleanup): Promise<SandboxPostgres> {
   if (opts.databaseUrl && !opts.throwaway) {
-    assertLoopback(opts.databaseUrl);
+    const from = opts.from ?? DEFAULT_FROM;
+    assertLoopback(opts.databaseUrl, from);
     const where = describeTarget(parseConnectionString(opts.databaseUrl));
     const problem = await connectProblem(opts.databaseUrl);
     // A server that answered and refused (a password, pg_hba, a database) is running: the URL is what to fix.
-    if (problem?.fromServer) throw new RollbackKitError(`The PostgreSQL server at DATABASE_URL (${where}) refused the sandbox: ${problem.message}`, `Fix DATABASE_URL, or unset it to let the sandbox use a local server or a throwaway cluster.`);
-    if (problem) throw new RollbackKitError(`The PostgreSQL server at DATABASE_URL (${where}) does not answer: ${problem.message}`, 'Start it or fix DATABASE_URL; unset DATABASE_URL to let the sandbox use a local server or a throwaway cluster.');
-    return { adminUrl: opts.databaseUrl, source: `DATABASE_URL (${where})` };
+    if (problem?.fromServer) throw new RollbackKitError(`The PostgreSQL server at ${from} (${where}) refused the sandbox: ${problem.message}`, `Fix ${from}, or ${withoutIt(from)} to let the sandbox use a local server or a throwaway cluster.`);
+    if (problem) throw new RollbackKitError(`The PostgreSQL server at ${from} (${where}) does not answer: ${problem.message}`, `Start it or fix ${from}; ${withoutIt(from)} to let the sandbox use a local server or a throwaway cluster.`);
+    return { adminUrl: opts.databaseUrl, source: `${from} (${where})` };
   }
   if (!opts.throwaway && !(await connectProblem(LOCAL_URL))) return { adminUrl: LOCAL_URL, source: 'the local server on 127.0.0.1:5432' };
   const bin = findServerBinaries(opts.searchPath);
-  if (!bin) throw new RollbackKitError('No PostgreSQL for the sandbox: DATABASE_URL is not set, nothing answers on 127.0.0.1:5432, and no initdb is installed.', INSTALL_HINT);
+  if (!bin) throw new RollbackKitError('No PostgreSQL for the sandbox: no --database-url was given and DATABASE_URL is not set, nothing answers on 127.0.0.1:5432, and no initdb is installed.', INSTALL_HINT);
   return throwawayCluster(bin, cleanup);
 }

@@ -26,14 +26,16 @@ import { redactDeep } from '../core/secrets.js';
 import { loadChecks, runSmokeTest } from '../smoke/smoke-test.js';
 import type { Cleanup } from './cleanup.js';
 import { dbmate, findDbmate } from './dbmate.js';
-import { sandboxPostgres } from './postgres.js';
+import { sandboxPostgres, shownAdminUrl } from './postgres.js';
 import { SHOP_CHECKS, startShop, writeMigration, type Release } from './shop.js';
 import { startFakeVercel } from './vercel-api.js';
 
 export interface SandboxOptions {
-  /** DATABASE_URL, when set. */
+  /** The database URL the person gave, if any. */
   databaseUrl?: string;
-  /** Skip DATABASE_URL and the local server: make a throwaway cluster. */
+  /** How they gave it, named in messages: `--database-url` or `DATABASE_URL` (the default). */
+  databaseUrlFrom?: string;
+  /** Skip the database URL and the local server: make a throwaway cluster. */
   throwaway?: boolean;
   searchPath: string;
   cwd: string;
@@ -146,9 +148,9 @@ async function setUp(opts: Omit<SandboxOptions, 'reportDir' | 'dryRun'>, brokenV
   const say = quiet(opts.progress, cleanup).step;
   const dbmateBin = findDbmate(opts.searchPath, opts.cwd);
 
-  const pgServer = await sandboxPostgres({ databaseUrl: opts.databaseUrl, searchPath: opts.searchPath, throwaway: opts.throwaway }, cleanup);
+  const pgServer = await sandboxPostgres({ databaseUrl: opts.databaseUrl, from: opts.databaseUrlFrom, searchPath: opts.searchPath, throwaway: opts.throwaway }, cleanup);
   cleanup.check();
-  // Its password only: the whole string names where the sandbox ran (`started.adminUrl`).
+  // Its password, in whatever form the database URL was given (`started.adminUrl` shows the rest).
   const admin = parseConnectionString(pgServer.adminUrl);
   log.secret(admin.password);
   const dbName = `rollback_kit_sandbox_${randomBytes(4).toString('hex')}`;
@@ -157,7 +159,7 @@ async function setUp(opts: Omit<SandboxOptions, 'reportDir' | 'dryRun'>, brokenV
     () => adminQuery(admin, `DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`),
     () => adminQuery(admin, `CREATE DATABASE ${dbName}`),
   );
-  // Whatever DATABASE_URL was (a URL, key=value, a Unix socket): one URL that dbmate and the app read too.
+  // Whatever the database URL was (a URL, key=value, a Unix socket): one URL that dbmate and the app read too.
   const databaseUrl = connectionUrl(withDatabase(admin, dbName));
   log.secret(databaseUrl);
   const migrate = (dir: string) => dbmate(dbmateBin, databaseUrl, dir, ['up'], cleanup.signal);
@@ -285,7 +287,7 @@ export async function runSandbox(opts: SandboxOptions, cleanup: Cleanup, cliLog:
   await writeFile(files.html, log.redact(rollbackHtml(safe, { title: 'rollback-kit sandbox: v2 rolled back to v1', plan, before: before.checks })));
   return {
     postgres: pgServer.source,
-    started: { adminUrl: log.redact(pgServer.adminUrl), database: dbName, vercelUrl: vercel.url, appUrl: shop.url },
+    started: { adminUrl: log.redact(shownAdminUrl(pgServer.adminUrl)), database: dbName, vercelUrl: vercel.url, appUrl: shop.url },
     record: safe, plan, before, serving: shop.serving(), dbmateStatus, files, totalMs: Date.now() - started };
 }
 
@@ -333,7 +335,7 @@ export async function runSandboxDrill(opts: SandboxOptions, cleanup: Cleanup, cl
   await writeFile(markdown, log.redact(drillSummaryMarkdown(safe, log)));
   return {
     postgres: w.pgSource,
-    started: { adminUrl: log.redact(w.adminUrl), database: w.dbName, vercelUrl: w.vercel.url, appUrl: w.shop.url },
+    started: { adminUrl: log.redact(shownAdminUrl(w.adminUrl)), database: w.dbName, vercelUrl: w.vercel.url, appUrl: w.shop.url },
     record: safe,
     serving: w.shop.serving(),
     files: { markdown },

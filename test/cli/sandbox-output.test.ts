@@ -36,3 +36,17 @@ it('sandbox --dry-run: the app still serves v2, and nothing says it is back', as
   expect(run.stdout).toContain('Dry run: the app still serves v2; dbmate status afterwards:');
   expect(run.stdout).not.toMatch(/serves v\d again/);
 });
+
+// The shared server trusts every local connection, so any password gets in: it must not be printed.
+const admin = new URL(ADMIN_URL);
+const SHOWN = `postgres://${admin.username}:***@${admin.host}${admin.pathname}`;
+it.each([
+  ['a URL', () => Object.assign(new URL(ADMIN_URL), { password: 'sandbox-admin-pw-4821' }).href, 'sandbox-admin-pw-4821'],
+  ['key=value', () => `host=${admin.hostname} port=${admin.port || 5432} user=${admin.username} password='kv-admin-pw-9931' dbname=${admin.pathname.slice(1)}`, 'kv-admin-pw-9931'],
+])('sandbox --json, DATABASE_URL as %s: started.adminUrl names the user, host, port and database, and hides only the password', async (_, url, password) => {
+  const run = await runMain(['sandbox', '--dry-run', '--json', '--report-dir', 'report'], { cwd: await folder(), env: { DATABASE_URL: url() } });
+  expect(run.code, run.stderr).toBe(0);
+  const doc = JSON.parse(run.stdout) as { started: { adminUrl: string } };
+  expect(doc.started.adminUrl).toBe(SHOWN);
+  expect(`${run.stdout}${run.stderr}`).not.toContain(password);
+});

@@ -7,7 +7,7 @@ import { mkdtemp, readdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, it } from 'vitest';
-import { createTestDatabase, holdTableLock, type TestDatabase } from '../helpers/pg.js';
+import { createTestDatabase, holdTableLock, waitForLockWaiter, type TestDatabase } from '../helpers/pg.js';
 import { runAction } from '../helpers/run-action.js';
 
 /** Sessions of restore-db's psql still on the server (a backend may take a moment to exit after its client). */
@@ -38,11 +38,7 @@ it('SIGTERM while the restore waits for a lock: rolled back, said so, nothing le
       {
         env: { TMPDIR: temp },
         whileRunning: async (child) => {
-          for (;;) {
-            const { rows } = await db.query("SELECT 1 FROM pg_stat_activity WHERE datname = $1 AND application_name LIKE 'rollback-kit-restore-%' AND wait_event_type = 'Lock'", [db.name]);
-            if (rows.length) break;
-            await new Promise((r) => setTimeout(r, 50));
-          }
+          await waitForLockWaiter({ database: db.name, applicationName: 'rollback-kit-restore-%' });
           child.kill('SIGTERM');
         },
       },

@@ -14,7 +14,7 @@ import { memoryLog } from '../../src/core/log.js';
 import { parseConnectionString } from '../../src/db/connection.js';
 import { findPgTool } from '../../src/db/pg-tools.js';
 import { takeSnapshot, wholeDatabaseSnapshot } from '../../src/db/snapshot.js';
-import { createTestDatabase, holdTableLock, type TestDatabase } from '../helpers/pg.js';
+import { createTestDatabase, holdTableLock, waitForLockWaiter, type TestDatabase } from '../helpers/pg.js';
 
 let db: TestDatabase;
 
@@ -67,7 +67,7 @@ describe('an ALTER TABLE between the snapshot\'s locks and pg_dump\'s', () => {
     const pid = (await migration.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid;
     const altered = migration.query('ALTER TABLE public.orders ADD COLUMN note text');
     try {
-      await until('the ALTER waiting for the snapshot\'s lock', async () => (await db.query("SELECT 1 FROM pg_stat_activity WHERE pid = $1 AND wait_event_type = 'Lock'", [pid])).rowCount === 1);
+      await waitForLockWaiter({ pid }, { unless: attempt });
       await writeFile(join(tools, 'go'), '');
 
       const err = await attempt;

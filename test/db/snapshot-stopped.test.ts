@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { memoryLog } from '../../src/core/log.js';
 import { parseConnectionString } from '../../src/db/connection.js';
 import { takeSnapshot, wholeDatabaseSnapshot } from '../../src/db/snapshot.js';
-import { adminQuery, createTestDatabase, holdTableLock, type TestDatabase } from '../helpers/pg.js';
+import { adminQuery, createTestDatabase, holdTableLock, waitForLockWaiter, type TestDatabase } from '../helpers/pg.js';
 import { runAction } from '../helpers/run-action.js';
 
 /** A database whose dump is busy long enough to be stopped: about 500 MB of COPY output from a small (compressed) table. */
@@ -66,11 +66,7 @@ describe('snapshot stopped mid-dump', () => {
       // A lock-timeout far beyond the test's own timeout: only the stop can end this wait in time.
       const taking = takeSnapshot({ ...wholeDatabaseSnapshot(parseConnectionString(db.url, log), { outputDir, lockTimeoutSeconds: 3600 }), signal: stop.signal }, log);
       taking.catch(() => undefined);
-      for (;;) {
-        const { rowCount } = await adminQuery("SELECT 1 FROM pg_stat_activity WHERE datname = $1 AND wait_event_type = 'Lock'", [db.name]);
-        if (rowCount) break;
-        await new Promise((r) => setTimeout(r, 20));
-      }
+      await waitForLockWaiter({ database: db.name }, { unless: taking });
       stop.abort(new Error('stopped by SIGTERM'));
       const err = await taking.then(
         () => undefined,

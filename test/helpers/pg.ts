@@ -97,3 +97,67 @@ export async function holdTableLock(db: TestDatabase, table: string, mode = 'ACC
   };
   return Object.assign(release, { pid, release });
 }
+
+/** Which sessions `lockWaiters` and `waitForLockWaiter` look for; every field given must match. */
+export interface LockWaitFilter {
+  /** In this database (its name). */
+  database?: string;
+  /** Whose application_name is LIKE this pattern (`rollback-kit-restore-%`). */
+  applicationName?: string;
+  /** This backend. */
+  pid?: number;
+  /** Whose current query is ILIKE this pattern (`%DROP%`). */
+  query?: string;
+}
+
+export interface LockWaiter {
+  pid: number;
+  query: string;
+}
+
+/** The sessions matching `filter` that wait on a heavyweight lock now (pg_stat_activity's wait_event_type 'Lock'). */
+export async function lockWaiters(filter: LockWaitFilter): Promise<LockWaiter[]> {
+  const conditions = ["wait_event_type = 'Lock'"];
+  const params: unknown[] = [];
+  const match = (sql: string, value: unknown) => {
+    if (value === undefined) return;
+    params.push(value);
+    conditions.push(`${sql} $${params.length}`);
+  };
+  match('datname =', filter.database);
+  match('application_name LIKE', filter.applicationName);
+  match('pid =', filter.pid);
+  match('query ILIKE', filter.query);
+  const { rows } = await adminQuery<LockWaiter>(`SELECT pid, query FROM pg_stat_activity WHERE ${conditions.join(' AND ')} ORDER BY pid`, params);
+  return rows;
+}
+
+/** How long `waitForLockWaiter` polls by default: well under a test's limit, so its own error is what fails. */
+const LOCK_WAIT_TIMEOUT_MS = 30_000;
+const LOCK_WAIT_POLL_MS = 20;
+
+/**
+ * The first session matching `filter` that waits on a lock, once there is one. Bounded: rejects
+ * after `timeoutMs` (default 30 s) saying what it looked for. `unless` is the work that should come
+ * to wait: if it ends first, polling stops and its outcome is this one's (a run that fails before it
+ * waits is that failure, not a wait for ever; one that succeeds resolves undefined).
+ */
+export async function waitForLockWaiter(filter: LockWaitFilter, opts: { timeoutMs?: number; unless?: Promise<unknown> } = {}): Promise<LockWaiter | undefined> {
+  const timeoutMs = opts.timeoutMs ?? LOCK_WAIT_TIMEOUT_MS;
+  let ended: { ok: true } | { ok: false; err: unknown } | undefined;
+  opts.unless?.then(
+    () => (ended = { ok: true }),
+    (err: unknown) => (ended = { ok: false, err }),
+  );
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (ended) {
+      if (ended.ok) return undefined;
+      throw ended.err;
+    }
+    const [first] = await lockWaiters(filter);
+    if (first) return first;
+    if (Date.now() >= deadline) throw new Error(`No session ${JSON.stringify(filter)} waited for a lock within ${timeoutMs / 1000} s.`);
+    await new Promise((r) => setTimeout(r, LOCK_WAIT_POLL_MS));
+  }
+}

@@ -7,7 +7,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { ROLLBACK_KIT_LOCK_KEY } from '../../src/migrations/lock.js';
-import { createTestDatabase, holdTableLock, type TestDatabase } from '../helpers/pg.js';
+import { createTestDatabase, holdTableLock, waitForLockWaiter, type TestDatabase } from '../helpers/pg.js';
 import { findSecret, runAction } from '../helpers/run-action.js';
 import { applyMigrations, existingTables, git, tables, trackingState, workspace, writeMigrations, type Step } from './fixtures.js';
 
@@ -235,7 +235,7 @@ describe('run-down-migrations failures', () => {
     // Another session holds t4, so the rollback's DROP TABLE t4 waits: we kill it there.
     const release = await holdTableLock(db, 't4');
     const running = down(db, ws, { 'to-version': steps[2]!.version, 'lock-timeout-seconds': '100' });
-    const victim = await waitFor(db, `SELECT pid FROM pg_stat_activity WHERE application_name = '${APP}' AND datname = current_database() AND wait_event_type = 'Lock'`);
+    const victim = (await waitForLockWaiter({ database: db.name, applicationName: APP }))!;
     await db.query('SELECT pg_terminate_backend($1)', [victim.pid]);
     const run = await running;
     await release();

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { createLog } from '../../src/core/log.js';
 import { parseConnectionString } from '../../src/db/connection.js';
 import { RevertFailed, revertMigrations } from '../../src/migrations/revert.js';
-import { createTestDatabase, holdTableLock } from '../helpers/pg.js';
+import { createTestDatabase, holdTableLock, waitForLockWaiter } from '../helpers/pg.js';
 import { applyMigrations, existingTables, tables, trackingState, workspace, writeMigrations } from './fixtures.js';
 
 describe('run-down-migrations stopped between lock-timeout retries', () => {
@@ -60,11 +60,7 @@ describe('run-down-migrations stopped while a down statement waits for a table l
       (e: unknown) => e,
     );
     try {
-      for (;;) {
-        const { rowCount } = await db.query("SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'rollback-kit run-down-migrations' AND wait_event_type = 'Lock'");
-        if (rowCount) break;
-        await new Promise((r) => setTimeout(r, 20));
-      }
+      await waitForLockWaiter({ database: db.name, applicationName: 'rollback-kit run-down-migrations' }, { unless: running });
       stop.abort(new Error('stopped by SIGTERM'));
       const err = await running;
       expect(err).toBeInstanceOf(RevertFailed);

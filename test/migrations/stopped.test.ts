@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { memoryLog } from '../../src/core/log.js';
 import { parseConnectionString } from '../../src/db/connection.js';
 import { RevertFailed, revertMigrations, type RevertOptions } from '../../src/migrations/revert.js';
-import { adminQuery, createTestDatabase, holdTableLock, type TestDatabase } from '../helpers/pg.js';
+import { createTestDatabase, holdTableLock, waitForLockWaiter, type TestDatabase } from '../helpers/pg.js';
 import { runAction } from '../helpers/run-action.js';
 import { applyMigrations, existingTables, tables, trackingState, workspace, writeMigrations, type Step } from './fixtures.js';
 
@@ -16,14 +16,8 @@ function options(db: TestDatabase, ws: string, signal: AbortSignal | undefined, 
   return { target: parseConnectionString(db.url), root: ws, format: 'dbmate', choice: { steps }, dryRun: false, requireSnapshot: false, lockTimeoutSeconds: 120, statementTimeoutSeconds: 120, signal };
 }
 
-/** Resolves once a down statement of the run waits for a lock. */
-async function waitingForLock(db: TestDatabase): Promise<void> {
-  for (;;) {
-    const { rowCount } = await adminQuery("SELECT 1 FROM pg_stat_activity WHERE datname = $1 AND application_name = 'rollback-kit run-down-migrations' AND wait_event_type = 'Lock'", [db.name]);
-    if (rowCount) return;
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
+/** A down statement of the run waiting for a lock. */
+const downWaiting = (db: TestDatabase) => ({ database: db.name, applicationName: 'rollback-kit run-down-migrations' });
 
 async function setUp(prefix: string, steps: Step[]): Promise<{ db: TestDatabase; ws: string }> {
   const db = await createTestDatabase(prefix);
@@ -40,7 +34,7 @@ async function stoppedWhileWaiting(db: TestDatabase, ws: string, table: string, 
   running.catch(() => undefined);
   try {
     // A run that fails before it waits is that failure, not a wait for ever.
-    await Promise.race([waitingForLock(db), running]);
+    await waitForLockWaiter(downWaiting(db), { unless: running });
     stop.abort(new Error('stopped by SIGTERM'));
   } finally {
     await blocker.release();
@@ -117,7 +111,7 @@ describe('run-down-migrations stopped', () => {
       {
         cwd: ws,
         whileRunning: async (child) => {
-          await waitingForLock(db);
+          await waitForLockWaiter(downWaiting(db));
           child.kill('SIGTERM');
           await blocker.release();
         },

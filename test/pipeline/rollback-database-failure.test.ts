@@ -19,7 +19,7 @@ import { runRollback, type RollbackDeps, type RollbackRequest } from '../../src/
 import { inlineText } from '../../src/report/markdown.js';
 import { chatMessage } from '../../src/report/notify.js';
 import { rollbackSummaryMarkdown } from '../../src/report/rollback-summary.js';
-import { createTestDatabase, holdTableLock, type TestDatabase } from '../helpers/pg.js';
+import { createTestDatabase, holdTableLock, waitForLockWaiter, type TestDatabase } from '../helpers/pg.js';
 import { applyMigrations, tables, writeMigrations } from '../migrations/fixtures.js';
 import { appliedVersions } from './world.js';
 
@@ -194,11 +194,7 @@ describe('stopped while the snapshot is taken', () => {
       const stop = new AbortController();
       const running = runRollback({ ...request({ steps: 1, onGitHub: true }), signal: stop.signal }, uploads(), memoryLog());
       // The snapshot waits for t1's lock: stop it there.
-      for (;;) {
-        const { rowCount } = await db.query("SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'");
-        if (rowCount) break;
-        await new Promise((r) => setTimeout(r, 20));
-      }
+      await waitForLockWaiter({ database: db.name }, { unless: running });
       stop.abort(new Error('stopped by SIGTERM'));
       const record = await running;
       expect(record.failedPhase).toBe('snapshot');

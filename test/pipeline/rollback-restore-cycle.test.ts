@@ -7,14 +7,13 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { memoryLog } from '../../src/core/log.js';
 import { parseConnectionString } from '../../src/db/connection.js';
 import { takeSnapshot, wholeDatabaseSnapshot } from '../../src/db/snapshot.js';
 import { runRollback, type RollbackRequest } from '../../src/pipeline/rollback.js';
-import { adminQuery, createTestDatabase, type TestDatabase } from '../helpers/pg.js';
+import { adminQuery, createTestDatabase, waitForLockWaiter, type TestDatabase } from '../helpers/pg.js';
 
 let db: TestDatabase;
 let ws: string;
@@ -26,14 +25,6 @@ beforeEach(async () => {
 afterEach(async () => {
   await rm(ws, { recursive: true, force: true });
 });
-
-async function until(what: string, check: () => Promise<boolean>): Promise<void> {
-  for (let i = 0; i < 3000; i++) {
-    if (await check()) return;
-    await sleep(20);
-  }
-  throw new Error(`${what} did not happen`);
-}
 
 describe('method restore: a lock cycle after the snapshot', () => {
   it('the next step says the restore did not commit', async () => {
@@ -71,10 +62,7 @@ describe('method restore: a lock cycle after the snapshot', () => {
       await reader.query('LOCK TABLE public.orders IN ACCESS SHARE MODE');
       const running = runRollback(req, { keepSnapshot: async (s) => basename(s.path) }, memoryLog());
       // The restore's snapshot is taken, and its DROP now waits behind the reader.
-      await until('the restore waiting behind the reader', async () => {
-        const { rowCount } = await db.query("SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND application_name LIKE 'rollback-kit-restore-%' AND wait_event_type = 'Lock' AND query ILIKE '%DROP%'");
-        return rowCount === 1;
-      });
+      await waitForLockWaiter({ database: db.name, applicationName: 'rollback-kit-restore-%', query: '%DROP%' }, { unless: running });
       // The reader writes to another table the restore holds (on the same one PostgreSQL would end
       // the reader at once): it waits for the restore while the restore waits for it.
       const write = reader.query('INSERT INTO public.items VALUES (1)');

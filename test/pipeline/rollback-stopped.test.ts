@@ -11,7 +11,7 @@ import { memoryLog } from '../../src/core/log.js';
 import { parseConnectionString } from '../../src/db/connection.js';
 import { takeSnapshot, wholeDatabaseSnapshot } from '../../src/db/snapshot.js';
 import { runRollback, type RollbackRequest } from '../../src/pipeline/rollback.js';
-import { adminQuery, createTestDatabase, holdTableLock, type TestDatabase } from '../helpers/pg.js';
+import { createTestDatabase, holdTableLock, waitForLockWaiter, type TestDatabase } from '../helpers/pg.js';
 import { runAction } from '../helpers/run-action.js';
 
 /** orders with 120 rows, and a snapshot of it with 100: the restore would delete 20. */
@@ -23,14 +23,8 @@ async function shop(): Promise<{ db: TestDatabase; snapshotPath: string }> {
   return { db, snapshotPath: good.path };
 }
 
-/** Resolves once the restore's psql waits for a lock. */
-async function restoreWaiting(db: TestDatabase): Promise<void> {
-  for (;;) {
-    const { rowCount } = await adminQuery("SELECT 1 FROM pg_stat_activity WHERE datname = $1 AND application_name LIKE 'rollback-kit-restore-%' AND wait_event_type = 'Lock'", [db.name]);
-    if (rowCount) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+/** The restore's psql waiting for a lock. */
+const restoreWaiting = (db: TestDatabase) => ({ database: db.name, applicationName: 'rollback-kit-restore-%' });
 
 const orders = async (db: TestDatabase) => (await db.query<{ n: number }>('SELECT count(*)::int AS n FROM public.orders')).rows[0]!.n;
 
@@ -63,7 +57,7 @@ describe('the whole rollback stopped mid-restore', () => {
     const running = runRollback(request, {}, log);
     running.catch(() => undefined);
     try {
-      await Promise.race([restoreWaiting(db), running]);
+      await waitForLockWaiter(restoreWaiting(db), { unless: running });
       stop.abort(new Error('stopped by SIGTERM'));
       const record = await running;
       expect(record.status).toBe('failed');
@@ -86,7 +80,7 @@ describe('the whole rollback stopped mid-restore', () => {
         { reason: 'orders double-charged', severity: 'critical', scope: 'db', 'database-url': db.url, 'db-method': 'restore', 'snapshot-path': snapshotPath, 'incident-issue': 'false' },
         {
           whileRunning: async (child) => {
-            await restoreWaiting(db);
+            await waitForLockWaiter(restoreWaiting(db));
             child.kill('SIGTERM');
           },
         },

@@ -16,7 +16,7 @@ import { parseConnectionString } from '../../src/db/connection.js';
 import { findPgTool } from '../../src/db/pg-tools.js';
 import { restoreSnapshot, type RestoreRequest } from '../../src/db/restore.js';
 import { takeSnapshot, wholeDatabaseSnapshot } from '../../src/db/snapshot.js';
-import { createTestDatabase, type TestDatabase } from '../helpers/pg.js';
+import { createTestDatabase, waitForLockWaiter, type TestDatabase } from '../helpers/pg.js';
 import { restoreRequest } from './request.js';
 
 let db: TestDatabase;
@@ -83,7 +83,7 @@ describe('an ALTER TABLE that waits for the restore\'s locks while the pre-resto
     const pid = (await migration.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid;
     const altered = migration.query('ALTER TABLE public.orders ADD COLUMN note text');
     try {
-      await until("the ALTER waiting for the restore's lock", async () => (await db.query("SELECT 1 FROM pg_stat_activity WHERE pid = $1 AND wait_event_type = 'Lock'", [pid])).rowCount === 1);
+      await waitForLockWaiter({ pid }, { unless: attempt });
       await writeFile(join(tools, 'go'), '');
 
       const err = await attempt;

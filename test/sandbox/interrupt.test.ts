@@ -9,7 +9,7 @@ import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runProcess } from '../../src/core/process.js';
 import { runCli, type CliRun } from '../cli/run-cli.js';
-import { adminQuery, ADMIN_URL } from '../helpers/pg.js';
+import { adminQuery, ADMIN_URL, lockWaiters } from '../helpers/pg.js';
 
 const dirs: string[] = [];
 afterAll(async () => {
@@ -76,10 +76,8 @@ describe('rollback-kit sandbox: Ctrl-C', () => {
       await holder.query('BEGIN');
       await holder.query('LOCK TABLE pg_catalog.pg_database IN EXCLUSIVE MODE');
       const { after } = await interrupted(async () => {
-        const waiting = await adminQuery<{ query: string }>(
-          "SELECT query FROM pg_stat_activity WHERE query LIKE 'CREATE DATABASE rollback_kit_sandbox_%' AND wait_event_type = 'Lock'",
-        );
-        creating = /rollback_kit_sandbox_[0-9a-f]+/.exec(waiting.rows[0]?.query ?? '')?.[0];
+        const [waiting] = await lockWaiters({ query: 'CREATE DATABASE rollback_kit_sandbox_%' });
+        creating = /rollback_kit_sandbox_[0-9a-f]+/.exec(waiting?.query ?? '')?.[0];
         if (creating) setTimeout(() => void holder.query('COMMIT'), 300);
         return Boolean(creating);
       });

@@ -8,7 +8,7 @@
 import { join } from 'node:path';
 import { makeDirectory, probeWritable } from '../../core/files.js';
 import { readRestoreRequest, readSnapshotRequest } from '../../db/db-inputs.js';
-import { describeTarget } from '../../db/connection.js';
+import { describeTarget, isTransactionPooler, type ConnectionTarget } from '../../db/connection.js';
 import { checkConfirmation, previewRestore, restoreSnapshot } from '../../db/restore.js';
 import { takeSnapshot, validateRequest } from '../../db/snapshot.js';
 import { openSnapshot } from '../../db/verify.js';
@@ -27,6 +27,20 @@ async function writableFolder(dir: string, input: string): Promise<void> {
   await probeWritable(dir, input);
 }
 
+/**
+ * A transaction-mode pooler (Supabase's port 6543, pgbouncer=true) is told from the URL alone, so it
+ * is bad usage like any other flag that cannot work: refused here, before anything is asked or
+ * started, where the library would refuse it only once the command had begun (exit 1). `what` is
+ * what would not hold on a pooler that hands each transaction to another server session.
+ */
+export function refuseTransactionPooler(target: ConnectionTarget, what: string): void {
+  if (!isTransactionPooler(target)) return;
+  throw new UsageError(
+    `${describeTarget(target)} is a transaction-mode pooler: it hands each transaction to another server session, so ${what} would not hold.`,
+    'Use the session pooler or the direct connection (port 5432; on Supabase the "Session pooler" connection string). Nothing was changed.',
+  );
+}
+
 export const snapshot: CommandSpec = {
   name: 'snapshot',
   summary: 'Take a verified snapshot of a PostgreSQL database (pg_dump, checksum and manifest)',
@@ -34,6 +48,7 @@ export const snapshot: CommandSpec = {
   async run(cli) {
     const request = readSnapshotRequest(cli.inputs, cli.secret('database-url'), { defaultDir: join(cli.cwd, 'rollback-kit-snapshots'), searchPath: cli.searchPath }, cli.log);
     validateRequest(request);
+    refuseTransactionPooler(request.target, "pg_dump's one consistent view of the whole database");
     if (!cli.dryRun) await writableFolder(request.outputDir, 'output-dir');
     cli.begin();
     if (cli.dryRun) {
@@ -72,6 +87,7 @@ export const restore: CommandSpec = {
   async run(cli) {
     const request = readRestoreRequest(cli.inputs, cli.secret('database-url'), { defaultDir: join(cli.cwd, 'rollback-kit-snapshots'), searchPath: cli.searchPath }, cli.log);
     const where = describeTarget(request.target);
+    refuseTransactionPooler(request.target, "the restore's one transaction");
     // A --confirm that names another database refuses here, as a missing --yes does.
     if (request.confirm) checkConfirmation(request.target, request.confirm);
     await openSnapshot(request.snapshotPath);
@@ -109,6 +125,7 @@ export const down: CommandSpec = {
   async run(cli) {
     // In a workflow's `run:` step, a re-run of it is one too: it finishes the recorded plan as the action does.
     const options = readRevertOptions(cli.inputs, cli.secret('database-url'), { workspace: cli.cwd, tools: { searchPath: cli.searchPath }, run: workflowRun(cli.env) }, cli.log);
+    refuseTransactionPooler(options.target, 'the migration lock and the session timeouts');
     // The folder and its files are the flags' to decide: a folder with none of the format's
     // migrations is bad usage here (as the library says it when it prepares), named or auto-detected.
     const dir = resolveMigrationsDir(options.root, options.migrationsDir, options.format);

@@ -19,7 +19,7 @@ export const plan: CommandSpec = {
     if (plan.database) {
       const db = plan.database;
       const which = db.method === 'restore' ? `restore ${db.snapshotPath ?? '(no snapshot-path yet)'}` : db.choice ? JSON.stringify(db.choice) : 'no choice yet (steps, to-version or since-ref)';
-      t.say(`database: ${db.method}, ${db.format}${db.migrationsDir ? ` in ${db.migrationsDir}` : ''}: ${which}${hasDatabaseUrl ? '' : ' (DATABASE_URL is not set)'}`);
+      t.say(`database: ${db.method}, ${db.format}${db.migrationsDir ? ` in ${db.migrationsDir}` : ''}: ${which}${hasDatabaseUrl ? '' : ' (no --database-url given and DATABASE_URL is not set)'}`);
     }
     t.say(plan.verify ? `verify: ${plan.verify.baseUrl ?? 'no base-url'}, ${plan.verify.checksFile ? `checks in ${plan.verify.checksFile}` : 'inline checks'}` : 'verify: none configured (production would not be checked afterwards)');
     return { ok: true, status: 'ok', plan, scope };

@@ -16,6 +16,7 @@ import { redactDeep } from '../../core/secrets.js';
 import type { CommandResult, CommandSpec } from '../command.js';
 import { UsageError, type Cli } from '../context.js';
 import { seconds } from '../terminal.js';
+import { refuseTransactionPooler } from './database.js';
 import { stoppable } from './stoppable.js';
 
 /** The secret each provider cannot work without (command needs none). */
@@ -70,6 +71,9 @@ export const rollback: CommandSpec = {
       commandEnv: cli.env,
       tools: { searchPath: cli.searchPath },
     };
+    // The database phases (snapshot, then restore or down migrations) cannot work through one: said
+    // before the app is rolled back, not after it, in the snapshot phase.
+    if (scope.includes(DATABASE) && database) refuseTransactionPooler(database, "the snapshot's and the database phase's sessions");
     if (scope.includes(DATABASE) && database) await cli.confirm(`This rolls back ${plan.environment} including the database ${database.database} (a verified snapshot is taken first)`, database.database);
     cli.begin();
     const telling = tellingDeps(

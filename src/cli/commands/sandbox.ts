@@ -62,21 +62,22 @@ export const sandbox: CommandSpec = {
 /**
  * What both sandboxes (the rollback and `drill --sandbox`) take from the command line; the report
  * goes to --report-dir (relative to the current folder, or absolute), else
- * ./rollback-kit-sandbox/<prefix><time>. Called before `begin()`: a DATABASE_URL that is not on this
+ * ./rollback-kit-sandbox/<prefix><time>. Called before `begin()`: a database URL that is not on this
  * machine, and a report folder that cannot be made or written to, are bad usage (exit 2), refused
  * before anything starts rather than found once the whole run is done.
  */
 export async function sandboxOptions(cli: Cli, extra: Record<string, unknown>, prefix: string): Promise<Omit<SandboxOptions, 'progress'> & { made: string[] }> {
   const stamp = new Date().toISOString().replace(/[:.]/g, '-');
   const databaseUrl = cli.secret('database-url');
+  const databaseUrlFrom = cli.secretSource('database-url');
   const throwaway = extra.throwawayPostgres === true;
-  if (databaseUrl && !throwaway) assertLoopback(databaseUrl);
+  if (databaseUrl && !throwaway) assertLoopback(databaseUrl, databaseUrlFrom);
   const given = typeof extra.reportDir === 'string' && extra.reportDir ? extra.reportDir : undefined;
   const reportDir = given ? resolve(cli.cwd, given) : join(cli.cwd, 'rollback-kit-sandbox', `${prefix}${stamp}`);
   const made = missingFolders(reportDir);
   await makeDirectory(reportDir, '--report-dir');
   await probeWritable(reportDir, '--report-dir');
-  return { databaseUrl, throwaway, searchPath: cli.searchPath, cwd: cli.cwd, reportDir, dryRun: cli.dryRun, made };
+  return { databaseUrl, databaseUrlFrom, throwaway, searchPath: cli.searchPath, cwd: cli.cwd, reportDir, dryRun: cli.dryRun, made };
 }
 
 /** `dir` and those of its parents that do not exist yet, deepest first: what making it creates. */
