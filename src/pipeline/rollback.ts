@@ -262,7 +262,9 @@ async function rollbackPhases(request: RollbackRequest, deps: RollbackDeps, log:
     record.status = 'nothing-to-do';
     // The cascade guard says why in its own words (the workflows look for them in the timeline).
     const notAgain = record.components.flatMap((c) => c.notes).find((n) => n.startsWith(NOT_ROLLED_BACK_AGAIN));
-    for (const phase of ['notify-start', 'app', 'snapshot', 'database', 'environment', 'verify'] as const) timeline.skip(phase, notAgain ?? 'an earlier run already rolled this back; nothing to do');
+    for (const phase of ['notify-start', 'app', 'snapshot', 'database', 'environment', 'verify'] as const) {
+      timeline.skip(phase, !notAgain ? 'an earlier run already rolled this back; nothing to do' : phase === 'app' ? notAgain : 'not rolled back again (the app row says why)');
+    }
     record.nextSteps.push(notAgain ?? 'An earlier run already did this rollback; nothing was changed. If production is still broken, look at what the earlier run reported.');
     return await closeOut(record, timeline, notify, deps, finish);
   }
