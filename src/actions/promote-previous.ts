@@ -7,6 +7,7 @@ import type { Log } from '../core/log.js';
 import { refuseNotLive } from '../platforms/not-live.js';
 import { promotePrevious } from '../platforms/promote.js';
 import { readPromoteRequest } from '../platforms/promote-inputs.js';
+import { startedByDeploymentEvent } from '../pipeline/automatic.js';
 import { promoteSummary } from '../report/promote-previous-summary.js';
 import { writeSummary } from '../report/write-summary.js';
 
@@ -21,7 +22,8 @@ async function promote(log: Log): Promise<void> {
     githubApiUrl: process.env.GITHUB_API_URL,
     baseBranch: process.env.GITHUB_REF_NAME || undefined,
   }, log);
-  const outcome = await promotePrevious(request, log);
+  // An event (auto-rollback), not a person: the rollback-cascade guard applies (vercel/rollback.ts).
+  const outcome = await promotePrevious({ ...request, automatic: startedByDeploymentEvent(process.env.GITHUB_EVENT_NAME) }, log);
   // No output may name a target that does not serve yet.
   refuseNotLive(outcome, request);
   const durationMs = Date.now() - started;

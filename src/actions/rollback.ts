@@ -12,6 +12,7 @@ import { runDrill, type DrillRecord } from '../pipeline/drill.js';
 import { readDrillPlan, readRollbackPlan, readSeverity } from '../pipeline/plan-source.js';
 import type { RollbackRecord } from '../pipeline/record.js';
 import { runRollback } from '../pipeline/rollback.js';
+import { startedByDeploymentEvent } from '../pipeline/automatic.js';
 import { parseTimeline } from '../pipeline/timeline.js';
 import { recordDrill } from '../report/drill-issue.js';
 import { drillSummaryMarkdown } from '../report/drill-summary.js';
@@ -105,6 +106,8 @@ await runAction('rollback', async (log, signal) => {
     commandEnv: process.env,
     tools: { searchPath: process.env.PATH ?? '' },
     signal,
+    // An event (auto-rollback), not a person: the rollback-cascade guard applies.
+    automatic: startedByDeploymentEvent(process.env.GITHUB_EVENT_NAME),
   };
   if (drill) {
     const wantsIssue = input.boolean('incident-issue', Boolean(githubToken));

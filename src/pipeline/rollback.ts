@@ -22,6 +22,7 @@ import { isInside } from '../core/files.js';
 import { RevertFailed, revertMigrations, type Choice, type RevertOptions } from '../migrations/revert.js';
 import { changedProduction, checkPromoteRequest, FLY_MACHINES_API_URL, frozenNotes, notLiveYet, promotePrevious, type PromoteOutcome, type PromoteRequest } from '../platforms/promote.js';
 import { changedProductionEnv } from '../platforms/vercel/env.js';
+import { NOT_ROLLED_BACK_AGAIN } from '../platforms/outcome.js';
 import { loadChecks } from '../smoke/smoke-test.js';
 import type { Check } from '../smoke/spec.js';
 import { budgets, type Budgets } from './budgets.js';
@@ -62,6 +63,11 @@ export interface RollbackRequest {
   pollIntervalMs?: number;
   /** Aborted when the run is being stopped (SIGTERM, SIGINT): passed to the snapshot, the restore and the revert, which stop and say what they did. */
   signal?: AbortSignal;
+  /**
+   * Started by a deployment event rather than a person (auto-rollback): a deployment a rollback put
+   * into production is left there, not rolled back from again (the rollback-cascade guard).
+   */
+  automatic?: boolean;
 }
 
 /** Same shape as the report module's ChatEvent. */
@@ -254,8 +260,12 @@ async function rollbackPhases(request: RollbackRequest, deps: RollbackDeps, log:
   const nothingPlanned = record.components.every((c) => c.status === 'already-current') && (!record.database || record.database.status === 'nothing-to-do');
   if (nothingPlanned && !verifyOnly) {
     record.status = 'nothing-to-do';
-    for (const phase of ['notify-start', 'app', 'snapshot', 'database', 'environment', 'verify'] as const) timeline.skip(phase, 'an earlier run already rolled this back; nothing to do');
-    record.nextSteps.push('An earlier run already did this rollback; nothing was changed. If production is still broken, look at what the earlier run reported.');
+    // The cascade guard says why in its own words (the workflows look for them in the timeline).
+    const notAgain = record.components.flatMap((c) => c.notes).find((n) => n.startsWith(NOT_ROLLED_BACK_AGAIN));
+    for (const phase of ['notify-start', 'app', 'snapshot', 'database', 'environment', 'verify'] as const) {
+      timeline.skip(phase, !notAgain ? 'an earlier run already rolled this back; nothing to do' : phase === 'app' ? notAgain : 'not rolled back again (the app row says why)');
+    }
+    record.nextSteps.push(notAgain ?? 'An earlier run already did this rollback; nothing was changed. If production is still broken, look at what the earlier run reported.');
     return await closeOut(record, timeline, notify, deps, finish);
   }
 
@@ -495,7 +505,7 @@ export function placeOf(c: ComponentPlan, plan: RollbackPlan): (field: string) =
 }
 
 export function promoteRequest(c: ComponentPlan, request: RollbackRequest, dryRun: boolean): PromoteRequest {
-  const common = { target: c.target, from: c.from, reason: request.reason, timeoutSeconds: c.timeoutSeconds, dryRun };
+  const common = { target: c.target, from: c.from, reason: request.reason, timeoutSeconds: c.timeoutSeconds, dryRun, automatic: request.automatic };
   switch (c.provider) {
     case 'vercel':
       return {
@@ -535,13 +545,19 @@ function applyOutcome(rec: ComponentRecord, o: PromoteOutcome): void {
 /**
  * Names this incident across re-runs and jobs. The bad deployment (`from`) says it best; without
  * it, the workflow run (a "Re-run jobs" keeps GITHUB_RUN_ID); without that (the CLI), what
- * production served when this run planned, or, once a rollback it made is live (a git-revert pull
- * request merged since), what production served when that rollback was made.
+ * production served when this run planned, or, once a rollback is live, what production served
+ * when that rollback was made, as the platform records it (PromoteOutcome.rolledBackFrom: every
+ * platform provider and git-revert; a command provider cannot say, so there `from` keeps the key).
  */
 function incidentKey(environment: string, all: ComponentPlan[], components: ComponentPlan[], outcomes: PromoteOutcome[], request: RollbackRequest): string {
   // Every component's `from`, in scope or not: the app job and the database job of one rollback
-  // share the key.
-  const explicit = all.filter((c) => c.from).map((c) => `${c.name}@${c.from}`);
+  // share the key. A from the cascade guard turned down names the deployment a rollback put there
+  // (the promotion event of our own rollback): the incident is the one that rollback was made for.
+  const guarded = (c: ComponentPlan) => {
+    const o = outcomes[components.indexOf(c)];
+    return o?.putThereByRollback && o.rolledBackFrom ? o.rolledBackFrom : c.from;
+  };
+  const explicit = all.filter((c) => c.from).map((c) => `${c.name}@${guarded(c)}`);
   if (explicit.length) return `${environment}:${explicit.join(',')}`;
   if (request.github.runId) return `${environment}:run-${request.github.runId}`;
   const resolved = components.map((c, i) => `${c.name}@${outcomes[i]?.rolledBackFrom ?? outcomes[i]?.from.id ?? outcomes[i]?.from.commitSha ?? '?'}`);

@@ -57,6 +57,11 @@ export interface ProviderOutcome {
   skipped: SkippedRelease[];
   notes: string[];
   frozen: Frozen;
+  /**
+   * On a re-run that finds a rollback already made: the release production was rolled back from,
+   * as the platform itself records it, so the re-run names the same incident (pipeline incidentKey).
+   */
+  rolledBackFrom?: string;
 }
 
 /** Passed-over releases as one sentence for error messages: the first few, then a count. */
@@ -69,4 +74,17 @@ export function describeSkipped(skipped: SkippedRelease[], max = 5): string {
 /** Bounded polling: the wait before the next poll, never past the deadline. */
 export function nextPoll(intervalMs: number, deadline: number, now: number): number {
   return Math.max(0, Math.min(intervalMs, deadline - now));
+}
+
+/** How the note of the rollback-cascade guard begins: the workflows and the pipeline recognise it by this. */
+export const NOT_ROLLED_BACK_AGAIN = 'Not rolled back again: this deployment was put there by a rollback';
+
+/**
+ * The note of an automatic run that found production put there by a rollback and left it: an
+ * outage that outlasts a rollback is most likely not the deploy's, and walking production back
+ * release by release would not fix it. `how` says what the platform recorded; `status` where the
+ * platform reports its own outages.
+ */
+export function notPutBackAgain(current: string, how: string, status: string): string {
+  return `${NOT_ROLLED_BACK_AGAIN} (${current}: ${how}); the outage is likely not the deploy's — check the database, third-party services (payments, auth, email) and ${status} first. A person decides whether to go further back: run the rollback by hand with from naming ${current}, or name the deployment in target.`;
 }

@@ -52,6 +52,8 @@ export interface PromoteCommon {
   reason?: string;
   timeoutSeconds: number;
   dryRun: boolean;
+  /** Started by a deployment event, not a person: never roll back from a deployment a rollback put there (Vercel). */
+  automatic?: boolean;
 }
 
 export interface VercelPromoteRequest extends PromoteCommon {
@@ -148,10 +150,16 @@ export interface PromoteOutcome {
   /** A second summary table: the deployments passed over, or the commits reverted. */
   details?: { header: [string, string]; rows: [string, string][] };
   /**
-   * What production ran when the rollback now live was made (git-revert: the HEAD its merged
-   * commits name), so that a re-run names the same incident as the run that made it.
+   * What production ran when the rollback now live was made, as the platform records it, so that a
+   * re-run names the same incident as the run that made it: git-revert, the HEAD its merged commits
+   * name; Vercel, the last alias request's fromDeploymentId; Fly, the image noted on the machines;
+   * Render, the deploy the live rollback deploy replaced; Netlify, the deploy published last before
+   * the one restored; Railway, the deployment the live copy replaced. Undefined when it cannot tell
+   * (command): there `from` keeps the incident's name.
    */
   rolledBackFrom?: string;
+  /** An automatic run left production alone because a rollback put its deployment there (the rollback-cascade guard). */
+  putThereByRollback?: boolean;
 }
 
 /** Outcomes that changed what production serves (a queued one, accepted but not live, too: see notLiveYet). */
@@ -306,6 +314,7 @@ const fromProvider = (o: ProviderOutcome): PromoteOutcome => ({
   notes: o.notes,
   skipped: o.skipped,
   details: passedOver(o.skipped),
+  rolledBackFrom: o.rolledBackFrom,
 });
 
 /** Puts the last good deployment back (or, with dryRun, only says which one it would be). */
@@ -318,7 +327,7 @@ export async function promotePrevious(request: PromoteRequest, log: Log): Promis
   switch (request.provider) {
     case 'vercel': {
       const result = await promoteOnVercel(
-        { ...common, token: request.token!, project: request.project!, team: request.team, apiUrl: request.apiUrl, method: request.method, pollIntervalMs: request.pollIntervalMs, verified: verifiedLookup(request, log) },
+        { ...common, token: request.token!, project: request.project!, team: request.team, apiUrl: request.apiUrl, method: request.method, pollIntervalMs: request.pollIntervalMs, verified: verifiedLookup(request, log), automatic: request.automatic },
         log,
       );
       const skipped = result.skipped.map((s) => ({ id: s.deployment.id, reason: s.reason }));
@@ -332,6 +341,8 @@ export async function promotePrevious(request: PromoteRequest, log: Log): Promis
         skipped,
         queued: result.queued,
         details: passedOver(skipped),
+        rolledBackFrom: result.rolledBackFrom,
+        putThereByRollback: result.putThereByRollback,
       };
     }
     case 'fly':

@@ -131,7 +131,9 @@ export async function promoteOnFly(opts: FlyPromoteOptions, log: Log): Promise<P
     if (images.length === 1 && newest && newest.version > current.version) {
       const note = `App ${app} serves release v${current.version} although release v${newest.version} is newer: an earlier rollback has already moved it back. Nothing to do; to go further back, name the release in target.`;
       log.info(note);
-      return { ...base, status: 'already-current', from: info(current), to: info(current), notes: [note] };
+      // The machines' note names the images rolled back from, the last rollback's last (below).
+      const back = releaseOf([...rolledBackFrom(machines)].at(-1));
+      return { ...base, status: 'already-current', from: info(current), to: info(current), notes: [note], rolledBackFrom: back?.id };
     }
     const rolledBack = rolledBackFrom(machines);
     for (const r of all) {
@@ -181,7 +183,8 @@ export async function promoteOnFly(opts: FlyPromoteOptions, log: Log): Promise<P
   const deadline = step.restart();
   const problems = new Map<string, string>();
   // What is being rolled back from: every image served now other than the target.
-  const badImages = images.filter((i): i is string => !!i && i !== image);
+  // Oldest release first, so the note's last image is the release this rollback is from (its incident: promote.ts rolledBackFrom).
+  const badImages = images.filter((i): i is string => !!i && i !== image).sort((a, b) => (releaseOf(a)?.version ?? -1) - (releaseOf(b)?.version ?? -1));
   for (const m of todo) {
     if (now() >= deadline) {
       problems.set(m.id, 'not updated: the time limit was reached first');

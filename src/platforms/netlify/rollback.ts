@@ -98,13 +98,13 @@ export async function promoteOnNetlify(opts: NetlifyPromoteOptions, log: Log): P
 
   // When the goal state is already reached (an earlier run restored but could not lock, or the
   // target is simply published), finish the freeze rather than report a site that still publishes.
-  const alreadyCurrent = async (note: string): Promise<ProviderOutcome> => {
+  const alreadyCurrent = async (rolledBackFrom: string | undefined, note: string): Promise<ProviderOutcome> => {
     log.info(note);
-    if (published.locked || opts.dryRun) return { ...base, status: 'already-current', from: info(published), to: info(published), notes: [note] };
+    if (published.locked || opts.dryRun) return { ...base, status: 'already-current', from: info(published), to: info(published), notes: [note], rolledBackFrom };
     const locked = await calling(ctx(`locking deploy ${published.id}`), () => lockDeploy(c, published.id));
     const frozen = frozenState(name, { ...published, locked: locked.locked ?? true });
     log.warning(`${frozen.what} ${frozen.undo ?? ''}`.trim());
-    return { ...base, frozen, status: 'already-current', from: info(published), to: info(published), notes: [note, `${frozen.what} ${frozen.undo ?? ''}`.trim()] };
+    return { ...base, frozen, status: 'already-current', from: info(published), to: info(published), notes: [note, `${frozen.what} ${frozen.undo ?? ''}`.trim()], rolledBackFrom };
   };
 
   if (fromId && fromId !== published.id) {
@@ -117,7 +117,7 @@ export async function promoteOnNetlify(opts: NetlifyPromoteOptions, log: Log): P
   const skipped: SkippedRelease[] = [];
   if (targetId) {
     if (targetId === published.id) {
-      return alreadyCurrent(`${describe(published)} is already published. Nothing to restore.`);
+      return alreadyCurrent(undefined, `${describe(published)} is already published. Nothing to restore.`);
     }
     target = await calling(ctx('looking up the target deploy', targetId), () => getDeploy(c, targetId));
     checkExplicitTarget(target, site, name, log);
@@ -151,7 +151,9 @@ export async function promoteOnNetlify(opts: NetlifyPromoteOptions, log: Log): P
     if (!fromId && newer.length) {
       const wasLive = newer.find((d) => typeof d.publishedAt === 'number');
       if (wasLive) {
-        return alreadyCurrent(
+        // The one published last before the restore is what the rollback was made from.
+        const replaced = newer.reduce<NetlifyDeploy | undefined>((a, d) => (typeof d.publishedAt === 'number' && (!a || d.publishedAt > (a.publishedAt as number)) ? d : a), undefined);
+        return alreadyCurrent(replaced?.id,
           `Site ${name} publishes ${published.id} although ${wasLive.id}, newer, was published before it: an earlier rollback has already put it back. Nothing to restore; to go further back, name the deploy in target or set from to ${published.id}.`,
         );
       }

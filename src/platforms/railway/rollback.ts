@@ -212,7 +212,8 @@ export async function promoteOnRailway(opts: RailwayPromoteOptions, log: Log): P
     if (copy === 'yes') {
       const note = `The live deployment ${live.id} runs the same code as ${below!.id}, the release before ${target.id}: an earlier rollback has already put it back. Nothing to do; to go elsewhere, name the deployment in target.`;
       log.info(note);
-      return { ...base, status: 'already-current', from: info(live), to: info(live), skipped, notes: [note] };
+      // "previous" found the deployment the copy replaced: the rollback was made from it.
+      return { ...base, status: 'already-current', from: info(live), to: info(live), skipped, notes: [note], rolledBackFrom: target.id };
     }
     // Without code on either side only a from naming the live deployment by itself (its id, or a
     // commit it carries) says it is the bad release and not an earlier rollback's copy.

@@ -122,7 +122,10 @@ export async function promoteOnRender(opts: RenderPromoteOptions, log: Log): Pro
     if (live.trigger === 'rollback') {
       const note = `Service ${name} already serves ${live.id}, a rollback, and nothing has been deployed since. Nothing to do; to go further back, name the deploy in target.`;
       log.info(note);
-      return { ...base, status: 'already-current', from: info(live), to: info(live), notes: [note] };
+      // Render names no source on a rollback deploy; the deploy it replaced is the newest older one
+      // that was live (deactivated): what the rollback was made from.
+      const replaced = all.slice(all.indexOf(live) + 1).find((d) => d.status === 'deactivated');
+      return { ...base, status: 'already-current', from: info(live), to: info(live), notes: [note], rolledBackFrom: replaced?.id };
     }
     if (!target) {
       throw new RollbackKitError(

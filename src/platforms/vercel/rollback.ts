@@ -11,7 +11,7 @@ import type { ListingProgress } from '../listing.js';
 import { sleep as realSleep, VercelApiError, VercelClient } from './client.js';
 import { vercelError, type ErrorContext } from './errors.js';
 import { describeDeployment, type Deployment, type Project } from './model.js';
-import type { ProviderRunOptions } from '../outcome.js';
+import { notPutBackAgain, type ProviderRunOptions } from '../outcome.js';
 import { checkExplicitTarget, describeKinds, describeRef, findLastVerified, findPrevious, MAX_VERIFIED_LOOKUPS, parseDeploymentRef, refMatches, skipReason, type DeploymentRef, type Skipped, type VerifiedLookup } from './target.js';
 import { productionHistory, when, type ProductionHistory } from './history.js';
 import { waitForAliasJob } from './wait.js';
@@ -35,6 +35,11 @@ export interface VercelPromoteOptions extends Omit<ProviderRunOptions, 'now'> {
   verified?: (deadline: StepDeadline) => VerifiedLookup;
   method: 'rollback' | 'promote';
   reason?: string;
+  /**
+   * Started by a deployment event, not a person (auto-rollback): a deployment a rollback put into
+   * production is never rolled back from, whatever from says (notPutBackAgain).
+   */
+  automatic?: boolean;
   /** How often to poll the alias job; the CLI uses 250 ms. */
   pollIntervalMs?: number;
 }
@@ -60,6 +65,10 @@ export interface VercelPromoteResult {
   skipped: Skipped[];
   /** Plain sentences for the job summary. */
   notes: string[];
+  /** Production was already moved back: the deployment it was moved back from (the last alias request's fromDeploymentId). */
+  rolledBackFrom?: string;
+  /** An automatic run found the deployment in production put there by a rollback, and left it (notPutBackAgain). */
+  putThereByRollback?: boolean;
 }
 
 const info = (d: Deployment | undefined): DeploymentInfo => ({
@@ -111,7 +120,20 @@ export async function promoteOnVercel(opts: VercelPromoteOptions, log: Log): Pro
   // with every rollback), proves nothing about it, so it must not lift the re-run guard below.
   const fromNamesCurrent = !!fromRef && !shaUncompared && (fromRef.kind !== 'url' || current.url?.toLowerCase() === fromRef.host);
   const relative = targetRef.kind === 'previous' || targetRef.kind === 'last-verified';
-  const history = relative ? await call(ctx(`reading what served production before ${current.id}`), () => productionHistory(client, project, current)) : undefined;
+  const history = relative || opts.automatic ? await call(ctx(`reading what served production before ${current.id}`), () => productionHistory(client, project, current)) : undefined;
+  // The rollback cascade: our own rollback promotes an older deployment, Vercel reports that as a
+  // deployment event, its smoke test fails for the same outage (a database, a third party) and
+  // an automatic run would roll back again, release by release. A person may still go further
+  // back (from naming the deployment in production, or a target); an event never does.
+  if (opts.automatic && (history?.movedBack || project.autoAssignCustomDomains === false)) {
+    const back = history?.movedBack;
+    const how = back
+      ? `production was ${back.type === 'rollback' ? 'rolled back' : 'moved back by a promotion'} to it from ${back.from}${when(back.requestedAt)}`
+      : 'Vercel has automatic production domain assignment off for the project, which only an instant rollback does';
+    const note = notPutBackAgain(current.id, how, 'Vercel\'s status page (https://www.vercel-status.com)');
+    log.warning(note);
+    return { ...base, status: 'already-current', from: info(current), to: info(current), notes: [note], rolledBackFrom: back?.from, putThereByRollback: true };
+  }
   // A second "roll back to previous" must not walk one more step back: when production is where
   // the last alias request moved it back to (a rollback, or a promotion to an older deployment),
   // and nothing has gone live since, it already is "previous". Going further back takes an explicit
@@ -121,7 +143,7 @@ export async function promoteOnVercel(opts: VercelPromoteOptions, log: Log): Pro
     const how = back.type === 'rollback' ? 'rolled back' : 'moved back by a promotion';
     const note = `Production of ${project.name} was already ${how} to ${current.id} from ${back.from}${when(back.requestedAt)} and nothing has gone live since. Nothing to do; to go further back, name the deployment in target.`;
     log.info(note);
-    return { ...base, status: 'already-current', from: info(current), to: info(current), notes: [note] };
+    return { ...base, status: 'already-current', from: info(current), to: info(current), notes: [note], rolledBackFrom: back.from };
   }
 
   const { target, skipped, skippedKinds, why } = await chooseTarget(client, project, current, targetRef, opts, step, ctx, log, history);

@@ -1,0 +1,52 @@
+// `rollback-kit rollback full` typed twice (the command from its source, in this process): the
+// second run, after the first rolled Vercel production back, names the same incident without any
+// --from, so it comments on the incident issue the first run opened and finds the first run's
+// database ledger row: `steps: 1` reverts nothing more. Fake Vercel and GitHub, real PostgreSQL.
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, expect, it } from 'vitest';
+import { startGitHubIssues, type GitHubIssuesFake } from '../fakes/github-issues.js';
+import { createTestDatabase, type TestDatabase } from '../helpers/pg.js';
+import { applyMigrations, tables, writeMigrations } from '../migrations/fixtures.js';
+import { appliedVersions } from '../pipeline/world.js';
+import { shopFixture, TEAM_ID, TOKEN, type ShopFixture } from '../promote-previous/fixture.js';
+import { runMain } from './run-main.js';
+
+const GH_TOKEN = 'ghs_Test0Token1For2Cli3Incidents45678';
+
+let shop: ShopFixture | undefined;
+let issues: GitHubIssuesFake | undefined;
+let ws: string | undefined;
+let db: TestDatabase | undefined;
+afterEach(async () => {
+  await Promise.all([shop?.vercel.close(), issues?.close()]);
+  if (ws) await rm(ws, { recursive: true, force: true });
+});
+
+it('the second run comments on the first run\'s incident issue and reverts no second migration', async () => {
+  shop = await shopFixture({ historySize: 3 });
+  issues = await startGitHubIssues({ token: GH_TOKEN, repository: 'acme/shop' });
+  db = await createTestDatabase('rk_cli_rerun');
+  ws = await mkdtemp(join(tmpdir(), 'rk-cli-rerun-'));
+  await applyMigrations(db, 'dbmate', await writeMigrations(ws, 'dbmate', tables(3)), tables(3));
+  await writeFile(
+    join(ws, 'rollback-kit.yml'),
+    ['components:', `  web: { provider: vercel, project: shop, team: ${TEAM_ID}, api-url: "${shop.vercel.url}" }`, 'database:', '  migrations-dir: db/migrations', '  format: dbmate', '  steps: 1', 'incident:', '  labels: [incident]', ''].join('\n'),
+  );
+  const env = { VERCEL_TOKEN: TOKEN, DATABASE_URL: db.url, GITHUB_TOKEN: GH_TOKEN, GITHUB_REPOSITORY: 'acme/shop', GITHUB_API_URL: issues.url };
+  const run = async () => {
+    const r = await runMain(['rollback', 'full', '--reason', 'checkout returns 500', '--yes', '--json'], { cwd: ws, env });
+    return { code: r.code, record: (JSON.parse(r.stdout) as { record: { status: string; incidentKey: string; database?: { status: string } } }).record };
+  };
+
+  const first = await run();
+  expect(first.record).toMatchObject({ status: 'rolled-back', incidentKey: `production:web@${shop.bad.uid}`, database: { status: 'reverted' } });
+  expect(issues.issues).toHaveLength(1);
+
+  const again = await run();
+  expect(again.record).toMatchObject({ status: 'nothing-to-do', incidentKey: first.record.incidentKey, database: { status: 'nothing-to-do' } });
+  expect(await appliedVersions(db)).toEqual(['20240101000001', '20240101000002']);
+  expect(issues.issues).toHaveLength(1);
+  expect(issues.issues[0]!.comments).toHaveLength(1);
+});

@@ -1,0 +1,146 @@
+// The rollback cascade: auto-rollback rolls a bad deployment back; Vercel reports the deployment
+// the rollback promoted (vercel.deployment.promoted) and auto-rollback smoke-tests it; when the
+// outage is not the deploy's (the database is down), that test fails too, and an automatic run with
+// from naming that deployment must not roll back again, walking production back release by release.
+// The library guard (promote-previous on Vercel, and the whole rollback on top of it) on the fake
+// Vercel API: an automatic run leaves a deployment a rollback put there, says so, and reports on the
+// incident the first rollback opened; a person's run still goes further back when asked.
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { memoryLog } from '../../src/core/log.js';
+import { startedByDeploymentEvent } from '../../src/pipeline/automatic.js';
+import type { RollbackPlan } from '../../src/pipeline/plan-file.js';
+import { runRollback, type RollbackRequest } from '../../src/pipeline/rollback.js';
+import { NOT_ROLLED_BACK_AGAIN } from '../../src/platforms/outcome.js';
+import { promotePrevious, type VercelPromoteRequest } from '../../src/platforms/promote.js';
+import { tellingDeps } from '../../src/report/rollback-deps.js';
+import { startGitHubIssues, type GitHubIssuesFake } from '../fakes/github-issues.js';
+import { shopFixture, TEAM_ID, TOKEN, type ShopFixture } from '../promote-previous/fixture.js';
+
+const GH_TOKEN = 'ghs_Test0Token1For2Cascade3Guard456789';
+
+let shop: ShopFixture;
+let issues: GitHubIssuesFake;
+beforeEach(async () => {
+  shop = await shopFixture({ historySize: 3 });
+  issues = await startGitHubIssues({ token: GH_TOKEN, repository: 'acme/shop' });
+});
+afterEach(async () => {
+  await Promise.all([shop.vercel.close(), issues.close()]);
+});
+
+/** What Vercel was asked to put into production, in order. */
+const moves = () => shop.vercel.requests.filter((r) => r.method === 'POST' && /\/(rollback|promote)\/[^/]+$/.test(r.path) && r.status < 300).map((r) => r.path.split('/').at(-1));
+
+const promote = (opts: { from?: string; automatic?: boolean; method?: 'rollback' | 'promote'; target?: string }) => {
+  const request: VercelPromoteRequest = {
+    provider: 'vercel',
+    token: TOKEN,
+    project: 'shop',
+    team: TEAM_ID,
+    apiUrl: shop.vercel.url,
+    method: opts.method ?? 'rollback',
+    target: opts.target ?? 'previous',
+    from: opts.from,
+    timeoutSeconds: 30,
+    dryRun: false,
+    automatic: opts.automatic,
+    pollIntervalMs: 10,
+  };
+  return promotePrevious(request, memoryLog());
+};
+
+describe('promote-previous on Vercel: an automatic run never rolls back from a deployment a rollback put there', () => {
+  it('the promoted event of our own rollback: left in production, with the reason and what to check', async () => {
+    const first = await promote({ from: shop.bad.uid, automatic: true });
+    expect(first).toMatchObject({ status: 'rolled-back', to: { id: shop.good.uid } });
+    // auto-rollback's next run: the event names the deployment the rollback promoted.
+    const again = await promote({ from: shop.good.uid, automatic: true });
+    expect(again).toMatchObject({ status: 'already-current', putThereByRollback: true, rolledBackFrom: shop.bad.uid, to: { id: shop.good.uid } });
+    expect(again.notes[0]).toMatch(new RegExp(`^${NOT_ROLLED_BACK_AGAIN} \\(${shop.good.uid}: production was rolled back to it from ${shop.bad.uid} at .*\\); the outage is likely not the deploy's — check the database, third-party services`));
+    expect(moves()).toEqual([shop.good.uid]);
+    expect(shop.vercel.production(shop.project)?.uid).toBe(shop.good.uid);
+  });
+
+  it('a person naming that deployment as bad still goes further back (the guard is for events only)', async () => {
+    await promote({ from: shop.bad.uid, automatic: true });
+    const person = await promote({ from: shop.good.uid });
+    expect(person.status).toBe('rolled-back');
+    expect(moves()).toHaveLength(2);
+  });
+
+  it('a promotion to an older deployment (method promote) is a rollback too', async () => {
+    await promote({ from: shop.bad.uid, method: 'promote' });
+    const again = await promote({ from: shop.good.uid, automatic: true });
+    expect(again).toMatchObject({ status: 'already-current', putThereByRollback: true, rolledBackFrom: shop.bad.uid });
+    expect(moves()).toEqual([shop.good.uid]);
+  });
+
+  it('with no last alias request left, automatic domain assignment off (only a rollback turns it off) is enough', async () => {
+    await promote({ from: shop.bad.uid });
+    shop.project.lastAliasRequest = undefined;
+    expect(shop.project.autoAssignCustomDomains).toBe(false);
+    const again = await promote({ from: shop.good.uid, automatic: true, target: shop.history[0]!.uid });
+    expect(again).toMatchObject({ status: 'already-current', putThereByRollback: true });
+    expect(again.notes[0]).toContain('Vercel has automatic production domain assignment off for the project, which only an instant rollback does');
+    expect(moves()).toEqual([shop.good.uid]);
+  });
+
+  it('a deploy that went live normally is rolled back automatically as before', async () => {
+    const run = await promote({ from: shop.bad.uid, automatic: true });
+    expect(run.status).toBe('rolled-back');
+    expect(run.putThereByRollback).toBeUndefined();
+  });
+});
+
+describe('the whole rollback started by a deployment event', () => {
+  const plan: RollbackPlan = {
+    source: 'rollback-kit.yml',
+    environment: 'production',
+    budgetMinutes: 15,
+    components: [{ name: 'web', provider: 'vercel', project: 'shop', team: TEAM_ID, target: 'previous', method: 'rollback', apiUrl: '', timeoutSeconds: 30 }],
+    labels: ['incident'],
+  };
+  const run = (from: string, runId: string) => {
+    const request: RollbackRequest = {
+      plan: { ...plan, components: [{ ...plan.components[0]!, apiUrl: shop.vercel.url, from }] },
+      scope: ['web'],
+      reason: 'Automatic: the smoke checks failed twice after the deploy',
+      severity: 'critical',
+      dryRun: false,
+      earlierTimeline: [],
+      secrets: { vercelToken: TOKEN, githubToken: GH_TOKEN },
+      workspace: process.cwd(),
+      snapshotDir: '/nonexistent',
+      github: { repository: 'acme/shop', apiUrl: issues.url, runId },
+      commandEnv: {},
+      vercelPollIntervalMs: 10,
+      automatic: startedByDeploymentEvent('repository_dispatch'),
+    };
+    const log = memoryLog();
+    return runRollback(request, tellingDeps({ githubToken: GH_TOKEN, repository: 'acme/shop', githubApiUrl: issues.url }, log), log);
+  };
+
+  it('the promoted deployment is not rolled back again: nothing-to-do, saying why, on the first incident issue', async () => {
+    const first = await run(shop.bad.uid, '1001');
+    expect(first.status).toBe('rolled-back');
+    expect(issues.issues).toHaveLength(1);
+
+    const cascade = await run(shop.good.uid, '1002');
+    expect(cascade.status).toBe('nothing-to-do');
+    expect(cascade.components[0]).toMatchObject({ status: 'already-current' });
+    expect(cascade.nextSteps[0]).toMatch(new RegExp(`^${NOT_ROLLED_BACK_AGAIN} .*the outage is likely not the deploy's — check the database`));
+    // What rollback.yml hands auto-rollback (the timeline output) says it too.
+    expect(cascade.timeline.find((e) => e.phase === 'app')!.detail).toMatch(new RegExp(`^${NOT_ROLLED_BACK_AGAIN}`));
+    // The incident the first rollback was made for: a comment there, no second issue.
+    expect(cascade.incidentKey).toBe(first.incidentKey);
+    expect(issues.issues).toHaveLength(1);
+    expect(issues.issues[0]!.comments).toHaveLength(1);
+    expect(issues.issues[0]!.comments[0]!.body).toContain(NOT_ROLLED_BACK_AGAIN);
+    expect(moves()).toEqual([shop.good.uid]);
+  });
+
+  it('which events are automatic: deployment signals, never a person', () => {
+    for (const e of ['deployment_status', 'repository_dispatch', 'workflow_run']) expect(startedByDeploymentEvent(e)).toBe(true);
+    for (const e of ['workflow_dispatch', undefined, '']) expect(startedByDeploymentEvent(e)).toBe(false);
+  });
+});
