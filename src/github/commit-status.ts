@@ -6,7 +6,8 @@
  */
 import { RollbackKitError } from '../core/errors.js';
 import type { Log } from '../core/log.js';
-import { HttpApiError, HttpClient } from '../platforms/http/client.js';
+import { HttpApiError, type HttpClient } from '../platforms/http/client.js';
+import { githubClient } from './client.js';
 import { calling, platformError, UnexpectedShape, type PlatformErrorContext } from '../platforms/http/errors.js';
 import { obj, str } from '../platforms/http/read.js';
 import type { StepDeadline } from '../platforms/http/deadline.js';
@@ -47,15 +48,7 @@ export class CommitStatuses {
   constructor(access: GitHubAccess, log: Log, opts: { requestTimeoutMs?: number; sleep?: (ms: number) => Promise<void>; deadline?: StepDeadline } = {}) {
     log.secret(access.token);
     this.repo = parseRepository(access.repository);
-    this.client = new HttpClient({
-      service: 'GitHub',
-      baseUrl: access.apiUrl,
-      headers: { Authorization: `Bearer ${access.token}`, 'X-GitHub-Api-Version': '2022-11-28', 'User-Agent': 'rollback-kit' },
-      log,
-      requestTimeoutMs: opts.requestTimeoutMs ?? 10_000,
-      sleep: opts.sleep,
-      deadline: opts.deadline,
-    });
+    this.client = githubClient(access.apiUrl, access.token, log, { requestTimeoutMs: opts.requestTimeoutMs ?? 10_000, sleep: opts.sleep, deadline: opts.deadline });
   }
 
   private get name(): string {

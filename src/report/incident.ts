@@ -8,8 +8,10 @@
 import type { Log } from '../core/log.js';
 import type { RollbackRecord } from '../pipeline/record.js';
 import { parseRepository, type Repo } from '../platforms/git-revert/pulls.js';
-import { isRateLimit, rateLimitWait } from '../platforms/http/retry.js';
-import { sleep } from '../smoke/pool.js';
+import { RollbackKitError } from '../core/errors.js';
+import { githubClient } from '../github/client.js';
+import { HttpApiError, HttpNetworkError, OutOfTime, WaitTooLong, type HttpClient } from '../platforms/http/client.js';
+import { StepDeadline } from '../platforms/http/deadline.js';
 import { codeSpan, formatDuration, inlineText, linkText, table } from './markdown.js';
 import { changedEnv, checksTable, deploymentLabel, deploymentMarkdown, overBudget, statusLine, STATUS_EMOJI, timeText, totalText, verdictText, whyFailed } from './rollback-summary.js';
 import { redactDeep } from '../core/secrets.js';
@@ -220,21 +222,35 @@ export function incidentComment(record: RollbackRecord): string {
 
 export type Reply = { ok: true; status: number; data: unknown; next?: string } | { ok: false; status?: number; message: string; why: string; rateLimited?: boolean };
 
-/** GitHub's REST API as the incident and drill issues use it: bounded, retried, never throwing on a refusal. */
+/**
+ * GitHub's REST API as the incident and drill issues use it: the one GitHub client (github/client.ts:
+ * timeouts, retries, rate limits, redaction, redirects on the API's own origin, capped bodies), with
+ * every failure turned into a Reply instead of an error, and everything (search, pages, retries, the
+ * write) within deadlineMs.
+ */
 export class GitHubIssues {
   readonly host: string;
   private readonly base: URL;
-  private readonly deadline: number;
+  private readonly deadline: StepDeadline;
+  private readonly client: HttpClient;
 
   constructor(
     apiUrl: string,
-    private readonly token: string,
+    token: string,
     private readonly opts: Required<IncidentOptions>,
     private readonly log: Log,
   ) {
     this.base = new URL(apiUrl.replace(/\/*$/, '/'));
     this.host = this.base.host;
-    this.deadline = Date.now() + opts.deadlineMs;
+    this.deadline = new StepDeadline(Date.now, opts.deadlineMs / 1000, 'the time allowed for the issue');
+    this.client = githubClient(this.base.href, token, log, {
+      requestTimeoutMs: opts.timeoutMs,
+      retry: { rateLimitRetries: opts.retries, serverErrorRetries: opts.retries, baseDelayMs: opts.backoffMs, jitterMs: 0 },
+      longestWaitMs: opts.maxWaitMs,
+      deadline: this.deadline,
+      // GitHub's message and its validation errors, as the warnings quote them.
+      apiError: (status, text, request) => new HttpApiError('GitHub', status, undefined, plainMessage(parseJson(text), log), request),
+    });
   }
 
   url(path: string, query: Record<string, string> = {}): URL {
@@ -244,7 +260,7 @@ export class GitHubIssues {
   }
 
   /** A Link header's next page, only when it stays on the API's own origin (the token goes with it). */
-  private nextLink(link: string | null): string | undefined {
+  private nextLink(link: string | null | undefined): string | undefined {
     const m = link && /<([^>]+)>\s*;\s*rel="next"/.exec(link);
     if (!m) return undefined;
     try {
@@ -255,57 +271,44 @@ export class GitHubIssues {
     }
   }
 
+  /** Never throws: a refusal, a wait too long, no answer, or an answer that cannot be used is a Reply saying why. */
   async request(method: 'GET' | 'POST', url: URL | string, body?: unknown): Promise<Reply> {
-    for (let attempt = 0; ; attempt++) {
-      let reply: Reply;
-      let wait: number | undefined;
-      const timeoutMs = Math.max(1, Math.min(this.opts.timeoutMs, this.deadline - Date.now()));
-      try {
-        const res = await fetch(url, {
-          method,
-          headers: {
-            Authorization: `Bearer ${this.token}`,
-            Accept: 'application/vnd.github+json',
-            'X-GitHub-Api-Version': '2022-11-28',
-            'User-Agent': 'rollback-kit',
-            ...(body !== undefined ? { 'Content-Type': 'application/json' } : {}),
-          },
-          body: body !== undefined ? JSON.stringify(body) : undefined,
-          // GitHub redirects a renamed repository; fetch drops the token on a redirect to another origin.
-          redirect: 'follow',
-          signal: AbortSignal.timeout(timeoutMs),
-        });
-        const text = await res.text();
-        let data: unknown;
-        try {
-          data = text ? JSON.parse(text) : undefined;
-        } catch {
-          data = undefined;
-        }
-        if (res.ok) return { ok: true, status: res.status, data, next: this.nextLink(res.headers.get('link')) };
-        const message = plainMessage(data, this.log);
-        reply = { ok: false, status: res.status, message, why: `HTTP ${res.status}${message ? ` ${message}` : ''}` };
-        if (isRateLimit(res.status, res.headers, message)) {
-          // A rate limit: wait as told (Retry-After, or until a used-up window resets), or the minute GitHub's docs ask for.
-          wait = rateLimitWait(res.headers) ?? 60_000;
-          reply.why = `rate limited (HTTP ${res.status}${message ? ` ${message}` : ''})`;
-          reply.rateLimited = true;
-        } else if (res.status >= 500) {
-          wait = this.opts.backoffMs * 2 ** attempt;
-        }
-      } catch (err) {
-        const name = (err as Error)?.name;
-        const code = (err as { cause?: { code?: unknown } })?.cause?.code;
-        const why = name === 'TimeoutError' || name === 'AbortError' ? `no answer within ${formatDuration(timeoutMs)}` : typeof code === 'string' ? code : 'network error';
-        reply = { ok: false, message: '', why };
-        wait = this.opts.backoffMs * 2 ** attempt;
+    const allowed = `out of the ${formatDuration(this.opts.deadlineMs)} allowed for the incident issue`;
+    const left = this.deadline.left();
+    if (left <= 0) return { ok: false, message: '', why: allowed };
+    try {
+      const res = await this.client.request(method, new URL(url), body !== undefined ? { body } : {});
+      return { ok: true, status: res.status, data: res.data, next: this.nextLink(res.headers?.get('link')) };
+    } catch (err) {
+      if (err instanceof WaitTooLong) {
+        const reply = this.failed(err.last);
+        return { ...reply, why: `${reply.why}; ${err.because === 'longest-wait' ? `GitHub asks to wait ${formatDuration(err.askedMs)}, longer than a rollback should` : `GitHub asks to wait ${formatDuration(err.askedMs)}, ${allowed}`}` };
       }
-      if (wait === undefined || attempt >= this.opts.retries) return reply;
-      if (wait > this.opts.maxWaitMs) return { ...reply, why: `${reply.why}; GitHub asks to wait ${formatDuration(wait)}, longer than a rollback should` };
-      if (Date.now() + wait >= this.deadline) return { ...reply, why: `${reply.why}; out of the ${formatDuration(this.opts.deadlineMs)} allowed for the incident issue` };
-      this.log.debug(`GitHub at ${this.host}: ${reply.why}; retrying in ${formatDuration(wait)}.`);
-      await sleep(wait);
+      if (err instanceof OutOfTime) return { ok: false, message: '', why: `no answer within ${formatDuration(Math.min(left, this.opts.timeoutMs))}; ${allowed}` };
+      return this.failed(err);
     }
+  }
+
+  private failed(err: unknown): Extract<Reply, { ok: false }> {
+    if (err instanceof HttpApiError) {
+      const said = `HTTP ${err.status}${err.serverMessage ? ` ${err.serverMessage}` : ''}`;
+      return { ok: false, status: err.status, message: err.serverMessage, why: err.rateLimited ? `rate limited (${said})` : said, rateLimited: err.rateLimited || undefined };
+    }
+    if (err instanceof HttpNetworkError) {
+      const code = (err.underlying as { code?: unknown } | undefined)?.code;
+      return { ok: false, message: '', why: err.timedOut ? `no answer within ${formatDuration(this.opts.timeoutMs)}` : typeof code === 'string' ? code : 'network error' };
+    }
+    // The client's own refusals (a redirect elsewhere, a body over the cap) name the host and path, never the token.
+    if (err instanceof RollbackKitError) return { ok: false, message: '', why: this.log.redact(err.message) };
+    return { ok: false, message: '', why: (err as Error)?.name ?? 'error' };
+  }
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
   }
 }
 

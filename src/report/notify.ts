@@ -5,6 +5,7 @@
  * `blocks` (what Slack shows). Sending never stops a rollback: a failure is a warning.
  */
 import type { Log } from '../core/log.js';
+import { readCapped } from '../core/read-body.js';
 import { clip, redactDeep } from '../core/secrets.js';
 import { decodedForms, registerUrlSecrets, splitCredentials } from '../core/url-secrets.js';
 import { PHASES, type RollbackRecord, type Severity, type TimelineEntry } from '../pipeline/record.js';
@@ -240,6 +241,8 @@ const DEFAULT_TIMEOUT_MS = 5000;
 const DEFAULT_RETRY_DELAY_MS = 1000;
 /** A receiver asking for a longer wait than this is not waited for: the rollback goes on. */
 const MAX_RETRY_AFTER_MS = 2000;
+/** What of a receiver's answer is read: it is quoted in a warning, never parsed. */
+const ANSWER_READ_BYTES = 16 * 1024;
 
 /**
  * Webhooks that failed their last message in this process. A rollback sends a message per phase and
@@ -261,8 +264,9 @@ async function post(url: URL, body: string, timeoutMs: number, log: Pick<Log, 'e
       redirect: 'error',
       signal: AbortSignal.timeout(timeoutMs),
     });
+    // Only quoted (100 characters), so only that much is read: a receiver's endless body costs nothing.
     // Redact, then cut: a receiver may echo what it was sent.
-    const answer = log.excerpt((await res.text()).replace(/\s+/g, ' ').trim(), 100);
+    const answer = log.excerpt((await readCapped(res, ANSWER_READ_BYTES)).text.replace(/\s+/g, ' ').trim(), 100);
     if (res.ok) return { ok: true };
     const why = `HTTP ${res.status}${answer ? ` (${answer})` : ''}`;
     if (res.status === 429) return { ok: false, why, retryable: true, retryAfterMs: parseRetryAfter(res.headers.get('retry-after')) };

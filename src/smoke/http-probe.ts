@@ -5,6 +5,7 @@
  * of "fetch failed".
  */
 import type { Log } from '../core/log.js';
+import { readCapped } from '../core/read-body.js';
 import { splitCredentials } from '../core/url-secrets.js';
 import { assertResponse, DEADLINE_FAILURE } from './assertions.js';
 import { CheckConfigError } from './config-error.js';
@@ -83,7 +84,7 @@ export async function probeHttp(check: HttpCheck, url: string, opts: ProbeOption
           return { ok: false, ms: elapsed(), status: res.status, failures: [`redirected (${res.status}) ${next.notFollowed}`] };
         }
       }
-      const { text, cut } = method === 'HEAD' ? { text: '', cut: false } : await readCapped(res);
+      const { text, cut } = method === 'HEAD' ? { text: '', cut: false } : await readCapped(res, MAX_BODY_BYTES);
       const ms = elapsed();
       const matchBudgetMs = opts.deadlineAt === undefined ? undefined : opts.deadlineAt - performance.now();
       const failures = assertResponse(check, { status: res.status, headers: res.headers, body: text, bodyCutAt: cut ? MAX_BODY_BYTES : undefined, ms }, opts.log, { matchBudgetMs });
@@ -161,27 +162,6 @@ function refusal(err: unknown, url: URL): string | undefined {
   if (/header/i.test(message)) return 'fetch refuses one of its headers (a name or value it cannot send)';
   // The message may quote the URL or a header value: name the refusal, not the text.
   return `fetch refused to build the request for ${url.host}`;
-}
-
-/** The body up to MAX_BODY_BYTES; `cut` when the response had more (the assertions must know). */
-async function readCapped(res: Response): Promise<{ text: string; cut: boolean }> {
-  if (!res.body) return { text: '', cut: false };
-  const reader = res.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  let cut = false;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    chunks.push(value);
-    size += value.byteLength;
-    if (size > MAX_BODY_BYTES) {
-      cut = true;
-      await reader.cancel().catch(() => undefined);
-      break;
-    }
-  }
-  return { text: new TextDecoder().decode(Buffer.concat(chunks).subarray(0, MAX_BODY_BYTES)), cut };
 }
 
 function classify(err: unknown, timeout: AbortSignal, deadline: AbortSignal | undefined): NetworkFailure {

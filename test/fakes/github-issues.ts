@@ -13,6 +13,8 @@
  * token: the user of a personal access token, or 403 "Resource not accessible by integration" for
  * an installation token such as the workflow's GITHUB_TOKEN, whose comments are by
  * github-actions[bot] via the GitHub Actions app.
+ * A repository renamed from `renamedFrom` answers its old name as GitHub does: 301 "Moved
+ * Permanently" for a GET, 307 for any other method, to the same path under `/repositories/{id}`.
  * Every request is recorded with its parsed JSON body.
  */
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
@@ -95,6 +97,8 @@ export interface GitHubIssuesOptions {
   repositoryId?: number;
   /** Whose token it is: github-actions[bot] (GITHUB_TOKEN) unless told, or a person's personal access token. */
   identity?: FakeAuthor;
+  /** owner/name the repository had before a rename or transfer. */
+  renamedFrom?: string;
 }
 
 const DOCS = 'https://docs.github.com/rest';
@@ -287,6 +291,10 @@ export async function startGitHubIssues(opts: GitHubIssuesOptions): Promise<GitH
     }
 
     const byName = new RegExp(`^/repos/([^/]+)/([^/]+)(/.*)?$`).exec(url.pathname);
+    if (byName && opts.renamedFrom && `${decodeURIComponent(byName[1]!)}/${decodeURIComponent(byName[2]!)}`.toLowerCase() === opts.renamedFrom.toLowerCase()) {
+      const location = `${base}/repositories/${repositoryId}${byName[3] ?? ''}${url.search}`;
+      return error(res, req.method === 'GET' ? 301 : 307, 'Moved Permanently', { url: location, documentation_url: 'https://docs.github.com/v3/#http-redirects' }, { location });
+    }
     const byId = /^\/repositories\/(\d+)(\/.*)?$/.exec(url.pathname);
     const known = byName ? `${decodeURIComponent(byName[1]!)}/${decodeURIComponent(byName[2]!)}`.toLowerCase() === opts.repository.toLowerCase() : byId ? Number(byId[1]) === repositoryId : false;
     if (!known) return error(res, 404, 'Not Found');

@@ -13,7 +13,9 @@
  * "API rate limit exceeded" with `x-ratelimit-remaining: 0` and `x-ratelimit-reset` (the hourly
  * limit used up); 403 "You have exceeded a secondary rate limit" with or without Retry-After.
  * It can also stall: take the next requests and never answer them, as a GitHub behind a broken
- * network path or proxy looks to the runner. Every request is recorded.
+ * network path or proxy looks to the runner. Every request is recorded. A repository renamed from
+ * `renamedFrom` answers its old name as GitHub does: 301 "Moved Permanently" for a GET, 307 for any
+ * other method, to the same path under `/repositories/{id}`, which it also serves.
  */
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -65,7 +67,8 @@ const STATES = ['error', 'failure', 'pending', 'success'];
 const MAX_PER_CONTEXT = 1000;
 const DOCS = 'https://docs.github.com/rest/commits/statuses';
 
-export async function startGitHubStatuses(opts: { owner: string; repo: string; token: string; readOnlyToken?: string }): Promise<GitHubStatusesFake> {
+export async function startGitHubStatuses(opts: { owner: string; repo: string; token: string; readOnlyToken?: string; renamedFrom?: string; repositoryId?: number }): Promise<GitHubStatusesFake> {
+  const repositoryId = opts.repositoryId ?? 1296269;
   const commits = new Set<string>();
   const statuses = new Map<string, FakeStatus[]>();
   const requests: StatusesRequest[] = [];
@@ -137,6 +140,13 @@ export async function startGitHubStatuses(opts: { owner: string; repo: string; t
     }
     const token = /^(?:token|Bearer) (.+)$/i.exec(req.headers.authorization ?? '')?.[1];
     if (token !== opts.token && (!opts.readOnlyToken || token !== opts.readOnlyToken)) return send(401, { message: 'Bad credentials', documentation_url: 'https://docs.github.com/rest', status: '401' });
+    const moved = opts.renamedFrom && new RegExp(`^/repos/${opts.renamedFrom.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(/.*)$`, 'i').exec(url.pathname);
+    if (moved) {
+      const location = `${base}/repositories/${repositoryId}${moved[1]}${url.search}`;
+      return send(req.method === 'GET' ? 301 : 307, { message: 'Moved Permanently', url: location, documentation_url: 'https://docs.github.com/v3/#http-redirects' }, { location });
+    }
+    const byId = new RegExp(`^/repositories/${repositoryId}(/.*)$`).exec(url.pathname);
+    if (byId) url.pathname = `/repos/${opts.owner}/${opts.repo}${byId[1]}`;
     const m = /^\/repos\/([^/]+)\/([^/]+)\/(commits\/([^/]+)\/(status|statuses)|statuses\/([^/]+))$/.exec(url.pathname);
     if (!m || m[1]!.toLowerCase() !== opts.owner.toLowerCase() || m[2]!.toLowerCase() !== opts.repo.toLowerCase()) {
       return send(404, { message: 'Not Found', documentation_url: DOCS, status: '404' });

@@ -3,7 +3,8 @@
 // first as `{deploy, cursor}` with `limit` and `cursor`, `POST /v1/services/{id}/rollback` with
 // `{deployId}` answering 201 with a new deploy (trigger "rollback") that goes build_in_progress →
 // update_in_progress → live over several polls, the old live one turning deactivated; error
-// bodies `{id, message}`.
+// bodies `{id, message}`. A deploy from a Docker image carries `image {ref, sha}` (and no commit);
+// a rollback deploy carries its target's commit and image.
 import { bearer, startFakeHttp, type Answer, type FakeHttp, type RecordedRequest } from './fake-http.js';
 
 export interface FakeDeploy {
@@ -11,6 +12,7 @@ export interface FakeDeploy {
   status: string;
   trigger: string;
   commit: { id: string; message: string };
+  image?: { ref: string; sha: string };
   createdAt: string;
   finishedAt?: string;
 }
@@ -19,7 +21,7 @@ export interface FakeRender extends FakeHttp {
   service: { id: string; name: string; autoDeploy: string };
   deploys: FakeDeploy[];
   addToken(token: string): void;
-  deploy(opts?: { status?: string; commit?: string; trigger?: string }): FakeDeploy;
+  deploy(opts?: { status?: string; commit?: string; trigger?: string; image?: string | FakeDeploy['image'] }): FakeDeploy;
   live(): FakeDeploy | undefined;
   /** Statuses the next rollback deploy reports poll after poll (the last one sticks). */
   rollbackSteps: string[];
@@ -78,7 +80,7 @@ export async function startFakeRender(): Promise<FakeRender> {
     const target = deploys.find((x) => x.id === (r.body as { deployId?: string })?.deployId);
     if (!target) return error(404, 'deploy not found');
     if (!['deactivated', 'live'].includes(target.status)) return error(400, `deploy ${target.id} cannot be rolled back to: status ${target.status}`);
-    const d = fake.deploy({ status: 'build_in_progress', commit: target.commit.id, trigger: 'rollback' });
+    const d = fake.deploy({ status: 'build_in_progress', commit: target.commit.id, trigger: 'rollback', image: target.image });
     steps.set(d.id, [...fake.rollbackSteps]);
     return { status: 201, body: d };
   };
@@ -89,7 +91,7 @@ export async function startFakeRender(): Promise<FakeRender> {
     deploys,
     rollbackSteps: ['build_in_progress', 'update_in_progress', 'live'],
     addToken: (t: string) => void tokens.add(t),
-    deploy(opts: { status?: string; commit?: string; trigger?: string } = {}) {
+    deploy(opts: { status?: string; commit?: string; trigger?: string; image?: string | FakeDeploy['image'] } = {}) {
       clock += 60_000;
       const n = ++seq;
       const d: FakeDeploy = {
@@ -97,6 +99,7 @@ export async function startFakeRender(): Promise<FakeRender> {
         status: 'created',
         trigger: opts.trigger ?? 'new_commit',
         commit: { id: opts.commit ?? n.toString(16).padStart(40, 'e'), message: `change ${n}` },
+        ...(opts.image ? { image: typeof opts.image === 'string' ? { ref: opts.image, sha: `sha256:${n.toString(16).padStart(64, 'a')}` } : opts.image } : {}),
         createdAt: new Date(clock).toISOString(),
       };
       deploys.push(d);

@@ -106,6 +106,25 @@ describe('promoteOnRailway', () => {
     expect(missing.message).toMatch(/Deployment dep-does-not-exist of service .* was not found .*Deployment not found/);
   });
 
+  it('an explicit target the live deployment is already a copy of is already-current; from naming the live one still rolls back', async () => {
+    const { f, good } = await history();
+    // The bad release is a redeploy of good's commit with other variables: the same code.
+    const bad = f.deploy({ commit: (good.meta as { commitHash: string }).commitHash });
+    const rollbacks = () => f.requestsTo(/^deploymentRollback$/).length;
+    const same = await run(f, { target: good.id });
+    expect(same).toMatchObject({ status: 'already-current', from: { id: bad.id } });
+    expect(same.notes[0]).toContain(`made after ${good.id} with the same commit: an earlier rollback has put the target back`);
+    expect(same.notes[0]).toContain(`run again with from: ${bad.id}`);
+    expect(rollbacks()).toBe(0);
+
+    expect(await run(f, { target: good.id, from: bad.id })).toMatchObject({ status: 'rolled-back', to: { id: good.id } });
+    expect(rollbacks()).toBe(1);
+    // Then the same request again: production serves the copy, from names no live deployment.
+    expect((await run(f, { target: good.id, from: bad.id })).status).toBe('already-current');
+    expect((await run(f, { target: good.id })).status).toBe('already-current');
+    expect(rollbacks()).toBe(1);
+  });
+
   it('is a no-op on a re-run: by from, by an explicit target that is live, and by a second "previous"', async () => {
     const { f, good, bad } = await history();
     const first = await run(f, { from: bad.id });

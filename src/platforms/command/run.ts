@@ -5,7 +5,16 @@
  * like every other line, so a line it prints cannot act as a workflow command. An optional verify
  * command (`kubectl rollout status`, a health check) runs after it within the same time limit: the
  * rollback is done only when that passes too.
+ *
+ * The command can say it changed nothing, the GitHub Actions way (as GITHUB_OUTPUT): ROLLBACK_KIT_OUTCOME
+ * names an empty file it may write `status=already-current` (and `to=<id>`, what serves) into. That
+ * file is outside text: read up to a cap, only a regular file, every line checked; anything else is
+ * ignored with a warning, and the outcome is rolled-back as when nothing is written.
  */
+import { constants } from 'node:fs';
+import { lstat, mkdtemp, open, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
 import { RollbackKitError } from '../../core/errors.js';
 import type { Log } from '../../core/log.js';
@@ -25,7 +34,9 @@ export interface CommandOptions {
 }
 
 export interface CommandResult {
-  status: 'rolled-back' | 'dry-run';
+  status: 'rolled-back' | 'already-current' | 'dry-run';
+  /** What serves now, when the command said so in its outcome file (to=…). */
+  to?: string;
   exitCode?: number;
   /** Whether a verify command ran and passed. */
   verified: boolean;
@@ -35,6 +46,64 @@ export interface CommandResult {
 /** `timeout` exits 124 when the limit hit (137 after the follow-up KILL). */
 const TIMED_OUT = new Set([124, 137]);
 const KILL_AFTER_SECONDS = 10;
+
+/** The variable naming the file the command may write its outcome into. */
+export const OUTCOME_VARIABLE = 'ROLLBACK_KIT_OUTCOME';
+/** Two short lines are all the file holds: anything longer is not an outcome. */
+const OUTCOME_MAX_BYTES = 1024;
+/** A deployment id, tag or image reference: no spaces, no control or Markdown characters. */
+const OUTCOME_ID = /^[A-Za-z0-9][A-Za-z0-9._:/@+=-]{0,199}$/;
+
+export type CommandOutcome = { status: 'rolled-back' | 'already-current'; to?: string } | { invalid: string };
+
+/**
+ * The outcome file's text: lines `status=rolled-back|already-current` (once, required when anything
+ * is written) and `to=<id>` (at most once); blank lines and a final newline are fine. Empty means
+ * rolled-back, as a command that writes nothing.
+ */
+export function parseOutcome(text: string): CommandOutcome {
+  const lines = text.split(/\r?\n/).filter((l) => l.trim() !== '');
+  if (lines.length === 0) return { status: 'rolled-back' };
+  const seen = new Map<string, string>();
+  for (const line of lines) {
+    const m = /^(status|to)=(.*)$/.exec(line);
+    if (!m) return { invalid: 'a line that is not status=… or to=…' };
+    if (seen.has(m[1]!)) return { invalid: `${m[1]} given twice` };
+    seen.set(m[1]!, m[2]!);
+  }
+  const status = seen.get('status');
+  if (status === undefined) return { invalid: 'no status= line' };
+  if (status !== 'rolled-back' && status !== 'already-current') return { invalid: 'a status other than already-current or rolled-back' };
+  const to = seen.get('to');
+  if (to !== undefined && !OUTCOME_ID.test(to)) return { invalid: 'a to= value that is not an id (letters, digits and ._:/@+=- only, at most 200)' };
+  return { status, ...(to !== undefined ? { to } : {}) };
+}
+
+/** Reads the outcome file without ever blocking or filling memory: a regular file only, up to the cap. */
+async function readOutcome(path: string): Promise<CommandOutcome> {
+  let info;
+  try {
+    info = await lstat(path);
+  } catch {
+    // Removed by the command: nothing written.
+    return { status: 'rolled-back' };
+  }
+  // A FIFO would block the read forever, a link could point anywhere.
+  if (!info.isFile()) return { invalid: 'not a regular file' };
+  if (info.size > OUTCOME_MAX_BYTES) return { invalid: `larger than ${OUTCOME_MAX_BYTES} bytes` };
+  const file = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+  try {
+    const buffer = Buffer.alloc(OUTCOME_MAX_BYTES + 1);
+    const { bytesRead } = await file.read(buffer, 0, buffer.length, 0);
+    if (bytesRead > OUTCOME_MAX_BYTES) return { invalid: `larger than ${OUTCOME_MAX_BYTES} bytes` };
+    const text = buffer.subarray(0, bytesRead).toString('utf8');
+    // eslint-disable-next-line no-control-regex
+    if (/[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]/.test(text)) return { invalid: 'control characters' };
+    return parseOutcome(text);
+  } finally {
+    await file.close();
+  }
+}
 
 export async function runRollbackCommand(opts: CommandOptions, log: Log): Promise<CommandResult> {
   const command = opts.command.trim();
@@ -54,6 +123,19 @@ export async function runRollbackCommand(opts: CommandOptions, log: Log): Promis
   const env: Record<string, string> = {};
   for (const [k, v] of Object.entries(opts.baseEnv)) if (v !== undefined && !k.startsWith('INPUT_')) env[k] = v;
   Object.assign(env, vars);
+  // A fresh directory only this step uses (RUNNER_TEMP on a runner, which the job cleans up).
+  const outcomeDir = await mkdtemp(join(opts.baseEnv.RUNNER_TEMP || tmpdir(), 'rollback-kit-outcome-'));
+  try {
+    const outcomeFile = join(outcomeDir, 'outcome');
+    await (await open(outcomeFile, 'w', 0o600)).close();
+    env[OUTCOME_VARIABLE] = outcomeFile;
+    return await runWithOutcome(command, verify, outcomeFile, env, opts, log);
+  } finally {
+    await rm(outcomeDir, { recursive: true, force: true });
+  }
+}
+
+async function runWithOutcome(command: string, verify: string | undefined, outcomeFile: string, env: Record<string, string>, opts: CommandOptions, log: Log): Promise<CommandResult> {
   const deadline = Date.now() + opts.timeoutSeconds * 1000;
   const code = await runBash(command, opts.timeoutSeconds, env, opts.cwd, log);
   if (TIMED_OUT.has(code)) {
@@ -62,9 +144,18 @@ export async function runRollbackCommand(opts: CommandOptions, log: Log): Promis
   if (code !== 0) {
     throw new RollbackKitError(`The rollback command exited with status ${code}.`, 'Its output is above; fix the cause and re-run the step.');
   }
-  const notes = [`The rollback command finished (exit 0) for target ${opts.target}.`];
+  const outcome = await readOutcome(outcomeFile);
+  if ('invalid' in outcome) {
+    log.warning(`The rollback command's ${OUTCOME_VARIABLE} file was ignored (${outcome.invalid}): it may hold only the lines status=already-current or status=rolled-back, and to=<id>. The step reports rolled-back.`);
+  }
+  const said = 'invalid' in outcome ? { status: 'rolled-back' as const } : outcome;
+  const notes =
+    said.status === 'already-current'
+      ? [`The rollback command finished (exit 0) and said through ${OUTCOME_VARIABLE} that nothing needed changing: ${said.to ?? opts.target} already serves.`]
+      : [`The rollback command finished (exit 0) for target ${said.to ?? opts.target}.`];
   log.info(notes[0]!);
-  if (!verify) return { status: 'rolled-back', exitCode: code, verified: false, notes };
+  const result = { status: said.status, ...(said.to ? { to: said.to } : {}), exitCode: code };
+  if (!verify) return { ...result, verified: false, notes };
 
   const left = Math.ceil((deadline - Date.now()) / 1000);
   if (left <= 0) {
@@ -80,7 +171,7 @@ export async function runRollbackCommand(opts: CommandOptions, log: Log): Promis
   }
   notes.push('The verify command passed (exit 0).');
   log.info(notes[1]!);
-  return { status: 'rolled-back', exitCode: code, verified: true, notes };
+  return { ...result, verified: true, notes };
 }
 
 async function runBash(command: string, seconds: number, env: Record<string, string>, cwd: string | undefined, log: Log): Promise<number> {

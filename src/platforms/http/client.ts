@@ -1,12 +1,14 @@
 /**
  * A small JSON-over-HTTP client for platform APIs on Node's fetch: fixed auth headers, a timeout on
  * every call, the shared retry rules (429/503 after Retry-After, other 5xx and network errors with
- * backoff, other 4xx never), no redirect ever followed, and error bodies read defensively. It returns parsed JSON as
+ * backoff, other 4xx never), no redirect followed (a GitHub client: only on the API's own origin),
+ * every body read up to a cap (MAX_API_BODY_BYTES), and error bodies read defensively. It returns parsed JSON as
  * `unknown`: callers read only the fields they need. The caller registers its token with the log
  * before building the headers, so no retry line can print it.
  */
 import { RollbackKitError } from '../../core/errors.js';
 import type { Log } from '../../core/log.js';
+import { readCapped } from '../../core/read-body.js';
 import type { StepDeadline } from './deadline.js';
 import { askedWait, DEFAULT_RETRY, isRateLimit, rateLimitWait, retryDelay, type Failure, type RetryPolicy } from './retry.js';
 
@@ -34,12 +36,26 @@ export interface HttpClientOptions {
    * once. Without it, waits are bounded by the retry policy alone.
    */
   deadline?: StepDeadline;
+  /**
+   * `refuse` (the default): a platform API call follows no redirect. `same-origin`: a redirect to
+   * the API's own origin is followed (GitHub's REST API answers a renamed repository's path with
+   * 301, or 307 for a write, to /repositories/<id>/…), so the token still goes nowhere else.
+   */
+  redirects?: 'refuse' | 'same-origin';
+  /** A rate limit asking for a longer wait than this fails the request at once (WaitTooLong) instead of being waited for. */
+  longestWaitMs?: number;
 }
 
 /** What a platform's own client passes on to HttpClient as it is: the log, the request timeout, retries and the clock. */
 export type HttpClientTuning = Pick<HttpClientOptions, 'log' | 'requestTimeoutMs' | 'retry' | 'sleep' | 'random' | 'deadline'>;
 
 export const DEFAULT_REQUEST_TIMEOUT_MS = 20_000;
+
+/**
+ * The most of one answer read: a page of deployments is tens of KB, so anything near this is a
+ * proxy or a misconfigured api-url, not the platform, and reading on would only fill memory.
+ */
+export const MAX_API_BODY_BYTES = 5 * 1024 * 1024;
 
 /** The platform answered with a non-2xx status (after any retries). */
 export class HttpApiError extends Error {
@@ -64,6 +80,28 @@ const UNSTATED_403_WAIT_MS = 60_000;
 /** A request cut short by the step's deadline: a listing that read pages before it has its own, fuller, message. */
 export class OutOfTime extends RollbackKitError {}
 
+/**
+ * The server asked for a wait the caller will not make: longer than longestWaitMs, or than what is
+ * left of the step's deadline. `last` is the answer that asked for it.
+ */
+export class WaitTooLong extends RollbackKitError {
+  constructor(
+    message: string,
+    hint: string,
+    readonly last: HttpApiError | HttpNetworkError,
+    readonly askedMs: number,
+    readonly because: 'deadline' | 'longest-wait',
+  ) {
+    super(message, hint);
+  }
+}
+
+/** Redirects followed on the API's own origin before the answer counts as a refusal. */
+const MAX_REDIRECTS = 5;
+
+/** An answer larger than MAX_API_BODY_BYTES: read no further, and not retried (the same address would send it again). */
+export class BodyTooLarge extends RollbackKitError {}
+
 /** The platform could not be reached, or did not answer within the request timeout. */
 export class HttpNetworkError extends Error {
   constructor(
@@ -79,6 +117,8 @@ export class HttpNetworkError extends Error {
 export interface HttpResponse {
   status: number;
   data: unknown;
+  /** The answer's headers (a Link header's next page). */
+  headers?: Headers;
 }
 
 /** What of an error body a message quotes: enough to explain, never a dump. */
@@ -159,8 +199,13 @@ export class HttpClient {
     return url;
   }
 
-  async request(method: Method, path: string, opts: { query?: Query; body?: unknown; headers?: Record<string, string> } = {}): Promise<HttpResponse> {
-    const url = this.url(path, opts.query);
+  /**
+   * `path` is relative to the base URL, or a whole URL on the API's own origin (a Link header's next
+   * page): the headers, with the token, are never sent anywhere else.
+   */
+  async request(method: Method, path: string | URL, opts: { query?: Query; body?: unknown; headers?: Record<string, string> } = {}): Promise<HttpResponse> {
+    const url = typeof path === 'string' ? this.url(path, opts.query) : path;
+    if (url.origin !== this.base.origin) throw new RollbackKitError(`${this.service}: a request to ${url.origin} was refused, as it is not the API's own ${this.base.origin}.`, 'This is a bug in rollback-kit: please report it.');
     const label = `${method} ${url.pathname}`;
     for (let attempt = 0; ; attempt++) {
       let failure: Failure;
@@ -170,23 +215,10 @@ export class HttpClient {
       const before = this.opts.deadline?.left();
       const cut = before !== undefined && before > 0 && before < this.timeoutMs;
       try {
-        const res = await fetch(url, {
-          method,
-          headers: {
-            ...this.opts.headers,
-            Accept: 'application/json',
-            ...(opts.body !== undefined ? { 'Content-Type': 'application/json' } : {}),
-            ...opts.headers,
-          },
-          body: opts.body !== undefined ? JSON.stringify(opts.body) : undefined,
-          // fetch drops Authorization on a redirect to another origin, but not a token in another
-          // header (Railway's Project-Access-Token): a platform API call follows no redirect at all.
-          redirect: 'manual',
-          // Whole milliseconds: a fractional deadline-seconds leaves a fraction, which the timer refuses.
-          signal: AbortSignal.timeout(cut ? Math.ceil(before) : this.timeoutMs),
-        });
-        const raw = await res.text();
-        if (res.status >= 300 && res.status < 400) throw this.redirected(res, url, label);
+        const res = await this.send(method, url, label, opts, AbortSignal.timeout(cut ? Math.ceil(before) : this.timeoutMs));
+        const { text: raw, cut: overCap } = await readCapped(res, MAX_API_BODY_BYTES);
+        // An error body is only quoted (its first few hundred characters): what was read is enough.
+        if (overCap && res.ok) throw this.tooLarge(label);
         if (res.ok) {
           let data: unknown = undefined;
           if (raw.trim()) {
@@ -196,7 +228,7 @@ export class HttpClient {
               data = raw;
             }
           }
-          return { status: res.status, data };
+          return { status: res.status, data, headers: res.headers };
         }
         // Some APIs echo what they were sent; an error message must never carry the token on.
         const text = this.redact(raw);
@@ -218,17 +250,71 @@ export class HttpClient {
       }
       const left = this.opts.deadline?.left();
       const asked = askedWait(failure);
+      const secs = (ms: number) => `${Math.ceil(ms / 1000)} s`;
+      if (this.opts.longestWaitMs !== undefined && asked !== undefined && asked > this.opts.longestWaitMs && attempt < this.retry.rateLimitRetries) {
+        throw new WaitTooLong(
+          `${this.service} asked to wait ${secs(asked)} before ${label} again (${lastError.message}), longer than the ${secs(this.opts.longestWaitMs)} this step waits.`,
+          'Re-run the step once the limit has reset.',
+          lastError,
+          asked,
+          'longest-wait',
+        );
+      }
       if (left !== undefined && asked !== undefined && asked > left && attempt < this.retry.rateLimitRetries) {
-        const secs = (ms: number) => `${Math.ceil(ms / 1000)} s`;
-        throw new RollbackKitError(
+        throw new WaitTooLong(
           `${this.service} asked to wait ${secs(asked)} (${failure.kind === 'status' && failure.retryAfter === null ? 'until its rate limit resets' : 'Retry-After'}) before ${label} again (${lastError.message}), but only ${secs(left)} of ${this.opts.deadline!.input} (${this.opts.deadline!.seconds} s) are left.`,
           `Wait ${secs(asked)}, then re-run the step (it is safe to repeat), or raise ${this.opts.deadline!.input}.`,
+          lastError,
+          asked,
+          'deadline',
         );
       }
       const delay = left === undefined || left > 0 ? retryDelay(failure, attempt, this.retry, this.random, left) : undefined;
       if (delay === undefined) throw lastError;
       this.opts.log.info(`${this.service}: ${lastError.message}; retrying in ${(delay / 1000).toFixed(1)} s (attempt ${attempt + 2}).`);
       await this.wait(delay);
+    }
+  }
+
+  /**
+   * One answer to `method url`, after any redirects this client follows (redirects: same-origin):
+   * to the API's own origin only, at most MAX_REDIRECTS, and a write only by 307/308, which keep
+   * its method and body (a 301/302/303 would turn it into a GET that reads instead of writing).
+   */
+  private async send(method: Method, url: URL, label: string, opts: { body?: unknown; headers?: Record<string, string> }, signal: AbortSignal): Promise<Response> {
+    let current = url;
+    for (let hop = 0; ; hop++) {
+      const res = await fetch(current, {
+        method,
+        headers: {
+          // A client's own headers may ask for a media type of its own (GitHub's application/vnd.github+json).
+          Accept: 'application/json',
+          ...this.opts.headers,
+          ...(opts.body !== undefined ? { 'Content-Type': 'application/json' } : {}),
+          ...opts.headers,
+        },
+        body: opts.body !== undefined ? JSON.stringify(opts.body) : undefined,
+        // fetch drops Authorization on a redirect to another origin, but not a token in another
+        // header (Railway's Project-Access-Token): fetch follows no redirect, this client decides.
+        redirect: 'manual',
+        signal,
+      });
+      if (res.status < 300 || res.status >= 400) return res;
+      await res.body?.cancel().catch(() => undefined);
+      const next = this.opts.redirects === 'same-origin' && hop < MAX_REDIRECTS ? this.followable(res, current, method) : undefined;
+      if (!next) throw this.redirected(res, current, label);
+      current = next;
+    }
+  }
+
+  private followable(res: Response, from: URL, method: Method): URL | undefined {
+    const keepsMethod = res.status === 307 || res.status === 308;
+    if (!keepsMethod && !((res.status === 301 || res.status === 302 || res.status === 303) && (method === 'GET' || method === 'HEAD'))) return undefined;
+    try {
+      const to = new URL(res.headers.get('location') ?? '', from);
+      return res.headers.get('location') && to.origin === this.base.origin ? to : undefined;
+    } catch {
+      return undefined;
     }
   }
 
@@ -241,6 +327,14 @@ export class HttpClient {
     );
   }
 
+  /** Names the host and the path, never the query string (Vercel's teamId, a registry's scope) nor a header. */
+  private tooLarge(label: string): RollbackKitError {
+    return new BodyTooLarge(
+      `${this.service} (${this.host}) answered ${label} with a body larger than ${MAX_API_BODY_BYTES / 1024 / 1024} MB, which was read no further: no platform API answers this much, so something between the runner and the API (a proxy, a wrong API URL) is answering instead.`,
+      `Check that the API URL (api-url, machines-api-url, registry-url or GITHUB_API_URL) points at the platform's API and that no proxy rewrites its answers, then re-run the step.`,
+    );
+  }
+
   private redirected(res: Response, from: URL, label: string): RollbackKitError {
     let where = 'an address it did not give';
     try {
@@ -249,8 +343,9 @@ export class HttpClient {
     } catch {
       // an unreadable Location: named as missing
     }
+    const rule = this.opts.redirects === 'same-origin' ? 'API requests follow a redirect only on the API\'s own host (a write only by 307 or 308), and at most 5' : 'API requests never follow a redirect';
     return new RollbackKitError(
-      `${this.service} answered ${label} with a redirect (${res.status}) to ${this.redact(where)}. API requests never follow a redirect, so the token goes nowhere but the API URL given.`,
+      `${this.service} answered ${label} with a redirect (${res.status}) to ${this.redact(where)}. ${rule}, so the token goes nowhere but the API URL given.`,
       `Check the API URL (api-url, machines-api-url, registry-url or GITHUB_API_URL): set it to the address the API answers on itself, if you trust that address.`,
     );
   }

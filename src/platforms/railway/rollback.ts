@@ -6,7 +6,9 @@
  * target (an earlier rollback) is reported as already-current and nothing is changed. A rollback is a
  * new deployment copying the target's meta (commit, image), so a copy is known only by that code:
  * when neither the live deployment nor the one it could be a copy of carries any, and `from` does
- * not name the live deployment, the step refuses rather than risk putting the bad release back.
+ * not name the live deployment, the step refuses rather than risk putting the bad release back. An
+ * explicit target that the live deployment is already a copy of (same code, made after it) is
+ * already-current too: a re-run of the same request does not make another copy.
  */
 import { RollbackKitError } from '../../core/errors.js';
 import type { Log } from '../../core/log.js';
@@ -94,6 +96,12 @@ export function copyOf(live: RailwayDeployment, below: RailwayDeployment | undef
   return a || b ? 'no' : 'unknown';
 }
 
+/** `live` is a copy of `target` (a rollback to it, or a redeploy of its code): newer, with the same commit or image. Without code nothing can be told. */
+export function madeFrom(live: RailwayDeployment, target: RailwayDeployment): boolean {
+  const code = codeOf(live);
+  return !!code && code === codeOf(target) && live.createdAt > target.createdAt;
+}
+
 const info = (d: RailwayDeployment | undefined): ReleaseInfo => ({ id: d?.id, url: d?.url, commitSha: d?.commitHash, image: d?.image });
 
 /** Why an older deployment cannot be what "previous" means, or undefined when it can. */
@@ -173,6 +181,15 @@ export async function promoteOnRailway(opts: RailwayPromoteOptions, log: Log): P
     const found = await calling(ctx('looking up the target deployment', targetId), () => getDeployment(client, targetId));
     if ((found.serviceId && found.serviceId !== ref.serviceId) || (found.environmentId && found.environmentId !== ref.environmentId)) {
       throw new RollbackKitError(`Deployment ${found.id} belongs to another service or environment, not to the ${where}.`, 'Check the target, service and environment inputs.');
+    }
+    // A rollback is a new deployment carrying its source's code: a live deployment made after the
+    // target with the target's code is that target put back, by an earlier run of this same request.
+    // Asking again would only make another copy. A from naming the live deployment says it is bad
+    // all the same (a variables-only change keeps the code): then the rollback goes ahead.
+    if (fromSays !== 'names-live' && madeFrom(live, found)) {
+      const note = `The ${where} already serves ${describeDeployment(live)}, made after ${found.id} with the same ${live.commitHash ? 'commit' : 'image'}: an earlier rollback has put the target back. Nothing to do; if the live deployment is bad all the same (its variables changed), run again with from: ${live.id}.`;
+      log.info(note);
+      return { ...base, status: 'already-current', from: info(live), to: info(live), notes: [note] };
     }
     if (FAILED.has(found.status) || found.canRollback === false) {
       throw new RollbackKitError(

@@ -3,7 +3,8 @@
  * older deploy that was live before (deactivated), turn auto-deploy off (an API rollback leaves it
  * on, so the next push would re-ship the bad code), ask Render to roll back, and poll the new deploy
  * until it is live. Safe to repeat: a `from` that is no longer live, a target that is, or a live
- * deploy that is itself a rollback is reported as already-current and nothing is changed.
+ * deploy that is itself a rollback (of the named target, when one is named) is reported as
+ * already-current and nothing is changed.
  */
 import { RollbackKitError } from '../../core/errors.js';
 import type { Log } from '../../core/log.js';
@@ -49,6 +50,12 @@ function checkId(value: string, input: string, prefix: string, what: string): st
 }
 
 /** Why an older deploy cannot be what "previous" means, or undefined when it can. */
+/** The same code: the same image when either has one, else the same commit; nothing known is not the same. */
+export function sameCode(a: RenderDeploy, b: RenderDeploy): boolean {
+  if (a.image || b.image) return a.image === b.image;
+  return !!a.commitId && a.commitId === b.commitId;
+}
+
 export function skipReason(d: RenderDeploy, live: RenderDeploy): string | undefined {
   if (NEVER_LIVE.has(d.status)) return `status ${d.status}: it never went live`;
   if (d.status !== 'deactivated') return `status ${d.status}`;
@@ -116,6 +123,14 @@ export async function promoteOnRender(opts: RenderPromoteOptions, log: Log): Pro
       return { ...base, status: 'already-current', from: info(live), to: info(live), notes: [note] };
     }
     target = await calling(ctx('looking up the target deploy', targetId), () => getDeploy(c, serviceId, targetId));
+    // A rollback deploy carries its target's commit and image: a live one made after the target with
+    // its code is that target put back by an earlier run of this request; another would only copy it
+    // again. A from naming the live deploy says it is bad all the same (a variables-only change).
+    if (!fromId && live.trigger === 'rollback' && live.createdAt > target.createdAt && sameCode(live, target)) {
+      const note = `Service ${name} already serves ${describe(live)}, a rollback made after ${target.id} with the same ${live.image ? 'image' : 'commit'}: an earlier rollback has put the target back. Nothing to do; if the live deploy is bad all the same, run again with from: ${live.id}.`;
+      log.info(note);
+      return { ...base, status: 'already-current', from: info(live), to: info(live), notes: [note] };
+    }
     if (NEVER_LIVE.has(target.status)) throw new RollbackKitError(`Deploy ${describe(target)} of service ${name} never went live, so Render cannot roll back to it.`, 'Choose a deploy that was live before (status deactivated).');
   } else {
     // A rollback deploy that is live already is "previous": going on would re-ship the bad deploy.
