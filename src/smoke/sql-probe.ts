@@ -12,6 +12,7 @@
 import type { QueryArrayConfig } from 'pg';
 import type { RollbackKitError } from '../core/errors.js';
 import type { Log } from '../core/log.js';
+import { isSensitiveName } from '../core/url-secrets.js';
 import type { ConnectionTarget } from '../db/connection.js';
 import { closeSession, connect, ConnectionError, seconds, type Session } from '../db/session.js';
 import { DEADLINE_FAILURE, deepEqual, show } from './assertions.js';
@@ -162,11 +163,13 @@ async function measure(check: SqlCheck, session: Session, timeoutMs: number, sta
   }
   if (before.readOnly !== 'on') throw new CheckConfigError(`The SQL check "${check.name}" cannot run: the database did not open a read-only transaction`, READ_ONLY_HINT);
   let rows: unknown[][] | undefined;
+  let column: string | undefined;
   let error: { code?: string; message: string } | undefined;
   try {
     // Extended protocol: one statement only, refused by the server otherwise (queryMode is not in @types/pg).
     const result = await session.query({ text: check.query, rowMode: 'array', queryMode: 'extended' } as QueryArrayConfig);
     rows = (result.rows ?? []) as unknown[][];
+    column = result.fields?.[0]?.name;
   } catch (err) {
     // Only the server's own error is an answer; a connection that stalled or broke measured nothing
     // (and is never the error an expect-error check waits for).
@@ -189,7 +192,7 @@ async function measure(check: SqlCheck, session: Session, timeoutMs: number, sta
     }
   }
   const ms = performance.now() - started;
-  const failures = judge(check, rows, error, opts.cutByDeadline ? 'the overall deadline (deadline-seconds)' : `${timeoutMs / 1000} s (${timeoutSetting(check)})`, opts.log);
+  const failures = judge(check, rows, error, opts.cutByDeadline ? 'the overall deadline (deadline-seconds)' : `${timeoutMs / 1000} s (${timeoutSetting(check)})`, opts.log, column);
   return { ok: failures.length === 0, ms, failures };
 }
 
@@ -219,7 +222,19 @@ async function open(target: ConnectionTarget, timeoutMs: number): Promise<Sessio
   }
 }
 
-function judge(check: SqlCheck, rows: unknown[][] | undefined, error: { code?: string; message: string } | undefined, limit: string, log: Pick<Log, 'excerpt'>): string[] {
+/**
+ * A value read from a column named like a secret (`api_token`, `password_hash`, `session_key`) is
+ * not written into a failure: the summary, the incident issue and chat messages would carry a live
+ * credential the log's redactor never saw. Numbers, booleans and null are shown: a count of sessions
+ * is no secret.
+ */
+function secretValue(column: string | undefined, value: unknown): boolean {
+  if (column === undefined || !isSensitiveName(column)) return false;
+  if (value === null || typeof value === 'number' || typeof value === 'boolean') return false;
+  return !(typeof value === 'string' && /^-?\d+(?:\.\d+)?$/.test(value));
+}
+
+function judge(check: SqlCheck, rows: unknown[][] | undefined, error: { code?: string; message: string } | undefined, limit: string, log: Pick<Log, 'excerpt'>, column?: string): string[] {
   if (check.expectError !== undefined) {
     if (!error) return [`the query succeeded (${rows?.length ?? 0} rows), expected an error${check.expectError === true ? '' : ` containing ${show(check.expectError, log)}`}`];
     const expected = check.expectError;
@@ -237,7 +252,11 @@ function judge(check: SqlCheck, rows: unknown[][] | undefined, error: { code?: s
     if (!count) failures.push(`no rows, expected the value ${show(check.expectValue.value, log)}`);
     else {
       const actual = rows![0]![0];
-      if (!sameValue(actual, check.expectValue.value)) failures.push(`the value is ${show(actual, log)}, expected ${show(check.expectValue.value, log)}`);
+      const expected = check.expectValue.value;
+      if (!sameValue(actual, expected)) {
+        const hidden = `(not shown: the column ${show(column, log)} is named like a secret)`;
+        failures.push(`the value is ${secretValue(column, actual) ? hidden : show(actual, log)}, expected ${secretValue(column, expected) ? hidden : show(expected, log)}`);
+      }
     }
   }
   return failures;
