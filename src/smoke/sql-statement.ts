@@ -54,6 +54,12 @@ const SIDE_EFFECT_CALL = new RegExp(
   'i',
 );
 
+/** The query's first keyword, lower-cased (after comments and opening parentheses), or undefined. */
+export function firstKeyword(query: string): string | undefined {
+  const text = { text: query, standardConformingStrings: true };
+  return /^[A-Za-z_]+/.exec(query.slice(codeStart(text)).replace(/^[(\s]+/, ''))?.[0]?.toLowerCase();
+}
+
 /**
  * Why the query cannot be an SQL check, or undefined when it may run. Never quotes the query. The
  * spec is read before any session exists, so the query is read with standard_conforming_strings on
