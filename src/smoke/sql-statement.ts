@@ -83,6 +83,11 @@ export function sqlStatementProblem(query: string): string | undefined {
   }
   for (const standardConformingStrings of [true, false]) {
     const text = { text: query, standardConformingStrings };
+    // SELECT … INTO creates a table: the probe's cursor refuses it with a syntax error, which would
+    // read as the service's answer rather than a mistake in the spec.
+    if (/(?<![\w$])into(?![\w$])/i.test(blankSql(text, { quoted: true }))) {
+      return 'may not hold INTO (SELECT … INTO creates a table, INSERT INTO writes one): a check only reads';
+    }
     const call = SIDE_EFFECT_CALL.exec(blankSql(text, { quoted: false }))?.[1];
     if (call) {
       return `calls ${call.toLowerCase()}(), which is not allowed: its effect outlives the read-only transaction a check runs in, or it runs SQL the check cannot see (a check only reads)`;

@@ -31,6 +31,8 @@ describe('SQL checks that a read-only transaction would let act on the server ar
     ['EXPLAIN ANALYZE SELECT pg_drop_replication_slot(\'x\')', /calls pg_drop_replication_slot\(\)/],
     ['WITH t AS (SELECT pg_switch_wal()) SELECT 1 FROM t', /calls pg_switch_wal\(\)/],
     ['SELECT U&"\\0070g_reload_conf"()', /Unicode-escaped identifier/],
+    ['SELECT id INTO TEMP copied FROM orders', /may not hold INTO \(SELECT … INTO creates a table/],
+    ['WITH w AS (INSERT INTO orders VALUES (1) RETURNING 1) SELECT count(*) FROM w', /may not hold INTO/],
   ] as const) {
     it(query, () => {
       expect(sqlStatementProblem(query)).toMatch(said);
@@ -62,6 +64,8 @@ describe('SQL checks that a read-only transaction would let act on the server ar
     'SELECT count(*) FROM pg_stat_activity',
     'SELECT my_pg_terminate_backend_log FROM audit',
     "SELECT set_config('statement_timeout', '1000', true)",
+    "SELECT count(*) FROM orders WHERE note = 'put into the box'",
+    'SELECT "into" FROM words',
   ]) {
     it(`${query} may run`, () => {
       expect(sqlStatementProblem(query)).toBeUndefined();
