@@ -2,10 +2,10 @@
 // run-down-migrations rely on is checked when it is read, naming the field, so an edited or damaged
 // one stops before anything is planned, never as a TypeError or an SQL error halfway through.
 import { readFileSync, truncateSync, writeFileSync, copyFileSync } from 'node:fs';
-import { mkdtemp } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RollbackKitError } from '../../src/core/errors.js';
 import { memoryLog } from '../../src/core/log.js';
 import { MAX_MANIFEST_BYTES, readManifest } from '../../src/db/manifest.js';
@@ -22,6 +22,10 @@ beforeAll(async () => {
   await db.query("CREATE TABLE orders (id int PRIMARY KEY); INSERT INTO orders SELECT generate_series(1, 10)");
   dir = await mkdtemp(join(tmpdir(), 'rk-manifest-'));
   const run = await runAction('snapshot-db', { 'database-url': db.url, 'output-dir': dir });
+
+afterAll(async () => {
+  if (dir) await rm(dir, { recursive: true, force: true });
+});
   expect(run.code, run.log).toBe(0);
   snapshotPath = run.outputs.path!;
   manifest = JSON.parse(readFileSync(`${snapshotPath}.manifest.json`, 'utf8')) as Record<string, unknown>;

@@ -2,10 +2,10 @@
 // replaced between the two (an artifact download or another snapshot still writing to the same
 // path) had its good bytes hashed and other bytes read, and passed as "verified, read in full".
 import { chmodSync, copyFileSync, readFileSync, writeFileSync } from 'node:fs';
-import { mkdtemp } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RollbackKitError } from '../../src/core/errors.js';
 import { memoryLog } from '../../src/core/log.js';
 import { verifySnapshot } from '../../src/db/verify.js';
@@ -20,6 +20,10 @@ beforeAll(async () => {
   await db.query('CREATE TABLE orders (id int PRIMARY KEY); INSERT INTO orders SELECT generate_series(1, 10)');
   dir = await mkdtemp(join(tmpdir(), 'rk-verify-changed-'));
   const run = await runAction('snapshot-db', { 'database-url': db.url, 'output-dir': dir });
+
+afterAll(async () => {
+  if (dir) await rm(dir, { recursive: true, force: true });
+});
   expect(run.code, run.log).toBe(0);
   snapshotPath = run.outputs.path!;
 });
