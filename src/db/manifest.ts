@@ -2,10 +2,10 @@
  * The manifest written next to every snapshot: what was dumped, from which server, its sha256, and
  * the catalogue (row counts per table, object counts) that restore-db and smoke checks compare with.
  */
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { RollbackKitError } from '../core/errors.js';
 import { writeFileAtomic } from '../core/files.js';
-import type { SnapshotFormat } from './archive.js';
+import { FORMATS, type SnapshotFormat } from './archive.js';
 import type { ObjectCounts, TableCount } from './catalog.js';
 
 export interface ExportedTable {
@@ -68,17 +68,87 @@ export async function writeManifest(snapshotPath: string, manifest: SnapshotMani
   return path;
 }
 
+/**
+ * The largest manifest read: its catalogue is a few dozen bytes a table, so this is millions of
+ * tables; anything larger is not one of ours, and is not read into memory whole.
+ */
+export const MAX_MANIFEST_BYTES = 256 * 1024 * 1024;
+
 export async function readManifest(path: string): Promise<SnapshotManifest> {
   let parsed: unknown;
   try {
+    const size = (await stat(path)).size;
+    if (size > MAX_MANIFEST_BYTES) {
+      throw new RollbackKitError(`${path} is not a rollback-kit snapshot manifest: it is ${size} bytes, and a manifest is at most ${MAX_MANIFEST_BYTES}.`, BROKEN_HINT);
+    }
     parsed = JSON.parse(await readFile(path, 'utf8'));
   } catch (err) {
+    if (err instanceof RollbackKitError) throw err;
     const why = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'it does not exist' : 'it is not valid JSON';
     throw new RollbackKitError(`Cannot read the snapshot manifest ${path}: ${why}.`, 'snapshot-db writes it next to each snapshot; keep the two together.');
   }
-  const m = parsed as Partial<SnapshotManifest>;
-  if (m?.tool !== 'rollback-kit' || typeof m.sha256 !== 'string' || !Array.isArray(m.tables) || !m.format) {
-    throw new RollbackKitError(`${path} is not a rollback-kit snapshot manifest.`);
-  }
+  const m = parsed as Partial<SnapshotManifest> | null;
+  if (m?.tool !== 'rollback-kit') throw new RollbackKitError(`${path} is not a rollback-kit snapshot manifest.`);
+  const problem = manifestProblem(m);
+  if (problem) throw new RollbackKitError(`${path} is not a valid rollback-kit snapshot manifest: ${problem}.`, BROKEN_HINT);
   return m as SnapshotManifest;
+}
+
+const BROKEN_HINT = 'It was edited or damaged, so its snapshot cannot be checked against it: do not restore that snapshot; take or pick another one.';
+
+/**
+ * What is wrong with a parsed manifest, or undefined. Every field restore-db, run-down-migrations
+ * and the reports rely on is checked for its type and range, as snapshot-db writes it (older
+ * manifests lack only the fields SnapshotManifest marks optional): a manifest is outside text (an
+ * artifact, a file on disk), and a count that is not a number, a format that is not one of ours or a
+ * table name that is not a string must stop the restore here, naming the field, rather than as a
+ * TypeError or SQL error halfway through.
+ */
+export function manifestProblem(m: Record<string, unknown>): string | undefined {
+  const str = (v: unknown) => typeof v === 'string';
+  const count = (v: unknown) => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
+  const strings = (v: unknown) => Array.isArray(v) && v.every(str);
+  const obj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+  const checks: [string, boolean][] = [
+    ['manifestVersion must be 1', m.manifestVersion === 1],
+    ['format must be custom, directory or plain', FORMATS.includes(m.format as SnapshotFormat)],
+    ['sha256 must be 64 hexadecimal digits', str(m.sha256) && /^[0-9a-f]{64}$/.test(m.sha256 as string)],
+    ['sizeBytes must be a whole number of bytes', count(m.sizeBytes)],
+    ['file must be a file name', str(m.file) && !/[/\\]/.test(m.file as string)],
+    ['createdAt must be a date', str(m.createdAt) && !Number.isNaN(Date.parse(m.createdAt as string))],
+    ['label must be text or null', m.label === null || str(m.label)],
+    ['database and target must be text', str(m.database) && str(m.target)],
+  ];
+  const server = m.server;
+  checks.push([
+    'server must hold version, versionNum and major (and host, port, systemIdentifier when recorded)',
+    obj(server) && str(server.version) && count(server.versionNum) && count(server.major) &&
+      (server.host === undefined || str(server.host)) &&
+      (server.port === undefined || (count(server.port) && (server.port as number) <= 65535)) &&
+      (server.systemIdentifier === undefined || server.systemIdentifier === null || (str(server.systemIdentifier) && /^\d+$/.test(server.systemIdentifier as string))),
+  ]);
+  const pgDump = m.pgDump;
+  checks.push(['pgDump must hold version and major', obj(pgDump) && str(pgDump.version) && count(pgDump.major) && (pgDump.major as number) > 0 && (pgDump.major as number) < 1000]);
+  const filter = m.filter;
+  checks.push([
+    'filter must hold the lists schemas, excludeSchemas and excludeTableData',
+    obj(filter) && strings(filter.schemas) && strings(filter.excludeSchemas) && strings(filter.excludeTableData) && (filter.everySchema === undefined || typeof filter.everySchema === 'boolean'),
+  ]);
+  const tables = m.tables;
+  const badTable = Array.isArray(tables) ? tables.findIndex((t: unknown) => !(obj(t) && str(t.schema) && str(t.name) && (t.rows === null || count(t.rows)))) : 0;
+  checks.push([`tables must be a list of {schema, name, rows} with rows a count or null${Array.isArray(tables) ? ` (entry ${badTable + 1} is not)` : ''}`, badTable < 0]);
+  checks.push(['rowCounts must be "dumped" when present', m.rowCounts === undefined || m.rowCounts === 'dumped']);
+  const objects = m.objects;
+  const OBJECTS = ['schemas', 'tables', 'views', 'materializedViews', 'functions', 'triggers', 'sequences', 'policies'];
+  checks.push([`objects must hold the counts ${OBJECTS.join(', ')}`, obj(objects) && OBJECTS.every((k) => count(objects[k]))]);
+  checks.push(['largeObjects must be a count when present', m.largeObjects === undefined || count(m.largeObjects)]);
+  const exports = m.exports;
+  checks.push([
+    'exports must be null or hold since, column, dir and tables of {table, file, rows}',
+    exports === null ||
+      (obj(exports) && str(exports.since) && str(exports.column) && str(exports.dir) && Array.isArray(exports.tables) &&
+        exports.tables.every((t: unknown) => obj(t) && str(t.table) && str(t.file) && count(t.rows))),
+  ]);
+  checks.push(['durationMs must be a number of milliseconds', typeof m.durationMs === 'number' && Number.isFinite(m.durationMs) && m.durationMs >= 0]);
+  return checks.find(([, ok]) => !ok)?.[0];
 }

@@ -3,6 +3,8 @@
  * its sha256 is the one recorded when it was taken, and pg_restore can read every byte of it.
  */
 import { existsSync } from 'node:fs';
+import { readdir, stat } from 'node:fs/promises';
+import { join } from 'node:path';
 import { RollbackKitError } from '../core/errors.js';
 import type { Log } from '../core/log.js';
 import { detectFormat, fingerprint, readWhole, type Fingerprint } from './archive.js';
@@ -62,9 +64,26 @@ export function checkFingerprint(s: SnapshotOnDisk, fp: Fingerprint): void {
   );
 }
 
+/**
+ * What tells the snapshot's bytes apart without reading them: each file's inode, size and
+ * modification time (of every file, for a directory dump). The sha256 and pg_restore read the file
+ * separately; when this is the same before and after both, they read the same bytes.
+ */
+async function onDisk(path: string): Promise<string> {
+  const look = async (file: string) => {
+    const s = await stat(file).catch(() => undefined);
+    return s ? `${s.dev}:${s.ino}:${s.size}:${s.mtimeMs}:${s.ctimeMs}` : 'gone';
+  };
+  const info = await stat(path).catch(() => undefined);
+  if (!info?.isDirectory()) return look(path);
+  const names = (await readdir(path).catch(() => [] as string[])).sort();
+  return (await Promise.all(names.map(async (name) => `${name}=${await look(join(path, name))}`))).join('\n');
+}
+
 export async function verifySnapshot(snapshotPath: string, log: Log, opts: VerifyOptions = {}): Promise<VerifiedSnapshot> {
   const snapshot = await openSnapshot(snapshotPath);
   const { path, manifest } = snapshot;
+  const before = await onDisk(path);
   // The sha256 and pg_restore's full read both read every byte: side by side, as snapshot-db runs
   // them, the verification costs the slower of the two instead of their sum. A changed file is
   // reported as changed even when pg_restore also failed on it.
@@ -75,6 +94,13 @@ export async function verifySnapshot(snapshotPath: string, log: Log, opts: Verif
       await readWhole(path, manifest.format, pgRestore?.path ?? 'pg_restore');
     })(),
   ]);
+  // Before any other verdict: a file still being written explains a mismatch or a failed read too.
+  if ((await onDisk(path)) !== before) {
+    throw new RollbackKitError(
+      `Snapshot ${path} changed while it was being verified: its files were replaced, written or cut short between the start and the end of the read.`,
+      'Something is still writing it (an artifact download, another snapshot into the same path): let it finish and verify again, or take or pick another snapshot. Do not restore it as it is.',
+    );
+  }
   if (fp.status === 'rejected') throw fp.reason;
   checkFingerprint(snapshot, fp.value);
   if (read.status === 'rejected') throw read.reason;

@@ -12,11 +12,13 @@
 import type { QueryArrayConfig } from 'pg';
 import type { RollbackKitError } from '../core/errors.js';
 import type { Log } from '../core/log.js';
+import { isSensitiveName } from '../core/url-secrets.js';
 import type { ConnectionTarget } from '../db/connection.js';
 import { closeSession, connect, ConnectionError, seconds, type Session } from '../db/session.js';
 import { DEADLINE_FAILURE, deepEqual, show } from './assertions.js';
 import { CheckConfigError } from './config-error.js';
 import { formatRange, inRange, timeoutSetting, type SqlCheck } from './spec.js';
+import { firstKeyword } from './sql-statement.js';
 
 export interface SqlOutcome {
   ok: boolean;
@@ -49,7 +51,8 @@ const NOT_AN_ANSWER = /^(08|53|57)/;
  */
 function notReadOnly(error: { code?: string; message: string }): boolean {
   const code = error.code ?? '';
-  return /^(25|2D)/.test(code) || (code === '42601' && /multiple commands/.test(error.message));
+  // A cursor's own words for a write in a WITH (readRows): "DECLARE CURSOR must not contain data-modifying statements in WITH".
+  return /^(25|2D)/.test(code) || (code === '42601' && /multiple commands/.test(error.message)) || (code === '0A000' && /data-modifying/.test(error.message));
 }
 
 interface TransactionState {
@@ -161,12 +164,10 @@ async function measure(check: SqlCheck, session: Session, timeoutMs: number, sta
     return brokeAround(err, started);
   }
   if (before.readOnly !== 'on') throw new CheckConfigError(`The SQL check "${check.name}" cannot run: the database did not open a read-only transaction`, READ_ONLY_HINT);
-  let rows: unknown[][] | undefined;
+  let read: Read | undefined;
   let error: { code?: string; message: string } | undefined;
   try {
-    // Extended protocol: one statement only, refused by the server otherwise (queryMode is not in @types/pg).
-    const result = await session.query({ text: check.query, rowMode: 'array', queryMode: 'extended' } as QueryArrayConfig);
-    rows = (result.rows ?? []) as unknown[][];
+    read = await readRows(session, check.query, timeoutMs);
   } catch (err) {
     // Only the server's own error is an answer; a connection that stalled or broke measured nothing
     // (and is never the error an expect-error check waits for).
@@ -175,7 +176,9 @@ async function measure(check: SqlCheck, session: Session, timeoutMs: number, sta
     error = { code: e.code, message: e.message ?? String(err) };
   }
   if (error && notReadOnly(error)) {
-    throw new CheckConfigError(`The SQL check "${check.name}" is not a read-only query: ${error.message}${error.code ? ` (SQLSTATE ${error.code})` : ''}; nothing was changed`, READ_ONLY_HINT);
+    // The cursor's refusal names a DECLARE the check never wrote: say what in the check's own text is wrong.
+    const why = error.code === '0A000' ? 'its WITH holds a statement that writes (INSERT, UPDATE, DELETE or MERGE)' : error.message;
+    throw new CheckConfigError(`The SQL check "${check.name}" is not a read-only query: ${why}${error.code ? ` (SQLSTATE ${error.code})` : ''}; nothing was changed`, READ_ONLY_HINT);
   }
   if (!error) {
     let after: TransactionState;
@@ -189,8 +192,48 @@ async function measure(check: SqlCheck, session: Session, timeoutMs: number, sta
     }
   }
   const ms = performance.now() - started;
-  const failures = judge(check, rows, error, opts.cutByDeadline ? 'the overall deadline (deadline-seconds)' : `${timeoutMs / 1000} s (${timeoutSetting(check)})`, opts.log);
+  const failures = judge(check, read, error, opts.cutByDeadline ? 'the overall deadline (deadline-seconds)' : `${timeoutMs / 1000} s (${timeoutSetting(check)})`, opts.log);
   return { ok: failures.length === 0, ms, failures };
+}
+
+/** What a check judges: its first rows, how many rows the query returned, and the first column's name. */
+interface Read {
+  rows: unknown[][];
+  count: number;
+  column: string | undefined;
+}
+
+/** Rows kept of a result: the first is all expect-value reads; the rest are counted, never held. */
+export const FETCHED_ROWS = 100;
+const CURSOR = 'rk_check';
+/** Statements a cursor can run; SHOW and EXPLAIN, whose results are small, run as they are. */
+const CURSOR_WORDS = new Set(['select', 'with', 'values', 'table']);
+
+/**
+ * The check's query, holding at most FETCHED_ROWS of its rows: `SELECT * FROM events` on a large
+ * table loaded every row into the runner's memory within the statement timeout, enough to end the
+ * step with no verdict. A query that reads runs as a cursor: its first rows fetched, the rest only
+ * counted by MOVE ALL, which sends none, under what is left of the statement timeout, so the query as
+ * a whole is held to it as before. Sent with the extended protocol: one statement only, refused by
+ * the server otherwise (queryMode is not in @types/pg).
+ */
+async function readRows(session: Session, query: string, timeoutMs: number): Promise<Read> {
+  const extended = (text: string) => session.query({ text, rowMode: 'array', queryMode: 'extended' } as QueryArrayConfig);
+  if (!CURSOR_WORDS.has(firstKeyword(query) ?? '')) {
+    const result = await extended(query);
+    const rows = (result.rows ?? []) as unknown[][];
+    return { rows, count: rows.length, column: result.fields?.[0]?.name };
+  }
+  const started = performance.now();
+  await extended(`DECLARE ${CURSOR} NO SCROLL CURSOR FOR ${query}`);
+  const result = await extended(`FETCH FORWARD ${FETCHED_ROWS} FROM ${CURSOR}`);
+  const rows = (result.rows ?? []) as unknown[][];
+  let count = rows.length;
+  if (count === FETCHED_ROWS) {
+    await session.query(`SET LOCAL statement_timeout = ${Math.max(1, Math.round(timeoutMs - (performance.now() - started)))}`);
+    count += (await session.query(`MOVE FORWARD ALL IN ${CURSOR}`)).rowCount ?? 0;
+  }
+  return { rows, count, column: result.fields?.[0]?.name };
 }
 
 /** An ErrorResponse PostgreSQL sent (pg's DatabaseError carries its severity), not a local or network error. */
@@ -219,9 +262,22 @@ async function open(target: ConnectionTarget, timeoutMs: number): Promise<Sessio
   }
 }
 
-function judge(check: SqlCheck, rows: unknown[][] | undefined, error: { code?: string; message: string } | undefined, limit: string, log: Pick<Log, 'excerpt'>): string[] {
+/**
+ * A value read from a column named like a secret (`api_token`, `password_hash`, `session_key`) is
+ * not written into a failure: the summary, the incident issue and chat messages would carry a live
+ * credential the log's redactor never saw. Numbers, booleans and null are shown: a count of sessions
+ * is no secret.
+ */
+function secretValue(column: string | undefined, value: unknown): boolean {
+  if (column === undefined || !isSensitiveName(column)) return false;
+  if (value === null || typeof value === 'number' || typeof value === 'boolean') return false;
+  return !(typeof value === 'string' && /^-?\d+(?:\.\d+)?$/.test(value));
+}
+
+function judge(check: SqlCheck, read: Read | undefined, error: { code?: string; message: string } | undefined, limit: string, log: Pick<Log, 'excerpt'>): string[] {
+  const { rows, count, column } = read ?? { rows: [], count: 0, column: undefined };
   if (check.expectError !== undefined) {
-    if (!error) return [`the query succeeded (${rows?.length ?? 0} rows), expected an error${check.expectError === true ? '' : ` containing ${show(check.expectError, log)}`}`];
+    if (!error) return [`the query succeeded (${count} rows), expected an error${check.expectError === true ? '' : ` containing ${show(check.expectError, log)}`}`];
     const expected = check.expectError;
     const code = error.code ?? '';
     if (expected !== true && code === expected.toUpperCase()) return [];
@@ -231,13 +287,16 @@ function judge(check: SqlCheck, rows: unknown[][] | undefined, error: { code?: s
   }
   if (error) return [`the query failed: ${describeError(error, limit)}`];
   const failures: string[] = [];
-  const count = rows?.length ?? 0;
   if (check.expectRows && !inRange(count, check.expectRows)) failures.push(`${count} rows, expected ${formatRange(check.expectRows)}`);
   if (check.expectValue) {
     if (!count) failures.push(`no rows, expected the value ${show(check.expectValue.value, log)}`);
     else {
-      const actual = rows![0]![0];
-      if (!sameValue(actual, check.expectValue.value)) failures.push(`the value is ${show(actual, log)}, expected ${show(check.expectValue.value, log)}`);
+      const actual = rows[0]![0];
+      const expected = check.expectValue.value;
+      if (!sameValue(actual, expected)) {
+        const hidden = `(not shown: the column ${show(column, log)} is named like a secret)`;
+        failures.push(`the value is ${secretValue(column, actual) ? hidden : show(actual, log)}, expected ${secretValue(column, expected) ? hidden : show(expected, log)}`);
+      }
     }
   }
   return failures;

@@ -86,18 +86,32 @@ describe('SQL checks: transaction and session control are a spec error', () => {
   }
 });
 
+describe('SQL checks: a statement that is not a query is a spec error, and nothing runs', () => {
+  for (const [query, word] of [
+    ['DELETE FROM orders', 'DELETE'],
+    ['DO $$ BEGIN DELETE FROM orders; END $$', 'DO'],
+    ['CREATE TABLE smuggled (id int)', 'CREATE'],
+  ]) {
+    it(query!, async () => {
+      const run = await runQuery(query!);
+      expectNoVerdict(run, new RegExp(`field "query": ${word} is not allowed: a check is one query that reads`));
+      expect(await state()).toEqual(UNCHANGED);
+      expect((await db.query("SELECT to_regclass('smuggled') AS t")).rows[0]!.t).toBeNull();
+    });
+  }
+});
+
 describe('SQL checks: a statement that tries to write is a configuration error, not an outage', () => {
   for (const query of [
-    'DELETE FROM orders',
     'WITH gone AS (DELETE FROM orders RETURNING id) SELECT count(*) FROM gone',
     "SELECT nextval('orders_id_seq')",
-    'DO $$ BEGIN DELETE FROM orders; END $$',
+    'SELECT id FROM orders FOR UPDATE',
+    'EXPLAIN ANALYZE DELETE FROM orders',
     "SELECT set_config('transaction_read_only', 'off', false)",
-    'CREATE TABLE smuggled (id int)',
   ]) {
     it(query, async () => {
       const run = await runQuery(query);
-      expectNoVerdict(run, /^The SQL check "orders readable" is not a read-only query: .* \(SQLSTATE 25\w{3}\); nothing was changed\. This is a configuration error, not an outage: nothing was decided/);
+      expectNoVerdict(run, /^The SQL check "orders readable" is not a read-only query: .* \(SQLSTATE (25\w{3}|0A000)\); nothing was changed\. This is a configuration error, not an outage: nothing was decided/);
       expect(run.summary).toContain('is not a read-only query');
       expect(await state()).toEqual(UNCHANGED);
       expect((await db.query("SELECT to_regclass('smuggled') AS t")).rows[0]!.t).toBeNull();

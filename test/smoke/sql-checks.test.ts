@@ -93,7 +93,8 @@ describe('SQL checks', () => {
   });
 
   it('runs read-only and changes nothing: a write is a configuration error, not a failed check', async () => {
-    await expect(one("- {name: w, query: \"insert into customers (name) values ('x')\"}")).rejects.toThrow(/^The SQL check "w" is not a read-only query: cannot execute INSERT in a read-only transaction \(SQLSTATE 25006\)/);
+    await expect(one("- {name: w, query: \"select nextval('customers_id_seq')\"}")).rejects.toThrow(/^The SQL check "w" is not a read-only query: cannot execute nextval\(\) in a read-only transaction \(SQLSTATE 25006\)/);
+    await expect(one("- {name: w, query: \"with w as (update customers set name = 'x' returning 1) select count(*) from w\"}")).rejects.toThrow(/^The SQL check "w" is not a read-only query: its WITH holds a statement that writes \(INSERT, UPDATE, DELETE or MERGE\) \(SQLSTATE 0A000\)/);
     expect((await db.query('select count(*)::int as n from customers')).rows[0]!.n).toBe(0);
   });
 

@@ -8,7 +8,7 @@ import { parse } from 'yaml';
 import { ROOT } from '../helpers/run-action.js';
 
 const FILE = join(ROOT, '.github/workflows/rollback-drill.yml');
-type Step = { uses?: string; run?: string; with?: Record<string, unknown>; env?: Record<string, unknown> };
+type Step = { uses?: string; run?: string; 'timeout-minutes'?: number; with?: Record<string, unknown>; env?: Record<string, unknown> };
 type Job = { permissions?: Record<string, string>; environment?: string; steps: Step[] };
 const workflow = parse(readFileSync(FILE, 'utf8')) as {
   on: { schedule: { cron: string }[]; workflow_dispatch: unknown; workflow_call: unknown };
@@ -54,6 +54,10 @@ describe('rollback-drill.yml', () => {
     expect(drill['database-url']).toBe('${{ secrets.DATABASE_URL }}');
     expect(Object.keys(on.workflow_dispatch.inputs).sort()).toEqual(Object.keys(on.workflow_call.inputs).sort());
     expect(drill.config).toBe("${{ inputs.config || 'rollback-kit.staging.yml' }}");
+  });
+
+  it('bounds every script: a stalled package mirror fails its step instead of using up the job', () => {
+    for (const s of steps.filter((s) => s.run)) expect(s['timeout-minutes'], s.run).toBeLessThanOrEqual(10);
   });
 
   it('never puts an expression inside a script: inputs reach run: only through env', () => {
